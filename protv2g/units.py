@@ -1,0 +1,132 @@
+"""Constants and closed sets shared by every stage of protv2g.
+
+Every closed set is a ``str`` Enum so that it round-trips through YAML, CSV and
+Excel as its value (``FaultType("SLG")``) and an unknown value raises a clear
+``ValueError`` listing the allowed values.
+
+References
+----------
+IEC 60909-0:2016, Table 1 (voltage factor c).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+SQRT3 = 3.0**0.5
+#: Operator ``a = 1∠120°`` of symmetrical components.
+A_OP = complex(-0.5, SQRT3 / 2.0)
+
+
+class _StrEnum(str, Enum):
+    """String enum whose error message lists the allowed values."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> None:
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}; allowed: {allowed}")
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return str(self.value)
+
+
+class FaultType(_StrEnum):
+    """Shunt fault types."""
+
+    THREE_PHASE = "3ph"
+    LINE_LINE = "LL"
+    SINGLE_LINE_GROUND = "SLG"
+    DOUBLE_LINE_GROUND = "LLG"
+
+
+class Case(_StrEnum):
+    """Short-circuit case: maximum (duty, coordination) or minimum (sensitivity)."""
+
+    MAX = "max"
+    MIN = "min"
+
+
+class Method(_StrEnum):
+    """Short-circuit calculation method.
+
+    ``iec60909``: equivalent voltage source ``c·Un/√3`` at the fault (IEC 60909-0).
+    ``classical``: pre-fault voltage 1.0 pu (or from a power flow), no c factor,
+    minimum ground faults through a fault resistance (North American practice).
+    """
+
+    IEC60909 = "iec60909"
+    CLASSICAL = "classical"
+
+
+class ChargerMode(_StrEnum):
+    """Operating mode of a V2G site in a scenario."""
+
+    EXPORTING = "exporting"
+    CHARGING = "charging"
+    IDLE = "idle"
+    CEASED = "ceased"
+
+
+class AngleRule(_StrEnum):
+    """Angle of a grid-following charger's fault current."""
+
+    #: Current in phase with the terminal voltage (pre-fault unity power factor).
+    UNITY_PF = "unity_pf"
+    #: Reactive priority: current lags the terminal voltage by 90°.
+    REACTIVE = "reactive"
+
+
+class ChargerControl(_StrEnum):
+    """Inverter control: grid-following current source or grid-forming voltage source."""
+
+    GRID_FOLLOWING = "grid_following"
+    GRID_FORMING = "grid_forming"
+
+
+class Participation(_StrEnum):
+    """Participation case of a fleet (fraction of chargers actually available)."""
+
+    LOW = "low"
+    EXPECTED = "expected"
+    FIRM = "firm"
+
+
+class LoadLevel(_StrEnum):
+    """Feeder load level of a scenario."""
+
+    LIGHT = "light"
+    PEAK = "peak"
+
+
+class DeviceKind(_StrEnum):
+    """Kind of protective device."""
+
+    RELAY = "relay"
+    RECLOSER = "recloser"
+    FUSE = "fuse"
+
+
+class Severity(_StrEnum):
+    """Severity of a violation row."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    INFO = "info"
+
+
+class Direction(_StrEnum):
+    """Direction declared by (or true for) a directional element."""
+
+    FORWARD = "forward"
+    REVERSE = "reverse"
+    NONE = "none"
+
+
+#: IEC 60909-0 Table 1 voltage factors (c_max, c_min) by nominal voltage band.
+#: LV (≤ 1 kV): c_max 1.05 for systems with +6 % tolerance, 1.10 for +10 %;
+#: c_min 0.95. MV/HV (> 1 kV): c_max 1.10, c_min 1.00.
+C_MAX_MV = 1.10
+C_MIN_MV = 1.00
+C_MAX_LV_6PCT = 1.05
+C_MAX_LV_10PCT = 1.10
+C_MIN_LV = 0.95
