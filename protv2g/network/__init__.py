@@ -1,0 +1,1 @@
+"""Feeder models: pandapower nets from JSON, built-ins, OpenDSS, and synthetic feeders."""
