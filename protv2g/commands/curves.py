@@ -1,0 +1,152 @@
+"""``protv2g curves``: list, evaluate and plot library curves.
+
+Examples
+--------
+::
+
+    protv2g curves list --kind recloser
+    protv2g curves eval IEEE-VI --time-dial 1 --multiples 2 5 10 --json
+    protv2g curves plot 65K 101 117 --pickup-a 200 -o tcc.png
+    protv2g curves --library my_curves/ eval MY-CURVE --multiples 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from protv2g.devices.curves import point_table_time_s, trip_time_s
+from protv2g.devices.library import CurveLibrary, load_library
+from protv2g.devices.tcc import curve_traces, plot_tcc
+from protv2g.errors import InputError, Issue
+from protv2g.units import DeviceKind
+
+__all__ = ["register", "run_list", "run_eval", "run_plot"]
+
+
+def _add_library(p: argparse.ArgumentParser, dest: str) -> None:
+    p.add_argument("--library", dest=dest, action="append", metavar="DIR", default=None,
+                   help="extra directory of curve YAML files (repeatable); "
+                        "schema in relay_library/README.md")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``curves`` command (``list``, ``eval``, ``plot``) to ``subparsers``."""
+    p = subparsers.add_parser("curves", help="list, evaluate and plot device curves",
+                              description="Relay, recloser and fuse time-current curves.")
+    _add_library(p, "library_top")
+    sub = p.add_subparsers(dest="curves_command", required=True, metavar="{list,eval,plot}")
+
+    pl = sub.add_parser("list", help="list curves: name, kind, family, source")
+    pl.add_argument("--kind", choices=[k.value for k in DeviceKind], help="only this kind")
+    pl.add_argument("--json", action="store_true", help="print JSON records")
+    _add_library(pl, "library")
+    pl.set_defaults(func=run_list)
+
+    pe = sub.add_parser("eval", help="operate times at multiples of pickup (fuse: of rating)")
+    pe.add_argument("name", help="curve name or alias (case-insensitive)")
+    pe.add_argument("--time-dial", type=float, default=1.0, help="time dial / TMS (default 1)")
+    pe.add_argument("--multiples", type=float, nargs="+", required=True, metavar="M",
+                    help="current multiples of pickup / minimum trip / fuse rating")
+    pe.add_argument("--multiplier", type=float, default=1.0, help="time multiplier")
+    pe.add_argument("--adder-s", type=float, default=0.0, help="time adder (s)")
+    pe.add_argument("--min-response-s", type=float, default=0.0,
+                    help="minimum response time (s)")
+    pe.add_argument("--min-melt", action="store_true",
+                    help="fuses: minimum-melt instead of total-clearing time")
+    pe.add_argument("--json", action="store_true",
+                    help="print a JSON list of times (null: does not operate)")
+    _add_library(pe, "library")
+    pe.set_defaults(func=run_eval)
+
+    pp = sub.add_parser("plot", help="log-log time-current plot to a PNG file")
+    pp.add_argument("names", nargs="+", metavar="NAME", help="curve names or aliases")
+    pp.add_argument("-o", "--output", required=True, metavar="FILE.png", help="PNG to write")
+    pp.add_argument("--pickup-a", type=float, default=100.0,
+                    help="pickup / minimum trip (A) for relay and recloser curves (default 100)")
+    pp.add_argument("--time-dial", type=float, default=1.0, help="time dial (default 1)")
+    pp.add_argument("--title", default="", help="plot title")
+    _add_library(pp, "library")
+    pp.set_defaults(func=run_plot)
+
+
+def _library(args: argparse.Namespace) -> CurveLibrary:
+    dirs = [*(getattr(args, "library_top", None) or []), *(getattr(args, "library", None) or [])]
+    return load_library(extra_dirs=dirs)
+
+
+def _positive(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(Issue("command line", name, f"must be a finite number > 0, got "
+                               f"{value!r}", f"pass {name} with a positive number"))
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the library's curves (name, kind, family, source)."""
+    df = _library(args).table()
+    if args.kind:
+        df = df[df["kind"] == args.kind]
+    cols = ["name", "kind", "family", "aliases", "source"]
+    if args.json:
+        print(json.dumps(df[cols].to_dict(orient="records"), indent=1))
+    else:
+        print(df[["name", "kind", "family", "source"]].to_string(index=False))
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Print operate times of one curve at current multiples."""
+    lib = _library(args)
+    curve = lib.get(args.name)
+    _positive("--time-dial", args.time_dial)
+    _positive("--multiplier", args.multiplier)
+    for k, m in enumerate(args.multiples):
+        if not math.isfinite(m):
+            raise InputError(Issue("command line", f"--multiples[{k}]", f"{m!r} is not finite",
+                                   "pass finite numbers"))
+    m = np.asarray(args.multiples, dtype=float)
+    if curve.kind is DeviceKind.FUSE:
+        xs, ts = ((curve.mm_m_points, curve.mm_t_points) if args.min_melt
+                  else (curve.m_points, curve.t_points))
+        t = point_table_time_s(m, xs, ts)
+        what = "minimum melt" if args.min_melt else "total clearing"
+        head = f"{curve.name}: {what} time at multiples of rating {curve.rating_a:g} A"
+    else:
+        if args.min_melt:
+            raise InputError(Issue("command line", "--min-melt", f"{curve.name!r} is not a "
+                                   "fuse curve", "drop --min-melt"))
+        t = trip_time_s(m, 1.0, curve, args.time_dial, multiplier=args.multiplier,
+                        adder_s=args.adder_s, min_response_s=args.min_response_s)
+        head = f"{curve.name} ({curve.family.value}), time dial {args.time_dial:g}"
+    if args.json:
+        print(json.dumps([float(x) if np.isfinite(x) else None for x in t]))
+        return 0
+    print(head)
+    print(f"{'M':>10}  {'t_s':>12}")
+    for mi, ti in zip(m, t, strict=True):
+        print(f"{mi:>10g}  {(f'{ti:.6g}' if np.isfinite(ti) else 'no trip'):>12}")
+    return 0
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    """Draw the named curves on a log-log TCC and write a PNG."""
+    out = Path(args.output)
+    if out.suffix.lower() != ".png":
+        raise InputError(Issue("command line", "--output", f"{out} is not a .png file",
+                               "give a file name ending in .png"))
+    if not out.parent.exists():
+        raise InputError(Issue("command line", "--output", f"directory {out.parent} does "
+                               "not exist", "create it or choose another path"))
+    _positive("--pickup-a", args.pickup_a)
+    _positive("--time-dial", args.time_dial)
+    lib = _library(args)
+    traces = []
+    for name in args.names:
+        traces += curve_traces(lib.get(name), args.pickup_a, args.time_dial, library=lib)
+    plot_tcc(traces, path=out, title=args.title or "Time-current curves: " + ", ".join(args.names))
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,197 @@
+"""Time–current characteristic (TCC) plots on log–log axes.
+
+Uses matplotlib's object API with the Agg canvas (no pyplot, no display needed), so
+the report module can draw into its own Axes or write PNG files.
+
+Examples
+--------
+>>> from protv2g.devices.models import Fuse, Recloser
+>>> traces = device_traces(Fuse(name="F1", link="65K"))
+>>> traces += device_traces(Recloser(name="RC", phase_min_trip_a=200.0,
+...                                  fast_curve="A", delayed_curve="B"))
+>>> fig = plot_tcc(traces, path=None, title="Recloser-fuse")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from numpy.typing import ArrayLike, NDArray
+
+from protv2g.devices.curves import trip_time_s
+from protv2g.devices.library import Curve, CurveLibrary, default_library
+from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser
+from protv2g.units import DeviceKind
+
+__all__ = ["TccTrace", "curve_traces", "device_traces", "plot_tcc", "current_grid_a"]
+
+
+@dataclass(frozen=True)
+class TccTrace:
+    """One curve to draw: currents (A), times (s), legend label and line style."""
+
+    label: str
+    i_a: NDArray[np.float64]
+    t_s: NDArray[np.float64]
+    style: dict[str, Any] = field(default_factory=dict)
+    #: Draw in the colour of the previous trace (e.g. a fuse's MM and TC pair).
+    same_color_as_previous: bool = False
+
+
+def current_grid_a(i_min_a: float, i_max_a: float, n: int = 400) -> NDArray[np.float64]:
+    """Log-spaced currents (A) from ``i_min_a`` to ``i_max_a``."""
+    return np.geomspace(i_min_a, i_max_a, n)
+
+
+def _grid(base_a: float, i_a: ArrayLike | None, m_max: float = 100.0) -> NDArray[np.float64]:
+    # Start just above pickup so that the asymptote shows; end at m_max × base.
+    return current_grid_a(base_a * 1.02, base_a * m_max) if i_a is None else np.asarray(i_a, float)
+
+
+def curve_traces(curve: Curve | str, pickup_a: float = 1.0, time_dial: float = 1.0,
+                 i_a: ArrayLike | None = None,
+                 library: CurveLibrary | None = None) -> list[TccTrace]:
+    """Traces of one library curve (fuse: MM dashed and TC solid, rating as base).
+
+    Parameters
+    ----------
+    curve : Curve or str
+        Curve or name.
+    pickup_a : float
+        Pickup / minimum trip (A) for relay and recloser curves (ignored for fuses).
+    time_dial : float
+        Time dial (–) (ignored for fuses).
+    i_a : array_like, optional
+        Currents (A) to evaluate; default 1.02–100 × pickup (fuse: rating).
+    """
+    lib = library or default_library()
+    c = lib.get(curve) if isinstance(curve, str) else curve
+    if c.kind is DeviceKind.FUSE:
+        return device_traces(Fuse(name=c.name, link=c.name, library=lib), i_a)
+    grid = _grid(pickup_a, i_a)
+    label = f"{c.name} (pickup {pickup_a:g} A, TD {time_dial:g})"
+    return [TccTrace(label, grid, trip_time_s(grid, pickup_a, c, time_dial))]
+
+
+def device_traces(device: OvercurrentRelay | Recloser | Fuse,
+                  i_a: ArrayLike | None = None) -> list[TccTrace]:
+    """Traces of a device: relay phase (and ground) curve, recloser fast and delayed
+    curves, fuse minimum-melt (dashed) and total-clearing (solid)."""
+    if isinstance(device, Fuse):
+        c = device.curve
+        m0, m1 = min(c.m_points[0], c.mm_m_points[0]), max(c.m_points[-1], c.mm_m_points[-1])
+        grid = (current_grid_a(device.rating_a * m0, device.rating_a * m1 * 2.0)
+                if i_a is None else np.asarray(i_a, float))
+        name = f"{device.name} {device.curve.name}" if device.name != device.curve.name \
+            else device.curve.name
+        return [
+            TccTrace(f"{name} min melt", grid, device.min_melt_time_s(grid), {"ls": "--"}),
+            TccTrace(f"{name} total clear", grid, device.total_clear_time_s(grid), {"ls": "-"},
+                     same_color_as_previous=True),
+        ]
+    if isinstance(device, Recloser):
+        s = device.settings
+        grid = _grid(s.phase_min_trip_a, i_a)
+        out = [TccTrace(f"{device.name} fast {device.fast_curve.name} "
+                        f"({s.phase_min_trip_a:g} A)", grid, device.fast_time_s(grid),
+                        {"ls": "--"}),
+               TccTrace(f"{device.name} delayed {device.delayed_curve.name} "
+                        f"({s.phase_min_trip_a:g} A)", grid, device.delayed_time_s(grid),
+                        same_color_as_previous=True)]
+        return out
+    if isinstance(device, OvercurrentRelay):
+        s = device.settings
+        grid = _grid(s.pickup_a, i_a)
+        out = [TccTrace(f"{device.name} 50/51P {device.curve.name} ({s.pickup_a:g} A, "
+                        f"TD {s.time_dial:g})", grid, device.phase_time_s(grid))]
+        if s.ground_pickup_a is not None:
+            g = _grid(s.ground_pickup_a, i_a)
+            out.append(TccTrace(f"{device.name} 50/51G ({s.ground_pickup_a:g} A)", g,
+                                device.ground_time_s(g), {"ls": ":"}))
+        return out
+    raise TypeError(f"cannot draw a TCC for {type(device).__name__}")
+
+
+def _plain(x: float, _pos: Any = None) -> str:
+    """Tick label as a plain number: 0.01, 0.1, 1, 10, 1,000."""
+    return f"{x:,.0f}" if x >= 1 else f"{x:g}"
+
+
+def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
+             path: str | Path | None = None, *, title: str = "",
+             t_range_s: tuple[float, float] = (0.01, 1000.0),
+             i_range_a: tuple[float, float] | None = None,
+             fault_currents_a: dict[str, float] | None = None) -> Figure:
+    """Draw TCC traces on log–log axes (current in A, time in s).
+
+    Parameters
+    ----------
+    traces : sequence of TccTrace
+        Curves to draw; ``inf`` points (no operation) are left out.
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new 7×6 in figure is made when ``None``.
+    path : str or Path, optional
+        Write a PNG (150 dpi) here.
+    title : str
+        Plot title.
+    t_range_s, i_range_a : (float, float)
+        Axis limits (s, A); currents default to the traces' range.
+    fault_currents_a : dict, optional
+        Vertical marker lines, label → current (A).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        fig = Figure(figsize=(7.0, 6.0), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    color = None
+    for tr in traces:
+        t = np.asarray(tr.t_s, float)
+        ok = np.isfinite(t) & (t > 0)
+        style = dict(tr.style)
+        if tr.same_color_as_previous and color is not None:
+            style.setdefault("color", color)
+        (line,) = ax.plot(np.asarray(tr.i_a)[ok], t[ok], label=tr.label, lw=1.8, **style)
+        color = line.get_color()
+    for label, i in (fault_currents_a or {}).items():
+        ax.axvline(i, color="0.3", lw=1.0, ls="-.", label=f"{label} ({i:,.0f} A)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(*t_range_s)
+    if i_range_a is None:
+        xs = np.concatenate([np.asarray(tr.i_a, float)[np.isfinite(tr.t_s)] for tr in traces]
+                            + [np.asarray(list((fault_currents_a or {}).values()), float)])
+        xs = xs[np.isfinite(xs) & (xs > 0)]
+        if xs.size:
+            i_range_a = (10.0 ** np.floor(np.log10(xs.min())), 10.0 ** np.ceil(np.log10(xs.max())))
+    if i_range_a is not None:
+        ax.set_xlim(*i_range_a)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10.0, numticks=20))
+        axis.set_major_formatter(FuncFormatter(_plain))
+        axis.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10), numticks=50))
+        axis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="major", color="0.6", lw=0.8)
+    ax.grid(True, which="minor", color="0.85", lw=0.5)
+    ax.set_xlabel("Current (A, primary)")
+    ax.set_ylabel("Time (s)")
+    if title:
+        ax.set_title(title)
+    if traces or fault_currents_a:
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    if path is not None:
+        fig.savefig(Path(path), dpi=150)
+    return fig
