@@ -11,23 +11,20 @@ IEC 60909-0:2016, Table 1 (voltage factor c).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 SQRT3 = 3.0**0.5
 #: Operator ``a = 1∠120°`` of symmetrical components.
 A_OP = complex(-0.5, SQRT3 / 2.0)
 
 
-class _StrEnum(str, Enum):
+class _StrEnum(StrEnum):
     """String enum whose error message lists the allowed values."""
 
     @classmethod
     def _missing_(cls, value: object) -> None:
         allowed = ", ".join(repr(m.value) for m in cls)
         raise ValueError(f"{value!r} is not a valid {cls.__name__}; allowed: {allowed}")
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return str(self.value)
 
 
 class FaultType(_StrEnum):

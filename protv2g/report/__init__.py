@@ -1,0 +1,1 @@
+"""Excel coordination report and plots."""

@@ -1,0 +1,72 @@
+"""``StudyResult``: everything a study produced, as tidy DataFrames (nothing hidden).
+
+Column names carry their units. The column sets are defined here once so the checks,
+the report and the tests agree on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: One row per violation (issue 7 defines the rows; the schema is fixed here).
+VIOLATION_COLUMNS = [
+    "criterion", "severity", "attribution", "scenario", "fault_bus", "fault_type", "case",
+    "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
+    "margin", "limit", "message",
+]
+
+#: One row per study scenario.
+SCENARIO_COLUMNS = ["scenario", "participation", "load_level", "export_level", "is_base"]
+
+
+def empty_violations() -> pd.DataFrame:
+    """An empty violations table with the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in VIOLATION_COLUMNS})
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Results of :func:`protv2g.run_study`.
+
+    Attributes
+    ----------
+    study_name : str
+    fault_currents : DataFrame
+        Bus fault currents: scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree.
+    violations : DataFrame
+        ``VIOLATION_COLUMNS``; empty when nothing was found.
+    scenarios : DataFrame
+        ``SCENARIO_COLUMNS`` plus one ``p_<site>_kw`` column per V2G site.
+    settings : DataFrame
+        Every device as used, with its curve names and their sources.
+    inputs : dict
+        The study document as validated (echoed in the report), plus its digest.
+    meta : dict
+        Method, engine, versions, digest: what a reviewer needs to reproduce the run.
+    tables : dict of DataFrame
+        Further result tables by sheet name (device faults, flow, directional, …).
+    """
+
+    study_name: str
+    fault_currents: pd.DataFrame
+    violations: pd.DataFrame
+    scenarios: pd.DataFrame
+    settings: pd.DataFrame
+    inputs: dict[str, Any]
+    meta: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write the coordination workbook (atomically) and return its path.
+
+        Example
+        -------
+        >>> result.to_excel("reports/depot_two_feeder.xlsx")  # doctest: +SKIP
+        """
+        from protv2g.report.excel import write_workbook
+
+        return write_workbook(self, Path(path))

@@ -1,0 +1,323 @@
+"""Load a study file: read YAML safely, validate everything, build the :class:`Study`.
+
+``validate_study`` collects *every* problem (schema, then the feeder, device locations,
+sites, curve names and scenario limits) and returns them; ``load_study`` raises one
+:class:`~protv2g.errors.InputError` listing them all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandapower as pp
+import yaml
+from pydantic import ValidationError
+
+from protv2g.devices.library import CurveLibrary, load_library
+from protv2g.errors import InputError, Issue
+from protv2g.network.sources import load_builtin, load_pandapower_json
+from protv2g.study.curves import curve_name_issues, study_library
+from protv2g.study.issues import issues_from_validation_error
+from protv2g.study.schema import FeederSource, Location, StudyDocument
+from protv2g.units import DeviceKind
+
+
+@dataclass(frozen=True)
+class DeviceSite:
+    """Where a device measures: ``bus`` is one end of ``element``; forward = from bus into it."""
+
+    element: Literal["line", "trafo"]
+    element_index: int
+    bus: int
+    far_bus: int
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: the document, its feeder net and the resolved device/site places.
+
+    The net belongs to the study; the engine never modifies it.
+    """
+
+    path: Path
+    document: StudyDocument
+    net: pp.pandapowerNet
+    device_sites: dict[str, DeviceSite]
+    site_buses: dict[str, int]
+    raw: dict[str, Any] = field(repr=False)
+    library: CurveLibrary = field(repr=False)
+    feeder_warnings: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    def with_updates(self, **sections: Any) -> Study:
+        """A copy of the study with whole sections replaced and revalidated.
+
+        Example
+        -------
+        >>> faster = study.with_updates(scenarios={"export_levels_kw": [0, 900]})  # doctest: +SKIP
+        """
+        raw = {**self.raw, **sections}
+        try:
+            document = StudyDocument.model_validate(raw)
+        except ValidationError as exc:
+            raise InputError(issues_from_validation_error(exc, str(self.path))) from None
+        issues, device_sites, site_buses, library = _check_semantics(document, self.net,
+                                                                     self.path)
+        if issues or library is None:
+            raise InputError(issues)
+        return Study(self.path, document, self.net, device_sites, site_buses, raw, library,
+                     self.feeder_warnings)
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Issue]]:
+    file = str(path)
+    if not path.is_file():
+        return None, [Issue(file, "", "study file not found", "check the path")]
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Issue(file, where, f"not valid YAML: {problem}",
+                            "fix the indentation/quoting at that place")]
+    except UnicodeDecodeError:
+        return None, [Issue(file, "", "not a UTF-8 text file", "save the study as UTF-8 YAML")]
+    if not isinstance(raw, dict):
+        return None, [Issue(file, "", "the study must be a YAML mapping (key: value) at the top",
+                            "start with 'name:', 'feeder:', 'devices:' …")]
+    return raw, []
+
+
+def _resolve_inside(study_dir: Path, relative: str, file: str, key: str
+                    ) -> tuple[Path | None, list[Issue]]:
+    """Resolve a path relative to the study folder, refusing one that escapes it."""
+    target = (study_dir / relative).resolve()
+    if not target.is_relative_to(study_dir.resolve()):
+        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
+                            "keep feeder files in the study's folder or below it")]
+    return target, []
+
+
+def _load_feeder(source: FeederSource, study_dir: Path, file: str
+                 ) -> tuple[pp.pandapowerNet | None, Any, tuple[dict[str, Any], ...],
+                            list[Issue]]:
+    try:
+        if source.builtin:
+            return load_builtin(source.builtin, file=file), None, (), []
+        key = "feeder.pandapower_json" if source.pandapower_json else "feeder.opendss"
+        target, issues = _resolve_inside(
+            study_dir, source.pandapower_json or source.opendss or "", file, key)
+        if target is None:
+            return None, None, (), issues
+        if source.pandapower_json:
+            return load_pandapower_json(target, file=file, field=key), None, (), []
+        from protv2g.network.opendss import import_opendss
+
+        imported = import_opendss(target)
+        return imported.net, imported.warnings, tuple(imported.curves), []
+    except InputError as exc:
+        return None, None, (), exc.issues
+
+
+def _element_index(table: Any, name: str) -> list[int]:
+    """Indices of rows called ``name`` (or the row with that integer index)."""
+    hits = [int(i) for i in table.index[table["name"].astype(str) == name]]
+    if not hits and name.isdigit() and int(name) in table.index:
+        hits = [int(name)]
+    return hits
+
+
+def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
+                     ) -> tuple[DeviceSite | None, list[Issue]]:
+    """Map a study-file location onto a pandapower element and measuring bus."""
+    if loc.switch is not None:
+        hits = _element_index(net.switch, loc.switch)
+        if len(hits) != 1:
+            return None, [Issue(file, f"{key}.switch", f"no single switch named {loc.switch!r} "
+                                f"({len(hits)} found)", "use a switch name from the feeder")]
+        sw = net.switch.loc[hits[0]]
+        if sw.et == "l":
+            line = net.line.loc[int(sw.element)]
+            end = "from" if int(line.from_bus) == int(sw.bus) else "to"
+            return resolve_location(net, Location(line=str(int(sw.element)), end=end), file, key)
+        if sw.et == "t":
+            trafo = net.trafo.loc[int(sw.element)]
+            side = "hv" if int(trafo.hv_bus) == int(sw.bus) else "lv"
+            return resolve_location(net, Location(trafo=str(int(sw.element)), side=side), file,
+                                    key)
+        return None, [Issue(file, f"{key}.switch", "devices on bus-bus switches are not supported",
+                            "place the device on the line next to the switch (line + end)")]
+    if loc.line is not None:
+        hits = _element_index(net.line, loc.line)
+        if len(hits) != 1:
+            return None, [Issue(file, f"{key}.line", f"no single line named {loc.line!r} "
+                                f"({len(hits)} found)", "use a line name from the feeder")]
+        line = net.line.loc[hits[0]]
+        a, b = (line.from_bus, line.to_bus) if loc.end == "from" else (line.to_bus, line.from_bus)
+        return DeviceSite("line", hits[0], int(a), int(b)), []
+    hits = _element_index(net.trafo, str(loc.trafo))
+    if len(hits) != 1:
+        return None, [Issue(file, f"{key}.trafo", f"no single transformer named {loc.trafo!r} "
+                            f"({len(hits)} found)", "use a transformer name from the feeder")]
+    trafo = net.trafo.loc[hits[0]]
+    a, b = (trafo.hv_bus, trafo.lv_bus) if loc.side == "hv" else (trafo.lv_bus, trafo.hv_bus)
+    return DeviceSite("trafo", hits[0], int(a), int(b)), []
+
+
+def _bus_index(net: pp.pandapowerNet, name: str) -> list[int]:
+    return _element_index(net.bus, name)
+
+
+def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path
+                     ) -> tuple[list[Issue], dict[str, DeviceSite], dict[str, int],
+                                CurveLibrary | None]:
+    file = str(path)
+    library, issues = study_library(document, path.parent, file)
+    if library is not None:
+        issues.extend(curve_name_issues(document, library, file))
+    for kind, names in (("devices", [d.name for d in document.devices]),
+                        ("v2g_sites", [s.name for s in document.v2g_sites])):
+        for name, count in Counter(names).items():
+            if count > 1:
+                issues.append(Issue(file, kind, f"name {name!r} is used {count} times",
+                                    "give every entry a unique name"))
+    device_sites: dict[str, DeviceSite] = {}
+    for i, device in enumerate(document.devices):
+        site, found = resolve_location(net, device.location, file, f"devices[{i}].location")
+        issues.extend(found)
+        if site is not None:
+            device_sites[device.name] = site
+    site_buses: dict[str, int] = {}
+    for i, site in enumerate(document.v2g_sites):
+        hits = _bus_index(net, site.bus)
+        if len(hits) != 1:
+            issues.append(Issue(file, f"v2g_sites[{i}].bus", f"no single bus named {site.bus!r} "
+                                f"({len(hits)} found)", "use a bus name from the feeder"))
+        else:
+            site_buses[site.name] = hits[0]
+        if site.phases == 1 and site.phase is None:
+            issues.append(Issue(file, f"v2g_sites[{i}].phase", "a single-phase site needs its "
+                                "phase", "add 'phase: a', 'b' or 'c'"))
+        levels = document.export_levels_kw(site)
+        too_high = [p for p in levels if p > site.p_max_kw * (1 + 1e-9)]
+        if too_high:
+            issues.append(Issue(file, "scenarios.export_levels_kw",
+                                f"{too_high} kW exceed site {site.name!r}'s maximum of "
+                                f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw)",
+                                "lower the export levels or add chargers"))
+    if len(net.bus) == 0:
+        issues.append(Issue(file, "feeder", "the feeder has no buses", "check the feeder file"))
+    if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
+        issues.append(Issue(file, "feeder", "the feeder has no external grid (substation source)",
+                            "add an ext_grid with short-circuit data (s_sc_max_mva, rx_max)"))
+    return issues, device_sites, site_buses, library
+
+
+_CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
+               "ground_delayed_curve", "link")
+
+
+def _raw_library(raw: dict[str, Any], path: Path) -> CurveLibrary | None:
+    """The study's curve library from a document that failed the schema (None if unusable)."""
+    entries = raw.get("library") or []
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        return None
+    try:
+        return load_library([path.parent / e for e in entries])
+    except InputError:
+        return None
+
+
+def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
+    """Feeder-dependent problems (missing lines/buses) found even when the schema fails.
+
+    So that one run of ``validate`` lists a wrong pickup *and* a device on a missing line.
+    """
+    try:
+        source = FeederSource.model_validate(raw.get("feeder"))
+    except ValidationError:
+        return []
+    net, _warnings, _curves, issues = _load_feeder(source, path.parent, str(path))
+    if net is None:
+        return []
+    file = str(path)
+    library = _raw_library(raw, path)
+    for i, device in enumerate(raw.get("devices") or []):
+        if not isinstance(device, dict):
+            continue
+        if library is not None:
+            for key in _CURVE_KEYS:
+                name = device.get(key)
+                if isinstance(name, str) and name not in library:
+                    try:
+                        library.get(name)
+                    except InputError as exc:
+                        issues.extend(Issue(file, f"devices[{i}].{key}", x.message, x.fix)
+                                      for x in exc.issues)
+        try:
+            loc = Location.model_validate(device.get("location"))
+        except ValidationError:
+            continue
+        issues.extend(resolve_location(net, loc, file, f"devices[{i}].location")[1])
+    for i, site in enumerate(raw.get("v2g_sites") or []):
+        if isinstance(site, dict) and isinstance(site.get("bus"), str):
+            hits = _bus_index(net, site["bus"])
+            if len(hits) != 1:
+                issues.append(Issue(file, f"v2g_sites[{i}].bus", f"no single bus named "
+                                    f"{site['bus']!r} ({len(hits)} found)",
+                                    "use a bus name from the feeder"))
+    return issues
+
+
+def _validate(path: Path) -> tuple[list[Issue], Study | None]:
+    path = Path(path)
+    file = str(path)
+    raw, issues = _read_yaml(path)
+    if raw is None:
+        return issues, None
+    try:
+        document = StudyDocument.model_validate(raw)
+    except ValidationError as exc:
+        return issues_from_validation_error(exc, file) + _raw_place_issues(raw, path), None
+    net, warnings, _curves, issues = _load_feeder(document.feeder, path.parent, file)
+    if net is None:
+        return issues, None
+    sem, device_sites, site_buses, library = _check_semantics(document, net, path)
+    if sem or library is None:
+        return sem, None
+    return [], Study(path, document, net, device_sites, site_buses, raw, library, warnings)
+
+
+def validate_study(path: str | Path) -> list[Issue]:
+    """Every problem in a study file (empty when it is valid).
+
+    Example
+    -------
+    >>> for issue in validate_study("feeders/depot_two_feeder/study.yaml"):  # doctest: +SKIP
+    ...     print(issue)
+    """
+    return _validate(Path(path))[0]
+
+
+def load_study(path: str | Path) -> Study:
+    """Load and validate a study file.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found, each with the file, the field path and a fix.
+    """
+    issues, study = _validate(Path(path))
+    if issues or study is None:
+        raise InputError(issues)
+    return study
+
+
+__all__ = ["DeviceKind", "DeviceSite", "Study", "load_study", "validate_study"]

@@ -1,0 +1,314 @@
+"""Schema of a study file (YAML), as pydantic models.
+
+Every key carries its unit in its name (``pickup_a``, ``p_charger_kw``, ``t_s``).
+Defaults follow ``domain.md`` and are documented in ``docs/study-file.md``;
+the report states which value was used.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from protv2g.units import (
+    AngleRule,
+    Case,
+    ChargerControl,
+    ChargerMode,
+    DeviceKind,
+    FaultType,
+    LoadLevel,
+    Method,
+    Participation,
+    Severity,
+)
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+# --- feeder -----------------------------------------------------------------------------------
+
+
+class FeederSource(_Model):
+    """Where the network comes from: exactly one of the three keys."""
+
+    pandapower_json: str | None = None
+    builtin: str | None = None
+    opendss: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FeederSource:
+        given = [k for k in ("pandapower_json", "builtin", "opendss") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'pandapower_json', 'builtin' or 'opendss' "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+
+class Location(_Model):
+    """Where a device sits: a line end, a transformer side, or a switch (all by name)."""
+
+    line: str | None = None
+    end: Literal["from", "to"] | None = None
+    trafo: str | None = None
+    side: Literal["hv", "lv"] | None = None
+    switch: str | None = None
+
+    @model_validator(mode="after")
+    def _one_element(self) -> Location:
+        given = [k for k in ("line", "trafo", "switch") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'line' (with 'end'), 'trafo' (with 'side') or 'switch'"
+            )
+        if self.line is not None and self.end is None:
+            raise ValueError("a device on a line needs 'end: from' or 'end: to'")
+        if self.trafo is not None and self.side is None:
+            raise ValueError("a device on a transformer needs 'side: hv' or 'side: lv'")
+        return self
+
+
+class _DeviceBase(_Model):
+    name: str = Field(min_length=1)
+    location: Location
+    interrupting_rating_ka: PositiveFloat | None = None
+
+
+class RelayDevice(_DeviceBase):
+    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes)."""
+
+    kind: Literal[DeviceKind.RELAY]
+    pickup_a: PositiveFloat
+    curve: str
+    time_dial: PositiveFloat
+    inst_pickup_a: PositiveFloat | None = None
+    inst_delay_s: NonNegFloat = 0.0
+    ground_pickup_a: PositiveFloat | None = None
+    ground_curve: str | None = None
+    ground_time_dial: PositiveFloat | None = None
+    ground_inst_pickup_a: PositiveFloat | None = None
+    ground_inst_delay_s: NonNegFloat = 0.0
+    time_adder_s: NonNegFloat = 0.0
+    time_multiplier: PositiveFloat = 1.0
+    min_response_s: NonNegFloat = 0.0
+    reset: Literal["instantaneous", "electromechanical"] = "instantaneous"
+    reclose_intervals_s: tuple[PositiveFloat, ...] = ()
+    directional: Literal["none", "forward"] = "none"
+    characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _ground_complete(self) -> RelayDevice:
+        if self.ground_pickup_a is not None and (
+            self.ground_curve is None or self.ground_time_dial is None
+        ):
+            raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too")
+        return self
+
+
+class RecloserDevice(_DeviceBase):
+    """Line recloser (primary amperes)."""
+
+    kind: Literal[DeviceKind.RECLOSER]
+    phase_min_trip_a: PositiveFloat
+    ground_min_trip_a: PositiveFloat | None = None
+    fast_curve: str
+    delayed_curve: str
+    ground_fast_curve: str | None = None
+    ground_delayed_curve: str | None = None
+    n_fast: Annotated[int, Field(ge=0, le=4)] = 2
+    n_delayed: Annotated[int, Field(ge=0, le=4)] = 2
+    reclose_intervals_s: tuple[PositiveFloat, ...] = (0.5, 2.0, 2.0)
+    reset_time_s: PositiveFloat = 15.0
+    fast_multiplier: PositiveFloat = 1.0
+    fast_adder_s: NonNegFloat = 0.0
+    delayed_multiplier: PositiveFloat = 1.0
+    delayed_adder_s: NonNegFloat = 0.0
+    min_response_s: NonNegFloat = 0.0
+
+    @model_validator(mode="after")
+    def _shots(self) -> RecloserDevice:
+        shots = self.n_fast + self.n_delayed
+        if shots < 1:
+            raise ValueError("n_fast + n_delayed must be at least 1")
+        if len(self.reclose_intervals_s) != shots - 1:
+            raise ValueError(
+                f"reclose_intervals_s has {len(self.reclose_intervals_s)} values but "
+                f"{shots} shots need {shots - 1}"
+            )
+        return self
+
+
+class FuseDevice(_DeviceBase):
+    """Expulsion fuse link, e.g. ``65K`` or ``25T``, or a user point-table curve."""
+
+    kind: Literal[DeviceKind.FUSE]
+    link: str
+    preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0
+
+
+Device = Annotated[RelayDevice | RecloserDevice | FuseDevice, Field(discriminator="kind")]
+
+
+# --- V2G sites --------------------------------------------------------------------------------
+
+
+class ParticipationFractions(_Model):
+    """Fraction of a site's chargers that are plugged in and dispatchable."""
+
+    low: Fraction = 0.5
+    expected: Fraction = 0.8
+    firm: Fraction = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ParticipationFractions:
+        if not self.low <= self.expected <= self.firm:
+            raise ValueError("participation fractions must satisfy low <= expected <= firm")
+        return self
+
+    def fraction(self, case: Participation) -> float:
+        return float(getattr(self, case.value))
+
+
+class DayProfile(_Model):
+    """Fleet behaviour over a 96-step (15 min) day."""
+
+    arrival_h: Annotated[float, Field(ge=0, lt=24)] = 7.0
+    departure_h: Annotated[float, Field(ge=0, lt=24)] = 16.0
+    export_window_h: tuple[float, float] = (16.0, 20.0)
+    soc_reserve_fraction: Fraction = 0.3
+    battery_kwh: PositiveFloat = 100.0
+    efficiency: Annotated[float, Field(gt=0, le=1)] = 0.92
+
+
+class V2GSite(_Model):
+    """A fleet of bidirectional chargers at one bus."""
+
+    name: str = Field(min_length=1)
+    bus: str
+    n_chargers: Annotated[int, Field(ge=1)]
+    p_charger_kw: PositiveFloat
+    phases: Literal[1, 3] = 3
+    phase: Literal["a", "b", "c"] | None = None
+    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.2
+    angle_rule: AngleRule = AngleRule.UNITY_PF
+    control: ChargerControl = ChargerControl.GRID_FOLLOWING
+    modes: tuple[ChargerMode, ...] = (ChargerMode.EXPORTING, ChargerMode.CHARGING)
+    participation: ParticipationFractions = ParticipationFractions()
+    k2: Annotated[float, Field(ge=0, le=2)] = 0.0
+    cease_to_energize_s: PositiveFloat = 2.0
+    day: DayProfile | None = None
+
+    @property
+    def p_max_kw(self) -> float:
+        """Nameplate export of the whole site (kW)."""
+        return self.n_chargers * self.p_charger_kw
+
+
+# --- scenarios, checks, gate -------------------------------------------------------------------
+
+
+class Scenarios(_Model):
+    """Scenario axes. Export levels in kW for the whole site, or as fractions of its maximum."""
+
+    export_levels_kw: tuple[NonNegFloat, ...] | None = None
+    export_levels_fraction: tuple[Annotated[float, Field(ge=0, le=1)], ...] | None = None
+    participation: tuple[Participation, ...] = (Participation.EXPECTED,)
+    load_levels: tuple[LoadLevel, ...] = (LoadLevel.PEAK,)
+    light_load_fraction: Fraction = 0.3
+    day: bool = False
+
+    @model_validator(mode="after")
+    def _levels(self) -> Scenarios:
+        if self.export_levels_kw is not None and self.export_levels_fraction is not None:
+            raise ValueError("give export_levels_kw or export_levels_fraction, not both")
+        return self
+
+
+class Faults(_Model):
+    """Fault-calculation settings."""
+
+    method: Method = Method.IEC60909
+    fault_types: tuple[FaultType, ...] = tuple(FaultType)
+    cases: tuple[Case, ...] = (Case.MAX, Case.MIN)
+    r_fault_ohm: NonNegFloat = 0.0
+    x_fault_ohm: NonNegFloat = 0.0
+    r_fault_min_ohm: NonNegFloat = 0.0
+
+
+class Checks(_Model):
+    """Thresholds of the coordination criteria (domain.md §4); every value is a default."""
+
+    cti_s: PositiveFloat = 0.3
+    recloser_fuse_k: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
+    fuse_fuse_ratio: Annotated[float, Field(gt=0, le=1)] = 0.75
+    sensitivity_primary_factor: Annotated[float, Field(ge=1.0)] = 1.5
+    sensitivity_backup_factor: Annotated[float, Field(ge=1.0)] = 1.2
+    v2g_change_fraction: Annotated[float, Field(gt=0, le=1)] = 0.10
+    duty_margin: Annotated[float, Field(gt=0, le=1)] = 1.0
+    load_pickup_factor: Annotated[float, Field(ge=1.0)] = 1.5
+    sympathetic_margin_s: NonNegFloat = 0.1
+    reclose_margin_s: NonNegFloat = 0.5
+    island_load_ratio: Annotated[float, Field(gt=0)] = 1.0 / 3.0
+    v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
+    loading_max_percent: PositiveFloat = 100.0
+    unbalance_max_percent: PositiveFloat = 3.0
+
+
+CRITERIA = tuple(f"C{i}" for i in range(1, 13))
+
+
+class Gate(_Model):
+    """Which criteria and severities fail the pre-pilot gate."""
+
+    criteria: tuple[str, ...] = CRITERIA
+    fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
+
+    @field_validator("criteria")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [c for c in value if c not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criteria {unknown}; known: C1 … C12")
+        return value
+
+
+class StudyDocument(_Model):
+    """The whole study file."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")
+    description: str = ""
+    feeder: FeederSource
+    library: tuple[str, ...] = ()
+    devices: tuple[Device, ...] = ()
+    v2g_sites: tuple[V2GSite, ...] = ()
+    scenarios: Scenarios = Scenarios()
+    faults: Faults = Faults()
+    checks: Checks = Checks()
+    gate: Gate = Gate()
+
+    def export_levels_kw(self, site: V2GSite) -> tuple[float, ...]:
+        """Export levels of ``site`` in kW (whole site), from either form of the axis."""
+        if self.scenarios.export_levels_fraction is not None:
+            return tuple(f * site.p_max_kw for f in self.scenarios.export_levels_fraction)
+        if self.scenarios.export_levels_kw is not None:
+            return self.scenarios.export_levels_kw
+        return (0.0, site.p_max_kw)
+
+
+def finite(value: float) -> bool:
+    """True for a finite float (NaN and ±inf are not)."""
+    return math.isfinite(value)

@@ -1,0 +1,94 @@
+"""End-to-end CLI: run writes a real workbook; validate lists every problem; exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from protv2g.cli import main
+
+from .conftest import FEEDERS_DIR, REPO_DIR
+
+DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
+
+
+@pytest.fixture(scope="module")
+def depot_workbook(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "depot.xlsx"
+    assert main(["run", str(DEPOT), "-o", str(out)]) == 0
+    return out
+
+
+def test_run_writes_the_three_sheets(depot_workbook):
+    wb = openpyxl.load_workbook(depot_workbook)
+    assert {"Summary", "Violations", "Fault currents"} <= set(wb.sheetnames)
+    ws = wb["Fault currents"]
+    header = [c.value for c in ws[1]]
+    assert header[:7] == ["Scenario", "Bus", "Bus name", "Fault type", "Case", "Ikss (kA)",
+                          "Ikss (°)"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    buses = {r[2] for r in rows}
+    assert len(buses) == 24
+    per_case = {(r[3], r[4]) for r in rows}
+    # every bus appears once per fault type and case
+    for fault_type, case in per_case:
+        n = sum(1 for r in rows if r[3] == fault_type and r[4] == case and r[0] == rows[0][0])
+        assert n == 24
+    assert all(r[5] is not None and r[5] > 0 for r in rows)
+
+
+def test_run_summary_names_the_study(depot_workbook):
+    ws = openpyxl.load_workbook(depot_workbook)["Summary"]
+    values = {r[0]: r[1] for r in ws.iter_rows(min_row=1, values_only=True) if r[0]}
+    assert values["Study"] == "depot_two_feeder"
+    assert len(values["Input digest (SHA-256, 16 hex)"]) == 16
+
+
+def test_validate_ok(capsys):
+    assert main(["validate", str(DEPOT)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_validate_three_mistakes_exit_2(tmp_path, capsys):
+    shutil.copy(DEPOT.parent / "feeder.json", tmp_path / "feeder.json")
+    doc = yaml.safe_load(DEPOT.read_text())
+    doc["devices"][0]["pickup_a"] = 0
+    doc["devices"][1]["curve"] = "IEEE-VII"
+    doc["v2g_sites"][0]["bus"] = "F1-B99"
+    study = tmp_path / "study.yaml"
+    study.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert main(["validate", str(study)]) == 2
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err
+    for field in ("devices[0].pickup_a", "devices[1].curve", "v2g_sites[0].bus"):
+        assert field in err
+    assert "Traceback" not in err
+
+
+def test_run_bad_study_exit_2_no_report(tmp_path, capsys):
+    study = tmp_path / "study.yaml"
+    study.write_text("name: broken\nfeeder: {pandapower_json: none.json}\n")
+    out = tmp_path / "out.xlsx"
+    assert main(["run", str(study), "-o", str(out)]) == 2
+    assert not out.exists()
+    assert "not found" in capsys.readouterr().err
+
+
+def test_console_script_help_and_no_traceback(tmp_path):
+    exe = shutil.which("protv2g", path=os.path.dirname(sys.executable)) or "protv2g"
+    for args in (["--help"], ["run", "--help"], ["validate", "--help"]):
+        proc = subprocess.run([exe, *args], capture_output=True, text=True, cwd=REPO_DIR)
+        assert proc.returncode == 0, proc.stderr
+        assert "usage" in proc.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    proc = subprocess.run([exe, "validate", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "YAML" in proc.stderr
