@@ -1,0 +1,100 @@
+"""Shunt-fault equations in symmetrical components, vectorised over fault buses.
+
+Convention (Anderson, *Analysis of Faulted Power Systems*, 1995, ch. 3; IEC 60909-0:2016
+eqs. 29, 47, 52, 53): the fault impedance ``Z_F`` sits in each faulted phase between the bus and
+the fault point; for ground faults the fault point is solidly earthed. Adding ``Z_F`` to each
+sequence Thevenin impedance (``Z_s' = Z_s + Z_F``) turns every fault into a bolted fault behind
+``Z_s'``. ``E_s`` is the open-circuit (pre-fault, with charger injections) sequence voltage at
+the fault bus; with ``E2 = E0 = 0`` the results are the textbook ones:
+
+* 3ph:  ``I1 = E1/Z1'``                         (IEC 60909-0 eq. 29 with ``E1 = c·Un/√3``)
+* LL (b–c): ``I1 = −I2 = (E1 − E2)/(Z1' + Z2')`` (eq. 47, ``Z_F`` per phase, ``2·Z_F`` b–c)
+* SLG (a):  ``I1 = I2 = I0 = (E1 + E2 + E0)/(Z1' + Z2' + Z0')``  (eq. 52, ``3·Z_F``)
+* LLG (b–c–g): ``V = Σ(E_s/Z_s')/Σ(1/Z_s')``, ``I_s = (E_s − V)/Z_s'``  (eq. 53 for ``E2=E0=0``)
+
+Currents are those flowing from the network into the fault (phase ``a`` reference).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from protv2g.units import A_OP, FaultType
+
+__all__ = ["sequence_fault_currents", "seq_to_abc", "abc_to_seq", "FAULTED_PHASES", "A_MATRIX"]
+
+#: ``[a, b, c] = A · [0, 1, 2]`` (phase-from-sequence transform).
+A_MATRIX = np.array([[1, 1, 1], [1, A_OP**2, A_OP], [1, A_OP, A_OP**2]], dtype=complex)
+_A_INV = np.linalg.inv(A_MATRIX)
+
+#: Faulted phases (0 = a, 1 = b, 2 = c) of each fault type.
+FAULTED_PHASES = {
+    FaultType.THREE_PHASE: (0, 1, 2),
+    FaultType.LINE_LINE: (1, 2),
+    FaultType.SINGLE_LINE_GROUND: (0,),
+    FaultType.DOUBLE_LINE_GROUND: (1, 2),
+}
+
+
+def sequence_fault_currents(fault_type: FaultType, e1: np.ndarray, e2: np.ndarray,
+                            z1: np.ndarray, z2: np.ndarray, z0: np.ndarray | None,
+                            zf: np.ndarray | complex) -> np.ndarray:
+    """Sequence currents into the fault, shape ``(..., 3)`` ordered ``(0, 1, 2)``.
+
+    Parameters
+    ----------
+    fault_type : FaultType
+    e1, e2 : numpy.ndarray
+        Open-circuit positive/negative-sequence voltage at the fault bus, per unit.
+    z1, z2, z0 : numpy.ndarray
+        Driving-point sequence impedances at the fault bus, per unit (``z0`` may be ``None``
+        for 3ph and LL faults).
+    zf : numpy.ndarray or complex
+        Fault impedance per faulted phase, per unit on the fault bus base.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``I_012`` per unit; ``[..., 0]`` zero, ``[..., 1]`` positive, ``[..., 2]`` negative.
+
+    Raises
+    ------
+    ValueError
+        For an unknown fault type.
+    """
+    e1, e2 = np.asarray(e1, complex), np.asarray(e2, complex)
+    z1p = z1 + zf
+    z2p = z2 + zf
+    out = np.zeros(np.broadcast(e1, z1p).shape + (3,), dtype=complex)
+    if fault_type is FaultType.THREE_PHASE:
+        out[..., 1] = e1 / z1p
+        out[..., 2] = e2 / z2p
+    elif fault_type is FaultType.LINE_LINE:
+        i1 = (e1 - e2) / (z1p + z2p)
+        out[..., 1] = i1
+        out[..., 2] = -i1
+    elif fault_type is FaultType.SINGLE_LINE_GROUND:
+        i = (e1 + e2) / (z1p + z2p + z0 + zf)
+        out[..., 0] = i
+        out[..., 1] = i
+        out[..., 2] = i
+    elif fault_type is FaultType.DOUBLE_LINE_GROUND:
+        z0p = z0 + zf
+        y1, y2, y0 = 1 / z1p, 1 / z2p, 1 / z0p
+        v = (e1 * y1 + e2 * y2) / (y1 + y2 + y0)
+        out[..., 1] = (e1 - v) * y1
+        out[..., 2] = (e2 - v) * y2
+        out[..., 0] = -v * y0
+    else:  # pragma: no cover - closed set
+        raise ValueError(f"unknown fault type {fault_type!r}")
+    return out
+
+
+def seq_to_abc(x012: np.ndarray) -> np.ndarray:
+    """Phase quantities from sequence quantities along the last axis ``(0, 1, 2) → (a, b, c)``."""
+    return x012 @ A_MATRIX.T
+
+
+def abc_to_seq(xabc: np.ndarray) -> np.ndarray:
+    """Sequence quantities from phase quantities along the last axis."""
+    return xabc @ _A_INV.T

@@ -1,0 +1,211 @@
+"""Result of :func:`protv2g.engine.fault_study`: dense complex arrays plus lazy tidy frames.
+
+Array layout (all complex, phase-to-neutral voltages in per unit of the bus nominal voltage,
+currents in kA; angles in the system reference, the external grid at ``va_degree``):
+
+``bus_i_012_ka[scenario, case, fault_type, fault_bus, seq]``
+    current into the fault, sequence order ``(0, 1, 2)``;
+``device_i_012_ka[scenario, case, fault_type, device, fault_bus, seq]``
+    current measured at the device bus, positive from the bus into the element;
+``device_v_012_pu[scenario, case, fault_type, device, fault_bus, seq]``
+    sequence voltages at the device bus;
+``charger_i_12_ka[scenario]``: ``[case, fault_type, charger, fault_bus, seq]``, ``seq`` = (1, 2).
+
+``*_abc_*`` properties give phase quantities (``[..., 0:3]`` = a, b, c) without storing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.faults import FAULTED_PHASES, seq_to_abc
+from protv2g.units import Case, FaultType
+
+__all__ = ["FaultStudyResult"]
+
+
+def _deg(x: np.ndarray) -> np.ndarray:
+    return np.degrees(np.angle(x))
+
+
+@dataclass(frozen=True)
+class FaultStudyResult:
+    """All fault quantities of one study (see the module docstring for the array layout).
+
+    Attributes
+    ----------
+    scenarios, cases, fault_types : tuple
+        Labels of the first three axes of every array.
+    fault_buses : numpy.ndarray
+        pandapower bus index of each fault bus (axis ``fault_bus``).
+    fault_bus_names : numpy.ndarray
+        Bus names (the index as a string where the name is empty).
+    devices : tuple of str
+        Device names (axis ``device``).
+    chargers : dict
+        Scenario → tuple of charger names (axis ``charger`` of ``charger_i_12_ka``).
+    charger_limit_ka : dict
+        Scenario → ``(case, charger)`` array of current limits, kA.
+    iterations : dict
+        ``(scenario, case, fault_type)`` → charger iterations used (max over fault buses).
+    """
+
+    scenarios: tuple[str, ...]
+    cases: tuple[Case, ...]
+    fault_types: tuple[FaultType, ...]
+    fault_buses: np.ndarray
+    fault_bus_names: np.ndarray
+    devices: tuple[str, ...]
+    bus_i_012_ka: np.ndarray
+    device_i_012_ka: np.ndarray
+    device_v_012_pu: np.ndarray
+    chargers: dict = field(default_factory=dict)
+    charger_i_12_ka: dict = field(default_factory=dict)
+    charger_limit_ka: dict = field(default_factory=dict)
+    iterations: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ phase views
+    @property
+    def bus_i_abc_ka(self) -> np.ndarray:
+        """Phase currents into the fault ``[scenario, case, fault_type, fault_bus, phase]``."""
+        return seq_to_abc(self.bus_i_012_ka)
+
+    @property
+    def device_i_abc_ka(self) -> np.ndarray:
+        """Device phase currents ``[scenario, case, fault_type, device, fault_bus, phase]``."""
+        return seq_to_abc(self.device_i_012_ka)
+
+    @property
+    def device_v_abc_pu(self) -> np.ndarray:
+        """Device bus phase voltages ``[scenario, case, fault_type, device, fault_bus, phase]``."""
+        return seq_to_abc(self.device_v_012_pu)
+
+    def ikss_ka(self) -> np.ndarray:
+        """Largest faulted-phase current magnitude ``[scenario, case, fault_type, fault_bus]``."""
+        i_abc = np.abs(self.bus_i_abc_ka)
+        out = np.empty(i_abc.shape[:-1])
+        for t, ft in enumerate(self.fault_types):
+            out[:, :, t] = i_abc[:, :, t][..., list(FAULTED_PHASES[ft])].max(axis=-1)
+        return out
+
+    # ------------------------------------------------------------------ tidy frames
+    def _index_frame(self, n_inner: int, inner: dict) -> pd.DataFrame:
+        s, c, t = len(self.scenarios), len(self.cases), len(self.fault_types)
+        outer = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), indexing="ij"))
+        outer = outer.reshape(3, -1)
+        rep = n_inner
+        cols = {
+            "scenario": np.repeat(np.array(self.scenarios, dtype=object)[outer[0]], rep),
+            "case": np.repeat(np.array([x.value for x in self.cases], dtype=object)[outer[1]], rep),
+            "fault_type": np.repeat(
+                np.array([x.value for x in self.fault_types], dtype=object)[outer[2]], rep),
+        }
+        for k, v in inner.items():
+            cols[k] = np.tile(v, outer.shape[1])
+        return pd.DataFrame(cols)
+
+    @cached_property
+    def bus(self) -> pd.DataFrame:
+        """Tidy bus results: one row per (scenario, case, fault type, fault bus).
+
+        Columns: ``scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree`` (largest
+        faulted-phase current and its angle), ``ia_ka … ic_degree``, ``i3i0_ka, i3i0_degree,
+        i1_ka, i2_ka``.
+        """
+        m = len(self.fault_buses)
+        df = self._index_frame(m, {"bus": self.fault_buses, "bus_name": self.fault_bus_names})
+        i_abc = self.bus_i_abc_ka
+        mag = np.abs(i_abc)
+        idx = np.empty(mag.shape[:-1], dtype=np.int64)
+        for t, ft in enumerate(self.fault_types):
+            ph = np.array(FAULTED_PHASES[ft])
+            idx[:, :, t] = ph[np.argmax(mag[:, :, t][..., ph], axis=-1)]
+        ikss = np.take_along_axis(i_abc, idx[..., None], axis=-1)[..., 0]
+        df["ikss_ka"] = np.abs(ikss).ravel()
+        df["ikss_degree"] = _deg(ikss).ravel()
+        for p, name in enumerate("abc"):
+            df[f"i{name}_ka"] = mag[..., p].ravel()
+            df[f"i{name}_degree"] = _deg(i_abc[..., p]).ravel()
+        i3i0 = 3 * self.bus_i_012_ka[..., 0]
+        df["i3i0_ka"] = np.abs(i3i0).ravel()
+        df["i3i0_degree"] = _deg(i3i0).ravel()
+        df["i1_ka"] = np.abs(self.bus_i_012_ka[..., 1]).ravel()
+        df["i2_ka"] = np.abs(self.bus_i_012_ka[..., 2]).ravel()
+        return df[["scenario", "bus", "bus_name", "fault_type", "case"]
+                  + [c for c in df.columns
+                     if c not in ("scenario", "bus", "bus_name", "fault_type", "case")]]
+
+    @cached_property
+    def device(self) -> pd.DataFrame:
+        """Tidy device results: one row per (scenario, case, fault type, device, fault bus).
+
+        Columns: ``scenario, device, fault_bus, fault_bus_name, fault_type, case,
+        ia_ka, ia_degree, ib_ka, ib_degree, ic_ka, ic_degree, i3i0_ka, i3i0_degree, i2_ka,
+        i2_degree, va_pu, va_degree, vb_pu, vb_degree, vc_pu, vc_degree, v0_pu, v0_degree,
+        v2_pu, v2_degree``.
+        """
+        m, d = len(self.fault_buses), len(self.devices)
+        df = self._index_frame(d * m, {
+            "device": np.repeat(np.array(self.devices, dtype=object), m),
+            "fault_bus": np.tile(self.fault_buses, d),
+            "fault_bus_name": np.tile(self.fault_bus_names, d),
+        })
+        i_abc = self.device_i_abc_ka
+        v_abc = self.device_v_abc_pu
+        for p, name in enumerate("abc"):
+            df[f"i{name}_ka"] = np.abs(i_abc[..., p]).ravel()
+            df[f"i{name}_degree"] = _deg(i_abc[..., p]).ravel()
+        i3i0 = 3 * self.device_i_012_ka[..., 0]
+        df["i3i0_ka"] = np.abs(i3i0).ravel()
+        df["i3i0_degree"] = _deg(i3i0).ravel()
+        df["i2_ka"] = np.abs(self.device_i_012_ka[..., 2]).ravel()
+        df["i2_degree"] = _deg(self.device_i_012_ka[..., 2]).ravel()
+        for p, name in enumerate("abc"):
+            df[f"v{name}_pu"] = np.abs(v_abc[..., p]).ravel()
+            df[f"v{name}_degree"] = _deg(v_abc[..., p]).ravel()
+        for s, name in ((0, "v0"), (2, "v2")):
+            df[f"{name}_pu"] = np.abs(self.device_v_012_pu[..., s]).ravel()
+            df[f"{name}_degree"] = _deg(self.device_v_012_pu[..., s]).ravel()
+        first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
+        return df[first + [c for c in df.columns if c not in first]]
+
+    @cached_property
+    def charger(self) -> pd.DataFrame:
+        """Tidy charger injections: one row per (scenario, case, fault type, charger, fault bus).
+
+        Columns: ``scenario, charger, fault_bus, fault_bus_name, fault_type, case, i1_ka,
+        i1_degree, i2_ka, i2_degree, i_peak_phase_ka, limit_ka, limited``.
+        """
+        frames = []
+        m = len(self.fault_buses)
+        for name in self.scenarios:
+            arr = self.charger_i_12_ka.get(name)
+            if arr is None or arr.shape[2] == 0:
+                continue
+            names = self.chargers[name]
+            k = len(names)
+            for c, case in enumerate(self.cases):
+                for t, ft in enumerate(self.fault_types):
+                    a = arr[c, t]
+                    i_abc = seq_to_abc(np.stack([np.zeros_like(a[..., 0]), a[..., 0],
+                                                 a[..., 1]], axis=-1))
+                    peak = np.abs(i_abc).max(axis=-1)
+                    lim = np.repeat(self.charger_limit_ka[name][c], m)
+                    frames.append(pd.DataFrame({
+                        "scenario": name, "charger": np.repeat(np.array(names, dtype=object), m),
+                        "fault_bus": np.tile(self.fault_buses, k),
+                        "fault_bus_name": np.tile(self.fault_bus_names, k),
+                        "fault_type": ft.value, "case": case.value,
+                        "i1_ka": np.abs(a[..., 0]).ravel(), "i1_degree": _deg(a[..., 0]).ravel(),
+                        "i2_ka": np.abs(a[..., 1]).ravel(), "i2_degree": _deg(a[..., 1]).ravel(),
+                        "i_peak_phase_ka": peak.ravel(), "limit_ka": lim,
+                        "limited": peak.ravel() >= lim * (1 - 1e-9),
+                    }))
+        cols = ["scenario", "charger", "fault_bus", "fault_bus_name", "fault_type", "case",
+                "i1_ka", "i1_degree", "i2_ka", "i2_degree", "i_peak_phase_ka", "limit_ka",
+                "limited"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)

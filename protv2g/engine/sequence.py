@@ -1,0 +1,285 @@
+"""Sequence networks Y1, Y2, Y0 from a pandapower net, factorised once per topology and case.
+
+The admittance data are built with pandapower's own short-circuit builders (``_init_ppc``,
+``_create_k_updated_ppci``, ``_pd2ppc_zero``, ``makeYbus``) so that the element models and the
+IEC 60909-0 corrections are exactly those of :func:`pandapower.shortcircuit.calc_sc`:
+
+* external grid: ``Z_Q = c·Un²/S''_kQ`` split by ``rx``; zero sequence ``X0 = x0x·X``,
+  ``R0 = r0x0·X0`` (IEC 60909-0:2016, eq. 1);
+* transformers: correction factor ``K_T = 0.95·c_max/(1 + 0.6·x_T)`` in the max case
+  (IEC 60909-0:2016, eq. 12a); zero sequence by vector group and grounding;
+* lines: resistance at the end temperature in the min case (IEC 60909-0:2016, eq. 34);
+  zero sequence from ``r0_ohm_per_km``, ``x0_ohm_per_km``, ``c0_nf_per_km``.
+
+Differences from ``calc_sc`` (by design): transformer phase shifts are kept
+(``calculate_voltage_angles=True``) so that device phasors across a Dyn1/Dyn11 transformer
+are shifted by ±30°; the negative-sequence network uses the opposite shift (Y2 = Y1ᵀ).
+For the ``classical`` method the network is built without the c factor in the source impedance
+and without ``K_T`` (``Z_Q = Un²/S''_kQ``).
+
+The caller's net is never mutated: :func:`build_sequence_networks` works on a private copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandapower as pp
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from protv2g.errors import InputError, Issue
+from protv2g.units import Case, Method
+
+__all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net"]
+
+#: pandapower column index of the IEC c factor in ``ppc["bus"]`` (``idx_bus_sc``).
+_C_COLUMN = {Case.MAX: "C_MAX", Case.MIN: "C_MIN"}
+
+
+@dataclass
+class SequenceData:
+    """One sequence network in pandapower's internal (ppci) bus order.
+
+    Attributes
+    ----------
+    y_pu : scipy.sparse.csc_matrix
+        Bus admittance matrix, per unit on ``base_mva`` and ``base_kv``.
+    lu : scipy.sparse.linalg.SuperLU
+        Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``).
+    bus_lookup : numpy.ndarray
+        pandapower bus index → internal index (``-1``: not in this network).
+    base_kv : numpy.ndarray
+        Base (nominal) voltage of each internal bus, kV line-to-line.
+    yf_pu, yt_pu : scipy.sparse.csr_matrix
+        Branch admittance rows (pandapower ppc branch order, all branches): current injected
+        at the from / to end of each branch, ``I = Yf·V`` (per unit).
+    """
+
+    y_pu: sp.csc_matrix
+    lu: object
+    bus_lookup: np.ndarray
+    base_kv: np.ndarray
+    yf_pu: sp.csr_matrix
+    yt_pu: sp.csr_matrix
+
+    @property
+    def n_bus(self) -> int:
+        """Number of internal buses."""
+        return int(self.y_pu.shape[0])
+
+    def index(self, buses: np.ndarray) -> np.ndarray:
+        """Internal indices of pandapower buses (``-1`` where absent)."""
+        buses = np.asarray(buses, dtype=np.int64)
+        out = np.full(buses.shape, -1, dtype=np.int64)
+        ok = (buses >= 0) & (buses < len(self.bus_lookup))
+        idx = self.bus_lookup[buses[ok]]
+        idx[(idx < 0) | (idx >= self.n_bus)] = -1
+        out[ok] = idx
+        return out
+
+
+@dataclass
+class CaseNetwork:
+    """The three sequence networks of one (case, method) with the data the fault equations need.
+
+    Attributes
+    ----------
+    pos, neg, zero : SequenceData
+        Positive-, negative- and zero-sequence networks (``zero`` is ``None`` when no ground
+        fault was requested).
+    c_factor : numpy.ndarray
+        IEC 60909 voltage factor of each positive-sequence internal bus (1.0 for ``classical``).
+    u_nl : numpy.ndarray
+        No-load positive-sequence voltage of each internal bus as a unit phasor (carries the
+        transformer phase shifts from the source; ``1∠0`` at the external grid).
+    base_mva : float
+        Power base of the per-unit system, MVA.
+    branch_lookup : dict
+        ``{"line": (f, t), "trafo": (f, t), ...}``: ppc branch rows of each element table.
+    """
+
+    case: Case
+    method: Method
+    pos: SequenceData
+    neg: SequenceData
+    zero: SequenceData | None
+    c_factor: np.ndarray
+    u_nl: np.ndarray
+    base_mva: float
+    branch_lookup: dict
+
+
+def copy_net(net: pp.pandapowerNet) -> pp.pandapowerNet:
+    """One deep copy of ``net`` for the builders to write their lookups into."""
+    return copy.deepcopy(net)
+
+
+def _pp_case(case: Case, method: Method) -> str:
+    # The classical method is built through pandapower's "min" path (K_T = 1) with the
+    # external-grid data of the requested case written into the *_min columns of the copy.
+    return "min" if method is Method.CLASSICAL else case.value
+
+
+def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
+                       lv_tol_percent: int) -> None:
+    """Rewrite the copy so that pandapower's min-case builders yield the classical network."""
+    eg = original.ext_grid
+    vn = original.bus.loc[eg.bus.values, "vn_kv"].values
+    c_min = np.where(vn < 1.0, 0.9 if lv_tol_percent == 10 else 0.95, 1.0)
+    s = case.value
+    work.ext_grid["s_sc_min_mva"] = eg[f"s_sc_{s}_mva"].values * c_min  # c/(S·c) = 1/S
+    for col in ("rx", "x0x", "r0x0"):
+        if f"{col}_{s}" in eg.columns:
+            work.ext_grid[f"{col}_min"] = eg[f"{col}_{s}"].values
+    if len(work.line):
+        if case is Case.MAX or "endtemp_degree" not in original.line.columns:
+            work.line["endtemp_degree"] = 20.0
+        else:
+            work.line["endtemp_degree"] = original.line["endtemp_degree"].values
+
+
+def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
+                       negate_shift: bool = False) -> SequenceData:
+    from pandapower.pypower.idx_brch import SHIFT
+    from pandapower.pypower.idx_bus import BASE_KV
+    from pandapower.pypower.makeYbus import makeYbus
+
+    bus = ppci["bus"]
+    branch_i = ppci["branch"].copy()
+    branch_all = ppc["branch"].copy()
+    if negate_shift:
+        branch_i[:, SHIFT] = -branch_i[:, SHIFT]
+        branch_all[:, SHIFT] = -branch_all[:, SHIFT]
+    n = bus.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ybus, _, _ = makeYbus(ppci["baseMVA"], bus, branch_i)
+    ybus = sp.csc_matrix(ybus)
+    if np.isnan(ybus.data).any():
+        raise InputError(Issue("net", "", "NaN in the admittance matrix",
+                               "check impedance data of lines, transformers and ext_grid"))
+    # branch rows over all ppc branches; buses outside the internal network are dropped
+    f = np.real(branch_all[:, 0]).astype(np.int64)
+    t = np.real(branch_all[:, 1]).astype(np.int64)
+    status = np.real(branch_all[:, 10]) > 0
+    ok = status & (f < n) & (t < n)
+    branch_all[~ok, 10] = 0
+    branch_all[~ok, 0] = 0
+    branch_all[~ok, 1] = 0
+    # makeYbus needs a bus table covering every index it sees
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, yf, yt = makeYbus(ppci["baseMVA"], bus, branch_all)
+    try:
+        lu = splu(ybus, permc_spec="COLAMD")
+    except RuntimeError as exc:  # exactly singular
+        raise InputError(Issue("net", "", f"singular admittance matrix ({exc})",
+                               "every bus needs a path to a source (and, for ground faults, "
+                               "a zero-sequence path to ground)")) from exc
+    return SequenceData(y_pu=ybus, lu=lu, bus_lookup=lookup.copy(),
+                        base_kv=np.real(bus[:, BASE_KV]).astype(float),
+                        yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt))
+
+
+def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
+                            method: Method, *, zero_sequence: bool,
+                            lv_tol_percent: int = 10) -> CaseNetwork:
+    """Build and factorise Y1, Y2 (and Y0) for one case on the private copy ``work``.
+
+    Parameters
+    ----------
+    work : pandapowerNet
+        A private copy of ``original`` (see :func:`copy_net`); pandapower's builders write
+        their lookups and options into it.
+    original : pandapowerNet
+        The caller's net, read only.
+    case : Case
+        ``max`` or ``min`` (c factor, ``K_T``, line temperature, external-grid data).
+    method : Method
+        ``iec60909`` or ``classical`` (no c factor in the source, no ``K_T``).
+    zero_sequence : bool
+        Build Y0 as well (needed for SLG and LLG faults).
+    lv_tol_percent : int
+        LV voltage tolerance for the IEC c factor, 6 or 10 %.
+
+    Returns
+    -------
+    CaseNetwork
+    """
+    from pandapower.auxiliary import _add_ppc_options, _add_sc_options
+    from pandapower.pd2ppc_zero import _pd2ppc_zero
+    from pandapower.pypower import idx_bus_sc
+    from pandapower.pypower.idx_brch_sc import K_ST
+    from pandapower.pypower.idx_bus import BUS_TYPE, VA
+    from pandapower.shortcircuit.ppc_conversion import _create_k_updated_ppci, _init_ppc
+
+    if method is Method.CLASSICAL:
+        _prepare_classical(work, original, case, lv_tol_percent)
+    pp_case = _pp_case(case, method)
+    work["_options"] = {}
+    _add_ppc_options(work, calculate_voltage_angles=True, trafo_model="pi",
+                     check_connectivity=True, mode="sc", switch_rx_ratio=2,
+                     init_vm_pu="flat", init_va_degree="flat", enforce_q_lims=False,
+                     enforce_p_lims=False, recycle=None)
+    _add_sc_options(work, fault="1ph" if zero_sequence else "3ph", case=pp_case,
+                    lv_tol_percent=lv_tol_percent, tk_s=1.0, topology="auto", r_fault_ohm=0.0,
+                    x_fault_ohm=0.0, kappa=False, ip=False, ith=False, branch_results=False,
+                    kappa_method="C", return_all_currents=False, inverse_y=False,
+                    use_pre_fault_voltage=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ppc, ppci = _init_ppc(work)
+        lookup1 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
+        n1 = ppci["bus"].shape[0]
+        _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
+    branch_lookup = dict(work._pd2ppc_lookups["branch"])
+    pos = _sequence_from_ppc(ppc, ppci, lookup1)
+    neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
+
+    col = getattr(idx_bus_sc, _C_COLUMN[case])
+    c_factor = np.real(ppci["bus"][:, col]).astype(float)
+    if method is Method.CLASSICAL:
+        c_factor = np.ones(n1)
+    # no-load voltage phasor: Y1·V = y_source·1∠va at the source buses
+    u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
+
+    zero = None
+    if zero_sequence:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ppc0, ppci0 = _pd2ppc_zero(work, ppc["branch"][:, K_ST])
+        lookup0 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
+        zero = _sequence_from_ppc(ppc0, ppci0, lookup0)
+    return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
+                       c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
+                       branch_lookup=branch_lookup)
+
+
+def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,
+                    va_col: int) -> np.ndarray:
+    """Unit phasor of the no-load voltage (transformer shifts from the sources).
+
+    Solves ``Y_uu·V_u = −Y_us·V_s`` with the source buses held at ``1∠va_degree``.
+    """
+    eg = work.ext_grid[work.ext_grid.in_service.values.astype(bool)]
+    n = pos.n_bus
+    idx = pos.index(eg.bus.values) if len(eg) else np.zeros(0, dtype=np.int64)
+    keep = idx >= 0
+    if not keep.any():
+        return np.ones(n, dtype=complex)
+    src, first = np.unique(idx[keep], return_index=True)
+    v_src = np.exp(1j * np.deg2rad(eg.va_degree.values[keep][first].astype(float)))
+    free = np.setdiff1d(np.arange(n), src)
+    v = np.ones(n, dtype=complex)
+    v[src] = v_src
+    if len(free):
+        y = sp.csc_matrix(pos.y_pu)
+        rhs = -(y[free][:, src] @ v_src)
+        v[free] = splu(sp.csc_matrix(y[free][:, free])).solve(np.asarray(rhs).ravel())
+    mag = np.abs(v)
+    mag[mag == 0] = 1.0
+    return v / mag
