@@ -36,7 +36,11 @@ class StudyResult:
     ----------
     study_name : str
     fault_currents : DataFrame
-        Bus fault currents: scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree.
+        Bus fault currents: scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree,
+        phase currents and 3I0.
+    device_faults : DataFrame
+        What every device sees for every fault: scenario, device, fault_bus, fault_bus_name,
+        fault_type, case, Ia/Ib/Ic, 3I0, I2 (kA, degrees), Va/Vb/Vc, V0, V2 (pu, degrees).
     violations : DataFrame
         ``VIOLATION_COLUMNS``; empty when nothing was found.
     scenarios : DataFrame
@@ -59,6 +63,7 @@ class StudyResult:
     inputs: dict[str, Any]
     meta: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    device_faults: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_excel(self, path: str | Path) -> Path:
         """Write the coordination workbook (atomically) and return its path.

@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.network.pp_reference import calc_sc_bus_table
+from protv2g.engine import fault_study
 from protv2g.result import StudyResult, empty_violations
-from protv2g.scenarios import build_scenarios, scenario_table
-from protv2g.study.curves import _CURVE_FIELDS
+from protv2g.scenarios import Scenario, build_scenarios, scenario_table
+from protv2g.study.curves import CURVE_FIELDS
+from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
 
 _VERSIONED = ("protv2g", "pandapower", "numpy", "scipy", "pandas", "networkx", "openpyxl")
@@ -56,7 +57,7 @@ def settings_table(study: Study) -> pd.DataFrame:
                                                                   "location"}).items():
             row[key] = ", ".join(map(str, value)) if isinstance(value, list) else value
         sources = []
-        for key in _CURVE_FIELDS[type(device)]:
+        for key in CURVE_FIELDS[type(device)]:
             name = getattr(device, key)
             if name is not None:
                 curve = study.library.get(name)
@@ -64,6 +65,25 @@ def settings_table(study: Study) -> pd.DataFrame:
         row["curve_sources"] = " | ".join(sources)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _expand(frame: pd.DataFrame, key_of: dict[str, str]) -> pd.DataFrame:
+    """Rows of each solved charger set, repeated for every study scenario that shares it."""
+    groups = dict(tuple(frame.groupby("scenario", sort=False)))
+    parts = [groups[key].assign(scenario=name) for name, key in key_of.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _run_faults(study: Study, scenarios: list[Scenario]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bus and device fault tables for every scenario (one engine call, one factorisation)."""
+    doc = study.document
+    sets, key_of = fault_scenarios(study, scenarios)
+    faults = fault_study(
+        study.net, fault_types=doc.faults.fault_types, cases=doc.faults.cases,
+        method=doc.faults.method, r_fault_ohm=doc.faults.r_fault_ohm,
+        x_fault_ohm=doc.faults.x_fault_ohm, r_fault_min_ohm=doc.faults.r_fault_min_ohm,
+        scenarios=sets, devices=device_terminals(study))
+    return _expand(faults.bus, key_of), _expand(faults.device, key_of)
 
 
 def run_study(study: Study) -> StudyResult:
@@ -85,16 +105,16 @@ def run_study(study: Study) -> StudyResult:
     """
     doc = study.document
     scenarios = build_scenarios(doc)
-    faults = calc_sc_bus_table(study.net, doc.faults.fault_types, doc.faults.cases,
-                               scenario="base")
+    bus_faults, device_faults = _run_faults(study, scenarios)
     meta = {
         "method": doc.faults.method.value,
-        "engine": "pandapower.shortcircuit.calc_sc (bus currents, no V2G)",
+        "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
         "versions": dependency_versions(),
         "input_digest": input_digest(study),
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     return StudyResult(
-        study_name=doc.name, fault_currents=faults, violations=empty_violations(),
+        study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
+        violations=empty_violations(),
         scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
         meta=meta)

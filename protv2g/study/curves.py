@@ -8,7 +8,7 @@ from protv2g.devices.library import CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
 from protv2g.study.schema import FuseDevice, RecloserDevice, RelayDevice, StudyDocument
 
-_CURVE_FIELDS = {
+CURVE_FIELDS = {
     RelayDevice: ("curve", "ground_curve"),
     RecloserDevice: ("fast_curve", "delayed_curve", "ground_fast_curve", "ground_delayed_curve"),
     FuseDevice: ("link",),
@@ -39,7 +39,7 @@ def curve_name_issues(document: StudyDocument, library: CurveLibrary, file: str)
     """One issue per device curve name that the library does not know."""
     issues = []
     for i, device in enumerate(document.devices):
-        for key in _CURVE_FIELDS[type(device)]:
+        for key in CURVE_FIELDS[type(device)]:
             name = getattr(device, key)
             if name is None or name in library:
                 continue
