@@ -210,6 +210,8 @@ class V2GSite(_Model):
     participation: ParticipationFractions = ParticipationFractions()
     k2: Annotated[float, Field(ge=0, le=2)] = 0.0
     cease_to_energize_s: PositiveFloat = 2.0
+    comm_loss_fallback: Literal["cease_export", "hold_last", "revert_to_charging"] = (
+        "cease_export")
     day: DayProfile | None = None
 
     @property
@@ -230,6 +232,7 @@ class Scenarios(_Model):
     load_levels: tuple[LoadLevel, ...] = (LoadLevel.PEAK,)
     light_load_fraction: Fraction = 0.3
     day: bool = False
+    comm_loss_step: Annotated[int, Field(ge=0, le=95)] | None = None
 
     @model_validator(mode="after")
     def _levels(self) -> Scenarios:
@@ -271,11 +274,22 @@ class Checks(_Model):
 CRITERIA = tuple(f"C{i}" for i in range(1, 13))
 
 
+class PilotScreening(_Model):
+    """Pre-pilot screening facts a utility checks before field work (true / false / absent)."""
+
+    evening_peak_narrow_window: bool | None = None
+    predictable_plug_in_times: bool | None = None
+    telemetry_phase_power_status: bool | None = None
+    settings_reviewable_without_rebuild: bool | None = None
+    control_agreement_discharge_events: bool | None = None
+
+
 class Gate(_Model):
     """Which criteria and severities fail the pre-pilot gate."""
 
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
+    unmet_screening_fails: bool = False
 
     @field_validator("criteria")
     @classmethod
@@ -299,6 +313,7 @@ class StudyDocument(_Model):
     faults: Faults = Faults()
     checks: Checks = Checks()
     gate: Gate = Gate()
+    pilot_screening: PilotScreening = PilotScreening()
 
     def export_levels_kw(self, site: V2GSite) -> tuple[float, ...]:
         """Export levels of ``site`` in kW (whole site), from either form of the axis."""
