@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import pandas as pd
 
 from protv2g.engine import fault_study
+from protv2g.errors import InputError, Issue
 from protv2g.result import StudyResult, empty_violations
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.curves import CURVE_FIELDS
@@ -78,12 +80,62 @@ def _run_faults(study: Study, scenarios: list[Scenario]) -> tuple[pd.DataFrame, 
     """Bus and device fault tables for every scenario (one engine call, one factorisation)."""
     doc = study.document
     sets, key_of = fault_scenarios(study, scenarios)
-    faults = fault_study(
-        study.net, fault_types=doc.faults.fault_types, cases=doc.faults.cases,
-        method=doc.faults.method, r_fault_ohm=doc.faults.r_fault_ohm,
-        x_fault_ohm=doc.faults.x_fault_ohm, r_fault_min_ohm=doc.faults.r_fault_min_ohm,
-        scenarios=sets, devices=device_terminals(study))
+    check_size(study, n_fault_scenarios=len(sets), n_scenarios=len(scenarios))
+    try:
+        faults = fault_study(
+            study.net, fault_types=doc.faults.fault_types, cases=doc.faults.cases,
+            method=doc.faults.method, r_fault_ohm=doc.faults.r_fault_ohm,
+            x_fault_ohm=doc.faults.x_fault_ohm, r_fault_min_ohm=doc.faults.r_fault_min_ohm,
+            scenarios=sets, devices=device_terminals(study))
+    except InputError as exc:
+        raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     return _expand(faults.bus, key_of), _expand(faults.device, key_of)
+
+
+def _feeder_issue(study: Study, issue: Issue) -> Issue:
+    """An engine issue about the net, re-addressed to the study file and its feeder."""
+    source = study.document.feeder
+    feeder = source.pandapower_json or source.opendss or f"builtin {source.builtin}"
+    return Issue(str(study.path), f"feeder ({feeder}): {issue.field}", issue.message,
+                 issue.fix or "correct the feeder model")
+
+
+#: Bytes per (scenario, case, fault type, device, fault bus) row of the device tables:
+#: dense complex arrays (6 phasors × 16 B) plus one tidy row (~26 numbers × 8 B) and slack.
+_BYTES_PER_DEVICE_ROW = 400
+_BYTES_PER_BUS_ROW = 200
+
+
+def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int) -> None:
+    """Fail fast, before any work, when a study's result tables would not fit in memory.
+
+    Raises
+    ------
+    InputError
+        Naming the sizes that multiply up and what to reduce.
+    """
+    doc = study.document
+    n_bus = len(study.net.bus)
+    per = len(doc.faults.fault_types) * len(doc.faults.cases) * n_bus
+    need_b = (n_fault_scenarios * per * len(doc.devices) * _BYTES_PER_DEVICE_ROW
+              + n_scenarios * per * (_BYTES_PER_BUS_ROW + len(doc.devices) * 100))
+    budget_b = _memory_budget_b()
+    if need_b > budget_b:
+        raise InputError(Issue(
+            str(study.path), "scenarios",
+            f"the study needs about {need_b / 2**30:.1f} GiB for its result tables "
+            f"({n_scenarios} scenarios × {n_bus} buses × {len(doc.devices)} devices × "
+            f"{len(doc.faults.fault_types)} fault types × {len(doc.faults.cases)} cases), "
+            f"more than the {budget_b / 2**30:.1f} GiB allowed",
+            "run fewer export levels/participation/load levels, or split the study"))
+
+
+def _memory_budget_b() -> int:
+    """Half of the machine's physical memory (bytes)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 4 * 2**30
 
 
 def run_study(study: Study) -> StudyResult:

@@ -217,6 +217,8 @@ def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path
     if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
         issues.append(Issue(file, "feeder", "the feeder has no external grid (substation source)",
                             "add an ext_grid with short-circuit data (s_sc_max_mva, rx_max)"))
+    else:
+        issues.extend(_isolation_issues(net, file, document, device_sites, site_buses))
     return issues, device_sites, site_buses, library
 
 
@@ -273,6 +275,34 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
                 issues.append(Issue(file, f"v2g_sites[{i}].bus", f"no single bus named "
                                     f"{site['bus']!r} ({len(hits)} found)",
                                     "use a bus name from the feeder"))
+    return issues
+
+
+def _isolation_issues(net: pp.pandapowerNet, file: str, document: StudyDocument,
+                      device_sites: dict[str, DeviceSite], site_buses: dict[str, int]
+                      ) -> list[Issue]:
+    """Buses, devices and sites cut off from every source by open switches or outages."""
+    import pandapower.topology as top
+
+    dead = {int(b) for b in top.unsupplied_buses(net)}
+    dead &= {int(b) for b in net.bus.index[net.bus.in_service.astype(bool)]}
+    if not dead:
+        return []
+    issues = []
+    names = {d.name: i for i, d in enumerate(document.devices)}
+    for name, site in device_sites.items():
+        if site.bus in dead or site.far_bus in dead:
+            issues.append(Issue(file, f"devices[{names[name]}].location",
+                                f"device {name!r} is isolated from every source (open switch "
+                                "or out-of-service element)",
+                                "close the switch or move the device to an energised element"))
+    for i, site in enumerate(document.v2g_sites):
+        if site_buses.get(site.name) in dead:
+            issues.append(Issue(file, f"v2g_sites[{i}].bus", f"bus {site.bus!r} is isolated "
+                                "from every source", "connect the bus or move the site"))
+    shown = ", ".join(sorted(str(net.bus.at[b, "name"]) for b in dead)[:10])
+    issues.append(Issue(file, "feeder", f"{len(dead)} in-service bus(es) are isolated from every "
+                        f"source: {shown}", "close a switch, or set those buses out of service"))
     return issues
 
 
