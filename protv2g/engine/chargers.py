@@ -11,7 +11,8 @@ Grid-following control law (per unit of the system base), IEEE 1547-2018 / IEEE 
 * negative sequence (optional): ``I2 = j·k2·V2·I_rated`` (leads ``V2`` by 90°), ``|I2| ≤ I_lim``;
 * positive sequence at the remaining limit ``|I1| = I_lim − |I2|`` (so no phase current exceeds
   ``I_lim``), angle ``∠V1 − φ``: ``UNITY_PF`` → ``φ`` = pre-fault power-factor angle
-  (0 when exporting or idle, 180° when charging), ``REACTIVE`` → ``φ = 90°`` (lagging).
+  (0 when exporting or idle, 180° when charging), ``REACTIVE`` → ``φ = 90°`` (lagging);
+  below ``V_PLL_MIN_PU`` (0.1 pu) the PLL cannot track and the pre-fault angle is held.
 
 Grid forming: internal EMF ``E = V_pre + z·I_pre`` behind ``z`` (``z_source_pu`` on the
 charger rating), ``I1 = (E − V1)/z``, ``I2 = −V2/z``; if ``|I1| + |I2| > I_lim`` both are scaled
@@ -70,6 +71,9 @@ class ChargerSource:
     k2: float = 0.0
     z_source_pu: complex | None = None
 
+
+#: below this positive-sequence terminal voltage the PLL holds the pre-fault angle
+V_PLL_MIN_PU = 0.1
 
 #: default grid-forming source impedance on the charger rating (per unit)
 Z_GFM_DEFAULT_PU = 0.05 + 0.15j
@@ -131,7 +135,7 @@ def gfl_injection(v1: np.ndarray, v2: np.ndarray, v1_ref: np.ndarray, p: Charger
     scale = np.where(a2 > lim, lim / np.where(a2 > 0, a2, 1.0), 1.0)
     i2 = i2 * scale
     mag1 = lim - np.abs(i2)
-    ang = np.where(np.abs(v1) > 1e-9, np.angle(v1), np.angle(v1_ref))
+    ang = np.where(np.abs(v1) > V_PLL_MIN_PU, np.angle(v1), np.angle(v1_ref))
     i1 = mag1 * np.exp(1j * (ang - p.phi_rad[:, None]))
     return i1, i2
 

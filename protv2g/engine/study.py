@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -210,6 +211,10 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                     chg_i[name][ci, ti, :, :, 1] = sol.i2_pu * i_base_c[:, None]
                     chg_lim[name][ci] = p.i_lim_pu * i_base_c
                     iterations[(name, case, ft)] = sol.iterations
+                    if not sol.converged:
+                        warnings.warn(f"charger iteration did not converge in {sol.iterations} "
+                                      f"steps (scenario {name}, {case.value}, {ft.value})",
+                                      RuntimeWarning, stacklevel=2)
     return FaultStudyResult(
         scenarios=tuple(scenarios), cases=cases, fault_types=fault_types,
         fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
