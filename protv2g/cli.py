@@ -19,7 +19,14 @@ EXIT_FAIL = 1
 EXIT_INPUT = 2
 
 #: Sub-command modules; each has ``register(subparsers)`` setting ``func(args) -> int``.
-_COMMAND_MODULES = ("protv2g.commands.curves", "protv2g.commands.faults")
+_COMMAND_MODULES = (
+    "protv2g.commands.faults",
+    "protv2g.commands.flow",
+    "protv2g.commands.hosting",
+    "protv2g.commands.gate",
+    "protv2g.commands.batch",
+    "protv2g.commands.curves",
+)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
