@@ -1,0 +1,90 @@
+"""``protv2g gate``: the pre-pilot review gate of one study.
+
+Examples
+--------
+::
+
+    protv2g gate feeders/depot_two_feeder/study.yaml
+    protv2g gate feeders/depot_two_feeder/study.yaml --json > verdict.json
+
+Exit codes: 0 PASS; 1 FAIL (a failing violation attributable to V2G remains, or an unmet
+screening item with ``gate.unmet_screening_fails``); 2 ERROR (bad input, a check that could not
+run, an engine error). Never 0 on an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from typing import Any
+
+__all__ = ["register", "run", "evaluate"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``gate`` command to ``subparsers``."""
+    p = subparsers.add_parser(
+        "gate", help="pre-pilot review gate: PASS (0), FAIL (1) or ERROR (2)",
+        description="Run the study and decide the pre-pilot gate. Exit 0 PASS, 1 FAIL (a "
+                    "failing violation attributable to V2G remains), 2 ERROR (could not "
+                    "evaluate: bad input, a check that could not run, an engine error).")
+    p.add_argument("study", help="study file (YAML)")
+    p.add_argument("--json", action="store_true", help="print a machine-readable verdict")
+    p.add_argument("--no-hosting", action="store_true",
+                   help="skip the hosting-capacity calculation (faster)")
+    p.set_defaults(func=run)
+
+
+def evaluate(study_file: str, *, hosting: bool = True) -> dict[str, Any]:
+    """Load, run and gate one study; every failure becomes an ERROR verdict (never raises).
+
+    Returns
+    -------
+    dict
+        :func:`protv2g.gate.gate_json` output.
+    """
+    from protv2g import load_study, run_study
+    from protv2g.errors import InputError
+    from protv2g.gate import error_verdict, gate_json, gate_verdict
+    from protv2g.hosting import hosting_capacity
+
+    study = None
+    table = None
+    try:
+        study = load_study(study_file)
+        result = run_study(study)
+        doc = study.document
+        verdict = gate_verdict(study, result)
+        if hosting and verdict["verdict"] != "ERROR":
+            table = hosting_capacity(study, participations=doc.scenarios.participation,
+                                     load_levels=doc.scenarios.load_levels)
+            verdict = gate_verdict(study, result, hosting=table)
+    except InputError as exc:
+        verdict = error_verdict(study, [f"bad input: {i}" for i in exc.issues])
+    except MemoryError:
+        verdict = error_verdict(study, ["the study does not fit in memory"])
+    except Exception as exc:  # an engine or check error: never PASS
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        verdict = error_verdict(study, [f"could not evaluate: {type(exc).__name__}: {exc} "
+                                        f"({last.filename}:{last.lineno})"])
+    return gate_json(verdict, study, study_file, table)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the verdict (and each reason on its own line); return 0 / 1 / 2."""
+    out = evaluate(args.study, hosting=not args.no_hosting)
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+        return int(out["exit_code"])
+    name = out["study"] or args.study
+    stream = sys.stdout if out["verdict"] != "ERROR" else sys.stderr
+    print(f"{out['verdict']} {name}", file=stream)
+    for reason in out["reasons"]:
+        print(f"  {' '.join(str(reason).split())}", file=stream)
+    for item, state in out["screening"].items():
+        print(f"  screening {item}: {state}", file=stream)
+    for site, kw in (out.get("hosting_capacity_kw") or {}).items():
+        print(f"  hosting capacity {site}: {kw:,.0f} kW", file=stream)
+    return int(out["exit_code"])

@@ -1,0 +1,140 @@
+"""``protv2g hosting``: protection hosting capacity of every V2G site.
+
+Examples
+--------
+::
+
+    protv2g hosting feeders/depot_two_feeder/study.yaml
+    protv2g hosting feeders/depot_two_feeder/study.yaml -o reports/depot_hosting.xlsx
+    protv2g hosting feeders/depot_two_feeder/study.yaml --json --study-axes
+    protv2g hosting STUDY --site depot --plot reports/depot_margins.png
+
+Exit codes: 0 computed; 2 bad input, or the checks could not run (no hosting capacity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from protv2g.errors import InputError, Issue
+from protv2g.units import LoadLevel, Participation
+
+__all__ = ["register", "run", "write_workbook"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``hosting`` command to ``subparsers``."""
+    p = subparsers.add_parser(
+        "hosting", help="largest export per V2G site before the first protection violation",
+        description="Protection hosting capacity: for each V2G site, participation case and "
+                    "load level, the largest export (kW, chargers) before the first gate-"
+                    "failing violation of each criterion, with the limiting criterion, device "
+                    "and fault. Exit 0: computed; 2: bad input or checks that could not run.")
+    p.add_argument("study", help="study file (YAML)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", metavar="OUT.xlsx",
+                     help="workbook with sheets Hosting capacity, By criterion, Margins (and "
+                          "OUT_margins.png beside it)")
+    out.add_argument("--json", action="store_true", help="print the table as JSON records")
+    p.add_argument("--plot", metavar="FILE.png", help="margin vs export per criterion (PNG)")
+    p.add_argument("--site", action="append", metavar="NAME", help="only this site "
+                   "(repeatable; default every site)")
+    p.add_argument("--study-axes", action="store_true",
+                   help="only the study's own participation cases and load levels (default: "
+                        "low/expected/firm × light/peak)")
+    p.add_argument("--grid", type=int, default=16, metavar="N",
+                   help="candidate export levels per site in the first pass (default 16)")
+    p.add_argument("--tol-kw", type=float, default=5.0, metavar="KW",
+                   help="bisection tolerance, kW (default 5)")
+    p.set_defaults(func=run)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    for opt, path, suffix in (("--output", args.output, ".xlsx"), ("--plot", args.plot, ".png")):
+        if path is None:
+            continue
+        target = Path(path)
+        if target.suffix.lower() != suffix:
+            raise InputError(Issue("command line", opt, f"{target} is not a {suffix} file",
+                                   f"give a file name ending in {suffix}"))
+        if not target.parent.exists():
+            raise InputError(Issue("command line", opt, f"directory {target.parent} does not "
+                                   "exist", "create it or choose another path"))
+    if args.grid < 1 or not args.tol_kw > 0:
+        raise InputError(Issue("command line", "--grid/--tol-kw",
+                               "--grid must be ≥ 1 and --tol-kw > 0", "pass positive numbers"))
+
+
+def write_workbook(analysis, path: Path) -> Path:
+    """Write the hosting tables to ``path`` (atomically) and return it."""
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            analysis.table.to_excel(writer, sheet_name="Hosting capacity", index=False)
+            analysis.by_criterion.to_excel(writer, sheet_name="By criterion", index=False)
+            analysis.margins.to_excel(writer, sheet_name="Margins", index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _line(row: dict) -> str:
+    head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
+            f"{row['hosting_kw']:>10,.0f} kW {row['hosting_chargers']:>4} chargers")
+    if row["limited"]:
+        return (f"{head}  limited by {row['limiting_criterion']} ({row['limiting_device']}, "
+                f"{row['limiting_fault']})")
+    return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the hosting capacity and print / write it; return the exit code."""
+    from protv2g import load_study
+    from protv2g.hosting import hosting_analysis, plot_hosting_margins
+
+    _check_paths(args)
+    study = load_study(args.study)
+    options = {}
+    if args.study_axes:
+        options = {"participations": study.document.scenarios.participation,
+                   "load_levels": study.document.scenarios.load_levels}
+    else:
+        options = {"participations": list(Participation), "load_levels": list(LoadLevel)}
+    try:
+        analysis = hosting_analysis(study, sites=args.site, n_grid=args.grid,
+                                    tol_kw=args.tol_kw, **options)
+    except InputError:
+        raise
+    except Exception as exc:  # a check or the engine could not run: no number to give
+        print(f"error: hosting capacity could not be evaluated: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 2
+    plot = Path(args.plot) if args.plot else None
+    if args.output:
+        path = write_workbook(analysis, Path(args.output))
+        plot = plot or path.with_name(f"{path.stem}_margins.png")
+    if plot is not None:
+        plot_hosting_margins(analysis, plot, title=f"{study.name}: margin vs export")
+    if args.json:
+        table = analysis.table.astype(object).where(analysis.table.notna(), None)
+        print(json.dumps(table.to_dict(orient="records"), indent=1))
+        return 0
+    print(f"{study.name}: protection hosting capacity ({analysis.n_scenarios} export levels, "
+          f"{analysis.n_engine_calls} engine calls, {analysis.seconds:.1f} s)")
+    for row in analysis.table.to_dict(orient="records"):
+        print(_line(row))
+    if args.output:
+        print(f"workbook: {args.output}")
+    if plot is not None:
+        print(f"plot: {plot}")
+    return 0

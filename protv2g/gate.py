@@ -1,0 +1,269 @@
+"""The pre-pilot review gate: PASS / FAIL / ERROR from a study's results.
+
+Rules (domain.md §5, the study's ``gate`` section):
+
+* **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
+  reported an error or did not run on every scenario, a criterion named in ``gate.criteria`` was
+  not evaluated, or the engine failed. The gate never passes on an error.
+* **FAIL** (exit 1) when a violation remains whose criterion is in ``gate.criteria``, whose
+  severity is in ``gate.fail_severities`` and which is attributable to V2G (attribution ``new``
+  or ``worse``); or, with ``gate.unmet_screening_fails``, when a pilot screening item is false.
+* **PASS** (exit 0) otherwise.
+
+Failing violations present in the base case (attribution ``pre-existing``) do not fail the gate;
+they are listed as reasons of kind ``info``. Each reason is one line starting with its kind
+(``error:``, ``fail:``, ``info:``).
+
+How the gate learns that the checks ran
+---------------------------------------
+From ``result.meta["checks"]``, a dict written by the runner next to the violations:
+``{"criteria": [criteria evaluated on every scenario], "errors": [one line per check or
+scenario that could not be evaluated]}``. A result without it has not been checked: ERROR.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from protv2g.hosting import crit_order, describe_fault, failing_mask
+from protv2g.result import StudyResult
+from protv2g.study.loader import Study
+from protv2g.study.schema import PilotScreening
+
+__all__ = [
+    "EXIT_CODES",
+    "SCREENING_LABELS",
+    "gate_json",
+    "gate_verdict",
+    "error_verdict",
+    "hosting_kw_per_site",
+]
+
+#: Exit code of each verdict.
+EXIT_CODES = {"PASS": 0, "FAIL": 1, "ERROR": 2}
+
+#: What each pilot screening item means, for reasons and the Summary.
+SCREENING_LABELS = {
+    "evening_peak_narrow_window": "the evening peak falls in a narrow window",
+    "predictable_plug_in_times": "plug-in times are predictable",
+    "telemetry_phase_power_status": "telemetry of phase, power and status is available",
+    "settings_reviewable_without_rebuild": "protection settings can be reviewed without a "
+                                           "rebuild",
+    "control_agreement_discharge_events": "a control agreement covers discharge events",
+}
+
+_GROUP = ["criterion", "device", "other_device"]
+
+
+def screening_status(study: Study) -> dict[str, str]:
+    """Each pilot screening item as ``met`` / ``not met`` / ``not declared``."""
+    screening = study.document.pilot_screening
+    out = {}
+    for item in PilotScreening.model_fields:
+        value = getattr(screening, item)
+        out[item] = "not declared" if value is None else ("met" if value else "not met")
+    return out
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    x = pd.to_numeric(value, errors="coerce")
+    if pd.isna(x) or not math.isfinite(float(x)):
+        return ""
+    return f"{float(x):.4g}{unit}"
+
+
+def _violation_line(kind: str, rows: pd.DataFrame) -> str:
+    """One reason for a group of violation rows of one criterion and device (pair)."""
+    margin = pd.to_numeric(rows["margin"], errors="coerce")
+    worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
+    device = str(worst["device"]) if _given(worst.get("device")) else ""
+    if _given(worst.get("other_device")):
+        device += f" / {worst['other_device']}"
+    where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
+    parts = [f"{kind}: {worst['criterion']}"]
+    if device:
+        parts.append(device)
+    text = " ".join(parts)
+    msg = str(worst["message"]) if _given(worst.get("message")) else ""
+    text += f": {msg}" if msg else ""
+    detail = [f"{worst['severity']}", f"{worst['attribution']}", where]
+    if _fmt(worst.get("margin")):
+        detail.append(f"margin {_fmt(worst.get('margin'))}")
+    n_sc = rows["scenario"].nunique()
+    detail.append(f"{len(rows)} row(s) in {n_sc} scenario(s)")
+    return f"{text} ({'; '.join(d for d in detail if d)})"
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and \
+        str(value) not in ("", "nan", "None", "<NA>")
+
+
+def _grouped_lines(kind: str, rows: pd.DataFrame) -> list[str]:
+    if rows.empty:
+        return []
+    groups = rows[_GROUP].astype(str).groupby(_GROUP, sort=True).groups
+    ordered = sorted(groups.items(), key=lambda kv: (crit_order(kv[0][0]), kv[0]))
+    return [_violation_line(kind, rows.loc[idx]) for _, idx in ordered]
+
+
+def _check_errors(study: Study, result: StudyResult) -> list[str]:
+    """``error:`` reasons: checks that did not run, or did not run on every scenario."""
+    meta = result.meta if isinstance(result.meta, dict) else {}
+    status = meta.get("checks")
+    if not isinstance(status, dict):
+        return ["error: the coordination checks did not run in this study "
+                "(no result.meta['checks']); the gate cannot pass without them"]
+    errors = status.get("errors") or []
+    if isinstance(errors, str):
+        errors = [errors]
+    out = [f"error: {e}" for e in errors]
+    ran = status.get("criteria")
+    if ran is None:
+        out.append("error: the checks did not say which criteria they evaluated "
+                   "(result.meta['checks']['criteria'])")
+    else:
+        missing = [c for c in study.document.gate.criteria if c not in set(map(str, ran))]
+        if missing:
+            out.append(f"error: criteria {', '.join(missing)} are in gate.criteria but were "
+                       "not evaluated on every scenario")
+    not_computed = meta.get("not_computed") or {}
+    if isinstance(not_computed, dict) and "Violations" in not_computed:
+        out.append(f"error: violations not computed: {not_computed['Violations']}")
+    columns = {"criterion", "severity", "attribution", "scenario"}
+    if not columns <= set(result.violations.columns):
+        out.append(f"error: the violations table lacks columns "
+                   f"{sorted(columns - set(result.violations.columns))}")
+    return out
+
+
+def gate_verdict(study: Study, result: StudyResult,
+                 hosting: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The gate verdict of a study result.
+
+    Parameters
+    ----------
+    study : Study
+        The study that produced ``result`` (its ``gate`` and ``pilot_screening`` sections).
+    result : StudyResult
+        From :func:`protv2g.run_study`, with the checks' violations and
+        ``meta["checks"]`` (see the module docstring).
+    hosting : DataFrame, optional
+        The hosting-capacity table (:func:`protv2g.hosting.hosting_capacity`); adds
+        ``hosting_capacity_kw`` per site.
+
+    Returns
+    -------
+    dict
+        ``verdict`` ("PASS" / "FAIL" / "ERROR"), ``exit_code`` (0 / 1 / 2), ``reasons`` (one
+        line each: ``error: …``, ``fail: …``, ``info: …``), ``screening`` (item → met / not
+        met / not declared), ``counts`` (failing, pre-existing, errors), ``criteria`` and
+        ``fail_severities`` used, and ``hosting_capacity_kw`` (site → kW, smallest over the
+        participation/load rows; None without ``hosting``).
+
+    Example
+    -------
+    >>> study = load_study("feeders/depot_two_feeder/study.yaml")  # doctest: +SKIP
+    >>> gate_verdict(study, run_study(study))["verdict"]  # doctest: +SKIP
+    'PASS'
+    """
+    gate = study.document.gate
+    errors = _check_errors(study, result)
+    violations = result.violations
+    fails: list[str] = []
+    infos: list[str] = []
+    n_fail = n_pre = 0
+    if {"criterion", "severity", "attribution", "scenario"} <= set(violations.columns):
+        attributable = violations[failing_mask(violations, gate)]
+        pre = violations[failing_mask(violations, gate, attributable=False)]
+        n_fail, n_pre = len(attributable), len(pre)
+        fails += _grouped_lines("fail", attributable)
+        infos += [line.replace(" (", " (not attributable to V2G; ", 1)
+                  for line in _grouped_lines("info", pre)]
+    screening = screening_status(study)
+    undeclared = [k for k, v in screening.items() if v == "not declared"]
+    for item, state in screening.items():
+        if state != "not met":
+            continue
+        text = f"pilot screening item {item} not met ({SCREENING_LABELS[item]})"
+        if gate.unmet_screening_fails:
+            fails.append(f"fail: {text}")
+        else:
+            infos.append(f"info: {text}; does not fail the gate (gate.unmet_screening_fails "
+                         "is false)")
+    if undeclared:
+        infos.append(f"info: pilot screening not declared: {', '.join(undeclared)}")
+    if not study.document.v2g_sites:
+        infos.append("info: no V2G site in this study")
+    verdict = "ERROR" if errors else ("FAIL" if fails else "PASS")
+    out: dict[str, Any] = {
+        "verdict": verdict,
+        "exit_code": EXIT_CODES[verdict],
+        "reasons": errors + fails + infos,
+        "screening": screening,
+        "counts": {"failing": n_fail, "pre_existing": n_pre, "errors": len(errors)},
+        "criteria": list(gate.criteria),
+        "fail_severities": [str(getattr(s, "value", s)) for s in gate.fail_severities],
+        "unmet_screening_fails": gate.unmet_screening_fails,
+        "hosting_capacity_kw": hosting_kw_per_site(hosting) if hosting is not None else None,
+    }
+    if verdict == "PASS" and not out["reasons"]:
+        out["reasons"] = ["info: every check ran on every scenario; no failing violation "
+                          "attributable to V2G"]
+    return out
+
+
+def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
+    """Site → smallest ``hosting_kw`` over its participation/load rows."""
+    if hosting.empty:
+        return {}
+    kw = pd.to_numeric(hosting["hosting_kw"], errors="coerce")
+    return {str(site): float(v) for site, v in kw.groupby(hosting["site"], sort=False).min()
+            .items()}
+
+
+def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
+    """An ERROR verdict for a study that could not be evaluated (bad input, engine error).
+
+    Parameters
+    ----------
+    study : Study or None
+        None when the study file itself could not be loaded.
+    reasons : list of str
+        One line each (``error:`` is prefixed when missing).
+    """
+    lines = [r if r.startswith("error:") else f"error: {r}" for r in reasons]
+    return {
+        "verdict": "ERROR", "exit_code": EXIT_CODES["ERROR"],
+        "reasons": lines or ["error: the study could not be evaluated"],
+        "screening": screening_status(study) if study is not None else {},
+        "counts": {"failing": 0, "pre_existing": 0, "errors": max(len(lines), 1)},
+        "criteria": list(study.document.gate.criteria) if study is not None else [],
+        "fail_severities": ([str(getattr(s, "value", s)) for s in
+                             study.document.gate.fail_severities] if study is not None else []),
+        "unmet_screening_fails": (study.document.gate.unmet_screening_fails
+                                  if study is not None else None),
+        "hosting_capacity_kw": None,
+    }
+
+
+def gate_json(verdict: dict[str, Any], study: Study | None, study_file: str,
+              hosting: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The machine-readable verdict of ``protv2g gate --json``.
+
+    Adds the study name and file, the input digest, the dependency versions and the full
+    hosting-capacity table (records) to :func:`gate_verdict`'s dict.
+    """
+    from protv2g.runner import dependency_versions, input_digest
+
+    out = {"study": study.name if study is not None else None, "study_file": study_file,
+           **verdict,
+           "input_digest": input_digest(study) if study is not None else None,
+           "versions": dependency_versions()}
+    if hosting is not None:
+        out["hosting"] = hosting.astype(object).where(hosting.notna(), None).to_dict(
+            orient="records")
+    return out
