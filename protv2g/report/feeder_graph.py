@@ -1,0 +1,186 @@
+"""Feeder graph for the report: tables from a pandapower net, tree layout, device chains.
+
+The report reads the feeder only from ``StudyResult.tables["Feeder buses"]`` and
+``tables["Feeder branches"]`` (made by :func:`feeder_tables`), so it stays a function of the
+result. Bus references in the branch table are bus *names*.
+
+Examples
+--------
+>>> import pandapower.networks as pn  # doctest: +SKIP
+>>> tables = feeder_tables(pn.example_simple())  # doctest: +SKIP
+>>> sorted(tables)  # doctest: +SKIP
+['Feeder branches', 'Feeder buses']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+__all__ = ["feeder_tables", "feeder_graph", "tree_layout", "device_edges", "device_chains"]
+
+
+def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
+    """Bus and branch tables of a pandapower net, for ``StudyResult.tables``.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        The feeder (not modified).
+
+    Returns
+    -------
+    dict
+        ``"Feeder buses"``: bus, name, vn_kv, is_source (external grid bus).
+        ``"Feeder branches"``: element (line/trafo/switch), element_index, name, from_bus,
+        to_bus (bus names), length_km, in_service.
+    """
+    names = net.bus["name"].astype(str)
+    sources = set(net.ext_grid.loc[net.ext_grid["in_service"], "bus"]) if len(net.ext_grid) \
+        else set()
+    buses = pd.DataFrame({"bus": net.bus.index.astype(int), "name": names.values,
+                          "vn_kv": net.bus["vn_kv"].astype(float).values,
+                          "is_source": [b in sources for b in net.bus.index]})
+    rows = []
+    for idx, line in net.line.iterrows():
+        rows.append(("line", int(idx), str(line["name"]), names[line["from_bus"]],
+                     names[line["to_bus"]], float(line["length_km"]), bool(line["in_service"])))
+    for idx, trafo in net.trafo.iterrows():
+        rows.append(("trafo", int(idx), str(trafo["name"]), names[trafo["hv_bus"]],
+                     names[trafo["lv_bus"]], 0.0, bool(trafo["in_service"])))
+    if "switch" in net and len(net.switch):
+        bb = net.switch[(net.switch["et"] == "b") & net.switch["closed"].astype(bool)]
+        for idx, sw in bb.iterrows():
+            rows.append(("switch", int(idx), str(sw["name"]), names[sw["bus"]],
+                         names[sw["element"]], 0.0, True))
+    branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
+                                           "to_bus", "length_km", "in_service"])
+    return {"Feeder buses": buses, "Feeder branches": branches}
+
+
+def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
+    """Undirected graph of in-service branches (nodes: bus names), or ``None`` if absent.
+
+    Node attribute ``is_source``; edge attributes ``element``, ``element_index``, ``name``,
+    ``length_km`` and ``from_bus`` (the branch's from side).
+    """
+    buses, branches = tables.get("Feeder buses"), tables.get("Feeder branches")
+    if buses is None or branches is None or buses.empty:
+        return None
+    g = nx.Graph()
+    for bus in buses.itertuples(index=False):
+        g.add_node(str(bus.name), is_source=bool(bus.is_source))
+    for br in branches.itertuples(index=False):
+        if bool(br.in_service):
+            g.add_edge(str(br.from_bus), str(br.to_bus), element=str(br.element),
+                       element_index=int(br.element_index), name=str(br.name),
+                       length_km=float(br.length_km), from_bus=str(br.from_bus))
+    return g
+
+
+def _root(g: nx.Graph) -> str:
+    sources = sorted(n for n, d in g.nodes(data=True) if d.get("is_source"))
+    return sources[0] if sources else sorted(g.nodes)[0]
+
+
+def _bfs_tree(g: nx.Graph) -> tuple[str, nx.DiGraph]:
+    """Breadth-first tree from the source; each connected part gets its own root."""
+    tree = nx.DiGraph()
+    roots = []
+    for comp in sorted(nx.connected_components(g), key=lambda c: sorted(c)[0]):
+        sub = g.subgraph(comp)
+        root = _root(sub)
+        roots.append(root)
+        tree.add_node(root)
+        tree.add_edges_from(nx.bfs_edges(sub, root, sort_neighbors=sorted))
+    return roots[0], tree
+
+
+def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Left-to-right tree layout from the substation: x = hops, one row per branch-off.
+
+    The longest path from each node stays on that node's row (the main line runs straight
+    across); laterals drop to new rows below. Deterministic: ties broken by bus name.
+    """
+    _, tree = _bfs_tree(g)
+    pos: dict[str, tuple[float, float]] = {}
+    next_y = [0.0]
+
+    def place(node: str, depth: int) -> float:
+        # Main line first (the child with the deepest subtree) and straight; laterals after.
+        children = sorted(tree.successors(node),
+                          key=lambda c: (-len(nx.descendants(tree, c)), c))
+        ys = [place(c, depth + 1) for c in children]
+        if ys:
+            y = ys[0]
+        else:
+            y = next_y[0]
+            next_y[0] += 1.0
+        pos[node] = (float(depth), -y)
+        return y
+
+    for root in sorted(n for n in tree.nodes if tree.in_degree(n) == 0):
+        place(root, 0)
+        next_y[0] += 0.5
+    return pos
+
+
+def device_edges(g: nx.Graph, settings: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Device name → (near bus, far bus) of the branch it sits on.
+
+    ``settings`` needs ``device``, ``element``, ``element_index`` and ``bus`` (the device's
+    own bus name); devices whose branch is not in the graph are left out.
+    """
+    by_branch = {(d["element"], d["element_index"]): (u, v) for u, v, d in g.edges(data=True)}
+    out: dict[str, tuple[str, str]] = {}
+    needed = {"device", "element", "element_index", "bus"}
+    if not needed <= set(settings.columns):
+        return out
+    for row in settings.itertuples(index=False):
+        try:
+            key = (str(row.element), int(row.element_index))
+        except (TypeError, ValueError):
+            continue
+        if key in by_branch:
+            u, v = by_branch[key]
+            near = str(row.bus)
+            out[str(row.device)] = (near, v if near == u else u)
+    return out
+
+
+def device_chains(g: nx.Graph, settings: pd.DataFrame) -> list[list[str]]:
+    """Chains of devices from the substation outwards (each maximal, in path order).
+
+    A chain ends at a device with no other device beyond it, e.g.
+    ``[["R-F1", "RC-F1", "FU-F1-LAT2"], ["R-F1", "FU-F1-LAT1"], …]``.
+    """
+    root, tree = _bfs_tree(g)
+    edges = device_edges(g, settings)
+    depth = nx.shortest_path_length(tree, root)
+    at_edge: dict[tuple[str, str], list[str]] = {}
+    for name, (u, v) in edges.items():
+        if u not in depth or v not in depth:
+            continue
+        child = v if depth.get(v, -1) > depth.get(u, -1) else u
+        parent = next(iter(tree.predecessors(child)), None)
+        at_edge.setdefault((parent, child), []).append(name)
+
+    def devices_to(bus: str) -> list[str]:
+        path = nx.shortest_path(tree, root, bus)
+        out: list[str] = []
+        for a, b in zip(path, path[1:], strict=False):
+            # At one branch, the device at the near end comes first (sorted for determinism).
+            out += sorted(at_edge.get((a, b), []))
+        return out
+
+    ends = {}
+    for (_, child), names in at_edge.items():
+        for name in names:
+            ends[name] = child
+    chains = {name: devices_to(bus) for name, bus in ends.items()}
+    maximal = [c for name, c in chains.items()
+               if not any(len(o) > len(c) and o[: len(c)] == c for o in chains.values())]
+    unique = sorted({tuple(c) for c in maximal})
+    return [list(c) for c in unique]

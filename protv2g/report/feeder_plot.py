@@ -1,0 +1,133 @@
+"""Feeder one-line sketch: buses in a tree from the substation, devices, chargers, violations.
+
+No geodata needed: :func:`protv2g.report.feeder_graph.tree_layout` places buses by hops
+from the source. Drawn with matplotlib's object API on the Agg canvas (no display).
+
+Examples
+--------
+>>> fig = plot_feeder(graph, settings, sites, violations)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from protv2g.report.feeder_graph import device_edges, tree_layout
+
+__all__ = ["plot_feeder"]
+
+_KIND_STYLE = {"relay": ("s", "tab:blue"), "recloser": ("D", "tab:purple"),
+               "fuse": ("v", "tab:brown")}
+_SEVERITY_COLOR = {"fail": "tab:red", "warn": "orange", "info": "tab:cyan"}
+
+
+def _violation_buses(violations: pd.DataFrame, names: set[str]) -> dict[str, tuple[int, str]]:
+    """Fault bus → (violations there, worst severity)."""
+    if violations is None or violations.empty or "fault_bus" not in violations.columns:
+        return {}
+    out: dict[str, tuple[int, str]] = {}
+    counts = Counter(str(b) for b in violations["fault_bus"] if str(b) in names)
+    order = {"fail": 0, "warn": 1, "info": 2}
+    for bus, n in counts.items():
+        sev = violations.loc[violations["fault_bus"].astype(str) == bus, "severity"]
+        worst = min((str(s) for s in sev), key=lambda s: order.get(s, 9), default="info")
+        out[bus] = (n, worst)
+    return out
+
+
+def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
+                violations: pd.DataFrame, title: str = "") -> Figure:
+    """Draw the feeder as a tree with devices, V2G sites and violation locations.
+
+    Parameters
+    ----------
+    g : networkx.Graph
+        From :func:`~protv2g.report.feeder_graph.feeder_graph` (nodes: bus names).
+    settings : DataFrame
+        Devices (``device``, ``kind``, ``element``, ``element_index``, ``bus``).
+    sites : sequence of dict
+        V2G sites as in the study document (``name``, ``bus``, ``n_chargers``,
+        ``p_charger_kw``).
+    violations : DataFrame
+        ``fault_bus`` and ``severity`` are used; devices named in ``device`` /
+        ``other_device`` are ringed in red.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    pos = tree_layout(g)
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    width = min(16.0, max(9.0, 1.1 * (max(xs) - min(xs) + 2)))
+    height = min(12.0, max(4.5, 0.85 * (max(ys) - min(ys) + 2)))
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95)
+    ax = fig.add_subplot()
+    for u, v, d in g.edges(data=True):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        trafo = d.get("element") == "trafo"
+        ax.plot([x0, x1], [y0, y1], color="0.2" if trafo else "0.45",
+                lw=3.0 if trafo else 1.6, zorder=1, solid_capstyle="round")
+    for node, (x, y) in pos.items():
+        source = bool(g.nodes[node].get("is_source"))
+        ax.plot(x, y, marker="s" if source else "o", ms=11 if source else 5,
+                color="black", zorder=3)
+        ax.annotate(node, (x, y), xytext=(0, -11), textcoords="offset points", ha="center",
+                    va="top", fontsize=7, color="0.15")
+    flagged = set()
+    if violations is not None and not violations.empty:
+        for col in ("device", "other_device"):
+            if col in violations.columns:
+                flagged |= {str(v) for v in violations[col].dropna()}
+    kinds = dict(zip(settings.get("device", []), settings.get("kind", []), strict=False))
+    for name, (near, far) in sorted(device_edges(g, settings).items()):
+        (x0, y0), (x1, y1) = pos[near], pos[far]
+        x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
+        marker, color = _KIND_STYLE.get(str(kinds.get(name)), ("P", "tab:gray"))
+        ax.plot(x, y, marker=marker, ms=10, color=color, zorder=4,
+                markeredgecolor="red" if name in flagged else "white",
+                markeredgewidth=2.0 if name in flagged else 0.8)
+        ax.annotate(name, (x, y), xytext=(0, 9), textcoords="offset points", ha="center",
+                    fontsize=7.5, color=color, fontweight="bold")
+    for site in sites:
+        bus = str(site.get("bus"))
+        if bus not in pos:
+            continue
+        x, y = pos[bus]
+        p_mw = float(site.get("n_chargers", 0)) * float(site.get("p_charger_kw", 0)) / 1000.0
+        ax.plot(x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
+        ax.plot([x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
+        ax.annotate(f"{site.get('name')} {p_mw:g} MW V2G", (x, y + 0.38), xytext=(8, 0),
+                    textcoords="offset points", va="center", fontsize=7.5, color="tab:green")
+    for bus, (n, worst) in _violation_buses(violations, set(pos)).items():
+        x, y = pos[bus]
+        ax.plot(x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
+                mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=5)
+        ax.annotate(str(n), (x, y), xytext=(7, 5), textcoords="offset points", fontsize=7,
+                    color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")
+    handles = [Line2D([], [], marker="s", ls="", color="black", ms=9, label="substation source")]
+    handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
+                for k, (m, c) in _KIND_STYLE.items()]
+    handles += [Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"),
+                Line2D([], [], marker="o", ls="", mfc="none", mec="tab:red", mew=2, ms=11,
+                       label="fault location of violations (count)"),
+                Line2D([], [], marker="s", ls="", color="0.7", mec="red", mew=2, ms=9,
+                       label="device named in a violation")]
+    ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.9)
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 1.4)
+    ax.set_ylim(min(ys) - 1.6, max(ys) + 0.9)
+    ax.set_axis_off()
+    ax.set_title(title or "Feeder (tree layout from the substation; not to scale)")
+    return fig
