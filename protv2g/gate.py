@@ -4,7 +4,8 @@ Rules (domain.md §5, the study's ``gate`` section):
 
 * **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
   reported an error or did not run on every scenario, a criterion named in ``gate.criteria`` was
-  not evaluated, or the engine failed. The gate never passes on an error.
+  not evaluated (including a row whose message starts "could not evaluate", the checks' way of
+  saying so), or the engine failed. The gate never passes on an error.
 * **FAIL** (exit 1) when a violation remains whose criterion is in ``gate.criteria``, whose
   severity is in ``gate.fail_severities`` and which is attributable to V2G (attribution ``new``
   or ``worse``); or, with ``gate.unmet_screening_fails``, when a pilot screening item is false.
@@ -28,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.hosting import crit_order, describe_fault, failing_mask
+from protv2g.hosting import crit_order, describe_fault, failing_mask, unevaluated_mask
 from protv2g.result import StudyResult
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
@@ -133,10 +134,18 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
     not_computed = meta.get("not_computed") or {}
     if isinstance(not_computed, dict) and "Violations" in not_computed:
         out.append(f"error: violations not computed: {not_computed['Violations']}")
-    columns = {"criterion", "severity", "attribution", "scenario"}
+    columns = {"criterion", "severity", "attribution", "scenario", "message"}
     if not columns <= set(result.violations.columns):
         out.append(f"error: the violations table lacks columns "
                    f"{sorted(columns - set(result.violations.columns))}")
+        return out
+    bad = result.violations[unevaluated_mask(result.violations)]
+    bad = bad[bad["criterion"].astype(str).isin(set(study.document.gate.criteria))]
+    for (_, message), rows in sorted(bad.groupby(["criterion", "message"], sort=False),
+                                     key=lambda kv: (crit_order(str(kv[0][0])), kv[0][1])):
+        scen = rows["scenario"].astype(str)
+        where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""
+        out.append(f"error: {' '.join(str(message).split())}{where}")
     return out
 
 

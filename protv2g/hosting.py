@@ -54,6 +54,7 @@ __all__ = [
     "MARGIN_COLUMNS",
     "ChecksFunction",
     "crit_order",
+    "describe_fault",
     "Evaluation",
     "HostingAnalysis",
     "evaluate_scenarios",
@@ -61,6 +62,7 @@ __all__ = [
     "hosting_analysis",
     "hosting_capacity",
     "plot_hosting_margins",
+    "unevaluated_mask",
 ]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
@@ -72,7 +74,7 @@ HOSTING_COLUMNS = [
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
 BY_CRITERION_COLUMNS = [
     "site", "participation", "load_level", "criterion", "hosting_kw", "hosting_chargers",
-    "limiting_device", "limiting_fault", "site_max_kw", "limited",
+    "limiting_device", "limiting_fault", "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the margin-vs-export table (one row per evaluated level × criterion).
@@ -86,6 +88,9 @@ ChecksFunction = Callable[[Study, Any, Any, list[Scenario]], tuple[pd.DataFrame,
 
 #: Attribution of violations already present without V2G.
 PRE_EXISTING = "pre-existing"
+
+#: How a check marks a row it could not evaluate (``protv2g.checks._common.could_not``).
+COULD_NOT_PREFIX = "could not evaluate"
 
 
 # --- which rows fail the gate ------------------------------------------------------------------
@@ -116,7 +121,14 @@ def failing_mask(violations: pd.DataFrame, gate: Gate, *, attributable: bool = T
     crit = violations["criterion"].astype(str).isin(set(gate.criteria))
     sev = violations["severity"].astype(str).isin(severities)
     pre = violations["attribution"].astype(str) == PRE_EXISTING
-    return crit & sev & (~pre if attributable else pre)
+    return crit & sev & ~unevaluated_mask(violations) & (~pre if attributable else pre)
+
+
+def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:
+    """Rows by which a check says it could not evaluate something (not violations)."""
+    if violations.empty or "message" not in violations:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    return violations["message"].astype(str).str.lower().str.startswith(COULD_NOT_PREFIX)
 
 
 def describe_fault(row: pd.Series | dict) -> str:
@@ -255,6 +267,11 @@ class HostingAnalysis:
         Fault-engine calls (one per round).
     seconds : float
         Wall time, s.
+    levels_kw : dict
+        (site, participation, load level) → export levels evaluated, kW.
+    unevaluated : dict
+        Criterion → what the checks could not evaluate (one line each). The hosting capacity
+        ignores those criteria where they could not run: treat it as not established.
     """
 
     table: pd.DataFrame
@@ -264,6 +281,7 @@ class HostingAnalysis:
     n_engine_calls: int = 0
     seconds: float = 0.0
     levels_kw: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
+    unevaluated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _scenario(axis: _Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
@@ -366,6 +384,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
     failing: dict[tuple[tuple[str, str, str], float], dict[str, dict[str, Any]]] = {}
     margin_rows: list[pd.DataFrame] = []
+    unevaluated: dict[str, list[str]] = {}
     n_calls = 0
 
     def run(points: list[tuple[_Axis, float]]) -> None:
@@ -382,6 +401,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         ev = evaluate_scenarios(study, scen, checks)
         n_calls += 1
         worst = _worst_by_scenario(ev.violations, gate, set(meta))
+        bad = ev.violations[unevaluated_mask(ev.violations)]
+        for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
+                             strict=True):
+            if msg not in unevaluated.setdefault(crit, []):
+                unevaluated[crit].append(msg)
         for name, (axis, p_kw) in meta.items():
             failing[(axis.key, p_kw)] = worst.get(name, {})
         margin_rows.append(_margins(ev, meta, criteria, gate))
@@ -405,7 +429,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             break
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
-    table, by_crit = _tables(failing, axes, criteria)
+    table, by_crit = _tables(failing, axes, criteria, unevaluated)
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
     margins = margins.sort_values(["site", "participation", "load_level", "criterion",
@@ -413,7 +437,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     levels = {a.key: _levels(failing, a) for a in axes}
     return HostingAnalysis(table, by_crit, margins, n_scenarios=len(failing),
                            n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
-                           levels_kw=levels)
+                           levels_kw=levels, unevaluated=unevaluated)
 
 
 def _levels(failing: dict, axis: _Axis) -> list[float]:
@@ -483,18 +507,22 @@ def _limiting(failing: dict, axis: _Axis, levels: list[float], crit: str | None
     return out
 
 
-def _tables(failing: dict, axes: list[_Axis], criteria: list[str]
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _tables(failing: dict, axes: list[_Axis], criteria: list[str],
+            unevaluated: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, crit_rows = [], []
+    missing = [c for c in criteria if c in unevaluated]
+    caveat = (f"; NOT ESTABLISHED: {', '.join(missing)} could not be evaluated"
+              if missing else "")
     for axis in axes:
         levels = _levels(failing, axis)
         base = {"site": axis.site.name, "participation": axis.participation.value,
                 "load_level": axis.load_level.value}
         lim = _limiting(failing, axis, levels, None)
-        rows.append({**base, **lim, "note": _note(axis, lim, levels)})
+        rows.append({**base, **lim, "note": _note(axis, lim) + caveat})
         for crit in criteria:
             c = _limiting(failing, axis, levels, crit)
-            crit_rows.append({**base, **c, "criterion": crit})
+            why = "; ".join(unevaluated.get(crit, [])[:3])
+            crit_rows.append({**base, **c, "criterion": crit, "note": why})
     table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)
     by_crit = pd.DataFrame(crit_rows, columns=BY_CRITERION_COLUMNS)
     for frame in (table, by_crit):
@@ -503,7 +531,7 @@ def _tables(failing: dict, axes: list[_Axis], criteria: list[str]
     return table, by_crit
 
 
-def _note(axis: _Axis, lim: dict[str, Any], levels: list[float]) -> str:
+def _note(axis: _Axis, lim: dict[str, Any]) -> str:
     frac = axis.site.participation.fraction(axis.participation)
     cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
            f"{axis.site.p_charger_kw:g} kW = {axis.cap_kw:g} kW")

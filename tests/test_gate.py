@@ -221,3 +221,16 @@ def test_without_checks_the_gate_is_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(protv2g, "run_study", unchecked)
     code, text = _gate(depot_variant(tmp_path, 2500.0), capsys, "--no-hosting")
     assert code == 2 and "checks did not run" in text
+
+
+def test_could_not_evaluate_rows_are_errors_not_failures(study):
+    row = _row(criterion="C9", device="R-F1", scenario="", attribution="",
+               message="could not evaluate C9: no polarising voltage for R-F1")
+    out = gate_verdict(study, _result([row, row]))
+    assert out["verdict"] == "ERROR"
+    assert out["reasons"] == ["error: could not evaluate C9: no polarising voltage for R-F1",
+                              *out["reasons"][1:]]
+    assert out["counts"]["failing"] == 0
+    outside = study.with_updates(gate={"criteria": ["C1"]})
+    assert gate_verdict(outside, _result([row], checks={"criteria": ["C1"], "errors": []})
+                        )["verdict"] == "PASS"

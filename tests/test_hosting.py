@@ -313,3 +313,20 @@ def test_cli_hosting_bad_input_exit_2(tmp_path, capsys):
     assert main(["hosting", str(tmp_path / "missing.yaml")]) == 2
     study_file = depot_variant(tmp_path, 1000.0)
     assert main(["hosting", str(study_file), "-o", str(tmp_path / "x.csv")]) == 2
+
+
+def test_unevaluated_criterion_is_flagged_not_limiting(study):
+    def with_could_not(study, faults, flow, scenarios):
+        v, c = bus_duty_check(limit_ka=50.0)(study, faults, flow, scenarios)
+        bad = pd.DataFrame([{"criterion": "C9", "severity": "fail", "attribution": "new",
+                             "scenario": "", "device": "R-F1",
+                             "message": "could not evaluate C9: no polarising voltage"}],
+                           columns=VIOLATION_COLUMNS)
+        return pd.concat([v, bad], ignore_index=True) if len(v) else bad, c
+
+    ha = hosting_analysis(study, checks=with_could_not, n_grid=4, **ONE_AXIS)
+    assert ha.unevaluated == {"C9": ["could not evaluate C9: no polarising voltage"]}
+    row = ha.table.iloc[0]
+    assert not row.limited and "NOT ESTABLISHED: C9 could not be evaluated" in row.note
+    by = ha.by_criterion.set_index("criterion")
+    assert "no polarising voltage" in by.loc["C9", "note"] and by.loc["C1", "note"] == ""
