@@ -15,6 +15,7 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.errors import InputError, Issue
+from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult, empty_violations
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.curves import CURVE_FIELDS
@@ -165,8 +166,9 @@ def run_study(study: Study) -> StudyResult:
         "input_digest": input_digest(study),
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
+    tables = dict(feeder_tables(study.net))
     return StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=empty_violations(),
         scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
-        meta=meta)
+        meta=meta, tables=tables)
