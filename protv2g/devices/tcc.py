@@ -159,8 +159,10 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
         fig = ax.figure
     color = None
     for tr in traces:
-        t = np.asarray(tr.t_s, float)
-        ok = np.isfinite(t) & (t > 0)
+        # Instantaneous elements (0 s) are drawn on the axis floor, so the curve drops
+        # vertically at the 50 pickup instead of vanishing from the log axis.
+        t = np.maximum(np.asarray(tr.t_s, float), t_range_s[0])
+        ok = np.isfinite(t)
         style = dict(tr.style)
         if tr.same_color_as_previous and color is not None:
             style.setdefault("color", color)
