@@ -144,7 +144,8 @@ def _with_workers(files: list[str], out: Path, n_workers: int) -> dict[str, floa
     if batch.n_errors:
         raise RuntimeError(batch.summary.loc[batch.summary["status"] != "ok", "error"].iloc[0])
     return {"startup_s": t1 - t0, "warmup_s": t2 - t1, "batch_s": t3 - t2,
-            "task_median_s": float(batch.summary["run_s"].median())}
+            "task_median_s": float(batch.summary["run_s"].median()),
+            "cpu_s": float(batch.summary["cpu_s"].sum())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,10 +174,17 @@ def main(argv: list[str] | None = None) -> int:
                   f"({len(files) / r['batch_s']:.2f} studies/s, per-task median "
                   f"{r['task_median_s']:.3f} s); cluster start-up {r['startup_s']:.2f} s, "
                   f"warm-up {r['warmup_s']:.2f} s")
+            util = r["cpu_s"] / (r["batch_s"] * n)
+            print(f"      worker CPU time {r['cpu_s']:.1f} s = {100 * util:.0f} % of "
+                  f"{n} worker(s) × batch wall time (100 %: the workers never waited)")
         if 1 in results and 2 in results:
             ratio = results[1]["batch_s"] / results[2]["batch_s"]
             verdict = "meets" if ratio >= 1.8 else "below"
             print(f"  speed-up 1 → 2 workers: {ratio:.2f}× ({verdict} the 1.8× target)")
+            rate = {n: results[n]["cpu_s"] / results[n]["batch_s"] for n in (1, 2)}
+            cpu_ratio = rate[2] / rate[1] if rate[1] > 0 else float("nan")
+            print(f"  CPU-throughput ratio (CPU seconds of study work per wall second, 2 vs 1 "
+                  f"worker): {cpu_ratio:.2f}×")
         print(f"  load average after {os.getloadavg()[0]:.2f} (other processes on the same "
               f"{os.cpu_count()} cores lower the speed-up; the client and scheduler also "
               "use CPU)")

@@ -60,7 +60,7 @@ from protv2g.errors import InputError, Issue
 SUMMARY_COLUMNS = [
     "study", "variant", "file", "status", "verdict", "gate_reasons", "violations",
     "violations_fail", "violations_warn", "violations_info", "hosting_capacity",
-    "worst_margin", "worst_margin_at", "error", "workbook", "run_s",
+    "worst_margin", "worst_margin_at", "error", "workbook", "run_s", "cpu_s",
 ]
 
 NOT_EVALUATED = "not evaluated"
@@ -132,23 +132,40 @@ class BatchResult:
 
 
 def _hosting_capacity(result: Any) -> str:
-    """Per-site hosting capacity from ``tables["Hosting capacity"]``, read defensively."""
+    """Per-site hosting capacity from ``tables["Hosting capacity"]``, read defensively.
+
+    The smallest value over the table's rows for each site (criteria, participation and load
+    levels), with what limits it: ``"depot: 2,500 kW (C3 at RC-F1)"``.
+    """
     table = getattr(result, "tables", {}).get("Hosting capacity")
     if not isinstance(table, pd.DataFrame):
         return NOT_EVALUATED
     if table.empty:
-        return "none found"
-    kw_cols = [c for c in table.columns if str(c).endswith("_kw")]
-    preferred = [c for c in kw_cols if "hosting" in str(c)] or kw_cols
-    if not preferred:
-        return "see study workbook"
-    col = preferred[0]
-    values = pd.to_numeric(table[col], errors="coerce")
-    if "site" in table.columns:
-        per_site = values.groupby(table["site"].astype(str), sort=False).min()
-        parts = [f"{site}: {_fmt_kw(v)}" for site, v in per_site.items()]
-        return "; ".join(parts)
-    return _fmt_kw(values.min())
+        return "no rows"
+    known = [c for c in ("hosting_capacity_kw", "hosting_kw") if c in table.columns]
+    kw_cols = known or [c for c in table.columns if "hosting" in str(c) and str(c).endswith("_kw")]
+    if not kw_cols:
+        return "see the study workbook"
+    values = pd.to_numeric(table[kw_cols[0]], errors="coerce")
+    sites = table["site"].astype(str) if "site" in table.columns else pd.Series(
+        "all", index=table.index)
+    parts = []
+    for site in dict.fromkeys(sites):
+        mask = (sites == site) & values.notna()
+        if not mask.any():
+            parts.append(f"{site}: n/a")
+            continue
+        i = values[mask].idxmin()
+        row = table.loc[i]
+        text = f"{site}: {_fmt_kw(float(values[i]))}"
+        if "limited" in table.columns and row["limited"] is not None and not bool(row["limited"]):
+            text = f"{site}: ≥ {_fmt_kw(float(values[i]))} (no limit found)"
+        why = [str(row[c]) for c in ("limiting_criterion", "criterion", "limiting_device")
+               if c in table.columns and pd.notna(row[c]) and str(row[c])]
+        if why and not text.endswith("(no limit found)"):
+            text += f" ({' at '.join(why[:2])})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _fmt_kw(value: float) -> str:
@@ -156,7 +173,7 @@ def _fmt_kw(value: float) -> str:
         return "n/a"
     if math.isinf(value):
         return "no limit found"
-    return f"{value:g} kW"
+    return f"{value:,.0f} kW"
 
 
 def _gate(result: Any) -> tuple[str, str]:
@@ -185,8 +202,9 @@ def _worst_margin(violations: pd.DataFrame) -> tuple[float, str]:
     return float(margins.loc[i]), where
 
 
-def summary_row(task: BatchTask, result: Any, run_s: float) -> dict[str, Any]:
-    """The combined-workbook row of one study that ran."""
+def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.nan
+                ) -> dict[str, Any]:
+    """The combined-workbook row of one study that ran (``run_s`` wall, ``cpu_s`` CPU time)."""
     violations = result.violations
     severity = (violations["severity"].astype(str).str.lower() if len(violations)
                 else pd.Series(dtype=str))
@@ -201,7 +219,7 @@ def summary_row(task: BatchTask, result: Any, run_s: float) -> dict[str, Any]:
         "violations_info": int((severity == "info").sum()),
         "hosting_capacity": _hosting_capacity(result), "worst_margin": margin,
         "worst_margin_at": margin_at, "error": "", "workbook": task.workbook,
-        "run_s": round(run_s, 3),
+        "run_s": round(run_s, 3), "cpu_s": round(cpu_s, 3),
     }
 
 
@@ -214,7 +232,7 @@ def error_row(task: BatchTask, error: str, run_s: float = math.nan) -> dict[str,
         "gate_reasons": "", "violations": None, "violations_fail": None,
         "violations_warn": None, "violations_info": None, "hosting_capacity": NOT_EVALUATED,
         "worst_margin": math.nan, "worst_margin_at": "", "error": error, "workbook": "",
-        "run_s": round(run_s, 3) if not math.isnan(run_s) else math.nan,
+        "run_s": round(run_s, 3) if not math.isnan(run_s) else math.nan, "cpu_s": math.nan,
     }
 
 
@@ -261,7 +279,8 @@ def run_task(task: BatchTask) -> dict[str, Any]:
     """
     from protv2g.runner import run_study
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    Path(task.workbook).unlink(missing_ok=True)  # no stale workbook from an earlier batch
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -279,7 +298,8 @@ def run_task(task: BatchTask) -> dict[str, Any]:
         where = f" (at {frame[0].filename}:{frame[0].lineno})" if frame else ""
         return error_row(task, f"{type(exc).__name__}: {exc}{where}",
                          time.perf_counter() - start)
-    return summary_row(task, result, time.perf_counter() - start)
+    return summary_row(task, result, time.perf_counter() - start,
+                       time.process_time() - cpu_start)
 
 
 # --- planning (runs on the client) -------------------------------------------------------------
@@ -447,7 +467,7 @@ def summary_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=SUMMARY_COLUMNS)
     for col in ("violations", "violations_fail", "violations_warn", "violations_info"):
         frame[col] = frame[col].astype("Int64")
-    for col in ("worst_margin", "run_s"):
+    for col in ("worst_margin", "run_s", "cpu_s"):
         frame[col] = frame[col].astype(float)
     return frame
 

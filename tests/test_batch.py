@@ -294,3 +294,34 @@ def test_missing_file_is_an_error_row(cluster, tmp_path):
     assert row["status"] == "error" and "not found" in row["error"]
     assert result.exit_code == 2
     assert math.isnan(row["worst_margin"])
+
+
+def _fake_result(tables=None, gate=None):
+    from types import SimpleNamespace
+
+    meta = {} if gate is None else {"gate": gate}
+    return SimpleNamespace(tables=tables or {}, meta=meta)
+
+
+def test_hosting_capacity_read_defensively():
+    from protv2g.batch import _hosting_capacity
+
+    assert _hosting_capacity(_fake_result()) == "not evaluated"
+    table = pd.DataFrame({"site": ["depot", "depot", "campus"], "criterion": ["C1", "C3", "C1"],
+                          "hosting_capacity_kw": [3000.0, 2500.0, 900.0],
+                          "limiting_device": ["R-F1", "RC-F1", None]})
+    text = _hosting_capacity(_fake_result({"Hosting capacity": table}))
+    assert text == "depot: 2,500 kW (C3 at RC-F1); campus: 900 kW (C1)"
+    table = pd.DataFrame({"site": ["campus"], "hosting_kw": [1000.0], "limited": [False]})
+    assert "≥ 1,000 kW" in _hosting_capacity(_fake_result({"Hosting capacity": table}))
+    assert _hosting_capacity(_fake_result({"Hosting capacity": pd.DataFrame({"x": [1]})}))
+
+
+@pytest.mark.parametrize("gate, verdict", [
+    (None, "not evaluated"), ({"reasons": ["x"]}, "not evaluated"),
+    ({"verdict": "FAIL", "reasons": ["C3 fail"]}, "FAIL"), ({"verdict": "PASS"}, "PASS"),
+])
+def test_gate_read_defensively(gate, verdict):
+    from protv2g.batch import _gate
+
+    assert _gate(_fake_result(gate=gate))[0] == verdict
