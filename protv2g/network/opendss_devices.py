@@ -1,0 +1,262 @@
+"""OpenDSS Relay, Recloser and Fuse elements and TCC curves → protv2g study device dicts.
+
+Device dicts carry currents in primary amperes and times in seconds; curve names are the
+OpenDSS names (``"101"``, ``"klink"``, ``"mod_inv"``...) and are resolved against the curve
+library later. Locations follow the study schema: ``{"line": name, "end": "from"|"to"}``
+(OpenDSS ``MonitoredTerm`` 1 → ``from``) or ``{"trafo": name, "side": "hv"|"lv"}``.
+
+References
+----------
+R. C. Dugan, "OpenDSS Reference Guide", EPRI — Recloser (PhaseTrip/GroundTrip minimum trip
+in A, PhaseFast/PhaseDelayed curves, TDPhFast/TDPhDelayed multipliers, NumFast, Shots,
+RecloseIntervals, Reset, Delay = fixed time added to the trip time), Fuse (FuseCurve,
+RatedCurrent; the curve's current axis is in multiples of RatedCurrent), Relay (Type, PhaseCurve,
+PhaseTrip, TDPhase, PhaseInst, GroundCurve, GroundTrip, TDGround, GroundInst, Delay,
+BreakerTime), TCC_Curve (C_array in multiples of the pickup, T_array in s).
+"""
+
+from __future__ import annotations
+
+from protv2g.network.opendss_elements import WarningLog, iter_class, prop
+
+
+def _floats(text: str) -> list[float]:
+    return [float(t) for t in text.replace("[", " ").replace("]", " ").replace(",", " ").split()]
+
+
+def _curve(text: str) -> str | None:
+    name = text.strip().lower()
+    return name or None
+
+
+def _positive_or_none(text: str) -> float | None:
+    value = float(text)
+    return value if value > 0.0 else None
+
+
+def _location(
+    dss, full: str, trafos: dict[str, tuple[int, bool]], net, log: WarningLog
+) -> dict | None:  # noqa: ANN001
+    obj = prop(dss, full, "MonitoredObj").strip()
+    term = int(float(prop(dss, full, "MonitoredTerm") or 1))
+    cls, _, name = obj.partition(".")
+    cls, name = cls.lower(), name.lower()
+    if cls == "line":
+        return {"line": name, "end": "from" if term == 1 else "to"}
+    if cls == "transformer" and name in trafos:
+        idx, w1_is_hv = trafos[name]
+        hv = (term == 1) == w1_is_hv
+        return {"trafo": str(net.trafo.at[idx, "name"]), "side": "hv" if hv else "lv"}
+    log.add(
+        full.split(".")[0],
+        full,
+        f"monitored object {obj!r} is not a line or transformer",
+        "device dropped",
+    )
+    return None
+
+
+def read_devices(dss, trafos: dict[str, tuple[int, bool]], net, log: WarningLog) -> list[dict]:  # noqa: ANN001
+    """Recloser, Fuse and overcurrent Relay elements as study device dicts."""
+    devices: list[dict] = []
+    for full, enabled in iter_class(dss, "Recloser"):
+        loc = _location(dss, full, trafos, net, log)
+        if loc is None:
+            continue
+        p = {k: prop(dss, full, k) for k in _RECLOSER_PROPS}
+        shots = int(float(p["Shots"]))
+        n_fast = min(int(float(p["NumFast"])), shots)
+        delay = float(p["Delay"])
+        ground_curves = _curve(p["GroundFast"]) or _curve(p["GroundDelayed"])
+        device = {
+            "name": full.split(".", 1)[1],
+            "kind": "recloser",
+            "location": loc,
+            "phase_min_trip_a": float(p["PhaseTrip"]),
+            "ground_min_trip_a": float(p["GroundTrip"]) if ground_curves else None,
+            "fast_curve": _curve(p["PhaseFast"]),
+            "delayed_curve": _curve(p["PhaseDelayed"]),
+            "ground_fast_curve": _curve(p["GroundFast"]),
+            "ground_delayed_curve": _curve(p["GroundDelayed"]),
+            "n_fast": n_fast,
+            "n_delayed": shots - n_fast,
+            "reclose_intervals_s": _floats(p["RecloseIntervals"])[: max(shots - 1, 0)],
+            "reset_time_s": float(p["Reset"]),
+            "fast_multiplier": float(p["TDPhFast"]),
+            "delayed_multiplier": float(p["TDPhDelayed"]),
+            "ground_fast_multiplier": float(p["TDGrFast"]),
+            "ground_delayed_multiplier": float(p["TDGrDelayed"]),
+            "phase_inst_a": _positive_or_none(p["PhaseInst"]),
+            "ground_inst_a": _positive_or_none(p["GroundInst"]) if ground_curves else None,
+            "delayed_adder_s": delay,
+            "fast_adder_s": delay,
+        }
+        devices.append(device)
+        _warn_disabled(full, enabled, log)
+        if not ground_curves:
+            log.add("Recloser", full, "no ground curves set", "ground element off (None)")
+    for full, enabled in iter_class(dss, "Fuse"):
+        loc = _location(dss, full, trafos, net, log)
+        if loc is None:
+            continue
+        device = {
+            "name": full.split(".", 1)[1],
+            "kind": "fuse",
+            "location": loc,
+            "link": _curve(prop(dss, full, "FuseCurve")),
+            "rating_a": float(prop(dss, full, "RatedCurrent")),
+        }
+        delay = float(prop(dss, full, "Delay"))
+        if delay:
+            device["time_adder_s"] = delay
+        devices.append(device)
+        _warn_disabled(full, enabled, log)
+    for full, enabled in iter_class(dss, "Relay"):
+        kind = prop(dss, full, "Type").strip().lower()
+        if kind != "current":
+            log.add(
+                "Relay",
+                full,
+                f"relay type {kind!r} (only overcurrent relays are study devices)",
+                "dropped",
+            )
+            continue
+        loc = _location(dss, full, trafos, net, log)
+        if loc is None:
+            continue
+        p = {k: prop(dss, full, k) for k in _RELAY_PROPS}
+        ground_curve = _curve(p["GroundCurve"])
+        device = {
+            "name": full.split(".", 1)[1],
+            "kind": "relay",
+            "location": loc,
+            "pickup_a": float(p["PhaseTrip"]),
+            "curve": _curve(p["PhaseCurve"]),
+            "time_dial": float(p["TDPhase"]),
+            "inst_pickup_a": _positive_or_none(p["PhaseInst"]),
+            "inst_delay_s": 0.0,
+            "ground_pickup_a": float(p["GroundTrip"]) if ground_curve else None,
+            "ground_curve": ground_curve,
+            "ground_time_dial": float(p["TDGround"]),
+            "ground_inst_pickup_a": _positive_or_none(p["GroundInst"]),
+            "time_adder_s": float(p["BreakerTime"]),
+            "reclose_intervals_s": _floats(p["RecloseIntervals"])[
+                : max(int(float(p["Shots"])) - 1, 0)
+            ],
+        }
+        if float(p["Delay"]) > 0.0:
+            device["definite_time_s"] = float(p["Delay"])
+            log.add(
+                "Relay",
+                full,
+                f"Delay={p['Delay']} s: OpenDSS uses it instead of the curve",
+                "kept as definite_time_s",
+            )
+        devices.append(device)
+        _warn_disabled(full, enabled, log)
+    return devices
+
+
+_RECLOSER_PROPS = (
+    "Shots",
+    "NumFast",
+    "Delay",
+    "PhaseTrip",
+    "GroundTrip",
+    "PhaseFast",
+    "PhaseDelayed",
+    "GroundFast",
+    "GroundDelayed",
+    "RecloseIntervals",
+    "Reset",
+    "TDPhFast",
+    "TDPhDelayed",
+    "TDGrFast",
+    "TDGrDelayed",
+    "PhaseInst",
+    "GroundInst",
+)
+_RELAY_PROPS = (
+    "PhaseTrip",
+    "PhaseCurve",
+    "TDPhase",
+    "PhaseInst",
+    "Delay",
+    "GroundTrip",
+    "GroundCurve",
+    "TDGround",
+    "GroundInst",
+    "BreakerTime",
+    "RecloseIntervals",
+    "Shots",
+)
+
+
+def _warn_disabled(full: str, enabled: bool, log: WarningLog) -> None:
+    if not enabled:
+        log.add(
+            full.split(".")[0],
+            full,
+            "disabled in the OpenDSS model (enabled=no)",
+            "imported as a study device",
+        )
+
+
+def read_curves(dss, used: set[str], builtin: dict[str, tuple], source: str) -> list[dict]:  # noqa: ANN001
+    """TCC_Curve point tables: those devices use plus those the model defines itself.
+
+    Parameters
+    ----------
+    dss : module
+        ``opendssdirect`` with the circuit compiled.
+    used : set of str
+        Curve names referenced by the devices.
+    builtin : dict
+        OpenDSS built-in curves ``name → (c_array, t_array)`` (from an empty circuit), to tell
+        the model's own curves from the defaults.
+    source : str
+        Master file the curves came from.
+    """
+    curves: list[dict] = []
+    for full, _ in iter_class(dss, "TCC_Curve"):
+        name = full.split(".", 1)[1].lower()
+        c = _floats(prop(dss, full, "C_array"))
+        t = _floats(prop(dss, full, "T_array"))
+        is_default = name in builtin and builtin[name] == (tuple(c), tuple(t))
+        if name not in used and is_default:
+            continue
+        curves.append(
+            {
+                "name": name,
+                "kind": "point_table",
+                "c_array": c,
+                "t_array_s": t,
+                "source": "OpenDSS built-in TCC_Curve" if is_default else source,
+            }
+        )
+    return curves
+
+
+def builtin_curves(dss) -> dict[str, tuple]:  # noqa: ANN001
+    """OpenDSS's default TCC curves, read from an empty circuit (clears the engine)."""
+    dss.Text.Command("clear")
+    dss.Text.Command("new circuit.protv2g_defaults")
+    out = {}
+    for full, _ in iter_class(dss, "TCC_Curve"):
+        out[full.split(".", 1)[1].lower()] = (
+            tuple(_floats(prop(dss, full, "C_array"))),
+            tuple(_floats(prop(dss, full, "T_array"))),
+        )
+    return out
+
+
+def monitored_lines(dss) -> frozenset[str]:  # noqa: ANN001
+    """Names of the lines that a Recloser, Fuse or Relay monitors or switches."""
+    names = set()
+    for cls in ("Recloser", "Fuse", "Relay"):
+        for full, _ in iter_class(dss, cls):
+            for key in ("MonitoredObj", "SwitchedObj"):
+                kind, _, name = prop(dss, full, key).strip().partition(".")
+                if kind.lower() == "line":
+                    names.add(name.lower())
+    return frozenset(names)

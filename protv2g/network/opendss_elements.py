@@ -1,0 +1,487 @@
+"""Convert compiled OpenDSS circuit elements into pandapower elements.
+
+The OpenDSS engine (``opendssdirect``) holds a compiled, solved circuit. Each ``add_*``
+function reads one element class through the OpenDSS API and creates the matching
+pandapower elements, recording every approximation in a :class:`WarningLog`.
+
+Sequence impedances from phase matrices
+---------------------------------------
+OpenDSS gives each line's Kron-reduced phase impedance matrix ``Z`` (ohm per length unit).
+With ``Zs`` the mean of the diagonal and ``Zm`` the mean of the off-diagonal terms,
+
+* 3-phase: ``Z1 = Zs − Zm``, ``Z0 = Zs + 2·Zm`` (symmetrical components of a transposed
+  line; the coupling between sequences of an untransposed line is dropped);
+* 2-phase: the same formulas over the two phases: the line-to-line loop ``2·Z1 = Zaa + Zbb
+  − 2·Zab`` and the single-line-to-ground loop ``2·Z1 + Z0 = 3·Zs`` are both kept;
+* 1-phase: ``Z1 = Z0 = Zs``: the SLG loop ``2·Z1 + Z0 = 3·Zs`` is the conductor's own loop
+  impedance, and a load on the one phase drops ``Zs·I`` as in OpenDSS.
+
+The same transformation applies to the nodal capacitance matrix (``C1 = Cs − Cm``,
+``C0 = Cs + 2·Cm``). pandapower models every branch as three-phase, so 1- and 2-phase
+sections become three-phase lines; the phases a bus really has are kept in
+``net.bus.dss_nodes``.
+
+References
+----------
+W. H. Kersting, "Distribution System Modeling and Analysis", 4th ed., CRC Press, 2017,
+ch. 4 and 6 (phase impedance matrix, sequence impedances).
+R. C. Dugan, "OpenDSS Reference Guide", EPRI (Line, LineCode, Transformer, Load, Capacitor,
+PVSystem, Storage, Generator, Vsource, RegControl properties).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from protv2g.errors import InputError, Issue
+
+SQRT3 = 3.0**0.5
+#: OpenDSS length-unit codes (``Lines.Units``) → km per unit.
+LENGTH_UNIT_KM = {
+    1: 1.609344,
+    2: 0.3048,
+    3: 1.0,
+    4: 1e-3,
+    5: 3.048e-4,
+    6: 2.54e-5,
+    7: 1e-5,
+    8: 1e-6,
+}
+#: Default fault-current limit of inverter sources (pu of rating), protv2g domain default.
+K_INVERTER_PU = 1.2
+#: Zero-sequence magnetising impedance given to pandapower, pu of the transformer rating.
+#: OpenDSS transformers have no zero-sequence magnetising branch (none unless %imag is set);
+#: pandapower wants it as ``mag0_percent`` = Zm0/Zk0 in %, so it is computed per transformer
+#: from this absolute value — a fixed ratio would turn the tiny leakage impedance of a
+#: regulator (XHL = 0.00001 % on IEEE 123) into a zero-sequence short to ground.
+Z_MAG0_PU = 1e3
+WARNING_COLUMNS = ["element", "name", "what", "action"]
+
+
+@dataclass
+class WarningLog:
+    """Everything the import dropped or approximated (element, name, what, action)."""
+
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, element: str, name: str, what: str, action: str) -> None:
+        """Record one dropped or approximated item."""
+        self.rows.append({"element": element, "name": name, "what": what, "action": action})
+
+    def frame(self) -> pd.DataFrame:
+        """The log as a DataFrame with columns element, name, what, action."""
+        return pd.DataFrame(self.rows, columns=WARNING_COLUMNS)
+
+
+def prop(dss, element: str, name: str) -> str:  # noqa: ANN001 - opendssdirect module
+    """Value of property ``name`` of ``element`` (``"class.name"``) as OpenDSS text."""
+    dss.Text.Command(f"? {element}.{name}")
+    return dss.Text.Result()
+
+
+def parse_bus(spec: str, n_default: int) -> tuple[str, list[int]]:
+    """Split an OpenDSS bus specification ``"name.1.2"`` into name and node list."""
+    parts = spec.split(".")
+    nodes = [int(p) for p in parts[1:] if p.strip().isdigit()]
+    return parts[0].lower(), nodes if nodes else list(range(1, n_default + 1))
+
+
+def iter_class(dss, cls: str):  # noqa: ANN001, ANN201
+    """Yield ``(full_name, enabled)`` for every element of class ``cls`` in the circuit."""
+    dss.Circuit.SetActiveClass(cls)
+    for name in list(dss.ActiveClass.AllNames()):
+        full = f"{cls}.{name}"
+        dss.Circuit.SetActiveElement(full)
+        yield full, bool(dss.CktElement.Enabled())
+
+
+# --------------------------------------------------------------------------- buses, source
+def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  # noqa: ANN001
+    """Create one pandapower bus per OpenDSS bus (``vn_kv`` from the OpenDSS voltage base)."""
+    index: dict[str, int] = {}
+    for name in dss.Circuit.AllBusNames():
+        dss.Circuit.SetActiveBus(name)
+        kv_ln = float(dss.Bus.kVBase())
+        if kv_ln <= 0.0:
+            raise InputError(
+                Issue(
+                    "OpenDSS model",
+                    f"bus {name}",
+                    "bus has no voltage base",
+                    "add 'Set VoltageBases=[...]' and 'CalcVoltageBases' to the master file",
+                )
+            )
+        nodes = sorted(n for n in dss.Bus.Nodes() if n > 0)
+        index[name] = pp.create_bus(
+            net, vn_kv=kv_ln * SQRT3, name=name, dss_nodes=".".join(str(n) for n in nodes)
+        )
+    return index
+
+
+def add_sources(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog) -> None:  # noqa: ANN001
+    """Vsources → ext_grid with Thevenin short-circuit data (max = min: one OpenDSS impedance)."""
+    for full, enabled in iter_class(dss, "Vsource"):
+        if not enabled:
+            log.add("Vsource", full, "disabled in OpenDSS", "dropped")
+            continue
+        bus, _ = parse_bus(dss.CktElement.BusNames()[0], 3)
+        vn_kv = net.bus.at[buses[bus], "vn_kv"]
+        r1, x1 = (float(v) for v in _floats(prop(dss, full, "Z1")))
+        r0, x0 = (float(v) for v in _floats(prop(dss, full, "Z0")))
+        z1 = abs(complex(r1, x1))
+        s_sc_mva = vn_kv**2 / z1
+        rx = r1 / x1 if x1 else 0.0
+        x0x = x0 / x1 if x1 else 0.0
+        r0x0 = r0 / x0 if x0 else 0.0
+        basekv = float(prop(dss, full, "basekv"))
+        vm_pu = float(prop(dss, full, "pu")) * basekv / vn_kv
+        pp.create_ext_grid(
+            net,
+            buses[bus],
+            vm_pu=vm_pu,
+            va_degree=float(prop(dss, full, "angle")),
+            name=full.split(".", 1)[1],
+            s_sc_max_mva=s_sc_mva,
+            s_sc_min_mva=s_sc_mva,
+            rx_max=rx,
+            rx_min=rx,
+            x0x_max=x0x,
+            x0x_min=x0x,
+            r0x0_max=r0x0,
+            r0x0_min=r0x0,
+        )
+        if x0 > 1e6 * max(x1, 1e-9):
+            log.add(
+                "Vsource",
+                full,
+                f"zero-sequence impedance X0={x0:g} ohm (open)",
+                "x0x kept as given: the source feeds no zero-sequence current",
+            )
+        if full.lower() != "vsource.source":
+            log.add(
+                "Vsource",
+                full,
+                "second voltage source (e.g. a machine equivalent)",
+                "imported as an extra ext_grid with its Thevenin impedance",
+            )
+
+
+def _floats(text: str) -> list[float]:
+    return [float(t) for t in text.replace("[", " ").replace("]", " ").replace(",", " ").split()]
+
+
+# --------------------------------------------------------------------------- lines
+def add_lines(
+    net: pp.pandapowerNet,
+    dss,
+    buses: dict[str, int],
+    log: WarningLog,  # noqa: ANN001
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Lines → pandapower lines with sequence data from the phase matrices (see module doc).
+
+    OpenDSS switches (``Switch=yes``) become closed (or open) bus–bus switches named as the
+    line, unless a protective device monitors them (names in ``keep``): then they stay lines.
+    """
+    for full, enabled in iter_class(dss, "Line"):
+        name = full.split(".", 1)[1]
+        dss.Lines.Name(name)
+        n = int(dss.Lines.Phases())
+        b1, _ = parse_bus(dss.Lines.Bus1(), n)
+        b2, _ = parse_bus(dss.Lines.Bus2(), n)
+        if dss.Lines.IsSwitch() and name not in keep:
+            closed = enabled and not (dss.CktElement.IsOpen(1, 0) or dss.CktElement.IsOpen(2, 0))
+            pp.create_switch(net, buses[b1], buses[b2], et="b", closed=closed, name=name)
+            log.add(
+                "Line",
+                full,
+                "switch (Switch=yes, near-zero impedance)",
+                f"bus-bus switch, {'closed' if closed else 'open'}",
+            )
+            continue
+        length = float(dss.Lines.Length())
+        units = int(dss.Lines.Units())
+        if units not in LENGTH_UNIT_KM and dss.Lines.LineCode():
+            dss.LineCodes.Name(dss.Lines.LineCode())
+            units = int(dss.LineCodes.Units())  # a line without units is in its code's units
+            dss.Circuit.SetActiveElement(full)
+        if units not in LENGTH_UNIT_KM:
+            log.add("Line", full, "length has no units", "length taken as km; total impedance kept")
+        length_km = max(length * LENGTH_UNIT_KM.get(units, 1.0), 1e-9)
+        scale = length / length_km  # (ohm per unit length) · length / length_km → ohm/km
+        z = _matrix(dss.Lines.RMatrix(), n) + 1j * _matrix(dss.Lines.XMatrix(), n)
+        c = _matrix(dss.Lines.CMatrix(), n)
+        z1, z0 = _sequence(z)
+        c1, c0 = _sequence(c.astype(complex))
+        if n < 3:
+            log.add(
+                "Line",
+                full,
+                f"{n}-phase section",
+                "three-phase line with Z1, Z0 keeping its self impedance (3·Zs SLG loop)",
+            )
+        idx = pp.create_line_from_parameters(
+            net,
+            buses[b1],
+            buses[b2],
+            length_km=length_km,
+            r_ohm_per_km=z1.real * scale,
+            x_ohm_per_km=z1.imag * scale,
+            c_nf_per_km=max(c1.real, 0.0) * scale,
+            r0_ohm_per_km=z0.real * scale,
+            x0_ohm_per_km=z0.imag * scale,
+            c0_nf_per_km=max(c0.real, 0.0) * scale,
+            max_i_ka=float(dss.Lines.NormAmps()) / 1e3 or 0.4,
+            name=name,
+            in_service=enabled,
+            dss_phases=n,
+            is_switch=bool(dss.Lines.IsSwitch()),
+        )
+        if not enabled:
+            log.add("Line", full, "disabled in OpenDSS", "imported out of service")
+        _open_terminals(net, dss, full, idx, "l", log)
+
+
+def _matrix(values, n: int) -> np.ndarray:  # noqa: ANN001
+    arr = np.asarray(values, dtype=float)
+    return arr.reshape(n, n) if arr.size == n * n else np.diag(np.resize(arr, n))
+
+
+def _sequence(m: np.ndarray) -> tuple[complex, complex]:
+    """Positive- and zero-sequence values of an n×n phase matrix (n = 1, 2, 3)."""
+    n = m.shape[0]
+    self_ = complex(np.mean(np.diag(m)))
+    mutual = complex((m.sum() - np.trace(m)) / (n * (n - 1))) if n > 1 else 0.0
+    return self_ - mutual, self_ + 2.0 * mutual
+
+
+def _open_terminals(net, dss, full: str, idx: int, et: str, log: WarningLog) -> None:  # noqa: ANN001
+    """An element with an open OpenDSS terminal is set out of service (warned).
+
+    (An open pandapower switch at one end would add an auxiliary bus that pandapower's
+    ``init="results"`` start leaves undefined; the element carries no current either way
+    apart from line charging and transformer magnetising current.)
+    """
+    opened = [t for t in (1, 2) if dss.CktElement.IsOpen(t, 0)]
+    if opened:
+        table = net.line if et == "l" else net.trafo
+        table.at[idx, "in_service"] = False
+        log.add(full.split(".")[0], full, f"terminal(s) {opened} open in OpenDSS", "out of service")
+
+
+# --------------------------------------------------------------------------- transformers
+@dataclass
+class _Winding:
+    bus: str
+    nodes: list[int]
+    kv: float
+    kva: float
+    r_percent: float
+    tap: float
+    delta: bool
+    grounded: bool
+    rneut_ohm: float
+    xneut_ohm: float
+
+
+def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], dict]:  # noqa: ANN001
+    name = full.split(".", 1)[1]
+    dss.Transformers.Name(name)
+    nw = int(dss.Transformers.NumWindings())
+    if nw != 2:
+        raise InputError(
+            Issue(
+                "OpenDSS model",
+                full,
+                f"{nw}-winding transformer is not supported",
+                "split it into two-winding transformers (center-tap services: model the "
+                "secondary as one winding)",
+            )
+        )
+    n = int(dss.CktElement.NumPhases())
+    specs = dss.CktElement.BusNames()
+    windings = []
+    for w in (1, 2):
+        dss.Transformers.Wdg(w)
+        bus, nodes = parse_bus(specs[w - 1], n)
+        delta = bool(dss.Transformers.IsDelta())
+        phase_nodes = nodes[:n] if not delta else nodes
+        neutral = nodes[n] if (not delta and len(nodes) > n) else 0
+        windings.append(
+            _Winding(
+                bus=bus,
+                nodes=phase_nodes,
+                kv=float(dss.Transformers.kV()),
+                kva=float(dss.Transformers.kVA()),
+                r_percent=float(dss.Transformers.R()),
+                tap=float(dss.Transformers.Tap()),
+                delta=delta,
+                grounded=neutral == 0,
+                rneut_ohm=float(dss.Transformers.Rneut()),
+                xneut_ohm=float(dss.Transformers.Xneut()),
+            )
+        )
+    dss.Transformers.Wdg(2)
+    info = {
+        "name": name,
+        "phases": n,
+        "xhl_percent": float(dss.Transformers.Xhl()),
+        "noloadloss_percent": float(prop(dss, full, "%noloadloss")),
+        "imag_percent": float(prop(dss, full, "%imag")),
+        "bank": prop(dss, full, "bank").strip().lower(),
+        "max_tap": float(dss.Transformers.MaxTap()),
+        "min_tap": float(dss.Transformers.MinTap()),
+        "num_taps": int(dss.Transformers.NumTaps()),
+    }
+    return windings, info
+
+
+def add_transformers(
+    net, dss, buses: dict[str, int], log: WarningLog
+) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
+    """Transformers → pandapower trafos; single-phase units between the same buses → one bank.
+
+    Returns
+    -------
+    dict
+        OpenDSS transformer name → (pandapower trafo index, ``True`` when winding 1 is the
+        pandapower hv side).
+    """
+    regs = _regcontrols(dss)
+    groups: dict[tuple[str, str], list[tuple[str, list[_Winding], dict]]] = defaultdict(list)
+    for full, enabled in iter_class(dss, "Transformer"):
+        if not enabled:
+            log.add("Transformer", full, "disabled in OpenDSS", "dropped")
+            continue
+        windings, info = _read_transformer(dss, full, log)
+        key = (windings[0].bus, windings[1].bus) if info["phases"] < 3 else (full, "")
+        groups[key].append((full, windings, info))
+    mapping: dict[str, tuple[int, bool]] = {}
+    for units in groups.values():
+        idx, w1_is_hv = _create_trafo(net, dss, buses, units, regs, log)
+        for full, _, _ in units:
+            mapping[full.split(".", 1)[1]] = (idx, w1_is_hv)
+            dss.Circuit.SetActiveElement(full)
+            _open_terminals(net, dss, full, idx, "t", log)
+    return mapping
+
+
+def _regcontrols(dss) -> dict[str, dict]:  # noqa: ANN001
+    """RegControl settings by controlled transformer name."""
+    out: dict[str, dict] = {}
+    for full, enabled in iter_class(dss, "RegControl"):
+        name = full.split(".", 1)[1]
+        dss.RegControls.Name(name)
+        reversible = bool(dss.RegControls.IsReversible())
+        cogen = prop(dss, full, "cogen").strip().lower().startswith("y")
+        mode = "cogeneration" if cogen else ("bidirectional" if reversible else "forward_locked")
+        out[dss.RegControls.Transformer().lower()] = {
+            "reg_name": name,
+            "reg_enabled": enabled,
+            "reg_winding": int(dss.RegControls.Winding()),
+            "reg_vreg_v": float(dss.RegControls.ForwardVreg()),
+            "reg_band_v": float(dss.RegControls.ForwardBand()),
+            "reg_ptratio": float(dss.RegControls.PTRatio()),
+            "reg_ctprim_a": float(dss.RegControls.CTPrimary()),
+            "reg_r_v": float(dss.RegControls.ForwardR()),
+            "reg_x_v": float(dss.RegControls.ForwardX()),
+            "reg_mode": mode,
+        }
+    return out
+
+
+def _create_trafo(net, dss, buses, units, regs, log: WarningLog) -> tuple[int, bool]:  # noqa: ANN001
+    full, w, info = units[0]
+    n_units = len(units)
+    single = info["phases"] < 3
+    names = [u[0].split(".", 1)[1] for u in units]
+    banks = {u[2]["bank"] for u in units}
+    name = (
+        names[0]
+        if n_units == 1
+        else (banks.pop() if len(banks) == 1 and "" not in banks else "+".join(names))
+    )
+    # Ratings: a bank of single-phase units becomes a 3-phase unit with the same per-unit
+    # impedance on 3 × unit kVA (each phase keeps the unit's ohmic impedance).
+    kva = float(np.mean([u[1][0].kva for u in units])) * (3.0 if single else 1.0)
+    kv = [wd.kv * (SQRT3 if (single and not wd.delta) else 1.0) for wd in w]
+    r_percent = w[0].r_percent + w[1].r_percent * w[0].kva / max(w[1].kva, 1e-9)
+    vk_percent = float(np.hypot(r_percent, info["xhl_percent"]))
+    taps = np.array([[u[1][0].tap, u[1][1].tap] for u in units])
+    w1_is_hv = kv[0] >= kv[1]
+    hv, lv = (0, 1) if w1_is_hv else (1, 0)
+    ratio = float(np.mean(taps[:, lv] / taps[:, hv]))  # lv-side tap relative to hv
+    step_percent = (info["max_tap"] - info["min_tap"]) / max(info["num_taps"], 1) * 100.0
+    vg = _vector_group(w[hv], upper=True) + _vector_group(w[lv], upper=False)
+    shift = 30.0 if w[hv].delta != w[lv].delta else 0.0
+    extra = {"dss_names": ",".join(names), "dss_phases": info["phases"], "regulator": False}
+    reg = next((regs[n] for n in names if n in regs), None)
+    if reg is not None:
+        extra.update(reg)
+        extra["regulator"] = True
+    idx = pp.create_transformer_from_parameters(
+        net,
+        buses[w[hv].bus],
+        buses[w[lv].bus],
+        sn_mva=kva / 1e3,
+        vn_hv_kv=kv[hv],
+        vn_lv_kv=kv[lv],
+        vkr_percent=r_percent,
+        vk_percent=vk_percent,
+        pfe_kw=info["noloadloss_percent"] / 100.0 * kva,
+        i0_percent=info["imag_percent"],
+        shift_degree=shift,
+        tap_side="lv",
+        tap_neutral=0.0,
+        tap_step_percent=step_percent,
+        tap_pos=(ratio - 1.0) * 100.0 / step_percent,
+        tap_min=-info["num_taps"] / 2,
+        tap_max=info["num_taps"] / 2,
+        tap_changer_type="Ratio",
+        name=name,
+        vector_group=vg,
+        vk0_percent=vk_percent,
+        vkr0_percent=r_percent,
+        mag0_percent=100.0 * Z_MAG0_PU / (vk_percent / 100.0),
+        mag0_rx=0.0,
+        si0_hv_partial=0.5,
+        **extra,
+    )
+    if single:
+        phases = sorted({p for u in units for p in u[1][0].nodes})
+        log.add(
+            "Transformer",
+            ",".join(names),
+            f"{n_units} single-phase unit(s) on phases {phases}",
+            "one three-phase transformer with the units' per-unit impedance; "
+            "per-phase taps averaged"
+            if n_units > 1
+            else "three-phase transformer with the unit's per-unit impedance",
+        )
+    if np.ptp(taps[:, lv] / taps[:, hv]) > 1e-9:
+        log.add(
+            "Transformer",
+            name,
+            f"per-phase taps {np.round(taps[:, lv], 5).tolist()}",
+            f"mean ratio {ratio:.5f} used",
+        )
+    for wd in w:
+        if not wd.delta and wd.grounded and wd.rneut_ohm > 0.0:
+            net.trafo.loc[idx, ["rn_ohm", "xn_ohm"]] = [wd.rneut_ohm, max(wd.xneut_ohm, 0.0)]
+            log.add(
+                "Transformer",
+                name,
+                f"neutral impedance R={wd.rneut_ohm} X={wd.xneut_ohm} ohm",
+                "kept as rn_ohm/xn_ohm (pandapower applies it to the grounded star point)",
+            )
+    return idx, w1_is_hv
+
+
+def _vector_group(w: _Winding, upper: bool) -> str:
+    code = "D" if w.delta else ("YN" if w.grounded else "Y")
+    return code if upper else code.lower()

@@ -1,0 +1,114 @@
+"""Reference results from OpenDSS itself, to check an imported net against.
+
+* :func:`opendss_voltages` — per-bus positive-sequence and phase voltages of the snapshot
+  solution (pu of the bus's line-to-neutral base).
+* :func:`opendss_fault_currents` — OpenDSS ``FaultStudy`` currents per bus: three-phase,
+  single-line-to-ground (the maximum over the bus's phases, as OpenDSS reports), and the
+  open-circuit voltage they are driven by.
+
+References
+----------
+R. C. Dugan, "OpenDSS Reference Guide", EPRI — Solve ``mode=faultstudy``: the open-circuit
+(pre-fault) voltages ``Voc`` are solved with loads disconnected, and per bus the
+short-circuit admittance matrix gives ``Isc``; ``Bus.Isc`` / ``Bus.Zsc1`` / ``Bus.Zsc0``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from protv2g.network.opendss import compile_for_reference
+
+A = complex(-0.5, 3**0.5 / 2)
+
+
+def opendss_voltages(master_path: str | Path) -> pd.DataFrame:
+    """OpenDSS snapshot voltages per bus.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index bus name; columns ``n_phases``, ``v1_pu`` (positive-sequence magnitude for
+        three-phase buses, NaN otherwise), ``va_pu``, ``vb_pu``, ``vc_pu`` (phase magnitudes,
+        NaN where the phase is absent), ``converged``.
+    """
+    dss, _ = compile_for_reference(master_path)
+    rows = []
+    for bus in dss.Circuit.AllBusNames():
+        dss.Circuit.SetActiveBus(bus)
+        nodes = list(dss.Bus.Nodes())
+        base_v = dss.Bus.kVBase() * 1e3
+        v = np.asarray(dss.Bus.Voltages(), dtype=float)
+        phasors = v[0::2] + 1j * v[1::2]
+        by_phase = {n: phasors[i] / base_v for i, n in enumerate(nodes) if n in (1, 2, 3)}
+        row = {"bus": bus, "n_phases": len(by_phase)}
+        for n, col in ((1, "va_pu"), (2, "vb_pu"), (3, "vc_pu")):
+            row[col] = abs(by_phase[n]) if n in by_phase else np.nan
+        if len(by_phase) == 3:
+            row["v1_pu"] = abs((by_phase[1] + A * by_phase[2] + A * A * by_phase[3]) / 3.0)
+        else:
+            row["v1_pu"] = np.nan
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("bus")
+    out["converged"] = bool(dss.Solution.Converged())
+    return out
+
+
+def opendss_regulator_taps(master_path: str | Path) -> dict[str, float]:
+    """Tap (winding 2, pu) of every transformer after the OpenDSS snapshot solve."""
+    dss, _ = compile_for_reference(master_path)
+    taps = {}
+    for name in dss.Transformers.AllNames():
+        dss.Transformers.Name(name)
+        dss.Transformers.Wdg(2)
+        taps[name] = float(dss.Transformers.Tap())
+    return taps
+
+
+def opendss_fault_currents(master_path: str | Path) -> pd.DataFrame:
+    """OpenDSS fault-study currents per bus.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index bus name; columns ``n_phases``, ``kv_base_ln``, ``voc_pu`` (mean open-circuit
+        phase voltage, pu), ``i3ph_a`` (mean over phases of the all-phase fault, A; three-phase
+        buses only), ``islg_a`` (largest single-phase-to-ground current over the bus's phases,
+        A), ``z1_ohm``, ``z0_ohm`` (complex ``Zsc1``, ``Zsc0``).
+    """
+    dss, _ = compile_for_reference(master_path)
+    dss.Text.Command("solve mode=faultstudy")
+    rows = []
+    for bus in dss.Circuit.AllBusNames():
+        dss.Circuit.SetActiveBus(bus)
+        nodes = [n for n in dss.Bus.Nodes() if n in (1, 2, 3)]
+        isc = np.asarray(dss.Bus.Isc(), dtype=float)
+        isc = np.abs(isc[0::2] + 1j * isc[1::2])[: len(nodes)]
+        voc = np.asarray(dss.Bus.Voc(), dtype=float)
+        voc = np.abs(voc[0::2] + 1j * voc[1::2])[: len(nodes)] / (dss.Bus.kVBase() * 1e3)
+        z1 = dss.Bus.Zsc1()
+        z0 = dss.Bus.Zsc0()
+        ymat = np.asarray(dss.Bus.YscMatrix(), dtype=float)
+        n = len(dss.Bus.Nodes())
+        y = (ymat[0::2] + 1j * ymat[1::2]).reshape(n, n)
+        vocc = np.asarray(dss.Bus.Voc(), dtype=float)
+        vocc = vocc[0::2] + 1j * vocc[1::2]
+        # Single-phase-to-ground at each phase: I = Voc_k / Z_kk with Z = Ysc⁻¹.
+        z = np.linalg.inv(y) if n else np.zeros((0, 0))
+        islg = [abs(vocc[k] / z[k, k]) for k in range(min(n, len(nodes)))]
+        rows.append(
+            {
+                "bus": bus,
+                "n_phases": len(nodes),
+                "kv_base_ln": dss.Bus.kVBase(),
+                "voc_pu": float(np.mean(voc)) if len(voc) else np.nan,
+                "i3ph_a": float(np.mean(isc)) if len(nodes) == 3 else np.nan,
+                "islg_a": float(max(islg)) if islg else np.nan,
+                "z1_ohm": complex(z1[0], z1[1]),
+                "z0_ohm": complex(z0[0], z0[1]),
+            }
+        )
+    return pd.DataFrame(rows).set_index("bus")
