@@ -87,7 +87,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
                 devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
                 v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
-                lv_tolerance_percent: int = 10) -> FaultStudyResult:
+                lv_tolerance_percent: int = 10,
+                dtype: type = np.complex128) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -117,6 +118,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         flow; default 1.0 pu (with transformer phase shifts).
     lv_tolerance_percent : int
         6 or 10: LV c factors (IEC 60909-0 Table 1).
+    dtype : numpy dtype
+        Storage type of the result arrays (``numpy.complex64`` halves the memory of large
+        studies; the computation itself is always complex128).
 
     Returns
     -------
@@ -173,10 +177,10 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
     s_n, c_n, t_n = len(scenarios), len(cases), len(fault_types)
     m, d = len(fault_buses), len(devices)
-    bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=complex)
-    dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=complex)
-    dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=complex)
-    chg_i = {name: np.zeros((c_n, t_n, len(chs), m, 2), dtype=complex)
+    bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
+    dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+    dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+    chg_i = {name: np.zeros((c_n, t_n, len(chs), m, 2), dtype=dtype)
              for name, chs in scenarios.items()}
     chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scenarios.items()}
     iterations: dict = {}
