@@ -15,7 +15,8 @@ Network (written by the protv2g team, not copied from any test case)
   multi-grounded system): see ``TRUNK`` and ``LATERAL`` below.
 * School-bus depot (bidirectional DC chargers behind a grounded-wye/delta 12.47 kV/480 V
   transformer) at F1-B02, 1.8 km from the substation; a workplace campus at F1-B05, beyond the
-  recloser and ahead of the second lateral's fuse.
+  recloser and ahead of the second lateral's fuse (F1-LAT2, a long 5 km rural lateral, so that its
+  fault currents lie where the 40K link and the recloser's fast curve only just coordinate).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ LATERAL = dict(r_ohm_per_km=0.600, x_ohm_per_km=0.460, c_nf_per_km=8.0, r0_ohm_p
 #: (feeder, trunk section lengths km, laterals {tap bus number: (lengths km, load MW per bus)},
 #:  trunk load MW per bus at peak)
 FEEDERS = {
-    "F1": ([0.3, 1.5, 1.5, 1.5, 2.0, 2.0, 2.0, 2.0], {3: ([1.0, 1.5], 0.25), 6: ([1.0, 1.2], 0.2)},
+    "F1": ([0.3, 1.5, 1.5, 1.5, 2.0, 2.0, 2.0, 2.0], {3: ([1.0, 1.5], 0.25), 6: ([2.0, 3.0], 0.2)},
            0.15),
     "F2": ([0.3, 1.2, 1.5, 2.0, 2.0, 2.0], {3: ([1.0, 1.5], 0.3), 5: ([1.2, 1.0], 0.25)}, 0.3),
 }

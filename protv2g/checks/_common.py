@@ -1,0 +1,346 @@
+"""Shared pieces of the checks: the evaluation context, device operating times, row builders.
+
+Everything here is plain data in, plain data out. :func:`build_context` turns a study, the
+engine's tidy device table and the flow tables into a :class:`CheckContext`; every check module
+reads only that context and returns rows with :data:`protv2g.result.VIOLATION_COLUMNS`.
+
+Current conventions (primary amperes): a device's *phase current* is
+``max(|Ia|, |Ib|, |Ic|)`` and its *ground current* ``|3I0|``, both from the engine's ``*_ka``
+columns × 1000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.models import Device, Fuse, OvercurrentRelay, Recloser, build_device
+from protv2g.errors import InputError
+from protv2g.result import VIOLATION_COLUMNS
+from protv2g.scenarios import Scenario
+from protv2g.study.loader import Study
+from protv2g.study.schema import Checks
+from protv2g.topology import (
+    SUBSTATION,
+    device_chains,
+    device_zones,
+    primary_backup_pairs,
+)
+from protv2g.units import DeviceKind, Severity
+
+__all__ = ["CheckContext", "build_context", "device_times", "violation_rows", "could_not"]
+
+#: Columns the checks need from the engine's device table.
+DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
+                        "ib_ka", "ic_ka", "i3i0_ka")
+
+#: Fields of the study-file device schema that are not settings of the device model.
+_NOT_MODEL_FIELDS = {"kind", "location", "reclose_intervals_s", "directional",
+                     "characteristic_angle_degree"}
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything the checks read (built once by :func:`build_context`).
+
+    Attributes
+    ----------
+    study : Study
+    thresholds : Checks
+        From the study file (defaults of domain.md §4 where not given).
+    devices : dict
+        Device name → model (:class:`OvercurrentRelay`, :class:`Recloser`, :class:`Fuse`) for
+        every device that could be built.
+    build_errors : dict
+        Device name → reason it could not be built (missing curve data …).
+    faults : DataFrame or None
+        Engine device table plus ``fault_bus_name``, ``i_phase_a``, ``i_ground_a`` and the
+        operating times of :func:`device_times`; ``None`` when there is no fault result.
+    chains, pairs, zones : DataFrame
+        From :mod:`protv2g.topology`.
+    scenarios : dict
+        Scenario name → :class:`~protv2g.scenarios.Scenario`.
+    base_of : dict
+        Scenario name → name of its base case (same load level, no V2G).
+    flow : dict of DataFrame
+        Power-flow tables by name (``device``, ``bus``, ``branch``); empty without a flow result.
+    """
+
+    study: Study
+    thresholds: Checks
+    devices: dict[str, Device]
+    build_errors: dict[str, str]
+    faults: pd.DataFrame | None
+    chains: pd.DataFrame
+    pairs: pd.DataFrame
+    zones: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    base_of: dict[str, str]
+    flow: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def kind(self, name: str) -> DeviceKind:
+        """Kind of a device by name."""
+        return self.settings(name).kind
+
+    def settings(self, name: str) -> Any:
+        """The study-file entry of a device."""
+        for d in self.study.document.devices:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    def bus_name(self, bus: int) -> str:
+        """Name of a pandapower bus."""
+        return str(self.study.net.bus.at[int(bus), "name"])
+
+    def feeder_of(self, bus: int) -> str:
+        """The head device (farthest from the fault) on the substation path to ``bus``."""
+        ch = self.chains
+        sel = ch[(ch.fault_bus == int(bus)) & (ch.direction == "forward")
+                 & ch.source.astype(str).str.startswith(SUBSTATION)]
+        return "" if sel.empty else str(sel.sort_values("order").device.iloc[-1])
+
+    def export_text(self, scenario: str) -> str:
+        """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"``."""
+        sc = self.scenarios.get(scenario)
+        if sc is None:
+            return f"in scenario {scenario}"
+        parts = [f"{st.site} exporting {st.p_export_kw / 1000:.3g} MW" for st in sc.sites
+                 if st.p_export_kw > 0]
+        if not parts:
+            return f"without V2G (base case, {sc.load_level.value} load)"
+        return "with " + " and ".join(parts) + f" ({sc.load_level.value} load)"
+
+    def fault_text(self, bus_name: str, fault_type: str, case: str) -> str:
+        """``"a 3ph fault (max case) at F2-B03"``."""
+        return f"a {fault_type} fault ({case} case) at {bus_name}"
+
+
+# ------------------------------------------------------------------ devices and times
+def build_devices(study: Study) -> tuple[dict[str, Device], dict[str, str]]:
+    """Device models from the study file; failures are kept as reasons, not raised."""
+    out: dict[str, Device] = {}
+    errors: dict[str, str] = {}
+    for d in study.document.devices:
+        fields = {k: v for k, v in d.model_dump().items() if k not in _NOT_MODEL_FIELDS}
+        try:
+            out[d.name] = build_device(d.kind, fields, study.library)
+        except (InputError, KeyError, ValueError, TypeError) as exc:
+            errors[d.name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return out, errors
+
+
+def phase_pickup_a(device: Device) -> float:
+    """Smallest phase current (A) at which the device operates at all.
+
+    Relay: 51P pickup; recloser: phase minimum trip; fuse: minimum-melt current (the lowest
+    current of its minimum-melt curve, ≈ 2 × rating for K and T links).
+    """
+    if isinstance(device, OvercurrentRelay):
+        return float(device.settings.pickup_a)
+    if isinstance(device, Recloser):
+        return float(device.settings.phase_min_trip_a)
+    if isinstance(device, Fuse):
+        m = device.curve.mm_m_points or device.curve.m_points
+        return float(min(m)) * device.rating_a
+    raise TypeError(f"unknown device type {type(device).__name__}")
+
+
+def ground_pickup_a(device: Device) -> float | None:
+    """Ground (3I0) pickup (A), or ``None`` when the device has no ground element."""
+    if isinstance(device, OvercurrentRelay):
+        s = device.settings
+        return s.ground_pickup_a if s.ground_pickup_a is not None else s.ground_inst_pickup_a
+    if isinstance(device, Recloser):
+        return device.settings.ground_min_trip_a
+    return None
+
+
+def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataFrame:
+    """Operating times of every device for every row of the engine's device table.
+
+    Parameters
+    ----------
+    devices : mapping
+        Device name → model.
+    table : DataFrame
+        Engine device table (``DEVICE_TABLE_COLUMNS`` at least), currents in kA.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` plus ``i_phase_a``, ``i_ground_a`` (A) and times in s (``inf`` = does not
+        operate, ``nan`` = not applicable to that kind): ``t_op_s`` (first operation: relay
+        fastest element, recloser first shot, fuse total clearing), ``t_fast_s``,
+        ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
+        ``t_clear_s`` (longest single period of fault current while this device clears a
+        permanent fault: recloser's longest shot, otherwise ``t_op_s``).
+    """
+    out = table.copy()
+    i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
+    out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
+    out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
+    n = len(out)
+    cols = {k: np.full(n, np.nan) for k in ("t_op_s", "t_fast_s", "t_delayed_s",
+                                             "t_longest_shot_s", "t_mm_s", "t_tc_s")}
+    names = out["device"].to_numpy()
+    for name, dev in devices.items():
+        idx = np.flatnonzero(names == name)
+        if len(idx) == 0:
+            continue
+        ip = out["i_phase_a"].to_numpy()[idx]
+        ig = out["i_ground_a"].to_numpy()[idx]
+        if isinstance(dev, OvercurrentRelay):
+            cols["t_op_s"][idx] = dev.operate_time_s(ip, ig)
+        elif isinstance(dev, Recloser):
+            shots = dev.shot_times_s(ip, ig)
+            fast = np.fmin(dev.fast_time_s(ip), dev.ground_fast_time_s(ig))
+            delayed = np.fmin(dev.delayed_time_s(ip), dev.ground_delayed_time_s(ig))
+            cols["t_op_s"][idx] = shots[0]
+            cols["t_fast_s"][idx] = fast if dev.settings.n_fast else np.inf
+            cols["t_delayed_s"][idx] = delayed if dev.settings.n_delayed else np.inf
+            with np.errstate(invalid="ignore"):
+                finite = np.where(np.isfinite(shots), shots, -np.inf).max(axis=0)
+            cols["t_longest_shot_s"][idx] = np.where(np.isfinite(finite), finite, np.inf)
+        elif isinstance(dev, Fuse):
+            cols["t_mm_s"][idx] = dev.min_melt_time_s(ip)
+            cols["t_tc_s"][idx] = dev.total_clear_time_s(ip)
+            cols["t_op_s"][idx] = cols["t_tc_s"][idx]
+        else:  # pragma: no cover - closed set
+            raise TypeError(f"unknown device type {type(dev).__name__}")
+    for k, v in cols.items():
+        out[k] = v
+    out["t_clear_s"] = np.where(np.isnan(out["t_longest_shot_s"]), out["t_op_s"],
+                                out["t_longest_shot_s"])
+    return out
+
+
+# ------------------------------------------------------------------ context
+def _flow_tables(flow_result: Any) -> dict[str, pd.DataFrame]:
+    """Flow tables by name from a mapping or an object with DataFrame attributes."""
+    if flow_result is None:
+        return {}
+    if isinstance(flow_result, Mapping):
+        items = dict(flow_result.items())
+    else:
+        items = {k: getattr(flow_result, k) for k in dir(flow_result)
+                 if not k.startswith("_") and isinstance(getattr(flow_result, k, None),
+                                                         pd.DataFrame)}
+    aliases = {"device": ("device", "devices", "device_flow", "directional"),
+               "bus": ("bus", "buses", "voltage", "voltages"),
+               "branch": ("branch", "loading", "line", "lines")}
+    out: dict[str, pd.DataFrame] = {}
+    for key, names in aliases.items():
+        for n in names:
+            if isinstance(items.get(n), pd.DataFrame):
+                out[key] = items[n]
+                break
+    return out
+
+
+def _base_map(scenarios: Sequence[Scenario], names: Sequence[str]) -> dict[str, str]:
+    """Scenario → base-case scenario with the same load level."""
+    base_by_load = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
+    out = {sc.name: base_by_load.get(sc.load_level, "") for sc in scenarios}
+    bases = [n for n in names if str(n).startswith("base")]
+    for n in names:  # scenarios known only by name (hand-built tables)
+        if n not in out:
+            out[n] = n if n in bases else (bases[0] if len(bases) == 1 else "")
+    return out
+
+
+def build_context(study: Study, fault_result: Any, flow_result: Any = None,
+                  scenarios: Sequence[Scenario] | None = None) -> CheckContext:
+    """Gather what the checks need (see :func:`protv2g.checks.run_checks`)."""
+    devices, errors = build_devices(study)
+    table = getattr(fault_result, "device", fault_result)
+    faults = None
+    if isinstance(table, pd.DataFrame):
+        missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]
+        if missing:
+            raise ValueError(f"fault table lacks columns {missing}")
+        faults = table.copy()
+        if "fault_bus_name" not in faults:
+            faults["fault_bus_name"] = [str(study.net.bus.at[int(b), "name"])
+                                        for b in faults.fault_bus]
+        faults["fault_type"] = faults["fault_type"].astype(str)
+        faults["case"] = faults["case"].astype(str)
+        faults = device_times(devices, faults)
+    chains = device_chains(study.net, study.device_sites, study.site_buses)
+    scen_list = list(scenarios or [])
+    names = list(faults.scenario.unique()) if faults is not None else []
+    names += [sc.name for sc in scen_list if sc.name not in names]
+    return CheckContext(
+        study=study, thresholds=study.document.checks, devices=devices, build_errors=errors,
+        faults=faults, chains=chains, pairs=primary_backup_pairs(chains),
+        zones=device_zones(chains), scenarios={sc.name: sc for sc in scen_list},
+        base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result))
+
+
+# ------------------------------------------------------------------ rows
+def violation_rows(criterion: str, severity: Severity | str | Sequence[str],
+                   frame: pd.DataFrame | None = None, **columns: Any) -> pd.DataFrame:
+    """Violation rows with ``VIOLATION_COLUMNS`` (attribution filled later by ``run_checks``).
+
+    ``columns`` are scalars or arrays aligned with ``frame`` (or of equal length).
+    """
+    n = len(frame) if frame is not None else max(
+        (len(v) for v in columns.values() if isinstance(v, list | np.ndarray | pd.Series)),
+        default=1)
+    data: dict[str, Any] = {}
+    for c in VIOLATION_COLUMNS:
+        v = columns.get(c, np.nan if c in _FLOAT_COLS else "")
+        if isinstance(v, pd.Series):
+            v = v.to_numpy()
+        data[c] = v if isinstance(v, np.ndarray | list) else [v] * n
+    data["criterion"] = [criterion] * n
+    sev = severity.value if isinstance(severity, Severity) else severity
+    data["severity"] = list(sev) if isinstance(sev, list | np.ndarray) else [str(sev)] * n
+    data["attribution"] = [""] * n
+    out = pd.DataFrame(data, columns=VIOLATION_COLUMNS)
+    for c in _FLOAT_COLS:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
+
+
+_FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit")
+
+
+def empty() -> pd.DataFrame:
+    """No rows, right columns."""
+    return violation_rows("", Severity.INFO, frame=pd.DataFrame(index=[]))
+
+
+def could_not(criterion: str, what: str, device: str = "", scenario: str = "") -> pd.DataFrame:
+    """A failing row for a check that could not be evaluated."""
+    return violation_rows(criterion, Severity.FAIL, device=device, scenario=scenario,
+                          message=f"could not evaluate {criterion}: {what}")
+
+
+def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate row frames (empty frames dropped)."""
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty()
+
+
+def fmt_s(t: float) -> str:
+    """A time for a message: ``0.41 s`` / ``does not operate``."""
+    return "does not operate" if not math.isfinite(t) else f"{t:.3g} s"
+
+
+def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.DataFrame:
+    """Could-not-evaluate rows for devices that failed to build or have no fault result."""
+    rows = []
+    have = set(ctx.faults.device.unique()) if ctx.faults is not None else set()
+    for n in names:
+        if n in ctx.build_errors:
+            rows.append(could_not(criterion, f"device {n} could not be built "
+                                  f"({ctx.build_errors[n]})", device=n))
+        elif ctx.faults is not None and n not in have:
+            rows.append(could_not(criterion, f"no engine result for device {n}", device=n))
+    return concat(rows)

@@ -1,0 +1,113 @@
+"""C12 reverse flow and voltage: regulators, voltage rise, thermal loading, unbalance.
+
+Consumes the power-flow tables (by name: ``bus`` with ``scenario, bus, vm_pu`` and optionally
+``step``, ``unbalance_percent``; ``branch`` with ``scenario, element, element_index,
+loading_percent`` and optionally ``p_from_mw``):
+
+* voltage above ``v_max_pu`` (default 1.05 pu, ANSI C84.1 Range A) — ``fail``;
+* branch loading above ``loading_max_percent`` (default 100 %) — ``fail``;
+* voltage unbalance above ``unbalance_max_percent`` (default 3 %, ANSI C84.1 Annex D) — ``fail``;
+* reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
+  voltage regulator — a transformer whose two windings have the same rated voltage — that is
+  taken as forward-locked (the study file has no regulator mode): ``fail``.
+
+One row per (scenario, bus/branch) at its worst step. Without flow tables the check cannot be
+evaluated (a failing row).
+
+References
+----------
+ANSI C84.1-2020 (Range A 0.95–1.05 pu; unbalance); IEEE Std 1547.2-2023 §9 (regulators and
+reverse power flow); IEEE Std C57.15 (step-voltage regulators: forward-locked, cogeneration and
+bidirectional modes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
+from protv2g.units import Severity
+
+__all__ = ["check_flow", "regulators"]
+
+
+def regulators(ctx: CheckContext) -> list[int]:
+    """Transformer indices that are voltage regulators (equal winding voltages)."""
+    t = ctx.study.net.trafo
+    if t.empty:
+        return []
+    same = np.isclose(t.vn_hv_kv.to_numpy(float), t.vn_lv_kv.to_numpy(float), rtol=0.02)
+    return [int(i) for i in t.index[same]]
+
+
+def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
+    return df.loc[df.groupby(keys)[col].idxmax()]
+
+
+def check_flow(ctx: CheckContext) -> pd.DataFrame:
+    """C12 violation rows (see the module docstring)."""
+    bus, branch = ctx.flow.get("bus"), ctx.flow.get("branch")
+    if bus is None and branch is None:
+        return could_not("C12", "no power-flow result (bus voltages, branch loading)")
+    th = ctx.thresholds
+    rows = []
+    if bus is None or not {"scenario", "bus", "vm_pu"} <= set(bus.columns):
+        rows.append(could_not("C12", "no bus voltages in the power-flow result"))
+    else:
+        w = _worst(bus, ["scenario", "bus"], "vm_pu")
+        bad = w[w.vm_pu > th.v_max_pu + 1e-9]
+        names = [ctx.bus_name(b) for b in bad.bus]
+        rows.append(violation_rows(
+            "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), fault_bus=names,
+            margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
+            message=[f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} exceeds "
+                     f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
+                     for v, n, s in zip(bad.vm_pu, names, bad.scenario, strict=True)]))
+        if "unbalance_percent" in bus.columns:
+            w = _worst(bus, ["scenario", "bus"], "unbalance_percent")
+            bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
+            names = [ctx.bus_name(b) for b in bad.bus]
+            rows.append(violation_rows(
+                "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+                fault_bus=names, margin=(th.unbalance_max_percent - bad.unbalance_percent)
+                .to_numpy(), limit=th.unbalance_max_percent,
+                message=[f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
+                         f"{th.unbalance_max_percent:g} %" for u, n, s in
+                         zip(bad.unbalance_percent, names, bad.scenario, strict=True)]))
+    if branch is None or not {"scenario", "element", "element_index",
+                              "loading_percent"} <= set(branch.columns):
+        rows.append(could_not("C12", "no branch loading in the power-flow result"))
+        return concat(rows)
+    w = _worst(branch, ["scenario", "element", "element_index"], "loading_percent")
+    bad = w[w.loading_percent > th.loading_max_percent + 1e-9]
+    label = [_branch_name(ctx, e, i) for e, i in zip(bad.element, bad.element_index,
+                                                       strict=True)]
+    rows.append(violation_rows(
+        "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
+        margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
+        limit=th.loading_max_percent,
+        message=[f"{n} loaded {x:.0f} % {ctx.export_text(s)} (limit "
+                 f"{th.loading_max_percent:g} %)" for n, x, s in
+                 zip(label, bad.loading_percent, bad.scenario, strict=True)]))
+    regs = regulators(ctx)
+    if regs and "p_from_mw" in branch.columns:
+        r = branch[(branch.element == "trafo") & branch.element_index.isin(regs)]
+        lo = r.loc[r.groupby(["scenario", "element_index"]).p_from_mw.idxmin()] if len(r) \
+            else r
+        bad = lo[lo.p_from_mw < -1e-6]
+        label = [_branch_name(ctx, "trafo", i) for i in bad.element_index]
+        rows.append(violation_rows(
+            "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
+            margin=bad.p_from_mw.to_numpy(), limit=0.0,
+            message=[f"reverse power {-p:.2f} MW through regulator {n} "
+                     f"{ctx.export_text(s)}: a forward-locked regulator then regulates the "
+                     "wrong side (set it to bidirectional/cogeneration mode)"
+                     for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
+    return concat(rows)
+
+
+def _branch_name(ctx: CheckContext, element: str, index: int) -> str:
+    table = ctx.study.net[element]
+    name = table.at[int(index), "name"] if "name" in table else None
+    return str(name) if name not in (None, "") else f"{element} {index}"

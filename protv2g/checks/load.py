@@ -1,0 +1,60 @@
+"""C8 load pickup margin: the largest load current in either direction stays below pickup / k.
+
+From the power-flow device table (``scenario, step, device, i_a, …``): for every device and
+scenario the largest ``|i_a|`` over all steps (export peaks flow back through the feeder head,
+charging peaks add to the load) must stay below ``pickup / load_pickup_factor`` (default 1.5).
+A fuse's "pickup" is its minimum-melt current. Without a flow result the check cannot be
+evaluated (a failing row).
+
+References
+----------
+IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, concat, could_not, phase_pickup_a, violation_rows
+from protv2g.units import Severity
+
+__all__ = ["check_load"]
+
+
+def check_load(ctx: CheckContext) -> pd.DataFrame:
+    """C8 violation rows (see the module docstring)."""
+    flow = ctx.flow.get("device")
+    if flow is None or not {"scenario", "device", "i_a"} <= set(flow.columns):
+        return could_not("C8", "no power-flow result with device load currents "
+                         "(scenario, device, i_a)")
+    rows = []
+    fac = ctx.thresholds.load_pickup_factor
+    for name in ctx.build_errors:
+        rows.append(could_not("C8", f"device {name} could not be built "
+                              f"({ctx.build_errors[name]})", device=name))
+    f = flow[flow.device.isin(list(ctx.devices))].copy()
+    missing = sorted(set(ctx.devices) - set(f.device))
+    rows += [could_not("C8", f"no power-flow result for device {n}", device=n) for n in missing]
+    if f.empty:
+        return concat(rows)
+    f["_abs"] = f.i_a.abs()
+    worst = f.loc[f.groupby(["scenario", "device"])._abs.idxmax()]
+    lim = worst.device.map({n: phase_pickup_a(d) / fac for n, d in ctx.devices.items()})
+    lim = lim.to_numpy(float)
+    i = worst._abs.to_numpy(float)
+    bad_mask = i >= lim
+    bad, lim_bad = worst[bad_mask], lim[bad_mask]
+    if bad.empty:
+        return concat(rows)
+    step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
+    p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
+    msgs = [f"{r.device} carries {r._abs:.0f} A of load ({'export' if pm < 0 else 'import'} "
+            f"{abs(pm):.2f} MW, step {st}) {ctx.export_text(r.scenario)}: above pickup / "
+            f"{fac:g} = {lm:.0f} A" for r, lm, st, pm in
+            zip(bad.itertuples(index=False), lim_bad, step, p, strict=True)]
+    rows.append(violation_rows(
+        "C8", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        device=bad.device.to_numpy(), i_device_a=bad._abs.to_numpy(), i_other_a=lim_bad,
+        margin=lim_bad - bad._abs.to_numpy(), limit=lim_bad, message=msgs))
+    return concat(rows)

@@ -1,0 +1,116 @@
+"""C5 sensitivity (reach): every device must see the minimum fault in its zones.
+
+For every bus of a device's primary zone (and backup zone) and every fault type and case, the
+device's operating quantity divided by its pickup must reach the factor (default 1.5 primary,
+1.2 backup): phase faults (3ph, LL) use the phase current and the phase pickup; ground faults
+(SLG, LLG) the residual current ``3I0`` and the ground pickup when the device has a ground
+element, otherwise the phase current. A fuse's pickup is its minimum-melt current.
+Primary-zone shortfalls are ``fail``, backup-zone shortfalls ``warn``.
+
+Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
+device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
+base case is a ``warn`` row even when the device still picks up.
+
+References
+----------
+IEEE Std C37.230-2020 §6.2 (minimum fault current and reach); IEEE Std 1547.2-2023 §8
+(reduction of reach, "blinding", by DER infeed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    ground_pickup_a,
+    phase_pickup_a,
+    unevaluable,
+    violation_rows,
+)
+from protv2g.units import Severity
+
+__all__ = ["check_sensitivity"]
+
+_GROUND_FAULTS = ("SLG", "LLG")
+
+
+def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
+    """Fault rows of every device at the buses of its zones, with pickup and ratio."""
+    f = ctx.faults
+    z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))]
+    m = z.rename(columns={"bus": "fault_bus"}).merge(f, on=["device", "fault_bus"])
+    if m.empty:
+        return m
+    ph = m.device.map({n: phase_pickup_a(d) for n, d in ctx.devices.items()}).to_numpy(float)
+    gp = m.device.map({n: ground_pickup_a(d) for n, d in ctx.devices.items()})
+    gp = pd.to_numeric(gp, errors="coerce").to_numpy(float)
+    ground = m.fault_type.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
+    m["pickup_a"] = np.where(ground, gp, ph)
+    m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
+    m["element"] = np.where(ground, "ground", "phase")
+    m["ratio"] = m.i_op_a / m.pickup_a
+    th = ctx.thresholds
+    m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
+                           th.sensitivity_backup_factor)
+    return m
+
+
+def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
+    """C5 violation rows (see the module docstring)."""
+    names = sorted(set(ctx.zones.device))
+    if ctx.faults is None:
+        return violation_rows("C5", Severity.FAIL, message="could not evaluate C5: no fault "
+                              "result (engine device table)")
+    rows = [unevaluable(ctx, "C5", names)]
+    m = _zone_rows(ctx)
+    if m.empty:
+        return concat(rows)
+    bad = m[m.ratio < m.factor - 1e-12]
+    if len(bad):
+        msgs = [
+            f"{r.device} sees {r.i_op_a:.0f} A ({r.element}) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "  # noqa: E501
+            f"in its {r.zone} zone {ctx.export_text(r.scenario)}: {r.ratio:.2f} × pickup "
+            f"{r.pickup_a:.0f} A < {r.factor:g} ×" for r in bad.itertuples(index=False)]
+        rows.append(violation_rows(
+            "C5", np.where(bad.zone == "primary", "fail", "warn"), frame=bad,
+            scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
+            fault_type=bad.fault_type.to_numpy(), case=bad.case.to_numpy(),
+            device=bad.device.to_numpy(), other_device="", i_device_a=bad.i_op_a.to_numpy(),
+            i_other_a=bad.pickup_a.to_numpy(), t_device_s=bad.t_op_s.to_numpy(),
+            margin=(bad.ratio - bad.factor).to_numpy(), limit=bad.factor.to_numpy(),
+            message=msgs))
+    rows.append(_reach_drop(ctx, m))
+    return concat(rows)
+
+
+def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
+    """Warn rows where V2G lowers a primary device's current by more than the fraction."""
+    prim = m[m.zone == "primary"]
+    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
+    keys = ["device", "fault_bus", "fault_type", "case"]
+    base = prim[prim.scenario == prim.base][[*keys, "scenario", "i_op_a"]].rename(
+        columns={"scenario": "base", "i_op_a": "i_base_a"})
+    v2g = prim[(prim.scenario != prim.base) & (prim.base != "")]
+    j = v2g.merge(base, on=[*keys, "base"])
+    if j.empty:
+        return concat([])
+    frac = ctx.thresholds.v2g_change_fraction
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drop = 1.0 - j.i_op_a / j.i_base_a
+    bad = j[(drop > frac + 1e-12) & (j.i_base_a >= j.pickup_a)]
+    drop = drop[bad.index]
+    msgs = [
+        f"reach of {r.device} reduced: {r.i_op_a:.0f} A instead of {r.i_base_a:.0f} A "
+        f"without V2G (−{d:.0%}) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
+        f"{ctx.export_text(r.scenario)}" for r, d in zip(bad.itertuples(index=False), drop,
+                                                         strict=True)]
+    return violation_rows(
+        "C5", Severity.WARN, frame=bad, scenario=bad.scenario.to_numpy(),
+        fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
+        case=bad.case.to_numpy(), device=bad.device.to_numpy(), other_device="",
+        i_device_a=bad.i_op_a.to_numpy(), i_other_a=bad.i_base_a.to_numpy(),
+        t_device_s=bad.t_op_s.to_numpy(), margin=(frac - drop).to_numpy(), limit=frac,
+        message=msgs)
