@@ -67,7 +67,17 @@ def add_loads(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog
                 dss_model=model,
             )
             continue
-        cols = _phase_columns(nodes, n, delta)
+        phase_nodes = [x for x in dss.CktElement.NodeOrder() if x in _PHASE]
+        if delta and len(phase_nodes) < 2:
+            # A 1-phase "delta" load given one node is connected node-to-ground by OpenDSS.
+            log.add(
+                "Load",
+                full,
+                f"delta load on {dss.CktElement.BusNames()[0]} (one node)",
+                "wye on that phase, as OpenDSS connects it (node to ground)",
+            )
+            delta = False
+        cols = _phase_columns(phase_nodes or nodes, n, delta)
         if not cols:
             log.add(
                 "Load", full, f"connection {dss.CktElement.BusNames()[0]} not mapped", "dropped"
