@@ -76,7 +76,7 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{float(x):.4g}{unit}"
 
 
-def _violation_line(kind: str, rows: pd.DataFrame) -> str:
+def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     """One reason for a group of violation rows of one criterion and device (pair)."""
     margin = pd.to_numeric(rows["margin"], errors="coerce")
     worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
@@ -90,7 +90,7 @@ def _violation_line(kind: str, rows: pd.DataFrame) -> str:
     text = " ".join(parts)
     msg = str(worst["message"]) if _given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
-    detail = [f"{worst['severity']}", f"{worst['attribution']}", where]
+    detail = [note, f"{worst['severity']}", f"{worst['attribution']}", where]
     if _fmt(worst.get("margin")):
         detail.append(f"margin {_fmt(worst.get('margin'))}")
     n_sc = rows["scenario"].nunique()
@@ -103,12 +103,12 @@ def _given(value: Any) -> bool:
         str(value) not in ("", "nan", "None", "<NA>")
 
 
-def _grouped_lines(kind: str, rows: pd.DataFrame) -> list[str]:
+def _grouped_lines(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     if rows.empty:
         return []
     groups = rows[_GROUP].astype(str).groupby(_GROUP, sort=True).groups
     ordered = sorted(groups.items(), key=lambda kv: (crit_order(kv[0][0]), kv[0]))
-    return [_violation_line(kind, rows.loc[idx]) for _, idx in ordered]
+    return [_violation_line(kind, rows.loc[idx], note) for _, idx in ordered]
 
 
 def _check_errors(study: Study, result: StudyResult) -> list[str]:
@@ -190,8 +190,7 @@ def gate_verdict(study: Study, result: StudyResult,
         pre = violations[failing_mask(violations, gate, attributable=False)]
         n_fail, n_pre = len(attributable), len(pre)
         fails += _grouped_lines("fail", attributable)
-        infos += [line.replace(" (", " (not attributable to V2G; ", 1)
-                  for line in _grouped_lines("info", pre)]
+        infos += _grouped_lines("info", pre, "not attributable to V2G")
     screening = screening_status(study)
     undeclared = [k for k, v in screening.items() if v == "not declared"]
     for item, state in screening.items():

@@ -218,7 +218,78 @@ def _stage_inputs(study: Study, scenarios: list[Scenario]) -> tuple[Any, Any]:
     from protv2g.runner import _run_faults
 
     bus, device = _run_faults(study, scenarios)
-    return FaultTables(bus, device), None
+    return FaultTables(bus, device), _flow_inputs(study, scenarios)
+
+
+#: Flow tables by the names :func:`protv2g.checks.run_checks` reads.
+_FLOW_TABLES = {"device": "devices", "bus": "buses", "branch": "branches"}
+
+
+def _flow_inputs(study: Study, scenarios: list[Scenario]) -> dict[str, pd.DataFrame] | None:
+    """Power-flow tables of ``scenarios`` (None without the flow stage: C8/C12 then report
+    that they could not be evaluated).
+
+    ``flow_study`` runs a study's own scenario axes, so each exporting site gets one variant
+    study (that site only, its levels as ``export_levels_kw``) whose scenarios are renamed to
+    ours by (participation, load level, export kW). Scenarios with several exporting sites
+    need ``flow_study(study, scenarios=...)``, used when it exists.
+    """
+    import inspect
+
+    try:
+        from protv2g.flow.study import flow_study
+    except ImportError:
+        return None
+    from protv2g.scenarios import build_scenarios
+
+    if "scenarios" in inspect.signature(flow_study).parameters:
+        res = flow_study(study, scenarios=scenarios, day=False)
+        return {k: getattr(res, v) for k, v in _FLOW_TABLES.items()}
+    if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
+        res = flow_study(study, day=False)
+        return {k: getattr(res, v) for k, v in _FLOW_TABLES.items()}
+
+    by_site: dict[str, list[Scenario]] = {}
+    for sc in scenarios:
+        exporting = [st.site for st in sc.sites if st.p_export_kw > 0]
+        if len(exporting) > 1:
+            raise NotImplementedError("flow for scenarios with several exporting sites needs "
+                                      "flow_study(study, scenarios=...)")
+        if exporting:
+            by_site.setdefault(exporting[0], []).append(sc)
+    axes = study.document.scenarios.model_dump(mode="json")
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in _FLOW_TABLES}
+    have_base = False
+    for site, wanted in by_site.items():
+        key = {(sc.participation, sc.load_level, round(_export(sc), 6)): sc.name
+               for sc in wanted}
+        variant = study.with_updates(
+            v2g_sites=[s.model_dump(mode="json") for s in study.document.v2g_sites
+                       if s.name == site],
+            scenarios={**axes, "export_levels_fraction": None, "day": False,
+                       "export_levels_kw": sorted({_export(sc) for sc in wanted}),
+                       "participation": sorted({sc.participation.value for sc in wanted}),
+                       "load_levels": sorted({sc.load_level.value for sc in wanted})})
+        rename = {}
+        for vs in build_scenarios(variant.document):
+            if vs.is_base:
+                rename[vs.name] = vs.name if not have_base else None
+            else:
+                rename[vs.name] = key.get((vs.participation, vs.load_level,
+                                           round(_export(vs), 6)))
+        have_base = True
+        res = flow_study(variant, day=False)
+        for k, attr in _FLOW_TABLES.items():
+            t = getattr(res, attr)
+            t = t.assign(scenario=t["scenario"].map(rename))
+            parts[k].append(t[t["scenario"].notna()])
+    if not have_base:
+        return None
+    return {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+
+
+def _export(sc: Scenario) -> float:
+    return float(sum(st.p_export_kw for st in sc.sites))
 
 
 def _default_checks() -> ChecksFunction:

@@ -173,8 +173,8 @@ def _gate(path, capsys, *extra) -> tuple[int, str]:
 
 
 def test_depot_pass_fail_error_and_hosting_between(tmp_path, capsys, stand_in_checks):
-    passing = depot_variant(tmp_path, 2500.0)
-    failing = depot_variant(tmp_path, 4500.0)
+    passing = depot_variant(tmp_path, 1500.0)
+    failing = depot_variant(tmp_path, 5000.0)
     code, text = _gate(passing, capsys)
     assert code == 0 and text.startswith("PASS depot_two_feeder")
     code, text = _gate(failing, capsys, "--json")
@@ -182,7 +182,7 @@ def test_depot_pass_fail_error_and_hosting_between(tmp_path, capsys, stand_in_ch
     assert code == 1 and out["verdict"] == "FAIL"
     assert out["reasons"][0].startswith("fail: C7 bus F1-B01")
     hosting_kw = out["hosting_capacity_kw"]["depot"]
-    assert 2500.0 < hosting_kw < 4500.0
+    assert 1500.0 < hosting_kw < 5000.0
     assert out["hosting"][0]["limiting_criterion"] == "C7"
     assert len(out["input_digest"]) == 16 and "pandapower" in out["versions"]
     broken = depot_variant(tmp_path, 2500.0, devices=[{"name": "X", "kind": "relay"}])
@@ -234,3 +234,26 @@ def test_could_not_evaluate_rows_are_errors_not_failures(study):
     outside = study.with_updates(gate={"criteria": ["C1"]})
     assert gate_verdict(outside, _result([row], checks={"criteria": ["C1"], "errors": []})
                         )["verdict"] == "PASS"
+
+
+# --- with the real checks (protv2g.checks.run_checks) and flow -----------------------------------
+
+
+def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
+    pytest.importorskip("protv2g.checks", reason="the checks C1–C12 are not installed")
+    from protv2g.checks import run_checks
+
+    axis = protv2g.load_study(depot_variant(tmp_path, 1000.0))
+    row = hosting_capacity(axis, participations=["firm"], load_levels=["peak"]).iloc[0]
+    p_max_kw = axis.document.v2g_sites[0].p_max_kw
+    assert row.limited and 0.0 < row.hosting_kw < p_max_kw
+    assert row.limiting_criterion and row.limiting_device and row.limiting_fault
+    assert "NOT ESTABLISHED" not in row.note  # every criterion ran (flow included)
+    verdicts = {}
+    for factor in (0.95, 1.05):
+        s = protv2g.load_study(depot_variant(tmp_path, row.hosting_kw * factor))
+        verdicts[factor] = gate_verdict(s, _checked(s, run_checks))
+    assert verdicts[0.95]["verdict"] == "PASS", verdicts[0.95]["reasons"]
+    assert verdicts[1.05]["verdict"] == "FAIL"
+    first = verdicts[1.05]["reasons"][0]
+    assert first.startswith(f"fail: {row.limiting_criterion.split(',')[0]} ")

@@ -37,8 +37,8 @@ from protv2g.study.schema import Gate
 from .conftest import FEEDERS_DIR
 
 DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
-#: Largest 3ph fault current at F1-B01 is 8.672 kA without V2G and 8.750 kA with the depot at
-#: 5 MW (limit 2 pu): a limit of 8.72 kA is crossed near 3.65 MW.
+#: Largest 3ph fault current at F1-B01 is 8.672 kA without V2G and rises with the depot's export
+#: (about +0.1 kA at its 6 MW nameplate, limit 2 pu): a limit of 8.72 kA is crossed mid-range.
 LIMIT_KA = 8.72
 ONE_AXIS = {"sites": ["depot"], "participations": ["firm"], "load_levels": ["peak"]}
 
@@ -152,14 +152,19 @@ def test_table_columns_and_one_row_per_axis(analysis):
     assert analysis.table["limited"].dtype == bool
 
 
+def _site(study, name="depot"):
+    return next(s for s in study.document.v2g_sites if s.name == name)
+
+
 def test_hosting_capacity_brackets_the_crossing(analysis, study):
+    depot = _site(study)
     row = analysis.table.set_index("participation").loc["firm"]
     assert row.limited and row.limiting_criterion == "C7"
     assert row.limiting_device == "bus F1-B01"
     assert row.limiting_fault == "3ph at F1-B01 (max)"
-    assert 3000.0 < row.hosting_kw < 4000.0
-    assert row.hosting_chargers == math.floor(row.hosting_kw / 125.0)
-    assert row.site_max_kw == pytest.approx(5000.0)
+    assert 0.2 * depot.p_max_kw < row.hosting_kw < 0.9 * depot.p_max_kw
+    assert row.hosting_chargers == math.floor(row.hosting_kw / depot.p_charger_kw)
+    assert row.site_max_kw == pytest.approx(depot.participation.firm * depot.p_max_kw)
     # the two ends of the final bracket, evaluated again directly: pass just below, fail above
     levels = analysis.levels_kw[("depot", "firm", "peak")]
     above = min(p for p in levels if p > row.hosting_kw + 1e-9)
@@ -167,13 +172,15 @@ def test_hosting_capacity_brackets_the_crossing(analysis, study):
     assert f"first fails at {above:.6g} kW" in row.note
 
 
-def test_same_export_same_limit_for_expected_and_firm(analysis):
+def test_same_export_same_limit_for_expected_and_firm(analysis, study):
     # The fault contribution depends on the export (kW), not on the participation case, which
-    # only caps the export: expected (4000 kW available) is limited at the same kW as firm.
+    # only caps the export: expected (0.8 of nameplate available) is limited at the same kW.
+    depot = _site(study)
     t = analysis.table.set_index("participation")
     assert t.loc["expected", "hosting_kw"] == pytest.approx(t.loc["firm", "hosting_kw"],
                                                             abs=1e-9)
-    assert t.loc["expected", "site_max_kw"] == pytest.approx(4000.0)
+    assert t.loc["expected", "site_max_kw"] == pytest.approx(
+        depot.participation.expected * depot.p_max_kw)
 
 
 def test_margin_curve_decreases_with_export(analysis):
@@ -186,8 +193,10 @@ def test_margin_curve_decreases_with_export(analysis):
 def test_not_limited_up_to_the_site_maximum(study):
     table = hosting_capacity(study, checks=bus_duty_check(limit_ka=50.0), **ONE_AXIS)
     row = table.iloc[0]
+    depot = _site(study)
     assert not row.limited
-    assert row.hosting_kw == pytest.approx(5000.0) and row.hosting_chargers == 40
+    assert row.hosting_kw == pytest.approx(depot.p_max_kw)
+    assert row.hosting_chargers == depot.n_chargers
     assert row.limiting_criterion == "" and "no criterion limits it" in row.note
 
 
@@ -195,9 +204,13 @@ def test_participation_caps_the_site_maximum(study):
     table = hosting_capacity(study, checks=bus_duty_check(limit_ka=50.0),
                              sites=["campus"], participations=["low"], load_levels=["light"])
     row = table.iloc[0]
-    assert row.site_max_kw == pytest.approx(0.3 * 20 * 50.0)
-    assert row.hosting_kw == pytest.approx(300.0) and row.hosting_chargers == 6
-    assert "0.3 × 20 × 50 kW = 300 kW" in row.note
+    campus = _site(study, "campus")
+    cap_kw = campus.participation.low * campus.n_chargers * campus.p_charger_kw
+    assert row.site_max_kw == pytest.approx(cap_kw)
+    assert row.hosting_kw == pytest.approx(cap_kw)
+    assert row.hosting_chargers == math.floor(cap_kw / campus.p_charger_kw + 1e-9)
+    assert (f"{campus.participation.low:g} × {campus.n_chargers} × {campus.p_charger_kw:g} kW "
+            f"= {cap_kw:g} kW") in row.note
 
 
 def test_pre_existing_violations_do_not_limit(study):
@@ -230,7 +243,8 @@ def test_per_criterion_and_overall(study):
     ha = hosting_analysis(study, checks=checks, **ONE_AXIS)
     by = ha.by_criterion.set_index("criterion")
     assert by.loc["C7", "limited"] and by.loc["C5", "limited"]
-    assert not by.loc["C1", "limited"] and by.loc["C1", "hosting_kw"] == pytest.approx(5000.0)
+    assert not by.loc["C1", "limited"]
+    assert by.loc["C1", "hosting_kw"] == pytest.approx(_site(study).p_max_kw)
     overall = ha.table.iloc[0]
     assert overall.hosting_kw == pytest.approx(by.loc[["C5", "C7"], "hosting_kw"].min())
     limiting = by.loc[["C5", "C7"], "hosting_kw"].idxmin()
