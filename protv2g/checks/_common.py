@@ -258,7 +258,8 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
                   scenarios: Sequence[Scenario] | None = None) -> CheckContext:
     """Gather what the checks need (see :func:`protv2g.checks.run_checks`)."""
     devices, errors = build_devices(study)
-    table = getattr(fault_result, "device", fault_result)
+    table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
+        fault_result, "device", None)
     faults = None
     if isinstance(table, pd.DataFrame):
         missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]

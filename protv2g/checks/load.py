@@ -38,23 +38,23 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     rows += [could_not("C8", f"no power-flow result for device {n}", device=n) for n in missing]
     if f.empty:
         return concat(rows)
-    f["_abs"] = f.i_a.abs()
-    worst = f.loc[f.groupby(["scenario", "device"])._abs.idxmax()]
+    f["i_abs_a"] = f.i_a.abs()
+    worst = f.loc[f.groupby(["scenario", "device"]).i_abs_a.idxmax()]
     lim = worst.device.map({n: phase_pickup_a(d) / fac for n, d in ctx.devices.items()})
     lim = lim.to_numpy(float)
-    i = worst._abs.to_numpy(float)
+    i = worst.i_abs_a.to_numpy(float)
     bad_mask = i >= lim
     bad, lim_bad = worst[bad_mask], lim[bad_mask]
     if bad.empty:
         return concat(rows)
     step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
-    msgs = [f"{r.device} carries {r._abs:.0f} A of load ({'export' if pm < 0 else 'import'} "
+    msgs = [f"{r.device} carries {r.i_abs_a:.0f} A of load ({'export' if pm < 0 else 'import'} "
             f"{abs(pm):.2f} MW, step {st}) {ctx.export_text(r.scenario)}: above pickup / "
             f"{fac:g} = {lm:.0f} A" for r, lm, st, pm in
             zip(bad.itertuples(index=False), lim_bad, step, p, strict=True)]
     rows.append(violation_rows(
         "C8", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-        device=bad.device.to_numpy(), i_device_a=bad._abs.to_numpy(), i_other_a=lim_bad,
-        margin=lim_bad - bad._abs.to_numpy(), limit=lim_bad, message=msgs))
+        device=bad.device.to_numpy(), i_device_a=bad.i_abs_a.to_numpy(), i_other_a=lim_bad,
+        margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs))
     return concat(rows)
