@@ -167,6 +167,8 @@ def run_study(study: Study) -> StudyResult:
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     tables = dict(feeder_tables(study.net))
+    if study.feeder_warnings is not None and len(study.feeder_warnings):
+        tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
     return StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=empty_violations(),

@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandapower as pp
+import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from protv2g.devices.library import CurveLibrary, load_library
+from protv2g.devices.library import Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_builtin, load_pandapower_json
 from protv2g.study.curves import curve_name_issues, study_library
 from protv2g.study.issues import issues_from_validation_error
+from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
 
@@ -50,6 +52,8 @@ class Study:
     raw: dict[str, Any] = field(repr=False)
     library: CurveLibrary = field(repr=False)
     feeder_warnings: Any = None
+    model_devices: tuple[dict[str, Any], ...] = ()
+    model_curves: tuple[dict[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
@@ -67,12 +71,12 @@ class Study:
             document = StudyDocument.model_validate(raw)
         except ValidationError as exc:
             raise InputError(issues_from_validation_error(exc, str(self.path))) from None
-        issues, device_sites, site_buses, library = _check_semantics(document, self.net,
-                                                                     self.path)
-        if issues or library is None:
+        loaded = LoadedFeeder(self.net, self.feeder_warnings, self.model_curves,
+                              self.model_devices)
+        issues, study = _finish(self.path, raw, document, loaded)
+        if issues or study is None:
             raise InputError(issues)
-        return Study(self.path, document, self.net, device_sites, site_buses, raw, library,
-                     self.feeder_warnings)
+        return study
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Issue]]:
@@ -105,25 +109,35 @@ def _resolve_inside(study_dir: Path, relative: str, file: str, key: str
     return target, []
 
 
-def _load_feeder(source: FeederSource, study_dir: Path, file: str
-                 ) -> tuple[pp.pandapowerNet | None, Any, tuple[dict[str, Any], ...],
-                            list[Issue]]:
+@dataclass(frozen=True)
+class LoadedFeeder:
+    """A feeder as loaded: the net, and from an OpenDSS model its warnings/curves/devices."""
+
+    net: pp.pandapowerNet | None
+    warnings: Any = None
+    curves: tuple[dict[str, Any], ...] = ()
+    devices: tuple[dict[str, Any], ...] = ()
+    issues: tuple[Issue, ...] = ()
+
+
+def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeeder:
     try:
         if source.builtin:
-            return load_builtin(source.builtin, file=file), None, (), []
+            return LoadedFeeder(load_builtin(source.builtin, file=file))
         key = "feeder.pandapower_json" if source.pandapower_json else "feeder.opendss"
         target, issues = _resolve_inside(
             study_dir, source.pandapower_json or source.opendss or "", file, key)
         if target is None:
-            return None, None, (), issues
+            return LoadedFeeder(None, issues=tuple(issues))
         if source.pandapower_json:
-            return load_pandapower_json(target, file=file, field=key), None, (), []
+            return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         from protv2g.network.opendss import import_opendss
 
         imported = import_opendss(target)
-        return imported.net, imported.warnings, tuple(imported.curves), []
+        return LoadedFeeder(imported.net, imported.warnings, tuple(imported.curves),
+                            tuple(imported.devices))
     except InputError as exc:
-        return None, None, (), exc.issues
+        return LoadedFeeder(None, issues=tuple(exc.issues))
 
 
 def _element_index(table: Any, name: str) -> list[int]:
@@ -175,11 +189,14 @@ def _bus_index(net: pp.pandapowerNet, name: str) -> list[int]:
     return _element_index(net.bus, name)
 
 
-def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path
+def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
+                     extra_curves: list[Curve] | tuple[Curve, ...] = ()
                      ) -> tuple[list[Issue], dict[str, DeviceSite], dict[str, int],
                                 CurveLibrary | None]:
     file = str(path)
     library, issues = study_library(document, path.parent, file)
+    if library is not None and extra_curves:
+        library = CurveLibrary([*library, *extra_curves])
     if library is not None:
         issues.extend(curve_name_issues(document, library, file))
     for kind, names in (("devices", [d.name for d in document.devices]),
@@ -246,7 +263,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
         source = FeederSource.model_validate(raw.get("feeder"))
     except ValidationError:
         return []
-    net, _warnings, _curves, issues = _load_feeder(source, path.parent, str(path))
+    loaded = _load_feeder(source, path.parent, str(path))
+    net, issues = loaded.net, list(loaded.issues)
     if net is None:
         return []
     file = str(path)
@@ -316,13 +334,35 @@ def _validate(path: Path) -> tuple[list[Issue], Study | None]:
         document = StudyDocument.model_validate(raw)
     except ValidationError as exc:
         return issues_from_validation_error(exc, file) + _raw_place_issues(raw, path), None
-    net, warnings, _curves, issues = _load_feeder(document.feeder, path.parent, file)
-    if net is None:
+    loaded = _load_feeder(document.feeder, path.parent, file)
+    if loaded.net is None:
+        return list(loaded.issues), None
+    return _finish(path, raw, document, loaded)
+
+
+def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: LoadedFeeder
+            ) -> tuple[list[Issue], Study | None]:
+    """Merge an OpenDSS model's devices, check everything against the net, build the Study."""
+    file = str(path)
+    extra_curves: list[Curve] = []
+    issues: list[Issue] = []
+    warnings = loaded.warnings
+    if loaded.devices:
+        base, lib_issues = study_library(document, path.parent, file)
+        if base is None:
+            return lib_issues, None
+        devices, extra_curves, issues, dev_warnings = adopt_model_devices(
+            loaded.devices, loaded.curves, base, {d.name for d in document.devices}, file)
+        document = document.model_copy(update={"devices": (*devices, *document.devices)})
+        warnings = pd.concat([w for w in (warnings, dev_warnings) if w is not None],
+                             ignore_index=True)
+    sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
+                                                              extra_curves)
+    issues += sem
+    if issues or library is None:
         return issues, None
-    sem, device_sites, site_buses, library = _check_semantics(document, net, path)
-    if sem or library is None:
-        return sem, None
-    return [], Study(path, document, net, device_sites, site_buses, raw, library, warnings)
+    return [], Study(path, document, loaded.net, device_sites, site_buses, raw, library,
+                     warnings, loaded.devices, loaded.curves)
 
 
 def validate_study(path: str | Path) -> list[Issue]:

@@ -1,0 +1,143 @@
+"""Protective devices and TCC curves of an imported OpenDSS model, as study devices.
+
+Rules (each deviation becomes a row of the feeder warning table, never silence):
+
+* A study device with the same name as an imported one replaces it; otherwise the imported
+  devices come first, then the study's own.
+* Curve names the library knows (``101``, ``133``, …) use the library curve when the model has
+  no table of that name or its table agrees within 2 % in time; otherwise the model's points are
+  used (as ``dss-<name>``, reported). Unknown relay and recloser curves come from the model's
+  points the same way.
+* OpenDSS fuses (``klink``/``tlink`` with ``RatedCurrent``) map to the library's K/T link of
+  that rating (the library's K/T curves are OpenDSS's, scaled by the rating); any other fuse
+  curve becomes a total-clearing point table with minimum melt 0.8 × TC, as in the library.
+* OpenDSS recloser settings protv2g does not model (ground multipliers ≠ 1, instantaneous
+  trips) are dropped and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import TypeAdapter, ValidationError
+
+from protv2g.devices.curves import CurveFamily
+from protv2g.devices.library import Curve, CurveLibrary
+from protv2g.errors import Issue
+from protv2g.study.issues import issues_from_validation_error
+from protv2g.study.schema import Device
+from protv2g.units import DeviceKind
+
+_DEVICE = TypeAdapter(Device)
+_DROPPED_IF_SET = {"ground_fast_multiplier": 1.0, "ground_delayed_multiplier": 1.0,
+                   "phase_inst_a": None, "ground_inst_a": None}
+_CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
+               "ground_delayed_curve")
+_MM_FACTOR = 0.8
+
+
+def _warn(rows: list[dict[str, str]], name: str, what: str, action: str) -> None:
+    rows.append({"element": "device", "name": name, "what": what, "action": action})
+
+
+def _points_differ(curve: Curve, m: Sequence[float], t: Sequence[float]) -> bool:
+    if curve.family is not CurveFamily.POINTS or not curve.m_points:
+        return False
+    ours = np.interp(np.log(m), np.log(curve.m_points), np.log(curve.t_points))
+    return bool(np.max(np.abs(np.exp(ours) / np.asarray(t) - 1.0)) > 0.02)
+
+
+def _model_curve(name: str, spec: dict[str, Any], kind: DeviceKind, file: str,
+                 rating_a: float | None = None) -> Curve:
+    m = tuple(float(x) for x in spec["c_array"])
+    t = tuple(float(x) for x in spec["t_array_s"])
+    if kind is DeviceKind.FUSE:
+        return Curve(name=name, kind=kind, family=CurveFamily.POINTS,
+                     source=f"{spec.get('source', file)} (OpenDSS TCC_Curve, total clearing)",
+                     m_points=m, t_points=t, rating_a=rating_a, mm_m_points=m,
+                     mm_t_points=tuple(_MM_FACTOR * x for x in t),
+                     mm_derivation="minimum melt = 0.8 × total clearing (approximation)",
+                     file=file)
+    return Curve(name=name, kind=kind, family=CurveFamily.POINTS,
+                 source=f"{spec.get('source', file)} (OpenDSS TCC_Curve)", m_points=m,
+                 t_points=t, file=file)
+
+
+def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dict[str, Any]],
+                        library: CurveLibrary, study_names: set[str], file: str
+                        ) -> tuple[list[Any], list[Curve], list[Issue], pd.DataFrame]:
+    """Validated study devices from an OpenDSS import, the curves they add, and warnings.
+
+    Returns
+    -------
+    devices : list
+        Study device models (``RelayDevice``/``RecloserDevice``/``FuseDevice``).
+    extra_curves : list of Curve
+        Curves to add to the study's library.
+    issues : list of Issue
+        Imported devices that could not be used, addressed ``feeder.opendss: <device>``.
+    warnings : DataFrame
+        element, name, what, action.
+    """
+    by_name = {str(c["name"]).casefold(): c for c in curves}
+    extra: dict[str, Curve] = {}
+    rows: list[dict[str, str]] = []
+    devices, issues = [], []
+    for raw in imported:
+        name = str(raw["name"])
+        if name in study_names:
+            _warn(rows, name, "also defined in the study file", "the study's settings are used")
+            continue
+        entry = dict(raw)
+        for key, neutral in _DROPPED_IF_SET.items():
+            value = entry.pop(key, neutral)
+            if value != neutral:
+                _warn(rows, name, f"{key} = {value} is not modelled", "dropped")
+        kind = DeviceKind(entry["kind"])
+        if kind is DeviceKind.FUSE:
+            _adopt_fuse(entry, by_name, library, extra, rows, file)
+        else:
+            for key in _CURVE_KEYS:
+                curve = entry.get(key)
+                if curve is None:
+                    continue
+                spec = by_name.get(str(curve).casefold())
+                if spec is None or (curve in library and not _points_differ(
+                        library.get(curve), spec["c_array"], spec["t_array_s"])):
+                    continue  # the library curve of that name (same points, or no model table)
+                new = f"dss-{curve}"
+                if new not in extra and curve in library:
+                    _warn(rows, name, f"model curve {curve!r} differs from the library's "
+                          f"{library.get(curve).name!r} by more than 2 %",
+                          f"the model's points are used, as {new!r}")
+                extra.setdefault(new, _model_curve(new, spec, kind, file))
+                entry[key] = new
+        try:
+            devices.append(_DEVICE.validate_python(entry))
+        except ValidationError as exc:
+            for issue in issues_from_validation_error(exc, file):
+                issues.append(Issue(file, f"feeder.opendss: device {name!r}: {issue.field}",
+                                    issue.message, issue.fix))
+    return devices, list(extra.values()), issues, pd.DataFrame(
+        rows, columns=["element", "name", "what", "action"])
+
+
+def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
+                library: CurveLibrary, extra: dict[str, Curve], rows: list[dict[str, str]],
+                file: str) -> None:
+    link = str(entry.get("link", ""))
+    rating_a = entry.pop("rating_a", None)
+    family = {"klink": "K", "tlink": "T"}.get(link.casefold())
+    if family and rating_a and f"{rating_a:g}{family}" in library:
+        entry["link"] = f"{rating_a:g}{family}"
+        return
+    spec = by_name.get(link.casefold())
+    if spec is not None and rating_a:
+        new = f"dss-{link}-{rating_a:g}A"
+        extra.setdefault(new, _model_curve(new, spec, DeviceKind.FUSE, file, float(rating_a)))
+        entry["link"] = new
+        _warn(rows, entry["name"], f"fuse curve {link!r} at {rating_a:g} A is not a library "
+              "link", "model points used as total clearing; minimum melt = 0.8 × TC")
