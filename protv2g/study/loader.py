@@ -269,7 +269,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
         return []
     file = str(path)
     library = _raw_library(raw, path)
-    for i, device in enumerate(raw.get("devices") or []):
+    raw_devices = raw.get("devices")
+    for i, device in enumerate(raw_devices if isinstance(raw_devices, list) else []):
         if not isinstance(device, dict):
             continue
         if library is not None:
@@ -286,7 +287,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
         except ValidationError:
             continue
         issues.extend(resolve_location(net, loc, file, f"devices[{i}].location")[1])
-    for i, site in enumerate(raw.get("v2g_sites") or []):
+    raw_sites = raw.get("v2g_sites")
+    for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
         if isinstance(site, dict) and isinstance(site.get("bus"), str):
             hits = _bus_index(net, site["bus"])
             if len(hits) != 1:
