@@ -70,8 +70,8 @@ def cached_feeder():
     return loader._load_feeder(source, DEPOT.parent, str(DEPOT))
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=mutated_documents())
 def test_validation_never_raises(doc, cached_feeder, tmp_path_factory, monkeypatch):
     monkeypatch.setattr(loader, "_load_feeder", lambda *a, **k: cached_feeder)
