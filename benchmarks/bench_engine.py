@@ -26,7 +26,7 @@ from protv2g.network.synthetic import synthetic_radial_feeder
 from protv2g.units import Case, FaultType
 
 PP_MEMORY_CAP_BYTES = 4e9     # skip calc_sc when 3 dense N×N complex matrices exceed this
-CHARGER_WORK_CAP = 5e10       # skip (b) when 10 levels × 8 combos × k²·N × ~10 steps exceed this
+CHARGER_WORK_CAP = 1e10       # skip (b) when levels × 8 combos × k²·N × ~10 steps exceed this
 
 
 def _measure(fn):
@@ -58,7 +58,7 @@ def _scenarios(net, levels=10, share=0.2, seed=0):
     return out
 
 
-def run(n: int) -> None:
+def run(n: int, levels: int = 10) -> None:
     net = synthetic_radial_feeder(n, seed=0)
     devs = _devices(net)
     print(f"\n== {n} buses, {len(devs)} devices ==")
@@ -75,20 +75,20 @@ def run(n: int) -> None:
             cases=[Case.MAX]))
     print(f"engine 3ph+SLG bus currents, max case: {dt_e:.3f} s, peak {peak_e / 1e6:.0f} MB")
 
-    scen = _scenarios(net)
+    scen = _scenarios(net, levels=levels)
     k = len(next(iter(scen.values())))
-    work = 10 * 8 * k * k * n * 10
+    work = levels * 8 * k * k * n * 10
     if work <= CHARGER_WORK_CAP:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res, dt, peak = _measure(lambda: fault_study(net, devices=devs, scenarios=scen,
                                                          dtype=np.complex64))
         its = max(res.iterations.values())
-        print(f"engine with {k} chargers x 10 export levels x 4 types x 2 cases: {dt:.2f} s, "
+        print(f"engine with {k} chargers x {levels} export levels x 4 types x 2 cases: {dt:.2f} s, "
               f"peak {peak / 1e6:.0f} MB, max iterations {its}")
         del res
     else:
-        print(f"engine with {k} chargers x 10 export levels: SKIPPED (dense per-fault charger "
+        print(f"engine with {k} chargers x {levels} export levels: SKIPPED (per-fault charger "
               f"iteration ~{work:.1e} complex MACs > cap {CHARGER_WORK_CAP:.0e})")
 
     need = 3 * 16 * float(n) ** 2
@@ -111,8 +111,10 @@ def run(n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
-    for n in ap.parse_args().sizes:
-        run(n)
+    ap.add_argument("--levels", type=int, default=10, help="export levels (scenarios)")
+    args = ap.parse_args()
+    for n in args.sizes:
+        run(n, args.levels)
 
 
 if __name__ == "__main__":

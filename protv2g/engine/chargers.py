@@ -12,7 +12,8 @@ Grid-following control law (per unit of the system base), IEEE 1547-2018 / IEEE 
 * positive sequence at the remaining limit ``|I1| = I_lim − |I2|`` (so no phase current exceeds
   ``I_lim``), angle ``∠V1 − φ``: ``UNITY_PF`` → ``φ`` = pre-fault power-factor angle
   (0 when exporting or idle, 180° when charging), ``REACTIVE`` → ``φ = 90°`` (lagging);
-  below ``V_PLL_MIN_PU`` (0.1 pu) the PLL cannot track and the pre-fault angle is held.
+  below ``V_PLL_MIN_PU`` (0.1 pu) the PLL cannot track: the reference angle blends linearly
+  (in ``|V1|``) into the pre-fault angle, which is held at ``V1 = 0``.
 
 Grid forming: internal EMF ``E = V_pre + z·I_pre`` behind ``z`` (``z_source_pu`` on the
 charger rating), ``I1 = (E − V1)/z``, ``I2 = −V2/z``; if ``|I1| + |I2| > I_lim`` both are scaled
@@ -135,7 +136,14 @@ def gfl_injection(v1: np.ndarray, v2: np.ndarray, v1_ref: np.ndarray, p: Charger
     scale = np.where(a2 > lim, lim / np.where(a2 > 0, a2, 1.0), 1.0)
     i2 = i2 * scale
     mag1 = lim - np.abs(i2)
-    ang = np.where(np.abs(v1) > V_PLL_MIN_PU, np.angle(v1), np.angle(v1_ref))
+    # PLL reference: the terminal voltage, blended continuously into the pre-fault angle as
+    # |V1| falls below V_PLL_MIN_PU (a hard switch makes the fixed point oscillate)
+    mag_v = np.abs(v1)
+    w = np.minimum(mag_v / V_PLL_MIN_PU, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit_v = np.where(mag_v > 0, v1 / mag_v, 0)
+    unit_ref = v1_ref / np.maximum(np.abs(v1_ref), 1e-12)
+    ang = np.angle(w * unit_v + (1 - w) * unit_ref)
     i1 = mag1 * np.exp(1j * (ang - p.phi_rad[:, None]))
     return i1, i2
 

@@ -215,6 +215,12 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                     chg_i[name][ci, ti, :, :, 1] = sol.i2_pu * i_base_c[:, None]
                     chg_lim[name][ci] = p.i_lim_pu * i_base_c
                     iterations[(name, case, ft)] = sol.iterations
+                    n_frozen = int(sol.pll_frozen.sum()) if sol.pll_frozen is not None else 0
+                    if n_frozen:
+                        warnings.warn(f"{n_frozen} fault bus(es) without a PLL-tracking fixed "
+                                      f"point, solved with the PLL at the pre-fault angle "
+                                      f"(scenario {name}, {case.value}, {ft.value})",
+                                      RuntimeWarning, stacklevel=2)
                     if not sol.converged:
                         warnings.warn(f"charger iteration did not converge in {sol.iterations} "
                                       f"steps (scenario {name}, {case.value}, {ft.value})",
