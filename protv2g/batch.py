@@ -41,7 +41,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import time
 import traceback
 import warnings
@@ -55,6 +54,8 @@ from typing import Any, TextIO
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
+from protv2g.report.excel import save_workbook_atomic
+from protv2g.report.format import write_table
 
 #: Columns of the combined workbook's ``Studies`` sheet (one row per study or variant).
 SUMMARY_COLUMNS = [
@@ -472,27 +473,8 @@ def summary_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _save_atomic(wb: Any, path: Path) -> None:
-    """Save to a temporary file beside ``path`` and move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_sheet(wb: Any, title: str, frame: pd.DataFrame) -> None:
     """One sheet as an Excel Table, with the project's report writer (units, safe cells)."""
-    try:
-        from protv2g.report.format import write_table
-    except ImportError:  # the report writer before protv2g.report.format existed
-        from protv2g.report.excel import write_frame  # type: ignore[attr-defined]
-
-        write_frame(wb, title, frame)
-        return
     write_table(wb.create_sheet(title), frame)
 
 
@@ -507,7 +489,7 @@ def write_batch_workbook(summary: pd.DataFrame, info: dict[str, Any], path: Path
     _write_sheet(wb, "Studies", table)
     _write_sheet(wb, "Batch", pd.DataFrame(list(info.items()), columns=["key", "value"]))
     wb.remove(default)
-    _save_atomic(wb, path)
+    save_workbook_atomic(wb, path)
     return path
 
 

@@ -108,6 +108,15 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
             frame = frame.assign(**{LINK_COLUMN: texts})
         write_table(wb.create_sheet(spec.title), frame, note, links)
     write_tcc_sheets(wb, result, plan, violations)
+    save_workbook_atomic(wb, path)
+    return path
+
+
+def save_workbook_atomic(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` to a temporary file beside ``path`` and move it into place.
+
+    An error leaves nothing at ``path`` (an existing file there is kept unchanged).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -116,4 +125,3 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path

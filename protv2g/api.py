@@ -1,0 +1,43 @@
+"""``fault_study`` on a network or on a study (the engine's own entry point takes a net)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandapower as pp
+
+from protv2g.engine import FaultStudyResult
+from protv2g.engine import fault_study as _engine_fault_study
+from protv2g.scenarios import build_scenarios
+from protv2g.study.engine_inputs import device_terminals, fault_scenarios
+from protv2g.study.loader import Study
+from protv2g.units import Case, FaultType
+
+
+def fault_study(net_or_study: pp.pandapowerNet | Study, *,
+                fault_types: Sequence[FaultType] | None = None,
+                cases: Sequence[Case] | None = None, **kwargs: Any) -> FaultStudyResult:
+    """Faults at every bus for a pandapower net or for a study's scenarios.
+
+    With a :class:`~protv2g.study.Study`, its fault settings, devices and V2G scenarios
+    are used (each distinct charger set solved once); keyword arguments override the
+    settings. With a net, this is :func:`protv2g.engine.fault_study`.
+
+    Example
+    -------
+    >>> res = fault_study(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
+    >>> res.bus.head()  # doctest: +SKIP
+    """
+    if not isinstance(net_or_study, Study):
+        return _engine_fault_study(net_or_study, fault_types=fault_types or tuple(FaultType),
+                                   cases=cases or (Case.MAX, Case.MIN), **kwargs)
+    study = net_or_study
+    doc = study.document.faults
+    sets, _key_of = fault_scenarios(study, build_scenarios(study.document))
+    options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
+                   r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=sets,
+                   devices=device_terminals(study))
+    options.update(kwargs)
+    return _engine_fault_study(study.net, fault_types=fault_types or doc.fault_types,
+                               cases=cases or doc.cases, **options)
