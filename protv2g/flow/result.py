@@ -1,0 +1,115 @@
+"""``FlowResult``: tidy tables of a flow study, and the sheets the report shows.
+
+Column sets are fixed here so checks (C8, C9, C12), the report and the tests agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FlowResult", "DEVICE_COLUMNS", "BUS_COLUMNS", "BRANCH_COLUMNS", "SITE_COLUMNS",
+           "REVERSE_COLUMNS", "reverse_flow_summary", "step_ranges"]
+
+#: One row per watched device (protective devices, regulators, capacitor banks) and step.
+DEVICE_COLUMNS = ["scenario", "step", "time_h", "device", "kind", "element", "element_index",
+                  "bus", "i_a", "p_mw", "q_mvar", "loading_percent", "vm_pu", "direction",
+                  "reverse_flow", "load_fraction"]
+#: One row per bus and step.
+BUS_COLUMNS = ["scenario", "step", "time_h", "bus", "bus_name", "vm_pu", "va_degree",
+               "dv_pu_vs_base", "unbalance_percent"]
+#: One row per line / transformer and step.
+BRANCH_COLUMNS = ["scenario", "step", "time_h", "element", "element_index", "name", "p_from_mw",
+                  "q_from_mvar", "p_to_mw", "q_to_mvar", "i_ka", "loading_percent"]
+#: One row per V2G site and step.
+SITE_COLUMNS = ["scenario", "step", "time_h", "site", "bus", "p_kw", "mode", "n_plugged",
+                "soc_mean_fraction", "comm_lost"]
+#: One row per scenario and watched device: where it sees reverse flow.
+REVERSE_COLUMNS = ["scenario", "device", "kind", "n_steps", "n_reverse_steps", "reverse_steps",
+                   "first_reverse_time_h", "max_reverse_p_mw", "max_i_a"]
+
+
+def step_ranges(steps: np.ndarray) -> str:
+    """Compact text of step numbers: ``[3, 4, 5, 9]`` → ``"3-5, 9"``."""
+    steps = np.unique(np.asarray(steps, dtype=np.int64))
+    if not len(steps):
+        return ""
+    parts, start, prev = [], steps[0], steps[0]
+    for s in steps[1:]:
+        if s != prev + 1:
+            parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = s
+        prev = s
+    parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+    return ", ".join(parts)
+
+
+def reverse_flow_summary(devices: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and device: the steps with reverse flow and the largest reverse power.
+
+    Parameters
+    ----------
+    devices : pandas.DataFrame
+        :data:`DEVICE_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REVERSE_COLUMNS`; ``max_reverse_p_mw`` is the largest ``−p_mw`` (0 if none).
+    """
+    rows = []
+    for (scenario, device), g in devices.groupby(["scenario", "device"], sort=False):
+        rev = g[g["reverse_flow"]]
+        rows.append({
+            "scenario": scenario, "device": device, "kind": g["kind"].iloc[0],
+            "n_steps": len(g), "n_reverse_steps": len(rev),
+            "reverse_steps": step_ranges(rev["step"].to_numpy()),
+            "first_reverse_time_h": float(rev["time_h"].min()) if len(rev) else np.nan,
+            "max_reverse_p_mw": float(max(0.0, -g["p_mw"].min())),
+            "max_i_a": float(g["i_a"].max()),
+        })
+    return pd.DataFrame(rows, columns=REVERSE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Results of :func:`protv2g.flow.flow_study` (tidy DataFrames, units in column names).
+
+    Attributes
+    ----------
+    devices : DataFrame
+        :data:`DEVICE_COLUMNS`.
+    buses : DataFrame
+        :data:`BUS_COLUMNS`.
+    branches : DataFrame
+        :data:`BRANCH_COLUMNS`.
+    sites : DataFrame
+        :data:`SITE_COLUMNS`.
+    directional : DataFrame
+        67 and 32 evaluated on every flow step
+        (:data:`protv2g.directional.DIRECTIONAL_COLUMNS`).
+    meta : dict
+        Solver used, iterations, assumptions and notes.
+    """
+
+    devices: pd.DataFrame
+    buses: pd.DataFrame
+    branches: pd.DataFrame
+    sites: pd.DataFrame
+    directional: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reverse(self) -> pd.DataFrame:
+        """:func:`reverse_flow_summary` of :attr:`devices`."""
+        return reverse_flow_summary(self.devices)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheets for the workbook: ``Flow``, ``Flow reverse``, ``Flow sites``, ``Flow buses``,
+        ``Flow branches``, ``Flow directional``."""
+        return {"Flow": self.devices, "Flow reverse": self.reverse, "Flow sites": self.sites,
+                "Flow buses": self.buses, "Flow branches": self.branches,
+                "Flow directional": self.directional}

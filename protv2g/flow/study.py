@@ -1,0 +1,459 @@
+"""``flow_study``: every flow scenario of a study, and what each device sees.
+
+Cases run (all in one batched solve on one copy of the net):
+
+* the study's scenario axes (:func:`protv2g.scenarios.build_scenarios`): base case and export
+  level × participation × load level, one step each (``step`` 0, ``time_h`` NaN); loads are
+  scaled by 1 (peak) or ``light_load_fraction`` (light);
+* when any site has a ``day`` block (or ``day=True``): ``day/base`` (no V2G) and
+  ``day/<participation>`` for each participation case: 96 steps with the generic load shape of
+  :func:`protv2g.flow.day.load_shape_fraction` and each site's fleet day; sites without a
+  ``day`` block stay idle;
+* with ``comm_loss_step``: ``day/<participation>/comm_loss`` with each site's fallback from
+  that step.
+
+Voltage rise ``dv_pu_vs_base`` is against the base case of the same load level (static
+scenarios) or the same step of ``day/base``. Directions: ``forward`` when ``p_mw`` ≥ the dead
+band, ``reverse`` when ``p_mw`` ≤ −dead band, else ``none``; ``p_mw`` is measured at the
+device's bus, positive into its element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from protv2g.directional import (
+    DIRECTIONAL_COLUMNS,
+    DirectionalSettings,
+    _graph,
+    phase_67,
+    reverse_power_32,
+    settings_from_study,
+)
+from protv2g.errors import InputError, Issue
+from protv2g.flow.day import STEP_H, CommLossFallback, load_shape_fraction, site_day, step_times_h
+from protv2g.flow.powerflow import FlowArrays, FlowSolver
+from protv2g.flow.result import (
+    BRANCH_COLUMNS,
+    BUS_COLUMNS,
+    DEVICE_COLUMNS,
+    SITE_COLUMNS,
+    FlowResult,
+)
+from protv2g.scenarios import build_scenarios
+from protv2g.units import A_OP, Direction, LoadLevel
+
+__all__ = ["flow_study", "WatchPoint", "watch_points"]
+
+_FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
+
+
+@dataclass(frozen=True)
+class WatchPoint:
+    """A place whose flow direction matters: a protective device, regulator or capacitor.
+
+    ``bus`` is the measuring end; forward = from ``bus`` into the element.
+    """
+
+    name: str
+    kind: str
+    element: str
+    element_index: int
+    bus: int
+    far_bus: int
+
+
+def _source_side(graph: nx.MultiGraph, sources: set[int], key: tuple[str, int], a: int, b: int
+                 ) -> tuple[int, int]:
+    """(near, far) ends of an element: near = the end still connected to a source without it."""
+    data = graph.get_edge_data(a, b, key) if graph.has_edge(a, b, key) else None
+    if data is None:
+        return a, b
+    graph.remove_edge(a, b, key)
+    try:
+        if sources & nx.node_connected_component(graph, b) and not (
+                sources & nx.node_connected_component(graph, a)):
+            return b, a
+        return a, b
+    finally:
+        graph.add_edge(a, b, key=key, **data)
+
+
+def watch_points(study: object) -> list[WatchPoint]:
+    """Protective devices, regulators (transformers with a tap changer) and capacitor banks.
+
+    Regulators are measured on their source side (forward = normal feed direction).
+    A capacitor bank (shunt with ``q_mvar < 0``) is watched on the branch that feeds its bus
+    from the source side (where a var/current-controlled bank's CT sits), forward towards it.
+    """
+    net = study.net  # type: ignore[attr-defined]
+    out = []
+    for device in study.document.devices:  # type: ignore[attr-defined]
+        s = study.device_sites[device.name]  # type: ignore[attr-defined]
+        out.append(WatchPoint(device.name, getattr(device.kind, "value", str(device.kind)),
+                              s.element, s.element_index, s.bus, s.far_bus))
+    graph = _graph(net)
+    sources = set(int(b) for b in net.ext_grid.bus[net.ext_grid.in_service])
+    if len(net.trafo):
+        tr = net.trafo
+        has_tap = tr.get("tap_step_percent", pd.Series(np.nan, index=tr.index)).notna() & (
+            tr.get("tap_max", 0).fillna(0) != tr.get("tap_min", 0).fillna(0))
+        for idx in tr.index[has_tap & tr.in_service]:
+            near, far = _source_side(graph, sources, ("trafo", int(idx)), int(tr.at[idx, "hv_bus"]),
+                                     int(tr.at[idx, "lv_bus"]))
+            name = str(tr.at[idx, "name"]) if tr.at[idx, "name"] else str(idx)
+            out.append(WatchPoint(f"REG:{name}", "regulator", "trafo", int(idx), near, far))
+    if "shunt" in net and len(net.shunt):
+        for idx in net.shunt.index[(net.shunt.q_mvar < 0) & net.shunt.in_service]:
+            bus = int(net.shunt.at[idx, "bus"])
+            path = None
+            for src in sources:
+                try:
+                    cand = nx.shortest_path(graph, src, bus)
+                except (nx.NetworkXNoPath, nx.NodeNotFound):
+                    continue
+                if path is None or len(cand) < len(path):
+                    path = cand
+            if path is None or len(path) < 2:
+                continue
+            up = path[-2]
+            for key in graph[up][bus]:
+                if key[0] in ("line", "trafo"):
+                    name = str(net.shunt.at[idx, "name"]) or str(idx)
+                    out.append(WatchPoint(f"CAP:{name}", "capacitor", key[0], int(key[1]),
+                                          int(up), bus))
+                    break
+    return out
+
+
+@dataclass
+class _Block:
+    scenario: str
+    base: str
+    time_h: np.ndarray
+    load_fraction: np.ndarray
+    site_p_mw: np.ndarray          # (n_sites, n)
+    site_mode: list[np.ndarray]    # per site, (n,) str
+    n_plugged: list[np.ndarray]
+    soc: list[np.ndarray]
+    comm_lost: np.ndarray
+
+
+def _fallbacks(sites: list, comm_loss_fallback: str | Mapping[str, str] | None
+               ) -> dict[str, CommLossFallback]:
+    out = {}
+    for s in sites:
+        value = (comm_loss_fallback.get(s.name) if isinstance(comm_loss_fallback, Mapping)
+                 else comm_loss_fallback)
+        value = value or getattr(s, "comm_loss_fallback", None) or "cease_export"
+        out[s.name] = CommLossFallback(value)
+    return out
+
+
+def _blocks(study: object, day: bool | None, comm_loss_step: int | None,
+            comm_loss_fallback: str | Mapping[str, str] | None,
+            day_assumptions: Mapping[str, float] | None) -> tuple[list[_Block], list[str]]:
+    doc = study.document  # type: ignore[attr-defined]
+    sites = list(doc.v2g_sites)
+    notes: list[str] = []
+    blocks: list[_Block] = []
+    light = doc.scenarios.light_load_fraction
+    nan1 = np.array([np.nan])
+    for sc in build_scenarios(doc):
+        lf = 1.0 if sc.load_level is LoadLevel.PEAK else light
+        p = np.array([[st.p_export_kw / 1000.0] for st in sc.sites]).reshape(len(sites), 1)
+        blocks.append(_Block(
+            sc.name, f"base/{sc.load_level.value}", nan1, np.array([lf]), p,
+            [np.array([st.mode.value], dtype=object) for st in sc.sites],
+            [np.array([np.nan]) for _ in sites], [np.array([np.nan]) for _ in sites],
+            np.array([False])))
+    with_day = [s for s in sites if s.day is not None]
+    run_day = bool(with_day) if day is None else day
+    if run_day and not with_day:
+        notes.append("day requested but no site has a 'day' block: day not run")
+        run_day = False
+    if not run_day:
+        return blocks, notes
+    t = step_times_h()
+    n = len(t)
+    lf = load_shape_fraction(t, light)
+    idle = np.array(["idle"] * n, dtype=object)
+    blocks.append(_Block("day/base", "day/base", t, lf, np.zeros((len(sites), n)),
+                         [idle] * len(sites), [np.zeros(n)] * len(sites),
+                         [np.full(n, np.nan)] * len(sites), np.zeros(n, bool)))
+    fb = _fallbacks(sites, comm_loss_fallback)
+    variants: list[tuple[str, int | None]] = [("", None)]
+    if comm_loss_step is not None:
+        variants.append(("/comm_loss", comm_loss_step))
+    for part in doc.scenarios.participation:
+        for suffix, loss in variants:
+            p = np.zeros((len(sites), n))
+            modes, plugged, socs = [], [], []
+            for k, s in enumerate(sites):
+                if s.day is None:
+                    modes.append(idle)
+                    plugged.append(np.zeros(n))
+                    socs.append(np.full(n, np.nan))
+                    continue
+                d = site_day(s, s.participation.fraction(part), comm_loss_step=loss,
+                             fallback=fb[s.name] if loss is not None else None,
+                             **dict(day_assumptions or {}))
+                p[k] = d.p_kw / 1000.0
+                modes.append(d.mode)
+                plugged.append(d.n_plugged)
+                socs.append(d.soc_mean_fraction)
+                if suffix == "" and not (d.p_export_kw > 0).any():
+                    notes.append(f"site {s.name!r} ({part.value}): no export in its day — the "
+                                 "export window lies outside the plug-in window or the fleet "
+                                 "never rises above its reserve")
+            lost = np.zeros(n, bool)
+            if loss is not None:
+                lost[loss:] = True
+            blocks.append(_Block(f"day/{part.value}{suffix}", "day/base", t, lf, p, modes,
+                                 plugged, socs, lost))
+    return blocks, notes
+
+
+def _unit_phasors(x: np.ndarray) -> np.ndarray:
+    return x[..., None] * np.array([1.0, A_OP**2, A_OP])
+
+
+def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | None = None,
+               comm_loss_fallback: str | Mapping[str, str] | None = None,
+               p_deadband_mw: float = 1e-3,
+               day_assumptions: Mapping[str, float] | None = None,
+               directional_settings: Mapping[str, DirectionalSettings] | None = None,
+               force_runpp: bool = False) -> FlowResult:
+    """Run every flow scenario of a study (see the module docstring).
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`protv2g.load_study`; its net is not modified.
+    day : bool, optional
+        Run the 96-step day (default: when any site has a ``day`` block).
+    comm_loss_step : int, optional
+        Step (0–95) from which dispatch communication is lost
+        (default: the study's ``scenarios.comm_loss_step``).
+    comm_loss_fallback : str or mapping site → str, optional
+        ``cease_export`` (default), ``hold_last`` or ``revert_to_charging``
+        (default: each site's ``comm_loss_fallback``).
+    p_deadband_mw : float
+        |P| below it → direction ``none``, MW.
+    day_assumptions : mapping, optional
+        ``arrival_soc_fraction``, ``soc_target_fraction``, ``arrival_spread_h``,
+        ``departure_spread_h`` (see :func:`protv2g.flow.day.fleet_day`).
+    directional_settings : mapping device → DirectionalSettings, optional
+        Default :func:`protv2g.directional.settings_from_study`.
+    force_runpp : bool
+        Solve every step with ``pandapower.runpp`` (reference).
+
+    Returns
+    -------
+    FlowResult
+
+    Raises
+    ------
+    InputError
+        For a communication-loss step outside the day or an unknown fallback.
+
+    Example
+    -------
+    >>> res = flow_study(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
+    >>> res.reverse.query("n_reverse_steps > 0")  # doctest: +SKIP
+    """
+    file = str(getattr(study, "path", ""))
+    if comm_loss_step is None:
+        comm_loss_step = getattr(study.document.scenarios, "comm_loss_step", None)  # type: ignore
+    if comm_loss_step is not None and not 0 <= comm_loss_step < round(24 / STEP_H):
+        raise InputError(Issue(file, "scenarios.comm_loss_step",
+                               f"step {comm_loss_step} is outside the day (0–95)",
+                               "give a step between 0 and 95 (15-minute steps from 00:00)"))
+    try:
+        blocks, notes = _blocks(study, day, comm_loss_step, comm_loss_fallback, day_assumptions)
+    except ValueError as exc:
+        raise InputError(Issue(file, "v2g_sites[].comm_loss_fallback", str(exc),
+                               "use cease_export, hold_last or revert_to_charging")) from None
+    net = study.net  # type: ignore[attr-defined]
+    solver = FlowSolver(net, study.site_buses, force_runpp=force_runpp)  # type: ignore[attr-defined]
+    lf = np.concatenate([b.load_fraction for b in blocks])
+    p = np.concatenate([b.site_p_mw for b in blocks], axis=1)
+    res = solver.solve(lf, p)
+    offsets = np.cumsum([0] + [len(b.load_fraction) for b in blocks])
+    where = {b.scenario: (offsets[i], offsets[i + 1]) for i, b in enumerate(blocks)}
+
+    scen = np.concatenate([[b.scenario] * len(b.load_fraction) for b in blocks]).astype(object)
+    step = np.concatenate([np.arange(len(b.load_fraction)) for b in blocks])
+    time_h = np.concatenate([b.time_h for b in blocks])
+    base_rows = np.concatenate([np.arange(*where[b.base]) if b.base in where else
+                                np.arange(*where[b.scenario]) for b in blocks])
+    if any(len(np.arange(*where[b.base])) != len(b.load_fraction) for b in blocks
+           if b.base in where):  # pragma: no cover - construction guarantees equal lengths
+        raise RuntimeError("base block length mismatch")
+
+    buses = _bus_table(net, res, scen, step, time_h, base_rows)
+    branches = _branch_table(net, res, scen, step, time_h)
+    points = watch_points(study)
+    devices = _device_table(net, res, points, scen, step, time_h, lf, p_deadband_mw)
+    sites = _site_table(study, blocks)
+    settings = (dict(directional_settings) if directional_settings is not None
+                else settings_from_study(study))
+    directional = _flow_directional(net, res, points, settings, devices, scen, step)
+    meta = {"solver": res.solver, "iterations": res.iterations,
+            "fast_path_reason": solver.reason or "", "steps": int(len(lf)),
+            "notes": notes, "p_deadband_mw": p_deadband_mw,
+            "comm_loss_step": comm_loss_step,
+            "comm_loss_fallback": {k: v.value for k, v in _fallbacks(
+                list(study.document.v2g_sites), comm_loss_fallback).items()}  # type: ignore
+            if comm_loss_step is not None else None}
+    if any(s.phases == 1 for s in study.document.v2g_sites):  # type: ignore[attr-defined]
+        meta["notes"].append("single-phase sites are solved as balanced injections "
+                             "(runpp_3ph path not implemented yet): unbalance_percent is NaN")
+        buses["unbalance_percent"] = np.nan
+    return FlowResult(devices, buses, branches, sites, directional, meta)
+
+
+def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
+    n_steps, n_bus = res.v_pu.shape
+    vm = np.abs(res.v_pu)
+    dv = vm - vm[base_rows]
+    return pd.DataFrame({
+        "scenario": np.repeat(scen, n_bus), "step": np.repeat(step, n_bus),
+        "time_h": np.repeat(time_h, n_bus), "bus": np.tile(net.bus.index.to_numpy(), n_steps),
+        "bus_name": np.tile(net.bus.name.astype(str).to_numpy(), n_steps),
+        "vm_pu": vm.ravel(), "va_degree": np.degrees(np.angle(res.v_pu)).ravel(),
+        "dv_pu_vs_base": dv.ravel(), "unbalance_percent": 0.0,
+    }, columns=BUS_COLUMNS)
+
+
+def _branch_table(net, res: FlowArrays, scen, step, time_h) -> pd.DataFrame:
+    frames = []
+    for element, table, sf, st, i_f, i_t, load in (
+            ("line", net.line, res.line_s_from_mva, res.line_s_to_mva, res.line_i_from_ka,
+             res.line_i_to_ka, res.line_loading_percent),
+            ("trafo", net.trafo, res.trafo_s_hv_mva, res.trafo_s_lv_mva, res.trafo_i_hv_ka,
+             res.trafo_i_lv_ka, res.trafo_loading_percent)):
+        k = len(table)
+        if not k:
+            continue
+        n = sf.shape[0]
+        frames.append(pd.DataFrame({
+            "scenario": np.repeat(scen, k), "step": np.repeat(step, k),
+            "time_h": np.repeat(time_h, k), "element": element,
+            "element_index": np.tile(table.index.to_numpy(), n),
+            "name": np.tile(table.name.astype(str).to_numpy(), n),
+            "p_from_mw": sf.real.ravel(), "q_from_mvar": sf.imag.ravel(),
+            "p_to_mw": st.real.ravel(), "q_to_mvar": st.imag.ravel(),
+            "i_ka": np.maximum(np.abs(i_f), np.abs(i_t)).ravel(),
+            "loading_percent": load.ravel()}))
+    if not frames:
+        return pd.DataFrame(columns=BRANCH_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[BRANCH_COLUMNS]
+
+
+def _measure(net, res: FlowArrays, w: WatchPoint
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(S into the element at the measuring bus, MVA; current phasor there, kA; element
+    loading, %), per step."""
+    if w.element == "line":
+        pos = net.line.index.get_loc(w.element_index)
+        at_from = int(net.line.at[w.element_index, "from_bus"]) == w.bus
+        s = res.line_s_from_mva if at_from else res.line_s_to_mva
+        i = res.line_i_from_ka if at_from else res.line_i_to_ka
+        load = res.line_loading_percent
+    else:
+        pos = net.trafo.index.get_loc(w.element_index)
+        at_hv = int(net.trafo.at[w.element_index, "hv_bus"]) == w.bus
+        s = res.trafo_s_hv_mva if at_hv else res.trafo_s_lv_mva
+        i = res.trafo_i_hv_ka if at_hv else res.trafo_i_lv_ka
+        load = res.trafo_loading_percent
+    return s[:, pos], i[:, pos], load[:, pos]
+
+
+def _direction(p_mw: np.ndarray, deadband_mw: float) -> np.ndarray:
+    return np.where(p_mw >= deadband_mw, _FWD, np.where(p_mw <= -deadband_mw, _REV, _NONE)
+                    ).astype(object)
+
+
+def _device_table(net, res: FlowArrays, points: list[WatchPoint], scen, step, time_h, lf,
+                  deadband_mw: float) -> pd.DataFrame:
+    frames = []
+    for w in points:
+        s, i, load = _measure(net, res, w)
+        d = _direction(s.real, deadband_mw)
+        vm = np.abs(res.v_pu[:, net.bus.index.get_loc(w.bus)])
+        frames.append(pd.DataFrame({
+            "scenario": scen, "step": step, "time_h": time_h, "device": w.name, "kind": w.kind,
+            "element": w.element, "element_index": w.element_index, "bus": w.bus,
+            "i_a": np.abs(i) * 1000.0, "p_mw": s.real, "q_mvar": s.imag,
+            "loading_percent": load, "vm_pu": vm, "direction": d,
+            "reverse_flow": d == _REV, "load_fraction": lf}))
+    if not frames:
+        return pd.DataFrame(columns=DEVICE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[DEVICE_COLUMNS]
+
+
+def _site_table(study, blocks: list[_Block]) -> pd.DataFrame:
+    sites = list(study.document.v2g_sites)
+    frames = []
+    for b in blocks:
+        n = len(b.load_fraction)
+        for k, s in enumerate(sites):
+            frames.append(pd.DataFrame({
+                "scenario": b.scenario, "step": np.arange(n), "time_h": b.time_h, "site": s.name,
+                "bus": s.bus, "p_kw": b.site_p_mw[k] * 1000.0, "mode": b.site_mode[k],
+                "n_plugged": b.n_plugged[k], "soc_mean_fraction": b.soc[k],
+                "comm_lost": b.comm_lost}))
+    if not frames:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[SITE_COLUMNS]
+
+
+def _flow_directional(net, res: FlowArrays, points: list[WatchPoint],
+                      settings: Mapping[str, DirectionalSettings], devices: pd.DataFrame,
+                      scen, step) -> pd.DataFrame:
+    """67 (balanced phasors) and 32 on every flow step; 67N has no zero sequence in a balanced
+    flow and is not evaluated. True direction = direction of the active power."""
+    frames = []
+    for w in points:
+        st = settings.get(w.name)
+        if st is None:
+            continue
+        s, i1, _load = _measure(net, res, w)
+        v1 = res.v_pu[:, net.bus.index.get_loc(w.bus)]
+        true_dir = devices.loc[devices.device == w.name, "direction"].to_numpy()
+        r = phase_67(_unit_phasors(i1), _unit_phasors(v1), st.mta_phase_degree,
+                     min_pol_pu=st.min_pol_phase_pu, pickup=st.pickup_a / 1000.0,
+                     half_width_degree=st.half_width_degree)
+        declared = r.direction.astype(object)
+        f67 = pd.DataFrame({
+            "scenario": scen, "step": step, "device": w.name, "fault_bus": -1,
+            "fault_type": "", "case": "flow", "element": "67", "enabled": st.enabled,
+            "declared_direction": declared, "true_direction": true_dir,
+            "phase": r.phase, "i_operating_a": np.abs(r.i_op) * 1000.0,
+            "i_operating_degree": np.degrees(np.angle(r.i_op)), "v_polarising_pu": np.abs(r.v_pol),
+            "v_polarising_degree": np.degrees(np.angle(r.v_pol)),
+            "angle_degree": r.delta_degree, "mta_degree": st.mta_phase_degree,
+            "pickup_a": st.pickup_a, "min_pol_pu": st.min_pol_phase_pu,
+            "memory_used": r.memory_used, "low_polarising": r.low_polarising,
+            "below_pickup": r.below_pickup,
+            "wrong_direction": (declared != _NONE) & (true_dir != _NONE) & (declared != true_dir)})
+        picked, _op, t = reverse_power_32(s.real, st.reverse_power_pickup_mw,
+                                          st.reverse_power_delay_s, STEP_H * 3600.0)
+        d32 = np.where(picked, _REV, np.where(s.real >= st.reverse_power_pickup_mw, _FWD, _NONE))
+        f32 = pd.DataFrame({
+            "scenario": scen, "step": step, "device": w.name, "fault_bus": -1, "fault_type": "",
+            "case": "flow", "element": "32", "enabled": st.enabled,
+            "declared_direction": d32.astype(object), "true_direction": true_dir,
+            "p_mw": s.real, "pickup_mw": st.reverse_power_pickup_mw, "t_operate_s": t,
+            "below_pickup": ~picked,
+            "wrong_direction": (d32 != _NONE) & (true_dir != _NONE) & (d32 != true_dir)})
+        frames += [f67, f32]
+    if not frames:
+        return pd.DataFrame(columns=DIRECTIONAL_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=DIRECTIONAL_COLUMNS)
