@@ -12,7 +12,7 @@ per candidate level. A sample of such re-runs is timed and multiplied by
 * the levels a plain scan at the same resolution (``tol_kw``) would need.
 
 The checks are :func:`protv2g.checks.run_checks` when it is installed; ``--stand-in`` (or its
-absence) uses a hand-made criterion (bus fault duty at F1-B01 ≤ 8.72 kA), which times the same
+absence) uses a hand-made criterion (bus fault duty at F1-B02 ≤ 5.2 kA), which times the same
 machinery with cheaper checks.
 """
 
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def stand_in_checks(limit_ka: float = 8.72, bus: str = "F1-B01"):
+def stand_in_checks(limit_ka: float = 5.2, bus: str = "F1-B02"):
     """Bus fault duty at one bus, attributed against the base case of the same load level."""
     from protv2g.result import VIOLATION_COLUMNS
 
@@ -63,7 +63,7 @@ def _checks(stand_in: bool):
             return run_checks, "protv2g.checks.run_checks"
         except ImportError:
             pass
-    return stand_in_checks(), "stand-in criterion (bus duty at F1-B01 ≤ 8.72 kA)"
+    return stand_in_checks(), "stand-in criterion (bus duty at F1-B02 ≤ 5.2 kA)"
 
 
 def one_rerun_s(study, site: str, p_kw: float, participation: str, load: str, checks) -> float:

@@ -501,6 +501,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
     table, by_crit = _tables(failing, axes, criteria, unevaluated)
+    margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
     margins = margins.sort_values(["site", "participation", "load_level", "criterion",

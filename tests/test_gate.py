@@ -22,7 +22,7 @@ from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.scenarios import build_scenarios
 from protv2g.study.schema import CRITERIA
 
-from .test_hosting import DEPOT_DIR, bus_duty_check, depot_variant
+from .test_hosting import BUS, DEPOT_DIR, bus_duty_check, depot_variant
 
 ALL_RAN = {"criteria": list(CRITERIA), "errors": []}
 _RUN_STUDY = protv2g.run_study
@@ -160,7 +160,8 @@ def _checked(study, checks):
 @pytest.fixture
 def stand_in_checks(monkeypatch):
     """``protv2g gate`` with the hand-made C7 instead of the real checks."""
-    monkeypatch.setattr(protv2g, "run_study", lambda s: _checked(s, bus_duty_check()))
+    checks = bus_duty_check()
+    monkeypatch.setattr(protv2g, "run_study", lambda s: _checked(s, checks))
     monkeypatch.setattr(hosting, "_default_checks", bus_duty_check)
 
 
@@ -172,17 +173,18 @@ def _gate(path, capsys, *extra) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
-def test_depot_pass_fail_error_and_hosting_between(tmp_path, capsys, stand_in_checks):
-    passing = depot_variant(tmp_path, 1500.0)
-    failing = depot_variant(tmp_path, 5000.0)
+def test_depot_pass_fail_error_and_hosting_between(study, tmp_path, capsys, stand_in_checks):
+    p_max_kw = study.document.v2g_sites[0].p_max_kw  # the limit is crossed near p_max / 2
+    passing = depot_variant(tmp_path, 0.2 * p_max_kw)
+    failing = depot_variant(tmp_path, 0.8 * p_max_kw)
     code, text = _gate(passing, capsys)
     assert code == 0 and text.startswith("PASS depot_two_feeder")
     code, text = _gate(failing, capsys, "--json")
     out = json.loads(text)
     assert code == 1 and out["verdict"] == "FAIL"
-    assert out["reasons"][0].startswith("fail: C7 bus F1-B01")
+    assert out["reasons"][0].startswith(f"fail: C7 bus {BUS}")
     hosting_kw = out["hosting_capacity_kw"]["depot"]
-    assert 1500.0 < hosting_kw < 5000.0
+    assert 0.2 * p_max_kw < hosting_kw < 0.8 * p_max_kw
     assert out["hosting"][0]["limiting_criterion"] == "C7"
     assert len(out["input_digest"]) == 16 and "pandapower" in out["versions"]
     broken = depot_variant(tmp_path, 2500.0, devices=[{"name": "X", "kind": "relay"}])

@@ -7,8 +7,10 @@ load level. The depot's export raises that current monotonically, so the crossin
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,21 +33,49 @@ from protv2g.hosting import (
     plot_hosting_margins,
 )
 from protv2g.result import VIOLATION_COLUMNS
+from protv2g.runner import run_study
 from protv2g.scenarios import Scenario
 from protv2g.study.schema import Gate
 
 from .conftest import FEEDERS_DIR
 
 DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
-#: Largest 3ph fault current at F1-B01 is 8.672 kA without V2G and rises with the depot's export
-#: (about +0.1 kA at its 6 MW nameplate, limit 2 pu): a limit of 8.72 kA is crossed mid-range.
-LIMIT_KA = 8.72
+#: The depot's own bus: the fault current there rises with the depot's export.
+BUS = "F1-B02"
 ONE_AXIS = {"sites": ["depot"], "participations": ["firm"], "load_levels": ["peak"]}
 
 
-def bus_duty_check(limit_ka: float = LIMIT_KA, bus: str = "F1-B01", criterion: str = "C7",
+@functools.cache
+def bus_current_ka(bus: str = BUS) -> tuple[float, float]:
+    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate."""
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        study = protv2g.load_study(DEPOT_DIR / "study.yaml")
+        p_max_kw = _site(study).p_max_kw
+        variant = protv2g.load_study(depot_variant(Path(tmp), p_max_kw))
+        fc = run_study(variant).fault_currents
+    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
+    return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
+
+
+def halfway_limit_ka(bus: str = BUS, fraction: float = 0.5) -> float:
+    """A limit crossed at about ``fraction`` of the depot's nameplate (from the engine)."""
+    base, full = bus_current_ka(bus)
+    assert full > base * 1.005, "the depot's export should raise the fault current at its bus"
+    return base + fraction * (full - base)
+
+
+def _site(study, name="depot"):
+    return next(s for s in study.document.v2g_sites if s.name == name)
+
+
+def bus_duty_check(limit_ka: float | None = None, bus: str = BUS, criterion: str = "C7",
                    severity: str = "fail") -> Callable:
-    """A hand-made check with the signature of ``protv2g.checks.run_checks``."""
+    """A hand-made check with the signature of ``protv2g.checks.run_checks``: the largest
+    fault current at ``bus`` above ``limit_ka`` (default: crossed at half the depot's
+    nameplate) is a violation, attributed against the base case of the same load level."""
+    if limit_ka is None:
+        limit_ka = halfway_limit_ka(bus)
 
     def checks(study, faults, flow, scenarios: Sequence[Scenario]):
         b = faults.bus[faults.bus["bus_name"] == bus]
@@ -152,16 +182,12 @@ def test_table_columns_and_one_row_per_axis(analysis):
     assert analysis.table["limited"].dtype == bool
 
 
-def _site(study, name="depot"):
-    return next(s for s in study.document.v2g_sites if s.name == name)
-
-
 def test_hosting_capacity_brackets_the_crossing(analysis, study):
     depot = _site(study)
     row = analysis.table.set_index("participation").loc["firm"]
     assert row.limited and row.limiting_criterion == "C7"
-    assert row.limiting_device == "bus F1-B01"
-    assert row.limiting_fault == "3ph at F1-B01 (max)"
+    assert row.limiting_device == f"bus {BUS}"
+    assert row.limiting_fault.endswith(f"at {BUS} (max)")
     assert 0.2 * depot.p_max_kw < row.hosting_kw < 0.9 * depot.p_max_kw
     assert row.hosting_chargers == math.floor(row.hosting_kw / depot.p_charger_kw)
     assert row.site_max_kw == pytest.approx(depot.participation.firm * depot.p_max_kw)
@@ -216,13 +242,14 @@ def test_participation_caps_the_site_maximum(study):
 def test_pre_existing_violations_do_not_limit(study):
     # Below the base-case current: the base case fails (pre-existing), and every export makes
     # it worse -> limited from the first kW; with the criterion left out of the gate -> none.
-    table = hosting_capacity(study, checks=bus_duty_check(limit_ka=8.0), **ONE_AXIS)
+    below_base = 0.5 * bus_current_ka()[0]
+    table = hosting_capacity(study, checks=bus_duty_check(limit_ka=below_base), **ONE_AXIS)
     assert table.iloc[0].limited and table.iloc[0].hosting_kw < 5.0 + 1e-9
     assert "fails from the smallest export" in table.iloc[0].note or \
         table.iloc[0].hosting_kw > 0
 
     def only_pre_existing(study, faults, flow, scenarios):
-        v, c = bus_duty_check(limit_ka=8.0)(study, faults, flow, scenarios)
+        v, c = bus_duty_check(limit_ka=below_base)(study, faults, flow, scenarios)
         return v.assign(attribution="pre-existing"), c
 
     table = hosting_capacity(study, checks=only_pre_existing, **ONE_AXIS)
@@ -237,8 +264,8 @@ def test_warn_severity_does_not_limit_unless_the_gate_says_so(study):
 
 
 def test_per_criterion_and_overall(study):
-    # C7 at F1-B01 (≈3.65 MW) and a tighter "C5" at the depot's own bus F1-B02 (≈2.2 MW).
-    checks = combined(bus_duty_check(), bus_duty_check(limit_ka=5.2, bus="F1-B02",
+    # C7 at F1-B02 (half the nameplate) and a tighter "C5" at F1-B02 (a quarter).
+    checks = combined(bus_duty_check(), bus_duty_check(limit_ka=halfway_limit_ka(BUS, 0.25),
                                                        criterion="C5"))
     ha = hosting_analysis(study, checks=checks, **ONE_AXIS)
     by = ha.by_criterion.set_index("criterion")
