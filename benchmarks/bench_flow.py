@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/bench_flow.py [--sizes 1000 10000] [--steps 96]``
 
-For each size: 5 V2G sites (0.5 MW each, at 20 %, 40 %, … of the trunk) following a
+For each size: 5 V2G sites (375 kW each, on the first trunk sections) following a
 charge → export swing, loads following the generic day shape. Compared:
   (a) ``FlowSolver`` batched fixed point on pandapower's Ybus (one LU, all steps at once),
       including the one-off copy + runpp that builds the Ybus;
@@ -27,9 +27,9 @@ from protv2g.network.synthetic import synthetic_radial_feeder
 
 
 def _day_inputs(net: pp.pandapowerNet, n_steps: int) -> tuple[dict, np.ndarray, np.ndarray]:
-    n_trunk = max(2, len(net.bus) // 12)          # trunk buses 2 … n_trunk (synthetic feeder)
-    sites = {f"site{k}": int(2 + (n_trunk - 2) * 0.2 * (k + 1)) for k in range(5)}
-    d = fleet_day(4, 125.0, 150.0, 0.92, 15.5, 6.0, (16.5, 20.0), 0.3, n_steps=n_steps)
+    # on the first trunk sections (buses 2 … n/12 are the trunk of the synthetic feeder)
+    sites = {f"site{k}": 3 + 4 * k for k in range(5)}
+    d = fleet_day(3, 125.0, 150.0, 0.92, 15.5, 6.0, (16.5, 20.0), 0.3, n_steps=n_steps)
     p = np.repeat(d.p_kw[None, :] / 1000.0, len(sites), axis=0)
     lf = load_shape_fraction(step_times_h(n_steps), 0.3)
     return sites, lf, p
@@ -55,9 +55,9 @@ def _runpp_loop(net: pp.pandapowerNet, sites: dict, lf: np.ndarray, p: np.ndarra
 
 def _feeder(n_buses: int) -> pp.pandapowerNet:
     """Synthetic feeder with its loads rescaled so the peak flow converges (its fault-study
-    loads are far too heavy for a power flow): 2 MW at 1,000 buses, 1 MW at 10,000."""
+    loads are far too heavy for a power flow): 2 MW at 1,000 buses, 0.7 MW at 10,000."""
     net = synthetic_radial_feeder(n_buses, seed=0)
-    target_mw = 2.0 * (1000.0 / n_buses) ** 0.3
+    target_mw = 2.0 * (1000.0 / n_buses) ** 0.45
     f = target_mw / net.load.p_mw.sum()
     net.load["p_mw"] *= f
     net.load["q_mvar"] *= f

@@ -22,6 +22,7 @@ import copy
 import warnings
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandapower as pp
 import scipy.sparse as sp
@@ -70,6 +71,61 @@ class FlowArrays:
     trafo_loading_percent: np.ndarray
     solver: str = "fixed_point"
     iterations: int = 0
+
+
+#: Above this many buses the LU factors are applied by the numba kernels below (SuperLU's own
+#: multi-column solve is several times slower for 96 right-hand sides).
+NUMBA_MIN_BUSES = 500
+
+
+@numba.njit(cache=True)
+def _unit_lower_solve(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                      b: np.ndarray) -> None:  # pragma: no cover - compiled
+    """In place ``b ← L⁻¹ b`` for a CSR unit lower-triangular ``L``, ``b`` of shape (n, m)."""
+    n, m = b.shape
+    for i in range(n):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j < i:
+                v = data[k]
+                for c in range(m):
+                    b[i, c] -= v * b[j, c]
+
+
+@numba.njit(cache=True)
+def _upper_solve(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                 b: np.ndarray) -> None:  # pragma: no cover - compiled
+    """In place ``b ← U⁻¹ b`` for a CSR upper-triangular ``U``, ``b`` of shape (n, m)."""
+    n, m = b.shape
+    for i in range(n - 1, -1, -1):
+        d = 1.0 + 0.0j
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j > i:
+                v = data[k]
+                for c in range(m):
+                    b[i, c] -= v * b[j, c]
+            elif j == i:
+                d = data[k]
+        for c in range(m):
+            b[i, c] /= d
+
+
+class _TriangularLU:
+    """``A⁻¹ b`` from SuperLU's factors (``Pr·A·Pc = L·U``) with the numba kernels."""
+
+    def __init__(self, lu: spla.SuperLU) -> None:
+        self.l_csr = lu.L.tocsr()
+        self.u_csr = lu.U.tocsr()
+        self.perm_r = lu.perm_r
+        self.perm_c = lu.perm_c
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        pb = np.empty((b.shape[0], b.shape[1]), dtype=complex)
+        pb[self.perm_r] = b
+        _unit_lower_solve(self.l_csr.indptr, self.l_csr.indices, self.l_csr.data, pb)
+        _upper_solve(self.u_csr.indptr, self.u_csr.indices, self.u_csr.data, pb)
+        return pb[self.perm_c]
 
 
 def _in_service(net: pp.pandapowerNet, table: str) -> bool:
@@ -146,6 +202,7 @@ class FlowSolver:
         self._n = n
         self._ref, self._pq = ref, pq
         self._lu = spla.splu(ybus[pq][:, pq].tocsc())
+        self._tri = _TriangularLU(self._lu) if n >= NUMBA_MIN_BUSES else None
         self._y_ps = ybus[pq][:, ref].tocsr()
         self._v_ref = ppci["bus"][ref, 7] * np.exp(1j * np.radians(ppci["bus"][ref, 8]))
         self._v0 = ppci["V"].copy() if "V" in ppci and ppci["V"] is not None else None
@@ -221,14 +278,21 @@ class FlowSolver:
         lf = np.atleast_1d(np.asarray(load_fraction, float))
         p = np.asarray(site_p_mw, float).reshape(len(self.sites), len(lf))
         q = np.zeros_like(p) if site_q_mvar is None else np.asarray(site_q_mvar, float)
-        if self.fast:
-            out = self._solve_fixed_point(lf, p, q)
-            if out is not None:
-                return out
-        return self._solve_runpp(lf, p, q)
+        if not self.fast:
+            return self._solve_runpp(lf, p, q)
+        out, bad = self._solve_fixed_point(lf, p, q)
+        if bad.any():  # steps the fixed point could not solve: pandapower's Newton-Raphson
+            ref = self._solve_runpp(lf[bad], p[:, bad], q[:, bad])
+            for name in ("v_pu", "line_s_from_mva", "line_s_to_mva", "line_i_from_ka",
+                         "line_i_to_ka", "trafo_s_hv_mva", "trafo_s_lv_mva", "trafo_i_hv_ka",
+                         "trafo_i_lv_ka", "line_loading_percent", "trafo_loading_percent"):
+                getattr(out, name)[bad] = getattr(ref, name)
+            out.solver = f"fixed_point+runpp({int(bad.sum())} steps)"
+        return out
 
     def _solve_fixed_point(self, lf: np.ndarray, p: np.ndarray, q: np.ndarray
-                           ) -> FlowArrays | None:
+                           ) -> tuple[FlowArrays, np.ndarray]:
+        """All steps at once; returns the results and a mask of unconverged steps."""
         s = (self._s_static[:, None] + self._s_load[:, None] * lf[None, :]
              + self._c_site @ ((p + 1j * q) / self.base_mva))
         s_p = s[self._pq]
@@ -239,15 +303,17 @@ class FlowSolver:
         rhs_ref = -(self._y_ps @ self._v_ref)[:, None]
         it = 0
         for it in range(1, self.max_iter + 1):  # noqa: B007
-            v_new = self._lu.solve(np.asfortranarray(np.conj(s_p / v_p) + rhs_ref))
-            err = np.max(np.abs(v_new - v_p)) if v_new.size else 0.0
-            v_p = v_new
-            if err < self.tol_pu:
+            rhs = np.conj(s_p / v_p) + rhs_ref
+            v_new = (self._tri.solve(rhs) if self._tri is not None
+                     else self._lu.solve(np.asfortranarray(rhs)))
+            err = (np.max(np.abs(v_new - v_p), axis=0) if v_new.size
+                   else np.zeros(len(lf)))
+            v_p = np.where(np.isfinite(v_new), v_new, 1.0)
+            if (err < self.tol_pu).all():
                 break
-        else:
-            return None
+        bad = ~(err < self.tol_pu)
         v[self._pq] = v_p
-        return self._branch_results(v.T, it)
+        return self._branch_results(v.T, it), bad
 
     def _branch_results(self, v_ppci: np.ndarray, iterations: int) -> FlowArrays:
         """Element results from ppci voltages ``(n_steps, n_ppci)``."""
