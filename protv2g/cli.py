@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print(f"  - {issue}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        sys.stderr.close()
+        return EXIT_OK
     except MemoryError:
         print("error: the study does not fit in memory; reduce the feeder size or the scenario "
               "axes", file=sys.stderr)

@@ -4,13 +4,17 @@ Examples
 --------
 ::
 
-    protv2g faults feeder.json --csv reports/faults.csv
+    protv2g faults feeders/depot_two_feeder/study.yaml --csv reports/faults.csv
     protv2g faults feeder.json -o reports/faults.xlsx --method classical --r-fault-ohm 30 \
         --fault-types SLG LLG --cases min
+    protv2g faults ../shared/feeders/opendss/37Bus/ieee37.dss --method classical
 
-SOURCE is a pandapower JSON network. Static generators with a ``k`` column are treated as
-chargers (current limit ``k`` × ``sn_mva``); the study then has a ``base`` scenario without
-them and a ``v2g`` scenario with them. Exit codes: 0 success, 2 bad input.
+SOURCE is a study file (``.yaml``: its fault settings, devices and V2G scenarios; options given
+on the command line override the study's), a pandapower JSON network (loaded without importing
+anything the file names) or an OpenDSS master file (``.dss``, bus names as in the model). In a
+network file, static generators with a ``k`` column are chargers (current limit ``k`` ×
+``sn_mva``): the run then has a ``base`` scenario without them and a ``v2g`` scenario with them.
+Exit codes: 0 success, 2 bad input.
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ import argparse
 from pathlib import Path
 
 import pandapower as pp
-import pandas as pd
+from openpyxl import Workbook
 
-from protv2g.engine import ChargerSource, fault_study
+from protv2g.api import fault_study
+from protv2g.engine import ChargerSource
 from protv2g.errors import InputError, Issue
+from protv2g.network.sources import load_pandapower_json
+from protv2g.report.excel import save_workbook_atomic
+from protv2g.report.format import write_table
+from protv2g.study import Study, load_study
 from protv2g.units import Case, FaultType, Method
 
 __all__ = ["register", "run"]
@@ -37,45 +46,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "faults", help="fault currents at every bus (3ph, LL, SLG, LLG; max and min case)",
         description="Fault currents at every bus of a feeder model for every fault type and "
                     "case; sgens with a 'k' column are chargers (a 'v2g' scenario).")
-    p.add_argument("source", metavar="SOURCE", help="pandapower JSON network")
+    p.add_argument("source", metavar="SOURCE",
+                   help="study file (.yaml), pandapower JSON network or OpenDSS master (.dss)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", metavar="OUT.csv", help="write the bus results as CSV")
     out.add_argument("-o", "--output", metavar="OUT.xlsx", help="write an Excel workbook")
-    p.add_argument("--method", choices=[m.value for m in Method], default=Method.IEC60909.value)
-    p.add_argument("--r-fault-ohm", type=float, default=0.0, metavar="R",
+    p.add_argument("--method", choices=[m.value for m in Method], default=None,
+                   help="iec60909 (default) or classical; a study's own method otherwise")
+    p.add_argument("--r-fault-ohm", type=float, default=None, metavar="R",
                    help="fault resistance per faulted phase, Ω (default 0)")
     p.add_argument("--r-fault-min-ohm", type=float, default=None, metavar="R",
                    help="fault resistance of ground faults in the min case, Ω (e.g. 30)")
     p.add_argument("--fault-types", nargs="+", choices=[f.value for f in FaultType],
-                   default=[f.value for f in FaultType])
-    p.add_argument("--cases", nargs="+", choices=[c.value for c in Case],
-                   default=[c.value for c in Case])
+                   default=None, help="default: all four (or the study's)")
+    p.add_argument("--cases", nargs="+", choices=[c.value for c in Case], default=None,
+                   help="default: max and min (or the study's)")
     p.set_defaults(func=run)
 
 
-def _load_source(path: str | Path) -> tuple[pp.pandapowerNet, dict[str, list[ChargerSource]]]:
-    """Network and charger scenarios from SOURCE (the single place to add file kinds).
-
-    Returns
-    -------
-    (net, scenarios)
-        ``scenarios`` maps a name to chargers; ``{}`` when the model has none.
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable file, unknown file kind.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(Issue(str(path), "", "file not found"))
-    if path.suffix.lower() != ".json":
-        raise InputError(Issue(str(path), "", f"unknown file kind {path.suffix!r}",
-                               "give a pandapower JSON network (.json)"))
-    try:
-        net = pp.from_json(str(path))
-    except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
-        raise InputError(Issue(str(path), "", f"not a pandapower JSON network ({exc})")) from exc
+def _sgen_chargers(net: pp.pandapowerNet) -> dict[str, list[ChargerSource]]:
+    """``base`` and ``v2g`` scenarios from sgens with a ``k`` column (``{}`` if none)."""
     chargers = []
     if len(net.sgen) and "k" in net.sgen.columns:
         sg = net.sgen[net.sgen.in_service.values.astype(bool) & net.sgen.k.notna().values]
@@ -84,16 +74,50 @@ def _load_source(path: str | Path) -> tuple[pp.pandapowerNet, dict[str, list[Cha
             chargers.append(ChargerSource(name, int(row.bus), float(row.sn_mva),
                                           limit_pu=float(row.k), p_pre_mw=float(row.p_mw),
                                           q_pre_mvar=float(row.q_mvar)))
-    return net, ({"base": [], "v2g": chargers} if chargers else {})
+    return {"base": [], "v2g": chargers} if chargers else {}
+
+
+def _load_source(path: str | Path) -> tuple[pp.pandapowerNet | Study,
+                                            dict[str, list[ChargerSource]]]:
+    """A study, or a network and its charger scenarios, from SOURCE (the one place to add kinds).
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, unknown file kind.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(Issue(str(path), "", "file not found", "check the path"))
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return load_study(path), {}
+    if suffix == ".json":
+        net = load_pandapower_json(path, field="")
+    elif suffix == ".dss":
+        from protv2g.network.opendss import import_opendss
+
+        net = import_opendss(path).net
+    else:
+        raise InputError(Issue(str(path), "", f"unknown file kind {path.suffix!r}",
+                               "give a study (.yaml), a pandapower JSON network (.json) or an "
+                               "OpenDSS master file (.dss)"))
+    return net, _sgen_chargers(net)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``protv2g faults``; returns the exit code."""
-    net, scenarios = _load_source(args.source)
-    res = fault_study(net, fault_types=[FaultType(f) for f in args.fault_types],
-                      cases=[Case(c) for c in args.cases], method=Method(args.method),
-                      r_fault_ohm=args.r_fault_ohm, r_fault_min_ohm=args.r_fault_min_ohm,
-                      scenarios=scenarios or None)
+    source, scenarios = _load_source(args.source)
+    options = {k: v for k, v in {
+        "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
+        "cases": args.cases and [Case(c) for c in args.cases],
+        "method": args.method and Method(args.method),
+        "r_fault_ohm": args.r_fault_ohm,
+        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+    if isinstance(source, Study):
+        res = fault_study(source, **options)
+    else:
+        res = fault_study(source, scenarios=scenarios or None, **options)
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
     cols = [c for c in CSV_COLUMNS if c in df.columns]
@@ -105,12 +129,15 @@ def run(args: argparse.Namespace) -> int:
         table.to_csv(args.csv, index=False, float_format="%.6g")
         print(f"{len(table)} rows -> {args.csv}")
     elif args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(args.output) as xw:
-            table.to_excel(xw, sheet_name="bus_faults", index=False)
-            if len(res.charger):
-                res.charger.to_excel(xw, sheet_name="chargers", index=False)
-        print(f"{len(table)} rows -> {args.output}")
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb = Workbook()
+        write_table(wb.active, table)
+        wb.active.title = "Fault currents"
+        if len(res.charger):
+            write_table(wb.create_sheet("Chargers"), res.charger)
+        save_workbook_atomic(wb, path)
+        print(f"{len(table)} rows -> {path}")
     else:
         summary = table.groupby([c for c in ("scenario", "case", "fault_type") if c in table])
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
