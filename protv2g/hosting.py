@@ -34,7 +34,9 @@ Conventions (stated in every ``note``)
 from __future__ import annotations
 
 import math
+import re
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -331,7 +333,8 @@ class HostingAnalysis:
         ``BY_CRITERION_COLUMNS``: the same per gate criterion.
     margins : DataFrame
         ``MARGIN_COLUMNS``: smallest margin of each criterion at each evaluated export level
-        (from the violation rows and the coordination table), for the margin-vs-export plot.
+        (violation rows attributable to V2G, coordination pairs that still coordinate;
+        negative = violated), for the margin-vs-export plot.
     n_scenarios : int
         Export scenarios evaluated (base cases not counted).
     n_engine_calls : int
@@ -343,6 +346,9 @@ class HostingAnalysis:
     unevaluated : dict
         Criterion → what the checks could not evaluate (one line each). The hosting capacity
         ignores those criteria where they could not run: treat it as not established.
+    warnings : list of str
+        Distinct warnings of the engine, flow and checks during the search, scenario names
+        left out, each with its count (recorded here instead of printed per scenario).
     """
 
     table: pd.DataFrame
@@ -353,6 +359,7 @@ class HostingAnalysis:
     seconds: float = 0.0
     levels_kw: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
     unevaluated: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _scenario(axis: _Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
@@ -456,6 +463,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     failing: dict[tuple[tuple[str, str, str], float], dict[str, dict[str, Any]]] = {}
     margin_rows: list[pd.DataFrame] = []
     unevaluated: dict[str, list[str]] = {}
+    engine_warnings: dict[str, int] = {}
     n_calls = 0
 
     def run(points: list[tuple[_Axis, float]]) -> None:
@@ -469,7 +477,14 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             sc = _scenario(axis, p_kw, all_sites)
             meta[sc.name] = (axis, p_kw)
             scen.append(sc)
-        ev = evaluate_scenarios(study, scen, checks)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ev = evaluate_scenarios(study, scen, checks)
+        for w in caught:
+            if not issubclass(w.category, (DeprecationWarning, FutureWarning)):
+                text = re.sub(r"scenario [^,)]*", "scenario …", str(w.message))
+                key = f"{w.category.__name__}: {text}"
+                engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         worst = _worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
@@ -509,7 +524,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     levels = {a.key: _levels(failing, a) for a in axes}
     return HostingAnalysis(table, by_crit, margins, n_scenarios=len(failing),
                            n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
-                           levels_kw=levels, unevaluated=unevaluated)
+                           levels_kw=levels, unevaluated=unevaluated,
+                           warnings=[f"{k} ({n}×)" for k, n in engine_warnings.items()])
 
 
 def _levels(failing: dict, axis: _Axis) -> list[float]:
@@ -621,20 +637,29 @@ def _note(axis: _Axis, lim: dict[str, Any]) -> str:
 
 def _margins(ev: Evaluation, meta: dict[str, tuple[_Axis, float]], criteria: list[str],
              gate: Gate) -> pd.DataFrame:
-    """Smallest margin per (scenario, criterion) from violations and the coordination table."""
+    """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
+
+    Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
+    not make worse, would otherwise flatten every curve at their own margin) and over the
+    coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
+    criterion approaches and crosses zero as the export rises.
+    """
     frames = []
     viol = ev.violations
     if not viol.empty:
-        v = viol[viol["scenario"].isin(meta.keys())]
+        keep = (viol["scenario"].isin(meta.keys()) & ~unevaluated_mask(viol)
+                & (viol["attribution"].astype(str) != PRE_EXISTING))
+        v = viol[keep]
         frames.append(pd.DataFrame({"scenario": v["scenario"], "criterion": v["criterion"],
                                     "margin": pd.to_numeric(v["margin"], errors="coerce")}))
     coord = ev.coordination
-    if coord is not None and not coord.empty and {"scenario", "criterion"} <= set(coord):
-        col = "margin" if "margin" in coord else ("margin_s" if "margin_s" in coord else None)
-        if col is not None:
-            c = coord[coord["scenario"].isin(meta.keys())]
-            frames.append(pd.DataFrame({"scenario": c["scenario"], "criterion": c["criterion"],
-                                        "margin": pd.to_numeric(c[col], errors="coerce")}))
+    if (coord is not None and not coord.empty
+            and {"scenario", "criterion", "margin_s"} <= set(coord.columns)):
+        margin = pd.to_numeric(coord["margin_s"], errors="coerce")
+        c = coord[coord["scenario"].isin(meta.keys()) & (margin >= 0)]
+        frames.append(pd.DataFrame({"scenario": c["scenario"], "criterion": c["criterion"],
+                                    "margin": margin[c.index]}))
+    frames = [f for f in frames if not f.empty]
     rows: list[dict[str, Any]] = []
     if frames:
         allm = pd.concat(frames, ignore_index=True)
@@ -707,6 +732,7 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows), squeeze=False)
     flat = list(np.ravel(axes))
+    colors: dict[tuple[str, str], str] = {}
     if not crits:
         flat[0].text(0.5, 0.5, "no margins reported by the checks", ha="center", va="center",
                      transform=flat[0].transAxes)
@@ -714,6 +740,8 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
         sub = margins[margins["criterion"] == crit]
         for (site, part, load), g in sub.groupby(["site", "participation", "load_level"]):
             line, = ax.plot(g["p_export_kw"], g["margin"], marker=".", ms=3,
+                            ls="-" if load == "peak" else "--",
+                            color=colors.setdefault((site, part), f"C{len(colors)}"),
                             label=f"{site} {part}/{load}")
             row = analysis.by_criterion[(analysis.by_criterion["site"] == site)
                                         & (analysis.by_criterion["participation"] == part)
@@ -727,11 +755,19 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
         ax.set_xlabel("site export (kW)")
         ax.set_ylabel("smallest margin (criterion units)")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=6)
     for ax in flat[len(crits) or 1:]:
         ax.set_visible(False)
-    fig.suptitle(title or "Margin vs export (dotted: hosting capacity per criterion)")
-    fig.tight_layout()
+    labels: dict[str, Any] = {}
+    for ax in flat[:len(crits)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    if labels:
+        fig.legend(list(labels.values()), list(labels), loc="lower center", fontsize=7,
+                   ncol=min(len(labels), 6), frameon=False)
+    fig.suptitle((title + "\n" if title else "") + "smallest margin vs export (below 0: "
+                 "violated; dotted: hosting capacity per criterion)", fontsize=10)
+    rows_legend = math.ceil(len(labels) / 6) if labels else 0
+    fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -9,7 +9,8 @@ Examples
     protv2g hosting feeders/depot_two_feeder/study.yaml --json --study-axes
     protv2g hosting STUDY --site depot --plot reports/depot_margins.png
 
-Exit codes: 0 computed; 2 bad input, or the checks could not run (no hosting capacity).
+Exit codes: 0 computed; 2 bad input, the checks could not run, or a criterion could not be
+evaluated (the table is still printed, with the criteria it does not establish).
 """
 
 from __future__ import annotations
@@ -124,17 +125,23 @@ def run(args: argparse.Namespace) -> int:
         path = write_workbook(analysis, Path(args.output))
         plot = plot or path.with_name(f"{path.stem}_margins.png")
     if plot is not None:
-        plot_hosting_margins(analysis, plot, title=f"{study.name}: margin vs export")
+        plot_hosting_margins(analysis, plot, title=study.name)
     if args.json:
         table = analysis.table.astype(object).where(analysis.table.notna(), None)
         print(json.dumps(table.to_dict(orient="records"), indent=1))
-        return 0
+        return 2 if analysis.unevaluated else 0
     print(f"{study.name}: protection hosting capacity ({analysis.n_scenarios} export levels, "
           f"{analysis.n_engine_calls} engine calls, {analysis.seconds:.1f} s)")
     for row in analysis.table.to_dict(orient="records"):
         print(_line(row))
+    for crit, what in analysis.unevaluated.items():
+        print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
+                                                           if len(what) > 1 else ""))
+    if analysis.warnings:
+        print(f"{len(analysis.warnings)} distinct warning(s) during the search, e.g. "
+              f"{analysis.warnings[0]}")
     if args.output:
         print(f"workbook: {args.output}")
     if plot is not None:
         print(f"plot: {plot}")
-    return 0
+    return 2 if analysis.unevaluated else 0
