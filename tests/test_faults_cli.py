@@ -26,7 +26,9 @@ def test_faults_on_an_opendss_master_keeps_bus_names(tmp_path):
     assert main(["faults", str(FEEDERS_DIR / "opendss_example" / "Master.dss"),
                  "--method", "classical", "-o", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["Fault currents"]
-    buses = {row[0] for row in ws.iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in ws[1]]
+    col = header.index("Bus")
+    buses = {row[col] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert {"sub", "b1", "b2", "lat1"} <= buses
 
 
