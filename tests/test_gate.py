@@ -259,3 +259,16 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
     assert verdicts[1.05]["verdict"] == "FAIL"
     first = verdicts[1.05]["reasons"][0]
     assert first.startswith(f"fail: {row.limiting_criterion.split(',')[0]} ")
+
+
+def test_cli_gate_on_the_real_pipeline_flips_around_the_hosting_capacity(tmp_path, capsys):
+    """Once run_study runs the checks itself (meta['checks']), the command end to end."""
+    probe = protv2g.load_study(depot_variant(tmp_path, 1000.0))
+    if "checks" not in _RUN_STUDY(probe).meta:
+        pytest.skip("run_study does not run the checks yet (result.meta['checks'] absent)")
+    kw = hosting_capacity(probe, participations=["firm"], load_levels=["peak"]).iloc[0]
+    assert kw.limited
+    code, text = _gate(depot_variant(tmp_path, 0.95 * kw.hosting_kw), capsys, "--no-hosting")
+    assert code == 0, text
+    code, text = _gate(depot_variant(tmp_path, 1.05 * kw.hosting_kw), capsys, "--no-hosting")
+    assert code == 1 and f"fail: {kw.limiting_criterion.split(',')[0]} " in text, text

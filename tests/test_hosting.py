@@ -340,10 +340,10 @@ def test_cli_hosting_workbook_plot_and_json(tmp_path, monkeypatch, capsys):
     assert set(sheets) == {"Hosting capacity", "By criterion", "Margins"}
     assert len(sheets["Hosting capacity"]) == 1
     assert (tmp_path / "h_margins.png").is_file()
-    assert main(["hosting", str(study_file), "--json"]) == 0
+    assert main(["hosting", str(study_file), "--json", "--grid", "4"]) == 0
     import json
 
-    records = json.loads(capsys.readouterr().out)
+    records = json.loads(capsys.readouterr().out)  # default axes: 3 participations × 2 loads
     assert len(records) == 6 and {r["participation"] for r in records} == {
         "low", "expected", "firm"}
 
