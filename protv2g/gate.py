@@ -41,6 +41,8 @@ __all__ = [
     "gate_verdict",
     "error_verdict",
     "hosting_kw_per_site",
+    "hosting_limited_per_site",
+    "screening_status",
 ]
 
 #: Exit code of each verdict.
@@ -170,8 +172,9 @@ def gate_verdict(study: Study, result: StudyResult,
         ``verdict`` ("PASS" / "FAIL" / "ERROR"), ``exit_code`` (0 / 1 / 2), ``reasons`` (one
         line each: ``error: …``, ``fail: …``, ``info: …``), ``screening`` (item → met / not
         met / not declared), ``counts`` (failing, pre-existing, errors), ``criteria`` and
-        ``fail_severities`` used, and ``hosting_capacity_kw`` (site → kW, smallest over the
-        participation/load rows; None without ``hosting``).
+        ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
+        :func:`hosting_kw_per_site`) and ``hosting_limited`` (site → bool); both None without
+        ``hosting``.
 
     Example
     -------
@@ -217,6 +220,8 @@ def gate_verdict(study: Study, result: StudyResult,
         "fail_severities": [str(getattr(s, "value", s)) for s in gate.fail_severities],
         "unmet_screening_fails": gate.unmet_screening_fails,
         "hosting_capacity_kw": hosting_kw_per_site(hosting) if hosting is not None else None,
+        "hosting_limited": (hosting_limited_per_site(hosting) if hosting is not None
+                            else None),
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
@@ -225,12 +230,25 @@ def gate_verdict(study: Study, result: StudyResult,
 
 
 def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
-    """Site → smallest ``hosting_kw`` over its participation/load rows."""
-    if hosting.empty:
-        return {}
-    kw = pd.to_numeric(hosting["hosting_kw"], errors="coerce")
-    return {str(site): float(v) for site, v in kw.groupby(hosting["site"], sort=False).min()
-            .items()}
+    """Site → its protection hosting capacity, kW.
+
+    The smallest ``hosting_kw`` over the site's *limited* rows (participation cases and load
+    levels): the export at which a criterion first fails does not depend on how many chargers
+    could take part. A site no criterion limits gets its largest ``site_max_kw`` (see
+    :func:`hosting_limited_per_site`).
+    """
+    out = {}
+    for site, rows in hosting.groupby("site", sort=False):
+        limited = rows[rows["limited"].astype(bool)]
+        out[str(site)] = (float(pd.to_numeric(limited["hosting_kw"]).min()) if len(limited)
+                          else float(pd.to_numeric(rows["site_max_kw"]).max()))
+    return out
+
+
+def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:
+    """Site → whether any criterion limits its export below its site maximum."""
+    return {str(site): bool(rows["limited"].astype(bool).any())
+            for site, rows in hosting.groupby("site", sort=False)}
 
 
 def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
@@ -255,6 +273,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "unmet_screening_fails": (study.document.gate.unmet_screening_fails
                                   if study is not None else None),
         "hosting_capacity_kw": None,
+        "hosting_limited": None,
     }
 
 

@@ -135,10 +135,14 @@ def test_screening_items(study):
 
 
 def test_json_has_versions_digest_and_hosting_per_site(study):
-    table = pd.DataFrame({"site": ["depot", "depot", "campus"], "hosting_kw": [3000.0, 2500.0,
-                                                                             900.0]})
+    table = pd.DataFrame({"site": ["depot", "depot", "depot", "campus"],
+                          "hosting_kw": [3000.0, 2500.0, 2000.0, 900.0],
+                          "site_max_kw": [6000.0, 4800.0, 2000.0, 900.0],
+                          "limited": [True, True, False, False]})
     out = gate_json(gate_verdict(study, _result(), hosting=table), study, "s.yaml")
+    # the smallest limit found (2500 kW), not the participation cap of an unlimited row
     assert out["hosting_capacity_kw"] == {"depot": 2500.0, "campus": 900.0}
+    assert out["hosting_limited"] == {"depot": True, "campus": False}
     assert out["input_digest"] == protv2g.runner.input_digest(study)
     assert out["versions"]["protv2g"] == protv2g.__version__
     json.dumps(out)  # serialisable

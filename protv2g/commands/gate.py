@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {' '.join(str(reason).split())}", file=stream)
     for item, state in out["screening"].items():
         print(f"  screening {item}: {state}", file=stream)
+    limited = out.get("hosting_limited") or {}
     for site, kw in (out.get("hosting_capacity_kw") or {}).items():
-        print(f"  hosting capacity {site}: {kw:,.0f} kW", file=stream)
+        how = "" if limited.get(site) else " (site maximum: no criterion limits it)"
+        print(f"  hosting capacity {site}: {kw:,.0f} kW{how}", file=stream)
     return int(out["exit_code"])
