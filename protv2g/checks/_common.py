@@ -233,7 +233,7 @@ def _flow_tables(flow_result: Any) -> dict[str, pd.DataFrame]:
                                                          pd.DataFrame)}
     aliases = {"device": ("device", "devices", "device_flow", "directional"),
                "bus": ("bus", "buses", "voltage", "voltages"),
-               "branch": ("branch", "loading", "line", "lines")}
+               "branch": ("branch", "branches", "loading", "line", "lines")}
     out: dict[str, pd.DataFrame] = {}
     for key, names in aliases.items():
         for n in names:
