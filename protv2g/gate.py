@@ -29,7 +29,13 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.hosting import crit_order, describe_fault, failing_mask, unevaluated_mask
+from protv2g.hosting import (
+    crit_order,
+    describe_fault,
+    failing_mask,
+    is_given,
+    unevaluated_mask,
+)
 from protv2g.result import StudyResult
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
@@ -82,15 +88,15 @@ def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     """One reason for a group of violation rows of one criterion and device (pair)."""
     margin = pd.to_numeric(rows["margin"], errors="coerce")
     worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
-    device = str(worst["device"]) if _given(worst.get("device")) else ""
-    if _given(worst.get("other_device")):
+    device = str(worst["device"]) if is_given(worst.get("device")) else ""
+    if is_given(worst.get("other_device")):
         device += f" / {worst['other_device']}"
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
     if device:
         parts.append(device)
     text = " ".join(parts)
-    msg = str(worst["message"]) if _given(worst.get("message")) else ""
+    msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
     detail = [note, f"{worst['severity']}", f"{worst['attribution']}", where]
     if _fmt(worst.get("margin")):
@@ -98,11 +104,6 @@ def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     n_sc = rows["scenario"].nunique()
     detail.append(f"{len(rows)} row(s) in {n_sc} scenario(s)")
     return f"{text} ({'; '.join(d for d in detail if d)})"
-
-
-def _given(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and \
-        str(value) not in ("", "nan", "None", "<NA>")
 
 
 def _grouped_lines(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:

@@ -137,15 +137,16 @@ def describe_fault(row: pd.Series | dict) -> str:
     """``"SLG at F1-B03 (min)"`` from a violation row; empty parts are left out."""
     get = row.get
     ftype, bus, case = get("fault_type"), get("fault_bus"), get("case")
-    parts = [str(ftype)] if _present(ftype) else []
-    if _present(bus):
+    parts = [str(ftype)] if is_given(ftype) else []
+    if is_given(bus):
         parts.append(f"at {bus}")
-    if _present(case):
+    if is_given(case):
         parts.append(f"({case})")
     return " ".join(parts)
 
 
-def _present(value: Any) -> bool:
+def is_given(value: Any) -> bool:
+    """False for None, NaN and empty or "nan"/"None" text (a blank table cell)."""
     if value is None:
         return False
     if isinstance(value, float) and math.isnan(value):
@@ -588,9 +589,9 @@ def _limiting(failing: dict, axis: _Axis, levels: list[float], crit: str | None
             str(r["criterion"])))
         worst = rows[0]
         out["limiting_criterion"] = ", ".join(str(r["criterion"]) for r in rows)
-        device = str(worst["device"]) if _present(worst.get("device")) else ""
+        device = str(worst["device"]) if is_given(worst.get("device")) else ""
         other = worst.get("other_device")
-        out["limiting_device"] = device + (f" / {other}" if _present(other) else "")
+        out["limiting_device"] = device + (f" / {other}" if is_given(other) else "")
         out["limiting_fault"] = describe_fault(worst)
     return out
 
