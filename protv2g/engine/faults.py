@@ -13,6 +13,11 @@ the fault bus; with ``E2 = E0 = 0`` the results are the textbook ones:
 * LLG (b–c–g): ``V = Σ(E_s/Z_s')/Σ(1/Z_s')``, ``I_s = (E_s − V)/Z_s'``  (eq. 53 for ``E2=E0=0``)
 
 Currents are those flowing from the network into the fault (phase ``a`` reference).
+
+A fault bus in a zero-sequence island without a path to ground (ungrounded or delta-fed
+section) has ``Z0 = ∞`` (pass ``numpy.inf``): SLG current is 0 and LLG is an LL fault, the limits
+of the equations above. The zero-sequence voltage there is then finite although ``I0 = 0``
+(neutral displacement, ``V0 = −Z0·I0`` in the limit): see :func:`floating_v0`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import numpy as np
 
 from protv2g.units import A_OP, FaultType
 
-__all__ = ["sequence_fault_currents", "seq_to_abc", "abc_to_seq", "FAULTED_PHASES", "A_MATRIX"]
+__all__ = ["sequence_fault_currents", "floating_v0", "seq_to_abc", "abc_to_seq",
+           "FAULTED_PHASES", "A_MATRIX"]
 
 #: ``[a, b, c] = A · [0, 1, 2]`` (phase-from-sequence transform).
 A_MATRIX = np.array([[1, 1, 1], [1, A_OP**2, A_OP], [1, A_OP, A_OP**2]], dtype=complex)
@@ -74,13 +80,17 @@ def sequence_fault_currents(fault_type: FaultType, e1: np.ndarray, e2: np.ndarra
         out[..., 1] = i1
         out[..., 2] = -i1
     elif fault_type is FaultType.SINGLE_LINE_GROUND:
-        i = (e1 + e2) / (z1p + z2p + z0 + zf)
+        den = z1p + z2p + z0 + zf
+        finite = np.isfinite(den)
+        i = np.where(finite, (e1 + e2) / np.where(finite, den, 1.0), 0.0)
         out[..., 0] = i
         out[..., 1] = i
         out[..., 2] = i
     elif fault_type is FaultType.DOUBLE_LINE_GROUND:
         z0p = z0 + zf
-        y1, y2, y0 = 1 / z1p, 1 / z2p, 1 / z0p
+        finite = np.isfinite(z0p)
+        y1, y2 = 1 / z1p, 1 / z2p
+        y0 = np.where(finite, 1 / np.where(finite, z0p, 1.0), 0.0)
         v = (e1 * y1 + e2 * y2) / (y1 + y2 + y0)
         out[..., 1] = (e1 - v) * y1
         out[..., 2] = (e2 - v) * y2
@@ -88,6 +98,32 @@ def sequence_fault_currents(fault_type: FaultType, e1: np.ndarray, e2: np.ndarra
     else:  # pragma: no cover - closed set
         raise ValueError(f"unknown fault type {fault_type!r}")
     return out
+
+
+def floating_v0(fault_type: FaultType, e1: np.ndarray, e2: np.ndarray, z1: np.ndarray,
+                z2: np.ndarray, zf: np.ndarray | complex) -> np.ndarray:
+    """Zero-sequence bus voltage at a fault bus with ``Z0 = ∞`` (per unit).
+
+    The limit ``Z0 → ∞`` of ``V0 = −Z0·I0``: SLG ``V0 = −(E1 + E2)`` (the faulted phase at
+    ground potential, the neutral displaced by the phase voltage); LLG ``V0 = V_F``, the common
+    sequence voltage of the (LL) fault point ``(E1/Z1' + E2/Z2')/(1/Z1' + 1/Z2')``; 3ph and LL
+    ``V0 = 0``. Every bus of the same zero-sequence island carries the same ``V0`` (no
+    zero-sequence current flows in it). Reference: Anderson (1995), ch. 3, ungrounded systems.
+
+    Raises
+    ------
+    ValueError
+        For an unknown fault type.
+    """
+    e1, e2 = np.asarray(e1, complex), np.asarray(e2, complex)
+    if fault_type is FaultType.SINGLE_LINE_GROUND:
+        return -(e1 + e2)
+    if fault_type is FaultType.DOUBLE_LINE_GROUND:
+        y1, y2 = 1 / (z1 + zf), 1 / (z2 + zf)
+        return (e1 * y1 + e2 * y2) / (y1 + y2)
+    if fault_type in (FaultType.THREE_PHASE, FaultType.LINE_LINE):
+        return np.zeros(np.broadcast(e1, z1).shape, dtype=complex)
+    raise ValueError(f"unknown fault type {fault_type!r}")  # pragma: no cover - closed set
 
 
 def seq_to_abc(x012: np.ndarray) -> np.ndarray:

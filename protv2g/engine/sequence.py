@@ -34,7 +34,20 @@ from scipy.sparse.linalg import splu
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
-__all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net"]
+__all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
+           "floating_components"]
+
+#: a component is "floating" (no path to ground) when the sum of all entries of its admittance
+#: matrix — the net shunt admittance, since series branches contribute zero row sums — is below
+#: this fraction of the sum of its diagonal magnitudes. Line capacitance (≈ 1e-7 relative on
+#: a 12.47 kV feeder) stays physical; an ext_grid with ``x0x = 1e300`` or a delta-fed section
+#: (exactly 0) is floating.
+FLOAT_REL_TOL = 1e-12
+
+#: regularising shunt at one bus of each floating component, relative to the component's
+#: largest diagonal admittance: it only makes the factorisation non-singular; results at
+#: floating buses are obtained from the Z0 = ∞ limit, never from this shunt.
+Y_REG_REL = 1.0
 
 #: pandapower column index of the IEC c factor in ``ppc["bus"]`` (``idx_bus_sc``).
 _C_COLUMN = {Case.MAX: "C_MAX", Case.MIN: "C_MIN"}
@@ -47,7 +60,8 @@ class SequenceData:
     Attributes
     ----------
     y_pu : scipy.sparse.csc_matrix
-        Bus admittance matrix, per unit on ``base_mva`` and ``base_kv``.
+        Bus admittance matrix as factorised, per unit on ``base_mva`` and ``base_kv``
+        (including the regularising shunt of floating components, see ``floating``).
     lu : scipy.sparse.linalg.SuperLU
         Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``).
     bus_lookup : numpy.ndarray
@@ -57,6 +71,13 @@ class SequenceData:
     yf_pu, yt_pu : scipy.sparse.csr_matrix
         Branch admittance rows (pandapower ppc branch order, all branches): current injected
         at the from / to end of each branch, ``I = Yf·V`` (per unit).
+    component : numpy.ndarray
+        Connected-component label of each internal bus (graph of ``y_pu``).
+    floating : numpy.ndarray
+        ``True`` at buses of a component with no path to ground (no shunt admittance: an
+        ungrounded or delta-fed zero-sequence island). Its impedance to ground is infinite;
+        ``y_pu`` is factorised with a regularising shunt there (see :data:`Y_REG_REL`), so rows
+        and columns of ``Z`` at floating buses are *not* physical and must not be used.
     """
 
     y_pu: sp.csc_matrix
@@ -65,6 +86,13 @@ class SequenceData:
     base_kv: np.ndarray
     yf_pu: sp.csr_matrix
     yt_pu: sp.csr_matrix
+    component: np.ndarray | None = None
+    floating: np.ndarray | None = None
+
+    @property
+    def any_floating(self) -> bool:
+        """Whether any bus sits in a component without a path to ground."""
+        return self.floating is not None and bool(self.floating.any())
 
     @property
     def n_bus(self) -> int:
@@ -142,8 +170,59 @@ def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case:
             work.line["endtemp_degree"] = original.line["endtemp_degree"].values
 
 
+def floating_components(y: sp.spmatrix) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+    """Component labels and a per-bus flag for components without a shunt to ground.
+
+    Off-diagonal entries below ``FLOAT_REL_TOL·√(|Y_ii|·|Y_jj|)`` are dropped first: pandapower's
+    zero-sequence transformer model leaves ~1e-21 pu couplings across a winding that blocks
+    zero sequence (e.g. the delta side of a YNd), which would otherwise join the islands.
+
+    Parameters
+    ----------
+    y : scipy.sparse matrix
+        Zero-sequence bus admittance matrix, per unit.
+
+    Returns
+    -------
+    (y_clean, labels, floating) : tuple
+        ``y`` without the negligible couplings, the connected-component label of each bus, and
+        ``True`` where the component's net shunt admittance ``|Σ_ij Y_ij|`` is below
+        ``FLOAT_REL_TOL·Σ_i |Y_ii|`` (no path to ground).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    coo = sp.coo_matrix(y)
+    diag = np.abs(y.diagonal())
+    off = coo.row != coo.col
+    tiny = off & (np.abs(coo.data) <= FLOAT_REL_TOL * np.sqrt(diag[coo.row] * diag[coo.col]))
+    keep = ~tiny
+    n = y.shape[0]
+    y_clean = sp.csc_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
+    pattern = sp.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    n_comp, labels = connected_components(pattern, directed=False)
+    row_sum = np.asarray(y_clean.sum(axis=1)).ravel()
+    shunt = np.abs(np.bincount(labels, weights=row_sum.real, minlength=n_comp)
+                   + 1j * np.bincount(labels, weights=row_sum.imag, minlength=n_comp))
+    diag_sum = np.bincount(labels, weights=diag, minlength=n_comp)
+    comp_floating = shunt <= FLOAT_REL_TOL * np.maximum(diag_sum, np.finfo(float).tiny)
+    return y_clean, labels, comp_floating[labels]
+
+
+def _regularise(ybus: sp.csc_matrix, labels: np.ndarray, floating: np.ndarray) -> sp.csc_matrix:
+    """``ybus`` plus a shunt of ``Y_REG_REL·max|Y_ii|`` at the first bus of each floating
+    component (so that it can be factorised)."""
+    comps, first = np.unique(labels[floating], return_index=True)
+    buses = np.flatnonzero(floating)[first]
+    diag = np.abs(ybus.diagonal())
+    scale = np.array([diag[labels == c].max(initial=0.0) for c in comps])
+    scale[scale <= 0] = 1.0
+    n = ybus.shape[0]
+    return sp.csc_matrix(ybus + sp.csc_matrix((Y_REG_REL * scale, (buses, buses)), shape=(n, n)))
+
+
 def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
-                       negate_shift: bool = False) -> SequenceData:
+                       negate_shift: bool = False, ground_floating: bool = False
+                       ) -> SequenceData:
     from pandapower.pypower.idx_brch import SHIFT
     from pandapower.pypower.idx_bus import BASE_KV
     from pandapower.pypower.makeYbus import makeYbus
@@ -174,15 +253,22 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, yf, yt = makeYbus(ppci["baseMVA"], bus, branch_all)
+    labels = floating = None
+    y_fact = ybus
+    if ground_floating:
+        y_clean, labels, floating = floating_components(ybus)
+        if floating.any():
+            y_fact = _regularise(y_clean, labels, floating)
     try:
-        lu = splu(ybus, permc_spec="COLAMD")
+        lu = splu(y_fact, permc_spec="COLAMD")
     except RuntimeError as exc:  # exactly singular
         raise InputError(Issue("net", "", f"singular admittance matrix ({exc})",
                                "every bus needs a path to a source (and, for ground faults, "
                                "a zero-sequence path to ground)")) from exc
-    return SequenceData(y_pu=ybus, lu=lu, bus_lookup=lookup.copy(),
+    return SequenceData(y_pu=y_fact, lu=lu, bus_lookup=lookup.copy(),
                         base_kv=np.real(bus[:, BASE_KV]).astype(float),
-                        yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt))
+                        yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt), component=labels,
+                        floating=floating)
 
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
@@ -253,7 +339,7 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
             warnings.simplefilter("ignore")
             ppc0, ppci0 = _pd2ppc_zero(work, ppc["branch"][:, K_ST])
         lookup0 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
-        zero = _sequence_from_ppc(ppc0, ppci0, lookup0)
+        zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
     return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
                        branch_lookup=branch_lookup)

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from protv2g.engine.chargers import ChargerArrays, gfl_injection, gfm_injection
-from protv2g.engine.faults import sequence_fault_currents
+from protv2g.engine.faults import floating_v0, sequence_fault_currents
 from protv2g.engine.sequence import CaseNetwork, SequenceData
 from protv2g.engine.zbus import driving_point_z_pu, z_cols_pu, z_rows_pu
 from protv2g.units import FaultType
@@ -125,6 +125,8 @@ class CaseSolver:
         dev_idx = data.index(dev_buses)
         t_set, y_dev, v_row = _device_rows(data, rows, use_to, dev_idx)
         zff = driving_point_z_pu(data.y_pu, data.lu)[f]
+        if data.any_floating:  # no zero-sequence path to ground: Z0 = ∞ (see faults.py)
+            zff = np.where(data.floating[f], np.inf, zff)
         z_t = z_rows_pu(data.lu, data.n_bus, t_set)
         z_tf = z_t[:, f]
         z_cf = z_fc = z_cc = z_tc = None
@@ -201,9 +203,27 @@ class CaseSolver:
             v_dev[:, :, s] = _take_rows(v, rows.v_dev_row)
         if s0 is not None:
             v0 = -s0.z_tf * i_f[:, 0]
+            if self.cn.zero.any_floating:
+                self._floating_v0(v0, fault_type, e1, e2, zf_pu)
             i_dev[:, :, 0] = s0.y_dev @ v0
             v_dev[:, :, 0] = _take_rows(v0, s0.v_dev_row)
         return i_f, i_dev, v_dev, sol
+
+    def _floating_v0(self, v0: np.ndarray, fault_type: FaultType, e1: np.ndarray,
+                     e2: np.ndarray, zf_pu: np.ndarray | complex) -> None:
+        """Overwrite ``v0`` (``(|T|, m)``) in the columns of fault buses without a
+        zero-sequence path to ground: the Z0 = ∞ limit, the same ``V0`` on every bus of the
+        fault's zero-sequence island, 0 elsewhere."""
+        zero, s0 = self.cn.zero, self.seq[0]
+        f0 = zero.index(self.fault_buses)
+        cols = np.flatnonzero(zero.floating[f0])
+        if not len(cols):
+            return
+        zf = zf_pu[cols] if np.ndim(zf_pu) else zf_pu
+        v0f = floating_v0(fault_type, e1[cols], e2[cols], self.seq[1].zff[cols],
+                          self.seq[2].zff[cols], zf)
+        same = zero.component[s0.t_set][:, None] == zero.component[f0[cols]][None, :]
+        v0[:, cols] = np.where(same, v0f[None, :], 0.0)
 
     def _iterate(self, fault_type: FaultType, zf_pu: np.ndarray, e_f: np.ndarray,
                  e_c: np.ndarray, p: ChargerArrays, cpos: np.ndarray
