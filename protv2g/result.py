@@ -52,7 +52,11 @@ class StudyResult:
     meta : dict
         Method, engine, versions, digest: what a reviewer needs to reproduce the run.
     tables : dict of DataFrame
-        Further result tables by sheet name (device faults, flow, directional, …).
+        Further result tables by sheet name (flow, directional, coordination, …).
+    directional : DataFrame
+        67/67N/32 evaluated on every fault of ``device_faults`` (declared vs true direction).
+    flow : FlowResult
+        Scenario and 96-step-day power flows (``protv2g.flow.FlowResult``).
     """
 
     study_name: str
@@ -64,6 +68,8 @@ class StudyResult:
     meta: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     device_faults: pd.DataFrame = field(default_factory=pd.DataFrame)
+    directional: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flow: Any = None
 
     def to_excel(self, path: str | Path) -> Path:
         """Write the coordination workbook (atomically) and return its path.

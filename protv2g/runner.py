@@ -13,10 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.checks import run_checks
+from protv2g.directional import evaluate_fault_directional
 from protv2g.engine import fault_study
 from protv2g.errors import InputError, Issue
+from protv2g.flow import flow_study
 from protv2g.report.feeder_graph import feeder_tables
-from protv2g.result import StudyResult, empty_violations
+from protv2g.result import StudyResult
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.curves import CURVE_FIELDS
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
@@ -139,6 +142,16 @@ def _memory_budget_b() -> int:
         return 4 * 2**30
 
 
+def directional_sheet(directional: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the Directional sheet: 67/67N decisions where the operating current is above
+    pickup (the full table, 32 and below-pickup rows included, stays in
+    ``StudyResult.directional``)."""
+    if directional.empty:
+        return directional
+    keep = (directional["element"].astype(str) != "32") & (directional["below_pickup"] != True)  # noqa: E712
+    return directional[keep].reset_index(drop=True)
+
+
 def run_study(study: Study) -> StudyResult:
     """Run every stage of a study and return its results.
 
@@ -159,6 +172,9 @@ def run_study(study: Study) -> StudyResult:
     doc = study.document
     scenarios = build_scenarios(doc)
     bus_faults, device_faults = _run_faults(study, scenarios)
+    flow = flow_study(study)
+    directional = evaluate_fault_directional(device_faults, study)
+    violations, coordination = run_checks(study, device_faults, flow, scenarios)
     meta = {
         "method": doc.faults.method.value,
         "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
@@ -166,11 +182,12 @@ def run_study(study: Study) -> StudyResult:
         "input_digest": input_digest(study),
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
-    tables = dict(feeder_tables(study.net))
+    tables = {"Coordination": coordination, **flow.tables(),
+              "Directional": directional_sheet(directional), **feeder_tables(study.net)}
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
     return StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
-        violations=empty_violations(),
+        violations=violations,
         scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
-        meta=meta, tables=tables)
+        meta=meta, tables=tables, flow=flow, directional=directional)
