@@ -9,7 +9,13 @@ currents in kA; angles in the system reference, the external grid at ``va_degree
     current measured at the device bus, positive from the bus into the element;
 ``device_v_012_pu[scenario, case, fault_type, device, fault_bus, seq]``
     sequence voltages at the device bus;
-``charger_i_12_ka[scenario]``: ``[case, fault_type, charger, fault_bus, seq]``, ``seq`` = (1, 2).
+``charger_i_12_ka[scenario]``: ``[case, fault_type, charger, fault_bus, seq]``, ``seq`` = (1, 2);
+``pll_frozen[scenario, case, fault_type, fault_bus]``: charger injections computed with the PLL
+    held at the pre-fault angle (all with ``charger_model="frozen_pll"``; with ``iterate`` only
+    where no PLL can lock); ``unconverged[...]``: no fixed point, results NaN;
+``device_max_ka[scenario, case, fault_type, device, k]`` (``keep="summary"``): largest phase
+    current (``k = 0``) and largest ``|3·I0|`` (``k = 1``) over the fault buses, with
+    ``device_max_bus`` the pandapower bus of that fault (device phasor arrays are ``None``).
 
 ``*_abc_*`` properties give phase quantities (``[..., 0:3]`` = a, b, c) without storing them.
 """
@@ -61,12 +67,16 @@ class FaultStudyResult:
     fault_bus_names: np.ndarray
     devices: tuple[str, ...]
     bus_i_012_ka: np.ndarray
-    device_i_012_ka: np.ndarray
-    device_v_012_pu: np.ndarray
+    device_i_012_ka: np.ndarray | None
+    device_v_012_pu: np.ndarray | None
     chargers: dict = field(default_factory=dict)
     charger_i_12_ka: dict = field(default_factory=dict)
     charger_limit_ka: dict = field(default_factory=dict)
     iterations: dict = field(default_factory=dict)
+    pll_frozen: np.ndarray | None = None
+    unconverged: np.ndarray | None = None
+    device_max_ka: np.ndarray | None = None
+    device_max_bus: np.ndarray | None = None
 
     # ------------------------------------------------------------------ phase views
     @property
@@ -114,7 +124,7 @@ class FaultStudyResult:
 
         Columns: ``scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree`` (largest
         faulted-phase current and its angle), ``ia_ka … ic_degree``, ``i3i0_ka, i3i0_degree,
-        i1_ka, i2_ka``.
+        i1_ka, i2_ka, pll_frozen`` (chargers solved with the PLL at the pre-fault angle).
         """
         m = len(self.fault_buses)
         df = self._index_frame(m, {"bus": self.fault_buses, "bus_name": self.fault_bus_names})
@@ -135,6 +145,8 @@ class FaultStudyResult:
         df["i3i0_degree"] = _deg(i3i0).ravel()
         df["i1_ka"] = np.abs(self.bus_i_012_ka[..., 1]).ravel()
         df["i2_ka"] = np.abs(self.bus_i_012_ka[..., 2]).ravel()
+        flag = self.pll_frozen if self.pll_frozen is not None else np.zeros(mag.shape[:-1], bool)
+        df["pll_frozen"] = flag.ravel()
         return df[["scenario", "bus", "bus_name", "fault_type", "case"]
                   + [c for c in df.columns
                      if c not in ("scenario", "bus", "bus_name", "fault_type", "case")]]
@@ -148,6 +160,9 @@ class FaultStudyResult:
         i2_degree, va_pu, va_degree, vb_pu, vb_degree, vc_pu, vc_degree, v0_pu, v0_degree,
         v2_pu, v2_degree``.
         """
+        if self.device_i_012_ka is None:
+            raise ValueError("device phasors were not kept (keep='summary'): use "
+                             ".device_summary, or fault_study(..., keep='full')")
         m, d = len(self.fault_buses), len(self.devices)
         df = self._index_frame(d * m, {
             "device": np.repeat(np.array(self.devices, dtype=object), m),
@@ -172,6 +187,25 @@ class FaultStudyResult:
             df[f"{name}_degree"] = _deg(self.device_v_012_pu[..., s]).ravel()
         first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
         return df[first + [c for c in df.columns if c not in first]]
+
+    @cached_property
+    def device_summary(self) -> pd.DataFrame:
+        """Per (scenario, case, fault type, device): the largest phase current and ``|3·I0|``
+        over all fault buses and where they occur (``keep="summary"`` results).
+
+        Columns: ``scenario, device, fault_type, case, i_phase_max_ka, i_phase_max_bus,
+        i3i0_max_ka, i3i0_max_bus``.
+        """
+        if self.device_max_ka is None:
+            raise ValueError("no summary kept: run fault_study(..., keep='summary')")
+        d = len(self.devices)
+        df = self._index_frame(d, {"device": np.array(self.devices, dtype=object)})
+        df["i_phase_max_ka"] = self.device_max_ka[..., 0].ravel()
+        df["i_phase_max_bus"] = self.device_max_bus[..., 0].ravel()
+        df["i3i0_max_ka"] = self.device_max_ka[..., 1].ravel()
+        df["i3i0_max_bus"] = self.device_max_bus[..., 1].ravel()
+        return df[["scenario", "device", "fault_type", "case", "i_phase_max_ka",
+                   "i_phase_max_bus", "i3i0_max_ka", "i3i0_max_bus"]]
 
     @cached_property
     def charger(self) -> pd.DataFrame:

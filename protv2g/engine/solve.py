@@ -21,11 +21,12 @@ import scipy.sparse as sp
 
 from protv2g.engine.chargers import ChargerArrays, gfl_injection, gfm_injection
 from protv2g.engine.faults import floating_v0, sequence_fault_currents
+from protv2g.engine.kernels import fill_sequence, reduce_devices
 from protv2g.engine.sequence import CaseNetwork, SequenceData
 from protv2g.engine.zbus import driving_point_z_pu, z_cols_pu, z_rows_pu
 from protv2g.units import FaultType
 
-__all__ = ["CaseSolver", "ChargerSolution"]
+__all__ = ["CaseSolver", "ChargerSolution", "PreFault"]
 
 #: convergence tolerance of the charger iteration, relative to the largest current limit
 ITER_TOL = 1e-10
@@ -41,25 +42,28 @@ class _SeqRows:
     """Rows of one sequence's Z and branch admittances needed for devices and chargers."""
 
     zff: np.ndarray          # (m,) driving point at fault buses
-    z_tf: np.ndarray         # (|T|, m) Z[T, F]
+    w_i: np.ndarray          # (D, m) Y_dev·Z[T, F]: device current per unit fault current
+    w_v: np.ndarray          # (D, m) Z[dev, F]: device bus voltage per unit fault current
     y_dev: sp.csr_matrix     # (D, |T|) branch rows of the devices over T
-    v_dev_row: np.ndarray    # (D,) position in T of each device bus
+    v_dev_row: np.ndarray    # (D,) position in T of each device bus (-1: absent)
     t_set: np.ndarray        # (|T|,) internal indices of the device terminal buses
-    z_cf: np.ndarray | None  # (k, m) Z[C, F]
-    z_fc: np.ndarray | None  # (m, k) Z[F, C]
-    z_cc: np.ndarray | None  # (k, k)
-    z_tc: np.ndarray | None  # (|T|, k)
+    z_cf: np.ndarray | None = None  # (k, m) Z[C, F]
+    z_fc: np.ndarray | None = None  # (m, k) Z[F, C]
+    z_cc: np.ndarray | None = None  # (k, k)
+    g_i: np.ndarray | None = None   # (D, k) Y_dev·Z[T, C]
+    g_v: np.ndarray | None = None   # (D, k) Z[dev, C]
 
 
 @dataclass
 class ChargerSolution:
-    """Converged injections of one scenario and fault type (per unit, ``(k, m)``)."""
+    """Injections of one scenario and fault type (per unit, ``(k, m)``)."""
 
     i1_pu: np.ndarray
     i2_pu: np.ndarray
     iterations: int
     converged: bool
     pll_frozen: np.ndarray | None = None  # (m,) fault buses solved with the PLL frozen
+    unconverged: np.ndarray | None = None  # (m,) fault buses without a fixed point at all
 
 
 def _device_rows(seq: SequenceData, rows: np.ndarray, use_to: np.ndarray,
@@ -72,10 +76,33 @@ def _device_rows(seq: SequenceData, rows: np.ndarray, use_to: np.ndarray,
     pick = np.where(use_to, np.arange(d) + d, np.arange(d))
     y = y[pick] if d else sp.csr_matrix((0, seq.n_bus), dtype=complex)
     t_set = np.unique(np.concatenate([y.indices, dev_bus_idx[dev_bus_idx >= 0]]).astype(np.int64))
-    pos = {b: i for i, b in enumerate(t_set)}
     y_t = sp.csr_matrix(y[:, t_set]) if len(t_set) else sp.csr_matrix((d, 0), dtype=complex)
-    v_row = np.array([pos.get(int(b), -1) for b in dev_bus_idx], dtype=np.int64)
+    v_row = np.full(len(dev_bus_idx), -1, dtype=np.int64)
+    ok = dev_bus_idx >= 0
+    v_row[ok] = np.searchsorted(t_set, dev_bus_idx[ok])
     return t_set, y_t, v_row
+
+
+def _rows_of(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``z[rows]`` with NaN rows where ``rows < 0``."""
+    out = np.full((len(rows),) + z.shape[1:], np.nan + 0j)
+    ok = rows >= 0
+    out[ok] = z[rows[ok]]
+    return out
+
+
+@dataclass
+class PreFault:
+    """Pre-fault positive-sequence voltages: ``e_f`` at fault buses ``(m,)``, ``e_c`` at the
+    chargers ``(k, m)``, and the device terms ``a_i``, ``a_v`` ``(D,)`` × ``b`` ``(m,)`` (the
+    pre-fault device current and bus voltage are ``a·b``), per unit."""
+
+    e_f: np.ndarray
+    e_c: np.ndarray
+    a_i: np.ndarray
+    a_v: np.ndarray
+    b: np.ndarray
+    v_c: np.ndarray  # (k,) pre-fault voltage phasor at each charger (its angle holds a frozen PLL)
 
 
 class CaseSolver:
@@ -94,11 +121,16 @@ class CaseSolver:
         pandapower bus index of each device terminal.
     charger_buses : numpy.ndarray
         pandapower bus indices of every charger in any scenario (union, unique).
+    need_neg_chargers : bool
+        Some charger injects negative sequence (``k2 > 0`` or grid forming).
+    charger_rows : bool
+        Build the rows/columns of ``Z`` at the charger buses that the iterated charger model
+        needs (``k`` solves each; not needed by the frozen-PLL model).
     """
 
     def __init__(self, cn: CaseNetwork, fault_buses: np.ndarray, dev_branch_rows: np.ndarray,
                  dev_use_to: np.ndarray, dev_buses: np.ndarray, charger_buses: np.ndarray,
-                 need_neg_chargers: bool) -> None:
+                 need_neg_chargers: bool, charger_rows: bool = True) -> None:
         self.cn = cn
         self.fault_buses = np.asarray(fault_buses, dtype=np.int64)
         self.f1 = cn.pos.index(self.fault_buses)
@@ -113,7 +145,8 @@ class CaseSolver:
             for s, data in ((1, cn.pos), (2, cn.neg), (0, cn.zero)):
                 if data is None:
                     continue
-                with_c = len(self.c1) > 0 and (s == 1 or (s == 2 and need_neg_chargers))
+                with_c = (charger_rows and len(self.c1) > 0
+                          and (s == 1 or (s == 2 and need_neg_chargers)))
                 self.seq[s] = self._rows(data, dev_branch_rows, dev_use_to, dev_buses, with_c)
         d_idx = cn.pos.index(dev_buses)
         self.dev_base_kv = np.where(d_idx >= 0, cn.pos.base_kv[np.maximum(d_idx, 0)], np.nan)
@@ -129,91 +162,154 @@ class CaseSolver:
             zff = np.where(data.floating[f], np.inf, zff)
         z_t = z_rows_pu(data.lu, data.n_bus, t_set)
         z_tf = z_t[:, f]
-        z_cf = z_fc = z_cc = z_tc = None
+        w_i = np.ascontiguousarray((y_dev @ z_tf) if len(t_set) else
+                                   np.zeros((y_dev.shape[0], len(f)), complex))
+        w_v = np.ascontiguousarray(_rows_of(z_tf, v_row))
+        del z_tf
+        out = _SeqRows(zff=zff, w_i=w_i, w_v=w_v, y_dev=y_dev, v_dev_row=v_row, t_set=t_set)
         if with_chargers:
             c = data.index(self.charger_buses)
             z_c_rows = z_rows_pu(data.lu, data.n_bus, c)
-            z_c_cols = z_cols_pu(data.lu, data.n_bus, c)
-            z_cf = np.ascontiguousarray(z_c_rows[:, f])
-            z_fc = np.ascontiguousarray(z_c_cols[f, :])
-            z_cc = z_c_rows[:, c]
+            out.z_cf = np.ascontiguousarray(z_c_rows[:, f])
+            out.z_cc = z_c_rows[:, c]
+            del z_c_rows
+            out.z_fc = np.ascontiguousarray(z_cols_pu(data.lu, data.n_bus, c)[f, :])
             z_tc = z_t[:, c]
-        return _SeqRows(zff=zff, z_tf=z_tf, y_dev=y_dev, v_dev_row=v_row, t_set=t_set, z_cf=z_cf,
-                        z_fc=z_fc, z_cc=z_cc, z_tc=z_tc)
+            out.g_i = np.asarray(y_dev @ z_tc) if len(t_set) else np.zeros((len(rows), len(c)))
+            out.g_v = _rows_of(z_tc, v_row)
+        return out
 
     # ------------------------------------------------------------------ pre-fault
-    def pre_fault(self, v_pre_pu: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pre-fault positive-sequence voltage at fault buses ``(m,)``, chargers ``(k, m)``
-        and device terminal buses ``(|T|, m)`` (per unit)."""
-        if v_pre_pu is None:  # equivalent source c·Un/√3 at the fault (IEC 60909) or 1.0 pu
+    def pre_fault(self, v_pre_pu: np.ndarray | None) -> PreFault:
+        """Pre-fault voltages: the equivalent source ``c·Un/√3`` at the fault (IEC 60909,
+        ``v_pre_pu`` ``None``) or the given pre-fault voltage (classical)."""
+        s1 = self.seq[1]
+        m = len(self.f1)
+        if v_pre_pu is None:
+            u_t, b = self.u_t, self.c_f.astype(complex)
             e_f = self.c_f * self.u_f
-            e_c = np.outer(self.cn.u_nl[self.c1], self.c_f)
-            e_t = np.outer(self.u_t, self.c_f)
+            v_c = self.cn.u_nl[self.c1]
+            e_c = np.outer(v_c, self.c_f)
         else:
+            u_t, b = v_pre_pu[s1.t_set], np.ones(m, dtype=complex)
             e_f = v_pre_pu[self.f1]
-            e_c = np.repeat(v_pre_pu[self.c1][:, None], len(self.f1), axis=1)
-            e_t = np.repeat(v_pre_pu[self.seq[1].t_set][:, None], len(self.f1), axis=1)
-        return e_f, e_c, e_t
+            v_c = v_pre_pu[self.c1]
+            e_c = np.repeat(v_c[:, None], m, axis=1)
+        a_i = np.asarray(s1.y_dev @ u_t).ravel() if len(u_t) else np.zeros(s1.y_dev.shape[0])
+        a_v = _rows_of(u_t, s1.v_dev_row)
+        return PreFault(e_f=e_f.astype(complex), e_c=e_c, a_i=a_i.astype(complex),
+                        a_v=a_v, b=b, v_c=v_c)
 
-    # ------------------------------------------------------------------ solve
-    def solve(self, fault_type: FaultType, zf_pu: np.ndarray, v_pre_pu: np.ndarray | None,
-              chargers: ChargerArrays | None, charger_pos: np.ndarray | None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, ChargerSolution | None]:
-        """Fault, device and charger quantities for one fault type and scenario.
+    # ------------------------------------------------------------------ chargers
+    def frozen_delta_v(self, seq: int, i_inj_pu: np.ndarray, cpos: np.ndarray) -> np.ndarray:
+        """Bus voltage change ``Z_s·I`` (all internal buses) of fixed injections ``i_inj_pu``
+        at the chargers ``cpos`` — one solve."""
+        data = {1: self.cn.pos, 2: self.cn.neg, 0: self.cn.zero}[seq]
+        rhs = np.zeros(data.n_bus, dtype=complex)
+        np.add.at(rhs, data.index(self.charger_buses[cpos]), i_inj_pu)
+        return data.lu.solve(rhs)
+
+    def solve(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
+              chargers: ChargerArrays | None, charger_pos: np.ndarray | None,
+              frozen: bool = False) -> tuple[np.ndarray, dict, ChargerSolution | None]:
+        """Fault currents and the device terms of one fault type and scenario.
+
+        Parameters
+        ----------
+        frozen : bool
+            Charger model: ``True`` — every grid-following charger is a fixed current source at
+            its limit with the PLL held at the pre-fault angle (exact superposition: one solve
+            per scenario); ``False`` — the injections are iterated at every fault bus.
 
         Returns
         -------
         i_fault_012 : (m, 3) complex, per unit — current into the fault, sequences (0, 1, 2)
-        i_dev_012 : (D, m, 3) complex, per unit of the device bus base
-        v_dev_012 : (D, m, 3) complex, per unit
+        terms : dict
+            Per sequence ``s``: ``(g_i, g_v, g_full_i, g_full_v)`` — the charger terms of the
+            device current and voltage (see :mod:`.kernels`).
         charger : ChargerSolution or None
         """
         s1, s2 = self.seq[1], self.seq[2]
         s0 = self.seq.get(0)
         z0f = s0.zff if s0 is not None else None
-        e_f, e_c_all, e_t = self.pre_fault(v_pre_pu)
-        m = len(self.f1)
+        m, n_d = len(self.f1), s1.w_i.shape[0]
         k = 0 if chargers is None else len(chargers.i_lim_pu)
-        i_c1 = np.zeros((k, m), dtype=complex)
-        i_c2 = np.zeros((k, m), dtype=complex)
-        sol = None
-        if k:
-            i_c1, i_c2, sol = self._iterate(fault_type, zf_pu, e_f, e_c_all[charger_pos],
-                                            chargers, charger_pos)
-        e1 = e_f.astype(complex).copy()
+        e1 = pre.e_f.copy()
         e2 = np.zeros(m, dtype=complex)
-        if k:
+        zero_d = np.zeros(n_d, dtype=complex)
+        terms = {s: (zero_d, zero_d, None, None) for s in self.seq}
+        sol = None
+        if k and frozen:
+            i1, _ = gfl_injection(pre.v_c[charger_pos][:, None], np.zeros((k, 1)),
+                                  pre.v_c[charger_pos][:, None], chargers)
+            dv = self.frozen_delta_v(1, i1[:, 0], charger_pos)
+            e1 += dv[self.f1]
+            dv_t = dv[s1.t_set]
+            terms[1] = (np.asarray(s1.y_dev @ dv_t).ravel() if len(dv_t) else zero_d,
+                        _rows_of(dv_t, s1.v_dev_row), None, None)
+            i1m = np.broadcast_to(i1, (k, m))
+            sol = ChargerSolution(i1_pu=i1m, i2_pu=np.zeros((k, m), complex), iterations=0,
+                                  converged=True, pll_frozen=np.ones(m, dtype=bool),
+                                  unconverged=np.zeros(m, dtype=bool))
+        elif k:
+            i_c1, i_c2, sol = self._iterate(fault_type, zf_pu, pre.e_f,
+                                            pre.e_c[charger_pos], chargers, charger_pos)
             e1 += np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
+            terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
+                        s1.g_v[:, charger_pos] @ i_c1)
             if s2.z_fc is not None:
                 e2 += np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
+                terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
+                            s2.g_v[:, charger_pos] @ i_c2)
         i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
-        # terminal voltages of the device buses
-        v1 = e_t - s1.z_tf * i_f[:, 1]
-        v2 = -s2.z_tf * i_f[:, 2]
-        if k:
-            v1 += s1.z_tc[:, charger_pos] @ i_c1
-            if s2.z_tc is not None:
-                v2 += s2.z_tc[:, charger_pos] @ i_c2
-        d = s1.y_dev.shape[0]
-        i_dev = np.zeros((d, m, 3), dtype=complex)
-        v_dev = np.zeros((d, m, 3), dtype=complex)
-        for s, v in ((1, v1), (2, v2)):
-            rows = self.seq[s]
-            i_dev[:, :, s] = rows.y_dev @ v
-            v_dev[:, :, s] = _take_rows(v, rows.v_dev_row)
-        if s0 is not None:
-            v0 = -s0.z_tf * i_f[:, 0]
-            if self.cn.zero.any_floating:
-                self._floating_v0(v0, fault_type, e1, e2, zf_pu)
-            i_dev[:, :, 0] = s0.y_dev @ v0
-            v_dev[:, :, 0] = _take_rows(v0, s0.v_dev_row)
-        return i_f, i_dev, v_dev, sol
+        terms["e12"] = (e1, e2)
+        return i_f, terms, sol
 
-    def _floating_v0(self, v0: np.ndarray, fault_type: FaultType, e1: np.ndarray,
+    def fill(self, out_i: np.ndarray, out_v: np.ndarray, i_f: np.ndarray, terms: dict,
+             pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,
+             zf_pu: np.ndarray | complex) -> None:
+        """Write device currents (``scale_i`` per unit → unit of ``out_i``) and voltages (pu),
+        ``(D, m, 3)`` in sequence order, for the fault currents ``i_f`` of :meth:`solve`."""
+        ones = np.ones(len(scale_i))
+        empty = np.zeros((0, 0), dtype=complex)
+        zero_d = np.zeros(len(scale_i), dtype=complex)
+        for s, rows in self.seq.items():
+            g_i, g_v, gf_i, gf_v = terms[s]  # type: ignore[misc]
+            a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
+            i_s = np.ascontiguousarray(i_f[:, s])
+            fill_sequence(out_i, s, a_i, pre.b, g_i, empty if gf_i is None else gf_i,
+                          rows.w_i, i_s, scale_i)
+            fill_sequence(out_v, s, a_v, pre.b, g_v, empty if gf_v is None else gf_v,
+                          rows.w_v, i_s, ones)
+        if 0 not in self.seq:
+            out_i[..., 0] = 0
+            out_v[..., 0] = 0
+        elif self.cn.zero.any_floating:
+            e1, e2 = terms["e12"]
+            self._floating_v0(out_v, fault_type, e1, e2, zf_pu)
+
+    def reduce(self, i_f: np.ndarray, terms: dict, pre: PreFault, scale_i: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Per device: largest phase current and largest ``|3·I0|`` over the fault buses (unit
+        of ``scale_i``) and the positions of those fault buses, ``(D, 2)`` each."""
+        if any(terms[s][2] is not None for s in self.seq):
+            raise ValueError("reduce() needs the frozen-PLL or no-charger model")
+        n_d = len(scale_i)
+        zero_d = np.zeros(n_d, dtype=complex)
+        s0 = self.seq.get(0)
+        w0 = s0.w_i if s0 is not None else np.zeros((n_d, len(self.f1)), complex)
+        out_max = np.zeros((n_d, 2))
+        out_arg = np.zeros((n_d, 2), dtype=np.int64)
+        reduce_devices(pre.a_i, pre.b, terms.get(0, (zero_d,))[0], terms[1][0], terms[2][0],
+                       w0, self.seq[1].w_i, self.seq[2].w_i, np.ascontiguousarray(i_f),
+                       scale_i, s0 is not None, out_max, out_arg)
+        return out_max, out_arg
+
+    def _floating_v0(self, out_v: np.ndarray, fault_type: FaultType, e1: np.ndarray,
                      e2: np.ndarray, zf_pu: np.ndarray | complex) -> None:
-        """Overwrite ``v0`` (``(|T|, m)``) in the columns of fault buses without a
-        zero-sequence path to ground: the Z0 = ∞ limit, the same ``V0`` on every bus of the
-        fault's zero-sequence island, 0 elsewhere."""
+        """Overwrite the device-bus ``V0`` (``out_v[..., 0]``) in the columns of fault buses
+        without a zero-sequence path to ground: the Z0 = ∞ limit, the same ``V0`` on every bus
+        of the fault's zero-sequence island, 0 elsewhere."""
         zero, s0 = self.cn.zero, self.seq[0]
         f0 = zero.index(self.fault_buses)
         cols = np.flatnonzero(zero.floating[f0])
@@ -222,8 +318,10 @@ class CaseSolver:
         zf = zf_pu[cols] if np.ndim(zf_pu) else zf_pu
         v0f = floating_v0(fault_type, e1[cols], e2[cols], self.seq[1].zff[cols],
                           self.seq[2].zff[cols], zf)
-        same = zero.component[s0.t_set][:, None] == zero.component[f0[cols]][None, :]
-        v0[:, cols] = np.where(same, v0f[None, :], 0.0)
+        rows = s0.v_dev_row
+        comp = np.where(rows >= 0, zero.component[s0.t_set[np.maximum(rows, 0)]], -1)
+        same = comp[:, None] == zero.component[f0[cols]][None, :]
+        out_v[:, cols, 0] = np.where(same, v0f[None, :], np.where(rows[:, None] >= 0, 0, np.nan))
 
     def _iterate(self, fault_type: FaultType, zf_pu: np.ndarray, e_f: np.ndarray,
                  e_c: np.ndarray, p: ChargerArrays, cpos: np.ndarray
@@ -231,9 +329,17 @@ class CaseSolver:
         """Fixed point of the charger injections, column by column (fault bus).
 
         Columns that have converged drop out of the iteration. Columns without a fixed point
-        (e.g. a bolted fault isolating chargers whose voltage is then set by their own current
-        alone — a PLL cannot lock there) are solved again with the PLL held at the pre-fault
-        angle and flagged in ``ChargerSolution.pll_frozen``.
+        are solved again with the PLL held at the pre-fault angle and flagged in
+        ``ChargerSolution.pll_frozen``. This is a deliberate fallback, not a numerical
+        shortcut: when a bolted fault separates the chargers from the grid (e.g. a 3ph fault at
+        the substation), a charger's terminal voltage is set by its own current,
+        ``V1 ≈ Z_loop·I1`` with ``|I1| = I_lim``, so ``|V1|`` is fixed and the PLL reference
+        ``w·∠V1 + (1 − w)·∠V_pre`` (``w = min(|V1|/V_PLL_MIN_PU, 1)``) rotates the current by
+        ``∠Z_loop − φ`` each step. A fixed point exists only if
+        ``w·|sin(∠Z_loop − φ)| ≤ 1 − w``; otherwise a real PLL slips (cannot lock), and
+        IEEE 2800-2022-style controls hold the pre-fault angle — which is what the fallback
+        computes (the frozen-PLL injection is a fixed current: it converges in a few steps).
+        Columns that still have no fixed point are flagged in ``unconverged``.
         """
         k, m = e_c.shape
         i1 = np.zeros((k, m), dtype=complex)
@@ -253,8 +359,10 @@ class CaseSolver:
                 break
             frozen[active] = True
         converged = len(active) == 0
+        bad = np.zeros(m, dtype=bool)
+        bad[active] = True
         return i1, i2, ChargerSolution(i1_pu=i1, i2_pu=i2, iterations=its, converged=converged,
-                                       pll_frozen=frozen)
+                                       pll_frozen=frozen, unconverged=bad)
 
     def _fixed_point(self, fault_type, zf_pu, e_f, e_c, e_gfm, p, cpos, i1, i2, cols,
                      freeze) -> tuple[int, np.ndarray]:
@@ -304,10 +412,3 @@ class CaseSolver:
         i1[:, cols] = a1
         i2[:, cols] = a2
         return it, done
-
-
-def _take_rows(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    out = np.full((len(rows), v.shape[1]), np.nan + 0j)
-    ok = rows >= 0
-    out[ok] = v[rows[ok]]
-    return out

@@ -1,9 +1,9 @@
-"""``fault_study``: every bus × fault type × case × scenario, with devices and chargers."""
+"""``iter_fault_study``: every bus × fault type × case × scenario, streamed slice by slice."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,14 +11,14 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays
-from protv2g.engine.result import FaultStudyResult
+from protv2g.engine.faults import seq_to_abc
 from protv2g.engine.sequence import build_sequence_networks, copy_net
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_sc_data
 from protv2g.errors import InputError, Issue
-from protv2g.units import Case, FaultType, Method
+from protv2g.units import Case, ChargerControl, FaultType, Method
 
-__all__ = ["DeviceTerminal", "fault_study"]
+__all__ = ["DeviceTerminal", "FaultSlice", "iter_fault_study"]
 
 SQRT3 = np.sqrt(3.0)
 
@@ -80,69 +80,195 @@ def _check_devices(net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]) -> 
     return issues
 
 
-def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tuple(FaultType),
-                cases: Sequence[Case] = (Case.MAX, Case.MIN),
-                method: Method = Method.IEC60909, r_fault_ohm: float = 0.0,
-                x_fault_ohm: float = 0.0, r_fault_min_ohm: float | None = None,
-                scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
-                devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
-                v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
-                lv_tolerance_percent: int = 10,
-                dtype: type = np.complex128) -> FaultStudyResult:
-    """Shunt faults at every bus for every fault type, case and charger scenario.
+ChargerModel = Literal["iterate", "frozen_pll"]
+Keep = Literal["full", "summary"]
+
+
+@dataclass(frozen=True)
+class FaultSlice:
+    """Results of one (scenario, case, fault type), as yielded by :func:`iter_fault_study`.
+
+    Arrays (complex, kA / per unit, sequence order ``(0, 1, 2)``; ``m`` fault buses, ``D``
+    devices, ``k`` chargers of the scenario): ``bus_i_012_ka (m, 3)``; ``device_i_012_ka``,
+    ``device_v_012_pu (D, m, 3)`` (``None`` when reducing); ``device_max_ka (D, 2)`` largest
+    phase current and largest ``|3·I0|`` over the fault buses with ``device_max_bus (D, 2)``
+    (pandapower bus index of that fault; ``None`` unless reducing); ``charger_i_12_ka
+    (k, m, 2)`` (``None`` when reducing); ``pll_frozen``, ``unconverged`` ``(m,)`` bool.
+    Fault buses without a fixed point of the charger iteration (``unconverged``) carry NaN.
+    """
+
+    scenario: str
+    case: Case
+    fault_type: FaultType
+    fault_buses: np.ndarray
+    bus_i_012_ka: np.ndarray
+    device_i_012_ka: np.ndarray | None
+    device_v_012_pu: np.ndarray | None
+    device_max_ka: np.ndarray | None
+    device_max_bus: np.ndarray | None
+    charger_i_12_ka: np.ndarray | None
+    charger_limit_ka: np.ndarray | None
+    pll_frozen: np.ndarray
+    unconverged: np.ndarray
+    iterations: int
+
+
+def _frozen_ok(chs: Sequence[ChargerSource]) -> bool:
+    """The frozen-PLL superposition is exact for grid-following chargers without ``k2``."""
+    return all(ChargerControl(c.control) is ChargerControl.GRID_FOLLOWING and c.k2 == 0
+               for c in chs)
+
+
+def iter_fault_study(net: pp.pandapowerNet, *,
+                     fault_types: Sequence[FaultType] = tuple(FaultType),
+                     cases: Sequence[Case] = (Case.MAX, Case.MIN),
+                     method: Method = Method.IEC60909, r_fault_ohm: float = 0.0,
+                     x_fault_ohm: float = 0.0, r_fault_min_ohm: float | None = None,
+                     scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
+                     devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
+                     v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
+                     lv_tolerance_percent: int = 10, dtype: type = np.complex128,
+                     charger_model: ChargerModel = "iterate",
+                     reduce: bool = False) -> Iterator[FaultSlice]:
+    """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
+
+    Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
+    ``6·D·m`` complex numbers) whatever the number of scenarios; with ``reduce=True`` a slice
+    holds only per-device maxima (no ``D × m`` arrays are written at all).
 
     Parameters
     ----------
-    net : pandapowerNet
-        Feeder with short-circuit data (never modified).
-    fault_types : sequence of FaultType
-        Any of 3ph, LL, SLG, LLG.
-    cases : sequence of Case
-        ``max`` and/or ``min``.
-    method : Method
-        ``iec60909`` (equivalent source ``c·Un/√3``, IEC 60909-0:2016 §6) or ``classical``
-        (pre-fault 1.0 pu or ``v_pre_pu``, no c factor, no ``K_T``).
-    r_fault_ohm, x_fault_ohm : float
-        Fault impedance per faulted phase, Ω (LL: ``2·Z_F`` between phases; SLG: ``Z_F`` to
-        ground; LLG: ``Z_F`` in each phase to a solidly earthed point).
-    r_fault_min_ohm : float, optional
-        Fault resistance of ground faults (SLG, LLG) in the min case, Ω (e.g. 20–40 Ω).
-    scenarios : mapping, optional
-        Scenario name → chargers; default one scenario ``"base"`` without chargers.
-    devices : sequence of DeviceTerminal
-        Where device phasors are wanted.
-    buses : sequence of int, optional
-        Fault buses (pandapower indices); default every in-service bus.
-    v_pre_pu : mapping or array, optional
-        Complex pre-fault voltage per pandapower bus (``classical`` only), e.g. from a power
-        flow; default 1.0 pu (with transformer phase shifts).
-    lv_tolerance_percent : int
-        6 or 10: LV c factors (IEC 60909-0 Table 1).
-    dtype : numpy dtype
-        Storage type of the result arrays (``numpy.complex64`` halves the memory of large
-        studies; the computation itself is always complex128).
+    net, fault_types, cases, method, r_fault_ohm, x_fault_ohm, r_fault_min_ohm, scenarios,
+    devices, buses, v_pre_pu, lv_tolerance_percent, dtype
+        As :func:`fault_study`.
+    charger_model : {"iterate", "frozen_pll"}
+        ``iterate``: charger injections iterated at every fault bus with the PLL tracking the
+        terminal voltage (accurate; cost ~ chargers² × buses). ``frozen_pll``: every
+        grid-following charger injects its current limit at its pre-fault voltage angle (the
+        PLL frozen at fault inception) — a fixed current source, so its effect on every bus is
+        one sparse solve per scenario, exact by superposition (cost independent of the number
+        of chargers). Scenarios with grid-forming chargers or ``k2 > 0`` are iterated anyway.
+    reduce : bool
+        Only per-device maxima over the fault buses (``device_max_ka``).
 
-    Returns
-    -------
-    FaultStudyResult
+    Yields
+    ------
+    FaultSlice
+        Case by case, fault type by fault type, scenario by scenario.
 
     Raises
     ------
     InputError
-        Missing/invalid short-circuit data (every field named), unknown or islanded buses,
-        unknown devices.
-
-    Examples
-    --------
-    >>> res = fault_study(net, fault_types=[FaultType.THREE_PHASE], cases=[Case.MAX])
-    >>> res.bus[["bus", "ikss_ka"]]  # doctest: +SKIP
+        As :func:`fault_study`.
     """
     fault_types = tuple(FaultType(f) for f in fault_types)
     cases = tuple(Case(c) for c in cases)
     method = Method(method)
+    if charger_model not in ("iterate", "frozen_pll"):
+        raise InputError(Issue("options", "charger_model", f"unknown {charger_model!r}",
+                               "use 'iterate' or 'frozen_pll'"))
     scenarios = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
     zero = any(f in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)
                for f in fault_types)
+    fault_buses = _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent,
+                            buses, scenarios)
+    frozen = {k: charger_model == "frozen_pll" and _frozen_ok(v) for k, v in scenarios.items()}
+    all_chargers = sorted({int(c.bus) for chs in scenarios.values() for c in chs})
+    charger_buses = np.array(all_chargers, dtype=np.int64)
+    need_neg = any(c.k2 > 0 or str(c.control) == "grid_forming"
+                   for chs in scenarios.values() for c in chs)
+    need_rows = any(len(v) and not frozen[k] for k, v in scenarios.items())
+    dev_buses = np.array([d.bus for d in devices], dtype=np.int64)
+    work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
+    m, d = len(fault_buses), len(devices)
+    for case in cases:
+        cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
+                                     lv_tol_percent=lv_tolerance_percent)
+        _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
+        rows, use_to = _device_branches(net, devices, cn.branch_lookup)
+        solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
+                            charger_rows=need_rows)
+        pre = solver.pre_fault(_v_pre_internal(cn, net, v_pre_pu, method))
+        z_base_f = solver.base_kv_f**2 / cn.base_mva
+        i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
+        i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
+        for ft in fault_types:
+            r = r_fault_ohm
+            if (case is Case.MIN and r_fault_min_ohm is not None
+                    and ft in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)):
+                r = r_fault_min_ohm
+            zf_pu = complex(r, x_fault_ohm) / z_base_f
+            for name, chs in scenarios.items():
+                p = charger_arrays(list(chs), cn.base_mva) if chs else None
+                cpos = np.searchsorted(charger_buses, [int(c.bus) for c in chs])
+                i_f, terms, sol = solver.solve(ft, zf_pu, pre, p, cpos, frozen=frozen[name])
+                bad = sol.unconverged if sol is not None else np.zeros(m, dtype=bool)
+                i_dev = v_dev = d_max = d_bus = chg = lim = None
+                if reduce and all(terms[s][2] is None for s in solver.seq):
+                    d_max, pos = solver.reduce(i_f, terms, pre, i_base_d)
+                    d_bus = np.where(pos >= 0, fault_buses[np.maximum(pos, 0)], -1)
+                else:
+                    i_dev = np.empty((d, m, 3), dtype=dtype)
+                    v_dev = np.empty((d, m, 3), dtype=dtype)
+                    solver.fill(i_dev, v_dev, i_f, terms, pre, i_base_d, ft, zf_pu)
+                    if bad.any():
+                        i_dev[:, bad] = np.nan
+                        v_dev[:, bad] = np.nan
+                    if reduce:
+                        d_max, d_bus = _reduce_full(i_dev, fault_buses)
+                        i_dev = v_dev = None
+                if sol is not None:
+                    i_base_c = cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
+                    lim = p.i_lim_pu * i_base_c
+                    if not reduce:
+                        chg = np.empty((len(chs), m, 2), dtype=dtype)
+                        chg[..., 0] = sol.i1_pu * i_base_c[:, None]
+                        chg[..., 1] = sol.i2_pu * i_base_c[:, None]
+                        chg[:, bad] = np.nan
+                    _warn(sol, name, case, ft)
+                i_bus = (i_f * i_base_f[:, None]).astype(dtype)
+                i_bus[bad] = np.nan
+                yield FaultSlice(
+                    scenario=name, case=case, fault_type=ft, fault_buses=fault_buses,
+                    bus_i_012_ka=i_bus, device_i_012_ka=i_dev, device_v_012_pu=v_dev,
+                    device_max_ka=d_max, device_max_bus=d_bus, charger_i_12_ka=chg,
+                    charger_limit_ka=lim,
+                    pll_frozen=(sol.pll_frozen if sol is not None else np.zeros(m, bool)),
+                    unconverged=bad, iterations=sol.iterations if sol is not None else 0)
+
+
+def _reduce_full(i_dev: np.ndarray, fault_buses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-device maxima of a filled ``(D, m, 3)`` current array (see ``FaultSlice``)."""
+    phase = np.abs(seq_to_abc(i_dev)).max(axis=-1)
+    ground = 3 * np.abs(i_dev[..., 0])
+    out = np.zeros((i_dev.shape[0], 2))
+    bus = np.full((i_dev.shape[0], 2), -1, dtype=np.int64)
+    for j, x in enumerate((phase, ground)):
+        if x.shape[1]:
+            x = np.where(np.isnan(x), -np.inf, x)
+            pos = np.argmax(x, axis=1)
+            out[:, j] = x[np.arange(len(x)), pos]
+            bus[:, j] = fault_buses[pos]
+    return out, bus
+
+
+def _warn(sol, name: str, case: Case, ft: FaultType) -> None:
+    n_frozen = int(sol.pll_frozen.sum()) if sol.iterations else 0
+    if n_frozen:
+        warnings.warn(f"{n_frozen} fault bus(es) where no charger PLL can lock (its terminal "
+                      f"voltage is set by its own current): solved with the PLL held at the "
+                      f"pre-fault angle, flagged in the `pll_frozen` column (scenario {name}, "
+                      f"{case.value}, {ft.value})", RuntimeWarning, stacklevel=3)
+    n_bad = int(sol.unconverged.sum())
+    if n_bad:
+        warnings.warn(f"charger iteration did not converge at {n_bad} fault bus(es) (scenario "
+                      f"{name}, {case.value}, {ft.value}): their results are NaN",
+                      RuntimeWarning, stacklevel=3)
+
+
+def _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent, buses,
+              scenarios) -> np.ndarray:
+    """Every input problem at once (``InputError``); returns the fault buses."""
     issues = check_sc_data(net, cases, method, zero)
     issues += _check_devices(net, devices)
     if v_pre_pu is not None and method is not Method.CLASSICAL:
@@ -167,71 +293,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                                     "s_rated_mva must be finite and ≥ 0"))
     if issues:
         raise InputError(issues)
-
-    all_chargers = sorted({int(c.bus) for chs in scenarios.values() for c in chs})
-    charger_buses = np.array(all_chargers, dtype=np.int64)
-    need_neg = any(c.k2 > 0 or str(c.control) == "grid_forming"
-                   for chs in scenarios.values() for c in chs)
-    dev_buses = np.array([d.bus for d in devices], dtype=np.int64)
-
-    work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
-    s_n, c_n, t_n = len(scenarios), len(cases), len(fault_types)
-    m, d = len(fault_buses), len(devices)
-    bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
-    dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
-    dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
-    chg_i = {name: np.zeros((c_n, t_n, len(chs), m, 2), dtype=dtype)
-             for name, chs in scenarios.items()}
-    chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scenarios.items()}
-    iterations: dict = {}
-
-    for ci, case in enumerate(cases):
-        cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
-                                     lv_tol_percent=lv_tolerance_percent)
-        _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
-        rows, use_to = _device_branches(net, devices, cn.branch_lookup)
-        solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg)
-        v_pre = _v_pre_internal(cn, net, v_pre_pu, method)
-        base_kv_f = solver.base_kv_f
-        z_base_f = base_kv_f**2 / cn.base_mva
-        i_base_f = cn.base_mva / (SQRT3 * base_kv_f)
-        i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
-        for ti, ft in enumerate(fault_types):
-            r = r_fault_ohm
-            if (case is Case.MIN and r_fault_min_ohm is not None
-                    and ft in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)):
-                r = r_fault_min_ohm
-            zf_pu = complex(r, x_fault_ohm) / z_base_f
-            for si, (name, chs) in enumerate(scenarios.items()):
-                p = charger_arrays(list(chs), cn.base_mva) if chs else None
-                cpos = np.searchsorted(charger_buses, [int(c.bus) for c in chs])
-                i_f, i_dev, v_dev, sol = solver.solve(ft, zf_pu, v_pre, p, cpos)
-                bus_i[si, ci, ti] = i_f * i_base_f[:, None]
-                dev_i[si, ci, ti] = i_dev * i_base_d[:, None, None]
-                dev_v[si, ci, ti] = v_dev
-                if sol is not None:
-                    i_base_c = cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
-                    chg_i[name][ci, ti, :, :, 0] = sol.i1_pu * i_base_c[:, None]
-                    chg_i[name][ci, ti, :, :, 1] = sol.i2_pu * i_base_c[:, None]
-                    chg_lim[name][ci] = p.i_lim_pu * i_base_c
-                    iterations[(name, case, ft)] = sol.iterations
-                    n_frozen = int(sol.pll_frozen.sum()) if sol.pll_frozen is not None else 0
-                    if n_frozen:
-                        warnings.warn(f"{n_frozen} fault bus(es) without a PLL-tracking fixed "
-                                      f"point, solved with the PLL at the pre-fault angle "
-                                      f"(scenario {name}, {case.value}, {ft.value})",
-                                      RuntimeWarning, stacklevel=2)
-                    if not sol.converged:
-                        warnings.warn(f"charger iteration did not converge in {sol.iterations} "
-                                      f"steps (scenario {name}, {case.value}, {ft.value})",
-                                      RuntimeWarning, stacklevel=2)
-    return FaultStudyResult(
-        scenarios=tuple(scenarios), cases=cases, fault_types=fault_types,
-        fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
-        devices=tuple(d.name for d in devices), bus_i_012_ka=bus_i, device_i_012_ka=dev_i,
-        device_v_012_pu=dev_v,
-        chargers={k: tuple(c.name for c in v) for k, v in scenarios.items()},
-        charger_i_12_ka=chg_i, charger_limit_ka=chg_lim, iterations=iterations)
+    return np.asarray(fault_buses, dtype=np.int64)
 
 
 def _check_islands(net: pp.pandapowerNet, cn, fault_buses: np.ndarray,

@@ -1,0 +1,156 @@
+"""``fault_study``: every bus × fault type × case × scenario, collected into one result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandapower as pp
+
+from protv2g.engine.chargers import ChargerSource
+from protv2g.engine.result import FaultStudyResult
+from protv2g.engine.study import (
+    ChargerModel,
+    DeviceTerminal,
+    Keep,
+    _bus_names,
+    iter_fault_study,
+)
+from protv2g.errors import InputError, Issue
+from protv2g.units import Case, FaultType, Method
+
+__all__ = ["fault_study"]
+
+
+def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tuple(FaultType),
+                cases: Sequence[Case] = (Case.MAX, Case.MIN),
+                method: Method = Method.IEC60909, r_fault_ohm: float = 0.0,
+                x_fault_ohm: float = 0.0, r_fault_min_ohm: float | None = None,
+                scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
+                devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
+                v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
+                lv_tolerance_percent: int = 10, dtype: type = np.complex128,
+                charger_model: ChargerModel = "iterate",
+                keep: Keep = "full") -> FaultStudyResult:
+    """Shunt faults at every bus for every fault type, case and charger scenario.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Feeder with short-circuit data (never modified).
+    fault_types : sequence of FaultType
+        Any of 3ph, LL, SLG, LLG.
+    cases : sequence of Case
+        ``max`` and/or ``min``.
+    method : Method
+        ``iec60909`` (equivalent source ``c·Un/√3``, IEC 60909-0:2016 §6) or ``classical``
+        (pre-fault 1.0 pu or ``v_pre_pu``, no c factor, no ``K_T``).
+    r_fault_ohm, x_fault_ohm : float
+        Fault impedance per faulted phase, Ω (LL: ``2·Z_F`` between phases; SLG: ``Z_F`` to
+        ground; LLG: ``Z_F`` in each phase to a solidly earthed point).
+    r_fault_min_ohm : float, optional
+        Fault resistance of ground faults (SLG, LLG) in the min case, Ω (e.g. 20–40 Ω).
+    scenarios : mapping, optional
+        Scenario name → chargers; default one scenario ``"base"`` without chargers.
+    devices : sequence of DeviceTerminal
+        Where device phasors are wanted.
+    buses : sequence of int, optional
+        Fault buses (pandapower indices); default every in-service bus.
+    v_pre_pu : mapping or array, optional
+        Complex pre-fault voltage per pandapower bus (``classical`` only), e.g. from a power
+        flow; default 1.0 pu (with transformer phase shifts).
+    lv_tolerance_percent : int
+        6 or 10: LV c factors (IEC 60909-0 Table 1).
+    dtype : numpy dtype
+        Storage type of the result arrays (``numpy.complex64`` halves the memory of large
+        studies; the computation itself is always complex128).
+    charger_model : {"iterate", "frozen_pll"}
+        ``iterate`` (default, accurate): charger injections iterated per fault bus with the
+        PLL tracking the terminal voltage. ``frozen_pll`` (fast): chargers as fixed current
+        sources at their pre-fault angle, by exact superposition — see
+        :func:`~protv2g.engine.study.iter_fault_study` and the accuracy figures in
+        ``benchmarks/bench_engine.py``.
+    keep : {"full", "summary"}
+        ``full``: every device phasor (``D × buses`` per slice; ``.device`` table).
+        ``summary``: bus currents plus per-device maxima over the fault buses only
+        (``device_max_ka``, ``.device_summary``): memory ``O(buses + devices)`` per slice —
+        for 10,000-bus feeders with many scenarios. Use
+        :func:`~protv2g.engine.study.iter_fault_study` to stream full slices instead.
+
+    Returns
+    -------
+    FaultStudyResult
+
+    Raises
+    ------
+    InputError
+        Missing/invalid short-circuit data (every field named), unknown or islanded buses,
+        unknown devices, unknown options.
+
+    Examples
+    --------
+    >>> res = fault_study(net, fault_types=[FaultType.THREE_PHASE], cases=[Case.MAX])
+    >>> res.bus[["bus", "ikss_ka"]]  # doctest: +SKIP
+    """
+    if keep not in ("full", "summary"):
+        raise InputError(Issue("options", "keep", f"unknown {keep!r}", "use 'full' or 'summary'"))
+    fault_types = tuple(FaultType(f) for f in fault_types)
+    cases = tuple(Case(c) for c in cases)
+    scen = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
+    names = list(scen)
+    s_n, c_n, t_n, d = len(scen), len(cases), len(fault_types), len(devices)
+    full = keep == "full"
+    bus_i = dev_i = dev_v = dev_max = dev_bus = None
+    chg_i = {k: None for k in scen}
+    chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
+    iterations: dict = {}
+    frozen = unconverged = None
+    for sl in iter_fault_study(
+            net, fault_types=fault_types, cases=cases, method=method, r_fault_ohm=r_fault_ohm,
+            x_fault_ohm=x_fault_ohm, r_fault_min_ohm=r_fault_min_ohm, scenarios=scen,
+            devices=devices, buses=buses, v_pre_pu=v_pre_pu,
+            lv_tolerance_percent=lv_tolerance_percent, dtype=dtype,
+            charger_model=charger_model, reduce=not full):
+        si, ci, ti = names.index(sl.scenario), cases.index(sl.case), fault_types.index(
+            sl.fault_type)
+        m = len(sl.fault_buses)
+        if bus_i is None:
+            fault_buses = sl.fault_buses
+            bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
+            frozen = np.zeros((s_n, c_n, t_n, m), dtype=bool)
+            unconverged = np.zeros((s_n, c_n, t_n, m), dtype=bool)
+            if full:
+                dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+                dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+            else:
+                dev_max = np.zeros((s_n, c_n, t_n, d, 2))
+                dev_bus = np.zeros((s_n, c_n, t_n, d, 2), dtype=np.int64)
+        bus_i[si, ci, ti] = sl.bus_i_012_ka
+        frozen[si, ci, ti] = sl.pll_frozen
+        unconverged[si, ci, ti] = sl.unconverged
+        if full:
+            dev_i[si, ci, ti] = sl.device_i_012_ka
+            dev_v[si, ci, ti] = sl.device_v_012_pu
+        else:
+            dev_max[si, ci, ti] = sl.device_max_ka
+            dev_bus[si, ci, ti] = sl.device_max_bus
+        if sl.charger_limit_ka is not None:
+            chg_lim[sl.scenario][ci] = sl.charger_limit_ka
+            iterations[(sl.scenario, sl.case, sl.fault_type)] = sl.iterations
+            if sl.charger_i_12_ka is not None:
+                if chg_i[sl.scenario] is None:
+                    chg_i[sl.scenario] = np.zeros((c_n, t_n) + sl.charger_i_12_ka.shape,
+                                                  dtype=dtype)
+                chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
+    for name, chs in scen.items():
+        if chg_i[name] is None and full:
+            chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2), dtype=dtype)
+    return FaultStudyResult(
+        scenarios=tuple(scen), cases=cases, fault_types=fault_types,
+        fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
+        devices=tuple(dv.name for dv in devices), bus_i_012_ka=bus_i, device_i_012_ka=dev_i,
+        device_v_012_pu=dev_v,
+        chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
+        charger_i_12_ka={k: v for k, v in chg_i.items() if v is not None},
+        charger_limit_ka=chg_lim, iterations=iterations, pll_frozen=frozen,
+        unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus)
