@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -46,13 +47,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from protv2g import load_study, run_study
 
     study = load_study(args.study)
-    result = run_study(study)
+    result = run_study(study, hosting=not args.no_hosting)
     out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
     path = result.to_excel(out)
     n_fail = int((result.violations["severity"] == "fail").sum()) if len(result.violations) else 0
     print(f"{study.name}: {len(result.scenarios)} scenarios, "
           f"{len(result.fault_currents)} bus fault rows, {len(result.violations)} violations "
           f"({n_fail} failing)")
+    gate = result.meta.get("gate", {})
+    print(f"gate: {gate.get('verdict', 'not evaluated')}"
+          + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"
+             if gate.get("reasons") else ""))
+    hosting = result.tables.get("Hosting capacity")
+    if hosting is not None and len(hosting):
+        from protv2g.gate import hosting_kw_per_site
+
+        for site, kw in hosting_kw_per_site(hosting).items():
+            print(f"hosting capacity {site}: {kw:,.0f} kW")
     print(f"workbook: {path}")
     return EXIT_OK
 
@@ -71,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run a study and write the Excel coordination report.")
     p.add_argument("study", help="study file (YAML)")
     p.add_argument("-o", "--output", help="workbook path (default reports/<study name>.xlsx)")
+    p.add_argument("--no-hosting", action="store_true",
+                   help="skip the hosting-capacity search (faster)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("validate", help="check a study file and list every problem",
                        description="Check a study file; list every problem with its field path.")
@@ -87,15 +100,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_notes(caught: list[warnings.WarningMessage]) -> None:
+    """Engine notes (warnings raised in protv2g) as one line per kind, with a count;
+    third-party deprecation noise is dropped."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
+            continue
+        if "protv2g" not in str(w.filename):
+            continue
+        text = str(w.message).splitlines()[0]
+        text = re.sub(r"^\d+ ", "", text.split(" (scenario")[0])
+        counts[text] = counts.get(text, 0) + 1
+    for text, n in counts.items():
+        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""),
+              file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``protv2g`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return int(args.func(args))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = int(args.func(args))
+        _print_notes(caught)
+        return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)
         for issue in exc.issues:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -18,12 +19,15 @@ from protv2g.directional import evaluate_fault_directional
 from protv2g.engine import fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.flow import flow_study
+from protv2g.gate import gate_verdict
+from protv2g.hosting import hosting_capacity
 from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.curves import CURVE_FIELDS
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
+from protv2g.study.schema import CRITERIA
 
 _VERSIONED = ("protv2g", "pandapower", "numpy", "scipy", "pandas", "networkx", "openpyxl")
 
@@ -152,13 +156,16 @@ def directional_sheet(directional: pd.DataFrame) -> pd.DataFrame:
     return directional[keep].reset_index(drop=True)
 
 
-def run_study(study: Study) -> StudyResult:
+def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     """Run every stage of a study and return its results.
 
     Parameters
     ----------
     study : Study
         From :func:`protv2g.load_study`. Its net is not modified.
+    hosting : bool
+        Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``,
+        a few seconds more); ``protv2g run`` does, scripts opt in.
 
     Returns
     -------
@@ -172,10 +179,13 @@ def run_study(study: Study) -> StudyResult:
     doc = study.document
     scenarios = build_scenarios(doc)
     bus_faults, device_faults = _run_faults(study, scenarios)
-    flow = flow_study(study)
+    flow = flow_study(study, day=doc.scenarios.day)
     directional = evaluate_fault_directional(device_faults, study)
     violations, coordination = run_checks(study, device_faults, flow, scenarios)
+    could_not = violations["message"].astype(str).str.startswith("could not evaluate")
     meta = {
+        "checks": {"criteria": list(CRITERIA),
+                   "errors": sorted(set(violations.loc[could_not, "message"].astype(str)))},
         "method": doc.faults.method.value,
         "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
         "versions": dependency_versions(),
@@ -186,8 +196,15 @@ def run_study(study: Study) -> StudyResult:
               "Directional": directional_sheet(directional), **feeder_tables(study.net)}
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
-    return StudyResult(
+    hosting_table = None
+    if hosting and doc.v2g_sites:
+        hosting_table = hosting_capacity(study, participations=doc.scenarios.participation,
+                                         load_levels=doc.scenarios.load_levels)
+        tables["Hosting capacity"] = hosting_table
+    result = StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
-        violations=violations,
-        scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
-        meta=meta, tables=tables, flow=flow, directional=directional)
+        violations=violations, scenarios=scenario_table(scenarios),
+        settings=settings_table(study), inputs=inputs, meta=meta, tables=tables, flow=flow,
+        directional=directional)
+    verdict = gate_verdict(study, result, hosting=hosting_table)
+    return replace(result, meta={**meta, "gate": verdict})

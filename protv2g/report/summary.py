@@ -44,27 +44,43 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
     return str(gate["verdict"]), [str(r) for r in reasons]
 
 
+_HOSTING_COLUMNS = ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
+                    "limiting_criterion", "limiting_device", "limiting_fault", "note")
+
+
 def hosting_headline(table: pd.DataFrame | None) -> list[tuple[str, str]]:
-    """Per site: the smallest hosting capacity over the criteria and what limits it."""
+    """Per site: its protection hosting capacity and what limits it (one line each)."""
     if table is None:
         return [("Hosting capacity", "not computed in this run")]
-    need = {"site", "hosting_capacity_kw"}
+    need = {"site", "hosting_kw", "limited", "site_max_kw"}
     if table.empty or not need <= set(table.columns):
         return [("Hosting capacity", "no rows" if table.empty else
                  f"table lacks columns {sorted(need - set(table.columns))}")]
+    from protv2g.gate import hosting_kw_per_site
+
     out = []
-    for site, rows in table.groupby("site", sort=True):
-        kw = pd.to_numeric(rows["hosting_capacity_kw"], errors="coerce")
-        if kw.notna().any():
-            best = rows.loc[kw.idxmin()]
-            parts = [str(best[k]) for k in ("criterion", "limiting_device")
-                     if k in rows.columns and pd.notna(best[k])]
-            limit = " at ".join(parts)
-            out.append((f"  {site}", f"{kw.min():,.0f} kW" + (f" (limited by {limit})"
-                                                               if limit else "")))
+    per_site = hosting_kw_per_site(table)
+    for site, rows in table.groupby("site", sort=False):
+        limited = rows[rows["limited"].astype(bool)]
+        if len(limited):
+            best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+            parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
+                     if k in rows.columns and pd.notna(best[k]) and str(best[k])]
+            out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW (limited by "
+                        f"{' at '.join(parts)})"))
         else:
-            out.append((f"  {site}", "no limit found in the export range studied"))
+            out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW: no criterion limits it "
+                        "up to the site's maximum"))
     return out
+
+
+def hosting_grid(table: pd.DataFrame | None) -> tuple[list[str], list[list[Any]]] | None:
+    """The hosting-capacity table as a header and rows for the Summary (None if absent)."""
+    if table is None or table.empty:
+        return None
+    cols = [c for c in _HOSTING_COLUMNS if c in table.columns]
+    rows = table[cols].astype(object).where(table[cols].notna(), "").values.tolist()
+    return cols, rows
 
 
 def _counts(violations: pd.DataFrame) -> pd.DataFrame:
@@ -191,9 +207,19 @@ def write_summary(wb: Workbook, result: StudyResult, violations: pd.DataFrame,
         worst = _worst(violations)
         w.grid(list(worst.columns), worst.values.tolist())
 
-    w.heading("Protection hosting capacity (smallest over criteria)")
-    for key, value in hosting_headline(result.tables.get("Hosting capacity")):
+    w.heading("Protection hosting capacity")
+    hosting = result.tables.get("Hosting capacity")
+    for key, value in hosting_headline(hosting):
         w.pair(key, value)
+    grid = hosting_grid(hosting)
+    if grid is not None:
+        w.grid(*grid)
+
+    screening = (result.meta.get("gate") or {}).get("screening") or {}
+    if screening:
+        w.heading("Pilot screening items")
+        for item, status in screening.items():
+            w.pair(f"  {item}", status)
 
     if sheet_notes:
         w.heading("Sheets without results in this run")
@@ -204,7 +230,8 @@ def write_summary(wb: Workbook, result: StudyResult, violations: pd.DataFrame,
     for name, ver in (result.meta.get("versions") or {}).items():
         w.pair(f"  {name}", ver)
     extra = {k: v for k, v in result.meta.items() if k not in
-             {"gate", "versions", "method", "engine", "input_digest", "not_computed"}}
+             {"gate", "versions", "method", "engine", "input_digest", "not_computed",
+              "checks"}}
     for key, value in extra.items():
         w.pair(f"  {key}", value)
 
