@@ -17,9 +17,35 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["fill_sequence", "reduce_devices"]
+__all__ = ["device_transfer", "fill_sequence", "reduce_devices"]
 
 _A = np.exp(2j * np.pi / 3)
+
+
+@njit(parallel=True, cache=True)
+def device_transfer(indptr, indices, data, z_rows, f, v_row, w_i, w_v):  # pragma: no cover
+    """``w_i = Y_dev·Z[T, F]`` and ``w_v = Z[dev, F]`` (NaN where ``v_row < 0``).
+
+    ``z_rows`` is ``(|T|, n)``, row ``j`` = row ``T[j]`` of ``Z``; ``indptr, indices, data``
+    the CSR arrays of ``Y_dev`` over ``T``; ``f`` the fault buses (internal indices).
+    """
+    n_d, m = w_i.shape
+    for d in prange(n_d):
+        for j in range(m):
+            w_i[d, j] = 0j
+        for k in range(indptr[d], indptr[d + 1]):
+            y = data[k]
+            row = z_rows[indices[k]]
+            for j in range(m):
+                w_i[d, j] += y * row[f[j]]
+        r = v_row[d]
+        if r >= 0:
+            row = z_rows[r]
+            for j in range(m):
+                w_v[d, j] = row[f[j]]
+        else:
+            for j in range(m):
+                w_v[d, j] = np.nan + 0j
 
 
 @njit(parallel=True, cache=True)
@@ -65,18 +91,21 @@ def reduce_devices(a1, b, g0, g1, g2, w0, w1, w2, i_f, scale, has_zero,
             x0 = 0j
             if has_zero:
                 x0 = (g0[d] - w0[d, f] * i_f[f, 0]) * sc
-            ia = abs(x0 + x1 + x2)
-            ib = abs(x0 + a2 * x1 + a * x2)
-            ic = abs(x0 + a * x1 + a2 * x2)
-            p = max(ia, max(ib, ic))
-            gr = 3.0 * abs(x0)
+            ya = x0 + x1 + x2
+            yb = x0 + a2 * x1 + a * x2
+            yc = x0 + a * x1 + a2 * x2
+            # squared magnitudes: one square root per device, not three per fault
+            p = max(ya.real * ya.real + ya.imag * ya.imag,
+                    max(yb.real * yb.real + yb.imag * yb.imag,
+                        yc.real * yc.real + yc.imag * yc.imag))
+            gr = x0.real * x0.real + x0.imag * x0.imag
             if p > best_p:
                 best_p = p
                 arg_p = f
             if gr > best_g:
                 best_g = gr
                 arg_g = f
-        out_max[d, 0] = best_p
-        out_max[d, 1] = best_g
+        out_max[d, 0] = np.sqrt(best_p) if best_p >= 0 else np.nan
+        out_max[d, 1] = 3.0 * np.sqrt(best_g) if best_g >= 0 else np.nan
         out_arg[d, 0] = arg_p
         out_arg[d, 1] = arg_g

@@ -31,6 +31,7 @@ import pandapower as pp
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from protv2g.engine.zbus import TreeFactor, tree_factor, tree_solve, tree_unit_cols, z_cols_pu
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
@@ -88,6 +89,21 @@ class SequenceData:
     yt_pu: sp.csr_matrix
     component: np.ndarray | None = None
     floating: np.ndarray | None = None
+    tree: TreeFactor | None = None
+
+    def solve(self, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
+        """``Y⁻¹·rhs`` (``trans``: ``Y⁻ᵀ·rhs``) for one right-hand side ``(n,)``: tree passes
+        on radial networks, the sparse LU otherwise."""
+        if self.tree is not None:
+            return tree_solve(self.tree, rhs, trans)
+        return self.lu.solve(np.asarray(rhs, dtype=complex), trans="T" if trans else "N")
+
+    def unit_cols(self, buses: np.ndarray, trans: bool = False) -> np.ndarray:
+        """Columns ``Z[:, buses]`` (``trans``: rows ``Z[buses, :]`` transposed), ``(n, k)``."""
+        buses = np.asarray(buses, dtype=np.int64)
+        if self.tree is not None:
+            return tree_unit_cols(self.tree, buses, trans)
+        return z_cols_pu(self.lu, self.n_bus, buses, trans=trans)
 
     @property
     def any_floating(self) -> bool:
@@ -268,7 +284,7 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
     return SequenceData(y_pu=y_fact, lu=lu, bus_lookup=lookup.copy(),
                         base_kv=np.real(bus[:, BASE_KV]).astype(float),
                         yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt), component=labels,
-                        floating=floating)
+                        floating=floating, tree=tree_factor(y_fact))
 
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,

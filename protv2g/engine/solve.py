@@ -21,9 +21,9 @@ import scipy.sparse as sp
 
 from protv2g.engine.chargers import ChargerArrays, gfl_injection, gfm_injection
 from protv2g.engine.faults import floating_v0, sequence_fault_currents
-from protv2g.engine.kernels import fill_sequence, reduce_devices
+from protv2g.engine.kernels import device_transfer, fill_sequence, reduce_devices
 from protv2g.engine.sequence import CaseNetwork, SequenceData
-from protv2g.engine.zbus import driving_point_z_pu, z_cols_pu, z_rows_pu
+from protv2g.engine.zbus import driving_point_z_pu
 from protv2g.units import FaultType
 
 __all__ = ["CaseSolver", "ChargerSolution", "PreFault"]
@@ -157,24 +157,26 @@ class CaseSolver:
         f = data.index(self.fault_buses)
         dev_idx = data.index(dev_buses)
         t_set, y_dev, v_row = _device_rows(data, rows, use_to, dev_idx)
-        zff = driving_point_z_pu(data.y_pu, data.lu)[f]
+        zff = driving_point_z_pu(data.y_pu, data.lu, tree=data.tree)[f]
         if data.any_floating:  # no zero-sequence path to ground: Z0 = ∞ (see faults.py)
             zff = np.where(data.floating[f], np.inf, zff)
-        z_t = z_rows_pu(data.lu, data.n_bus, t_set)
-        z_tf = z_t[:, f]
-        w_i = np.ascontiguousarray((y_dev @ z_tf) if len(t_set) else
-                                   np.zeros((y_dev.shape[0], len(f)), complex))
-        w_v = np.ascontiguousarray(_rows_of(z_tf, v_row))
-        del z_tf
+        # column j of z_tt is row t_set[j] of Z (one transposed solve per terminal bus)
+        z_tt = data.unit_cols(t_set, trans=True)
+        n_d = y_dev.shape[0]
+        w_i = np.empty((n_d, len(f)), dtype=complex)
+        w_v = np.empty((n_d, len(f)), dtype=complex)
+        y_dev.sort_indices()
+        device_transfer(y_dev.indptr, y_dev.indices, y_dev.data.astype(complex),
+                        np.ascontiguousarray(z_tt.T), f, v_row, w_i, w_v)
         out = _SeqRows(zff=zff, w_i=w_i, w_v=w_v, y_dev=y_dev, v_dev_row=v_row, t_set=t_set)
         if with_chargers:
             c = data.index(self.charger_buses)
-            z_c_rows = z_rows_pu(data.lu, data.n_bus, c)
-            out.z_cf = np.ascontiguousarray(z_c_rows[:, f])
-            out.z_cc = z_c_rows[:, c]
+            z_c_rows = data.unit_cols(c, trans=True)  # (n, k): rows of Z at C, transposed
+            out.z_cf = np.ascontiguousarray(z_c_rows[f, :].T)
+            out.z_cc = np.ascontiguousarray(z_c_rows[c, :].T)
             del z_c_rows
-            out.z_fc = np.ascontiguousarray(z_cols_pu(data.lu, data.n_bus, c)[f, :])
-            z_tc = z_t[:, c]
+            out.z_fc = np.ascontiguousarray(data.unit_cols(c)[f, :])
+            z_tc = z_tt[c].T
             out.g_i = np.asarray(y_dev @ z_tc) if len(t_set) else np.zeros((len(rows), len(c)))
             out.g_v = _rows_of(z_tc, v_row)
         return out
@@ -207,7 +209,7 @@ class CaseSolver:
         data = {1: self.cn.pos, 2: self.cn.neg, 0: self.cn.zero}[seq]
         rhs = np.zeros(data.n_bus, dtype=complex)
         np.add.at(rhs, data.index(self.charger_buses[cpos]), i_inj_pu)
-        return data.lu.solve(rhs)
+        return data.solve(rhs)
 
     def solve(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
               chargers: ChargerArrays | None, charger_pos: np.ndarray | None,

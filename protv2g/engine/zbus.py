@@ -9,15 +9,23 @@
   network: blocked sparse solves on the LU factorisation, in chunks (O(N·chunk) memory).
 * :func:`z_rows_pu` — rows of ``Z`` at given buses: one transposed solve each
   (row ``k`` of ``Z`` is column ``k`` of ``Zᵀ = (Yᵀ)⁻¹``).
+* :class:`TreeFactor`, :func:`tree_solve`, :func:`tree_unit_cols` — on a tree the same
+  elimination gives ``Y = L·D·U`` with one off-diagonal per row, so a solve is two O(N) passes
+  in numba (about 20× faster than SuperLU's dense-RHS solve on a 10,000-bus feeder); used for
+  every solve on radial networks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-__all__ = ["driving_point_z_pu", "z_rows_pu", "z_cols_pu", "tree_structure"]
+__all__ = ["TreeFactor", "driving_point_z_pu", "tree_factor", "tree_solve", "tree_structure",
+           "tree_unit_cols", "z_cols_pu", "z_rows_pu"]
 
 #: columns per blocked solve in the meshed fallback (memory = n_bus × chunk complex numbers)
 CHUNK = 256
@@ -68,35 +76,112 @@ def _offdiag_fast(y: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nd
     return np.where(hit, vals[pos], 0.0)
 
 
-def _tree_diag(y: sp.spmatrix, order: np.ndarray, parent: np.ndarray) -> np.ndarray:
+@dataclass
+class TreeFactor:
+    """``Y = L·D·U`` of a tree-structured admittance matrix (elimination leaves first).
+
+    Attributes
+    ----------
+    order, parent : numpy.ndarray
+        Buses parents-first and the parent of each bus (``-1`` at roots).
+    d : numpy.ndarray
+        Pivots: the admittance looking into each subtree condensed onto its root, per unit.
+    y_vp, y_pv : numpy.ndarray
+        ``Y[v, parent(v)]`` and ``Y[parent(v), v]`` for every bus ``v`` (0 at roots).
+    """
+
+    order: np.ndarray
+    parent: np.ndarray
+    d: np.ndarray
+    y_vp: np.ndarray
+    y_pv: np.ndarray
+
+
+def tree_factor(y: sp.spmatrix) -> TreeFactor | None:
+    """:class:`TreeFactor` of ``y`` if its graph is a forest, else ``None`` (O(N))."""
+    tree = tree_structure(y)
+    if tree is None:
+        return None
+    order, parent = tree
     y = sp.csr_matrix(y)
     y.sum_duplicates()
     n = y.shape[0]
-    d = y.diagonal().astype(complex).copy()
     child = order[parent[order] >= 0]
     par = parent[child]
-    y_cp = _offdiag_fast(y, child, par)  # Y[child, parent]
-    y_pc = _offdiag_fast(y, par, child)  # Y[parent, child]
-    prod = np.zeros(n, dtype=complex)
-    prod[child] = y_cp * y_pc
-    # depth of each bus to process by levels (vectorised over a level)
-    depth = np.zeros(n, dtype=np.int64)
-    for v in order:  # BFS order: parent before child
+    y_vp = np.zeros(n, dtype=complex)
+    y_pv = np.zeros(n, dtype=complex)
+    y_vp[child] = _offdiag_fast(y, child, par)
+    y_pv[child] = _offdiag_fast(y, par, child)
+    d = y.diagonal().astype(complex).copy()
+    _eliminate(order, parent, d, y_vp * y_pv)
+    return TreeFactor(order=order, parent=parent, d=d, y_vp=y_vp, y_pv=y_pv)
+
+
+@njit(cache=True)
+def _eliminate(order, parent, d, prod):  # pragma: no cover - numba
+    """Leaf-to-root elimination of the pivots ``d`` in place (``prod = Y_vp·Y_pv``)."""
+    for j in range(len(order) - 1, -1, -1):
+        v = order[j]
         p = parent[v]
         if p >= 0:
-            depth[v] = depth[p] + 1
-    levels = [np.flatnonzero(depth == k) for k in range(int(depth.max()) + 1)]
-    # upward (leaf → root) elimination
-    for lev in reversed(levels[1:]):
-        np.add.at(d, parent[lev], -prod[lev] / d[lev])
-    z = np.zeros(n, dtype=complex)
-    z[levels[0]] = 1.0 / d[levels[0]]
-    for lev in levels[1:]:
-        z[lev] = 1.0 / d[lev] + prod[lev] * z[parent[lev]] / d[lev] ** 2
+            d[p] -= prod[v] / d[v]
+
+
+@njit(cache=True)
+def _diag(order, parent, d, prod):  # pragma: no cover - numba
+    """Root-to-leaf ``Z_ii = 1/D_i + Y_ip·Y_pi·Z_pp/D_i²`` (Takahashi recursion)."""
+    z = np.zeros(len(d), dtype=np.complex128)
+    for v in order:
+        p = parent[v]
+        z[v] = 1.0 / d[v]
+        if p >= 0:
+            z[v] += prod[v] * z[p] / (d[v] * d[v])
     return z
 
 
-def driving_point_z_pu(y: sp.spmatrix, lu: object, *, tree: tuple | None = None,
+@njit(cache=True)
+def _solve_one(order, parent, d, l_up, u_dn, x):  # pragma: no cover - numba
+    """In place: forward (children into parents, ``l_up``) then back substitution
+    (``u_dn``)."""
+    for j in range(len(order) - 1, -1, -1):
+        v = order[j]
+        p = parent[v]
+        if p >= 0 and x[v] != 0:
+            x[p] -= l_up[v] * x[v] / d[v]
+    for v in order:
+        p = parent[v]
+        if p >= 0:
+            x[v] = (x[v] - u_dn[v] * x[p]) / d[v]
+        else:
+            x[v] = x[v] / d[v]
+
+
+@njit(parallel=True, cache=True)
+def _unit_solves(order, parent, d, l_up, u_dn, cols, out):  # pragma: no cover - numba
+    for j in prange(len(cols)):
+        out[j, cols[j]] = 1.0
+        _solve_one(order, parent, d, l_up, u_dn, out[j])
+
+
+def tree_solve(tf: TreeFactor, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
+    """``Y⁻¹·rhs`` (or ``Y⁻ᵀ·rhs``) for one right-hand side, O(N)."""
+    x = np.array(rhs, dtype=complex)
+    l_up, u_dn = (tf.y_vp, tf.y_pv) if trans else (tf.y_pv, tf.y_vp)
+    _solve_one(tf.order, tf.parent, tf.d, l_up, u_dn, x)
+    return x
+
+
+def tree_unit_cols(tf: TreeFactor, buses: np.ndarray, trans: bool = False) -> np.ndarray:
+    """Columns ``Y⁻¹[:, buses]`` (or of ``Y⁻ᵀ``, i.e. rows of ``Z`` transposed), ``(n, k)``
+    (a transposed view of a C-ordered ``(k, n)`` array)."""
+    buses = np.asarray(buses, dtype=np.int64)
+    out = np.zeros((len(buses), len(tf.d)), dtype=complex)
+    l_up, u_dn = (tf.y_vp, tf.y_pv) if trans else (tf.y_pv, tf.y_vp)
+    _unit_solves(tf.order, tf.parent, tf.d, l_up, u_dn, buses, out)
+    return out.T
+
+
+def driving_point_z_pu(y: sp.spmatrix, lu: object, *, tree: TreeFactor | None = None,
                        buses: np.ndarray | None = None) -> np.ndarray:
     """Driving-point (Thevenin) impedances ``Z_kk`` of ``Y`` (per unit).
 
@@ -106,8 +191,8 @@ def driving_point_z_pu(y: sp.spmatrix, lu: object, *, tree: tuple | None = None,
         Bus admittance matrix (per unit).
     lu : scipy.sparse.linalg.SuperLU
         Its factorisation (used by the meshed fallback).
-    tree : tuple, optional
-        Result of :func:`tree_structure` if already known.
+    tree : TreeFactor, optional
+        :func:`tree_factor` of ``y`` if known (radial networks); computed when ``None``.
     buses : numpy.ndarray, optional
         Restrict the meshed fallback to these buses (the tree path always returns all).
 
@@ -117,9 +202,9 @@ def driving_point_z_pu(y: sp.spmatrix, lu: object, *, tree: tuple | None = None,
         ``Z_kk`` for every bus (tree) or for ``buses`` (fallback, in that order).
     """
     if tree is None:
-        tree = tree_structure(y)
+        tree = tree_factor(y)
     if tree is not None:
-        z = _tree_diag(y, *tree)
+        z = _diag(tree.order, tree.parent, tree.d, tree.y_vp * tree.y_pv)
         return z if buses is None else z[buses]
     n = y.shape[0]
     idx = np.arange(n) if buses is None else np.asarray(buses)
@@ -143,11 +228,12 @@ def z_rows_pu(lu: object, n: int, buses: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(lu.solve(rhs, trans="T").T)
 
 
-def z_cols_pu(lu: object, n: int, buses: np.ndarray) -> np.ndarray:
-    """Columns ``Z[:, buses]`` (shape ``(n, len(buses))``) by direct solves."""
+def z_cols_pu(lu: object, n: int, buses: np.ndarray, trans: bool = False) -> np.ndarray:
+    """Columns ``Z[:, buses]`` (shape ``(n, len(buses))``) by direct solves; with ``trans``
+    the columns of ``Zᵀ``, i.e. the rows ``Z[buses, :]`` transposed (no copy)."""
     buses = np.asarray(buses, dtype=np.int64)
     if len(buses) == 0:
         return np.zeros((n, 0), dtype=complex)
     rhs = np.zeros((n, len(buses)), dtype=complex)
     rhs[buses, np.arange(len(buses))] = 1.0
-    return lu.solve(rhs)
+    return lu.solve(rhs, trans="T") if trans else lu.solve(rhs)
