@@ -174,6 +174,8 @@ def _gate(path, capsys, *extra) -> tuple[int, str]:
 
     code = main(["gate", str(path), *extra])
     captured = capsys.readouterr()
+    if "--json" in extra:  # stdout is the JSON document; notes go to stderr
+        return code, captured.out
     return code, captured.out + captured.err
 
 
