@@ -1,23 +1,38 @@
-"""Benchmark of the fault engine on synthetic radial 12.47 kV feeders.
+"""Benchmark of the fault engine on synthetic radial 12.47 kV feeders (issue #4 targets).
 
-Run: ``python benchmarks/bench_engine.py [--sizes 1000 3000 10000]``
+Run: ``python benchmarks/bench_engine.py [--sizes 1000 3000 10000] [--accuracy]``
 
-For each size: 200 devices, all buses × 4 fault types × 2 cases
-  (a) base case (no chargers), device phasors kept (complex64);
-  (b) chargers at 20 % of the buses × 10 export levels (scenarios), when the estimated charger
-      iteration work (k²·N per step) is affordable — otherwise skipped with the reason printed;
-  (c) pandapower ``calc_sc`` on the work both can do: 3ph and SLG bus currents at all buses
-      (skipped when its dense Z_bus, 16·N² bytes, would exceed the memory cap).
-Prints wall time, peak traced memory (tracemalloc) and the engine/pandapower speed ratio.
+Each size runs in its own subprocess (clean peak RSS). For each size, 200 devices:
+
+(a) **study**: chargers at 20 % of the buses × 10 export levels (scenarios), all buses × 4 fault
+    types × 2 cases, ``charger_model="frozen_pll"``, ``keep="summary"`` (per-device maxima;
+    memory O(buses · devices));
+(b) base case (no chargers), same reductions;
+(c) pandapower ``calc_sc`` on the work both can do — 3ph and SLG bus currents at all buses,
+    max case — against the engine on the same work, in the same process (skipped when
+    ``calc_sc``'s dense Z_bus, 3 × 16·N² bytes, would exceed 4 GB).
+
+``--accuracy`` compares ``frozen_pll`` with the accurate ``iterate`` charger model on a 300-bus
+synthetic feeder (60 chargers × 3 levels) and on the depot example: largest difference of a
+device's largest-phase current, in % of the ``iterate`` value, where that current is at least
+10 % of the device's largest current in the slice.
+
+Targets (issue #4, 2-core machine): 10,000 buses ≤ 2 s and ≤ 1 GB; ≥ 20× ``calc_sc`` at 3,000.
+Timings exclude numba's one-off compilation (a warm-up run on a 50-bus feeder comes first).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -25,8 +40,7 @@ from protv2g.engine import ChargerSource, DeviceTerminal, fault_study
 from protv2g.network.synthetic import synthetic_radial_feeder
 from protv2g.units import Case, FaultType
 
-PP_MEMORY_CAP_BYTES = 4e9     # skip calc_sc when 3 dense N×N complex matrices exceed this
-CHARGER_WORK_CAP = 1e10       # skip (b) when levels × 8 combos × k²·N × ~10 steps exceed this
+PP_MEMORY_CAP_BYTES = 4e9  # skip calc_sc when 3 dense N×N complex matrices exceed this
 
 
 def _measure(fn):
@@ -58,63 +72,119 @@ def _scenarios(net, levels=10, share=0.2, seed=0):
     return out
 
 
-def run(n: int, levels: int = 10) -> None:
+def _warm_up() -> None:
+    net = synthetic_radial_feeder(50, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for keep in ("summary", "full"):
+            fault_study(net, devices=_devices(net, 5), scenarios=_scenarios(net, 2),
+                        charger_model="frozen_pll", keep=keep)
+
+
+def run_size(n: int, levels: int) -> dict:
+    """Measurements of one feeder size (see the module docstring)."""
+    _warm_up()
     net = synthetic_radial_feeder(n, seed=0)
     devs = _devices(net)
-    print(f"\n== {n} buses, {len(devs)} devices ==")
+    scen = _scenarios(net, levels=levels)
+    out = {"n_bus": n, "devices": len(devs), "chargers": len(next(iter(scen.values()))),
+           "levels": levels}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res, dt, peak = _measure(lambda: fault_study(net, devices=devs, dtype=np.complex64))
-    print(f"engine base case: 4 fault types x 2 cases x {n} buses (+device phasors): "
-          f"{dt:.2f} s, peak {peak / 1e6:.0f} MB")
-    del res
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        (_, dt_e, peak_e) = _measure(lambda: fault_study(
+        res, out["study_s"], out["study_peak_mb"] = _measure(lambda: fault_study(
+            net, devices=devs, scenarios=scen, charger_model="frozen_pll", keep="summary"))
+        out["study_peak_mb"] /= 1e6
+        out["device_fault_points"] = int(np.prod(res.device_max_ka.shape[:4])) * n
+        del res
+        _, out["base_s"], peak = _measure(lambda: fault_study(net, devices=devs,
+                                                             keep="summary"))
+        out["base_peak_mb"] = peak / 1e6
+        _, out["bus_work_s"], _ = _measure(lambda: fault_study(
             net, fault_types=[FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND],
             cases=[Case.MAX]))
-    print(f"engine 3ph+SLG bus currents, max case: {dt_e:.3f} s, peak {peak_e / 1e6:.0f} MB")
+    out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    if 3 * 16 * float(n) ** 2 <= PP_MEMORY_CAP_BYTES:
+        from pandapower.shortcircuit import calc_sc
 
-    scen = _scenarios(net, levels=levels)
-    k = len(next(iter(scen.values())))
-    work = levels * 8 * k * k * n * 10
-    if work <= CHARGER_WORK_CAP:
+        with warnings.catch_warnings():  # warm-up: pandapower's own numba compilation
+            warnings.simplefilter("ignore")
+            calc_sc(synthetic_radial_feeder(50, seed=1), fault="1ph", case="max")
+
+        def pp_run():
+            for fault in ("3ph", "1ph"):
+                calc_sc(copy.deepcopy(net), fault=fault, case="max")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res, dt, peak = _measure(lambda: fault_study(net, devices=devs, scenarios=scen,
-                                                         dtype=np.complex64))
-        its = max(res.iterations.values())
-        print(f"engine with {k} chargers x {levels} export levels x 4 types x 2 cases: {dt:.2f} s, "
-              f"peak {peak / 1e6:.0f} MB, max iterations {its}")
-        del res
-    else:
-        print(f"engine with {k} chargers x {levels} export levels: SKIPPED (per-fault charger "
-              f"iteration ~{work:.1e} complex MACs > cap {CHARGER_WORK_CAP:.0e})")
+            _, out["calc_sc_s"], _ = _measure(pp_run)
+        out["ratio_vs_calc_sc"] = out["calc_sc_s"] / out["bus_work_s"]
+    return out
 
-    need = 3 * 16 * float(n) ** 2
-    if need > PP_MEMORY_CAP_BYTES:
-        print(f"pandapower calc_sc: SKIPPED (dense Z_bus needs ~{need / 1e9:.1f} GB)")
-        return
-    from pandapower.shortcircuit import calc_sc
 
-    def pp_run():
-        for fault in ("3ph", "1ph"):
-            nn = copy.deepcopy(net)
-            calc_sc(nn, fault=fault, case="max")
+def accuracy() -> list[dict]:
+    """``frozen_pll`` vs ``iterate``: worst relative difference of device max-phase current."""
+    import protv2g
+    from protv2g.api import fault_study as study_faults
+
+    def worst(fast, full) -> float:
+        a = np.abs(fast.device_i_abc_ka).max(axis=-1)
+        b = np.abs(full.device_i_abc_ka).max(axis=-1)
+        scale = np.nanmax(b, axis=-1, keepdims=True)
+        big = np.isfinite(a) & np.isfinite(b) & (b >= 0.1 * scale)
+        return float(100 * np.max(np.where(big, np.abs(a - b) / np.where(big, b, 1), 0)))
+
+    rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, dt_p, peak_p = _measure(pp_run)
-    print(f"pandapower calc_sc 3ph+1ph all buses: {dt_p:.2f} s, peak {peak_p / 1e6:.0f} MB; "
-          f"engine is {dt_p / dt_e:.0f}x faster on the same work")
+        net = synthetic_radial_feeder(300, seed=0)
+        kw = dict(devices=_devices(net, 40), scenarios=_scenarios(net, levels=3))
+        t0 = time.perf_counter()
+        full = fault_study(net, charger_model="iterate", **kw)
+        t1 = time.perf_counter()
+        fast = fault_study(net, charger_model="frozen_pll", **kw)
+        t2 = time.perf_counter()
+        rows.append({"feeder": "synthetic 300 buses, 60 chargers x 3 levels",
+                     "max_diff_percent": worst(fast, full), "iterate_s": t1 - t0,
+                     "frozen_s": t2 - t1})
+        root = Path(__file__).resolve().parents[1]
+        study = protv2g.load_study(root / "feeders" / "depot_two_feeder" / "study.yaml")
+        t0 = time.perf_counter()
+        full = study_faults(study)
+        t1 = time.perf_counter()
+        fast = study_faults(study, charger_model="frozen_pll")
+        t2 = time.perf_counter()
+        rows.append({"feeder": "depot_two_feeder example", "max_diff_percent": worst(fast, full),
+                     "iterate_s": t1 - t0, "frozen_s": t2 - t1})
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
     ap.add_argument("--levels", type=int, default=10, help="export levels (scenarios)")
+    ap.add_argument("--accuracy", action="store_true", help="frozen_pll vs iterate")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
     args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_size(args.one, args.levels)))
+        return
+    print("| buses | chargers | study (a) s | (a) peak traced MB | process peak RSS MB | "
+          "base (b) s | 3ph+SLG bus work s | calc_sc s | x faster |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        run(n, args.levels)
+        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--levels",
+                               str(args.levels)], capture_output=True, text=True, check=True)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        pp_s = f"{r['calc_sc_s']:.2f}" if "calc_sc_s" in r else "skipped (> 4 GB)"
+        ratio = f"{r['ratio_vs_calc_sc']:.0f}" if "ratio_vs_calc_sc" in r else "–"
+        print(f"| {n} | {r['chargers']} x {r['levels']} | {r['study_s']:.2f} | "
+              f"{r['study_peak_mb']:.0f} | {r['rss_peak_mb']:.0f} | {r['base_s']:.2f} | "
+              f"{r['bus_work_s']:.3f} | {pp_s} | {ratio} |", flush=True)
+    if args.accuracy:
+        print("\n| feeder | max device current diff frozen_pll vs iterate, % | iterate s | "
+              "frozen_pll s |\n|---|---|---|---|")
+        for row in accuracy():
+            print(f"| {row['feeder']} | {row['max_diff_percent']:.2f} | {row['iterate_s']:.2f} | "
+                  f"{row['frozen_s']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -94,34 +94,37 @@ class ChargerArrays:
 
 
 def charger_arrays(chargers: list[ChargerSource], base_mva: float) -> ChargerArrays:
-    """Parameters of ``chargers`` as arrays on the system base ``base_mva``."""
-    s_rated = np.array([c.s_rated_mva for c in chargers], dtype=float)
+    """Parameters of ``chargers`` as arrays on the system base ``base_mva`` (vectorised)."""
+    if not chargers:
+        z = np.zeros(0)
+        return ChargerArrays(i_lim_pu=z, i_rated_pu=z, phi_rad=z, k2=z,
+                             gfm=np.zeros(0, dtype=bool), z_gfm_pu=z.astype(complex),
+                             s_pre_pu=z.astype(complex))
+    rows = [(c.s_rated_mva, c.limit_pu, str(c.mode), str(c.angle_rule), str(c.control),
+             c.p_pre_mw, c.q_pre_mvar, c.k2,
+             Z_GFM_DEFAULT_PU if c.z_source_pu is None else complex(c.z_source_pu))
+            for c in chargers]
+    cols = [np.array(x) for x in zip(*rows, strict=True)]
+    s_rated, limit, mode, rule, control, p_mw, q_mvar, k2, z_rated = cols
+    for values, enum in ((mode, ChargerMode), (rule, AngleRule), (control, ChargerControl)):
+        for v in np.unique(values):
+            enum(v)  # unknown value → ValueError listing the allowed ones
+    s_rated, p_mw, q_mvar = (x.astype(float) for x in (s_rated, p_mw, q_mvar))
     i_rated = s_rated / base_mva
-    lim = np.array([c.limit_pu for c in chargers], dtype=float) * i_rated
-    ceased = np.array([ChargerMode(c.mode) is ChargerMode.CEASED for c in chargers], dtype=bool)
-    lim[ceased] = 0.0
-    phi = np.zeros(len(chargers))
-    for k, c in enumerate(chargers):
-        mode = ChargerMode(c.mode)
-        if AngleRule(c.angle_rule) is AngleRule.REACTIVE:
-            phi[k] = np.pi / 2
-            continue
-        p, q = c.p_pre_mw, c.q_pre_mvar
-        if mode is ChargerMode.CHARGING:
-            p = -abs(p)
-            phi[k] = np.angle(complex(p, q)) if (p or q) else np.pi
-        elif p or q:
-            phi[k] = np.angle(complex(p, q))
-    gfm = np.array([ChargerControl(c.control) is ChargerControl.GRID_FORMING for c in chargers],
-                   dtype=bool)
-    z_rated = np.array([Z_GFM_DEFAULT_PU if c.z_source_pu is None else complex(c.z_source_pu)
-                        for c in chargers], dtype=complex)
+    lim = limit.astype(float) * i_rated
+    lim[mode == ChargerMode.CEASED.value] = 0.0
+    charging = mode == ChargerMode.CHARGING.value
+    p_eff = np.where(charging, -np.abs(p_mw), p_mw)
+    has_pq = (p_eff != 0) | (q_mvar != 0)
+    phi = np.where(has_pq, np.angle(p_eff + 1j * q_mvar), np.where(charging, np.pi, 0.0))
+    phi = np.where(rule == AngleRule.REACTIVE.value, np.pi / 2, phi)
+    gfm = control == ChargerControl.GRID_FORMING.value
     with np.errstate(divide="ignore", invalid="ignore"):
-        z_sys = np.where(s_rated > 0, z_rated * base_mva / np.where(s_rated > 0, s_rated, 1), 0)
-    s_pre = np.array([complex(c.p_pre_mw, c.q_pre_mvar) for c in chargers]) / base_mva
+        z_sys = np.where(s_rated > 0, z_rated.astype(complex) * base_mva
+                         / np.where(s_rated > 0, s_rated, 1), 0)
+    s_pre = (p_mw + 1j * q_mvar) / base_mva
     return ChargerArrays(i_lim_pu=lim, i_rated_pu=i_rated, phi_rad=phi,
-                         k2=np.array([c.k2 for c in chargers], dtype=float), gfm=gfm,
-                         z_gfm_pu=z_sys, s_pre_pu=s_pre)
+                         k2=k2.astype(float), gfm=gfm, z_gfm_pu=z_sys, s_pre_pu=s_pre)
 
 
 def gfl_injection(v1: np.ndarray, v2: np.ndarray, v1_ref: np.ndarray, p: ChargerArrays

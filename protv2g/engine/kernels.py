@@ -68,44 +68,51 @@ def fill_sequence(out, s, a, b, g, g_full, w, i_f, scale):  # pragma: no cover -
 
 
 @njit(parallel=True, cache=True)
-def reduce_devices(a1, b, g0, g1, g2, w0, w1, w2, i_f, scale, has_zero,
-                   out_max, out_arg):  # pragma: no cover - numba
-    """Largest phase current and largest ``|3·I0|`` over fault buses, per device.
+def reduce_devices(a1, b, g, w0, w1, w2, i_f, scale, has_zero, out_max,
+                   out_arg):  # pragma: no cover - numba
+    """Largest phase current and largest ``|3·I0|`` over fault buses, per scenario and device.
 
-    ``i_f`` is ``(m, 3)`` in sequence order; ``out_max[d] = (max_f max_phase |I|,
-    max_f |3 I0|)``, ``out_arg[d]`` the positions of those fault buses. Currents in the unit
-    of ``scale`` (kA per pu).
+    ``g`` is ``(S, D, 3)`` (fixed charger terms per sequence), ``i_f`` ``(S, m, 3)`` in
+    sequence order; ``out_max[s, d] = (max_f max_phase |I|, max_f |3 I0|)``,
+    ``out_arg[s, d]`` the positions of those fault buses. All scenarios are reduced in one
+    pass over the transfer arrays ``w`` (read once, not once per scenario). Currents in the
+    unit of ``scale`` (kA per pu).
     """
+    n_s = i_f.shape[0]
     n_d, m = w1.shape
     a = np.exp(2j * np.pi / 3)
     a2 = a * a
     for d in prange(n_d):
-        best_p = -1.0
-        best_g = -1.0
-        arg_p = -1
-        arg_g = -1
+        best_p = np.full(n_s, -1.0)
+        best_g = np.full(n_s, -1.0)
+        arg_p = np.full(n_s, -1)
+        arg_g = np.full(n_s, -1)
         sc = scale[d]
         for f in range(m):
-            x1 = (a1[d] * b[f] + g1[d] - w1[d, f] * i_f[f, 1]) * sc
-            x2 = (g2[d] - w2[d, f] * i_f[f, 2]) * sc
-            x0 = 0j
-            if has_zero:
-                x0 = (g0[d] - w0[d, f] * i_f[f, 0]) * sc
-            ya = x0 + x1 + x2
-            yb = x0 + a2 * x1 + a * x2
-            yc = x0 + a * x1 + a2 * x2
-            # squared magnitudes: one square root per device, not three per fault
-            p = max(ya.real * ya.real + ya.imag * ya.imag,
-                    max(yb.real * yb.real + yb.imag * yb.imag,
-                        yc.real * yc.real + yc.imag * yc.imag))
-            gr = x0.real * x0.real + x0.imag * x0.imag
-            if p > best_p:
-                best_p = p
-                arg_p = f
-            if gr > best_g:
-                best_g = gr
-                arg_g = f
-        out_max[d, 0] = np.sqrt(best_p) if best_p >= 0 else np.nan
-        out_max[d, 1] = 3.0 * np.sqrt(best_g) if best_g >= 0 else np.nan
-        out_arg[d, 0] = arg_p
-        out_arg[d, 1] = arg_g
+            y1 = w1[d, f]
+            y2 = w2[d, f]
+            y0 = w0[d, f] if has_zero else 0j
+            pre = a1[d] * b[f]
+            for s in range(n_s):
+                x1 = (pre + g[s, d, 1] - y1 * i_f[s, f, 1]) * sc
+                x2 = (g[s, d, 2] - y2 * i_f[s, f, 2]) * sc
+                x0 = (g[s, d, 0] - y0 * i_f[s, f, 0]) * sc
+                ya = x0 + x1 + x2
+                yb = x0 + a2 * x1 + a * x2
+                yc = x0 + a * x1 + a2 * x2
+                # squared magnitudes: one square root per device, not three per fault
+                p = max(ya.real * ya.real + ya.imag * ya.imag,
+                        max(yb.real * yb.real + yb.imag * yb.imag,
+                            yc.real * yc.real + yc.imag * yc.imag))
+                gr = x0.real * x0.real + x0.imag * x0.imag
+                if p > best_p[s]:
+                    best_p[s] = p
+                    arg_p[s] = f
+                if gr > best_g[s]:
+                    best_g[s] = gr
+                    arg_g[s] = f
+        for s in range(n_s):
+            out_max[s, d, 0] = np.sqrt(best_p[s]) if best_p[s] >= 0 else np.nan
+            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s]) if best_g[s] >= 0 else np.nan
+            out_arg[s, d, 0] = arg_p[s]
+            out_arg[s, d, 1] = arg_g[s]

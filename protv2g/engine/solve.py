@@ -93,16 +93,19 @@ def _rows_of(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 @dataclass
 class PreFault:
-    """Pre-fault positive-sequence voltages: ``e_f`` at fault buses ``(m,)``, ``e_c`` at the
-    chargers ``(k, m)``, and the device terms ``a_i``, ``a_v`` ``(D,)`` × ``b`` ``(m,)`` (the
-    pre-fault device current and bus voltage are ``a·b``), per unit."""
+    """Pre-fault positive-sequence voltages: ``e_f`` at fault buses ``(m,)``, ``v_c`` at the
+    chargers ``(k,)``, and the device terms ``a_i``, ``a_v`` ``(D,)`` × ``b`` ``(m,)`` (the
+    pre-fault device current and bus voltage are ``a·b``; at a charger ``v_c·b``), per unit."""
 
     e_f: np.ndarray
-    e_c: np.ndarray
     a_i: np.ndarray
     a_v: np.ndarray
     b: np.ndarray
     v_c: np.ndarray  # (k,) pre-fault voltage phasor at each charger (its angle holds a frozen PLL)
+
+    def e_c(self, cpos: np.ndarray) -> np.ndarray:
+        """Pre-fault voltage of the chargers ``cpos`` for each fault bus, ``(k, m)``."""
+        return np.outer(self.v_c[cpos], self.b)
 
 
 class CaseSolver:
@@ -191,16 +194,14 @@ class CaseSolver:
             u_t, b = self.u_t, self.c_f.astype(complex)
             e_f = self.c_f * self.u_f
             v_c = self.cn.u_nl[self.c1]
-            e_c = np.outer(v_c, self.c_f)
         else:
             u_t, b = v_pre_pu[s1.t_set], np.ones(m, dtype=complex)
             e_f = v_pre_pu[self.f1]
             v_c = v_pre_pu[self.c1]
-            e_c = np.repeat(v_c[:, None], m, axis=1)
         a_i = np.asarray(s1.y_dev @ u_t).ravel() if len(u_t) else np.zeros(s1.y_dev.shape[0])
         a_v = _rows_of(u_t, s1.v_dev_row)
-        return PreFault(e_f=e_f.astype(complex), e_c=e_c, a_i=a_i.astype(complex),
-                        a_v=a_v, b=b, v_c=v_c)
+        return PreFault(e_f=e_f.astype(complex), a_i=a_i.astype(complex), a_v=a_v, b=b,
+                        v_c=v_c)
 
     # ------------------------------------------------------------------ chargers
     def frozen_delta_v(self, seq: int, i_inj_pu: np.ndarray, cpos: np.ndarray) -> np.ndarray:
@@ -250,12 +251,12 @@ class CaseSolver:
             terms[1] = (np.asarray(s1.y_dev @ dv_t).ravel() if len(dv_t) else zero_d,
                         _rows_of(dv_t, s1.v_dev_row), None, None)
             i1m = np.broadcast_to(i1, (k, m))
-            sol = ChargerSolution(i1_pu=i1m, i2_pu=np.zeros((k, m), complex), iterations=0,
+            sol = ChargerSolution(i1_pu=i1m, i2_pu=np.broadcast_to(0j, (k, m)), iterations=0,
                                   converged=True, pll_frozen=np.ones(m, dtype=bool),
                                   unconverged=np.zeros(m, dtype=bool))
         elif k:
             i_c1, i_c2, sol = self._iterate(fault_type, zf_pu, pre.e_f,
-                                            pre.e_c[charger_pos], chargers, charger_pos)
+                                            pre.e_c(charger_pos), chargers, charger_pos)
             e1 += np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
             terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
                         s1.g_v[:, charger_pos] @ i_c1)
@@ -290,21 +291,26 @@ class CaseSolver:
             e1, e2 = terms["e12"]
             self._floating_v0(out_v, fault_type, e1, e2, zf_pu)
 
-    def reduce(self, i_f: np.ndarray, terms: dict, pre: PreFault, scale_i: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """Per device: largest phase current and largest ``|3·I0|`` over the fault buses (unit
-        of ``scale_i``) and the positions of those fault buses, ``(D, 2)`` each."""
-        if any(terms[s][2] is not None for s in self.seq):
-            raise ValueError("reduce() needs the frozen-PLL or no-charger model")
-        n_d = len(scale_i)
-        zero_d = np.zeros(n_d, dtype=complex)
+    def reduce(self, i_fs: list[np.ndarray], terms_s: list[dict], pre: PreFault,
+               scale_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For several scenarios at once (fault currents and terms of :meth:`solve`, without
+        fault-dependent charger terms): per device, the largest phase current and largest
+        ``|3·I0|`` over the fault buses (unit of ``scale_i``) and the positions of those fault
+        buses, ``(S, D, 2)`` each."""
+        n_d, n_s = len(scale_i), len(i_fs)
+        g = np.zeros((n_s, n_d, 3), dtype=complex)
+        for k, terms in enumerate(terms_s):
+            for s in self.seq:
+                if terms[s][2] is not None:
+                    raise ValueError("reduce() needs the frozen-PLL or no-charger model")
+                g[k, :, s] = terms[s][0]
         s0 = self.seq.get(0)
-        w0 = s0.w_i if s0 is not None else np.zeros((n_d, len(self.f1)), complex)
-        out_max = np.zeros((n_d, 2))
-        out_arg = np.zeros((n_d, 2), dtype=np.int64)
-        reduce_devices(pre.a_i, pre.b, terms.get(0, (zero_d,))[0], terms[1][0], terms[2][0],
-                       w0, self.seq[1].w_i, self.seq[2].w_i, np.ascontiguousarray(i_f),
-                       scale_i, s0 is not None, out_max, out_arg)
+        w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
+        out_max = np.zeros((n_s, n_d, 2))
+        out_arg = np.zeros((n_s, n_d, 2), dtype=np.int64)
+        reduce_devices(pre.a_i, pre.b, g, w0, self.seq[1].w_i, self.seq[2].w_i,
+                       np.ascontiguousarray(np.stack(i_fs)), scale_i, s0 is not None,
+                       out_max, out_arg)
         return out_max, out_arg
 
     def _floating_v0(self, out_v: np.ndarray, fault_type: FaultType, e1: np.ndarray,

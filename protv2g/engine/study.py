@@ -154,7 +154,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     Yields
     ------
     FaultSlice
-        Case by case, fault type by fault type, scenario by scenario.
+        Case by case, fault type by fault type; within a (case, fault type) the scenarios
+        come in no guaranteed order (reduced scenarios are batched).
 
     Raises
     ------
@@ -192,49 +193,66 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         z_base_f = solver.base_kv_f**2 / cn.base_mva
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
         i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
+        params = {name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
+                         np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
+                  for name, chs in scenarios.items()}
         for ft in fault_types:
             r = r_fault_ohm
             if (case is Case.MIN and r_fault_min_ohm is not None
                     and ft in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)):
                 r = r_fault_min_ohm
             zf_pu = complex(r, x_fault_ohm) / z_base_f
+            stash = []  # reducible scenarios: reduced together in one pass over W
             for name, chs in scenarios.items():
-                p = charger_arrays(list(chs), cn.base_mva) if chs else None
-                cpos = np.searchsorted(charger_buses, [int(c.bus) for c in chs])
+                p, cpos = params[name]
                 i_f, terms, sol = solver.solve(ft, zf_pu, pre, p, cpos, frozen=frozen[name])
-                bad = sol.unconverged if sol is not None else np.zeros(m, dtype=bool)
-                i_dev = v_dev = d_max = d_bus = chg = lim = None
                 if reduce and all(terms[s][2] is None for s in solver.seq):
-                    d_max, pos = solver.reduce(i_f, terms, pre, i_base_d)
-                    d_bus = np.where(pos >= 0, fault_buses[np.maximum(pos, 0)], -1)
-                else:
-                    i_dev = np.empty((d, m, 3), dtype=dtype)
-                    v_dev = np.empty((d, m, 3), dtype=dtype)
-                    solver.fill(i_dev, v_dev, i_f, terms, pre, i_base_d, ft, zf_pu)
-                    if bad.any():
-                        i_dev[:, bad] = np.nan
-                        v_dev[:, bad] = np.nan
-                    if reduce:
-                        d_max, d_bus = _reduce_full(i_dev, fault_buses)
-                        i_dev = v_dev = None
-                if sol is not None:
-                    i_base_c = cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
-                    lim = p.i_lim_pu * i_base_c
-                    if not reduce:
-                        chg = np.empty((len(chs), m, 2), dtype=dtype)
-                        chg[..., 0] = sol.i1_pu * i_base_c[:, None]
-                        chg[..., 1] = sol.i2_pu * i_base_c[:, None]
-                        chg[:, bad] = np.nan
-                    _warn(sol, name, case, ft)
-                i_bus = (i_f * i_base_f[:, None]).astype(dtype)
-                i_bus[bad] = np.nan
-                yield FaultSlice(
-                    scenario=name, case=case, fault_type=ft, fault_buses=fault_buses,
-                    bus_i_012_ka=i_bus, device_i_012_ka=i_dev, device_v_012_pu=v_dev,
-                    device_max_ka=d_max, device_max_bus=d_bus, charger_i_12_ka=chg,
-                    charger_limit_ka=lim,
-                    pll_frozen=(sol.pll_frozen if sol is not None else np.zeros(m, bool)),
-                    unconverged=bad, iterations=sol.iterations if sol is not None else 0)
+                    stash.append((name, chs, p, cpos, i_f, terms, sol))
+                    continue
+                i_dev = np.empty((d, m, 3), dtype=dtype)
+                v_dev = np.empty((d, m, 3), dtype=dtype)
+                solver.fill(i_dev, v_dev, i_f, terms, pre, i_base_d, ft, zf_pu)
+                red = _reduce_full(i_dev, fault_buses) if reduce else (None, None)
+                if reduce:
+                    i_dev = v_dev = None
+                yield _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f,
+                             i_base_f, sol, i_dev, v_dev, red, dtype, reduce)
+            if stash:
+                mx, pos = solver.reduce([x[4] for x in stash], [x[5] for x in stash], pre,
+                                        i_base_d)
+                for q, (name, chs, p, cpos, i_f, _, sol) in enumerate(stash):
+                    bus = np.where(pos[q] >= 0, fault_buses[np.maximum(pos[q], 0)], -1)
+                    yield _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f,
+                                 i_base_f, sol, None, None, (mx[q], bus), dtype, reduce)
+
+
+def _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f, i_base_f, sol, i_dev,
+           v_dev, red, dtype, reduce) -> FaultSlice:
+    """Scale one solved (scenario, case, fault type) to kA and flag it (NaN where the charger
+    iteration has no fixed point)."""
+    m = len(fault_buses)
+    bad = sol.unconverged if sol is not None else np.zeros(m, dtype=bool)
+    if bad.any() and i_dev is not None:
+        i_dev[:, bad] = np.nan
+        v_dev[:, bad] = np.nan
+    chg = lim = None
+    if sol is not None:
+        i_base_c = cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
+        lim = p.i_lim_pu * i_base_c
+        if not reduce:
+            chg = np.empty((len(chs), m, 2), dtype=dtype)
+            chg[..., 0] = sol.i1_pu * i_base_c[:, None]
+            chg[..., 1] = sol.i2_pu * i_base_c[:, None]
+            chg[:, bad] = np.nan
+        _warn(sol, name, case, ft)
+    i_bus = (i_f * i_base_f[:, None]).astype(dtype)
+    i_bus[bad] = np.nan
+    return FaultSlice(
+        scenario=name, case=case, fault_type=ft, fault_buses=fault_buses, bus_i_012_ka=i_bus,
+        device_i_012_ka=i_dev, device_v_012_pu=v_dev, device_max_ka=red[0],
+        device_max_bus=red[1], charger_i_12_ka=chg, charger_limit_ka=lim,
+        pll_frozen=(sol.pll_frozen if sol is not None else np.zeros(m, bool)),
+        unconverged=bad, iterations=sol.iterations if sol is not None else 0)
 
 
 def _reduce_full(i_dev: np.ndarray, fault_buses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
