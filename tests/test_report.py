@@ -91,8 +91,11 @@ def _small_result(**changes) -> StudyResult:
         meta={"input_digest": "abc", "versions": {"protv2g": "0.1.0"}},
         tables={"Feeder buses": buses, "Feeder branches": branches,
                 "Hosting capacity": pd.DataFrame(dict(
-                    site=["site", "site"], criterion=["C1", "C2"],
-                    hosting_capacity_kw=[750.0, 500.0], limiting_device=["R1", UNSAFE])),
+                    site=["site", "site"], participation=["expected", "firm"],
+                    load_level=["peak", "peak"], hosting_kw=[750.0, 500.0],
+                    hosting_chargers=[15, 10], limiting_criterion=["C1", "C2"],
+                    limiting_device=["R1", UNSAFE], limiting_fault=["3ph max at B2"] * 2,
+                    site_max_kw=[1000.0, 1000.0], limited=[True, True], note=["", ""])),
                 "Device faults": pd.DataFrame(dict(device=["R1"], i_max_ka=[8.0]))})
     base.update(changes)
     return StudyResult(**base)
