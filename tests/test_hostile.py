@@ -226,3 +226,30 @@ def test_too_large_study_fails_fast(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert "GiB" in err and "scenarios" in err and "Fix:" in err
     assert not (tmp_path / "r.xlsx").exists()
+
+
+OPENDSS_EXAMPLE = FEEDERS_DIR / "opendss_example"
+
+
+@pytest.mark.parametrize(("name", "extra_line", "field", "words"), [
+    ("dss-3-winding-transformer",
+     "New Transformer.t3 phases=3 windings=3 buses=(b3 x1 x2) conns=(wye wye wye) "
+     "kvs=(12.47 4.16 0.48) kvas=(500 250 250)\n", "transformer.t3", "3-winding"),
+    ("dss-unknown-property", "New Line.bad bus1=b3 bus2=b9 lenght=1\n", "feeder.opendss",
+     "OpenDSS"),
+])
+def test_hostile_opendss(tmp_path, capsys, name, extra_line, field, words):
+    for f in OPENDSS_EXAMPLE.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    master = tmp_path / "Master.dss"
+    text = master.read_text()
+    master.write_text(text.replace("Set VoltageBases", extra_line + "Set VoltageBases", 1))
+    study = tmp_path / "study.yaml"
+    out = tmp_path / "out" / "r.xlsx"
+    code = main(["run", str(study), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert str(study) in err and field.lower() in err.lower() and words.lower() in err.lower()
+    assert "Fix:" in err
+    assert not out.exists()

@@ -133,7 +133,12 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeed
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         from protv2g.network.opendss import import_opendss
 
-        imported = import_opendss(target)
+        try:
+            imported = import_opendss(target)
+        except InputError as exc:
+            return LoadedFeeder(None, issues=tuple(
+                Issue(file, f"{key} ({target.name}): {i.field}".rstrip(": "), i.message, i.fix)
+                for i in exc.issues))
         return LoadedFeeder(imported.net, imported.warnings, tuple(imported.curves),
                             tuple(imported.devices))
     except InputError as exc:
