@@ -39,6 +39,8 @@ def device_transfer(indptr, indices, data, z_rows, f, v_row, w_i, w_v):  # pragm
             for j in range(m):
                 w_i[d, j] += y * row[f[j]]
         r = v_row[d]
+        if w_v.shape[1] == 0:
+            continue
         if r >= 0:
             row = z_rows[r]
             for j in range(m):
@@ -67,52 +69,94 @@ def fill_sequence(out, s, a, b, g, g_full, w, i_f, scale):  # pragma: no cover -
             out[d, f, s] = x * sc
 
 
-@njit(parallel=True, cache=True)
-def reduce_devices(a1, b, g, w0, w1, w2, i_f, scale, has_zero, out_max,
+#: fast-math without the no-NaN/no-Inf assumptions (NaN devices must stay NaN)
+_FAST = {"contract", "arcp", "nsz", "reassoc"}
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg, out_max,
                    out_arg):  # pragma: no cover - numba
     """Largest phase current and largest ``|3·I0|`` over fault buses, per scenario and device.
 
-    ``g`` is ``(S, D, 3)`` (fixed charger terms per sequence), ``i_f`` ``(S, m, 3)`` in
-    sequence order; ``out_max[s, d] = (max_f max_phase |I|, max_f |3 I0|)``,
-    ``out_arg[s, d]`` the positions of those fault buses. All scenarios are reduced in one
-    pass over the transfer arrays ``w`` (read once, not once per scenario). Currents in the
-    unit of ``scale`` (kA per pu).
+    ``g`` is ``(S, D, 3)`` (fixed charger terms per sequence); ``if_re``, ``if_im`` are the
+    real and imaginary parts of the fault currents as ``(3, m, S)`` (sequence, fault bus,
+    scenario: the innermost loop runs over scenarios in contiguous memory and vectorises);
+    ``out_max[s, d] = (max_f max_phase |I|, max_f |3 I0|)``, ``out_arg[s, d]`` the positions
+    of those fault buses. All scenarios are reduced in one pass over the transfer arrays
+    ``w`` (read once, not once per scenario); squared magnitudes are compared (one square root
+    per result). Currents in the unit of ``scale`` (kA per pu). ``has_zero``/``has_neg``:
+    whether the zero/negative sequence can be non-zero.
     """
-    n_s = i_f.shape[0]
+    n_s = if_re.shape[2]
     n_d, m = w1.shape
-    a = np.exp(2j * np.pi / 3)
-    a2 = a * a
+    c = -0.5
+    sq = np.sqrt(3.0) / 2
+    z0 = 1.0 if has_zero else 0.0
+    z2 = 1.0 if has_neg else 0.0
     for d in prange(n_d):
         best_p = np.full(n_s, -1.0)
         best_g = np.full(n_s, -1.0)
         arg_p = np.full(n_s, -1)
         arg_g = np.full(n_s, -1)
-        sc = scale[d]
+        pv = np.empty(n_s)
+        gv = np.empty(n_s)
+        sc2 = scale[d] * scale[d]
+        g0r = np.empty(n_s)
+        g0i = np.empty(n_s)
+        g1r = np.empty(n_s)
+        g1i = np.empty(n_s)
+        g2r = np.empty(n_s)
+        g2i = np.empty(n_s)
+        for s in range(n_s):
+            g0r[s] = g[s, d, 0].real
+            g0i[s] = g[s, d, 0].imag
+            g1r[s] = g[s, d, 1].real
+            g1i[s] = g[s, d, 1].imag
+            g2r[s] = g[s, d, 2].real
+            g2i[s] = g[s, d, 2].imag
         for f in range(m):
-            y1 = w1[d, f]
-            y2 = w2[d, f]
-            y0 = w0[d, f] if has_zero else 0j
+            y0r = w0[d, f].real * z0 if has_zero else 0.0
+            y0i = w0[d, f].imag * z0 if has_zero else 0.0
+            y1r = w1[d, f].real
+            y1i = w1[d, f].imag
+            y2r = w2[d, f].real * z2
+            y2i = w2[d, f].imag * z2
             pre = a1[d] * b[f]
+            i0r = if_re[0, f]
+            i0i = if_im[0, f]
+            i1r = if_re[1, f]
+            i1i = if_im[1, f]
+            i2r = if_re[2, f]
+            i2i = if_im[2, f]
             for s in range(n_s):
-                x1 = (pre + g[s, d, 1] - y1 * i_f[s, f, 1]) * sc
-                x2 = (g[s, d, 2] - y2 * i_f[s, f, 2]) * sc
-                x0 = (g[s, d, 0] - y0 * i_f[s, f, 0]) * sc
-                ya = x0 + x1 + x2
-                yb = x0 + a2 * x1 + a * x2
-                yc = x0 + a * x1 + a2 * x2
-                # squared magnitudes: one square root per device, not three per fault
-                p = max(ya.real * ya.real + ya.imag * ya.imag,
-                        max(yb.real * yb.real + yb.imag * yb.imag,
-                            yc.real * yc.real + yc.imag * yc.imag))
-                gr = x0.real * x0.real + x0.imag * x0.imag
-                if p > best_p[s]:
-                    best_p[s] = p
+                x1r = pre.real + g1r[s] - (y1r * i1r[s] - y1i * i1i[s])
+                x1i = pre.imag + g1i[s] - (y1r * i1i[s] + y1i * i1r[s])
+                x2r = g2r[s] - (y2r * i2r[s] - y2i * i2i[s])
+                x2i = g2i[s] - (y2r * i2i[s] + y2i * i2r[s])
+                x0r = g0r[s] - (y0r * i0r[s] - y0i * i0i[s])
+                x0i = g0i[s] - (y0r * i0i[s] + y0i * i0r[s])
+                # phases: a = x0 + x1 + x2; b, c = x0 + (−1/2)(x1 + x2) ∓ j(√3/2)(x1 − x2)
+                sr = x1r + x2r
+                si = x1i + x2i
+                dr = x1r - x2r
+                di = x1i - x2i
+                ar = x0r + sr
+                ai = x0i + si
+                br = x0r + c * sr + sq * di
+                bi = x0i + c * si - sq * dr
+                cr = x0r + c * sr - sq * di
+                ci = x0i + c * si + sq * dr
+                pv[s] = max(ar * ar + ai * ai, max(br * br + bi * bi, cr * cr + ci * ci))
+                gv[s] = x0r * x0r + x0i * x0i
+            for s in range(n_s):
+                if pv[s] > best_p[s]:
+                    best_p[s] = pv[s]
                     arg_p[s] = f
-                if gr > best_g[s]:
-                    best_g[s] = gr
+                if gv[s] > best_g[s]:
+                    best_g[s] = gv[s]
                     arg_g[s] = f
         for s in range(n_s):
-            out_max[s, d, 0] = np.sqrt(best_p[s]) if best_p[s] >= 0 else np.nan
-            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s]) if best_g[s] >= 0 else np.nan
+            out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan
+            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s] * sc2) if best_g[s] >= 0 else np.nan
             out_arg[s, d, 0] = arg_p[s]
             out_arg[s, d, 1] = arg_g[s]

@@ -98,11 +98,13 @@ class SequenceData:
             return tree_solve(self.tree, rhs, trans)
         return self.lu.solve(np.asarray(rhs, dtype=complex), trans="T" if trans else "N")
 
-    def unit_cols(self, buses: np.ndarray, trans: bool = False) -> np.ndarray:
-        """Columns ``Z[:, buses]`` (``trans``: rows ``Z[buses, :]`` transposed), ``(n, k)``."""
+    def unit_cols(self, buses: np.ndarray, trans: bool = False,
+                  out: np.ndarray | None = None) -> np.ndarray:
+        """Columns ``Z[:, buses]`` (``trans``: rows ``Z[buses, :]`` transposed), ``(n, k)``;
+        ``out`` (``(k, n)``, complex) is written into on radial networks."""
         buses = np.asarray(buses, dtype=np.int64)
         if self.tree is not None:
-            return tree_unit_cols(self.tree, buses, trans)
+            return tree_unit_cols(self.tree, buses, trans, out=out)
         return z_cols_pu(self.lu, self.n_bus, buses, trans=trans)
 
     @property

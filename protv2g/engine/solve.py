@@ -129,11 +129,18 @@ class CaseSolver:
     charger_rows : bool
         Build the rows/columns of ``Z`` at the charger buses that the iterated charger model
         needs (``k`` solves each; not needed by the frozen-PLL model).
+    voltages : bool
+        Build the device-voltage transfer ``w_v`` (not needed for per-device current maxima).
+    pool : dict, optional
+        Work arrays of a previous, no longer used solver of the same study to write into
+        (first-touch page faults of fresh ``devices × buses`` arrays cost more than the
+        arithmetic on them); updated with this solver's arrays.
     """
 
     def __init__(self, cn: CaseNetwork, fault_buses: np.ndarray, dev_branch_rows: np.ndarray,
                  dev_use_to: np.ndarray, dev_buses: np.ndarray, charger_buses: np.ndarray,
-                 need_neg_chargers: bool, charger_rows: bool = True) -> None:
+                 need_neg_chargers: bool, charger_rows: bool = True,
+                 voltages: bool = True, pool: dict | None = None) -> None:
         self.cn = cn
         self.fault_buses = np.asarray(fault_buses, dtype=np.int64)
         self.f1 = cn.pos.index(self.fault_buses)
@@ -143,6 +150,8 @@ class CaseSolver:
         self.c_f = cn.c_factor[self.f1]
         self.u_f = cn.u_nl[self.f1]
         self.seq: dict[int, _SeqRows] = {}
+        self._voltages = voltages
+        self._pool = {} if pool is None else pool
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for s, data in ((1, cn.pos), (2, cn.neg), (0, cn.zero)):
@@ -150,13 +159,14 @@ class CaseSolver:
                     continue
                 with_c = (charger_rows and len(self.c1) > 0
                           and (s == 1 or (s == 2 and need_neg_chargers)))
-                self.seq[s] = self._rows(data, dev_branch_rows, dev_use_to, dev_buses, with_c)
+                self.seq[s] = self._rows(data, dev_branch_rows, dev_use_to, dev_buses, with_c,
+                                         s)
         d_idx = cn.pos.index(dev_buses)
         self.dev_base_kv = np.where(d_idx >= 0, cn.pos.base_kv[np.maximum(d_idx, 0)], np.nan)
         self.u_t = cn.u_nl[self.seq[1].t_set]
 
     def _rows(self, data: SequenceData, rows: np.ndarray, use_to: np.ndarray,
-              dev_buses: np.ndarray, with_chargers: bool) -> _SeqRows:
+              dev_buses: np.ndarray, with_chargers: bool, s: int) -> _SeqRows:
         f = data.index(self.fault_buses)
         dev_idx = data.index(dev_buses)
         t_set, y_dev, v_row = _device_rows(data, rows, use_to, dev_idx)
@@ -164,10 +174,11 @@ class CaseSolver:
         if data.any_floating:  # no zero-sequence path to ground: Z0 = ∞ (see faults.py)
             zff = np.where(data.floating[f], np.inf, zff)
         # column j of z_tt is row t_set[j] of Z (one transposed solve per terminal bus)
-        z_tt = data.unit_cols(t_set, trans=True)
+        z_tt = data.unit_cols(t_set, trans=True, out=self._buffer("z_tt", (len(t_set),
+                                                                           data.n_bus)))
         n_d = y_dev.shape[0]
-        w_i = np.empty((n_d, len(f)), dtype=complex)
-        w_v = np.empty((n_d, len(f)), dtype=complex)
+        w_i = self._buffer(f"w_i{s}", (n_d, len(f)))
+        w_v = self._buffer(f"w_v{s}", (n_d, len(f)) if self._voltages else (n_d, 0))
         y_dev.sort_indices()
         device_transfer(y_dev.indptr, y_dev.indices, y_dev.data.astype(complex),
                         np.ascontiguousarray(z_tt.T), f, v_row, w_i, w_v)
@@ -183,6 +194,14 @@ class CaseSolver:
             out.g_i = np.asarray(y_dev @ z_tc) if len(t_set) else np.zeros((len(rows), len(c)))
             out.g_v = _rows_of(z_tc, v_row)
         return out
+
+    def _buffer(self, key: str, shape: tuple) -> np.ndarray:
+        """A complex work array of ``shape`` from the pool (reused when the shape matches)."""
+        buf = self._pool.get(key)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape, dtype=complex)
+            self._pool[key] = buf
+        return buf
 
     # ------------------------------------------------------------------ pre-fault
     def pre_fault(self, v_pre_pu: np.ndarray | None) -> PreFault:
@@ -308,9 +327,13 @@ class CaseSolver:
         w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
         out_max = np.zeros((n_s, n_d, 2))
         out_arg = np.zeros((n_s, n_d, 2), dtype=np.int64)
+        i_f = np.ascontiguousarray(np.stack(i_fs))
+        has_zero = s0 is not None and bool(np.any(i_f[..., 0]) or np.any(g[..., 0]))
+        has_neg = bool(np.any(i_f[..., 2]) or np.any(g[..., 2]))
+        i_t = i_f.transpose(2, 1, 0)  # (seq, fault bus, scenario)
         reduce_devices(pre.a_i, pre.b, g, w0, self.seq[1].w_i, self.seq[2].w_i,
-                       np.ascontiguousarray(np.stack(i_fs)), scale_i, s0 is not None,
-                       out_max, out_arg)
+                       np.ascontiguousarray(i_t.real), np.ascontiguousarray(i_t.imag), scale_i,
+                       has_zero, has_neg, out_max, out_arg)
         return out_max, out_arg
 
     def _floating_v0(self, out_v: np.ndarray, fault_type: FaultType, e1: np.ndarray,

@@ -182,13 +182,15 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     dev_buses = np.array([d.bus for d in devices], dtype=np.int64)
     work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
     m, d = len(fault_buses), len(devices)
+    pool: dict = {}  # work arrays handed from one case's solver to the next
     for case in cases:
         cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
                                      lv_tol_percent=lv_tolerance_percent)
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
-                            charger_rows=need_rows)
+                            charger_rows=need_rows, voltages=not reduce or need_rows,
+                            pool=pool)
         pre = solver.pre_fault(_v_pre_internal(cn, net, v_pre_pu, method))
         z_base_f = solver.base_kv_f**2 / cn.base_mva
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)

@@ -171,11 +171,15 @@ def tree_solve(tf: TreeFactor, rhs: np.ndarray, trans: bool = False) -> np.ndarr
     return x
 
 
-def tree_unit_cols(tf: TreeFactor, buses: np.ndarray, trans: bool = False) -> np.ndarray:
+def tree_unit_cols(tf: TreeFactor, buses: np.ndarray, trans: bool = False,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """Columns ``Y⁻¹[:, buses]`` (or of ``Y⁻ᵀ``, i.e. rows of ``Z`` transposed), ``(n, k)``
-    (a transposed view of a C-ordered ``(k, n)`` array)."""
+    (a transposed view of a C-ordered ``(k, n)`` array, ``out`` if given)."""
     buses = np.asarray(buses, dtype=np.int64)
-    out = np.zeros((len(buses), len(tf.d)), dtype=complex)
+    if out is None:
+        out = np.zeros((len(buses), len(tf.d)), dtype=complex)
+    else:
+        out[...] = 0
     l_up, u_dn = (tf.y_vp, tf.y_pv) if trans else (tf.y_pv, tf.y_vp)
     _unit_solves(tf.order, tf.parent, tf.d, l_up, u_dn, buses, out)
     return out.T
