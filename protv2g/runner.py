@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks import run_checks
+from protv2g.checks.duty import device_duty_table
 from protv2g.directional import evaluate_fault_directional
 from protv2g.engine import fault_study
 from protv2g.errors import InputError, Issue
@@ -192,7 +193,10 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
         "input_digest": input_digest(study),
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
-    tables = {"Coordination": coordination, **flow.tables(),
+    base_names = {sc.name for sc in scenarios if sc.is_base}
+    tables = {"Coordination": coordination,
+              "Device duty": device_duty_table(study, device_faults, base_names),
+              **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.net)}
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)

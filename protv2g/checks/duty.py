@@ -14,13 +14,15 @@ interrupting ratings); IEEE Std 1547.2-2023 §8.2 (DER contribution to fault dut
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, could_not, unevaluable, violation_rows
 from protv2g.units import Severity
 
-__all__ = ["check_duty"]
+__all__ = ["check_duty", "device_duty_table"]
 
 
 def check_duty(ctx: CheckContext) -> pd.DataFrame:
@@ -78,3 +80,57 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             i_device_a=up.i_phase_a.to_numpy(), i_other_a=up.i_base_a.to_numpy(),
             margin=(frac - rise).to_numpy(), limit=frac, message=msgs))
     return concat(rows)
+
+
+def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: set[str]
+                      ) -> pd.DataFrame:
+    """The Device duty sheet: per device and case, the largest fault current it must
+    interrupt (any scenario) against its interrupting rating, and the V2G increase.
+
+    Parameters
+    ----------
+    study : Study
+    device_faults : DataFrame
+        The engine's device table (``ia_ka``, ``ib_ka``, ``ic_ka`` …).
+    base_scenarios : set of str
+        Names of the base-case (no V2G) scenarios.
+
+    Returns
+    -------
+    DataFrame
+        device, kind, scenario, fault_bus, fault_type, case, i_max_ka, interrupting_rating_ka,
+        duty_percent, i_base_ka, increase_percent, severity (``fail`` above the rating ×
+        ``duty_margin``, ``warn`` for a V2G increase above ``v2g_change_fraction``, else
+        ``ok``; ``not rated`` without a rating).
+    """
+    columns = ["device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
+               "interrupting_rating_ka", "duty_percent", "i_base_ka", "increase_percent",
+               "severity"]
+    if device_faults.empty:
+        return pd.DataFrame(columns=columns)
+    f = device_faults.assign(i_max_ka=device_faults[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
+    worst = f.loc[f.groupby(["device", "case"]).i_max_ka.idxmax()]
+    base = f[f.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
+    checks = study.document.checks
+    devices = {d.name: d for d in study.document.devices}
+    rows = []
+    for r in worst.itertuples(index=False):
+        d = devices[r.device]
+        rating = d.interrupting_rating_ka
+        i_base = float(base.get((r.device, r.case), np.nan))
+        increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
+        if rating is None:
+            severity = "not rated"
+        elif r.i_max_ka > rating * checks.duty_margin + 1e-12:
+            severity = "fail"
+        elif increase > 100.0 * checks.v2g_change_fraction:
+            severity = "warn"
+        else:
+            severity = "ok"
+        rows.append({
+            "device": r.device, "kind": d.kind.value, "scenario": r.scenario,
+            "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
+            "i_max_ka": r.i_max_ka, "interrupting_rating_ka": rating,
+            "duty_percent": 100.0 * r.i_max_ka / rating if rating else np.nan,
+            "i_base_ka": i_base, "increase_percent": increase, "severity": severity})
+    return pd.DataFrame(rows, columns=columns)
