@@ -183,6 +183,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
     m, d = len(fault_buses), len(devices)
     pool: dict = {}  # work arrays handed from one case's solver to the next
+    params: dict = {}
+    params_base = None
     for case in cases:
         cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
                                      lv_tol_percent=lv_tolerance_percent)
@@ -195,9 +197,11 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         z_base_f = solver.base_kv_f**2 / cn.base_mva
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
         i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
-        params = {name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
-                         np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
-                  for name, chs in scenarios.items()}
+        if params_base != cn.base_mva:  # charger parameters depend on the base only
+            params = {name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
+                             np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
+                      for name, chs in scenarios.items()}
+            params_base = cn.base_mva
         for ft in fault_types:
             r = r_fault_ohm
             if (case is Case.MIN and r_fault_min_ohm is not None
