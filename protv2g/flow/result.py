@@ -18,9 +18,12 @@ __all__ = ["FlowResult", "DEVICE_COLUMNS", "BUS_COLUMNS", "BRANCH_COLUMNS", "SIT
 DEVICE_COLUMNS = ["scenario", "step", "time_h", "device", "kind", "element", "element_index",
                   "bus", "i_a", "p_mw", "q_mvar", "loading_percent", "vm_pu", "direction",
                   "reverse_flow", "load_fraction"]
-#: One row per bus and step.
+#: One row per bus and step. ``vm_pu``/``va_degree`` are the balanced (positive-sequence
+#: equivalent) solution; ``vm_a_pu``..``vm_c_pu`` and ``unbalance_percent`` (|V2|/|V1| × 100)
+#: come from the three-phase flow on steps where a single-phase site exports or charges, and
+#: equal ``vm_pu`` / 0 on balanced steps (NaN where the three-phase flow could not be run).
 BUS_COLUMNS = ["scenario", "step", "time_h", "bus", "bus_name", "vm_pu", "va_degree",
-               "dv_pu_vs_base", "unbalance_percent"]
+               "dv_pu_vs_base", "unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]
 #: One row per line / transformer and step.
 BRANCH_COLUMNS = ["scenario", "step", "time_h", "element", "element_index", "name", "p_from_mw",
                   "q_from_mvar", "p_to_mw", "q_to_mvar", "i_ka", "loading_percent"]

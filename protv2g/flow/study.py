@@ -45,6 +45,7 @@ from protv2g.flow.result import (
     SITE_COLUMNS,
     FlowResult,
 )
+from protv2g.flow.unbalance import ThreePhaseArrays, ThreePhaseSolver
 from protv2g.scenarios import build_scenarios
 from protv2g.units import A_OP, Direction, LoadLevel
 
@@ -311,11 +312,112 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
             "comm_loss_fallback": {k: v.value for k, v in _fallbacks(
                 list(study.document.v2g_sites), comm_loss_fallback).items()}  # type: ignore
             if comm_loss_step is not None else None}
-    if any(s.phases == 1 for s in study.document.v2g_sites):  # type: ignore[attr-defined]
-        meta["notes"].append("single-phase sites are solved as balanced injections "
-                             "(runpp_3ph path not implemented yet): unbalance_percent is NaN")
-        buses["unbalance_percent"] = np.nan
+    _unbalanced(study, lf, p, points, buses, devices, branches, meta)
     return FlowResult(devices, buses, branches, sites, directional, meta)
+
+
+def _asymmetric_in_net(net) -> bool:
+    return any(t in net and len(net[t]) and bool(net[t].in_service.any())
+               for t in ("asymmetric_load", "asymmetric_sgen"))
+
+
+def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
+                buses: pd.DataFrame, devices: pd.DataFrame, branches: pd.DataFrame,
+                meta: dict) -> None:
+    """Three-phase flow (``runpp_3ph``) of the steps in which a single-phase site exports or
+    charges (all steps if the net itself has asymmetric loads/sgens); fills, in place, the bus
+    ``unbalance_percent`` and ``vm_a_pu``..``vm_c_pu``, device ``i_a`` (largest phase) and
+    ``loading_percent``, branch ``i_ka`` (largest phase, either end) and ``loading_percent``.
+    Nothing happens for studies without single-phase sites (balanced fast path only)."""
+    net = study.net
+    doc_sites = list(study.document.v2g_sites)
+    one_phase = np.array([s.phases == 1 for s in doc_sites], bool)
+    asym_net = _asymmetric_in_net(net)
+    if not one_phase.any() and not asym_net:
+        return
+    n_steps, n_bus = len(lf), len(net.bus)
+    need = (np.ones(n_steps, bool) if asym_net else
+            (np.abs(p[one_phase]) > 0.0).any(axis=0))
+    meta["three_phase_steps"] = 0
+    if not need.any():
+        meta["notes"].append("single-phase sites never export or charge: no three-phase flow "
+                             "needed (unbalance 0 %)")
+        return
+    where = ("the net's asymmetric loads/sgens" if asym_net
+             else "a single-phase site exports or charges")
+    try:
+        solver = ThreePhaseSolver(
+            net, {s.name: study.site_buses[s.name] for s in doc_sites},
+            {s.name: (s.phase if s.phases == 1 else None) for s in doc_sites})
+    except ValueError as exc:
+        meta["notes"].append(f"three-phase flow (runpp_3ph) not possible for this net: {exc}; "
+                             f"unbalance_percent and phase voltages are NaN on the "
+                             f"{int(need.sum())} steps where {where}")
+        rows = np.repeat(need, n_bus)
+        buses.loc[rows, ["unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]] = np.nan
+        return
+    idx = np.flatnonzero(need)
+    r = solver.solve(lf[idx], p[:, idx])
+    meta["three_phase_steps"] = int(r.ok.sum())
+    meta["notes"].append(
+        f"{int(r.ok.sum())} of {n_steps} steps solved with pandapower runpp_3ph (steps where "
+        f"{where}): unbalance_percent = |V2|/|V1|·100, vm_a/b/c_pu, device i_a = largest "
+        "phase current; the other steps are balanced (unbalance 0 %)")
+    if r.errors:
+        meta["notes"].append(f"runpp_3ph failed on {len(r.errors)} steps (NaN there): "
+                             + "; ".join(r.errors[:3]))
+    # buses: rows are step-major
+    ub = np.where(r.ok[:, None], r.unbalance_percent, np.nan)
+    vm = np.where(r.ok[:, None, None], np.abs(r.v_abc_pu), np.nan)
+    u_all = buses["unbalance_percent"].to_numpy(float).reshape(n_steps, n_bus)
+    u_all[idx] = ub
+    buses["unbalance_percent"] = u_all.ravel()
+    for j, col in enumerate(("vm_a_pu", "vm_b_pu", "vm_c_pu")):
+        v_all = buses[col].to_numpy(float).reshape(n_steps, n_bus)
+        v_all[idx] = vm[:, :, j]
+        buses[col] = v_all.ravel()
+    # devices: rows are point-major, steps inside
+    if len(devices):
+        i_a = devices["i_a"].to_numpy(float).reshape(len(points), n_steps)
+        load = devices["loading_percent"].to_numpy(float).reshape(len(points), n_steps)
+        for k, w in enumerate(points):
+            i_ph, ld = _measure_3ph(net, r, w)
+            i_a[k, idx] = np.where(r.ok, i_ph.max(axis=1) * 1000.0, np.nan)
+            load[k, idx] = np.where(r.ok, ld, np.nan)
+        devices["i_a"] = i_a.ravel()
+        devices["loading_percent"] = load.ravel()
+    # branches: per element block, rows step-major
+    if len(branches):
+        i_ka = branches["i_ka"].to_numpy(float).copy()
+        loading = branches["loading_percent"].to_numpy(float).copy()
+        start = 0
+        for element, i_f, i_t, ld in (
+                ("line", r.line_i_from_ka, r.line_i_to_ka, r.line_loading_percent),
+                ("trafo", r.trafo_i_hv_ka, r.trafo_i_lv_ka, r.trafo_loading_percent)):
+            k = len(net[element])
+            if not k:
+                continue
+            block_i = i_ka[start:start + n_steps * k].reshape(n_steps, k)
+            block_l = loading[start:start + n_steps * k].reshape(n_steps, k)
+            ok = r.ok[:, None]
+            block_i[idx] = np.where(ok, np.maximum(i_f.max(axis=2), i_t.max(axis=2)), np.nan)
+            block_l[idx] = np.where(ok, ld, np.nan)
+            start += n_steps * k
+        branches["i_ka"] = i_ka
+        branches["loading_percent"] = loading
+
+
+def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint) -> tuple[np.ndarray, np.ndarray]:
+    """(phase current magnitudes at the measuring end, kA, (n, 3); element loading, %)."""
+    if w.element == "line":
+        pos = net.line.index.get_loc(w.element_index)
+        at_from = int(net.line.at[w.element_index, "from_bus"]) == w.bus
+        i = r.line_i_from_ka if at_from else r.line_i_to_ka
+        return i[:, pos], r.line_loading_percent[:, pos]
+    pos = net.trafo.index.get_loc(w.element_index)
+    at_hv = int(net.trafo.at[w.element_index, "hv_bus"]) == w.bus
+    i = r.trafo_i_hv_ka if at_hv else r.trafo_i_lv_ka
+    return i[:, pos], r.trafo_loading_percent[:, pos]
 
 
 def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
@@ -328,6 +430,7 @@ def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFr
         "bus_name": np.tile(net.bus.name.astype(str).to_numpy(), n_steps),
         "vm_pu": vm.ravel(), "va_degree": np.degrees(np.angle(res.v_pu)).ravel(),
         "dv_pu_vs_base": dv.ravel(), "unbalance_percent": 0.0,
+        "vm_a_pu": vm.ravel(), "vm_b_pu": vm.ravel(), "vm_c_pu": vm.ravel(),
     }, columns=BUS_COLUMNS)
 
 
