@@ -11,6 +11,11 @@ working copy of the net (the study net is never modified):
   charging negative);
 * three-phase sites as balanced ``sgen``.
 
+pandapower's ``runpp_3ph`` takes the ``type`` column of ``load``/``sgen`` rows as their
+connection and ignores rows whose type is neither ``"wye"`` nor ``"delta"`` (an ``sgen``'s
+default is ``None``, a PV plant's often ``"PV"``): on the working copy such rows are set to
+``"wye"`` so that every static generator of the feeder is in the three-phase flow.
+
 ``runpp_3ph`` needs zero-sequence data (lines ``r0_ohm_per_km``, ``x0_ohm_per_km``,
 ``c0_nf_per_km``; transformers ``vk0_percent``, ``vkr0_percent``, ``mag0_percent``,
 ``mag0_rx``, ``si0_hv_partial``; external grids ``s_sc_max_mva``, ``rx_max``, ``x0x_max``,
@@ -228,6 +233,12 @@ class ThreePhaseSolver:
             else:
                 idx = pp.create_sgen(work, int(bus), p_mw=0.0, name=f"v2g:{name}")
                 self._kind.append(("sgen", int(idx), -1))
+        # runpp_3ph reads ``type`` as the connection (wye/delta) and silently skips rows with
+        # any other value, e.g. an sgen's default ``None`` or a PV plant's ``"PV"``.
+        for table in ("load", "sgen", "asymmetric_load", "asymmetric_sgen"):
+            if table in work and len(work[table]):
+                typ = work[table]["type"]
+                work[table]["type"] = typ.where(typ.isin(("wye", "delta")), "wye")
         self._load_scaling0 = work.load["scaling"].to_numpy(float).copy()
         self._aload_scaling0 = (work.asymmetric_load["scaling"].to_numpy(float).copy()
                                 if "asymmetric_load" in work else np.zeros(0))
