@@ -113,7 +113,15 @@ def issues_from_validation_error(error: ValidationError, file: str) -> list[Issu
             shown = repr(err["input"])
             if len(shown) < 60:
                 message += f" (got {shown})"
+        fix = _FIXES.get(kind, "correct the value")
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
-        issues.append(Issue(file, format_path(loc), message, _FIXES.get(kind, "correct the value")))
+        if " | fix: " in message:
+            message, _, tail = message.partition(" | fix: ")
+            fix, _, got = tail.partition(" (got ")
+            message += f" (got {got}" if got else ""
+        if kind == "union_tag_invalid":
+            message = (f"unknown device kind {err.get('ctx', {}).get('tag', '')!r}; allowed: "
+                       "relay, recloser, fuse")
+        issues.append(Issue(file, format_path(loc), message, fix))
     return issues

@@ -50,8 +50,7 @@ class FeederSource(_Model):
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of 'pandapower_json', 'builtin' or 'opendss' "
-                f"(got {', '.join(given) or 'none'})"
-            )
+                f"(got {', '.join(given) or 'none'}) | fix: keep one feeder source")
         return self
 
 
@@ -72,12 +71,14 @@ class Location(_Model):
         given = [k for k in ("line", "trafo", "switch") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of 'line' (with 'end'), 'trafo' (with 'side') or 'switch'"
-            )
+                "give exactly one of 'line' (with 'end'), 'trafo' (with 'side') or 'switch' "
+                "| fix: e.g. location: {line: F1-L01, end: from}")
         if self.line is not None and self.end is None:
-            raise ValueError("a device on a line needs 'end: from' or 'end: to'")
+            raise ValueError("a device on a line needs 'end: from' or 'end: to' | fix: add "
+                             "end: from (device at the line's from-bus) or end: to")
         if self.trafo is not None and self.side is None:
-            raise ValueError("a device on a transformer needs 'side: hv' or 'side: lv'")
+            raise ValueError("a device on a transformer needs 'side: hv' or 'side: lv' | fix: "
+                             "add side: hv or side: lv")
         return self
 
 
@@ -114,7 +115,8 @@ class RelayDevice(_DeviceBase):
         if self.ground_pickup_a is not None and (
             self.ground_curve is None or self.ground_time_dial is None
         ):
-            raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too")
+            raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too | "
+                             "fix: add both, or remove ground_pickup_a")
         return self
 
 
@@ -142,12 +144,13 @@ class RecloserDevice(_DeviceBase):
     def _shots(self) -> RecloserDevice:
         shots = self.n_fast + self.n_delayed
         if shots < 1:
-            raise ValueError("n_fast + n_delayed must be at least 1")
+            raise ValueError("n_fast + n_delayed must be at least 1 | fix: give at least one "
+                             "shot")
         if len(self.reclose_intervals_s) != shots - 1:
             raise ValueError(
                 f"reclose_intervals_s has {len(self.reclose_intervals_s)} values but "
-                f"{shots} shots need {shots - 1}"
-            )
+                f"{shots} shots need {shots - 1} | fix: give {shots - 1} reclose intervals or "
+                "change n_fast/n_delayed")
         return self
 
 
@@ -176,7 +179,8 @@ class ParticipationFractions(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> ParticipationFractions:
         if not self.low <= self.expected <= self.firm:
-            raise ValueError("participation fractions must satisfy low <= expected <= firm")
+            raise ValueError("participation fractions must satisfy low <= expected <= firm | "
+                             "fix: order the fractions")
         return self
 
     def fraction(self, case: Participation) -> float:
@@ -237,7 +241,8 @@ class Scenarios(_Model):
     @model_validator(mode="after")
     def _levels(self) -> Scenarios:
         if self.export_levels_kw is not None and self.export_levels_fraction is not None:
-            raise ValueError("give export_levels_kw or export_levels_fraction, not both")
+            raise ValueError("give export_levels_kw or export_levels_fraction, not both | fix: "
+                             "remove one of them")
         return self
 
 
@@ -296,7 +301,7 @@ class Gate(_Model):
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [c for c in value if c not in CRITERIA]
         if unknown:
-            raise ValueError(f"unknown criteria {unknown}; known: C1 … C12")
+            raise ValueError(f"unknown criteria {unknown} | fix: use C1 … C12")
         return value
 
 
