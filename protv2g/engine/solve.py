@@ -1,14 +1,21 @@
-"""Per-case solver: fault currents, charger iteration and device phasors for all fault buses.
+"""Per-case solver: fault currents, charger injections and device phasors for all fault buses.
 
-Everything comes from one factorisation per sequence network (see :mod:`.sequence`):
+Everything comes from one factorisation per sequence network (see :mod:`.sequence`; on radial
+networks O(N) tree passes, :mod:`.zbus`):
 
 * ``Z_ff`` for all fault buses (:func:`.zbus.driving_point_z_pu`);
-* rows of ``Z`` at the device terminal buses (two transposed solves per device and sequence);
-* rows and columns of ``Z1`` (and ``Z2``) at the charger buses when there are chargers.
+* rows of ``Z`` at the device terminal buses (one transposed solve per terminal bus and
+  sequence), condensed once per case into ``W = Y_dev·Z[T, F]`` and ``Z[dev, F]``
+  (``devices × fault buses``, :func:`.kernels.device_transfer`);
+* charger injections, either iterated per fault bus (``iterate``, :mod:`.iterate`; needs rows
+  and columns of ``Z`` at the charger buses) or, with the PLL frozen at the pre-fault angle,
+  as fixed current sources (``frozen_pll``): one solve per scenario gives their voltage change
+  ``ΔV = Z·I_inj`` everywhere, exact by superposition and independent of the fault bus.
 
 The voltage at any bus ``t`` for a fault at ``f`` is, by superposition,
 ``V_s(t) = V_pre,s(t) + Σ_c Z_s[t, c]·I_s,c(f) − Z_s[t, f]·I_s,f``; device currents are
-``I_dev = Y_branch·V`` over the branch's terminal buses.
+``I_dev = Y_branch·V`` over the branch's terminal buses, evaluated by the fused kernels of
+:mod:`.kernels` (written out, or reduced to per-device maxima without ``D × m`` temporaries).
 """
 
 from __future__ import annotations
