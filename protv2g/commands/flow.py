@@ -42,38 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _write_xlsx(tables: dict, path: Path) -> Path:
-    import os
-    import tempfile
-
     from openpyxl import Workbook
 
-    try:
-        from protv2g.report.format import write_table
-    except ImportError:  # pragma: no cover - report package not present
-        write_table = None
+    from protv2g.report.excel import save_workbook_atomic
+    from protv2g.report.format import write_table
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
     for title, frame in tables.items():
-        ws = wb.create_sheet(title)
-        if write_table is not None:
-            write_table(ws, frame)
-            continue
-        ws.append(list(frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            ws.append([v if not isinstance(v, str) else v for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_table(wb.create_sheet(title), frame)
+    save_workbook_atomic(wb, path)
     return path
 
 
