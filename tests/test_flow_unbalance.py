@@ -162,7 +162,7 @@ def test_residential_unbalance_finite_at_charger_buses(residential, residential_
     exporting = res.sites.groupby(["scenario", "step"]).p_kw.apply(lambda x: (x != 0).any())
     assert exporting.any() and res.meta["three_phase_steps"] == int(exporting.sum())
     site_buses = set(residential.site_buses.values())
-    at_sites = b[b.bus.isin(site_buses)].set_index(["scenario", "step"])
+    at_sites = b[b.bus.isin(site_buses)].set_index(["scenario", "step"]).sort_index()
     for (scen, step), exp in exporting.items():
         u = at_sites.loc[(scen, step), "unbalance_percent"].to_numpy()
         assert np.isfinite(u).all()
@@ -216,7 +216,7 @@ def test_net_that_cannot_be_solved_three_phase_gives_nan_and_a_note(residential)
     res = flow_study(study, day=False)
     assert any("not possible" in n and "vector group" in n for n in res.meta["notes"])
     exporting = res.sites.groupby(["scenario", "step"]).p_kw.apply(lambda x: (x != 0).any())
-    b = res.buses.set_index(["scenario", "step"])
+    b = res.buses.set_index(["scenario", "step"]).sort_index()
     for key, exp in exporting.items():
         u = b.loc[key, "unbalance_percent"].to_numpy()
         assert np.isnan(u).all() if exp else (u == 0.0).all()

@@ -363,6 +363,9 @@ def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
         f"{int(r.ok.sum())} of {n_steps} steps solved with pandapower runpp_3ph (steps where "
         f"{where}): unbalance_percent = |V2|/|V1|·100, vm_a/b/c_pu, device i_a = largest "
         "phase current; the other steps are balanced (unbalance 0 %)")
+    if len(net.controller):
+        meta["notes"].append("runpp_3ph does not run controllers: the three-phase steps use the "
+                             "net's own tap positions (no regulator action)")
     if r.errors:
         meta["notes"].append(f"runpp_3ph failed on {len(r.errors)} steps (NaN there): "
                              + "; ".join(r.errors[:3]))
