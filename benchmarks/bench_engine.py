@@ -31,10 +31,11 @@ buses    chargers     study s    traced peak   peak RSS  base s   3ph+SLG s   ca
 10,000   2,000 × 10   2.99       288 MB        643 MB    1.73     0.761       skipped    –
 =======  ===========  =========  ============  ========  =======  ==========  =========  =====
 
-(10,000 buses without tracemalloc and at lower load: 2.06 s.) 1.6e9 device-fault points
-(10 levels × 2 cases × 4 types × 200 devices × 10,000 buses) are reduced; the dense arrays
-would need 77 GB. Accuracy of ``frozen_pll`` vs ``iterate``: 1.2 % (synthetic 300 buses),
-7.7 % (depot example, a recloser's SLG current where the PLL turns during the fault) — so
+(10,000 buses without tracemalloc and at lower load: 2.06 s.) 1.6e8 device-fault points
+(10 levels × 2 cases × 4 types × 200 devices × 10,000 buses) are reduced; dense complex128
+current and voltage phasors would need 15 GB. Accuracy of ``frozen_pll`` vs ``iterate``:
+1.2 % (synthetic 300 buses), 7.7 % (depot example, a recloser's SLG current where the PLL
+turns during the fault) — so
 ``iterate`` stays the default of :func:`protv2g.engine.fault_study` and ``frozen_pll`` is the
 option for large studies (benchmark, hosting sweeps).
 """
