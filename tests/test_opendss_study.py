@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import openpyxl
 import pytest
 
@@ -25,3 +27,36 @@ def test_shipped_opendss_example_runs(tmp_path):
     result = protv2g.run_study(study)
     path = result.to_excel(tmp_path / "dss.xlsx")
     assert "Feeder warnings" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_dg_protection_feeder_study(shared_dir, tmp_path):
+    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    shutil.copy(src, tmp_path / "DG_Prot_Fdr.dss")
+    (tmp_path / "study.yaml").write_text(
+        "name: dg_protection\n"
+        "feeder: {opendss: DG_Prot_Fdr.dss}\n"
+        "faults: {method: classical, r_fault_min_ohm: 20}\n")
+    study = protv2g.load_study(tmp_path / "study.yaml")
+    devices = {d.name: d for d in study.document.devices}
+    assert {n for n, d in devices.items() if d.kind.value == "recloser"} == {"a", "b", "d"}
+    assert {n for n, d in devices.items() if d.kind.value == "fuse"} == {"f1", "f2"}
+    b = devices["b"]
+    # DG_Prot_Fdr.dss: Recloser.B phasetrip=150 groundtrip=150 phasefast=104 phasedelayed=117
+    # groundfast=106 grounddelayed=135 shots=4 numfast=2 recloseintervals=(2, 2, 5) delay=0.042
+    assert b.phase_min_trip_a == pytest.approx(150.0)
+    assert b.ground_min_trip_a == pytest.approx(150.0)
+    assert (b.fast_curve, b.delayed_curve) == ("104", "117")
+    assert (b.ground_fast_curve, b.ground_delayed_curve) == ("106", "135")
+    assert (b.n_fast, b.n_delayed) == (2, 2)
+    assert b.reclose_intervals_s == pytest.approx((2.0, 2.0, 5.0))
+    assert b.fast_adder_s == pytest.approx(0.042)
+    assert devices["f1"].link == "40K"
+    result = protv2g.run_study(study)
+    assert set(result.device_faults.device) == set(devices)
+    fc = result.fault_currents
+    grounded = fc[fc.bus_name != "bg"]
+    assert (grounded.ikss_ka > 0).all()
+    # bus bg (0.6 kV, behind the out-of-service Tg) has no zero-sequence path to ground:
+    # no SLG current there (engine: Z0 = inf on ungrounded zero-sequence islands)
+    slg_bg = fc[(fc.bus_name == "bg") & (fc.fault_type == "SLG")].ikss_ka
+    assert (slg_bg < 1e-3).all()
