@@ -20,18 +20,19 @@ device's largest-phase current, in % of the ``iterate`` value, where that curren
 Targets (issue #4, 2-core machine): 10,000 buses ≤ 2 s and ≤ 1 GB; ≥ 20× ``calc_sc`` at 3,000.
 Timings exclude numba's one-off compilation (a warm-up run on a 50-bus feeder comes first).
 
-Measured 2026-11-25 on the 2-core development VM while other jobs shared it (load average ≈ 2;
-timings vary ±30 % with that load; tracemalloc adds ~10 %):
+Measured 2026-11-25 on the 2-core development VM (load average ≈ 1.2). Wall times come from an
+untraced run; memory from a second run under tracemalloc (which slows Python code 2–3×, so it
+is kept out of the times):
 
 =======  ===========  =========  ============  ========  =======  ==========  =========  =====
 buses    chargers     study s    traced peak   peak RSS  base s   3ph+SLG s   calc_sc s  ratio
 =======  ===========  =========  ============  ========  =======  ==========  =========  =====
-1,000    200 × 10     0.63       30 MB         356 MB    0.49     0.305       24.3       80×
-3,000    600 × 10     1.04       87 MB         421 MB    0.65     0.276       12.5       45×
-10,000   2,000 × 10   2.99       288 MB        643 MB    1.73     0.761       skipped    –
+1,000    200 × 10     0.17       30 MB         357 MB    0.12     0.046       0.54       12×
+3,000    600 × 10     0.46       87 MB         430 MB    0.25     0.075       5.97       80×
+10,000   2,000 × 10   1.11       288 MB        682 MB    0.70     0.175       skipped    –
 =======  ===========  =========  ============  ========  =======  ==========  =========  =====
 
-(10,000 buses without tracemalloc and at lower load: 2.06 s.) 1.6e8 device-fault points
+1.6e8 device-fault points
 (10 levels × 2 cases × 4 types × 200 devices × 10,000 buses) are reduced; dense complex128
 current and voltage phasors would need 15 GB. Accuracy of ``frozen_pll`` vs ``iterate``:
 1.2 % (synthetic 300 buses), 7.7 % (depot example, a recloser's SLG current where the PLL
@@ -63,10 +64,14 @@ PP_MEMORY_CAP_BYTES = 4e9  # skip calc_sc when 3 dense N×N complex matrices exc
 
 
 def _measure(fn):
-    tracemalloc.start()
+    """(result, wall s, traced peak bytes): time from an untraced run (tracemalloc slows
+    Python code), memory from a second, traced run of the same work."""
     t0 = time.perf_counter()
     out = fn()
     dt = time.perf_counter() - t0
+    del out
+    tracemalloc.start()
+    out = fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return out, dt, peak
