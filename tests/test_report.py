@@ -318,3 +318,13 @@ def test_same_input_same_cells(depot, tmp_path):
         rows_a = list(wa[name].iter_rows(values_only=True))
         rows_b = list(wb[name].iter_rows(values_only=True))
         assert rows_a == rows_b, name
+
+
+def test_workbook_is_an_ordinary_readable_file(tmp_path):
+    import os
+    import stat
+
+    path = write_workbook(_small_result(), tmp_path / "perm.xlsx")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
