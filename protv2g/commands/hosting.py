@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
-
-import pandas as pd
 
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
@@ -74,18 +70,18 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def write_workbook(analysis, path: Path) -> Path:
-    """Write the hosting tables to ``path`` (atomically) and return it."""
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            analysis.table.to_excel(writer, sheet_name="Hosting capacity", index=False)
-            analysis.by_criterion.to_excel(writer, sheet_name="By criterion", index=False)
-            analysis.margins.to_excel(writer, sheet_name="Margins", index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write the hosting tables to ``path`` (atomically, formula-safe) and return it."""
+    from openpyxl import Workbook
+
+    from protv2g.report.excel import save_workbook_atomic
+    from protv2g.report.format import write_table
+
+    wb = Workbook()
+    wb.active.title = "Hosting capacity"
+    write_table(wb.active, analysis.table)
+    write_table(wb.create_sheet("By criterion"), analysis.by_criterion)
+    write_table(wb.create_sheet("Margins"), analysis.margins)
+    save_workbook_atomic(wb, path)
     return path
 
 
