@@ -1,0 +1,31 @@
+"""The study-file device schema and the device models name the same settings.
+
+The pydantic schema (``protv2g.study.schema``) is what a study file may say; the frozen
+dataclasses (``protv2g.devices.models``) are what the physics uses. Every model setting must be
+settable from a study file, and every schema key must be either a model setting or one of the
+keys the study itself uses (placement, directional options, breaker reclosing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from protv2g.devices import models
+from protv2g.study import schema
+
+STUDY_ONLY = {"kind", "location", "reclose_intervals_s", "directional",
+              "characteristic_angle_degree"}
+
+
+@pytest.mark.parametrize(("model", "device"), [
+    (models.RelaySettings, schema.RelayDevice),
+    (models.RecloserSettings, schema.RecloserDevice),
+    (models.FuseSettings, schema.FuseDevice),
+])
+def test_schema_and_model_fields_agree(model, device):
+    model_fields = {f.name for f in dataclasses.fields(model)}
+    schema_fields = set(device.model_fields)
+    assert model_fields <= schema_fields, model_fields - schema_fields
+    assert schema_fields - model_fields <= STUDY_ONLY, schema_fields - model_fields - STUDY_ONLY
