@@ -153,15 +153,24 @@ def _element_index(table: Any, name: str) -> list[int]:
     return hits
 
 
+def _find_one(table: Any, name: str, what: str, file: str, field_path: str
+              ) -> tuple[int | None, list[Issue]]:
+    """The one row of ``table`` called ``name``, or an issue saying how many were found."""
+    hits = _element_index(table, name)
+    if len(hits) == 1:
+        return hits[0], []
+    return None, [Issue(file, field_path, f"no single {what} named {name!r} ({len(hits)} found)",
+                        f"use a {what} name from the feeder")]
+
+
 def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
                      ) -> tuple[DeviceSite | None, list[Issue]]:
     """Map a study-file location onto a pandapower element and measuring bus."""
     if loc.switch is not None:
-        hits = _element_index(net.switch, loc.switch)
-        if len(hits) != 1:
-            return None, [Issue(file, f"{key}.switch", f"no single switch named {loc.switch!r} "
-                                f"({len(hits)} found)", "use a switch name from the feeder")]
-        sw = net.switch.loc[hits[0]]
+        index, issues = _find_one(net.switch, loc.switch, "switch", file, f"{key}.switch")
+        if index is None:
+            return None, issues
+        sw = net.switch.loc[index]
         if sw.et == "l":
             line = net.line.loc[int(sw.element)]
             end = "from" if int(line.from_bus) == int(sw.bus) else "to"
@@ -174,24 +183,18 @@ def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
         return None, [Issue(file, f"{key}.switch", "devices on bus-bus switches are not supported",
                             "place the device on the line next to the switch (line + end)")]
     if loc.line is not None:
-        hits = _element_index(net.line, loc.line)
-        if len(hits) != 1:
-            return None, [Issue(file, f"{key}.line", f"no single line named {loc.line!r} "
-                                f"({len(hits)} found)", "use a line name from the feeder")]
-        line = net.line.loc[hits[0]]
+        index, issues = _find_one(net.line, loc.line, "line", file, f"{key}.line")
+        if index is None:
+            return None, issues
+        line = net.line.loc[index]
         a, b = (line.from_bus, line.to_bus) if loc.end == "from" else (line.to_bus, line.from_bus)
-        return DeviceSite("line", hits[0], int(a), int(b)), []
-    hits = _element_index(net.trafo, str(loc.trafo))
-    if len(hits) != 1:
-        return None, [Issue(file, f"{key}.trafo", f"no single transformer named {loc.trafo!r} "
-                            f"({len(hits)} found)", "use a transformer name from the feeder")]
-    trafo = net.trafo.loc[hits[0]]
+        return DeviceSite("line", index, int(a), int(b)), []
+    index, issues = _find_one(net.trafo, str(loc.trafo), "transformer", file, f"{key}.trafo")
+    if index is None:
+        return None, issues
+    trafo = net.trafo.loc[index]
     a, b = (trafo.hv_bus, trafo.lv_bus) if loc.side == "hv" else (trafo.lv_bus, trafo.hv_bus)
-    return DeviceSite("trafo", hits[0], int(a), int(b)), []
-
-
-def _bus_index(net: pp.pandapowerNet, name: str) -> list[int]:
-    return _element_index(net.bus, name)
+    return DeviceSite("trafo", index, int(a), int(b)), []
 
 
 def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
@@ -218,12 +221,10 @@ def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
             device_sites[device.name] = site
     site_buses: dict[str, int] = {}
     for i, site in enumerate(document.v2g_sites):
-        hits = _bus_index(net, site.bus)
-        if len(hits) != 1:
-            issues.append(Issue(file, f"v2g_sites[{i}].bus", f"no single bus named {site.bus!r} "
-                                f"({len(hits)} found)", "use a bus name from the feeder"))
-        else:
-            site_buses[site.name] = hits[0]
+        bus, found = _find_one(net.bus, site.bus, "bus", file, f"v2g_sites[{i}].bus")
+        issues.extend(found)
+        if bus is not None:
+            site_buses[site.name] = bus
         if site.phases == 1 and site.phase is None:
             issues.append(Issue(file, f"v2g_sites[{i}].phase", "a single-phase site needs its "
                                 "phase", "add 'phase: a', 'b' or 'c'"))
@@ -295,11 +296,7 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
     raw_sites = raw.get("v2g_sites")
     for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
         if isinstance(site, dict) and isinstance(site.get("bus"), str):
-            hits = _bus_index(net, site["bus"])
-            if len(hits) != 1:
-                issues.append(Issue(file, f"v2g_sites[{i}].bus", f"no single bus named "
-                                    f"{site['bus']!r} ({len(hits)} found)",
-                                    "use a bus name from the feeder"))
+            issues.extend(_find_one(net.bus, site["bus"], "bus", file, f"v2g_sites[{i}].bus")[1])
     return issues
 
 
