@@ -1,7 +1,7 @@
 """Curve library: load relay, recloser and fuse curves from YAML files by name.
 
-The built-in data live in ``relay_library/`` at the top of the repository; the schema
-is documented in ``relay_library/README.md``.  Users add curves by passing directories
+The built-in data live in ``protv2g/relay_library/`` (package data); the schema
+is documented in ``protv2g/relay_library/README.md``.  Users add curves by passing directories
 of YAML files (``load_library(extra_dirs=[...])``, CLI ``--library DIR``).
 
 Names and aliases are case-insensitive, and spaces, ``_``, ``-`` and ``/`` are
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.resources
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ __all__ = [
 ]
 
 #: Directory of the built-in curve data.
-LIBRARY_DIR = Path(__file__).resolve().parents[2] / "relay_library"
+#: The built-in library: package data (``protv2g/relay_library/``), found through
+#: :mod:`importlib.resources` so that an installed wheel has it too.
+LIBRARY_DIR = Path(str(importlib.resources.files("protv2g") / "relay_library"))
 
 #: Curves named in issue #3 for which no public point data could be found.
 NOT_SHIPPED = {
