@@ -175,7 +175,8 @@ def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int
     """``(Z1, Z0)`` from the device to the electrically farthest bus ahead of it, Ω.
 
     The device's own element plus the lines beyond it (transformers end the search: the
-    protected line stays on the device's voltage level), along the path of largest ``|Z1|``.
+    protected line stays on the device's voltage level), along the least-``|Z1|`` path to the
+    bus whose least-``|Z1|`` distance is largest.
     A device on a transformer gets the transformer's impedance referred to its bus. Where the
     element closes a loop only the element itself is taken.
 
