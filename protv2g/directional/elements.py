@@ -334,10 +334,12 @@ def sel_thresholds_ohm(z_forward_ohm: float, z_reverse_ohm: float, v_over_i_ohm:
 def _impedance_element(v: np.ndarray, i_z: np.ndarray, i_sup: np.ndarray, i_seq: np.ndarray,
                        i1: np.ndarray, angle_degree: float, z_forward_ohm: float,
                        z_reverse_ohm: float, forward_pickup_a: float, reverse_pickup_a: float,
-                       ratio: float) -> ImpedanceElement:
-    """``z`` from ``v`` and ``i_z``; 50F/50R on ``|i_sup|``; ratio check ``|i_seq| > r·|I1|``."""
+                       ratio: float, i_min: float) -> ImpedanceElement:
+    """``z`` from ``v`` and ``i_z``; 50F/50R on ``|i_sup|``; ratio check ``|i_seq| > r·|I1|``;
+    ``|i_z| ≤ i_min`` is a numerical zero (``z`` nan, no decision)."""
     v, i_z, i_sup, i_seq, i1 = np.broadcast_arrays(_c(v), _c(i_z), _c(i_sup), _c(i_seq),
                                                    _c(i1))
+    i_z = np.where(np.abs(i_z) > i_min, i_z, 0j)
     z = sequence_impedance_ohm(v, i_z, angle_degree)
     mag = np.abs(i_z)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -358,7 +360,7 @@ def _impedance_element(v: np.ndarray, i_z: np.ndarray, i_sup: np.ndarray, i_seq:
 def negative_sequence_32q(v2_v: np.ndarray, i2_a: np.ndarray, i1_a: np.ndarray, *,
                           z1_angle_degree: float, z2_forward_ohm: float, z2_reverse_ohm: float,
                           forward_pickup_a: float, reverse_pickup_a: float,
-                          a2: float = 0.1) -> ImpedanceElement:
+                          a2: float = 0.1, i_min: float = 0.0) -> ImpedanceElement:
     """32Q: negative-sequence voltage-polarised directional element (SEL).
 
     ``Z2 = Re[V2·(I2·1∠Z1ANG)*]/|I2|²``; forward when ``Z2`` is below the forward threshold and
@@ -380,6 +382,8 @@ def negative_sequence_32q(v2_v: np.ndarray, i2_a: np.ndarray, i1_a: np.ndarray, 
         50QF and 50QR on ``3I2``, A primary.
     a2 : float
         Positive-sequence restraint ``|I2|/|I1|``.
+    i_min : float
+        ``|I2|`` at or below it is a numerical zero (no decision), A.
 
     Returns
     -------
@@ -388,13 +392,13 @@ def negative_sequence_32q(v2_v: np.ndarray, i2_a: np.ndarray, i1_a: np.ndarray, 
     """
     i2 = _c(i2_a)
     return _impedance_element(v2_v, i2, 3.0 * i2, i2, i1_a, z1_angle_degree, z2_forward_ohm,
-                              z2_reverse_ohm, forward_pickup_a, reverse_pickup_a, a2)
+                              z2_reverse_ohm, forward_pickup_a, reverse_pickup_a, a2, i_min)
 
 
 def zero_sequence_32v(v0_v: np.ndarray, i3i0_a: np.ndarray, i1_a: np.ndarray, *,
                       z0_angle_degree: float, z0_forward_ohm: float, z0_reverse_ohm: float,
                       forward_pickup_a: float, reverse_pickup_a: float,
-                      a0: float = 0.1) -> ImpedanceElement:
+                      a0: float = 0.1, i_min: float = 0.0) -> ImpedanceElement:
     """32V: zero-sequence voltage-polarised element in impedance form (SEL).
 
     ``Z0 = Re[3V0·(3I0·1∠Z0ANG)*]/|3I0|²`` with Z0F/Z0R thresholds as :func:`sel_thresholds_ohm`,
@@ -406,8 +410,8 @@ def zero_sequence_32v(v0_v: np.ndarray, i3i0_a: np.ndarray, i1_a: np.ndarray, *,
         Zero-sequence voltage ``V0`` at the device bus, V (``3V0`` is formed inside).
     i3i0_a, i1_a : array_like of complex
         Residual and positive-sequence currents into the protected element, A.
-    z0_angle_degree, z0_forward_ohm, z0_reverse_ohm, forward_pickup_a, reverse_pickup_a, a0
-        As :func:`negative_sequence_32q` for the zero sequence.
+    z0_angle_degree, z0_forward_ohm, z0_reverse_ohm, forward_pickup_a, reverse_pickup_a, a0, i_min
+        As :func:`negative_sequence_32q` for the zero sequence (``i_min`` on ``|3I0|``).
 
     Returns
     -------
@@ -417,7 +421,7 @@ def zero_sequence_32v(v0_v: np.ndarray, i3i0_a: np.ndarray, i1_a: np.ndarray, *,
     i3 = _c(i3i0_a)
     return _impedance_element(3.0 * _c(v0_v), i3, i3, i3 / 3.0, i1_a, z0_angle_degree,
                               z0_forward_ohm, z0_reverse_ohm, forward_pickup_a,
-                              reverse_pickup_a, a0)
+                              reverse_pickup_a, a0, i_min)
 
 
 def three_phase_power_mw(v_abc_pu: np.ndarray, i_abc_ka: np.ndarray,

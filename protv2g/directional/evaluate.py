@@ -101,7 +101,8 @@ def _element_rows(p: FaultPhasors, s: DirectionalSettings, v1_mem: np.ndarray | 
                                   z2_forward_ohm=s.z2_forward_ohm,
                                   z2_reverse_ohm=s.z2_reverse_ohm,
                                   forward_pickup_a=s.q_forward_pickup_a,
-                                  reverse_pickup_a=s.q_reverse_pickup_a, a2=s.a2)
+                                  reverse_pickup_a=s.q_reverse_pickup_a, a2=s.a2,
+                                  i_min=I_ZERO_A)
         out[("32Q", "")] = dict(
             declared=q.direction, i_op=q.i_op, v_pol_pu=q.v_pol / p.v_base_v, angle=nan,
             mta=np.full(n, s.z1_angle_degree), z=q.z_ohm, zf=q.forward_threshold_ohm,
@@ -123,7 +124,8 @@ def _element_rows(p: FaultPhasors, s: DirectionalSettings, v1_mem: np.ndarray | 
                                   z0_forward_ohm=s.z0_forward_ohm,
                                   z0_reverse_ohm=s.z0_reverse_ohm,
                                   forward_pickup_a=s.g_forward_pickup_a,
-                                  reverse_pickup_a=s.g_reverse_pickup_a, a0=s.a0)
+                                  reverse_pickup_a=s.g_reverse_pickup_a, a0=s.a0,
+                                  i_min=I_ZERO_A)
             out[("67N", "")] = dict(
                 declared=z.direction, i_op=z.i_op, v_pol_pu=z.v_pol / p.v_base_v, angle=nan,
                 mta=np.full(n, s.z0_angle_degree), z=z.z_ohm, zf=z.forward_threshold_ohm,
