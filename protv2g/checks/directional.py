@@ -121,8 +121,10 @@ def _message(ctx: CheckContext, r: Any) -> str:
                 f"{r.oc_current_a:.0f} A (pickup {r.oc_pickup_a:.0f} A); {by}")
     why = ""
     if r.declared_direction == Direction.NONE.value:
-        why = (f" (polarising {r.v_polarising_pu:.3g} pu below its minimum {r.min_pol_pu:.3g} pu)"
-               if r.low_polarising and not r.memory_used else " (not enabled)")
+        what = "|3V0|" if r.element == "67N" else "|Vpol|"
+        why = (f" ({what} {r.v_polarising_pu:.3g} pu below its minimum {r.min_pol_pu:.3g} pu)"
+               if r.low_polarising and not r.memory_used else
+               " (its supervision does not pick up)")
     return (f"{head}{why}, in its zone: the relay never trips although its {r.controls} picks "
             f"up on {r.oc_current_a:.0f} A (without directional control it would trip in "
             f"{r.relay_t_nondirectional_s:.3g} s)")
