@@ -177,7 +177,12 @@ def test_c6_ground_sympathetic_trip_by_the_ynd_source(tmp_path) -> None:
     t_r2 = min(ieee_vi_s(ia, 400, 2.0), ieee_vi_s(ia, 120, 2.0))
     assert (round(ia), round(i3i0, 1), round(t_r2, 3)) == (2612, 226.1, 1.065)
     study = _study(tmp_path / "a", {})
-    assert study.site_buses["site"] == int(study.net.bus.index[study.net.bus.name == "site-LV"][0])
+    lv = int(study.net.bus.index[study.net.bus.name == "site-LV"][0])
+    assert study.site_buses["site"] == lv
+    # idempotent, also after with_updates maps the site back to its MV bus
+    assert with_site_transformers(study) is study
+    again = with_site_transformers(study.with_updates(scenarios={"export_levels_kw": [0]}))
+    assert again.site_buses["site"] == lv and len(again.net.trafo) == len(study.net.trafo)
     scs, faults, v = _checks(study)
     base = scs[0].name
     f1 = faults.device[(faults.device.device == "R-F1") & (faults.device.scenario == base)

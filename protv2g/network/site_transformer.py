@@ -211,18 +211,42 @@ def site_transformer_specs(sites: Iterable[object], site_buses: Mapping[str, int
     return out
 
 
+def _existing(net: pp.pandapowerNet, spec: SiteTransformer) -> int | None:
+    """LV bus of a transformer this module already added for ``spec`` (same name, same MV
+    bus), else ``None``."""
+    if not len(net.trafo):
+        return None
+    hit = net.trafo[(net.trafo["name"].astype(str) == f"{spec.site}-XFMR")
+                    & (net.trafo.hv_bus == spec.mv_bus)]
+    return int(hit.lv_bus.iloc[0]) if len(hit) else None
+
+
 def with_site_transformers(study: object) -> object:
     """The study with its sites' interconnection transformers in its net (a new study).
 
     ``study.net`` and ``study.site_buses`` are replaced (``dataclasses.replace``); the
     original study and net are untouched. A study without transformers is returned as is.
-    Device places (``study.device_sites``) keep their bus and element indices.
+    Idempotent: a site whose transformer is already in the net (a study rebuilt with
+    ``Study.with_updates`` keeps the transformed net but maps its sites back to their MV
+    buses) is only re-pointed to its LV bus. Device places (``study.device_sites``) keep
+    their bus and element indices.
     """
-    specs = site_transformer_specs(study.document.v2g_sites,  # type: ignore[attr-defined]
-                                   study.site_buses)  # type: ignore[attr-defined]
-    if not specs:
+    net = study.net  # type: ignore[attr-defined]
+    mv = dict(study.site_buses)  # type: ignore[attr-defined]
+    for site, bus in mv.items():  # a site already on its LV bus: its MV bus is the HV side
+        hit = net.trafo[(net.trafo["name"].astype(str) == f"{site}-XFMR")
+                        & (net.trafo.lv_bus == bus)] if len(net.trafo) else net.trafo
+        if len(hit):
+            mv[site] = int(hit.hv_bus.iloc[0])
+    specs = site_transformer_specs(study.document.v2g_sites, mv)  # type: ignore[attr-defined]
+    present = {s.site: b for s in specs if (b := _existing(net, s)) is not None}
+    if not specs or len(present) == len(specs) and all(
+            study.site_buses[k] == b for k, b in present.items()):  # type: ignore[attr-defined]
         return study
-    res = add_site_transformers(study.net, specs,  # type: ignore[attr-defined]
-                                where=str(getattr(study, "path", "study")))
-    return dataclasses.replace(study, net=res.net,  # type: ignore[type-var]
-                               site_buses={**study.site_buses, **res.site_buses})  # type: ignore[attr-defined]
+    new = [s for s in specs if s.site not in present]
+    added = {}
+    if new:
+        res = add_site_transformers(net, new, where=str(getattr(study, "path", "study")))
+        net, added = res.net, res.site_buses
+    buses = {**study.site_buses, **present, **added}  # type: ignore[attr-defined]
+    return dataclasses.replace(study, net=net, site_buses=buses)  # type: ignore[type-var]
