@@ -1,6 +1,7 @@
 """Directional elements (67P, 32Q, 67N/32V, 32) and the one evaluation behind C9 and the sheet.
 
-* :mod:`.elements` — pure vectorised element physics (phasors in, decisions out);
+* :mod:`.elements`, :mod:`.impedance` — pure vectorised element physics (phasors in,
+  decisions out): torque-type 67P/67N/32I/32 and impedance-type 32Q/32V;
 * :mod:`.settings` — each relay's settings from the study file, with documented defaults;
 * :mod:`.true_direction` — the one definition of a fault's true direction (feeder graph);
 * :mod:`.memory` — the pre-fault positive-sequence voltage (memory polarisation);
@@ -29,13 +30,15 @@ from protv2g.directional.elements import (
     current_polarised_32i,
     direction_from_angle,
     ground_67n,
-    negative_sequence_32q,
     phase_67p,
     quadrature_phasors,
     reverse_power_32,
+    three_phase_power_mw,
+)
+from protv2g.directional.impedance import (
+    negative_sequence_32q,
     sel_thresholds_ohm,
     sequence_impedance_ohm,
-    three_phase_power_mw,
     zero_sequence_32v,
 )
 from protv2g.directional.settings import (

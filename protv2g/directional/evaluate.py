@@ -21,12 +21,8 @@ import numpy as np
 import pandas as pd
 
 from protv2g.directional.decide import DIRECTIONAL_COLUMNS, control, judge
-from protv2g.directional.elements import (
-    ground_67n,
-    negative_sequence_32q,
-    phase_67p,
-    zero_sequence_32v,
-)
+from protv2g.directional.elements import ground_67n, phase_67p
+from protv2g.directional.impedance import negative_sequence_32q, zero_sequence_32v
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.directional.settings import DirectionalSettings, settings_from_study
 from protv2g.directional.true_direction import true_direction
