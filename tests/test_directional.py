@@ -276,3 +276,22 @@ def test_control_order_priority_and_non_directional() -> None:
     assert c.picks_up["a"].tolist() == [True, True] and not c.picks_up["b"].any()
     nd = control(p, DirectionalSettings(trip_direction="forward", phase_elements=()), {}, None)
     assert nd.key["a"].tolist() == ["51P/a"] * 2 and nd.declared["a"].tolist() == ["forward"] * 2
+
+
+def test_study_file_errors_name_the_key(tmp_path) -> None:
+    """Both forms of ``directional`` and the transformer block give plain field paths."""
+    from protv2g.errors import InputError
+    from tests.test_checks_common import DEVICES, make_study
+
+    devices = [dict(DEVICES[0], directional={"phase_elements": ["67X"], "tripdirection": 1}),
+               dict(DEVICES[1], directional="sideways"), *DEVICES[2:]]
+    site = {"name": "site", "bus": "B1", "n_chargers": 10, "p_charger_kw": 100,
+            "interconnection_transformer": {"sn_kva": 1000, "connection": "YNz"}}
+    with pytest.raises(InputError) as err:
+        make_study(tmp_path, devices=devices, v2g_sites=[site])
+    text = str(err.value)
+    for path in ("devices[0].directional.phase_elements[0]", "devices[0].directional.tripdirection",
+                 "did you mean 'trip_direction'", "devices[1].directional: Input should be 'none' "
+                 "or 'forward'", "v2g_sites[0].interconnection_transformer.connection"):
+        assert path in text, path
+    assert "shorthand" not in text and "mapping" not in text

@@ -37,13 +37,9 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
 from protv2g.checks.sympathetic import clearing_devices
 from protv2g.devices.models import OvercurrentRelay
-from protv2g.directional import (
-    Verdict,
-    evaluate_directional,
-    is_forward_directional,
-    prefault_v1_pu,
-    settings_from_study,
-)
+from protv2g.directional import Verdict, is_forward_directional, settings_from_study
+from protv2g.directional.evaluate import evaluate_directional
+from protv2g.directional.memory import prefault_v1_pu
 from protv2g.topology import SUBSTATION
 from protv2g.units import Direction, Severity
 

@@ -8,9 +8,17 @@ the report states which value was used.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from protv2g.units import (
     AngleRule,
@@ -137,6 +145,22 @@ class DirectionalElements(_Model):
         return self
 
 
+#: Tags of the two forms of a relay's ``directional`` key (not keys of the file: validation
+#: messages leave them out of the field path).
+DIRECTIONAL_TAGS = ("shorthand", "mapping")
+
+
+def _directional_form(value: Any) -> str:
+    return DIRECTIONAL_TAGS[0] if isinstance(value, str) else DIRECTIONAL_TAGS[1]
+
+
+#: ``none`` / ``forward``, or a mapping of directional elements.
+DirectionalKey = Annotated[
+    Annotated[Literal["none", "forward"], Tag(DIRECTIONAL_TAGS[0])]
+    | Annotated[DirectionalElements, Tag(DIRECTIONAL_TAGS[1])],
+    Discriminator(_directional_form)]
+
+
 class RelayDevice(_DeviceBase):
     """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes)."""
 
@@ -156,7 +180,7 @@ class RelayDevice(_DeviceBase):
     min_response_s: NonNegFloat = 0.0
     reset: Literal["instantaneous", "electromechanical"] = "instantaneous"
     reclose_intervals_s: tuple[PositiveFloat, ...] = ()
-    directional: Literal["none", "forward"] | DirectionalElements = "none"
+    directional: DirectionalKey = "none"
     characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
 
     @model_validator(mode="after")
