@@ -206,6 +206,20 @@ def test_c6_ground_sympathetic_trip_by_the_ynd_source(tmp_path) -> None:
     g = table[(table.device == "R-F1") & (table.element == "67N")
               & (table.fault_bus_name == "F2-B1")]
     assert set(g.declared_direction) == {"reverse"} and set(g.verdict) == {"restrains"}
+    # the same relay with SEL's 32V: Z0 = Re[(Z0_F1 + K_T·Z0_site)·1∠−Z0ANG] > Z0R → reverse
+    imp = with_site_transformers(blocked.with_updates(devices=[
+        dict(d, directional={"ground_method": "impedance"}) if d["name"] == "R-F1" else d
+        for d in blocked.raw["devices"]]))
+    table = directional_table(build_context(imp, faults, None, scs))
+    g = table[(table.device == "R-F1") & (table.element == "67N")
+              & (table.fault_bus_name == "F2-B1") & (table.scenario == base)].iloc[0]
+    z0_f1 = complex(0.47, 1.4) * 2
+    vkr = VK_SITE / np.hypot(1, XR_SITE)
+    k_t = 0.95 * 1.1 / (1 + 0.6 * np.sqrt(VK_SITE**2 - vkr**2) / 100)
+    z_ahead = z0_f1 + k_t * _z_site0("YNd")[0]
+    z0_hand = float(np.real(z_ahead * np.exp(-1j * np.angle(z0_f1))))   # Z0ANG = ∠Z0 of F1
+    assert g.z_ohm == pytest.approx(z0_hand, rel=5e-3)
+    assert g.z_reverse_threshold_ohm < z0_hand and g.declared_direction == "reverse"
 
 
 def test_flows_see_the_transformer(tmp_path) -> None:

@@ -22,7 +22,11 @@ import pandas as pd
 
 from protv2g.directional.decide import DIRECTIONAL_COLUMNS, control, judge
 from protv2g.directional.elements import ground_67n, phase_67p
-from protv2g.directional.impedance import negative_sequence_32q, zero_sequence_32v
+from protv2g.directional.impedance import (
+    ImpedanceElement,
+    negative_sequence_32q,
+    zero_sequence_32v,
+)
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.directional.settings import DirectionalSettings, settings_from_study
 from protv2g.directional.true_direction import true_direction
@@ -74,6 +78,17 @@ def _faulted(fault_types: np.ndarray) -> np.ndarray:
     return out
 
 
+def _impedance_row(e: ImpedanceElement, angle_degree: float, v_base_v: float
+                   ) -> dict[str, np.ndarray]:
+    """The row quantities of a 32Q / 32V element (its polarising voltage in pu)."""
+    n = len(e.z_ohm)
+    return dict(declared=e.direction, i_op=e.i_op, v_pol_pu=e.v_pol / v_base_v,
+                angle=np.full(n, np.nan), mta=np.full(n, angle_degree), z=e.z_ohm,
+                zf=e.forward_threshold_ohm, zr=e.reverse_threshold_ohm, min_pol=np.full(n, np.nan),
+                memory=np.zeros(n, bool), low=np.zeros(n, bool),
+                enabled=e.forward_supervision | e.reverse_supervision)
+
+
 def _element_rows(p: FaultPhasors, s: DirectionalSettings, v1_mem: np.ndarray | None
                   ) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """Decision and measured quantities of every element of the relay, per row."""
@@ -92,41 +107,28 @@ def _element_rows(p: FaultPhasors, s: DirectionalSettings, v1_mem: np.ndarray | 
                 memory=e.memory_used[:, k], low=e.low_polarising[:, k],
                 enabled=e.direction[:, k] != _NONE)
     if "32Q" in s.elements:
-        q = negative_sequence_32q(p.v012_v[:, 2], p.i012_a[:, 2], p.i012_a[:, 1],
-                                  z1_angle_degree=s.z1_angle_degree,
-                                  z2_forward_ohm=s.z2_forward_ohm,
-                                  z2_reverse_ohm=s.z2_reverse_ohm,
-                                  forward_pickup_a=s.q_forward_pickup_a,
-                                  reverse_pickup_a=s.q_reverse_pickup_a, a2=s.a2,
-                                  i_min=I_ZERO_A)
-        out[("32Q", "")] = dict(
-            declared=q.direction, i_op=q.i_op, v_pol_pu=q.v_pol / p.v_base_v, angle=nan,
-            mta=np.full(n, s.z1_angle_degree), z=q.z_ohm, zf=q.forward_threshold_ohm,
-            zr=q.reverse_threshold_ohm, min_pol=nan, memory=np.zeros(n, bool),
-            low=np.zeros(n, bool), enabled=q.forward_supervision | q.reverse_supervision)
-    if "67N" in s.elements:
-        if s.ground_method == "torque":
-            g = ground_67n(p.i012_a[:, 0] * 3.0, p.v012_v[:, 0] / p.v_base_v,
-                           mta_degree=s.mta_ground_degree, min_pol_pu=s.min_pol_ground_pu,
-                           half_width_degree=s.half_width_degree, i_min=I_ZERO_A)
-            out[("67N", "")] = dict(
-                declared=g.direction, i_op=g.i_op, v_pol_pu=g.v_pol, angle=g.delta_degree,
-                mta=np.full(n, s.mta_ground_degree), z=nan, zf=nan, zr=nan,
-                min_pol=np.full(n, 3.0 * s.min_pol_ground_pu), memory=np.zeros(n, bool),
-                low=g.low_polarising, enabled=g.direction != _NONE)
-        else:
-            z = zero_sequence_32v(p.v012_v[:, 0], 3.0 * p.i012_a[:, 0], p.i012_a[:, 1],
-                                  z0_angle_degree=s.z0_angle_degree,
-                                  z0_forward_ohm=s.z0_forward_ohm,
-                                  z0_reverse_ohm=s.z0_reverse_ohm,
-                                  forward_pickup_a=s.g_forward_pickup_a,
-                                  reverse_pickup_a=s.g_reverse_pickup_a, a0=s.a0,
-                                  i_min=I_ZERO_A)
-            out[("67N", "")] = dict(
-                declared=z.direction, i_op=z.i_op, v_pol_pu=z.v_pol / p.v_base_v, angle=nan,
-                mta=np.full(n, s.z0_angle_degree), z=z.z_ohm, zf=z.forward_threshold_ohm,
-                zr=z.reverse_threshold_ohm, min_pol=nan, memory=np.zeros(n, bool),
-                low=np.zeros(n, bool), enabled=z.forward_supervision | z.reverse_supervision)
+        q = negative_sequence_32q(
+            p.v012_v[:, 2], p.i012_a[:, 2], p.i012_a[:, 1], z1_angle_degree=s.z1_angle_degree,
+            z2_forward_ohm=s.z2_forward_ohm, z2_reverse_ohm=s.z2_reverse_ohm,
+            forward_pickup_a=s.q_forward_pickup_a, reverse_pickup_a=s.q_reverse_pickup_a,
+            a2=s.a2, i_min=I_ZERO_A)
+        out[("32Q", "")] = _impedance_row(q, s.z1_angle_degree, p.v_base_v)
+    if "67N" in s.elements and s.ground_method == "impedance":
+        z = zero_sequence_32v(
+            p.v012_v[:, 0], 3.0 * p.i012_a[:, 0], p.i012_a[:, 1],
+            z0_angle_degree=s.z0_angle_degree, z0_forward_ohm=s.z0_forward_ohm,
+            z0_reverse_ohm=s.z0_reverse_ohm, forward_pickup_a=s.g_forward_pickup_a,
+            reverse_pickup_a=s.g_reverse_pickup_a, a0=s.a0, i_min=I_ZERO_A)
+        out[("67N", "")] = _impedance_row(z, s.z0_angle_degree, p.v_base_v)
+    elif "67N" in s.elements:
+        g = ground_67n(p.i012_a[:, 0] * 3.0, p.v012_v[:, 0] / p.v_base_v,
+                       mta_degree=s.mta_ground_degree, min_pol_pu=s.min_pol_ground_pu,
+                       half_width_degree=s.half_width_degree, i_min=I_ZERO_A)
+        out[("67N", "")] = dict(
+            declared=g.direction, i_op=g.i_op, v_pol_pu=g.v_pol, angle=g.delta_degree,
+            mta=np.full(n, s.mta_ground_degree), z=nan, zf=nan, zr=nan,
+            min_pol=np.full(n, 3.0 * s.min_pol_ground_pu), memory=np.zeros(n, bool),
+            low=g.low_polarising, enabled=g.direction != _NONE)
     return out
 
 
