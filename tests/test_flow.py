@@ -125,7 +125,7 @@ def test_depot_day_reverse_flow_through_breaker(day_result) -> None:
     summary = r.reverse.set_index(["scenario", "device"])
     assert summary.loc[("day/firm", "R-F1"), "n_reverse_steps"] == len(rev_steps)
     # the 67 element on load current agrees with the power direction in every step
-    d67 = r.directional[(r.directional.element == "67") & (r.directional.device == "R-F1")
+    d67 = r.directional[(r.directional.element == "67P") & (r.directional.device == "R-F1")
                         & (r.directional.scenario == "day/firm")]
     assert not d67.wrong_direction.any()
     assert set(d67.step[d67.declared_direction == "reverse"]) == rev_steps
@@ -192,12 +192,15 @@ def test_rf1_reverse_current_matches_hand_calculation(study) -> None:
     assert row.ia_ka == pytest.approx(abs(hand), rel=1e-3)
     diff = (row.ia_degree - math.degrees(cmath.phase(hand)) + 180) % 360 - 180
     assert abs(diff) < 1.0
-    table = evaluate_fault_directional(res.device, study)
-    r67 = table[(table.device == "R-F1") & (table.element == "67")].iloc[0]
-    assert r67.true_direction == "reverse" and r67.declared_direction == "reverse"
-    assert not r67.wrong_direction and not r67.below_pickup   # 463 A > 400 A pickup
-    r2 = table[(table.device == "R-F2") & (table.element == "67")].iloc[0]
-    assert r2.true_direction == "forward" and r2.declared_direction == "forward"
+    fwd = study.with_updates(devices=[dict(d, directional="forward") if d["name"] in (
+        "R-F1", "R-F2") else d for d in study.raw["devices"]])
+    table = evaluate_fault_directional(res.device, fwd)
+    r67 = table[(table.device == "R-F1") & (table.element == "67P")]
+    assert (r67.true_direction == "reverse").all() and (r67.declared_direction == "reverse").all()
+    assert not r67.wrong_direction.any() and r67.picks_up.all()   # 463 A > 400 A pickup
+    assert set(r67.verdict) == {"restrains"}
+    r2 = table[(table.device == "R-F2") & (table.element == "67P")]
+    assert (r2.true_direction == "forward").all() and (r2.declared_direction == "forward").all()
 
 
 # --------------------------------------------------------------------------- CLI

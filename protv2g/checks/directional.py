@@ -1,137 +1,168 @@
-"""C9 directional behaviour: 67/67N declare the true direction; reverse power by V2G export.
+"""C9 directional behaviour: would a directional relay trip the wrong way, or fail to trip?
 
-For every relay with ``directional: forward`` and every fault where its operating quantity is
-above pickup and its polarising voltage above :data:`MIN_POLARISING_PU`:
+One evaluation (:func:`directional_table`, i.e. :func:`protv2g.directional.evaluate_directional`
+with the checks' context) feeds both C9 and the Directional sheet. For every relay whose
+overcurrent elements are directionally controlled (``directional: forward`` or a
+``directional`` mapping), every fault and every scenario, C9 fails when:
 
-* phase faults (and ground faults without a ground element): the faulted phase with the
-  largest current, quadrature (90°) polarisation ``Ia–Vbc``, ``Ib–Vca``, ``Ic–Vab``; forward when
-  ``cos(∠I − ∠Vpol − θ) > 0`` with ``θ`` the relay's ``characteristic_angle_degree``;
-* ground faults with a ground element: ``3I0`` against ``−3V0``, forward when
-  ``cos(∠3I0 − ∠(−V0) − θ0) > 0`` with ``θ0`` = :data:`GROUND_MTA_DEGREE` (current lagging).
+* **wrong trip** — the fault is behind the relay (true direction from the feeder graph), the
+  element that releases one of its overcurrent elements declares forward, and that element
+  operates before the fault is cleared by the device that should clear it: ``t_op < t_clear +
+  sympathetic_margin_s``. ``t_clear`` is that device's clearing time from the context
+  (recloser: its longest shot; :func:`protv2g.checks.sympathetic.clearing_devices`); ``inf``
+  when devices sit on the substation's path to the fault but none operates; the relay's
+  ``unmodelled_clearing_time_s`` (default 0.5 s) when no modelled device does (bus and
+  sub-transmission faults);
+* **fails to trip** — the fault is ahead of the relay in its primary or backup zone, its
+  overcurrent element picks up, yet no directional element releases any of them.
 
-The true direction is forward when the substation's path to the fault crosses the device
-forward. A mismatch is a ``fail``. Power-flow part (when the flow colleague's device table is
-given): a V2G scenario in which power through a directional relay reverses while it flows
-forward in the base case is a ``warn`` (a 32 element or a 67 set on load picks up on export).
+Power-flow part: a V2G scenario in which power through a directional relay reverses while it
+flows forward in the base case is a ``warn`` (a 32 reverse-power element or a 67 set on load
+current picks up).
 
 References
 ----------
-IEEE Std C37.230-2020 §7.3 (directional overcurrent on lines with DER); Blackburn & Domin,
-*Protective Relaying*, 4th ed., §3.6 (90° connection, −3V0 polarisation).
+IEEE Std C37.230-2020 §7.3 (directional overcurrent on lines with DER); IEEE Std C37.113-2015
+§5.4; SEL-351 instruction manual §4 (directional control, ORDER logic).
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import (
-    CheckContext,
-    concat,
-    could_not,
-    ground_pickup_a,
-    phase_pickup_a,
-    violation_rows,
-)
+from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
+from protv2g.checks.sympathetic import clearing_devices
+from protv2g.devices.models import OvercurrentRelay
+from protv2g.directional import Verdict, is_forward_directional, settings_from_study
+from protv2g.directional.evaluate import evaluate_directional
+from protv2g.directional.memory import prefault_v1_pu
 from protv2g.topology import SUBSTATION
 from protv2g.units import Direction, Severity
 
-__all__ = ["check_directional", "declared_direction", "MIN_POLARISING_PU", "GROUND_MTA_DEGREE"]
+__all__ = ["check_directional", "directional_table", "clearing_table"]
 
-#: Minimum polarising voltage (pu of phase-to-neutral) below which a 67 does not decide.
-MIN_POLARISING_PU = 0.02
-#: Characteristic angle of a −3V0-polarised 67N (3I0 lags −3V0 by ~60° for a forward fault).
-GROUND_MTA_DEGREE = -60.0
+_KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 _ANGLE_COLS = ("ia_degree", "ib_degree", "ic_degree", "va_pu", "va_degree", "vb_pu",
-               "vb_degree", "vc_pu", "vc_degree", "i3i0_degree", "v0_pu", "v0_degree")
+               "vb_degree", "vc_pu", "vc_degree", "i3i0_degree", "v0_pu", "v0_degree",
+               "i2_ka", "i2_degree", "v2_pu", "v2_degree")
 
 
-def _ph(mag: np.ndarray, deg: np.ndarray) -> np.ndarray:
-    return np.asarray(mag, float) * np.exp(1j * np.radians(np.asarray(deg, float)))
-
-
-def declared_direction(rows: pd.DataFrame, mta_degree: float, use_ground: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Direction a 67/67N declares for each row of the engine's device table.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        Engine device rows (currents kA, voltages pu, angles degree).
-    mta_degree : float
-        Phase-element characteristic angle (degree, current leading the quadrature voltage).
-    use_ground : ndarray of bool
-        Rows to decide with the ground element (−3V0 polarised).
+def clearing_table(ctx: CheckContext) -> pd.DataFrame:
+    """The device that should clear every fault of the context, and when.
 
     Returns
     -------
-    direction : ndarray of str
-        ``forward``/``reverse``.
-    v_pol_pu : ndarray
-        Magnitude of the polarising voltage (pu).
+    pandas.DataFrame
+        ``scenario, fault_bus, fault_type, case, clearing_device, t_clear_s``: ``t_clear_s``
+        from :func:`~protv2g.checks.sympathetic.clearing_devices`, ``inf`` where devices sit on
+        the substation's path to the fault but none operates, ``nan`` where none sits there.
     """
-    i = np.stack([_ph(rows[f"i{p}_ka"], rows[f"i{p}_degree"]) for p in "abc"], axis=1)
-    v = np.stack([_ph(rows[f"v{p}_pu"], rows[f"v{p}_degree"]) for p in "abc"], axis=1)
-    k = np.abs(i).argmax(axis=1)
-    n = np.arange(len(rows))
-    i_op = i[n, k]
-    v_pol = v[n, (k + 1) % 3] - v[n, (k + 2) % 3]
-    torque = np.cos(np.angle(i_op) - np.angle(v_pol) - np.radians(mta_degree))
-    i0 = _ph(rows["i3i0_ka"], rows["i3i0_degree"])
-    v0 = -_ph(rows["v0_pu"], rows["v0_degree"])
-    t0 = np.cos(np.angle(i0) - np.angle(v0) - np.radians(GROUND_MTA_DEGREE))
-    torque = np.where(use_ground, t0, torque)
-    vmag = np.where(use_ground, np.abs(v0), np.abs(v_pol))
-    return np.where(torque > 0, Direction.FORWARD.value, Direction.REVERSE.value), vmag
+    keys = ctx.faults[_KEYS].drop_duplicates()
+    clr = clearing_devices(ctx)[[*_KEYS, "clearing_device", "t_clear_s"]]
+    m = keys.merge(clr, how="left", on=_KEYS)
+    ch = ctx.chains
+    on_path = ch[ch.source.astype(str).str.startswith(SUBSTATION)
+                 & (ch.direction == Direction.FORWARD.value)].fault_bus.astype(int).unique()
+    t = m.t_clear_s.to_numpy(float)
+    m["t_clear_s"] = np.where(np.isnan(t) & m.fault_bus.astype(int).isin(on_path), np.inf, t)
+    m["clearing_device"] = m.clearing_device.fillna("")
+    return m
+
+
+def directional_table(ctx: CheckContext) -> pd.DataFrame:
+    """The directional table of a study (the Directional sheet's source and C9's).
+
+    :func:`protv2g.directional.evaluate_directional` with the relays' overcurrent models, the
+    clearing times of :func:`clearing_table`, the device zones, the pre-fault memory voltage
+    and ``checks.sympathetic_margin_s``. Empty when no relay is directional or there is no fault
+    table with phasors.
+    """
+    study = ctx.study
+    settings = settings_from_study(study)
+    names = [n for n, s in settings.items() if s.directional]
+    if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
+        return evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
+                                    pd.DataFrame(columns=["device"]), study.net,
+                                    study.device_sites, {})
+    faults = ctx.faults[ctx.faults.device.isin(names)]
+    relays = {n: d for n, d in ctx.devices.items() if isinstance(d, OvercurrentRelay)}
+    doc = study.document
+    memory = prefault_v1_pu(study.net, [study.device_sites[n].bus for n in names],
+                            cases=doc.faults.cases, method=doc.faults.method)
+    return evaluate_directional(faults, study.net, study.device_sites, settings, relays=relays,
+                                clearing=clearing_table(ctx), zones=ctx.zones,
+                                v1_memory_pu=memory,
+                                margin_s=ctx.thresholds.sympathetic_margin_s)
+
+
+def _name(r: Any) -> str:
+    return f"{r.element}-{r.phase}" if r.phase else str(r.element)
+
+
+def _message(ctx: CheckContext, r: Any) -> str:
+    fault = ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)
+    export = ctx.export_text(r.scenario)
+    head = (f"{r.device} {_name(r)} declares {r.declared_direction} for {fault} that is "
+            f"{r.true_direction} of it {export}")
+    if r.verdict == Verdict.WRONG_TRIP.value:
+        by = (f"{r.clearing_device} clears it in {r.t_clear_s:.3g} s" if r.clearing_device
+              else ("no modelled device clears it" if math.isinf(r.t_clear_s)
+                    else f"no modelled device clears it (assumed cleared in "
+                         f"{r.t_clear_s:.3g} s: directional.unmodelled_clearing_time_s)"))
+        return (f"{head}: its {r.controls} trips in {r.t_operate_s:.3g} s on "
+                f"{r.oc_current_a:.0f} A (pickup {r.oc_pickup_a:.0f} A); {by}")
+    why = ""
+    if r.declared_direction == Direction.NONE.value:
+        what = "|3V0|" if r.element == "67N" else "|Vpol|"
+        why = (f" ({what} {r.v_polarising_pu:.3g} pu below its minimum {r.min_pol_pu:.3g} pu)"
+               if r.low_polarising and not r.memory_used else
+               " (its supervision does not pick up)")
+    return (f"{head}{why}, in its zone: the relay never trips although its {r.controls} picks "
+            f"up on {r.oc_current_a:.0f} A (without directional control it would trip in "
+            f"{r.relay_t_nondirectional_s:.3g} s)")
+
+
+def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
+    """C9 violation rows: one per row of ``table`` whose decision matters."""
+    bad = table[table["matters"].astype(bool)]
+    if bad.empty:
+        return concat([])
+    wrong = (bad.verdict == Verdict.WRONG_TRIP.value).to_numpy()
+    t_op = bad.t_operate_s.to_numpy(float)
+    t_clear = bad.t_clear_s.to_numpy(float)
+    margin_s = ctx.thresholds.sympathetic_margin_s
+    return violation_rows(
+        "C9", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        fault_bus=bad.fault_bus_name.astype(str).to_numpy(),
+        fault_type=bad.fault_type.astype(str).to_numpy(), case=bad.case.astype(str).to_numpy(),
+        device=bad.device.to_numpy(), other_device=bad.clearing_device.fillna("").to_numpy(),
+        i_device_a=bad.oc_current_a.to_numpy(float), i_other_a=bad.oc_pickup_a.to_numpy(float),
+        t_device_s=t_op, t_other_s=t_clear,
+        margin=np.where(wrong, t_op - t_clear - margin_s, np.nan),
+        limit=np.where(wrong, margin_s, np.nan),
+        message=[_message(ctx, r) for r in bad.itertuples(index=False)])
 
 
 def check_directional(ctx: CheckContext) -> pd.DataFrame:
     """C9 violation rows (see the module docstring)."""
-    relays = [d for d in ctx.study.document.devices
-              if getattr(d, "directional", "none") == "forward"]
+    relays = [d for d in ctx.study.document.devices if is_forward_directional(d)]
     if not relays:
         return concat([])
     if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         return could_not("C9", "no fault result with device current and voltage phasors")
     rows = []
-    ch = ctx.chains
-    fwd = ch[ch.source.astype(str).str.startswith(SUBSTATION)
-             & (ch.direction == Direction.FORWARD.value)][["fault_bus", "device"]]
-    fwd = fwd.assign(_true=Direction.FORWARD.value)
+    have = set(ctx.faults.device.unique())
     for d in relays:
         if d.name not in ctx.devices:
             rows.append(could_not("C9", f"device {d.name} could not be built "
                                   f"({ctx.build_errors.get(d.name, '?')})", device=d.name))
-            continue
-        f = ctx.faults[ctx.faults.device == d.name]
-        if f.empty:
+        elif d.name not in have:
             rows.append(could_not("C9", f"no engine result for device {d.name}", device=d.name))
-            continue
-        f = f.merge(fwd[fwd.device == d.name], how="left", on=["fault_bus", "device"])
-        true = f._true.fillna(Direction.REVERSE.value).to_numpy()
-        dev = ctx.devices[d.name]
-        gp = ground_pickup_a(dev)
-        ground = f.fault_type.isin(("SLG", "LLG")).to_numpy() & (gp is not None)
-        declared, vpol = declared_direction(f, d.characteristic_angle_degree, ground)
-        i_op = np.where(ground, f.i_ground_a, f.i_phase_a)
-        pickup = np.where(ground, gp if gp is not None else np.nan, phase_pickup_a(dev))
-        judged = (i_op >= pickup) & (vpol >= MIN_POLARISING_PU)
-        bad = judged & (declared != true)
-        b = f[bad]
-        if b.empty:
-            continue
-        msgs = [f"{d.name} ({'67N' if g else '67'}) declares {dc} for "
-                f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} that is {tr} of it "
-                f"{ctx.export_text(r.scenario)} ({io:.0f} A, polarising {vp:.3f} pu)"
-                for r, g, dc, tr, io, vp in zip(b.itertuples(index=False), ground[bad],
-                                                declared[bad], true[bad], i_op[bad],
-                                                vpol[bad], strict=True)]
-        rows.append(violation_rows(
-            "C9", Severity.FAIL, frame=b, scenario=b.scenario.to_numpy(),
-            fault_bus=b.fault_bus_name.to_numpy(), fault_type=b.fault_type.to_numpy(),
-            case=b.case.to_numpy(), device=d.name, i_device_a=i_op[bad],
-            i_other_a=pickup[bad], t_device_s=b.t_op_s.to_numpy(), margin=vpol[bad],
-            limit=MIN_POLARISING_PU, message=msgs))
+    rows.append(c9_rows(ctx, directional_table(ctx)))
     rows.append(_reverse_power(ctx, [d.name for d in relays]))
     return concat(rows)
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, fmt_s, unevaluable, violation_rows
+from protv2g.directional import is_forward_directional
 from protv2g.topology import SUBSTATION
 from protv2g.units import Direction, Severity
 
@@ -65,8 +66,7 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
                               "result (engine device table)")
     cand = _candidates(ctx)
     rows = [unevaluable(ctx, "C6", sorted(set(cand.device)))]
-    directional = {d.name for d in ctx.study.document.devices
-                   if getattr(d, "directional", "none") == "forward"}
+    directional = {d.name for d in ctx.study.document.devices if is_forward_directional(d)}
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
     if cand.empty:
         return concat(rows)

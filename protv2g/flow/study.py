@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import pandapower.topology as top
 import pandas as pd
 
 from protv2g.directional import (
     DIRECTIONAL_COLUMNS,
     DirectionalSettings,
-    _graph,
-    phase_67,
+    phase_67p,
     reverse_power_32,
     settings_from_study,
 )
@@ -67,6 +67,12 @@ class WatchPoint:
     element_index: int
     bus: int
     far_bus: int
+
+
+def _graph(net) -> nx.MultiGraph:
+    """Feeder graph with keyed edges ``(element, index)`` (in service, switches as set)."""
+    return top.create_nxgraph(net, respect_switches=True, include_out_of_service=False,
+                              multi=True, calc_branch_impedances=False)
 
 
 def _source_side(graph: nx.MultiGraph, sources: set[int], key: tuple[str, int], a: int, b: int
@@ -523,8 +529,9 @@ def _site_table(study, blocks: list[_Block]) -> pd.DataFrame:
 def _flow_directional(net, res: FlowArrays, points: list[WatchPoint],
                       settings: Mapping[str, DirectionalSettings], devices: pd.DataFrame,
                       scen, step) -> pd.DataFrame:
-    """67 (balanced phasors) and 32 on every flow step; 67N has no zero sequence in a balanced
-    flow and is not evaluated. True direction = direction of the active power."""
+    """67P (balanced phasors: the three phase elements agree, one row ``phase`` ``abc``) and
+    32 on every flow step; 67N and 32Q have no zero or negative sequence in a balanced flow and
+    are not evaluated. True direction = direction of the active power."""
     frames = []
     for w in points:
         st = settings.get(w.name)
@@ -533,31 +540,35 @@ def _flow_directional(net, res: FlowArrays, points: list[WatchPoint],
         s, i1, _load = _measure(net, res, w)
         v1 = res.v_pu[:, net.bus.index.get_loc(w.bus)]
         true_dir = devices.loc[devices.device == w.name, "direction"].to_numpy()
-        r = phase_67(_unit_phasors(i1), _unit_phasors(v1), st.mta_phase_degree,
-                     min_pol_pu=st.min_pol_phase_pu, pickup=st.pickup_a / 1000.0,
-                     half_width_degree=st.half_width_degree)
-        declared = r.direction.astype(object)
+        r = phase_67p(_unit_phasors(i1), _unit_phasors(v1), st.mta_phase_degree,
+                      min_pol_pu=st.min_pol_phase_pu, pickup=st.pickup_a / 1000.0,
+                      half_width_degree=st.half_width_degree)
+        declared = r.direction[:, 0].astype(object)
+        i_a = np.abs(r.i_op[:, 0]) * 1000.0
         f67 = pd.DataFrame({
             "scenario": scen, "step": step, "device": w.name, "fault_bus": -1,
-            "fault_type": "", "case": "flow", "element": "67", "enabled": st.enabled,
+            "fault_bus_name": "", "fault_type": "", "case": "flow", "element": "67P",
+            "phase": "abc", "controls": "51P", "trip_direction": st.trip_direction,
             "declared_direction": declared, "true_direction": true_dir,
-            "phase": r.phase, "i_operating_a": np.abs(r.i_op) * 1000.0,
-            "i_operating_degree": np.degrees(np.angle(r.i_op)), "v_polarising_pu": np.abs(r.v_pol),
-            "v_polarising_degree": np.degrees(np.angle(r.v_pol)),
-            "angle_degree": r.delta_degree, "mta_degree": st.mta_phase_degree,
-            "pickup_a": st.pickup_a, "min_pol_pu": st.min_pol_phase_pu,
-            "memory_used": r.memory_used, "low_polarising": r.low_polarising,
-            "below_pickup": r.below_pickup,
+            "i_operating_a": i_a, "i_operating_degree": np.degrees(np.angle(r.i_op[:, 0])),
+            "v_polarising_pu": np.abs(r.v_pol[:, 0]),
+            "v_polarising_degree": np.degrees(np.angle(r.v_pol[:, 0])),
+            "angle_degree": r.delta_degree[:, 0], "mta_degree": st.mta_phase_degree,
+            "oc_current_a": i_a, "oc_pickup_a": st.pickup_a,
+            "min_pol_pu": st.min_pol_phase_pu, "memory_used": r.memory_used[:, 0],
+            "low_polarising": r.low_polarising[:, 0], "picks_up": i_a >= st.pickup_a,
+            "below_pickup": i_a < st.pickup_a,
             "wrong_direction": (declared != _NONE) & (true_dir != _NONE) & (declared != true_dir)})
         picked, _op, t = reverse_power_32(s.real, st.reverse_power_pickup_mw,
                                           st.reverse_power_delay_s, STEP_H * 3600.0)
         d32 = np.where(picked, _REV, np.where(s.real >= st.reverse_power_pickup_mw, _FWD, _NONE))
         f32 = pd.DataFrame({
-            "scenario": scen, "step": step, "device": w.name, "fault_bus": -1, "fault_type": "",
-            "case": "flow", "element": "32", "enabled": st.enabled,
+            "scenario": scen, "step": step, "device": w.name, "fault_bus": -1,
+            "fault_bus_name": "", "fault_type": "", "case": "flow", "element": "32",
+            "phase": "abc", "controls": "", "trip_direction": st.trip_direction,
             "declared_direction": d32.astype(object), "true_direction": true_dir,
             "p_mw": s.real, "pickup_mw": st.reverse_power_pickup_mw, "t_operate_s": t,
-            "below_pickup": ~picked,
+            "picks_up": picked, "below_pickup": ~picked,
             "wrong_direction": (d32 != _NONE) & (true_dir != _NONE) & (d32 != true_dir)})
         frames += [f67, f32]
     if not frames:

@@ -10,7 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from protv2g.errors import Issue
-from protv2g.study.schema import FuseDevice, RecloserDevice, RelayDevice, StudyDocument
+from protv2g.study.schema import (
+    DIRECTIONAL_TAGS,
+    FuseDevice,
+    RecloserDevice,
+    RelayDevice,
+    StudyDocument,
+)
 from protv2g.units import DeviceKind
 
 _DEVICE_MODELS: dict[str, type[BaseModel]] = {
@@ -53,6 +59,8 @@ def format_path(loc: tuple[Any, ...]) -> str:
             out += f"[{part}]"
         elif isinstance(previous, int) and part in _DEVICE_MODELS and out.startswith("devices"):
             pass  # discriminator tag inserted by pydantic, not a key of the file
+        elif previous == "directional" and part in DIRECTIONAL_TAGS:
+            pass  # the same for the two forms of a relay's directional key
         else:
             out += ("." if out else "") + str(part)
         previous = part

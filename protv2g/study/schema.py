@@ -8,9 +8,17 @@ the report states which value was used.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from protv2g.units import (
     AngleRule,
@@ -88,6 +96,71 @@ class _DeviceBase(_Model):
     interrupting_rating_ka: PositiveFloat | None = None
 
 
+class DirectionalElements(_Model):
+    """A relay's directional elements (``directional`` as a mapping; docs/directional-elements.md).
+
+    Every key is optional; absent ones take the documented defaults (computed per relay where
+    they depend on the feeder: Z1ANG, Z2F/Z2R, Z0ANG, Z0F/Z0R, 50QF/50QR, 50GF/50GR).
+    """
+
+    trip_direction: Literal["forward", "none"] = "forward"
+    phase_elements: tuple[Literal["67P", "32Q"], ...] = ("67P",)
+    ground_elements: tuple[Literal["67N", "32Q"], ...] = ("67N",)
+    phase_min_polarising_pu: NonNegFloat = 0.05
+    memory: bool = True
+    half_width_degree: Annotated[float, Field(gt=0, le=90)] = 90.0
+    z1_angle_degree: Annotated[float, Field(ge=0, le=90)] | None = None
+    z2_forward_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    z2_reverse_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    q_forward_pickup_a: PositiveFloat | None = None
+    q_reverse_pickup_a: PositiveFloat | None = None
+    a2: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
+    ground_method: Literal["torque", "impedance"] = "torque"
+    ground_characteristic_angle_degree: Annotated[float, Field(ge=-180, le=180)] = -60.0
+    ground_min_polarising_pu: NonNegFloat = 0.02
+    z0_angle_degree: Annotated[float, Field(ge=0, le=90)] | None = None
+    z0_forward_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    z0_reverse_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    g_forward_pickup_a: PositiveFloat | None = None
+    g_reverse_pickup_a: PositiveFloat | None = None
+    a0: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
+    unmodelled_clearing_time_s: PositiveFloat = 0.5
+    reverse_power_pickup_mw: PositiveFloat | None = None
+    reverse_power_delay_s: NonNegFloat = 2.0
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> DirectionalElements:
+        for f, r in (("z2_forward_ohm", "z2_reverse_ohm"), ("z0_forward_ohm", "z0_reverse_ohm")):
+            fv, rv = getattr(self, f), getattr(self, r)
+            if (fv is None) != (rv is None):
+                raise ValueError(f"give {f} and {r} together | fix: add the other one, or "
+                                 "remove both for the defaults (Z1MAG/2 and Z1MAG·0.6)")
+            if fv is not None and not rv > fv:
+                raise ValueError(f"{r} ({rv}) must be larger than {f} ({fv}) | fix: set the "
+                                 "reverse threshold above the forward one")
+        for name in ("phase_elements", "ground_elements"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists an element twice | fix: list each once")
+        return self
+
+
+#: Tags of the two forms of a relay's ``directional`` key (not keys of the file: validation
+#: messages leave them out of the field path).
+DIRECTIONAL_TAGS = ("shorthand", "mapping")
+
+
+def _directional_form(value: Any) -> str:
+    return DIRECTIONAL_TAGS[0] if isinstance(value, str) else DIRECTIONAL_TAGS[1]
+
+
+#: ``none`` / ``forward``, or a mapping of directional elements.
+DirectionalKey = Annotated[
+    Annotated[Literal["none", "forward"], Tag(DIRECTIONAL_TAGS[0])]
+    | Annotated[DirectionalElements, Tag(DIRECTIONAL_TAGS[1])],
+    Discriminator(_directional_form)]
+
+
 class RelayDevice(_DeviceBase):
     """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes)."""
 
@@ -107,7 +180,7 @@ class RelayDevice(_DeviceBase):
     min_response_s: NonNegFloat = 0.0
     reset: Literal["instantaneous", "electromechanical"] = "instantaneous"
     reclose_intervals_s: tuple[PositiveFloat, ...] = ()
-    directional: Literal["none", "forward"] = "none"
+    directional: DirectionalKey = "none"
     characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
 
     @model_validator(mode="after")
@@ -198,6 +271,23 @@ class DayProfile(_Model):
     efficiency: Annotated[float, Field(gt=0, le=1)] = 0.92
 
 
+class InterconnectionTransformer(_Model):
+    """A site's interconnection (step-up) transformer: HV side on the site's MV bus, LV side
+    on a new site bus where the chargers connect (``protv2g.network.site_transformer``)."""
+
+    sn_kva: PositiveFloat
+    vn_lv_kv: PositiveFloat = 0.48
+    vk_percent: Annotated[float, Field(gt=0, le=30)] = 5.75
+    x_r: PositiveFloat = 5.0
+    connection: Literal["YNd", "Dyn", "YNyn", "Yd", "Dy", "Yy", "Dd", "Yyn", "YNy"] = "YNd"
+    clock: Annotated[int, Field(ge=0, le=11)] | None = None
+    vk0_percent: Annotated[float, Field(gt=0, le=30)] | None = None
+    x0_r0: PositiveFloat | None = None
+    neutral_r_ohm: NonNegFloat = 0.0
+    neutral_x_ohm: NonNegFloat = 0.0
+    mag0_percent: PositiveFloat = 100.0
+
+
 class V2GSite(_Model):
     """A fleet of bidirectional chargers at one bus."""
 
@@ -217,6 +307,7 @@ class V2GSite(_Model):
     comm_loss_fallback: Literal["cease_export", "hold_last", "revert_to_charging"] = (
         "cease_export")
     day: DayProfile | None = None
+    interconnection_transformer: InterconnectionTransformer | None = None
 
     @property
     def p_max_kw(self) -> float:

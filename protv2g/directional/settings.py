@@ -1,0 +1,302 @@
+"""Directional settings of every relay, from the study file, with the documented defaults.
+
+A relay's ``directional`` key is either the shorthand ``none`` / ``forward`` or a mapping
+(:class:`protv2g.study.schema.DirectionalElements`). Both become one
+:class:`DirectionalSettings` here; every default is stated in ``docs/directional-elements.md``:
+
+* 67P MTA: the relay's ``characteristic_angle_degree`` (45°); minimum quadrature voltage
+  0.05 pu; memory polarisation on (numerical relays);
+* 32Q (SEL-351 ``E32 = AUTO``): ``Z2F = Z1MAG/2``, ``Z2R = Z2F + 0.1·Z1MAG``, 50QF 10 % and
+  50QR 5 % of the 51P pickup (SEL: of the CT nominal current; protv2g has no CT ratio),
+  ``a2 = 0.1``; ``Z1MAG∠Z1ANG`` is the positive-sequence impedance from the relay to the
+  electrically farthest bus ahead of it on its own voltage level (:func:`protected_line_z_ohm`);
+* 67N torque form: MTA −60°, minimum ``|V0|`` 0.02 pu (GE UR); impedance form: ``Z0F = Z0MAG/2``,
+  ``Z0R = Z0F + 0.1·Z0MAG``, 50GF/50GR 10 %/5 % of the 51P pickup, ``a0 = 0.1``;
+* reverse faults that no modelled device clears (bus and sub-transmission faults) are assumed
+  cleared after 0.5 s (``unmodelled_clearing_time_s``);
+* 32 reverse power: 5 % of the three-phase power at the 51P pickup and nominal voltage, 2 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+import numpy as np
+import pandapower as pp
+import pandapower.topology as top
+
+from protv2g.units import SQRT3, Direction
+
+__all__ = ["DirectionalSettings", "settings_from_study", "is_forward_directional",
+           "protected_line_z_ohm", "PHASE_ELEMENTS", "GROUND_ELEMENTS"]
+
+#: Elements that may control the phase overcurrent element, and the ground one.
+PHASE_ELEMENTS = ("67P", "32Q")
+GROUND_ELEMENTS = ("67N", "32Q")
+
+
+@dataclass(frozen=True)
+class DirectionalSettings:
+    """Settings of one relay's directional elements (primary amperes and ohms).
+
+    Attributes
+    ----------
+    trip_direction : {"forward", "none"}
+        ``forward``: the overcurrent elements trip only when their directional element says
+        forward; ``none``: non-directional (elements still evaluated for the flow tables).
+    phase_elements, ground_elements : tuple of str
+        Order in which elements control the phase (51P/50P) and ground (51G/50G) overcurrent
+        elements: the first element that is *enabled* (has its polarising and supervising
+        quantities) decides, as SEL's ``ORDER`` setting; empty = that element is
+        non-directional.
+    mta_phase_degree, min_pol_phase_pu, use_memory, half_width_degree
+        67P: characteristic angle, minimum quadrature voltage (pu of the phase-to-neutral
+        base), positive-sequence memory, half width of the forward zone.
+    z1_angle_degree, z2_forward_ohm, z2_reverse_ohm, q_forward_pickup_a, q_reverse_pickup_a, a2
+        32Q: Z1ANG, Z2F, Z2R (Ω primary), 50QF/50QR on ``3I2`` (A primary), ``|I2|/|I1|``.
+    ground_method : {"torque", "impedance"}
+        67N as ``3I0`` against ``−3V0`` with an MTA, or as SEL's 32V impedance element.
+    mta_ground_degree, min_pol_ground_pu
+        67N torque form: MTA (``3I0`` leads ``−3V0``; negative = lags), minimum ``|V0|`` (pu).
+    z0_angle_degree, z0_forward_ohm, z0_reverse_ohm, g_forward_pickup_a, g_reverse_pickup_a, a0
+        67N impedance form (32V).
+    pickup_a, ground_pickup_a : float or None
+        51P and 51G pickups (A primary) of the supervised overcurrent elements.
+    unmodelled_clearing_time_s : float
+        Clearing time assumed for reverse faults that no modelled device clears, s.
+    reverse_power_pickup_mw, reverse_power_delay_s : float
+        32 reverse-power element (flows).
+    """
+
+    trip_direction: str = Direction.NONE.value
+    phase_elements: tuple[str, ...] = ("67P",)
+    ground_elements: tuple[str, ...] = ("67N",)
+    mta_phase_degree: float = 45.0
+    min_pol_phase_pu: float = 0.05
+    use_memory: bool = True
+    half_width_degree: float = 90.0
+    z1_angle_degree: float = 70.0
+    z2_forward_ohm: float = 0.5
+    z2_reverse_ohm: float = 0.6
+    q_forward_pickup_a: float = 40.0
+    q_reverse_pickup_a: float = 20.0
+    a2: float = 0.1
+    ground_method: str = "torque"
+    mta_ground_degree: float = -60.0
+    min_pol_ground_pu: float = 0.02
+    z0_angle_degree: float = 70.0
+    z0_forward_ohm: float = 1.5
+    z0_reverse_ohm: float = 1.8
+    g_forward_pickup_a: float = 40.0
+    g_reverse_pickup_a: float = 20.0
+    a0: float = 0.1
+    pickup_a: float = 400.0
+    ground_pickup_a: float | None = None
+    unmodelled_clearing_time_s: float = 0.5
+    reverse_power_pickup_mw: float = 0.5
+    reverse_power_delay_s: float = 2.0
+    elements: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("phase_elements", PHASE_ELEMENTS),
+                              ("ground_elements", GROUND_ELEMENTS)):
+            bad = [e for e in getattr(self, name) if e not in allowed]
+            if bad:
+                raise ValueError(f"{name}: unknown element(s) {bad}; allowed: {allowed}")
+        if self.ground_method not in ("torque", "impedance"):
+            raise ValueError(f"ground_method {self.ground_method!r}; allowed: 'torque', "
+                             "'impedance'")
+        if self.trip_direction not in (Direction.FORWARD.value, Direction.NONE.value):
+            raise ValueError(f"trip_direction {self.trip_direction!r}; allowed: 'forward', "
+                             "'none'")
+        for f, r in (("z2_forward_ohm", "z2_reverse_ohm"), ("z0_forward_ohm", "z0_reverse_ohm")):
+            if not getattr(self, r) > getattr(self, f):
+                raise ValueError(f"{r} ({getattr(self, r)}) must exceed {f} ({getattr(self, f)})")
+        seen = dict.fromkeys((*self.phase_elements, *self.ground_elements))
+        object.__setattr__(self, "elements", tuple(seen))
+
+    @property
+    def directional(self) -> bool:
+        """The overcurrent elements are directionally controlled (trip forward only)."""
+        return self.trip_direction == Direction.FORWARD.value
+
+
+def is_forward_directional(device: object) -> bool:
+    """A study-file device whose overcurrent elements trip only for forward faults.
+
+    True for ``directional: forward`` and for a ``directional`` mapping with
+    ``trip_direction: forward`` (its default).
+    """
+    value = getattr(device, "directional", Direction.NONE.value)
+    if isinstance(value, str):
+        return value == Direction.FORWARD.value
+    return getattr(value, "trip_direction", Direction.NONE.value) == Direction.FORWARD.value
+
+
+# ------------------------------------------------------------------ protected line impedance
+def _element_z_ohm(net: pp.pandapowerNet, kind: str, index: int) -> tuple[complex, complex]:
+    """Positive- and zero-sequence series impedance of one line (Ω at its voltage)."""
+    if kind != "line":
+        return 0j, 0j
+    r = net.line.loc[index]
+    n = float(r.get("parallel", 1) or 1)
+    z1 = complex(r.r_ohm_per_km, r.x_ohm_per_km) * float(r.length_km) / n
+    r0 = float(r.get("r0_ohm_per_km", np.nan))
+    x0 = float(r.get("x0_ohm_per_km", np.nan))
+    z0 = complex(r0, x0) * float(r.length_km) / n if np.isfinite(r0 + x0) else 3.0 * z1
+    return z1, z0
+
+
+def _trafo_z_ohm(net: pp.pandapowerNet, index: int, bus: int) -> tuple[complex, complex]:
+    """Transformer short-circuit impedance referred to ``bus`` (Ω), positive and zero."""
+    t = net.trafo.loc[index]
+    vn = float(net.bus.at[bus, "vn_kv"])
+    zb = vn**2 / float(t.sn_mva)
+    zk = float(t.vk_percent) / 100 * zb
+    rk = float(t.vkr_percent) / 100 * zb
+    z1 = complex(rk, np.sqrt(max(zk**2 - rk**2, 0.0)))
+    vk0 = float(t.get("vk0_percent", 0.0) or 0.0) or float(t.vk_percent)
+    vkr0 = float(t.get("vkr0_percent", 0.0) or 0.0) or float(t.vkr_percent)
+    z0k, r0k = vk0 / 100 * zb, vkr0 / 100 * zb
+    return z1, complex(r0k, np.sqrt(max(z0k**2 - r0k**2, 0.0)))
+
+
+def _graph(net: pp.pandapowerNet) -> nx.MultiGraph:
+    """Feeder graph with keyed edges ``(element, index)`` (in service, switches as set)."""
+    return top.create_nxgraph(net, respect_switches=True, include_out_of_service=False,
+                              multi=True, calc_branch_impedances=False)
+
+
+def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int, bus: int,
+                         far_bus: int, graph: nx.MultiGraph | None = None
+                         ) -> tuple[complex, complex]:
+    """``(Z1, Z0)`` from the device to the electrically farthest bus ahead of it, Ω.
+
+    The device's own element plus the lines beyond it (transformers end the search: the
+    protected line stays on the device's voltage level), along the least-``|Z1|`` path to the
+    bus whose least-``|Z1|`` distance is largest.
+    A device on a transformer gets the transformer's impedance referred to its bus. Where the
+    element closes a loop only the element itself is taken.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Not modified.
+    element, element_index, bus, far_bus
+        The device's :class:`~protv2g.study.loader.DeviceSite`.
+    graph : networkx.MultiGraph, optional
+        ``pandapower.topology.create_nxgraph(net, multi=True)`` (built when not given).
+    """
+    if element == "trafo":
+        return _trafo_z_ohm(net, element_index, bus)
+    z1_own, z0_own = _element_z_ohm(net, "line", element_index)
+    g = _graph(net) if graph is None else graph
+    lines = nx.Graph()
+    for a, b, key in g.edges(keys=True):
+        kind, idx = key[0], int(key[1])
+        if kind != "line" or (kind, idx) == (element, int(element_index)):
+            continue
+        z1, z0 = _element_z_ohm(net, kind, idx)
+        if lines.has_edge(a, b):  # parallel lines
+            d = lines[a][b]
+            z1 = 1 / (1 / d["z1"] + 1 / z1) if z1 and d["z1"] else z1 or d["z1"]
+            z0 = 1 / (1 / d["z0"] + 1 / z0) if z0 and d["z0"] else z0 or d["z0"]
+        lines.add_edge(a, b, z1=z1, z0=z0, w=abs(z1) + 1e-9)
+    if far_bus not in lines or (bus in lines and nx.has_path(lines, bus, far_bus)):
+        return z1_own, z0_own
+    dist, paths = nx.single_source_dijkstra(lines, far_bus, weight="w")
+    end = max(dist, key=dist.get)
+    path = paths[end]
+    z1 = z1_own + sum(lines[a][b]["z1"] for a, b in zip(path, path[1:], strict=False))
+    z0 = z0_own + sum(lines[a][b]["z0"] for a, b in zip(path, path[1:], strict=False))
+    return complex(z1), complex(z0)
+
+
+# ------------------------------------------------------------------ from the study
+def _block_values(block: object) -> dict[str, object]:
+    """The keys of a ``directional`` mapping that are set (not ``None`` = "default for this
+    relay"), renamed to :class:`DirectionalSettings` fields."""
+    names = {"trip_direction": "trip_direction", "phase_elements": "phase_elements",
+             "ground_elements": "ground_elements",
+             "phase_min_polarising_pu": "min_pol_phase_pu", "memory": "use_memory",
+             "half_width_degree": "half_width_degree", "z1_angle_degree": "z1_angle_degree",
+             "z2_forward_ohm": "z2_forward_ohm", "z2_reverse_ohm": "z2_reverse_ohm",
+             "q_forward_pickup_a": "q_forward_pickup_a",
+             "q_reverse_pickup_a": "q_reverse_pickup_a", "a2": "a2",
+             "ground_method": "ground_method",
+             "ground_characteristic_angle_degree": "mta_ground_degree",
+             "ground_min_polarising_pu": "min_pol_ground_pu",
+             "z0_angle_degree": "z0_angle_degree", "z0_forward_ohm": "z0_forward_ohm",
+             "z0_reverse_ohm": "z0_reverse_ohm", "g_forward_pickup_a": "g_forward_pickup_a",
+             "g_reverse_pickup_a": "g_reverse_pickup_a", "a0": "a0",
+             "unmodelled_clearing_time_s": "unmodelled_clearing_time_s",
+             "reverse_power_pickup_mw": "reverse_power_pickup_mw",
+             "reverse_power_delay_s": "reverse_power_delay_s"}
+    return {field: getattr(block, key) for key, field in names.items()
+            if getattr(block, key, None) is not None}
+
+
+def defaults_for(net: pp.pandapowerNet, site: object, pickup_a: float,
+                 ground_pickup_a: float | None, mta_phase_degree: float,
+                 graph: nx.MultiGraph | None = None) -> DirectionalSettings:
+    """The documented defaults of one device (see the module docstring)."""
+    z1, z0 = protected_line_z_ohm(net, site.element, site.element_index,  # type: ignore[attr-defined]
+                                  site.bus, site.far_bus, graph)  # type: ignore[attr-defined]
+    z1_mag = abs(z1) if abs(z1) > 0 else 1.0
+    z0_mag = abs(z0) if abs(z0) > 0 else 3.0 * z1_mag
+    vn_kv = float(net.bus.at[site.bus, "vn_kv"])  # type: ignore[attr-defined]
+    return DirectionalSettings(
+        mta_phase_degree=mta_phase_degree,
+        z1_angle_degree=float(np.degrees(np.angle(z1))) if abs(z1) > 0 else 70.0,
+        z2_forward_ohm=0.5 * z1_mag, z2_reverse_ohm=0.6 * z1_mag,
+        q_forward_pickup_a=0.10 * pickup_a, q_reverse_pickup_a=0.05 * pickup_a,
+        z0_angle_degree=float(np.degrees(np.angle(z0))) if abs(z0) > 0 else 70.0,
+        z0_forward_ohm=0.5 * z0_mag, z0_reverse_ohm=0.6 * z0_mag,
+        g_forward_pickup_a=0.10 * pickup_a, g_reverse_pickup_a=0.05 * pickup_a,
+        pickup_a=pickup_a, ground_pickup_a=ground_pickup_a,
+        reverse_power_pickup_mw=0.05 * SQRT3 * vn_kv * pickup_a / 1000.0)
+
+
+def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, object]] | None = None
+                        ) -> dict[str, DirectionalSettings]:
+    """Directional settings of every relay and recloser of a study (fuses have none).
+
+    Relays: ``directional`` (shorthand or mapping) and ``characteristic_angle_degree`` (67P
+    MTA); reclosers have no directional setting and are evaluated as non-directional (flows).
+    ``overrides[device]`` replaces any field (tests, what-if studies).
+
+    Raises
+    ------
+    ValueError
+        For an override naming an unknown element or method.
+    """
+    out: dict[str, DirectionalSettings] = {}
+    net = study.net  # type: ignore[attr-defined]
+    graph = _graph(net)
+    for device in study.document.devices:  # type: ignore[attr-defined]
+        kind = getattr(device.kind, "value", device.kind)
+        if kind == "fuse":
+            continue
+        site = study.device_sites[device.name]  # type: ignore[attr-defined]
+        if kind == "relay":
+            pickup = float(device.pickup_a)
+            ground = device.ground_pickup_a if device.ground_pickup_a is not None else (
+                device.ground_inst_pickup_a)
+            mta = float(device.characteristic_angle_degree)
+        else:
+            pickup = float(device.phase_min_trip_a)
+            ground, mta = device.ground_min_trip_a, 45.0
+        s = defaults_for(net, site, pickup, None if ground is None else float(ground), mta,
+                         graph)
+        value = getattr(device, "directional", Direction.NONE.value)
+        values: dict[str, object] = {}
+        if isinstance(value, str):
+            values["trip_direction"] = value
+        else:
+            values["trip_direction"] = Direction.FORWARD.value
+            values.update(_block_values(value))
+        values.update((overrides or {}).get(device.name, {}))
+        out[device.name] = replace(s, **values)  # type: ignore[arg-type]
+    return out
