@@ -237,6 +237,8 @@ def _load_file(path: Path) -> tuple[list[Curve], list[Issue]]:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return [], [Issue(str(path), "", f"cannot read YAML ({exc})", "fix the YAML syntax")]
+    if isinstance(doc, Mapping) and "rules" in doc and "curves" not in doc:
+        return [], []  # a rule table (protv2g.devices.rules), not curves
     if isinstance(doc, Mapping) and "curves" in doc:
         entries, where = doc["curves"], "curves"
         extra = [k for k in doc if k != "curves" and not str(k).startswith("x-")]
