@@ -46,7 +46,8 @@ __all__ = [
 
 #: The rule tables shipped with protv2g.
 RULES_FILE = LIBRARY_DIR / "rules.yaml"
-#: Frequency the reclose-interval tables are printed for (cycles at 60 Hz).
+#: The tables give reclose intervals in cycles of 60 Hz: a time (the fuse cools for that
+#: many seconds), converted at 60 Hz whatever the system frequency.
 TABLE_FREQUENCY_HZ = 60.0
 
 
@@ -147,8 +148,8 @@ def _row(intervals: Sequence[float], cycles: float) -> int | None:
     return idx
 
 
-def fuse_saving_k(n_fast: int, first_reclose_s: float, *, override: float | None = None,
-                  frequency_hz: float = TABLE_FREQUENCY_HZ) -> RuleValue:
+def fuse_saving_k(n_fast: int, first_reclose_s: float, *, override: float | None = None
+                  ) -> RuleValue:
     """Fuse-saving factor K by number of fast shots and first reclose interval.
 
     Parameters
@@ -159,8 +160,6 @@ def fuse_saving_k(n_fast: int, first_reclose_s: float, *, override: float | None
         First reclose (dead) interval (s).
     override : float, optional
         ``checks.fuse_saving_k`` from the study file.
-    frequency_hz : float
-        System frequency to convert seconds to cycles (the table is in cycles).
 
     Returns
     -------
@@ -174,7 +173,7 @@ def fuse_saving_k(n_fast: int, first_reclose_s: float, *, override: float | None
         For 0 or more than 2 fast shots, or an interval under the first row (25 cycles),
         unless ``override`` is given.
     """
-    cycles = first_reclose_s * frequency_hz
+    cycles = first_reclose_s * TABLE_FREQUENCY_HZ
     basis = f"{n_fast} fast shot(s), first reclose {first_reclose_s:g} s = {cycles:g} cycles"
     over = _override("fuse_saving_k", "fuse_saving_k", override, "-", basis)
     if over is not None:
@@ -196,8 +195,7 @@ def fuse_saving_k(n_fast: int, first_reclose_s: float, *, override: float | None
 
 
 def source_side_fuse_factor(n_fast: int, n_delayed: int, reclose_intervals_s: Sequence[float],
-                            *, override: float | None = None,
-                            frequency_hz: float = TABLE_FREQUENCY_HZ) -> RuleValue:
+                            *, override: float | None = None) -> RuleValue:
     """Source-side fuse factor by operating sequence and reclose interval.
 
     The fuse's minimum-melt time must be at least this factor times the recloser's delayed
@@ -211,8 +209,6 @@ def source_side_fuse_factor(n_fast: int, n_delayed: int, reclose_intervals_s: Se
         Reclose intervals (s); the shortest one is used (least cooling).
     override : float, optional
         ``checks.source_side_fuse_factor``.
-    frequency_hz : float
-        System frequency (the table is in cycles).
 
     Returns
     -------
@@ -226,7 +222,7 @@ def source_side_fuse_factor(n_fast: int, n_delayed: int, reclose_intervals_s: Se
         given.
     """
     shortest = min(reclose_intervals_s) if len(reclose_intervals_s) else math.inf
-    cycles = shortest * frequency_hz
+    cycles = shortest * TABLE_FREQUENCY_HZ
     basis = (f"{n_fast} fast + {n_delayed} delayed, shortest reclose interval "
              f"{shortest:g} s = {cycles:g} cycles")
     over = _override("source_side_fuse_factor", "source_side_fuse_factor", override, "-", basis)
