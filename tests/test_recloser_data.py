@@ -66,3 +66,20 @@ def test_sparse_and_beyond_table_flags():
     assert LIB.get("133").sparse_segments == [(1.0, 10.0)]
     assert all(not LIB.get(n).sparse_segments for n in ("101", "104", "106", "117", "135"))
     assert (rc.boundary(np.array([300.0]), "fast", ground=True) == "not_operating").all()
+
+
+def test_opendss_delay_and_library_mechanism_time_count_once():
+    # DG_Prot_Fdr: Recloser.A ... phasefast=101 phasedelayed=133 delay=0.042; the library's
+    # 101/133 already carry that 0.042 s, so the imported adder becomes 0 (clearing time =
+    # table + 0.042 s, as OpenDSS computes it).
+    from protv2g.study.opendss_devices import adopt_model_devices
+
+    entry = {"name": "a", "kind": "recloser", "location": {"line": "L1", "end": "from"},
+             "phase_min_trip_a": 200.0, "fast_curve": "101", "delayed_curve": "133",
+             "n_fast": 1, "n_delayed": 3, "reclose_intervals_s": [2.0, 2.0, 5.0],
+             "fast_adder_s": 0.042, "delayed_adder_s": 0.05}
+    devices, extra, issues, warns = adopt_model_devices([entry], [], LIB, set(), "m.dss")
+    assert not issues and not extra
+    d = devices[0]
+    assert d.fast_adder_s == pytest.approx(0.0) and d.delayed_adder_s == pytest.approx(0.008)
+    assert warns.what.str.contains("same time").sum() == 2
