@@ -196,3 +196,13 @@ def test_thermal_tail_is_continuous_in_value_and_slope():
     assert t_lo == pytest.approx(300.0, rel=1e-4) and t_hi == pytest.approx(300.0, rel=1e-4)
     d_tail = (np.log(300.0) - np.log(t_lo)) / np.log(1 / (1 - eps))
     assert d_tail == pytest.approx(slope, rel=1e-3)
+
+
+def test_module_doctests():
+    import doctest
+
+    from protv2g.devices import boundary, fuse, fuse_curves, recloser, rules, tolerances
+
+    for mod in (boundary, fuse, fuse_curves, recloser, rules, tolerances):
+        result = doctest.testmod(mod)
+        assert result.failed == 0 and result.attempted > 0, mod.__name__
