@@ -157,6 +157,9 @@ def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
     family = {"klink": "K", "tlink": "T"}.get(link.casefold())
     if family and rating_a and f"{rating_a:g}{family}" in library:
         entry["link"] = f"{rating_a:g}{family}"
+        _warn(rows, entry["name"], f"OpenDSS's generic TCC_Curve.{link} at {rating_a:g} A",
+              f"the EEI-NEMA {entry['link']} link is used (published melting ranges, "
+              "relay_library/fuse_links.yaml), not OpenDSS's normalised curve (#17)")
         return
     spec = by_name.get(link.casefold())
     if spec is not None and rating_a:
