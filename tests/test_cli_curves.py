@@ -38,8 +38,12 @@ def test_eval_json_and_text(capsys):
     assert _run(["curves", "eval", "IEC-SI", "--time-dial", "0.1", "--multiples", "10"]) == 0
     out = capsys.readouterr().out
     assert "0.29706" in out and "IEC-SI" in out
-    assert _run(["curves", "eval", "65K", "--multiples", "1", "6", "--min-melt", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == [None, pytest.approx(0.328)]
+    # 65K minimum melt: no melting at 1 x rating; 10 s at 159 A (EEI-NEMA range's lower end)
+    assert _run(["curves", "eval", "65K", "--multiples", "1", str(159 / 65), "--min-melt",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [None, pytest.approx(10.0)]
+    assert _run(["curves", "eval", "101", "--multiples", "2", "--clearing", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [pytest.approx(0.022 + 0.042)]
     assert _run(["curves", "eval", "A", "--multiples", "2", "--multiplier", "2",
                  "--adder-s", "0.01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [pytest.approx(0.054)]

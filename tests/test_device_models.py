@@ -107,15 +107,19 @@ def test_recloser_shots_and_sequence():
     i = np.array([100.0, 400.0, 2000.0])
     shots = rc.shot_times_s(i)
     assert shots.shape == (4, 3) and rc.shot_kinds == ("fast", "fast", "delayed", "delayed")
-    # 101 at M = 2: 0.022 s; 117 at M = 2: 1.5 s, at M = 10: 0.09 s (DG_Prot_Fdr.dss points)
-    np.testing.assert_allclose(shots[:, 1], [0.022, 0.022, 1.5, 1.5])
-    np.testing.assert_allclose(shots[2:, 2], [0.09, 0.09])
+    # Clearing times: DG_Prot_Fdr.dss points + its delay=0.042 s (mechanism/interrupting
+    # time the points assume; until #17 the library left it out and 101 cleared in 0.015 s).
+    # 101 at M = 2: 0.022 s; 117 at M = 2: 1.5 s, at M = 10: 0.09 s.
+    d = 0.042
+    np.testing.assert_allclose(shots[:, 1], [0.022 + d, 0.022 + d, 1.5 + d, 1.5 + d])
+    np.testing.assert_allclose(shots[2:, 2], [0.09 + d, 0.09 + d])
     assert np.isinf(shots[:, 0]).all()
     inst = rc.trip_instants_s(i)
-    np.testing.assert_allclose(inst[:, 1], np.cumsum([0.022, 0.5 + 0.022, 2.0 + 1.5, 2.0 + 1.5]))
+    np.testing.assert_allclose(inst[:, 1], np.cumsum([0.022 + d, 0.5 + 0.022 + d,
+                                                      2.0 + 1.5 + d, 2.0 + 1.5 + d]))
     np.testing.assert_allclose(rc.lockout_time_s(i), inst[-1])
-    np.testing.assert_allclose(rc.fast_heating_time_s(400.0), 0.044)
-    np.testing.assert_allclose(rc.total_heating_time_s(400.0), 0.044 + 3.0)
+    np.testing.assert_allclose(rc.fast_heating_time_s(400.0), 2 * (0.022 + d))
+    np.testing.assert_allclose(rc.total_heating_time_s(400.0), 2 * (0.022 + d) + 3.0 + 2 * d)
     np.testing.assert_allclose(rc.operate_time_s(i), shots[0])
     assert rc.settings.reset_time_s == pytest.approx(15.0)
 
@@ -123,14 +127,17 @@ def test_recloser_shots_and_sequence():
 def test_recloser_ground_and_modifiers():
     rc = _rc(ground_min_trip_a=50.0, ground_fast_curve="104", n_fast=1, n_delayed=3,
              fast_multiplier=2.0, delayed_adder_s=0.1, min_response_s=0.03)
-    # ground fast 104 at M = 2: 0.16 s (x2 multiplier); ground delayed defaults to phase 117
-    np.testing.assert_allclose(rc.ground_fast_time_s(100.0), 0.32)
-    np.testing.assert_allclose(rc.ground_delayed_time_s(100.0), 1.5 + 0.1)
-    np.testing.assert_allclose(rc.fast_time_s(400.0), 0.044)  # 2 x 0.022
+    # ground fast 104 at M = 2: 0.16 s (x2 multiplier); ground delayed defaults to phase 117;
+    # every shot + 0.042 s mechanism time of the DG_Prot_Fdr curves
+    d = 0.042
+    np.testing.assert_allclose(rc.ground_fast_time_s(100.0), 0.32 + d)
+    np.testing.assert_allclose(rc.ground_delayed_time_s(100.0), 1.5 + 0.1 + d)
+    np.testing.assert_allclose(rc.fast_time_s(400.0), 0.044 + d)  # 2 x 0.022
     shots = rc.shot_times_s([100.0], [100.0])  # phase below min trip, ground picks up
-    np.testing.assert_allclose(shots[:, 0], [0.32, 1.6, 1.6, 1.6])
-    # minimum response time floors the fast curve at high current: 2 x 0.015 = 0.03
-    np.testing.assert_allclose(_rc(min_response_s=0.05).fast_time_s(1e5), 0.05)
+    np.testing.assert_allclose(shots[:, 0], [0.32 + d, 1.6 + d, 1.6 + d, 1.6 + d])
+    # minimum response time floors the control's time (2 x 0.015 = 0.03 < 0.05), then the
+    # mechanism time is added
+    np.testing.assert_allclose(_rc(min_response_s=0.05).fast_time_s(1e5), 0.05 + d)
     assert np.isinf(_rc().ground_fast_time_s([1e4])).all()  # no ground element
 
 
@@ -160,14 +167,22 @@ def test_recloser_sequence_lengths():
 def test_fuse_curves_and_adjustment():
     f = Fuse(FuseSettings(name="F", link="65K"))
     assert f.rating_a == pytest.approx(65.0)
-    # OpenDSS Klink (6 x rating, 0.41 s) as total clearing; MM = 0.8 x TC (approximation)
-    assert float(f.total_clear_time_s(390.0)) == pytest.approx(0.41)
-    assert float(f.min_melt_time_s(390.0)) == pytest.approx(0.328)
-    assert np.isinf(f.total_clear_time_s(100.0))  # below 2 x rating: no operation
+    # EEI-NEMA 65K melting ranges (fuse_links.yaml): 10 s at 159-237 A, 0.1 s at 918-1100 A;
+    # MM through the lower ends, maximum melt through the upper ends, TC = max melt + 8.3 ms.
+    np.testing.assert_allclose(f.min_melt_time_s([159.0, 918.0]), [10.0, 0.1], rtol=1e-9)
+    np.testing.assert_allclose(f.max_melt_time_s([237.0, 1100.0]), [10.0, 0.1], rtol=1e-9)
+    np.testing.assert_allclose(f.total_clear_time_s([237.0, 1100.0]), [10.0083, 0.1083])
+    # above the data: constant I2t of the 0.1-s point, 0.1 x (918/2000)^2 = 0.02107 s
+    assert float(f.min_melt_time_s(2000.0)) == pytest.approx(0.1 * (918 / 2000) ** 2)
+    assert 125.0 < f.min_melt_current_a < 128.0  # asymptote just below the 300-s current
+    assert np.isinf(f.min_melt_time_s(120.0)) and np.isinf(f.total_clear_time_s(150.0))
     hot = Fuse(name="F", link="65K", preload_factor=0.8, ambient_factor=0.9)
-    assert float(hot.min_melt_time_s(390.0)) == pytest.approx(0.328 * 0.72)
-    assert float(hot.total_clear_time_s(390.0)) == pytest.approx(0.41 - 0.28 * 0.328)
+    mm, mx = float(f.min_melt_time_s(390.0)), float(f.max_melt_time_s(390.0))
+    assert float(hot.min_melt_time_s(390.0)) == pytest.approx(mm * 0.72)
+    assert float(hot.total_clear_time_s(390.0)) == pytest.approx(mx * 0.72 + 0.0083)
     np.testing.assert_allclose(f.operate_time_s([390.0]), f.total_clear_time_s([390.0]))
+    assert f.boundary([120.0, 127.5, 500.0, 2000.0]).tolist() == [
+        "not_operating", "long_time_asymptote", "inside", "i2t_asymptote"]
 
 
 def test_fuse_validation_and_user_table(tmp_path):
@@ -197,7 +212,8 @@ def test_fuse_properties(link, i, f):
     fuse = Fuse(name="F", link=link, preload_factor=f)
     i_a = np.sort(np.asarray(i))
     mm, tc = fuse.min_melt_time_s(i_a), fuse.total_clear_time_s(i_a)
-    assert (np.isinf(mm) == np.isinf(tc)).all()
+    # the MM asymptote lies below the maximum-melt one: TC infinite wherever MM is
+    assert (np.isinf(tc)[np.isinf(mm)]).all()
     fin = np.isfinite(tc)
     assert (mm[fin] < tc[fin]).all()
     big = np.finfo(float).max

@@ -69,11 +69,17 @@ def test_depot_sympathetic_tripping_threshold(depot) -> None:
 
 def test_depot_fuse_saving_lost_behind_campus(depot) -> None:
     """The campus at F1-B05 sits between RC-F1 and FU-F1-LAT2: the fuse sees more than the
-    recloser and fuse saving is lost where it held without V2G."""
+    recloser and the fuse-saving margin shrinks.
+
+    Since #17 (101 clearing = points + 0.042 s mechanism; EEI-NEMA 40K minimum melt) fuse
+    saving of the 40K laterals fails already without V2G at their max-case fault currents
+    (0.7-1.7 kA: MM 16-50 ms < 1.35 x 57-60 ms), so the V2G rows are "worse", not "new"."""
     v, coord = _run(depot, scenarios={"export_levels_fraction": [0.0, 1.0],
                                       "participation": ["firm"], "load_levels": ["light"]})
-    c2 = v[(v.criterion == "C2") & (v.attribution == "new")]
-    assert not c2.empty
-    assert set(c2.device) == {"RC-F1"} and set(c2.other_device) == {"FU-F1-LAT2"}
-    assert c2.message.str.contains("fuse saving lost").all()
-    assert (c2.i_other_a > c2.i_device_a).all()  # fuse current above the recloser's
+    c2 = v[(v.criterion == "C2") & v.message.str.contains("fuse saving lost")]
+    base = c2[c2.scenario.str.startswith("base")]
+    assert not base.empty and (base.attribution == "pre-existing").all()
+    worse = c2[c2.attribution == "worse"]
+    assert not worse.empty
+    assert set(worse.device) == {"RC-F1"} and set(worse.other_device) == {"FU-F1-LAT2"}
+    assert (worse.i_other_a > worse.i_device_a).all()  # fuse current above the recloser's

@@ -5,10 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from protv2g.devices.curves import point_table_time_s
 from protv2g.devices.library import (
     LIBRARY_DIR,
     CurveLibrary,
@@ -69,17 +67,19 @@ def test_curves_without_public_data_say_so(name):
     assert "116" in readme and "102" in readme and "Not shipped" in readme
 
 
-def test_fuse_curves_scaled_from_normalised_opendss_curve():
+def test_fuse_curves_from_published_melting_ranges():
+    # Until #17 every rating was OpenDSS's normalised Klink scaled by the rating, with
+    # MM = 0.8 x TC; now each link has its own EEI-NEMA melting-current ranges.
     k65, k10 = LIB.get("65K"), LIB.get("10K")
     assert k65.rating_a == pytest.approx(65.0) and k10.rating_a == pytest.approx(10.0)
-    assert k65.m_points == k10.m_points  # one normalised curve for all ratings
-    # OpenDSS Klink: (6 x rating, 0.41 s) total clearing
-    t = point_table_time_s(390.0 / 65.0, k65.m_points, k65.t_points)
-    assert float(t) == pytest.approx(0.41)
-    np.testing.assert_allclose(k65.mm_t_points, 0.8 * np.array(k65.t_points))
-    assert "approximation" in k65.mm_derivation and "approximation" in k65.source
+    assert k65.melting_ranges == ((300.0, 128.0, 153.0), (10.0, 159.0, 237.0),
+                                  (0.1, 918.0, 1100.0))
+    assert LIB.get("200T").melting_ranges[0][0] == pytest.approx(600.0)  # > 100 A: 600 s
+    assert k65.mm_m_points != k10.mm_m_points
+    assert k65.arcing_time_s == pytest.approx(0.0083) and k65.arcing_time_range_s == (0.0, 0.0167)
+    assert "ANSI C37.43" in k65.source and "(2.2, 20 s)" in k65.shape_source
     text = (LIBRARY_DIR / "fuse_links.yaml").read_text()
-    assert "normalised" in text.lower() and "APPROXIMATION" in text
+    assert "melting_ranges" in text and "mm_time_factor" not in text
 
 
 def test_table_for_curves_list():

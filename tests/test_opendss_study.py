@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 import protv2g
+from protv2g.devices.models import build_device
 
 from .conftest import FEEDERS_DIR
 
@@ -49,7 +50,14 @@ def test_dg_protection_feeder_study(shared_dir, tmp_path):
     assert (b.ground_fast_curve, b.ground_delayed_curve) == ("106", "135")
     assert (b.n_fast, b.n_delayed) == (2, 2)
     assert b.reclose_intervals_s == pytest.approx((2.0, 2.0, 5.0))
-    assert b.fast_adder_s == pytest.approx(0.042)
+    # delay=0.042 is the mechanism time the library's 104/117 already carry (#17): the adder
+    # is 0 and the clearing time is table + 0.042 s, as OpenDSS computes it
+    assert b.fast_adder_s == pytest.approx(0.0) and b.delayed_adder_s == pytest.approx(0.0)
+    rc = build_device("recloser", {k: v for k, v in b.model_dump().items()
+                                   if k not in ("kind", "location", "directional",
+                                                "characteristic_angle_degree")},
+                      study.library)
+    assert float(rc.fast_time_s(300.0)) == pytest.approx(0.16 + 0.042)  # 104 at M = 2
     assert devices["f1"].link == "40K"
     result = protv2g.run_study(study)
     assert set(result.device_faults.device) == set(devices)

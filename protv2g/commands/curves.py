@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from protv2g.devices.curves import point_table_time_s, trip_time_s
+from protv2g.devices.curves import trip_time_s
+from protv2g.devices.fuse import Fuse
 from protv2g.devices.library import CurveLibrary, load_library
+from protv2g.devices.relay import curve_boundary
 from protv2g.devices.tcc import curve_traces, plot_tcc
 from protv2g.errors import InputError, Issue
 from protv2g.units import DeviceKind
@@ -58,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="minimum response time (s)")
     pe.add_argument("--min-melt", action="store_true",
                     help="fuses: minimum-melt instead of total-clearing time")
+    pe.add_argument("--max-melt", action="store_true",
+                    help="fuses: maximum-melt instead of total-clearing time")
+    pe.add_argument("--clearing", action="store_true",
+                    help="reclosers: add the mechanism/interrupting time the curve data "
+                         "assume (clearing time)")
     pe.add_argument("--json", action="store_true",
                     help="print a JSON list of times (null: does not operate)")
     _add_library(pe, "library")
@@ -110,25 +117,41 @@ def run_eval(args: argparse.Namespace) -> int:
                                    "pass finite numbers"))
     m = np.asarray(args.multiples, dtype=float)
     if curve.kind is DeviceKind.FUSE:
-        xs, ts = ((curve.mm_m_points, curve.mm_t_points) if args.min_melt
-                  else (curve.m_points, curve.t_points))
-        t = point_table_time_s(m, xs, ts)
-        what = "minimum melt" if args.min_melt else "total clearing"
+        if args.min_melt and args.max_melt:
+            raise InputError(Issue("command line", "--max-melt", "--min-melt and --max-melt "
+                                   "exclude each other", "give one of them"))
+        fuse = Fuse(name=curve.name, link=curve.name, library=lib)
+        i_a = m * fuse.rating_a
+        if args.min_melt:
+            t, what, which = fuse.min_melt_time_s(i_a), "minimum melt", "mm"
+        elif args.max_melt:
+            t, what, which = fuse.max_melt_time_s(i_a), "maximum melt", "max_melt"
+        else:
+            t, what, which = fuse.total_clear_time_s(i_a), "total clearing", "tc"
+        where = fuse.boundary(i_a, which)
         head = f"{curve.name}: {what} time at multiples of rating {curve.rating_a:g} A"
     else:
-        if args.min_melt:
+        if args.min_melt or args.max_melt:
             raise InputError(Issue("command line", "--min-melt", f"{curve.name!r} is not a "
-                                   "fuse curve", "drop --min-melt"))
+                                   "fuse curve", "drop --min-melt/--max-melt"))
         t = trip_time_s(m, 1.0, curve, args.time_dial, multiplier=args.multiplier,
                         adder_s=args.adder_s, min_response_s=args.min_response_s)
         head = f"{curve.name} ({curve.family.value}), time dial {args.time_dial:g}"
+        if args.clearing:
+            if curve.clearing_adder_s is None:
+                raise InputError(Issue("command line", "--clearing", f"{curve.name!r} does "
+                                       "not state a mechanism/interrupting time",
+                                       "add it with --adder-s instead"))
+            t = t + curve.clearing_adder_s
+            head += f", clearing time (+{curve.clearing_adder_s:g} s mechanism)"
+        where = curve_boundary(curve, m)
     if args.json:
         print(json.dumps([float(x) if np.isfinite(x) else None for x in t]))
         return 0
     print(head)
-    print(f"{'M':>10}  {'t_s':>12}")
-    for mi, ti in zip(m, t, strict=True):
-        print(f"{mi:>10g}  {(f'{ti:.6g}' if np.isfinite(ti) else 'no trip'):>12}")
+    print(f"{'M':>10}  {'t_s':>12}  data")
+    for mi, ti, wi in zip(m, t, where, strict=True):
+        print(f"{mi:>10g}  {(f'{ti:.6g}' if np.isfinite(ti) else 'no trip'):>12}  {wi}")
     return 0
 
 

@@ -18,8 +18,10 @@ IEC 60255-151::
 
     t = TMS * k / (M**alpha - 1)
 
-Point tables (recloser and fuse curves) are interpolated linearly in
-``(log M, log t)``, as OpenDSS's ``TCC_Curve`` does.
+Relay and recloser point tables are interpolated linearly in ``(log M, log t)``, as
+OpenDSS's ``TCC_Curve`` does; beyond the last point the last time is held (the control's
+definite-time tail) and :func:`point_table_boundary` flags it. Fuse curves have their own
+evaluation with physical asymptotes (:mod:`protv2g.devices.fuse_curves`).
 
 References
 ----------
@@ -37,6 +39,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from protv2g.devices.boundary import (
+    SPARSE_M_RATIO,
+    SPARSE_T_RATIO,
+    DataBoundary,
+    point_table_boundary,
+    sparse_segments,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
     from protv2g.devices.library import Curve
 
@@ -44,6 +54,11 @@ FloatArray = NDArray[np.float64]
 
 __all__ = [
     "CurveFamily",
+    "DataBoundary",
+    "sparse_segments",
+    "point_table_boundary",
+    "SPARSE_M_RATIO",
+    "SPARSE_T_RATIO",
     "ieee_time_s",
     "iec_time_s",
     "definite_time_s",

@@ -18,13 +18,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from protv2g.devices.curves import CurveFamily
+from protv2g.devices.curve_parser import CurveParser
+from protv2g.devices.curves import CurveFamily, sparse_segments
+from protv2g.devices.fuse_curves import thermal_asymptote_m
 from protv2g.errors import InputError, Issue
 from protv2g.units import DeviceKind
 
@@ -51,21 +52,6 @@ NOT_SHIPPED = {
     "d": "recloser curve 116 ('D')",
 }
 
-_CONSTANT_KEYS = {
-    CurveFamily.IEEE: ({"a_s", "b_s", "p"}, {"tr_s", "reset_exponent"}),
-    CurveFamily.IEC: ({"k_s", "alpha"}, {"tr_s", "reset_exponent"}),
-    CurveFamily.DEFINITE: ({"delay_s"}, set()),
-    CurveFamily.POINTS: (set(), set()),
-}
-_COMMON_KEYS = {"name", "aliases", "kind", "family", "standard", "source", "notes"}
-_FAMILY_KEYS = {
-    CurveFamily.IEEE: {"constants", "reset_source"},
-    CurveFamily.IEC: {"constants", "reset_source"},
-    CurveFamily.DEFINITE: {"constants"},
-    CurveFamily.POINTS: {"points", "rating_a", "tc_points", "mm_points", "mm_time_factor"},
-}
-
-
 def normalise_name(name: str) -> str:
     """Case-fold a curve name and make space, ``_``, ``-`` and ``/`` equivalent."""
     return re.sub(r"[\s_\-/]+", "-", str(name).strip().casefold()).strip("-")
@@ -83,7 +69,16 @@ class Curve:
 
     Relay and recloser curves are in multiples of pickup / minimum trip; fuse curves are
     in multiples of ``rating_a`` (``m_points``/``t_points`` = total clearing, ``mm_*`` =
-    minimum melt).  Units are in the field names (``_s`` seconds, ``_a`` amperes).
+    minimum melt, ``mx_*`` = maximum melt).  Units are in the field names (``_s`` seconds,
+    ``_a`` amperes).
+
+    Fuses: ``*_asymptote_m`` is the minimum melting current (multiple) of each curve's
+    long-time tail; with ``mx_*`` nodes and ``arcing_time_s`` the total clearing time is
+    maximum melt + arcing (``m_points``/``t_points`` then hold the same curve as nodes, for
+    display). ``melting_ranges`` keeps the published anchors ``(t_s, min_a, max_a)``.
+
+    Reclosers: ``clearing_adder_s`` is the mechanism/interrupting time the curve data
+    assume to be added to the table time (``None``: the source does not say).
     """
 
     name: str
@@ -107,8 +102,44 @@ class Curve:
     mm_m_points: tuple[float, ...] = ()
     mm_t_points: tuple[float, ...] = ()
     mm_derivation: str = ""
+    mm_asymptote_m: float | None = None
+    tc_asymptote_m: float | None = None
+    mx_m_points: tuple[float, ...] = ()
+    mx_t_points: tuple[float, ...] = ()
+    mx_asymptote_m: float | None = None
+    arcing_time_s: float | None = None
+    arcing_time_range_s: tuple[float, float] | None = None
+    arcing_source: str = ""
+    melting_ranges: tuple[tuple[float, float, float], ...] = ()
+    shape_source: str = ""
+    clearing_adder_s: float | None = None
+    clearing_adder_source: str = ""
     notes: str = ""
     file: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        # Fuse curves built by hand (e.g. OpenDSS imports) get their long-time asymptotes
+        # from the first segment's slope, as library files do.
+        if self.kind is DeviceKind.FUSE:
+            if self.mm_asymptote_m is None and len(self.mm_m_points) >= 2:
+                object.__setattr__(self, "mm_asymptote_m",
+                                   _tail_asymptote(self.mm_m_points, self.mm_t_points))
+            if self.tc_asymptote_m is None and len(self.m_points) >= 2:
+                object.__setattr__(self, "tc_asymptote_m",
+                                   _tail_asymptote(self.m_points, self.t_points))
+
+    @property
+    def sparse_segments(self) -> list[tuple[float, float]]:
+        """Stretches of the (total-clearing / operate) table too sparse to trust."""
+        if self.family is not CurveFamily.POINTS or len(self.m_points) < 2:
+            return []
+        return sparse_segments(self.m_points, self.t_points)
+
+
+def _tail_asymptote(m: tuple[float, ...], t: tuple[float, ...]) -> float:
+    """Minimum melting current of a table's long-time tail, slope-continuous at node 0."""
+    slope = (np.log(t[1]) - np.log(t[0])) / (np.log(m[1]) - np.log(m[0]))
+    return thermal_asymptote_m(m[0], float(slope))
 
 
 class UnknownCurveError(InputError, KeyError):
@@ -201,150 +232,13 @@ class CurveLibrary:
         return len(self._curves)
 
 
-# --------------------------------------------------------------------------- parsing
-class _Parser:
-    """Turn one YAML entry into a Curve, collecting every problem as an Issue."""
-
-    def __init__(self, file: str, where: str, raw: Mapping[str, Any]):
-        self.file, self.where, self.raw = file, where, raw
-        self.issues: list[Issue] = []
-
-    def bad(self, fld: str, message: str, fix: str) -> None:
-        self.issues.append(Issue(self.file, f"{self.where}.{fld}", message, fix))
-
-    def number(self, fld: str, value: Any, *, lo: float = 0.0, strict: bool = True) -> float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and np.isfinite(value) and (value > lo if strict else value >= lo):
-            return float(value)
-        rel = ">" if strict else ">="
-        self.bad(fld, f"must be a finite number {rel} {lo:g}, got {value!r}",
-                 f"set {fld} to a number {rel} {lo:g}")
-        return float("nan")
-
-    def table(self, fld: str, raw: Any, rating_a: float | None) -> tuple[tuple, tuple]:
-        if not isinstance(raw, Mapping) or "t_s" not in raw or ("m" in raw) == ("i_a" in raw):
-            self.bad(fld, "must be a mapping with `t_s` and exactly one of `m` or `i_a`",
-                     f"write {fld}: {{m: [1.5, 2, 5], t_s: [10, 4, 1]}}")
-            return (), ()
-        unknown = set(raw) - {"m", "i_a", "t_s"}
-        if unknown:
-            self.bad(fld, f"unknown keys {sorted(unknown)}", "allowed keys: m or i_a, and t_s")
-        xkey = "m" if "m" in raw else "i_a"
-        xs, ts = raw[xkey], raw["t_s"]
-        if not (isinstance(xs, list) and isinstance(ts, list) and len(xs) == len(ts) >= 2):
-            self.bad(fld, f"`{xkey}` and `t_s` must be lists of equal length >= 2",
-                     "give one time per current point")
-            return (), ()
-        x = np.array([self.number(f"{fld}.{xkey}[{j}]", v) for j, v in enumerate(xs)])
-        t = np.array([self.number(f"{fld}.t_s[{j}]", v) for j, v in enumerate(ts)])
-        if np.isnan(x).any() or np.isnan(t).any():
-            return (), ()
-        if xkey == "i_a":
-            if rating_a is None or not np.isfinite(rating_a):
-                self.bad(fld, "a table in amperes (`i_a`) needs `rating_a`",
-                         "add rating_a (A) or give the table in multiples `m`")
-                return (), ()
-            x = x / rating_a
-        if np.any(np.diff(x) <= 0):
-            self.bad(f"{fld}.{xkey}", "must be strictly increasing", "sort the points by current")
-        if np.any(np.diff(t) > 0):
-            self.bad(f"{fld}.t_s", "must not increase with current",
-                     "check the points: a time-current curve is non-increasing")
-        return tuple(x.tolist()), tuple(t.tolist())
-
-    def parse(self) -> Curve | None:
-        raw = self.raw
-        for req in ("name", "kind", "family", "source"):
-            if req not in raw or raw[req] in (None, ""):
-                self.bad(req, "is required", f"add `{req}:` to the entry")
-        if self.issues:
-            return None
-        name = str(raw["name"])
-        self.where = f"{self.where} ({name})"
-        try:
-            kind = DeviceKind(raw["kind"])
-        except ValueError as exc:
-            self.bad("kind", str(exc), "use relay, recloser or fuse")
-            return None
-        try:
-            family = CurveFamily(raw["family"])
-        except ValueError as exc:
-            self.bad("family", str(exc), "use ieee, iec, definite or points")
-            return None
-        unknown = set(raw) - _COMMON_KEYS - _FAMILY_KEYS[family]
-        if unknown:
-            allowed = sorted(_COMMON_KEYS | _FAMILY_KEYS[family])
-            self.bad(sorted(unknown)[0], f"unknown field(s) {sorted(unknown)} for family "
-                     f"{family.value!r}", f"allowed fields: {', '.join(allowed)}")
-        aliases = raw.get("aliases") or []
-        if not isinstance(aliases, list):
-            self.bad("aliases", "must be a list of names", "write aliases: [A, A-101]")
-            aliases = []
-        kw: dict[str, Any] = dict(
-            name=name, kind=kind, family=family, source=str(raw["source"]),
-            standard=str(raw.get("standard", "")), notes=str(raw.get("notes", "")).strip(),
-            aliases=tuple(str(a) for a in aliases), file=self.file)
-        if family is CurveFamily.POINTS:
-            self._points(kind, raw, kw)
-        else:
-            self._constants(family, raw, kw)
-        return None if self.issues else Curve(**kw)
-
-    def _constants(self, family: CurveFamily, raw: Mapping[str, Any], kw: dict) -> None:
-        required, optional = _CONSTANT_KEYS[family]
-        consts = raw.get("constants")
-        if not isinstance(consts, Mapping):
-            self.bad("constants", "is required for this family and must be a mapping",
-                     f"add constants: {{{', '.join(f'{k}: …' for k in sorted(required))}}}")
-            return
-        for key in sorted(required - set(consts)):
-            self.bad(f"constants.{key}", "is missing", f"add constants.{key}")
-        for key in sorted(set(consts) - required - optional):
-            self.bad(f"constants.{key}", "is not a constant of this family",
-                     f"allowed: {', '.join(sorted(required | optional))}")
-        for key in sorted(set(consts) & (required | optional)):
-            strict = key not in ("b_s", "delay_s", "tr_s")
-            kw[key] = self.number(f"constants.{key}", consts[key], strict=strict)
-        if "reset_source" in raw:
-            kw["reset_source"] = str(raw["reset_source"])
-
-    def _points(self, kind: DeviceKind, raw: Mapping[str, Any], kw: dict) -> None:
-        if kind is not DeviceKind.FUSE:
-            if "points" not in raw:
-                self.bad("points", "is required for a point-table curve",
-                         "add points: {m: [...], t_s: [...]}")
-                return
-            kw["m_points"], kw["t_points"] = self.table("points", raw["points"], None)
-            return
-        rating = self.number("rating_a", raw.get("rating_a"))
-        kw["rating_a"] = rating
-        if "tc_points" not in raw:
-            self.bad("tc_points", "is required for a fuse", "add tc_points: {m|i_a: [...], "
-                     "t_s: [...]} (total clearing)")
-            return
-        kw["m_points"], kw["t_points"] = self.table("tc_points", raw["tc_points"], rating)
-        if "mm_points" in raw:
-            kw["mm_m_points"], kw["mm_t_points"] = self.table("mm_points", raw["mm_points"],
-                                                              rating)
-            kw["mm_derivation"] = "published minimum-melt points"
-        elif "mm_time_factor" in raw:
-            f = self.number("mm_time_factor", raw["mm_time_factor"])
-            if np.isfinite(f) and f > 1:
-                self.bad("mm_time_factor", "must be <= 1 (melting precedes clearing)",
-                         "use e.g. 0.8")
-            kw["mm_m_points"] = kw["m_points"]
-            kw["mm_t_points"] = tuple(f * t for t in kw["t_points"])
-            kw["mm_derivation"] = f"approximation: MM time = {f:g} x TC time at equal current"
-        else:
-            self.bad("mm_points", "a fuse needs minimum-melt data",
-                     "add mm_points: {...} or mm_time_factor: 0.8 (an approximation)")
-
-
 def _load_file(path: Path) -> tuple[list[Curve], list[Issue]]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return [], [Issue(str(path), "", f"cannot read YAML ({exc})", "fix the YAML syntax")]
+    if isinstance(doc, Mapping) and "rules" in doc and "curves" not in doc:
+        return [], []  # a rule table (protv2g.devices.rules), not curves
     if isinstance(doc, Mapping) and "curves" in doc:
         entries, where = doc["curves"], "curves"
         extra = [k for k in doc if k != "curves" and not str(k).startswith("x-")]
@@ -366,11 +260,11 @@ def _load_file(path: Path) -> tuple[list[Curve], list[Issue]]:
             issues.append(Issue(str(path), w, "entry must be a mapping",
                                 "see relay_library/README.md"))
             continue
-        p = _Parser(str(path), w, raw)
-        c = p.parse()
+        p = CurveParser(str(path), w, raw)
+        kw = p.parse()
         issues += p.issues
-        if c is not None:
-            curves.append(c)
+        if kw is not None:
+            curves.append(Curve(**kw))
     return curves, issues
 
 

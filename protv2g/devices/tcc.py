@@ -26,9 +26,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from numpy.typing import ArrayLike, NDArray
 
-from protv2g.devices.curves import trip_time_s
+from protv2g.devices.curves import DataBoundary, trip_time_s
 from protv2g.devices.library import Curve, CurveLibrary, default_library
-from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser
+from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser, curve_boundary
 from protv2g.units import DeviceKind
 
 __all__ = ["TccTrace", "curve_traces", "device_traces", "plot_tcc", "current_grid_a"]
@@ -44,6 +44,9 @@ class TccTrace:
     style: dict[str, Any] = field(default_factory=dict)
     #: Draw in the colour of the previous trace (e.g. a fuse's MM and TC pair).
     same_color_as_previous: bool = False
+    #: :class:`DataBoundary` value per point; stretches outside the data (asymptotes,
+    #: held table ends, sparse interpolation) are drawn dotted.
+    boundary: NDArray[np.str_] | None = None
 
 
 def current_grid_a(i_min_a: float, i_max_a: float, n: int = 400) -> NDArray[np.float64]:
@@ -77,8 +80,16 @@ def curve_traces(curve: Curve | str, pickup_a: float = 1.0, time_dial: float = 1
     if c.kind is DeviceKind.FUSE:
         return device_traces(Fuse(name=c.name, link=c.name, library=lib), i_a)
     grid = _grid(pickup_a, i_a)
+    t = trip_time_s(grid, pickup_a, c, time_dial)
     label = f"{c.name} (pickup {pickup_a:g} A, TD {time_dial:g})"
-    return [TccTrace(label, grid, trip_time_s(grid, pickup_a, c, time_dial))]
+    if c.kind is DeviceKind.RECLOSER:
+        if c.clearing_adder_s is not None:
+            t = t + c.clearing_adder_s
+            label = (f"{c.name} clearing (min trip {pickup_a:g} A, "
+                     f"+{c.clearing_adder_s:g} s mechanism)")
+        else:
+            label = f"{c.name} trip time (min trip {pickup_a:g} A; interrupting time not stated)"
+    return [TccTrace(label, grid, t, boundary=curve_boundary(c, grid / pickup_a))]
 
 
 def device_traces(device: OvercurrentRelay | Recloser | Fuse,
@@ -87,25 +98,36 @@ def device_traces(device: OvercurrentRelay | Recloser | Fuse,
     curves, fuse minimum-melt (dashed) and total-clearing (solid)."""
     if isinstance(device, Fuse):
         c = device.curve
-        m0, m1 = min(c.m_points[0], c.mm_m_points[0]), max(c.m_points[-1], c.mm_m_points[-1])
-        grid = (current_grid_a(device.rating_a * m0, device.rating_a * m1 * 2.0)
+        lo = 0.97 * min(c.mm_asymptote_m or c.mm_m_points[0], c.mm_m_points[0])
+        hi = max(c.m_points[-1], c.mm_m_points[-1]) * 4.0
+        grid = (current_grid_a(device.rating_a * lo, device.rating_a * hi, 600)
                 if i_a is None else np.asarray(i_a, float))
         name = f"{device.name} {device.curve.name}" if device.name != device.curve.name \
             else device.curve.name
-        return [
-            TccTrace(f"{name} min melt", grid, device.min_melt_time_s(grid), {"ls": "--"}),
+        out = [
+            TccTrace(f"{name} min melt", grid, device.min_melt_time_s(grid), {"ls": "--"},
+                     boundary=device.boundary(grid, "mm")),
             TccTrace(f"{name} total clear", grid, device.total_clear_time_s(grid), {"ls": "-"},
-                     same_color_as_previous=True),
+                     same_color_as_previous=True, boundary=device.boundary(grid, "tc")),
         ]
+        if c.melting_ranges:
+            xs, ys = [], []
+            for t_s, i_lo, i_hi in c.melting_ranges:
+                xs += [i_lo, i_hi, np.nan]
+                ys += [t_s, t_s, np.nan]
+            out.append(TccTrace(f"{name} published melting ranges", np.array(xs),
+                                np.array(ys), {"lw": 5, "alpha": 0.35, "solid_capstyle": "butt"},
+                                same_color_as_previous=True))
+        return out
     if isinstance(device, Recloser):
         s = device.settings
         grid = _grid(s.phase_min_trip_a, i_a)
         out = [TccTrace(f"{device.name} fast {device.fast_curve.name} "
                         f"({s.phase_min_trip_a:g} A)", grid, device.fast_time_s(grid),
-                        {"ls": "--"}),
+                        {"ls": "--"}, boundary=device.boundary(grid, "fast")),
                TccTrace(f"{device.name} delayed {device.delayed_curve.name} "
                         f"({s.phase_min_trip_a:g} A)", grid, device.delayed_time_s(grid),
-                        same_color_as_previous=True)]
+                        same_color_as_previous=True, boundary=device.boundary(grid, "delayed"))]
         return out
     if isinstance(device, OvercurrentRelay):
         s = device.settings
@@ -162,11 +184,21 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
         # Instantaneous elements (0 s) are drawn on the axis floor, so the curve drops
         # vertically at the 50 pickup instead of vanishing from the log axis.
         t = np.maximum(np.asarray(tr.t_s, float), t_range_s[0])
-        ok = np.isfinite(t)
+        t = np.where(np.isfinite(t), t, np.nan)
+        x = np.asarray(tr.i_a, float)
         style = dict(tr.style)
         if tr.same_color_as_previous and color is not None:
             style.setdefault("color", color)
-        (line,) = ax.plot(np.asarray(tr.i_a)[ok], t[ok], label=tr.label, lw=1.8, **style)
+        style.setdefault("lw", 1.8)
+        if tr.boundary is None:
+            (line,) = ax.plot(x, t, label=tr.label, **style)
+        else:
+            data = np.isin(tr.boundary, (DataBoundary.INSIDE.value,))
+            # widen each stretch by one point so that the two styles join
+            near = data | np.r_[data[1:], False] | np.r_[False, data[:-1]]
+            (line,) = ax.plot(x, np.where(near, t, np.nan), label=tr.label, **style)
+            tail = {**style, "ls": ":", "lw": 1.2, "color": line.get_color()}
+            ax.plot(x, np.where(~data, t, np.nan), **tail)
         color = line.get_color()
     for label, i in (fault_currents_a or {}).items():
         ax.axvline(i, color="0.3", lw=1.0, ls="-.", label=f"{label} ({i:,.0f} A)")
@@ -174,7 +206,8 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
     ax.set_yscale("log")
     ax.set_ylim(*t_range_s)
     if i_range_a is None:
-        xs = np.concatenate([np.asarray(tr.i_a, float)[np.isfinite(tr.t_s)] for tr in traces]
+        xs = np.concatenate([np.asarray(tr.i_a, float)[np.isfinite(np.asarray(tr.t_s, float))]
+                             for tr in traces]
                             + [np.asarray(list((fault_currents_a or {}).values()), float)])
         xs = xs[np.isfinite(xs) & (xs > 0)]
         if xs.size:
@@ -193,7 +226,9 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
     if title:
         ax.set_title(title)
     if traces or fault_currents_a:
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9,
+                  title="dotted: outside the data (asymptote, table end, sparse points)",
+                  title_fontsize=7)
     if path is not None:
         fig.savefig(Path(path), dpi=150)
     return fig

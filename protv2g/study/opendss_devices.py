@@ -61,9 +61,13 @@ def _model_curve(name: str, spec: dict[str, Any], kind: DeviceKind, file: str,
                      mm_t_points=tuple(_MM_FACTOR * x for x in t),
                      mm_derivation="minimum melt = 0.8 × total clearing (approximation)",
                      file=file)
+    # OpenDSS trips at the table time plus the element's Delay, which the import sets as the
+    # device's adder: the table itself assumes no mechanism time (#17).
     return Curve(name=name, kind=kind, family=CurveFamily.POINTS,
                  source=f"{spec.get('source', file)} (OpenDSS TCC_Curve)", m_points=m,
-                 t_points=t, file=file)
+                 t_points=t, clearing_adder_s=0.0,
+                 clearing_adder_source="OpenDSS model: the element's Delay is the device's "
+                                       "adder", file=file)
 
 
 def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dict[str, Any]],
@@ -115,6 +119,8 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
                           f"the model's points are used, as {new!r}")
                 extra.setdefault(new, _model_curve(new, spec, kind, file))
                 entry[key] = new
+            if kind is DeviceKind.RECLOSER:
+                _no_double_mechanism(entry, library, rows)
         try:
             devices.append(_DEVICE.validate_python(entry))
         except ValidationError as exc:
@@ -125,6 +131,24 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
         rows, columns=["element", "name", "what", "action"])
 
 
+def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
+                         rows: list[dict[str, str]]) -> None:
+    """OpenDSS adds the recloser's ``Delay`` to the table time; a library curve already
+    carries the mechanism time its points assume (``clearing_adder_s``): count it once."""
+    for adder, keys in (("fast_adder_s", ("fast_curve", "ground_fast_curve")),
+                        ("delayed_adder_s", ("delayed_curve", "ground_delayed_curve"))):
+        mech = max((library.get(entry[k]).clearing_adder_s or 0.0 for k in keys
+                    if entry.get(k) is not None and entry[k] in library), default=0.0)
+        delay = float(entry.get(adder) or 0.0)
+        if mech <= 0.0:
+            continue
+        new = max(delay - mech, 0.0)
+        entry[adder] = new
+        _warn(rows, str(entry["name"]), f"model Delay {delay:g} s and the library curve's "
+              f"mechanism time {mech:g} s are the same time",
+              f"{adder} = {new:g} s (clearing time = curve + {max(delay, mech):g} s)")
+
+
 def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
                 library: CurveLibrary, extra: dict[str, Curve], rows: list[dict[str, str]],
                 file: str) -> None:
@@ -133,6 +157,9 @@ def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
     family = {"klink": "K", "tlink": "T"}.get(link.casefold())
     if family and rating_a and f"{rating_a:g}{family}" in library:
         entry["link"] = f"{rating_a:g}{family}"
+        _warn(rows, entry["name"], f"OpenDSS's generic TCC_Curve.{link} at {rating_a:g} A",
+              f"the EEI-NEMA {entry['link']} link is used (published melting ranges, "
+              "relay_library/fuse_links.yaml), not OpenDSS's normalised curve (#17)")
         return
     spec = by_name.get(link.casefold())
     if spec is not None and rating_a:

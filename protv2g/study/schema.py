@@ -365,6 +365,15 @@ class Checks(_Model):
     v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
     loading_max_percent: PositiveFloat = 100.0
     unbalance_max_percent: PositiveFloat = 3.0
+    # Rule overrides (#17): None = the published table in relay_library/rules.yaml, looked
+    # up per device by protv2g.devices.rules (value and source echoed in the Settings sheet).
+    fuse_saving_k: Annotated[float, Field(ge=1.0, le=3.0, allow_inf_nan=False)] | None = None
+    source_side_fuse_factor: Annotated[
+        float, Field(ge=1.0, le=5.0, allow_inf_nan=False)] | None = None
+    cti_relay_relay_s: PositiveFloat | None = None
+    cti_relay_fuse_s: PositiveFloat | None = None
+    cti_recloser_relay_s: PositiveFloat | None = None
+    relay_technology: Literal["numerical", "electromechanical"] = "numerical"
 
 
 CRITERIA = tuple(f"C{i}" for i in range(1, 13))

@@ -1,0 +1,174 @@
+"""Fuse model: minimum melt, maximum melt and total clearing of a link.
+
+The link's curves come from the library (:mod:`protv2g.devices.library`): EEI-NEMA K and T
+links built from the published melting-current ranges, or a manufacturer's MM/TC point
+tables (user data). All evaluation is done by the pure functions of
+:mod:`protv2g.devices.fuse_curves` (log–log between nodes, constant I²t above the data, a
+thermal tail to the minimum melting current below it); :meth:`Fuse.boundary` says where a
+lookup fell.
+
+References
+----------
+ANSI C37.43 (EEI-NEMA K/T link melting-current ranges); manufacturers' pre-loading and
+ambient adjustment curves for ``preload_factor``/``ambient_factor``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from protv2g.devices._base import Checker, DeviceBase, FloatArray, arr
+from protv2g.devices.curves import sparse_segments
+from protv2g.devices.fuse_curves import fuse_boundary, fuse_melt_time_s
+from protv2g.devices.library import CurveLibrary, default_library
+from protv2g.units import DeviceKind
+
+__all__ = ["FuseSettings", "Fuse"]
+
+Which = Literal["mm", "max_melt", "tc"]
+
+
+@dataclass(frozen=True)
+class FuseSettings:
+    """Fuse settings.
+
+    ``preload_factor`` and ``ambient_factor`` multiply the melting *times* (< 1 for a
+    pre-loaded or hot link, as manufacturers' pre-loading / ambient adjustment curves); the
+    arcing part of the clearing time is unchanged.
+    """
+
+    name: str
+    link: str
+    preload_factor: float = 1.0
+    ambient_factor: float = 1.0
+    interrupting_rating_ka: float | None = None
+
+    def __post_init__(self) -> None:
+        ck = Checker(f"fuse {self.name!r}")
+        ck.num("preload_factor", self.preload_factor)
+        ck.num("ambient_factor", self.ambient_factor)
+        ck.num("interrupting_rating_ka", self.interrupting_rating_ka, optional=True)
+        ck.raise_if_any()
+
+
+class Fuse(DeviceBase):
+    """Fuse link with minimum-melt, maximum-melt and total-clearing curves.
+
+    Examples
+    --------
+    >>> f = Fuse(name="F1", link="65K")
+    >>> f.rating_a, [round(float(x), 3) for x in f.min_melt_time_s([159.0, 918.0, 2000.0])]
+    (65.0, [10.0, 0.1, 0.021])
+    >>> f.boundary([100.0, 128.0, 500.0, 2000.0]).tolist()
+    ['not_operating', 'inside', 'inside', 'i2t_asymptote']
+    """
+
+    kind = DeviceKind.FUSE
+
+    def __init__(self, settings: FuseSettings | None = None,
+                 library: CurveLibrary | None = None, **kwargs: Any):
+        super().__init__(settings, FuseSettings, kwargs)
+        s: FuseSettings = self.settings
+        lib = library or default_library()
+        ck = Checker(f"fuse {s.name!r}")
+        self.curve = ck.curve("link", s.link, lib, (DeviceKind.FUSE,))
+        ck.raise_if_any()
+        self.library = lib
+
+    @property
+    def rating_a(self) -> float:
+        """Continuous current rating of the link (A)."""
+        return float(self.curve.rating_a)
+
+    @property
+    def melt_factor(self) -> float:
+        """Combined pre-load × ambient multiplier on melting times (–)."""
+        return float(self.settings.preload_factor * self.settings.ambient_factor)
+
+    @property
+    def min_melt_current_a(self) -> float:
+        """Minimum melting current (A): the asymptote of the minimum-melt curve."""
+        return float(self.curve.mm_asymptote_m) * self.rating_a
+
+    @property
+    def has_max_melt(self) -> bool:
+        """True when the link has a published maximum-melting curve (EEI-NEMA links)."""
+        return bool(self.curve.mx_m_points)
+
+    def _m(self, i_a: ArrayLike) -> FloatArray:
+        return arr(i_a) / self.rating_a
+
+    def _mm_raw(self, i_a: ArrayLike) -> FloatArray:
+        c = self.curve
+        return fuse_melt_time_s(self._m(i_a), c.mm_m_points, c.mm_t_points,
+                                float(c.mm_asymptote_m))
+
+    def min_melt_time_s(self, i_a: ArrayLike) -> FloatArray:
+        """Minimum-melt time (s) for currents (A), adjusted by the melt factor."""
+        return self._mm_raw(i_a) * self.melt_factor
+
+    def max_melt_time_s(self, i_a: ArrayLike) -> FloatArray:
+        """Maximum-melt time (s): the upper end of the published melting range.
+
+        Links given by point tables have no maximum-melting curve; their total-clearing
+        curve is returned (an upper bound of the melting time).
+        """
+        c = self.curve
+        if not self.has_max_melt:
+            return self.total_clear_time_s(i_a)
+        return fuse_melt_time_s(self._m(i_a), c.mx_m_points, c.mx_t_points,
+                                float(c.mx_asymptote_m)) * self.melt_factor
+
+    def total_clear_time_s(self, i_a: ArrayLike, arcing_time_s: float | None = None
+                           ) -> FloatArray:
+        """Total-clearing time (s) for currents (A).
+
+        EEI-NEMA links: maximum melt (× melt factor) + arcing time (``arcing_time_s``, default
+        the library's nominal value; ``Curve.arcing_time_range_s`` is the bracket).
+        Point-table links: ``TC − (1 − f)·MM`` with ``f`` the melt factor.
+        """
+        c = self.curve
+        if self.has_max_melt:
+            arc = float(c.arcing_time_s if arcing_time_s is None else arcing_time_s)
+            mx = fuse_melt_time_s(self._m(i_a), c.mx_m_points, c.mx_t_points,
+                                  float(c.mx_asymptote_m))
+            return mx * self.melt_factor + arc
+        tc = fuse_melt_time_s(self._m(i_a), c.m_points, c.t_points, float(c.tc_asymptote_m))
+        with np.errstate(invalid="ignore"):
+            adj = tc - (1.0 - self.melt_factor) * self._mm_raw(i_a)
+        return np.where(np.isinf(tc), tc, adj)
+
+    def operate_time_s(self, i_a: ArrayLike, i_ground_a: ArrayLike | None = None) -> FloatArray:
+        """Total-clearing time (s); ``i_ground_a`` is ignored (a fuse sees phase current)."""
+        return self.total_clear_time_s(i_a)
+
+    def boundary(self, i_a: ArrayLike, which: Which = "mm") -> np.ndarray:
+        """Where a lookup of one curve falls in the data (:class:`DataBoundary` values).
+
+        Parameters
+        ----------
+        i_a : array_like
+            Currents (A).
+        which : {"mm", "max_melt", "tc"}
+            Minimum melt, maximum melt or total clearing.
+        """
+        c = self.curve
+        if which == "mm":
+            nodes, asym, sparse = c.mm_m_points, c.mm_asymptote_m, _sparse(c.mm_m_points,
+                                                                          c.mm_t_points)
+        elif which in ("max_melt", "tc"):
+            if self.has_max_melt:
+                nodes, asym, sparse = c.mx_m_points, c.mx_asymptote_m, []
+            else:
+                nodes, asym, sparse = c.m_points, c.tc_asymptote_m, c.sparse_segments
+        else:
+            raise ValueError(f"which must be 'mm', 'max_melt' or 'tc', got {which!r}")
+        return fuse_boundary(self._m(i_a), nodes, float(asym), sparse)
+
+
+def _sparse(m: tuple[float, ...], t: tuple[float, ...]) -> list[tuple[float, float]]:
+    return sparse_segments(m, t) if len(m) < 20 else []

@@ -1,0 +1,85 @@
+"""Recloser curves with their clearing time and data-boundary flags (#17)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from protv2g.devices.library import default_library, load_library
+from protv2g.devices.models import Recloser, SubCycleClearingWarning
+from protv2g.errors import InputError
+
+LIB = default_library()
+
+
+@pytest.mark.parametrize("name", ["101", "104", "106", "117", "133", "135"])
+def test_dg_prot_curves_carry_the_sources_mechanism_time(name):
+    # DG_Prot_Fdr.dss: Recloser.A/B/D ... delay=0.042 (added to the curve time by OpenDSS)
+    c = LIB.get(name)
+    assert c.clearing_adder_s == pytest.approx(0.042)
+    assert "delay=0.042" in c.clearing_adder_source
+    assert "delay=0.042" in Path(c.file).read_text()
+
+
+def test_clearing_time_never_under_a_cycle_for_library_reclosers():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SubCycleClearingWarning)
+        rc = Recloser(name="RC", phase_min_trip_a=280.0, fast_curve="101",
+                      delayed_curve="133", ground_min_trip_a=100.0,
+                      ground_fast_curve="104", ground_delayed_curve="117")
+    # 101 at 10 x minimum trip: 0.015 s (the 0.042 s of mechanism was left out before #17)
+    assert float(rc.fast_time_s(2800.0)) == pytest.approx(0.015 + 0.042)
+    assert rc.warnings == []
+
+
+def test_curve_without_stated_interrupting_time_needs_an_adder():
+    with pytest.raises(InputError, match="mechanism/interrupting time") as exc:
+        Recloser(name="RC", phase_min_trip_a=200.0, fast_curve="OpenDSS-A",
+                 delayed_curve="133")
+    assert exc.value.issues[0].field == "fast_adder_s"
+    rc = Recloser(name="RC", phase_min_trip_a=200.0, fast_curve="OpenDSS-A",
+                  delayed_curve="133", fast_adder_s=0.05)
+    assert float(rc.fast_time_s(500.0)) == pytest.approx(0.07 + 0.05)  # 2.5 x: 0.07 s
+
+
+def test_sub_cycle_clearing_is_accepted_with_a_warning(tmp_path):
+    (tmp_path / "fast.yaml").write_text(
+        "curves:\n- {name: FASTX, kind: recloser, family: points, source: t,\n"
+        "   points: {m: [1, 2, 10], t_s: [0.1, 0.01, 0.005]}, clearing_adder_s: 0.0}\n")
+    lib = load_library([tmp_path])
+    with pytest.warns(SubCycleClearingWarning, match="under one cycle"):
+        rc = Recloser(name="RC", phase_min_trip_a=100.0, fast_curve="FASTX",
+                      delayed_curve="133", library=lib)
+    assert len(rc.warnings) == 1 and "FASTX" in rc.warnings[0]
+
+
+def test_sparse_and_beyond_table_flags():
+    rc = Recloser(name="RC", phase_min_trip_a=100.0, fast_curve="101", delayed_curve="133")
+    # 133 has no point between 1 and 10 x minimum trip: a verdict there rests on the
+    # interpolation rule
+    flags = rc.boundary([50.0, 300.0, 1200.0, 20000.0], "delayed").tolist()
+    assert flags == ["not_operating", "interpolated", "inside", "beyond_table"]
+    assert rc.boundary([150.0, 2000.0], "fast").tolist() == ["inside", "beyond_table"]
+    assert LIB.get("133").sparse_segments == [(1.0, 10.0)]
+    assert all(not LIB.get(n).sparse_segments for n in ("101", "104", "106", "117", "135"))
+    assert (rc.boundary(np.array([300.0]), "fast", ground=True) == "not_operating").all()
+
+
+def test_opendss_delay_and_library_mechanism_time_count_once():
+    # DG_Prot_Fdr: Recloser.A ... phasefast=101 phasedelayed=133 delay=0.042; the library's
+    # 101/133 already carry that 0.042 s, so the imported adder becomes 0 (clearing time =
+    # table + 0.042 s, as OpenDSS computes it).
+    from protv2g.study.opendss_devices import adopt_model_devices
+
+    entry = {"name": "a", "kind": "recloser", "location": {"line": "L1", "end": "from"},
+             "phase_min_trip_a": 200.0, "fast_curve": "101", "delayed_curve": "133",
+             "n_fast": 1, "n_delayed": 3, "reclose_intervals_s": [2.0, 2.0, 5.0],
+             "fast_adder_s": 0.042, "delayed_adder_s": 0.05}
+    devices, extra, issues, warns = adopt_model_devices([entry], [], LIB, set(), "m.dss")
+    assert not issues and not extra
+    d = devices[0]
+    assert d.fast_adder_s == pytest.approx(0.0) and d.delayed_adder_s == pytest.approx(0.008)
+    assert warns.what.str.contains("same time").sum() == 2
