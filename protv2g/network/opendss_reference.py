@@ -5,6 +5,14 @@
 * :func:`opendss_fault_currents` — OpenDSS ``FaultStudy`` currents per bus: three-phase,
   single-line-to-ground (the maximum over the bus's phases, as OpenDSS reports), and the
   open-circuit voltage they are driven by.
+* :func:`opendss_fault_study` — the same study per bus and phase, in the state
+  :func:`protv2g.network.dss_model.load_dss_model` takes a model in (same power flow, same
+  retries), with OpenDSS's own timing.
+
+OpenDSS returns a bus's ``Isc``/``Voc``/``YscMatrix`` in the bus's internal node order (the
+order its nodes were first referenced, e.g. ``3, 1, 2`` for IEEE 13's bus 692, whose delta
+load ``692.3.1`` is defined first), which ``Circuit.AllNodeNames`` lists; ``Bus.Nodes`` does
+not always follow it. :func:`opendss_fault_study` maps by ``AllNodeNames``.
 
 References
 ----------
@@ -15,6 +23,8 @@ short-circuit admittance matrix gives ``Isc``; ``Bus.Isc`` / ``Bus.Zsc1`` / ``Bu
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +122,62 @@ def opendss_fault_currents(master_path: str | Path) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("bus")
+
+
+def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path] = (),
+                        controls: bool = True) -> tuple[pd.DataFrame, dict[str, float]]:
+    """OpenDSS's own fault study per bus and phase, and how long OpenDSS took.
+
+    The model is compiled and solved exactly as :func:`~protv2g.network.dss_model.load_dss_model`
+    does (same script loader, power flow and retries), then ``solve mode=faultstudy``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per (bus, phase) with a phase node: ``bus``, ``phase`` (``a``/``b``/``c``),
+        ``n_phases``, ``kv_ln``, ``isc_a`` (all nodes of the bus bolted to ground — OpenDSS's
+        three-phase value where the bus has three phases), ``slg_a`` (that node alone to
+        ground, ``|Voc_k / Zsc_kk|``), ``voc_v``.
+    seconds : dict
+        ``compile_s``, ``power_flow_s``, ``fault_study_s`` (OpenDSS's own work only).
+    """
+    from protv2g.network.dss_model import compile_model, solve_power_flow
+
+    t0 = time.perf_counter()
+    dss, warn = compile_model(master_path, redirects)
+    t1 = time.perf_counter()
+    solve_power_flow(dss, controls, warn)
+    t2 = time.perf_counter()
+    dss.Text.Command("solve mode=faultstudy")
+    t3 = time.perf_counter()
+    nodes_of: dict[str, list[int]] = {}
+    for name in dss.Circuit.AllNodeNames():
+        bus, node = name.rsplit(".", 1)
+        nodes_of.setdefault(bus.lower(), []).append(int(node))
+    rows = []
+    for bus in dss.Circuit.AllBusNames():
+        dss.Circuit.SetActiveBus(bus)
+        nodes = nodes_of.get(bus.lower(), [])
+        n = len(nodes)
+        if not n:
+            continue
+        isc = np.asarray(dss.Bus.Isc(), dtype=float)
+        isc = np.abs(isc[0::2] + 1j * isc[1::2])[:n]
+        voc = np.asarray(dss.Bus.Voc(), dtype=float)
+        voc = (voc[0::2] + 1j * voc[1::2])[:n]
+        ysc = np.asarray(dss.Bus.YscMatrix(), dtype=float)
+        ysc = (ysc[0::2] + 1j * ysc[1::2]).reshape(n, n)
+        with np.errstate(all="ignore"):
+            try:
+                zdiag = np.diag(np.linalg.inv(ysc))
+            except np.linalg.LinAlgError:
+                zdiag = np.full(n, np.inf)
+        phases = [k for k in nodes if 1 <= k <= 3]
+        for j, k in enumerate(nodes):
+            if 1 <= k <= 3:
+                slg = abs(voc[j] / zdiag[j]) if np.isfinite(zdiag[j]) and zdiag[j] != 0 else 0.0
+                rows.append((bus.lower(), "abc"[k - 1], len(phases), dss.Bus.kVBase(), isc[j],
+                             slg, abs(voc[j])))
+    table = pd.DataFrame(rows, columns=["bus", "phase", "n_phases", "kv_ln", "isc_a", "slg_a",
+                                        "voc_v"])
+    return table, {"compile_s": t1 - t0, "power_flow_s": t2 - t1, "fault_study_s": t3 - t2}
