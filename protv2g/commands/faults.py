@@ -9,11 +9,21 @@ Examples
         --fault-types SLG LLG --cases min
     protv2g faults ../shared/feeders/opendss/37Bus/ieee37.dss --method classical
 
+    protv2g faults ../shared/feeders/opendss/real/IEEE8500/Master.dss \
+        --redirect ../shared/feeders/opendss/real/IEEE8500/Fuses.DSS -o reports/8500.xlsx
+
 SOURCE is a study file (``.yaml``: its fault settings, devices and V2G scenarios; options given
 on the command line override the study's), a pandapower JSON network (loaded without importing
 anything the file names) or an OpenDSS master file (``.dss``, bus names as in the model). In a
 network file, static generators with a ``k`` column are chargers (current limit ``k`` ×
 ``sn_mva``): the run then has a ``base`` scenario without them and a ``v2g`` scenario with them.
+
+An OpenDSS master runs through the phase-domain path (:mod:`protv2g.engine.phase` on the network
+OpenDSS itself builds, :mod:`protv2g.network.dss_model`): faults on each bus's own phases (a
+``phase`` column), primary buses (above 1 kV) by default, ``--secondaries`` for all; buses with
+no path to a source are listed as de-energised (0 A). With ``-o`` the workbook also has the
+currents at the model's fuses, reclosers and relays ("Devices") and what was changed or left out
+of the script ("Model notes").
 Exit codes: 0 success, 2 bad input.
 """
 
@@ -36,8 +46,9 @@ from protv2g.units import Case, FaultType, Method
 
 __all__ = ["register", "run"]
 
-CSV_COLUMNS = ["scenario", "bus", "fault_type", "case", "ikss_ka", "ikss_degree", "i3i0_ka",
-               "i3i0_degree", "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree"]
+CSV_COLUMNS = ["scenario", "bus", "fault_type", "case", "phase", "energized", "ikss_ka",
+               "ikss_degree", "i3i0_ka", "i3i0_degree", "ia_ka", "ia_degree", "ib_ka",
+               "ib_degree", "ic_ka", "ic_degree"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +72,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    default=None, help="default: all four (or the study's)")
     p.add_argument("--cases", nargs="+", choices=[c.value for c in Case], default=None,
                    help="default: max and min (or the study's)")
+    dss = p.add_argument_group("OpenDSS masters (.dss)")
+    dss.add_argument("--redirect", action="append", default=[], metavar="FILE.dss",
+                     help="a further script run after the master (e.g. the IEEE 8500's "
+                          "Fuses.DSS); repeatable")
+    dss.add_argument("--secondaries", action="store_true",
+                     help="fault the secondary (≤ 1 kV) buses too (default: primary buses; "
+                          "the secondaries are reduced exactly into the primary)")
+    dss.add_argument("--prefault", choices=["open_circuit", "power_flow"],
+                     default="open_circuit",
+                     help="classical method: OpenDSS's open-circuit voltages (its fault "
+                          "study's) or its power-flow voltages")
     p.set_defaults(func=run)
 
 
@@ -94,10 +116,6 @@ def _load_source(path: str | Path) -> tuple[pp.pandapowerNet | Study,
         return load_study(path), {}
     if suffix == ".json":
         net = load_pandapower_json(path, field="")
-    elif suffix == ".dss":
-        from protv2g.network.opendss import import_opendss
-
-        net = import_opendss(path).net
     else:
         raise InputError(Issue(str(path), "", f"unknown file kind {path.suffix!r}",
                                "give a study (.yaml), a pandapower JSON network (.json) or an "
@@ -107,6 +125,12 @@ def _load_source(path: str | Path) -> tuple[pp.pandapowerNet | Study,
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``protv2g faults``; returns the exit code."""
+    if Path(args.source).suffix.lower() == ".dss":
+        return _run_dss(args)
+    if args.redirect or args.secondaries or args.prefault != "open_circuit":
+        raise InputError(Issue(str(args.source), "", "--redirect, --secondaries and --prefault "
+                               "apply to OpenDSS masters (.dss) only",
+                               "leave them out for a study or pandapower network"))
     source, scenarios = _load_source(args.source)
     options = {k: v for k, v in {
         "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
@@ -141,4 +165,57 @@ def run(args: argparse.Namespace) -> int:
     else:
         summary = table.groupby([c for c in ("scenario", "case", "fault_type") if c in table])
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
+    return 0
+
+
+def _run_dss(args: argparse.Namespace) -> int:
+    """``faults`` on an OpenDSS master: the phase-domain path."""
+    from protv2g.engine.phase import model_devices, phase_fault_study
+    from protv2g.network.dss_model import load_dss_model
+
+    path = Path(args.source)
+    if not path.is_file():
+        raise InputError(Issue(str(path), "", "file not found", "check the path"))
+    model = load_dss_model(path, redirects=args.redirect)
+    devices = model_devices(model) if args.output else []
+    options = {k: v for k, v in {
+        "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
+        "cases": args.cases and [Case(c) for c in args.cases],
+        "method": args.method and Method(args.method),
+        "r_fault_ohm": args.r_fault_ohm,
+        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+    res = phase_fault_study(model, devices=devices, secondaries=args.secondaries,
+                            prefault=args.prefault, **options)
+    df = res.bus.copy()
+    df["bus"] = df["bus_name"]
+    cols = [c for c in CSV_COLUMNS if c in df.columns and c != "scenario"]
+    table = df[cols]
+    dead = sorted(set(df.loc[~df.energized, "bus"]))
+    if args.csv:
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.csv, index=False, float_format="%.6g")
+        print(f"{len(table)} rows -> {args.csv}")
+    elif args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        wb = Workbook()
+        write_table(wb.active, table)
+        wb.active.title = "Fault currents"
+        if devices:
+            dev = res.device.drop(columns=["scenario", "fault_bus"]).rename(
+                columns={"fault_bus_name": "fault_bus"})
+            write_table(wb.create_sheet("Devices"), dev)
+        if len(model.warnings):
+            write_table(wb.create_sheet("Model notes"), model.warnings)
+        save_workbook_atomic(wb, out)
+        print(f"{len(table)} rows -> {out}")
+    else:
+        summary = table[table.energized].groupby(["case", "fault_type"])["ikss_ka"]
+        print(summary.agg(["min", "max"]).round(4).to_string())
+    n_bus = table.bus.nunique()
+    print(f"{model.name}: {n_bus} fault buses ({int(model.buses.primary.sum())} primary of "
+          f"{len(model.buses)} in the model)")
+    if dead:
+        print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
+              + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))
     return 0

@@ -5,6 +5,10 @@
 * :func:`opendss_fault_currents` — OpenDSS ``FaultStudy`` currents per bus: three-phase,
   single-line-to-ground (the maximum over the bus's phases, as OpenDSS reports), and the
   open-circuit voltage they are driven by.
+* :func:`opendss_faulted` — one fault placed as an OpenDSS ``Fault`` element (and optional
+  ``Isource`` injections) and the whole network solved by OpenDSS in its fault-study state:
+  the fault current and any element's terminal currents, independent of protv2g's Thevenin
+  equivalents.
 * :func:`opendss_fault_study` — the same study per bus and phase, in the state
   :func:`protv2g.network.dss_model.load_dss_model` takes a model in (same power flow, same
   retries), with OpenDSS's own timing.
@@ -181,3 +185,70 @@ def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path]
     table = pd.DataFrame(rows, columns=["bus", "phase", "n_phases", "kv_ln", "isc_a", "slg_a",
                                         "voc_v"])
     return table, {"compile_s": t1 - t0, "power_flow_s": t2 - t1, "fault_study_s": t3 - t2}
+
+
+def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: bool,
+                    r_fault_ohm: float, elements: Sequence[str] = (),
+                    isources: Sequence[tuple[str, str, float, float]] = (),
+                    redirects: Sequence[str | Path] = ()) -> dict[str, np.ndarray]:
+    """Solve one fault in OpenDSS (its fault-study state, as ``load_dss_model`` takes it).
+
+    Parameters
+    ----------
+    bus, phases : str
+        Fault bus and faulted phases (``"abc"``, ``"bc"``, ``"a"`` …).
+    earthed : bool
+        Each faulted phase through ``r_fault_ohm`` to ground (``Fault`` with ``phases=k``, bus2
+        ground); otherwise (two phases only) ``2·r_fault_ohm`` between them.
+    elements : sequence of str
+        Elements whose terminal currents are returned (``"line.l1"``).
+    isources : sequence of (bus with nodes, name, amps, angle_deg)
+        Single-phase current sources (OpenDSS ``Isource``, into the node) added first.
+
+    Returns
+    -------
+    dict
+        ``"fault"``: complex currents in the fault element's first terminal (from the bus into
+        the fault), A, one per faulted phase (earthed) or ``[I, −I]`` (LL);
+        ``"<element>"``: complex currents of every conductor of every terminal, A (OpenDSS
+        ``CktElement.Currents``, into the element); ``"v:<bus>"``: node voltages, V, in the
+        bus's internal node order, and ``"n:<bus>"`` that order.
+    """
+    from protv2g.network.dss_model import (
+        _enter_fault_study,
+        compile_model,
+        solve_power_flow,
+    )
+
+    dss, warn = compile_model(master_path, redirects)
+    solve_power_flow(dss, True, warn)
+    _enter_fault_study(dss, str(master_path))
+    for node, name, amps, angle in isources:
+        dss.Text.Command(f"New Isource.{name} bus1={node} phases=1 amps={amps} angle={angle}")
+    nodes = ".".join(str("abc".index(p) + 1) for p in phases)
+    if earthed:
+        dss.Text.Command(f"New Fault.pv2g bus1={bus}.{nodes} phases={len(phases)} "
+                         f"r={r_fault_ohm}")
+    else:
+        if len(phases) != 2:
+            raise ValueError("a floating fault point is modelled for two phases only")
+        a, b = nodes.split(".")
+        dss.Text.Command(f"New Fault.pv2g bus1={bus}.{a} bus2={bus}.{b} phases=1 "
+                         f"r={2 * r_fault_ohm}")
+    dss.Solution.SolveDirect()
+    out: dict[str, np.ndarray] = {}
+    for name in ["fault.pv2g", *elements]:
+        dss.Circuit.SetActiveElement(name)
+        c = np.asarray(dss.CktElement.Currents(), dtype=float)
+        out[name] = c[0::2] + 1j * c[1::2]
+    k = len(phases) if earthed else 1
+    f = out.pop("fault.pv2g")[:k]
+    out["fault"] = f if earthed else np.array([f[0], -f[0]])
+    names = [n for n in dss.Circuit.AllNodeNames()]
+    for b in {bus.lower(), *[]}:
+        dss.Circuit.SetActiveBus(b)
+        v = np.asarray(dss.Bus.Voltages(), dtype=float)
+        out[f"v:{b}"] = v[0::2] + 1j * v[1::2]
+        out[f"n:{b}"] = np.array([int(n.rsplit(".", 1)[1]) for n in names
+                                  if n.rsplit(".", 1)[0].lower() == b])
+    return out
