@@ -70,6 +70,9 @@ RETRY_ITERATIONS = 100
 #: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
 #: study (their nodes energise an island).
 SOURCE_CLASSES = ("vsource", "generator", "indmach012")
+#: Element classes that make up the network (listed when disabled or de-energised).
+_NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
+                    "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,13 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     buses = _finish_bus_table(buses, node_bus, node_num, energized)
     elements["energized"] = [bool(energized[np.asarray(r, dtype=np.int64) - 1].any())
                              if len(r) else False for r in elements.pop("refs")]
+    for name in elements.name[~elements.enabled & elements.cls.isin(_NETWORK_CLASSES)]:
+        warn.add(name.split(".", 1)[0], name, "disabled in the model",
+                 "left out, as OpenDSS does (a bus only it reaches is not in the circuit)")
+    for name in elements.name[elements.enabled & ~elements.energized
+                              & elements.cls.isin(_NETWORK_CLASSES)]:
+        warn.add(name.split(".", 1)[0], name, "de-energised (no path to a source)",
+                 "its buses are reported at 0 A")
     shunts = _shunts(dss, elements, str(path))
     machines = _machines(dss, str(path))
     return DssModel(

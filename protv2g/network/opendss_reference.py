@@ -9,6 +9,8 @@
   ``Isource`` injections) and the whole network solved by OpenDSS in its fault-study state:
   the fault current and any element's terminal currents, independent of protv2g's Thevenin
   equivalents.
+* :func:`compare_with_fault_study` — a phase-domain bus table (3ph and SLG rows) against
+  :func:`opendss_fault_study`, phase by phase.
 * :func:`opendss_fault_study` — the same study per bus and phase, in the state
   :func:`protv2g.network.dss_model.load_dss_model` takes a model in (same power flow, same
   retries), with OpenDSS's own timing.
@@ -251,4 +253,47 @@ def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: boo
         out[f"v:{b}"] = v[0::2] + 1j * v[1::2]
         out[f"n:{b}"] = np.array([int(n.rsplit(".", 1)[1]) for n in names
                                   if n.rsplit(".", 1)[0].lower() == b])
+    return out
+
+
+def compare_with_fault_study(bus_table: pd.DataFrame, reference: pd.DataFrame,
+                             buses: Sequence[str] | None = None,
+                             min_current_a: float = 1.0) -> pd.DataFrame:
+    """Phase-by-phase comparison of fault currents with OpenDSS's fault study.
+
+    Parameters
+    ----------
+    bus_table : pandas.DataFrame
+        ``PhaseFaultResult.bus`` of one scenario and case (columns ``bus_name, fault_type,
+        phase, ia_ka …``).
+    reference : pandas.DataFrame
+        :func:`opendss_fault_study`'s table.
+    buses : sequence of str, optional
+        Compare these buses only (default every bus in both).
+    min_current_a : float
+        Reference currents below this (no ground path) are compared as absolute values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bus, phase, kind`` (``"3ph"``: the three-phase fault's phase current against OpenDSS's
+        all-node ``Isc``, at buses with three phases; ``"SLG"``), ``ours_a, opendss_a,
+        rel_diff`` (NaN where the reference is below ``min_current_a``).
+    """
+    ref = reference.set_index(["bus", "phase"])
+    if buses is not None:
+        keep = {str(b).lower() for b in buses}
+        ref = ref[ref.index.get_level_values(0).isin(keep)]
+    rows = []
+    three = bus_table[bus_table.fault_type == "3ph"].set_index("bus_name")
+    for (bus, ph), r in ref[ref.n_phases == 3].iterrows():
+        if bus in three.index:
+            rows.append((bus, ph, "3ph", float(three.at[bus, f"i{ph}_ka"]) * 1e3, r.isc_a))
+    slg = bus_table[bus_table.fault_type == "SLG"].set_index(["bus_name", "phase"])
+    for (bus, ph), r in ref.iterrows():
+        if (bus, ph) in slg.index:
+            rows.append((bus, ph, "SLG", float(slg.at[(bus, ph), "ikss_ka"]) * 1e3, r.slg_a))
+    out = pd.DataFrame(rows, columns=["bus", "phase", "kind", "ours_a", "opendss_a"])
+    big = out.opendss_a >= min_current_a
+    out["rel_diff"] = np.where(big, out.ours_a / out.opendss_a.where(big, 1.0) - 1.0, np.nan)
     return out

@@ -131,7 +131,8 @@ def phase_fault_study(model: DssModel, *,
     system = build_system(model, method, wanted & tab.energized.to_numpy(),
                           machine_reactance=machine_reactance, prefault=prefault)
     node = system.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
-    live = np.all(~rows.phases | (node >= 0), axis=1) & (rows.phases.any(axis=1))
+    faulted = _faulted_live(rows, node)
+    live = faulted.any(axis=1)
     dev = _Terminals(system, [model.element_y(d.element) for d in devices], devices)
     all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
     site_nodes = _site_nodes(system, model, all_sites)
@@ -153,7 +154,7 @@ def phase_fault_study(model: DssModel, *,
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, _site_base(model, sites)) if sites else None
-            i_p, i_c, fz, nc = _solve(system, rows, live, node, v0, zf, law, extra, cpos,
+            i_p, i_c, fz, nc = _solve(system, rows, faulted, node, v0, zf, law, extra, cpos,
                                       z_rows, z_cols, charger_model)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
@@ -269,25 +270,43 @@ def _fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: flo
     return zf
 
 
-def _solve(system: FaultSystem, rows: FaultRows, live: np.ndarray, node: np.ndarray,
+def _faulted_live(rows: FaultRows, node: np.ndarray) -> np.ndarray:
+    """``(r, 3)`` faulted phases that have a path to a source.
+
+    A de-energised phase joined to an earthed fault point carries no current (its node is
+    isolated), so an earthed fault is computed on its live phases (OpenDSS's fault study does
+    the same: a three-phase fault beyond an open phase conductor has current in the other two);
+    a line-to-line fault with a dead phase has none.
+    """
+    live = rows.phases & (node >= 0)
+    floating = np.array([not EARTHED[f] for f in rows.fault_type], dtype=bool)
+    both = live.sum(axis=1) == rows.phases.sum(axis=1)
+    live[floating & ~both] = False
+    return live
+
+
+def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
            v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
            cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str):
-    """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged."""
+    """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
+
+    ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`_faulted_live`).
+    """
     r = len(rows)
     i_p = np.zeros((r, 3), dtype=complex)
     q = law.n_cond if law is not None else 0
     i_c = np.zeros((r, q), dtype=complex)
     frozen = np.zeros(r, dtype=bool)
     bad = np.zeros(r, dtype=bool)
-    k_of = rows.phases.sum(axis=1)
+    k_of = faulted.sum(axis=1)
     earthed = np.array([EARTHED[f] for f in rows.fault_type], dtype=bool)
     c_in = np.searchsorted(extra, cpos) if q else None
     for k in (1, 2, 3):
         for e in (True, False):
-            sel = np.flatnonzero(live & (k_of == k) & (earthed == e))
+            sel = np.flatnonzero((k_of == k) & (earthed == e))
             if not len(sel):
                 continue
-            ph = np.nonzero(rows.phases[sel])[1].reshape(len(sel), k)
+            ph = np.nonzero(faulted[sel])[1].reshape(len(sel), k)
             z_pp = system.z_block(rows.bus[sel], ph)
             m_op = fault_operator(z_pp, zf[sel], e)
             pn = node[sel[:, None], ph]                               # (m, k) system nodes
