@@ -55,8 +55,8 @@ def model_devices(model: DssModel, include_disabled: bool = False) -> list[Phase
     """The model's own fuses, reclosers, relays and switch controls as :class:`PhaseDevice`."""
     d = model.devices
     if not include_disabled:
-        d = d[d.enabled]
-    return [PhaseDevice(n, e, int(t)) for n, e, t in zip(d.name, d.element, d.terminal,
+        d = d[d["enabled"].astype(bool)]
+    return [PhaseDevice(n, e, int(t)) for n, e, t in zip(d["name"], d["element"], d["terminal"],
                                                          strict=True)]
 
 
@@ -347,6 +347,8 @@ class _Terminals:
             nodes.append(live[live >= 0])
         if issues:
             raise InputError(issues)
+        self.bus = system.model.bus_index([e.buses[d.terminal - 1]
+                                           for d, e in zip(self.devices, elements, strict=True)])
         self.nodes = np.unique(np.concatenate(nodes)) if nodes else np.zeros(0, np.int64)
 
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
@@ -354,33 +356,36 @@ class _Terminals:
         """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place."""
         system = self.system
         base_kv = system.model.buses.kv_ln.to_numpy()
-        faulted = np.where(rows.phases, node, -1)                      # (r, 3)
-        c_in = np.searchsorted(extra, cpos) if len(cpos) else None
+        # ΔV at every device node for every fault at once: (|extra|, r); unfaulted phases
+        # carry I = 0, so their (clipped) column adds nothing
+        col = np.where(rows.phases, node, -1)
+        i_f = np.nan_to_num(i_p)
+        dv_all = np.zeros((len(extra), len(rows)), dtype=complex)
+        for p in range(3):
+            dv_all -= z_rows[:, np.maximum(col[:, p], 0)] * np.where(col[:, p] >= 0,
+                                                                     i_f[:, p], 0.0)
+        if len(cpos):
+            dv_all += z_rows[:, cpos] @ np.nan_to_num(i_c).T
         for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
             sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
             ok = sys_n >= 0
             v_e = np.zeros((len(rows), len(e.node)), dtype=complex)
             if ok.any():
-                t_in = np.searchsorted(extra, sys_n[ok])
-                zt = z_rows[t_in]                                      # (t, s)
-                dv = np.zeros((len(t_in), len(rows)), dtype=complex)
-                for p in range(3):
-                    has = faulted[:, p] >= 0
-                    dv[:, has] -= zt[:, faulted[has, p]] * i_p[has, p]
-                if c_in is not None:
-                    dv += z_rows[t_in][:, cpos] @ i_c.T
+                dv = dv_all[np.searchsorted(extra, sys_n[ok])]
                 base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
                 v_e[:, ok] = (base + dv).T
             meas = e.terminal == dev.terminal
             cur = v_e @ e.yprim_s[meas].T                                  # (r, conductors)
             nums = e.node_num[meas]
-            bus = system.model.bus_index([e.buses[dev.terminal - 1]])[0]
             for j, num in enumerate(nums):
                 if 1 <= num <= 3:
                     i_out[d, :, num - 1] = cur[:, j]
-                    col = np.flatnonzero(meas)[j]
-                    if ok[col]:
-                        vv = v_e[:, col] if method is Method.CLASSICAL else (
-                            v0[sys_n[col]] + v_e[:, col])
-                        v_out[d, :, num - 1] = vv / (base_kv[bus] * 1e3)
+                    k = np.flatnonzero(meas)[j]
+                    if ok[k]:
+                        vv = v_e[:, k] if method is Method.CLASSICAL else (
+                            v0[sys_n[k]] + v_e[:, k])
+                        v_out[d, :, num - 1] = vv / (base_kv[self.bus[d]] * 1e3)
             i_out[d, ~live] = 0.0
+        nan = np.isnan(i_p).any(axis=1)
+        i_out[:, nan] = np.nan
+        v_out[:, nan] = np.nan
