@@ -138,12 +138,17 @@ def run(args: argparse.Namespace) -> int:
         "method": args.method and Method(args.method),
         "r_fault_ohm": args.r_fault_ohm,
         "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+    dead: list[str] = []
     if isinstance(source, Study):
         res = fault_study(source, **options)
     else:
-        res = fault_study(source, scenarios=scenarios or None, **options)
+        live, dead = _energized_buses(source)
+        res = fault_study(source, scenarios=scenarios or None, buses=live, **options)
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
+    df["energized"] = True
+    if dead:
+        df = _with_dead_rows(df, dead)
     cols = [c for c in CSV_COLUMNS if c in df.columns]
     if len(res.scenarios) == 1:
         cols.remove("scenario")
@@ -165,7 +170,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         summary = table.groupby([c for c in ("scenario", "case", "fault_type") if c in table])
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
+    if dead:
+        print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
+              + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))
     return 0
+
+
+def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
+    """In-service buses with a path to an external grid, and the names of the others."""
+    from pandapower.topology import unsupplied_buses
+
+    in_service = net.bus.index[net.bus.in_service.values.astype(bool)]
+    dead = sorted(set(unsupplied_buses(net)) & set(in_service))
+    names = [str(net.bus.at[b, "name"]) if str(net.bus.at[b, "name"]) not in ("", "None", "nan")
+             else str(b) for b in dead]
+    return [int(b) for b in in_service if b not in set(dead)], names
+
+
+def _with_dead_rows(df, dead: list[str]):  # noqa: ANN001, ANN202
+    """The bus table plus one 0 A row per (scenario, case, fault type) for each dead bus."""
+    import pandas as pd
+
+    keys = df[[c for c in ("scenario", "case", "fault_type") if c in df]].drop_duplicates()
+    rows = keys.merge(pd.DataFrame({"bus": dead, "bus_name": dead}), how="cross")
+    for c in df.columns:
+        if c not in rows:
+            rows[c] = 0.0 if c.endswith(("_ka", "_degree")) else None
+    rows["energized"] = False
+    return pd.concat([df, rows[df.columns]], ignore_index=True)
 
 
 def _run_dss(args: argparse.Namespace) -> int:
