@@ -223,3 +223,23 @@ def test_off_nominal_winding_sets_the_prefault_voltage():
     z = 12.0**2 / 2000 * (1 + 10j) / np.sqrt(101) + (0.007 + 0.10j) * 12.0**2 / 20
     assert _rel(_current(bus, "sub", FaultType.THREE_PHASE), 12000 / np.sqrt(3) / abs(z)) <= REL
     _matches_opendss(path, bus)
+
+
+# ------------------------------------------------------------------ IEC 60909 by hand
+
+
+def test_iec60909_max_and_min_by_hand(shared_dir):
+    """IEC 60909-0:2016: equivalent source c·Un/√3 at the fault (eq. 29), c_max 1.10 / c_min
+    1.00 (Table 1), line resistance at the end temperature in the min case
+    ``R·(1 + 0.004·(θe − 20))`` (eq. 34, θe = 80 °C). The feeder of
+    ``synchronous-generator-source/master_nogen.dss``: source and 20 MVA transformer (its %R
+    0.2 + 0.5, XHL 10 %), 8 km of 0.3 + j0.6 Ω/km to b1."""
+    path = shared_dir / "cases" / "synchronous-generator-source" / "master_nogen.dss"
+    model = load_dss_model(path)
+    b = phase_fault_study(model, fault_types=[FaultType.THREE_PHASE], buses=["b1"]).bus
+    z_up = Z_SRC + (0.007 + 0.10j) * 12.47**2 / 20
+    k = 1 + 0.004 * (80 - 20)
+    i_max = 1.10 * V_LN / abs(z_up + (0.3 + 0.6j) * 8)
+    i_min = 1.00 * V_LN / abs(z_up.real + 0.3 * 8 * k + 1j * (z_up.imag + 0.6 * 8))
+    got = b.set_index("case").ia_ka * 1e3
+    assert _rel(got["max"], i_max) <= REL and _rel(got["min"], i_min) <= REL

@@ -147,3 +147,18 @@ def test_faults_only_on_a_bus_own_phases(ieee13):
     assert set(b[b.bus_name == "611"].phase) == {"c"}
     assert set(b[b.bus_name == "684"].phase) == {"a", "c", "ca"}         # phases a and c
     assert "3ph" not in set(b[b.bus_name == "684"].fault_type)
+
+
+def test_secondaries_are_reduced_exactly(shared_dir):
+    """Primary buses only (default) or every bus: the primary results are the same (the
+    secondaries are eliminated exactly, not approximated as loads), and there are fewer
+    fault buses (IEEE 8500: 2,522 primary of 4,876)."""
+    path = shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss"
+    model = load_dss_model(path)
+    kw = dict(method=Method.CLASSICAL, cases=[Case.MAX])
+    prim = phase_fault_study(model, **kw).bus
+    every = phase_fault_study(model, secondaries=True, **kw).bus
+    assert set(every.bus_name) - set(prim.bus_name) == {"634"}
+    both = every.merge(prim, on=["bus_name", "fault_type", "phase"], suffixes=("", "_p"))
+    assert len(both) == len(prim)
+    assert np.allclose(both.ikss_ka, both.ikss_ka_p, rtol=1e-9)

@@ -194,6 +194,12 @@ class DssModel:
         pos = pd.Index(self.buses.index).get_indexer([str(n).lower() for n in names])
         return np.asarray(pos, dtype=np.int64)
 
+    def lines(self) -> tuple[ElementY, ...]:
+        """Primitive admittance and node map of every enabled line (switches included)."""
+        names = self.elements.name[self.elements.enabled
+                                   & (self.elements.cls == "line")].tolist()
+        return tuple(_element_y(self._dss, n, self.source) for n in names)
+
     def element_y(self, name: str) -> ElementY:
         """Primitive admittance and node map of element ``name`` (``"line.l1"``).
 

@@ -36,7 +36,11 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel, ElementY
 from protv2g.units import Case, FaultType, Method
 
-__all__ = ["PhaseDevice", "model_devices", "phase_fault_study"]
+__all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"]
+
+#: Conductor end temperature of the IEC 60909 minimum case, °C (OpenDSS models carry none;
+#: the value the pandapower importer and the project's example feeders use).
+ENDTEMP_DEGREE = 80.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ def phase_fault_study(model: DssModel, *,
                       secondaries: bool = False,
                       machine_reactance: MachineReactance | None = None,
                       prefault: Prefault = "open_circuit", lv_tolerance_percent: int = 10,
+                      endtemp_degree: float | None = ENDTEMP_DEGREE,
                       charger_model: str = "iterate") -> PhaseFaultResult:
     """Faults on every fault bus's own phases, for each case and charger scenario.
 
@@ -101,6 +106,9 @@ def phase_fault_study(model: DssModel, *,
         Classical pre-fault state: OpenDSS's ``Voc`` or its power-flow voltages.
     lv_tolerance_percent : int
         6 or 10: IEC 60909 ``c_max`` of LV buses.
+    endtemp_degree : float or None
+        IEC 60909 min case: line conductors at this end temperature, °C (default 80, the
+        importer's and the example feeders' convention); ``None`` keeps 20 °C.
     charger_model : {"iterate", "frozen_pll"}
         See :mod:`.sites`.
 
@@ -128,18 +136,21 @@ def phase_fault_study(model: DssModel, *,
     tab = model.buses
     has_phase = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
     rows = fault_rows(np.flatnonzero(wanted), has_phase[wanted], fault_types)
-    system = build_system(model, method, wanted & tab.energized.to_numpy(),
-                          machine_reactance=machine_reactance, prefault=prefault)
-    node = system.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
+    elements = [model.element_y(d.element) for d in devices]
+    all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
+    prepared: dict[bool, _Prepared] = {}
+    for case in cases:
+        hot = method is Method.IEC60909 and case is Case.MIN and endtemp_degree is not None
+        if hot not in prepared:
+            system = build_system(model, method, wanted & tab.energized.to_numpy(),
+                                  machine_reactance=machine_reactance, prefault=prefault,
+                                  endtemp_degree=endtemp_degree if hot else None)
+            prepared[hot] = _Prepared(system, _Terminals(system, elements, devices),
+                                      _site_nodes(system, model, all_sites))
+    first = next(iter(prepared.values())).system
+    node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
     faulted = _faulted_live(rows, node)
     live = faulted.any(axis=1)
-    dev = _Terminals(system, [model.element_y(d.element) for d in devices], devices)
-    all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
-    site_nodes = _site_nodes(system, model, all_sites)
-    extra = np.unique(np.concatenate([dev.nodes, *site_nodes.values()])) if (
-        len(dev.nodes) or site_nodes) else np.zeros(0, np.int64)
-    z_rows = system.rows(extra) if len(extra) else np.zeros((0, len(system.nodes)), complex)
-    z_cols = (z_rows.T if system.symmetric else system.columns(extra)) if len(extra) else None
     s_n, c_n, r = len(scen), len(cases), len(rows)
     bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
     dev_i = np.zeros((s_n, c_n, len(devices), r, 3), dtype=complex)
@@ -148,6 +159,10 @@ def phase_fault_study(model: DssModel, *,
     bad = np.zeros((s_n, c_n, r), dtype=bool)
     chg = {}
     for ci, case in enumerate(cases):
+        prep = prepared[method is Method.IEC60909 and case is Case.MIN
+                        and endtemp_degree is not None]
+        system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
+        extra, z_rows, z_cols = prep.transfer()
         v0 = _prefault(system, method, case, lv_tolerance_percent)
         zf = _fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
         for si, (name, sites) in enumerate(scen.items()):
@@ -326,6 +341,30 @@ def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.n
             i_p[sel] = out
     i_p[bad] = np.nan
     return i_p, i_c, frozen, bad
+
+
+@dataclass(eq=False)
+class _Prepared:
+    """One factorised system with its device terminals, site nodes and transfer rows."""
+
+    system: FaultSystem
+    terminals: _Terminals
+    site_nodes: dict
+    _transfer: tuple | None = None
+
+    def transfer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``extra`` (device and site nodes), ``Z[extra, :]`` and ``Z[:, extra]``."""
+        if self._transfer is None:
+            s = self.system
+            parts = [self.terminals.nodes, *self.site_nodes.values()]
+            extra = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            if len(extra):
+                z_rows = s.rows(extra)
+                z_cols = z_rows.T if s.symmetric else s.columns(extra)
+            else:
+                z_rows, z_cols = np.zeros((0, len(s.nodes)), complex), None
+            self._transfer = (extra.astype(np.int64), z_rows, z_cols)
+        return self._transfer
 
 
 class _Terminals:

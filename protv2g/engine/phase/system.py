@@ -154,7 +154,8 @@ class FaultSystem:
 
 def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                  machine_reactance: MachineReactance | None = None,
-                 prefault: Prefault = "open_circuit") -> FaultSystem:
+                 prefault: Prefault = "open_circuit",
+                 endtemp_degree: float | None = None) -> FaultSystem:
     """Energised network of ``method`` with the driving-point blocks of ``wanted_bus``.
 
     Parameters
@@ -168,6 +169,10 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         ``iec60909`` (IEC 60909-0 §6.6.1).
     prefault : {"open_circuit", "power_flow"}
         Classical pre-fault state: OpenDSS's ``Voc`` or its snapshot power-flow voltages.
+    endtemp_degree : float, optional
+        Line conductors at this end temperature (IEC 60909 minimum case): every line's series
+        resistance × ``1 + α·(θe − 20 °C)``, ``α = 0.004 /K`` (IEC 60909-0:2016 eq. 34),
+        from its OpenDSS primitive admittance (series part ``−Yprim₁₂``).
 
     Raises
     ------
@@ -193,6 +198,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         for mach in model.machines:
             scale = mach.xdp_pu / mach.xdpp_pu - 1.0 if mach.xdpp_pu > 0 else 0.0
             delta.append((mach.element, scale))
+    if endtemp_degree is not None:
+        changes += _hot_lines(model, endtemp_degree)
     y = (model.y_s[nodes][:, nodes] + _scatter(changes + delta, local, len(nodes))).tocsc()
     bus_of = model.node_bus[nodes]
     used, block = np.unique(bus_of, return_inverse=True)
@@ -230,21 +237,52 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     return fs
 
 
-def _scatter(changes: list[tuple[ElementY, float]], local: np.ndarray, s: int
+def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarray, s: int
              ) -> sp.csc_matrix:
-    """``Σ scale · Yprim(e)`` on the elements' energised, non-ground nodes, ``(s, s)``."""
+    """``Σ change(e)`` on the elements' energised, non-ground nodes, ``(s, s)``.
+
+    A change is ``scale · Yprim(e)`` (a float) or a matrix over the element's conductors.
+    """
     rows, cols, vals = [], [], []
-    for e, scale in changes:
+    for e, change in changes:
         sel = e.node >= 0
         sel[sel] = local[e.node[sel]] >= 0
         idx = local[e.node[sel]]
         rows.append(np.repeat(idx, len(idx)))
         cols.append(np.tile(idx, len(idx)))
-        vals.append((e.yprim_s[np.ix_(sel, sel)] * scale).ravel())
+        mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+        vals.append(mat[np.ix_(sel, sel)].ravel())
     if not rows:
         return sp.csc_matrix((s, s), dtype=complex)
     return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                          shape=(s, s))
+
+
+#: Temperature coefficient of conductor resistance, 1/K (IEC 60909-0:2016 eq. 34: "0.004/K,
+#: valid with sufficient accuracy for copper, aluminium and aluminium alloy").
+ALPHA_PER_K = 0.004
+
+
+def _hot_lines(model: DssModel, endtemp_degree: float) -> list[tuple[ElementY, np.ndarray]]:
+    """Admittance changes that take every line's series resistance to ``endtemp_degree``.
+
+    The series admittance of a line is ``Ys = −Yprim[t1, t2]`` (OpenDSS's π model); its
+    impedance ``Z = Ys⁻¹`` becomes ``k·R + jX`` and the change ``ΔYs = (kR + jX)⁻¹ − Ys`` enters
+    as ``[[ΔYs, −ΔYs], [−ΔYs, ΔYs]]``. Lines with an open conductor (singular ``Ys``) keep
+    their resistance.
+    """
+    k = 1.0 + ALPHA_PER_K * (float(endtemp_degree) - 20.0)
+    out = []
+    for e in model.lines():
+        n = len(e.node) // 2
+        ys = -e.yprim_s[:n, n:]
+        with np.errstate(all="ignore"):
+            if not np.all(np.isfinite(ys)) or np.linalg.cond(ys) > 1e12:
+                continue
+            z = np.linalg.inv(ys)
+            d = np.linalg.inv(k * z.real + 1j * z.imag) - ys
+        out.append((e, np.block([[d, -d], [-d, d]])))
+    return out
 
 
 def _is_symmetric(y: sp.csc_matrix) -> bool:
