@@ -64,6 +64,7 @@ def test_faults_secondaries_and_devices_workbook(shared_dir, tmp_path):
     assert {"Fault currents", "Devices", "Model notes"} <= set(wb.sheetnames)
     header = [c.value for c in wb["Devices"][1]]
     col = header.index("Device")
+    assert "I phase max (kA)" in header or any("phase max" in str(h).lower() for h in header)
     devices = {r[col] for r in wb["Devices"].iter_rows(min_row=2, values_only=True)}
     assert devices == {"recloser.r1", "fuse.fa", "fuse.fb"}
 

@@ -162,3 +162,14 @@ def test_secondaries_are_reduced_exactly(shared_dir):
     both = every.merge(prim, on=["bus_name", "fault_type", "phase"], suffixes=("", "_p"))
     assert len(both) == len(prim)
     assert np.allclose(both.ikss_ka, both.ikss_ka_p, rtol=1e-9)
+
+
+def test_device_summary_is_the_maximum_of_the_device_table(ieee13):
+    _, _, res = ieee13
+    full = res.device.assign(i_phase=lambda d: d[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
+    summ = res.device_summary.set_index(["device", "fault_type"])
+    for (dev, ft), g in full.groupby(["device", "fault_type"]):
+        top = g.loc[g.i_phase.idxmax()]
+        assert np.isclose(summ.at[(dev, ft), "i_phase_max_ka"], top.i_phase)
+        assert np.isclose(summ.at[(dev, ft), "i3i0_max_ka"], g.i3i0_ka.max())
+        assert summ.at[(dev, ft), "i_phase_max_bus"] == top.fault_bus_name

@@ -21,9 +21,11 @@ network file, static generators with a ``k`` column are chargers (current limit 
 An OpenDSS master runs through the phase-domain path (:mod:`protv2g.engine.phase` on the network
 OpenDSS itself builds, :mod:`protv2g.network.dss_model`): faults on each bus's own phases (a
 ``phase`` column), primary buses (above 1 kV) by default, ``--secondaries`` for all; buses with
-no path to a source are listed as de-energised (0 A). With ``-o`` the workbook also has the
-currents at the model's fuses, reclosers and relays ("Devices") and what was changed or left out
-of the script ("Model notes").
+no path to a source are listed as de-energised (0 A). With ``-o`` the workbook also has, for
+each of the model's fuses, reclosers and relays, case and fault type, the largest phase current
+and ``|3·I0|`` over all faults and where each occurs ("Devices"; the full device-by-fault table
+is ``PhaseFaultResult.device`` in a script), and what was changed or left out of the script
+("Model notes").
 Exit codes: 0 success, 2 bad input.
 """
 
@@ -234,9 +236,7 @@ def _run_dss(args: argparse.Namespace) -> int:
         write_table(wb.active, table)
         wb.active.title = "Fault currents"
         if devices:
-            dev = res.device.drop(columns=["scenario", "fault_bus"]).rename(
-                columns={"fault_bus_name": "fault_bus"})
-            write_table(wb.create_sheet("Devices"), dev)
+            write_table(wb.create_sheet("Devices"), res.device_summary.drop(columns="scenario"))
         if len(model.warnings):
             write_table(wb.create_sheet("Model notes"), model.warnings)
         save_workbook_atomic(wb, out)

@@ -152,6 +152,38 @@ class PhaseFaultResult:
         return pd.DataFrame(cols)[first + [c for c in cols if c not in first]]
 
     @cached_property
+    def device_summary(self) -> pd.DataFrame:
+        """Per (scenario, case, device, fault type): the largest phase current and ``|3·I0|``
+        over every fault, and the fault (bus and phases) it occurs at — the table a workbook
+        can hold on a utility feeder (the full ``device`` table has devices × faults rows).
+
+        Columns: ``scenario, case, device, fault_type, i_phase_max_ka, i_phase_max_bus,
+        i_phase_max_phase, i3i0_max_ka, i3i0_max_bus, i3i0_max_phase``.
+        """
+        if self.device_i_abc_a is None or not self.devices:
+            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        i = self.device_i_abc_a / 1e3                       # (s, c, d, r, 3)
+        phase = np.nan_to_num(np.abs(i), nan=-1.0).max(axis=-1)
+        ground = np.nan_to_num(np.abs(i.sum(axis=-1)), nan=-1.0)
+        types = np.array([f.value for f in self.rows.fault_type], dtype=object)
+        names = self.bus_names[self.rows.bus]
+        out = []
+        for si, scen in enumerate(self.scenarios):
+            for ci, case in enumerate(self.cases):
+                for ft in dict.fromkeys(types):
+                    cols = np.flatnonzero(types == ft)
+                    ph, gr = phase[si, ci][:, cols], ground[si, ci][:, cols]
+                    kp, kg = cols[np.argmax(ph, axis=1)], cols[np.argmax(gr, axis=1)]
+                    out.append(pd.DataFrame({
+                        "scenario": scen, "case": case.value,
+                        "device": np.array(self.devices, dtype=object), "fault_type": ft,
+                        "i_phase_max_ka": ph.max(axis=1), "i_phase_max_bus": names[kp],
+                        "i_phase_max_phase": self.rows.label[kp],
+                        "i3i0_max_ka": gr.max(axis=1), "i3i0_max_bus": names[kg],
+                        "i3i0_max_phase": self.rows.label[kg]}))
+        return pd.concat(out, ignore_index=True)
+
+    @cached_property
     def charger(self) -> pd.DataFrame:
         """One row per (scenario, case, site, fault): ``ia_ka … ic_degree`` injected."""
         frames = []
