@@ -242,16 +242,23 @@ def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarr
     """``Σ change(e)`` on the elements' energised, non-ground nodes, ``(s, s)``.
 
     A change is ``scale · Yprim(e)`` (a float) or a matrix over the element's conductors.
+    Elements are stacked by conductor count (one batch of array operations per count).
     """
-    rows, cols, vals = [], [], []
+    groups: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for e, change in changes:
-        sel = e.node >= 0
-        sel[sel] = local[e.node[sel]] >= 0
-        idx = local[e.node[sel]]
-        rows.append(np.repeat(idx, len(idx)))
-        cols.append(np.tile(idx, len(idx)))
         mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
-        vals.append(mat[np.ix_(sel, sel)].ravel())
+        groups.setdefault(len(e.node), []).append((e.node, mat))
+    rows, cols, vals = [], [], []
+    for k, items in groups.items():
+        node = np.array([n for n, _ in items], dtype=np.int64).reshape(len(items), k)
+        mat = np.array([m for _, m in items], dtype=complex).reshape(len(items), k, k)
+        idx = np.where(node >= 0, local[np.maximum(node, 0)], -1)
+        r = np.broadcast_to(idx[:, :, None], mat.shape)
+        c = np.broadcast_to(idx[:, None, :], mat.shape)
+        keep = (r >= 0) & (c >= 0)
+        rows.append(r[keep])
+        cols.append(c[keep])
+        vals.append(mat[keep])
     if not rows:
         return sp.csc_matrix((s, s), dtype=complex)
     return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
@@ -272,16 +279,20 @@ def _hot_lines(model: DssModel, endtemp_degree: float) -> list[tuple[ElementY, n
     their resistance.
     """
     k = 1.0 + ALPHA_PER_K * (float(endtemp_degree) - 20.0)
-    out = []
+    by_n: dict[int, list[ElementY]] = {}
     for e in model.lines():
-        n = len(e.node) // 2
-        ys = -e.yprim_s[:n, n:]
+        by_n.setdefault(len(e.node) // 2, []).append(e)
+    out = []
+    for n, lines in by_n.items():
+        ys = -np.array([e.yprim_s[:n, n:] for e in lines])            # (m, n, n)
         with np.errstate(all="ignore"):
-            if not np.all(np.isfinite(ys)) or np.linalg.cond(ys) > 1e12:
-                continue
-            z = np.linalg.inv(ys)
-            d = np.linalg.inv(k * z.real + 1j * z.imag) - ys
-        out.append((e, np.block([[d, -d], [-d, d]])))
+            ok = np.all(np.isfinite(ys), axis=(1, 2))
+            ok[ok] = np.linalg.cond(ys[ok]) < 1e12
+            z = np.linalg.inv(ys[ok])
+            d = np.linalg.inv(k * z.real + 1j * z.imag) - ys[ok]
+        full = np.concatenate([np.concatenate([d, -d], axis=2),
+                               np.concatenate([-d, d], axis=2)], axis=1)
+        out += list(zip([e for e, g in zip(lines, ok, strict=True) if g], full, strict=True))
     return out
 
 
