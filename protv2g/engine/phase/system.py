@@ -120,7 +120,7 @@ class FaultSystem:
     def lu(self):  # noqa: ANN201
         """Sparse LU of ``y`` (computed on first use)."""
         if self._lu is None:
-            self._lu = splu(self.y.tocsc())
+            self._lu = _factor(self.y, self.model.source)
         return self._lu
 
     def z_block(self, bus: np.ndarray, phases: np.ndarray) -> np.ndarray:
@@ -216,13 +216,14 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         inv = block_diagonal_inverse(y, block, pos, wanted=np.asarray(wanted_bus)[used])
         z_diag = inv.z_diag
     except SingularBlockError:
-        z_diag = _z_diag_by_solves(y, block, pos, np.asarray(wanted_bus)[used])
-    if not np.all(np.isfinite(z_diag[np.asarray(wanted_bus)[used]])):
-        raise InputError(Issue(model.source, "", "the network has an energised part without "
-                               "any path to ground (its admittance matrix is singular)",
-                               "give the ungrounded part a ground reference in the model "
-                               "(e.g. a grounding transformer or the transformers' default "
-                               "ppm_antifloat)"))
+        z_diag = _z_diag_by_solves(y, block, pos, np.asarray(wanted_bus)[used], model.source)
+    bad = ~np.all(np.isfinite(z_diag), axis=(1, 2)) & np.asarray(wanted_bus)[used]
+    if bad.any():
+        names = model.buses.index[used[bad]][:10].tolist()
+        raise InputError(Issue(model.source, "", f"no finite short-circuit impedance at "
+                               f"bus(es) {names}: an energised part of the network has no "
+                               "path to ground (its admittance matrix is singular)",
+                               SINGULAR_FIX))
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
                      symmetric=_is_symmetric(y))
@@ -301,12 +302,26 @@ def _is_symmetric(y: sp.csc_matrix) -> bool:
     return bool(d.nnz == 0 or d.max() <= 1e-12 * abs(y).max())
 
 
+SINGULAR_FIX = ("give the ungrounded or floating part a ground reference in the model (e.g. a "
+                "grounding transformer, or the transformers' default ppm_antifloat)")
+
+
+def _factor(y: sp.spmatrix, source: str):  # noqa: ANN202
+    """Sparse LU of ``y``; a singular matrix is bad input (a floating part of the model)."""
+    try:
+        return splu(sp.csc_matrix(y))
+    except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+        raise InputError(Issue(source, "", f"the network's admittance matrix is singular "
+                               f"({exc}): an energised part has no path to ground",
+                               SINGULAR_FIX)) from exc
+
+
 def _z_diag_by_solves(y: sp.csc_matrix, block: np.ndarray, pos: np.ndarray,
-                      wanted: np.ndarray) -> np.ndarray:
+                      wanted: np.ndarray, source: str) -> np.ndarray:
     """Fallback: the wanted diagonal blocks by chunked column solves of one sparse LU."""
     b = int(pos.max()) + 1
     out = np.full((len(wanted), b, b), np.nan, dtype=complex)
-    lu = splu(y)
+    lu = _factor(y, source)
     order = np.argsort(block, kind="stable")
     start_of = np.searchsorted(block[order], np.arange(len(wanted) + 1))
     cols = np.flatnonzero(wanted[block])
