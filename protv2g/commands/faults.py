@@ -134,12 +134,7 @@ def run(args: argparse.Namespace) -> int:
                                "apply to OpenDSS masters (.dss) only",
                                "leave them out for a study or pandapower network"))
     source, scenarios = _load_source(args.source)
-    options = {k: v for k, v in {
-        "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
-        "cases": args.cases and [Case(c) for c in args.cases],
-        "method": args.method and Method(args.method),
-        "r_fault_ohm": args.r_fault_ohm,
-        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+    options = _options(args)
     dead: list[str] = []
     if isinstance(source, Study):
         res = fault_study(source, **options)
@@ -155,6 +150,23 @@ def run(args: argparse.Namespace) -> int:
     if len(res.scenarios) == 1:
         cols.remove("scenario")
     table = df[cols]
+    sheets = {"Chargers": res.charger} if len(res.charger) else {}
+    _write(args, table, sheets, dead)
+    return 0
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The fault options given on the command line (the others keep their defaults)."""
+    return {k: v for k, v in {
+        "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
+        "cases": args.cases and [Case(c) for c in args.cases],
+        "method": args.method and Method(args.method),
+        "r_fault_ohm": args.r_fault_ohm,
+        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+
+
+def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> None:  # noqa: ANN001
+    """The bus table to ``--csv``, ``-o`` (with further ``sheets``) or a summary on stdout."""
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False, float_format="%.6g")
@@ -165,17 +177,15 @@ def run(args: argparse.Namespace) -> int:
         wb = Workbook()
         write_table(wb.active, table)
         wb.active.title = "Fault currents"
-        if len(res.charger):
-            write_table(wb.create_sheet("Chargers"), res.charger)
+        for title, frame in sheets.items():
+            write_table(wb.create_sheet(title), frame)
         save_workbook_atomic(wb, path)
         print(f"{len(table)} rows -> {path}")
     else:
-        summary = table.groupby([c for c in ("scenario", "case", "fault_type") if c in table])
+        live = table[table.energized] if "energized" in table else table
+        summary = live.groupby([c for c in ("scenario", "case", "fault_type") if c in live])
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
-    if dead:
-        print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
-              + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))
-    return 0
+    _say_dead(dead)
 
 
 def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
@@ -212,12 +222,7 @@ def _run_dss(args: argparse.Namespace) -> int:
         raise InputError(Issue(str(path), "", "file not found", "check the path"))
     model = load_dss_model(path, redirects=args.redirect)
     devices = model_devices(model) if args.output else []
-    options = {k: v for k, v in {
-        "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
-        "cases": args.cases and [Case(c) for c in args.cases],
-        "method": args.method and Method(args.method),
-        "r_fault_ohm": args.r_fault_ohm,
-        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+    options = _options(args)
     res = phase_fault_study(model, devices=devices, secondaries=args.secondaries,
                             prefault=args.prefault, **options)
     df = res.bus.copy()
@@ -225,29 +230,19 @@ def _run_dss(args: argparse.Namespace) -> int:
     cols = [c for c in CSV_COLUMNS if c in df.columns and c != "scenario"]
     table = df[cols]
     dead = sorted(set(df.loc[~df.energized, "bus"]))
-    if args.csv:
-        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.csv, index=False, float_format="%.6g")
-        print(f"{len(table)} rows -> {args.csv}")
-    elif args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        wb = Workbook()
-        write_table(wb.active, table)
-        wb.active.title = "Fault currents"
-        if devices:
-            write_table(wb.create_sheet("Devices"), res.device_summary.drop(columns="scenario"))
-        if len(model.warnings):
-            write_table(wb.create_sheet("Model notes"), model.warnings)
-        save_workbook_atomic(wb, out)
-        print(f"{len(table)} rows -> {out}")
-    else:
-        summary = table[table.energized].groupby(["case", "fault_type"])["ikss_ka"]
-        print(summary.agg(["min", "max"]).round(4).to_string())
-    n_bus = table.bus.nunique()
-    print(f"{model.name}: {n_bus} fault buses ({int(model.buses.primary.sum())} primary of "
-          f"{len(model.buses)} in the model)")
+    sheets = {}
+    if devices:
+        sheets["Devices"] = res.device_summary.drop(columns="scenario")
+    if len(model.warnings):
+        sheets["Model notes"] = model.warnings
+    _write(args, table, sheets, [])
+    print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
+          f"primary of {len(model.buses)} in the model)")
+    _say_dead(dead)
+    return 0
+
+
+def _say_dead(dead: list[str]) -> None:
     if dead:
         print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
               + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))
-    return 0
