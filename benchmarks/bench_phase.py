@@ -11,8 +11,9 @@ in the same run, each measurement in its own Python process (so peak memory is i
   OpenDSS's fault study, unscaled: buses/phases compared, median and max relative difference.
 
 Python-module import time (pandapower, opendssdirect) and the first OpenDSS context of a
-process (~0.2 s, once per process) are printed once and excluded from both sides. Peak RSS is the process's maximum resident set (``ru_maxrss``) minus its RSS after the
-imports. A benchmark, not a test: figures and ratios are printed, nothing is asserted.
+process (~0.2 s, once per process) are printed once and excluded from both sides. Peak RSS is
+the process's maximum resident set (``ru_maxrss``) minus its RSS after the imports. A
+benchmark, not a test: figures and ratios are printed, nothing is asserted.
 
     python benchmarks/bench_phase.py [--ieee] [--only 8500 ckt24]
 """

@@ -243,3 +243,16 @@ def test_iec60909_max_and_min_by_hand(shared_dir):
     i_min = 1.00 * V_LN / abs(z_up.real + 0.3 * 8 * k + 1j * (z_up.imag + 0.6 * 8))
     got = b.set_index("case").ia_ka * 1e3
     assert _rel(got["max"], i_max) <= REL and _rel(got["min"], i_min) <= REL
+
+
+def test_site_on_a_dead_phase_is_refused():
+    from protv2g.engine import ChargerSource
+    from protv2g.engine.phase import PhaseSite
+    from protv2g.errors import InputError
+
+    model = load_dss_model(CASES_DIR / "open_phase_disabled_line.dss")
+    ok = PhaseSite(ChargerSource("s", -1, 0.2), "x1", "a")
+    dead = PhaseSite(ChargerSource("s", -1, 0.2), "x1", "b")
+    phase_fault_study(model, scenarios={"v2g": [ok]}, fault_types=[FaultType.SINGLE_LINE_GROUND])
+    with pytest.raises(InputError, match="de-energised on phase"):
+        phase_fault_study(model, scenarios={"v2g": [dead]})

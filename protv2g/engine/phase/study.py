@@ -224,9 +224,12 @@ def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: 
                 issues.append(Issue("scenarios", where, f"phases {s.phases!r} not all at bus "
                                     f"{s.bus!r} (it has {tab.phases.iloc[p]!r})",
                                     "connect the site to phases the bus has"))
-            elif not tab.energized.iloc[p]:
-                issues.append(Issue("scenarios", where, f"bus {s.bus!r} is de-energised",
-                                    "connect the site to an energised bus"))
+            elif not all(model.energized[(model.node_bus == p)
+                                         & (model.node_num == "abc".index(c) + 1)].any()
+                         for c in s.phases.lower()):
+                issues.append(Issue("scenarios", where, f"bus {s.bus!r} is de-energised on "
+                                    f"phase(s) {s.phases!r} (no path to a source)",
+                                    "connect the site to energised phases"))
     seen = set()
     for i, d in enumerate(devices):
         if d.name in seen:
