@@ -52,6 +52,15 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import (
+    ElementY,
+    Machine,
+    devices,
+    element_table,
+    element_y,
+    machines,
+    shunts,
+)
 from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_script import compile_script
 
@@ -67,53 +76,9 @@ LINK_MIN_S = 1e-9
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
 RETRY_ITERATIONS = 100
-#: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
-#: study (their nodes energise an island).
-SOURCE_CLASSES = ("vsource", "generator", "indmach012")
 #: Element classes that make up the network (listed when disabled or de-energised).
 _NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
                     "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
-
-
-@dataclass(frozen=True)
-class ElementY:
-    """One element's primitive admittance and where its conductors land.
-
-    Attributes
-    ----------
-    name : str
-        ``class.name`` in lower case, e.g. ``"line.l1"``.
-    buses : tuple of str
-        Bus name of each terminal.
-    node : numpy.ndarray
-        ``(k,)`` int: index of each conductor's node in :attr:`DssModel.node_names`; ``-1`` =
-        ground (OpenDSS node 0).
-    node_num : numpy.ndarray
-        ``(k,)`` OpenDSS node number of each conductor (1, 2, 3 phases; 0 ground; ≥ 4 others).
-    terminal : numpy.ndarray
-        ``(k,)`` terminal (1-based) of each conductor.
-    yprim_s : numpy.ndarray
-        ``(k, k)`` complex primitive admittance, S (OpenDSS ``CktElement.YPrim``).
-    """
-
-    name: str
-    buses: tuple[str, ...]
-    node: np.ndarray
-    node_num: np.ndarray
-    terminal: np.ndarray
-    yprim_s: np.ndarray
-
-
-@dataclass(frozen=True)
-class Machine:
-    """A synchronous generator in OpenDSS's fault study (behind ``Xdp``).
-
-    ``xdp_pu`` / ``xdpp_pu`` are the transient / subtransient reactances on the machine rating.
-    """
-
-    element: ElementY
-    xdp_pu: float
-    xdpp_pu: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,7 +110,7 @@ class DssModel:
     v_pf_v : numpy.ndarray
         ``(n,)`` complex node voltages of the snapshot power flow, V.
     energized : numpy.ndarray
-        ``(n,)`` bool: the node has a path to a source (:data:`SOURCE_CLASSES`).
+        ``(n,)`` bool: the node has a path to a source (``dss_elements.SOURCE_CLASSES``).
     sources : numpy.ndarray
         Node indices of the sources' terminals.
     shunts : tuple of ElementY
@@ -198,7 +163,7 @@ class DssModel:
         """Primitive admittance and node map of every enabled line (switches included)."""
         names = self.elements.name[self.elements.enabled
                                    & (self.elements.cls == "line")].tolist()
-        return tuple(_element_y(self._dss, n, self.source) for n in names)
+        return tuple(element_y(self._dss, n, self.source) for n in names)
 
     def element_y(self, name: str) -> ElementY:
         """Primitive admittance and node map of element ``name`` (``"line.l1"``).
@@ -208,7 +173,7 @@ class DssModel:
         InputError
             No such enabled element in the model.
         """
-        return _element_y(self._dss, name, self.source)
+        return element_y(self._dss, name, self.source)
 
 
 def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] = (),
@@ -256,7 +221,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     buses = _bus_table(dss)
     node_bus = buses.index.get_indexer([b for b, _ in bus_of])
     node_num = np.array([int(k) for _, k in bus_of], dtype=np.int64)
-    elements, sources = _element_table(dss)
+    elements, sources = element_table(dss)
     energized = _energized(y, sources)
     buses = _finish_bus_table(buses, node_bus, node_num, energized)
     elements["energized"] = [bool(energized[np.asarray(r, dtype=np.int64) - 1].any())
@@ -268,13 +233,13 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                               & elements.cls.isin(_NETWORK_CLASSES)]:
         warn.add(name.split(".", 1)[0], name, "de-energised (no path to a source)",
                  "its buses are reported at 0 A")
-    shunts = _shunts(dss, elements, str(path))
-    machines = _machines(dss, str(path))
+    shunt_elements = shunts(dss, elements, str(path))
+    machine_elements = machines(dss, str(path))
     return DssModel(
         source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,
         node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
-        sources=sources, shunts=shunts, machines=machines, devices=_devices(dss),
+        sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
         elements=elements, converged=converged, warnings=warn.frame(), _dss=dss)
 
 
@@ -414,27 +379,6 @@ def _finish_bus_table(buses: pd.DataFrame, node_bus: np.ndarray, node_num: np.nd
     return out
 
 
-def _element_table(dss) -> tuple[pd.DataFrame, np.ndarray]:  # noqa: ANN001
-    """Every element (name, class, enabled, buses, node refs) and the source nodes."""
-    rows, src = [], []
-    for full in dss.Circuit.AllElementNames():
-        dss.Circuit.SetActiveElement(full)
-        cls, _, name = full.partition(".")
-        enabled = bool(dss.CktElement.Enabled())
-        buses = tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames())
-        refs: list[int] = []
-        if enabled:
-            try:
-                refs = [r for r in dss.CktElement.NodeRef() if r > 0]
-            except Exception:  # noqa: BLE001 - element not in the solved circuit
-                refs = []
-        if enabled and cls.lower() in SOURCE_CLASSES:
-            src += refs
-        rows.append((f"{cls.lower()}.{name.lower()}", cls.lower(), enabled, buses, refs))
-    frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs"])
-    return frame, np.unique(np.asarray(src, dtype=np.int64) - 1)
-
-
 def _energized(y: sp.csc_matrix, sources: np.ndarray) -> np.ndarray:
     """Nodes connected to a source node through off-diagonal admittances ≥ :data:`LINK_MIN_S`."""
     n = y.shape[0]
@@ -445,82 +389,3 @@ def _energized(y: sp.csc_matrix, sources: np.ndarray) -> np.ndarray:
     graph = sp.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     return np.isin(label, np.unique(label[sources]))
-
-
-def _element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001
-    try:
-        dss.Circuit.SetActiveElement(name)
-        ok = dss.CktElement.Name().lower() == name.lower() and dss.CktElement.Enabled()
-    except Exception:  # noqa: BLE001
-        ok = False
-    if not ok:
-        raise InputError(Issue(where, name, "no such enabled element in the model",
-                               "name an element as 'class.name' (e.g. line.l1) that the "
-                               "model defines and enables"))
-    n_cond = dss.CktElement.NumConductors()
-    refs = np.asarray(dss.CktElement.NodeRef(), dtype=np.int64)
-    nums = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
-    y = np.asarray(dss.CktElement.YPrim(), dtype=float)
-    k = len(refs)
-    yprim = (y[0::2] + 1j * y[1::2]).reshape(k, k)
-    return ElementY(name=name.lower(),
-                    buses=tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()),
-                    node=refs - 1, node_num=nums, terminal=np.arange(k) // n_cond + 1,
-                    yprim_s=yprim)
-
-
-def _shunts(dss, elements: pd.DataFrame, where: str) -> tuple[ElementY, ...]:  # noqa: ANN001
-    """Loads, and capacitors/reactors from phase conductors to ground (IEC 60909 drops them)."""
-    out = []
-    pick = elements[elements.enabled & elements.cls.isin(["load", "capacitor", "reactor"])]
-    for name, cls in zip(pick.name, pick.cls, strict=True):
-        e = _element_y(dss, name, where)
-        if cls != "load":
-            to_ground = e.terminal.max() == 1 or np.all(e.node[e.terminal == 2] < 0)
-            on_phases = np.all((e.node_num[e.terminal == 1] >= 1)
-                               & (e.node_num[e.terminal == 1] <= 3))
-            if not (to_ground and on_phases):
-                continue  # series element, or a neutral grounding reactor: part of the network
-        out.append(e)
-    return tuple(out)
-
-
-def _machines(dss, where: str) -> tuple[Machine, ...]:  # noqa: ANN001
-    out = []
-    for name in dss.Generators.AllNames() if dss.Generators.Count() else []:
-        full = f"generator.{name.lower()}"
-        dss.Circuit.SetActiveElement(full)
-        if not dss.CktElement.Enabled():
-            continue
-        values = []
-        for prop in ("xdp", "xdpp"):
-            dss.Text.Command(f"? {full}.{prop}")
-            values.append(float(dss.Text.Result()))
-        out.append(Machine(element=_element_y(dss, full, where), xdp_pu=values[0],
-                           xdpp_pu=values[1]))
-    return tuple(out)
-
-
-def _devices(dss) -> pd.DataFrame:  # noqa: ANN001
-    """The model's protective devices and the element terminal each one measures."""
-    rows = []
-    for kind, api in (("fuse", dss.Fuses), ("recloser", dss.Reclosers), ("relay", dss.Relays),
-                      ("swtcontrol", None)):
-        if api is None:
-            dss.Circuit.SetActiveClass("SwtControl")
-            for name in dss.ActiveClass.AllNames():
-                dss.Text.Command(f"? swtcontrol.{name}.SwitchedObj")
-                element = dss.Text.Result().lower()
-                dss.Text.Command(f"? swtcontrol.{name}.SwitchedTerm")
-                term = int(float(dss.Text.Result() or 1))
-                dss.Circuit.SetActiveElement(f"swtcontrol.{name}")
-                rows.append((f"swtcontrol.{name.lower()}", kind, element, term,
-                             bool(dss.CktElement.Enabled())))
-            continue
-        for name in api.AllNames() if api.Count() else []:
-            api.Name(name)  # activates disabled devices too (First/Next skip them)
-            element, term = api.MonitoredObj().lower(), int(api.MonitoredTerm())
-            dss.Circuit.SetActiveElement(f"{kind}.{name}")
-            rows.append((f"{kind}.{name.lower()}", kind, element, term,
-                         bool(dss.CktElement.Enabled())))
-    return pd.DataFrame(rows, columns=["name", "kind", "element", "terminal", "enabled"])
