@@ -38,3 +38,58 @@ def test_faults_unknown_kind_is_bad_input(tmp_path, capsys):
     assert main(["faults", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "unknown file kind" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------ OpenDSS masters: the phase path
+
+
+def test_faults_on_ieee13_with_default_options(shared_dir, tmp_path):
+    """#15: default options on an OpenDSS master (IEC 60909, all fault types, max and min)."""
+    out = tmp_path / "f.csv"
+    master = shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss"
+    assert main(["faults", str(master), "--csv", str(out)]) == 0
+    t = pd.read_csv(out, dtype={"bus": str})
+    assert {"phase", "energized", "ikss_ka", "ia_ka"} <= set(t)
+    assert set(t[t.bus == "611"].fault_type) == {"SLG"} and set(t[t.bus == "611"].phase) == {"c"}
+    assert len(t[(t.bus == "671") & (t.case == "max")]) == 10   # 3ph + 3 LL + 3 SLG + 3 LLG
+    assert "634" not in set(t.bus)                               # 0.48 kV: --secondaries only
+    assert t.energized.all() and (t.ikss_ka > 0).all()
+
+
+def test_faults_secondaries_and_devices_workbook(shared_dir, tmp_path):
+    out = tmp_path / "f.xlsx"
+    assert main(["faults", str(FEEDERS_DIR / "opendss_example" / "Master.dss"), "-o", str(out),
+                 "--method", "classical", "--fault-types", "SLG", "--secondaries"]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert {"Fault currents", "Devices", "Model notes"} <= set(wb.sheetnames)
+    header = [c.value for c in wb["Devices"][1]]
+    col = header.index("Device")
+    assert "I phase max (kA)" in header or any("phase max" in str(h).lower() for h in header)
+    devices = {r[col] for r in wb["Devices"].iter_rows(min_row=2, values_only=True)}
+    assert devices == {"recloser.r1", "fuse.fa", "fuse.fb"}
+
+
+def test_faults_dead_bus_behind_open_switch_is_reported(shared_dir, tmp_path, capsys):
+    """#20 item 5: the de-energised bus is listed at 0 A, everything else computed."""
+    case = shared_dir / "cases" / "dead-bus-open-switch"
+    for source in ("master_open_tie.dss", "net.json"):
+        out = tmp_path / f"{source}.csv"
+        assert main(["faults", str(case / source), "--csv", str(out)]) == 0
+        t = pd.read_csv(out)
+        dead = t[~t.energized]
+        assert set(dead.bus) == {"b3" if source.endswith(".dss") else "B4"}
+        assert (dead.ikss_ka == 0).all() and (t[t.energized].ikss_ka > 0).all()
+        assert "de-energised" in capsys.readouterr().out
+
+
+def test_faults_dss_options_on_other_sources_are_bad_input(tmp_path, capsys):
+    assert main(["faults", str(FEEDERS_DIR / "depot_two_feeder" / "study.yaml"),
+                 "--secondaries"]) == 2
+    err = capsys.readouterr().err
+    assert "OpenDSS masters (.dss) only" in err and "Traceback" not in err
+
+
+def test_faults_unknown_redirect_is_bad_input(tmp_path, capsys):
+    assert main(["faults", str(FEEDERS_DIR / "opendss_example" / "Master.dss"),
+                 "--redirect", str(tmp_path / "missing.dss")]) == 2
+    assert "--redirect" in capsys.readouterr().err

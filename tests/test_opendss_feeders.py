@@ -7,11 +7,13 @@ Comparison quantities and tolerances (issue #5):
   OpenDSS snapshot solve whose converged regulator taps the importer keeps. pandapower's
   element models are three-phase symmetric (untransposed coupling and per-phase regulator taps
   cannot be represented), so ``|V1|`` is the honest common quantity. Tolerance 0.01 pu.
-* Faults: protv2g's engine, ``method=classical`` (pre-fault 1.0 pu), scaled by OpenDSS's
-  open-circuit voltage ``|Voc|`` (pu) at the bus, against OpenDSS ``solve mode=faultstudy``:
-  all-phase fault current (3ph buses) within 1 %, single-line-to-ground (largest phase) within
-  5 %. Where OpenDSS gives no ground-fault current (delta / ungrounded sections), the engine
-  must give none either.
+* Faults: protv2g's sequence engine, ``method=classical`` with OpenDSS's open-circuit voltage
+  ``|Voc|`` (pu, taps and winding ratios as solved) as the pre-fault voltage ``v_pre_pu`` —
+  the actual pre-fault state, unscaled currents (issue #20 item 6) — against OpenDSS ``solve
+  mode=faultstudy``: all-phase fault current (3ph buses) within 1 %, single-line-to-ground
+  (largest phase) within 5 % (the balanced pandapower model averages untransposed lines; the
+  phase-domain path is checked to 0.5 % in ``test_phase_opendss.py``). Where OpenDSS gives no
+  ground-fault current (delta / ungrounded sections), the engine must give none either.
 
 Reference: OpenDSS (EPRI) through opendssdirect.py; feeders from EPRI's electricdss-tst
 repository (``../shared/feeders/opendss/LICENSE_electricdss-tst.txt``).
@@ -97,6 +99,8 @@ def test_fault_currents_match_opendss(shared_dir, rel) -> None:
     """Measured max deviation 3ph / SLG: 34 0.72 % / 0.49 %, 37 0.17 % / –, 123 0.37 % / <5 %."""
     path = shared_dir / "feeders" / "opendss" / rel
     imp = _import(shared_dir, rel)
+    voc = opendss_fault_currents(path).voc_pu
+    v_pre = {int(i): float(voc[name]) for i, name in imp.net.bus.name.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fault_study(
@@ -104,10 +108,11 @@ def test_fault_currents_match_opendss(shared_dir, rel) -> None:
             fault_types=[FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND],
             cases=[Case.MAX],
             method=Method.CLASSICAL,
+            v_pre_pu=v_pre,
         )
     eng = res.bus.set_index(["bus_name", "fault_type"])["ikss_ka"].unstack()
     ref = opendss_fault_currents(path).join(eng)
-    scale_a = 1e3 * ref.voc_pu
+    scale_a = 1e3  # kA → A; no scaling by Voc: it is the pre-fault voltage above
     three = ref.n_phases == 3
     i3 = ref["3ph"] * scale_a
     assert np.all(np.abs(i3[three] / ref.i3ph_a[three] - 1.0) < I3PH_REL_TOL)

@@ -9,11 +9,23 @@ Examples
         --fault-types SLG LLG --cases min
     protv2g faults ../shared/feeders/opendss/37Bus/ieee37.dss --method classical
 
+    protv2g faults ../shared/feeders/opendss/real/IEEE8500/Master.dss \
+        --redirect ../shared/feeders/opendss/real/IEEE8500/Fuses.DSS -o reports/8500.xlsx
+
 SOURCE is a study file (``.yaml``: its fault settings, devices and V2G scenarios; options given
 on the command line override the study's), a pandapower JSON network (loaded without importing
 anything the file names) or an OpenDSS master file (``.dss``, bus names as in the model). In a
 network file, static generators with a ``k`` column are chargers (current limit ``k`` ×
 ``sn_mva``): the run then has a ``base`` scenario without them and a ``v2g`` scenario with them.
+
+An OpenDSS master runs through the phase-domain path (:mod:`protv2g.engine.phase` on the network
+OpenDSS itself builds, :mod:`protv2g.network.dss_model`): faults on each bus's own phases (a
+``phase`` column), primary buses (above 1 kV) by default, ``--secondaries`` for all; buses with
+no path to a source are listed as de-energised (0 A). With ``-o`` the workbook also has, for
+each of the model's fuses, reclosers and relays, case and fault type, the largest phase current
+and ``|3·I0|`` over all faults and where each occurs ("Devices"; the full device-by-fault table
+is ``PhaseFaultResult.device`` in a script), and what was changed or left out of the script
+("Model notes").
 Exit codes: 0 success, 2 bad input.
 """
 
@@ -36,8 +48,9 @@ from protv2g.units import Case, FaultType, Method
 
 __all__ = ["register", "run"]
 
-CSV_COLUMNS = ["scenario", "bus", "fault_type", "case", "ikss_ka", "ikss_degree", "i3i0_ka",
-               "i3i0_degree", "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree"]
+CSV_COLUMNS = ["scenario", "bus", "fault_type", "case", "phase", "energized", "ikss_ka",
+               "ikss_degree", "i3i0_ka", "i3i0_degree", "ia_ka", "ia_degree", "ib_ka",
+               "ib_degree", "ic_ka", "ic_degree"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +74,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    default=None, help="default: all four (or the study's)")
     p.add_argument("--cases", nargs="+", choices=[c.value for c in Case], default=None,
                    help="default: max and min (or the study's)")
+    dss = p.add_argument_group("OpenDSS masters (.dss)")
+    dss.add_argument("--redirect", action="append", default=[], metavar="FILE.dss",
+                     help="a further script run after the master (e.g. the IEEE 8500's "
+                          "Fuses.DSS); repeatable")
+    dss.add_argument("--secondaries", action="store_true",
+                     help="fault the secondary (≤ 1 kV) buses too (default: primary buses; "
+                          "the secondaries are reduced exactly into the primary)")
+    dss.add_argument("--prefault", choices=["open_circuit", "power_flow"],
+                     default="open_circuit",
+                     help="classical method: OpenDSS's open-circuit voltages (its fault "
+                          "study's) or its power-flow voltages")
     p.set_defaults(func=run)
 
 
@@ -94,10 +118,6 @@ def _load_source(path: str | Path) -> tuple[pp.pandapowerNet | Study,
         return load_study(path), {}
     if suffix == ".json":
         net = load_pandapower_json(path, field="")
-    elif suffix == ".dss":
-        from protv2g.network.opendss import import_opendss
-
-        net = import_opendss(path).net
     else:
         raise InputError(Issue(str(path), "", f"unknown file kind {path.suffix!r}",
                                "give a study (.yaml), a pandapower JSON network (.json) or an "
@@ -107,23 +127,46 @@ def _load_source(path: str | Path) -> tuple[pp.pandapowerNet | Study,
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``protv2g faults``; returns the exit code."""
+    if Path(args.source).suffix.lower() == ".dss":
+        return _run_dss(args)
+    if args.redirect or args.secondaries or args.prefault != "open_circuit":
+        raise InputError(Issue(str(args.source), "", "--redirect, --secondaries and --prefault "
+                               "apply to OpenDSS masters (.dss) only",
+                               "leave them out for a study or pandapower network"))
     source, scenarios = _load_source(args.source)
-    options = {k: v for k, v in {
+    options = _options(args)
+    dead: list[str] = []
+    if isinstance(source, Study):
+        res = fault_study(source, **options)
+    else:
+        live, dead = _energized_buses(source)
+        res = fault_study(source, scenarios=scenarios or None, buses=live, **options)
+    df = res.bus.copy()
+    df["bus"] = df["bus_name"]
+    df["energized"] = True
+    if dead:
+        df = _with_dead_rows(df, dead)
+    cols = [c for c in CSV_COLUMNS if c in df.columns]
+    if len(res.scenarios) == 1:
+        cols.remove("scenario")
+    table = df[cols]
+    sheets = {"Chargers": res.charger} if len(res.charger) else {}
+    _write(args, table, sheets, dead)
+    return 0
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The fault options given on the command line (the others keep their defaults)."""
+    return {k: v for k, v in {
         "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
         "cases": args.cases and [Case(c) for c in args.cases],
         "method": args.method and Method(args.method),
         "r_fault_ohm": args.r_fault_ohm,
         "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
-    if isinstance(source, Study):
-        res = fault_study(source, **options)
-    else:
-        res = fault_study(source, scenarios=scenarios or None, **options)
-    df = res.bus.copy()
-    df["bus"] = df["bus_name"]
-    cols = [c for c in CSV_COLUMNS if c in df.columns]
-    if len(res.scenarios) == 1:
-        cols.remove("scenario")
-    table = df[cols]
+
+
+def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> None:  # noqa: ANN001
+    """The bus table to ``--csv``, ``-o`` (with further ``sheets``) or a summary on stdout."""
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False, float_format="%.6g")
@@ -134,11 +177,72 @@ def run(args: argparse.Namespace) -> int:
         wb = Workbook()
         write_table(wb.active, table)
         wb.active.title = "Fault currents"
-        if len(res.charger):
-            write_table(wb.create_sheet("Chargers"), res.charger)
+        for title, frame in sheets.items():
+            write_table(wb.create_sheet(title), frame)
         save_workbook_atomic(wb, path)
         print(f"{len(table)} rows -> {path}")
     else:
-        summary = table.groupby([c for c in ("scenario", "case", "fault_type") if c in table])
+        live = table[table.energized] if "energized" in table else table
+        summary = live.groupby([c for c in ("scenario", "case", "fault_type") if c in live])
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
+    _say_dead(dead)
+
+
+def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
+    """In-service buses with a path to an external grid, and the names of the others."""
+    from pandapower.topology import unsupplied_buses
+
+    in_service = net.bus.index[net.bus.in_service.values.astype(bool)]
+    dead = sorted(set(unsupplied_buses(net)) & set(in_service))
+    names = [str(net.bus.at[b, "name"]) if str(net.bus.at[b, "name"]) not in ("", "None", "nan")
+             else str(b) for b in dead]
+    return [int(b) for b in in_service if b not in set(dead)], names
+
+
+def _with_dead_rows(df, dead: list[str]):  # noqa: ANN001, ANN202
+    """The bus table plus one 0 A row per (scenario, case, fault type) for each dead bus."""
+    import pandas as pd
+
+    keys = df[[c for c in ("scenario", "case", "fault_type") if c in df]].drop_duplicates()
+    rows = keys.merge(pd.DataFrame({"bus": dead, "bus_name": dead}), how="cross")
+    for c in df.columns:
+        if c not in rows:
+            rows[c] = 0.0 if c.endswith(("_ka", "_degree")) else None
+    rows["energized"] = False
+    return pd.concat([df, rows[df.columns]], ignore_index=True)
+
+
+def _run_dss(args: argparse.Namespace) -> int:
+    """``faults`` on an OpenDSS master: the phase-domain path."""
+    from protv2g.engine.phase import model_devices, phase_fault_study
+    from protv2g.network.dss_model import load_dss_model
+
+    path = Path(args.source)
+    if not path.is_file():
+        raise InputError(Issue(str(path), "", "file not found", "check the path"))
+    model = load_dss_model(path, redirects=args.redirect)
+    devices = model_devices(model) if args.output else []
+    options = _options(args)
+    res = phase_fault_study(model, devices=devices, secondaries=args.secondaries,
+                            prefault=args.prefault, **options)
+    df = res.bus.copy()
+    df["bus"] = df["bus_name"]
+    cols = [c for c in CSV_COLUMNS if c in df.columns and c != "scenario"]
+    table = df[cols]
+    dead = sorted(set(df.loc[~df.energized, "bus"]))
+    sheets = {}
+    if devices:
+        sheets["Devices"] = res.device_summary.drop(columns="scenario")
+    if len(model.warnings):
+        sheets["Model notes"] = model.warnings
+    _write(args, table, sheets, [])
+    print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
+          f"primary of {len(model.buses)} in the model)")
+    _say_dead(dead)
     return 0
+
+
+def _say_dead(dead: list[str]) -> None:
+    if dead:
+        print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
+              + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))

@@ -91,13 +91,34 @@ def parse_bus(spec: str, n_default: int) -> tuple[str, list[int]]:
     return parts[0].lower(), nodes if nodes else list(range(1, n_default + 1))
 
 
-def iter_class(dss, cls: str):  # noqa: ANN001, ANN201
-    """Yield ``(full_name, enabled)`` for every element of class ``cls`` in the circuit."""
+#: Conductor temperature at the end of a short circuit given to imported lines (OpenDSS has
+#: none), °C — the project's convention for overhead feeders (``example_feeders``); it sets the
+#: IEC 60909 minimum-case line resistance ``R·(1 + 0.004·(θe − 20))`` (IEC 60909-0 eq. 34).
+ENDTEMP_DEGREE = 80.0
+
+
+def iter_class(dss, cls: str, buses: dict[str, int] | None = None,  # noqa: ANN001, ANN201
+               log: WarningLog | None = None):
+    """Yield ``(full_name, enabled)`` for every element of class ``cls`` in the circuit.
+
+    With ``buses``, an element that names a bus OpenDSS left out of its circuit (a disabled
+    element is the only one reaching it) is not yielded but listed in ``log``.
+    """
     dss.Circuit.SetActiveClass(cls)
     for name in list(dss.ActiveClass.AllNames()):
         full = f"{cls}.{name}"
         dss.Circuit.SetActiveElement(full)
-        yield full, bool(dss.CktElement.Enabled())
+        enabled = bool(dss.CktElement.Enabled())
+        if buses is not None:
+            missing = [b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()
+                       if b.split(".", 1)[0].lower() not in buses]
+            if missing:
+                if log is not None:
+                    log.add(cls, full, f"{'disabled; ' if not enabled else ''}bus "
+                            f"{missing[0]!r} is not in OpenDSS's circuit",
+                            "left out (nothing else reaches that bus)")
+                continue
+        yield full, enabled
 
 
 # --------------------------------------------------------------------------- buses, source
@@ -125,7 +146,7 @@ def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  #
 
 def add_sources(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog) -> None:  # noqa: ANN001
     """Vsources → ext_grid with Thevenin short-circuit data (max = min: one OpenDSS impedance)."""
-    for full, enabled in iter_class(dss, "Vsource"):
+    for full, enabled in iter_class(dss, "Vsource", buses, log):
         if not enabled:
             log.add("Vsource", full, "disabled in OpenDSS", "dropped")
             continue
@@ -188,7 +209,11 @@ def add_lines(
     OpenDSS switches (``Switch=yes``) become closed (or open) bus–bus switches named as the
     line, unless a protective device monitors them (names in ``keep``): then they stay lines.
     """
-    for full, enabled in iter_class(dss, "Line"):
+    if dss.Lines.Count():
+        log.add("Line", "all lines", "OpenDSS has no short-circuit end temperature",
+                f"endtemp_degree = {ENDTEMP_DEGREE:g} °C (IEC 60909 min case); set "
+                "net.line['endtemp_degree'] to change it")
+    for full, enabled in iter_class(dss, "Line", buses, log):
         name = full.split(".", 1)[1]
         dss.Lines.Name(name)
         n = int(dss.Lines.Phases())
@@ -237,6 +262,7 @@ def add_lines(
             x0_ohm_per_km=z0.imag * scale,
             c0_nf_per_km=max(c0.real, 0.0) * scale,
             max_i_ka=float(dss.Lines.NormAmps()) / 1e3 or 0.4,
+            endtemp_degree=ENDTEMP_DEGREE,
             name=name,
             in_service=enabled,
             dss_phases=n,
@@ -354,7 +380,7 @@ def add_transformers(
     """
     regs = _regcontrols(dss)
     groups: dict[tuple[str, str], list[tuple[str, list[_Winding], dict]]] = defaultdict(list)
-    for full, enabled in iter_class(dss, "Transformer"):
+    for full, enabled in iter_class(dss, "Transformer", buses, log):
         if not enabled:
             log.add("Transformer", full, "disabled in OpenDSS", "dropped")
             continue

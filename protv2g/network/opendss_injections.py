@@ -38,7 +38,7 @@ _LOAD_MODEL = {1: (0.0, 0.0), 2: (100.0, 0.0), 5: (0.0, 100.0)}
 
 def add_loads(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog) -> None:  # noqa: ANN001
     """Loads → ``load`` (3-phase) or ``asymmetric_load`` (1/2-phase), nominal kW/kvar."""
-    for full, enabled in iter_class(dss, "Load"):
+    for full, enabled in iter_class(dss, "Load", buses, log):
         name = full.split(".", 1)[1]
         dss.Loads.Name(name)
         n = int(dss.Loads.Phases())
@@ -117,7 +117,7 @@ def _phase_columns(nodes: list[int], n: int, delta: bool) -> list[str]:
 
 def add_capacitors(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog) -> None:  # noqa: ANN001
     """Capacitors → shunts with the closed steps' kvar at the rated voltage."""
-    for full, enabled in iter_class(dss, "Capacitor"):
+    for full, enabled in iter_class(dss, "Capacitor", buses, log):
         name = full.split(".", 1)[1]
         dss.Capacitors.Name(name)
         n = int(dss.CktElement.NumPhases())
@@ -168,7 +168,7 @@ def _floats(text: str) -> list[float]:
 def add_sgens(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog) -> None:  # noqa: ANN001
     """PVSystem, Storage and Generator → sgens (present output after the OpenDSS solve)."""
     for cls, sgen_type in (("PVSystem", "PV"), ("Storage", "storage"), ("Generator", "SM")):
-        for full, enabled in iter_class(dss, cls):
+        for full, enabled in iter_class(dss, cls, buses, log):
             name = full.split(".", 1)[1]
             n = int(dss.CktElement.NumPhases())
             bus, nodes = parse_bus(dss.CktElement.BusNames()[0], n)

@@ -5,6 +5,20 @@
 * :func:`opendss_fault_currents` — OpenDSS ``FaultStudy`` currents per bus: three-phase,
   single-line-to-ground (the maximum over the bus's phases, as OpenDSS reports), and the
   open-circuit voltage they are driven by.
+* :func:`opendss_faulted` — one fault placed as an OpenDSS ``Fault`` element (and optional
+  ``Isource`` injections) and the whole network solved by OpenDSS in its fault-study state:
+  the fault current and any element's terminal currents, independent of protv2g's Thevenin
+  equivalents.
+* :func:`compare_with_fault_study` — a phase-domain bus table (3ph and SLG rows) against
+  :func:`opendss_fault_study`, phase by phase.
+* :func:`opendss_fault_study` — the same study per bus and phase, in the state
+  :func:`protv2g.network.dss_model.load_dss_model` takes a model in (same power flow, same
+  retries), with OpenDSS's own timing.
+
+OpenDSS returns a bus's ``Isc``/``Voc``/``YscMatrix`` in the bus's internal node order (the
+order its nodes were first referenced, e.g. ``3, 1, 2`` for IEEE 13's bus 692, whose delta
+load ``692.3.1`` is defined first), which ``Circuit.AllNodeNames`` lists; ``Bus.Nodes`` does
+not always follow it. :func:`opendss_fault_study` maps by ``AllNodeNames``.
 
 References
 ----------
@@ -15,6 +29,8 @@ short-circuit admittance matrix gives ``Isc``; ``Bus.Isc`` / ``Bus.Zsc1`` / ``Bu
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +128,172 @@ def opendss_fault_currents(master_path: str | Path) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("bus")
+
+
+def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path] = (),
+                        controls: bool = True) -> tuple[pd.DataFrame, dict[str, float]]:
+    """OpenDSS's own fault study per bus and phase, and how long OpenDSS took.
+
+    The model is compiled and solved exactly as :func:`~protv2g.network.dss_model.load_dss_model`
+    does (same script loader, power flow and retries), then ``solve mode=faultstudy``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per (bus, phase) with a phase node: ``bus``, ``phase`` (``a``/``b``/``c``),
+        ``n_phases``, ``kv_ln``, ``isc_a`` (all nodes of the bus bolted to ground — OpenDSS's
+        three-phase value where the bus has three phases), ``slg_a`` (that node alone to
+        ground, ``|Voc_k / Zsc_kk|``), ``voc_v``.
+    seconds : dict
+        ``compile_s``, ``power_flow_s``, ``fault_study_s`` (OpenDSS's own work only).
+    """
+    from protv2g.network.dss_model import compile_model, solve_power_flow
+
+    t0 = time.perf_counter()
+    dss, warn = compile_model(master_path, redirects)
+    t1 = time.perf_counter()
+    solve_power_flow(dss, controls, warn)
+    t2 = time.perf_counter()
+    dss.Text.Command("solve mode=faultstudy")
+    t3 = time.perf_counter()
+    nodes_of: dict[str, list[int]] = {}
+    for name in dss.Circuit.AllNodeNames():
+        bus, node = name.rsplit(".", 1)
+        nodes_of.setdefault(bus.lower(), []).append(int(node))
+    rows = []
+    for bus in dss.Circuit.AllBusNames():
+        dss.Circuit.SetActiveBus(bus)
+        nodes = nodes_of.get(bus.lower(), [])
+        n = len(nodes)
+        if not n:
+            continue
+        isc = np.asarray(dss.Bus.Isc(), dtype=float)
+        isc = np.abs(isc[0::2] + 1j * isc[1::2])[:n]
+        voc = np.asarray(dss.Bus.Voc(), dtype=float)
+        voc = (voc[0::2] + 1j * voc[1::2])[:n]
+        ysc = np.asarray(dss.Bus.YscMatrix(), dtype=float)
+        ysc = (ysc[0::2] + 1j * ysc[1::2]).reshape(n, n)
+        with np.errstate(all="ignore"):
+            try:
+                zdiag = np.diag(np.linalg.inv(ysc))
+            except np.linalg.LinAlgError:
+                zdiag = np.full(n, np.inf)
+        phases = [k for k in nodes if 1 <= k <= 3]
+        for j, k in enumerate(nodes):
+            if 1 <= k <= 3:
+                slg = abs(voc[j] / zdiag[j]) if np.isfinite(zdiag[j]) and zdiag[j] != 0 else 0.0
+                rows.append((bus.lower(), "abc"[k - 1], len(phases), dss.Bus.kVBase(), isc[j],
+                             slg, abs(voc[j])))
+    table = pd.DataFrame(rows, columns=["bus", "phase", "n_phases", "kv_ln", "isc_a", "slg_a",
+                                        "voc_v"])
+    return table, {"compile_s": t1 - t0, "power_flow_s": t2 - t1, "fault_study_s": t3 - t2}
+
+
+def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: bool,
+                    r_fault_ohm: float, elements: Sequence[str] = (),
+                    isources: Sequence[tuple[str, str, float, float]] = (),
+                    redirects: Sequence[str | Path] = ()) -> dict[str, np.ndarray]:
+    """Solve one fault in OpenDSS (its fault-study state, as ``load_dss_model`` takes it).
+
+    Parameters
+    ----------
+    bus, phases : str
+        Fault bus and faulted phases (``"abc"``, ``"bc"``, ``"a"`` …).
+    earthed : bool
+        Each faulted phase through ``r_fault_ohm`` to ground (``Fault`` with ``phases=k``, bus2
+        ground); otherwise (two phases only) ``2·r_fault_ohm`` between them.
+    elements : sequence of str
+        Elements whose terminal currents are returned (``"line.l1"``).
+    isources : sequence of (bus with nodes, name, amps, angle_deg)
+        Single-phase current sources (OpenDSS ``Isource``, into the node) added first.
+
+    Returns
+    -------
+    dict
+        ``"fault"``: complex currents in the fault element's first terminal (from the bus into
+        the fault), A, one per faulted phase (earthed) or ``[I, −I]`` (LL);
+        ``"<element>"``: complex currents of every conductor of every terminal, A (OpenDSS
+        ``CktElement.Currents``, into the element); ``"v:<bus>"``: node voltages, V, in the
+        bus's internal node order, and ``"n:<bus>"`` that order.
+    """
+    from protv2g.network.dss_model import (
+        _enter_fault_study,
+        compile_model,
+        solve_power_flow,
+    )
+
+    dss, warn = compile_model(master_path, redirects)
+    solve_power_flow(dss, True, warn)
+    _enter_fault_study(dss, str(master_path))
+    for node, name, amps, angle in isources:
+        dss.Text.Command(f"New Isource.{name} bus1={node} phases=1 amps={amps} angle={angle}")
+    nodes = ".".join(str("abc".index(p) + 1) for p in phases)
+    if earthed:
+        dss.Text.Command(f"New Fault.pv2g bus1={bus}.{nodes} phases={len(phases)} "
+                         f"r={r_fault_ohm}")
+    else:
+        if len(phases) != 2:
+            raise ValueError("a floating fault point is modelled for two phases only")
+        a, b = nodes.split(".")
+        dss.Text.Command(f"New Fault.pv2g bus1={bus}.{a} bus2={bus}.{b} phases=1 "
+                         f"r={2 * r_fault_ohm}")
+    dss.Solution.SolveDirect()
+    out: dict[str, np.ndarray] = {}
+    for name in ["fault.pv2g", *elements]:
+        dss.Circuit.SetActiveElement(name)
+        c = np.asarray(dss.CktElement.Currents(), dtype=float)
+        out[name] = c[0::2] + 1j * c[1::2]
+    k = len(phases) if earthed else 1
+    f = out.pop("fault.pv2g")[:k]
+    out["fault"] = f if earthed else np.array([f[0], -f[0]])
+    names = [n for n in dss.Circuit.AllNodeNames()]
+    for b in {bus.lower(), *[]}:
+        dss.Circuit.SetActiveBus(b)
+        v = np.asarray(dss.Bus.Voltages(), dtype=float)
+        out[f"v:{b}"] = v[0::2] + 1j * v[1::2]
+        out[f"n:{b}"] = np.array([int(n.rsplit(".", 1)[1]) for n in names
+                                  if n.rsplit(".", 1)[0].lower() == b])
+    return out
+
+
+def compare_with_fault_study(bus_table: pd.DataFrame, reference: pd.DataFrame,
+                             buses: Sequence[str] | None = None,
+                             min_current_a: float = 1.0) -> pd.DataFrame:
+    """Phase-by-phase comparison of fault currents with OpenDSS's fault study.
+
+    Parameters
+    ----------
+    bus_table : pandas.DataFrame
+        ``PhaseFaultResult.bus`` of one scenario and case (columns ``bus_name, fault_type,
+        phase, ia_ka …``).
+    reference : pandas.DataFrame
+        :func:`opendss_fault_study`'s table.
+    buses : sequence of str, optional
+        Compare these buses only (default every bus in both).
+    min_current_a : float
+        Reference currents below this (no ground path) are compared as absolute values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bus, phase, kind`` (``"3ph"``: the three-phase fault's phase current against OpenDSS's
+        all-node ``Isc``, at buses with three phases; ``"SLG"``), ``ours_a, opendss_a,
+        rel_diff`` (NaN where the reference is below ``min_current_a``).
+    """
+    ref = reference.set_index(["bus", "phase"])
+    if buses is not None:
+        keep = {str(b).lower() for b in buses}
+        ref = ref[ref.index.get_level_values(0).isin(keep)]
+    rows = []
+    three = bus_table[bus_table.fault_type == "3ph"].set_index("bus_name")
+    for (bus, ph), r in ref[ref.n_phases == 3].iterrows():
+        if bus in three.index:
+            rows.append((bus, ph, "3ph", float(three.at[bus, f"i{ph}_ka"]) * 1e3, r.isc_a))
+    slg = bus_table[bus_table.fault_type == "SLG"].set_index(["bus_name", "phase"])
+    for (bus, ph), r in ref.iterrows():
+        if (bus, ph) in slg.index:
+            rows.append((bus, ph, "SLG", float(slg.at[(bus, ph), "ikss_ka"]) * 1e3, r.slg_a))
+    out = pd.DataFrame(rows, columns=["bus", "phase", "kind", "ours_a", "opendss_a"])
+    big = out.opendss_a >= min_current_a
+    out["rel_diff"] = np.where(big, out.ours_a / out.opendss_a.where(big, 1.0) - 1.0, np.nan)
+    return out

@@ -48,6 +48,11 @@ SKIPPED_COMMANDS = frozenset(
     }
 )
 _FILE_COMMANDS = frozenset({"redirect", "compile"})
+#: Properties that make OpenDSS write a trace file into the model's folder on every compile
+#: (``debugtrace=yes`` of RegControl, CapControl, InvControl …; ``set tracecontrol=yes``): a folder
+#: may be read-only, and a second compile in the same process would find the file still open.
+#: They are set to ``no`` (the trace is for debugging controls, not part of the circuit).
+_TRACE_ON = re.compile(r"\b(debugtrace|tracecontrol)\s*=\s*(yes|true|y|t)\b", re.I)
 _FIRST_WORD = re.compile(r"^\s*([A-Za-z_]+)")
 _FILE_ARG = re.compile(r"^\s*[A-Za-z_]+\s+(?:file\s*=\s*)?(\"[^\"]*\"|'[^']*'|\([^)]*\)|\S+)", re.I)
 
@@ -58,6 +63,7 @@ class ScriptLog:
 
     files: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line no, text)
+    edited: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line no, what)
 
 
 def resolve_file(name: str, base_dir: Path) -> Path | None:
@@ -95,7 +101,7 @@ def resolve_file(name: str, base_dir: Path) -> Path | None:
     return current.resolve() if current.is_file() else None
 
 
-def compile_script(master_path: Path, dss) -> ScriptLog:  # noqa: ANN001 - opendssdirect module
+def compile_script(master_path: Path, dss, *, clear: bool = True) -> ScriptLog:  # noqa: ANN001
     """Feed an OpenDSS master script to ``dss`` without solving, plotting or exporting.
 
     Parameters
@@ -104,6 +110,9 @@ def compile_script(master_path: Path, dss) -> ScriptLog:  # noqa: ANN001 - opend
         OpenDSS master file.
     dss : module
         The ``opendssdirect`` module (its engine state is replaced by this circuit).
+    clear : bool
+        Start from an empty engine (default); ``False`` runs the script on the circuit already
+        compiled (a further file such as the IEEE 8500's ``Fuses.DSS``).
 
     Returns
     -------
@@ -120,7 +129,8 @@ def compile_script(master_path: Path, dss) -> ScriptLog:  # noqa: ANN001 - opend
     dss.Basic.AllowEditor(False)
     cwd = os.getcwd()  # OpenDSS's "cd" changes the process working directory
     try:
-        dss.Text.Command("clear")
+        if clear:
+            dss.Text.Command("clear")
         _run_file(master_path.resolve(), dss, log, depth=0)
     finally:
         os.chdir(cwd)
@@ -144,6 +154,7 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
             if "*/" not in line:
                 in_block_comment = True
             continue
+        line = _trace_off(line, path, line_no, log)
         if line.lstrip().startswith("~"):
             _command(dss, line, path, line_no)
             continue
@@ -159,6 +170,14 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
             continue
         dss.Text.Command(f'cd "{path.parent}"')
         _command(dss, line, path, line_no)
+
+
+def _trace_off(line: str, path: Path, line_no: int, log: ScriptLog) -> str:
+    """``line`` with file-writing trace properties switched off (see :data:`_TRACE_ON`)."""
+    new, n = _TRACE_ON.subn(lambda m: f"{m.group(1)}=no", line)
+    if n:
+        log.edited.append((str(path), line_no, "trace file switched off (debugtrace=no)"))
+    return new
 
 
 def _run_redirect(path: Path, line_no: int, line: str, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN001

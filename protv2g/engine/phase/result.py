@@ -1,0 +1,211 @@
+"""Result of :func:`protv2g.engine.phase.phase_fault_study`: arrays plus tidy tables.
+
+The tables have the columns of the sequence engine's
+:class:`~protv2g.engine.result.FaultStudyResult` (``bus``, ``device``, ``charger``) plus
+``phase`` (the faulted phases, ``"abc"``, ``"bc"``, ``"a"`` …: a bus has a row per phase
+combination it can be faulted on) and ``energized`` (``False``: no path to a source; every
+current 0, as OpenDSS reports). Currents in kA, voltages in per unit of the bus's line-to-neutral
+base; angles in degrees in OpenDSS's reference (its source at its angle). Absent phases carry 0 A
+and a NaN voltage. ``i1/i2/i3i0`` are the symmetrical components of ``(ia, ib, ic)``.
+
+Array layout (complex, A / pu): ``bus_i_abc_a[scenario, case, row, phase]`` current from the bus
+into the fault; ``device_i_abc_a[scenario, case, device, row, phase]`` current at the device's
+terminal into its element; ``device_v_abc_pu[...]`` voltage at that terminal;
+``charger_i_abc_a[scenario][case, site, row, phase]`` site injections; ``pll_frozen`` /
+``unconverged[scenario, case, row]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.faults import abc_to_seq
+from protv2g.engine.phase.faults import FaultRows
+from protv2g.units import Case
+
+__all__ = ["PhaseFaultResult"]
+
+BUS_COLUMNS = ["scenario", "bus", "bus_name", "fault_type", "case", "phase", "energized",
+               "ikss_ka", "ikss_degree", "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka",
+               "ic_degree", "i3i0_ka", "i3i0_degree", "i1_ka", "i2_ka", "pll_frozen"]
+
+
+def _deg(x: np.ndarray) -> np.ndarray:
+    return np.degrees(np.angle(x))
+
+
+@dataclass(frozen=True)
+class PhaseFaultResult:
+    """All fault quantities of one phase-domain study (see the module docstring).
+
+    Attributes
+    ----------
+    scenarios, cases : tuple
+        Labels of the first two array axes.
+    rows : FaultRows
+        The faults (axis ``row``).
+    bus_names : numpy.ndarray
+        Name of every model bus (``rows.bus`` indexes it).
+    row_energized : numpy.ndarray
+        ``(row,)`` bool: every faulted phase has a path to a source.
+    devices : tuple of str
+    sites : dict
+        Scenario → tuple of site names.
+    """
+
+    scenarios: tuple[str, ...]
+    cases: tuple[Case, ...]
+    rows: FaultRows
+    bus_names: np.ndarray
+    row_energized: np.ndarray
+    bus_i_abc_a: np.ndarray
+    devices: tuple[str, ...] = ()
+    device_i_abc_a: np.ndarray | None = None
+    device_v_abc_pu: np.ndarray | None = None
+    sites: dict = field(default_factory=dict)
+    charger_i_abc_a: dict = field(default_factory=dict)
+    pll_frozen: np.ndarray | None = None
+    unconverged: np.ndarray | None = None
+
+    def _outer(self, inner: int) -> dict[str, np.ndarray]:
+        s, c = len(self.scenarios), len(self.cases)
+        si, ci = np.meshgrid(np.arange(s), np.arange(c), indexing="ij")
+        return {"scenario": np.repeat(np.array(self.scenarios, dtype=object)[si.ravel()], inner),
+                "case": np.repeat(np.array([x.value for x in self.cases],
+                                           dtype=object)[ci.ravel()], inner)}
+
+    @cached_property
+    def bus(self) -> pd.DataFrame:
+        """One row per (scenario, case, fault): columns :data:`BUS_COLUMNS`."""
+        r = len(self.rows)
+        reps = len(self.scenarios) * len(self.cases)
+        cols = self._outer(r)
+        cols["bus"] = np.tile(self.rows.bus, reps)
+        cols["bus_name"] = np.tile(self.bus_names[self.rows.bus], reps)
+        cols["fault_type"] = np.tile(np.array([f.value for f in self.rows.fault_type],
+                                              dtype=object), reps)
+        cols["phase"] = np.tile(self.rows.label, reps)
+        cols["energized"] = np.tile(self.row_energized, reps)
+        i = self.bus_i_abc_a.reshape(-1, 3) / 1e3
+        mag = np.abs(i)
+        faulted = np.tile(self.rows.phases, (reps, 1))
+        pick = np.argmax(np.where(faulted, mag, -1.0), axis=1)
+        ik = i[np.arange(len(i)), pick]
+        cols["ikss_ka"] = np.abs(ik)
+        cols["ikss_degree"] = _deg(ik)
+        for p, name in enumerate("abc"):
+            cols[f"i{name}_ka"] = mag[:, p]
+            cols[f"i{name}_degree"] = _deg(i[:, p])
+        seq = abc_to_seq(i)
+        cols["i3i0_ka"] = 3 * np.abs(seq[:, 0])
+        cols["i3i0_degree"] = _deg(seq[:, 0])
+        cols["i1_ka"] = np.abs(seq[:, 1])
+        cols["i2_ka"] = np.abs(seq[:, 2])
+        flag = self.pll_frozen if self.pll_frozen is not None else np.zeros(
+            (len(self.scenarios), len(self.cases), r), dtype=bool)
+        cols["pll_frozen"] = flag.ravel()
+        return pd.DataFrame(cols)[BUS_COLUMNS]
+
+    @cached_property
+    def device(self) -> pd.DataFrame:
+        """One row per (scenario, case, device, fault).
+
+        Columns: ``scenario, device, fault_bus, fault_bus_name, fault_type, case, phase,
+        energized, ia_ka … ic_degree, i3i0_ka, i3i0_degree, i2_ka, i2_degree, va_pu …
+        vc_degree, v0_pu, v0_degree, v2_pu, v2_degree``.
+        """
+        if self.device_i_abc_a is None or not self.devices:
+            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        r, d = len(self.rows), len(self.devices)
+        reps = len(self.scenarios) * len(self.cases)
+        cols = self._outer(d * r)
+        cols["device"] = np.tile(np.repeat(np.array(self.devices, dtype=object), r), reps)
+        cols["fault_bus"] = np.tile(self.rows.bus, reps * d)
+        cols["fault_bus_name"] = np.tile(self.bus_names[self.rows.bus], reps * d)
+        cols["fault_type"] = np.tile(np.array([f.value for f in self.rows.fault_type],
+                                              dtype=object), reps * d)
+        cols["phase"] = np.tile(self.rows.label, reps * d)
+        cols["energized"] = np.tile(self.row_energized, reps * d)
+        i = self.device_i_abc_a.reshape(-1, 3) / 1e3
+        v = self.device_v_abc_pu.reshape(-1, 3)
+        for p, name in enumerate("abc"):
+            cols[f"i{name}_ka"] = np.abs(i[:, p])
+            cols[f"i{name}_degree"] = _deg(i[:, p])
+        si = abc_to_seq(i)
+        cols["i3i0_ka"] = 3 * np.abs(si[:, 0])
+        cols["i3i0_degree"] = _deg(si[:, 0])
+        cols["i2_ka"] = np.abs(si[:, 2])
+        cols["i2_degree"] = _deg(si[:, 2])
+        for p, name in enumerate("abc"):
+            cols[f"v{name}_pu"] = np.abs(v[:, p])
+            cols[f"v{name}_degree"] = _deg(v[:, p])
+        sv = abc_to_seq(np.nan_to_num(v))
+        for s, name in ((0, "v0"), (2, "v2")):
+            cols[f"{name}_pu"] = np.abs(sv[:, s])
+            cols[f"{name}_degree"] = _deg(sv[:, s])
+        first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case",
+                 "phase", "energized"]
+        return pd.DataFrame(cols)[first + [c for c in cols if c not in first]]
+
+    @cached_property
+    def device_summary(self) -> pd.DataFrame:
+        """Per (scenario, case, device, fault type): the largest phase current and ``|3·I0|``
+        over every fault, and the fault (bus and phases) it occurs at — the table a workbook
+        can hold on a utility feeder (the full ``device`` table has devices × faults rows).
+
+        Columns: ``scenario, case, device, fault_type, i_phase_max_ka, i_phase_max_bus,
+        i_phase_max_phase, i3i0_max_ka, i3i0_max_bus, i3i0_max_phase``.
+        """
+        if self.device_i_abc_a is None or not self.devices:
+            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        i = self.device_i_abc_a / 1e3                       # (s, c, d, r, 3)
+        phase = np.nan_to_num(np.abs(i), nan=-1.0).max(axis=-1)
+        ground = np.nan_to_num(np.abs(i.sum(axis=-1)), nan=-1.0)
+        types = np.array([f.value for f in self.rows.fault_type], dtype=object)
+        names = self.bus_names[self.rows.bus]
+        out = []
+        for si, scen in enumerate(self.scenarios):
+            for ci, case in enumerate(self.cases):
+                for ft in dict.fromkeys(types):
+                    cols = np.flatnonzero(types == ft)
+                    ph, gr = phase[si, ci][:, cols], ground[si, ci][:, cols]
+                    kp, kg = cols[np.argmax(ph, axis=1)], cols[np.argmax(gr, axis=1)]
+                    out.append(pd.DataFrame({
+                        "scenario": scen, "case": case.value,
+                        "device": np.array(self.devices, dtype=object), "fault_type": ft,
+                        "i_phase_max_ka": ph.max(axis=1), "i_phase_max_bus": names[kp],
+                        "i_phase_max_phase": self.rows.label[kp],
+                        "i3i0_max_ka": gr.max(axis=1), "i3i0_max_bus": names[kg],
+                        "i3i0_max_phase": self.rows.label[kg]}))
+        return pd.concat(out, ignore_index=True)
+
+    @cached_property
+    def charger(self) -> pd.DataFrame:
+        """One row per (scenario, case, site, fault): ``ia_ka … ic_degree`` injected."""
+        frames = []
+        r = len(self.rows)
+        for s_i, name in enumerate(self.scenarios):
+            arr = self.charger_i_abc_a.get(name)
+            if arr is None or arr.shape[1] == 0:
+                continue
+            k = arr.shape[1]
+            for c_i, case in enumerate(self.cases):
+                i = arr[c_i].reshape(-1, 3) / 1e3
+                df = {"scenario": name, "case": case.value,
+                      "site": np.repeat(np.array(self.sites[name], dtype=object), r),
+                      "fault_bus_name": np.tile(self.bus_names[self.rows.bus], k),
+                      "fault_type": np.tile(np.array([f.value for f in self.rows.fault_type],
+                                                     dtype=object), k),
+                      "phase": np.tile(self.rows.label, k)}
+                for p, ph in enumerate("abc"):
+                    df[f"i{ph}_ka"] = np.abs(i[:, p])
+                    df[f"i{ph}_degree"] = _deg(i[:, p])
+                df["pll_frozen"] = np.tile(self.pll_frozen[s_i, c_i], k)
+                frames.append(pd.DataFrame(df))
+        cols = ["scenario", "case", "site", "fault_bus_name", "fault_type", "phase", "ia_ka",
+                "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree", "pll_frozen"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)

@@ -1,0 +1,225 @@
+"""Adapter: charger sites on their phases, driven by the law of :mod:`protv2g.engine.chargers`.
+
+This is the ONE place where the phase-domain engine meets the charger model: it converts phase
+voltages to what the law takes, the law's currents back to phase currents, and holds the
+solve of the site currents for every fault at once. When the law or its solver changes, only
+this module changes.
+
+Sites
+-----
+A three-phase site is one inverter fleet: its phase voltages (pu of the bus's line-to-neutral
+base) become sequence voltages ``V1, V2``; the law's ``I1, I2`` become ``Ia, Ib, Ic``. A site on
+one or two phases (line-to-neutral) is one single-phase inverter per phase, each with ``1/n`` of
+the rating: the law sees that phase's voltage as ``V1`` (``V2 = 0``: a single-phase inverter has
+no negative-sequence control) and its ``I1`` is the phase current. The law works in per unit of
+``1 MVA / (3·V_LN)``; a single-phase unit of ``S/n`` MVA therefore enters it with a rating of
+``3·S/n`` (pre-fault P and Q scaled alike), which makes its rated current ``(S/n)/V_LN``.
+
+Solve
+-----
+For one fault the site voltages are affine in the site currents, ``V_C = a + B·I_C`` (the fault
+eliminated, see :func:`solve_sites`). ``frozen``: every site injects its current limit at its
+pre-fault voltage angle (the PLL frozen at inception) — a fixed current, no iteration.
+``iterate``: fixed point ``I_C = law(a + B·I_C)`` with the PLL tracking the terminal voltage,
+relaxed after 20 steps; rows without a fixed point after :data:`ITER_MAX_TRACKING` steps are
+solved again with the PLL held at the pre-fault angle (flagged ``pll_frozen``, as the sequence
+engine does); rows still without one are flagged ``unconverged``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from protv2g.engine.chargers import ChargerSource, charger_arrays, gfl_injection, gfm_injection
+from protv2g.engine.faults import A_MATRIX, abc_to_seq
+
+__all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING"]
+
+#: convergence tolerance, relative to the largest site current limit
+ITER_TOL = 1e-10
+ITER_MAX = 200
+ITER_MAX_TRACKING = 60
+
+
+@dataclass(frozen=True)
+class PhaseSite:
+    """A V2G site at a bus of an OpenDSS model, on its phases.
+
+    Parameters
+    ----------
+    source : ChargerSource
+        The control-law parameters (rating, limit, angle rule, mode, pre-fault P/Q, ``k2``…);
+        its ``bus`` field is not used.
+    bus : str
+        OpenDSS bus name.
+    phases : str
+        Phases it connects to, line-to-neutral: ``"abc"`` (three-phase), ``"b"``, ``"ac"`` ….
+    """
+
+    source: ChargerSource
+    bus: str
+    phases: str = "abc"
+
+    @property
+    def name(self) -> str:
+        """The site's name (from ``source``)."""
+        return self.source.name
+
+    @property
+    def phase_index(self) -> tuple[int, ...]:
+        """Phases as ``0 = a, 1 = b, 2 = c`` in order."""
+        return tuple(sorted("abc".index(p) for p in self.phases.lower()))
+
+
+class SiteLaw:
+    """The control law of ``sites`` on their conductors (see the module docstring).
+
+    Parameters
+    ----------
+    sites : sequence of PhaseSite
+    v_base_v : numpy.ndarray
+        ``(len(sites),)`` line-to-neutral base voltage of each site's bus, V.
+
+    Attributes
+    ----------
+    n_cond : int
+        Number of site conductors ``q`` (the order: site by site, phase by phase).
+    site_of : numpy.ndarray
+        ``(q,)`` site of each conductor; ``phase_of`` ``(q,)`` its phase.
+    """
+
+    def __init__(self, sites, v_base_v: np.ndarray) -> None:  # noqa: ANN001
+        self.sites = tuple(sites)
+        self.site_of = np.array([i for i, s in enumerate(self.sites) for _ in s.phase_index],
+                                dtype=np.int64)
+        self.phase_of = np.array([p for s in self.sites for p in s.phase_index], dtype=np.int64)
+        self.n_cond = len(self.site_of)
+        self.v_base = np.asarray(v_base_v, dtype=float)[self.site_of]
+        three = [i for i, s in enumerate(self.sites) if len(s.phase_index) == 3]
+        self._three = np.array(three, dtype=np.int64)
+        self._cond3 = np.array([[q for q in range(self.n_cond) if self.site_of[q] == i]
+                                for i in three], dtype=np.int64).reshape(len(three), 3)
+        self._single = np.array([q for q in range(self.n_cond)
+                                 if len(self.sites[self.site_of[q]].phase_index) < 3],
+                                dtype=np.int64)
+        units3 = [self.sites[i].source for i in three]
+        units1 = []
+        for q in self._single:
+            s = self.sites[self.site_of[q]]
+            f = 3.0 / len(s.phase_index)
+            src = s.source
+            units1.append(replace(src, s_rated_mva=src.s_rated_mva * f,
+                                  p_pre_mw=src.p_pre_mw * f, q_pre_mvar=src.q_pre_mvar * f))
+        self._p3 = charger_arrays(units3, 1.0)
+        self._p1 = charger_arrays(units1, 1.0)
+        # per-unit current base of each conductor: 1 MVA / (3·V_LN), A
+        self.i_base_a = 1e6 / (3.0 * self.v_base)
+        lim = np.zeros(self.n_cond)
+        if len(three):
+            lim[self._cond3] = self._p3.i_lim_pu[:, None]
+        lim[self._single] = self._p1.i_lim_pu
+        self.limit_a = lim * self.i_base_a
+
+    # ---------------------------------------------------------------- the law, vectorised
+    def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False
+                  ) -> np.ndarray:
+        """Site currents for site voltages ``v_c`` ``(m, q)`` V → ``(m, q)`` A.
+
+        ``v_pre`` ``(q,)``: pre-fault voltages (the PLL reference, the grid-forming EMF);
+        ``freeze``: the PLL held at the pre-fault angle.
+        """
+        m = v_c.shape[0]
+        out = np.zeros((m, self.n_cond), dtype=complex)
+        u = v_c / self.v_base
+        u_pre = np.broadcast_to(v_pre / self.v_base, (m, self.n_cond))
+        if len(self._three):
+            c = self._cond3
+            s = abc_to_seq(u[:, c])               # (m, k3, 3)
+            s_pre = abc_to_seq(u_pre[:, c])
+            v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
+            ref = s_pre[..., 1].T
+            i1, i2 = self._law(self._p3, ref if freeze else v1, v2, ref)
+            i012 = np.stack([np.zeros_like(i1), i1, i2], axis=-1)  # (k3, m, 3)
+            out[:, c] = np.transpose(i012 @ A_MATRIX.T, (1, 0, 2))
+        if len(self._single):
+            q = self._single
+            v1, ref = u[:, q].T, u_pre[:, q].T
+            i1, _ = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref)
+            out[:, q] = i1.T
+        return out * self.i_base_a
+
+    @staticmethod
+    def _law(p, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        i1, i2 = gfl_injection(v1, v2, ref, p)
+        if p.gfm.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                i_pre = np.conj(p.s_pre_pu[:, None] / np.where(ref != 0, ref, 1))
+            g1, g2 = gfm_injection(v1, v2, ref + p.z_gfm_pu[:, None] * i_pre, p)
+            i1 = np.where(p.gfm[:, None], g1, i1)
+            i2 = np.where(p.gfm[:, None], g2, i2)
+        return i1, i2
+
+    # ---------------------------------------------------------------- the solve
+    def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Site currents for every fault row at once.
+
+        Parameters
+        ----------
+        a : numpy.ndarray
+            ``(m, q)`` site voltages with the sites at 0 A, V.
+        b : numpy.ndarray
+            ``(m, q, q)`` ∂V_C/∂I_C with the fault in place, Ω.
+        v_pre : numpy.ndarray
+            ``(q,)`` pre-fault site voltages, V.
+        model : {"iterate", "frozen_pll"}
+
+        Returns
+        -------
+        i_c : numpy.ndarray
+            ``(m, q)`` site currents, A (NaN where unconverged).
+        pll_frozen, unconverged : numpy.ndarray
+            ``(m,)`` bool.
+        iterations : int
+
+        Raises
+        ------
+        ValueError
+            Unknown ``model``.
+        """
+        m = a.shape[0]
+        i = np.broadcast_to(self.injection(v_pre[None, :], v_pre, freeze=True),
+                            (m, self.n_cond)).copy()
+        frozen = np.zeros(m, dtype=bool)
+        if model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
+                                          or (self._p3.k2 > 0).any()):
+            return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
+        if model not in ("iterate", "frozen_pll"):
+            raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
+        live = np.arange(m)
+        its = 0
+        tol = ITER_TOL * max(float(self.limit_a.max(initial=0.0)), 1e-12)
+        for freeze in (False, True):
+            limit = ITER_MAX if freeze else ITER_MAX_TRACKING
+            for it in range(1, limit + 1):
+                cur = i[live]
+                v = a[live] + np.einsum("mqr,mr->mq", b[live], cur)
+                new = self.injection(v, v_pre, freeze=freeze)
+                delta = np.abs(new - cur).max(axis=1, initial=0.0)
+                relax = 1.0 if it <= 20 else 0.5
+                i[live] = cur + relax * (new - cur)
+                its = max(its, it)
+                live = live[delta >= tol]
+                if not len(live):
+                    break
+            if not len(live):
+                break
+            if not freeze:
+                frozen[live] = True
+        bad = np.zeros(m, dtype=bool)
+        bad[live] = True
+        i[bad] = np.nan
+        return i, frozen, bad, its

@@ -1,0 +1,433 @@
+"""``phase_fault_study``: every fault on a bus's own phases × case × charger scenario.
+
+One :class:`~.system.FaultSystem` per method (factorised once); per case only the pre-fault
+vector and the fault impedance change; per scenario only the site currents. For every fault
+row the faulted phases ``P`` see the Thevenin equivalent ``(E_P, Z_PP)``; with sites ``C``::
+
+    I_P = M·(V0_P + Z_PC·I_C)                       (fault, :func:`.faults.fault_operator`)
+    V_C = V0_C − Z_CP·I_P + Z_CC·I_C = a + B·I_C    (sites, solved in :mod:`.sites`)
+    V_T = V0_T − Z_TP·I_P + Z_TC·I_C                (device terminals)
+    I_dev = Yprim_τ · V_element                     (OpenDSS's primitive admittance)
+
+For ``iec60909`` the pre-fault state is the equivalent source ``c·Un/√3`` (at the angle of
+OpenDSS's open-circuit voltage) and device currents are the fault's change only (no load
+current, IEC 60909-0 §1); for ``classical`` they are the total currents in OpenDSS's
+fault-study state (loads as admittances carry their pre-fault current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator, fault_rows
+from protv2g.engine.phase.result import PhaseFaultResult
+from protv2g.engine.phase.sites import PhaseSite, SiteLaw
+from protv2g.engine.phase.system import (
+    FaultSystem,
+    MachineReactance,
+    Prefault,
+    build_system,
+    c_factor,
+)
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_model import DssModel, ElementY
+from protv2g.units import Case, FaultType, Method
+
+__all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"]
+
+#: Conductor end temperature of the IEC 60909 minimum case, °C (OpenDSS models carry none;
+#: the value the pandapower importer and the project's example feeders use).
+ENDTEMP_DEGREE = 80.0
+
+
+@dataclass(frozen=True)
+class PhaseDevice:
+    """Where a protective device measures: an element's terminal (current into the element).
+
+    ``element`` is ``class.name`` as in the model (``"line.l1"``); ``terminal`` is 1-based.
+    """
+
+    name: str
+    element: str
+    terminal: int = 1
+
+
+def model_devices(model: DssModel, include_disabled: bool = False) -> list[PhaseDevice]:
+    """The model's own fuses, reclosers, relays and switch controls as :class:`PhaseDevice`."""
+    d = model.devices
+    if not include_disabled:
+        d = d[d["enabled"].astype(bool)]
+    return [PhaseDevice(n, e, int(t)) for n, e, t in zip(d["name"], d["element"], d["terminal"],
+                                                         strict=True)]
+
+
+def phase_fault_study(model: DssModel, *,
+                      fault_types: Sequence[FaultType] = tuple(FaultType),
+                      cases: Sequence[Case] = (Case.MAX, Case.MIN),
+                      method: Method = Method.IEC60909, r_fault_ohm: float = 0.0,
+                      x_fault_ohm: float = 0.0, r_fault_min_ohm: float | None = None,
+                      scenarios: Mapping[str, Sequence[PhaseSite]] | None = None,
+                      devices: Sequence[PhaseDevice] = (), buses: Sequence[str] | None = None,
+                      secondaries: bool = False,
+                      machine_reactance: MachineReactance | None = None,
+                      prefault: Prefault = "open_circuit", lv_tolerance_percent: int = 10,
+                      endtemp_degree: float | None = ENDTEMP_DEGREE,
+                      charger_model: str = "iterate") -> PhaseFaultResult:
+    """Faults on every fault bus's own phases, for each case and charger scenario.
+
+    Parameters
+    ----------
+    model : DssModel
+        From :func:`protv2g.network.dss_model.load_dss_model` (never modified).
+    fault_types : sequence of FaultType
+        3ph (buses with three phases), LL and LLG (per phase pair), SLG (per phase).
+    cases : sequence of Case
+        ``max`` / ``min``: IEC 60909 ``c_max`` / ``c_min``; the min case uses
+        ``r_fault_min_ohm`` for ground faults (both methods).
+    method : Method
+        ``iec60909`` or ``classical`` (see :mod:`.system`).
+    r_fault_ohm, x_fault_ohm : float
+        Fault impedance in each faulted phase, Ω (LL: ``2·Z_F`` between the phases).
+    r_fault_min_ohm : float, optional
+        Fault resistance of SLG/LLG faults in the min case, Ω.
+    scenarios : mapping, optional
+        Scenario name → :class:`PhaseSite` list; default one scenario ``"base"`` without sites.
+    devices : sequence of PhaseDevice
+        Where device currents and voltages are wanted (e.g. :func:`model_devices`).
+    buses : sequence of str, optional
+        Fault buses by name; default every primary bus (above 1 kV), plus the secondaries when
+        ``secondaries`` — the other buses are reduced exactly into the primary (Kron).
+    machine_reactance : {"transient", "subtransient"}, optional
+        Synchronous machines behind ``Xdp`` or ``Xdpp``; default by method (see :mod:`.system`).
+    prefault : {"open_circuit", "power_flow"}
+        Classical pre-fault state: OpenDSS's ``Voc`` or its power-flow voltages.
+    lv_tolerance_percent : int
+        6 or 10: IEC 60909 ``c_max`` of LV buses.
+    endtemp_degree : float or None
+        IEC 60909 min case: line conductors at this end temperature, °C (default 80, the
+        importer's and the example feeders' convention); ``None`` keeps 20 °C.
+    charger_model : {"iterate", "frozen_pll"}
+        See :mod:`.sites`.
+
+    Returns
+    -------
+    PhaseFaultResult
+
+    Raises
+    ------
+    InputError
+        Unknown buses, devices, site buses or phases, or options; all listed at once.
+
+    Examples
+    --------
+    >>> m = load_dss_model("../shared/feeders/opendss/13Bus/IEEE13Nodeckt.dss")  # doctest: +SKIP
+    >>> res = phase_fault_study(m, method=Method.CLASSICAL, cases=[Case.MAX])  # doctest: +SKIP
+    >>> res.bus.query("bus_name == '671'")[["fault_type", "phase", "ikss_ka"]]  # doctest: +SKIP
+    """
+    fault_types = tuple(FaultType(f) for f in fault_types)
+    cases = tuple(Case(c) for c in cases)
+    method = Method(method)
+    scen = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
+    wanted = _validate(model, buses, secondaries, scen, devices, lv_tolerance_percent,
+                       charger_model)
+    tab = model.buses
+    has_phase = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
+    rows = fault_rows(np.flatnonzero(wanted), has_phase[wanted], fault_types)
+    elements = [model.element_y(d.element) for d in devices]
+    all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
+    prepared: dict[bool, _Prepared] = {}
+    for case in cases:
+        hot = method is Method.IEC60909 and case is Case.MIN and endtemp_degree is not None
+        if hot not in prepared:
+            system = build_system(model, method, wanted & tab.energized.to_numpy(),
+                                  machine_reactance=machine_reactance, prefault=prefault,
+                                  endtemp_degree=endtemp_degree if hot else None)
+            prepared[hot] = _Prepared(system, _Terminals(system, elements, devices),
+                                      _site_nodes(system, model, all_sites))
+    first = next(iter(prepared.values())).system
+    node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
+    faulted = _faulted_live(rows, node)
+    live = faulted.any(axis=1)
+    s_n, c_n, r = len(scen), len(cases), len(rows)
+    bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
+    dev_i = np.zeros((s_n, c_n, len(devices), r, 3), dtype=complex)
+    dev_v = np.full((s_n, c_n, len(devices), r, 3), np.nan, dtype=complex)
+    frozen = np.zeros((s_n, c_n, r), dtype=bool)
+    bad = np.zeros((s_n, c_n, r), dtype=bool)
+    chg = {}
+    for ci, case in enumerate(cases):
+        prep = prepared[method is Method.IEC60909 and case is Case.MIN
+                        and endtemp_degree is not None]
+        system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
+        extra, z_rows, z_cols = prep.transfer()
+        v0 = _prefault(system, method, case, lv_tolerance_percent)
+        zf = _fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
+        for si, (name, sites) in enumerate(scen.items()):
+            cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
+                sites) else np.zeros(0, np.int64)
+            law = SiteLaw(sites, _site_base(model, sites)) if sites else None
+            i_p, i_c, fz, nc = _solve(system, rows, faulted, node, v0, zf, law, extra, cpos,
+                                      z_rows, z_cols, charger_model)
+            bus_i[si, ci] = i_p
+            frozen[si, ci], bad[si, ci] = fz, nc
+            if law is not None:
+                arr = chg.setdefault(name, np.zeros((c_n, len(sites), r, 3), dtype=complex))
+                arr[ci, law.site_of, :, law.phase_of] = i_c.T
+            if len(devices):
+                dev.fill(dev_i[si, ci], dev_v[si, ci], rows, live, node, v0, i_p, i_c, extra,
+                         cpos, z_rows, method)
+    return PhaseFaultResult(
+        scenarios=tuple(scen), cases=cases, rows=rows,
+        bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
+        bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices),
+        device_i_abc_a=dev_i if len(devices) else None,
+        device_v_abc_pu=dev_v if len(devices) else None,
+        sites={k: tuple(s.name for s in v) for k, v in scen.items()}, charger_i_abc_a=chg,
+        pll_frozen=frozen, unconverged=bad)
+
+
+# --------------------------------------------------------------------------------- pieces
+
+
+def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: int,
+              charger_model: str) -> np.ndarray:
+    issues = []
+    tab = model.buses
+    if buses is None:
+        wanted = tab.primary.to_numpy() | bool(secondaries)
+    else:
+        pos = model.bus_index(list(buses))
+        unknown = [str(b) for b, p in zip(buses, pos, strict=True) if p < 0]
+        if unknown:
+            issues.append(Issue(model.source, "buses", f"unknown bus(es) {unknown[:20]}",
+                                "name buses as the model does (see the bus list)"))
+        wanted = np.zeros(len(tab), dtype=bool)
+        wanted[pos[pos >= 0]] = True
+    for name, sites in scen.items():
+        names: set[str] = set()
+        for i, s in enumerate(sites):
+            where = f"{name}[{i}] ({s.name})"
+            if s.name in names:
+                issues.append(Issue("scenarios", where, "duplicate site name in the scenario",
+                                    "give every site of a scenario its own name"))
+            names.add(s.name)
+            p = model.bus_index([s.bus])[0]
+            if p < 0:
+                issues.append(Issue("scenarios", where, f"unknown bus {s.bus!r}",
+                                    "connect the site to a bus of the model"))
+                continue
+            bad = [c for c in s.phases.lower() if c not in tab.phases.iloc[p]]
+            if bad or not s.phases or len(set(s.phases.lower())) != len(s.phases):
+                issues.append(Issue("scenarios", where, f"phases {s.phases!r} not all at bus "
+                                    f"{s.bus!r} (it has {tab.phases.iloc[p]!r})",
+                                    "connect the site to phases the bus has"))
+            elif not all(model.energized[(model.node_bus == p)
+                                         & (model.node_num == "abc".index(c) + 1)].any()
+                         for c in s.phases.lower()):
+                issues.append(Issue("scenarios", where, f"bus {s.bus!r} is de-energised on "
+                                    f"phase(s) {s.phases!r} (no path to a source)",
+                                    "connect the site to energised phases"))
+    seen = set()
+    for i, d in enumerate(devices):
+        if d.name in seen:
+            issues.append(Issue("devices", f"devices[{i}] ({d.name})", "duplicate device name"))
+        seen.add(d.name)
+    if lv_tol not in (6, 10):
+        issues.append(Issue("options", "lv_tolerance_percent", "must be 6 or 10"))
+    if charger_model not in ("iterate", "frozen_pll"):
+        issues.append(Issue("options", "charger_model", f"unknown {charger_model!r}",
+                            "use 'iterate' or 'frozen_pll'"))
+    if issues:
+        raise InputError(issues)
+    return wanted
+
+
+def _site_nodes(system: FaultSystem, model: DssModel, keys) -> dict:
+    out = {}
+    for bus, phases in keys:
+        b = model.bus_index([bus])[0]
+        out[(bus, phases)] = system.phase_node[b, sorted("abc".index(p) for p in phases.lower())]
+    return out
+
+
+def _site_base(model: DssModel, sites) -> np.ndarray:
+    kv = model.buses.kv_ln.to_numpy()[model.bus_index([s.bus for s in sites])]
+    return kv * 1e3
+
+
+def _prefault(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
+    """Pre-fault node voltages of the method and case, V (see the module docstring)."""
+    if method is Method.CLASSICAL:
+        return system.v_open
+    model = system.model
+    nodes = system.nodes
+    bus = model.node_bus[nodes]
+    kv_ln = model.buses.kv_ln.to_numpy()[bus]
+    if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
+        bad = model.buses.index[bus[kv_ln <= 0]][:10].tolist()
+        raise InputError(Issue(model.source, "voltagebases", f"bus(es) without a voltage base: "
+                               f"{bad}", "add their voltage to 'Set VoltageBases=…' and "
+                               "'CalcVoltageBases' in the master, or use --method classical"))
+    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
+    v = system.v_open
+    unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
+    phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
+    return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
+
+
+def _fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: float | None
+                     ) -> np.ndarray:
+    zf = np.full(len(rows), complex(r, x))
+    if case is Case.MIN and r_min is not None:
+        ground = np.array([EARTHED[f] and f is not FaultType.THREE_PHASE
+                           for f in rows.fault_type], dtype=bool)
+        zf[ground] = complex(r_min, x)
+    return zf
+
+
+def _faulted_live(rows: FaultRows, node: np.ndarray) -> np.ndarray:
+    """``(r, 3)`` faulted phases that have a path to a source.
+
+    A de-energised phase joined to an earthed fault point carries no current (its node is
+    isolated), so an earthed fault is computed on its live phases (OpenDSS's fault study does
+    the same: a three-phase fault beyond an open phase conductor has current in the other two);
+    a line-to-line fault with a dead phase has none.
+    """
+    live = rows.phases & (node >= 0)
+    floating = np.array([not EARTHED[f] for f in rows.fault_type], dtype=bool)
+    both = live.sum(axis=1) == rows.phases.sum(axis=1)
+    live[floating & ~both] = False
+    return live
+
+
+def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
+           v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
+           cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str):
+    """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
+
+    ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`_faulted_live`).
+    """
+    r = len(rows)
+    i_p = np.zeros((r, 3), dtype=complex)
+    q = law.n_cond if law is not None else 0
+    i_c = np.zeros((r, q), dtype=complex)
+    frozen = np.zeros(r, dtype=bool)
+    bad = np.zeros(r, dtype=bool)
+    k_of = faulted.sum(axis=1)
+    earthed = np.array([EARTHED[f] for f in rows.fault_type], dtype=bool)
+    c_in = np.searchsorted(extra, cpos) if q else None
+    for k in (1, 2, 3):
+        for e in (True, False):
+            sel = np.flatnonzero((k_of == k) & (earthed == e))
+            if not len(sel):
+                continue
+            ph = np.nonzero(faulted[sel])[1].reshape(len(sel), k)
+            z_pp = system.z_block(rows.bus[sel], ph)
+            m_op = fault_operator(z_pp, zf[sel], e)
+            pn = node[sel[:, None], ph]                               # (m, k) system nodes
+            e_p = v0[pn]
+            if q:
+                z_cp = z_rows[c_in][:, pn].transpose(1, 0, 2)         # (m, q, k)
+                z_pc = z_cols[pn][:, :, c_in]                          # (m, k, q)
+                z_cc = z_rows[c_in][:, cpos]                           # (q, q)
+                a = v0[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op, e_p)
+                b = z_cc[None] - z_cp @ m_op @ z_pc
+                ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model)
+                e_p = e_p + np.einsum("mkq,mq->mk", z_pc, ic)
+                i_c[sel], frozen[sel], bad[sel] = ic, fz, nc
+            cur = np.einsum("mkj,mj->mk", m_op, e_p)
+            out = np.zeros((len(sel), 3), dtype=complex)
+            np.put_along_axis(out, ph, cur, axis=1)
+            i_p[sel] = out
+    i_p[bad] = np.nan
+    return i_p, i_c, frozen, bad
+
+
+@dataclass(eq=False)
+class _Prepared:
+    """One factorised system with its device terminals, site nodes and transfer rows."""
+
+    system: FaultSystem
+    terminals: _Terminals
+    site_nodes: dict
+    _transfer: tuple | None = None
+
+    def transfer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``extra`` (device and site nodes), ``Z[extra, :]`` and ``Z[:, extra]``."""
+        if self._transfer is None:
+            s = self.system
+            parts = [self.terminals.nodes, *self.site_nodes.values()]
+            extra = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            if len(extra):
+                z_rows = s.rows(extra)
+                z_cols = z_rows.T if s.symmetric else s.columns(extra)
+            else:
+                z_rows, z_cols = np.zeros((0, len(s.nodes)), complex), None
+            self._transfer = (extra.astype(np.int64), z_rows, z_cols)
+        return self._transfer
+
+
+class _Terminals:
+    """Device elements: their nodes, the measuring conductors and the phase each one is."""
+
+    def __init__(self, system: FaultSystem, elements: list[ElementY], devices) -> None:  # noqa: ANN001
+        self.system = system
+        self.elements = elements
+        self.devices = list(devices)
+        nodes = []
+        issues = []
+        for i, (d, e) in enumerate(zip(self.devices, elements, strict=True)):
+            if d.terminal < 1 or d.terminal > e.terminal.max():
+                issues.append(Issue("devices", f"devices[{i}] ({d.name})", f"element "
+                                    f"{d.element} has no terminal {d.terminal}",
+                                    f"use a terminal 1…{e.terminal.max()}"))
+            live = e.node[e.node >= 0]
+            live = system.local[live]
+            nodes.append(live[live >= 0])
+        if issues:
+            raise InputError(issues)
+        self.bus = system.model.bus_index([e.buses[d.terminal - 1]
+                                           for d, e in zip(self.devices, elements, strict=True)])
+        self.nodes = np.unique(np.concatenate(nodes)) if nodes else np.zeros(0, np.int64)
+
+    def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
+             method) -> None:  # noqa: ANN001
+        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place."""
+        system = self.system
+        base_kv = system.model.buses.kv_ln.to_numpy()
+        # ΔV at every device node for every fault at once: (|extra|, r); unfaulted phases
+        # carry I = 0, so their (clipped) column adds nothing
+        col = np.where(rows.phases, node, -1)
+        i_f = np.nan_to_num(i_p)
+        dv_all = np.zeros((len(extra), len(rows)), dtype=complex)
+        for p in range(3):
+            dv_all -= z_rows[:, np.maximum(col[:, p], 0)] * np.where(col[:, p] >= 0,
+                                                                     i_f[:, p], 0.0)
+        if len(cpos):
+            dv_all += z_rows[:, cpos] @ np.nan_to_num(i_c).T
+        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
+            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
+            ok = sys_n >= 0
+            v_e = np.zeros((len(rows), len(e.node)), dtype=complex)
+            if ok.any():
+                dv = dv_all[np.searchsorted(extra, sys_n[ok])]
+                base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
+                v_e[:, ok] = (base + dv).T
+            meas = e.terminal == dev.terminal
+            cur = v_e @ e.yprim_s[meas].T                                  # (r, conductors)
+            nums = e.node_num[meas]
+            for j, num in enumerate(nums):
+                if 1 <= num <= 3:
+                    i_out[d, :, num - 1] = cur[:, j]
+                    k = np.flatnonzero(meas)[j]
+                    if ok[k]:
+                        vv = v_e[:, k] if method is Method.CLASSICAL else (
+                            v0[sys_n[k]] + v_e[:, k])
+                        v_out[d, :, num - 1] = vv / (base_kv[self.bus[d]] * 1e3)
+            i_out[d, ~live] = 0.0
+        nan = np.isnan(i_p).any(axis=1)
+        i_out[:, nan] = np.nan
+        v_out[:, nan] = np.nan

@@ -1,0 +1,336 @@
+"""The network one fault calculation runs on: energised nodes, ``Y`` by method, pre-fault state.
+
+Built once per (method, machine model) from a :class:`~protv2g.network.dss_model.DssModel` and
+factorised once: the driving-point blocks of all fault buses by selected inversion
+(:mod:`.selinv`), a sparse LU (``scipy.sparse.linalg.splu``) for the few transfer rows that
+devices and chargers need. De-energised nodes (no path to a source) are left out.
+
+Methods
+-------
+``classical``
+    OpenDSS's fault-study network (loads as constant admittances at rated voltage, shunts in)
+    and its open-circuit voltages ``Voc`` (taps and winding ratios as solved, machines' internal
+    voltages from the power flow) — or, with ``prefault="power_flow"``, the snapshot power-flow
+    voltages. No correction factors.
+``iec60909``
+    IEC 60909-0:2016 §4.3.1.1 and §5: the equivalent voltage source ``c·Un/√3`` at the fault
+    is the only active source; loads and shunt capacitors/reactors are taken out ("line
+    capacitances and parallel admittances of non-rotating loads … are neglected", §5.1); line
+    charging is kept (at distribution voltages below 0.1 % of the result). ``c`` from Table 1.
+    Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1); the correction
+    factors ``K_G``, ``K_T`` are not applied.
+
+Machines: OpenDSS's fault study puts a generator behind its *transient* reactance ``Xdp``
+(OpenDSS Reference Guide, Generator: ``Xdp`` "used for Dynamics mode and Fault studies").
+``machine_reactance="subtransient"`` scales each generator's primitive admittance by
+``Xdp/Xdpp`` (same X/R) and, for the classical method, moves the internal voltage to
+``E″ = V_pf + Z″·I_pf`` (the power flow's terminal state), i.e.
+``V′ = V + Z′·ΔY·(V_pf − V)`` by superposition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from protv2g.engine.phase.selinv import SingularBlockError, block_diagonal_inverse
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_model import DssModel, ElementY
+from protv2g.units import (
+    C_MAX_LV_6PCT,
+    C_MAX_LV_10PCT,
+    C_MAX_MV,
+    C_MIN_LV,
+    C_MIN_MV,
+    Case,
+    Method,
+)
+
+__all__ = ["FaultSystem", "build_system", "c_factor", "MachineReactance", "Prefault"]
+
+MachineReactance = Literal["transient", "subtransient"]
+Prefault = Literal["open_circuit", "power_flow"]
+#: Columns solved at once when transfer rows are needed (memory: n × CHUNK complex).
+CHUNK = 256
+
+
+def c_factor(kv_ll: np.ndarray, case: Case, lv_tolerance_percent: int = 10) -> np.ndarray:
+    """IEC 60909-0:2016 Table 1 voltage factor per bus (LV ≤ 1 kV, MV/HV above).
+
+    Raises
+    ------
+    ValueError
+        ``lv_tolerance_percent`` not 6 or 10, or an unknown case.
+    """
+    if lv_tolerance_percent not in (6, 10):
+        raise ValueError("lv_tolerance_percent must be 6 or 10")
+    lv = np.asarray(kv_ll) <= 1.0
+    if case is Case.MAX:
+        return np.where(lv, C_MAX_LV_6PCT if lv_tolerance_percent == 6 else C_MAX_LV_10PCT,
+                        C_MAX_MV)
+    if case is Case.MIN:
+        return np.where(lv, C_MIN_LV, C_MIN_MV)
+    raise ValueError(f"unknown case {case!r}")  # pragma: no cover - closed set
+
+
+@dataclass(eq=False)
+class FaultSystem:
+    """Energised network of one method, factorised.
+
+    Attributes
+    ----------
+    model : DssModel
+    method : Method
+    nodes : numpy.ndarray
+        ``(s,)`` model node index of each system node (energised nodes, model order).
+    local : numpy.ndarray
+        ``(n,)`` system index of each model node, ``-1`` where de-energised.
+    y : scipy.sparse.csc_matrix
+        ``(s, s)`` admittance of this method, S.
+    v_open : numpy.ndarray
+        ``(s,)`` complex open-circuit voltages (classical; the angle reference for IEC), V.
+    block_of_bus : numpy.ndarray
+        ``(B,)`` block of each model bus (``-1``: no energised node).
+    pos : numpy.ndarray
+        ``(s,)`` position of each system node in its bus block.
+    z_diag : numpy.ndarray
+        ``(blocks, b, b)`` driving-point blocks, Ω (NaN where not wanted).
+    phase_node : numpy.ndarray
+        ``(B, 3)`` system index of each bus's phase a/b/c node (``-1``: none or dead).
+    """
+
+    model: DssModel
+    method: Method
+    nodes: np.ndarray
+    local: np.ndarray
+    y: sp.csc_matrix
+    v_open: np.ndarray
+    block_of_bus: np.ndarray
+    pos: np.ndarray
+    z_diag: np.ndarray
+    phase_node: np.ndarray
+    symmetric: bool
+    _lu: object = field(default=None, repr=False)
+
+    @property
+    def lu(self):  # noqa: ANN201
+        """Sparse LU of ``y`` (computed on first use)."""
+        if self._lu is None:
+            self._lu = _factor(self.y, self.model.source)
+        return self._lu
+
+    def z_block(self, bus: np.ndarray, phases: np.ndarray) -> np.ndarray:
+        """``(m, k, k)`` driving-point impedance between the given phases of each bus, Ω.
+
+        ``phases`` is ``(m, k)`` int (0 = a …); every phase must exist at its bus.
+        """
+        blk = self.block_of_bus[bus]
+        node = self.phase_node[bus[:, None], phases]
+        p = self.pos[node]
+        return self.z_diag[blk[:, None, None], p[:, :, None], p[:, None, :]]
+
+    def rows(self, nodes: np.ndarray) -> np.ndarray:
+        """``(r, s)`` rows ``Z[nodes, :]`` of ``Z = y⁻¹`` (system indices), Ω."""
+        return self._solve(nodes, trans="T").T
+
+    def columns(self, nodes: np.ndarray) -> np.ndarray:
+        """``(s, r)`` columns ``Z[:, nodes]``, Ω."""
+        return self._solve(nodes, trans="N")
+
+    def _solve(self, nodes: np.ndarray, trans: str) -> np.ndarray:
+        s = len(self.nodes)
+        out = np.empty((s, len(nodes)), dtype=complex)
+        for start in range(0, len(nodes), CHUNK):
+            cols = np.asarray(nodes[start:start + CHUNK])
+            rhs = np.zeros((s, len(cols)), dtype=complex)
+            rhs[cols, np.arange(len(cols))] = 1.0
+            out[:, start:start + len(cols)] = self.lu.solve(rhs, trans=trans)
+        return out
+
+
+def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
+                 machine_reactance: MachineReactance | None = None,
+                 prefault: Prefault = "open_circuit",
+                 endtemp_degree: float | None = None) -> FaultSystem:
+    """Energised network of ``method`` with the driving-point blocks of ``wanted_bus``.
+
+    Parameters
+    ----------
+    model : DssModel
+    method : Method
+    wanted_bus : numpy.ndarray
+        ``(B,)`` bool: buses that are fault locations.
+    machine_reactance : {"transient", "subtransient"}, optional
+        Default: transient for ``classical`` (OpenDSS's fault study), subtransient for
+        ``iec60909`` (IEC 60909-0 §6.6.1).
+    prefault : {"open_circuit", "power_flow"}
+        Classical pre-fault state: OpenDSS's ``Voc`` or its snapshot power-flow voltages.
+    endtemp_degree : float, optional
+        Line conductors at this end temperature (IEC 60909 minimum case): every line's series
+        resistance × ``1 + α·(θe − 20 °C)``, ``α = 0.004 /K`` (IEC 60909-0:2016 eq. 34),
+        from its OpenDSS primitive admittance (series part ``−Yprim₁₂``).
+
+    Raises
+    ------
+    InputError
+        Unknown option, or a network OpenDSS gives no ground reference for (singular).
+    """
+    method = Method(method)
+    if machine_reactance is None:
+        machine_reactance = "transient" if method is Method.CLASSICAL else "subtransient"
+    if machine_reactance not in ("transient", "subtransient"):
+        raise InputError(Issue("options", "machine_reactance", f"unknown {machine_reactance!r}",
+                               "use 'transient' or 'subtransient'"))
+    if prefault not in ("open_circuit", "power_flow"):
+        raise InputError(Issue("options", "prefault", f"unknown {prefault!r}",
+                               "use 'open_circuit' or 'power_flow'"))
+    nodes = np.flatnonzero(model.energized)
+    local = np.full(model.n_nodes, -1, dtype=np.int64)
+    local[nodes] = np.arange(len(nodes))
+    v = (model.v_pf_v if prefault == "power_flow" else model.v_oc_v)[nodes].copy()
+    changes = [(e, -1.0) for e in model.shunts] if method is Method.IEC60909 else []
+    delta = []
+    if machine_reactance == "subtransient":
+        for mach in model.machines:
+            scale = mach.xdp_pu / mach.xdpp_pu - 1.0 if mach.xdpp_pu > 0 else 0.0
+            delta.append((mach.element, scale))
+    if endtemp_degree is not None:
+        changes += _hot_lines(model, endtemp_degree)
+    y = (model.y_s[nodes][:, nodes] + _scatter(changes + delta, local, len(nodes))).tocsc()
+    bus_of = model.node_bus[nodes]
+    used, block = np.unique(bus_of, return_inverse=True)
+    order = np.lexsort((model.node_num[nodes], block))
+    first = np.searchsorted(block[order], np.arange(len(used)))
+    pos = np.empty(len(nodes), dtype=np.int64)
+    pos[order] = np.arange(len(nodes)) - first[block[order]]
+    block_of_bus = np.full(len(model.buses), -1, dtype=np.int64)
+    block_of_bus[used] = np.arange(len(used))
+    phase_node = np.full((len(model.buses), 3), -1, dtype=np.int64)
+    ph = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
+    phase_node[bus_of[ph], model.node_num[nodes][ph] - 1] = np.flatnonzero(ph)
+    try:
+        inv = block_diagonal_inverse(y, block, pos, wanted=np.asarray(wanted_bus)[used])
+        z_diag = inv.z_diag
+    except SingularBlockError:
+        z_diag = _z_diag_by_solves(y, block, pos, np.asarray(wanted_bus)[used], model.source)
+    bad = ~np.all(np.isfinite(z_diag), axis=(1, 2)) & np.asarray(wanted_bus)[used]
+    if bad.any():
+        names = model.buses.index[used[bad]][:10].tolist()
+        raise InputError(Issue(model.source, "", f"no finite short-circuit impedance at "
+                               f"bus(es) {names}: an energised part of the network has no "
+                               "path to ground (its admittance matrix is singular)",
+                               SINGULAR_FIX))
+    fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
+                     block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
+                     symmetric=_is_symmetric(y))
+    if delta and method is Method.CLASSICAL:
+        rhs = np.zeros(len(nodes), dtype=complex)
+        for e, scale in delta:
+            sel = e.node >= 0
+            sys_idx = local[e.node[sel]]
+            dv = (model.v_pf_v - model.v_oc_v)[e.node[sel]]
+            np.add.at(rhs, sys_idx, scale * (e.yprim_s[np.ix_(sel, sel)] @ dv))
+        fs.v_open = v + fs.lu.solve(rhs)
+    return fs
+
+
+def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarray, s: int
+             ) -> sp.csc_matrix:
+    """``Σ change(e)`` on the elements' energised, non-ground nodes, ``(s, s)``.
+
+    A change is ``scale · Yprim(e)`` (a float) or a matrix over the element's conductors.
+    Elements are stacked by conductor count (one batch of array operations per count).
+    """
+    groups: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for e, change in changes:
+        mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+        groups.setdefault(len(e.node), []).append((e.node, mat))
+    rows, cols, vals = [], [], []
+    for k, items in groups.items():
+        node = np.array([n for n, _ in items], dtype=np.int64).reshape(len(items), k)
+        mat = np.array([m for _, m in items], dtype=complex).reshape(len(items), k, k)
+        idx = np.where(node >= 0, local[np.maximum(node, 0)], -1)
+        r = np.broadcast_to(idx[:, :, None], mat.shape)
+        c = np.broadcast_to(idx[:, None, :], mat.shape)
+        keep = (r >= 0) & (c >= 0)
+        rows.append(r[keep])
+        cols.append(c[keep])
+        vals.append(mat[keep])
+    if not rows:
+        return sp.csc_matrix((s, s), dtype=complex)
+    return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(s, s))
+
+
+#: Temperature coefficient of conductor resistance, 1/K (IEC 60909-0:2016 eq. 34: "0.004/K,
+#: valid with sufficient accuracy for copper, aluminium and aluminium alloy").
+ALPHA_PER_K = 0.004
+
+
+def _hot_lines(model: DssModel, endtemp_degree: float) -> list[tuple[ElementY, np.ndarray]]:
+    """Admittance changes that take every line's series resistance to ``endtemp_degree``.
+
+    The series admittance of a line is ``Ys = −Yprim[t1, t2]`` (OpenDSS's π model); its
+    impedance ``Z = Ys⁻¹`` becomes ``k·R + jX`` and the change ``ΔYs = (kR + jX)⁻¹ − Ys`` enters
+    as ``[[ΔYs, −ΔYs], [−ΔYs, ΔYs]]``. Lines with an open conductor (singular ``Ys``) keep
+    their resistance.
+    """
+    k = 1.0 + ALPHA_PER_K * (float(endtemp_degree) - 20.0)
+    by_n: dict[int, list[ElementY]] = {}
+    for e in model.lines():
+        by_n.setdefault(len(e.node) // 2, []).append(e)
+    out = []
+    for n, lines in by_n.items():
+        ys = -np.array([e.yprim_s[:n, n:] for e in lines])            # (m, n, n)
+        with np.errstate(all="ignore"):
+            ok = np.all(np.isfinite(ys), axis=(1, 2))
+            ok[ok] = np.linalg.cond(ys[ok]) < 1e12
+            z = np.linalg.inv(ys[ok])
+            d = np.linalg.inv(k * z.real + 1j * z.imag) - ys[ok]
+        full = np.concatenate([np.concatenate([d, -d], axis=2),
+                               np.concatenate([-d, d], axis=2)], axis=1)
+        out += list(zip([e for e, g in zip(lines, ok, strict=True) if g], full, strict=True))
+    return out
+
+
+def _is_symmetric(y: sp.csc_matrix) -> bool:
+    d = abs(y - y.T)
+    return bool(d.nnz == 0 or d.max() <= 1e-12 * abs(y).max())
+
+
+SINGULAR_FIX = ("give the ungrounded or floating part a ground reference in the model (e.g. a "
+                "grounding transformer, or the transformers' default ppm_antifloat)")
+
+
+def _factor(y: sp.spmatrix, source: str):  # noqa: ANN202
+    """Sparse LU of ``y``; a singular matrix is bad input (a floating part of the model)."""
+    try:
+        return splu(sp.csc_matrix(y))
+    except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+        raise InputError(Issue(source, "", f"the network's admittance matrix is singular "
+                               f"({exc}): an energised part has no path to ground",
+                               SINGULAR_FIX)) from exc
+
+
+def _z_diag_by_solves(y: sp.csc_matrix, block: np.ndarray, pos: np.ndarray,
+                      wanted: np.ndarray, source: str) -> np.ndarray:
+    """Fallback: the wanted diagonal blocks by chunked column solves of one sparse LU."""
+    b = int(pos.max()) + 1
+    out = np.full((len(wanted), b, b), np.nan, dtype=complex)
+    lu = _factor(y, source)
+    order = np.argsort(block, kind="stable")
+    start_of = np.searchsorted(block[order], np.arange(len(wanted) + 1))
+    cols = np.flatnonzero(wanted[block])
+    for start in range(0, len(cols), CHUNK):
+        c = cols[start:start + CHUNK]
+        rhs = np.zeros((y.shape[0], len(c)), dtype=complex)
+        rhs[c, np.arange(len(c))] = 1.0
+        x = lu.solve(rhs)
+        for j, col in enumerate(c):
+            same = order[start_of[block[col]]:start_of[block[col] + 1]]
+            out[block[col], pos[same], pos[col]] = x[same, j]
+    return out

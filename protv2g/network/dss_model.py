@@ -1,0 +1,391 @@
+"""A feeder in phase coordinates, taken from OpenDSS itself.
+
+:func:`load_dss_model` compiles an OpenDSS master through ``opendssdirect`` and returns a
+:class:`DssModel`: the system admittance matrix in phase coordinates (sparse, OpenDSS's own
+element models), its node order, the buses with their voltage base and phases, the voltages
+OpenDSS solves for, which nodes are energised, the model's protective devices, and the
+primitive admittance of any element on request. Every element class OpenDSS compiles is
+supported with OpenDSS's semantics (reactors, center-tap transformers, regulators at their
+taps, open switches, disabled elements, line geometries, neutral impedances), because protv2g
+never re-derives an element model: it takes OpenDSS's admittances.
+
+Where the line is drawn
+-----------------------
+OpenDSS provides: admittances (system ``Y`` and element ``Yprim``), names, node maps, device
+definitions, the power flow and the open-circuit voltages of its fault study. protv2g adds: fault
+conditions, the IEC 60909 equivalent source and c-factors, chargers and other inverter-based
+sources by their control law, device evaluation and checks (:mod:`protv2g.engine.phase`).
+
+The state the model is taken in (OpenDSS's fault-study conventions)
+-------------------------------------------------------------------
+1. The script is compiled without its solves, plots and exports (:mod:`.opendss_script`);
+   ``Fault`` elements are disabled; file-writing traces are switched off so that the model
+   folder may be read-only and a second compile in one process works.
+2. A snapshot power flow (with the model's controls: regulator taps, capacitor switching) sets
+   the taps; when it does not converge it is retried with 100 iterations, then solved without
+   controls (taps as compiled) — each step listed in ``warnings``.
+3. ``Solve mode=faultstudy`` conventions (R. C. Dugan, *OpenDSS Reference Guide*, "FaultStudy
+   mode"; ``SolveFaultStudy`` in ``SolutionAlgs.pas``): loads become constant admittances at
+   their rated voltage (``LoadModel=Admittance``), generators voltage sources behind their
+   transient reactance ``Xdp`` with the internal voltage from the power flow, then one direct
+   solve gives the open-circuit voltages ``v_oc_v``. ``y_s`` is that system matrix (the one
+   whose inverse blocks OpenDSS's fault study inverts per bus).
+
+References
+----------
+R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution System Simulator
+(OpenDSS)", EPRI, 2020 — FaultStudy mode, Generator ``Xdp`` ("used for Dynamics mode and Fault
+studies"), ``Xdpp`` ("used for Harmonics"), Transformer ``ppm_antifloat``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import (
+    ElementY,
+    Machine,
+    devices,
+    element_table,
+    element_y,
+    machines,
+    shunts,
+)
+from protv2g.network.opendss import new_engine
+from protv2g.network.opendss_script import compile_script
+
+__all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
+           "PRIMARY_KV_LL", "LINK_MIN_S"]
+
+#: Buses above this line-to-line base voltage (kV) are primary (MV/HV) buses.
+PRIMARY_KV_LL = 1.0
+#: Off-diagonal admittances below this magnitude (S) do not connect two nodes when finding the
+#: energised ones: an open OpenDSS terminal leaves exactly 0, its ``ppm_antifloat`` and
+#: open-terminal stubs are on the diagonal (1e-12 S) and a real series element is > 1e-6 S.
+LINK_MIN_S = 1e-9
+#: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
+#: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
+RETRY_ITERATIONS = 100
+#: Element classes that make up the network (listed when disabled or de-energised).
+_NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
+                    "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
+
+
+@dataclass(frozen=True, eq=False)
+class DssModel:
+    """A feeder in phase coordinates from OpenDSS (see the module docstring).
+
+    Attributes
+    ----------
+    source : str
+        The master file.
+    name : str
+        Circuit name.
+    f_hz : float
+        Base frequency.
+    node_names : numpy.ndarray
+        ``(n,)`` ``"bus.k"`` in the order of ``y_s`` (OpenDSS's ``YNodeOrder``, lower case).
+    node_bus : numpy.ndarray
+        ``(n,)`` index into ``buses`` of each node.
+    node_num : numpy.ndarray
+        ``(n,)`` OpenDSS node number (1, 2, 3 = phases a, b, c; 4 and up = neutrals etc.).
+    buses : pandas.DataFrame
+        Index ``bus`` (name); columns ``kv_ln`` (voltage base, kV line-to-neutral; 0 where the
+        model sets none), ``kv_ll``, ``phases`` (e.g. ``"abc"``, ``"b"``), ``n_nodes``,
+        ``energized``, ``primary`` (``kv_ll`` > :data:`PRIMARY_KV_LL`).
+    y_s : scipy.sparse.csc_matrix
+        ``(n, n)`` complex system admittance, S, in OpenDSS's fault-study state.
+    v_oc_v : numpy.ndarray
+        ``(n,)`` complex open-circuit (pre-fault) node voltages, V — OpenDSS's ``Voc``.
+    v_pf_v : numpy.ndarray
+        ``(n,)`` complex node voltages of the snapshot power flow, V.
+    energized : numpy.ndarray
+        ``(n,)`` bool: the node has a path to a source (``dss_elements.SOURCE_CLASSES``).
+    sources : numpy.ndarray
+        Node indices of the sources' terminals.
+    shunts : tuple of ElementY
+        Loads and shunt capacitors/reactors on phase conductors (taken out by IEC 60909).
+    machines : tuple of Machine
+        Enabled synchronous generators.
+    devices : pandas.DataFrame
+        Protective devices of the model: ``name`` (``fuse.f1``), ``kind`` (fuse, recloser,
+        relay, swtcontrol), ``element`` (monitored element), ``terminal``, ``enabled``.
+    elements : pandas.DataFrame
+        Every circuit element: ``name``, ``cls``, ``enabled``, ``buses`` (tuple),
+        ``energized`` (any conductor on an energised node).
+    converged : bool
+        OpenDSS's snapshot power flow converged (with the model's controls).
+    warnings : pandas.DataFrame
+        Columns ``element, name, what, action``: everything changed or approximated.
+    """
+
+    source: str
+    name: str
+    f_hz: float
+    node_names: np.ndarray
+    node_bus: np.ndarray
+    node_num: np.ndarray
+    buses: pd.DataFrame
+    y_s: sp.csc_matrix
+    v_oc_v: np.ndarray
+    v_pf_v: np.ndarray
+    energized: np.ndarray
+    sources: np.ndarray
+    shunts: tuple[ElementY, ...]
+    machines: tuple[Machine, ...]
+    devices: pd.DataFrame
+    elements: pd.DataFrame
+    converged: bool
+    warnings: pd.DataFrame
+    _dss: Any = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes (rows of ``y_s``)."""
+        return len(self.node_names)
+
+    def bus_index(self, names: Sequence[str]) -> np.ndarray:
+        """Positions of bus ``names`` in :attr:`buses` (``-1`` where unknown)."""
+        pos = pd.Index(self.buses.index).get_indexer([str(n).lower() for n in names])
+        return np.asarray(pos, dtype=np.int64)
+
+    def lines(self) -> tuple[ElementY, ...]:
+        """Primitive admittance and node map of every enabled line (switches included)."""
+        names = self.elements.name[self.elements.enabled
+                                   & (self.elements.cls == "line")].tolist()
+        return tuple(element_y(self._dss, n, self.source) for n in names)
+
+    def element_y(self, name: str) -> ElementY:
+        """Primitive admittance and node map of element ``name`` (``"line.l1"``).
+
+        Raises
+        ------
+        InputError
+            No such enabled element in the model.
+        """
+        return element_y(self._dss, name, self.source)
+
+
+def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] = (),
+                   controls: bool = True) -> DssModel:
+    """Compile an OpenDSS master and take its network in phase coordinates.
+
+    Parameters
+    ----------
+    master_path : str or Path
+        OpenDSS master file (the one with ``New Circuit``); redirected files are resolved
+        relative to the file that redirects to them, case-insensitively.
+    redirects : sequence of path, optional
+        Further scripts run after the master (e.g. the 8500's ``Fuses.DSS``).
+    controls : bool
+        Let OpenDSS's controls (regulators, capacitor controls) act in the power flow that
+        sets the taps (default); ``False`` keeps the taps as compiled.
+
+    Returns
+    -------
+    DssModel
+
+    Raises
+    ------
+    InputError
+        Missing file, a command OpenDSS rejects, no source, or a model OpenDSS cannot put into
+        its fault-study state; the message names the file or element and the fix.
+
+    Examples
+    --------
+    >>> m = load_dss_model("../shared/feeders/opendss/13Bus/IEEE13Nodeckt.dss")  # doctest: +SKIP
+    >>> m.buses.loc["671", ["kv_ln", "phases"]]  # doctest: +SKIP
+    """
+    path = Path(master_path)
+    dss, warn = compile_model(path, redirects)
+    converged = solve_power_flow(dss, controls, warn)
+    v_pf = _node_voltages(dss)
+    _enter_fault_study(dss, str(path))
+    order = [s.lower() for s in dss.Circuit.YNodeOrder()]
+    n = len(order)
+    data, indices, indptr = dss.YMatrix.getYsparse()
+    y = sp.csc_matrix((np.asarray(data, dtype=complex), np.asarray(indices), np.asarray(indptr)),
+                      shape=(n, n))
+    v_oc = _node_voltages(dss)
+    bus_of = [s.rsplit(".", 1) for s in order]
+    buses = _bus_table(dss)
+    node_bus = buses.index.get_indexer([b for b, _ in bus_of])
+    node_num = np.array([int(k) for _, k in bus_of], dtype=np.int64)
+    elements, sources = element_table(dss)
+    energized = _energized(y, sources)
+    buses = _finish_bus_table(buses, node_bus, node_num, energized)
+    elements["energized"] = [bool(energized[np.asarray(r, dtype=np.int64) - 1].any())
+                             if len(r) else False for r in elements.pop("refs")]
+    for name in elements.name[~elements.enabled & elements.cls.isin(_NETWORK_CLASSES)]:
+        warn.add(name.split(".", 1)[0], name, "disabled in the model",
+                 "left out, as OpenDSS does (a bus only it reaches is not in the circuit)")
+    for name in elements.name[elements.enabled & ~elements.energized
+                              & elements.cls.isin(_NETWORK_CLASSES)]:
+        warn.add(name.split(".", 1)[0], name, "de-energised (no path to a source)",
+                 "its buses are reported at 0 A")
+    shunt_elements = shunts(dss, elements, str(path))
+    machine_elements = machines(dss, str(path))
+    return DssModel(
+        source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,
+        node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
+        node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
+        sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
+        elements=elements, converged=converged, warnings=warn.frame(), _dss=dss)
+
+
+# ---------------------------------------------------------------------------------- building
+
+
+def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
+                  ) -> tuple[Any, _Warnings]:
+    """A fresh OpenDSS engine with the master (and ``redirects``) compiled, faults disabled.
+
+    Returns the engine and the warning log. Raises :class:`InputError` as
+    :func:`load_dss_model`.
+    """
+    path = Path(master_path)
+    if not path.is_file():
+        raise InputError(Issue(str(path), "", "OpenDSS master file not found",
+                               "give the path of the master .dss file (the one with "
+                               "'New Circuit')"))
+    dss = new_engine()
+    log = compile_script(path, dss)
+    for extra in redirects:
+        extra_path = Path(extra)
+        if not extra_path.is_file():
+            raise InputError(Issue(str(extra_path), "", "redirected script not found",
+                                   "check the path given with --redirect"))
+        more = compile_script(extra_path, dss, clear=False)
+        log.skipped += more.skipped
+        log.edited += more.edited
+    warn = _Warnings()
+    for file, line_no, text in log.skipped:
+        warn.add("script", f"{Path(file).name}:{line_no}", text,
+                 "not run (protv2g compiles and solves the model itself)")
+    for file, line_no, what in log.edited:
+        warn.add("script", f"{Path(file).name}:{line_no}", what, "the model folder is not written")
+    if dss.Circuit.NumBuses() == 0:
+        raise InputError(Issue(str(path), "", "the script defines no circuit with buses",
+                               "give the master file that contains 'New Circuit.<name>'"))
+    _disable_faults(dss, warn)
+    return dss, warn
+
+
+class _Warnings:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, element: str, name: str, what: str, action: str) -> None:
+        self.rows.append((element, name, what, action))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["element", "name", "what", "action"])
+
+
+def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
+    dss.Circuit.SetActiveClass("Fault")
+    for name in list(dss.ActiveClass.AllNames()):
+        dss.Text.Command(f"edit Fault.{name} enabled=no")
+        warn.add("Fault", f"Fault.{name}", "fault element in the model",
+                 "disabled (protv2g places its own faults)")
+
+
+def _solve(dss) -> bool:  # noqa: ANN001
+    cwd = os.getcwd()
+    try:
+        dss.Text.Command("set mode=snapshot")
+        dss.Solution.Solve()
+    except Exception:  # noqa: BLE001 - DSSException "Max Control Iterations Exceeded" etc.
+        return False
+    finally:
+        os.chdir(cwd)
+    return bool(dss.Solution.Converged())
+
+
+def solve_power_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: ANN001
+    """Snapshot power flow that sets the taps; retried as the module docstring says.
+
+    Returns whether it converged with the model's controls.
+    """
+    if not controls:
+        dss.Text.Command("set controlmode=off")
+    if _solve(dss):
+        return True
+    dss.Solution.MaxIterations(max(dss.Solution.MaxIterations(), RETRY_ITERATIONS))
+    dss.Solution.MaxControlIterations(max(dss.Solution.MaxControlIterations(),
+                                          RETRY_ITERATIONS))
+    if _solve(dss):
+        warn.add("solution", dss.Circuit.Name(), "snapshot power flow needed more iterations "
+                 "than the model sets", f"solved with MaxIterations={RETRY_ITERATIONS}")
+        return True
+    dss.Text.Command("set controlmode=off")
+    ok = _solve(dss)
+    warn.add("solution", dss.Circuit.Name(), "snapshot power flow did not converge with the "
+             "model's controls", "taps as compiled (controls off)" + ("" if ok else
+                                                                      "; still not converged"))
+    return False
+
+
+def _enter_fault_study(dss, where: str) -> None:  # noqa: ANN001
+    """OpenDSS's FaultStudy state without its per-bus Ysc loop (see the module docstring)."""
+    try:
+        dss.Text.Command("set mode=faultstudy")
+    except Exception as exc:  # DSSException: the circuit was never solved
+        raise InputError(Issue(where, "Solve", f"OpenDSS cannot enter its fault study: {exc}",
+                               "make the model's power flow converge in OpenDSS (e.g. add "
+                               "'Set MaxIterations=100' to the master)")) from exc
+    dss.Solution.LoadModel(2)  # ADMITTANCE
+    dss.Solution.SolveDirect()
+
+
+def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001
+    """Node voltages in ``YNodeOrder`` (OpenDSS's NodeV without the ground entry), V."""
+    v = np.asarray(dss.YMatrix.getV(), dtype=float)
+    return (v[2::2] + 1j * v[3::2]).astype(complex)
+
+
+def _bus_table(dss) -> pd.DataFrame:  # noqa: ANN001
+    names = [b.lower() for b in dss.Circuit.AllBusNames()]
+    kv = np.empty(len(names))
+    for i in range(len(names)):
+        dss.Circuit.SetActiveBusi(i)
+        kv[i] = dss.Bus.kVBase()
+    return pd.DataFrame({"kv_ln": kv}, index=pd.Index(names, name="bus"))
+
+
+def _finish_bus_table(buses: pd.DataFrame, node_bus: np.ndarray, node_num: np.ndarray,
+                      energized: np.ndarray) -> pd.DataFrame:
+    nb = len(buses)
+    has = np.zeros((nb, 3), dtype=bool)
+    ph = (node_num >= 1) & (node_num <= 3)
+    has[node_bus[ph], node_num[ph] - 1] = True
+    letters = np.array(list("abc"))
+    out = buses.copy()
+    out["kv_ll"] = out.kv_ln * np.sqrt(3.0)
+    out["phases"] = ["".join(letters[r]) for r in has]
+    out["n_nodes"] = np.bincount(node_bus, minlength=nb)
+    out["energized"] = np.bincount(node_bus, weights=energized, minlength=nb) > 0
+    out["primary"] = out.kv_ll > PRIMARY_KV_LL
+    return out
+
+
+def _energized(y: sp.csc_matrix, sources: np.ndarray) -> np.ndarray:
+    """Nodes connected to a source node through off-diagonal admittances ≥ :data:`LINK_MIN_S`."""
+    n = y.shape[0]
+    if not len(sources):
+        return np.zeros(n, dtype=bool)
+    coo = y.tocoo()
+    keep = (coo.row != coo.col) & (np.abs(coo.data) >= LINK_MIN_S)
+    graph = sp.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    return np.isin(label, np.unique(label[sources]))
