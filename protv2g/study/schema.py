@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from protv2g.criteria import CRITERIA as CRITERION_IDS
 from protv2g.units import (
     AngleRule,
     Case,
@@ -276,7 +277,8 @@ class Checks(_Model):
     unbalance_max_percent: PositiveFloat = 3.0
 
 
-CRITERIA = tuple(f"C{i}" for i in range(1, 13))
+#: Criterion ids the gate can name (the catalogue of :mod:`protv2g.criteria`).
+CRITERIA = CRITERION_IDS
 
 
 class PilotScreening(_Model):
@@ -290,7 +292,11 @@ class PilotScreening(_Model):
 
 
 class Gate(_Model):
-    """Which criteria and severities fail the pre-pilot gate."""
+    """Which criteria and row statuses fail the pre-pilot gate (policy: ``protv2g.gate``).
+
+    ``fail_severities`` names row statuses (``fail``, ``warn``, ``info``); the key keeps its
+    first name so that existing study files stay valid.
+    """
 
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
@@ -301,7 +307,8 @@ class Gate(_Model):
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [c for c in value if c not in CRITERIA]
         if unknown:
-            raise ValueError(f"unknown criteria {unknown} | fix: use C1 … C12")
+            raise ValueError(f"unknown criteria {unknown} | fix: use "
+                             f"{', '.join(CRITERIA)}")
         return value
 
 
