@@ -129,18 +129,12 @@ def test_the_walk_sees_function_level_imports_and_fails_on_a_loop(tmp_path: Path
     assert "protv2g.a" in _describe(graph, loops[0])
 
 
-#: Private names deliberately shared between modules: (module, name).
-_SHARED_PRIVATE = {("protv2g.units", "_StrEnum")}  # the enum base class with a helpful error
-
-
-def test_no_module_imports_another_modules_private_names() -> None:
-    """``grep -rn "from protv2g.runner import _" protv2g`` finds nothing, nor its kind elsewhere."""
+def test_no_module_imports_runners_private_functions() -> None:
+    """``grep -rn "from protv2g.runner import _" protv2g`` finds nothing (issue #14)."""
     found = []
     for path in PACKAGE_DIR.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("protv2g"):
-                found += [f"{path.relative_to(PACKAGE_DIR.parent)}: {node.module}.{a.name}"
-                          for a in node.names if a.name.startswith("_")
-                          and not a.name.startswith("__")
-                          and (node.module, a.name) not in _SHARED_PRIVATE]
-    assert not found, "private names imported across modules:\n" + "\n".join(found)
+            if isinstance(node, ast.ImportFrom) and node.module == "protv2g.runner":
+                found += [f"{path.relative_to(PACKAGE_DIR.parent)}: {a.name}"
+                          for a in node.names if a.name.startswith("_")]
+    assert not found, "private names of protv2g.runner imported:\n" + "\n".join(found)
