@@ -30,7 +30,7 @@ Example
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,8 @@ from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
 
-__all__ = ["EngineInputs", "FaultTables", "check_size", "engine_inputs", "fault_tables",
-           "flow_tables", "study_flow", "FLOW_TABLES"]
+__all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
+           "fault_tables", "flow_tables", "study_flow", "FLOW_TABLES"]
 
 
 @dataclass(frozen=True)
@@ -242,3 +242,33 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
 
 def _export_kw(sc: Scenario) -> float:
     return float(sum(st.p_export_kw for st in sc.sites))
+
+
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """Tables by name, computed by ``compute()`` on first access (then kept).
+
+    The hosting search hands its flow tables to the checks this way: the real checks read
+    them (C8, C12), a stand-in criterion that does not costs no power flow.
+
+    Example
+    -------
+    >>> flows = LazyTables(lambda: flow_tables(study, scenarios))  # doctest: +SKIP
+    """
+
+    def __init__(self, compute: Callable[[], Mapping[str, pd.DataFrame] | None]) -> None:
+        self._compute = compute
+        self._tables: dict[str, pd.DataFrame] | None = None
+
+    def _get(self) -> dict[str, pd.DataFrame]:
+        if self._tables is None:
+            self._tables = dict(self._compute() or {})
+        return self._tables
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())

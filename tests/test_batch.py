@@ -7,6 +7,7 @@ batches reach it through ``scheduler=<address>``, the path ``--scheduler`` takes
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import logging
 import math
@@ -93,7 +94,9 @@ def batch(studies, cluster, tmp_path_factory):
     return result, stream.getvalue()
 
 
+@functools.cache
 def _serial(path: Path):
+    """A plain serial run of one study file (once per file and test run)."""
     return run_study(load_study(path.resolve()))
 
 

@@ -22,7 +22,7 @@ from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.scenarios import build_scenarios
 from protv2g.study.schema import CRITERIA
 
-from .test_hosting import BUS, DEPOT_DIR, bus_duty_check, depot_variant
+from .test_hosting import BUS, bus_duty_check, depot_variant
 
 ALL_RAN = {"criteria": list(CRITERIA), "errors": []}
 _RUN_STUDY = protv2g.run_study
@@ -36,8 +36,8 @@ def _quiet():
 
 
 @pytest.fixture(scope="module")
-def study():
-    return protv2g.load_study(DEPOT_DIR / "study.yaml")
+def study(depot_study):
+    return depot_study
 
 
 def _result(violations: list[dict] | None = None, checks: dict | None = ALL_RAN,

@@ -31,10 +31,10 @@ from protv2g.hosting import (
     hosting_analysis,
     hosting_capacity,
 )
+from protv2g.pipeline import fault_tables
 from protv2g.report.hosting import plot_hosting_margins
 from protv2g.result import VIOLATION_COLUMNS
-from protv2g.runner import run_study
-from protv2g.scenarios import Scenario
+from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.schema import Gate
 
 from .conftest import FEEDERS_DIR
@@ -47,13 +47,14 @@ ONE_AXIS = {"sites": ["depot"], "participations": ["firm"], "load_levels": ["pea
 
 @functools.cache
 def bus_current_ka(bus: str = BUS) -> tuple[float, float]:
-    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate."""
+    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate
+    (the pipeline's fault tables, as run_study makes them)."""
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         study = protv2g.load_study(DEPOT_DIR / "study.yaml")
         p_max_kw = _site(study).p_max_kw
         variant = protv2g.load_study(depot_variant(Path(tmp), p_max_kw))
-        fc = run_study(variant).fault_currents
+        fc = fault_tables(variant, build_scenarios(variant.document)).bus
     worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
     return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
 
@@ -143,8 +144,8 @@ def _quiet():
 
 
 @pytest.fixture(scope="module")
-def study():
-    return protv2g.load_study(DEPOT_DIR / "study.yaml")
+def study(depot_study):
+    return depot_study
 
 
 @pytest.fixture(scope="module")

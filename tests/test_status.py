@@ -19,8 +19,6 @@ from protv2g.checks import family_function
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
 
-from .conftest import FEEDERS_DIR
-
 #: The depot at three export levels, one participation case and load level (hosting included).
 SMALL = {"export_levels_fraction": [0.0, 0.5, 1.0], "participation": ["firm"],
          "load_levels": ["light"]}
@@ -52,9 +50,10 @@ def _outcome(result) -> dict:
 
 
 @pytest.fixture(scope="module")
-def small_depot():
-    study = protv2g.load_study(FEEDERS_DIR / "depot_two_feeder" / "study.yaml")
-    return study.with_updates(scenarios=SMALL)
+def small_depot(depot_study):
+    # the depot site alone (one hosting axis per run): still FAIL, with C2, C6, C10, C11 rows
+    sites = [s for s in depot_study.raw["v2g_sites"] if s["name"] == "depot"]
+    return depot_study.with_updates(scenarios=SMALL, v2g_sites=sites)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +107,7 @@ def test_hosting_by_criterion_says_not_applicable(small_depot):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ha = hosting_analysis(small_depot, sites=["campus"], participations=["firm"],
+        ha = hosting_analysis(small_depot, sites=["depot"], participations=["firm"],
                               load_levels=["light"], n_grid=4)
     by = ha.by_criterion.set_index("criterion")
     assert by.loc["C3", "status"] == "not_applicable"

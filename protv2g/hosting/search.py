@@ -29,7 +29,7 @@ from protv2g.hosting.tables import (
     levels,
     margin_table,
 )
-from protv2g.pipeline import fault_tables, flow_tables
+from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario, SiteState
 from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, V2GSite
@@ -88,7 +88,7 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
     t0 = time.perf_counter()
     scenarios = list(scenarios)
     faults = fault_tables(study, scenarios)
-    flow = flow_tables(study, scenarios)
+    flow = LazyTables(lambda: flow_tables(study, scenarios))  # run when the checks read it
     violations, coordination = checks(study, faults, flow, scenarios)
     return Evaluation(violations, coordination, time.perf_counter() - t0)
 
