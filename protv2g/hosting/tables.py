@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -47,7 +48,7 @@ MARGIN_COLUMNS = [
 ]
 
 
-class HostingStatus:
+class HostingStatus(StrEnum):
     """Values of the per-criterion table's ``status`` column."""
 
     LIMITED = "limited"
@@ -160,7 +161,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         for crit in criteria:
             if crit in not_applicable:
                 crit_rows.append({**base, "criterion": crit,
-                                  "status": HostingStatus.NOT_APPLICABLE,
+                                  "status": HostingStatus.NOT_APPLICABLE.value,
                                   "hosting_kw": math.nan, "hosting_chargers": pd.NA,
                                   "limiting_device": "", "limiting_fault": "",
                                   "site_max_kw": axis.cap_kw, "limited": False,
@@ -170,7 +171,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
             why = "; ".join(unevaluated.get(crit, [])[:3])
             status = (HostingStatus.NOT_EVALUATED if crit in unevaluated else
                       HostingStatus.LIMITED if c["limited"] else HostingStatus.NOT_LIMITED)
-            crit_rows.append({**base, **c, "criterion": crit, "status": status, "note": why})
+            crit_rows.append({**base, **c, "criterion": crit, "status": status.value,
+                              "note": why})
     table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)
     by_crit = pd.DataFrame(crit_rows, columns=BY_CRITERION_COLUMNS)
     for frame in (table, by_crit):
