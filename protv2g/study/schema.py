@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from protv2g.criteria import CRITERIA as CRITERION_IDS
 from protv2g.units import (
     AngleRule,
     Case,
@@ -376,7 +377,8 @@ class Checks(_Model):
     relay_technology: Literal["numerical", "electromechanical"] = "numerical"
 
 
-CRITERIA = tuple(f"C{i}" for i in range(1, 13))
+#: Criterion ids the gate can name (the catalogue of :mod:`protv2g.criteria`).
+CRITERIA = CRITERION_IDS
 
 
 class PilotScreening(_Model):
@@ -390,7 +392,11 @@ class PilotScreening(_Model):
 
 
 class Gate(_Model):
-    """Which criteria and severities fail the pre-pilot gate."""
+    """Which criteria and row statuses fail the pre-pilot gate (policy: ``protv2g.gate``).
+
+    ``fail_severities`` names row statuses (``fail``, ``warn``, ``info``); the key keeps its
+    first name so that existing study files stay valid.
+    """
 
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
@@ -401,7 +407,8 @@ class Gate(_Model):
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [c for c in value if c not in CRITERIA]
         if unknown:
-            raise ValueError(f"unknown criteria {unknown} | fix: use C1 … C12")
+            raise ValueError(f"unknown criteria {unknown} | fix: use "
+                             f"{', '.join(CRITERIA)}")
         return value
 
 
