@@ -19,7 +19,6 @@ import ast
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "protv2g"
 
@@ -109,25 +108,10 @@ def _describe(graph: nx.DiGraph, loop: list[str]) -> str:
 #: Loops in modules another engineer owns right now, each with who and the fix; listed so
 #: that any *other* loop fails at once. ``test_known_loops_are_gone`` fails (XPASS, strict)
 #: as soon as one is fixed, so the entry is removed then.
-KNOWN_LOOPS = {
-    # devices/curves.py imports default_library inside trip_time_s (to resolve a curve name)
-    # and devices/library.py imports CurveFamily (and helpers) from curves.py. Data engineer
-    # (#17); fix: resolve names in the caller or move the shared pieces to a leaf module.
-    frozenset({"protv2g.devices.curves", "protv2g.devices.library"}),
-}
-
-
 def test_no_import_loop() -> None:
     graph = import_graph()
-    loops = [c for c in import_loops(graph) if frozenset(c) not in KNOWN_LOOPS]
+    loops = import_loops(graph)
     assert not loops, "import loops:\n" + "\n".join(_describe(graph, c) for c in loops)
-
-
-@pytest.mark.xfail(strict=True, reason="known loops in modules owned elsewhere (KNOWN_LOOPS)")
-def test_known_loops_are_gone() -> None:
-    graph = import_graph()
-    known = [c for c in import_loops(graph) if frozenset(c) in KNOWN_LOOPS]
-    assert not known, "\n".join(_describe(graph, c) for c in known)
 
 
 def test_the_walk_sees_function_level_imports_and_fails_on_a_loop(tmp_path: Path) -> None:
