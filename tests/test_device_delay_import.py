@@ -19,9 +19,10 @@ import pytest
 import protv2g
 from protv2g.checks._common import build_devices, device_times
 from protv2g.cli import main
-from protv2g.devices.models import Fuse, build_device
+from protv2g.devices.models import Fuse
 from protv2g.devices.relay import definite_time_element_s
 
+from .device_fields import model_of
 from .dss_time import STEP_S, opening
 
 REL = 0.005  # 0.5 %, the tolerance of the issue
@@ -141,11 +142,7 @@ def _imported(tmp_path: Path, device: str):
         "name: member\nfeeder: {opendss: master.dss}\nfaults: {method: classical}\n")
     study = protv2g.load_study(tmp_path / "study.yaml")
     (d,) = study.document.devices
-    study_only = {"kind", "location", "directional", "characteristic_angle_degree"}
-    if d.kind.value == "relay":
-        study_only.add("reclose_intervals_s")  # breaker reclosing: not a relay setting
-    fields = {k: v for k, v in d.model_dump().items() if k not in study_only}
-    return master, build_device(d.kind, fields, study.library)
+    return master, model_of(d, study.library)
 
 
 RELAY = ("New Relay.r monitoredobj=Line.l1 monitoredterm=1 type=current phasecurve=very_inv "
