@@ -227,3 +227,12 @@ def test_definite_time_element_is_vectorised():
     assert t.shape == i.shape
     np.testing.assert_array_equal(t, np.array(scalar))
     assert t[1, 0] == pytest.approx(0.35) and math.isinf(t[0, 1]) and math.isnan(t[1, 1])
+
+
+def test_relay_module_doctests():
+    import doctest
+
+    from protv2g.devices import relay
+
+    result = doctest.testmod(relay)
+    assert result.failed == 0 and result.attempted > 0
