@@ -219,6 +219,23 @@ def test_fuse_user_curve_rated_current_and_delay_match_opendss(tmp_path):
         assert ours - no_delay == pytest.approx(0.04, abs=1e-12)
 
 
+
+@pytest.mark.parametrize("fault", ["bus1=Bt phases=3 r=0.0001", "bus1=Bt.1 phases=1 r=0.0001",
+                                   "bus1=Bt.1 phases=1 r=5"])
+def test_dg_feeder_recloser_b_matches_opendss(shared_dir, tmp_path, fault):
+    """EPRI's DG_Prot_Fdr (not written here): recloser B (104/117, ground 106/135, Delay
+    0.042 s, PhaseInst 1000 A), enabled, first trip for faults at Bt beyond it."""
+    master = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    (tmp_path / "DG_Prot_Fdr.dss").write_bytes(master.read_bytes())
+    (tmp_path / "study.yaml").write_text(
+        "name: dg\nfeeder: {opendss: DG_Prot_Fdr.dss}\nfaults: {method: classical}\n")
+    study = protv2g.load_study(tmp_path / "study.yaml")
+    b = model_of({d.name: d for d in study.document.devices}["b"], study.library)
+    op = opening(master, f"new fault.f {fault}", "L4",
+                 ("edit fault.flt enabled=no", "edit recloser.b enabled=yes"), t_end_s=5.0)
+    ours = float(b.operate_time_s(op.i_phase_a, op.i_ground_a))
+    assert op.t_s == pytest.approx(ours, rel=REL, abs=2 * STEP_S)
+
 def test_definite_time_element_is_vectorised():
     i = np.array([[100.0, 400.0], [401.0, np.nan]])
     t = definite_time_element_s(i, 400.0, 0.3, adder_s=0.05)
