@@ -163,12 +163,18 @@ DirectionalKey = Annotated[
 
 
 class RelayDevice(_DeviceBase):
-    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes)."""
+    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes).
+
+    The 51 elements are inverse-time (``curve`` with ``time_dial``) or, with
+    ``definite_time_s``, definite-time at ``pickup_a``/``ground_pickup_a`` (OpenDSS ``Delay``,
+    used instead of the curves; ``curve`` and ``time_dial`` may then be left out).
+    """
 
     kind: Literal[DeviceKind.RELAY]
     pickup_a: PositiveFloat
-    curve: str
-    time_dial: PositiveFloat
+    curve: str | None = None
+    time_dial: PositiveFloat | None = None
+    definite_time_s: PositiveFloat | None = None
     inst_pickup_a: PositiveFloat | None = None
     inst_delay_s: NonNegFloat = 0.0
     ground_pickup_a: PositiveFloat | None = None
@@ -186,7 +192,15 @@ class RelayDevice(_DeviceBase):
 
     @model_validator(mode="after")
     def _ground_complete(self) -> RelayDevice:
-        if self.ground_pickup_a is not None and (
+        if self.definite_time_s is None:
+            if self.curve is None:
+                raise ValueError("a relay needs a time-overcurrent (51) element | fix: add "
+                                 "curve and time_dial (inverse time) or definite_time_s "
+                                 "(definite time)")
+            if self.time_dial is None:
+                raise ValueError(f"curve {self.curve!r} needs a time_dial | fix: add "
+                                 "time_dial (time dial or TMS of the curve)")
+        if self.ground_pickup_a is not None and self.definite_time_s is None and (
             self.ground_curve is None or self.ground_time_dial is None
         ):
             raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too | "
@@ -213,6 +227,11 @@ class RecloserDevice(_DeviceBase):
     delayed_multiplier: PositiveFloat = 1.0
     delayed_adder_s: NonNegFloat = 0.0
     min_response_s: NonNegFloat = 0.0
+    ground_fast_multiplier: PositiveFloat | None = None
+    ground_delayed_multiplier: PositiveFloat | None = None
+    phase_inst_a: PositiveFloat | None = None
+    ground_inst_a: PositiveFloat | None = None
+    inst_delay_s: NonNegFloat = 0.0
 
     @model_validator(mode="after")
     def _shots(self) -> RecloserDevice:
@@ -225,6 +244,9 @@ class RecloserDevice(_DeviceBase):
                 f"reclose_intervals_s has {len(self.reclose_intervals_s)} values but "
                 f"{shots} shots need {shots - 1} | fix: give {shots - 1} reclose intervals or "
                 "change n_fast/n_delayed")
+        if self.ground_inst_a is not None and self.ground_min_trip_a is None:
+            raise ValueError("ground_inst_a needs the ground element (ground_min_trip_a) | "
+                             "fix: add ground_min_trip_a, or remove ground_inst_a")
         return self
 
 
@@ -235,6 +257,7 @@ class FuseDevice(_DeviceBase):
     link: str
     preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0
+    time_adder_s: NonNegFloat = 0.0
 
 
 Device = Annotated[RelayDevice | RecloserDevice | FuseDevice, Field(discriminator="kind")]
