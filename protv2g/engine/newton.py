@@ -1,0 +1,340 @@
+"""Newton's method on the charger currents of every fault bus at once.
+
+For a fault at bus ``f`` the charger terminal voltages are affine in the charger currents
+(superposition on the factorised sequence networks, the fault current itself being linear in
+the open-circuit fault voltage, :mod:`.faults`):
+
+``V1 = v1⁰ + M11·I1 + M12·I2``,   ``V2 = v2⁰ + M21·I1 + M22·I2``  (one ``k × k`` block per
+column), with ``M11 = Z1[C, C] − α11·Z1[C, f]·Z1[f, C]`` … and ``α`` the fault's sequence
+current per unit open-circuit voltage (3ph ``1/Z1'``, LL ``±1/(Z1' + Z2')``, …).
+
+The control law (:func:`.control_law.injection`) closes the loop: ``I = F(V(I))``. Newton's
+method on ``R(I) = I − F(V(I))`` with the analytic Jacobian ``I − F_V·M − F_V̄·M̄`` (real
+``2n × 2n`` per column, ``n`` = number of unknown site currents), a backtracking line search
+on ``‖R‖``, vectorised over all fault buses (columns drop out as they converge). Columns that do
+not converge from the warm start are retried from the frozen-PLL solution and from zero; only
+where no PLL-tracking solution is found is the PLL held at the pre-fault angle (``pll_frozen``,
+with the smallest tracking residual reached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from protv2g.engine.control_law import LawArrays, injection
+from protv2g.engine.faults import sequence_fault_currents
+from protv2g.units import FaultType
+
+__all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
+           "NEWTON_MAX_ITER"]
+
+#: convergence: largest residual of any site current, relative to the largest current limit
+NEWTON_TOL = 1e-12
+NEWTON_MAX_ITER = 50
+#: a column whose residual has not halved within this many Newton steps is given up (and
+#: retried from another start / with the PLL held)
+STALL_WINDOW = 12
+
+
+@dataclass
+class ColumnSystem:
+    """``V = v⁰ + M·I`` at the chargers for a set of fault buses (columns).
+
+    ``v10, v20``: ``(m, k)``; ``m11, m21``: ``(m, k, k)``; ``m12, m22``: ``(m, k, k)`` or
+    ``None`` when no site injects negative sequence (``I2 ≡ 0`` is then not an unknown).
+    """
+
+    v10: np.ndarray
+    v20: np.ndarray
+    m11: np.ndarray
+    m21: np.ndarray
+    m12: np.ndarray | None
+    m22: np.ndarray | None
+    src: np.ndarray | None = None
+
+    @property
+    def neg(self) -> bool:
+        return self.m12 is not None
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.v10) if self.src is None else len(self.src)
+
+    def tile(self, n: int) -> ColumnSystem:
+        """The same columns ``n`` times over (``n`` scenarios with the same sites), without
+        copying the blocks (``src`` maps each column to its block)."""
+        base = np.arange(len(self.v10)) if self.src is None else self.src
+        return ColumnSystem(self.v10, self.v20, self.m11, self.m21, self.m12, self.m22,
+                            np.tile(base, n))
+
+    def take(self, cols: np.ndarray) -> ColumnSystem:
+        """The columns ``cols`` (materialised)."""
+        idx = np.asarray(cols) if self.src is None else self.src[cols]
+
+        def t(x):
+            return None if x is None else x[idx]
+        return ColumnSystem(self.v10[idx], self.v20[idx], self.m11[idx], self.m21[idx],
+                            t(self.m12), t(self.m22))
+
+    def voltages(self, i1: np.ndarray, i2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """``(V1, V2)`` ``(m, k)`` for currents ``(m, k)``."""
+        if self.src is not None:
+            return self.take(np.arange(len(self.src))).voltages(i1, i2)
+        v1 = self.v10 + np.einsum("mij,mj->mi", self.m11, i1)
+        v2 = self.v20 + np.einsum("mij,mj->mi", self.m21, i1)
+        if self.neg and i2 is not None:
+            v1 = v1 + np.einsum("mij,mj->mi", self.m12, i2)
+            v2 = v2 + np.einsum("mij,mj->mi", self.m22, i2)
+        return v1, v2
+
+
+def fault_alpha(fault_type: FaultType, z1, z2, z0, zf) -> np.ndarray:
+    """``α`` ``(m, 2, 2)``: ``[I_f1, I_f2] = α·[e1, e2]`` (the fault equations are linear in the
+    open-circuit sequence voltages, :func:`.faults.sequence_fault_currents`)."""
+    m = len(z1)
+    one, nil = np.ones(m, complex), np.zeros(m, complex)
+    a = sequence_fault_currents(fault_type, one, nil, z1, z2, z0, zf)
+    b = sequence_fault_currents(fault_type, nil, one, z1, z2, z0, zf)
+    return np.stack([np.stack([a[:, 1], b[:, 1]], -1), np.stack([a[:, 2], b[:, 2]], -1)], -2)
+
+
+def build_system(fault_type: FaultType, zf, e_f, e_c, seq1, seq2, zff0, cpos, neg: bool
+                 ) -> ColumnSystem:
+    """The column system of the chargers ``cpos`` for all fault buses.
+
+    Parameters
+    ----------
+    seq1, seq2
+        Objects with ``zff (m,)``, ``z_cc (K, K)``, ``z_cf (K, m)``, ``z_fc (m, K)`` (all
+        chargers of the study; ``cpos`` picks this scenario's).
+    e_f : (m,) open-circuit pre-fault voltage at the fault bus; ``e_c`` ``(k, m)`` at the
+        chargers.
+    """
+    alpha = fault_alpha(fault_type, seq1.zff, seq2.zff, zff0, zf)
+    zc1 = seq1.z_cf[cpos].T  # (m, k)
+    zc2 = seq2.z_cf[cpos].T
+    zr1 = seq1.z_fc[:, cpos]  # (m, k)
+    zr2 = seq2.z_fc[:, cpos]
+    z11 = seq1.z_cc[np.ix_(cpos, cpos)]
+    z22 = seq2.z_cc[np.ix_(cpos, cpos)]
+    a11, a12 = alpha[:, 0, 0, None], alpha[:, 0, 1, None]
+    a21, a22 = alpha[:, 1, 0, None], alpha[:, 1, 1, None]
+    v10 = e_c.T - a11 * zc1 * e_f[:, None]
+    v20 = -a21 * zc2 * e_f[:, None]
+    m11 = z11[None] - (a11 * zc1)[:, :, None] * zr1[:, None, :]
+    m21 = -(a21 * zc2)[:, :, None] * zr1[:, None, :]
+    m12 = m22 = None
+    if neg:
+        m12 = -(a12 * zc1)[:, :, None] * zr2[:, None, :]
+        m22 = z22[None] - (a22 * zc2)[:, :, None] * zr2[:, None, :]
+    return ColumnSystem(v10, v20, m11, m21, m12, m22)
+
+
+@dataclass
+class ColumnSolution:
+    """Site currents ``i1, i2`` ``(m, k)`` and terminal voltages ``v1, v2`` of a solved stage;
+    per column: ``pll_frozen``, ``unconverged`` (bool), ``residual`` (largest |R| of the
+    returned solution), ``tracking_residual`` (smallest residual reached with the PLL tracking,
+    NaN where it converged), ``iterations`` (max)."""
+
+    i1: np.ndarray
+    i2: np.ndarray
+    v1: np.ndarray
+    v2: np.ndarray
+    pll_frozen: np.ndarray
+    unconverged: np.ndarray
+    residual: np.ndarray
+    tracking_residual: np.ndarray
+    iterations: int
+
+
+class _Law:
+    """The control law of one stage bound to its per-column arguments (``(m, k)`` layout)."""
+
+    def __init__(self, law: LawArrays, lim, hold, pre, e_gfm):
+        self.law, self.lim, self.hold, self.pre, self.e_gfm = law, lim, hold, pre, e_gfm
+
+    def take(self, cols):
+        def t(x):
+            return None if x is None else x[cols]
+        hold = self.hold if self.hold is None or self.hold.shape[1] == 1 else self.hold[:, cols]
+        return _Law(self.law.take_cols(cols), t(self.lim), hold, t(self.pre), t(self.e_gfm))
+
+    def __call__(self, v1, v2, freeze, jac):
+        inj = injection(v1.T, v2.T, self.lim.T, self.law, self.pre.T, hold=self.hold,
+                        e_gfm=None if self.e_gfm is None else self.e_gfm.T,
+                        freeze=None if freeze is None else freeze.T, jacobian=jac)
+        return inj
+
+
+def _residual(sys: ColumnSystem, f: _Law, x: np.ndarray, k: int, freeze, jac: bool):
+    i1 = x[:, :k]
+    i2 = x[:, k:] if sys.neg else None
+    v1, v2 = sys.voltages(i1, i2)
+    inj = f(v1, v2, freeze, jac)
+    fx = inj.i1.T if not sys.neg else np.concatenate([inj.i1.T, inj.i2.T], axis=1)
+    return x - fx, inj, v1, v2
+
+
+def _jacobian(sys: ColumnSystem, inj, k: int) -> np.ndarray:
+    """Real Newton matrix ``(m, 2n, 2n)`` of ``R = x − F(v⁰ + M·x)``."""
+    d = inj.d
+    if sys.neg:
+        m_full = np.block([[sys.m11, sys.m12], [sys.m21, sys.m22]])
+        rows_a = [[d[(1, 1)][0].T, d[(1, 2)][0].T], [d[(2, 1)][0].T, d[(2, 2)][0].T]]
+        rows_b = [[d[(1, 1)][1].T, d[(1, 2)][1].T], [d[(2, 1)][1].T, d[(2, 2)][1].T]]
+        # F_V is block diagonal per sequence pair: A = F_V·M row-scaled blocks
+        a = np.concatenate([rows_a[0][0][:, :, None] * m_full[:, :k] + rows_a[0][1][:, :, None]
+                            * m_full[:, k:], rows_a[1][0][:, :, None] * m_full[:, :k]
+                            + rows_a[1][1][:, :, None] * m_full[:, k:]], axis=1)
+        mc = np.conj(m_full)
+        b = np.concatenate([rows_b[0][0][:, :, None] * mc[:, :k] + rows_b[0][1][:, :, None]
+                            * mc[:, k:], rows_b[1][0][:, :, None] * mc[:, :k]
+                            + rows_b[1][1][:, :, None] * mc[:, k:]], axis=1)
+    else:
+        a = d[(1, 1)][0].T[:, :, None] * sys.m11
+        b = d[(1, 1)][1].T[:, :, None] * np.conj(sys.m11)
+    n = a.shape[1]
+    eye = np.eye(n)[None]
+    c = eye - a - b
+    dd = 1j * (eye - a + b)
+    return np.concatenate([np.concatenate([c.real, dd.real], 2),
+                           np.concatenate([c.imag, dd.imag], 2)], 1)
+
+
+def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, freeze,
+            max_iter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Newton with backtracking from ``x0`` ``(m, n)``; returns ``(x, converged, |R|∞,
+    iterations)``."""
+    x = x0.copy()
+    m = x.shape[0]
+    res = np.full(m, np.inf)
+    done = np.zeros(m, bool)
+    live = np.arange(m)
+    it = 0
+    hist = np.full((m, STALL_WINDOW), np.inf)  # residuals of the last iterations
+    for it in range(max_iter + 1):  # noqa: B007
+        s_l, f_l = sys.take(live), f.take(live)
+        fz = None if freeze is None else freeze[live]
+        r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True)
+        rn = np.abs(r).max(axis=1)
+        res[live] = rn
+        ok = rn <= tol
+        done[live[ok]] = True
+        # stalled: no halving of the residual over the last STALL_WINDOW steps
+        stalled = rn > 0.5 * hist[live].min(axis=1)
+        hist[live] = np.concatenate([hist[live, 1:], rn[:, None]], axis=1)
+        keep = ~ok & ~(stalled & (it >= STALL_WINDOW))
+        if not keep.any() or it == max_iter:
+            break
+        live, r = live[keep], r[keep]
+        s_l, f_l = s_l.take(np.flatnonzero(keep)), f_l.take(np.flatnonzero(keep))
+        fz = None if fz is None else fz[keep]
+        jac = _jacobian(s_l, _take_inj(inj, keep), k)
+        rhs = -np.concatenate([r.real, r.imag], axis=1)
+        try:
+            step = np.linalg.solve(jac, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = _lstsq(jac, rhs)
+        n = r.shape[1]
+        dx = step[:, :n] + 1j * step[:, n:]
+        dx = np.where(np.isfinite(dx), dx, 0)
+        norm0 = np.linalg.norm(r, axis=1)
+        t = np.ones(len(live))
+        best_x, best_n = x[live] + dx, np.full(len(live), np.inf)
+        pending = np.ones(len(live), bool)
+        for _ in range(12):
+            trial = x[live] + t[:, None] * dx
+            rt, _, _, _ = _residual(s_l, f_l, trial, k, fz, False)
+            nt = np.linalg.norm(rt, axis=1)
+            better = pending & (nt < best_n)
+            best_x[better], best_n[better] = trial[better], nt[better]
+            accept = pending & (nt <= (1 - 1e-4 * t) * norm0)
+            pending &= ~accept
+            if not pending.any():
+                break
+            t = np.where(pending, t / 2, t)
+        x[live] = best_x
+    return x, done, res, it
+
+
+def _lstsq(jac: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Least-squares steps for singular Newton matrices (column by column)."""
+    out = np.zeros_like(rhs)
+    for j in range(len(jac)):
+        out[j] = np.linalg.lstsq(jac[j], rhs[j], rcond=None)[0]
+    return out
+
+
+def _take_inj(inj, keep):
+    d = {key: (a[:, keep], b[:, keep]) for key, (a, b) in inj.d.items()}
+    return type(inj)(i1=inj.i1[:, keep], i2=inj.i2[:, keep], d=d)
+
+
+def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray, *,
+                  hold: np.ndarray | None = None, e_gfm: np.ndarray | None = None,
+                  x0: np.ndarray | None = None, max_iter: int = NEWTON_MAX_ITER
+                  ) -> ColumnSolution:
+    """Solve the charger currents of every column of ``sys``.
+
+    Parameters
+    ----------
+    sys : ColumnSystem
+    law : LawArrays
+        The ``k`` sites' control law (per-column fields ``(k, m)`` for these columns).
+    lim, pre, e_gfm : numpy.ndarray
+        ``(m, k)``: current limit (0 = no current), pre-fault voltage, grid-forming EMF.
+    hold : numpy.ndarray, optional
+        ``(k, 1)`` bool: sites holding their limit (first cycle).
+    x0 : numpy.ndarray, optional
+        ``(m, n)`` warm start (``n = k`` or ``2k`` with negative sequence); default the
+        frozen-PLL injection.
+    """
+    m, k = sys.n_cols, sys.v10.shape[1]
+    n = 2 * k if sys.neg else k
+    f = _Law(law, lim, hold, pre, e_gfm)
+    tol = NEWTON_TOL * max(1.0, float(np.max(lim, initial=0.0)))
+    frozen_all = np.ones((m, k), bool)
+    if x0 is None:
+        x0 = _frozen_start(sys, f, k, n, frozen_all)
+    x, ok, res, its = _newton(sys, f, x0, k, tol, None, max_iter)
+    track_res = np.where(ok, np.nan, res)
+    bad = np.flatnonzero(~ok)
+    frozen = np.zeros(m, bool)
+    if len(bad):  # retry: from the frozen-PLL solution, then from zero
+        s_b, f_b = sys.take(bad), f.take(bad)
+        xf, okf, _, _ = _newton(s_b, f_b, _frozen_start(s_b, f_b, k, n, frozen_all[bad]), k,
+                                tol, frozen_all[bad], max_iter)
+        for start in (xf, np.zeros_like(xf)):
+            xs, oks, rs, i2 = _newton(s_b, f_b, start, k, tol, None, max_iter)
+            its = max(its, i2)
+            fix = oks & ~ok[bad]
+            x[bad[fix]], ok[bad[fix]] = xs[fix], True
+            track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
+            if ok[bad].all():
+                break
+        still = ~ok[bad]
+        if still.any():  # no tracking solution found: PLL held at the pre-fault angle
+            use = bad[still]
+            x[use] = xf[still]
+            frozen[use] = okf[still]
+            ok[use] = okf[still]
+    track_res = np.where(frozen, track_res, np.nan)
+    i1 = x[:, :k]
+    i2 = x[:, k:] if sys.neg else np.zeros((m, k), complex)
+    fz = np.broadcast_to(frozen[:, None], (m, k))
+    r, _, v1, v2 = _residual(sys, f, x, k, fz, False)
+    unconv = ~ok
+    return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=unconv,
+                          residual=np.abs(r).max(axis=1, initial=0.0),
+                          tracking_residual=track_res, iterations=its)
+
+
+def _frozen_start(sys, f, k, n, freeze):
+    """The frozen-PLL injection at the pre-fault voltage: a fixed current for held sites, the
+    law evaluated at the pre-fault voltage otherwise."""
+    inj = f(f.pre, np.zeros_like(f.pre), freeze, False)
+    x = inj.i1.T if n == k else np.concatenate([inj.i1.T, inj.i2.T], axis=1)
+    return np.ascontiguousarray(x)
