@@ -109,7 +109,7 @@ def test_analytic_jacobian_matches_finite_differences(vm, va, v2m, v2a, code, p,
     args = dict(i_lim=np.array([[1.3]]), law=law, v1_pre=pre, e_gfm=pre * 1.1)
     inj = injection(v1, v2, jacobian=True, **args)
     h = 1e-7
-    for b, v in ((1, v1), (2, v2)):
+    for b in (1, 2):
         for direction in (1.0, 1j):
             dv = h * direction
             up = injection(v1 + dv if b == 1 else v1, v2 + dv if b == 2 else v2, **args)
