@@ -253,3 +253,37 @@ def test_fault_current_non_decreasing_in_connected_kva(site_bus, fault_bus, law,
     f = list(res.fault_buses).index(site_bus)
     ikss = np.abs(st_.bus_i_012_ka[:, 0, 0, :2, f, 1])  # (scenario, stage)
     assert (np.diff(ikss, axis=0) >= -1e-9 * ikss[1:]).all()
+
+
+def test_depot_staged_table_for_r_f1(depot):
+    """Issue #16 must-show: R-F1 for 3ph and SLG faults at F2-B03, firm participation, full
+    export. First cycle by hand: depot 48 × 125 kVA × 2.0 = 12 MVA → 555.6 A plus campus
+    0.9 × 40 × 50 kVA × 1.5 = 2.7 MVA → 125.0 A, nearly in phase (unity power factor both):
+    ≈ 680.6 A (0.5 %). At firm/full export the online kVA equals the export kVA, so today's
+    single-stage time equals the high bracket; the low bracket never operates sooner."""
+    from protv2g.stage_report import STAGED_TABLE_COLUMNS, staged_device_table, staged_times
+
+    t = _quiet(staged_device_table, depot, "R-F1", "F2-B03")
+    assert list(t.columns[:len(STAGED_TABLE_COLUMNS)]) == list(STAGED_TABLE_COLUMNS)
+    hand = (48 * 125 * 2.0 + 36 * 50 * 1.5) / (SQRT3 * 12.47)
+    first = t[t.stage == 0]
+    assert np.allclose(first.i_phase_a, hand, rtol=5e-3)
+    assert np.allclose(first.i_depot_a, 48 * 125 * 2.0 / (SQRT3 * 12.47), rtol=1e-6)
+    assert np.allclose(t.t_op_today_s, t.t_op_high_s, rtol=1e-3)
+    assert (t.t_op_staged_s >= t.t_op_high_s).all()
+    three = t[t.fault_type == "3ph"]
+    assert list(three.stage_name) == ["first_cycle", "sustained", "after_trip_1"]
+    # Category II: the 3ph dip (≈ 0.65 pu) picks up UV1 (0.70 pu) → trip at its 10 s clearing
+    assert np.allclose(three.trip_depot_s, 10.0)
+    assert three.i_depot_a.iloc[-1] == 0.0
+    with pytest.raises(KeyError, match="unknown device"):
+        staged_device_table(depot, "R-F9", "F2-B03")
+    sets, _ = fault_scenarios(depot, build_scenarios(depot.document))
+    name = next(n for n in sets if n.startswith("firm") and n.endswith("100%"))
+    res = _quiet(fault_study, depot.net, fault_types=[FaultType.THREE_PHASE], cases=[Case.MAX],
+                 scenarios={name: sets[name]}, devices=device_terminals(depot))
+    times = staged_times(depot, res)
+    f = int(depot.net.bus.index[depot.net.bus.name == "F2-B03"][0])
+    row = times[(times.device == "R-F1") & (times.fault_bus == f)]
+    assert row.t_op_high_s.iloc[0] == pytest.approx(three.t_op_high_s.iloc[0], rel=1e-6)
+    assert row.t_op_staged_s.iloc[0] == three.t_op_staged_s.iloc[0]

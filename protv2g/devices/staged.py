@@ -162,7 +162,8 @@ def staged_device_times(device: Device, i_phase_a: ArrayLike, i_ground_a: ArrayL
     if isinstance(device, Fuse):
         mm_k = device.min_melt_time_s(ip)
         t_mm = staged_operate_time_s(mm_k, t_start_s, t_end_s, reset="hold")
-        arc_k = device.total_clear_time_s(ip) - mm_k
+        with np.errstate(invalid="ignore"):  # inf − inf where the link does not melt
+            arc_k = device.total_clear_time_s(ip) - mm_k
         t0 = np.broadcast_to(np.asarray(t_start_s, float), ip.shape)
         stage = np.sum(np.isfinite(t_mm)[None] & (t0 <= t_mm[None]), axis=0) - 1
         arc = np.take_along_axis(arc_k, np.clip(stage, 0, len(ip) - 1)[None], axis=0)[0]
