@@ -128,7 +128,7 @@ def _unit(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def injection(v1: np.ndarray, v2: np.ndarray, i_lim: np.ndarray, law: LawArrays,
               v1_pre: np.ndarray, *, hold: np.ndarray | None = None,
               e_gfm: np.ndarray | None = None, freeze: np.ndarray | None = None,
-              jacobian: bool = False) -> Injection:
+              track: np.ndarray | float | None = None, jacobian: bool = False) -> Injection:
     """Injected sequence currents of ``k`` sites for terminal voltages ``v1, v2``.
 
     Parameters
@@ -148,6 +148,9 @@ def injection(v1: np.ndarray, v2: np.ndarray, i_lim: np.ndarray, law: LawArrays,
         ``(k, m)`` grid-forming EMF (needed when ``law.gfm`` has any ``True``).
     freeze : numpy.ndarray, optional
         ``(k, m)`` or ``(m,)`` bool: PLL held at the pre-fault angle (no tracking).
+    track : float or numpy.ndarray, optional
+        Continuation parameter ``λ`` in ``[0, 1]`` (the solver's homotopy from the frozen to
+        the tracking PLL): reference ``normalize(λ·e + (1 − λ)·u_pre)``; default 1.
     jacobian : bool
         Also return the Wirtinger derivatives.
 
@@ -174,7 +177,7 @@ def injection(v1: np.ndarray, v2: np.ndarray, i_lim: np.ndarray, law: LawArrays,
     v2 = np.broadcast_to(v2, shape)
     lim = np.broadcast_to(np.asarray(i_lim, float), shape)
     pre = np.broadcast_to(np.asarray(v1_pre, complex), shape)
-    i1, i2, d = _gfl(v1, v2, lim, law, pre, hold, freeze, jacobian)
+    i1, i2, d = _gfl(v1, v2, lim, law, pre, hold, freeze, track, jacobian)
     if law.gfm.any():
         if e_gfm is None:
             raise ValueError("grid-forming sites need their EMF e_gfm")
@@ -188,7 +191,7 @@ def injection(v1: np.ndarray, v2: np.ndarray, i_lim: np.ndarray, law: LawArrays,
     return Injection(i1=i1, i2=i2, d=d)
 
 
-def _gfl(v1, v2, lim, law, pre, hold, freeze, jac):
+def _gfl(v1, v2, lim, law, pre, hold, freeze, track, jac):
     zero = np.zeros(v1.shape, complex)
     ir = _col(law.i_rated)
     # ---- negative sequence: I2 = j·k2·I_r·V2, |I2| ≤ I_lim
@@ -213,6 +216,12 @@ def _gfl(v1, v2, lim, law, pre, hold, freeze, jac):
     drc = -np.where(below, u * np.conj(dv), 0)     # ∂r/∂V̄1
     de = de_r * dr + de_rc * np.conj(drc)
     dec = de_r * drc + de_rc * np.conj(dr)
+    if track is not None:  # homotopy: w = λ·e + (1 − λ)·u, reference w/|w|
+        lam = np.broadcast_to(track if np.ndim(track) != 1 else track[None, :], v1.shape)
+        w, dn, dnc = _unit(lam * e + (1 - lam) * u)
+        de, dec = (dn * lam * de + dnc * lam * np.conj(dec),
+                   dn * lam * dec + dnc * lam * np.conj(de))
+        e = w
     if freeze is not None:
         fz = np.broadcast_to(freeze if np.ndim(freeze) != 1 else freeze[None, :], v1.shape)
         e = np.where(fz, u, e)
@@ -235,13 +244,28 @@ def _dq(v, avail, law, v_ref, hold):
     """``c = i_d − j·i_q`` and its derivatives by ``|V1|`` and by ``A`` (complex, real args)."""
     p, q, ir = _col(law.p), _col(law.q), _col(law.i_rated)
     code = _col(law.law)
-    floor = _TINY
-    ve = np.maximum(v, floor)
-    dve = (v > floor).astype(float)
-    # --- active priority
+    held = code == CONSTANT
+    if hold is not None:
+        held = held | np.asarray(hold, bool)
+    held = np.broadcast_to(held, v.shape)
+    # constant current (and held sites); the other laws only where some site uses them
+    rot = np.exp(-1j * _col(law.phi)) * np.ones_like(v)
+    out = [avail * rot, np.zeros_like(rot), rot]
+    for code_k, fn in ((ACTIVE, _active), (REACTIVE, _reactive)):
+        sel = ~held & (code == code_k)
+        if np.any(sel):
+            for i, x in enumerate(fn(v, avail, p, q, ir, v_ref, law)):
+                out[i] = np.where(sel, x, out[i])
+    return tuple(out)
+
+
+def _active(v, avail, p, q, ir, v_ref, law):
+    """Active-power priority: ``(c, ∂c/∂|V1|, ∂c/∂A)``."""
+    sp = np.sign(p)
+    ve = np.maximum(v, _TINY)
+    dve = (v > _TINY).astype(float)
     id0 = p / ve
     cap = np.abs(id0) > avail
-    sp = np.sign(p)
     i_d = np.where(cap, sp * avail, id0)
     did_v = np.where(cap, 0.0, -p / ve**2 * dve)
     did_a = np.where(cap, sp, 0.0)
@@ -252,13 +276,19 @@ def _dq(v, avail, law, v_ref, hold):
     i_q = np.where(capq, sq * h, iq0)
     diq_v = np.where(capq, sq * dh_v, -q / ve**2 * dve)
     diq_a = np.where(capq, sq * dh_a, 0.0)
-    act = (i_d - 1j * i_q, did_v - 1j * diq_v, did_a - 1j * diq_a)
-    # --- reactive priority
+    return i_d - 1j * i_q, did_v - 1j * diq_v, did_a - 1j * diq_a
+
+
+def _reactive(v, avail, p, q, ir, v_ref, law):
+    """Reactive-current priority with k-factor: ``(c, ∂c/∂|V1|, ∂c/∂A)``."""
+    ve = np.maximum(v, _TINY)
+    dve = (v > _TINY).astype(float)
+    sp = np.sign(p)
+    id0 = p / ve
     dip = v_ref - v - _col(law.deadband)
     on = dip > 0
     kq = _col(law.k_factor) * ir
-    q_ref = q / np.maximum(v_ref, floor)
-    iq_raw = q_ref + kq * np.where(on, dip, 0.0)
+    iq_raw = q / np.maximum(v_ref, _TINY) + kq * np.where(on, dip, 0.0)
     capq = np.abs(iq_raw) > avail
     sq = np.sign(iq_raw)
     r_iq = np.where(capq, sq * avail, iq_raw)
@@ -269,17 +299,7 @@ def _dq(v, avail, law, v_ref, hold):
     r_id = np.where(capd, sp * h, id0)
     r_did_v = np.where(capd, sp * dh_v, -p / ve**2 * dve)
     r_did_a = np.where(capd, sp * dh_a, 0.0)
-    rea = (r_id - 1j * r_iq, r_did_v - 1j * r_diq_v, r_did_a - 1j * r_diq_a)
-    # --- constant current (and held sites)
-    rot = np.exp(-1j * _col(law.phi)) * np.ones_like(v)
-    con = (avail * rot, np.zeros_like(rot), rot)
-    held = code == CONSTANT
-    if hold is not None:
-        held = held | np.asarray(hold, bool)
-    out = []
-    for a_, r_, c_ in zip(act, rea, con, strict=True):
-        out.append(np.where(held, c_, np.where(code == REACTIVE, r_, a_)))
-    return tuple(out)
+    return r_id - 1j * r_iq, r_did_v - 1j * r_diq_v, r_did_a - 1j * r_diq_a
 
 
 def _headroom(avail, x, dx_v, dx_a):

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from protv2g.engine.control_law import LawArrays, injection
+from protv2g.engine import control_law as _law_mod
+from protv2g.engine.control_law import CONSTANT, LawArrays, injection
 from protv2g.engine.faults import sequence_fault_currents
+from protv2g.engine.newton_kernel import continuation_columns, newton_columns
 from protv2g.units import FaultType
 
 __all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
@@ -35,7 +37,14 @@ NEWTON_TOL = 1e-12
 NEWTON_MAX_ITER = 50
 #: a column whose residual has not halved within this many Newton steps is given up (and
 #: retried from another start / with the PLL held)
-STALL_WINDOW = 12
+STALL_WINDOW = 8
+#: backtracking steps of the line search (step sizes 1, 1/2, … 1/2^7)
+LINE_SEARCH_HALVINGS = 8
+#: the compiled first attempt can afford a longer patience (steps are cheap there)
+KERNEL_MAX_ITER = 150
+KERNEL_STALL_WINDOW = 30
+#: damped fixed-point steps tried where Newton fails (before continuation / held PLL)
+PICARD_STEPS = 400
 
 
 @dataclass
@@ -162,18 +171,20 @@ class _Law:
         hold = self.hold if self.hold is None or self.hold.shape[1] == 1 else self.hold[:, cols]
         return _Law(self.law.take_cols(cols), t(self.lim), hold, t(self.pre), t(self.e_gfm))
 
-    def __call__(self, v1, v2, freeze, jac):
+    def __call__(self, v1, v2, freeze, jac, track=None):
         inj = injection(v1.T, v2.T, self.lim.T, self.law, self.pre.T, hold=self.hold,
                         e_gfm=None if self.e_gfm is None else self.e_gfm.T,
-                        freeze=None if freeze is None else freeze.T, jacobian=jac)
+                        freeze=None if freeze is None else freeze.T, track=track,
+                        jacobian=jac)
         return inj
 
 
-def _residual(sys: ColumnSystem, f: _Law, x: np.ndarray, k: int, freeze, jac: bool):
+def _residual(sys: ColumnSystem, f: _Law, x: np.ndarray, k: int, freeze, jac: bool,
+              track=None):
     i1 = x[:, :k]
     i2 = x[:, k:] if sys.neg else None
     v1, v2 = sys.voltages(i1, i2)
-    inj = f(v1, v2, freeze, jac)
+    inj = f(v1, v2, freeze, jac, track)
     fx = inj.i1.T if not sys.neg else np.concatenate([inj.i1.T, inj.i2.T], axis=1)
     return x - fx, inj, v1, v2
 
@@ -205,20 +216,23 @@ def _jacobian(sys: ColumnSystem, inj, k: int) -> np.ndarray:
 
 
 def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, freeze,
-            max_iter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+            max_iter: int, track: np.ndarray | None = None, stall: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Newton with backtracking from ``x0`` ``(m, n)``; returns ``(x, converged, |R|∞,
-    iterations)``."""
+    iterations)``. ``track`` ``(m,)``: continuation parameter of the PLL reference."""
+    stall = STALL_WINDOW if stall is None else stall
     x = x0.copy()
     m = x.shape[0]
     res = np.full(m, np.inf)
     done = np.zeros(m, bool)
     live = np.arange(m)
     it = 0
-    hist = np.full((m, STALL_WINDOW), np.inf)  # residuals of the last iterations
+    hist = np.full((m, stall), np.inf)  # residuals of the last iterations
     for it in range(max_iter + 1):  # noqa: B007
         s_l, f_l = sys.take(live), f.take(live)
         fz = None if freeze is None else freeze[live]
-        r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True)
+        tr = None if track is None else track[live]
+        r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True, tr)
         rn = np.abs(r).max(axis=1)
         res[live] = rn
         ok = rn <= tol
@@ -226,12 +240,13 @@ def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, free
         # stalled: no halving of the residual over the last STALL_WINDOW steps
         stalled = rn > 0.5 * hist[live].min(axis=1)
         hist[live] = np.concatenate([hist[live, 1:], rn[:, None]], axis=1)
-        keep = ~ok & ~(stalled & (it >= STALL_WINDOW))
+        keep = ~ok & ~(stalled & (it >= stall))
         if not keep.any() or it == max_iter:
             break
         live, r = live[keep], r[keep]
         s_l, f_l = s_l.take(np.flatnonzero(keep)), f_l.take(np.flatnonzero(keep))
         fz = None if fz is None else fz[keep]
+        tr = None if tr is None else tr[keep]
         jac = _jacobian(s_l, _take_inj(inj, keep), k)
         rhs = -np.concatenate([r.real, r.imag], axis=1)
         try:
@@ -245,9 +260,9 @@ def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, free
         t = np.ones(len(live))
         best_x, best_n = x[live] + dx, np.full(len(live), np.inf)
         pending = np.ones(len(live), bool)
-        for _ in range(12):
+        for _ in range(LINE_SEARCH_HALVINGS):
             trial = x[live] + t[:, None] * dx
-            rt, _, _, _ = _residual(s_l, f_l, trial, k, fz, False)
+            rt, _, _, _ = _residual(s_l, f_l, trial, k, fz, False, tr)
             nt = np.linalg.norm(rt, axis=1)
             better = pending & (nt < best_n)
             best_x[better], best_n[better] = trial[better], nt[better]
@@ -299,22 +314,48 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     frozen_all = np.ones((m, k), bool)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
-    x, ok, res, its = _newton(sys, f, x0, k, tol, None, max_iter)
+    anchorless = _anchorless_islands(sys, lim, hold)
+    try_cols = np.flatnonzero(~anchorless)
+    x = x0.copy()
+    ok = np.zeros(m, bool)
+    res = np.full(m, np.inf)
+    its = 0
+    if len(try_cols):
+        if _kernel_ok(sys, law, hold):
+            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, max_iter)
+        else:
+            xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
+                                       tol, None, max_iter)
+        x[try_cols], ok[try_cols], res[try_cols] = xt, okt, rt
     track_res = np.where(ok, np.nan, res)
     bad = np.flatnonzero(~ok)
     frozen = np.zeros(m, bool)
-    if len(bad):  # retry: from the frozen-PLL solution, then from zero
+    if len(bad) and _kernel_ok(sys, law, hold):  # compiled: held PLL, then continuation
+        xs, okf, oks, rs = _kernel_continuation(sys, law, lim, pre, hold,
+                                                _frozen_start(sys.take(bad), f.take(bad), k,
+                                                              n, frozen_all[bad]), bad, tol,
+                                                max_iter)
+        rs = np.where(anchorless[bad] | ~okf, np.nan, rs)
+        fix = oks & ~anchorless[bad]
+        x[bad[fix]], ok[bad[fix]] = xs[fix], True
+        track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
+        still = ~ok[bad]
+        use = bad[still]
+        x[use] = xs[still]
+        frozen[use] = okf[still]
+        ok[use] = okf[still]
+    elif len(bad):  # retry: continuation from the frozen-PLL solution to the tracking PLL
         s_b, f_b = sys.take(bad), f.take(bad)
         xf, okf, _, _ = _newton(s_b, f_b, _frozen_start(s_b, f_b, k, n, frozen_all[bad]), k,
                                 tol, frozen_all[bad], max_iter)
-        for start in (xf, np.zeros_like(xf)):
-            xs, oks, rs, i2 = _newton(s_b, f_b, start, k, tol, None, max_iter)
-            its = max(its, i2)
-            fix = oks & ~ok[bad]
-            x[bad[fix]], ok[bad[fix]] = xs[fix], True
-            track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
-            if ok[bad].all():
-                break
+        cont = okf & ~anchorless[bad]
+        xs, oks, rs = _continuation(s_b, f_b, xf, cont, k, tol)
+        if anchorless[bad].any():  # the tracking residual at the frozen solution
+            r_a, _, _, _ = _residual(s_b, f_b, xf, k, None, False)
+            rs = np.where(anchorless[bad], np.abs(r_a).max(axis=1), rs)
+        fix = oks & ~ok[bad]
+        x[bad[fix]], ok[bad[fix]] = xs[fix], True
+        track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
         still = ~ok[bad]
         if still.any():  # no tracking solution found: PLL held at the pre-fault angle
             use = bad[still]
@@ -330,6 +371,131 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=unconv,
                           residual=np.abs(r).max(axis=1, initial=0.0),
                           tracking_residual=track_res, iterations=its)
+
+
+def _kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
+    """The compiled kernel covers grid-following sites without negative sequence."""
+    return (not sys.neg and not np.any(law.gfm) and float(np.max(law.k2, initial=0.0)) == 0.0
+            and (hold is None or np.shape(hold)[-1] == 1))
+
+
+def _per_col(x: np.ndarray, m: int) -> np.ndarray:
+    """A ``(k,)`` or per-column ``(k, m)`` law parameter as ``(m, k)`` (C order)."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
+
+
+def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
+    """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
+    (same return as :func:`_newton`)."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
+        law.law == CONSTANT)
+    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
+                                                          "k_factor", "deadband")]
+    x = np.ascontiguousarray(x0[cols])
+    ok = np.zeros(len(cols), bool)
+    res = np.zeros(len(cols))
+    its = np.zeros(len(cols), np.int64)
+    newton_columns(x, np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
+                   np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
+                   np.ascontiguousarray(law.law, np.int64), held, *pars,
+                   np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
+                   KERNEL_MAX_ITER, KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS,
+                   ok, res, its)
+    return x, ok, res, int(its.max(initial=0))
+
+
+def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
+    """:func:`.newton_kernel.continuation_columns` on ``cols``: ``(x, frozen ok, tracking ok,
+    tracking residual)``; ``x`` is the tracking solution where found, else the held-PLL one."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
+        law.law == CONSTANT)
+    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
+                                                          "k_factor", "deadband")]
+    x = np.ascontiguousarray(x0)
+    okf = np.zeros(len(cols), bool)
+    ok = np.zeros(len(cols), bool)
+    res = np.zeros(len(cols))
+    continuation_columns(x, np.ascontiguousarray(sys.v10[src[cols]]),
+                         np.ascontiguousarray(sys.m11), np.ascontiguousarray(src[cols]),
+                         np.ascontiguousarray(lim[cols], float),
+                         np.ascontiguousarray(law.law, np.int64), held, *pars,
+                         np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
+                         max_iter, LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
+    return x, okf, ok, res
+
+
+def _anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
+                        ) -> np.ndarray:
+    """Columns ``(m,)`` where some held sites are cut off from every source by the fault (their
+    open-circuit voltage ``v⁰`` is 0 and they do not couple to the other sites: a bolted fault
+    between them and the grid) and each of them sees at least ``V_PLL`` whatever the angles
+    (``|M_cc|·A_c − Σ |M_cc'|·A_c' ≥ V_PLL``). Their equations ``I = A·e^(−jφ)·V/|V|`` are
+    then invariant under a common rotation of all their currents — one equation more than
+    unknowns — and have no tracking solution except for exceptional parameter values (for a
+    single site: unless ``∠M_cc = φ``). No PLL can lock there: such columns go straight to the
+    held-PLL solution."""
+    m = sys.n_cols
+    out = np.zeros(m, bool)
+    if hold is None or not np.all(hold):
+        return out
+    v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
+    a = np.abs(lim)
+    scale = np.maximum(1.0, np.abs(v10).max(axis=1, initial=0.0))
+    isl = (np.abs(v10) <= 1e-9 * scale[:, None]) & (a > 0)
+    cand = np.flatnonzero(isl.any(axis=1))
+    if not len(cand):
+        return out
+    s_c = sys.take(cand)
+    isl_c = isl[cand]
+    mag = np.abs(s_c.m11)  # (c, k, k)
+    big = mag.max(axis=(1, 2), initial=0.0)[:, None, None]
+    cross = isl_c[:, :, None] & ~isl_c[:, None, :]
+    decoupled = ~np.any(cross & (mag > 1e-9 * big), axis=(1, 2))
+    if s_c.neg:
+        decoupled &= np.all(np.abs(s_c.v20) <= 1e-9 * scale[cand, None], axis=1)
+    diag = np.einsum("cii->ci", mag)
+    a_c = a[cand]
+    others = np.einsum("cij,cj->ci", mag * isl_c[:, None, :], a_c) - diag * a_c
+    low = diag * a_c - others
+    enough = np.all(np.where(isl_c, low >= _law_mod.V_PLL_MIN_PU * (1 + 1e-6), True), axis=1)
+    out[cand] = decoupled & enough
+    return out
+
+
+#: smallest continuation step before a column is declared without a tracking solution
+MIN_STEP = 1 / 32
+
+
+def _continuation(sys: ColumnSystem, f: _Law, x0: np.ndarray, ok0: np.ndarray, k: int,
+                  tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Follow the solution from the frozen PLL (``λ = 0``, ``x0``) to the tracking PLL
+    (``λ = 1``) in adaptive steps (halved on failure, grown on success); columns whose step
+    falls below :data:`MIN_STEP` have no tracking solution connected to the frozen one.
+    Returns ``(x, reached λ = 1, last residual at λ = 1)``."""
+    m = len(x0)
+    x = x0.copy()
+    lam = np.zeros(m)
+    step = np.full(m, 0.5)
+    res = np.full(m, np.inf)
+    alive = ok0.copy()
+    for _ in range(64):
+        a = np.flatnonzero(alive)
+        if not len(a):
+            break
+        target = np.minimum(lam[a] + step[a], 1.0)
+        xt, okt, rt, _ = _newton(sys.take(a), f.take(a), x[a], k, tol, None, 8,
+                                 track=target, stall=4)
+        at_one = target >= 1.0
+        res[a[at_one]] = rt[at_one]
+        x[a[okt]], lam[a[okt]] = xt[okt], target[okt]
+        step[a] = np.where(okt, np.minimum(step[a] * 1.5, 0.5), step[a] / 2)
+        alive[a] = (lam[a] < 1.0) & (step[a] >= MIN_STEP)
+    return x, lam >= 1.0, res
 
 
 def _frozen_start(sys, f, k, n, freeze):

@@ -31,7 +31,12 @@ import scipy.sparse as sp
 from protv2g.engine.chargers import SiteArrays, stack_sites
 from protv2g.engine.control_law import injection
 from protv2g.engine.faults import floating_v0, sequence_fault_currents
-from protv2g.engine.kernels import device_transfer, fill_sequence, reduce_devices
+from protv2g.engine.kernels import (
+    device_transfer,
+    fill_sequence,
+    reduce_devices,
+    reduce_devices_chargers,
+)
 from protv2g.engine.newton import ColumnSolution, build_system
 from protv2g.engine.sequence import CaseNetwork, SequenceData
 from protv2g.engine.staging import StagedChargers, restrict, solve_stages
@@ -113,6 +118,9 @@ class SliceSolve:
     t_start_s: np.ndarray
     t_end_s: np.ndarray
     charger: StagedChargers | None
+    fixed: bool = True  # charger terms independent of the fault bus (none or frozen PLL)
+    cpos: np.ndarray | None = None
+    neg: bool = False
 
     @property
     def n_stages(self) -> int:
@@ -244,8 +252,8 @@ class CaseSolver:
 
     def solve(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
               chargers: SiteArrays | None, charger_pos: np.ndarray | None,
-              frozen: bool = False, staged: bool = True, first_cycle_s: float = 1 / 60
-              ) -> SliceSolve:
+              frozen: bool = False, staged: bool = True, first_cycle_s: float = 1 / 60,
+              device_terms: bool = True) -> SliceSolve:
         """Fault currents and the device terms of one fault type and scenario, per stage.
 
         Parameters
@@ -299,14 +307,17 @@ class CaseSolver:
             return SliceSolve(i_f[None], [terms], np.zeros((1, m)), np.full((1, m), np.inf),
                               stg)
         return self.solve_group(fault_type, zf_pu, pre, [chargers], charger_pos, staged=staged,
-                                first_cycle_s=first_cycle_s)[0]
+                                first_cycle_s=first_cycle_s, device_terms=device_terms)[0]
 
     def solve_group(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
                     group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
-                    first_cycle_s: float = 1 / 60) -> list[SliceSolve]:
+                    first_cycle_s: float = 1 / 60, device_terms: bool = True
+                    ) -> list[SliceSolve]:
         """:meth:`solve` (control law) for several scenarios with the same sites
         (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
-        ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario."""
+        ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
+        ``device_terms=False`` skips the ``devices × buses`` charger terms (for
+        :meth:`reduce_chargers`, which sums them on the fly)."""
         s1, s2 = self.seq[1], self.seq[2]
         s0 = self.seq.get(0)
         z0f = s0.zff if s0 is not None else None
@@ -340,11 +351,12 @@ class CaseSolver:
                 e1 = pre.e_f + np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
                 e2 = np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
                 terms = dict(no_terms)
-                terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
-                            s1.g_v[:, charger_pos] @ i_c1)
-                if neg:
-                    terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
-                                s2.g_v[:, charger_pos] @ i_c2)
+                if device_terms:
+                    terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
+                                s1.g_v[:, charger_pos] @ i_c1)
+                    if neg:
+                        terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
+                                    s2.g_v[:, charger_pos] @ i_c2)
                 terms["e12"] = (e1, e2)
                 i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
                 bad = sol.unconverged
@@ -352,8 +364,48 @@ class CaseSolver:
                     i_f[bad] = np.nan
                 i_fs.append(i_f)
                 terms_s.append(terms)
-            out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg))
+            out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
+                                  fixed=False, cpos=np.asarray(charger_pos), neg=neg))
         return out
+
+    def reduce_chargers(self, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
+                        ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per-device maxima (as :meth:`reduce`) of control-law slices, every stage, without
+        ``devices × buses`` arrays: ``[(max (n_stage, D, 2), positions (n_stage, D, 2))]``
+        per item. Items must share their charger set (``cpos``)."""
+        s1, s2 = self.seq[1], self.seq[2]
+        s0 = self.seq.get(0)
+        cpos = items[0].cpos
+        neg = any(x.neg for x in items)
+        ic1 = np.concatenate([np.stack([sol.i1.T for sol in x.charger.stages], -1)
+                              for x in items], axis=-1)  # (k, m, S')
+        ic2 = np.concatenate([np.stack([sol.i2.T for sol in x.charger.stages], -1)
+                              for x in items], axis=-1)
+        i_f = np.concatenate([x.i_f.transpose(2, 1, 0) for x in items], axis=-1)  # (3, m, S')
+        use = np.concatenate([np.isfinite(x.t_start_s).T for x in items], axis=-1)
+        use &= np.isfinite(i_f).all(axis=0)
+        i_f = np.where(np.isfinite(i_f), i_f, 0)
+        n_d = len(scale_i)
+        gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
+        gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
+               else np.zeros_like(gi1))
+        w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
+        n = i_f.shape[2]
+        out_max = np.zeros((n, n_d, 2))
+        out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
+        has_zero = s0 is not None and bool(np.any(i_f[0]))
+        reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
+                                np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
+                                np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), w0,
+                                s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
+                                np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
+                                out_max, out_arg)
+        res, at = [], 0
+        for x in items:
+            n_s = x.n_stages
+            res.append((out_max[at:at + n_s], out_arg[at:at + n_s]))
+            at += n_s
+        return res
 
     def fill(self, out_i: np.ndarray, out_v: np.ndarray, i_f: np.ndarray, terms: dict,
              pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,

@@ -11,7 +11,7 @@ import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
 from protv2g.engine.sequence import build_sequence_networks, copy_net
-from protv2g.engine.slices import FaultSlice, make_slice, reduce_full
+from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_sc_data
 from protv2g.errors import InputError, Issue
@@ -84,7 +84,7 @@ Keep = Literal["full", "summary"]
 
 
 def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
-                     first_cycle_s) -> dict:
+                     first_cycle_s, device_terms: bool = True) -> dict:
     """Every scenario of one (case, fault type): no-charger and frozen-PLL scenarios one by
     one, control-law scenarios grouped by site structure into one Newton solve each."""
     out, groups = {}, {}
@@ -92,13 +92,14 @@ def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
         p, cpos = params[name]
         if p is None or frozen[name]:
             out[name] = solver.solve(ft, zf_pu, pre, p, cpos, frozen=frozen[name],
-                                     staged=staged, first_cycle_s=first_cycle_s)
+                                     staged=staged, first_cycle_s=first_cycle_s,
+                                     device_terms=device_terms)
         else:
             groups.setdefault((tuple(cpos), structure_key(p)), []).append(name)
     for (cpos, _), names in groups.items():
         res = solver.solve_group(ft, zf_pu, pre, [params[n][0] for n in names],
                                  np.array(cpos, dtype=np.int64), staged=staged,
-                                 first_cycle_s=first_cycle_s)
+                                 first_cycle_s=first_cycle_s, device_terms=device_terms)
         out.update(zip(names, res, strict=True))
     return out
 
@@ -191,7 +192,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
-                            charger_rows=need_rows, voltages=not reduce or need_rows,
+                            charger_rows=need_rows, voltages=not reduce,
                             pool=pool)
         pre = solver.pre_fault(_v_pre_internal(cn, net, v_pre_pu, method))
         z_base_f = solver.base_kv_f**2 / cn.base_mva
@@ -209,16 +210,19 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 r = r_fault_min_ohm
             zf_pu = complex(r, x_fault_ohm) / z_base_f
             stash = []  # reducible scenarios: reduced together in one pass over W
+            pending: dict = {}  # control-law scenarios by charger set, reduced together
             solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,
-                                      staged, first_cycle_s)
+                                      staged, first_cycle_s, device_terms=not reduce)
             for name in scenarios:
                 p, cpos = params[name]
                 sv = solved[name]
                 i_base_c = (cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
                             if p is not None else None)
-                if reduce and sv.n_stages == 1 and all(sv.terms[0][s][2] is None
-                                                       for s in solver.seq):
+                if reduce and sv.fixed:
                     stash.append((name, p, i_base_c, sv))
+                    continue
+                if reduce:
+                    pending.setdefault(tuple(cpos), []).append((name, p, i_base_c, sv))
                     continue
                 n_s = sv.n_stages
                 i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
@@ -226,11 +230,14 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 for j in range(n_s):
                     solver.fill(i_dev[j], v_dev[j], sv.i_f[j], sv.terms[j], pre, i_base_d, ft,
                                 zf_pu)
-                red = reduce_full(i_dev, fault_buses) if reduce else (None, None)
-                if reduce:
-                    i_dev = v_dev = None
                 yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p, i_dev,
-                                 v_dev, red, dtype)
+                                 v_dev, (None, None), dtype)
+            for group in pending.values():
+                reds = solver.reduce_chargers([x[3] for x in group], pre, i_base_d)
+                for (name, p, i_base_c, sv), (mx, pos) in zip(group, reds, strict=True):
+                    bus = np.where(pos >= 0, fault_buses[np.maximum(pos, 0)], -1)
+                    yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
+                                     None, None, (mx, bus), dtype)
             if stash:
                 mx, pos = solver.reduce([x[3].i_f[0] for x in stash],
                                         [x[3].terms[0] for x in stash], pre, i_base_d)
