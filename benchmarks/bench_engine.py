@@ -20,6 +20,30 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share`` on the shared 2-core VM under load from other jobs (load average ≈ 4–5:
+absolute times are ~2–4× those of an idle machine — the frozen 10,000-bus run took 1.1 s idle
+— the ratios are what to read):
+
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+buses   sites×lvl  stages  def. s   def. MB  1st s    frz. s  frz MB  ratio  1st r
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+1,000   3 × 10     5       10.05    106      5.44     1.41    40      7.1×   3.9×
+3,000   3 × 10     5       15.05    307      5.40     2.04    115     7.4×   2.6×
+10,000  3 × 10     5       27.79    1,028    12.38    5.68    378     4.9×   2.2×
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+
+(def. = default model, all stages; 1st = its first cycle alone, ``staged=False``; frz. =
+``frozen_pll``; MB = traced peak; ratio = def. / frz.; 1st r = 1st / frz.)
+
+No fault bus flagged ``pll_frozen``. The target (default ≤ 2× frozen) is met by neither: the
+first cycle alone costs 2.2–3.9×, all five stages 4.9–7.4×. Where it goes (10,000 buses,
+profile): the fused device reduction over ``stages × levels`` slices with ``k`` charger terms
+each (~55 %), the compiled per-bus Newton (~35 %), the rest numpy bookkeeping. Cost grows as
+``devices × buses × stages × (1 + k/5)`` for the reduction and ``buses × levels × stages × k³``
+for Newton: sites deep in long laterals (where a site's own current dominates its voltage)
+add the no-solution retries.
+
 ``--accuracy`` compares ``frozen_pll`` with the accurate ``iterate`` charger model on a 300-bus
 synthetic feeder (60 chargers × 3 levels) and on the depot example: largest difference of a
 device's largest-phase current, in % of the ``iterate`` value, where that current is at least

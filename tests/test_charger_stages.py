@@ -287,3 +287,30 @@ def test_depot_staged_table_for_r_f1(depot):
     row = times[(times.device == "R-F1") & (times.fault_bus == f)]
     assert row.t_op_high_s.iloc[0] == pytest.approx(three.t_op_high_s.iloc[0], rel=1e-6)
     assert row.t_op_staged_s.iloc[0] == three.t_op_staged_s.iloc[0]
+
+
+def test_summary_equals_the_maxima_of_every_stage():
+    """``keep="summary"`` (the fused kernel with fault-dependent charger terms) gives, stage by
+    stage, the maxima of the full staged arrays over the fault buses where the stage occurs."""
+    net = NET
+    devs = [DeviceTerminal(f"D{i}", "line", int(i), int(net.line.at[i, "from_bus"]))
+            for i in net.line.index.values[::7]]
+    sites = [ChargerSource(f"s{b}", b, 0.8, limit_pu=1.5, sustained_limit_pu=1.1,
+                           law=ChargerLaw.ACTIVE_PRIORITY, p_pre_mw=0.4,
+                           trip=trip_elements("II")) for b in (MV[3], MV[20])]
+    scen = {"a": sites, "b": [replace(s, p_pre_mw=0.7) for s in sites]}
+    full = _quiet(fault_study, net, devices=devs, scenarios=scen, cases=[Case.MAX])
+    summ = _quiet(fault_study, net, devices=devs, scenarios=scen, cases=[Case.MAX],
+                  keep="summary")
+    st_f, st_s = full.staged, summ.staged
+    assert st_f.n_stages == st_s.n_stages >= 3
+    from protv2g.engine.faults import seq_to_abc
+    phase = np.abs(seq_to_abc(st_f.device_i_012_ka)).max(axis=-1)  # (S, C, T, n, D, m)
+    occurs = np.isfinite(st_f.t_start_s)[:, :, :, :, None, :]
+    want = np.where(occurs, phase, -np.inf).max(axis=-1)
+    have = st_s.device_max_ka[..., 0]
+    ok = np.isfinite(want)
+    np.testing.assert_allclose(have[ok], want[ok], rtol=1e-9)
+    ground = np.where(occurs, 3 * np.abs(st_f.device_i_012_ka[..., 0]), -np.inf).max(axis=-1)
+    np.testing.assert_allclose(st_s.device_max_ka[..., 1][ok], ground[ok], rtol=1e-9,
+                               atol=1e-12)

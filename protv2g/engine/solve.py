@@ -28,18 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from protv2g.engine.chargers import SiteArrays, stack_sites
+from protv2g.engine.charger_solve import reduce_chargers, solve_group
+from protv2g.engine.chargers import SiteArrays
 from protv2g.engine.control_law import injection
 from protv2g.engine.faults import floating_v0, sequence_fault_currents
 from protv2g.engine.kernels import (
     device_transfer,
     fill_sequence,
     reduce_devices,
-    reduce_devices_chargers,
 )
-from protv2g.engine.newton import ColumnSolution, build_system
+from protv2g.engine.newton import ColumnSolution
 from protv2g.engine.sequence import CaseNetwork, SequenceData
-from protv2g.engine.staging import StagedChargers, restrict, solve_stages
+from protv2g.engine.solve_types import PreFault, SliceSolve, rows_of
+from protv2g.engine.staging import StagedChargers
 from protv2g.engine.zbus import driving_point_z_pu
 from protv2g.units import FaultType
 
@@ -79,52 +80,6 @@ def _device_rows(seq: SequenceData, rows: np.ndarray, use_to: np.ndarray,
     ok = dev_bus_idx >= 0
     v_row[ok] = np.searchsorted(t_set, dev_bus_idx[ok])
     return t_set, y_t, v_row
-
-
-def _rows_of(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``z[rows]`` with NaN rows where ``rows < 0``."""
-    out = np.full((len(rows),) + z.shape[1:], np.nan + 0j)
-    ok = rows >= 0
-    out[ok] = z[rows[ok]]
-    return out
-
-
-@dataclass
-class PreFault:
-    """Pre-fault positive-sequence voltages: ``e_f`` at fault buses ``(m,)``, ``v_c`` at the
-    chargers ``(k,)``, and the device terms ``a_i``, ``a_v`` ``(D,)`` × ``b`` ``(m,)`` (the
-    pre-fault device current and bus voltage are ``a·b``; at a charger ``v_c·b``), per unit."""
-
-    e_f: np.ndarray
-    a_i: np.ndarray
-    a_v: np.ndarray
-    b: np.ndarray
-    v_c: np.ndarray  # (k,) pre-fault voltage phasor at each charger (its angle holds a frozen PLL)
-
-    def e_c(self, cpos: np.ndarray) -> np.ndarray:
-        """Pre-fault voltage of the chargers ``cpos`` for each fault bus, ``(k, m)``."""
-        return np.outer(self.v_c[cpos], self.b)
-
-
-@dataclass
-class SliceSolve:
-    """One (scenario, case, fault type) solved: per stage ``i_f`` ``(n_stage, m, 3)`` fault
-    currents (per unit, sequences 0, 1, 2), ``terms`` (charger terms of the device currents
-    and voltages, see :meth:`CaseSolver.fill`), ``t_start_s``/``t_end_s`` ``(n_stage, m)``, and
-    the charger solution (``None`` without chargers)."""
-
-    i_f: np.ndarray
-    terms: list
-    t_start_s: np.ndarray
-    t_end_s: np.ndarray
-    charger: StagedChargers | None
-    fixed: bool = True  # charger terms independent of the fault bus (none or frozen PLL)
-    cpos: np.ndarray | None = None
-    neg: bool = False
-
-    @property
-    def n_stages(self) -> int:
-        return len(self.i_f)
 
 
 class CaseSolver:
@@ -211,7 +166,7 @@ class CaseSolver:
             out.z_fc = np.ascontiguousarray(data.unit_cols(c)[f, :])
             z_tc = z_tt[c].T
             out.g_i = np.asarray(y_dev @ z_tc) if len(t_set) else np.zeros((len(rows), len(c)))
-            out.g_v = _rows_of(z_tc, v_row)
+            out.g_v = rows_of(z_tc, v_row)
         return out
 
     def _buffer(self, key: str, shape: tuple) -> np.ndarray:
@@ -237,7 +192,7 @@ class CaseSolver:
             e_f = v_pre_pu[self.f1]
             v_c = v_pre_pu[self.c1]
         a_i = np.asarray(s1.y_dev @ u_t).ravel() if len(u_t) else np.zeros(s1.y_dev.shape[0])
-        a_v = _rows_of(u_t, s1.v_dev_row)
+        a_v = rows_of(u_t, s1.v_dev_row)
         return PreFault(e_f=e_f.astype(complex), a_i=a_i.astype(complex), a_v=a_v, b=b,
                         v_c=v_c)
 
@@ -290,7 +245,7 @@ class CaseSolver:
             dv_t = dv[s1.t_set]
             terms = dict(no_terms)
             terms[1] = (np.asarray(s1.y_dev @ dv_t).ravel() if len(dv_t) else zero_d,
-                        _rows_of(dv_t, s1.v_dev_row), None, None)
+                        rows_of(dv_t, s1.v_dev_row), None, None)
             e2 = np.zeros(m, complex)
             terms["e12"] = (e1, e2)
             i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
@@ -313,99 +268,16 @@ class CaseSolver:
                     group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
                     first_cycle_s: float = 1 / 60, device_terms: bool = True
                     ) -> list[SliceSolve]:
-        """:meth:`solve` (control law) for several scenarios with the same sites
-        (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
-        ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
-        ``device_terms=False`` skips the ``devices × buses`` charger terms (for
-        :meth:`reduce_chargers`, which sums them on the fly)."""
-        s1, s2 = self.seq[1], self.seq[2]
-        s0 = self.seq.get(0)
-        z0f = s0.zff if s0 is not None else None
-        m = len(self.f1)
-        n_sc = len(group)
-        sites = stack_sites(group, m)
-        neg = bool(np.max(sites.law.k2, initial=0.0) > 0 or sites.gfm.any())
-        zf = zf_pu if np.ndim(zf_pu) else np.full(m, zf_pu)
-        sys = build_system(fault_type, zf, pre.e_f, pre.e_c(charger_pos), s1, s2, z0f,
-                           charger_pos, neg)
-        e_c = pre.e_c(charger_pos).T  # (m, k)
-        if n_sc > 1:
-            sys = sys.tile(n_sc)
-            e_c = np.tile(e_c, (n_sc, 1))
-        e_gfm = None
-        if sites.gfm.any():
-            s_pre = np.broadcast_to(sites.s_pre, e_c.shape)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
-            z = sites.law.z_gfm
-            e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
-        stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged)
-        out = []
-        zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
-        no_terms = {s: (zero_d, zero_d, None, None) for s in self.seq}
-        for q in range(n_sc):
-            stg = restrict(stg_all, np.arange(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
-            i_fs, terms_s = [], []
-            for sol in stg.stages:
-                i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
-                e1 = pre.e_f + np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
-                e2 = np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
-                terms = dict(no_terms)
-                if device_terms:
-                    terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
-                                s1.g_v[:, charger_pos] @ i_c1)
-                    if neg:
-                        terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
-                                    s2.g_v[:, charger_pos] @ i_c2)
-                terms["e12"] = (e1, e2)
-                i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
-                bad = sol.unconverged
-                if bad.any():
-                    i_f[bad] = np.nan
-                i_fs.append(i_f)
-                terms_s.append(terms)
-            out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
-                                  fixed=False, cpos=np.asarray(charger_pos), neg=neg))
-        return out
+        """Control-law scenarios with the same sites as one Newton solve
+        (:func:`.charger_solve.solve_group`)."""
+        return solve_group(self, fault_type, zf_pu, pre, group, charger_pos, staged=staged,
+                           first_cycle_s=first_cycle_s, device_terms=device_terms)
 
     def reduce_chargers(self, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
                         ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per-device maxima (as :meth:`reduce`) of control-law slices, every stage, without
-        ``devices × buses`` arrays: ``[(max (n_stage, D, 2), positions (n_stage, D, 2))]``
-        per item. Items must share their charger set (``cpos``)."""
-        s1, s2 = self.seq[1], self.seq[2]
-        s0 = self.seq.get(0)
-        cpos = items[0].cpos
-        neg = any(x.neg for x in items)
-        ic1 = np.concatenate([np.stack([sol.i1.T for sol in x.charger.stages], -1)
-                              for x in items], axis=-1)  # (k, m, S')
-        ic2 = np.concatenate([np.stack([sol.i2.T for sol in x.charger.stages], -1)
-                              for x in items], axis=-1)
-        i_f = np.concatenate([x.i_f.transpose(2, 1, 0) for x in items], axis=-1)  # (3, m, S')
-        use = np.concatenate([np.isfinite(x.t_start_s).T for x in items], axis=-1)
-        use &= np.isfinite(i_f).all(axis=0)
-        i_f = np.where(np.isfinite(i_f), i_f, 0)
-        n_d = len(scale_i)
-        gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
-        gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
-               else np.zeros_like(gi1))
-        w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
-        n = i_f.shape[2]
-        out_max = np.zeros((n, n_d, 2))
-        out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
-        has_zero = s0 is not None and bool(np.any(i_f[0]))
-        reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
-                                np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
-                                np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), w0,
-                                s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
-                                np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
-                                out_max, out_arg)
-        res, at = [], 0
-        for x in items:
-            n_s = x.n_stages
-            res.append((out_max[at:at + n_s], out_arg[at:at + n_s]))
-            at += n_s
-        return res
+        """Per-device maxima of control-law slices, every stage
+        (:func:`.charger_solve.reduce_chargers`)."""
+        return reduce_chargers(self, items, pre, scale_i)
 
     def fill(self, out_i: np.ndarray, out_v: np.ndarray, i_f: np.ndarray, terms: dict,
              pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,
