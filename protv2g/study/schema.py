@@ -25,12 +25,14 @@ from protv2g.units import (
     AngleRule,
     Case,
     ChargerControl,
+    ChargerLaw,
     ChargerMode,
     DeviceKind,
     FaultType,
     LoadLevel,
     Method,
     Participation,
+    RideThroughCategory,
     Severity,
 )
 
@@ -312,16 +314,44 @@ class InterconnectionTransformer(_Model):
     mag0_percent: PositiveFloat = 100.0
 
 
+class VoltageTrip(_Model):
+    """Overrides of a site's IEEE 1547-2018 voltage trip settings: pickup (pu of nominal) and
+    maximum clearing time (s) of each element; absent keys keep the category's defaults."""
+
+    uv1_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv1_s: PositiveFloat | None = None
+    uv2_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv2_s: PositiveFloat | None = None
+    ov1_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov1_s: PositiveFloat | None = None
+    ov2_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov2_s: PositiveFloat | None = None
+
+
 class V2GSite(_Model):
-    """A fleet of bidirectional chargers at one bus."""
+    """A fleet of bidirectional chargers at one bus.
+
+    Fault behaviour (``docs/charger-fault-model.md``): the connected chargers' kVA
+    (participation × ``n_chargers`` × ``s_charger_kva``) sizes the source; ``limit_pu`` is the
+    first-cycle limit, ``sustained_limit_pu`` the limit of the control law ``fault_law``
+    afterwards; cessation and trip follow ``ride_through_category`` and ``voltage_trip``.
+    """
 
     name: str = Field(min_length=1)
     bus: str
     n_chargers: Annotated[int, Field(ge=1)]
     p_charger_kw: PositiveFloat
+    s_charger_kva: PositiveFloat | None = None
     phases: Literal[1, 3] = 3
     phase: Literal["a", "b", "c"] | None = None
-    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.2
+    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
+    sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
+    fault_law: ChargerLaw | None = None
+    k_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
+    k_deadband_pu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
+    ride_through_category: RideThroughCategory = RideThroughCategory.II
+    voltage_trip: VoltageTrip = VoltageTrip()
+    cessation_below_pu: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
     angle_rule: AngleRule = AngleRule.UNITY_PF
     control: ChargerControl = ChargerControl.GRID_FOLLOWING
     modes: tuple[ChargerMode, ...] = (ChargerMode.EXPORTING, ChargerMode.CHARGING)
@@ -333,10 +363,55 @@ class V2GSite(_Model):
     day: DayProfile | None = None
     interconnection_transformer: InterconnectionTransformer | None = None
 
+    @model_validator(mode="after")
+    def _limits(self) -> V2GSite:
+        if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
+            raise ValueError(
+                f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
+                f"limit limit_pu ({self.limit_pu:g}) | fix: give sustained_limit_pu <= limit_pu "
+                "(typical 1.0-1.2 sustained, 1.5-2.0 first cycle)")
+        if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
+            raise ValueError(
+                f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
+                f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
+        return self
+
     @property
     def p_max_kw(self) -> float:
         """Nameplate export of the whole site (kW)."""
         return self.n_chargers * self.p_charger_kw
+
+    @property
+    def charger_kva(self) -> float:
+        """kVA rating of one charger (``s_charger_kva``, default ``p_charger_kw``)."""
+        return self.p_charger_kw if self.s_charger_kva is None else self.s_charger_kva
+
+    @property
+    def sustained_limit(self) -> float:
+        """Sustained current limit (pu of rating): ``sustained_limit_pu`` or
+        ``min(1.1, limit_pu)``."""
+        if self.sustained_limit_pu is not None:
+            return self.sustained_limit_pu
+        return min(SUSTAINED_LIMIT_DEFAULT_PU, self.limit_pu)
+
+    @property
+    def law(self) -> ChargerLaw:
+        """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
+        priority, ``unity_pf`` → active-power priority)."""
+        if self.fault_law is not None:
+            return self.fault_law
+        return (ChargerLaw.REACTIVE_PRIORITY if self.angle_rule is AngleRule.REACTIVE
+                else ChargerLaw.ACTIVE_PRIORITY)
+
+    @property
+    def can_export(self) -> bool:
+        """Whether ``modes`` lets the site export (otherwise it is never a fault source)."""
+        return ChargerMode.EXPORTING in self.modes
+
+
+#: default sustained current limit of a grid-following inverter (pu of rating): the middle of
+#: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv
+SUSTAINED_LIMIT_DEFAULT_PU = 1.1
 
 
 # --- scenarios, checks, gate -------------------------------------------------------------------
