@@ -23,8 +23,11 @@ gives back ``t_op(I)`` exactly.
   curve, with no cooling between stages (the fault current never stops flowing, so this is
   conservative: it melts no later than a link that cools). Where the minimum-melt curve is an
   ``I²t = const`` line (its high-current end) (1) is exactly the ``I²t`` energy balance; on the
-  curved low-current part it is the usual Miner-rule approximation. The arcing time (total
-  clearing − minimum melt) is taken at the current of the stage in which melting completes.
+  curved low-current part it is the usual Miner-rule approximation. Total clearing is the
+  same accumulation on the maximum-melt curve (the upper end of the published melting range;
+  the total-clearing curve itself for point-table links without one), plus the arcing time
+  (total clearing − maximum melt) at the current of the stage in which it completes — so a
+  constant current gives exactly the single-stage total-clearing time.
 
 Public API (for the checks): :func:`staged_operate_time_s` (any element, from its
 per-stage constant-current times) and :func:`staged_device_times` (relay, recloser first shot,
@@ -136,7 +139,7 @@ def staged_device_times(device: Device, i_phase_a: ArrayLike, i_ground_a: ArrayL
         Relay: ``t_op_s`` (fastest element), ``t_51p_s``, ``t_51g_s`` (staged), ``t_50_s``
         (instantaneous elements on the first-cycle current). Recloser: ``t_fast_s``,
         ``t_delayed_s`` (each curve staged, instantaneous reset) and ``t_op_s`` (first shot).
-        Fuse: ``t_mm_s`` (staged minimum melt), ``t_tc_s`` (melt + arcing time at the melting
+        Fuse: ``t_mm_s`` (staged minimum melt), ``t_tc_s`` (maximum-melt accumulation + arcing time at the melting
         stage's current) and ``t_op_s`` = ``t_tc_s``. Arrays of shape ``i_phase_a.shape[1:]``.
 
     Raises
@@ -162,12 +165,16 @@ def staged_device_times(device: Device, i_phase_a: ArrayLike, i_ground_a: ArrayL
     if isinstance(device, Fuse):
         mm_k = device.min_melt_time_s(ip)
         t_mm = staged_operate_time_s(mm_k, t_start_s, t_end_s, reset="hold")
+        # total clearing: melting accumulated on the maximum-melt curve (the upper end of the
+        # published melting range), then the arcing time at the stage where it completes
+        mx_k = device.max_melt_time_s(ip)
+        t_mx = staged_operate_time_s(mx_k, t_start_s, t_end_s, reset="hold")
         with np.errstate(invalid="ignore"):  # inf − inf where the link does not melt
-            arc_k = device.total_clear_time_s(ip) - mm_k
+            arc_k = device.total_clear_time_s(ip) - mx_k
         t0 = np.broadcast_to(np.asarray(t_start_s, float), ip.shape)
-        stage = np.sum(np.isfinite(t_mm)[None] & (t0 <= t_mm[None]), axis=0) - 1
+        stage = np.sum(np.isfinite(t_mx)[None] & (t0 <= t_mx[None]), axis=0) - 1
         arc = np.take_along_axis(arc_k, np.clip(stage, 0, len(ip) - 1)[None], axis=0)[0]
-        t_tc = np.where(np.isfinite(t_mm), t_mm + np.where(np.isfinite(arc), arc, 0.0), t_mm)
+        t_tc = np.where(np.isfinite(t_mx), t_mx + np.where(np.isfinite(arc), arc, 0.0), t_mx)
         return {"t_mm_s": t_mm, "t_tc_s": t_tc, "t_op_s": t_tc}
     raise TypeError(f"unknown device type {type(device).__name__}")
 
