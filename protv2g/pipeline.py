@@ -14,8 +14,20 @@ Stages
 2. :func:`fault_tables` — one :func:`protv2g.engine.fault_study` call (one factorisation per
    case) for every scenario, expanded back to one block of rows per study scenario. The
    memory the tables will take is estimated first and a study that would not fit is refused
-   before any work (:func:`check_size`).
+   before any work (:func:`check_size`). Besides the first-cycle tables it keeps the chargers'
+   later stages in their memory-sized form (:class:`~protv2g.engine.staged_tables.
+   StagedCurrents`: each stage's current magnitudes per device row, the stage times, each
+   site's cessation and trip instants) and the engine's pre-fault ``V1`` at the device buses.
 3. :func:`flow_tables` / :func:`study_flow` — the power flows of the scenarios.
+
+Interconnection transformers of V2G sites (``v2g_sites[].interconnection_transformer``) are
+added to the net first (:func:`~protv2g.network.site_transformer.with_site_transformers`), for
+faults and flows alike. **Base case**: the feeder as it is today, *without* the sites'
+transformers (they come with the V2G project): the base-case faults are solved on the net with
+those transformers out of service (a second factorisation), the V2G scenarios on the net with
+them — so a grounded-wye/delta site transformer's zero-sequence current is attributed to V2G
+(``new``/``worse``), not ``pre-existing``. The base-case power flow keeps the (unloaded)
+transformer in the net: with the site idle it carries no current and changes no result.
 
 Nothing here runs a check, decides a verdict or writes a report (those are later stages).
 
@@ -31,20 +43,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.engine import fault_study
+from protv2g.engine.staged_tables import BYTES_PER_STAGE_ROW, StagedCurrents, staged_currents
 from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
+from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
-           "fault_tables", "flow_tables", "study_flow", "FLOW_TABLES"]
+           "fault_tables", "flow_tables", "study_flow", "study_with_sites", "FLOW_TABLES"]
 
 
 @dataclass(frozen=True)
@@ -68,16 +83,28 @@ class EngineInputs:
 class FaultTables:
     """Bus and device fault tables of every study scenario (``scenario`` = its name).
 
+    The tables are the chargers' **first-cycle** stage (every exporting site at its first-cycle
+    limit; held for the whole fault, the high bracket); ``staged`` holds the later stages.
+
     Attributes
     ----------
     bus : DataFrame
         The engine's bus table (``ikss_ka``, phase currents, 3I0 …) per study scenario.
     device : DataFrame
         What every device sees for every fault (currents kA, voltages pu, angles degree).
+    staged : StagedCurrents or None
+        Each stage's current magnitudes, **row by row aligned with** ``device`` (position ``r``
+        is ``device.iloc[r]``), the stage times and the sites' cessation/trip table; ``None``
+        when not kept (``fault_tables(..., staged=False)``).
+    v1_pre_pu : dict
+        ``(case, device bus) → V1`` the engine's pre-fault positive-sequence voltage at each
+        device bus (pu, device-phasor reference): relays' memory polarisation.
     """
 
     bus: pd.DataFrame
     device: pd.DataFrame
+    staged: StagedCurrents | None = None
+    v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -91,15 +118,72 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
     return EngineInputs(options, key_of)
 
 
-def _expand(frame: pd.DataFrame, key_of: dict[str, str]) -> pd.DataFrame:
-    """Rows of each solved charger set, repeated for every study scenario that shares it."""
-    groups = dict(tuple(frame.groupby("scenario", sort=False)))
-    parts = [groups[key].assign(scenario=name) for name, key in key_of.items()]
-    return pd.concat(parts, ignore_index=True)
+def _positions(scenario: np.ndarray, key_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of each solved charger set, repeated for every study scenario that shares
+    it (in ``key_of`` order), and the study scenario name of each taken row."""
+    codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
+    pos = [where[key] for key in key_of.values()]
+    names = [np.full(len(p), name, dtype=object) for name, p in zip(key_of, pos, strict=True)]
+    return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
+            np.concatenate(names) if names else np.zeros(0, object))
 
 
-def fault_tables(study: Study, scenarios: Sequence[Scenario]) -> FaultTables:
-    """Bus and device fault tables for every scenario (one engine call, one factorisation).
+def _take(frame: pd.DataFrame, pos: np.ndarray, names: np.ndarray) -> pd.DataFrame:
+    out = frame.iloc[pos].reset_index(drop=True)
+    out["scenario"] = names
+    return out
+
+
+def study_with_sites(study: Study) -> Study:
+    """The study with its sites' interconnection transformers in the net (the V2G net)."""
+    return with_site_transformers(study)  # type: ignore[return-value]
+
+
+def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> FaultTables:
+    """One engine call on ``net`` for ``scenarios``, expanded to one block per scenario."""
+    inputs = engine_inputs(study, scenarios)
+    try:
+        faults = fault_study(net, **inputs.options, staged=staged)
+    except InputError as exc:
+        raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
+    bus_pos, bus_names = _positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
+    dev = faults.device
+    dev_pos, dev_names = _positions(dev["scenario"].to_numpy(), inputs.key_of)
+    st = staged_currents(faults) if staged else None
+    if st is not None:
+        sites = st.sites
+        if len(sites):
+            sites = pd.concat([sites[sites.scenario == key].assign(scenario=name)
+                               for name, key in inputs.key_of.items()], ignore_index=True)
+        st = st.take(dev_pos, sites)
+    v1: dict[tuple[str, int], complex] = {}
+    if faults.device_v1_pre_pu is not None:
+        terms = inputs.options["devices"]
+        for c, case in enumerate(faults.cases):
+            for d, term in enumerate(terms):
+                v = complex(faults.device_v1_pre_pu[c, d])
+                if np.isfinite(v.real):
+                    v1[(case.value, int(term.bus))] = v
+    return FaultTables(_take(faults.bus, bus_pos, bus_names), _take(dev, dev_pos, dev_names),
+                       st, v1)
+
+
+def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
+                 ) -> FaultTables:
+    """Bus and device fault tables for every scenario (one engine call, one factorisation per
+    case; a second one for the base case when sites have interconnection transformers, see
+    the module docstring).
+
+    Parameters
+    ----------
+    study : Study
+    scenarios : sequence of Scenario
+    staged : bool
+        Keep the chargers' later stages (``FaultTables.staged``; default). ``False`` solves
+        and keeps the first cycle only: every time-based check then sees one bracket.
 
     Raises
     ------
@@ -108,14 +192,36 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario]) -> FaultTables:
         short-circuit data found by the engine (re-addressed to the study's feeder).
     """
     scenarios = list(scenarios)
+    study = study_with_sites(study)
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
-               n_scenarios=len(scenarios))
-    try:
-        faults = fault_study(study.net, **inputs.options)
-    except InputError as exc:
-        raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
-    return FaultTables(_expand(faults.bus, inputs.key_of), _expand(faults.device, inputs.key_of))
+               n_scenarios=len(scenarios), staged=staged)
+    base_net = without_site_transformers(
+        study.net, [s.name for s in study.document.v2g_sites
+                    if s.interconnection_transformer is not None])
+    if base_net is None or not any(sc.is_base for sc in scenarios):
+        return _solve(study, study.net, scenarios, staged)
+    parts = [_solve(study, base_net, [sc for sc in scenarios if sc.is_base], staged)]
+    others = [sc for sc in scenarios if not sc.is_base]
+    if others:
+        parts.append(_solve(study, study.net, others, staged))
+    return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
+
+
+def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
+    """Tables of several engine calls as one, rows in study-scenario order."""
+    bus = pd.concat([p.bus for p in parts], ignore_index=True)
+    dev = pd.concat([p.device for p in parts], ignore_index=True)
+    b_ord = np.argsort(bus["scenario"].map(order).to_numpy(), kind="stable")
+    d_ord = np.argsort(dev["scenario"].map(order).to_numpy(), kind="stable")
+    st = None
+    if all(p.staged is not None for p in parts):
+        st = StagedCurrents.concat([p.staged for p in parts]).take(d_ord)  # type: ignore[misc]
+    v1: dict[tuple[str, int], complex] = {}
+    for p in parts:
+        v1.update(p.v1_pre_pu)
+    return FaultTables(bus.iloc[b_ord].reset_index(drop=True),
+                       dev.iloc[d_ord].reset_index(drop=True), st, v1)
 
 
 def _feeder_issue(study: Study, issue: Issue) -> Issue:
@@ -130,9 +236,12 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
 #: dense complex arrays (6 phasors × 16 B) plus one tidy row (~26 numbers × 8 B) and slack.
 _BYTES_PER_DEVICE_ROW = 400
 _BYTES_PER_BUS_ROW = 200
+#: Stages beyond the first a study typically has (sustained, after the sites' trips).
+_STAGED_EXTRA = 2
 
 
-def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int) -> None:
+def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
+               staged: bool = True) -> None:
     """Fail fast, before any work, when a study's result tables would not fit in memory.
 
     Raises
@@ -145,6 +254,10 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int) -> Non
     per = len(doc.faults.fault_types) * len(doc.faults.cases) * n_bus
     need_b = (n_fault_scenarios * per * len(doc.devices) * _BYTES_PER_DEVICE_ROW
               + n_scenarios * per * (_BYTES_PER_BUS_ROW + len(doc.devices) * 100))
+    if staged:  # later stages: complex phasors while solving, their magnitudes kept
+        need_b += (n_fault_scenarios * per * len(doc.devices) * _STAGED_EXTRA * 96
+                   + n_scenarios * per * len(doc.devices) * (1 + _STAGED_EXTRA)
+                   * BYTES_PER_STAGE_ROW)
     budget_b = _memory_budget_b()
     if need_b > budget_b:
         raise InputError(Issue(
@@ -168,8 +281,9 @@ def _memory_budget_b() -> int:
 
 
 def study_flow(study: Study) -> FlowResult:
-    """The study's own flow scenarios (and its 96-step day when the study asks for it)."""
-    return flow_study(study, day=study.document.scenarios.day)
+    """The study's own flow scenarios (and its 96-step day when the study asks for it), on
+    the net with the sites' interconnection transformers."""
+    return flow_study(study_with_sites(study), day=study.document.scenarios.day)
 
 
 #: Flow tables by the names the checks read → attribute of :class:`~protv2g.flow.FlowResult`.
@@ -197,6 +311,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
         own scenarios.
     """
     scenarios = list(scenarios)
+    study = study_with_sites(study)
     if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
         res = flow_study(study, day=False)
         return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}

@@ -50,6 +50,10 @@ class StudyResult:
         67/67N/32 evaluated on every fault of ``device_faults`` (declared vs true direction).
     flow : FlowResult
         Scenario and 96-step-day power flows (``protv2g.flow.FlowResult``).
+    staged : StagedCurrents or None
+        The chargers' later stages of ``device_faults`` (row by row: each stage's current
+        magnitudes and times, each site's cessation and trip instants in ``staged.sites``;
+        :class:`protv2g.engine.staged_tables.StagedCurrents`); None when not kept.
     """
 
     study_name: str
@@ -63,6 +67,7 @@ class StudyResult:
     device_faults: pd.DataFrame = field(default_factory=pd.DataFrame)
     directional: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow: Any = None
+    staged: Any = None
 
     def to_excel(self, path: str | Path) -> Path:
         """Write the coordination workbook (atomically) and return its path.

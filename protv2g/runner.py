@@ -1,10 +1,19 @@
 """``run_study``: every stage of a study, in order, into one :class:`StudyResult`.
 
-study → :mod:`protv2g.pipeline` (scenarios → engine inputs → fault tables, flow tables) →
-directional elements → :func:`protv2g.checks.run_checks` → hosting capacity (optional) →
-:func:`protv2g.gate.gate_verdict` → :class:`StudyResult`. This module only orders the stages;
-each lives in its own module, and provenance (versions, input digest) in
+study (with its sites' interconnection transformers) → :mod:`protv2g.pipeline` (scenarios →
+engine inputs → fault tables with the chargers' stages, flow tables) →
+:func:`protv2g.checks.check_study` (C1–C12, time-based criteria on both brackets of the
+chargers' contribution; the directional table built once there) → hosting capacity
+(optional) → :func:`protv2g.gate.gate_verdict` → :class:`StudyResult`. This module only
+orders the stages; each lives in its own module, and provenance (versions, input digest) in
 :mod:`protv2g.provenance`.
+
+Tables added here (``result.tables``): "Directional" (operating elements and the decisions
+that matter, :func:`protv2g.directional.directional_sheet`; its counts in
+``meta["directional"]``), "Charger stages" (for each time-based finding, the device's current
+in every stage of the chargers' behaviour, each site's cessation/trip time and the staged,
+first-cycle-held and single-stage operate times: :func:`protv2g.stage_report.
+findings_stage_table`).
 """
 
 from __future__ import annotations
@@ -14,22 +23,23 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.checks import run_checks
+from protv2g.checks import check_study
+from protv2g.checks.directional import directional_table
 from protv2g.checks.duty import device_duty_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields
-from protv2g.directional import evaluate_fault_directional
+from protv2g.directional import directional_sheet, directional_summary
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import hosting_capacity
-from protv2g.pipeline import fault_tables, study_flow
+from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
 from protv2g.scenarios import build_scenarios, scenario_table
+from protv2g.stage_report import findings_stage_table
 from protv2g.study.loader import Study
 
-__all__ = ["run_study", "settings_table", "directional_sheet", "dependency_versions",
-           "input_digest"]
+__all__ = ["run_study", "settings_table", "dependency_versions", "input_digest"]
 
 
 def settings_table(study: Study) -> pd.DataFrame:
@@ -56,17 +66,7 @@ def settings_table(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def directional_sheet(directional: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the Directional sheet: 67/67N decisions where the operating current is above
-    pickup (the full table, 32 and below-pickup rows included, stays in
-    ``StudyResult.directional``)."""
-    if directional.empty:
-        return directional
-    keep = (directional["element"].astype(str) != "32") & (directional["below_pickup"] != True)  # noqa: E712
-    return directional[keep].reset_index(drop=True)
-
-
-def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
+def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> StudyResult:
     """Run every stage of a study and return its results.
 
     Parameters
@@ -76,6 +76,10 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     hosting : bool
         Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``,
         a few seconds more); ``protv2g run`` does, scripts opt in.
+    staged : bool
+        Solve and keep the chargers' later stages (``result.staged``, the low bracket of the
+        time-based criteria; default). ``False`` saves time and memory: every criterion is
+        then judged on the first cycle held only.
 
     Returns
     -------
@@ -86,13 +90,14 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     >>> result = run_study(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
     >>> result.fault_currents.head()  # doctest: +SKIP
     """
+    study = study_with_sites(study)
     doc = study.document
     scenarios = build_scenarios(doc)
-    faults = fault_tables(study, scenarios)
+    faults = fault_tables(study, scenarios, staged=staged)
     bus_faults, device_faults = faults.bus, faults.device
     flow = study_flow(study)
-    directional = evaluate_fault_directional(device_faults, study)
-    violations, coordination = run_checks(study, device_faults, flow, scenarios)
+    violations, coordination, ctx = check_study(study, faults, flow, scenarios)
+    directional = directional_table(ctx)
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -101,6 +106,8 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
         "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
         "versions": dependency_versions(),
         "input_digest": input_digest(study),
+        "directional": directional_summary(directional),
+        "staged": staged and faults.staged is not None,
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     base_names = {sc.name for sc in scenarios if sc.is_base}
@@ -108,6 +115,9 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
               "Device duty": device_duty_table(study, device_faults, base_names),
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.net)}
+    stages = findings_stage_table(study, violations, scenarios) if staged else None
+    if stages is not None and len(stages):
+        tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
     hosting_table = None
@@ -119,6 +129,6 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),
         settings=settings_table(study), inputs=inputs, meta=meta, tables=tables, flow=flow,
-        directional=directional)
+        directional=directional, staged=faults.staged)
     verdict = gate_verdict(study, result, hosting=hosting_table)
     return replace(result, meta={**meta, "gate": verdict})

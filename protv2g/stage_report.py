@@ -6,7 +6,8 @@ does each site cease or trip, and when does the device operate — through the s
 bracket), with the first-cycle limit held (high bracket), and with the single-stage model of
 before issue #16 (every exporting site a current source of its *export* kVA at ``limit_pu``,
 held for the whole fault). One row per (fault type, case, stage): a table the workbook can
-show as it is.
+show as it is. :func:`findings_stage_table` gathers those tables for the findings of a study
+that depend on time (the "Charger stages" sheet).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.devices.kinds import staged_operating_times
 from protv2g.devices.models import (
     Fuse,
     FuseSettings,
@@ -34,7 +36,8 @@ from protv2g.study.engine_inputs import charger_sources, device_terminals
 from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, DeviceKind, FaultType, LoadLevel, Participation
 
-__all__ = ["staged_device_table", "staged_times", "STAGED_TABLE_COLUMNS"]
+__all__ = ["findings_stage_table", "staged_device_table", "staged_times",
+           "STAGED_TABLE_COLUMNS"]
 
 _SETTINGS = {DeviceKind.RELAY: RelaySettings, DeviceKind.RECLOSER: RecloserSettings,
              DeviceKind.FUSE: FuseSettings}
@@ -42,7 +45,7 @@ _SETTINGS = {DeviceKind.RELAY: RelaySettings, DeviceKind.RECLOSER: RecloserSetti
 #: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
 #: ``trip_<site>_s``, ``ceased_<site>``)
 STAGED_TABLE_COLUMNS = (
-    "device", "fault_bus", "fault_type", "case", "participation", "export_fraction",
+    "device", "fault_bus", "fault_type", "case", "scenario", "participation", "export_fraction",
     "stage", "stage_name", "t_start_s", "t_end_s", "i_phase_a", "i_ground_a",
     "t_op_staged_s", "t_op_high_s", "i_today_a", "t_op_today_s")
 
@@ -72,7 +75,7 @@ def _today(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
 
 
 def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> float:
-    t = staged_device_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
+    t = staged_operating_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
     return float(t["t_op_s"][0])
 
 
@@ -89,7 +92,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                         cases: Sequence[Case | str] = ("max",),
                         participation: Participation | str = "firm",
                         export_fraction: float = 1.0,
-                        load_level: LoadLevel | str = "peak") -> pd.DataFrame:
+                        load_level: LoadLevel | str = "peak",
+                        scenario: Scenario | None = None) -> pd.DataFrame:
     """A device's current and operate time in each stage of a fault, with today's model.
 
     Parameters
@@ -107,6 +111,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         Export of every site as a fraction of its nameplate (capped by the chargers online).
     load_level : LoadLevel
         Label only (faults do not depend on load in the IEC 60909 method).
+    scenario : Scenario, optional
+        A study scenario to tabulate instead (its sites' states; ``participation``,
+        ``export_fraction`` and ``load_level`` are then ignored).
 
     Returns
     -------
@@ -133,11 +140,18 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     if fault_bus not in set(names):
         raise KeyError(f"unknown bus {fault_bus!r}; buses: {', '.join(sorted(set(names)))}")
     bus = int(study.net.bus.index[names == fault_bus][0])
-    part = Participation(participation)
     doc = study.document
-    states = tuple(site_state(s, part, export_fraction * s.p_max_kw) for s in doc.v2g_sites)
-    sc = Scenario(f"{part.value}/{LoadLevel(load_level).value}/{100 * export_fraction:g}%",
-                  part, LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
+    if scenario is None:
+        part = Participation(participation)
+        states = tuple(site_state(s, part, export_fraction * s.p_max_kw)
+                       for s in doc.v2g_sites)
+        sc = Scenario(f"{part.value}/{LoadLevel(load_level).value}/{100 * export_fraction:g}%",
+                      part, LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
+    else:
+        sc, part = scenario, scenario.participation
+        p_max = sum(s.p_max_kw for s in doc.v2g_sites)
+        export_fraction = (sum(st.p_export_kw for st in sc.sites) / p_max if p_max > 0
+                           else 0.0)
     scen = {"staged": charger_sources(study, sc), "today": _today(study, sc)}
     f = doc.faults
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
@@ -165,12 +179,14 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                 if not np.isfinite(t0[j]):
                     continue
                 row = {"device": device, "fault_bus": fault_bus, "fault_type": ft.value,
-                       "case": case.value, "participation": part.value,
+                       "case": case.value, "scenario": sc.name, "participation": part.value,
                        "export_fraction": export_fraction, "stage": j,
                        "stage_name": st.stage_names[j], "t_start_s": t0[j], "t_end_s": t1[j],
                        "i_phase_a": ip[j], "i_ground_a": ig[j], "t_op_staged_s": t_staged,
                        "t_op_high_s": t_high, "i_today_a": i_today, "t_op_today_s": t_today}
                 for k, s in enumerate(site_names):
+                    if chg is None:
+                        break
                     a = chg[c, t, j, k, 0]
                     i_abc = seq_to_abc(np.array([0, a[0], a[1]]))
                     row[f"i_{s}_a"] = 1e3 * float(np.abs(i_abc).max())
@@ -231,3 +247,54 @@ def _held_array(dev, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
     if isinstance(dev, Fuse):
         return dev.total_clear_time_s(ip)
     return dev.operate_time_s(ip, ig)
+
+
+#: Statuses of findings whose charger stages are tabulated.
+_FINDING = ("fail", "warn")
+
+
+def findings_stage_table(study: Study, violations: pd.DataFrame,
+                         scenarios: Sequence[Scenario], *, max_pairs: int = 12
+                         ) -> pd.DataFrame:
+    """The "Charger stages" table: :func:`staged_device_table` for the findings that depend on
+    the chargers' behaviour in time.
+
+    For every time-based criterion with findings (rows whose ``bracket`` is ``low``, ``high``
+    or ``both``, status fail/warn) and every device it names, the device at its worst fault
+    (smallest margin; V2G-attributed rows first) in that row's scenario, fault type and case;
+    at most ``max_pairs`` pairs, worst first. One engine call per pair (one fault bus).
+
+    Returns
+    -------
+    DataFrame
+        ``finding`` (criterion, bracket and margin of the row it explains) then the columns of
+        :func:`staged_device_table`; empty when no time-based finding needs it.
+    """
+    if violations.empty or "bracket" not in violations.columns:
+        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
+    v = violations[violations["bracket"].astype(str).isin(("low", "high", "both"))
+                   & violations["status"].astype(str).isin(_FINDING)
+                   & violations["device"].astype(str).ne("")]
+    if v.empty:
+        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
+    by_name = {sc.name: sc for sc in scenarios}
+    v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
+                 margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
+    v = v[v["scenario"].isin(by_name)]
+    worst = (v.sort_values(["not_v2g", "margin_sort"], kind="stable")
+             .drop_duplicates(["criterion", "device"]).head(max_pairs))
+    frames = []
+    done = set()
+    for r in worst.itertuples(index=False):
+        key = (r.device, r.fault_bus, r.fault_type, r.case, r.scenario)
+        if key in done:
+            continue
+        done.add(key)
+        table = staged_device_table(study, str(r.device), str(r.fault_bus),
+                                    fault_types=[str(r.fault_type)], cases=[str(r.case)],
+                                    scenario=by_name[r.scenario])
+        label = (f"{r.criterion} {r.status} ({r.bracket} bracket, margin {r.margin:.3g} "
+                 f"{r.margin_unit})")
+        frames.append(table.assign(finding=label))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["finding", *[c for c in out.columns if c != "finding"]]]

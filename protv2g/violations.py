@@ -11,6 +11,9 @@ Columns (:data:`VIOLATION_COLUMNS`)
 ``fault_bus`` (bus name); ``fault_type``; ``case``; ``device`` and ``other_device``;
 ``i_device_a``/``i_other_a`` (A); ``t_device_s``/``t_other_s`` (s); ``margin`` (negative =
 violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
+``bracket`` — which end of the chargers' contribution drove a time-based finding: ``high``
+(first-cycle current held), ``low`` (through the stages: sustained limit, cessation, trips) or
+``both``; empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`);
 ``message``.
 
 Examples
@@ -71,7 +74,7 @@ STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
 VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "margin_unit", "limit", "message",
+    "margin", "margin_unit", "limit", "bracket", "message",
 ]
 
 #: One row per study scenario.

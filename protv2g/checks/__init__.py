@@ -40,21 +40,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import import_module
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, build_context, concat, could_not
-from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs
-from protv2g.checks.pairs import empty_coordination
+from protv2g.checks.brackets import pairs_in_brackets, run_family
+from protv2g.checks.coordination import COORDINATION_COLUMNS
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
 
-__all__ = ["COORDINATION_COLUMNS", "CheckContext", "FamilyFunction", "build_context",
-           "family_function", "run_checks", "attribute"]
+__all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
+           "build_context", "check_study", "family_function", "run_checks", "attribute"]
 
 #: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
 FamilyFunction = Callable[[CheckContext], pd.DataFrame]
@@ -136,10 +136,27 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
     >>> faults = fault_tables(study, scenarios)  # doctest: +SKIP
     >>> violations, coordination = run_checks(study, faults, None, scenarios)  # doctest: +SKIP
     """
+    outcome = check_study(study, fault_result, flow_result, scenarios)
+    return outcome.violations, outcome.coordination
+
+
+class CheckOutcome(NamedTuple):
+    """What :func:`check_study` returns: the two tables of :func:`run_checks` and the context
+    they were evaluated on (its ``cache`` holds the directional table)."""
+
+    violations: pd.DataFrame
+    coordination: pd.DataFrame
+    context: CheckContext
+
+
+def check_study(study: Study, fault_result: Any, flow_result: Any = None,
+                scenarios: Sequence[Scenario] | None = None) -> CheckOutcome:
+    """:func:`run_checks`, also returning the evaluation context (for tables built once and
+    shown in the report, e.g. the directional table)."""
     if scenarios is None:
         scenarios = build_scenarios(study.document)
     ctx = build_context(study, fault_result, flow_result, scenarios)
-    coord = evaluate_pairs(ctx) if ctx.faults is not None else empty_coordination()
+    coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
     parts = []
     done: set[tuple[str, str]] = set()
@@ -151,7 +168,7 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
         key = (crit.family, crit.function)
         if key not in done:  # several criteria may share one family function
             done.add(key)
-            parts.append(family_function(crit)(ctx))
+            parts.append(run_family(ctx, crit, family_function(crit)))
     v = concat(parts)
     v = attribute(v, ctx.base_of)
     if len(v):
@@ -159,7 +176,7 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
                              "_s": v.status.map(lambda s: STATUS_ORDER.get(str(s), 9))})
         v = v.assign(**keys).sort_values(["_o", "_s", "scenario"], kind="stable")
         v = v.drop(columns=["_o", "_s"])
-    return v.reset_index(drop=True)[VIOLATION_COLUMNS], coord
+    return CheckOutcome(v.reset_index(drop=True)[VIOLATION_COLUMNS], coord, ctx)
 
 
 def family_function(criterion: Criterion) -> FamilyFunction:

@@ -11,23 +11,37 @@ What a device kind contributes (pickups, operating times) comes from
 Current conventions (primary amperes): a device's *phase current* is
 ``max(|Ia|, |Ib|, |Ic|)`` and its *ground current* ``|3I0|``, both from the engine's ``*_ka``
 columns × 1000.
+
+Brackets of the chargers' contribution (``docs/charger-fault-model.md`` §3)
+------------------------------------------------------------------------
+Every operating time is known in two brackets: **high** — the first-cycle current held for the
+whole fault (the engine's ordinary arrays: every exporting site at its first-cycle limit) — and
+**low** — through the stages (sustained limit, momentary cessation, ride-through trips;
+:func:`protv2g.devices.kinds.staged_operating_times` on the pipeline's
+:class:`~protv2g.engine.staged_tables.StagedCurrents`). :func:`device_times` writes both
+(``t_op_low_s``, ``t_op_high_s`` … for every time column) and the active bracket's under the
+plain names (``t_op_s`` …, ``high`` by default); :func:`in_bracket` gives the context of one
+bracket, in which the check family functions run unchanged. Which criteria are judged in both
+brackets and how the worse is chosen: :mod:`protv2g.checks.brackets`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, MarginUnit
-from protv2g.devices.kinds import TIME_COLUMNS, operating_times
+from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
 from protv2g.devices.models import Device, build_device
+from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
@@ -41,8 +55,19 @@ from protv2g.topology import (
 from protv2g.units import DeviceKind, Severity
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
 
-__all__ = ["CheckContext", "build_context", "device_times", "violation_rows", "could_not",
-           "not_applicable"]
+__all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
+           "in_bracket", "violation_rows", "could_not", "not_applicable"]
+
+#: Which end of the chargers' contribution a time (or a finding) comes from.
+Bracket = Literal["low", "high"]
+
+#: Time columns known in both brackets (``<name>_low_s``, ``<name>_high_s``).
+BRACKET_TIME_COLUMNS = (*TIME_COLUMNS, "t_clear_s")
+
+
+def bracket_column(column: str, bracket: str) -> str:
+    """``t_op_s`` → ``t_op_low_s`` / ``t_op_high_s``."""
+    return f"{column[:-2]}_{bracket}_s"
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -82,6 +107,19 @@ class CheckContext:
         Every primary/backup pair evaluated at every fault
         (:func:`protv2g.checks.coordination.evaluate_pairs`), filled in by
         :func:`protv2g.checks.run_checks` before the criteria run; None without fault results.
+        With both brackets evaluated, the worse row of each pair, fault and rule, with a
+        ``bracket`` column (:func:`protv2g.checks.brackets.pairs_in_brackets`).
+    staged : StagedCurrents or None
+        The chargers' later stages, row by row aligned with ``faults`` (None: one stage, the
+        two brackets coincide).
+    bracket : {"high", "low"}
+        The bracket whose times are under the plain time-column names of ``faults``.
+    v1_pre_pu : dict
+        ``(case, device bus) → V1``: the engine's pre-fault positive-sequence voltage at the
+        device buses (relays' memory polarisation); empty when unknown.
+    cache : dict
+        Tables computed once per study and shared by the criteria (e.g. the directional
+        table, :func:`protv2g.checks.directional.directional_table`).
     """
 
     study: Study
@@ -96,6 +134,10 @@ class CheckContext:
     base_of: dict[str, str]
     flow: dict[str, pd.DataFrame] = field(default_factory=dict)
     coordination: pd.DataFrame | None = None
+    staged: StagedCurrents | None = None
+    bracket: Bracket = "high"
+    v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, name: str) -> DeviceKind:
         """Kind of a device by name."""
@@ -149,7 +191,8 @@ def build_devices(study: Study) -> tuple[dict[str, Device], dict[str, str]]:
     return out, errors
 
 
-def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataFrame:
+def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
+                 staged: StagedCurrents | None = None) -> pd.DataFrame:
     """Operating times of every device for every row of the engine's device table.
 
     Parameters
@@ -158,6 +201,9 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataF
         Device name → model.
     table : DataFrame
         Engine device table (``DEVICE_TABLE_COLUMNS`` at least), currents in kA.
+    staged : StagedCurrents, optional
+        The later stages of the same rows (position by position). Without it the low
+        bracket equals the high one.
 
     Returns
     -------
@@ -167,8 +213,18 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataF
         fastest element, recloser first shot, fuse total clearing), ``t_fast_s``,
         ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
         ``t_clear_s`` (longest single period of fault current while this device clears a
-        permanent fault: recloser's longest shot, otherwise ``t_op_s``).
+        permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket
+        (first-cycle current held); and every one of them per bracket as ``<name>_high_s``
+        and ``<name>_low_s`` (through the stages).
+
+    Raises
+    ------
+    ValueError
+        When ``staged`` does not have one row per row of ``table``.
     """
+    if staged is not None and staged.n_rows != len(table):
+        raise ValueError(f"staged currents have {staged.n_rows} rows, the device table "
+                         f"{len(table)}: they must be aligned row by row")
     out = table.copy()
     i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
     out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
@@ -183,11 +239,47 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataF
             continue
         for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
             cols[k][idx] = t
-    for k, v in cols.items():
-        out[k] = v
-    out["t_clear_s"] = np.where(np.isnan(out["t_longest_shot_s"]), out["t_op_s"],
-                                out["t_longest_shot_s"])
+    low = {k: v.copy() for k, v in cols.items()}
+    if staged is not None and staged.n_stages > 1:
+        for name, dev in devices.items():
+            idx = np.flatnonzero(names == name)
+            if len(idx) == 0:
+                continue
+            t0, t1 = staged.times_s(idx)
+            for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
+                                               t0, t1).items():
+                low[k][idx] = t
+    for which, times in (("high", cols), ("low", low)):
+        times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
+                                      times["t_longest_shot_s"])
+        for k, v in times.items():
+            out[bracket_column(k, which)] = v
+    for k in BRACKET_TIME_COLUMNS:
+        out[k] = cols[k]
     return out
+
+
+def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
+    """The context with ``bracket``'s times under the plain time-column names.
+
+    The fault table is a shallow copy (only the time columns are new arrays); the
+    coordination table and cache are left to the caller (cleared: they depend on the times).
+
+    Raises
+    ------
+    ValueError
+        For a bracket other than ``"low"``/``"high"``.
+    """
+    if bracket not in ("low", "high"):
+        raise ValueError(f"unknown bracket {bracket!r}; allowed: 'low', 'high'")
+    if ctx.faults is None or ctx.bracket == bracket:
+        return dataclasses.replace(ctx, bracket=bracket)
+    f = ctx.faults.copy(deep=False)
+    for k in BRACKET_TIME_COLUMNS:
+        col = bracket_column(k, bracket)
+        if col in f.columns:
+            f[k] = f[col].to_numpy()
+    return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None, cache={})
 
 
 # ------------------------------------------------------------------ context
@@ -230,6 +322,11 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
     devices, errors = build_devices(study)
     table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
         fault_result, "device", None)
+    staged = None if isinstance(fault_result, pd.DataFrame) else getattr(
+        fault_result, "staged", None)
+    if staged is not None and (not isinstance(table, pd.DataFrame)
+                               or staged.n_rows != len(table)):
+        staged = None  # not aligned with this table: one bracket
     faults = None
     if isinstance(table, pd.DataFrame):
         missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]
@@ -241,7 +338,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
                                         for b in faults.fault_bus]
         faults["fault_type"] = faults["fault_type"].astype(str)
         faults["case"] = faults["case"].astype(str)
-        faults = device_times(devices, faults)
+        faults = device_times(devices, faults, staged)
     chains = device_chains(study.net, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])
     names = list(faults.scenario.unique()) if faults is not None else []
@@ -250,7 +347,9 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         study=study, thresholds=study.document.checks, devices=devices, build_errors=errors,
         faults=faults, chains=chains, pairs=primary_backup_pairs(chains),
         zones=device_zones(chains), scenarios={sc.name: sc for sc in scen_list},
-        base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result))
+        base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result),
+        staged=staged if faults is not None else None,
+        v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}))
 
 
 # ------------------------------------------------------------------ rows

@@ -16,6 +16,14 @@ overcurrent elements are directionally controlled (``directional: forward`` or a
 * **fails to trip** — the fault is ahead of the relay in its primary or backup zone, its
   overcurrent element picks up, yet no directional element releases any of them.
 
+Both brackets of the chargers' contribution (:mod:`protv2g.checks.brackets`): the decision is
+made on the first-cycle phasors (numerical relays seal it in while the overcurrent element is
+picked up); the relay's operate time and the clearing time are taken in each bracket — first-
+cycle current held (high), or through the stages with each overcurrent element integrating its
+own current (low; :func:`protv2g.devices.staged.staged_phase_element_times`). Each row of the
+directional table keeps the worse bracket (a decision that matters before one that does not,
+then the smaller timing margin) and says which in ``bracket``.
+
 Power-flow part: a V2G scenario in which power through a directional relay reverses while it
 flows forward in the base case is a ``warn`` (a 32 reverse-power element or a 67 set on load
 current picks up).
@@ -34,9 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
+from protv2g.checks._common import CheckContext, concat, could_not, in_bracket, violation_rows
 from protv2g.checks.sympathetic import clearing_devices
 from protv2g.devices.models import OvercurrentRelay
+from protv2g.devices.staged import staged_phase_element_times
 from protv2g.directional import Verdict, is_forward_directional, settings_from_study
 from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
@@ -74,30 +83,117 @@ def clearing_table(ctx: CheckContext) -> pd.DataFrame:
     return m
 
 
+#: Columns holding each overcurrent element's staged operate time (low bracket).
+_ELEMENT_TIME = {"a": "t_elem_a_s", "b": "t_elem_b_s", "c": "t_elem_c_s", "G": "t_elem_g_s"}
+_ROW_KEY = ["scenario", "device", "fault_bus", "fault_type", "case", "element", "phase"]
+#: Timing margins closer than this (s) count as equal (``bracket = "both"``).
+_TOL_S = 1e-6
+
+
+def _staged_element_times(ctx: CheckContext, faults: pd.DataFrame,
+                          relays: dict[str, OvercurrentRelay]) -> pd.DataFrame:
+    """``faults`` (rows of ``ctx.faults``) plus each overcurrent element's operate time
+    through the stages (:data:`_ELEMENT_TIME` columns); unchanged without staged results."""
+    st = ctx.staged
+    if st is None or st.n_stages < 2:
+        return faults
+    out = faults.copy()
+    pos = ctx.faults.index.get_indexer(faults.index)
+    cols = {c: np.full(len(out), np.nan) for c in _ELEMENT_TIME.values()}
+    names = out["device"].to_numpy()
+    for name, relay in relays.items():
+        sel = np.flatnonzero(names == name)
+        if not len(sel):
+            continue
+        rows = pos[sel]
+        t0, t1 = st.times_s(rows)
+        times = staged_phase_element_times(relay, st.i_a[:, rows, :3].astype(float),
+                                           st.ground_a(rows), t0, t1)
+        for oc, col in _ELEMENT_TIME.items():
+            cols[col][sel] = times[oc]
+    for col, v in cols.items():
+        out[col] = v
+    return out
+
+
+def _margin(t: pd.DataFrame, margin_s: float) -> np.ndarray:
+    """Timing margin of a wrong trip (s; ``inf`` where the row is not a wrong trip)."""
+    m = (t.t_operate_s.to_numpy(float) - t.t_clear_s.to_numpy(float) - margin_s)
+    return np.where((t.verdict == Verdict.WRONG_TRIP.value).to_numpy() & ~np.isnan(m), m,
+                    np.inf)
+
+
+def merge_directional(high: pd.DataFrame, low: pd.DataFrame, margin_s: float) -> pd.DataFrame:
+    """Per (scenario, device, fault, element, phase) the worse of the two brackets' rows:
+    a verdict that matters (C9) before one that does not, then the smaller wrong-trip margin;
+    ``bracket`` = ``low``/``high``, or ``both`` when both give the same verdict and margin."""
+    if low is None or low.empty:
+        return high.assign(bracket="both")
+    h = high.assign(_b="high", _mt=~high.matters.astype(bool), _m=_margin(high, margin_s))
+    lo = low.assign(_b="low", _mt=~low.matters.astype(bool), _m=_margin(low, margin_s))
+    both = pd.concat([h, lo], ignore_index=True)
+    both = both.sort_values([*_ROW_KEY, "_mt", "_m", "_b"], kind="stable")
+    grp = both.groupby(_ROW_KEY, dropna=False, sort=False)
+    first = grp.head(1).copy()
+    n = grp["_b"].transform("size").loc[first.index].to_numpy()
+    n_verdict = grp["verdict"].transform("nunique").loc[first.index].to_numpy()
+    m_max = grp["_m"].transform("max").loc[first.index].to_numpy()
+    m_min = first["_m"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        same = (n == 2) & (n_verdict == 1) & ((m_max == m_min) | (np.abs(m_max - m_min)
+                                                                   <= _TOL_S))
+    first["bracket"] = np.where(same, "both", first["_b"].to_numpy())
+    return first.sort_index(kind="stable").drop(columns=["_b", "_mt", "_m"]).reset_index(
+        drop=True)
+
+
 def directional_table(ctx: CheckContext) -> pd.DataFrame:
     """The directional table of a study (the Directional sheet's source and C9's).
 
     :func:`protv2g.directional.evaluate_directional` with the relays' overcurrent models, the
-    clearing times of :func:`clearing_table`, the device zones, the pre-fault memory voltage
-    and ``checks.sympathetic_margin_s``. Empty when no relay is directional or there is no fault
-    table with phasors.
+    clearing times of :func:`clearing_table`, the device zones, the engine's pre-fault memory
+    voltage and ``checks.sympathetic_margin_s``, in both brackets of the chargers'
+    contribution, the worse row kept with its ``bracket`` (module docstring). Computed once
+    per context (``ctx.cache["directional"]``). Empty when no relay is directional or there
+    is no fault table with phasors.
     """
+    if "directional" in ctx.cache:
+        return ctx.cache["directional"]
     study = ctx.study
     settings = settings_from_study(study)
     names = [n for n, s in settings.items() if s.directional]
     if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
-        return evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
-                                    pd.DataFrame(columns=["device"]), study.net,
-                                    study.device_sites, {})
-    faults = ctx.faults[ctx.faults.device.isin(names)]
+        out = evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
+                                   pd.DataFrame(columns=["device"]), study.net,
+                                   study.device_sites, {}).assign(bracket=pd.Series(dtype=object))
+        ctx.cache["directional"] = out
+        return out
     relays = {n: d for n, d in ctx.devices.items() if isinstance(d, OvercurrentRelay)}
-    doc = study.document
-    memory = prefault_v1_pu(study.net, [study.device_sites[n].bus for n in names],
-                            cases=doc.faults.cases, method=doc.faults.method)
-    return evaluate_directional(faults, study.net, study.device_sites, settings, relays=relays,
-                                clearing=clearing_table(ctx), zones=ctx.zones,
-                                v1_memory_pu=memory,
-                                margin_s=ctx.thresholds.sympathetic_margin_s)
+    memory = ctx.v1_pre_pu
+    buses = {study.device_sites[n].bus for n in names}
+    if not memory or not all(any(k[1] == b for k in memory) for b in buses):
+        doc = study.document
+        memory = prefault_v1_pu(study.net, sorted(buses), cases=doc.faults.cases,
+                                method=doc.faults.method)
+    margin_s = ctx.thresholds.sympathetic_margin_s
+    tables = {}
+    for which in ("high", "low"):
+        if which == "low" and (ctx.staged is None or ctx.staged.n_stages < 2):
+            tables["low"] = None
+            continue
+        c = in_bracket(ctx, which)
+        faults = c.faults[c.faults.device.isin(names)]
+        cols = None
+        if which == "low":
+            faults = _staged_element_times(c, faults, relays)
+            cols = _ELEMENT_TIME
+        tables[which] = evaluate_directional(
+            faults, study.net, study.device_sites, settings, relays=relays,
+            clearing=clearing_table(c), zones=c.zones, v1_memory_pu=memory,
+            margin_s=margin_s, element_time_columns=cols)
+    out = merge_directional(tables["high"], tables["low"], margin_s)
+    ctx.cache["directional"] = out
+    return out
 
 
 def _name(r: Any) -> str:
@@ -145,6 +241,7 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
         t_device_s=t_op, t_other_s=t_clear,
         margin=np.where(wrong, t_op - t_clear - margin_s, np.nan),
         limit=np.where(wrong, margin_s, np.nan),
+        bracket=(bad["bracket"].fillna("").to_numpy() if "bracket" in bad.columns else ""),
         message=[_message(ctx, r) for r in bad.itertuples(index=False)])
 
 

@@ -127,4 +127,5 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         other_device=bad.primary.to_numpy(), i_device_a=bad.i_backup_a.to_numpy(),
         i_other_a=bad.i_primary_a.to_numpy(), t_device_s=bad.t_backup_s.to_numpy(),
         t_other_s=bad.t_primary_s.to_numpy(), margin=bad.margin_s.to_numpy(),
-        limit=bad.required_s.to_numpy(), message=msgs)
+        limit=bad.required_s.to_numpy(), message=msgs,
+        bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "")

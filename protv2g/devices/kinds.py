@@ -44,10 +44,11 @@ from protv2g.devices.models import (
     RecloserSettings,
     RelaySettings,
 )
+from protv2g.devices.staged import staged_time_columns
 from protv2g.units import DeviceKind
 
 __all__ = ["KindSpec", "TIME_COLUMNS", "curve_fields", "ground_pickup_a", "kind_of",
-           "operating_times", "phase_pickup_a", "register", "spec"]
+           "operating_times", "phase_pickup_a", "register", "spec", "staged_operating_times"]
 
 FloatArray = NDArray[np.float64]
 #: Coordination role: how the coordination rules (C1–C4) treat the device.
@@ -80,6 +81,10 @@ class KindSpec:
         ``(device, i_phase_a, i_ground_a) -> dict`` of :data:`TIME_COLUMNS` arrays (s).
     marker : tuple of str
         Matplotlib marker and colour on feeder plots.
+    staged_times : callable
+        ``(device, i_phase_a, i_ground_a, t_start_s, t_end_s) -> dict``: the same
+        :data:`TIME_COLUMNS` through the stages of a fault (arrays ``(n_stage, n)`` in,
+        ``(n,)`` out; :func:`protv2g.devices.staged.staged_time_columns`).
     """
 
     kind: DeviceKind
@@ -91,6 +96,7 @@ class KindSpec:
     ground_pickup_a: Callable[[Any], float | None]
     times: Callable[[Any, FloatArray, FloatArray], dict[str, FloatArray]]
     marker: tuple[str, str]
+    staged_times: Callable[..., dict[str, FloatArray]] = staged_time_columns
 
 
 _REGISTRY: dict[DeviceKind, KindSpec] = {}
@@ -147,6 +153,24 @@ def operating_times(device: Any, i_phase_a: FloatArray, i_ground_a: FloatArray
     """The :data:`TIME_COLUMNS` arrays a device has, for phase and 3I0 currents (A)."""
     out = kind_of(device).times(device, np.asarray(i_phase_a, float),
                                 np.asarray(i_ground_a, float))
+    unknown = set(out) - set(TIME_COLUMNS)
+    if unknown:
+        raise ValueError(f"operating times {sorted(unknown)} are not in TIME_COLUMNS")
+    return out
+
+
+def staged_operating_times(device: Any, i_phase_a: FloatArray, i_ground_a: FloatArray,
+                           t_start_s: FloatArray, t_end_s: FloatArray
+                           ) -> dict[str, FloatArray]:
+    """The :data:`TIME_COLUMNS` arrays of a device through the stages of a fault.
+
+    ``i_phase_a``, ``i_ground_a``, ``t_start_s``, ``t_end_s``: ``(n_stage, n)`` (stage 0 the
+    first cycle); returns ``(n,)`` arrays, equal to :func:`operating_times` of the first
+    stage when every stage carries the same current.
+    """
+    out = kind_of(device).staged_times(device, np.asarray(i_phase_a, float),
+                                       np.asarray(i_ground_a, float),
+                                       np.asarray(t_start_s, float), np.asarray(t_end_s, float))
     unknown = set(out) - set(TIME_COLUMNS)
     if unknown:
         raise ValueError(f"operating times {sorted(unknown)} are not in TIME_COLUMNS")

@@ -104,7 +104,7 @@ def _order_keys(s: DirectionalSettings, oc: str) -> list[tuple[str, str]]:
 
 
 def control(p: object, s: DirectionalSettings, elements: Mapping[tuple[str, str], dict],
-            relay: object | None) -> Control:
+            relay: object | None, times: Mapping[str, np.ndarray] | None = None) -> Control:
     """Which element releases each overcurrent element, and when the relay trips.
 
     Parameters
@@ -116,6 +116,10 @@ def control(p: object, s: DirectionalSettings, elements: Mapping[tuple[str, str]
         Each element's arrays (``declared``, ``enabled``, …).
     relay : OvercurrentRelay or None
         Overcurrent model (``phase_time_s``, ``ground_time_s``).
+    times : mapping, optional
+        ``"a"``, ``"b"``, ``"c"``, ``"G"`` → each overcurrent element's operate time per row
+        (s), replacing the relay model's constant-current times — e.g. through the stages of
+        the chargers' contribution (:func:`protv2g.devices.staged.staged_phase_element_times`).
     """
     i_abc = np.abs(p.i_abc_a)  # type: ignore[attr-defined]
     n = len(i_abc)
@@ -132,6 +136,8 @@ def control(p: object, s: DirectionalSettings, elements: Mapping[tuple[str, str]
             pick[oc] = float(s.pickup_a)
             t[oc] = (relay.phase_time_s(cur[oc]) if relay is not None  # type: ignore[attr-defined]
                      else np.full(n, np.nan))
+        if times is not None and oc in times:
+            t[oc] = np.asarray(times[oc], float)
         t[oc] = np.asarray(t[oc], float) * np.ones(n)
         up[oc] = np.isfinite(t[oc]) if relay is not None else cur[oc] >= pick[oc]
         order = _order_keys(s, oc)

@@ -139,7 +139,9 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
                          clearing: pd.DataFrame | None = None,
                          zones: pd.DataFrame | None = None,
                          v1_memory_pu: Mapping[tuple[str, int], complex] | None = None,
-                         margin_s: float = 0.1) -> pd.DataFrame:
+                         margin_s: float = 0.1,
+                         element_time_columns: Mapping[str, str] | None = None
+                         ) -> pd.DataFrame:
     """Directional elements, control logic and verdicts for every fault row.
 
     Parameters
@@ -169,6 +171,11 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
         Pre-fault positive-sequence voltage (:func:`protv2g.directional.memory.prefault_v1_pu`).
     margin_s : float
         A wrong trip within ``t_clear + margin_s`` counts (C6's sympathetic margin).
+    element_time_columns : mapping, optional
+        ``"a"``, ``"b"``, ``"c"``, ``"G"`` → a column of ``device_table`` holding that
+        overcurrent element's operate time (s) on each row, used instead of the relay model's
+        time at the row's (first-cycle) current — how the staged operate times of the low
+        bracket enter (:func:`protv2g.checks.directional.directional_table`).
 
     Returns
     -------
@@ -197,7 +204,11 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
         true_dir = true_direction(graph, site.element, site.element_index,  # type: ignore[attr-defined]
                                   site.bus, site.far_bus,  # type: ignore[attr-defined]
                                   rows["fault_bus"].to_numpy())
-        ctrl = control(p, s, elements, (relays or {}).get(str(device)))
+        times = None
+        if element_time_columns:
+            times = {oc: rows[c].to_numpy(float) for oc, c in element_time_columns.items()
+                     if c in rows.columns}
+        ctrl = control(p, s, elements, (relays or {}).get(str(device)), times)
         faulted = _faulted(rows["fault_type"].astype(str).to_numpy())
         frames.append(judge(rows, s, elements, ctrl, true_dir, faulted, clearing, zones,
                             str(device), margin_s))

@@ -24,7 +24,7 @@ SHEET_COLUMNS = [
     "i_operating_degree", "v_polarising_pu", "v_polarising_degree", "angle_degree",
     "mta_degree", "z_ohm", "z_forward_threshold_ohm", "z_reverse_threshold_ohm",
     "memory_used", "oc_current_a", "oc_pickup_a", "t_operate_s", "relay_t_trip_s",
-    "clearing_device", "t_clear_s",
+    "clearing_device", "t_clear_s", "bracket",
 ]
 
 

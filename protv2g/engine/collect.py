@@ -115,6 +115,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     iterations: dict = {}
     frozen = unconverged = residual = None
     pieces: dict = {}
+    v1_pre = np.full((c_n, d), np.nan + 0j)
     for sl in iter_fault_study(
             net, fault_types=fault_types, cases=cases, method=method, r_fault_ohm=r_fault_ohm,
             x_fault_ohm=x_fault_ohm, r_fault_min_ohm=r_fault_min_ohm, scenarios=scen,
@@ -142,6 +143,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         unconverged[si, ci, ti] = sl.unconverged
         residual[si, ci, ti] = sl.pll_residual if sl.pll_residual is not None else np.nan
         pieces[(si, ci, ti)] = sl
+        if sl.device_v1_pre_pu is not None:
+            v1_pre[ci] = sl.device_v1_pre_pu
         if full:
             dev_i[si, ci, ti] = sl.device_i_012_ka
             dev_v[si, ci, ti] = sl.device_v_012_pu
@@ -170,7 +173,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         charger_i_12_ka={k: v for k, v in chg_i.items() if v is not None},
         charger_limit_ka=chg_lim, iterations=iterations, pll_frozen=frozen,
         unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus,
-        pll_residual=residual, staged=st)
+        pll_residual=residual, staged=st, device_v1_pre_pu=v1_pre)
 
 
 def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, net, devices,

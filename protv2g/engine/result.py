@@ -18,6 +18,10 @@ currents in kA; angles in the system reference, the external grid at ``va_degree
     current (``k = 0``) and largest ``|3·I0|`` (``k = 1``) over the fault buses, with
     ``device_max_bus`` the pandapower bus of that fault (device phasor arrays are ``None``).
 
+``device_v1_pre_pu[case, device]``: pre-fault positive-sequence voltage at each device bus as
+    the engine assumes it (IEC 60909: ``c·u_nl``; classical: the pre-fault voltage), pu, in the
+    device phasors' angle reference (relays' memory polarisation).
+
 ``*_abc_*`` properties give phase quantities (``[..., 0:3]`` = a, b, c) without storing them.
 
 Stages: these arrays are the chargers' **first-cycle** stage (every non-charging site at its
@@ -87,6 +91,7 @@ class FaultStudyResult:
     device_max_bus: np.ndarray | None = None
     pll_residual: np.ndarray | None = None
     staged: StagedResult | None = None
+    device_v1_pre_pu: np.ndarray | None = None
 
     def stage_view(self, stage: int) -> FaultStudyResult:
         """The result of stage ``stage`` (0 first cycle, 1 sustained, 2… after trips) in the

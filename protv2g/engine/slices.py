@@ -37,6 +37,11 @@ class FaultSlice:
     ``site_trip_s`` (trip instant, ``inf`` = never), ``site_ceased`` (momentary cessation in
     the sustained stage), ``site_v_min_pu`` (lowest applicable voltage, sustained stage).
 
+    Pre-fault state: ``device_v1_pre_pu (D,)`` the positive-sequence voltage at each device bus
+    before the fault as the engine assumes it (``c·u_nl`` with the IEC method, the given or
+    flat pre-fault voltage with the classical one), pu of the bus nominal voltage, in the angle
+    reference of the device phasors — what a relay's memory polarisation remembers.
+
     Flags ``(m,)``: ``pll_frozen`` (some stage has no PLL-tracking solution and was solved with
     the PLL held at the pre-fault angle; ``pll_residual`` the smallest tracking residual found,
     pu current, NaN elsewhere), ``unconverged`` (no solution at all: results NaN).
@@ -69,6 +74,7 @@ class FaultSlice:
     site_ceased: np.ndarray | None = None
     site_v_min_pu: np.ndarray | None = None
     pll_residual: np.ndarray | None = None
+    device_v1_pre_pu: np.ndarray | None = None
 
     @property
     def n_stages(self) -> int:

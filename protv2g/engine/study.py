@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -194,7 +194,9 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
                             charger_rows=need_rows, voltages=not reduce,
                             pool=pool)
-        pre = solver.pre_fault(_v_pre_internal(cn, net, v_pre_pu, method))
+        v_int = _v_pre_internal(cn, net, v_pre_pu, method)
+        pre = solver.pre_fault(v_int)
+        v1_dev = _device_v1_pre(cn, dev_buses, v_int)
         z_base_f = solver.base_kv_f**2 / cn.base_mva
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
         i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
@@ -230,21 +232,24 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 for j in range(n_s):
                     solver.fill(i_dev[j], v_dev[j], sv.i_f[j], sv.terms[j], pre, i_base_d, ft,
                                 zf_pu)
-                yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p, i_dev,
-                                 v_dev, (None, None), dtype)
+                yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
+                                         i_dev, v_dev, (None, None), dtype),
+                              device_v1_pre_pu=v1_dev)
             for group in pending.values():
                 reds = solver.reduce_chargers([x[3] for x in group], pre, i_base_d)
                 for (name, p, i_base_c, sv), (mx, pos) in zip(group, reds, strict=True):
                     bus = np.where(pos >= 0, fault_buses[np.maximum(pos, 0)], -1)
-                    yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
-                                     None, None, (mx, bus), dtype)
+                    yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f,
+                                             i_base_c, p, None, None, (mx, bus), dtype),
+                                  device_v1_pre_pu=v1_dev)
             if stash:
                 mx, pos = solver.reduce([x[3].i_f[0] for x in stash],
                                         [x[3].terms[0] for x in stash], pre, i_base_d)
                 for q, (name, p, i_base_c, sv) in enumerate(stash):
                     bus = np.where(pos[q] >= 0, fault_buses[np.maximum(pos[q], 0)], -1)
-                    yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
-                                     None, None, (mx[q][None], bus[None]), dtype)
+                    yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f,
+                                             i_base_c, p, None, None, (mx[q][None], bus[None]),
+                                             dtype), device_v1_pre_pu=v1_dev)
 
 
 def _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent, buses,
@@ -294,6 +299,18 @@ def _check_islands(net: pp.pandapowerNet, cn, fault_buses: np.ndarray,
                                 "close a switch to connect it or leave it out of `buses`"))
     if issues:
         raise InputError(issues)
+
+
+def _device_v1_pre(cn, dev_buses: np.ndarray, v_int: np.ndarray | None) -> np.ndarray:
+    """Pre-fault positive-sequence voltage at the device buses (pu, device-phasor reference):
+    ``c·u_nl`` (IEC 60909, the device bus's own ``c`` of the case) or the classical pre-fault
+    voltage; ``nan`` at a bus outside the network."""
+    idx = cn.pos.index(dev_buses)
+    ok = idx >= 0
+    v = cn.c_factor * cn.u_nl if v_int is None else v_int
+    out = np.full(len(dev_buses), np.nan + 0j)
+    out[ok] = v[idx[ok]]
+    return out
 
 
 def _v_pre_internal(cn, net: pp.pandapowerNet, v_pre_pu, method: Method) -> np.ndarray | None:

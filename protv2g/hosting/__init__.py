@@ -8,17 +8,27 @@ criterion, device and fault named. It is also given per criterion.
 
 How it is computed (no brute-force re-runs of the study)
 -------------------------------------------------------
-The admittance matrices do not depend on the export, and a site exporting ``p`` kW injects
-fault current linearly in ``p`` until its current limit binds (``scenarios.py``). So:
+Each level is the site's state from :func:`protv2g.scenarios.site_state`: its participating
+chargers are online (``participation fraction × n_chargers``; a site whose ``modes`` lack
+``exporting`` never exports and has no axis to search) and asked to export ``p`` kW. The fault
+current is **not linear in the export**: in the first cycle every online charger gives its
+first-cycle limit whatever it exports (the kVA online sizes the source), so a criterion driven
+by it is a step at ``p → 0⁺`` — it fails at any export or at none; afterwards (sustained
+stage, active-power priority) a site injects ``P/|V|`` up to its sustained limit, rising with
+the export until the limit binds, and its trips depend on its terminal voltages. Every time-based
+criterion is judged on the worse of the two brackets of that behaviour (first cycle held /
+through the stages, :mod:`protv2g.checks.brackets`). So the search evaluates the real checks
+at every level it reports and interpolates nothing:
 
-1. **Grid** — every site × candidate export level (``n_grid`` steps from 0 to the site's
-   nameplate) is one charger scenario of ONE :func:`protv2g.engine.fault_study` call (one
-   factorisation per case, all scenarios by triangular solves); participation cases and load
-   levels share those charger sets. Then only the checks run on the scenarios.
+1. **Grid** — every site × candidate export level (the smallest export ``tol_kw``, then
+   ``n_grid`` steps from 0 to the site's nameplate) is one charger scenario of ONE
+   :func:`protv2g.engine.fault_study` call (one factorisation per case, all scenarios by
+   triangular solves); load levels share those charger sets. Then only the checks run.
 2. **Bisection** — each bracket (last passing level, first failing level) of each criterion is
    cut into ``n_refine + 1`` parts, all brackets at once in one further small engine call, until
    it is narrower than ``tol_kw``. The hosting capacity is the last *passing* level evaluated
-   (conservative by at most ``tol_kw``).
+   (conservative by at most ``tol_kw``). A criterion that fails at the smallest export is
+   limited by the chargers online, not by the export, and its note says so.
 
 Conventions (stated in every ``note``)
 --------------------------------------

@@ -30,7 +30,7 @@ from protv2g.hosting.tables import (
     margin_table,
 )
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
-from protv2g.scenarios import Scenario, SiteState
+from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
@@ -138,12 +138,14 @@ class HostingAnalysis:
 
 
 def _scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
+    """The axis's site asked to export ``p_kw`` (:func:`protv2g.scenarios.site_state`: its
+    participating chargers online, ``modes`` honoured), every other site idle."""
     states = []
     for s in sites:
         if s.name == axis.site.name:
-            states.append(SiteState(s.name, ChargerMode.EXPORTING, p_kw, p_kw, axis.cap_kw))
+            states.append(site_state(s, axis.participation, p_kw))
         else:
-            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0))
+            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0))
     name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
             f"{p_kw:.6g} kW")
     return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
@@ -155,12 +157,18 @@ def _base(load: LoadLevel, sites: Sequence[V2GSite]) -> Scenario:
                     is_base=True)
 
 
-def _grid_kw(axis: Axis, n_grid: int) -> list[float]:
+def _grid_kw(axis: Axis, n_grid: int, smallest_kw: float) -> list[float]:
+    """Candidate export levels of the first engine call: ``smallest_kw`` (the first-cycle
+    fault current of the chargers online does not depend on the export, so a criterion
+    driven by it fails at any export or at none: this level says which at once), then
+    ``n_grid`` steps to the site nameplate, capped at the participation's maximum."""
     step = axis.site.p_max_kw / n_grid
     cap = axis.cap_kw
     levels = [k * step for k in range(1, n_grid + 1) if k * step < cap * (1 - 1e-9)]
     if cap > 0:
         levels.append(cap)
+        if smallest_kw < min(levels) * (1 - 1e-9):
+            levels.insert(0, smallest_kw)
     return levels
 
 
@@ -190,7 +198,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     load_levels : sequence, optional
         Default both (light, peak).
     n_grid : int
-        Candidate levels from 0 to the site nameplate in the first engine call.
+        Candidate levels from 0 to the site nameplate in the first engine call (plus the
+        smallest export, ``tol_kw``).
     n_refine : int
         Levels added inside each bracket per bisection round.
     tol_kw : float
@@ -273,7 +282,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria, gate))
 
     # 1. the grid: every axis × candidate level, one engine call
-    run([(a, p) for a in axes for p in _grid_kw(a, n_grid)])
+    run([(a, p) for a in axes for p in _grid_kw(a, n_grid, tol_kw)])
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
     for _ in range(max_rounds):

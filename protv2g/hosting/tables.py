@@ -71,6 +71,10 @@ class Axis:
 
     @property
     def cap_kw(self) -> float:
+        """Largest export of the axis: its participating chargers' power (0 for a site whose
+        ``modes`` lack ``exporting``)."""
+        if not self.site.can_export:
+            return 0.0
         return self.site.participation.fraction(self.participation) * self.site.p_max_kw
 
     @property
@@ -186,6 +190,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     frac = axis.site.participation.fraction(axis.participation)
     cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
            f"{axis.site.p_charger_kw:g} kW = {axis.cap_kw:g} kW")
+    if not axis.site.can_export:
+        modes = ", ".join(str(getattr(m, "value", m)) for m in axis.site.modes)
+        return f"the site does not export (modes: {modes})"
     if axis.cap_kw <= 0:
         return f"no export available ({cap})"
     if not lim["limited"]:
@@ -195,8 +202,14 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
                 f"idle{na}")
     hi = lim["first_fail_kw"]
     if lim["hosting_kw"] <= 0:
+        s = axis.site
+        n_on = s.participation.fraction(axis.participation) * s.n_chargers
         return (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
-                f"({hi:.6g} kW); other sites idle")
+                f"({hi:.6g} kW): not a matter of export — the chargers online ({n_on:g} × "
+                f"{s.charger_kva:g} kVA at {s.limit_pu:g} pu first-cycle limit) set the "
+                f"fault current whatever they export; fewer chargers online or a lower "
+                f"first-cycle limit would lift a fault-current limit; {cap}; other sites "
+                f"idle")
     return (f"{lim['limiting_criterion']} first fails at {hi:.6g} kW "
             f"(passes at {lim['hosting_kw']:.6g} kW); {cap}; other sites idle")
 

@@ -42,7 +42,8 @@ import pandapower as pp
 from protv2g.errors import InputError, Issue
 
 __all__ = ["SiteTransformer", "SiteTransformerResult", "add_site_transformers",
-           "site_transformer_specs", "with_site_transformers", "CONNECTIONS"]
+           "site_transformer_specs", "with_site_transformers", "without_site_transformers",
+           "CONNECTIONS"]
 
 #: Winding connections (HV side first, as pandapower's ``vector_group``) and default clock.
 CONNECTIONS = {"YNd": 1, "Dyn": 1, "YNyn": 0, "Yd": 1, "Dy": 1, "Yy": 0, "Dd": 0, "Yyn": 0,
@@ -250,3 +251,25 @@ def with_site_transformers(study: object) -> object:
         net, added = res.net, res.site_buses
     buses = {**study.site_buses, **present, **added}  # type: ignore[attr-defined]
     return dataclasses.replace(study, net=net, site_buses=buses)  # type: ignore[type-var]
+
+
+def without_site_transformers(net: pp.pandapowerNet, sites: Iterable[str]
+                              ) -> pp.pandapowerNet | None:
+    """The feeder as it is without V2G: ``net`` with the sites' interconnection transformers
+    (and their LV buses) out of service — the study's base case.
+
+    A site's interconnection transformer comes with the V2G project, so its effects (a
+    grounded-wye/delta unit's zero-sequence source) are attributed to V2G, not
+    "pre-existing". Returns a new net, or ``None`` when ``net`` has none of them.
+    """
+    if not len(net.trafo):
+        return None
+    names = {f"{s}-XFMR" for s in sites}
+    hit = net.trafo.index[net.trafo["name"].astype(str).isin(names)]
+    if not len(hit):
+        return None
+    out = copy.deepcopy(net)
+    out.trafo.loc[hit, "in_service"] = False
+    lv = out.trafo.loc[hit, "lv_bus"].astype(int).to_numpy()
+    out.bus.loc[lv, "in_service"] = False
+    return out

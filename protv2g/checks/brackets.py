@@ -1,0 +1,138 @@
+"""Time-based criteria judged on both brackets of the chargers' contribution, the worse kept.
+
+A V2G site's fault current in time is uncertain between two ends (``docs/charger-fault-model.md``
+§3): **high** — its first-cycle limit held for the whole fault — and **low** — the stages of its
+control law (sustained limit, momentary cessation, ride-through trips). Which end is worse
+depends on the criterion and on where the site sits: more infeed speeds up a device downstream
+of it and slows one upstream, so a coordination margin can shrink at either end. Each bracket
+is a consistent physical case (every device sees the same charger behaviour), so each
+time-based criterion is evaluated in both and every finding keeps the worse one, saying which
+(``bracket``: ``low``, ``high`` or ``both`` when they agree within
+:data:`TOL_S`).
+
+* **Pair criteria** (C1–C4, the coordination table): :func:`pairs_in_brackets` evaluates every
+  pair at every fault in each bracket and keeps, per pair, fault and rule, the worse row
+  (failing before passing, then the smaller margin) with its ``bracket``; the family functions
+  then turn that table into violation rows as before.
+* **C6** (sympathetic tripping): its family function runs in each bracket's context
+  (:func:`protv2g.checks._common.in_bracket`) and :func:`merge_rows` keeps the worse row of each
+  finding (criterion, scenario, fault, device).
+* **C9** judges both brackets itself (:func:`protv2g.checks.directional.directional_table`): the
+  directional decision is made on the first-cycle phasors (and sealed in), the relay's operate
+  time and the clearing time differ by bracket.
+* **Not bracketed**: C5 (sensitivity) and C7 (duty) read the first-cycle currents — duty and
+  instantaneous elements act in the first cycle; the first-cycle infeed is the larger, which is
+  the side that reduces a device's reach; C8, C10, C11, C12 do not read fault currents.
+  Their rows carry ``bracket = ""``.
+
+Rows that are not findings (``not_evaluated``, ``not_applicable``) carry ``bracket = ""``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, in_bracket
+from protv2g.checks.coordination import evaluate_pairs
+from protv2g.checks.pairs import empty_coordination
+from protv2g.criteria import Criterion
+from protv2g.violations import STATUS_ORDER, CheckStatus
+
+__all__ = ["BRACKETED", "PAIR_FAMILIES", "SELF_BRACKETED", "TOL_S", "merge_rows",
+           "pairs_in_brackets", "run_family"]
+
+#: Criteria judged on the worse of the two brackets.
+BRACKETED = frozenset({"C1", "C2", "C3", "C4", "C6", "C9"})
+#: Family modules that read the coordination table (bracketed through it).
+PAIR_FAMILIES = frozenset({"coordination", "recloser_fuse"})
+#: Family modules that evaluate both brackets themselves.
+SELF_BRACKETED = frozenset({"directional"})
+#: Margins closer than this (s) count as equal: ``bracket = "both"``.
+TOL_S = 1e-6
+
+_COORD_KEY = ["criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary",
+              "backup"]
+_ROW_KEY = ["criterion", "scenario", "fault_bus", "fault_type", "case", "device",
+            "margin_unit"]
+_NOT_FINDINGS = {CheckStatus.NOT_EVALUATED.value, CheckStatus.NOT_APPLICABLE.value}
+
+
+def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
+           margin: str) -> pd.DataFrame:
+    """Per ``key`` (and occurrence within it, in order), the worse of the two brackets' rows:
+    the lower ``rank`` (failing before passing), then the smaller ``margin`` (NaN last); with
+    ``bracket`` = ``low`` / ``high``, or ``both`` when both rows exist with the same rank and
+    margins within :data:`TOL_S`. Rows in the high bracket's order, the low-only ones after."""
+    h = high.assign(_b="high", _n=high.groupby(key, dropna=False).cumcount())
+    lo = low.assign(_b="low", _n=low.groupby(key, dropna=False).cumcount())
+    both = pd.concat([h, lo], ignore_index=True)
+    m = pd.to_numeric(both[margin], errors="coerce").to_numpy(float)
+    both["_m"] = np.where(np.isnan(m), np.inf, m)
+    keys = [*key, "_n"]
+    both = both.sort_values([*keys, rank, "_m", "_b"], kind="stable")
+    grp = both.groupby(keys, dropna=False, sort=False)
+    first = grp.head(1).copy()
+    n = grp["_b"].transform("size").loc[first.index].to_numpy()
+    r_max = grp[rank].transform("max").loc[first.index].to_numpy()
+    m_max = grp["_m"].transform("max").loc[first.index].to_numpy()
+    m_min = first["_m"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        same = (n == 2) & (r_max == first[rank].to_numpy()) & (
+            (m_max == m_min) | (np.abs(m_max - m_min) <= TOL_S))
+    first["bracket"] = np.where(same, "both", first["_b"].to_numpy())
+    first = first.sort_index(kind="stable")
+    return first.drop(columns=["_b", "_n", "_m", rank]).reset_index(drop=True)
+
+
+def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
+    """The coordination table (C1–C4) of both brackets, the worse row of each pair, fault and
+    rule kept with its ``bracket`` (``COORDINATION_COLUMNS`` + ``bracket``)."""
+    if ctx.faults is None:
+        return empty_coordination().assign(bracket=pd.Series(dtype=object))
+    high = evaluate_pairs(in_bracket(ctx, "high"))
+    low = evaluate_pairs(in_bracket(ctx, "low"))
+    order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.OK.value: 2}
+
+    def ranked(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(_r=t["status"].astype(str).map(order).fillna(3).to_numpy())
+
+    return _worse(ranked(high), ranked(low), _COORD_KEY, "_r", "margin_s")
+
+
+def merge_rows(high: pd.DataFrame, low: pd.DataFrame) -> pd.DataFrame:
+    """Violation rows of both brackets, the worse row of each finding kept with its
+    ``bracket`` (finding = criterion, scenario, fault, device, margin unit; several rows of
+    one finding are paired in order). ``not_evaluated``/``not_applicable`` rows are taken
+    from the high bracket with ``bracket = ""``."""
+    other = high[high["status"].astype(str).isin(_NOT_FINDINGS)].assign(bracket="")
+    hf = high[~high["status"].astype(str).isin(_NOT_FINDINGS)]
+    lf = low[~low["status"].astype(str).isin(_NOT_FINDINGS)]
+    if hf.empty and lf.empty:
+        return other.reset_index(drop=True)
+
+    def ranked(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(_r=t["status"].astype(str).map(
+            lambda x: STATUS_ORDER.get(x, 9)).to_numpy())
+
+    found = _worse(ranked(hf), ranked(lf), _ROW_KEY, "_r", "margin")
+    return pd.concat([found, other], ignore_index=True)
+
+
+def run_family(ctx: CheckContext, criterion: Criterion,
+               function: Callable[[CheckContext], pd.DataFrame]) -> pd.DataFrame:
+    """Violation rows of one criterion's family function, judged as this module says.
+
+    ``ctx`` is the high-bracket context with the bracketed coordination table
+    (:func:`pairs_in_brackets`) already in ``ctx.coordination``.
+    """
+    if criterion.id not in BRACKETED or criterion.family in PAIR_FAMILIES | SELF_BRACKETED:
+        rows = function(ctx)
+        if "bracket" not in rows.columns:
+            rows = rows.assign(bracket="")
+        return rows.assign(bracket=rows["bracket"].fillna("").astype(str))
+    high = function(in_bracket(ctx, "high"))
+    low = function(in_bracket(ctx, "low"))
+    return merge_rows(high, low)

@@ -1,0 +1,231 @@
+"""Both brackets of the chargers' contribution in the checks (issue #16 wired into studies).
+
+References (nothing here is checked against protv2g's own numbers alone):
+
+* IEEE C37.112-2018 eq. (1) and the moderately inverse constants (A = 0.0515, B = 0.114,
+  p = 0.02), written out below; ``Σ Δt_k / t_op(I_k) = 1`` evaluated by hand;
+* the depot's stage currents against their definitions: first cycle = ``limit_pu`` × the kVA
+  online (48 × 125 kVA × 2.0 pu at 12.47 kV = 555.6 A), sustained = ``min(1.1, limit)`` pu
+  (305.6 A); tolerance 0.1 % (the small voltage-angle spread of a radial 12.47 kV feeder);
+* the engine's pre-fault ``V1`` at device buses against the reconstruction of
+  ``directional/memory.py`` (``c·u_nl``, IEC 60909-0 Table 1): 1e-12.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import protv2g
+from protv2g.checks import check_study
+from protv2g.checks._common import device_times, in_bracket
+from protv2g.checks.brackets import merge_rows
+from protv2g.checks.sympathetic import check_sympathetic
+from protv2g.devices.kinds import operating_times, staged_operating_times
+from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser
+from protv2g.directional.memory import prefault_v1_pu
+from protv2g.engine.staged_tables import StagedCurrents
+from protv2g.pipeline import fault_tables
+from protv2g.scenarios import build_scenarios
+from protv2g.violations import VIOLATION_COLUMNS
+
+from .test_hosting import depot_variant
+
+RELAY = OvercurrentRelay(name="R", pickup_a=400.0, curve="IEEE-MI", time_dial=0.6,
+                         inst_pickup_a=4000.0, ground_pickup_a=120.0, ground_curve="IEEE-VI",
+                         ground_time_dial=2.0)
+RECLOSER = Recloser(name="RC", phase_min_trip_a=280.0, fast_curve="101", delayed_curve="133",
+                    ground_min_trip_a=100.0, n_fast=2, n_delayed=2, phase_inst_a=3000.0,
+                    reclose_intervals_s=(0.5, 2.0, 2.0))
+FUSE = Fuse(name="F", link="65K")
+T_FC = 1 / 60
+
+
+def ieee_mi_s(i_a: float, pickup_a: float, td: float) -> float:
+    """IEEE C37.112 moderately inverse: ``TD·(0.0515/(M^0.02 − 1) + 0.114)``."""
+    m = i_a / pickup_a
+    return td * (0.0515 / (m**0.02 - 1) + 0.114) if m > 1 else np.inf
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+# --- operate times through the stages ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", [RELAY, RECLOSER, FUSE], ids=["relay", "recloser", "fuse"])
+@pytest.mark.parametrize("i_a", [150.0, 450.0, 900.0, 2500.0, 3500.0, 9000.0])
+def test_staged_columns_equal_single_stage_for_a_constant_current(device, i_a):
+    ip = np.full((3, 1), i_a)
+    ig = ip / 3
+    t0 = np.array([[0.0], [T_FC], [0.16]])
+    t1 = np.array([[T_FC], [0.16], [np.inf]])
+    one = operating_times(device, ip[0], ig[0])
+    staged = staged_operating_times(device, ip, ig, t0, t1)
+    assert set(staged) == set(one)
+    for k, v in one.items():
+        assert staged[k][0] == pytest.approx(float(v[0]), rel=1e-12), k
+
+
+def test_relay_reverse_current_that_drops_below_pickup_never_operates():
+    # first cycle 555.6 A (travel 0.0167/t(555.6)), then 305.6 A < 400 A pickup: reset
+    t_fc = ieee_mi_s(555.6, 400.0, 0.6)
+    assert t_fc == pytest.approx(4.755, abs=0.01)  # the depot's R-F1 in the high bracket
+    ip = np.array([[555.6], [305.6], [0.0]])
+    t0, t1 = np.array([[0.0], [T_FC], [10.0]]), np.array([[T_FC], [10.0], [np.inf]])
+    low = staged_operating_times(RELAY, ip, np.zeros_like(ip), t0, t1)["t_op_s"][0]
+    assert np.isinf(low)
+    # above pickup all along: 0.0167 s at 1200 A, then 800 A until it operates (hand)
+    ip = np.array([[1200.0], [800.0], [800.0]])
+    t0, t1 = np.array([[0.0], [T_FC], [0.16]]), np.array([[T_FC], [0.16], [np.inf]])
+    hand = T_FC + (1 - T_FC / ieee_mi_s(1200, 400, 0.6)) * ieee_mi_s(800, 400, 0.6)
+    low = staged_operating_times(RELAY, ip, np.zeros_like(ip), t0, t1)["t_op_s"][0]
+    assert low == pytest.approx(hand, rel=1e-9)
+
+
+def test_device_times_write_both_brackets():
+    table = pd.DataFrame({"scenario": "s", "device": ["R", "R"], "fault_bus": [1, 2],
+                          "fault_type": "3ph", "case": "max", "ia_ka": [0.5556, 1.2],
+                          "ib_ka": [0.5556, 1.2], "ic_ka": [0.5556, 1.2], "i3i0_ka": 0.0})
+    i_a = np.zeros((3, 2, 4), np.float32)
+    i_a[:, 0, :3] = np.array([555.6, 305.6, 0.0])[:, None]
+    i_a[:, 1, :3] = np.array([1200.0, 800.0, 800.0])[:, None]
+    t0 = np.array([[0.0, 0.0], [T_FC, T_FC], [10.0, 0.16]], np.float32)
+    t1 = np.array([[T_FC, T_FC], [10.0, 0.16], [np.inf, np.inf]], np.float32)
+    st = StagedCurrents(i_a, t0, t1, ("first_cycle", "sustained", "after_trip_1"),
+                        pd.DataFrame())
+    out = device_times({"R": RELAY}, table, st)
+    assert out.t_op_high_s.to_numpy() == pytest.approx(
+        [ieee_mi_s(555.6, 400, 0.6), ieee_mi_s(1200, 400, 0.6)], rel=1e-9)
+    assert np.isinf(out.t_op_low_s.iloc[0])
+    assert out.t_op_low_s.iloc[1] == pytest.approx(
+        T_FC + (1 - T_FC / ieee_mi_s(1200, 400, 0.6)) * ieee_mi_s(800, 400, 0.6), rel=1e-6)
+    assert (out.t_op_s == out.t_op_high_s).all()  # the default bracket is the high one
+    with pytest.raises(ValueError, match="aligned"):
+        device_times({"R": RELAY}, table.iloc[:1], st)
+
+
+# --- which bracket a finding keeps ---------------------------------------------------------------
+
+
+def _rows(*rows: dict) -> pd.DataFrame:
+    base = {"criterion": "C6", "status": "fail", "attribution": "", "scenario": "s",
+            "fault_bus": "B", "fault_type": "3ph", "case": "max", "other_device": "R2",
+            "margin_unit": "s", "message": "m"}
+    return pd.DataFrame([{**base, **r} for r in rows], columns=VIOLATION_COLUMNS)
+
+
+def test_merge_keeps_the_worse_row_and_says_which_bracket():
+    high = _rows({"device": "A", "margin": -0.2, "t_device_s": 1.0},
+                 {"device": "B", "margin": -0.1}, {"device": "C", "margin": -0.3},
+                 {"device": "D", "status": "warn", "margin": -0.1},
+                 {"device": "", "status": "not_applicable", "message": "n/a"})
+    low = _rows({"device": "A", "margin": -0.5, "t_device_s": 0.7},
+                {"device": "B", "margin": -0.1}, {"device": "E", "margin": -0.05},
+                {"device": "D", "status": "fail", "margin": 0.3})
+    out = merge_rows(high, low).set_index("device")
+    assert out.loc["A", "bracket"] == "low" and out.loc["A", "t_device_s"] == 0.7
+    assert out.loc["B", "bracket"] == "both"
+    assert out.loc["C", "bracket"] == "high" and out.loc["E", "bracket"] == "low"
+    assert out.loc["D", "status"] == "fail" and out.loc["D", "bracket"] == "low"
+    assert out.loc["", "bracket"] == "" and len(out) == 6
+
+
+# --- the depot: both brackets end to end -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def depot(tmp_path_factory):
+    """The depot alone, firm participation, full export (6 MW from 48 online chargers)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        study = protv2g.load_study(depot_variant(tmp_path_factory.mktemp("d"), 6000.0))
+        scenarios = build_scenarios(study.document)
+        faults = fault_tables(study, scenarios)
+        outcome = check_study(study, faults, None, scenarios)
+    return study, scenarios, faults, outcome
+
+
+def test_staged_currents_are_aligned_and_sized_by_the_chargers_online(depot):
+    study, _, faults, _ = depot
+    st, dev = faults.staged, faults.device
+    assert st.n_rows == len(dev) and st.stage_names[:2] == ("first_cycle", "sustained")
+    ip = 1e3 * dev[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1).to_numpy()
+    assert st.phase_a()[0] == pytest.approx(ip, rel=1e-6, abs=1e-6)  # float32 storage
+    # R-F1 for a 3ph fault on the other feeder: the depot's current alone flows through it
+    row = np.flatnonzero(((dev.device == "R-F1") & (dev.fault_bus_name == "F2-B03")
+                          & (dev.fault_type == "3ph") & (dev.case == "max")
+                          & (dev.scenario != "base/peak")).to_numpy())[0]
+    s_on_va = 48 * 125e3
+    i_fc = 2.0 * s_on_va / (np.sqrt(3) * 12.47e3)      # 555.6 A
+    i_sus = 1.1 * s_on_va / (np.sqrt(3) * 12.47e3)     # 305.6 A
+    assert st.phase_a(np.array([row]))[:2, 0] == pytest.approx([i_fc, i_sus], rel=1e-3)
+    # 24 B per stage and row (4 float32 currents, 2 float32 times), a quarter of the complex
+    # current and voltage phasors (2 × 3 × 16 B) that StagedResult holds
+    assert st.nbytes == 24 * len(dev) * st.n_stages
+
+
+def test_c6_fires_in_the_high_bracket_only_and_says_so(depot):
+    """Category II (default): the sustained 1.1 pu (305.6 A) is below R-F1's 400 A pickup, so
+    through the stages the relay resets after the first cycle; held at 2.0 pu (555.6 A) it
+    trips in 4.76 s, before R-F2 clears a 20 Ω ground fault on F2 (6.6 s at F2-B03)."""
+    _, _, _, outcome = depot
+    v, ctx = outcome.violations, outcome.context
+    c6 = v[(v.criterion == "C6") & (v.status == "fail")]
+    assert len(c6) and set(c6.bracket) == {"high"}
+    assert check_sympathetic(in_bracket(ctx, "low")).query("status == 'fail'").empty
+    f = ctx.faults
+    r = f[(f.device == "R-F1") & (f.fault_bus_name == "F2-B03") & (f.fault_type == "SLG")
+          & (f.case == "min") & (f.scenario != "base/peak")].iloc[0]
+    assert np.isinf(r.t_op_low_s)
+    assert r.t_op_high_s == pytest.approx(ieee_mi_s(r.i_phase_a, 400.0, 0.6), rel=1e-9)
+    row = c6[(c6.device == "R-F1") & (c6.fault_bus == "F2-B03") & (c6.fault_type == "SLG")
+             & (c6.case == "min")].iloc[0]
+    assert row.t_device_s == pytest.approx(r.t_op_high_s, rel=1e-9)
+
+
+def test_pair_rows_carry_their_bracket(depot):
+    _, _, _, outcome = depot
+    coord, v = outcome.coordination, outcome.violations
+    assert set(coord.bracket) <= {"low", "high", "both"} and len(coord)
+    timed = v[v.criterion.isin(["C1", "C2", "C3", "C4"]) & (v.status == "fail")]
+    assert len(timed) and set(timed.bracket) <= {"low", "high", "both"}
+    untimed = v[v.criterion.isin(["C5", "C7", "C8", "C10", "C11", "C12"])]
+    assert (untimed.bracket == "").all()
+    # every pair row is the worse of the two brackets' own evaluations
+    from protv2g.checks.coordination import evaluate_pairs
+
+    key = ["criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary",
+           "backup"]
+    hi = evaluate_pairs(in_bracket(outcome.context, "high")).set_index(key).margin_s
+    lo = evaluate_pairs(in_bracket(outcome.context, "low")).set_index(key).margin_s
+    both = pd.concat([hi.rename("hi"), lo.rename("lo")], axis=1)
+    kept = coord.set_index(key).margin_s
+    common = both.dropna().index
+    assert kept.loc[common].to_numpy() == pytest.approx(
+        both.loc[common].min(axis=1).to_numpy(), abs=1e-12)
+
+
+def test_engine_prefault_v1_is_the_memory_voltage(depot):
+    study, _, faults, _ = depot
+    buses = [study.device_sites[n].bus for n in ("R-F1", "R-F2", "RC-F1")]
+    ref = prefault_v1_pu(study.net, buses, cases=("max", "min"))
+    assert set(ref) <= set(faults.v1_pre_pu)
+    for k, v in ref.items():
+        assert abs(faults.v1_pre_pu[k] - v) < 1e-12
+
+
+def test_without_staged_results_the_brackets_coincide(depot):
+    study, scenarios, _, _ = depot
+    faults = fault_tables(study, scenarios, staged=False)
+    assert faults.staged is None
+    v = check_study(study, faults, None, scenarios).violations
+    timed = v[v.bracket.isin(["low", "high", "both"])]
+    assert len(timed) and (timed.bracket == "both").all()
