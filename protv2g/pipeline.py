@@ -12,7 +12,10 @@ Stages
    scenarios (scenarios that differ only in load level inject the same fault current and are
    solved once).
 2. :func:`fault_tables` — one :func:`protv2g.engine.fault_study` call (one factorisation per
-   case) for every scenario, expanded back to one block of rows per study scenario. The
+   case) for every scenario, expanded back to one block of rows per study scenario. Faults
+   are at every bus and just past every device on a line (close-in buses of
+   :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
+   buses; the checks rebuild the same positions for their topology). The
    memory the tables will take is estimated first and a study that would not fit is refused
    before any work (:func:`check_size`).
 3. :func:`flow_tables` / :func:`study_flow` — the power flows of the scenarios.
@@ -39,6 +42,7 @@ import pandas as pd
 from protv2g.engine import fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
+from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
@@ -108,6 +112,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario]) -> FaultTables:
         short-circuit data found by the engine (re-addressed to the study's feeder).
     """
     scenarios = list(scenarios)
+    # #17: faults also just past each device (close-in buses appended to a copy of the net;
+    # existing bus indices unchanged), so duty and coordination ranges reach their top
+    study = with_close_in_positions(study)
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios))

@@ -11,7 +11,13 @@ Columns (:data:`VIOLATION_COLUMNS`)
 ``fault_bus`` (bus name); ``fault_type``; ``case``; ``device`` and ``other_device``;
 ``i_device_a``/``i_other_a`` (A); ``t_device_s``/``t_other_s`` (s); ``margin`` (negative =
 violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
-``message``.
+``tolerance`` (same unit): the scatter of the data the margin is made of (device timing
+bands, curve tolerance) — a margin that changes by less than it against the base case is not
+a change attributable to V2G; ``rule``, ``rule_value`` and ``rule_source``: the published rule
+the row was judged by (name, value in the rule's unit, source; empty where the limit is a
+study threshold); ``data_boundary``: where the curve lookups behind the row fall in their data
+(``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
+:class:`protv2g.devices.boundary.DataBoundary`); ``message``.
 
 Examples
 --------
@@ -71,7 +77,8 @@ STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
 VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "margin_unit", "limit", "message",
+    "margin", "margin_unit", "limit", "tolerance", "rule", "rule_value", "rule_source",
+    "data_boundary", "message",
 ]
 
 #: One row per study scenario.

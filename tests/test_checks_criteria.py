@@ -50,41 +50,58 @@ def _flow_ok():
 
 # ---------------------------------------------------------------- C1 relay–relay
 def test_c1_fires_only_without_cti(hand) -> None:
+    # CTI relay-relay, numerical relays (the default technology): breaker 0.08 s + safety
+    # 0.12 s = 0.20 s (IEEE 242 components, rules.yaml); electromechanical adds 0.10 s
     t = rows((BASE, "R3", "B2", "3ph", "max", 2000.0), (BASE, "R1", "B2", "3ph", "max", 2000.0))
     t_r3, t_r1 = ieee_vi_s(2000, 200, 1.0), ieee_vi_s(2000, 400, 2.0)  # 0.689 s, 2.616 s
     v, coord = run(hand, t)
     assert crit(v, "C1").empty
     c = coord[(coord.criterion == "C1")].iloc[0]
     assert c.t_primary_s == pytest.approx(t_r3, rel=1e-9)
-    assert c.margin_s == pytest.approx(t_r1 - t_r3 - 0.3, rel=1e-9)  # 1.627 s
+    assert c.margin_s == pytest.approx(t_r1 - t_r3 - 0.2, rel=1e-9)  # 1.727 s
+    assert (c.rule, c.rule_value, c.required_s) == ("coordination_interval", 0.2, 0.2)
+    assert "IEEE Std 242" in c.rule_source and c.data_boundary == "inside"
+    # tolerance: both relays' accuracy class, 5 % of each time (> 30 ms), root-sum-square
+    assert c.tolerance_s == pytest.approx(np.hypot(0.05 * t_r3, 0.05 * t_r1), rel=1e-9)
     fast = _with(hand, R1={"time_dial": 0.5})
     v, _ = run(fast, t)
     row = crit(v, "C1").iloc[0]
     assert (row.device, row.other_device, row.status) == ("R1", "R3", "fail")
-    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.3, rel=1e-9)
-    assert row.margin == pytest.approx(-0.3346, abs=1e-3)
+    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.2, rel=1e-9)
+    assert row.margin == pytest.approx(-0.2346, abs=1e-3)
+    assert row.rule_value == 0.2 and row.limit == 0.2
     assert "R1 trips in 0.654 s" in row.message and "R3 clears in 0.689 s" in row.message
+    em = fast.with_updates(checks={"relay_technology": "electromechanical"})
+    row = crit(run(em, t)[0], "C1").iloc[0]
+    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.3, rel=1e-9)
 
 
 # ---------------------------------------------------------------- C2 recloser–fuse
 def test_c2_fuse_saving_lost_when_v2g_between_recloser_and_fuse(hand) -> None:
-    # 450 A (not 700 A as before #17): with the 0.042 s mechanism time of the 101 points and
-    # the EEI-NEMA 40K minimum melt, fuse saving already fails at 700 A without V2G
-    # (MM 0.065 s < 1.35 x 0.060 s); at 450 A it holds (MM 0.158 s > 1.35 x 0.071 s).
+    # RC: 2 fast shots, first reclose 0.5 s = 30 cycles → K = 1.80 (Short's table, 25-30
+    # cycle row). At 450 A: MM 0.158 s > 1.80 × 0.0715 s = 0.129 s.
     base = rows((BASE, "F", "B4", "3ph", "max", 450.0), (BASE, "RC", "B4", "3ph", "max", 450.0))
     v, coord = run(hand, base)
     assert crit(v, "C2").empty
     save = coord[coord.check.str.startswith("fuse saving: K")].iloc[0]
     mm, fast = float(F40.min_melt_time_s(450.0)), float(RC.fast_time_s(450.0))
-    assert save.margin_s == pytest.approx(mm - 1.35 * fast, rel=1e-9)  # 0.158 − 0.0965
+    assert save.margin_s == pytest.approx(mm - 1.80 * fast, rel=1e-9)  # 0.158 − 0.129
+    assert (save.rule, save.rule_value) == ("fuse_saving_k", 1.80)
+    assert "Short" in save.rule_source
+    # a study override replaces the table value and says so
+    over = hand.with_updates(checks={"fuse_saving_k": 1.35})
+    save = run(over, base)[1].query("check.str.startswith('fuse saving: K')").iloc[0]
+    assert save.margin_s == pytest.approx(mm - 1.35 * fast, rel=1e-9)
+    assert save.rule_source == "study file (checks.fuse_saving_k)"
     # the V2G site between them: fuse 1200 A, recloser still 450 A
     v2g = pd.concat([base, rows((V2G, "F", "B4", "3ph", "max", 1200.0),
                                 (V2G, "RC", "B4", "3ph", "max", 450.0))])
     v, _ = run(hand, v2g)
     row = crit(v, "C2").iloc[0]
     assert (row.scenario, row.attribution, row.status) == (V2G, "new", "fail")
-    assert row.margin == pytest.approx(float(F40.min_melt_time_s(1200.0)) - 1.35 * fast,
+    assert row.margin == pytest.approx(float(F40.min_melt_time_s(1200.0)) - 1.80 * fast,
                                        rel=1e-9)
+    assert row.rule_value == 1.80 and row.tolerance > 0
     assert "fuse saving lost" in row.message and "site exporting 0.5 MW" in row.message
 
 
@@ -123,12 +140,15 @@ def test_c4_relay_must_ride_through_every_shot(hand) -> None:
     assert crit(v, "C4").empty
     c = coord[coord.criterion == "C4"].iloc[0]
     assert c.t_primary_s == pytest.approx(delayed, rel=1e-9)
-    assert c.margin_s == pytest.approx(ieee_vi_s(1000, 200, 2.0) - delayed - 0.3, rel=1e-9)
-    v, _ = run(hand, t)  # TD 1: R3 1.308 s, only 0.08 s after the delayed shot
+    # relay over a recloser: the recloser's time is a clearing time, so no breaker time:
+    # CTI = safety 0.12 s for a numerical relay (+ 0.10 s overtravel electromechanical)
+    assert c.margin_s == pytest.approx(ieee_vi_s(1000, 200, 2.0) - delayed - 0.12, rel=1e-9)
+    assert c.rule_value == pytest.approx(0.12)
+    v, _ = run(hand, t)  # TD 1: R3 1.308 s, only 0.086 s after the delayed shot
     row = crit(v, "C4").iloc[0]
     assert (row.device, row.other_device) == ("R3", "RC")
-    assert row.margin == pytest.approx(ieee_vi_s(1000, 200, 1.0) - delayed - 0.3, rel=1e-9)
-    assert row.margin == pytest.approx(-0.216, abs=2e-3)  # −0.174 s before the 0.042 s
+    assert row.margin == pytest.approx(ieee_vi_s(1000, 200, 1.0) - delayed - 0.12, rel=1e-9)
+    assert row.margin == pytest.approx(-0.034, abs=2e-3)
 
 
 # ---------------------------------------------------------------- C5 sensitivity
