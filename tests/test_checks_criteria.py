@@ -188,7 +188,11 @@ def test_c6_backfeed_trips_healthy_feeder(hand) -> None:
     assert (row.device, row.other_device, row.attribution) == ("R1", "R2", "new")
     assert row.t_device_s == pytest.approx(ieee_vi_s(1200, 400, 2.0), rel=1e-9)  # 5.885 s
     assert row.t_other_s == pytest.approx(t_r2, rel=1e-9)
-    assert row.margin == pytest.approx(5.8853 - 8.4524 - 0.1, abs=1e-3)
+    # the coordination interval of the pair (#17): R2, a relay, clears → relay-relay, 0.2 s
+    # for numerical relays (was a fixed 0.1 s margin)
+    assert row.margin == pytest.approx(5.8853 - 8.4524 - 0.2, abs=1e-3)
+    assert (row.rule, row.rule_value, row.limit) == ("coordination_interval", 0.2, 0.2)
+    assert row.tolerance == pytest.approx(np.hypot(0.05 * 5.8853, 0.05 * 8.4524), rel=1e-3)
     # a forward-directional R1 is blocked for the reverse current
     blocked = _with(hand, R1={"directional": "forward"})
     assert crit(run(blocked, fast)[0], "C6").empty
@@ -241,11 +245,19 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     row = crit(run(behind, t)[0], "C10").iloc[0]
     assert (row.device, row.other_device) == ("RC", "site")
     assert row.margin == pytest.approx(0.5 - 2.5) and row.limit == pytest.approx(2.5)
-    slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]})
+    # one row in every scenario where the site exports (here the one V2G scenario)
+    c10 = crit(run(behind, t)[0], "C10")
+    assert c10[c10.status == "fail"].scenario.tolist() == [V2G]
+    assert set(c10[c10.status == "warn"].device) == {"R1", "R3"}  # reclosing undeclared
+    slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]},
+                 R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})
     assert crit(run(slow, t)[0], "C10").empty
+    # site at B1, behind breaker relay R1 whose reclosing is not declared: a warning
     v = run(hand, t)[0]
-    assert crit(v, "C10").empty  # site at B1: R1 does not reclose
-    na = v[v.criterion == "C10"]
+    row = crit(v, "C10").iloc[0]
+    assert (row.device, row.status) == ("R1", "warn") and "not declared" in row.message
+    declared = _with(hand, R1={"reclose_intervals_s": []})  # declared non-reclosing
+    na = run(declared, t)[0].query("criterion == 'C10'")
     assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message
 
 
@@ -300,15 +312,39 @@ def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
 
 # ---------------------------------------------------------------- attribution
 def test_attribution_pre_existing_worse_new(hand) -> None:
+    # C5 (minimum case) rows of R1 (pickup 400 A; tolerance = 5 % pickup accuracy × ratio)
     t = rows((BASE, "R1", "B1", "3ph", "min", 500.0), (V2G, "R1", "B1", "3ph", "min", 500.0),
              (BASE, "R1", "B1", "LL", "min", 500.0), (V2G, "R1", "B1", "LL", "min", 450.0),
-             (BASE, "R1", "B1", "3ph", "max", 700.0), (V2G, "R1", "B1", "3ph", "max", 550.0))
+             (BASE, "R1", "B1", "LLG", "min", 500.0), (V2G, "R1", "B1", "LLG", "min", 490.0),
+             (BASE, "R1", "B1", "SLG", "min", 700.0), (V2G, "R1", "B1", "SLG", "min", 550.0))
     v, _ = run(hand, t)
     c5 = crit(v, "C5")
     c5 = c5[~c5.message.str.startswith("reach")]
-    got = {(r.scenario, r.fault_type, r.case): r.attribution for r in c5.itertuples()}
-    assert got[(BASE, "3ph", "min")] == "pre-existing"
-    assert got[(V2G, "3ph", "min")] == "pre-existing"
-    assert got[(V2G, "LL", "min")] == "worse"
-    assert got[(V2G, "3ph", "max")] == "new"
+    got = {(r.scenario, r.fault_type): r.attribution for r in c5.itertuples()}
+    assert got[(BASE, "3ph")] == "pre-existing"
+    assert got[(V2G, "3ph")] == "pre-existing"
+    # 1.25 → 1.125 × pickup: 0.125 lower, more than the tolerance 0.05 × 1.125 = 0.056
+    assert got[(V2G, "LL")] == "worse"
+    # 1.25 → 1.225: 0.025 lower, inside the pickup's own scatter (0.061): not V2G's doing
+    assert got[(V2G, "LLG")] == "pre-existing"
+    llg = c5[(c5.scenario == V2G) & (c5.fault_type == "LLG")].iloc[0]
+    assert llg.tolerance == pytest.approx(0.05 * 490 / 400)
+    assert got[(V2G, "SLG")] == "new"
     assert np.isin(v.attribution, ["new", "worse", "pre-existing"]).all()
+
+
+def test_base_names_of_day_and_comm_loss_scenarios_are_resolved() -> None:
+    from protv2g.checks import attribute, base_scenarios
+
+    names = ["base/peak", "base/light", "expected/peak/50%", "day/base", "day/expected",
+             "day/firm/comm_loss", "unknown"]
+    base = base_scenarios([], names)
+    assert base["day/expected"] == base["day/firm/comm_loss"] == "day/base"
+    assert base["expected/peak/50%"] == "base/peak"
+    assert base["unknown"] == ""  # several base cases, nothing to go by
+    # a row whose base case cannot be resolved is attributable ("new"), never pre-existing
+    rows_ = pd.DataFrame({"criterion": ["C8"] * 2, "scenario": ["day/expected", "unknown"],
+                          "fault_bus": "", "fault_type": "", "case": "", "device": "R1",
+                          "other_device": "", "margin": [-10.0, -10.0],
+                          "tolerance": np.nan, "attribution": ""})
+    assert attribute(rows_, base).attribution.tolist() == ["new", "new"]

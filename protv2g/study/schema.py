@@ -552,6 +552,11 @@ class Gate(_Model):
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
     unmet_screening_fails: bool = False
+    #: What a failing row already present without V2G (attribution ``pre-existing``) does
+    #: (#17): ``condition`` — listed as a condition of the pilot ("fix before the pilot"), the
+    #: verdict stays PASS when nothing else fails; ``fail`` — fails the gate like a V2G-caused
+    #: row; ``info`` — listed only.
+    pre_existing: Literal["condition", "fail", "info"] = "condition"
 
     @field_validator("criteria")
     @classmethod
