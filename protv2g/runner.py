@@ -16,6 +16,7 @@ import pandas as pd
 
 from protv2g.checks import run_checks
 from protv2g.checks.duty import device_duty_table
+from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import evaluate_fault_directional
@@ -106,6 +107,7 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     base_names = {sc.name for sc in scenarios if sc.is_base}
     tables = {"Coordination": coordination,
               "Device duty": device_duty_table(study, device_faults, base_names),
+              "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.net)}
     if study.feeder_warnings is not None and len(study.feeder_warnings):

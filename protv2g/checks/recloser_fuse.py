@@ -160,7 +160,24 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 "recloser's sequence")
     return (f"fuse saving lost: {r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{r.i_primary_a:.0f} A, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) for {where} {export}")
+            f"({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) for {where} {export}"
+            f"{_bracket_text(ctx, r)}")
+
+
+def _bracket_text(ctx: CheckContext, r: object) -> str:
+    """Which end of the published K bracket decides a failing fuse-saving row."""
+    k = fuse_saving(ctx, r.backup)
+    if isinstance(k, RuleOutOfRange) or k.bracket is None or k.overridden:
+        return ""
+    lo, hi = k.bracket
+    if hi - lo < 1e-9:
+        return ""
+    t_fast = r.t_backup_s / r.rule_value
+    margin_lo = r.t_primary_s - lo * t_fast
+    if margin_lo >= 0:
+        return (f"; with K = {lo:g} (low end of the published bracket {lo:g}-{hi:g}) it holds "
+                f"by {1000 * margin_lo:.1f} ms: the choice of K decides this row")
+    return f"; fails at both ends of the published K bracket {lo:g}-{hi:g}"
 
 
 def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:

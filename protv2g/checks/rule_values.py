@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.checks._common import build_devices
 from protv2g.devices.rules import (
     DevicePair,
     RuleOutOfRange,
@@ -36,7 +37,7 @@ from protv2g.devices.rules import (
 )
 
 __all__ = ["RULES_COLUMNS", "interval", "fuse_saving", "source_side", "fuse_ratio",
-           "rules_used_table", "rule_columns"]
+           "rules_used_table", "rule_columns", "study_rules_table"]
 
 #: Columns of the Rules table.
 RULES_COLUMNS = ["rule", "device", "value", "unit", "basis", "source", "overridden",
@@ -148,3 +149,18 @@ def rules_used_table(ctx: Any) -> pd.DataFrame:
             else:
                 rows.append(_row(r, name))
     return pd.DataFrame(rows, columns=RULES_COLUMNS)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Devices:
+    """The two context attributes :func:`rules_used_table` reads."""
+
+    thresholds: Any
+    devices: dict[str, Any]
+
+
+def study_rules_table(study: Any) -> pd.DataFrame:
+    """:func:`rules_used_table` of a study (its devices built as the checks build them): the
+    report's **Rules** sheet."""
+    devices, _ = build_devices(study)
+    return rules_used_table(_Devices(study.document.checks, devices))
