@@ -14,14 +14,21 @@ Policy (domain.md §5, the study's ``gate`` section)
   never passes on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
-  (attribution ``new`` or ``worse``); or, with ``gate.unmet_screening_fails``, when a pilot
+  (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
+  :mod:`protv2g.checks.attribution`); with ``gate.pre_existing: fail`` also such a row
+  already present without V2G; or, with ``gate.unmet_screening_fails``, when a pilot
   screening item is not met.
-* **PASS** (exit 0) otherwise.
-* **info**: failing rows present in the base case (attribution ``pre-existing``), criteria of
+* **PASS** (exit 0) otherwise — with **conditions** when failing rows are already present
+  without V2G (attribution ``pre-existing``) and ``gate.pre_existing`` is ``condition`` (the
+  default): each is a ``condition:`` reason, "fix before the pilot", listed in
+  ``conditions`` and counted; V2G does not cause them, but the pilot should not start on a
+  feeder whose protection already fails them.
+* **info**: pre-existing failing rows when ``gate.pre_existing`` is ``info``, criteria of
   ``gate.criteria`` that are ``not_applicable`` to the study, screening items not met or not
   declared. They are listed, never decide the verdict.
 
-Each reason is one line starting with its kind (``error:``, ``fail:``, ``info:``).
+Each reason is one line starting with its kind (``error:``, ``fail:``, ``condition:``,
+``info:``).
 
 How the gate learns that the checks ran
 ---------------------------------------
@@ -89,11 +96,19 @@ class GateOutcome(StrEnum):
     FAIL = "fail"
     #: Makes the verdict ERROR: a gated criterion that could not be evaluated.
     ERROR = "error"
-    #: Listed, does not decide: a failing row already present in the base case, or a gated
-    #: criterion that does not apply to the study.
+    #: A failing row already present in the base case, under ``gate.pre_existing:
+    #: condition``: a condition of the pilot ("fix before the pilot"); the verdict can pass.
+    CONDITION = "condition"
+    #: Listed, does not decide: a failing row already present in the base case (policy
+    #: ``info``), or a gated criterion that does not apply to the study.
     INFO = "info"
     #: Does not concern the gate (a status or criterion the gate does not act on).
     NONE = "none"
+
+
+#: ``gate.pre_existing`` → what a pre-existing failing row is for the gate.
+_PRE_EXISTING_OUTCOME = {"condition": GateOutcome.CONDITION, "fail": GateOutcome.FAIL,
+                         "info": GateOutcome.INFO}
 
 
 def _fail_statuses(gate: Gate) -> set[str]:
@@ -121,7 +136,7 @@ def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
     >>> rows = pd.DataFrame({"criterion": ["C2", "C2", "C5"], "status": ["fail", "fail",
     ...                      "not_evaluated"], "attribution": ["new", "pre-existing", ""]})
     >>> classify(rows, Gate()).tolist()
-    ['fail', 'info', 'error']
+    ['fail', 'condition', 'error']
     """
     out = pd.Series(GateOutcome.NONE.value, index=violations.index, dtype=object)
     if violations.empty:
@@ -131,7 +146,7 @@ def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
     failing = gated & status.isin(_fail_statuses(gate))
     pre = violations["attribution"].astype(str) == PRE_EXISTING
     out[failing & ~pre] = GateOutcome.FAIL.value
-    out[failing & pre] = GateOutcome.INFO.value
+    out[failing & pre] = _PRE_EXISTING_OUTCOME[gate.pre_existing].value
     out[gated & (status == CheckStatus.NOT_APPLICABLE.value)] = GateOutcome.INFO.value
     out[gated & (status == CheckStatus.NOT_EVALUATED.value)] = GateOutcome.ERROR.value
     return out
@@ -276,8 +291,11 @@ def gate_verdict(study: Study, result: StudyResult,
     -------
     dict
         ``verdict`` ("PASS" / "FAIL" / "ERROR"), ``exit_code`` (0 / 1 / 2), ``reasons`` (one
-        line each: ``error: …``, ``fail: …``, ``info: …``), ``screening`` (item → met / not
-        met / not declared), ``counts`` (failing, pre-existing, errors), ``criteria`` and
+        line each: ``error: …``, ``fail: …``, ``condition: …``, ``info: …``),
+        ``conditions`` (the ``condition:`` lines: failing rows present without V2G, to fix
+        before the pilot), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
+        (item → met / not met / not declared), ``counts`` (failing, pre-existing, errors,
+        conditions), ``criteria`` and
         ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
         :func:`hosting_kw_per_site`) and ``hosting_limited`` (site → bool); both None without
         ``hosting``.
@@ -292,6 +310,7 @@ def gate_verdict(study: Study, result: StudyResult,
     errors = _check_errors(study, result)
     violations = result.violations
     fails: list[str] = []
+    conditions: list[str] = []
     infos: list[str] = []
     n_fail = n_pre = 0
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
@@ -299,7 +318,13 @@ def gate_verdict(study: Study, result: StudyResult,
         pre = violations[failing_mask(violations, gate, attributable=False)]
         n_fail, n_pre = len(attributable), len(pre)
         fails += _grouped_lines("fail", attributable)
-        infos += _grouped_lines("info", pre, "not attributable to V2G")
+        if gate.pre_existing == "fail":
+            fails += _grouped_lines("fail", pre, "present without V2G (gate.pre_existing: fail)")
+        elif gate.pre_existing == "condition":
+            conditions += _grouped_lines(
+                "condition", pre, "present without V2G: fix before the pilot")
+        else:
+            infos += _grouped_lines("info", pre, "not attributable to V2G")
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:
@@ -323,9 +348,12 @@ def gate_verdict(study: Study, result: StudyResult,
     out: dict[str, Any] = {
         "verdict": verdict,
         "exit_code": EXIT_CODES[verdict],
-        "reasons": errors + fails + infos,
+        "reasons": errors + fails + conditions + infos,
+        "conditions": conditions,
+        "pre_existing_policy": gate.pre_existing,
         "screening": screening,
-        "counts": {"failing": n_fail, "pre_existing": n_pre, "errors": len(errors)},
+        "counts": {"failing": n_fail, "pre_existing": n_pre, "errors": len(errors),
+                   "conditions": len(conditions)},
         "criteria": list(gate.criteria),
         "fail_severities": [str(getattr(s, "value", s)) for s in gate.fail_severities],
         "unmet_screening_fails": gate.unmet_screening_fails,
@@ -376,7 +404,11 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "verdict": "ERROR", "exit_code": EXIT_CODES["ERROR"],
         "reasons": lines or ["error: the study could not be evaluated"],
         "screening": screening_status(study) if study is not None else {},
-        "counts": {"failing": 0, "pre_existing": 0, "errors": max(len(lines), 1)},
+        "conditions": [],
+        "pre_existing_policy": (study.document.gate.pre_existing if study is not None
+                                else None),
+        "counts": {"failing": 0, "pre_existing": 0, "errors": max(len(lines), 1),
+                   "conditions": 0},
         "criteria": list(study.document.gate.criteria) if study is not None else [],
         "fail_severities": ([str(getattr(s, "value", s)) for s in
                              study.document.gate.fail_severities] if study is not None else []),

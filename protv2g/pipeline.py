@@ -12,7 +12,10 @@ Stages
    scenarios (scenarios that differ only in load level inject the same fault current and are
    solved once).
 2. :func:`fault_tables` — one :func:`protv2g.engine.fault_study` call (one factorisation per
-   case) for every scenario, expanded back to one block of rows per study scenario. The
+   case) for every scenario, expanded back to one block of rows per study scenario. Faults
+   are at every bus and just past every device on a line (close-in buses of
+   :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
+   buses; the checks rebuild the same positions for their topology). The
    memory the tables will take is estimated first and a study that would not fit is refused
    before any work (:func:`check_size`). Besides the first-cycle tables it keeps the chargers'
    later stages in their memory-sized form (:class:`~protv2g.engine.staged_tables.
@@ -53,6 +56,7 @@ from protv2g.engine import fault_study
 from protv2g.engine.staged_tables import BYTES_PER_STAGE_ROW, StagedCurrents, staged_currents
 from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
+from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
@@ -193,6 +197,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     """
     scenarios = list(scenarios)
     study = study_with_sites(study)
+    # #17: faults also just past each device (close-in buses appended to a copy of the net;
+    # existing bus indices unchanged), so duty and coordination ranges reach their top
+    study = with_close_in_positions(study)
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios), staged=staged)

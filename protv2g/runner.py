@@ -26,6 +26,7 @@ import pandas as pd
 from protv2g.checks import check_study
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty import device_duty_table
+from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
@@ -113,6 +114,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
     base_names = {sc.name for sc in scenarios if sc.is_base}
     tables = {"Coordination": coordination,
               "Device duty": device_duty_table(study, device_faults, base_names),
+              "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.net)}
     stages = findings_stage_table(study, violations, scenarios) if staged else None

@@ -11,7 +11,13 @@ Columns (:data:`VIOLATION_COLUMNS`)
 ``fault_bus`` (bus name); ``fault_type``; ``case``; ``device`` and ``other_device``;
 ``i_device_a``/``i_other_a`` (A); ``t_device_s``/``t_other_s`` (s); ``margin`` (negative =
 violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
-``bracket`` — which end of the chargers' contribution drove a time-based finding: ``high``
+``tolerance`` (same unit): the scatter of the data the margin is made of (device timing
+bands, curve tolerance) — a margin that changes by less than it against the base case is not
+a change attributable to V2G; ``rule``, ``rule_value`` and ``rule_source``: the published rule
+the row was judged by (name, value in the rule's unit, source; empty where the limit is a
+study threshold); ``data_boundary``: where the curve lookups behind the row fall in their data
+(``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
+:class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the chargers' contribution drove a time-based finding: ``high``
 (first-cycle current held), ``low`` (through the stages: sustained limit, cessation, trips) or
 ``both``; empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`);
 ``message``.
@@ -74,7 +80,8 @@ STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
 VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "margin_unit", "limit", "bracket", "message",
+    "margin", "margin_unit", "limit", "tolerance", "rule", "rule_value", "rule_source",
+    "data_boundary", "bracket", "message",
 ]
 
 #: One row per study scenario.

@@ -50,41 +50,58 @@ def _flow_ok():
 
 # ---------------------------------------------------------------- C1 relay–relay
 def test_c1_fires_only_without_cti(hand) -> None:
+    # CTI relay-relay, numerical relays (the default technology): breaker 0.08 s + safety
+    # 0.12 s = 0.20 s (IEEE 242 components, rules.yaml); electromechanical adds 0.10 s
     t = rows((BASE, "R3", "B2", "3ph", "max", 2000.0), (BASE, "R1", "B2", "3ph", "max", 2000.0))
     t_r3, t_r1 = ieee_vi_s(2000, 200, 1.0), ieee_vi_s(2000, 400, 2.0)  # 0.689 s, 2.616 s
     v, coord = run(hand, t)
     assert crit(v, "C1").empty
     c = coord[(coord.criterion == "C1")].iloc[0]
     assert c.t_primary_s == pytest.approx(t_r3, rel=1e-9)
-    assert c.margin_s == pytest.approx(t_r1 - t_r3 - 0.3, rel=1e-9)  # 1.627 s
+    assert c.margin_s == pytest.approx(t_r1 - t_r3 - 0.2, rel=1e-9)  # 1.727 s
+    assert (c.rule, c.rule_value, c.required_s) == ("coordination_interval", 0.2, 0.2)
+    assert "IEEE Std 242" in c.rule_source and c.data_boundary == "inside"
+    # tolerance: both relays' accuracy class, 5 % of each time (> 30 ms), root-sum-square
+    assert c.tolerance_s == pytest.approx(np.hypot(0.05 * t_r3, 0.05 * t_r1), rel=1e-9)
     fast = _with(hand, R1={"time_dial": 0.5})
     v, _ = run(fast, t)
     row = crit(v, "C1").iloc[0]
     assert (row.device, row.other_device, row.status) == ("R1", "R3", "fail")
-    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.3, rel=1e-9)
-    assert row.margin == pytest.approx(-0.3346, abs=1e-3)
+    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.2, rel=1e-9)
+    assert row.margin == pytest.approx(-0.2346, abs=1e-3)
+    assert row.rule_value == 0.2 and row.limit == 0.2
     assert "R1 trips in 0.654 s" in row.message and "R3 clears in 0.689 s" in row.message
+    em = fast.with_updates(checks={"relay_technology": "electromechanical"})
+    row = crit(run(em, t)[0], "C1").iloc[0]
+    assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.3, rel=1e-9)
 
 
 # ---------------------------------------------------------------- C2 recloser–fuse
 def test_c2_fuse_saving_lost_when_v2g_between_recloser_and_fuse(hand) -> None:
-    # 450 A (not 700 A as before #17): with the 0.042 s mechanism time of the 101 points and
-    # the EEI-NEMA 40K minimum melt, fuse saving already fails at 700 A without V2G
-    # (MM 0.065 s < 1.35 x 0.060 s); at 450 A it holds (MM 0.158 s > 1.35 x 0.071 s).
+    # RC: 2 fast shots, first reclose 0.5 s = 30 cycles → K = 1.80 (Short's table, 25-30
+    # cycle row). At 450 A: MM 0.158 s > 1.80 × 0.0715 s = 0.129 s.
     base = rows((BASE, "F", "B4", "3ph", "max", 450.0), (BASE, "RC", "B4", "3ph", "max", 450.0))
     v, coord = run(hand, base)
     assert crit(v, "C2").empty
     save = coord[coord.check.str.startswith("fuse saving: K")].iloc[0]
     mm, fast = float(F40.min_melt_time_s(450.0)), float(RC.fast_time_s(450.0))
-    assert save.margin_s == pytest.approx(mm - 1.35 * fast, rel=1e-9)  # 0.158 − 0.0965
+    assert save.margin_s == pytest.approx(mm - 1.80 * fast, rel=1e-9)  # 0.158 − 0.129
+    assert (save.rule, save.rule_value) == ("fuse_saving_k", 1.80)
+    assert "Short" in save.rule_source
+    # a study override replaces the table value and says so
+    over = hand.with_updates(checks={"fuse_saving_k": 1.35})
+    save = run(over, base)[1].query("check.str.startswith('fuse saving: K')").iloc[0]
+    assert save.margin_s == pytest.approx(mm - 1.35 * fast, rel=1e-9)
+    assert save.rule_source == "study file (checks.fuse_saving_k)"
     # the V2G site between them: fuse 1200 A, recloser still 450 A
     v2g = pd.concat([base, rows((V2G, "F", "B4", "3ph", "max", 1200.0),
                                 (V2G, "RC", "B4", "3ph", "max", 450.0))])
     v, _ = run(hand, v2g)
     row = crit(v, "C2").iloc[0]
     assert (row.scenario, row.attribution, row.status) == (V2G, "new", "fail")
-    assert row.margin == pytest.approx(float(F40.min_melt_time_s(1200.0)) - 1.35 * fast,
+    assert row.margin == pytest.approx(float(F40.min_melt_time_s(1200.0)) - 1.80 * fast,
                                        rel=1e-9)
+    assert row.rule_value == 1.80 and row.tolerance > 0
     assert "fuse saving lost" in row.message and "site exporting 0.5 MW" in row.message
 
 
@@ -123,12 +140,15 @@ def test_c4_relay_must_ride_through_every_shot(hand) -> None:
     assert crit(v, "C4").empty
     c = coord[coord.criterion == "C4"].iloc[0]
     assert c.t_primary_s == pytest.approx(delayed, rel=1e-9)
-    assert c.margin_s == pytest.approx(ieee_vi_s(1000, 200, 2.0) - delayed - 0.3, rel=1e-9)
-    v, _ = run(hand, t)  # TD 1: R3 1.308 s, only 0.08 s after the delayed shot
+    # relay over a recloser: the recloser's time is a clearing time, so no breaker time:
+    # CTI = safety 0.12 s for a numerical relay (+ 0.10 s overtravel electromechanical)
+    assert c.margin_s == pytest.approx(ieee_vi_s(1000, 200, 2.0) - delayed - 0.12, rel=1e-9)
+    assert c.rule_value == pytest.approx(0.12)
+    v, _ = run(hand, t)  # TD 1: R3 1.308 s, only 0.086 s after the delayed shot
     row = crit(v, "C4").iloc[0]
     assert (row.device, row.other_device) == ("R3", "RC")
-    assert row.margin == pytest.approx(ieee_vi_s(1000, 200, 1.0) - delayed - 0.3, rel=1e-9)
-    assert row.margin == pytest.approx(-0.216, abs=2e-3)  # −0.174 s before the 0.042 s
+    assert row.margin == pytest.approx(ieee_vi_s(1000, 200, 1.0) - delayed - 0.12, rel=1e-9)
+    assert row.margin == pytest.approx(-0.034, abs=2e-3)
 
 
 # ---------------------------------------------------------------- C5 sensitivity
@@ -168,7 +188,11 @@ def test_c6_backfeed_trips_healthy_feeder(hand) -> None:
     assert (row.device, row.other_device, row.attribution) == ("R1", "R2", "new")
     assert row.t_device_s == pytest.approx(ieee_vi_s(1200, 400, 2.0), rel=1e-9)  # 5.885 s
     assert row.t_other_s == pytest.approx(t_r2, rel=1e-9)
-    assert row.margin == pytest.approx(5.8853 - 8.4524 - 0.1, abs=1e-3)
+    # the coordination interval of the pair (#17): R2, a relay, clears → relay-relay, 0.2 s
+    # for numerical relays (was a fixed 0.1 s margin)
+    assert row.margin == pytest.approx(5.8853 - 8.4524 - 0.2, abs=1e-3)
+    assert (row.rule, row.rule_value, row.limit) == ("coordination_interval", 0.2, 0.2)
+    assert row.tolerance == pytest.approx(np.hypot(0.05 * 5.8853, 0.05 * 8.4524), rel=1e-3)
     # a forward-directional R1 is blocked for the reverse current
     blocked = _with(hand, R1={"directional": "forward"})
     assert crit(run(blocked, fast)[0], "C6").empty
@@ -221,11 +245,19 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     row = crit(run(behind, t)[0], "C10").iloc[0]
     assert (row.device, row.other_device) == ("RC", "site")
     assert row.margin == pytest.approx(0.5 - 2.5) and row.limit == pytest.approx(2.5)
-    slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]})
+    # one row in every scenario where the site exports (here the one V2G scenario)
+    c10 = crit(run(behind, t)[0], "C10")
+    assert c10[c10.status == "fail"].scenario.tolist() == [V2G]
+    assert set(c10[c10.status == "warn"].device) == {"R1", "R3"}  # reclosing undeclared
+    slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]},
+                 R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})
     assert crit(run(slow, t)[0], "C10").empty
+    # site at B1, behind breaker relay R1 whose reclosing is not declared: a warning
     v = run(hand, t)[0]
-    assert crit(v, "C10").empty  # site at B1: R1 does not reclose
-    na = v[v.criterion == "C10"]
+    row = crit(v, "C10").iloc[0]
+    assert (row.device, row.status) == ("R1", "warn") and "not declared" in row.message
+    declared = _with(hand, R1={"reclose_intervals_s": []})  # declared non-reclosing
+    na = run(declared, t)[0].query("criterion == 'C10'")
     assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message
 
 
@@ -280,15 +312,39 @@ def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
 
 # ---------------------------------------------------------------- attribution
 def test_attribution_pre_existing_worse_new(hand) -> None:
+    # C5 (minimum case) rows of R1 (pickup 400 A; tolerance = 5 % pickup accuracy × ratio)
     t = rows((BASE, "R1", "B1", "3ph", "min", 500.0), (V2G, "R1", "B1", "3ph", "min", 500.0),
              (BASE, "R1", "B1", "LL", "min", 500.0), (V2G, "R1", "B1", "LL", "min", 450.0),
-             (BASE, "R1", "B1", "3ph", "max", 700.0), (V2G, "R1", "B1", "3ph", "max", 550.0))
+             (BASE, "R1", "B1", "LLG", "min", 500.0), (V2G, "R1", "B1", "LLG", "min", 490.0),
+             (BASE, "R1", "B1", "SLG", "min", 700.0), (V2G, "R1", "B1", "SLG", "min", 550.0))
     v, _ = run(hand, t)
     c5 = crit(v, "C5")
     c5 = c5[~c5.message.str.startswith("reach")]
-    got = {(r.scenario, r.fault_type, r.case): r.attribution for r in c5.itertuples()}
-    assert got[(BASE, "3ph", "min")] == "pre-existing"
-    assert got[(V2G, "3ph", "min")] == "pre-existing"
-    assert got[(V2G, "LL", "min")] == "worse"
-    assert got[(V2G, "3ph", "max")] == "new"
+    got = {(r.scenario, r.fault_type): r.attribution for r in c5.itertuples()}
+    assert got[(BASE, "3ph")] == "pre-existing"
+    assert got[(V2G, "3ph")] == "pre-existing"
+    # 1.25 → 1.125 × pickup: 0.125 lower, more than the tolerance 0.05 × 1.125 = 0.056
+    assert got[(V2G, "LL")] == "worse"
+    # 1.25 → 1.225: 0.025 lower, inside the pickup's own scatter (0.061): not V2G's doing
+    assert got[(V2G, "LLG")] == "pre-existing"
+    llg = c5[(c5.scenario == V2G) & (c5.fault_type == "LLG")].iloc[0]
+    assert llg.tolerance == pytest.approx(0.05 * 490 / 400)
+    assert got[(V2G, "SLG")] == "new"
     assert np.isin(v.attribution, ["new", "worse", "pre-existing"]).all()
+
+
+def test_base_names_of_day_and_comm_loss_scenarios_are_resolved() -> None:
+    from protv2g.checks import attribute, base_scenarios
+
+    names = ["base/peak", "base/light", "expected/peak/50%", "day/base", "day/expected",
+             "day/firm/comm_loss", "unknown"]
+    base = base_scenarios([], names)
+    assert base["day/expected"] == base["day/firm/comm_loss"] == "day/base"
+    assert base["expected/peak/50%"] == "base/peak"
+    assert base["unknown"] == ""  # several base cases, nothing to go by
+    # a row whose base case cannot be resolved is attributable ("new"), never pre-existing
+    rows_ = pd.DataFrame({"criterion": ["C8"] * 2, "scenario": ["day/expected", "unknown"],
+                          "fault_bus": "", "fault_type": "", "case": "", "device": "R1",
+                          "other_device": "", "margin": [-10.0, -10.0],
+                          "tolerance": np.nan, "attribution": ""})
+    assert attribute(rows_, base).attribution.tolist() == ["new", "new"]

@@ -70,15 +70,22 @@ def test_depot_fuse_saving_lost_behind_campus(depot) -> None:
     """The campus at F1-B05 sits between RC-F1 and FU-F1-LAT2: the fuse sees more than the
     recloser and the fuse-saving margin shrinks.
 
-    Since #17 (101 clearing = points + 0.042 s mechanism; EEI-NEMA 40K minimum melt) fuse
-    saving of the 40K laterals fails already without V2G at their max-case fault currents
-    (0.7-1.7 kA: MM 16-50 ms < 1.35 x 57-60 ms), so the V2G rows are "worse", not "new"."""
+    Since #17 (101 clearing = points + 0.042 s mechanism; EEI-NEMA 40K minimum melt; K = 1.80
+    for RC-F1's 2 fast shots and 0.5-s first reclose) fuse saving of the 40K laterals fails
+    already without V2G at their larger fault currents. V2G moves those margins by less than
+    the tolerance of the data they are made of (the 40K melting band, the recloser control's
+    accuracy × K): the rows stay "pre-existing" — conditions of the pilot, not V2G limits."""
     v, coord = _run(depot, scenarios={"export_levels_fraction": [0.0, 1.0],
                                       "participation": ["firm"], "load_levels": ["light"]})
     c2 = v[(v.criterion == "C2") & v.message.str.contains("fuse saving lost")]
     base = c2[c2.scenario.str.startswith("base")]
     assert not base.empty and (base.attribution == "pre-existing").all()
-    worse = c2[c2.attribution == "worse"]
-    assert not worse.empty
-    assert set(worse.device) == {"RC-F1"} and set(worse.other_device) == {"FU-F1-LAT2"}
-    assert (worse.i_other_a > worse.i_device_a).all()  # fuse current above the recloser's
+    lat2 = c2[(c2.other_device == "FU-F1-LAT2") & ~c2.scenario.str.startswith("base")]
+    assert not lat2.empty and (lat2.attribution == "pre-existing").all()
+    assert (lat2.rule_value == 1.80).all() and (lat2.tolerance > 0.005).all()
+    key = ["fault_bus", "fault_type", "case", "device", "other_device"]
+    j = lat2.merge(base[[*key, "margin"]], on=key, suffixes=("", "_base"))
+    assert (j.margin >= j.margin_base - j.tolerance).all()  # inside the devices' scatter
+    assert (lat2.i_other_a > lat2.i_device_a + 1.0).any()  # fuse current above the recloser's
+    save = coord[coord.check.str.startswith("fuse saving: K") & (coord.backup == "RC-F1")]
+    assert (save.data_boundary != "").all()

@@ -16,7 +16,7 @@ from protv2g.devices import models
 from protv2g.study import schema
 
 STUDY_ONLY = {"kind", "location", "reclose_intervals_s", "directional",
-              "characteristic_angle_degree"}
+              "characteristic_angle_degree", "interrupting_rating_basis", "rating_x_r"}
 
 
 @pytest.mark.parametrize(("model", "device"), [

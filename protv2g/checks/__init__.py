@@ -17,9 +17,10 @@ Violation columns
 :data:`protv2g.violations.VIOLATION_COLUMNS`: ``criterion`` C1…C12; ``status`` (typed,
 :class:`~protv2g.violations.CheckStatus`: fail / warn / info / not_evaluated /
 not_applicable); ``attribution`` new/worse/pre-existing (against the base case of the same
-load level: a row whose key — criterion, fault bus, fault type, case, device, other device —
-also appears in the base case is ``pre-existing``, or ``worse`` when its margin is smaller by
-more than 1 %/1 ms); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
+load level, :mod:`protv2g.checks.attribution`: a row whose key — criterion, fault bus, fault
+type, case, device, other device — also appears in the base case is ``pre-existing``, or
+``worse`` when its margin is smaller by more than the row's ``tolerance``, derived from the
+device data); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
 ``device`` (the device that misoperates or is checked) and ``other_device`` (the device it must
 coordinate with, the clearing device, or the V2G site); ``i_device_a``/``i_other_a`` (A; where
 there is no other device ``i_other_a`` is the reference current: pickup for C5, base-case
@@ -42,62 +43,25 @@ from dataclasses import replace
 from importlib import import_module
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, build_context, concat, could_not
+from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import pairs_in_brackets, run_family
 from protv2g.checks.coordination import COORDINATION_COLUMNS
+from protv2g.checks.rule_values import rules_used_table
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
+from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
 
 __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
-           "build_context", "check_study", "family_function", "run_checks", "attribute"]
+           "build_context", "check_study", "family_function", "run_checks", "attribute",
+           "base_scenarios", "check_context", "rules_used_table"]
 
 #: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
 FamilyFunction = Callable[[CheckContext], pd.DataFrame]
-
-_KEY = ["criterion", "fault_bus", "fault_type", "case", "device", "other_device"]
-
-
-def attribute(violations: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
-    """Fill ``attribution`` by comparing every row with the base case (see module docstring).
-
-    Parameters
-    ----------
-    violations : DataFrame
-        ``VIOLATION_COLUMNS``.
-    base_of : dict
-        Scenario → its base-case scenario ("" when unknown).
-    """
-    v = violations.copy()
-    if v.empty:
-        return v
-    base = v.scenario.map(lambda s: base_of.get(s, "")).fillna("")
-    is_base = (v.scenario == base) | (v.scenario == "") | (base == "")
-    ref = v[v.scenario == base][[*_KEY, "scenario", "margin"]].rename(
-        columns={"scenario": "_base", "margin": "_bm"})
-    ref = ref.groupby([*_KEY, "_base"], dropna=False)._bm.min().reset_index()
-    j = v.assign(_base=base).merge(ref, how="left", on=[*_KEY, "_base"])
-    had = j._bm.notna().to_numpy() | (j._bm.isna().to_numpy() & j._base.notna().to_numpy()
-                                        & _present(j, ref))
-    tol = np.maximum(1e-3, 0.01 * np.abs(j._bm.to_numpy(float)))
-    with np.errstate(invalid="ignore"):
-        worse = j.margin.to_numpy(float) < j._bm.to_numpy(float) - tol
-    att = np.where(~had, "new", np.where(worse, "worse", "pre-existing"))
-    att = np.where(is_base.to_numpy(), "pre-existing", att)
-    v["attribution"] = att
-    return v
-
-
-def _present(j: pd.DataFrame, ref: pd.DataFrame) -> np.ndarray:
-    """Rows whose key exists in the base rows even with a NaN margin."""
-    keys = set(map(tuple, ref[[*_KEY, "_base"]].astype(str).to_numpy()))
-    return np.array([tuple(r) in keys for r in j[[*_KEY, "_base"]].astype(str).to_numpy()],
-                    dtype=bool)
-
 
 def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
                scenarios: Sequence[Scenario] | None = None
@@ -155,7 +119,7 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     shown in the report, e.g. the directional table)."""
     if scenarios is None:
         scenarios = build_scenarios(study.document)
-    ctx = build_context(study, fault_result, flow_result, scenarios)
+    ctx = check_context(study, fault_result, flow_result, scenarios)
     coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
     parts = []
@@ -177,6 +141,32 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
         v = v.assign(**keys).sort_values(["_o", "_s", "scenario"], kind="stable")
         v = v.drop(columns=["_o", "_s"])
     return CheckOutcome(v.reset_index(drop=True)[VIOLATION_COLUMNS], coord, ctx)
+
+
+def check_context(study: Study, fault_result: Any, flow_result: Any = None,
+                  scenarios: Sequence[Scenario] | None = None) -> CheckContext:
+    """The checks' context (:func:`protv2g.checks._common.build_context`) on the net the fault
+    table was computed on, with every scenario's base case resolved.
+
+    * A fault table with close-in positions (fault buses past the net's own, from
+      :func:`protv2g.pipeline.fault_tables`) is read on the same net with close-in buses
+      (:func:`protv2g.network.fault_positions.with_close_in_positions`, deterministic), so
+      topology, zones and pairs include the faults just past each device.
+    * Base cases are resolved for every scenario name in the fault and flow tables
+      (:func:`protv2g.checks.attribution.base_scenarios`): the day and communication-loss flow
+      scenarios get ``day/base``, never "".
+    """
+    table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
+        fault_result, "device", None)
+    if isinstance(table, pd.DataFrame) and "fault_bus" in table and has_unknown_buses(
+            study.net, table["fault_bus"].to_numpy()):
+        study = with_close_in_positions(study)
+    ctx = build_context(study, fault_result, flow_result, scenarios)
+    names = list(ctx.base_of)
+    for t in ctx.flow.values():
+        if "scenario" in t.columns:
+            names += [str(n) for n in t["scenario"].unique() if str(n) not in names]
+    return replace(ctx, base_of=base_scenarios(list(scenarios or []), names))
 
 
 def family_function(criterion: Criterion) -> FamilyFunction:

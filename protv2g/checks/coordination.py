@@ -1,31 +1,44 @@
 """C1 relay–relay, C3 fuse–fuse, C4 relay–recloser coordination, and the pair table.
 
 Every primary/backup pair of the feeder graph (:func:`protv2g.topology.primary_backup_pairs`)
-is evaluated at every fault bus where it is a pair, for every scenario, fault type and case,
-each device at *its own* current (with V2G between two devices they see different currents).
-:func:`evaluate_pairs` returns one row per (pair, fault, check) — the report's "Coordination"
-sheet — and the criterion modules turn the failing rows into violations.
+is evaluated at every fault bus where it is a pair (the buses and the close-in position just
+past every device, :mod:`protv2g.network.fault_positions`), for every scenario, fault type
+and case, each device at *its own* current (with V2G between two devices they see different
+currents). :func:`evaluate_pairs` returns one row per (pair, fault, check) — the report's
+"Coordination" sheet — and the criterion modules turn the failing rows into violations.
 
-Rules (thresholds from the study file's ``checks``; defaults domain.md §4):
+Rules (published values looked up per pair, :mod:`protv2g.checks.rule_values`; the study
+file's ``checks`` overrides them):
 
 ==========  =====================  ===================================================
 criterion   pair (primary→backup)  margin (s), violation when < 0
 ==========  =====================  ===================================================
-C1          relay→relay            ``t_backup − t_primary − CTI``
-C1          fuse→relay             ``t_relay − TC_fuse − CTI``
-C2          fuse→recloser          see :mod:`protv2g.checks.recloser_fuse`
+C1          relay→relay            ``t_backup − t_primary − CTI(relay-relay)``
+C1          fuse→relay             ``t_relay − TC_fuse − CTI(relay-fuse)``
+C2          fuse→recloser          fuse saving and backup, :mod:`.recloser_fuse`
+C2          recloser→fuse          fuse on the source side: ``MM − f·t_delayed``,
+                                   :mod:`.recloser_fuse`
 C3          fuse→fuse              ``ratio·MM_backup − TC_primary`` (ratio 0.75)
-C3          relay/recloser→fuse    ``ratio·MM_fuse − t_clear_primary``
-C4          recloser→relay         ``t_relay − t_longest_shot − CTI`` (every shot; with
-                                   electromechanical reset the relay's travel accumulates
-                                   over the sequence and must stay below 1)
-C4          relay/recloser→        ``t_delayed_backup − t_clear_primary − CTI``
-            recloser
+C3          relay→fuse             ``ratio·MM_fuse − t_primary``
+C4          recloser→relay         ``t_relay − t_longest_shot − CTI(relay-recloser)``
+                                   (every shot; with electromechanical reset the relay's
+                                   travel accumulates over the sequence and must stay
+                                   below 1)
+C4          relay→recloser         ``t_delayed_backup − t_primary − CTI(relay-relay)``
+                                   (the downstream relay's breaker time counts)
+C4          recloser→recloser      ``t_delayed_backup − t_longest_shot − CTI`` with the
+                                   relay-recloser interval of an electronic control
 ==========  =====================  ===================================================
+
+CTI(relay-relay) = 0.20 s numerical / 0.30 s electromechanical; CTI(relay-fuse) and
+CTI(relay-recloser) = 0.12 s / 0.22 s (downstream times are clearing times, no breaker
+time); ``checks.relay_technology`` says which. Every row carries its tolerance (the
+root-sum-square of both devices' timing tolerances at their currents,
+:mod:`protv2g.checks.tolerance`), the rule value and source, and its data boundary.
 
 References
 ----------
-IEEE Std 242-2001 (Buff Book) §15.3 (coordination time intervals 0.2–0.4 s);
+IEEE Std 242-2001 (Buff Book) §15 (coordination time intervals and their components);
 IEEE Std C37.230-2020 §6 (feeder relay, recloser and fuse coordination);
 Cooper Power Systems, *Electrical Distribution-System Protection* (1990), §4 (fuse–fuse 75 %
 rule; relay–recloser coordination with reset).
@@ -39,16 +52,22 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
+    concat_rows,
     coordination_rows,
     empty_coordination,
     merged,
     pair_criteria,
     pair_violations,
 )
-from protv2g.checks.recloser_fuse import fuse_recloser_rows
+from protv2g.checks.recloser_fuse import fuse_recloser_rows, source_side_rows
+from protv2g.checks.rule_values import fuse_ratio, interval
+from protv2g.checks.tolerance import combine_boundaries, device_boundary, device_tolerance_s, rss
 from protv2g.devices.kinds import kind_of
+from protv2g.devices.rules import DevicePair
 
-__all__ = ["COORDINATION_COLUMNS", "evaluate_pairs", "check_coordination", "not_applicable_rows"]
+__all__ = ["COORDINATION_COLUMNS", "evaluate_pairs", "check_coordination", "not_applicable_rows",
+           "PairTerms"]
+
 
 def _em_travel(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> np.ndarray:
     """Largest travel (fraction of a trip) of an electromechanical-reset relay backing up a
@@ -76,6 +95,59 @@ def _em_travel(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> np.ndarra
     return out
 
 
+class PairTerms:
+    """Tolerances and data boundaries of both devices of every row of a merged pair table,
+    computed once per time kind (``op``, ``mm``, ``tc``, ``fast``, ``delayed``)."""
+
+    def __init__(self, ctx: CheckContext, m: pd.DataFrame) -> None:
+        self.ctx, self.m = ctx, m
+        self._tol: dict[tuple[str, str], np.ndarray] = {}
+        self._bnd: dict[tuple[str, str], np.ndarray] = {}
+
+    def tol(self, side: str, which: str) -> np.ndarray:
+        """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``."""
+        key = (side, which)
+        if key not in self._tol:
+            names = self.m.primary if side == "p" else self.m.backup
+            self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(),
+                                                self.m[f"{side}_i_phase_a"].to_numpy(), which)
+        return self._tol[key]
+
+    def boundary(self, side: str, which: str) -> np.ndarray:
+        """Data-boundary label of the primary or backup lookup ``which`` (``""`` inside)."""
+        key = (side, which)
+        if key not in self._bnd:
+            names = self.m.primary if side == "p" else self.m.backup
+            self._bnd[key] = device_boundary(self.ctx, names.to_numpy(),
+                                             self.m[f"{side}_i_phase_a"].to_numpy(),
+                                             self.m[f"{side}_i_ground_a"].to_numpy(), which)
+        return self._bnd[key]
+
+    def both(self, p_which: str, b_which: str, p_scale: float | np.ndarray = 1.0,
+             b_scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """(tolerance, boundary) of a margin ``b_scale·t_b − p_scale·t_p − …``."""
+        return (rss(np.asarray(p_scale) * self.tol("p", p_which),
+                    np.asarray(b_scale) * self.tol("b", b_which)),
+                combine_boundaries(self.boundary("p", p_which), self.boundary("b", b_which)))
+
+
+def _primary_which(pk: np.ndarray) -> np.ndarray:
+    """The time of a primary that a pair rule uses: a recloser's longest shot (delayed), a
+    fuse's total clearing, a relay's operate time."""
+    return np.where(pk == "recloser", "delayed", np.where(pk == "fuse", "tc", "op"))
+
+
+def _split_by(which: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row (tolerance, boundary) where the primary's time kind varies by row."""
+    tol = np.zeros(len(which))
+    bnd = np.full(len(which), "inside", dtype=object)
+    for w in np.unique(which):
+        t, b = fn(str(w))
+        sel = which == w
+        tol[sel], bnd[sel] = t[sel], b[sel]
+    return tol, bnd
+
+
 def evaluate_pairs(ctx: CheckContext) -> pd.DataFrame:
     """Every primary/backup pair at every fault where the primary operates.
 
@@ -88,65 +160,79 @@ def evaluate_pairs(ctx: CheckContext) -> pd.DataFrame:
     m = merged(ctx)
     if m.empty:
         return empty_coordination()
-    th = ctx.thresholds
-    cti = th.cti_s
+    terms = PairTerms(ctx, m)
     pk, bk = m.p_kind.to_numpy(), m.b_kind.to_numpy()
     relay, rc, fuse = "relay", "recloser", "fuse"  # coordination roles (devices.kinds)
     p_clear = m.p_t_clear_s.to_numpy(dtype=float)
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_op = m.b_t_op_s.to_numpy(dtype=float)
     operates = np.isfinite(p_clear)
+    p_which = _primary_which(pk)
+    rr, rf = interval(ctx, DevicePair.RELAY_RELAY), interval(ctx, DevicePair.RELAY_FUSE)
+    rrc = interval(ctx, DevicePair.RELAY_RECLOSER)
+    rrc_electronic = interval(ctx, DevicePair.RELAY_RECLOSER, "numerical")
+    ratio = fuse_ratio(ctx)
+    frames = []
     with np.errstate(invalid="ignore"):
-        frames = []
-        # C1 relay→relay and fuse→relay
+        # C1 relay→relay and fuse→relay, each with its interval
+        cti = np.where(pk == fuse, rf.value, rr.value)
+        src = np.where(pk == fuse, rf.source, rr.source)
         sel = operates & (bk == relay) & ((pk == relay) | (pk == fuse))
-        margin = b_op - p_clear - cti
-        frames.append(coordination_rows(m, sel, "C1", "backup relay after primary + CTI",
-                                        p_clear, b_op, margin, cti))
-        # C3 fuse→fuse (and relay/recloser→fuse): protecting TC ≤ ratio × protected MM
-        b_mm = m.b_t_mm_s.to_numpy(dtype=float)
-        sel = operates & (bk == fuse)
-        margin = th.fuse_fuse_ratio * b_mm - p_clear
+        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "op"))
         frames.append(coordination_rows(
-            m, sel, "C3", f"primary clears before {th.fuse_fuse_ratio:.0%} of backup fuse MM",
-            p_clear, b_mm, margin, 0.0))
+            m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
+            b_op - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",
+            rule_value=cti, rule_source=src, boundary=bnd))
+        # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
+        b_mm = m.b_t_mm_s.to_numpy(dtype=float)
+        sel = operates & (bk == fuse) & (pk != rc)
+        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "mm", b_scale=ratio.value))
+        frames.append(coordination_rows(
+            m, sel, "C3", f"primary clears before {ratio.value:.0%} of backup fuse MM",
+            p_clear, b_mm, ratio.value * b_mm - p_clear, 0.0, tolerance=tol,
+            rule=ratio.name, rule_value=ratio.value, rule_source=ratio.source, boundary=bnd))
         # C4 recloser→relay: relay slower than every shot + CTI
         sel = operates & (pk == rc) & (bk == relay)
-        margin = b_op - p_clear - cti
+        margin = b_op - p_clear - rrc.value
         travel = _em_travel(ctx, m, sel)
         has_em = np.isfinite(travel)
-        margin = np.where(has_em, np.minimum(margin, (1.0 - travel) * b_op - cti), margin)
-        frames.append(coordination_rows(m, sel, "C4", "relay after recloser's longest shot + CTI",
-                                        p_clear, b_op, margin, cti))
-        # C4 anything→recloser (except fuses, C2): backup delayed curve after primary + CTI
+        margin = np.where(has_em, np.minimum(margin, (1.0 - travel) * b_op - rrc.value), margin)
+        tol, bnd = terms.both("delayed", "op")
+        frames.append(coordination_rows(
+            m, sel, "C4", "relay after recloser's longest shot + CTI", p_clear, b_op, margin,
+            rrc.value, tolerance=tol, rule="coordination_interval", rule_value=rrc.value,
+            rule_source=rrc.source, boundary=bnd))
+        # C4 relay/recloser→recloser: backup delayed curve after primary + CTI
         b_del = m.b_t_delayed_s.to_numpy(dtype=float)
         sel = operates & (bk == rc) & (pk != fuse)
-        margin = b_del - p_clear - cti
+        cti = np.where(pk == relay, rr.value, rrc_electronic.value)
+        src = np.where(pk == relay, rr.source, rrc_electronic.source)
+        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "delayed"))
         frames.append(coordination_rows(
             m, sel, "C4", "backup recloser delayed curve after primary + CTI", p_clear, b_del,
-            margin, cti))
-        # C2 fuse→recloser
-        frames.append(fuse_recloser_rows(ctx, m, (pk == fuse) & (bk == rc) & np.isfinite(p_tc)))
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_coordination()
-    return pd.concat(frames, ignore_index=True)[COORDINATION_COLUMNS]
+            b_del - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",
+            rule_value=cti, rule_source=src, boundary=bnd))
+        # C2 fuse→recloser (fuse saving, backup) and recloser→fuse (fuse on the source side)
+        frames.append(fuse_recloser_rows(ctx, m, (pk == fuse) & (bk == rc) & np.isfinite(p_tc),
+                                         terms))
+        frames.append(source_side_rows(ctx, m, operates & (pk == rc) & (bk == fuse), terms))
+    return concat_rows(frames)
 
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.criterion == "C3":
         return (f"{r.primary} clears in {fmt_s(r.t_primary_s)} but backup fuse {r.backup} "
-                f"starts to melt in {fmt_s(r.t_backup_s)} (at most "
-                f"{ctx.thresholds.fuse_fuse_ratio:.0%} of that allowed) for {where} {export}: "
-                f"{r.backup} may be damaged or blow")
+                f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
+                f"allowed) for {where} {export}: {r.backup} may be damaged or blow")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
             f"{r.primary} clears in {fmt_s(r.t_primary_s)}: margin "
-            f"{r.t_backup_s - r.t_primary_s:.3g} s < {r.required_s:g} s needed ({r.check})")
+            f"{r.t_backup_s - r.t_primary_s:.3g} s < {r.required_s:g} s coordination interval "
+            f"needed ({r.check})")
 
 
 #: What each pair criterion applies to (the reason of its ``not_applicable`` row).
 PAIR_KINDS = {"C1": "a relay backing up a relay or a fuse",
-              "C2": "a fuse backed up by a recloser",
+              "C2": "a fuse backed up by a recloser, or a recloser by a fuse",
               "C3": "a fuse backing up another device",
               "C4": "a relay backing up a recloser, or a recloser backing up a relay or "
                     "recloser"}

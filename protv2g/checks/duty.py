@@ -1,15 +1,35 @@
-"""C7 element fault current (interrupting duty).
+"""C7 element fault current (interrupting duty) at the device's terminals, with X/R.
 
-For every device, scenario and case, the largest phase current it carries for any fault must not
-exceed its interrupting rating × ``duty_margin`` (default 1.0): ``fail``. A V2G-caused increase
-of that largest current by more than ``v2g_change_fraction`` (default 10 %) over the base case
-is a ``warn`` row even within the rating. A device without an interrupting rating cannot be
-checked: a could-not-evaluate row.
+For every device, scenario and maximum case, the largest phase current it carries for any
+fault — the faults include the close-in position just past the device
+(:mod:`protv2g.network.fault_positions`), i.e. its terminal fault — is compared with its
+interrupting rating on the **basis of the rating** (``interrupting_rating_basis``):
+
+* ``sym`` (default; breakers IEEE C37.04/C37.06, reclosers C37.60, fuses rated
+  symmetrical): the rating holds up to the rating's test X/R (``rating_x_r``, default 17 =
+  45 ms dc time constant at 60 Hz). Above it the symmetrical current is raised by the ratio of
+  the asymmetric factors (IEEE C37.010-1999 §5.3, the X/R multiplying factor):
+  ``I_duty = max(I_sym, I_asym(t)/S(X/R_rating, t))``;
+* ``asym`` (a total-rms rating, e.g. some expulsion-fuse cutouts): ``I_duty = I_asym(t)``,
+
+with ``t`` half a cycle (the first-cycle current: the earliest contact parting, the
+conservative end) and ``I_asym`` from :func:`protv2g.checks.asymmetry.asym_rms_ka`: the
+network's part of the current (the base case's current through the device for the same
+fault) is offset, the chargers' part is not. X/R is that of the fault position's
+driving-point impedance (maximum case, :func:`~protv2g.checks.asymmetry.driving_point_x_r`).
+The peak ``i_p = κ·√2·I_net + √2·I_conv`` (IEC 60909-0 eq. (54)–(55), method b) is reported
+with it (Device duty sheet). ``I_duty > rating × duty_margin`` is ``fail``; margin in kA.
+
+A V2G-caused increase of the largest symmetrical current by more than
+``v2g_change_fraction`` (default 10 %) over the base case is a ``warn`` row even within the
+rating. A device without an interrupting rating cannot be checked: a ``not_evaluated`` row.
 
 References
 ----------
-IEEE Std C37.04 / C37.60 (breaker and recloser interrupting ratings); IEEE Std C37.41 (fuse
-interrupting ratings); IEEE Std 1547.2-2023 §8.2 (DER contribution to fault duty).
+IEC 60909-0:2016 §8.1 (peak current, κ); IEEE Std C37.010-1999 §5.3 (application of
+symmetrical-current-rated breakers, X/R above the standard's), C37.04/C37.06 (45 ms standard dc
+time constant), C37.60 (reclosers), C37.41 (fuses); IEEE Std 1547.2-2023 §8.2 (DER
+contribution to fault duty).
 """
 
 from __future__ import annotations
@@ -27,10 +47,111 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks.asymmetry import (
+    KAPPA_MAX,
+    METHOD_B_MESHED_FACTOR,
+    asym_rms_factor,
+    asym_rms_ka,
+    driving_point_x_r,
+    kappa_iec60909,
+    peak_current_ka,
+)
+from protv2g.checks.attribution import base_scenarios as resolve_bases
 from protv2g.criteria import MarginUnit
+from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
+from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_duty", "device_duty_table"]
+__all__ = ["check_duty", "device_duty_table", "duty_frame", "RATING_X_R_DEFAULT",
+           "DUTY_COLUMNS"]
+
+#: X/R up to which a symmetrical rating holds when the device does not state its own:
+#: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17 (recalled).
+RATING_X_R_DEFAULT = 17.0
+
+#: Columns of the Device duty sheet.
+DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
+                "i_network_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
+                "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
+                "i_base_ka", "increase_percent", "severity"]
+
+_KEYS = ["fault_bus", "fault_type", "case", "device"]
+_DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
+                "IEC 60909-0:2016 §8.1 (peak factor κ); rating X/R: the device's rating_x_r or "
+                "17 (C37.04/C37.06 45 ms at 60 Hz)")
+
+
+def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
+    """Per (scenario, device, case): the fault with the largest phase current through the
+    device and its duty figures (see the module docstring).
+
+    Parameters
+    ----------
+    study : Study
+        On the net the fault table was computed on (close-in buses included).
+    faults : DataFrame
+        Engine device table (``ia_ka``, ``ib_ka``, ``ic_ka``, ``fault_bus``,
+        ``fault_bus_name`` …).
+    base_of : dict
+        Scenario → its base case.
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, device, case, fault_bus, fault_bus_name, fault_type, i_max_ka,
+        i_network_ka, x_r, kappa, ip_ka, i_asym_ka, rating_basis, rating_x_r, i_duty_ka,
+        rating_ka`` (``rating_ka`` NaN without a rating).
+    """
+    f = faults.assign(i_max_ka=faults[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
+    if f.empty:
+        return f
+    worst = f.loc[f.groupby(["scenario", "device", "case"]).i_max_ka.idxmax()].copy()
+    # the network's part: the base case's current through the device for the same fault
+    base = f[["scenario", *_KEYS, "i_max_ka"]].rename(
+        columns={"scenario": "_base", "i_max_ka": "i_network_ka"})
+    worst["_base"] = worst.scenario.map(lambda s: base_of.get(s, ""))
+    worst = worst.merge(base, how="left", on=["_base", *_KEYS])
+    worst["i_network_ka"] = worst.i_network_ka.fillna(worst.i_max_ka).clip(
+        upper=worst.i_max_ka)
+    f_hz = float(getattr(study.net, "f_hz", 60.0) or 60.0)
+    # X/R of the maximum-case network (the duty case) at every fault position
+    x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
+                                    study.document.faults.method)
+    worst["x_r"] = x_r
+    kappa = kappa_iec60909(1.0 / x_r)
+    if meshed:
+        kappa = np.minimum(METHOD_B_MESHED_FACTOR * kappa, KAPPA_MAX)
+    worst["kappa"] = kappa
+    i_conv = (worst.i_max_ka - worst.i_network_ka).to_numpy()
+    worst["ip_ka"] = peak_current_ka(worst.i_network_ka.to_numpy(), i_conv, kappa)
+    t_s = 0.5 / f_hz
+    worst["i_asym_ka"] = asym_rms_ka(worst.i_max_ka.to_numpy(), worst.i_network_ka.to_numpy(),
+                                     x_r, t_s, f_hz)
+    devices = {d.name: d for d in study.document.devices}
+    worst["rating_basis"] = worst.device.map(lambda n: devices[n].interrupting_rating_basis)
+    worst["rating_x_r"] = worst.device.map(
+        lambda n: devices[n].rating_x_r or RATING_X_R_DEFAULT).astype(float)
+    s_rating = asym_rms_factor(worst.rating_x_r.to_numpy(), t_s, f_hz)
+    sym_equiv = np.maximum(worst.i_max_ka.to_numpy(), worst.i_asym_ka.to_numpy() / s_rating)
+    worst["i_duty_ka"] = np.where(worst.rating_basis == "asym", worst.i_asym_ka, sym_equiv)
+    worst["rating_ka"] = worst.device.map(
+        lambda n: devices[n].interrupting_rating_ka).astype(float)
+    return worst.drop(columns="_base").reset_index(drop=True)
+
+
+def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
+    """Duty is the maximum case's (all rows when the study has no maximum case)."""
+    mx = faults[faults.case.astype(str) == Case.MAX.value]
+    return mx if len(mx) else faults
+
+
+def _basis_text(r: Any) -> str:
+    if r.rating_basis == "asym":
+        return f"asymmetrical rms {r.i_asym_ka:.2f} kA (first cycle, X/R {r.x_r:.1f})"
+    if r.i_duty_ka > r.i_max_ka + 1e-9:
+        return (f"{r.i_max_ka:.2f} kA symmetrical at X/R {r.x_r:.1f} > {r.rating_x_r:g} of the "
+                f"rating: {r.i_duty_ka:.2f} kA equivalent")
+    return f"{r.i_max_ka:.2f} kA symmetrical (X/R {r.x_r:.1f} ≤ {r.rating_x_r:g})"
 
 
 def check_duty(ctx: CheckContext) -> pd.DataFrame:
@@ -41,45 +162,50 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     if ctx.faults is None:
         return could_not("C7", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C7", names)]
-    rating = {}
+    rated = []
     for d in ctx.study.document.devices:
         if d.interrupting_rating_ka is None:
             rows.append(could_not("C7", f"device {d.name} has no interrupting_rating_ka",
                                   device=d.name))
         else:
-            rating[d.name] = 1000.0 * d.interrupting_rating_ka
-    f = ctx.faults[ctx.faults.device.isin(list(rating))]
+            rated.append(d.name)
+    f = _max_case(ctx.faults[ctx.faults.device.isin(rated)])
     if f.empty:
         return concat(rows)
-    worst = f.loc[f.groupby(["scenario", "device", "case"]).i_phase_a.idxmax()]
-    lim = worst.device.map(rating).to_numpy(float) * ctx.thresholds.duty_margin
-    bad = worst[worst.i_phase_a.to_numpy() > lim + 1e-9]
-    lim_bad = lim[worst.i_phase_a.to_numpy() > lim + 1e-9]
+    w = duty_frame(ctx.study, f, ctx.base_of)
+    lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
+    over = w.i_duty_ka.to_numpy() > lim + 1e-9
+    bad, lim_bad = w[over], lim[over]
     if len(bad):
-        msgs = [f"{r.device} must interrupt {r.i_phase_a / 1000:.2f} kA for "
+        msgs = [f"{r.device} must interrupt {_basis_text(r)} (peak {r.ip_ka:.1f} kA) for "
                 f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
-                f"{ctx.export_text(r.scenario)}, above its rating of {lm / 1000:.2f} kA"
-                for r, lm in zip(bad.itertuples(index=False), lim_bad, strict=True)]
+                f"{ctx.export_text(r.scenario)}, above its {r.rating_basis} rating of "
+                f"{lm:.2f} kA" for r, lm in zip(bad.itertuples(index=False), lim_bad,
+                                                 strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
             case=bad.case.to_numpy(), device=bad.device.to_numpy(),
-            i_device_a=bad.i_phase_a.to_numpy(), i_other_a=lim_bad,
-            margin=(lim_bad - bad.i_phase_a.to_numpy()) / 1000.0, limit=lim_bad / 1000.0,
-            message=msgs))
-    # V2G increase against the base case
-    w = worst.assign(base=worst.scenario.map(ctx.base_of))
-    base = w[w.scenario == w.base][["device", "case", "base", "i_phase_a"]].rename(
-        columns={"i_phase_a": "i_base_a"})
-    j = w[(w.scenario != w.base) & (w.base != "")].merge(base, on=["device", "case", "base"])
+            i_device_a=1000.0 * bad.i_duty_ka.to_numpy(), i_other_a=1000.0 * lim_bad,
+            margin=lim_bad - bad.i_duty_ka.to_numpy(), limit=lim_bad, tolerance=0.0,
+            rule=[f"interrupting rating ({b}), valid to X/R (value)" for b in
+                  bad.rating_basis], rule_value=bad.rating_x_r.to_numpy(),
+            rule_source=_DUTY_SOURCE,
+            data_boundary="inside", message=msgs))
+    # V2G increase of the largest symmetrical current against the base case
+    base = w[w.scenario == w.scenario.map(ctx.base_of)][["device", "case", "scenario",
+                                                         "i_max_ka"]]
+    base = base.rename(columns={"scenario": "_base", "i_max_ka": "i_base_ka"})
+    j = w.assign(_base=w.scenario.map(ctx.base_of))
+    j = j[(j.scenario != j._base) & (j._base != "")].merge(base, on=["device", "case", "_base"])
     frac = ctx.thresholds.v2g_change_fraction
     with np.errstate(divide="ignore", invalid="ignore"):
-        rise = j.i_phase_a / j.i_base_a - 1.0
+        rise = (j.i_max_ka / j.i_base_ka - 1.0).to_numpy()
     up = j[rise > frac + 1e-12]
-    rise = rise[up.index]
+    rise = rise[rise > frac + 1e-12]
     if len(up):
         msgs = [f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
-                f"{r.i_phase_a / 1000:.2f} kA (from {r.i_base_a / 1000:.2f} kA) "
+                f"{r.i_max_ka:.2f} kA (from {r.i_base_ka:.2f} kA) "
                 f"{ctx.export_text(r.scenario)}" for r, x in zip(up.itertuples(index=False),
                                                                   rise, strict=True)]
         rows.append(violation_rows(
@@ -87,60 +213,66 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             scenario=up.scenario.to_numpy(),
             fault_bus=up.fault_bus_name.to_numpy(), fault_type=up.fault_type.to_numpy(),
             case=up.case.to_numpy(), device=up.device.to_numpy(),
-            i_device_a=up.i_phase_a.to_numpy(), i_other_a=up.i_base_a.to_numpy(),
-            margin=(frac - rise).to_numpy(), limit=frac, message=msgs))
+            i_device_a=1000.0 * up.i_max_ka.to_numpy(),
+            i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
+            tolerance=0.0, message=msgs))
     return concat(rows)
 
 
 def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: set[str]
                       ) -> pd.DataFrame:
     """The Device duty sheet: per device and case, the largest fault current it must
-    interrupt (any scenario) against its interrupting rating, and the V2G increase.
+    interrupt (any scenario, close-in faults included) with X/R, κ, peak and first-cycle
+    asymmetrical current, the duty current on its rating's basis against the rating, and the
+    V2G increase.
 
     Parameters
     ----------
     study : Study
     device_faults : DataFrame
-        The engine's device table (``ia_ka``, ``ib_ka``, ``ic_ka`` …).
+        The engine's device table (``ia_ka``, ``ib_ka``, ``ic_ka`` …), as from
+        :func:`protv2g.pipeline.fault_tables` (close-in buses after the net's own).
     base_scenarios : set of str
         Names of the base-case (no V2G) scenarios.
 
     Returns
     -------
     DataFrame
-        device, kind, scenario, fault_bus, fault_type, case, i_max_ka, interrupting_rating_ka,
-        duty_percent, i_base_ka, increase_percent, severity (``fail`` above the rating ×
-        ``duty_margin``, ``warn`` for a V2G increase above ``v2g_change_fraction``, else
-        ``ok``; ``not rated`` without a rating).
+        :data:`DUTY_COLUMNS`; ``severity`` ``fail`` above the rating × ``duty_margin``,
+        ``warn`` for a V2G increase above ``v2g_change_fraction``, else ``ok``; ``not rated``
+        without a rating.
     """
-    columns = ["device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
-               "interrupting_rating_ka", "duty_percent", "i_base_ka", "increase_percent",
-               "severity"]
     if device_faults.empty:
-        return pd.DataFrame(columns=columns)
-    f = device_faults.assign(i_max_ka=device_faults[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
-    worst = f.loc[f.groupby(["device", "case"]).i_max_ka.idxmax()]
-    base = f[f.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
+        return pd.DataFrame(columns=DUTY_COLUMNS)
+    if has_unknown_buses(study.net, device_faults.fault_bus.to_numpy()):
+        study = with_close_in_positions(study)
+    base_of = resolve_bases([], [*sorted(base_scenarios),
+                                 *map(str, device_faults.scenario.unique())])
+    w = duty_frame(study, device_faults, base_of)
+    worst = w.loc[w.groupby(["device", "case"]).i_duty_ka.idxmax()]
+    base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
     checks = study.document.checks
-    devices = {d.name: d for d in study.document.devices}
+    kinds = {d.name: d.kind.value for d in study.document.devices}
     rows = []
     for r in worst.itertuples(index=False):
-        d = devices[r.device]
-        rating = d.interrupting_rating_ka
+        rating = None if np.isnan(r.rating_ka) else float(r.rating_ka)
         i_base = float(base.get((r.device, r.case), np.nan))
         increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
         if rating is None:
             severity = "not rated"
-        elif r.i_max_ka > rating * checks.duty_margin + 1e-12:
+        elif r.i_duty_ka > rating * checks.duty_margin + 1e-12:
             severity = "fail"
         elif increase > 100.0 * checks.v2g_change_fraction:
             severity = "warn"
         else:
             severity = "ok"
         rows.append({
-            "device": r.device, "kind": d.kind.value, "scenario": r.scenario,
+            "device": r.device, "kind": kinds[r.device], "scenario": r.scenario,
             "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
-            "i_max_ka": r.i_max_ka, "interrupting_rating_ka": rating,
-            "duty_percent": 100.0 * r.i_max_ka / rating if rating else np.nan,
+            "i_max_ka": r.i_max_ka, "i_network_ka": r.i_network_ka, "x_r": r.x_r,
+            "kappa": r.kappa, "ip_ka": r.ip_ka, "i_asym_ka": r.i_asym_ka,
+            "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
+            "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
+            "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
             "i_base_ka": i_base, "increase_percent": increase, "severity": severity})
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=DUTY_COLUMNS)

@@ -11,7 +11,8 @@ Device kinds enter only through their coordination role (:mod:`protv2g.devices.k
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,16 +21,21 @@ from protv2g.checks._common import CheckContext, empty, violation_rows
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
-__all__ = ["COORDINATION_COLUMNS", "coordination_rows", "empty_coordination", "merged",
+__all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_coordination",
+           "merged",
            "pair_criteria", "pair_criterion", "pair_violations"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
 #: ``ok`` where the rule is met, else the status of the violation row it becomes (``fail``;
 #: ``warn`` where fuse saving is impossible because the recloser does not see the fault).
+#: ``tolerance_s``: the margin's tolerance from the data (:mod:`protv2g.checks.tolerance`);
+#: ``rule``/``rule_value``/``rule_source``: the published rule applied (K, factor, ratio or
+#: coordination interval; :mod:`protv2g.checks.rule_values`); ``data_boundary``: ``inside`` or
+#: the lookups at a table end, interpolated stretch or asymptote.
 COORDINATION_COLUMNS = [
     "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
-    "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s", "required_s", "ok",
-    "status",
+    "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s", "required_s",
+    "tolerance_s", "rule", "rule_value", "rule_source", "data_boundary", "ok", "status",
 ]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
@@ -57,14 +63,23 @@ def merged(ctx: CheckContext) -> pd.DataFrame:
 
 
 def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
-                      t_p: np.ndarray, t_b: np.ndarray, margin: np.ndarray, required: float,
+                      t_p: np.ndarray, t_b: np.ndarray, margin: np.ndarray,
+                      required: float | np.ndarray, *, tolerance: np.ndarray | float = 0.0,
+                      rule: str = "", rule_value: np.ndarray | float = np.nan,
+                      rule_source: np.ndarray | str = "",
+                      boundary: np.ndarray | str = "inside",
                       fail_status: CheckStatus = CheckStatus.FAIL) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
     ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
-    ``fail_status``.
+    ``fail_status``. ``required``, ``tolerance``, ``rule_value``, ``rule_source`` and
+    ``boundary`` are scalars or arrays aligned with ``m``.
     """
     sel = m[mask]
+
+    def pick(x: object) -> object:
+        return np.asarray(x)[mask] if isinstance(x, np.ndarray) else x
+
     ok = margin[mask] >= -_TOL_S
     return pd.DataFrame({
         "criterion": criterion, "check": check, "scenario": sel.scenario.to_numpy(),
@@ -72,9 +87,21 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "case": sel.case.to_numpy(), "primary": sel.primary.to_numpy(),
         "backup": sel.backup.to_numpy(), "i_primary_a": sel.p_i_phase_a.to_numpy(),
         "i_backup_a": sel.b_i_phase_a.to_numpy(), "t_primary_s": t_p[mask],
-        "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": required,
+        "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
+        "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
+        "rule_source": pick(rule_source), "data_boundary": pick(boundary),
         "ok": ok, "status": np.where(ok, CheckStatus.OK.value, CheckStatus(fail_status).value),
-    })
+    }, columns=COORDINATION_COLUMNS)
+
+
+def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Coordination rows of several rules in one table (empty frames dropped)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_coordination()
+    with warnings.catch_warnings():  # all-NaN rule columns of some rules: float either way
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat(frames, ignore_index=True)[COORDINATION_COLUMNS]
 
 
 def empty_coordination() -> pd.DataFrame:
@@ -86,7 +113,8 @@ def pair_criterion(primary_kind: str, backup_kind: str) -> str:
     """Criterion that governs a pair of coordination roles (``relay``, ``recloser``, ``fuse``;
     :attr:`protv2g.devices.kinds.KindSpec.role`)."""
     if backup_kind == "fuse":
-        return "C3"
+        # a fuse on the source side of a recloser: recloser–fuse coordination (C2, #17)
+        return "C2" if primary_kind == "recloser" else "C3"
     if backup_kind == "recloser":
         return "C2" if primary_kind == "fuse" else "C4"
     return "C4" if primary_kind == "recloser" else "C1"
@@ -99,8 +127,6 @@ def pair_criteria(ctx: CheckContext) -> dict[str, set[str]]:
         c = pair_criterion(spec(ctx.kind(p)).role, spec(ctx.kind(b)).role)
         out.setdefault(c, set()).update((p, b))
     return out
-
-
 
 
 #: ``message(ctx, row, where, export) -> str`` for one failing coordination row.
@@ -127,5 +153,7 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         other_device=bad.primary.to_numpy(), i_device_a=bad.i_backup_a.to_numpy(),
         i_other_a=bad.i_primary_a.to_numpy(), t_device_s=bad.t_backup_s.to_numpy(),
         t_other_s=bad.t_primary_s.to_numpy(), margin=bad.margin_s.to_numpy(),
-        limit=bad.required_s.to_numpy(), message=msgs,
-        bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "")
+        limit=bad.required_s.to_numpy(), tolerance=bad.tolerance_s.to_numpy(),
+        rule=bad.rule.to_numpy(), rule_value=bad.rule_value.to_numpy(),
+        rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
+        message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "")

@@ -1,72 +1,145 @@
-"""C2 recloser–fuse coordination (fuse saving) for every fuse whose backup is a recloser.
+"""C2 recloser–fuse coordination: fuse saving, fuse backup, and a fuse on the source side.
 
 For every fault where the fuse clears (each device at its own current; with V2G between the
 recloser and the fuse the fuse sees the recloser's current *plus* the chargers'):
 
-* **fuse saving**: ``K · t_fast(I_recloser) < MM(I_fuse)`` — the recloser's fast shots open
-  before the fuse starts to melt (``K`` from the study, default 1.35 for 2 fast + 2 delayed
-  shots with 0.5 s reclosing, Cooper TD132010EN; 1.20 for 1 fast + 3 delayed);
-  margin ``MM − K·t_fast`` (s). Where the recloser does not see the fault at all (below its
-  minimum trip) fuse saving is impossible: a ``warn`` row.
+* **fuse saving** (recloser on the source side of the fuse, ``n_fast > 0``):
+  ``K · t_fast(I_recloser) < MM(I_fuse)`` — the recloser's fast shots open before the fuse
+  starts to melt; ``K`` from the published table by the recloser's number of fast shots and
+  its first reclose interval (:func:`protv2g.devices.rules.fuse_saving_k`: 1.25 for 1 fast
+  shot; 1.80 for 2 fast shots with a 25–30-cycle first reclose, 1.35 from 60 cycles), or
+  ``checks.fuse_saving_k``; margin ``MM − K·t_fast`` (s). Where the recloser does not see the
+  fault at all (below its minimum trip) fuse saving is impossible: a ``warn`` row. A recloser
+  with no fast shot does not save fuses (no row); a sequence outside the table is
+  ``not_evaluated`` until ``checks.fuse_saving_k`` is given.
 * **backup**: ``TC(I_fuse) < t_delayed(I_recloser)`` — the fuse clears before the recloser's
   delayed shot, so a permanent lateral fault does not lock the recloser out;
   margin ``t_delayed − TC`` (s).
+* **fuse on the source side of a recloser** (the fuse backs the recloser up):
+  ``MM(I_fuse) ≥ f · t_delayed(I_recloser)`` with ``f`` from the published table by the
+  recloser's sequence and shortest reclose interval
+  (:func:`protv2g.devices.rules.source_side_fuse_factor`, 1.35–3.70), for the cumulative
+  heating of the fuse over the whole sequence to lockout; margin ``MM − f·t_delayed`` (s).
+
+Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f),
+the rule value with its source and the data boundary of both lookups.
 
 References
 ----------
 Eaton's Cooper Power Series, *Coordination of fuse links with oil circuit reclosers*,
-Technical Data TD132010EN (2017) — multiplying factors for fast curves.
+Technical Data TD132010EN (2017) — multiplying factors (fuse saving; Table 1 source-side
+fuse). T. A. Short, *Electric Power Distribution Handbook* — K factors by reclose time.
 IEEE Std C37.230-2020 §6.4 (recloser–fuse coordination, fuse saving).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    could_not,
+    fmt_s,
+    not_applicable,
+    unevaluable,
+)
 from protv2g.checks.pairs import (
+    concat_rows,
     coordination_rows,
     empty_coordination,
     pair_criteria,
     pair_violations,
 )
+from protv2g.checks.rule_values import fuse_saving, source_side
+from protv2g.checks.tolerance import combine_boundaries, rss
+from protv2g.devices.kinds import kind_of
+from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
 
-__all__ = ["fuse_recloser_rows", "check_recloser_fuse"]
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.checks.coordination import PairTerms
+
+__all__ = ["fuse_recloser_rows", "source_side_rows", "check_recloser_fuse"]
 
 
-def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> pd.DataFrame:
+def _per_recloser(ctx: CheckContext, names: np.ndarray, mask: np.ndarray, lookup
+                  ) -> tuple[np.ndarray, np.ndarray, set]:
+    """Rule value and source of the recloser of each row in ``mask`` (NaN elsewhere and
+    where its sequence is out of the table)."""
+    value = np.full(len(names), np.nan)
+    source = np.full(len(names), "", dtype=object)
+    out_of_range = set()
+    for n in np.unique(names[mask]):
+        r = lookup(ctx, str(n))
+        idx = mask & (names == n)
+        if isinstance(r, RuleOutOfRange):
+            out_of_range.add(str(n))
+            continue
+        value[idx], source[idx] = r.value, r.source
+    return value, source, out_of_range
+
+
+def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
+                       terms: PairTerms) -> pd.DataFrame:
     """Coordination rows (``COORDINATION_COLUMNS``) of fuse→recloser pairs in ``m[sel]``
-    (``m`` from :func:`protv2g.checks.pairs.merged`)."""
-    k = ctx.thresholds.recloser_fuse_k
+    (``m`` from :func:`protv2g.checks.pairs.merged`): fuse saving and backup."""
     p_mm = m.p_t_mm_s.to_numpy(dtype=float)
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_fast = m.b_t_fast_s.to_numpy(dtype=float)
     b_del = m.b_t_delayed_s.to_numpy(dtype=float)
     n_fast = m.backup.map(lambda n: getattr(ctx.devices[n].settings, "n_fast", 0)).to_numpy()
+    k, k_src, _ = _per_recloser(ctx, m.backup.to_numpy(), sel, fuse_saving)
     frames = []
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
-        save = sel & (n_fast > 0) & seen
-        frames.append(coordination_rows(m, save, "C2", f"{_SAVING}: K={k:g} × fast < fuse MM",
-                                        p_mm, k * b_fast, p_mm - k * b_fast, 0.0))
+        save = sel & (n_fast > 0) & seen & np.isfinite(k)
+        # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here
+        tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
+        bnd = combine_boundaries(terms.boundary("p", "mm"), terms.boundary("b", "fast"))
+        frames.append(coordination_rows(
+            m, save, "C2", _SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
+            rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd))
         unseen = sel & (n_fast > 0) & ~seen
         # the recloser cannot save the fuse at all: a warning (the fuse still clears)
         frames.append(coordination_rows(m, unseen, "C2", _NOT_SEEN, p_mm, b_fast,
                                         np.full(len(m), -np.inf), 0.0,
                                         fail_status=CheckStatus.WARN))
         backup = sel & np.isfinite(b_del)
+        tol = rss(terms.tol("p", "tc"), terms.tol("b", "delayed"))
+        bnd = combine_boundaries(terms.boundary("p", "tc"), terms.boundary("b", "delayed"))
         frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, b_del - p_tc,
-                                        0.0))
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else empty_coordination()
+                                        0.0, tolerance=tol, boundary=bnd))
+    return concat_rows(frames)
 
 
-#: The three C2 rules, as named in the coordination table's ``check`` column.
-_SAVING = "fuse saving"
+def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
+                     terms: PairTerms) -> pd.DataFrame:
+    """Coordination rows of recloser→fuse pairs (a fuse on the source side of a recloser)."""
+    if not sel.any():
+        return empty_coordination()
+    f, f_src, _ = _per_recloser(ctx, m.primary.to_numpy(), sel, source_side)
+    b_mm = m.b_t_mm_s.to_numpy(dtype=float)
+    p_clear = m.p_t_clear_s.to_numpy(dtype=float)  # the sequence's longest shot (delayed)
+    fs = np.where(np.isfinite(f), f, 1.0)
+    with np.errstate(invalid="ignore"):
+        tol = rss(terms.tol("b", "mm"), fs * terms.tol("p", "delayed"))
+        bnd = combine_boundaries(terms.boundary("p", "delayed"), terms.boundary("b", "mm"))
+        ok = sel & np.isfinite(f)
+        return coordination_rows(m, ok, "C2", _SOURCE_SIDE, f * p_clear, b_mm,
+                                 b_mm - f * p_clear, 0.0, tolerance=tol,
+                                 rule="source_side_fuse_factor", rule_value=f,
+                                 rule_source=f_src, boundary=bnd)
+
+
+#: The C2 rules, as named in the coordination table's ``check`` column.
+_SAVING = "fuse saving: K × fast < fuse MM"
 _NOT_SEEN = "fuse saving: fault not seen by recloser"
 _BACKUP = "fuse TC < recloser delayed"
+_SOURCE_SIDE = "source-side fuse: MM ≥ f × recloser delayed"
 
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
@@ -79,19 +152,57 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
                 f"{r.i_primary_a:.0f} A) for {where} {export}: the recloser locks out for a "
                 "lateral fault")
+    if r.check == _SOURCE_SIDE:
+        return (f"{r.backup} (source side of {r.primary}) starts to melt in "
+                f"{fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A, before {r.rule_value:g} × "
+                f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
+                f"{r.i_primary_a:.0f} A) for {where} {export}: the fuse may blow during the "
+                "recloser's sequence")
     return (f"fuse saving lost: {r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
-            f"{r.i_primary_a:.0f} A, before {r.backup}'s fast trip × K "
-            f"({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) for {where} {export}")
+            f"{r.i_primary_a:.0f} A, before {r.backup}'s fast trip × K = {r.rule_value:g} "
+            f"({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) for {where} {export}"
+            f"{_bracket_text(ctx, r)}")
+
+
+def _bracket_text(ctx: CheckContext, r: object) -> str:
+    """Which end of the published K bracket decides a failing fuse-saving row."""
+    k = fuse_saving(ctx, r.backup)
+    if isinstance(k, RuleOutOfRange) or k.bracket is None or k.overridden:
+        return ""
+    lo, hi = k.bracket
+    if hi - lo < 1e-9:
+        return ""
+    t_fast = r.t_backup_s / r.rule_value
+    margin_lo = r.t_primary_s - lo * t_fast
+    if margin_lo >= 0:
+        return (f"; with K = {lo:g} (low end of the published bracket {lo:g}-{hi:g}) it holds "
+                f"by {1000 * margin_lo:.1f} ms: the choice of K decides this row")
+    return f"; fails at both ends of the published K bracket {lo:g}-{hi:g}"
 
 
 def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     """C2 violations from the coordination table (``fail``; ``warn`` where fuse saving is
-    impossible because the recloser does not see the fault); ``not_applicable`` when no fuse
-    is backed up by a recloser."""
+    impossible because the recloser does not see the fault); ``not_evaluated`` for reclosers
+    whose sequence is outside the published tables (no study override); ``not_applicable``
+    when no fuse and recloser form a pair."""
     coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
     names = sorted(pair_criteria(ctx).get("C2", set()))
     if not names:
-        return not_applicable("C2", "no primary/backup pair of a fuse backed up by a recloser "
-                              "in this study")
-    return concat([pair_violations(ctx, coord, ("C2",), _message),
-                   unevaluable(ctx, "C2", names)])
+        return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
+                              "study")
+    rows = [pair_violations(ctx, coord, ("C2",), _message), unevaluable(ctx, "C2", names)]
+    pairs = ctx.pairs[["primary", "backup"]].drop_duplicates()
+    role = {n: kind_of(d).role for n, d in ctx.devices.items()}
+    for p, b in pairs.itertuples(index=False):
+        if p not in ctx.devices or b not in ctx.devices:
+            continue
+        if role[p] == "fuse" and role[b] == "recloser" and ctx.devices[b].settings.n_fast:
+            r = fuse_saving(ctx, b)
+        elif role[p] == "recloser" and role[b] == "fuse":
+            r = source_side(ctx, p)
+        else:
+            continue
+        if isinstance(r, RuleOutOfRange):
+            i = r.issues[0]
+            rows.append(could_not("C2", f"{p} / {b}: {i.message}; fix: {i.fix}", device=b))
+    return concat(rows)

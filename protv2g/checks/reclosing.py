@@ -4,7 +4,14 @@ C10: a reclosing device (recloser, or relay with ``reclose_intervals_s``) with V
 must wait longer than the chargers need to cease to energise the island:
 ``first reclose interval > cease_to_energize_s + reclose_margin_s`` (default 2 s + 0.5 s,
 IEEE 1547-2018 §8.1); otherwise it may reclose out of phase onto the still-energised island
-(``fail``). One row per (device, site), in the scenario where the site exports most.
+(``fail``). One row per (device, site) **in every scenario where the site exports** (every
+export level and participation case, not only the largest: the risk exists as soon as the
+site energises the island, and the hosting search needs the row at each level).
+
+A relay with V2G behind it whose study-file entry does not say ``reclose_intervals_s`` (a
+feeder breaker's reclosing is not declared) gets a ``warn`` row: C10 cannot tell whether it
+recloses; write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its
+intervals.
 
 References
 ----------
@@ -28,43 +35,56 @@ def _reclose_intervals(device: object) -> tuple[float, ...]:
     return tuple(getattr(device, "reclose_intervals_s", ()) or ())
 
 
+def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFrame:
+    bus = ctx.study.device_sites[dev.name].bus
+    return violation_rows(
+        "C10", CheckStatus.WARN, device=dev.name, other_device=", ".join(sites),
+        fault_bus=ctx.bus_name(bus),
+        message=(f"{dev.name} has V2G behind it ({', '.join(sites)}) but its reclosing is not "
+                 "declared: C10 cannot tell whether it recloses out of phase onto an island; "
+                 "give reclose_intervals_s (its breaker's reclose intervals, s), or [] when it "
+                 "does not reclose"))
+
+
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
-    """C10 violation rows."""
+    """C10 violation rows (see the module docstring)."""
     th = ctx.thresholds
     sites = {s.name: s for s in ctx.study.document.v2g_sites}
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
-        intervals = _reclose_intervals(dev)
-        if dev.kind is DeviceKind.RECLOSER and not intervals:
-            continue  # single-shot recloser: no reclose
-        if not intervals:
-            continue
         behind = downstream_buses(ctx.chains, dev.name)
-        for name, bus in ctx.study.site_buses.items():
-            if bus not in behind:
-                continue
+        names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
+        if not names:
+            continue
+        intervals = _reclose_intervals(dev)
+        if not intervals:
+            if dev.kind is DeviceKind.RELAY and "reclose_intervals_s" not in \
+                    dev.model_fields_set:
+                rows.append(_undeclared(ctx, dev, names))
+                applies = True
+            continue  # single-shot recloser or declared non-reclosing breaker
+        first = intervals[0]
+        for name in names:
             applies = True
-            best = max(ctx.scenarios.values(), default=None,
-                       key=lambda sc: next((st.p_export_kw for st in sc.sites
-                                            if st.site == name), 0.0))
-            p_kw = 0.0 if best is None else next((st.p_export_kw for st in best.sites
-                                                  if st.site == name), 0.0)
-            if p_kw <= 0:
-                continue
             need = sites[name].cease_to_energize_s + th.reclose_margin_s
-            first = intervals[0]
             if first > need:
                 continue
-            rows.append(violation_rows(
-                "C10", CheckStatus.FAIL, scenario=best.name, device=dev.name, other_device=name,
-                t_device_s=first, t_other_s=sites[name].cease_to_energize_s,
-                margin=first - need, limit=need,
-                fault_bus=ctx.bus_name(bus),
-                message=(f"{dev.name} recloses after {first:g} s but site {name} "
-                         f"({p_kw / 1000:.3g} MW at {ctx.bus_name(bus)}) may energise the "
-                         f"island for up to {sites[name].cease_to_energize_s:g} s: "
-                         f"out-of-phase reclosing risk (needs > {need:g} s)")))
+            bus = ctx.study.site_buses[name]
+            for sc in ctx.scenarios.values():
+                p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
+                if p_kw <= 0:
+                    continue
+                rows.append(violation_rows(
+                    "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
+                    other_device=name, t_device_s=first,
+                    t_other_s=sites[name].cease_to_energize_s, margin=first - need,
+                    limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus),
+                    message=(f"{dev.name} recloses after {first:g} s but site {name} "
+                             f"({p_kw / 1000:.3g} MW at {ctx.bus_name(bus)}, "
+                             f"{ctx.export_text(sc.name)}) may energise the island for up to "
+                             f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
+                             f"risk (needs > {need:g} s)")))
     if not applies:
         return not_applicable("C10", "no reclosing device has a V2G site behind it")
     return concat(rows)

@@ -1,15 +1,21 @@
 """C5 sensitivity (reach): every device must see the minimum fault in its zones.
 
-For every bus of a device's primary zone (and backup zone) and every fault type and case, the
-device's operating quantity divided by its pickup must reach the factor (default 1.5 primary,
-1.2 backup): phase faults (3ph, LL) use the phase current and the phase pickup; ground faults
-(SLG, LLG) the residual current ``3I0`` and the ground pickup when the device has a ground
-element, otherwise the phase current. A fuse's pickup is its minimum-melt current.
-Primary-zone shortfalls are ``fail``, backup-zone shortfalls ``warn``.
+Reach is judged in the **minimum case** only (minimum source, conductors at end temperature,
+fault resistance of ``faults.r_fault_min_ohm``): the maximum case tells nothing about whether a
+device sees the smallest fault in its zone. A study without the minimum case gets a
+``not_evaluated`` row. For every bus of a device's primary zone (and backup zone) and every
+fault type, the device's operating quantity divided by its pickup must reach the factor
+(default 1.5 primary, 1.2 backup): phase faults (3ph, LL) use the phase current and the
+phase pickup; ground faults (SLG, LLG) the residual current ``3I0`` and the ground pickup
+when the device has a ground element, otherwise the phase current. A fuse's pickup is its
+minimum-melt current. Primary-zone shortfalls are ``fail``, backup-zone shortfalls ``warn``.
+The row's tolerance (in multiples of pickup) is the ratio × the pickup's own scatter: 5 % for
+a relay or recloser control (pickup accuracy, IEC 60255-151 / vendors' declarations), the
+published melting range at long times for a fuse (maximum / minimum melting current − 1).
 
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
 device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
-base case is a ``warn`` row even when the device still picks up.
+base case (minimum case) is a ``warn`` row even when the device still picks up.
 
 References
 ----------
@@ -33,16 +39,33 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.criteria import MarginUnit
+from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_sensitivity"]
 
 _GROUND_FAULTS = ("SLG", "LLG")
+#: Case in which reach is judged.
+_REACH_CASE = "min"
+#: Pickup accuracy of a relay or recloser control (fraction of the setting): IEC 60255-151
+#: accuracy classes and vendors' declarations (e.g. SEL-351 ±5 % of setting) — recalled.
+PICKUP_ACCURACY = 0.05
+
+
+def _pickup_scatter(device: object) -> float:
+    """Relative scatter of a device's pickup (fraction)."""
+    if kind_of(device).role == "fuse":
+        curve = device.curve  # type: ignore[attr-defined]
+        lo = curve.mm_asymptote_m
+        hi = curve.mx_asymptote_m or curve.tc_asymptote_m
+        if lo and hi and hi > lo:
+            return float(hi / lo - 1.0)
+    return PICKUP_ACCURACY
 
 
 def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     """Fault rows of every device at the buses of its zones, with pickup and ratio."""
-    f = ctx.faults
+    f = ctx.faults[ctx.faults.case.astype(str) == _REACH_CASE]
     z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))]
     m = z.rename(columns={"bus": "fault_bus"}).merge(f, on=["device", "fault_bus"])
     if m.empty:
@@ -55,6 +78,8 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
     m["element"] = np.where(ground, "ground", "phase")
     m["ratio"] = m.i_op_a / m.pickup_a
+    m["tolerance"] = m.ratio * m.device.map({n: _pickup_scatter(d)
+                                             for n, d in ctx.devices.items()}).astype(float)
     th = ctx.thresholds
     m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
                            th.sensitivity_backup_factor)
@@ -69,6 +94,9 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     if ctx.faults is None:
         return could_not("C5", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C5", names)]
+    if not (ctx.faults.case.astype(str) == _REACH_CASE).any():
+        return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
+                                        "study does not compute (add min to faults.cases)")])
     m = _zone_rows(ctx)
     if m.empty:
         return concat(rows)
@@ -86,7 +114,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             device=bad.device.to_numpy(), other_device="", i_device_a=bad.i_op_a.to_numpy(),
             i_other_a=bad.pickup_a.to_numpy(), t_device_s=bad.t_op_s.to_numpy(),
             margin=(bad.ratio - bad.factor).to_numpy(), limit=bad.factor.to_numpy(),
-            message=msgs))
+            tolerance=bad.tolerance.to_numpy(), message=msgs))
     rows.append(_reach_drop(ctx, m))
     return concat(rows)
 

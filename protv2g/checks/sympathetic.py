@@ -8,8 +8,13 @@ timing on every shot, so the longest shot is what it must ride through).
 A *candidate* is a device that a V2G site's path to the fault crosses in reverse (current fed
 back through it, :func:`protv2g.topology.device_chains`), that is not on the substation's path
 to the fault and that stays in service after the clearing device opens (it is not behind it).
-The candidate trips sympathetically when its own operating time
-``t ≤ t_clear + sympathetic_margin_s`` (default 0.1 s). A relay with ``directional: forward``
+The candidate trips sympathetically when its own operating time does not exceed the clearing
+time by the coordination interval of the pair (#17; before: a fixed 0.1 s):
+``t < t_clear + CTI`` with CTI relay-relay (0.20 s numerical / 0.30 s electromechanical)
+when a relay clears the fault, relay-fuse or relay-recloser (0.12 s / 0.22 s: the clearing
+times are already interrupting times) when a fuse or recloser does
+(:mod:`protv2g.checks.rule_values`); margin ``t − t_clear − CTI`` with the tolerance of both
+devices' times. A relay with ``directional: forward``
 is blocked (whether its direction is right is C9). Faults with no modelled clearing device
 (the substation bus and upstream) are not evaluated here.
 
@@ -33,6 +38,15 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks.rule_values import interval
+from protv2g.checks.tolerance import (
+    combine_boundaries,
+    device_boundary,
+    device_tolerance_s,
+    rss,
+)
+from protv2g.devices.kinds import kind_of
+from protv2g.devices.rules import DevicePair
 from protv2g.directional import is_forward_directional
 from protv2g.topology import SUBSTATION
 from protv2g.units import Direction
@@ -94,23 +108,59 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     m["_bus"] = m.device.map({n: s.bus for n, s in ctx.study.device_sites.items()})
     m = m.merge(behind, how="left", on=["clearing_device", "_bus"])
     m = m[m._behind.isna()]
-    margin_s = ctx.thresholds.sympathetic_margin_s
+    cti, rule_src, tol, bnd = _intervals(ctx, m)
     t = m.t_op_s.to_numpy(dtype=float)
-    bad = m[np.isfinite(t) & (t <= m.t_clear_s.to_numpy(dtype=float) + margin_s)]
+    margin = t - m.t_clear_s.to_numpy(dtype=float) - cti
+    sel = np.isfinite(t) & (margin < -1e-9)
+    bad = m[sel]
     if bad.empty:
         return concat(rows)
+    cti, rule_src, tol, bnd, margin = cti[sel], rule_src[sel], tol[sel], bnd[sel], margin[sel]
     msgs = [
         f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
         f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
         f" in the zone of {r.clearing_device} {ctx.export_text(r.scenario)}; {r.clearing_device} "
-        f"clears in {fmt_s(r.t_clear_s)}" for r in bad.itertuples(index=False)]
+        f"clears in {fmt_s(r.t_clear_s)} and needs {c:g} s coordination interval"
+        for r, c in zip(bad.itertuples(index=False), cti, strict=True)]
     rows.append(violation_rows(
         "C6", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
         case=bad.case.to_numpy(), device=bad.device.to_numpy(),
         other_device=bad.clearing_device.to_numpy(), i_device_a=bad.i_phase_a.to_numpy(),
         i_other_a=bad.i_clear_a.to_numpy(), t_device_s=bad.t_op_s.to_numpy(),
-        t_other_s=bad.t_clear_s.to_numpy(),
-        margin=(bad.t_op_s - bad.t_clear_s - margin_s).to_numpy(), limit=margin_s,
+        t_other_s=bad.t_clear_s.to_numpy(), margin=margin, limit=cti, tolerance=tol,
+        rule="coordination_interval", rule_value=cti, rule_source=rule_src, data_boundary=bnd,
         message=msgs))
     return concat(rows)
+
+
+def _intervals(ctx: CheckContext, m: pd.DataFrame
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coordination interval (s) and its source for each (candidate, clearing device) row —
+    by the clearing device's role: relay-relay (its breaker time counts), relay-fuse or
+    relay-recloser (clearing times already); a recloser candidate has an electronic control
+    (numerical) — and the margin's tolerance and data boundary."""
+    role = {n: kind_of(d).role for n, d in ctx.devices.items()}
+    pair = {"relay": DevicePair.RELAY_RELAY, "fuse": DevicePair.RELAY_FUSE,
+            "recloser": DevicePair.RELAY_RECLOSER}
+    cti = np.zeros(len(m))
+    src = np.full(len(m), "", dtype=object)
+    for k, (cand, clear) in enumerate(zip(m.device, m.clearing_device, strict=True)):
+        tech = "numerical" if role.get(cand) == "recloser" else None
+        r = interval(ctx, pair[role.get(clear, "relay")], tech)
+        cti[k], src[k] = r.value, r.source
+    clear_which = np.array(["delayed" if role.get(c) == "recloser" else
+                            "tc" if role.get(c) == "fuse" else "op" for c in m.clearing_device])
+    tol_c = device_tolerance_s(ctx, m.device.to_numpy(), m.i_phase_a.to_numpy(), "op")
+    tol_k = np.zeros(len(m))
+    bnd_k = np.full(len(m), "", dtype=object)
+    for w in np.unique(clear_which):
+        sel = clear_which == w
+        tol_k[sel] = device_tolerance_s(ctx, m.clearing_device.to_numpy()[sel],
+                                        m.i_clear_a.to_numpy()[sel], str(w))
+        bnd_k[sel] = device_boundary(ctx, m.clearing_device.to_numpy()[sel],
+                                     m.i_clear_a.to_numpy()[sel],
+                                     np.zeros(int(sel.sum())), str(w))
+    bnd_c = device_boundary(ctx, m.device.to_numpy(), m.i_phase_a.to_numpy(),
+                            m.i_ground_a.to_numpy(), "op")
+    return cti, src, rss(tol_c, tol_k), combine_boundaries(bnd_c, bnd_k)

@@ -8,6 +8,7 @@ the report states which value was used.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -97,6 +98,11 @@ class _DeviceBase(_Model):
     name: str = Field(min_length=1)
     location: Location
     interrupting_rating_ka: PositiveFloat | None = None
+    # #17 duty (C7): the basis of the interrupting rating — rated symmetrical current valid up
+    # to the rating's test X/R (``rating_x_r``, default 17: IEEE C37.04/C37.06 45 ms DC time
+    # constant at 60 Hz), or an asymmetrical (total first-cycle rms) current
+    interrupting_rating_basis: Literal["sym", "asym"] = "sym"
+    rating_x_r: PositiveFloat | None = None
 
 
 class DirectionalElements(_Model):
@@ -447,17 +453,34 @@ class Faults(_Model):
     r_fault_min_ohm: NonNegFloat = 0.0
 
 
-class Checks(_Model):
-    """Thresholds of the coordination criteria (domain.md §4); every value is a default."""
+#: Deprecated ``checks`` keys (before #17) → the keys they now set when those are not given.
+DEPRECATED_CHECKS = {
+    "cti_s": ("cti_relay_relay_s", "cti_relay_fuse_s", "cti_recloser_relay_s"),
+    "recloser_fuse_k": ("fuse_saving_k",),
+}
 
-    cti_s: PositiveFloat = 0.3
-    recloser_fuse_k: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
-    fuse_fuse_ratio: Annotated[float, Field(gt=0, le=1)] = 0.75
+
+class Checks(_Model):
+    """Thresholds of the coordination criteria (domain.md §4); every value is a default.
+
+    The coordination rules (#17) are looked up per device from the published tables of
+    ``relay_library/rules.yaml`` (:mod:`protv2g.devices.rules`); the ``fuse_saving_k``,
+    ``source_side_fuse_factor``, ``cti_*`` and ``fuse_fuse_ratio`` keys override them.
+    ``cti_s`` and ``recloser_fuse_k`` are deprecated: still accepted, they set the
+    coordination intervals / fuse-saving K they replaced (a ``FutureWarning`` says so, and the
+    Rules sheet names the deprecated key as the source).
+    """
+
+    cti_s: PositiveFloat | None = None
+    recloser_fuse_k: Annotated[float, Field(ge=1.0, le=3.0, allow_inf_nan=False)] | None = None
+    fuse_fuse_ratio: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     sensitivity_primary_factor: Annotated[float, Field(ge=1.0)] = 1.5
     sensitivity_backup_factor: Annotated[float, Field(ge=1.0)] = 1.2
     v2g_change_fraction: Annotated[float, Field(gt=0, le=1)] = 0.10
     duty_margin: Annotated[float, Field(gt=0, le=1)] = 1.0
     load_pickup_factor: Annotated[float, Field(ge=1.0)] = 1.5
+    #: margin of C9's wrong-trip rule (a directional relay tripping before the fault is
+    #: cleared); C6 uses the coordination interval of the pair (cti_*) since #17
     sympathetic_margin_s: NonNegFloat = 0.1
     reclose_margin_s: NonNegFloat = 0.5
     island_load_ratio: Annotated[float, Field(gt=0)] = 1.0 / 3.0
@@ -473,6 +496,36 @@ class Checks(_Model):
     cti_relay_fuse_s: PositiveFloat | None = None
     cti_recloser_relay_s: PositiveFloat | None = None
     relay_technology: Literal["numerical", "electromechanical"] = "numerical"
+
+    @model_validator(mode="after")
+    def _deprecated(self) -> Checks:
+        for old, new in DEPRECATED_CHECKS.items():
+            if getattr(self, old) is None:
+                continue
+            warnings.warn(f"checks.{old} is deprecated (#17): it now sets "
+                          f"{', '.join(f'checks.{n}' for n in new)} where those are not given; "
+                          f"give those keys instead, or remove checks.{old} for the published "
+                          "rule tables", FutureWarning, stacklevel=2)
+        return self
+
+    def rule_override(self, key: str) -> float | None:
+        """The study file's value for a rule key (``fuse_saving_k``, ``cti_*`` …), from the
+        deprecated key that maps to it when the key itself is not given; None = the table."""
+        value = getattr(self, key)
+        if value is not None:
+            return value
+        for old, new in DEPRECATED_CHECKS.items():
+            if key in new and getattr(self, old) is not None:
+                return getattr(self, old)
+        return None
+
+    def rule_override_source(self, key: str) -> str:
+        """``checks.<key>``, or the deprecated key its override came from."""
+        if getattr(self, key) is None:
+            for old, new in DEPRECATED_CHECKS.items():
+                if key in new and getattr(self, old) is not None:
+                    return f"checks.{old} (deprecated)"
+        return f"checks.{key}"
 
 
 #: Criterion ids the gate can name (the catalogue of :mod:`protv2g.criteria`).
@@ -499,6 +552,11 @@ class Gate(_Model):
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
     unmet_screening_fails: bool = False
+    #: What a failing row already present without V2G (attribution ``pre-existing``) does
+    #: (#17): ``condition`` — listed as a condition of the pilot ("fix before the pilot"), the
+    #: verdict stays PASS when nothing else fails; ``fail`` — fails the gate like a V2G-caused
+    #: row; ``info`` — listed only.
+    pre_existing: Literal["condition", "fail", "info"] = "condition"
 
     @field_validator("criteria")
     @classmethod

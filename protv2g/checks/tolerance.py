@@ -1,0 +1,136 @@
+"""Tolerances and data boundaries of the curve lookups behind a margin (#17).
+
+A coordination margin is made of two devices' times, each read from curve data at that
+device's own current. Two things about those lookups travel with every row:
+
+* **tolerance** (s) — how far each time can lie from the value used, from the data
+  (:func:`protv2g.devices.tolerances.tolerance_s`: a fuse's published melting range or arcing
+  bracket, a relay's or recloser control's timing accuracy). The margin's tolerance is the
+  root-sum-square of its terms' tolerances, each scaled by its factor in the rule (e.g.
+  ``K × t_fast``): the two devices' errors are independent. A margin that moves by less
+  than this against the base case is inside the devices' own scatter: not a change V2G can be
+  said to cause (attribution, :func:`protv2g.checks.attribute`).
+* **data boundary** — where each lookup falls in the data behind the curve
+  (:class:`protv2g.devices.boundary.DataBoundary`): a verdict resting on a table end, an
+  interpolated stretch between sparse points or an asymptote says so (``inside`` otherwise).
+
+Example
+-------
+>>> tol = device_tolerance_s(ctx, names, i_a, "mm")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from protv2g.devices.boundary import DataBoundary
+from protv2g.devices.kinds import kind_of
+from protv2g.devices.tolerances import tolerance_s
+
+__all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
+           "INSIDE"]
+
+INSIDE = DataBoundary.INSIDE.value
+#: Flags that are not a data boundary of a verdict (the element simply does not operate).
+_QUIET = {DataBoundary.INSIDE.value, DataBoundary.NOT_OPERATING.value, "nan", ""}
+
+
+def _which(role: str, which: str) -> str:
+    """The :func:`tolerance_s` time of a device role for a check's time ``which``."""
+    if role == "relay":
+        return "op"
+    if role == "recloser":
+        return which if which in ("fast", "delayed") else "delayed"
+    return which if which in ("mm", "tc") else "tc"
+
+
+def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndarray,
+                       which: str) -> np.ndarray:
+    """Tolerance (s) of each row's device time at its current (0 where it does not operate).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models and the relay technology.
+    names : array of str
+        Device of each row.
+    i_a : numpy.ndarray
+        Phase current of each row (A).
+    which : {"op", "mm", "tc", "fast", "delayed"}
+        The time the check uses (mapped to what each kind has: a relay's operate time, a
+        recloser's ``fast``/``delayed`` curve, a fuse's ``mm``/``tc``).
+    """
+    names = np.asarray(names, dtype=object)
+    i_a = np.asarray(i_a, dtype=float)
+    out = np.zeros(len(names))
+    tech = ctx.thresholds.relay_technology
+    for name in np.unique(names):
+        dev = ctx.devices.get(str(name))
+        if dev is None:
+            continue
+        idx = np.flatnonzero(names == name)
+        w = _which(kind_of(dev).role, which)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tol = tolerance_s(dev, i_a[idx], w, relay_technology=tech)  # type: ignore[arg-type]
+        out[idx] = np.where(np.isfinite(tol), tol, 0.0)
+    return out
+
+
+def _one_boundary(dev: Any, role: str, i_p: np.ndarray, i_g: np.ndarray, which: str
+                  ) -> np.ndarray:
+    if role == "fuse":
+        return dev.boundary(i_p, "mm" if which == "mm" else "tc")
+    if role == "recloser":
+        shot = which if which in ("fast", "delayed") else "delayed"
+        phase = dev.boundary(i_p, shot)
+        if dev.settings.ground_min_trip_a is None:
+            return phase
+        t_p = dev.fast_time_s(i_p) if shot == "fast" else dev.delayed_time_s(i_p)
+        t_g = dev.ground_fast_time_s(i_g) if shot == "fast" else dev.ground_delayed_time_s(i_g)
+        ground = dev.boundary(i_g, shot, ground=True)
+        return np.where(t_g < t_p, ground, phase)
+    return dev.phase_boundary(i_p)
+
+
+def device_boundary(ctx: Any, names: Sequence[str] | np.ndarray, i_phase_a: np.ndarray,
+                    i_ground_a: np.ndarray, which: str) -> np.ndarray:
+    """``"<device> <which>: <flag>"`` where a row's lookup is at a data boundary, else ``""``.
+
+    The element whose time is used decides: a recloser's ground curve where it is faster
+    than the phase curve.
+    """
+    names = np.asarray(names, dtype=object)
+    i_p = np.asarray(i_phase_a, dtype=float)
+    i_g = np.asarray(i_ground_a, dtype=float)
+    out = np.full(len(names), "", dtype=object)
+    for name in np.unique(names):
+        dev = ctx.devices.get(str(name))
+        if dev is None:
+            continue
+        idx = np.flatnonzero(names == name)
+        role = kind_of(dev).role
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flags = np.asarray(_one_boundary(dev, role, i_p[idx], i_g[idx], which), dtype=str)
+        label = _which(role, which)
+        out[idx] = [("" if f in _QUIET else f"{name} {label}: {f}") for f in flags]
+    return out
+
+
+def combine_boundaries(*parts: np.ndarray) -> np.ndarray:
+    """Join per-device boundary labels of a row; ``inside`` when none is at a boundary."""
+    if not parts:
+        return np.array([], dtype=object)
+    n = len(parts[0])
+    out = np.empty(n, dtype=object)
+    for k in range(n):
+        labels = [str(p[k]) for p in parts if str(p[k])]
+        out[k] = "; ".join(labels) if labels else INSIDE
+    return out
+
+
+def rss(*terms: np.ndarray) -> np.ndarray:
+    """Root-sum-square of independent tolerances."""
+    return np.sqrt(sum(np.square(np.asarray(t, dtype=float)) for t in terms))

@@ -1,0 +1,219 @@
+"""Fault positions protection needs: a fault just past each device (close-in).
+
+Faults placed only at buses miss the largest current a device sees: for a device at the
+sending end of a line, a fault at its own bus is *behind* it (it sees only what flows back
+from the line) and the next bus is a whole section away. :func:`close_in_positions` returns a
+NEW net in which every line that carries a device is split a short, stated distance
+(:data:`CLOSE_IN_KM`, 1 m; at most a tenth of the line) past the device: the device's end of
+the line becomes a stub to a new *close-in bus*, the rest of the line continues from there
+with the same per-km data (series impedances add up to the original line, so faults at the
+existing buses are unchanged; the pi-model shunt capacitance is split in proportion). A fault
+at the close-in bus is the device's terminal fault: the largest current it must interrupt
+(duty, C7) and the top of every coordination range it takes part in (C1–C4).
+
+The caller's net is never modified. Existing buses and lines keep their indices and names;
+new buses and line segments are appended (indices after the last), so results at existing
+buses, site buses and the flow tables of the original net still line up. Devices on
+transformers get no close-in bus (a transformer cannot be split; their terminal fault is the
+fault at their bus plus what flows back through them, and is reported as not created).
+
+Example
+-------
+>>> pos = close_in_positions(study.net, study.device_sites)  # doctest: +SKIP
+>>> pos.table[["bus_name", "devices", "line", "distance_km"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+__all__ = ["CLOSE_IN_KM", "MAX_FRACTION_OF_LINE", "POSITION_COLUMNS", "FaultPositions",
+           "close_in_positions", "has_unknown_buses", "with_close_in_positions"]
+
+#: Distance (km) from a device to its close-in fault: 1 m, short enough that the line
+#: impedance between device and fault (≈ 0.4 mΩ on a distribution line) is negligible
+#: against any source impedance (≥ 0.1 Ω at 12 kV), so the fault is the device's terminal fault.
+CLOSE_IN_KM = 0.001
+#: The stub is never longer than this fraction of its line (very short lines).
+MAX_FRACTION_OF_LINE = 0.1
+
+#: Columns of :attr:`FaultPositions.table`.
+POSITION_COLUMNS = ["bus", "bus_name", "position", "devices", "line", "line_index",
+                    "near_bus", "near_bus_name", "distance_km", "note"]
+
+
+@dataclass(frozen=True)
+class FaultPositions:
+    """A net with close-in fault buses, and the mapping back to devices and lines.
+
+    Attributes
+    ----------
+    net : pandapowerNet
+        The new net (a copy; the original is untouched).
+    device_sites : dict
+        Device name → its site in the new net (same class as given; a device on a split
+        line measures on its stub, ``far_bus`` = its close-in bus).
+    table : DataFrame
+        :data:`POSITION_COLUMNS`: one row per close-in bus (``position`` ``close_in``) and
+        one per device that got none (``position`` ``not_created``, ``note`` says why).
+    """
+
+    net: pp.pandapowerNet
+    device_sites: dict[str, Any]
+    table: pd.DataFrame
+
+    @property
+    def close_in_buses(self) -> dict[str, int]:
+        """Device name → its close-in bus (devices on transformers are absent)."""
+        out: dict[str, int] = {}
+        rows = self.table[self.table.position == "close_in"]
+        for bus, names in zip(rows.bus, rows.devices, strict=True):
+            for n in str(names).split(", "):
+                out[n] = int(bus)
+        return out
+
+
+def _copy_geo(net: pp.pandapowerNet, src: int, dst: int) -> None:
+    if "geo" in net.bus.columns:
+        net.bus.at[dst, "geo"] = net.bus.at[src, "geo"]
+    geo = getattr(net, "bus_geodata", None)
+    if isinstance(geo, pd.DataFrame) and src in geo.index:
+        net.bus_geodata.loc[dst] = geo.loc[src]
+
+
+def _new_bus(net: pp.pandapowerNet, near: int, name: str) -> int:
+    row = net.bus.loc[near]
+    idx = pp.create_bus(net, vn_kv=float(row.vn_kv), name=name,
+                        zone=row.get("zone", None), in_service=bool(row.in_service))
+    _copy_geo(net, near, idx)
+    return int(idx)
+
+
+def _add_segment(net: pp.pandapowerNet, template: int, from_bus: int, to_bus: int,
+                 length_km: float, name: str) -> int:
+    new = net.line.loc[[template]].copy()
+    idx = int(max(net.line.index) + 1)
+    new.index = [idx]
+    new["from_bus"] = from_bus
+    new["to_bus"] = to_bus
+    new["length_km"] = length_km
+    new["name"] = name
+    if "geo" in new.columns:
+        new["geo"] = None
+    net.line = pd.concat([net.line, new])
+    return idx
+
+
+def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
+                       distance_km: float = CLOSE_IN_KM) -> FaultPositions:
+    """A new net with a close-in fault bus ``distance_km`` past every device on a line.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        The feeder (not modified).
+    device_sites : mapping
+        Device name → site with ``element`` (``"line"``/``"trafo"``), ``element_index``,
+        ``bus`` (where it measures) and ``far_bus`` (a dataclass such as
+        :class:`protv2g.study.loader.DeviceSite`).
+    distance_km : float
+        Distance from the device to its close-in fault (km), default :data:`CLOSE_IN_KM`;
+        at most :data:`MAX_FRACTION_OF_LINE` of the line.
+
+    Returns
+    -------
+    FaultPositions
+
+    Raises
+    ------
+    ValueError
+        For a non-positive ``distance_km``.
+
+    Notes
+    -----
+    Devices at the same end of the same line share one close-in bus (they measure the same
+    current). A line with devices at both ends gets two stubs and a middle section.
+    """
+    if not distance_km > 0:
+        raise ValueError(f"distance_km must be > 0, got {distance_km!r}")
+    work = copy.deepcopy(net)
+    ends: dict[int, dict[int, list[str]]] = {}
+    notes = []
+    for name, site in device_sites.items():
+        if site.element != "line":
+            notes.append({"bus": np.nan, "bus_name": "", "position": "not_created",
+                          "devices": name, "line": "", "line_index": np.nan,
+                          "near_bus": int(site.bus),
+                          "near_bus_name": str(net.bus.at[site.bus, "name"]),
+                          "distance_km": np.nan,
+                          "note": f"device on a {site.element}: a transformer cannot be split; "
+                                  "its terminal fault is not computed"})
+            continue
+        ends.setdefault(int(site.element_index), {}).setdefault(int(site.bus), []).append(name)
+    sites = dict(device_sites)
+    rows = []
+    for li in sorted(ends):
+        line = work.line.loc[li]
+        fb, tb = int(line.from_bus), int(line.to_bus)
+        length = float(line.length_km)
+        d = min(distance_km, MAX_FRACTION_OF_LINE * length)
+        at = ends[li]
+        new_bus = {b: _new_bus(work, b, f"{' + '.join(at[b])} close-in")
+                   for b in (fb, tb) if b in at}
+        # chain of nodes from the from-bus to the to-bus and the segment lengths
+        nodes = [fb] + ([new_bus[fb]] if fb in new_bus else []) \
+            + ([new_bus[tb]] if tb in new_bus else []) + [tb]
+        stubs = [(a == fb and b == new_bus.get(fb)) or (b == tb and a == new_bus.get(tb))
+                 for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
+        rest = length - d * sum(stubs)
+        lengths = [d if stub else rest for stub in stubs]
+        keep = 0 if fb in new_bus else len(lengths) - 1  # the device's stub keeps the index
+        seg_index = []
+        base_name = str(line["name"])
+        for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
+            if k == keep:
+                work.line.loc[li, ["from_bus", "to_bus", "length_km"]] = [a, b, lengths[k]]
+                seg_index.append(li)
+            else:
+                label = "close-in stub" if stubs[k] else "rest"
+                seg_index.append(_add_segment(work, li, a, b, lengths[k],
+                                              f"{base_name} [{label}]"))
+        first, last = seg_index[0], seg_index[-1]
+        sw = work.switch
+        if len(sw):
+            mask = (sw.et == "l") & (sw.element == li)
+            for s in sw.index[mask]:
+                work.switch.at[s, "element"] = first if int(sw.at[s, "bus"]) == fb else last
+        for b, names in at.items():
+            seg = first if b == fb else last
+            for n in names:
+                sites[n] = dataclasses.replace(sites[n], element_index=seg, far_bus=new_bus[b])
+            rows.append({"bus": new_bus[b], "bus_name": str(work.bus.at[new_bus[b], "name"]),
+                         "position": "close_in", "devices": ", ".join(names),
+                         "line": base_name, "line_index": li, "near_bus": b,
+                         "near_bus_name": str(work.bus.at[b, "name"]), "distance_km": d,
+                         "note": ""})
+    table = pd.DataFrame(rows + notes, columns=POSITION_COLUMNS)
+    return FaultPositions(work, sites, table)
+
+
+def has_unknown_buses(net: pp.pandapowerNet, fault_buses: Sequence[int] | np.ndarray) -> bool:
+    """True when some fault bus is not a bus of ``net`` (a table computed on a net with
+    close-in positions)."""
+    buses = np.unique(np.asarray(fault_buses, dtype=np.int64))
+    return bool(len(buses)) and not np.isin(buses, net.bus.index.to_numpy()).all()
+
+
+def with_close_in_positions(study: Any, distance_km: float = CLOSE_IN_KM) -> Any:
+    """A copy of a study-like dataclass (``net``, ``device_sites``) on the net with
+    close-in positions (:func:`close_in_positions`); the study itself is untouched."""
+    pos = close_in_positions(study.net, study.device_sites, distance_km)
+    return dataclasses.replace(study, net=pos.net, device_sites=pos.device_sites)

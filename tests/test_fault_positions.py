@@ -1,0 +1,102 @@
+"""Close-in fault positions just past each device (#17, ``network/fault_positions.py``).
+
+Reference: the close-in fault is the limit of a fault on the device's line as its distance
+from the device goes to zero. For a device measuring at bus A into line L, superposition on
+the faulted network gives that limit from two bus faults the engine already computes: the
+device's current for a fault just past it equals the current into the fault at A *plus* the
+device's own (reverse) current for the fault at A, ``I_D(0⁺) = I_f(A) + I_D(A)`` (phasors;
+Kirchhoff at A: everything that reaches A except what comes back through L flows through the
+device). The split net must reproduce it within the impedance of the 1 m stub.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandapower as pp
+import pytest
+
+from protv2g.engine import fault_study
+from protv2g.engine.study import DeviceTerminal
+from protv2g.network.fault_positions import (
+    CLOSE_IN_KM,
+    close_in_positions,
+    has_unknown_buses,
+    with_close_in_positions,
+)
+from protv2g.units import Case, FaultType
+from tests.test_checks_common import BUS, build_net, make_study
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    return make_study(tmp_path_factory.mktemp("pos"))
+
+
+def test_split_lines_keep_the_original_impedance_and_indices(hand) -> None:
+    net = hand.net
+    pos = close_in_positions(net, hand.device_sites)
+    new = pos.net
+    assert len(net.bus) == 8 and len(new.bus) == 8 + 6  # one close-in bus per device
+    assert (new.bus.loc[net.bus.index, "name"] == net.bus.name).all()  # existing unchanged
+    for li, line in net.line.iterrows():
+        parts = new.line[new.line.name.str.startswith(str(line["name"]))]
+        assert parts.length_km.sum() == pytest.approx(line.length_km, rel=1e-12)
+    close = pos.table[pos.table.position == "close_in"]
+    assert set(close.devices) == {"R1", "R2", "R3", "RC", "F", "F2"}
+    assert (close.distance_km == CLOSE_IN_KM).all()
+    r1 = pos.device_sites["R1"]
+    assert r1.bus == BUS["SUB"] and r1.element_index == 0  # the stub keeps the line's index
+    assert new.bus.at[r1.far_bus, "name"] == "R1 close-in"
+    assert new.line.at[0, "length_km"] == pytest.approx(CLOSE_IN_KM)
+    assert pos.close_in_buses["RC"] == pos.device_sites["RC"].far_bus
+    assert len(net.line) == 8  # the caller's net is untouched
+    assert not has_unknown_buses(net, net.bus.index) and has_unknown_buses(net, new.bus.index)
+
+
+def test_line_switch_stays_on_its_bus_side(hand) -> None:
+    net = build_net()
+    sites = dict(hand.device_sites)
+    tie = int(net.line.index[net.line.name == "TIE"][0])
+    # a device at the TIE line's to-end (B3): the switch at G2 (from-end) stays on the rest
+    site = sites["RC"]
+    sites["X"] = type(site)(element="line", element_index=tie, bus=BUS["B3"], far_bus=BUS["G2"])
+    pos = close_in_positions(net, sites)
+    sw = pos.net.switch.iloc[0]
+    seg = pos.net.line.loc[int(sw.element)]
+    assert int(sw.bus) in (int(seg.from_bus), int(seg.to_bus)) and int(sw.bus) == BUS["G2"]
+    x = pos.device_sites["X"]
+    stub = pos.net.line.loc[x.element_index]
+    assert {int(stub.from_bus), int(stub.to_bus)} == {BUS["B3"], x.far_bus}
+
+
+def test_transformer_devices_get_no_close_in_bus() -> None:
+    net = pp.create_empty_network(f_hz=60.0)
+    hv, lv = pp.create_bus(net, 69.0, name="HV"), pp.create_bus(net, 12.47, name="LV")
+    pp.create_ext_grid(net, hv, s_sc_max_mva=1000.0, rx_max=0.1)
+    t = pp.create_transformer_from_parameters(net, hv, lv, 20.0, 69.0, 12.47, 0.5, 8.0, 15.0,
+                                              0.05)
+    site = type("Site", (), {})  # a duck-typed DeviceSite
+    s = site()
+    s.element, s.element_index, s.bus, s.far_bus = "trafo", t, hv, lv
+    pos = close_in_positions(net, {"T-REL": s})
+    row = pos.table.iloc[0]
+    assert row.position == "not_created" and "transformer" in row.note
+    assert len(pos.net.bus) == 2
+
+
+@pytest.mark.parametrize("fault_type", [FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND])
+def test_close_in_fault_equals_the_superposition_limit(hand, fault_type) -> None:
+    """R3 at B1 into L2: I_R3(close-in) = I_f(B1) + I_R3(fault at B1), all phases."""
+    study = with_close_in_positions(hand)
+    s = study.device_sites["R3"]
+    res = fault_study(study.net, fault_types=[fault_type], cases=[Case.MAX],
+                      devices=[DeviceTerminal("R3", s.element, s.element_index, s.bus)],
+                      staged=False)
+    buses = list(res.fault_buses)
+    a, n = buses.index(BUS["B1"]), buses.index(s.far_bus)
+    i_dev = res.device_i_abc_ka[0, 0, 0, 0]     # (fault bus, phase)
+    i_f = res.bus_i_abc_ka[0, 0, 0]             # (fault bus, phase)
+    limit = i_f[a] + i_dev[a]
+    # the 1 m stub (0.43 mΩ) against a ≥ 0.3 Ω source impedance: agreement to 0.1 %
+    np.testing.assert_allclose(np.abs(i_dev[n]), np.abs(limit), rtol=1e-3, atol=1e-6)
+    assert np.abs(i_dev[n]).max() > 2 * np.abs(i_dev[a]).max()  # far more than at its bus
