@@ -18,7 +18,7 @@ Site power is positive for export and negative while charging (MW).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,9 +163,13 @@ def scenario_blocks(document: object, day: bool | None, comm_loss_step: int | No
     return blocks, notes
 
 
-def site_table(document: object, blocks: list[ScenarioBlock]) -> pd.DataFrame:
-    """One row per V2G site and step: :data:`protv2g.flow.result.SITE_COLUMNS`."""
-    sites = list(document.v2g_sites)  # type: ignore[attr-defined]
+def site_table(sites: Sequence[object], blocks: list[ScenarioBlock]) -> pd.DataFrame:
+    """One row per V2G site and step: :data:`protv2g.flow.result.SITE_COLUMNS`.
+
+    ``sites``: objects with ``name`` and ``bus`` in the order of the blocks' site rows (the
+    study's ``v2g_sites``).
+    """
+    sites = list(sites)
     frames = []
     for b in blocks:
         n = len(b.load_fraction)

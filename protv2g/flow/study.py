@@ -211,7 +211,7 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
     branches = _branch_table(net, res, scen, step, time_h)
     points = watch_points(study)
     devices = _device_table(net, res, points, scen, step, time_h, lf, p_deadband_mw)
-    sites = site_table(study.document, blocks)
+    sites = site_table(study.document.v2g_sites, blocks)  # type: ignore[attr-defined]
     settings = (dict(directional_settings) if directional_settings is not None
                 else settings_from_study(study))
     directional = _flow_directional(net, res, points, settings, devices, scen, step)

@@ -21,9 +21,10 @@ The state the model is taken in (OpenDSS's fault-study conventions)
 1. The script is compiled without its solves, plots and exports (:mod:`.opendss_script`);
    ``Fault`` elements are disabled; file-writing traces are switched off so that the model
    folder may be read-only and a second compile in one process works.
-2. A snapshot power flow (with the model's controls: regulator taps, capacitor switching) sets
-   the taps; when it does not converge it is retried with 100 iterations, then solved without
-   controls (taps as compiled) — each step listed in ``warnings``.
+2. A snapshot power flow (with the model's controls: regulator taps, capacitor switching; its
+   fuses, reclosers and relays kept from operating) sets the taps; when it does not converge
+   it is retried with 100 iterations, then solved without controls (taps as compiled) — each
+   step listed in ``warnings``.
 3. ``Solve mode=faultstudy`` conventions (R. C. Dugan, *OpenDSS Reference Guide*, "FaultStudy
    mode"; ``SolveFaultStudy`` in ``SolutionAlgs.pas``): loads become constant admittances at
    their rated voltage (``LoadModel=Admittance``), generators voltage sources behind their
@@ -55,6 +56,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import (
     ElementY,
     Machine,
+    control_table,
     devices,
     element_table,
     element_y,
@@ -65,7 +67,8 @@ from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_script import compile_script
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
-           "PRIMARY_KV_LL", "LINK_MIN_S"]
+           "suspend_protection", "resume_protection", "PRIMARY_KV_LL", "LINK_MIN_S",
+           "PROTECTION_CLASSES"]
 
 #: Buses above this line-to-line base voltage (kV) are primary (MV/HV) buses.
 PRIMARY_KV_LL = 1.0
@@ -89,6 +92,11 @@ class DssModel:
     ----------
     source : str
         The master file.
+    redirects : tuple of str
+        Further scripts run after the master (``--redirect``), in order.
+    controls_on : bool
+        The power flow that set the taps let the model's controls act (``load_dss_model``'s
+        ``controls``).
     name : str
         Circuit name.
     f_hz : float
@@ -120,9 +128,14 @@ class DssModel:
     devices : pandas.DataFrame
         Protective devices of the model: ``name`` (``fuse.f1``), ``kind`` (fuse, recloser,
         relay, swtcontrol), ``element`` (monitored element), ``terminal``, ``enabled``.
+    controls : pandas.DataFrame
+        Regulator and capacitor controls (:func:`.dss_elements.control_table`): ``name``, ``kind``
+        (regcontrol, capcontrol), ``target``, ``element`` and ``terminal`` sensed, ``mode``,
+        ``enabled``.
     elements : pandas.DataFrame
         Every circuit element: ``name``, ``cls``, ``enabled``, ``buses`` (tuple),
-        ``energized`` (any conductor on an energised node).
+        ``closed`` (no terminal opened), ``length_km`` (lines), ``energized`` (any conductor
+        on an energised node).
     converged : bool
         OpenDSS's snapshot power flow converged (with the model's controls).
     warnings : pandas.DataFrame
@@ -144,9 +157,12 @@ class DssModel:
     shunts: tuple[ElementY, ...]
     machines: tuple[Machine, ...]
     devices: pd.DataFrame
+    controls: pd.DataFrame
     elements: pd.DataFrame
     converged: bool
     warnings: pd.DataFrame
+    redirects: tuple[str, ...] = ()
+    controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
 
     @property
@@ -240,7 +256,9 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
         sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
-        elements=elements, converged=converged, warnings=warn.frame(), _dss=dss)
+        controls=control_table(dss),
+        elements=elements, converged=converged, warnings=warn.frame(),
+        redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss)
 
 
 # ---------------------------------------------------------------------------------- building
@@ -292,6 +310,39 @@ class _Warnings:
         return pd.DataFrame(self.rows, columns=["element", "name", "what", "action"])
 
 
+#: Control classes that are protective devices: they must not operate in protv2g's power flows
+#: (a 10 A fuse link that "blows" on load current would take its lateral out of the flow that
+#: sets the taps; protv2g evaluates the devices itself).
+PROTECTION_CLASSES = ("Fuse", "Recloser", "Relay")
+
+
+def suspend_protection(dss, warn: _Warnings) -> list[str]:  # noqa: ANN001
+    """Disable the enabled fuses, reclosers and relays for a power flow; their names.
+
+    Without this OpenDSS operates them in a snapshot solve with controls: on the IEEE 8500 with
+    ``Fuses.DSS``, 14 of the 30 10 A links open on load current at peak.
+    """
+    names = []
+    for cls in PROTECTION_CLASSES:
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            dss.Circuit.SetActiveElement(f"{cls}.{name}")
+            if dss.CktElement.Enabled():
+                names.append(f"{cls}.{name}")
+    for full in names:
+        dss.Text.Command(f"edit {full} enabled=no")
+    if names:
+        warn.add("solution", dss.Circuit.Name(), f"{len(names)} fuses/reclosers/relays in the "
+                 "model", "kept from operating in the power flows (protv2g evaluates them)")
+    return names
+
+
+def resume_protection(dss, names: Sequence[str]) -> None:  # noqa: ANN001
+    """Enable again the devices :func:`suspend_protection` disabled."""
+    for full in names:
+        dss.Text.Command(f"edit {full} enabled=yes")
+
+
 def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
     dss.Circuit.SetActiveClass("Fault")
     for name in list(dss.ActiveClass.AllNames()):
@@ -315,8 +366,17 @@ def _solve(dss) -> bool:  # noqa: ANN001
 def solve_power_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: ANN001
     """Snapshot power flow that sets the taps; retried as the module docstring says.
 
-    Returns whether it converged with the model's controls.
+    The model's fuses, reclosers and relays do not operate in it
+    (:func:`suspend_protection`). Returns whether it converged with the model's controls.
     """
+    suspended = suspend_protection(dss, warn)
+    try:
+        return _tap_setting_flow(dss, controls, warn)
+    finally:
+        resume_protection(dss, suspended)
+
+
+def _tap_setting_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: ANN001
     if not controls:
         dss.Text.Command("set controlmode=off")
     if _solve(dss):
