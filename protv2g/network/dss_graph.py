@@ -24,6 +24,7 @@ equal windings, as in a regulator: ``hv`` = winding 1) or ``switch`` (a line wit
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import networkx as nx
@@ -170,8 +171,8 @@ def locate(model: DssModel, location: object, file: str, key: str
     hit = e[(e.name == full)]
     field = f"{key}.{'switch' if what.startswith('switch') else cls if cls == 'line' else 'trafo'}"
     if hit.empty:
-        near = [n.split(".", 1)[1] for n in e.name[e.cls == cls]
-                if n.split(".", 1)[1].startswith(name.split(".")[-1][:3])][:5]
+        names = [n.split(".", 1)[1] for n in e.name[e.cls == cls]]
+        near = difflib.get_close_matches(full.split(".", 1)[1], names, n=5, cutoff=0.3)
         return None, [Issue(file, field, f"the OpenDSS model has no {what} named {name!r}",
                             f"use an OpenDSS {cls} name of the model"
                             + (f" (e.g. {', '.join(near)})" if near else ""))]
