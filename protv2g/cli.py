@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "protv2g.commands.gate",
     "protv2g.commands.batch",
     "protv2g.commands.curves",
+    "protv2g.commands.init",
 )
 
 
@@ -40,7 +41,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"  - {issue}", file=sys.stderr)
         return EXIT_INPUT
     print(f"{args.study}: valid")
+    _print_todos(args.study)
     return EXIT_OK
+
+
+def _print_todos(path: str) -> None:
+    """Values the study marks '# TODO' (assumed by ``protv2g init``): listed, not errors."""
+    from protv2g.study.todos import todo_items
+
+    items = todo_items(path)
+    if items:
+        print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
+        for item in items:
+            print(f"  - {item}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -166,6 +166,13 @@ class DssModel:
     _dss: Any = field(default=None, repr=False)
 
     @property
+    def engine(self) -> Any:
+        """The OpenDSS context the model was taken from (``opendssdirect``), in its fault-study
+        state: read element properties from it; never solve or edit it (use a fresh compile,
+        :func:`compile_model`, for that)."""
+        return self._dss
+
+    @property
     def n_nodes(self) -> int:
         """Number of nodes (rows of ``y_s``)."""
         return len(self.node_names)
