@@ -12,6 +12,38 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     max case — against the engine on the same work, in the same process (skipped when
     ``calc_sc``'s dense Z_bus, 3 × 16·N² bytes, would exceed 4 GB).
 
+(d) **default charger model** (issue #21): ``charger_model="control_law"`` (each site's
+    control law, Newton at every fault bus, stages: first cycle, sustained, after each trip),
+    ``keep="summary"``, with ``--sites`` (default 3) aggregated V2G sites of 1 MVA each on the
+    trunk 5, 10, 15 … spans from the substation (the study defaults: active-power priority,
+    first-cycle limit 1.5 pu, sustained 1.1 pu, IEEE 1547 Category II trips), 10 export levels;
+    against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
+    default model's first cycle alone (``staged=False``, the high bracket).
+
+Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share`` on the shared 2-core VM under load from other jobs (load average ≈ 4–5:
+absolute times are ~2–4× those of an idle machine — the frozen 10,000-bus run took 1.1 s idle
+— the ratios are what to read):
+
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+buses   sites×lvl  stages  def. s   def. MB  1st s    frz. s  frz MB  ratio  1st r
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+1,000   3 × 10     5       10.05    106      5.44     1.41    40      7.1×   3.9×
+3,000   3 × 10     5       15.05    307      5.40     2.04    115     7.4×   2.6×
+10,000  3 × 10     5       27.79    1,028    12.38    5.68    378     4.9×   2.2×
+======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+
+(def. = default model, all stages; 1st = its first cycle alone, ``staged=False``; frz. =
+``frozen_pll``; MB = traced peak; ratio = def. / frz.; 1st r = 1st / frz.)
+
+No fault bus flagged ``pll_frozen``. The target (default ≤ 2× frozen) is met by neither: the
+first cycle alone costs 2.2–3.9×, all five stages 4.9–7.4×. Where it goes (10,000 buses,
+profile): the fused device reduction over ``stages × levels`` slices with ``k`` charger terms
+each (~55 %), the compiled per-bus Newton (~35 %), the rest numpy bookkeeping. Cost grows as
+``devices × buses × stages × (1 + k/5)`` for the reduction and ``buses × levels × stages × k³``
+for Newton: sites deep in long laterals (where a site's own current dominates its voltage)
+add the no-solution retries.
+
 ``--accuracy`` compares ``frozen_pll`` with the accurate ``iterate`` charger model on a 300-bus
 synthetic feeder (60 chargers × 3 levels) and on the depot example: largest difference of a
 device's largest-phase current, in % of the ``iterate`` value, where that current is at least
@@ -57,8 +89,9 @@ from pathlib import Path
 import numpy as np
 
 from protv2g.engine import ChargerSource, DeviceTerminal, fault_study
+from protv2g.engine.ride_through import trip_elements
 from protv2g.network.synthetic import synthetic_radial_feeder
-from protv2g.units import Case, FaultType
+from protv2g.units import Case, ChargerLaw, FaultType
 
 PP_MEMORY_CAP_BYTES = 4e9  # skip calc_sc when 3 dense N×N complex matrices exceed this
 
@@ -96,6 +129,17 @@ def _scenarios(net, levels=10, share=0.2, seed=0):
     return out
 
 
+def _sites(levels=10, n_sites=3, s_mva=1.0):
+    """``n_sites`` V2G sites of ``s_mva`` online on the trunk (buses 5, 10, …), study-default
+    control law, exporting ``s_mva × level/levels``."""
+    buses = [5 * (i + 1) for i in range(n_sites)]
+    trip = trip_elements("II")
+    return {f"export_{lv * 100 // levels}pct": [
+        ChargerSource(f"site{b}", b, s_mva, limit_pu=1.5, sustained_limit_pu=1.1,
+                      law=ChargerLaw.ACTIVE_PRIORITY, p_pre_mw=s_mva * lv / levels, trip=trip)
+        for b in buses] for lv in range(1, levels + 1)}
+
+
 def _warm_up() -> None:
     net = synthetic_radial_feeder(50, seed=1)
     with warnings.catch_warnings():
@@ -103,6 +147,34 @@ def _warm_up() -> None:
         for keep in ("summary", "full"):
             fault_study(net, devices=_devices(net, 5), scenarios=_scenarios(net, 2),
                         charger_model="frozen_pll", keep=keep)
+            fault_study(net, devices=_devices(net, 5), scenarios=_sites(2, 2),
+                        charger_model="control_law", keep=keep)
+
+
+def run_default(n: int, levels: int, n_sites: int) -> dict:
+    """(d): the default charger model against the frozen-PLL model, same sites and levels."""
+    _warm_up()
+    net = synthetic_radial_feeder(n, seed=0)
+    devs = _devices(net)
+    scen = _sites(levels, n_sites)
+    out = {"n_bus": n, "sites": n_sites, "levels": levels, "devices": len(devs)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for key, kw in (("frozen", dict(charger_model="frozen_pll")),
+                        ("default", dict(charger_model="control_law")),
+                        ("first_cycle", dict(charger_model="control_law", staged=False))):
+            res, out[f"{key}_s"], peak = _measure(lambda kw=kw: fault_study(
+                net, devices=devs, scenarios=scen, keep="summary", **kw))
+            out[f"{key}_peak_mb"] = peak / 1e6
+            if key == "default":
+                out["stages"] = res.staged.n_stages
+                out["pll_frozen"] = int(res.pll_frozen.sum())
+                out["unconverged"] = int(res.unconverged.sum())
+            del res
+    out["ratio"] = out["default_s"] / out["frozen_s"]
+    out["ratio_first_cycle"] = out["first_cycle_s"] / out["frozen_s"]
+    out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    return out
 
 
 def run_size(n: int, levels: int) -> dict:
@@ -186,10 +258,32 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
     ap.add_argument("--levels", type=int, default=10, help="export levels (scenarios)")
     ap.add_argument("--accuracy", action="store_true", help="frozen_pll vs iterate")
+    ap.add_argument("--sites", type=int, default=3, help="V2G sites of the default-model run")
+    ap.add_argument("--skip-frozen-share", action="store_true",
+                    help="skip (a)-(c), the 20 %%-share frozen-PLL runs")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
+    ap.add_argument("--default-one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_size(args.one, args.levels)))
+        return
+    if args.default_one:
+        print(json.dumps(run_default(args.default_one, args.levels, args.sites)))
+        return
+    print("| buses | sites × levels | stages | default s | default traced MB | first cycle "
+          "only s | frozen_pll s | frozen traced MB | default / frozen | first cycle / frozen "
+          "| pll_frozen | process peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        proc = subprocess.run([sys.executable, __file__, "--default-one", str(n), "--levels",
+                               str(args.levels), "--sites", str(args.sites)],
+                              capture_output=True, text=True, check=True)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"| {n} | {r['sites']} x {r['levels']} | {r['stages']} | {r['default_s']:.2f} | "
+              f"{r['default_peak_mb']:.0f} | {r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | "
+              f"{r['frozen_peak_mb']:.0f} | {r['ratio']:.1f} | {r['ratio_first_cycle']:.1f} | "
+              f"{r['pll_frozen']} | {r['rss_peak_mb']:.0f} |", flush=True)
+    if args.skip_frozen_share:
         return
     print("| buses | chargers | study (a) s | (a) peak traced MB | process peak RSS MB | "
           "base (b) s | 3ph+SLG bus work s | calc_sc s | x faster |")

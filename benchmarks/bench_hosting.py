@@ -46,7 +46,7 @@ def stand_in_checks(limit_ka: float = 5.2, bus: str = "F1-B02"):
             i_ka, i_base = worst[sc.name], worst[base[sc.load_level]]
             if i_ka > limit_ka:
                 attr = "pre-existing" if sc.is_base or i_ka <= i_base * (1 + 1e-9) else "new"
-                rows.append({"criterion": "C7", "severity": "fail", "attribution": attr,
+                rows.append({"criterion": "C7", "status": "fail", "attribution": attr,
                              "scenario": sc.name, "fault_bus": bus, "device": f"bus {bus}",
                              "margin": (limit_ka - i_ka) / limit_ka,
                              "message": f"{i_ka:.4f} kA > {limit_ka} kA"})

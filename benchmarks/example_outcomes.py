@@ -27,7 +27,7 @@ def outcome(study_file: Path) -> dict:
     v = result.violations
     counts: dict[str, dict[str, int]] = {}
     if len(v):
-        for (crit, sev), n in v.groupby(["criterion", "severity"]).size().items():
+        for (crit, sev), n in v.groupby(["criterion", "status"]).size().items():
             counts.setdefault(str(crit), {})[str(sev)] = int(n)
     gate = result.meta.get("gate", {})
     hosting = result.tables.get("Hosting capacity")

@@ -7,21 +7,39 @@ Public API (the CLI and batch runs call exactly these)::
     result.violations          # tidy DataFrame
     result.to_excel("reports/depot.xlsx")
 
-``run_batch`` (Dask), ``fault_study`` (the engine on a net or a study) and ``flow_study``
-are imported on first use, so ``import protv2g`` stays light.
+Every name is imported on first use (``protv2g.run_study`` loads the engine, pandapower and
+the checks when it is first touched), so ``import protv2g`` and ``protv2g --help`` stay light.
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from protv2g.errors import InputError, Issue
-from protv2g.result import StudyResult
-from protv2g.runner import run_study
-from protv2g.study import Study, load_study, validate_study
+from protv2g._version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from protv2g.api import fault_study as fault_study
+    from protv2g.batch import BatchResult as BatchResult
+    from protv2g.batch import run_batch as run_batch
+    from protv2g.errors import InputError as InputError
+    from protv2g.errors import Issue as Issue
+    from protv2g.flow import flow_study as flow_study
+    from protv2g.gate import gate_verdict as gate_verdict
+    from protv2g.hosting import hosting_capacity as hosting_capacity
+    from protv2g.result import StudyResult as StudyResult
+    from protv2g.runner import run_study as run_study
+    from protv2g.study import Study as Study
+    from protv2g.study import load_study as load_study
+    from protv2g.study import validate_study as validate_study
 
+#: Public name → module that defines it.
 _LAZY = {
+    "InputError": "protv2g.errors",
+    "Issue": "protv2g.errors",
+    "Study": "protv2g.study",
+    "StudyResult": "protv2g.result",
+    "load_study": "protv2g.study",
+    "run_study": "protv2g.runner",
+    "validate_study": "protv2g.study",
     "run_batch": "protv2g.batch",
     "BatchResult": "protv2g.batch",
     "fault_study": "protv2g.api",
@@ -30,20 +48,16 @@ _LAZY = {
     "hosting_capacity": "protv2g.hosting",
 }
 
-__all__ = [
-    "InputError",
-    "Issue",
-    "Study",
-    "StudyResult",
-    "__version__",
-    "load_study",
-    "run_study",
-    "validate_study",
-    *_LAZY,
-]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'protv2g' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

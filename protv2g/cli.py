@@ -1,6 +1,11 @@
 """``protv2g`` command line: parses arguments and calls the public API, nothing else.
 
 Exit codes: 0 success, 1 a failed gate, 2 bad input (a clear message, no traceback).
+
+Start-up: only the command that runs is imported. ``protv2g --help`` lists the commands from
+:data:`COMMANDS` without importing any of them; ``protv2g COMMAND …`` imports that command's
+module, and each command imports the heavy packages (pandapower, numba kernels, matplotlib,
+Dask) only inside its handler, where it needs them.
 """
 
 from __future__ import annotations
@@ -19,16 +24,22 @@ EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_INPUT = 2
 
-#: Sub-command modules; each has ``register(subparsers)`` setting ``func(args) -> int``.
-_COMMAND_MODULES = (
-    "protv2g.commands.faults",
-    "protv2g.commands.flow",
-    "protv2g.commands.hosting",
-    "protv2g.commands.gate",
-    "protv2g.commands.batch",
-    "protv2g.commands.curves",
-    "protv2g.commands.init",
-)
+#: Sub-commands defined in their own module: name → (module, one-line help). Each module has
+#: ``register(subparsers)`` adding the command with ``func(args) -> int``; it is imported only
+#: when its command runs (the help line here is what ``protv2g --help`` shows).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "faults": ("protv2g.commands.faults",
+               "fault currents at every bus (3ph, LL, SLG, LLG; max and min case)"),
+    "flow": ("protv2g.commands.flow", "power flows over the scenarios and the 96-step day: "
+             "reverse flow, voltage rise, loading, 67/32 on load"),
+    "hosting": ("protv2g.commands.hosting",
+                "largest export per V2G site before the first protection violation"),
+    "gate": ("protv2g.commands.gate", "pre-pilot review gate: PASS (0), FAIL (1) or ERROR (2)"),
+    "batch": ("protv2g.commands.batch",
+              "run many studies in parallel on Dask; one combined workbook"),
+    "curves": ("protv2g.commands.curves", "list, evaluate and plot device curves"),
+    "init": ("protv2g.commands.init", "draft a study file from an OpenDSS feeder model"),
+}
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -58,35 +69,43 @@ def _print_todos(path: str) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from protv2g import load_study, run_study
+    from protv2g.violations import CheckStatus, status_mask
 
     study = load_study(args.study)
     result = run_study(study, hosting=not args.no_hosting)
     out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
     path = result.to_excel(out)
-    n_fail = int((result.violations["severity"] == "fail").sum()) if len(result.violations) else 0
+    v = result.violations
+    n_found = int(status_mask(v, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.INFO).sum())
+    n_fail = int(status_mask(v, CheckStatus.FAIL).sum())
+    n_not = int(status_mask(v, CheckStatus.NOT_EVALUATED).sum())
     print(f"{study.name}: {len(result.scenarios)} scenarios, "
-          f"{len(result.fault_currents)} bus fault rows, {len(result.violations)} violations "
-          f"({n_fail} failing)")
+          f"{len(result.fault_currents)} bus fault rows, {n_found} violations "
+          f"({n_fail} failing)" + (f", {n_not} not evaluated" if n_not else ""))
     gate = result.meta.get("gate", {})
     print(f"gate: {gate.get('verdict', 'not evaluated')}"
           + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"
              if gate.get("reasons") else ""))
-    hosting = result.tables.get("Hosting capacity")
-    if hosting is not None and len(hosting):
-        from protv2g.gate import hosting_kw_per_site
-
-        for site, kw in hosting_kw_per_site(hosting).items():
-            print(f"hosting capacity {site}: {kw:,.0f} kW")
+    for site, kw in (gate.get("hosting_capacity_kw") or {}).items():
+        print(f"hosting capacity {site}: {kw:,.0f} kW")
     print(f"workbook: {path}")
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command."""
+def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
+    """The argument parser.
+
+    Parameters
+    ----------
+    command : str or None
+        The sub-command about to run: only its module is imported and registered; the other
+        commands get a placeholder with their help line. ``"*"`` (default) registers every
+        command; None none (``protv2g --help``).
+    """
     parser = argparse.ArgumentParser(
         prog="protv2g",
         description="Protection-coordination studies for feeders with V2G chargers.")
-    from protv2g import __version__
+    from protv2g._version import __version__
 
     parser.add_argument("--version", action="version", version=f"protv2g {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -102,15 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check a study file; list every problem with its field path.")
     p.add_argument("study", help="study file (YAML)")
     p.set_defaults(func=_cmd_validate)
-    for module_name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub)
+    for name, (module_name, help_text) in COMMANDS.items():
+        if command in ("*", name):
+            importlib.import_module(module_name).register(sub)
+        else:
+            sub.add_parser(name, help=help_text)
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (the first word not starting with ``-``)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def _print_notes(caught: list[warnings.WarningMessage]) -> None:
@@ -132,7 +153,8 @@ def _print_notes(caught: list[warnings.WarningMessage]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``protv2g`` console script; returns the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings(record=True) as caught:

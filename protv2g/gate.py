@@ -1,19 +1,27 @@
-"""The pre-pilot review gate: PASS / FAIL / ERROR from a study's results.
+"""The pre-pilot review gate: its policy, and the PASS / FAIL / ERROR verdict of a result.
 
-Rules (domain.md §5, the study's ``gate`` section):
+This module is the one place that says what fails, what is an error and what is only
+information; the hosting-capacity search and the report ask it (:func:`classify`,
+:func:`failing_mask`) rather than deciding themselves. Everything is read from typed columns
+of the violation table — ``criterion``, ``status`` (:class:`~protv2g.violations.CheckStatus`),
+``attribution`` — never from the wording of a message.
 
+Policy (domain.md §5, the study's ``gate`` section)
+---------------------------------------------------
 * **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
-  reported an error or did not run on every scenario, a criterion named in ``gate.criteria`` was
-  not evaluated (including a row whose message starts "could not evaluate", the checks' way of
-  saying so), or the engine failed. The gate never passes on an error.
-* **FAIL** (exit 1) when a violation remains whose criterion is in ``gate.criteria``, whose
-  severity is in ``gate.fail_severities`` and which is attributable to V2G (attribution ``new``
-  or ``worse``); or, with ``gate.unmet_screening_fails``, when a pilot screening item is false.
+  reported an error or did not run on every scenario, a criterion named in ``gate.criteria``
+  has a ``not_evaluated`` row or was not evaluated at all, or the engine failed. The gate
+  never passes on an error.
+* **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
+  is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
+  (attribution ``new`` or ``worse``); or, with ``gate.unmet_screening_fails``, when a pilot
+  screening item is not met.
 * **PASS** (exit 0) otherwise.
+* **info**: failing rows present in the base case (attribution ``pre-existing``), criteria of
+  ``gate.criteria`` that are ``not_applicable`` to the study, screening items not met or not
+  declared. They are listed, never decide the verdict.
 
-Failing violations present in the base case (attribution ``pre-existing``) do not fail the gate;
-they are listed as reasons of kind ``info``. Each reason is one line starting with its kind
-(``error:``, ``fail:``, ``info:``).
+Each reason is one line starting with its kind (``error:``, ``fail:``, ``info:``).
 
 How the gate learns that the checks ran
 ---------------------------------------
@@ -25,30 +33,34 @@ scenario that could not be evaluated]}``. A result without it has not been check
 from __future__ import annotations
 
 import math
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from protv2g.hosting import (
-    crit_order,
-    describe_fault,
-    failing_mask,
-    is_given,
-    unevaluated_mask,
-)
-from protv2g.result import StudyResult
+from protv2g.criteria import order
+from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
-from protv2g.study.schema import PilotScreening
+from protv2g.study.schema import Gate, PilotScreening
+from protv2g.violations import CheckStatus, describe_fault, is_given, status_mask
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.result import StudyResult
 
 __all__ = [
     "EXIT_CODES",
     "SCREENING_LABELS",
+    "GateOutcome",
+    "classify",
+    "failing_mask",
     "gate_json",
     "gate_verdict",
     "error_verdict",
     "hosting_kw_per_site",
     "hosting_limited_per_site",
+    "not_applicable_criteria",
     "screening_status",
+    "unevaluated_mask",
 ]
 
 #: Exit code of each verdict.
@@ -65,6 +77,99 @@ SCREENING_LABELS = {
 }
 
 _GROUP = ["criterion", "device", "other_device"]
+
+#: Attribution of violations already present without V2G.
+PRE_EXISTING = "pre-existing"
+
+
+class GateOutcome(StrEnum):
+    """What one violation row means for the gate."""
+
+    #: Fails the gate: a failing status of a gated criterion, attributable to V2G.
+    FAIL = "fail"
+    #: Makes the verdict ERROR: a gated criterion that could not be evaluated.
+    ERROR = "error"
+    #: Listed, does not decide: a failing row already present in the base case, or a gated
+    #: criterion that does not apply to the study.
+    INFO = "info"
+    #: Does not concern the gate (a status or criterion the gate does not act on).
+    NONE = "none"
+
+
+def _fail_statuses(gate: Gate) -> set[str]:
+    return {CheckStatus(str(getattr(s, "value", s))).value for s in gate.fail_severities}
+
+
+def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
+    """The :class:`GateOutcome` of every violation row (the gate's policy, row by row).
+
+    Parameters
+    ----------
+    violations : DataFrame
+        ``VIOLATION_COLUMNS`` rows (``criterion``, ``status``, ``attribution`` are read).
+    gate : Gate
+        The study's gate section.
+
+    Returns
+    -------
+    Series of str
+        :class:`GateOutcome` values, aligned with ``violations``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"criterion": ["C2", "C2", "C5"], "status": ["fail", "fail",
+    ...                      "not_evaluated"], "attribution": ["new", "pre-existing", ""]})
+    >>> classify(rows, Gate()).tolist()
+    ['fail', 'info', 'error']
+    """
+    out = pd.Series(GateOutcome.NONE.value, index=violations.index, dtype=object)
+    if violations.empty:
+        return out
+    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
+    status = violations["status"].astype(str)
+    failing = gated & status.isin(_fail_statuses(gate))
+    pre = violations["attribution"].astype(str) == PRE_EXISTING
+    out[failing & ~pre] = GateOutcome.FAIL.value
+    out[failing & pre] = GateOutcome.INFO.value
+    out[gated & (status == CheckStatus.NOT_APPLICABLE.value)] = GateOutcome.INFO.value
+    out[gated & (status == CheckStatus.NOT_EVALUATED.value)] = GateOutcome.ERROR.value
+    return out
+
+
+def failing_mask(violations: pd.DataFrame, gate: Gate, *, attributable: bool = True
+                 ) -> pd.Series:
+    """Rows of ``violations`` that fail the gate (or, ``attributable=False``, the failing rows
+    already present in the base case, which do not).
+
+    A missing attribution counts as attributable, never the other way round.
+
+    Returns
+    -------
+    Series of bool
+        Aligned with ``violations``.
+    """
+    if violations.empty:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
+    failing = gated & violations["status"].astype(str).isin(_fail_statuses(gate))
+    pre = violations["attribution"].astype(str) == PRE_EXISTING
+    return failing & (~pre if attributable else pre)
+
+
+def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:
+    """Rows by which a check says it could not evaluate something (status ``not_evaluated``)."""
+    return status_mask(violations, CheckStatus.NOT_EVALUATED)
+
+
+def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
+    """Criterion → why it does not apply to the study (from its ``not_applicable`` row)."""
+    rows = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
+    out: dict[str, str] = {}
+    for crit, msg in zip(rows["criterion"].astype(str), rows["message"].astype(str),
+                         strict=True):
+        out.setdefault(crit, msg)
+    return dict(sorted(out.items(), key=lambda kv: order(kv[0])))
 
 
 def screening_status(study: Study) -> dict[str, str]:
@@ -98,7 +203,7 @@ def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     text = " ".join(parts)
     msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
-    detail = [note, f"{worst['severity']}", f"{worst['attribution']}", where]
+    detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
     if _fmt(worst.get("margin")):
         detail.append(f"margin {_fmt(worst.get('margin'))}")
     n_sc = rows["scenario"].nunique()
@@ -110,7 +215,7 @@ def _grouped_lines(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     if rows.empty:
         return []
     groups = rows[_GROUP].astype(str).groupby(_GROUP, sort=True).groups
-    ordered = sorted(groups.items(), key=lambda kv: (crit_order(kv[0][0]), kv[0]))
+    ordered = sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))
     return [_violation_line(kind, rows.loc[idx], note) for _, idx in ordered]
 
 
@@ -137,7 +242,7 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
     not_computed = meta.get("not_computed") or {}
     if isinstance(not_computed, dict) and "Violations" in not_computed:
         out.append(f"error: violations not computed: {not_computed['Violations']}")
-    columns = {"criterion", "severity", "attribution", "scenario", "message"}
+    columns = {"criterion", "status", "attribution", "scenario", "message"}
     if not columns <= set(result.violations.columns):
         out.append(f"error: the violations table lacks columns "
                    f"{sorted(columns - set(result.violations.columns))}")
@@ -145,7 +250,7 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
     bad = result.violations[unevaluated_mask(result.violations)]
     bad = bad[bad["criterion"].astype(str).isin(set(study.document.gate.criteria))]
     for (_, message), rows in sorted(bad.groupby(["criterion", "message"], sort=False),
-                                     key=lambda kv: (crit_order(str(kv[0][0])), kv[0][1])):
+                                     key=lambda kv: (order(str(kv[0][0])), kv[0][1])):
         scen = rows["scenario"].astype(str)
         where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""
         out.append(f"error: {' '.join(str(message).split())}{where}")
@@ -189,12 +294,16 @@ def gate_verdict(study: Study, result: StudyResult,
     fails: list[str] = []
     infos: list[str] = []
     n_fail = n_pre = 0
-    if {"criterion", "severity", "attribution", "scenario"} <= set(violations.columns):
+    if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
         attributable = violations[failing_mask(violations, gate)]
         pre = violations[failing_mask(violations, gate, attributable=False)]
         n_fail, n_pre = len(attributable), len(pre)
         fails += _grouped_lines("fail", attributable)
         infos += _grouped_lines("info", pre, "not attributable to V2G")
+        gated = set(gate.criteria)
+        for crit, why in not_applicable_criteria(violations).items():
+            if crit in gated:
+                infos.append(f"info: {why}")
     screening = screening_status(study)
     undeclared = [k for k, v in screening.items() if v == "not declared"]
     for item, state in screening.items():
@@ -285,8 +394,6 @@ def gate_json(verdict: dict[str, Any], study: Study | None, study_file: str,
     Adds the study name and file, the input digest, the dependency versions and the full
     hosting-capacity table (records) to :func:`gate_verdict`'s dict.
     """
-    from protv2g.runner import dependency_versions, input_digest
-
     out = {"study": study.name if study is not None else None, "study_file": study_file,
            **verdict,
            "input_digest": input_digest(study) if study is not None else None,

@@ -1,7 +1,9 @@
 """``StudyResult``: everything a study produced, as tidy DataFrames (nothing hidden).
 
-Column names carry their units. The column sets are defined here once so the checks,
-the report and the tests agree on them.
+Column names carry their units. The violation table's columns and statuses are defined once
+in :mod:`protv2g.violations` (re-exported here) so the checks, the gate, the report and the
+tests agree on them. ``to_excel`` hands the result to the report stage; the report reads a
+result and never imports this module at run time.
 """
 
 from __future__ import annotations
@@ -12,20 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-#: One row per violation (issue 7 defines the rows; the schema is fixed here).
-VIOLATION_COLUMNS = [
-    "criterion", "severity", "attribution", "scenario", "fault_bus", "fault_type", "case",
-    "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "limit", "message",
-]
+from protv2g.violations import SCENARIO_COLUMNS, VIOLATION_COLUMNS, empty_violations
 
-#: One row per study scenario.
-SCENARIO_COLUMNS = ["scenario", "participation", "load_level", "export_level", "is_base"]
-
-
-def empty_violations() -> pd.DataFrame:
-    """An empty violations table with the right columns."""
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in VIOLATION_COLUMNS})
+__all__ = ["SCENARIO_COLUMNS", "StudyResult", "VIOLATION_COLUMNS", "empty_violations"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +41,9 @@ class StudyResult:
     inputs : dict
         The study document as validated (echoed in the report), plus its digest.
     meta : dict
-        Method, engine, versions, digest: what a reviewer needs to reproduce the run.
+        Method, engine, versions, digest: what a reviewer needs to reproduce the run;
+        ``meta["gate"]`` is the gate's verdict (:func:`protv2g.gate.gate_verdict`), which the
+        report shows as it is.
     tables : dict of DataFrame
         Further result tables by sheet name (flow, directional, coordination, …).
     directional : DataFrame

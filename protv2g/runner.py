@@ -1,57 +1,35 @@
-"""``run_study``: the one pipeline behind scripts, the CLI and batch runs.
+"""``run_study``: every stage of a study, in order, into one :class:`StudyResult`.
 
-study → scenarios → fault engine → (flow, checks: later stages) → :class:`StudyResult`.
+study → :mod:`protv2g.pipeline` (scenarios → engine inputs → fault tables, flow tables) →
+directional elements → :func:`protv2g.checks.run_checks` → hosting capacity (optional) →
+:func:`protv2g.gate.gate_verdict` → :class:`StudyResult`. This module only orders the stages;
+each lives in its own module, and provenance (versions, input digest) in
+:mod:`protv2g.provenance`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import pandas as pd
 
 from protv2g.checks import run_checks
 from protv2g.checks.duty import device_duty_table
+from protv2g.criteria import CRITERIA
+from protv2g.devices.kinds import curve_fields
 from protv2g.directional import evaluate_fault_directional
-from protv2g.engine import fault_study
-from protv2g.errors import InputError, Issue
-from protv2g.flow import flow_study
-from protv2g.gate import gate_verdict
+from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import hosting_capacity
+from protv2g.pipeline import fault_tables, study_flow
+from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
-from protv2g.scenarios import Scenario, build_scenarios, scenario_table
-from protv2g.study.curves import CURVE_FIELDS
-from protv2g.study.engine_inputs import device_terminals, fault_scenarios
+from protv2g.scenarios import build_scenarios, scenario_table
 from protv2g.study.loader import Study
-from protv2g.study.schema import CRITERIA
 
-_VERSIONED = ("protv2g", "pandapower", "numpy", "scipy", "pandas", "networkx", "openpyxl")
-
-
-def dependency_versions() -> dict[str, str]:
-    """Installed versions of protv2g and the packages its numbers depend on."""
-    out = {}
-    for name in _VERSIONED:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def input_digest(study: Study) -> str:
-    """SHA-256 over the validated study document and the feeder net (first 16 hex digits)."""
-    h = hashlib.sha256()
-    h.update(json.dumps(study.document.model_dump(mode="json"), sort_keys=True).encode())
-    for table in ("bus", "line", "trafo", "ext_grid", "load", "sgen", "switch", "shunt"):
-        if table in study.net:
-            h.update(study.net[table].to_csv().encode())
-    return h.hexdigest()[:16]
+__all__ = ["run_study", "settings_table", "directional_sheet", "dependency_versions",
+           "input_digest"]
 
 
 def settings_table(study: Study) -> pd.DataFrame:
@@ -68,7 +46,7 @@ def settings_table(study: Study) -> pd.DataFrame:
                                                                   "location"}).items():
             row[key] = ", ".join(map(str, value)) if isinstance(value, list) else value
         sources = []
-        for key in CURVE_FIELDS[type(device)]:
+        for key in curve_fields(device.kind):
             name = getattr(device, key)
             if name is not None:
                 curve = study.library.get(name)
@@ -76,75 +54,6 @@ def settings_table(study: Study) -> pd.DataFrame:
         row["curve_sources"] = " | ".join(sources)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _expand(frame: pd.DataFrame, key_of: dict[str, str]) -> pd.DataFrame:
-    """Rows of each solved charger set, repeated for every study scenario that shares it."""
-    groups = dict(tuple(frame.groupby("scenario", sort=False)))
-    parts = [groups[key].assign(scenario=name) for name, key in key_of.items()]
-    return pd.concat(parts, ignore_index=True)
-
-
-def _run_faults(study: Study, scenarios: list[Scenario]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Bus and device fault tables for every scenario (one engine call, one factorisation)."""
-    doc = study.document
-    sets, key_of = fault_scenarios(study, scenarios)
-    check_size(study, n_fault_scenarios=len(sets), n_scenarios=len(scenarios))
-    try:
-        faults = fault_study(
-            study.net, fault_types=doc.faults.fault_types, cases=doc.faults.cases,
-            method=doc.faults.method, r_fault_ohm=doc.faults.r_fault_ohm,
-            x_fault_ohm=doc.faults.x_fault_ohm, r_fault_min_ohm=doc.faults.r_fault_min_ohm,
-            scenarios=sets, devices=device_terminals(study))
-    except InputError as exc:
-        raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
-    return _expand(faults.bus, key_of), _expand(faults.device, key_of)
-
-
-def _feeder_issue(study: Study, issue: Issue) -> Issue:
-    """An engine issue about the net, re-addressed to the study file and its feeder."""
-    source = study.document.feeder
-    feeder = source.pandapower_json or source.opendss or f"builtin {source.builtin}"
-    return Issue(str(study.path), f"feeder ({feeder}): {issue.field}", issue.message,
-                 issue.fix or "correct the feeder model")
-
-
-#: Bytes per (scenario, case, fault type, device, fault bus) row of the device tables:
-#: dense complex arrays (6 phasors × 16 B) plus one tidy row (~26 numbers × 8 B) and slack.
-_BYTES_PER_DEVICE_ROW = 400
-_BYTES_PER_BUS_ROW = 200
-
-
-def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int) -> None:
-    """Fail fast, before any work, when a study's result tables would not fit in memory.
-
-    Raises
-    ------
-    InputError
-        Naming the sizes that multiply up and what to reduce.
-    """
-    doc = study.document
-    n_bus = len(study.net.bus)
-    per = len(doc.faults.fault_types) * len(doc.faults.cases) * n_bus
-    need_b = (n_fault_scenarios * per * len(doc.devices) * _BYTES_PER_DEVICE_ROW
-              + n_scenarios * per * (_BYTES_PER_BUS_ROW + len(doc.devices) * 100))
-    budget_b = _memory_budget_b()
-    if need_b > budget_b:
-        raise InputError(Issue(
-            str(study.path), "scenarios",
-            f"the study needs about {need_b / 2**30:.1f} GiB for its result tables "
-            f"({n_scenarios} scenarios × {n_bus} buses × {len(doc.devices)} devices × "
-            f"{len(doc.faults.fault_types)} fault types × {len(doc.faults.cases)} cases), "
-            f"more than the {budget_b / 2**30:.1f} GiB allowed",
-            "run fewer export levels/participation/load levels, or split the study"))
-
-
-def _memory_budget_b() -> int:
-    """Half of the machine's physical memory (bytes)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 4 * 2**30
 
 
 def directional_sheet(directional: pd.DataFrame) -> pd.DataFrame:
@@ -179,11 +88,12 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     """
     doc = study.document
     scenarios = build_scenarios(doc)
-    bus_faults, device_faults = _run_faults(study, scenarios)
-    flow = flow_study(study, day=doc.scenarios.day)
+    faults = fault_tables(study, scenarios)
+    bus_faults, device_faults = faults.bus, faults.device
+    flow = study_flow(study)
     directional = evaluate_fault_directional(device_faults, study)
     violations, coordination = run_checks(study, device_faults, flow, scenarios)
-    could_not = violations["message"].astype(str).str.startswith("could not evaluate")
+    could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
                    "errors": sorted(set(violations.loc[could_not, "message"].astype(str)))},

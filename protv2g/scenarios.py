@@ -2,14 +2,18 @@
 
 Conventions (what a protection engineer would expect; stated in the report):
 
-* An export level is what the site is asked to export (kW, whole site). What it can export is
-  capped by the chargers that take part: ``participation fraction × n_chargers × p_charger_kw``.
-* The chargers that export are the ones that inject fault current: a site exporting
-  ``p_export_kw`` behaves in a fault as ``p_export_kw / p_charger_kw`` chargers at their
-  current limit (``limit_pu`` × rating, rating in kVA = kW at unity power factor). Idle,
-  charging and ceased chargers inject no fault current. The contribution is therefore linear
-  in the export level until the participation cap binds.
-* The base case has no V2G export (every site idle) and is always run.
+* A site's chargers that take part are plugged in and online: ``n_online = participation
+  fraction × n_chargers`` (an expected count, not rounded). They cap what the site can
+  export (``n_online × p_charger_kw``) and, in a fault, **their kVA rating sizes the source**
+  (``n_online × s_charger_kva``, :mod:`protv2g.study.engine_inputs`); the export setpoint
+  only sets the pre-fault current. A site exporting little from many online chargers is a
+  large fault source in the first cycle.
+* An export level is what the site is asked to export (kW, whole site), capped as above.
+* ``modes`` is honoured: a site whose ``modes`` lack ``exporting`` never exports — it is idle in
+  every export scenario, has no chargers online for V2G and injects no fault current.
+* Snapshot scenarios are the export window: the plug-in window and state-of-charge reserve of
+  a site's ``day`` shape its 96-step day (flow), not the participation fractions.
+* The base case has no V2G (every site idle, nothing online) and is always run.
 """
 
 from __future__ import annotations
@@ -18,19 +22,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from protv2g.study.schema import StudyDocument
+from protv2g.study.schema import StudyDocument, V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 
 @dataclass(frozen=True)
 class SiteState:
-    """One site in one scenario."""
+    """One site in one scenario.
+
+    ``n_online``: chargers plugged in and online (``None``: ``p_available_kw / p_charger_kw``,
+    i.e. the participating chargers).
+    """
 
     site: str
     mode: ChargerMode
     p_export_kw: float
     p_requested_kw: float
     p_available_kw: float
+    n_online: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,17 +84,29 @@ def build_scenarios(document: StudyDocument) -> list[Scenario]:
                                   base_sites, is_base=True))
         for part in document.scenarios.participation:
             for label, requested in _level_labels(document):
-                states = []
-                for s in sites:
-                    available = s.participation.fraction(part) * s.p_max_kw
-                    p = min(requested[s.name], available)
-                    mode = ChargerMode.EXPORTING if p > 0 else ChargerMode.IDLE
-                    states.append(SiteState(s.name, mode, p, requested[s.name], available))
+                states = [site_state(s, part, requested[s.name]) for s in sites]
                 if not any(st.p_export_kw > 0 for st in states):
                     continue
                 scenarios.append(Scenario(f"{part.value}/{load.value}/{label}", part, load,
                                           label, tuple(states)))
     return scenarios
+
+
+def site_state(site: V2GSite, participation: Participation, p_requested_kw: float
+               ) -> SiteState:
+    """The state of ``site`` asked to export ``p_requested_kw`` in a participation case.
+
+    ``n_online = fraction × n_chargers``; the export is capped at ``n_online ×
+    p_charger_kw``; a site whose ``modes`` lack ``exporting`` is idle with nothing online for
+    V2G (hosting and any other scenario builder should use this too).
+    """
+    if not site.can_export:
+        return SiteState(site.name, ChargerMode.IDLE, 0.0, float(p_requested_kw), 0.0, 0.0)
+    n_online = site.participation.fraction(participation) * site.n_chargers
+    available = n_online * site.p_charger_kw
+    p = min(float(p_requested_kw), available)
+    mode = ChargerMode.EXPORTING if p > 0 else ChargerMode.IDLE
+    return SiteState(site.name, mode, p, float(p_requested_kw), available, n_online)
 
 
 def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
@@ -97,5 +118,6 @@ def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
                "is_base": sc.is_base}
         for st in sc.sites:
             row[f"p_{st.site}_kw"] = st.p_export_kw
+            row[f"n_online_{st.site}"] = st.n_online
         rows.append(row)
     return pd.DataFrame(rows)

@@ -80,6 +80,29 @@ class ChargerControl(_StrEnum):
     GRID_FORMING = "grid_forming"
 
 
+class ChargerLaw(_StrEnum):
+    """Fault-current control law of a grid-following charger (``docs/charger-fault-model.md``).
+
+    ``active_priority``: keeps its active power, ``|I| ≈ P/|V|`` in phase with the voltage, up to
+    the current limit (IEEE 1547-2018-era inverters). ``reactive_priority``: reactive current
+    proportional to the voltage dip (k-factor, IEEE 2800-2022 §7.2.2 convention), active current
+    in what is left of the limit. ``constant_current``: the current limit at a fixed angle to the
+    voltage (the planning model of pandapower ``sgen`` / IEC 60909-0 §6.2 with ``k``).
+    """
+
+    ACTIVE_PRIORITY = "active_priority"
+    REACTIVE_PRIORITY = "reactive_priority"
+    CONSTANT_CURRENT = "constant_current"
+
+
+class RideThroughCategory(_StrEnum):
+    """IEEE 1547-2018 abnormal operating performance category (Tables 11–16)."""
+
+    I = "I"  # noqa: E741 - the standard's name
+    II = "II"
+    III = "III"
+
+
 class Participation(_StrEnum):
     """Participation case of a fleet (fraction of chargers actually available)."""
 

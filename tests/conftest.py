@@ -2,10 +2,20 @@
 
 Reference feeders and data live in ``../shared`` beside the checkout (see the project README);
 tests that need them skip with a clear reason when that folder is absent.
+
+Expensive results that several test modules read are computed once per test run here
+(session fixtures) and must be treated as read-only by the tests:
+
+* :func:`depot_study` — the shipped depot study, loaded;
+* :func:`depot_result` — ``run_study(depot_study, hosting=True)``: engine, flows, checks,
+  hosting capacity and gate of the shipped example (read by the report, runner and status
+  tests);
+* :func:`depot_workbook` — that result written once as the coordination workbook.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +23,7 @@ import pytest
 REPO_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_DIR.parent / "shared"
 FEEDERS_DIR = REPO_DIR / "feeders"
+DEPOT_FILE = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +32,27 @@ def shared_dir() -> Path:
     if not (SHARED_DIR / "feeders" / "opendss").is_dir():
         pytest.skip(f"reference data not found at {SHARED_DIR} (../shared beside the checkout)")
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def depot_study():
+    """The shipped depot study (read-only: use ``with_updates`` for variants)."""
+    import protv2g
+
+    return protv2g.load_study(DEPOT_FILE)
+
+
+@pytest.fixture(scope="session")
+def depot_result(depot_study):
+    """The depot's full result with hosting capacity and gate, computed once per run."""
+    from protv2g.runner import run_study  # not protv2g.run_study, which tests monkeypatch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run_study(depot_study, hosting=True)
+
+
+@pytest.fixture(scope="session")
+def depot_workbook(depot_result, tmp_path_factory) -> Path:
+    """The depot's coordination workbook, written once per run."""
+    return depot_result.to_excel(tmp_path_factory.mktemp("depot") / "depot_two_feeder.xlsx")

@@ -31,9 +31,10 @@ def run(study, table, flow=None, p_kw=500.0):
 
 
 def crit(v: pd.DataFrame, c: str) -> pd.DataFrame:
-    """Rows of criterion ``c``, without the could-not-evaluate rows of devices that the
-    hand-built (partial) tables leave out."""
-    return v[(v.criterion == c) & ~v.message.str.contains("no engine result for device")]
+    """Rows of criterion ``c``, without the not-evaluated rows of devices that the hand-built
+    (partial) tables leave out, and without a not-applicable row (asserted where it matters)."""
+    return v[(v.criterion == c) & ~v.message.str.contains("no engine result for device")
+             & (v.status != "not_applicable")]
 
 
 def _flow_ok():
@@ -59,7 +60,7 @@ def test_c1_fires_only_without_cti(hand) -> None:
     fast = _with(hand, R1={"time_dial": 0.5})
     v, _ = run(fast, t)
     row = crit(v, "C1").iloc[0]
-    assert (row.device, row.other_device, row.severity) == ("R1", "R3", "fail")
+    assert (row.device, row.other_device, row.status) == ("R1", "R3", "fail")
     assert row.margin == pytest.approx(ieee_vi_s(2000, 400, 0.5) - t_r3 - 0.3, rel=1e-9)
     assert row.margin == pytest.approx(-0.3346, abs=1e-3)
     assert "R1 trips in 0.654 s" in row.message and "R3 clears in 0.689 s" in row.message
@@ -81,7 +82,7 @@ def test_c2_fuse_saving_lost_when_v2g_between_recloser_and_fuse(hand) -> None:
                                 (V2G, "RC", "B4", "3ph", "max", 450.0))])
     v, _ = run(hand, v2g)
     row = crit(v, "C2").iloc[0]
-    assert (row.scenario, row.attribution, row.severity) == (V2G, "new", "fail")
+    assert (row.scenario, row.attribution, row.status) == (V2G, "new", "fail")
     assert row.margin == pytest.approx(float(F40.min_melt_time_s(1200.0)) - 1.35 * fast,
                                        rel=1e-9)
     assert "fuse saving lost" in row.message and "site exporting 0.5 MW" in row.message
@@ -91,7 +92,7 @@ def test_c2_recloser_blind_is_warn(hand) -> None:
     t = rows((BASE, "F", "B4", "SLG", "min", 250.0), (BASE, "RC", "B4", "SLG", "min", 250.0))
     v, _ = run(hand, t)
     row = crit(v, "C2").iloc[0]
-    assert row.severity == "warn" and "fuse saving not possible" in row.message
+    assert row.status == "warn" and "fuse saving not possible" in row.message
 
 
 # ---------------------------------------------------------------- C3 fuse–fuse
@@ -138,7 +139,7 @@ def test_c5_minimum_fault_below_pickup_factor(hand) -> None:
     low = rows((BASE, "R1", "B1", "3ph", "min", 500.0))  # 1.25 × 400 A < 1.5
     v, _ = run(hand, low)
     row = crit(v, "C5").iloc[0]
-    assert (row.severity, row.limit) == ("fail", 1.5)
+    assert (row.status, row.limit) == ("fail", 1.5)
     assert row.margin == pytest.approx(1.25 - 1.5, abs=1e-12)
 
 
@@ -146,7 +147,7 @@ def test_c5_reach_reduced_by_v2g(hand) -> None:
     t = rows((BASE, "R1", "B1", "3ph", "min", 1000.0), (V2G, "R1", "B1", "3ph", "min", 850.0))
     v, _ = run(hand, t)
     row = crit(v, "C5").iloc[0]
-    assert (row.severity, row.attribution) == ("warn", "new")
+    assert (row.status, row.attribution) == ("warn", "new")
     assert row.margin == pytest.approx(0.10 - 0.15, abs=1e-12)
     t = rows((BASE, "R1", "B1", "3ph", "min", 1000.0), (V2G, "R1", "B1", "3ph", "min", 950.0))
     assert crit(run(hand, t)[0], "C5").empty
@@ -179,10 +180,10 @@ def test_c7_duty_and_v2g_increase(hand) -> None:
     assert crit(run(hand, ok)[0], "C7").empty
     over = rows((BASE, "R1", "B1", "3ph", "max", 12000.0))
     row = crit(run(hand, over)[0], "C7").iloc[0]
-    assert row.severity == "fail" and row.margin == pytest.approx(-2.0)  # kA over 10 kA
+    assert row.status == "fail" and row.margin == pytest.approx(-2.0)  # kA over 10 kA
     up = rows((BASE, "R1", "B1", "3ph", "max", 5000.0), (V2G, "R1", "B1", "3ph", "max", 6000.0))
     row = crit(run(hand, up)[0], "C7").iloc[0]
-    assert (row.severity, row.attribution) == ("warn", "new")
+    assert (row.status, row.attribution) == ("warn", "new")
     assert row.margin == pytest.approx(0.10 - 0.20)
 
 
@@ -195,7 +196,7 @@ def test_c8_load_current_margin(hand) -> None:
     row = crit(run(hand, t, flow)[0], "C8").iloc[0]
     assert row.device == "R1" and row.margin == pytest.approx(400 / 1.5 - 300.0)
     none = crit(run(hand, t)[0], "C8")
-    assert none.iloc[0].severity == "fail" and "could not evaluate" in none.iloc[0].message
+    assert none.iloc[0].status == "not_evaluated" and "could not evaluate" in none.iloc[0].message
 
 
 # ---------------------------------------------------------------- C9 directional
@@ -222,7 +223,10 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     assert row.margin == pytest.approx(0.5 - 2.5) and row.limit == pytest.approx(2.5)
     slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]})
     assert crit(run(slow, t)[0], "C10").empty
-    assert crit(run(hand, t)[0], "C10").empty  # site at B1: R1 does not reclose
+    v = run(hand, t)[0]
+    assert crit(v, "C10").empty  # site at B1: R1 does not reclose
+    na = v[v.criterion == "C10"]
+    assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message
 
 
 def test_c11_island_screen(hand) -> None:
@@ -249,19 +253,20 @@ def test_c12_voltage_rise_and_missing_flow(hand) -> None:
     assert (row.fault_bus, row.attribution) == ("B4", "new")
     assert row.margin == pytest.approx(1.05 - 1.062)
     row = crit(run(hand, t)[0], "C12").iloc[0]
-    assert row.severity == "fail" and row.message.startswith("could not evaluate C12")
+    assert row.status == "not_evaluated" and row.message.startswith("could not evaluate C12")
 
 
 # ---------------------------------------------------------------- could not evaluate
 def test_missing_engine_result_is_a_failing_row(hand) -> None:
     t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))  # no rows for R3, RC, F …
     v, _ = run(hand, t)
-    cne = v[v.message.str.startswith("could not evaluate")]
-    assert (cne.severity == "fail").all()
+    cne = v[v.status == "not_evaluated"]
+    assert cne.message.str.startswith("could not evaluate").all()
     assert {"C1", "C2", "C3", "C4", "C5", "C7"} <= set(cne.criterion)
     assert any("no engine result for device RC" in m for m in cne.message)
     v, coord = run_checks(hand, None, None, scenarios())
-    assert {"C1", "C5", "C6", "C7"} <= set(v[v.severity == "fail"].criterion)
+    assert {"C1", "C5", "C6", "C7"} <= set(v[v.status == "not_evaluated"].criterion)
+    assert not (v.status == "fail").any()  # no result is never a finding, and never a pass
 
 
 def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
@@ -270,7 +275,7 @@ def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
     s = hand.with_updates(devices=devs)
     v, _ = run(s, rows((BASE, "R1", "B1", "3ph", "max", 1000.0)))
     row = crit(v, "C7")[lambda d: d.device == "R1"].iloc[0]
-    assert row.severity == "fail" and "no interrupting_rating_ka" in row.message
+    assert row.status == "not_evaluated" and "no interrupting_rating_ka" in row.message
 
 
 # ---------------------------------------------------------------- attribution

@@ -20,14 +20,15 @@ DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 
 
 @pytest.fixture(scope="module")
-def depot_workbook(tmp_path_factory) -> Path:
+def cli_workbook(tmp_path_factory) -> Path:
+    # the command end to end (hosting is covered by the session's depot_result)
     out = tmp_path_factory.mktemp("run") / "depot.xlsx"
-    assert main(["run", str(DEPOT), "-o", str(out)]) == 0
+    assert main(["run", str(DEPOT), "-o", str(out), "--no-hosting"]) == 0
     return out
 
 
-def test_run_writes_the_three_sheets(depot_workbook):
-    wb = openpyxl.load_workbook(depot_workbook)
+def test_run_writes_the_three_sheets(cli_workbook):
+    wb = openpyxl.load_workbook(cli_workbook)
     assert {"Summary", "Violations", "Fault currents"} <= set(wb.sheetnames)
     ws = wb["Fault currents"]
     header = [c.value for c in ws[1]]
@@ -44,8 +45,8 @@ def test_run_writes_the_three_sheets(depot_workbook):
     assert all(r[5] is not None and r[5] > 0 for r in rows)
 
 
-def test_run_summary_names_the_study(depot_workbook):
-    ws = openpyxl.load_workbook(depot_workbook)["Summary"]
+def test_run_summary_names_the_study(cli_workbook):
+    ws = openpyxl.load_workbook(cli_workbook)["Summary"]
     values = {r[0]: r[1] for r in ws.iter_rows(min_row=1, values_only=True) if r[0]}
     assert values["Study"] == "depot_two_feeder"
     assert len(values["Input digest (SHA-256, 16 hex)"]) == 16

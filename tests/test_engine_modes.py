@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-import protv2g.engine.chargers as chargers_mod
+import protv2g.engine.control_law as law_mod
 from protv2g.engine import ChargerSource, DeviceTerminal, fault_study, iter_fault_study
 from protv2g.errors import InputError
 from protv2g.network.synthetic import synthetic_radial_feeder
@@ -86,8 +86,8 @@ def test_frozen_pll_is_the_iteration_with_a_held_pll(feeder, monkeypatch) -> Non
     net, devs, scen = feeder
     fast = _run(net, devs, scen, charger_model="frozen_pll")
     assert fast.pll_frozen[:2].all() and not fast.pll_frozen[2].any()  # base: no chargers
-    monkeypatch.setattr(chargers_mod, "V_PLL_MIN_PU", 1e12)
-    held = _run(net, devs, scen, charger_model="iterate")
+    monkeypatch.setattr(law_mod, "V_PLL_MIN_PU", 1e12)
+    held = _run(net, devs, scen, charger_model="control_law")
     np.testing.assert_allclose(fast.device_i_012_ka, held.device_i_012_ka, rtol=1e-6,
                                atol=1e-9)
     np.testing.assert_allclose(fast.bus_i_012_ka, held.bus_i_012_ka, rtol=1e-6, atol=1e-9)

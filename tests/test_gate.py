@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 import protv2g
-import protv2g.hosting as hosting
-from protv2g.gate import error_verdict, gate_json, gate_verdict, screening_status
+import protv2g.hosting.search as hosting_search
+from protv2g.gate import classify, error_verdict, gate_json, gate_verdict, screening_status
 from protv2g.hosting import evaluate_scenarios, hosting_capacity
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.scenarios import build_scenarios
 from protv2g.study.schema import CRITERIA
 
-from .test_hosting import BUS, DEPOT_DIR, bus_duty_check, depot_variant
+from .test_hosting import BUS, bus_duty_check, depot_variant
 
 ALL_RAN = {"criteria": list(CRITERIA), "errors": []}
 _RUN_STUDY = protv2g.run_study
@@ -36,8 +36,8 @@ def _quiet():
 
 
 @pytest.fixture(scope="module")
-def study():
-    return protv2g.load_study(DEPOT_DIR / "study.yaml")
+def study(depot_study):
+    return depot_study
 
 
 def _result(violations: list[dict] | None = None, checks: dict | None = ALL_RAN,
@@ -49,8 +49,8 @@ def _result(violations: list[dict] | None = None, checks: dict | None = ALL_RAN,
     return StudyResult("t", pd.DataFrame(), v, pd.DataFrame(), pd.DataFrame(), {}, m)
 
 
-def _row(criterion="C7", severity="fail", attribution="new", **kw) -> dict:
-    row = {"criterion": criterion, "severity": severity, "attribution": attribution,
+def _row(criterion="C7", status="fail", attribution="new", **kw) -> dict:
+    row = {"criterion": criterion, "status": status, "attribution": attribution,
            "scenario": "firm/peak/5000 kW", "fault_bus": "F1-B01", "fault_type": "3ph",
            "case": "max", "device": "R-F1", "margin": -0.1, "message": "26 kA > 25 kA"}
     row.update(kw)
@@ -107,7 +107,7 @@ def test_pre_existing_is_info_and_does_not_fail(study):
 
 
 def test_severity_and_criteria_come_from_the_study(study):
-    warn = _result([_row(severity="warn")])
+    warn = _result([_row(status="warn")])
     assert gate_verdict(study, warn)["verdict"] == "PASS"
     strict = study.with_updates(gate={"fail_severities": ["fail", "warn"]})
     assert gate_verdict(strict, warn)["verdict"] == "FAIL"
@@ -150,6 +150,19 @@ def test_json_has_versions_digest_and_hosting_per_site(study):
     assert err["verdict"] == "ERROR" and err["reasons"] == ["error: bad input: x"]
 
 
+def test_policy_row_by_row_and_not_applicable_is_info(study):
+    rows = [_row(), _row(attribution="pre-existing"), _row(status="warn"),
+            _row(criterion="C5", status="not_evaluated"),
+            _row(criterion="C2", status="not_applicable", device="", scenario="",
+                 message="C2 not applicable: no fuse backed up by a recloser")]
+    result = _result(rows)
+    assert classify(result.violations, study.document.gate).tolist() == [
+        "fail", "info", "none", "error", "info"]
+    out = gate_verdict(study, _result([rows[-1]]))
+    assert out["verdict"] == "PASS"
+    assert "info: C2 not applicable: no fuse backed up by a recloser" in out["reasons"]
+
+
 # --- the depot, end to end -----------------------------------------------------------------
 
 
@@ -166,7 +179,7 @@ def stand_in_checks(monkeypatch):
     """``protv2g gate`` with the hand-made C7 instead of the real checks."""
     checks = bus_duty_check()
     monkeypatch.setattr(protv2g, "run_study", lambda s: _checked(s, checks))
-    monkeypatch.setattr(hosting, "_default_checks", bus_duty_check)
+    monkeypatch.setattr(hosting_search, "run_checks", bus_duty_check())
 
 
 def _gate(path, capsys, *extra) -> tuple[int, str]:
@@ -233,6 +246,7 @@ def test_without_checks_the_gate_is_error(tmp_path, capsys, monkeypatch):
 
 def test_could_not_evaluate_rows_are_errors_not_failures(study):
     row = _row(criterion="C9", device="R-F1", scenario="", attribution="",
+               status="not_evaluated",
                message="could not evaluate C9: no polarising voltage for R-F1")
     out = gate_verdict(study, _result([row, row]))
     assert out["verdict"] == "ERROR"

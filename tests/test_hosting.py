@@ -21,20 +21,20 @@ import pytest
 import yaml
 
 import protv2g
-import protv2g.runner
+import protv2g.hosting.search as hosting_search
+import protv2g.pipeline
+from protv2g.gate import failing_mask
 from protv2g.hosting import (
     BY_CRITERION_COLUMNS,
     HOSTING_COLUMNS,
     MARGIN_COLUMNS,
-    evaluate_scenarios,
-    failing_mask,
     hosting_analysis,
     hosting_capacity,
-    plot_hosting_margins,
 )
+from protv2g.pipeline import fault_tables
+from protv2g.report.hosting import plot_hosting_margins
 from protv2g.result import VIOLATION_COLUMNS
-from protv2g.runner import run_study
-from protv2g.scenarios import Scenario
+from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.schema import Gate
 
 from .conftest import FEEDERS_DIR
@@ -47,13 +47,14 @@ ONE_AXIS = {"sites": ["depot"], "participations": ["firm"], "load_levels": ["pea
 
 @functools.cache
 def bus_current_ka(bus: str = BUS) -> tuple[float, float]:
-    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate."""
+    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate
+    (the pipeline's fault tables, as run_study makes them)."""
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         study = protv2g.load_study(DEPOT_DIR / "study.yaml")
         p_max_kw = _site(study).p_max_kw
         variant = protv2g.load_study(depot_variant(Path(tmp), p_max_kw))
-        fc = run_study(variant).fault_currents
+        fc = fault_tables(variant, build_scenarios(variant.document)).bus
     worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
     return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
 
@@ -70,7 +71,7 @@ def _site(study, name="depot"):
 
 
 def bus_duty_check(limit_ka: float | None = None, bus: str = BUS, criterion: str = "C7",
-                   severity: str = "fail") -> Callable:
+                   status: str = "fail") -> Callable:
     """A hand-made check with the signature of ``protv2g.checks.run_checks``: the largest
     fault current at ``bus`` above ``limit_ka`` (default: crossed at half the depot's
     nameplate) is a violation, attributed against the base case of the same load level."""
@@ -92,7 +93,7 @@ def bus_duty_check(limit_ka: float | None = None, bus: str = BUS, criterion: str
             else:
                 attribution = "worse" if i_base > limit_ka else "new"
             rows.append({
-                "criterion": criterion, "severity": severity, "attribution": attribution,
+                "criterion": criterion, "status": status, "attribution": attribution,
                 "scenario": sc.name, "fault_bus": bus, "fault_type": r.fault_type,
                 "case": r.case, "device": f"bus {bus}", "i_device_a": 1000 * r.ikss_ka,
                 "margin": (limit_ka - r.ikss_ka) / limit_ka, "limit": 1000 * limit_ka,
@@ -143,8 +144,8 @@ def _quiet():
 
 
 @pytest.fixture(scope="module")
-def study():
-    return protv2g.load_study(DEPOT_DIR / "study.yaml")
+def study(depot_study):
+    return depot_study
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +161,7 @@ def analysis(study):
 
 def test_failing_mask_follows_the_gate_section():
     v = pd.DataFrame({"criterion": ["C1", "C1", "C2", "C3", "C1"],
-                      "severity": ["fail", "warn", "fail", "fail", "fail"],
+                      "status": ["fail", "warn", "fail", "fail", "fail"],
                       "attribution": ["new", "new", "worse", "pre-existing", None],
                       "scenario": ["s"] * 5, "margin": [0.0] * 5})
     gate = Gate(criteria=("C1", "C3"), fail_severities=("fail",))
@@ -257,7 +258,7 @@ def test_pre_existing_violations_do_not_limit(study):
 
 
 def test_warn_severity_does_not_limit_unless_the_gate_says_so(study):
-    warn = bus_duty_check(severity="warn")
+    warn = bus_duty_check(status="warn")
     assert not hosting_capacity(study, checks=warn, **ONE_AXIS).iloc[0].limited
     strict = study.with_updates(gate={"fail_severities": ["fail", "warn"]})
     assert hosting_capacity(strict, checks=warn, **ONE_AXIS).iloc[0].limited
@@ -282,13 +283,13 @@ def test_per_criterion_and_overall(study):
 
 def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
     calls: list[int] = []
-    real = protv2g.runner.fault_study
+    real = protv2g.pipeline.fault_study
 
     def counting(*args, **kwargs):
         calls.append(len(kwargs["scenarios"]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(protv2g.runner, "fault_study", counting)
+    monkeypatch.setattr(protv2g.pipeline, "fault_study", counting)
     ha = hosting_analysis(study, checks=bus_duty_check(), sites=["depot", "campus"],
                           participations=["low", "expected", "firm"],
                           load_levels=["light", "peak"], n_grid=16, n_refine=7, tol_kw=5.0)
@@ -305,18 +306,6 @@ def test_unknown_site_is_an_input_error(study):
         hosting_capacity(study, checks=bus_duty_check(), sites=["nope"])
 
 
-def test_evaluate_scenarios_requires_checks(study, monkeypatch):
-    import protv2g.hosting as hosting
-
-    def missing():
-        raise RuntimeError("the coordination checks (protv2g.checks.run_checks) are not "
-                           "available")
-
-    monkeypatch.setattr(hosting, "_default_checks", missing)
-    with pytest.raises(RuntimeError, match="not available"):
-        evaluate_scenarios(study, [])
-
-
 def test_plot_writes_png(analysis, tmp_path):
     path = plot_hosting_margins(analysis, tmp_path / "m.png", title="depot")
     assert path.stat().st_size > 10_000
@@ -327,10 +316,9 @@ def test_plot_writes_png(analysis, tmp_path):
 
 
 def test_cli_hosting_workbook_plot_and_json(tmp_path, monkeypatch, capsys):
-    import protv2g.hosting as hosting
     from protv2g.cli import main
 
-    monkeypatch.setattr(hosting, "_default_checks", bus_duty_check)
+    monkeypatch.setattr(hosting_search, "run_checks", bus_duty_check())
     study_file = depot_variant(tmp_path, 1000.0)
     out = tmp_path / "h.xlsx"
     assert main(["hosting", str(study_file), "-o", str(out), "--study-axes"]) == 0
@@ -359,7 +347,7 @@ def test_cli_hosting_bad_input_exit_2(tmp_path, capsys):
 def test_unevaluated_criterion_is_flagged_not_limiting(study):
     def with_could_not(study, faults, flow, scenarios):
         v, c = bus_duty_check(limit_ka=50.0)(study, faults, flow, scenarios)
-        bad = pd.DataFrame([{"criterion": "C9", "severity": "fail", "attribution": "new",
+        bad = pd.DataFrame([{"criterion": "C9", "status": "not_evaluated", "attribution": "new",
                              "scenario": "", "device": "R-F1",
                              "message": "could not evaluate C9: no polarising voltage"}],
                            columns=VIOLATION_COLUMNS)
@@ -371,3 +359,22 @@ def test_unevaluated_criterion_is_flagged_not_limiting(study):
     assert not row.limited and "NOT ESTABLISHED: C9 could not be evaluated" in row.note
     by = ha.by_criterion.set_index("criterion")
     assert "no polarising voltage" in by.loc["C9", "note"] and by.loc["C1", "note"] == ""
+    assert by.loc["C9", "status"] == "not_evaluated" and by.loc["C1", "status"] == "not_limited"
+
+
+def test_not_applicable_criterion_is_never_not_limited(study):
+    """A criterion with nothing to apply to is reported as such in both hosting tables."""
+    def with_not_applicable(study, faults, flow, scenarios):
+        v, c = bus_duty_check()(study, faults, flow, scenarios)
+        na = pd.DataFrame([{"criterion": "C2", "status": "not_applicable", "attribution": "",
+                            "scenario": "", "message": "C2 not applicable: no fuse backed up "
+                            "by a recloser"}], columns=VIOLATION_COLUMNS)
+        return pd.concat([v, na], ignore_index=True), c
+
+    ha = hosting_analysis(study, checks=with_not_applicable, n_grid=4, **ONE_AXIS)
+    assert ha.not_applicable == {"C2": "C2 not applicable: no fuse backed up by a recloser"}
+    by = ha.by_criterion.set_index("criterion")
+    assert by.loc["C2", "status"] == "not_applicable" and not by.loc["C2", "limited"]
+    assert math.isnan(by.loc["C2", "hosting_kw"]) and "not applicable" in by.loc["C2", "note"]
+    assert by.loc["C7", "status"] == "limited"
+    assert ha.table.iloc[0].limiting_criterion == "C7"

@@ -14,13 +14,13 @@ DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 
 
 @pytest.fixture(scope="module")
-def study():
-    return protv2g.load_study(DEPOT)
+def study(depot_study):
+    return depot_study
 
 
 @pytest.fixture(scope="module")
-def result(study):
-    return protv2g.run_study(study)
+def result(depot_result):
+    return depot_result  # run_study(depot, hosting=True), once per test run (conftest)
 
 
 def test_every_scenario_bus_type_case(result, study):
@@ -51,8 +51,9 @@ def test_device_faults_cover_every_device(result, study):
     assert set(result.device_faults.device) == {d.name for d in study.document.devices}
 
 
-def test_study_net_not_modified(study):
-    before = study.net.bus.copy(), study.net.line.copy()
-    protv2g.run_study(study)
-    assert study.net.bus.equals(before[0]) and study.net.line.equals(before[1])
+def test_study_net_not_modified(study, result):
+    # ``result`` ran every stage (hosting included) on ``study``: its net is as loaded
+    fresh = protv2g.load_study(DEPOT).net
+    for table in ("bus", "line", "trafo", "ext_grid", "load", "sgen", "switch"):
+        assert study.net[table].equals(fresh[table]), table
     assert "res_bus_sc" not in study.net or study.net.res_bus_sc.empty

@@ -25,7 +25,7 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from protv2g.checks import engine_inputs, run_checks
+from protv2g.checks import run_checks
 from protv2g.checks._common import build_context
 from protv2g.checks.directional import directional_table
 from protv2g.engine import DeviceTerminal, fault_study
@@ -36,6 +36,7 @@ from protv2g.network.site_transformer import (
     add_site_transformers,
     with_site_transformers,
 )
+from protv2g.pipeline import fault_tables
 from protv2g.scenarios import build_scenarios
 from protv2g.units import Case, FaultType, Method
 from tests.test_checks_common import ieee_vi_s, make_study
@@ -165,8 +166,8 @@ def _study(tmp, r_f1: dict):
 
 def _checks(study):
     scs = build_scenarios(study.document)
-    faults = fault_study(study.net, **engine_inputs(study, scs))
-    return scs, faults, run_checks(study, faults, None, scs)[0]
+    faults = fault_tables(study, scs)
+    return scs, faults, run_checks(study, faults.device, None, scs)[0]
 
 
 def test_c6_ground_sympathetic_trip_by_the_ynd_source(tmp_path) -> None:

@@ -4,52 +4,60 @@
 the power-flow result and returns the violation table (:data:`protv2g.result.VIOLATION_COLUMNS`)
 and the coordination table (:data:`COORDINATION_COLUMNS`, every primary/backup pair evaluated).
 
-One module per criterion family: :mod:`.coordination` (C1, C3, C4), :mod:`.recloser_fuse` (C2),
-:mod:`.sensitivity` (C5), :mod:`.sympathetic` (C6), :mod:`.duty` (C7), :mod:`.load` (C8),
-:mod:`.directional` (C9), :mod:`.reclosing` (C10, C11), :mod:`.flow` (C12).
+Which criteria exist, which family function evaluates each, the unit of its margin and what
+it needs is the criterion catalogue :data:`protv2g.criteria.CATALOGUE`; :func:`run_checks`
+dispatches from it (adding a criterion: ``docs/adding-a-criterion.md``). Family modules:
+:mod:`.coordination` (C1, C3, C4, on the pair table of :mod:`.pairs`), :mod:`.recloser_fuse`
+(C2), :mod:`.sensitivity` (C5), :mod:`.sympathetic` (C6), :mod:`.duty` (C7), :mod:`.load`
+(C8), :mod:`.directional` (C9), :mod:`.reclosing` (C10), :mod:`.islanding` (C11),
+:mod:`.flow` (C12).
 
 Violation columns
 -----------------
-``criterion`` C1…C12; ``severity`` fail/warn/info; ``attribution`` new/worse/pre-existing
-(against the base case of the same load level: a row whose key — criterion, fault bus, fault
-type, case, device, other device — also fails in the base case is ``pre-existing``, or
-``worse`` when its margin is smaller by more than 1 %/1 ms); ``scenario``; ``fault_bus`` (bus
-name); ``fault_type``; ``case``; ``device`` (the device that misoperates or is checked) and
-``other_device`` (the device it must coordinate with, the clearing device, or the V2G site);
-``i_device_a``/``i_other_a`` (A; where there is no other device ``i_other_a`` is the reference
-current: pickup for C5, base-case current for reach/duty changes, limit for C7/C8);
-``t_device_s``/``t_other_s`` (s); ``margin`` (negative = violated, in the unit of ``limit``:
-s for C1–C4/C6/C10, multiples of pickup for C5, kA for C7 duty, A for C8, pu for C9 and C12
-voltage, MW for C11, % for C12 loading); ``limit``; ``message``.
+:data:`protv2g.violations.VIOLATION_COLUMNS`: ``criterion`` C1…C12; ``status`` (typed,
+:class:`~protv2g.violations.CheckStatus`: fail / warn / info / not_evaluated /
+not_applicable); ``attribution`` new/worse/pre-existing (against the base case of the same
+load level: a row whose key — criterion, fault bus, fault type, case, device, other device —
+also appears in the base case is ``pre-existing``, or ``worse`` when its margin is smaller by
+more than 1 %/1 ms); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
+``device`` (the device that misoperates or is checked) and ``other_device`` (the device it must
+coordinate with, the clearing device, or the V2G site); ``i_device_a``/``i_other_a`` (A; where
+there is no other device ``i_other_a`` is the reference current: pickup for C5, base-case
+current for reach/duty changes, limit for C7/C8); ``t_device_s``/``t_other_s`` (s);
+``margin`` (negative = violated) and ``limit`` in ``margin_unit`` (s for C1–C4/C6/C10,
+multiples of pickup for C5, kA for C7 duty, A for C8, pu for C9 and C12 voltage, MW for C11
+and reverse power, % for C12 loading and unbalance, a fraction for V2G changes of current);
+``message`` (for people; nothing reads it back).
 
 A check that cannot be evaluated (no fault result, a device whose curve data are missing, no
-engine result for a device, no flow result) yields a ``fail`` row "could not evaluate …".
+engine result for a device, no flow result) yields a ``not_evaluated`` row; a criterion with
+nothing to apply to in the study (no pair of its kind, no reclosing device with V2G behind it)
+one ``not_applicable`` row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from importlib import import_module
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, build_context, concat
-from protv2g.checks.coordination import COORDINATION_COLUMNS, check_coordination, evaluate_pairs
-from protv2g.checks.directional import check_directional
-from protv2g.checks.duty import check_duty
-from protv2g.checks.flow import check_flow
-from protv2g.checks.load import check_load
-from protv2g.checks.recloser_fuse import check_recloser_fuse
-from protv2g.checks.reclosing import check_islanding, check_reclosing
-from protv2g.checks.sensitivity import check_sensitivity
-from protv2g.checks.sympathetic import check_sympathetic
-from protv2g.result import VIOLATION_COLUMNS
+from protv2g.checks._common import CheckContext, build_context, concat, could_not
+from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs
+from protv2g.checks.pairs import empty_coordination
+from protv2g.criteria import CATALOGUE, Criterion, Need, order
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
+from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
 
-__all__ = ["COORDINATION_COLUMNS", "CheckContext", "build_context", "run_checks",
-           "attribute", "engine_inputs"]
+__all__ = ["COORDINATION_COLUMNS", "CheckContext", "FamilyFunction", "build_context",
+           "family_function", "run_checks", "attribute"]
+
+#: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
+FamilyFunction = Callable[[CheckContext], pd.DataFrame]
 
 _KEY = ["criterion", "fault_bus", "fault_type", "case", "device", "other_device"]
 
@@ -115,60 +123,66 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
     Returns
     -------
     violations : DataFrame
-        ``VIOLATION_COLUMNS`` (see the module docstring), sorted by criterion.
+        ``VIOLATION_COLUMNS`` (see the module docstring), sorted by criterion (catalogue
+        order), status, scenario.
     coordination : DataFrame
         ``COORDINATION_COLUMNS``: every primary/backup pair at every fault it is a pair for.
 
     Examples
     --------
-    >>> from protv2g.engine import fault_study
+    >>> from protv2g.pipeline import fault_tables
     >>> study = load_study("feeders/depot_two_feeder/study.yaml")  # doctest: +SKIP
     >>> scenarios = build_scenarios(study.document)  # doctest: +SKIP
-    >>> faults = fault_study(study.net, **engine_inputs(study, scenarios))  # doctest: +SKIP
+    >>> faults = fault_tables(study, scenarios)  # doctest: +SKIP
     >>> violations, coordination = run_checks(study, faults, None, scenarios)  # doctest: +SKIP
     """
     if scenarios is None:
         scenarios = build_scenarios(study.document)
     ctx = build_context(study, fault_result, flow_result, scenarios)
-    coord = evaluate_pairs(ctx) if ctx.faults is not None else pd.DataFrame(
-        {c: pd.Series(dtype="object") for c in COORDINATION_COLUMNS})
-    parts = [
-        check_coordination(ctx, coord), check_recloser_fuse(ctx, coord), check_sensitivity(ctx),
-        check_sympathetic(ctx), check_duty(ctx), check_load(ctx), check_directional(ctx),
-        check_reclosing(ctx), check_islanding(ctx), check_flow(ctx),
-    ]
+    coord = evaluate_pairs(ctx) if ctx.faults is not None else empty_coordination()
+    ctx = replace(ctx, coordination=coord)
+    parts = []
+    done: set[tuple[str, str]] = set()
+    for crit in CATALOGUE.values():
+        missing = _missing_needs(ctx, crit)
+        if missing:
+            parts.append(could_not(crit.id, missing))
+            continue
+        key = (crit.family, crit.function)
+        if key not in done:  # several criteria may share one family function
+            done.add(key)
+            parts.append(family_function(crit)(ctx))
     v = concat(parts)
     v = attribute(v, ctx.base_of)
-    order = v.criterion.str[1:].astype(int) if len(v) else v.criterion
-    v = v.assign(_o=order).sort_values(["_o", "severity", "scenario"], kind="stable")
-    return v.drop(columns="_o").reset_index(drop=True)[VIOLATION_COLUMNS], coord
+    if len(v):
+        keys = pd.DataFrame({"_o": v.criterion.map(order),
+                             "_s": v.status.map(lambda s: STATUS_ORDER.get(str(s), 9))})
+        v = v.assign(**keys).sort_values(["_o", "_s", "scenario"], kind="stable")
+        v = v.drop(columns=["_o", "_s"])
+    return v.reset_index(drop=True)[VIOLATION_COLUMNS], coord
 
 
-def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> dict[str, Any]:
-    """Keyword arguments of :func:`protv2g.engine.fault_study` for a study's scenarios.
+def family_function(criterion: Criterion) -> FamilyFunction:
+    """The function that evaluates ``criterion`` (``protv2g.checks.<family>.<function>``).
 
-    Each exporting site is a grid-following source of ``p_export_kw`` kVA at ``limit_pu``
-    (see :mod:`protv2g.scenarios`); idle sites inject nothing. The lead's ``run_study`` may
-    build these itself; this helper keeps the checks' tests and examples runnable.
+    Raises
+    ------
+    LookupError
+        When the catalogue names a module or function that does not exist.
     """
-    from protv2g.engine import ChargerSource, DeviceTerminal
-    from protv2g.units import ChargerMode
+    module = import_module(f"{__name__}.{criterion.family}")
+    try:
+        return getattr(module, criterion.function)
+    except AttributeError:
+        raise LookupError(f"criterion {criterion.id}: {module.__name__} has no function "
+                          f"{criterion.function!r} (protv2g.criteria.CATALOGUE)") from None
 
-    doc = study.document
-    sites = {s.name: s for s in doc.v2g_sites}
-    engine_scenarios = {}
-    for sc in scenarios:
-        engine_scenarios[sc.name] = [
-            ChargerSource(st.site, study.site_buses[st.site], st.p_export_kw / 1000.0,
-                          limit_pu=sites[st.site].limit_pu,
-                          angle_rule=sites[st.site].angle_rule,
-                          control=sites[st.site].control, mode=ChargerMode.EXPORTING,
-                          p_pre_mw=st.p_export_kw / 1000.0, k2=sites[st.site].k2)
-            for st in sc.sites if st.p_export_kw > 0]
-    devices = [DeviceTerminal(n, s.element, s.element_index, s.bus)
-               for n, s in study.device_sites.items()]
-    f = doc.faults
-    return {"fault_types": f.fault_types, "cases": f.cases, "method": f.method,
-            "r_fault_ohm": f.r_fault_ohm, "x_fault_ohm": f.x_fault_ohm,
-            "r_fault_min_ohm": f.r_fault_min_ohm, "scenarios": engine_scenarios,
-            "devices": devices}
+
+def _missing_needs(ctx: CheckContext, criterion: Criterion) -> str:
+    """Why ``criterion`` cannot be evaluated on ``ctx`` ("" when it can)."""
+    for need in criterion.needs:
+        if need is Need.FAULTS and ctx.faults is None:
+            return "no fault result (engine device table)"
+        if need is Need.FLOW and not ctx.flow:
+            return "no power-flow result"
+    return ""

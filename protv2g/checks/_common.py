@@ -2,7 +2,11 @@
 
 Everything here is plain data in, plain data out. :func:`build_context` turns a study, the
 engine's tidy device table and the flow tables into a :class:`CheckContext`; every check module
-reads only that context and returns rows with :data:`protv2g.result.VIOLATION_COLUMNS`.
+reads only that context and returns rows with :data:`protv2g.violations.VIOLATION_COLUMNS`,
+each with a typed ``status`` (:class:`~protv2g.violations.CheckStatus`) and the unit of its
+margin (``margin_unit``, by default the criterion's from :mod:`protv2g.criteria`).
+What a device kind contributes (pickups, operating times) comes from
+:mod:`protv2g.devices.kinds`.
 
 Current conventions (primary amperes): a device's *phase current* is
 ``max(|Ia|, |Ib|, |Ic|)`` and its *ground current* ``|3I0|``, both from the engine's ``*_ka``
@@ -19,9 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.devices.models import Device, Fuse, OvercurrentRelay, Recloser, build_device
+from protv2g.criteria import CATALOGUE, MarginUnit
+from protv2g.devices.kinds import TIME_COLUMNS, operating_times
+from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
+from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
+from protv2g.devices.models import Device, build_device
 from protv2g.errors import InputError
-from protv2g.result import VIOLATION_COLUMNS
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 from protv2g.study.schema import Checks
@@ -32,8 +39,10 @@ from protv2g.topology import (
     primary_backup_pairs,
 )
 from protv2g.units import DeviceKind, Severity
+from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
 
-__all__ = ["CheckContext", "build_context", "device_times", "violation_rows", "could_not"]
+__all__ = ["CheckContext", "build_context", "device_times", "violation_rows", "could_not",
+           "not_applicable"]
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -69,6 +78,10 @@ class CheckContext:
         Scenario name → name of its base case (same load level, no V2G).
     flow : dict of DataFrame
         Power-flow tables by name (``device``, ``bus``, ``branch``); empty without a flow result.
+    coordination : DataFrame or None
+        Every primary/backup pair evaluated at every fault
+        (:func:`protv2g.checks.coordination.evaluate_pairs`), filled in by
+        :func:`protv2g.checks.run_checks` before the criteria run; None without fault results.
     """
 
     study: Study
@@ -82,6 +95,7 @@ class CheckContext:
     scenarios: dict[str, Scenario]
     base_of: dict[str, str]
     flow: dict[str, pd.DataFrame] = field(default_factory=dict)
+    coordination: pd.DataFrame | None = None
 
     def kind(self, name: str) -> DeviceKind:
         """Kind of a device by name."""
@@ -135,32 +149,6 @@ def build_devices(study: Study) -> tuple[dict[str, Device], dict[str, str]]:
     return out, errors
 
 
-def phase_pickup_a(device: Device) -> float:
-    """Smallest phase current (A) at which the device operates at all.
-
-    Relay: 51P pickup; recloser: phase minimum trip; fuse: minimum-melt current (the lowest
-    current of its minimum-melt curve, ≈ 2 × rating for K and T links).
-    """
-    if isinstance(device, OvercurrentRelay):
-        return float(device.settings.pickup_a)
-    if isinstance(device, Recloser):
-        return float(device.settings.phase_min_trip_a)
-    if isinstance(device, Fuse):
-        m = device.curve.mm_m_points or device.curve.m_points
-        return float(min(m)) * device.rating_a
-    raise TypeError(f"unknown device type {type(device).__name__}")
-
-
-def ground_pickup_a(device: Device) -> float | None:
-    """Ground (3I0) pickup (A), or ``None`` when the device has no ground element."""
-    if isinstance(device, OvercurrentRelay):
-        s = device.settings
-        return s.ground_pickup_a if s.ground_pickup_a is not None else s.ground_inst_pickup_a
-    if isinstance(device, Recloser):
-        return device.settings.ground_min_trip_a
-    return None
-
-
 def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataFrame:
     """Operating times of every device for every row of the engine's device table.
 
@@ -186,33 +174,15 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame) -> pd.DataF
     out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
     out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
     n = len(out)
-    cols = {k: np.full(n, np.nan) for k in ("t_op_s", "t_fast_s", "t_delayed_s",
-                                             "t_longest_shot_s", "t_mm_s", "t_tc_s")}
+    cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
     names = out["device"].to_numpy()
+    i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
     for name, dev in devices.items():
         idx = np.flatnonzero(names == name)
         if len(idx) == 0:
             continue
-        ip = out["i_phase_a"].to_numpy()[idx]
-        ig = out["i_ground_a"].to_numpy()[idx]
-        if isinstance(dev, OvercurrentRelay):
-            cols["t_op_s"][idx] = dev.operate_time_s(ip, ig)
-        elif isinstance(dev, Recloser):
-            shots = dev.shot_times_s(ip, ig)
-            fast = np.fmin(dev.fast_time_s(ip), dev.ground_fast_time_s(ig))
-            delayed = np.fmin(dev.delayed_time_s(ip), dev.ground_delayed_time_s(ig))
-            cols["t_op_s"][idx] = shots[0]
-            cols["t_fast_s"][idx] = fast if dev.settings.n_fast else np.inf
-            cols["t_delayed_s"][idx] = delayed if dev.settings.n_delayed else np.inf
-            with np.errstate(invalid="ignore"):
-                finite = np.where(np.isfinite(shots), shots, -np.inf).max(axis=0)
-            cols["t_longest_shot_s"][idx] = np.where(np.isfinite(finite), finite, np.inf)
-        elif isinstance(dev, Fuse):
-            cols["t_mm_s"][idx] = dev.min_melt_time_s(ip)
-            cols["t_tc_s"][idx] = dev.total_clear_time_s(ip)
-            cols["t_op_s"][idx] = cols["t_tc_s"][idx]
-        else:  # pragma: no cover - closed set
-            raise TypeError(f"unknown device type {type(dev).__name__}")
+        for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
+            cols[k][idx] = t
     for k, v in cols.items():
         out[k] = v
     out["t_clear_s"] = np.where(np.isnan(out["t_longest_shot_s"]), out["t_op_s"],
@@ -284,11 +254,42 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
 
 
 # ------------------------------------------------------------------ rows
-def violation_rows(criterion: str, severity: Severity | str | Sequence[str],
-                   frame: pd.DataFrame | None = None, **columns: Any) -> pd.DataFrame:
+#: Severity (the study file's ``gate.fail_severities`` vocabulary) → row status.
+_STATUS_OF = {Severity.FAIL.value: CheckStatus.FAIL, Severity.WARN.value: CheckStatus.WARN,
+              Severity.INFO.value: CheckStatus.INFO}
+
+
+def _status_value(status: CheckStatus | Severity | str) -> str:
+    """A status (or a severity, same words) as its ``CheckStatus`` value."""
+    text = str(getattr(status, "value", status))
+    return (_STATUS_OF.get(text) or CheckStatus(text)).value
+
+
+def violation_rows(criterion: str | Sequence[str],
+                   status: CheckStatus | Severity | str | Sequence[str],
+                   frame: pd.DataFrame | None = None, *,
+                   margin_unit: MarginUnit | str | Sequence[str] | None = None,
+                   **columns: Any) -> pd.DataFrame:
     """Violation rows with ``VIOLATION_COLUMNS`` (attribution filled later by ``run_checks``).
 
-    ``columns`` are scalars or arrays aligned with ``frame`` (or of equal length).
+    Parameters
+    ----------
+    criterion : str or sequence of str
+        Criterion id (``C1`` …), or one per row.
+    status : CheckStatus, Severity or str, or a sequence of them (one per row)
+        Typed status of each row (``fail``, ``warn``, ``info``, ``not_evaluated``,
+        ``not_applicable``).
+    frame : DataFrame, optional
+        Rows the columns are aligned with (sets the number of rows).
+    margin_unit : str, optional
+        Unit of ``margin``/``limit``; default the criterion's (:mod:`protv2g.criteria`).
+    **columns
+        Scalars or arrays aligned with ``frame`` (or of equal length).
+
+    Raises
+    ------
+    ValueError
+        For a status outside :class:`~protv2g.violations.CheckStatus`.
     """
     n = len(frame) if frame is not None else max(
         (len(v) for v in columns.values() if isinstance(v, list | np.ndarray | pd.Series)),
@@ -299,9 +300,20 @@ def violation_rows(criterion: str, severity: Severity | str | Sequence[str],
         if isinstance(v, pd.Series):
             v = v.to_numpy()
         data[c] = v if isinstance(v, np.ndarray | list) else [v] * n
-    data["criterion"] = [criterion] * n
-    sev = severity.value if isinstance(severity, Severity) else severity
-    data["severity"] = list(sev) if isinstance(sev, list | np.ndarray) else [str(sev)] * n
+    if isinstance(criterion, list | np.ndarray | pd.Series):
+        data["criterion"] = [str(c) for c in criterion]
+    else:
+        data["criterion"] = [criterion] * n
+    if isinstance(status, list | np.ndarray | pd.Series):
+        data["status"] = [_status_value(s) for s in status]
+    else:
+        data["status"] = [_status_value(status)] * n
+    if margin_unit is None:
+        data["margin_unit"] = [_default_unit(c) for c in data["criterion"]]
+    elif isinstance(margin_unit, list | np.ndarray | pd.Series):
+        data["margin_unit"] = [str(getattr(u, "value", u)) for u in margin_unit]
+    else:
+        data["margin_unit"] = [str(getattr(margin_unit, "value", margin_unit))] * n
     data["attribution"] = [""] * n
     out = pd.DataFrame(data, columns=VIOLATION_COLUMNS)
     for c in _FLOAT_COLS:
@@ -309,18 +321,29 @@ def violation_rows(criterion: str, severity: Severity | str | Sequence[str],
     return out
 
 
+def _default_unit(criterion: str) -> str:
+    c = CATALOGUE.get(str(criterion))
+    return c.margin_unit.value if c is not None else ""
+
+
 _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit")
 
 
 def empty() -> pd.DataFrame:
     """No rows, right columns."""
-    return violation_rows("", Severity.INFO, frame=pd.DataFrame(index=[]))
+    return violation_rows("", CheckStatus.INFO, frame=pd.DataFrame(index=[]))
 
 
 def could_not(criterion: str, what: str, device: str = "", scenario: str = "") -> pd.DataFrame:
-    """A failing row for a check that could not be evaluated."""
-    return violation_rows(criterion, Severity.FAIL, device=device, scenario=scenario,
-                          message=f"could not evaluate {criterion}: {what}")
+    """A ``not_evaluated`` row: the check could not be evaluated (``what`` says why)."""
+    return violation_rows(criterion, CheckStatus.NOT_EVALUATED, device=device,
+                          scenario=scenario, message=f"could not evaluate {criterion}: {what}")
+
+
+def not_applicable(criterion: str, why: str) -> pd.DataFrame:
+    """A ``not_applicable`` row: the study has nothing the criterion applies to."""
+    return violation_rows(criterion, CheckStatus.NOT_APPLICABLE,
+                          message=f"{criterion} not applicable: {why}")
 
 
 def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -41,7 +41,8 @@ from protv2g.directional import Verdict, is_forward_directional, settings_from_s
 from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.topology import SUBSTATION
-from protv2g.units import Direction, Severity
+from protv2g.units import Direction
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_directional", "directional_table", "clearing_table"]
 
@@ -136,7 +137,7 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
     t_clear = bad.t_clear_s.to_numpy(float)
     margin_s = ctx.thresholds.sympathetic_margin_s
     return violation_rows(
-        "C9", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C9", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.astype(str).to_numpy(),
         fault_type=bad.fault_type.astype(str).to_numpy(), case=bad.case.astype(str).to_numpy(),
         device=bad.device.to_numpy(), other_device=bad.clearing_device.fillna("").to_numpy(),
@@ -183,6 +184,6 @@ def _reverse_power(ctx: CheckContext, names: list[str]) -> pd.DataFrame:
     msgs = [f"V2G export reverses power through {r.device} (P = {r.p_mw:.2f} MW) "
             f"{ctx.export_text(r.scenario)}: a 32 reverse-power element or a 67 set on load "
             "current picks up" for r in bad.itertuples(index=False)]
-    return violation_rows("C9", Severity.WARN, frame=bad, scenario=bad.scenario.to_numpy(),
+    return violation_rows("C9", CheckStatus.WARN, frame=bad, scenario=bad.scenario.to_numpy(),
                           device=bad.device.to_numpy(), margin=bad.p_mw.to_numpy(), limit=0.0,
                           message=msgs)

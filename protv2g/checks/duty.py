@@ -19,8 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, could_not, unevaluable, violation_rows
-from protv2g.units import Severity
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    could_not,
+    not_applicable,
+    unevaluable,
+    violation_rows,
+)
+from protv2g.criteria import MarginUnit
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_duty", "device_duty_table"]
 
@@ -28,9 +36,10 @@ __all__ = ["check_duty", "device_duty_table"]
 def check_duty(ctx: CheckContext) -> pd.DataFrame:
     """C7 violation rows (see the module docstring)."""
     names = [d.name for d in ctx.study.document.devices]
+    if not names:
+        return not_applicable("C7", "no protective device in this study")
     if ctx.faults is None:
-        return violation_rows("C7", Severity.FAIL, message="could not evaluate C7: no fault "
-                              "result (engine device table)")
+        return could_not("C7", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C7", names)]
     rating = {}
     for d in ctx.study.document.devices:
@@ -52,7 +61,7 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                 f"{ctx.export_text(r.scenario)}, above its rating of {lm / 1000:.2f} kA"
                 for r, lm in zip(bad.itertuples(index=False), lim_bad, strict=True)]
         rows.append(violation_rows(
-            "C7", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+            "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
             case=bad.case.to_numpy(), device=bad.device.to_numpy(),
             i_device_a=bad.i_phase_a.to_numpy(), i_other_a=lim_bad,
@@ -74,7 +83,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                 f"{ctx.export_text(r.scenario)}" for r, x in zip(up.itertuples(index=False),
                                                                   rise, strict=True)]
         rows.append(violation_rows(
-            "C7", Severity.WARN, frame=up, scenario=up.scenario.to_numpy(),
+            "C7", CheckStatus.WARN, frame=up, margin_unit=MarginUnit.FRACTION,
+            scenario=up.scenario.to_numpy(),
             fault_bus=up.fault_bus_name.to_numpy(), fault_type=up.fault_type.to_numpy(),
             case=up.case.to_numpy(), device=up.device.to_numpy(),
             i_device_a=up.i_phase_a.to_numpy(), i_other_a=up.i_base_a.to_numpy(),

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
-from protv2g.units import Severity
+from protv2g.criteria import MarginUnit
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_flow", "regulators"]
 
@@ -64,7 +65,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         bad = w[w.vm_pu > th.v_max_pu + 1e-9]
         names = [ctx.bus_name(b) for b in bad.bus]
         rows.append(violation_rows(
-            "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), fault_bus=names,
+            "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+            fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
             margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
             message=[f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} exceeds "
                      f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
@@ -74,9 +76,10 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
             names = [ctx.bus_name(b) for b in bad.bus]
             rows.append(violation_rows(
-                "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-                fault_bus=names, margin=(th.unbalance_max_percent - bad.unbalance_percent)
-                .to_numpy(), limit=th.unbalance_max_percent,
+                "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+                fault_bus=names, margin_unit=MarginUnit.PERCENT,
+                margin=(th.unbalance_max_percent - bad.unbalance_percent).to_numpy(),
+                limit=th.unbalance_max_percent,
                 message=[f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
                          f"{th.unbalance_max_percent:g} %" for u, n, s in
                          zip(bad.unbalance_percent, names, bad.scenario, strict=True)]))
@@ -89,7 +92,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
     label = [_branch_name(ctx, e, i) for e, i in zip(bad.element, bad.element_index,
                                                        strict=True)]
     rows.append(violation_rows(
-        "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
+        "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
+        margin_unit=MarginUnit.PERCENT,
         margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
         limit=th.loading_max_percent,
         message=[f"{n} loaded {x:.0f} % {ctx.export_text(s)} (limit "
@@ -103,8 +107,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         bad = lo[lo.p_from_mw < -1e-6]
         label = [_branch_name(ctx, "trafo", i) for i in bad.element_index]
         rows.append(violation_rows(
-            "C12", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
-            margin=bad.p_from_mw.to_numpy(), limit=0.0,
+            "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
+            margin_unit=MarginUnit.MEGAWATT, margin=bad.p_from_mw.to_numpy(), limit=0.0,
             message=[f"reverse power {-p:.2f} MW through regulator {n} "
                      f"{ctx.export_text(s)}: a forward-locked regulator then regulates the "
                      "wrong side (set it to bidirectional/cogeneration mode)"

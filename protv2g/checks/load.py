@@ -16,14 +16,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, could_not, phase_pickup_a, violation_rows
-from protv2g.units import Severity
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    could_not,
+    not_applicable,
+    phase_pickup_a,
+    violation_rows,
+)
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_load"]
 
 
 def check_load(ctx: CheckContext) -> pd.DataFrame:
     """C8 violation rows (see the module docstring)."""
+    if not ctx.study.document.devices:
+        return not_applicable("C8", "no protective device in this study")
     flow = ctx.flow.get("device")
     if flow is None or not {"scenario", "device", "i_a"} <= set(flow.columns):
         return could_not("C8", "no power-flow result with device load currents "
@@ -54,7 +63,7 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
             f"{fac:g} = {lm:.0f} A" for r, lm, st, pm in
             zip(bad.itertuples(index=False), lim_bad, step, p, strict=True)]
     rows.append(violation_rows(
-        "C8", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         device=bad.device.to_numpy(), i_device_a=bad.i_abs_a.to_numpy(), i_other_a=lim_bad,
         margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs))
     return concat(rows)

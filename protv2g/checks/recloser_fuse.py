@@ -24,16 +24,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, unevaluable, violation_rows
-from protv2g.units import Severity
+from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
+from protv2g.checks.pairs import (
+    coordination_rows,
+    empty_coordination,
+    pair_criteria,
+    pair_violations,
+)
+from protv2g.violations import CheckStatus
 
 __all__ = ["fuse_recloser_rows", "check_recloser_fuse"]
 
 
 def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> pd.DataFrame:
-    """Coordination rows (``COORDINATION_COLUMNS``) of fuse→recloser pairs in ``m[sel]``."""
-    from protv2g.checks.coordination import _rows
-
+    """Coordination rows (``COORDINATION_COLUMNS``) of fuse→recloser pairs in ``m[sel]``
+    (``m`` from :func:`protv2g.checks.pairs.merged`)."""
     k = ctx.thresholds.recloser_fuse_k
     p_mm = m.p_t_mm_s.to_numpy(dtype=float)
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
@@ -44,30 +49,49 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> p
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
         save = sel & (n_fast > 0) & seen
-        frames.append(_rows(m, save, "C2", f"fuse saving: K={k:g} × fast < fuse MM",
-                            p_mm, k * b_fast, p_mm - k * b_fast, 0.0))
+        frames.append(coordination_rows(m, save, "C2", f"{_SAVING}: K={k:g} × fast < fuse MM",
+                                        p_mm, k * b_fast, p_mm - k * b_fast, 0.0))
         unseen = sel & (n_fast > 0) & ~seen
-        frames.append(_rows(m, unseen, "C2", "fuse saving: fault not seen by recloser",
-                            p_mm, b_fast, np.full(len(m), -np.inf), 0.0))
+        # the recloser cannot save the fuse at all: a warning (the fuse still clears)
+        frames.append(coordination_rows(m, unseen, "C2", _NOT_SEEN, p_mm, b_fast,
+                                        np.full(len(m), -np.inf), 0.0,
+                                        fail_status=CheckStatus.WARN))
         backup = sel & np.isfinite(b_del)
-        frames.append(_rows(m, backup, "C2", "fuse TC < recloser delayed", p_tc, b_del,
-                            b_del - p_tc, 0.0))
-    return concat_coord(frames)
-
-
-def concat_coord(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, b_del - p_tc,
+                                        0.0))
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if frames else empty_coordination()
 
 
-def check_recloser_fuse(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
+#: The three C2 rules, as named in the coordination table's ``check`` column.
+_SAVING = "fuse saving"
+_NOT_SEEN = "fuse saving: fault not seen by recloser"
+_BACKUP = "fuse TC < recloser delayed"
+
+
+def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
+    if r.check == _NOT_SEEN:
+        return (f"fuse saving not possible: {r.backup} sees {r.i_backup_a:.0f} A, below its "
+                f"minimum trip, for {where} {export}; {r.primary} "
+                f"({r.i_primary_a:.0f} A) clears alone")
+    if r.check == _BACKUP:
+        return (f"{r.backup} delayed trip ({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) "
+                f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
+                f"{r.i_primary_a:.0f} A) for {where} {export}: the recloser locks out for a "
+                "lateral fault")
+    return (f"fuse saving lost: {r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
+            f"{r.i_primary_a:.0f} A, before {r.backup}'s fast trip × K "
+            f"({fmt_s(r.t_backup_s)} at {r.i_backup_a:.0f} A) for {where} {export}")
+
+
+def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     """C2 violations from the coordination table (``fail``; ``warn`` where fuse saving is
-    impossible because the recloser does not see the fault)."""
-    from protv2g.checks.coordination import pair_criteria, pair_violations
-
+    impossible because the recloser does not see the fault); ``not_applicable`` when no fuse
+    is backed up by a recloser."""
+    coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
     names = sorted(pair_criteria(ctx).get("C2", set()))
-    rows = [pair_violations(ctx, coord, ("C2",)), unevaluable(ctx, "C2", names)]
-    if ctx.faults is None and names:
-        rows.append(violation_rows("C2", Severity.FAIL, message="could not evaluate C2: no "
-                                   "fault result (engine device table)"))
-    return concat(rows)
+    if not names:
+        return not_applicable("C2", "no primary/backup pair of a fuse backed up by a recloser "
+                              "in this study")
+    return concat([pair_violations(ctx, coord, ("C2",), _message),
+                   unevaluable(ctx, "C2", names)])

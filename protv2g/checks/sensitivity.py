@@ -25,12 +25,15 @@ import pandas as pd
 from protv2g.checks._common import (
     CheckContext,
     concat,
+    could_not,
     ground_pickup_a,
+    not_applicable,
     phase_pickup_a,
     unevaluable,
     violation_rows,
 )
-from protv2g.units import Severity
+from protv2g.criteria import MarginUnit
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_sensitivity"]
 
@@ -61,9 +64,10 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
 def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     """C5 violation rows (see the module docstring)."""
     names = sorted(set(ctx.zones.device))
+    if not names:
+        return not_applicable("C5", "no device has a protection zone in this study")
     if ctx.faults is None:
-        return violation_rows("C5", Severity.FAIL, message="could not evaluate C5: no fault "
-                              "result (engine device table)")
+        return could_not("C5", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C5", names)]
     m = _zone_rows(ctx)
     if m.empty:
@@ -75,7 +79,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             f"in its {r.zone} zone {ctx.export_text(r.scenario)}: {r.ratio:.2f} × pickup "
             f"{r.pickup_a:.0f} A < {r.factor:g} ×" for r in bad.itertuples(index=False)]
         rows.append(violation_rows(
-            "C5", np.where(bad.zone == "primary", "fail", "warn"), frame=bad,
+            "C5", np.where(bad.zone == "primary", CheckStatus.FAIL.value,
+                           CheckStatus.WARN.value), frame=bad,
             scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
             fault_type=bad.fault_type.to_numpy(), case=bad.case.to_numpy(),
             device=bad.device.to_numpy(), other_device="", i_device_a=bad.i_op_a.to_numpy(),
@@ -108,7 +113,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         f"{ctx.export_text(r.scenario)}" for r, d in zip(bad.itertuples(index=False), drop,
                                                          strict=True)]
     return violation_rows(
-        "C5", Severity.WARN, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C5", CheckStatus.WARN, frame=bad, margin_unit=MarginUnit.FRACTION,
+        scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
         case=bad.case.to_numpy(), device=bad.device.to_numpy(), other_device="",
         i_device_a=bad.i_op_a.to_numpy(), i_other_a=bad.i_base_a.to_numpy(),

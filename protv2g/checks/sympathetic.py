@@ -24,10 +24,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, fmt_s, unevaluable, violation_rows
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    could_not,
+    fmt_s,
+    not_applicable,
+    unevaluable,
+    violation_rows,
+)
 from protv2g.directional import is_forward_directional
 from protv2g.topology import SUBSTATION
-from protv2g.units import Direction, Severity
+from protv2g.units import Direction
+from protv2g.violations import CheckStatus
 
 __all__ = ["check_sympathetic", "clearing_devices"]
 
@@ -61,10 +70,12 @@ def _candidates(ctx: CheckContext) -> pd.DataFrame:
 
 def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     """C6 violation rows (see the module docstring)."""
-    if ctx.faults is None:
-        return violation_rows("C6", Severity.FAIL, message="could not evaluate C6: no fault "
-                              "result (engine device table)")
     cand = _candidates(ctx)
+    if cand.empty:
+        return not_applicable("C6", "no device carries current fed back by a V2G site for a "
+                              "fault off the substation's path through it")
+    if ctx.faults is None:
+        return could_not("C6", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C6", sorted(set(cand.device)))]
     directional = {d.name for d in ctx.study.document.devices if is_forward_directional(d)}
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
@@ -94,7 +105,7 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
         f" in the zone of {r.clearing_device} {ctx.export_text(r.scenario)}; {r.clearing_device} "
         f"clears in {fmt_s(r.t_clear_s)}" for r in bad.itertuples(index=False)]
     rows.append(violation_rows(
-        "C6", Severity.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C6", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
         case=bad.case.to_numpy(), device=bad.device.to_numpy(),
         other_device=bad.clearing_device.to_numpy(), i_device_a=bad.i_phase_a.to_numpy(),

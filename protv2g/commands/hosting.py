@@ -23,7 +23,7 @@ from pathlib import Path
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
 
-__all__ = ["register", "run", "write_workbook"]
+__all__ = ["register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,22 +69,6 @@ def _check_paths(args: argparse.Namespace) -> None:
                                "--grid must be ≥ 1 and --tol-kw > 0", "pass positive numbers"))
 
 
-def write_workbook(analysis, path: Path) -> Path:
-    """Write the hosting tables to ``path`` (atomically, formula-safe) and return it."""
-    from openpyxl import Workbook
-
-    from protv2g.report.excel import save_workbook_atomic
-    from protv2g.report.format import write_table
-
-    wb = Workbook()
-    wb.active.title = "Hosting capacity"
-    write_table(wb.active, analysis.table)
-    write_table(wb.create_sheet("By criterion"), analysis.by_criterion)
-    write_table(wb.create_sheet("Margins"), analysis.margins)
-    save_workbook_atomic(wb, path)
-    return path
-
-
 def _line(row: dict) -> str:
     head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
             f"{row['hosting_kw']:>10,.0f} kW {row['hosting_chargers']:>4} chargers")
@@ -96,8 +80,9 @@ def _line(row: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute the hosting capacity and print / write it; return the exit code."""
-    from protv2g import load_study
-    from protv2g.hosting import hosting_analysis, plot_hosting_margins
+    from protv2g.hosting import hosting_analysis
+    from protv2g.report.hosting import plot_hosting_margins, write_hosting_workbook
+    from protv2g.study import load_study
 
     _check_paths(args)
     study = load_study(args.study)
@@ -118,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     plot = Path(args.plot) if args.plot else None
     if args.output:
-        path = write_workbook(analysis, Path(args.output))
+        path = write_hosting_workbook(analysis, Path(args.output))
         plot = plot or path.with_name(f"{path.stem}_margins.png")
     if plot is not None:
         plot_hosting_margins(analysis, plot, title=study.name)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.devices.curves import CurveFamily
+from protv2g.devices.curve_family import CurveFamily
 from protv2g.devices.fuse_curves import standard_melting_nodes
 from protv2g.errors import Issue
 from protv2g.units import DeviceKind

@@ -33,7 +33,6 @@ SEL-421 Reference Manual (2011), Tables 1.59 and 1.60 (U1-U5, C1-C5 and their re
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +45,7 @@ from protv2g.devices.boundary import (
     point_table_boundary,
     sparse_segments,
 )
+from protv2g.devices.curve_family import CurveFamily
 
 if TYPE_CHECKING:  # pragma: no cover
     from protv2g.devices.library import Curve
@@ -70,24 +70,6 @@ __all__ = [
     "curve_time_s",
     "trip_time_s",
 ]
-
-
-class CurveFamily(StrEnum):
-    """Equation form of a curve in the library."""
-
-    #: ``t = TD·(A/(M^p − 1) + B)`` — IEEE C37.112, SEL U1–U5, ABB ANSI.
-    IEEE = "ieee"
-    #: ``t = TMS·k/(M^α − 1)`` — IEC 60255-151 and BS 142 curves.
-    IEC = "iec"
-    #: ``t = TD·delay_s`` above pickup.
-    DEFINITE = "definite"
-    #: Log–log interpolated point table (recloser and fuse curves, user tables).
-    POINTS = "points"
-
-    @classmethod
-    def _missing_(cls, value: object) -> None:
-        allowed = ", ".join(repr(m.value) for m in cls)
-        raise ValueError(f"{value!r} is not a valid curve family; allowed: {allowed}")
 
 
 def _arr(x: ArrayLike) -> FloatArray:

@@ -7,10 +7,18 @@ tables (user data). All evaluation is done by the pure functions of
 thermal tail to the minimum melting current below it); :meth:`Fuse.boundary` says where a
 lookup fell.
 
+``time_adder_s`` is a fixed time added to the total-clearing time only
+(:func:`fuse_clearing_time_s`): OpenDSS's ``Fuse`` ``Delay`` ("Fixed delay time (sec) added to
+Fuse blowing time determined from the TCC curve … Used to represent fuse clearing time or any
+other delay"; ``TFuseObj.Sample`` schedules the opening at TCC time + ``Delay``). Melting times
+are not delayed by it, so a fuse's minimum melt stays what the link data say (the conservative
+side for fuse saving and for a fuse protected by another).
+
 References
 ----------
 ANSI C37.43 (EEI-NEMA K/T link melting-current ranges); manufacturers' pre-loading and
-ambient adjustment curves for ``preload_factor``/``ambient_factor``.
+ambient adjustment curves for ``preload_factor``/``ambient_factor``; EPRI OpenDSS ``Fuse``
+(SVN 3723 / DSS C-API 0.14.5) for ``time_adder_s``.
 """
 
 from __future__ import annotations
@@ -27,9 +35,34 @@ from protv2g.devices.fuse_curves import fuse_boundary, fuse_melt_time_s
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.units import DeviceKind
 
-__all__ = ["FuseSettings", "Fuse"]
+__all__ = ["FuseSettings", "Fuse", "fuse_clearing_time_s"]
 
 Which = Literal["mm", "max_melt", "tc"]
+
+
+def fuse_clearing_time_s(tc_s: ArrayLike, time_adder_s: float = 0.0) -> FloatArray:
+    """Total-clearing time with a fixed added delay.
+
+    Parameters
+    ----------
+    tc_s : array_like
+        Total-clearing time of the link (s); ``inf`` where the link does not melt.
+    time_adder_s : float
+        Fixed time added to the clearing (s), >= 0 (OpenDSS ``Fuse.Delay``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``tc_s + time_adder_s``, same shape; ``inf`` and ``nan`` are kept.
+
+    Examples
+    --------
+    >>> fuse_clearing_time_s([0.1, float("inf")], 0.05).tolist()
+    [0.15000000000000002, inf]
+    """
+    if not (time_adder_s >= 0 and np.isfinite(time_adder_s)):
+        raise ValueError(f"time_adder_s must be a finite number >= 0, got {time_adder_s!r}")
+    return arr(tc_s) + float(time_adder_s)
 
 
 @dataclass(frozen=True)
@@ -38,7 +71,8 @@ class FuseSettings:
 
     ``preload_factor`` and ``ambient_factor`` multiply the melting *times* (< 1 for a
     pre-loaded or hot link, as manufacturers' pre-loading / ambient adjustment curves); the
-    arcing part of the clearing time is unchanged.
+    arcing part of the clearing time is unchanged. ``time_adder_s`` is added to the
+    total-clearing time (OpenDSS ``Fuse.Delay``), not to the melting times.
     """
 
     name: str
@@ -46,12 +80,14 @@ class FuseSettings:
     preload_factor: float = 1.0
     ambient_factor: float = 1.0
     interrupting_rating_ka: float | None = None
+    time_adder_s: float = 0.0
 
     def __post_init__(self) -> None:
         ck = Checker(f"fuse {self.name!r}")
         ck.num("preload_factor", self.preload_factor)
         ck.num("ambient_factor", self.ambient_factor)
         ck.num("interrupting_rating_ka", self.interrupting_rating_ka, optional=True)
+        ck.num("time_adder_s", self.time_adder_s, strict=False)
         ck.raise_if_any()
 
 
@@ -129,18 +165,20 @@ class Fuse(DeviceBase):
 
         EEI-NEMA links: maximum melt (× melt factor) + arcing time (``arcing_time_s``, default
         the library's nominal value; ``Curve.arcing_time_range_s`` is the bracket).
-        Point-table links: ``TC − (1 − f)·MM`` with ``f`` the melt factor.
+        Point-table links: ``TC − (1 − f)·MM`` with ``f`` the melt factor. Both plus the
+        settings' ``time_adder_s`` (:func:`fuse_clearing_time_s`).
         """
         c = self.curve
+        adder = self.settings.time_adder_s
         if self.has_max_melt:
             arc = float(c.arcing_time_s if arcing_time_s is None else arcing_time_s)
             mx = fuse_melt_time_s(self._m(i_a), c.mx_m_points, c.mx_t_points,
                                   float(c.mx_asymptote_m))
-            return mx * self.melt_factor + arc
+            return fuse_clearing_time_s(mx * self.melt_factor + arc, adder)
         tc = fuse_melt_time_s(self._m(i_a), c.m_points, c.t_points, float(c.tc_asymptote_m))
         with np.errstate(invalid="ignore"):
             adj = tc - (1.0 - self.melt_factor) * self._mm_raw(i_a)
-        return np.where(np.isinf(tc), tc, adj)
+        return fuse_clearing_time_s(np.where(np.isinf(tc), tc, adj), adder)
 
     def operate_time_s(self, i_a: ArrayLike, i_ground_a: ArrayLike | None = None) -> FloatArray:
         """Total-clearing time (s); ``i_ground_a`` is ignored (a fuse sees phase current)."""

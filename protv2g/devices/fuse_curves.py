@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from protv2g.devices.curves import DataBoundary
+from protv2g.devices.boundary import DataBoundary
 
 FloatArray = NDArray[np.float64]
 

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from protv2g.devices.boundary import sparse_segments
+from protv2g.devices.curve_family import CurveFamily
 from protv2g.devices.curve_parser import CurveParser
-from protv2g.devices.curves import CurveFamily, sparse_segments
 from protv2g.devices.fuse_curves import thermal_asymptote_m
 from protv2g.errors import InputError, Issue
 from protv2g.units import DeviceKind

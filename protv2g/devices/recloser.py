@@ -5,11 +5,23 @@ the mechanism/interrupting time the curve data assume, so that recloser and fuse
 compare on the same footing (fuse total clearing). A clearing time under one cycle is
 accepted with a :class:`SubCycleClearingWarning` (``Recloser.warnings``).
 
+Ground curves have their own time multipliers (``ground_fast_multiplier``,
+``ground_delayed_multiplier``; OpenDSS ``TDGrFast``/``TDGrDelayed``), by default the phase ones.
+``phase_inst_a``/``ground_inst_a`` are instantaneous trips on the first operation only (OpenDSS
+``PhaseInst``/``GroundInst``: "instantaneous phase trip which is assumed to happen in 0.01 sec +
+Delay Time", checked in ``TRecloserObj.Sample`` only while ``OperationCount = 1``): the first
+shot clears at ``min(curve clearing time, inst_delay_s + adder + mechanism time)`` above them.
+The trip outputs of the elements are OR-ed, so the faster one acts; OpenDSS instead takes the
+instantaneous time in place of the curve above ``PhaseInst``/``GroundInst`` (its code
+overwrites the curve time), which differs only where the curve + ``Delay`` is faster than
+0.01 s + 2 × ``Delay``.
+
 References
 ----------
 IEEE Std C37.60; Cooper/Eaton recloser control documentation (fast/delayed shots, reclose
-intervals, time multiplier, time adder, minimum response time); OpenDSS ``Recloser``
-(``Delay``: fixed time added to the trip time, e.g. breaker time).
+intervals, time multiplier, time adder, minimum response time); EPRI OpenDSS ``Recloser``
+(SVN 3723 / DSS C-API 0.14.5: ``Delay`` = fixed time added to the trip time, e.g. breaker time;
+``TDPhFast``/``TDGrFast``/``TDPhDelayed``/``TDGrDelayed`` time dials; ``PhaseInst``/``GroundInst``).
 """
 
 from __future__ import annotations
@@ -22,7 +34,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from protv2g.devices._base import Checker, DeviceBase, FloatArray, arr
-from protv2g.devices.curves import CurveFamily, curve_time_s, modify_time_s, trip_time_s
+from protv2g.devices.curves import (
+    CurveFamily,
+    curve_time_s,
+    instantaneous_time_s,
+    modify_time_s,
+    trip_time_s,
+)
 from protv2g.devices.library import Curve, CurveLibrary, default_library
 from protv2g.devices.relay import curve_boundary
 from protv2g.errors import Issue
@@ -61,6 +79,10 @@ class RecloserSettings:
     ``clearing_adder_s`` is the mechanism/interrupting time the curve data assume (from the
     library, e.g. 0.042 s for the EPRI DG_Prot_Fdr points). A curve whose source does not
     state it needs an adder > 0 that includes it.
+
+    ``ground_fast_multiplier``/``ground_delayed_multiplier`` (``None``: the phase multiplier)
+    multiply the ground curves. ``phase_inst_a``/``ground_inst_a`` (A, ``None`` = off) trip the
+    first shot in ``inst_delay_s`` plus that shot's adder and mechanism time.
     """
 
     name: str
@@ -80,6 +102,11 @@ class RecloserSettings:
     delayed_adder_s: float = 0.0
     min_response_s: float = 0.0
     interrupting_rating_ka: float | None = None
+    ground_fast_multiplier: float | None = None
+    ground_delayed_multiplier: float | None = None
+    phase_inst_a: float | None = None
+    ground_inst_a: float | None = None
+    inst_delay_s: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reclose_intervals_s", tuple(self.reclose_intervals_s))
@@ -110,6 +137,11 @@ class RecloserSettings:
         ck.num("delayed_adder_s", self.delayed_adder_s, strict=False)
         ck.num("min_response_s", self.min_response_s, strict=False)
         ck.num("interrupting_rating_ka", self.interrupting_rating_ka, optional=True)
+        ck.num("ground_fast_multiplier", self.ground_fast_multiplier, optional=True)
+        ck.num("ground_delayed_multiplier", self.ground_delayed_multiplier, optional=True)
+        ck.num("phase_inst_a", self.phase_inst_a, optional=True)
+        ck.num("ground_inst_a", self.ground_inst_a, optional=True)
+        ck.num("inst_delay_s", self.inst_delay_s, strict=False)
         ck.raise_if_any()
 
 
@@ -166,7 +198,8 @@ class Recloser(DeviceBase):
         #: Human-readable warnings (sub-cycle clearing), also issued as Python warnings.
         self.warnings: list[str] = []
         for which, fld, c in used:
-            t_min = float(self._modify(np.array([_fastest_s(c)]), which == "fast", c)[0])
+            t_min = float(self._modify(np.array([_fastest_s(c)]), which == "fast", c,
+                                        fld.startswith("ground"))[0])
             if t_min < CYCLE_S:
                 msg = (f"recloser {s.name!r}: {fld} {c.name!r} clears in {1000 * t_min:.1f} ms "
                        f"at high current, under one cycle ({1000 * CYCLE_S:.1f} ms at "
@@ -180,10 +213,14 @@ class Recloser(DeviceBase):
         """Mechanism/interrupting time (s) the curve data assume (0 when not stated)."""
         return float(curve.clearing_adder_s or 0.0)
 
-    def _modify(self, t: FloatArray, fast: bool, curve: Curve) -> FloatArray:
+    def _modify(self, t: FloatArray, fast: bool, curve: Curve, ground: bool = False
+                ) -> FloatArray:
         s: RecloserSettings = self.settings
         mult, add = ((s.fast_multiplier, s.fast_adder_s) if fast
                      else (s.delayed_multiplier, s.delayed_adder_s))
+        if ground:
+            g = s.ground_fast_multiplier if fast else s.ground_delayed_multiplier
+            mult = mult if g is None else g
         t = modify_time_s(t, mult, add, s.min_response_s)
         return t + self.mechanism_s(curve)
 
@@ -193,11 +230,12 @@ class Recloser(DeviceBase):
         s: RecloserSettings = self.settings
         return ("fast",) * s.n_fast + ("delayed",) * s.n_delayed
 
-    def _t(self, i_a: ArrayLike, pickup: float | None, curve: Curve, fast: bool) -> FloatArray:
+    def _t(self, i_a: ArrayLike, pickup: float | None, curve: Curve, fast: bool,
+           ground: bool = False) -> FloatArray:
         if pickup is None:
             i = arr(i_a)
             return np.where(np.isnan(i), np.nan, np.inf)
-        return self._modify(trip_time_s(i_a, pickup, curve, 1.0), fast, curve)
+        return self._modify(trip_time_s(i_a, pickup, curve, 1.0), fast, curve, ground)
 
     def boundary(self, i_a: ArrayLike, shot: str = "fast", ground: bool = False) -> np.ndarray:
         """Where the lookups of one curve fall in its data (:class:`DataBoundary` values).
@@ -226,12 +264,30 @@ class Recloser(DeviceBase):
 
     def ground_fast_time_s(self, i3i0_a: ArrayLike) -> FloatArray:
         """Ground fast-curve trip time (s) for residual currents 3I0 (A)."""
-        return self._t(i3i0_a, self.settings.ground_min_trip_a, self.ground_fast_curve, True)
+        return self._t(i3i0_a, self.settings.ground_min_trip_a, self.ground_fast_curve, True,
+                       ground=True)
 
     def ground_delayed_time_s(self, i3i0_a: ArrayLike) -> FloatArray:
         """Ground delayed-curve trip time (s) for residual currents 3I0 (A)."""
         return self._t(i3i0_a, self.settings.ground_min_trip_a, self.ground_delayed_curve,
-                       False)
+                       False, ground=True)
+
+    def first_shot_inst_time_s(self, i_a: ArrayLike,
+                               i_ground_a: ArrayLike | None = None) -> FloatArray:
+        """Clearing time (s) of the instantaneous trips, which act on the first shot only.
+
+        ``inst_delay_s`` + the first shot's adder + its phase curve's mechanism time where
+        ``i_a > phase_inst_a`` or ``i_ground_a > ground_inst_a``; ``inf`` elsewhere.
+        """
+        s: RecloserSettings = self.settings
+        fast = s.n_fast > 0
+        adder = s.fast_adder_s if fast else s.delayed_adder_s
+        curve = self.fast_curve if fast else self.delayed_curve
+        delay = s.inst_delay_s + adder + self.mechanism_s(curve)
+        t = instantaneous_time_s(i_a, s.phase_inst_a, delay)
+        if i_ground_a is not None and s.ground_min_trip_a is not None:
+            t = np.fmin(t, instantaneous_time_s(i_ground_a, s.ground_inst_a, delay))
+        return t
 
     def shot_times_s(self, i_a: ArrayLike, i_ground_a: ArrayLike | None = None) -> FloatArray:
         """Trip time (s) of every shot: array of shape ``(n_shots, *np.shape(i_a))``."""
@@ -240,6 +296,7 @@ class Recloser(DeviceBase):
             fast = np.fmin(fast, self.ground_fast_time_s(i_ground_a))
             delayed = np.fmin(delayed, self.ground_delayed_time_s(i_ground_a))
         rows = [fast if k == "fast" else delayed for k in self.shot_kinds]
+        rows[0] = np.fmin(rows[0], self.first_shot_inst_time_s(i_a, i_ground_a))
         return np.stack(rows)
 
     def operate_time_s(self, i_a: ArrayLike, i_ground_a: ArrayLike | None = None) -> FloatArray:

@@ -1,23 +1,23 @@
-"""Inverter-based charger sources during a fault, and the superposition iteration.
+"""A V2G site as a fault source: what the engine needs to know about it.
 
-A charger is a current source at its bus (grid following) or a voltage source behind an
-impedance (grid forming). Its fault current depends on its own terminal voltage, which depends on
-every injection and on the fault current, so the injections are iterated to a fixed point on the
-same factorisation: ``V = V_pre + Z·I_inj − Z[:, f]·I_f`` restricted to the charger buses.
+A site is the inverters that are connected (plugged in and online): their kVA rating sizes the
+source (``s_rated_mva``), the export setpoint sets its pre-fault current (``p_pre_mw``). Its
+injection follows a control law (:mod:`.control_law`) in stages (:mod:`.staging`):
 
-Grid-following control law (per unit of the system base), IEEE 1547-2018 / IEEE 2800-2022 style:
+* **first cycle** (``first_cycle_s``, one cycle): every grid-following site that is not
+  charging holds its first-cycle limit ``limit_pu`` at the law's angle (the conservative
+  planning value; duty and instantaneous elements use this stage); this is also the **high
+  bracket** of the site's contribution, held for the whole fault;
+* **sustained**: the control law at ``sustained_limit_pu``, with momentary cessation below
+  ``cessation_below_pu``;
+* **after each trip**: a site whose voltage trip element (``trip``) has timed out injects no
+  more current (this, with cessation, is the **low bracket**).
 
-* ``I_lim = limit_pu · I_rated``; ``ceased`` → 0 A.
-* negative sequence (optional): ``I2 = j·k2·V2·I_rated`` (leads ``V2`` by 90°), ``|I2| ≤ I_lim``;
-* positive sequence at the remaining limit ``|I1| = I_lim − |I2|`` (so no phase current exceeds
-  ``I_lim``), angle ``∠V1 − φ``: ``UNITY_PF`` → ``φ`` = pre-fault power-factor angle
-  (0 when exporting or idle, 180° when charging), ``REACTIVE`` → ``φ = 90°`` (lagging);
-  below ``V_PLL_MIN_PU`` (0.1 pu) the PLL cannot track: the reference angle blends linearly
-  (in ``|V1|``) into the pre-fault angle, which is held at ``V1 = 0``.
-
-Grid forming: internal EMF ``E = V_pre + z·I_pre`` behind ``z`` (``z_source_pu`` on the
-charger rating), ``I1 = (E − V1)/z``, ``I2 = −V2/z``; if ``|I1| + |I2| > I_lim`` both are scaled
-down to the limit (angles kept).
+A source without ``trip`` elements and with ``law = constant_current`` and equal limits is the
+classical fixed current source (pandapower ``sgen`` with ``k``; IEC 60909-0 §6.2): the engine's
+API default, so that a bare ``ChargerSource(name, bus, s_mva)`` keeps meaning what it meant.
+The study file's defaults (active-power priority, Category II ride-through, 1.5/1.1 pu) come in
+through :mod:`protv2g.study.engine_inputs`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from protv2g.units import AngleRule, ChargerControl, ChargerMode
+from protv2g.engine.control_law import ACTIVE, CONSTANT, REACTIVE, LawArrays
+from protv2g.engine.ride_through import TripElement
+from protv2g.units import AngleRule, ChargerControl, ChargerLaw, ChargerMode
 
-__all__ = ["ChargerSource", "ChargerArrays", "charger_arrays", "gfl_injection", "gfm_injection"]
+__all__ = ["ChargerSource", "SiteArrays", "charger_arrays", "stack_sites", "structure_key",
+           "Z_GFM_DEFAULT_PU"]
+
+#: default grid-forming source impedance on the charger rating (per unit)
+Z_GFM_DEFAULT_PU = 0.05 + 0.15j
+
+_LAW_CODE = {ChargerLaw.ACTIVE_PRIORITY: ACTIVE, ChargerLaw.REACTIVE_PRIORITY: REACTIVE,
+             ChargerLaw.CONSTANT_CURRENT: CONSTANT}
 
 
 @dataclass(frozen=True)
@@ -42,22 +51,34 @@ class ChargerSource:
     bus : int
         pandapower bus index of the connection point.
     s_rated_mva : float
-        Participating inverter rating (number of participating chargers × rating), MVA.
+        Rating of the connected inverters (chargers plugged in and online × kVA), MVA.
     limit_pu : float
-        Fault-current limit in per unit of the rated current.
+        First-cycle current limit, per unit of the rated current (also the limit of a
+        ``constant_current`` source).
     angle_rule : AngleRule
-        Angle of the positive-sequence fault current relative to the terminal voltage.
+        Angle of a ``constant_current`` source's current to its terminal voltage.
     control : ChargerControl
         Grid following (current source) or grid forming (voltage source behind impedance).
     mode : ChargerMode
-        Exporting, charging, idle (all inject per control) or ceased (0 A).
+        Exporting, charging (``p_pre_mw`` drawn), idle (no pre-fault power) or ceased (0 A).
     p_pre_mw, q_pre_mvar : float
-        Pre-fault injection (positive = export), MW / Mvar; sets the ``UNITY_PF`` angle and the
-        grid-forming EMF.
+        Pre-fault injection (positive = export), MW / Mvar: the export setpoint.
     k2 : float
         Negative-sequence gain, pu current per pu ``V2`` (0 = positive sequence only).
     z_source_pu : complex or None
         Grid-forming source impedance on the charger rating (default ``0.05 + 0.15j``).
+    law : ChargerLaw
+        Control law in the sustained stage (default ``constant_current``).
+    sustained_limit_pu : float or None
+        Sustained current limit (pu of rating); ``None`` = ``limit_pu``.
+    k_factor, deadband_pu : float
+        Reactive-current gain (pu current per pu dip) and dip dead band (pu) of
+        ``reactive_priority``.
+    trip : tuple of TripElement
+        Voltage trip elements (:func:`protv2g.engine.ride_through.trip_elements`); empty =
+        never trips.
+    cessation_below_pu : float
+        Momentary cessation below this applicable voltage (pu of pre-fault); 0 = none.
     """
 
     name: str
@@ -71,94 +92,141 @@ class ChargerSource:
     q_pre_mvar: float = 0.0
     k2: float = 0.0
     z_source_pu: complex | None = None
+    law: ChargerLaw = ChargerLaw.CONSTANT_CURRENT
+    sustained_limit_pu: float | None = None
+    k_factor: float = 2.0
+    deadband_pu: float = 0.0
+    trip: tuple[TripElement, ...] = ()
+    cessation_below_pu: float = 0.0
 
-
-#: below this positive-sequence terminal voltage the PLL holds the pre-fault angle
-V_PLL_MIN_PU = 0.1
-
-#: default grid-forming source impedance on the charger rating (per unit)
-Z_GFM_DEFAULT_PU = 0.05 + 0.15j
+    @property
+    def dynamic(self) -> bool:
+        """Whether the source changes after the first cycle (law, limit, cessation, trip)."""
+        sus = self.limit_pu if self.sustained_limit_pu is None else self.sustained_limit_pu
+        return (bool(self.trip) or self.cessation_below_pu > 0 or abs(sus - self.limit_pu)
+                > 1e-12 or (ChargerLaw(self.law) is not ChargerLaw.CONSTANT_CURRENT
+                            and ChargerControl(self.control) is ChargerControl.GRID_FOLLOWING)
+                or ChargerMode(self.mode) is ChargerMode.CHARGING)
 
 
 @dataclass
-class ChargerArrays:
-    """Vectorised charger parameters in the system per-unit base."""
+class SiteArrays:
+    """Vectorised parameters of ``k`` sites on the system per-unit base.
 
-    i_lim_pu: np.ndarray      # current limit (0 when ceased)
-    i_rated_pu: np.ndarray
-    phi_rad: np.ndarray       # angle of V1 minus angle of I1 for grid-following sources
-    k2: np.ndarray
-    gfm: np.ndarray           # bool: grid forming
-    z_gfm_pu: np.ndarray      # source impedance on the system base (grid forming)
-    s_pre_pu: np.ndarray      # pre-fault complex injection
-
-
-def charger_arrays(chargers: list[ChargerSource], base_mva: float) -> ChargerArrays:
-    """Parameters of ``chargers`` as arrays on the system base ``base_mva`` (vectorised)."""
-    if not chargers:
-        z = np.zeros(0)
-        return ChargerArrays(i_lim_pu=z, i_rated_pu=z, phi_rad=z, k2=z,
-                             gfm=np.zeros(0, dtype=bool), z_gfm_pu=z.astype(complex),
-                             s_pre_pu=z.astype(complex))
-    rows = [(c.s_rated_mva, c.limit_pu, str(c.mode), str(c.angle_rule), str(c.control),
-             c.p_pre_mw, c.q_pre_mvar, c.k2,
-             Z_GFM_DEFAULT_PU if c.z_source_pu is None else complex(c.z_source_pu))
-            for c in chargers]
-    cols = [np.array(x) for x in zip(*rows, strict=True)]
-    s_rated, limit, mode, rule, control, p_mw, q_mvar, k2, z_rated = cols
-    for values, enum in ((mode, ChargerMode), (rule, AngleRule), (control, ChargerControl)):
-        for v in np.unique(values):
-            enum(v)  # unknown value → ValueError listing the allowed ones
-    s_rated, p_mw, q_mvar = (x.astype(float) for x in (s_rated, p_mw, q_mvar))
-    i_rated = s_rated / base_mva
-    lim = limit.astype(float) * i_rated
-    lim[mode == ChargerMode.CEASED.value] = 0.0
-    charging = mode == ChargerMode.CHARGING.value
-    p_eff = np.where(charging, -np.abs(p_mw), p_mw)
-    has_pq = (p_eff != 0) | (q_mvar != 0)
-    phi = np.where(has_pq, np.angle(p_eff + 1j * q_mvar), np.where(charging, np.pi, 0.0))
-    phi = np.where(rule == AngleRule.REACTIVE.value, np.pi / 2, phi)
-    gfm = control == ChargerControl.GRID_FORMING.value
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z_sys = np.where(s_rated > 0, z_rated.astype(complex) * base_mva
-                         / np.where(s_rated > 0, s_rated, 1), 0)
-    s_pre = (p_mw + 1j * q_mvar) / base_mva
-    return ChargerArrays(i_lim_pu=lim, i_rated_pu=i_rated, phi_rad=phi,
-                         k2=k2.astype(float), gfm=gfm, z_gfm_pu=z_sys, s_pre_pu=s_pre)
-
-
-def gfl_injection(v1: np.ndarray, v2: np.ndarray, v1_ref: np.ndarray, p: ChargerArrays
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Grid-following injections ``(I1, I2)`` (per unit) for terminal voltages ``v1, v2``.
-
-    Arrays are ``(k, m)`` (charger × fault bus); ``v1_ref`` gives the angle where ``|V1|≈0``.
+    ``law`` (control law), ``i_fc``/``i_sus`` first-cycle and sustained limits (pu current,
+    0 when ceased), ``hold`` (holds ``i_fc`` at ``law.phi`` in the first cycle), ``mc_pu``
+    (cessation threshold), ``trip_uv``/``trip_pickup``/``trip_clearing_s`` ``(k, E)`` (NaN
+    pickup: no element), ``s_pre`` pre-fault complex injection, ``dynamic``: any site changes
+    after the first cycle.
     """
-    lim = p.i_lim_pu[:, None]
-    i2 = 1j * p.k2[:, None] * p.i_rated_pu[:, None] * v2
-    a2 = np.abs(i2)
-    scale = np.where(a2 > lim, lim / np.where(a2 > 0, a2, 1.0), 1.0)
-    i2 = i2 * scale
-    mag1 = lim - np.abs(i2)
-    # PLL reference: the terminal voltage, blended continuously into the pre-fault angle as
-    # |V1| falls below V_PLL_MIN_PU (a hard switch makes the fixed point oscillate)
-    mag_v = np.abs(v1)
-    w = np.minimum(mag_v / V_PLL_MIN_PU, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        unit_v = np.where(mag_v > 0, v1 / mag_v, 0)
-    unit_ref = v1_ref / np.maximum(np.abs(v1_ref), 1e-12)
-    ang = np.angle(w * unit_v + (1 - w) * unit_ref)
-    i1 = mag1 * np.exp(1j * (ang - p.phi_rad[:, None]))
-    return i1, i2
+
+    law: LawArrays
+    i_fc: np.ndarray
+    i_sus: np.ndarray
+    hold: np.ndarray
+    mc_pu: np.ndarray
+    trip_uv: np.ndarray
+    trip_pickup: np.ndarray
+    trip_clearing_s: np.ndarray
+    s_pre: np.ndarray
+    dynamic: bool
+
+    @property
+    def gfm(self) -> np.ndarray:
+        return self.law.gfm
+
+    @property
+    def i_lim_pu(self) -> np.ndarray:
+        """The first-cycle limit (the largest current a site injects), pu."""
+        return self.i_fc
 
 
-def gfm_injection(v1: np.ndarray, v2: np.ndarray, e1: np.ndarray, p: ChargerArrays
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Grid-forming injections ``(I1, I2)``: EMF ``e1`` behind ``z``, scaled to the limit."""
-    z = p.z_gfm_pu[:, None]
+def charger_arrays(chargers: list[ChargerSource], base_mva: float) -> SiteArrays:
+    """Parameters of ``chargers`` as arrays on the system base ``base_mva``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, angle rule, control or law (listing the allowed values).
+    """
+    k = len(chargers)
+    modes = [ChargerMode(c.mode) for c in chargers]
+    rules = [AngleRule(c.angle_rule) for c in chargers]
+    controls = [ChargerControl(c.control) for c in chargers]
+    laws = [ChargerLaw(c.law) for c in chargers]
+    f = np.array
+    s_rated = f([float(c.s_rated_mva) for c in chargers], dtype=float).reshape(k)
+    i_rated = s_rated / base_mva
+    charging = f([m is ChargerMode.CHARGING for m in modes], dtype=bool).reshape(k)
+    ceased = f([m is ChargerMode.CEASED for m in modes], dtype=bool).reshape(k)
+    idle = f([m is ChargerMode.IDLE for m in modes], dtype=bool).reshape(k)
+    p_mw = f([float(c.p_pre_mw) for c in chargers], dtype=float).reshape(k)
+    q_mvar = f([float(c.q_pre_mvar) for c in chargers], dtype=float).reshape(k)
+    p_eff = np.where(charging, -np.abs(p_mw), np.where(idle, 0.0, p_mw))
+    q_eff = np.where(idle, 0.0, q_mvar)
+    code = f([_LAW_CODE[x] for x in laws], dtype=np.int64).reshape(k)
+    has_pq = (p_eff != 0) | (q_eff != 0)
+    phi = np.where(has_pq, np.angle(p_eff + 1j * q_eff), np.where(charging, np.pi, 0.0))
+    reactive_angle = f([(lw is ChargerLaw.REACTIVE_PRIORITY) or (
+        lw is ChargerLaw.CONSTANT_CURRENT and r is AngleRule.REACTIVE)
+        for lw, r in zip(laws, rules, strict=True)], dtype=bool).reshape(k)
+    phi = np.where(reactive_angle, np.pi / 2, phi)
+    gfm = f([c is ChargerControl.GRID_FORMING for c in controls], dtype=bool).reshape(k)
+    z_rated = f([Z_GFM_DEFAULT_PU if c.z_source_pu is None else complex(c.z_source_pu)
+                 for c in chargers], dtype=complex).reshape(k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        i1 = np.where(z != 0, (e1 - v1) / z, 0)
-        i2 = np.where(z != 0, -v2 / z, 0)
-    tot = np.abs(i1) + np.abs(i2)
-    lim = p.i_lim_pu[:, None]
-    scale = np.where(tot > lim, lim / np.where(tot > 0, tot, 1.0), 1.0)
-    return i1 * scale, i2 * scale
+        z_sys = np.where(s_rated > 0, z_rated * base_mva / np.where(s_rated > 0, s_rated, 1), 0)
+    law = LawArrays(law=code, gfm=gfm, i_rated=i_rated, p=p_eff / base_mva,
+                    q=q_eff / base_mva, phi=phi,
+                    k_factor=f([float(c.k_factor) for c in chargers], dtype=float).reshape(k),
+                    deadband=f([float(c.deadband_pu) for c in chargers], dtype=float).reshape(k),
+                    k2=f([float(c.k2) for c in chargers], dtype=float).reshape(k),
+                    z_gfm=z_sys)
+    lim_fc = f([float(c.limit_pu) for c in chargers], dtype=float).reshape(k)
+    lim_sus = f([float(c.limit_pu if c.sustained_limit_pu is None else c.sustained_limit_pu)
+                 for c in chargers], dtype=float).reshape(k)
+    n_e = max((len(c.trip) for c in chargers), default=0)
+    uv = np.zeros((k, n_e), bool)
+    pick = np.full((k, n_e), np.nan)
+    clear = np.full((k, n_e), np.inf)
+    for i, c in enumerate(chargers):
+        for j, el in enumerate(c.trip):
+            uv[i, j], pick[i, j], clear[i, j] = el.kind == "uv", el.pickup_pu, el.clearing_s
+    return SiteArrays(
+        law=law, i_fc=np.where(ceased, 0.0, lim_fc * i_rated),
+        i_sus=np.where(ceased, 0.0, lim_sus * i_rated), hold=~charging & ~gfm,
+        mc_pu=f([float(c.cessation_below_pu) for c in chargers], dtype=float).reshape(k),
+        trip_uv=uv, trip_pickup=pick, trip_clearing_s=clear,
+        s_pre=(p_eff + 1j * q_eff) / base_mva, dynamic=any(c.dynamic for c in chargers))
+
+
+_PER_COLUMN = ("i_rated", "p", "q", "phi", "k_factor", "deadband", "k2", "z_gfm")
+
+
+def structure_key(sites: SiteArrays) -> tuple:
+    """What must be equal for scenarios to be solved together as one set of columns (the
+    same sites with the same law codes, modes and ride-through settings); the rest (rating,
+    export, limits, gains) may differ per scenario (:func:`stack_sites`)."""
+    return (sites.law.law.tobytes(), sites.law.gfm.tobytes(), sites.hold.tobytes(),
+            sites.mc_pu.tobytes(), sites.trip_uv.tobytes(), sites.trip_pickup.tobytes(),
+            sites.trip_clearing_s.tobytes())
+
+
+def stack_sites(group: list[SiteArrays], m: int) -> SiteArrays:
+    """The sites of several scenarios (same :func:`structure_key`) as one set of
+    ``len(group)·m`` columns: scenario ``s`` is columns ``s·m … (s+1)·m − 1``. Per-column
+    fields become ``(k, M)`` in the law and ``(M, k)`` for the limits and pre-fault power."""
+    if len(group) == 1:
+        return group[0]
+    g0 = group[0]
+
+    def cols(get) -> np.ndarray:  # (k, M)
+        return np.concatenate([np.repeat(np.asarray(get(s))[:, None], m, axis=1)
+                               for s in group], axis=1)
+
+    law = LawArrays(law=g0.law.law, gfm=g0.law.gfm,
+                    **{f: cols(lambda s, f=f: getattr(s.law, f)) for f in _PER_COLUMN})
+    return SiteArrays(law=law, i_fc=cols(lambda s: s.i_fc).T, i_sus=cols(lambda s: s.i_sus).T,
+                      hold=g0.hold, mc_pu=g0.mc_pu, trip_uv=g0.trip_uv,
+                      trip_pickup=g0.trip_pickup, trip_clearing_s=g0.trip_clearing_s,
+                      s_pre=cols(lambda s: s.s_pre).T, dynamic=any(s.dynamic for s in group))

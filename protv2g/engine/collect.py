@@ -9,6 +9,7 @@ import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.result import FaultStudyResult
+from protv2g.engine.staged_result import StagedResult, pad_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -30,8 +31,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
                 v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
                 lv_tolerance_percent: int = 10, dtype: type = np.complex128,
-                charger_model: ChargerModel = "iterate",
-                keep: Keep = "full") -> FaultStudyResult:
+                charger_model: ChargerModel = "control_law",
+                keep: Keep = "full", staged: bool = True,
+                first_cycle_s: float | None = None) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -64,18 +66,25 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     dtype : numpy dtype
         Storage type of the result arrays (``numpy.complex64`` halves the memory of large
         studies; the computation itself is always complex128).
-    charger_model : {"iterate", "frozen_pll"}
-        ``iterate`` (default, accurate): charger injections iterated per fault bus with the
-        PLL tracking the terminal voltage. ``frozen_pll`` (fast): chargers as fixed current
-        sources at their pre-fault angle, by exact superposition — see
-        :func:`~protv2g.engine.study.iter_fault_study` and the accuracy figures in
-        ``benchmarks/bench_engine.py``.
+    charger_model : {"control_law", "frozen_pll"}
+        ``control_law`` (default; alias ``iterate``): each site's control law at every fault
+        bus with the PLL tracking its terminal voltage, solved by Newton's method, in stages.
+        ``frozen_pll`` (fast): chargers as fixed current sources at their first-cycle limit
+        and pre-fault angle, by exact superposition, one stage — see
+        :func:`~protv2g.engine.study.iter_fault_study` and ``benchmarks/bench_engine.py``.
     keep : {"full", "summary"}
         ``full``: every device phasor (``D × buses`` per slice; ``.device`` table).
         ``summary``: bus currents plus per-device maxima over the fault buses only
         (``device_max_ka``, ``.device_summary``): memory ``O(buses + devices)`` per slice —
         for 10,000-bus feeders with many scenarios. Use
         :func:`~protv2g.engine.study.iter_fault_study` to stream full slices instead.
+    staged : bool
+        Also solve the chargers' later stages (sustained, after each trip): ``.staged``.
+        The result's own arrays and tables are always the first-cycle stage (= every site
+        holding its first-cycle limit, the high bracket); ``result.stage_view(j)`` gives any
+        stage with the same shape.
+    first_cycle_s : float, optional
+        Duration of the first-cycle stage; default one cycle of ``net.f_hz``.
 
     Returns
     -------
@@ -104,13 +113,15 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     chg_i = {k: None for k in scen}
     chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
     iterations: dict = {}
-    frozen = unconverged = None
+    frozen = unconverged = residual = None
+    pieces: dict = {}
     for sl in iter_fault_study(
             net, fault_types=fault_types, cases=cases, method=method, r_fault_ohm=r_fault_ohm,
             x_fault_ohm=x_fault_ohm, r_fault_min_ohm=r_fault_min_ohm, scenarios=scen,
             devices=devices, buses=buses, v_pre_pu=v_pre_pu,
             lv_tolerance_percent=lv_tolerance_percent, dtype=dtype,
-            charger_model=charger_model, reduce=not full):
+            charger_model=charger_model, reduce=not full, staged=staged,
+            first_cycle_s=first_cycle_s):
         si, ci, ti = names.index(sl.scenario), cases.index(sl.case), fault_types.index(
             sl.fault_type)
         m = len(sl.fault_buses)
@@ -119,6 +130,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
             frozen = np.zeros((s_n, c_n, t_n, m), dtype=bool)
             unconverged = np.zeros((s_n, c_n, t_n, m), dtype=bool)
+            residual = np.full((s_n, c_n, t_n, m), np.nan)
             if full:
                 dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
                 dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
@@ -128,6 +140,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         bus_i[si, ci, ti] = sl.bus_i_012_ka
         frozen[si, ci, ti] = sl.pll_frozen
         unconverged[si, ci, ti] = sl.unconverged
+        residual[si, ci, ti] = sl.pll_residual if sl.pll_residual is not None else np.nan
+        pieces[(si, ci, ti)] = sl
         if full:
             dev_i[si, ci, ti] = sl.device_i_012_ka
             dev_v[si, ci, ti] = sl.device_v_012_pu
@@ -145,6 +159,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     for name, chs in scen.items():
         if chg_i[name] is None and full:
             chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2), dtype=dtype)
+    st = _collect_stages(pieces, scen, cases, fault_types, fault_buses, net, devices, full,
+                         dtype)
     return FaultStudyResult(
         scenarios=tuple(scen), cases=cases, fault_types=fault_types,
         fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
@@ -153,4 +169,55 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
         charger_i_12_ka={k: v for k, v in chg_i.items() if v is not None},
         charger_limit_ka=chg_lim, iterations=iterations, pll_frozen=frozen,
-        unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus)
+        unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus,
+        pll_residual=residual, staged=st)
+
+
+def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, net, devices,
+                    full: bool, dtype) -> StagedResult:
+    """Stage arrays of every slice, padded to the largest stage count."""
+    names = list(scen)
+    s_n, c_n, t_n = len(names), len(cases), len(fault_types)
+    n = max((sl.n_stages for sl in pieces.values()), default=1)
+    m, d = len(fault_buses), len(devices)
+    t0 = np.full((s_n, c_n, t_n, n, m), np.inf)
+    t1 = np.full((s_n, c_n, t_n, n, m), np.inf)
+    bus = np.zeros((s_n, c_n, t_n, n, m, 3), dtype=dtype)
+    dev_i = dev_v = dev_max = dev_bus = None
+    if full:
+        dev_i = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
+        dev_v = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
+    else:
+        dev_max = np.zeros((s_n, c_n, t_n, n, d, 2))
+        dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
+    chg, trip, ceased, v_min = {}, {}, {}, {}
+    for (si, ci, ti), sl in pieces.items():
+        t0[si, ci, ti] = pad_stages(sl.stage_t_start_s, n, True)
+        t1[si, ci, ti] = pad_stages(sl.stage_t_end_s, n, True)
+        bus[si, ci, ti] = pad_stages(sl.staged_bus_i_012_ka, n)
+        if full:
+            dev_i[si, ci, ti] = pad_stages(sl.staged_device_i_012_ka, n)
+            dev_v[si, ci, ti] = pad_stages(sl.staged_device_v_012_pu, n)
+        else:
+            dev_max[si, ci, ti] = pad_stages(sl.staged_device_max_ka, n)
+            dev_bus[si, ci, ti] = pad_stages(sl.staged_device_max_bus, n)
+        name = names[si]
+        k = len(scen[name])
+        if sl.site_trip_s is not None:
+            for store, x, fill in ((trip, sl.site_trip_s, np.inf), (ceased, sl.site_ceased,
+                                                                      False),
+                                   (v_min, sl.site_v_min_pu, np.nan)):
+                if name not in store:
+                    store[name] = np.full((c_n, t_n, k, m), fill, dtype=np.asarray(x).dtype)
+                store[name][ci, ti] = x
+        if sl.staged_charger_i_12_ka is not None:
+            if name not in chg:
+                chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
+            chg[name][ci, ti] = pad_stages(sl.staged_charger_i_12_ka, n)
+    return StagedResult(
+        scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
+        fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
+        devices=tuple(dv.name for dv in devices), t_start_s=t0, t_end_s=t1, bus_i_012_ka=bus,
+        device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
+        device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
+        charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min)

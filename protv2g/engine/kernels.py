@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["device_transfer", "fill_sequence", "reduce_devices"]
+__all__ = ["device_transfer", "fill_sequence", "reduce_devices", "reduce_devices_chargers"]
 
 _A = np.exp(2j * np.pi / 3)
 
@@ -154,6 +154,92 @@ def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
                     arg_p[s] = f
                 if gv[s] > best_g[s]:
                     best_g[s] = gv[s]
+                    arg_g[s] = f
+        for s in range(n_s):
+            out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan
+            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s] * sc2) if best_g[s] >= 0 else np.nan
+            out_arg[s, d, 0] = arg_p[s]
+            out_arg[s, d, 1] = arg_g[s]
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use, w0, w1, w2,
+                            if_re, if_im, scale, has_zero, has_neg, out_max,
+                            out_arg):  # pragma: no cover - numba
+    """:func:`reduce_devices` with fault-dependent charger terms (the control-law model).
+
+    ``x_s(d, f) = a_s(d)·b(f) + Σ_c G_s[d, c]·I_s,c(f) − W_s(d, f)·I_s(f)`` for ``S`` slices
+    (scenario × stage) at once: ``gi1``, ``gi2`` ``(D, k)`` device current per unit charger
+    injection; ``ic*_re/_im`` ``(k, m, S)`` the charger injections; ``use`` ``(m, S)`` which
+    fault buses count in each slice (a stage that does not occur there, or no solution, is
+    skipped); ``if_re/if_im`` ``(3, m, S)``; ``out_max/out_arg`` ``(S, D, 2)`` as in
+    :func:`reduce_devices` (``NaN``/``-1`` where no fault bus counts).
+    """
+    n_s = if_re.shape[2]
+    n_d, m = w1.shape
+    k = gi1.shape[1]
+    c = -0.5
+    sq = np.sqrt(3.0)
+    sq = sq / 2
+    for d in prange(n_d):
+        best_p = np.full(n_s, -1.0)
+        best_g = np.full(n_s, -1.0)
+        arg_p = np.full(n_s, -1)
+        arg_g = np.full(n_s, -1)
+        sc2 = scale[d] * scale[d]
+        g1r = np.empty(k)
+        g1i = np.empty(k)
+        g2r = np.empty(k)
+        g2i = np.empty(k)
+        for q in range(k):
+            g1r[q] = gi1[d, q].real
+            g1i[q] = gi1[d, q].imag
+            g2r[q] = gi2[d, q].real
+            g2i[q] = gi2[d, q].imag
+        for f in range(m):
+            y0r = w0[d, f].real if has_zero else 0.0
+            y0i = w0[d, f].imag if has_zero else 0.0
+            y1r = w1[d, f].real
+            y1i = w1[d, f].imag
+            y2r = w2[d, f].real if has_neg else 0.0
+            y2i = w2[d, f].imag if has_neg else 0.0
+            pre = a1[d] * b[f]
+            for s in range(n_s):
+                if not use[f, s]:
+                    continue
+                x1r = pre.real - (y1r * if_re[1, f, s] - y1i * if_im[1, f, s])
+                x1i = pre.imag - (y1r * if_im[1, f, s] + y1i * if_re[1, f, s])
+                x2r = -(y2r * if_re[2, f, s] - y2i * if_im[2, f, s])
+                x2i = -(y2r * if_im[2, f, s] + y2i * if_re[2, f, s])
+                x0r = -(y0r * if_re[0, f, s] - y0i * if_im[0, f, s])
+                x0i = -(y0r * if_im[0, f, s] + y0i * if_re[0, f, s])
+                for q in range(k):
+                    ar = ic1_re[q, f, s]
+                    ai = ic1_im[q, f, s]
+                    x1r += g1r[q] * ar - g1i[q] * ai
+                    x1i += g1r[q] * ai + g1i[q] * ar
+                    if has_neg:
+                        br = ic2_re[q, f, s]
+                        bi = ic2_im[q, f, s]
+                        x2r += g2r[q] * br - g2i[q] * bi
+                        x2i += g2r[q] * bi + g2i[q] * br
+                sr = x1r + x2r
+                si = x1i + x2i
+                dr = x1r - x2r
+                di = x1i - x2i
+                ar = x0r + sr
+                ai = x0i + si
+                br = x0r + c * sr + sq * di
+                bi = x0i + c * si - sq * dr
+                cr = x0r + c * sr - sq * di
+                ci = x0i + c * si + sq * dr
+                pv = max(ar * ar + ai * ai, max(br * br + bi * bi, cr * cr + ci * ci))
+                gv = x0r * x0r + x0i * x0i
+                if pv > best_p[s]:
+                    best_p[s] = pv
+                    arg_p[s] = f
+                if gv > best_g[s]:
+                    best_g[s] = gv
                     arg_g[s] = f
         for s in range(n_s):
             out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan

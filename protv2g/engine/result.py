@@ -11,24 +11,32 @@ currents in kA; angles in the system reference, the external grid at ``va_degree
     sequence voltages at the device bus;
 ``charger_i_12_ka[scenario]``: ``[case, fault_type, charger, fault_bus, seq]``, ``seq`` = (1, 2);
 ``pll_frozen[scenario, case, fault_type, fault_bus]``: charger injections computed with the PLL
-    held at the pre-fault angle (all with ``charger_model="frozen_pll"``; with ``iterate`` only
-    where no PLL can lock); ``unconverged[...]``: no fixed point, results NaN;
+    held at the pre-fault angle (all with ``charger_model="frozen_pll"``; with the control law
+    only where no PLL-tracking solution was found, ``pll_residual`` the smallest tracking
+    residual reached, pu current); ``unconverged[...]``: no solution, results NaN;
 ``device_max_ka[scenario, case, fault_type, device, k]`` (``keep="summary"``): largest phase
     current (``k = 0``) and largest ``|3·I0|`` (``k = 1``) over the fault buses, with
     ``device_max_bus`` the pandapower bus of that fault (device phasor arrays are ``None``).
 
 ``*_abc_*`` properties give phase quantities (``[..., 0:3]`` = a, b, c) without storing them.
+
+Stages: these arrays are the chargers' **first-cycle** stage (every non-charging site at its
+first-cycle limit; held for the whole fault this is the high bracket of their contribution).
+``staged`` (:class:`~protv2g.engine.staged_result.StagedResult`) holds every stage (sustained,
+after each trip) with its start and end times; :meth:`FaultStudyResult.stage_view` gives one
+stage as a result of this same shape (so ``.device`` and ``.bus`` work unchanged).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from protv2g.engine.faults import FAULTED_PHASES, seq_to_abc
+from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
 
 __all__ = ["FaultStudyResult"]
@@ -77,6 +85,32 @@ class FaultStudyResult:
     unconverged: np.ndarray | None = None
     device_max_ka: np.ndarray | None = None
     device_max_bus: np.ndarray | None = None
+    pll_residual: np.ndarray | None = None
+    staged: StagedResult | None = None
+
+    def stage_view(self, stage: int) -> FaultStudyResult:
+        """The result of stage ``stage`` (0 first cycle, 1 sustained, 2… after trips) in the
+        shape of this result; a fault bus where that stage does not occur repeats its last
+        stage (see ``staged.t_start_s``).
+
+        Raises
+        ------
+        ValueError
+            Without staged results, or for a stage beyond ``staged.n_stages``.
+        """
+        st = self.staged
+        if st is None or not 0 <= stage < st.n_stages:
+            n = 0 if st is None else st.n_stages
+            raise ValueError(f"stage {stage} not available: this result has {n} stage(s)")
+        sel = (slice(None),) * 3 + (stage,)
+        chg = {k: v[:, :, stage] for k, v in st.charger_i_12_ka.items()}
+        return replace(
+            self, bus_i_012_ka=st.bus_i_012_ka[sel],
+            device_i_012_ka=None if st.device_i_012_ka is None else st.device_i_012_ka[sel],
+            device_v_012_pu=None if st.device_v_012_pu is None else st.device_v_012_pu[sel],
+            device_max_ka=None if st.device_max_ka is None else st.device_max_ka[sel],
+            device_max_bus=None if st.device_max_bus is None else st.device_max_bus[sel],
+            charger_i_12_ka=chg or self.charger_i_12_ka)
 
     # ------------------------------------------------------------------ phase views
     @property

@@ -7,10 +7,12 @@ networks O(N) tree passes, :mod:`.zbus`):
 * rows of ``Z`` at the device terminal buses (one transposed solve per terminal bus and
   sequence), condensed once per case into ``W = Y_dev·Z[T, F]`` and ``Z[dev, F]``
   (``devices × fault buses``, :func:`.kernels.device_transfer`);
-* charger injections, either iterated per fault bus (``iterate``, :mod:`.iterate`; needs rows
-  and columns of ``Z`` at the charger buses) or, with the PLL frozen at the pre-fault angle,
-  as fixed current sources (``frozen_pll``): one solve per scenario gives their voltage change
-  ``ΔV = Z·I_inj`` everywhere, exact by superposition and independent of the fault bus.
+* charger injections, either by their control law in stages (``control_law``: Newton on
+  the site currents at every fault bus, :mod:`.newton`, :mod:`.staging`; needs rows and
+  columns of ``Z`` at the charger buses) or, with the PLL frozen at the pre-fault angle, as
+  fixed current sources at their first-cycle limit (``frozen_pll``): one solve per scenario
+  gives their voltage change ``ΔV = Z·I_inj`` everywhere, exact by superposition and
+  independent of the fault bus.
 
 The voltage at any bus ``t`` for a fault at ``f`` is, by superposition,
 ``V_s(t) = V_pre,s(t) + Σ_c Z_s[t, c]·I_s,c(f) − Z_s[t, f]·I_s,f``; device currents are
@@ -26,15 +28,23 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from protv2g.engine.chargers import ChargerArrays, gfl_injection
+from protv2g.engine.charger_solve import reduce_chargers, solve_group
+from protv2g.engine.chargers import SiteArrays
+from protv2g.engine.control_law import injection
 from protv2g.engine.faults import floating_v0, sequence_fault_currents
-from protv2g.engine.iterate import ChargerSolution, iterate_chargers
-from protv2g.engine.kernels import device_transfer, fill_sequence, reduce_devices
+from protv2g.engine.kernels import (
+    device_transfer,
+    fill_sequence,
+    reduce_devices,
+)
+from protv2g.engine.newton import ColumnSolution
 from protv2g.engine.sequence import CaseNetwork, SequenceData
+from protv2g.engine.solve_types import PreFault, SliceSolve, rows_of
+from protv2g.engine.staging import StagedChargers
 from protv2g.engine.zbus import driving_point_z_pu
 from protv2g.units import FaultType
 
-__all__ = ["CaseSolver", "ChargerSolution", "PreFault"]
+__all__ = ["CaseSolver", "PreFault", "SliceSolve"]
 
 
 
@@ -72,31 +82,6 @@ def _device_rows(seq: SequenceData, rows: np.ndarray, use_to: np.ndarray,
     return t_set, y_t, v_row
 
 
-def _rows_of(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``z[rows]`` with NaN rows where ``rows < 0``."""
-    out = np.full((len(rows),) + z.shape[1:], np.nan + 0j)
-    ok = rows >= 0
-    out[ok] = z[rows[ok]]
-    return out
-
-
-@dataclass
-class PreFault:
-    """Pre-fault positive-sequence voltages: ``e_f`` at fault buses ``(m,)``, ``v_c`` at the
-    chargers ``(k,)``, and the device terms ``a_i``, ``a_v`` ``(D,)`` × ``b`` ``(m,)`` (the
-    pre-fault device current and bus voltage are ``a·b``; at a charger ``v_c·b``), per unit."""
-
-    e_f: np.ndarray
-    a_i: np.ndarray
-    a_v: np.ndarray
-    b: np.ndarray
-    v_c: np.ndarray  # (k,) pre-fault voltage phasor at each charger (its angle holds a frozen PLL)
-
-    def e_c(self, cpos: np.ndarray) -> np.ndarray:
-        """Pre-fault voltage of the chargers ``cpos`` for each fault bus, ``(k, m)``."""
-        return np.outer(self.v_c[cpos], self.b)
-
-
 class CaseSolver:
     """Fault quantities of one :class:`CaseNetwork` for a fixed set of fault buses and devices.
 
@@ -116,8 +101,9 @@ class CaseSolver:
     need_neg_chargers : bool
         Some charger injects negative sequence (``k2 > 0`` or grid forming).
     charger_rows : bool
-        Build the rows/columns of ``Z`` at the charger buses that the iterated charger model
-        needs (``k`` solves each; not needed by the frozen-PLL model).
+        Build the rows/columns of ``Z`` at the charger buses that the control-law charger
+        model needs (``k`` solves each, positive and negative sequence; not needed by the
+        frozen-PLL model).
     voltages : bool
         Build the device-voltage transfer ``w_v`` (not needed for per-device current maxima).
     pool : dict, optional
@@ -146,8 +132,7 @@ class CaseSolver:
             for s, data in ((1, cn.pos), (2, cn.neg), (0, cn.zero)):
                 if data is None:
                     continue
-                with_c = (charger_rows and len(self.c1) > 0
-                          and (s == 1 or (s == 2 and need_neg_chargers)))
+                with_c = charger_rows and len(self.c1) > 0 and s in (1, 2)
                 self.seq[s] = self._rows(data, dev_branch_rows, dev_use_to, dev_buses, with_c,
                                          s)
         d_idx = cn.pos.index(dev_buses)
@@ -181,7 +166,7 @@ class CaseSolver:
             out.z_fc = np.ascontiguousarray(data.unit_cols(c)[f, :])
             z_tc = z_tt[c].T
             out.g_i = np.asarray(y_dev @ z_tc) if len(t_set) else np.zeros((len(rows), len(c)))
-            out.g_v = _rows_of(z_tc, v_row)
+            out.g_v = rows_of(z_tc, v_row)
         return out
 
     def _buffer(self, key: str, shape: tuple) -> np.ndarray:
@@ -207,7 +192,7 @@ class CaseSolver:
             e_f = v_pre_pu[self.f1]
             v_c = v_pre_pu[self.c1]
         a_i = np.asarray(s1.y_dev @ u_t).ravel() if len(u_t) else np.zeros(s1.y_dev.shape[0])
-        a_v = _rows_of(u_t, s1.v_dev_row)
+        a_v = rows_of(u_t, s1.v_dev_row)
         return PreFault(e_f=e_f.astype(complex), a_i=a_i.astype(complex), a_v=a_v, b=b,
                         v_c=v_c)
 
@@ -221,60 +206,78 @@ class CaseSolver:
         return data.solve(rhs)
 
     def solve(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
-              chargers: ChargerArrays | None, charger_pos: np.ndarray | None,
-              frozen: bool = False) -> tuple[np.ndarray, dict, ChargerSolution | None]:
-        """Fault currents and the device terms of one fault type and scenario.
+              chargers: SiteArrays | None, charger_pos: np.ndarray | None,
+              frozen: bool = False, staged: bool = True, first_cycle_s: float = 1 / 60,
+              device_terms: bool = True) -> SliceSolve:
+        """Fault currents and the device terms of one fault type and scenario, per stage.
 
         Parameters
         ----------
         frozen : bool
             Charger model: ``True`` — every grid-following charger is a fixed current source at
-            its limit with the PLL held at the pre-fault angle (exact superposition: one solve
-            per scenario); ``False`` — the injections are iterated at every fault bus.
-
-        Returns
-        -------
-        i_fault_012 : (m, 3) complex, per unit — current into the fault, sequences (0, 1, 2)
-        terms : dict
-            Per sequence ``s``: ``(g_i, g_v, g_full_i, g_full_v)`` — the charger terms of the
-            device current and voltage (see :mod:`.kernels`).
-        charger : ChargerSolution or None
+            its first-cycle limit with the PLL held at the pre-fault angle (exact
+            superposition: one solve per scenario; one stage); ``False`` — each site's control
+            law solved at every fault bus, stage by stage (:mod:`.staging`).
+        staged : bool
+            Solve the stages after the first cycle (``False``: first cycle held).
+        first_cycle_s : float
+            Duration of the first-cycle stage, s.
         """
         s1, s2 = self.seq[1], self.seq[2]
         s0 = self.seq.get(0)
         z0f = s0.zff if s0 is not None else None
         m, n_d = len(self.f1), s1.w_i.shape[0]
-        k = 0 if chargers is None else len(chargers.i_lim_pu)
-        e1 = pre.e_f.copy()
-        e2 = np.zeros(m, dtype=complex)
+        k = 0 if chargers is None else len(chargers.i_fc)
         zero_d = np.zeros(n_d, dtype=complex)
-        terms = {s: (zero_d, zero_d, None, None) for s in self.seq}
-        sol = None
-        if k and frozen:
-            i1, _ = gfl_injection(pre.v_c[charger_pos][:, None], np.zeros((k, 1)),
-                                  pre.v_c[charger_pos][:, None], chargers)
-            dv = self.frozen_delta_v(1, i1[:, 0], charger_pos)
-            e1 += dv[self.f1]
+        no_terms = {s: (zero_d, zero_d, None, None) for s in self.seq}
+        if not k:
+            i_f = sequence_fault_currents(fault_type, pre.e_f, np.zeros(m, complex), s1.zff,
+                                          s2.zff, z0f, zf_pu)
+            return SliceSolve(i_f[None], [{**no_terms, "e12": (pre.e_f, np.zeros(m, complex))}],
+                              np.zeros((1, m)), np.full((1, m), np.inf), None)
+        if frozen:
+            v = pre.v_c[charger_pos][:, None]
+            inj = injection(v, np.zeros_like(v), chargers.i_fc[:, None], chargers.law, v,
+                            hold=np.ones((k, 1), bool), freeze=np.ones((k, 1), bool))
+            i1 = inj.i1[:, 0]
+            dv = self.frozen_delta_v(1, i1, charger_pos)
+            e1 = pre.e_f + dv[self.f1]
             dv_t = dv[s1.t_set]
+            terms = dict(no_terms)
             terms[1] = (np.asarray(s1.y_dev @ dv_t).ravel() if len(dv_t) else zero_d,
-                        _rows_of(dv_t, s1.v_dev_row), None, None)
-            i1m = np.broadcast_to(i1, (k, m))
-            sol = ChargerSolution(i1_pu=i1m, i2_pu=np.broadcast_to(0j, (k, m)), iterations=0,
-                                  converged=True, pll_frozen=np.ones(m, dtype=bool),
-                                  unconverged=np.zeros(m, dtype=bool))
-        elif k:
-            i_c1, i_c2, sol = self._iterate(fault_type, zf_pu, pre.e_f,
-                                            pre.e_c(charger_pos), chargers, charger_pos)
-            e1 += np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
-            terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
-                        s1.g_v[:, charger_pos] @ i_c1)
-            if s2.z_fc is not None:
-                e2 += np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
-                terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
-                            s2.g_v[:, charger_pos] @ i_c2)
-        i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
-        terms["e12"] = (e1, e2)
-        return i_f, terms, sol
+                        rows_of(dv_t, s1.v_dev_row), None, None)
+            e2 = np.zeros(m, complex)
+            terms["e12"] = (e1, e2)
+            i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
+            i1m = np.broadcast_to(i1[None, :], (m, k))
+            sol = ColumnSolution(i1=i1m, i2=np.zeros((m, k), complex), v1=np.full((m, k), np.nan
+                                                                                 + 0j),
+                                 v2=np.full((m, k), np.nan + 0j), pll_frozen=np.ones(m, bool),
+                                 unconverged=np.zeros(m, bool), residual=np.zeros(m),
+                                 tracking_residual=np.full(m, np.nan), iterations=0)
+            stg = StagedChargers(np.zeros((1, m)), np.full((1, m), np.inf), [sol],
+                                 np.ones((1, m, k), bool), np.zeros((1, m, k), bool),
+                                 np.full((m, k), np.inf), np.zeros((m, k), bool),
+                                 np.full((m, k), np.nan))
+            return SliceSolve(i_f[None], [terms], np.zeros((1, m)), np.full((1, m), np.inf),
+                              stg)
+        return self.solve_group(fault_type, zf_pu, pre, [chargers], charger_pos, staged=staged,
+                                first_cycle_s=first_cycle_s, device_terms=device_terms)[0]
+
+    def solve_group(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
+                    group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
+                    first_cycle_s: float = 1 / 60, device_terms: bool = True
+                    ) -> list[SliceSolve]:
+        """Control-law scenarios with the same sites as one Newton solve
+        (:func:`.charger_solve.solve_group`)."""
+        return solve_group(self, fault_type, zf_pu, pre, group, charger_pos, staged=staged,
+                           first_cycle_s=first_cycle_s, device_terms=device_terms)
+
+    def reduce_chargers(self, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
+                        ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per-device maxima of control-law slices, every stage
+        (:func:`.charger_solve.reduce_chargers`)."""
+        return reduce_chargers(self, items, pre, scale_i)
 
     def fill(self, out_i: np.ndarray, out_v: np.ndarray, i_f: np.ndarray, terms: dict,
              pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,
@@ -342,9 +345,3 @@ class CaseSolver:
         comp = np.where(rows >= 0, zero.component[s0.t_set[np.maximum(rows, 0)]], -1)
         same = comp[:, None] == zero.component[f0[cols]][None, :]
         out_v[:, cols, 0] = np.where(same, v0f[None, :], np.where(rows[:, None] >= 0, 0, np.nan))
-
-    def _iterate(self, fault_type: FaultType, zf_pu: np.ndarray | complex, e_f: np.ndarray,
-                 e_c: np.ndarray, p: ChargerArrays, cpos: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, ChargerSolution]:
-        """Charger fixed point per fault bus (see :func:`.iterate.iterate_chargers`)."""
-        return iterate_chargers(self, fault_type, zf_pu, e_f, e_c, p, cpos)

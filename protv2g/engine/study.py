@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -10,9 +9,9 @@ from typing import Literal
 import numpy as np
 import pandapower as pp
 
-from protv2g.engine.chargers import ChargerSource, charger_arrays
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
 from protv2g.engine.sequence import build_sequence_networks, copy_net
+from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_sc_data
 from protv2g.errors import InputError, Issue
@@ -80,37 +79,29 @@ def _check_devices(net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]) -> 
     return issues
 
 
-ChargerModel = Literal["iterate", "frozen_pll"]
+ChargerModel = Literal["control_law", "frozen_pll", "iterate"]
 Keep = Literal["full", "summary"]
 
 
-@dataclass(frozen=True)
-class FaultSlice:
-    """Results of one (scenario, case, fault type), as yielded by :func:`iter_fault_study`.
-
-    Arrays (complex, kA / per unit, sequence order ``(0, 1, 2)``; ``m`` fault buses, ``D``
-    devices, ``k`` chargers of the scenario): ``bus_i_012_ka (m, 3)``; ``device_i_012_ka``,
-    ``device_v_012_pu (D, m, 3)`` (``None`` when reducing); ``device_max_ka (D, 2)`` largest
-    phase current and largest ``|3·I0|`` over the fault buses with ``device_max_bus (D, 2)``
-    (pandapower bus index of that fault; ``None`` unless reducing); ``charger_i_12_ka
-    (k, m, 2)`` (``None`` when reducing); ``pll_frozen``, ``unconverged`` ``(m,)`` bool.
-    Fault buses without a fixed point of the charger iteration (``unconverged``) carry NaN.
-    """
-
-    scenario: str
-    case: Case
-    fault_type: FaultType
-    fault_buses: np.ndarray
-    bus_i_012_ka: np.ndarray
-    device_i_012_ka: np.ndarray | None
-    device_v_012_pu: np.ndarray | None
-    device_max_ka: np.ndarray | None
-    device_max_bus: np.ndarray | None
-    charger_i_12_ka: np.ndarray | None
-    charger_limit_ka: np.ndarray | None
-    pll_frozen: np.ndarray
-    unconverged: np.ndarray
-    iterations: int
+def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
+                     first_cycle_s, device_terms: bool = True) -> dict:
+    """Every scenario of one (case, fault type): no-charger and frozen-PLL scenarios one by
+    one, control-law scenarios grouped by site structure into one Newton solve each."""
+    out, groups = {}, {}
+    for name in scenarios:
+        p, cpos = params[name]
+        if p is None or frozen[name]:
+            out[name] = solver.solve(ft, zf_pu, pre, p, cpos, frozen=frozen[name],
+                                     staged=staged, first_cycle_s=first_cycle_s,
+                                     device_terms=device_terms)
+        else:
+            groups.setdefault((tuple(cpos), structure_key(p)), []).append(name)
+    for (cpos, _), names in groups.items():
+        res = solver.solve_group(ft, zf_pu, pre, [params[n][0] for n in names],
+                                 np.array(cpos, dtype=np.int64), staged=staged,
+                                 first_cycle_s=first_cycle_s, device_terms=device_terms)
+        out.update(zip(names, res, strict=True))
+    return out
 
 
 def _frozen_ok(chs: Sequence[ChargerSource]) -> bool:
@@ -128,8 +119,9 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      devices: Sequence[DeviceTerminal] = (), buses: Sequence[int] | None = None,
                      v_pre_pu: Mapping[int, complex] | np.ndarray | None = None,
                      lv_tolerance_percent: int = 10, dtype: type = np.complex128,
-                     charger_model: ChargerModel = "iterate",
-                     reduce: bool = False) -> Iterator[FaultSlice]:
+                     charger_model: ChargerModel = "control_law",
+                     reduce: bool = False, staged: bool = True,
+                     first_cycle_s: float | None = None) -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
     Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
@@ -141,15 +133,22 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     net, fault_types, cases, method, r_fault_ohm, x_fault_ohm, r_fault_min_ohm, scenarios,
     devices, buses, v_pre_pu, lv_tolerance_percent, dtype
         As :func:`fault_study`.
-    charger_model : {"iterate", "frozen_pll"}
-        ``iterate``: charger injections iterated at every fault bus with the PLL tracking the
-        terminal voltage (accurate; cost ~ chargers² × buses). ``frozen_pll``: every
-        grid-following charger injects its current limit at its pre-fault voltage angle (the
-        PLL frozen at fault inception) — a fixed current source, so its effect on every bus is
-        one sparse solve per scenario, exact by superposition (cost independent of the number
-        of chargers). Scenarios with grid-forming chargers or ``k2 > 0`` are iterated anyway.
+    charger_model : {"control_law", "frozen_pll"}
+        ``control_law`` (default; ``"iterate"`` is an alias): each site's control law solved
+        at every fault bus with the PLL tracking its terminal voltage (Newton on the site
+        currents, :mod:`.newton`), stage by stage (:mod:`.staging`). ``frozen_pll``: every
+        grid-following charger injects its first-cycle limit at its pre-fault voltage angle
+        (the PLL frozen at fault inception) for the whole fault — a fixed current source, so
+        its effect on every bus is one sparse solve per scenario, exact by superposition (cost
+        independent of the number of chargers); one stage. Scenarios with grid-forming
+        chargers or ``k2 > 0`` use the control law anyway.
     reduce : bool
-        Only per-device maxima over the fault buses (``device_max_ka``).
+        Only per-device maxima over the fault buses (``device_max_ka``, per stage).
+    staged : bool
+        Solve the stages after the first cycle (sustained, after each trip); ``False``: the
+        first cycle held (the high bracket) only.
+    first_cycle_s : float, optional
+        Duration of the first-cycle stage; default one cycle, ``1/net.f_hz``.
 
     Yields
     ------
@@ -165,9 +164,11 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     fault_types = tuple(FaultType(f) for f in fault_types)
     cases = tuple(Case(c) for c in cases)
     method = Method(method)
-    if charger_model not in ("iterate", "frozen_pll"):
+    if charger_model not in ("control_law", "iterate", "frozen_pll"):
         raise InputError(Issue("options", "charger_model", f"unknown {charger_model!r}",
-                               "use 'iterate' or 'frozen_pll'"))
+                               "use 'control_law' or 'frozen_pll'"))
+    if first_cycle_s is None:
+        first_cycle_s = 1.0 / float(getattr(net, "f_hz", 60.0) or 60.0)
     scenarios = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
     zero = any(f in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)
                for f in fault_types)
@@ -191,7 +192,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
-                            charger_rows=need_rows, voltages=not reduce or need_rows,
+                            charger_rows=need_rows, voltages=not reduce,
                             pool=pool)
         pre = solver.pre_fault(_v_pre_internal(cn, net, v_pre_pu, method))
         z_base_f = solver.base_kv_f**2 / cn.base_mva
@@ -209,85 +210,41 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 r = r_fault_min_ohm
             zf_pu = complex(r, x_fault_ohm) / z_base_f
             stash = []  # reducible scenarios: reduced together in one pass over W
-            for name, chs in scenarios.items():
+            pending: dict = {}  # control-law scenarios by charger set, reduced together
+            solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,
+                                      staged, first_cycle_s, device_terms=not reduce)
+            for name in scenarios:
                 p, cpos = params[name]
-                i_f, terms, sol = solver.solve(ft, zf_pu, pre, p, cpos, frozen=frozen[name])
-                if reduce and all(terms[s][2] is None for s in solver.seq):
-                    stash.append((name, chs, p, cpos, i_f, terms, sol))
+                sv = solved[name]
+                i_base_c = (cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
+                            if p is not None else None)
+                if reduce and sv.fixed:
+                    stash.append((name, p, i_base_c, sv))
                     continue
-                i_dev = np.empty((d, m, 3), dtype=dtype)
-                v_dev = np.empty((d, m, 3), dtype=dtype)
-                solver.fill(i_dev, v_dev, i_f, terms, pre, i_base_d, ft, zf_pu)
-                red = _reduce_full(i_dev, fault_buses) if reduce else (None, None)
                 if reduce:
-                    i_dev = v_dev = None
-                yield _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f,
-                             i_base_f, sol, i_dev, v_dev, red, dtype, reduce)
+                    pending.setdefault(tuple(cpos), []).append((name, p, i_base_c, sv))
+                    continue
+                n_s = sv.n_stages
+                i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
+                v_dev = np.empty((n_s, d, m, 3), dtype=dtype)
+                for j in range(n_s):
+                    solver.fill(i_dev[j], v_dev[j], sv.i_f[j], sv.terms[j], pre, i_base_d, ft,
+                                zf_pu)
+                yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p, i_dev,
+                                 v_dev, (None, None), dtype)
+            for group in pending.values():
+                reds = solver.reduce_chargers([x[3] for x in group], pre, i_base_d)
+                for (name, p, i_base_c, sv), (mx, pos) in zip(group, reds, strict=True):
+                    bus = np.where(pos >= 0, fault_buses[np.maximum(pos, 0)], -1)
+                    yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
+                                     None, None, (mx, bus), dtype)
             if stash:
-                mx, pos = solver.reduce([x[4] for x in stash], [x[5] for x in stash], pre,
-                                        i_base_d)
-                for q, (name, chs, p, cpos, i_f, _, sol) in enumerate(stash):
+                mx, pos = solver.reduce([x[3].i_f[0] for x in stash],
+                                        [x[3].terms[0] for x in stash], pre, i_base_d)
+                for q, (name, p, i_base_c, sv) in enumerate(stash):
                     bus = np.where(pos[q] >= 0, fault_buses[np.maximum(pos[q], 0)], -1)
-                    yield _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f,
-                                 i_base_f, sol, None, None, (mx[q], bus), dtype, reduce)
-
-
-def _slice(name, case, ft, fault_buses, solver, cn, chs, p, cpos, i_f, i_base_f, sol, i_dev,
-           v_dev, red, dtype, reduce) -> FaultSlice:
-    """Scale one solved (scenario, case, fault type) to kA and flag it (NaN where the charger
-    iteration has no fixed point)."""
-    m = len(fault_buses)
-    bad = sol.unconverged if sol is not None else np.zeros(m, dtype=bool)
-    if bad.any() and i_dev is not None:
-        i_dev[:, bad] = np.nan
-        v_dev[:, bad] = np.nan
-    chg = lim = None
-    if sol is not None:
-        i_base_c = cn.base_mva / (SQRT3 * cn.pos.base_kv[solver.c1[cpos]])
-        lim = p.i_lim_pu * i_base_c
-        if not reduce:
-            chg = np.empty((len(chs), m, 2), dtype=dtype)
-            chg[..., 0] = sol.i1_pu * i_base_c[:, None]
-            chg[..., 1] = sol.i2_pu * i_base_c[:, None]
-            chg[:, bad] = np.nan
-        _warn(sol, name, case, ft)
-    i_bus = (i_f * i_base_f[:, None]).astype(dtype)
-    i_bus[bad] = np.nan
-    return FaultSlice(
-        scenario=name, case=case, fault_type=ft, fault_buses=fault_buses, bus_i_012_ka=i_bus,
-        device_i_012_ka=i_dev, device_v_012_pu=v_dev, device_max_ka=red[0],
-        device_max_bus=red[1], charger_i_12_ka=chg, charger_limit_ka=lim,
-        pll_frozen=(sol.pll_frozen if sol is not None else np.zeros(m, bool)),
-        unconverged=bad, iterations=sol.iterations if sol is not None else 0)
-
-
-def _reduce_full(i_dev: np.ndarray, fault_buses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-device maxima of a filled ``(D, m, 3)`` current array (see ``FaultSlice``)."""
-    phase = np.abs(seq_to_abc(i_dev)).max(axis=-1)
-    ground = 3 * np.abs(i_dev[..., 0])
-    out = np.zeros((i_dev.shape[0], 2))
-    bus = np.full((i_dev.shape[0], 2), -1, dtype=np.int64)
-    for j, x in enumerate((phase, ground)):
-        if x.shape[1]:
-            x = np.where(np.isnan(x), -np.inf, x)
-            pos = np.argmax(x, axis=1)
-            out[:, j] = x[np.arange(len(x)), pos]
-            bus[:, j] = fault_buses[pos]
-    return out, bus
-
-
-def _warn(sol, name: str, case: Case, ft: FaultType) -> None:
-    n_frozen = int(sol.pll_frozen.sum()) if sol.iterations else 0
-    if n_frozen:
-        warnings.warn(f"{n_frozen} fault bus(es) where no charger PLL can lock (its terminal "
-                      f"voltage is set by its own current): solved with the PLL held at the "
-                      f"pre-fault angle, flagged in the `pll_frozen` column (scenario {name}, "
-                      f"{case.value}, {ft.value})", RuntimeWarning, stacklevel=3)
-    n_bad = int(sol.unconverged.sum())
-    if n_bad:
-        warnings.warn(f"charger iteration did not converge at {n_bad} fault bus(es) (scenario "
-                      f"{name}, {case.value}, {ft.value}): their results are NaN",
-                      RuntimeWarning, stacklevel=3)
+                    yield make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
+                                     None, None, (mx[q][None], bus[None]), dtype)
 
 
 def _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent, buses,

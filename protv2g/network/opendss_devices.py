@@ -13,13 +13,23 @@ RecloseIntervals, Reset, Delay = fixed time added to the trip time), Fuse (FuseC
 RatedCurrent; the curve's current axis is in multiples of RatedCurrent), Relay (Type, PhaseCurve,
 PhaseTrip, TDPhase, PhaseInst, GroundCurve, GroundTrip, TDGround, GroundInst, Delay,
 BreakerTime), TCC_Curve (C_array in multiples of the pickup, T_array in s).
+Timing as OpenDSS computes it (``TRelayObj.OvercurrentLogic``, ``TRecloserObj.Sample``, SVN 3723
+/ DSS C-API 0.14.5; checked by OpenDSS time-domain runs in tests/test_device_delay_import.py):
+a current relay with ``Delay`` > 0 uses it instead of both curves, its ground element then
+active at ``GroundTrip`` even without a ground curve; an instantaneous trip (first operation
+only) takes 0.01 s + ``BreakerTime`` (relay) or + ``Delay`` (recloser), and the opening is
+scheduled that ``BreakerTime``/``Delay`` later again.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from protv2g.network.opendss_elements import WarningLog, iter_class, prop
+
+#: OpenDSS's fixed operate time of an instantaneous (PhaseInst/GroundInst) trip (s).
+OPENDSS_INST_S = 0.01
 
 
 def _floats(text: str) -> list[float]:
@@ -103,6 +113,8 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
             "ground_inst_a": _positive_or_none(p["GroundInst"]) if ground_curves else None,
             "delayed_adder_s": delay,
             "fast_adder_s": delay,
+            # OpenDSS: inst trip at 0.01 s + Delay, opened Delay later (the shot's adder)
+            "inst_delay_s": OPENDSS_INST_S + delay,
         }
         devices.append(device)
         _warn_disabled(full, enabled, log)
@@ -139,6 +151,10 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
             continue
         p = {k: prop(dss, full, k) for k in _RELAY_PROPS}
         ground_curve = _curve(p["GroundCurve"])
+        definite = float(p["Delay"])
+        breaker = float(p["BreakerTime"])
+        # OpenDSS's ground element acts with a ground curve or a definite time (Delay > 0)
+        ground_on = (ground_curve is not None or definite > 0.0) and float(p["GroundTrip"]) > 0
         device = {
             "name": full.split(".", 1)[1],
             "kind": "relay",
@@ -147,24 +163,36 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
             "curve": _curve(p["PhaseCurve"]),
             "time_dial": float(p["TDPhase"]),
             "inst_pickup_a": _positive_or_none(p["PhaseInst"]),
-            "inst_delay_s": 0.0,
-            "ground_pickup_a": float(p["GroundTrip"]) if ground_curve else None,
+            # OpenDSS: inst trip at 0.01 s + BreakerTime, opened BreakerTime later
+            "inst_delay_s": OPENDSS_INST_S + 2.0 * breaker,
+            "ground_pickup_a": float(p["GroundTrip"]) if ground_on else None,
             "ground_curve": ground_curve,
             "ground_time_dial": float(p["TDGround"]),
-            "ground_inst_pickup_a": _positive_or_none(p["GroundInst"]),
-            "time_adder_s": float(p["BreakerTime"]),
+            "ground_inst_pickup_a": _positive_or_none(p["GroundInst"]) if ground_on else None,
+            "ground_inst_delay_s": OPENDSS_INST_S + 2.0 * breaker,
+            "time_adder_s": breaker,
             "reclose_intervals_s": _floats(p["RecloseIntervals"])[
                 : max(int(float(p["Shots"])) - 1, 0)
             ],
         }
-        if float(p["Delay"]) > 0.0:
-            device["definite_time_s"] = float(p["Delay"])
+        if definite > 0.0:
+            device["definite_time_s"] = definite
             log.add(
                 "Relay",
                 full,
                 f"Delay={p['Delay']} s: OpenDSS uses it instead of the curve",
                 "kept as definite_time_s",
             )
+            if ground_curve is None:
+                log.add(
+                    "Relay",
+                    full,
+                    f"Delay > 0 and no GroundCurve: OpenDSS's definite-time ground element "
+                    f"acts at GroundTrip = {float(p['GroundTrip']):g} A (3I0)"
+                    + (" (OpenDSS's default)" if math.isclose(float(p["GroundTrip"]), 1.0) else ""),
+                    "kept as ground_pickup_a (set GroundTrip in the model, or define the relay "
+                    "in the study file, to change it)",
+                )
         devices.append(device)
         _warn_disabled(full, enabled, log)
     return devices

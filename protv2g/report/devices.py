@@ -19,24 +19,19 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from protv2g.devices.kinds import spec
 from protv2g.devices.library import CurveLibrary, default_library, load_library
-from protv2g.devices.models import (
-    Device,
-    FuseSettings,
-    RecloserSettings,
-    RelaySettings,
-    build_device,
-)
+from protv2g.devices.models import Device, build_device
 from protv2g.errors import InputError
-from protv2g.result import StudyResult
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
+    from protv2g.result import StudyResult
 
 __all__ = ["devices_from_settings", "devices_from_result", "study_curve_library"]
-
-_SETTINGS = {"relay": RelaySettings, "recloser": RecloserSettings, "fuse": FuseSettings}
 
 
 def _missing(value: Any) -> bool:
@@ -87,8 +82,9 @@ def devices_from_settings(settings: pd.DataFrame, library: CurveLibrary | None =
         return models, problems
     for row in settings.to_dict("records"):
         name, kind = str(row.get("device")), str(row.get("kind"))
-        cls = _SETTINGS.get(kind)
-        if cls is None:
+        try:
+            cls = spec(kind).settings
+        except ValueError:
             problems[name] = f"no TCC for kind {kind!r}"
             continue
         fields: dict[str, Any] = {"name": name}

@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl import Workbook
@@ -30,7 +31,9 @@ from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.sheets import DATA_SHEETS, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
 from protv2g.report.tcc_sheets import plan_tcc, write_tcc_sheets
-from protv2g.result import StudyResult
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
+    from protv2g.result import StudyResult
 
 __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
 

@@ -20,24 +20,37 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from protv2g.devices.kinds import spec
 from protv2g.report.feeder_graph import device_edges, tree_layout
+from protv2g.units import DeviceKind
 
 __all__ = ["plot_feeder"]
 
-_KIND_STYLE = {"relay": ("s", "tab:blue"), "recloser": ("D", "tab:purple"),
-               "fuse": ("v", "tab:brown")}
-_SEVERITY_COLOR = {"fail": "tab:red", "warn": "orange", "info": "tab:cyan"}
+_SEVERITY_COLOR = {"fail": "tab:red", "not_evaluated": "tab:orange", "warn": "orange",
+                   "info": "tab:cyan"}
+
+
+def _marker(kind: Any) -> tuple[str, str]:
+    """Marker and colour of a device kind (:mod:`protv2g.devices.kinds`), grey if unknown."""
+    try:
+        return spec(str(kind)).marker
+    except ValueError:
+        return ("P", "tab:gray")
+
+
+def _kind_styles() -> dict[str, tuple[str, str]]:
+    return {k.value: _marker(k) for k in DeviceKind}
 
 
 def _violation_buses(violations: pd.DataFrame, names: set[str]) -> dict[str, tuple[int, str]]:
-    """Fault bus → (violations there, worst severity)."""
+    """Fault bus → (violations there, worst status)."""
     if violations is None or violations.empty or "fault_bus" not in violations.columns:
         return {}
     out: dict[str, tuple[int, str]] = {}
     counts = Counter(str(b) for b in violations["fault_bus"] if str(b) in names)
-    order = {"fail": 0, "warn": 1, "info": 2}
+    order = {"fail": 0, "not_evaluated": 1, "warn": 2, "info": 3}
     for bus, n in counts.items():
-        sev = violations.loc[violations["fault_bus"].astype(str) == bus, "severity"]
+        sev = violations.loc[violations["fault_bus"].astype(str) == bus, "status"]
         worst = min((str(s) for s in sev), key=lambda s: order.get(s, 9), default="info")
         out[bus] = (n, worst)
     return out
@@ -57,7 +70,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         V2G sites as in the study document (``name``, ``bus``, ``n_chargers``,
         ``p_charger_kw``).
     violations : DataFrame
-        ``fault_bus`` and ``severity`` are used; devices named in ``device`` /
+        ``fault_bus`` and ``status`` are used; devices named in ``device`` /
         ``other_device`` are ringed in red.
     title : str
         Figure title.
@@ -95,7 +108,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     for name, (near, far) in sorted(device_edges(g, settings).items()):
         (x0, y0), (x1, y1) = pos[near], pos[far]
         x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
-        marker, color = _KIND_STYLE.get(str(kinds.get(name)), ("P", "tab:gray"))
+        marker, color = _marker(kinds.get(name))
         ax.plot(x, y, marker=marker, ms=10, color=color, zorder=4,
                 markeredgecolor="red" if name in flagged else "white",
                 markeredgewidth=2.0 if name in flagged else 0.8)
@@ -119,7 +132,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
                     color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")
     handles = [Line2D([], [], marker="s", ls="", color="black", ms=9, label="substation source")]
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
-                for k, (m, c) in _KIND_STYLE.items()]
+                for k, (m, c) in _kind_styles().items()]
     handles += [Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"),
                 Line2D([], [], marker="o", ls="", mfc="none", mec="tab:red", mew=2, ms=11,
                        label="fault location of violations (count)"),

@@ -38,9 +38,11 @@ _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
 _FORMULA_START = ("=", "+", "-", "@")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 NOTE_FONT = Font(italic=True, color="7F6000")
-#: Fills by severity (fail red, warn amber, info blue) for conditional formatting.
+#: Fills by row status (fail red, not evaluated orange, warn amber, info blue) for
+#: conditional formatting.
 SEVERITY_FILLS = {
     "fail": PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
+    "not_evaluated": PatternFill("solid", fgColor="F4B183", bgColor="F4B183"),
     "warn": PatternFill("solid", fgColor="FFE699", bgColor="FFE699"),
     "info": PatternFill("solid", fgColor="DDEBF7", bgColor="DDEBF7"),
 }
@@ -144,7 +146,7 @@ def _conditional_formats(ws: Worksheet, columns: list[str], n_rows: int) -> None
             break
     for j, column in enumerate(columns, start=1):
         cells = f"{get_column_letter(j)}2:{get_column_letter(j)}{last_row}"
-        if column.startswith("margin"):
+        if column.startswith("margin") and column != "margin_unit":
             ws.conditional_formatting.add(
                 cells, CellIsRule(operator="lessThan", formula=["0"], font=_BAD_FONT))
         elif column == "vm_pu" or column.startswith("vm_") and column.endswith("_pu"):

@@ -17,20 +17,22 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from protv2g.result import SCENARIO_COLUMNS, VIOLATION_COLUMNS, StudyResult
+from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER, VIOLATION_COLUMNS
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.result import StudyResult
 
 __all__ = ["SheetSpec", "DATA_SHEETS", "SHEET_ORDER", "TCC_PAIRS", "TCC_CHAINS", "FEEDER",
-           "sheet_frame", "SEVERITY_ORDER"]
+           "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
 TCC_PAIRS = "TCC pairs"
 TCC_CHAINS = "TCC chains"
 FEEDER = "Feeder plot"
-#: Sort order of severities (anything else sorts last).
-SEVERITY_ORDER = {"fail": 0, "warn": 1, "info": 2, "ok": 3}
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,12 @@ class SheetSpec:
 
 DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Violations", "field:violations", tuple(VIOLATION_COLUMNS),
-              "one row per violation, sorted by severity then margin; link to its TCC"),
+              "one row per violation, sorted by status then margin; link to its TCC"),
     SheetSpec("Coordination", "tables:Coordination",
               ("criterion", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
                "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s",
-               "required_margin_s", "severity"),
-              "every primary/backup pair evaluated, with margins (severity 'ok' when met)"),
+               "required_s", "status"),
+              "every primary/backup pair evaluated, with margins (status 'ok' when met)"),
     SheetSpec("Fault currents", "field:fault_currents",
               ("scenario", "bus", "bus_name", "fault_type", "case", "ikss_ka", "ikss_degree"),
               "bus × fault type × case × scenario"),
@@ -115,10 +117,11 @@ def _ordered(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 def sort_violations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Violations by severity (fail, warn, info, other) then margin (smallest first)."""
-    if frame.empty or "severity" not in frame.columns:
+    """Violations by status (fail, not_evaluated, warn, info, not_applicable, other) then
+    margin (smallest first)."""
+    if frame.empty or "status" not in frame.columns:
         return frame.reset_index(drop=True)
-    rank = frame["severity"].map(lambda s: SEVERITY_ORDER.get(str(s), 9))
+    rank = frame["status"].map(lambda s: STATUS_ORDER.get(str(s), 9))
     margin = (pd.to_numeric(frame["margin"], errors="coerce") if "margin" in frame.columns
               else pd.Series(0.0, index=frame.index))
     keys = pd.DataFrame({"rank": rank, "margin": margin, "pos": range(len(frame))},

@@ -1,14 +1,16 @@
 """The Summary sheet: gate verdict, what was run, counts, worst margins, hosting capacity,
 versions, and reviewer sign-off.
 
-Reads ``result.meta["gate"]`` (``{"verdict": "PASS"|"FAIL"|"ERROR", "reasons": [...]}``);
-when absent the verdict reads "not evaluated" — never PASS by default.
+Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``
+(``{"verdict": "PASS"|"FAIL"|"ERROR", "reasons": [...], "hosting_capacity_kw": {...},
+"hosting_limited": {...}}``, :func:`protv2g.gate.gate_verdict`); when absent the verdict reads
+"not evaluated" — never PASS by default. The report decides nothing itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -16,9 +18,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from protv2g.criteria import order
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
-from protv2g.report.sheets import SEVERITY_ORDER
-from protv2g.result import StudyResult
+from protv2g.violations import STATUS_ORDER, CheckStatus, status_mask
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.result import StudyResult
 
 __all__ = ["write_summary", "gate_verdict", "hosting_headline"]
 
@@ -48,18 +53,24 @@ _HOSTING_COLUMNS = ("site", "participation", "load_level", "hosting_kw", "hostin
                     "limiting_criterion", "limiting_device", "limiting_fault", "note")
 
 
-def hosting_headline(table: pd.DataFrame | None) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity and what limits it (one line each)."""
+def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
+                     ) -> list[tuple[str, str]]:
+    """Per site: its protection hosting capacity and what limits it (one line each).
+
+    The figure per site is the gate's (``gate["hosting_capacity_kw"]``, from
+    ``result.meta["gate"]``); the table says what limits it.
+    """
     if table is None:
         return [("Hosting capacity", "not computed in this run")]
     need = {"site", "hosting_kw", "limited", "site_max_kw"}
     if table.empty or not need <= set(table.columns):
         return [("Hosting capacity", "no rows" if table.empty else
                  f"table lacks columns {sorted(need - set(table.columns))}")]
-    from protv2g.gate import hosting_kw_per_site
-
+    per_site = (gate or {}).get("hosting_capacity_kw")
+    if not isinstance(per_site, dict):
+        return [("Hosting capacity", "the gate did not give a hosting capacity per site "
+                 "(no meta['gate']['hosting_capacity_kw'])")]
     out = []
-    per_site = hosting_kw_per_site(table)
     for site, rows in table.groupby("site", sort=False):
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
@@ -84,10 +95,11 @@ def hosting_grid(table: pd.DataFrame | None) -> tuple[list[str], list[list[Any]]
 
 
 def _counts(violations: pd.DataFrame) -> pd.DataFrame:
-    if violations.empty or not {"criterion", "severity"} <= set(violations.columns):
+    if violations.empty or not {"criterion", "status"} <= set(violations.columns):
         return pd.DataFrame()
-    counts = violations.groupby(["criterion", "severity"]).size().unstack(fill_value=0)
-    cols = sorted(counts.columns, key=lambda s: (SEVERITY_ORDER.get(str(s), 9), str(s)))
+    counts = violations.groupby(["criterion", "status"]).size().unstack(fill_value=0)
+    counts = counts.loc[sorted(counts.index, key=order)]
+    cols = sorted(counts.columns, key=lambda s: (STATUS_ORDER.get(str(s), 9), str(s)))
     counts = counts[cols]
     counts["total"] = counts.sum(axis=1)
     return counts
@@ -97,15 +109,20 @@ def _worst(violations: pd.DataFrame) -> pd.DataFrame:
     """The smallest margin of each criterion (violations are already sorted)."""
     if violations.empty or "criterion" not in violations.columns:
         return pd.DataFrame()
-    cols = [c for c in ("criterion", "severity", "margin", "limit", "device", "other_device",
-                        "fault_bus", "fault_type", "case", "scenario") if c in
+    cols = [c for c in ("criterion", "status", "margin", "margin_unit", "limit", "device",
+                        "other_device", "fault_bus", "fault_type", "case", "scenario") if c in
             violations.columns]
+    violations = violations[status_mask(violations, CheckStatus.FAIL, CheckStatus.WARN,
+                                        CheckStatus.INFO)]
+    if violations.empty:
+        return pd.DataFrame()
     if "margin" in violations.columns:
         v = violations.assign(_m=pd.to_numeric(violations["margin"], errors="coerce"))
-        v = v.sort_values(["criterion", "_m"], na_position="last", kind="stable")
+        v = v.sort_values(["_m"], na_position="last", kind="stable")
     else:
-        v = violations.sort_values("criterion", kind="stable")
-    return v.groupby("criterion", sort=True).head(1)[cols]
+        v = violations
+    v = v.groupby("criterion", sort=False).head(1)[cols]
+    return v.loc[sorted(v.index, key=lambda i: order(str(v.at[i, "criterion"])))]
 
 
 class _Writer:
@@ -197,8 +214,17 @@ def write_summary(wb: Workbook, result: StudyResult, violations: pd.DataFrame,
         w.pair(f"  check setting {key}", value)
 
     w.heading("Violations")
-    n_fail = int((violations["severity"] == "fail").sum()) if "severity" in violations else 0
-    w.pair("Violations", f"{len(violations)} ({n_fail} failing)")
+    n_fail = int(status_mask(violations, CheckStatus.FAIL).sum())
+    n_findings = int(status_mask(violations, CheckStatus.FAIL, CheckStatus.WARN,
+                                 CheckStatus.INFO).sum())
+    w.pair("Violations", f"{n_findings} ({n_fail} failing)")
+    n_not = int(status_mask(violations, CheckStatus.NOT_EVALUATED).sum())
+    if n_not:
+        w.pair("  not evaluated", f"{n_not} row(s): see the Violations sheet")
+    na = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
+    if len(na):
+        w.pair("  not applicable", ", ".join(sorted(set(na["criterion"].astype(str)),
+                                                    key=order)))
     counts = _counts(violations)
     if not counts.empty:
         w.grid(["criterion", *map(str, counts.columns)],
@@ -209,7 +235,7 @@ def write_summary(wb: Workbook, result: StudyResult, violations: pd.DataFrame,
 
     w.heading("Protection hosting capacity")
     hosting = result.tables.get("Hosting capacity")
-    for key, value in hosting_headline(hosting):
+    for key, value in hosting_headline(hosting, result.meta.get("gate")):
         w.pair(key, value)
     grid = hosting_grid(hosting)
     if grid is not None:

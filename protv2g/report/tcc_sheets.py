@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,9 @@ from protv2g.report.feeder_graph import device_chains, device_edges, feeder_grap
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
 from protv2g.report.sheets import FEEDER, TCC_CHAINS, TCC_PAIRS
-from protv2g.result import StudyResult
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
+    from protv2g.result import StudyResult
 
 __all__ = ["TccPlan", "plan_tcc", "write_tcc_sheets", "MAX_PAIR_PLOTS"]
 
@@ -255,7 +257,7 @@ def _pairs_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
         rows = violations.iloc[plan.pair_rows[pair]]
         worst = rows.iloc[0]
         head = (f"{pair[0]} / {pair[1]}: {len(rows)} violation(s); worst {worst.get('criterion')}"
-                f" {worst.get('severity')}, margin {_float(worst.get('margin')):.3g}")
+                f" {worst.get('status')}, margin {_float(worst.get('margin')):.3g}")
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in pair
                    if n not in plan.models]
         _section(ws, row, head, f"no TCC: {'; '.join(missing)}" if missing else None)

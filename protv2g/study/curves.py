@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from protv2g.devices.kinds import curve_fields
 from protv2g.devices.library import CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
-from protv2g.study.schema import FuseDevice, RecloserDevice, RelayDevice, StudyDocument
-
-CURVE_FIELDS = {
-    RelayDevice: ("curve", "ground_curve"),
-    RecloserDevice: ("fast_curve", "delayed_curve", "ground_fast_curve", "ground_delayed_curve"),
-    FuseDevice: ("link",),
-}
+from protv2g.study.schema import StudyDocument
 
 
 def study_library(document: StudyDocument, study_dir: Path, file: str
@@ -39,7 +34,7 @@ def curve_name_issues(document: StudyDocument, library: CurveLibrary, file: str)
     """One issue per device curve name that the library does not know."""
     issues = []
     for i, device in enumerate(document.devices):
-        for key in CURVE_FIELDS[type(device)]:
+        for key in curve_fields(device.kind):
             name = getattr(device, key)
             if name is None or name in library:
                 continue

@@ -50,20 +50,30 @@ _FIXES = {
 }
 
 
-def format_path(loc: tuple[Any, ...]) -> str:
-    """``('devices', 3, 'relay', 'pickup_a')`` → ``devices[3].pickup_a``."""
+#: The schema models a location is resolved from: the whole study file, or one device (the
+#: entries an importer emits are validated as single devices, their errors located in them).
+Root = tuple[type[BaseModel], ...]
+STUDY_ROOT: Root = (StudyDocument,)
+DEVICE_ROOT: Root = tuple(_DEVICE_MODELS.values())
+
+
+def format_path(loc: tuple[Any, ...], root: Root = STUDY_ROOT) -> str:
+    """``('devices', 3, 'relay', 'pickup_a')`` → ``devices[3].pickup_a``.
+
+    Discriminator tags pydantic inserts (a device's kind, the form of ``directional``) are
+    not keys of the file and are left out; with ``root=DEVICE_ROOT`` a location starts at a
+    device (``('relay', 'pickup_a')`` → ``pickup_a``).
+    """
     out = ""
-    previous: Any = None
+    models = list(root)
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif isinstance(previous, int) and part in _DEVICE_MODELS and out.startswith("devices"):
-            pass  # discriminator tag inserted by pydantic, not a key of the file
-        elif previous == "directional" and part in DIRECTIONAL_TAGS:
-            pass  # the same for the two forms of a relay's directional key
-        else:
+            continue
+        step, is_key = _step(models, part)
+        models = step
+        if is_key:
             out += ("." if out else "") + str(part)
-        previous = part
     return out
 
 
@@ -79,42 +89,61 @@ def _unwrap(annotation: Any) -> list[Any]:
     return []
 
 
-def _model_at(loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+def _step(models: list[type[BaseModel]], part: Any) -> tuple[list[type[BaseModel]], bool]:
+    """The models one location step below ``models``, and whether ``part`` is a file key.
+
+    A key of one of the models descends into its field; a device kind among a union of
+    devices selects that device; a tag of the forms of ``directional`` is no key either;
+    anything else is a key the models do not have (an unknown key).
+    """
+    nxt: list[type[BaseModel]] = []
+    found = False
+    for model in models:
+        field = model.model_fields.get(str(part))
+        if field is not None:
+            found = True
+            nxt.extend(_unwrap(field.annotation))
+    if found:
+        return nxt, True
+    device = _DEVICE_MODELS.get(str(part))
+    if device is not None and device in models and len(models) > 1:
+        return [device], False
+    return models, str(part) not in DIRECTIONAL_TAGS
+
+
+def _model_at(loc: tuple[Any, ...], root: Root = STUDY_ROOT) -> list[type[BaseModel]]:
     """The schema model(s) that hold the key at the end of ``loc``."""
-    models: list[type[BaseModel]] = [StudyDocument]
+    models = list(root)
     for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if part in _DEVICE_MODELS and any(m is not StudyDocument for m in models):
-            models = [_DEVICE_MODELS[part]]
-            continue
-        nxt: list[type[BaseModel]] = []
-        for model in models:
-            field = model.model_fields.get(str(part))
-            if field is not None:
-                nxt.extend(_unwrap(field.annotation))
-        models = nxt or models
+        if not isinstance(part, int):
+            models = _step(models, part)[0] or models
     return models
 
 
-def did_you_mean(loc: tuple[Any, ...]) -> str:
+def did_you_mean(loc: tuple[Any, ...], root: Root = STUDY_ROOT) -> str:
     """Suggestion for an unknown key, from the keys allowed at that place."""
     key = str(loc[-1])
-    allowed = sorted({name for m in _model_at(loc) for name in m.model_fields})
+    allowed = sorted({name for m in _model_at(loc, root) for name in m.model_fields})
     close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.5)
     if close:
         return f"did you mean {' or '.join(repr(c) for c in close)}? (remove or rename the key)"
     return f"remove the key; allowed here: {', '.join(allowed)}"
 
 
-def issues_from_validation_error(error: ValidationError, file: str) -> list[Issue]:
-    """One :class:`Issue` per pydantic error, with the field path and a fix."""
+def issues_from_validation_error(error: ValidationError, file: str,
+                                 root: Root = STUDY_ROOT) -> list[Issue]:
+    """One :class:`Issue` per pydantic error, with the field path and a fix.
+
+    ``root`` is what was validated: the study file (default) or one device (``DEVICE_ROOT``);
+    field paths and "allowed here" hints are resolved from it.
+    """
     issues = []
     for err in error.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
         if kind == "extra_forbidden":
-            issues.append(Issue(file, format_path(loc), "unknown key", did_you_mean(loc)))
+            issues.append(Issue(file, format_path(loc, root), "unknown key",
+                                did_you_mean(loc, root)))
             continue
         message = err["msg"]
         if "input" in err and kind not in ("missing", "model_type"):
@@ -131,5 +160,5 @@ def issues_from_validation_error(error: ValidationError, file: str) -> list[Issu
         if kind == "union_tag_invalid":
             message = (f"unknown device kind {err.get('ctx', {}).get('tag', '')!r}; allowed: "
                        "relay, recloser, fuse")
-        issues.append(Issue(file, format_path(loc), message, fix))
+        issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues

@@ -11,8 +11,12 @@ Rules (each deviation becomes a row of the feeder warning table, never silence):
 * OpenDSS fuses (``klink``/``tlink`` with ``RatedCurrent``) map to the library's K/T link of
   that rating (the library's K/T curves are OpenDSS's, scaled by the rating); any other fuse
   curve becomes a total-clearing point table with minimum melt 0.8 × TC, as in the library.
-* OpenDSS recloser settings protv2g does not model (ground multipliers ≠ 1, instantaneous
-  trips) are dropped and reported.
+* Every key the importer emits is a study-schema key with OpenDSS's meaning (relay
+  ``definite_time_s`` = ``Delay``, fuse ``time_adder_s`` = ``Delay``, recloser ground
+  multipliers and first-shot instantaneous trips, …); only the fuse's ``rating_a`` is consumed
+  here (it names the link). Validation errors are located inside the device.
+* An OpenDSS current relay with neither ``PhaseCurve`` nor ``Delay`` has no time-overcurrent
+  element (OpenDSS then checks none of its elements): it is not imported, and reported.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ from pydantic import TypeAdapter, ValidationError
 from protv2g.devices.curves import CurveFamily
 from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import Issue
-from protv2g.study.issues import issues_from_validation_error
+from protv2g.study.issues import DEVICE_ROOT, issues_from_validation_error
 from protv2g.study.schema import Device
 from protv2g.units import DeviceKind
 
 _DEVICE = TypeAdapter(Device)
-_DROPPED_IF_SET = {"ground_fast_multiplier": 1.0, "ground_delayed_multiplier": 1.0,
-                   "phase_inst_a": None, "ground_inst_a": None}
+#: Keys of the importer's device dicts consumed while adopting them (not schema keys).
+CONSUMED_KEYS = {DeviceKind.FUSE: frozenset({"rating_a"})}
 _CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
                "ground_delayed_curve")
 _MM_FACTOR = 0.8
@@ -96,11 +100,14 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
             _warn(rows, name, "also defined in the study file", "the study's settings are used")
             continue
         entry = dict(raw)
-        for key, neutral in _DROPPED_IF_SET.items():
-            value = entry.pop(key, neutral)
-            if value != neutral:
-                _warn(rows, name, f"{key} = {value} is not modelled", "dropped")
         kind = DeviceKind(entry["kind"])
+        if kind is DeviceKind.RELAY and entry.get("curve") is None \
+                and entry.get("definite_time_s") is None:
+            _warn(rows, name, "OpenDSS relay with neither PhaseCurve nor Delay: no "
+                  "time-overcurrent element, so OpenDSS checks none of its elements",
+                  "not imported (give it a PhaseCurve or Delay in the model, or define it in "
+                  "the study file under the same name)")
+            continue
         if kind is DeviceKind.FUSE:
             _adopt_fuse(entry, by_name, library, extra, rows, file)
         else:
@@ -124,9 +131,9 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
         try:
             devices.append(_DEVICE.validate_python(entry))
         except ValidationError as exc:
-            for issue in issues_from_validation_error(exc, file):
-                issues.append(Issue(file, f"feeder.opendss: device {name!r}: {issue.field}",
-                                    issue.message, issue.fix))
+            for issue in issues_from_validation_error(exc, file, DEVICE_ROOT):
+                issues.append(Issue(file, f"feeder.opendss: {kind.value} {name!r}: "
+                                    f"{issue.field}".rstrip(": "), issue.message, issue.fix))
     return devices, list(extra.values()), issues, pd.DataFrame(
         rows, columns=["element", "name", "what", "action"])
 

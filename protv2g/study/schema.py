@@ -20,16 +20,19 @@ from pydantic import (
     model_validator,
 )
 
+from protv2g.criteria import CRITERIA as CRITERION_IDS
 from protv2g.units import (
     AngleRule,
     Case,
     ChargerControl,
+    ChargerLaw,
     ChargerMode,
     DeviceKind,
     FaultType,
     LoadLevel,
     Method,
     Participation,
+    RideThroughCategory,
     Severity,
 )
 
@@ -176,12 +179,18 @@ DirectionalKey = Annotated[
 
 
 class RelayDevice(_DeviceBase):
-    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes)."""
+    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes).
+
+    The 51 elements are inverse-time (``curve`` with ``time_dial``) or, with
+    ``definite_time_s``, definite-time at ``pickup_a``/``ground_pickup_a`` (OpenDSS ``Delay``,
+    used instead of the curves; ``curve`` and ``time_dial`` may then be left out).
+    """
 
     kind: Literal[DeviceKind.RELAY]
     pickup_a: PositiveFloat
-    curve: str
-    time_dial: PositiveFloat
+    curve: str | None = None
+    time_dial: PositiveFloat | None = None
+    definite_time_s: PositiveFloat | None = None
     inst_pickup_a: PositiveFloat | None = None
     inst_delay_s: NonNegFloat = 0.0
     ground_pickup_a: PositiveFloat | None = None
@@ -199,7 +208,15 @@ class RelayDevice(_DeviceBase):
 
     @model_validator(mode="after")
     def _ground_complete(self) -> RelayDevice:
-        if self.ground_pickup_a is not None and (
+        if self.definite_time_s is None:
+            if self.curve is None:
+                raise ValueError("a relay needs a time-overcurrent (51) element | fix: add "
+                                 "curve and time_dial (inverse time) or definite_time_s "
+                                 "(definite time)")
+            if self.time_dial is None:
+                raise ValueError(f"curve {self.curve!r} needs a time_dial | fix: add "
+                                 "time_dial (time dial or TMS of the curve)")
+        if self.ground_pickup_a is not None and self.definite_time_s is None and (
             self.ground_curve is None or self.ground_time_dial is None
         ):
             raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too | "
@@ -226,6 +243,11 @@ class RecloserDevice(_DeviceBase):
     delayed_multiplier: PositiveFloat = 1.0
     delayed_adder_s: NonNegFloat = 0.0
     min_response_s: NonNegFloat = 0.0
+    ground_fast_multiplier: PositiveFloat | None = None
+    ground_delayed_multiplier: PositiveFloat | None = None
+    phase_inst_a: PositiveFloat | None = None
+    ground_inst_a: PositiveFloat | None = None
+    inst_delay_s: NonNegFloat = 0.0
 
     @model_validator(mode="after")
     def _shots(self) -> RecloserDevice:
@@ -238,6 +260,9 @@ class RecloserDevice(_DeviceBase):
                 f"reclose_intervals_s has {len(self.reclose_intervals_s)} values but "
                 f"{shots} shots need {shots - 1} | fix: give {shots - 1} reclose intervals or "
                 "change n_fast/n_delayed")
+        if self.ground_inst_a is not None and self.ground_min_trip_a is None:
+            raise ValueError("ground_inst_a needs the ground element (ground_min_trip_a) | "
+                             "fix: add ground_min_trip_a, or remove ground_inst_a")
         return self
 
 
@@ -248,6 +273,7 @@ class FuseDevice(_DeviceBase):
     link: str
     preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0
+    time_adder_s: NonNegFloat = 0.0
 
 
 Device = Annotated[RelayDevice | RecloserDevice | FuseDevice, Field(discriminator="kind")]
@@ -302,16 +328,44 @@ class InterconnectionTransformer(_Model):
     mag0_percent: PositiveFloat = 100.0
 
 
+class VoltageTrip(_Model):
+    """Overrides of a site's IEEE 1547-2018 voltage trip settings: pickup (pu of nominal) and
+    maximum clearing time (s) of each element; absent keys keep the category's defaults."""
+
+    uv1_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv1_s: PositiveFloat | None = None
+    uv2_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv2_s: PositiveFloat | None = None
+    ov1_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov1_s: PositiveFloat | None = None
+    ov2_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov2_s: PositiveFloat | None = None
+
+
 class V2GSite(_Model):
-    """A fleet of bidirectional chargers at one bus."""
+    """A fleet of bidirectional chargers at one bus.
+
+    Fault behaviour (``docs/charger-fault-model.md``): the connected chargers' kVA
+    (participation × ``n_chargers`` × ``s_charger_kva``) sizes the source; ``limit_pu`` is the
+    first-cycle limit, ``sustained_limit_pu`` the limit of the control law ``fault_law``
+    afterwards; cessation and trip follow ``ride_through_category`` and ``voltage_trip``.
+    """
 
     name: str = Field(min_length=1)
     bus: str
     n_chargers: Annotated[int, Field(ge=1)]
     p_charger_kw: PositiveFloat
+    s_charger_kva: PositiveFloat | None = None
     phases: Literal[1, 3] = 3
     phase: Literal["a", "b", "c"] | None = None
-    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.2
+    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
+    sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
+    fault_law: ChargerLaw | None = None
+    k_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
+    k_deadband_pu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
+    ride_through_category: RideThroughCategory = RideThroughCategory.II
+    voltage_trip: VoltageTrip = VoltageTrip()
+    cessation_below_pu: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
     angle_rule: AngleRule = AngleRule.UNITY_PF
     control: ChargerControl = ChargerControl.GRID_FOLLOWING
     modes: tuple[ChargerMode, ...] = (ChargerMode.EXPORTING, ChargerMode.CHARGING)
@@ -323,10 +377,55 @@ class V2GSite(_Model):
     day: DayProfile | None = None
     interconnection_transformer: InterconnectionTransformer | None = None
 
+    @model_validator(mode="after")
+    def _limits(self) -> V2GSite:
+        if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
+            raise ValueError(
+                f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
+                f"limit limit_pu ({self.limit_pu:g}) | fix: give sustained_limit_pu <= limit_pu "
+                "(typical 1.0-1.2 sustained, 1.5-2.0 first cycle)")
+        if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
+            raise ValueError(
+                f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
+                f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
+        return self
+
     @property
     def p_max_kw(self) -> float:
         """Nameplate export of the whole site (kW)."""
         return self.n_chargers * self.p_charger_kw
+
+    @property
+    def charger_kva(self) -> float:
+        """kVA rating of one charger (``s_charger_kva``, default ``p_charger_kw``)."""
+        return self.p_charger_kw if self.s_charger_kva is None else self.s_charger_kva
+
+    @property
+    def sustained_limit(self) -> float:
+        """Sustained current limit (pu of rating): ``sustained_limit_pu`` or
+        ``min(1.1, limit_pu)``."""
+        if self.sustained_limit_pu is not None:
+            return self.sustained_limit_pu
+        return min(SUSTAINED_LIMIT_DEFAULT_PU, self.limit_pu)
+
+    @property
+    def law(self) -> ChargerLaw:
+        """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
+        priority, ``unity_pf`` → active-power priority)."""
+        if self.fault_law is not None:
+            return self.fault_law
+        return (ChargerLaw.REACTIVE_PRIORITY if self.angle_rule is AngleRule.REACTIVE
+                else ChargerLaw.ACTIVE_PRIORITY)
+
+    @property
+    def can_export(self) -> bool:
+        """Whether ``modes`` lets the site export (otherwise it is never a fault source)."""
+        return ChargerMode.EXPORTING in self.modes
+
+
+#: default sustained current limit of a grid-following inverter (pu of rating): the middle of
+#: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv
+SUSTAINED_LIMIT_DEFAULT_PU = 1.1
 
 
 # --- scenarios, checks, gate -------------------------------------------------------------------
@@ -390,7 +489,8 @@ class Checks(_Model):
     relay_technology: Literal["numerical", "electromechanical"] = "numerical"
 
 
-CRITERIA = tuple(f"C{i}" for i in range(1, 13))
+#: Criterion ids the gate can name (the catalogue of :mod:`protv2g.criteria`).
+CRITERIA = CRITERION_IDS
 
 
 class PilotScreening(_Model):
@@ -404,7 +504,11 @@ class PilotScreening(_Model):
 
 
 class Gate(_Model):
-    """Which criteria and severities fail the pre-pilot gate."""
+    """Which criteria and row statuses fail the pre-pilot gate (policy: ``protv2g.gate``).
+
+    ``fail_severities`` names row statuses (``fail``, ``warn``, ``info``); the key keeps its
+    first name so that existing study files stay valid.
+    """
 
     criteria: tuple[str, ...] = CRITERIA
     fail_severities: tuple[Severity, ...] = (Severity.FAIL,)
@@ -415,7 +519,8 @@ class Gate(_Model):
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [c for c in value if c not in CRITERIA]
         if unknown:
-            raise ValueError(f"unknown criteria {unknown} | fix: use C1 … C12")
+            raise ValueError(f"unknown criteria {unknown} | fix: use "
+                             f"{', '.join(CRITERIA)}")
         return value
 
 

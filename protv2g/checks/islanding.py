@@ -1,0 +1,62 @@
+"""C11 islanding screen: DER behind an opening device against the load it leaves behind.
+
+When a device opens, the V2G export (plus any PV ``sgen``) behind it faces the load behind it.
+If the DER exceeds ``island_load_ratio`` (default 1/3) of the *minimum* load of that zone
+(peak load × ``light_load_fraction``), a sustained island cannot be ruled out by screening
+(``warn``; the DER's anti-islanding must be shown to work, e.g. by a detailed study). Margin
+``ratio × minimum load − DER`` in MW. ``not_applicable`` when no device has load or
+generation behind it.
+
+References
+----------
+Sandia SAND2012-1365, *Suggested Guidelines for Assessment of DG Unintentional Islanding Risk*
+(the one-third minimum-load screen); IEEE Std 1547-2018 §8.1 (unintentional islanding).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
+from protv2g.topology import downstream_buses
+from protv2g.violations import CheckStatus
+
+__all__ = ["check_islanding"]
+
+
+def check_islanding(ctx: CheckContext) -> pd.DataFrame:
+    """C11 violation rows."""
+    net = ctx.study.net
+    th = ctx.thresholds
+    frac = ctx.study.document.scenarios.light_load_fraction
+    load = net.load[net.load.in_service.values.astype(bool)]
+    load_mw = (load.p_mw * load.get("scaling", 1.0)).groupby(load.bus).sum()
+    sgen = net.sgen[net.sgen.in_service.values.astype(bool)] if len(net.sgen) else net.sgen
+    sgen_mw = (sgen.p_mw * sgen.get("scaling", 1.0)).groupby(sgen.bus).sum() if len(sgen) \
+        else pd.Series(dtype=float)
+    rows = []
+    applies = False
+    for dev in ctx.study.document.devices:
+        behind = downstream_buses(ctx.chains, dev.name)
+        if not behind:
+            continue
+        applies = True
+        min_load_mw = frac * float(load_mw[load_mw.index.isin(list(behind))].sum())
+        pv_mw = float(sgen_mw[sgen_mw.index.isin(list(behind))].sum())
+        site_names = [n for n, b in ctx.study.site_buses.items() if b in behind]
+        for sc in ctx.scenarios.values():
+            v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in site_names) / 1000
+            der_mw = v2g_mw + pv_mw
+            limit = th.island_load_ratio * min_load_mw
+            if der_mw <= limit + 1e-9 or der_mw <= 0:
+                continue
+            rows.append(violation_rows(
+                "C11", CheckStatus.WARN, scenario=sc.name, device=dev.name,
+                other_device=", ".join(site_names), margin=limit - der_mw, limit=limit,
+                message=(f"behind {dev.name}: V2G {v2g_mw:.3g} MW + PV {pv_mw:.3g} MW "
+                         f"exceeds {th.island_load_ratio:.2g} × minimum load "
+                         f"{min_load_mw:.3g} MW {ctx.export_text(sc.name)}: sustained "
+                         "island possible when it opens; anti-islanding must be shown")))
+    if not applies:
+        return not_applicable("C11", "no device has feeder load or generation behind it")
+    return concat(rows)

@@ -1,0 +1,130 @@
+"""Primary/backup pairs at every fault: the coordination table shared by C1–C4.
+
+:func:`merged` joins every pair of the feeder graph (:func:`protv2g.topology.primary_backup_pairs`)
+with both devices' currents and operating times at every fault where it is a pair;
+:func:`coordination_rows` turns one rule's margins into rows of the coordination table
+(:data:`COORDINATION_COLUMNS`, the report's "Coordination" sheet); :func:`pair_violations`
+turns its failing rows into violation rows. The rules themselves are in
+:mod:`protv2g.checks.coordination` (C1, C3, C4) and :mod:`protv2g.checks.recloser_fuse` (C2).
+Device kinds enter only through their coordination role (:mod:`protv2g.devices.kinds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, empty, violation_rows
+from protv2g.devices.kinds import spec
+from protv2g.violations import CheckStatus
+
+__all__ = ["COORDINATION_COLUMNS", "coordination_rows", "empty_coordination", "merged",
+           "pair_criteria", "pair_criterion", "pair_violations"]
+
+#: Columns of the coordination table (one row per pair, fault and check). ``status`` is
+#: ``ok`` where the rule is met, else the status of the violation row it becomes (``fail``;
+#: ``warn`` where fuse saving is impossible because the recloser does not see the fault).
+COORDINATION_COLUMNS = [
+    "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
+    "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s", "required_s", "ok",
+    "status",
+]
+
+_KEYS = ["scenario", "fault_bus", "fault_type", "case"]
+_TIME_COLS = ["fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s", "t_fast_s", "t_delayed_s",
+              "t_mm_s", "t_tc_s", "t_clear_s"]
+_TOL_S = 1e-9
+
+
+def merged(ctx: CheckContext) -> pd.DataFrame:
+    """Pairs × faults with both devices' currents and times (``p_*`` primary, ``b_*`` backup)."""
+    f = ctx.faults
+    if f is None or ctx.pairs.empty:
+        return pd.DataFrame()
+    have = set(ctx.devices)
+    pairs = ctx.pairs[ctx.pairs.primary.isin(have) & ctx.pairs.backup.isin(have)]
+    cols = [*_KEYS, "device", *_TIME_COLS]
+    p = f[cols].rename(columns={c: f"p_{c}" for c in _TIME_COLS} | {"device": "primary"})
+    b = f[cols].drop(columns="fault_bus_name").rename(
+        columns={c: f"b_{c}" for c in _TIME_COLS} | {"device": "backup"})
+    m = pairs[["fault_bus", "primary", "backup"]].merge(p, on=["fault_bus", "primary"])
+    m = m.merge(b, on=[*_KEYS, "backup"])
+    m["p_kind"] = m.primary.map(lambda n: spec(ctx.kind(n)).role)
+    m["b_kind"] = m.backup.map(lambda n: spec(ctx.kind(n)).role)
+    return m
+
+
+def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
+                      t_p: np.ndarray, t_b: np.ndarray, margin: np.ndarray, required: float,
+                      fail_status: CheckStatus = CheckStatus.FAIL) -> pd.DataFrame:
+    """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
+
+    ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
+    ``fail_status``.
+    """
+    sel = m[mask]
+    ok = margin[mask] >= -_TOL_S
+    return pd.DataFrame({
+        "criterion": criterion, "check": check, "scenario": sel.scenario.to_numpy(),
+        "fault_bus": sel.p_fault_bus_name.to_numpy(), "fault_type": sel.fault_type.to_numpy(),
+        "case": sel.case.to_numpy(), "primary": sel.primary.to_numpy(),
+        "backup": sel.backup.to_numpy(), "i_primary_a": sel.p_i_phase_a.to_numpy(),
+        "i_backup_a": sel.b_i_phase_a.to_numpy(), "t_primary_s": t_p[mask],
+        "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": required,
+        "ok": ok, "status": np.where(ok, CheckStatus.OK.value, CheckStatus(fail_status).value),
+    })
+
+
+def empty_coordination() -> pd.DataFrame:
+    """A coordination table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in COORDINATION_COLUMNS})
+
+
+def pair_criterion(primary_kind: str, backup_kind: str) -> str:
+    """Criterion that governs a pair of coordination roles (``relay``, ``recloser``, ``fuse``;
+    :attr:`protv2g.devices.kinds.KindSpec.role`)."""
+    if backup_kind == "fuse":
+        return "C3"
+    if backup_kind == "recloser":
+        return "C2" if primary_kind == "fuse" else "C4"
+    return "C4" if primary_kind == "recloser" else "C1"
+
+
+def pair_criteria(ctx: CheckContext) -> dict[str, set[str]]:
+    """Criterion → devices that appear in a pair governed by it."""
+    out: dict[str, set[str]] = {}
+    for p, b in ctx.pairs[["primary", "backup"]].drop_duplicates().itertuples(index=False):
+        c = pair_criterion(spec(ctx.kind(p)).role, spec(ctx.kind(b)).role)
+        out.setdefault(c, set()).update((p, b))
+    return out
+
+
+
+
+#: ``message(ctx, row, where, export) -> str`` for one failing coordination row.
+MessageFunction = Callable[[CheckContext, object, str, str], str]
+
+
+def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str, ...],
+                    message: MessageFunction) -> pd.DataFrame:
+    """Violation rows for the failing coordination rows of ``criteria``.
+
+    The row's status is the coordination row's ``status`` (``fail``/``warn``): typed data,
+    never read back from the text of ``check`` or ``message``.
+    """
+    bad = coord[coord.criterion.isin(criteria) & ~coord.ok.astype(bool)]
+    if bad.empty:
+        return empty()
+    msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
+                    ctx.export_text(r.scenario)) for r in bad.itertuples(index=False)]
+    return violation_rows(
+        bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
+        scenario=bad.scenario.to_numpy(),
+        fault_bus=bad.fault_bus.to_numpy(), fault_type=bad.fault_type.to_numpy(),
+        case=bad.case.to_numpy(), device=bad.backup.to_numpy(),
+        other_device=bad.primary.to_numpy(), i_device_a=bad.i_backup_a.to_numpy(),
+        i_other_a=bad.i_primary_a.to_numpy(), t_device_s=bad.t_backup_s.to_numpy(),
+        t_other_s=bad.t_primary_s.to_numpy(), margin=bad.margin_s.to_numpy(),
+        limit=bad.required_s.to_numpy(), message=msgs)

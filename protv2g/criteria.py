@@ -1,0 +1,131 @@
+"""The criterion catalogue: every protection check C1–C12 in one table.
+
+One :class:`Criterion` per check: its id, title, the family module and function that
+evaluate it, the unit of its margin, and what it needs from earlier stages. This is the one
+place that lists the criteria: the study file's ``gate.criteria`` is validated against it,
+:func:`protv2g.checks.run_checks` dispatches from it, the report and the gate sort by it.
+A leaf module (standard library only), so the study-file schema can read it without
+importing the checks.
+
+Adding a criterion (``docs/adding-a-criterion.md``): one row here, its family function in
+``protv2g/checks/<family>.py``, and its tests.
+
+Rules and default thresholds: ``domain.md`` §4; each family module gives its references.
+
+Examples
+--------
+>>> CATALOGUE["C2"].margin_unit
+'s'
+>>> sorted(["C10", "C2"], key=order)
+['C2', 'C10']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["CATALOGUE", "CRITERIA", "Criterion", "MarginUnit", "Need", "order"]
+
+
+class MarginUnit(StrEnum):
+    """Unit of a violation row's ``margin`` (negative = violated) and ``limit``."""
+
+    SECOND = "s"
+    PICKUP_MULTIPLE = "× pickup"
+    KILOAMPERE = "kA"
+    AMPERE = "A"
+    PER_UNIT = "pu"
+    MEGAWATT = "MW"
+    PERCENT = "%"
+    #: A fraction of a reference quantity (0.1 = 10 %), e.g. of the base-case current.
+    FRACTION = "fraction"
+
+
+class Need(StrEnum):
+    """Results of earlier stages a criterion reads; without them it is ``not_evaluated``."""
+
+    #: The engine's device table: currents every device sees for every fault.
+    FAULTS = "faults"
+    #: Power-flow tables (device currents, bus voltages, branch loading).
+    FLOW = "flow"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One protection check.
+
+    Attributes
+    ----------
+    id : str
+        ``C1`` … ``C12`` (domain.md §4); the study file's ``gate.criteria`` names these.
+    title : str
+        Short title for reports.
+    family : str
+        Module ``protv2g.checks.<family>`` holding the family function.
+    function : str
+        Name of the family function: ``function(ctx) -> DataFrame`` of violation rows
+        (``protv2g.checks._common.CheckContext`` in, ``VIOLATION_COLUMNS`` rows out). Several
+        criteria may share one function; it is called once.
+    margin_unit : MarginUnit
+        Unit of ``margin``/``limit`` of the criterion's main rule (a row may carry another
+        unit for a secondary rule, e.g. C5's reach reduction as a fraction).
+    needs : tuple of Need
+        Inputs without which the criterion is reported ``not_evaluated``.
+    rule : str
+        The rule in one line (default thresholds in brackets).
+    """
+
+    id: str
+    title: str
+    family: str
+    function: str
+    margin_unit: MarginUnit
+    needs: tuple[Need, ...]
+    rule: str
+
+
+_F, _FLOW = (Need.FAULTS,), (Need.FLOW,)
+
+#: Every criterion, by id, in report order.
+CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
+    Criterion("C1", "relay–relay coordination", "coordination", "check_coordination",
+              MarginUnit.SECOND, _F, "backup − primary ≥ CTI [0.3 s] at every fault both see"),
+    Criterion("C2", "recloser–fuse (fuse saving)", "recloser_fuse", "check_recloser_fuse",
+              MarginUnit.SECOND, _F, "K × fast < fuse MM [K 1.35]; fuse TC < delayed curve"),
+    Criterion("C3", "fuse–fuse", "coordination", "check_coordination", MarginUnit.SECOND, _F,
+              "protecting TC ≤ 75 % of protected MM"),
+    Criterion("C4", "relay–recloser", "coordination", "check_coordination", MarginUnit.SECOND,
+              _F, "relay > recloser's longest shot + CTI over the shot sequence"),
+    Criterion("C5", "sensitivity / reach", "sensitivity", "check_sensitivity",
+              MarginUnit.PICKUP_MULTIPLE, _F,
+              "minimum fault current ≥ pickup × 1.5 (primary zone), × 1.2 (backup); V2G drop "
+              "of device current ≤ 10 %"),
+    Criterion("C6", "sympathetic tripping", "sympathetic", "check_sympathetic",
+              MarginUnit.SECOND, _F,
+              "a device fed back by V2G does not trip before the clearing device + 0.1 s"),
+    Criterion("C7", "element fault current (duty)", "duty", "check_duty",
+              MarginUnit.KILOAMPERE, _F,
+              "max fault current ≤ interrupting rating; V2G increase ≤ 10 %"),
+    Criterion("C8", "load pickup margin", "load", "check_load", MarginUnit.AMPERE, _FLOW,
+              "largest load current in either direction < pickup / 1.5"),
+    Criterion("C9", "directional behaviour", "directional", "check_directional",
+              MarginUnit.PER_UNIT, _F,
+              "67/67N declare the true direction; 32 / 67 on load do not pick up on export"),
+    Criterion("C10", "reclosing vs anti-islanding", "reclosing", "check_reclosing",
+              MarginUnit.SECOND, (), "first reclose interval > cease-to-energise + 0.5 s"),
+    Criterion("C11", "islanding screen", "islanding", "check_islanding", MarginUnit.MEGAWATT,
+              (), "DER behind a device ≤ 1/3 of the minimum load behind it"),
+    Criterion("C12", "reverse flow and voltage", "flow", "check_flow", MarginUnit.PER_UNIT,
+              _FLOW, "voltage ≤ 1.05 pu, loading ≤ 100 %, unbalance ≤ 3 %, no reverse "
+              "power through forward-locked regulators"),
+)}
+
+#: Criterion ids in report order.
+CRITERIA: tuple[str, ...] = tuple(CATALOGUE)
+
+
+def order(criterion: str) -> tuple[int, str]:
+    """Sort key: catalogue order (C2 before C10); unknown ids last, by name."""
+    ids = list(CATALOGUE)
+    return (ids.index(criterion) if criterion in CATALOGUE else len(ids), str(criterion))

@@ -1,0 +1,116 @@
+"""The control-law charger model of one case: scenario groups solved together, and their
+device maxima (the :class:`~protv2g.engine.solve.CaseSolver` methods ``solve_group`` and
+``reduce_chargers`` delegate here)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from protv2g.engine.chargers import SiteArrays, stack_sites
+from protv2g.engine.faults import sequence_fault_currents
+from protv2g.engine.kernels import reduce_devices_chargers
+from protv2g.engine.newton import build_system
+from protv2g.engine.solve_types import PreFault, SliceSolve
+from protv2g.engine.staging import restrict, solve_stages
+from protv2g.units import FaultType
+
+__all__ = ["solve_group", "reduce_chargers"]
+
+
+def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
+                group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
+                first_cycle_s: float = 1 / 60, device_terms: bool = True
+                ) -> list[SliceSolve]:
+    """:meth:`.solve.CaseSolver.solve` (control law) for several scenarios with the same sites
+    (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
+    ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
+    ``device_terms=False`` skips the ``devices × buses`` charger terms (for
+    :func:`reduce_chargers`, which sums them on the fly)."""
+    s1, s2 = solver.seq[1], solver.seq[2]
+    s0 = solver.seq.get(0)
+    z0f = s0.zff if s0 is not None else None
+    m = len(solver.f1)
+    n_sc = len(group)
+    sites = stack_sites(group, m)
+    neg = bool(np.max(sites.law.k2, initial=0.0) > 0 or sites.gfm.any())
+    zf = zf_pu if np.ndim(zf_pu) else np.full(m, zf_pu)
+    sys = build_system(fault_type, zf, pre.e_f, pre.e_c(charger_pos), s1, s2, z0f,
+                       charger_pos, neg)
+    e_c = pre.e_c(charger_pos).T  # (m, k)
+    if n_sc > 1:
+        sys = sys.tile(n_sc)
+        e_c = np.tile(e_c, (n_sc, 1))
+    e_gfm = None
+    if sites.gfm.any():
+        s_pre = np.broadcast_to(sites.s_pre, e_c.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
+        z = sites.law.z_gfm
+        e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
+    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged)
+    out = []
+    zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
+    no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
+    for q in range(n_sc):
+        stg = restrict(stg_all, np.arange(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
+        i_fs, terms_s = [], []
+        for sol in stg.stages:
+            i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
+            e1 = pre.e_f + np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
+            e2 = np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
+            terms = dict(no_terms)
+            if device_terms:
+                terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
+                            s1.g_v[:, charger_pos] @ i_c1)
+                if neg:
+                    terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
+                                s2.g_v[:, charger_pos] @ i_c2)
+            terms["e12"] = (e1, e2)
+            i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
+            bad = sol.unconverged
+            if bad.any():
+                i_f[bad] = np.nan
+            i_fs.append(i_f)
+            terms_s.append(terms)
+        out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
+                              fixed=False, cpos=np.asarray(charger_pos), neg=neg))
+    return out
+
+def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per-device maxima (as :meth:`.solve.CaseSolver.reduce`) of control-law slices, every
+    stage, without ``devices × buses`` arrays: ``[(max (n_stage, D, 2),
+    positions (n_stage, D, 2))]`` per item. Items must share their charger set (``cpos``)."""
+    s1, s2 = solver.seq[1], solver.seq[2]
+    s0 = solver.seq.get(0)
+    cpos = items[0].cpos
+    neg = any(x.neg for x in items)
+    ic1 = np.concatenate([np.stack([sol.i1.T for sol in x.charger.stages], -1)
+                          for x in items], axis=-1)  # (k, m, S')
+    ic2 = np.concatenate([np.stack([sol.i2.T for sol in x.charger.stages], -1)
+                          for x in items], axis=-1)
+    i_f = np.concatenate([x.i_f.transpose(2, 1, 0) for x in items], axis=-1)  # (3, m, S')
+    use = np.concatenate([np.isfinite(x.t_start_s).T for x in items], axis=-1)
+    use &= np.isfinite(i_f).all(axis=0)
+    i_f = np.where(np.isfinite(i_f), i_f, 0)
+    n_d = len(scale_i)
+    gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
+    gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
+           else np.zeros_like(gi1))
+    w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
+    n = i_f.shape[2]
+    out_max = np.zeros((n, n_d, 2))
+    out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
+    has_zero = s0 is not None and bool(np.any(i_f[0]))
+    reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
+                            np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
+                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), w0,
+                            s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
+                            np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
+                            out_max, out_arg)
+    res, at = [], 0
+    for x in items:
+        n_s = x.n_stages
+        res.append((out_max[at:at + n_s], out_arg[at:at + n_s]))
+        at += n_s
+    return res

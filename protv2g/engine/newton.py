@@ -1,0 +1,411 @@
+"""Newton's method on the charger currents of every fault bus at once.
+
+For a fault at bus ``f`` the charger terminal voltages are affine in the charger currents
+(superposition on the factorised sequence networks, the fault current itself being linear in
+the open-circuit fault voltage, :mod:`.faults`):
+
+``V1 = v1⁰ + M11·I1 + M12·I2``,   ``V2 = v2⁰ + M21·I1 + M22·I2``  (one ``k × k`` block per
+column), with ``M11 = Z1[C, C] − α11·Z1[C, f]·Z1[f, C]`` … and ``α`` the fault's sequence
+current per unit open-circuit voltage (3ph ``1/Z1'``, LL ``±1/(Z1' + Z2')``, …).
+
+The control law (:func:`.control_law.injection`) closes the loop: ``I = F(V(I))``. Newton's
+method on ``R(I) = I − F(V(I))`` with the analytic Jacobian ``I − F_V·M − F_V̄·M̄`` (real
+``2n × 2n`` per column, ``n`` = number of unknown site currents), a backtracking line search
+on ``‖R‖``, vectorised over all fault buses (columns drop out as they converge). Columns that do
+not converge from the warm start are retried from the frozen-PLL solution and from zero; only
+where no PLL-tracking solution is found is the PLL held at the pre-fault angle (``pll_frozen``,
+with the smallest tracking residual reached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from protv2g.engine import control_law as _law_mod
+from protv2g.engine.columns import ColumnSystem, build_system
+from protv2g.engine.control_law import CONSTANT, LawArrays, injection
+from protv2g.engine.newton_kernel import continuation_columns, newton_columns
+
+__all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
+           "NEWTON_MAX_ITER"]
+
+#: convergence: largest residual of any site current, relative to the largest current limit
+NEWTON_TOL = 1e-12
+NEWTON_MAX_ITER = 50
+#: a column whose residual has not halved within this many Newton steps is given up (and
+#: retried from another start / with the PLL held)
+STALL_WINDOW = 8
+#: backtracking steps of the line search (step sizes 1, 1/2, … 1/2^7)
+LINE_SEARCH_HALVINGS = 8
+#: the compiled first attempt can afford a longer patience (steps are cheap there)
+KERNEL_MAX_ITER = 150
+KERNEL_STALL_WINDOW = 30
+#: damped fixed-point steps tried where Newton fails (before continuation / held PLL)
+PICARD_STEPS = 400
+
+
+@dataclass
+class ColumnSolution:
+    """Site currents ``i1, i2`` ``(m, k)`` and terminal voltages ``v1, v2`` of a solved stage;
+    per column: ``pll_frozen``, ``unconverged`` (bool), ``residual`` (largest |R| of the
+    returned solution), ``tracking_residual`` (smallest residual reached with the PLL tracking,
+    NaN where it converged), ``iterations`` (max)."""
+
+    i1: np.ndarray
+    i2: np.ndarray
+    v1: np.ndarray
+    v2: np.ndarray
+    pll_frozen: np.ndarray
+    unconverged: np.ndarray
+    residual: np.ndarray
+    tracking_residual: np.ndarray
+    iterations: int
+
+
+class _Law:
+    """The control law of one stage bound to its per-column arguments (``(m, k)`` layout)."""
+
+    def __init__(self, law: LawArrays, lim, hold, pre, e_gfm):
+        self.law, self.lim, self.hold, self.pre, self.e_gfm = law, lim, hold, pre, e_gfm
+
+    def take(self, cols):
+        def t(x):
+            return None if x is None else x[cols]
+        hold = self.hold if self.hold is None or self.hold.shape[1] == 1 else self.hold[:, cols]
+        return _Law(self.law.take_cols(cols), t(self.lim), hold, t(self.pre), t(self.e_gfm))
+
+    def __call__(self, v1, v2, freeze, jac, track=None):
+        inj = injection(v1.T, v2.T, self.lim.T, self.law, self.pre.T, hold=self.hold,
+                        e_gfm=None if self.e_gfm is None else self.e_gfm.T,
+                        freeze=None if freeze is None else freeze.T, track=track,
+                        jacobian=jac)
+        return inj
+
+
+def _residual(sys: ColumnSystem, f: _Law, x: np.ndarray, k: int, freeze, jac: bool,
+              track=None):
+    i1 = x[:, :k]
+    i2 = x[:, k:] if sys.neg else None
+    v1, v2 = sys.voltages(i1, i2)
+    inj = f(v1, v2, freeze, jac, track)
+    fx = inj.i1.T if not sys.neg else np.concatenate([inj.i1.T, inj.i2.T], axis=1)
+    return x - fx, inj, v1, v2
+
+
+def _jacobian(sys: ColumnSystem, inj, k: int) -> np.ndarray:
+    """Real Newton matrix ``(m, 2n, 2n)`` of ``R = x − F(v⁰ + M·x)``."""
+    d = inj.d
+    if sys.neg:
+        m_full = np.block([[sys.m11, sys.m12], [sys.m21, sys.m22]])
+        rows_a = [[d[(1, 1)][0].T, d[(1, 2)][0].T], [d[(2, 1)][0].T, d[(2, 2)][0].T]]
+        rows_b = [[d[(1, 1)][1].T, d[(1, 2)][1].T], [d[(2, 1)][1].T, d[(2, 2)][1].T]]
+        # F_V is block diagonal per sequence pair: A = F_V·M row-scaled blocks
+        a = np.concatenate([rows_a[0][0][:, :, None] * m_full[:, :k] + rows_a[0][1][:, :, None]
+                            * m_full[:, k:], rows_a[1][0][:, :, None] * m_full[:, :k]
+                            + rows_a[1][1][:, :, None] * m_full[:, k:]], axis=1)
+        mc = np.conj(m_full)
+        b = np.concatenate([rows_b[0][0][:, :, None] * mc[:, :k] + rows_b[0][1][:, :, None]
+                            * mc[:, k:], rows_b[1][0][:, :, None] * mc[:, :k]
+                            + rows_b[1][1][:, :, None] * mc[:, k:]], axis=1)
+    else:
+        a = d[(1, 1)][0].T[:, :, None] * sys.m11
+        b = d[(1, 1)][1].T[:, :, None] * np.conj(sys.m11)
+    n = a.shape[1]
+    eye = np.eye(n)[None]
+    c = eye - a - b
+    dd = 1j * (eye - a + b)
+    return np.concatenate([np.concatenate([c.real, dd.real], 2),
+                           np.concatenate([c.imag, dd.imag], 2)], 1)
+
+
+def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, freeze,
+            max_iter: int, track: np.ndarray | None = None, stall: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Newton with backtracking from ``x0`` ``(m, n)``; returns ``(x, converged, |R|∞,
+    iterations)``. ``track`` ``(m,)``: continuation parameter of the PLL reference."""
+    stall = STALL_WINDOW if stall is None else stall
+    x = x0.copy()
+    m = x.shape[0]
+    res = np.full(m, np.inf)
+    done = np.zeros(m, bool)
+    live = np.arange(m)
+    it = 0
+    hist = np.full((m, stall), np.inf)  # residuals of the last iterations
+    for it in range(max_iter + 1):  # noqa: B007
+        s_l, f_l = sys.take(live), f.take(live)
+        fz = None if freeze is None else freeze[live]
+        tr = None if track is None else track[live]
+        r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True, tr)
+        rn = np.abs(r).max(axis=1)
+        res[live] = rn
+        ok = rn <= tol
+        done[live[ok]] = True
+        # stalled: no halving of the residual over the last STALL_WINDOW steps
+        stalled = rn > 0.5 * hist[live].min(axis=1)
+        hist[live] = np.concatenate([hist[live, 1:], rn[:, None]], axis=1)
+        keep = ~ok & ~(stalled & (it >= stall))
+        if not keep.any() or it == max_iter:
+            break
+        live, r = live[keep], r[keep]
+        s_l, f_l = s_l.take(np.flatnonzero(keep)), f_l.take(np.flatnonzero(keep))
+        fz = None if fz is None else fz[keep]
+        tr = None if tr is None else tr[keep]
+        jac = _jacobian(s_l, _take_inj(inj, keep), k)
+        rhs = -np.concatenate([r.real, r.imag], axis=1)
+        try:
+            step = np.linalg.solve(jac, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = _lstsq(jac, rhs)
+        n = r.shape[1]
+        dx = step[:, :n] + 1j * step[:, n:]
+        dx = np.where(np.isfinite(dx), dx, 0)
+        norm0 = np.linalg.norm(r, axis=1)
+        t = np.ones(len(live))
+        best_x, best_n = x[live] + dx, np.full(len(live), np.inf)
+        pending = np.ones(len(live), bool)
+        for _ in range(LINE_SEARCH_HALVINGS):
+            trial = x[live] + t[:, None] * dx
+            rt, _, _, _ = _residual(s_l, f_l, trial, k, fz, False, tr)
+            nt = np.linalg.norm(rt, axis=1)
+            better = pending & (nt < best_n)
+            best_x[better], best_n[better] = trial[better], nt[better]
+            accept = pending & (nt <= (1 - 1e-4 * t) * norm0)
+            pending &= ~accept
+            if not pending.any():
+                break
+            t = np.where(pending, t / 2, t)
+        x[live] = best_x
+    return x, done, res, it
+
+
+def _lstsq(jac: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Least-squares steps for singular Newton matrices (column by column)."""
+    out = np.zeros_like(rhs)
+    for j in range(len(jac)):
+        out[j] = np.linalg.lstsq(jac[j], rhs[j], rcond=None)[0]
+    return out
+
+
+def _take_inj(inj, keep):
+    d = {key: (a[:, keep], b[:, keep]) for key, (a, b) in inj.d.items()}
+    return type(inj)(i1=inj.i1[:, keep], i2=inj.i2[:, keep], d=d)
+
+
+def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray, *,
+                  hold: np.ndarray | None = None, e_gfm: np.ndarray | None = None,
+                  x0: np.ndarray | None = None, max_iter: int = NEWTON_MAX_ITER
+                  ) -> ColumnSolution:
+    """Solve the charger currents of every column of ``sys``.
+
+    Parameters
+    ----------
+    sys : ColumnSystem
+    law : LawArrays
+        The ``k`` sites' control law (per-column fields ``(k, m)`` for these columns).
+    lim, pre, e_gfm : numpy.ndarray
+        ``(m, k)``: current limit (0 = no current), pre-fault voltage, grid-forming EMF.
+    hold : numpy.ndarray, optional
+        ``(k, 1)`` bool: sites holding their limit (first cycle).
+    x0 : numpy.ndarray, optional
+        ``(m, n)`` warm start (``n = k`` or ``2k`` with negative sequence); default the
+        frozen-PLL injection.
+    """
+    m, k = sys.n_cols, sys.v10.shape[1]
+    n = 2 * k if sys.neg else k
+    f = _Law(law, lim, hold, pre, e_gfm)
+    tol = NEWTON_TOL * max(1.0, float(np.max(lim, initial=0.0)))
+    frozen_all = np.ones((m, k), bool)
+    if x0 is None:
+        x0 = _frozen_start(sys, f, k, n, frozen_all)
+    anchorless = _anchorless_islands(sys, lim, hold)
+    try_cols = np.flatnonzero(~anchorless)
+    x = x0.copy()
+    ok = np.zeros(m, bool)
+    res = np.full(m, np.inf)
+    its = 0
+    if len(try_cols):
+        if _kernel_ok(sys, law, hold):
+            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, max_iter)
+        else:
+            xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
+                                       tol, None, max_iter)
+        x[try_cols], ok[try_cols], res[try_cols] = xt, okt, rt
+    track_res = np.where(ok, np.nan, res)
+    bad = np.flatnonzero(~ok)
+    frozen = np.zeros(m, bool)
+    if len(bad) and _kernel_ok(sys, law, hold):  # compiled: held PLL, then continuation
+        xs, okf, oks, rs = _kernel_continuation(sys, law, lim, pre, hold,
+                                                _frozen_start(sys.take(bad), f.take(bad), k,
+                                                              n, frozen_all[bad]), bad, tol,
+                                                max_iter)
+        rs = np.where(anchorless[bad] | ~okf, np.nan, rs)
+        fix = oks & ~anchorless[bad]
+        x[bad[fix]], ok[bad[fix]] = xs[fix], True
+        track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
+        still = ~ok[bad]
+        use = bad[still]
+        x[use] = xs[still]
+        frozen[use] = okf[still]
+        ok[use] = okf[still]
+    elif len(bad):  # retry: continuation from the frozen-PLL solution to the tracking PLL
+        s_b, f_b = sys.take(bad), f.take(bad)
+        xf, okf, _, _ = _newton(s_b, f_b, _frozen_start(s_b, f_b, k, n, frozen_all[bad]), k,
+                                tol, frozen_all[bad], max_iter)
+        cont = okf & ~anchorless[bad]
+        xs, oks, rs = _continuation(s_b, f_b, xf, cont, k, tol)
+        if anchorless[bad].any():  # the tracking residual at the frozen solution
+            r_a, _, _, _ = _residual(s_b, f_b, xf, k, None, False)
+            rs = np.where(anchorless[bad], np.abs(r_a).max(axis=1), rs)
+        fix = oks & ~ok[bad]
+        x[bad[fix]], ok[bad[fix]] = xs[fix], True
+        track_res[bad] = np.fmin(track_res[bad], np.where(ok[bad], np.nan, rs))
+        still = ~ok[bad]
+        if still.any():  # no tracking solution found: PLL held at the pre-fault angle
+            use = bad[still]
+            x[use] = xf[still]
+            frozen[use] = okf[still]
+            ok[use] = okf[still]
+    track_res = np.where(frozen, track_res, np.nan)
+    i1 = x[:, :k]
+    i2 = x[:, k:] if sys.neg else np.zeros((m, k), complex)
+    fz = np.broadcast_to(frozen[:, None], (m, k))
+    r, _, v1, v2 = _residual(sys, f, x, k, fz, False)
+    unconv = ~ok
+    return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=unconv,
+                          residual=np.abs(r).max(axis=1, initial=0.0),
+                          tracking_residual=track_res, iterations=its)
+
+
+def _kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
+    """The compiled kernel covers grid-following sites without negative sequence."""
+    return (not sys.neg and not np.any(law.gfm) and float(np.max(law.k2, initial=0.0)) == 0.0
+            and (hold is None or np.shape(hold)[-1] == 1))
+
+
+def _per_col(x: np.ndarray, m: int) -> np.ndarray:
+    """A ``(k,)`` or per-column ``(k, m)`` law parameter as ``(m, k)`` (C order)."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
+
+
+def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
+    """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
+    (same return as :func:`_newton`)."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
+        law.law == CONSTANT)
+    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
+                                                          "k_factor", "deadband")]
+    x = np.ascontiguousarray(x0[cols])
+    ok = np.zeros(len(cols), bool)
+    res = np.zeros(len(cols))
+    its = np.zeros(len(cols), np.int64)
+    newton_columns(x, np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
+                   np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
+                   np.ascontiguousarray(law.law, np.int64), held, *pars,
+                   np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
+                   KERNEL_MAX_ITER, KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS,
+                   ok, res, its)
+    return x, ok, res, int(its.max(initial=0))
+
+
+def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
+    """:func:`.newton_kernel.continuation_columns` on ``cols``: ``(x, frozen ok, tracking ok,
+    tracking residual)``; ``x`` is the tracking solution where found, else the held-PLL one."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
+        law.law == CONSTANT)
+    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
+                                                          "k_factor", "deadband")]
+    x = np.ascontiguousarray(x0)
+    okf = np.zeros(len(cols), bool)
+    ok = np.zeros(len(cols), bool)
+    res = np.zeros(len(cols))
+    continuation_columns(x, np.ascontiguousarray(sys.v10[src[cols]]),
+                         np.ascontiguousarray(sys.m11), np.ascontiguousarray(src[cols]),
+                         np.ascontiguousarray(lim[cols], float),
+                         np.ascontiguousarray(law.law, np.int64), held, *pars,
+                         np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
+                         max_iter, LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
+    return x, okf, ok, res
+
+
+def _anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
+                        ) -> np.ndarray:
+    """Columns ``(m,)`` where some held sites are cut off from every source by the fault (their
+    open-circuit voltage ``v⁰`` is 0 and they do not couple to the other sites: a bolted fault
+    between them and the grid) and each of them sees at least ``V_PLL`` whatever the angles
+    (``|M_cc|·A_c − Σ |M_cc'|·A_c' ≥ V_PLL``). Their equations ``I = A·e^(−jφ)·V/|V|`` are
+    then invariant under a common rotation of all their currents — one equation more than
+    unknowns — and have no tracking solution except for exceptional parameter values (for a
+    single site: unless ``∠M_cc = φ``). No PLL can lock there: such columns go straight to the
+    held-PLL solution."""
+    m = sys.n_cols
+    out = np.zeros(m, bool)
+    if hold is None or not np.all(hold):
+        return out
+    v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
+    a = np.abs(lim)
+    scale = np.maximum(1.0, np.abs(v10).max(axis=1, initial=0.0))
+    isl = (np.abs(v10) <= 1e-9 * scale[:, None]) & (a > 0)
+    cand = np.flatnonzero(isl.any(axis=1))
+    if not len(cand):
+        return out
+    s_c = sys.take(cand)
+    isl_c = isl[cand]
+    mag = np.abs(s_c.m11)  # (c, k, k)
+    big = mag.max(axis=(1, 2), initial=0.0)[:, None, None]
+    cross = isl_c[:, :, None] & ~isl_c[:, None, :]
+    decoupled = ~np.any(cross & (mag > 1e-9 * big), axis=(1, 2))
+    if s_c.neg:
+        decoupled &= np.all(np.abs(s_c.v20) <= 1e-9 * scale[cand, None], axis=1)
+    diag = np.einsum("cii->ci", mag)
+    a_c = a[cand]
+    others = np.einsum("cij,cj->ci", mag * isl_c[:, None, :], a_c) - diag * a_c
+    low = diag * a_c - others
+    enough = np.all(np.where(isl_c, low >= _law_mod.V_PLL_MIN_PU * (1 + 1e-6), True), axis=1)
+    out[cand] = decoupled & enough
+    return out
+
+
+#: smallest continuation step before a column is declared without a tracking solution
+MIN_STEP = 1 / 32
+
+
+def _continuation(sys: ColumnSystem, f: _Law, x0: np.ndarray, ok0: np.ndarray, k: int,
+                  tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Follow the solution from the frozen PLL (``λ = 0``, ``x0``) to the tracking PLL
+    (``λ = 1``) in adaptive steps (halved on failure, grown on success); columns whose step
+    falls below :data:`MIN_STEP` have no tracking solution connected to the frozen one.
+    Returns ``(x, reached λ = 1, last residual at λ = 1)``."""
+    m = len(x0)
+    x = x0.copy()
+    lam = np.zeros(m)
+    step = np.full(m, 0.5)
+    res = np.full(m, np.inf)
+    alive = ok0.copy()
+    for _ in range(64):
+        a = np.flatnonzero(alive)
+        if not len(a):
+            break
+        target = np.minimum(lam[a] + step[a], 1.0)
+        xt, okt, rt, _ = _newton(sys.take(a), f.take(a), x[a], k, tol, None, 8,
+                                 track=target, stall=4)
+        at_one = target >= 1.0
+        res[a[at_one]] = rt[at_one]
+        x[a[okt]], lam[a[okt]] = xt[okt], target[okt]
+        step[a] = np.where(okt, np.minimum(step[a] * 1.5, 0.5), step[a] / 2)
+        alive[a] = (lam[a] < 1.0) & (step[a] >= MIN_STEP)
+    return x, lam >= 1.0, res
+
+
+def _frozen_start(sys, f, k, n, freeze):
+    """The frozen-PLL injection at the pre-fault voltage: a fixed current for held sites, the
+    law evaluated at the pre-fault voltage otherwise."""
+    inj = f(f.pre, np.zeros_like(f.pre), freeze, False)
+    x = inj.i1.T if n == k else np.concatenate([inj.i1.T, inj.i2.T], axis=1)
+    return np.ascontiguousarray(x)

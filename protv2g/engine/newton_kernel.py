@@ -1,0 +1,338 @@
+"""Compiled Newton solve of the charger currents, one fault bus (column) at a time.
+
+Where Newton cycles (the law is piecewise smooth: a site exactly at its current limit), damped
+fixed-point steps ``I ← I − R(I)/2`` settle it (the law maps currents into the ball of their
+limits and is continuous except where the PLL reference vanishes, so a fixed point exists
+unless that reference does — Brouwer), then Newton polishes.
+
+The same equations as :mod:`.newton` and :func:`.control_law.injection` for the common case —
+grid-following sites without negative-sequence injection (``k2 = 0``), PLL tracking — written
+as scalar numba code so that every column runs its Newton iterations in registers instead of
+numpy passes over all columns per step (``tests/test_newton_kernel.py`` checks the site law
+and the solutions against the numpy implementation). Columns it does not converge on are left
+to :func:`.newton.solve_columns`' retries (continuation, held PLL).
+
+Per column ``j``: ``V = v⁰ + M·I`` (``k × k`` block ``M``), ``R(I) = I − F(V)``, Newton step
+from ``(I − F_V·M − F_V̄·M̄)·ΔI = −R`` as a real ``2k × 2k`` system (Gaussian elimination with
+partial pivoting), backtracking on ``‖R‖₂``, stop at ``max|R| ≤ tol`` or when the residual has
+not halved in ``stall`` steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["site_law", "newton_columns", "continuation_columns"]
+
+_TINY = 1e-12
+
+
+@njit(cache=True)
+def _unit(z):  # pragma: no cover - numba
+    a = abs(z)
+    if a <= _TINY:
+        return 0j, 0j, 0j
+    return z / a, 0.5 / a + 0j, -(z * z) / (2 * a**3)
+
+
+@njit(cache=True)
+def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
+    h2 = avail * avail - x * x
+    h = np.sqrt(h2) if h2 > 0 else 0.0
+    if h > 1e-9:
+        return h, -x * dx_v / h, (avail - x * dx_a) / h
+    return h, 0.0, 0.0
+
+
+@njit(cache=True)
+def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
+             ):  # pragma: no cover - numba
+    """One grid-following site without negative sequence: ``(I1, ∂I1/∂V1, ∂I1/∂V̄1)``.
+
+    ``code`` 0 active, 1 reactive, 2 constant; ``held``: first-cycle limit at ``φ``;
+    ``lam``: PLL continuation (1 tracking, 0 held at the pre-fault angle). As
+    :func:`.control_law.injection` with ``track=lam``.
+    """
+    v = abs(v1)
+    u, _, _ = _unit(pre)
+    below = v < v_pll
+    g = v_pll - v if below else 0.0
+    r = v1 + g * u
+    e, de_r, de_rc = _unit(r)
+    dv = 0.5 * np.conj(v1) / v if v > _TINY else 0j
+    dr = 1 - (u * dv if below else 0j)
+    drc = -(u * np.conj(dv) if below else 0j)
+    de = de_r * dr + de_rc * np.conj(drc)
+    dec = de_r * drc + de_rc * np.conj(dr)
+    if lam < 1.0:
+        w, dn, dnc = _unit(lam * e + (1 - lam) * u)
+        de, dec = dn * lam * de + dnc * lam * np.conj(dec), dn * lam * dec + dnc * lam * np.conj(de)
+        e = w
+    avail = lim if lim > 0 else 0.0
+    if held or code == 2:
+        c = avail * np.exp(-1j * phi)
+        c_v = 0j
+    else:
+        ve = v if v > _TINY else _TINY
+        dve = 1.0 if v > _TINY else 0.0
+        sp = np.sign(p)
+        id0 = p / ve
+        if code == 0:
+            if abs(id0) > avail:
+                i_d, did_v, did_a = sp * avail, 0.0, sp
+            else:
+                i_d, did_v, did_a = id0, -p / ve**2 * dve, 0.0
+            h, dh_v, _ = _headroom(avail, i_d, did_v, did_a)
+            iq0 = q / ve
+            if abs(iq0) > h:
+                i_q, diq_v = np.sign(q) * h, np.sign(q) * dh_v
+            else:
+                i_q, diq_v = iq0, -q / ve**2 * dve
+        else:
+            vr = abs(pre)
+            dip = vr - v - db
+            kq = kf * ir
+            iq_raw = q / (vr if vr > _TINY else _TINY) + (kq * dip if dip > 0 else 0.0)
+            if abs(iq_raw) > avail:
+                sq = np.sign(iq_raw)
+                i_q, diq_v, diq_a = sq * avail, 0.0, sq
+            else:
+                i_q, diq_v, diq_a = iq_raw, (-kq if dip > 0 else 0.0), 0.0
+            h, dh_v, _ = _headroom(avail, i_q, diq_v, diq_a)
+            if abs(id0) > h:
+                i_d, did_v = sp * h, sp * dh_v
+            else:
+                i_d, did_v = id0, -p / ve**2 * dve
+        c = i_d - 1j * i_q
+        c_v = did_v - 1j * diq_v
+    i1 = c * e
+    return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv)
+
+
+@njit(cache=True)
+def _solve_real(a, b):  # pragma: no cover - numba
+    """Solve ``a·x = b`` in place (Gaussian elimination, partial pivoting); False if singular."""
+    n = len(b)
+    for col in range(n):
+        piv = col
+        best = abs(a[col, col])
+        for r in range(col + 1, n):
+            if abs(a[r, col]) > best:
+                best, piv = abs(a[r, col]), r
+        if best < 1e-300:
+            return False
+        if piv != col:
+            for c in range(n):
+                a[col, c], a[piv, c] = a[piv, c], a[col, c]
+            b[col], b[piv] = b[piv], b[col]
+        for r in range(col + 1, n):
+            f = a[r, col] / a[col, col]
+            if f != 0.0:
+                for c in range(col, n):
+                    a[r, c] -= f * a[col, c]
+                b[r] -= f * b[col]
+    for r in range(n - 1, -1, -1):
+        s = b[r]
+        for c in range(r + 1, n):
+            s -= a[r, c] * b[c]
+        b[r] = s / a[r, r]
+    return True
+
+
+@njit(cache=True)
+def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
+              v):  # pragma: no cover - numba
+    k = len(x)
+    for i in range(k):
+        s = v0[i]
+        for j in range(k):
+            s += m[i, j] * x[j]
+        v[i] = s
+    for i in range(k):
+        fi, di, dci = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
+                               kf[i], db[i], pre[i], v_pll, lam)
+        r[i] = x[i] - fi
+        d[i] = di
+        dc[i] = dci
+
+
+@njit(cache=True)
+def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
+                max_iter, stall, halvings):  # pragma: no cover - numba
+    """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``."""
+    k = len(xc)
+    n = 2 * k
+    r = np.empty(k, np.complex128)
+    d = np.empty(k, np.complex128)
+    dc = np.empty(k, np.complex128)
+    v = np.empty(k, np.complex128)
+    rt = np.empty(k, np.complex128)
+    dt = np.empty(k, np.complex128)
+    dct = np.empty(k, np.complex128)
+    xt = np.empty(k, np.complex128)
+    jac = np.empty((n, n))
+    rhs = np.empty(n)
+    hist = np.full(stall, np.inf)
+    _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc, v)
+    it = 0
+    while True:
+        rn = 0.0
+        norm2 = 0.0
+        for i in range(k):
+            a = abs(r[i])
+            rn = max(rn, a)
+            norm2 += a * a
+        if rn <= tol:
+            return True, rn, it
+        if it >= stall and rn > 0.5 * hist.min():
+            return False, rn, it
+        hist[it % stall] = rn
+        if it >= max_iter:
+            return False, rn, it
+        # Newton matrix: C = I − diag(d)·M − diag(dc)·M̄, D = j·(I − diag(d)·M + diag(dc)·M̄)
+        for i in range(k):
+            for j in range(k):
+                aij = d[i] * m[i, j]
+                bij = dc[i] * np.conj(m[i, j])
+                eye = 1.0 if i == j else 0.0
+                cc = eye - aij - bij
+                dd = 1j * (eye - aij + bij)
+                jac[i, j] = cc.real
+                jac[i, k + j] = dd.real
+                jac[k + i, j] = cc.imag
+                jac[k + i, k + j] = dd.imag
+            rhs[i] = -r[i].real
+            rhs[k + i] = -r[i].imag
+        if not _solve_real(jac, rhs):
+            return False, rn, it
+        t = 1.0
+        for h in range(halvings):
+            for i in range(k):
+                xt[i] = xc[i] + t * (rhs[i] + 1j * rhs[k + i])
+            _residual(xt, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, rt,
+                      dt, dct, v)
+            nt = 0.0
+            for i in range(k):
+                nt += abs(rt[i]) ** 2
+            if nt <= (1 - 1e-4 * t) ** 2 * norm2 or h == halvings - 1:
+                for i in range(k):
+                    xc[i] = xt[i]
+                    r[i] = rt[i]
+                    d[i] = dt[i]
+                    dc[i] = dct[i]
+                break
+            t *= 0.5
+        it += 1
+
+
+@njit(cache=True)
+def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol, beta,
+                n_iter):  # pragma: no cover - numba
+    """Damped fixed-point steps ``I ← I − β·R(I)`` on one column (in place): they settle on
+    the right piece of the piecewise-smooth law where Newton cycles between pieces (a site
+    exactly at its limit). Returns the final ``max|R|``."""
+    k = len(xc)
+    r = np.empty(k, np.complex128)
+    d = np.empty(k, np.complex128)
+    dc = np.empty(k, np.complex128)
+    v = np.empty(k, np.complex128)
+    rn = np.inf
+    for _ in range(n_iter):
+        _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
+                  v)
+        rn = 0.0
+        for i in range(k):
+            rn = max(rn, abs(r[i]))
+        if rn <= tol:
+            return rn
+        for i in range(k):
+            xc[i] -= beta * r[i]
+    return rn
+
+
+@njit(cache=True)
+def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
+               max_iter, stall, halvings, picard):  # pragma: no cover - numba
+    """Newton; where it fails, ``picard`` damped fixed-point steps then Newton again."""
+    conv, rn, it = _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                               lam, tol, max_iter, stall, halvings)
+    if conv or picard == 0:
+        return conv, rn, it
+    x1 = xc.copy()
+    rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
+                     0.5, picard)
+    if rp <= tol:
+        xc[:] = x1
+        return True, rp, it + picard
+    if rp < 1e-4 * (1 + rn):
+        conv2, rn2, it2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
+                                      v_pll, lam, tol, max_iter, stall, halvings)
+        if conv2:
+            xc[:] = x1
+            return True, rn2, it + picard + it2
+    return False, rn, it + picard
+
+
+@njit(parallel=True, cache=True)
+def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                   tol, max_iter, stall, halvings, picard, ok, res,
+                   iters):  # pragma: no cover - numba
+    """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
+    parallel over columns (arguments ``(M, k)`` per column unless noted; ``m_blocks``
+    ``(B, k, k)`` with ``src`` ``(M,)`` the block of each column; ``code``, ``held``
+    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R|), ``iters``."""
+    for col in prange(x.shape[0]):
+        xc = x[col].copy()
+        conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
+                                  p[col], q[col], ir[col], phi[col], kf[col], db[col], pre[col],
+                                  v_pll, 1.0, tol, max_iter, stall, halvings, picard)
+        x[col] = xc
+        ok[col] = conv
+        res[col] = rn
+        iters[col] = it
+
+
+@njit(parallel=True, cache=True)
+def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre,
+                         v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok,
+                         res):  # pragma: no cover - numba
+    """Per column: the held-PLL solution (``λ = 0``, Newton from ``x``), then continuation to
+    the tracking PLL (``λ = 1``) in adaptive steps (halved on failure down to ``min_step``,
+    grown ×1.5 up to 0.5 on success). Writes ``x`` (the ``λ = 1`` solution where reached, else
+    the ``λ = 0`` one), ``ok_frozen``, ``ok`` (``λ = 1`` reached), ``res`` (last residual at
+    ``λ = 1``; NaN if never tried)."""
+    for col in prange(x.shape[0]):
+        m = m_blocks[src[col]]
+        xf = x[col].copy()
+        conv0, _, _ = _newton_one(xf, v0[col], m, lim[col], code, held, p[col], q[col], ir[col],
+                                  phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
+                                  max_iter, 6, halvings)
+        ok_frozen[col] = conv0
+        ok[col] = False
+        res[col] = np.nan
+        x[col] = xf
+        if not conv0:
+            continue
+        xc = xf.copy()
+        lam = 0.0
+        step = 0.5
+        for _ in range(64):
+            if lam >= 1.0 or step < min_step:
+                break
+            target = min(lam + step, 1.0)
+            xt = xc.copy()
+            conv, rn, _ = _solve_one(xt, v0[col], m, lim[col], code, held, p[col], q[col],
+                                     ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
+                                     target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0)
+            if target >= 1.0:
+                res[col] = rn
+            if conv:
+                xc = xt
+                lam = target
+                step = min(step * 1.5, 0.5)
+            else:
+                step = step / 2
+        if lam >= 1.0:
+            ok[col] = True
+            x[col] = xc

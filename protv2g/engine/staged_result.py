@@ -1,0 +1,163 @@
+"""The stage dimension of a fault study: :class:`StagedResult` (``FaultStudyResult.staged``).
+
+Array layout (padded to the study's largest stage count ``n_stage``; a padded stage repeats the
+fault bus's last stage with ``t_start_s = t_end_s = inf``, i.e. zero duration):
+
+``t_start_s``, ``t_end_s`` ``[scenario, case, fault_type, stage, fault_bus]``
+    when each stage begins and ends at each fault bus, s from fault inception (stage 0,
+    ``first_cycle``, is ``[0, t_fc)``; the last real stage ends at ``inf``);
+``bus_i_012_ka`` ``[scenario, case, fault_type, stage, fault_bus, seq]``;
+``device_i_012_ka``, ``device_v_012_pu`` ``[scenario, case, fault_type, stage, device,
+    fault_bus, seq]`` (``keep="full"``) or ``device_max_ka``/``device_max_bus`` ``[...,
+    stage, device, 2]`` (``keep="summary"``);
+``charger_i_12_ka[scenario]`` ``[case, fault_type, stage, charger, fault_bus, seq(1, 2)]``;
+``site_trip_s``, ``site_ceased``, ``site_v_min_pu`` ``[scenario]`` → ``[case, fault_type,
+    charger, fault_bus]``.
+
+Brackets: the **high** bracket of every site's contribution is stage 0 held for the whole fault
+(``FaultStudyResult``'s own single-stage arrays); the **low** bracket is the sequence of stages
+(sustained limit, cessation, trips). :func:`protv2g.devices.staged.staged_operate_time_s` turns
+the per-stage currents into operate times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.staging import stage_names
+from protv2g.units import Case, FaultType
+
+__all__ = ["StagedResult", "pad_stages"]
+
+
+def pad_stages(x: np.ndarray, n: int, fill_time: bool = False) -> np.ndarray:
+    """``x`` with its stage axis (axis 0) padded to ``n`` by repeating the last stage (or with
+    ``inf`` for time arrays)."""
+    if len(x) >= n:
+        return x
+    extra = np.full((n - len(x),) + x.shape[1:], np.inf) if fill_time else np.repeat(
+        x[-1:], n - len(x), axis=0)
+    return np.concatenate([x, extra.astype(x.dtype)], axis=0)
+
+
+@dataclass(frozen=True)
+class StagedResult:
+    """Every stage of every (scenario, case, fault type) (see the module docstring)."""
+
+    scenarios: tuple[str, ...]
+    cases: tuple[Case, ...]
+    fault_types: tuple[FaultType, ...]
+    fault_buses: np.ndarray
+    fault_bus_names: np.ndarray
+    devices: tuple[str, ...]
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    bus_i_012_ka: np.ndarray
+    device_i_012_ka: np.ndarray | None = None
+    device_v_012_pu: np.ndarray | None = None
+    device_max_ka: np.ndarray | None = None
+    device_max_bus: np.ndarray | None = None
+    chargers: dict = field(default_factory=dict)
+    charger_i_12_ka: dict = field(default_factory=dict)
+    site_trip_s: dict = field(default_factory=dict)
+    site_ceased: dict = field(default_factory=dict)
+    site_v_min_pu: dict = field(default_factory=dict)
+
+    @property
+    def n_stages(self) -> int:
+        return self.t_start_s.shape[3]
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """``first_cycle``, ``sustained``, ``after_trip_1`` … (axis ``stage``)."""
+        return stage_names(self.n_stages)
+
+    def _frame(self, inner: dict, n_inner: int) -> pd.DataFrame:
+        s, c, t, n = (len(self.scenarios), len(self.cases), len(self.fault_types),
+                      self.n_stages)
+        idx = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), np.arange(n),
+                                   indexing="ij")).reshape(4, -1)
+        cols = {
+            "scenario": np.repeat(np.array(self.scenarios, dtype=object)[idx[0]], n_inner),
+            "case": np.repeat(np.array([x.value for x in self.cases], dtype=object)[idx[1]],
+                              n_inner),
+            "fault_type": np.repeat(np.array([x.value for x in self.fault_types],
+                                             dtype=object)[idx[2]], n_inner),
+            "stage": np.repeat(idx[3], n_inner),
+            "stage_name": np.repeat(np.array(self.stage_names, dtype=object)[idx[3]], n_inner),
+        }
+        for k, v in inner.items():
+            cols[k] = np.tile(v, idx.shape[1])
+        return pd.DataFrame(cols)
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        """One row per (scenario, case, fault type, stage, fault bus): ``t_start_s``,
+        ``t_end_s`` (zero-duration padded stages left out)."""
+        m = len(self.fault_buses)
+        df = self._frame({"fault_bus": self.fault_buses, "fault_bus_name": self.fault_bus_names},
+                         m)
+        df["t_start_s"] = self.t_start_s.ravel()
+        df["t_end_s"] = self.t_end_s.ravel()
+        return df[np.isfinite(df.t_start_s.to_numpy())].reset_index(drop=True)
+
+    @cached_property
+    def device(self) -> pd.DataFrame:
+        """Device currents per stage: one row per (scenario, case, fault type, stage, device,
+        fault bus) of a stage that exists there. Columns: ``scenario, case, fault_type,
+        stage, stage_name, device, fault_bus, fault_bus_name, t_start_s, t_end_s, ia_ka,
+        ib_ka, ic_ka, i3i0_ka, i2_ka``."""
+        if self.device_i_012_ka is None:
+            raise ValueError("staged device phasors were not kept (keep='summary')")
+        m, d = len(self.fault_buses), len(self.devices)
+        df = self._frame({"device": np.repeat(np.array(self.devices, dtype=object), m),
+                          "fault_bus": np.tile(self.fault_buses, d),
+                          "fault_bus_name": np.tile(self.fault_bus_names, d)}, d * m)
+        t0 = np.broadcast_to(self.t_start_s[:, :, :, :, None, :], self.device_i_012_ka.shape[:-1])
+        t1 = np.broadcast_to(self.t_end_s[:, :, :, :, None, :], self.device_i_012_ka.shape[:-1])
+        df["t_start_s"] = t0.ravel()
+        df["t_end_s"] = t1.ravel()
+        i_abc = np.abs(seq_to_abc(self.device_i_012_ka))
+        for p, name in enumerate("abc"):
+            df[f"i{name}_ka"] = i_abc[..., p].ravel()
+        df["i3i0_ka"] = (3 * np.abs(self.device_i_012_ka[..., 0])).ravel()
+        df["i2_ka"] = np.abs(self.device_i_012_ka[..., 2]).ravel()
+        return df[np.isfinite(df.t_start_s.to_numpy())].reset_index(drop=True)
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """Per (scenario, case, fault type, site, fault bus): ``v_min_pu`` (lowest applicable
+        voltage relative to pre-fault, sustained stage), ``ceased`` (momentary cessation),
+        ``trip_s`` (instant the site trips, ``inf`` never), ``i_first_cycle_ka``,
+        ``i_sustained_ka`` (largest phase current of the site in those stages)."""
+        frames = []
+        m = len(self.fault_buses)
+        for name in self.scenarios:
+            if name not in self.site_trip_s or not len(self.chargers.get(name, ())):
+                continue
+            names = np.array(self.chargers[name], dtype=object)
+            k = len(names)
+            chg = self.charger_i_12_ka.get(name)
+            for c, case in enumerate(self.cases):
+                for t, ft in enumerate(self.fault_types):
+                    row = {"scenario": name, "case": case.value, "fault_type": ft.value,
+                           "site": np.repeat(names, m), "fault_bus": np.tile(self.fault_buses, k),
+                           "fault_bus_name": np.tile(self.fault_bus_names, k),
+                           "v_min_pu": self.site_v_min_pu[name][c, t].ravel(),
+                           "ceased": self.site_ceased[name][c, t].ravel(),
+                           "trip_s": self.site_trip_s[name][c, t].ravel()}
+                    if chg is not None:
+                        for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
+                            a = chg[c, t, min(j, chg.shape[2] - 1)]
+                            i_abc = seq_to_abc(np.stack([np.zeros_like(a[..., 0]), a[..., 0],
+                                                         a[..., 1]], axis=-1))
+                            row[col] = np.abs(i_abc).max(axis=-1).ravel()
+                    frames.append(pd.DataFrame(row))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["scenario", "case", "fault_type", "site", "fault_bus", "fault_bus_name",
+                     "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka", "i_sustained_ka"])

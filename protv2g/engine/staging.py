@@ -1,0 +1,196 @@
+"""The chargers' behaviour in time during one fault, solved stage by stage at every fault bus.
+
+Stages (per fault bus; ``docs/charger-fault-model.md`` §4):
+
+0. ``first_cycle`` ``[0, t_fc)``: every non-charging grid-following site holds its first-cycle
+   limit (:mod:`.chargers`); also the high bracket when held for the whole fault;
+1. ``sustained`` ``[t_fc, T1)``: each site's control law at its sustained limit; a site whose
+   applicable voltage is below its momentary-cessation threshold injects nothing (found by
+   repeated solves, each ceasing the sites below the threshold with the others injecting,
+   until no more cease — a site that ceases lowers the voltages, so the set only grows);
+   its voltage trip elements pick up from fault inception;
+2. ``after_trip_j`` ``[T_j, T_j+1)``: after the j-th distinct trip instant of that fault bus,
+   without the tripped sites; elements still picked up keep timing, new pickups start at
+   ``T_j``, elements whose condition ended reset.
+
+Fault buses where nothing more happens end their last stage at ``inf``; their further stages are
+copies with ``t_start = t_end = inf`` (zero duration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from protv2g.engine.chargers import SiteArrays
+from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
+from protv2g.engine.ride_through import applicable_voltages, element_picked_up
+
+__all__ = ["StagedChargers", "solve_stages", "stage_names", "restrict"]
+
+
+@dataclass
+class StagedChargers:
+    """Charger currents of every stage at every fault bus.
+
+    ``t_start_s``, ``t_end_s``: ``(n_stage, m)``; ``stages``: one :class:`ColumnSolution`
+    per stage (``i1, i2, v1, v2`` ``(m, k)``); ``on``, ``ceased`` ``(n_stage, m, k)``;
+    per site and fault bus ``(m, k)``: ``trip_s`` (instant the site trips, ``inf`` never),
+    ``ceased_sustained`` and ``v_min_sustained_pu`` (momentary cessation and lowest applicable
+    voltage in the sustained stage).
+    """
+
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    stages: list[ColumnSolution]
+    on: np.ndarray
+    ceased: np.ndarray
+    trip_s: np.ndarray
+    ceased_sustained: np.ndarray
+    v_min_sustained_pu: np.ndarray
+
+    @property
+    def n_stages(self) -> int:
+        return len(self.stages)
+
+
+def stage_names(n: int) -> tuple[str, ...]:
+    """Labels of ``n`` stages: ``first_cycle``, ``sustained``, ``after_trip_1`` …"""
+    base = ["first_cycle", "sustained"]
+    return tuple(base[:n] + [f"after_trip_{j}" for j in range(1, n - 1)])
+
+
+def _rows(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per-column ``(m, k)`` parameters of the columns ``cols``; ``(k,)`` ones as they are."""
+    return x[cols] if np.ndim(x) == 2 else x
+
+
+def _x(sol: ColumnSolution, neg: bool) -> np.ndarray:
+    return np.concatenate([sol.i1, sol.i2], axis=1) if neg else sol.i1.copy()
+
+
+def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """``old`` with the columns ``cols`` replaced by ``new``."""
+    out = ColumnSolution(**{f: (getattr(old, f).copy() if isinstance(getattr(old, f),
+                                                                       np.ndarray)
+                                else getattr(old, f)) for f in old.__dataclass_fields__})
+    for f in ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
+              "tracking_residual"):
+        getattr(out, f)[cols] = getattr(new, f)
+    out.iterations = max(old.iterations, new.iterations)
+    return out
+
+
+def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
+                 e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True
+                 ) -> StagedChargers:
+    """Solve the stages of one (scenario, case, fault type) at all fault buses of ``sys``.
+
+    Parameters
+    ----------
+    sys : ColumnSystem
+        ``V = v⁰ + M·I`` at the ``k`` sites for the ``m`` fault buses.
+    sites : SiteArrays
+    pre, e_gfm : numpy.ndarray
+        ``(m, k)`` pre-fault voltage and grid-forming EMF at the sites.
+    first_cycle_s : float
+        Duration of the first-cycle stage (one cycle of the system frequency).
+    staged : bool
+        ``False``: the first-cycle stage only, held for the whole fault (the high bracket).
+    """
+    m, k = sys.n_cols, sys.v10.shape[1]
+    base_on = np.broadcast_to(sites.i_fc > 0, (m, k))
+    lim0 = np.broadcast_to(sites.i_fc, (m, k))
+    sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
+    inf = np.full(m, np.inf)
+    no_trip = np.full((m, k), np.inf)
+    if not staged or not sites.dynamic:
+        v_min, _ = applicable_voltages(sol0.v1, sol0.v2, pre)
+        return StagedChargers(np.zeros((1, m)), inf[None].copy(), [sol0], base_on[None].copy(),
+                              np.zeros((1, m, k), bool), no_trip, np.zeros((m, k), bool), v_min)
+    starts, ends, sols, ons, ceaseds = [np.zeros(m)], [np.full(m, first_cycle_s)], [sol0], \
+        [base_on.copy()], [np.zeros((m, k), bool)]
+    n_e = sites.trip_pickup.shape[1]
+    picked = np.full((m, k, n_e), np.inf)
+    tripped = np.zeros((m, k), bool)
+    trip_s = no_trip.copy()
+    t_start = np.full(m, first_cycle_s)
+    cols = np.arange(m)
+    warm = _x(sol0, sys.neg)
+    prev = sol0
+    ceased_sus = np.zeros((m, k), bool)
+    v_min_sus = np.full((m, k), np.nan)
+    for j in range(1, k + 3):
+        sub = sys.take(cols)
+        law_c = sites.law.take_cols(cols)
+        on = base_on[cols] & ~tripped[cols]
+        ceased = np.zeros_like(on)
+        sol = None
+        redo = np.arange(len(cols))
+        i_sus, mc = _rows(sites.i_sus, cols), _rows(sites.mc_pu, cols)
+        while len(redo):
+            lim = np.where(on & ~ceased, i_sus, 0.0)
+            part = solve_columns(sub.take(redo), law_c.take_cols(redo), lim[redo],
+                                 pre[cols][redo],
+                                 e_gfm=None if e_gfm is None else e_gfm[cols][redo],
+                                 x0=warm[cols][redo])
+            sol = part if sol is None else _merge(sol, part, redo)
+            v_min, v_max = applicable_voltages(sol.v1, sol.v2, pre[cols])
+            new = on & ~ceased & (v_min < mc)
+            ceased |= new
+            redo = np.flatnonzero(new.any(axis=1))
+        warm[cols] = _x(sol, sys.neg)
+        cond = element_picked_up(v_min.T, v_max.T, sites.trip_uv, sites.trip_pickup)
+        cond = cond.transpose(2, 0, 1) & on[:, :, None]  # (m_c, k, E)
+        origin = 0.0 if j == 1 else t_start[cols][:, None, None]
+        ps = np.where(cond, np.where(np.isfinite(picked[cols]), picked[cols], origin), np.inf)
+        picked[cols] = ps
+        trip_at = (ps + sites.trip_clearing_s[None]).min(axis=2, initial=np.inf)
+        trip_at = np.where(on, trip_at, np.inf)
+        t_next = np.maximum(trip_at.min(axis=1, initial=np.inf), t_start[cols])
+        t_next = np.where(np.isfinite(trip_at.min(axis=1, initial=np.inf)), t_next, np.inf)
+        if j == 1:
+            ceased_sus[cols], v_min_sus[cols] = ceased, v_min
+        # full-width stage arrays: active columns from this solve, others copied (no time)
+        full = _merge(prev, sol, cols)
+        st = np.full(m, np.inf)
+        en = np.full(m, np.inf)
+        st[cols], en[cols] = t_start[cols], t_next
+        on_full, ce_full = ons[-1].copy(), ceaseds[-1].copy()
+        on_full[cols], ce_full[cols] = on, ceased
+        starts.append(st)
+        ends.append(en)
+        sols.append(full)
+        ons.append(on_full)
+        ceaseds.append(ce_full)
+        prev = full
+        now = np.isfinite(t_next)[:, None] & (trip_at <= t_next[:, None] * (1 + 1e-12) + 1e-12)
+        tripped[cols] |= now
+        trip_s[cols] = np.where(now, t_next[:, None], trip_s[cols])
+        keep = np.isfinite(t_next) & (on & ~now).any(axis=1)
+        t_start[cols[keep]] = t_next[keep]
+        # fault buses where every site has now tripped end with an all-off stage
+        gone = np.isfinite(t_next) & ~(on & ~now).any(axis=1)
+        if gone.any():
+            t_start[cols[gone]] = t_next[gone]
+            keep |= gone
+        cols = cols[keep]
+        if not len(cols):
+            break
+    return StagedChargers(np.array(starts), np.array(ends), sols, np.array(ons),
+                          np.array(ceaseds), trip_s, ceased_sus, v_min_sus)
+
+
+def restrict(stg: StagedChargers, cols: np.ndarray) -> StagedChargers:
+    """The fault buses ``cols`` of a staged solution, without the trailing stages that none of
+    them reaches (a scenario's own stage count)."""
+    t0 = stg.t_start_s[:, cols]
+    n = 1 + max((j for j in range(1, len(t0)) if np.isfinite(t0[j]).any()), default=0)
+    sols = []
+    for sol in stg.stages[:n]:
+        sols.append(ColumnSolution(**{f: (getattr(sol, f)[cols] if isinstance(
+            getattr(sol, f), np.ndarray) else getattr(sol, f)) for f in sol.__dataclass_fields__}))
+    return StagedChargers(t0[:n], stg.t_end_s[:n, cols], sols, stg.on[:n, cols],
+                          stg.ceased[:n, cols], stg.trip_s[cols], stg.ceased_sustained[cols],
+                          stg.v_min_sustained_pu[cols])

@@ -1,0 +1,347 @@
+"""The hosting-capacity search: grid, then bisection of every bracket, all by the pipeline.
+
+See :mod:`protv2g.hosting` for what is computed and the conventions. The fault and flow
+tables of every evaluated scenario come from :mod:`protv2g.pipeline` (one engine call per
+round); the checks from :func:`protv2g.checks.run_checks`; which rows fail from
+:mod:`protv2g.gate` — hosting asks the gate, it does not decide.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from protv2g.checks import run_checks
+from protv2g.errors import InputError, Issue
+from protv2g.gate import failing_mask, not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.tables import (
+    MARGIN_COLUMNS,
+    Axis,
+    Failing,
+    bracket,
+    hosting_tables,
+    levels,
+    margin_table,
+)
+from protv2g.pipeline import LazyTables, fault_tables, flow_tables
+from protv2g.scenarios import Scenario, SiteState
+from protv2g.study.loader import Study
+from protv2g.study.schema import Gate, V2GSite
+from protv2g.units import ChargerMode, LoadLevel, Participation
+
+__all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
+           "hosting_analysis", "hosting_capacity"]
+
+#: ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``, the
+#: signature of :func:`protv2g.checks.run_checks`.
+ChecksFunction = Callable[[Study, Any, Any, list[Scenario]], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Checks run on a list of scenarios.
+
+    Attributes
+    ----------
+    violations : DataFrame
+        ``VIOLATION_COLUMNS`` rows of every scenario.
+    coordination : DataFrame
+        Every evaluated pair/element with its margin (may be empty).
+    seconds : float
+        Wall time of the evaluation, s.
+    """
+
+    violations: pd.DataFrame
+    coordination: pd.DataFrame
+    seconds: float
+
+
+def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
+                       checks: ChecksFunction | None = None) -> Evaluation:
+    """Fault tables (ONE engine call for all scenarios), flow tables, then the checks.
+
+    Parameters
+    ----------
+    study : Study
+    scenarios : sequence of Scenario
+        Must include the base case of every load level used (attribution needs it).
+    checks : callable, optional
+        ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``;
+        default :func:`protv2g.checks.run_checks`.
+
+    Returns
+    -------
+    Evaluation
+
+    Raises
+    ------
+    InputError
+        From the pipeline (bad short-circuit data, islanded buses, too large).
+    """
+    checks = checks or run_checks
+    t0 = time.perf_counter()
+    scenarios = list(scenarios)
+    faults = fault_tables(study, scenarios)
+    flow = LazyTables(lambda: flow_tables(study, scenarios))  # run when the checks read it
+    violations, coordination = checks(study, faults, flow, scenarios)
+    return Evaluation(violations, coordination, time.perf_counter() - t0)
+
+
+@dataclass
+class HostingAnalysis:
+    """Result of :func:`hosting_analysis`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``HOSTING_COLUMNS``: one row per site × participation × load level.
+    by_criterion : DataFrame
+        ``BY_CRITERION_COLUMNS``: the same per gate criterion.
+    margins : DataFrame
+        ``MARGIN_COLUMNS``: smallest margin of each criterion at each evaluated export level
+        (violation rows attributable to V2G, coordination pairs that still coordinate;
+        negative = violated), for the margin-vs-export plot.
+    n_scenarios : int
+        Export scenarios evaluated (base cases not counted).
+    n_engine_calls : int
+        Fault-engine calls (one per round).
+    seconds : float
+        Wall time, s.
+    levels_kw : dict
+        (site, participation, load level) → export levels evaluated, kW.
+    unevaluated : dict
+        Criterion → what the checks could not evaluate (one line each). The hosting capacity
+        ignores those criteria where they could not run: treat it as not established.
+    not_applicable : dict
+        Criterion → why it does not apply to the study (no pair of its kind …).
+    warnings : list of str
+        Distinct warnings of the engine, flow and checks during the search, scenario names
+        left out, each with its count (recorded here instead of printed per scenario).
+    """
+
+    table: pd.DataFrame
+    by_criterion: pd.DataFrame
+    margins: pd.DataFrame
+    n_scenarios: int = 0
+    n_engine_calls: int = 0
+    seconds: float = 0.0
+    levels_kw: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
+    unevaluated: dict[str, list[str]] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
+    states = []
+    for s in sites:
+        if s.name == axis.site.name:
+            states.append(SiteState(s.name, ChargerMode.EXPORTING, p_kw, p_kw, axis.cap_kw))
+        else:
+            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0))
+    name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
+            f"{p_kw:.6g} kW")
+    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
+
+
+def _base(load: LoadLevel, sites: Sequence[V2GSite]) -> Scenario:
+    states = tuple(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0) for s in sites)
+    return Scenario(f"base/{load.value}", Participation.EXPECTED, load, "0", states,
+                    is_base=True)
+
+
+def _grid_kw(axis: Axis, n_grid: int) -> list[float]:
+    step = axis.site.p_max_kw / n_grid
+    cap = axis.cap_kw
+    levels = [k * step for k in range(1, n_grid + 1) if k * step < cap * (1 - 1e-9)]
+    if cap > 0:
+        levels.append(cap)
+    return levels
+
+
+def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -> list[Any]:
+    return [enum(x) for x in (default if items is None else items)]
+
+
+def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
+                     sites: Sequence[str] | None = None,
+                     participations: Sequence[Participation | str] | None = None,
+                     load_levels: Sequence[LoadLevel | str] | None = None,
+                     n_grid: int = 16, n_refine: int = 7, tol_kw: float = 5.0,
+                     max_rounds: int = 12) -> HostingAnalysis:
+    """Protection hosting capacity of every V2G site, overall and per criterion.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`protv2g.load_study`; its ``gate`` section says what fails.
+    checks : callable, optional
+        ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``;
+        default :func:`protv2g.checks.run_checks`.
+    sites : sequence of str, optional
+        Site names; default every V2G site.
+    participations : sequence, optional
+        Default all three (low, expected, firm).
+    load_levels : sequence, optional
+        Default both (light, peak).
+    n_grid : int
+        Candidate levels from 0 to the site nameplate in the first engine call.
+    n_refine : int
+        Levels added inside each bracket per bisection round.
+    tol_kw : float
+        Stop refining when a bracket is narrower than this, kW.
+    max_rounds : int
+        Upper bound on bisection rounds.
+
+    Returns
+    -------
+    HostingAnalysis
+
+    Raises
+    ------
+    InputError
+        Unknown site names, or bad input found by the engine.
+
+    Example
+    -------
+    >>> ha = hosting_analysis(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
+    >>> ha.table[["site", "participation", "load_level", "hosting_kw", "limiting_criterion"]]
+    """
+    t0 = time.perf_counter()
+    doc = study.document
+    all_sites = doc.v2g_sites
+    names = [s.name for s in all_sites]
+    if sites is not None:
+        unknown = [s for s in sites if s not in names]
+        if unknown:
+            raise InputError(Issue(str(study.path), "v2g_sites",
+                                   f"unknown site(s) {unknown}; sites: {names}",
+                                   "name a site of the study"))
+    if n_grid < 1 or n_refine < 1 or not tol_kw > 0:
+        raise InputError(Issue("options", "n_grid/n_refine/tol_kw",
+                               "n_grid and n_refine must be ≥ 1 and tol_kw > 0"))
+    chosen = [s for s in all_sites if sites is None or s.name in sites]
+    parts = _selected(participations, Participation, list(Participation))
+    loads = _selected(load_levels, LoadLevel, list(LoadLevel))
+    axes = [Axis(s, p, ld) for s in chosen for p in parts for ld in loads]
+    gate = doc.gate
+    criteria = list(gate.criteria)
+
+    # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
+    failing: Failing = {}
+    margin_rows: list[pd.DataFrame] = []
+    unevaluated: dict[str, list[str]] = {}
+    not_applicable: dict[str, str] = {}
+    engine_warnings: dict[str, int] = {}
+    n_calls = 0
+
+    def run(points: list[tuple[Axis, float]]) -> None:
+        nonlocal n_calls
+        if not points:
+            return
+        scen = [_base(ld, all_sites) for ld in sorted({a.load_level for a, _ in points},
+                                                      key=lambda x: x.value)]
+        meta: dict[str, tuple[Axis, float]] = {}
+        for axis, p_kw in points:
+            sc = _scenario(axis, p_kw, all_sites)
+            meta[sc.name] = (axis, p_kw)
+            scen.append(sc)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ev = evaluate_scenarios(study, scen, checks)
+        for w in caught:
+            if not issubclass(w.category, (DeprecationWarning, FutureWarning)):
+                text = re.sub(r"scenario [^,)]*", "scenario …", str(w.message))
+                key = f"{w.category.__name__}: {text}"
+                engine_warnings[key] = engine_warnings.get(key, 0) + 1
+        n_calls += 1
+        worst = _worst_by_scenario(ev.violations, gate, set(meta))
+        bad = ev.violations[unevaluated_mask(ev.violations)]
+        for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
+                             strict=True):
+            if msg not in unevaluated.setdefault(crit, []):
+                unevaluated[crit].append(msg)
+        for crit, why in not_applicable_criteria(ev.violations).items():
+            not_applicable.setdefault(crit, why)
+        for name, (axis, p_kw) in meta.items():
+            failing[(axis.key, p_kw)] = worst.get(name, {})
+        margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria, gate))
+
+    # 1. the grid: every axis × candidate level, one engine call
+    run([(a, p) for a in axes for p in _grid_kw(a, n_grid)])
+
+    # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
+    for _ in range(max_rounds):
+        new: set[tuple[Axis, float]] = set()
+        for axis in axes:
+            evaluated = levels(failing, axis)
+            for crit in criteria:
+                if crit in not_applicable:
+                    continue
+                lo, hi = bracket(failing, axis, evaluated, crit)
+                if hi is None or hi - lo <= tol_kw:
+                    continue
+                for k in range(1, n_refine + 1):
+                    new.add((axis, lo + (hi - lo) * k / (n_refine + 1)))
+        new_points = [(a, p) for a, p in new if (a.key, p) not in failing]
+        if not new_points:
+            break
+        run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
+
+    table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable)
+    margin_rows = [m for m in margin_rows if not m.empty]
+    margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
+               else pd.DataFrame(columns=MARGIN_COLUMNS))
+    margins = margins.sort_values(["site", "participation", "load_level", "criterion",
+                                   "p_export_kw"], ignore_index=True)
+    levels_kw = {a.key: levels(failing, a) for a in axes}
+    return HostingAnalysis(table, by_crit, margins, n_scenarios=len(failing),
+                           n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
+                           levels_kw=levels_kw, unevaluated=unevaluated,
+                           not_applicable=not_applicable,
+                           warnings=[f"{k} ({n}×)" for k, n in engine_warnings.items()])
+
+
+def _worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
+                       ) -> dict[str, dict[str, dict[str, Any]]]:
+    """scenario → criterion → its gate-failing row with the smallest margin."""
+    if violations.empty:
+        return {}
+    fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
+    if fail.empty:
+        return {}
+    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"))
+    fail = fail.sort_values("_m", na_position="last", kind="stable")
+    first = fail.drop_duplicates(["scenario", "criterion"]).drop(columns="_m")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in first.to_dict(orient="records"):
+        out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
+    return out
+
+
+def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:
+    """The hosting-capacity table (``HOSTING_COLUMNS``) of every V2G site.
+
+    Parameters
+    ----------
+    study : Study
+    **options
+        Passed to :func:`hosting_analysis` (``checks``, ``sites``, ``participations``,
+        ``load_levels``, ``n_grid``, ``n_refine``, ``tol_kw``).
+
+    Returns
+    -------
+    DataFrame
+        site, participation, load_level, hosting_kw, hosting_chargers, limiting_criterion,
+        limiting_device, limiting_fault, site_max_kw, limited (bool), note.
+
+    Example
+    -------
+    >>> hosting_capacity(study, participations=["firm"], load_levels=["peak"])  # doctest: +SKIP
+    """
+    return hosting_analysis(study, **options).table

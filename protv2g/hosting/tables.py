@@ -1,0 +1,243 @@
+"""Hosting-capacity results as tables: per axis, per criterion, and margin vs export.
+
+The search (:mod:`protv2g.hosting.search`) records, for every evaluated export level of every
+:class:`Axis` (site × participation × load level), the worst gate-failing row of each
+criterion (``failing[(axis.key, p_kw)] = {criterion: row}``). This module turns that record
+into the tables users read: :data:`HOSTING_COLUMNS` (one row per axis),
+:data:`BY_CRITERION_COLUMNS` (one row per axis and criterion, with its ``status``) and
+:data:`MARGIN_COLUMNS` (smallest margin per criterion and level, for the plot).
+
+A criterion that does not apply to the study (its checks report ``not_applicable``) has
+``status = "not_applicable"`` and no hosting figure in the per-criterion table — never
+"not limited".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from protv2g.criteria import order
+from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
+from protv2g.study.schema import Gate, V2GSite
+from protv2g.units import LoadLevel, Participation
+from protv2g.violations import describe_fault, is_given
+
+__all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS", "Failing",
+           "HostingStatus", "bracket", "hosting_tables", "levels", "margin_table"]
+
+#: Columns of the hosting-capacity table (one row per site × participation × load level).
+HOSTING_COLUMNS = [
+    "site", "participation", "load_level", "hosting_kw", "hosting_chargers",
+    "limiting_criterion", "limiting_device", "limiting_fault", "site_max_kw", "limited", "note",
+]
+
+#: Columns of the per-criterion table (one row per site × participation × load × criterion).
+BY_CRITERION_COLUMNS = [
+    "site", "participation", "load_level", "criterion", "status", "hosting_kw",
+    "hosting_chargers", "limiting_device", "limiting_fault", "site_max_kw", "limited", "note",
+]
+
+#: Columns of the margin-vs-export table (one row per evaluated level × criterion).
+MARGIN_COLUMNS = [
+    "site", "participation", "load_level", "p_export_kw", "criterion", "margin", "n_failing",
+]
+
+
+class HostingStatus(StrEnum):
+    """Values of the per-criterion table's ``status`` column."""
+
+    LIMITED = "limited"
+    NOT_LIMITED = "not_limited"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_EVALUATED = "not_evaluated"
+
+
+#: (axis key, export kW) → criterion → its worst gate-failing row at that level.
+Failing = dict[tuple[tuple[str, str, str], float], dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One hosting axis: a site, a participation case and a load level."""
+
+    site: V2GSite
+    participation: Participation
+    load_level: LoadLevel
+
+    @property
+    def cap_kw(self) -> float:
+        return self.site.participation.fraction(self.participation) * self.site.p_max_kw
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.site.name, self.participation.value, self.load_level.value)
+
+
+def levels(failing: Failing, axis: Axis) -> list[float]:
+    """Export levels evaluated on ``axis``, kW, ascending."""
+    return sorted(p for (key, p) in failing if key == axis.key)
+
+
+def fails(worst: dict[str, dict[str, Any]], crit: str | None) -> list[dict[str, Any]]:
+    """Worst failing rows of one scenario: of ``crit``, or of every criterion (None)."""
+    if crit is None:
+        return list(worst.values())
+    return [worst[crit]] if crit in worst else []
+
+
+def bracket(failing: Failing, axis: Axis, levels: list[float], crit: str | None
+             ) -> tuple[float, float | None]:
+    """(last passing level, first failing level) of ``crit`` (None: any criterion)."""
+    lo = 0.0
+    for p in levels:
+        if fails(failing[(axis.key, p)], crit):
+            return lo, p
+        lo = p
+    return lo, None
+
+
+def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None
+              ) -> dict[str, Any]:
+    lo, hi = bracket(failing, axis, levels, crit)
+    p_charger = axis.site.p_charger_kw
+    out: dict[str, Any] = {
+        "hosting_kw": lo if hi is not None else axis.cap_kw,
+        "site_max_kw": axis.cap_kw, "limited": hi is not None,
+        "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
+    }
+    out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
+    if hi is not None:
+        rows = sorted(fails(failing[(axis.key, hi)], crit), key=lambda r: order(
+            str(r["criterion"])))
+        worst = rows[0]
+        out["limiting_criterion"] = ", ".join(str(r["criterion"]) for r in rows)
+        device = str(worst["device"]) if is_given(worst.get("device")) else ""
+        other = worst.get("other_device")
+        out["limiting_device"] = device + (f" / {other}" if is_given(other) else "")
+        out["limiting_fault"] = describe_fault(worst)
+    return out
+
+
+def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
+                   unevaluated: dict[str, list[str]], not_applicable: dict[str, str]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hosting-capacity table and the per-criterion table of a search.
+
+    Parameters
+    ----------
+    failing : Failing
+        The search's record (see the module docstring).
+    axes : list of Axis
+    criteria : list of str
+        The gate's criteria.
+    unevaluated : dict
+        Criterion → what could not be evaluated (its hosting figure is not established).
+    not_applicable : dict
+        Criterion → why it does not apply to the study.
+
+    Returns
+    -------
+    table : DataFrame
+        :data:`HOSTING_COLUMNS`.
+    by_criterion : DataFrame
+        :data:`BY_CRITERION_COLUMNS`.
+    """
+    rows, crit_rows = [], []
+    missing = [c for c in criteria if c in unevaluated]
+    caveat = (f"; NOT ESTABLISHED: {', '.join(missing)} could not be evaluated"
+              if missing else "")
+    na = [c for c in criteria if c in not_applicable]
+    for axis in axes:
+        evaluated = levels(failing, axis)
+        base = {"site": axis.site.name, "participation": axis.participation.value,
+                "load_level": axis.load_level.value}
+        lim = _limiting(failing, axis, evaluated, None)
+        rows.append({**base, **lim, "note": _note(axis, lim, na) + caveat})
+        for crit in criteria:
+            if crit in not_applicable:
+                crit_rows.append({**base, "criterion": crit,
+                                  "status": HostingStatus.NOT_APPLICABLE.value,
+                                  "hosting_kw": math.nan, "hosting_chargers": pd.NA,
+                                  "limiting_device": "", "limiting_fault": "",
+                                  "site_max_kw": axis.cap_kw, "limited": False,
+                                  "note": not_applicable[crit]})
+                continue
+            c = _limiting(failing, axis, evaluated, crit)
+            why = "; ".join(unevaluated.get(crit, [])[:3])
+            status = (HostingStatus.NOT_EVALUATED if crit in unevaluated else
+                      HostingStatus.LIMITED if c["limited"] else HostingStatus.NOT_LIMITED)
+            crit_rows.append({**base, **c, "criterion": crit, "status": status.value,
+                              "note": why})
+    table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)
+    by_crit = pd.DataFrame(crit_rows, columns=BY_CRITERION_COLUMNS)
+    for frame in (table, by_crit):
+        frame["limited"] = frame["limited"].astype(bool)
+    table["hosting_chargers"] = table["hosting_chargers"].astype(int)
+    by_crit["hosting_chargers"] = by_crit["hosting_chargers"].astype("Int64")  # NA: n/a
+    return table, by_crit
+
+
+def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
+    frac = axis.site.participation.fraction(axis.participation)
+    cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
+           f"{axis.site.p_charger_kw:g} kW = {axis.cap_kw:g} kW")
+    if axis.cap_kw <= 0:
+        return f"no export available ({cap})"
+    if not lim["limited"]:
+        na = (f"; {', '.join(not_applicable)} not applicable to this study"
+              if not_applicable else "")
+        return (f"no criterion limits it up to the site maximum ({cap}); other sites "
+                f"idle{na}")
+    hi = lim["first_fail_kw"]
+    if lim["hosting_kw"] <= 0:
+        return (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
+                f"({hi:.6g} kW); other sites idle")
+    return (f"{lim['limiting_criterion']} first fails at {hi:.6g} kW "
+            f"(passes at {lim['hosting_kw']:.6g} kW); {cap}; other sites idle")
+
+
+def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
+                 meta: dict[str, tuple[Axis, float]], criteria: list[str], gate: Gate
+                 ) -> pd.DataFrame:
+    """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
+
+    Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
+    not make worse, would otherwise flatten every curve at their own margin) and over the
+    coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
+    criterion approaches and crosses zero as the export rises.
+    """
+    frames = []
+    viol = violations
+    if not viol.empty:
+        keep = (viol["scenario"].isin(meta.keys()) & ~unevaluated_mask(viol)
+                & (viol["attribution"].astype(str) != PRE_EXISTING))
+        v = viol[keep]
+        frames.append(pd.DataFrame({"scenario": v["scenario"], "criterion": v["criterion"],
+                                    "margin": pd.to_numeric(v["margin"], errors="coerce")}))
+    coord = coordination
+    if (coord is not None and not coord.empty
+            and {"scenario", "criterion", "margin_s"} <= set(coord.columns)):
+        margin = pd.to_numeric(coord["margin_s"], errors="coerce")
+        c = coord[coord["scenario"].isin(meta.keys()) & (margin >= 0)]
+        frames.append(pd.DataFrame({"scenario": c["scenario"], "criterion": c["criterion"],
+                                    "margin": margin[c.index]}))
+    frames = [f for f in frames if not f.empty]
+    rows: list[dict[str, Any]] = []
+    if frames:
+        allm = pd.concat(frames, ignore_index=True)
+        allm = allm[allm["criterion"].astype(str).isin(criteria)]
+        m = allm.groupby(["scenario", "criterion"], sort=False)["margin"].min()
+        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"]).size()
+                  if not viol.empty else pd.Series(dtype=int))
+        for (name, crit), margin in m.items():
+            axis, p_kw = meta[name]
+            rows.append({"site": axis.site.name, "participation": axis.participation.value,
+                         "load_level": axis.load_level.value, "p_export_kw": p_kw,
+                         "criterion": str(crit), "margin": float(margin),
+                         "n_failing": int(n_fail.get((name, crit), 0))})
+    return pd.DataFrame(rows, columns=MARGIN_COLUMNS)

@@ -1,0 +1,111 @@
+"""A hosting-capacity search on paper: its workbook and its margin-vs-export plot.
+
+Example
+-------
+>>> analysis = hosting_analysis(study)  # doctest: +SKIP
+>>> write_hosting_workbook(analysis, Path("reports/depot_hosting.xlsx"))  # doctest: +SKIP
+>>> plot_hosting_margins(analysis, "reports/depot_margins.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from protv2g.criteria import order
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.hosting import HostingAnalysis
+
+__all__ = ["plot_hosting_margins", "write_hosting_workbook"]
+
+
+def write_hosting_workbook(analysis: HostingAnalysis, path: Path) -> Path:
+    """Write the hosting tables (sheets Hosting capacity, By criterion, Margins) to ``path``,
+    atomically and formula-safe, and return it."""
+    from openpyxl import Workbook
+
+    from protv2g.report.excel import save_workbook_atomic
+    from protv2g.report.format import write_table
+
+    wb = Workbook()
+    wb.active.title = "Hosting capacity"
+    write_table(wb.active, analysis.table)
+    write_table(wb.create_sheet("By criterion"), analysis.by_criterion)
+    write_table(wb.create_sheet("Margins"), analysis.margins)
+    save_workbook_atomic(wb, Path(path))
+    return Path(path)
+
+
+def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: str = ""
+                         ) -> Path:
+    """Margin vs export per criterion (one panel per criterion), written as a PNG.
+
+    Parameters
+    ----------
+    analysis : HostingAnalysis
+    path : str or Path
+        PNG to write.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    margins = analysis.margins
+    crits = sorted(map(str, margins["criterion"].unique()), key=order)
+    n = max(len(crits), 1)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows), squeeze=False)
+    flat = list(np.ravel(axes))
+    colors: dict[tuple[str, str], str] = {}
+    if not crits:
+        flat[0].text(0.5, 0.5, "no margins reported by the checks", ha="center", va="center",
+                     transform=flat[0].transAxes)
+    for ax, crit in zip(flat, crits, strict=False):
+        sub = margins[margins["criterion"] == crit]
+        for (site, part, load), g in sub.groupby(["site", "participation", "load_level"]):
+            line, = ax.plot(g["p_export_kw"], g["margin"], marker=".", ms=3,
+                            ls="-" if load == "peak" else "--",
+                            color=colors.setdefault((site, part), f"C{len(colors)}"),
+                            label=f"{site} {part}/{load}")
+            row = analysis.by_criterion[(analysis.by_criterion["site"] == site)
+                                        & (analysis.by_criterion["participation"] == part)
+                                        & (analysis.by_criterion["load_level"] == load)
+                                        & (analysis.by_criterion["criterion"] == crit)]
+            if len(row) and bool(row["limited"].iloc[0]):
+                ax.axvline(float(row["hosting_kw"].iloc[0]), color=line.get_color(), ls=":",
+                           lw=1)
+        ax.axhline(0.0, color="k", lw=0.8)
+        ax.set_title(f"{crit}")
+        ax.set_xlabel("site export (kW)")
+        ax.set_ylabel("smallest margin (criterion units)")
+        ax.grid(True, alpha=0.3)
+    for ax in flat[len(crits) or 1:]:
+        ax.set_visible(False)
+    labels: dict[str, Any] = {}
+    for ax in flat[:len(crits)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    if labels:
+        fig.legend(list(labels.values()), list(labels), loc="lower center", fontsize=7,
+                   ncol=min(len(labels), 6), frameon=False)
+    fig.suptitle((title + "\n" if title else "") + "smallest margin vs export (below 0: "
+                 "violated; dotted: hosting capacity per criterion)", fontsize=10)
+    rows_legend = math.ceil(len(labels) / 6) if labels else 0
+    fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

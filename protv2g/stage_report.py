@@ -1,0 +1,233 @@
+"""One device through the stages of a fault, against today's single-stage model (issue #16).
+
+:func:`staged_device_table` answers, for a device and a fault location: what current does it
+see in each stage of the chargers' behaviour (first cycle, sustained, after each trip), when
+does each site cease or trip, and when does the device operate — through the stages (low
+bracket), with the first-cycle limit held (high bracket), and with the single-stage model of
+before issue #16 (every exporting site a current source of its *export* kVA at ``limit_pu``,
+held for the whole fault). One row per (fault type, case, stage): a table the workbook can
+show as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.models import (
+    Fuse,
+    FuseSettings,
+    OvercurrentRelay,
+    Recloser,
+    RecloserSettings,
+    RelaySettings,
+    build_device,
+)
+from protv2g.devices.staged import staged_device_times
+from protv2g.engine import ChargerSource, fault_study
+from protv2g.engine.faults import seq_to_abc
+from protv2g.scenarios import Scenario, site_state
+from protv2g.study.engine_inputs import charger_sources, device_terminals
+from protv2g.study.loader import Study
+from protv2g.units import Case, ChargerMode, DeviceKind, FaultType, LoadLevel, Participation
+
+__all__ = ["staged_device_table", "staged_times", "STAGED_TABLE_COLUMNS"]
+
+_SETTINGS = {DeviceKind.RELAY: RelaySettings, DeviceKind.RECLOSER: RecloserSettings,
+             DeviceKind.FUSE: FuseSettings}
+
+#: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
+#: ``trip_<site>_s``, ``ceased_<site>``)
+STAGED_TABLE_COLUMNS = (
+    "device", "fault_bus", "fault_type", "case", "participation", "export_fraction",
+    "stage", "stage_name", "t_start_s", "t_end_s", "i_phase_a", "i_ground_a",
+    "t_op_staged_s", "t_op_high_s", "i_today_a", "t_op_today_s")
+
+
+def _device(study: Study, name: str):
+    entry = next((d for d in study.document.devices if d.name == name), None)
+    if entry is None:
+        names = ", ".join(d.name for d in study.document.devices)
+        raise KeyError(f"unknown device {name!r}; the study has: {names}")
+    allowed = {f.name for f in dataclasses.fields(_SETTINGS[entry.kind])}
+    fields = {k: v for k, v in entry.model_dump().items() if k in allowed}
+    return build_device(entry.kind, fields, study.library)
+
+
+def _today(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
+    """The single-stage model before issue #16: export kVA at ``limit_pu``, held."""
+    sites = {s.name: s for s in study.document.v2g_sites}
+    out = []
+    for st in scenario.sites:
+        if st.mode is ChargerMode.EXPORTING and st.p_export_kw > 0:
+            s = sites[st.site]
+            out.append(ChargerSource(s.name, study.site_buses[s.name], st.p_export_kw / 1000,
+                                     limit_pu=s.limit_pu, angle_rule=s.angle_rule,
+                                     control=s.control, p_pre_mw=st.p_export_kw / 1000,
+                                     k2=s.k2))
+    return tuple(out)
+
+
+def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> float:
+    t = staged_device_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
+    return float(t["t_op_s"][0])
+
+
+def _held(dev, i_p: float, i_g: float) -> float:
+    if isinstance(dev, Fuse):
+        return float(dev.total_clear_time_s(i_p))
+    if isinstance(dev, OvercurrentRelay | Recloser):
+        return float(dev.operate_time_s(i_p, i_g))
+    raise TypeError(f"unknown device type {type(dev).__name__}")  # pragma: no cover
+
+
+def staged_device_table(study: Study, device: str, fault_bus: str, *,
+                        fault_types: Sequence[FaultType | str] = ("3ph", "SLG"),
+                        cases: Sequence[Case | str] = ("max",),
+                        participation: Participation | str = "firm",
+                        export_fraction: float = 1.0,
+                        load_level: LoadLevel | str = "peak") -> pd.DataFrame:
+    """A device's current and operate time in each stage of a fault, with today's model.
+
+    Parameters
+    ----------
+    study : Study
+    device : str
+        Device name (e.g. ``"R-F1"``).
+    fault_bus : str
+        Bus name of the fault (e.g. ``"F2-B03"``).
+    fault_types, cases : sequence
+        Fault types and cases to tabulate.
+    participation : Participation
+        Participation case (sets the chargers online).
+    export_fraction : float
+        Export of every site as a fraction of its nameplate (capped by the chargers online).
+    load_level : LoadLevel
+        Label only (faults do not depend on load in the IEC 60909 method).
+
+    Returns
+    -------
+    DataFrame
+        :data:`STAGED_TABLE_COLUMNS` then per site ``i_<site>_a`` (largest phase current of
+        the site in the stage), ``trip_<site>_s`` (when it trips, ``inf`` never) and
+        ``ceased_<site>`` (momentary cessation). Currents in primary A, times in s from fault
+        inception (``inf`` = does not operate). ``t_op_staged_s``: through the stages (low
+        bracket); ``t_op_high_s``: first-cycle current held (high bracket);
+        ``t_op_today_s`` at ``i_today_a``: the single-stage model before issue #16.
+
+    Raises
+    ------
+    KeyError
+        For an unknown device or bus (listing the known ones).
+
+    Examples
+    --------
+    >>> study = load_study("feeders/depot_two_feeder/study.yaml")  # doctest: +SKIP
+    >>> staged_device_table(study, "R-F1", "F2-B03")  # doctest: +SKIP
+    """
+    dev = _device(study, device)
+    names = study.net.bus.name.astype(str)
+    if fault_bus not in set(names):
+        raise KeyError(f"unknown bus {fault_bus!r}; buses: {', '.join(sorted(set(names)))}")
+    bus = int(study.net.bus.index[names == fault_bus][0])
+    part = Participation(participation)
+    doc = study.document
+    states = tuple(site_state(s, part, export_fraction * s.p_max_kw) for s in doc.v2g_sites)
+    sc = Scenario(f"{part.value}/{LoadLevel(load_level).value}/{100 * export_fraction:g}%",
+                  part, LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
+    scen = {"staged": charger_sources(study, sc), "today": _today(study, sc)}
+    f = doc.faults
+    res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
+                      cases=[Case(c) for c in cases], method=f.method,
+                      r_fault_ohm=f.r_fault_ohm, x_fault_ohm=f.x_fault_ohm,
+                      r_fault_min_ohm=f.r_fault_min_ohm, scenarios=scen,
+                      devices=device_terminals(study), buses=[bus])
+    st = res.staged
+    d = list(res.devices).index(device)
+    site_names = st.chargers["staged"]
+    rows = []
+    for c, case in enumerate(res.cases):
+        for t, ft in enumerate(res.fault_types):
+            t0, t1 = st.t_start_s[0, c, t, :, 0], st.t_end_s[0, c, t, :, 0]
+            i012 = st.device_i_012_ka[0, c, t, :, d, 0]  # (stage, seq)
+            ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
+            ig = 1e3 * 3 * np.abs(i012[:, 0])
+            today = res.device_i_012_ka[1, c, t, d, 0]
+            i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
+            t_today = _held(dev, i_today, 1e3 * 3 * abs(today[0]))
+            t_staged = _times(dev, ip, ig, t0, t1)
+            t_high = _held(dev, float(ip[0]), float(ig[0]))
+            chg = st.charger_i_12_ka.get("staged")
+            for j in range(st.n_stages):
+                if not np.isfinite(t0[j]):
+                    continue
+                row = {"device": device, "fault_bus": fault_bus, "fault_type": ft.value,
+                       "case": case.value, "participation": part.value,
+                       "export_fraction": export_fraction, "stage": j,
+                       "stage_name": st.stage_names[j], "t_start_s": t0[j], "t_end_s": t1[j],
+                       "i_phase_a": ip[j], "i_ground_a": ig[j], "t_op_staged_s": t_staged,
+                       "t_op_high_s": t_high, "i_today_a": i_today, "t_op_today_s": t_today}
+                for k, s in enumerate(site_names):
+                    a = chg[c, t, j, k, 0]
+                    i_abc = seq_to_abc(np.array([0, a[0], a[1]]))
+                    row[f"i_{s}_a"] = 1e3 * float(np.abs(i_abc).max())
+                    row[f"trip_{s}_s"] = float(st.site_trip_s["staged"][c, t, k, 0])
+                    row[f"ceased_{s}"] = bool(st.site_ceased["staged"][c, t, k, 0])
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def staged_times(study: Study, result) -> pd.DataFrame:
+    """Operate time of every device at every fault of a staged fault result, both brackets.
+
+    Parameters
+    ----------
+    study : Study
+    result : FaultStudyResult
+        From :func:`protv2g.engine.fault_study` with ``keep="full"`` and ``staged=True`` on the
+        study's devices (:func:`~protv2g.study.engine_inputs.device_terminals`).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, device, fault_bus, fault_type, case, t_op_staged_s`` (through the stages:
+        low bracket) ``, t_op_high_s`` (first-cycle current held: high bracket) — the columns
+        the checks can merge on their device table (same keys as ``result.device``).
+
+    Raises
+    ------
+    ValueError
+        Without staged device phasors.
+    """
+    st = result.staged
+    if st is None or st.device_i_012_ka is None:
+        raise ValueError("staged_times needs fault_study(..., keep='full', staged=True)")
+    t0 = np.moveaxis(st.t_start_s, 3, 0)  # (stage, S, C, T, m)
+    t1 = np.moveaxis(st.t_end_s, 3, 0)
+    frames = []
+    for d, name in enumerate(result.devices):
+        dev = _device(study, name)
+        i012 = np.moveaxis(st.device_i_012_ka[:, :, :, :, d], 3, 0)  # (stage, S, C, T, m, 3)
+        ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
+        ig = 1e3 * 3 * np.abs(i012[..., 0])
+        low = staged_device_times(dev, ip, ig, t0, t1)["t_op_s"]
+        high = _held_array(dev, ip[0], ig[0])
+        s, c, t, m = low.shape
+        idx = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), np.arange(m),
+                                   indexing="ij")).reshape(4, -1)
+        frames.append(pd.DataFrame({
+            "scenario": np.array(result.scenarios, dtype=object)[idx[0]],
+            "device": name, "fault_bus": result.fault_buses[idx[3]],
+            "fault_type": np.array([x.value for x in result.fault_types], dtype=object)[idx[2]],
+            "case": np.array([x.value for x in result.cases], dtype=object)[idx[1]],
+            "t_op_staged_s": low.ravel(), "t_op_high_s": np.asarray(high).ravel()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _held_array(dev, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
+    if isinstance(dev, Fuse):
+        return dev.total_clear_time_s(ip)
+    return dev.operate_time_s(ip, ig)

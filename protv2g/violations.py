@@ -1,0 +1,112 @@
+"""The violation table's schema: its columns and the typed status of each row.
+
+A leaf module (pandas only). The checks write these rows; the gate, the hosting search, the
+report and batch runs read them — by their ``status`` and ``criterion`` columns, never by
+the wording of ``message`` (which is for people and may change).
+
+Columns (:data:`VIOLATION_COLUMNS`)
+-----------------------------------
+``criterion`` C1…C12 (:mod:`protv2g.criteria`); ``status`` (:class:`CheckStatus`);
+``attribution`` new / worse / pre-existing against the base case; ``scenario``;
+``fault_bus`` (bus name); ``fault_type``; ``case``; ``device`` and ``other_device``;
+``i_device_a``/``i_other_a`` (A); ``t_device_s``/``t_other_s`` (s); ``margin`` (negative =
+violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
+``message``.
+
+Examples
+--------
+>>> CheckStatus("not_evaluated").is_finding
+False
+>>> list(empty_violations().columns)[:3]
+['criterion', 'status', 'attribution']
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
+           "describe_fault", "empty_violations", "is_given", "status_mask"]
+
+
+class CheckStatus(StrEnum):
+    """Status of a violation row (and of a coordination-table row).
+
+    ``fail``, ``warn`` and ``info`` are findings of a check that ran. ``not_evaluated``: the
+    check could not be evaluated for that device/scenario (missing curve data, no engine or
+    flow result) — not a finding, an error for the gate. ``not_applicable``: the study has
+    nothing the criterion applies to (e.g. no fuse protected by a recloser for C2) — neither
+    a pass nor a failure, and never "not limited" in the hosting tables. ``ok`` appears only
+    in tables that list every evaluated item (the Coordination sheet), never as a violation.
+    """
+
+    FAIL = "fail"
+    WARN = "warn"
+    INFO = "info"
+    NOT_EVALUATED = "not_evaluated"
+    NOT_APPLICABLE = "not_applicable"
+    OK = "ok"
+
+    @property
+    def is_finding(self) -> bool:
+        """True for ``fail``, ``warn`` and ``info``: the check ran and found something."""
+        return self in (CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.INFO)
+
+    @classmethod
+    def _missing_(cls, value: object) -> None:
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise ValueError(f"{value!r} is not a valid CheckStatus; allowed: {allowed}")
+
+
+#: Sort order of statuses in reports (anything else sorts last).
+STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
+    (CheckStatus.FAIL, CheckStatus.NOT_EVALUATED, CheckStatus.WARN, CheckStatus.INFO,
+     CheckStatus.NOT_APPLICABLE, CheckStatus.OK))}
+
+#: One row per violation (see the module docstring).
+VIOLATION_COLUMNS = [
+    "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
+    "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
+    "margin", "margin_unit", "limit", "message",
+]
+
+#: One row per study scenario.
+SCENARIO_COLUMNS = ["scenario", "participation", "load_level", "export_level", "is_base"]
+
+
+def empty_violations() -> pd.DataFrame:
+    """An empty violations table with the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in VIOLATION_COLUMNS})
+
+
+def status_mask(violations: pd.DataFrame, *statuses: CheckStatus | str) -> pd.Series:
+    """Rows of ``violations`` whose ``status`` is one of ``statuses`` (bool Series)."""
+    if violations.empty or "status" not in violations.columns:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    wanted = {CheckStatus(s).value for s in statuses}
+    return violations["status"].astype(str).isin(wanted)
+
+
+def is_given(value: Any) -> bool:
+    """False for None, NaN and empty or "nan"/"None" text (a blank table cell)."""
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return str(value) not in ("", "nan", "None", "<NA>")
+
+
+def describe_fault(row: pd.Series | dict) -> str:
+    """``"SLG at F1-B03 (min)"`` from a violation row; empty parts are left out."""
+    get = row.get
+    ftype, bus, case = get("fault_type"), get("fault_bus"), get("case")
+    parts = [str(ftype)] if is_given(ftype) else []
+    if is_given(bus):
+        parts.append(f"at {bus}")
+    if is_given(case):
+        parts.append(f"({case})")
+    return " ".join(parts)

@@ -1,0 +1,68 @@
+"""The compiled Newton kernel repeats the numpy control law and solver exactly.
+
+Reference: :func:`protv2g.engine.control_law.injection` (itself checked against hand values and
+finite differences in ``test_charger_law.py``); tolerance 1e-12 (same arithmetic, other order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protv2g.engine.control_law import ACTIVE, CONSTANT, REACTIVE, LawArrays, injection
+from protv2g.engine.newton import ColumnSystem, solve_columns
+from protv2g.engine.newton_kernel import site_law
+
+PROPS = settings(max_examples=80, deadline=None, derandomize=True)
+
+
+@PROPS
+@given(st.floats(0.0, 1.3), st.floats(-3.1, 3.1), st.sampled_from([ACTIVE, REACTIVE, CONSTANT]),
+       st.booleans(), st.floats(-1.5, 1.5), st.floats(-0.3, 0.3), st.floats(0.0, 1.0),
+       st.floats(0.05, 3.0))
+def test_site_law_equals_the_numpy_law(vm, va, code, held, p, q, lam, lim):
+    law = LawArrays(law=np.array([code]), gfm=np.array([False]), i_rated=np.array([1.3]),
+                    p=np.array([p]), q=np.array([q]), phi=np.array([0.3]),
+                    k_factor=np.array([2.5]), deadband=np.array([0.05]), k2=np.zeros(1),
+                    z_gfm=np.zeros(1, complex))
+    v1 = vm * np.exp(1j * va)
+    pre = 1.05 * np.exp(0.2j)
+    ref = injection(np.array([[v1]]), np.zeros((1, 1)), np.array([[lim]]), law,
+                    np.array([[pre]]), hold=np.array([[held]]), track=np.array([[lam]]),
+                    jacobian=True)
+    i1, d, dc = site_law(v1, lim, code, held, p, q, 1.3, 0.3, 2.5, 0.05, pre, 0.1, lam)
+    assert abs(i1 - ref.i1[0, 0]) <= 1e-12 * (1 + abs(i1))
+    assert abs(d - ref.d[(1, 1)][0][0, 0]) <= 1e-9 * (1 + abs(d))
+    assert abs(dc - ref.d[(1, 1)][1][0, 0]) <= 1e-9 * (1 + abs(dc))
+
+
+def test_kernel_and_numpy_newton_agree():
+    """A well-posed system (sites' own impedance small against their open-circuit voltage, so
+    a tracking solution exists everywhere): the compiled path (used by ``solve_columns``) and
+    the numpy Newton reach the same solution, which satisfies the numpy law."""
+    import protv2g.engine.newton as nw
+
+    rng = np.random.default_rng(5)
+    m, k = 400, 3
+    z = rng.uniform(0.005, 0.03, (k, k)) * np.exp(1j * rng.uniform(0.6, 1.3, (k, k)))
+    z = (z + z.T) / 2 + np.diag(rng.uniform(0.03, 0.08, k)) * np.exp(1j * 1.2)
+    v10 = rng.uniform(0.3, 1.0, (m, k)) * np.exp(1j * rng.uniform(-.3, .3, (m, k)))
+    sys = ColumnSystem(v10=v10, v20=np.zeros((m, k), complex),
+                       m11=np.broadcast_to(z, (m, k, k)).copy(),
+                       m21=np.zeros((m, k, k), complex), m12=None, m22=None)
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE, CONSTANT]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=np.array([0.8, 0.4, 0.2]), q=np.zeros(k),
+                    phi=np.zeros(k), k_factor=np.full(k, 2.0), deadband=np.zeros(k),
+                    k2=np.zeros(k), z_gfm=np.zeros(k, complex))
+    lim = np.full((m, k), 1.1)
+    pre = np.ones((m, k), complex)
+    sol = solve_columns(sys, law, lim, pre)  # compiled path (no negative sequence)
+    assert not sol.pll_frozen.any() and not sol.unconverged.any()
+    inj = injection(sol.v1.T, sol.v2.T, lim.T, law, pre.T)
+    assert np.abs(inj.i1.T - sol.i1).max() < 1e-10
+    f = nw._Law(law, lim, None, pre, None)
+    x0 = nw._frozen_start(sys, f, k, k, np.ones((m, k), bool))
+    x, ok, _, _ = nw._newton(sys, f, x0, k, nw.NEWTON_TOL * 1.1, None, 60)
+    assert ok.mean() > 0.95  # plain Newton cycles where a site sits exactly at its limit
+    assert np.abs(x[ok] - sol.i1[ok]).max() < 1e-9
