@@ -32,7 +32,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from protv2g.engine.chargers import ChargerSource, charger_arrays, gfl_injection, gfm_injection
+from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
+from protv2g.engine.control_law import injection as law_injection
 from protv2g.engine.faults import A_MATRIX, abc_to_seq
 
 __all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING"]
@@ -118,8 +119,8 @@ class SiteLaw:
         self.i_base_a = 1e6 / (3.0 * self.v_base)
         lim = np.zeros(self.n_cond)
         if len(three):
-            lim[self._cond3] = self._p3.i_lim_pu[:, None]
-        lim[self._single] = self._p1.i_lim_pu
+            lim[self._cond3] = self._p3.i_fc[:, None]
+        lim[self._single] = self._p1.i_fc
         self.limit_a = lim * self.i_base_a
 
     # ---------------------------------------------------------------- the law, vectorised
@@ -151,16 +152,21 @@ class SiteLaw:
         return out * self.i_base_a
 
     @staticmethod
-    def _law(p, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray
+    def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
-        i1, i2 = gfl_injection(v1, v2, ref, p)
+        """The first-cycle stage of :func:`protv2g.engine.control_law.injection` (each site at
+        its first-cycle limit, held at its angle where the law holds it): the same stage as
+        the sequence engine's ordinary (single-stage) arrays."""
+        if not len(p.i_fc):
+            return np.zeros_like(v1), np.zeros_like(v1)
+        e_gfm = None
         if p.gfm.any():
             with np.errstate(divide="ignore", invalid="ignore"):
-                i_pre = np.conj(p.s_pre_pu[:, None] / np.where(ref != 0, ref, 1))
-            g1, g2 = gfm_injection(v1, v2, ref + p.z_gfm_pu[:, None] * i_pre, p)
-            i1 = np.where(p.gfm[:, None], g1, i1)
-            i2 = np.where(p.gfm[:, None], g2, i2)
-        return i1, i2
+                i_pre = np.conj(p.s_pre[:, None] / np.where(ref != 0, ref, 1))
+            e_gfm = ref + p.law.z_gfm[:, None] * i_pre
+        inj = law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
+                            e_gfm=e_gfm)
+        return inj.i1, inj.i2
 
     # ---------------------------------------------------------------- the solve
     def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str
@@ -195,7 +201,7 @@ class SiteLaw:
                             (m, self.n_cond)).copy()
         frozen = np.zeros(m, dtype=bool)
         if model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
-                                          or (self._p3.k2 > 0).any()):
+                                          or (self._p3.law.k2 > 0).any()):
             return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
         if model not in ("iterate", "frozen_pll"):
             raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
