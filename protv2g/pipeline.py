@@ -17,6 +17,10 @@ Stages
    before any work (:func:`check_size`).
 3. :func:`flow_tables` / :func:`study_flow` — the power flows of the scenarios.
 
+A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
+:mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
+OpenDSS; the tables have the same columns (plus the phase detail).
+
 Nothing here runs a check, decides a verdict or writes a report (those are later stages).
 
 Example
@@ -94,8 +98,8 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
 def _expand(frame: pd.DataFrame, key_of: dict[str, str]) -> pd.DataFrame:
     """Rows of each solved charger set, repeated for every study scenario that shares it."""
     groups = dict(tuple(frame.groupby("scenario", sort=False)))
-    parts = [groups[key].assign(scenario=name) for name, key in key_of.items()]
-    return pd.concat(parts, ignore_index=True)
+    parts = [groups[key].assign(scenario=name) for name, key in key_of.items() if key in groups]
+    return pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0]
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario]) -> FaultTables:
@@ -108,6 +112,11 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario]) -> FaultTables:
         short-circuit data found by the engine (re-addressed to the study's feeder).
     """
     scenarios = list(scenarios)
+    if study.model is not None:  # an OpenDSS feeder: the phase-domain path
+        from protv2g.pipeline_dss import dss_fault_frames
+
+        bus, device, key_of = dss_fault_frames(study, scenarios)
+        return FaultTables(_expand(bus, key_of), _expand(device, key_of))
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios))
@@ -169,7 +178,16 @@ def _memory_budget_b() -> int:
 
 def study_flow(study: Study) -> FlowResult:
     """The study's own flow scenarios (and its 96-step day when the study asks for it)."""
-    return flow_study(study, day=study.document.scenarios.day)
+    return _flow(study, day=study.document.scenarios.day)
+
+
+def _flow(study: Study, day: bool) -> FlowResult:
+    """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS)."""
+    if study.model is not None:
+        from protv2g.pipeline_dss import dss_flow
+
+        return dss_flow(study, day)
+    return flow_study(study, day=day)
 
 
 #: Flow tables by the names the checks read → attribute of :class:`~protv2g.flow.FlowResult`.
@@ -198,7 +216,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
     """
     scenarios = list(scenarios)
     if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
-        res = flow_study(study, day=False)
+        res = _flow(study, day=False)
         return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}
 
     by_site: dict[str, list[Scenario]] = {}
@@ -230,7 +248,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
                 rename[vs.name] = key.get((vs.participation, vs.load_level,
                                            round(_export_kw(vs), 6)))
         have_base = True
-        res = flow_study(variant, day=False)
+        res = _flow(variant, day=False)
         for k, attr in FLOW_TABLES.items():
             t = getattr(res, attr)
             t = t.assign(scenario=t["scenario"].map(rename))

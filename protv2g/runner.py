@@ -19,6 +19,7 @@ from protv2g.checks.duty import device_duty_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import evaluate_fault_directional
+from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import hosting_capacity
 from protv2g.pipeline import fault_tables, study_flow
@@ -38,9 +39,9 @@ def settings_table(study: Study) -> pd.DataFrame:
     for device in study.document.devices:
         site = study.device_sites[device.name]
         row: dict[str, Any] = {
-            "device": device.name, "kind": device.kind.value, "element": site.element,
-            "element_index": site.element_index,
-            "bus": str(study.net.bus.at[site.bus, "name"]),
+            "device": device.name, "kind": device.kind.value,
+            "element": site.element_name or site.element, "element_index": site.element_index,
+            "bus": study.bus_name(site.bus),
         }
         for key, value in device.model_dump(mode="json", exclude={"name", "kind",
                                                                   "location"}).items():
@@ -91,14 +92,19 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     faults = fault_tables(study, scenarios)
     bus_faults, device_faults = faults.bus, faults.device
     flow = study_flow(study)
-    directional = evaluate_fault_directional(device_faults, study)
+    directional = (evaluate_fault_directional(device_faults, study) if study.model is None
+                   else flow.directional.iloc[:0])
     violations, coordination = run_checks(study, device_faults, flow, scenarios)
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
                    "errors": sorted(set(violations.loc[could_not, "message"].astype(str)))},
         "method": doc.faults.method.value,
-        "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
+        "engine": ("protv2g sequence-network engine (sparse LU, chargers by superposition)"
+                   if study.model is None else
+                   "protv2g phase-domain engine on OpenDSS's network (faults on each bus's own "
+                   "phases, selected inversion, chargers and the feeder's inverters by their "
+                   "control law); flows in OpenDSS"),
         "versions": dependency_versions(),
         "input_digest": input_digest(study),
     }
@@ -107,7 +113,9 @@ def run_study(study: Study, *, hosting: bool = False) -> StudyResult:
     tables = {"Coordination": coordination,
               "Device duty": device_duty_table(study, device_faults, base_names),
               **flow.tables(),
-              "Directional": directional_sheet(directional), **feeder_tables(study.net)}
+              "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
+    if study.model is not None:
+        tables["Existing sources"] = der_table(study.model)
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
     hosting_table = None

@@ -153,6 +153,10 @@ def check_directional(ctx: CheckContext) -> pd.DataFrame:
     relays = [d for d in ctx.study.document.devices if is_forward_directional(d)]
     if not relays:
         return concat([])
+    if ctx.study.model is not None:
+        return concat([could_not("C9", "directional elements are not evaluated on an OpenDSS "
+                                 "feeder (phase-domain path) yet", device=d.name)
+                       for d in relays])
     if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         return could_not("C9", "no fault result with device current and voltage phasors")
     rows = []

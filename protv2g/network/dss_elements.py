@@ -18,7 +18,7 @@ from protv2g.errors import InputError, Issue
 
 __all__ = ["ElementY", "Machine", "SOURCE_CLASSES", "element_table", "element_y", "shunts",
            "machines", "devices", "control_table", "CONTROL_COLUMNS", "CAP_CONTROL_MODES",
-           "LENGTH_UNIT_KM"]
+           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS"]
 
 #: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
 #: study (their nodes energise an island).
@@ -245,3 +245,47 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
         rows.append((full, "capcontrol", target, element, term, mode,
                      bool(dss.CktElement.Enabled())))
     return pd.DataFrame(rows, columns=CONTROL_COLUMNS)
+
+
+#: Columns of :func:`injection_table`.
+INJECTION_COLUMNS = ["name", "cls", "bus", "phases", "kv", "kw", "kvar", "kva", "enabled"]
+#: Property giving the rated active power of each injection class.
+_KW_PROPERTY = {"load": "kw", "generator": "kw", "pvsystem": "pmpp", "storage": "kwrated"}
+
+
+def injection_table(dss) -> pd.DataFrame:  # noqa: ANN001
+    """Loads and sources that are not the substation: rated kW, kvar, kVA, bus, phases.
+
+    Loads: ``kW``/``kvar`` as defined (before ``LoadMult``); generators ``kW``; PV systems
+    ``Pmpp`` (kW at 1 kW/m²) and ``kVA``; storage ``kWrated`` and ``kVA``.
+    """
+    rows = []
+    ok = dss.Loads.First()
+    while ok:                                   # loads through their API (thousands of them)
+        full = f"load.{dss.Loads.Name().lower()}"
+        enabled = bool(dss.CktElement.Enabled())
+        bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
+        rows.append((full, "load", bus, int(dss.Loads.Phases()), float(dss.Loads.kV()),
+                     float(dss.Loads.kW()), float(dss.Loads.kvar()), float(dss.Loads.kVABase()),
+                     enabled))
+        ok = dss.Loads.Next()
+    for cls, prop in _KW_PROPERTY.items():
+        if cls == "load":
+            continue
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            full = f"{cls}.{name.lower()}"
+            dss.Circuit.SetActiveElement(full)
+            enabled = bool(dss.CktElement.Enabled())
+            bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
+            values = {}
+            for p in (prop, "kvar", "kva", "phases", "kv"):
+                try:
+                    dss.Text.Command(f"? {full}.{p}")
+                    values[p] = float(dss.Text.Result())
+                except (ValueError, Exception):  # noqa: BLE001 - absent property
+                    values[p] = float("nan")
+            rows.append((full, cls, bus, int(values["phases"]) if values["phases"] == values[
+                "phases"] else 0, values["kv"], values[prop], values["kvar"], values["kva"],
+                enabled))
+    return pd.DataFrame(rows, columns=INJECTION_COLUMNS)

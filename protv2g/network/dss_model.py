@@ -60,6 +60,7 @@ from protv2g.network.dss_elements import (
     devices,
     element_table,
     element_y,
+    injection_table,
     machines,
     shunts,
 )
@@ -79,6 +80,8 @@ LINK_MIN_S = 1e-9
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
 RETRY_ITERATIONS = 100
+#: Inverter-based sources of an OpenDSS model.
+INVERTER_CLASSES = ("pvsystem", "storage")
 #: Element classes that make up the network (listed when disabled or de-energised).
 _NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
                     "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
@@ -125,6 +128,10 @@ class DssModel:
         Loads and shunt capacitors/reactors on phase conductors (taken out by IEC 60909).
     machines : tuple of Machine
         Enabled synchronous generators.
+    inverters : tuple of ElementY
+        Enabled, energised PV systems and storage: their primitive admittance in OpenDSS's fault
+        study (a constant admittance that generates the element's power at rated voltage; the
+        study path replaces it by the inverter control law, :mod:`protv2g.engine.phase.der`).
     devices : pandas.DataFrame
         Protective devices of the model: ``name`` (``fuse.f1``), ``kind`` (fuse, recloser,
         relay, swtcontrol), ``element`` (monitored element), ``terminal``, ``enabled``.
@@ -132,6 +139,10 @@ class DssModel:
         Regulator and capacitor controls (:func:`.dss_elements.control_table`): ``name``, ``kind``
         (regcontrol, capcontrol), ``target``, ``element`` and ``terminal`` sensed, ``mode``,
         ``enabled``.
+    injections : pandas.DataFrame
+        Loads, generators, PV systems and storage with their rated kW/kvar/kVA
+        (:func:`.dss_elements.injection_table`) and ``p_flow_kw``: a PV system's or storage's
+        output in the snapshot power flow (NaN for the others).
     elements : pandas.DataFrame
         Every circuit element: ``name``, ``cls``, ``enabled``, ``buses`` (tuple),
         ``closed`` (no terminal opened), ``length_km`` (lines), ``energized`` (any conductor
@@ -156,9 +167,11 @@ class DssModel:
     sources: np.ndarray
     shunts: tuple[ElementY, ...]
     machines: tuple[Machine, ...]
+    inverters: tuple[ElementY, ...]
     devices: pd.DataFrame
     controls: pd.DataFrame
     elements: pd.DataFrame
+    injections: pd.DataFrame
     converged: bool
     warnings: pd.DataFrame
     redirects: tuple[str, ...] = ()
@@ -233,6 +246,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     dss, warn = compile_model(path, redirects)
     converged = solve_power_flow(dss, controls, warn)
     v_pf = _node_voltages(dss)
+    flow_kw = inverter_output_kw(dss)
     _enter_fault_study(dss, str(path))
     order = [s.lower() for s in dss.Circuit.YNodeOrder()]
     n = len(order)
@@ -258,12 +272,16 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
     machine_elements = machines(dss, str(path))
+    live_inv = elements.enabled & elements.energized & elements.cls.isin(INVERTER_CLASSES)
+    inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
+    injections = injection_table(dss)
+    injections["p_flow_kw"] = injections.name.map(flow_kw)
     return DssModel(
         source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,
         node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
         sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
-        controls=control_table(dss),
+        controls=control_table(dss), injections=injections, inverters=inverter_elements,
         elements=elements, converged=converged, warnings=warn.frame(),
         redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss)
 
@@ -413,6 +431,19 @@ def _enter_fault_study(dss, where: str) -> None:  # noqa: ANN001
                                "'Set MaxIterations=100' to the master)")) from exc
     dss.Solution.LoadModel(2)  # ADMITTANCE
     dss.Solution.SolveDirect()
+
+
+def inverter_output_kw(dss) -> dict[str, float]:  # noqa: ANN001
+    """Active power out of every enabled PV system and storage in the present solution, kW."""
+    out = {}
+    for cls in INVERTER_CLASSES:
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            full = f"{cls}.{name.lower()}"
+            dss.Circuit.SetActiveElement(full)
+            if dss.CktElement.Enabled():
+                out[full] = -float(np.sum(np.asarray(dss.CktElement.Powers())[0::2]))
+    return out
 
 
 def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001
