@@ -85,13 +85,15 @@ def dss_feeder_graph(model: DssModel) -> nx.Graph:
         g.add_node(i, name=str(name), kv_ll=float(kv), phases=str(ph), energized=bool(en))
     e = model.elements
     pick = e.enabled.to_numpy(bool) & e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)
+    where = {str(n): i for i, n in enumerate(tab.index)}
+    all_buses, classes, lengths = e.buses.to_numpy(), e.cls.to_numpy(), e.length_km.to_numpy()
     for row in np.flatnonzero(pick):
-        buses = model.bus_index(list(e.buses.iat[row]))
+        buses = np.array([where.get(b, -1) for b in all_buses[row]], dtype=np.int64)
         if len(buses) < 2 or (buses < 0).any():
             continue
-        length = float(e.length_km.iat[row]) if e.cls.iat[row] == "line" else 0.0
+        length = float(lengths[row]) if classes[row] == "line" else 0.0
         length = length if np.isfinite(length) else 0.0
-        key = (str(e.cls.iat[row]), int(row))
+        key = (str(classes[row]), int(row))
         for other in buses[1:]:
             a, b = int(buses[0]), int(other)
             if a == b:

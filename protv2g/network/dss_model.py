@@ -192,7 +192,7 @@ class DssModel:
 
     def bus_index(self, names: Sequence[str]) -> np.ndarray:
         """Positions of bus ``names`` in :attr:`buses` (``-1`` where unknown)."""
-        pos = pd.Index(self.buses.index).get_indexer([str(n).lower() for n in names])
+        pos = self.buses.index.get_indexer([str(n).lower() for n in names])
         return np.asarray(pos, dtype=np.int64)
 
     def lines(self) -> tuple[ElementY, ...]:

@@ -216,7 +216,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         head_names, heads, strict=True)]
     res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
                             r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices)
-    table = res.device
+    table = res.device_rows(1.0)
     proposals = _proposals(model, heads, head_names, entries, places, table, full_lib)
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
