@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("protv2g.commands.batch",
               "run many studies in parallel on Dask; one combined workbook"),
     "curves": ("protv2g.commands.curves", "list, evaluate and plot device curves"),
+    "init": ("protv2g.commands.init", "draft a study file from an OpenDSS feeder model"),
 }
 
 
@@ -51,7 +52,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"  - {issue}", file=sys.stderr)
         return EXIT_INPUT
     print(f"{args.study}: valid")
+    _print_todos(args.study)
     return EXIT_OK
+
+
+def _print_todos(path: str) -> None:
+    """Values the study marks '# TODO' (assumed by ``protv2g init``): listed, not errors."""
+    from protv2g.study.todos import todo_items
+
+    items = todo_items(path)
+    if items:
+        print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
+        for item in items:
+            print(f"  - {item}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

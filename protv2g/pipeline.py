@@ -32,6 +32,12 @@ them — so a grounded-wye/delta site transformer's zero-sequence current is att
 (``new``/``worse``), not ``pre-existing``. The base-case power flow keeps the (unloaded)
 transformer in the net: with the site idle it carries no current and changes no result.
 
+A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
+:mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
+OpenDSS; the tables have the same columns (plus the phase detail).
+Sites' interconnection transformers and close-in fault positions are pandapower-path features
+(not applied on an OpenDSS feeder).
+
 Nothing here runs a check, decides a verdict or writes a report (those are later stages).
 
 Example
@@ -142,7 +148,10 @@ def _take(frame: pd.DataFrame, pos: np.ndarray, names: np.ndarray) -> pd.DataFra
 
 
 def study_with_sites(study: Study) -> Study:
-    """The study with its sites' interconnection transformers in the net (the V2G net)."""
+    """The study with its sites' interconnection transformers in the net (the V2G net); an
+    OpenDSS feeder's study as it is (its sites are generators on their phases)."""
+    if study.model is not None:
+        return study
     return with_site_transformers(study)  # type: ignore[return-value]
 
 
@@ -196,6 +205,13 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         short-circuit data found by the engine (re-addressed to the study's feeder).
     """
     scenarios = list(scenarios)
+    if study.model is not None:  # an OpenDSS feeder: the phase-domain path
+        from protv2g.pipeline_dss import dss_fault_frames
+
+        bus, device, key_of = dss_fault_frames(study, scenarios)
+        bus_pos, bus_names = _positions(bus["scenario"].to_numpy(), key_of)
+        dev_pos, dev_names = _positions(device["scenario"].to_numpy(), key_of)
+        return FaultTables(_take(bus, bus_pos, bus_names), _take(device, dev_pos, dev_names))
     study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
@@ -290,7 +306,16 @@ def _memory_budget_b() -> int:
 def study_flow(study: Study) -> FlowResult:
     """The study's own flow scenarios (and its 96-step day when the study asks for it), on
     the net with the sites' interconnection transformers."""
-    return flow_study(study_with_sites(study), day=study.document.scenarios.day)
+    return _flow(study_with_sites(study), day=study.document.scenarios.day)
+
+
+def _flow(study: Study, day: bool) -> FlowResult:
+    """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS)."""
+    if study.model is not None:
+        from protv2g.pipeline_dss import dss_flow
+
+        return dss_flow(study, day)
+    return flow_study(study, day=day)
 
 
 #: Flow tables by the names the checks read → attribute of :class:`~protv2g.flow.FlowResult`.
@@ -320,7 +345,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
     scenarios = list(scenarios)
     study = study_with_sites(study)
     if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
-        res = flow_study(study, day=False)
+        res = _flow(study, day=False)
         return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}
 
     by_site: dict[str, list[Scenario]] = {}
@@ -352,7 +377,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
                 rename[vs.name] = key.get((vs.participation, vs.load_level,
                                            round(_export_kw(vs), 6)))
         have_base = True
-        res = flow_study(variant, day=False)
+        res = _flow(variant, day=False)
         for k, attr in FLOW_TABLES.items():
             t = getattr(res, attr)
             t = t.assign(scenario=t["scenario"].map(rename))

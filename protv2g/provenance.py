@@ -48,7 +48,15 @@ def input_digest(study: Study) -> str:
     """
     h = hashlib.sha256()
     h.update(json.dumps(study.document.model_dump(mode="json"), sort_keys=True).encode())
-    for table in _NET_TABLES:
-        if table in study.net:
-            h.update(study.net[table].to_csv().encode())
+    if study.model is not None:  # an OpenDSS feeder: what OpenDSS compiled, as taken
+        m = study.model
+        for frame in (m.buses, m.elements[["name", "enabled", "closed"]], m.injections,
+                      m.devices, m.controls):
+            h.update(frame.to_csv().encode())
+        h.update(m.y_s.data.round(9).tobytes() + m.y_s.indices.tobytes())
+        h.update(m.v_oc_v.round(6).tobytes())
+    else:
+        for table in _NET_TABLES:
+            if table in study.net:
+                h.update(study.net[table].to_csv().encode())
     return h.hexdigest()[:16]

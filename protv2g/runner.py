@@ -30,6 +30,7 @@ from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
+from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import hosting_capacity
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
@@ -49,9 +50,9 @@ def settings_table(study: Study) -> pd.DataFrame:
     for device in study.document.devices:
         site = study.device_sites[device.name]
         row: dict[str, Any] = {
-            "device": device.name, "kind": device.kind.value, "element": site.element,
-            "element_index": site.element_index,
-            "bus": str(study.net.bus.at[site.bus, "name"]),
+            "device": device.name, "kind": device.kind.value,
+            "element": site.element_name or site.element, "element_index": site.element_index,
+            "bus": study.bus_name(site.bus),
         }
         for key, value in device.model_dump(mode="json", exclude={"name", "kind",
                                                                   "location"}).items():
@@ -104,7 +105,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
         "checks": {"criteria": list(CRITERIA),
                    "errors": sorted(set(violations.loc[could_not, "message"].astype(str)))},
         "method": doc.faults.method.value,
-        "engine": "protv2g sequence-network engine (sparse LU, chargers by superposition)",
+        "engine": ("protv2g sequence-network engine (sparse LU, chargers by superposition)"
+                   if study.model is None else
+                   "protv2g phase-domain engine on OpenDSS's network (faults on each bus's own "
+                   "phases, selected inversion, chargers and the feeder's inverters by their "
+                   "control law); flows in OpenDSS"),
         "versions": dependency_versions(),
         "input_digest": input_digest(study),
         "directional": directional_summary(directional),
@@ -116,7 +121,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
               "Device duty": device_duty_table(study, device_faults, base_names),
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
-              "Directional": directional_sheet(directional), **feeder_tables(study.net)}
+              "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
+    if study.model is not None:
+        tables["Existing sources"] = der_table(study.model)
     stages = findings_stage_table(study, violations, scenarios) if staged else None
     if stages is not None and len(stages):
         tables["Charger stages"] = stages

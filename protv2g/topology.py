@@ -32,6 +32,8 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_model import DssModel
 from protv2g.units import Direction
 
 __all__ = [
@@ -92,13 +94,15 @@ def _closed(net: pp.pandapowerNet, et: str, element: int) -> bool:
     return bool(hit.closed.all()) if len(hit) else True
 
 
-def feeder_graph(net: pp.pandapowerNet) -> nx.Graph:
+def feeder_graph(net: pp.pandapowerNet | DssModel) -> nx.Graph:
     """Undirected graph of the feeder as switched.
 
     Parameters
     ----------
-    net : pandapowerNet
-        Not modified.
+    net : pandapowerNet or DssModel
+        Not modified. An OpenDSS model gives the same graph shape
+        (:func:`protv2g.network.dss_graph.dss_feeder_graph`: nodes are positions in
+        ``model.buses``, edges the enabled, closed series elements).
 
     Returns
     -------
@@ -112,6 +116,8 @@ def feeder_graph(net: pp.pandapowerNet) -> nx.Graph:
     >>> g = feeder_graph(net)  # doctest: +SKIP
     >>> nx.shortest_path(g, 1, 7)  # doctest: +SKIP
     """
+    if isinstance(net, DssModel):
+        return dss_feeder_graph(net)
     g = nx.Graph()
     live = net.bus.index[net.bus.in_service.values.astype(bool)]
     for b in live:
@@ -145,9 +151,11 @@ def device_edges(device_sites: Mapping[str, object]) -> list[DeviceEdge]:
                        int(s.far_bus)) for n, s in device_sites.items()]
 
 
-def source_buses(net: pp.pandapowerNet) -> dict[str, int]:
+def source_buses(net: pp.pandapowerNet | DssModel) -> dict[str, int]:
     """In-service external grids as sources: ``{"substation": bus}`` (or ``substation:<name>``
-    when there are several)."""
+    when there are several); an OpenDSS model's enabled Vsources the same way."""
+    if isinstance(net, DssModel):
+        return dss_source_buses(net)
     eg = net.ext_grid[net.ext_grid.in_service.values.astype(bool)]
     if len(eg) == 1:
         return {SUBSTATION: int(eg.bus.iloc[0])}
@@ -210,14 +218,15 @@ def _subtree_members(parent: Mapping[int, int], nodes: list[int]) -> tuple[np.nd
     return tin, tout, pos
 
 
-def device_chains(net: pp.pandapowerNet, device_sites: Mapping[str, object],
+def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
                   chargers: Mapping[str, int] | None = None,
                   fault_buses: list[int] | None = None) -> pd.DataFrame:
     """Devices between every source and every fault bus, ordered from the fault.
 
     Parameters
     ----------
-    net : pandapowerNet
+    net : pandapowerNet or DssModel
+        The feeder (``study.feeder``).
     device_sites : mapping
         Device name → ``DeviceSite`` (``study.device_sites``).
     chargers : mapping, optional

@@ -17,10 +17,10 @@ a change attributable to V2G; ``rule``, ``rule_value`` and ``rule_source``: the 
 the row was judged by (name, value in the rule's unit, source; empty where the limit is a
 study threshold); ``data_boundary``: where the curve lookups behind the row fall in their data
 (``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
-:class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the chargers' contribution drove a time-based finding: ``high``
-(first-cycle current held), ``low`` (through the stages: sustained limit, cessation, trips) or
-``both``; empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`);
-``message``.
+:class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the
+chargers' contribution drove a time-based finding: ``high`` (first-cycle current held),
+``low`` (through the stages: sustained limit, cessation, trips) or ``both``; empty for criteria not judged in brackets
+(:mod:`protv2g.checks.brackets`); ``message``.
 
 Examples
 --------

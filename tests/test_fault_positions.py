@@ -38,7 +38,7 @@ def test_split_lines_keep_the_original_impedance_and_indices(hand) -> None:
     new = pos.net
     assert len(net.bus) == 8 and len(new.bus) == 8 + 6  # one close-in bus per device
     assert (new.bus.loc[net.bus.index, "name"] == net.bus.name).all()  # existing unchanged
-    for li, line in net.line.iterrows():
+    for _, line in net.line.iterrows():
         parts = new.line[new.line.name.str.startswith(str(line["name"]))]
         assert parts.length_km.sum() == pytest.approx(line.length_km, rel=1e-12)
     close = pos.table[pos.table.position == "close_in"]

@@ -158,8 +158,8 @@ def check_context(study: Study, fault_result: Any, flow_result: Any = None,
     """
     table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
         fault_result, "device", None)
-    if isinstance(table, pd.DataFrame) and "fault_bus" in table and has_unknown_buses(
-            study.net, table["fault_bus"].to_numpy()):
+    if (study.model is None and isinstance(table, pd.DataFrame) and "fault_bus" in table
+            and has_unknown_buses(study.net, table["fault_bus"].to_numpy())):
         study = with_close_in_positions(study)
     ctx = build_context(study, fault_result, flow_result, scenarios)
     names = list(ctx.base_of)

@@ -156,7 +156,7 @@ class CheckContext:
 
     def bus_name(self, bus: int) -> str:
         """Name of a pandapower bus."""
-        return str(self.study.net.bus.at[int(bus), "name"])
+        return self.study.bus_name(bus)
 
     def feeder_of(self, bus: int) -> str:
         """The head device (farthest from the fault) on the substation path to ``bus``."""
@@ -339,12 +339,12 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
             raise ValueError(f"fault table lacks columns {missing}")
         faults = table.copy()
         if "fault_bus_name" not in faults:
-            faults["fault_bus_name"] = [str(study.net.bus.at[int(b), "name"])
+            faults["fault_bus_name"] = [study.bus_name(b)
                                         for b in faults.fault_bus]
         faults["fault_type"] = faults["fault_type"].astype(str)
         faults["case"] = faults["case"].astype(str)
         faults = device_times(devices, faults, staged)
-    chains = device_chains(study.net, study.device_sites, study.site_buses)
+    chains = device_chains(study.feeder, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])
     names = list(faults.scenario.unique()) if faults is not None else []
     names += [sc.name for sc in scen_list if sc.name not in names]

@@ -46,7 +46,12 @@ from protv2g.checks._common import CheckContext, concat, could_not, in_bracket, 
 from protv2g.checks.sympathetic import clearing_devices
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.devices.staged import staged_phase_element_times
-from protv2g.directional import Verdict, is_forward_directional, settings_from_study
+from protv2g.directional import (
+    DIRECTIONAL_COLUMNS,
+    Verdict,
+    is_forward_directional,
+    settings_from_study,
+)
 from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.topology import SUBSTATION
@@ -160,6 +165,10 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
     if "directional" in ctx.cache:
         return ctx.cache["directional"]
     study = ctx.study
+    if study.model is not None:  # not evaluated on an OpenDSS feeder (C9 says so)
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in [*DIRECTIONAL_COLUMNS, "bracket"]})
+        ctx.cache["directional"] = out
+        return out
     settings = settings_from_study(study)
     names = [n for n, s in settings.items() if s.directional]
     if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
@@ -250,6 +259,10 @@ def check_directional(ctx: CheckContext) -> pd.DataFrame:
     relays = [d for d in ctx.study.document.devices if is_forward_directional(d)]
     if not relays:
         return concat([])
+    if ctx.study.model is not None:
+        return concat([could_not("C9", "directional elements are not evaluated on an OpenDSS "
+                                 "feeder (phase-domain path) yet", device=d.name)
+                       for d in relays])
     if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         return could_not("C9", "no fault result with device current and voltage phasors")
     rows = []

@@ -36,7 +36,10 @@ __all__ = ["check_flow", "regulators"]
 
 
 def regulators(ctx: CheckContext) -> list[int]:
-    """Transformer indices that are voltage regulators (equal winding voltages)."""
+    """Transformer indices that are voltage regulators (equal winding voltages); none on an
+    OpenDSS feeder, whose flow device table names its regulators (:func:`_controlled`)."""
+    if ctx.study.net is None:
+        return []
     t = ctx.study.net.trafo
     if t.empty:
         return []
@@ -45,6 +48,7 @@ def regulators(ctx: CheckContext) -> list[int]:
 
 
 def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
+    df = df.dropna(subset=[col])  # no value: a dead bus, a bus without three phases
     return df.loc[df.groupby(keys)[col].idxmax()]
 
 
@@ -113,10 +117,53 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
                      f"{ctx.export_text(s)}: a forward-locked regulator then regulates the "
                      "wrong side (set it to bidirectional/cogeneration mode)"
                      for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
+    rows.append(_controlled(ctx))
     return concat(rows)
 
 
+#: Capacitor-control types whose sensing is affected by reverse power (OpenDSS CapControl).
+_REVERSE_SENSITIVE = ("current", "kvar", "pf")
+
+
+def _controlled(ctx: CheckContext) -> pd.DataFrame:
+    """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
+    flow device table (``kind`` regulator/capacitor with ``control_mode``): a forward-locked
+    regulator ``fail``; a bidirectional or cogeneration one ``info`` (set for it); a current-,
+    kvar- or power-factor-controlled capacitor bank ``warn`` (it senses reversed power)."""
+    dev = ctx.flow.get("device")
+    if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
+        return concat([])
+    sel = dev[dev.kind.isin(["regulator", "capacitor"]) & dev.reverse_flow.astype(bool)]
+    if sel.empty:
+        return concat([])
+    worst = sel.loc[sel.groupby(["scenario", "device"]).p_mw.idxmin()]
+    out = []
+    for r in worst.itertuples(index=False):
+        phases = getattr(r, "reverse_phases", "") or "abc"
+        if r.kind == "regulator":
+            status = (CheckStatus.FAIL if r.control_mode == "forward_locked"
+                      else CheckStatus.INFO)
+            text = ("a forward-locked regulator then regulates the wrong side (set it to "
+                    "bidirectional/cogeneration mode)" if status is CheckStatus.FAIL else
+                    f"its RegControl is {r.control_mode}: set for reverse power")
+        elif r.control_mode in _REVERSE_SENSITIVE:
+            status = CheckStatus.WARN
+            text = (f"its {r.control_mode}-controlled CapControl senses reversed power and may "
+                    "switch the bank wrongly")
+        else:
+            continue
+        p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))
+        out.append(violation_rows(
+            "C12", status, scenario=r.scenario, device=r.device,
+            margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
+            message=f"reverse power (phase {phases}, up to {p_rev:.3f} MW) through {r.device} "
+                    f"{ctx.export_text(r.scenario)}: {text}"))
+    return concat(out)
+
+
 def _branch_name(ctx: CheckContext, element: str, index: int) -> str:
+    if ctx.study.model is not None:
+        return str(ctx.study.model.elements.name.iat[int(index)])
     table = ctx.study.net[element]
     name = table.at[int(index), "name"] if "name" in table else None
     return str(name) if name not in (None, "") else f"{element} {index}"

@@ -26,14 +26,9 @@ __all__ = ["check_islanding"]
 
 def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     """C11 violation rows."""
-    net = ctx.study.net
     th = ctx.thresholds
     frac = ctx.study.document.scenarios.light_load_fraction
-    load = net.load[net.load.in_service.values.astype(bool)]
-    load_mw = (load.p_mw * load.get("scaling", 1.0)).groupby(load.bus).sum()
-    sgen = net.sgen[net.sgen.in_service.values.astype(bool)] if len(net.sgen) else net.sgen
-    sgen_mw = (sgen.p_mw * sgen.get("scaling", 1.0)).groupby(sgen.bus).sum() if len(sgen) \
-        else pd.Series(dtype=float)
+    load_mw, sgen_mw = _bus_power_mw(ctx)
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
@@ -60,3 +55,24 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     if not applies:
         return not_applicable("C11", "no device has feeder load or generation behind it")
     return concat(rows)
+
+
+def _bus_power_mw(ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+    """Peak load and generation (PV ``sgen``; on an OpenDSS feeder its PV systems, storage and
+    generators at their power-flow output or rating) per bus, MW."""
+    model = ctx.study.model
+    if model is not None:
+        inj = model.injections[model.injections.enabled.astype(bool)]
+        bus = model.bus_index(list(inj.bus))
+        gen_kw = inj.p_flow_kw.where(inj.p_flow_kw.notna(), inj.kw)
+        is_load = (inj.cls == "load").to_numpy()
+        load = pd.Series(inj.kw.to_numpy()[is_load] / 1e3).groupby(bus[is_load]).sum()
+        gen = pd.Series(gen_kw.to_numpy()[~is_load] / 1e3).groupby(bus[~is_load]).sum()
+        return load, gen
+    net = ctx.study.net
+    load = net.load[net.load.in_service.values.astype(bool)]
+    load_mw = (load.p_mw * load.get("scaling", 1.0)).groupby(load.bus).sum()
+    sgen = net.sgen[net.sgen.in_service.values.astype(bool)] if len(net.sgen) else net.sgen
+    sgen_mw = (sgen.p_mw * sgen.get("scaling", 1.0)).groupby(sgen.bus).sum() if len(sgen) \
+        else pd.Series(dtype=float)
+    return load_mw, sgen_mw

@@ -73,7 +73,8 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     ph = m.device.map({n: phase_pickup_a(d) for n, d in ctx.devices.items()}).to_numpy(float)
     gp = m.device.map({n: ground_pickup_a(d) for n, d in ctx.devices.items()})
     gp = pd.to_numeric(gp, errors="coerce").to_numpy(float)
-    ground = m.fault_type.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
+    kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
+    ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
     m["pickup_a"] = np.where(ground, gp, ph)
     m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
     m["element"] = np.where(ground, "ground", "phase")

@@ -150,8 +150,8 @@ def staged_device_times(device: Device, i_phase_a: ArrayLike, i_ground_a: ArrayL
         Relay: ``t_op_s`` (fastest element), ``t_51p_s``, ``t_51g_s`` (staged), ``t_50_s``
         (instantaneous elements on the first-cycle current). Recloser: ``t_fast_s``,
         ``t_delayed_s`` (each curve staged, instantaneous reset) and ``t_op_s`` (first shot).
-        Fuse: ``t_mm_s`` (staged minimum melt), ``t_tc_s`` (maximum-melt accumulation + arcing time at the melting
-        stage's current) and ``t_op_s`` = ``t_tc_s``. Arrays of shape ``i_phase_a.shape[1:]``.
+        Fuse: ``t_mm_s`` (staged minimum melt), ``t_tc_s`` (maximum-melt accumulation + arcing
+        time at the melting stage's current) and ``t_op_s`` = ``t_tc_s``. Arrays of shape ``i_phase_a.shape[1:]``.
 
     Raises
     ------

@@ -1,16 +1,8 @@
 """``flow_study``: every flow scenario of a study, and what each device sees.
 
-Cases run (all in one batched solve on one copy of the net):
-
-* the study's scenario axes (:func:`protv2g.scenarios.build_scenarios`): base case and export
-  level × participation × load level, one step each (``step`` 0, ``time_h`` NaN); loads are
-  scaled by 1 (peak) or ``light_load_fraction`` (light);
-* when any site has a ``day`` block (or ``day=True``): ``day/base`` (no V2G) and
-  ``day/<participation>`` for each participation case: 96 steps with the generic load shape of
-  :func:`protv2g.flow.day.load_shape_fraction` and each site's fleet day; sites without a
-  ``day`` block stay idle;
-* with ``comm_loss_step``: ``day/<participation>/comm_loss`` with each site's fallback from
-  that step.
+Cases run (all in one batched solve on one copy of the net): the steps of
+:func:`protv2g.flow.blocks.scenario_blocks` — the study's scenario axes, the 96-step day
+when asked, its communication-loss variant; loads are scaled by each step's load fraction.
 
 Voltage rise ``dv_pu_vs_base`` is against the base case of the same load level (static
 scenarios) or the same step of ``day/base``. Directions: ``forward`` when ``p_mw`` ≥ the dead
@@ -36,18 +28,17 @@ from protv2g.directional import (
     settings_from_study,
 )
 from protv2g.errors import InputError, Issue
-from protv2g.flow.day import STEP_H, CommLossFallback, load_shape_fraction, site_day, step_times_h
+from protv2g.flow.blocks import comm_loss_fallbacks, scenario_blocks, site_table
+from protv2g.flow.day import STEP_H
 from protv2g.flow.powerflow import FlowArrays, FlowSolver
 from protv2g.flow.result import (
     BRANCH_COLUMNS,
     BUS_COLUMNS,
     DEVICE_COLUMNS,
-    SITE_COLUMNS,
     FlowResult,
 )
 from protv2g.flow.unbalance import ThreePhaseArrays, ThreePhaseSolver
-from protv2g.scenarios import build_scenarios
-from protv2g.units import A_OP, Direction, LoadLevel
+from protv2g.units import A_OP, Direction
 
 __all__ = ["flow_study", "WatchPoint", "watch_points"]
 
@@ -138,94 +129,6 @@ def watch_points(study: object) -> list[WatchPoint]:
     return out
 
 
-@dataclass
-class _Block:
-    scenario: str
-    base: str
-    time_h: np.ndarray
-    load_fraction: np.ndarray
-    site_p_mw: np.ndarray          # (n_sites, n)
-    site_mode: list[np.ndarray]    # per site, (n,) str
-    n_plugged: list[np.ndarray]
-    soc: list[np.ndarray]
-    comm_lost: np.ndarray
-
-
-def _fallbacks(sites: list, comm_loss_fallback: str | Mapping[str, str] | None
-               ) -> dict[str, CommLossFallback]:
-    out = {}
-    for s in sites:
-        value = (comm_loss_fallback.get(s.name) if isinstance(comm_loss_fallback, Mapping)
-                 else comm_loss_fallback)
-        value = value or getattr(s, "comm_loss_fallback", None) or "cease_export"
-        out[s.name] = CommLossFallback(value)
-    return out
-
-
-def _blocks(study: object, day: bool | None, comm_loss_step: int | None,
-            comm_loss_fallback: str | Mapping[str, str] | None,
-            day_assumptions: Mapping[str, float] | None) -> tuple[list[_Block], list[str]]:
-    doc = study.document  # type: ignore[attr-defined]
-    sites = list(doc.v2g_sites)
-    notes: list[str] = []
-    blocks: list[_Block] = []
-    light = doc.scenarios.light_load_fraction
-    nan1 = np.array([np.nan])
-    for sc in build_scenarios(doc):
-        lf = 1.0 if sc.load_level is LoadLevel.PEAK else light
-        p = np.array([[st.p_export_kw / 1000.0] for st in sc.sites]).reshape(len(sites), 1)
-        blocks.append(_Block(
-            sc.name, f"base/{sc.load_level.value}", nan1, np.array([lf]), p,
-            [np.array([st.mode.value], dtype=object) for st in sc.sites],
-            [np.array([np.nan]) for _ in sites], [np.array([np.nan]) for _ in sites],
-            np.array([False])))
-    with_day = [s for s in sites if s.day is not None]
-    run_day = bool(with_day) if day is None else day
-    if run_day and not with_day:
-        notes.append("day requested but no site has a 'day' block: day not run")
-        run_day = False
-    if not run_day:
-        return blocks, notes
-    t = step_times_h()
-    n = len(t)
-    lf = load_shape_fraction(t, light)
-    idle = np.array(["idle"] * n, dtype=object)
-    blocks.append(_Block("day/base", "day/base", t, lf, np.zeros((len(sites), n)),
-                         [idle] * len(sites), [np.zeros(n)] * len(sites),
-                         [np.full(n, np.nan)] * len(sites), np.zeros(n, bool)))
-    fb = _fallbacks(sites, comm_loss_fallback)
-    variants: list[tuple[str, int | None]] = [("", None)]
-    if comm_loss_step is not None:
-        variants.append(("/comm_loss", comm_loss_step))
-    for part in doc.scenarios.participation:
-        for suffix, loss in variants:
-            p = np.zeros((len(sites), n))
-            modes, plugged, socs = [], [], []
-            for k, s in enumerate(sites):
-                if s.day is None:
-                    modes.append(idle)
-                    plugged.append(np.zeros(n))
-                    socs.append(np.full(n, np.nan))
-                    continue
-                d = site_day(s, s.participation.fraction(part), comm_loss_step=loss,
-                             fallback=fb[s.name] if loss is not None else None,
-                             **dict(day_assumptions or {}))
-                p[k] = d.p_kw / 1000.0
-                modes.append(d.mode)
-                plugged.append(d.n_plugged)
-                socs.append(d.soc_mean_fraction)
-                if suffix == "" and not (d.p_export_kw > 0).any():
-                    notes.append(f"site {s.name!r} ({part.value}): no export in its day — the "
-                                 "export window lies outside the plug-in window or the fleet "
-                                 "never rises above its reserve")
-            lost = np.zeros(n, bool)
-            if loss is not None:
-                lost[loss:] = True
-            blocks.append(_Block(f"day/{part.value}{suffix}", "day/base", t, lf, p, modes,
-                                 plugged, socs, lost))
-    return blocks, notes
-
-
 def _unit_phasors(x: np.ndarray) -> np.ndarray:
     return x[..., None] * np.array([1.0, A_OP**2, A_OP])
 
@@ -282,7 +185,8 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
                                f"step {comm_loss_step} is outside the day (0–95)",
                                "give a step between 0 and 95 (15-minute steps from 00:00)"))
     try:
-        blocks, notes = _blocks(study, day, comm_loss_step, comm_loss_fallback, day_assumptions)
+        blocks, notes = scenario_blocks(study.document, day, comm_loss_step, comm_loss_fallback,
+                                        day_assumptions)
     except ValueError as exc:
         raise InputError(Issue(file, "v2g_sites[].comm_loss_fallback", str(exc),
                                "use cease_export, hold_last or revert_to_charging")) from None
@@ -307,7 +211,7 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
     branches = _branch_table(net, res, scen, step, time_h)
     points = watch_points(study)
     devices = _device_table(net, res, points, scen, step, time_h, lf, p_deadband_mw)
-    sites = _site_table(study, blocks)
+    sites = site_table(study.document.v2g_sites, blocks)  # type: ignore[attr-defined]
     settings = (dict(directional_settings) if directional_settings is not None
                 else settings_from_study(study))
     directional = _flow_directional(net, res, points, settings, devices, scen, step)
@@ -315,7 +219,7 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
             "fast_path_reason": solver.reason or "", "steps": int(len(lf)),
             "notes": notes, "p_deadband_mw": p_deadband_mw,
             "comm_loss_step": comm_loss_step,
-            "comm_loss_fallback": {k: v.value for k, v in _fallbacks(
+            "comm_loss_fallback": {k: v.value for k, v in comm_loss_fallbacks(
                 list(study.document.v2g_sites), comm_loss_fallback).items()}  # type: ignore
             if comm_loss_step is not None else None}
     _unbalanced(study, lf, p, points, buses, devices, branches, meta)
@@ -508,22 +412,6 @@ def _device_table(net, res: FlowArrays, points: list[WatchPoint], scen, step, ti
     if not frames:
         return pd.DataFrame(columns=DEVICE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[DEVICE_COLUMNS]
-
-
-def _site_table(study, blocks: list[_Block]) -> pd.DataFrame:
-    sites = list(study.document.v2g_sites)
-    frames = []
-    for b in blocks:
-        n = len(b.load_fraction)
-        for k, s in enumerate(sites):
-            frames.append(pd.DataFrame({
-                "scenario": b.scenario, "step": np.arange(n), "time_h": b.time_h, "site": s.name,
-                "bus": s.bus, "p_kw": b.site_p_mw[k] * 1000.0, "mode": b.site_mode[k],
-                "n_plugged": b.n_plugged[k], "soc_mean_fraction": b.soc[k],
-                "comm_lost": b.comm_lost}))
-    if not frames:
-        return pd.DataFrame(columns=SITE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[SITE_COLUMNS]
 
 
 def _flow_directional(net, res: FlowArrays, points: list[WatchPoint],

@@ -17,7 +17,8 @@ import pandas as pd
 from protv2g.errors import InputError, Issue
 
 __all__ = ["ElementY", "Machine", "SOURCE_CLASSES", "element_table", "element_y", "shunts",
-           "machines", "devices"]
+           "machines", "devices", "control_table", "CONTROL_COLUMNS", "CAP_CONTROL_MODES",
+           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS"]
 
 #: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
 #: study (their nodes energise an island).
@@ -63,8 +64,21 @@ class Machine:
     xdpp_pu: float
 
 
+#: OpenDSS length-unit codes (``Lines.Units``) → km per unit (0 = none: the line code's own
+#: unit, taken as km).
+LENGTH_UNIT_KM = {0: 1.0, 1: 1.609344, 2: 0.3048, 3: 1.0, 4: 1e-3, 5: 3.048e-4, 6: 2.54e-5,
+                  7: 1e-5, 8: 1e-6}
+
+
 def element_table(dss) -> tuple[pd.DataFrame, np.ndarray]:  # noqa: ANN001
-    """Every element (name, class, enabled, buses, node refs) and the source nodes."""
+    """Every element and the source nodes.
+
+    Columns: ``name`` (``class.name``), ``cls``, ``enabled``, ``buses`` (bus of each
+    terminal), ``refs`` (node references), ``closed`` (every terminal has a closed phase
+    conductor: ``False`` for an opened switch or element, OpenDSS ``CktElement.IsOpen``),
+    ``length_km`` (lines; NaN otherwise).
+    """
+    lengths = _line_lengths_km(dss)
     rows, src = [], []
     for full in dss.Circuit.AllElementNames():
         dss.Circuit.SetActiveElement(full)
@@ -72,16 +86,44 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray]:  # noqa: ANN001
         enabled = bool(dss.CktElement.Enabled())
         buses = tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames())
         refs: list[int] = []
+        closed = enabled
         if enabled:
             try:
                 refs = [r for r in dss.CktElement.NodeRef() if r > 0]
             except Exception:  # noqa: BLE001 - element not in the solved circuit
                 refs = []
+            closed = _closed(dss, len(buses))
         if enabled and cls.lower() in SOURCE_CLASSES:
             src += refs
-        rows.append((f"{cls.lower()}.{name.lower()}", cls.lower(), enabled, buses, refs))
-    frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs"])
+        key = f"{cls.lower()}.{name.lower()}"
+        rows.append((key, cls.lower(), enabled, buses, refs, closed,
+                     lengths.get(key, np.nan)))
+    frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs", "closed",
+                                        "length_km"])
     return frame, np.unique(np.asarray(src, dtype=np.int64) - 1)
+
+
+def _closed(dss, n_terminals: int) -> bool:  # noqa: ANN001
+    """Every terminal of the active element has at least one closed phase conductor."""
+    try:
+        n_phases = max(int(dss.CktElement.NumPhases()), 1)
+        for t in range(1, n_terminals + 1):
+            if dss.CktElement.IsOpen(t, 0) and all(dss.CktElement.IsOpen(t, p)
+                                                   for p in range(1, n_phases + 1)):
+                return False
+    except Exception:  # noqa: BLE001 - element classes without terminals state
+        return True
+    return True
+
+
+def _line_lengths_km(dss) -> dict[str, float]:  # noqa: ANN001
+    out = {}
+    ok = dss.Lines.First()
+    while ok:
+        out[f"line.{dss.Lines.Name().lower()}"] = (
+            float(dss.Lines.Length()) * LENGTH_UNIT_KM.get(int(dss.Lines.Units()), 1.0))
+        ok = dss.Lines.Next()
+    return out
 
 
 def element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001
@@ -161,3 +203,89 @@ def devices(dss) -> pd.DataFrame:  # noqa: ANN001
             rows.append((f"{kind}.{name.lower()}", kind, element, term,
                          bool(dss.CktElement.Enabled())))
     return pd.DataFrame(rows, columns=["name", "kind", "element", "terminal", "enabled"])
+
+
+#: OpenDSS ``CapControls.Mode`` codes → names (Reference Guide, CapControl ``Type``).
+CAP_CONTROL_MODES = {0: "current", 1: "voltage", 2: "kvar", 3: "time", 4: "pf"}
+#: Columns of :func:`control_table`.
+CONTROL_COLUMNS = ["name", "kind", "target", "element", "terminal", "mode", "enabled"]
+
+
+def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
+    """The model's regulator and capacitor controls: what each one switches and senses.
+
+    A RegControl's ``target`` and ``element`` are its transformer, ``terminal`` the winding it
+    regulates and ``mode`` ``forward_locked`` (neither ``reversible`` nor ``cogen``),
+    ``bidirectional`` (``reversible=yes``) or ``cogeneration`` (``cogen=yes``), IEEE Std
+    C57.15 terms. A CapControl's ``target`` is its capacitor, ``element``/``terminal`` where it
+    senses (its CT), ``mode`` its control type (:data:`CAP_CONTROL_MODES`).
+    """
+    rows = []
+    for name in dss.RegControls.AllNames() if dss.RegControls.Count() else []:
+        dss.RegControls.Name(name)
+        full = f"regcontrol.{name.lower()}"
+        flags = {}
+        for prop in ("reversible", "cogen"):
+            dss.Text.Command(f"? {full}.{prop}")
+            flags[prop] = dss.Text.Result().strip().lower() in ("yes", "true", "y", "t")
+        mode = ("cogeneration" if flags["cogen"] else "bidirectional" if flags["reversible"]
+                else "forward_locked")
+        target = f"transformer.{dss.RegControls.Transformer().lower()}"
+        dss.Circuit.SetActiveElement(full)
+        rows.append((full, "regcontrol", target, target, int(dss.RegControls.Winding()), mode,
+                     bool(dss.CktElement.Enabled())))
+    for name in dss.CapControls.AllNames() if dss.CapControls.Count() else []:
+        dss.CapControls.Name(name)
+        full = f"capcontrol.{name.lower()}"
+        target = f"capacitor.{dss.CapControls.Capacitor().lower()}"
+        element = dss.CapControls.MonitoredObj().lower()
+        mode = CAP_CONTROL_MODES.get(int(dss.CapControls.Mode()), str(dss.CapControls.Mode()))
+        term = int(dss.CapControls.MonitoredTerm())
+        dss.Circuit.SetActiveElement(full)
+        rows.append((full, "capcontrol", target, element, term, mode,
+                     bool(dss.CktElement.Enabled())))
+    return pd.DataFrame(rows, columns=CONTROL_COLUMNS)
+
+
+#: Columns of :func:`injection_table`.
+INJECTION_COLUMNS = ["name", "cls", "bus", "phases", "kv", "kw", "kvar", "kva", "enabled"]
+#: Property giving the rated active power of each injection class.
+_KW_PROPERTY = {"load": "kw", "generator": "kw", "pvsystem": "pmpp", "storage": "kwrated"}
+
+
+def injection_table(dss) -> pd.DataFrame:  # noqa: ANN001
+    """Loads and sources that are not the substation: rated kW, kvar, kVA, bus, phases.
+
+    Loads: ``kW``/``kvar`` as defined (before ``LoadMult``); generators ``kW``; PV systems
+    ``Pmpp`` (kW at 1 kW/m²) and ``kVA``; storage ``kWrated`` and ``kVA``.
+    """
+    rows = []
+    ok = dss.Loads.First()
+    while ok:                                   # loads through their API (thousands of them)
+        full = f"load.{dss.Loads.Name().lower()}"
+        enabled = bool(dss.CktElement.Enabled())
+        bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
+        rows.append((full, "load", bus, int(dss.Loads.Phases()), float(dss.Loads.kV()),
+                     float(dss.Loads.kW()), float(dss.Loads.kvar()), float(dss.Loads.kVABase()),
+                     enabled))
+        ok = dss.Loads.Next()
+    for cls, prop in _KW_PROPERTY.items():
+        if cls == "load":
+            continue
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            full = f"{cls}.{name.lower()}"
+            dss.Circuit.SetActiveElement(full)
+            enabled = bool(dss.CktElement.Enabled())
+            bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
+            values = {}
+            for p in (prop, "kvar", "kva", "phases", "kv"):
+                try:
+                    dss.Text.Command(f"? {full}.{p}")
+                    values[p] = float(dss.Text.Result())
+                except (ValueError, Exception):  # noqa: BLE001 - absent property
+                    values[p] = float("nan")
+            rows.append((full, cls, bus, int(values["phases"]) if values["phases"] == values[
+                "phases"] else 0, values["kv"], values[prop], values["kvar"], values["kva"],
+                enabled))
+    return pd.DataFrame(rows, columns=INJECTION_COLUMNS)

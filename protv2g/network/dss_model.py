@@ -21,9 +21,10 @@ The state the model is taken in (OpenDSS's fault-study conventions)
 1. The script is compiled without its solves, plots and exports (:mod:`.opendss_script`);
    ``Fault`` elements are disabled; file-writing traces are switched off so that the model
    folder may be read-only and a second compile in one process works.
-2. A snapshot power flow (with the model's controls: regulator taps, capacitor switching) sets
-   the taps; when it does not converge it is retried with 100 iterations, then solved without
-   controls (taps as compiled) — each step listed in ``warnings``.
+2. A snapshot power flow (with the model's controls: regulator taps, capacitor switching; its
+   fuses, reclosers and relays kept from operating) sets the taps; when it does not converge
+   it is retried with 100 iterations, then solved without controls (taps as compiled) — each
+   step listed in ``warnings``.
 3. ``Solve mode=faultstudy`` conventions (R. C. Dugan, *OpenDSS Reference Guide*, "FaultStudy
    mode"; ``SolveFaultStudy`` in ``SolutionAlgs.pas``): loads become constant admittances at
    their rated voltage (``LoadModel=Admittance``), generators voltage sources behind their
@@ -55,9 +56,11 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import (
     ElementY,
     Machine,
+    control_table,
     devices,
     element_table,
     element_y,
+    injection_table,
     machines,
     shunts,
 )
@@ -65,7 +68,8 @@ from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_script import compile_script
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
-           "PRIMARY_KV_LL", "LINK_MIN_S"]
+           "suspend_protection", "resume_protection", "PRIMARY_KV_LL", "LINK_MIN_S",
+           "PROTECTION_CLASSES"]
 
 #: Buses above this line-to-line base voltage (kV) are primary (MV/HV) buses.
 PRIMARY_KV_LL = 1.0
@@ -76,6 +80,8 @@ LINK_MIN_S = 1e-9
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
 RETRY_ITERATIONS = 100
+#: Inverter-based sources of an OpenDSS model.
+INVERTER_CLASSES = ("pvsystem", "storage")
 #: Element classes that make up the network (listed when disabled or de-energised).
 _NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
                     "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
@@ -89,6 +95,11 @@ class DssModel:
     ----------
     source : str
         The master file.
+    redirects : tuple of str
+        Further scripts run after the master (``--redirect``), in order.
+    controls_on : bool
+        The power flow that set the taps let the model's controls act (``load_dss_model``'s
+        ``controls``).
     name : str
         Circuit name.
     f_hz : float
@@ -117,12 +128,25 @@ class DssModel:
         Loads and shunt capacitors/reactors on phase conductors (taken out by IEC 60909).
     machines : tuple of Machine
         Enabled synchronous generators.
+    inverters : tuple of ElementY
+        Enabled, energised PV systems and storage: their primitive admittance in OpenDSS's fault
+        study (a constant admittance that generates the element's power at rated voltage; the
+        study path replaces it by the inverter control law, :mod:`protv2g.engine.phase.der`).
     devices : pandas.DataFrame
         Protective devices of the model: ``name`` (``fuse.f1``), ``kind`` (fuse, recloser,
         relay, swtcontrol), ``element`` (monitored element), ``terminal``, ``enabled``.
+    controls : pandas.DataFrame
+        Regulator and capacitor controls (:func:`.dss_elements.control_table`): ``name``, ``kind``
+        (regcontrol, capcontrol), ``target``, ``element`` and ``terminal`` sensed, ``mode``,
+        ``enabled``.
+    injections : pandas.DataFrame
+        Loads, generators, PV systems and storage with their rated kW/kvar/kVA
+        (:func:`.dss_elements.injection_table`) and ``p_flow_kw``: a PV system's or storage's
+        output in the snapshot power flow (NaN for the others).
     elements : pandas.DataFrame
         Every circuit element: ``name``, ``cls``, ``enabled``, ``buses`` (tuple),
-        ``energized`` (any conductor on an energised node).
+        ``closed`` (no terminal opened), ``length_km`` (lines), ``energized`` (any conductor
+        on an energised node).
     converged : bool
         OpenDSS's snapshot power flow converged (with the model's controls).
     warnings : pandas.DataFrame
@@ -143,11 +167,23 @@ class DssModel:
     sources: np.ndarray
     shunts: tuple[ElementY, ...]
     machines: tuple[Machine, ...]
+    inverters: tuple[ElementY, ...]
     devices: pd.DataFrame
+    controls: pd.DataFrame
     elements: pd.DataFrame
+    injections: pd.DataFrame
     converged: bool
     warnings: pd.DataFrame
+    redirects: tuple[str, ...] = ()
+    controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Any:
+        """The OpenDSS context the model was taken from (``opendssdirect``), in its fault-study
+        state: read element properties from it; never solve or edit it (use a fresh compile,
+        :func:`compile_model`, for that)."""
+        return self._dss
 
     @property
     def n_nodes(self) -> int:
@@ -156,7 +192,7 @@ class DssModel:
 
     def bus_index(self, names: Sequence[str]) -> np.ndarray:
         """Positions of bus ``names`` in :attr:`buses` (``-1`` where unknown)."""
-        pos = pd.Index(self.buses.index).get_indexer([str(n).lower() for n in names])
+        pos = self.buses.index.get_indexer([str(n).lower() for n in names])
         return np.asarray(pos, dtype=np.int64)
 
     def lines(self) -> tuple[ElementY, ...]:
@@ -210,6 +246,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     dss, warn = compile_model(path, redirects)
     converged = solve_power_flow(dss, controls, warn)
     v_pf = _node_voltages(dss)
+    flow_kw = inverter_output_kw(dss)
     _enter_fault_study(dss, str(path))
     order = [s.lower() for s in dss.Circuit.YNodeOrder()]
     n = len(order)
@@ -235,12 +272,18 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
     machine_elements = machines(dss, str(path))
+    live_inv = elements.enabled & elements.energized & elements.cls.isin(INVERTER_CLASSES)
+    inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
+    injections = injection_table(dss)
+    injections["p_flow_kw"] = injections.name.map(flow_kw)
     return DssModel(
         source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,
         node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
         sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
-        elements=elements, converged=converged, warnings=warn.frame(), _dss=dss)
+        controls=control_table(dss), injections=injections, inverters=inverter_elements,
+        elements=elements, converged=converged, warnings=warn.frame(),
+        redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss)
 
 
 # ---------------------------------------------------------------------------------- building
@@ -292,6 +335,39 @@ class _Warnings:
         return pd.DataFrame(self.rows, columns=["element", "name", "what", "action"])
 
 
+#: Control classes that are protective devices: they must not operate in protv2g's power flows
+#: (a 10 A fuse link that "blows" on load current would take its lateral out of the flow that
+#: sets the taps; protv2g evaluates the devices itself).
+PROTECTION_CLASSES = ("Fuse", "Recloser", "Relay")
+
+
+def suspend_protection(dss, warn: _Warnings) -> list[str]:  # noqa: ANN001
+    """Disable the enabled fuses, reclosers and relays for a power flow; their names.
+
+    Without this OpenDSS operates them in a snapshot solve with controls: on the IEEE 8500 with
+    ``Fuses.DSS``, 14 of the 30 10 A links open on load current at peak.
+    """
+    names = []
+    for cls in PROTECTION_CLASSES:
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            dss.Circuit.SetActiveElement(f"{cls}.{name}")
+            if dss.CktElement.Enabled():
+                names.append(f"{cls}.{name}")
+    for full in names:
+        dss.Text.Command(f"edit {full} enabled=no")
+    if names:
+        warn.add("solution", dss.Circuit.Name(), f"{len(names)} fuses/reclosers/relays in the "
+                 "model", "kept from operating in the power flows (protv2g evaluates them)")
+    return names
+
+
+def resume_protection(dss, names: Sequence[str]) -> None:  # noqa: ANN001
+    """Enable again the devices :func:`suspend_protection` disabled."""
+    for full in names:
+        dss.Text.Command(f"edit {full} enabled=yes")
+
+
 def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
     dss.Circuit.SetActiveClass("Fault")
     for name in list(dss.ActiveClass.AllNames()):
@@ -315,8 +391,17 @@ def _solve(dss) -> bool:  # noqa: ANN001
 def solve_power_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: ANN001
     """Snapshot power flow that sets the taps; retried as the module docstring says.
 
-    Returns whether it converged with the model's controls.
+    The model's fuses, reclosers and relays do not operate in it
+    (:func:`suspend_protection`). Returns whether it converged with the model's controls.
     """
+    suspended = suspend_protection(dss, warn)
+    try:
+        return _tap_setting_flow(dss, controls, warn)
+    finally:
+        resume_protection(dss, suspended)
+
+
+def _tap_setting_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: ANN001
     if not controls:
         dss.Text.Command("set controlmode=off")
     if _solve(dss):
@@ -346,6 +431,19 @@ def _enter_fault_study(dss, where: str) -> None:  # noqa: ANN001
                                "'Set MaxIterations=100' to the master)")) from exc
     dss.Solution.LoadModel(2)  # ADMITTANCE
     dss.Solution.SolveDirect()
+
+
+def inverter_output_kw(dss) -> dict[str, float]:  # noqa: ANN001
+    """Active power out of every enabled PV system and storage in the present solution, kW."""
+    out = {}
+    for cls in INVERTER_CLASSES:
+        dss.Circuit.SetActiveClass(cls)
+        for name in list(dss.ActiveClass.AllNames()):
+            full = f"{cls}.{name.lower()}"
+            dss.Circuit.SetActiveElement(full)
+            if dss.CktElement.Enabled():
+                out[full] = -float(np.sum(np.asarray(dss.CktElement.Powers())[0::2]))
+    return out
 
 
 def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001

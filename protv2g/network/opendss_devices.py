@@ -24,6 +24,7 @@ scheduled that ``BreakerTime``/``Delay`` later again.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from protv2g.network.opendss_elements import WarningLog, iter_class, prop
 
@@ -68,10 +69,21 @@ def _location(
 
 
 def read_devices(dss, trafos: dict[str, tuple[int, bool]], net, log: WarningLog) -> list[dict]:  # noqa: ANN001
-    """Recloser, Fuse and overcurrent Relay elements as study device dicts."""
+    """Recloser, Fuse and overcurrent Relay elements as study device dicts (locations on the
+    imported pandapower net)."""
+    return read_device_dicts(dss, lambda full: _location(dss, full, trafos, net, log), log)
+
+
+def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: WarningLog  # noqa: ANN001
+                      ) -> list[dict]:
+    """Recloser, Fuse and overcurrent Relay elements as study device dicts.
+
+    ``location_of(full_name)`` gives the study ``location`` of the device ``"recloser.r1"``
+    (or None: the device is dropped, the callable having logged why).
+    """
     devices: list[dict] = []
     for full, enabled in iter_class(dss, "Recloser"):
-        loc = _location(dss, full, trafos, net, log)
+        loc = location_of(full)
         if loc is None:
             continue
         p = {k: prop(dss, full, k) for k in _RECLOSER_PROPS}
@@ -109,7 +121,7 @@ def read_devices(dss, trafos: dict[str, tuple[int, bool]], net, log: WarningLog)
         if not ground_curves:
             log.add("Recloser", full, "no ground curves set", "ground element off (None)")
     for full, enabled in iter_class(dss, "Fuse"):
-        loc = _location(dss, full, trafos, net, log)
+        loc = location_of(full)
         if loc is None:
             continue
         device = {
@@ -134,7 +146,7 @@ def read_devices(dss, trafos: dict[str, tuple[int, bool]], net, log: WarningLog)
                 "dropped",
             )
             continue
-        loc = _location(dss, full, trafos, net, log)
+        loc = location_of(full)
         if loc is None:
             continue
         p = {k: prop(dss, full, k) for k in _RELAY_PROPS}

@@ -17,7 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+
+from protv2g.network.dss_graph import SERIES_CLASSES, dss_source_buses
+from protv2g.network.dss_model import DssModel
 
 __all__ = ["feeder_tables", "feeder_graph", "tree_layout", "device_edges", "device_chains"]
 
@@ -27,8 +31,10 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
 
     Parameters
     ----------
-    net : pandapowerNet
-        The feeder (not modified).
+    net : pandapowerNet or DssModel
+        The feeder (not modified). An OpenDSS model gives its buses (``vn_kv`` = line-to-line
+        base) and its series elements (``element`` = OpenDSS class, ``element_index`` = row of
+        ``model.elements``, ``name`` = ``class.name``; ``in_service`` = enabled and closed).
 
     Returns
     -------
@@ -37,6 +43,8 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
         ``"Feeder branches"``: element (line/trafo/switch), element_index, name, from_bus,
         to_bus (bus names), length_km, in_service.
     """
+    if isinstance(net, DssModel):
+        return _dss_tables(net)
     names = net.bus["name"].astype(str)
     sources = set(net.ext_grid.loc[net.ext_grid["in_service"], "bus"]) if len(net.ext_grid) \
         else set()
@@ -55,6 +63,26 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
         for idx, sw in bb.iterrows():
             rows.append(("switch", int(idx), str(sw["name"]), names[sw["bus"]],
                          names[sw["element"]], 0.0, True))
+    branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
+                                           "to_bus", "length_km", "in_service"])
+    return {"Feeder buses": buses, "Feeder branches": branches}
+
+
+def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
+    tab = model.buses
+    src = set(dss_source_buses(model).values())
+    buses = pd.DataFrame({"bus": np.arange(len(tab)), "name": tab.index.astype(str),
+                          "vn_kv": tab.kv_ll.to_numpy(float),
+                          "is_source": [i in src for i in range(len(tab))]})
+    e = model.elements
+    rows = []
+    for row in np.flatnonzero(e.cls.isin(SERIES_CLASSES).to_numpy()):
+        b = e.buses.iat[row]
+        if len(b) < 2 or b[0] == b[1]:
+            continue
+        rows.append((str(e.cls.iat[row]), int(row), str(e.name.iat[row]), b[0], b[1],
+                     float(np.nan_to_num(e.length_km.iat[row])),
+                     bool(e.enabled.iat[row] and e.closed.iat[row])))
     branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
                                            "to_bus", "length_km", "in_service"])
     return {"Feeder buses": buses, "Feeder branches": branches}

@@ -7,10 +7,9 @@ sites, curve names and scenario limits) and returns them; ``load_study`` raises 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandapower as pp
 import pandas as pd
@@ -23,30 +22,23 @@ from protv2g.network.sources import load_builtin, load_pandapower_json
 from protv2g.study.curves import curve_name_issues, study_library
 from protv2g.study.issues import issues_from_validation_error
 from protv2g.study.opendss_devices import adopt_model_devices
+from protv2g.study.places import DeviceSite, document_issues
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
 
 
 @dataclass(frozen=True)
-class DeviceSite:
-    """Where a device measures: ``bus`` is one end of ``element``; forward = from bus into it."""
-
-    element: Literal["line", "trafo"]
-    element_index: int
-    bus: int
-    far_bus: int
-
-
-@dataclass(frozen=True)
 class Study:
-    """A validated study: the document, its feeder net and the resolved device/site places.
+    """A validated study: the document, its feeder and the resolved device/site places.
 
-    The net belongs to the study; the engine never modifies it.
+    The feeder is a pandapower ``net``, or for an OpenDSS master on the phase-domain path a
+    :class:`~protv2g.network.dss_model.DssModel` (``model``; ``net`` is then None). It belongs
+    to the study; the engine never modifies it.
     """
 
     path: Path
     document: StudyDocument
-    net: pp.pandapowerNet
+    net: pp.pandapowerNet | None
     device_sites: dict[str, DeviceSite]
     site_buses: dict[str, int]
     raw: dict[str, Any] = field(repr=False)
@@ -54,10 +46,22 @@ class Study:
     feeder_warnings: Any = None
     model_devices: tuple[dict[str, Any], ...] = ()
     model_curves: tuple[dict[str, Any], ...] = ()
+    model: Any = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
         return self.document.name
+
+    @property
+    def feeder(self) -> Any:
+        """The feeder model: the OpenDSS model when there is one, else the net."""
+        return self.model if self.model is not None else self.net
+
+    def bus_name(self, bus: int) -> str:
+        """Name of bus ``bus`` (a net bus index, or a position in ``model.buses``)."""
+        if self.model is not None:
+            return str(self.model.buses.index[int(bus)])
+        return str(self.net.bus.at[int(bus), "name"])
 
     def with_updates(self, **sections: Any) -> Study:
         """A copy of the study with whole sections replaced and revalidated.
@@ -72,7 +76,7 @@ class Study:
         except ValidationError as exc:
             raise InputError(issues_from_validation_error(exc, str(self.path))) from None
         loaded = LoadedFeeder(self.net, self.feeder_warnings, self.model_curves,
-                              self.model_devices)
+                              self.model_devices, model=self.model)
         issues, study = _finish(self.path, raw, document, loaded)
         if issues or study is None:
             raise InputError(issues)
@@ -118,6 +122,7 @@ class LoadedFeeder:
     curves: tuple[dict[str, Any], ...] = ()
     devices: tuple[dict[str, Any], ...] = ()
     issues: tuple[Issue, ...] = ()
+    model: Any = None
 
 
 def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeeder:
@@ -131,6 +136,10 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeed
             return LoadedFeeder(None, issues=tuple(issues))
         if source.pandapower_json:
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
+        if source.opendss_via == "phase":
+            from protv2g.study.opendss_feeder import load_dss_feeder
+
+            return LoadedFeeder(None, **load_dss_feeder(source, target, study_dir, file))
         from protv2g.network.opendss import import_opendss
 
         try:
@@ -207,12 +216,7 @@ def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
         library = CurveLibrary([*library, *extra_curves])
     if library is not None:
         issues.extend(curve_name_issues(document, library, file))
-    for kind, names in (("devices", [d.name for d in document.devices]),
-                        ("v2g_sites", [s.name for s in document.v2g_sites])):
-        for name, count in Counter(names).items():
-            if count > 1:
-                issues.append(Issue(file, kind, f"name {name!r} is used {count} times",
-                                    "give every entry a unique name"))
+    issues.extend(document_issues(document, file))
     device_sites: dict[str, DeviceSite] = {}
     for i, device in enumerate(document.devices):
         site, found = resolve_location(net, device.location, file, f"devices[{i}].location")
@@ -225,16 +229,6 @@ def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
         issues.extend(found)
         if bus is not None:
             site_buses[site.name] = bus
-        if site.phases == 1 and site.phase is None:
-            issues.append(Issue(file, f"v2g_sites[{i}].phase", "a single-phase site needs its "
-                                "phase", "add 'phase: a', 'b' or 'c'"))
-        levels = document.export_levels_kw(site)
-        too_high = [p for p in levels if p > site.p_max_kw * (1 + 1e-9)]
-        if too_high:
-            issues.append(Issue(file, "scenarios.export_levels_kw",
-                                f"{too_high} kW exceed site {site.name!r}'s maximum of "
-                                f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw)",
-                                "lower the export levels or add chargers"))
     if len(net.bus) == 0:
         issues.append(Issue(file, "feeder", "the feeder has no buses", "check the feeder file"))
     if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
@@ -272,7 +266,7 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
     loaded = _load_feeder(source, path.parent, str(path))
     net, issues = loaded.net, list(loaded.issues)
     if net is None:
-        return []
+        return issues if loaded.model is None else []
     file = str(path)
     library = _raw_library(raw, path)
     raw_devices = raw.get("devices")
@@ -339,7 +333,7 @@ def _validate(path: Path) -> tuple[list[Issue], Study | None]:
     except ValidationError as exc:
         return issues_from_validation_error(exc, file) + _raw_place_issues(raw, path), None
     loaded = _load_feeder(document.feeder, path.parent, file)
-    if loaded.net is None:
+    if loaded.net is None and loaded.model is None:
         return list(loaded.issues), None
     return _finish(path, raw, document, loaded)
 
@@ -360,13 +354,19 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
         document = document.model_copy(update={"devices": (*devices, *document.devices)})
         warnings = pd.concat([w for w in (warnings, dev_warnings) if w is not None],
                              ignore_index=True)
-    sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
-                                                              extra_curves)
+    if loaded.model is not None:
+        from protv2g.study.opendss_feeder import dss_semantics
+
+        sem, device_sites, site_buses, library = dss_semantics(document, loaded.model, path,
+                                                               extra_curves)
+    else:
+        sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
+                                                                  extra_curves)
     issues += sem
     if issues or library is None:
         return issues, None
     return [], Study(path, document, loaded.net, device_sites, site_buses, raw, library,
-                     warnings, loaded.devices, loaded.curves)
+                     warnings, loaded.devices, loaded.curves, model=loaded.model)
 
 
 def validate_study(path: str | Path) -> list[Issue]:

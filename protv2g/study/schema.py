@@ -50,11 +50,22 @@ class _Model(BaseModel):
 
 
 class FeederSource(_Model):
-    """Where the network comes from: exactly one of the three keys."""
+    """Where the network comes from: exactly one of the three keys.
+
+    For an OpenDSS master: ``redirects`` (further scripts run after it, e.g. the IEEE 8500's
+    ``Fuses.DSS``, paths relative to the study), ``adopt_devices`` (the model's fuses,
+    reclosers and relays that the study does not define itself become study devices; ``protv2g
+    init`` writes them all and sets it false) and ``opendss_via`` (``phase``: the phase-domain
+    path on OpenDSS's own network, the default; ``pandapower``: the older import into a
+    balanced pandapower net).
+    """
 
     pandapower_json: str | None = None
     builtin: str | None = None
     opendss: str | None = None
+    redirects: tuple[str, ...] = ()
+    adopt_devices: bool = True
+    opendss_via: Literal["phase", "pandapower"] = "phase"
 
     @model_validator(mode="after")
     def _exactly_one(self) -> FeederSource:
@@ -63,6 +74,9 @@ class FeederSource(_Model):
             raise ValueError(
                 "give exactly one of 'pandapower_json', 'builtin' or 'opendss' "
                 f"(got {', '.join(given) or 'none'}) | fix: keep one feeder source")
+        if not self.opendss and (self.redirects or self.opendss_via != "phase"):
+            raise ValueError("'redirects' and 'opendss_via' belong to an 'opendss' feeder | "
+                             "fix: remove them")
         return self
 
 

@@ -112,41 +112,65 @@ class PhaseFaultResult:
 
     @cached_property
     def device(self) -> pd.DataFrame:
-        """One row per (scenario, case, device, fault).
+        """One row per (scenario, case, device, fault): :meth:`device_rows` with every row."""
+        return self.device_rows()
 
-        Columns: ``scenario, device, fault_bus, fault_bus_name, fault_type, case, phase,
-        energized, ia_ka … ic_degree, i3i0_ka, i3i0_degree, i2_ka, i2_degree, va_pu …
-        vc_degree, v0_pu, v0_degree, v2_pu, v2_degree``.
+    def device_rows(self, min_current_a: float = 0.0) -> pd.DataFrame:
+        """Device rows, optionally only where the device sees current.
+
+        Parameters
+        ----------
+        min_current_a : float
+            Keep a (scenario, case, device, fault) row only when the device's largest phase
+            current or its ``|3·I0|`` reaches this many amperes (0: every row; NaN rows are
+            always kept). The tables a study needs on a utility feeder: a fuse sees nothing of
+            the faults on other laterals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``scenario, device, fault_bus, fault_bus_name, fault_type, case, phase,
+            energized, ia_ka … ic_degree, i3i0_ka, i3i0_degree, i2_ka, i2_degree, va_pu …
+            vc_degree, v0_pu, v0_degree, v2_pu, v2_degree``.
         """
         if self.device_i_abc_a is None or not self.devices:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
-        r, d = len(self.rows), len(self.devices)
-        reps = len(self.scenarios) * len(self.cases)
-        cols = self._outer(d * r)
-        cols["device"] = np.tile(np.repeat(np.array(self.devices, dtype=object), r), reps)
-        cols["fault_bus"] = np.tile(self.rows.bus, reps * d)
-        cols["fault_bus_name"] = np.tile(self.bus_names[self.rows.bus], reps * d)
-        cols["fault_type"] = np.tile(np.array([f.value for f in self.rows.fault_type],
-                                              dtype=object), reps * d)
-        cols["phase"] = np.tile(self.rows.label, reps * d)
-        cols["energized"] = np.tile(self.row_energized, reps * d)
-        i = self.device_i_abc_a.reshape(-1, 3) / 1e3
-        v = self.device_v_abc_pu.reshape(-1, 3)
+        s_n, c_n = len(self.scenarios), len(self.cases)
+        d, r = len(self.devices), len(self.rows)
+        i_all = self.device_i_abc_a.reshape(-1, 3)
+        if min_current_a > 0:
+            mag = np.abs(i_all).max(axis=1)
+            keep = (mag >= min_current_a) | (np.abs(i_all.sum(axis=1)) >= min_current_a)
+            keep |= ~np.isfinite(mag)
+            idx = np.flatnonzero(keep)
+        else:
+            idx = np.arange(len(i_all))
+        si, ci, di, ri = np.unravel_index(idx, (s_n, c_n, d, r))
+        cols: dict[str, np.ndarray] = {
+            "scenario": np.array(self.scenarios, dtype=object)[si],
+            "case": np.array([x.value for x in self.cases], dtype=object)[ci],
+            "device": np.array(self.devices, dtype=object)[di],
+            "fault_bus": self.rows.bus[ri],
+            "fault_bus_name": self.bus_names[self.rows.bus][ri],
+            "fault_type": np.array([f.value for f in self.rows.fault_type], dtype=object)[ri],
+            "phase": self.rows.label[ri], "energized": self.row_energized[ri]}
+        i = i_all[idx] / 1e3
+        v = self.device_v_abc_pu.reshape(-1, 3)[idx]
         for p, name in enumerate("abc"):
             cols[f"i{name}_ka"] = np.abs(i[:, p])
             cols[f"i{name}_degree"] = _deg(i[:, p])
-        si = abc_to_seq(i)
-        cols["i3i0_ka"] = 3 * np.abs(si[:, 0])
-        cols["i3i0_degree"] = _deg(si[:, 0])
-        cols["i2_ka"] = np.abs(si[:, 2])
-        cols["i2_degree"] = _deg(si[:, 2])
+        seq_i = abc_to_seq(i)
+        cols["i3i0_ka"] = 3 * np.abs(seq_i[:, 0])
+        cols["i3i0_degree"] = _deg(seq_i[:, 0])
+        cols["i2_ka"] = np.abs(seq_i[:, 2])
+        cols["i2_degree"] = _deg(seq_i[:, 2])
         for p, name in enumerate("abc"):
             cols[f"v{name}_pu"] = np.abs(v[:, p])
             cols[f"v{name}_degree"] = _deg(v[:, p])
         sv = abc_to_seq(np.nan_to_num(v))
-        for s, name in ((0, "v0"), (2, "v2")):
-            cols[f"{name}_pu"] = np.abs(sv[:, s])
-            cols[f"{name}_degree"] = _deg(sv[:, s])
+        for k, name in ((0, "v0"), (2, "v2")):
+            cols[f"{name}_pu"] = np.abs(sv[:, k])
+            cols[f"{name}_degree"] = _deg(sv[:, k])
         first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case",
                  "phase", "energized"]
         return pd.DataFrame(cols)[first + [c for c in cols if c not in first]]

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+from protv2g.engine.phase.der import LIMIT_PU, der_sites
 from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator, fault_rows
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.engine.phase.sites import PhaseSite, SiteLaw
@@ -32,8 +34,9 @@ from protv2g.engine.phase.system import (
     build_system,
     c_factor,
 )
+from protv2g.engine.phase.terminals import Terminals
 from protv2g.errors import InputError, Issue
-from protv2g.network.dss_model import DssModel, ElementY
+from protv2g.network.dss_model import DssModel
 from protv2g.units import Case, FaultType, Method
 
 __all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"]
@@ -75,7 +78,9 @@ def phase_fault_study(model: DssModel, *,
                       machine_reactance: MachineReactance | None = None,
                       prefault: Prefault = "open_circuit", lv_tolerance_percent: int = 10,
                       endtemp_degree: float | None = ENDTEMP_DEGREE,
-                      charger_model: str = "iterate") -> PhaseFaultResult:
+                      charger_model: str = "iterate",
+                      existing_inverters: Literal["opendss", "law"] = "opendss",
+                      inverter_limit_pu: float = LIMIT_PU) -> PhaseFaultResult:
     """Faults on every fault bus's own phases, for each case and charger scenario.
 
     Parameters
@@ -111,6 +116,13 @@ def phase_fault_study(model: DssModel, *,
         importer's and the example feeders' convention); ``None`` keeps 20 °C.
     charger_model : {"iterate", "frozen_pll"}
         See :mod:`.sites`.
+    existing_inverters : {"opendss", "law"}
+        The model's PV systems and storage: as OpenDSS's fault study has them (a constant
+        admittance; the default, comparable with OpenDSS) or, as a study runs them (#20
+        item 2), current-limited sources by the chargers' control law in every scenario
+        (:mod:`.der`; their rows are in the ``charger`` table).
+    inverter_limit_pu : float
+        First-cycle limit of those inverters with ``"law"``, pu of their kVA.
 
     Returns
     -------
@@ -131,6 +143,13 @@ def phase_fault_study(model: DssModel, *,
     cases = tuple(Case(c) for c in cases)
     method = Method(method)
     scen = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
+    if existing_inverters not in ("opendss", "law"):
+        raise InputError(Issue("options", "existing_inverters", f"unknown "
+                               f"{existing_inverters!r}", "use 'opendss' or 'law'"))
+    law_der = existing_inverters == "law" and bool(model.inverters)
+    if law_der:
+        der = tuple(der_sites(model, inverter_limit_pu))
+        scen = {k: (*v, *der) for k, v in scen.items()}
     wanted = _validate(model, buses, secondaries, scen, devices, lv_tolerance_percent,
                        charger_model)
     tab = model.buses
@@ -144,8 +163,9 @@ def phase_fault_study(model: DssModel, *,
         if hot not in prepared:
             system = build_system(model, method, wanted & tab.energized.to_numpy(),
                                   machine_reactance=machine_reactance, prefault=prefault,
-                                  endtemp_degree=endtemp_degree if hot else None)
-            prepared[hot] = _Prepared(system, _Terminals(system, elements, devices),
+                                  endtemp_degree=endtemp_degree if hot else None,
+                                  inverters_out=law_der)
+            prepared[hot] = _Prepared(system, Terminals(system, elements, devices),
                                       _site_nodes(system, model, all_sites))
     first = next(iter(prepared.values())).system
     node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
@@ -351,7 +371,7 @@ class _Prepared:
     """One factorised system with its device terminals, site nodes and transfer rows."""
 
     system: FaultSystem
-    terminals: _Terminals
+    terminals: Terminals
     site_nodes: dict
     _transfer: tuple | None = None
 
@@ -368,66 +388,3 @@ class _Prepared:
                 z_rows, z_cols = np.zeros((0, len(s.nodes)), complex), None
             self._transfer = (extra.astype(np.int64), z_rows, z_cols)
         return self._transfer
-
-
-class _Terminals:
-    """Device elements: their nodes, the measuring conductors and the phase each one is."""
-
-    def __init__(self, system: FaultSystem, elements: list[ElementY], devices) -> None:  # noqa: ANN001
-        self.system = system
-        self.elements = elements
-        self.devices = list(devices)
-        nodes = []
-        issues = []
-        for i, (d, e) in enumerate(zip(self.devices, elements, strict=True)):
-            if d.terminal < 1 or d.terminal > e.terminal.max():
-                issues.append(Issue("devices", f"devices[{i}] ({d.name})", f"element "
-                                    f"{d.element} has no terminal {d.terminal}",
-                                    f"use a terminal 1…{e.terminal.max()}"))
-            live = e.node[e.node >= 0]
-            live = system.local[live]
-            nodes.append(live[live >= 0])
-        if issues:
-            raise InputError(issues)
-        self.bus = system.model.bus_index([e.buses[d.terminal - 1]
-                                           for d, e in zip(self.devices, elements, strict=True)])
-        self.nodes = np.unique(np.concatenate(nodes)) if nodes else np.zeros(0, np.int64)
-
-    def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
-             method) -> None:  # noqa: ANN001
-        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place."""
-        system = self.system
-        base_kv = system.model.buses.kv_ln.to_numpy()
-        # ΔV at every device node for every fault at once: (|extra|, r); unfaulted phases
-        # carry I = 0, so their (clipped) column adds nothing
-        col = np.where(rows.phases, node, -1)
-        i_f = np.nan_to_num(i_p)
-        dv_all = np.zeros((len(extra), len(rows)), dtype=complex)
-        for p in range(3):
-            dv_all -= z_rows[:, np.maximum(col[:, p], 0)] * np.where(col[:, p] >= 0,
-                                                                     i_f[:, p], 0.0)
-        if len(cpos):
-            dv_all += z_rows[:, cpos] @ np.nan_to_num(i_c).T
-        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
-            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
-            ok = sys_n >= 0
-            v_e = np.zeros((len(rows), len(e.node)), dtype=complex)
-            if ok.any():
-                dv = dv_all[np.searchsorted(extra, sys_n[ok])]
-                base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
-                v_e[:, ok] = (base + dv).T
-            meas = e.terminal == dev.terminal
-            cur = v_e @ e.yprim_s[meas].T                                  # (r, conductors)
-            nums = e.node_num[meas]
-            for j, num in enumerate(nums):
-                if 1 <= num <= 3:
-                    i_out[d, :, num - 1] = cur[:, j]
-                    k = np.flatnonzero(meas)[j]
-                    if ok[k]:
-                        vv = v_e[:, k] if method is Method.CLASSICAL else (
-                            v0[sys_n[k]] + v_e[:, k])
-                        v_out[d, :, num - 1] = vv / (base_kv[self.bus[d]] * 1e3)
-            i_out[d, ~live] = 0.0
-        nan = np.isnan(i_p).any(axis=1)
-        i_out[:, nan] = np.nan
-        v_out[:, nan] = np.nan

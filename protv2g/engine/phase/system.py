@@ -155,7 +155,8 @@ class FaultSystem:
 def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                  machine_reactance: MachineReactance | None = None,
                  prefault: Prefault = "open_circuit",
-                 endtemp_degree: float | None = None) -> FaultSystem:
+                 endtemp_degree: float | None = None,
+                 inverters_out: bool = False) -> FaultSystem:
     """Energised network of ``method`` with the driving-point blocks of ``wanted_bus``.
 
     Parameters
@@ -173,6 +174,12 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         Line conductors at this end temperature (IEC 60909 minimum case): every line's series
         resistance × ``1 + α·(θe − 20 °C)``, ``α = 0.004 /K`` (IEC 60909-0:2016 eq. 34),
         from its OpenDSS primitive admittance (series part ``−Yprim₁₂``).
+    inverters_out : bool
+        Take the model's PV systems and storage (``model.inverters``: OpenDSS's fault-study
+        admittance that generates their rating at rated voltage) out of ``Y``, for a caller that
+        models them by their control law (:mod:`.der`). The classical pre-fault voltage then
+        loses their contribution: ``V′ = V + Y′⁻¹·ΔY·V`` with ``ΔY`` their admittance
+        (superposition: ``Y·V = J = Y′·V′``).
 
     Raises
     ------
@@ -193,6 +200,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     local[nodes] = np.arange(len(nodes))
     v = (model.v_pf_v if prefault == "power_flow" else model.v_oc_v)[nodes].copy()
     changes = [(e, -1.0) for e in model.shunts] if method is Method.IEC60909 else []
+    out_inv = [(e, -1.0) for e in model.inverters] if inverters_out else []
+    changes += out_inv
     delta = []
     if machine_reactance == "subtransient":
         for mach in model.machines:
@@ -227,13 +236,17 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
                      symmetric=_is_symmetric(y))
-    if delta and method is Method.CLASSICAL:
+    if (delta or out_inv) and method is Method.CLASSICAL:
+        # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv and Y·V = J:
+        # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V]
         rhs = np.zeros(len(nodes), dtype=complex)
         for e, scale in delta:
             sel = e.node >= 0
-            sys_idx = local[e.node[sel]]
             dv = (model.v_pf_v - model.v_oc_v)[e.node[sel]]
-            np.add.at(rhs, sys_idx, scale * (e.yprim_s[np.ix_(sel, sel)] @ dv))
+            np.add.at(rhs, local[e.node[sel]], scale * (e.yprim_s[np.ix_(sel, sel)] @ dv))
+        for e, _ in out_inv:
+            sel = e.node >= 0
+            np.add.at(rhs, local[e.node[sel]], e.yprim_s[np.ix_(sel, sel)] @ v[local[e.node[sel]]])
         fs.v_open = v + fs.lu.solve(rhs)
     return fs
 

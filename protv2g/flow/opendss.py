@@ -1,0 +1,386 @@
+"""Power flows of an OpenDSS feeder in OpenDSS, with the V2G sites as OpenDSS elements.
+
+:class:`DssFlowEngine` compiles the model's master (and its ``--redirect`` scripts) into its own
+OpenDSS context — never the one a :class:`~protv2g.network.dss_model.DssModel` holds for its
+fault study — and adds every V2G site as one ``Generator`` on its own phases:
+
+* a three-phase site: ``phases=3 bus1=<bus>.1.2.3 kv=<kV line-to-line>``; a site on one phase
+  (a single-phase fleet): ``phases=1 bus1=<bus>.<phase> kv=<kV line-to-neutral>`` (two phases:
+  ``phases=2``, line-to-line kV);
+* ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
+  negative while charging (OpenDSS then takes the power in, as a load of that size; a
+  generator is not scaled by ``LoadMult``), 0 when idle. Below ``Vminpu`` (0.9 pu, OpenDSS's
+  default) OpenDSS turns it into a constant impedance, as it does for any generator.
+
+Every step is a snapshot power flow with the model's controls (regulator taps, capacitor
+switching; its fuses, reclosers and relays do not operate: protv2g evaluates them) at
+``LoadMult`` = the step's load fraction (the model's own loads scaled; its generators, PV and
+storage as the model sets them). A scenario block starts from the state of
+the first solve (taps and capacitor states restored); the steps of a 96-step day follow one
+another, each starting from the taps of the step before (as a utility's controls would). A
+step is solved with at least :data:`~protv2g.network.dss_model.RETRY_ITERATIONS` power-flow and
+control iterations (the IEEE 8500 needs 40 control iterations); a step that does not converge
+is solved once more from where it stopped, and if it still does not its results are NaN and it
+is listed.
+
+What each step keeps (:class:`DssFlowArrays`): node voltages, every branch's active/reactive
+power at each end with its largest phase current and OpenDSS's loading (``PctNorm``), and at
+each watched terminal the phase currents and powers.
+
+References
+----------
+R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution System Simulator
+(OpenDSS)", EPRI, 2020 — Generator (``model=1`` constant kW, ``Vminpu``), ``Set LoadMult``,
+snapshot solution mode and control iterations, ``PDElements`` results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_model import (
+    RETRY_ITERATIONS,
+    DssModel,
+    compile_model,
+    suspend_protection,
+)
+
+__all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "DssFlowEngine", "BRANCH_CLASSES"]
+
+#: Element classes reported in the branch table.
+BRANCH_CLASSES = ("line", "transformer", "autotrans", "reactor")
+#: Prefix of the generators that stand for the V2G sites.
+SITE_PREFIX = "protv2g_site_"
+
+
+@dataclass(frozen=True)
+class DssFlowSite:
+    """A V2G site in an OpenDSS flow: its bus and the phases it connects to (``"abc"``,
+    ``"b"`` …, line-to-neutral)."""
+
+    name: str
+    bus: str
+    phases: str = "abc"
+
+
+@dataclass(frozen=True)
+class DssWatch:
+    """A terminal whose flow matters: a protective device, a regulator, a capacitor control.
+
+    ``element`` is ``class.name``; forward = into the element at ``terminal``. ``mode`` is a
+    regulator's (``forward_locked``/``bidirectional``/``cogeneration``) or a capacitor
+    control's mode, else empty.
+    """
+
+    name: str
+    kind: str
+    element: str
+    terminal: int = 1
+    mode: str = ""
+
+
+@dataclass
+class DssFlowArrays:
+    """Results of :meth:`DssFlowEngine.solve` for ``n`` steps.
+
+    Attributes
+    ----------
+    v_v : numpy.ndarray
+        ``(n, nodes)`` complex node voltages in the order of :attr:`DssModel.node_names`, V.
+    branch_s_kva : numpy.ndarray
+        ``(n, branches, 2)`` complex power into each branch at terminal 1 and 2 (phase
+        conductors summed), kVA.
+    branch_i_a : numpy.ndarray
+        ``(n, branches)`` largest phase-conductor current of either terminal, A.
+    branch_loading_percent : numpy.ndarray
+        ``(n, branches)`` OpenDSS's ``PctNorm`` (largest terminal current / ``NormAmps``).
+    watch_i_a : numpy.ndarray
+        ``(n, watches, 3)`` complex phase currents into the element at the watched terminal
+        (0 on phases it does not have), A.
+    watch_s_kva : numpy.ndarray
+        ``(n, watches, 3)`` complex power per phase there, kVA.
+    converged : numpy.ndarray
+        ``(n,)`` bool.
+    iterations : numpy.ndarray
+        ``(n,)`` power-flow iterations OpenDSS needed.
+    """
+
+    v_v: np.ndarray
+    branch_s_kva: np.ndarray
+    branch_i_a: np.ndarray
+    branch_loading_percent: np.ndarray
+    watch_i_a: np.ndarray
+    watch_s_kva: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+
+
+@dataclass
+class _Layout:
+    """Where each branch's and watch's conductors are in ``PDElements.AllCurrents``."""
+
+    from_sum: sp.csr_matrix          # (branches, L): terminal-1 phase conductors
+    to_sum: sp.csr_matrix            # (branches, L): terminal-2 phase conductors
+    i_index: np.ndarray              # phase conductors of each branch, grouped
+    i_start: np.ndarray              # (branches,) start of each group in i_index
+    branch_pd: np.ndarray            # (branches,) position in PDElements.AllNames
+    watch_index: np.ndarray          # (watches, 3) conductor of phase a/b/c (-1: none)
+
+
+@dataclass
+class DssFlowEngine:
+    """A compiled copy of ``model`` with its V2G sites, solving flow steps (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+        The feeder (its master and redirects are compiled again; the model is not changed).
+    sites : sequence of DssFlowSite
+    watches : sequence of DssWatch
+
+    Raises
+    ------
+    InputError
+        A site on an unknown bus or on phases the bus does not have; a watch on an unknown or
+        disabled element or terminal — all listed at once.
+    """
+
+    model: DssModel
+    sites: Sequence[DssFlowSite] = ()
+    watches: Sequence[DssWatch] = ()
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sites = tuple(self.sites)
+        self.watches = tuple(self.watches)
+        _validate(self.model, self.sites, self.watches)
+        dss, warn = compile_model(self.model.source, self.model.redirects)
+        self._dss = dss
+        if suspend_protection(dss, warn):
+            self.notes.append("the model's fuses, reclosers and relays are kept from operating "
+                              "in the flows (protv2g evaluates them: C8 load pickup)")
+        it, cit = dss.Solution.MaxIterations(), dss.Solution.MaxControlIterations()
+        if min(it, cit) < RETRY_ITERATIONS:
+            dss.Solution.MaxIterations(max(it, RETRY_ITERATIONS))
+            dss.Solution.MaxControlIterations(max(cit, RETRY_ITERATIONS))
+            self.notes.append(f"OpenDSS iteration limits raised to {RETRY_ITERATIONS} (the model "
+                              f"sets MaxIterations={it}, MaxControlIterations={cit}): a flow "
+                              "step with many control actions needs more")
+        if not self.model.controls_on:
+            dss.Text.Command("set controlmode=off")
+        self.commands = [self._add_site(k, s) for k, s in enumerate(self.sites)]
+        dss.Text.Command("set mode=snapshot")
+        self._first_ok = self._solve_once()
+        if not self._first_ok:
+            self.notes.append("the first snapshot power flow (all sites idle, peak load) did "
+                              "not converge")
+        self._state = self._save_state()
+        order = [s.lower() for s in dss.Circuit.YNodeOrder()]
+        pos = {n: i for i, n in enumerate(order)}
+        self._node_of = np.array([pos.get(n, -1) for n in self.model.node_names],
+                                 dtype=np.int64)
+        self.branches = self._branch_names()
+        self._layout = self._build_layout()
+        self.watch_phases = ["".join(c for c, k in zip("abc", row, strict=True) if k >= 0)
+                             for row in self._layout.watch_index]
+
+    # ------------------------------------------------------------------ building
+    def _add_site(self, k: int, site: DssFlowSite) -> str:
+        tab = self.model.buses
+        row = tab.loc[site.bus.lower()]
+        nodes = ".".join(str("abc".index(p) + 1) for p in sorted(site.phases.lower()))
+        n = len(site.phases)
+        kv = float(row.kv_ln) if n == 1 else float(row.kv_ll)
+        cmd = (f"new generator.{SITE_PREFIX}{k} phases={n} bus1={site.bus.lower()}.{nodes} "
+               f"kv={kv:.9g} kw=0 pf=1 model=1")
+        self._dss.Text.Command(cmd)
+        return cmd
+
+    def _branch_names(self) -> list[str]:
+        e = self.model.elements
+        keep = e.enabled.to_numpy(bool) & e.cls.isin(BRANCH_CLASSES).to_numpy()
+        names = []
+        for name, buses in zip(e.name[keep], e.buses[keep], strict=True):
+            if len(buses) >= 2 and len(set(buses)) >= 2:
+                names.append(name)
+        return names
+
+    def _build_layout(self) -> _Layout:
+        dss = self._dss
+        pd_names = [n.lower() for n in dss.PDElements.AllNames()]
+        n_cond = np.asarray(dss.PDElements.AllNumConductors(), dtype=np.int64)
+        n_term = np.asarray(dss.PDElements.AllNumTerminals(), dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(n_cond * n_term)])
+        where = {n: i for i, n in enumerate(pd_names)}
+        size = int(start[-1])
+
+        def conductors(name: str) -> tuple[int, np.ndarray, np.ndarray]:
+            i = where[name]
+            dss.Circuit.SetActiveElement(name)
+            nodes = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
+            term = np.arange(len(nodes)) // n_cond[i] + 1
+            return int(start[i]), nodes, term
+
+        rows_f, cols_f, rows_t, cols_t, groups, pd_pos = [], [], [], [], [], []
+        for b, name in enumerate(self.branches):
+            s0, nodes, term = conductors(name)
+            ph = (nodes >= 1) & (nodes <= 3)
+            f = s0 + np.flatnonzero(ph & (term == 1))
+            t = s0 + np.flatnonzero(ph & (term == 2))
+            rows_f += [b] * len(f)
+            cols_f += f.tolist()
+            rows_t += [b] * len(t)
+            cols_t += t.tolist()
+            groups.append(s0 + np.flatnonzero(ph))
+            pd_pos.append(where[name])
+        nb = len(self.branches)
+        ones = np.ones
+        from_sum = sp.csr_matrix((ones(len(cols_f)), (rows_f, cols_f)), shape=(nb, size))
+        to_sum = sp.csr_matrix((ones(len(cols_t)), (rows_t, cols_t)), shape=(nb, size))
+        sizes = np.array([len(g) for g in groups], dtype=np.int64)
+        i_index = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+        i_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if nb else np.zeros(0, np.int64)
+        watch = np.full((len(self.watches), 3), -1, dtype=np.int64)
+        for w, x in enumerate(self.watches):
+            s0, nodes, term = conductors(x.element.lower())
+            for j in np.flatnonzero((term == x.terminal) & (nodes >= 1) & (nodes <= 3)):
+                watch[w, nodes[j] - 1] = s0 + j
+        return _Layout(from_sum, to_sum, i_index.astype(np.int64), i_start.astype(np.int64),
+                       np.asarray(pd_pos, dtype=np.int64), watch)
+
+    # ------------------------------------------------------------------ state
+    def _save_state(self) -> dict:
+        dss = self._dss
+        taps = {}
+        for t in self.model.controls.target[self.model.controls.kind == "regcontrol"]:
+            dss.Transformers.Name(t.split(".", 1)[1])
+            for w in range(1, dss.Transformers.NumWindings() + 1):
+                dss.Transformers.Wdg(w)
+                taps[(t, w)] = dss.Transformers.Tap()
+        caps = {}
+        for name in dss.Capacitors.AllNames() if dss.Capacitors.Count() else []:
+            dss.Capacitors.Name(name)
+            caps[name] = list(dss.Capacitors.States())
+        return {"taps": taps, "caps": caps}
+
+    def _restore_state(self) -> None:
+        dss = self._dss
+        for (t, w), tap in self._state["taps"].items():
+            dss.Transformers.Name(t.split(".", 1)[1])
+            dss.Transformers.Wdg(w)
+            dss.Transformers.Tap(tap)
+        for name, states in self._state["caps"].items():
+            dss.Capacitors.Name(name)
+            dss.Capacitors.States(states)
+        dss.Text.Command("reset controls")
+
+    def _solve_once(self) -> bool:
+        """One snapshot solve; after a failure OpenDSS needs its mode set again to solve."""
+        dss = self._dss
+        for attempt in range(2):
+            try:
+                if attempt:
+                    dss.Text.Command("set mode=snapshot")
+                dss.Solution.Solve()
+                if dss.Solution.Converged():
+                    return True
+            except Exception:  # noqa: BLE001 - DSSException "Max Control Iterations Exceeded"
+                continue
+        return False
+
+    # ------------------------------------------------------------------ solving
+    def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
+              sequential: bool = False) -> DssFlowArrays:
+        """Solve ``n`` steps.
+
+        Parameters
+        ----------
+        load_fraction : numpy.ndarray
+            ``(n,)`` ``LoadMult`` of each step.
+        site_p_mw : numpy.ndarray
+            ``(n_sites, n)`` site power, MW (+ export, − charging).
+        sequential : bool
+            ``False``: every step starts from the first solve's state (independent
+            scenarios); ``True``: only the first does, the others from the step before (a day).
+
+        Returns
+        -------
+        DssFlowArrays
+        """
+        dss = self._dss
+        lf = np.asarray(load_fraction, dtype=float)
+        p = np.asarray(site_p_mw, dtype=float).reshape(len(self.sites), len(lf))
+        n, lay = len(lf), self._layout
+        out = DssFlowArrays(
+            v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
+            branch_s_kva=np.full((n, len(self.branches), 2), np.nan, dtype=complex),
+            branch_i_a=np.full((n, len(self.branches)), np.nan),
+            branch_loading_percent=np.full((n, len(self.branches)), np.nan),
+            watch_i_a=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
+            watch_s_kva=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
+            converged=np.zeros(n, dtype=bool), iterations=np.zeros(n, dtype=np.int64))
+        for k in range(n):
+            if k == 0 or not sequential:
+                self._restore_state()
+            dss.Solution.LoadMult(float(lf[k]))
+            for j in range(len(self.sites)):
+                dss.Generators.Name(f"{SITE_PREFIX}{j}")
+                dss.Generators.kW(float(p[j, k]) * 1000.0)
+            ok = self._solve_once()
+            out.converged[k] = ok
+            out.iterations[k] = int(dss.Solution.Iterations())
+            if not ok:
+                continue
+            v = np.asarray(dss.Circuit.YNodeVArray(), dtype=float)
+            v = v[0::2] + 1j * v[1::2]
+            out.v_v[k] = np.where(self._node_of >= 0, v[np.maximum(self._node_of, 0)], 0.0)
+            c = np.asarray(dss.PDElements.AllCurrents(), dtype=float)
+            c = c[0::2] + 1j * c[1::2]
+            s = np.asarray(dss.PDElements.AllPowers(), dtype=float)
+            s = s[0::2] + 1j * s[1::2]
+            out.branch_s_kva[k, :, 0] = lay.from_sum @ s
+            out.branch_s_kva[k, :, 1] = lay.to_sum @ s
+            if len(lay.i_index):
+                out.branch_i_a[k] = np.maximum.reduceat(np.abs(c[lay.i_index]), lay.i_start)
+            pct = np.asarray(dss.PDElements.AllPctNorm(), dtype=float)
+            out.branch_loading_percent[k] = pct[lay.branch_pd]
+            has = lay.watch_index >= 0
+            idx = np.maximum(lay.watch_index, 0)
+            out.watch_i_a[k] = np.where(has, c[idx], 0.0)
+            out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
+        return out
+
+
+def _validate(model: DssModel, sites: Sequence[DssFlowSite], watches: Sequence[DssWatch]
+              ) -> None:
+    issues = []
+    tab = model.buses
+    for i, s in enumerate(sites):
+        where = f"sites[{i}] ({s.name})"
+        if s.bus.lower() not in tab.index:
+            issues.append(Issue(model.source, where, f"unknown bus {s.bus!r}",
+                                "connect the site to a bus of the model"))
+            continue
+        have = tab.at[s.bus.lower(), "phases"]
+        ph = s.phases.lower()
+        if not ph or any(c not in have for c in ph) or len(set(ph)) != len(ph):
+            issues.append(Issue(model.source, where, f"phases {s.phases!r} not all at bus "
+                                f"{s.bus!r} (it has {have!r})",
+                                "connect the site to phases the bus has"))
+    e = model.elements.set_index("name")
+    for i, w in enumerate(watches):
+        name = w.element.lower()
+        where = f"watches[{i}] ({w.name})"
+        if name not in e.index or not bool(e.at[name, "enabled"]):
+            issues.append(Issue(model.source, where, f"no enabled element {w.element!r}",
+                                "name an element the model defines and enables"))
+        elif not 1 <= w.terminal <= len(e.at[name, "buses"]):
+            issues.append(Issue(model.source, where, f"{w.element} has no terminal "
+                                f"{w.terminal}", "use terminal 1 or 2"))
+    if issues:
+        raise InputError(issues)

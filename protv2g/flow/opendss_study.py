@@ -1,0 +1,233 @@
+"""Flow studies of OpenDSS feeders in OpenDSS: the study's steps, sites on their phases.
+
+:func:`opendss_flow_study` runs the steps of :func:`protv2g.flow.blocks.scenario_blocks` (the
+same scenario axes, 96-step day and communication-loss variant as the pandapower path) on a
+:class:`~protv2g.flow.opendss.DssFlowEngine` and returns a
+:class:`~protv2g.flow.result.FlowResult` whose tables have the pandapower path's columns plus
+the phase detail of :mod:`protv2g.flow.opendss_tables`.
+
+Watched terminals (:func:`dss_watches`): the study's devices (by OpenDSS element and
+terminal); every transformer a RegControl controls, on its source-side terminal (``REG:<name>``,
+forward = the normal feed direction, ``control_mode`` = forward_locked / bidirectional /
+cogeneration from the RegControl); every enabled capacitor, where its CapControl senses
+(``CAP:<name>``, the control's element and terminal, ``control_mode`` = its type) or, without
+a control, on the branch that feeds its bus from the source side (forward towards it).
+
+A site is ``phases=3`` → ``abc``; a single-phase site → its ``phase``. A site with an
+``interconnection_transformer`` is refused on an OpenDSS feeder (model the transformer in the
+``.dss`` and put the site on its low-voltage bus).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+
+from protv2g.errors import InputError, Issue
+from protv2g.flow.blocks import ScenarioBlock, comm_loss_fallbacks, scenario_blocks, site_table
+from protv2g.flow.day import STEP_H
+from protv2g.flow.opendss import DssFlowEngine, DssFlowSite, DssWatch
+from protv2g.flow.opendss_tables import (
+    branch_table,
+    bus_table,
+    device_table,
+    directional_table,
+)
+from protv2g.flow.result import FlowResult
+from protv2g.network.dss_graph import (
+    dss_feeder_graph,
+    dss_source_buses,
+    hops_from_sources,
+    source_side_terminal,
+)
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["dss_watches", "opendss_flow", "opendss_flow_study", "flow_sites"]
+
+
+def dss_watches(model: DssModel, devices: Sequence[tuple[str, str, str, int]] = ()
+                ) -> list[DssWatch]:
+    """Watched terminals: ``devices`` ``(name, kind, element, terminal)``, then regulators and
+    capacitors (module docstring)."""
+    out = [DssWatch(n, k, e.lower(), int(t)) for n, k, e, t in devices]
+    graph = dss_feeder_graph(model)
+    hops = hops_from_sources(model, graph)
+    c = model.controls[model.controls.enabled.astype(bool)]
+    seen = set()
+    for target, mode in zip(c.target[c.kind == "regcontrol"], c["mode"][c.kind == "regcontrol"],
+                            strict=True):
+        if target in seen:
+            continue
+        seen.add(target)
+        out.append(DssWatch(f"REG:{target.split('.', 1)[1]}", "regulator", target,
+                            source_side_terminal(model, target, hops), mode))
+    caps = c[c.kind == "capcontrol"]
+    e = model.elements
+    for cap in e.name[(e.cls == "capacitor") & e.enabled]:
+        ctl = caps[caps.target == cap]
+        name = f"CAP:{cap.split('.', 1)[1]}"
+        if len(ctl) and ctl.element.iat[0] in set(e.name[e.enabled]):
+            out.append(DssWatch(name, "capacitor", ctl.element.iat[0], int(ctl.terminal.iat[0]),
+                                str(ctl["mode"].iat[0])))
+            continue
+        feed = _feeding_branch(model, graph, hops, cap)
+        if feed is not None:
+            out.append(DssWatch(name, "capacitor", feed[0], feed[1], "no control"))
+    return out
+
+
+def _feeding_branch(model: DssModel, graph: nx.Graph, hops: dict[int, int], element: str
+                    ) -> tuple[str, int] | None:
+    """The branch into ``element``'s bus from the source side, and its terminal there."""
+    bus = int(model.bus_index([model.elements.buses[model.elements.name == element].iat[0][0]])[0])
+    if bus not in hops or hops[bus] == 0:
+        return None
+    up = min((n for n in graph.neighbors(bus) if hops.get(n, np.inf) == hops[bus] - 1),
+             default=None)
+    if up is None:
+        return None
+    cls, row = graph[up][bus]["elements"][0]
+    name = str(model.elements.name.iat[row])
+    return name, source_side_terminal(model, name, hops)
+
+
+def flow_sites(document: object) -> list[DssFlowSite]:
+    """The study's V2G sites as :class:`DssFlowSite` (module docstring).
+
+    Raises
+    ------
+    InputError
+        A site with an interconnection transformer, or a single-phase site without a phase.
+    """
+    out, issues = [], []
+    for i, s in enumerate(document.v2g_sites):  # type: ignore[attr-defined]
+        if s.interconnection_transformer is not None:
+            issues.append(Issue("study", f"v2g_sites[{i}].interconnection_transformer",
+                                "a site transformer is not added to an OpenDSS feeder",
+                                "model the transformer in the .dss file and connect the site "
+                                "to its low-voltage bus (remove interconnection_transformer)"))
+        if s.phases == 1 and s.phase is None:
+            issues.append(Issue("study", f"v2g_sites[{i}].phase",
+                                "a single-phase site needs its phase", "add 'phase: a', 'b' or "
+                                "'c'"))
+        out.append(DssFlowSite(s.name, s.bus, "abc" if s.phases == 3 else str(s.phase or "a")))
+    if issues:
+        raise InputError(issues)
+    return out
+
+
+def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence[ScenarioBlock],
+                 watches: Sequence[DssWatch], *, p_deadband_mw: float = 1e-3,
+                 directional_settings: Mapping[str, object] | None = None,
+                 notes: Sequence[str] = ()) -> tuple[FlowResult, DssFlowEngine]:
+    """Solve ``blocks`` on ``model`` with ``sites`` and tabulate (see the module docstring).
+
+    Returns the :class:`FlowResult` (site table left empty: the caller knows the sites'
+    study entries) and the engine (its ``commands`` are the OpenDSS lines that added the
+    sites).
+    """
+    engine = DssFlowEngine(model, sites, watches)
+    parts = []
+    for b in blocks:
+        parts.append(engine.solve(b.load_fraction, b.site_p_mw,
+                                  sequential=len(b.load_fraction) > 1))
+    arr = _concat(parts)
+    sizes = [len(b.load_fraction) for b in blocks]
+    offsets = np.cumsum([0, *sizes])
+    where = {b.scenario: (offsets[i], offsets[i + 1]) for i, b in enumerate(blocks)}
+    scen = np.concatenate([[b.scenario] * n for b, n in zip(blocks, sizes, strict=True)]
+                          ).astype(object)
+    step = np.concatenate([np.arange(n) for n in sizes])
+    time_h = np.concatenate([b.time_h for b in blocks])
+    lf = np.concatenate([b.load_fraction for b in blocks])
+    base_rows = np.concatenate([np.arange(*where[b.base]) if b.base in where else
+                                np.arange(*where[b.scenario]) for b in blocks])
+    buses = bus_table(model, arr.v_v, base_rows, scen, step, time_h)
+    branches = branch_table(model, engine.branches, arr, scen, step, time_h)
+    devices = device_table(model, engine.watches, engine.watch_phases, arr, engine.branches,
+                           scen, step, time_h, lf, p_deadband_mw)
+    directional = directional_table(model, engine.watches, arr, devices,
+                                    dict(directional_settings or {}), scen, step)
+    bad = np.flatnonzero(~arr.converged)
+    all_notes = [*notes, *engine.notes]
+    if len(bad):
+        all_notes.append(f"{len(bad)} of {len(lf)} steps did not converge in OpenDSS (NaN): "
+                         + ", ".join(f"{scen[k]} step {step[k]}" for k in bad[:10]))
+    meta = {"solver": "opendss", "iterations": int(arr.iterations.max(initial=0)),
+            "steps": int(len(lf)), "notes": all_notes, "p_deadband_mw": p_deadband_mw,
+            "site_elements": list(engine.commands), "converged_steps": int(arr.converged.sum()),
+            "sources": sorted(dss_source_buses(model))}
+    empty_sites = site_table([], [])
+    return FlowResult(devices, buses, branches, empty_sites, directional, meta), engine
+
+
+def _concat(parts: list) -> object:
+    first = parts[0]
+    kw = {k: np.concatenate([getattr(p, k) for p in parts], axis=0)
+          for k in first.__dataclass_fields__}
+    return type(first)(**kw)
+
+
+def opendss_flow_study(document: object, model: DssModel,
+                       devices: Sequence[tuple[str, str, str, int]] = (), *,
+                       day: bool | None = None, comm_loss_step: int | None = None,
+                       comm_loss_fallback: str | Mapping[str, str] | None = None,
+                       p_deadband_mw: float = 1e-3,
+                       day_assumptions: Mapping[str, float] | None = None,
+                       directional_settings: Mapping[str, object] | None = None) -> FlowResult:
+    """Every flow scenario of a study on an OpenDSS feeder (see the module docstring).
+
+    Parameters
+    ----------
+    document : StudyDocument
+        The study file (scenario axes, sites, their days).
+    model : DssModel
+        The feeder (not changed; its master is compiled again for the flows).
+    devices : sequence of (name, kind, element, terminal)
+        The study's devices on the model's elements.
+    day, comm_loss_step, comm_loss_fallback, p_deadband_mw, day_assumptions
+        As :func:`protv2g.flow.flow_study`.
+    directional_settings : mapping device → DirectionalSettings, optional
+        67P/32 are evaluated on every step for these devices.
+
+    Returns
+    -------
+    FlowResult
+
+    Raises
+    ------
+    InputError
+        Bad communication-loss settings, sites the OpenDSS path cannot place.
+
+    Example
+    -------
+    >>> devs = [("r1", "recloser", "line.l1", 1)]
+    >>> res = opendss_flow_study(study.document, model, devs)  # doctest: +SKIP
+    >>> res.devices.query("reverse_flow")[["device", "reverse_phases"]]  # doctest: +SKIP
+    """
+    if comm_loss_step is None:
+        comm_loss_step = getattr(document.scenarios, "comm_loss_step", None)  # type: ignore
+    if comm_loss_step is not None and not 0 <= comm_loss_step < round(24 / STEP_H):
+        raise InputError(Issue("study", "scenarios.comm_loss_step",
+                               f"step {comm_loss_step} is outside the day (0–95)",
+                               "give a step between 0 and 95 (15-minute steps from 00:00)"))
+    try:
+        blocks, notes = scenario_blocks(document, day, comm_loss_step, comm_loss_fallback,
+                                        day_assumptions)
+    except ValueError as exc:
+        raise InputError(Issue("study", "v2g_sites[].comm_loss_fallback", str(exc),
+                               "use cease_export, hold_last or revert_to_charging")) from None
+    sites = flow_sites(document)
+    res, _engine = opendss_flow(model, sites, blocks, dss_watches(model, devices),
+                                p_deadband_mw=p_deadband_mw,
+                                directional_settings=directional_settings, notes=notes)
+    meta = dict(res.meta)
+    meta["comm_loss_step"] = comm_loss_step
+    meta["comm_loss_fallback"] = ({k: v.value for k, v in comm_loss_fallbacks(
+        list(document.v2g_sites), comm_loss_fallback).items()}  # type: ignore[attr-defined]
+        if comm_loss_step is not None else None)
+    return FlowResult(res.devices, res.buses, res.branches,
+                      site_table(document.v2g_sites, blocks),  # type: ignore[attr-defined]
+                      res.directional, meta)

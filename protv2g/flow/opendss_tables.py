@@ -1,0 +1,231 @@
+"""Tables of an OpenDSS flow study, in the shape of the pandapower path (:mod:`.result`).
+
+The columns of :data:`~protv2g.flow.result.DEVICE_COLUMNS`, :data:`BUS_COLUMNS` and
+:data:`BRANCH_COLUMNS` come first with the same meaning, so the checks (C8, C9, C12) read one
+shape; the phase detail follows in extra columns:
+
+* ``bus`` is the position in :attr:`DssModel.buses`, ``bus_name`` the OpenDSS name; ``element``
+  is the OpenDSS class (``line``, ``transformer`` …), ``element_index`` the element's row in
+  :attr:`DssModel.elements` and ``element_name``/``name`` its ``class.name``.
+* Buses: ``vm_a_pu``..``vm_c_pu`` are the phase-to-neutral magnitudes (pu of the bus's
+  line-to-neutral base; NaN on phases the bus does not have); ``vm_pu`` is the
+  positive-sequence magnitude on buses with three phases and the largest phase on the others;
+  ``dv_pu_vs_base`` is the largest per-phase rise against the base case (same load level, or
+  the same step of ``day/base``); ``unbalance_percent`` is ``|V2|/|V1| × 100`` (the voltage
+  unbalance factor of IEC 61000-4-30 §5.7.1; the same from phase-to-neutral or phase-to-phase
+  voltages) on buses with three phases, NaN on the others; ``phases``.
+* Devices (every watched terminal): ``ia_a``..``ic_a`` phase current magnitudes, ``pa_mw``..
+  ``pc_mw`` phase active power into the element; ``i_a`` the largest phase current, ``p_mw``/
+  ``q_mvar`` the three-phase sums; ``direction`` from ``p_mw`` (``forward`` ≥ dead band,
+  ``reverse`` ≤ −dead band, else ``none``); ``reverse_phases`` the phases whose own active
+  power is reverse beyond the dead band and ``reverse_flow`` = any of them (a single-phase
+  fleet can reverse one phase of a three-phase regulator bank while the sum stays forward);
+  ``loading_percent`` OpenDSS's ``PctNorm`` of the element; ``vm_pu`` the largest phase
+  voltage at the measuring bus; ``control_mode`` a regulator's or capacitor control's mode.
+* Branches: ``p_from_mw`` … at terminal 1 and 2 (phase conductors summed), ``i_ka`` the
+  largest phase current of either end, ``loading_percent`` OpenDSS's ``PctNorm``.
+
+Rows of steps that did not converge are NaN (listed in the notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from protv2g.directional.decide import DIRECTIONAL_COLUMNS
+from protv2g.directional.elements import phase_67p, reverse_power_32
+from protv2g.flow.day import STEP_H
+from protv2g.flow.opendss import DssFlowArrays, DssWatch
+from protv2g.flow.result import BRANCH_COLUMNS, BUS_COLUMNS, DEVICE_COLUMNS
+from protv2g.network.dss_model import DssModel
+from protv2g.units import A_OP, Direction
+
+__all__ = ["bus_table", "branch_table", "device_table", "directional_table",
+           "DSS_BUS_EXTRA", "DSS_DEVICE_EXTRA", "phase_nodes"]
+
+_FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
+#: Columns after :data:`BUS_COLUMNS` in the OpenDSS bus table.
+DSS_BUS_EXTRA = ["phases"]
+#: Columns after :data:`DEVICE_COLUMNS` in the OpenDSS device table.
+DSS_DEVICE_EXTRA = ["element_name", "terminal", "bus_name", "phases", "ia_a", "ib_a", "ic_a",
+                    "pa_mw", "pb_mw", "pc_mw", "reverse_phases", "control_mode"]
+
+
+def phase_nodes(model: DssModel) -> np.ndarray:
+    """``(buses, 3)`` node index of phase a/b/c at every bus (``-1`` where absent)."""
+    out = np.full((len(model.buses), 3), -1, dtype=np.int64)
+    ph = (model.node_num >= 1) & (model.node_num <= 3)
+    idx = np.flatnonzero(ph)
+    out[model.node_bus[idx], model.node_num[idx] - 1] = idx
+    return out
+
+
+def _phase_pu(model: DssModel, v_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, buses, 3)`` phase voltages in pu (NaN where absent) and the phase-present mask."""
+    node = phase_nodes(model)
+    has = node >= 0
+    base = model.buses.kv_ln.to_numpy(float) * 1e3
+    base = np.where(base > 0, base, np.nan)
+    v = np.where(has[None], v_v[:, np.maximum(node, 0)], np.nan)
+    return v / base[None, :, None], has
+
+
+def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario: np.ndarray,
+              step: np.ndarray, time_h: np.ndarray) -> pd.DataFrame:
+    """One row per step and bus (module docstring); ``base_rows[k]`` = the base step of k."""
+    n = v_v.shape[0]
+    v, has = _phase_pu(model, v_v)
+    mag = np.abs(v)
+    three = has.all(axis=1)
+    v1 = (v[..., 0] + A_OP * v[..., 1] + A_OP**2 * v[..., 2]) / 3.0
+    v2 = (v[..., 0] + A_OP**2 * v[..., 1] + A_OP * v[..., 2]) / 3.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        largest = np.nanmax(np.where(has[None], mag, -np.inf), axis=2)
+        vm = np.where(three[None], np.abs(v1), np.where(np.isfinite(largest), largest, np.nan))
+        first = np.take_along_axis(v, np.argmax(has, axis=1)[None, :, None].repeat(n, 0),
+                                   axis=2)[..., 0]
+        va = np.degrees(np.angle(np.where(three[None], v1, first)))
+        unb = np.where(three[None], np.abs(v2) / np.abs(v1) * 100.0, np.nan)
+        rise = np.nanmax(np.where(has[None], mag - mag[base_rows], -np.inf), axis=2)
+    rise = np.where(np.isfinite(rise), rise, np.nan)
+    nb = len(model.buses)
+    return pd.DataFrame({
+        "scenario": np.repeat(scenario, nb), "step": np.repeat(step, nb),
+        "time_h": np.repeat(time_h, nb), "bus": np.tile(np.arange(nb), n),
+        "bus_name": np.tile(np.asarray(model.buses.index, dtype=object), n),
+        "vm_pu": vm.ravel(), "va_degree": va.ravel(), "dv_pu_vs_base": rise.ravel(),
+        "unbalance_percent": unb.ravel(), "vm_a_pu": mag[..., 0].ravel(),
+        "vm_b_pu": mag[..., 1].ravel(), "vm_c_pu": mag[..., 2].ravel(),
+        "phases": np.tile(model.buses.phases.to_numpy(dtype=object), n),
+    }, columns=BUS_COLUMNS + DSS_BUS_EXTRA)
+
+
+def branch_table(model: DssModel, names: Sequence[str], arr: DssFlowArrays,
+                 scenario: np.ndarray, step: np.ndarray, time_h: np.ndarray) -> pd.DataFrame:
+    """One row per step and branch (module docstring)."""
+    n, k = arr.branch_i_a.shape
+    rows = pd.Index(model.elements.name).get_indexer(list(names))
+    cls = np.array([x.split(".", 1)[0] for x in names], dtype=object)
+    s = arr.branch_s_kva / 1e3
+    return pd.DataFrame({
+        "scenario": np.repeat(scenario, k), "step": np.repeat(step, k),
+        "time_h": np.repeat(time_h, k), "element": np.tile(cls, n),
+        "element_index": np.tile(rows, n), "name": np.tile(np.array(names, dtype=object), n),
+        "p_from_mw": s[..., 0].real.ravel(), "q_from_mvar": s[..., 0].imag.ravel(),
+        "p_to_mw": s[..., 1].real.ravel(), "q_to_mvar": s[..., 1].imag.ravel(),
+        "i_ka": (arr.branch_i_a / 1e3).ravel(),
+        "loading_percent": arr.branch_loading_percent.ravel()}, columns=BRANCH_COLUMNS)
+
+
+def _direction(p_mw: np.ndarray, deadband_mw: float) -> np.ndarray:
+    return np.where(p_mw >= deadband_mw, _FWD, np.where(p_mw <= -deadband_mw, _REV, _NONE)
+                    ).astype(object)
+
+
+def device_table(model: DssModel, watches: Sequence[DssWatch], watch_phases: Sequence[str],
+                 arr: DssFlowArrays, branch_names: Sequence[str], scenario: np.ndarray,
+                 step: np.ndarray, time_h: np.ndarray, load_fraction: np.ndarray, deadband_mw: float
+                 ) -> pd.DataFrame:
+    """One row per watched terminal and step (module docstring); watch-major, as the
+    pandapower path. ``watch_phases``: the phases each watched terminal has
+    (:attr:`DssFlowEngine.watch_phases`)."""
+    v, has = _phase_pu(model, arr.v_v)
+    e = model.elements
+    row_of = {n: i for i, n in enumerate(e.name)}
+    branch_of = {n: i for i, n in enumerate(branch_names)}
+    frames = []
+    for w, x in enumerate(watches):
+        name = x.element.lower()
+        row = row_of[name]
+        bus_name = e.buses.iat[row][x.terminal - 1]
+        bus = int(model.bus_index([bus_name])[0])
+        i = arr.watch_i_a[:, w]
+        s = arr.watch_s_kva[:, w] / 1e3
+        p_ph = s.real
+        p = p_ph.sum(axis=1)
+        rev = (p_ph <= -deadband_mw)
+        nan = ~arr.converged
+        rev_text = np.array(["".join(c for c, r in zip("abc", r_, strict=True) if r)
+                             for r_ in rev], dtype=object)
+        b = branch_of.get(name)
+        load = arr.branch_loading_percent[:, b] if b is not None else np.full(len(p), np.nan)
+        with np.errstate(invalid="ignore"):
+            vm = np.nanmax(np.where(has[bus][None], np.abs(v[:, bus]), np.nan), axis=1) \
+                if has[bus].any() else np.full(len(p), np.nan)
+        direction = _direction(p, deadband_mw)
+        direction[nan] = _NONE
+        frames.append(pd.DataFrame({
+            "scenario": scenario, "step": step, "time_h": time_h, "device": x.name,
+            "kind": x.kind, "element": str(e.cls.iat[row]), "element_index": row, "bus": bus,
+            "i_a": np.abs(i).max(axis=1), "p_mw": p, "q_mvar": s.imag.sum(axis=1),
+            "loading_percent": load, "vm_pu": vm, "direction": direction,
+            "reverse_flow": rev.any(axis=1) & ~nan, "load_fraction": load_fraction,
+            "element_name": name, "terminal": x.terminal, "bus_name": bus_name,
+            "phases": watch_phases[w], "ia_a": np.abs(i[:, 0]), "ib_a": np.abs(i[:, 1]),
+            "ic_a": np.abs(i[:, 2]), "pa_mw": p_ph[:, 0], "pb_mw": p_ph[:, 1],
+            "pc_mw": p_ph[:, 2], "reverse_phases": rev_text, "control_mode": x.mode}))
+    cols = DEVICE_COLUMNS + DSS_DEVICE_EXTRA
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def directional_table(model: DssModel, watches: Sequence[DssWatch], arr: DssFlowArrays,
+                      devices: pd.DataFrame, settings: Mapping[str, object],
+                      scenario: np.ndarray, step: np.ndarray) -> pd.DataFrame:
+    """67P (each phase element on its own phasors) and 32 on every step, for the watched
+    devices that have directional settings; true direction = the phase's (67P) or the
+    three-phase (32) active power direction. Columns
+    :data:`protv2g.directional.DIRECTIONAL_COLUMNS`."""
+    v, _has = _phase_pu(model, arr.v_v)
+    frames = []
+    for w, x in enumerate(watches):
+        st = settings.get(x.name)
+        if st is None:
+            continue
+        d = devices[devices.device == x.name]
+        bus = int(d.bus.iat[0])
+        i = arr.watch_i_a[:, w]
+        r = phase_67p(i, np.nan_to_num(v[:, bus]), st.mta_phase_degree,
+                      min_pol_pu=st.min_pol_phase_pu, pickup=st.pickup_a or 0.0,
+                      half_width_degree=st.half_width_degree)
+        for j, ph in enumerate("abc"):
+            if not (np.abs(i[:, j]) > 0).any():
+                continue
+            true = _direction(d[f"p{ph}_mw"].to_numpy(float), 1e-6)
+            declared = r.direction[:, j].astype(object)
+            i_a = np.abs(r.i_op[:, j])
+            frames.append(pd.DataFrame({
+                "scenario": scenario, "step": step, "device": x.name, "fault_bus": -1,
+                "fault_bus_name": "", "fault_type": "", "case": "flow", "element": "67P",
+                "phase": ph, "controls": "51P", "trip_direction": st.trip_direction,
+                "declared_direction": declared, "true_direction": true,
+                "i_operating_a": i_a, "i_operating_degree": np.degrees(np.angle(r.i_op[:, j])),
+                "v_polarising_pu": np.abs(r.v_pol[:, j]),
+                "v_polarising_degree": np.degrees(np.angle(r.v_pol[:, j])),
+                "angle_degree": r.delta_degree[:, j], "mta_degree": st.mta_phase_degree,
+                "oc_current_a": i_a, "oc_pickup_a": st.pickup_a,
+                "min_pol_pu": st.min_pol_phase_pu, "memory_used": r.memory_used[:, j],
+                "low_polarising": r.low_polarising[:, j],
+                "picks_up": i_a >= (st.pickup_a or np.inf),
+                "below_pickup": i_a < (st.pickup_a or np.inf),
+                "wrong_direction": (declared != _NONE) & (true != _NONE) & (declared != true)}))
+        p = d.p_mw.to_numpy(float)
+        true = d.direction.to_numpy(object)
+        picked, _op, t = reverse_power_32(p, st.reverse_power_pickup_mw,
+                                          st.reverse_power_delay_s, STEP_H * 3600.0)
+        d32 = np.where(picked, _REV, np.where(p >= st.reverse_power_pickup_mw, _FWD, _NONE))
+        frames.append(pd.DataFrame({
+            "scenario": scenario, "step": step, "device": x.name, "fault_bus": -1,
+            "fault_bus_name": "", "fault_type": "", "case": "flow", "element": "32",
+            "phase": "abc", "controls": "", "trip_direction": st.trip_direction,
+            "declared_direction": d32.astype(object), "true_direction": true, "p_mw": p,
+            "pickup_mw": st.reverse_power_pickup_mw, "t_operate_s": t, "picks_up": picked,
+            "below_pickup": ~picked,
+            "wrong_direction": (d32 != _NONE) & (true != _NONE) & (d32 != true)}))
+    if not frames:
+        return pd.DataFrame(columns=DIRECTIONAL_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=DIRECTIONAL_COLUMNS)

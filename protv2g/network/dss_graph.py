@@ -1,0 +1,214 @@
+"""The feeder graph of an OpenDSS model, and where devices sit on it.
+
+:func:`dss_feeder_graph` gives the same graph that :func:`protv2g.topology.feeder_graph` builds
+from a pandapower net, so the topology functions (chains, zones, primary/backup pairs) and the
+checks see one shape whichever kind of feeder a study has:
+
+* nodes: bus positions in :attr:`DssModel.buses` (``int``), with the attributes ``name``
+  (OpenDSS bus name), ``kv_ll``, ``phases`` and ``energized``;
+* one edge per pair of buses joined by enabled, closed series elements (lines and switches,
+  transformers — a three-winding unit joins its first winding's bus to each other one —,
+  autotransformers, series reactors and capacitors), with ``elements`` (a list of
+  ``(class, element row)`` tuples, row = position in :attr:`DssModel.elements`) and
+  ``length_km`` (the line's length; 0 for the other classes).
+
+An opened element (``Open line.sw7 2``, a switch control's open state) or a disabled one is not
+an edge; a normally-open tie is therefore absent, as in the pandapower graph.
+
+Devices are located by OpenDSS element name and terminal (:func:`locate`), from the study
+file's ``location`` keys: ``line`` + ``end`` (``from`` = terminal 1, ``to`` = terminal 2),
+``trafo`` + ``side`` (``hv`` = the winding with the highest rated voltage, ``lv`` the lowest;
+equal windings, as in a regulator: ``hv`` = winding 1) or ``switch`` (a line with
+``switch=yes``, terminal 1).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from protv2g.errors import Issue
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["SERIES_CLASSES", "DssDeviceSite", "dss_feeder_graph", "dss_source_buses",
+           "device_site", "locate", "source_side_terminal", "hops_from_sources"]
+
+#: Element classes that carry current between buses (graph edges).
+SERIES_CLASSES = ("line", "transformer", "autotrans", "reactor", "capacitor")
+#: Name of the substation source in chain tables (as :data:`protv2g.topology.SUBSTATION`).
+SUBSTATION = "substation"
+
+
+@dataclass(frozen=True)
+class DssDeviceSite:
+    """Where a device measures on an OpenDSS model (forward = from ``bus`` into the element).
+
+    Attributes
+    ----------
+    element : str
+        ``class.name`` (``"line.l1"``).
+    terminal : int
+        1-based terminal of ``element``.
+    element_class : str
+        OpenDSS class (``line``, ``transformer`` …).
+    element_index : int
+        Row of the element in :attr:`DssModel.elements`.
+    bus : int
+        Position of the terminal's bus in :attr:`DssModel.buses`.
+    far_bus : int
+        The element's other end (terminal 2, or terminal 1 for a device on terminal ≥ 2).
+    """
+
+    element: str
+    terminal: int
+    element_class: str
+    element_index: int
+    bus: int
+    far_bus: int
+
+
+def dss_feeder_graph(model: DssModel) -> nx.Graph:
+    """Undirected feeder graph of ``model`` as switched (see the module docstring).
+
+    Examples
+    --------
+    >>> g = dss_feeder_graph(load_dss_model("feeders/opendss_example/Master.dss"))  # doctest: +SKIP
+    >>> [g.nodes[b]["name"] for b in nx.shortest_path(g, 0, 5)]  # doctest: +SKIP
+    """
+    g = nx.Graph()
+    tab = model.buses
+    for i, (name, kv, ph, en) in enumerate(zip(tab.index, tab.kv_ll, tab.phases, tab.energized,
+                                               strict=True)):
+        g.add_node(i, name=str(name), kv_ll=float(kv), phases=str(ph), energized=bool(en))
+    e = model.elements
+    pick = e.enabled.to_numpy(bool) & e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)
+    where = {str(n): i for i, n in enumerate(tab.index)}
+    all_buses, classes, lengths = e.buses.to_numpy(), e.cls.to_numpy(), e.length_km.to_numpy()
+    for row in np.flatnonzero(pick):
+        buses = np.array([where.get(b, -1) for b in all_buses[row]], dtype=np.int64)
+        if len(buses) < 2 or (buses < 0).any():
+            continue
+        length = float(lengths[row]) if classes[row] == "line" else 0.0
+        length = length if np.isfinite(length) else 0.0
+        key = (str(classes[row]), int(row))
+        for other in buses[1:]:
+            a, b = int(buses[0]), int(other)
+            if a == b:
+                continue  # a shunt written with two terminals on one bus
+            if g.has_edge(a, b):
+                g[a][b]["elements"].append(key)
+                g[a][b]["length_km"] = min(g[a][b]["length_km"], length)
+            else:
+                g.add_edge(a, b, elements=[key], length_km=length)
+    return g
+
+
+def dss_source_buses(model: DssModel) -> dict[str, int]:
+    """Enabled Vsources as sources: ``{"substation": bus}`` (``substation:<name>`` when
+    there are several), as :func:`protv2g.topology.source_buses`."""
+    e = model.elements
+    src = e[(e.cls == "vsource") & e.enabled]
+    out = {}
+    for name, buses in zip(src.name, src.buses, strict=True):
+        out[name.split(".", 1)[1]] = int(model.bus_index([buses[0]])[0])
+    if len(out) == 1:
+        return {SUBSTATION: next(iter(out.values()))}
+    return {f"{SUBSTATION}:{k}": v for k, v in out.items()}
+
+
+def device_site(model: DssModel, element: str, terminal: int = 1) -> DssDeviceSite:
+    """A device on ``element``'s ``terminal`` as a graph edge.
+
+    Raises
+    ------
+    KeyError
+        No such element, or no such terminal (use :func:`locate` for user input).
+    """
+    e = model.elements
+    rows = np.flatnonzero(e.name.to_numpy() == element.lower())
+    if not len(rows):
+        raise KeyError(f"no element {element!r} in the model")
+    row = int(rows[0])
+    buses = list(e.buses.iat[row])
+    if not 1 <= terminal <= len(buses):
+        raise KeyError(f"{element} has no terminal {terminal}")
+    pos = model.bus_index(buses)
+    far = pos[1] if terminal == 1 and len(pos) > 1 else pos[0]
+    return DssDeviceSite(element.lower(), int(terminal), str(e.cls.iat[row]), row,
+                         int(pos[terminal - 1]), int(far))
+
+
+def locate(model: DssModel, location: object, file: str, key: str
+           ) -> tuple[tuple[str, int] | None, list[Issue]]:
+    """``(element, terminal)`` of a study-file ``location`` on ``model`` (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+    location : Location
+        The study file's ``location`` (``line``/``end``, ``trafo``/``side`` or ``switch``).
+    file, key : str
+        Study file and field path for the issues.
+
+    Returns
+    -------
+    (element, terminal) or None, and the issues (an unknown or disabled element names the
+    similar elements of the model's class).
+    """
+    e = model.elements
+    if getattr(location, "switch", None) is not None:
+        cls, name, terminal = "line", str(location.switch).lower(), 1  # type: ignore[attr-defined]
+        what = "switch (a line with switch=yes)"
+    elif getattr(location, "line", None) is not None:
+        cls, name = "line", str(location.line).lower()  # type: ignore[attr-defined]
+        terminal = 1 if location.end == "from" else 2  # type: ignore[attr-defined]
+        what = "line"
+    else:
+        cls, name, terminal = "transformer", str(location.trafo).lower(), 0  # type: ignore
+        what = "transformer"
+    full = name if name.startswith(f"{cls}.") else f"{cls}.{name}"
+    hit = e[(e.name == full)]
+    field = f"{key}.{'switch' if what.startswith('switch') else cls if cls == 'line' else 'trafo'}"
+    if hit.empty:
+        names = [n.split(".", 1)[1] for n in e.name[e.cls == cls]]
+        near = difflib.get_close_matches(full.split(".", 1)[1], names, n=5, cutoff=0.3)
+        return None, [Issue(file, field, f"the OpenDSS model has no {what} named {name!r}",
+                            f"use an OpenDSS {cls} name of the model"
+                            + (f" (e.g. {', '.join(near)})" if near else ""))]
+    if not bool(hit.enabled.iat[0]):
+        return None, [Issue(file, field, f"{full} is disabled in the OpenDSS model",
+                            "place the device on an enabled element")]
+    if terminal == 0:
+        terminal = _trafo_terminal(model, full, str(location.side))  # type: ignore[attr-defined]
+    return (full, terminal), []
+
+
+def _trafo_terminal(model: DssModel, element: str, side: str) -> int:
+    """Terminal of a transformer's ``hv``/``lv`` side by the windings' voltage bases."""
+    buses = list(model.elements.buses[model.elements.name == element].iat[0])
+    kv = model.buses.kv_ll.to_numpy()[model.bus_index(buses)]
+    if np.allclose(kv, kv[0], rtol=1e-3):
+        return 1 if side == "hv" else len(kv)
+    return int(np.argmax(kv) if side == "hv" else np.argmin(kv)) + 1
+
+
+def hops_from_sources(model: DssModel, graph: nx.Graph | None = None) -> dict[int, int]:
+    """Number of edges from the nearest source bus to every bus it reaches."""
+    g = graph if graph is not None else dss_feeder_graph(model)
+    src = set(dss_source_buses(model).values()) & set(g.nodes)
+    if not src:
+        return {}
+    return {int(k): int(v) for k, v in nx.multi_source_dijkstra_path_length(
+        g, src, weight=lambda _a, _b, _d: 1).items()}
+
+
+def source_side_terminal(model: DssModel, element: str, hops: dict[int, int]) -> int:
+    """The terminal of ``element`` nearest a source (fewest edges; terminal 1 on a tie or when
+    no terminal is reached)."""
+    buses = list(model.elements.buses[model.elements.name == element.lower()].iat[0])
+    pos = model.bus_index(buses)
+    dist = [hops.get(int(p), np.iinfo(np.int64).max) for p in pos]
+    return int(np.argmin(dist)) + 1

@@ -1,0 +1,140 @@
+"""The OpenDSS branch of the pipeline: a study on an OpenDSS feeder through the phase path.
+
+:mod:`protv2g.pipeline` calls these for a study whose feeder is a
+:class:`~protv2g.network.dss_model.DssModel` (``study.model``); they return the same tables as
+the pandapower branch, so the checks, the gate and the report see one shape.
+
+Faults (:func:`dss_fault_frames`): one :func:`protv2g.engine.phase.phase_fault_study` over the
+distinct charger sets of the scenarios (the same sets as the sequence path,
+:func:`protv2g.study.engine_inputs.fault_scenarios`), each exporting site a
+:class:`~protv2g.engine.phase.PhaseSite` on its phases (a single-phase fleet on its phase);
+the feeder's PV systems and storage by the chargers' control law in every run, base case
+included (``existing_inverters="law"``, :mod:`protv2g.engine.phase.der`); machines as OpenDSS
+has them. Fault buses: the primary buses (above 1 kV). The tables:
+
+* ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
+  ``LL-bc``, ``LLG-ab``, ``SLG-a`` … — one fault per row, so the checks, which identify a
+  fault by (scenario, bus, type, case), see every phase combination apart; ``fault_kind``
+  keeps the bare type (``SLG``) and ``phase`` the phases;
+* device rows are kept where the device sees at least :data:`DEVICE_ROW_MIN_A` in a phase or in
+  ``3·I0`` (no protective device picks up below it; a fuse sees nothing of the faults on
+  another lateral) — a utility feeder's table is then a few tens of thousands of rows instead
+  of devices × faults.
+
+Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
+devices on their OpenDSS elements.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.phase import PhaseDevice, PhaseSite, phase_fault_study
+from protv2g.engine.phase.faults import fault_rows
+from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss_study import opendss_flow_study
+from protv2g.flow.result import FlowResult
+from protv2g.scenarios import Scenario
+from protv2g.study.engine_inputs import fault_scenarios
+from protv2g.study.loader import Study
+
+__all__ = ["dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
+           "DEVICE_ROW_MIN_A"]
+
+#: Device rows below this current (largest phase and |3I0|), A, are not kept.
+DEVICE_ROW_MIN_A = 1.0
+#: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
+#: three complex phasors each) plus slack.
+_BYTES_PER_ARRAY_ROW = 128
+
+
+def dss_devices(study: Study) -> list[PhaseDevice]:
+    """The study's devices on their OpenDSS element terminals, in study order."""
+    return [PhaseDevice(name, s.element_name, s.terminal)
+            for name, s in study.device_sites.items()]
+
+
+def _phases(study: Study) -> dict[str, str]:
+    return {s.name: ("abc" if s.phases == 3 else str(s.phase))
+            for s in study.document.v2g_sites}
+
+
+def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
+    """``fault_type`` with the faulted phases (``SLG-a``; ``3ph`` stays), ``fault_kind`` the
+    bare type (module docstring)."""
+    kind = frame["fault_type"].astype(str)
+    label = np.where(kind.to_numpy() == "3ph", kind.to_numpy(),
+                     (kind + "-" + frame["phase"].astype(str)).to_numpy())
+    out = frame.assign(fault_type=label)
+    out.insert(out.columns.get_loc("fault_type") + 1, "fault_kind", kind.to_numpy())
+    return out
+
+
+def dss_fault_frames(study: Study, scenarios: Sequence[Scenario]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Bus and device tables per distinct charger set, and each scenario's set.
+
+    Raises
+    ------
+    InputError
+        When the engine's arrays would not fit in memory, or for bad input the engine finds.
+    """
+    model = study.model
+    doc = study.document.faults
+    sets, key_of = fault_scenarios(study, list(scenarios))
+    phases = _phases(study)
+    site_scen = {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
+                       for src in sources] for key, sources in sets.items()}
+    devices = dss_devices(study)
+    _check_size(study, len(site_scen), len(devices))
+    try:
+        res = phase_fault_study(
+            model, fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
+            r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
+            r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=site_scen, devices=devices,
+            existing_inverters="law")
+    except InputError as exc:
+        raise InputError([Issue(str(study.path), f"feeder ({study.document.feeder.opendss}): "
+                                f"{i.field}".rstrip(": "), i.message, i.fix)
+                          for i in exc.issues]) from None
+    bus = fold_fault_type(res.bus)
+    device = (fold_fault_type(res.device_rows(DEVICE_ROW_MIN_A)) if devices else
+              pd.DataFrame(columns=["scenario", "device", "fault_bus", "fault_bus_name",
+                                    "fault_type", "fault_kind", "case", "phase", "ia_ka",
+                                    "ib_ka", "ic_ka", "i3i0_ka"]))
+    return bus, device, key_of
+
+
+def _check_size(study: Study, n_sets: int, n_devices: int) -> None:
+    model = study.model
+    doc = study.document.faults
+    tab = model.buses
+    has = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
+    wanted = tab.primary.to_numpy()
+    n_rows = len(fault_rows(np.flatnonzero(wanted), has[wanted], doc.fault_types))
+    need = n_sets * len(doc.cases) * max(n_devices, 1) * n_rows * _BYTES_PER_ARRAY_ROW
+    try:
+        budget = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        budget = 4 * 2**30
+    if need > budget:
+        raise InputError(Issue(
+            str(study.path), "scenarios",
+            f"the fault study needs about {need / 2**30:.1f} GiB ({n_sets} charger sets × "
+            f"{len(doc.cases)} cases × {n_devices} devices × {n_rows} faults), more than the "
+            f"{budget / 2**30:.1f} GiB allowed",
+            "run fewer export levels or participation cases, fewer fault types "
+            "(faults.fault_types) or cases, or split the devices into several studies"))
+
+
+def dss_flow(study: Study, day: bool) -> FlowResult:
+    """The study's flows in OpenDSS (its own scenario axes; the 96-step day when ``day``)."""
+    devices = [(name, d.kind.value, study.device_sites[name].element_name,
+                study.device_sites[name].terminal)
+               for name, d in ((d.name, d) for d in study.document.devices)
+               if name in study.device_sites]
+    return opendss_flow_study(study.document, study.model, devices, day=day)

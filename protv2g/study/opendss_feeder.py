@@ -1,0 +1,162 @@
+"""The OpenDSS branch of the study loader: a study whose feeder is an OpenDSS master.
+
+With ``feeder.opendss`` (and ``opendss_via: phase``, the default) the study's feeder is a
+:class:`~protv2g.network.dss_model.DssModel` — OpenDSS's own network in phase coordinates —
+instead of a pandapower net:
+
+* the master and ``feeder.redirects`` are compiled by :func:`~protv2g.network.dss_model.
+  load_dss_model` (paths relative to the study, inside its folder);
+* with ``feeder.adopt_devices`` (default) the model's fuses, reclosers and relays that the
+  study does not define become study devices (:mod:`protv2g.network.dss_devices`, then the
+  loader's :func:`~protv2g.study.opendss_devices.adopt_model_devices`);
+* device locations name OpenDSS elements (:func:`protv2g.network.dss_graph.locate`); a device
+  on a de-energised element is refused (as the pandapower branch refuses an isolated one);
+* site buses are OpenDSS buses: a three-phase site needs phases a, b and c there, a
+  single-phase one its phase, both energised; an ``interconnection_transformer`` is refused
+  (model the transformer in the ``.dss``).
+
+Buses of a de-energised part of the model do not make the study invalid: they are listed in
+the feeder warnings and their faults are reported at 0 A (#20 item 5).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.library import Curve, CurveLibrary
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_graph import device_site, dss_source_buses, locate
+from protv2g.network.dss_model import DssModel
+from protv2g.study.curves import curve_name_issues, study_library
+from protv2g.study.places import DeviceSite, document_issues
+from protv2g.study.schema import FeederSource, StudyDocument
+
+__all__ = ["load_dss_feeder", "dss_semantics"]
+
+
+def _inside(study_dir: Path, relative: str, file: str, key: str
+            ) -> tuple[Path | None, list[Issue]]:
+    target = (study_dir / relative).resolve()
+    if not target.is_relative_to(study_dir.resolve()):
+        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
+                            "keep feeder files in the study's folder or below it")]
+    return target, []
+
+
+def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str
+                    ) -> dict[str, Any]:
+    """Keyword arguments of the loader's ``LoadedFeeder`` for an OpenDSS master.
+
+    Returns ``model``, ``warnings``, and with ``adopt_devices`` the model's ``devices`` and
+    ``curves`` as study entries — or ``issues`` when it cannot be loaded.
+    """
+    from protv2g.network.dss_devices import model_device_dicts
+    from protv2g.network.dss_model import load_dss_model
+
+    redirects, issues = [], []
+    for i, r in enumerate(source.redirects):
+        p, found = _inside(study_dir, r, file, f"feeder.redirects[{i}]")
+        issues += found
+        if p is not None:
+            redirects.append(p)
+    if issues:
+        return {"issues": tuple(issues)}
+    try:
+        model = load_dss_model(target, redirects=redirects)
+    except InputError as exc:
+        return {"issues": tuple(Issue(file, f"feeder.opendss ({target.name}): {i.field}"
+                                      .rstrip(": "), i.message, i.fix) for i in exc.issues)}
+    out: dict[str, Any] = {"model": model, "warnings": model.warnings}
+    if source.adopt_devices:
+        devices, curves, dropped = model_device_dicts(model)
+        out.update(devices=tuple(devices), curves=tuple(curves))
+        if len(dropped):
+            out["warnings"] = pd.concat([model.warnings, dropped], ignore_index=True)
+    return out
+
+
+def _near(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), names, n=5, cutoff=0.3)
+    return f" (e.g. {', '.join(close)})" if close else ""
+
+
+def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
+                  extra_curves: list[Curve] | tuple[Curve, ...] = ()
+                  ) -> tuple[list, dict[str, DeviceSite], dict[str, int], CurveLibrary | None]:
+    """Issues, device sites, site buses and curve library of a study on ``model``."""
+    file = str(path)
+    library, issues = study_library(document, path.parent, file)
+    if library is not None and extra_curves:
+        library = CurveLibrary([*library, *extra_curves])
+    if library is not None:
+        issues.extend(curve_name_issues(document, library, file))
+    issues.extend(document_issues(document, file))
+    tab = model.buses
+    device_sites: dict[str, DeviceSite] = {}
+    for i, device in enumerate(document.devices):
+        key = f"devices[{i}].location"
+        found, place_issues = locate(model, device.location, file, key)
+        issues.extend(place_issues)
+        if found is None:
+            continue
+        element, terminal = found
+        s = device_site(model, element, terminal)
+        row = model.elements.iloc[s.element_index]
+        if not bool(row.energized) or not bool(row.closed):
+            issues.append(Issue(file, key, f"device {device.name!r} is on {element}, which is "
+                                "de-energised or open (no path to a source)",
+                                "close the switch in the model or move the device to an "
+                                "energised element"))
+            continue
+        device_sites[device.name] = DeviceSite(
+            "line" if s.element_class == "line" else "trafo", s.element_index, s.bus,
+            s.far_bus, element_name=element, terminal=terminal)
+    site_buses: dict[str, int] = {}
+    names = list(tab.index)
+    for i, site in enumerate(document.v2g_sites):
+        key = f"v2g_sites[{i}]"
+        b = int(model.bus_index([site.bus])[0])
+        if b < 0:
+            issues.append(Issue(file, f"{key}.bus", f"the OpenDSS model has no bus "
+                                f"{site.bus!r}", "use a bus of the model" + _near(site.bus,
+                                                                                  names)))
+            continue
+        have = str(tab.phases.iat[b])
+        need = "abc" if site.phases == 3 else str(site.phase or "")
+        if site.phases == 3 and have != "abc":
+            issues.append(Issue(file, f"{key}.phases", f"bus {site.bus!r} has phases {have!r}: "
+                                "a three-phase site needs a, b and c",
+                                f"use phases: 1 with a phase of {have!r}, or a three-phase "
+                                "bus"))
+            continue
+        if need and any(c not in have for c in need):
+            issues.append(Issue(file, f"{key}.phase", f"bus {site.bus!r} has no phase {need} "
+                                f"(it has {have!r})", f"use a phase of {have!r}"))
+            continue
+        live = [bool(model.energized[(model.node_bus == b)
+                                     & (model.node_num == "abc".index(c) + 1)].any())
+                for c in need]
+        if not all(live):
+            issues.append(Issue(file, f"{key}.bus", f"bus {site.bus!r} is de-energised on "
+                                f"phase(s) {need} (no path to a source)",
+                                "connect the site to an energised bus"))
+            continue
+        if site.interconnection_transformer is not None:
+            issues.append(Issue(file, f"{key}.interconnection_transformer",
+                                "a site transformer is not added to an OpenDSS feeder",
+                                "model the transformer in the .dss file and connect the site "
+                                "to its low-voltage bus (remove interconnection_transformer)"))
+            continue
+        site_buses[site.name] = b
+    if not dss_source_buses(model):
+        issues.append(Issue(file, "feeder.opendss", "the model has no enabled Vsource",
+                            "enable the circuit's source"))
+    if not np.any(tab.energized.to_numpy()):
+        issues.append(Issue(file, "feeder.opendss", "no bus of the model is energised",
+                            "check the model's source and switches"))
+    return issues, device_sites, site_buses, library

@@ -1,0 +1,59 @@
+"""Where a study's devices sit, and the checks of a study document that need no feeder.
+
+Shared by the pandapower branch of the loader (:mod:`protv2g.study.loader`) and its OpenDSS
+branch (:mod:`protv2g.study.opendss_feeder`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from protv2g.errors import Issue
+from protv2g.study.schema import StudyDocument
+
+__all__ = ["DeviceSite", "document_issues"]
+
+
+@dataclass(frozen=True)
+class DeviceSite:
+    """Where a device measures: ``bus`` is one end of ``element``; forward = from bus into it.
+
+    On a pandapower net ``element_index`` is the row of ``net.line``/``net.trafo`` and the buses
+    are net bus indices. On an OpenDSS model (:class:`~protv2g.network.dss_model.DssModel`)
+    ``element_index`` is the element's row in ``model.elements``, the buses are positions in
+    ``model.buses``, and ``element_name``/``terminal`` name the OpenDSS element and terminal
+    (``"line.l1"``, 1).
+    """
+
+    element: Literal["line", "trafo"]
+    element_index: int
+    bus: int
+    far_bus: int
+    element_name: str = ""
+    terminal: int = 1
+
+
+def document_issues(document: StudyDocument, file: str) -> list[Issue]:
+    """Duplicate names, single-phase sites without a phase, export levels above a site's
+    nameplate — everything checkable without the feeder."""
+    issues = []
+    for kind, names in (("devices", [d.name for d in document.devices]),
+                        ("v2g_sites", [s.name for s in document.v2g_sites])):
+        for name, count in Counter(names).items():
+            if count > 1:
+                issues.append(Issue(file, kind, f"name {name!r} is used {count} times",
+                                    "give every entry a unique name"))
+    for i, site in enumerate(document.v2g_sites):
+        if site.phases == 1 and site.phase is None:
+            issues.append(Issue(file, f"v2g_sites[{i}].phase", "a single-phase site needs its "
+                                "phase", "add 'phase: a', 'b' or 'c'"))
+        levels = document.export_levels_kw(site)
+        too_high = [p for p in levels if p > site.p_max_kw * (1 + 1e-9)]
+        if too_high:
+            issues.append(Issue(file, "scenarios.export_levels_kw",
+                                f"{too_high} kW exceed site {site.name!r}'s maximum of "
+                                f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw)",
+                                "lower the export levels or add chargers"))
+    return issues

@@ -1,0 +1,10 @@
+"""A study file drafted from an OpenDSS feeder (``protv2g init``): :func:`draft_study`.
+
+Modules: ``draft`` (the orchestration and the YAML text), ``head_relay`` (feeder heads and a
+proposed relay by a stated rule), ``candidates`` (candidate site buses with their
+short-circuit level), ``writer`` (YAML and curve-file text).
+"""
+
+from protv2g.study_draft.draft import StudyDraft, draft_study, parse_site, r10_rating_ka
+
+__all__ = ["StudyDraft", "draft_study", "parse_site", "r10_rating_ka"]

@@ -1,0 +1,88 @@
+"""Candidate V2G site buses of an OpenDSS feeder with their short-circuit level.
+
+The short-circuit level is the IEC 60909 maximum case without V2G from the phase-domain engine
+(:func:`protv2g.engine.phase.phase_fault_study`): the three-phase current (buses with three
+phases), the largest single-line-to-ground current over the bus's phases, and ``X/R`` of the
+Thevenin impedance the fault sees, ``tan(∠E − ∠I)`` with ``E`` the pre-fault phase voltage —
+the positive-sequence X/R for a three-phase fault; for a bus with fewer phases the SLG loop's
+``(Z1 + Z2 + Z0)`` X/R (marked ``loop``).
+
+Which buses (a stated choice, to give an engineer a start): primary buses at the feeder's
+voltage level (:func:`.head_relay.feeder_heads`) — the three-phase buses nearest the
+substation (strong: a depot), the three-phase buses farthest from it and the farthest ends of
+single- and two-phase laterals (weak: home chargers at a feeder end) — by distance along the
+lines from the source.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.phase import PhaseFaultResult
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["short_circuit_levels", "candidate_buses", "CANDIDATE_COLUMNS"]
+
+CANDIDATE_COLUMNS = ["group", "bus", "phases", "kv_ll", "distance_km", "i3ph_ka", "islg_ka",
+                     "x_r", "x_r_of"]
+
+
+def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame:
+    """Per fault bus: ``i3ph_ka``, ``islg_ka`` (largest phase), ``x_r`` and ``x_r_of``.
+
+    ``res`` must hold 3ph and SLG faults of the ``max`` case for the base scenario.
+    """
+    b = res.bus
+    b = b[(b.case == "max") & b.energized & (b.scenario == res.scenarios[0])]
+    v = model.v_oc_v
+    node_of = {(int(nb), int(nn)): i for i, (nb, nn) in enumerate(zip(
+        model.node_bus, model.node_num, strict=True))}
+    rows = {}
+    for r in b.itertuples(index=False):
+        if r.fault_type not in ("3ph", "SLG"):
+            continue
+        ph = r.phase[0]
+        k = node_of.get((int(r.bus), "abc".index(ph) + 1))
+        angle_i = getattr(r, f"i{ph}_degree")
+        x_r = (np.tan(np.angle(v[k]) - np.radians(angle_i)) if k is not None else np.nan)
+        d = rows.setdefault(r.bus_name, {"i3ph_ka": np.nan, "islg_ka": np.nan, "x_r": np.nan,
+                                         "x_r_of": ""})
+        if r.fault_type == "3ph":
+            d.update(i3ph_ka=r.ikss_ka, x_r=x_r, x_r_of="3ph")
+        elif not d["islg_ka"] >= r.ikss_ka:
+            d["islg_ka"] = r.ikss_ka
+            if d["x_r_of"] != "3ph":
+                d.update(x_r=x_r, x_r_of="loop")
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5
+                    ) -> pd.DataFrame:
+    """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`."""
+    g = dss_feeder_graph(model)
+    src = set(dss_source_buses(model).values())
+    dist = nx.multi_source_dijkstra_path_length(g, src, weight="length_km")
+    tab = model.buses
+    ok = (tab.primary & tab.energized & np.isclose(tab.kv_ll, level_kv, rtol=1e-3)).to_numpy()
+    names = tab.index.to_numpy()
+    frame = pd.DataFrame({"bus": names, "phases": tab.phases.to_numpy(),
+                          "kv_ll": tab.kv_ll.to_numpy(),
+                          "distance_km": [dist.get(i, np.nan) for i in range(len(tab))],
+                          "degree": [g.degree(i) for i in range(len(tab))]})[ok]
+    frame = frame.join(levels, on="bus").dropna(subset=["islg_ka"])
+    frame = frame[frame.distance_km > 0]            # not the substation bus itself
+    three = frame[frame.phases == "abc"].sort_values("distance_km")
+    near = three.head(n)
+    three_far = three.drop(near.index)
+    lateral = frame[(frame.phases.str.len() < 3) & (frame.degree == 1)]
+    groups = [("near the substation (three-phase)", near),
+              ("far from the substation (three-phase)", three_far.tail(n).iloc[::-1]),
+              ("lateral ends (one or two phases)",
+               lateral.sort_values("distance_km").tail(n).iloc[::-1])]
+    out = [grp.assign(group=label) for label, grp in groups if len(grp)]
+    if not out:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    return pd.concat(out, ignore_index=True)[CANDIDATE_COLUMNS]

@@ -1,0 +1,357 @@
+"""``draft_study``: a study file drafted from an OpenDSS feeder (``protv2g init``).
+
+What the draft holds, and where each value comes from:
+
+* ``feeder``: the master and redirects, relative to the study's folder; ``adopt_devices:
+  false`` (every model device is written out).
+* ``devices``: the model's fuses, reclosers and relays as the study loader adopts them
+  (:func:`protv2g.study.opendss_devices.adopt_model_devices`: OpenDSS K/T links → EEI-NEMA
+  links, other curves → the model's point tables in a curve file beside the study); a proposed
+  feeder-head relay where the model has none (:mod:`.head_relay`, marked TODO); every
+  ``interrupting_rating_ka`` a TODO value: the next IEC 60059 R10 preferred value (1, 1.25,
+  1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8 × 10ⁿ kA) at or above the largest fault current protv2g
+  computes at the device (IEC 60909 max, all fault types, no V2G) — the smallest adequate
+  rating today; replace it with the nameplate value.
+* ``v2g_sites``: those given (``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH``), else none; a table of
+  candidate buses with their short-circuit level (:mod:`.candidates`) as comments.
+* the feeder's existing sources (PV, storage, generators) listed as comments.
+* ``scenarios``, ``faults``: export levels 0/50/100 %, light and peak load, IEC 60909 with a
+  20 Ω minimum ground-fault resistance (North American practice 20–40 Ω, domain.md §2).
+
+Nothing is written to disk here (the CLI writes :attr:`StudyDraft.text`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.library import CurveLibrary, default_library
+from protv2g.devices.models import build_device
+from protv2g.engine.phase import PhaseDevice, phase_fault_study
+from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss import DssFlowEngine, DssWatch
+from protv2g.network.dss_devices import model_device_dicts
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, locate
+from protv2g.network.dss_model import DssModel, load_dss_model
+from protv2g.study.opendss_devices import adopt_model_devices
+from protv2g.study.schema import Location
+from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
+from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
+from protv2g.study_draft.writer import (
+    candidate_comments,
+    curves_file_text,
+    device_block,
+    inline,
+    todo,
+)
+from protv2g.units import Case, Method
+
+__all__ = ["StudyDraft", "draft_study", "parse_site", "r10_rating_ka", "R_FAULT_MIN_OHM"]
+
+#: Minimum-case ground-fault resistance written into drafts, Ω (domain.md §2: 20–40 Ω).
+R_FAULT_MIN_OHM = 20.0
+#: Settings written even at their default (they say how the device operates).
+_ALWAYS = {"n_fast", "n_delayed", "reclose_intervals_s", "time_dial", "fast_multiplier",
+           "delayed_multiplier"}
+#: Folder (beside the study) of the model's own curves.
+CURVES_FOLDER = "model_curves"
+
+
+@dataclass(frozen=True)
+class StudyDraft:
+    """A drafted study: the YAML text, an optional curve file, and what was assumed."""
+
+    text: str
+    curves_text: str | None
+    curves_folder: str
+    todos: tuple[str, ...]
+    candidates: pd.DataFrame
+    proposals: tuple = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def r10_rating_ka(i_ka: float) -> float:
+    """Next IEC 60059 R10 preferred value at or above ``i_ka`` (kA).
+
+    >>> r10_rating_ka(6.9), r10_rating_ka(10.0), r10_rating_ka(0.4)
+    (8.0, 10.0, 0.4)
+    """
+    if not i_ka > 0 or not math.isfinite(i_ka):
+        return 1.0
+    series = (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0, 10.0)
+    k = math.floor(math.log10(i_ka))
+    for s in series:
+        value = round(s * 10.0**k, 6)
+        if value >= i_ka * (1 - 1e-9):
+            return value
+    return round(10.0 ** (k + 1), 6)
+
+
+def parse_site(text: str) -> dict:
+    """``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH`` → a ``v2g_sites`` entry.
+
+    >>> parse_site("homes:l3312692.a:20:7.2")["phase"]
+    'a'
+
+    Raises
+    ------
+    InputError
+        For another form.
+    """
+    m = re.fullmatch(r"([^:]+):([^:]+?)(?:\.([abc]))?:(\d+):([0-9.]+)", text.strip())
+    if m is None:
+        raise InputError(Issue("--site", text, "not NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH",
+                               "e.g. --site depot:m1209817:20:100 or "
+                               "--site homes:l3312692.a:20:7.2"))
+    name, bus, phase, n, kw = m.groups()
+    out = {"name": name, "bus": bus.lower(), "n_chargers": int(n), "p_charger_kw": float(kw)}
+    if phase:
+        out.update(phases=1, phase=phase)
+    return out
+
+
+def _study_name(model: DssModel) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.\- ]", "_", model.name) or "feeder"
+    return name if name[0].isalnum() else f"f{name}"
+
+
+def _existing_sources(model: DssModel) -> list[str]:
+    dss = model.engine
+    e = model.elements
+    out = []
+    for name, cls, buses in zip(e.name, e.cls, e.buses, strict=True):
+        if cls not in ("pvsystem", "storage", "generator") or not bool(
+                e.enabled[e.name == name].iat[0]):
+            continue
+        vals = {}
+        power = {"pvsystem": "pmpp", "storage": "kwrated"}.get(cls, "kw")
+        for prop in ("kva", power, "phases"):
+            try:
+                dss.Text.Command(f"? {name}.{prop}")
+                vals[prop] = dss.Text.Result()
+            except Exception:  # noqa: BLE001 - property absent for the class
+                vals[prop] = "?"
+        out.append(f"#   {name:<28} bus {buses[0]:<16} {vals['phases']}-phase, "
+                   f"{vals['kva']} kVA, {vals[power]} kW ({power})")
+    return out
+
+
+def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
+                study_dir: str | Path | None = None, sites: Sequence[dict] = (),
+                n_candidates: int = 5) -> StudyDraft:
+    """Draft a study from an OpenDSS master (see the module docstring).
+
+    Parameters
+    ----------
+    master : path
+        OpenDSS master file.
+    redirects : sequence of path
+        Further scripts (e.g. ``Fuses.DSS``).
+    study_dir : path, optional
+        Folder the study will be written to (paths in it are relative to it); default the
+        master's folder. Must be the master's folder or one above it (the loader refuses
+        feeder files outside the study's folder).
+    sites : sequence of dict
+        ``v2g_sites`` entries (:func:`parse_site`).
+    n_candidates : int
+        Candidate buses per group.
+
+    Returns
+    -------
+    StudyDraft
+
+    Raises
+    ------
+    InputError
+        The model does not compile, a site's bus or phase is not in the model, or the study
+        folder is not above the model.
+    """
+    master = Path(master).resolve()
+    study_dir = Path(study_dir).resolve() if study_dir is not None else master.parent
+    issues = []
+    rel = []
+    for p in (master, *[Path(r).resolve() for r in redirects]):
+        if not p.is_relative_to(study_dir):
+            issues.append(Issue(str(p), "", f"the study folder {study_dir} is not above the "
+                                "model file (the study loader refuses feeder files outside "
+                                "the study's folder)", "write the study into the model's "
+                                "folder or a folder above it (-o <that folder>/study.yaml)"))
+        else:
+            rel.append(p.relative_to(study_dir).as_posix())
+    if issues:
+        raise InputError(issues)
+    model = load_dss_model(master, redirects=list(redirects))
+    _check_sites(model, sites)
+    dicts, curves, _warn = model_device_dicts(model)
+    library = default_library()
+    adopted, extra, bad, _ = adopt_model_devices(dicts, curves, library, set(), str(master))
+    full_lib = CurveLibrary([*library, *extra])
+    entries = []
+    for d in adopted:
+        e = d.model_dump(mode="json", exclude_none=True)
+        shown = set(d.model_dump(exclude_defaults=True)) | _ALWAYS
+        entries.append({"name": e.pop("name"), "kind": d.kind.value,
+                        "location": e.pop("location"), **{k: v for k, v in e.items()
+                                                          if k != "kind" and k in shown}})
+    extra = [dataclasses.replace(c, source=c.source.replace(str(master), master.name))
+             for c in extra]
+    places = {}
+    for e in entries:
+        found, _i = locate(model, Location.model_validate(e["location"]), str(master), "")
+        if found is not None:
+            places[e["name"]] = found
+    heads = [h for h in feeder_heads(model) if not h.protected_by]
+    head_names = [f"head-{h.element.split('.', 1)[1]}" for h in heads]
+    phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
+    phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
+        head_names, heads, strict=True)]
+    res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
+                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices)
+    table = res.device_rows(1.0)
+    proposals = _proposals(model, heads, head_names, entries, places, table, full_lib)
+    peak = res.device_summary
+    peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
+    level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
+    levels = short_circuit_levels(model, res)
+    cand = candidate_buses(model, levels, level_kv, n_candidates)
+    text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
+                        bool(extra))
+    curves_text = curves_file_text(extra, master.name) if extra else None
+    return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals))
+
+
+def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
+    issues = []
+    for s in sites:
+        bus = s["bus"]
+        if bus not in model.buses.index:
+            issues.append(Issue("--site", s["name"], f"bus {bus!r} is not in the model",
+                                "give a bus of the model (see the candidate list)"))
+        elif s.get("phase") and s["phase"] not in model.buses.at[bus, "phases"]:
+            issues.append(Issue("--site", s["name"], f"bus {bus!r} has no phase {s['phase']} "
+                                f"(it has {model.buses.at[bus, 'phases']!r})",
+                                "give a phase the bus has"))
+        elif not s.get("phase") and model.buses.at[bus, "phases"] != "abc":
+            issues.append(Issue("--site", s["name"], f"bus {bus!r} has phases "
+                                f"{model.buses.at[bus, 'phases']!r}, not three",
+                                f"make it single-phase: {s['name']}:{bus}.<phase>:…"))
+    if issues:
+        raise InputError(issues)
+
+
+def _proposals(model, heads, head_names, entries, places, table, library):  # noqa: ANN001, ANN202
+    if not heads:
+        return []
+    g = dss_feeder_graph(model)
+    tree = nx.bfs_tree(g, next(iter(dss_source_buses(model).values())))
+    engine = DssFlowEngine(model, (), [DssWatch(n, "relay", h.element, h.terminal)
+                                       for n, h in zip(head_names, heads, strict=True)])
+    load = engine.solve(np.array([1.0]), np.zeros((0, 1))).watch_i_a[0]
+    by_name = {e["name"]: e for e in entries}
+    out = []
+    for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
+        behind = subtree_buses(tree, h.far_bus)
+        below, zone = [], set(behind)
+        for dev, (element, _term) in places.items():
+            ends = model.bus_index(list(model.elements.buses[model.elements.name
+                                                             == element].iat[0]))
+            child = [int(b) for b in ends if int(b) in behind]
+            if len(child) != len(ends):
+                continue                     # not wholly below this head
+            far = max(child, key=lambda b: nx.shortest_path_length(tree, h.far_bus, b))
+            zone -= subtree_buses(tree, far)
+            e = {k2: v for k2, v in by_name[dev].items()
+                 if k2 not in ("kind", "location", "reclose_intervals_s", "directional",
+                               "characteristic_angle_degree", "interrupting_rating_ka")}
+            try:
+                below.append((dev, build_device(by_name[dev]["kind"], e, library)))
+            except InputError:
+                continue
+        rows = table[table.device.isin([name, *[n for n, _ in below]])]
+        out.append(propose_relay(model, h, name, load[k], rows, below, zone, library))
+    return out
+
+
+def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves):  # noqa: ANN001, ANN202
+    todos: list[str] = []
+    lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
+             + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
+             "# Every value protv2g assumed carries a '# TODO' comment: `protv2g validate` "
+             "lists them.",
+             f"name: {inline(_study_name(model))}",
+             f"description: {inline('Drafted from ' + model.name + ' by protv2g init')}",
+             "feeder:", f"  opendss: {inline(rel[0])}"]
+    if len(rel) > 1:
+        lines.append(f"  redirects: {inline(rel[1:])}")
+    lines.append("  adopt_devices: false   # every model device is written out below")
+    if has_curves:
+        lines.append(f"library: [{CURVES_FOLDER}]   # the model's own TCC point tables")
+    src = _existing_sources(model)
+    if src:
+        lines += ["# Existing sources of the model (in every fault run and flow, base case "
+                  "included):", *src]
+    lines.append("devices:" if entries or proposals else "devices: []")
+    for e in entries:
+        i_ka = float(peak.get(e["name"], np.nan))
+        rating = r10_rating_ka(i_ka)
+        note = todo(f"assumed rating {rating:g} kA: the next R10 value at or above the "
+                    f"{i_ka:.2f} kA max fault protv2g computes here (IEC 60909 max, no V2G)",
+                    "give the device's nameplate interrupting rating")
+        todos.append(f"{e['name']}: interrupting_rating_ka")
+        lines += device_block({**e, "interrupting_rating_ka": rating},
+                              [f"# from the model ({e['kind']} on {e['location']})"],
+                              {"interrupting_rating_ka": note})
+    for p in proposals:
+        f = p.figures
+        name = p.entry["name"]
+        i_ka = float(peak.get(name, np.nan))
+        rating = r10_rating_ka(i_ka)
+        comments = [
+            todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
+                 "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
+                 "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
+                 "51G = max(2 × residual, 0.25 × 51P), time dials for "
+                 f"{f['cti_s']:g} s over the {f['devices_below']} devices below",
+                 "replace by the utility's relay settings"),
+            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
+            f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
+            f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
+            todo("CT ratio not known: the pickups are primary amperes",
+                 "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
+                 "round the pickups to the relay's secondary steps"),
+            *[todo(c, "review the setting") for c in p.conflicts]]
+        todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
+        note = todo(f"assumed rating {rating:g} kA (R10 value ≥ {i_ka:.2f} kA)",
+                    "give the breaker's interrupting rating")
+        todos.append(f"{name}: interrupting_rating_ka")
+        lines += device_block({**p.entry, "interrupting_rating_ka": rating}, comments,
+                              {"interrupting_rating_ka": note})
+    for issue in bad:
+        lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
+                                 issue.fix or "add it by hand"))
+        todos.append(issue.field)
+    lines += candidate_comments(cand)
+    if sites:
+        lines.append("v2g_sites:")
+        for s in sites:
+            lines += [ln.replace("    ", "    ", 1) for ln in device_block(s)]
+    else:
+        lines += ["v2g_sites: []   # add sites, e.g.:",
+                  "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
+                  "#  - {name: homes, bus: <bus>, phases: 1, phase: a, n_chargers: 20, "
+                  "p_charger_kw: 7.2}"]
+    lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
+              "  participation: [expected]", "  load_levels: [light, peak]",
+              "faults:", "  method: iec60909",
+              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   # minimum-case ground faults "
+              "(North American practice 20–40 Ω)"]
+    return "\n".join(lines) + "\n", todos

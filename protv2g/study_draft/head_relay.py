@@ -1,0 +1,229 @@
+"""Feeder heads of an OpenDSS model, and a proposed head relay where the model has none.
+
+Feeder head (a stated rule, not a standard): the feeder's voltage level is the line-to-line
+voltage base shared by most primary buses; from the source, the first bus at that level is the
+substation bus; going down the source's shortest-path tree from it while there is a single
+branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
+feeder heads — several when feeders leave the same bus. A head is *protected* when a relay or
+recloser of the model sits on it or between it and the source.
+
+Settings of a proposed relay (a stated rule, each figure printed beside the value):
+
+* ``pickup_a`` (51P): 2 × the largest phase current at the head at peak load without V2G
+  (OpenDSS power flow), rounded up to 10 A; lowered towards the C5 ceiling
+  ``min multi-phase fault in the primary zone / 1.5`` (IEC 60909 min case) when above it, but
+  never below the C8 floor 1.5 × peak load (IEEE C37.230-2020 §6 pickup margins). A relay
+  that trips on load is unusable, one that does not reach the feeder end is a finding: when
+  the floor exceeds the ceiling the floor is kept and the reach conflict stated (C5 reports
+  the buses not reached).
+* ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P), rounded
+  up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone / 1.5`` but not
+  below 1.5 × the residual.
+* curves: ``IEEE-EI`` when every device below the head is a fuse (its I²t-like slope follows
+  the fuses'), else ``IEEE-VI``.
+* time dials: the smallest multiple of 0.1 (0.5…15) with which the relay is slower than every
+  device below it by the coordination interval at every fault behind that device (max case,
+  every fault type): fuse total clearing, recloser delayed curve, relay operate time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.library import CurveLibrary
+from protv2g.devices.models import build_device
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal"]
+
+#: Coordination interval of the proposed relay over the devices below it, s.
+CTI_S = 0.3
+TD_MIN, TD_MAX, TD_STEP = 0.5, 15.0, 0.1
+
+
+@dataclass(frozen=True)
+class FeederHead:
+    """A feeder head: the line, its source-side terminal, and whether the model protects it."""
+
+    element: str
+    terminal: int
+    bus: int
+    far_bus: int
+    protected_by: str = ""
+
+
+def _tree(model: DssModel) -> tuple[nx.Graph, nx.DiGraph, int]:
+    g = dss_feeder_graph(model)
+    src = next(iter(dss_source_buses(model).values()))
+    return g, nx.bfs_tree(g, src), src
+
+
+def subtree_buses(tree: nx.DiGraph, bus: int) -> set[int]:
+    """``bus`` and every bus below it in the source's tree."""
+    return {bus} | set(nx.descendants(tree, bus))
+
+
+def feeder_heads(model: DssModel) -> list[FeederHead]:
+    """The feeder heads of ``model`` (module docstring)."""
+    g, tree, src = _tree(model)
+    tab = model.buses
+    prim = tab[tab.primary]
+    level = float(prim.kv_ll.round(3).mode().iat[0]) if len(prim) else float(tab.kv_ll.max())
+    at_level = np.isclose(tab.kv_ll.to_numpy(), level, rtol=1e-3)
+    order = list(nx.bfs_tree(g, src))
+    start = next((b for b in order if at_level[b]), src)
+    elements = model.elements
+    bus = start
+    while True:
+        kids = list(tree.successors(bus))
+        lines = [c for c in kids if any(cls == "line" for cls, _ in g[bus][c]["elements"])]
+        if lines or len(kids) != 1:
+            break
+        bus = kids[0]
+    devices = model.devices[model.devices.enabled.astype(bool)
+                            & model.devices.kind.isin(["relay", "recloser"])]
+    upstream = set(nx.shortest_path(g, src, bus))
+    guarded = {}
+    for name, element in zip(devices.name, devices.element, strict=True):
+        hit = elements.index[elements.name == element]
+        if not len(hit):
+            continue
+        ends = model.bus_index(list(elements.buses.iat[int(hit[0])]))
+        guarded[frozenset(int(x) for x in ends)] = name
+    up_guard = next((n for ends, n in guarded.items() if ends <= upstream), "")
+    out = []
+    for child in sorted(lines, key=lambda c: str(tab.index[c])):
+        cls, row = next((c, r) for c, r in g[bus][child]["elements"] if c == "line")
+        name = str(elements.name.iat[row])
+        ends = model.bus_index(list(elements.buses.iat[row]))
+        term = 1 if int(ends[0]) == bus else 2
+        by = up_guard or guarded.get(frozenset(int(x) for x in ends), "")
+        out.append(FeederHead(name, term, bus, child, by))
+    return out
+
+
+@dataclass
+class RelayProposal:
+    """A proposed head relay: its study-file entry and the figures behind every value."""
+
+    entry: dict
+    figures: dict = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def _round_up(x: float, step: float = 10.0) -> float:
+    return float(math.ceil(x / step - 1e-9) * step)
+
+
+def _time_dial(relay_time_td1: np.ndarray, device_time: np.ndarray) -> tuple[float, bool]:
+    """Smallest TD step with ``TD·t1 ≥ t_dev + CTI`` wherever both operate; (TD, capped)."""
+    ok = np.isfinite(relay_time_td1) & np.isfinite(device_time) & (relay_time_td1 > 0)
+    if not ok.any():
+        return TD_MIN, False
+    need = float(np.max((device_time[ok] + CTI_S) / relay_time_td1[ok]))
+    td = max(TD_MIN, math.ceil(need / TD_STEP - 1e-9) * TD_STEP)
+    return (min(round(td, 1), TD_MAX), td > TD_MAX)
+
+
+def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np.ndarray,
+                  device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
+                  zone_buses: set[int], library: CurveLibrary) -> RelayProposal:
+    """Settings of a proposed relay at ``head`` (module docstring).
+
+    Parameters
+    ----------
+    load_i_abc_a : numpy.ndarray
+        ``(3,)`` complex phase currents at the head at peak load, A.
+    device_rows : DataFrame
+        The phase fault study's device table (``device``, ``fault_bus``, ``fault_type``,
+        ``case``, ``ia_ka``…``i3i0_ka``) for the head (named ``name``) and the devices below.
+    below : sequence of (name, device model)
+        The model's devices below the head, built (:func:`protv2g.devices.build_device`).
+    zone_buses : set of int
+        The head's primary zone (buses not behind a device below it).
+    """
+    loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
+    d = device_rows
+    i_phase = 1e3 * d[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)
+    i_ground = 1e3 * d["i3i0_ka"]
+    d = d.assign(i_phase_a=i_phase, i_ground_a=i_ground)
+    mine = d[d.device == name]
+    conflicts = []
+    i_load = float(np.abs(load_i_abc_a).max())
+    i0_load = float(abs(load_i_abc_a.sum()))
+    zone = mine[mine.fault_bus.isin(zone_buses) & (mine.case == "min") & mine.energized]
+    multi = zone[zone.fault_type.isin(["3ph", "LL"])]
+    ground = zone[zone.fault_type.isin(["SLG", "LLG"])]
+    i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
+    i_min_ground = float(ground.i_ground_a.min()) if len(ground) else math.inf
+    floor, ceiling = 1.5 * i_load, i_min_phase / 1.5
+    pickup = _round_up(2.0 * i_load)
+    if pickup > ceiling:
+        pickup = max(_round_up(floor), math.floor(ceiling / 10.0) * 10.0, 10.0)
+        if pickup > ceiling:
+            conflicts.append(f"51P reach: the minimum multi-phase fault in the primary zone "
+                             f"({i_min_phase:.0f} A, IEC 60909 min) is below 1.5 × the pickup "
+                             f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
+                             f"({floor:.0f} A) without tripping on load: C5 will report the "
+                             "buses it does not reach (a mid-feeder recloser would)")
+    g_floor, g_ceiling = 1.5 * i0_load, i_min_ground / 1.5
+    g_pickup = _round_up(max(2.0 * i0_load, 0.25 * pickup))
+    if g_pickup > g_ceiling:
+        g_pickup = max(_round_up(g_floor), math.floor(g_ceiling / 10.0) * 10.0, 10.0)
+        if g_pickup > g_ceiling:
+            conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
+                             f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
+                             f"{g_pickup:.0f} A (floor 1.5 × the peak-load residual "
+                             f"{i0_load:.0f} A)")
+    kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
+             for _, m in below}
+    curve = "IEEE-EI" if below and kinds <= {"fuse"} else "IEEE-VI"
+    unit = build_device("relay", {"name": name, "pickup_a": pickup, "curve": curve,
+                                  "time_dial": 1.0, "ground_pickup_a": g_pickup,
+                                  "ground_curve": curve, "ground_time_dial": 1.0}, library)
+    t_rel, t_dev, t_rel_g, t_dev_g = [], [], [], []
+    mx = d[d.case == "max"]
+    relay_rows = mx[mx.device == name].set_index(["fault_bus", "fault_type", "phase"])
+    for dev_name, model_dev in below:
+        rows = mx[mx.device == dev_name].set_index(["fault_bus", "fault_type", "phase"])
+        both = rows.index.intersection(relay_rows.index)
+        if not len(both):
+            continue
+        r, x = relay_rows.loc[both], rows.loc[both]
+        t = np.asarray(_clearing_s(model_dev, x.i_phase_a.to_numpy(), x.i_ground_a.to_numpy()))
+        t_rel.append(unit.phase_time_s(r.i_phase_a.to_numpy()))
+        t_dev.append(t)
+        t_rel_g.append(unit.ground_time_s(r.i_ground_a.to_numpy()))
+        t_dev_g.append(t)
+    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))  # noqa: E731
+    td, capped = _time_dial(cat(t_rel), cat(t_dev))
+    tdg, capped_g = _time_dial(cat(t_rel_g), cat(t_dev_g))
+    if capped or capped_g:
+        conflicts.append(f"time dial capped at {TD_MAX:g}: the relay cannot clear the "
+                         f"coordination interval {CTI_S:g} s over every device below it")
+    entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
+             "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
+             "ground_curve": curve, "ground_time_dial": tdg}
+    figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
+               "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
+               "devices_below": len(below), "cti_s": CTI_S}
+    return RelayProposal(entry, figures, conflicts)
+
+
+def _clearing_s(device: object, i_phase_a: np.ndarray, i_ground_a: np.ndarray) -> np.ndarray:
+    """Time the device below clears a fault: fuse total clearing, recloser delayed (slowest)
+    shot, relay operate time."""
+    if hasattr(device, "total_clear_time_s"):
+        return device.total_clear_time_s(i_phase_a)
+    if hasattr(device, "shot_times_s"):
+        shots = np.asarray(device.shot_times_s(i_phase_a, i_ground_a), dtype=float)
+        slowest = np.where(np.isfinite(shots), shots, -np.inf).max(axis=0)
+        return np.where(np.isfinite(slowest), slowest, np.inf)
+    return device.operate_time_s(i_phase_a, i_ground_a)

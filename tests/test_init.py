@@ -1,0 +1,135 @@
+"""``protv2g init``: a study drafted from an OpenDSS model (``protv2g/study_draft``).
+
+References: the model file's own text (its devices and their settings), the rules stated in
+``study_draft/head_relay.py`` checked against the device curves at the faults the rule names,
+and the R10 series of IEC 60059 (ISO 3).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import yaml
+
+pytest.importorskip("opendssdirect")
+
+from protv2g.cli import main  # noqa: E402
+from protv2g.devices.library import default_library  # noqa: E402
+from protv2g.devices.models import build_device  # noqa: E402
+from protv2g.errors import InputError  # noqa: E402
+from protv2g.study import validate_study  # noqa: E402
+from protv2g.study.todos import todo_items  # noqa: E402
+from protv2g.study_draft import draft_study, parse_site, r10_rating_ka  # noqa: E402
+
+from .conftest import FEEDERS_DIR  # noqa: E402
+
+EXAMPLE = FEEDERS_DIR / "opendss_example"
+
+
+@pytest.fixture()
+def model_dir(tmp_path):
+    for f in ("Master.dss", "LineCodes.dss"):
+        shutil.copy(EXAMPLE / f, tmp_path / f)
+    return tmp_path
+
+
+def test_r10_series():
+    # IEC 60059 / ISO 3 R10: 1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8
+    assert [r10_rating_ka(x) for x in (0.93, 1.0, 1.3, 3.2, 6.0, 7.84, 9.0, 12.0, 26.0)] == \
+        [1.0, 1.0, 1.6, 4.0, 6.3, 8.0, 10.0, 12.5, 31.5]
+
+
+def test_parse_site():
+    assert parse_site("depot:m1209817:20:100") == {
+        "name": "depot", "bus": "m1209817", "n_chargers": 20, "p_charger_kw": 100.0}
+    assert parse_site("homes:L3312692.b:20:7.2")["phase"] == "b"
+    with pytest.raises(InputError, match="NAME:BUS"):
+        parse_site("depot:m1209817")
+
+
+def test_example_draft_adopts_devices_and_validates(model_dir):
+    d = draft_study(model_dir / "Master.dss", sites=[parse_site("lot:b2:20:75"),
+                                                     parse_site("homes:lat2.c:10:7")])
+    doc = yaml.safe_load(d.text)
+    assert doc["feeder"] == {"opendss": "Master.dss", "adopt_devices": False}
+    names = [x["name"] for x in doc["devices"]]
+    assert names == ["r1", "fa", "fb"]                       # the model's, in its order
+    r1 = doc["devices"][0]
+    # Master.dss: phasetrip=560 groundtrip=280 numfast=2 shots=4 recloseintervals=(0.5, 2, 2)
+    assert (r1["phase_min_trip_a"], r1["ground_min_trip_a"], r1["n_fast"], r1["n_delayed"],
+            r1["reclose_intervals_s"]) == (560, 280, 2, 2, [0.5, 2, 2])
+    assert [x["link"] for x in doc["devices"][1:]] == ["65K", "40T"]   # klink 65 A, tlink 40 A
+    assert all(x["interrupting_rating_ka"] > 0 for x in doc["devices"])
+    assert not d.proposals                                    # r1 protects the feeder head
+    assert doc["v2g_sites"][1] == {"name": "homes", "bus": "lat2", "n_chargers": 10,
+                                   "p_charger_kw": 7, "phases": 1, "phase": "c"}
+    (model_dir / "study.yaml").write_text(d.text)
+    if d.curves_text:
+        (model_dir / d.curves_folder).mkdir()
+        (model_dir / d.curves_folder / "c.yaml").write_text(d.curves_text)
+    assert validate_study(model_dir / "study.yaml") == []
+    todos = todo_items(model_dir / "study.yaml")
+    assert [t.field.split(" ")[0] for t in todos] == [
+        f"devices[{i}].interrupting_rating_ka" for i in range(3)]
+    assert "nameplate" in todos[0].fix
+    assert {"b1", "lat1", "lat2"} <= set(d.candidates.bus)
+
+
+def test_head_relay_proposed_by_the_stated_rule(model_dir):
+    """Without the recloser the feeder head l1 gets a proposed relay: 51P within
+    [1.5 × peak load, …], and slower than each fuse by 0.3 s at the faults behind it."""
+    text = (model_dir / "Master.dss").read_text()
+    lines = text.splitlines()
+    keep = [ln for i, ln in enumerate(lines) if not ln.startswith("New Recloser")
+            and not (ln.startswith("~") and lines[i - 1].startswith(("New Recloser", "~ phase")))]
+    (model_dir / "Master.dss").write_text("\n".join(keep) + "\n")
+    d = draft_study(model_dir / "Master.dss")
+    assert len(d.proposals) == 1
+    p = d.proposals[0]
+    e = p.entry
+    assert e["location"] == {"line": "l1", "end": "from"} and e["name"] == "head-l1"
+    f = p.figures
+    assert 1.5 * f["peak_load_a"] <= e["pickup_a"] <= max(2.0 * f["peak_load_a"] + 10,
+                                                          1.5 * f["peak_load_a"] + 10)
+    assert e["curve"] == "IEEE-EI"                            # only fuses below it
+    assert any("head-l1" in t for t in d.todos) and any("CT ratio" in t for t in d.todos)
+    assert "# TODO: assumed feeder-head relay head-l1" in d.text
+    # the coordination the rule promises, at the fuses' own largest faults (bolted, max case)
+    lib = default_library()
+    relay = build_device("relay", {k: v for k, v in e.items() if k not in ("kind", "location")},
+                         lib)
+    doc = yaml.safe_load(d.text)
+    for dev in doc["devices"][:2]:
+        fuse = build_device("fuse", {"name": dev["name"], "link": dev["link"]}, lib)
+        i = np.array([300.0, 1000.0, 2000.0])            # the same current through both
+        t_relay, t_fuse = relay.phase_time_s(i), fuse.total_clear_time_s(i)
+        ok = np.isfinite(t_relay) & np.isfinite(t_fuse) & (i <= 1e3 * 2.5)
+        assert np.all(t_relay[ok] >= t_fuse[ok] + 0.3 - 1e-9)
+
+
+def test_study_folder_must_be_above_the_model(model_dir, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("other")
+    with pytest.raises(InputError, match="not above the model file") as err:
+        draft_study(model_dir / "Master.dss", study_dir=elsewhere)
+    assert "-o" in err.value.issues[0].fix
+
+
+def test_bad_sites_refused(model_dir):
+    with pytest.raises(InputError) as err:
+        draft_study(model_dir / "Master.dss", sites=[parse_site("a:nowhere:2:7"),
+                                                     parse_site("b:lat1.b:2:7"),
+                                                     parse_site("c:lat1:2:7")])
+    text = str(err.value)
+    assert "not in the model" in text and "has no phase b" in text and "not three" in text
+
+
+def test_cli_init_writes_and_refuses_to_overwrite(model_dir, capsys):
+    out = model_dir / "study.yaml"
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(out)]) == 0
+    assert out.is_file() and "value(s) marked TODO" in capsys.readouterr().out
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["validate", str(out)]) == 0
+    assert "value(s) to confirm" in capsys.readouterr().out
