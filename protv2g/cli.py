@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("protv2g.commands.batch",
               "run many studies in parallel on Dask; one combined workbook"),
     "curves": ("protv2g.commands.curves", "list, evaluate and plot device curves"),
+    "recommend": ("protv2g.commands.recommend",
+                  "verified setting changes that clear the study's findings"),
 }
 
 
