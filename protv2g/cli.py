@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "run many studies in parallel on Dask; one combined workbook"),
     "curves": ("protv2g.commands.curves", "list, evaluate and plot device curves"),
     "init": ("protv2g.commands.init", "draft a study file from an OpenDSS feeder model"),
+    "recommend": ("protv2g.commands.recommend",
+                  "verified setting changes that clear the study's findings"),
 }
 
 

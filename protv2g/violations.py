@@ -19,8 +19,8 @@ study threshold); ``data_boundary``: where the curve lookups behind the row fall
 (``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
 :class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the
 chargers' contribution drove a time-based finding: ``high`` (first-cycle current held),
-``low`` (through the stages: sustained limit, cessation, trips) or ``both``; empty for criteria not judged in brackets
-(:mod:`protv2g.checks.brackets`); ``message``.
+``low`` (through the stages: sustained limit, cessation, trips) or ``both``;
+empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``message``.
 
 Examples
 --------

@@ -151,7 +151,8 @@ def staged_device_times(device: Device, i_phase_a: ArrayLike, i_ground_a: ArrayL
         (instantaneous elements on the first-cycle current). Recloser: ``t_fast_s``,
         ``t_delayed_s`` (each curve staged, instantaneous reset) and ``t_op_s`` (first shot).
         Fuse: ``t_mm_s`` (staged minimum melt), ``t_tc_s`` (maximum-melt accumulation + arcing
-        time at the melting stage's current) and ``t_op_s`` = ``t_tc_s``. Arrays of shape ``i_phase_a.shape[1:]``.
+        time at the melting stage's current) and ``t_op_s`` = ``t_tc_s``.
+        Arrays of shape ``i_phase_a.shape[1:]``.
 
     Raises
     ------

@@ -1,10 +1,13 @@
 """Write a :class:`~protv2g.result.StudyResult` as the Excel coordination workbook (openpyxl).
 
-Sheets, in order (:data:`protv2g.report.sheets.SHEET_ORDER`): Summary, Violations,
-Coordination, Fault currents, Device duty, Directional, Flow, Hosting capacity, (further
-``tables`` entries), Scenarios, Settings, Inputs, Feeder buses, Feeder branches, TCC pairs,
-TCC chains, Feeder plot. What each data sheet reads is in :mod:`protv2g.report.sheets`; a
-sheet whose source is absent is still written, with its header and a "not computed" note.
+Sheets, in order (:data:`protv2g.report.sheets.SHEET_ORDER`): Summary (the decision memo),
+Findings, Recommendations, Pair coordination, Fault levels, Evidence, Coordination, Fault
+currents, Device duty, Directional, Flow, Hosting capacity, Hosting band, Hosting by
+criterion, (further ``tables`` entries), Scenarios, Settings, Inputs, Feeder buses, Feeder
+branches, TCC, Feeder plot. What each data sheet reads is in :mod:`protv2g.report.sheets`
+(derived tables: :mod:`protv2g.report.derived`); a sheet whose source is absent is still
+written, with its header and a "not computed" note. Every sheet prints landscape with its
+header row repeated (:func:`protv2g.report.format.print_layout`).
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
 the workbook is written to a temporary file in the target folder and moved into place, so an
@@ -27,17 +30,19 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from openpyxl import Workbook
 
+from protv2g.findings import PAIR_CRITERIA
+from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
-from protv2g.report.sheets import DATA_SHEETS, SheetSpec, sheet_frame
+from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
-from protv2g.report.tcc_sheets import plan_tcc, write_tcc_sheets
+from protv2g.report.tcc_sheets import TccPlan, plan_tcc, write_tcc_sheets
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
 
 __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
 
-#: Column added to the Violations sheet, holding the link to the violation's picture.
+#: Column added to the Findings sheet, holding the link to the finding's TCC.
 LINK_COLUMN = "TCC"
 
 
@@ -55,8 +60,7 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
     before "Scenarios" (in the result's order)."""
     specs = list(DATA_SHEETS)
     named = {s.source.partition(":")[2] for s in specs if s.source.startswith("tables:")}
-    taken = {s.title.lower() for s in specs} | {"summary", "tcc pairs", "tcc chains",
-                                                "feeder plot"}
+    taken = {s.title.lower() for s in specs} | {"summary", TCC.lower(), FEEDER.lower()}
     extra = []
     for key in result.tables:
         if key not in named:
@@ -65,6 +69,37 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
             extra.append(SheetSpec(title, f"tables:{key}", (), "further result table"))
     at = next(i for i, s in enumerate(specs) if s.title == "Scenarios")
     return specs[:at] + extra + specs[at:]
+
+
+def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, int]
+           ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """Hyperlinks of a sheet: Findings → Evidence and TCC; Evidence → Findings."""
+    links: list[tuple[int, str, str]] = []
+    if frame.empty:
+        return frame, links
+    if title == "Findings":
+        texts = []
+        for i, (first, dev, other, crit) in enumerate(zip(
+                frame["evidence"].astype(str), frame.get("device", frame["finding"]),
+                frame.get("other_device", frame["finding"]), frame["criterion"],
+                strict=True)):
+            row = anchors.get(first.split("–")[0].split(" ")[0])
+            if row is not None:
+                links.append((i, "evidence", f"#'Evidence'!A{row}"))
+            family = "phase"
+            text, target = plan.link(dev, other if str(crit) in PAIR_CRITERIA else None,
+                                     family)
+            texts.append(text)
+            links.append((i, LINK_COLUMN, target))
+        frame = frame.assign(**{LINK_COLUMN: texts})
+    elif title == "Evidence":
+        first_row = {}
+        for i, fid in enumerate(frame["finding"].astype(str)):
+            first_row.setdefault(fid, i)
+        findings_row = {fid: k + 2 for k, fid in enumerate(first_row)}
+        links = [(i, "finding", f"#'Findings'!A{findings_row[fid]}")
+                 for i, fid in enumerate(frame["finding"].astype(str))]
+    return frame, links
 
 
 def write_workbook(result: StudyResult, path: Path) -> Path:
@@ -89,28 +124,29 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    derived = derive(result)
     specs = sheet_specs(result)
-    frames = {s.title: sheet_frame(result, s) for s in specs}
-    violations = frames["Violations"][0]
-    plan = plan_tcc(result, violations)
+    frames = {s.title: sheet_frame(result, s, derived) for s in specs}
+    plan = plan_tcc(result)
     notes = {title: note for title, (_, note) in frames.items()
              if note and note.startswith("not computed")}
+    evidence = derived["evidence"]
+    anchors = {str(e): k + 2 for k, e in enumerate(evidence["evidence"])} if len(evidence) \
+        else {}
+    full = derived["_findings"].findings
+    findings_view = frames["Findings"][0]
+    if len(findings_view):
+        frames["Findings"] = (findings_view.assign(
+            device=full["device"].to_numpy(), other_device=full["other_device"].to_numpy()),
+            frames["Findings"][1])
     wb = Workbook()
-    write_summary(wb, result, violations, notes)
+    write_summary(wb, result, derived, notes)
     for spec in specs:
         frame, note = frames[spec.title]
-        links = []
-        if spec.title == "Violations":
-            texts = []
-            for i, (a, b) in enumerate(zip(
-                    frame.get("device", pd.Series([None] * len(frame))),
-                    frame.get("other_device", pd.Series([None] * len(frame))), strict=True)):
-                text, target = plan.link(a, b)
-                texts.append(text)
-                links.append((i, LINK_COLUMN, target))
-            frame = frame.assign(**{LINK_COLUMN: texts})
-        write_table(wb.create_sheet(spec.title), frame, note, links)
-    write_tcc_sheets(wb, result, plan, violations)
+        frame, links = _links(spec.title, frame, plan, anchors)
+        write_table(wb.create_sheet(spec.title), frame, note, links,
+                    derived["_formats"].get(spec.title))
+    write_tcc_sheets(wb, result, plan, derived["pairs"])
     save_workbook_atomic(wb, path)
     return path
 

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
-    "SEVERITY_FILLS", "MAX_ROWS",
+    "print_layout", "SEVERITY_FILLS", "MAX_ROWS", "WRAP_COLUMNS",
 ]
 
 _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
@@ -194,8 +194,41 @@ def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]) -
             cells[(i, j)] = cell
 
 
+#: Columns of long text: wrapped in a narrower column so that sheets print legibly.
+WRAP_COLUMNS = {"title": 38, "message": 60, "export_trend": 34, "locations": 24,
+                "scenarios": 24, "clears": 40, "side_effects": 30, "note": 40, "change": 30,
+                "rule": 26, "elements": 24, "pair": 22, "recommendation": 30,
+                "worst_fault": 18, "limiting_fault": 18, "inputs": 40, "driven_by": 28,
+                "limiting_finding": 30, "rounding": 28, "curve_sources": 40,
+                "fuse_saving_range_a": 20}
+#: Width (Excel units) that prints on one landscape page at a legible scale (about 60 %).
+PRINT_WIDTH = 230
+#: Sheets with more data rows print only their first rows (the workbook keeps them all).
+PRINT_ROWS = 200
+
+
+def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
+    """Landscape, header row repeated, and as many pages wide as the widths need (never
+    shrunk below about 60 %); long sheets print their first :data:`PRINT_ROWS` rows."""
+    total = sum((ws.column_dimensions[get_column_letter(j)].width or 9)
+                for j in range(1, n_cols + 1))
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = max(1, math.ceil(total / PRINT_WIDTH))
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.center.text = "&A — page &P of &N"
+    if n_rows > PRINT_ROWS:
+        ws.print_area = f"A1:{get_column_letter(max(n_cols, 1))}{PRINT_ROWS + 1}"
+        ws.oddHeader.center.text = (f"&A: first {PRINT_ROWS} of {n_rows:,} rows printed; the "
+                                    "workbook holds them all")
+
+
 def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
-                links: Iterable[tuple[int, str, str]] = ()) -> None:
+                links: Iterable[tuple[int, str, str]] = (),
+                row_formats: dict[str, list[str | None]] | None = None) -> None:
     """Write ``frame`` into an empty sheet as an Excel Table.
 
     Header row 1 (units in the labels), data from row 2, filters, frozen header, number
@@ -212,7 +245,10 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         ``"not computed in this run: …"``).
     links : iterable of (row_index, column, target)
         Internal hyperlinks: data row ``row_index`` (0-based), column name, and a target like
-        ``"#'TCC pairs'!A3"``.
+        ``"#'TCC'!A3"``.
+    row_formats : dict, optional
+        Column → one number format per data row (a margin in its own unit), overriding the
+        column's format from its name.
     """
     if len(frame) > MAX_ROWS:
         note = f"{len(frame):,} rows; only the first {MAX_ROWS:,} fit in an Excel sheet"
@@ -227,6 +263,13 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     _write_rows(ws, frame, [number_format(c) for c in columns])
     if frame.empty and note:
         write_cell(ws, 2, 1, note).font = NOTE_FONT
+    for column, fmts in (row_formats or {}).items():
+        if column not in columns:
+            continue
+        j = columns.index(column) + 1
+        for i, fmt in enumerate(fmts[:len(frame)], start=2):
+            if fmt:
+                ws.cell(row=i, column=j).number_format = fmt
     for row_index, column, target in links:
         cell = ws.cell(row=row_index + 2, column=columns.index(column) + 1)
         cell.hyperlink = target
@@ -239,11 +282,17 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     _conditional_formats(ws, columns, len(frame))
     fit_widths(ws, frame if len(frame.columns) else pd.DataFrame({"note": [note or ""]}),
                labels)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for j, column in enumerate(columns, start=1):
+        cap = WRAP_COLUMNS.get(column)
+        letter = get_column_letter(j)
+        if cap is None or (ws.column_dimensions[letter].width or 0) <= cap:
+            continue
+        ws.column_dimensions[letter].width = cap
+        if len(frame) <= 1000:  # wrapping costs a style per cell: only on readable sheets
+            for i in range(2, len(frame) + 2):
+                ws.cell(row=i, column=j).alignment = wrap
     if frame.empty and note:
         ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0,
                                               min(len(note) + 2, 100))
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    print_layout(ws, len(frame), len(columns))

@@ -11,7 +11,7 @@ reason, else a default that names the missing key.
 Examples
 --------
 >>> [s.title for s in DATA_SHEETS][:3]
-['Violations', 'Coordination', 'Fault currents']
+['Findings', 'Recommendations', 'Pair coordination']
 """
 
 from __future__ import annotations
@@ -21,17 +21,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER, VIOLATION_COLUMNS
+from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["SheetSpec", "DATA_SHEETS", "SHEET_ORDER", "TCC_PAIRS", "TCC_CHAINS", "FEEDER",
+__all__ = ["SheetSpec", "DATA_SHEETS", "SHEET_ORDER", "TCC", "FEEDER",
            "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
-TCC_PAIRS = "TCC pairs"
-TCC_CHAINS = "TCC chains"
+TCC = "TCC"
 FEEDER = "Feeder plot"
 
 
@@ -46,8 +45,34 @@ class SheetSpec:
 
 
 DATA_SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec("Violations", "field:violations", tuple(VIOLATION_COLUMNS),
-              "one row per violation, sorted by status then margin; link to its TCC"),
+    SheetSpec("Findings", "derived:findings",
+              ("finding", "status", "attribution", "title", "worst_margin", "limit",
+               "worst_fault", "worst_scenario", "export_trend", "fault_types", "locations",
+               "load_levels", "n_rows", "evidence", "recommendation"),
+              "one row per problem (criterion, device or pair, mechanism), linked to its "
+              "evidence rows and its recommendation"),
+    SheetSpec("Recommendations", "tables:Recommendations",
+              ("recommendation", "finding", "title", "attribution", "status", "change",
+               "clears", "side_effects", "hosting_after_kw", "note"),
+              "the smallest ordinary setting change per finding, verified by a re-run"),
+    SheetSpec("Pair coordination", "derived:pairs",
+              ("pair", "criterion", "rule", "case_of", "max_fault", "i_primary_max_a",
+               "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s",
+               "min_fault", "i_primary_min_a", "i_backup_min_a", "t_primary_min_s",
+               "t_backup_min_s", "interval_min_s", "required_s", "worst_margin_s", "status",
+               "elements", "fuse_saving_range_a", "scenario"),
+              "every primary/backup pair: base and worst V2G at its maximum and minimum "
+              "fault, interval vs. required, elements, fuse-saving range"),
+    SheetSpec("Fault levels", "derived:fault_levels",
+              ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
+               "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
+              "fault current at every device's bus, with and without V2G"),
+    SheetSpec("Evidence", "derived:evidence",
+              ("evidence", "finding", "criterion", "status", "attribution", "scenario",
+               "load_levels", "fault_bus", "fault_type", "case", "device", "other_device",
+               "i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
+               "message"),
+              "every violation row (rows identical across load levels collapsed), by finding"),
     SheetSpec("Coordination", "tables:Coordination",
               ("criterion", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
                "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s",
@@ -76,6 +101,14 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                "limited", "note"),
               "largest export per site, participation and load level before the first "
               "failing violation, and what limits it"),
+    SheetSpec("Hosting band", "tables:Hosting band",
+              ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
+               "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
+              "hosting capacity per site with its range over the uncertain inputs"),
+    SheetSpec("Hosting by criterion", "tables:Hosting by criterion",
+              ("site", "participation", "load_level", "criterion", "status", "hosting_kw",
+               "limiting_device", "limiting_fault", "site_max_kw", "limited", "note"),
+              "hosting capacity per criterion ('not applicable' where nothing was checked)"),
     SheetSpec("Scenarios", "field:scenarios", tuple(SCENARIO_COLUMNS),
               "scenarios run (one p_<site>_kw column per V2G site)"),
     SheetSpec("Settings", "field:settings",
@@ -92,8 +125,7 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
 )
 
 #: Every sheet, in order; extra ``tables`` entries not named here go before "Scenarios".
-SHEET_ORDER: tuple[str, ...] = ("Summary", *(s.title for s in DATA_SHEETS),
-                                TCC_PAIRS, TCC_CHAINS, FEEDER)
+SHEET_ORDER: tuple[str, ...] = ("Summary", *(s.title for s in DATA_SHEETS), TCC, FEEDER)
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -130,7 +162,9 @@ def sort_violations(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def sheet_frame(result: StudyResult, spec: SheetSpec) -> tuple[pd.DataFrame, str | None]:
+def sheet_frame(result: StudyResult, spec: SheetSpec,
+                derived: dict[str, pd.DataFrame] | None = None
+                ) -> tuple[pd.DataFrame, str | None]:
     """The rows of one data sheet, and a note when there are none.
 
     Returns
@@ -147,6 +181,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec) -> tuple[pd.DataFrame, str
         frame = getattr(result, key, None)
     elif kind == "tables":
         frame = result.tables.get(key)
+    elif kind == "derived":
+        frame = (derived or {}).get(key)
     elif kind == "inputs":
         document = result.inputs.get("document")
         frame = (pd.DataFrame(_flatten(document), columns=["key", "value"])
@@ -159,16 +195,16 @@ def sheet_frame(result: StudyResult, spec: SheetSpec) -> tuple[pd.DataFrame, str
         why = reasons.get(spec.title, f"this stage is not in the run ({where} is absent)")
         return pd.DataFrame(columns=list(spec.columns)), f"not computed in this run: {why}"
     frame = _ordered(frame, spec.columns)
-    if spec.title == "Violations":
-        frame = sort_violations(frame)
     if not frame.empty:
         return frame, None
     if spec.title in reasons:
         return frame, f"not computed in this run: {reasons[spec.title]}"
-    if spec.title == "Violations":
+    if spec.title in ("Findings", "Evidence") and "Violations" in reasons:
+        return frame, f"not computed in this run: {reasons['Violations']}"
+    if spec.title in ("Findings", "Evidence"):
         gate = (result.meta.get("gate") or {}).get("verdict")
         if gate:
-            return frame, f"no violations (gate verdict {gate})"
-        return frame, ("no violation rows; the gate was not evaluated, so this does not show "
+            return frame, f"no findings (gate verdict {gate})"
+        return frame, ("no findings; the gate was not evaluated, so this does not show "
                        "that the checks ran")
     return frame, "no rows in this run"

@@ -1,10 +1,16 @@
-"""The Summary sheet: gate verdict, what was run, counts, worst margins, hosting capacity,
-versions, and reviewer sign-off.
+"""The Summary sheet as a decision memo an engineer can sign.
 
-Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``
-(``{"verdict": "PASS"|"FAIL"|"ERROR", "reasons": [...], "hosting_capacity_kw": {...},
-"hosting_limited": {...}}``, :func:`protv2g.gate.gate_verdict`); when absent the verdict reads
-"not evaluated" — never PASS by default. The report decides nothing itself.
+In order: the verdict; the conditions of approval (the verified setting changes that clear
+every finding attributable to V2G); findings caused by V2G, made worse by V2G, and
+pre-existing; the recommendations; the hosting capacity with its band; the fault model and
+its assumptions (charger model, IEC 60909 c-factors, fault resistance); the fault-level table
+at the device locations with and without V2G; counts per criterion (catalogue order); what was
+not evaluated or not applicable; the study's identity and versions; then sign-off.
+
+Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``; when absent
+the verdict reads "not evaluated" — never PASS by default. The report decides nothing itself:
+findings come from :mod:`protv2g.findings`, recommendations from ``tables["Recommendations"]``
+(:mod:`protv2g.recommend`), the band from ``tables["Hosting band"]``.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.criteria import order
+from protv2g.criteria import CATALOGUE, order
+from protv2g.findings import Attribution
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
-from protv2g.violations import STATUS_ORDER, CheckStatus, status_mask
+from protv2g.violations import CheckStatus, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -34,8 +42,12 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _THIN = Side(style="thin", color="A6A6A6")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _DECISIONS = ("approve", "approve with conditions", "reject")
-#: Values span columns B..G (merged), so grids below can use narrow columns.
-_VALUE_COLS = 7
+#: Width of the memo in columns (A..J); text spans B..J.
+_COLS = 10
+_WIDTHS = (30, 12, 14, 14, 14, 14, 14, 14, 14, 14)
+_UNIT_FMT = {"s": "{:.3f} s", "A": "{:.0f} A", "kA": "{:.2f} kA", "MW": "{:.2f} MW",
+             "pu": "{:.3f} pu", "× pickup": "{:.2f} × pickup", "%": "{:.1f} %",
+             "fraction": "{:.1%}"}
 
 
 def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
@@ -49,17 +61,9 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
     return str(gate["verdict"]), [str(r) for r in reasons]
 
 
-_HOSTING_COLUMNS = ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
-                    "limiting_criterion", "limiting_device", "limiting_fault", "note")
-
-
 def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
                      ) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity and what limits it (one line each).
-
-    The figure per site is the gate's (``gate["hosting_capacity_kw"]``, from
-    ``result.meta["gate"]``); the table says what limits it.
-    """
+    """Per site: its protection hosting capacity and what limits it (one line each)."""
     if table is None:
         return [("Hosting capacity", "not computed in this run")]
     need = {"site", "hosting_kw", "limited", "site_max_kw"}
@@ -85,66 +89,33 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
     return out
 
 
-def hosting_grid(table: pd.DataFrame | None) -> tuple[list[str], list[list[Any]]] | None:
-    """The hosting-capacity table as a header and rows for the Summary (None if absent)."""
-    if table is None or table.empty:
-        return None
-    cols = [c for c in _HOSTING_COLUMNS if c in table.columns]
-    rows = table[cols].astype(object).where(table[cols].notna(), "").values.tolist()
-    return cols, rows
+def _margin(value: Any, unit: str) -> str:
+    x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if pd.isna(x):
+        return ""
+    return _UNIT_FMT.get(unit, "{:.4g}").format(float(x)).replace("-", "−")
 
 
-def _counts(violations: pd.DataFrame) -> pd.DataFrame:
-    if violations.empty or not {"criterion", "status"} <= set(violations.columns):
-        return pd.DataFrame()
-    counts = violations.groupby(["criterion", "status"]).size().unstack(fill_value=0)
-    counts = counts.loc[sorted(counts.index, key=order)]
-    cols = sorted(counts.columns, key=lambda s: (STATUS_ORDER.get(str(s), 9), str(s)))
-    counts = counts[cols]
-    counts["total"] = counts.sum(axis=1)
-    return counts
-
-
-def _worst(violations: pd.DataFrame) -> pd.DataFrame:
-    """The smallest margin of each criterion (violations are already sorted)."""
-    if violations.empty or "criterion" not in violations.columns:
-        return pd.DataFrame()
-    cols = [c for c in ("criterion", "status", "margin", "margin_unit", "limit", "device",
-                        "other_device", "fault_bus", "fault_type", "case", "scenario") if c in
-            violations.columns]
-    violations = violations[status_mask(violations, CheckStatus.FAIL, CheckStatus.WARN,
-                                        CheckStatus.INFO)]
-    if violations.empty:
-        return pd.DataFrame()
-    if "margin" in violations.columns:
-        v = violations.assign(_m=pd.to_numeric(violations["margin"], errors="coerce"))
-        v = v.sort_values(["_m"], na_position="last", kind="stable")
-    else:
-        v = violations
-    v = v.groupby("criterion", sort=False).head(1)[cols]
-    return v.loc[sorted(v.index, key=lambda i: order(str(v.at[i, "criterion"])))]
-
-
-class _Writer:
+class _Memo:
     def __init__(self, ws: Worksheet):
         self.ws, self.row = ws, 3
 
     def heading(self, text: str) -> None:
         self.row += 1
-        write_cell(self.ws, self.row, 1, text).font = Font(bold=True, size=12)
+        write_cell(self.ws, self.row, 1, text).font = Font(bold=True, size=12, color="1F3864")
         self.row += 1
 
     def pair(self, key: str, value: Any, bold_value: bool = False) -> Any:
         key_cell = write_cell(self.ws, self.row, 1, key)
         key_cell.font = Font(bold=not key.startswith("  "))
-        key_cell.alignment = Alignment(vertical="top")
+        key_cell.alignment = Alignment(vertical="top", wrap_text=True)
         if isinstance(value, float):
             value = float(f"{value:.6g}")
         cell = write_cell(self.ws, self.row, 2, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
         self.ws.merge_cells(start_row=self.row, start_column=2, end_row=self.row,
-                            end_column=_VALUE_COLS)
-        lines = -(-len(str(cell.value or "")) // 100)
+                            end_column=_COLS)
+        lines = max(-(-len(str(cell.value or "")) // 120), -(-len(key) // 30))
         if lines > 1:
             self.ws.row_dimensions[self.row].height = 15 * lines
         if bold_value:
@@ -152,131 +123,274 @@ class _Writer:
         self.row += 1
         return cell
 
-    def grid(self, header: Sequence[str], rows: list[list[Any]]) -> None:
-        for j, text in enumerate(header, start=1):
-            cell = write_cell(self.ws, self.row, j, text)
-            cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, _BOX
-        for values in rows:
-            self.row += 1
-            for j, value in enumerate(values, start=1):
-                cell = write_cell(self.ws, self.row, j, value)
-                cell.border = _BOX
-                if isinstance(cell.value, float):
-                    cell.number_format = "0.000"
-                fill = SEVERITY_FILLS.get(str(header[j - 1]))
-                if fill is not None and isinstance(value, int) and value > 0:
-                    cell.fill = fill
+    def note(self, text: str) -> None:
+        cell = write_cell(self.ws, self.row, 1, text)
+        cell.font = NOTE_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
+                            end_column=_COLS)
+        lines = -(-len(text) // 150)
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = 15 * lines
         self.row += 1
 
+    def grid(self, header: Sequence[str], rows: list[list[Any]],
+             spans: Sequence[int] | None = None, fmt: dict[int, str] | None = None) -> None:
+        """A boxed table; ``spans[j]`` columns per field (the last fields may be wide)."""
+        spans = list(spans or [1] * len(header))
+        starts = [1 + sum(spans[:j]) for j in range(len(spans))]
 
-def write_summary(wb: Workbook, result: StudyResult, violations: pd.DataFrame,
+        def put(values: Sequence[Any], head: bool) -> None:
+            height = 1
+            for j, value in enumerate(values):
+                c0 = starts[j]
+                cell = write_cell(self.ws, self.row, c0, value)
+                cell.border = _BOX
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if head:
+                    cell.font, cell.fill = Font(bold=True), HEADER_FILL
+                elif isinstance(cell.value, float):
+                    cell.number_format = (fmt or {}).get(j, "0.000")
+                if spans[j] > 1:
+                    self.ws.merge_cells(start_row=self.row, start_column=c0,
+                                        end_row=self.row, end_column=c0 + spans[j] - 1)
+                width = sum(_WIDTHS[c0 - 1:c0 - 1 + spans[j]])
+                height = max(height, -(-len(str(cell.value or "")) // max(int(width), 1)))
+            if height > 1:
+                self.ws.row_dimensions[self.row].height = 14 * height
+            self.row += 1
+
+        put(header, True)
+        for values in rows:
+            put(values, False)
+
+
+def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
+    """Per criterion (catalogue order): findings, failing rows, warnings, not evaluated."""
+    if violations.empty or not {"criterion", "status"} <= set(violations.columns):
+        return []
+    crits = sorted(set(violations["criterion"].astype(str)), key=order)
+    out = []
+    for c in crits:
+        v = violations[violations["criterion"].astype(str) == c]
+        f = findings[findings["criterion"].astype(str) == c] if len(findings) else findings
+        na = bool(status_mask(v, CheckStatus.NOT_APPLICABLE).any())
+        title = CATALOGUE[c].title if c in CATALOGUE else ""
+        out.append([c, title, len(f), int(status_mask(v, CheckStatus.FAIL).sum()),
+                    int(status_mask(v, CheckStatus.WARN).sum()),
+                    int(status_mask(v, CheckStatus.NOT_EVALUATED).sum()),
+                    "not applicable" if na else ""])
+    return out
+
+
+def _findings_grid(w: _Memo, findings: pd.DataFrame, recs: dict[str, str]) -> None:
+    if findings.empty:
+        w.note("none")
+        return
+    rows = []
+    for f in findings.itertuples(index=False):
+        rows.append([f.finding, f"{f.status}: {f.title}",
+                     _margin(f.worst_margin, f.margin_unit), f.worst_fault or "",
+                     f.export_trend, recs.get(str(f.finding), "")])
+    w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
+            "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
+
+
+def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
+    if recs is None or recs.empty:
+        return {}
+    out = {}
+    for r in recs.itertuples(index=False):
+        out[str(r.finding)] = (f"{r.recommendation}: {r.change} (verified)" if str(r.change)
+                               else f"{r.recommendation}: {r.status} {r.note}".strip())
+    return out
+
+
+def _assumptions(w: _Memo, result: StudyResult) -> None:
+    doc = result.inputs.get("document") or {}
+    faults = doc.get("faults") or {}
+    w.pair("Fault method", f"{result.meta.get('method', faults.get('method', ''))}: "
+           f"{result.meta.get('engine', '')}")
+    w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
+           "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
+           "case conductors at 20 °C, min case at end temperature")
+    w.pair("Fault resistance", f"max case {faults.get('r_fault_ohm', 0)} Ω + "
+           f"j{faults.get('x_fault_ohm', 0)} Ω; min-case ground faults "
+           f"{faults.get('r_fault_min_ohm', 0)} Ω")
+    w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
+           f"{', '.join(map(str, faults.get('cases') or []))}")
+    for site in doc.get("v2g_sites") or []:
+        p_kw = float(site.get("n_chargers", 0)) * float(site.get("p_charger_kw", 0))
+        sustained = site.get("sustained_limit_pu")
+        w.pair(f"  charger site {site.get('name')}",
+               f"{site.get('n_chargers')} × {site.get('p_charger_kw')} kW ({p_kw:,.0f} kW) at "
+               f"{site.get('bus')}, {site.get('phases')}-phase, {site.get('control')}, angle "
+               f"{site.get('angle_rule')}; first-cycle limit {site.get('limit_pu')} pu of "
+               f"rating (high bracket, held for the whole fault)"
+               + (f", sustained {sustained} pu" if sustained else "")
+               + f"; ride-through category {site.get('ride_through_category')}, cease to "
+               f"energise {site.get('cease_to_energize_s')} s; fault source = chargers "
+               "online (kVA), not the export setpoint")
+
+
+def _fault_level_grid(w: _Memo, levels: pd.DataFrame) -> None:
+    if levels is None or levels.empty:
+        w.note("not computed: no fault currents or device buses in the result")
+        return
+    sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
+    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
+             r.change_max_percent, r.i_min_base_ka, r.i_min_v2g_ka, r.change_min_percent]
+            for r in sel.itertuples(index=False)]
+    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
+            "min base kA", "min V2G kA", "change %"], rows,
+           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.000", 7: "0.000", 8: "0.0"})
+    w.note("max: the largest bus fault current over the V2G scenarios; min: the smallest "
+           "(min case, with fault resistance); all fault types on the Fault levels sheet")
+
+
+def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                   sheet_notes: dict[str, str]) -> Worksheet:
-    """Fill the workbook's first sheet as the Summary.
+    """Fill the workbook's first sheet as the decision memo (see the module docstring).
 
     Parameters
     ----------
     wb : Workbook
         New workbook; its active sheet becomes "Summary".
     result : StudyResult
-        The study's results.
-    violations : DataFrame
-        Violations sorted as on the Violations sheet.
+    derived : dict
+        From :func:`protv2g.report.derived.derive` (findings, fault levels).
     sheet_notes : dict
         Sheet → "not computed …" note, listed so a reviewer sees what is missing.
     """
     ws = wb.active
     ws.title = "Summary"
     ws.sheet_view.showGridLines = False
-    write_cell(ws, 1, 1, "protv2g coordination report").font = Font(bold=True, size=16)
+    write_cell(ws, 1, 1, "protv2g protection review: V2G export").font = Font(bold=True,
+                                                                               size=16)
     write_cell(ws, 2, 1, result.study_name).font = Font(bold=True, size=12, color="404040")
-    w = _Writer(ws)
+    w = _Memo(ws)
+    findings = derived["_findings"].findings
+    recs = result.tables.get("Recommendations")
+    rec_map = _recommendation_map(recs)
     verdict, reasons = gate_verdict(result.meta)
-    w.heading("Gate")
-    cell = w.pair("Verdict", verdict, bold_value=True)
+
+    w.heading("1. Decision")
+    cell = w.pair("Gate verdict", verdict, bold_value=True)
     cell.fill = _VERDICT_FILL.get(verdict, _NOT_EVALUATED)
     cell.font = Font(bold=True, size=13)
-    for reason in reasons or ["(no reasons given)"]:
-        w.pair("  reason", reason)
+    caused = findings[findings["attribution"] == Attribution.CAUSED]
+    worse = findings[findings["attribution"] == Attribution.WORSE]
+    pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
+    w.pair("Findings", f"{len(findings)} problem(s) from {len(result.violations)} check rows: "
+           f"{len(caused)} caused by V2G, {len(worse)} made worse by V2G, {len(pre)} "
+           "pre-existing")
+    for reason in [r for r in reasons if r.startswith("error:")]:
+        w.pair("  error", reason)
 
+    w.heading("2. Conditions of approval")
+    cond = []
+    if recs is not None and not recs.empty:
+        v2g = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
+                   & (recs["status"] == "verified")]
+        cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
+        open_ = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
+                     & ~recs["status"].isin(["verified", "cleared by"])]
+        for r in open_.itertuples(index=False):
+            cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
+    elif len(caused) + len(worse):
+        cond = ["recommendations not computed in this run (protv2g recommend)"]
+    for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
+        w.pair(f"  condition {k}" if cond else "  —", text)
+    gate = result.meta.get("gate") or {}
+    for text in [r for r in gate.get("reasons", []) if "condition" in str(r).lower()]:
+        w.pair("  gate condition", text)
+
+    w.heading("3. Findings caused by V2G")
+    _findings_grid(w, caused, rec_map)
+    w.heading("4. Findings made worse by V2G")
+    _findings_grid(w, worse, rec_map)
+    w.heading("5. Pre-existing findings (present without V2G)")
+    _findings_grid(w, pre, rec_map)
+
+    w.heading("6. Recommendations (each verified by re-running the checks)")
+    if recs is None or recs.empty:
+        w.note("not computed in this run")
+    else:
+        rows = [[r.recommendation, r.finding, r.change or r.status, r.clears or r.note,
+                 r.side_effects, r.hosting_after_kw] for r in recs.itertuples(index=False)]
+        w.grid(["rec.", "finding", "change", "clears / why not", "side effects",
+                "hosting after (kW)"], rows, spans=[1, 1, 2, 3, 2, 1])
+
+    w.heading("7. Protection hosting capacity")
+    band = result.tables.get("Hosting band")
+    if band is not None and not band.empty:
+        rows = [[r.site, r.hosting_kw, f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
+                 r.driven_by, r.limiting_finding, r.after_recommendations_kw]
+                for r in band.itertuples(index=False)]
+        w.grid(["site", "hosting kW", "band kW", "band set by", "limiting finding",
+                "after recommendations kW"], rows, spans=[1, 1, 1, 3, 3, 1],
+               fmt={1: "#,##0", 5: "#,##0"})
+        w.note(str(band["rounding"].iloc[0]))
+        w.note("inputs varied: " + str(band["inputs"].iloc[0]))
+    else:
+        for key, value in hosting_headline(result.tables.get("Hosting capacity"), gate):
+            w.pair(key, value)
+    w.note("per participation case, load level and criterion: the Hosting capacity and "
+           "Hosting by criterion sheets ('not applicable' where nothing was checked)")
+
+    w.heading("8. Fault model and assumptions")
+    _assumptions(w, result)
+
+    w.heading("9. Fault levels at the device locations")
+    _fault_level_grid(w, derived.get("fault_levels"))
+
+    w.heading("10. Checks per criterion")
+    counts = _counts(result.violations, findings)
+    if counts:
+        w.grid(["criterion", "title", "findings", "failing rows", "warnings",
+                "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
+    for reason in [r for r in reasons if not r.startswith("error:")]:
+        w.pair("  gate", reason)
+    if sheet_notes:
+        for sheet, note in sheet_notes.items():
+            w.pair(f"  {sheet}", note).font = NOTE_FONT
+
+    w.heading("11. Study")
     doc = result.inputs.get("document") or {}
-    w.heading("Study")
-    w.pair("Study", result.study_name)
     if doc.get("description"):
         w.pair("Description", " ".join(str(doc["description"]).split()))
     w.pair("Study file", result.inputs.get("study_file", ""))
     w.pair("Input digest (SHA-256, 16 hex)", result.meta.get("input_digest", ""))
-    w.pair("Fault method", result.meta.get("method", ""))
-    w.pair("Fault engine", result.meta.get("engine", ""))
     scen = result.scenarios
     n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
     w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
-    for key, value in (doc.get("checks") or {}).items():
-        w.pair(f"  check setting {key}", value)
-
-    w.heading("Violations")
-    n_fail = int(status_mask(violations, CheckStatus.FAIL).sum())
-    n_findings = int(status_mask(violations, CheckStatus.FAIL, CheckStatus.WARN,
-                                 CheckStatus.INFO).sum())
-    w.pair("Violations", f"{n_findings} ({n_fail} failing)")
-    n_not = int(status_mask(violations, CheckStatus.NOT_EVALUATED).sum())
-    if n_not:
-        w.pair("  not evaluated", f"{n_not} row(s): see the Violations sheet")
-    na = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
-    if len(na):
-        w.pair("  not applicable", ", ".join(sorted(set(na["criterion"].astype(str)),
-                                                    key=order)))
-    counts = _counts(violations)
-    if not counts.empty:
-        w.grid(["criterion", *map(str, counts.columns)],
-               [[str(c), *map(int, counts.loc[c].tolist())] for c in counts.index])
-        w.heading("Worst margin per criterion")
-        worst = _worst(violations)
-        w.grid(list(worst.columns), worst.values.tolist())
-
-    w.heading("Protection hosting capacity")
-    hosting = result.tables.get("Hosting capacity")
-    for key, value in hosting_headline(hosting, result.meta.get("gate")):
-        w.pair(key, value)
-    grid = hosting_grid(hosting)
-    if grid is not None:
-        w.grid(*grid)
-
-    screening = (result.meta.get("gate") or {}).get("screening") or {}
+    settings = ", ".join(f"{k} {v}" for k, v in (doc.get("checks") or {}).items()
+                         if v is not None)
+    w.pair("Check settings", settings)
+    screening = gate.get("screening") or {}
     if screening:
-        w.heading("Pilot screening items")
-        for item, status in screening.items():
-            w.pair(f"  {item}", status)
+        w.pair("Pilot screening", "; ".join(f"{k}: {v}" for k, v in screening.items()))
+    w.pair("Versions", ", ".join(f"{k} {v}" for k, v in
+                                 (result.meta.get("versions") or {}).items()))
 
-    if sheet_notes:
-        w.heading("Sheets without results in this run")
-        for sheet, note in sheet_notes.items():
-            w.pair(f"  {sheet}", note).font = NOTE_FONT
-
-    w.heading("Versions")
-    for name, ver in (result.meta.get("versions") or {}).items():
-        w.pair(f"  {name}", ver)
-    extra = {k: v for k, v in result.meta.items() if k not in
-             {"gate", "versions", "method", "engine", "input_digest", "not_computed",
-              "checks"}}
-    for key, value in extra.items():
-        w.pair(f"  {key}", value)
-
-    w.heading("Reviewer sign-off")
+    w.heading("12. Reviewer sign-off")
     decision = DataValidation(type="list", formula1='"' + ",".join(_DECISIONS) + '"',
                               allow_blank=True)
     ws.add_data_validation(decision)
-    for key in ("Name", "Date", "Decision", "Comments"):
+    for key in ("Name", "Date", "Decision", "Conditions accepted", "Comments"):
         cell = w.pair(key, None)
         cell.fill, cell.border = _INPUT_FILL, _BOX
         if key == "Decision":
             decision.add(cell)
-            write_cell(ws, w.row - 1, _VALUE_COLS + 1, " / ".join(_DECISIONS)).font = NOTE_FONT
+            w.note(" / ".join(_DECISIONS))
         if key == "Comments":
             ws.row_dimensions[w.row - 1].height = 60
-    ws.column_dimensions["A"].width = 34
-    for col in "BCDEFGHIJK":
-        ws.column_dimensions[col].width = 15
+    for j, width in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&A — page &P of &N"
     return ws

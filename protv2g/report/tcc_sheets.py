@@ -1,299 +1,367 @@
-"""TCC sheets: log–log time–current plots for violating pairs and device chains, and the
-feeder plot, as PNG pictures in the workbook.
+"""TCC sheet: one time–current plot per protection path and element family, and the feeder plot.
 
-What it reads from a :class:`~protv2g.result.StudyResult`:
+A *path* is the chain of devices from the substation to a feeder end
+(:func:`protv2g.report.feeder_graph.device_chains`); every primary/backup pair sits on one,
+so every pair is drawn, failing or not. Each path gets two plots, the **phase** elements
+(51P/50P, recloser phase curves, fuses) and the **ground** elements (51G/50G on 3I0, recloser
+ground curves, fuses), as a protection engineer reads them. On each plot:
 
-* ``violations`` — rows with both ``device`` and ``other_device`` give one plot per device
-  pair (both devices' curves), with markers at ``(i_device_a, t_device_s)`` and
-  ``(i_other_a, t_other_s)`` for the worst rows of that pair;
-* ``settings`` (+ the study's curve library) — the device models
-  (:mod:`protv2g.report.devices`);
-* ``tables["Feeder buses"]`` / ``tables["Feeder branches"]`` — the chains from the substation
-  and the feeder plot (:mod:`protv2g.report.feeder_graph`);
-* ``fault_currents`` — max / min fault current markers on the chain plots.
+* every device of the path with its settings in the legend; curves end at the device's
+  largest fault current (:func:`protv2g.devices.tcc.family_traces`);
+* the recloser's fast curve × K where a fuse downstream relies on fuse saving (C2), and a
+  fuse's 75 % minimum-melt curve where it backs up another fuse (C3);
+* markers at each device's maximum and minimum fault current (faults in its own zone: the
+  buses between it and the next devices downstream), base case (hollow) and with V2G
+  (filled), placed on the device's own curve;
+* the coordination interval of each pair of the path at its maximum fault (phase plot) or
+  minimum ground fault (ground plot), base and worst V2G, against the required interval
+  (from the per-pair table, :func:`protv2g.report.derived.pair_table`).
 
-The plan (which plot sits where) is made first so that the Violations sheet can link to
-pictures before they are drawn.
+Pictures are rendered once per distinct content (an in-process cache keyed by a digest of
+what is drawn) and placed one per printed page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.devices.models import Device
-from protv2g.devices.tcc import device_traces, plot_tcc
+from protv2g.devices.models import Device, Fuse, Recloser
+from protv2g.devices.tcc import family_traces, plot_tcc
 from protv2g.report.devices import devices_from_result
-from protv2g.report.feeder_graph import device_chains, device_edges, feeder_graph
+from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
-from protv2g.report.sheets import FEEDER, TCC_CHAINS, TCC_PAIRS
+from protv2g.report.sheets import FEEDER, TCC
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
 
-__all__ = ["TccPlan", "plan_tcc", "write_tcc_sheets", "MAX_PAIR_PLOTS"]
+__all__ = ["FAMILIES", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
+           "write_tcc_sheets"]
 
-#: Pair plots drawn at most (worst pairs first); keeps large studies quick to write.
-MAX_PAIR_PLOTS = 40
-#: Markers (violation rows) drawn per pair plot.
-MAX_MARKERS = 4
-DPI = 130
-_FIGSIZE_IN = (7.5, 5.6)
-_SHOW_PX = (750, 560)  # shown at 3/4 of the rendered size: sharp when printed
-_ROWS_PER_PLOT = 32  # 560 px / 20 px default row height, plus the title and a gap
-_MARKER_COLORS = ("tab:red", "tab:purple", "tab:olive", "tab:cyan")
+FAMILIES = ("phase", "ground")
+DPI = 110
+_FIGSIZE_IN = (11.0, 6.2)
+_SHOW_PX = (990, 558)
+_ROWS_PER_PLOT = 34
+_PNG_CACHE: dict[str, bytes] = {}
+_PHASE_TYPES = {"3ph", "LL"}
+_GROUND_TYPES = {"SLG", "LLG"}
 
 
 @dataclass
 class TccPlan:
-    """Which pictures go where: anchors for hyperlinks, and why some are missing."""
+    """Which plot sits where (anchors for hyperlinks), and the device models."""
 
-    pairs: list[tuple[str, str]] = field(default_factory=list)
-    pair_rows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    chains: list[list[str]] = field(default_factory=list)
+    paths: list[list[str]] = field(default_factory=list)
     models: dict[str, Device] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     graph: Any = None
-    skipped_pairs: int = 0
 
-    def pair_anchor(self, pair: tuple[str, str]) -> int:
-        """Row of the pair's title cell on the TCC pairs sheet."""
-        return 3 + self.pairs.index(pair) * _ROWS_PER_PLOT
+    def anchor(self, k: int, family: str) -> int:
+        """Row of the title cell of path ``k``'s plot of ``family``."""
+        return 3 + (2 * k + FAMILIES.index(family)) * _ROWS_PER_PLOT
 
-    def chain_anchor(self, k: int) -> int:
-        """Row of chain ``k``'s title cell on the TCC chains sheet."""
-        return 3 + k * _ROWS_PER_PLOT
-
-    def link(self, device: Any, other: Any) -> tuple[str, str]:
-        """(text, target) of the picture for a violation row's device(s)."""
-        if _named(device) and _named(other):
-            pair = _pair_key(device, other)
-            if pair in self.pairs:
-                return (f"TCC {pair[0]} / {pair[1]}",
-                        f"#'{TCC_PAIRS}'!A{self.pair_anchor(pair)}")
-            return "TCC pairs (not drawn)", f"#'{TCC_PAIRS}'!A1"
-        for name in (device, other):
-            if _named(name):
-                for k, chain in enumerate(self.chains):
-                    if str(name) in chain:
-                        return (f"TCC chain {' > '.join(chain)}",
-                                f"#'{TCC_CHAINS}'!A{self.chain_anchor(k)}")
+    def link(self, device: Any, other: Any = None, family: str = "phase") -> tuple[str, str]:
+        """(text, target) of the plot showing ``device`` (and ``other``)."""
+        names = [str(x) for x in (device, other) if _named(x)]
+        if not names:
+            return "Feeder plot", f"#'{FEEDER}'!A1"
+        for k, path in enumerate(self.paths):
+            if all(n in path for n in names):
+                return (f"TCC {' > '.join(path)} ({family})",
+                        f"#'{TCC}'!A{self.anchor(k, family)}")
+        for k, path in enumerate(self.paths):
+            if names[0] in path:
+                return (f"TCC {' > '.join(path)} ({family})",
+                        f"#'{TCC}'!A{self.anchor(k, family)}")
         return "Feeder plot", f"#'{FEEDER}'!A1"
 
 
 def _named(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and np.isnan(value)) \
-        and str(value) != ""
+        and str(value) not in ("", "nan")
 
 
-def _pair_key(a: Any, b: Any) -> tuple[str, str]:
-    x, y = sorted((str(a), str(b)))
-    return x, y
-
-
-def plan_tcc(result: StudyResult, violations: pd.DataFrame) -> TccPlan:
-    """Decide the pictures for a result; ``violations`` in the order they are written."""
+def plan_tcc(result: StudyResult) -> TccPlan:
+    """The paths of a result and its device models."""
     plan = TccPlan()
     plan.models, plan.problems = devices_from_result(result)
-    if {"device", "other_device"} <= set(violations.columns):
-        for i, (a, b) in enumerate(zip(violations["device"], violations["other_device"],
-                                       strict=True)):
-            if _named(a) and _named(b):
-                plan.pair_rows.setdefault(_pair_key(a, b), []).append(i)
-    pairs = list(plan.pair_rows)  # first seen = worst (violations are sorted)
-    plan.pairs = pairs[:MAX_PAIR_PLOTS]
-    plan.skipped_pairs = len(pairs) - len(plan.pairs)
     plan.graph = feeder_graph(result.tables)
     if plan.graph is not None:
-        plan.chains = device_chains(plan.graph, result.settings)
+        plan.paths = device_chains(plan.graph, result.settings)
     return plan
 
 
-def _png(fig: Figure) -> io.BytesIO:
+def _zones(graph: nx.Graph, settings: pd.DataFrame) -> dict[str, set[str]]:
+    """Device → the buses of its own zone (from its far bus to the next devices)."""
+    _, tree = _bfs_tree(graph)
+    edges = device_edges(graph, settings)
+    below: dict[str, set[str]] = {}
+    for name, (near, far) in edges.items():
+        start = far if far in tree and near in tree and far in nx.descendants(tree, near) \
+            else near
+        below[name] = {start} | (nx.descendants(tree, start) if start in tree else set())
+    zones = {}
+    for name, buses in below.items():
+        inner = [o for o, b in below.items() if o != name and b < buses]
+        zones[name] = buses - set().union(*(below[o] for o in inner)) if inner else buses
+    return zones
+
+
+def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str], dict[str, float]]:
+    """(device, family) → ``max_base``, ``max_v2g``, ``min_base``, ``min_v2g`` (A).
+
+    Phase family: the device's largest phase current for 3ph/LL faults in its zone (max case)
+    and the smallest for such faults (min case); ground family: 3I0 for SLG/LLG faults (a
+    fuse: its phase current). Base = the base-case scenarios; V2G = the largest (max) or
+    smallest (min) over the scenarios with V2G.
+    """
+    f = result.device_faults
+    if plan.graph is None or f is None or f.empty:
+        return {}
+    zones = _zones(plan.graph, result.settings)
+    s = result.scenarios
+    base = set(s.loc[s["is_base"].astype(bool), "scenario"].astype(str)) if "is_base" in s \
+        else set()
+    i_phase = 1000.0 * f[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float).max(axis=1)
+    i_ground = 1000.0 * f["i3i0_ka"].to_numpy(float)
+    frame = pd.DataFrame({"device": f["device"].astype(str).to_numpy(),
+                          "bus": f["fault_bus_name"].astype(str).to_numpy(),
+                          "type": f["fault_type"].astype(str).to_numpy(),
+                          "case": f["case"].astype(str).to_numpy(),
+                          "base": f["scenario"].astype(str).isin(base).to_numpy(),
+                          "ip": i_phase, "ig": i_ground})
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for name, g in frame.groupby("device", sort=False):
+        zone = zones.get(name)
+        if not zone:
+            continue
+        g = g[g["bus"].isin(zone)]
+        fuse = isinstance(plan.models.get(name), Fuse)
+        for fam, types in (("phase", _PHASE_TYPES), ("ground", _GROUND_TYPES)):
+            col = "ip" if fam == "phase" or fuse else "ig"
+            gg = g[g["type"].isin(types)]
+            vals: dict[str, float] = {}
+            for case, tag in (("max", "max"), ("min", "min")):
+                gc = gg[(gg["case"] == case) & (gg[col] > 1e-6)]
+                for is_base, who in ((True, "base"), (False, "v2g")):
+                    x = gc.loc[gc["base"] == is_base, col]
+                    if len(x):
+                        vals[f"{tag}_{who}"] = float(x.max() if tag == "max" else x.min())
+            out[(str(name), fam)] = vals
+    return out
+
+
+def _time(model: Device, family: str, i_a: float) -> float:
+    """Time on the drawn curve of ``model`` at ``i_a`` (first operation of the family)."""
+    x = np.array([i_a])
+    if isinstance(model, Fuse):
+        return float(model.total_clear_time_s(x)[0])
+    if isinstance(model, Recloser):
+        g = family == "ground"
+        if model.settings.n_fast:
+            t = model.ground_fast_time_s(x) if g else model.fast_time_s(x)
+        else:
+            t = model.ground_delayed_time_s(x) if g else model.delayed_time_s(x)
+        return float(t[0])
+    return float((model.ground_time_s(x) if family == "ground" else model.phase_time_s(x))[0])
+
+
+def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
+                 ) -> list[tuple[float, float, float, str]]:
+    """(current A, t primary s, t backup s, text) of each pair of the path."""
+    if pairs is None or pairs.empty:
+        return []
+    out = []
+    on = set(path)
+    for (pair, _rule), g in pairs.groupby(["pair", "rule"], sort=False):
+        primary, _, backup = str(pair).partition(" → ")
+        if primary not in on or backup not in on:
+            continue
+        b = g[g["case_of"] == "base"]
+        v = g[g["case_of"] != "base"]
+        ref = b.iloc[0] if len(b) else g.iloc[0]
+        tag = "max" if family == "phase" else "min"
+        fault = str(ref[f"{tag}_fault"])
+        if family == "ground" and fault.split(" ")[0] not in _GROUND_TYPES:
+            continue
+        i_a = float(ref[f"i_primary_{tag}_a"])
+        tp, tb = float(ref[f"t_primary_{tag}_s"]), float(ref[f"t_backup_{tag}_s"])
+        if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
+            continue
+        iv = float(ref[f"interval_{tag}_s"])
+        vv = float(v.iloc[0][f"interval_{tag}_s"]) if len(v) else float("nan")
+        text = (f"{ref['criterion']} {primary}→{backup}: {iv:.2f} s"
+                + (f", V2G {vv:.2f} s" if np.isfinite(vv) else "")
+                + f" (need ≥ {float(ref['required_s']):.2f} s)")
+        out.append((i_a, tp, tb, text))
+    return out
+
+
+def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str],
+                dict[str, float]], *, k_fast: float | None = None,
+                mm_ratio: float | None = None,
+                annotations: list[tuple[float, float, float, str]] = (),
+                title: str = "") -> Figure:
+    """The TCC of one path and element family (see the module docstring)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=_FIGSIZE_IN)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.065, right=0.60, bottom=0.09, top=0.93)
+    ax = fig.add_subplot()
+    traces, owners = [], []
+    names = [m.name for m in models]
+    for j, m in enumerate(models):
+        i_max = max(extremes.get((m.name, family), {}).get("max_base", 0.0),
+                    extremes.get((m.name, family), {}).get("max_v2g", 0.0)) or None
+        below = names[j + 1:]
+        fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
+        backs_fuse = isinstance(m, Fuse) and bool(below)
+        tr = family_traces(m, family, i_max,
+                           k_fast=k_fast if isinstance(m, Recloser) and fuse_below else None,
+                           mm_ratio=mm_ratio if backs_fuse else None)
+        traces += tr
+        owners += [m.name] * len(tr)
+    if not traces:
+        ax.text(0.5, 0.5, f"no {family} elements on this path", ha="center",
+                transform=ax.transAxes)
+        return fig
+    plot_tcc(traces, ax=ax)
+    colors = {}
+    for line, owner in zip([ln for ln in ax.get_lines() if not str(ln.get_label()
+                                                                   ).startswith("_")],
+                           owners, strict=False):
+        colors.setdefault(owner, line.get_color())
+    xs = [t.i_a[np.isfinite(t.t_s)] for t in traces]
+    lo = min((x.min() for x in xs if x.size), default=10.0)
+    hi = max((x.max() for x in xs if x.size), default=1e4)
+    for m in models:
+        ext = extremes.get((m.name, family), {})
+        for key, marker in (("max", "^"), ("min", "v")):
+            for who, face in (("base", "none"), ("v2g", None)):
+                i_a = ext.get(f"{key}_{who}")
+                if i_a is None:
+                    continue
+                t = _time(m, family, i_a)
+                if not (np.isfinite(t) and t > 0):
+                    continue
+                c = colors.get(m.name, "k")
+                ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
+                        mfc=c if face is None else "none", mec=c, mew=1.5)
+                hi, lo = max(hi, i_a), min(lo, i_a)
+    for i_a, tp, tb, text in annotations:
+        ax.annotate("", xy=(i_a, tb), xytext=(i_a, tp),
+                    arrowprops={"arrowstyle": "<->", "color": "0.25", "lw": 1.0})
+        ax.text(i_a * 1.05, np.sqrt(tp * tb), text, fontsize=7, color="0.15", va="center",
+                bbox={"fc": "white", "ec": "0.7", "alpha": 0.85, "pad": 1.5})
+    ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+    handles, labels = ax.get_legend_handles_labels()
+    proxies = [Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7) for mk, fc in
+               (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
+    names_ = ["max fault in the device's zone, base", "max fault, with V2G",
+              "min fault in the device's zone, base", "min fault, with V2G"]
+    ax.legend(handles + proxies, labels + names_, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), fontsize=7.5, framealpha=0.95, borderaxespad=0.0,
+              title="dotted: outside the curve data", title_fontsize=7)
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     fig.clear()
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
 
 
-def _add_picture(ws: Worksheet, buf: io.BytesIO, row: int) -> None:
-    img = Image(buf)
-    img.width, img.height = _SHOW_PX
+def _cached_png(key: str, draw: Any) -> bytes:
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    if digest not in _PNG_CACHE:
+        if len(_PNG_CACHE) > 256:
+            _PNG_CACHE.clear()
+        _PNG_CACHE[digest] = _png(draw())
+    return _PNG_CACHE[digest]
+
+
+def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _SHOW_PX
+                 ) -> None:
+    img = Image(io.BytesIO(data))
+    img.width, img.height = size
     ws.add_image(img, f"A{row}")
-
-
-def _float(value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return x
-
-
-def _op_time(model: Device, i_a: float, t_s: float) -> float:
-    if np.isfinite(t_s) and t_s > 0:
-        return t_s
-    if not (np.isfinite(i_a) and i_a > 0):
-        return float("nan")
-    return float(np.asarray(model.operate_time_s(np.array([i_a])))[0])
-
-
-def _new_figure() -> tuple[Figure, Any]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    # Fixed margins: constrained layout would double the drawing time of these log axes.
-    fig = Figure(figsize=_FIGSIZE_IN)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.095, right=0.955, bottom=0.09, top=0.935)
-    return fig, fig.add_subplot()
-
-
-def _widen_x(ax: Any, currents: list[float]) -> None:
-    finite = [c for c in currents if np.isfinite(c) and c > 0]
-    if not finite:
-        return
-    lo, hi = ax.get_xlim()
-    lo = min(lo, 10.0 ** np.floor(np.log10(min(finite))))
-    hi = max(hi, 10.0 ** np.ceil(np.log10(max(finite))))
-    ax.set_xlim(lo, hi)
-
-
-def pair_figure(a: Device, b: Device, rows: pd.DataFrame) -> Figure:
-    """Both devices' curves, and markers at the currents/times of the worst rows."""
-    fig, ax = _new_figure()
-    plot_tcc(device_traces(a) + device_traces(b), ax=ax)
-    currents: list[float] = []
-    models = {a.name: a, b.name: b}
-    for k, row in enumerate(rows.head(MAX_MARKERS).to_dict("records")):
-        color = _MARKER_COLORS[k % len(_MARKER_COLORS)]
-        label = (f"{row.get('criterion', '')} {row.get('fault_type', '')} "
-                 f"{row.get('case', '')} at {row.get('fault_bus', '')}, "
-                 f"{row.get('scenario', '')}: margin {_float(row.get('margin')):.3g}")
-        for dev_col, i_col, t_col, marker in (("device", "i_device_a", "t_device_s", "o"),
-                                              ("other_device", "i_other_a", "t_other_s", "s")):
-            model = models.get(str(row.get(dev_col)))
-            i_a = _float(row.get(i_col))
-            if model is None or not np.isfinite(i_a):
-                continue
-            t_s = _op_time(model, i_a, _float(row.get(t_col)))
-            currents.append(i_a)
-            ax.axvline(i_a, color=color, lw=0.8, ls=":")
-            if np.isfinite(t_s):
-                ax.plot(i_a, t_s, marker=marker, ms=8, color=color, mec="black", ls="",
-                        label=f"{row.get(dev_col)}: {label}" if marker == "o" else
-                        f"{row.get(dev_col)} (same fault)")
-    _widen_x(ax, currents)
-    ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
-    ax.set_title(f"{a.name} / {b.name}: violating pair", fontsize=11)
-    return fig
-
-
-def chain_figure(models: list[Device], markers: dict[str, float], title: str) -> Figure:
-    """Every device of a chain on one TCC, with fault-current lines."""
-    fig, ax = _new_figure()
-    traces = [t for m in models for t in device_traces(m)]
-    plot_tcc(traces, ax=ax, fault_currents_a=markers or None)
-    ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
-    ax.set_title(title, fontsize=11)
-    return fig
-
-
-def _chain_markers(result: StudyResult, end_bus: str | None) -> dict[str, float]:
-    fc = result.fault_currents
-    if end_bus is None or fc is None or fc.empty or not {"bus_name", "case", "ikss_ka"} <= set(
-            fc.columns):
-        return {}
-    at = fc[fc["bus_name"].astype(str) == end_bus]
-    out = {}
-    for case, agg in (("max", "max"), ("min", "min")):
-        vals = pd.to_numeric(at.loc[at["case"].astype(str) == case, "ikss_ka"], errors="coerce")
-        vals = vals[np.isfinite(vals) & (vals > 0)]
-        if len(vals):
-            out[f"{case} fault at {end_bus}"] = float(getattr(vals, agg)()) * 1000.0
-    return out
 
 
 def _title(ws: Worksheet, text: str) -> None:
     write_cell(ws, 1, 1, text).font = Font(bold=True, size=13)
     ws.sheet_view.showGridLines = False
+    ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _section(ws: Worksheet, row: int, text: str, note: str | None = None) -> None:
-    write_cell(ws, row, 1, text).font = Font(bold=True, size=11)
-    if note:
-        write_cell(ws, row + 1, 1, note).font = NOTE_FONT
-    if row > 3:
-        ws.row_breaks.append(Break(id=row - 1))
+def _checks(result: StudyResult) -> dict[str, Any]:
+    return ((result.inputs.get("document") or {}).get("checks") or {})
 
 
-def _pairs_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
-                 violations: pd.DataFrame) -> None:
-    ws = wb.create_sheet(TCC_PAIRS)
-    _title(ws, "TCC of each violating device pair (markers: the worst violations)")
-    if not plan.pairs:
-        why = ("no violation names a device pair" if len(violations)
-               else "no violations in this result")
-        write_cell(ws, 2, 1, f"no pair plots: {why}").font = NOTE_FONT
-    elif plan.skipped_pairs:
-        write_cell(ws, 2, 1, f"{plan.skipped_pairs} further pair(s) not drawn (at most "
-                   f"{MAX_PAIR_PLOTS} plots, worst first)").font = NOTE_FONT
-    for pair in plan.pairs:
-        row = plan.pair_anchor(pair)
-        rows = violations.iloc[plan.pair_rows[pair]]
-        worst = rows.iloc[0]
-        head = (f"{pair[0]} / {pair[1]}: {len(rows)} violation(s); worst {worst.get('criterion')}"
-                f" {worst.get('status')}, margin {_float(worst.get('margin')):.3g}")
-        missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in pair
-                   if n not in plan.models]
-        _section(ws, row, head, f"no TCC: {'; '.join(missing)}" if missing else None)
-        if not missing:
-            fig = pair_figure(plan.models[pair[0]], plan.models[pair[1]], rows)
-            _add_picture(ws, _png(fig), row + 1)
-
-
-def _chains_sheet(wb: Workbook, result: StudyResult, plan: TccPlan) -> None:
-    ws = wb.create_sheet(TCC_CHAINS)
-    _title(ws, "TCC of each device chain from the substation (lines: fault current at the "
-           "chain end, all scenarios)")
+def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
+               pairs: pd.DataFrame | None) -> None:
+    ws = wb.create_sheet(TCC)
+    _title(ws, "TCC per protection path and element family (▲ max / ▼ min fault in each "
+           "device's zone; hollow: base, filled: with V2G)")
     if plan.graph is None:
         write_cell(ws, 2, 1, "not computed in this run: no feeder topology in the result "
                    "(tables['Feeder buses'] and tables['Feeder branches'])").font = NOTE_FONT
         return
-    if not plan.chains:
-        write_cell(ws, 2, 1, "no device chains: no device sits on a feeder branch").font = \
-            NOTE_FONT
-    edges = device_edges(plan.graph, result.settings)
-    for k, chain in enumerate(plan.chains):
-        row = plan.chain_anchor(k)
-        missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in chain
+    if not plan.paths:
+        write_cell(ws, 2, 1, "no protection paths: no device sits on a feeder branch"
+                   ).font = NOTE_FONT
+        return
+    extremes = device_extremes(result, plan)
+    checks = _checks(result)
+    k = checks.get("fuse_saving_k") or checks.get("recloser_fuse_k") or 1.35
+    ratio = checks.get("fuse_fuse_ratio") or 0.75
+    for kp, path in enumerate(plan.paths):
+        missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
-        _section(ws, row, " > ".join(chain), f"no TCC: {'; '.join(missing)}" if missing
-                 else None)
-        if missing:
-            continue
-        end_bus = edges.get(chain[-1], (None, None))[1]
-        fig = chain_figure([plan.models[n] for n in chain], _chain_markers(result, end_bus),
-                           f"Chain {' > '.join(chain)}")
-        _add_picture(ws, _png(fig), row + 1)
+        for family in FAMILIES:
+            row = plan.anchor(kp, family)
+            write_cell(ws, row, 1, f"{' > '.join(path)} — {family} elements").font = Font(
+                bold=True, size=11)
+            if row > 3:
+                ws.row_breaks.append(Break(id=row - 1))
+            if missing:
+                write_cell(ws, row + 1, 1, f"no TCC: {'; '.join(missing)}").font = NOTE_FONT
+                continue
+            models = [plan.models[n] for n in path]
+            notes = _annotations(pairs, path, family)
+            key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
+                        sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
+                               if n in path and f == family), notes, float(k), float(ratio)))
+            png = _cached_png(key, lambda models=models, notes=notes, family=family,
+                              path=path: path_figure(
+                models, family, extremes, k_fast=float(k), mm_ratio=float(ratio),
+                annotations=notes, title=f"{' > '.join(path)}: {family} elements"))
+            _add_picture(ws, png, row + 1)
 
 
-def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
-                  violations: pd.DataFrame) -> None:
+def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan) -> None:
     ws = wb.create_sheet(FEEDER)
     _title(ws, "Feeder: devices, V2G sites and violation locations")
     if plan.graph is None:
@@ -301,31 +369,26 @@ def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
                    "(tables['Feeder buses'] and tables['Feeder branches'])").font = NOTE_FONT
         return
     sites = (result.inputs.get("document") or {}).get("v2g_sites") or []
-    fig = plot_feeder(plan.graph, result.settings, sites, violations,
+    fig = plot_feeder(plan.graph, result.settings, sites, result.violations,
                       title=f"{result.study_name}: feeder (tree from the substation, "
                       "not to scale)")
     w_in, h_in = fig.get_size_inches()
-    buf = _png(fig)
-    img = Image(buf)
-    img.width, img.height = int(w_in * 96), int(h_in * 96)
-    ws.add_image(img, "A3")
+    _add_picture(ws, _png(fig), 3, (int(w_in * 96), int(h_in * 96)))
 
 
 def write_tcc_sheets(wb: Workbook, result: StudyResult, plan: TccPlan,
-                     violations: pd.DataFrame) -> None:
-    """Append the TCC pairs, TCC chains and Feeder plot sheets.
+                     pairs: pd.DataFrame | None = None) -> None:
+    """Append the TCC and Feeder plot sheets.
 
     Parameters
     ----------
     wb : Workbook
-        Workbook to append to.
     result : StudyResult
-        The study's results.
     plan : TccPlan
-        From :func:`plan_tcc` (the Violations sheet links to its anchors).
-    violations : DataFrame
-        Violations in the order written on the Violations sheet.
+        From :func:`plan_tcc` (the Findings sheet links to its anchors).
+    pairs : DataFrame, optional
+        The per-pair table (:func:`protv2g.report.derived.pair_table`) for the interval
+        annotations.
     """
-    _pairs_sheet(wb, result, plan, violations)
-    _chains_sheet(wb, result, plan)
-    _feeder_sheet(wb, result, plan, violations)
+    _tcc_sheet(wb, result, plan, pairs)
+    _feeder_sheet(wb, result, plan)

@@ -1,0 +1,243 @@
+"""Hosting capacity with its band: the figure, and its range over the uncertain inputs.
+
+A hosting figure rests on inputs that are not known exactly. The band brackets three of them
+at once, as a pessimistic and an optimistic end around the study's own figure:
+
+================================  ==============================  ==========================
+input                             pessimistic end                 optimistic end
+================================  ==============================  ==========================
+charger fault contribution        the site's first-cycle limit    its sustained limit
+                                  held for the whole fault        (``sustained_limit_pu``,
+                                  (``limit_pu``, the high         else 1.1 pu: 1.0–1.2 pu,
+                                  bracket)                        domain.md §1, low bracket)
+recloser–fuse factor K (C2)       max(study, 1.35)                min(study, 1.20) (Cooper
+                                                                  TD132010EN: 1.20–1.35)
+coordination interval (C1, C4)    max(study, 0.3 s)               min(study, 0.2 s) (IEEE
+                                                                  242 §15.3: 0.2–0.4 s)
+curve tolerances                  —                               a timing violation whose
+                                                                  deficit is inside the two
+                                                                  devices' published time
+                                                                  scatter does not count
+                                                                  (:mod:`protv2g.devices.
+                                                                  tolerances`)
+================================  ==============================  ==========================
+
+Each end is one hosting search (:func:`protv2g.hosting.hosting_analysis`) on the limiting
+axis of each site (the participation case and load level that gave the site its figure),
+with a coarse grid; the figure itself is the caller's full search. ``driven_by`` names the
+inputs that differ at the end that moved the figure (the ends vary them together: which one
+alone drives it is not separated).
+
+Rounding rule: figures are rounded **down** to a whole number of chargers (a site's export
+moves by one charger, ``p_charger_kw``) — finer than that the inputs do not support.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks import run_checks
+from protv2g.checks._common import build_devices
+from protv2g.devices.tolerances import tolerance_s
+from protv2g.gate import hosting_kw_per_site
+from protv2g.hosting.search import hosting_analysis
+from protv2g.scenarios import Scenario
+from protv2g.study.loader import Study
+
+__all__ = ["BAND_COLUMNS", "BandEnd", "band_ends", "hosting_band", "round_kw",
+           "tolerant_checks"]
+
+#: Columns of the hosting-band table (one row per site).
+BAND_COLUMNS = ["site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
+                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"]
+
+#: Bracket of the recloser–fuse factor K (Cooper TD132010EN: 1.20 for 1 fast shot … 1.35).
+K_BRACKET = (1.20, 1.35)
+#: Bracket of the coordination interval, s (IEEE Std 242-2001 §15.3: 0.2–0.4 s).
+CTI_BRACKET_S = (0.2, 0.3)
+#: Sustained charger current limit when the site gives none, pu (domain.md §1: 1.0–1.2).
+SUSTAINED_PU = 1.1
+
+
+@dataclass(frozen=True)
+class BandEnd:
+    """One end of the band: the study with its inputs moved, and how the checks are run."""
+
+    name: str
+    study: Study
+    changes: tuple[str, ...]
+    checks: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None
+
+
+def round_kw(value_kw: float, step_kw: float) -> float:
+    """``value_kw`` rounded down to a multiple of ``step_kw`` (kW)."""
+    if not np.isfinite(value_kw) or step_kw <= 0:
+        return value_kw
+    return math.floor(value_kw / step_kw + 1e-9) * step_kw
+
+
+def tolerant_checks(study: Study, fault_result: Any, flow_result: Any = None,
+                    scenarios: Sequence[Scenario] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`protv2g.checks.run_checks`, then failing timing rows whose deficit is inside the
+    devices' time tolerance are dropped (the optimistic end of the curve tolerances).
+
+    The tolerance of a row is its ``tolerance`` column when the checks give one, else the sum
+    of both devices' :func:`protv2g.devices.tolerances.tolerance_s` at their currents.
+    """
+    v, coord = run_checks(study, fault_result, flow_result, scenarios)
+    timing = (v["status"].astype(str) == "fail") & (v["margin_unit"].astype(str) == "s")
+    if not timing.any():
+        return v, coord
+    if "tolerance" in v.columns:
+        tol = pd.to_numeric(v["tolerance"], errors="coerce").fillna(0.0)
+    else:
+        models, _ = build_devices(study)
+        tol = pd.Series(0.0, index=v.index)
+        for idx in v.index[timing]:
+            total = 0.0
+            for dev, cur in (("device", "i_device_a"), ("other_device", "i_other_a")):
+                m = models.get(str(v.at[idx, dev]))
+                i_a = pd.to_numeric(pd.Series([v.at[idx, cur]]), errors="coerce").iloc[0]
+                if m is None or pd.isna(i_a) or i_a <= 0:
+                    continue
+                try:
+                    t = float(np.asarray(tolerance_s(m, [float(i_a)]))[0])
+                except (TypeError, ValueError):
+                    t = 0.0
+                total += t if np.isfinite(t) else 0.0
+            tol[idx] = total
+    margin = pd.to_numeric(v["margin"], errors="coerce")
+    inside = timing & (margin >= -tol) & (tol > 0)
+    return v[~inside].reset_index(drop=True), coord
+
+
+def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
+    """The pessimistic and optimistic ends of the inputs (see the module docstring)."""
+    doc = study.document
+    checks = doc.checks
+    k = checks.fuse_saving_k or checks.recloser_fuse_k
+    sites = [s.model_dump(mode="json") for s in doc.v2g_sites]
+    pess_changes, opt_changes = [], []
+    pess_checks = {"recloser_fuse_k": max(k, K_BRACKET[1]),
+                   "cti_s": max(checks.cti_s, CTI_BRACKET_S[1])}
+    opt_checks = {"recloser_fuse_k": min(k, K_BRACKET[0]),
+                  "cti_s": min(checks.cti_s, CTI_BRACKET_S[0])}
+    for key, unit in (("recloser_fuse_k", ""), ("cti_s", " s")):
+        now = k if key == "recloser_fuse_k" else checks.cti_s
+        for end, out in ((pess_checks, pess_changes), (opt_checks, opt_changes)):
+            if not math.isclose(end[key], now):
+                out.append(f"{key} {now:g} → {end[key]:g}{unit}")
+    if checks.fuse_saving_k is not None:
+        pess_checks["fuse_saving_k"] = pess_checks["recloser_fuse_k"]
+        opt_checks["fuse_saving_k"] = opt_checks["recloser_fuse_k"]
+    low_sites = []
+    for s in sites:
+        low = s.get("sustained_limit_pu") or min(SUSTAINED_PU, float(s["limit_pu"]))
+        if not math.isclose(low, float(s["limit_pu"])):
+            opt_changes.append(f"{s['name']} charger limit {s['limit_pu']:g} → {low:g} pu")
+        low_sites.append({**s, "limit_pu": low})
+    opt_changes.append("curve tolerances (deficits inside the devices' time scatter)")
+    base_checks = checks.model_dump(mode="json")
+    pess = study.with_updates(checks={**base_checks, **pess_checks})
+    opt = study.with_updates(checks={**base_checks, **opt_checks}, v2g_sites=low_sites)
+    return (BandEnd("pessimistic", pess, tuple(pess_changes)),
+            BandEnd("optimistic", opt, tuple(opt_changes), tolerant_checks))
+
+
+def _limiting_axis(table: pd.DataFrame, site: str) -> tuple[str, str]:
+    rows = table[table["site"].astype(str) == site]
+    limited = rows[rows["limited"].astype(bool)]
+    pick = limited if len(limited) else rows
+    best = pick.loc[pd.to_numeric(pick["hosting_kw"]).idxmin()]
+    return str(best["participation"]), str(best["load_level"])
+
+
+def _site_figure(study: Study, site: str, axis: tuple[str, str], checks: Any,
+                 n_grid: int, tol_kw: float) -> tuple[float, str]:
+    ha = hosting_analysis(study, checks=checks, sites=[site], participations=[axis[0]],
+                          load_levels=[axis[1]], n_grid=n_grid, tol_kw=tol_kw)
+    row = ha.table.iloc[0]
+    what = " ".join(str(row[c]) for c in ("limiting_criterion", "limiting_device")
+                    if str(row[c]))
+    return float(row["hosting_kw"]), what
+
+
+def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = None,
+                 n_grid: int = 6, tol_kw: float = 50.0) -> pd.DataFrame:
+    """The hosting band of every site (:data:`BAND_COLUMNS`).
+
+    Parameters
+    ----------
+    study : Study
+    table : DataFrame
+        The study's own hosting table (:func:`protv2g.hosting.hosting_capacity`): the figure
+        and the limiting axis per site.
+    after : Study, optional
+        The study with the recommended changes applied: its figure per site (a coarse search
+        over the study's participation cases and load levels).
+    n_grid, tol_kw : int, float
+        Coarseness of the band's searches.
+
+    Returns
+    -------
+    DataFrame
+        One row per site; kW rounded down to whole chargers (``rounding`` says so).
+    """
+    if table is None or table.empty:
+        return pd.DataFrame(columns=BAND_COLUMNS)
+    figures = hosting_kw_per_site(table)
+    ends = band_ends(study)
+    after_kw: dict[str, float] = {}
+    if after is not None:
+        doc = after.document
+        after_table = hosting_analysis(after, participations=doc.scenarios.participation,
+                                       load_levels=doc.scenarios.load_levels,
+                                       n_grid=n_grid, tol_kw=tol_kw).table
+        after_kw = hosting_kw_per_site(after_table)
+    rows = []
+    for site in study.document.v2g_sites:
+        name = site.name
+        if name not in figures:
+            continue
+        axis = _limiting_axis(table, name)
+        step = site.p_charger_kw
+        fig = figures[name]
+        values = {"figure": fig}
+        whats = {}
+        for end in ends:
+            values[end.name], whats[end.name] = _site_figure(end.study, name, axis, end.checks,
+                                                             n_grid, tol_kw)
+        lo = min(values.values())
+        hi = max(values.values())
+        driven = []
+        for end in ends:
+            if not math.isclose(values[end.name], fig, abs_tol=tol_kw):
+                driven.append(f"{end.name} end ({values[end.name]:,.0f} kW): "
+                              + ("; ".join(end.changes) or "no input moved"))
+        limiting = table[(table["site"].astype(str) == name)
+                         & (table["participation"].astype(str) == axis[0])
+                         & (table["load_level"].astype(str) == axis[1])]
+        lim = limiting.iloc[0] if len(limiting) else None
+        lim_text = ("" if lim is None or not bool(lim["limited"]) else
+                    f"{lim['limiting_criterion']} {lim['limiting_device']} "
+                    f"({lim['limiting_fault']}; {axis[0]}, {axis[1]} load)")
+        rows.append({
+            "site": name, "hosting_kw": round_kw(fig, step),
+            "band_low_kw": round_kw(lo, step), "band_high_kw": round_kw(hi, step),
+            "driven_by": " | ".join(driven) or "neither end moves the figure",
+            "limiting_finding": lim_text or "none up to the site maximum",
+            "after_recommendations_kw": round_kw(after_kw[name], step) if name in after_kw
+            else np.nan,
+            "rounding": f"kW rounded down to whole chargers ({step:g} kW per charger at "
+                        f"{name}); band searches resolve {tol_kw:g} kW",
+            "inputs": "; ".join(f"{e.name}: {', '.join(e.changes) or 'as the study'}"
+                                for e in ends),
+        })
+    return pd.DataFrame(rows, columns=BAND_COLUMNS)

@@ -1,0 +1,140 @@
+"""Write accepted changes back into the study file, keeping the user's comments and layout.
+
+The study file is read and written with ruamel.yaml's round-trip mode, which keeps comments,
+key order and flow/block style; only the changed values are replaced (a changed field gets
+an end-of-line comment naming the old value). When ruamel.yaml is not installed the file is
+rewritten with PyYAML, which loses comments — the function then says so in its return value.
+
+A study may read files only inside its own folder (``protv2g.study.loader``); when the
+output goes to another folder, the feeder model (``feeder.pandapower_json``, or the whole
+folder of an OpenDSS master) and the ``library`` entries are copied beside it, keeping their
+relative paths.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from protv2g.errors import InputError, Issue
+from protv2g.recommend.candidates import Change, describe
+from protv2g.study.loader import Study
+
+__all__ = ["write_study"]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return "none" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def _set(entry: Any, change: Change, ruamel: bool) -> None:
+    for field, old, value in change.fields:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if ruamel and isinstance(value, (list, tuple)):
+            from ruamel.yaml.comments import CommentedSeq
+
+            seq = CommentedSeq(list(value))
+            seq.fa.set_flow_style()
+            value = seq
+        entry[field] = value
+        block = ruamel and hasattr(entry, "fa") and not entry.fa.flow_style()
+        if block:  # a flow-style {…} entry cannot hold a comment inside
+            entry.yaml_add_eol_comment(f"protv2g recommend: was {_show(old)}", field)
+
+
+def _apply(data: Any, changes: Sequence[Change], path: Path, ruamel: bool) -> None:
+    for ch in changes:
+        items = data.get(ch.section) or []
+        entry = next((e for e in items if isinstance(e, dict) and e.get("name") == ch.name),
+                     None)
+        if entry is None:
+            raise InputError(Issue(str(path), ch.section, f"no entry named {ch.name!r} for "
+                                   f"the change {describe(ch)}",
+                                   "run protv2g recommend on this study file"))
+        _set(entry, ch, ruamel)
+
+
+def _copy_inputs(data: Any, study_dir: Path, out_dir: Path) -> list[str]:
+    """Copy the feeder and library files beside a study written to another folder."""
+    if study_dir.resolve() == out_dir.resolve():
+        return []
+    copied = []
+    feeder = data.get("feeder") or {}
+    relatives = []
+    if feeder.get("pandapower_json"):
+        relatives.append((str(feeder["pandapower_json"]), False))
+    if feeder.get("opendss"):
+        relatives.append((str(Path(feeder["opendss"]).parent), True))
+    relatives += [(str(x), (study_dir / str(x)).is_dir()) for x in data.get("library") or []]
+    for rel, is_dir in relatives:
+        src, dst = study_dir / rel, out_dir / rel
+        if not src.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if is_dir:
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+        copied.append(rel)
+    return copied
+
+
+def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> dict[str, Any]:
+    """Write the study file with ``changes`` applied to ``output``.
+
+    Parameters
+    ----------
+    study : Study
+        The study the changes were found for (its file is read again).
+    changes : sequence of Change
+        From :func:`protv2g.recommend.recommend` (``RecommendationResult.changes``).
+    output : str or Path
+        The new study file.
+
+    Returns
+    -------
+    dict
+        ``path``, ``comments_kept`` (bool: ruamel.yaml round trip), ``copied`` (files copied
+        beside it) and ``changes`` (one line each).
+
+    Raises
+    ------
+    InputError
+        When a change names an entry the file does not have.
+    """
+    src = Path(study.path)
+    out = Path(output)
+    text = src.read_text(encoding="utf-8")
+    try:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.util import load_yaml_guess_indent
+    except ImportError:  # pragma: no cover - ruamel.yaml is a dependency
+        YAML = None  # noqa: N806
+    if YAML is not None:
+        yaml = YAML()  # round trip
+        yaml.preserve_quotes = True
+        yaml.width = 100
+        _, indent, offset = load_yaml_guess_indent(text)
+        yaml.indent(mapping=2, sequence=indent or 4, offset=offset or 2)
+        data = yaml.load(text)
+        _apply(data, changes, src, ruamel=True)
+        buf = io.StringIO()
+        yaml.dump(data, buf)
+        new_text = buf.getvalue()
+    else:  # pragma: no cover
+        import yaml as pyyaml
+
+        data = pyyaml.safe_load(text)
+        _apply(data, changes, src, ruamel=False)
+        new_text = pyyaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    copied = _copy_inputs(data, src.parent, out.parent)
+    out.write_text(new_text, encoding="utf-8")
+    return {"path": out, "comments_kept": YAML is not None, "copied": copied,
+            "changes": [describe(c) for c in changes]}

@@ -1,0 +1,417 @@
+"""The recommendation search: candidate changes re-checked on the study's own fault tables.
+
+Protective-device settings do not change the network, so the fault tables (and the power
+flows) of a study stay valid when a pickup, a time dial, a reclose interval or a fuse link
+changes: each candidate is verified by re-running only the checks
+(:func:`protv2g.checks.run_checks`, about a second on the depot study) and grouping the rows
+into findings again (:func:`protv2g.findings.build_findings`).
+
+Procedure (greedy, every step verified)
+---------------------------------------
+1. Findings of the study as it is (status ``fail`` or ``warn``).
+2. Findings are taken in order: gate-failing before pre-existing before warnings, and
+   among them those with the fewest kinds of candidate first (a load-pickup problem can only
+   be cleared by a pickup; a coordination problem by a pickup, a dial or a fuse), then by
+   criterion.
+3. For a finding still present: its candidates (:func:`~protv2g.recommend.candidates`) are
+   grouped by setting; in each group (ordered by size) the smallest value that clears the
+   finding is found by bisection (the settings move monotonically), then checked for side
+   effects. A candidate is accepted when the finding is gone and no other finding appeared or
+   got worse (worst margin smaller by more than 1 % or 1 ms/1 mA/…). The smallest accepted
+   candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
+   becomes part of the study for the next findings.
+4. The combined changes are verified by one more run of the checks; every finding that
+   remains is listed with why it was not cleared.
+
+Export caps are not searched (they change pre-fault currents, so they need new fault runs):
+a finding that no setting clears says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks import run_checks
+from protv2g.errors import InputError, Issue
+from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
+from protv2g.gate import hosting_kw_per_site
+from protv2g.hosting import hosting_capacity
+from protv2g.recommend.candidates import Change, candidates, describe
+from protv2g.scenarios import Scenario, build_scenarios, scenario_table
+from protv2g.study.loader import Study
+
+__all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
+           "apply_to_study", "recommend", "site_hosting_kw"]
+
+#: Columns of the Recommendations table.
+RECOMMENDATION_COLUMNS = [
+    "recommendation", "finding", "title", "attribution", "status", "change", "family",
+    "margin_before", "margin_after", "margin_unit", "clears", "side_effects",
+    "hosting_after_kw", "candidates_tried", "note",
+]
+
+_ACTIVE = ("fail", "warn")
+
+
+def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
+    """The study with ``changes`` applied (re-validated; the feeder is not reloaded).
+
+    Raises
+    ------
+    InputError
+        When a change makes the study invalid (e.g. a setting out of range).
+    """
+    if not changes:
+        return study
+    raw = study.raw
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for ch in changes:
+        items = sections.setdefault(ch.section, [dict(x) for x in raw.get(ch.section) or []])
+        for item in items:
+            if item.get("name") == ch.name:
+                item.update({f: new for f, _, new in ch.fields})
+                break
+        else:
+            raise InputError(Issue(str(study.path), f"{ch.section}", f"no entry named "
+                                   f"{ch.name!r}", "name an entry of the study file"))
+    return study.with_updates(**sections)
+
+
+def _identity(f: pd.DataFrame) -> pd.Series:
+    """A finding's identity across re-runs: criterion, device, partner, unit, mechanism."""
+    partner = np.where(f["criterion"].astype(str).isin(PAIR_CRITERIA),
+                       f["other_device"].astype(str), "")
+    return (f["criterion"].astype(str) + "|" + f["device"].astype(str) + "|" + partner + "|"
+            + f["margin_unit"].astype(str) + "|" + f["mechanism"].astype(str))
+
+
+def _active(findings: pd.DataFrame) -> pd.DataFrame:
+    f = findings[findings["status"].astype(str).isin(_ACTIVE)]
+    return f.set_index(_identity(f)) if len(f) else f.set_index(pd.Index([], dtype=object))
+
+
+@dataclass
+class Evaluator:
+    """Checks and findings of variants of one study, on its fixed fault and flow tables.
+
+    Attributes
+    ----------
+    study : Study
+    device_faults : DataFrame
+        The engine's device table of every study scenario (``StudyResult.device_faults``).
+    flow : mapping
+        Flow tables ``device``, ``bus``, ``branch`` (materialised once).
+    scenarios : list of Scenario
+    n_runs : int
+        Check runs so far.
+    """
+
+    study: Study
+    device_faults: pd.DataFrame
+    flow: Mapping[str, pd.DataFrame] | None
+    scenarios: list[Scenario]
+    n_runs: int = 0
+    seconds: float = 0.0
+    _cache: dict[tuple, Findings] = field(default_factory=dict)
+
+    @staticmethod
+    def key(changes: Sequence[Change]) -> tuple:
+        """Memo key of a set of changes."""
+        return tuple(sorted((c.key, repr(c.fields)) for c in changes))
+
+    def findings(self, changes: Sequence[Change] = ()) -> Findings:
+        """Findings of the study with ``changes`` applied (memoised)."""
+        key = self.key(changes)
+        if key not in self._cache:
+            t0 = time.perf_counter()
+            study = apply_to_study(self.study, changes)
+            v, coord = run_checks(study, self.device_faults, self.flow, self.scenarios)
+            self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
+            self.n_runs += 1
+            self.seconds += time.perf_counter() - t0
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One accepted change (or why none was found) for one finding."""
+
+    finding: str
+    title: str
+    attribution: str
+    status: str
+    change: Change | None
+    margin_before: float
+    margin_after: float
+    margin_unit: str
+    clears: tuple[str, ...] = ()
+    side_effects: tuple[str, ...] = ()
+    candidates_tried: int = 0
+    note: str = ""
+    hosting_after_kw: dict[str, float] | None = None
+
+
+@dataclass
+class RecommendationResult:
+    """What :func:`recommend` found.
+
+    Attributes
+    ----------
+    recommendations : list of Recommendation
+    changes : list of Change
+        The accepted changes, in the order found.
+    before, after : Findings
+        Findings of the study as it is and with every change applied (the verification run).
+    n_check_runs : int
+    seconds : float
+    """
+
+    recommendations: list[Recommendation]
+    changes: list[Change]
+    before: Findings
+    after: Findings
+    n_check_runs: int
+    seconds: float
+    hosting_before_kw: dict[str, float] | None = None
+    hosting_after_kw: dict[str, float] | None = None
+
+    def table(self) -> pd.DataFrame:
+        """:data:`RECOMMENDATION_COLUMNS`, one row per finding examined."""
+        rows = []
+        for k, r in enumerate(self.recommendations, start=1):
+            hosting = r.hosting_after_kw
+            rows.append({
+                "recommendation": f"R{k:02d}", "finding": r.finding, "title": r.title,
+                "attribution": r.attribution, "status": r.status,
+                "change": describe(r.change) if r.change else "",
+                "family": r.change.family.value if r.change else "",
+                "margin_before": r.margin_before, "margin_after": r.margin_after,
+                "margin_unit": r.margin_unit, "clears": "; ".join(r.clears),
+                "side_effects": "; ".join(r.side_effects) or ("none" if r.change else ""),
+                "hosting_after_kw": ", ".join(f"{s} {kw:,.0f}" for s, kw in hosting.items())
+                if hosting else "",
+                "candidates_tried": r.candidates_tried, "note": r.note})
+        return pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
+
+    def changes_table(self) -> pd.DataFrame:
+        """The accepted changes: section, name, field, old, new, family."""
+        return pd.DataFrame([{"section": c.section, "name": c.name, "field": c.field,
+                              "old": str(c.old), "new": str(c.new), "family": c.family.value,
+                              "change": describe(c)} for c in self.changes],
+                            columns=["section", "name", "field", "old", "new", "family",
+                                     "change"])
+
+
+def _worse(before: pd.Series, after: pd.Series) -> bool:
+    b, a = float(before), float(after)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return bool(np.isfinite(b) and not np.isfinite(a) and a < 0)
+    return a < b - max(1e-3, 0.01 * abs(b))
+
+
+def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, list[str],
+                                                                           list[str]]:
+    """(target cleared, titles cleared, side effects) of a candidate."""
+    cleared = [str(cur.at[k, "title"]) for k in cur.index if k not in new.index]
+    side = [f"new: {new.at[k, 'title']}" for k in new.index if k not in cur.index]
+    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
+             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})"
+             for k in new.index if k in cur.index and k != target
+             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"])]
+    return target not in new.index, cleared, side
+
+
+def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
+    rank = {Attribution.CAUSED: 0, Attribution.WORSE: 0, Attribution.PRE_EXISTING: 1}
+    keys = sorted(active.index, key=lambda k: (
+        active.at[k, "status"] != "fail", rank.get(active.at[k, "attribution"], 2),
+        n_families.get(k, 99) or 99, str(active.at[k, "finding"])))
+    return keys
+
+
+def recommend(study: Study, device_faults: pd.DataFrame, flow: Any = None, *,
+              scenarios: Sequence[Scenario] | None = None, max_tries: int = 14,
+              hosting: Callable[[Study], dict[str, float]] | None = None,
+              hosting_each: bool = False) -> RecommendationResult:
+    """Search the smallest ordinary setting changes that clear the study's findings.
+
+    Parameters
+    ----------
+    study : Study
+    device_faults : DataFrame
+        ``StudyResult.device_faults`` of the same study (reused: settings do not change it).
+    flow : FlowResult or mapping, optional
+        ``StudyResult.flow`` (C8 and C12 need it).
+    scenarios : sequence of Scenario, optional
+        Default :func:`protv2g.scenarios.build_scenarios` of the study (those of the run).
+    max_tries : int
+        Check runs spent on one finding at most.
+    hosting : callable, optional
+        ``hosting(study) -> {site: kW}``; called on the study before, after all changes and,
+        with ``hosting_each``, after each accepted change (cumulative).
+
+    Returns
+    -------
+    RecommendationResult
+
+    Example
+    -------
+    >>> result = run_study(study)  # doctest: +SKIP
+    >>> rec = recommend(study, result.device_faults, result.flow)  # doctest: +SKIP
+    >>> rec.table()[["finding", "change", "clears"]]  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    scen = list(scenarios) if scenarios is not None else build_scenarios(study.document)
+    tables = None
+    if flow is not None:
+        tables = {k: (flow[k] if isinstance(flow, Mapping) else getattr(flow, attr))
+                  for k, attr in (("device", "devices"), ("bus", "buses"),
+                                  ("branch", "branches"))}
+    ev = Evaluator(study, device_faults, tables, scen)
+    doc = study.document
+    before = ev.findings()
+    accepted: list[Change] = []
+    recs: list[Recommendation] = []
+    cur = _active(before.findings)
+    evidence = before.evidence
+    ground = {}
+    for k in cur.index:
+        fid = cur.at[k, "finding"]
+        types = set(evidence.loc[evidence["finding"] == fid, "fault_type"].astype(str))
+        ground[k] = bool(types & {"SLG", "LLG"})
+    cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
+                           ground[k]) for k in cur.index}
+    n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
+    cleared_by: dict[str, str] = {}
+    for k in _order(cur, n_fam):
+        row = before.findings.set_index(_identity(before.findings)).loc[k]
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        base = dict(finding=str(row["finding"]), title=str(row["title"]),
+                    attribution=str(row["attribution"]), margin_unit=str(row["margin_unit"]),
+                    margin_before=float(row["worst_margin"]))
+        if k not in cur.index:
+            recs.append(Recommendation(**base, status="cleared by",
+                                       change=None, margin_after=np.nan,
+                                       note=cleared_by.get(k, "")))
+            continue
+        doc_now = apply_to_study(study, accepted).document
+        options = candidates(cur.loc[k].to_dict(), doc_now.devices, doc_now.v2g_sites,
+                             study.library, ground[k])
+        if not options:
+            recs.append(Recommendation(**base, status="no ordinary setting change",
+                                       change=None, margin_after=float(row["worst_margin"]),
+                                       note=_no_candidate_note(str(row["criterion"]))))
+            continue
+        best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
+        if best is None:
+            recs.append(Recommendation(**base, status="not cleared", change=None,
+                                       margin_after=float(row["worst_margin"]),
+                                       candidates_tried=tried, note=why))
+            continue
+        change, new, cleared, side = best
+        accepted.append(change)
+        for c in cur.index:
+            if c not in new.index:
+                cleared_by.setdefault(c, describe(change))
+        hosting_kw = hosting(apply_to_study(study, accepted)) if (hosting and hosting_each) \
+            else None
+        recs.append(Recommendation(**base, status="verified", change=change,
+                                   margin_after=np.nan, clears=tuple(cleared),
+                                   side_effects=tuple(side), candidates_tried=tried,
+                                   hosting_after_kw=hosting_kw,
+                                   note="re-checked on every scenario, fault and case"))
+        cur = new
+    after = ev.findings(accepted)
+    result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
+                                  time.perf_counter() - t0)
+    if hosting is not None:
+        result.hosting_before_kw = hosting(study)
+        result.hosting_after_kw = hosting(apply_to_study(study, accepted)) if accepted \
+            else result.hosting_before_kw
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _no_candidate_note(criterion: str) -> str:
+    return {
+        "C5": "reach: lower the pickup only after checking load (C8); not searched",
+        "C7": "interrupting duty: a device with a higher rating, not a setting",
+        "C9": "directional element settings (angle, polarising) are not searched",
+        "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
+               "direct anti-islanding protection; export caps need new fault runs and are "
+               "not searched",
+        "C12": "voltage/flow: export cap or volt-var settings; not searched",
+    }.get(criterion, "no ordinary setting change applies to this criterion")
+
+
+def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
+            options: list[Change], max_tries: int
+            ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
+    """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
+    groups: dict[tuple[str, str, str], list[Change]] = {}
+    for c in options:
+        groups.setdefault(c.key, []).append(c)
+    ordered = sorted(groups.values(), key=lambda g: g[0].size)
+    tried = 0
+    best = None
+    sides: list[str] = []
+
+    def run(c: Change) -> pd.DataFrame:
+        nonlocal tried
+        tried += ev.key([*accepted, c]) not in ev._cache
+        try:
+            return _active(ev.findings([*accepted, c]).findings)
+        except InputError:
+            return None
+
+    for group in ordered:
+        if best is not None and group[0].size >= best[0].size:
+            break
+        if tried >= max_tries:
+            break
+        lo, hi = 0, len(group) - 1
+        first = None
+        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
+            mid = (lo + hi) // 2
+            new = run(group[mid])
+            if new is not None and target not in new.index:
+                first, hi = mid, mid - 1
+            else:
+                lo = mid + 1
+        if first is None:
+            continue
+        for c in group[first:first + 3]:
+            if best is not None and c.size >= best[0].size:
+                break
+            new = run(c)
+            if new is None:
+                continue
+            gone, cleared, side = _effects(cur, new, target)
+            if gone and not side:
+                best = (c, new, cleared, side)
+                break
+            if gone:
+                sides.append(f"{describe(c)}: {'; '.join(side)}")
+    why = ("" if best else "no candidate clears it without side effects"
+           + (f" ({' | '.join(sides[:3])})" if sides else f" ({tried} tried)"))
+    return best, tried, why
+
+
+def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
+    """Hosting capacity per site (kW) of ``study``, by a coarse search (grid of ``n_grid``
+    levels, brackets refined to ``tol_kw``) over the study's participation cases and load
+    levels: the figure of :func:`protv2g.gate.hosting_kw_per_site`."""
+    if not study.document.v2g_sites:
+        return {}
+    doc = study.document
+    table = hosting_capacity(study, participations=doc.scenarios.participation,
+                             load_levels=doc.scenarios.load_levels, n_grid=n_grid,
+                             tol_kw=tol_kw)
+    return hosting_kw_per_site(table)

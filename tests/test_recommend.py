@@ -1,0 +1,152 @@
+"""Findings and verified recommendations on the depot study (issue #19).
+
+The depot's own fault tables are computed once; every recommendation is then checked here by
+an independent re-run of the checks with that change applied (not by trusting the search's
+own bookkeeping).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from protv2g import load_study
+from protv2g.checks import run_checks
+from protv2g.findings import build_findings
+from protv2g.pipeline import fault_tables, study_flow
+from protv2g.recommend import Change, Family, apply_to_study, candidates, recommend, write_study
+from protv2g.scenarios import build_scenarios, scenario_table
+from protv2g.violations import status_mask
+
+DEPOT = Path(__file__).resolve().parents[1] / "feeders" / "depot_two_feeder" / "study.yaml"
+
+
+@pytest.fixture(scope="module")
+def depot():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(DEPOT)
+        scenarios = build_scenarios(study.document)
+        faults = fault_tables(study, scenarios)
+        flow = study_flow(study)
+        flow_tables = {"device": flow.devices, "bus": flow.buses, "branch": flow.branches}
+        v, coord = run_checks(study, faults.device, flow_tables, scenarios)
+        rec = recommend(study, faults.device, flow, scenarios=scenarios)
+    return dict(study=study, scenarios=scenarios, faults=faults, flow=flow_tables,
+                violations=v, coordination=coord, rec=rec)
+
+
+def _rerun(depot, changes):
+    study = apply_to_study(depot["study"], changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v, coord = run_checks(study, depot["faults"].device, depot["flow"], depot["scenarios"])
+    return v, coord
+
+
+def test_depot_findings_are_few_and_traceable(depot):
+    v = depot["violations"]
+    f = build_findings(v, scenario_table(depot["scenarios"]), depot["coordination"])
+    findings, evidence = f.findings, f.evidence
+    assert 1 <= len(findings) <= 15
+    # every finding's evidence range holds exactly its rows, and every row of a finding
+    # status is evidence of some finding
+    for row in findings.itertuples(index=False):
+        ev = evidence[evidence["finding"] == row.finding]
+        assert ev["evidence"].iloc[0] == row.evidence_first
+        assert ev["evidence"].iloc[-1] == row.evidence_last
+        assert len(ev) == row.n_evidence
+        assert (ev["criterion"] == row.criterion).all()
+    n_rows = int(status_mask(v, "fail", "warn", "info").sum())
+    assert int(findings["n_rows"].sum()) == n_rows
+    assert evidence["evidence"].is_unique
+    # load levels collapse: IEC 60909 currents do not depend on load, fault rows pair up
+    fault_rows = evidence[evidence["fault_bus"].astype(str) != ""]
+    assert (fault_rows["load_levels"] == "light, peak").mean() > 0.9
+    assert len(evidence) < 0.6 * n_rows
+    # the C4 relay–recloser problem is one finding caused by V2G
+    c4 = findings[findings["criterion"] == "C4"]
+    assert len(c4) == 1 and c4["attribution"].iloc[0] == "caused by V2G"
+
+
+def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
+    rec = depot["rec"]
+    by_field = {(c.name, c.field): c for c in rec.changes}
+    pickup = by_field[("R-F1", "pickup_a")]
+    assert pickup.family is Family.PICKUP and pickup.old == 400 and pickup.new > 400
+    reclose = by_field[("RC-F1", "reclose_intervals_s")]
+    assert reclose.new[0] > 2.0 + 0.5  # cease-to-energise 2 s + margin 0.5 s (IEEE 1547)
+    assert reclose.new[0] == pytest.approx(3.0)
+
+    # verified independently: the pickup change alone clears every C4, C6 and C8 failure and
+    # the reclose change alone every C10 failure, each without a new failing row elsewhere
+    v0, _ = depot["violations"], None
+    fails0 = v0[status_mask(v0, "fail")]
+    assert {"C4", "C6", "C8", "C10"} <= set(fails0["criterion"])
+    v1, _ = _rerun(depot, [pickup])
+    f1 = v1[status_mask(v1, "fail")]
+    assert not f1["criterion"].isin(["C4", "C6", "C8"]).any()
+    v2, _ = _rerun(depot, [reclose])
+    assert not v2[status_mask(v2, "fail")]["criterion"].eq("C10").any()
+    keys = ["criterion", "device", "other_device"]
+    before = set(map(tuple, fails0[keys].astype(str).to_numpy()))
+    for v in (v1, v2):
+        after = set(map(tuple, v[status_mask(v, "fail")][keys].astype(str).to_numpy()))
+        assert after <= before  # no new failing problem
+
+    # the combined changes leave no failing finding caused or made worse by V2G
+    after = rec.after.findings
+    assert not ((after["status"] == "fail") & (after["attribution"] != "pre-existing")).any()
+
+
+def test_pickup_is_the_smallest_that_clears_load(depot):
+    """C8: largest load current 381 A (charging peak, day/firm) × 1.5 = 572 A needs a pickup
+    above it; in 50 A steps the smallest is 600 A (a 550 A pickup leaves C8 failing)."""
+    rec = depot["rec"]
+    pickup = next(c for c in rec.changes if (c.name, c.field) == ("R-F1", "pickup_a"))
+    assert pickup.new == pytest.approx(600.0)
+    smaller = Change("devices", "R-F1", "pickup_a", 400, 550.0, Family.PICKUP, 0.0)
+    v, _ = _rerun(depot, [smaller])
+    assert v[status_mask(v, "fail")]["criterion"].eq("C8").any()
+
+
+def test_candidates_smallest_first_and_closed_families(depot):
+    study = depot["study"]
+    finding = {"criterion": "C8", "device": "R-F1", "other_device": ""}
+    cands = candidates(finding, study.document.devices, study.document.v2g_sites,
+                       study.library)
+    assert cands and all(c.family is Family.PICKUP for c in cands)
+    assert [c.new for c in cands[:3]] == [450.0, 500.0, 550.0]
+    c10 = {"criterion": "C10", "device": "RC-F1", "other_device": "campus"}
+    fams = {c.family for c in candidates(c10, study.document.devices,
+                                         study.document.v2g_sites, study.library)}
+    assert fams == {Family.RECLOSE_INTERVAL, Family.RIDE_THROUGH}
+    assert candidates({"criterion": "C7", "device": "R-F1", "other_device": ""},
+                      study.document.devices, study.document.v2g_sites) == []
+
+
+def test_apply_keeps_comments_and_loads(depot, tmp_path):
+    rec = depot["rec"]
+    out = write_study(depot["study"], rec.changes, tmp_path / "fixed.yaml")
+    text = (tmp_path / "fixed.yaml").read_text(encoding="utf-8")
+    assert out["comments_kept"]
+    assert "# School-bus depot tied to feeder F1" in text  # the user's comments stay
+    assert "protv2g recommend: was 400" in text
+    assert (tmp_path / "feeder.json").is_file()  # copied: a study reads only its folder
+    fixed = load_study(tmp_path / "fixed.yaml")
+    r_f1 = next(d for d in fixed.document.devices if d.name == "R-F1")
+    assert r_f1.pickup_a == pytest.approx(600.0)
+    rc = next(d for d in fixed.document.devices if d.name == "RC-F1")
+    assert rc.reclose_intervals_s[0] == pytest.approx(3.0)
+
+
+def test_recommendation_table_columns(depot):
+    table = depot["rec"].table()
+    assert list(table.columns)[:4] == ["recommendation", "finding", "title", "attribution"]
+    verified = table[table["status"] == "verified"]
+    assert len(verified) == len(depot["rec"].changes)
+    assert (verified["side_effects"] == "none").all()
+    assert isinstance(depot["rec"].changes_table(), pd.DataFrame)
