@@ -20,10 +20,16 @@ Solve
 For one fault the site voltages are affine in the site currents, ``V_C = a + B·I_C`` (the fault
 eliminated, see :func:`solve_sites`). ``frozen``: every site injects its current limit at its
 pre-fault voltage angle (the PLL frozen at inception) — a fixed current, no iteration.
-``iterate``: fixed point ``I_C = law(a + B·I_C)`` with the PLL tracking the terminal voltage,
-relaxed after 20 steps; rows without a fixed point after :data:`ITER_MAX_TRACKING` steps are
-solved again with the PLL held at the pre-fault angle (flagged ``pll_frozen``, as the sequence
-engine does); rows still without one are flagged ``unconverged``.
+``iterate``: the residual ``F(I_C) = law(a + B·I_C) − I_C = 0`` with the PLL tracking the
+terminal voltage, solved by damped Newton on the real and imaginary parts of the site currents
+(Jacobian by forward differences of the law, ``2q`` evaluations per step, every row at once;
+backtracking halves the step until ``|F|`` decreases), started from the frozen-PLL currents as
+the sequence engine's solver is (:mod:`protv2g.engine.newton`), so both engines find the same
+tracking solution. Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the
+fixed point ``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
+:data:`ITER_MAX_TRACKING` steps are solved again with the PLL held at the pre-fault angle
+(flagged ``pll_frozen``, as the sequence engine does); rows still without one are flagged
+``unconverged``.
 """
 
 from __future__ import annotations
@@ -36,12 +42,14 @@ from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
 from protv2g.engine.control_law import injection as law_injection
 from protv2g.engine.faults import A_MATRIX, abc_to_seq
 
-__all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING"]
+__all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", "NEWTON_MAX"]
 
 #: convergence tolerance, relative to the largest site current limit
 ITER_TOL = 1e-10
 ITER_MAX = 200
 ITER_MAX_TRACKING = 60
+#: Newton steps on the tracking solution before the fixed-point fallback
+NEWTON_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -205,9 +213,8 @@ class SiteLaw:
             return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
         if model not in ("iterate", "frozen_pll"):
             raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
-        live = np.arange(m)
-        its = 0
         tol = ITER_TOL * max(float(self.limit_a.max(initial=0.0)), 1e-12)
+        live, its = self._newton(a, b, v_pre, i, tol)
         for freeze in (False, True):
             limit = ITER_MAX if freeze else ITER_MAX_TRACKING
             for it in range(1, limit + 1):
@@ -229,3 +236,54 @@ class SiteLaw:
         bad[live] = True
         i[bad] = np.nan
         return i, frozen, bad, its
+
+    def _newton(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
+                tol: float) -> tuple[np.ndarray, int]:
+        """Damped Newton on ``F(I) = law(a + B·I) − I`` (PLL tracking) for every row, in place
+        on ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
+        m, q = i.shape
+        if not q or not m:
+            return np.zeros(0, dtype=np.int64), 0
+
+        def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+            v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
+            return self.injection(v, v_pre) - x
+
+        live = np.arange(m)
+        r = resid(live, i)
+        h = 1e-7 * max(float(self.limit_a.max(initial=0.0)), 1e-9)
+        its = 0
+        for it in range(1, NEWTON_MAX + 1):
+            err = np.abs(r).max(axis=1)
+            keep = err >= tol
+            live, r = live[keep], r[keep]
+            if not len(live):
+                break
+            its = it
+            x = i[live]
+            jac = np.empty((len(live), 2 * q, 2 * q))
+            for k in range(q):
+                for col, step in ((k, h), (q + k, 1j * h)):
+                    xp = x.copy()
+                    xp[:, k] += step
+                    d = (resid(live, xp) - r) / h
+                    jac[:, :q, col], jac[:, q:, col] = d.real, d.imag
+            rhs = -np.concatenate([r.real, r.imag], axis=1)
+            try:
+                du = np.linalg.solve(jac, rhs[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
+            dx = du[:, :q] + 1j * du[:, q:]
+            norm0 = np.abs(r).max(axis=1)
+            t = np.ones(len(live))
+            for _ in range(8):  # backtracking: halve the step until |F| decreases
+                xn = x + t[:, None] * dx
+                rn = resid(live, xn)
+                worse = ~(np.abs(rn).max(axis=1) < norm0)
+                if not worse.any():
+                    break
+                t = np.where(worse, 0.5 * t, t)
+            i[live] = xn
+            r = rn
+        err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
+        return live[err >= tol], its
