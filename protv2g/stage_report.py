@@ -31,6 +31,7 @@ from protv2g.devices.models import (
 from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import seq_to_abc
+from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.study.engine_inputs import charger_sources, device_terminals
 from protv2g.study.loader import Study
@@ -137,6 +138,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     """
     dev = _device(study, device)
     names = study.net.bus.name.astype(str)
+    if fault_bus not in set(names):  # a fault just past a device (#17): the close-in buses
+        study = with_close_in_positions(study)
+        names = study.net.bus.name.astype(str)
     if fault_bus not in set(names):
         raise KeyError(f"unknown bus {fault_bus!r}; buses: {', '.join(sorted(set(names)))}")
     bus = int(study.net.bus.index[names == fault_bus][0])
