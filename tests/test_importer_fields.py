@@ -36,12 +36,13 @@ _CLASSES = {"Relay": DeviceKind.RELAY, "Recloser": DeviceKind.RECLOSER, "Fuse": 
 
 
 def _importer_keys() -> dict[DeviceKind, set[str]]:
-    """Every key ``read_devices`` writes into a device dict, per device kind (from its source).
+    """Every key the importer writes into a device dict, per device kind (from the source of
+    ``read_device_dicts``, which ``read_devices`` and the OpenDSS-model loader both use).
 
     Each ``for … in iter_class(dss, "<Class>")`` loop builds the devices of one class: the
     keys of its dict literals and of ``device["key"] = …`` assignments.
     """
-    tree = ast.parse(inspect.getsource(opendss_devices.read_devices))
+    tree = ast.parse(inspect.getsource(opendss_devices.read_device_dicts))
     out: dict[DeviceKind, set[str]] = {}
     for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
         call = loop.iter

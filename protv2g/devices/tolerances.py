@@ -103,6 +103,9 @@ def time_band_s(device: Fuse | OvercurrentRelay | Recloser, i_a: ArrayLike, whic
         raise ValueError(f"a fuse has 'mm' and 'tc' times, not {which!r}")
     if isinstance(device, Recloser):
         rel, absolute, _ = accuracy("recloser_control")
+        if which == "fast" and not device.settings.n_fast:  # no fast shot: never operates
+            never = np.full(i.shape, np.inf)
+            return never, never.copy()
         if which in ("fast", "op") and device.settings.n_fast:
             t, curve = device.fast_time_s(i), device.fast_curve
         elif which in ("delayed", "op"):
