@@ -207,13 +207,19 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
 
 def has_unknown_buses(net: pp.pandapowerNet, fault_buses: Sequence[int] | np.ndarray) -> bool:
     """True when some fault bus is not a bus of ``net`` (a table computed on a net with
-    close-in positions)."""
+    close-in positions). False without a pandapower net (a study on an OpenDSS model, whose
+    fault tables are on the model's own buses)."""
+    if net is None:
+        return False
     buses = np.unique(np.asarray(fault_buses, dtype=np.int64))
     return bool(len(buses)) and not np.isin(buses, net.bus.index.to_numpy()).all()
 
 
 def with_close_in_positions(study: Any, distance_km: float = CLOSE_IN_KM) -> Any:
     """A copy of a study-like dataclass (``net``, ``device_sites``) on the net with
-    close-in positions (:func:`close_in_positions`); the study itself is untouched."""
+    close-in positions (:func:`close_in_positions`); the study itself is untouched. A study
+    without a pandapower net (on an OpenDSS model) is returned as it is."""
+    if getattr(study, "net", None) is None:
+        return study
     pos = close_in_positions(study.net, study.device_sites, distance_km)
     return dataclasses.replace(study, net=pos.net, device_sites=pos.device_sites)
