@@ -103,7 +103,8 @@ class StagedCurrents:
             np.concatenate([pad(p.i_a, False) for p in parts], axis=1),
             np.concatenate([pad(p.t_start_s, True) for p in parts], axis=1),
             np.concatenate([pad(p.t_end_s, True) for p in parts], axis=1), names,
-            pd.concat([p.sites for p in parts], ignore_index=True))
+            pd.concat([p.sites for p in parts if len(p.sites)] or [parts[0].sites],
+                      ignore_index=True))
 
 
 def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
