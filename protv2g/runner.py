@@ -124,7 +124,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
     if study.model is not None:
         tables["Existing sources"] = der_table(study.model)
-    stages = findings_stage_table(study, violations, scenarios) if staged else None
+    # the staged table re-solves on the pandapower net (the OpenDSS path keeps the first
+    # cycle only: faults.staged is None there)
+    stages = (findings_stage_table(study, violations, scenarios)
+              if staged and faults.staged is not None else None)
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):

@@ -22,7 +22,11 @@ CASES = {
     "residential_evening_peak": "C10",
     "workplace_pv_midday": "C11",
     "weak_end_of_line": "C10",
-    "aggregated_fleet": "C2",
+    # #17: its C2 rows (RC delayed 133 vs 65K at the minimum SLG on the laterals) fail
+    # without V2G too and V2G moves their margins by less than the devices' timing
+    # tolerance (they are pre-existing, 144 rows); the finding V2G causes is reclosing into
+    # sites behind RC-A/RC-B (C10)
+    "aggregated_fleet": "C10",
 }
 
 
@@ -53,17 +57,26 @@ def depot():
 
 
 def test_depot_sympathetic_tripping_threshold(depot) -> None:
-    """Depot alone, firm participation, peak load: R-F1 trips for F2 faults at 6.0 MW of
-    export (R-F1 sees ≈ 2.0 pu × 6 MW / (√3 · 12.47 kV) ≈ 556 A fed back) but not at 5.0 MW."""
+    """Depot alone, peak load. The first cycle is sized by the chargers ONLINE, not by the
+    export (#16, docs/charger-fault-model.md): with firm participation all 48 × 125 kVA are
+    online at 5.0 and at 6.0 MW, and R-F1 sees ≈ 2.0 pu × 6 MVA / (√3 · 12.47 kV) ≈ 556 A fed
+    back for F2 faults (above its 400 A pickup) at both exports: C6 at both. With low
+    participation (0.5 × 48 = 24 online, 3 MVA: ≈ 278 A < 400 A) R-F1 never picks up: no C6,
+    even at the 3.0 MW the online chargers can export."""
     sites = [s for s in depot.raw["v2g_sites"] if s["name"] == "depot"]
     v, _ = _run(depot, v2g_sites=sites, scenarios={"export_levels_kw": [5000.0, 6000.0],
                                                    "participation": ["firm"],
                                                    "load_levels": ["peak"]})
     c6 = v[(v.criterion == "C6") & (v.status == "fail")]
-    assert set(c6.scenario) == {"firm/peak/6000 kW"}
+    assert set(c6.scenario) == {"firm/peak/5000 kW", "firm/peak/6000 kW"}
     assert set(c6.device) == {"R-F1"} and set(c6.other_device) == {"R-F2"}
     assert (c6.i_device_a > 400.0).all() and (c6.attribution == "new").all()
-    assert c6.i_device_a.min() == pytest.approx(2.0 * 6.0e6 / (3**0.5 * 12.47e3), rel=0.05)
+    i_hand_a = 2.0 * 48 * 125e3 / (3**0.5 * 12.47e3)
+    assert c6.i_device_a.min() == pytest.approx(i_hand_a, rel=0.05)
+    low, _ = _run(depot, v2g_sites=sites, scenarios={"export_levels_kw": [3000.0],
+                                                     "participation": ["low"],
+                                                     "load_levels": ["peak"]})
+    assert low[(low.criterion == "C6") & (low.status == "fail")].empty
 
 
 def test_depot_fuse_saving_lost_behind_campus(depot) -> None:

@@ -55,7 +55,8 @@ def test_dg_protection_feeder_study(shared_dir, tmp_path):
     assert b.fast_adder_s == pytest.approx(0.0) and b.delayed_adder_s == pytest.approx(0.0)
     rc = build_device("recloser", {k: v for k, v in b.model_dump().items()
                                    if k not in ("kind", "location", "directional",
-                                                "characteristic_angle_degree")},
+                                                "characteristic_angle_degree",
+                                                "interrupting_rating_basis", "rating_x_r")},
                       study.library)
     assert float(rc.fast_time_s(300.0)) == pytest.approx(0.16 + 0.042)  # 104 at M = 2
     assert devices["f1"].link == "40K"

@@ -35,7 +35,8 @@ from protv2g.engine.sequence import build_sequence_networks, copy_net
 from protv2g.engine.zbus import driving_point_z_pu, tree_structure
 from protv2g.units import Case, Method
 
-__all__ = ["kappa_iec60909", "peak_current_ka", "asym_rms_factor", "asym_rms_ka",
+__all__ = ["dss_driving_point_x_r",
+           "kappa_iec60909", "peak_current_ka", "asym_rms_factor", "asym_rms_ka",
            "driving_point_x_r", "METHOD_B_MESHED_FACTOR", "KAPPA_MAX"]
 
 FloatArray = NDArray[np.float64]
@@ -130,3 +131,56 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
         xr = np.where(idx >= 0, z.imag / z.real, np.nan)
     meshed = tree_structure(pos.y_pu) is None
     return xr.astype(float), bool(meshed)
+
+
+def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
+    """X/R of the driving-point impedance at ``buses`` of an OpenDSS model (phase domain).
+
+    The impedance block of each bus is taken from OpenDSS's fault-study system matrix
+    ``model.y_s`` (:class:`protv2g.network.dss_model.DssModel`; sources behind their
+    impedance, loads as constant admittances, as OpenDSS's own fault study; energised nodes
+    only): ``Z_abc = (Y_s⁻¹)[bus nodes, bus nodes]`` by sparse LU solves. A three-phase bus
+    gives the positive-sequence ``Z1 = (A⁻¹ Z_abc A)[1, 1]`` (Fortescue); a one- or two-phase
+    bus the self (loop) impedance of its first phase node. X/R = Im Z / Re Z.
+
+    Parameters
+    ----------
+    model : DssModel
+    buses : array_like of int
+        Positions in ``model.buses``.
+
+    Returns
+    -------
+    numpy.ndarray
+        X/R (–), ``nan`` for a bus without an energised phase node.
+    """
+    import scipy.sparse.linalg as spla
+
+    buses = np.asarray(buses, dtype=np.int64)
+    out = np.full(len(buses), np.nan)
+    energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
+    if not len(buses) or not len(energized):
+        return out
+    local = np.full(len(model.energized), -1, dtype=np.int64)  # type: ignore[attr-defined]
+    local[energized] = np.arange(len(energized))
+    y = model.y_s[energized][:, energized].tocsc()  # type: ignore[attr-defined]
+    lu = spla.splu(y)
+    node_bus = np.asarray(model.node_bus)  # type: ignore[attr-defined]
+    node_num = np.asarray(model.node_num)  # type: ignore[attr-defined]
+    uniq, inv = np.unique(buses, return_inverse=True)
+    a = np.exp(2j * np.pi / 3)
+    a_mat = np.array([[1, 1, 1], [1, a * a, a], [1, a, a * a]])
+    x_r = np.full(len(uniq), np.nan)
+    for k, b in enumerate(uniq):
+        nodes = [int(local[n]) for ph in (1, 2, 3)
+                 for n in np.flatnonzero((node_bus == b) & (node_num == ph)) if local[n] >= 0]
+        if not nodes:
+            continue
+        rhs = np.zeros((y.shape[0], len(nodes)), dtype=complex)
+        rhs[nodes, np.arange(len(nodes))] = 1.0
+        z = lu.solve(rhs)[nodes]
+        z1 = (np.linalg.inv(a_mat) @ z @ a_mat)[1, 1] if len(nodes) == 3 else z[0, 0]
+        if abs(z1.real) > 0:
+            x_r[k] = z1.imag / z1.real
+    out[:] = x_r[inv]
+    return out

@@ -53,6 +53,7 @@ from protv2g.checks.asymmetry import (
     asym_rms_factor,
     asym_rms_ka,
     driving_point_x_r,
+    dss_driving_point_x_r,
     kappa_iec60909,
     peak_current_ka,
 )
@@ -113,10 +114,14 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     worst = worst.merge(base, how="left", on=["_base", *_KEYS])
     worst["i_network_ka"] = worst.i_network_ka.fillna(worst.i_max_ka).clip(
         upper=worst.i_max_ka)
-    f_hz = float(getattr(study.net, "f_hz", 60.0) or 60.0)
+    f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
-    x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
-                                    study.document.faults.method)
+    if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
+        x_r = dss_driving_point_x_r(study.model, worst.fault_bus.to_numpy())
+        meshed = False
+    else:
+        x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
+                                        study.document.faults.method)
     worst["x_r"] = x_r
     kappa = kappa_iec60909(1.0 / x_r)
     if meshed:
