@@ -125,7 +125,23 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
                    r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
                    r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=sets,
                    devices=device_terminals(study))
+    live = _energized_buses(study.net)
+    if live is not None:  # de-energised buses: not faulted (listed in the feeder warnings)
+        options["buses"] = live
     return EngineInputs(options, key_of)
+
+
+def _energized_buses(net: Any) -> list[int] | None:
+    """In-service buses with a path to a source, or None when every in-service bus has one
+    (#20 item 5: the dead ones are reported by the loader, ``Study.feeder_warnings``)."""
+    if net is None or len(net.ext_grid) == 0:
+        return None
+    from pandapower.topology import unsupplied_buses
+
+    dead = {int(b) for b in unsupplied_buses(net)}
+    if not dead:
+        return None
+    return [int(b) for b in net.bus.index[net.bus.in_service.astype(bool)] if int(b) not in dead]
 
 
 def _positions(scenario: np.ndarray, key_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

@@ -316,10 +316,27 @@ def _isolation_issues(net: pp.pandapowerNet, file: str, document: StudyDocument,
         if site_buses.get(site.name) in dead:
             issues.append(Issue(file, f"v2g_sites[{i}].bus", f"bus {site.bus!r} is isolated "
                                 "from every source", "connect the bus or move the site"))
-    shown = ", ".join(sorted(str(net.bus.at[b, "name"]) for b in dead)[:10])
-    issues.append(Issue(file, "feeder", f"{len(dead)} in-service bus(es) are isolated from every "
-                        f"source: {shown}", "close a switch, or set those buses out of service"))
+    # de-energised buses with nothing of the study on them are not an error (#20 item 5):
+    # the engine reports them at 0 A with ``energized = False``, the flows leave them out, and
+    # the study lists them (:func:`dead_bus_warnings`, the "Feeder warnings" sheet)
     return issues
+
+
+def dead_bus_warnings(net: pp.pandapowerNet) -> pd.DataFrame | None:
+    """In-service buses cut off from every source (open switch or outage), one warning row
+    each (columns ``element, name, what, action`` as the importers' warnings); None if none."""
+    if len(net.ext_grid) == 0:
+        return None
+    import pandapower.topology as top
+
+    dead = {int(b) for b in top.unsupplied_buses(net)}
+    dead &= {int(b) for b in net.bus.index[net.bus.in_service.astype(bool)]}
+    if not dead:
+        return None
+    return pd.DataFrame([("bus", str(net.bus.at[b, "name"]),
+                          "de-energised: no path to a source (open switch or out-of-service "
+                          "element)", "reported at 0 A (energized = False); not checked")
+                         for b in sorted(dead)], columns=["element", "name", "what", "action"])
 
 
 def _validate(path: Path) -> tuple[list[Issue], Study | None]:
@@ -362,6 +379,10 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
     else:
         sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
                                                                   extra_curves)
+        dead = dead_bus_warnings(loaded.net) if not sem else None
+        if dead is not None:
+            warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
+                                 ignore_index=True)
     issues += sem
     if issues or library is None:
         return issues, None
