@@ -39,6 +39,7 @@ from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
 from protv2g.scenarios import build_scenarios, scenario_table
 from protv2g.stage_report import findings_stage_table
+from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 
 __all__ = ["run_study", "settings_table", "dependency_versions", "input_digest"]
@@ -124,6 +125,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
     if study.model is not None:
         tables["Existing sources"] = der_table(study.model)
+    elif len(existing := existing_sources_table(study.net)):
+        tables["Existing sources"] = existing
     # the staged table re-solves on the pandapower net (the OpenDSS path keeps the first
     # cycle only: faults.staged is None there)
     stages = (findings_stage_table(study, violations, scenarios)

@@ -10,12 +10,25 @@ Choices (also in ``scenarios.py`` and ``docs/charger-fault-model.md``):
   ``cessation_below_pu``);
 * a site that does not export in a scenario (idle, the base case, or ``modes`` without
   ``exporting``) injects no fault current;
+* the feeder's own inverter-based sources (pandapower ``sgen`` other than motors, and
+  ``storage`` while discharging) take part in every fault run, base case included, as the
+  classical fixed current source of IEC 60909-0:2016 §6.2 that pandapower's ``calc_sc`` uses
+  for them: ``k × I_rated`` at unity power factor, ``k`` from the element (``sgen.k``; 1.2
+  where absent, the full-converter value IEC 60909-0 suggests and pandapower's examples use),
+  no ride-through trip (held for the whole fault: the conservative end). Synchronous machines
+  (``gen``) and ``motor`` elements are voltage sources behind their subtransient impedance in
+  the sequence networks themselves (pandapower's IEC 60909 element models);
 * a single-phase fleet is represented in the sequence networks by its balanced
   positive-sequence equivalent (the same kVA spread over the three phases); its unbalance
   shows in the power flow.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from protv2g.engine import ChargerSource, DeviceTerminal
 from protv2g.engine.ride_through import CATEGORY_CESSATION_PU, trip_elements
@@ -24,7 +37,11 @@ from protv2g.study.loader import Study
 from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode
 
-__all__ = ["device_terminals", "charger_sources", "site_source", "fault_scenarios"]
+__all__ = ["device_terminals", "charger_sources", "site_source", "fault_scenarios",
+           "existing_der_sources", "existing_sources_table", "K_DEFAULT"]
+
+#: ``k`` of an inverter-based source without one (IEC 60909-0:2016 §6.2, full converter).
+K_DEFAULT = 1.2
 
 
 def device_terminals(study: Study) -> list[DeviceTerminal]:
@@ -60,15 +77,84 @@ def site_source(site: V2GSite, bus: int, state: SiteState) -> ChargerSource | No
         cessation_below_pu=cessation)
 
 
+def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float]]:
+    """(element, name, bus, s_rated_mva, p_mw generated, k) of the net's inverter sources."""
+    rows = []
+    if net is None:
+        return rows
+    sgen = getattr(net, "sgen", None)
+    if sgen is not None and len(sgen):
+        for i, r in sgen.iterrows():
+            kind = str(r.get("type", "") or "").lower()
+            if not bool(r.get("in_service", True)) or "motor" in kind:
+                continue
+            p_mw = float(r.get("p_mw", 0.0) or 0.0)
+            s_mva = float(r.get("sn_mva", np.nan))
+            s_mva = s_mva if np.isfinite(s_mva) and s_mva > 0 else abs(p_mw)
+            k = float(r.get("k", np.nan)) if "k" in sgen.columns else np.nan
+            if p_mw > 0 and s_mva > 0:
+                rows.append(("sgen", str(r.get("name") or f"sgen {i}"), int(r.bus), s_mva,
+                             p_mw, k if np.isfinite(k) and k > 0 else K_DEFAULT))
+    storage = getattr(net, "storage", None)
+    if storage is not None and len(storage):
+        for i, r in storage.iterrows():
+            p_mw = -float(r.get("p_mw", 0.0) or 0.0)  # pandapower: positive = charging
+            s_mva = float(r.get("sn_mva", np.nan))
+            s_mva = s_mva if np.isfinite(s_mva) and s_mva > 0 else abs(p_mw)
+            if bool(r.get("in_service", True)) and p_mw > 0 and s_mva > 0:
+                rows.append(("storage", str(r.get("name") or f"storage {i}"), int(r.bus), s_mva,
+                             p_mw, K_DEFAULT))
+    return rows
+
+
+def existing_der_sources(net: Any) -> tuple[ChargerSource, ...]:
+    """The feeder's own inverter-based sources as fault sources (module docstring).
+
+    Parameters
+    ----------
+    net : pandapowerNet or None
+
+    Returns
+    -------
+    tuple of ChargerSource
+        Named ``"<element>:<name>"``; constant current ``k × I_rated`` at unity power factor.
+    """
+    return tuple(ChargerSource(name=f"{el}:{name}", bus=bus, s_rated_mva=s_mva, limit_pu=k,
+                               p_pre_mw=p_mw)
+                 for el, name, bus, s_mva, p_mw, k in _der_rows(net))
+
+
+def existing_sources_table(net: Any) -> pd.DataFrame:
+    """The "Existing sources" table of a pandapower feeder: every machine and inverter-based
+    source and how the fault runs model it (``element, name, bus, s_rated_kva, p_kw,
+    model``)."""
+    rows = [(el, name, str(net.bus.at[bus, "name"]), 1000 * s, 1000 * p,
+             f"current source k = {k:g} × rated at unity pf (IEC 60909-0 §6.2), every run")
+            for el, name, bus, s, p, k in _der_rows(net)]
+    for el in ("gen", "motor"):
+        t = getattr(net, el, None)
+        if t is None or not len(t):
+            continue
+        for i, r in t[t.in_service.astype(bool)].iterrows():
+            s = float(r.get("sn_mva", np.nan))
+            rows.append((el, str(r.get("name") or f"{el} {i}"), str(net.bus.at[r.bus, "name"]),
+                         1000 * s, 1000 * float(r.get("p_mw", np.nan)),
+                         "voltage source behind its subtransient impedance (IEC 60909-0), "
+                         "every run"))
+    return pd.DataFrame(rows, columns=["element", "name", "bus", "s_rated_kva", "p_kw",
+                                       "model"])
+
+
 def charger_sources(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
-    """The sites that inject fault current in ``scenario`` (exporting sites only)."""
+    """The sites that inject fault current in ``scenario`` (exporting sites only), then the
+    feeder's own inverter-based sources (every scenario, base case included)."""
     sites = {s.name: s for s in study.document.v2g_sites}
     out = []
     for state in scenario.sites:
         src = site_source(sites[state.site], study.site_buses[state.site], state)
         if src is not None:
             out.append(src)
-    return tuple(out)
+    return (*out, *existing_der_sources(study.net))
 
 
 def fault_scenarios(study: Study, scenarios: list[Scenario]
