@@ -65,8 +65,8 @@ class StageProgress:
             from tqdm import tqdm
 
             self._bar = tqdm(total=len(self.stages), file=self.stream, leave=False,
-                             desc=f"protv2g {self.command}", dynamic_ncols=True,
-                             bar_format="{desc}: {bar:20} {n_fmt}/{total_fmt} stages "
+                             desc=f"protv2g {self.command}: starting",
+                             bar_format="{desc} |{bar:20}| {n_fmt}/{total_fmt} stages "
                                         "[{elapsed}]")
         return self
 
