@@ -84,7 +84,7 @@ class StageProgress:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._bar is not None:
-            if kind is None and self._started:
-                self._bar.update(1)
+            if kind is None and self._started:  # done: fill the bar (skipped stages too)
+                self._bar.update(self._bar.total - self._bar.n)
             self._bar.close()
             self._bar = None
