@@ -70,13 +70,20 @@ def _print_todos(path: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from protv2g import load_study, run_study
-    from protv2g.violations import CheckStatus, status_mask
+    from protv2g.commands.progress import StageProgress
 
-    study = load_study(args.study)
-    result = run_study(study, hosting=not args.no_hosting)
-    out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
-    path = result.to_excel(out)
+    stages = ["load", "faults", "flows", "checks", *(() if args.no_hosting else ("hosting",)),
+              "gate", "workbook"]
+    with StageProgress("run", stages) as progress:
+        progress("load")
+        from protv2g import load_study, run_study
+        from protv2g.violations import CheckStatus, status_mask
+
+        study = load_study(args.study)
+        result = run_study(study, hosting=not args.no_hosting, progress=progress)
+        out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
+        progress("workbook")
+        path = result.to_excel(out)
     v = result.violations
     n_found = int(status_mask(v, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.INFO).sum())
     n_fail = int(status_mask(v, CheckStatus.FAIL).sum())

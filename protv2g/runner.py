@@ -18,6 +18,7 @@ findings_stage_table`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -42,7 +43,7 @@ from protv2g.stage_report import findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 
-__all__ = ["run_study", "settings_table", "dependency_versions", "input_digest"]
+__all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest"]
 
 
 def settings_table(study: Study) -> pd.DataFrame:
@@ -69,7 +70,12 @@ def settings_table(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> StudyResult:
+#: Stages of :func:`run_study`, in order, as passed to its ``progress`` callback.
+RUN_STAGES = ("faults", "flows", "checks", "hosting", "gate")
+
+
+def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
+              progress: Callable[[str], None] | None = None) -> StudyResult:
     """Run every stage of a study and return its results.
 
     Parameters
@@ -83,6 +89,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
         Solve and keep the chargers' later stages (``result.staged``, the low bracket of the
         time-based criteria; default). ``False`` saves time and memory: every criterion is
         then judged on the first cycle held only.
+    progress : callable, optional
+        Called with each stage's name (:data:`RUN_STAGES`; "hosting" only when computed) as
+        the stage starts; the CLI draws a progress bar with it. Nothing here prints.
 
     Returns
     -------
@@ -93,12 +102,16 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
     >>> result = run_study(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
     >>> result.fault_currents.head()  # doctest: +SKIP
     """
+    mark = progress or (lambda stage: None)
     study = study_with_sites(study)
     doc = study.document
     scenarios = build_scenarios(doc)
+    mark("faults")
     faults = fault_tables(study, scenarios, staged=staged)
     bus_faults, device_faults = faults.bus, faults.device
+    mark("flows")
     flow = study_flow(study)
+    mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
     directional = directional_table(ctx)
     could_not = unevaluated_mask(violations)
@@ -137,6 +150,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
     hosting_table = None
     if hosting and doc.v2g_sites:
+        mark("hosting")
         hosting_table = hosting_capacity(study, participations=doc.scenarios.participation,
                                          load_levels=doc.scenarios.load_levels)
         tables["Hosting capacity"] = hosting_table
@@ -145,5 +159,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True) -> St
         violations=violations, scenarios=scenario_table(scenarios),
         settings=settings_table(study), inputs=inputs, meta=meta, tables=tables, flow=flow,
         directional=directional, staged=faults.staged)
+    mark("gate")
     verdict = gate_verdict(study, result, hosting=hosting_table)
     return replace(result, meta={**meta, "gate": verdict})

@@ -42,7 +42,7 @@ from protv2g.engine import ChargerSource
 from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_pandapower_json
 from protv2g.report.excel import save_workbook_atomic
-from protv2g.report.format import write_table
+from protv2g.report.format import write_sheets
 from protv2g.study import Study, load_study
 from protv2g.units import Case, FaultType, Method
 
@@ -175,10 +175,9 @@ def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> No
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         wb = Workbook()
-        write_table(wb.active, table)
-        wb.active.title = "Fault currents"
-        for title, frame in sheets.items():
-            write_table(wb.create_sheet(title), frame)
+        default = wb.active
+        write_sheets(wb, {"Fault currents": table, **sheets}, path)
+        wb.remove(default)
         save_workbook_atomic(wb, path)
         print(f"{len(table)} rows -> {path}")
     else:

@@ -45,13 +45,12 @@ def _write_xlsx(tables: dict, path: Path) -> Path:
     from openpyxl import Workbook
 
     from protv2g.report.excel import save_workbook_atomic
-    from protv2g.report.format import write_table
+    from protv2g.report.format import write_sheets
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
-    for title, frame in tables.items():
-        write_table(wb.create_sheet(title), frame)
+    write_sheets(wb, tables, path)
     save_workbook_atomic(wb, path)
     return path
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
@@ -79,12 +81,32 @@ def _line(row: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compute the hosting capacity and print / write it; return the exit code."""
-    from protv2g.hosting import hosting_analysis
-    from protv2g.report.hosting import plot_hosting_margins, write_hosting_workbook
-    from protv2g.study import load_study
+    """Compute the hosting capacity and print / write it; return the exit code. Stage
+    progress (load, hosting, workbook, plot) on a terminal only
+    (:class:`~protv2g.commands.progress.StageProgress`)."""
+    from protv2g.commands.progress import StageProgress
 
     _check_paths(args)
+    stages = ["load", "hosting", *(["workbook"] if args.output else []),
+              *(["plot"] if args.output or args.plot else [])]
+    plot = None
+    with StageProgress("hosting", stages) as progress:
+        analysis, study, error = _compute(args, progress)
+        if analysis is not None:
+            plot = _write(args, analysis, study, progress)
+    if analysis is None:  # printed once the bar is gone
+        print(f"error: hosting capacity could not be evaluated: {error}", file=sys.stderr)
+        return 2
+    return _print(args, analysis, study, plot)
+
+
+def _compute(args: argparse.Namespace, progress: Callable[[str], None]
+             ) -> tuple[Any, Any, str]:
+    """Load the study and search its hosting capacity: (analysis or None, study, why not)."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study import load_study
+
+    progress("load")
     study = load_study(args.study)
     options = {}
     if args.study_axes:
@@ -92,21 +114,35 @@ def run(args: argparse.Namespace) -> int:
                    "load_levels": study.document.scenarios.load_levels}
     else:
         options = {"participations": list(Participation), "load_levels": list(LoadLevel)}
+    progress("hosting")
     try:
         analysis = hosting_analysis(study, sites=args.site, n_grid=args.grid,
                                     tol_kw=args.tol_kw, **options)
     except InputError:
         raise
     except Exception as exc:  # a check or the engine could not run: no number to give
-        print(f"error: hosting capacity could not be evaluated: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-        return 2
+        return None, study, f"{type(exc).__name__}: {exc}"
+    return analysis, study, ""
+
+
+def _write(args: argparse.Namespace, analysis: Any, study: Any,
+           progress: Callable[[str], None]) -> Path | None:
+    """The workbook and the plot asked for; returns the plot's path (or None)."""
+    from protv2g.report.hosting import plot_hosting_margins, write_hosting_workbook
+
     plot = Path(args.plot) if args.plot else None
     if args.output:
+        progress("workbook")
         path = write_hosting_workbook(analysis, Path(args.output))
         plot = plot or path.with_name(f"{path.stem}_margins.png")
     if plot is not None:
+        progress("plot")
         plot_hosting_margins(analysis, plot, title=study.name)
+    return plot
+
+
+def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | None) -> int:
+    """Print the table (or JSON) and what was written; return the exit code."""
     if args.json:
         table = analysis.table.astype(object).where(analysis.table.notna(), None)
         print(json.dumps(table.to_dict(orient="records"), indent=1))

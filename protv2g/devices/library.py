@@ -233,9 +233,13 @@ class CurveLibrary:
         return len(self._curves)
 
 
+#: PyYAML's safe loader, in C (libyaml) when available: the library loads ~5× faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_file(path: Path) -> tuple[list[Curve], list[Issue]]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         return [], [Issue(str(path), "", f"cannot read YAML ({exc})", "fix the YAML syntax")]
     if isinstance(doc, Mapping) and "rules" in doc and "curves" not in doc:

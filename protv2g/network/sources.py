@@ -12,12 +12,12 @@ import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pandapower as pp
-import pandapower.networks as pn
+from typing import TYPE_CHECKING, Any
 
 from protv2g.errors import InputError, Issue
+
+if TYPE_CHECKING:  # pragma: no cover - pandapower is imported where a net is built
+    import pandapower as pp
 
 _ALLOWED_MODULE_PREFIXES = ("pandapower", "pandas", "numpy")
 _MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -41,15 +41,15 @@ def _named_modules(obj: Any) -> Iterator[str]:
                 continue
 
 
-def load_pandapower_json(path: Path, *, file: str | None = None,
-                         field: str = "feeder.pandapower_json") -> pp.pandapowerNet:
-    """Read a pandapower JSON network without importing anything the file names.
+def checked_json(path: Path, *, file: str | None = None,
+                 field: str = "feeder.pandapower_json") -> tuple[str, Any]:
+    """The text and decoded document of a pandapower JSON file that passed the safety checks
+    (present, at most 512 MiB, valid JSON, no module outside pandapower/pandas/numpy named).
 
     Raises
     ------
     InputError
-        When the file is missing, not JSON, too large, or names a module outside
-        pandapower/pandas/numpy.
+        When a check fails.
     """
     file = file or str(path)
     if not path.is_file():
@@ -77,6 +77,23 @@ def load_pandapower_json(path: Path, *, file: str | None = None,
                   f"{path.name} names code to import from {', '.join(bad)}; refused for safety",
                   "remove those objects; only pandapower, pandas and numpy objects are loaded")
         )
+    return text, document
+
+
+def load_pandapower_json(path: Path, *, file: str | None = None,
+                         field: str = "feeder.pandapower_json") -> pp.pandapowerNet:
+    """Read a pandapower JSON network without importing anything the file names.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, not JSON, too large, or names a module outside
+        pandapower/pandas/numpy.
+    """
+    import pandapower as pp
+
+    file = file or str(path)
+    text, _ = checked_json(path, file=file, field=field)
     try:
         net = pp.from_json_string(text)
     except Exception as exc:  # noqa: BLE001 - any decoder failure is bad input here
@@ -89,6 +106,8 @@ def load_pandapower_json(path: Path, *, file: str | None = None,
 
 def builtin_network_names() -> list[str]:
     """Names of the pandapower built-in networks that take no required argument."""
+    import pandapower.networks as pn
+
     names = []
     for name, func in inspect.getmembers(pn, inspect.isfunction):
         if name.startswith("_"):
@@ -103,6 +122,8 @@ def builtin_network_names() -> list[str]:
 def load_builtin(name: str, *, file: str = "<study>", field: str = "feeder.builtin"
                  ) -> pp.pandapowerNet:
     """Create a pandapower built-in network by its function name in ``pandapower.networks``."""
+    import pandapower.networks as pn
+
     names = builtin_network_names()
     if name not in names:
         import difflib

@@ -13,14 +13,9 @@ from typing import Any
 import pandas as pd
 
 from protv2g.report.excel import save_workbook_atomic
-from protv2g.report.format import write_table
+from protv2g.report.format import write_sheets
 
 __all__ = ["write_batch_workbook"]
-
-
-def _write_sheet(wb: Any, title: str, frame: pd.DataFrame) -> None:
-    """One sheet as an Excel Table, with the project's report writer (units, safe cells)."""
-    write_table(wb.create_sheet(title), frame)
 
 
 def write_batch_workbook(summary: pd.DataFrame, info: dict[str, Any], path: Path) -> Path:
@@ -31,8 +26,9 @@ def write_batch_workbook(summary: pd.DataFrame, info: dict[str, Any], path: Path
     wb = Workbook()
     default = wb.active
     table = summary.astype(object).where(summary.notna(), None)
-    _write_sheet(wb, "Studies", table)
-    _write_sheet(wb, "Batch", pd.DataFrame(list(info.items()), columns=["key", "value"]))
+    write_sheets(wb, {"Studies": table,
+                      "Batch": pd.DataFrame(list(info.items()), columns=["key", "value"])},
+                 path)
     wb.remove(default)
     save_workbook_atomic(wb, path)
     return path

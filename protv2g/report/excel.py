@@ -33,6 +33,7 @@ from openpyxl import Workbook
 from protv2g.findings import PAIR_CRITERIA
 from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
+from protv2g.report.overflow import spill_if_too_long
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
 from protv2g.report.tcc_sheets import TccPlan, plan_tcc, write_tcc_sheets
@@ -121,6 +122,13 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
     OSError
         If the file cannot be written; nothing is left at ``path`` (an existing file there
         is kept unchanged).
+
+    Notes
+    -----
+    A table longer than a sheet (:data:`protv2g.report.overflow.EXCEL_MAX_ROWS`) is written
+    whole beside ``path`` (:func:`protv2g.report.overflow.spill_if_too_long`, before the
+    workbook); its sheet holds the first rows and a note naming the file, and the Summary
+    lists it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,13 +147,15 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
         frames["Findings"] = (findings_view.assign(
             device=full["device"].to_numpy(), other_device=full["other_device"].to_numpy()),
             frames["Findings"][1])
+    linked = {s.title: _links(s.title, frames[s.title][0], plan, anchors) for s in specs}
+    overflows = {title: spilled for title, (frame, _) in linked.items()
+                 if (spilled := spill_if_too_long(frame, path, title)) is not None}
     wb = Workbook()
-    write_summary(wb, result, derived, notes)
+    write_summary(wb, result, derived, notes, list(overflows.values()))
     for spec in specs:
-        frame, note = frames[spec.title]
-        frame, links = _links(spec.title, frame, plan, anchors)
-        write_table(wb.create_sheet(spec.title), frame, note, links,
-                    derived["_formats"].get(spec.title))
+        frame, links = linked[spec.title]
+        write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
+                    derived["_formats"].get(spec.title), overflow=overflows.get(spec.title))
     write_tcc_sheets(wb, result, plan, derived["pairs"])
     save_workbook_atomic(wb, path)
     return path

@@ -26,9 +26,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from protv2g.report import overflow as _overflow
+
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
-    "print_layout", "SEVERITY_FILLS", "MAX_ROWS", "WRAP_COLUMNS",
+    "print_layout", "SEVERITY_FILLS", "WRAP_COLUMNS", "write_sheets", "BESIDE_SHEET",
 ]
 
 _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
@@ -48,8 +50,6 @@ SEVERITY_FILLS = {
 }
 _BAD_FONT = Font(color="C00000", bold=True)
 _INF = float("inf")
-#: Excel's row limit less the header row.
-MAX_ROWS = 1_048_575
 
 
 def header_label(column: str) -> str:
@@ -228,7 +228,8 @@ def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
 
 def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
                 links: Iterable[tuple[int, str, str]] = (),
-                row_formats: dict[str, list[str | None]] | None = None) -> None:
+                row_formats: dict[str, list[str | None]] | None = None,
+                overflow: _overflow.Overflow | None = None) -> None:
     """Write ``frame`` into an empty sheet as an Excel Table.
 
     Header row 1 (units in the labels), data from row 2, filters, frozen header, number
@@ -249,10 +250,28 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     row_formats : dict, optional
         Column → one number format per data row (a margin in its own unit), overriding the
         column's format from its name.
+    overflow : Overflow, optional
+        Required when ``frame`` does not fit in a sheet
+        (:func:`protv2g.report.overflow.spill_if_too_long` wrote it whole beside the
+        workbook): the sheet then holds the first ``overflow.n_shown`` rows, and a note naming
+        the file and the rows left out, in the row below them and beside the header.
+
+    Raises
+    ------
+    ValueError
+        When ``frame`` does not fit in a sheet and no ``overflow`` is given (a table is never
+        cut silently).
     """
-    if len(frame) > MAX_ROWS:
-        note = f"{len(frame):,} rows; only the first {MAX_ROWS:,} fit in an Excel sheet"
-        frame = frame.iloc[:MAX_ROWS]
+    spill_note = None
+    if not _overflow.fits_sheet(frame):
+        if overflow is None or overflow.n_rows != len(frame):
+            raise ValueError(
+                f"sheet {ws.title!r}: {len(frame):,} rows do not fit in an Excel sheet "
+                f"({_overflow.EXCEL_MAX_ROWS:,} rows); write the table beside the workbook "
+                "with protv2g.report.overflow.spill_if_too_long and pass its Overflow")
+        spill_note = _overflow.overflow_note(overflow)
+        frame = frame.iloc[:overflow.n_shown]
+        links = [link for link in links if link[0] < len(frame)]
     columns = [str(c) for c in frame.columns] or ["note"]
     labels = [header_label(c) for c in columns]
     for j, label in enumerate(labels, start=1):
@@ -296,3 +315,41 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0,
                                               min(len(note) + 2, 100))
     print_layout(ws, len(frame), len(columns))
+    if spill_note:
+        for row, col in ((len(frame) + 2, 1), (1, len(columns) + 1)):
+            cell = write_cell(ws, row, col, spill_note)
+            cell.font = Font(bold=True, color="C00000")
+
+
+#: Title of the sheet listing tables written beside a workbook that has no Summary sheet.
+BESIDE_SHEET = "Beside the workbook"
+
+
+def write_sheets(wb: Any, tables: dict[str, pd.DataFrame], path: Any
+                 ) -> list[_overflow.Overflow]:
+    """Write each table on its own new sheet of ``wb``, which will be saved at ``path``.
+
+    A table too long for a sheet is written whole beside ``path``
+    (:func:`protv2g.report.overflow.spill_if_too_long`), its sheet keeps the first rows and a
+    note, and a last sheet :data:`BESIDE_SHEET` lists every such table. For workbooks without
+    a Summary (batch, hosting, faults, flow).
+
+    Returns
+    -------
+    list of Overflow
+        The tables written beside the workbook (empty when all fit).
+    """
+    spilled = []
+    for title, frame in tables.items():
+        over = _overflow.spill_if_too_long(frame, path, title)
+        write_table(wb.create_sheet(title), frame, overflow=over)
+        if over is not None:
+            spilled.append(over)
+    if spilled:
+        listing = pd.DataFrame(
+            {"sheet": [o.sheet for o in spilled], "file": [o.path.name for o in spilled],
+             "format": [o.format for o in spilled], "rows": [o.n_rows for o in spilled],
+             "rows_in_sheet": [o.n_shown for o in spilled],
+             "note": [_overflow.overflow_note(o) for o in spilled]})
+        write_table(wb.create_sheet(BESIDE_SHEET), listing)
+    return spilled

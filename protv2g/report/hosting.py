@@ -25,17 +25,18 @@ __all__ = ["plot_hosting_margins", "write_hosting_workbook"]
 
 def write_hosting_workbook(analysis: HostingAnalysis, path: Path) -> Path:
     """Write the hosting tables (sheets Hosting capacity, By criterion, Margins) to ``path``,
-    atomically and formula-safe, and return it."""
+    atomically and formula-safe, and return it; a table too long for a sheet is written
+    whole beside it (:func:`protv2g.report.format.write_sheets`)."""
     from openpyxl import Workbook
 
     from protv2g.report.excel import save_workbook_atomic
-    from protv2g.report.format import write_table
+    from protv2g.report.format import write_sheets
 
     wb = Workbook()
-    wb.active.title = "Hosting capacity"
-    write_table(wb.active, analysis.table)
-    write_table(wb.create_sheet("By criterion"), analysis.by_criterion)
-    write_table(wb.create_sheet("Margins"), analysis.margins)
+    default = wb.active
+    write_sheets(wb, {"Hosting capacity": analysis.table, "By criterion": analysis.by_criterion,
+                      "Margins": analysis.margins}, Path(path))
+    wb.remove(default)
     save_workbook_atomic(wb, Path(path))
     return Path(path)
 

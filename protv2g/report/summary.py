@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
+from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.violations import CheckStatus, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -249,7 +250,8 @@ def _fault_level_grid(w: _Memo, levels: pd.DataFrame) -> None:
 
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
-                  sheet_notes: dict[str, str]) -> Worksheet:
+                  sheet_notes: dict[str, str], overflows: Sequence[Overflow] = ()
+                  ) -> Worksheet:
     """Fill the workbook's first sheet as the decision memo (see the module docstring).
 
     Parameters
@@ -261,6 +263,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         From :func:`protv2g.report.derived.derive` (findings, fault levels).
     sheet_notes : dict
         Sheet → "not computed …" note, listed so a reviewer sees what is missing.
+    overflows : sequence of Overflow
+        Tables too long for their sheet, written whole beside the workbook; listed under
+        "Decision" so that no reviewer misses rows left out of a sheet.
     """
     ws = wb.active
     ws.title = "Summary"
@@ -286,6 +291,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
            "pre-existing")
     for reason in [r for r in reasons if r.startswith("error:")]:
         w.pair("  error", reason)
+    for spilled in overflows:
+        w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
+               ).font = Font(bold=True, color="C00000")
 
     w.heading("2. Conditions of approval")
     cond = []

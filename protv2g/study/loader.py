@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandapower as pp
 import pandas as pd
 import yaml
 from pydantic import ValidationError
 
 from protv2g.devices.library import Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
-from protv2g.network.sources import load_builtin, load_pandapower_json
+from protv2g.network.json_tables import FeederTables, feeder_tables_from_document, unsupplied_buses
+from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import curve_name_issues, study_library
 from protv2g.study.issues import issues_from_validation_error
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.places import DeviceSite, document_issues
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
+
+if TYPE_CHECKING:  # pragma: no cover - pandapower is imported where a net is built
+    import pandapower as pp
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,11 @@ class LoadedFeeder:
     model: Any = None
 
 
-def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeeder:
+def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool = False
+                 ) -> LoadedFeeder:
+    """The feeder of a study. ``light``: for a pandapower JSON file, only the tables that
+    validation reads (:class:`~protv2g.network.json_tables.FeederTables`, no pandapower
+    import) when the file allows it."""
     try:
         if source.builtin:
             return LoadedFeeder(load_builtin(source.builtin, file=file))
@@ -135,6 +142,11 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str) -> LoadedFeed
         if target is None:
             return LoadedFeeder(None, issues=tuple(issues))
         if source.pandapower_json:
+            if light:
+                tables = feeder_tables_from_document(
+                    checked_json(target, file=file, field=key)[1])
+                if tables is not None:
+                    return LoadedFeeder(tables)
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         if source.opendss_via == "phase":
             from protv2g.study.opendss_feeder import load_dss_feeder
@@ -254,7 +266,7 @@ def _raw_library(raw: dict[str, Any], path: Path) -> CurveLibrary | None:
         return None
 
 
-def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
+def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> list[Issue]:
     """Feeder-dependent problems (missing lines/buses) found even when the schema fails.
 
     So that one run of ``validate`` lists a wrong pickup *and* a device on a missing line.
@@ -263,7 +275,7 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
         source = FeederSource.model_validate(raw.get("feeder"))
     except ValidationError:
         return []
-    loaded = _load_feeder(source, path.parent, str(path))
+    loaded = _load_feeder(source, path.parent, str(path), light)
     net, issues = loaded.net, list(loaded.issues)
     if net is None:
         return issues if loaded.model is None else []
@@ -297,10 +309,17 @@ def _raw_place_issues(raw: dict[str, Any], path: Path) -> list[Issue]:
 def _isolation_issues(net: pp.pandapowerNet, file: str, document: StudyDocument,
                       device_sites: dict[str, DeviceSite], site_buses: dict[str, int]
                       ) -> list[Issue]:
-    """Buses, devices and sites cut off from every source by open switches or outages."""
-    import pandapower.topology as top
+    """Buses, devices and sites cut off from every source by open switches or outages.
 
-    dead = {int(b) for b in top.unsupplied_buses(net)}
+    On a pandapower net, by ``pandapower.topology``; on the tables validation reads, by
+    :func:`protv2g.network.json_tables.unsupplied_buses` (the same rules, tested against it).
+    """
+    if isinstance(net, FeederTables):
+        dead = unsupplied_buses(net)
+    else:
+        import pandapower.topology as top
+
+        dead = {int(b) for b in top.unsupplied_buses(net)}
     dead &= {int(b) for b in net.bus.index[net.bus.in_service.astype(bool)]}
     if not dead:
         return []
@@ -339,7 +358,10 @@ def dead_bus_warnings(net: pp.pandapowerNet) -> pd.DataFrame | None:
                          for b in sorted(dead)], columns=["element", "name", "what", "action"])
 
 
-def _validate(path: Path) -> tuple[list[Issue], Study | None]:
+def _validate(path: Path, light: bool = False) -> tuple[list[Issue], Study | None]:
+    """Every problem in the study, and the Study when there is none. ``light`` (validation
+    only): a pandapower JSON feeder is read as tables (no pandapower import); the Study
+    returned then holds those tables, not a net, and must not be run."""
     path = Path(path)
     file = str(path)
     raw, issues = _read_yaml(path)
@@ -348,8 +370,9 @@ def _validate(path: Path) -> tuple[list[Issue], Study | None]:
     try:
         document = StudyDocument.model_validate(raw)
     except ValidationError as exc:
-        return issues_from_validation_error(exc, file) + _raw_place_issues(raw, path), None
-    loaded = _load_feeder(document.feeder, path.parent, file)
+        return (issues_from_validation_error(exc, file) + _raw_place_issues(raw, path, light),
+                None)
+    loaded = _load_feeder(document.feeder, path.parent, file, light)
     if loaded.net is None and loaded.model is None:
         return list(loaded.issues), None
     return _finish(path, raw, document, loaded)
@@ -379,7 +402,8 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
     else:
         sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
                                                                   extra_curves)
-        dead = dead_bus_warnings(loaded.net) if not sem else None
+        dead = (dead_bus_warnings(loaded.net)
+                if not sem and not isinstance(loaded.net, FeederTables) else None)
         if dead is not None:
             warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
                                  ignore_index=True)
@@ -397,8 +421,15 @@ def validate_study(path: str | Path) -> list[Issue]:
     -------
     >>> for issue in validate_study("feeders/depot_two_feeder/study.yaml"):  # doctest: +SKIP
     ...     print(issue)
+
+    Notes
+    -----
+    A feeder given as pandapower JSON is checked on its tables, read without importing
+    pandapower (:mod:`protv2g.network.json_tables`), so validation starts at once; a built-in
+    network needs pandapower, an OpenDSS feeder OpenDSS, and a JSON file with elements the
+    table reader does not model (DC lines, TCSCs, VSCs) is loaded with pandapower.
     """
-    return _validate(Path(path))[0]
+    return _validate(Path(path), light=True)[0]
 
 
 def load_study(path: str | Path) -> Study:

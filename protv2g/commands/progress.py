@@ -1,0 +1,90 @@
+"""Stage progress for long commands (``protv2g run``, ``protv2g hosting``) on a terminal.
+
+The study's stages never print: they take an optional ``progress(stage)`` callback (as
+:func:`protv2g.runner.run_study` does) or the command marks the stages around its calls.
+:class:`StageProgress` is that callback: a one-line tqdm bar on stderr naming the stage
+running, shown only when stderr is a terminal (``TERM=dumb`` or ``PROTV2G_PROGRESS=0`` turn
+it off); otherwise — a pipe, a file, CI logs, tests — it writes nothing at all.
+
+Example
+-------
+>>> import io
+>>> with StageProgress("run", ["load", "faults"], stream=io.StringIO()) as progress:
+...     progress("load")
+...     progress("faults")  # nothing is written: the stream is not a terminal
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import IO, Any
+
+__all__ = ["StageProgress", "shows_progress"]
+
+
+def shows_progress(stream: IO[str]) -> bool:
+    """Whether progress is drawn on ``stream``: a terminal, not ``TERM=dumb``, and not
+    switched off with ``PROTV2G_PROGRESS=0``."""
+    if os.environ.get("PROTV2G_PROGRESS", "").strip() == "0":
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+class StageProgress:
+    """A stage bar for one command; call it with each stage's name as the stage starts.
+
+    Parameters
+    ----------
+    command : str
+        Shown before the stage (``"run"``).
+    stages : sequence of str
+        The stages expected, in order (the bar's length); a stage not listed is still shown.
+    stream : file, optional
+        Where to draw (default ``sys.stderr``); nothing is written unless it is a terminal.
+    """
+
+    def __init__(self, command: str, stages: Sequence[str], *, stream: IO[str] | None = None):
+        self.command = command
+        self.stages = list(stages)
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = shows_progress(self.stream)
+        self._bar: Any = None
+        self._started = 0
+
+    def __enter__(self) -> StageProgress:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=len(self.stages), file=self.stream, leave=False,
+                             desc=f"protv2g {self.command}: starting",
+                             bar_format="{desc} |{bar:20}| {n_fmt}/{total_fmt} stages "
+                                        "[{elapsed}]")
+        return self
+
+    def __call__(self, stage: str) -> None:
+        """Mark the start of ``stage`` (the previous one is then done)."""
+        if self._bar is None:
+            return
+        if self._started:
+            self._bar.update(1)
+        self._started += 1
+        if self._started > self._bar.total:
+            self._bar.total = self._started
+        self._bar.set_description_str(f"protv2g {self.command}: {stage}")
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            if kind is None and self._started:  # done: fill the bar (skipped stages too)
+                self._bar.update(self._bar.total - self._bar.n)
+            self._bar.close()
+            self._bar = None

@@ -1,0 +1,149 @@
+"""Tables longer than an Excel sheet: written whole beside the workbook, never cut silently.
+
+An Excel sheet holds :data:`EXCEL_MAX_ROWS` rows, the header row included. A table that does
+not fit is written whole to a file beside the workbook (Parquet when ``pyarrow`` is installed,
+else gzip-compressed CSV), and its sheet holds the first rows plus a note naming that file and
+the number of rows left out (:func:`protv2g.report.format.write_table`). The study workbook's
+Summary lists every such table.
+
+The file is ``<workbook stem>.<sheet>.parquet`` (or ``.csv.gz``) in the workbook's folder,
+written atomically (temporary file, then moved into place).
+
+Examples
+--------
+>>> import pandas as pd
+>>> fits_sheet(pd.DataFrame({"a": range(3)}))
+True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+__all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill_if_too_long",
+           "overflow_note"]
+
+#: Rows in one Excel worksheet, header row included (Excel 2007 and later; Microsoft,
+#: "Excel specifications and limits": 1,048,576 rows by 16,384 columns). A module constant so
+#: that tests can patch a small limit.
+EXCEL_MAX_ROWS = 1_048_576
+
+SpillFormat = Literal["parquet", "csv.gz"]
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A table written whole beside the workbook because its sheet cannot hold it."""
+
+    sheet: str
+    path: Path
+    format: SpillFormat
+    n_rows: int
+    n_shown: int
+
+    @property
+    def n_left_out(self) -> int:
+        """Rows of the table not in the sheet."""
+        return self.n_rows - self.n_shown
+
+
+def rows_shown() -> int:
+    """Data rows a sheet shows of a table that does not fit: the header row and one note row
+    take two of :data:`EXCEL_MAX_ROWS`."""
+    return EXCEL_MAX_ROWS - 2
+
+
+def fits_sheet(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` (plus its header row) fits in one sheet."""
+    return len(frame) + 1 <= EXCEL_MAX_ROWS
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "table"
+
+
+def _parquet_available() -> bool:
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _write_atomic(frame: pd.DataFrame, target: Path, fmt: SpillFormat) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False, engine="pyarrow")
+        elif fmt == "csv.gz":
+            frame.to_csv(tmp, index=False, compression="gzip")
+        else:  # pragma: no cover - SpillFormat literals above
+            raise ValueError(f"unknown spill format {fmt!r}")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def spill_if_too_long(frame: pd.DataFrame, workbook: Path, sheet: str) -> Overflow | None:
+    """Write ``frame`` whole beside ``workbook`` when it does not fit in one sheet.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The sheet's table (columns carry units in their names).
+    workbook : Path
+        The ``.xlsx`` being written; the table goes into its folder.
+    sheet : str
+        The sheet's title (part of the file name).
+
+    Returns
+    -------
+    Overflow or None
+        None when the table fits (nothing is written).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written.
+
+    Notes
+    -----
+    Parquet (``pyarrow``) keeps dtypes; a table Parquet cannot store (e.g. a column mixing
+    numbers and text) and every table when ``pyarrow`` is absent go to CSV (gzip). The
+    :class:`Overflow` says which format was written.
+    """
+    if fits_sheet(frame):
+        return None
+    workbook = Path(workbook)
+    stem = workbook.parent / f"{workbook.stem}.{_slug(sheet)}"
+    fmt: SpillFormat = "csv.gz"
+    if _parquet_available():
+        import pyarrow as pa
+
+        try:
+            _write_atomic(frame, stem.with_name(stem.name + ".parquet"), "parquet")
+            fmt = "parquet"
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError,
+                TypeError):
+            fmt = "csv.gz"
+    if fmt == "csv.gz":
+        _write_atomic(frame, stem.with_name(stem.name + ".csv.gz"), "csv.gz")
+    path = stem.with_name(f"{stem.name}.{fmt}")
+    return Overflow(sheet, path, fmt, len(frame), min(len(frame), rows_shown()))
+
+
+def overflow_note(overflow: Overflow) -> str:
+    """The note a sheet carries when its table is written beside the workbook."""
+    kind = "Parquet" if overflow.format == "parquet" else "CSV, gzip-compressed"
+    return (f"{overflow.n_left_out:,} of {overflow.n_rows:,} rows are NOT in this sheet "
+            f"(an Excel sheet holds {EXCEL_MAX_ROWS:,} rows): the whole table is in "
+            f"{overflow.path.name} ({kind}) beside this workbook")

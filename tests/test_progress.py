@@ -1,0 +1,110 @@
+"""Stage progress of ``protv2g run`` and ``protv2g hosting`` (#21): drawn on a terminal only;
+nothing at all when stderr is a pipe or a file. The study's stages never print: ``run_study``
+takes a callback."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+import protv2g
+import protv2g.hosting
+from protv2g.cli import main
+from protv2g.commands.progress import StageProgress
+from protv2g.runner import RUN_STAGES
+
+from .conftest import FEEDERS_DIR
+from .test_report import _small_result
+
+DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_nothing_written_when_not_a_terminal():
+    stream = io.StringIO()
+    with StageProgress("run", ["load", "faults"], stream=stream) as progress:
+        progress("load")
+        progress("faults")
+    assert stream.getvalue() == ""
+
+
+def test_stages_shown_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("PROTV2G_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = _Terminal()
+    with StageProgress("run", ["load", "faults"], stream=stream) as progress:
+        progress("load")
+        progress("faults")
+        progress("extra")  # a stage not announced is still shown
+    text = stream.getvalue()
+    assert "protv2g run: load" in text and "protv2g run: faults" in text
+    assert "protv2g run: extra" in text
+
+
+def test_switched_off_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("PROTV2G_PROGRESS", "0")
+    stream = _Terminal()
+    with StageProgress("run", ["load"], stream=stream) as progress:
+        progress("load")
+    assert stream.getvalue() == ""
+
+
+def _fake_run(calls):
+    """run_study's stand-in: reports its stages through the callback and returns a small
+    hand-made result (this test is about the command's output, not the study)."""
+    def run_study(study, *, hosting=False, staged=True, progress=None):
+        for stage in RUN_STAGES:
+            if stage != "hosting" or hosting:
+                calls.append(stage)
+                if progress:
+                    progress(stage)
+        return _small_result()
+    return run_study
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_run_command_progress_only_on_a_terminal(monkeypatch, capsys, tmp_path, terminal):
+    calls: list[str] = []
+    monkeypatch.setattr(protv2g, "run_study", _fake_run(calls))
+    monkeypatch.delenv("PROTV2G_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    code = main(["run", str(DEPOT), "--no-hosting", "-o", str(tmp_path / "r.xlsx")])
+    assert code == 0
+    assert calls == ["faults", "flows", "checks", "gate"]
+    assert "workbook:" in capsys.readouterr().out
+    text = stderr.getvalue()
+    if terminal:
+        for stage in ("load", "faults", "flows", "checks", "gate", "workbook"):
+            assert f"protv2g run: {stage}" in text
+    else:
+        assert "protv2g run" not in text and "\r" not in text
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_hosting_command_progress_and_error(monkeypatch, terminal):
+    def fail(*args, **kwargs):
+        raise RuntimeError("engine stopped")
+
+    monkeypatch.setattr(protv2g.hosting, "hosting_analysis", fail)
+    monkeypatch.delenv("PROTV2G_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["hosting", str(DEPOT)]) == 2
+    text = stderr.getvalue()
+    last = text.splitlines()[-1]
+    assert last.endswith("error: hosting capacity could not be evaluated: RuntimeError: "
+                         "engine stopped")
+    if terminal:
+        assert "protv2g hosting: hosting" in text
+        assert last.startswith("error:") or "\r" in last  # the bar's line is cleared first
+    else:
+        assert text == last + "\n"
