@@ -269,6 +269,34 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
         scen = rows["scenario"].astype(str)
         where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""
         out.append(f"error: {' '.join(str(message).split())}{where}")
+    out += _empty_study_errors(study, result)
+    return list(dict.fromkeys(out))  # a message both in meta and in the rows: listed once
+
+
+def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
+    """``error:`` reasons for what an empty collection left unjudged (#20).
+
+    A study without devices has nothing the coordination criteria can judge (they all come
+    out ``not_applicable``); a V2G site that may export but exports in no scenario (export
+    levels of 0 only, a participation fraction of 0) was never judged exporting. Either way
+    the gate was not evaluated on what it is asked, so it cannot pass.
+    """
+    out = []
+    if not study.document.devices:
+        out.append("error: the study has no protective device (devices is empty): no "
+                   "coordination criterion could be judged; fix: list the feeder's relays, "
+                   "reclosers and fuses under devices")
+    table = result.scenarios if isinstance(result.scenarios, pd.DataFrame) else pd.DataFrame()
+    for site in study.document.v2g_sites:
+        if not site.can_export:
+            continue
+        col = f"p_{site.name}_kw"
+        p_kw = pd.to_numeric(table[col], errors="coerce") if col in table else pd.Series([])
+        if not (p_kw > 0).any():
+            out.append(f"error: V2G site {site.name} exports in no scenario, so its export "
+                       "was not judged; fix: give scenarios.export_levels_kw (or _fraction) "
+                       "a level above 0 and a participation case with chargers online, or "
+                       "set the site's modes to [charging]")
     return out
 
 
