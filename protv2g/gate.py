@@ -286,13 +286,14 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
         out.append("error: the study has no protective device (devices is empty): no "
                    "coordination criterion could be judged; fix: list the feeder's relays, "
                    "reclosers and fuses under devices")
-    table = result.scenarios if isinstance(result.scenarios, pd.DataFrame) else pd.DataFrame()
+    table = result.scenarios
+    if not isinstance(table, pd.DataFrame) or "scenario" not in table:
+        return out  # no scenario table (a result built by hand): nothing to read exports from
     for site in study.document.v2g_sites:
-        if not site.can_export:
-            continue
         col = f"p_{site.name}_kw"
-        p_kw = pd.to_numeric(table[col], errors="coerce") if col in table else pd.Series([])
-        if not (p_kw > 0).any():
+        if not site.can_export or col not in table:
+            continue
+        if not (pd.to_numeric(table[col], errors="coerce") > 0).any():
             out.append(f"error: V2G site {site.name} exports in no scenario, so its export "
                        "was not judged; fix: give scenarios.export_levels_kw (or _fraction) "
                        "a level above 0 and a participation case with chargers online, or "

@@ -31,6 +31,7 @@ from protv2g.devices.models import (
 from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import seq_to_abc
+from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.study.engine_inputs import charger_sources, device_terminals
 from protv2g.study.loader import Study
@@ -278,6 +279,8 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     if v.empty:
         return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
     by_name = {sc.name: sc for sc in scenarios}
+    if study.net is not None:  # findings may be at close-in positions (#17), as the checks
+        study = with_close_in_positions(study)
     v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
                  margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
     v = v[v["scenario"].isin(by_name)]
