@@ -10,8 +10,9 @@ Policy (domain.md §5, the study's ``gate`` section)
 ---------------------------------------------------
 * **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
   reported an error or did not run on every scenario, a criterion named in ``gate.criteria``
-  has a ``not_evaluated`` row or was not evaluated at all, or the engine failed. The gate
-  never passes on an error.
+  has a ``not_evaluated`` row or was not evaluated at all, or the engine failed; also when an
+  empty collection left the question unjudged (#20): a study without devices, or a V2G site
+  that may export but exports in no scenario. The gate never passes on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
