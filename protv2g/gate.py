@@ -10,8 +10,9 @@ Policy (domain.md §5, the study's ``gate`` section)
 ---------------------------------------------------
 * **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
   reported an error or did not run on every scenario, a criterion named in ``gate.criteria``
-  has a ``not_evaluated`` row or was not evaluated at all, or the engine failed. The gate
-  never passes on an error.
+  has a ``not_evaluated`` row or was not evaluated at all, or the engine failed; also when an
+  empty collection left the question unjudged (#20): a study without devices, or a V2G site
+  that may export but exports in no scenario. The gate never passes on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
@@ -269,6 +270,35 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
         scen = rows["scenario"].astype(str)
         where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""
         out.append(f"error: {' '.join(str(message).split())}{where}")
+    out += _empty_study_errors(study, result)
+    return list(dict.fromkeys(out))  # a message both in meta and in the rows: listed once
+
+
+def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
+    """``error:`` reasons for what an empty collection left unjudged (#20).
+
+    A study without devices has nothing the coordination criteria can judge (they all come
+    out ``not_applicable``); a V2G site that may export but exports in no scenario (export
+    levels of 0 only, a participation fraction of 0) was never judged exporting. Either way
+    the gate was not evaluated on what it is asked, so it cannot pass.
+    """
+    out = []
+    if not study.document.devices:
+        out.append("error: the study has no protective device (devices is empty): no "
+                   "coordination criterion could be judged; fix: list the feeder's relays, "
+                   "reclosers and fuses under devices")
+    table = result.scenarios
+    if not isinstance(table, pd.DataFrame) or "scenario" not in table:
+        return out  # no scenario table (a result built by hand): nothing to read exports from
+    for site in study.document.v2g_sites:
+        col = f"p_{site.name}_kw"
+        if not site.can_export or col not in table:
+            continue
+        if not (pd.to_numeric(table[col], errors="coerce") > 0).any():
+            out.append(f"error: V2G site {site.name} exports in no scenario, so its export "
+                       "was not judged; fix: give scenarios.export_levels_kw (or _fraction) "
+                       "a level above 0 and a participation case with chargers online, or "
+                       "set the site's modes to [charging]")
     return out
 
 

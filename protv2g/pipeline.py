@@ -146,12 +146,14 @@ def _energized_buses(net: Any) -> list[int] | None:
 
 def _positions(scenario: np.ndarray, key_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of each solved charger set, repeated for every study scenario that shares
-    it (in ``key_of`` order), and the study scenario name of each taken row."""
+    it (in ``key_of`` order), and the study scenario name of each taken row. A charger set
+    with no rows (a study without devices has an empty device table) takes none."""
     codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
-    pos = [where[key] for key in key_of.values()]
+    none = np.zeros(0, np.int64)
+    pos = [where.get(key, none) for key in key_of.values()]
     names = [np.full(len(p), name, dtype=object) for name, p in zip(key_of, pos, strict=True)]
     return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
             np.concatenate(names) if names else np.zeros(0, object))

@@ -282,6 +282,8 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     if v.empty:
         return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
     by_name = {sc.name: sc for sc in scenarios}
+    if study.net is not None:  # findings may be at close-in positions (#17), as the checks
+        study = with_close_in_positions(study)
     v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
                  margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
     v = v[v["scenario"].isin(by_name)]

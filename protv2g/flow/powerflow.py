@@ -184,6 +184,9 @@ class FlowSolver:
                 return "voltage-dependent loads"
         if "trafo3w" in net and len(net.trafo3w):
             return "three-winding transformers"
+        if "baseMVA" not in (getattr(net, "_ppc", None) or {}).get("internal", {}):
+            # pandapower solves a net without branches (one bus) without an internal case
+            return "no internal pandapower case (a net without branches)"
         return ""
 
     def _prepare(self) -> None:

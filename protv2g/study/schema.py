@@ -17,6 +17,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -40,6 +41,16 @@ from protv2g.units import (
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _non_empty(value: tuple[Any, ...], key: str, allowed: str, default: str,
+               why: str = "the study would have nothing to run for it") -> tuple[Any, ...]:
+    """``value`` unless it is an empty list (#20: an empty axis leaves nothing to run, so the
+    study would end without the scenarios, faults or checks it was written for)."""
+    if len(value) == 0:
+        raise ValueError(f"{key} is an empty list: {why} | fix: list at least one of "
+                         f"{allowed}, or remove {key} for the default ({default})")
+    return value
 
 
 class _Model(BaseModel):
@@ -383,6 +394,12 @@ class V2GSite(_Model):
     day: DayProfile | None = None
     interconnection_transformer: InterconnectionTransformer | None = None
 
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, value: tuple[ChargerMode, ...]) -> tuple[ChargerMode, ...]:
+        return _non_empty(value, "modes", "exporting, charging", "[exporting, charging]",
+                          "the site would neither export nor charge")
+
     @model_validator(mode="after")
     def _limits(self) -> V2GSite:
         if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
@@ -448,6 +465,23 @@ class Scenarios(_Model):
     day: bool = False
     comm_loss_step: Annotated[int, Field(ge=0, le=95)] | None = None
 
+    @field_validator("export_levels_kw", "export_levels_fraction")
+    @classmethod
+    def _levels_given(cls, value: tuple[float, ...] | None, info: ValidationInfo
+                      ) -> tuple[float, ...] | None:
+        if value is None:
+            return None
+        example = "[0, 500]" if info.field_name == "export_levels_kw" else "[0, 0.5, 1.0]"
+        return _non_empty(value, info.field_name, f"the export levels, e.g. {example}",
+                          "0 and each site's maximum")
+
+    @field_validator("participation", "load_levels")
+    @classmethod
+    def _axes(cls, value: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
+        kind = Participation if info.field_name == "participation" else LoadLevel
+        default = "[expected]" if info.field_name == "participation" else "[peak]"
+        return _non_empty(value, info.field_name, ", ".join(e.value for e in kind), default)
+
     @model_validator(mode="after")
     def _levels(self) -> Scenarios:
         if self.export_levels_kw is not None and self.export_levels_fraction is not None:
@@ -465,6 +499,13 @@ class Faults(_Model):
     r_fault_ohm: NonNegFloat = 0.0
     x_fault_ohm: NonNegFloat = 0.0
     r_fault_min_ohm: NonNegFloat = 0.0
+
+    @field_validator("fault_types", "cases")
+    @classmethod
+    def _given(cls, value: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
+        kind = FaultType if info.field_name == "fault_types" else Case
+        allowed = ", ".join(e.value for e in kind)
+        return _non_empty(value, info.field_name, allowed, f"[{allowed}]")
 
 
 #: Deprecated ``checks`` keys (before #17) → the keys they now set when those are not given.
@@ -572,9 +613,19 @@ class Gate(_Model):
     #: row; ``info`` — listed only.
     pre_existing: Literal["condition", "fail", "info"] = "condition"
 
+    @field_validator("fail_severities")
+    @classmethod
+    def _severities(cls, value: tuple[Severity, ...]) -> tuple[Severity, ...]:
+        # an empty list would let nothing fail: the gate would pass every study
+        return _non_empty(value, "fail_severities", "fail, warn, info", "[fail]",
+                          "no row could fail the gate, which would pass every study")
+
     @field_validator("criteria")
     @classmethod
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # an empty list would judge nothing: the gate would pass every study
+        _non_empty(value, "criteria", ", ".join(CRITERIA), "all of them",
+                   "the gate would judge nothing and pass every study")
         unknown = [c for c in value if c not in CRITERIA]
         if unknown:
             raise ValueError(f"unknown criteria {unknown} | fix: use "
