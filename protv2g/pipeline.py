@@ -376,7 +376,7 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
             by_site.setdefault(exporting[0], []).append(sc)
     axes = study.document.scenarios.model_dump(mode="json")
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in FLOW_TABLES}
-    have_base = False
+    bases: set[str] = set()  # base cases already taken (one per load level, whichever site)
     for site, wanted in by_site.items():
         key = {(sc.participation, sc.load_level, round(_export_kw(sc), 6)): sc.name
                for sc in wanted}
@@ -390,17 +390,17 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
         rename: dict[str, str | None] = {}
         for vs in build_scenarios(variant.document):
             if vs.is_base:
-                rename[vs.name] = vs.name if not have_base else None
+                rename[vs.name] = vs.name if vs.name not in bases else None
+                bases.add(vs.name)
             else:
                 rename[vs.name] = key.get((vs.participation, vs.load_level,
                                            round(_export_kw(vs), 6)))
-        have_base = True
         res = _flow(variant, day=False)
         for k, attr in FLOW_TABLES.items():
             t = getattr(res, attr)
             t = t.assign(scenario=t["scenario"].map(rename))
             parts[k].append(t[t["scenario"].notna()])
-    if not have_base:
+    if not bases:
         return None
     return {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
 

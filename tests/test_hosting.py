@@ -1,8 +1,16 @@
 """Protection hosting capacity (issue #9) on the depot example, with hand-made criteria.
 
-The criterion used here is simple on purpose: "C7" fails when the largest bus fault current at
-one bus exceeds a limit, attributed to V2G when it is larger than in the base case of the same
-load level. The depot's export raises that current monotonically, so the crossing is known.
+The criterion used for the machinery is simple on purpose: "C12" fails when the reverse active
+power through the feeder-head relay R-F1 (the pipeline's power flow, ``flow["device"]``)
+exceeds a limit, attributed to V2G when it is larger than in the base case of the same load
+level. The depot sits downstream of R-F1 (F1-B02), so its export raises that power
+monotonically (P through R-F1 ≈ F1's load + losses − export) and the crossing is known.
+
+Why not the bus fault current (the criterion these tests used before #16): a site's
+first-cycle fault current is sized by the chargers ONLINE (participation × n_chargers × kVA at
+``limit_pu``), not by its export (:mod:`protv2g.hosting`). A criterion on it is a step at
+p → 0⁺: it fails at any export or at none — :func:`test_first_cycle_fault_current_is_a_step_
+at_the_smallest_export` states that physics.
 """
 
 from __future__ import annotations
@@ -31,73 +39,124 @@ from protv2g.hosting import (
     hosting_analysis,
     hosting_capacity,
 )
-from protv2g.pipeline import fault_tables
+from protv2g.pipeline import fault_tables, flow_tables
 from protv2g.report.hosting import plot_hosting_margins
 from protv2g.result import VIOLATION_COLUMNS
-from protv2g.scenarios import Scenario, build_scenarios
+from protv2g.scenarios import Scenario, SiteState, build_scenarios, site_state
 from protv2g.study.schema import Gate
+from protv2g.units import ChargerMode, LoadLevel, Participation
 
 from .conftest import FEEDERS_DIR
 
 DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
-#: The depot's own bus: the fault current there rises with the depot's export.
+#: The depot's own bus (its first-cycle fault current there is set by the chargers online).
 BUS = "F1-B02"
+#: The feeder-head relay of F1, upstream of the depot: the reverse power through it rises with
+#: the depot's export.
+DEVICE = "R-F1"
 ONE_AXIS = {"sites": ["depot"], "participations": ["firm"], "load_levels": ["peak"]}
-
-
-@functools.cache
-def bus_current_ka(bus: str = BUS) -> tuple[float, float]:
-    """Largest fault current at ``bus`` without V2G and with the depot alone at nameplate
-    (the pipeline's fault tables, as run_study makes them)."""
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        study = protv2g.load_study(DEPOT_DIR / "study.yaml")
-        p_max_kw = _site(study).p_max_kw
-        variant = protv2g.load_study(depot_variant(Path(tmp), p_max_kw))
-        fc = fault_tables(variant, build_scenarios(variant.document)).bus
-    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
-    return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
-
-
-def halfway_limit_ka(bus: str = BUS, fraction: float = 0.5) -> float:
-    """A limit crossed at about ``fraction`` of the depot's nameplate (from the engine)."""
-    base, full = bus_current_ka(bus)
-    assert full > base * 1.005, "the depot's export should raise the fault current at its bus"
-    return base + fraction * (full - base)
 
 
 def _site(study, name="depot"):
     return next(s for s in study.document.v2g_sites if s.name == name)
 
 
-def bus_duty_check(limit_ka: float | None = None, bus: str = BUS, criterion: str = "C7",
-                   status: str = "fail") -> Callable:
-    """A hand-made check with the signature of ``protv2g.checks.run_checks``: the largest
-    fault current at ``bus`` above ``limit_ka`` (default: crossed at half the depot's
-    nameplate) is a violation, attributed against the base case of the same load level."""
-    if limit_ka is None:
-        limit_ka = halfway_limit_ka(bus)
+def _reverse_mw(flow, device: str) -> pd.Series:
+    """Scenario → the largest reverse active power through ``device`` (``−p_mw``), MW."""
+    d = flow["device"]
+    d = d[d["device"] == device]
+    return (-d["p_mw"]).groupby(d["scenario"]).max()
+
+
+@functools.cache
+def reverse_power_mw(device: str = DEVICE) -> tuple[float, float]:
+    """Reverse active power through ``device`` without V2G and with the depot alone at its
+    nameplate (firm participation, peak load), MW — the pipeline's flow tables, as run_study
+    makes them."""
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        study = protv2g.load_study(DEPOT_DIR / "study.yaml")
+        variant = protv2g.load_study(depot_variant(Path(tmp), _site(study).p_max_kw))
+        scenarios = build_scenarios(variant.document)
+        rev = _reverse_mw(flow_tables(variant, scenarios), device)
+    return float(rev["base/peak"]), float(rev.drop("base/peak").iloc[0])
+
+
+def halfway_limit_mw(device: str = DEVICE, fraction: float = 0.5) -> float:
+    """A limit crossed at about ``fraction`` of the depot's nameplate (from the flow)."""
+    base, full = reverse_power_mw(device)
+    assert full > base + 1.0, "the depot's export should raise the reverse power through R-F1"
+    return base + fraction * (full - base)
+
+
+def reverse_power_check(limit_mw: float | None = None, device: str = DEVICE,
+                        criterion: str = "C12", status: str = "fail") -> Callable:
+    """A hand-made check with the signature of ``protv2g.checks.run_checks``: reverse active
+    power through ``device`` above ``limit_mw`` (default: crossed at half the depot's
+    nameplate) is a violation, attributed against the base case of the same load level.
+    ``margin`` = limit − reverse power, MW (negative = violated)."""
+    if limit_mw is None:
+        limit_mw = halfway_limit_mw(device)
 
     def checks(study, faults, flow, scenarios: Sequence[Scenario]):
-        b = faults.bus[faults.bus["bus_name"] == bus]
-        worst = b.loc[b.groupby("scenario")["ikss_ka"].idxmax()].set_index("scenario")
+        rev = _reverse_mw(flow, device)
         base = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
         rows = []
         for sc in scenarios:
-            r = worst.loc[sc.name]
-            if r.ikss_ka <= limit_ka:
+            p_mw = float(rev[sc.name])
+            if p_mw <= limit_mw:
                 continue
-            i_base = worst.loc[base[sc.load_level], "ikss_ka"]
-            if sc.is_base or r.ikss_ka <= i_base * (1 + 1e-9):
+            p_base = float(rev[base[sc.load_level]])
+            if sc.is_base or p_mw <= p_base + 1e-6:
+                attribution = "pre-existing"
+            else:
+                attribution = "worse" if p_base > limit_mw else "new"
+            rows.append({
+                "criterion": criterion, "status": status, "attribution": attribution,
+                "scenario": sc.name, "device": device, "margin": limit_mw - p_mw,
+                "limit": limit_mw, "message": f"reverse {p_mw:.4f} MW > {limit_mw:.4f} MW"})
+        return pd.DataFrame(rows, columns=VIOLATION_COLUMNS), pd.DataFrame()
+
+    return checks
+
+
+@functools.cache
+def bus_current_ka(bus: str = BUS, export_kw: float | None = None) -> tuple[float, float]:
+    """Largest first-cycle fault current at ``bus`` without V2G and with the depot alone
+    exporting ``export_kw`` (default its nameplate; firm, peak), kA — the pipeline's fault
+    tables."""
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        study = protv2g.load_study(DEPOT_DIR / "study.yaml")
+        p_kw = _site(study).p_max_kw if export_kw is None else export_kw
+        variant = protv2g.load_study(depot_variant(Path(tmp), p_kw))
+        fc = fault_tables(variant, build_scenarios(variant.document), staged=False).bus
+    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
+    return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
+
+
+def bus_duty_check(limit_ka: float, bus: str = BUS, criterion: str = "C7") -> Callable:
+    """A hand-made check on the largest first-cycle fault current at ``bus`` above
+    ``limit_ka``, attributed against the base case of the same load level."""
+
+    def checks(study, faults, flow, scenarios: Sequence[Scenario]):
+        b = faults.bus[faults.bus["bus_name"] == bus]
+        worst = b.groupby("scenario")["ikss_ka"].max()
+        base = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
+        rows = []
+        for sc in scenarios:
+            i_ka = float(worst[sc.name])
+            if i_ka <= limit_ka:
+                continue
+            i_base = float(worst[base[sc.load_level]])
+            if sc.is_base or i_ka <= i_base * (1 + 1e-9):
                 attribution = "pre-existing"
             else:
                 attribution = "worse" if i_base > limit_ka else "new"
-            rows.append({
-                "criterion": criterion, "status": status, "attribution": attribution,
-                "scenario": sc.name, "fault_bus": bus, "fault_type": r.fault_type,
-                "case": r.case, "device": f"bus {bus}", "i_device_a": 1000 * r.ikss_ka,
-                "margin": (limit_ka - r.ikss_ka) / limit_ka, "limit": 1000 * limit_ka,
-                "message": f"{r.ikss_ka:.4f} kA > {limit_ka} kA"})
+            rows.append({"criterion": criterion, "status": "fail", "attribution": attribution,
+                         "scenario": sc.name, "fault_bus": bus, "device": f"bus {bus}",
+                         "margin": (limit_ka - i_ka) / limit_ka, "limit": 1000 * limit_ka,
+                         "message": f"{i_ka:.4f} kA > {limit_ka} kA"})
         return pd.DataFrame(rows, columns=VIOLATION_COLUMNS), pd.DataFrame()
 
     return checks
@@ -114,9 +173,10 @@ def combined(*checks: Callable) -> Callable:
 
 def depot_variant(tmp_path: Path, export_kw: float | None = None, *,
                   participation: str = "firm", load_level: str = "peak",
-                  campus: bool = False, **sections) -> Path:
+                  campus: bool = False, day: bool | None = None, **sections) -> Path:
     """The shipped depot study in ``tmp_path`` with one export level, one participation and
-    one load level (the campus site dropped unless asked for)."""
+    one load level (the campus site dropped unless asked for; its 96-step day as shipped
+    unless ``day`` says)."""
     folder = tmp_path / f"depot_{export_kw}_{len(list(tmp_path.iterdir()))}"
     folder.mkdir()
     shutil.copy(DEPOT_DIR / "feeder.json", folder / "feeder.json")
@@ -129,6 +189,8 @@ def depot_variant(tmp_path: Path, export_kw: float | None = None, *,
         scen["export_levels_kw"] = [float(export_kw)]
     scen["participation"] = [participation]
     scen["load_levels"] = [load_level]
+    if day is not None:
+        scen["day"] = day
     raw["scenarios"] = scen
     raw.update(sections)
     path = folder / "study.yaml"
@@ -152,7 +214,7 @@ def study(depot_study):
 def analysis(study):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return hosting_analysis(study, checks=bus_duty_check(), sites=["depot"],
+        return hosting_analysis(study, checks=reverse_power_check(), sites=["depot"],
                                 participations=["expected", "firm"], load_levels=["peak"])
 
 
@@ -186,21 +248,24 @@ def test_table_columns_and_one_row_per_axis(analysis):
 def test_hosting_capacity_brackets_the_crossing(analysis, study):
     depot = _site(study)
     row = analysis.table.set_index("participation").loc["firm"]
-    assert row.limited and row.limiting_criterion == "C7"
-    assert row.limiting_device == f"bus {BUS}"
-    assert row.limiting_fault.endswith(f"at {BUS} (max)")
+    assert row.limited and row.limiting_criterion == "C12"
+    assert row.limiting_device == DEVICE
     assert 0.2 * depot.p_max_kw < row.hosting_kw < 0.9 * depot.p_max_kw
     assert row.hosting_chargers == math.floor(row.hosting_kw / depot.p_charger_kw)
     assert row.site_max_kw == pytest.approx(depot.participation.firm * depot.p_max_kw)
-    # the two ends of the final bracket, evaluated again directly: pass just below, fail above
+    # the two ends of the final bracket: pass just below, fail above, ≤ tol_kw apart
     levels = analysis.levels_kw[("depot", "firm", "peak")]
     above = min(p for p in levels if p > row.hosting_kw + 1e-9)
     assert above - row.hosting_kw <= 5.0 + 1e-9
     assert f"first fails at {above:.6g} kW" in row.note
+    # and the crossing is where the flow puts it: the reverse power is nearly linear in the
+    # export (losses are second order), so the half-way limit is crossed near half the
+    # nameplate (hand estimate, ±10 % of the nameplate for the I²R losses)
+    assert row.hosting_kw == pytest.approx(0.5 * depot.p_max_kw, abs=0.1 * depot.p_max_kw)
 
 
 def test_same_export_same_limit_for_expected_and_firm(analysis, study):
-    # The fault contribution depends on the export (kW), not on the participation case, which
+    # The power flow depends on the export (kW), not on how many chargers are online, which
     # only caps the export: expected (0.8 of nameplate available) is limited at the same kW.
     depot = _site(study)
     t = analysis.table.set_index("participation")
@@ -211,14 +276,34 @@ def test_same_export_same_limit_for_expected_and_firm(analysis, study):
 
 
 def test_margin_curve_decreases_with_export(analysis):
-    m = analysis.margins.query("participation == 'firm' and criterion == 'C7'")
+    m = analysis.margins.query("participation == 'firm' and criterion == 'C12'")
     assert len(m) >= 5
     assert (m["margin"] < 0).all()  # the hand-made check reports failing rows only
     assert np.all(np.diff(m.sort_values("p_export_kw")["margin"].to_numpy()) < 1e-12)
 
 
+def test_first_cycle_fault_current_is_a_step_at_the_smallest_export(study):
+    """#16: the first-cycle fault current at the depot's bus is set by the chargers ONLINE
+    (firm: 48 × 125 kVA at ``limit_pu`` 2.0), not by the export. A limit half-way between
+    the base case and the depot at nameplate is therefore already exceeded at the smallest
+    export evaluated (``tol_kw`` = 5 kW, one charger at 4 % of its rating): hosting 0 kW,
+    and the note says the chargers online set it."""
+    base, full = bus_current_ka()
+    assert full > base * 1.005, "48 online inverters should raise the fault current at F1-B02"
+    limit_ka = base + 0.5 * (full - base)
+    ha = hosting_analysis(study, checks=bus_duty_check(limit_ka), **ONE_AXIS)
+    row = ha.table.iloc[0]
+    assert row.limited and row.limiting_criterion == "C7" and row.hosting_kw == 0.0
+    assert "fails from the smallest export evaluated (5 kW)" in row.note
+    assert "chargers online (48 × 125 kVA at 2 pu first-cycle limit)" in row.note
+    assert min(ha.levels_kw[("depot", "firm", "peak")]) == pytest.approx(5.0)
+    # the current itself: the same at 5 kW as at the nameplate (the 48 online inverters at
+    # their first-cycle limit either way; 0.1 % for the pre-fault state)
+    assert bus_current_ka(BUS, 5.0)[1] == pytest.approx(full, rel=1e-3)
+
+
 def test_not_limited_up_to_the_site_maximum(study):
-    table = hosting_capacity(study, checks=bus_duty_check(limit_ka=50.0), **ONE_AXIS)
+    table = hosting_capacity(study, checks=reverse_power_check(limit_mw=50.0), **ONE_AXIS)
     row = table.iloc[0]
     depot = _site(study)
     assert not row.limited
@@ -228,7 +313,7 @@ def test_not_limited_up_to_the_site_maximum(study):
 
 
 def test_participation_caps_the_site_maximum(study):
-    table = hosting_capacity(study, checks=bus_duty_check(limit_ka=50.0),
+    table = hosting_capacity(study, checks=reverse_power_check(limit_mw=50.0),
                              sites=["campus"], participations=["low"], load_levels=["light"])
     row = table.iloc[0]
     campus = _site(study, "campus")
@@ -241,47 +326,55 @@ def test_participation_caps_the_site_maximum(study):
 
 
 def test_pre_existing_violations_do_not_limit(study):
-    # Below the base-case current: the base case fails (pre-existing), and every export makes
-    # it worse -> limited from the first kW; with the criterion left out of the gate -> none.
-    below_base = 0.5 * bus_current_ka()[0]
-    table = hosting_capacity(study, checks=bus_duty_check(limit_ka=below_base), **ONE_AXIS)
-    assert table.iloc[0].limited and table.iloc[0].hosting_kw < 5.0 + 1e-9
-    assert "fails from the smallest export" in table.iloc[0].note or \
-        table.iloc[0].hosting_kw > 0
+    # Below the base-case reverse power: the base case fails (pre-existing) and every export
+    # makes it worse -> limited from the first kW; the same rows all pre-existing -> none.
+    below_base = reverse_power_mw()[0] - 1.0
+    table = hosting_capacity(study, checks=reverse_power_check(limit_mw=below_base),
+                             **ONE_AXIS)
+    assert table.iloc[0].limited and table.iloc[0].hosting_kw == 0.0
+    assert "fails from the smallest export evaluated" in table.iloc[0].note
 
     def only_pre_existing(study, faults, flow, scenarios):
-        v, c = bus_duty_check(limit_ka=below_base)(study, faults, flow, scenarios)
+        v, c = reverse_power_check(limit_mw=below_base)(study, faults, flow, scenarios)
         return v.assign(attribution="pre-existing"), c
 
     table = hosting_capacity(study, checks=only_pre_existing, **ONE_AXIS)
     assert not table.iloc[0].limited
+    # whatever the gate makes of them (gate.pre_existing: fail fails the verdict), the export
+    # does not cause them: they do not limit it
+    strict = study.with_updates(gate={"pre_existing": "fail"})
+    assert not hosting_capacity(strict, checks=only_pre_existing, **ONE_AXIS).iloc[0].limited
 
 
 def test_warn_severity_does_not_limit_unless_the_gate_says_so(study):
-    warn = bus_duty_check(status="warn")
+    warn = reverse_power_check(status="warn")
     assert not hosting_capacity(study, checks=warn, **ONE_AXIS).iloc[0].limited
     strict = study.with_updates(gate={"fail_severities": ["fail", "warn"]})
     assert hosting_capacity(strict, checks=warn, **ONE_AXIS).iloc[0].limited
 
 
 def test_per_criterion_and_overall(study):
-    # C7 at F1-B02 (half the nameplate) and a tighter "C5" at F1-B02 (a quarter).
-    checks = combined(bus_duty_check(), bus_duty_check(limit_ka=halfway_limit_ka(BUS, 0.25),
-                                                       criterion="C5"))
+    # C12 at half the nameplate and a tighter "C11" on the same power at a quarter.
+    checks = combined(reverse_power_check(),
+                      reverse_power_check(limit_mw=halfway_limit_mw(DEVICE, 0.25),
+                                          criterion="C11"))
     ha = hosting_analysis(study, checks=checks, **ONE_AXIS)
     by = ha.by_criterion.set_index("criterion")
-    assert by.loc["C7", "limited"] and by.loc["C5", "limited"]
+    assert by.loc["C12", "limited"] and by.loc["C11", "limited"]
     assert not by.loc["C1", "limited"]
     assert by.loc["C1", "hosting_kw"] == pytest.approx(_site(study).p_max_kw)
     overall = ha.table.iloc[0]
-    assert overall.hosting_kw == pytest.approx(by.loc[["C5", "C7"], "hosting_kw"].min())
-    limiting = by.loc[["C5", "C7"], "hosting_kw"].idxmin()
-    assert overall.limiting_criterion == limiting
-    assert by.loc["C7", "hosting_kw"] == pytest.approx(
-        hosting_capacity(study, checks=bus_duty_check(), **ONE_AXIS).iloc[0].hosting_kw)
+    assert overall.hosting_kw == pytest.approx(by.loc[["C11", "C12"], "hosting_kw"].min())
+    assert overall.limiting_criterion == "C11"
+    assert by.loc["C11", "hosting_kw"] < by.loc["C12", "hosting_kw"]
+    assert by.loc["C12", "hosting_kw"] == pytest.approx(
+        hosting_capacity(study, checks=reverse_power_check(), **ONE_AXIS).iloc[0].hosting_kw)
 
 
 def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
+    """Charger sets are solved once whatever the load level, but the participation case is
+    part of a set since #16: it sets the chargers online, hence the source's kVA. The first
+    call is therefore every site × participation × candidate level (+ the base case)."""
     calls: list[int] = []
     real = protv2g.pipeline.fault_study
 
@@ -290,20 +383,57 @@ def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(protv2g.pipeline, "fault_study", counting)
-    ha = hosting_analysis(study, checks=bus_duty_check(), sites=["depot", "campus"],
+    n_grid = 16
+    ha = hosting_analysis(study, checks=reverse_power_check(), sites=["depot", "campus"],
                           participations=["low", "expected", "firm"],
-                          load_levels=["light", "peak"], n_grid=16, n_refine=7, tol_kw=5.0)
+                          load_levels=["light", "peak"], n_grid=n_grid, n_refine=7,
+                          tol_kw=5.0)
     assert len(calls) == ha.n_engine_calls <= 4
-    # first call: 16 depot + 16 campus levels (+ participation caps) + the base: shared by
-    # every participation case and load level (identical charger sets are solved once)
-    assert 33 <= calls[0] <= 40
-    assert all(n <= 2 * 7 + 1 for n in calls[1:])
+    expected = 1  # the base case (no site has an interconnection transformer: same call)
+    for site in study.document.v2g_sites:
+        for part in ("low", "expected", "firm"):
+            cap_kw = getattr(site.participation, part) * site.p_max_kw
+            grid = [k * site.p_max_kw / n_grid for k in range(1, n_grid + 1)]
+            on_grid = [p for p in grid if p < cap_kw * (1 - 1e-9)]
+            expected += len(on_grid) + 1 + 1  # + the cap + the smallest export (5 kW)
+    assert calls[0] == expected
+    # each later call: at most 7 levels per axis (site × participation × load level) whose
+    # bracket is still open (one criterion; the reverse power depends on the load level, so
+    # light and peak cross at different exports) + the base case
+    assert all(n <= 2 * 3 * 2 * 7 + 1 for n in calls[1:])
     assert ha.n_scenarios > sum(calls)  # far more scenarios checked than solved
+
+
+def test_flow_tables_keep_the_base_case_of_every_load_level(study):
+    """The search's flow tables run one variant study per exporting site; each load level's
+    base case must survive whichever site's variant brings it (a later round may bisect only
+    campus at light load and the depot at peak: both bases are needed for attribution)."""
+    sites = study.document.v2g_sites
+    base = {ld: Scenario(f"base/{ld.value}", Participation.EXPECTED, ld, "0",
+                         tuple(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0)
+                               for s in sites), is_base=True) for ld in LoadLevel}
+
+    def one(site: str, load: LoadLevel) -> Scenario:
+        states = tuple(site_state(s, Participation.FIRM, 500.0) if s.name == site
+                       else SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0)
+                       for s in sites)
+        return Scenario(f"{site}/{load.value}", Participation.FIRM, load, "500 kW", states)
+
+    scenarios = [base[LoadLevel.LIGHT], base[LoadLevel.PEAK], one("campus", LoadLevel.LIGHT),
+                 one("depot", LoadLevel.PEAK)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        flow = flow_tables(study, scenarios)
+    rev = _reverse_mw(flow, DEVICE)
+    assert set(rev.index) == {sc.name for sc in scenarios}
+    # each export lowers the import through R-F1 by about its own size (500 kW, ± losses)
+    assert rev["depot/peak"] - rev["base/peak"] == pytest.approx(0.5, abs=0.05)
+    assert rev["campus/light"] - rev["base/light"] == pytest.approx(0.5, abs=0.05)
 
 
 def test_unknown_site_is_an_input_error(study):
     with pytest.raises(protv2g.InputError, match="unknown site"):
-        hosting_capacity(study, checks=bus_duty_check(), sites=["nope"])
+        hosting_capacity(study, checks=reverse_power_check(), sites=["nope"])
 
 
 def test_plot_writes_png(analysis, tmp_path):
@@ -318,12 +448,12 @@ def test_plot_writes_png(analysis, tmp_path):
 def test_cli_hosting_workbook_plot_and_json(tmp_path, monkeypatch, capsys):
     from protv2g.cli import main
 
-    monkeypatch.setattr(hosting_search, "run_checks", bus_duty_check())
+    monkeypatch.setattr(hosting_search, "run_checks", reverse_power_check())
     study_file = depot_variant(tmp_path, 1000.0)
     out = tmp_path / "h.xlsx"
     assert main(["hosting", str(study_file), "-o", str(out), "--study-axes"]) == 0
     text = capsys.readouterr().out
-    assert "limited by C7" in text
+    assert "limited by C12" in text
     sheets = pd.read_excel(out, sheet_name=None)
     assert set(sheets) == {"Hosting capacity", "By criterion", "Margins"}
     assert len(sheets["Hosting capacity"]) == 1
@@ -346,7 +476,7 @@ def test_cli_hosting_bad_input_exit_2(tmp_path, capsys):
 
 def test_unevaluated_criterion_is_flagged_not_limiting(study):
     def with_could_not(study, faults, flow, scenarios):
-        v, c = bus_duty_check(limit_ka=50.0)(study, faults, flow, scenarios)
+        v, c = reverse_power_check(limit_mw=50.0)(study, faults, flow, scenarios)
         bad = pd.DataFrame([{"criterion": "C9", "status": "not_evaluated", "attribution": "new",
                              "scenario": "", "device": "R-F1",
                              "message": "could not evaluate C9: no polarising voltage"}],
@@ -365,7 +495,7 @@ def test_unevaluated_criterion_is_flagged_not_limiting(study):
 def test_not_applicable_criterion_is_never_not_limited(study):
     """A criterion with nothing to apply to is reported as such in both hosting tables."""
     def with_not_applicable(study, faults, flow, scenarios):
-        v, c = bus_duty_check()(study, faults, flow, scenarios)
+        v, c = reverse_power_check()(study, faults, flow, scenarios)
         na = pd.DataFrame([{"criterion": "C2", "status": "not_applicable", "attribution": "",
                             "scenario": "", "message": "C2 not applicable: no fuse backed up "
                             "by a recloser"}], columns=VIOLATION_COLUMNS)
@@ -376,5 +506,5 @@ def test_not_applicable_criterion_is_never_not_limited(study):
     by = ha.by_criterion.set_index("criterion")
     assert by.loc["C2", "status"] == "not_applicable" and not by.loc["C2", "limited"]
     assert math.isnan(by.loc["C2", "hosting_kw"]) and "not applicable" in by.loc["C2", "note"]
-    assert by.loc["C7", "status"] == "limited"
-    assert ha.table.iloc[0].limiting_criterion == "C7"
+    assert by.loc["C12", "status"] == "limited"
+    assert ha.table.iloc[0].limiting_criterion == "C12"

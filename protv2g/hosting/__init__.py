@@ -20,10 +20,12 @@ criterion is judged on the worse of the two brackets of that behaviour (first cy
 through the stages, :mod:`protv2g.checks.brackets`). So the search evaluates the real checks
 at every level it reports and interpolates nothing:
 
-1. **Grid** — every site × candidate export level (the smallest export ``tol_kw``, then
-   ``n_grid`` steps from 0 to the site's nameplate) is one charger scenario of ONE
-   :func:`protv2g.engine.fault_study` call (one factorisation per case, all scenarios by
-   triangular solves); load levels share those charger sets. Then only the checks run.
+1. **Grid** — every site × participation case × candidate export level (the smallest
+   export ``tol_kw``, then ``n_grid`` steps from 0 to the site's nameplate, capped at the
+   participation's maximum) is one charger scenario of ONE :func:`protv2g.engine.fault_study`
+   call (one factorisation per case, all scenarios by triangular solves). The participation
+   case is part of the charger set (it sets the chargers online, hence the source's kVA);
+   load levels share those sets. Then only the checks run.
 2. **Bisection** — each bracket (last passing level, first failing level) of each criterion is
    cut into ``n_refine + 1`` parts, all brackets at once in one further small engine call, until
    it is narrower than ``tol_kw``. The hosting capacity is the last *passing* level evaluated
@@ -36,7 +38,12 @@ Conventions (stated in every ``note``)
 * The export cannot exceed what the participating chargers can give:
   ``participation fraction × n_chargers × p_charger_kw`` (``site_max_kw``). When no criterion
   fails up to it, ``hosting_kw = site_max_kw`` and ``limited`` is False.
-* Violations present in the base case (attribution ``pre-existing``) do not limit the export.
+* Violations present in the base case (attribution ``pre-existing``) do not limit the export,
+  whatever ``gate.pre_existing`` says (the gate lists them as conditions, failures or info;
+  none of them is caused by the export).
+* The search judges export levels (snapshot scenarios), not the study's 96-step day: a
+  violation of the day (e.g. C8 while the fleet charges) is reported by ``run_study`` and the
+  gate, never as an export limit — no export level removes it.
 * A failure that appears and disappears again between two evaluated levels can be missed; the
   grid step (``site nameplate / n_grid``) bounds the window.
 
