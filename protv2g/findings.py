@@ -9,7 +9,8 @@ sub-rule that failed, e.g. C2's fuse saving vs. C2's fuse backup). Each finding 
 * its worst margin with its unit and where that occurs;
 * how the margin moves with the export level (worst margin per total V2G export);
 * its attribution: ``caused by V2G`` (every row new), ``made worse by V2G`` (rows worse than
-  the base case, or new rows beside pre-existing ones) or ``pre-existing``;
+  the base case, or new rows beside pre-existing ones), ``pre-existing``, or ``not
+  attributed`` when no row says (rows without a base-case comparison);
 * links to its evidence rows: every violation row gets an evidence id (``E0001``…); rows that
   differ only in load level (IEC 60909 fault currents do not depend on load) collapse into
   one evidence row listing the load levels.
@@ -65,6 +66,7 @@ class Attribution:
     CAUSED = "caused by V2G"
     WORSE = "made worse by V2G"
     PRE_EXISTING = "pre-existing"
+    UNKNOWN = "not attributed"
 
 
 #: Columns of the Findings table.
@@ -93,8 +95,9 @@ class Findings:
     Attributes
     ----------
     findings : DataFrame
-        :data:`FINDING_COLUMNS`, one row per problem, ordered by criterion (catalogue order),
-        status, worst margin.
+        :data:`FINDING_COLUMNS`, one row per problem, ordered by status (failing first),
+        criterion (catalogue order), margin unit, worst margin: margins are compared only
+        within one unit. Ids ``F01``… follow that order.
     evidence : DataFrame
         :data:`EVIDENCE_COLUMNS` (+ extra violation columns), one row per violation row
         (rows differing only in load level collapsed), ordered by finding then margin.
@@ -231,7 +234,9 @@ def _export_trend(rows: pd.DataFrame, unit: str) -> str:
 
 
 def _attribution(att: pd.Series) -> str:
-    values = set(att.astype(str))
+    values = {str(v) for v in att if is_given(v) and str(v)}
+    if not values:  # rows without a base-case comparison: V2G's share is not known
+        return Attribution.UNKNOWN
     if values <= {"pre-existing"}:
         return Attribution.PRE_EXISTING
     if values <= {"new"}:
@@ -296,11 +301,15 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     evidence = evidence.assign(_m=ev_margin.fillna(np.inf),
                                _s=evidence["status"].map(lambda s: STATUS_ORDER.get(str(s), 9)))
     head = evidence.sort_values(["_s", "_m"], kind="stable").drop_duplicates("_key")
-    head = head.assign(_o=head["criterion"].map(lambda c: order(str(c))[0]))
-    head = head.sort_values(["_o", "_s", "_m"], kind="stable")
-    fid = {k: f"F{i:02d}" for i, k in enumerate(head["_key"], start=1)}
+    head = head.assign(_o=head["criterion"].map(lambda c: order(str(c))[0]),
+                       _u=head["margin_unit"].map(lambda u: str(u) if is_given(u) else ""))
+    # failing first; then criterion number; margins compared only within one unit
+    head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
+    width = max(2, len(str(len(head))))
+    fid = {k: f"F{i:0{width}d}" for i, k in enumerate(head["_key"], start=1)}
+    rank = {k: i for i, k in enumerate(head["_key"])}
     evidence["finding"] = evidence["_key"].map(fid)
-    evidence["_f"] = evidence["finding"]
+    evidence["_f"] = evidence["_key"].map(rank)
     evidence = evidence.sort_values(["_f", "_s", "_m"], kind="stable").reset_index(drop=True)
     evidence["evidence"] = [f"E{i:04d}" for i in range(1, len(evidence) + 1)]
 

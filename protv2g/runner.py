@@ -34,6 +34,7 @@ from protv2g.directional import directional_sheet, directional_summary
 from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import hosting_capacity
+from protv2g.hosting.band import hosting_band
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.feeder_graph import feeder_tables
@@ -83,8 +84,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     study : Study
         From :func:`protv2g.load_study`. Its net is not modified.
     hosting : bool
-        Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``,
-        a few seconds more); ``protv2g run`` does, scripts opt in.
+        Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``)
+        and its band over the uncertain inputs (``tables["Hosting band"]``,
+        :func:`protv2g.hosting.band.hosting_band`); ``protv2g run`` does, scripts opt in.
     staged : bool
         Solve and keep the chargers' later stages (``result.staged``, the low bracket of the
         time-based criteria; default). ``False`` saves time and memory: every criterion is
@@ -154,6 +156,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         hosting_table = hosting_capacity(study, participations=doc.scenarios.participation,
                                          load_levels=doc.scenarios.load_levels)
         tables["Hosting capacity"] = hosting_table
+        # the figure's range over the uncertain inputs (charger contribution, K, CTI, curve
+        # tolerances): two coarse searches per site on its limiting axis
+        tables["Hosting band"] = hosting_band(study, hosting_table)
     result = StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),

@@ -1,5 +1,6 @@
-"""The workbook read back (openpyxl and pandas): sheets, headers with units, row counts,
-hyperlinks, pictures, safe text, "not computed" notes, gate verdict, atomic write."""
+"""The workbook read back (openpyxl and pandas): sheets, headers with units, findings and their
+evidence, per-pair table, hyperlinks to TCC pictures, safe text, "not computed" notes, gate
+verdict, atomic write."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ import pandas as pd
 import pytest
 
 import protv2g
+from protv2g.findings import Attribution
+from protv2g.report.derived import derive, result_findings
 from protv2g.report.devices import devices_from_settings
 from protv2g.report.excel import header_label, sheet_specs, write_workbook
 from protv2g.report.feeder_graph import device_chains, feeder_graph
-from protv2g.report.sheets import SHEET_ORDER, sort_violations
+from protv2g.report.sheets import DATA_SHEETS, SHEET_ORDER, sort_violations
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
+from protv2g.violations import STATUS_ORDER
 
 from .conftest import FEEDERS_DIR
 
 DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 UNSAFE = '=HYPERLINK("x")'
+SPEC = {s.title: s for s in DATA_SHEETS}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +39,18 @@ def _violation(**kw):
     return row
 
 
+def _coordination(**kw):
+    row = dict(criterion=None, check=None, scenario=None, fault_bus=None, fault_type=None,
+               case=None, primary=None, backup=None, i_primary_a=None, i_backup_a=None,
+               t_primary_s=None, t_backup_s=None, margin_s=None, required_s=None,
+               ok=None, status=None)
+    row.update(kw)
+    return row
+
+
 def _small_result(**changes) -> StudyResult:
-    """A hand-made result: two feeders' worth of settings and topology, five violations."""
+    """A hand-made result: two feeders' worth of settings and topology, six violation rows
+    making five findings (the two C1 rows are one problem: R1 backing up RC1)."""
     settings = pd.DataFrame([
         dict(device="R1", kind="relay", element="line", element_index=0, bus="S",
              pickup_a=400.0, curve="IEEE-VI", time_dial=2.0, curve_sources="IEEE C37.112"),
@@ -54,19 +69,43 @@ def _small_result(**changes) -> StudyResult:
                                  to_bus=["B1", "B2", "B3", "L1"], length_km=[1.0] * 4,
                                  in_service=[True] * 4))
     violations = pd.DataFrame([
-        _violation(criterion="C1", status="warn", scenario="s1", fault_bus="B2",
-                   fault_type="3ph", case="max", device="RC1", other_device="R1",
-                   i_device_a=2000.0, i_other_a=2000.0, margin=0.05, limit=0.3),
-        _violation(criterion="C2", status="fail", scenario="s1", fault_bus="B3",
-                   fault_type="SLG", case="max", device=UNSAFE, other_device="RC1",
-                   i_device_a=1500.0, i_other_a=1200.0, t_device_s=0.05, margin=-0.02),
-        _violation(criterion="C1", status="fail", scenario="s2", fault_bus="B2",
-                   fault_type="3ph", case="min", device="R1", other_device="RC1",
-                   i_device_a=900.0, i_other_a=900.0, margin=-0.1, limit=0.3),
-        _violation(criterion="C7", status="info", scenario="s2", fault_bus="S",
-                   fault_type="3ph", case="max", device="R1", margin=0.5),
-        _violation(criterion="C12", status="warn", scenario="s2", fault_bus="L1",
-                   margin=-0.01, message="+voltage rise"),
+        _violation(criterion="C1", status="warn", attribution="pre-existing", scenario="s1",
+                   fault_bus="B2", fault_type="3ph", case="max", device="R1",
+                   other_device="RC1", i_device_a=2000.0, i_other_a=2000.0, margin=0.05,
+                   margin_unit="s", limit=0.3),
+        _violation(criterion="C2", status="fail", attribution="pre-existing", scenario="s1",
+                   fault_bus="B3", fault_type="SLG", case="max", device=UNSAFE,
+                   other_device="RC1", i_device_a=1500.0, i_other_a=1200.0, t_device_s=0.05,
+                   margin=-0.02, margin_unit="s"),
+        _violation(criterion="C1", status="fail", attribution="worse", scenario="s2",
+                   fault_bus="B2", fault_type="3ph", case="min", device="R1",
+                   other_device="RC1", i_device_a=900.0, i_other_a=900.0, margin=-0.1,
+                   margin_unit="s", limit=0.3),
+        _violation(criterion="C7", status="info", attribution="new", scenario="s2",
+                   fault_bus="S", fault_type="3ph", case="max", device="R1", margin=0.5,
+                   margin_unit="kA"),
+        _violation(criterion="C12", status="warn", attribution="new", scenario="s2",
+                   fault_bus="L1", margin=-0.01, margin_unit="pu", message="+voltage rise"),
+        # a margin in amperes: far below the others in raw value, never sorted among seconds
+        _violation(criterion="C8", status="fail", attribution="new", scenario="s2",
+                   fault_bus="B1", fault_type="LL", case="min", device="R1",
+                   i_device_a=285.0, margin=-115.0, margin_unit="A", limit=400.0),
+    ])
+    coordination = pd.DataFrame([
+        _coordination(criterion="C1", check="coordination_interval", scenario="s1",
+                      fault_bus="B2", fault_type="3ph", case="max", primary="RC1",
+                      backup="R1", i_primary_a=2000.0, i_backup_a=2000.0, t_primary_s=0.2,
+                      t_backup_s=0.55, margin_s=0.05, required_s=0.3, ok=True, status="ok"),
+        _coordination(criterion="C1", check="coordination_interval", scenario="s2",
+                      fault_bus="B2", fault_type="3ph", case="min", primary="RC1",
+                      backup="R1", i_primary_a=900.0, i_backup_a=900.0, t_primary_s=0.5,
+                      t_backup_s=0.7, margin_s=-0.1, required_s=0.3, ok=False,
+                      status="fail"),
+        _coordination(criterion="C2", check="fuse_saving_k", scenario="s1", fault_bus="B3",
+                      fault_type="SLG", case="max", primary="RC1", backup=UNSAFE,
+                      i_primary_a=1200.0, i_backup_a=1500.0, t_primary_s=0.07,
+                      t_backup_s=0.05, margin_s=-0.02, required_s=0.0, ok=False,
+                      status="fail"),
     ])
     faults = pd.DataFrame(dict(scenario=["s1"] * 4, bus=[0, 1, 2, 3],
                                bus_name=["S", "B1", "B2", "B3"], fault_type=["3ph"] * 4,
@@ -85,6 +124,7 @@ def _small_result(**changes) -> StudyResult:
                              "checks": {"cti_s": 0.3}}},
         meta={"input_digest": "abc", "versions": {"protv2g": "0.1.0"}},
         tables={"Feeder buses": buses, "Feeder branches": branches,
+                "Coordination": coordination,
                 "Hosting capacity": pd.DataFrame(dict(
                     site=["site", "site"], participation=["expected", "firm"],
                     load_level=["peak", "peak"], hosting_kw=[750.0, 500.0],
@@ -114,72 +154,171 @@ def test_header_labels_carry_units():
 
 def test_sheet_order_and_extra_tables(small_book):
     result, _, wb = small_book
-    expected = [t for t in SHEET_ORDER]
+    expected = list(SHEET_ORDER)
     expected.insert(expected.index("Scenarios"), "Device faults")
     assert wb.sheetnames == expected
-    assert [s.title for s in sheet_specs(result)] == expected[1:-3]
+    assert [s.title for s in sheet_specs(result)] == expected[1:-2]
+    assert expected[:3] == ["Summary", "Findings", "Recommendations"]
 
 
 def test_rows_headers_and_tables_match_result(small_book):
     result, path, wb = small_book
+    found = result_findings(result)
     frames = pd.read_excel(path, sheet_name=None)
-    assert len(frames["Violations"]) == len(result.violations)
+    # six rows of finding statuses, five problems; every row is evidence (one load level)
+    assert len(found.findings) == 5 and len(found.evidence) == 6
+    assert len(frames["Findings"]) == len(found.findings)
+    assert len(frames["Evidence"]) == len(found.evidence)
+    assert sorted(frames["Evidence"]["Margin"]) == sorted(result.violations["margin"])
     assert len(frames["Fault currents"]) == len(result.fault_currents)
     assert len(frames["Settings"]) == len(result.settings)
     assert len(frames["Scenarios"]) == len(result.scenarios)
+    assert len(frames["Coordination"]) == len(result.tables["Coordination"])
+    # per pair and rule: one base row and one worst-V2G row where both exist
+    pairs = frames["Pair coordination"]
+    assert sorted(zip(pairs["Pair"], pairs["Case of"], strict=True)) == sorted([
+        ("RC1 → R1", "base"), ("RC1 → R1", "worst V2G"), (f"RC1 → {UNSAFE}", "base")])
     assert len(frames["Hosting capacity"]) == 2
     assert len(frames["Device faults"]) == 1
-    assert [c.value for c in wb["Violations"][1]] == (
-        [header_label(c) for c in VIOLATION_COLUMNS] + ["TCC"])
+    for title in ("Findings", "Evidence", "Pair coordination", "Fault levels"):
+        header = [c.value for c in wb[title][1]]
+        columns = SPEC[title].columns
+        assert header[:len(columns)] == [header_label(c) for c in columns], title
+    assert [c.value for c in wb["Findings"][1]][-1] == "TCC"
     assert list(frames["Fault currents"].columns)[5] == "Ikss (kA)"
     for spec in sheet_specs(result):
         ws = wb[spec.title]
         assert ws.freeze_panes == "A2", spec.title
         assert len(ws.tables) == 1, spec.title
         assert ws.auto_filter is not None
+        assert ws.page_setup.orientation == "landscape" and ws.print_title_rows, spec.title
     assert wb["Fault currents"]["F2"].number_format == "0.000"
     assert not wb["Summary"].sheet_view.showGridLines
 
 
-def test_violations_sorted_by_status_then_margin(small_book):
+def _column(ws, label: str) -> int:
+    return [c.value for c in ws[1]].index(label) + 1
+
+
+def test_margins_carry_their_unit(small_book):
+    # a margin is a number with its own unit in the cell's format: seconds, amperes, kA, pu
+    result, _, wb = small_book
+    for title, margin_col, unit_of in (("Findings", "Worst margin", None),
+                                       ("Evidence", "Margin", "Margin unit")):
+        ws = wb[title]
+        m = _column(ws, margin_col)
+        units = []
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(row=r, column=m)
+            assert isinstance(cell.value, (int, float))  # a number, not text
+            units.append(cell.number_format.rpartition(" ")[2].strip('"'))
+        if unit_of:
+            u = _column(ws, unit_of)
+            assert units == [ws.cell(row=r, column=u).value for r in range(2, ws.max_row + 1)]
+        assert set(units) == {"s", "A", "kA", "pu"}, title
+    found = result_findings(result).findings
+    assert found.loc[found["criterion"] == "C8", "margin_unit"].item() == "A"
+
+
+def test_findings_sorted_failing_first_then_margin_in_one_unit(small_book):
     _, path, _ = small_book
-    v = pd.read_excel(path, sheet_name="Violations")
-    assert v["Status"].tolist() == ["fail", "fail", "warn", "warn", "info"]
-    assert v["Margin"].tolist() == [-0.1, -0.02, -0.01, 0.05, 0.5]
+    f = pd.read_excel(path, sheet_name="Findings")
+    assert f["Status"].tolist() == ["fail", "fail", "fail", "warn", "info"]
+    # failing first; then criterion number; margins compared only within one unit: the
+    # −115 A of C8 is not put ahead of the −0.1 s of C1
+    assert f["Criterion"].tolist() == ["C1", "C2", "C8", "C12", "C7"]
+    assert f["Worst margin"].tolist() == [-0.1, -0.02, -115.0, -0.01, 0.5]
+    assert f["Finding"].tolist() == ["F01", "F02", "F03", "F04", "F05"]
+    rank = f["Status"].map(STATUS_ORDER)
+    assert rank.is_monotonic_increasing
+    # the C1 finding is both C1 rows, its worst margin the worse one
+    assert f.loc[0, "N rows"] == 2 and f.loc[0, "Evidence"] == "E0001–E0002 (2)"
     assert sort_violations(pd.DataFrame(columns=VIOLATION_COLUMNS)).empty
+
+
+def test_attribution_per_finding(small_book, tmp_path):
+    result, path, _ = small_book
+    f = pd.read_excel(path, sheet_name="Findings").set_index("Criterion")
+    assert f.loc["C1", "Attribution"] == Attribution.WORSE  # pre-existing + worse rows
+    assert f.loc["C2", "Attribution"] == Attribution.PRE_EXISTING
+    assert f.loc["C8", "Attribution"] == Attribution.CAUSED
+    # rows that carry no attribution are not claimed for or against V2G
+    blank = result.violations.assign(attribution=None)
+    found = result_findings(_small_result(violations=blank)).findings
+    assert set(found["attribution"]) == {Attribution.UNKNOWN}
+    wb = openpyxl.load_workbook(write_workbook(_small_result(violations=blank),
+                                               tmp_path / "u.xlsx"))
+    assert "5 not attributed" in _summary_values(wb)["Findings"]
 
 
 def test_severity_conditional_formatting(small_book):
     _, _, wb = small_book
-    rules = [r for cf in wb["Violations"].conditional_formatting for r in cf.rules]
-    formulas = {f for r in rules for f in (r.formula or [])}
-    assert '$B2="fail"' in formulas and '$B2="warn"' in formulas
+    for title in ("Findings", "Evidence", "Pair coordination"):
+        ws = wb[title]
+        letter = openpyxl.utils.get_column_letter(_column(ws, "Status"))
+        rules = [r for cf in ws.conditional_formatting for r in cf.rules]
+        formulas = {f for r in rules for f in (r.formula or [])}
+        assert f'${letter}2="fail"' in formulas and f'${letter}2="warn"' in formulas, title
 
 
-def test_hyperlinks_point_at_pictures(small_book):
-    _, _, wb = small_book
-    ws = wb["Violations"]
-    link_col = [c.value for c in ws[1]].index("TCC") + 1
-    targets = [ws.cell(row=r, column=link_col).hyperlink for r in range(2, ws.max_row + 1)]
-    assert all(t is not None for t in targets)
-    locations = [t.location or t.target for t in targets]
-    # Worst two rows: the R1/RC1 pair and the fuse/RC1 pair.
-    assert locations[0].startswith("'TCC pairs'!A") or "TCC pairs" in locations[0]
-    assert any("TCC chains" in loc for loc in locations)  # C7: single device → its chain
-    assert any("Feeder plot" in loc for loc in locations)  # C12: no device → feeder plot
-    for loc in locations:
-        sheet, _, cell = loc.lstrip("#").rpartition("!")
-        ws_target = wb[sheet.strip("'")]
-        if sheet.strip("'") == "TCC pairs":
-            assert ws_target[cell].value  # the pair's title cell
+def _target(cell) -> tuple[str, str]:
+    loc = cell.hyperlink.location or cell.hyperlink.target
+    sheet, _, ref = loc.lstrip("#").rpartition("!")
+    return sheet.strip("'"), ref
+
+
+def _picture_rows(ws) -> set[int]:
+    return {img.anchor._from.row + 1 for img in ws._images}  # 1-based row of the picture
+
+
+def test_hyperlinks_point_at_pictures_and_evidence(small_book):
+    result, _, wb = small_book
+    tcc_pictures = _picture_rows(wb["TCC"])
+    findings, evidence = wb["Findings"], wb["Evidence"]
+    link_col, ev_col, crit_col = (_column(findings, c) for c in ("TCC", "Evidence",
+                                                                  "Criterion"))
+    by_crit = {}
+    for r in range(2, findings.max_row + 1):
+        crit = findings.cell(row=r, column=crit_col).value
+        sheet, ref = _target(findings.cell(row=r, column=link_col))
+        by_crit[crit] = (sheet, ref, findings.cell(row=r, column=link_col).value)
+        if sheet == "TCC":  # the title cell of a plot, and the picture just below it
+            row = int(ref[1:])
+            assert wb["TCC"][ref].value and row + 1 in tcc_pictures
+        # the evidence link lands on the finding's first evidence row
+        first = findings.cell(row=r, column=ev_col).value.split("–")[0]
+        sheet, ref = _target(findings.cell(row=r, column=ev_col))
+        assert sheet == "Evidence" and evidence[ref].value == first
+    # pairs: the path holding both devices; a ground fault: the ground-element plot
+    assert by_crit["C1"][0] == "TCC" and "R1 > RC1" in by_crit["C1"][2]
+    title = wb["TCC"][by_crit["C2"][1]].value
+    assert UNSAFE in title and "RC1" in title and "ground" in title
+    assert "R1" in wb["TCC"][by_crit["C8"][1]].value  # one device → a path through it
+    assert by_crit["C12"][0] == "Feeder plot"  # no device → the feeder plot
+    assert _picture_rows(wb["Feeder plot"])
+    # evidence rows link back to their finding's row
+    f_col, id_col = _column(evidence, "Finding"), _column(findings, "Finding")
+    for r in range(2, evidence.max_row + 1):
+        sheet, ref = _target(evidence.cell(row=r, column=f_col))
+        assert sheet == "Findings"
+        assert findings.cell(row=int(ref[1:]), column=id_col).value == evidence.cell(
+            row=r, column=f_col).value
+    # every pair row links to a TCC that draws both devices
+    pairs = wb["Pair coordination"]
+    p_col, l_col = _column(pairs, "Pair"), _column(pairs, "TCC")
+    for r in range(2, pairs.max_row + 1):
+        sheet, ref = _target(pairs.cell(row=r, column=l_col))
+        assert sheet == "TCC" and int(ref[1:]) + 1 in tcc_pictures
+        primary, _, backup = pairs.cell(row=r, column=p_col).value.partition(" → ")
+        assert primary in wb["TCC"][ref].value and backup in wb["TCC"][ref].value
 
 
 def test_pictures_present(small_book):
     _, _, wb = small_book
-    assert len(wb["TCC pairs"]._images) == 2  # {R1, RC1} and {UNSAFE, RC1}
-    assert len(wb["TCC chains"]._images) == 2  # R1 > RC1 > fuse, R1 > F2
+    # two paths (R1 > RC1 > fuse, R1 > F2) × two element families (phase, ground)
+    assert len(wb["TCC"]._images) == 4
     assert len(wb["Feeder plot"]._images) == 1
-    for name in ("TCC pairs", "TCC chains", "Feeder plot"):
+    for name in ("TCC", "Feeder plot"):
         assert not wb[name].sheet_view.showGridLines
 
 
@@ -187,22 +326,23 @@ def test_formula_like_names_stay_text(small_book):
     _, path, wb = small_book
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value == UNSAFE]
     sheets = {c.parent.title for c in cells}
-    assert {"Violations", "Settings", "Inputs"} <= sheets
+    assert {"Findings", "Evidence", "Settings", "Inputs", "Fault levels"} <= sheets
     assert all(c.data_type == "s" for c in cells)
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
-    v = pd.read_excel(path, sheet_name="Violations")
-    assert UNSAFE in v["Device"].tolist()
-    assert "+voltage rise" in v["Message"].tolist()
+    for title in ("Findings", "Evidence"):
+        v = pd.read_excel(path, sheet_name=title)
+        assert UNSAFE in v["Device"].tolist(), title
+        assert "+voltage rise" in v["Message"].tolist(), title
 
 
 def test_missing_stage_sheet_has_header_and_note(small_book):
     result, path, wb = small_book
-    ws = wb["Coordination"]
-    assert ws["A1"].value == "Criterion" and ws["H1"].value == "I primary (A)"
+    ws = wb["Device duty"]
+    assert ws["A1"].value == "Device" and ws["G1"].value == "I max (kA)"
     assert ws["A2"].value.startswith("not computed in this run:")
-    assert "tables['Coordination']" in ws["A2"].value
+    assert "tables['Device duty']" in ws["A2"].value
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row if c.value]
-    assert "Coordination" in " ".join(map(str, summary))
+    assert "Device duty" in " ".join(map(str, summary))
 
 
 def test_reason_from_meta_is_used(tmp_path):
@@ -220,20 +360,38 @@ def _summary_values(wb) -> dict:
 
 def test_gate_not_evaluated_is_never_pass(small_book, tmp_path):
     _, _, wb = small_book
-    assert _summary_values(wb)["Verdict"] == "not evaluated"
+    assert _summary_values(wb)["Gate verdict"] == "not evaluated"
+    assert "PASS" not in {c.value for row in wb["Summary"].iter_rows() for c in row}
     result = _small_result(meta={"gate": {"verdict": "FAIL", "reasons": ["2 failing (C1)"]}},
                            tables={}, violations=pd.DataFrame(columns=VIOLATION_COLUMNS))
-    values = _summary_values(openpyxl.load_workbook(write_workbook(result, tmp_path / "g.xlsx")))
-    assert values["Verdict"] == "FAIL"
-    assert values["  reason"] == "2 failing (C1)"
-    wb = openpyxl.load_workbook(tmp_path / "g.xlsx")
-    assert wb["Violations"]["A2"].value == "no violations (gate verdict FAIL)"
+    wb = openpyxl.load_workbook(write_workbook(result, tmp_path / "g.xlsx"))
+    values = _summary_values(wb)
+    assert values["Gate verdict"] == "FAIL"
+    assert values["  gate"] == "2 failing (C1)"
+    assert wb["Findings"]["A2"].value == "no findings (gate verdict FAIL)"
+    assert wb["Evidence"]["A2"].value == "no findings (gate verdict FAIL)"
+
+
+def _summary_text(wb) -> list[str]:
+    return [str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value]
 
 
 def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
     _, _, wb = small_book
     values = _summary_values(wb)
-    assert values["Violations"] == "5 (2 failing)"
+    assert values["Findings"] == ("5 problem(s) from 6 check rows: 3 caused by V2G, 1 made "
+                                  "worse by V2G, 1 pre-existing")
+    # counts per criterion, by criterion number (C12 after C8, not after C1)
+    ws = wb["Summary"]
+    head = next(r for r in range(1, ws.max_row + 1)
+                if ws.cell(row=r, column=1).value == "criterion")
+    rows = []
+    for r in range(head + 1, ws.max_row + 1):
+        crit = ws.cell(row=r, column=1).value
+        if not (isinstance(crit, str) and crit.startswith("C")):
+            break
+        rows.append((crit, ws.cell(row=r, column=5).value, ws.cell(row=r, column=6).value))
+    assert rows == [("C1", 1, 1), ("C2", 1, 1), ("C7", 1, 0), ("C8", 1, 1), ("C12", 1, 0)]
     # the figure per site is the gate's: without a gate the report does not make one up
     assert "the gate did not give a hosting capacity" in values["Hosting capacity"]
     gate = {"verdict": "FAIL", "reasons": ["fail: C2"], "hosting_capacity_kw": {"site": 500.0},
@@ -241,24 +399,48 @@ def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
     result = _small_result(meta={"gate": gate, "input_digest": "abc"})
     values = _summary_values(openpyxl.load_workbook(write_workbook(result, tmp_path / "h.xlsx")))
     assert values["  site"] == f"500 kW (limited by C2 at {UNSAFE})"
+    # with a band, the Summary gives the figure, the band and what set it
+    band = pd.DataFrame([dict(site="site", hosting_kw=500.0, band_low_kw=250.0,
+                              band_high_kw=750.0, driven_by="charger contribution",
+                              limiting_finding="F02", after_recommendations_kw=1000.0,
+                              rounding="rounded down to whole chargers (250 kW)",
+                              inputs="K 1.20–1.35")])
+    tables = {**result.tables, "Hosting band": band}
+    wb_band = openpyxl.load_workbook(write_workbook(_small_result(tables=tables),
+                                                   tmp_path / "b.xlsx"))
+    text = _summary_text(wb_band)
+    assert "250 – 750" in text and "charger contribution" in text
+    assert "rounded down to whole chargers (250 kW)" in text
+    assert len(pd.read_excel(tmp_path / "b.xlsx", sheet_name="Hosting band")) == 1
     for key in ("Name", "Date", "Decision", "Comments"):
-        assert key in values
+        assert key in _summary_values(wb)
     assert wb["Summary"].data_validations.dataValidation  # decision drop-down
 
 
 def test_empty_violations_say_the_gate_did_not_run(tmp_path):
     result = _small_result(violations=pd.DataFrame(columns=VIOLATION_COLUMNS))
     wb = openpyxl.load_workbook(write_workbook(result, tmp_path / "e.xlsx"))
-    assert "gate was not evaluated" in wb["Violations"]["A2"].value
-    assert wb["TCC pairs"]["A2"].value.startswith("no pair plots")
+    assert "gate was not evaluated" in wb["Findings"]["A2"].value
+    assert "gate was not evaluated" in wb["Evidence"]["A2"].value
+    assert "0 problem(s)" in _summary_values(wb)["Findings"]
+    # every pair is still drawn and tabulated: TCCs are not only for failing pairs
+    assert len(wb["TCC"]._images) == 4
+    assert wb["Pair coordination"].max_row == 4
+    # without a coordination table the per-pair sheet says why it is empty
+    tables = {k: v for k, v in result.tables.items() if k != "Coordination"}
+    wb = openpyxl.load_workbook(write_workbook(_small_result(tables=tables),
+                                               tmp_path / "n.xlsx"))
+    note = wb["Pair coordination"]["A2"].value
+    assert note.startswith("not computed in this run") and "Coordination" in note
 
 
 def test_without_topology_chain_and_feeder_sheets_say_why(tmp_path):
     result = _small_result(tables={})
     wb = openpyxl.load_workbook(write_workbook(result, tmp_path / "t.xlsx"))
-    assert "not computed" in wb["TCC chains"]["A2"].value
+    assert "not computed" in wb["TCC"]["A2"].value
     assert "not computed" in wb["Feeder plot"]["A2"].value
-    assert len(wb["TCC pairs"]._images) == 2  # pairs need only settings + violations
+    assert not wb["TCC"]._images
+    assert len(pd.read_excel(tmp_path / "t.xlsx", sheet_name="Findings")) == 5
 
 
 def test_devices_rebuilt_from_settings():
@@ -280,15 +462,19 @@ def test_depot_chains(depot):
 def test_depot_end_to_end(depot, depot_workbook):
     _, result = depot
     path = depot_workbook
+    found = result_findings(result)
     frames = pd.read_excel(path, sheet_name=None)
     assert len(frames["Fault currents"]) == len(result.fault_currents)
     assert len(frames["Settings"]) == len(result.settings) == 8
     assert len(frames["Scenarios"]) == len(result.scenarios)
-    assert len(frames["Violations"]) == max(len(result.violations), 1)
+    # tens of findings, not hundreds of rows; every evidence row is in the workbook
+    assert 1 <= len(frames["Findings"]) == len(found.findings) <= 15
+    assert len(frames["Evidence"]) == len(found.evidence)
+    assert len(frames["Pair coordination"]) == len(derive(result)["pairs"]) > 0
     wb = openpyxl.load_workbook(path)
-    assert len(wb["TCC chains"]._images) == 4
+    assert len(wb["TCC"]._images) == 8  # four paths × phase and ground
     assert len(wb["Feeder plot"]._images) == 1
-    assert _summary_values(wb)["Verdict"] in {"not evaluated", "PASS", "FAIL", "ERROR"}
+    assert _summary_values(wb)["Gate verdict"] in {"not evaluated", "PASS", "FAIL", "ERROR"}
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):

@@ -3,24 +3,20 @@
 A hosting figure rests on inputs that are not known exactly. The band brackets three of them
 at once, as a pessimistic and an optimistic end around the study's own figure:
 
-================================  ==============================  ==========================
-input                             pessimistic end                 optimistic end
-================================  ==============================  ==========================
-charger fault contribution        the site's first-cycle limit    its sustained limit
-                                  held for the whole fault        (``sustained_limit_pu``,
-                                  (``limit_pu``, the high         else 1.1 pu: 1.0–1.2 pu,
-                                  bracket)                        domain.md §1, low bracket)
-recloser–fuse factor K (C2)       max(study, 1.35)                min(study, 1.20) (Cooper
-                                                                  TD132010EN: 1.20–1.35)
-coordination interval (C1, C4)    max(study, 0.3 s)               min(study, 0.2 s) (IEEE
-                                                                  242 §15.3: 0.2–0.4 s)
-curve tolerances                  —                               a timing violation whose
-                                                                  deficit is inside the two
-                                                                  devices' published time
-                                                                  scatter does not count
-                                                                  (:mod:`protv2g.devices.
-                                                                  tolerances`)
-================================  ==============================  ==========================
+* **charger fault contribution** — pessimistic: the site's first-cycle limit held for the
+  whole fault (``limit_pu``, the high bracket); optimistic: its sustained limit
+  (``sustained_limit_pu``, else 1.1 pu: 1.0–1.2 pu, domain.md §1, the low bracket);
+* **fuse-saving K (C2)** — pessimistic: the largest K of the study's reclosers, table value or
+  its published bracket (the Rules table: Short's K table, Cooper TD132010EN 1.20 / 1.35);
+  optimistic: the smallest;
+* **coordination intervals (C1, C4, C6)** — pessimistic: the rule table's electromechanical-
+  relay intervals (overtravel added: 0.30 s relay–relay, 0.22 s relay–fuse/recloser);
+  optimistic: its numerical-relay intervals (0.20 / 0.12 s);
+* **curve tolerances** — optimistic end only: a timing violation whose deficit is inside the
+  two devices' published time scatter does not count (:mod:`protv2g.devices.tolerances`).
+
+Values the study file sets explicitly (``checks.fuse_saving_k``, ``checks.cti_*``) are the
+user's and are not moved.
 
 Each end is one hosting search (:func:`protv2g.hosting.hosting_analysis`) on the limiting
 axis of each site (the participation case and load level that gave the site its figure),
@@ -44,23 +40,22 @@ import pandas as pd
 
 from protv2g.checks import run_checks
 from protv2g.checks._common import build_devices
+from protv2g.checks.rule_values import study_rules_table
 from protv2g.devices.tolerances import tolerance_s
 from protv2g.gate import hosting_kw_per_site
 from protv2g.hosting.search import hosting_analysis
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 
-__all__ = ["BAND_COLUMNS", "BandEnd", "band_ends", "hosting_band", "round_kw",
+__all__ = ["BAND_COLUMNS", "CTI_KEYS", "BandEnd", "band_ends", "hosting_band", "round_kw",
            "tolerant_checks"]
 
 #: Columns of the hosting-band table (one row per site).
 BAND_COLUMNS = ["site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                 "limiting_finding", "after_recommendations_kw", "rounding", "inputs"]
 
-#: Bracket of the recloser–fuse factor K (Cooper TD132010EN: 1.20 for 1 fast shot … 1.35).
-K_BRACKET = (1.20, 1.35)
-#: Bracket of the coordination interval, s (IEEE Std 242-2001 §15.3: 0.2–0.4 s).
-CTI_BRACKET_S = (0.2, 0.3)
+#: Coordination-interval keys of the study file (overrides of the rule table).
+CTI_KEYS = ("cti_relay_relay_s", "cti_relay_fuse_s", "cti_recloser_relay_s")
 #: Sustained charger current limit when the site gives none, pu (domain.md §1: 1.0–1.2).
 SUSTAINED_PU = 1.1
 
@@ -119,24 +114,43 @@ def tolerant_checks(study: Study, fault_result: Any, flow_result: Any = None,
 
 
 def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
-    """The pessimistic and optimistic ends of the inputs (see the module docstring)."""
+    """The pessimistic and optimistic ends of the inputs (see the module docstring).
+
+    The fuse-saving K is bracketed by the values the checks use for the study's reclosers
+    (the Rules table, :func:`protv2g.checks.rule_values.study_rules_table`: each recloser's
+    table value and its published bracket); the coordination intervals by the rule table's
+    two relay technologies (electromechanical adds overtravel). A value the study file sets
+    explicitly (``checks.fuse_saving_k``, ``checks.cti_*``) is the user's and is not moved.
+    """
     doc = study.document
     checks = doc.checks
-    k = checks.fuse_saving_k or checks.recloser_fuse_k
+    rules = study_rules_table(study)
+    pess_checks: dict[str, Any] = {}
+    opt_checks: dict[str, Any] = {}
+    pess_changes: list[str] = []
+    opt_changes: list[str] = []
+    k = rules[(rules["rule"] == "fuse_saving_k") & ~rules["overridden"].astype(bool)]
+    if len(k):
+        value = pd.to_numeric(k["value"], errors="coerce")
+        lo = pd.to_numeric(k["bracket_low"], errors="coerce").fillna(value)
+        hi = pd.to_numeric(k["bracket_high"], errors="coerce").fillna(value)
+        k_pess, k_opt = float(max(value.max(), hi.max())), float(min(value.min(), lo.min()))
+        now = ", ".join(f"{d} {v:g}" for d, v in zip(k["device"], value, strict=True))
+        for key_value, out, end in ((k_pess, pess_changes, pess_checks),
+                                    (k_opt, opt_changes, opt_checks)):
+            end["fuse_saving_k"] = key_value
+            if not np.allclose(value, key_value):
+                out.append(f"fuse-saving K ({now}) → {key_value:g}")
+    tech = str(checks.relay_technology)
+    cti_free = [key for key in CTI_KEYS if checks.rule_override(key) is None]
+    if cti_free:
+        for name, out, end in (("electromechanical", pess_changes, pess_checks),
+                               ("numerical", opt_changes, opt_checks)):
+            end["relay_technology"] = name
+            if name != tech:
+                out.append(f"coordination intervals ({', '.join(cti_free)}) for "
+                           f"{tech} → {name} relays")
     sites = [s.model_dump(mode="json") for s in doc.v2g_sites]
-    pess_changes, opt_changes = [], []
-    pess_checks = {"recloser_fuse_k": max(k, K_BRACKET[1]),
-                   "cti_s": max(checks.cti_s, CTI_BRACKET_S[1])}
-    opt_checks = {"recloser_fuse_k": min(k, K_BRACKET[0]),
-                  "cti_s": min(checks.cti_s, CTI_BRACKET_S[0])}
-    for key, unit in (("recloser_fuse_k", ""), ("cti_s", " s")):
-        now = k if key == "recloser_fuse_k" else checks.cti_s
-        for end, out in ((pess_checks, pess_changes), (opt_checks, opt_changes)):
-            if not math.isclose(end[key], now):
-                out.append(f"{key} {now:g} → {end[key]:g}{unit}")
-    if checks.fuse_saving_k is not None:
-        pess_checks["fuse_saving_k"] = pess_checks["recloser_fuse_k"]
-        opt_checks["fuse_saving_k"] = opt_checks["recloser_fuse_k"]
     low_sites = []
     for s in sites:
         low = s.get("sustained_limit_pu") or min(SUSTAINED_PU, float(s["limit_pu"]))

@@ -45,6 +45,8 @@ __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
 
 #: Column added to the Findings sheet, holding the link to the finding's TCC.
 LINK_COLUMN = "TCC"
+#: Fault types whose TCC link goes to the ground-element plot.
+_GROUND_FAULTS = frozenset({"SLG", "LLG"})
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -74,22 +76,34 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
 
 def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, int]
            ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
-    """Hyperlinks of a sheet: Findings → Evidence and TCC; Evidence → Findings."""
+    """Hyperlinks of a sheet: Findings → Evidence and TCC; Pair coordination → TCC;
+    Evidence → Findings."""
     links: list[tuple[int, str, str]] = []
     if frame.empty:
         return frame, links
     if title == "Findings":
         texts = []
-        for i, (first, dev, other, crit) in enumerate(zip(
+        for i, (first, dev, other, crit, fault) in enumerate(zip(
                 frame["evidence"].astype(str), frame.get("device", frame["finding"]),
                 frame.get("other_device", frame["finding"]), frame["criterion"],
-                strict=True)):
+                frame["worst_fault"].astype(str), strict=True)):
             row = anchors.get(first.split("–")[0].split(" ")[0])
             if row is not None:
                 links.append((i, "evidence", f"#'Evidence'!A{row}"))
-            family = "phase"
+            # the plot of the elements that see the worst fault: 3I0 ones for ground faults
+            family = "ground" if fault.split(" ")[0] in _GROUND_FAULTS else "phase"
             text, target = plan.link(dev, other if str(crit) in PAIR_CRITERIA else None,
                                      family)
+            texts.append(text)
+            links.append((i, LINK_COLUMN, target))
+        frame = frame.assign(**{LINK_COLUMN: texts})
+    elif title == "Pair coordination":
+        texts = []
+        for i, (pair, fault) in enumerate(zip(frame["pair"].astype(str),
+                                              frame["max_fault"].astype(str), strict=True)):
+            primary, _, backup = pair.partition(" → ")
+            family = "ground" if fault.split(" ")[0] in _GROUND_FAULTS else "phase"
+            text, target = plan.link(primary, backup or None, family)
             texts.append(text)
             links.append((i, LINK_COLUMN, target))
         frame = frame.assign(**{LINK_COLUMN: texts})

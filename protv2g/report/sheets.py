@@ -124,6 +124,9 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "feeder lines, transformers and closed bus-bus switches"),
 )
 
+#: Derived sheets that read one ``tables`` entry: without it they are not computed.
+_DERIVED_FROM = {"derived:pairs": "Coordination"}
+
 #: Every sheet, in order; extra ``tables`` entries not named here go before "Scenarios".
 SHEET_ORDER: tuple[str, ...] = ("Summary", *(s.title for s in DATA_SHEETS), TCC, FEEDER)
 
@@ -201,6 +204,10 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         return frame, f"not computed in this run: {reasons[spec.title]}"
     if spec.title in ("Findings", "Evidence") and "Violations" in reasons:
         return frame, f"not computed in this run: {reasons['Violations']}"
+    needs = _DERIVED_FROM.get(spec.source)
+    if needs is not None and result.tables.get(needs) is None:
+        why = reasons.get(needs, f"result.tables[{needs!r}] is absent")
+        return frame, f"not computed in this run: it is derived from {needs} ({why})"
     if spec.title in ("Findings", "Evidence"):
         gate = (result.meta.get("gate") or {}).get("verdict")
         if gate:

@@ -286,9 +286,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     caused = findings[findings["attribution"] == Attribution.CAUSED]
     worse = findings[findings["attribution"] == Attribution.WORSE]
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
+    unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
     w.pair("Findings", f"{len(findings)} problem(s) from {len(result.violations)} check rows: "
            f"{len(caused)} caused by V2G, {len(worse)} made worse by V2G, {len(pre)} "
-           "pre-existing")
+           "pre-existing" + (f", {len(unknown)} not attributed" if len(unknown) else ""))
     for reason in [r for r in reasons if r.startswith("error:")]:
         w.pair("  error", reason)
     for spilled in overflows:
@@ -319,6 +320,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     _findings_grid(w, worse, rec_map)
     w.heading("5. Pre-existing findings (present without V2G)")
     _findings_grid(w, pre, rec_map)
+    if len(unknown):
+        w.note("Not attributed (the rows carry no comparison with the base case):")
+        _findings_grid(w, unknown, rec_map)
 
     w.heading("6. Recommendations (each verified by re-running the checks)")
     if recs is None or recs.empty:

@@ -1,0 +1,116 @@
+"""Findings on the depot study (issue #19): the violation rows grouped into the problems they are
+evidence of — few, traceable to their evidence rows, margins with their unit, attribution and
+status the worst of their rows', one finding per (criterion, device or pair, mechanism).
+
+The expectations are recomputed here from the evidence and violation rows, not read back from
+the findings' own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from protv2g import load_study, run_study
+from protv2g.findings import PAIR_CRITERIA, Attribution
+from protv2g.report.derived import UNIT_FORMATS, result_findings
+from protv2g.violations import STATUS_ORDER, is_given, status_mask
+
+from .conftest import DEPOT_FILE
+
+#: Attribution of a finding from the set of its rows' attributions (checks/attribution.py):
+#: only new rows → caused; only pre-existing rows → pre-existing; any other mix → worse.
+_ATTRIBUTION = {frozenset({"new"}): Attribution.CAUSED,
+                frozenset({"pre-existing"}): Attribution.PRE_EXISTING}
+
+
+@pytest.fixture(scope="module")
+def depot():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = run_study(load_study(DEPOT_FILE), hosting=False)
+    return result, result_findings(result)
+
+
+def _rows_of(evidence: pd.DataFrame, finding: str) -> pd.DataFrame:
+    return evidence[evidence["finding"] == finding]
+
+
+def test_findings_are_tens_not_hundreds(depot):
+    result, f = depot
+    n_rows = int(status_mask(result.violations, "fail", "warn", "info").sum())
+    assert n_rows > 100  # the depot's hundreds of violation rows …
+    assert 3 <= len(f.findings) <= 15  # … are about a dozen problems
+    assert int(f.findings["n_rows"].sum()) == n_rows
+    assert len(f.evidence) < n_rows  # rows repeated at each load level collapse
+
+
+def test_every_evidence_id_resolves(depot):
+    result, f = depot
+    ev = f.evidence.set_index("evidence")
+    assert ev.index.is_unique
+    order = {e: k for k, e in enumerate(ev.index)}
+    for row in f.findings.itertuples(index=False):
+        first, last = order[row.evidence_first], order[row.evidence_last]
+        span = ev.iloc[first:last + 1]
+        assert (span["finding"] == row.finding).all(), row.finding  # a contiguous range
+        assert len(span) == row.n_evidence == int((ev["finding"] == row.finding).sum())
+    assert set(ev["finding"]) == set(f.findings["finding"])
+    # every violation row of a finding status stands behind exactly one evidence row: one
+    # per load level it lists (rows with no load-level axis stand alone)
+    levels = ev["load_levels"].astype(str).map(lambda s: max(1, len([x for x in s.split(", ")
+                                                                     if x])))
+    assert int(levels.sum()) == int(status_mask(result.violations, "fail", "warn",
+                                                "info").sum())
+
+
+def test_margins_carry_their_unit(depot):
+    _, f = depot
+    for row in f.findings.itertuples(index=False):
+        assert row.margin_unit in UNIT_FORMATS, row.finding
+        rows = _rows_of(f.evidence, row.finding)
+        assert set(rows["margin_unit"].astype(str)) == {row.margin_unit}, row.finding
+        m = pd.to_numeric(rows["margin"], errors="coerce")
+        if m.notna().any():
+            worst = rows.loc[rows["status"].map(STATUS_ORDER) == STATUS_ORDER[row.status]]
+            expect = pd.to_numeric(worst["margin"], errors="coerce").min()
+            assert np.isclose(row.worst_margin, expect, rtol=0, atol=1e-9), row.finding
+    # the depot's time margins are in seconds and its C8 pickup margin in amperes
+    units = dict(zip(f.findings["criterion"], f.findings["margin_unit"], strict=False))
+    assert units.get("C4") == "s" and units.get("C8") == "A"
+
+
+def test_attribution_and_status_are_the_worst_of_the_rows(depot):
+    _, f = depot
+    for row in f.findings.itertuples(index=False):
+        rows = _rows_of(f.evidence, row.finding)
+        att = frozenset(str(a) for a in rows["attribution"] if is_given(a))
+        assert row.attribution == _ATTRIBUTION.get(att, Attribution.WORSE), row.finding
+        # never called pre-existing while one of its rows is new or worse with V2G
+        assert (row.attribution == Attribution.PRE_EXISTING) == (att == {"pre-existing"})
+        worst_status = min(rows["status"].astype(str), key=STATUS_ORDER.__getitem__)
+        assert row.status == worst_status, row.finding
+    # the C4 relay–recloser problem appears only with V2G (issue #19)
+    c4 = f.findings[f.findings["criterion"] == "C4"]
+    assert len(c4) == 1 and c4["attribution"].item() == Attribution.CAUSED
+
+
+def test_one_finding_per_criterion_device_pair_and_mechanism(depot):
+    _, f = depot
+    ev = f.evidence
+    pair = ev["criterion"].astype(str).isin(PAIR_CRITERIA)
+    partner = ev["other_device"].map(lambda v: str(v) if is_given(v) else "").where(pair, "")
+    key = pd.DataFrame({"criterion": ev["criterion"].astype(str),
+                        "device": ev["device"].map(lambda v: str(v) if is_given(v) else ""),
+                        "partner": partner, "mechanism": ev["mechanism"].fillna("").astype(str),
+                        "finding": ev["finding"]})
+    # one finding per key, and one key per finding
+    per_key = key.groupby(["criterion", "device", "partner", "mechanism"])["finding"].nunique()
+    per_finding = key.groupby("finding")[["criterion", "device", "partner",
+                                          "mechanism"]].nunique()
+    assert (per_key == 1).all()
+    assert (per_finding == 1).all().all()
+    assert len(per_key) == len(f.findings)

@@ -1,0 +1,67 @@
+"""The hosting band on the depot (issue #19): ``run_study(hosting=True)`` gives every site's
+figure with its range over the uncertain inputs, and the band brackets the figure.
+
+The figure checked against is the gate's (``meta["gate"]["hosting_capacity_kw"]``, from the
+study's own full hosting search), not the band table's own column.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from protv2g.checks.rule_values import study_rules_table
+from protv2g.hosting.band import BAND_COLUMNS, band_ends
+
+
+@pytest.fixture(scope="module")
+def band(depot_result):
+    assert "Hosting band" in depot_result.tables, "run_study(hosting=True) makes the band"
+    return depot_result, depot_result.tables["Hosting band"]
+
+
+def test_band_brackets_the_figure(band):
+    result, table = band
+    assert list(table.columns) == BAND_COLUMNS
+    figures = result.meta["gate"]["hosting_capacity_kw"]
+    doc = result.inputs["document"]
+    step = {s["name"]: float(s["p_charger_kw"]) for s in doc["v2g_sites"]}
+    assert set(table["site"]) == set(figures)
+    for row in table.itertuples(index=False):
+        fig = float(figures[row.site])
+        # rounded down to whole chargers: finer than one charger the inputs do not support
+        assert row.hosting_kw <= fig + 1e-6 < row.hosting_kw + step[row.site]
+        for x in (row.hosting_kw, row.band_low_kw, row.band_high_kw):
+            assert math.isclose(x / step[row.site], round(x / step[row.site]), abs_tol=1e-9)
+        assert row.band_low_kw <= row.hosting_kw <= row.band_high_kw
+        assert row.band_low_kw <= fig <= row.band_high_kw + step[row.site]
+        assert row.driven_by and row.inputs and row.rounding
+
+
+def test_band_ends_move_the_inputs_the_right_way(depot_study):
+    pess, opt = band_ends(depot_study)
+    rules = study_rules_table(depot_study)
+    k = rules[rules["rule"] == "fuse_saving_k"]
+    values = pd.concat([k["value"], k["bracket_low"], k["bracket_high"]]).astype(float)
+    # pessimistic: the largest K in the reclosers' table values and brackets, electromechanical
+    # relays' intervals (overtravel), the first-cycle limit held; optimistic: the other end
+    assert pess.study.document.checks.fuse_saving_k == pytest.approx(values.max())
+    assert opt.study.document.checks.fuse_saving_k == pytest.approx(values.min())
+    assert values.min() < values.max()  # the depot's reclosers: 1.80 (table) vs 1.35
+    assert pess.study.document.checks.relay_technology == "electromechanical"
+    assert opt.study.document.checks.relay_technology == "numerical"
+    for s0, s_opt, s_pess in zip(depot_study.document.v2g_sites, opt.study.document.v2g_sites,
+                                 pess.study.document.v2g_sites, strict=True):
+        assert s_pess.limit_pu == s0.limit_pu
+        assert s_opt.limit_pu <= s0.limit_pu
+    assert opt.checks is not None and pess.checks is None  # tolerances: optimistic end only
+    # a value the study file sets is the user's: not moved
+    fixed = depot_study.with_updates(checks={"fuse_saving_k": 1.5, "cti_relay_relay_s": 0.3,
+                                             "cti_relay_fuse_s": 0.2,
+                                             "cti_recloser_relay_s": 0.2})
+    for end in band_ends(fixed):
+        assert end.study.document.checks.fuse_saving_k == pytest.approx(1.5)
+        assert end.study.document.checks.cti_relay_relay_s == pytest.approx(0.3)
+        assert not any("K" in c or "interval" in c for c in end.changes)
