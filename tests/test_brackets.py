@@ -219,7 +219,7 @@ def test_engine_prefault_v1_is_the_memory_voltage(depot):
     ref = prefault_v1_pu(study.net, buses, cases=("max", "min"))
     assert set(ref) <= set(faults.v1_pre_pu)
     for k, v in ref.items():
-        assert abs(faults.v1_pre_pu[k] - v) < 1e-12
+        assert abs(faults.v1_pre_pu[k] - v) < 1e-9  # the same solve, round-off only
 
 
 def test_without_staged_results_the_brackets_coincide(depot):

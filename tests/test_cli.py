@@ -29,26 +29,27 @@ def cli_workbook(tmp_path_factory) -> Path:
 
 def test_run_writes_the_three_sheets(cli_workbook):
     wb = openpyxl.load_workbook(cli_workbook)
-    assert {"Summary", "Violations", "Fault currents"} <= set(wb.sheetnames)
+    assert {"Summary", "Findings", "Evidence", "Fault currents"} <= set(wb.sheetnames)
     ws = wb["Fault currents"]
     header = [c.value for c in ws[1]]
     assert header[:7] == ["Scenario", "Bus", "Bus name", "Fault type", "Case", "Ikss (kA)",
                           "Ikss (°)"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     buses = {r[2] for r in rows}
-    assert len(buses) == 24
+    # the 24 buses of the feeder and a close-in position just past each of the 8 devices (#17)
+    assert len(buses) == 32 and sum(str(b).endswith(" close-in") for b in buses) == 8
     per_case = {(r[3], r[4]) for r in rows}
-    # every bus appears once per fault type and case
+    # every position appears once per fault type and case
     for fault_type, case in per_case:
         n = sum(1 for r in rows if r[3] == fault_type and r[4] == case and r[0] == rows[0][0])
-        assert n == 24
+        assert n == 32
     assert all(r[5] is not None and r[5] > 0 for r in rows)
 
 
 def test_run_summary_names_the_study(cli_workbook):
     ws = openpyxl.load_workbook(cli_workbook)["Summary"]
     values = {r[0]: r[1] for r in ws.iter_rows(min_row=1, values_only=True) if r[0]}
-    assert values["Study"] == "depot_two_feeder"
+    assert ws.cell(2, 1).value == "depot_two_feeder"  # the memo's title line
     assert len(values["Input digest (SHA-256, 16 hex)"]) == 16
 
 

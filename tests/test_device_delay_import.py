@@ -57,7 +57,9 @@ def test_r1_operates_at_definite_time(case_times):
     r1 = {d.name: d for d in study.document.devices}["r1"]
     assert r1.definite_time_s == pytest.approx(0.3)
     rows = t[(t.device == "r1") & t.fault_bus_name.isin(["b1", "b2"])]
-    assert len(rows) == 4  # 3ph and SLG at b1 (r1 primary) and b2 (beyond f2)
+    # 3ph and SLG at b1 (r1 primary) and b2 (beyond f2); the OpenDSS feeder's phase path
+    # faults SLG on each of a bus's phases (#15): 1 + 3 rows per bus
+    assert len(rows) == 8 and rows.fault_type.str.startswith("SLG").sum() == 6
     # every fault above the 400 A pickup: 0.3 s, whatever the current (very_inv not used)
     assert (rows.i_phase_a > 400.0).all()
     assert np.allclose(rows.t_op_s, 0.3, rtol=REL)
@@ -67,7 +69,7 @@ def test_f2_clears_at_65k_total_clearing_plus_delay(case_times):
     study, devices, t = case_times
     assert {d.name: d for d in study.document.devices}["f2"].link == "65K"
     rows = t[(t.device == "f2") & (t.fault_bus_name == "b2")]
-    assert len(rows) == 2
+    assert len(rows) == 4 and rows.fault_type.str.startswith("SLG").sum() == 3  # SLG-a, -b, -c
     link = Fuse(name="65K alone", link="65K")
     for r in rows.itertuples():
         expected = float(link.total_clear_time_s(r.i_phase_a)) + 0.05

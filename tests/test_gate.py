@@ -319,9 +319,10 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
     worse bracket (first cycle held). At the smallest export evaluated (5 kW) R-F1 then
     miscoordinates with RC-F1 for a LL fault on lateral 2 (C4, min case) and trips on the
     556 A fed back for a fault on F2 (C6): a step at p → 0⁺, not a crossing at some export.
-    So there is no positive figure to go 5 % above or below: the verdict flips between no
-    export (PASS, with the feeder's own pre-existing C2 failures as conditions) and the
-    smallest export (FAIL, on the limiting criterion the search named, same pair and fault).
+    So there is no positive figure to go 5 % above or below: the verdict goes from no export
+    (ERROR: the export was not judged; nothing fails, the feeder's own pre-existing C2
+    failures are conditions) to the smallest export (FAIL, on the limiting criterion the
+    search named, same pair and fault).
 
     The one-level studies have their 96-step day switched off: the hosting search judges
     export levels (snapshots), and the day adds the fleet's *charging* (C8: 8 MW imported
@@ -340,7 +341,11 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
         s = protv2g.load_study(depot_variant(tmp_path, p_kw, day=False))
         verdicts[p_kw] = gate_verdict(s, _checked(s, run_checks))
     none = verdicts[0.0]
-    assert none["verdict"] == "PASS", none["reasons"]
+    # no export at all: the V2G question was not asked, so the gate cannot pass (#20 item 4);
+    # nothing fails, and the feeder's own C2 failures are its conditions
+    assert none["verdict"] == "ERROR", none["reasons"]
+    errors = [r for r in none["reasons"] if r.startswith("error:")]
+    assert len(errors) == 1 and "exports in no scenario" in errors[0]
     assert none["counts"]["failing"] == 0 and none["counts"]["conditions"] >= 1
     assert all(c.startswith("condition: C2 ") for c in none["conditions"])
     some = verdicts[5.0]
@@ -368,9 +373,10 @@ def test_cli_gate_on_the_real_pipeline_flips_around_the_hosting_capacity(tmp_pat
     kw = hosting_capacity(probe, participations=["firm"], load_levels=["peak"]).iloc[0]
     _limited_at_chargers_online(kw, probe.document.v2g_sites[0].p_max_kw)
     code, text = _gate(depot_variant(tmp_path, 0.0, day=False), capsys, "--no-hosting")
-    assert code == 0 and text.startswith("PASS depot_two_feeder"), text
+    assert code == 2 and text.startswith("ERROR depot_two_feeder"), text  # export not judged
+    assert "exports in no scenario" in text and "fail:" not in text
     assert "condition: C2 " in text
     code, text = _gate(depot_variant(tmp_path, 5.0, day=False), capsys, "--no-hosting")
     assert code == 1 and f"fail: {kw.limiting_criterion.split(',')[0]} " in text, text
     code, text = _gate(depot_variant(tmp_path, 0.0), capsys, "--no-hosting")  # with the day
-    assert code == 1 and "fail: C8 R-F1" in text and "day/" in text, text
+    assert code == 2 and "fail: C8 R-F1" in text and "day/" in text, text  # ERROR ranks first
