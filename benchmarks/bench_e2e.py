@@ -1,8 +1,8 @@
 """End-to-end benchmark of ``protv2g run`` at utility scale, beside pandapower, power-grid-model
 and OpenDSS on the same networks (issue #21).
 
-Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--no-hosting]
-[--skip-pp] [--skip-pgm] [--skip-8500]``
+Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
+[--mem-cap-gb 12] [--skip-pp] [--skip-pgm] [--skip-8500]``
 
 1. **Synthetic studies** (``--buses``, default 10,000 and 3,000; ``--quick``: 1,000 only):
    :func:`protv2g.network.synthetic.synthetic_radial_feeder` (12.47 kV, 115 kV source), loads
@@ -14,11 +14,15 @@ Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--no-hosti
    participation ``expected``, load levels light and peak.
    Each study runs in its own process the way ``protv2g run`` does (``load_study``,
    ``run_study`` with its stage callback, ``to_excel``); every stage is timed with
-   ``time.perf_counter``: load, faults, flows, checks, hosting (as ``protv2g run`` does unless
-   ``--no-hosting``), gate, findings (``build_findings`` of the result, timed apart; the workbook
-   builds it again) and workbook. **Memory is the process's peak RSS** (``ru_maxrss``, the
-   high-water mark at the end of each stage, minus the RSS after the imports), not
-   tracemalloc: it sees numba/SuperLU/OpenDSS allocations and costs no time. The load average
+   ``time.perf_counter``: load, faults, flows, checks, hosting (only with ``--hosting``:
+   ``protv2g run`` computes it by default, but it took 383 s and 14 GB on a 300-bus study on
+   2026-12-01, so the default here is ``protv2g run --no-hosting``), gate, findings
+   (``build_findings`` of the result, timed apart; the workbook builds it again) and workbook.
+   Every child runs under an address-space cap (``--mem-cap-gb``, default 12): on a shared
+   machine a run that would exhaust memory ends in its own ``MemoryError``, printed as such.
+   **Memory is the process's peak RSS** (``ru_maxrss``, the high-water mark at the end of
+   each stage, minus the RSS after the imports), not tracemalloc: it sees numba/SuperLU/
+   OpenDSS allocations and costs no time. The load average
    (``os.getloadavg()``, 1 min) is printed beside every figure: the machine is shared.
 2. **Beside it, on the same net** (each in its own process): the protv2g engine on the work all
    can do (3ph and SLG at every bus, max case, bus currents, no chargers), pandapower
