@@ -91,7 +91,16 @@ def _child(kind: str, *args: str) -> dict:
     out = subprocess.run(cmd, capture_output=True, text=True, check=False,
                          preexec_fn=_cap_memory)
     if out.returncode != 0:
-        return {"error": out.stderr.strip()[-3000:] or f"exit {out.returncode}"}
+        lines = out.stderr.strip().splitlines()
+        stages = [ln.split() for ln in lines if ln.startswith("STAGE ")]
+        where = ""
+        if stages:
+            _, name, t_s, peak_mb, la = stages[-1]
+            where = (f"in stage '{name}' (started {t_s} s after load began; peak RSS "
+                     f"{peak_mb} MB before it; load {la}): ")
+        last = next((ln for ln in reversed(lines) if ln and not ln.startswith(" ")), "")
+        return {"error": where + (last or f"exit {out.returncode}"),
+                "traceback": "\n".join(lines[-12:])}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -174,6 +183,9 @@ def child_run(study_path: str, hosting: str) -> dict:
 
     def mark(stage: str) -> None:
         marks.append((stage, time.perf_counter(), _peak_mb(), _load()))
+        # for the parent, should this process die: the stage reached and the figures so far
+        print(f"STAGE {stage} {marks[-1][1] - marks[0][1]:.2f} {marks[-1][2] - base:.0f} "
+              f"{marks[-1][3]:.2f}", file=sys.stderr, flush=True)
 
     warnings.simplefilter("ignore")
     mark("load")
@@ -341,6 +353,25 @@ def child_pgm(feeder_json: str) -> dict:
             "i3ph_ka": [float(x) for x in i3]}
 
 
+def child_init(master: str, redirect: str, study: str) -> dict:
+    """``protv2g init MASTER --redirect REDIRECT -o STUDY`` in this process (the CLI's own
+    entry point; its stdout goes to stderr so the JSON line stays last)."""
+    import contextlib
+
+    t0 = time.perf_counter()
+    from protv2g.cli import main as cli_main
+
+    import_s = time.perf_counter() - t0
+    base, la = _rss_mb(), _load()
+    t1 = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        rc = cli_main(["init", master, "--redirect", redirect, "-o", study])
+    if rc != 0:
+        raise SystemExit(f"protv2g init exited with {rc}")
+    return {"import_s": import_s, "s": time.perf_counter() - t1, "peak_mb": _peak_mb() - base,
+            "load": la}
+
+
 def child_opendss(master: str, *redirects: str) -> dict:
     """OpenDSS's own compile, power flow and ``solve mode=faultstudy``."""
     from protv2g.network.opendss import new_engine
@@ -352,8 +383,8 @@ def child_opendss(master: str, *redirects: str) -> dict:
     return {**sec, "peak_mb": _peak_mb() - base, "load": la}
 
 
-CHILDREN = {"run": child_run, "engine": child_engine, "pp": child_pp, "pgm": child_pgm,
-            "opendss": child_opendss}
+CHILDREN = {"run": child_run, "init": child_init, "engine": child_engine, "pp": child_pp,
+            "pgm": child_pgm, "opendss": child_opendss}
 
 
 # ---------------------------------------------------------------- parent: printing
@@ -363,7 +394,8 @@ STAGE_ORDER = ("load", "faults", "flows", "checks", "hosting", "gate", "findings
 def _print_run(r: dict) -> float:
     """Print one study's stages; return its compute (faults … gate) in seconds."""
     if "error" in r:
-        print(f"  REFUSED/FAILED: {r['error']}")
+        print(f"  REFUSED/FAILED {r['error']}")
+        print("    " + r.get("traceback", "").replace("\n", "\n    "))
         return float("nan")
     print(f"  {r['buses']} buses, {r['scenarios']} scenarios, {r['fault_rows']} bus fault rows, "
           f"{r['device_rows']} device rows, {r['violations']} violation rows, "
@@ -429,7 +461,8 @@ def synthetic(n_buses: int, root: Path, args: argparse.Namespace) -> None:
         extra = f" (+ build {r['build_s']:.2f} s)" if "build_s" in r else ""
         print(f"  {name:<24} {r['s']:8.2f} s {r['peak_mb']:8.0f} MB  load {r['load']:.2f}"
               f"{extra}; ratio {name} / protv2g engine {r['s'] / eng['s']:.0f}x, "
-              f"{name} / study compute {r['s'] / compute:.2f}x; {_diff(r, eng)}")
+              + (f"{name} / study compute {r['s'] / compute:.2f}x; " if compute == compute
+                 else "study did not complete; ") + _diff(r, eng))
 
 
 def ieee8500(root: Path, args: argparse.Namespace) -> None:
@@ -440,20 +473,12 @@ def ieee8500(root: Path, args: argparse.Namespace) -> None:
     model = root / "IEEE8500"
     shutil.copytree(IEEE8500, model)
     study = root / "ieee8500.yaml"
-    cmd = [sys.executable, "-m", "protv2g.cli", "init", str(model / "Master.dss"),
-           "--redirect", str(model / "Fuses.DSS"), "-o", str(study)]
-    la = _load()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    init_s = time.perf_counter() - t0
-    init_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if out.returncode != 0:
-        print(f"  protv2g init FAILED ({init_s:.1f} s):\n{out.stdout}{out.stderr}")
+    init = _child("init", str(model / "Master.dss"), str(model / "Fuses.DSS"), str(study))
+    if "error" in init:
+        print(f"  protv2g init FAILED: {init['error']}\n{init['traceback']}")
         return
-    peak_s = f"{init_peak:.0f} MB" if init_peak > before else "below an earlier child's"
-    print(f"  protv2g init: {init_s:.2f} s wall (imports included), process peak RSS "
-          f"{peak_s}, load {la:.2f}")
+    print(f"  protv2g init: {init['s']:.2f} s (after {init['import_s']:.2f} s of imports), "
+          f"peak RSS {init['peak_mb']:.0f} MB, load {init['load']:.2f}")
     text = study.read_text(encoding="utf-8")
     if re.search(r"^v2g_sites:\s*\[\]", text, flags=re.M):
         near = re.search(r"near the substation \(three-phase\):\n(?:#\s+(\S+).*\n){3}", text)
@@ -466,7 +491,9 @@ def ieee8500(root: Path, args: argparse.Namespace) -> None:
         text = re.sub(r"^v2g_sites:\s*\[\].*$", site, text, count=1, flags=re.M)
         study.write_text(text, encoding="utf-8")
         print(f"  added V2G site 'depot' (20 x 100 kW, three-phase) at {bus}")
-    compute = _print_run(_child("run", str(study), "1" if args.hosting else "0"))
+    run = _child("run", str(study), "1" if args.hosting else "0")
+    compute = _print_run(run)
+    load_s = run["stages"]["load"]["s"] if "stages" in run else float("nan")
     dss = _child("opendss", str(model / "Master.dss"), str(model / "Fuses.DSS"))
     if "error" in dss:
         print(f"  OpenDSS fault study FAILED: {dss['error']}")
@@ -476,7 +503,8 @@ def ieee8500(root: Path, args: argparse.Namespace) -> None:
           f" fault study {dss['fault_study_s']:.2f} s, total {theirs:.2f} s, peak RSS "
           f"{dss['peak_mb']:.0f} MB, load {dss['load']:.2f}")
     print(f"  ratio protv2g compute (faults…gate) / OpenDSS total: {compute / theirs:.1f}x "
-          "(target <= 3x)")
+          f"(target <= 3x); with protv2g init and load: "
+          f"{(compute + init['s'] + load_s) / theirs:.1f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
