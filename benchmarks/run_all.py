@@ -3,7 +3,9 @@
 1. ``bench_engine.py``: the fault engine vs pandapower ``calc_sc`` on synthetic feeders;
 2. ``bench_study.py``: a full study end to end (load + run + workbook) on every example;
 3. ``bench_batch.py``: batch throughput on Dask with 1 and 2 worker processes, 20 studies;
-4. ``bench_phase.py``: the OpenDSS phase-domain path on the utility feeders beside OpenDSS.
+4. ``bench_phase.py``: the OpenDSS phase-domain path on the utility feeders beside OpenDSS;
+5. ``bench_e2e.py``: ``protv2g run`` stage by stage on large synthetic studies and the IEEE 8500,
+   beside ``calc_sc``, power-grid-model and OpenDSS's fault study.
 
 Each runs in its own Python process (so one does not warm the next). ``--quick`` uses smaller
 sizes; ``--only engine study`` picks some. A benchmark file that is missing is reported and
@@ -26,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "study": ("bench_study.py", [], ["--repeat", "1"]),
     "batch": ("bench_batch.py", [], ["--studies", "10", "--no-serial"]),
     "phase": ("bench_phase.py", [], ["--only", "ckt5"]),
+    "e2e": ("bench_e2e.py", [], ["--quick", "--skip-8500"]),
 }
 
 
