@@ -25,8 +25,9 @@ def result(depot_result):
 
 def test_every_scenario_bus_type_case(result, study):
     doc = study.document
-    n = len(result.scenarios) * len(study.net.bus) * len(doc.faults.fault_types) * len(
-        doc.faults.cases)
+    # every bus of the net and one close-in position just past each device on a line (#17)
+    n_pos = len(study.net.bus) + sum(s.element == "line" for s in study.device_sites.values())
+    n = len(result.scenarios) * n_pos * len(doc.faults.fault_types) * len(doc.faults.cases)
     assert len(result.fault_currents) == n
     assert set(result.fault_currents.scenario) == set(result.scenarios.scenario)
 
