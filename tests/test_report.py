@@ -517,3 +517,17 @@ def test_workbook_is_an_ordinary_readable_file(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_summary_counts_directional_decisions(tmp_path):
+    """#18: the Summary counts the Directional sheet's decisions (from ``meta['directional']``,
+    :func:`protv2g.directional.directional_summary`); nothing when no element is directional."""
+    counts = {"operating": 1406, "wrong_trip": 0, "fails_to_trip": 75,
+              "wrong_after_clearing": 3, "matters": 75}
+    wb = openpyxl.load_workbook(write_workbook(_small_result(meta={"directional": counts}),
+                                               tmp_path / "d.xlsx"))
+    text = _summary_values(wb)["Directional elements"]
+    assert text.startswith("1406 operating decision(s); 0 wrong trip(s), 75 failure(s)")
+    assert "3 wrong only after the fault is cleared" in text
+    plain = openpyxl.load_workbook(write_workbook(_small_result(), tmp_path / "p.xlsx"))
+    assert "Directional elements" not in _summary_values(plain)

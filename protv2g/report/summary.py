@@ -290,6 +290,14 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.pair("Findings", f"{len(findings)} problem(s) from {len(result.violations)} check rows: "
            f"{len(caused)} caused by V2G, {len(worse)} made worse by V2G, {len(pre)} "
            "pre-existing" + (f", {len(unknown)} not attributed" if len(unknown) else ""))
+    dirs = result.meta.get("directional") or {}
+    if dirs.get("operating") or dirs.get("matters"):  # #18: the Directional sheet's counts
+        w.pair("Directional elements",
+               f"{dirs.get('operating', 0)} operating decision(s); "
+               f"{dirs.get('wrong_trip', 0)} wrong trip(s), "
+               f"{dirs.get('fails_to_trip', 0)} failure(s) to trip in zone (C9); "
+               f"{dirs.get('wrong_after_clearing', 0)} wrong only after the fault is cleared "
+               "(see the Directional sheet)")
     for reason in [r for r in reasons if r.startswith("error:")]:
         w.pair("  error", reason)
     for spilled in overflows:
