@@ -123,7 +123,8 @@ def test_properties_mm_below_tc_monotone_vectorised(name, i):
         tf = np.where(np.isfinite(t), t, np.finfo(float).max)
         assert (np.diff(tf) <= 1e-12 * tf[:-1]).all()
     scalar = np.array([float(f.min_melt_time_s(x)) for x in i_a])
-    np.testing.assert_array_equal(scalar, mm)
+    # the same function on scalars and arrays: equal to round-off (SIMD paths may differ by 1 ulp)
+    np.testing.assert_allclose(scalar, mm, rtol=1e-12)
 
 
 def test_boundary_flags_say_where_the_data_ends():
