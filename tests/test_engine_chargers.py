@@ -51,7 +51,7 @@ def test_contribution_never_exceeds_limit(sites):
     assert (peak <= lim[:, None, :, None] * (1 + 1e-9) + 1e-15).all()
     for k, c in enumerate(chargers):
         if c.mode is ChargerMode.CEASED:
-            assert np.abs(chg[:, :, k]).max() == 0.0
+            assert np.abs(chg[:, :, k]).max() <= 1e-12  # ceased: zero to round-off (kA)
 
 
 def test_zero_chargers_is_the_base_case():
