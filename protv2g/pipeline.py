@@ -65,7 +65,7 @@ from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
 from protv2g.scenarios import Scenario, build_scenarios
-from protv2g.study.engine_inputs import device_terminals, fault_scenarios
+from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
@@ -109,12 +109,19 @@ class FaultTables:
     v1_pre_pu : dict
         ``(case, device bus) → V1`` the engine's pre-fault positive-sequence voltage at each
         device bus (pu, device-phasor reference): relays' memory polarisation.
+    staged_high : StagedCurrents or None
+        The stages of the **high** bracket (``faults.high_bracket: sustained_limit``, the
+        default: each site's sustained limit at its high end, ``docs/charger-fault-model.md``
+        §3), aligned row by row with ``device`` like ``staged``; ``None`` with
+        ``first_cycle_held`` (the high bracket is then ``device`` itself, held) or without
+        stages.
     """
 
     bus: pd.DataFrame
     device: pd.DataFrame
     staged: StagedCurrents | None = None
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
+    staged_high: StagedCurrents | None = None
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -183,13 +190,17 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     bus_pos, bus_names = _positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     dev = faults.device
     dev_pos, dev_names = _positions(dev["scenario"].to_numpy(), inputs.key_of)
-    st = staged_currents(faults) if staged else None
-    if st is not None:
-        sites = st.sites
-        if len(sites):
-            sites = pd.concat([sites[sites.scenario == key].assign(scenario=name)
-                               for name, key in inputs.key_of.items()], ignore_index=True)
-        st = st.take(dev_pos, sites)
+    st = _kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
+    st_high = None
+    if st is not None and study.document.faults.high_bracket == "sustained_limit":
+        sets = inputs.options["scenarios"]
+        high_sets = high_bracket_sets(study, sets)
+        if high_sets == sets:  # nothing changes (no site, or limits already at the top)
+            st_high = st
+        else:
+            high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True)
+            _check_aligned(dev, high.device)
+            st_high = _kept_stages(staged_currents(high), dev_pos, inputs.key_of)
     v1: dict[tuple[str, int], complex] = {}
     if faults.device_v1_pre_pu is not None:
         terms = inputs.options["devices"]
@@ -199,7 +210,29 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
                 if np.isfinite(v.real):
                     v1[(case.value, int(term.bus))] = v
     return FaultTables(_take(faults.bus, bus_pos, bus_names), _take(dev, dev_pos, dev_names),
-                       st, v1)
+                       st, v1, st_high)
+
+
+def _kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str, str]
+                 ) -> StagedCurrents | None:
+    """``st`` expanded like the device table (one block per study scenario)."""
+    if st is None:
+        return None
+    sites = st.sites
+    if len(sites):
+        sites = pd.concat([sites[sites.scenario == key].assign(scenario=name)
+                           for name, key in key_of.items()], ignore_index=True)
+    return st.take(dev_pos, sites)
+
+
+def _check_aligned(low: pd.DataFrame, high: pd.DataFrame) -> None:
+    """The high bracket's device rows must be the low one's, position by position (same
+    charger-set keys, devices and fault buses; only the later stages differ)."""
+    key = ["scenario", "device", "fault_bus", "fault_type", "case"]
+    if len(low) != len(high) or not all(
+            np.array_equal(low[k].to_numpy(), high[k].to_numpy()) for k in key):
+        raise RuntimeError("the high bracket's fault rows do not align with the low "
+                           "bracket's: please report this as a bug")
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
@@ -255,14 +288,17 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     dev = pd.concat([p.device for p in parts], ignore_index=True)
     b_ord = np.argsort(bus["scenario"].map(order).to_numpy(), kind="stable")
     d_ord = np.argsort(dev["scenario"].map(order).to_numpy(), kind="stable")
-    st = None
+    st = st_high = None
     if all(p.staged is not None for p in parts):
         st = StagedCurrents.concat([p.staged for p in parts]).take(d_ord)  # type: ignore[misc]
+    if all(p.staged_high is not None for p in parts):
+        st_high = StagedCurrents.concat(
+            [p.staged_high for p in parts]).take(d_ord)  # type: ignore[misc]
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)
     return FaultTables(bus.iloc[b_ord].reset_index(drop=True),
-                       dev.iloc[d_ord].reset_index(drop=True), st, v1)
+                       dev.iloc[d_ord].reset_index(drop=True), st, v1, st_high)
 
 
 def _feeder_issue(study: Study, issue: Issue) -> Issue:
@@ -295,9 +331,11 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     per = len(doc.faults.fault_types) * len(doc.faults.cases) * n_bus
     need_b = (n_fault_scenarios * per * len(doc.devices) * _BYTES_PER_DEVICE_ROW
               + n_scenarios * per * (_BYTES_PER_BUS_ROW + len(doc.devices) * 100))
-    if staged:  # later stages: complex phasors while solving, their magnitudes kept
+    if staged:  # later stages: complex phasors while solving, their magnitudes kept (twice
+        # with the default high bracket, whose stages are solved too)
+        n_brackets = 2 if doc.faults.high_bracket == "sustained_limit" else 1
         need_b += (n_fault_scenarios * per * len(doc.devices) * _STAGED_EXTRA * 96
-                   + n_scenarios * per * len(doc.devices) * (1 + _STAGED_EXTRA)
+                   + n_brackets * n_scenarios * per * len(doc.devices) * (1 + _STAGED_EXTRA)
                    * BYTES_PER_STAGE_ROW)
     budget_b = _memory_budget_b()
     if need_b > budget_b:

@@ -3,7 +3,9 @@
 :func:`staged_device_table` answers, for a device and a fault location: what current does it
 see in each stage of the chargers' behaviour (first cycle, sustained, after each trip), when
 does each site cease or trip, and when does the device operate — through the stages (low
-bracket), with the first-cycle limit held (high bracket), and with the single-stage model of
+bracket), through the high bracket's stages (``faults.high_bracket``: each site's sustained
+limit at its high end, by default), with the first-cycle limit held for the whole fault, and
+with the single-stage model of
 before issue #16 (every exporting site a current source of its *export* kVA at ``limit_pu``,
 held for the whole fault). One row per (fault type, case, stage): a table the workbook can
 show as it is. :func:`findings_stage_table` gathers those tables for the findings of a study
@@ -33,7 +35,7 @@ from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import seq_to_abc
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
-from protv2g.study.engine_inputs import charger_sources, device_terminals
+from protv2g.study.engine_inputs import charger_sources, device_terminals, high_bracket_sets
 from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, DeviceKind, FaultType, LoadLevel, Participation
 
@@ -48,7 +50,7 @@ _SETTINGS = {DeviceKind.RELAY: RelaySettings, DeviceKind.RECLOSER: RecloserSetti
 STAGED_TABLE_COLUMNS = (
     "device", "fault_bus", "fault_type", "case", "scenario", "participation", "export_fraction",
     "stage", "stage_name", "t_start_s", "t_end_s", "i_phase_a", "i_ground_a",
-    "t_op_staged_s", "t_op_high_s", "i_today_a", "t_op_today_s")
+    "t_op_staged_s", "t_op_high_s", "t_op_first_cycle_held_s", "i_today_a", "t_op_today_s")
 
 
 def _device(study: Study, name: str):
@@ -123,7 +125,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         the site in the stage), ``trip_<site>_s`` (when it trips, ``inf`` never) and
         ``ceased_<site>`` (momentary cessation). Currents in primary A, times in s from fault
         inception (``inf`` = does not operate). ``t_op_staged_s``: through the stages (low
-        bracket); ``t_op_high_s``: first-cycle current held (high bracket);
+        bracket); ``t_op_high_s``: the high bracket of the study's ``faults.high_bracket``;
+        ``t_op_first_cycle_held_s``: first-cycle current held for the whole fault;
         ``t_op_today_s`` at ``i_today_a``: the single-stage model before issue #16.
 
     Raises
@@ -156,7 +159,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         p_max = sum(s.p_max_kw for s in doc.v2g_sites)
         export_fraction = (sum(st.p_export_kw for st in sc.sites) / p_max if p_max > 0
                            else 0.0)
-    scen = {"staged": charger_sources(study, sc), "today": _today(study, sc)}
+    low = charger_sources(study, sc)
+    scen = {"staged": low, "today": _today(study, sc),
+            "high": high_bracket_sets(study, {"high": low})["high"]}
     f = doc.faults
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
                       cases=[Case(c) for c in cases], method=f.method,
@@ -173,11 +178,17 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
             i012 = st.device_i_012_ka[0, c, t, :, d, 0]  # (stage, seq)
             ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
             ig = 1e3 * 3 * np.abs(i012[:, 0])
-            today = res.device_i_012_ka[1, c, t, d, 0]
+            today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             t_today = _held(dev, i_today, 1e3 * 3 * abs(today[0]))
             t_staged = _times(dev, ip, ig, t0, t1)
-            t_high = _held(dev, float(ip[0]), float(ig[0]))
+            t_held = _held(dev, float(ip[0]), float(ig[0]))
+            h = list(res.scenarios).index("high")
+            i_h = st.device_i_012_ka[h, c, t, :, d, 0]
+            t_high = (_times(dev, 1e3 * np.abs(seq_to_abc(i_h)).max(axis=-1),
+                             1e3 * 3 * np.abs(i_h[:, 0]), st.t_start_s[h, c, t, :, 0],
+                             st.t_end_s[h, c, t, :, 0])
+                      if doc.faults.high_bracket == "sustained_limit" else t_held)
             chg = st.charger_i_12_ka.get("staged")
             for j in range(st.n_stages):
                 if not np.isfinite(t0[j]):
@@ -187,7 +198,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                        "export_fraction": export_fraction, "stage": j,
                        "stage_name": st.stage_names[j], "t_start_s": t0[j], "t_end_s": t1[j],
                        "i_phase_a": ip[j], "i_ground_a": ig[j], "t_op_staged_s": t_staged,
-                       "t_op_high_s": t_high, "i_today_a": i_today, "t_op_today_s": t_today}
+                       "t_op_high_s": t_high, "t_op_first_cycle_held_s": t_held,
+                       "i_today_a": i_today, "t_op_today_s": t_today}
                 for k, s in enumerate(site_names):
                     if chg is None:
                         break
@@ -214,7 +226,7 @@ def staged_times(study: Study, result) -> pd.DataFrame:
     -------
     DataFrame
         ``scenario, device, fault_bus, fault_type, case, t_op_staged_s`` (through the stages:
-        low bracket) ``, t_op_high_s`` (first-cycle current held: high bracket) — the columns
+        low bracket) ``, t_op_first_cycle_held_s`` (first-cycle current held) — the columns
         the checks can merge on their device table (same keys as ``result.device``).
 
     Raises
@@ -243,7 +255,8 @@ def staged_times(study: Study, result) -> pd.DataFrame:
             "device": name, "fault_bus": result.fault_buses[idx[3]],
             "fault_type": np.array([x.value for x in result.fault_types], dtype=object)[idx[2]],
             "case": np.array([x.value for x in result.cases], dtype=object)[idx[1]],
-            "t_op_staged_s": low.ravel(), "t_op_high_s": np.asarray(high).ravel()}))
+            "t_op_staged_s": low.ravel(),
+            "t_op_first_cycle_held_s": np.asarray(high).ravel()}))
     return pd.concat(frames, ignore_index=True)
 
 

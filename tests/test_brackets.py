@@ -32,7 +32,7 @@ from protv2g.pipeline import fault_tables
 from protv2g.scenarios import build_scenarios
 from protv2g.violations import VIOLATION_COLUMNS
 
-from .test_hosting import depot_variant
+from .test_hosting import depot_variant, held_faults
 
 RELAY = OvercurrentRelay(name="R", pickup_a=400.0, curve="IEEE-MI", time_dial=0.6,
                          inst_pickup_a=4000.0, ground_pickup_a=120.0, ground_curve="IEEE-VI",
@@ -144,9 +144,20 @@ def test_merge_keeps_the_worse_row_and_says_which_bracket():
 @pytest.fixture(scope="module")
 def depot(tmp_path_factory):
     """The depot alone, firm participation, full export (6 MW from 48 online chargers)."""
+    return _depot(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def depot_held(tmp_path_factory):
+    """The same with ``faults.high_bracket: first_cycle_held``."""
+    return _depot(tmp_path_factory, faults=held_faults())
+
+
+def _depot(tmp_path_factory, **sections):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        study = protv2g.load_study(depot_variant(tmp_path_factory.mktemp("d"), 6000.0))
+        study = protv2g.load_study(depot_variant(tmp_path_factory.mktemp("d"), 6000.0,
+                                                 **sections))
         scenarios = build_scenarios(study.document)
         faults = fault_tables(study, scenarios)
         outcome = check_study(study, faults, None, scenarios)
@@ -172,11 +183,38 @@ def test_staged_currents_are_aligned_and_sized_by_the_chargers_online(depot):
     assert st.nbytes == 24 * len(dev) * st.n_stages
 
 
-def test_c6_fires_in_the_high_bracket_only_and_says_so(depot):
-    """Category II (default): the sustained 1.1 pu (305.6 A) is below R-F1's 400 A pickup, so
+def test_default_high_bracket_is_the_sustained_limit_at_its_high_end(depot):
+    """Default brackets (docs/charger-fault-model.md §3): both start with the first-cycle
+    2.0 pu (555.6 A); after it the low bracket holds 1.1 pu (305.6 A) and the high one 1.2 pu,
+    the top of the published 1.0–1.2 pu: 48 × 125 kVA × 1.2 / (√3 · 12.47 kV) = 333.4 A, still
+    below R-F1's 400 A pickup. So R-F1 does not operate for F2 faults in either bracket and
+    C6 does not fire: the 556 A lasts one cycle, not the 3–5 s R-F1 needs."""
+    study, _, faults, outcome = depot
+    hi, dev = faults.staged_high, faults.device
+    assert hi is not None and hi.n_rows == len(dev) and hi.stage_names[:2] == (
+        "first_cycle", "sustained")
+    assert study.document.v2g_sites[0].sustained_limit_high == pytest.approx(1.2)
+    row = np.flatnonzero(((dev.device == "R-F1") & (dev.fault_bus_name == "F2-B03")
+                          & (dev.fault_type == "3ph") & (dev.case == "max")
+                          & (dev.scenario != "base/peak")).to_numpy())[0]
+    s_on_va = 48 * 125e3
+    i_fc = 2.0 * s_on_va / (np.sqrt(3) * 12.47e3)
+    i_hi = 1.2 * s_on_va / (np.sqrt(3) * 12.47e3)      # 333.4 A
+    assert hi.phase_a(np.array([row]))[:2, 0] == pytest.approx([i_fc, i_hi], rel=1e-3)
+    v, ctx = outcome.violations, outcome.context
+    assert v[(v.criterion == "C6") & (v.status == "fail")].empty
+    f = ctx.faults
+    r = f[(f.device == "R-F1") & (f.fault_bus_name == "F2-B03") & (f.fault_type == "SLG")
+          & (f.case == "min") & (f.scenario != "base/peak")].iloc[0]
+    assert np.isinf(r.t_op_low_s) and np.isinf(r.t_op_high_s)
+
+
+def test_c6_fires_when_the_first_cycle_is_held_and_says_so(depot_held):
+    """``first_cycle_held``: the sustained 1.1 pu (305.6 A) is below R-F1's 400 A pickup, so
     through the stages the relay resets after the first cycle; held at 2.0 pu (555.6 A) it
     trips in 4.76 s, before R-F2 clears a 20 Ω ground fault on F2 (6.6 s at F2-B03)."""
-    _, _, _, outcome = depot
+    _, _, faults, outcome = depot_held
+    assert faults.staged_high is None
     v, ctx = outcome.violations, outcome.context
     c6 = v[(v.criterion == "C6") & (v.status == "fail")]
     assert len(c6) and set(c6.bracket) == {"high"}

@@ -18,7 +18,7 @@ from tests.conftest import FEEDERS_DIR
 
 #: case folder → a criterion that must show a V2G-attributed (new/worse) finding
 CASES = {
-    "depot_two_feeder": "C6",
+    "depot_two_feeder": "C10",
     "residential_evening_peak": "C10",
     "workplace_pv_midday": "C11",
     "weak_end_of_line": "C10",
@@ -59,14 +59,19 @@ def depot():
 def test_depot_sympathetic_tripping_threshold(depot) -> None:
     """Depot alone, peak load. The first cycle is sized by the chargers ONLINE, not by the
     export (#16, docs/charger-fault-model.md): with firm participation all 48 × 125 kVA are
-    online at 5.0 and at 6.0 MW, and R-F1 sees ≈ 2.0 pu × 6 MVA / (√3 · 12.47 kV) ≈ 556 A fed
-    back for F2 faults (above its 400 A pickup) at both exports: C6 at both. With low
-    participation (0.5 × 48 = 24 online, 3 MVA: ≈ 278 A < 400 A) R-F1 never picks up: no C6,
-    even at the 3.0 MW the online chargers can export."""
+    online at 5.0 and at 6.0 MW. With the first-cycle limit held (``first_cycle_held``) R-F1
+    sees ≈ 2.0 pu × 6 MVA / (√3 · 12.47 kV) ≈ 556 A fed back for F2 faults (above its 400 A
+    pickup) at both exports: C6 at both. With the default brackets the 556 A lasts one cycle
+    and then at most 1.2 pu (333 A < 400 A) flows: no C6. With low participation (0.5 × 48 =
+    24 online, 3 MVA: ≈ 278 A < 400 A) R-F1 never picks up even held: no C6, even at the
+    3.0 MW the online chargers can export."""
     sites = [s for s in depot.raw["v2g_sites"] if s["name"] == "depot"]
-    v, _ = _run(depot, v2g_sites=sites, scenarios={"export_levels_kw": [5000.0, 6000.0],
-                                                   "participation": ["firm"],
-                                                   "load_levels": ["peak"]})
+    scen = {"export_levels_kw": [5000.0, 6000.0], "participation": ["firm"],
+            "load_levels": ["peak"]}
+    held = {**depot.raw["faults"], "high_bracket": "first_cycle_held"}
+    v, _ = _run(depot, v2g_sites=sites, scenarios=scen)
+    assert v[(v.criterion == "C6") & (v.status == "fail")].empty
+    v, _ = _run(depot, v2g_sites=sites, scenarios=scen, faults=held)
     c6 = v[(v.criterion == "C6") & (v.status == "fail")]
     assert set(c6.scenario) == {"firm/peak/5000 kW", "firm/peak/6000 kW"}
     assert set(c6.device) == {"R-F1"} and set(c6.other_device) == {"R-F2"}
@@ -75,7 +80,7 @@ def test_depot_sympathetic_tripping_threshold(depot) -> None:
     assert c6.i_device_a.min() == pytest.approx(i_hand_a, rel=0.05)
     low, _ = _run(depot, v2g_sites=sites, scenarios={"export_levels_kw": [3000.0],
                                                      "participation": ["low"],
-                                                     "load_levels": ["peak"]})
+                                                     "load_levels": ["peak"]}, faults=held)
     assert low[(low.criterion == "C6") & (low.status == "fail")].empty
 
 

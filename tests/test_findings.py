@@ -80,7 +80,7 @@ def test_margins_carry_their_unit(depot):
             assert np.isclose(row.worst_margin, expect, rtol=0, atol=1e-9), row.finding
     # the depot's time margins are in seconds and its C8 pickup margin in amperes
     units = dict(zip(f.findings["criterion"], f.findings["margin_unit"], strict=False))
-    assert units.get("C4") == "s" and units.get("C8") == "A"
+    assert units.get("C10") == "s" and units.get("C8") == "A"
 
 
 def test_attribution_and_status_are_the_worst_of_the_rows(depot):
@@ -93,9 +93,10 @@ def test_attribution_and_status_are_the_worst_of_the_rows(depot):
         assert (row.attribution == Attribution.PRE_EXISTING) == (att == {"pre-existing"})
         worst_status = min(rows["status"].astype(str), key=STATUS_ORDER.__getitem__)
         assert row.status == worst_status, row.finding
-    # the C4 relay–recloser problem appears only with V2G (issue #19)
-    c4 = f.findings[f.findings["criterion"] == "C4"]
-    assert len(c4) == 1 and c4["attribution"].item() == Attribution.CAUSED
+    # the C10 reclosing problem (RC-F1 recloses before the campus must have ceased) appears
+    # only with V2G (issue #19)
+    c10 = f.findings[(f.findings["criterion"] == "C10") & (f.findings["device"] == "RC-F1")]
+    assert len(c10) == 1 and c10["attribution"].item() == Attribution.CAUSED
 
 
 def test_one_finding_per_criterion_device_pair_and_mechanism(depot):

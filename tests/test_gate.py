@@ -24,7 +24,7 @@ from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.scenarios import build_scenarios
 from protv2g.study.schema import CRITERIA
 
-from .test_hosting import DEVICE, depot_variant, reverse_power_check
+from .test_hosting import DEVICE, depot_variant, held_faults, reverse_power_check
 
 ALL_RAN = {"criteria": list(CRITERIA), "errors": []}
 _RUN_STUDY = protv2g.run_study
@@ -312,7 +312,9 @@ def _limited_at_chargers_online(row, p_max_kw: float) -> None:
 
 
 def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
-    """With the real checks the depot's hosting capacity is 0 kW, and run_study agrees.
+    """With the real checks and the first-cycle limit held (``faults.high_bracket:
+    first_cycle_held``, the hosting band's pessimistic end) the depot's hosting capacity is
+    0 kW, and run_study agrees.
 
     Physics (#16): 48 online inverters give their first-cycle limit (2 pu of 6 MVA, 556 A)
     in every fault whatever they export, and every time-based criterion is judged on the
@@ -331,14 +333,14 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
     pytest.importorskip("protv2g.checks", reason="the checks C1–C12 are not installed")
     from protv2g.checks import run_checks
 
-    axis = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False))
+    axis = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False, faults=held_faults()))
     p_max_kw = axis.document.v2g_sites[0].p_max_kw
     row = hosting_capacity(axis, participations=["firm"], load_levels=["peak"]).iloc[0]
     _limited_at_chargers_online(row, p_max_kw)
     limiting = [c.strip() for c in row.limiting_criterion.split(",")]
     verdicts = {}
     for p_kw in (0.0, 5.0):
-        s = protv2g.load_study(depot_variant(tmp_path, p_kw, day=False))
+        s = protv2g.load_study(depot_variant(tmp_path, p_kw, day=False, faults=held_faults()))
         verdicts[p_kw] = gate_verdict(s, _checked(s, run_checks))
     none = verdicts[0.0]
     # no export at all: the V2G question was not asked, so the gate cannot pass (#20 item 4);
@@ -363,20 +365,23 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
 def test_cli_gate_on_the_real_pipeline_flips_around_the_hosting_capacity(tmp_path, capsys):
     """The command end to end (run_study runs the checks itself, meta['checks']).
 
-    The hosting capacity is 0 kW (see the test above): the verdict flips between no export
+    First cycle held, the hosting capacity is 0 kW (see the test above): the verdict flips
+    between no export
     and the smallest export. With the depot's 96-step day on (as shipped), the study fails
     even without export: C8 on R-F1 while the fleet charges (import at step 80 above pickup
     / 1.5) — a load finding of the depot's day, outside the export search."""
-    probe = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False))
+    probe = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False, faults=held_faults()))
     if "checks" not in _RUN_STUDY(probe).meta:
         pytest.skip("run_study does not run the checks yet (result.meta['checks'] absent)")
     kw = hosting_capacity(probe, participations=["firm"], load_levels=["peak"]).iloc[0]
     _limited_at_chargers_online(kw, probe.document.v2g_sites[0].p_max_kw)
-    code, text = _gate(depot_variant(tmp_path, 0.0, day=False), capsys, "--no-hosting")
+    code, text = _gate(depot_variant(tmp_path, 0.0, day=False, faults=held_faults()), capsys,
+                       "--no-hosting")
     assert code == 2 and text.startswith("ERROR depot_two_feeder"), text  # export not judged
     assert "exports in no scenario" in text and "fail:" not in text
     assert "condition: C2 " in text
-    code, text = _gate(depot_variant(tmp_path, 5.0, day=False), capsys, "--no-hosting")
+    code, text = _gate(depot_variant(tmp_path, 5.0, day=False, faults=held_faults()), capsys,
+                       "--no-hosting")
     assert code == 1 and f"fail: {kw.limiting_criterion.split(',')[0]} " in text, text
     code, text = _gate(depot_variant(tmp_path, 0.0), capsys, "--no-hosting")  # with the day
     assert code == 2 and "fail: C8 R-F1" in text and "day/" in text, text  # ERROR ranks first

@@ -51,9 +51,11 @@ def _outcome(result) -> dict:
 
 @pytest.fixture(scope="module")
 def small_depot(depot_study):
-    # the depot site alone (one hosting axis per run): still FAIL, with C2, C6, C10, C11 rows
+    # the depot site alone (one hosting axis per run), first-cycle limit held (the band's
+    # pessimistic end): FAIL, with C2, C6, C10, C11 rows
     sites = [s for s in depot_study.raw["v2g_sites"] if s["name"] == "depot"]
-    return depot_study.with_updates(scenarios=SMALL, v2g_sites=sites)
+    held = {**depot_study.raw["faults"], "high_bracket": "first_cycle_held"}
+    return depot_study.with_updates(scenarios=SMALL, v2g_sites=sites, faults=held)
 
 
 @pytest.fixture(scope="module")

@@ -114,8 +114,11 @@ class CheckContext:
         With both brackets evaluated, the worse row of each pair, fault and rule, with a
         ``bracket`` column (:func:`protv2g.checks.brackets.pairs_in_brackets`).
     staged : StagedCurrents or None
-        The chargers' later stages, row by row aligned with ``faults`` (None: one stage, the
-        two brackets coincide).
+        The chargers' later stages in the low bracket, row by row aligned with ``faults``
+        (None: one stage, the two brackets coincide).
+    staged_high : StagedCurrents or None
+        The stages of the high bracket (``faults.high_bracket: sustained_limit``), aligned
+        the same way; None: the high bracket is the first cycle held.
     bracket : {"high", "low"}
         The bracket whose times are under the plain time-column names of ``faults``.
     v1_pre_pu : dict
@@ -141,6 +144,7 @@ class CheckContext:
     staged: StagedCurrents | None = None
     bracket: Bracket = "high"
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
+    staged_high: StagedCurrents | None = None
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, name: str) -> DeviceKind:
@@ -197,7 +201,8 @@ def build_devices(study: Study) -> tuple[dict[str, Device], dict[str, str]]:
 
 
 def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
-                 staged: StagedCurrents | None = None) -> pd.DataFrame:
+                 staged: StagedCurrents | None = None,
+                 staged_high: StagedCurrents | None = None) -> pd.DataFrame:
     """Operating times of every device for every row of the engine's device table.
 
     Parameters
@@ -207,8 +212,11 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     table : DataFrame
         Engine device table (``DEVICE_TABLE_COLUMNS`` at least), currents in kA.
     staged : StagedCurrents, optional
-        The later stages of the same rows (position by position). Without it the low
-        bracket equals the high one.
+        The later stages of the same rows (position by position), low bracket. Without it
+        the low bracket equals the high one.
+    staged_high : StagedCurrents, optional
+        The stages of the high bracket, aligned the same way. Without it the high bracket
+        is the first-cycle current held for the whole fault.
 
     Returns
     -------
@@ -218,18 +226,18 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         fastest element, recloser first shot, fuse total clearing), ``t_fast_s``,
         ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
         ``t_clear_s`` (longest single period of fault current while this device clears a
-        permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket
-        (first-cycle current held); and every one of them per bracket as ``<name>_high_s``
-        and ``<name>_low_s`` (through the stages).
+        permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket;
+        and every one of them per bracket as ``<name>_high_s`` and ``<name>_low_s``.
 
     Raises
     ------
     ValueError
         When ``staged`` does not have one row per row of ``table``.
     """
-    if staged is not None and staged.n_rows != len(table):
-        raise ValueError(f"staged currents have {staged.n_rows} rows, the device table "
-                         f"{len(table)}: they must be aligned row by row")
+    for st in (staged, staged_high):
+        if st is not None and st.n_rows != len(table):
+            raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
+                             f"{len(table)}: they must be aligned row by row")
     out = table.copy()
     i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
     out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
@@ -244,16 +252,8 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
             continue
         for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
             cols[k][idx] = t
-    low = {k: v.copy() for k, v in cols.items()}
-    if staged is not None and staged.n_stages > 1:
-        for name, dev in devices.items():
-            idx = np.flatnonzero(names == name)
-            if len(idx) == 0:
-                continue
-            t0, t1 = staged.times_s(idx)
-            for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
-                                               t0, t1).items():
-                low[k][idx] = t
+    low = _through_stages(devices, names, cols, staged)
+    cols = _through_stages(devices, names, cols, staged_high)
     for which, times in (("high", cols), ("low", low)):
         times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
                                       times["t_longest_shot_s"])
@@ -285,6 +285,25 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
         if col in f.columns:
             f[k] = f[col].to_numpy()
     return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None, cache={})
+
+
+def _through_stages(devices: Mapping[str, Device], names: np.ndarray,
+                    held: dict[str, np.ndarray], staged: StagedCurrents | None
+                    ) -> dict[str, np.ndarray]:
+    """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
+    a copy of ``held`` (the first cycle held) where there is one stage or none."""
+    out = {k: v.copy() for k, v in held.items()}
+    if staged is None or staged.n_stages < 2:
+        return out
+    for name, dev in devices.items():
+        idx = np.flatnonzero(names == name)
+        if len(idx) == 0:
+            continue
+        t0, t1 = staged.times_s(idx)
+        for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
+                                           t0, t1).items():
+            out[k][idx] = t
+    return out
 
 
 # ------------------------------------------------------------------ context
@@ -329,9 +348,13 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         fault_result, "device", None)
     staged = None if isinstance(fault_result, pd.DataFrame) else getattr(
         fault_result, "staged", None)
-    if staged is not None and (not isinstance(table, pd.DataFrame)
-                               or staged.n_rows != len(table)):
-        staged = None  # not aligned with this table: one bracket
+    staged_high = None if isinstance(fault_result, pd.DataFrame) else getattr(
+        fault_result, "staged_high", None)
+    if not isinstance(table, pd.DataFrame) or (staged is not None
+                                               and staged.n_rows != len(table)):
+        staged = staged_high = None  # not aligned with this table: one bracket
+    if staged_high is not None and staged_high.n_rows != len(table):
+        staged_high = None
     faults = None
     if isinstance(table, pd.DataFrame):
         missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]
@@ -343,7 +366,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
                                         for b in faults.fault_bus]
         faults["fault_type"] = faults["fault_type"].astype(str)
         faults["case"] = faults["case"].astype(str)
-        faults = device_times(devices, faults, staged)
+        faults = device_times(devices, faults, staged, staged_high)
     chains = device_chains(study.feeder, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])
     names = list(faults.scenario.unique()) if faults is not None else []
@@ -354,6 +377,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         zones=device_zones(chains), scenarios={sc.name: sc for sc in scen_list},
         base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result),
         staged=staged if faults is not None else None,
+        staged_high=staged_high if faults is not None else None,
         v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}))
 
 

@@ -1,8 +1,10 @@
 """Time-based criteria judged on both brackets of the chargers' contribution, the worse kept.
 
 A V2G site's fault current in time is uncertain between two ends (``docs/charger-fault-model.md``
-§3): **high** — its first-cycle limit held for the whole fault — and **low** — the stages of its
-control law (sustained limit, momentary cessation, ride-through trips). Which end is worse
+§3): **low** — the stages of its control law at its sustained limit (momentary cessation,
+ride-through trips) — and **high** — the same stages at the high end of its sustained limit
+(default), or its first-cycle limit held for the whole fault (``faults.high_bracket:
+first_cycle_held``). Which end is worse
 depends on the criterion and on where the site sits: more infeed speeds up a device downstream
 of it and slows one upstream, so a coordination margin can shrink at either end. Each bracket
 is a consistent physical case (every device sees the same charger behaviour), so each

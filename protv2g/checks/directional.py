@@ -19,8 +19,9 @@ overcurrent elements are directionally controlled (``directional: forward`` or a
 Both brackets of the chargers' contribution (:mod:`protv2g.checks.brackets`): the decision is
 made on the first-cycle phasors (numerical relays seal it in while the overcurrent element is
 picked up); the relay's operate time and the clearing time are taken in each bracket — first-
-cycle current held (high), or through the stages with each overcurrent element integrating its
-own current (low; :func:`protv2g.devices.staged.staged_phase_element_times`). Each row of the
+cycle current held (high with ``faults.high_bracket: first_cycle_held``), or through each
+bracket's stages with each overcurrent element integrating its own current
+(:func:`protv2g.devices.staged.staged_phase_element_times`). Each row of the
 directional table keeps the worse bracket (a decision that matters before one that does not,
 then the smaller timing margin) and says which in ``bracket``.
 
@@ -54,6 +55,7 @@ from protv2g.directional import (
 )
 from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
+from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.topology import SUBSTATION
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
@@ -96,10 +98,10 @@ _TOL_S = 1e-6
 
 
 def _staged_element_times(ctx: CheckContext, faults: pd.DataFrame,
-                          relays: dict[str, OvercurrentRelay]) -> pd.DataFrame:
+                          relays: dict[str, OvercurrentRelay], st: StagedCurrents | None
+                          ) -> pd.DataFrame:
     """``faults`` (rows of ``ctx.faults``) plus each overcurrent element's operate time
-    through the stages (:data:`_ELEMENT_TIME` columns); unchanged without staged results."""
-    st = ctx.staged
+    through the stages ``st`` (:data:`_ELEMENT_TIME` columns); unchanged without them."""
     if st is None or st.n_stages < 2:
         return faults
     out = faults.copy()
@@ -193,8 +195,9 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
         c = in_bracket(ctx, which)
         faults = c.faults[c.faults.device.isin(names)]
         cols = None
-        if which == "low":
-            faults = _staged_element_times(c, faults, relays)
+        st = ctx.staged if which == "low" else ctx.staged_high
+        if st is not None and st.n_stages > 1:
+            faults = _staged_element_times(c, faults, relays, st)
             cols = _ELEMENT_TIME
         tables[which] = evaluate_directional(
             faults, study.net, study.device_sites, settings, relays=relays,

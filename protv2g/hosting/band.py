@@ -3,9 +3,12 @@
 A hosting figure rests on inputs that are not known exactly. The band brackets three of them
 at once, as a pessimistic and an optimistic end around the study's own figure:
 
-* **charger fault contribution** — pessimistic: the site's first-cycle limit held for the
-  whole fault (``limit_pu``, the high bracket); optimistic: its sustained limit
-  (``sustained_limit_pu``, else 1.1 pu: 1.0–1.2 pu, domain.md §1, the low bracket);
+* **charger fault contribution** — the figure itself judges time-based criteria on the worse
+  of the study's two brackets (by default the high one is each site's sustained limit at its
+  high end, ``docs/charger-fault-model.md`` §3); pessimistic: the site's first-cycle limit
+  held for the whole fault (``faults.high_bracket: first_cycle_held``, a planning upper bound
+  no inverter sustains); optimistic: its first-cycle limit lowered to its sustained limit
+  (``sustained_limit_pu``, else 1.1 pu: 1.0–1.2 pu, domain.md §1);
 * **fuse-saving K (C2)** — pessimistic: the largest K of the study's reclosers, table value or
   its published bracket (the Rules table: Short's K table, Cooper TD132010EN 1.20 / 1.35);
   optimistic: the smallest;
@@ -159,7 +162,12 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
         low_sites.append({**s, "limit_pu": low})
     opt_changes.append("curve tolerances (deficits inside the devices' time scatter)")
     base_checks = checks.model_dump(mode="json")
-    pess = study.with_updates(checks={**base_checks, **pess_checks})
+    faults = doc.faults.model_dump(mode="json")
+    pess_faults = {**faults, "high_bracket": "first_cycle_held"}
+    if faults["high_bracket"] != "first_cycle_held" and doc.v2g_sites:
+        pess_changes.append("charger contribution: sustained limit (high end) → first-cycle "
+                            "limit held for the whole fault")
+    pess = study.with_updates(checks={**base_checks, **pess_checks}, faults=pess_faults)
     opt = study.with_updates(checks={**base_checks, **opt_checks}, v2g_sites=low_sites)
     return (BandEnd("pessimistic", pess, tuple(pess_changes)),
             BandEnd("optimistic", opt, tuple(opt_changes), tolerant_checks))

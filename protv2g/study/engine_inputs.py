@@ -25,6 +25,7 @@ Choices (also in ``scenarios.py`` and ``docs/charger-fault-model.md``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode
 
 __all__ = ["device_terminals", "charger_sources", "site_source", "fault_scenarios",
-           "existing_der_sources", "existing_sources_table", "K_DEFAULT"]
+           "existing_der_sources", "existing_sources_table", "high_bracket_sets", "K_DEFAULT"]
 
 #: ``k`` of an inverter-based source without one (IEC 60909-0:2016 §6.2, full converter).
 K_DEFAULT = 1.2
@@ -172,3 +173,21 @@ def fault_scenarios(study: Study, scenarios: list[Scenario]
             distinct[sources] = scenario.name
         key_of[scenario.name] = distinct[sources]
     return {name: sources for sources, name in distinct.items()}, key_of
+
+
+def high_bracket_sets(study: Study, sets: dict[str, tuple[ChargerSource, ...]]
+                      ) -> dict[str, tuple[ChargerSource, ...]]:
+    """The charger sets of :func:`fault_scenarios` in the **high** bracket of the chargers'
+    contribution in time (``docs/charger-fault-model.md`` §3): each site's source with its
+    sustained limit at the high end (:attr:`~protv2g.study.schema.V2GSite.sustained_limit_high`),
+    everything else — first-cycle limit, law, the category's cessation and trips — as in the
+    low bracket; the feeder's own sources unchanged. Same keys as ``sets``."""
+    sites = {s.name: s for s in study.document.v2g_sites}
+
+    def high(src: ChargerSource) -> ChargerSource:
+        site = sites.get(src.name)
+        if site is None:
+            return src  # the feeder's own DER ("<element>:<name>"), not a V2G site
+        return replace(src, sustained_limit_pu=site.sustained_limit_high)
+
+    return {key: tuple(high(src) for src in sources) for key, sources in sets.items()}

@@ -377,6 +377,7 @@ class V2GSite(_Model):
     phase: Literal["a", "b", "c"] | None = None
     limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
     sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
+    sustained_limit_high_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
     fault_law: ChargerLaw | None = None
     k_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
     k_deadband_pu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
@@ -407,6 +408,13 @@ class V2GSite(_Model):
                 f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
                 f"limit limit_pu ({self.limit_pu:g}) | fix: give sustained_limit_pu <= limit_pu "
                 "(typical 1.0-1.2 sustained, 1.5-2.0 first cycle)")
+        high = self.sustained_limit_high_pu
+        if high is not None and not self.sustained_limit - 1e-12 <= high <= self.limit_pu + 1e-12:
+            raise ValueError(
+                f"sustained_limit_high_pu ({high:g}) lies outside [sustained limit "
+                f"{self.sustained_limit:g}, first-cycle limit limit_pu {self.limit_pu:g}] | fix: "
+                "give the high end of the sustained limit between the two (published range "
+                "of grid-following inverters 1.0-1.2 pu)")
         if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
             raise ValueError(
                 f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
@@ -432,6 +440,16 @@ class V2GSite(_Model):
         return min(SUSTAINED_LIMIT_DEFAULT_PU, self.limit_pu)
 
     @property
+    def sustained_limit_high(self) -> float:
+        """High end of the sustained current limit (pu of rating), the high bracket's
+        (``docs/charger-fault-model.md`` §3): ``sustained_limit_high_pu``, or the top of the
+        published range, :data:`SUSTAINED_LIMIT_HIGH_DEFAULT_PU`, never below
+        :attr:`sustained_limit` nor above ``limit_pu``."""
+        if self.sustained_limit_high_pu is not None:
+            return self.sustained_limit_high_pu
+        return min(self.limit_pu, max(self.sustained_limit, SUSTAINED_LIMIT_HIGH_DEFAULT_PU))
+
+    @property
     def law(self) -> ChargerLaw:
         """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
         priority, ``unity_pf`` → active-power priority)."""
@@ -449,6 +467,10 @@ class V2GSite(_Model):
 #: default sustained current limit of a grid-following inverter (pu of rating): the middle of
 #: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv
 SUSTAINED_LIMIT_DEFAULT_PU = 1.1
+#: high end of that range (pu of rating): the top of the 1.0–1.2 pu of grid-following
+#: inverters in the same file; the high bracket's sustained limit unless a site gives its own
+#: (``sustained_limit_high_pu``, e.g. 1.5, the top of the general IBR range 1.1–1.5 pu there)
+SUSTAINED_LIMIT_HIGH_DEFAULT_PU = 1.2
 
 
 # --- scenarios, checks, gate -------------------------------------------------------------------
@@ -499,6 +521,12 @@ class Faults(_Model):
     r_fault_ohm: NonNegFloat = 0.0
     x_fault_ohm: NonNegFloat = 0.0
     r_fault_min_ohm: NonNegFloat = 0.0
+    #: The high bracket of the chargers' contribution in time (``docs/charger-fault-model.md``
+    #: §3): ``sustained_limit`` (default) — first-cycle limit for one cycle, then each site's
+    #: law at the high end of its sustained limit with its category's mandatory cessation and
+    #: trips; ``first_cycle_held`` — the first-cycle limit held for the whole fault (a planning
+    #: upper bound no inverter sustains; kept as a sensitivity).
+    high_bracket: Literal["sustained_limit", "first_cycle_held"] = "sustained_limit"
 
     @field_validator("fault_types", "cases")
     @classmethod
