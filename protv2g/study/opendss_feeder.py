@@ -33,19 +33,11 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
 from protv2g.study.curves import curve_name_issues, study_library
+from protv2g.study.paths import resolve_inside
 from protv2g.study.places import DeviceSite, document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
 
 __all__ = ["load_dss_feeder", "dss_semantics"]
-
-
-def _inside(study_dir: Path, relative: str, file: str, key: str
-            ) -> tuple[Path | None, list[Issue]]:
-    target = (study_dir / relative).resolve()
-    if not target.is_relative_to(study_dir.resolve()):
-        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
-                            "keep feeder files in the study's folder or below it")]
-    return target, []
 
 
 def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str
@@ -60,7 +52,7 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
 
     redirects, issues = [], []
     for i, r in enumerate(source.redirects):
-        p, found = _inside(study_dir, r, file, f"feeder.redirects[{i}]")
+        p, found = resolve_inside(study_dir, r, file, f"feeder.redirects[{i}]")
         issues += found
         if p is not None:
             redirects.append(p)
