@@ -22,7 +22,7 @@ from protv2g.devices.kinds import operating_times, spec, staged_operating_times
 from protv2g.devices.models import build_device
 from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.study.engine_inputs import charger_sources, device_terminals
@@ -180,8 +180,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                     if chg is None:
                         break
                     a = chg[c, t, j, k, 0]
-                    i_abc = seq_to_abc(np.array([0, a[0], a[1]]))
-                    row[f"i_{s}_a"] = 1e3 * float(np.abs(i_abc).max())
+                    row[f"i_{s}_a"] = 1e3 * float(peak_phase_12(a))
                     row[f"trip_{s}_s"] = float(st.site_trip_s["staged"][c, t, k, 0])
                     row[f"ceased_{s}"] = bool(st.site_ceased["staged"][c, t, k, 0])
                 rows.append(row)
