@@ -20,30 +20,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from protv2g.devices.kinds import staged_operating_times
-from protv2g.devices.models import (
-    Fuse,
-    FuseSettings,
-    OvercurrentRelay,
-    Recloser,
-    RecloserSettings,
-    RelaySettings,
-    build_device,
-)
+from protv2g.devices.kinds import operating_times, spec, staged_operating_times
+from protv2g.devices.models import build_device
 from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.study.engine_inputs import charger_sources, device_terminals, high_bracket_sets
 from protv2g.study.loader import Study
-from protv2g.units import Case, ChargerMode, DeviceKind, FaultType, LoadLevel, Participation
+from protv2g.units import Case, ChargerMode, FaultType, LoadLevel, Participation
 
 __all__ = ["findings_stage_table", "staged_device_table", "staged_times",
            "STAGED_TABLE_COLUMNS"]
-
-_SETTINGS = {DeviceKind.RELAY: RelaySettings, DeviceKind.RECLOSER: RecloserSettings,
-             DeviceKind.FUSE: FuseSettings}
 
 #: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
 #: ``trip_<site>_s``, ``ceased_<site>``)
@@ -58,7 +47,7 @@ def _device(study: Study, name: str):
     if entry is None:
         names = ", ".join(d.name for d in study.document.devices)
         raise KeyError(f"unknown device {name!r}; the study has: {names}")
-    allowed = {f.name for f in dataclasses.fields(_SETTINGS[entry.kind])}
+    allowed = {f.name for f in dataclasses.fields(spec(entry.kind).settings)}
     fields = {k: v for k, v in entry.model_dump().items() if k in allowed}
     return build_device(entry.kind, fields, study.library)
 
@@ -82,12 +71,11 @@ def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray) 
     return float(t["t_op_s"][0])
 
 
-def _held(dev, i_p: float, i_g: float) -> float:
-    if isinstance(dev, Fuse):
-        return float(dev.total_clear_time_s(i_p))
-    if isinstance(dev, OvercurrentRelay | Recloser):
-        return float(dev.operate_time_s(i_p, i_g))
-    raise TypeError(f"unknown device type {type(dev).__name__}")  # pragma: no cover
+def _held(dev, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
+    """Operate time (s) with the currents held for the whole fault (single stage): the device
+    kind's ``t_op_s`` (:func:`~protv2g.devices.kinds.operating_times`), any array shape."""
+    ip, ig = np.asarray(ip, float), np.asarray(ig, float)
+    return operating_times(dev, ip.ravel(), ig.ravel())["t_op_s"].reshape(ip.shape)
 
 
 def staged_device_table(study: Study, device: str, fault_bus: str, *,
@@ -180,9 +168,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
             ig = 1e3 * 3 * np.abs(i012[:, 0])
             today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
-            t_today = _held(dev, i_today, 1e3 * 3 * abs(today[0]))
+            t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0])))
             t_staged = _times(dev, ip, ig, t0, t1)
-            t_held = _held(dev, float(ip[0]), float(ig[0]))
+            t_held = float(_held(dev, ip[0], ig[0]))
             h = list(res.scenarios).index("high")
             i_h = st.device_i_012_ka[h, c, t, :, d, 0]
             t_high = (_times(dev, 1e3 * np.abs(seq_to_abc(i_h)).max(axis=-1),
@@ -204,8 +192,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                     if chg is None:
                         break
                     a = chg[c, t, j, k, 0]
-                    i_abc = seq_to_abc(np.array([0, a[0], a[1]]))
-                    row[f"i_{s}_a"] = 1e3 * float(np.abs(i_abc).max())
+                    row[f"i_{s}_a"] = 1e3 * float(peak_phase_12(a))
                     row[f"trip_{s}_s"] = float(st.site_trip_s["staged"][c, t, k, 0])
                     row[f"ceased_{s}"] = bool(st.site_ceased["staged"][c, t, k, 0])
                 rows.append(row)
@@ -246,7 +233,7 @@ def staged_times(study: Study, result) -> pd.DataFrame:
         ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
         ig = 1e3 * 3 * np.abs(i012[..., 0])
         low = staged_device_times(dev, ip, ig, t0, t1)["t_op_s"]
-        high = _held_array(dev, ip[0], ig[0])
+        high = _held(dev, ip[0], ig[0])
         s, c, t, m = low.shape
         idx = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), np.arange(m),
                                    indexing="ij")).reshape(4, -1)
@@ -258,12 +245,6 @@ def staged_times(study: Study, result) -> pd.DataFrame:
             "t_op_staged_s": low.ravel(),
             "t_op_first_cycle_held_s": np.asarray(high).ravel()}))
     return pd.concat(frames, ignore_index=True)
-
-
-def _held_array(dev, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
-    if isinstance(dev, Fuse):
-        return dev.total_clear_time_s(ip)
-    return dev.operate_time_s(ip, ig)
 
 
 #: Statuses of findings whose charger stages are tabulated.

@@ -89,6 +89,29 @@ def halfway_limit_mw(device: str = DEVICE, fraction: float = 0.5) -> float:
     return base + fraction * (full - base)
 
 
+def _over_limit(scenarios: Sequence[Scenario], value: pd.Series, limit: float,
+                within_base: Callable[[float, float], bool],
+                row: Callable[[float], dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hand-made checks' result: a violation row (``row(value)``) for each scenario whose
+    ``value[scenario]`` exceeds ``limit``, attributed by hand against the base case of the
+    same load level — pre-existing for the base case itself or a value ``within_base`` of the
+    base value, else "worse" when the base already exceeds the limit, "new" when it does not.
+    """
+    base = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
+    rows = []
+    for sc in scenarios:
+        v = float(value[sc.name])
+        if v <= limit:
+            continue
+        v_base = float(value[base[sc.load_level]])
+        if sc.is_base or within_base(v, v_base):
+            attribution = "pre-existing"
+        else:
+            attribution = "worse" if v_base > limit else "new"
+        rows.append({"attribution": attribution, "scenario": sc.name, **row(v)})
+    return pd.DataFrame(rows, columns=VIOLATION_COLUMNS), pd.DataFrame()
+
+
 def reverse_power_check(limit_mw: float | None = None, device: str = DEVICE,
                         criterion: str = "C12", status: str = "fail") -> Callable:
     """A hand-made check with the signature of ``protv2g.checks.run_checks``: reverse active
@@ -99,23 +122,12 @@ def reverse_power_check(limit_mw: float | None = None, device: str = DEVICE,
         limit_mw = halfway_limit_mw(device)
 
     def checks(study, faults, flow, scenarios: Sequence[Scenario]):
-        rev = _reverse_mw(flow, device)
-        base = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
-        rows = []
-        for sc in scenarios:
-            p_mw = float(rev[sc.name])
-            if p_mw <= limit_mw:
-                continue
-            p_base = float(rev[base[sc.load_level]])
-            if sc.is_base or p_mw <= p_base + 1e-6:
-                attribution = "pre-existing"
-            else:
-                attribution = "worse" if p_base > limit_mw else "new"
-            rows.append({
-                "criterion": criterion, "status": status, "attribution": attribution,
-                "scenario": sc.name, "device": device, "margin": limit_mw - p_mw,
-                "limit": limit_mw, "message": f"reverse {p_mw:.4f} MW > {limit_mw:.4f} MW"})
-        return pd.DataFrame(rows, columns=VIOLATION_COLUMNS), pd.DataFrame()
+        return _over_limit(
+            scenarios, _reverse_mw(flow, device), limit_mw,
+            lambda p_mw, p_base: p_mw <= p_base + 1e-6,
+            lambda p_mw: {"criterion": criterion, "status": status, "device": device,
+                          "margin": limit_mw - p_mw, "limit": limit_mw,
+                          "message": f"reverse {p_mw:.4f} MW > {limit_mw:.4f} MW"})
 
     return checks
 
@@ -141,23 +153,13 @@ def bus_duty_check(limit_ka: float, bus: str = BUS, criterion: str = "C7") -> Ca
 
     def checks(study, faults, flow, scenarios: Sequence[Scenario]):
         b = faults.bus[faults.bus["bus_name"] == bus]
-        worst = b.groupby("scenario")["ikss_ka"].max()
-        base = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
-        rows = []
-        for sc in scenarios:
-            i_ka = float(worst[sc.name])
-            if i_ka <= limit_ka:
-                continue
-            i_base = float(worst[base[sc.load_level]])
-            if sc.is_base or i_ka <= i_base * (1 + 1e-9):
-                attribution = "pre-existing"
-            else:
-                attribution = "worse" if i_base > limit_ka else "new"
-            rows.append({"criterion": criterion, "status": "fail", "attribution": attribution,
-                         "scenario": sc.name, "fault_bus": bus, "device": f"bus {bus}",
-                         "margin": (limit_ka - i_ka) / limit_ka, "limit": 1000 * limit_ka,
-                         "message": f"{i_ka:.4f} kA > {limit_ka} kA"})
-        return pd.DataFrame(rows, columns=VIOLATION_COLUMNS), pd.DataFrame()
+        return _over_limit(
+            scenarios, b.groupby("scenario")["ikss_ka"].max(), limit_ka,
+            lambda i_ka, i_base: i_ka <= i_base * (1 + 1e-9),
+            lambda i_ka: {"criterion": criterion, "status": "fail", "fault_bus": bus,
+                          "device": f"bus {bus}", "margin": (limit_ka - i_ka) / limit_ka,
+                          "limit": 1000 * limit_ka,
+                          "message": f"{i_ka:.4f} kA > {limit_ka} kA"})
 
     return checks
 

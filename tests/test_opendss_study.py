@@ -30,6 +30,19 @@ def test_shipped_opendss_example_runs(tmp_path):
     assert "Feeder warnings" in openpyxl.load_workbook(path).sheetnames
 
 
+def test_a_redirect_outside_the_study_folder_is_refused(tmp_path):
+    """``feeder.redirects`` entries resolve inside the study's folder, as the master does."""
+    folder = tmp_path / "study"
+    shutil.copytree(FEEDERS_DIR / "opendss_example", folder)
+    (tmp_path / "outside.dss").write_text("! not the study's\n")
+    text = (folder / "study.yaml").read_text()
+    (folder / "study.yaml").write_text(text.replace(
+        "  opendss: Master.dss\n",
+        "  opendss: Master.dss\n  redirects: [LineCodes.dss, ../outside.dss]\n"))
+    issues = protv2g.validate_study(folder / "study.yaml")
+    assert [(i.field, "leaves the study's folder" in i.message) for i in issues] == [
+        ("feeder.redirects[1]", True)]
+
 def test_dg_protection_feeder_study(shared_dir, tmp_path):
     src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
     shutil.copy(src, tmp_path / "DG_Prot_Fdr.dss")

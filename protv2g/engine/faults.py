@@ -27,7 +27,7 @@ import numpy as np
 from protv2g.units import A_OP, FaultType
 
 __all__ = ["sequence_fault_currents", "floating_v0", "seq_to_abc", "abc_to_seq",
-           "FAULTED_PHASES", "A_MATRIX"]
+           "peak_phase_12", "FAULTED_PHASES", "A_MATRIX"]
 
 #: ``[a, b, c] = A · [0, 1, 2]`` (phase-from-sequence transform).
 A_MATRIX = np.array([[1, 1, 1], [1, A_OP**2, A_OP], [1, A_OP, A_OP**2]], dtype=complex)
@@ -129,6 +129,16 @@ def floating_v0(fault_type: FaultType, e1: np.ndarray, e2: np.ndarray, z1: np.nd
 def seq_to_abc(x012: np.ndarray) -> np.ndarray:
     """Phase quantities from sequence quantities along the last axis ``(0, 1, 2) → (a, b, c)``."""
     return x012 @ A_MATRIX.T
+
+
+def peak_phase_12(x12: np.ndarray) -> np.ndarray:
+    """Largest phase magnitude of a quantity without zero sequence, from ``(x1, x2)`` along
+    the last axis (a charger's injection: ``max(|xa|, |xb|, |xc|)`` of ``(0, x1, x2)``).
+
+    ``x12`` is ``(..., 2)`` complex; returns ``(...)`` in its unit.
+    """
+    x012 = np.concatenate([np.zeros_like(x12[..., :1]), x12], axis=-1)
+    return np.abs(seq_to_abc(x012)).max(axis=-1)
 
 
 def abc_to_seq(xabc: np.ndarray) -> np.ndarray:

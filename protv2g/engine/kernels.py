@@ -72,6 +72,41 @@ def fill_sequence(out, s, a, b, g, g_full, w, i_f, scale):  # pragma: no cover -
 #: fast-math without the no-NaN/no-Inf assumptions (NaN devices must stay NaN)
 _FAST = {"contract", "arcp", "nsz", "reassoc"}
 
+_SQRT3_2 = np.sqrt(3.0) / 2
+
+
+@njit(fastmath=_FAST, cache=True, inline="always")
+def _max_phase_sq(x0r, x0i, x1r, x1i, x2r, x2i):  # pragma: no cover - numba
+    """Largest squared phase magnitude ``max(|xa|², |xb|², |xc|²)`` of sequence components.
+
+    ``xa = x0 + x1 + x2``, ``xb = x0 + a²·x1 + a·x2``, ``xc = x0 + a·x1 + a²·x2`` with
+    ``a = 1∠120°`` (Fortescue's symmetrical components), written out as
+    ``xb, xc = x0 − ½(x1 + x2) ∓ j(√3/2)(x1 − x2)``; arguments are real and imaginary parts.
+    """
+    sr = x1r + x2r
+    si = x1i + x2i
+    dr = x1r - x2r
+    di = x1i - x2i
+    ar = x0r + sr
+    ai = x0i + si
+    br = x0r - 0.5 * sr + _SQRT3_2 * di
+    bi = x0i - 0.5 * si - _SQRT3_2 * dr
+    cr = x0r - 0.5 * sr - _SQRT3_2 * di
+    ci = x0i - 0.5 * si + _SQRT3_2 * dr
+    return max(ar * ar + ai * ai, max(br * br + bi * bi, cr * cr + ci * ci))
+
+
+@njit(cache=True, inline="always")
+def _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2
+                  ):  # pragma: no cover - numba
+    """Write device ``d``'s reductions: ``out_max[s, d] = (√best_p, 3·√best_g)·scale`` (NaN
+    where no fault bus counted, ``best < 0``) and their fault-bus positions ``out_arg``."""
+    for s in range(best_p.shape[0]):
+        out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan
+        out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s] * sc2) if best_g[s] >= 0 else np.nan
+        out_arg[s, d, 0] = arg_p[s]
+        out_arg[s, d, 1] = arg_g[s]
+
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg, out_max,
@@ -89,8 +124,6 @@ def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
     """
     n_s = if_re.shape[2]
     n_d, m = w1.shape
-    c = -0.5
-    sq = np.sqrt(3.0) / 2
     z0 = 1.0 if has_zero else 0.0
     z2 = 1.0 if has_neg else 0.0
     for d in prange(n_d):
@@ -135,18 +168,7 @@ def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
                 x2i = g2i[s] - (y2r * i2i[s] + y2i * i2r[s])
                 x0r = g0r[s] - (y0r * i0r[s] - y0i * i0i[s])
                 x0i = g0i[s] - (y0r * i0i[s] + y0i * i0r[s])
-                # phases: a = x0 + x1 + x2; b, c = x0 + (−1/2)(x1 + x2) ∓ j(√3/2)(x1 − x2)
-                sr = x1r + x2r
-                si = x1i + x2i
-                dr = x1r - x2r
-                di = x1i - x2i
-                ar = x0r + sr
-                ai = x0i + si
-                br = x0r + c * sr + sq * di
-                bi = x0i + c * si - sq * dr
-                cr = x0r + c * sr - sq * di
-                ci = x0i + c * si + sq * dr
-                pv[s] = max(ar * ar + ai * ai, max(br * br + bi * bi, cr * cr + ci * ci))
+                pv[s] = _max_phase_sq(x0r, x0i, x1r, x1i, x2r, x2i)
                 gv[s] = x0r * x0r + x0i * x0i
             for s in range(n_s):
                 if pv[s] > best_p[s]:
@@ -155,11 +177,7 @@ def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
                 if gv[s] > best_g[s]:
                     best_g[s] = gv[s]
                     arg_g[s] = f
-        for s in range(n_s):
-            out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan
-            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s] * sc2) if best_g[s] >= 0 else np.nan
-            out_arg[s, d, 0] = arg_p[s]
-            out_arg[s, d, 1] = arg_g[s]
+        _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
@@ -178,9 +196,6 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
     n_s = if_re.shape[2]
     n_d, m = w1.shape
     k = gi1.shape[1]
-    c = -0.5
-    sq = np.sqrt(3.0)
-    sq = sq / 2
     for d in prange(n_d):
         best_p = np.full(n_s, -1.0)
         best_g = np.full(n_s, -1.0)
@@ -223,17 +238,7 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
                         bi = ic2_im[q, f, s]
                         x2r += g2r[q] * br - g2i[q] * bi
                         x2i += g2r[q] * bi + g2i[q] * br
-                sr = x1r + x2r
-                si = x1i + x2i
-                dr = x1r - x2r
-                di = x1i - x2i
-                ar = x0r + sr
-                ai = x0i + si
-                br = x0r + c * sr + sq * di
-                bi = x0i + c * si - sq * dr
-                cr = x0r + c * sr - sq * di
-                ci = x0i + c * si + sq * dr
-                pv = max(ar * ar + ai * ai, max(br * br + bi * bi, cr * cr + ci * ci))
+                pv = _max_phase_sq(x0r, x0i, x1r, x1i, x2r, x2i)
                 gv = x0r * x0r + x0i * x0i
                 if pv > best_p[s]:
                     best_p[s] = pv
@@ -241,8 +246,4 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
                 if gv > best_g[s]:
                     best_g[s] = gv
                     arg_g[s] = f
-        for s in range(n_s):
-            out_max[s, d, 0] = np.sqrt(best_p[s] * sc2) if best_p[s] >= 0 else np.nan
-            out_max[s, d, 1] = 3.0 * np.sqrt(best_g[s] * sc2) if best_g[s] >= 0 else np.nan
-            out_arg[s, d, 0] = arg_p[s]
-            out_arg[s, d, 1] = arg_g[s]
+        _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)

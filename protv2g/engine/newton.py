@@ -290,47 +290,45 @@ def _per_col(x: np.ndarray, m: int) -> np.ndarray:
     return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
 
 
-def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
-    """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
-    (same return as :func:`_newton`)."""
+def _column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tuple:
+    """The arguments the column kernels (:func:`.newton_kernel.newton_columns`,
+    :func:`.newton_kernel.continuation_columns`) share after ``x``, for the columns ``cols``:
+    ``v⁰`` rows, ``M``, the source row of each column, current limits, law codes, the held-PLL
+    mask (held sites and constant-current laws), the six law parameters per column (C order),
+    the pre-fault currents and ``V_PLL_MIN_PU``."""
     m, k = sys.n_cols, sys.v10.shape[1]
     src = np.arange(len(sys.v10)) if sys.src is None else sys.src
     held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
         law.law == CONSTANT)
     pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
                                                           "k_factor", "deadband")]
+    return (np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
+            np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
+            np.ascontiguousarray(law.law, np.int64), held, *pars,
+            np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU)
+
+
+def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
+    """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
+    (same return as :func:`_newton`)."""
     x = np.ascontiguousarray(x0[cols])
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
     its = np.zeros(len(cols), np.int64)
-    newton_columns(x, np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
-                   np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
-                   np.ascontiguousarray(law.law, np.int64), held, *pars,
-                   np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
-                   KERNEL_MAX_ITER, KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS,
-                   ok, res, its)
+    newton_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, KERNEL_MAX_ITER,
+                   KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, ok, res, its)
     return x, ok, res, int(its.max(initial=0))
 
 
 def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
     """:func:`.newton_kernel.continuation_columns` on ``cols``: ``(x, frozen ok, tracking ok,
     tracking residual)``; ``x`` is the tracking solution where found, else the held-PLL one."""
-    m, k = sys.n_cols, sys.v10.shape[1]
-    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
-    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
-        law.law == CONSTANT)
-    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
-                                                          "k_factor", "deadband")]
     x = np.ascontiguousarray(x0)
     okf = np.zeros(len(cols), bool)
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
-    continuation_columns(x, np.ascontiguousarray(sys.v10[src[cols]]),
-                         np.ascontiguousarray(sys.m11), np.ascontiguousarray(src[cols]),
-                         np.ascontiguousarray(lim[cols], float),
-                         np.ascontiguousarray(law.law, np.int64), held, *pars,
-                         np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU, tol,
-                         max_iter, LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
+    continuation_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, max_iter,
+                         LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
     return x, okf, ok, res
 
 

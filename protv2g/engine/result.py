@@ -39,7 +39,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import FAULTED_PHASES, seq_to_abc
+from protv2g.engine.faults import FAULTED_PHASES, peak_phase_12, seq_to_abc
 from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
 
@@ -264,9 +264,7 @@ class FaultStudyResult:
             for c, case in enumerate(self.cases):
                 for t, ft in enumerate(self.fault_types):
                     a = arr[c, t]
-                    i_abc = seq_to_abc(np.stack([np.zeros_like(a[..., 0]), a[..., 0],
-                                                 a[..., 1]], axis=-1))
-                    peak = np.abs(i_abc).max(axis=-1)
+                    peak = peak_phase_12(a)
                     lim = np.repeat(self.charger_limit_ka[name][c], m)
                     frames.append(pd.DataFrame({
                         "scenario": name, "charger": np.repeat(np.array(names, dtype=object), m),

@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.engine.staging import stage_names
 from protv2g.units import Case, FaultType
 
@@ -154,9 +154,7 @@ class StagedResult:
                     if chg is not None:
                         for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
                             a = chg[c, t, min(j, chg.shape[2] - 1)]
-                            i_abc = seq_to_abc(np.stack([np.zeros_like(a[..., 0]), a[..., 0],
-                                                         a[..., 1]], axis=-1))
-                            row[col] = np.abs(i_abc).max(axis=-1).ravel()
+                            row[col] = peak_phase_12(a).ravel()
                     frames.append(pd.DataFrame(row))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["scenario", "case", "fault_type", "site", "fault_bus", "fault_bus_name",

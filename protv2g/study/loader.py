@@ -19,10 +19,11 @@ from protv2g.devices.library import Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
 from protv2g.network.json_tables import FeederTables, feeder_tables_from_document, unsupplied_buses
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
-from protv2g.study.curves import curve_name_issues, study_library
+from protv2g.study.curves import study_library
 from protv2g.study.issues import issues_from_validation_error
 from protv2g.study.opendss_devices import adopt_model_devices
-from protv2g.study.places import DeviceSite, document_issues
+from protv2g.study.paths import resolve_inside
+from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
 
@@ -106,16 +107,6 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Issue]]:
     return raw, []
 
 
-def _resolve_inside(study_dir: Path, relative: str, file: str, key: str
-                    ) -> tuple[Path | None, list[Issue]]:
-    """Resolve a path relative to the study folder, refusing one that escapes it."""
-    target = (study_dir / relative).resolve()
-    if not target.is_relative_to(study_dir.resolve()):
-        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
-                            "keep feeder files in the study's folder or below it")]
-    return target, []
-
-
 @dataclass(frozen=True)
 class LoadedFeeder:
     """A feeder as loaded: the net, and from an OpenDSS model its warnings/curves/devices."""
@@ -137,7 +128,7 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
         if source.builtin:
             return LoadedFeeder(load_builtin(source.builtin, file=file))
         key = "feeder.pandapower_json" if source.pandapower_json else "feeder.opendss"
-        target, issues = _resolve_inside(
+        target, issues = resolve_inside(
             study_dir, source.pandapower_json or source.opendss or "", file, key)
         if target is None:
             return LoadedFeeder(None, issues=tuple(issues))
@@ -223,12 +214,7 @@ def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
                      ) -> tuple[list[Issue], dict[str, DeviceSite], dict[str, int],
                                 CurveLibrary | None]:
     file = str(path)
-    library, issues = study_library(document, path.parent, file)
-    if library is not None and extra_curves:
-        library = CurveLibrary([*library, *extra_curves])
-    if library is not None:
-        issues.extend(curve_name_issues(document, library, file))
-    issues.extend(document_issues(document, file))
+    library, issues = library_and_document_issues(document, path, extra_curves)
     device_sites: dict[str, DeviceSite] = {}
     for i, device in enumerate(document.devices):
         site, found = resolve_location(net, device.location, file, f"devices[{i}].location")

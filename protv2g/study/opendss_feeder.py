@@ -32,20 +32,11 @@ from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
-from protv2g.study.curves import curve_name_issues, study_library
-from protv2g.study.places import DeviceSite, document_issues
+from protv2g.study.paths import resolve_inside
+from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
 
 __all__ = ["load_dss_feeder", "dss_semantics"]
-
-
-def _inside(study_dir: Path, relative: str, file: str, key: str
-            ) -> tuple[Path | None, list[Issue]]:
-    target = (study_dir / relative).resolve()
-    if not target.is_relative_to(study_dir.resolve()):
-        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
-                            "keep feeder files in the study's folder or below it")]
-    return target, []
 
 
 def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str
@@ -60,7 +51,7 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
 
     redirects, issues = [], []
     for i, r in enumerate(source.redirects):
-        p, found = _inside(study_dir, r, file, f"feeder.redirects[{i}]")
+        p, found = resolve_inside(study_dir, r, file, f"feeder.redirects[{i}]")
         issues += found
         if p is not None:
             redirects.append(p)
@@ -90,12 +81,7 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
                   ) -> tuple[list, dict[str, DeviceSite], dict[str, int], CurveLibrary | None]:
     """Issues, device sites, site buses and curve library of a study on ``model``."""
     file = str(path)
-    library, issues = study_library(document, path.parent, file)
-    if library is not None and extra_curves:
-        library = CurveLibrary([*library, *extra_curves])
-    if library is not None:
-        issues.extend(curve_name_issues(document, library, file))
-    issues.extend(document_issues(document, file))
+    library, issues = library_and_document_issues(document, path, extra_curves)
     tab = model.buses
     device_sites: dict[str, DeviceSite] = {}
     for i, device in enumerate(document.devices):

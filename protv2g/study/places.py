@@ -7,13 +7,17 @@ branch (:mod:`protv2g.study.opendss_feeder`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import Issue
+from protv2g.study.curves import curve_name_issues, study_library
 from protv2g.study.schema import StudyDocument
 
-__all__ = ["DeviceSite", "document_issues"]
+__all__ = ["DeviceSite", "document_issues", "library_and_document_issues"]
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,32 @@ def document_issues(document: StudyDocument, file: str) -> list[Issue]:
                                 f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw)",
                                 "lower the export levels or add chargers"))
     return issues
+
+
+def library_and_document_issues(document: StudyDocument, path: Path,
+                                extra_curves: Sequence[Curve] = ()
+                                ) -> tuple[CurveLibrary | None, list[Issue]]:
+    """The study's curve library and every issue found without the feeder.
+
+    Parameters
+    ----------
+    document : StudyDocument
+    path : Path
+        The study file (its folder holds the ``library`` folders).
+    extra_curves : sequence of Curve
+        Curves added to the library (an OpenDSS model's own TCC tables).
+
+    Returns
+    -------
+    tuple of (CurveLibrary or None, list of Issue)
+        The library (None when a ``library`` folder cannot be loaded) and the issues of its
+        folders, of the devices' curve names (when it loaded) and :func:`document_issues`.
+    """
+    file = str(path)
+    library, issues = study_library(document, path.parent, file)
+    if library is not None and extra_curves:
+        library = CurveLibrary([*library, *extra_curves])
+    if library is not None:
+        issues.extend(curve_name_issues(document, library, file))
+    issues.extend(document_issues(document, file))
+    return library, issues

@@ -122,6 +122,18 @@ def _round_up(x: float, step: float = 10.0) -> float:
     return float(math.ceil(x / step - 1e-9) * step)
 
 
+def _fit_pickup(wanted_a: float, floor_a: float, ceiling_a: float) -> tuple[float, bool]:
+    """A pickup (A): ``wanted_a`` rounded up to 10 A; where that exceeds ``ceiling_a`` (the
+    smallest fault in the zone ÷ 1.5), the highest 10 A step at or below the ceiling, but not
+    below ``floor_a`` rounded up (1.5 × the load it must carry) nor 10 A. Returns it and
+    whether it is at or below the ceiling (False: the zone's smallest fault is not reached
+    with the 1.5 margin)."""
+    pickup = _round_up(wanted_a)
+    if pickup > ceiling_a:
+        pickup = max(_round_up(floor_a), math.floor(ceiling_a / 10.0) * 10.0, 10.0)
+    return pickup, not pickup > ceiling_a  # a NaN ceiling (no fault value) is no conflict
+
+
 def _time_dial(relay_time_td1: np.ndarray, device_time: np.ndarray) -> tuple[float, bool]:
     """Smallest TD step with ``TD·t1 ≥ t_dev + CTI`` wherever both operate; (TD, capped)."""
     ok = np.isfinite(relay_time_td1) & np.isfinite(device_time) & (relay_time_td1 > 0)
@@ -163,25 +175,21 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     ground = zone[zone.fault_type.isin(["SLG", "LLG"])]
     i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
     i_min_ground = float(ground.i_ground_a.min()) if len(ground) else math.inf
-    floor, ceiling = 1.5 * i_load, i_min_phase / 1.5
-    pickup = _round_up(2.0 * i_load)
-    if pickup > ceiling:
-        pickup = max(_round_up(floor), math.floor(ceiling / 10.0) * 10.0, 10.0)
-        if pickup > ceiling:
-            conflicts.append(f"51P reach: the minimum multi-phase fault in the primary zone "
-                             f"({i_min_phase:.0f} A, IEC 60909 min) is below 1.5 × the pickup "
-                             f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
-                             f"({floor:.0f} A) without tripping on load: C5 will report the "
-                             "buses it does not reach (a mid-feeder recloser would)")
-    g_floor, g_ceiling = 1.5 * i0_load, i_min_ground / 1.5
-    g_pickup = _round_up(max(2.0 * i0_load, 0.25 * pickup))
-    if g_pickup > g_ceiling:
-        g_pickup = max(_round_up(g_floor), math.floor(g_ceiling / 10.0) * 10.0, 10.0)
-        if g_pickup > g_ceiling:
-            conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
-                             f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
-                             f"{g_pickup:.0f} A (floor 1.5 × the peak-load residual "
-                             f"{i0_load:.0f} A)")
+    floor = 1.5 * i_load
+    pickup, reaches = _fit_pickup(2.0 * i_load, floor, i_min_phase / 1.5)
+    if not reaches:
+        conflicts.append(f"51P reach: the minimum multi-phase fault in the primary zone "
+                         f"({i_min_phase:.0f} A, IEC 60909 min) is below 1.5 × the pickup "
+                         f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
+                         f"({floor:.0f} A) without tripping on load: C5 will report the "
+                         "buses it does not reach (a mid-feeder recloser would)")
+    g_pickup, reaches = _fit_pickup(max(2.0 * i0_load, 0.25 * pickup), 1.5 * i0_load,
+                                    i_min_ground / 1.5)
+    if not reaches:
+        conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
+                         f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
+                         f"{g_pickup:.0f} A (floor 1.5 × the peak-load residual "
+                         f"{i0_load:.0f} A)")
     kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
              for _, m in below}
     curve = "IEEE-EI" if below and kinds <= {"fuse"} else "IEEE-VI"

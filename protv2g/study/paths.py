@@ -1,0 +1,40 @@
+"""Paths a study file names: resolved relative to the study's folder, never outside it.
+
+A leaf module: the loader and its OpenDSS branch (:mod:`protv2g.study.opendss_feeder`, which
+the loader imports) both resolve feeder paths with :func:`resolve_inside`, so it lives here
+rather than in either of them (an import of the loader from its branch would be a loop).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from protv2g.errors import Issue
+
+__all__ = ["resolve_inside"]
+
+
+def resolve_inside(study_dir: Path, relative: str, file: str, key: str
+                   ) -> tuple[Path | None, list[Issue]]:
+    """Resolve a path relative to the study folder, refusing one that escapes it.
+
+    Parameters
+    ----------
+    study_dir : Path
+        The folder of the study file.
+    relative : str
+        The path as written in the study file (relative to ``study_dir``).
+    file, key : str
+        The study file and the field path of the value, for the issue.
+
+    Returns
+    -------
+    tuple of (Path or None, list of Issue)
+        The resolved absolute path and no issue; or None and one issue naming the field when
+        the path leads out of the study's folder.
+    """
+    target = (study_dir / relative).resolve()
+    if not target.is_relative_to(study_dir.resolve()):
+        return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
+                            "keep feeder files in the study's folder or below it")]
+    return target, []
