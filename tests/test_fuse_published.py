@@ -141,3 +141,24 @@ def test_cli_curves_table(capsys):
     assert [r["t_s"] for r in rows] == [300.0, 10.0, 0.1] and rows[0]["status"] == "PASS"
     with pytest.raises(InputError, match="no published melting ranges"):
         run(["curves", "table", "IEEE-VI"])
+
+
+def test_plot_draws_the_i2t_tail_off_the_axis_not_along_its_floor():
+    """The TCC plot clamps only instantaneous (0 s) operation to the time-axis floor; a
+    fuse's constant-I²t tail below the floor leaves the plot (no drawn flat floor)."""
+    from protv2g.devices.tcc import TccTrace, curve_traces, plot_tcc
+
+    traces = curve_traces("40K") + [TccTrace("inst", np.array([1e3, 2e3, 3e3]),
+                                             np.array([0.5, 0.0, 0.0]))]
+    fig = plot_tcc(traces, t_range_s=(0.01, 1000.0))
+    lines = fig.axes[0].get_lines()
+    for line in lines:
+        y = np.asarray(line.get_ydata(), float)
+        y = y[np.isfinite(y)]
+        if line.get_label() == "inst":
+            assert np.isclose(y, 0.01).sum() == 2  # 0 s drawn on the floor
+        else:
+            assert not np.isclose(y, 0.01, rtol=1e-9).any(), line.get_label()
+    fuse_y = np.concatenate([np.asarray(ln.get_ydata(), float) for ln in lines
+                             if ln.get_label() != "inst"])
+    assert np.nanmin(fuse_y) < 0.01  # the dotted I²t tail continues below the floor
