@@ -162,3 +162,12 @@ def test_plot_draws_the_i2t_tail_off_the_axis_not_along_its_floor():
     fuse_y = np.concatenate([np.asarray(ln.get_ydata(), float) for ln in lines
                              if ln.get_label() != "inst"])
     assert np.nanmin(fuse_y) < 0.01  # the dotted I²t tail continues below the floor
+
+
+def test_fuse_table_doctests():
+    import doctest
+
+    from protv2g.devices import fuse_table
+
+    result = doctest.testmod(fuse_table)
+    assert result.failed == 0 and result.attempted > 0

@@ -44,7 +44,8 @@ from protv2g.devices.fuse import Fuse
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.units import DeviceKind
 
-__all__ = ["current_at_time_a", "published_range_table", "speed_ratio_table", "to_markdown"]
+__all__ = ["current_at_time_a", "published_range_table", "report", "speed_ratio_table",
+           "to_markdown"]
 
 #: Columns of :func:`published_range_table` (units in the names; ratios dimensionless).
 COLUMNS = ["link", "rating_a", "t_s", "pub_min_a", "pub_max_a", "mm_a", "mm_over_min",
