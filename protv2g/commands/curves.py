@@ -8,6 +8,7 @@ Examples
     protv2g curves eval IEEE-VI --time-dial 1 --multiples 2 5 10 --json
     protv2g curves plot 65K 101 117 --pickup-a 200 -o tcc.png
     protv2g curves --library my_curves/ eval MY-CURVE --multiples 3
+    protv2g curves table 40K 65K        # MM/TC against the published EEI-NEMA ranges
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ import numpy as np
 
 from protv2g.devices.curves import trip_time_s
 from protv2g.devices.fuse import Fuse
+from protv2g.devices.fuse_table import published_range_table, report
 from protv2g.devices.library import CurveLibrary, load_library
 from protv2g.devices.relay import curve_boundary
 from protv2g.devices.tcc import curve_traces, plot_tcc
 from protv2g.errors import InputError, Issue
 from protv2g.units import DeviceKind
 
-__all__ = ["register", "run_list", "run_eval", "run_plot"]
+__all__ = ["register", "run_list", "run_eval", "run_plot", "run_table"]
 
 
 def _add_library(p: argparse.ArgumentParser, dest: str) -> None:
@@ -41,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("curves", help="list, evaluate and plot device curves",
                               description="Relay, recloser and fuse time-current curves.")
     _add_library(p, "library_top")
-    sub = p.add_subparsers(dest="curves_command", required=True, metavar="{list,eval,plot}")
+    sub = p.add_subparsers(dest="curves_command", required=True,
+                           metavar="{list,eval,plot,table}")
 
     pl = sub.add_parser("list", help="list curves: name, kind, family, source")
     pl.add_argument("--kind", choices=[k.value for k in DeviceKind], help="only this kind")
@@ -79,6 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pp.add_argument("--title", default="", help="plot title")
     _add_library(pp, "library")
     pp.set_defaults(func=run_plot)
+
+    pt = sub.add_parser("table", help="fuse links: MM and TC at the published EEI-NEMA "
+                        "anchor times against the melting-current ranges (Markdown)")
+    pt.add_argument("names", nargs="*", metavar="NAME",
+                    help="K/T links (default: every link with published melting ranges)")
+    pt.add_argument("--json", action="store_true", help="print JSON records instead")
+    _add_library(pt, "library")
+    pt.set_defaults(func=run_table)
 
 
 def _library(args: argparse.Namespace) -> CurveLibrary:
@@ -173,3 +184,18 @@ def run_plot(args: argparse.Namespace) -> int:
     plot_tcc(traces, path=out, title=args.title or "Time-current curves: " + ", ".join(args.names))
     print(f"wrote {out}")
     return 0
+
+
+def run_table(args: argparse.Namespace) -> int:
+    """Print the published-range table of fuse links; exit 1 if any row fails."""
+    lib = _library(args)
+    try:
+        df = published_range_table(lib, args.names or None)
+    except ValueError as e:
+        raise InputError(Issue("command line", "NAME", str(e),
+                               "name K or T links (protv2g curves list --kind fuse)")) from e
+    if args.json:
+        print(json.dumps(df.to_dict(orient="records"), indent=1))
+    else:
+        print(report(df))
+    return 0 if (df["status"] == "PASS").all() else 1

@@ -184,8 +184,11 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
     color = None
     for tr in traces:
         # Instantaneous elements (0 s) are drawn on the axis floor, so the curve drops
-        # vertically at the 50 pickup instead of vanishing from the log axis.
-        t = np.maximum(np.asarray(tr.t_s, float), t_range_s[0])
+        # vertically at the 50 pickup instead of vanishing from the log axis. Positive
+        # times below the floor are left to leave the plot through its bottom edge: a fuse's
+        # I²t tail must not be drawn as a flat floor at the axis limit (#17).
+        t_raw = np.asarray(tr.t_s, float)
+        t = np.where(t_raw <= 0.0, t_range_s[0], t_raw)
         t = np.where(np.isfinite(t), t, np.nan)
         x = np.asarray(tr.i_a, float)
         style = dict(tr.style)
