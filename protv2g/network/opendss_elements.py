@@ -39,6 +39,13 @@ import pandapower as pp
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.opendss_neutrals import (
+    PHASE_PATH_FIX,
+    Neutral,
+    NeutralMap,
+    bank_neutral,
+    pandapower_zn_ohm,
+)
 
 SQRT3 = 3.0**0.5
 #: OpenDSS length-unit codes (``Lines.Units``) → km per unit.
@@ -98,15 +105,18 @@ ENDTEMP_DEGREE = 80.0
 
 
 def iter_class(dss, cls: str, buses: dict[str, int] | None = None,  # noqa: ANN001, ANN201
-               log: WarningLog | None = None):
+               log: WarningLog | None = None, skip: frozenset[str] | set[str] = frozenset()):
     """Yield ``(full_name, enabled)`` for every element of class ``cls`` in the circuit.
 
     With ``buses``, an element that names a bus OpenDSS left out of its circuit (a disabled
-    element is the only one reaching it) is not yielded but listed in ``log``.
+    element is the only one reaching it) is not yielded but listed in ``log``. Elements in
+    ``skip`` (lower-case ``"class.name"``, mapped elsewhere) are not yielded.
     """
     dss.Circuit.SetActiveClass(cls)
     for name in list(dss.ActiveClass.AllNames()):
         full = f"{cls}.{name}"
+        if full.lower() in skip:
+            continue
         dss.Circuit.SetActiveElement(full)
         enabled = bool(dss.CktElement.Enabled())
         if buses is not None:
@@ -122,11 +132,23 @@ def iter_class(dss, cls: str, buses: dict[str, int] | None = None,  # noqa: ANN0
 
 
 # --------------------------------------------------------------------------- buses, source
-def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  # noqa: ANN001
-    """Create one pandapower bus per OpenDSS bus (``vn_kv`` from the OpenDSS voltage base)."""
+def add_buses(net: pp.pandapowerNet, dss, log: WarningLog,  # noqa: ANN001
+              neutrals: NeutralMap | None = None) -> dict[str, int]:
+    """Create one pandapower bus per OpenDSS bus (``vn_kv`` from the OpenDSS voltage base).
+
+    Nodes of a transformer's neutral network (``neutrals``) are not phases: they are left out of
+    ``dss_nodes``, and a bus that has only such nodes (e.g. the junction of an NER and a
+    reactor) gets no pandapower bus — its impedance is in the transformer's ``rn_ohm/xn_ohm``.
+    """
     index: dict[str, int] = {}
+    neutral_nodes = neutrals.nodes if neutrals is not None else {}
     for name in dss.Circuit.AllBusNames():
         dss.Circuit.SetActiveBus(name)
+        nodes = sorted(n for n in dss.Bus.Nodes() if n > 0 and n not in neutral_nodes.get(name, ()))
+        if not nodes:
+            log.add("Bus", name, "only neutral-network nodes", "no pandapower bus (its "
+                    "impedance is folded into the transformer's rn_ohm/xn_ohm)")
+            continue
         kv_ln = float(dss.Bus.kVBase())
         if kv_ln <= 0.0:
             raise InputError(
@@ -137,7 +159,6 @@ def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  #
                     "add 'Set VoltageBases=[...]' and 'CalcVoltageBases' to the master file",
                 )
             )
-        nodes = sorted(n for n in dss.Bus.Nodes() if n > 0)
         index[name] = pp.create_bus(
             net, vn_kv=kv_ln * SQRT3, name=name, dss_nodes=".".join(str(n) for n in nodes)
         )
@@ -203,17 +224,19 @@ def add_lines(
     buses: dict[str, int],
     log: WarningLog,  # noqa: ANN001
     keep: frozenset[str] = frozenset(),
+    skip: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Lines → pandapower lines with sequence data from the phase matrices (see module doc).
 
     OpenDSS switches (``Switch=yes``) become closed (or open) bus–bus switches named as the
     line, unless a protective device monitors them (names in ``keep``): then they stay lines.
+    Lines in ``skip`` (``"line.<name>"``, a transformer's neutral impedance) are left out.
     """
     if dss.Lines.Count():
         log.add("Line", "all lines", "OpenDSS has no short-circuit end temperature",
                 f"endtemp_degree = {ENDTEMP_DEGREE:g} °C (IEC 60909 min case); set "
                 "net.line['endtemp_degree'] to change it")
-    for full, enabled in iter_class(dss, "Line", buses, log):
+    for full, enabled in iter_class(dss, "Line", buses, log, skip):
         name = full.split(".", 1)[1]
         dss.Lines.Name(name)
         n = int(dss.Lines.Phases())
@@ -310,12 +333,10 @@ class _Winding:
     r_percent: float
     tap: float
     delta: bool
-    grounded: bool
-    rneut_ohm: float
-    xneut_ohm: float
+    neutral: Neutral | None  # star-point earthing of a wye winding (None: delta)
 
 
-def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], dict]:  # noqa: ANN001
+def _read_transformer(dss, full: str, neutrals: NeutralMap) -> tuple[list[_Winding], dict]:  # noqa: ANN001
     name = full.split(".", 1)[1]
     dss.Transformers.Name(name)
     nw = int(dss.Transformers.NumWindings())
@@ -337,7 +358,13 @@ def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], 
         bus, nodes = parse_bus(specs[w - 1], n)
         delta = bool(dss.Transformers.IsDelta())
         phase_nodes = nodes[:n] if not delta else nodes
-        neutral = nodes[n] if (not delta and len(nodes) > n) else 0
+        neutral = None
+        if not delta:
+            # a star conductor on a phase node (1-phase unit between two phases) is no star
+            # point: an unearthed wye as far as the sequence model goes
+            neutral = neutrals.windings.get(
+                (name.lower(), w), Neutral(f"{bus}.{nodes[n] if len(nodes) > n else 0}",
+                                           complex(np.inf)))
         windings.append(
             _Winding(
                 bus=bus,
@@ -347,9 +374,7 @@ def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], 
                 r_percent=float(dss.Transformers.R()),
                 tap=float(dss.Transformers.Tap()),
                 delta=delta,
-                grounded=neutral == 0,
-                rneut_ohm=float(dss.Transformers.Rneut()),
-                xneut_ohm=float(dss.Transformers.Xneut()),
+                neutral=neutral,
             )
         )
     dss.Transformers.Wdg(2)
@@ -368,9 +393,12 @@ def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], 
 
 
 def add_transformers(
-    net, dss, buses: dict[str, int], log: WarningLog
+    net, dss, buses: dict[str, int], log: WarningLog, neutrals: NeutralMap | None = None
 ) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
     """Transformers → pandapower trafos; single-phase units between the same buses → one bank.
+
+    Star points are earthed as ``neutrals`` (:func:`~protv2g.network.opendss_neutrals.
+    read_neutrals`) says: vector group ``YN`` with ``rn_ohm``/``xn_ohm`` or ``Y`` (floating).
 
     Returns
     -------
@@ -384,12 +412,25 @@ def add_transformers(
         if not enabled:
             log.add("Transformer", full, "disabled in OpenDSS", "dropped")
             continue
-        windings, info = _read_transformer(dss, full, log)
+        windings, info = _read_transformer(dss, full, neutrals or NeutralMap())
         key = (windings[0].bus, windings[1].bus) if info["phases"] < 3 else (full, "")
         groups[key].append((full, windings, info))
     mapping: dict[str, tuple[int, bool]] = {}
+    networks: dict[int, tuple[int, str]] = {}  # neutral network → (trafo index, OpenDSS name)
     for units in groups.values():
         idx, w1_is_hv = _create_trafo(net, dss, buses, units, regs, log)
+        for full, windings, _ in units:
+            for wd in windings:
+                net_id = wd.neutral.network if wd.neutral is not None else -1
+                if net_id < 0:
+                    continue
+                first = networks.setdefault(net_id, (idx, full))
+                if first[0] != idx:
+                    raise InputError(Issue(
+                        "OpenDSS model", full,
+                        f"star point {wd.neutral.node} shares its neutral network with "
+                        f"{first[1]} (coupled neutrals: no per-transformer rn_ohm/xn_ohm)",
+                        PHASE_PATH_FIX))
         for full, _, _ in units:
             mapping[full.split(".", 1)[1]] = (idx, w1_is_hv)
             dss.Circuit.SetActiveElement(full)
@@ -441,9 +482,10 @@ def _create_trafo(net, dss, buses, units, regs, log: WarningLog) -> tuple[int, b
     taps = np.array([[u[1][0].tap, u[1][1].tap] for u in units])
     w1_is_hv = kv[0] >= kv[1]
     hv, lv = (0, 1) if w1_is_hv else (1, 0)
+    star = [bank_neutral([u[1][i].neutral for u in units], full) for i in (0, 1)]
     ratio = float(np.mean(taps[:, lv] / taps[:, hv]))  # lv-side tap relative to hv
     step_percent = (info["max_tap"] - info["min_tap"]) / max(info["num_taps"], 1) * 100.0
-    vg = _vector_group(w[hv], upper=True) + _vector_group(w[lv], upper=False)
+    vg = _vector_group(star[hv], upper=True) + _vector_group(star[lv], upper=False)
     shift = 30.0 if w[hv].delta != w[lv].delta else 0.0
     extra = {"dss_names": ",".join(names), "dss_phases": info["phases"], "regulator": False}
     reg = next((regs[n] for n in names if n in regs), None)
@@ -496,18 +538,26 @@ def _create_trafo(net, dss, buses, units, regs, log: WarningLog) -> tuple[int, b
             f"per-phase taps {np.round(taps[:, lv], 5).tolist()}",
             f"mean ratio {ratio:.5f} used",
         )
-    for wd in w:
-        if not wd.delta and wd.grounded and wd.rneut_ohm > 0.0:
-            net.trafo.loc[idx, ["rn_ohm", "xn_ohm"]] = [wd.rneut_ohm, max(wd.xneut_ohm, 0.0)]
-            log.add(
-                "Transformer",
-                name,
-                f"neutral impedance R={wd.rneut_ohm} X={wd.xneut_ohm} ohm",
-                "kept as rn_ohm/xn_ohm (pandapower applies it to the grounded star point)",
-            )
+    zn = pandapower_zn_ohm(star[hv], star[lv], net.bus.at[buses[w[hv].bus], "vn_kv"],
+                           net.bus.at[buses[w[lv].bus], "vn_kv"])
+    net.trafo.loc[idx, ["rn_ohm", "xn_ohm"]] = [zn.real, zn.imag]
+    for side, wd in (("HV", star[hv]), ("LV", star[lv])):
+        if wd is not None and (wd.z_ohm != 0j or (wd.own_ohm or 0j) != 0j):
+            log.add("Transformer", name, f"{side} star point on {wd.node}: " + _earthing(wd),
+                    f"vector group {vg}, rn_ohm + j·xn_ohm = {zn.real:.6g} + j{zn.imag:.6g}")
     return idx, w1_is_hv
 
 
-def _vector_group(w: _Winding, upper: bool) -> str:
-    code = "D" if w.delta else ("YN" if w.grounded else "Y")
+def _earthing(n: Neutral) -> str:
+    if not n.grounded:
+        return "floating (Rneut < 0 and nothing earths the node)"
+    if abs(n.z_ohm) == 0.0:
+        return (f"solidly earthed (node 0: OpenDSS shorts Rneut + jXneut = {n.own_ohm:.6g} ohm)"
+                if n.node.endswith(".0") else "solidly earthed (Rneut = Xneut = 0)")
+    via = f" incl. {', '.join(n.elements)}" if n.elements else ""
+    return f"earthed through {n.z_ohm.real:.6g} + j{n.z_ohm.imag:.6g} ohm{via}"
+
+
+def _vector_group(n: Neutral | None, upper: bool) -> str:
+    code = "D" if n is None else ("YN" if n.grounded else "Y")
     return code if upper else code.lower()

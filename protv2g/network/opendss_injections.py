@@ -211,8 +211,14 @@ def add_sgens(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog
                 log.add(cls, full, "disabled in OpenDSS", "imported out of service")
 
 
-def report_unsupported(dss, log: WarningLog) -> list[str]:  # noqa: ANN001
-    """Warn about element classes the importer does not convert; return series ones."""
+def report_unsupported(dss, log: WarningLog,  # noqa: ANN001
+                       neutral_elements: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Warn about element classes the importer does not convert; return series ones.
+
+    Elements in ``neutral_elements`` (lower-case ``"class.name"``: a Reactor or Line between a
+    transformer star point and ground) are listed as folded into that transformer's neutral
+    impedance, not as shunts or series elements.
+    """
     handled = {
         "vsource",
         "line",
@@ -231,6 +237,10 @@ def report_unsupported(dss, log: WarningLog) -> list[str]:  # noqa: ANN001
     blocking: list[str] = []
     for full in dss.Circuit.AllElementNames():
         cls = full.split(".", 1)[0].lower()
+        if full.lower() in neutral_elements:
+            log.add(full.split(".")[0], full, "between a transformer star point and ground",
+                    "folded into that transformer's neutral impedance (rn_ohm/xn_ohm)")
+            continue
         if cls in handled:
             continue
         if cls in measurement:
