@@ -38,7 +38,7 @@ New Circuit.nt basekv=115 pu=1.0 phases=3 bus1=src MVAsc3=2000 MVAsc1=1800 x1r1=
 """
 TAIL = """New Linecode.oh nphases=3 r1=0.3 x1=0.6 r0=0.6 x0=1.8 c1=0 c0=0 units=km
 New Line.l1 bus1=sub bus2=b1 linecode=oh length=3 units=km
-Set VoltageBases=(115, 12.47)
+Set VoltageBases=(115, 12.47, 4.16)
 CalcVoltageBases
 """
 DYN4 = """New Transformer.sub phases=3 windings=2 buses=(src sub.1.2.3.4) conns=(delta wye)
@@ -58,9 +58,17 @@ _MEMBERS = {
 New Reactor.ngx phases=1 bus1=ngr.1 R=0 X=4
 """,
     # the winding's own Rneut (10 ohm) in parallel with a shunt reactor on the star node
-    # (the IEEE 8500 generator step-up is earthed this way)
+    # (the IEEE 8500 generator step-up is earthed this way); a Monitor watches the winding
     "rneut_parallel_reactor": DYN4 + """~ wdg=2 rneut=10 xneut=0
 New Reactor.ngx phases=1 bus1=sub.4 R=0 X=10
+New Monitor.m element=Transformer.sub terminal=2
+""",
+    # delta-fed system earthed by a YNd grounding bank whose star point has a 5-ohm NER
+    "grounding_bank_ner": """New Transformer.sub phases=3 windings=2 buses=(src sub)
+~ conns=(delta delta) kvs=(115 12.47) kvas=(20000 20000) xhl=10 %Rs=(0.35 0.35) %imag=0
+New Transformer.gnd phases=3 windings=2 buses=(sub.1.2.3.4 gndd) conns=(wye delta)
+~ kvs=(12.47 4.16) kvas=(5000 5000) xhl=6 %Rs=(0.25 0.25) %imag=0 %noloadloss=0
+~ wdg=1 rneut=5 xneut=0
 """,
     # own node with Rneut = Xneut = 0: solidly earthed
     "own_node_solid": DYN4 + """~ wdg=2 rneut=0 xneut=0
@@ -178,6 +186,39 @@ def test_load_on_a_star_point_is_refused(tmp_path):
         warnings.simplefilter("ignore")
         import_opendss(path)
     assert "Load.n" in str(err.value) and "opendss_via: phase" in str(err.value)
+
+
+@pytest.mark.parametrize("extra, culprit", [
+    # two transformers' star points on one neutral network (coupled through the NER)
+    (DYN4 + DYN4.replace("Transformer.sub", "Transformer.t2")
+     + "New Reactor.ner phases=1 bus1=sub.4 R=8 X=0\n", "Transformer."),
+    # a bank whose units are each earthed through their own resistor
+    ("""New Transformer.sa phases=1 windings=2 bank=sb buses=(src.1.2 sub.1.4)
+~ conns=(delta wye) kvs=(115 7.2) kvas=(6667 6667) xhl=10 %imag=0
+~ wdg=2 rneut=8
+New Transformer.sb like=sa buses=(src.2.3 sub.2.5)
+New Transformer.sc like=sa buses=(src.3.1 sub.3.6)
+""", "Transformer.sa"),
+    # a grounding transformer modelled as a shunt reactor with Z0 << Z1
+    (DYN4 + "~ wdg=2 rneut=8\nNew Reactor.gr phases=3 bus1=sub Z1=[1 500] Z0=[0.1 2]\n",
+     "Reactor.gr"),
+], ids=["coupled_neutrals", "bank_separate_ners", "grounding_reactor"])
+def test_unrepresentable_earthing_is_refused(tmp_path, extra, culprit):
+    path = tmp_path / "refused.dss"
+    path.write_text(HEAD + extra + TAIL)
+    with pytest.raises(InputError) as err, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import_opendss(path)
+    assert culprit in str(err.value) and "opendss_via: phase" in str(err.value)
+
+
+def test_ordinary_shunt_reactor_is_still_dropped_with_a_warning(tmp_path):
+    path = tmp_path / "shunt.dss"
+    path.write_text(HEAD + DYN4 + "New Reactor.sr phases=3 bus1=sub kvar=1000 kv=12.47\n" + TAIL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = import_opendss(path).warnings
+    assert (w[w.name.str.lower() == "reactor.sr"].what == "shunt reactor").all()
 
 
 def test_neutral_only_bus_gets_no_pandapower_bus(tmp_path):

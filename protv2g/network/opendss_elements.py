@@ -45,6 +45,7 @@ from protv2g.network.opendss_neutrals import (
     NeutralMap,
     bank_neutral,
     pandapower_zn_ohm,
+    read_neutrals,
 )
 
 SQRT3 = 3.0**0.5
@@ -406,13 +407,15 @@ def add_transformers(
         OpenDSS transformer name → (pandapower trafo index, ``True`` when winding 1 is the
         pandapower hv side).
     """
+    if neutrals is None:
+        neutrals = read_neutrals(dss)
     regs = _regcontrols(dss)
     groups: dict[tuple[str, str], list[tuple[str, list[_Winding], dict]]] = defaultdict(list)
     for full, enabled in iter_class(dss, "Transformer", buses, log):
         if not enabled:
             log.add("Transformer", full, "disabled in OpenDSS", "dropped")
             continue
-        windings, info = _read_transformer(dss, full, neutrals or NeutralMap())
+        windings, info = _read_transformer(dss, full, neutrals)
         key = (windings[0].bus, windings[1].bus) if info["phases"] < 3 else (full, "")
         groups[key].append((full, windings, info))
     mapping: dict[str, tuple[int, bool]] = {}

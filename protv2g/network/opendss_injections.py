@@ -19,8 +19,10 @@ can rating otherwise).
 
 from __future__ import annotations
 
+import numpy as np
 import pandapower as pp
 
+from protv2g.errors import InputError, Issue
 from protv2g.network.opendss_elements import (
     K_INVERTER_PU,
     SQRT3,
@@ -29,8 +31,13 @@ from protv2g.network.opendss_elements import (
     parse_bus,
     prop,
 )
+from protv2g.network.opendss_neutrals import PHASE_PATH_FIX
 
 _PHASE = {1: "a", 2: "b", 3: "c"}
+#: A 3-phase shunt Reactor whose zero-sequence admittance exceeds this multiple of its
+#: positive-sequence one is a grounding reactor (a zero-sequence source, e.g. a grounding
+#: transformer modelled with ``Z0 << Z1``); an ordinary wye shunt reactor has Y0 = Y1.
+GROUNDING_REACTOR_Y0_Y1 = 2.0
 _DELTA_PAIR = {frozenset({1, 2}): "a", frozenset({2, 3}): "b", frozenset({3, 1}): "c"}
 #: OpenDSS load model → (constant-impedance %, constant-current %) of pandapower.
 _LOAD_MODEL = {1: (0.0, 0.0), 2: (100.0, 0.0), 5: (0.0, 100.0)}
@@ -257,8 +264,27 @@ def report_unsupported(dss, log: WarningLog,  # noqa: ANN001
             names = [parse_bus(b, 1)[0] for b in dss.CktElement.BusNames()]
             if len(set(names)) > 1:
                 blocking.append(full)
+            elif (ratio := _zero_to_positive(dss)) > GROUNDING_REACTOR_Y0_Y1:
+                raise InputError(Issue(
+                    "OpenDSS model", full,
+                    f"shunt reactor with a zero-sequence admittance {ratio:.3g} × its "
+                    "positive-sequence one (a grounding reactor/transformer): pandapower has "
+                    "no shunt zero-sequence source", PHASE_PATH_FIX))
             else:
-                log.add("Reactor", full, "shunt reactor", "dropped")
+                log.add("Reactor", full, "shunt reactor", "dropped (positive and zero sequence)")
         else:
             log.add(full.split(".")[0], full, "element class not converted", "dropped")
     return blocking
+
+
+def _zero_to_positive(dss) -> float:  # noqa: ANN001
+    """|Y0| / |Y1| of the active 3-phase shunt element's phase block (0 for other elements)."""
+    if int(dss.CktElement.NumPhases()) != 3:
+        return 0.0
+    y = np.asarray(dss.CktElement.YPrim(), dtype=float)
+    y = y[0::2] + 1j * y[1::2]
+    n = int(round(np.sqrt(y.size)))
+    yp = y.reshape(n, n)[:3, :3]
+    ys, ym = np.mean(np.diag(yp)), (yp.sum() - np.trace(yp)) / 6.0
+    y1, y0 = abs(ys - ym), abs(ys + 2.0 * ym)
+    return float(y0 / y1) if y1 > 0.0 else float("inf") if y0 > 0.0 else 0.0

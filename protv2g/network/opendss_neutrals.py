@@ -37,6 +37,8 @@ from protv2g.errors import InputError, Issue
 
 #: Element classes that may sit between a star point and ground as a neutral impedance.
 GROUNDING_CLASSES = frozenset({"reactor", "line"})
+#: Meters watch a node without connecting anything to it.
+MEASUREMENT_CLASSES = frozenset({"monitor", "energymeter", "sensor", "fmonitor"})
 #: What to tell the user when the balanced import cannot represent a neutral connection.
 PHASE_PATH_FIX = ("study the feeder in phase coordinates: 'feeder: {opendss: <file>, "
                   "opendss_via: phase}' (the default), which takes every element from OpenDSS")
@@ -154,6 +156,8 @@ def _incidence(dss) -> dict[Node, list[str]]:  # noqa: ANN001
     element whose two terminals are on one bus, e.g. a Line from ``sub.4`` to ``sub.0``)."""
     out: dict[Node, list[str]] = {}
     for full in dss.Circuit.AllElementNames():
+        if full.split(".", 1)[0].lower() in MEASUREMENT_CLASSES:
+            continue
         dss.Circuit.SetActiveElement(full)
         if not dss.CktElement.Enabled():
             continue
