@@ -176,8 +176,9 @@ def import_opendss(master_path: str | Path) -> OpenDSSImport:
     ------
     InputError
         Missing file, a command OpenDSS rejects, a bus without voltage base, or an element
-        the importer cannot represent (e.g. a 3-winding transformer or a series reactor);
-        the message names the file, the element and the fix.
+        the importer cannot represent (e.g. a 3-winding transformer, a series reactor, a
+        zig-zag bank, a load on a transformer star point, a grounding reactor); the message
+        names the file, the element and the fix (for earthing: ``opendss_via: phase``).
 
     Examples
     --------
