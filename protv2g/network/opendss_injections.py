@@ -23,6 +23,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import element_y
 from protv2g.network.opendss_elements import (
     K_INVERTER_PU,
     SQRT3,
@@ -264,7 +265,7 @@ def report_unsupported(dss, log: WarningLog,  # noqa: ANN001
             names = [parse_bus(b, 1)[0] for b in dss.CktElement.BusNames()]
             if len(set(names)) > 1:
                 blocking.append(full)
-            elif (ratio := _zero_to_positive(dss)) > GROUNDING_REACTOR_Y0_Y1:
+            elif (ratio := _zero_to_positive(dss, full)) > GROUNDING_REACTOR_Y0_Y1:
                 raise InputError(Issue(
                     "OpenDSS model", full,
                     f"shunt reactor with a zero-sequence admittance {ratio:.3g} × its "
@@ -277,14 +278,11 @@ def report_unsupported(dss, log: WarningLog,  # noqa: ANN001
     return blocking
 
 
-def _zero_to_positive(dss) -> float:  # noqa: ANN001
-    """|Y0| / |Y1| of the active 3-phase shunt element's phase block (0 for other elements)."""
+def _zero_to_positive(dss, full: str) -> float:  # noqa: ANN001
+    """|Y0| / |Y1| of a 3-phase shunt element's phase block (0 for other elements)."""
     if int(dss.CktElement.NumPhases()) != 3:
         return 0.0
-    y = np.asarray(dss.CktElement.YPrim(), dtype=float)
-    y = y[0::2] + 1j * y[1::2]
-    n = int(round(np.sqrt(y.size)))
-    yp = y.reshape(n, n)[:3, :3]
+    yp = element_y(dss, full, "OpenDSS model").yprim_s[:3, :3]
     ys, ym = np.mean(np.diag(yp)), (yp.sum() - np.trace(yp)) / 6.0
     y1, y0 = abs(ys - ym), abs(ys + 2.0 * ym)
     return float(y0 / y1) if y1 > 0.0 else float("inf") if y0 > 0.0 else 0.0

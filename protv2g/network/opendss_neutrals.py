@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import element_y
 
 #: Element classes that may sit between a star point and ground as a neutral impedance.
 GROUNDING_CLASSES = frozenset({"reactor", "line"})
@@ -108,13 +109,6 @@ def _conductors(dss) -> list[Node]:  # noqa: ANN001
     buses = [b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()]
     nc = int(dss.CktElement.NumConductors())
     return [(buses[i // nc], int(k)) for i, k in enumerate(order)]
-
-
-def _yprim(dss) -> np.ndarray:  # noqa: ANN001
-    y = np.asarray(dss.CktElement.YPrim(), dtype=float)
-    y = y[0::2] + 1j * y[1::2]
-    n = int(round(np.sqrt(y.size)))
-    return y.reshape(n, n)
 
 
 def _star_points(dss) -> dict[tuple[str, int], tuple[Node, complex | None]]:  # noqa: ANN001
@@ -271,9 +265,8 @@ def _reduce(dss, nodes: list[Node], elements: set[str], by_node, stars) -> dict[
                 reach[index[node]] = True
     edges: list[tuple[int, int]] = []
     for full in elements:
-        dss.Circuit.SetActiveElement(full)
+        yp = element_y(dss, full, "OpenDSS model").yprim_s
         cond = _conductors(dss)
-        yp = _yprim(dss)
         idx = [index.get(c) if c[1] != 0 else None for c in cond]
         for a, ia in enumerate(idx):
             if ia is None:
