@@ -50,7 +50,6 @@ from protv2g.network.opendss_elements import (
     add_buses,
     add_lines,
     add_sources,
-    add_transformers,
 )
 from protv2g.network.opendss_injections import (
     add_capacitors,
@@ -60,6 +59,7 @@ from protv2g.network.opendss_injections import (
 )
 from protv2g.network.opendss_neutrals import read_neutrals
 from protv2g.network.opendss_script import compile_script
+from protv2g.network.opendss_transformers import add_transformers
 
 #: Newton–Raphson iteration limit stored in the net's ``user_pf_options``. pandapower's default
 #: (10) is too few on long regulated feeders: IEEE 34 needs 11–15 iterations even from
