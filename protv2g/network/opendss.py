@@ -15,7 +15,10 @@ What comes through
   needs a weaker minimum source overrides them.
 * **Lines** with sequence impedances from the Kron-reduced phase matrices (1- and 2-phase
   sections keep their self impedance, see :mod:`protv2g.network.opendss_elements`).
-* **Transformers** with vector group, 30° shift (OpenDSS/ANSI: low side lags), grounding;
+* **Transformers** with vector group, 30° shift (OpenDSS/ANSI: low side lags) and the earthing
+  of each star point as OpenDSS has it (:mod:`protv2g.network.opendss_neutrals`: node 0 solid,
+  own node through ``Rneut + j·Xneut`` and any Reactor/Line to ground, else floating) as
+  ``YN``/``Y`` and ``rn_ohm``/``xn_ohm``;
   **regulators** as transformers with the solved tap and the RegControl settings
   (``reg_*`` columns, ``reg_mode`` forward_locked / bidirectional / cogeneration).
 * **Loads**, **capacitors** (shunts), **PV, storage, generators** (sgens with ``k``).
@@ -47,7 +50,6 @@ from protv2g.network.opendss_elements import (
     add_buses,
     add_lines,
     add_sources,
-    add_transformers,
 )
 from protv2g.network.opendss_injections import (
     add_capacitors,
@@ -55,7 +57,9 @@ from protv2g.network.opendss_injections import (
     add_sgens,
     report_unsupported,
 )
+from protv2g.network.opendss_neutrals import read_neutrals
 from protv2g.network.opendss_script import compile_script
+from protv2g.network.opendss_transformers import add_transformers
 
 #: Newton–Raphson iteration limit stored in the net's ``user_pf_options``. pandapower's default
 #: (10) is too few on long regulated feeders: IEEE 34 needs 11–15 iterations even from
@@ -172,8 +176,9 @@ def import_opendss(master_path: str | Path) -> OpenDSSImport:
     ------
     InputError
         Missing file, a command OpenDSS rejects, a bus without voltage base, or an element
-        the importer cannot represent (e.g. a 3-winding transformer or a series reactor);
-        the message names the file, the element and the fix.
+        the importer cannot represent (e.g. a 3-winding transformer, a series reactor, a
+        zig-zag bank, a load on a transformer star point, a grounding reactor); the message
+        names the file, the element and the fix (for earthing: ``opendss_via: phase``).
 
     Examples
     --------
@@ -199,7 +204,8 @@ def import_opendss(master_path: str | Path) -> OpenDSSImport:
             "OpenDSS snapshot solve did not converge",
             "regulator taps and inverter outputs left at their compiled values",
         )
-    blocking = report_unsupported(dss, log)
+    neutrals = read_neutrals(dss)
+    blocking = report_unsupported(dss, log, neutrals.elements)
     if blocking:
         raise InputError(
             [
@@ -213,10 +219,10 @@ def import_opendss(master_path: str | Path) -> OpenDSSImport:
             ]
         )
     net = pp.create_empty_network(name=dss.Circuit.Name(), f_hz=_base_frequency(dss))
-    buses = add_buses(net, dss, log)
+    buses = add_buses(net, dss, log, neutrals)
     add_sources(net, dss, buses, log)
-    add_lines(net, dss, buses, log, keep=monitored_lines(dss))
-    trafos = add_transformers(net, dss, buses, log)
+    add_lines(net, dss, buses, log, keep=monitored_lines(dss), skip=neutrals.elements)
+    trafos = add_transformers(net, dss, buses, log, neutrals)
     _drop_bank_jumpers(net, log)
     add_loads(net, dss, buses, log)
     add_capacitors(net, dss, buses, log)

@@ -31,7 +31,6 @@ PVSystem, Storage, Generator, Vsource, RegControl properties).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +38,7 @@ import pandapower as pp
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.opendss_neutrals import NeutralMap
 
 SQRT3 = 3.0**0.5
 #: OpenDSS length-unit codes (``Lines.Units``) → km per unit.
@@ -98,15 +98,18 @@ ENDTEMP_DEGREE = 80.0
 
 
 def iter_class(dss, cls: str, buses: dict[str, int] | None = None,  # noqa: ANN001, ANN201
-               log: WarningLog | None = None):
+               log: WarningLog | None = None, skip: frozenset[str] | set[str] = frozenset()):
     """Yield ``(full_name, enabled)`` for every element of class ``cls`` in the circuit.
 
     With ``buses``, an element that names a bus OpenDSS left out of its circuit (a disabled
-    element is the only one reaching it) is not yielded but listed in ``log``.
+    element is the only one reaching it) is not yielded but listed in ``log``. Elements in
+    ``skip`` (lower-case ``"class.name"``, mapped elsewhere) are not yielded.
     """
     dss.Circuit.SetActiveClass(cls)
     for name in list(dss.ActiveClass.AllNames()):
         full = f"{cls}.{name}"
+        if full.lower() in skip:
+            continue
         dss.Circuit.SetActiveElement(full)
         enabled = bool(dss.CktElement.Enabled())
         if buses is not None:
@@ -122,11 +125,23 @@ def iter_class(dss, cls: str, buses: dict[str, int] | None = None,  # noqa: ANN0
 
 
 # --------------------------------------------------------------------------- buses, source
-def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  # noqa: ANN001
-    """Create one pandapower bus per OpenDSS bus (``vn_kv`` from the OpenDSS voltage base)."""
+def add_buses(net: pp.pandapowerNet, dss, log: WarningLog,  # noqa: ANN001
+              neutrals: NeutralMap | None = None) -> dict[str, int]:
+    """Create one pandapower bus per OpenDSS bus (``vn_kv`` from the OpenDSS voltage base).
+
+    Nodes of a transformer's neutral network (``neutrals``) are not phases: they are left out of
+    ``dss_nodes``, and a bus that has only such nodes (e.g. the junction of an NER and a
+    reactor) gets no pandapower bus — its impedance is in the transformer's ``rn_ohm/xn_ohm``.
+    """
     index: dict[str, int] = {}
+    neutral_nodes = neutrals.nodes if neutrals is not None else {}
     for name in dss.Circuit.AllBusNames():
         dss.Circuit.SetActiveBus(name)
+        nodes = sorted(n for n in dss.Bus.Nodes() if n > 0 and n not in neutral_nodes.get(name, ()))
+        if not nodes:
+            log.add("Bus", name, "only neutral-network nodes", "no pandapower bus (its "
+                    "impedance is folded into the transformer's rn_ohm/xn_ohm)")
+            continue
         kv_ln = float(dss.Bus.kVBase())
         if kv_ln <= 0.0:
             raise InputError(
@@ -137,7 +152,6 @@ def add_buses(net: pp.pandapowerNet, dss, log: WarningLog) -> dict[str, int]:  #
                     "add 'Set VoltageBases=[...]' and 'CalcVoltageBases' to the master file",
                 )
             )
-        nodes = sorted(n for n in dss.Bus.Nodes() if n > 0)
         index[name] = pp.create_bus(
             net, vn_kv=kv_ln * SQRT3, name=name, dss_nodes=".".join(str(n) for n in nodes)
         )
@@ -203,17 +217,19 @@ def add_lines(
     buses: dict[str, int],
     log: WarningLog,  # noqa: ANN001
     keep: frozenset[str] = frozenset(),
+    skip: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Lines → pandapower lines with sequence data from the phase matrices (see module doc).
 
     OpenDSS switches (``Switch=yes``) become closed (or open) bus–bus switches named as the
     line, unless a protective device monitors them (names in ``keep``): then they stay lines.
+    Lines in ``skip`` (``"line.<name>"``, a transformer's neutral impedance) are left out.
     """
     if dss.Lines.Count():
         log.add("Line", "all lines", "OpenDSS has no short-circuit end temperature",
                 f"endtemp_degree = {ENDTEMP_DEGREE:g} °C (IEC 60909 min case); set "
                 "net.line['endtemp_degree'] to change it")
-    for full, enabled in iter_class(dss, "Line", buses, log):
+    for full, enabled in iter_class(dss, "Line", buses, log, skip):
         name = full.split(".", 1)[1]
         dss.Lines.Name(name)
         n = int(dss.Lines.Phases())
@@ -270,7 +286,7 @@ def add_lines(
         )
         if not enabled:
             log.add("Line", full, "disabled in OpenDSS", "imported out of service")
-        _open_terminals(net, dss, full, idx, "l", log)
+        open_terminals(net, dss, full, idx, "l", log)
 
 
 def _matrix(values, n: int) -> np.ndarray:  # noqa: ANN001
@@ -286,7 +302,7 @@ def _sequence(m: np.ndarray) -> tuple[complex, complex]:
     return self_ - mutual, self_ + 2.0 * mutual
 
 
-def _open_terminals(net, dss, full: str, idx: int, et: str, log: WarningLog) -> None:  # noqa: ANN001
+def open_terminals(net, dss, full: str, idx: int, et: str, log: WarningLog) -> None:  # noqa: ANN001
     """An element with an open OpenDSS terminal is set out of service (warned).
 
     (An open pandapower switch at one end would add an auxiliary bus that pandapower's
@@ -298,216 +314,3 @@ def _open_terminals(net, dss, full: str, idx: int, et: str, log: WarningLog) -> 
         table = net.line if et == "l" else net.trafo
         table.at[idx, "in_service"] = False
         log.add(full.split(".")[0], full, f"terminal(s) {opened} open in OpenDSS", "out of service")
-
-
-# --------------------------------------------------------------------------- transformers
-@dataclass
-class _Winding:
-    bus: str
-    nodes: list[int]
-    kv: float
-    kva: float
-    r_percent: float
-    tap: float
-    delta: bool
-    grounded: bool
-    rneut_ohm: float
-    xneut_ohm: float
-
-
-def _read_transformer(dss, full: str, log: WarningLog) -> tuple[list[_Winding], dict]:  # noqa: ANN001
-    name = full.split(".", 1)[1]
-    dss.Transformers.Name(name)
-    nw = int(dss.Transformers.NumWindings())
-    if nw != 2:
-        raise InputError(
-            Issue(
-                "OpenDSS model",
-                full,
-                f"{nw}-winding transformer is not supported",
-                "split it into two-winding transformers (center-tap services: model the "
-                "secondary as one winding)",
-            )
-        )
-    n = int(dss.CktElement.NumPhases())
-    specs = dss.CktElement.BusNames()
-    windings = []
-    for w in (1, 2):
-        dss.Transformers.Wdg(w)
-        bus, nodes = parse_bus(specs[w - 1], n)
-        delta = bool(dss.Transformers.IsDelta())
-        phase_nodes = nodes[:n] if not delta else nodes
-        neutral = nodes[n] if (not delta and len(nodes) > n) else 0
-        windings.append(
-            _Winding(
-                bus=bus,
-                nodes=phase_nodes,
-                kv=float(dss.Transformers.kV()),
-                kva=float(dss.Transformers.kVA()),
-                r_percent=float(dss.Transformers.R()),
-                tap=float(dss.Transformers.Tap()),
-                delta=delta,
-                grounded=neutral == 0,
-                rneut_ohm=float(dss.Transformers.Rneut()),
-                xneut_ohm=float(dss.Transformers.Xneut()),
-            )
-        )
-    dss.Transformers.Wdg(2)
-    info = {
-        "name": name,
-        "phases": n,
-        "xhl_percent": float(dss.Transformers.Xhl()),
-        "noloadloss_percent": float(prop(dss, full, "%noloadloss")),
-        "imag_percent": float(prop(dss, full, "%imag")),
-        "bank": prop(dss, full, "bank").strip().lower(),
-        "max_tap": float(dss.Transformers.MaxTap()),
-        "min_tap": float(dss.Transformers.MinTap()),
-        "num_taps": int(dss.Transformers.NumTaps()),
-    }
-    return windings, info
-
-
-def add_transformers(
-    net, dss, buses: dict[str, int], log: WarningLog
-) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
-    """Transformers → pandapower trafos; single-phase units between the same buses → one bank.
-
-    Returns
-    -------
-    dict
-        OpenDSS transformer name → (pandapower trafo index, ``True`` when winding 1 is the
-        pandapower hv side).
-    """
-    regs = _regcontrols(dss)
-    groups: dict[tuple[str, str], list[tuple[str, list[_Winding], dict]]] = defaultdict(list)
-    for full, enabled in iter_class(dss, "Transformer", buses, log):
-        if not enabled:
-            log.add("Transformer", full, "disabled in OpenDSS", "dropped")
-            continue
-        windings, info = _read_transformer(dss, full, log)
-        key = (windings[0].bus, windings[1].bus) if info["phases"] < 3 else (full, "")
-        groups[key].append((full, windings, info))
-    mapping: dict[str, tuple[int, bool]] = {}
-    for units in groups.values():
-        idx, w1_is_hv = _create_trafo(net, dss, buses, units, regs, log)
-        for full, _, _ in units:
-            mapping[full.split(".", 1)[1]] = (idx, w1_is_hv)
-            dss.Circuit.SetActiveElement(full)
-            _open_terminals(net, dss, full, idx, "t", log)
-    return mapping
-
-
-def _regcontrols(dss) -> dict[str, dict]:  # noqa: ANN001
-    """RegControl settings by controlled transformer name."""
-    out: dict[str, dict] = {}
-    for full, enabled in iter_class(dss, "RegControl"):
-        name = full.split(".", 1)[1]
-        dss.RegControls.Name(name)
-        reversible = bool(dss.RegControls.IsReversible())
-        cogen = prop(dss, full, "cogen").strip().lower().startswith("y")
-        mode = "cogeneration" if cogen else ("bidirectional" if reversible else "forward_locked")
-        out[dss.RegControls.Transformer().lower()] = {
-            "reg_name": name,
-            "reg_enabled": enabled,
-            "reg_winding": int(dss.RegControls.Winding()),
-            "reg_vreg_v": float(dss.RegControls.ForwardVreg()),
-            "reg_band_v": float(dss.RegControls.ForwardBand()),
-            "reg_ptratio": float(dss.RegControls.PTRatio()),
-            "reg_ctprim_a": float(dss.RegControls.CTPrimary()),
-            "reg_r_v": float(dss.RegControls.ForwardR()),
-            "reg_x_v": float(dss.RegControls.ForwardX()),
-            "reg_mode": mode,
-        }
-    return out
-
-
-def _create_trafo(net, dss, buses, units, regs, log: WarningLog) -> tuple[int, bool]:  # noqa: ANN001
-    full, w, info = units[0]
-    n_units = len(units)
-    single = info["phases"] < 3
-    names = [u[0].split(".", 1)[1] for u in units]
-    banks = {u[2]["bank"] for u in units}
-    name = (
-        names[0]
-        if n_units == 1
-        else (banks.pop() if len(banks) == 1 and "" not in banks else "+".join(names))
-    )
-    # Ratings: a bank of single-phase units becomes a 3-phase unit with the same per-unit
-    # impedance on 3 × unit kVA (each phase keeps the unit's ohmic impedance).
-    kva = float(np.mean([u[1][0].kva for u in units])) * (3.0 if single else 1.0)
-    kv = [wd.kv * (SQRT3 if (single and not wd.delta) else 1.0) for wd in w]
-    r_percent = w[0].r_percent + w[1].r_percent * w[0].kva / max(w[1].kva, 1e-9)
-    vk_percent = float(np.hypot(r_percent, info["xhl_percent"]))
-    taps = np.array([[u[1][0].tap, u[1][1].tap] for u in units])
-    w1_is_hv = kv[0] >= kv[1]
-    hv, lv = (0, 1) if w1_is_hv else (1, 0)
-    ratio = float(np.mean(taps[:, lv] / taps[:, hv]))  # lv-side tap relative to hv
-    step_percent = (info["max_tap"] - info["min_tap"]) / max(info["num_taps"], 1) * 100.0
-    vg = _vector_group(w[hv], upper=True) + _vector_group(w[lv], upper=False)
-    shift = 30.0 if w[hv].delta != w[lv].delta else 0.0
-    extra = {"dss_names": ",".join(names), "dss_phases": info["phases"], "regulator": False}
-    reg = next((regs[n] for n in names if n in regs), None)
-    if reg is not None:
-        extra.update(reg)
-        extra["regulator"] = True
-    idx = pp.create_transformer_from_parameters(
-        net,
-        buses[w[hv].bus],
-        buses[w[lv].bus],
-        sn_mva=kva / 1e3,
-        vn_hv_kv=kv[hv],
-        vn_lv_kv=kv[lv],
-        vkr_percent=r_percent,
-        vk_percent=vk_percent,
-        pfe_kw=info["noloadloss_percent"] / 100.0 * kva,
-        i0_percent=info["imag_percent"],
-        shift_degree=shift,
-        tap_side="lv",
-        tap_neutral=0.0,
-        tap_step_percent=step_percent,
-        tap_pos=(ratio - 1.0) * 100.0 / step_percent,
-        tap_min=-info["num_taps"] / 2,
-        tap_max=info["num_taps"] / 2,
-        tap_changer_type="Ratio",
-        name=name,
-        vector_group=vg,
-        vk0_percent=vk_percent,
-        vkr0_percent=r_percent,
-        mag0_percent=100.0 * Z_MAG0_PU / (vk_percent / 100.0),
-        mag0_rx=0.0,
-        si0_hv_partial=0.5,
-        **extra,
-    )
-    if single:
-        phases = sorted({p for u in units for p in u[1][0].nodes})
-        log.add(
-            "Transformer",
-            ",".join(names),
-            f"{n_units} single-phase unit(s) on phases {phases}",
-            "one three-phase transformer with the units' per-unit impedance; "
-            "per-phase taps averaged"
-            if n_units > 1
-            else "three-phase transformer with the unit's per-unit impedance",
-        )
-    if np.ptp(taps[:, lv] / taps[:, hv]) > 1e-9:
-        log.add(
-            "Transformer",
-            name,
-            f"per-phase taps {np.round(taps[:, lv], 5).tolist()}",
-            f"mean ratio {ratio:.5f} used",
-        )
-    for wd in w:
-        if not wd.delta and wd.grounded and wd.rneut_ohm > 0.0:
-            net.trafo.loc[idx, ["rn_ohm", "xn_ohm"]] = [wd.rneut_ohm, max(wd.xneut_ohm, 0.0)]
-            log.add(
-                "Transformer",
-                name,
-                f"neutral impedance R={wd.rneut_ohm} X={wd.xneut_ohm} ohm",
-                "kept as rn_ohm/xn_ohm (pandapower applies it to the grounded star point)",
-            )
-    return idx, w1_is_hv
-
-
-def _vector_group(w: _Winding, upper: bool) -> str:
-    code = "D" if w.delta else ("YN" if w.grounded else "Y")
-    return code if upper else code.lower()

@@ -19,8 +19,11 @@ can rating otherwise).
 
 from __future__ import annotations
 
+import numpy as np
 import pandapower as pp
 
+from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import element_y
 from protv2g.network.opendss_elements import (
     K_INVERTER_PU,
     SQRT3,
@@ -29,8 +32,13 @@ from protv2g.network.opendss_elements import (
     parse_bus,
     prop,
 )
+from protv2g.network.opendss_neutrals import PHASE_PATH_FIX
 
 _PHASE = {1: "a", 2: "b", 3: "c"}
+#: A 3-phase shunt Reactor whose zero-sequence admittance exceeds this multiple of its
+#: positive-sequence one is a grounding reactor (a zero-sequence source, e.g. a grounding
+#: transformer modelled with ``Z0 << Z1``); an ordinary wye shunt reactor has Y0 = Y1.
+GROUNDING_REACTOR_Y0_Y1 = 2.0
 _DELTA_PAIR = {frozenset({1, 2}): "a", frozenset({2, 3}): "b", frozenset({3, 1}): "c"}
 #: OpenDSS load model → (constant-impedance %, constant-current %) of pandapower.
 _LOAD_MODEL = {1: (0.0, 0.0), 2: (100.0, 0.0), 5: (0.0, 100.0)}
@@ -211,8 +219,14 @@ def add_sgens(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog
                 log.add(cls, full, "disabled in OpenDSS", "imported out of service")
 
 
-def report_unsupported(dss, log: WarningLog) -> list[str]:  # noqa: ANN001
-    """Warn about element classes the importer does not convert; return series ones."""
+def report_unsupported(dss, log: WarningLog,  # noqa: ANN001
+                       neutral_elements: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Warn about element classes the importer does not convert; return series ones.
+
+    Elements in ``neutral_elements`` (lower-case ``"class.name"``: a Reactor or Line between a
+    transformer star point and ground) are listed as folded into that transformer's neutral
+    impedance, not as shunts or series elements.
+    """
     handled = {
         "vsource",
         "line",
@@ -231,6 +245,10 @@ def report_unsupported(dss, log: WarningLog) -> list[str]:  # noqa: ANN001
     blocking: list[str] = []
     for full in dss.Circuit.AllElementNames():
         cls = full.split(".", 1)[0].lower()
+        if full.lower() in neutral_elements:
+            log.add(full.split(".")[0], full, "between a transformer star point and ground",
+                    "folded into that transformer's neutral impedance (rn_ohm/xn_ohm)")
+            continue
         if cls in handled:
             continue
         if cls in measurement:
@@ -247,8 +265,24 @@ def report_unsupported(dss, log: WarningLog) -> list[str]:  # noqa: ANN001
             names = [parse_bus(b, 1)[0] for b in dss.CktElement.BusNames()]
             if len(set(names)) > 1:
                 blocking.append(full)
+            elif (ratio := _zero_to_positive(dss, full)) > GROUNDING_REACTOR_Y0_Y1:
+                raise InputError(Issue(
+                    "OpenDSS model", full,
+                    f"shunt reactor with a zero-sequence admittance {ratio:.3g} × its "
+                    "positive-sequence one (a grounding reactor/transformer): pandapower has "
+                    "no shunt zero-sequence source", PHASE_PATH_FIX))
             else:
-                log.add("Reactor", full, "shunt reactor", "dropped")
+                log.add("Reactor", full, "shunt reactor", "dropped (positive and zero sequence)")
         else:
             log.add(full.split(".")[0], full, "element class not converted", "dropped")
     return blocking
+
+
+def _zero_to_positive(dss, full: str) -> float:  # noqa: ANN001
+    """|Y0| / |Y1| of a 3-phase shunt element's phase block (0 for other elements)."""
+    if int(dss.CktElement.NumPhases()) != 3:
+        return 0.0
+    yp = element_y(dss, full, "OpenDSS model").yprim_s[:3, :3]
+    ys, ym = np.mean(np.diag(yp)), (yp.sum() - np.trace(yp)) / 6.0
+    y1, y0 = abs(ys - ym), abs(ys + 2.0 * ym)
+    return float(y0 / y1) if y1 > 0.0 else float("inf") if y0 > 0.0 else 0.0
