@@ -78,6 +78,18 @@ error, the draft has no V2G site: ``depot`` 20 × 100 kW three-phase added at ``
   compile 0.65 s + power flow 0.34 s + fault study 2.25 s = 3.24 s, 42 MB. Ratio of protv2g's
   compute (faults … gate, 14.9 s) to OpenDSS: **4.6×** (target ≤ 3×); with load 5.2×.
 
+IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
+--two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
+``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the
+draft's first lateral end (16 km, behind two 10T fuses): init 13.5 s; run: load 2.34 s, faults
+17.3 s, flows 9.84 s, checks 22.9 s, gate 0.17 s, findings 1.28 s, workbook 252 s (23.1 MB;
+100,464 bus fault rows, 245,044 device rows, 10,157 violation rows, 92 findings, gate FAIL);
+peak RSS 1,455 MB over the 311 MB after imports, in the workbook (608 MB before it). OpenDSS
+4.29 s, 42 MB; ratio 11.7× at that load (not comparable with the 4.6× above at load 3.5). With
+hosting (``protv2g run`` stages timed apart, load 4.6–6.9): hosting 514 s, peak RSS 4.96 GB,
+both sites 0 kW (C5 of the assumed head relay). Figures and findings:
+``notes/issue_notes/15_two_sites.md``.
+
 A first trial, ``--buses 300 --skip-8500`` *with* hosting (then the default), while a
 ``protv2g run`` of the IEEE 8500 ran beside it (load 5–7): load 6.7 s, faults 158 s, flows
 1.6 s, checks 52 s, hosting 383 s, gate 0.8 s, findings 1.1 s, workbook 95 s (13.1 MB);
