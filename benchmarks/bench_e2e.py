@@ -2,7 +2,7 @@
 and OpenDSS on the same networks (issue #21).
 
 Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
-[--mem-cap-gb 12] [--skip-pp] [--skip-pgm] [--skip-8500]``
+[--mem-cap-gb 12] [--skip-pp] [--skip-pgm] [--skip-8500] [--skip-synthetic] [--two-sites]``
 
 1. **Synthetic studies** (``--buses``, default 10,000 and 3,000; ``--quick``: 1,000 only):
    :func:`protv2g.network.synthetic.synthetic_radial_feeder` (12.47 kV, 115 kV source), loads
@@ -77,6 +77,18 @@ error, the draft has no V2G site: ``depot`` 20 × 100 kW three-phase added at ``
   the 310 MB after imports, reached in the workbook (372 MB before it); load 3.5. OpenDSS:
   compile 0.65 s + power flow 0.34 s + fault study 2.25 s = 3.24 s, 42 MB. Ratio of protv2g's
   compute (faults … gate, 14.9 s) to OpenDSS: **4.6×** (target ≤ 3×); with load 5.2×.
+
+IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
+--two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
+``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the
+draft's first lateral end (16 km, behind two 10T fuses): init 13.5 s; run: load 2.34 s, faults
+17.3 s, flows 9.84 s, checks 22.9 s, gate 0.17 s, findings 1.28 s, workbook 252 s (23.1 MB;
+100,464 bus fault rows, 245,044 device rows, 10,157 violation rows, 92 findings, gate FAIL);
+peak RSS 1,455 MB over the 311 MB after imports, in the workbook (608 MB before it). OpenDSS
+4.29 s, 42 MB; ratio 11.7× at that load (not comparable with the 4.6× above at load 3.5). With
+hosting (``protv2g run`` stages timed apart, load 4.6–6.9): hosting 514 s, peak RSS 4.96 GB,
+both sites 0 kW (C5 of the assumed head relay). Figures and findings:
+``notes/issue_notes/15_two_sites.md``.
 
 A first trial, ``--buses 300 --skip-8500`` *with* hosting (then the default), while a
 ``protv2g run`` of the IEEE 8500 ran beside it (load 5–7): load 6.7 s, faults 158 s, flows
@@ -513,6 +525,29 @@ def synthetic(n_buses: int, root: Path, args: argparse.Namespace) -> None:
                  else "study did not complete; ") + _diff(r, eng))
 
 
+def _draft_sites(text: str, two_sites: bool) -> list[str] | None:
+    """The V2G sites added to the ``protv2g init`` draft, on its candidate buses: ``depot``
+    (20 × 100 kW, three-phase) on the third bus near the substation (as measured since
+    2026-12-01: ``e192860``, 20 m from the head); with ``two_sites`` also
+    ``homes`` (10 × 11.5 kW single-phase home chargers) on the first lateral end (one or two
+    phases) the draft lists, on that bus's first phase. ``None`` (printed) when the draft
+    lists no such bus."""
+    near = re.search(r"near the substation \(three-phase\):\n(?:#\s+(\S+).*\n){3}", text)
+    if near is None:
+        print("  no three-phase candidate bus listed in the draft: cannot add a site")
+        return None
+    sites = [f"{{name: depot, bus: {near.group(1)}, n_chargers: 20, p_charger_kw: 100, "
+             "phases: 3}"]
+    if two_sites:
+        end = re.search(r"lateral ends \(one or two phases\):\n#\s+(\S+)\s+([abc]+)\s", text)
+        if end is None:
+            print("  no lateral-end candidate bus listed in the draft: cannot add 'homes'")
+            return None
+        sites.append(f"{{name: homes, bus: {end.group(1)}, phases: 1, phase: {end.group(2)[0]}, "
+                     "n_chargers: 10, p_charger_kw: 11.5}")
+    return sites
+
+
 def ieee8500(root: Path, args: argparse.Namespace) -> None:
     print("\n## IEEE 8500-node: protv2g init + run, beside OpenDSS's own fault study")
     if not IEEE8500.is_dir():
@@ -529,16 +564,14 @@ def ieee8500(root: Path, args: argparse.Namespace) -> None:
           f"peak RSS {init['peak_mb']:.0f} MB, load {init['load']:.2f}")
     text = study.read_text(encoding="utf-8")
     if re.search(r"^v2g_sites:\s*\[\]", text, flags=re.M):
-        near = re.search(r"near the substation \(three-phase\):\n(?:#\s+(\S+).*\n){3}", text)
-        bus = near.group(1) if near else None
-        if bus is None:
-            print("  no three-phase candidate bus listed in the draft: cannot add a site")
+        sites = _draft_sites(text, args.two_sites)
+        if sites is None:
             return
-        site = (f"v2g_sites:\n  - {{name: depot, bus: {bus}, n_chargers: 20, "
-                "p_charger_kw: 100, phases: 3}  # added by bench_e2e")
-        text = re.sub(r"^v2g_sites:\s*\[\].*$", site, text, count=1, flags=re.M)
+        block = "v2g_sites:\n" + "".join(f"  - {s}  # added by bench_e2e\n" for s in sites)
+        text = re.sub(r"^v2g_sites:\s*\[\].*\n", block, text, count=1, flags=re.M)
         study.write_text(text, encoding="utf-8")
-        print(f"  added V2G site 'depot' (20 x 100 kW, three-phase) at {bus}")
+        for s in sites:
+            print(f"  added V2G site {s}")
     run = _child("run", str(study), "1" if args.hosting else "0")
     compute = _print_run(run)
     load_s = run["stages"]["load"]["s"] if "stages" in run else float("nan")
@@ -567,6 +600,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-pp", action="store_true", help="skip pandapower calc_sc")
     ap.add_argument("--skip-pgm", action="store_true", help="skip power-grid-model")
     ap.add_argument("--skip-8500", action="store_true", help="skip the IEEE 8500 part")
+    ap.add_argument("--skip-synthetic", action="store_true",
+                    help="skip the synthetic studies (the IEEE 8500 part only)")
+    ap.add_argument("--two-sites", action="store_true",
+                    help="IEEE 8500 with two V2G sites: the depot and a single-phase fleet of "
+                         "home chargers on a lateral end (#15)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -578,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"end-to-end benchmark: {os.cpu_count()} CPU cores, load average "
           f"{os.getloadavg()[0]:.2f} at start")
     with tempfile.TemporaryDirectory(prefix="protv2g-bench-e2e-") as tmp:
-        for n in sizes:
+        for n in ([] if args.skip_synthetic else sizes):
             synthetic(n, Path(tmp), args)
         if not args.skip_8500:
             ieee8500(Path(tmp), args)
