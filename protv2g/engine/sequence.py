@@ -14,8 +14,26 @@ IEC 60909-0 corrections are exactly those of :func:`pandapower.shortcircuit.calc
 Differences from ``calc_sc`` (by design): transformer phase shifts are kept
 (``calculate_voltage_angles=True``) so that device phasors across a Dyn1/Dyn11 transformer
 are shifted by ±30°; the negative-sequence network uses the opposite shift (Y2 = Y1ᵀ).
-For the ``classical`` method the network is built without the c factor in the source impedance
-and without ``K_T`` (``Z_Q = Un²/S''_kQ``).
+
+The ``classical`` method takes the network at its actual state, with OpenDSS's fault-study
+conventions (R. C. Dugan, *OpenDSS Reference Guide*, "FaultStudy mode": loads become constant
+admittances at rated voltage, then a direct solve gives the open-circuit voltages ``Voc``):
+
+* no IEC 60909 correction: no c factor in the source impedance (``Z_Q = Un²/S''_kQ``), no
+  ``K_T`` (transformers), no ``K_G``/``K_S`` (generators, power-station units: pandapower's
+  ``_create_k_updated_ppci`` is not applied);
+* transformer taps in the admittances (off-nominal ratio from ``tap_pos``, tap changer tables
+  included) and the rated winding voltages against the bus voltages — pandapower's own
+  superposition ("type C", ``use_pre_fault_voltage=True``) branch builder, which also keeps
+  line charging and transformer magnetising admittances;
+* loads (and wards) as constant admittances: at rated voltage with the default
+  ``prefault="open_circuit"``, at the power-flow voltage with ``prefault="power_flow"``
+  (pandapower's type-C load model). Static generators are *not* admittances here: the engine
+  models inverter-based sources by their control law;
+* the pre-fault voltage :attr:`CaseNetwork.v_pre` is either the open-circuit voltage of that
+  network (every external grid an EMF ``vm_pu∠va_degree`` behind ``Z_Q``, every synchronous
+  generator an EMF of ``vm_pu`` behind ``Z″``; no fault, no power flow), as OpenDSS's fault
+  study, or the power-flow voltages (``pandapower.runpp``, transformer shifts included).
 
 The caller's net is never mutated: :func:`build_sequence_networks` works on a private copy.
 """
@@ -25,6 +43,7 @@ from __future__ import annotations
 import copy
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandapower as pp
@@ -36,7 +55,15 @@ from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
 __all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
-           "floating_components"]
+           "floating_components", "Prefault", "run_prefault_power_flow"]
+
+#: Pre-fault state of the classical method, named as ``protv2g faults --prefault`` names it
+#: for OpenDSS masters (:data:`protv2g.engine.phase.system.Prefault`).
+Prefault = Literal["open_circuit", "power_flow"]
+PREFAULTS: tuple[str, ...] = ("open_circuit", "power_flow")
+
+#: IEC 60909-0:2016 eq. 34: resistance temperature coefficient for the minimum case, 1/K.
+ALPHA_IEC_PER_K = 0.004
 
 #: a component is "floating" (no path to ground) when the sum of all entries of its admittance
 #: matrix — the net shunt admittance, since series branches contribute zero row sums — is below
@@ -140,8 +167,16 @@ class CaseNetwork:
     c_factor : numpy.ndarray
         IEC 60909 voltage factor of each positive-sequence internal bus (1.0 for ``classical``).
     u_nl : numpy.ndarray
-        No-load positive-sequence voltage of each internal bus as a unit phasor (carries the
-        transformer phase shifts from the source; ``1∠0`` at the external grid).
+        No-load positive-sequence voltage of each internal bus, pu of the bus's nominal
+        voltage: ``iec60909`` a unit phasor (the transformer phase shifts from the source;
+        ``1∠0`` at the external grid); ``classical`` the open-circuit voltage of the actual
+        network (taps, winding ratios, source EMFs, loads as admittances).
+    v_pre : numpy.ndarray
+        The pre-fault voltage the fault equations use, pu: ``c·u_nl`` (``iec60909``), the
+        open-circuit voltage ``u_nl`` or the power-flow voltage (``classical``, by
+        ``prefault``).
+    prefault : str
+        ``"open_circuit"`` or ``"power_flow"`` (``classical``; ``"open_circuit"`` otherwise).
     base_mva : float
         Power base of the per-unit system, MVA.
     branch_lookup : dict
@@ -157,6 +192,8 @@ class CaseNetwork:
     u_nl: np.ndarray
     base_mva: float
     branch_lookup: dict
+    v_pre: np.ndarray | None = None
+    prefault: str = "open_circuit"
 
 
 def copy_net(net: pp.pandapowerNet) -> pp.pandapowerNet:
@@ -172,7 +209,9 @@ def _pp_case(case: Case, method: Method) -> str:
 
 def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
                        lv_tol_percent: int) -> None:
-    """Rewrite the copy so that pandapower's min-case builders yield the classical network."""
+    """Rewrite the copy so that pandapower's min-case type-C builders yield the classical
+    network: source impedance without c, lines at 20 °C (max) or their end temperature (min),
+    static generators out of the load-admittance model (the engine's own sources)."""
     eg = original.ext_grid
     vn = original.bus.loc[eg.bus.values, "vn_kv"].values
     c_min = np.where(vn < 1.0, 0.9 if lv_tol_percent == 10 else 0.95, 1.0)
@@ -186,6 +225,36 @@ def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case:
             work.line["endtemp_degree"] = 20.0
         else:
             work.line["endtemp_degree"] = original.line["endtemp_degree"].values
+        # the type-C positive-sequence builder reads the operating temperature instead
+        work.line["temperature_degree_celsius"] = work.line["endtemp_degree"].values
+        work.line["alpha"] = ALPHA_IEC_PER_K
+    if len(work.sgen):
+        # pandapower's type-C load model would add each sgen as a negative admittance; the
+        # engine models inverter-based sources by their control law instead.
+        work.sgen["scaling"] = 0.0
+
+
+def run_prefault_power_flow(work: pp.pandapowerNet) -> None:
+    """Power flow on the private copy ``work`` for ``prefault="power_flow"``.
+
+    Run once per study, before :func:`build_sequence_networks` (its builders read
+    ``work.res_bus``), with transformer phase shifts in the angles as the sequence networks
+    have them.
+
+    Raises
+    ------
+    InputError
+        The power flow does not converge.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pp.runpp(work, calculate_voltage_angles=True, init="auto", trafo_model="pi")
+    except pp.LoadflowNotConverged as exc:
+        raise InputError(Issue("options", "prefault", f"the power flow for the pre-fault "
+                               f"voltages does not converge ({exc})",
+                               "use prefault='open_circuit' or make the net's power flow "
+                               "converge (pandapower.runpp)")) from exc
 
 
 def floating_components(y: sp.spmatrix) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
@@ -291,7 +360,8 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
                             method: Method, *, zero_sequence: bool,
-                            lv_tol_percent: int = 10) -> CaseNetwork:
+                            lv_tol_percent: int = 10,
+                            prefault: Prefault = "open_circuit") -> CaseNetwork:
     """Build and factorise Y1, Y2 (and Y0) for one case on the private copy ``work``.
 
     Parameters
@@ -304,15 +374,26 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     case : Case
         ``max`` or ``min`` (c factor, ``K_T``, line temperature, external-grid data).
     method : Method
-        ``iec60909`` or ``classical`` (no c factor in the source, no ``K_T``).
+        ``iec60909`` or ``classical`` (the actual network: taps, no correction factors; see
+        the module docstring).
     zero_sequence : bool
         Build Y0 as well (needed for SLG and LLG faults).
     lv_tol_percent : int
         LV voltage tolerance for the IEC c factor, 6 or 10 %.
+    prefault : {"open_circuit", "power_flow"}
+        Classical pre-fault state (ignored by ``iec60909``): the open-circuit voltage of the
+        network, or the power-flow voltages — then :func:`run_prefault_power_flow` must have
+        run on ``work``.
 
     Returns
     -------
     CaseNetwork
+
+    Raises
+    ------
+    InputError
+        Unknown ``prefault``; ``power_flow`` without a power flow on ``work``; NaN or
+        singular admittances.
     """
     from pandapower.auxiliary import _add_ppc_options, _add_sc_options
     from pandapower.pd2ppc_zero import _pd2ppc_zero
@@ -321,35 +402,51 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     from pandapower.pypower.idx_bus import BUS_TYPE, VA
     from pandapower.shortcircuit.ppc_conversion import _create_k_updated_ppci, _init_ppc
 
-    if method is Method.CLASSICAL:
+    classical = method is Method.CLASSICAL
+    if prefault not in PREFAULTS:
+        raise InputError(Issue("options", "prefault", f"unknown {prefault!r}",
+                               "use 'open_circuit' or 'power_flow'"))
+    from_pf = classical and prefault == "power_flow"
+    if from_pf and ("res_bus" not in work or not len(work.res_bus)):
+        raise InputError(Issue("options", "prefault", "no power flow on the private copy",
+                               "call run_prefault_power_flow(work) first"))
+    if classical:
         _prepare_classical(work, original, case, lv_tol_percent)
     pp_case = _pp_case(case, method)
+    init = "results" if from_pf else "flat"
     work["_options"] = {}
     _add_ppc_options(work, calculate_voltage_angles=True, trafo_model="pi",
                      check_connectivity=True, mode="sc", switch_rx_ratio=2,
-                     init_vm_pu="flat", init_va_degree="flat", enforce_q_lims=False,
-                     enforce_p_lims=False, recycle=None)
+                     init_vm_pu=init, init_va_degree=init, enforce_q_lims=False,
+                     enforce_p_lims=False, recycle=None, consider_line_temperature=classical)
+    # classical: pandapower's superposition ("type C") builders — taps in the ratio, no K_T,
+    # loads as admittances (see the module docstring)
     _add_sc_options(work, fault="1ph" if zero_sequence else "3ph", case=pp_case,
                     lv_tol_percent=lv_tol_percent, tk_s=1.0, topology="auto", r_fault_ohm=0.0,
                     x_fault_ohm=0.0, kappa=False, ip=False, ith=False, branch_results=False,
                     kappa_method="C", return_all_currents=False, inverse_y=False,
-                    use_pre_fault_voltage=False)
+                    use_pre_fault_voltage=classical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ppc, ppci = _init_ppc(work)
         lookup1 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
         n1 = ppci["bus"].shape[0]
-        _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
+        if not classical:  # K_G, K_S (IEC 60909-0 §6.6, §6.7); never in the classical method
+            _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
     branch_lookup = dict(work._pd2ppc_lookups["branch"])
     pos = _sequence_from_ppc(ppc, ppci, lookup1)
     neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
 
     col = getattr(idx_bus_sc, _C_COLUMN[case])
     c_factor = np.real(ppci["bus"][:, col]).astype(float)
-    if method is Method.CLASSICAL:
-        c_factor = np.ones(n1)
     # no-load voltage phasor: Y1·V = y_source·1∠va at the source buses
     u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
+    if classical:
+        c_factor = np.ones(n1)
+        u_nl = _open_circuit_voltage(work, pos, ppci, u_nl)
+        v_pre = _power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
+    else:
+        v_pre = c_factor * u_nl
 
     zero = None
     if zero_sequence:
@@ -360,7 +457,70 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
     return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
-                       branch_lookup=branch_lookup)
+                       branch_lookup=branch_lookup, v_pre=v_pre,
+                       prefault=prefault if classical else "open_circuit")
+
+
+def _open_circuit_voltage(work: pp.pandapowerNet, pos: SequenceData, ppci: dict,
+                          u_unit: np.ndarray) -> np.ndarray:
+    """Open-circuit positive-sequence voltage of the classical network, pu (complex).
+
+    ``Y1·V = Σ y_s·E_s``: every in-service external grid an EMF ``vm_pu∠va_degree`` behind
+    its short-circuit admittance ``y_Q = 1/Z_Q`` (``Z_Q = Un²/S''_kQ`` split by ``rx``, as
+    pandapower's ``_add_ext_grid_sc_impedance`` puts it in ``Y1``), every synchronous
+    generator an EMF of its voltage set point ``vm_pu`` behind ``Z″ = R_G + jX″d`` (the
+    admittance ``_add_gen_sc_z_kg_ks`` puts in ``Y1``; an unloaded machine's internal voltage
+    is its terminal voltage) at the angle of the no-load phasor ``u_unit`` of its bus. ``Y1``
+    holds the taps, winding ratios and load admittances, so ``V`` is what OpenDSS's fault
+    study calls ``Voc``.
+    """
+    from pandapower.pypower.idx_bus_sc import BS_GEN, C_MIN, GS_GEN
+
+    n = pos.n_bus
+    base_mva = float(ppci["baseMVA"])
+    rhs = np.zeros(n, dtype=complex)
+    eg = work.ext_grid[work.ext_grid.in_service.values.astype(bool)]
+    idx = pos.index(eg.bus.values) if len(eg) else np.zeros(0, dtype=np.int64)
+    ok = idx >= 0
+    if ok.any():
+        eg, idx = eg[ok], idx[ok]
+        c = np.real(ppci["bus"][idx, C_MIN])
+        z = c / (eg.s_sc_min_mva.values.astype(float) / base_mva)
+        x = z / np.sqrt(eg.rx_min.values.astype(float) ** 2 + 1.0)
+        y = 1.0 / (eg.rx_min.values.astype(float) * x + 1j * x)
+        e = eg.vm_pu.values.astype(float) * np.exp(1j * np.deg2rad(
+            eg.va_degree.values.astype(float)))
+        np.add.at(rhs, idx, y * e)
+    gen = work.gen[work.gen.in_service.values.astype(bool)] if len(work.gen) else work.gen
+    if len(gen):
+        g_idx = pos.index(gen.bus.values)
+        keep = g_idx >= 0
+        g_idx, vm = g_idx[keep], gen.vm_pu.values.astype(float)[keep]
+        buses, first = np.unique(g_idx, return_index=True)
+        y_g = (np.nan_to_num(np.real(ppci["bus"][buses, GS_GEN]))
+               + 1j * np.nan_to_num(np.real(ppci["bus"][buses, BS_GEN]))) / base_mva
+        rhs[buses] += y_g * vm[first] * u_unit[buses]
+    if not np.any(rhs):
+        return u_unit.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = pos.solve(rhs)
+    return np.asarray(v, dtype=complex)
+
+
+def _power_flow_voltage(work: pp.pandapowerNet, pos: SequenceData,
+                        fallback: np.ndarray) -> np.ndarray:
+    """The power flow's bus voltages (``work.res_bus``) at the internal buses, pu; buses
+    without a result keep ``fallback``."""
+    v = fallback.astype(complex).copy()
+    res = work.res_bus
+    buses = res.index.values.astype(np.int64)
+    vm = res.vm_pu.values.astype(float)
+    va = res.va_degree.values.astype(float)
+    idx = pos.index(buses)
+    ok = (idx >= 0) & np.isfinite(vm) & np.isfinite(va)
+    v[idx[ok]] = vm[ok] * np.exp(1j * np.deg2rad(va[ok]))
+    return v
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,
