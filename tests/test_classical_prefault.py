@@ -7,9 +7,10 @@ Right values and their sources:
   ``.dss`` here: a 115 kV source, a 115/13.2 kV Δ-Yg substation transformer (winding rated
   13.2 kV on a 12.47 kV bus) off its neutral tap, a 12.47 kV line and a 12.47/0.49 kV Δ-Yg
   transformer (0.49 kV winding on a 0.48 kV bus) off its neutral tap. Three-phase and SLG at
-  every bus, unscaled, within 0.5 %. Measured: ≤ 0.001 % (taps on either side, source EMF
-  1.04 pu, a constant-impedance load); with a flat 1.0 pu and nominal ratios the same buses
-  were −9.4 % to −11.0 % off.
+  every bus, unscaled, within 0.5 %. Measured: ≤ 0.0034 % (taps on either side, source EMF
+  1.04 pu, a constant-impedance load; the rest is the line charging the engine neglects in
+  Y1/Y2 — 0.0005 % with it); with a flat 1.0 pu and nominal ratios (before #20 item 6) the
+  same buses were −9.4 % to −11.0 % off.
 * A hand calculation for a synchronous generator (no ``K_G`` in the classical method): at the
   bus of an external grid and a generator, ``I = |y_Q·E_Q + y_G·E_G|·I_base`` with
   ``Z_Q = Un²/S''_kQ`` and ``Z_G = R_G + jX″d·U_rG²/S_rG``, ``E = vm_pu`` (no load: the EMFs

@@ -15,25 +15,10 @@ Differences from ``calc_sc`` (by design): transformer phase shifts are kept
 (``calculate_voltage_angles=True``) so that device phasors across a Dyn1/Dyn11 transformer
 are shifted by ±30°; the negative-sequence network uses the opposite shift (Y2 = Y1ᵀ).
 
-The ``classical`` method takes the network at its actual state, with OpenDSS's fault-study
-conventions (R. C. Dugan, *OpenDSS Reference Guide*, "FaultStudy mode": loads become constant
-admittances at rated voltage, then a direct solve gives the open-circuit voltages ``Voc``):
-
-* no IEC 60909 correction: no c factor in the source impedance (``Z_Q = Un²/S''_kQ``), no
-  ``K_T`` (transformers), no ``K_G``/``K_S`` (generators, power-station units: pandapower's
-  ``_create_k_updated_ppci`` is not applied);
-* transformer taps in the admittances (off-nominal ratio from ``tap_pos``, tap changer tables
-  included) and the rated winding voltages against the bus voltages — pandapower's own
-  superposition ("type C", ``use_pre_fault_voltage=True``) branch builder, which also keeps
-  line charging and transformer magnetising admittances;
-* loads (and wards) as constant admittances: at rated voltage with the default
-  ``prefault="open_circuit"``, at the power-flow voltage with ``prefault="power_flow"``
-  (pandapower's type-C load model). Static generators are *not* admittances here: the engine
-  models inverter-based sources by their control law;
-* the pre-fault voltage :attr:`CaseNetwork.v_pre` is either the open-circuit voltage of that
-  network (every external grid an EMF ``vm_pu∠va_degree`` behind ``Z_Q``, every synchronous
-  generator an EMF of ``vm_pu`` behind ``Z″``; no fault, no power flow), as OpenDSS's fault
-  study, or the power-flow voltages (``pandapower.runpp``, transformer shifts included).
+The ``classical`` method takes the network at its actual state (OpenDSS's fault-study
+conventions; :mod:`protv2g.engine.classical`): transformer taps and winding ratios in the
+admittances, no c factor, no ``K_T``/``K_G``/``K_S``, loads as constant admittances, and the
+open-circuit or power-flow voltages as the pre-fault state (:attr:`CaseNetwork.v_pre`).
 
 The caller's net is never mutated: :func:`build_sequence_networks` works on a private copy.
 """
@@ -43,13 +28,21 @@ from __future__ import annotations
 import copy
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandapower as pp
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from protv2g.engine.classical import (
+    PREFAULTS,
+    Prefault,
+    drop_branch_shunts,
+    open_circuit_voltage,
+    power_flow_voltage,
+    prepare_classical,
+    run_prefault_power_flow,
+)
 from protv2g.engine.zbus import TreeFactor, tree_factor, tree_solve, tree_unit_cols, z_cols_pu
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
@@ -57,13 +50,6 @@ from protv2g.units import Case, Method
 __all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
            "floating_components", "Prefault", "run_prefault_power_flow"]
 
-#: Pre-fault state of the classical method, named as ``protv2g faults --prefault`` names it
-#: for OpenDSS masters (:data:`protv2g.engine.phase.system.Prefault`).
-Prefault = Literal["open_circuit", "power_flow"]
-PREFAULTS: tuple[str, ...] = ("open_circuit", "power_flow")
-
-#: IEC 60909-0:2016 eq. 34: resistance temperature coefficient for the minimum case, 1/K.
-ALPHA_IEC_PER_K = 0.004
 
 #: a component is "floating" (no path to ground) when the sum of all entries of its admittance
 #: matrix — the net shunt admittance, since series branches contribute zero row sums — is below
@@ -205,56 +191,6 @@ def _pp_case(case: Case, method: Method) -> str:
     # The classical method is built through pandapower's "min" path (K_T = 1) with the
     # external-grid data of the requested case written into the *_min columns of the copy.
     return "min" if method is Method.CLASSICAL else case.value
-
-
-def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
-                       lv_tol_percent: int) -> None:
-    """Rewrite the copy so that pandapower's min-case type-C builders yield the classical
-    network: source impedance without c, lines at 20 °C (max) or their end temperature (min),
-    static generators out of the load-admittance model (the engine's own sources)."""
-    eg = original.ext_grid
-    vn = original.bus.loc[eg.bus.values, "vn_kv"].values
-    c_min = np.where(vn < 1.0, 0.9 if lv_tol_percent == 10 else 0.95, 1.0)
-    s = case.value
-    work.ext_grid["s_sc_min_mva"] = eg[f"s_sc_{s}_mva"].values * c_min  # c/(S·c) = 1/S
-    for col in ("rx", "x0x", "r0x0"):
-        if f"{col}_{s}" in eg.columns:
-            work.ext_grid[f"{col}_min"] = eg[f"{col}_{s}"].values
-    if len(work.line):
-        if case is Case.MAX or "endtemp_degree" not in original.line.columns:
-            work.line["endtemp_degree"] = 20.0
-        else:
-            work.line["endtemp_degree"] = original.line["endtemp_degree"].values
-        # the type-C positive-sequence builder reads the operating temperature instead
-        work.line["temperature_degree_celsius"] = work.line["endtemp_degree"].values
-        work.line["alpha"] = ALPHA_IEC_PER_K
-    if len(work.sgen):
-        # pandapower's type-C load model would add each sgen as a negative admittance; the
-        # engine models inverter-based sources by their control law instead.
-        work.sgen["scaling"] = 0.0
-
-
-def run_prefault_power_flow(work: pp.pandapowerNet) -> None:
-    """Power flow on the private copy ``work`` for ``prefault="power_flow"``.
-
-    Run once per study, before :func:`build_sequence_networks` (its builders read
-    ``work.res_bus``), with transformer phase shifts in the angles as the sequence networks
-    have them.
-
-    Raises
-    ------
-    InputError
-        The power flow does not converge.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pp.runpp(work, calculate_voltage_angles=True, init="auto", trafo_model="pi")
-    except pp.LoadflowNotConverged as exc:
-        raise InputError(Issue("options", "prefault", f"the power flow for the pre-fault "
-                               f"voltages does not converge ({exc})",
-                               "use prefault='open_circuit' or make the net's power flow "
-                               "converge (pandapower.runpp)")) from exc
 
 
 def floating_components(y: sp.spmatrix) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
@@ -411,7 +347,7 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         raise InputError(Issue("options", "prefault", "no power flow on the private copy",
                                "call run_prefault_power_flow(work) first"))
     if classical:
-        _prepare_classical(work, original, case, lv_tol_percent)
+        prepare_classical(work, original, case, lv_tol_percent)
     pp_case = _pp_case(case, method)
     init = "results" if from_pf else "flat"
     work["_options"] = {}
@@ -434,6 +370,8 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         if not classical:  # K_G, K_S (IEC 60909-0 §6.6, §6.7); never in the classical method
             _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
     branch_lookup = dict(work._pd2ppc_lookups["branch"])
+    if classical:
+        drop_branch_shunts(ppc, ppci)
     pos = _sequence_from_ppc(ppc, ppci, lookup1)
     neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
 
@@ -443,8 +381,8 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
     if classical:
         c_factor = np.ones(n1)
-        u_nl = _open_circuit_voltage(work, pos, ppci, u_nl)
-        v_pre = _power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
+        u_nl = open_circuit_voltage(work, pos, ppci, u_nl)
+        v_pre = power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
     else:
         v_pre = c_factor * u_nl
 
@@ -459,68 +397,6 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
                        branch_lookup=branch_lookup, v_pre=v_pre,
                        prefault=prefault if classical else "open_circuit")
-
-
-def _open_circuit_voltage(work: pp.pandapowerNet, pos: SequenceData, ppci: dict,
-                          u_unit: np.ndarray) -> np.ndarray:
-    """Open-circuit positive-sequence voltage of the classical network, pu (complex).
-
-    ``Y1·V = Σ y_s·E_s``: every in-service external grid an EMF ``vm_pu∠va_degree`` behind
-    its short-circuit admittance ``y_Q = 1/Z_Q`` (``Z_Q = Un²/S''_kQ`` split by ``rx``, as
-    pandapower's ``_add_ext_grid_sc_impedance`` puts it in ``Y1``), every synchronous
-    generator an EMF of its voltage set point ``vm_pu`` behind ``Z″ = R_G + jX″d`` (the
-    admittance ``_add_gen_sc_z_kg_ks`` puts in ``Y1``; an unloaded machine's internal voltage
-    is its terminal voltage) at the angle of the no-load phasor ``u_unit`` of its bus. ``Y1``
-    holds the taps, winding ratios and load admittances, so ``V`` is what OpenDSS's fault
-    study calls ``Voc``.
-    """
-    from pandapower.pypower.idx_bus_sc import BS_GEN, C_MIN, GS_GEN
-
-    n = pos.n_bus
-    base_mva = float(ppci["baseMVA"])
-    rhs = np.zeros(n, dtype=complex)
-    eg = work.ext_grid[work.ext_grid.in_service.values.astype(bool)]
-    idx = pos.index(eg.bus.values) if len(eg) else np.zeros(0, dtype=np.int64)
-    ok = idx >= 0
-    if ok.any():
-        eg, idx = eg[ok], idx[ok]
-        c = np.real(ppci["bus"][idx, C_MIN])
-        z = c / (eg.s_sc_min_mva.values.astype(float) / base_mva)
-        x = z / np.sqrt(eg.rx_min.values.astype(float) ** 2 + 1.0)
-        y = 1.0 / (eg.rx_min.values.astype(float) * x + 1j * x)
-        e = eg.vm_pu.values.astype(float) * np.exp(1j * np.deg2rad(
-            eg.va_degree.values.astype(float)))
-        np.add.at(rhs, idx, y * e)
-    gen = work.gen[work.gen.in_service.values.astype(bool)] if len(work.gen) else work.gen
-    if len(gen):
-        g_idx = pos.index(gen.bus.values)
-        keep = g_idx >= 0
-        g_idx, vm = g_idx[keep], gen.vm_pu.values.astype(float)[keep]
-        buses, first = np.unique(g_idx, return_index=True)
-        y_g = (np.nan_to_num(np.real(ppci["bus"][buses, GS_GEN]))
-               + 1j * np.nan_to_num(np.real(ppci["bus"][buses, BS_GEN]))) / base_mva
-        rhs[buses] += y_g * vm[first] * u_unit[buses]
-    if not np.any(rhs):
-        return u_unit.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        v = pos.solve(rhs)
-    return np.asarray(v, dtype=complex)
-
-
-def _power_flow_voltage(work: pp.pandapowerNet, pos: SequenceData,
-                        fallback: np.ndarray) -> np.ndarray:
-    """The power flow's bus voltages (``work.res_bus``) at the internal buses, pu; buses
-    without a result keep ``fallback``."""
-    v = fallback.astype(complex).copy()
-    res = work.res_bus
-    buses = res.index.values.astype(np.int64)
-    vm = res.vm_pu.values.astype(float)
-    va = res.va_degree.values.astype(float)
-    idx = pos.index(buses)
-    ok = (idx >= 0) & np.isfinite(vm) & np.isfinite(va)
-    v[idx[ok]] = vm[ok] * np.exp(1j * np.deg2rad(va[ok]))
-    return v
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,
