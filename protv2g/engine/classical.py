@@ -48,7 +48,8 @@ if TYPE_CHECKING:  # the type only: sequence.py imports this module
     from protv2g.engine.sequence import SequenceData
 
 __all__ = ["Prefault", "PREFAULTS", "prepare_classical", "run_prefault_power_flow",
-           "drop_branch_shunts", "open_circuit_voltage", "power_flow_voltage"]
+           "drop_branch_shunts", "add_shunt_admittances", "open_circuit_voltage",
+           "power_flow_voltage"]
 
 #: Pre-fault state of the classical method, named as ``protv2g faults --prefault`` names it
 #: for OpenDSS masters (:data:`protv2g.engine.phase.system.Prefault`).
@@ -122,6 +123,35 @@ def drop_branch_shunts(ppc: dict, ppci: dict) -> None:
     for p in (ppc, ppci):
         cols = [c for c in (BR_B, BR_G, BR_B_ASYM, BR_G_ASYM) if c < p["branch"].shape[1]]
         p["branch"][:, cols] = 0.0
+
+
+def add_shunt_admittances(work: pp.pandapowerNet, ppci: dict) -> None:
+    """In-service ``shunt`` elements (capacitor banks, reactors) as constant admittances at
+    their rated voltage in the positive- and negative-sequence bus data, as OpenDSS's fault
+    study keeps them in ``Y`` (pandapower's short-circuit builders leave them out). The same
+    conversion as pandapower's power flow (``_calc_shunts_and_add_on_ppc``):
+    ``G + jB = (p_mw − j·q_mvar)·step·(U_bus/U_rated)²`` (MW at 1 pu, ``q_mvar < 0`` a
+    capacitor). Not in the zero-sequence network (pandapower's builder has no shunts)."""
+    from pandapower.pypower.idx_bus import BASE_KV, BS, GS
+
+    sh = work.shunt
+    if not len(sh):
+        return
+    sh = sh[sh.in_service.values.astype(bool)]
+    lookup = np.asarray(work._pd2ppc_lookups["bus"], dtype=np.int64)
+    bus = sh.bus.values.astype(np.int64)
+    ok = (bus >= 0) & (bus < len(lookup))
+    idx = np.full(len(bus), -1, dtype=np.int64)
+    idx[ok] = lookup[bus[ok]]
+    n = ppci["bus"].shape[0]
+    ok &= (idx >= 0) & (idx < n)
+    if not ok.any():
+        return
+    idx = idx[ok]
+    step = sh.step.values.astype(float)[ok] if "step" in sh else np.ones(len(idx))
+    ratio = (np.real(ppci["bus"][idx, BASE_KV]) / sh.vn_kv.values.astype(float)[ok]) ** 2
+    np.add.at(ppci["bus"][:, GS], idx, sh.p_mw.values.astype(float)[ok] * step * ratio)
+    np.add.at(ppci["bus"][:, BS], idx, -sh.q_mvar.values.astype(float)[ok] * step * ratio)
 
 
 def open_circuit_voltage(work: pp.pandapowerNet, pos: SequenceData, ppci: dict,

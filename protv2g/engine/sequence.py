@@ -37,6 +37,7 @@ from scipy.sparse.linalg import splu
 from protv2g.engine.classical import (
     PREFAULTS,
     Prefault,
+    add_shunt_admittances,
     drop_branch_shunts,
     open_circuit_voltage,
     power_flow_voltage,
@@ -372,6 +373,7 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     branch_lookup = dict(work._pd2ppc_lookups["branch"])
     if classical:
         drop_branch_shunts(ppc, ppci)
+        add_shunt_admittances(work, ppci)
     pos = _sequence_from_ppc(ppc, ppci, lookup1)
     neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
 
