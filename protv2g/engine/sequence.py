@@ -162,8 +162,6 @@ class CaseNetwork:
         The pre-fault voltage the fault equations use, pu: ``c·u_nl`` (``iec60909``), the
         open-circuit voltage ``u_nl`` or the power-flow voltage (``classical``, by
         ``prefault``).
-    prefault : str
-        ``"open_circuit"`` or ``"power_flow"`` (``classical``; ``"open_circuit"`` otherwise).
     base_mva : float
         Power base of the per-unit system, MVA.
     branch_lookup : dict
@@ -180,7 +178,6 @@ class CaseNetwork:
     base_mva: float
     branch_lookup: dict
     v_pre: np.ndarray | None = None
-    prefault: str = "open_circuit"
 
 
 def copy_net(net: pp.pandapowerNet) -> pp.pandapowerNet:
@@ -397,8 +394,7 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
     return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
-                       branch_lookup=branch_lookup, v_pre=v_pre,
-                       prefault=prefault if classical else "open_circuit")
+                       branch_lookup=branch_lookup, v_pre=v_pre)
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,
