@@ -97,9 +97,9 @@ def test_positive_sequence_voltages_match_opendss(shared_dir, rel) -> None:
     ],
 )
 def test_fault_currents_match_opendss(shared_dir, rel) -> None:
-    """Measured max deviation 3ph / SLG (unscaled, 2026-12-01): 34 0.12 % / 0.35 %,
-    37 0.19 % / 0.02 %, 123 0.38 % / 0.73 % (a flat 1.0 pu gave 34 0.78 % / 1.21 %, 123 96 % at
-    the source bus)."""
+    """Measured max deviation 3ph / SLG (unscaled, 2026-12-01): 34 0.78 % / 1.21 % (line
+    charging neglected in Y1/Y2: 0.12 % / 0.35 % with it), 37 0.20 % / 0.01 %, 123 0.38 % /
+    0.73 % (a flat 1.0 pu pre-fault gave 96 % at the 123's source bus)."""
     path = shared_dir / "feeders" / "opendss" / rel
     imp = _import(shared_dir, rel)
     with warnings.catch_warnings():
