@@ -99,9 +99,15 @@ def test_unlimited_grid_forming_source_is_linear():
                                                                       FaultType.LINE_LINE])
     res = _study({"gfm": [gfm]}, **kw)
     twin = copy.deepcopy(NET)
-    # same impedance as an ext_grid: Z = Un²/S_sc, R/X = rx; classical: no c factor
+    # same impedance as an ext_grid: Z = Un²/S_sc, R/X = rx; classical: no c factor. Its EMF is
+    # the grid-forming source's, the open-circuit voltage at the bus (loads are admittances in
+    # the classical network, #20 item 6, so that is not 1∠−30°)
+    cn = build_sequence_networks(copy_net(NET), NET, Case.MAX, Method.CLASSICAL,
+                                 zero_sequence=False)
+    v_oc = complex(cn.v_pre[cn.pos.index(np.array([bus]))[0]])
     z_abs = abs(z_rated) * 12.47**2 / s_rated
-    pp.create_ext_grid(twin, bus, va_degree=-30.0, s_sc_max_mva=12.47**2 / z_abs,
+    pp.create_ext_grid(twin, bus, vm_pu=abs(v_oc), va_degree=float(np.degrees(np.angle(v_oc))),
+                       s_sc_max_mva=12.47**2 / z_abs,
                        rx_max=z_rated.real / z_rated.imag, s_sc_min_mva=1.0, rx_min=0.1,
                        x0x_max=1.0, r0x0_max=0.1, x0x_min=1.0, r0x0_min=0.1)
     with warnings.catch_warnings():

@@ -91,10 +91,14 @@ def test_pre_fault_voltage_from_a_power_flow_hand_calculation() -> None:
                           method=Method.CLASSICAL, v_pre_pu=v_pre.to_dict())
     z_q = un_kv**2 / s_sc_mva
     x_q = z_q / np.sqrt(1 + rx**2)
-    z_th = complex(rx * x_q, x_q) + complex(r_l, x_l) * km
+    z_path = complex(rx * x_q, x_q) + complex(r_l, x_l) * km
+    # the classical network holds the load as a constant admittance at rated voltage (OpenDSS's
+    # fault study, pandapower's type C; #20 item 6): y = (P − jQ)/Un², in parallel at b1
+    y_load = complex(3.0, -1.0) / un_kv**2
+    z_th = 1.0 / (1.0 / z_path + y_load)
     i_ka = abs(v_pre[b1]) * un_kv / (np.sqrt(3) * abs(z_th))
     got = res.bus.set_index("bus").ikss_ka
     assert got[b1] == pytest.approx(i_ka, rel=1e-9)
-    # angle: I = V_pre/Z_th
+    # angle: I = V_pre/Z_th in phase a (``ikss_degree`` is the largest phase's, a tie in 3ph)
     ang = np.degrees(np.angle(v_pre[b1] / z_th))
-    assert res.bus.set_index("bus").ikss_degree[b1] == pytest.approx(ang, abs=1e-7)
+    assert res.bus.set_index("bus").ia_degree[b1] == pytest.approx(ang, abs=1e-7)

@@ -9,6 +9,7 @@ import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.result import FaultStudyResult
+from protv2g.engine.sequence import Prefault
 from protv2g.engine.staged_result import StagedResult, pad_stages
 from protv2g.engine.study import (
     ChargerModel,
@@ -33,7 +34,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 lv_tolerance_percent: int = 10, dtype: type = np.complex128,
                 charger_model: ChargerModel = "control_law",
                 keep: Keep = "full", staged: bool = True,
-                first_cycle_s: float | None = None) -> FaultStudyResult:
+                first_cycle_s: float | None = None,
+                prefault: Prefault = "open_circuit") -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -46,7 +48,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         ``max`` and/or ``min``.
     method : Method
         ``iec60909`` (equivalent source ``c·Un/√3``, IEC 60909-0:2016 §6) or ``classical``
-        (pre-fault 1.0 pu or ``v_pre_pu``, no c factor, no ``K_T``).
+        (the network at its actual state: transformer taps and winding ratios in the
+        admittances, loads as constant admittances, no c factor, no ``K_T``/``K_G``; the
+        pre-fault voltage of ``prefault``, or ``v_pre_pu`` where given).
     r_fault_ohm, x_fault_ohm : float
         Fault impedance per faulted phase, Ω (LL: ``2·Z_F`` between phases; SLG: ``Z_F`` to
         ground; LLG: ``Z_F`` in each phase to a solidly earthed point).
@@ -59,8 +63,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     buses : sequence of int, optional
         Fault buses (pandapower indices); default every in-service bus.
     v_pre_pu : mapping or array, optional
-        Complex pre-fault voltage per pandapower bus (``classical`` only), e.g. from a power
-        flow; default 1.0 pu (with transformer phase shifts).
+        Complex pre-fault voltage per pandapower bus (``classical`` only), in place of the
+        ``prefault`` state at those buses.
     lv_tolerance_percent : int
         6 or 10: LV c factors (IEC 60909-0 Table 1).
     dtype : numpy dtype
@@ -85,6 +89,13 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         stage with the same shape.
     first_cycle_s : float, optional
         Duration of the first-cycle stage; default one cycle of ``net.f_hz``.
+    prefault : {"open_circuit", "power_flow"}
+        Pre-fault state of the ``classical`` method (the names of ``protv2g faults
+        --prefault`` on OpenDSS masters): the open-circuit voltage of the network, every
+        source at its EMF with loads as constant admittances at rated voltage (default; what
+        OpenDSS's fault study uses), or the voltages of a pandapower power flow (loads then
+        as admittances at the power-flow voltage, pandapower's ``calc_sc`` type C). Ignored
+        by ``iec60909`` (anything but the default is refused).
 
     Returns
     -------
@@ -122,7 +133,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             devices=devices, buses=buses, v_pre_pu=v_pre_pu,
             lv_tolerance_percent=lv_tolerance_percent, dtype=dtype,
             charger_model=charger_model, reduce=not full, staged=staged,
-            first_cycle_s=first_cycle_s):
+            first_cycle_s=first_cycle_s, prefault=prefault):
         si, ci, ti = names.index(sl.scenario), cases.index(sl.case), fault_types.index(
             sl.fault_type)
         m = len(sl.fault_buses)

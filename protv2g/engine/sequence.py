@@ -14,8 +14,11 @@ IEC 60909-0 corrections are exactly those of :func:`pandapower.shortcircuit.calc
 Differences from ``calc_sc`` (by design): transformer phase shifts are kept
 (``calculate_voltage_angles=True``) so that device phasors across a Dyn1/Dyn11 transformer
 are shifted by ±30°; the negative-sequence network uses the opposite shift (Y2 = Y1ᵀ).
-For the ``classical`` method the network is built without the c factor in the source impedance
-and without ``K_T`` (``Z_Q = Un²/S''_kQ``).
+
+The ``classical`` method takes the network at its actual state (OpenDSS's fault-study
+conventions; :mod:`protv2g.engine.classical`): transformer taps and winding ratios in the
+admittances, no c factor, no ``K_T``/``K_G``/``K_S``, loads as constant admittances, and the
+open-circuit or power-flow voltages as the pre-fault state (:attr:`CaseNetwork.v_pre`).
 
 The caller's net is never mutated: :func:`build_sequence_networks` works on a private copy.
 """
@@ -31,12 +34,23 @@ import pandapower as pp
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from protv2g.engine.classical import (
+    PREFAULTS,
+    Prefault,
+    add_shunt_admittances,
+    drop_branch_shunts,
+    open_circuit_voltage,
+    power_flow_voltage,
+    prepare_classical,
+    run_prefault_power_flow,
+)
 from protv2g.engine.zbus import TreeFactor, tree_factor, tree_solve, tree_unit_cols, z_cols_pu
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
 __all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
-           "floating_components"]
+           "floating_components", "Prefault", "run_prefault_power_flow"]
+
 
 #: a component is "floating" (no path to ground) when the sum of all entries of its admittance
 #: matrix — the net shunt admittance, since series branches contribute zero row sums — is below
@@ -140,8 +154,14 @@ class CaseNetwork:
     c_factor : numpy.ndarray
         IEC 60909 voltage factor of each positive-sequence internal bus (1.0 for ``classical``).
     u_nl : numpy.ndarray
-        No-load positive-sequence voltage of each internal bus as a unit phasor (carries the
-        transformer phase shifts from the source; ``1∠0`` at the external grid).
+        No-load positive-sequence voltage of each internal bus, pu of the bus's nominal
+        voltage: ``iec60909`` a unit phasor (the transformer phase shifts from the source;
+        ``1∠0`` at the external grid); ``classical`` the open-circuit voltage of the actual
+        network (taps, winding ratios, source EMFs, loads as admittances).
+    v_pre : numpy.ndarray
+        The pre-fault voltage the fault equations use, pu: ``c·u_nl`` (``iec60909``), the
+        open-circuit voltage ``u_nl`` or the power-flow voltage (``classical``, by
+        ``prefault``).
     base_mva : float
         Power base of the per-unit system, MVA.
     branch_lookup : dict
@@ -157,6 +177,7 @@ class CaseNetwork:
     u_nl: np.ndarray
     base_mva: float
     branch_lookup: dict
+    v_pre: np.ndarray | None = None
 
 
 def copy_net(net: pp.pandapowerNet) -> pp.pandapowerNet:
@@ -168,24 +189,6 @@ def _pp_case(case: Case, method: Method) -> str:
     # The classical method is built through pandapower's "min" path (K_T = 1) with the
     # external-grid data of the requested case written into the *_min columns of the copy.
     return "min" if method is Method.CLASSICAL else case.value
-
-
-def _prepare_classical(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
-                       lv_tol_percent: int) -> None:
-    """Rewrite the copy so that pandapower's min-case builders yield the classical network."""
-    eg = original.ext_grid
-    vn = original.bus.loc[eg.bus.values, "vn_kv"].values
-    c_min = np.where(vn < 1.0, 0.9 if lv_tol_percent == 10 else 0.95, 1.0)
-    s = case.value
-    work.ext_grid["s_sc_min_mva"] = eg[f"s_sc_{s}_mva"].values * c_min  # c/(S·c) = 1/S
-    for col in ("rx", "x0x", "r0x0"):
-        if f"{col}_{s}" in eg.columns:
-            work.ext_grid[f"{col}_min"] = eg[f"{col}_{s}"].values
-    if len(work.line):
-        if case is Case.MAX or "endtemp_degree" not in original.line.columns:
-            work.line["endtemp_degree"] = 20.0
-        else:
-            work.line["endtemp_degree"] = original.line["endtemp_degree"].values
 
 
 def floating_components(y: sp.spmatrix) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
@@ -291,7 +294,8 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
                             method: Method, *, zero_sequence: bool,
-                            lv_tol_percent: int = 10) -> CaseNetwork:
+                            lv_tol_percent: int = 10,
+                            prefault: Prefault = "open_circuit") -> CaseNetwork:
     """Build and factorise Y1, Y2 (and Y0) for one case on the private copy ``work``.
 
     Parameters
@@ -304,15 +308,26 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     case : Case
         ``max`` or ``min`` (c factor, ``K_T``, line temperature, external-grid data).
     method : Method
-        ``iec60909`` or ``classical`` (no c factor in the source, no ``K_T``).
+        ``iec60909`` or ``classical`` (the actual network: taps, no correction factors; see
+        the module docstring).
     zero_sequence : bool
         Build Y0 as well (needed for SLG and LLG faults).
     lv_tol_percent : int
         LV voltage tolerance for the IEC c factor, 6 or 10 %.
+    prefault : {"open_circuit", "power_flow"}
+        Classical pre-fault state (ignored by ``iec60909``): the open-circuit voltage of the
+        network, or the power-flow voltages — then :func:`run_prefault_power_flow` must have
+        run on ``work``.
 
     Returns
     -------
     CaseNetwork
+
+    Raises
+    ------
+    InputError
+        Unknown ``prefault``; ``power_flow`` without a power flow on ``work``; NaN or
+        singular admittances.
     """
     from pandapower.auxiliary import _add_ppc_options, _add_sc_options
     from pandapower.pd2ppc_zero import _pd2ppc_zero
@@ -321,35 +336,54 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     from pandapower.pypower.idx_bus import BUS_TYPE, VA
     from pandapower.shortcircuit.ppc_conversion import _create_k_updated_ppci, _init_ppc
 
-    if method is Method.CLASSICAL:
-        _prepare_classical(work, original, case, lv_tol_percent)
+    classical = method is Method.CLASSICAL
+    if prefault not in PREFAULTS:
+        raise InputError(Issue("options", "prefault", f"unknown {prefault!r}",
+                               "use 'open_circuit' or 'power_flow'"))
+    from_pf = classical and prefault == "power_flow"
+    if from_pf and ("res_bus" not in work or not len(work.res_bus)):
+        raise InputError(Issue("options", "prefault", "no power flow on the private copy",
+                               "call run_prefault_power_flow(work) first"))
+    if classical:
+        prepare_classical(work, original, case, lv_tol_percent)
     pp_case = _pp_case(case, method)
+    init = "results" if from_pf else "flat"
     work["_options"] = {}
     _add_ppc_options(work, calculate_voltage_angles=True, trafo_model="pi",
                      check_connectivity=True, mode="sc", switch_rx_ratio=2,
-                     init_vm_pu="flat", init_va_degree="flat", enforce_q_lims=False,
-                     enforce_p_lims=False, recycle=None)
+                     init_vm_pu=init, init_va_degree=init, enforce_q_lims=False,
+                     enforce_p_lims=False, recycle=None, consider_line_temperature=classical)
+    # classical: pandapower's superposition ("type C") builders — taps in the ratio, no K_T,
+    # loads as admittances (see the module docstring)
     _add_sc_options(work, fault="1ph" if zero_sequence else "3ph", case=pp_case,
                     lv_tol_percent=lv_tol_percent, tk_s=1.0, topology="auto", r_fault_ohm=0.0,
                     x_fault_ohm=0.0, kappa=False, ip=False, ith=False, branch_results=False,
                     kappa_method="C", return_all_currents=False, inverse_y=False,
-                    use_pre_fault_voltage=False)
+                    use_pre_fault_voltage=classical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ppc, ppci = _init_ppc(work)
         lookup1 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
         n1 = ppci["bus"].shape[0]
-        _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
+        if not classical:  # K_G, K_S (IEC 60909-0 §6.6, §6.7); never in the classical method
+            _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
     branch_lookup = dict(work._pd2ppc_lookups["branch"])
+    if classical:
+        drop_branch_shunts(ppc, ppci)
+        add_shunt_admittances(work, ppci)
     pos = _sequence_from_ppc(ppc, ppci, lookup1)
     neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
 
     col = getattr(idx_bus_sc, _C_COLUMN[case])
     c_factor = np.real(ppci["bus"][:, col]).astype(float)
-    if method is Method.CLASSICAL:
-        c_factor = np.ones(n1)
     # no-load voltage phasor: Y1·V = y_source·1∠va at the source buses
     u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
+    if classical:
+        c_factor = np.ones(n1)
+        u_nl = open_circuit_voltage(work, pos, ppci, u_nl)
+        v_pre = power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
+    else:
+        v_pre = c_factor * u_nl
 
     zero = None
     if zero_sequence:
@@ -360,7 +394,7 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
     return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
-                       branch_lookup=branch_lookup)
+                       branch_lookup=branch_lookup, v_pre=v_pre)
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,

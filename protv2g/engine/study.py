@@ -10,7 +10,13 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
-from protv2g.engine.sequence import build_sequence_networks, copy_net
+from protv2g.engine.sequence import (
+    PREFAULTS,
+    Prefault,
+    build_sequence_networks,
+    copy_net,
+    run_prefault_power_flow,
+)
 from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_sc_data
@@ -121,7 +127,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      lv_tolerance_percent: int = 10, dtype: type = np.complex128,
                      charger_model: ChargerModel = "control_law",
                      reduce: bool = False, staged: bool = True,
-                     first_cycle_s: float | None = None) -> Iterator[FaultSlice]:
+                     first_cycle_s: float | None = None,
+                     prefault: Prefault = "open_circuit") -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
     Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
@@ -131,7 +138,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     Parameters
     ----------
     net, fault_types, cases, method, r_fault_ohm, x_fault_ohm, r_fault_min_ohm, scenarios,
-    devices, buses, v_pre_pu, lv_tolerance_percent, dtype
+    devices, buses, v_pre_pu, lv_tolerance_percent, dtype, prefault
         As :func:`fault_study`.
     charger_model : {"control_law", "frozen_pll"}
         ``control_law`` (default; ``"iterate"`` is an alias): each site's control law solved
@@ -173,7 +180,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     zero = any(f in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)
                for f in fault_types)
     fault_buses = _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent,
-                            buses, scenarios)
+                            buses, scenarios, prefault)
     frozen = {k: charger_model == "frozen_pll" and _frozen_ok(v) for k, v in scenarios.items()}
     all_chargers = sorted({int(c.bus) for chs in scenarios.values() for c in chs})
     charger_buses = np.array(all_chargers, dtype=np.int64)
@@ -182,13 +189,15 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     need_rows = any(len(v) and not frozen[k] for k, v in scenarios.items())
     dev_buses = np.array([d.bus for d in devices], dtype=np.int64)
     work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
+    if method is Method.CLASSICAL and prefault == "power_flow":
+        run_prefault_power_flow(work)  # once, before the builders rewrite the copy
     m, d = len(fault_buses), len(devices)
     pool: dict = {}  # work arrays handed from one case's solver to the next
     params: dict = {}
     params_base = None
     for case in cases:
         cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
-                                     lv_tol_percent=lv_tolerance_percent)
+                                     lv_tol_percent=lv_tolerance_percent, prefault=prefault)
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
@@ -253,13 +262,20 @@ def iter_fault_study(net: pp.pandapowerNet, *,
 
 
 def _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent, buses,
-              scenarios) -> np.ndarray:
+              scenarios, prefault="open_circuit") -> np.ndarray:
     """Every input problem at once (``InputError``); returns the fault buses."""
     issues = check_sc_data(net, cases, method, zero)
     issues += _check_devices(net, devices)
     if v_pre_pu is not None and method is not Method.CLASSICAL:
         issues.append(Issue("options", "v_pre_pu", "a pre-fault voltage is only used by the "
                             "classical method", "pass method='classical'"))
+    if prefault not in PREFAULTS:
+        issues.append(Issue("options", "prefault", f"unknown {prefault!r}",
+                            "use 'open_circuit' or 'power_flow'"))
+    elif prefault != "open_circuit" and method is not Method.CLASSICAL:
+        issues.append(Issue("options", "prefault", "a pre-fault state is only used by the "
+                            "classical method (IEC 60909 uses c·Un/√3)",
+                            "pass method='classical' or leave prefault out"))
     if lv_tolerance_percent not in (6, 10):
         issues.append(Issue("options", "lv_tolerance_percent", "must be 6 or 10"))
     if buses is None:
@@ -314,9 +330,12 @@ def _device_v1_pre(cn, dev_buses: np.ndarray, v_int: np.ndarray | None) -> np.nd
 
 
 def _v_pre_internal(cn, net: pp.pandapowerNet, v_pre_pu, method: Method) -> np.ndarray | None:
+    """The classical pre-fault voltage per internal bus: the network's open-circuit or
+    power-flow voltage (``cn.v_pre``), with the entries of ``v_pre_pu`` put in its place;
+    ``None`` for IEC 60909 (the equivalent source ``c·u_nl``)."""
     if method is Method.IEC60909:
         return None
-    v = cn.u_nl.astype(complex).copy()
+    v = np.asarray(cn.v_pre if cn.v_pre is not None else cn.u_nl, dtype=complex).copy()
     if v_pre_pu is None:
         return v
     if isinstance(v_pre_pu, Mapping):
