@@ -65,3 +65,20 @@ def test_band_ends_move_the_inputs_the_right_way(depot_study):
         assert end.study.document.checks.fuse_saving_k == pytest.approx(1.5)
         assert end.study.document.checks.cti_relay_relay_s == pytest.approx(0.3)
         assert not any("K" in c or "interval" in c for c in end.changes)
+
+
+def test_an_unlimited_site_is_banded_on_the_axis_of_its_figure():
+    """A site no criterion limits has the largest site maximum as its figure
+    (gate.hosting_kw_per_site): its band must be searched on that axis (firm), not on the
+    axis with the smallest site maximum (found on the depot: figure 6,000 kW on firm, band
+    searched on expected, whose ends could never exceed 4,800 kW)."""
+    from protv2g.hosting.band import _limiting_axis
+
+    table = pd.DataFrame({
+        "site": ["depot"] * 4, "participation": ["expected", "expected", "firm", "firm"],
+        "load_level": ["light", "peak", "light", "peak"],
+        "hosting_kw": [4800.0, 4800.0, 6000.0, 6000.0],
+        "site_max_kw": [4800.0, 4800.0, 6000.0, 6000.0], "limited": [False] * 4})
+    assert _limiting_axis(table, "depot")[0] == "firm"
+    table.loc[1, ["hosting_kw", "limited"]] = [1200.0, True]  # a limited axis decides
+    assert _limiting_axis(table, "depot") == ("expected", "peak")

@@ -176,8 +176,10 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
 def _limiting_axis(table: pd.DataFrame, site: str) -> tuple[str, str]:
     rows = table[table["site"].astype(str) == site]
     limited = rows[rows["limited"].astype(bool)]
-    pick = limited if len(limited) else rows
-    best = pick.loc[pd.to_numeric(pick["hosting_kw"]).idxmin()]
+    if len(limited):  # the axis whose criterion gives the figure
+        best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+    else:  # unlimited: the figure is the largest site maximum (gate.hosting_kw_per_site)
+        best = rows.loc[pd.to_numeric(rows["site_max_kw"]).idxmax()]
     return str(best["participation"]), str(best["load_level"])
 
 

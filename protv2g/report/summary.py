@@ -43,6 +43,9 @@ _NOT_EVALUATED = PatternFill("solid", fgColor="EDEDED")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _THIN = Side(style="thin", color="A6A6A6")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+#: gate conditions listed one by one in section 2 (the rest are counted: each is a finding of
+#: section 5, where it is listed with its evidence)
+_MAX_GATE_CONDITIONS = 10
 _DECISIONS = ("approve", "approve with conditions", "reject")
 #: Width of the memo in columns (A..J); text spans B..J.
 _COLS = 10
@@ -325,8 +328,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
         w.pair(f"  condition {k}" if cond else "  —", text)
     gate = result.meta.get("gate") or {}
-    for text in [r for r in gate.get("reasons", []) if "condition" in str(r).lower()]:
+    gate_conditions = [r for r in gate.get("reasons", []) if str(r).startswith("condition:")]
+    for text in gate_conditions[:_MAX_GATE_CONDITIONS]:
         w.pair("  gate condition", text)
+    if len(gate_conditions) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
+        w.pair("  gate condition", f"… and {len(gate_conditions) - _MAX_GATE_CONDITIONS} more: "
+               "the pre-existing findings of section 5 (fix before the pilot)")
 
     w.heading("3. Findings caused by V2G")
     _findings_grid(w, caused, rec_map)
