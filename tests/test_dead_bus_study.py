@@ -57,3 +57,28 @@ def test_device_on_the_dead_line_keeps_its_error(case_dir):
     text = str(err.value)
     assert "devices[1].location" in text and "isolated from every source" in text
     assert "Fix:" in text or "close the switch" in text
+
+
+def test_hosting_on_a_feeder_with_a_dead_bus(case_dir, tmp_path):
+    """#20 item 5 in hosting: a V2G site on an energised bus of the same feeder; the hosting
+    search (its own engine and flow calls) runs with the dead bus left out, as the study does,
+    and gives a figure for the site."""
+    shutil.copy(case_dir / "net.json", tmp_path / "net.json")
+    study_text = STUDY.replace(
+        "scenarios:\n  export_levels_fraction: [0.0]\n",
+        "v2g_sites:\n  - {name: fleet, bus: B2, n_chargers: 10, p_charger_kw: 50}\n"
+        "scenarios:\n  export_levels_fraction: [0.0, 1.0]\n  participation: [firm]\n")
+    (tmp_path / "study.yaml").write_text(study_text, encoding="utf-8")
+    study = protv2g.load_study(tmp_path / "study.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = protv2g.run_study(study, hosting=True)
+    assert "B4" not in set(result.fault_currents.bus_name)
+    hosting = result.tables["Hosting capacity"]
+    assert list(hosting.site.unique()) == ["fleet"]
+    kw = hosting.hosting_kw.astype(float)
+    assert ((kw >= 0) & (kw <= 500.0 + 1e-9)).all()
+    # the flows report the dead bus without a voltage (pandapower leaves it unsolved)
+    buses = result.tables["Flow buses"]
+    assert buses.loc[buses.bus_name == "B4", "vm_pu"].isna().all()
+    assert buses.loc[buses.bus_name != "B4", "vm_pu"].notna().all()
