@@ -18,8 +18,10 @@ the row was judged by (name, value in the rule's unit, source; empty where the l
 study threshold); ``data_boundary``: where the curve lookups behind the row fall in their data
 (``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
 :class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the
-chargers' contribution drove a time-based finding: ``high`` (first-cycle current held),
-``low`` (through the stages: sustained limit, cessation, trips) or ``both``;
+chargers' contribution drove a time-based finding: ``high`` (through the stages with each
+site's sustained limit at its high end, or the first-cycle current held with
+``faults.high_bracket: first_cycle_held``), ``low`` (through the stages: sustained limit,
+cessation, trips) or ``both``;
 empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``message``.
 
 Examples

@@ -101,6 +101,9 @@ def check_sc_data(net: pp.pandapowerNet, cases: Iterable[Case], method: Method,
                                ["vk0_percent", "vkr0_percent", "mag0_percent", "mag0_rx",
                                 "si0_hv_partial"],
                                "zero-sequence transformer data needed for SLG/LLG",
-                               "e.g. vk0_percent = vk_percent, mag0_percent = 100, mag0_rx = 0, "
-                               "si0_hv_partial = 0.9")
+                               "e.g. vk0_percent = vk_percent, vkr0_percent = vkr_percent, "
+                               "si0_hv_partial = 0.9, mag0_rx = 0 and mag0_percent the unit's "
+                               "zero-sequence magnetising impedance: large (e.g. 1e5) for a "
+                               "shell-type unit or a line regulator, about 100 for a three-limb "
+                               "core (a low value makes a YNyn unit a grounding bank)")
     return issues
