@@ -107,3 +107,30 @@ def test_depot_fuse_saving_lost_behind_campus(depot) -> None:
     assert (lat2.i_other_a > lat2.i_device_a + 1.0).any()  # fuse current above the recloser's
     save = coord[coord.check.str.startswith("fuse saving: K") & (coord.backup == "RC-F1")]
     assert (save.data_boundary != "").all()
+
+
+def test_weak_regulator_is_no_ground_source() -> None:
+    """Weak end-of-line: REG-1 (a step-voltage regulator, YNyn in the model) is no ground
+    source, so on this radial feeder the substation is the only zero-sequence source and
+    R-HEAD carries the whole 3I0 of every ground fault (Kirchhoff; IEC 60909 neglects loads).
+    With the former ``mag0_percent = 100`` (Zm0 = 1 pu = 31 Ω at B03) R-HEAD's 51G saw
+    2.7 A of 162 A for a minimum SLG at B04. Reference for the bus values: pandapower
+    ``calc_sc(fault="1ph", case="max")`` on the same feeder.json gives 0.6437 kA at B03 and
+    0.4667 kA at B04 (run for the #16/#17 review); with the regulator as a grounding bank it
+    gave 1.3129 / 0.7476 kA, above the 3ph 0.8929 / 0.6526 kA 20 km down a 1/0 line."""
+    study = load_study(FEEDERS_DIR / "weak_end_of_line" / "study.yaml")
+    base = [s for s in build_scenarios(study.document) if s.name.startswith("base")][:1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ft = fault_tables(study, base, staged=False)
+    bus, dev = ft.bus, ft.device
+    head = dev[(dev.device == "R-HEAD") & dev.fault_type.isin(["SLG", "LLG"])]
+    merged = head.merge(bus, left_on=["fault_bus_name", "fault_type", "case"],
+                        right_on=["bus_name", "fault_type", "case"], suffixes=("_dev", "_bus"))
+    beyond = merged[merged.fault_bus_name.isin(["B03", "B03R", "B04", "B07"])]
+    assert len(beyond) == 16
+    assert beyond.i3i0_ka_dev.to_numpy() == pytest.approx(beyond.i3i0_ka_bus.to_numpy(),
+                                                          rel=0.01)
+    slg = bus[(bus.fault_type == "SLG") & (bus.case == "max")].set_index("bus_name").ikss_ka
+    assert slg["B03"] == pytest.approx(0.6437, rel=0.005)
+    assert slg["B04"] == pytest.approx(0.4667, rel=0.005)
