@@ -221,3 +221,25 @@ def test_opendss_study_passes_prefault_to_the_phase_path(tmp_path, monkeypatch) 
     tables = fault_tables(study, scen, staged=False)
     assert seen == ["power_flow"] and (tables.bus.ikss_ka > 0).all()
 
+
+
+@pytest.mark.parametrize(("method", "prefault"), [("classical", "power_flow"),
+                                                  ("iec60909", "open_circuit")])
+def test_summary_states_the_prefault_state(method, prefault) -> None:
+    """The report's assumptions name the classical pre-fault state (no c factors), and the c
+    factors only for IEC 60909."""
+    from types import SimpleNamespace
+
+    from openpyxl import Workbook
+
+    from protv2g.report.summary import _assumptions, _Memo
+
+    ws = Workbook().active
+    result = SimpleNamespace(meta={"method": method, "engine": "e"}, inputs={"document": {
+        "faults": {"method": method, "prefault": prefault}}})
+    _assumptions(_Memo(ws), result)
+    pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+    if method == "classical":
+        assert pairs["Pre-fault state"].startswith("power_flow") and "c-factors" not in pairs
+    else:
+        assert "IEC 60909-0 Table 1" in pairs["c-factors"] and "Pre-fault state" not in pairs
