@@ -36,7 +36,7 @@ def fault_study(net_or_study: pp.pandapowerNet | Study, *,
     doc = study.document.faults
     sets, _key_of = fault_scenarios(study, build_scenarios(study.document))
     options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-                   r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=sets,
+                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
                    devices=device_terminals(study))
     options.update(kwargs)
     return _engine_fault_study(study.net, fault_types=fault_types or doc.fault_types,

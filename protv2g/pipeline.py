@@ -130,7 +130,7 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
     sets, key_of = fault_scenarios(study, list(scenarios))
     options = dict(fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
                    r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-                   r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=sets,
+                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
                    devices=device_terminals(study))
     live = _energized_buses(study.net)
     if live is not None:  # de-energised buses: not faulted (listed in the feeder warnings)

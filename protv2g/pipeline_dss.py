@@ -95,8 +95,8 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario]
         res = phase_fault_study(
             model, fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
             r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-            r_fault_min_ohm=doc.r_fault_min_ohm, scenarios=site_scen, devices=devices,
-            existing_inverters="law")
+            r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=site_scen,
+            devices=devices, existing_inverters="law")
     except InputError as exc:
         raise InputError([Issue(str(study.path), f"feeder ({study.document.feeder.opendss}): "
                                 f"{i.field}".rstrip(": "), i.message, i.fix)

@@ -154,7 +154,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
                       cases=[Case(c) for c in cases], method=f.method,
                       r_fault_ohm=f.r_fault_ohm, x_fault_ohm=f.x_fault_ohm,
-                      r_fault_min_ohm=f.r_fault_min_ohm, scenarios=scen,
+                      r_fault_min_ohm=f.r_fault_min_ohm, prefault=f.prefault, scenarios=scen,
                       devices=device_terminals(study), buses=[bus])
     st = res.staged
     d = list(res.devices).index(device)

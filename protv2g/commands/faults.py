@@ -8,6 +8,7 @@ Examples
     protv2g faults feeder.json -o reports/faults.xlsx --method classical --r-fault-ohm 30 \
         --fault-types SLG LLG --cases min
     protv2g faults ../shared/feeders/opendss/37Bus/ieee37.dss --method classical
+    protv2g faults feeder.json --method classical --prefault power_flow
 
     protv2g faults ../shared/feeders/opendss/real/IEEE8500/Master.dss \
         --redirect ../shared/feeders/opendss/real/IEEE8500/Fuses.DSS -o reports/8500.xlsx
@@ -17,6 +18,8 @@ on the command line override the study's), a pandapower JSON network (loaded wit
 anything the file names) or an OpenDSS master file (``.dss``, bus names as in the model). In a
 network file, static generators with a ``k`` column are chargers (current limit ``k`` ×
 ``sn_mva``): the run then has a ``base`` scenario without them and a ``v2g`` scenario with them.
+``--prefault`` chooses the classical method's pre-fault state on every kind of SOURCE (#20 item
+6): the open-circuit voltages (default) or the power flow's; with ``iec60909`` it is refused.
 
 An OpenDSS master runs through the phase-domain path (:mod:`protv2g.engine.phase` on the network
 OpenDSS itself builds, :mod:`protv2g.network.dss_model`): faults on each bus's own phases (a
@@ -74,6 +77,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    default=None, help="default: all four (or the study's)")
     p.add_argument("--cases", nargs="+", choices=[c.value for c in Case], default=None,
                    help="default: max and min (or the study's)")
+    p.add_argument("--prefault", choices=["open_circuit", "power_flow"], default=None,
+                   help="pre-fault state of --method classical: the open-circuit voltages "
+                        "(default; OpenDSS's fault study) or the power flow's (pandapower's "
+                        "on a network or study, OpenDSS's on a master); or the study's")
     dss = p.add_argument_group("OpenDSS masters (.dss)")
     dss.add_argument("--redirect", action="append", default=[], metavar="FILE.dss",
                      help="a further script run after the master (e.g. the IEEE 8500's "
@@ -81,10 +88,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dss.add_argument("--secondaries", action="store_true",
                      help="fault the secondary (≤ 1 kV) buses too (default: primary buses; "
                           "the secondaries are reduced exactly into the primary)")
-    dss.add_argument("--prefault", choices=["open_circuit", "power_flow"],
-                     default="open_circuit",
-                     help="classical method: OpenDSS's open-circuit voltages (its fault "
-                          "study's) or its power-flow voltages")
     p.set_defaults(func=run)
 
 
@@ -129,12 +132,15 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``protv2g faults``; returns the exit code."""
     if Path(args.source).suffix.lower() == ".dss":
         return _run_dss(args)
-    if args.redirect or args.secondaries or args.prefault != "open_circuit":
-        raise InputError(Issue(str(args.source), "", "--redirect, --secondaries and --prefault "
-                               "apply to OpenDSS masters (.dss) only",
+    if args.redirect or args.secondaries:
+        raise InputError(Issue(str(args.source), "", "--redirect and --secondaries apply to "
+                               "OpenDSS masters (.dss) only",
                                "leave them out for a study or pandapower network"))
     source, scenarios = _load_source(args.source)
     options = _options(args)
+    study_faults = source.document.faults if isinstance(source, Study) else None
+    _check_prefault(args, study_faults.method if study_faults else Method.IEC60909,
+                    study_faults.prefault if study_faults else "open_circuit", options)
     dead: list[str] = []
     if isinstance(source, Study):
         res = fault_study(source, **options)
@@ -162,7 +168,28 @@ def _options(args: argparse.Namespace) -> dict:
         "cases": args.cases and [Case(c) for c in args.cases],
         "method": args.method and Method(args.method),
         "r_fault_ohm": args.r_fault_ohm,
-        "r_fault_min_ohm": args.r_fault_min_ohm}.items() if v is not None}
+        "r_fault_min_ohm": args.r_fault_min_ohm,
+        "prefault": args.prefault}.items() if v is not None}
+
+
+def _check_prefault(args: argparse.Namespace, default_method: Method, default_prefault: str,
+                    options: dict) -> None:
+    """Refuse ``--prefault power_flow`` without the classical method (IEC 60909 has no pre-fault
+    state); a study's ``prefault`` is dropped when ``--method iec60909`` overrides its method.
+
+    ``default_method`` / ``default_prefault`` are the source's own (a study's, else the
+    defaults); ``options`` (from :func:`_options`) is updated in place.
+    """
+    method = options.get("method", default_method)
+    if method is Method.CLASSICAL:
+        return
+    if args.prefault not in (None, "open_circuit"):
+        raise InputError(Issue(str(args.source), "--prefault", f"--prefault {args.prefault} "
+                               f"needs the classical method; {method.value} takes no pre-fault "
+                               "state (its equivalent source is c·Un/√3 at the fault)",
+                               "add --method classical, or leave --prefault out"))
+    if default_prefault != "open_circuit":  # the study's classical state, method overridden
+        options["prefault"] = "open_circuit"
 
 
 def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> None:  # noqa: ANN001
@@ -219,11 +246,11 @@ def _run_dss(args: argparse.Namespace) -> int:
     path = Path(args.source)
     if not path.is_file():
         raise InputError(Issue(str(path), "", "file not found", "check the path"))
+    options = _options(args)
+    _check_prefault(args, Method.IEC60909, "open_circuit", options)
     model = load_dss_model(path, redirects=args.redirect)
     devices = model_devices(model) if args.output else []
-    options = _options(args)
-    res = phase_fault_study(model, devices=devices, secondaries=args.secondaries,
-                            prefault=args.prefault, **options)
+    res = phase_fault_study(model, devices=devices, secondaries=args.secondaries, **options)
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
     cols = [c for c in CSV_COLUMNS if c in df.columns and c != "scenario"]

@@ -214,11 +214,15 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
 def _assumptions(w: _Memo, result: StudyResult) -> None:
     doc = result.inputs.get("document") or {}
     faults = doc.get("faults") or {}
-    w.pair("Fault method", f"{result.meta.get('method', faults.get('method', ''))}: "
-           f"{result.meta.get('engine', '')}")
-    w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
-           "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
-           "case conductors at 20 °C, min case at end temperature")
+    method = str(result.meta.get('method', faults.get('method', '')))
+    w.pair("Fault method", f"{method}: {result.meta.get('engine', '')}")
+    if method == "classical":  # #20 item 6: the actual pre-fault state, no correction factors
+        w.pair("Pre-fault state", f"{faults.get('prefault', 'open_circuit')} (taps, winding "
+               "ratios, loads as admittances); no c, K_T or K_G")
+    else:
+        w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
+               "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
+               "case conductors at 20 °C, min case at end temperature")
     w.pair("Fault resistance", f"max case {faults.get('r_fault_ohm', 0)} Ω + "
            f"j{faults.get('x_fault_ohm', 0)} Ω; min-case ground faults "
            f"{faults.get('r_fault_min_ohm', 0)} Ω")

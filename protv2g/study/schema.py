@@ -527,6 +527,12 @@ class Faults(_Model):
     #: trips; ``first_cycle_held`` — the first-cycle limit held for the whole fault (a planning
     #: upper bound no inverter sustains; kept as a sensitivity).
     high_bracket: Literal["sustained_limit", "first_cycle_held"] = "sustained_limit"
+    #: The classical method's pre-fault state (#20 item 6): ``open_circuit`` — the network's
+    #: open-circuit voltages (sources at their EMF, taps and winding ratios, loads as
+    #: admittances at rated voltage: OpenDSS's fault study); ``power_flow`` — the snapshot
+    #: power flow's voltages. IEC 60909 has no pre-fault state (its equivalent source is
+    #: ``c·Un/√3`` at the fault), so it takes open_circuit only.
+    prefault: Literal["open_circuit", "power_flow"] = "open_circuit"
 
     @field_validator("fault_types", "cases")
     @classmethod
@@ -534,6 +540,16 @@ class Faults(_Model):
         kind = FaultType if info.field_name == "fault_types" else Case
         allowed = ", ".join(e.value for e in kind)
         return _non_empty(value, info.field_name, allowed, f"[{allowed}]")
+
+    @model_validator(mode="after")
+    def _prefault_of_method(self) -> Faults:
+        if self.prefault != "open_circuit" and self.method is not Method.CLASSICAL:
+            raise ValueError(
+                f"prefault: {self.prefault} needs method: classical (method: "
+                f"{self.method.value} takes no pre-fault state: its equivalent source is "
+                "c·Un/√3 at the fault, IEC 60909-0) | fix: set method: classical, or "
+                "remove prefault (default open_circuit)")
+        return self
 
 
 #: Deprecated ``checks`` keys (before #17) → the keys they now set when those are not given.
