@@ -150,3 +150,19 @@ def test_recommendation_table_columns(depot):
     assert len(verified) == len(depot["rec"].changes)
     assert (verified["side_effects"] == "none").all()
     assert isinstance(depot["rec"].changes_table(), pd.DataFrame)
+
+
+def test_giving_up_fuse_saving_is_stated_as_a_practice_decision():
+    """A verified n_fast → 0 clears C2 but changes the utility's practice (fuse blowing): the
+    recommendation says so in its side effects (found by a new-user review: "side effects:
+    none" hid it)."""
+    from protv2g.recommend.candidates import Change, Family
+    from protv2g.recommend.search import _practice_notes
+
+    blow = Change("devices", "RC-F1", "n_fast", 2, 0, Family.FAST_SHOTS, 0.2,
+                  (("n_delayed", 2, 4),))
+    notes = _practice_notes(blow)
+    assert len(notes) == 1 and "gives up fuse saving" in notes[0]
+    keep = Change("devices", "RC-F1", "n_fast", 2, 1, Family.FAST_SHOTS, 0.1,
+                  (("n_delayed", 2, 3),))
+    assert _practice_notes(keep) == []

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     scenarios = build_scenarios(study.document)
     faults = fault_tables(study, scenarios)
     flow = study_flow(study)
-    rec = recommend(study, faults.device, flow, scenarios=scenarios,
+    # the whole fault tables (both brackets of the chargers' contribution), as `run` judges
+    rec = recommend(study, faults, flow, scenarios=scenarios,
                     hosting=site_hosting_kw if args.hosting else None)
     table = rec.table()
     if args.json:

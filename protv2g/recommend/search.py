@@ -103,8 +103,8 @@ class Evaluator:
     Attributes
     ----------
     study : Study
-    device_faults : DataFrame
-        The engine's device table of every study scenario (``StudyResult.device_faults``).
+    device_faults : FaultTables or DataFrame
+        The study's fault tables (:func:`recommend`).
     flow : mapping
         Flow tables ``device``, ``bus``, ``branch`` (materialised once).
     scenarios : list of Scenario
@@ -113,7 +113,7 @@ class Evaluator:
     """
 
     study: Study
-    device_faults: pd.DataFrame
+    device_faults: Any
     flow: Mapping[str, pd.DataFrame] | None
     scenarios: list[Scenario]
     n_runs: int = 0
@@ -235,7 +235,17 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     return keys
 
 
-def recommend(study: Study, device_faults: pd.DataFrame, flow: Any = None, *,
+def _practice_notes(change: Any) -> list[str]:
+    """What a verified change gives up that the checks do not measure (a decision of practice
+    for the utility, stated beside the change)."""
+    if change.field == "n_fast" and change.new == 0:
+        return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
+                "fault on a fused lateral blows the fuse and interrupts its customers) — a "
+                "utility decision, not only a setting"]
+    return []
+
+
+def recommend(study: Study, device_faults: Any, flow: Any = None, *,
               scenarios: Sequence[Scenario] | None = None, max_tries: int = 14,
               hosting: Callable[[Study], dict[str, float]] | None = None,
               hosting_each: bool = False) -> RecommendationResult:
@@ -244,8 +254,12 @@ def recommend(study: Study, device_faults: pd.DataFrame, flow: Any = None, *,
     Parameters
     ----------
     study : Study
-    device_faults : DataFrame
-        ``StudyResult.device_faults`` of the same study (reused: settings do not change it).
+    device_faults : FaultTables or DataFrame
+        The study's fault tables (reused: settings do not change them):
+        :func:`protv2g.pipeline.fault_tables`' result judges the time-based criteria in both
+        brackets of the chargers' contribution, as ``protv2g run`` does; a bare device table
+        (``StudyResult.device_faults``) judges them on the first-cycle current held (one
+        bracket, the ``first_cycle_held`` sensitivity).
     flow : FlowResult or mapping, optional
         ``StudyResult.flow`` (C8 and C12 need it).
     scenarios : sequence of Scenario, optional
@@ -316,6 +330,7 @@ def recommend(study: Study, device_faults: pd.DataFrame, flow: Any = None, *,
                                        candidates_tried=tried, note=why))
             continue
         change, new, cleared, side = best
+        side = [*side, *_practice_notes(change)]
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:
