@@ -390,8 +390,14 @@ def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
         crit = ws.cell(row=r, column=1).value
         if not (isinstance(crit, str) and crit.startswith("C")):
             break
-        rows.append((crit, ws.cell(row=r, column=5).value, ws.cell(row=r, column=6).value))
-    assert rows == [("C1", 1, 1), ("C2", 1, 1), ("C7", 1, 0), ("C8", 1, 1), ("C12", 1, 0)]
+        rows.append((crit, ws.cell(row=r, column=5).value, ws.cell(row=r, column=6).value,
+                     ws.cell(row=r, column=9).value))
+    # every criterion of the catalogue is listed; one with no rows ran and passed
+    assert [r[0] for r in rows] == [f"C{k}" for k in range(1, 13)]
+    with_rows = [r[:3] for r in rows if r[0] in ("C1", "C2", "C7", "C8", "C12")]
+    assert with_rows == [("C1", 1, 1), ("C2", 1, 1), ("C7", 1, 0), ("C8", 1, 1), ("C12", 1, 0)]
+    assert all(r[1:3] == (0, 0) and str(r[3]).startswith("passed") for r in rows
+               if r[0] not in ("C1", "C2", "C7", "C8", "C12"))
     # the figure per site is the gate's: without a gate the report does not make one up
     assert "the gate did not give a hosting capacity" in values["Hosting capacity"]
     gate = {"verdict": "FAIL", "reasons": ["fail: C2"], "hosting_capacity_kw": {"site": 500.0},

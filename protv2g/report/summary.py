@@ -171,20 +171,24 @@ class _Memo:
 
 
 def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
-    """Per criterion (catalogue order): findings, failing rows, warnings, not evaluated."""
-    if violations.empty or not {"criterion", "status"} <= set(violations.columns):
+    """Per criterion (catalogue order, every criterion of the catalogue, so that one that ran
+    and found nothing reads "passed" rather than being absent): findings, failing rows,
+    warnings, not evaluated, and a note."""
+    if not {"criterion", "status"} <= set(violations.columns):
         return []
-    crits = sorted(set(violations["criterion"].astype(str)), key=order)
+    crits = sorted(set(violations["criterion"].astype(str)) | set(CATALOGUE), key=order)
     out = []
     for c in crits:
         v = violations[violations["criterion"].astype(str) == c]
         f = findings[findings["criterion"].astype(str) == c] if len(findings) else findings
         na = bool(status_mask(v, CheckStatus.NOT_APPLICABLE).any())
         title = CATALOGUE[c].title if c in CATALOGUE else ""
-        out.append([c, title, len(f), int(status_mask(v, CheckStatus.FAIL).sum()),
-                    int(status_mask(v, CheckStatus.WARN).sum()),
-                    int(status_mask(v, CheckStatus.NOT_EVALUATED).sum()),
-                    "not applicable" if na else ""])
+        n_fail = int(status_mask(v, CheckStatus.FAIL).sum())
+        n_warn = int(status_mask(v, CheckStatus.WARN).sum())
+        n_ne = int(status_mask(v, CheckStatus.NOT_EVALUATED).sum())
+        note = ("not applicable" if na else "not evaluated" if n_ne and not n_fail + n_warn
+                else "passed: evaluated, no row fails or warns" if not len(v) else "")
+        out.append([c, title, len(f), n_fail, n_warn, n_ne, note])
     return out
 
 
