@@ -311,17 +311,24 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
 
 
 #: Peak bytes per row of the device fault table (one per scenario × case × fault type ×
-#: device × fault bus, close-in buses included), measured with ``benchmarks/bench_memory.py``
-#: (#21): the peak RSS at the end of each stage of ``run_study`` (no hosting) on synthetic
-#: studies of 250 and 1,000 buses (330,000 and 3,052,800 rows) and ``bench_e2e``'s 3,000-bus
-#: run (8,812,800 rows), fitted as fixed + per-row and rounded up so that the estimate is
-#: ≥ every measured peak and within ~1.3× of it. The rows carry the staged currents of both
-#: brackets (the default); without them the figure over-estimates by < 10 %.
-#: faults: the engine's arrays while solving plus the tidy table (~20 float columns) and the
-#: copies of its re-indexing; checks: the fault table still held plus device_times' ~40 time
-#: columns (low and high brackets) and each bracket's coordination pairs.
+#: device × fault bus, close-in buses included), above the RSS after the imports, measured
+#: per stage with ``benchmarks/bench_memory.py`` (#21; VmHWM reset at each stage) on
+#: ``bench_e2e``'s synthetic studies, 2026-12-01:
+#:   250 buses, 6 scenarios (3 charger sets), 330,000 rows: faults 676 MB, checks 711 MB;
+#:   1,000 buses, 6 scenarios (3 sets), 3,052,800 rows: faults 5,646 MB, checks 5,625 MB;
+#:   3,000 buses, 2 scenarios (1 set), 2,937,600 rows: faults 3,056 MB, checks 4,616 MB;
+#:   and before the checks' copies were removed, bench_e2e's 3,000 buses, 6 scenarios,
+#:   8,812,800 rows: faults 11,626 MB, checks 16,261 MB (ru_maxrss, cumulative).
+#: faults: the engine's arrays while solving, the tidy table (~20 float columns) and its
+#: re-indexing copies — worst (~1,850 B/row) when base and V2G scenarios are solved apart
+#: (sites with interconnection transformers) and concatenated, ~1,090 B/row in one engine
+#: call; checks: the tables still held (~620–1,070 B/row) plus device_times' time columns
+#: of both brackets and each bracket's pair table (~860–1,030 B/row). The figures below are
+#: the worst cases rounded up: the estimate is 1.1–1.35× the measured peak at those sizes.
+#: Staged currents of both brackets (the default) are included; without them the figures
+#: over-estimate slightly.
 _BYTES_PER_ROW_FAULTS = 2_100
-_BYTES_PER_ROW_CHECKS = 2_400
+_BYTES_PER_ROW_CHECKS = 2_000
 #: Fixed part (net, factorisation, numba and pandas working memory), bytes.
 _FIXED_B = 256 * 2**20
 

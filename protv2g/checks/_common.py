@@ -364,8 +364,10 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
             raise ValueError(f"fault table lacks columns {missing}")
         faults = table.copy(deep=False)  # columns are replaced or added, never written into
         if "fault_bus_name" not in faults:
-            faults["fault_bus_name"] = [study.bus_name(b)
-                                        for b in faults.fault_bus]
+            # one name per distinct bus, not per row (#21: millions of rows at utility scale)
+            codes, buses = pd.factorize(faults["fault_bus"])
+            names = np.array([study.bus_name(b) for b in buses] + [None], dtype=object)
+            faults["fault_bus_name"] = names[codes]  # code -1 (missing bus) → None
         faults["fault_type"] = faults["fault_type"].astype(str)
         faults["case"] = faults["case"].astype(str)
         faults = device_times(devices, faults, staged, staged_high)
