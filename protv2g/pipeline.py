@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import fault_study
-from protv2g.engine.staged_tables import BYTES_PER_STAGE_ROW, StagedCurrents, staged_currents
+from protv2g.engine.staged_tables import StagedCurrents, staged_currents
 from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
@@ -69,6 +69,7 @@ from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_
 from protv2g.study.loader import Study
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
+           "size_estimate_b",
            "fault_tables", "flow_tables", "study_flow", "study_with_sites", "FLOW_TABLES"]
 
 
@@ -309,43 +310,91 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
                  issue.fix or "correct the feeder model")
 
 
-#: Bytes per (scenario, case, fault type, device, fault bus) row of the device tables:
-#: dense complex arrays (6 phasors × 16 B) plus one tidy row (~26 numbers × 8 B) and slack.
-_BYTES_PER_DEVICE_ROW = 400
-_BYTES_PER_BUS_ROW = 200
-#: Stages beyond the first a study typically has (sustained, after the sites' trips).
-_STAGED_EXTRA = 2
+#: Peak bytes per row of the device fault table (one per scenario × case × fault type ×
+#: device × fault bus, close-in buses included), above the RSS after the imports, measured
+#: per stage with ``benchmarks/bench_memory.py`` (#21; VmHWM reset at each stage) on
+#: ``bench_e2e``'s synthetic studies, 2026-12-01:
+#:   250 buses, 6 scenarios (3 charger sets), 330,000 rows: faults 676 MB, checks 711 MB;
+#:   1,000 buses, 6 scenarios (3 sets), 3,052,800 rows: faults 5,646 MB, checks 5,625 MB;
+#:   3,000 buses, 2 scenarios (1 set), 2,937,600 rows: faults 3,056 MB, checks 4,616 MB;
+#:   and before the checks' copies were removed, bench_e2e's 3,000 buses, 6 scenarios,
+#:   8,812,800 rows: faults 11,626 MB, checks 16,261 MB (ru_maxrss, cumulative).
+#: faults: the engine's arrays while solving, the tidy table (~20 float columns) and its
+#: re-indexing copies — worst (~1,850 B/row) when base and V2G scenarios are solved apart
+#: (sites with interconnection transformers) and concatenated, ~1,090 B/row in one engine
+#: call; checks: the tables still held (~620–1,070 B/row) plus device_times' time columns
+#: of both brackets and each bracket's pair table (~860–1,030 B/row). The figures below are
+#: the worst cases rounded up: the estimate is 1.1–1.35× the measured peak at those sizes.
+#: Staged currents of both brackets (the default) are included; without them the figures
+#: over-estimate slightly.
+_BYTES_PER_ROW_FAULTS = 2_100
+_BYTES_PER_ROW_CHECKS = 2_000
+#: Fixed part (net, factorisation, numba and pandas working memory), bytes.
+_FIXED_B = 256 * 2**20
+
+
+def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
+                    staged: bool = True) -> dict[str, int]:
+    """Estimated peak memory of a study's stages (bytes above the imports).
+
+    Parameters
+    ----------
+    study : Study
+        With the net the engine solves (close-in buses appended).
+    n_fault_scenarios : int
+        Charger sets the engine solves (≤ ``n_scenarios``: scenarios sharing a set share it).
+    n_scenarios : int
+        Study scenarios the fault tables are expanded to.
+    staged : bool
+        Accepted for the callers; the per-row figures are those of staged tables (an
+        over-estimate of < 10 % without them).
+
+    Returns
+    -------
+    dict
+        ``{"faults": bytes, "checks": bytes}``, each the process's peak up to the end of that
+        stage: ``_FIXED_B + rows × _BYTES_PER_ROW_<stage>`` with ``rows`` = scenarios × fault
+        types × cases × buses × devices. SOURCE: measured, see the constants' comment.
+    """
+    del staged  # see Parameters
+    doc = study.document
+    rows = (max(n_fault_scenarios, n_scenarios) * len(doc.faults.fault_types)
+            * len(doc.faults.cases) * len(study.net.bus) * max(len(doc.devices), 1))
+    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS,
+            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS}
 
 
 def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
                staged: bool = True) -> None:
-    """Fail fast, before any work, when a study's result tables would not fit in memory.
+    """Fail fast, before any work, when a study would not fit in memory.
+
+    The estimate (:func:`size_estimate_b`) covers the fault and checks stages; the larger
+    is compared with half the machine's memory.
 
     Raises
     ------
     InputError
-        Naming the sizes that multiply up and what to reduce.
+        Naming the stage that dominates, the sizes that multiply up and every way out.
     """
     doc = study.document
     n_bus = len(study.net.bus)
-    per = len(doc.faults.fault_types) * len(doc.faults.cases) * n_bus
-    need_b = (n_fault_scenarios * per * len(doc.devices) * _BYTES_PER_DEVICE_ROW
-              + n_scenarios * per * (_BYTES_PER_BUS_ROW + len(doc.devices) * 100))
-    if staged:  # later stages: complex phasors while solving, their magnitudes kept (twice
-        # with the default high bracket, whose stages are solved too)
-        n_brackets = 2 if doc.faults.high_bracket == "sustained_limit" else 1
-        need_b += (n_fault_scenarios * per * len(doc.devices) * _STAGED_EXTRA * 96
-                   + n_brackets * n_scenarios * per * len(doc.devices) * (1 + _STAGED_EXTRA)
-                   * BYTES_PER_STAGE_ROW)
+    est = size_estimate_b(study, n_fault_scenarios=n_fault_scenarios,
+                          n_scenarios=n_scenarios, staged=staged)
+    stage = max(est, key=lambda k: est[k])
+    need_b = est[stage]
     budget_b = _memory_budget_b()
     if need_b > budget_b:
         raise InputError(Issue(
             str(study.path), "scenarios",
-            f"the study needs about {need_b / 2**30:.1f} GiB for its result tables "
-            f"({n_scenarios} scenarios × {n_bus} buses × {len(doc.devices)} devices × "
-            f"{len(doc.faults.fault_types)} fault types × {len(doc.faults.cases)} cases), "
-            f"more than the {budget_b / 2**30:.1f} GiB allowed",
-            "run fewer export levels/participation/load levels, or split the study"))
+            f"the study needs about {need_b / 2**30:.1f} GiB at its peak, in the {stage} "
+            f"stage (faults {est['faults'] / 2**30:.1f} GiB, checks "
+            f"{est['checks'] / 2**30:.1f} GiB; {n_scenarios} scenarios × {n_bus} buses × "
+            f"{len(doc.devices)} devices × {len(doc.faults.fault_types)} fault types × "
+            f"{len(doc.faults.cases)} cases), more than the {budget_b / 2**30:.1f} GiB "
+            "allowed (half the machine's memory)",
+            "run fewer export levels, participation levels or load levels, fewer fault types "
+            "or cases, or split the feeder into smaller studies; hosting runs its own "
+            "scenarios through this check, so `protv2g run --no-hosting` skips those"))
 
 
 def _memory_budget_b() -> int:

@@ -238,7 +238,9 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         if st is not None and st.n_rows != len(table):
             raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
                              f"{len(table)}: they must be aligned row by row")
-    out = table.copy()
+    # shallow: only new columns are added (#21: a deep copy of the whole table was the
+    # checks stage's largest avoidable allocation, one table's worth per call)
+    out = table.copy(deep=False)
     i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
     out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
     out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
@@ -360,10 +362,12 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]
         if missing:
             raise ValueError(f"fault table lacks columns {missing}")
-        faults = table.copy()
+        faults = table.copy(deep=False)  # columns are replaced or added, never written into
         if "fault_bus_name" not in faults:
-            faults["fault_bus_name"] = [study.bus_name(b)
-                                        for b in faults.fault_bus]
+            # one name per distinct bus, not per row (#21: millions of rows at utility scale)
+            codes, buses = pd.factorize(faults["fault_bus"])
+            names = np.array([study.bus_name(b) for b in buses] + [None], dtype=object)
+            faults["fault_bus_name"] = names[codes]  # code -1 (missing bus) → None
         faults["fault_type"] = faults["fault_type"].astype(str)
         faults["case"] = faults["case"].astype(str)
         faults = device_times(devices, faults, staged, staged_high)
