@@ -33,7 +33,7 @@ from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
 from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
-from protv2g.hosting import hosting_capacity
+from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
@@ -84,8 +84,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     study : Study
         From :func:`protv2g.load_study`. Its net is not modified.
     hosting : bool
-        Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``)
-        and its band over the uncertain inputs (``tables["Hosting band"]``,
+        Also compute every site's protection hosting capacity (``tables["Hosting capacity"]``),
+        the export at which each criterion first fails per site (``tables["Hosting by
+        criterion"]``, :func:`protv2g.hosting.by_site_criterion`, from the same search) and
+        its band over the uncertain inputs (``tables["Hosting band"]``,
         :func:`protv2g.hosting.band.hosting_band`); ``protv2g run`` does, scripts opt in.
     staged : bool
         Solve and keep the chargers' later stages (``result.staged``, the low bracket of the
@@ -153,9 +155,13 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     hosting_table = None
     if hosting and doc.v2g_sites:
         mark("hosting")
-        hosting_table = hosting_capacity(study, participations=doc.scenarios.participation,
-                                         load_levels=doc.scenarios.load_levels)
+        analysis = hosting_analysis(study, participations=doc.scenarios.participation,
+                                    load_levels=doc.scenarios.load_levels)
+        hosting_table = analysis.table
         tables["Hosting capacity"] = hosting_table
+        # per site × criterion: the same search (it bisects every criterion's bracket), so
+        # this table costs no further engine call
+        tables["Hosting by criterion"] = by_site_criterion(analysis.by_criterion)
         # the figure's range over the uncertain inputs (charger contribution, K, CTI, curve
         # tolerances): two coarse searches per site on its limiting axis
         tables["Hosting band"] = hosting_band(study, hosting_table)

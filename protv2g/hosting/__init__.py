@@ -60,15 +60,23 @@ from protv2g.hosting.search import (
     hosting_analysis,
     hosting_capacity,
 )
-from protv2g.hosting.tables import BY_CRITERION_COLUMNS, HOSTING_COLUMNS, MARGIN_COLUMNS
+from protv2g.hosting.tables import (
+    BY_CRITERION_COLUMNS,
+    HOSTING_COLUMNS,
+    MARGIN_COLUMNS,
+    SITE_CRITERION_COLUMNS,
+    by_site_criterion,
+)
 
 __all__ = [
     "BY_CRITERION_COLUMNS",
     "HOSTING_COLUMNS",
     "MARGIN_COLUMNS",
+    "SITE_CRITERION_COLUMNS",
     "ChecksFunction",
     "Evaluation",
     "HostingAnalysis",
+    "by_site_criterion",
     "evaluate_scenarios",
     "hosting_analysis",
     "hosting_capacity",

@@ -50,8 +50,8 @@ from protv2g.hosting.search import hosting_analysis
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 
-__all__ = ["BAND_COLUMNS", "CTI_KEYS", "BandEnd", "band_ends", "hosting_band", "round_kw",
-           "tolerant_checks"]
+__all__ = ["BAND_COLUMNS", "CTI_KEYS", "BandEnd", "after_not_computed", "band_ends",
+           "hosting_band", "round_kw", "tolerant_checks"]
 
 #: Columns of the hosting-band table (one row per site).
 BAND_COLUMNS = ["site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
@@ -193,6 +193,14 @@ def _site_figure(study: Study, site: str, axis: tuple[str, str], checks: Any,
     return float(row["hosting_kw"]), what
 
 
+def after_not_computed(study: Study) -> str:
+    """What the band's ``after_recommendations_kw`` says when no fixed study was given:
+    the commands that compute the recommendations, apply them and re-run the study."""
+    path = study.path if study.path is not None else "STUDY"
+    return (f"not computed: run `protv2g recommend {path} --apply -o fixed.yaml` then "
+            "`protv2g gate fixed.yaml` (its hosting capacity: `protv2g hosting fixed.yaml`)")
+
+
 def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = None,
                  n_grid: int = 6, tol_kw: float = 50.0) -> pd.DataFrame:
     """The hosting band of every site (:data:`BAND_COLUMNS`).
@@ -205,7 +213,9 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         and the limiting axis per site.
     after : Study, optional
         The study with the recommended changes applied: its figure per site (a coarse search
-        over the study's participation cases and load levels).
+        over the study's participation cases and load levels). Without it,
+        ``after_recommendations_kw`` says "not computed" and the commands that give it
+        (:func:`after_not_computed`), never an empty cell.
     n_grid, tol_kw : int, float
         Coarseness of the band's searches.
 
@@ -257,8 +267,9 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
             "band_low_kw": round_kw(lo, step), "band_high_kw": round_kw(hi, step),
             "driven_by": " | ".join(driven) or "neither end moves the figure",
             "limiting_finding": lim_text or "none up to the site maximum",
-            "after_recommendations_kw": round_kw(after_kw[name], step) if name in after_kw
-            else np.nan,
+            "after_recommendations_kw": (round_kw(after_kw[name], step) if name in after_kw
+                                         else after_not_computed(study) if after is None
+                                         else np.nan),
             "rounding": f"kW rounded down to whole chargers ({step:g} kW per charger at "
                         f"{name}); band searches resolve {tol_kw:g} kW",
             "inputs": "; ".join(f"{e.name}: {', '.join(e.changes) or 'as the study'}"

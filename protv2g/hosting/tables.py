@@ -27,8 +27,9 @@ from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS", "Failing",
-           "HostingStatus", "bracket", "hosting_tables", "levels", "margin_table"]
+__all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
+           "SITE_CRITERION_COLUMNS", "Failing", "HostingStatus", "bracket", "by_site_criterion",
+           "hosting_tables", "levels", "margin_table"]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
@@ -39,7 +40,16 @@ HOSTING_COLUMNS = [
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
 BY_CRITERION_COLUMNS = [
     "site", "participation", "load_level", "criterion", "status", "hosting_kw",
-    "hosting_chargers", "limiting_device", "limiting_fault", "site_max_kw", "limited", "note",
+    "first_fail_kw", "hosting_chargers", "limiting_device", "limiting_fault", "site_max_kw",
+    "limited", "note",
+]
+
+#: Columns of the per-site criterion table (one row per site × criterion, on the participation
+#: case and load level where the criterion first fails at the lowest export).
+SITE_CRITERION_COLUMNS = [
+    "site", "criterion", "status", "hosting_kw", "first_fail_kw", "hosting_chargers",
+    "participation", "load_level", "limiting_device", "limiting_fault", "site_max_kw",
+    "limited", "per_axis", "note",
 ]
 
 #: Columns of the margin-vs-export table (one row per evaluated level × criterion).
@@ -166,7 +176,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
             if crit in not_applicable:
                 crit_rows.append({**base, "criterion": crit,
                                   "status": HostingStatus.NOT_APPLICABLE.value,
-                                  "hosting_kw": math.nan, "hosting_chargers": pd.NA,
+                                  "hosting_kw": math.nan, "first_fail_kw": math.nan,
+                                  "hosting_chargers": pd.NA,
                                   "limiting_device": "", "limiting_fault": "",
                                   "site_max_kw": axis.cap_kw, "limited": False,
                                   "note": not_applicable[crit]})
@@ -183,7 +194,74 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         frame["limited"] = frame["limited"].astype(bool)
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
     by_crit["hosting_chargers"] = by_crit["hosting_chargers"].astype("Int64")  # NA: n/a
+    by_crit["first_fail_kw"] = pd.to_numeric(by_crit["first_fail_kw"]).astype(float)
     return table, by_crit
+
+
+def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
+    """One row per site × criterion: where that criterion first fails at the lowest export.
+
+    Reduces the per-axis table (:data:`BY_CRITERION_COLUMNS`, one row per site ×
+    participation × load level × criterion) as :func:`protv2g.gate.hosting_kw_per_site`
+    reduces the hosting table: a criterion's figure at a site is its smallest ``hosting_kw``
+    over the axes where it is limited (the export at which it first fails does not depend on
+    how many chargers could take part); ``participation`` / ``load_level`` name that axis and
+    ``first_fail_kw`` is the first failing export evaluated there. A criterion limited on no
+    axis keeps the largest ``site_max_kw`` (status ``not_limited``); ``not_applicable`` and
+    ``not_evaluated`` are the criterion's own (the same on every axis) and have no figure.
+    ``per_axis`` lists every axis's figure, so nothing of the per-axis table is lost.
+
+    The smallest ``hosting_kw`` over the criteria of a site is therefore the site's figure on
+    the Hosting capacity table, and the criterion that reaches it is its limiting criterion.
+
+    Parameters
+    ----------
+    by_criterion : DataFrame
+        :data:`BY_CRITERION_COLUMNS` (``HostingAnalysis.by_criterion``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`SITE_CRITERION_COLUMNS`, sites in their order, criteria by number.
+    """
+    rows: list[dict[str, Any]] = []
+    if by_criterion is None or by_criterion.empty:
+        return pd.DataFrame(rows, columns=SITE_CRITERION_COLUMNS)
+    for (site, crit), grp in by_criterion.groupby(["site", "criterion"], sort=False):
+        status = str(grp["status"].iloc[0])
+        limited = grp[grp["limited"].astype(bool)]
+        kw = pd.to_numeric(grp["hosting_kw"], errors="coerce")
+        if len(limited):
+            pick = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+        elif status == HostingStatus.NOT_LIMITED.value:
+            pick = grp.loc[pd.to_numeric(grp["site_max_kw"]).idxmax()]
+        else:
+            pick = grp.iloc[0]
+        parts = []
+        for r, v in zip(grp.itertuples(index=False), kw, strict=True):
+            axis = f"{r.participation}/{r.load_level}"
+            parts.append(f"{axis}: first fails at {r.first_fail_kw:,.0f} kW" if r.limited
+                         else f"{axis}: {r.status.replace('_', ' ')}"
+                         + (f" up to {v:,.0f} kW" if r.status ==
+                            HostingStatus.NOT_LIMITED.value else ""))
+        rows.append({
+            "site": site, "criterion": crit,
+            "status": HostingStatus.LIMITED.value if len(limited) else status,
+            "hosting_kw": float(pick["hosting_kw"]), "first_fail_kw": float(
+                pick["first_fail_kw"]) if len(limited) else math.nan,
+            "hosting_chargers": pick["hosting_chargers"],
+            "participation": pick["participation"] if len(limited) else "",
+            "load_level": pick["load_level"] if len(limited) else "",
+            "limiting_device": pick["limiting_device"], "limiting_fault": pick["limiting_fault"],
+            "site_max_kw": float(pd.to_numeric(grp["site_max_kw"]).max()),
+            "limited": bool(len(limited)), "per_axis": "; ".join(parts),
+            "note": str(pick["note"]),
+        })
+    sites = list(dict.fromkeys(by_criterion["site"]))
+    rows.sort(key=lambda r: (sites.index(r["site"]), order(str(r["criterion"]))))
+    out = pd.DataFrame(rows, columns=SITE_CRITERION_COLUMNS)
+    out["hosting_chargers"] = out["hosting_chargers"].astype("Int64")
+    return out
 
 
 def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:

@@ -106,9 +106,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
               "hosting capacity per site with its range over the uncertain inputs"),
     SheetSpec("Hosting by criterion", "tables:Hosting by criterion",
-              ("site", "participation", "load_level", "criterion", "status", "hosting_kw",
-               "limiting_device", "limiting_fault", "site_max_kw", "limited", "note"),
-              "hosting capacity per criterion ('not applicable' where nothing was checked)"),
+              ("site", "criterion", "status", "hosting_kw", "first_fail_kw",
+               "hosting_chargers", "participation", "load_level", "limiting_device",
+               "limiting_fault", "site_max_kw", "limited", "per_axis", "note"),
+              "per site and criterion, the export at which it first fails (lowest over the "
+              "participation cases and load levels, each listed in per_axis; 'not "
+              "applicable' where nothing was checked)"),
     SheetSpec("Scenarios", "field:scenarios", tuple(SCENARIO_COLUMNS),
               "scenarios run (one p_<site>_kw column per V2G site)"),
     SheetSpec("Settings", "field:settings",

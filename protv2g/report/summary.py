@@ -365,19 +365,27 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.heading("7. Protection hosting capacity")
     band = result.tables.get("Hosting band")
     if band is not None and not band.empty:
+        # "not computed: run …" (hosting_band without the fixed study): the cell says "not
+        # computed", the commands go in a note below the table
+        todo = [str(v) for v in band["after_recommendations_kw"] if isinstance(v, str)]
         rows = [[r.site, r.hosting_kw, f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
-                 r.driven_by, r.limiting_finding, r.after_recommendations_kw]
+                 r.driven_by, r.limiting_finding,
+                 r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
+                 else r.after_recommendations_kw.split(":")[0]]
                 for r in band.itertuples(index=False)]
         w.grid(["site", "hosting kW", "band kW", "band set by", "limiting finding",
                 "after recommendations kW"], rows, spans=[1, 1, 1, 3, 3, 1],
                fmt={1: "#,##0", 5: "#,##0"})
+        if todo:
+            w.note("hosting after the recommendations " + todo[0])
         w.note(str(band["rounding"].iloc[0]))
         w.note("inputs varied: " + str(band["inputs"].iloc[0]))
     else:
         for key, value in hosting_headline(result.tables.get("Hosting capacity"), gate):
             w.pair(key, value)
-    w.note("per participation case, load level and criterion: the Hosting capacity and "
-           "Hosting by criterion sheets ('not applicable' where nothing was checked)")
+    w.note("per participation case and load level: the Hosting capacity sheet; per site and "
+           "criterion, the export at which it first fails: the Hosting by criterion sheet "
+           "('not applicable' where nothing was checked)")
 
     w.heading("8. Fault model and assumptions")
     _assumptions(w, result)
