@@ -141,3 +141,20 @@ def test_depot_summary_says_how_to_get_hosting_after(depot_workbook):
     assert "not computed" in texts
     assert any(t.startswith("hosting after the recommendations not computed: run `protv2g "
                             "recommend ") for t in texts)
+
+
+def test_a_zero_figure_names_what_decides_it():
+    """A site limited from the smallest export by C10 (reclose interval vs cease-to-energise)
+    is not told to bring fewer chargers online (a fault-current remedy); one limited by a
+    fault-current criterion is (found by a new-user review on the campus site)."""
+    from protv2g.hosting.tables import Axis, _note
+    from protv2g.study.schema import V2GSite
+    from protv2g.units import LoadLevel, Participation
+
+    site = V2GSite(name="campus", bus="F1-B05", n_chargers=40, p_charger_kw=50)
+    axis = Axis(site, Participation.EXPECTED, LoadLevel.LIGHT)
+    lim = {"limited": True, "hosting_kw": 0.0, "first_fail_kw": 5.0}
+    c10 = _note(axis, {**lim, "limiting_criterion": "C10"}, [])
+    assert "presence behind the device" in c10 and "fewer chargers online" not in c10
+    c6 = _note(axis, {**lim, "limiting_criterion": "C6"}, [])
+    assert "fewer chargers online" in c6

@@ -92,6 +92,11 @@ class Axis:
         return (self.site.name, self.participation.value, self.load_level.value)
 
 
+#: Criteria decided by a site's presence behind a device (reclosing vs cease-to-energise,
+#: islanding screen), not by the fault current it supplies.
+_PRESENCE_CRITERIA = frozenset({"C10", "C11"})
+
+
 def levels(failing: Failing, axis: Axis) -> list[float]:
     """Export levels evaluated on ``axis``, kW, ascending."""
     return sorted(p for (key, p) in failing if key == axis.key)
@@ -282,12 +287,18 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     if lim["hosting_kw"] <= 0:
         s = axis.site
         n_on = s.participation.fraction(axis.participation) * s.n_chargers
-        return (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
-                f"({hi:.6g} kW): not a matter of export — the chargers online ({n_on:g} × "
-                f"{s.charger_kva:g} kVA at {s.limit_pu:g} pu first-cycle limit) set the "
-                f"fault current whatever they export; fewer chargers online or a lower "
-                f"first-cycle limit would lift a fault-current limit; {cap}; other sites "
-                f"idle")
+        crits = {c.strip() for c in str(lim["limiting_criterion"]).split(",") if c.strip()}
+        head = (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
+                f"({hi:.6g} kW): not a matter of export — ")
+        if crits and crits <= _PRESENCE_CRITERIA:  # C10/C11: the site's presence decides
+            return (head + "the site's presence behind the device decides it (a reclose "
+                    "interval against its cease-to-energise time, or an islanding screen), "
+                    f"not its current: a setting or anti-islanding measure lifts it; {cap}; "
+                    "other sites idle")
+        return (head + f"the chargers online ({n_on:g} × {s.charger_kva:g} kVA at "
+                f"{s.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
+                f"export; fewer chargers online or a lower first-cycle limit would lift a "
+                f"fault-current limit; {cap}; other sites idle")
     return (f"{lim['limiting_criterion']} first fails at {hi:.6g} kW "
             f"(passes at {lim['hosting_kw']:.6g} kW); {cap}; other sites idle")
 
