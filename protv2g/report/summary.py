@@ -29,7 +29,7 @@ from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
-from protv2g.study.schema import SUSTAINED_LIMIT_DEFAULT_PU, SUSTAINED_LIMIT_HIGH_DEFAULT_PU
+from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -232,22 +232,18 @@ def _assumptions(w: _Memo, result: StudyResult) -> None:
            f"{faults.get('r_fault_min_ohm', 0)} Ω")
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
            f"{', '.join(map(str, faults.get('cases') or []))}")
-    for site in doc.get("v2g_sites") or []:
-        p_kw = float(site.get("n_chargers", 0)) * float(site.get("p_charger_kw", 0))
-        first = float(site.get("limit_pu") or 0)
-        low = site.get("sustained_limit_pu") or min(SUSTAINED_LIMIT_DEFAULT_PU, first)
-        high = site.get("sustained_limit_high_pu") or min(
-            first, max(float(low), SUSTAINED_LIMIT_HIGH_DEFAULT_PU))
-        held = faults.get("high_bracket") == "first_cycle_held"
-        w.pair(f"  charger site {site.get('name')}",
-               f"{site.get('n_chargers')} × {site.get('p_charger_kw')} kW ({p_kw:,.0f} kW) at "
-               f"{site.get('bus')}, {site.get('phases')}-phase, {site.get('control')}, angle "
-               f"{site.get('angle_rule')}; first-cycle limit {first:g} pu of rating"
+    held = faults.get("high_bracket") == "first_cycle_held"
+    for raw in doc.get("v2g_sites") or []:
+        site = V2GSite.model_validate(raw)  # its limits' defaults from the schema itself
+        w.pair(f"  charger site {site.name}",
+               f"{site.n_chargers} × {site.p_charger_kw:g} kW ({site.p_max_kw:,.0f} kW) at "
+               f"{site.bus}, {site.phases}-phase, {site.control.value}, angle "
+               f"{site.angle_rule.value}; first-cycle limit {site.limit_pu:g} pu of rating"
                + (" (high bracket: held for the whole fault)" if held else
-                  f", then sustained {float(low):g} pu (low bracket) / {float(high):g} pu "
-                  "(high bracket)")
-               + f"; ride-through category {site.get('ride_through_category')}, cease to "
-               f"energise {site.get('cease_to_energize_s')} s; fault source = chargers "
+                  f", then sustained {site.sustained_limit:g} pu (low bracket) / "
+                  f"{site.sustained_limit_high:g} pu (high bracket)")
+               + f"; ride-through category {site.ride_through_category.value}, cease to "
+               f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
 
 
