@@ -66,6 +66,11 @@ def _today(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
     return tuple(out)
 
 
+def _phase_ground_a(i012_ka: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest phase current and 3·|I0|, A, from ``(..., 3)`` sequence currents in kA."""
+    return (1e3 * np.abs(seq_to_abc(i012_ka)).max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0]))
+
+
 def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> float:
     t = staged_operating_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
     return float(t["t_op_s"][0])
@@ -148,8 +153,10 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         export_fraction = (sum(st.p_export_kw for st in sc.sites) / p_max if p_max > 0
                            else 0.0)
     low = charger_sources(study, sc)
-    scen = {"staged": low, "today": _today(study, sc),
-            "high": high_bracket_sets(study, {"high": low})["high"]}
+    scen = {"staged": low, "today": _today(study, sc)}
+    staged_high = doc.faults.high_bracket == "sustained_limit"
+    if staged_high:  # the high bracket's own stages; else it is the first cycle held
+        scen["high"] = high_bracket_sets(study, {"high": low})["high"]
     f = doc.faults
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
                       cases=[Case(c) for c in cases], method=f.method,
@@ -164,19 +171,18 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         for t, ft in enumerate(res.fault_types):
             t0, t1 = st.t_start_s[0, c, t, :, 0], st.t_end_s[0, c, t, :, 0]
             i012 = st.device_i_012_ka[0, c, t, :, d, 0]  # (stage, seq)
-            ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
-            ig = 1e3 * 3 * np.abs(i012[:, 0])
+            ip, ig = _phase_ground_a(i012)
             today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0])))
             t_staged = _times(dev, ip, ig, t0, t1)
             t_held = float(_held(dev, ip[0], ig[0]))
-            h = list(res.scenarios).index("high")
-            i_h = st.device_i_012_ka[h, c, t, :, d, 0]
-            t_high = (_times(dev, 1e3 * np.abs(seq_to_abc(i_h)).max(axis=-1),
-                             1e3 * 3 * np.abs(i_h[:, 0]), st.t_start_s[h, c, t, :, 0],
-                             st.t_end_s[h, c, t, :, 0])
-                      if doc.faults.high_bracket == "sustained_limit" else t_held)
+            t_high = t_held
+            if staged_high:
+                h = list(res.scenarios).index("high")
+                i_h = st.device_i_012_ka[h, c, t, :, d, 0]
+                t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, 0],
+                                st.t_end_s[h, c, t, :, 0])
             chg = st.charger_i_12_ka.get("staged")
             for j in range(st.n_stages):
                 if not np.isfinite(t0[j]):
@@ -230,8 +236,7 @@ def staged_times(study: Study, result) -> pd.DataFrame:
     for d, name in enumerate(result.devices):
         dev = _device(study, name)
         i012 = np.moveaxis(st.device_i_012_ka[:, :, :, :, d], 3, 0)  # (stage, S, C, T, m, 3)
-        ip = 1e3 * np.abs(seq_to_abc(i012)).max(axis=-1)
-        ig = 1e3 * 3 * np.abs(i012[..., 0])
+        ip, ig = _phase_ground_a(i012)
         low = staged_device_times(dev, ip, ig, t0, t1)["t_op_s"]
         high = _held(dev, ip[0], ig[0])
         s, c, t, m = low.shape
