@@ -255,7 +255,9 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
             cols[k][idx] = t
     low = _through_stages(devices, names, cols, staged)
-    cols = _through_stages(devices, names, cols, staged_high)
+    # the pipeline hands the same stages to both brackets when no site's limit moves
+    cols = ({k: v.copy() for k, v in low.items()} if staged_high is staged and staged is not None
+            else _through_stages(devices, names, cols, staged_high))
     for which, times in (("high", cols), ("low", low)):
         times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
                                       times["t_longest_shot_s"])
