@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.criteria import order
+from protv2g.criteria import CATALOGUE, Need, order
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import LoadLevel, Participation
@@ -91,10 +91,6 @@ class Axis:
     def key(self) -> tuple[str, str, str]:
         return (self.site.name, self.participation.value, self.load_level.value)
 
-
-#: Criteria decided by a site's presence behind a device (reclosing vs cease-to-energise,
-#: islanding screen), not by the fault current it supplies.
-_PRESENCE_CRITERIA = frozenset({"C10", "C11"})
 
 
 def levels(failing: Failing, axis: Axis) -> list[float]:
@@ -287,14 +283,18 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     if lim["hosting_kw"] <= 0:
         s = axis.site
         n_on = s.participation.fraction(axis.participation) * s.n_chargers
-        crits = {c.strip() for c in str(lim["limiting_criterion"]).split(",") if c.strip()}
+        crits = [c.strip() for c in str(lim["limiting_criterion"]).split(",") if c.strip()]
+        needs = {n for c in crits if c in CATALOGUE for n in CATALOGUE[c].needs}
         head = (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
                 f"({hi:.6g} kW): not a matter of export — ")
-        if crits and crits <= _PRESENCE_CRITERIA:  # C10/C11: the site's presence decides
-            return (head + "the site's presence behind the device decides it (a reclose "
-                    "interval against its cease-to-energise time, or an islanding screen), "
-                    f"not its current: a setting or anti-islanding measure lifts it; {cap}; "
-                    "other sites idle")
+        if crits and Need.FAULTS not in needs:  # C10/C11 read neither currents nor flows
+            return (head + ("the site's presence behind the device decides it (a reclose "
+                            "interval against its cease-to-energise time, or an islanding "
+                            "screen), not its current: a setting or anti-islanding measure "
+                            "lifts it" if not needs else
+                            "the power flow with any export crosses a load or voltage limit "
+                            "already at its edge without it")
+                    + f"; {cap}; other sites idle")
         return (head + f"the chargers online ({n_on:g} × {s.charger_kva:g} kVA at "
                 f"{s.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
                 f"export; fewer chargers online or a lower first-cycle limit would lift a "
