@@ -99,6 +99,17 @@ def test_pre_fault_voltage_from_a_power_flow_hand_calculation() -> None:
     i_ka = abs(v_pre[b1]) * un_kv / (np.sqrt(3) * abs(z_th))
     got = res.bus.set_index("bus").ikss_ka
     assert got[b1] == pytest.approx(i_ka, rel=1e-9)
-    # angle: I = V_pre/Z_th in phase a (``ikss_degree`` is the largest phase's, a tie in 3ph)
+    # angle: I = V_pre/Z_th in phase a (``ikss_degree`` too: a 3ph tie goes to phase a)
     ang = np.degrees(np.angle(v_pre[b1] / z_th))
     assert res.bus.set_index("bus").ia_degree[b1] == pytest.approx(ang, abs=1e-7)
+    assert res.bus.set_index("bus").ikss_degree[b1] == pytest.approx(ang, abs=1e-7)
+
+
+def test_ikss_degree_of_a_balanced_3ph_fault_is_phase_a():
+    """A balanced 3ph fault's phases differ by round-off only: ``ikss_degree`` is phase a's
+    angle (tie resolved to a, b, c order), never b's or c's (±120° away)."""
+    from protv2g.engine.faults import largest_phase
+
+    mag = np.array([[1.0, 1.0 + 1e-13, 1.0 - 1e-13], [1.0, 2.0, 0.5], [3.0, 3.0, 3.0]])
+    faulted = np.array([[True, True, True], [True, True, True], [False, True, True]])
+    assert largest_phase(mag, faulted).tolist() == [0, 1, 1]

@@ -27,6 +27,7 @@ import numpy as np
 from protv2g.units import A_OP, FaultType
 
 __all__ = ["sequence_fault_currents", "floating_v0", "seq_to_abc", "abc_to_seq",
+           "largest_phase",
            "peak_phase_12", "FAULTED_PHASES", "A_MATRIX"]
 
 #: ``[a, b, c] = A · [0, 1, 2]`` (phase-from-sequence transform).
@@ -139,6 +140,36 @@ def peak_phase_12(x12: np.ndarray) -> np.ndarray:
     """
     x012 = np.concatenate([np.zeros_like(x12[..., :1]), x12], axis=-1)
     return np.abs(seq_to_abc(x012)).max(axis=-1)
+
+
+#: Relative tolerance within which two phase magnitudes count as equal (a balanced 3ph fault's
+#: phases differ only by round-off).
+PHASE_TIE_RTOL = 1e-9
+
+
+def largest_phase(mag: np.ndarray, faulted: np.ndarray) -> np.ndarray:
+    """Index (0, 1, 2 = a, b, c) of the largest faulted-phase magnitude along the last axis.
+
+    Magnitudes within :data:`PHASE_TIE_RTOL` of the largest are a tie, resolved to the first
+    phase in a, b, c order, so a balanced 3ph fault reports phase a's current and angle
+    whatever its round-off.
+
+    Parameters
+    ----------
+    mag : numpy.ndarray
+        ``(..., 3)`` phase magnitudes (any unit).
+    faulted : numpy.ndarray
+        Boolean, broadcastable to ``mag``: the phases that may be picked.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` int64 indices.
+    """
+    faulted = np.broadcast_to(faulted, mag.shape)
+    top = np.where(faulted, mag, -np.inf).max(axis=-1, keepdims=True)
+    near = faulted & (mag >= top - PHASE_TIE_RTOL * np.abs(top))
+    return np.argmax(near, axis=-1)
 
 
 def abc_to_seq(xabc: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import FAULTED_PHASES, peak_phase_12, seq_to_abc
+from protv2g.engine.faults import FAULTED_PHASES, largest_phase, peak_phase_12, seq_to_abc
 from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
 
@@ -169,10 +169,9 @@ class FaultStudyResult:
         df = self._index_frame(m, {"bus": self.fault_buses, "bus_name": self.fault_bus_names})
         i_abc = self.bus_i_abc_ka
         mag = np.abs(i_abc)
-        idx = np.empty(mag.shape[:-1], dtype=np.int64)
-        for t, ft in enumerate(self.fault_types):
-            ph = np.array(FAULTED_PHASES[ft])
-            idx[:, :, t] = ph[np.argmax(mag[:, :, t][..., ph], axis=-1)]
+        faulted = np.array([[p in FAULTED_PHASES[ft] for p in range(3)]
+                            for ft in self.fault_types])[None, None, :, None, :]
+        idx = largest_phase(mag, faulted)
         ikss = np.take_along_axis(i_abc, idx[..., None], axis=-1)[..., 0]
         df["ikss_ka"] = np.abs(ikss).ravel()
         df["ikss_degree"] = _deg(ikss).ravel()

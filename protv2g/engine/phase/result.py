@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import abc_to_seq
+from protv2g.engine.faults import abc_to_seq, largest_phase
 from protv2g.engine.phase.faults import FaultRows
 from protv2g.units import Case
 
@@ -93,7 +93,7 @@ class PhaseFaultResult:
         i = self.bus_i_abc_a.reshape(-1, 3) / 1e3
         mag = np.abs(i)
         faulted = np.tile(self.rows.phases, (reps, 1))
-        pick = np.argmax(np.where(faulted, mag, -1.0), axis=1)
+        pick = largest_phase(mag, faulted)
         ik = i[np.arange(len(i)), pick]
         cols["ikss_ka"] = np.abs(ik)
         cols["ikss_degree"] = _deg(ik)
