@@ -77,6 +77,13 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
         f"devices[{i}].interrupting_rating_ka" for i in range(3)]
     assert "nameplate" in todos[0].fix
     assert {"b1", "lat1", "lat2"} <= set(d.candidates.bus)
+    # Master.dss: fa on line la (b1 → lat1), fb on lb (b2 → lat2), r1 on l1 (sub → b1)
+    behind = dict(zip(d.candidates.bus, zip(d.candidates.device, d.candidates.device_kind,
+                                             strict=True), strict=True))
+    assert behind["lat1"] == ("fa", "fuse") and behind["lat2"] == ("fb", "fuse")
+    assert {behind[b] for b in ("b1", "b2", "b3")} == {("r1", "recloser")}
+    assert any(ln.startswith("#   lat1 ") and ln.endswith("  fa (fuse)")
+               for ln in d.text.splitlines())
 
 
 def test_head_relay_proposed_by_the_stated_rule(model_dir):
@@ -98,6 +105,10 @@ def test_head_relay_proposed_by_the_stated_rule(model_dir):
     assert e["curve"] == "IEEE-EI"                            # only fuses below it
     assert any("head-l1" in t for t in d.todos) and any("CT ratio" in t for t in d.todos)
     assert "# TODO: assumed feeder-head relay head-l1" in d.text
+    # the candidates on the trunk now sit behind the proposed relay, the laterals behind fuses
+    behind = dict(zip(d.candidates.bus, d.candidates.device, strict=True))
+    assert behind["b1"] == "head-l1" and behind["lat1"] == "fa"
+    assert set(d.candidates.device_kind[d.candidates.bus == "b2"]) == {"relay, proposed"}
     # the coordination the rule promises, at the fuses' own largest faults (bolted, max case)
     lib = default_library()
     relay = build_device("relay", {k: v for k, v in e.items()
@@ -169,3 +180,14 @@ def test_head_relay_reclosing_is_a_todo_the_study_counts(model_dir):
     c10 = v[(v.criterion == "C10") & (v.device == "head-l1")]
     assert len(c10) and set(c10.status) == {"fail"}
     assert np.allclose(c10.margin.astype(float), 0.5 - 2.5, atol=1e-9)
+
+
+def test_ieee13_candidates_sit_behind_the_proposed_head_relay(shared_dir):
+    """IEEE 13 has no protective device: the head line 650632 (RG60 → 632) gets the proposed
+    relay with the TODO reclosing, and every candidate bus (all below 632) sits behind it."""
+    d = draft_study(shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss")
+    assert [p.entry["name"] for p in d.proposals] == ["head-650632"]
+    assert "head-650632: reclose_intervals_s" in d.todos
+    assert len(d.candidates) >= 5
+    assert set(d.candidates.device) == {"head-650632"}
+    assert set(d.candidates.device_kind) == {"relay, proposed"}

@@ -16,7 +16,8 @@ What the draft holds, and where each value comes from:
   computes at the device (IEC 60909 max, all fault types, no V2G) — the smallest adequate
   rating today; replace it with the nameplate value.
 * ``v2g_sites``: those given (``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH``), else none; a table of
-  candidate buses with their short-circuit level (:mod:`.candidates`) as comments.
+  candidate buses with their short-circuit level and the nearest protective device upstream
+  (:mod:`.candidates`) as comments.
 * the feeder's existing sources (PV, storage, generators) listed as comments.
 * ``scenarios``, ``faults``: export levels 0/50/100 %, light and peak load, IEC 60909 with a
   20 Ω minimum ground-fault resistance (North American practice 20–40 Ω, domain.md §2).
@@ -233,7 +234,11 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
-    cand = candidate_buses(model, levels, level_kv, n_candidates)
+    kinds = {e["name"]: e["kind"] for e in entries}
+    behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
+    behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
+                                                                      strict=True)})
+    cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
                         bool(extra))
     curves_text = curves_file_text(extra, master.name) if extra else None
