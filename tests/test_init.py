@@ -15,13 +15,15 @@ import yaml
 
 pytest.importorskip("opendssdirect")
 
+from protv2g import run_study  # noqa: E402
 from protv2g.cli import main  # noqa: E402
 from protv2g.devices.library import default_library  # noqa: E402
 from protv2g.devices.models import build_device  # noqa: E402
 from protv2g.errors import InputError  # noqa: E402
-from protv2g.study import validate_study  # noqa: E402
+from protv2g.study import load_study, validate_study  # noqa: E402
 from protv2g.study.todos import todo_items  # noqa: E402
 from protv2g.study_draft import draft_study, parse_site, r10_rating_ka  # noqa: E402
+from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_S  # noqa: E402
 
 from .conftest import FEEDERS_DIR  # noqa: E402
 
@@ -75,6 +77,13 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
         f"devices[{i}].interrupting_rating_ka" for i in range(3)]
     assert "nameplate" in todos[0].fix
     assert {"b1", "lat1", "lat2"} <= set(d.candidates.bus)
+    # Master.dss: fa on line la (b1 → lat1), fb on lb (b2 → lat2), r1 on l1 (sub → b1)
+    behind = dict(zip(d.candidates.bus, zip(d.candidates.device, d.candidates.device_kind,
+                                             strict=True), strict=True))
+    assert behind["lat1"] == ("fa", "fuse") and behind["lat2"] == ("fb", "fuse")
+    assert {behind[b] for b in ("b1", "b2", "b3")} == {("r1", "recloser")}
+    assert any(ln.startswith("#   lat1 ") and ln.endswith("  fa (fuse)")
+               for ln in d.text.splitlines())
 
 
 def test_head_relay_proposed_by_the_stated_rule(model_dir):
@@ -96,10 +105,14 @@ def test_head_relay_proposed_by_the_stated_rule(model_dir):
     assert e["curve"] == "IEEE-EI"                            # only fuses below it
     assert any("head-l1" in t for t in d.todos) and any("CT ratio" in t for t in d.todos)
     assert "# TODO: assumed feeder-head relay head-l1" in d.text
+    # the candidates on the trunk now sit behind the proposed relay, the laterals behind fuses
+    behind = dict(zip(d.candidates.bus, d.candidates.device, strict=True))
+    assert behind["b1"] == "head-l1" and behind["lat1"] == "fa"
+    assert set(d.candidates.device_kind[d.candidates.bus == "b2"]) == {"relay, proposed"}
     # the coordination the rule promises, at the fuses' own largest faults (bolted, max case)
     lib = default_library()
-    relay = build_device("relay", {k: v for k, v in e.items() if k not in ("kind", "location")},
-                         lib)
+    relay = build_device("relay", {k: v for k, v in e.items()
+                                   if k not in ("kind", "location", "reclose_intervals_s")}, lib)
     doc = yaml.safe_load(d.text)
     for dev in doc["devices"][:2]:
         fuse = build_device("fuse", {"name": dev["name"], "link": dev["link"]}, lib)
@@ -133,3 +146,48 @@ def test_cli_init_writes_and_refuses_to_overwrite(model_dir, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["validate", str(out)]) == 0
     assert "value(s) to confirm" in capsys.readouterr().out
+
+
+def test_head_relay_reclosing_is_a_todo_the_study_counts(model_dir):
+    """The proposed head relay declares a typical reclosing sequence marked TODO, so that C10
+    checks it (instead of warning that reclosing is not declared) and validate lists it."""
+    text = (model_dir / "Master.dss").read_text()
+    lines = text.splitlines()
+    keep = [ln for i, ln in enumerate(lines) if not ln.startswith("New Recloser")
+            and not (ln.startswith("~") and lines[i - 1].startswith(("New Recloser", "~ phase")))]
+    (model_dir / "Master.dss").write_text("\n".join(keep) + "\n")
+    d = draft_study(model_dir / "Master.dss", sites=[parse_site("lot:b2:20:75")])
+    assert d.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_S)
+    assert RECLOSE_INTERVALS_S[0] <= 0.5 and all(10 <= t <= 45 for t in RECLOSE_INTERVALS_S[1:])
+    line = next(ln for ln in d.text.splitlines() if "reclose_intervals_s:" in ln)
+    assert line.startswith("    reclose_intervals_s: [0.5, 15.0, 30.0]  # TODO: ")
+    assert "IEEE C37.104" in line and "| fix:" in line and "[]" in line.split("| fix:")[1]
+    assert "head-l1: reclose_intervals_s" in d.todos
+    out = model_dir / "study.yaml"
+    out.write_text(d.text)
+    assert validate_study(out) == []
+    todos = todo_items(out)
+    k = [x["name"] for x in yaml.safe_load(d.text)["devices"]].index("head-l1")
+    hit = [t for t in todos if t.field.startswith(f"devices[{k}].reclose_intervals_s ")]
+    assert len(hit) == 1 and "feeder breakers usually reclose" in hit[0].message
+    relay = next(x for x in load_study(out).document.devices if x.name == "head-l1")
+    assert "reclose_intervals_s" in relay.model_fields_set     # C10: declared, not a warning
+    assert relay.reclose_intervals_s == RECLOSE_INTERVALS_S
+    # C10 on the drafted study: the site at b2 is behind head-l1, whose drafted first reclose
+    # 0.5 s is short of the 2 s cease-to-energise + 0.5 s margin (IEEE 1547-2018 §8.1): fail
+    # rows (margin 0.5 − 2.5 s), no "not declared" warning
+    v = run_study(load_study(out)).violations
+    c10 = v[(v.criterion == "C10") & (v.device == "head-l1")]
+    assert len(c10) and set(c10.status) == {"fail"}
+    assert np.allclose(c10.margin.astype(float), 0.5 - 2.5, atol=1e-9)
+
+
+def test_ieee13_candidates_sit_behind_the_proposed_head_relay(shared_dir):
+    """IEEE 13 has no protective device: the head line 650632 (RG60 → 632) gets the proposed
+    relay with the TODO reclosing, and every candidate bus (all below 632) sits behind it."""
+    d = draft_study(shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss")
+    assert [p.entry["name"] for p in d.proposals] == ["head-650632"]
+    assert "head-650632: reclose_intervals_s" in d.todos
+    assert len(d.candidates) >= 5
+    assert set(d.candidates.device) == {"head-650632"}
+    assert set(d.candidates.device_kind) == {"relay, proposed"}

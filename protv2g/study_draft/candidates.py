@@ -12,9 +12,16 @@ voltage level (:func:`.head_relay.feeder_heads`) — the three-phase buses neare
 substation (strong: a depot), the three-phase buses farthest from it and the farthest ends of
 single- and two-phase laterals (weak: home chargers at a feeder end) — by distance along the
 lines from the source.
+
+Each candidate names the protective device it sits behind: the nearest device upstream, i.e.
+the last element holding a device (fuse, recloser, relay — the model's, or a proposed
+feeder-head relay) on the shortest path along the lines from the source to the bus
+(``device``, ``device_kind``; empty when no device is upstream).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
@@ -24,10 +31,10 @@ from protv2g.engine.phase import PhaseFaultResult
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["short_circuit_levels", "candidate_buses", "CANDIDATE_COLUMNS"]
+__all__ = ["short_circuit_levels", "candidate_buses", "upstream_devices", "CANDIDATE_COLUMNS"]
 
 CANDIDATE_COLUMNS = ["group", "bus", "phases", "kv_ll", "distance_km", "i3ph_ka", "islg_ka",
-                     "x_r", "x_r_of"]
+                     "x_r", "x_r_of", "device", "device_kind"]
 
 
 def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame:
@@ -59,9 +66,57 @@ def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5
-                    ) -> pd.DataFrame:
-    """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`."""
+def upstream_devices(model: DssModel, g: nx.Graph, sources: set[int], buses: list[int],
+                     devices: Mapping[str, str]) -> list[list[str]]:
+    """Per bus of ``buses``: the devices on the last element holding one on the shortest path
+    (``length_km``) from ``sources`` to it — several when they share that element, none when
+    no device is upstream.
+
+    Parameters
+    ----------
+    g : networkx.Graph
+        :func:`~protv2g.network.dss_graph.dss_feeder_graph` of ``model``.
+    sources : set of int
+        Source bus indices.
+    buses : list of int
+        Bus indices (positions in ``model.buses``).
+    devices : mapping
+        Device name → its OpenDSS element (``"line.l1"``).
+
+    Examples
+    --------
+    >>> upstream_devices(model, g, {0}, [5], {"fa": "line.la"})  # doctest: +SKIP
+    [['fa']]
+    """
+    rows = {name: np.flatnonzero(model.elements.name.to_numpy() == el.lower())
+            for name, el in devices.items()}
+    on_row: dict[int, list[str]] = {}
+    for name, hit in rows.items():
+        for r in hit:
+            on_row.setdefault(int(r), []).append(name)
+    out = []
+    for bus in buses:
+        try:
+            _, path = nx.multi_source_dijkstra(g, sources, target=bus, weight="length_km")
+        except nx.NetworkXNoPath:
+            out.append([])
+            continue
+        found: list[str] = []
+        for a, b in zip(path[-2::-1], path[:0:-1], strict=True):   # edges, bus end first
+            found = [n for _, row in g[a][b]["elements"] for n in on_row.get(row, [])]
+            if found:
+                break
+        out.append(found)
+    return out
+
+
+def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5,
+                    devices: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`.
+
+    ``devices``: device name → (OpenDSS element, kind shown, e.g. ``"fuse"``) — the devices a
+    candidate may sit behind (column ``device``, ``device_kind``).
+    """
     g = dss_feeder_graph(model)
     src = set(dss_source_buses(model).values())
     dist = nx.multi_source_dijkstra_path_length(g, src, weight="length_km")
@@ -85,4 +140,11 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
     out = [grp.assign(group=label) for label, grp in groups if len(grp)]
     if not out:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    return pd.concat(out, ignore_index=True)[CANDIDATE_COLUMNS]
+    frame = pd.concat(out, ignore_index=True)
+    devices = devices or {}
+    where = {str(b): i for i, b in enumerate(tab.index)}
+    found = upstream_devices(model, g, src, [where[str(b)] for b in frame.bus],
+                             {name: el for name, (el, _kind) in devices.items()})
+    frame["device"] = [", ".join(f) for f in found]
+    frame["device_kind"] = [", ".join(devices[x][1] for x in f) for f in found]
+    return frame[CANDIDATE_COLUMNS]

@@ -7,13 +7,17 @@ What the draft holds, and where each value comes from:
 * ``devices``: the model's fuses, reclosers and relays as the study loader adopts them
   (:func:`protv2g.study.opendss_devices.adopt_model_devices`: OpenDSS K/T links → EEI-NEMA
   links, other curves → the model's point tables in a curve file beside the study); a proposed
-  feeder-head relay where the model has none (:mod:`.head_relay`, marked TODO); every
+  feeder-head relay where the model has none (:mod:`.head_relay`, marked TODO; its
+  ``reclose_intervals_s`` a TODO value, typical practice in the comment, so that C10 checks a
+  sequence the user confirms instead of warning "reclosing not declared"; the model's relays
+  and reclosers keep their own intervals); every
   ``interrupting_rating_ka`` a TODO value: the next IEC 60059 R10 preferred value (1, 1.25,
   1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8 × 10ⁿ kA) at or above the largest fault current protv2g
   computes at the device (IEC 60909 max, all fault types, no V2G) — the smallest adequate
   rating today; replace it with the nameplate value.
 * ``v2g_sites``: those given (``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH``), else none; a table of
-  candidate buses with their short-circuit level (:mod:`.candidates`) as comments.
+  candidate buses with their short-circuit level and the nearest protective device upstream
+  (:mod:`.candidates`) as comments.
 * the feeder's existing sources (PV, storage, generators) listed as comments.
 * ``scenarios``, ``faults``: export levels 0/50/100 %, light and peak load, IEC 60909 with a
   20 Ω minimum ground-fault resistance (North American practice 20–40 Ω, domain.md §2).
@@ -64,6 +68,14 @@ _ALWAYS = {"n_fast", "n_delayed", "reclose_intervals_s", "time_dial", "fast_mult
            "delayed_multiplier"}
 #: Folder (beside the study) of the model's own curves.
 CURVES_FOLDER = "model_curves"
+#: TODO comment on a proposed head relay's reclosing (sources: head_relay.RECLOSE_INTERVALS_S).
+_RECLOSE_TODO = todo(
+    "assumed reclosing (open times, s): feeder breakers usually reclose — typically a first "
+    "reclose after 0.3–0.5 s, later ones after 10–45 s, 1–3 reclosures to lockout; with DER "
+    "the first is often delayed past the DER's 2 s cease-to-energise (IEEE 1547-2018 §8.1) "
+    "or dead-line supervised (practices: IEEE C37.104-2012); C10 checks the first against "
+    "the chargers' cease-to-energise time",
+    "give the breaker's reclose intervals, or [] when it does not reclose")
 
 
 @dataclass(frozen=True)
@@ -222,7 +234,11 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
-    cand = candidate_buses(model, levels, level_kv, n_candidates)
+    kinds = {e["name"]: e["kind"] for e in entries}
+    behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
+    behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
+                                                                      strict=True)})
+    cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
                         bool(extra))
     curves_text = curves_file_text(extra, master.name) if extra else None
@@ -332,9 +348,10 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves):  
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
         note = todo(f"assumed rating {rating:g} kA (R10 value ≥ {i_ka:.2f} kA)",
                     "give the breaker's interrupting rating")
-        todos.append(f"{name}: interrupting_rating_ka")
+        todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, "interrupting_rating_ka": rating}, comments,
-                              {"interrupting_rating_ka": note})
+                              {"reclose_intervals_s": _RECLOSE_TODO,
+                               "interrupting_rating_ka": note})
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
                                  issue.fix or "add it by hand"))

@@ -24,6 +24,9 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 * time dials: the smallest multiple of 0.1 (0.5…15) with which the relay is slower than every
   device below it by the coordination interval at every fault behind that device (max case,
   every fault type): fuse total clearing, recloser delayed curve, relay operate time.
+* ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
+  user must confirm (the draft marks it TODO): without the key C10 cannot tell whether the
+  breaker recloses onto an island and only warns.
 """
 
 from __future__ import annotations
@@ -41,11 +44,24 @@ from protv2g.devices.models import build_device
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal"]
+__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
+           "RECLOSE_INTERVALS_S"]
 
 #: Coordination interval of the proposed relay over the devices below it, s.
 CTI_S = 0.3
 TD_MIN, TD_MAX, TD_STEP = 0.5, 15.0, 0.1
+#: Open (dead) times of the proposed relay's breaker, s: three reclosures, then lockout. A
+#: first "instantaneous" reclose (no intentional delay, 0.3–0.5 s: time for the arc path to
+#: de-ionise), then delayed ones of 10–45 s — C. A. Gross, *Power System Analysis* (as quoted
+#: in a forums.mikeholt.com thread): 20 cycles (1/3 s), 15 s, 45 s; a vendor's example
+#: sequence (fourfaithpower.com, recloser sequence design): 0.3 s, 10 s, 30 s. Practice varies
+#: by utility and by overhead/underground (underground feeders often trip once to lockout);
+#: with DER the first reclose is often delayed beyond the DER's 2 s cease-to-energise time
+#: (IEEE 1547-2018 §8.1) or supervised by a dead-line check. IEEE C37.104-2012 (Guide for
+#: Automatic Reclosing of Circuit Breakers for AC Distribution and Transmission Lines)
+#: describes the practices and leaves the choice to the user. The short end is drafted on
+#: purpose: C10 shows the out-of-phase reclosing risk until the user confirms the sequence.
+RECLOSE_INTERVALS_S = (0.5, 15.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -218,7 +234,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                          f"coordination interval {CTI_S:g} s over every device below it")
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
-             "ground_curve": curve, "ground_time_dial": tdg}
+             "ground_curve": curve, "ground_time_dial": tdg,
+             "reclose_intervals_s": list(RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "cti_s": CTI_S}

@@ -82,16 +82,18 @@ def candidate_comments(frame: pd.DataFrame) -> list[str]:
     """The candidate-bus table as comment lines."""
     if frame.empty:
         return ["# (no candidate buses: no energised primary bus at the feeder's voltage)"]
-    out = ["# Candidate V2G site buses, short-circuit level without V2G (IEC 60909 max case):",
+    out = ["# Candidate V2G site buses, short-circuit level without V2G (IEC 60909 max case), "
+           "and the nearest protective device upstream (the one they sit behind):",
            f"#   {'bus':<24} {'ph':<4} {'kV':>6} {'km':>7} {'3ph kA':>7} {'SLG kA':>7} "
-           f"{'X/R':>6}"]
+           f"{'X/R':>6}  behind"]
     for group, rows in frame.groupby("group", sort=False):
         out.append(f"#   {group}:")
         for r in rows.itertuples(index=False):
             i3 = "-" if not np.isfinite(r.i3ph_ka) else f"{r.i3ph_ka:.2f}"
             xr = f"{r.x_r:.1f}" + ("*" if r.x_r_of == "loop" else "")
+            dev = f"{r.device} ({r.device_kind})" if r.device else "(no device upstream)"
             out.append(f"#   {r.bus:<24} {r.phases:<4} {r.kv_ll:>6.2f} {r.distance_km:>7.2f} "
-                       f"{i3:>7} {r.islg_ka:>7.2f} {xr:>6}")
+                       f"{i3:>7} {r.islg_ka:>7.2f} {xr:>6}  {dev}")
     out.append("#   (* X/R of the single-line-to-ground loop, (Z1+Z2+Z0)/3, on buses with fewer "
                "than three phases)")
     return out
