@@ -260,10 +260,14 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     if study.model is not None:  # an OpenDSS feeder: the phase-domain path
         from protv2g.pipeline_dss import dss_fault_frames
 
-        bus, device, key_of = dss_fault_frames(study, scenarios)
-        bus_pos, bus_names = _positions(bus["scenario"].to_numpy(), key_of)
-        dev_pos, dev_names = _positions(device["scenario"].to_numpy(), key_of)
-        return FaultTables(_take(bus, bus_pos, bus_names), _take(device, dev_pos, dev_names))
+        fr = dss_fault_frames(study, scenarios, staged=staged)
+        bus_pos, bus_names = _positions(fr.bus["scenario"].to_numpy(), fr.key_of)
+        dev_pos, dev_names = _positions(fr.device["scenario"].to_numpy(), fr.key_of)
+        st = _kept_stages(fr.staged, dev_pos, fr.key_of)
+        st_high = st if fr.staged_high is fr.staged else _kept_stages(fr.staged_high, dev_pos,
+                                                                     fr.key_of)
+        return FaultTables(_take(fr.bus, bus_pos, bus_names),
+                           _take(fr.device, dev_pos, dev_names), st, staged_high=st_high)
     study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
