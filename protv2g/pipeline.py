@@ -34,7 +34,8 @@ transformer in the net: with the site idle it carries no current and changes no 
 
 A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
-OpenDSS; the tables have the same columns (plus the phase detail).
+OpenDSS; the tables have the same columns (plus the phase detail) and the chargers' stages of
+both brackets (``FaultTables.staged``/``staged_high``, :mod:`protv2g.engine.phase.stages`).
 Sites' interconnection transformers and close-in fault positions are pandapower-path features
 (not applied on an OpenDSS feeder).
 

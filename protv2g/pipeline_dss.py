@@ -19,7 +19,13 @@ has them. Fault buses: the primary buses (above 1 kV). The tables:
 * device rows are kept where the device sees at least :data:`DEVICE_ROW_MIN_A` in a phase or in
   ``3·I0`` (no protective device picks up below it; a fuse sees nothing of the faults on
   another lateral) — a utility feeder's table is then a few tens of thousands of rows instead
-  of devices × faults.
+  of devices × faults;
+* the chargers' stages in time (sustained limit, momentary cessation, trips;
+  :mod:`protv2g.engine.phase.stages`) of the low bracket and, with ``faults.high_bracket:
+  sustained_limit``, of the high one (:func:`protv2g.study.engine_inputs.high_bracket_sets`),
+  as :class:`~protv2g.engine.staged_tables.StagedCurrents` aligned with the kept device rows —
+  so the time-based checks integrate operate times through the stages as on the pandapower
+  path (``docs/charger-fault-model.md`` §3.1).
 
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.

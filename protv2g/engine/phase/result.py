@@ -58,6 +58,9 @@ class PhaseFaultResult:
     devices : tuple of str
     sites : dict
         Scenario → tuple of site names.
+    staged : dict
+        ``"low"`` (and ``"high"``) → :class:`~.stages.PhaseStaged`, with
+        ``phase_fault_study(..., staged=True)``; read through :meth:`staged_currents`.
     """
 
     scenarios: tuple[str, ...]
