@@ -222,3 +222,15 @@ def test_opendss_times_equal_held_only_where_stages_carry_the_same_current(dss_s
         assert not (same & differ).any(), which            # same currents ⇒ same times
         assert differ.any(), which                         # and the stages do matter
         assert ((np.isinf(t) == np.isinf(t_held)) | ~same).all()
+
+
+def test_opendss_study_without_stages_keeps_the_first_cycle_only():
+    from protv2g import load_study
+    from protv2g.pipeline import fault_tables
+    from protv2g.scenarios import build_scenarios
+    from tests.conftest import FEEDERS_DIR
+
+    study = load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    scen = [sc for sc in build_scenarios(study.document) if not sc.is_base][:1]
+    ft = fault_tables(study, scen, staged=False)
+    assert ft.staged is None and ft.staged_high is None and len(ft.device)
