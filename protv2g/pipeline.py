@@ -34,7 +34,8 @@ transformer in the net: with the site idle it carries no current and changes no 
 
 A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
-OpenDSS; the tables have the same columns (plus the phase detail).
+OpenDSS; the tables have the same columns (plus the phase detail) and the chargers' stages of
+both brackets (``FaultTables.staged``/``staged_high``, :mod:`protv2g.engine.phase.stages`).
 Sites' interconnection transformers and close-in fault positions are pandapower-path features
 (not applied on an OpenDSS feeder).
 
@@ -260,10 +261,14 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     if study.model is not None:  # an OpenDSS feeder: the phase-domain path
         from protv2g.pipeline_dss import dss_fault_frames
 
-        bus, device, key_of = dss_fault_frames(study, scenarios)
-        bus_pos, bus_names = _positions(bus["scenario"].to_numpy(), key_of)
-        dev_pos, dev_names = _positions(device["scenario"].to_numpy(), key_of)
-        return FaultTables(_take(bus, bus_pos, bus_names), _take(device, dev_pos, dev_names))
+        fr = dss_fault_frames(study, scenarios, staged=staged)
+        bus_pos, bus_names = _positions(fr.bus["scenario"].to_numpy(), fr.key_of)
+        dev_pos, dev_names = _positions(fr.device["scenario"].to_numpy(), fr.key_of)
+        st = _kept_stages(fr.staged, dev_pos, fr.key_of)
+        st_high = st if fr.staged_high is fr.staged else _kept_stages(fr.staged_high, dev_pos,
+                                                                     fr.key_of)
+        return FaultTables(_take(fr.bus, bus_pos, bus_names),
+                           _take(fr.device, dev_pos, dev_names), st, staged_high=st_high)
     study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top

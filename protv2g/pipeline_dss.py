@@ -19,7 +19,13 @@ has them. Fault buses: the primary buses (above 1 kV). The tables:
 * device rows are kept where the device sees at least :data:`DEVICE_ROW_MIN_A` in a phase or in
   ``3·I0`` (no protective device picks up below it; a fuse sees nothing of the faults on
   another lateral) — a utility feeder's table is then a few tens of thousands of rows instead
-  of devices × faults.
+  of devices × faults;
+* the chargers' stages in time (sustained limit, momentary cessation, trips;
+  :mod:`protv2g.engine.phase.stages`) of the low bracket and, with ``faults.high_bracket:
+  sustained_limit``, of the high one (:func:`protv2g.study.engine_inputs.high_bracket_sets`),
+  as :class:`~protv2g.engine.staged_tables.StagedCurrents` aligned with the kept device rows —
+  so the time-based checks integrate operate times through the stages as on the pandapower
+  path (``docs/charger-fault-model.md`` §3.1).
 
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
@@ -29,20 +35,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from protv2g.engine.phase import PhaseDevice, PhaseSite, phase_fault_study
 from protv2g.engine.phase.faults import fault_rows
+from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.scenarios import Scenario
-from protv2g.study.engine_inputs import fault_scenarios
+from protv2g.study.engine_inputs import fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
 
-__all__ = ["dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
+__all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
            "DEVICE_ROW_MIN_A"]
 
 #: Device rows below this current (largest phase and |3I0|), A, are not kept.
@@ -50,6 +58,10 @@ DEVICE_ROW_MIN_A = 1.0
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
 _BYTES_PER_ARRAY_ROW = 128
+#: Bytes per (set, case, device, fault) of one bracket's stages: float32 |Ia|, |Ib|, |Ic|,
+#: |3I0| (16 B) per stage for about four stages (first cycle, sustained, two trips), the
+#: stage times and slack (``engine/phase/stages.py``).
+_BYTES_PER_STAGED_ROW = 96
 
 
 def dss_devices(study: Study) -> list[PhaseDevice]:
@@ -74,9 +86,28 @@ def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def dss_fault_frames(study: Study, scenarios: Sequence[Scenario]
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """Bus and device tables per distinct charger set, and each scenario's set.
+@dataclass(frozen=True)
+class DssFaultFrames:
+    """What :func:`dss_fault_frames` returns, per distinct charger set (``scenario`` = its
+    key; ``key_of``: study scenario → key).
+
+    ``staged`` / ``staged_high``: the stages of the low / high bracket aligned row by row
+    with ``device`` (``None`` when not solved: ``staged=False``, no devices, or
+    ``staged_high`` with ``faults.high_bracket: first_cycle_held``); ``staged_high is
+    staged`` when no site's sustained limit differs between the brackets.
+    """
+
+    bus: pd.DataFrame
+    device: pd.DataFrame
+    key_of: dict[str, str]
+    staged: StagedCurrents | None = None
+    staged_high: StagedCurrents | None = None
+
+
+def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
+                     ) -> DssFaultFrames:
+    """Bus and device tables per distinct charger set, each scenario's set, and the
+    chargers' stages in both brackets (module docstring).
 
     Raises
     ------
@@ -87,36 +118,61 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario]
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
     phases = _phases(study)
-    site_scen = {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
-                       for src in sources] for key, sources in sets.items()}
+
+    def on_phases(sets_: dict) -> dict[str, list[PhaseSite]]:
+        return {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
+                      for src in sources] for key, sources in sets_.items()}
+
+    site_scen = on_phases(sets)
     devices = dss_devices(study)
-    _check_size(study, len(site_scen), len(devices))
+    staged = staged and bool(devices)
+    high_sets = high_bracket_sets(study, sets) if (
+        staged and doc.high_bracket == "sustained_limit") else None
+    two = high_sets is not None and high_sets != sets
+    _check_size(study, len(site_scen), len(devices), staged, two)
     try:
         res = phase_fault_study(
             model, fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
             r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
             r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=site_scen,
-            devices=devices, existing_inverters="law")
+            devices=devices, existing_inverters="law", staged=staged,
+            high_bracket=on_phases(high_sets) if two else None)
     except InputError as exc:
         raise InputError([Issue(str(study.path), f"feeder ({study.document.feeder.opendss}): "
                                 f"{i.field}".rstrip(": "), i.message, i.fix)
                           for i in exc.issues]) from None
     bus = fold_fault_type(res.bus)
-    device = (fold_fault_type(res.device_rows(DEVICE_ROW_MIN_A)) if devices else
-              pd.DataFrame(columns=["scenario", "device", "fault_bus", "fault_bus_name",
-                                    "fault_type", "fault_kind", "case", "phase", "ia_ka",
-                                    "ib_ka", "ic_ka", "i3i0_ka"]))
-    return bus, device, key_of
+    if not devices:
+        return DssFaultFrames(bus, pd.DataFrame(columns=[
+            "scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "fault_kind",
+            "case", "phase", "ia_ka", "ib_ka", "ic_ka", "i3i0_ka"]), key_of)
+    device = fold_fault_type(res.device_rows(DEVICE_ROW_MIN_A))
+    low = high = None
+    if staged:
+        low = _folded(res.staged_currents("low", DEVICE_ROW_MIN_A))
+        if two:
+            high = _folded(res.staged_currents("high", DEVICE_ROW_MIN_A))
+        elif high_sets is not None:
+            high = low
+    return DssFaultFrames(bus, device, key_of, low, high)
 
 
-def _check_size(study: Study, n_sets: int, n_devices: int) -> None:
+def _folded(st: StagedCurrents) -> StagedCurrents:
+    """``st`` with its site table's ``fault_type`` folded like the device table's."""
+    sites = fold_fault_type(st.sites) if len(st.sites) else st.sites
+    return replace(st, sites=sites)
+
+
+def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
+                two_brackets: bool = False) -> None:
     model = study.model
     doc = study.document.faults
     tab = model.buses
     has = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
     wanted = tab.primary.to_numpy()
     n_rows = len(fault_rows(np.flatnonzero(wanted), has[wanted], doc.fault_types))
-    need = n_sets * len(doc.cases) * max(n_devices, 1) * n_rows * _BYTES_PER_ARRAY_ROW
+    per_row = _BYTES_PER_ARRAY_ROW + (staged * (1 + two_brackets) * _BYTES_PER_STAGED_ROW)
+    need = n_sets * len(doc.cases) * max(n_devices, 1) * n_rows * per_row
     try:
         budget = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX

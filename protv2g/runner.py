@@ -144,10 +144,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Existing sources"] = der_table(study.model)
     elif len(existing := existing_sources_table(study.net)):
         tables["Existing sources"] = existing
-    # the staged table re-solves on the pandapower net (the OpenDSS path keeps the first
-    # cycle only: faults.staged is None there)
+    # the staged table re-solves on the pandapower net: not for an OpenDSS feeder (its
+    # checks do use the stages, faults.staged; the per-finding table is not built there)
     stages = (findings_stage_table(study, violations, scenarios)
-              if staged and faults.staged is not None else None)
+              if staged and faults.staged is not None and study.model is None else None)
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):

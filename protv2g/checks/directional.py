@@ -263,8 +263,15 @@ def check_directional(ctx: CheckContext) -> pd.DataFrame:
     if not relays:
         return concat([])
     if ctx.study.model is not None:
+        # why: protv2g.directional.evaluate_directional reads each relay's voltage base and
+        # the pre-fault memory voltage from a pandapower net, and its fault types carry no
+        # phases (the phase path's rows are SLG-a, LL-bc …); the staged currents it would
+        # integrate are there (FaultTables.staged on the OpenDSS branch)
         return concat([could_not("C9", "directional elements are not evaluated on an OpenDSS "
-                                 "feeder (phase-domain path) yet", device=d.name)
+                                 "feeder: the directional evaluation needs a pandapower net "
+                                 "(voltage bases, pre-fault memory voltage) and fault types "
+                                 "without their phases (the OpenDSS path has SLG-a, LL-bc …)",
+                                 device=d.name)
                        for d in relays])
     if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         return could_not("C9", "no fault result with device current and voltage phasors")

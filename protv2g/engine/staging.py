@@ -19,6 +19,7 @@ copies with ``t_start = t_end = inf`` (zero duration).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,8 @@ from protv2g.engine.chargers import SiteArrays
 from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
 from protv2g.engine.ride_through import applicable_voltages, element_picked_up
 
-__all__ = ["StagedChargers", "solve_stages", "stage_names", "restrict"]
+__all__ = ["StagedChargers", "StageTimes", "run_stages", "solve_stages", "stage_names",
+           "restrict"]
 
 
 @dataclass
@@ -103,57 +105,132 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
     base_on = np.broadcast_to(sites.i_fc > 0, (m, k))
     lim0 = np.broadcast_to(sites.i_fc, (m, k))
     sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
-    inf = np.full(m, np.inf)
-    no_trip = np.full((m, k), np.inf)
     if not staged or not sites.dynamic:
         v_min, _ = applicable_voltages(sol0.v1, sol0.v2, pre)
-        return StagedChargers(np.zeros((1, m)), inf[None].copy(), [sol0], base_on[None].copy(),
-                              np.zeros((1, m, k), bool), no_trip, np.zeros((m, k), bool), v_min)
-    starts, ends, sols, ons, ceaseds = [np.zeros(m)], [np.full(m, first_cycle_s)], [sol0], \
-        [base_on.copy()], [np.zeros((m, k), bool)]
-    n_e = sites.trip_pickup.shape[1]
+        return StagedChargers(np.zeros((1, m)), np.full((1, m), np.inf), [sol0],
+                              base_on[None].copy(), np.zeros((1, m, k), bool),
+                              np.full((m, k), np.inf), np.zeros((m, k), bool), v_min)
+    warm = _x(sol0, sys.neg)
+    sols = [sol0]
+    cur: dict = {"sol": None}
+
+    def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        if cur["sol"] is None:  # a new stage at these columns
+            cur["sub"], cur["law"] = sys.take(cols), sites.law.take_cols(cols)
+        part = solve_columns(cur["sub"].take(redo), cur["law"].take_cols(redo), lim,
+                             pre[cols][redo],
+                             e_gfm=None if e_gfm is None else e_gfm[cols][redo],
+                             x0=warm[cols][redo])
+        cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
+        return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre[cols])
+
+    def record(cols: np.ndarray) -> None:
+        # full-width stage arrays: active columns from this solve, others copied (no time)
+        warm[cols] = _x(cur["sol"], sys.neg)
+        sols.append(_merge(sols[-1], cur["sol"], cols))
+        cur["sol"] = None
+
+    t = run_stages(base_on, sites.i_sus, sites.mc_pu, sites.trip_uv, sites.trip_pickup,
+                   sites.trip_clearing_s, first_cycle_s, solve, record)
+    return StagedChargers(t.t_start_s, t.t_end_s, sols, t.on, t.ceased, t.trip_s,
+                          t.ceased_sustained, t.v_min_sustained_pu)
+
+
+@dataclass
+class StageTimes:
+    """The chargers' stage schedule at ``m`` fault positions for ``k`` sites
+    (:func:`run_stages`): ``t_start_s``, ``t_end_s`` ``(n_stage, m)``; ``on``, ``ceased``
+    ``(n_stage, m, k)``; ``trip_s``, ``ceased_sustained``, ``v_min_sustained_pu`` ``(m, k)``
+    (fields as in :class:`StagedChargers`)."""
+
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    on: np.ndarray
+    ceased: np.ndarray
+    trip_s: np.ndarray
+    ceased_sustained: np.ndarray
+    v_min_sustained_pu: np.ndarray
+
+
+#: ``solve(cols, redo, lim) -> (v_min, v_max)``: see :func:`run_stages`.
+StageSolve = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
+               trip_uv: np.ndarray, trip_pickup: np.ndarray, trip_clearing_s: np.ndarray,
+               first_cycle_s: float, solve: StageSolve,
+               record: Callable[[np.ndarray], None]) -> StageTimes:
+    """The stages after the first cycle (module docstring), for any network solver.
+
+    The schedule — momentary cessation found by repeated solves, the voltage trip elements
+    timing from fault inception, a new stage at each distinct trip instant without the
+    tripped sites — is the same whichever engine solves the network: the sequence engine
+    (:func:`solve_stages`) and the phase-domain engine (:mod:`protv2g.engine.phase.stages`)
+    both call this with their own ``solve``.
+
+    Parameters
+    ----------
+    base_on : numpy.ndarray
+        ``(m, k)`` bool: sites that inject at all (first-cycle limit > 0).
+    i_sus, mc_pu : numpy.ndarray
+        ``(k,)`` or ``(m, k)``: sustained current limit (the solver's units) and
+        momentary-cessation threshold (pu of the pre-fault voltage; 0 = none).
+    trip_uv, trip_pickup, trip_clearing_s : numpy.ndarray
+        ``(k, E)`` voltage trip elements (:class:`~protv2g.engine.chargers.SiteArrays`).
+    first_cycle_s : float
+        When the first-cycle stage ends, s.
+    solve : callable
+        ``solve(cols, redo, lim)`` solves the stage being built at the fault positions
+        ``cols[redo]`` with the site limits ``lim`` ``(len(redo), k)`` (0 = no current)
+        and returns the applicable ``(v_min, v_max)`` ``(len(cols), k)`` of the stage at
+        every position of ``cols`` (:func:`~protv2g.engine.ride_through.applicable_voltages`
+        or the phase engine's equivalent). The first call of a stage has ``redo`` = all.
+    record : callable
+        ``record(cols)``: the stage at ``cols`` is final (the caller keeps its solution;
+        positions not in ``cols`` keep the previous stage's).
+
+    Returns
+    -------
+    StageTimes
+        Stage 0 (``[0, first_cycle_s)``) included.
+    """
+    m, k = base_on.shape
+    i_sus = np.broadcast_to(i_sus, (m, k))
+    mc_pu = np.broadcast_to(mc_pu, (m, k))
+    starts, ends, ons, ceaseds = [np.zeros(m)], [np.full(m, first_cycle_s)], \
+        [np.array(base_on)], [np.zeros((m, k), bool)]
+    n_e = trip_pickup.shape[1]
     picked = np.full((m, k, n_e), np.inf)
     tripped = np.zeros((m, k), bool)
-    trip_s = no_trip.copy()
+    trip_s = np.full((m, k), np.inf)
     t_start = np.full(m, first_cycle_s)
     cols = np.arange(m)
-    warm = _x(sol0, sys.neg)
-    prev = sol0
     ceased_sus = np.zeros((m, k), bool)
     v_min_sus = np.full((m, k), np.nan)
     for j in range(1, k + 3):
-        sub = sys.take(cols)
-        law_c = sites.law.take_cols(cols)
         on = base_on[cols] & ~tripped[cols]
         ceased = np.zeros_like(on)
-        sol = None
         redo = np.arange(len(cols))
-        i_sus, mc = _rows(sites.i_sus, cols), _rows(sites.mc_pu, cols)
+        i_s, mc = i_sus[cols], mc_pu[cols]
         while len(redo):
-            lim = np.where(on & ~ceased, i_sus, 0.0)
-            part = solve_columns(sub.take(redo), law_c.take_cols(redo), lim[redo],
-                                 pre[cols][redo],
-                                 e_gfm=None if e_gfm is None else e_gfm[cols][redo],
-                                 x0=warm[cols][redo])
-            sol = part if sol is None else _merge(sol, part, redo)
-            v_min, v_max = applicable_voltages(sol.v1, sol.v2, pre[cols])
+            lim = np.where(on & ~ceased, i_s, 0.0)
+            v_min, v_max = solve(cols, redo, lim[redo])
             new = on & ~ceased & (v_min < mc)
             ceased |= new
             redo = np.flatnonzero(new.any(axis=1))
-        warm[cols] = _x(sol, sys.neg)
-        cond = element_picked_up(v_min.T, v_max.T, sites.trip_uv, sites.trip_pickup)
+        record(cols)
+        cond = element_picked_up(v_min.T, v_max.T, trip_uv, trip_pickup)
         cond = cond.transpose(2, 0, 1) & on[:, :, None]  # (m_c, k, E)
         origin = 0.0 if j == 1 else t_start[cols][:, None, None]
         ps = np.where(cond, np.where(np.isfinite(picked[cols]), picked[cols], origin), np.inf)
         picked[cols] = ps
-        trip_at = (ps + sites.trip_clearing_s[None]).min(axis=2, initial=np.inf)
+        trip_at = (ps + trip_clearing_s[None]).min(axis=2, initial=np.inf)
         trip_at = np.where(on, trip_at, np.inf)
         t_next = np.maximum(trip_at.min(axis=1, initial=np.inf), t_start[cols])
         t_next = np.where(np.isfinite(trip_at.min(axis=1, initial=np.inf)), t_next, np.inf)
         if j == 1:
             ceased_sus[cols], v_min_sus[cols] = ceased, v_min
-        # full-width stage arrays: active columns from this solve, others copied (no time)
-        full = _merge(prev, sol, cols)
         st = np.full(m, np.inf)
         en = np.full(m, np.inf)
         st[cols], en[cols] = t_start[cols], t_next
@@ -161,10 +238,8 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         on_full[cols], ce_full[cols] = on, ceased
         starts.append(st)
         ends.append(en)
-        sols.append(full)
         ons.append(on_full)
         ceaseds.append(ce_full)
-        prev = full
         now = np.isfinite(t_next)[:, None] & (trip_at <= t_next[:, None] * (1 + 1e-12) + 1e-12)
         tripped[cols] |= now
         trip_s[cols] = np.where(now, t_next[:, None], trip_s[cols])
@@ -178,8 +253,8 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         cols = cols[keep]
         if not len(cols):
             break
-    return StagedChargers(np.array(starts), np.array(ends), sols, np.array(ons),
-                          np.array(ceaseds), trip_s, ceased_sus, v_min_sus)
+    return StageTimes(np.array(starts), np.array(ends), np.array(ons), np.array(ceaseds),
+                      trip_s, ceased_sus, v_min_sus)
 
 
 def restrict(stg: StagedChargers, cols: np.ndarray) -> StagedChargers:

@@ -4,7 +4,8 @@ Public API: :func:`phase_fault_study`, :class:`PhaseDevice`, :func:`model_device
 :class:`PhaseSite`, :class:`PhaseFaultResult`. Modules: ``selinv`` (driving-point blocks by
 selected inversion), ``system`` (the network of a method, factorised once), ``faults`` (which
 faults a bus can have; phase-coordinate fault equations), ``sites`` (the one adapter to the
-charger control law), ``study`` (the orchestration), ``result`` (tables).
+charger control law), ``stages`` (the chargers' later stages on the eliminated faults),
+``study`` (the orchestration), ``result`` (tables).
 """
 
 from protv2g.engine.phase.result import PhaseFaultResult

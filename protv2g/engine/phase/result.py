@@ -25,6 +25,9 @@ import pandas as pd
 
 from protv2g.engine.faults import abc_to_seq, largest_phase
 from protv2g.engine.phase.faults import FaultRows
+from protv2g.engine.phase.stages import PhaseStaged
+from protv2g.engine.staged_tables import StagedCurrents
+from protv2g.engine.staging import stage_names
 from protv2g.units import Case
 
 __all__ = ["PhaseFaultResult"]
@@ -55,6 +58,9 @@ class PhaseFaultResult:
     devices : tuple of str
     sites : dict
         Scenario → tuple of site names.
+    staged : dict
+        ``"low"`` (and ``"high"``) → :class:`~.stages.PhaseStaged`, with
+        ``phase_fault_study(..., staged=True)``; read through :meth:`staged_currents`.
     """
 
     scenarios: tuple[str, ...]
@@ -70,6 +76,7 @@ class PhaseFaultResult:
     charger_i_abc_a: dict = field(default_factory=dict)
     pll_frozen: np.ndarray | None = None
     unconverged: np.ndarray | None = None
+    staged: dict[str, PhaseStaged] = field(default_factory=dict)
 
     def _outer(self, inner: int) -> dict[str, np.ndarray]:
         s, c = len(self.scenarios), len(self.cases)
@@ -133,18 +140,10 @@ class PhaseFaultResult:
             energized, ia_ka … ic_degree, i3i0_ka, i3i0_degree, i2_ka, i2_degree, va_pu …
             vc_degree, v0_pu, v0_degree, v2_pu, v2_degree``.
         """
-        if self.device_i_abc_a is None or not self.devices:
-            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        idx = self._device_index(min_current_a)
         s_n, c_n = len(self.scenarios), len(self.cases)
         d, r = len(self.devices), len(self.rows)
         i_all = self.device_i_abc_a.reshape(-1, 3)
-        if min_current_a > 0:
-            mag = np.abs(i_all).max(axis=1)
-            keep = (mag >= min_current_a) | (np.abs(i_all.sum(axis=1)) >= min_current_a)
-            keep |= ~np.isfinite(mag)
-            idx = np.flatnonzero(keep)
-        else:
-            idx = np.arange(len(i_all))
         si, ci, di, ri = np.unravel_index(idx, (s_n, c_n, d, r))
         cols: dict[str, np.ndarray] = {
             "scenario": np.array(self.scenarios, dtype=object)[si],
@@ -174,6 +173,51 @@ class PhaseFaultResult:
         first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case",
                  "phase", "energized"]
         return pd.DataFrame(cols)[first + [c for c in cols if c not in first]]
+
+    def _device_index(self, min_current_a: float) -> np.ndarray:
+        """Flat ``(scenario, case, device, row)`` positions of :meth:`device_rows`."""
+        if self.device_i_abc_a is None or not self.devices:
+            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        i_all = self.device_i_abc_a.reshape(-1, 3)
+        if min_current_a <= 0:
+            return np.arange(len(i_all))
+        mag = np.abs(i_all).max(axis=1)
+        keep = (mag >= min_current_a) | (np.abs(i_all.sum(axis=1)) >= min_current_a)
+        keep |= ~np.isfinite(mag)
+        return np.flatnonzero(keep)
+
+    def staged_currents(self, bracket: str = "low", min_current_a: float = 0.0
+                        ) -> StagedCurrents:
+        """The stages of ``bracket`` (``"low"`` / ``"high"``) aligned row by row with
+        :meth:`device_rows` ``(min_current_a)`` (row ``r`` of one is row ``r`` of the other).
+
+        The site table (``StagedCurrents.sites``) has one row per (scenario, case, site unit,
+        fault): a three-phase site is one unit, a one- or two-phase site one per phase
+        (``site_phases``); ``phase`` is the faulted phases as in the device table.
+
+        Raises
+        ------
+        ValueError
+            Without devices, or when the study was not solved with that bracket's stages
+            (``phase_fault_study(..., staged=True, high_bracket=...)``).
+        """
+        if bracket not in self.staged:
+            raise ValueError(f"no {bracket!r} stages: phase_fault_study(..., staged=True"
+                             + (", high_bracket=...)" if bracket == "high" else ")"))
+        st = self.staged[bracket]
+        idx = self._device_index(min_current_a)
+        if st.device_a is None:
+            raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
+        s_n, c_n, n, d, r, _ = st.device_a.shape
+        i_a = np.moveaxis(st.device_a, 2, 0).reshape(n, -1, 4)[:, idx]
+        shape = (n, s_n, c_n, d, r)
+
+        def times(t: np.ndarray) -> np.ndarray:
+            t = np.broadcast_to(np.moveaxis(t, 2, 0)[:, :, :, None, :], shape)
+            return t.reshape(n, -1)[:, idx]
+
+        return StagedCurrents(i_a, times(st.t_start_s), times(st.t_end_s), stage_names(n),
+                              st.sites)
 
     @cached_property
     def device_summary(self) -> pd.DataFrame:

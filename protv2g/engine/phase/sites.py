@@ -41,6 +41,7 @@ import numpy as np
 from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
 from protv2g.engine.control_law import injection as law_injection
 from protv2g.engine.faults import A_MATRIX, abc_to_seq
+from protv2g.engine.ride_through import applicable_voltages
 
 __all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", "NEWTON_MAX"]
 
@@ -130,16 +131,48 @@ class SiteLaw:
             lim[self._cond3] = self._p3.i_fc[:, None]
         lim[self._single] = self._p1.i_fc
         self.limit_a = lim * self.i_base_a
+        # staging units (engine/staging.py's "sites"): each three-phase fleet, then each
+        # single-phase inverter (one per conductor of a one- or two-phase site)
+        n3 = len(three)
+        self.unit_of = np.zeros(self.n_cond, dtype=np.int64)
+        if n3:
+            self.unit_of[self._cond3] = np.arange(n3)[:, None]
+        self.unit_of[self._single] = n3 + np.arange(len(self._single))
+        self.n_units = n3 + len(self._single)
+        self.unit_site = np.concatenate([self._three, self.site_of[self._single]]
+                                        ).astype(np.int64)
+        self.unit_phases = tuple(["abc"] * n3 + ["abc"[p] for p in self.phase_of[self._single]])
+        self.unit_i_fc = np.concatenate([self._p3.i_fc, self._p1.i_fc])
+        self.unit_i_sus = np.concatenate([self._p3.i_sus, self._p1.i_sus])
+        self.unit_mc_pu = np.concatenate([self._p3.mc_pu, self._p1.mc_pu])
+        n_e = max(self._p3.trip_pickup.shape[1], self._p1.trip_pickup.shape[1])
+
+        def pad(x: np.ndarray, fill: float | bool) -> np.ndarray:
+            return np.concatenate([x, np.full((len(x), n_e - x.shape[1]), fill, x.dtype)],
+                                  axis=1)
+
+        self.unit_trip_uv = np.concatenate([pad(self._p3.trip_uv, False),
+                                            pad(self._p1.trip_uv, False)])
+        self.unit_trip_pickup = np.concatenate([pad(self._p3.trip_pickup, np.nan),
+                                                pad(self._p1.trip_pickup, np.nan)])
+        self.unit_trip_clearing_s = np.concatenate([pad(self._p3.trip_clearing_s, np.inf),
+                                                    pad(self._p1.trip_clearing_s, np.inf)])
+        #: whether any unit changes after the first cycle (law, limit, cessation, trip)
+        self.dynamic = bool(self._p3.dynamic or self._p1.dynamic)
 
     # ---------------------------------------------------------------- the law, vectorised
-    def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False
-                  ) -> np.ndarray:
+    def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
+                  lim: np.ndarray | None = None) -> np.ndarray:
         """Site currents for site voltages ``v_c`` ``(m, q)`` V → ``(m, q)`` A.
 
         ``v_pre`` ``(q,)``: pre-fault voltages (the PLL reference, the grid-forming EMF);
-        ``freeze``: the PLL held at the pre-fault angle.
+        ``freeze``: the PLL held at the pre-fault angle; ``lim`` ``(m, n_units)``: a later
+        stage's current limit of each unit in the law's per unit (``unit_i_sus``, 0 = no
+        current), the law unheld — default the first cycle (``unit_i_fc``, held where the
+        law holds it).
         """
         m = v_c.shape[0]
+        n3 = len(self._three)
         out = np.zeros((m, self.n_cond), dtype=complex)
         u = v_c / self.v_base
         u_pre = np.broadcast_to(v_pre / self.v_base, (m, self.n_cond))
@@ -149,22 +182,26 @@ class SiteLaw:
             s_pre = abc_to_seq(u_pre[:, c])
             v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
             ref = s_pre[..., 1].T
-            i1, i2 = self._law(self._p3, ref if freeze else v1, v2, ref)
+            i1, i2 = self._law(self._p3, ref if freeze else v1, v2, ref,
+                               None if lim is None else lim[:, :n3].T)
             i012 = np.stack([np.zeros_like(i1), i1, i2], axis=-1)  # (k3, m, 3)
             out[:, c] = np.transpose(i012 @ A_MATRIX.T, (1, 0, 2))
         if len(self._single):
             q = self._single
             v1, ref = u[:, q].T, u_pre[:, q].T
-            i1, _ = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref)
+            i1, _ = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref,
+                              None if lim is None else lim[:, n3:].T)
             out[:, q] = i1.T
         return out * self.i_base_a
 
     @staticmethod
-    def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """The first-cycle stage of :func:`protv2g.engine.control_law.injection` (each site at
-        its first-cycle limit, held at its angle where the law holds it): the same stage as
-        the sequence engine's ordinary (single-stage) arrays."""
+    def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray,
+             lim: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`protv2g.engine.control_law.injection`. Without ``lim``, the first-cycle
+        stage (each site at its first-cycle limit, held at its angle where the law holds
+        it): the same stage as the sequence engine's ordinary (single-stage) arrays. With
+        ``lim`` ``(k, m)``, a later stage: the law at that limit, unheld (as
+        :func:`protv2g.engine.staging.solve_stages` calls it)."""
         if not len(p.i_fc):
             return np.zeros_like(v1), np.zeros_like(v1)
         e_gfm = None
@@ -172,12 +209,43 @@ class SiteLaw:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i_pre = np.conj(p.s_pre[:, None] / np.where(ref != 0, ref, 1))
             e_gfm = ref + p.law.z_gfm[:, None] * i_pre
-        inj = law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
-                            e_gfm=e_gfm)
+        if lim is None:
+            inj = law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
+                                e_gfm=e_gfm)
+        else:
+            inj = law_injection(v1, v2, lim, p.law, ref, e_gfm=e_gfm)
         return inj.i1, inj.i2
 
+    def unit_voltages(self, v_c: np.ndarray, v_pre: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's applicable voltages ``(v_min, v_max)`` ``(m, n_units)``, pu of its
+        pre-fault voltage (IEEE 1547-2018 §6.4: "any applicable voltage").
+
+        A three-phase fleet judges its phase voltages without the zero sequence relative to
+        ``|V1_pre|`` (:func:`protv2g.engine.ride_through.applicable_voltages`, as the
+        sequence engine does: its three-wire connection sees no ``V0``); a single-phase
+        inverter its own line-to-neutral voltage relative to its pre-fault value (its
+        terminal voltage: the only one it measures; ``docs/charger-fault-model.md``).
+        """
+        m = v_c.shape[0]
+        u = v_c / self.v_base
+        u_pre = np.broadcast_to(v_pre / self.v_base, (m, self.n_cond))
+        n3 = len(self._three)
+        v_min = np.empty((m, self.n_units))
+        v_max = np.empty((m, self.n_units))
+        if n3:
+            s, s_pre = abc_to_seq(u[:, self._cond3]), abc_to_seq(u_pre[:, self._cond3])
+            v_min[:, :n3], v_max[:, :n3] = applicable_voltages(s[..., 1], s[..., 2],
+                                                               s_pre[..., 1])
+        if len(self._single):
+            q = self._single
+            rel = np.abs(u[:, q]) / np.maximum(np.abs(u_pre[:, q]), 1e-12)
+            v_min[:, n3:] = v_max[:, n3:] = rel
+        return v_min, v_max
+
     # ---------------------------------------------------------------- the solve
-    def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str
+    def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
+              lim: np.ndarray | None = None, x0: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Site currents for every fault row at once.
 
@@ -190,6 +258,12 @@ class SiteLaw:
         v_pre : numpy.ndarray
             ``(q,)`` pre-fault site voltages, V.
         model : {"iterate", "frozen_pll"}
+        lim : numpy.ndarray, optional
+            ``(m, n_units)`` a later stage's unit limits (:meth:`injection`); default the
+            first cycle.
+        x0 : numpy.ndarray, optional
+            ``(m, q)`` start (A), e.g. the previous stage's currents; default the
+            frozen-PLL injection.
 
         Returns
         -------
@@ -205,22 +279,29 @@ class SiteLaw:
             Unknown ``model``.
         """
         m = a.shape[0]
-        i = np.broadcast_to(self.injection(v_pre[None, :], v_pre, freeze=True),
-                            (m, self.n_cond)).copy()
+        if lim is not None:
+            i = self.injection(np.broadcast_to(v_pre, (m, self.n_cond)), v_pre, freeze=True,
+                               lim=lim)
+        else:
+            i = np.broadcast_to(self.injection(v_pre[None, :], v_pre, freeze=True),
+                                (m, self.n_cond)).copy()
         frozen = np.zeros(m, dtype=bool)
         if model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
                                           or (self._p3.law.k2 > 0).any()):
             return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
+        if x0 is not None:
+            i = np.where(np.isfinite(x0), x0, i)
         if model not in ("iterate", "frozen_pll"):
             raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
         tol = ITER_TOL * max(float(self.limit_a.max(initial=0.0)), 1e-12)
-        live, its = self._newton(a, b, v_pre, i, tol)
+        live, its = self._newton(a, b, v_pre, i, tol, lim)
         for freeze in (False, True):
             limit = ITER_MAX if freeze else ITER_MAX_TRACKING
             for it in range(1, limit + 1):
                 cur = i[live]
                 v = a[live] + np.einsum("mqr,mr->mq", b[live], cur)
-                new = self.injection(v, v_pre, freeze=freeze)
+                new = self.injection(v, v_pre, freeze=freeze,
+                                     lim=None if lim is None else lim[live])
                 delta = np.abs(new - cur).max(axis=1, initial=0.0)
                 relax = 1.0 if it <= 20 else 0.5
                 i[live] = cur + relax * (new - cur)
@@ -238,7 +319,7 @@ class SiteLaw:
         return i, frozen, bad, its
 
     def _newton(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
-                tol: float) -> tuple[np.ndarray, int]:
+                tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """Damped Newton on ``F(I) = law(a + B·I) − I`` (PLL tracking) for every row, in place
         on ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
         m, q = i.shape
@@ -247,7 +328,7 @@ class SiteLaw:
 
         def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
             v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
-            return self.injection(v, v_pre) - x
+            return self.injection(v, v_pre, lim=None if lim is None else lim[rows]) - x
 
         live = np.arange(m)
         r = resid(live, i)

@@ -27,6 +27,7 @@ from protv2g.engine.phase.der import LIMIT_PU, der_sites
 from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator, fault_rows
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.engine.phase.sites import PhaseSite, SiteLaw
+from protv2g.engine.phase.stages import FaultGroup, assemble_staged, bracket_stages
 from protv2g.engine.phase.system import (
     FaultSystem,
     MachineReactance,
@@ -80,7 +81,9 @@ def phase_fault_study(model: DssModel, *,
                       endtemp_degree: float | None = ENDTEMP_DEGREE,
                       charger_model: str = "iterate",
                       existing_inverters: Literal["opendss", "law"] = "opendss",
-                      inverter_limit_pu: float = LIMIT_PU) -> PhaseFaultResult:
+                      inverter_limit_pu: float = LIMIT_PU, staged: bool = False,
+                      high_bracket: Mapping[str, Sequence[PhaseSite]] | None = None,
+                      first_cycle_s: float | None = None) -> PhaseFaultResult:
     """Faults on every fault bus's own phases, for each case and charger scenario.
 
     Parameters
@@ -123,6 +126,15 @@ def phase_fault_study(model: DssModel, *,
         (:mod:`.der`; their rows are in the ``charger`` table).
     inverter_limit_pu : float
         First-cycle limit of those inverters with ``"law"``, pu of their kVA.
+    staged : bool
+        Also solve the chargers' later stages (sustained limit, momentary cessation, trips;
+        :mod:`.stages`), kept in ``PhaseFaultResult.staged["low"]``.
+    high_bracket : mapping, optional
+        With ``staged``: the same scenarios with each site's sustained limit at the high
+        end (only the sustained limits may differ); their stages are
+        ``PhaseFaultResult.staged["high"]``, solved on the same eliminated faults.
+    first_cycle_s : float, optional
+        Duration of the first-cycle stage, s; default one cycle of the model's frequency.
 
     Returns
     -------
@@ -147,9 +159,16 @@ def phase_fault_study(model: DssModel, *,
         raise InputError(Issue("options", "existing_inverters", f"unknown "
                                f"{existing_inverters!r}", "use 'opendss' or 'law'"))
     law_der = existing_inverters == "law" and bool(model.inverters)
+    high = None if not (staged and high_bracket) else {k: tuple(v) for k, v in
+                                                        high_bracket.items()}
     if law_der:
         der = tuple(der_sites(model, inverter_limit_pu))
         scen = {k: (*v, *der) for k, v in scen.items()}
+        high = None if high is None else {k: (*v, *der) for k, v in high.items()}
+    if high is not None:
+        _same_sites(scen, high)
+    if first_cycle_s is None:
+        first_cycle_s = 1.0 / float(model.f_hz or 60.0)
     wanted = _validate(model, buses, secondaries, scen, devices, lv_tolerance_percent,
                        charger_model)
     tab = model.buses
@@ -178,6 +197,7 @@ def phase_fault_study(model: DssModel, *,
     frozen = np.zeros((s_n, c_n, r), dtype=bool)
     bad = np.zeros((s_n, c_n, r), dtype=bool)
     chg = {}
+    stg: dict[str, dict] = {}
     for ci, case in enumerate(cases):
         prep = prepared[method is Method.IEC60909 and case is Case.MIN
                         and endtemp_degree is not None]
@@ -189,8 +209,9 @@ def phase_fault_study(model: DssModel, *,
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, _site_base(model, sites)) if sites else None
+            groups: list[FaultGroup] | None = [] if staged else None
             i_p, i_c, fz, nc = _solve(system, rows, faulted, node, v0, zf, law, extra, cpos,
-                                      z_rows, z_cols, charger_model)
+                                      z_rows, z_cols, charger_model, groups)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
             if law is not None:
@@ -199,6 +220,26 @@ def phase_fault_study(model: DssModel, *,
             if len(devices):
                 dev.fill(dev_i[si, ci], dev_v[si, ci], rows, live, node, v0, i_p, i_c, extra,
                          cpos, z_rows, method)
+            if staged:
+                laws = {"low": law}
+                if high is not None:
+                    laws["high"] = SiteLaw(high[name], _site_base(model, sites)) if sites \
+                        else None
+
+                def fill(ip, ic, dev=dev, v0=v0, extra=extra, cpos=cpos, z_rows=z_rows):  # noqa: ANN001, ANN202
+                    out = np.zeros((len(devices), r, 3), dtype=complex)
+                    dev.fill(out, np.zeros_like(out), rows, live, node, v0, ip, ic, extra,
+                             cpos, z_rows, method)
+                    return out
+
+                frame = dict(scenario=name, case=case.value, fault_type=np.array(
+                    [f.value for f in rows.fault_type], dtype=object), phase=rows.label,
+                    fault_bus=rows.bus, fault_bus_name=tab.index.to_numpy()[rows.bus])
+                for br, lw in laws.items():
+                    stg.setdefault(br, {})[(si, ci)] = bracket_stages(
+                        lw, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
+                        fill if len(devices) else None, charger_model=charger_model,
+                        first_cycle_s=first_cycle_s, frame=frame)
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
@@ -206,7 +247,8 @@ def phase_fault_study(model: DssModel, *,
         device_i_abc_a=dev_i if len(devices) else None,
         device_v_abc_pu=dev_v if len(devices) else None,
         sites={k: tuple(s.name for s in v) for k, v in scen.items()}, charger_i_abc_a=chg,
-        pll_frozen=frozen, unconverged=bad)
+        pll_frozen=frozen, unconverged=bad,
+        staged={br: assemble_staged(p, s_n, c_n) for br, p in stg.items()})
 
 
 # --------------------------------------------------------------------------------- pieces
@@ -263,6 +305,16 @@ def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: 
     if issues:
         raise InputError(issues)
     return wanted
+
+
+def _same_sites(scen, high) -> None:  # noqa: ANN001
+    """The high bracket's scenarios must be ``scen``'s sites (names, buses, phases)."""
+    key = {k: [(s.name, s.bus.lower(), s.phases) for s in v] for k, v in scen.items()}
+    if {k: [(s.name, s.bus.lower(), s.phases) for s in v] for k, v in high.items()} != key:
+        raise InputError(Issue("options", "high_bracket", "the high bracket's scenarios are "
+                               "not the same sites on the same buses and phases as "
+                               "'scenarios'", "give each scenario's sites again, with only "
+                               "their sustained limits changed"))
 
 
 def _site_nodes(system: FaultSystem, model: DssModel, keys) -> dict:
@@ -325,10 +377,13 @@ def _faulted_live(rows: FaultRows, node: np.ndarray) -> np.ndarray:
 
 def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
            v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
-           cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str):
+           cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str,
+           groups: list[FaultGroup] | None = None):
     """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
 
     ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`_faulted_live`).
+    ``groups``: when a list, each group's eliminated fault is appended to it (the later
+    stages reuse it, :mod:`.stages`).
     """
     r = len(rows)
     i_p = np.zeros((r, 3), dtype=complex)
@@ -356,6 +411,8 @@ def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.n
                 a = v0[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op, e_p)
                 b = z_cc[None] - z_cp @ m_op @ z_pc
                 ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model)
+                if groups is not None:
+                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v0[cpos], ic))
                 e_p = e_p + np.einsum("mkq,mq->mk", z_pc, ic)
                 i_c[sel], frozen[sel], bad[sel] = ic, fz, nc
             cur = np.einsum("mkj,mj->mk", m_op, e_p)

@@ -1,0 +1,289 @@
+"""The chargers' stages in time on the phase-domain engine (``docs/charger-fault-model.md`` §4).
+
+For one group of fault rows the fault is already eliminated: the site voltages are affine in
+the site currents, ``V_C = a + B·I_C``, and the fault currents ``I_P = M·(E_P + Z_PC·I_C)``
+(:mod:`.study`). The stages after the first cycle only change the site currents, so they reuse
+``a, B, M, Z_PC`` — the factorisation and the transfer impedances of stage 0 — and solve the
+sites' law again with each stage's limits (:meth:`.sites.SiteLaw.solve` with ``lim``).
+
+The schedule is the sequence engine's own, :func:`protv2g.engine.staging.run_stages`:
+sustained stage at each unit's sustained limit, momentary cessation below its threshold found
+by repeated solves, voltage trip elements timing from fault inception, a stage after each
+distinct trip instant without the tripped units. The units are the site law's
+(:attr:`.sites.SiteLaw.unit_of`): a three-phase fleet judges its phase voltages without
+``V0`` relative to ``|V1_pre|`` — the sequence engine's applicable voltage, so both paths
+agree on a balanced feeder — and a single-phase inverter its own line-to-neutral voltage
+(IEEE 1547-2018 §6.4.1 trips on "any applicable voltage"; a unit between one phase and
+neutral measures that one), so a one- or two-phase site's inverters cease and trip each on
+its own phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.phase.sites import SiteLaw
+from protv2g.engine.staged_result import pad_stages
+from protv2g.engine.staging import run_stages
+
+__all__ = ["FaultGroup", "GroupStages", "PhaseStaged", "RowStages", "assemble_staged",
+           "bracket_stages", "group_stages", "magnitudes_a", "row_stages", "site_frame"]
+
+
+@dataclass(frozen=True)
+class GroupStages:
+    """The stages of ``m`` fault rows of one group.
+
+    ``t_start_s``, ``t_end_s`` ``(n, m)``; ``i_c`` ``(n, m, q)`` site conductor currents (A,
+    stage 0 = the first cycle); per unit and row ``(m, k)``: ``trip_s`` (``inf`` never),
+    ``ceased`` (momentary cessation in the sustained stage), ``v_min_pu`` (lowest applicable
+    voltage, sustained stage; stage 0 when the sites never change).
+    """
+
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    i_c: np.ndarray
+    trip_s: np.ndarray
+    ceased: np.ndarray
+    v_min_pu: np.ndarray
+
+    @property
+    def n_stages(self) -> int:
+        return int(self.t_start_s.shape[0])
+
+
+def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
+                 i_c0: np.ndarray, charger_model: str, first_cycle_s: float) -> GroupStages:
+    """Every stage of the sites' currents for one group of fault rows.
+
+    Parameters
+    ----------
+    law : SiteLaw
+        The sites (their sustained limits are the bracket's).
+    a, b : numpy.ndarray
+        ``(m, q)`` V and ``(m, q, q)`` Ω: ``V_C = a + B·I_C`` with the fault in place.
+    v_pre : numpy.ndarray
+        ``(q,)`` pre-fault site voltages, V.
+    i_c0 : numpy.ndarray
+        ``(m, q)`` first-cycle site currents, A (stage 0, already solved).
+    charger_model : {"iterate", "frozen_pll"}
+    first_cycle_s : float
+        Duration of the first-cycle stage, s (one cycle).
+
+    Returns
+    -------
+    GroupStages
+    """
+    m, k = a.shape[0], law.n_units
+    v_min0, _ = law.unit_voltages(a + np.einsum("mqr,mr->mq", b, np.nan_to_num(i_c0)), v_pre)
+    if not law.dynamic or not m:
+        return GroupStages(np.zeros((1, m)), np.full((1, m), np.inf), i_c0[None].copy(),
+                           np.full((m, k), np.inf), np.zeros((m, k), bool), v_min0)
+    stages = [i_c0]
+    warm = i_c0.copy()
+    cur: dict = {"i": None}
+
+    def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        if cur["i"] is None:  # a new stage at these rows
+            cur["i"] = np.zeros((len(cols), law.n_cond), dtype=complex)
+        rows = cols[redo]
+        ic, _, _, _ = law.solve(a[rows], b[rows], v_pre, charger_model, lim=lim,
+                                x0=warm[rows])
+        cur["i"][redo] = ic
+        v = a[cols] + np.einsum("mqr,mr->mq", b[cols], cur["i"])
+        return law.unit_voltages(v, v_pre)
+
+    def record(cols: np.ndarray) -> None:
+        full = stages[-1].copy()
+        full[cols] = cur["i"]
+        warm[cols] = np.where(np.isfinite(cur["i"]), cur["i"], warm[cols])
+        stages.append(full)
+        cur["i"] = None
+
+    base_on = np.broadcast_to(law.unit_i_fc > 0, (m, k))
+    t = run_stages(base_on, law.unit_i_sus, law.unit_mc_pu, law.unit_trip_uv,
+                   law.unit_trip_pickup, law.unit_trip_clearing_s, first_cycle_s, solve,
+                   record)
+    return GroupStages(t.t_start_s, t.t_end_s, np.array(stages), t.trip_s,
+                       t.ceased_sustained, t.v_min_sustained_pu)
+
+
+
+@dataclass(frozen=True)
+class FaultGroup:
+    """One group of fault rows as :func:`protv2g.engine.phase.study._solve` eliminated it.
+
+    ``sel`` ``(m,)`` row positions; ``ph`` ``(m, k)`` faulted phases; ``m_op`` ``(m, k, k)``
+    the fault operator; ``e_p`` ``(m, k)`` pre-fault voltages of the faulted phases, V;
+    ``z_pc`` ``(m, k, q)``; ``a`` ``(m, q)``, ``b`` ``(m, q, q)`` (module docstring);
+    ``v_pre`` ``(q,)``; ``i_c0`` ``(m, q)`` the first-cycle site currents, A.
+    """
+
+    sel: np.ndarray
+    ph: np.ndarray
+    m_op: np.ndarray
+    e_p: np.ndarray
+    z_pc: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    v_pre: np.ndarray
+    i_c0: np.ndarray
+
+
+@dataclass(frozen=True)
+class RowStages:
+    """The stages of every fault row of one (scenario, case, bracket).
+
+    ``t_start_s``, ``t_end_s`` ``(n, r)``; ``i_p`` ``(n, r, 3)`` fault currents and ``i_c``
+    ``(n, r, q)`` site currents, A (stage 0 = the first cycle; a row with fewer stages
+    repeats its last one with ``t_start_s = t_end_s = inf``, zero duration); per row and unit
+    ``(r, k)``: ``trip_s``, ``ceased``, ``v_min_pu`` (:class:`GroupStages`).
+    """
+
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    i_p: np.ndarray
+    i_c: np.ndarray
+    trip_s: np.ndarray
+    ceased: np.ndarray
+    v_min_pu: np.ndarray
+
+    @property
+    def n_stages(self) -> int:
+        return int(self.t_start_s.shape[0])
+
+
+def row_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
+               i_c0: np.ndarray, charger_model: str, first_cycle_s: float) -> RowStages:
+    """:func:`group_stages` of every group, with each stage's fault currents
+    ``I_P = M·(E_P + Z_PC·I_C)``, as arrays over all ``r`` rows.
+
+    Rows in no group (no live faulted phase) and studies without sites have one stage.
+    Rows whose first cycle did not converge (NaN fault current) stay NaN in every stage.
+    """
+    r, q = i_c0.shape
+    k = law.n_units if law is not None else 0
+    parts = [group_stages(law, g.a, g.b, g.v_pre, g.i_c0, charger_model, first_cycle_s)
+             for g in groups] if law is not None else []
+    n = max((p.n_stages for p in parts), default=1)
+    t0 = np.full((n, r), np.inf)
+    t1 = np.full((n, r), np.inf)
+    t0[0], t1[0] = 0.0, np.inf
+    i_p = np.repeat(i_p0[None], n, axis=0)
+    i_c = np.repeat(i_c0[None], n, axis=0)
+    trip = np.full((r, k), np.inf)
+    ceased = np.zeros((r, k), bool)
+    v_min = np.full((r, k), np.nan)
+    for g, p in zip(groups, parts, strict=True):
+        s = g.sel
+        t0[:, s] = pad_stages(p.t_start_s, n, fill_time=True)
+        t1[:, s] = pad_stages(p.t_end_s, n, fill_time=True)
+        ic = pad_stages(p.i_c, n)
+        i_c[:, s] = ic
+        e = g.e_p[None] + np.einsum("mkq,nmq->nmk", g.z_pc, ic)
+        cur = np.einsum("mkj,nmj->nmk", g.m_op, e)
+        out = np.zeros((n, len(s), 3), dtype=complex)
+        np.put_along_axis(out, np.broadcast_to(g.ph[None], cur.shape), cur, axis=2)
+        i_p[:, s] = out
+        trip[s], ceased[s], v_min[s] = p.trip_s, p.ceased, p.v_min_pu
+    bad = np.isnan(i_p0).any(axis=1)
+    i_p[:, bad] = np.nan
+    return RowStages(t0, t1, i_p, i_c, trip, ceased, v_min)
+
+
+def magnitudes_a(i_abc: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` complex phase currents → ``(..., 4)`` float32 ``|Ia|, |Ib|, |Ic|,
+    |3·I0|`` (A), the layout of :class:`protv2g.engine.staged_tables.StagedCurrents`."""
+    out = np.empty(i_abc.shape[:-1] + (4,), np.float32)
+    out[..., :3] = np.abs(i_abc)
+    out[..., 3] = np.abs(i_abc.sum(axis=-1))
+    return out
+
+
+@dataclass(frozen=True)
+class PhaseStaged:
+    """The stages of a phase-domain fault study, one bracket (``PhaseFaultResult.staged``).
+
+    ``t_start_s``, ``t_end_s`` ``(S, C, n, r)`` float32; ``device_a`` ``(S, C, n, D, r, 4)``
+    float32 (:func:`magnitudes_a` of each stage's device currents; stage 0 = the device
+    table's); ``sites``: per (scenario, case, site unit, fault row) ``v_min_pu``, ``ceased``,
+    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``.
+    """
+
+    t_start_s: np.ndarray
+    t_end_s: np.ndarray
+    device_a: np.ndarray | None
+    sites: pd.DataFrame
+
+
+def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type: np.ndarray,
+               phase: np.ndarray, fault_bus: np.ndarray, fault_bus_name: np.ndarray
+               ) -> pd.DataFrame:
+    """Per (site unit, fault row): the columns of ``StagedResult.sites`` plus ``phase`` (the
+    faulted phases) and ``site_phases`` (the unit's: ``abc`` or one phase)."""
+    r, k = rs.trip_s.shape
+    mag = np.abs(rs.i_c)                                              # (n, r, q)
+    per_unit = np.zeros((min(rs.n_stages, 2), r, k))
+    for j in range(per_unit.shape[0]):
+        np.maximum.at(per_unit[j].T, law.unit_of, mag[j].T)
+    names = np.array([s.name for s in law.sites], dtype=object)[law.unit_site]
+    return pd.DataFrame({
+        "scenario": scenario, "case": case,
+        "fault_type": np.tile(fault_type, k), "phase": np.tile(phase, k),
+        "site": np.repeat(names, r),
+        "site_phases": np.repeat(np.array(law.unit_phases, dtype=object), r),
+        "fault_bus": np.tile(fault_bus, k), "fault_bus_name": np.tile(fault_bus_name, k),
+        "v_min_pu": rs.v_min_pu.T.ravel(), "ceased": rs.ceased.T.ravel(),
+        "trip_s": rs.trip_s.T.ravel(),
+        "i_first_cycle_ka": per_unit[0].T.ravel() / 1e3,
+        "i_sustained_ka": per_unit[-1].T.ravel() / 1e3})
+
+
+#: ``fill(i_p, i_c) -> (D, r, 3)`` device currents (A) of one stage's fault and site currents.
+DeviceFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def bracket_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
+                   i_c0: np.ndarray, dev_i0: np.ndarray | None, fill: DeviceFill | None, *,
+                   charger_model: str, first_cycle_s: float, frame: dict
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.DataFrame]:
+    """One (scenario, case, bracket): stage times ``(n, r)`` twice, the device current
+    magnitudes ``(n, D, r, 4)`` float32 (stage 0 from ``dev_i0``, the others from ``fill``)
+    and the site units' table (:func:`site_frame` with ``frame``'s columns)."""
+    rs = row_stages(law, groups, i_p0, i_c0, charger_model, first_cycle_s)
+    dev_a = None
+    if dev_i0 is not None and fill is not None:
+        dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
+        dev_a[0] = magnitudes_a(dev_i0)
+        for j in range(1, rs.n_stages):
+            dev_a[j] = magnitudes_a(fill(rs.i_p[j], rs.i_c[j]))
+    sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
+             else pd.DataFrame())
+    return rs.t_start_s, rs.t_end_s, dev_a, sites
+
+
+def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int) -> PhaseStaged:
+    """:class:`PhaseStaged` of the :func:`bracket_stages` of every (scenario, case), padded
+    to the largest stage count."""
+    n = max(p[0].shape[0] for p in parts.values())
+    r = next(iter(parts.values()))[0].shape[1]
+    t0 = np.full((s_n, c_n, n, r), np.inf, np.float32)
+    t1 = np.full((s_n, c_n, n, r), np.inf, np.float32)
+    dev = None
+    for (si, ci), (a, b, d, _) in parts.items():
+        t0[si, ci], t1[si, ci] = pad_stages(a, n, True), pad_stages(b, n, True)
+        if d is not None:
+            if dev is None:
+                dev = np.zeros((s_n, c_n, n) + d.shape[1:], np.float32)
+            dev[si, ci] = pad_stages(d, n)
+    frames = [p[3] for p in parts.values() if len(p[3])]
+    sites = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["scenario", "case", "fault_type", "phase", "site", "site_phases", "fault_bus",
+                 "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
+                 "i_sustained_ka"])
+    return PhaseStaged(t0, t1, dev, sites)
