@@ -56,16 +56,58 @@ def test_sub_cycle_clearing_is_accepted_with_a_warning(tmp_path):
     assert len(rc.warnings) == 1 and "FASTX" in rc.warnings[0]
 
 
-def test_sparse_and_beyond_table_flags():
+def test_sparse_and_beyond_table_flags(tmp_path):
     rc = Recloser(name="RC", phase_min_trip_a=100.0, fast_curve="101", delayed_curve="133")
-    # 133 has no point between 1 and 10 x minimum trip: a verdict there rests on the
-    # interpolation rule
+    # 133 (CAPE table, #17) has points every ~10 % in current: 300 A is inside the data
     flags = rc.boundary([50.0, 300.0, 1200.0, 20000.0], "delayed").tolist()
-    assert flags == ["not_operating", "interpolated", "inside", "beyond_table"]
+    assert flags == ["not_operating", "inside", "inside", "beyond_table"]
     assert rc.boundary([150.0, 2000.0], "fast").tolist() == ["inside", "beyond_table"]
-    assert LIB.get("133").sparse_segments == [(1.0, 10.0)]
-    assert all(not LIB.get(n).sparse_segments for n in ("101", "104", "106", "117", "135"))
+    assert all(not LIB.get(n).sparse_segments
+               for n in ("101", "104", "106", "117", "133", "135"))
     assert (rc.boundary(np.array([300.0]), "fast", ground=True) == "not_operating").all()
+    # a user table with a gap (DG_Prot_Fdr's old 133: nothing between 1 and 10 x minimum
+    # trip): a verdict there rests on the interpolation rule and says so
+    (tmp_path / "gap.yaml").write_text(
+        "curves:\n- {name: GAP133, kind: recloser, family: points, source: t,\n"
+        "   points: {m: [1, 10, 15, 25], t_s: [14.0, 0.16, 0.09, 0.052]},\n"
+        "   clearing_adder_s: 0.042, clearing_adder_source: t}\n")
+    lib = load_library([tmp_path])
+    assert lib.get("GAP133").sparse_segments == [(1.0, 10.0)]
+    gap = Recloser(name="RC", phase_min_trip_a=100.0, fast_curve="101",
+                   delayed_curve="GAP133", library=lib)
+    assert gap.boundary([300.0, 1200.0], "delayed").tolist() == ["interpolated", "inside"]
+
+
+def test_curve_133_between_1_and_10_times_minimum_trip():
+    # CAPE 14 library, Cooper Form 4C curve 133: (1.616, 4.916 s), (1.775, 4.015 s).
+    # Hand calc at 174 A with a 100 A minimum trip (M = 1.74), log-log between them:
+    m0, t0, m1, t1 = 1.616, 4.916, 1.775, 4.015
+    t_hand_s = t0 * (1.74 / m0) ** (np.log(t1 / t0) / np.log(m1 / m0))
+    rc = Recloser(name="RC", phase_min_trip_a=100.0, fast_curve="101", delayed_curve="133")
+    assert t_hand_s == pytest.approx(4.191, abs=1e-3)
+    assert float(rc.delayed_time_s(174.0)) == pytest.approx(t_hand_s + 0.042, rel=1e-9)
+    # the straight line through DG_Prot_Fdr's (1, 14 s) and (10, 0.16 s) was 14 % slower here
+    t_line_s = 14.0 * 1.74 ** (np.log(0.16 / 14.0) / np.log(10.0))
+    assert t_line_s / t_hand_s == pytest.approx(1.139, abs=2e-3)
+    # below the first point (1.01 x) the control does not operate
+    assert np.isinf(rc.delayed_time_s(100.5))
+
+
+def test_curve_133_matches_dg_prot_fdr_points(shared_dir):
+    # Independent source: EPRI DG_Prot_Fdr.dss TCC_Curve.133 (7 points), shared reference csv
+    import pandas as pd
+
+    from protv2g.devices.curves import trip_time_s
+
+    ref = pd.read_csv(shared_dir / "reference" / "recloser_curves"
+                      / "opendss_recloser_tcc_points.csv", dtype={"curve": str})
+    ref = ref[ref.curve == "133"]
+    assert len(ref) == 7
+    m = np.maximum(ref.M_multiple_of_min_trip.to_numpy(), 1.01)  # CAPE starts at 1.01 x
+    t = trip_time_s(m, 1.0, LIB.get("133"), 1.0)
+    dev = t / ref.t_s.to_numpy() - 1.0
+    assert np.all(np.abs(dev) < 0.041), dev   # 14.56 vs 14.0 s at M = 1 (+4.0 %) is the largest
+    assert np.all(np.abs(dev[1:]) < 0.026), dev
 
 
 def test_opendss_delay_and_library_mechanism_time_count_once():
