@@ -268,7 +268,7 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         st_high = st if fr.staged_high is fr.staged else _kept_stages(fr.staged_high, dev_pos,
                                                                      fr.key_of)
         return FaultTables(_take(fr.bus, bus_pos, bus_names),
-                           _take(fr.device, dev_pos, dev_names), st, staged_high=st_high)
+                           _take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
     study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top

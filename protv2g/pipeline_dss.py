@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.phase import PhaseDevice, PhaseSite, phase_fault_study
+from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, PhaseSite, phase_fault_study
 from protv2g.engine.phase.faults import fault_rows
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError, Issue
@@ -94,7 +94,10 @@ class DssFaultFrames:
     ``staged`` / ``staged_high``: the stages of the low / high bracket aligned row by row
     with ``device`` (``None`` when not solved: ``staged=False``, no devices, or
     ``staged_high`` with ``faults.high_bracket: first_cycle_held``); ``staged_high is
-    staged`` when no site's sustained limit differs between the brackets.
+    staged`` when no site's sustained limit differs between the brackets. ``v1_pre_pu``:
+    ``(case, device bus) → V1`` the engine's pre-fault positive-sequence voltage at each
+    three-phase device terminal (pu, device-phasor reference), as the pandapower branch
+    fills :attr:`protv2g.pipeline.FaultTables.v1_pre_pu` (relays' memory polarisation).
     """
 
     bus: pd.DataFrame
@@ -102,6 +105,7 @@ class DssFaultFrames:
     key_of: dict[str, str]
     staged: StagedCurrents | None = None
     staged_high: StagedCurrents | None = None
+    v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
 
 
 def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
@@ -154,7 +158,21 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
             high = _folded(res.staged_currents("high", DEVICE_ROW_MIN_A))
         elif high_sets is not None:
             high = low
-    return DssFaultFrames(bus, device, key_of, low, high)
+    return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
+
+
+def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]
+            ) -> dict[tuple[str, int], complex]:
+    """``(case, device bus) → V1`` of the devices whose terminal has all three phases."""
+    out: dict[tuple[str, int], complex] = {}
+    if res.device_v1_pre_pu is None:
+        return out
+    for c, case in enumerate(res.cases):
+        for d, dev in enumerate(devices):
+            v = complex(res.device_v1_pre_pu[c, d])
+            if np.isfinite(v.real) and np.isfinite(v.imag):
+                out[(case.value, int(study.device_sites[dev.name].bus))] = v
+    return out
 
 
 def _folded(st: StagedCurrents) -> StagedCurrents:

@@ -48,7 +48,6 @@ from protv2g.checks.sympathetic import clearing_devices
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.devices.staged import staged_phase_element_times
 from protv2g.directional import (
-    DIRECTIONAL_COLUMNS,
     Verdict,
     is_forward_directional,
     settings_from_study,
@@ -167,22 +166,22 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
     if "directional" in ctx.cache:
         return ctx.cache["directional"]
     study = ctx.study
-    if study.model is not None:  # not evaluated on an OpenDSS feeder (C9 says so)
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in [*DIRECTIONAL_COLUMNS, "bracket"]})
-        ctx.cache["directional"] = out
-        return out
+    feeder = study.feeder
     settings = settings_from_study(study)
     names = [n for n, s in settings.items() if s.directional]
     if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         out = evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
-                                   pd.DataFrame(columns=["device"]), study.net,
+                                   pd.DataFrame(columns=["device"]), feeder,
                                    study.device_sites, {}).assign(bracket=pd.Series(dtype=object))
         ctx.cache["directional"] = out
         return out
     relays = {n: d for n, d in ctx.devices.items() if isinstance(d, OvercurrentRelay)}
     memory = ctx.v1_pre_pu
     buses = {study.device_sites[n].bus for n in names}
-    if not memory or not all(any(k[1] == b for k in memory) for b in buses):
+    if study.model is None and (not memory or not all(any(k[1] == b for k in memory)
+                                                      for b in buses)):
+        # a hand-built context without the engine's pre-fault state (an OpenDSS study's
+        # comes only from its engine: FaultTables.v1_pre_pu)
         doc = study.document
         memory = prefault_v1_pu(study.net, sorted(buses), cases=doc.faults.cases,
                                 method=doc.faults.method)
@@ -200,7 +199,7 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
             faults = _staged_element_times(c, faults, relays, st)
             cols = _ELEMENT_TIME
         tables[which] = evaluate_directional(
-            faults, study.net, study.device_sites, settings, relays=relays,
+            faults, feeder, study.device_sites, settings, relays=relays,
             clearing=clearing_table(c), zones=c.zones, v1_memory_pu=memory,
             margin_s=margin_s, element_time_columns=cols)
     out = merge_directional(tables["high"], tables["low"], margin_s)
@@ -262,17 +261,6 @@ def check_directional(ctx: CheckContext) -> pd.DataFrame:
     relays = [d for d in ctx.study.document.devices if is_forward_directional(d)]
     if not relays:
         return concat([])
-    if ctx.study.model is not None:
-        # why: protv2g.directional.evaluate_directional reads each relay's voltage base and
-        # the pre-fault memory voltage from a pandapower net, and its fault types carry no
-        # phases (the phase path's rows are SLG-a, LL-bc …); the staged currents it would
-        # integrate are there (FaultTables.staged on the OpenDSS branch)
-        return concat([could_not("C9", "directional elements are not evaluated on an OpenDSS "
-                                 "feeder: the directional evaluation needs a pandapower net "
-                                 "(voltage bases, pre-fault memory voltage) and fault types "
-                                 "without their phases (the OpenDSS path has SLG-a, LL-bc …)",
-                                 device=d.name)
-                       for d in relays])
     if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         return could_not("C9", "no fault result with device current and voltage phasors")
     rows = []

@@ -3,6 +3,8 @@
 * :mod:`.elements`, :mod:`.impedance` — pure vectorised element physics (phasors in,
   decisions out): torque-type 67P/67N/32I/32 and impedance-type 32Q/32V;
 * :mod:`.settings` — each relay's settings from the study file, with documented defaults;
+* :mod:`.feeder` — a bus's voltage base on either path, the protected-line impedance on an
+  OpenDSS model (from OpenDSS's ``Yprim``);
 * :mod:`.true_direction` — the one definition of a fault's true direction (feeder graph);
 * :mod:`.memory` — the pre-fault positive-sequence voltage (memory polarisation);
 * :mod:`.decide` — a relay's control logic and the verdict on each decision;

@@ -7,6 +7,11 @@ its ground overcurrent element (:func:`protv2g.directional.decide.control`) — 
 decision against the true direction (:mod:`.true_direction`), the relay's own operate time and
 the clearing time of the device that should clear the fault (:mod:`.decide`).
 
+Both paths: the feeder is a pandapower net or an OpenDSS model (voltage bases through
+:func:`protv2g.directional.feeder.bus_vn_kv`, the graph through
+:func:`protv2g.topology.feeder_graph`); on the phase path a row's faulted phases come from its
+``phase`` column (``SLG-b`` faults phase b), its ``fault_type`` label is kept for reporting.
+
 One output row per (scenario, device, fault bus, fault type, case, element, phase):
 :data:`DIRECTIONAL_COLUMNS`. ``element`` is ``67P`` (``phase`` a/b/c), ``32Q``, ``67N``, or
 ``51P``/``51G`` for an overcurrent element left non-directional (an empty element list).
@@ -22,6 +27,7 @@ import pandas as pd
 
 from protv2g.directional.decide import DIRECTIONAL_COLUMNS, control, judge
 from protv2g.directional.elements import ground_67n, phase_67p
+from protv2g.directional.feeder import bus_vn_kv
 from protv2g.directional.impedance import (
     ImpedanceElement,
     negative_sequence_32q,
@@ -31,6 +37,7 @@ from protv2g.directional.memory import prefault_v1_pu
 from protv2g.directional.settings import DirectionalSettings, settings_from_study
 from protv2g.directional.true_direction import true_direction
 from protv2g.engine.faults import FAULTED_PHASES, abc_to_seq
+from protv2g.network.dss_model import DssModel
 from protv2g.topology import feeder_graph
 from protv2g.units import SQRT3, Direction, FaultType
 
@@ -70,11 +77,22 @@ def fault_phasors(rows: pd.DataFrame, vn_kv: float) -> FaultPhasors:
     return FaultPhasors(i_abc, v_abc, i012, v012, v_base)
 
 
-def _faulted(fault_types: np.ndarray) -> np.ndarray:
-    """``(n, 3)`` bool: phases in the fault of each row's fault type."""
-    out = np.zeros((len(fault_types), 3), bool)
-    for ft in np.unique(fault_types):
-        out[np.ix_(fault_types == ft, list(FAULTED_PHASES[FaultType(ft)]))] = True
+def _faulted(rows: pd.DataFrame) -> np.ndarray:
+    """``(n, 3)`` bool: the faulted phases of each row — its ``phase`` column (the phase
+    path's ``"a"``, ``"bc"``, ``"abc"``) where the table has one, else those of its bare
+    fault type (``fault_kind``, or ``fault_type`` on the sequence path: SLG on a, LL/LLG on
+    b–c, :data:`protv2g.engine.faults.FAULTED_PHASES`)."""
+    n = len(rows)
+    out = np.zeros((n, 3), bool)
+    if "phase" in rows.columns:
+        labels = rows["phase"].astype(str).str.lower().to_numpy()
+        for label in np.unique(labels):
+            out[np.ix_(labels == label, ["abc".index(c) for c in label if c in "abc"])] = True
+        return out
+    kind = rows["fault_kind" if "fault_kind" in rows.columns else "fault_type"]
+    types = kind.astype(str).to_numpy()
+    for ft in np.unique(types):
+        out[np.ix_(types == ft, list(FAULTED_PHASES[FaultType(ft)]))] = True
     return out
 
 
@@ -149,8 +167,10 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
     device_table : pandas.DataFrame
         The engine's device table (``FaultStudyResult.device``: currents kA, voltages pu,
         angles degrees; ``fault_bus_name`` optional).
-    net : pandapowerNet
-        The study's net (bus voltages, the feeder graph); not modified.
+    net : pandapowerNet or DssModel
+        The study's feeder (``study.feeder``: bus voltage bases, the feeder graph); not
+        modified. On an OpenDSS model bus indices are positions in ``model.buses`` and the
+        rows' ``phase`` column gives the faulted phases.
     device_sites : mapping name → DeviceSite
     settings : mapping name → DirectionalSettings
         Only devices with ``trip_direction == "forward"`` are evaluated.
@@ -186,7 +206,8 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
     frames = []
     table = device_table
     if "fault_bus_name" not in table.columns:
-        names = net.bus["name"].astype(str)  # type: ignore[attr-defined]
+        names = (pd.Series(net.buses.index.astype(str)) if isinstance(net, DssModel)
+                 else net.bus["name"].astype(str))  # type: ignore[attr-defined]
         table = table.assign(fault_bus_name=table.fault_bus.map(names))
     for device, rows in table.groupby("device", sort=False):
         s = settings.get(str(device))
@@ -194,7 +215,7 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
             continue
         site = device_sites[str(device)]
         rows = rows.reset_index(drop=True)
-        vn_kv = float(net.bus.at[site.bus, "vn_kv"])  # type: ignore[attr-defined]
+        vn_kv = bus_vn_kv(net, site.bus)  # type: ignore[attr-defined]
         p = fault_phasors(rows, vn_kv)
         mem = None
         if v1_memory_pu is not None:
@@ -209,7 +230,7 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
             times = {oc: rows[c].to_numpy(float) for oc, c in element_time_columns.items()
                      if c in rows.columns}
         ctrl = control(p, s, elements, (relays or {}).get(str(device)), times)
-        faulted = _faulted(rows["fault_type"].astype(str).to_numpy())
+        faulted = _faulted(rows)
         frames.append(judge(rows, s, elements, ctrl, true_dir, faulted, clearing, zones,
                             str(device), margin_s))
     if not frames:
@@ -224,14 +245,17 @@ def evaluate_fault_directional(device_table: pd.DataFrame, study: object,
     """Directional table of a study's fault rows without the checks' timing context.
 
     Decisions, control and true direction as :func:`evaluate_directional`, with the memory
-    voltage from :func:`~protv2g.directional.memory.prefault_v1_pu`; without relay and
+    voltage from :func:`~protv2g.directional.memory.prefault_v1_pu` (on an OpenDSS feeder only
+    the ``v1_memory_pu`` given: ``FaultTables.v1_pre_pu``, none without); without relay and
     clearing times every wrong forward decision counts as a ``wrong_trip``. The full
     evaluation (operate and clearing times, zones), which C9 uses, is
     :func:`protv2g.checks.directional.directional_table`.
     """
     settings = dict(settings) if settings is not None else settings_from_study(study)
-    net = study.net  # type: ignore[attr-defined]
+    net = study.feeder  # type: ignore[attr-defined]
     sites = study.device_sites  # type: ignore[attr-defined]
+    if v1_memory_pu is None and isinstance(net, DssModel):
+        v1_memory_pu = {}
     if v1_memory_pu is None:
         buses = [sites[n].bus for n, s in settings.items() if s.directional and n in sites]
         doc = study.document  # type: ignore[attr-defined]

@@ -27,6 +27,9 @@ import numpy as np
 import pandapower as pp
 import pandapower.topology as top
 
+from protv2g.directional.feeder import bus_vn_kv, dss_protected_line_z_ohm
+from protv2g.network.dss_graph import dss_feeder_graph
+from protv2g.network.dss_model import DssModel
 from protv2g.units import SQRT3, Direction
 
 __all__ = ["DirectionalSettings", "settings_from_study", "is_forward_directional",
@@ -238,15 +241,22 @@ def _block_values(block: object) -> dict[str, object]:
             if getattr(block, key, None) is not None}
 
 
-def defaults_for(net: pp.pandapowerNet, site: object, pickup_a: float,
+def defaults_for(net: pp.pandapowerNet | DssModel, site: object, pickup_a: float,
                  ground_pickup_a: float | None, mta_phase_degree: float,
-                 graph: nx.MultiGraph | None = None) -> DirectionalSettings:
-    """The documented defaults of one device (see the module docstring)."""
-    z1, z0 = protected_line_z_ohm(net, site.element, site.element_index,  # type: ignore[attr-defined]
-                                  site.bus, site.far_bus, graph)  # type: ignore[attr-defined]
+                 graph: nx.Graph | None = None,
+                 cache: dict[int, tuple[complex, complex]] | None = None
+                 ) -> DirectionalSettings:
+    """The documented defaults of one device (see the module docstring); ``net`` is the
+    study's feeder (a pandapower net or an OpenDSS model, ``graph`` built from it)."""
+    if isinstance(net, DssModel):
+        z1, z0 = dss_protected_line_z_ohm(net, site.element_index,  # type: ignore[attr-defined]
+                                          site.bus, site.far_bus, graph, cache)  # type: ignore[attr-defined]
+    else:
+        z1, z0 = protected_line_z_ohm(net, site.element, site.element_index,  # type: ignore[attr-defined]
+                                      site.bus, site.far_bus, graph)  # type: ignore[arg-type,attr-defined]
     z1_mag = abs(z1) if abs(z1) > 0 else 1.0
     z0_mag = abs(z0) if abs(z0) > 0 else 3.0 * z1_mag
-    vn_kv = float(net.bus.at[site.bus, "vn_kv"])  # type: ignore[attr-defined]
+    vn_kv = bus_vn_kv(net, site.bus)  # type: ignore[attr-defined]
     return DirectionalSettings(
         mta_phase_degree=mta_phase_degree,
         z1_angle_degree=float(np.degrees(np.angle(z1))) if abs(z1) > 0 else 70.0,
@@ -273,8 +283,9 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
         For an override naming an unknown element or method.
     """
     out: dict[str, DirectionalSettings] = {}
-    net = study.net  # type: ignore[attr-defined]
-    graph = _graph(net)
+    net = study.feeder  # type: ignore[attr-defined]
+    graph = dss_feeder_graph(net) if isinstance(net, DssModel) else _graph(net)
+    cache: dict[int, tuple[complex, complex]] = {}
     for device in study.document.devices:  # type: ignore[attr-defined]
         kind = getattr(device.kind, "value", device.kind)
         if kind == "fuse":
@@ -289,7 +300,7 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
             pickup = float(device.phase_min_trip_a)
             ground, mta = device.ground_min_trip_a, 45.0
         s = defaults_for(net, site, pickup, None if ground is None else float(ground), mta,
-                         graph)
+                         graph, cache)
         value = getattr(device, "directional", Direction.NONE.value)
         values: dict[str, object] = {}
         if isinstance(value, str):

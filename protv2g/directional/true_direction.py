@@ -30,12 +30,25 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from protv2g.network.dss_model import DssModel
 from protv2g.topology import feeder_graph
 from protv2g.units import Direction
 
 __all__ = ["true_direction", "true_direction_table"]
 
 _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
+
+
+#: A device site's element kind → the graph's element classes it stands for (an OpenDSS
+#: model's transformers, autotransformers and series reactors/capacitors are ``trafo`` sites).
+_KINDS = {"line": ("line",), "trafo": ("trafo", "transformer", "autotrans", "reactor",
+                                       "capacitor")}
+
+
+def _is_own(elements: list[tuple[str, int]], element: str, index: int) -> bool:
+    """The edge is the device's element alone (no parallel twin)."""
+    return (len(elements) == 1 and int(elements[0][1]) == index
+            and elements[0][0] in _KINDS.get(element, (element,)))
 
 
 def true_direction(graph: nx.Graph, element: str, element_index: int, bus: int, far_bus: int,
@@ -65,8 +78,8 @@ def true_direction(graph: nx.Graph, element: str, element_index: int, bus: int, 
     out = np.full(faults.shape, _NONE, dtype=object)
     if bus not in graph or far_bus not in graph:
         return out
-    own = graph.has_edge(bus, far_bus) and graph[bus][far_bus]["elements"] == [
-        (element, int(element_index))]
+    own = graph.has_edge(bus, far_bus) and _is_own(graph[bus][far_bus]["elements"],
+                                                   element, int(element_index))
     view = nx.restricted_view(graph, [], [(bus, far_bus)]) if own else graph
     near = nx.node_connected_component(view, bus)
     if far_bus in near:  # a loop or a parallel element: only the element's own ends
@@ -79,7 +92,7 @@ def true_direction(graph: nx.Graph, element: str, element_index: int, bus: int, 
     return out
 
 
-def true_direction_table(net: pp.pandapowerNet, device_sites: Mapping[str, object],
+def true_direction_table(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
                          fault_buses: Iterable[int]) -> pd.DataFrame:
     """True direction of every (device, fault bus): columns ``device, fault_bus,
     true_direction``. ``net`` is not modified."""

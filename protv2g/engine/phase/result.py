@@ -11,6 +11,7 @@ and a NaN voltage. ``i1/i2/i3i0`` are the symmetrical components of ``(ia, ib, i
 Array layout (complex, A / pu): ``bus_i_abc_a[scenario, case, row, phase]`` current from the bus
 into the fault; ``device_i_abc_a[scenario, case, device, row, phase]`` current at the device's
 terminal into its element; ``device_v_abc_pu[...]`` voltage at that terminal;
+``device_v1_pre_pu[case, device]`` its pre-fault positive-sequence voltage (relays' memory);
 ``charger_i_abc_a[scenario][case, site, row, phase]`` site injections; ``pll_frozen`` /
 ``unconverged[scenario, case, row]``.
 """
@@ -72,6 +73,7 @@ class PhaseFaultResult:
     devices: tuple[str, ...] = ()
     device_i_abc_a: np.ndarray | None = None
     device_v_abc_pu: np.ndarray | None = None
+    device_v1_pre_pu: np.ndarray | None = None
     sites: dict = field(default_factory=dict)
     charger_i_abc_a: dict = field(default_factory=dict)
     pll_frozen: np.ndarray | None = None

@@ -194,6 +194,7 @@ def phase_fault_study(model: DssModel, *,
     bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
     dev_i = np.zeros((s_n, c_n, len(devices), r, 3), dtype=complex)
     dev_v = np.full((s_n, c_n, len(devices), r, 3), np.nan, dtype=complex)
+    dev_v1_pre = np.full((c_n, len(devices)), np.nan, dtype=complex)
     frozen = np.zeros((s_n, c_n, r), dtype=bool)
     bad = np.zeros((s_n, c_n, r), dtype=bool)
     chg = {}
@@ -204,6 +205,8 @@ def phase_fault_study(model: DssModel, *,
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
         v0 = _prefault(system, method, case, lv_tolerance_percent)
+        if len(devices):
+            dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = _fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
         for si, (name, sites) in enumerate(scen.items()):
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
@@ -246,6 +249,7 @@ def phase_fault_study(model: DssModel, *,
         bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices),
         device_i_abc_a=dev_i if len(devices) else None,
         device_v_abc_pu=dev_v if len(devices) else None,
+        device_v1_pre_pu=dev_v1_pre if len(devices) else None,
         sites={k: tuple(s.name for s in v) for k, v in scen.items()}, charger_i_abc_a=chg,
         pll_frozen=frozen, unconverged=bad,
         staged={br: assemble_staged(p, s_n, c_n) for br, p in stg.items()})

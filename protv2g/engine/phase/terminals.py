@@ -12,7 +12,7 @@ import numpy as np
 from protv2g.engine.phase.system import FaultSystem
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import ElementY
-from protv2g.units import Method
+from protv2g.units import A_OP, Method
 
 __all__ = ["Terminals"]
 
@@ -39,6 +39,27 @@ class Terminals:
         self.bus = system.model.bus_index([e.buses[d.terminal - 1]
                                            for d, e in zip(self.devices, elements, strict=True)])
         self.nodes = np.unique(np.concatenate(nodes)) if nodes else np.zeros(0, np.int64)
+
+    def prefault_v1_pu(self, v0: np.ndarray) -> np.ndarray:
+        """Pre-fault positive-sequence voltage at each device's terminal, ``(D,)`` complex pu.
+
+        ``V1 = (Va + a·Vb + a²·Vc)/3`` of the pre-fault node voltages ``v0`` (V, the state
+        :meth:`fill` adds the fault's change to) at the measuring conductors, in pu of the
+        bus's line-to-neutral base and in the reference of the device phasors — the memory
+        voltage of a relay's polarisation. NaN where the terminal lacks a phase (or a node).
+        """
+        system = self.system
+        base_kv = system.model.buses.kv_ln.to_numpy()
+        out = np.full(len(self.devices), np.nan, dtype=complex)
+        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
+            v = np.full(3, np.nan, dtype=complex)
+            for k in np.flatnonzero(e.terminal == dev.terminal):
+                num, n = int(e.node_num[k]), int(e.node[k])
+                s = int(system.local[n]) if n >= 0 else -1
+                if 1 <= num <= 3 and s >= 0:
+                    v[num - 1] = v0[s]
+            out[d] = (v[0] + A_OP * v[1] + A_OP**2 * v[2]) / 3.0 / (base_kv[self.bus[d]] * 1e3)
+        return out
 
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
              method) -> None:  # noqa: ANN001
