@@ -133,3 +133,30 @@ def test_bus_table_joins_the_base_row_per_phase() -> None:
     assert out[0] == pytest.approx(8.0) and out[1] == pytest.approx(8.3)
     assert np.isnan(out[2]) and np.isnan(out[3])               # minimum case: phasor only
     assert np.isnan(out[4])                                    # no base row
+
+
+def test_fault_levels_sheet_carries_the_iec_sum() -> None:
+    """The Fault levels sheet: the phasor level drops with V2G (9.5 kA), the maximum case's
+    IEC column does not (10.5 kA); the minimum case has none."""
+    from types import SimpleNamespace
+
+    from protv2g.report.derived import fault_levels
+
+    def row(scenario, case, i):
+        return {"scenario": scenario, "bus": 1, "bus_name": "B1", "fault_type": "3ph",
+                "case": case, "ikss_ka": abs(i), "ikss_degree": np.degrees(np.angle(i))}
+
+    fc = pd.DataFrame([row("base", "max", GRID), row("v2g", "max", GRID + CONV),
+                       row("base", "min", GRID), row("v2g", "min", GRID + CONV)])
+    fc["ikss_iec_sum_ka"] = bus_iec_sum_ka(fc, {"base": "base", "v2g": "base"})
+    result = SimpleNamespace(
+        fault_currents=fc, settings=pd.DataFrame({"device": ["R1"], "bus": ["B1"]}),
+        scenarios=pd.DataFrame({"scenario": ["base", "v2g"], "is_base": [True, False]}))
+    r = fault_levels(result).iloc[0]
+    assert r.i_max_base_ka == pytest.approx(10.0) and r.i_max_v2g_ka == pytest.approx(9.5)
+    assert r.i_max_v2g_iec_sum_ka == pytest.approx(10.5)
+    assert r.i_min_v2g_ka == pytest.approx(9.5)
+    # a result without the column (an older run): NaN, not an error
+    old = SimpleNamespace(**{**vars(result), "fault_currents": fc.drop(
+        columns="ikss_iec_sum_ka")})
+    assert np.isnan(fault_levels(old).iloc[0].i_max_v2g_iec_sum_ka)
