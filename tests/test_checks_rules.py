@@ -296,9 +296,10 @@ def test_depot_max_case_on_the_iec_sum_never_below_the_bus_level(depot_expected)
     assert base.ikss_ka == pytest.approx(hand["ik3_ka"], rel=1e-3)          # 10.009 kA
     assert base.ikss_iec_sum_ka == pytest.approx(base.ikss_ka, rel=1e-12)   # no charger
     assert at.loc[v2g, "ikss_ka"] < base.ikss_ka - 0.4                      # phasor 9.555
-    # |I_net| + |I_conv| by hand from the two rows' own phasors
-    i_v = at.loc[v2g, "ikss_ka"] * np.exp(1j * np.deg2rad(at.loc[v2g, "ikss_degree"]))
-    i_b = base.ikss_ka * np.exp(1j * np.deg2rad(base.ikss_degree))
+    # |I_net| + |I_conv| by hand from the two rows' own phase-a phasors (a 3ph fault: every
+    # phase alike; not ikss_degree, whose phase is whichever rounds largest)
+    i_v = at.loc[v2g, "ia_ka"] * np.exp(1j * np.deg2rad(at.loc[v2g, "ia_degree"]))
+    i_b = base.ia_ka * np.exp(1j * np.deg2rad(base.ia_degree))
     assert at.loc[v2g, "ikss_iec_sum_ka"] == pytest.approx(abs(i_b) + abs(i_v - i_b), rel=1e-9)
     assert at.loc[v2g, "ikss_iec_sum_ka"] >= hand["ik3_ka"] * (1 - 1e-3)
     assert abs(i_v - i_b) > 0.4                                             # depot + campus

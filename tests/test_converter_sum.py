@@ -133,6 +133,8 @@ def test_bus_table_joins_the_base_row_per_phase() -> None:
     assert out[0] == pytest.approx(8.0) and out[1] == pytest.approx(8.3)
     assert np.isnan(out[2]) and np.isnan(out[3])               # minimum case: phasor only
     assert np.isnan(out[4])                                    # no base row
+    # without phase phasors there is no safe join (ikss's phase is the largest one's)
+    assert bus_iec_sum_ka(bus.drop(columns=["ia_ka", "ia_degree"]), base_of).isna().all()
 
 
 def test_fault_levels_sheet_carries_the_iec_sum() -> None:
@@ -143,8 +145,11 @@ def test_fault_levels_sheet_carries_the_iec_sum() -> None:
     from protv2g.report.derived import fault_levels
 
     def row(scenario, case, i):
-        return {"scenario": scenario, "bus": 1, "bus_name": "B1", "fault_type": "3ph",
-                "case": case, "ikss_ka": abs(i), "ikss_degree": np.degrees(np.angle(i))}
+        out = {"scenario": scenario, "bus": 1, "bus_name": "B1", "fault_type": "3ph",
+               "case": case, "ikss_ka": abs(i), "ikss_degree": np.degrees(np.angle(i))}
+        for p, shift in zip("abc", (0.0, -120.0, 120.0), strict=True):
+            out |= {f"i{p}_ka": abs(i), f"i{p}_degree": np.degrees(np.angle(i)) + shift}
+        return out
 
     fc = pd.DataFrame([row("base", "max", GRID), row("v2g", "max", GRID + CONV),
                        row("base", "min", GRID), row("v2g", "min", GRID + CONV)])

@@ -152,36 +152,34 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
         i_network_ka=net, i_converter_ka=np.maximum(i_sym - net, 0.0), basis=basis)
 
 
-def _phase_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    cols = [(f"i{p}_ka", f"i{p}_degree") for p in _PHASES]
-    if all(c in frame.columns for pair in cols for c in pair):
-        return cols
-    return [("ikss_ka", "ikss_degree")]
-
-
 def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     """``ikss_iec_sum_ka`` of a bus fault table: the largest phase ``|I_net| + |I_conv|``.
+
+    The join is per phase (``ia … ic``), never on ``ikss_ka/ikss_degree``: ``ikss`` is the
+    largest faulted phase, and for a balanced fault which phase that is is rounding noise
+    (depot SUB-12kV 3ph: phase a in the base case, c with the depot's chargers — 120° apart).
 
     Parameters
     ----------
     bus : DataFrame
         Engine bus table (``scenario, bus, fault_type, case``, phase phasors ``ia_ka,
-        ia_degree …`` or else ``ikss_ka, ikss_degree``; the phase engine's ``phase``
-        column joins the same fault of the base case).
+        ia_degree … ic_degree``; the phase engine's ``phase`` column joins the same fault
+        of the base case).
     base_of : mapping
         Scenario → its base case.
 
     Returns
     -------
     Series
-        kA, aligned with ``bus``; NaN in the minimum case and where the base case has no row
-        (the phasor ``ikss_ka`` is then the row's fault level).
+        kA, aligned with ``bus``; NaN in the minimum case, where the base case has no row
+        and for a table without phase phasors (the phasor ``ikss_ka`` is then the row's
+        fault level).
     """
-    if bus.empty:
+    cols = [c for p in _PHASES for c in (f"i{p}_ka", f"i{p}_degree")]
+    if bus.empty or not set(cols) <= set(bus.columns):
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
-    pairs = _phase_columns(bus)
-    cols = [c for pair in pairs for c in pair]
+    pairs = [(f"i{p}_ka", f"i{p}_degree") for p in _PHASES]
     base = bus[["scenario", *keys, *cols]].rename(
         columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
     left = bus[["scenario", *keys, *cols]].reset_index(drop=True)
