@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks import check_study
+from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty import device_duty_table
 from protv2g.checks.rule_values import study_rules_table
@@ -117,6 +118,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     flow = study_flow(study)
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
+    # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
+    bus_faults = bus_faults.assign(ikss_iec_sum_ka=bus_iec_sum_ka(bus_faults, ctx.base_of))
     directional = directional_table(ctx)
     could_not = unevaluated_mask(violations)
     meta = {

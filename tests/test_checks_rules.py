@@ -29,6 +29,7 @@ import pytest
 
 from protv2g.checks import check_context, run_checks
 from protv2g.checks.asymmetry import asym_rms_factor, kappa_iec60909, peak_current_ka
+from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.duty import device_duty_table
 from protv2g.checks.rule_values import rules_used_table, study_rules_table
 from protv2g.gate import GateOutcome, classify, gate_verdict
@@ -110,13 +111,21 @@ def test_depot_r_f1_duty_at_its_terminals_with_x_r(depot_faults) -> None:
     assert r.fault_bus == "R-F1 close-in"
     # at least the bus level: the 1 m stub's zero-sequence impedance takes 0.1 % off the SLG
     assert r.i_max_ka >= max(ik1, ik3) * (1 - 2e-3)
-    assert r.i_max_ka == pytest.approx(hand["ik1_ka"], rel=2e-3)
+    # #16: the maximum case is on the IEC 60909 sum: the network's part (the base case's
+    # phasor, the hand SLG level) plus the chargers' 52 A through R-F1 (firm, full export)
+    assert r.current_basis == "iec_sum" and r.scenario != "base/peak"
+    assert r.i_network_ka == pytest.approx(hand["ik1_ka"], rel=2e-3)     # 10.79 kA
+    assert r.i_max_ka == pytest.approx(r.i_network_ka + r.i_converter_ka, rel=1e-12)  # 10.83
+    assert 0.0 < r.i_converter_ka < 0.1 and r.i_max_ka >= r.i_phasor_ka
     # X/R at the close-in position: the bus's plus 1 m of 336 ACSR (0.19 + j0.39 mΩ), 0.3 % less
     assert r.x_r == pytest.approx(hand["x_r"], rel=5e-3)            # 14.1
     assert r.kappa == pytest.approx(hand["kappa"], rel=1e-3)        # 1.81
-    assert r.ip_ka == pytest.approx(r.kappa * math.sqrt(2) * r.i_max_ka, rel=1e-9)  # 27.6 kA
+    # peak: κ·√2·I_net + √2·I_conv (the chargers' part without offset), 27.7 kA
+    assert r.ip_ka == pytest.approx(math.sqrt(2) * (r.kappa * r.i_network_ka
+                                                    + r.i_converter_ka), rel=1e-9)
     s_half = math.sqrt(1 + 2 * math.exp(-4 * math.pi * 60 * (0.5 / 60) / hand["x_r"]))
-    assert r.i_asym_ka == pytest.approx(s_half * r.i_max_ka, rel=2e-3)  # 16.3 kA
+    assert r.i_asym_ka == pytest.approx(math.sqrt(r.i_max_ka**2 + (s_half**2 - 1)
+                                                  * r.i_network_ka**2), rel=2e-3)  # 16.3 kA
     assert r.rating_basis == "sym" and r.x_r < r.rating_x_r == 17.0
     assert r.i_duty_ka == pytest.approx(r.i_max_ka) and r.severity == "ok"  # 25 kA rating
     # pandapower's own IEC 60909 peak at the bus (3ph), a reference protv2g did not compute
@@ -139,7 +148,15 @@ def test_asymmetrical_rating_basis_and_x_r_above_the_rating(depot_faults) -> Non
     r1, r2 = duty.loc["R-F1"], duty.loc["R-F2"]
     assert r1.i_duty_ka == pytest.approx(r1.i_asym_ka) and r1.severity == "fail"  # 16.3 > 15
     mf = float(asym_rms_factor(r2.x_r, 0.5 / 60, 60.0) / asym_rms_factor(8.0, 0.5 / 60, 60.0))
-    assert r2.i_duty_ka == pytest.approx(mf * r2.i_max_ka, rel=1e-9) and mf > 1.05
+    # above the rating's X/R: I_asym/S(8); the chargers' part carries no offset (#16: the
+    # IEC sum's converter part), so it is below scaling the whole current by the ratio
+    s8 = float(asym_rms_factor(8.0, 0.5 / 60, 60.0))
+    assert r2.i_duty_ka == pytest.approx(r2.i_asym_ka / s8, rel=1e-9) and mf > 1.05
+    assert r2.i_max_ka < r2.i_duty_ka <= mf * r2.i_max_ka
+    s_bus = float(asym_rms_factor(r2.x_r, 0.5 / 60, 60.0))  # the bus's 1.51 at X/R 14.1
+    i_asym = math.sqrt((r2.i_network_ka + r2.i_converter_ka)**2
+                       + (s_bus**2 - 1) * r2.i_network_ka**2)
+    assert r2.i_duty_ka == pytest.approx(i_asym / s8, rel=1e-9)  # 12.13 kA (0.73 kA chargers)
     v, _ = run_checks(s2, f, None, sc)
     c7 = v[(v.criterion == "C7") & (v.status == "fail")]
     assert set(c7.device) == {"R-F1"}
@@ -249,3 +266,51 @@ def test_gate_turns_pre_existing_failures_into_conditions(tmp_path) -> None:
         out["conditions"][0]
     failing = gate_verdict(study.with_updates(gate={"pre_existing": "fail"}), result)
     assert failing["verdict"] == "FAIL"
+
+
+@pytest.fixture(scope="module")
+def depot_expected(depot):
+    """The review's case (#16): expected participation at full export, bolted 3ph, max."""
+    study = depot.with_updates(
+        scenarios={"export_levels_fraction": [0.0, 1.0], "participation": ["expected"],
+                   "load_levels": ["light"]},
+        faults={"fault_types": ["3ph"], "cases": ["max"]})
+    sc = build_scenarios(study.document)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return study, sc, fault_tables(study, sc)
+
+
+def test_depot_max_case_on_the_iec_sum_never_below_the_bus_level(depot_expected) -> None:
+    """#16: the chargers' first-cycle current arrives almost against the grid's at SUB-12kV,
+    so the control-law phasor LOWERS the bus level (10.009 → 9.555 kA); the maximum case
+    adds it by magnitude (IEC 60909-0:2016, as pandapower's calc_sc), so the bus level and
+    R-F1's duty read at least the base case's 10.009 kA (hand IEC 60909, docstring)."""
+    study, sc, f = depot_expected
+    hand = _hand_iec60909_sub12kv()
+    base_of = {s.name: next(b.name for b in sc if b.is_base) for s in sc}
+    bus = f.bus.assign(ikss_iec_sum_ka=bus_iec_sum_ka(f.bus, base_of))
+    at = bus[bus.bus_name == "SUB-12kV"].set_index("scenario")
+    v2g = next(s.name for s in sc if not s.is_base)
+    base = at.loc[next(s.name for s in sc if s.is_base)]
+    assert base.ikss_ka == pytest.approx(hand["ik3_ka"], rel=1e-3)          # 10.009 kA
+    assert base.ikss_iec_sum_ka == pytest.approx(base.ikss_ka, rel=1e-12)   # no charger
+    assert at.loc[v2g, "ikss_ka"] < base.ikss_ka - 0.4                      # phasor 9.555
+    # |I_net| + |I_conv| by hand from the two rows' own phase-a phasors (a 3ph fault: every
+    # phase alike; not ikss_degree, whose phase is whichever rounds largest)
+    i_v = at.loc[v2g, "ia_ka"] * np.exp(1j * np.deg2rad(at.loc[v2g, "ia_degree"]))
+    i_b = base.ia_ka * np.exp(1j * np.deg2rad(base.ia_degree))
+    assert at.loc[v2g, "ikss_iec_sum_ka"] == pytest.approx(abs(i_b) + abs(i_v - i_b), rel=1e-9)
+    assert at.loc[v2g, "ikss_iec_sum_ka"] >= hand["ik3_ka"] * (1 - 1e-3)
+    assert abs(i_v - i_b) > 0.4                                             # depot + campus
+    duty = device_duty_table(study, f.device, {s.name for s in sc if s.is_base})
+    r = duty.set_index("device").loc["R-F1"]
+    assert r.current_basis == "iec_sum" and r.case == "max"
+    assert r.i_max_ka >= hand["ik3_ka"] * (1 - 2e-3)                        # ≥ 10.009 kA
+    assert r.i_max_ka == pytest.approx(r.i_network_ka + r.i_converter_ka, rel=1e-12)
+    assert r.i_max_ka >= r.i_phasor_ka and r.i_iec_sum_ka == r.i_max_ka
+    # the peak and first-cycle rms from the same split (chargers' part undisplaced)
+    assert r.ip_ka == pytest.approx(r.kappa * math.sqrt(2) * r.i_network_ka
+                                    + math.sqrt(2) * r.i_converter_ka, rel=1e-9)
+    v, _ = run_checks(study, f, None, sc)
+    assert v[(v.criterion == "C7") & (v.status == "fail")].empty          # 25 kA rating

@@ -14,13 +14,23 @@ interrupting rating on the **basis of the rating** (``interrupting_rating_basis`
 
 with ``t`` half a cycle (the first-cycle current: the earliest contact parting, the
 conservative end) and ``I_asym`` from :func:`protv2g.checks.asymmetry.asym_rms_ka`: the
-network's part of the current (the base case's current through the device for the same
-fault) is offset, the chargers' part is not. X/R is that of the fault position's
-driving-point impedance (maximum case, :func:`~protv2g.checks.asymmetry.driving_point_x_r`).
-The peak ``i_p = κ·√2·I_net + √2·I_conv`` (IEC 60909-0 eq. (54)–(55), method b) is reported
-with it (Device duty sheet). ``I_duty > rating × duty_margin`` is ``fail``; margin in kA.
+network's part of the current is offset, the chargers' part is not.
 
-A V2G-caused increase of the largest symmetrical current by more than
+``I_sym`` is on the **IEC 60909 basis** of the maximum case (#16,
+:mod:`protv2g.checks.converter_sum`): per phase, the network's part ``I_net`` is the base
+case's phasor through the device for the same fault, the chargers' part ``I_conv = I −
+I_net`` (phasor), and ``I_sym = |I_net| + |I_conv|`` (full-size converters added by
+magnitude, IEC 60909-0:2016 as pandapower's ``calc_sc``), the largest over the phases. It
+is never below the control-law phasor ``|I|`` (kept as ``i_phasor_ka``), which can be
+*lower* than the base case where the chargers' current arrives against the grid's. Where the
+base case has no row (the OpenDSS path keeps device rows ≥ 1 A only) the phasor is used and
+all of it is taken as the network's. The minimum case (Device duty sheet only) and every
+time-based criterion keep the control-law phasor solution. X/R is that of the fault position's
+driving-point impedance (maximum case, :func:`~protv2g.checks.asymmetry.driving_point_x_r`).
+The peak ``i_p = κ·√2·|I_net| + √2·|I_conv|`` (IEC 60909-0 eq. (54)–(55), method b) is
+reported with it (Device duty sheet). ``I_duty > rating × duty_margin`` is ``fail``; margin in kA.
+
+A V2G-caused increase of the largest symmetrical current (same basis) by more than
 ``v2g_change_fraction`` (default 10 %) over the base case is a ``warn`` row even within the
 rating. A device without an interrupting rating cannot be checked: a ``not_evaluated`` row.
 
@@ -58,6 +68,7 @@ from protv2g.checks.asymmetry import (
     peak_current_ka,
 )
 from protv2g.checks.attribution import base_scenarios as resolve_bases
+from protv2g.checks.converter_sum import IEC_SUM_SOURCE, phasors_ka, split_currents
 from protv2g.criteria import MarginUnit
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 from protv2g.units import Case
@@ -70,29 +81,32 @@ __all__ = ["check_duty", "device_duty_table", "duty_frame", "RATING_X_R_DEFAULT"
 #: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17 (recalled).
 RATING_X_R_DEFAULT = 17.0
 
-#: Columns of the Device duty sheet.
+#: Columns of the Device duty sheet. ``i_max_ka``: the symmetrical current duty is on
+#: (``current_basis``): ``i_iec_sum_ka`` (maximum case, IEC 60909 magnitude sum of the
+#: network's and the chargers' parts) or the control-law ``i_phasor_ka``.
 DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
-                "i_network_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
+                "i_phasor_ka", "i_iec_sum_ka", "current_basis", "i_network_ka",
+                "i_converter_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
                 "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
                 "i_base_ka", "increase_percent", "severity"]
 
 _KEYS = ["fault_bus", "fault_type", "case", "device"]
 _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
                 "IEC 60909-0:2016 §8.1 (peak factor κ); rating X/R: the device's rating_x_r or "
-                "17 (C37.04/C37.06 45 ms at 60 Hz)")
+                "17 (C37.04/C37.06 45 ms at 60 Hz); symmetrical current: " + IEC_SUM_SOURCE)
 
 
 def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
-    """Per (scenario, device, case): the fault with the largest phase current through the
-    device and its duty figures (see the module docstring).
+    """Per (scenario, device, case): the fault with the largest symmetrical current through
+    the device on the case's basis and its duty figures (see the module docstring).
 
     Parameters
     ----------
     study : Study
         On the net the fault table was computed on (close-in buses included).
     faults : DataFrame
-        Engine device table (``ia_ka``, ``ib_ka``, ``ic_ka``, ``fault_bus``,
-        ``fault_bus_name`` …).
+        Engine device table (``ia_ka``, ``ia_degree`` … ``ic_degree``, ``fault_bus``,
+        ``fault_bus_name`` …), the base cases' rows included.
     base_of : dict
         Scenario → its base case.
 
@@ -100,20 +114,31 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     -------
     DataFrame
         ``scenario, device, case, fault_bus, fault_bus_name, fault_type, i_max_ka,
-        i_network_ka, x_r, kappa, ip_ka, i_asym_ka, rating_basis, rating_x_r, i_duty_ka,
-        rating_ka`` (``rating_ka`` NaN without a rating).
+        i_phasor_ka, i_iec_sum_ka, current_basis, i_network_ka, i_converter_ka, x_r, kappa,
+        ip_ka, i_asym_ka, rating_basis, rating_x_r, i_duty_ka, rating_ka`` (``rating_ka`` NaN
+        without a rating). ``i_max_ka`` is the symmetrical current duty is computed on:
+        ``i_iec_sum_ka`` in the maximum case, the phasor ``i_phasor_ka`` otherwise
+        (``current_basis``, :data:`~protv2g.checks.converter_sum.CurrentBasis`).
     """
-    f = faults.assign(i_max_ka=faults[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
-    if f.empty:
-        return f
+    if faults.empty:
+        return faults.assign(i_max_ka=pd.Series(dtype=float))
+    f = faults.reset_index(drop=True)
+    # the network's part: the base case's phasor through the device for the same fault
+    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
+    # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
+    f = f.assign(**{c: 0.0 for c in cols if c not in f.columns})
+    base = f[["scenario", *_KEYS, *cols]].rename(
+        columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
+    j = f[["scenario", *_KEYS, *cols]].assign(
+        _base=f.scenario.map(lambda s: base_of.get(s, "")))
+    j = j.merge(base.drop_duplicates(["_base", *_KEYS]), how="left", on=["_base", *_KEYS])
+    i = np.column_stack([phasors_ka(j[f"i{p}_ka"], j[f"i{p}_degree"]) for p in "abc"])
+    ib = np.column_stack([phasors_ka(j[f"_b_i{p}_ka"], j[f"_b_i{p}_degree"]) for p in "abc"])
+    split = split_currents(i, ib, (j.case.astype(str) == Case.MAX.value).to_numpy())
+    f = f.assign(i_max_ka=split.i_sym_ka, i_phasor_ka=split.i_phasor_ka,
+                 i_iec_sum_ka=split.i_iec_sum_ka, current_basis=split.basis,
+                 i_network_ka=split.i_network_ka, i_converter_ka=split.i_converter_ka)
     worst = f.loc[f.groupby(["scenario", "device", "case"]).i_max_ka.idxmax()].copy()
-    # the network's part: the base case's current through the device for the same fault
-    base = f[["scenario", *_KEYS, "i_max_ka"]].rename(
-        columns={"scenario": "_base", "i_max_ka": "i_network_ka"})
-    worst["_base"] = worst.scenario.map(lambda s: base_of.get(s, ""))
-    worst = worst.merge(base, how="left", on=["_base", *_KEYS])
-    worst["i_network_ka"] = worst.i_network_ka.fillna(worst.i_max_ka).clip(
-        upper=worst.i_max_ka)
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
     if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
@@ -127,8 +152,8 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     if meshed:
         kappa = np.minimum(METHOD_B_MESHED_FACTOR * kappa, KAPPA_MAX)
     worst["kappa"] = kappa
-    i_conv = (worst.i_max_ka - worst.i_network_ka).to_numpy()
-    worst["ip_ka"] = peak_current_ka(worst.i_network_ka.to_numpy(), i_conv, kappa)
+    worst["ip_ka"] = peak_current_ka(worst.i_network_ka.to_numpy(),
+                                     worst.i_converter_ka.to_numpy(), kappa)
     t_s = 0.5 / f_hz
     worst["i_asym_ka"] = asym_rms_ka(worst.i_max_ka.to_numpy(), worst.i_network_ka.to_numpy(),
                                      x_r, t_s, f_hz)
@@ -141,7 +166,7 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     worst["i_duty_ka"] = np.where(worst.rating_basis == "asym", worst.i_asym_ka, sym_equiv)
     worst["rating_ka"] = worst.device.map(
         lambda n: devices[n].interrupting_rating_ka).astype(float)
-    return worst.drop(columns="_base").reset_index(drop=True)
+    return worst.reset_index(drop=True)
 
 
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
@@ -150,13 +175,28 @@ def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
     return mx if len(mx) else faults
 
 
+def _sym_text(r: Any) -> str:
+    """The symmetrical current and, on the IEC basis, its two parts."""
+    if r.current_basis == "iec_sum" and r.i_converter_ka > 1e-6:
+        return (f"{r.i_max_ka:.2f} kA symmetrical (IEC 60909 sum: network "
+                f"{r.i_network_ka:.2f} + chargers {r.i_converter_ka:.2f} kA; control-law "
+                f"phasor {r.i_phasor_ka:.2f} kA)")
+    return f"{r.i_max_ka:.2f} kA symmetrical"
+
+
+def _phasor_note(r: Any) -> str:
+    if r.current_basis != "iec_sum":
+        return ""
+    return f"; IEC 60909 sum, control-law phasor {r.i_phasor_ka:.2f} kA"
+
+
 def _basis_text(r: Any) -> str:
     if r.rating_basis == "asym":
         return f"asymmetrical rms {r.i_asym_ka:.2f} kA (first cycle, X/R {r.x_r:.1f})"
     if r.i_duty_ka > r.i_max_ka + 1e-9:
-        return (f"{r.i_max_ka:.2f} kA symmetrical at X/R {r.x_r:.1f} > {r.rating_x_r:g} of the "
+        return (f"{_sym_text(r)} at X/R {r.x_r:.1f} > {r.rating_x_r:g} of the "
                 f"rating: {r.i_duty_ka:.2f} kA equivalent")
-    return f"{r.i_max_ka:.2f} kA symmetrical (X/R {r.x_r:.1f} ≤ {r.rating_x_r:g})"
+    return f"{_sym_text(r)} at X/R {r.x_r:.1f} ≤ {r.rating_x_r:g}"
 
 
 def check_duty(ctx: CheckContext) -> pd.DataFrame:
@@ -210,7 +250,7 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     rise = rise[rise > frac + 1e-12]
     if len(up):
         msgs = [f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
-                f"{r.i_max_ka:.2f} kA (from {r.i_base_ka:.2f} kA) "
+                f"{r.i_max_ka:.2f} kA (from {r.i_base_ka:.2f} kA{_phasor_note(r)}) "
                 f"{ctx.export_text(r.scenario)}" for r, x in zip(up.itertuples(index=False),
                                                                   rise, strict=True)]
         rows.append(violation_rows(
@@ -229,7 +269,8 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     """The Device duty sheet: per device and case, the largest fault current it must
     interrupt (any scenario, close-in faults included) with X/R, κ, peak and first-cycle
     asymmetrical current, the duty current on its rating's basis against the rating, and the
-    V2G increase.
+    V2G increase. The maximum case is on the IEC 60909 magnitude sum (``i_iec_sum_ka``),
+    the minimum case on the control-law phasor (``current_basis``; module docstring).
 
     Parameters
     ----------
@@ -274,7 +315,9 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
         rows.append({
             "device": r.device, "kind": kinds[r.device], "scenario": r.scenario,
             "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
-            "i_max_ka": r.i_max_ka, "i_network_ka": r.i_network_ka, "x_r": r.x_r,
+            "i_max_ka": r.i_max_ka, "i_phasor_ka": r.i_phasor_ka,
+            "i_iec_sum_ka": r.i_iec_sum_ka, "current_basis": r.current_basis,
+            "i_network_ka": r.i_network_ka, "i_converter_ka": r.i_converter_ka, "x_r": r.x_r,
             "kappa": r.kappa, "ip_ka": r.ip_ka, "i_asym_ka": r.i_asym_ka,
             "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
             "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,

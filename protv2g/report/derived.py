@@ -42,7 +42,7 @@ PAIR_COLUMNS = [
 #: Columns of the fault-level table.
 FAULT_LEVEL_COLUMNS = [
     "device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka", "change_max_percent",
-    "i_min_base_ka", "i_min_v2g_ka", "change_min_percent",
+    "i_min_base_ka", "i_min_v2g_ka", "change_min_percent", "i_max_v2g_iec_sum_ka",
 ]
 
 
@@ -196,7 +196,12 @@ def _width(rows: pd.DataFrame) -> float:
 
 def fault_levels(result: StudyResult) -> pd.DataFrame:
     """Fault current at each device's bus, base case vs. the largest with V2G
-    (:data:`FAULT_LEVEL_COLUMNS`): maximum case (``max``) and minimum case (``min``)."""
+    (:data:`FAULT_LEVEL_COLUMNS`): maximum case (``max``) and minimum case (``min``).
+
+    ``i_*_ka`` are the control-law phasor solution; ``i_max_v2g_iec_sum_ka`` is the largest
+    maximum-case level with V2G on the IEC 60909 basis (the chargers' part added by
+    magnitude, the Fault currents sheet's ``ikss_iec_sum_ka``,
+    :mod:`protv2g.checks.converter_sum`), NaN when the result does not carry it."""
     fc, settings = result.fault_currents, result.settings
     need = {"scenario", "bus_name", "fault_type", "case", "ikss_ka"}
     if fc is None or fc.empty or settings is None or settings.empty or not need <= set(
@@ -204,7 +209,9 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
         return pd.DataFrame(columns=FAULT_LEVEL_COLUMNS)
     base = _base_names(result)
     f = fc.assign(_base=fc["scenario"].astype(str).isin(base),
-                  ikss_ka=pd.to_numeric(fc["ikss_ka"], errors="coerce"))
+                  ikss_ka=pd.to_numeric(fc["ikss_ka"], errors="coerce"),
+                  ikss_iec_sum_ka=pd.to_numeric(fc.get("ikss_iec_sum_ka", np.nan),
+                                                errors="coerce"))
     rows = []
     for dev, bus in zip(settings["device"].astype(str), settings["bus"].astype(str),
                         strict=True):
@@ -220,6 +227,8 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
                 row[f"i_{case}_base_ka"], row[f"i_{case}_v2g_ka"] = ib, iv
                 row[f"change_{case}_percent"] = (100.0 * (iv - ib) / ib if ib > 0
                                                  else np.nan)
+            iec = g.loc[~g["_base"] & (g["case"].astype(str) == "max"), "ikss_iec_sum_ka"]
+            row["i_max_v2g_iec_sum_ka"] = float(iec.max()) if iec.notna().any() else np.nan
             rows.append(row)
     return pd.DataFrame(rows, columns=FAULT_LEVEL_COLUMNS)
 
