@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +31,8 @@ from protv2g.report import overflow as _overflow
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
-    "print_layout", "SEVERITY_FILLS", "WRAP_COLUMNS", "write_sheets", "BESIDE_SHEET",
+    "print_layout", "column_width_pt", "wrapped_lines", "SEVERITY_FILLS", "WRAP_COLUMNS",
+    "write_sheets", "BESIDE_SHEET",
 ]
 
 _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
@@ -201,24 +203,69 @@ WRAP_COLUMNS = {"title": 38, "message": 60, "export_trend": 34, "locations": 24,
                 "worst_fault": 18, "limiting_fault": 18, "inputs": 40, "driven_by": 28,
                 "limiting_finding": 30, "rounding": 28, "curve_sources": 40,
                 "fuse_saving_range_a": 20}
-#: Width (Excel units) that prints on one landscape page at a legible scale (about 60 %).
-PRINT_WIDTH = 230
+#: Printable width (pt) of a landscape page with 0.4 in side margins: Letter, the narrower of
+#: Letter (11 in) and A4 (11.69 in), so a sheet set up here fits either paper.
+PAGE_WIDTH_PT = (11.0 - 2 * 0.4) * 72
+#: Smallest scale (%) a table is shrunk to so that it prints one page wide (11 pt text then
+#: prints at 6.6 pt or more); a wider table prints at :data:`PRINT_SCALE` over several pages.
+FIT_MIN_SCALE = 60
+#: Scale (%) of a table too wide for one page: 11 pt text prints at 7.7 pt, the first column
+#: (the row's identifier) repeated on every page, pages read across before down.
+PRINT_SCALE = 70
 #: Sheets with more data rows print only their first rows (the workbook keeps them all).
 PRINT_ROWS = 200
+#: Height (pt) of one line of wrapped 11 pt Calibri: Excel's default row height.
+LINE_HEIGHT_PT = 15.0
+#: Characters of ordinary text per unit of column width (the unit is the width of a digit;
+#: letters and spaces are narrower: measured on LibreOffice's PDF of the depot workbook).
+_CHARS_PER_WIDTH = 1.1
+
+
+def column_width_pt(width: float) -> float:
+    """Printed width (pt, at 100 %) of a column ``width`` Excel units wide.
+
+    Pixels = trunc((256 w + trunc(128 / 7)) / 256 × 7) for the 7-pixel digit of 11 pt
+    Calibri (ECMA-376 Part 1, §18.3.1.13, ``col/@width``); 1 px = 0.75 pt at 96 dpi.
+    """
+    return 0.75 * math.trunc((256 * width + math.trunc(128 / 7)) / 256 * 7)
+
+
+def wrapped_lines(text: Any, width: float) -> int:
+    """Lines that ``text`` takes when wrapped in a column ``width`` Excel units wide."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return 1
+    per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+               for part in str(text).split("\n"))
 
 
 def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
-    """Landscape, header row repeated, and as many pages wide as the widths need (never
-    shrunk below about 60 %); long sheets print their first :data:`PRINT_ROWS` rows."""
-    total = sum((ws.column_dimensions[get_column_letter(j)].width or 9)
-                for j in range(1, n_cols + 1))
+    """Landscape print with the header row repeated on every page.
+
+    A sheet that fits one page wide at :data:`FIT_MIN_SCALE` % or more is fitted to one page
+    wide, and so is a sheet without rows; a wider one prints at :data:`PRINT_SCALE` % over as
+    many pages as its columns need, column A repeated (unless it would take over a quarter of
+    the page) and pages ordered across, then down (a row band's pages stay together). Long
+    sheets print their first :data:`PRINT_ROWS` rows.
+    """
+    widths_pt = [column_width_pt(ws.column_dimensions[get_column_letter(j)].width or 9)
+                 for j in range(1, n_cols + 1)]
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = max(1, math.ceil(total / PRINT_WIDTH))
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
+    if n_rows == 0 or sum(widths_pt) * FIT_MIN_SCALE / 100 <= PAGE_WIDTH_PT:
+        # an empty sheet (its header and a "not computed" note) is one page
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = PRINT_SCALE
+        ws.page_setup.pageOrder = "overThenDown"
+        if widths_pt[0] * PRINT_SCALE / 100 <= PAGE_WIDTH_PT / 4:
+            ws.print_title_cols = "A:A"  # the row's identifier, unless it crowds the page
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.oddFooter.center.text = "&A — page &P of &N"
     if n_rows > PRINT_ROWS:
         ws.print_area = f"A1:{get_column_letter(max(n_cols, 1))}{PRINT_ROWS + 1}"
@@ -233,7 +280,8 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     """Write ``frame`` into an empty sheet as an Excel Table.
 
     Header row 1 (units in the labels), data from row 2, filters, frozen header, number
-    formats by unit, fitted widths, severity colours, landscape print fitted to one page wide.
+    formats by unit, fitted widths, severity colours, row heights for wrapped text, landscape
+    print (:func:`print_layout`).
 
     Parameters
     ----------
@@ -302,15 +350,30 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     fit_widths(ws, frame if len(frame.columns) else pd.DataFrame({"note": [note or ""]}),
                labels)
     wrap = Alignment(wrap_text=True, vertical="top")
+    lines: dict[int, int] = {}
     for j, column in enumerate(columns, start=1):
         cap = WRAP_COLUMNS.get(column)
         letter = get_column_letter(j)
-        if cap is None or (ws.column_dimensions[letter].width or 0) <= cap:
+        # a column fitted to its cap holds text at least that long ("message": the cap is
+        # fit_widths' largest width, and its text printed cut at the next column's edge)
+        if cap is None or (ws.column_dimensions[letter].width or 0) < cap:
             continue
         ws.column_dimensions[letter].width = cap
         if len(frame) <= 1000:  # wrapping costs a style per cell: only on readable sheets
             for i in range(2, len(frame) + 2):
-                ws.cell(row=i, column=j).alignment = wrap
+                cell = ws.cell(row=i, column=j)
+                cell.alignment = wrap
+                lines[i] = max(lines.get(i, 1), wrapped_lines(cell.value, cap))
+    # LibreOffice and Excel keep a row's stored height when they open a file, so a wrapped
+    # cell needs its row's height written (else its lines print over the next rows)
+    # and its other cells read from the top, beside the wrapped text's first line
+    for i, n in lines.items():
+        if n > 1:
+            ws.row_dimensions[i].height = LINE_HEIGHT_PT * n
+            for cell in ws[i]:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
+                                               vertical="top")
     if frame.empty and note:
         ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0,
                                               min(len(note) + 2, 100))

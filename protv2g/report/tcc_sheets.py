@@ -54,10 +54,23 @@ __all__ = ["FAMILIES", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
            "write_tcc_sheets"]
 
 FAMILIES = ("phase", "ground")
-DPI = 110
+#: Resolution of the plot PNGs: about 210 dpi on paper at :data:`_TCC_PRINT_SCALE` (the legend's
+#: 7.5 pt text stays sharp when printed).
+DPI = 200
 _FIGSIZE_IN = (11.0, 6.2)
+#: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
 _SHOW_PX = (990, 558)
-_ROWS_PER_PLOT = 34
+#: Rows from one plot's heading to the next: the heading row and the picture (558 px =
+#: 418.5 pt = 28 rows of 15 pt), one row spare. Each plot starts a printed page.
+_ROWS_PER_PLOT = 30
+#: Print scale (%) of the TCC sheet: a plot (990 px = 742.5 pt) prints 705 pt wide, inside
+#: the 734 pt between 0.4 in margins on landscape Letter (A4 is wider), and a page (32 rows of
+#: 15 pt = 480 pt at most) 456 pt high, inside Letter's 540 pt and A4's 523 pt.
+_TCC_PRINT_SCALE = 95
+#: Width (Excel units) of the TCC sheet's column A: 994 px, the plots lie inside it, so the
+#: sheet prints one column wide (with default columns the plot's last one, cut by the picture,
+#: printed as a second page column of blank pages).
+_TCC_COLUMN_WIDTH = 142
 _PNG_CACHE: dict[str, bytes] = {}
 _PHASE_TYPES = {"3ph", "LL"}
 _GROUND_TYPES = {"SLG", "LLG"}
@@ -307,13 +320,28 @@ def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _
     ws.add_image(img, f"A{row}")
 
 
-def _title(ws: Worksheet, text: str) -> None:
+def _title(ws: Worksheet, text: str, subtitle: str | None = None,
+           scale: int | None = None) -> None:
+    """Title (row 1), subtitle (row 2) and the print setup of a picture sheet.
+
+    ``scale`` fixes the print scale (%), so the manual page breaks before each plot hold (a
+    fit-to-page print may ignore them); without it the sheet fits one landscape page.
+    """
     write_cell(ws, 1, 1, text).font = Font(bold=True, size=13)
+    if subtitle:
+        write_cell(ws, 2, 1, subtitle).font = NOTE_FONT
     ws.sheet_view.showGridLines = False
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if scale is None:
+        ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = scale
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    ws.oddFooter.center.text = "&A — page &P of &N"
 
 
 def _checks(result: StudyResult) -> dict[str, Any]:
@@ -323,8 +351,10 @@ def _checks(result: StudyResult) -> dict[str, Any]:
 def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
                pairs: pd.DataFrame | None) -> None:
     ws = wb.create_sheet(TCC)
-    _title(ws, "TCC per protection path and element family (▲ max / ▼ min fault in each "
-           "device's zone; hollow: base, filled: with V2G)")
+    _title(ws, "TCC per protection path and element family",
+           "▲ max / ▼ min fault in each device's zone; hollow: base, filled: with V2G",
+           scale=_TCC_PRINT_SCALE)
+    ws.column_dimensions["A"].width = _TCC_COLUMN_WIDTH
     if plan.graph is None:
         write_cell(ws, 2, 1, "not computed in this run: no feeder topology in the result "
                    "(tables['Feeder buses'] and tables['Feeder branches'])").font = NOTE_FONT
