@@ -27,6 +27,7 @@ from protv2g.report.excel import write_workbook
 from protv2g.report.format import (
     FIT_MIN_SCALE,
     LINE_HEIGHT_PT,
+    PRINT_ROWS,
     PRINT_SCALE,
     column_width_pt,
     wrapped_lines,
@@ -98,6 +99,25 @@ def test_wrapped_cells_get_tall_rows():
     assert ws.row_dimensions[2].height == pytest.approx(LINE_HEIGHT_PT * lines)
     assert ws.row_dimensions[3].height is None  # one line: the default height
     assert ws.cell(2, 1).alignment.vertical == "top"  # beside the first wrapped line
+
+
+def test_long_sheets_print_a_budget_of_lines():
+    """PRINT_ROWS lines are printed: 200 one-line rows, or fewer rows of wrapped text."""
+    ws = Workbook().active
+    write_table(ws, pd.DataFrame({"finding": [f"F{i}" for i in range(250)]}))
+    assert ws.print_area == "'Sheet'!$A$1:$A$201"
+    assert ws.oddHeader.center.text.startswith("&A: first 200 of 250 rows printed")
+    ws = Workbook().active
+    message = "x " * 100  # 200 characters: 4 lines of 66 in the 60-wide message column
+    write_table(ws, pd.DataFrame({"finding": [f"F{i}" for i in range(250)],
+                                  "message": [message] * 250}))
+    lines = wrapped_lines(message, 60)
+    assert lines == 4 and ws.row_dimensions[2].height == pytest.approx(4 * LINE_HEIGHT_PT)
+    assert ws.print_area == f"'Sheet'!$A$1:$B${PRINT_ROWS // lines + 1}"
+    assert f"first {PRINT_ROWS // lines} of 250 rows" in ws.oddHeader.center.text
+    ws = Workbook().active
+    write_table(ws, pd.DataFrame({"finding": ["F1"] * 10, "message": [message] * 10}))
+    assert not ws.print_area and not ws.oddHeader.center.text  # all 40 lines print
 
 
 def _page_texts(pdf) -> list[str]:

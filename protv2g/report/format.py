@@ -212,7 +212,9 @@ FIT_MIN_SCALE = 60
 #: Scale (%) of a table too wide for one page: 11 pt text prints at 7.7 pt, the first column
 #: (the row's identifier) repeated on every page, pages read across before down.
 PRINT_SCALE = 70
-#: Sheets with more data rows print only their first rows (the workbook keeps them all).
+#: Sheets with more data lines print only their first rows (the workbook keeps them all); a
+#: wrapped row counts its lines, so a sheet of long messages prints no more pages than a sheet
+#: of 200 one-line rows (the depot's Evidence printed 100 pages when its rows counted one).
 PRINT_ROWS = 200
 #: Height (pt) of one line of wrapped 11 pt Calibri: Excel's default row height.
 LINE_HEIGHT_PT = 15.0
@@ -246,7 +248,7 @@ def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
     wide, and so is a sheet without rows; a wider one prints at :data:`PRINT_SCALE` % over as
     many pages as its columns need, column A repeated (unless it would take over a quarter of
     the page) and pages ordered across, then down (a row band's pages stay together). Long
-    sheets print their first :data:`PRINT_ROWS` rows.
+    sheets print their first rows, :data:`PRINT_ROWS` lines of them (row heights are set).
     """
     widths_pt = [column_width_pt(ws.column_dimensions[get_column_letter(j)].width or 9)
                  for j in range(1, n_cols + 1)]
@@ -267,9 +269,16 @@ def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.oddFooter.center.text = "&A — page &P of &N"
-    if n_rows > PRINT_ROWS:
-        ws.print_area = f"A1:{get_column_letter(max(n_cols, 1))}{PRINT_ROWS + 1}"
-        ws.oddHeader.center.text = (f"&A: first {PRINT_ROWS} of {n_rows:,} rows printed; the "
+    n_print, lines = 0, 0.0
+    for i in range(2, min(n_rows, PRINT_ROWS) + 2):
+        lines += (ws.row_dimensions[i].height or LINE_HEIGHT_PT) / LINE_HEIGHT_PT
+        if lines > PRINT_ROWS + 1e-9:
+            break
+        n_print += 1
+    if n_print < n_rows:
+        n_print = max(n_print, 1)
+        ws.print_area = f"A1:{get_column_letter(max(n_cols, 1))}{n_print + 1}"
+        ws.oddHeader.center.text = (f"&A: first {n_print:,} of {n_rows:,} rows printed; the "
                                     "workbook holds them all")
 
 
