@@ -24,14 +24,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from protv2g.report.excel import write_workbook
-from protv2g.report.format import (
+from protv2g.report.format import write_table
+from protv2g.report.print_setup import (
     FIT_MIN_SCALE,
     LINE_HEIGHT_PT,
     PRINT_ROWS,
     PRINT_SCALE,
     column_width_pt,
     wrapped_lines,
-    write_table,
 )
 from protv2g.report.tcc_sheets import FAMILIES, plan_tcc
 

@@ -45,6 +45,7 @@ from protv2g.report.devices import devices_from_result
 from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
+from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
@@ -322,26 +323,12 @@ def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _
 
 def _title(ws: Worksheet, text: str, subtitle: str | None = None,
            scale: int | None = None) -> None:
-    """Title (row 1), subtitle (row 2) and the print setup of a picture sheet.
-
-    ``scale`` fixes the print scale (%), so the manual page breaks before each plot hold (a
-    fit-to-page print may ignore them); without it the sheet fits one landscape page.
-    """
+    """Title (row 1), subtitle (row 2) and the print setup (:func:`picture_print`)."""
     write_cell(ws, 1, 1, text).font = Font(bold=True, size=13)
     if subtitle:
         write_cell(ws, 2, 1, subtitle).font = NOTE_FONT
     ws.sheet_view.showGridLines = False
-    ws.page_setup.orientation = "landscape"
-    if scale is None:
-        ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    else:
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
-        ws.page_setup.scale = scale
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.page_margins.header = ws.page_margins.footer = 0.25
-    ws.oddFooter.center.text = "&A — page &P of &N"
+    picture_print(ws, scale)
 
 
 def _checks(result: StudyResult) -> dict[str, Any]:
