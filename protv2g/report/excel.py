@@ -7,7 +7,7 @@ criterion, (further ``tables`` entries), Scenarios, Settings, Inputs, Feeder bus
 branches, TCC, Feeder plot. What each data sheet reads is in :mod:`protv2g.report.sheets`
 (derived tables: :mod:`protv2g.report.derived`); a sheet whose source is absent is still
 written, with its header and a "not computed" note. Every sheet prints landscape with its
-header row repeated (:func:`protv2g.report.format.print_layout`).
+header row repeated (:func:`protv2g.report.print_setup.print_layout`).
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
 the workbook is written to a temporary file in the target folder and moved into place, so an

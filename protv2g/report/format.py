@@ -27,6 +27,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report import overflow as _overflow
+from protv2g.report.print_setup import LINE_HEIGHT_PT, print_layout, wrapped_lines
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
@@ -201,31 +202,6 @@ WRAP_COLUMNS = {"title": 38, "message": 60, "export_trend": 34, "locations": 24,
                 "worst_fault": 18, "limiting_fault": 18, "inputs": 40, "driven_by": 28,
                 "limiting_finding": 30, "rounding": 28, "curve_sources": 40,
                 "fuse_saving_range_a": 20}
-#: Width (Excel units) that prints on one landscape page at a legible scale (about 60 %).
-PRINT_WIDTH = 230
-#: Sheets with more data rows print only their first rows (the workbook keeps them all).
-PRINT_ROWS = 200
-
-
-def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
-    """Landscape, header row repeated, and as many pages wide as the widths need (never
-    shrunk below about 60 %); long sheets print their first :data:`PRINT_ROWS` rows."""
-    total = sum((ws.column_dimensions[get_column_letter(j)].width or 9)
-                for j in range(1, n_cols + 1))
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = max(1, math.ceil(total / PRINT_WIDTH))
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "&A — page &P of &N"
-    if n_rows > PRINT_ROWS:
-        ws.print_area = f"A1:{get_column_letter(max(n_cols, 1))}{PRINT_ROWS + 1}"
-        ws.oddHeader.center.text = (f"&A: first {PRINT_ROWS} of {n_rows:,} rows printed; the "
-                                    "workbook holds them all")
-
-
 def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
                 links: Iterable[tuple[int, str, str]] = (),
                 row_formats: dict[str, list[str | None]] | None = None,
@@ -233,7 +209,8 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     """Write ``frame`` into an empty sheet as an Excel Table.
 
     Header row 1 (units in the labels), data from row 2, filters, frozen header, number
-    formats by unit, fitted widths, severity colours, landscape print fitted to one page wide.
+    formats by unit, fitted widths, severity colours, row heights for wrapped text, landscape
+    print (:func:`print_layout`).
 
     Parameters
     ----------
@@ -302,15 +279,30 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     fit_widths(ws, frame if len(frame.columns) else pd.DataFrame({"note": [note or ""]}),
                labels)
     wrap = Alignment(wrap_text=True, vertical="top")
+    lines: dict[int, int] = {}
     for j, column in enumerate(columns, start=1):
         cap = WRAP_COLUMNS.get(column)
         letter = get_column_letter(j)
-        if cap is None or (ws.column_dimensions[letter].width or 0) <= cap:
+        # a column fitted to its cap holds text at least that long ("message": the cap is
+        # fit_widths' largest width, and its text printed cut at the next column's edge)
+        if cap is None or (ws.column_dimensions[letter].width or 0) < cap:
             continue
         ws.column_dimensions[letter].width = cap
         if len(frame) <= 1000:  # wrapping costs a style per cell: only on readable sheets
             for i in range(2, len(frame) + 2):
-                ws.cell(row=i, column=j).alignment = wrap
+                cell = ws.cell(row=i, column=j)
+                cell.alignment = wrap
+                lines[i] = max(lines.get(i, 1), wrapped_lines(cell.value, cap))
+    # LibreOffice and Excel keep a row's stored height when they open a file, so a wrapped
+    # cell needs its row's height written (else its lines print over the next rows)
+    # and its other cells read from the top, beside the wrapped text's first line
+    for i, n in lines.items():
+        if n > 1:
+            ws.row_dimensions[i].height = LINE_HEIGHT_PT * n
+            for cell in ws[i]:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
+                                               vertical="top")
     if frame.empty and note:
         ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0,
                                               min(len(note) + 2, 100))

@@ -45,6 +45,7 @@ from protv2g.report.devices import devices_from_result
 from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
+from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
@@ -54,10 +55,23 @@ __all__ = ["FAMILIES", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
            "write_tcc_sheets"]
 
 FAMILIES = ("phase", "ground")
-DPI = 110
+#: Resolution of the plot PNGs: about 210 dpi on paper at :data:`_TCC_PRINT_SCALE` (the legend's
+#: 7.5 pt text stays sharp when printed).
+DPI = 200
 _FIGSIZE_IN = (11.0, 6.2)
+#: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
 _SHOW_PX = (990, 558)
-_ROWS_PER_PLOT = 34
+#: Rows from one plot's heading to the next: the heading row and the picture (558 px =
+#: 418.5 pt = 28 rows of 15 pt), one row spare. Each plot starts a printed page.
+_ROWS_PER_PLOT = 30
+#: Print scale (%) of the TCC sheet: a plot (990 px = 742.5 pt) prints 705 pt wide, inside
+#: the 734 pt between 0.4 in margins on landscape Letter (A4 is wider), and a page (32 rows of
+#: 15 pt = 480 pt at most) 456 pt high, inside Letter's 540 pt and A4's 523 pt.
+_TCC_PRINT_SCALE = 95
+#: Width (Excel units) of the TCC sheet's column A: 994 px, the plots lie inside it, so the
+#: sheet prints one column wide (with default columns the plot's last one, cut by the picture,
+#: printed as a second page column of blank pages).
+_TCC_COLUMN_WIDTH = 142
 _PNG_CACHE: dict[str, bytes] = {}
 _PHASE_TYPES = {"3ph", "LL"}
 _GROUND_TYPES = {"SLG", "LLG"}
@@ -307,13 +321,14 @@ def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _
     ws.add_image(img, f"A{row}")
 
 
-def _title(ws: Worksheet, text: str) -> None:
+def _title(ws: Worksheet, text: str, subtitle: str | None = None,
+           scale: int | None = None) -> None:
+    """Title (row 1), subtitle (row 2) and the print setup (:func:`picture_print`)."""
     write_cell(ws, 1, 1, text).font = Font(bold=True, size=13)
+    if subtitle:
+        write_cell(ws, 2, 1, subtitle).font = NOTE_FONT
     ws.sheet_view.showGridLines = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    picture_print(ws, scale)
 
 
 def _checks(result: StudyResult) -> dict[str, Any]:
@@ -323,8 +338,10 @@ def _checks(result: StudyResult) -> dict[str, Any]:
 def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
                pairs: pd.DataFrame | None) -> None:
     ws = wb.create_sheet(TCC)
-    _title(ws, "TCC per protection path and element family (▲ max / ▼ min fault in each "
-           "device's zone; hollow: base, filled: with V2G)")
+    _title(ws, "TCC per protection path and element family",
+           "▲ max / ▼ min fault in each device's zone; hollow: base, filled: with V2G",
+           scale=_TCC_PRINT_SCALE)
+    ws.column_dimensions["A"].width = _TCC_COLUMN_WIDTH
     if plan.graph is None:
         write_cell(ws, 2, 1, "not computed in this run: no feeder topology in the result "
                    "(tables['Feeder buses'] and tables['Feeder branches'])").font = NOTE_FONT
