@@ -105,12 +105,14 @@ class PairTerms:
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
 
     def tol(self, side: str, which: str) -> np.ndarray:
-        """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``."""
+        """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
+        element (phase or ground) whose time the rule uses."""
         key = (side, which)
         if key not in self._tol:
             names = self.m.primary if side == "p" else self.m.backup
             self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(),
-                                                self.m[f"{side}_i_phase_a"].to_numpy(), which)
+                                                self.m[f"{side}_i_phase_a"].to_numpy(), which,
+                                                self.m[f"{side}_i_ground_a"].to_numpy())
         return self._tol[key]
 
     def boundary(self, side: str, which: str) -> np.ndarray:
@@ -255,3 +257,4 @@ def check_coordination(ctx: CheckContext) -> pd.DataFrame:
         rows.append(unevaluable(ctx, c, sorted(by_criterion.get(c, set()))))
     rows += not_applicable_rows(ctx, ("C1", "C3", "C4"))
     return concat(rows)
+
