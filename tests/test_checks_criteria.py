@@ -256,6 +256,8 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     v = run(hand, t)[0]
     row = crit(v, "C10").iloc[0]
     assert (row.device, row.status) == ("R1", "warn") and "not declared" in row.message
+    # the question exists only because the site is behind R1: caused by adding V2G (#17)
+    assert row.attribution == "new" and row.scenario == ""
     declared = _with(hand, R1={"reclose_intervals_s": []})  # declared non-reclosing
     na = run(declared, t)[0].query("criterion == 'C10'")
     assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message

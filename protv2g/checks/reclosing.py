@@ -11,7 +11,10 @@ site energises the island, and the hosting search needs the row at each level).
 A relay with V2G behind it whose study-file entry does not say ``reclose_intervals_s`` (a
 feeder breaker's reclosing is not declared) gets a ``warn`` row: C10 cannot tell whether it
 recloses; write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its
-intervals.
+intervals. That row is attributed ``new`` here (it holds for the study, not one scenario):
+the question exists only because V2G sites are behind the breaker — without them there is
+no island to reclose onto — so it is caused by adding V2G, not a fault of the feeder as it
+is (:mod:`protv2g.checks.attribution` keeps an attribution a check has set).
 
 References
 ----------
@@ -37,13 +40,14 @@ def _reclose_intervals(device: object) -> tuple[float, ...]:
 
 def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFrame:
     bus = ctx.study.device_sites[dev.name].bus
-    return violation_rows(
+    rows = violation_rows(
         "C10", CheckStatus.WARN, device=dev.name, other_device=", ".join(sites),
         fault_bus=ctx.bus_name(bus),
         message=(f"{dev.name} has V2G behind it ({', '.join(sites)}) but its reclosing is not "
                  "declared: C10 cannot tell whether it recloses out of phase onto an island; "
                  "give reclose_intervals_s (its breaker's reclose intervals, s), or [] when it "
                  "does not reclose"))
+    return rows.assign(attribution="new")  # caused by the sites behind it (module docstring)
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
