@@ -18,9 +18,12 @@ Violation columns
 :class:`~protv2g.violations.CheckStatus`: fail / warn / info / not_evaluated /
 not_applicable); ``attribution`` new/worse/pre-existing (against the base case of the same
 load level, :mod:`protv2g.checks.attribution`: a row whose key — criterion, fault bus, fault
-type, case, device, other device — also appears in the base case is ``pre-existing``, or
-``worse`` when its margin is smaller by more than the row's ``tolerance``, derived from the
-device data); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
+type, case, device, other device, margin unit, rule — also fails in the base case is
+``pre-existing``, or ``worse`` when its margin is smaller by more than the row's
+``tolerance``, derived from the device data; a row the base case passes (C1–C4 and C5 give
+the passing margin, :func:`base_margins`) is ``new`` only when V2G lowers the margin by more
+than the tolerance, else ``pre-existing`` — the base is marginal; ``base_margin`` holds the
+base case's margin); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
 ``device`` (the device that misoperates or is checked) and ``other_device`` (the device it must
 coordinate with, the clearing device, or the V2G site); ``i_device_a``/``i_other_a`` (A; where
 there is no other device ``i_other_a`` is the reference current: pickup for C5, base-case
