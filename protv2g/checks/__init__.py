@@ -158,8 +158,9 @@ def base_margins(ctx: CheckContext) -> pd.DataFrame:
     parts = []
     if ctx.coordination is not None and not ctx.coordination.empty:
         parts.append(pair_margins(ctx.coordination))
-    if ctx.faults is not None:
-        parts.append(reach_margins(ctx))
+    if ctx.faults is not None:  # the base cases' fault rows only
+        faults = ctx.faults[ctx.faults["scenario"].astype(str).isin(bases)]
+        parts.append(reach_margins(replace(ctx, faults=faults)))
     parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
