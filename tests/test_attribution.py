@@ -59,6 +59,26 @@ def test_passing_base_inside_the_tolerance_is_pre_existing() -> None:
     assert r.attribution == "new" and np.isnan(r.base_margin)
 
 
+def test_ieee8500_head_relay_knife_edge_is_pre_existing() -> None:
+    """The IEEE 8500 two-site study (#17): C5 head-relay reach for the home fleet, 1,246.5 A
+    without V2G and 1,237.4 A with it against 1,245 A needed (1.5 × pickup 830 A). By hand:
+    margins +0.0018 and −0.0092 × pickup, tolerance 5 % × 1.4908 = 0.0745 × pickup; the change
+    0.011 is far inside it — the reach is marginal without V2G, not caused by it."""
+    pickup, need = 830.0, 1245.0
+    m_base, m_v2g = 1246.5 / pickup - need / pickup, 1237.4 / pickup - need / pickup
+    key = {"criterion": "C5", "fault_bus": "m1027110", "fault_type": "SLG", "case": "min",
+           "device": "head", "other_device": "", "margin_unit": "× pickup", "rule": ""}
+    v = pd.DataFrame([{**key, "scenario": V2G, "margin": m_v2g,
+                       "tolerance": 0.05 * 1237.4 / pickup, "attribution": "",
+                       "message": "m"}])
+    base = pd.DataFrame([{**key, "scenario": BASE, "margin": m_base}])
+    r = attribute(v, BASE_OF, base).iloc[0]
+    assert (m_base, m_v2g) == (pytest.approx(0.00181, abs=1e-5), pytest.approx(-0.00916,
+                                                                                 abs=1e-5))
+    assert r.attribution == "pre-existing" and r.tolerance == pytest.approx(0.07454, abs=1e-5)
+    assert "passes by 0.00181 × pickup, within the tolerance 0.0745 × pickup" in r.message
+
+
 def test_failing_base_rule_and_unit_keep_rows_apart() -> None:
     both = _rows((BASE, -0.010, 0.03), (V2G, -0.030, 0.03), (V2G, -0.050, 0.03))
     v = attribute(both, BASE_OF)

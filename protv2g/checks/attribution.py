@@ -25,10 +25,11 @@ of, :mod:`protv2g.checks.tolerance`):
 
   This is domain.md's attribution rule made consistent: a row passing by 0.1 % and failing by
   0.5 % with V2G (a change far inside its tolerance) is not caused by V2G.
-* base case has **no such row** and no margin for it — criteria that only produce failing rows
-  (C6–C12: they cannot give a passing base margin) or a row whose key the base case does not
-  evaluate — ``new``; also when the row's base case cannot be resolved (a missing base is
-  never taken as "pre-existing").
+* base case has **no such row** and no margin for it — ``new``, the rule as before: the
+  criteria whose families write failing rows only (C6–C12: no passing base margin is
+  gathered for them, so a base that passes narrowly is not seen), or a row whose key the
+  base case does not evaluate; also when the row's base case cannot be resolved (a missing
+  base is never taken as "pre-existing").
 * rows of a base case itself are ``pre-existing``; a row whose check already set its
   attribution (C10's "reclosing not declared" is ``new``: it exists only because V2G sites
   are behind the device) keeps it.
