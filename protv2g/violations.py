@@ -13,12 +13,15 @@ Columns (:data:`VIOLATION_COLUMNS`)
 violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
 ``tolerance`` (same unit): the scatter of the data the margin is made of (device timing
 bands, curve tolerance) — a margin that changes by less than it against the base case is not
-a change attributable to V2G; ``rule``, ``rule_value`` and ``rule_source``: the published rule
-the row was judged by (name, value in the rule's unit, source; empty where the limit is a
-study threshold); ``data_boundary``: where the curve lookups behind the row fall in their data
-(``inside``, or each device's ``table end``/``interpolated``/asymptote flag,
-:class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the
-chargers' contribution drove a time-based finding: ``high`` (through the stages with each
+a change attributable to V2G; ``base_margin`` (same unit): the margin of the same row in
+the base case, failing or passing, that the attribution compared with (NaN where the base
+case gives none, :mod:`protv2g.checks.attribution`); ``rule``, ``rule_value`` and
+``rule_source``: the published rule the row was judged by (name, value in the rule's unit,
+source; empty where the limit is a study threshold); ``data_boundary``: where the curve
+lookups behind the row fall in their data (``inside``, or each device's
+``table end``/``interpolated``/asymptote flag,
+:class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the chargers'
+contribution drove a time-based finding: ``high`` (through the stages with each
 site's sustained limit at its high end, or the first-cycle current held with
 ``faults.high_bracket: first_cycle_held``), ``low`` (through the stages: sustained limit,
 cessation, trips) or ``both``;
@@ -82,7 +85,8 @@ STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
 VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "margin_unit", "limit", "tolerance", "rule", "rule_value", "rule_source",
+    "margin", "margin_unit", "limit", "tolerance", "base_margin", "rule", "rule_value",
+    "rule_source",
     "data_boundary", "bracket", "message",
 ]
 

@@ -7,6 +7,8 @@ models at the same currents.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -259,9 +261,41 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     v = run(hand, t)[0]
     row = crit(v, "C10").iloc[0]
     assert (row.device, row.status) == ("R1", "warn") and "not declared" in row.message
+    # the question exists only because the site is behind R1: caused by adding V2G (#17)
+    assert row.attribution == "new" and row.scenario == ""
     declared = _with(hand, R1={"reclose_intervals_s": []})  # declared non-reclosing
     na = run(declared, t)[0].query("criterion == 'C10'")
     assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message
+
+
+def test_c10_reclose_margin_rule_and_its_bracket(hand) -> None:
+    """The 0.5-s margin has no published value: bracketed 0.2-1.0 s, and every failing row
+    says which end decides it (cease to energise 2 s)."""
+    from protv2g.checks.rule_values import rules_used_table
+
+    behind = _site_at(hand, "B3")
+    t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))
+
+    def c10(first_s: float) -> pd.Series:
+        s = _with(behind, RC={"reclose_intervals_s": [first_s, 2.0, 2.0]})
+        v = crit(run(s, t)[0], "C10")
+        return v[v.status == "fail"].iloc[0]
+
+    row = c10(0.5)  # before the chargers must have ceased: no margin decides it
+    assert (row.rule, row.rule_value) == ("reclose_margin_s", 0.5)
+    assert "no published value" in row.rule_source
+    assert "fails with no margin at all" in row.message
+    assert "fails at both ends of the margin bracket 0.2-1 s" in c10(2.1).message
+    row = c10(2.3)  # 2.3 < 2.5 fails; with 0.2 s (2.2) it would hold
+    assert row.margin == pytest.approx(2.3 - 2.5)
+    assert "low end of the margin bracket (0.2 s) it holds" in row.message
+    ctx = SimpleNamespace(thresholds=hand.document.checks, devices={})
+    r = rules_used_table(ctx).query("rule == 'reclose_margin_s'").iloc[0]
+    assert (r.value, r.bracket_low, r.bracket_high, r.overridden) == (0.5, 0.2, 1.0, False)
+    over = hand.with_updates(checks={"reclose_margin_s": 1.0})
+    r = rules_used_table(SimpleNamespace(thresholds=over.document.checks, devices={})).query(
+        "rule == 'reclose_margin_s'").iloc[0]
+    assert r.value == 1.0 and r.overridden and r.source == "study file (checks.reclose_margin_s)"
 
 
 def test_c11_island_screen(hand) -> None:

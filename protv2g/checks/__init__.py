@@ -18,9 +18,12 @@ Violation columns
 :class:`~protv2g.violations.CheckStatus`: fail / warn / info / not_evaluated /
 not_applicable); ``attribution`` new/worse/pre-existing (against the base case of the same
 load level, :mod:`protv2g.checks.attribution`: a row whose key — criterion, fault bus, fault
-type, case, device, other device — also appears in the base case is ``pre-existing``, or
-``worse`` when its margin is smaller by more than the row's ``tolerance``, derived from the
-device data); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
+type, case, device, other device, margin unit, rule — also fails in the base case is
+``pre-existing``, or ``worse`` when its margin is smaller by more than the row's
+``tolerance``, derived from the device data; a row the base case passes (C1–C4 and C5 give
+the passing margin, :func:`base_margins`) is ``new`` only when V2G lowers the margin by more
+than the tolerance, else ``pre-existing`` — the base is marginal; ``base_margin`` holds the
+base case's margin); ``scenario``; ``fault_bus`` (bus name); ``fault_type``; ``case``;
 ``device`` (the device that misoperates or is checked) and ``other_device`` (the device it must
 coordinate with, the clearing device, or the V2G site); ``i_device_a``/``i_other_a`` (A; where
 there is no other device ``i_other_a`` is the reference current: pickup for C5, base-case
@@ -48,8 +51,9 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, build_context, concat, could_not
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import pairs_in_brackets, run_family
-from protv2g.checks.coordination import COORDINATION_COLUMNS
+from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.rule_values import rules_used_table
+from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 from protv2g.scenarios import Scenario, build_scenarios
@@ -58,7 +62,7 @@ from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
 
 __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
            "build_context", "check_study", "family_function", "run_checks", "attribute",
-           "base_scenarios", "check_context", "rules_used_table"]
+           "base_scenarios", "base_margins", "check_context", "rules_used_table"]
 
 #: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
 FamilyFunction = Callable[[CheckContext], pd.DataFrame]
@@ -134,13 +138,32 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
             done.add(key)
             parts.append(run_family(ctx, crit, family_function(crit)))
     v = concat(parts)
-    v = attribute(v, ctx.base_of)
+    v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
         keys = pd.DataFrame({"_o": v.criterion.map(order),
                              "_s": v.status.map(lambda s: STATUS_ORDER.get(str(s), 9))})
         v = v.assign(**keys).sort_values(["_o", "_s", "scenario"], kind="stable")
         v = v.drop(columns=["_o", "_s"])
     return CheckOutcome(v.reset_index(drop=True)[VIOLATION_COLUMNS], coord, ctx)
+
+
+def base_margins(ctx: CheckContext) -> pd.DataFrame:
+    """Margins of the base cases' rows, passing or not, that the attribution compares a V2G
+    row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
+    coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
+    and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
+    reach_margins`). The other criteria write failing rows only: for them a row the base
+    case does not fail stays ``new``."""
+    bases = {b for b in ctx.base_of.values() if b}
+    parts = []
+    if ctx.coordination is not None and not ctx.coordination.empty:
+        parts.append(pair_margins(ctx.coordination))
+    if ctx.faults is not None:  # the base cases' fault rows only
+        faults = ctx.faults[ctx.faults["scenario"].astype(str).isin(bases)]
+        parts.append(reach_margins(replace(ctx, faults=faults)))
+    parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def check_context(study: Study, fault_result: Any, flow_result: Any = None,

@@ -461,7 +461,7 @@ def _default_unit(criterion: str) -> str:
 
 
 _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
-               "tolerance", "rule_value")
+               "tolerance", "base_margin", "rule_value")
 
 
 def empty() -> pd.DataFrame:

@@ -1,22 +1,42 @@
 """Attribution of violation rows to V2G: ``new``, ``worse`` or ``pre-existing`` (#17).
 
-Every row is compared with the same row (criterion, fault bus, fault type, case, device,
-other device) of its scenario's **base case** — the scenario without V2G of the same load
-level (:func:`base_scenarios`):
+Every row is compared with the same row (:data:`ATTRIBUTION_KEY`: criterion, fault bus, fault
+type, case, device, other device, margin unit, rule) of its scenario's **base case** — the
+scenario without V2G of the same load level (:func:`base_scenarios`). With ``m_base`` the base
+case's margin of that row, ``m_v2g`` the row's own margin and ``tol`` its **tolerance**
+(``tolerance`` column, in the margin's unit: the scatter of the device data the margin is made
+of, :mod:`protv2g.checks.tolerance`):
 
-* ``pre-existing`` — the row is a base case's own row, or the base case has the same row and
-  V2G does not make its margin worse by more than the row's **tolerance** (``tolerance``
-  column, in the margin's unit: the scatter of the device data the margin is made of,
-  :mod:`protv2g.checks.tolerance`). Inside that band the change is the devices' own scatter,
-  not something V2G can be said to cause. The gate turns pre-existing failures into
-  conditions ("fix before the pilot", :mod:`protv2g.gate`).
-* ``worse`` — the base case has the row and V2G lowers its margin by more than the tolerance.
-* ``new`` — the base case has no such row, or the row's base case cannot be resolved (a
-  missing base is never taken as "pre-existing").
+* base case **fails** the same row (it is a violation row there too):
 
-A row without a data-derived tolerance is judged against ``max(1e-3, 1 % of |base margin|)``
-(a numerical floor, not a physical band), and its ``tolerance`` column says so by holding
-that value.
+  - ``pre-existing`` — ``m_base − m_v2g ≤ tol``: inside that band the change is the devices'
+    own scatter, not something V2G can be said to cause;
+  - ``worse`` — ``m_base − m_v2g > tol``.
+
+* base case **passes** the row with a known margin ``m_base ≥ 0`` (``base_margins``: the
+  coordination table's C1–C4 margins of every pair, C5's reach of every device at every bus
+  of its zones):
+
+  - ``new`` — ``m_base − m_v2g > tol``: V2G moves the margin across the limit by more than
+    the devices' scatter;
+  - ``pre-existing`` — otherwise: the base is **marginal**, it passes by less than the
+    tolerance, so the limit is not met with the devices' own scatter even without V2G. The
+    row's ``message`` says so ("without V2G it passes by X, within the tolerance Y").
+
+  This is domain.md's attribution rule made consistent: a row passing by 0.1 % and failing by
+  0.5 % with V2G (a change far inside its tolerance) is not caused by V2G.
+* base case has **no such row** and no margin for it — ``new``, the rule as before: the
+  criteria whose families write failing rows only (C6–C12: no passing base margin is
+  gathered for them, so a base that passes narrowly is not seen), or a row whose key the
+  base case does not evaluate; also when the row's base case cannot be resolved (a missing
+  base is never taken as "pre-existing").
+* rows of a base case itself are ``pre-existing``; a row whose check already set its
+  attribution (C10's "reclosing not declared" is ``new``: it exists only because V2G sites
+  are behind the device) keeps it.
+
+``base_margin`` holds ``m_base`` (NaN where the base case gives none). A row without a
+data-derived tolerance is judged against ``max(1e-3, 1 % of |base margin|)`` (a numerical
+floor, not a physical band), and its ``tolerance`` column says so by holding that value.
 
 Base cases of scenarios known only by name (flow scenarios of the 96-step day, its
 communication-loss variant, hand-built tables) are resolved from the name: ``day/expected``
@@ -37,10 +57,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "fallback_tolerance"]
+__all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
+           "fallback_tolerance"]
 
-#: Columns that identify "the same row" in the base case.
-ATTRIBUTION_KEY = ["criterion", "fault_bus", "fault_type", "case", "device", "other_device"]
+#: Columns that identify "the same row" in the base case. The margin unit and the rule keep
+#: apart rows of one device pair judged by different rules (C2 fuse saving and backup; C5
+#: reach against pickup and the reduction of reach against the base current).
+ATTRIBUTION_KEY = ["criterion", "fault_bus", "fault_type", "case", "device", "other_device",
+                   "margin_unit", "rule"]
+#: Columns of the ``base_margins`` table of :func:`attribute`.
+BASE_MARGIN_COLUMNS = ["scenario", *ATTRIBUTION_KEY, "margin"]
 
 _LOAD_LEVELS = ("peak", "light")
 
@@ -92,46 +118,94 @@ def fallback_tolerance(base_margin: np.ndarray) -> np.ndarray:
     return np.maximum(1e-3, 0.01 * np.abs(np.asarray(base_margin, dtype=float)))
 
 
-def attribute(violations: pd.DataFrame, base_of: Mapping[str, str]) -> pd.DataFrame:
-    """Fill ``attribution`` (and missing ``tolerance``) by comparing every row with its base
-    case (see the module docstring).
+def _fmt(x: float, unit: str) -> str:
+    if unit == "s":
+        return f"{1000.0 * x:.3g} ms"
+    return f"{x:.3g} {unit}".rstrip()
+
+
+def _base_table(rows: pd.DataFrame, key: list[str], is_base: np.ndarray, name: str
+                ) -> pd.DataFrame:
+    """Smallest margin per (key, base scenario) of base-case rows, as column ``name``
+    (``_n``: how many rows, margin or not)."""
+    ref = rows[is_base][[*key, "scenario"]].astype(str).rename(columns={"scenario": "_base"})
+    ref[name] = pd.to_numeric(rows[is_base]["margin"], errors="coerce").to_numpy(float)
+    return ref.assign(_n=1).groupby([*key, "_base"], dropna=False).agg(
+        **{name: (name, "min"), "_n": ("_n", "sum")}).reset_index()
+
+
+def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
+              base_margins: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
+    row with its base case (see the module docstring).
 
     Parameters
     ----------
     violations : DataFrame
-        ``VIOLATION_COLUMNS``.
+        ``VIOLATION_COLUMNS``. A row whose ``attribution`` is already set keeps it.
     base_of : mapping
         Scenario → its base-case scenario (:func:`base_scenarios`; "" = unresolved).
+    base_margins : DataFrame, optional
+        :data:`BASE_MARGIN_COLUMNS`: margins of rows a criterion evaluated, passing or not
+        (only base-case scenarios are read; a key missing a column matches on the others).
+        Without it a row the base case does not fail is ``new``.
 
     Returns
     -------
     DataFrame
-        A copy with ``attribution`` filled.
+        A copy with ``attribution`` and ``base_margin`` filled; the ``message`` of a row made
+        ``pre-existing`` by a marginal base says so.
     """
     v = violations.copy()
     if v.empty:
+        if "base_margin" not in v.columns:
+            v["base_margin"] = pd.Series(dtype=float)
         return v
     if "tolerance" not in v.columns:
         v["tolerance"] = np.nan
     scen = v.scenario.astype(str)
-    base = scen.map(lambda s: base_of.get(s, "")).fillna("")
-    is_base = (scen == base) | (scen == "")
+    base = scen.map(lambda s: base_of.get(s, "")).fillna("").astype(str)
+    is_base = ((scen == base) | (scen == "")).to_numpy()
     key = [c for c in ATTRIBUTION_KEY if c in v.columns]
-    ref = v[scen == base][[*key, "scenario", "margin"]].rename(
-        columns={"scenario": "_base", "margin": "_bm"})
-    ref["_bm"] = pd.to_numeric(ref["_bm"], errors="coerce")
-    ref = ref.assign(_had=True).groupby([*key, "_base"], dropna=False).agg(
-        _bm=("_bm", "min"), _had=("_had", "any")).reset_index()
-    j = v.assign(_base=base.to_numpy()).merge(ref, how="left", on=[*key, "_base"])
-    had = j._had.eq(True).to_numpy() & (base != "").to_numpy()
+    keys = v[key].astype(str).assign(_base=base.to_numpy())
+    ref = _base_table(v, key, scen.to_numpy() == base.to_numpy(), "_bm")
+    j = keys.merge(ref, how="left", on=[*key, "_base"])
+    had = j._n.notna().to_numpy() & (base != "").to_numpy()
     bm = j._bm.to_numpy(dtype=float)
-    tol = pd.to_numeric(j.tolerance, errors="coerce").to_numpy(dtype=float)
-    fill = ~np.isfinite(tol) & had & ~is_base.to_numpy()
-    tol = np.where(fill, fallback_tolerance(np.nan_to_num(bm)), tol)
+    pm = np.full(len(v), np.nan)  # margin of a passing base row
+    if base_margins is not None and len(base_margins):
+        bk = [c for c in key if c in base_margins.columns]
+        bsc = base_margins.scenario.astype(str)
+        in_base = (bsc.map(lambda s: base_of.get(s, "")) == bsc).to_numpy()
+        pj = keys.merge(_base_table(base_margins, bk, in_base, "_pm").drop(columns="_n"),
+                        how="left", on=[*bk, "_base"])
+        pm = np.where(had | (base == "").to_numpy(), np.nan, pj._pm.to_numpy(dtype=float))
+    passed = np.isfinite(pm) & ~is_base
+    m_base = np.where(had, bm, pm)
+    tol = pd.to_numeric(v.tolerance, errors="coerce").to_numpy(dtype=float)
+    fill = ~np.isfinite(tol) & (had | passed) & ~is_base
+    tol = np.where(fill, fallback_tolerance(np.nan_to_num(m_base)), tol)
+    margin = pd.to_numeric(v.margin, errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):
-        worse = pd.to_numeric(j.margin, errors="coerce").to_numpy(float) < bm - np.nan_to_num(tol)
-    att = np.where(~had, "new", np.where(worse, "worse", "pre-existing"))
-    att = np.where(is_base.to_numpy(), "pre-existing", att)
+        moved = margin < m_base - np.nan_to_num(tol)
+    att = np.where(had, np.where(moved, "worse", "pre-existing"),
+                   np.where(passed & ~moved, "pre-existing", "new"))
+    att = np.where(is_base, "pre-existing", att)
+    preset = v.attribution.fillna("").astype(str).to_numpy() if "attribution" in v else None
+    if preset is not None:
+        att = np.where(preset != "", preset, att)
+    marginal = passed & ~moved & (att == "pre-existing")
+    if marginal.any():
+        unit = v.margin_unit.astype(str).to_numpy() if "margin_unit" in v else np.full(
+            len(v), "")
+        msg = v.message.astype(str).to_numpy().copy()
+        for k in np.flatnonzero(marginal):
+            msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
+                      f"{_fmt(pm[k], unit[k])}, within the tolerance {_fmt(tol[k], unit[k])} "
+                      "of the device data: the limit is not met with the devices' own "
+                      "scatter even without V2G")
+        v["message"] = msg
     v["attribution"] = att
     v["tolerance"] = tol
+    v["base_margin"] = np.where(is_base, np.nan, m_base)
     return v

@@ -62,11 +62,12 @@ from protv2g.checks.pairs import (
 from protv2g.checks.recloser_fuse import fuse_recloser_rows, source_side_rows
 from protv2g.checks.rule_values import fuse_ratio, interval
 from protv2g.checks.tolerance import combine_boundaries, device_boundary, device_tolerance_s, rss
+from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
 
 __all__ = ["COORDINATION_COLUMNS", "evaluate_pairs", "check_coordination", "not_applicable_rows",
-           "PairTerms"]
+           "PairTerms", "pair_margins"]
 
 
 def _em_travel(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> np.ndarray:
@@ -105,12 +106,14 @@ class PairTerms:
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
 
     def tol(self, side: str, which: str) -> np.ndarray:
-        """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``."""
+        """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
+        element (phase or ground) whose time the rule uses."""
         key = (side, which)
         if key not in self._tol:
             names = self.m.primary if side == "p" else self.m.backup
             self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(),
-                                                self.m[f"{side}_i_phase_a"].to_numpy(), which)
+                                                self.m[f"{side}_i_phase_a"].to_numpy(), which,
+                                                self.m[f"{side}_i_ground_a"].to_numpy())
         return self._tol[key]
 
     def boundary(self, side: str, which: str) -> np.ndarray:
@@ -255,3 +258,18 @@ def check_coordination(ctx: CheckContext) -> pd.DataFrame:
         rows.append(unevaluable(ctx, c, sorted(by_criterion.get(c, set()))))
     rows += not_applicable_rows(ctx, ("C1", "C3", "C4"))
     return concat(rows)
+
+
+def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
+    """Margins of every evaluated pair row, passing or not, keyed as its violation row would be
+    (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`: ``device`` = backup,
+    ``other_device`` = primary, unit s): what the attribution reads for a row whose base case
+    passes (:func:`protv2g.checks.attribution.attribute`)."""
+    c = coordination
+    return pd.DataFrame({
+        "scenario": c.scenario.to_numpy(), "criterion": c.criterion.to_numpy(),
+        "fault_bus": c.fault_bus.to_numpy(), "fault_type": c.fault_type.to_numpy(),
+        "case": c.case.to_numpy(), "device": c.backup.to_numpy(),
+        "other_device": c.primary.to_numpy(), "margin_unit": MarginUnit.SECOND.value,
+        "rule": c.rule.to_numpy(),
+        "margin": pd.to_numeric(c.margin_s, errors="coerce").to_numpy(float)})

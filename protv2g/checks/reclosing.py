@@ -2,16 +2,24 @@
 
 C10: a reclosing device (recloser, or relay with ``reclose_intervals_s``) with V2G behind it
 must wait longer than the chargers need to cease to energise the island:
-``first reclose interval > cease_to_energize_s + reclose_margin_s`` (default 2 s + 0.5 s,
-IEEE 1547-2018 §8.1); otherwise it may reclose out of phase onto the still-energised island
-(``fail``). One row per (device, site) **in every scenario where the site exports** (every
-export level and participation case, not only the largest: the risk exists as soon as the
-site energises the island, and the hosting search needs the row at each level).
+``first reclose interval > cease_to_energize_s + reclose_margin_s`` (default 2 s + 0.5 s;
+the 2 s is IEEE 1547-2018 §8.1, the 0.5-s margin has no published value and is bracketed
+0.2-1.0 s, :data:`protv2g.checks.rule_values.RECLOSE_MARGIN_BRACKET_S`); otherwise it may
+reclose out of phase onto the still-energised island (``fail``). A failing row carries the
+margin as its rule (``reclose_margin_s``, value, source) and its message says which end of
+the bracket decides it: fails with no margin at all, fails at both ends, or holds at the low
+end (the choice of margin decides). One row per (device, site) **in every scenario where the
+site exports** (every export level and participation case, not only the largest: the risk
+exists as soon as the site energises the island, and the hosting search needs the row at
+each level).
 
 A relay with V2G behind it whose study-file entry does not say ``reclose_intervals_s`` (a
 feeder breaker's reclosing is not declared) gets a ``warn`` row: C10 cannot tell whether it
 recloses; write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its
-intervals.
+intervals. That row is attributed ``new`` here (it holds for the study, not one scenario):
+the question exists only because V2G sites are behind the breaker — without them there is
+no island to reclose onto — so it is caused by adding V2G, not a fault of the feeder as it
+is (:mod:`protv2g.checks.attribution` keeps an attribution a check has set).
 
 References
 ----------
@@ -24,6 +32,7 @@ from __future__ import annotations
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
+from protv2g.checks.rule_values import reclose_margin
 from protv2g.topology import downstream_buses
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
@@ -37,18 +46,33 @@ def _reclose_intervals(device: object) -> tuple[float, ...]:
 
 def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFrame:
     bus = ctx.study.device_sites[dev.name].bus
-    return violation_rows(
+    rows = violation_rows(
         "C10", CheckStatus.WARN, device=dev.name, other_device=", ".join(sites),
         fault_bus=ctx.bus_name(bus),
         message=(f"{dev.name} has V2G behind it ({', '.join(sites)}) but its reclosing is not "
                  "declared: C10 cannot tell whether it recloses out of phase onto an island; "
                  "give reclose_intervals_s (its breaker's reclose intervals, s), or [] when it "
                  "does not reclose"))
+    return rows.assign(attribution="new")  # caused by the sites behind it (module docstring)
+
+
+def _bracket_text(first_s: float, cease_s: float, rule: object) -> str:
+    """Which end of the reclose-margin bracket decides a failing row ("" when overridden)."""
+    if rule.overridden or rule.bracket is None:
+        return ""
+    lo, hi = rule.bracket
+    if first_s <= cease_s:
+        return (f"; fails with no margin at all (the bracket {lo:g}-{hi:g} s does not "
+                "decide it)")
+    if first_s > cease_s + lo:
+        return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "
+                "of margin decides this row")
+    return f"; fails at both ends of the margin bracket {lo:g}-{hi:g} s"
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     """C10 violation rows (see the module docstring)."""
-    th = ctx.thresholds
+    rule = reclose_margin(ctx)
     sites = {s.name: s for s in ctx.study.document.v2g_sites}
     rows = []
     applies = False
@@ -67,7 +91,8 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
         first = intervals[0]
         for name in names:
             applies = True
-            need = sites[name].cease_to_energize_s + th.reclose_margin_s
+            cease = sites[name].cease_to_energize_s
+            need = cease + rule.value
             if first > need:
                 continue
             bus = ctx.study.site_buses[name]
@@ -79,12 +104,14 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
                     other_device=name, t_device_s=first,
                     t_other_s=sites[name].cease_to_energize_s, margin=first - need,
-                    limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus),
+                    limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name,
+                    rule_value=rule.value, rule_source=rule.source,
                     message=(f"{dev.name} recloses after {first:g} s but site {name} "
                              f"({p_kw / 1000:.3g} MW at {ctx.bus_name(bus)}, "
                              f"{ctx.export_text(sc.name)}) may energise the island for up to "
                              f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
-                             f"risk (needs > {need:g} s)")))
+                             f"risk (needs > {need:g} s)"
+                             f"{_bracket_text(first, cease, rule)}")))
     if not applies:
         return not_applicable("C10", "no reclosing device has a V2G site behind it")
     return concat(rows)

@@ -36,12 +36,31 @@ from protv2g.devices.rules import (
     source_side_fuse_factor,
 )
 
-__all__ = ["RULES_COLUMNS", "interval", "fuse_saving", "source_side", "fuse_ratio",
-           "rules_used_table", "rule_columns", "study_rules_table"]
+__all__ = ["RULES_COLUMNS", "RECLOSE_MARGIN_BRACKET_S", "interval", "fuse_saving",
+           "source_side", "fuse_ratio", "reclose_margin", "rules_used_table", "rule_columns",
+           "study_rules_table"]
 
 #: Columns of the Rules table.
 RULES_COLUMNS = ["rule", "device", "value", "unit", "basis", "source", "overridden",
                  "bracket_low", "bracket_high"]
+
+#: C10's margin (s) between a V2G site's cease-to-energise time and a reclosing device's first
+#: reclose interval (``checks.reclose_margin_s``, default 0.5 s): NO PUBLISHED VALUE FOUND.
+#: Searched (#17, 2026-12): IEEE Std 1547.2-2023 reclosing coordination, utility
+#: interconnection handbooks, "reclose interval" / "cease to energize" margin — IEEE Std
+#: 1547-2018 §8.1 fixes only the DER side (cease to energise within 2 s of an unintentional
+#: island) and leaves reclosing coordination to the utility (§6.3). The value is therefore
+#: bracketed by engineering judgement (not a source), from what the margin must cover:
+#: low 0.2 s — the reclosing device's own interval scatter (an electronic control, a few ms;
+#: an electromechanical 79 relay, a few % of 2 s) and the island's residual voltage decaying
+#: after cessation (tens to a couple of hundred ms); high 1.0 s — the same with a DER that
+#: ceases at the very end of its 2-s window and a conservative planning allowance.
+RECLOSE_MARGIN_BRACKET_S = (0.2, 1.0)
+_RECLOSE_MARGIN_SOURCE = (
+    "no published value found (IEEE 1547-2018 §8.1 fixes the DER's 2-s cease to "
+    "energise only; IEEE 1547.2-2023 and utility handbooks searched): engineering bracket "
+    "0.2-1.0 s for the reclosing device's interval scatter, the island's residual voltage "
+    "decay and a planning allowance")
 
 _INTERVAL_KEY = {DevicePair.RELAY_RELAY: "cti_relay_relay_s",
                  DevicePair.RELAY_FUSE: "cti_relay_fuse_s",
@@ -100,6 +119,20 @@ def fuse_ratio(ctx: Any) -> RuleValue:
     return _from_study(fuse_fuse_ratio(override=th.fuse_fuse_ratio), th, "fuse_fuse_ratio")
 
 
+def reclose_margin(ctx: Any) -> RuleValue:
+    """C10's margin (s) beyond the chargers' cease-to-energise time that a first reclose
+    interval must exceed: ``checks.reclose_margin_s`` with its bracket
+    (:data:`RECLOSE_MARGIN_BRACKET_S`; no published value, see there)."""
+    th = _checks(ctx)
+    given = "reclose_margin_s" in getattr(th, "model_fields_set", set())
+    lo, hi = RECLOSE_MARGIN_BRACKET_S
+    return RuleValue(
+        name="reclose_margin_s", value=float(th.reclose_margin_s), unit="s",
+        source="study file (checks.reclose_margin_s)" if given else _RECLOSE_MARGIN_SOURCE,
+        basis=(f"first reclose interval > cease to energise + margin; default 0.5 s, "
+               f"bracket {lo:g}-{hi:g} s"), bracket=(lo, hi), overridden=given)
+
+
 def rule_columns(rule: RuleValue | None) -> dict[str, Any]:
     """``rule``, ``rule_value``, ``rule_source`` of a row judged by ``rule``."""
     if rule is None:
@@ -118,8 +151,8 @@ def rules_used_table(ctx: Any) -> pd.DataFrame:
     """Every rule value the checks of a study use, with its basis and source.
 
     Device-independent rules (the rows of :func:`protv2g.devices.rules.rules_table`:
-    coordination intervals, fuse–fuse ratio) with the study's overrides (deprecated keys
-    named as such), then per recloser its fuse-saving
+    coordination intervals, fuse–fuse ratio; C10's reclose margin) with the study's overrides
+    (deprecated keys named as such), then per recloser its fuse-saving
     K and source-side fuse factor (or why the table has no value for it).
 
     Parameters
@@ -134,6 +167,7 @@ def rules_used_table(ctx: Any) -> pd.DataFrame:
     """
     rows = [_row(interval(ctx, p)) for p in DevicePair]
     rows.append(_row(fuse_ratio(ctx)))
+    rows.append(_row(reclose_margin(ctx)))
     for name, dev in ctx.devices.items():
         if not hasattr(dev.settings, "n_fast"):
             continue

@@ -42,7 +42,7 @@ from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_sensitivity"]
+__all__ = ["check_sensitivity", "reach_margins"]
 
 _GROUND_FAULTS = ("SLG", "LLG")
 #: Case in which reach is judged.
@@ -85,6 +85,26 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
                            th.sensitivity_backup_factor)
     return m
+
+
+def reach_margins(ctx: CheckContext) -> pd.DataFrame:
+    """Reach margin ``I_op/pickup − factor`` (multiples of pickup) of every device at every
+    bus of its zones in the minimum case, passing or not, keyed as its violation row would be
+    (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`): what the attribution reads for a
+    row whose base case passes. Empty without a fault result or the minimum case."""
+    cols = ["scenario", "criterion", "fault_bus", "fault_type", "case", "device",
+            "other_device", "margin_unit", "rule", "margin"]
+    if ctx.faults is None or ctx.zones.empty:
+        return pd.DataFrame(columns=cols)
+    m = _zone_rows(ctx)
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "scenario": m.scenario.to_numpy(), "criterion": "C5",
+        "fault_bus": m.fault_bus_name.to_numpy(), "fault_type": m.fault_type.to_numpy(),
+        "case": m.case.to_numpy(), "device": m.device.to_numpy(), "other_device": "",
+        "margin_unit": MarginUnit.PICKUP_MULTIPLE.value, "rule": "",
+        "margin": (m.ratio - m.factor).to_numpy(float)}, columns=cols)
 
 
 def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:

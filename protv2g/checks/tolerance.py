@@ -5,7 +5,10 @@ device's own current. Two things about those lookups travel with every row:
 
 * **tolerance** (s) — how far each time can lie from the value used, from the data
   (:func:`protv2g.devices.tolerances.tolerance_s`: a fuse's published melting range or arcing
-  bracket, a relay's or recloser control's timing accuracy). The margin's tolerance is the
+  bracket, a relay's or recloser control's timing accuracy) — of the element whose time is
+  used: a relay's or recloser's ground element where it is faster than the phase element
+  (a minimum SLG fault is often cleared on the ground curve while the phase current is
+  below the phase pickup), as :func:`device_boundary` reads it. The margin's tolerance is the
   root-sum-square of its terms' tolerances, each scaled by its factor in the rule (e.g.
   ``K × t_fast``): the two devices' errors are independent. A margin that moves by less
   than this against the base case is inside the devices' own scatter: not a change V2G can be
@@ -28,7 +31,7 @@ import numpy as np
 
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
-from protv2g.devices.tolerances import tolerance_s
+from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
            "INSIDE"]
@@ -47,8 +50,42 @@ def _which(role: str, which: str) -> str:
     return which if which in ("mm", "tc") else "tc"
 
 
+def _ground_time_tolerance_s(dev: Any, role: str, i_g: np.ndarray, which: str, tech: str
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """(time, tolerance) of a relay's or recloser's ground element at 3I0 currents ``i_g``
+    (``inf``/``nan`` where it has none or does not operate), with the accuracy
+    :func:`protv2g.devices.tolerances.time_band_s` gives the phase element: the larger of the
+    relative and absolute error of the curve time (a recloser's mechanism time is an adder)."""
+    if role == "relay":
+        t = dev.ground_time_s(i_g)
+        rel, absolute, _ = accuracy(f"{tech}_relay")
+        mech = 0.0
+    elif role == "recloser":
+        if which == "fast" and not dev.settings.n_fast:  # no fast shot: never operates
+            return np.full(i_g.shape, np.inf), np.full(i_g.shape, np.nan)
+        fast = which == "fast"
+        t = dev.ground_fast_time_s(i_g) if fast else dev.ground_delayed_time_s(i_g)
+        curve = dev.ground_fast_curve if fast else dev.ground_delayed_curve
+        mech = dev.mechanism_s(curve) if curve is not None else 0.0
+        rel, absolute, _ = accuracy("recloser_control")
+    else:  # a fuse has no ground element
+        nan = np.full(i_g.shape, np.nan)
+        return np.full(i_g.shape, np.inf), nan
+    with np.errstate(invalid="ignore"):
+        tol = np.where(np.isfinite(t), np.maximum(rel * (t - mech), absolute), np.nan)
+    return t, tol
+
+
+def _phase_time_s(dev: Any, role: str, i_p: np.ndarray, which: str) -> np.ndarray:
+    if role == "relay":
+        return dev.phase_time_s(i_p)
+    if which == "fast" and dev.settings.n_fast:
+        return dev.fast_time_s(i_p)
+    return dev.delayed_time_s(i_p)
+
+
 def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndarray,
-                       which: str) -> np.ndarray:
+                       which: str, i_ground_a: np.ndarray | None = None) -> np.ndarray:
     """Tolerance (s) of each row's device time at its current (0 where it does not operate).
 
     Parameters
@@ -62,9 +99,14 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
     which : {"op", "mm", "tc", "fast", "delayed"}
         The time the check uses (mapped to what each kind has: a relay's operate time, a
         recloser's ``fast``/``delayed`` curve, a fuse's ``mm``/``tc``).
+    i_ground_a : numpy.ndarray, optional
+        Residual current 3I0 of each row (A). Given, a relay's or recloser's tolerance is
+        that of its ground element where the ground element is the faster (its time is the
+        one the check uses); without it, the phase element's.
     """
     names = np.asarray(names, dtype=object)
     i_a = np.asarray(i_a, dtype=float)
+    i_g = None if i_ground_a is None else np.asarray(i_ground_a, dtype=float)
     out = np.zeros(len(names))
     tech = ctx.thresholds.relay_technology
     for name in np.unique(names):
@@ -72,9 +114,14 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
         if dev is None:
             continue
         idx = np.flatnonzero(names == name)
-        w = _which(kind_of(dev).role, which)
+        role = kind_of(dev).role
+        w = _which(role, which)
         with np.errstate(invalid="ignore", divide="ignore"):
             tol = tolerance_s(dev, i_a[idx], w, relay_technology=tech)  # type: ignore[arg-type]
+            if i_g is not None and role in ("relay", "recloser"):
+                t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g[idx], w, tech)
+                t_p = _phase_time_s(dev, role, i_a[idx], w)
+                tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_g, tol)
         out[idx] = np.where(np.isfinite(tol), tol, 0.0)
     return out
 
