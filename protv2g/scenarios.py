@@ -121,6 +121,8 @@ def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
                "is_base": sc.is_base}
         for st in sc.sites:
             row[f"p_{st.site}_kw"] = st.p_export_kw
-            row[f"chargers_online_expected_{st.site}"] = st.n_online
+            # rounded to 1e-9 for display only: 0.8 × 48 carries float noise (38.40000000000001)
+            row[f"chargers_online_expected_{st.site}"] = (
+                None if st.n_online is None else round(st.n_online, 9))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -35,8 +35,8 @@ from protv2g.violations import CheckStatus
 __all__ = ["check_load", "IMPORT_PEAK", "EXPORT_PEAK"]
 
 #: ``mechanism`` of a C8 row: the largest current is load (import) or export (reverse flow).
-IMPORT_PEAK = "import peak (load and charging)"
-EXPORT_PEAK = "export peak (reverse flow)"
+IMPORT_PEAK = "import peak: load and charging"
+EXPORT_PEAK = "export peak: reverse flow"
 
 
 def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
