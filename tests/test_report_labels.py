@@ -130,5 +130,27 @@ def test_charger_stages_and_scenarios_print_engineering_numbers(depot_result, de
     col = head.index("Chargers online expected depot") + 1
     values = [sc.cell(row=r, column=col).value for r in range(2, sc.max_row + 1)]
     assert 38.4 in [pytest.approx(v) for v in values]
-    assert sc.cell(row=2, column=col).number_format == "0.0"
+    shown = [r for r in range(2, sc.max_row + 1) if sc.cell(row=r, column=col).value]
+    assert shown and all(sc.cell(row=r, column=col).number_format == "0.0" for r in shown)
     assert not any(str(h).startswith("N online") for h in head)
+
+
+def test_cli_and_summary_count_the_same_rows_in_the_same_words(tmp_path, monkeypatch, capsys):
+    # the review read "718 violations" from `protv2g run` and "719 check rows" in the Summary
+    # (the one not_applicable row counted in one only): both now print describe_rows
+    import protv2g
+    from protv2g.cli import main
+    from protv2g.violations import describe_rows
+
+    from .test_report import _small_result
+
+    result = _small_result()
+    monkeypatch.setattr(protv2g, "load_study", lambda path: type("S", (), {"name": "small"}))
+    monkeypatch.setattr(protv2g, "run_study", lambda study, **kw: result)
+    assert main(["run", "small.yaml", "-o", str(tmp_path / "s.xlsx"), "--no-hosting"]) == 0
+    text = describe_rows(result.violations)
+    assert text == "6 violation rows (3 failing, 2 warnings, 1 info)"
+    assert f"bus fault rows, {text}" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["Summary"]
+    line = next(r[1] for r in ws.iter_rows(values_only=True) if r[0] == "Findings")
+    assert line.endswith(f"from {text}")
