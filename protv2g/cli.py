@@ -77,20 +77,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with StageProgress("run", stages) as progress:
         progress("load")
         from protv2g import load_study, run_study
-        from protv2g.violations import CheckStatus, status_mask
+        from protv2g.violations import describe_rows
 
         study = load_study(args.study)
         result = run_study(study, hosting=not args.no_hosting, progress=progress)
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
         path = result.to_excel(out)
-    v = result.violations
-    n_found = int(status_mask(v, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.INFO).sum())
-    n_fail = int(status_mask(v, CheckStatus.FAIL).sum())
-    n_not = int(status_mask(v, CheckStatus.NOT_EVALUATED).sum())
+    # the same count, in the same words, as the Summary sheet's "Findings" line
     print(f"{study.name}: {len(result.scenarios)} scenarios, "
-          f"{len(result.fault_currents)} bus fault rows, {n_found} violations "
-          f"({n_fail} failing)" + (f", {n_not} not evaluated" if n_not else ""))
+          f"{len(result.fault_currents)} bus fault rows, {describe_rows(result.violations)}")
     gate = result.meta.get("gate", {})
     print(f"gate: {gate.get('verdict', 'not evaluated')}"
           + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"

@@ -112,12 +112,19 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _mechanism(rows: pd.DataFrame, coordination: pd.DataFrame | None) -> pd.Series:
-    """The sub-rule of every row: a typed mechanism column, else the coordination row's rule."""
-    for col in MECHANISM_COLUMNS:
-        if col in rows.columns and _text(rows[col]).ne("").any():
-            return _text(rows[col])
+    """The sub-rule of every row: its typed mechanism columns (first given wins, row by row;
+    e.g. C8's ``mechanism`` beside C2's ``rule``), else, when no row has one, the coordination
+    row's rule."""
     out = pd.Series("", index=rows.index, dtype=object)
-    if coordination is None or coordination.empty or "check" not in coordination.columns:
+    typed = pd.Series(False, index=rows.index)
+    for col in MECHANISM_COLUMNS:
+        if col in rows.columns:
+            text = _text(rows[col])
+            fill = ~typed & text.ne("")
+            out[fill] = text[fill]
+            typed |= fill
+    if typed.any() or coordination is None or coordination.empty or (
+            "check" not in coordination.columns):
         return out
     pair = rows[rows["criterion"].astype(str).isin(PAIR_CRITERIA)]
     if pair.empty:
@@ -190,6 +197,21 @@ def _collapse(rows: pd.DataFrame) -> pd.DataFrame:
     return first.assign(load_levels=first["_gid"].map(levels)).drop(columns="_gid")
 
 
+def _day_load(rows: pd.DataFrame) -> pd.Series:
+    """``load_levels`` of evidence rows, and for a row of the 96-step day (no load-level axis)
+    the step's time and load: ``"day 20:00 (92 % of peak load)"`` (``time_h``,
+    ``load_fraction`` of the flow row, :mod:`protv2g.checks.load`)."""
+    out = rows["load_levels"].astype(str)
+    if "load_fraction" not in rows.columns:
+        return out
+    frac = pd.to_numeric(rows["load_fraction"], errors="coerce")
+    t = (pd.to_numeric(rows["time_h"], errors="coerce") if "time_h" in rows.columns
+         else pd.Series(np.nan, index=rows.index))
+    day = out.eq("") & frac.notna()
+    clock = t.map(lambda h: f" {int(h):02d}:{round(60 * (h % 1)):02d}" if np.isfinite(h) else "")
+    return out.where(~day, "day" + clock + frac.map(lambda f: f" ({100 * f:.0f} % of peak load)"))
+
+
 def _join(values: pd.Series, limit: int = 8, key=None) -> str:
     items = sorted({v for v in values.astype(str) if v}, key=key)
     if len(items) > limit:
@@ -203,16 +225,33 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}".replace("-", "−")
 
 
+def _charging(rows: pd.DataFrame) -> bool:
+    """Rows of a charging peak: every row carries the sites' charging at its step, and some
+    charge (``p_charging_kw``, :mod:`protv2g.checks.load`)."""
+    if "p_charging_kw" not in rows.columns:
+        return False
+    p = pd.to_numeric(rows["p_charging_kw"], errors="coerce")
+    return bool(p.notna().all() and (p > 0).any())
+
+
 def _export_trend(rows: pd.DataFrame, unit: str) -> str:
-    """Worst margin per total export level (kW), and whether it moves with export."""
+    """Worst margin per total export level (kW), and whether it moves with export; for a
+    charging peak (:func:`_charging`) per the sites' charging (kW) at the peak instead."""
+    if _charging(rows):
+        return _trend(rows, unit, "p_charging_kw", "charging")
+    return _trend(rows, unit, "p_export_kw", "export")
+
+
+def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
+    """Worst margin per ``column`` (kW), and whether it moves with it."""
     m = pd.to_numeric(rows["margin"], errors="coerce")
-    p = pd.to_numeric(rows["p_export_kw"], errors="coerce")
+    p = pd.to_numeric(rows[column], errors="coerce")
     ok = m.notna() & p.notna()
     if not ok.any():
         return ""
     worst = m[ok].groupby(p[ok]).min().sort_index()
     if len(worst) == 1:
-        return f"{_fmt(float(worst.iloc[0]), unit)} at {worst.index[0]:,.0f} kW only"
+        return f"{_fmt(float(worst.iloc[0]), unit)} at {worst.index[0]:,.0f} kW {what} only"
     finite = worst[np.isfinite(worst)]
     spread = float(finite.max() - finite.min()) if len(finite) else 0.0
     scale = max(1e-3, 0.01 * float(finite.abs().max())) if len(finite) else 1e-3
@@ -221,15 +260,13 @@ def _export_trend(rows: pd.DataFrame, unit: str) -> str:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
     if spread <= scale:
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
-        return f"does not move with export: {text}"
+        return f"does not move with {what}: {text}"
     text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
                      for k, v in pts)
-    if spread <= scale:
-        verdict = "does not move with export"
-    elif float(worst.iloc[-1]) < float(worst.iloc[0]):
-        verdict = "worsens with export"
+    if float(worst.iloc[-1]) < float(worst.iloc[0]):
+        verdict = f"worsens with {what}"
     else:
-        verdict = "improves with export"
+        verdict = f"improves with {what}"
     return f"{verdict}: {text}"
 
 
@@ -295,6 +332,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     n_rows = rows.groupby("_key").size()
     parts = keys.assign(_key=rows["_key"]).drop_duplicates("_key").set_index("_key")
     evidence = _collapse(rows)
+    evidence["load_levels"] = _day_load(evidence)
 
     # order findings: criterion, status, worst margin
     ev_margin = pd.to_numeric(evidence["margin"], errors="coerce")

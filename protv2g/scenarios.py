@@ -110,7 +110,10 @@ def site_state(site: V2GSite, participation: Participation, p_requested_kw: floa
 
 
 def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
-    """One row per scenario with the export of every site (kW)."""
+    """One row per scenario with the export of every site (``p_<site>_kw``) and its chargers
+    online (``chargers_online_expected_<site>``: participation fraction × chargers, the
+    expected number the model sizes the site's fault source with — not rounded, so it may be
+    fractional, e.g. 0.8 × 48 = 38.4)."""
     rows = []
     for sc in scenarios:
         row = {"scenario": sc.name, "participation": sc.participation.value,
@@ -118,6 +121,8 @@ def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
                "is_base": sc.is_base}
         for st in sc.sites:
             row[f"p_{st.site}_kw"] = st.p_export_kw
-            row[f"n_online_{st.site}"] = st.n_online
+            # rounded to 1e-9 for display only: 0.8 × 48 carries float noise (38.40000000000001)
+            row[f"chargers_online_expected_{st.site}"] = (
+                None if st.n_online is None else round(st.n_online, 9))
         rows.append(row)
     return pd.DataFrame(rows)

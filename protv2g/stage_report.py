@@ -150,8 +150,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     else:
         sc, part = scenario, scenario.participation
         p_max = sum(s.p_max_kw for s in doc.v2g_sites)
-        export_fraction = (sum(st.p_export_kw for st in sc.sites) / p_max if p_max > 0
-                           else 0.0)
+        # rounded to 1e-9: the ratio of kW sums carries float noise (0.7500000000000001)
+        export_fraction = (round(sum(st.p_export_kw for st in sc.sites) / p_max, 9)
+                           if p_max > 0 else 0.0)
     low = charger_sources(study, sc)
     scen = {"staged": low, "today": _today(study, sc)}
     staged_high = doc.faults.high_bracket == "sustained_limit"

@@ -25,7 +25,11 @@ contribution drove a time-based finding: ``high`` (through the stages with each
 site's sustained limit at its high end, or the first-cycle current held with
 ``faults.high_bracket: first_cycle_held``), ``low`` (through the stages: sustained limit,
 cessation, trips) or ``both``;
-empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``message``.
+empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``mechanism``:
+the sub-rule or cause of the row where a criterion has several (C8: import peak or export
+peak, :mod:`protv2g.checks.load`), empty otherwise; ``p_charging_kw``, ``time_h``,
+``load_fraction``: for a flow row (C8), the V2G sites' charging (kW), the time of day (h) and
+the load (fraction of peak) at the step the row is from (nan where not known); ``message``.
 
 Examples
 --------
@@ -44,7 +48,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
-           "describe_fault", "empty_violations", "is_given", "status_mask"]
+           "describe_fault", "describe_rows", "empty_violations", "is_given", "status_mask"]
 
 
 class CheckStatus(StrEnum):
@@ -86,8 +90,8 @@ VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
     "margin", "margin_unit", "limit", "tolerance", "base_margin", "rule", "rule_value",
-    "rule_source",
-    "data_boundary", "bracket", "message",
+    "rule_source", "data_boundary", "bracket", "mechanism", "p_charging_kw", "time_h",
+    "load_fraction", "message",
 ]
 
 #: One row per study scenario.
@@ -105,6 +109,31 @@ def status_mask(violations: pd.DataFrame, *statuses: CheckStatus | str) -> pd.Se
         return pd.Series(False, index=violations.index, dtype=bool)
     wanted = {CheckStatus(s).value for s in statuses}
     return violations["status"].astype(str).isin(wanted)
+
+
+def describe_rows(violations: pd.DataFrame) -> str:
+    """The count of violation rows, as the CLI and the Summary both print it.
+
+    A *violation row* is a row with a finding status (``fail``, ``warn``, ``info``);
+    ``not_evaluated`` and ``not_applicable`` rows are counted apart, after a semicolon.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"status": ["fail", "fail", "warn", "not_applicable"]})
+    >>> describe_rows(v)
+    '3 violation rows (2 failing, 1 warning); 1 not applicable'
+    """
+    n = {s: int(status_mask(violations, s).sum()) for s in CheckStatus}
+    found = n[CheckStatus.FAIL] + n[CheckStatus.WARN] + n[CheckStatus.INFO]
+    parts = [f"{n[CheckStatus.FAIL]} failing"]
+    if n[CheckStatus.WARN]:
+        parts.append(f"{n[CheckStatus.WARN]} warning{'s' if n[CheckStatus.WARN] != 1 else ''}")
+    if n[CheckStatus.INFO]:
+        parts.append(f"{n[CheckStatus.INFO]} info")
+    apart = [f"{n[s]} {s.value.replace('_', ' ')}" for s in (
+        CheckStatus.NOT_EVALUATED, CheckStatus.NOT_APPLICABLE) if n[s]]
+    text = f"{found} violation row{'s' if found != 1 else ''} ({', '.join(parts)})"
+    return text + (f"; {', '.join(apart)}" if apart else "")
 
 
 def is_given(value: Any) -> bool:

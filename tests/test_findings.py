@@ -115,3 +115,46 @@ def test_one_finding_per_criterion_device_pair_and_mechanism(depot):
     assert (per_key == 1).all()
     assert (per_finding == 1).all().all()
     assert len(per_key) == len(f.findings)
+
+
+def test_charging_peak_is_trended_by_charging_at_its_day_step():
+    # #19: a C8 charging peak (the 96-step day, no load-level axis) beside an export peak of
+    # the same relay: two problems; the charging one is trended by the sites' charging and
+    # says where in the day it occurs, not an export level and "light"
+    from protv2g.checks.load import EXPORT_PEAK, IMPORT_PEAK
+    from protv2g.findings import build_findings
+
+    def row(scenario, margin, mech, charging, time_h, frac):
+        return {"criterion": "C8", "status": "fail", "attribution": "new",
+                "scenario": scenario, "fault_bus": "", "fault_type": "", "case": "",
+                "device": "R-F1", "other_device": "", "margin": margin, "margin_unit": "A",
+                "limit": 266.7, "mechanism": mech, "p_charging_kw": charging,
+                "time_h": time_h, "load_fraction": frac, "message": "m"}
+
+    rows = pd.DataFrame([row("day/expected", -53.6, IMPORT_PEAK, 4800.0, 20.0, 0.916),
+                         row("day/firm", -114.5, IMPORT_PEAK, 6000.0, 20.0, 0.916),
+                         row("firm/light/100%", -60.8, EXPORT_PEAK, 0.0, np.nan, 0.3)])
+    scen = pd.DataFrame({"scenario": ["firm/light/100%"], "participation": ["firm"],
+                         "load_level": ["light"], "export_level": ["100%"],
+                         "is_base": [False], "p_depot_kw": [6000.0], "p_campus_kw": [1800.0]})
+    f = build_findings(rows, scen).findings.set_index("mechanism")
+    assert set(f.index) == {IMPORT_PEAK, EXPORT_PEAK}
+    charging, export = f.loc[IMPORT_PEAK], f.loc[EXPORT_PEAK]
+    assert charging["worst_scenario"] == "day/firm"
+    assert charging["export_trend"] == ("worsens with charging: −53.6 A at 4,800 kW; "
+                                        "−114.5 A at 6,000 kW")
+    assert charging["load_levels"] == "day 20:00 (92 % of peak load)"
+    assert export["export_trend"] == "−60.8 A at 7,800 kW export only"
+    assert export["load_levels"] == "light"
+
+
+def test_depot_charging_finding_names_the_day_and_its_charging(depot):
+    from protv2g.checks.load import IMPORT_PEAK
+
+    result, f = depot
+    c8 = f.findings[(f.findings["criterion"] == "C8")
+                    & (f.findings["mechanism"] == IMPORT_PEAK)]
+    assert len(c8) == 1
+    r = c8.iloc[0]
+    assert r["worst_scenario"].startswith("day/") and "export" not in r["export_trend"]
+    assert "with charging" in r["export_trend"] and r["load_levels"].startswith("day ")

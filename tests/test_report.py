@@ -340,7 +340,11 @@ def test_missing_stage_sheet_has_header_and_note(small_book):
     ws = wb["Device duty"]
     assert ws["A1"].value == "Device" and ws["G1"].value == "I max (kA)"
     assert ws["A2"].value.startswith("not computed in this run:")
-    assert "tables['Device duty']" in ws["A2"].value
+    # in user terms: what is missing and which command makes it, no internal names (#19)
+    assert "protection checks did not run" in ws["A2"].value
+    assert "protv2g run" in ws["A2"].value and "tables[" not in ws["A2"].value
+    rec = wb["Recommendations"]["A2"].value
+    assert "protv2g recommend" in rec and "tables[" not in rec and "result." not in rec
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row if c.value]
     assert "Device duty" in " ".join(map(str, summary))
 
@@ -379,8 +383,10 @@ def _summary_text(wb) -> list[str]:
 def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
     _, _, wb = small_book
     values = _summary_values(wb)
-    assert values["Findings"] == ("5 problem(s) from 6 check rows: 3 caused by V2G, 1 made "
-                                  "worse by V2G, 1 pre-existing")
+    # the count and its name are the CLI's (violations.describe_rows)
+    assert values["Findings"] == ("5 problem(s): 3 caused by V2G, 1 made worse by V2G, 1 "
+                                  "pre-existing; from 6 violation rows (3 failing, 2 "
+                                  "warnings, 1 info)")
     # counts per criterion, by criterion number (C12 after C8, not after C1)
     ws = wb["Summary"]
     head = next(r for r in range(1, ws.max_row + 1)

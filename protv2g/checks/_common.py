@@ -323,7 +323,8 @@ def _flow_tables(flow_result: Any) -> dict[str, pd.DataFrame]:
                                                          pd.DataFrame)}
     aliases = {"device": ("device", "devices", "device_flow", "directional"),
                "bus": ("bus", "buses", "voltage", "voltages"),
-               "branch": ("branch", "branches", "loading", "line", "lines")}
+               "branch": ("branch", "branches", "loading", "line", "lines"),
+               "sites": ("sites", "site_flow")}
     out: dict[str, pd.DataFrame] = {}
     for key, names in aliases.items():
         for n in names:
@@ -461,7 +462,8 @@ def _default_unit(criterion: str) -> str:
 
 
 _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
-               "tolerance", "base_margin", "rule_value")
+                "tolerance", "base_margin", "rule_value", "p_charging_kw", "time_h",
+               "load_fraction")
 
 
 def empty() -> pd.DataFrame:

@@ -6,6 +6,12 @@ charging peaks add to the load) must stay below ``pickup / load_pickup_factor`` 
 A fuse's "pickup" is its minimum-melt current. Without a flow result the check cannot be
 evaluated (a failing row).
 
+Each row says which peak it is (``mechanism``: :data:`IMPORT_PEAK` where the device imports
+at its worst step, :data:`EXPORT_PEAK` where it exports) and, from the flow's site table when
+there is one, the V2G sites' charging at that step (``p_charging_kw``), with the step's
+time and load (``time_h``, ``load_fraction``, for the 96-step day): a charging peak is then
+reported against the charging that causes it (:mod:`protv2g.findings`).
+
 References
 ----------
 IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup).
@@ -26,7 +32,25 @@ from protv2g.checks._common import (
 )
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_load"]
+__all__ = ["check_load", "IMPORT_PEAK", "EXPORT_PEAK"]
+
+#: ``mechanism`` of a C8 row: the largest current is load (import) or export (reverse flow).
+IMPORT_PEAK = "import peak: load and charging"
+EXPORT_PEAK = "export peak: reverse flow"
+
+
+def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
+    """Charging (kW, ≥ 0) of all V2G sites at each row's scenario and step (``p_kw < 0`` of
+    the flow's site table; nan without it)."""
+    sites = ctx.flow.get("sites")
+    if sites is None or sites.empty or not {"scenario", "step", "p_kw"} <= set(
+            sites.columns) or "step" not in bad.columns:
+        return np.full(len(bad), np.nan)
+    p = pd.to_numeric(sites["p_kw"], errors="coerce")
+    by = sites.assign(charging=(-p).clip(lower=0.0)).groupby(["scenario", "step"])[
+        "charging"].sum()
+    return by.reindex(pd.MultiIndex.from_arrays([bad["scenario"], bad["step"]])).to_numpy(
+        float)
 
 
 def check_load(ctx: CheckContext) -> pd.DataFrame:
@@ -62,8 +86,11 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
             f"{abs(pm):.2f} MW, step {st}) {ctx.export_text(r.scenario)}: above pickup / "
             f"{fac:g} = {lm:.0f} A" for r, lm, st, pm in
             zip(bad.itertuples(index=False), lim_bad, step, p, strict=True)]
+    extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
     rows.append(violation_rows(
         "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         device=bad.device.to_numpy(), i_device_a=bad.i_abs_a.to_numpy(), i_other_a=lim_bad,
-        margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs))
+        margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs,
+        mechanism=np.where(p < 0, EXPORT_PEAK, IMPORT_PEAK),
+        p_charging_kw=_charging_kw(ctx, bad), **extra))
     return concat(rows)

@@ -5,11 +5,12 @@ Each is a pure function of :class:`~protv2g.result.StudyResult` fields (no new p
 * :func:`result_findings` — :func:`protv2g.findings.build_findings` of the violations;
 * :func:`pair_table` — for every primary/backup pair and rule of the Coordination table, the
   base case and the worst V2G scenario at the pair's **maximum fault** (the fault with the
-  largest primary current, close to the primary) and **minimum fault** (the smallest
-  primary current at which the primary still operates, its zone end): currents, operating
-  times, the interval between them, the required interval, the element that operated, and
-  for recloser–fuse pairs the fuse-saving range ``I_min … I_max`` (fuse currents at which the
-  recloser's fast curve × K beats the fuse's minimum melt);
+  largest primary current, close to the primary), **minimum fault** (the smallest primary
+  current at which the primary still operates, its zone end) and **worst fault** (where the
+  margin is smallest): currents, operating times, the rule's interval, the required interval,
+  the element of each device whose time is shown, and for recloser–fuse pairs the
+  fuse-saving range ``I_min … I_max`` (fuse currents at which the recloser's fast curve × K
+  beats the fuse's minimum melt);
 * :func:`fault_levels` — fault current at every device's bus, base vs. largest with V2G.
 """
 
@@ -20,24 +21,30 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.devices.tcc import operated_element
+from protv2g.devices.kinds import kind_of
+from protv2g.devices.staged import staged_device_times, staged_operate_time_s
 from protv2g.findings import Findings, build_findings
 from protv2g.report.devices import devices_from_result
+from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = ["PAIR_COLUMNS", "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS", "derive", "fault_levels",
-           "pair_table", "result_findings"]
+           "margin_formula", "pair_table", "result_findings"]
 
 #: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G).
 PAIR_COLUMNS = [
     "pair", "criterion", "rule", "case_of", "scenario", "max_fault", "i_primary_max_a",
-    "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s", "min_fault",
-    "i_primary_min_a", "i_backup_min_a", "t_primary_min_s", "t_backup_min_s",
-    "interval_min_s", "required_s", "worst_margin_s", "status", "elements",
-    "fuse_saving_range_a",
+    "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s", "elements_max",
+    "min_fault", "i_primary_min_a", "i_backup_min_a", "t_primary_min_s", "t_backup_min_s",
+    "interval_min_s", "elements_min", "worst_fault", "i_primary_worst_a", "i_backup_worst_a",
+    "t_primary_worst_s", "t_backup_worst_s", "interval_worst_s", "elements_worst",
+    "required_s", "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
 ]
+
+#: The three faults of a pair-table row: column tag → what the fault is.
+_POINTS = ("max", "min", "worst")
 
 #: Columns of the fault-level table.
 FAULT_LEVEL_COLUMNS = [
@@ -93,38 +100,148 @@ def _saving_range(rows: pd.DataFrame) -> str:
 _FAULT_KEY = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
 
 
-def _elements(models: dict[str, Any], faults: pd.DataFrame | None, row: pd.Series | None,
-              primary: str, backup: str) -> str:
-    """``"FU-1 fuse, R-1 51P"``: the element of each device that operates at ``row``'s fault
-    (``faults`` indexed by :data:`_FAULT_KEY`)."""
-    if row is None or faults is None or faults.empty:
+def _time_kinds(rule: str, margin_s: float, p_role: str, b_role: str) -> tuple[str, str]:
+    """Which time of the primary and of the backup a coordination row shows
+    (:mod:`protv2g.checks.coordination`, :mod:`protv2g.checks.recloser_fuse`): ``op`` (relay
+    operate time), ``longest`` (recloser's longest shot), ``fast``/``delayed`` (recloser
+    curve), ``mm``/``tc`` (fuse minimum melt / total clearing)."""
+    saving = rule == "fuse_saving_k" or margin_s == -np.inf  # saving, or fault not seen
+    p_kind = {"relay": "op", "recloser": "longest",
+              "fuse": "mm" if saving else "tc"}.get(p_role, "op")
+    b_kind = {"relay": "op", "fuse": "mm",
+              "recloser": "fast" if saving else "delayed"}.get(b_role, "op")
+    return p_kind, b_kind
+
+
+def _candidates(model: Any, kind: str, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray,
+                t1: np.ndarray) -> dict[str, float]:
+    """Operate time (s) of every element of ``model`` that can give its ``kind`` time
+    (:func:`_time_kinds`), through the stages ``ip``/``ig`` (A) over ``t0``–``t1`` (s),
+    ``(n_stage,)`` each: each element on its own current, as the checks integrate them
+    (:mod:`protv2g.devices.staged`)."""
+    role = kind_of(model).role
+    ip2, ig2, a, b = ip[:, None], ig[:, None], t0[:, None], t1[:, None]
+    if role == "fuse":
+        t = staged_device_times(model, ip2, None, a, b)
+        return {"fuse MM": float(t["t_mm_s"][0])} if kind == "mm" else {
+            "fuse TC": float(t["t_tc_s"][0])}
+    if role == "relay":
+        t = staged_device_times(model, ip2, ig2, a, b)
+        s = model.settings
+        inst_p = s.inst_pickup_a is not None and ip[0] >= s.inst_pickup_a
+        return {"51P": float(t["t_51p_s"][0]), "51G": float(t["t_51g_s"][0]),
+                "50P" if inst_p else "50G": float(t["t_50_s"][0])}
+    if role != "recloser":
+        return {}
+    curves = {"fast P": (model.fast_time_s, ip2), "fast G": (model.ground_fast_time_s, ig2),
+              "delayed P": (model.delayed_time_s, ip2),
+              "delayed G": (model.ground_delayed_time_s, ig2)}
+    shots = {"op": model.shot_kinds[:1], "fast": ("fast",), "delayed": ("delayed",)}.get(
+        kind, tuple(model.shot_kinds))  # longest: any curve of the sequence
+    return {name: float(staged_operate_time_s(fn(i), a, b, reset="instantaneous")[0])
+            for name, (fn, i) in curves.items() if name.split()[0] in shots}
+
+
+def _element(candidates: list[dict[str, float]], shown_s: float, scale: float) -> str:
+    """The element whose time (× ``scale``, the rule's K or f) reproduces ``shown_s`` best
+    (log ratio) under any of the stage models of ``candidates``; ``""`` where the time shown
+    is not a finite operate time."""
+    if not np.isfinite(shown_s) or shown_s <= 0:
         return ""
+    best, err = "", np.inf
+    for times in candidates:
+        for name, t in times.items():
+            if np.isfinite(t) and t > 0 and abs(np.log(scale * t / shown_s)) < err:
+                best, err = name, abs(np.log(scale * t / shown_s))
+    return best
+
+
+def _elements(models: dict[str, Any], faults: pd.Series | None, result: StudyResult,
+              row: pd.Series | None, primary: str, backup: str) -> str:
+    """``"FU-1 fuse TC, R-1 51G"``: the element of each device whose time ``row`` shows.
+
+    ``faults`` maps :data:`_FAULT_KEY` to the row's position in ``result.device_faults``.
+    Each element's time is computed on that row's first-cycle current held and, where the
+    result keeps them, through its low-bracket stages (``result.staged``); the element
+    whose time reproduces the time shown is named (phase or ground, fast or delayed, 50 or
+    51 decided by the time, not by the rule).
+    """
+    if row is None or faults is None:
+        return ""
+    pm, bm = models.get(primary), models.get(backup)
+    if pm is None or bm is None:
+        return ""
+    rule = str(row.get("rule", ""))
+    kinds = _time_kinds(rule, float(row["margin_s"]), kind_of(pm).role, kind_of(bm).role)
+    k = float(row["rule_value"]) if is_given(row.get("rule_value")) else 1.0
+    scales = ((k if rule == "source_side_fuse_factor" else 1.0),
+              (k if rule == "fuse_saving_k" else 1.0))
+    df, st = result.device_faults, result.staged
     out = []
-    for name in (primary, backup):
-        model = models.get(name)
+    for name, model, kind, side, scale in ((primary, pm, kinds[0], "primary", scales[0]),
+                                           (backup, bm, kinds[1], "backup", scales[1])):
         key = (str(row["scenario"]), name, str(row["fault_bus"]), str(row["fault_type"]),
                str(row["case"]))
-        if model is None or key not in faults.index:
+        if key not in faults.index:
             continue
-        f = faults.loc[key]
-        if isinstance(f, pd.DataFrame):
-            f = f.iloc[0]
-        ip = 1000.0 * max(float(f["ia_ka"]), float(f["ib_ka"]), float(f["ic_ka"]))
-        try:
-            el = operated_element(model, [ip], [1000.0 * float(f["i3i0_ka"])])[0]
-        except TypeError:
-            el = ""
+        pos = int(np.atleast_1d(faults.loc[key])[0])
+        f = df.iloc[pos]
+        ip0 = 1000.0 * max(float(f["ia_ka"]), float(f["ib_ka"]), float(f["ic_ka"]))
+        held = (np.array([ip0]), np.array([1000.0 * float(f["i3i0_ka"])]), np.zeros(1),
+                np.full(1, np.inf))
+        models_ = [held]
+        if st is not None and st.n_rows == len(df):
+            t0, t1 = st.times_s([pos])
+            models_.append((st.phase_a([pos])[:, 0], st.ground_a([pos])[:, 0], t0[:, 0],
+                            t1[:, 0]))
+        with np.errstate(all="ignore"):
+            cands = [_candidates(model, kind, *m) for m in models_]
+        el = _element(cands, float(row[f"t_{side}_s"]), scale)
         out.append(f"{name} {el}".strip())
     return ", ".join(out)
+
+
+def _em_reset(model: Any) -> bool:
+    return getattr(getattr(model, "settings", None), "reset", None) == "electromechanical"
+
+
+def margin_formula(rule: str, rule_value: float, em_reset: bool = False) -> str:
+    """How a pair-table row's margin follows from the columns it prints.
+
+    ``interval = worst_margin + required`` at every fault of the row; the interval is
+    ``t_backup − t_primary`` except for fuse saving (``t_primary − t_backup``: fuse MM − K ×
+    recloser fast, K already in ``t_backup``) and the fuse–fuse ratio rule (``ratio ×
+    t_backup − t_primary``, ``t_backup`` the backup link's MM). A backup relay with
+    electromechanical reset (``em_reset``) may have a smaller margin: its travel over the
+    recloser's whole sequence (:mod:`protv2g.checks.coordination`), not printed.
+    """
+    if rule == "fuse_saving_k":
+        return (f"t_primary − t_backup (fuse MM − K × recloser fast; K = {rule_value:g} is in "
+                "t_backup)")
+    if rule == "fuse_fuse_ratio":
+        return f"{rule_value:g} × t_backup − t_primary (backup fuse MM; the {rule_value:.0%} rule)"
+    if rule == "coordination_interval" and em_reset:
+        return ("t_backup − t_primary − required, or less: the electromechanical relay's "
+                "travel over the recloser's sequence")
+    return "t_backup − t_primary − required"
+
+
+def _label(row: pd.Series | None) -> str:
+    if row is None:
+        return ""
+    return f"{row['fault_type']} {row['fault_bus']} ({row['case']})"
 
 
 def pair_table(result: StudyResult) -> pd.DataFrame:
     """The per-pair coordination table (:data:`PAIR_COLUMNS`); see the module docstring.
 
-    ``interval_*_s`` is ``t_backup − t_primary`` (for C2 fuse saving: fuse minimum melt −
-    K × recloser fast; for C3: ratio × backup MM − primary clearing); ``required_s`` is the
-    CTI the rule asks for (0 where the rule's margin already holds its limit);
-    ``worst_margin_s`` the smallest margin over every fault of the case.
+    Every value of a row comes from the Coordination rows of the scenarios it names (base:
+    the base scenarios; worst V2G: the one scenario with the smallest margin). At each of
+    its three faults (max, min, worst) ``interval_*_s`` is the rule's margin before the
+    required interval (``margin + required``), so ``worst_margin_s = interval_worst_s −
+    required_s``; ``margin_formula`` says how the interval follows from ``t_primary`` and
+    ``t_backup`` (:func:`margin_formula`). ``elements_*`` name the element of each device
+    whose time is shown at that fault.
     """
     coord = result.tables.get("Coordination")
     if coord is None or coord.empty:
@@ -134,8 +251,10 @@ def pair_table(result: StudyResult) -> pd.DataFrame:
     faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
     if faults is not None and faults.empty:
         faults = None
-    if faults is not None:
-        faults = faults.astype({k: str for k in _FAULT_KEY}).set_index(_FAULT_KEY).sort_index()
+    if faults is not None:  # fault key → row position (result.staged is aligned by position)
+        keys = faults[_FAULT_KEY].astype(str)
+        faults = pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_frame(keys)
+                           ).sort_index()
     c = coord.assign(_base=coord["scenario"].astype(str).isin(base))
     rows = []
     for (crit, rule, primary, backup), grp in c.groupby(
@@ -152,28 +271,34 @@ def pair_table(result: StudyResult) -> pd.DataFrame:
                 continue
             worst = part.loc[pd.to_numeric(part["margin_s"], errors="coerce").fillna(
                 np.inf).idxmin()]
-            at_max, at_min = _at(part, pmax), _at(part, pmin)
+            # the worst V2G row shows one scenario: the one with the smallest margin
+            shown = part if label == "base" else part[part["scenario"] == worst["scenario"]]
+            points = {"max": _at(shown, pmax), "min": _at(shown, pmin), "worst": worst}
             scen = str(worst["scenario"]) if label != "base" else ", ".join(
                 sorted(set(part["scenario"].astype(str))))
             row: dict[str, Any] = {
                 "pair": f"{primary} → {backup}", "criterion": crit, "rule": rule,
                 "case_of": label, "scenario": scen,
-                "max_fault": " ".join(pmax[1::-1]) + f" ({pmax[2]})" if pmax else "",
-                "min_fault": " ".join(pmin[1::-1]) + f" ({pmin[2]})" if pmin else "",
                 "required_s": float(worst["required_s"]),
                 "worst_margin_s": float(worst["margin_s"]),
+                "margin_formula": margin_formula(str(worst.get("rule", "")),
+                                                 float(worst.get("rule_value", np.nan)),
+                                                 _em_reset(models.get(backup))),
                 "status": "ok" if bool(part["ok"].astype(bool).all()) else str(
                     worst["status"]),
-                "elements": _elements(models, faults, at_max, primary, backup),
                 "fuse_saving_range_a": "",
             }
-            for tag, r in (("max", at_max), ("min", at_min)):
+            for tag in _POINTS:
+                r = points[tag]
+                row[f"{tag}_fault"] = _label(r)
                 for col, src in (("i_primary", "i_primary_a"), ("i_backup", "i_backup_a"),
                                  ("t_primary", "t_primary_s"), ("t_backup", "t_backup_s")):
                     unit = "_a" if src.endswith("_a") else "_s"
                     row[f"{col}_{tag}{unit}"] = float(r[src]) if r is not None else np.nan
-                row[f"interval_{tag}_s"] = (float(r["t_backup_s"]) - float(r["t_primary_s"])
+                row[f"interval_{tag}_s"] = (float(r["margin_s"]) + float(r["required_s"])
                                             if r is not None else np.nan)
+                row[f"elements_{tag}"] = _elements(models, faults, result, r, primary,
+                                                   backup)
             if saving:
                 if label == "base":
                     row["fuse_saving_range_a"] = _saving_range(part)

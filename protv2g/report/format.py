@@ -105,6 +105,10 @@ def number_format(column: str) -> str | None:
         return "0.000"
     if column.endswith(("_a", "_kw", "_degree", "_percent", "_kv", "_km", "_ohm", "_kwh")):
         return "0.0"
+    if column.endswith("_fraction"):
+        return "0.00"
+    if column.startswith("chargers_online_expected"):  # an expected number, not a count
+        return "0.0"
     return None
 
 

@@ -6,7 +6,7 @@ sheet reads one ``StudyResult`` field (``source="field:violations"``) or one ent
 report expects (units in the names); a table may carry more, which are written after them.
 When a source is absent the sheet is still written, with the expected header and one line
 saying why it is empty: ``result.meta["not_computed"][sheet]`` when the runner gives a
-reason, else a default that names the missing key.
+reason, else :data:`MISSING`: what is missing in user terms and the command that makes it.
 
 Examples
 --------
@@ -26,7 +26,7 @@ from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["SheetSpec", "DATA_SHEETS", "SHEET_ORDER", "TCC", "FEEDER",
+__all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "TCC", "FEEDER",
            "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
@@ -58,11 +58,16 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Pair coordination", "derived:pairs",
               ("pair", "criterion", "rule", "case_of", "max_fault", "i_primary_max_a",
                "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s",
-               "min_fault", "i_primary_min_a", "i_backup_min_a", "t_primary_min_s",
-               "t_backup_min_s", "interval_min_s", "required_s", "worst_margin_s", "status",
-               "elements", "fuse_saving_range_a", "scenario"),
-              "every primary/backup pair: base and worst V2G at its maximum and minimum "
-              "fault, interval vs. required, elements, fuse-saving range"),
+               "elements_max", "min_fault", "i_primary_min_a", "i_backup_min_a",
+               "t_primary_min_s", "t_backup_min_s", "interval_min_s", "elements_min",
+               "worst_fault", "i_primary_worst_a", "i_backup_worst_a", "t_primary_worst_s",
+               "t_backup_worst_s", "interval_worst_s", "elements_worst", "required_s",
+               "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
+               "scenario"),
+              "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
+              "minimum and worst fault; worst margin = interval at the worst fault − "
+              "required, the interval as margin_formula says; elements: the element of each "
+              "device whose time is shown; fuse-saving range"),
     SheetSpec("Fault levels", "derived:fault_levels",
               ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
                "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
@@ -114,7 +119,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "participation cases and load levels, each listed in per_axis; 'not "
               "applicable' where nothing was checked)"),
     SheetSpec("Scenarios", "field:scenarios", tuple(SCENARIO_COLUMNS),
-              "scenarios run (one p_<site>_kw column per V2G site)"),
+              "scenarios run: per V2G site its export (p_<site>_kw) and "
+              "chargers_online_expected_<site> = participation fraction × chargers, an "
+              "expected number (one decimal; the model sizes the fault source with it, so it "
+              "is not rounded to whole chargers)"),
     SheetSpec("Settings", "field:settings",
               ("device", "kind", "element", "element_index", "bus", "curve_sources"),
               "every device as used, curve names and their sources"),
@@ -130,6 +138,31 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
 
 #: Derived sheets that read one ``tables`` entry: without it they are not computed.
 _DERIVED_FROM = {"derived:pairs": "Coordination"}
+
+_CHECKS = "the protection checks did not run (every `protv2g run` makes this sheet)"
+_HOSTING = ("the hosting-capacity search did not run: `protv2g run` makes it unless "
+            "--no-hosting is given; `protv2g hosting <study.yaml>` makes it alone")
+_FLOW = "the power flows did not run (every `protv2g run` makes this sheet)"
+#: What is missing, in user terms, and which command makes it, by sheet (the default note
+#: of an absent source; a runner's own reason in ``meta["not_computed"]`` comes first).
+MISSING = {
+    "Recommendations": "the verified setting changes come from `protv2g recommend "
+                       "<study.yaml>`, not from `protv2g run` (it prints them; --apply -o "
+                       "fixed.yaml writes the changed study)",
+    "Coordination": _CHECKS, "Device duty": _CHECKS, "Directional": _CHECKS,
+    "Rules": _CHECKS, "Evidence": _CHECKS, "Findings": _CHECKS,
+    "Fault currents": "the fault study did not run (every `protv2g run` makes this sheet)",
+    "Fault levels": "the fault study did not run (every `protv2g run` makes this sheet)",
+    "Flow": _FLOW, "Hosting capacity": _HOSTING, "Hosting band": _HOSTING,
+    "Hosting by criterion": _HOSTING,
+    "Scenarios": "the study's scenarios were not recorded with the result",
+    "Settings": "the devices' settings were not recorded with the result",
+    "Inputs": "the study file was not recorded with the result",
+    "Feeder buses": "the feeder model was not recorded with the result (every `protv2g run` "
+                    "makes this sheet)",
+    "Feeder branches": "the feeder model was not recorded with the result (every `protv2g "
+                       "run` makes this sheet)",
+}
 
 #: Every sheet, in order; extra ``tables`` entries not named here go before "Scenarios".
 SHEET_ORDER: tuple[str, ...] = ("Summary", *(s.title for s in DATA_SHEETS), TCC, FEEDER)
@@ -198,8 +231,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         raise ValueError(f"unknown sheet source {spec.source!r}")
     reasons = result.meta.get("not_computed", {}) or {}
     if frame is None:
-        where = f"result.tables[{key!r}]" if kind == "tables" else f"result.{key or kind}"
-        why = reasons.get(spec.title, f"this stage is not in the run ({where} is absent)")
+        why = reasons.get(spec.title, MISSING.get(
+            spec.title, f"the step that makes the {spec.title} sheet did not run"))
         return pd.DataFrame(columns=list(spec.columns)), f"not computed in this run: {why}"
     frame = _ordered(frame, spec.columns)
     if not frame.empty:
@@ -210,8 +243,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         return frame, f"not computed in this run: {reasons['Violations']}"
     needs = _DERIVED_FROM.get(spec.source)
     if needs is not None and result.tables.get(needs) is None:
-        why = reasons.get(needs, f"result.tables[{needs!r}] is absent")
-        return frame, f"not computed in this run: it is derived from {needs} ({why})"
+        why = reasons.get(needs, MISSING.get(needs, f"no {needs} sheet"))
+        return frame, f"not computed in this run: it is derived from the {needs} sheet ({why})"
     if spec.title in ("Findings", "Evidence"):
         gate = (result.meta.get("gate") or {}).get("verdict")
         if gate:

@@ -30,7 +30,7 @@ from protv2g.findings import Attribution
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.study.schema import V2GSite
-from protv2g.violations import CheckStatus, status_mask
+from protv2g.violations import CheckStatus, describe_rows, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -300,9 +300,11 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     worse = findings[findings["attribution"] == Attribution.WORSE]
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
     unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
-    w.pair("Findings", f"{len(findings)} problem(s) from {len(result.violations)} check rows: "
-           f"{len(caused)} caused by V2G, {len(worse)} made worse by V2G, {len(pre)} "
-           "pre-existing" + (f", {len(unknown)} not attributed" if len(unknown) else ""))
+    # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
+    w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
+           f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
+           + (f", {len(unknown)} not attributed" if len(unknown) else "")
+           + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
     if dirs.get("operating") or dirs.get("matters"):  # #18: the Directional sheet's counts
         w.pair("Directional elements",

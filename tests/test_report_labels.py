@@ -1,0 +1,156 @@
+"""The #19 review's label and count errors on the depot workbook, each checked on the sheet.
+
+* Pair coordination: every row's worst margin follows from the columns it prints, at its
+  worst fault (``worst margin = interval − required``, the interval from ``t_primary`` and
+  ``t_backup`` as ``margin_formula`` says); the element named beside a time is the one whose
+  curve gives it (phase or ground, fast or delayed, fuse MM or TC), checked against the
+  settings by hand where the printed current is below a phase pickup;
+* the charger stages' export fraction is an engineering number, the chargers online an
+  expected number with its label.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from protv2g.report.derived import PAIR_COLUMNS, pair_table
+
+_POINTS = ("max", "min", "worst")
+
+
+@pytest.fixture(scope="module")
+def pairs(depot_result) -> pd.DataFrame:
+    return pair_table(depot_result)
+
+
+def _interval(formula: str, t_p: float, t_b: float) -> float:
+    """The interval the row's ``margin_formula`` states, from the printed times."""
+    if formula.startswith("t_primary − t_backup"):
+        return t_p - t_b
+    ratio = re.match(r"([0-9.]+) × t_backup − t_primary", formula)
+    if ratio:
+        return float(ratio.group(1)) * t_b - t_p
+    assert formula.startswith("t_backup − t_primary − required"), formula
+    return t_b - t_p
+
+
+def test_every_margin_follows_from_its_printed_columns(pairs):
+    assert list(pairs.columns) == PAIR_COLUMNS and len(pairs) == 16
+    for r in pairs.itertuples(index=False):
+        # the worst margin is the interval at the worst fault less the required interval …
+        assert r.worst_margin_s == pytest.approx(r.interval_worst_s - r.required_s, abs=1e-6)
+        for tag in _POINTS:  # … and every interval is the stated formula of its two times
+            t_p, t_b = getattr(r, f"t_primary_{tag}_s"), getattr(r, f"t_backup_{tag}_s")
+            assert getattr(r, f"interval_{tag}_s") == pytest.approx(
+                _interval(r.margin_formula, t_p, t_b), abs=1e-6), (r.pair, r.case_of, tag)
+        # the worst fault is the smallest margin of the row's scenarios
+        assert r.worst_margin_s <= min(r.interval_max_s, r.interval_min_s) - r.required_s + 1e-9
+
+
+def test_the_c4_margin_the_review_could_not_rederive(pairs):
+    # RC-F1 → R-F1, base: 0.286 s was printed beside intervals of 0.645 s (max fault) and
+    # 12.6 s (min fault); it is the LL fault at F1-LAT2-B2 (min), now printed with its times
+    r = pairs[(pairs.pair == "RC-F1 → R-F1") & (pairs.case_of == "base")].iloc[0]
+    assert r.worst_fault == "LL F1-LAT2-B2 (min)"
+    assert r.worst_margin_s == pytest.approx(
+        r.t_backup_worst_s - r.t_primary_worst_s - 0.12, abs=1e-6)
+    assert r.worst_margin_s == pytest.approx(0.286, abs=1e-3)
+
+
+def test_worst_v2g_row_shows_one_scenario(pairs, depot_result):
+    coord = depot_result.tables["Coordination"]
+    for r in pairs[pairs.case_of == "worst V2G"].itertuples(index=False):
+        primary, backup = r.pair.split(" → ")
+        rows = coord[(coord.scenario == r.scenario) & (coord.primary == primary)
+                     & (coord.backup == backup) & (coord.check == r.rule)]
+        for tag in _POINTS:  # every printed time is a Coordination row of that scenario
+            t = getattr(r, f"t_primary_{tag}_s")
+            assert np.isclose(rows.t_primary_s, t, rtol=0, atol=1e-12).any(), (r.pair, tag)
+
+
+def _named(elements: str, device: str) -> str:
+    return next(e[len(device) + 1:] for e in elements.split(", ") if e.startswith(device))
+
+
+def test_elements_name_the_element_whose_time_is_shown(pairs, depot_study):
+    devices = {d.name: d for d in depot_study.document.devices}
+    for r in pairs.itertuples(index=False):
+        primary, backup = r.pair.split(" → ")
+        saving = r.rule.startswith("fuse saving")
+        for tag in _POINTS:
+            els = getattr(r, f"elements_{tag}")
+            p_el, b_el = _named(els, primary), _named(els, backup)
+            # the rule says which time: fuse MM against K × fast for fuse saving, fuse TC and
+            # a recloser's delayed curve (its longest shot) otherwise
+            if devices[primary].kind == "fuse":
+                assert p_el == ("fuse MM" if saving else "fuse TC"), (r.pair, tag)
+            if devices[primary].kind == "recloser":
+                assert p_el.startswith("delayed "), (r.pair, tag, p_el)
+            if devices[backup].kind == "recloser":
+                assert b_el.startswith("fast " if saving else "delayed "), (r.pair, tag)
+            # phase or ground: a phase element is never named below its pickup
+            for dev, el, i_a in ((primary, p_el, getattr(r, f"i_primary_{tag}_a")),
+                                 (backup, b_el, getattr(r, f"i_backup_{tag}_a"))):
+                d = devices[dev]
+                if el in ("51P", "50P"):
+                    assert i_a >= d.pickup_a, (r.pair, tag, dev)
+                if el.endswith(" P") and d.kind == "recloser":
+                    assert i_a >= d.phase_min_trip_a, (r.pair, tag, dev)
+
+
+def test_the_review_rows_now_name_ground_elements(pairs):
+    # at the SLG fault at F1-LAT2-B2 (min) RC-F1 and R-F1 see 242 A, below RC-F1's phase
+    # minimum trip (280 A) and R-F1's phase pickup (400 A): only their ground elements
+    # operate — the review found "RC-F1 fast P" beside the ground delayed curve's 1.10 s and
+    # "R-F1 51P" beside the 51G time
+    r = pairs[(pairs.pair == "RC-F1 → R-F1") & (pairs.case_of == "base")].iloc[0]
+    assert r.min_fault == "SLG F1-LAT2-B2 (min)"
+    assert r.i_primary_min_a < 280.0 and r.i_backup_min_a < 400.0
+    assert r.t_primary_min_s == pytest.approx(1.10, abs=0.01)
+    assert r.elements_min == "RC-F1 delayed G, R-F1 51G"
+
+
+def test_charger_stages_and_scenarios_print_engineering_numbers(depot_result, depot_workbook):
+    stages = depot_result.tables["Charger stages"]
+    # a ratio of kW sums, rounded: 0.75, not 0.7500000000000001
+    assert all(f == round(f, 9) for f in stages["export_fraction"])
+    wb = openpyxl.load_workbook(depot_workbook)
+    ws = wb["Charger stages"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Export fraction") + 1
+    assert ws.cell(row=2, column=col).number_format == "0.00"
+    sc = wb["Scenarios"]
+    head = [c.value for c in sc[1]]
+    # 0.8 × 48 = 38.4: the model's expected number of chargers online, labelled as such
+    col = head.index("Chargers online expected depot") + 1
+    values = [sc.cell(row=r, column=col).value for r in range(2, sc.max_row + 1)]
+    assert 38.4 in [pytest.approx(v) for v in values]
+    shown = [r for r in range(2, sc.max_row + 1) if sc.cell(row=r, column=col).value]
+    assert shown and all(sc.cell(row=r, column=col).number_format == "0.0" for r in shown)
+    assert not any(str(h).startswith("N online") for h in head)
+
+
+def test_cli_and_summary_count_the_same_rows_in_the_same_words(tmp_path, monkeypatch, capsys):
+    # the review read "718 violations" from `protv2g run` and "719 check rows" in the Summary
+    # (the one not_applicable row counted in one only): both now print describe_rows
+    import protv2g
+    from protv2g.cli import main
+    from protv2g.violations import describe_rows
+
+    from .test_report import _small_result
+
+    result = _small_result()
+    monkeypatch.setattr(protv2g, "load_study", lambda path: type("S", (), {"name": "small"}))
+    monkeypatch.setattr(protv2g, "run_study", lambda study, **kw: result)
+    assert main(["run", "small.yaml", "-o", str(tmp_path / "s.xlsx"), "--no-hosting"]) == 0
+    text = describe_rows(result.violations)
+    assert text == "6 violation rows (3 failing, 2 warnings, 1 info)"
+    assert f"bus fault rows, {text}" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["Summary"]
+    line = next(r[1] for r in ws.iter_rows(values_only=True) if r[0] == "Findings")
+    assert line.endswith(f"from {text}")
