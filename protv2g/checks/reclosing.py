@@ -51,8 +51,8 @@ def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFram
         fault_bus=ctx.bus_name(bus),
         message=(f"{dev.name} has V2G behind it ({', '.join(sites)}) but its reclosing is not "
                  "declared: C10 cannot tell whether it recloses out of phase onto an island; "
-                 "give reclose_intervals_s (its breaker's reclose intervals, s), or [] when it "
-                 "does not reclose"))
+                 "give reclose_intervals_s (its breaker's reclose intervals, s), or an empty "
+                 "list (reclose_intervals_s: []) when it does not reclose"))
     return rows.assign(attribution="new")  # caused by the sites behind it (module docstring)
 
 

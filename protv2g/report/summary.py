@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -252,14 +253,19 @@ def _fault_level_grid(w: _Memo, levels: pd.DataFrame) -> None:
         w.note("not computed: no fault currents or device buses in the result")
         return
     sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
-    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
+    iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
+           else pd.Series(np.nan, index=sel.index))
+    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka, i_iec,
              r.change_max_percent, r.i_min_base_ka, r.i_min_v2g_ka, r.change_min_percent]
-            for r in sel.itertuples(index=False)]
-    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
-            "min base kA", "min V2G kA", "change %"], rows,
-           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.000", 7: "0.000", 8: "0.0"})
-    w.note("max: the largest bus fault current over the V2G scenarios; min: the smallest "
-           "(min case, with fault resistance); all fault types on the Fault levels sheet")
+            for r, i_iec in zip(sel.itertuples(index=False), iec.to_numpy(), strict=True)]
+    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "max V2G kA (IEC sum)",
+            "change %", "min base kA", "min V2G kA", "change %"], rows,
+           fmt={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0", 7: "0.000", 8: "0.000", 9: "0.0"})
+    w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
+           "law phasor solution; IEC sum: their contribution added by magnitude, the duty "
+           "basis, ≥ the phasor — docs/charger-fault-model.md §8); change % is the phasor's; "
+           "min: the smallest (min case, with fault resistance); all fault types on the Fault "
+           "levels sheet")
 
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
@@ -330,7 +336,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         for r in open_.itertuples(index=False):
             cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
     elif len(caused) + len(worse):
-        cond = ["recommendations not computed in this run (protv2g recommend)"]
+        cond = [f"clear the {len(caused) + len(worse)} finding(s) of sections 3–4 (caused or "
+                "made worse by V2G); `protv2g recommend <study.yaml>` proposes setting "
+                "changes verified by re-running the checks (not run here)"]
     for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
         w.pair(f"  condition {k}" if cond else "  —", text)
     gate = result.meta.get("gate") or {}
