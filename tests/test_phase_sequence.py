@@ -194,20 +194,3 @@ def test_iec60909_agrees(tmp_path):
                            cases=[Case.MAX, Case.MIN], r_fault_ohm=R_FAULT_OHM)
     for case in ("max", "min"):
         _compare_bus(seq, ph, "base", case)
-
-
-def test_classical_min_case_heats_lines_on_both_paths(tmp_path):
-    """The classical min case has its lines at ``endtemp_degree`` (80 °C) on both paths — the
-    sequence path through ``engine.classical.prepare_classical``, the phase path since #15's
-    review (it heated only under IEC 60909): min-case currents agree and sit below the max
-    case's by more than c alone would give (c = 1 for both in the classical method)."""
-    net, _, path = _nets(False, tmp_path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seq = fault_study(net, method=Method.CLASSICAL, cases=[Case.MAX, Case.MIN])
-    ph = phase_fault_study(load_dss_model(path), method=Method.CLASSICAL,
-                           cases=[Case.MAX, Case.MIN])
-    for case in ("max", "min"):
-        _compare_bus(seq, ph, "base", case)
-    b = ph.bus.query("fault_type == '3ph' and bus_name == 'b5'").set_index("case").ikss_ka
-    assert b["min"] < 0.97 * b["max"]
