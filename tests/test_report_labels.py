@@ -52,14 +52,18 @@ def test_every_margin_follows_from_its_printed_columns(pairs):
         assert r.worst_margin_s <= min(r.interval_max_s, r.interval_min_s) - r.required_s + 1e-9
 
 
-def test_the_c4_margin_the_review_could_not_rederive(pairs):
+def test_the_c4_margin_the_review_could_not_rederive(pairs, depot_result):
     # RC-F1 → R-F1, base: 0.286 s was printed beside intervals of 0.645 s (max fault) and
-    # 12.6 s (min fault); it is the LL fault at F1-LAT2-B2 (min), now printed with its times
+    # 12.6 s (min fault) — the worst fault (then LL F1-LAT2-B2 min, on curve 133's old straight
+    # stretch) was not printed. Now its fault and times are, and the margin is the smallest of
+    # the pair's base Coordination rows
     r = pairs[(pairs.pair == "RC-F1 → R-F1") & (pairs.case_of == "base")].iloc[0]
-    assert r.worst_fault == "LL F1-LAT2-B2 (min)"
     assert r.worst_margin_s == pytest.approx(
         r.t_backup_worst_s - r.t_primary_worst_s - 0.12, abs=1e-6)
-    assert r.worst_margin_s == pytest.approx(0.286, abs=1e-3)
+    coord = depot_result.tables["Coordination"]
+    rows = coord[coord.scenario.astype(str).str.startswith("base") & (coord.primary == "RC-F1")
+                 & (coord.backup == "R-F1") & (coord.check == r.rule)]
+    assert r.worst_margin_s == pytest.approx(rows.margin_s.min(), abs=1e-9)
 
 
 def test_worst_v2g_row_shows_one_scenario(pairs, depot_result):
