@@ -170,3 +170,12 @@ def test_giving_up_fuse_saving_is_stated_as_a_practice_decision():
     keep = Change("devices", "RC-F1", "n_fast", 2, 1, Family.FAST_SHOTS, 0.1,
                   (("n_delayed", 2, 3),))
     assert _practice_notes(keep) == []
+
+
+def test_a_c7_warning_within_rating_is_not_sent_to_a_device_change():
+    """A C7 warn (V2G raises the duty > v2g_change_fraction, within the rating) needs no
+    change; a C7 failure (above the rating) needs a device with a higher rating."""
+    from protv2g.recommend.search import _no_candidate_note
+
+    assert "no change needed" in _no_candidate_note("C7", "warn")
+    assert "higher rating" in _no_candidate_note("C7", "fail")

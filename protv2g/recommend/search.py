@@ -321,7 +321,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         if not options:
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
-                                       note=_no_candidate_note(str(row["criterion"]))))
+                                       note=_no_candidate_note(str(row["criterion"]),
+                                                               str(row.get("status", "")))))
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:
@@ -354,7 +355,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     return result
 
 
-def _no_candidate_note(criterion: str) -> str:
+def _no_candidate_note(criterion: str, status: str = "fail") -> str:
+    if criterion == "C7" and status == "warn":
+        return ("within the interrupting rating: a warning that V2G raises the device's duty by "
+                "more than checks.v2g_change_fraction — no change needed; keep it in the "
+                "duty review")
     return {
         "C5": "reach: lower the pickup only after checking load (C8); not searched",
         "C7": "interrupting duty: a device with a higher rating, not a setting",
