@@ -236,8 +236,7 @@ OPENDSS_EXAMPLE = FEEDERS_DIR / "opendss_example"
      "OpenDSS"),
 ])
 def test_hostile_opendss(tmp_path, capsys, name, extra_line, field, words):
-    for f in OPENDSS_EXAMPLE.iterdir():
-        shutil.copy(f, tmp_path / f.name)
+    shutil.copytree(OPENDSS_EXAMPLE, tmp_path, dirs_exist_ok=True)
     master = tmp_path / "Master.dss"
     text = master.read_text()
     master.write_text(text.replace("Set VoltageBases", extra_line + "Set VoltageBases", 1))
@@ -255,8 +254,7 @@ def test_hostile_opendss(tmp_path, capsys, name, extra_line, field, words):
 def test_opendss_three_winding_transformer_is_studied(tmp_path, capsys):
     """#15: a study on an OpenDSS feeder takes the network from OpenDSS itself, so a
     three-winding transformer (once refused by the pandapower importer) is studied."""
-    for f in OPENDSS_EXAMPLE.iterdir():
-        shutil.copy(f, tmp_path / f.name)
+    shutil.copytree(OPENDSS_EXAMPLE, tmp_path, dirs_exist_ok=True)
     master = tmp_path / "Master.dss"
     text = master.read_text()
     master.write_text(text.replace(

@@ -22,12 +22,30 @@ def test_shipped_opendss_example_runs(tmp_path):
     r1 = study.document.devices[0]
     assert r1.phase_min_trip_a == pytest.approx(560.0)
     assert (r1.n_fast, r1.n_delayed) == (2, 2)
-    assert r1.fast_curve == "dss-101"                # model's own table, reported
-    warn = study.feeder_warnings
-    assert (warn.what.str.contains("differs from the library")).any()
+    assert r1.fast_curve == "dss-101"                # the model's own table (model_curves/)
+    # the shipped study writes the devices out with (assumed) ratings: C7 evaluates, and the
+    # gate reaches a verdict instead of ERROR
+    assert {d.name: d.interrupting_rating_ka for d in study.document.devices} == {
+        "r1": 12.5, "fa": 10.0, "fb": 10.0}
     result = protv2g.run_study(study)
+    assert result.meta["gate"]["verdict"] in ("PASS", "FAIL")
     path = result.to_excel(tmp_path / "dss.xlsx")
     assert "Feeder warnings" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_opendss_example_adopts_the_model_devices(tmp_path):
+    """Without a ``devices`` list the model's recloser and fuses are adopted, their point
+    tables reported where they differ from the library's."""
+    folder = tmp_path / "study"
+    shutil.copytree(FEEDERS_DIR / "opendss_example", folder)
+    (folder / "study.yaml").write_text(
+        "name: adopted\nfeeder: {opendss: Master.dss}\n"
+        "faults: {method: classical, r_fault_min_ohm: 20}\n")
+    study = protv2g.load_study(folder / "study.yaml")
+    assert {d.name: d.kind.value for d in study.document.devices} == {
+        "r1": "recloser", "fa": "fuse", "fb": "fuse"}
+    assert study.document.devices[0].fast_curve == "dss-101"
+    assert (study.feeder_warnings.what.str.contains("differs from the library")).any()
 
 
 def test_a_redirect_outside_the_study_folder_is_refused(tmp_path):
