@@ -220,6 +220,8 @@ def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
     detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
+    if is_given(worst.get("rule")):
+        detail.append(f"rule {worst['rule']}")
     if _fmt(worst.get("margin")):
         detail.append(f"margin {_fmt(worst.get('margin'))}")
     n_sc = rows["scenario"].nunique()
@@ -230,7 +232,10 @@ def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
 def _grouped_lines(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     if rows.empty:
         return []
-    groups = rows[_GROUP].astype(str).groupby(_GROUP, sort=True).groups
+    # one reason per criterion, device (pair) and rule: two rules failing on one pair (C2 fuse
+    # saving and fuse-before-delayed) are two conditions
+    key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
+    groups = rows[key].astype(str).groupby(key, sort=True).groups
     ordered = sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))
     return [_violation_line(kind, rows.loc[idx], note) for _, idx in ordered]
 
