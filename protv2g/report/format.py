@@ -118,6 +118,10 @@ def _text_width(values: pd.Series, fmt: str | None) -> int:
         if finite.empty:
             return 3
         return max(len(f"{v:.{decimals}f}") for v in (finite.max(), finite.min()))
+    try:  # widths of the distinct values (a bulk table repeats its names and labels)
+        values = values.drop_duplicates()
+    except TypeError:  # unhashable cells (lists): every value
+        pass
     return int(values.map(lambda v: len(str(cell_value(v) or ""))).max())
 
 
@@ -327,7 +331,9 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     for i, n in lines.items():
         if n > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT_PT * n
-            for cell in ws[i]:
+            # by column index: ``ws[i]`` scans every cell of the sheet for its last column
+            for j in range(1, len(columns) + 1):
+                cell = ws.cell(row=i, column=j)
                 if not cell.alignment.wrap_text:
                     cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
                                                vertical="top")
