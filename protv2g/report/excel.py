@@ -31,9 +31,10 @@ import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.findings import PAIR_CRITERIA
+from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
 from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
-from protv2g.report.overflow import spill_if_too_long
+from protv2g.report.overflow import spill, spill_if_too_long
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
 from protv2g.report.tcc_sheets import TccPlan, plan_tcc, write_tcc_sheets
@@ -117,7 +118,7 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
     return frame, links
 
 
-def write_workbook(result: StudyResult, path: Path) -> Path:
+def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) -> Path:
     """Write the workbook to ``path`` atomically and return the path.
 
     Parameters
@@ -126,6 +127,10 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
         The study's results (not modified).
     path : Path
         Target ``.xlsx``; its folder is created if needed.
+    bulk_rows : int, optional
+        A bulk evidence table (:data:`protv2g.report.bulk.BULK_SUMMARIES`: fault currents,
+        coordination rows, flow tables) with more rows is written whole beside ``path`` and
+        its sheet holds a summary (:func:`protv2g.report.bulk.summarise`).
 
     Returns
     -------
@@ -142,7 +147,7 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
     A table longer than a sheet (:data:`protv2g.report.overflow.EXCEL_MAX_ROWS`) is written
     whole beside ``path`` (:func:`protv2g.report.overflow.spill_if_too_long`, before the
     workbook); its sheet holds the first rows and a note naming the file, and the Summary
-    lists it.
+    lists it. So does a bulk table longer than ``bulk_rows``, its sheet holding the summary.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,8 +167,15 @@ def write_workbook(result: StudyResult, path: Path) -> Path:
             device=full["device"].to_numpy(), other_device=full["other_device"].to_numpy()),
             frames["Findings"][1])
     linked = {s.title: _links(s.title, frames[s.title][0], plan, anchors) for s in specs}
-    overflows = {title: spilled for title, (frame, _) in linked.items()
-                 if (spilled := spill_if_too_long(frame, path, title)) is not None}
+    overflows = {}
+    for title, (frame, links) in list(linked.items()):
+        bulk = BULK_SUMMARIES.get(title)
+        if bulk is not None and len(frame) > bulk_rows and not links:
+            shown = summarise(frame, bulk)
+            overflows[title] = spill(frame, path, title, len(shown), bulk.description)
+            linked[title] = (shown, [])
+        elif (spilled := spill_if_too_long(frame, path, title)) is not None:
+            overflows[title] = spilled
     wb = Workbook()
     write_summary(wb, result, derived, notes, list(overflows.values()))
     for spec in specs:

@@ -122,6 +122,10 @@ def _text_width(values: pd.Series, fmt: str | None) -> int:
         if finite.empty:
             return 3
         return max(len(f"{v:.{decimals}f}") for v in (finite.max(), finite.min()))
+    try:  # widths of the distinct values (a bulk table repeats its names and labels)
+        values = values.drop_duplicates()
+    except TypeError:  # unhashable cells (lists): every value
+        pass
     return int(values.map(lambda v: len(str(cell_value(v) or ""))).max())
 
 
@@ -173,9 +177,23 @@ def _column_values(series: pd.Series) -> list[Any]:
     return [cell_value(v) for v in series.tolist()]
 
 
+#: Excel data type of a cell value as :func:`_column_values` gives it (openpyxl's codes:
+#: ``n`` number or empty, ``s`` text, ``b`` boolean); text is always a string cell, so
+#: formula-like or error-like text (``=…``, ``#N/A``) is shown, never evaluated.
+_DATA_TYPES = {float: "n", int: "n", bool: "b", str: "s", type(None): "n"}
+#: Longest text an Excel cell holds (Microsoft, "Excel specifications and limits").
+_MAX_TEXT = 32_767
+
+
 def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]) -> None:
-    """Write the data rows from row 2 (cells built directly: ~2× faster than ``ws.cell``)."""
-    styles = []
+    """Write the data rows from row 2.
+
+    Cells are built directly with the value and its data type (what ``ws.cell`` does after
+    checking each value again: :func:`_column_values` already made every value a float, int,
+    bool, text without XML-illegal characters, or None); a number gets its column's number
+    format. About 2× faster than ``ws.cell`` (profile of the depot workbook, 2026-12-01).
+    """
+    styles: list[Any] = []
     for fmt in formats:
         if fmt is None:
             styles.append(None)
@@ -187,15 +205,21 @@ def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]) -
         ws.cell(row=2, column=1).style = "Normal"
     cells = ws._cells
     columns = [_column_values(frame[c]) for c in frame.columns]
+    types = _DATA_TYPES
     for i, row in enumerate(zip(*columns, strict=True), start=2):
         for j, value in enumerate(row, start=1):
-            cell = Cell(ws, row=i, column=j, value=value)
-            if isinstance(value, str):
-                if value.startswith(_FORMULA_START):
-                    cell.data_type = "s"
-            elif value is not None and styles[j - 1] is not None and not isinstance(value,
-                                                                                     bool):
-                cell._style = copy.copy(styles[j - 1])
+            kind = type(value)
+            dtype = types.get(kind)
+            if dtype is None:  # a subclass (e.g. numpy.str_ from an object column)
+                value = cell_value(str(value) if isinstance(value, str) else value)
+                kind = type(value)
+                dtype = types.get(kind, "s")
+            style = styles[j - 1]
+            # Cell copies the style array it is given (StyleableObject.__init__)
+            cell = Cell(ws, row=i, column=j,
+                        style_array=style if dtype == "n" and value is not None else None)
+            cell._value = value[:_MAX_TEXT] if dtype == "s" else value
+            cell.data_type = dtype
             cells[(i, j)] = cell
 
 
@@ -235,7 +259,9 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         Required when ``frame`` does not fit in a sheet
         (:func:`protv2g.report.overflow.spill_if_too_long` wrote it whole beside the
         workbook): the sheet then holds the first ``overflow.n_shown`` rows, and a note naming
-        the file and the rows left out, in the row below them and beside the header.
+        the file and the rows left out, in the row below them and beside the header. With
+        ``overflow.summary`` set, ``frame`` is the summary of a bulk table written whole beside
+        the workbook (:mod:`protv2g.report.bulk`): it is written whole, with the same note.
 
     Raises
     ------
@@ -244,7 +270,13 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         cut silently).
     """
     spill_note = None
-    if not _overflow.fits_sheet(frame):
+    if overflow is not None and overflow.summary is not None:
+        if overflow.n_shown != len(frame) or not _overflow.fits_sheet(frame):
+            raise ValueError(f"sheet {ws.title!r}: the summary has {len(frame):,} rows, its "
+                             f"Overflow says {overflow.n_shown:,}; pass the summary written "
+                             "with it (protv2g.report.bulk.summarise)")
+        spill_note = _overflow.overflow_note(overflow)
+    elif not _overflow.fits_sheet(frame):
         if overflow is None or overflow.n_rows != len(frame):
             raise ValueError(
                 f"sheet {ws.title!r}: {len(frame):,} rows do not fit in an Excel sheet "
@@ -303,7 +335,9 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     for i, n in lines.items():
         if n > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT_PT * n
-            for cell in ws[i]:
+            # by column index: ``ws[i]`` scans every cell of the sheet for its last column
+            for j in range(1, len(columns) + 1):
+                cell = ws.cell(row=i, column=j)
                 if not cell.alignment.wrap_text:
                     cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
                                                vertical="top")

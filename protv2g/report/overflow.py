@@ -3,8 +3,10 @@
 An Excel sheet holds :data:`EXCEL_MAX_ROWS` rows, the header row included. A table that does
 not fit is written whole to a file beside the workbook (Parquet when ``pyarrow`` is installed,
 else gzip-compressed CSV), and its sheet holds the first rows plus a note naming that file and
-the number of rows left out (:func:`protv2g.report.format.write_table`). The study workbook's
-Summary lists every such table.
+the number of rows left out (:func:`protv2g.report.format.write_table`). A bulk evidence table
+of the study workbook longer than :data:`protv2g.report.bulk.BULK_ROWS` is written the same
+way, and its sheet holds a summary instead (:mod:`protv2g.report.bulk`; ``Overflow.summary``).
+The study workbook's Summary lists every such table.
 
 The file is ``<workbook stem>.<sheet>.parquet`` (or ``.csv.gz``) in the workbook's folder,
 written atomically (temporary file, then moved into place).
@@ -28,7 +30,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill_if_too_long",
+__all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill", "spill_if_too_long",
            "overflow_note"]
 
 #: Rows in one Excel worksheet, header row included (Excel 2007 and later; Microsoft,
@@ -41,13 +43,16 @@ SpillFormat = Literal["parquet", "csv.gz"]
 
 @dataclass(frozen=True)
 class Overflow:
-    """A table written whole beside the workbook because its sheet cannot hold it."""
+    """A table written whole beside the workbook: its sheet cannot hold it (the sheet shows its
+    first ``n_shown`` rows), or it is a bulk table whose sheet shows ``n_shown`` summary rows
+    (``summary`` says which, :mod:`protv2g.report.bulk`)."""
 
     sheet: str
     path: Path
     format: SpillFormat
     n_rows: int
     n_shown: int
+    summary: str | None = None
 
     @property
     def n_left_out(self) -> int:
@@ -123,6 +128,13 @@ def spill_if_too_long(frame: pd.DataFrame, workbook: Path, sheet: str) -> Overfl
     """
     if fits_sheet(frame):
         return None
+    return spill(frame, workbook, sheet, min(len(frame), rows_shown()))
+
+
+def spill(frame: pd.DataFrame, workbook: Path, sheet: str, n_shown: int,
+          summary: str | None = None) -> Overflow:
+    """Write ``frame`` whole beside ``workbook`` (as :func:`spill_if_too_long`, whatever its
+    length); ``n_shown`` and ``summary`` say what its sheet holds (:class:`Overflow`)."""
     workbook = Path(workbook)
     stem = workbook.parent / f"{workbook.stem}.{_slug(sheet)}"
     fmt: SpillFormat = "csv.gz"
@@ -138,12 +150,16 @@ def spill_if_too_long(frame: pd.DataFrame, workbook: Path, sheet: str) -> Overfl
     if fmt == "csv.gz":
         _write_atomic(frame, stem.with_name(stem.name + ".csv.gz"), "csv.gz")
     path = stem.with_name(f"{stem.name}.{fmt}")
-    return Overflow(sheet, path, fmt, len(frame), min(len(frame), rows_shown()))
+    return Overflow(sheet, path, fmt, len(frame), n_shown, summary)
 
 
 def overflow_note(overflow: Overflow) -> str:
     """The note a sheet carries when its table is written beside the workbook."""
     kind = "Parquet" if overflow.format == "parquet" else "CSV, gzip-compressed"
+    if overflow.summary is not None:
+        return (f"this sheet shows {overflow.n_shown:,} of the table's {overflow.n_rows:,} rows "
+                f"({overflow.summary}); the whole table is in {overflow.path.name} ({kind}) "
+                "beside this workbook")
     return (f"{overflow.n_left_out:,} of {overflow.n_rows:,} rows are NOT in this sheet "
             f"(an Excel sheet holds {EXCEL_MAX_ROWS:,} rows): the whole table is in "
             f"{overflow.path.name} ({kind}) beside this workbook")

@@ -1,0 +1,136 @@
+"""Bulk evidence tables: written whole beside the workbook, summarised in their sheet (#21).
+
+A study of a utility feeder yields evidence tables of 10⁴–10⁵ rows (IEEE 8500: 100,464 fault
+current rows, 29,256 flow bus rows): no one reads them in a sheet, and writing them cell by
+cell made the workbook 87 s of a 94 s study. A table named in :data:`BULK_SUMMARIES` with more
+than :data:`BULK_ROWS` rows is therefore written whole beside the workbook
+(:func:`protv2g.report.overflow.spill`, Parquet or CSV.gz) and its sheet holds, per group
+(per bus, per device, per pair), the rows where the quantities an engineer checks reach their
+extreme (largest and smallest fault current, smallest margin, highest loading, lowest and
+highest voltage), each row marked with the extreme it shows and the number of rows it stands
+for; a note beside the header names the file. Nothing is cut: every row is in the file.
+
+Examples
+--------
+>>> import pandas as pd
+>>> f = pd.DataFrame({"bus": [1, 1, 2], "fault_type": "3ph", "ikss_ka": [2.0, 3.0, 1.0]})
+>>> summarise(f, BULK_SUMMARIES["Fault currents"])["ikss_ka"].tolist()
+[2.0, 3.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from protv2g.report.format import header_label
+
+__all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EXTREME_COLUMN", "ROWS_COLUMN",
+           "summarise"]
+
+#: Rows above which a table of :data:`BULK_SUMMARIES` goes beside the workbook and its sheet
+#: holds the summary. A design choice, not a standard: 20,000 rows is far beyond reading by
+#: eye, keeps every table of the depot study (≤ 7,344 rows) in its sheet, and bounds the
+#: sheet's writing time (≈ 40 µs a cell with openpyxl + lxml on the shared VM, measured
+#: 2026-12-01 with ``benchmarks/bench_workbook.py``).
+BULK_ROWS = 20_000
+#: Column (first in a summarised sheet) naming the extreme each row shows.
+EXTREME_COLUMN = "shows"
+#: Column (second) with the number of table rows of the row's group.
+ROWS_COLUMN = "rows_in_group"
+
+Extreme = Literal["max", "min"]
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """How a bulk table is summarised in its sheet.
+
+    Attributes
+    ----------
+    keys : tuple of str
+        Group columns (those absent from the table are ignored).
+    extremes : tuple of (column, "max" | "min")
+        For each, the row of each group where ``column`` is largest / smallest is kept.
+    description : str
+        Plain words for the sheet's note and the Summary.
+    """
+
+    keys: tuple[str, ...]
+    extremes: tuple[tuple[str, Extreme], ...]
+    description: str
+
+
+#: Bulk tables, by sheet title, and how their sheet summarises them.
+BULK_SUMMARIES: dict[str, BulkSummary] = {
+    "Fault currents": BulkSummary(
+        ("bus", "bus_name", "fault_type"), (("ikss_ka", "max"), ("ikss_ka", "min")),
+        "per bus and fault type, the rows of the largest and the smallest Ikss over "
+        "scenarios and cases"),
+    "Coordination": BulkSummary(
+        ("criterion", "primary", "backup"), (("margin_s", "min"),),
+        "per criterion and primary/backup pair, the row of the smallest margin"),
+    "Flow": BulkSummary(
+        ("device",), (("loading_percent", "max"), ("i_a", "max"), ("p_mw", "min"),
+                      ("vm_pu", "min"), ("vm_pu", "max")),
+        "per device, the rows of the highest loading and current, the most reverse "
+        "power, and the lowest and highest voltage over scenarios and steps"),
+    "Flow buses": BulkSummary(
+        ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max")),
+        "per bus, the rows of the lowest and highest voltage and the largest unbalance over "
+        "scenarios and steps"),
+    "Flow branches": BulkSummary(
+        ("element", "element_index", "name"), (("loading_percent", "max"), ("i_ka", "max")),
+        "per branch, the rows of the highest loading and current over scenarios and steps"),
+    "Device duty": BulkSummary(
+        ("device",), (("duty_percent", "max"), ("i_max_ka", "max")),
+        "per device, the rows of the highest duty and fault current"),
+}
+
+
+def summarise(frame: pd.DataFrame, spec: BulkSummary) -> pd.DataFrame:
+    """The rows of ``frame`` where each of ``spec.extremes`` is reached, per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The whole table (not modified).
+    spec : BulkSummary
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXTREME_COLUMN` (e.g. ``"max Ikss (kA); min Ikss (kA)"`` when one row is both),
+        :data:`ROWS_COLUMN`, then ``frame``'s columns; rows in the table's order. A group whose
+        extreme columns hold no number is shown by its first row (``"first row (no value)"``);
+        ties keep the first row.
+    """
+    keys = [k for k in spec.keys if k in frame.columns]
+    data = frame.reset_index(drop=True)
+    groups = (data.groupby(keys, dropna=False, sort=False).ngroup() if keys
+              else pd.Series(0, index=data.index))
+    shows: dict[int, list[str]] = {}
+    for column, how in spec.extremes:
+        if column not in data.columns:
+            continue
+        values = pd.to_numeric(data[column], errors="coerce")
+        finite = values.notna()
+        if not finite.any():
+            continue
+        by_group = values[finite].groupby(groups[finite], sort=False)
+        rows = by_group.idxmax() if how == "max" else by_group.idxmin()
+        for row in rows.to_numpy():
+            shows.setdefault(int(row), []).append(f"{how} {header_label(column)}")
+    covered = set(groups[list(shows)].tolist()) if shows else set()
+    first = groups.drop_duplicates()
+    for row, group in first.items():
+        if group not in covered:
+            shows[int(row)] = ["first row (no value)"]
+    kept = sorted(shows)
+    counts = groups.value_counts()
+    out = data.iloc[kept].copy()
+    out.insert(0, ROWS_COLUMN, counts.reindex(groups.iloc[kept]).to_numpy())
+    out.insert(0, EXTREME_COLUMN, ["; ".join(shows[r]) for r in kept])
+    return out.reset_index(drop=True)
