@@ -122,11 +122,11 @@ def test_the_review_rows_now_name_ground_elements(pairs):
 def test_charger_stages_and_scenarios_print_engineering_numbers(depot_result, depot_workbook):
     stages = depot_result.tables["Charger stages"]
     # a ratio of kW sums, rounded: 0.75, not 0.7500000000000001
-    assert all(f == round(f, 9) for f in stages["export_fraction"])
+    assert all(f == round(f, 9) for f in stages["export_of_all_sites_rating_fraction"])
     wb = openpyxl.load_workbook(depot_workbook)
     ws = wb["Charger stages"]
     head = [c.value for c in ws[1]]
-    col = head.index("Export fraction") + 1
+    col = head.index("Export of all sites rating fraction") + 1
     assert ws.cell(row=2, column=col).number_format == "0.00"
     sc = wb["Scenarios"]
     head = [c.value for c in sc[1]]
