@@ -100,8 +100,10 @@ def _time_key(times: dict[str, float], shown_s: float | None, scale: float = 1.0
     device, ``scale`` × it: C2's K × fast) best, by log ratio; ``t_op_s`` without one."""
     if shown_s is None or not np.isfinite(shown_s) or shown_s <= 0:
         return "t_op_s"
-    err = {k: abs(np.log(scale * t / shown_s)) for k, t in times.items()
-           if k in TIME_OF and np.isfinite(t) and t > 0}
+    # a named curve before the first operation when both give the time (the fast shot)
+    keys = sorted((k for k in times if k in TIME_OF), key=lambda k: k == "t_op_s")
+    err = {k: abs(np.log(scale * times[k] / shown_s)) for k in keys
+           if np.isfinite(times[k]) and times[k] > 0}
     return min(err, key=err.get) if err else "t_op_s"
 
 

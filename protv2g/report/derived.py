@@ -212,20 +212,30 @@ def _fault_index(result: StudyResult) -> pd.Series | None:
     return pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_frame(keys)).sort_index()
 
 
-def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.Series:
-    """The element of each device whose time an evidence row of a pair criterion prints
-    (``"RC-F1 delayed G, FU-F1-LAT2 fuse TC"``; device first, then the other device), named
-    as the Pair coordination sheet names them (:func:`_elements`); ``""`` for other rows."""
-    out = pd.Series("", index=evidence.index, dtype=object)
-    pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")) & (
-        evidence["other_device"].map(is_given)) if len(evidence) else None
-    if pair is None or not pair.any():
+def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.DataFrame:
+    """For each evidence row of a pair criterion: ``elements``, the element of each device
+    whose time the row prints (``"RC-F1 delayed G, FU-F1-LAT2 fuse TC"``; device first, then
+    the other device), named as the Pair coordination sheet names them (:func:`_elements`),
+    and ``i_device_3i0_a`` / ``i_other_3i0_a``, the devices' first-cycle residual current
+    3I0 (A, ``result.device_faults``) beside their phase current. Empty / NaN for other rows.
+    """
+    out = pd.DataFrame({"elements": "", "i_device_3i0_a": np.nan, "i_other_3i0_a": np.nan},
+                       index=evidence.index)
+    if evidence.empty:
         return out
+    pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")) & (
+        evidence["other_device"].map(is_given))
     faults = _fault_index(result)
-    if faults is None:
+    if not pair.any() or faults is None:
         return out
     models, _ = devices_from_result(result)
+    i3i0 = 1000.0 * pd.to_numeric(result.device_faults["i3i0_ka"], errors="coerce").to_numpy()
     for i, r in evidence[pair].iterrows():
+        for col, dev in (("i_device_3i0_a", r["device"]), ("i_other_3i0_a", r["other_device"])):
+            key = (str(r["scenario"]), str(dev), str(r["fault_bus"]), str(r["fault_type"]),
+                   str(r["case"]))
+            if key in faults.index:
+                out.at[i, col] = i3i0[int(np.atleast_1d(faults.loc[key])[0])]
         row = pd.Series({"scenario": r["scenario"], "fault_bus": r["fault_bus"],
                          "fault_type": r["fault_type"], "case": r["case"],
                          "rule": r.get("rule", "") if is_given(r.get("rule")) else "",
@@ -233,7 +243,7 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.Series:
                          "t_primary_s": r["t_other_s"], "t_backup_s": r["t_device_s"]})
         names = _elements(models, faults, result, row, str(r["other_device"]),
                           str(r["device"]))
-        out[i] = ", ".join(reversed(names.split(", "))) if names else ""
+        out.at[i, "elements"] = ", ".join(reversed(names.split(", "))) if names else ""
     return out
 
 
@@ -413,7 +423,7 @@ def derive(result: StudyResult) -> dict[str, Any]:
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
     if len(evidence):  # the element whose time each pair row prints (#19)
-        evidence = evidence.assign(elements=evidence_elements(result, evidence))
+        evidence = pd.concat([evidence, evidence_elements(result, evidence)], axis=1)
     recs = _recommendation_text(result.tables.get("Recommendations"))
     view = findings.assign(
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
