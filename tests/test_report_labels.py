@@ -167,7 +167,9 @@ def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, d
     ev = pd.read_excel(depot_workbook, sheet_name="Evidence")
     assert {"I device 3i0 (A)", "I other 3i0 (A)", "Elements"} <= set(ev.columns)
     row = ev[(ev["Device"] == "RC-F1") & (ev["Other device"] == "FU-F1-LAT2")
-             & (ev["Scenario"] == "firm/light/25%") & (ev["Fault bus"] == "F1-LAT2-B2")]
+             & (ev["Scenario"] == "firm/light/25%") & (ev["Fault bus"] == "F1-LAT2-B2")
+             & (ev["Fault type"] == "SLG") & (ev["Case"] == "min")
+             & ev["Message"].str.contains("locks out")]
     assert len(row) == 1
     r = row.iloc[0]
     assert r["I device (A)"] < 280.0 and r["I device 3i0 (A)"] == pytest.approx(256.0, abs=1.0)
@@ -194,7 +196,8 @@ def test_charger_stages_show_the_time_of_the_finding_rule(depot_result):
     assert lockout["t_op_staged_s"].iloc[0] == pytest.approx(1.10, abs=0.01)
     ev = depot_result.violations
     shown = ev[(ev["criterion"] == "C2") & (ev["scenario"] == lockout["scenario"].iloc[0])
-               & (ev["device"] == "RC-F1") & (ev["fault_bus"] == "F1-LAT2-B2")]
+               & (ev["device"] == "RC-F1") & (ev["fault_bus"] == "F1-LAT2-B2")
+               & ev["message"].str.contains("locks out")]
     assert lockout["t_op_staged_s"].iloc[0] == pytest.approx(shown["t_device_s"].min(),
                                                              rel=1e-6)
     assert not stages["finding"].str.contains("both bracket,").any()
