@@ -49,7 +49,8 @@ from protv2g.criteria import CATALOGUE, order
 from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS, CheckStatus, is_given
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
-           "PAIR_CRITERIA", "MECHANISM_COLUMNS", "finding_keys"]
+           "PAIR_CRITERIA", "MECHANISM_COLUMNS", "TREND_ABS", "TREND_REL", "finding_keys",
+           "rule_labels"]
 
 #: Criteria whose ``other_device`` is part of the problem (a coordinating pair, or the V2G site
 #: a reclosing device must wait for). For the others ``other_device`` names the clearing device
@@ -113,8 +114,8 @@ def _text(series: pd.Series) -> pd.Series:
 
 def _mechanism(rows: pd.DataFrame, coordination: pd.DataFrame | None) -> pd.Series:
     """The sub-rule of every row: its typed mechanism columns (first given wins, row by row;
-    e.g. C8's ``mechanism`` beside C2's ``rule``), else, when no row has one, the coordination
-    row's rule."""
+    e.g. C8's ``mechanism`` beside C2's ``rule``), else the coordination row's rule (C2's
+    lockout rule has no ``rule`` id beside its fuse-saving rule's ``fuse_saving_k``)."""
     out = pd.Series("", index=rows.index, dtype=object)
     typed = pd.Series(False, index=rows.index)
     for col in MECHANISM_COLUMNS:
@@ -123,10 +124,10 @@ def _mechanism(rows: pd.DataFrame, coordination: pd.DataFrame | None) -> pd.Seri
             fill = ~typed & text.ne("")
             out[fill] = text[fill]
             typed |= fill
-    if typed.any() or coordination is None or coordination.empty or (
+    if typed.all() or coordination is None or coordination.empty or (
             "check" not in coordination.columns):
         return out
-    pair = rows[rows["criterion"].astype(str).isin(PAIR_CRITERIA)]
+    pair = rows[rows["criterion"].astype(str).isin(PAIR_CRITERIA) & ~typed]
     if pair.empty:
         return out
     keys = ["criterion", "scenario", "fault_bus", "fault_type", "case"]
@@ -242,8 +243,38 @@ def _export_trend(rows: pd.DataFrame, unit: str) -> str:
     return _trend(rows, unit, "p_export_kw", "export")
 
 
+#: The change of a margin that counts as moving with export: 1 % of the largest margin
+#: magnitude, at least 1e-3 in the margin's unit (s, A, kA, fraction …); a change inside it
+#: "does not move".
+TREND_REL, TREND_ABS = 0.01, 1e-3
+
+
+def _trend_tol(worst: pd.Series) -> float:
+    finite = worst[np.isfinite(worst)]
+    return max(TREND_ABS, TREND_REL * float(finite.abs().max())) if len(finite) else TREND_ABS
+
+
+def _series(m: pd.Series, p: pd.Series, part: pd.Series) -> dict[str, pd.Series]:
+    """Worst margin per ``p`` (kW) of each participation case; the rows without export
+    (``p`` = 0, the base case) belong to every case. One series (key ``""``) without a
+    participation column or with one case."""
+    cases = sorted({str(x) for x, pk in zip(part, p, strict=True) if str(x) and pk > 0})
+    if len(cases) <= 1:
+        return {"": m.groupby(p).min().sort_index()}
+    base = p <= 0
+    return {c: m[base | (part == c)].groupby(p[base | (part == c)]).min().sort_index()
+            for c in cases}
+
+
 def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
-    """Worst margin per ``column`` (kW), and whether it moves with it."""
+    """Worst margin per ``column`` (kW), and whether it moves with it.
+
+    The verdict is judged within each participation case (firm and expected export the same
+    kW with different chargers online, so their worst margins at one kW are not a trend),
+    from the lowest to the highest level: a change inside :data:`TREND_REL` /
+    :data:`TREND_ABS` "does not move", and neither does a margin whose levels all lie inside
+    it. The points printed are the worst margin per kW over the cases (or, for a margin that
+    does not move, each case's value)."""
     m = pd.to_numeric(rows["margin"], errors="coerce")
     p = pd.to_numeric(rows[column], errors="coerce")
     ok = m.notna() & p.notna()
@@ -252,21 +283,38 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
     worst = m[ok].groupby(p[ok]).min().sort_index()
     if len(worst) == 1:
         return f"{_fmt(float(worst.iloc[0]), unit)} at {worst.index[0]:,.0f} kW {what} only"
-    finite = worst[np.isfinite(worst)]
-    spread = float(finite.max() - finite.min()) if len(finite) else 0.0
-    scale = max(1e-3, 0.01 * float(finite.abs().max())) if len(finite) else 1e-3
+    tol = _trend_tol(worst)
+    part = (rows.loc[ok, "participation"].astype(str) if "participation" in rows.columns
+            else pd.Series("", index=m[ok].index))
+    series = {c: s for c, s in _series(m[ok], p[ok], part).items() if len(s)}
+    change, moves = [], False
+    for s in series.values():
+        fin = s[np.isfinite(s)]
+        if len(fin) >= 2:
+            change.append(float(fin.iloc[-1] - fin.iloc[0]))
+            moves |= float(fin.max() - fin.min()) > tol
+        elif len(s) >= 2 and np.isfinite(s).any():  # finite at one level only
+            change.append(np.inf if np.isfinite(s.iloc[-1]) else -np.inf)
+            moves = True
     pts = list(worst.items())
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
-    if spread <= scale:
+    span = f"{worst.index[0]:,.0f}–{worst.index[-1]:,.0f} kW"
+    if not moves:
+        flat = {c: float(s.min()) for c, s in series.items()}
+        if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
+            text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
+            return f"does not move with {what}: {text} at every level ({span})"
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
         return f"does not move with {what}: {text}"
     text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
                      for k, v in pts)
-    if float(worst.iloc[-1]) < float(worst.iloc[0]):
+    if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
-    else:
+    elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):
         verdict = f"improves with {what}"
+    else:  # moves between levels, not from the lowest to the highest (or both ways)
+        verdict = f"varies with {what} (no steady trend)"
     return f"{verdict}: {text}"
 
 
@@ -281,12 +329,32 @@ def _attribution(att: pd.Series) -> str:
     return Attribution.WORSE
 
 
-def _title(criterion: str, device: str, partner: str, mechanism: str) -> str:
+def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
+    """Rule id → the coordination table's name of that rule (``fuse_saving_k`` → ``fuse
+    saving: K × fast < fuse MM``), where one id has one name."""
+    if coordination is None or coordination.empty or not {"rule", "check"} <= set(
+            coordination.columns):
+        return {}
+    pairs = coordination[["rule", "check"]].astype(str).drop_duplicates()
+    pairs = pairs[pairs["rule"].ne("") & pairs["rule"].ne("nan")]
+    one = pairs.groupby("rule")["check"].transform("size").eq(1)
+    return dict(zip(pairs.loc[one, "rule"], pairs.loc[one, "check"], strict=True))
+
+
+def _title(criterion: str, device: str, partner: str, mechanism: str,
+           labels: dict[str, str] | None = None) -> str:
+    """``"C2 recloser–fuse: RC-F1 / FU-F1 (fuse TC < recloser delayed)"``: the criterion,
+    the device(s) and the rule that failed. With a rule named, the catalogue title's own
+    parenthesis (C2's "(fuse saving)", one of its two rules) is left out."""
     crit = CATALOGUE.get(criterion)
-    head = f"{criterion} {crit.title}" if crit else criterion
+    name = crit.title if crit else ""
+    if mechanism and name.endswith(")") and " (" in name:
+        name = name[:name.rindex(" (")]
+    head = f"{criterion} {name}" if name else criterion
     who = f"{device} / {partner}" if partner else device
     text = f"{head}: {who}" if who else head
-    return f"{text} ({mechanism})" if mechanism else text
+    rule = (labels or {}).get(mechanism, mechanism)
+    return f"{text} ({rule})" if rule else text
 
 
 def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = None,
@@ -351,6 +419,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     evidence = evidence.sort_values(["_f", "_s", "_m"], kind="stable").reset_index(drop=True)
     evidence["evidence"] = [f"E{i:04d}" for i in range(1, len(evidence) + 1)]
 
+    labels = rule_labels(coordination)
     out = []
     for key, grp in evidence.groupby("_key", sort=False):
         w = grp.iloc[0]  # sorted: worst status, then smallest margin
@@ -360,7 +429,8 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                                                           == "pre-existing")]
         base_m = pd.to_numeric(base["margin"], errors="coerce").min() if len(base) else np.nan
         out.append({
-            "finding": fid[key], "criterion": crit, "title": _title(crit, dev, partner, mech),
+            "finding": fid[key], "criterion": crit,
+            "title": _title(crit, dev, partner, mech, labels),
             "status": str(w["status"]), "attribution": _attribution(grp["attribution"]),
             "device": dev, "other_device": partner or _join(grp["other_device"].map(
                 lambda v: str(v) if is_given(v) else ""), 4),

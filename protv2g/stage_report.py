@@ -32,14 +32,20 @@ from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType, LoadLevel, Participation
 
 __all__ = ["findings_stage_table", "staged_device_table", "staged_times",
-           "STAGED_TABLE_COLUMNS"]
+           "STAGED_TABLE_COLUMNS", "TIME_OF"]
 
 #: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
 #: ``trip_<site>_s``, ``ceased_<site>``)
 STAGED_TABLE_COLUMNS = (
-    "device", "fault_bus", "fault_type", "case", "scenario", "participation", "export_fraction",
-    "stage", "stage_name", "t_start_s", "t_end_s", "i_phase_a", "i_ground_a",
-    "t_op_staged_s", "t_op_high_s", "t_op_first_cycle_held_s", "i_today_a", "t_op_today_s")
+    "device", "fault_bus", "fault_type", "case", "scenario", "participation",
+    "export_of_all_sites_rating_fraction", "stage", "stage_name", "t_start_s", "t_end_s",
+    "i_phase_a", "i_ground_a", "time_of", "t_op_staged_s", "t_op_high_s",
+    "t_op_first_cycle_held_s", "i_today_a", "t_op_today_s")
+
+#: What each device time column is (``time_of``): the time a finding's rule compares.
+TIME_OF = {"t_op_s": "first operation", "t_fast_s": "fast curve",
+           "t_delayed_s": "delayed curve (lockout)", "t_longest_shot_s": "longest shot",
+           "t_mm_s": "minimum melt", "t_tc_s": "total clearing"}
 
 
 def _device(study: Study, name: str):
@@ -71,16 +77,34 @@ def _phase_ground_a(i012_ka: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (1e3 * np.abs(seq_to_abc(i012_ka)).max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0]))
 
 
-def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> float:
+def _all_times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray
+               ) -> dict[str, float]:
     t = staged_operating_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
-    return float(t["t_op_s"][0])
+    return {k: float(v[0]) for k, v in t.items()}
 
 
-def _held(dev, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
+def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray,
+           key: str = "t_op_s") -> float:
+    return _all_times(dev, ip, ig, t0, t1)[key]
+
+
+def _held(dev, ip: np.ndarray, ig: np.ndarray, key: str = "t_op_s") -> np.ndarray:
     """Operate time (s) with the currents held for the whole fault (single stage): the device
-    kind's ``t_op_s`` (:func:`~protv2g.devices.kinds.operating_times`), any array shape."""
+    kind's ``key`` time (:func:`~protv2g.devices.kinds.operating_times`), any array shape."""
     ip, ig = np.asarray(ip, float), np.asarray(ig, float)
-    return operating_times(dev, ip.ravel(), ig.ravel())["t_op_s"].reshape(ip.shape)
+    return operating_times(dev, ip.ravel(), ig.ravel())[key].reshape(ip.shape)
+
+
+def _time_key(times: dict[str, float], shown_s: float | None, scale: float = 1.0) -> str:
+    """The device time (:data:`TIME_OF`) that reproduces ``shown_s`` (a finding's time of the
+    device, ``scale`` × it: C2's K × fast) best, by log ratio; ``t_op_s`` without one."""
+    if shown_s is None or not np.isfinite(shown_s) or shown_s <= 0:
+        return "t_op_s"
+    # a named curve before the first operation when both give the time (the fast shot)
+    keys = sorted((k for k in times if k in TIME_OF), key=lambda k: k == "t_op_s")
+    err = {k: abs(np.log(scale * times[k] / shown_s)) for k in keys
+           if np.isfinite(times[k]) and times[k] > 0}
+    return min(err, key=err.get) if err else "t_op_s"
 
 
 def staged_device_table(study: Study, device: str, fault_bus: str, *,
@@ -89,7 +113,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                         participation: Participation | str = "firm",
                         export_fraction: float = 1.0,
                         load_level: LoadLevel | str = "peak",
-                        scenario: Scenario | None = None) -> pd.DataFrame:
+                        scenario: Scenario | None = None, t_shown_s: float | None = None,
+                        t_scale: float = 1.0) -> pd.DataFrame:
     """A device's current and operate time in each stage of a fault, with today's model.
 
     Parameters
@@ -110,6 +135,11 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     scenario : Scenario, optional
         A study scenario to tabulate instead (its sites' states; ``participation``,
         ``export_fraction`` and ``load_level`` are then ignored).
+    t_shown_s, t_scale : float, optional
+        A finding's time of the device (s; ``t_scale`` × the device's time, e.g. C2's K ×
+        fast): the times tabulated are then of the device time that reproduces it through
+        the stages (``time_of``: the recloser's delayed curve of C2's lockout rule, not its
+        first (fast) shot); without it, the first operation.
 
     Returns
     -------
@@ -117,10 +147,14 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         :data:`STAGED_TABLE_COLUMNS` then per site ``i_<site>_a`` (largest phase current of
         the site in the stage), ``trip_<site>_s`` (when it trips, ``inf`` never) and
         ``ceased_<site>`` (momentary cessation). Currents in primary A, times in s from fault
-        inception (``inf`` = does not operate). ``t_op_staged_s``: through the stages (low
-        bracket); ``t_op_high_s``: the high bracket of the study's ``faults.high_bracket``;
-        ``t_op_first_cycle_held_s``: first-cycle current held for the whole fault;
-        ``t_op_today_s`` at ``i_today_a``: the single-stage model before issue #16.
+        inception (``inf`` = does not operate). ``participation`` is ``—`` for a base case
+        (``scenario.is_base``: no chargers); ``export_of_all_sites_rating_fraction`` = Σ
+        export / Σ the sites' rating (``p_max_kw``), not one site's share. ``time_of``
+        names the device time tabulated (:data:`TIME_OF`). ``t_op_staged_s``: through the
+        stages (low bracket); ``t_op_high_s``: the high bracket of the study's
+        ``faults.high_bracket``; ``t_op_first_cycle_held_s``: first-cycle current held for
+        the whole fault; ``t_op_today_s`` at ``i_today_a``: the single-stage model before
+        issue #16.
 
     Raises
     ------
@@ -175,24 +209,28 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
             ip, ig = _phase_ground_a(i012)
             today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
-            t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0])))
-            t_staged = _times(dev, ip, ig, t0, t1)
-            t_held = float(_held(dev, ip[0], ig[0]))
+            staged = _all_times(dev, ip, ig, t0, t1)
+            key = _time_key(staged, t_shown_s, t_scale)
+            t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0]), key))
+            t_staged = staged[key]
+            t_held = float(_held(dev, ip[0], ig[0], key))
             t_high = t_held
             if staged_high:
                 h = list(res.scenarios).index("high")
                 i_h = st.device_i_012_ka[h, c, t, :, d, 0]
                 t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, 0],
-                                st.t_end_s[h, c, t, :, 0])
+                                st.t_end_s[h, c, t, :, 0], key)
             chg = st.charger_i_12_ka.get("staged")
             for j in range(st.n_stages):
                 if not np.isfinite(t0[j]):
                     continue
                 row = {"device": device, "fault_bus": fault_bus, "fault_type": ft.value,
-                       "case": case.value, "scenario": sc.name, "participation": part.value,
-                       "export_fraction": export_fraction, "stage": j,
+                       "case": case.value, "scenario": sc.name,
+                       "participation": "—" if sc.is_base else part.value,
+                       "export_of_all_sites_rating_fraction": export_fraction, "stage": j,
                        "stage_name": st.stage_names[j], "t_start_s": t0[j], "t_end_s": t1[j],
-                       "i_phase_a": ip[j], "i_ground_a": ig[j], "t_op_staged_s": t_staged,
+                       "i_phase_a": ip[j], "i_ground_a": ig[j],
+                       "time_of": f"{TIME_OF[key]} ({key})", "t_op_staged_s": t_staged,
                        "t_op_high_s": t_high, "t_op_first_cycle_held_s": t_held,
                        "i_today_a": i_today, "t_op_today_s": t_today}
                 for k, s in enumerate(site_names):
@@ -296,10 +334,18 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
         if key in done:
             continue
         done.add(key)
+        shown = pd.to_numeric(pd.Series([getattr(r, "t_device_s", None)]),
+                              errors="coerce").iloc[0]
+        k = pd.to_numeric(pd.Series([getattr(r, "rule_value", None)]), errors="coerce").iloc[0]
+        # C2 fuse saving compares K × the recloser's fast time
+        scale = float(k) if getattr(r, "rule", "") == "fuse_saving_k" and np.isfinite(k) else 1.0
         table = staged_device_table(study, str(r.device), str(r.fault_bus),
                                     fault_types=[str(r.fault_type)], cases=[str(r.case)],
-                                    scenario=by_name[r.scenario])
-        label = (f"{r.criterion} {r.status} ({r.bracket} bracket, margin {r.margin:.3g} "
+                                    scenario=by_name[r.scenario],
+                                    t_shown_s=float(shown) if np.isfinite(shown) else None,
+                                    t_scale=scale)
+        bracket = "both brackets" if str(r.bracket) == "both" else f"{r.bracket} bracket"
+        label = (f"{r.criterion} {r.status} ({bracket}, margin {r.margin:.3g} "
                  f"{r.margin_unit})")
         frames.append(table.assign(finding=label))
     out = pd.concat(frames, ignore_index=True)

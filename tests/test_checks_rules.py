@@ -128,6 +128,15 @@ def test_depot_r_f1_duty_at_its_terminals_with_x_r(depot_faults) -> None:
                                                   * r.i_network_ka**2), rel=2e-3)  # 16.3 kA
     assert r.rating_basis == "sym" and r.x_r < r.rating_x_r == 17.0
     assert r.i_duty_ka == pytest.approx(r.i_max_ka) and r.severity == "ok"  # 25 kA rating
+    # #19: each row names the rule that set its severity, with the figures
+    assert r.severity_rule.startswith("within the rating; V2G increase")
+    warn = duty[duty.severity == "warn"]
+    assert len(warn)
+    for w in warn.itertuples(index=False):
+        assert w.increase_percent > 10.0
+        assert w.severity_rule.startswith(f"V2G increase {w.increase_percent:.0f} % > "
+                                          "checks.v2g_change_fraction 10 % (within the rating: "
+                                          f"{w.duty_percent:.0f} %)")
     # pandapower's own IEC 60909 peak at the bus (3ph), a reference protv2g did not compute
     net = copy.deepcopy(study.net)
     pp_sc.calc_sc(net, case="max", ip=True, bus=[1])

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from protv2g import load_study, run_study
-from protv2g.findings import PAIR_CRITERIA, Attribution
+from protv2g.findings import PAIR_CRITERIA, Attribution, build_findings
 from protv2g.report.derived import UNIT_FORMATS, result_findings
 from protv2g.violations import STATUS_ORDER, is_given, status_mask
 
@@ -158,3 +158,75 @@ def test_depot_charging_finding_names_the_day_and_its_charging(depot):
     r = c8.iloc[0]
     assert r["worst_scenario"].startswith("day/") and "export" not in r["export_trend"]
     assert "with charging" in r["export_trend"] and r["load_levels"].startswith("day ")
+
+
+def _scen(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Scenarios (name, participation, total export kW) with one site."""
+    return pd.DataFrame({"scenario": [r[0] for r in rows],
+                         "participation": [r[1] for r in rows], "load_level": "light",
+                         "export_level": [r[0].split("/")[-1] for r in rows],
+                         "is_base": [r[2] == 0 for r in rows],
+                         "p_depot_kw": [r[2] for r in rows]})
+
+
+def _rows(margins: dict[str, float], criterion: str = "C7", unit: str = "fraction",
+          **extra) -> pd.DataFrame:
+    n = len(margins)
+    return pd.DataFrame({"criterion": criterion, "status": "warn", "attribution": "new",
+                         "scenario": list(margins), "fault_bus": "B1", "fault_type": "3ph",
+                         "case": "max", "device": "FU-1", "other_device": "", "margin":
+                         list(margins.values()), "margin_unit": unit, "limit": 0.1,
+                         "message": "m", **{k: [v] * n for k, v in extra.items()}})
+
+
+def test_export_trend_uses_a_tolerance_per_participation_case():
+    # the depot's F06 (#19 review): the duty margin is constant at every export level of a
+    # participation case (firm −0.0665, expected −0.0254); the worst per kW mixes the two
+    # cases (expected/100 % exports 6,000 kW like firm/75 %), and "improves" was printed
+    # because the last and first worst margins were equal
+    scen = _scen([("firm/light/25%", "firm", 2000.0), ("firm/light/75%", "firm", 6000.0),
+                  ("firm/light/100%", "firm", 7800.0),
+                  ("expected/light/25%", "expected", 2000.0),
+                  ("expected/light/75%", "expected", 5700.0),
+                  ("expected/light/100%", "expected", 6000.0)])
+    margins = {s: (-0.0665 if s.startswith("firm") else -0.0254) for s in scen["scenario"]}
+    trend = build_findings(_rows(margins), scen).findings["export_trend"].iloc[0]
+    assert trend == ("does not move with export: expected −0.0254 fraction; firm −0.0665 "
+                     "fraction at every level (2,000–7,800 kW)")
+    # a change inside 1 % of the margin (here 1e-3 s) does not move either
+    small = {s: -0.1 - 0.0005 * k for k, s in enumerate(scen["scenario"][:3])}
+    trend = build_findings(_rows(small, "C1", "s"), scen).findings["export_trend"].iloc[0]
+    assert trend.startswith("does not move with export: −0.1 s at 2,000 kW")
+    # beyond it, the verdict follows the change from the lowest to the highest level
+    big = {s: -0.1 + 0.02 * k for k, s in enumerate(scen["scenario"][:3])}
+    trend = build_findings(_rows(big, "C1", "s"), scen).findings["export_trend"].iloc[0]
+    assert trend.startswith("improves with export: −0.1 s at 2,000 kW")
+    worse = {s: -v for s, v in big.items()}
+    trend = build_findings(_rows(worse, "C1", "s"), scen).findings["export_trend"].iloc[0]
+    assert trend.startswith("worsens with export")
+    # the same at both ends, moving between them: no steady trend, never "improves"
+    dip = dict(zip(scen["scenario"][:3], [-0.1, -0.3, -0.1], strict=True))
+    trend = build_findings(_rows(dip, "C1", "s"), scen).findings["export_trend"].iloc[0]
+    assert trend.startswith("varies with export (no steady trend)")
+
+
+def test_c2_finding_title_names_the_rule_that_failed():
+    # the depot's F01 (#19 review): titled "(fuse saving)" — the catalogue's title of C2 —
+    # while its rows are the lockout rule (fuse TC before the recloser's delayed trip), whose
+    # rows carry no ``rule`` id beside the fuse-saving rows' ``fuse_saving_k``
+    scen = _scen([("firm/light/100%", "firm", 7800.0)])
+    base = dict(criterion="C2", status="fail", attribution="new", scenario="firm/light/100%",
+                fault_type="SLG", case="min", device="RC-F1", other_device="FU-1",
+                margin_unit="s", limit=0.0, message="m")
+    rows = pd.DataFrame([{**base, "fault_bus": "B2", "margin": -0.04, "rule": ""},
+                         {**base, "fault_bus": "B3", "margin": -0.09,
+                          "rule": "fuse_saving_k"}])
+    coord = pd.DataFrame({
+        "criterion": "C2", "check": ["fuse TC < recloser delayed",
+                                     "fuse saving: K × fast < fuse MM"],
+        "scenario": "firm/light/100%", "fault_bus": ["B2", "B3"], "fault_type": "SLG",
+        "case": "min", "primary": "FU-1", "backup": "RC-F1", "margin_s": [-0.04, -0.09],
+        "rule": ["", "fuse_saving_k"]})
+    titles = set(build_findings(rows, scen, coord).findings["title"])
+    assert titles == {"C2 recloser–fuse: RC-F1 / FU-1 (fuse TC < recloser delayed)",
+                      "C2 recloser–fuse: RC-F1 / FU-1 (fuse saving: K × fast < fuse MM)"}

@@ -82,3 +82,19 @@ def test_an_unlimited_site_is_banded_on_the_axis_of_its_figure():
     assert _limiting_axis(table, "depot")[0] == "firm"
     table.loc[1, ["hosting_kw", "limited"]] = [1200.0, True]  # a limited axis decides
     assert _limiting_axis(table, "depot") == ("expected", "peak")
+
+
+def test_each_band_end_names_what_limits_it(band):
+    # #19 review: the depot's pessimistic end (0 kW) named only the inputs moved, no
+    # criterion. Hand check of its limit: the first-cycle current held, 48 × 125 kVA × 2 pu at
+    # 12.47 kV = 555.6 A fed back through R-F1 against its 400 A 51P pickup (C6, fault on F2)
+    _, table = band
+    depot = table.set_index("site").loc["depot"]
+    assert depot.band_low_kw == 0 and depot.band_low_kw < depot.hosting_kw
+    assert depot.driven_by.startswith("pessimistic end (0 kW) limited by C6 R-F1 / R-F2 (")
+    assert "F2-B03" in depot.driven_by and "inputs moved: " in depot.driven_by
+    assert "first-cycle limit held" in depot.driven_by
+    assert ("high end = the figure (6,000 kW): no criterion fails up to the site maximum"
+            in depot.driven_by)
+    i_held_a = 48 * 125 * 2.0 / (3 ** 0.5 * 12.47)
+    assert i_held_a == pytest.approx(555.6, abs=0.05) and i_held_a > 400.0

@@ -122,11 +122,11 @@ def test_the_review_rows_now_name_ground_elements(pairs):
 def test_charger_stages_and_scenarios_print_engineering_numbers(depot_result, depot_workbook):
     stages = depot_result.tables["Charger stages"]
     # a ratio of kW sums, rounded: 0.75, not 0.7500000000000001
-    assert all(f == round(f, 9) for f in stages["export_fraction"])
+    assert all(f == round(f, 9) for f in stages["export_of_all_sites_rating_fraction"])
     wb = openpyxl.load_workbook(depot_workbook)
     ws = wb["Charger stages"]
     head = [c.value for c in ws[1]]
-    col = head.index("Export fraction") + 1
+    col = head.index("Export of all sites rating fraction") + 1
     assert ws.cell(row=2, column=col).number_format == "0.00"
     sc = wb["Scenarios"]
     head = [c.value for c in sc[1]]
@@ -158,3 +158,50 @@ def test_cli_and_summary_count_the_same_rows_in_the_same_words(tmp_path, monkeyp
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["Summary"]
     line = next(r[1] for r in ws.iter_rows(values_only=True) if r[0] == "Findings")
     assert line.endswith(f"from {text}")
+
+
+def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, depot_workbook):
+    # #19 review: "RC-F1 … 1.08 s at 146 A" — 146 A is RC-F1's phase current, below its 280 A
+    # phase minimum trip; the 1.08 s is its ground delayed curve on 3I0 ≈ 256 A. The row now
+    # names the element of each device and gives 3I0 beside the phase current.
+    ev = pd.read_excel(depot_workbook, sheet_name="Evidence")
+    assert {"I device 3i0 (A)", "I other 3i0 (A)", "Elements"} <= set(ev.columns)
+    row = ev[(ev["Device"] == "RC-F1") & (ev["Other device"] == "FU-F1-LAT2")
+             & (ev["Scenario"] == "firm/light/25%") & (ev["Fault bus"] == "F1-LAT2-B2")
+             & (ev["Fault type"] == "SLG") & (ev["Case"] == "min")
+             & ev["Message"].str.contains("locks out")]
+    assert len(row) == 1
+    r = row.iloc[0]
+    assert r["I device (A)"] < 280.0 and r["I device 3i0 (A)"] == pytest.approx(256.0, abs=1.0)
+    assert r["T device (s)"] == pytest.approx(1.08, abs=0.01)
+    assert r["Elements"] == "RC-F1 delayed G, FU-F1-LAT2 fuse TC"
+    # every pair row names its elements; a ground element stands beside a 3I0 it can see
+    pair = ev[ev["Criterion"].isin(["C1", "C2", "C3", "C4"])]
+    assert len(pair) and pair["Elements"].fillna("").str.len().gt(0).all()
+    ground = pair[pair["Elements"].str.split(",").str[0].str.endswith(" G")]
+    assert (ground["I device 3i0 (A)"] > 0).all()
+    coord = pd.read_excel(depot_workbook, sheet_name="Coordination", nrows=5)
+    assert {"I primary 3i0 (A)", "I backup 3i0 (A)"} <= set(coord.columns)
+
+
+def test_charger_stages_show_the_time_of_the_finding_rule(depot_result):
+    # #19 review: the base-case row of the C2 lockout finding showed 0.150 s (RC-F1's fast
+    # shot) where the finding is about the delayed trip (1.10 s), labelled "expected"
+    # participation, and read "both bracket"
+    stages = depot_result.tables["Charger stages"]
+    base = stages[stages["scenario"].str.startswith("base/")]
+    assert len(base) and (base["participation"] == "—").all()
+    lockout = base[(base["device"] == "RC-F1") & (base["fault_bus"] == "F1-LAT2-B2")]
+    assert (lockout["time_of"] == "delayed curve (lockout) (t_delayed_s)").all()
+    assert lockout["t_op_staged_s"].iloc[0] == pytest.approx(1.10, abs=0.01)
+    ev = depot_result.violations
+    shown = ev[(ev["criterion"] == "C2") & (ev["scenario"] == lockout["scenario"].iloc[0])
+               & (ev["device"] == "RC-F1") & (ev["fault_bus"] == "F1-LAT2-B2")
+               & ev["message"].str.contains("locks out")]
+    assert lockout["t_op_staged_s"].iloc[0] == pytest.approx(shown["t_device_s"].min(),
+                                                             rel=1e-6)
+    assert not stages["finding"].str.contains("both bracket,").any()
+    assert stages["finding"].str.contains("both brackets").any()
+    # C2 fuse saving compares K × the fast curve: named as the fast curve
+    saving = stages[stages["finding"].str.startswith("C2") & stages["device"].eq("RC-F2")]
+    assert (saving["time_of"] == "fast curve (t_fast_s)").all()

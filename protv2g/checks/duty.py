@@ -88,7 +88,7 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
                 "i_phasor_ka", "i_iec_sum_ka", "current_basis", "i_network_ka",
                 "i_converter_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
                 "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
-                "i_base_ka", "increase_percent", "severity"]
+                "i_base_ka", "increase_percent", "severity", "severity_rule"]
 
 _KEYS = ["fault_bus", "fault_type", "case", "device"]
 _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
@@ -286,7 +286,8 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     DataFrame
         :data:`DUTY_COLUMNS`; ``severity`` ``fail`` above the rating × ``duty_margin``,
         ``warn`` for a V2G increase above ``v2g_change_fraction``, else ``ok``; ``not rated``
-        without a rating.
+        without a rating; ``severity_rule`` the rule that set it, with its figures
+        ("V2G increase 17 % > checks.v2g_change_fraction 10 % (within the rating: 41 %)").
     """
     if device_faults.empty:
         return pd.DataFrame(columns=DUTY_COLUMNS)
@@ -304,14 +305,21 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
         rating = None if np.isnan(r.rating_ka) else float(r.rating_ka)
         i_base = float(base.get((r.device, r.case), np.nan))
         increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
+        lim = 100.0 * checks.v2g_change_fraction
+        rise = (f"V2G increase {increase:.0f} % {'>' if increase > lim else '≤'} "
+                f"checks.v2g_change_fraction {lim:.0f} %" if np.isfinite(increase) else
+                "no base case to compare")
         if rating is None:
-            severity = "not rated"
+            severity, why = "not rated", "no interrupting rating given"
         elif r.i_duty_ka > rating * checks.duty_margin + 1e-12:
             severity = "fail"
-        elif increase > 100.0 * checks.v2g_change_fraction:
+            why = (f"duty {100.0 * r.i_duty_ka / rating:.0f} % > rating × checks.duty_margin "
+                   f"({100.0 * checks.duty_margin:.0f} %)")
+        elif increase > lim:
             severity = "warn"
+            why = f"{rise} (within the rating: {100.0 * r.i_duty_ka / rating:.0f} %)"
         else:
-            severity = "ok"
+            severity, why = "ok", f"within the rating; {rise}"
         rows.append({
             "device": r.device, "kind": kinds[r.device], "scenario": r.scenario,
             "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
@@ -322,5 +330,6 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
             "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
             "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
             "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
-            "i_base_ka": i_base, "increase_percent": increase, "severity": severity})
+            "i_base_ka": i_base, "increase_percent": increase, "severity": severity,
+            "severity_rule": why})
     return pd.DataFrame(rows, columns=DUTY_COLUMNS)

@@ -31,10 +31,15 @@ __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_co
 #: ``tolerance_s``: the margin's tolerance from the data (:mod:`protv2g.checks.tolerance`);
 #: ``rule``/``rule_value``/``rule_source``: the published rule applied (K, factor, ratio or
 #: coordination interval; :mod:`protv2g.checks.rule_values`); ``data_boundary``: ``inside`` or
-#: the lookups at a table end, interpolated stretch or asymptote.
+#: the lookups at a table end, interpolated stretch or asymptote. ``i_*_a``: the largest
+#: phase current, ``i_*_3i0_a``: the residual current 3I0 (what a ground element sees), both
+#: first-cycle; the times are the staged operate times of whichever element operates first
+#: (phase or ground), so a ground element's time may stand beside a phase current below the
+#: phase pickup (the Pair coordination sheet names the element: ``elements_*``).
 COORDINATION_COLUMNS = [
     "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
-    "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s", "required_s",
+    "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a", "t_primary_s",
+    "t_backup_s", "margin_s", "required_s",
     "tolerance_s", "rule", "rule_value", "rule_source", "data_boundary", "ok", "status",
 ]
 
@@ -86,7 +91,9 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "fault_bus": sel.p_fault_bus_name.to_numpy(), "fault_type": sel.fault_type.to_numpy(),
         "case": sel.case.to_numpy(), "primary": sel.primary.to_numpy(),
         "backup": sel.backup.to_numpy(), "i_primary_a": sel.p_i_phase_a.to_numpy(),
-        "i_backup_a": sel.b_i_phase_a.to_numpy(), "t_primary_s": t_p[mask],
+        "i_backup_a": sel.b_i_phase_a.to_numpy(),
+        "i_primary_3i0_a": sel.p_i_ground_a.to_numpy(),
+        "i_backup_3i0_a": sel.b_i_ground_a.to_numpy(), "t_primary_s": t_p[mask],
         "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),

@@ -23,9 +23,11 @@ user's and are not moved.
 
 Each end is one hosting search (:func:`protv2g.hosting.hosting_analysis`) on the limiting
 axis of each site (the participation case and load level that gave the site its figure),
-with a coarse grid; the figure itself is the caller's full search. ``driven_by`` names the
-inputs that differ at the end that moved the figure (the ends vary them together: which one
-alone drives it is not separated).
+with a coarse grid; the figure itself is the caller's full search. ``driven_by`` names, for
+each end that moved the figure, what limits it there (criterion, device(s), fault, the axis)
+and the inputs that differ (the ends vary them together: which one alone drives it is not
+separated); and for an end that stays at the figure, what limits the figure (or that
+nothing does below the site maximum).
 
 Rounding rule: figures are rounded **down** to a whole number of chargers (a site's export
 moves by one charger, ``p_charger_kw``) — finer than that the inputs do not support.
@@ -188,9 +190,19 @@ def _site_figure(study: Study, site: str, axis: tuple[str, str], checks: Any,
     ha = hosting_analysis(study, checks=checks, sites=[site], participations=[axis[0]],
                           load_levels=[axis[1]], n_grid=n_grid, tol_kw=tol_kw)
     row = ha.table.iloc[0]
-    what = " ".join(str(row[c]) for c in ("limiting_criterion", "limiting_device")
-                    if str(row[c]))
-    return float(row["hosting_kw"]), what
+    return float(row["hosting_kw"]), _limit_text(row, axis)
+
+
+def _limit_text(row: Any, axis: tuple[str, str]) -> str:
+    """What limits a figure: ``"C6 R-F1 / R-F2 (LLG at F2-B03 (min); firm, peak load)"`` from a
+    hosting-table row (its ``limiting_*`` columns), or that nothing does below the site
+    maximum."""
+    if row is None or not bool(row["limited"]):
+        return f"no criterion fails up to the site maximum ({axis[0]}, {axis[1]} load)"
+    fault = row["limiting_fault"] if isinstance(row["limiting_fault"], str) else ""
+    where = "; ".join(x for x in (fault,
+                                  f"{axis[0]}, {axis[1]} load") if x)
+    return f"{row['limiting_criterion']} {row['limiting_device']} ({where})"
 
 
 def after_not_computed(study: Study) -> str:
@@ -250,11 +262,6 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
                                                              n_grid, tol_kw)
         lo = min(values.values())
         hi = max(values.values())
-        driven = []
-        for end in ends:
-            if not math.isclose(values[end.name], fig, abs_tol=tol_kw):
-                driven.append(f"{end.name} end ({values[end.name]:,.0f} kW): "
-                              + ("; ".join(end.changes) or "no input moved"))
         limiting = table[(table["site"].astype(str) == name)
                          & (table["participation"].astype(str) == axis[0])
                          & (table["load_level"].astype(str) == axis[1])]
@@ -262,6 +269,18 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         lim_text = ("" if lim is None or not bool(lim["limited"]) else
                     f"{lim['limiting_criterion']} {lim['limiting_device']} "
                     f"({lim['limiting_fault']}; {axis[0]}, {axis[1]} load)")
+        whats["figure"] = _limit_text(lim, axis)
+        driven = []
+        for end in ends:
+            if not math.isclose(values[end.name], fig, abs_tol=tol_kw):
+                driven.append(f"{end.name} end ({values[end.name]:,.0f} kW) limited by "
+                              f"{whats[end.name]}; inputs moved: "
+                              + ("; ".join(end.changes) or "none"))
+        if driven:  # an end the inputs do not move is the figure: say what limits it too
+            for label, kw in (("low", lo), ("high", hi)):
+                if math.isclose(kw, fig, abs_tol=tol_kw):
+                    driven.append(f"{label} end = the figure ({fig:,.0f} kW): "
+                                  f"{whats['figure']}")
         rows.append({
             "site": name, "hosting_kw": round_kw(fig, step),
             "band_low_kw": round_kw(lo, step), "band_high_kw": round_kw(hi, step),

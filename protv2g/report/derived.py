@@ -30,7 +30,8 @@ from protv2g.violations import is_given
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["PAIR_COLUMNS", "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS", "derive", "fault_levels",
+__all__ = ["PAIR_COLUMNS", "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS", "derive",
+           "evidence_elements", "fault_levels",
            "margin_formula", "pair_table", "result_findings"]
 
 #: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G).
@@ -201,6 +202,51 @@ def _elements(models: dict[str, Any], faults: pd.Series | None, result: StudyRes
     return ", ".join(out)
 
 
+def _fault_index(result: StudyResult) -> pd.Series | None:
+    """:data:`_FAULT_KEY` → row position in ``result.device_faults`` (``result.staged`` is
+    aligned by position), or None without device faults."""
+    faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
+    if faults is None or faults.empty:
+        return None
+    keys = faults[_FAULT_KEY].astype(str)
+    return pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_frame(keys)).sort_index()
+
+
+def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.DataFrame:
+    """For each evidence row of a pair criterion: ``elements``, the element of each device
+    whose time the row prints (``"RC-F1 delayed G, FU-F1-LAT2 fuse TC"``; device first, then
+    the other device), named as the Pair coordination sheet names them (:func:`_elements`),
+    and ``i_device_3i0_a`` / ``i_other_3i0_a``, the devices' first-cycle residual current
+    3I0 (A, ``result.device_faults``) beside their phase current. Empty / NaN for other rows.
+    """
+    out = pd.DataFrame({"elements": "", "i_device_3i0_a": np.nan, "i_other_3i0_a": np.nan},
+                       index=evidence.index)
+    if evidence.empty:
+        return out
+    pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")) & (
+        evidence["other_device"].map(is_given))
+    faults = _fault_index(result)
+    if not pair.any() or faults is None:
+        return out
+    models, _ = devices_from_result(result)
+    i3i0 = 1000.0 * pd.to_numeric(result.device_faults["i3i0_ka"], errors="coerce").to_numpy()
+    for i, r in evidence[pair].iterrows():
+        for col, dev in (("i_device_3i0_a", r["device"]), ("i_other_3i0_a", r["other_device"])):
+            key = (str(r["scenario"]), str(dev), str(r["fault_bus"]), str(r["fault_type"]),
+                   str(r["case"]))
+            if key in faults.index:
+                out.at[i, col] = i3i0[int(np.atleast_1d(faults.loc[key])[0])]
+        row = pd.Series({"scenario": r["scenario"], "fault_bus": r["fault_bus"],
+                         "fault_type": r["fault_type"], "case": r["case"],
+                         "rule": r.get("rule", "") if is_given(r.get("rule")) else "",
+                         "rule_value": r.get("rule_value"), "margin_s": r["margin"],
+                         "t_primary_s": r["t_other_s"], "t_backup_s": r["t_device_s"]})
+        names = _elements(models, faults, result, row, str(r["other_device"]),
+                          str(r["device"]))
+        out.at[i, "elements"] = ", ".join(reversed(names.split(", "))) if names else ""
+    return out
+
+
 def _em_reset(model: Any) -> bool:
     return getattr(getattr(model, "settings", None), "reset", None) == "electromechanical"
 
@@ -248,13 +294,7 @@ def pair_table(result: StudyResult) -> pd.DataFrame:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     base = _base_names(result)
     models, _ = devices_from_result(result)
-    faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
-    if faults is not None and faults.empty:
-        faults = None
-    if faults is not None:  # fault key → row position (result.staged is aligned by position)
-        keys = faults[_FAULT_KEY].astype(str)
-        faults = pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_frame(keys)
-                           ).sort_index()
+    faults = _fault_index(result)
     c = coord.assign(_base=coord["scenario"].astype(str).isin(base))
     rows = []
     for (crit, rule, primary, backup), grp in c.groupby(
@@ -382,6 +422,8 @@ def derive(result: StudyResult) -> dict[str, Any]:
     formats for margins in their own unit)."""
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
+    if len(evidence):  # the element whose time each pair row prints (#19)
+        evidence = pd.concat([evidence, evidence_elements(result, evidence)], axis=1)
     recs = _recommendation_text(result.tables.get("Recommendations"))
     view = findings.assign(
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(

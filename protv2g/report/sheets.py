@@ -26,7 +26,8 @@ from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "TCC", "FEEDER",
+__all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "STAGED_TIME_NOTE", "TCC",
+           "FEEDER",
            "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
@@ -43,6 +44,13 @@ class SheetSpec:
     columns: tuple[str, ...]
     description: str
 
+
+#: Column note of the sheets that print a device's time beside its current (#19).
+STAGED_TIME_NOTE = (
+    "times are the staged operate times (Σ Δt/t_op through the chargers' stages: first cycle, "
+    "sustained, after each trip); currents are the first-cycle currents, so a time cannot be "
+    "read off the curve at the current shown; the Charger stages sheet gives the stage "
+    "currents")
 
 DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Findings", "derived:findings",
@@ -67,7 +75,7 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
               "minimum and worst fault; worst margin = interval at the worst fault − "
               "required, the interval as margin_formula says; elements: the element of each "
-              "device whose time is shown; fuse-saving range"),
+              "device whose time is shown; fuse-saving range; " + STAGED_TIME_NOTE),
     SheetSpec("Fault levels", "derived:fault_levels",
               ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
                "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
@@ -75,14 +83,20 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Evidence", "derived:evidence",
               ("evidence", "finding", "criterion", "status", "attribution", "scenario",
                "load_levels", "fault_bus", "fault_type", "case", "device", "other_device",
-               "i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
-               "message"),
-              "every violation row (rows identical across load levels collapsed), by finding"),
+               "i_device_a", "i_other_a", "i_device_3i0_a", "i_other_3i0_a", "elements",
+               "t_device_s", "t_other_s", "margin", "limit", "message"),
+              "every violation row (rows identical across load levels collapsed), by finding; "
+              "I device/other: largest phase current, 3I0: residual current (a ground "
+              "element's), elements: the element of each device whose time is shown; "
+              + STAGED_TIME_NOTE),
     SheetSpec("Coordination", "tables:Coordination",
               ("criterion", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
-               "i_primary_a", "i_backup_a", "t_primary_s", "t_backup_s", "margin_s",
-               "required_s", "status"),
-              "every primary/backup pair evaluated, with margins (status 'ok' when met)"),
+               "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a",
+               "t_primary_s", "t_backup_s", "margin_s", "required_s", "status"),
+              "every primary/backup pair evaluated, with margins (status 'ok' when met); I "
+              "primary/backup: largest phase current, 3I0: residual current; the time is the "
+              "device's first element to operate, phase or ground (the Pair coordination "
+              "sheet names it); " + STAGED_TIME_NOTE),
     SheetSpec("Fault currents", "field:fault_currents",
               ("scenario", "bus", "bus_name", "fault_type", "case", "ikss_ka", "ikss_degree",
                "ikss_iec_sum_ka"),
@@ -90,7 +104,7 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Device duty", "tables:Device duty",
               ("device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
                "interrupting_rating_ka", "duty_percent", "i_base_ka", "increase_percent",
-               "severity"),
+               "severity", "severity_rule"),
               "max fault current through each device vs its interrupting rating"),
     SheetSpec("Directional", "tables:Directional",
               ("device", "element", "scenario", "fault_bus", "fault_type", "case",

@@ -30,6 +30,7 @@ from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
+from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -246,6 +247,8 @@ def _assumptions(w: _Memo, result: StudyResult) -> None:
                + f"; ride-through category {site.ride_through_category.value}, cease to "
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
+    w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
+           + STAGED_TIME_NOTE)
 
 
 def _fault_level_grid(w: _Memo, levels: pd.DataFrame) -> None:
