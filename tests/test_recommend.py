@@ -67,9 +67,13 @@ def test_depot_findings_are_few_and_traceable(depot):
     fault_rows = evidence[evidence["fault_bus"].astype(str) != ""]
     assert (fault_rows["load_levels"] == "light, peak").mean() > 0.9
     assert len(evidence) < 0.6 * n_rows
-    # the C4 relay–recloser problem is one finding caused by V2G
-    c4 = findings[findings["criterion"] == "C4"]
-    assert len(c4) == 1 and c4["attribution"].iloc[0] == "caused by V2G"
+    # no C4 relay–recloser finding even with the first cycle held: with curve 133 from its
+    # published points (#17) RC-F1's delayed shots are faster at 2–5× minimum trip than the
+    # old straight line made them, and R-F1 rides through its longest shot (C4 margins rose
+    # 0.165 → 0.481 s); the C6 sympathetic trip of R-F1 is the artefact's finding now
+    assert not (findings["criterion"] == "C4").any()
+    c6 = findings[findings["criterion"] == "C6"]
+    assert len(c6) >= 1 and (c6["attribution"] == "caused by V2G").all()
 
 
 def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
@@ -81,11 +85,11 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
     assert reclose.new[0] > 2.0 + 0.5  # cease-to-energise 2 s + margin 0.5 s (IEEE 1547)
     assert reclose.new[0] == pytest.approx(3.0)
 
-    # verified independently: the pickup change alone clears every C4, C6 and C8 failure and
+    # verified independently: the pickup change alone clears every C6 and C8 failure and
     # the reclose change alone every C10 failure, each without a new failing row elsewhere
     v0, _ = depot["violations"], None
     fails0 = v0[status_mask(v0, "fail")]
-    assert {"C4", "C6", "C8", "C10"} <= set(fails0["criterion"])
+    assert {"C6", "C8", "C10"} <= set(fails0["criterion"])
     v1, _ = _rerun(depot, [pickup])
     f1 = v1[status_mask(v1, "fail")]
     assert not f1["criterion"].isin(["C4", "C6", "C8"]).any()

@@ -175,10 +175,17 @@ def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, d
     assert r["I device (A)"] < 280.0 and r["I device 3i0 (A)"] == pytest.approx(256.0, abs=1.0)
     assert r["T device (s)"] == pytest.approx(1.08, abs=0.01)
     assert r["Elements"] == "RC-F1 delayed G, FU-F1-LAT2 fuse TC"
-    # every pair row names its elements; a ground element stands beside a 3I0 it can see
+    # the smallest-margin pair rows of every finding name their elements (at most
+    # EVIDENCE_NAMED_PER_FINDING each: naming recomputes the times row by row); a ground
+    # element stands beside a 3I0 it can see
+    from protv2g.report.derived import EVIDENCE_NAMED_PER_FINDING
+
     pair = ev[ev["Criterion"].isin(["C1", "C2", "C3", "C4"])]
-    assert len(pair) and pair["Elements"].fillna("").str.len().gt(0).all()
-    ground = pair[pair["Elements"].str.split(",").str[0].str.endswith(" G")]
+    named = pair["Elements"].fillna("").str.len().gt(0)
+    per_finding = pair.assign(named=named).groupby("Finding").named.sum()
+    sizes = pair.groupby("Finding").size()
+    assert len(pair) and (per_finding == sizes.clip(upper=EVIDENCE_NAMED_PER_FINDING)).all()
+    ground = pair[named & pair["Elements"].fillna("").str.split(",").str[0].str.endswith(" G")]
     assert (ground["I device 3i0 (A)"] > 0).all()
     coord = pd.read_excel(depot_workbook, sheet_name="Coordination", nrows=5)
     assert {"I primary 3i0 (A)", "I backup 3i0 (A)"} <= set(coord.columns)

@@ -203,8 +203,7 @@ def test_opendss_study_passes_prefault_to_the_phase_path(tmp_path, monkeypatch) 
     import protv2g.pipeline_dss as pipeline_dss
 
     src = FEEDERS_DIR / "opendss_example"
-    for f in src.glob("*.dss"):
-        shutil.copy(f, tmp_path / f.name)
+    shutil.copytree(src, tmp_path, dirs_exist_ok=True)  # model_curves/ too
     doc = yaml.safe_load((src / "study.yaml").read_text())
     doc["faults"].update(prefault="power_flow", fault_types=["3ph"], cases=["max"])
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
