@@ -41,7 +41,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -50,7 +50,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
-           "phasors_ka", "split_currents", "bus_iec_sum_ka", "IEC_SUM_SOURCE"]
+           "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
+           "IEC_SUM_SOURCE"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -152,6 +153,38 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
         i_network_ka=net, i_converter_ka=np.maximum(i_sym - net, 0.0), basis=basis)
 
 
+def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
+                       base_of: Mapping[str, str]) -> ConverterSplit:
+    """:func:`split_currents` of every row of a fault table against its base case's row.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``scenario``, ``case``, the ``keys`` and the phase phasors ``ia_ka, ia_degree …
+        ic_degree`` (kA, degrees); the base cases' rows included.
+    keys : sequence of str
+        Columns that name the same fault (and device) in another scenario.
+    base_of : mapping
+        Scenario → its base case.
+
+    Returns
+    -------
+    ConverterSplit
+        Aligned row by row with ``frame``; the network part is the base row's phasor (NaN
+        where the base case has no such row).
+    """
+    cols = [c for p in _PHASES for c in (f"i{p}_ka", f"i{p}_degree")]
+    base = frame[["scenario", *keys, *cols]].rename(
+        columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
+    left = frame[["scenario", *dict.fromkeys(["case", *keys]), *cols]].reset_index(drop=True)
+    left["_base"] = left.scenario.map(lambda s: base_of.get(str(s), ""))
+    j = left.merge(base.drop_duplicates(["_base", *keys]), how="left", on=["_base", *keys])
+    i = np.column_stack([phasors_ka(j[f"i{p}_ka"], j[f"i{p}_degree"]) for p in _PHASES])
+    ib = np.column_stack([phasors_ka(j[f"_b_i{p}_ka"], j[f"_b_i{p}_degree"])
+                          for p in _PHASES])
+    return split_currents(i, ib, (j.case.astype(str) == "max").to_numpy())
+
+
 def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     """``ikss_iec_sum_ka`` of a bus fault table: the largest phase ``|I_net| + |I_conv|``.
 
@@ -179,13 +212,5 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     if bus.empty or not set(cols) <= set(bus.columns):
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
-    pairs = [(f"i{p}_ka", f"i{p}_degree") for p in _PHASES]
-    base = bus[["scenario", *keys, *cols]].rename(
-        columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
-    left = bus[["scenario", *keys, *cols]].reset_index(drop=True)
-    left["_base"] = left.scenario.map(lambda s: base_of.get(str(s), ""))
-    j = left.merge(base.drop_duplicates(["_base", *keys]), how="left", on=["_base", *keys])
-    i = np.column_stack([phasors_ka(j[m], j[a]) for m, a in pairs])
-    ib = np.column_stack([phasors_ka(j[f"_b_{m}"], j[f"_b_{a}"]) for m, a in pairs])
-    split = split_currents(i, ib, (j.case.astype(str) == "max").to_numpy())
+    split = split_against_base(bus, keys, base_of)
     return pd.Series(split.i_iec_sum_ka, index=bus.index, name="ikss_iec_sum_ka")

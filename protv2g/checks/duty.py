@@ -68,7 +68,7 @@ from protv2g.checks.asymmetry import (
     peak_current_ka,
 )
 from protv2g.checks.attribution import base_scenarios as resolve_bases
-from protv2g.checks.converter_sum import IEC_SUM_SOURCE, phasors_ka, split_currents
+from protv2g.checks.converter_sum import IEC_SUM_SOURCE, split_against_base
 from protv2g.criteria import MarginUnit
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 from protv2g.units import Case
@@ -127,14 +127,7 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
     # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
     f = f.assign(**{c: 0.0 for c in cols if c not in f.columns})
-    base = f[["scenario", *_KEYS, *cols]].rename(
-        columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
-    j = f[["scenario", *_KEYS, *cols]].assign(
-        _base=f.scenario.map(lambda s: base_of.get(s, "")))
-    j = j.merge(base.drop_duplicates(["_base", *_KEYS]), how="left", on=["_base", *_KEYS])
-    i = np.column_stack([phasors_ka(j[f"i{p}_ka"], j[f"i{p}_degree"]) for p in "abc"])
-    ib = np.column_stack([phasors_ka(j[f"_b_i{p}_ka"], j[f"_b_i{p}_degree"]) for p in "abc"])
-    split = split_currents(i, ib, (j.case.astype(str) == Case.MAX.value).to_numpy())
+    split = split_against_base(f, _KEYS, base_of)
     f = f.assign(i_max_ka=split.i_sym_ka, i_phasor_ka=split.i_phasor_ka,
                  i_iec_sum_ka=split.i_iec_sum_ka, current_basis=split.basis,
                  i_network_ka=split.i_network_ka, i_converter_ka=split.i_converter_ka)
