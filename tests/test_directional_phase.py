@@ -81,9 +81,7 @@ def _run(path):
 def both(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("c9_both")
     net, _, dss = _nets(True, tmp)
-    # the classical min case heats pandapower lines to endtemp_degree (engine/classical.py)
-    # but not the phase engine's (IEC 60909 only): at 20 °C both solve the same network
-    net.line["endtemp_degree"] = 20.0
+    # the classical min case heats the lines to endtemp_degree (80 °C) on both paths
     pp.to_json(net, str(tmp / "net.json"))
     (tmp / "pp.yaml").write_text(json.dumps(_study_doc({"pandapower_json": "net.json"})))
     (tmp / "dss.yaml").write_text(json.dumps(_study_doc({"opendss": dss.name,

@@ -128,6 +128,27 @@ def _compare_bus(seq, ph, scenario, case):
     assert n == len(sb) > 0
 
 
+def _compare_devices(seq, ph, scenario, case):
+    """Every device row of the sequence engine in the phase table (same conventions)."""
+    combo = {"3ph": "abc", "LL": "bc", "SLG": "a", "LLG": "bc"}
+    sd = seq.device[(seq.device.scenario == scenario) & (seq.device.case == case)]
+    pd_ = ph.device[(ph.device.scenario == scenario) & (ph.device.case == case)]
+    for _, s in sd.iterrows():
+        p = pd_[(pd_.device == s.device) & (pd_.fault_bus_name == s.fault_bus_name)
+                & (pd_.fault_type == s.fault_type) & (pd_.phase == combo[s.fault_type])].iloc[0]
+        scale = max(abs(s.ia_ka), abs(s.ib_ka), abs(s.ic_ka), 1e-3)
+        for q in "abc":
+            _close(_phasor(p, q), _phasor(s, q), scale)
+    assert len(sd) > 0
+
+
+def _devices(net, bus):
+    line = {n: int(i) for i, n in net.line.name.items()}
+    seq = [DeviceTerminal(d, "line", line[ln], bus[at]) for d, ln, at in DEVICES]
+    ph = [PhaseDevice(d, f"line.{ln}", 1 if LINES[ln][0] == at else 2) for d, ln, at in DEVICES]
+    return seq, ph
+
+
 @pytest.fixture(scope="module")
 def classical(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("both")
@@ -136,19 +157,15 @@ def classical(tmp_path_factory):
                 for k, v in SCENARIOS.items()}
     scen_ph = {k: [PhaseSite(ChargerSource(n, -1, s, **kw), b) for n, b, s, kw in v]
                for k, v in SCENARIOS.items()}
-    line = {n: int(i) for i, n in net.line.name.items()}
+    dev_seq, dev_ph = _devices(net, bus)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         seq = fault_study(net, method=Method.CLASSICAL, cases=[Case.MAX],
-                          r_fault_ohm=R_FAULT_OHM, scenarios=scen_seq,
-                          devices=[DeviceTerminal(d, "line", line[ln], bus[at])
-                                   for d, ln, at in DEVICES])
+                          r_fault_ohm=R_FAULT_OHM, scenarios=scen_seq, devices=dev_seq)
     model = load_dss_model(path)
     ph = phase_fault_study(model, method=Method.CLASSICAL, cases=[Case.MAX],
                            r_fault_ohm=R_FAULT_OHM, scenarios=scen_ph, secondaries=True,
-                           devices=[PhaseDevice(d, f"line.{ln}",
-                                                1 if LINES[ln][0] == at else 2)
-                                    for d, ln, at in DEVICES])
+                           devices=dev_ph)
     return seq, ph
 
 
@@ -174,23 +191,41 @@ def test_site_injections_and_devices_agree(classical, scenario):
         scale = max(abs(w) for w in want)
         for q, w in zip("abc", want, strict=True):
             _close(_phasor(p, q), w, scale)
-    sd = seq.device[seq.device.scenario == scenario]
-    pd_ = ph.device[ph.device.scenario == scenario]
-    for _, s in sd.iterrows():
-        p = pd_[(pd_.device == s.device) & (pd_.fault_bus_name == s.fault_bus_name)
-                & (pd_.fault_type == s.fault_type) & (pd_.phase == combo[s.fault_type])].iloc[0]
-        scale = max(abs(s.ia_ka), abs(s.ib_ka), abs(s.ic_ka), 1e-3)
-        for q in "abc":
-            _close(_phasor(p, q), _phasor(s, q), scale)
+    _compare_devices(seq, ph, scenario, "max")
 
 
 def test_iec60909_agrees(tmp_path):
-    net, _, path = _nets(False, tmp_path, iec=True)
+    """Bus and device currents; in the min case the devices' lines are at 80 °C too (a branch
+    current from OpenDSS's 20 °C ``Yprim`` on the heated network's voltages was up to the
+    resistance ratio off before #15's fourth review)."""
+    net, bus, path = _nets(False, tmp_path, iec=True)
+    dev_seq, dev_ph = _devices(net, bus)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         seq = fault_study(net, method=Method.IEC60909, cases=[Case.MAX, Case.MIN],
-                          r_fault_ohm=R_FAULT_OHM)
+                          r_fault_ohm=R_FAULT_OHM, devices=dev_seq)
     ph = phase_fault_study(load_dss_model(path), method=Method.IEC60909,
-                           cases=[Case.MAX, Case.MIN], r_fault_ohm=R_FAULT_OHM)
+                           cases=[Case.MAX, Case.MIN], r_fault_ohm=R_FAULT_OHM, devices=dev_ph)
     for case in ("max", "min"):
         _compare_bus(seq, ph, "base", case)
+        _compare_devices(seq, ph, "base", case)
+
+
+def test_classical_min_case_heats_lines_on_both_paths(tmp_path):
+    """The classical min case has its lines at ``endtemp_degree`` (80 °C) on both paths — the
+    sequence path through ``engine.classical.prepare_classical``, the phase path since #15's
+    review (it heated only under IEC 60909): min-case currents agree and sit below the max
+    case's by more than c alone would give (c = 1 for both in the classical method)."""
+    net, bus, path = _nets(True, tmp_path)
+    dev_seq, dev_ph = _devices(net, bus)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seq = fault_study(net, method=Method.CLASSICAL, cases=[Case.MAX, Case.MIN],
+                          r_fault_ohm=5.0, devices=dev_seq)
+    ph = phase_fault_study(load_dss_model(path), method=Method.CLASSICAL,
+                           cases=[Case.MAX, Case.MIN], r_fault_ohm=5.0, devices=dev_ph)
+    for case in ("max", "min"):
+        _compare_bus(seq, ph, "base", case)
+        _compare_devices(seq, ph, "base", case)
+    b = ph.bus.query("fault_type == '3ph' and bus_name == 'b5'").set_index("case").ikss_ka
+    assert b["min"] < 0.97 * b["max"]

@@ -42,7 +42,7 @@ from protv2g.units import Case, FaultType, Method
 
 __all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"]
 
-#: Conductor end temperature of the IEC 60909 minimum case, °C (OpenDSS models carry none;
+#: Conductor end temperature of the minimum case, °C (OpenDSS models carry none;
 #: the value the pandapower importer and the project's example feeders use).
 ENDTEMP_DEGREE = 80.0
 
@@ -115,8 +115,10 @@ def phase_fault_study(model: DssModel, *,
     lv_tolerance_percent : int
         6 or 10: IEC 60909 ``c_max`` of LV buses.
     endtemp_degree : float or None
-        IEC 60909 min case: line conductors at this end temperature, °C (default 80, the
-        importer's and the example feeders' convention); ``None`` keeps 20 °C.
+        Min case (both methods, as the sequence path: IEC 60909-0 §2.4 for ``iec60909``,
+        :func:`protv2g.engine.classical.prepare_classical` for ``classical``): line conductors
+        at this end temperature, °C (default 80, the importer's and the example feeders'
+        convention); ``None`` keeps 20 °C. The max case is at 20 °C.
     charger_model : {"iterate", "frozen_pll"}
         See :mod:`.sites`.
     existing_inverters : {"opendss", "law"}
@@ -178,7 +180,7 @@ def phase_fault_study(model: DssModel, *,
     all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
     prepared: dict[bool, _Prepared] = {}
     for case in cases:
-        hot = method is Method.IEC60909 and case is Case.MIN and endtemp_degree is not None
+        hot = case is Case.MIN and endtemp_degree is not None
         if hot not in prepared:
             system = build_system(model, method, wanted & tab.energized.to_numpy(),
                                   machine_reactance=machine_reactance, prefault=prefault,
@@ -200,8 +202,7 @@ def phase_fault_study(model: DssModel, *,
     chg = {}
     stg: dict[str, dict] = {}
     for ci, case in enumerate(cases):
-        prep = prepared[method is Method.IEC60909 and case is Case.MIN
-                        and endtemp_degree is not None]
+        prep = prepared[case is Case.MIN and endtemp_degree is not None]
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
         v0 = _prefault(system, method, case, lv_tolerance_percent)

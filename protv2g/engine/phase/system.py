@@ -101,6 +101,10 @@ class FaultSystem:
         ``(blocks, b, b)`` driving-point blocks, Ω (NaN where not wanted).
     phase_node : numpy.ndarray
         ``(B, 3)`` system index of each bus's phase a/b/c node (``-1``: none or dead).
+    yprim_change : dict of str to numpy.ndarray
+        ``{element name: (k, k)}`` change this method made to an element's primitive
+        admittance, S (hot lines, machines at ``X″d``, IEC shunts out): a branch current in
+        this system is ``(Yprim + change)·V``, never OpenDSS's ``Yprim`` alone.
     """
 
     model: DssModel
@@ -114,6 +118,7 @@ class FaultSystem:
     z_diag: np.ndarray
     phase_node: np.ndarray
     symmetric: bool
+    yprim_change: dict[str, np.ndarray] = field(default_factory=dict)
     _lu: object = field(default=None, repr=False)
 
     @property
@@ -132,6 +137,11 @@ class FaultSystem:
         node = self.phase_node[bus[:, None], phases]
         p = self.pos[node]
         return self.z_diag[blk[:, None, None], p[:, :, None], p[:, None, :]]
+
+    def element_yprim(self, e: ElementY) -> np.ndarray:
+        """``(k, k)`` primitive admittance of element ``e`` in this system, S."""
+        change = self.yprim_change.get(e.name)
+        return e.yprim_s if change is None else e.yprim_s + change
 
     def rows(self, nodes: np.ndarray) -> np.ndarray:
         """``(r, s)`` rows ``Z[nodes, :]`` of ``Z = y⁻¹`` (system indices), Ω."""
@@ -235,7 +245,7 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                                SINGULAR_FIX))
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
-                     symmetric=_is_symmetric(y))
+                     symmetric=_is_symmetric(y), yprim_change=_by_element(changes + delta))
     if (delta or out_inv) and method is Method.CLASSICAL:
         # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv and Y·V = J:
         # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V]
@@ -249,6 +259,15 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
             np.add.at(rhs, local[e.node[sel]], e.yprim_s[np.ix_(sel, sel)] @ v[local[e.node[sel]]])
         fs.v_open = v + fs.lu.solve(rhs)
     return fs
+
+
+def _by_element(changes: list[tuple[ElementY, float | np.ndarray]]) -> dict[str, np.ndarray]:
+    """``{element name: Σ change}`` as full ``(k, k)`` matrices (see :func:`_scatter`)."""
+    out: dict[str, np.ndarray] = {}
+    for e, change in changes:
+        mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+        out[e.name] = out[e.name] + mat if e.name in out else mat
+    return out
 
 
 def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarray, s: int

@@ -1,7 +1,8 @@
 """Device terminals in a phase-domain fault study: their nodes, and currents and voltages.
 
 A device measures at one terminal of an OpenDSS element: the current into the element there is
-``I = Yprim_τ · V_element`` (OpenDSS's primitive admittance on the element's node voltages), the
+``I = Yprim_τ · V_element`` (OpenDSS's primitive admittance, as the system's method changed it —
+lines at their end temperature, machines at ``X″d`` — on the element's node voltages), the
 voltage that of the terminal's conductors.
 """
 
@@ -85,7 +86,7 @@ class Terminals:
                 base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
                 v_e[:, ok] = (base + dv).T
             meas = e.terminal == dev.terminal
-            cur = v_e @ e.yprim_s[meas].T                                  # (r, conductors)
+            cur = v_e @ system.element_yprim(e)[meas].T                 # (r, conductors)
             nums = e.node_num[meas]
             for j, num in enumerate(nums):
                 if 1 <= num <= 3:
