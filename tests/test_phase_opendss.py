@@ -140,6 +140,44 @@ def test_every_fault_type_and_device_matches_an_opendss_fault_element(ieee13, bu
                     _close(o, cur[j], scale)
 
 
+def test_min_case_heated_lines_match_opendss_with_hot_lines(shared_dir):
+    """The classical min case with the lines at 80 °C (resistance × 1.24, IEC 60909-0 eq. 34)
+    against OpenDSS solving the same fault on the same model with every line's ``rmatrix``
+    × 1.24 (:func:`opendss_faulted` ``line_r_scale``): fault and device currents, every fault
+    type at a 3-, 2- and 1-phase bus of IEEE 13 — its loads carry hundreds of amperes, so the
+    pre-fault state must be the heated network's (a line's current from its hot admittance
+    on the 20 °C voltages was 36 % off; before that, OpenDSS's 20 °C ``Yprim`` on the hot
+    voltages, 11 % in the IEC min case — #15, fourth review)."""
+    path = shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss"
+    model = load_dss_model(path)
+    devices = [PhaseDevice(e, e, 1) for e in IEEE13_DEVICES]
+    res = phase_fault_study(model, method=Method.CLASSICAL, cases=[Case.MIN], r_fault_ohm=0.7,
+                            devices=devices, buses=["671", "645", "611"], endtemp_degree=80.0)
+    k = 1.0 + 0.004 * (80.0 - 20.0)
+    n = 0
+    for _, row in res.bus.iterrows():
+        ft, ph, bus = row.fault_type, row.phase, row.bus_name
+        ref = opendss_faulted(path, bus, ph, ft != "LL", 0.7, IEEE13_DEVICES, line_r_scale=k)
+        ours = [row[f"i{p}_ka"] * 1e3 * np.exp(1j * np.radians(row[f"i{p}_degree"])) for p in ph]
+        scale = np.abs(ref["fault"]).max()
+        for o, r in zip(ours, ref["fault"], strict=True):
+            _close(o, r, scale)
+        dev = res.device[(res.device.fault_type == ft) & (res.device.phase == ph)
+                         & (res.device.fault_bus_name == bus)].set_index("device")
+        for name in IEEE13_DEVICES:
+            e = model.element_y(name)
+            meas = e.terminal == 1
+            cur = ref[name][: meas.sum()]
+            for j, num in enumerate(e.node_num[meas]):
+                if 1 <= num <= 3:
+                    p = "abc"[num - 1]
+                    o = dev.at[name, f"i{p}_ka"] * 1e3 * np.exp(
+                        1j * np.radians(dev.at[name, f"i{p}_degree"]))
+                    _close(o, cur[j], max(np.abs(cur).max(), 1.0))
+                    n += 1
+    assert n > 100
+
+
 def test_faults_only_on_a_bus_own_phases(ieee13):
     _, model, res = ieee13
     b = res.bus

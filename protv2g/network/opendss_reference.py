@@ -189,10 +189,32 @@ def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path]
     return table, {"compile_s": t1 - t0, "power_flow_s": t2 - t1, "fault_study_s": t3 - t2}
 
 
+#: OpenDSS ``Lines.Units`` codes in order (0 = none).
+_LENGTH_UNITS = ("none", "mi", "kft", "km", "m", "ft", "in", "cm")
+
+
+def _lower_triangle(flat: Sequence[float]) -> str:
+    n = int(round(np.sqrt(len(flat))))
+    m = np.asarray(flat, dtype=float).reshape(n, n)
+    return " | ".join(" ".join(f"{m[i, j]:.15g}" for j in range(i + 1)) for i in range(n))
+
+
+def _scale_line_resistance(dss, k: float) -> None:  # noqa: ANN001
+    """Every line's ``rmatrix`` × ``k`` in the compiled circuit (per unit length, as read)."""
+    for name in list(dss.Lines.AllNames()):
+        dss.Lines.Name(name)
+        r, x, c = dss.Lines.RMatrix(), dss.Lines.XMatrix(), dss.Lines.CMatrix()
+        units = _LENGTH_UNITS[dss.Lines.Units()]
+        dss.Text.Command(f"Edit Line.{name} rmatrix=[{_lower_triangle(np.asarray(r) * k)}] "
+                         f"xmatrix=[{_lower_triangle(x)}] cmatrix=[{_lower_triangle(c)}] "
+                         f"units={units}")
+
+
 def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: bool,
                     r_fault_ohm: float, elements: Sequence[str] = (),
                     isources: Sequence[tuple[str, str, float, float]] = (),
-                    redirects: Sequence[str | Path] = ()) -> dict[str, np.ndarray]:
+                    redirects: Sequence[str | Path] = (), line_r_scale: float = 1.0
+                    ) -> dict[str, np.ndarray]:
     """Solve one fault in OpenDSS (its fault-study state, as ``load_dss_model`` takes it).
 
     Parameters
@@ -206,6 +228,11 @@ def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: boo
         Elements whose terminal currents are returned (``"line.l1"``).
     isources : sequence of (bus with nodes, name, amps, angle_deg)
         Single-phase current sources (OpenDSS ``Isource``, into the node) added first.
+    line_r_scale : float
+        Every line's resistance matrix × this factor in the fault-study state (a minimum case's
+        conductors at their end temperature, ``1 + α·(θe − 20 °C)``): OpenDSS's own
+        ``rmatrix`` edited (``xmatrix``, ``cmatrix`` and length units restated unchanged),
+        so the fault and its pre-fault state are both solved by OpenDSS on the heated lines.
 
     Returns
     -------
@@ -225,6 +252,10 @@ def opendss_faulted(master_path: str | Path, bus: str, phases: str, earthed: boo
     dss, warn = compile_model(master_path, redirects)
     solve_power_flow(dss, True, warn)
     _enter_fault_study(dss, str(master_path))
+    if line_r_scale != 1.0:
+        # after entering the fault study, as load_dss_model takes its state: heated before
+        # it, OpenDSS solves the same Y (checked element by element) with other injections
+        _scale_line_resistance(dss, line_r_scale)
     for node, name, amps, angle in isources:
         dss.Text.Command(f"New Isource.{name} bus1={node} phases=1 amps={amps} angle={angle}")
     nodes = ".".join(str("abc".index(p) + 1) for p in phases)

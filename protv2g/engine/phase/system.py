@@ -181,9 +181,13 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     prefault : {"open_circuit", "power_flow"}
         Classical pre-fault state: OpenDSS's ``Voc`` or its snapshot power-flow voltages.
     endtemp_degree : float, optional
-        Line conductors at this end temperature (IEC 60909 minimum case): every line's series
+        Line conductors at this end temperature (minimum case): every line's series
         resistance × ``1 + α·(θe − 20 °C)``, ``α = 0.004 /K`` (IEC 60909-0:2016 eq. 34),
-        from its OpenDSS primitive admittance (series part ``−Yprim₁₂``).
+        from its OpenDSS primitive admittance (series part ``−Yprim₁₂``). The classical
+        pre-fault state is then that of the heated network, ``V′ = V − Y′⁻¹·ΔY_hot·V`` (the
+        loads' admittances held; exact for ``open_circuit``, the admittance-load
+        linearisation of the power flow for ``power_flow``) — a line's pre-fault current is
+        its load current on the heated network, not ``Y_hot`` times the 20 °C voltages.
     inverters_out : bool
         Take the model's PV systems and storage (``model.inverters``: OpenDSS's fault-study
         admittance that generates their rating at rated voltage) out of ``Y``, for a caller that
@@ -217,8 +221,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         for mach in model.machines:
             scale = mach.xdp_pu / mach.xdpp_pu - 1.0 if mach.xdpp_pu > 0 else 0.0
             delta.append((mach.element, scale))
-    if endtemp_degree is not None:
-        changes += _hot_lines(model, endtemp_degree)
+    hot = _hot_lines(model, endtemp_degree) if endtemp_degree is not None else []
+    changes += hot
     y = (model.y_s[nodes][:, nodes] + _scatter(changes + delta, local, len(nodes))).tocsc()
     bus_of = model.node_bus[nodes]
     used, block = np.unique(bus_of, return_inverse=True)
@@ -246,10 +250,13 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
                      symmetric=_is_symmetric(y), yprim_change=_by_element(changes + delta))
-    if (delta or out_inv) and method is Method.CLASSICAL:
-        # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv and Y·V = J:
-        # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V]
+    if (delta or out_inv or hot) and method is Method.CLASSICAL:
+        # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv − ΔY_hot and Y·V = J:
+        # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V − ΔY_hot·V]
         rhs = np.zeros(len(nodes), dtype=complex)
+        for e, d in hot:
+            sel = e.node >= 0
+            np.add.at(rhs, local[e.node[sel]], -(d[np.ix_(sel, sel)] @ v[local[e.node[sel]]]))
         for e, scale in delta:
             sel = e.node >= 0
             dv = (model.v_pf_v - model.v_oc_v)[e.node[sel]]
