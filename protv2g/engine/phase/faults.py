@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from protv2g.units import FaultType
+from protv2g.units import Case, FaultType
 
-__all__ = ["FaultRows", "fault_rows", "fault_currents", "fault_operator", "PHASE_LABELS",
-           "EARTHED"]
+__all__ = ["FaultRows", "fault_rows", "fault_currents", "fault_operator", "fault_impedance",
+           "faulted_live", "PHASE_LABELS", "EARTHED"]
 
 #: Phase combinations (0 = a, 1 = b, 2 = c) of each fault type, in output order.
 COMBOS: dict[FaultType, tuple[tuple[int, ...], ...]] = {
@@ -173,3 +173,31 @@ def fault_operator(z_pp: np.ndarray, z_f: np.ndarray | complex, earthed: bool) -
     one_w = w.sum(axis=1)                  # 𝟙ᵀ·W  (m, k)
     total = w1.sum(axis=1)                 # 𝟙ᵀW𝟙  (m,)
     return w - w1[:, :, None] * one_w[:, None, :] / total[:, None, None]
+
+
+def fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: float | None
+                    ) -> np.ndarray:
+    """``(r,)`` complex fault impedance of each row, Ω: ``r + jx``, and in the min case
+    ``r_min + jx`` for the faults to ground other than 3ph (the study's minimum-case fault
+    resistance; 3ph and LL keep ``r``)."""
+    zf = np.full(len(rows), complex(r, x))
+    if case is Case.MIN and r_min is not None:
+        ground = np.array([EARTHED[f] and f is not FaultType.THREE_PHASE
+                           for f in rows.fault_type], dtype=bool)
+        zf[ground] = complex(r_min, x)
+    return zf
+
+
+def faulted_live(rows: FaultRows, node: np.ndarray) -> np.ndarray:
+    """``(r, 3)`` faulted phases that have a path to a source.
+
+    A de-energised phase joined to an earthed fault point carries no current (its node is
+    isolated), so an earthed fault is computed on its live phases (OpenDSS's fault study does
+    the same: a three-phase fault beyond an open phase conductor has current in the other two);
+    a line-to-line fault with a dead phase has none.
+    """
+    live = rows.phases & (node >= 0)
+    floating = np.array([not EARTHED[f] for f in rows.fault_type], dtype=bool)
+    both = live.sum(axis=1) == rows.phases.sum(axis=1)
+    live[floating & ~both] = False
+    return live

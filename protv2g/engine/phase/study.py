@@ -24,7 +24,14 @@ from typing import Literal
 import numpy as np
 
 from protv2g.engine.phase.der import LIMIT_PU, der_sites
-from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator, fault_rows
+from protv2g.engine.phase.faults import (
+    EARTHED,
+    FaultRows,
+    fault_impedance,
+    fault_operator,
+    fault_rows,
+    faulted_live,
+)
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.engine.phase.sites import PhaseSite, SiteLaw
 from protv2g.engine.phase.stages import FaultGroup, assemble_staged, bracket_stages
@@ -33,7 +40,7 @@ from protv2g.engine.phase.system import (
     MachineReactance,
     Prefault,
     build_system,
-    c_factor,
+    prefault_voltage,
 )
 from protv2g.engine.phase.terminals import Terminals
 from protv2g.errors import InputError, Issue
@@ -190,7 +197,7 @@ def phase_fault_study(model: DssModel, *,
                                       _site_nodes(system, model, all_sites))
     first = next(iter(prepared.values())).system
     node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
-    faulted = _faulted_live(rows, node)
+    faulted = faulted_live(rows, node)
     live = faulted.any(axis=1)
     s_n, c_n, r = len(scen), len(cases), len(rows)
     bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
@@ -205,10 +212,10 @@ def phase_fault_study(model: DssModel, *,
         prep = prepared[case is Case.MIN and endtemp_degree is not None]
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
-        v0 = _prefault(system, method, case, lv_tolerance_percent)
+        v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
-        zf = _fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
+        zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
         for si, (name, sites) in enumerate(scen.items()):
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
@@ -335,58 +342,13 @@ def _site_base(model: DssModel, sites) -> np.ndarray:
     return kv * 1e3
 
 
-def _prefault(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
-    """Pre-fault node voltages of the method and case, V (see the module docstring)."""
-    if method is Method.CLASSICAL:
-        return system.v_open
-    model = system.model
-    nodes = system.nodes
-    bus = model.node_bus[nodes]
-    kv_ln = model.buses.kv_ln.to_numpy()[bus]
-    if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
-        bad = model.buses.index[bus[kv_ln <= 0]][:10].tolist()
-        raise InputError(Issue(model.source, "voltagebases", f"bus(es) without a voltage base: "
-                               f"{bad}", "add their voltage to 'Set VoltageBases=…' and "
-                               "'CalcVoltageBases' in the master, or use --method classical"))
-    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
-    v = system.v_open
-    unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
-    phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
-    return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
-
-
-def _fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: float | None
-                     ) -> np.ndarray:
-    zf = np.full(len(rows), complex(r, x))
-    if case is Case.MIN and r_min is not None:
-        ground = np.array([EARTHED[f] and f is not FaultType.THREE_PHASE
-                           for f in rows.fault_type], dtype=bool)
-        zf[ground] = complex(r_min, x)
-    return zf
-
-
-def _faulted_live(rows: FaultRows, node: np.ndarray) -> np.ndarray:
-    """``(r, 3)`` faulted phases that have a path to a source.
-
-    A de-energised phase joined to an earthed fault point carries no current (its node is
-    isolated), so an earthed fault is computed on its live phases (OpenDSS's fault study does
-    the same: a three-phase fault beyond an open phase conductor has current in the other two);
-    a line-to-line fault with a dead phase has none.
-    """
-    live = rows.phases & (node >= 0)
-    floating = np.array([not EARTHED[f] for f in rows.fault_type], dtype=bool)
-    both = live.sum(axis=1) == rows.phases.sum(axis=1)
-    live[floating & ~both] = False
-    return live
-
-
 def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
            v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
            cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str,
            groups: list[FaultGroup] | None = None):
     """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
 
-    ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`_faulted_live`).
+    ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`.faults.faulted_live`).
     ``groups``: when a list, each group's eliminated fault is appended to it (the later
     stages reuse it, :mod:`.stages`).
     """

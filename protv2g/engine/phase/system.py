@@ -50,7 +50,8 @@ from protv2g.units import (
     Method,
 )
 
-__all__ = ["FaultSystem", "build_system", "c_factor", "MachineReactance", "Prefault"]
+__all__ = ["FaultSystem", "build_system", "c_factor", "prefault_voltage", "MachineReactance",
+           "Prefault"]
 
 MachineReactance = Literal["transient", "subtransient"]
 Prefault = Literal["open_circuit", "power_flow"]
@@ -275,6 +276,26 @@ def _by_element(changes: list[tuple[ElementY, float | np.ndarray]]) -> dict[str,
         mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
         out[e.name] = out[e.name] + mat if e.name in out else mat
     return out
+
+
+def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
+    """Pre-fault node voltages of the method and case, V (see the module docstring)."""
+    if method is Method.CLASSICAL:
+        return system.v_open
+    model = system.model
+    nodes = system.nodes
+    bus = model.node_bus[nodes]
+    kv_ln = model.buses.kv_ln.to_numpy()[bus]
+    if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
+        bad = model.buses.index[bus[kv_ln <= 0]][:10].tolist()
+        raise InputError(Issue(model.source, "voltagebases", f"bus(es) without a voltage base: "
+                               f"{bad}", "add their voltage to 'Set VoltageBases=…' and "
+                               "'CalcVoltageBases' in the master, or use --method classical"))
+    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
+    v = system.v_open
+    unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
+    phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
+    return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
 
 
 def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarray, s: int
