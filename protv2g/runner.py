@@ -13,7 +13,8 @@ that matter, :func:`protv2g.directional.directional_sheet`; its counts in
 ``meta["directional"]``), "Charger stages" (for each time-based finding, the device's current
 in every stage of the chargers' behaviour, each site's cessation/trip time and the staged,
 first-cycle-held and single-stage operate times: :func:`protv2g.stage_report.
-findings_stage_table`).
+findings_stage_table`; on an OpenDSS feeder from the stages the fault study kept,
+:func:`protv2g.stage_report_dss.dss_findings_stage_table`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
 from protv2g.scenarios import build_scenarios, scenario_table
 from protv2g.stage_report import findings_stage_table
+from protv2g.stage_report_dss import dss_findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 
@@ -147,10 +149,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Existing sources"] = der_table(study.model)
     elif len(existing := existing_sources_table(study.net)):
         tables["Existing sources"] = existing
-    # the staged table re-solves on the pandapower net: not for an OpenDSS feeder (its
-    # checks do use the stages, faults.staged; the per-finding table is not built there)
-    stages = (findings_stage_table(study, violations, scenarios)
-              if staged and faults.staged is not None and study.model is None else None)
+    # pandapower: each finding's fault re-solved; OpenDSS: read from the stages it kept
+    stages = None
+    if staged and faults.staged is not None:
+        stages = (findings_stage_table(study, violations, scenarios) if study.model is None
+                  else dss_findings_stage_table(study, violations, scenarios, faults))
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,8 @@ from protv2g.study.engine_inputs import charger_sources, device_terminals, high_
 from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType, LoadLevel, Participation
 
-__all__ = ["findings_stage_table", "staged_device_table", "staged_times",
-           "STAGED_TABLE_COLUMNS", "TIME_OF"]
+__all__ = ["findings_stage_table", "staged_device_table", "staged_times", "time_findings",
+           "time_key", "export_of_all_sites", "TimeFinding", "STAGED_TABLE_COLUMNS", "TIME_OF"]
 
 #: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
 #: ``trip_<site>_s``, ``ceased_<site>``)
@@ -72,6 +73,15 @@ def _today(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
     return tuple(out)
 
 
+def export_of_all_sites(study: Study, scenario: Scenario) -> float:
+    """Σ export / Σ the sites' rating (``p_max_kw``) of ``scenario``: the sheet's
+    ``export_of_all_sites_rating_fraction`` (0 without sites)."""
+    p_max = sum(s.p_max_kw for s in study.document.v2g_sites)
+    # rounded to 1e-9: the ratio of kW sums carries float noise (0.7500000000000001)
+    return (round(sum(st.p_export_kw for st in scenario.sites) / p_max, 9)
+            if p_max > 0 else 0.0)
+
+
 def _phase_ground_a(i012_ka: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Largest phase current and 3·|I0|, A, from ``(..., 3)`` sequence currents in kA."""
     return (1e3 * np.abs(seq_to_abc(i012_ka)).max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0]))
@@ -95,7 +105,7 @@ def _held(dev, ip: np.ndarray, ig: np.ndarray, key: str = "t_op_s") -> np.ndarra
     return operating_times(dev, ip.ravel(), ig.ravel())[key].reshape(ip.shape)
 
 
-def _time_key(times: dict[str, float], shown_s: float | None, scale: float = 1.0) -> str:
+def time_key(times: dict[str, float], shown_s: float | None, scale: float = 1.0) -> str:
     """The device time (:data:`TIME_OF`) that reproduces ``shown_s`` (a finding's time of the
     device, ``scale`` × it: C2's K × fast) best, by log ratio; ``t_op_s`` without one."""
     if shown_s is None or not np.isfinite(shown_s) or shown_s <= 0:
@@ -183,10 +193,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                       part, LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
     else:
         sc, part = scenario, scenario.participation
-        p_max = sum(s.p_max_kw for s in doc.v2g_sites)
-        # rounded to 1e-9: the ratio of kW sums carries float noise (0.7500000000000001)
-        export_fraction = (round(sum(st.p_export_kw for st in sc.sites) / p_max, 9)
-                           if p_max > 0 else 0.0)
+        export_fraction = export_of_all_sites(study, sc)
     low = charger_sources(study, sc)
     scen = {"staged": low, "today": _today(study, sc)}
     staged_high = doc.faults.high_bracket == "sustained_limit"
@@ -210,7 +217,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
             today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             staged = _all_times(dev, ip, ig, t0, t1)
-            key = _time_key(staged, t_shown_s, t_scale)
+            key = time_key(staged, t_shown_s, t_scale)
             t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0]), key))
             t_staged = staged[key]
             t_held = float(_held(dev, ip[0], ig[0], key))
@@ -295,39 +302,53 @@ def staged_times(study: Study, result) -> pd.DataFrame:
 _FINDING = ("fail", "warn")
 
 
-def findings_stage_table(study: Study, violations: pd.DataFrame,
-                         scenarios: Sequence[Scenario], *, max_pairs: int = 12
-                         ) -> pd.DataFrame:
-    """The "Charger stages" table: :func:`staged_device_table` for the findings that depend on
-    the chargers' behaviour in time.
+@dataclass(frozen=True)
+class TimeFinding:
+    """One time-based finding whose device the "Charger stages" sheet follows through the
+    stages (:func:`time_findings`): the device at the finding's worst fault.
+
+    ``t_shown_s``: the finding's time of the device (``t_device_s``; ``None`` without one),
+    ``t_scale``: what the rule multiplies the device's time by (C2 fuse saving: K × fast,
+    else 1); ``label``: criterion, status, bracket and margin, the sheet's ``finding``.
+    """
+
+    device: str
+    fault_bus: str
+    fault_type: str
+    case: str
+    scenario: str
+    t_shown_s: float | None
+    t_scale: float
+    label: str
+
+
+def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
+                  max_pairs: int = 12) -> list[TimeFinding]:
+    """The findings the "Charger stages" sheet explains, worst first, one per (device, fault).
 
     For every time-based criterion with findings (rows whose ``bracket`` is ``low``, ``high``
-    or ``both``, status fail/warn) and every device it names, the device at its worst fault
-    (smallest margin; V2G-attributed rows first) in that row's scenario, fault type and case;
-    at most ``max_pairs`` pairs, worst first. One engine call per pair (one fault bus).
+    or ``both``, status fail/warn, naming a device, in one of ``scenarios``) and every device
+    it names, the row with the smallest margin (V2G-attributed rows first); at most
+    ``max_pairs`` (criterion, device) pairs; a (device, fault, scenario) taken once.
 
     Returns
     -------
-    DataFrame
-        ``finding`` (criterion, bracket and margin of the row it explains) then the columns of
-        :func:`staged_device_table`; empty when no time-based finding needs it.
+    list of TimeFinding
+        Empty when no time-based finding needs it.
     """
     if violations.empty or "bracket" not in violations.columns:
-        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
+        return []
     v = violations[violations["bracket"].astype(str).isin(("low", "high", "both"))
                    & violations["status"].astype(str).isin(_FINDING)
                    & violations["device"].astype(str).ne("")]
+    v = v[v["scenario"].isin({sc.name for sc in scenarios})]
     if v.empty:
-        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
-    by_name = {sc.name: sc for sc in scenarios}
-    if study.net is not None:  # findings may be at close-in positions (#17), as the checks
-        study = with_close_in_positions(study)
+        return []
     v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
                  margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
-    v = v[v["scenario"].isin(by_name)]
     worst = (v.sort_values(["not_v2g", "margin_sort"], kind="stable")
              .drop_duplicates(["criterion", "device"]).head(max_pairs))
-    frames = []
+    out: list[TimeFinding] = []
     done = set()
     for r in worst.itertuples(index=False):
         key = (r.device, r.fault_bus, r.fault_type, r.case, r.scenario)
@@ -339,14 +360,39 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
         k = pd.to_numeric(pd.Series([getattr(r, "rule_value", None)]), errors="coerce").iloc[0]
         # C2 fuse saving compares K × the recloser's fast time
         scale = float(k) if getattr(r, "rule", "") == "fuse_saving_k" and np.isfinite(k) else 1.0
-        table = staged_device_table(study, str(r.device), str(r.fault_bus),
-                                    fault_types=[str(r.fault_type)], cases=[str(r.case)],
-                                    scenario=by_name[r.scenario],
-                                    t_shown_s=float(shown) if np.isfinite(shown) else None,
-                                    t_scale=scale)
         bracket = "both brackets" if str(r.bracket) == "both" else f"{r.bracket} bracket"
-        label = (f"{r.criterion} {r.status} ({bracket}, margin {r.margin:.3g} "
-                 f"{r.margin_unit})")
-        frames.append(table.assign(finding=label))
+        out.append(TimeFinding(
+            str(r.device), str(r.fault_bus), str(r.fault_type), str(r.case), str(r.scenario),
+            float(shown) if np.isfinite(shown) else None, scale,
+            f"{r.criterion} {r.status} ({bracket}, margin {r.margin:.3g} {r.margin_unit})"))
+    return out
+
+
+def findings_stage_table(study: Study, violations: pd.DataFrame,
+                         scenarios: Sequence[Scenario], *, max_pairs: int = 12
+                         ) -> pd.DataFrame:
+    """The "Charger stages" table: :func:`staged_device_table` for the findings that depend on
+    the chargers' behaviour in time (:func:`time_findings`), one engine call per finding (one
+    fault bus). On an OpenDSS feeder the table comes from the stored stages instead:
+    :func:`protv2g.stage_report_dss.dss_findings_stage_table`.
+
+    Returns
+    -------
+    DataFrame
+        ``finding`` (criterion, bracket and margin of the row it explains) then the columns of
+        :func:`staged_device_table`; empty when no time-based finding needs it.
+    """
+    found = time_findings(violations, scenarios, max_pairs=max_pairs)
+    if not found:
+        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
+    by_name = {sc.name: sc for sc in scenarios}
+    if study.net is not None:  # findings may be at close-in positions (#17), as the checks
+        study = with_close_in_positions(study)
+    frames = []
+    for f in found:
+        table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],
+                                    cases=[f.case], scenario=by_name[f.scenario],
+                                    t_shown_s=f.t_shown_s, t_scale=f.t_scale)
+        frames.append(table.assign(finding=f.label))
     out = pd.concat(frames, ignore_index=True)
     return out[["finding", *[c for c in out.columns if c != "finding"]]]

@@ -1,0 +1,109 @@
+"""The "Charger stages" sheet on an OpenDSS feeder, read from the stages the study kept (#15/#16).
+
+The shipped OpenDSS example (``feeders/opendss_example``: recloser r1, fuses fa 65K and fb
+40T, the lot-b2 V2G site, the feeder's own PV system) has one time-based finding: C2 fuse
+saving of r1 (its fast trip × K = 1.8 is slower than fa's minimum melt at lat1).
+
+Hand check of one device through its stages (fuse fb, SLG-c at lat2, max case,
+``firm/light/100%``; stage currents as stored, float32): first cycle 1,283.048 A for
+Δt₀ = 1/60 s, sustained 1,281.868 A from 1/60 s to lot-b2's trip at 10 s, then 1,268.363 A.
+The 40T link's maximum-melt times at those currents: t₀ = 0.0934022 s, t₁ = 0.0935743 s.
+Melting accumulates (``devices/staged.py`` (1), Σ Δt/t_op = 1): after the first cycle the
+travel is Δt₀/t₀ = 0.178440; the rest, (1 − 0.178440)·t₁ = 0.0768770 s, is spent in the
+sustained stage, so the link has melted (maximum-melt curve) at 1/60 + 0.0768770 = 0.0935436 s
+(< 10 s: within the sustained stage). Total clearing adds the arcing time at the sustained
+stage's current, TC(I₁) − MM_max(I₁) = 0.10187435 − 0.09357435 = 0.0083 s:
+**t = 0.1018436 s** — against 0.1017022 s with the first-cycle current held (the whole fault
+at 1,283.048 A). The issue #16 note had 0.1018461 s at the same 1,283 A, before the phase
+path's heated-network commits moved the sustained current by about 0.02 A.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import protv2g
+from protv2g.checks._common import build_devices
+from protv2g.pipeline import FaultTables
+from protv2g.scenarios import build_scenarios
+from protv2g.stage_report import STAGED_TABLE_COLUMNS
+from protv2g.stage_report_dss import dss_staged_device_table
+
+from .conftest import FEEDERS_DIR
+
+
+@pytest.fixture(scope="module")
+def dss_run():
+    study = protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    return study, protv2g.run_study(study)
+
+
+def test_the_opendss_study_has_a_charger_stages_sheet(dss_run):
+    _, result = dss_run
+    stages = result.tables["Charger stages"]
+    assert list(stages.columns[:len(STAGED_TABLE_COLUMNS) + 1]) == [
+        "finding", *STAGED_TABLE_COLUMNS]
+    assert {"i_lot-b2_a", "trip_lot-b2_s", "ceased_lot-b2"} <= set(stages.columns)
+    # no single-stage (pre-#16) model on the phase path: blank, and the note says so
+    assert stages[["i_today_a", "t_op_today_s"]].isna().all().all()
+    assert stages["note"].str.contains("not computed on the phase path").all()
+    assert (stages["device"] == "r1").all()
+    assert list(stages["stage_name"]) == ["first_cycle", "sustained", "after_trip_1"]
+
+
+def test_the_staged_time_is_the_one_the_check_reported(dss_run):
+    _, result = dss_run
+    stages = result.tables["Charger stages"]
+    r = stages.iloc[0]
+    assert r["time_of"] == "fast curve (t_fast_s)"  # C2 fuse saving: K × the fast curve
+    v = result.violations
+    row = v[(v["criterion"] == "C2") & (v["device"] == r["device"])
+            & (v["scenario"] == r["scenario"]) & (v["fault_bus"] == r["fault_bus"])
+            & (v["fault_type"] == r["fault_type"]) & (v["case"] == r["case"])
+            & (v["rule"] == "fuse_saving_k")].iloc[0]
+    times = {"low": [r["t_op_staged_s"]], "high": [r["t_op_high_s"]],
+             "both": [r["t_op_staged_s"], r["t_op_high_s"]]}[row["bracket"]]
+    k = row["rule_value"]
+    assert k == pytest.approx(1.8)
+    assert min(abs(k * t - row["t_device_s"]) for t in times) <= 1e-9
+
+
+def test_stage_zero_current_is_the_device_tables(dss_run):
+    _, result = dss_run
+    stages = result.tables["Charger stages"]
+    first = stages[stages["stage"] == 0].iloc[0]
+    d = result.device_faults
+    dev = d[(d["device"] == first["device"]) & (d["fault_bus_name"] == first["fault_bus"])
+            & (d["fault_type"] == first["fault_type"]) & (d["case"] == first["case"])
+            & (d["scenario"] == first["scenario"])]
+    assert len(dev) == 1
+    i_phase = 1e3 * float(dev[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1).iloc[0])
+    # the stages are stored as float32 (StagedCurrents): 6e-8 relative
+    assert first["i_phase_a"] == pytest.approx(i_phase, rel=1e-6)
+    assert first["i_ground_a"] == pytest.approx(1e3 * float(dev["i3i0_ka"].iloc[0]), rel=1e-6)
+
+
+def test_fuse_fb_through_its_stages_by_hand(dss_run):
+    """The module docstring's hand check: Σ Δt/t_op = 1 on the maximum-melt curve, plus the
+    arcing time at the sustained stage's current."""
+    study, result = dss_run
+    faults = FaultTables(result.fault_currents, result.device_faults, result.staged)
+    sc = {s.name: s for s in build_scenarios(study.document)}["firm/light/100%"]
+    t = dss_staged_device_table(study, faults, "fb", "lat2", "SLG-c", "max", sc)
+    assert list(t["stage_name"]) == ["first_cycle", "sustained", "after_trip_1"]
+    i0, i1, i2 = t["i_phase_a"]
+    assert (i0, i1, i2) == pytest.approx((1283.048, 1281.868, 1268.363), abs=1e-3)
+    assert t["t_start_s"].iloc[2] == pytest.approx(10.0)
+    assert t["trip_lot-b2_s"].iloc[0] == pytest.approx(10.0)
+    assert t["i_lot-b2_a"].iloc[2] == 0.0  # tripped at 10 s
+    fb = build_devices(study)[0]["fb"]
+    mx0, mx1 = (float(fb.max_melt_time_s(np.array([i]))[0]) for i in (i0, i1))
+    arc1 = float(fb.total_clear_time_s(np.array([i1]))[0]) - mx1
+    dt0 = float(t["t_end_s"].iloc[0])  # 1/60 s, stored as float32
+    melted = dt0 + (1.0 - dt0 / mx0) * mx1
+    assert melted < 10.0  # within the sustained stage
+    assert (mx0, mx1, arc1) == pytest.approx((0.0934022, 0.0935743, 0.0083), abs=1e-7)
+    assert t["t_op_staged_s"].iloc[0] == pytest.approx(melted + arc1, abs=1e-12)
+    assert t["t_op_staged_s"].iloc[0] == pytest.approx(0.1018436, abs=1e-7)
+    assert t["t_op_first_cycle_held_s"].iloc[0] == pytest.approx(0.1017022, abs=1e-7)
