@@ -54,8 +54,11 @@ ITER_MAX_TRACKING = 60
 #: Newton steps on the tracking solution before the fixed-point fallback
 NEWTON_MAX = 40
 
-#: rows 1, 2 of ``A⁻¹``: ``(V1, V2)`` from ``(Va, Vb, Vc)`` (as :func:`abc_to_seq`)
+#: ``G[(a, b), (p, r)] = A[p, a]·A⁻¹[b, r]`` for ``a, b`` in (1, 2): the phase-domain
+#: derivative of a fleet from its sequence derivatives (``_G12C``: ``A⁻¹`` conjugated)
 _SEQ12 = np.linalg.inv(A_MATRIX)[1:]
+_G12 = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], _SEQ12).reshape(4, 9)
+_G12C = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], np.conj(_SEQ12)).reshape(4, 9)
 
 
 @dataclass(frozen=True)
@@ -215,16 +218,17 @@ class SiteLaw:
             i012 = np.stack([np.zeros_like(inj.i1), inj.i1, inj.i2], axis=-1)  # (k3, m, 3)
             out[:, c] = np.transpose(i012 @ A_MATRIX.T, (1, 0, 2))
             if jac:
-                # ∂(I1, I2)/∂(V1, V2) and /∂(V̄1, V̄2), (m, k3, 2, 2); the frozen PLL's I1
-                # takes no V1
-                w = [np.stack([np.stack([np.broadcast_to(inj.d[(a, b)][n], v1.shape)
-                                         * (0 if freeze and b == 1 else 1) for b in (1, 2)],
-                                        -1) for a in (1, 2)], -2) for n in (0, 1)]
-                scale = (self.i_base_a[c][..., :, None] / self.v_base[c][..., None, :])
-                for n, (dst, t_in) in enumerate(((dv, _SEQ12), (dvc, np.conj(_SEQ12)))):
-                    blk = A_MATRIX[:, 1:] @ np.transpose(w[n], (1, 0, 2, 3)) @ t_in
+                # ∂I_abc/∂V_abc = A[:, a]·(∂I_a/∂V_b)·A⁻¹[b, :] summed over a, b in (1, 2)
+                # (A⁻¹ conjugated for ∂/∂V̄); the frozen PLL's I1 takes no V1
+                scale = self.i_base_a[c][..., :, None] / self.v_base[c][..., None, :]
+                for n, (dst, g) in enumerate(((dv, _G12), (dvc, _G12C))):
+                    w = np.zeros(v1.shape + (4,), complex)          # (k3, m, (a, b))
+                    for j, key in enumerate(((1, 1), (1, 2), (2, 1), (2, 2))):
+                        if not (freeze and key[1] == 1):
+                            w[..., j] = inj.d[key][n]
+                    blk = (w.reshape(-1, 4) @ g).reshape(n3, m, 3, 3)  # one GEMM
                     for k in range(n3):
-                        dst[:, c[k][:, None], c[k][None, :]] = blk[:, k] * scale[k]
+                        dst[:, c[k][:, None], c[k][None, :]] = blk[k] * scale[k]
         if len(self._single):
             qs = self._single
             v1, ref = u[:, qs].T, u_pre[:, qs].T
