@@ -125,12 +125,13 @@ def _jacobian_sites():
     ]
 
 
-@pytest.mark.parametrize("stage", ["first_cycle", "sustained"])
+@pytest.mark.parametrize("stage", ["first_cycle", "sustained", "frozen_pll"])
 def test_site_law_jacobian_matches_finite_differences(stage):
     """:meth:`SiteLaw.jacobian` (chain rule through the law's Wirtinger derivatives) against
     central differences of :meth:`SiteLaw.injection` on random unbalanced states from deep
-    dips (below the PLL floor) to swells, first cycle and a sustained stage with random
-    unit limits: every real derivative within 1e-6 of the row's largest."""
+    dips (below the PLL floor) to swells, first cycle, a sustained stage with random unit
+    limits, and the PLL held at the pre-fault angle: every real derivative within 1e-6 of the
+    row's largest."""
     from protv2g.engine.phase.sites import SiteLaw
 
     rng = np.random.default_rng(21)
@@ -146,8 +147,10 @@ def test_site_law_jacobian_matches_finite_differences(stage):
     lim = None
     if stage == "sustained":
         lim = law.unit_i_sus * rng.uniform(0.0, 1.3, (m, law.n_units))
-    i0, dv, dvc = law.jacobian(v_c, v_pre, lim=lim)
-    np.testing.assert_allclose(i0, law.injection(v_c, v_pre, lim=lim), rtol=0, atol=1e-12)
+    fz = stage == "frozen_pll"
+    i0, dv, dvc = law.jacobian(v_c, v_pre, freeze=fz, lim=lim)
+    np.testing.assert_allclose(i0, law.injection(v_c, v_pre, freeze=fz, lim=lim), rtol=0,
+                               atol=1e-12)
     an = np.concatenate([dv + dvc, 1j * (dv - dvc)], axis=2)     # ∂I/∂(Re V, Im V)
     fd = np.empty_like(an)
     for k in range(2 * q):
@@ -155,8 +158,8 @@ def test_site_law_jacobian_matches_finite_differences(stage):
         vp, vm = v_c.copy(), v_c.copy()
         vp[:, k % q] += h
         vm[:, k % q] -= h
-        fd[:, :, k] = (law.injection(vp, v_pre, lim=lim) - law.injection(vm, v_pre, lim=lim)
-                       ) / (2 * abs(h))
+        fd[:, :, k] = (law.injection(vp, v_pre, freeze=fz, lim=lim)
+                       - law.injection(vm, v_pre, freeze=fz, lim=lim)) / (2 * abs(h))
     scale = np.abs(an).max(axis=(1, 2))
     assert (scale > 0).all()
     err = np.abs(an - fd).max(axis=(1, 2)) / scale
