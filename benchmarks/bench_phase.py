@@ -16,6 +16,39 @@ the process's maximum resident set (``ru_maxrss``) minus its RSS after the impor
 benchmark, not a test: figures and ratios are printed, nothing is asserted.
 
     python benchmarks/bench_phase.py [--ieee] [--only 8500 ckt24]
+
+``--stages`` (#21): only the IEEE 8500 staged study (``Fuses.DSS``, the two sites of
+``tests/test_e8500_two_sites.py``: depot 1.6 MVA three-phase, homes 92 kVA on phase a; SLG +
+3ph, max + min, ``iec60909``, both brackets: 4,472 fault rows, 28 site solves), the sites'
+Newton with the analytic Jacobian (:meth:`~protv2g.engine.phase.sites.SiteLaw.jacobian`) and
+with the forward-difference one it replaced (:func:`_newton_fd`), alternately in one process;
+prints each run's time, the time inside Newton, and the largest difference of every solve's
+site currents and of the device/charger/staged tables. Measured 2026-12-01 on 2 cores shared
+with other jobs (medians of alternate runs; the machine's load varied ±50 % within a run):
+
+=============================  ======  ========  =========  ========  =========  ==========
+run                            rounds  load      study      Newton    study FD   Newton FD
+=============================  ======  ========  =========  ========  =========  ==========
+default BLAS threads           3       6.0→5.6   14.15 s    6.53 s    22.36 s    12.97 s
+``OPENBLAS_NUM_THREADS=1``     3       5.3→5.8    7.07 s    4.56 s    14.63 s    11.24 s
+``OPENBLAS_NUM_THREADS=1``     5       6.8→7.6    8.86 s    5.89 s    14.05 s    11.10 s
+=============================  ======  ========  =========  ========  =========  ==========
+
+Most of the remaining Newton time is its tail: a few rows that never converge take all
+``NEWTON_MAX`` steps with every halving of the line search (about 2,400 law evaluations on
+≤ 20 rows against 365 on the bulk).
+
+Results: every solve's site currents within 4.2e-10 of the row's largest current except 14
+solved rows — 12 fault rows of the min case's first cycle and 2 later stages that start from
+them — where the single-phase unit sits below its 0.1 pu PLL floor and the tracking law has
+several fixed points or none: Newton lands on whichever its iterates reach (10 of the 14 end
+with the PLL held in one of the two runs; the unit's 19 A at its limit in both, up to
+reversed: 38 A = 0.34 of the row's largest current, the depot's 111 A). The
+forward-difference Newton itself moves such rows when only its step is doubled (10 rows,
+0.34). On the other rows: device table 2.0e-8, charger table 1.5e-9,
+staged device currents 1.2e-7 (float32); on those 12 fault rows (358 device rows, 24 site
+rows) up to a reversed current on the devices that carry only the unit's 19 A. Cessation and
+trip instants identical.
 """
 
 from __future__ import annotations
@@ -27,6 +60,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "feeders" / "opendss"
@@ -115,7 +152,172 @@ def _child_accuracy(master: str, redirects: list[str]) -> dict:
     return out
 
 
-def _run_child(kind: str, master: Path, redirects: list[Path]) -> dict:
+def _newton_fd(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,  # noqa: ANN001
+               tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """``SiteLaw._newton`` as it was before the analytic Jacobian (commit 0748181): the
+    Jacobian by forward differences of the law, ``2q`` residuals per step. Kept here only for
+    the before/after figure of ``--stages``."""
+    import numpy as np
+
+    from protv2g.engine.phase.sites import NEWTON_MAX
+
+    m, q = i.shape
+    if not q or not m:
+        return np.zeros(0, dtype=np.int64), 0
+
+    def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+        v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
+        return self.injection(v, v_pre, lim=None if lim is None else lim[rows]) - x
+
+    live = np.arange(m)
+    r = resid(live, i)
+    h = 1e-7 * max(float(self.limit_a.max(initial=0.0)), 1e-9)
+    its = 0
+    for it in range(1, NEWTON_MAX + 1):
+        err = np.abs(r).max(axis=1)
+        keep = err >= tol
+        live, r = live[keep], r[keep]
+        if not len(live):
+            break
+        its = it
+        x = i[live]
+        jac = np.empty((len(live), 2 * q, 2 * q))
+        for k in range(q):
+            for col, step in ((k, h), (q + k, 1j * h)):
+                xp = x.copy()
+                xp[:, k] += step
+                d = (resid(live, xp) - r) / h
+                jac[:, :q, col], jac[:, q:, col] = d.real, d.imag
+        rhs = -np.concatenate([r.real, r.imag], axis=1)
+        try:
+            du = np.linalg.solve(jac, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
+        dx = du[:, :q] + 1j * du[:, q:]
+        norm0 = np.abs(r).max(axis=1)
+        t = np.ones(len(live))
+        for _ in range(8):  # backtracking: halve the step until |F| decreases
+            xn = x + t[:, None] * dx
+            rn = resid(live, xn)
+            worse = ~(np.abs(rn).max(axis=1) < norm0)
+            if not worse.any():
+                break
+            t = np.where(worse, 0.5 * t, t)
+        i[live] = xn
+        r = rn
+    err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
+    return live[err >= tol], its
+
+
+def _stage_sites(sustained_pu: float) -> dict:
+    """The 8500's two sites of ``tests/test_e8500_two_sites.py`` as ``protv2g run`` builds
+    them (expected participation, full export): ``depot`` 16 × 100 kW three-phase at
+    ``e192860``, ``homes`` 8 × 11.5 kW on phase a of ``m1027110``; active priority, first-cycle
+    limit 1.5 pu, Category II trips; sustained limit ``sustained_pu`` (low 1.1 / high 1.2)."""
+    from protv2g.engine import ChargerSource
+    from protv2g.engine.phase import PhaseSite
+    from protv2g.engine.ride_through import trip_elements
+    from protv2g.units import ChargerLaw
+
+    kw = dict(limit_pu=1.5, law=ChargerLaw.ACTIVE_PRIORITY, sustained_limit_pu=sustained_pu,
+              trip=trip_elements("II"))
+    return {"v2g": [PhaseSite(ChargerSource("depot", -1, 1.6, p_pre_mw=1.6, **kw), "e192860"),
+                    PhaseSite(ChargerSource("homes", -1, 0.092, p_pre_mw=0.092, **kw),
+                              "m1027110", "a")]}
+
+
+def _child_stages(master: str, redirects: list[str], rounds: int = 3) -> dict:
+    """The 8500 staged study (SLG + 3ph, max + min, both brackets), the sites' Newton with
+    the analytic Jacobian and with the forward-difference one (:func:`_newton_fd`),
+    alternately in this one process; every site current either solves, compared."""
+    import os
+
+    import numpy as np
+
+    from protv2g.engine.phase import model_devices, phase_fault_study
+    from protv2g.engine.phase.sites import SiteLaw
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.units import Case, FaultType, Method
+
+    model = load_dss_model(master, redirects=redirects)
+    devices = model_devices(model)
+    analytic, solve = SiteLaw._newton, SiteLaw.solve
+    clock = {"newton_s": 0.0}
+    solved: list[np.ndarray] = []
+
+    def timed(newton):  # noqa: ANN001, ANN202
+        def run(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            t = time.perf_counter()
+            out = newton(self, *args, **kwargs)
+            clock["newton_s"] += time.perf_counter() - t
+            return out
+        return run
+
+    def kept(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        out = solve(self, *args, **kwargs)
+        solved.append((out[0], out[1]))  # every solve's site currents, A, and pll_frozen
+        return out
+
+    def study(newton) -> tuple:  # noqa: ANN001
+        SiteLaw._newton, SiteLaw.solve = timed(newton), kept
+        clock["newton_s"] = 0.0
+        solved.clear()
+        try:
+            t = time.perf_counter()
+            res = phase_fault_study(
+                model, fault_types=[FaultType.SINGLE_LINE_GROUND, FaultType.THREE_PHASE],
+                cases=[Case.MAX, Case.MIN], method=Method.IEC60909,
+                scenarios=_stage_sites(1.1), high_bracket=_stage_sites(1.2),
+                devices=devices, staged=True)
+            return time.perf_counter() - t, clock["newton_s"], res, list(solved)
+        finally:
+            SiteLaw._newton, SiteLaw.solve = analytic, solve
+
+    load0 = os.getloadavg()
+    runs: dict[str, list] = {"analytic": [], "fd": []}
+    keep = {}
+    for k in range(rounds):
+        order = ("analytic", "fd") if k % 2 == 0 else ("fd", "analytic")
+        for name in order:
+            t, tn, res, sol = study(analytic if name == "analytic" else _newton_fd)
+            runs[name].append((t, tn))
+            keep[name] = (res, sol)
+    (ra, sa), (rf, sf) = keep["analytic"], keep["fd"]
+
+    def rel(x: np.ndarray, y: np.ndarray, axes: tuple) -> list:
+        """Largest difference of a row relative to its largest current; the rows above 1e-6
+        and the largest difference of the others."""
+        scale = np.maximum(np.nanmax(np.abs(y), axis=axes, keepdims=True), 1e-9)
+        d = np.nanmax(np.abs(x - y) / scale, axis=axes)
+        return [float(d.max(initial=0.0)), int((d > 1e-6).sum()),
+                float(np.max(d, where=d <= 1e-6, initial=0.0))]
+
+    # site currents of every solve, row by row; rows whose solution moved by more than 1e-6
+    # (e.g. where one of the two went to the held PLL)
+    d = [np.nanmax(np.abs(x[0] - y[0]), axis=1, initial=0.0)
+         / np.maximum(np.nanmax(np.abs(y[0]), axis=1, initial=0.0), 1e-9)
+         for x, y in zip(sa, sf, strict=True)]
+    moved = [np.flatnonzero(x > 1e-6) for x in d]
+    held = sum(int((x[1][k] | y[1][k]).sum()) for x, y, k in zip(sa, sf, moved, strict=True))
+    rest = max((float(np.max(x, where=x <= 1e-6, initial=0.0)) for x in d), default=0.0)
+    def phasors(df):  # noqa: ANN001, ANN202
+        return np.stack([df[f"i{p}_ka"].to_numpy() * np.exp(1j * np.radians(
+            df[f"i{p}_degree"].to_numpy())) for p in "abc"], axis=1)
+
+    dev_rel = rel(phasors(ra.device), phasors(rf.device), (1,))
+    chg_rel = rel(phasors(ra.charger), phasors(rf.charger), (1,))
+    staged_rel = [rel(ra.staged[b].device_a.astype(float), rf.staged[b].device_a, (-1,))
+                  for b in ("low", "high")]
+    trips_equal = all(ra.staged[b].sites[["ceased", "trip_s"]].equals(
+        rf.staged[b].sites[["ceased", "trip_s"]]) for b in ("low", "high"))
+    return {"rows": len(ra.rows), "n_newton": len(sa), "runs": runs, "load": [load0,
+            os.getloadavg()], "newton_rel": max(float(x.max(initial=0.0)) for x in d),
+            "moved": sum(len(k) for k in moved), "moved_held": held, "newton_rest": rest,
+            "device_rel": dev_rel, "charger_rel": chg_rel, "staged_rel": staged_rel,
+            "trips_equal": trips_equal}
+
+
+def _run_child(kind: str, master: Path, redirects: list[Path | str]) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(master),
            *[str(r) for r in redirects]]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -124,21 +326,59 @@ def _run_child(kind: str, master: Path, redirects: list[Path]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _print_stages(rounds: int) -> None:
+    """``--stages``: the table of the module docstring's last section."""
+    rel, red = REAL["IEEE8500"]
+    r = _run_child("stages", SHARED / rel, [str(rounds), *[SHARED / x for x in red]])
+    print(f"IEEE 8500 staged phase study: {r['rows']} fault rows, {r['n_newton']} site solves, "
+          f"load average {r['load'][0][0]:.1f} → {r['load'][1][0]:.1f}")
+    print(f"{'Jacobian':10s} {'study s (each run)':>28s} {'median':>7s} {'Newton s':>9s} "
+          f"{'share':>6s}")
+    med = {}
+    for name, runs in r["runs"].items():
+        t = sorted(x[0] for x in runs)
+        tn = sorted(x[1] for x in runs)
+        med[name] = t[len(t) // 2]
+        print(f"{name:10s} {' '.join(f'{x[0]:6.2f}' for x in runs):>28s} {med[name]:7.2f} "
+              f"{tn[len(tn) // 2]:9.2f} {tn[len(tn) // 2] / med[name]:6.0%}")
+    print(f"speed-up of the study {med['fd'] / med['analytic']:.2f}×; largest difference "
+          f"analytic vs FD, of the row's largest current: site currents of every solve "
+          f"{r['newton_rel']:.1e} ({r['moved']} solved rows above 1e-6, {r['moved_held']} of "
+          f"them with the PLL held in either; the others {r['newton_rest']:.1e}), "
+          + "; ".join(f"{k} {x[0]:.1e} ({x[1]} rows above 1e-6; the others {x[2]:.1e})"
+                      for k, x in (("device table", r["device_rel"]),
+                                   ("charger table", r["charger_rel"]),
+                                   ("staged device currents, low", r["staged_rel"][0]),
+                                   ("high", r["staged_rel"][1])))
+          + "; "
+          f"cessation/trip instants equal: {r['trips_equal']}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the table (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ieee", action="store_true", help="the IEEE feeders too")
     ap.add_argument("--only", nargs="+", default=None, help="feeders whose name contains …")
+    ap.add_argument("--stages", action="store_true", help="only the 8500 staged study: the "
+                    "sites' Newton with the analytic vs the finite-difference Jacobian")
+    ap.add_argument("--rounds", type=int, default=3, help="alternate runs of each (--stages)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, master, *redirects = args.child
+        if kind == "stages":
+            rounds, *redirects = redirects
+            print(json.dumps(_child_stages(master, redirects, int(rounds))))
+            return
         fn = {"protv2g": _child_protv2g, "opendss": _child_opendss,
               "accuracy": _child_accuracy}[kind]
         print(json.dumps(fn(master, redirects)))
         return
     if not SHARED.is_dir():
         print(f"reference feeders not found at {SHARED}")
+        return
+    if args.stages:
+        _print_stages(args.rounds)
         return
     feeders = dict(REAL, **(IEEE if args.ieee else {}))
     if args.only:

@@ -22,8 +22,9 @@ eliminated, see :func:`solve_sites`). ``frozen``: every site injects its current
 pre-fault voltage angle (the PLL frozen at inception) — a fixed current, no iteration.
 ``iterate``: the residual ``F(I_C) = law(a + B·I_C) − I_C = 0`` with the PLL tracking the
 terminal voltage, solved by damped Newton on the real and imaginary parts of the site currents
-(Jacobian by forward differences of the law, ``2q`` evaluations per step, every row at once;
-backtracking halves the step until ``|F|`` decreases), started from the frozen-PLL currents as
+(analytic Jacobian ``∂F/∂I = (∂I_C/∂V_C)·B − 1``, ``∂F/∂Ī = (∂I_C/∂V̄_C)·B̄`` from the law's
+own derivatives, :meth:`SiteLaw.jacobian`, every row at once; backtracking halves the step
+until ``|F|`` decreases), started from the frozen-PLL currents as
 the sequence engine's solver is (:mod:`protv2g.engine.newton`), so both engines find the same
 tracking solution. Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the
 fixed point ``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
@@ -39,6 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
+from protv2g.engine.control_law import Injection, to_real_jacobian
 from protv2g.engine.control_law import injection as law_injection
 from protv2g.engine.faults import A_MATRIX, abc_to_seq
 from protv2g.engine.ride_through import applicable_voltages
@@ -51,6 +53,12 @@ ITER_MAX = 200
 ITER_MAX_TRACKING = 60
 #: Newton steps on the tracking solution before the fixed-point fallback
 NEWTON_MAX = 40
+
+#: ``G[(a, b), (p, r)] = A[p, a]·A⁻¹[b, r]`` for ``a, b`` in (1, 2): the phase-domain
+#: derivative of a fleet from its sequence derivatives (``_G12C``: ``A⁻¹`` conjugated)
+_SEQ12 = np.linalg.inv(A_MATRIX)[1:]
+_G12 = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], _SEQ12).reshape(4, 9)
+_G12C = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], np.conj(_SEQ12)).reshape(4, 9)
 
 
 @dataclass(frozen=True)
@@ -171,50 +179,89 @@ class SiteLaw:
         current), the law unheld — default the first cycle (``unit_i_fc``, held where the
         law holds it).
         """
-        m = v_c.shape[0]
+        return self._inject(v_c, v_pre, freeze, lim, False)[0]
+
+    def jacobian(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
+                 lim: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`injection` and its Wirtinger derivatives by the site voltages.
+
+        Returns ``(i_c, di_dv, di_dvc)``: ``(m, q)`` A and ``∂I_C/∂V_C``, ``∂I_C/∂V̄_C``
+        ``(m, q, q)`` S (block diagonal by unit). Chain rule through the transforms of
+        :meth:`injection` — three-phase fleet ``I_abc = i_b·A[:, 1:]·(I1, I2)``, ``(V1, V2) =
+        A⁻¹[1:, :]·V_abc / v_b`` (the conjugate transform for ``∂/∂V̄``); single-phase unit
+        ``I = i_b·I1(V/v_b)`` — of the law's own derivatives
+        (:func:`protv2g.engine.control_law.injection` with ``jacobian=True``). Every branch of
+        the law is differentiable apart from its switching surfaces (limits reached, ``|V1|``
+        at the PLL floor), where the derivative is one-sided.
+        """
+        return self._inject(v_c, v_pre, freeze, lim, True)
+
+    def _inject(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool,
+                lim: np.ndarray | None, jac: bool) -> tuple:
+        m, q = v_c.shape[0], self.n_cond
         n3 = len(self._three)
-        out = np.zeros((m, self.n_cond), dtype=complex)
+        out = np.zeros((m, q), dtype=complex)
+        dv = dvc = None
+        if jac:
+            dv, dvc = np.zeros((m, q, q), complex), np.zeros((m, q, q), complex)
         u = v_c / self.v_base
-        u_pre = np.broadcast_to(v_pre / self.v_base, (m, self.n_cond))
-        if len(self._three):
+        u_pre = np.broadcast_to(v_pre / self.v_base, (m, q))
+        if n3:
             c = self._cond3
             s = abc_to_seq(u[:, c])               # (m, k3, 3)
             s_pre = abc_to_seq(u_pre[:, c])
             v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
             ref = s_pre[..., 1].T
-            i1, i2 = self._law(self._p3, ref if freeze else v1, v2, ref,
-                               None if lim is None else lim[:, :n3].T)
-            i012 = np.stack([np.zeros_like(i1), i1, i2], axis=-1)  # (k3, m, 3)
+            inj = self._law(self._p3, ref if freeze else v1, v2, ref,
+                            None if lim is None else lim[:, :n3].T, jac)
+            i012 = np.stack([np.zeros_like(inj.i1), inj.i1, inj.i2], axis=-1)  # (k3, m, 3)
             out[:, c] = np.transpose(i012 @ A_MATRIX.T, (1, 0, 2))
+            if jac:
+                # ∂I_abc/∂V_abc = A[:, a]·(∂I_a/∂V_b)·A⁻¹[b, :] summed over a, b in (1, 2)
+                # (A⁻¹ conjugated for ∂/∂V̄); the frozen PLL's I1 takes no V1
+                scale = self.i_base_a[c][..., :, None] / self.v_base[c][..., None, :]
+                for n, (dst, g) in enumerate(((dv, _G12), (dvc, _G12C))):
+                    w = np.zeros(v1.shape + (4,), complex)          # (k3, m, (a, b))
+                    for j, key in enumerate(((1, 1), (1, 2), (2, 1), (2, 2))):
+                        if not (freeze and key[1] == 1):
+                            w[..., j] = inj.d[key][n]
+                    blk = (w.reshape(-1, 4) @ g).reshape(n3, m, 3, 3)  # one GEMM
+                    for k in range(n3):
+                        dst[:, c[k][:, None], c[k][None, :]] = blk[k] * scale[k]
         if len(self._single):
-            q = self._single
-            v1, ref = u[:, q].T, u_pre[:, q].T
-            i1, _ = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref,
-                              None if lim is None else lim[:, n3:].T)
-            out[:, q] = i1.T
-        return out * self.i_base_a
+            qs = self._single
+            v1, ref = u[:, qs].T, u_pre[:, qs].T
+            inj = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref,
+                            None if lim is None else lim[:, n3:].T, jac)
+            out[:, qs] = inj.i1.T
+            if jac and not freeze:
+                f = self.i_base_a[qs] / self.v_base[qs]
+                dv[:, qs, qs] = np.broadcast_to(inj.d[(1, 1)][0], v1.shape).T * f
+                dvc[:, qs, qs] = np.broadcast_to(inj.d[(1, 1)][1], v1.shape).T * f
+        return out * self.i_base_a, dv, dvc
 
     @staticmethod
     def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray,
-             lim: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+             lim: np.ndarray | None = None, jac: bool = False) -> Injection:
         """:func:`protv2g.engine.control_law.injection`. Without ``lim``, the first-cycle
         stage (each site at its first-cycle limit, held at its angle where the law holds
         it): the same stage as the sequence engine's ordinary (single-stage) arrays. With
         ``lim`` ``(k, m)``, a later stage: the law at that limit, unheld (as
-        :func:`protv2g.engine.staging.solve_stages` calls it)."""
+        :func:`protv2g.engine.staging.solve_stages` calls it). ``jac``: with the law's
+        Wirtinger derivatives."""
         if not len(p.i_fc):
-            return np.zeros_like(v1), np.zeros_like(v1)
+            z = np.zeros_like(v1)
+            return Injection(z, z, {key: (z, z) for key in ((1, 1), (1, 2), (2, 1), (2, 2))})
         e_gfm = None
         if p.gfm.any():
             with np.errstate(divide="ignore", invalid="ignore"):
                 i_pre = np.conj(p.s_pre[:, None] / np.where(ref != 0, ref, 1))
             e_gfm = ref + p.law.z_gfm[:, None] * i_pre
         if lim is None:
-            inj = law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
-                                e_gfm=e_gfm)
-        else:
-            inj = law_injection(v1, v2, lim, p.law, ref, e_gfm=e_gfm)
-        return inj.i1, inj.i2
+            return law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
+                                 e_gfm=e_gfm, jacobian=jac)
+        return law_injection(v1, v2, lim, p.law, ref, e_gfm=e_gfm, jacobian=jac)
 
     def unit_voltages(self, v_c: np.ndarray, v_pre: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -326,13 +373,16 @@ class SiteLaw:
         if not q or not m:
             return np.zeros(0, dtype=np.int64), 0
 
+        def volt(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+            return a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
+
         def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-            v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
-            return self.injection(v, v_pre, lim=None if lim is None else lim[rows]) - x
+            return self.injection(volt(rows, x), v_pre,
+                                  lim=None if lim is None else lim[rows]) - x
 
         live = np.arange(m)
         r = resid(live, i)
-        h = 1e-7 * max(float(self.limit_a.max(initial=0.0)), 1e-9)
+        eye = np.eye(2 * q)
         its = 0
         for it in range(1, NEWTON_MAX + 1):
             err = np.abs(r).max(axis=1)
@@ -342,13 +392,12 @@ class SiteLaw:
                 break
             its = it
             x = i[live]
-            jac = np.empty((len(live), 2 * q, 2 * q))
-            for k in range(q):
-                for col, step in ((k, h), (q + k, 1j * h)):
-                    xp = x.copy()
-                    xp[:, k] += step
-                    d = (resid(live, xp) - r) / h
-                    jac[:, :q, col], jac[:, q:, col] = d.real, d.imag
+            # ∂F/∂I = (∂I_C/∂V_C)·B − 1, ∂F/∂Ī = (∂I_C/∂V̄_C)·B̄; real 2q × 2q form
+            _, dv, dvc = self.jacobian(volt(live, x), v_pre,
+                                       lim=None if lim is None else lim[live])
+            bl = b[live]
+            jac = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
+            jac = np.transpose(jac, (0, 3, 1, 4, 2)).reshape(len(live), 2 * q, 2 * q) - eye
             rhs = -np.concatenate([r.real, r.imag], axis=1)
             try:
                 du = np.linalg.solve(jac, rhs[..., None])[..., 0]
@@ -356,14 +405,17 @@ class SiteLaw:
                 du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
             dx = du[:, :q] + 1j * du[:, q:]
             norm0 = np.abs(r).max(axis=1)
-            t = np.ones(len(live))
-            for _ in range(8):  # backtracking: halve the step until |F| decreases
-                xn = x + t[:, None] * dx
-                rn = resid(live, xn)
-                worse = ~(np.abs(rn).max(axis=1) < norm0)
-                if not worse.any():
+            xn = x + dx
+            rn = resid(live, xn)
+            worse = np.flatnonzero(~(np.abs(rn).max(axis=1) < norm0))
+            t = 1.0
+            for _ in range(7):  # backtracking: halve the step until |F| decreases (those rows)
+                if not len(worse):
                     break
-                t = np.where(worse, 0.5 * t, t)
+                t *= 0.5
+                xn[worse] = x[worse] + t * dx[worse]
+                rn[worse] = resid(live[worse], xn[worse])
+                worse = worse[~(np.abs(rn[worse]).max(axis=1) < norm0[worse])]
             i[live] = xn
             r = rn
         err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
