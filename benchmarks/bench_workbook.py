@@ -61,7 +61,7 @@ def _result(source: Path, save: Path | None):
     return result
 
 
-def time_workbook(result, out: Path) -> dict[str, float]:
+def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, float]:
     """Seconds of the workbook and of its parts, MB, peak RSS over the start."""
     import protv2g.report.excel as excel
 
@@ -84,7 +84,10 @@ def time_workbook(result, out: Path) -> dict[str, float]:
         timed(name, part)
     base = _rss_mb()
     t0 = time.perf_counter()
-    excel.write_workbook(result, out)
+    if bulk_rows is None:
+        excel.write_workbook(result, out)
+    else:
+        excel.write_workbook(result, out, bulk_rows=bulk_rows)
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"workbook_s": total, **parts, "mb": out.stat().st_size / 1e6,
@@ -103,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         result = _result(source, args.save_result)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
-            r = time_workbook(result, out)
+            r = time_workbook(result, out, args.bulk_rows)
             beside = sorted(p.name for p in Path(tmp).iterdir() if p.name != out.name)
+        rest = r["workbook_s"] - sum(r.get(k, 0.0) for k in ("tables_s", "pictures_s", "save_s"))
         print(f"{source.name}: workbook {r['workbook_s']:.2f} s (tables "
               f"{r.get('tables_s', 0):.2f}, pictures {r.get('pictures_s', 0):.2f}, save "
-              f"{r.get('save_s', 0):.2f}), {r['mb']:.2f} MB, peak RSS +{r['peak_mb']:.0f} MB, "
+              f"{r.get('save_s', 0):.2f}, rest {rest:.2f}), {r['mb']:.2f} MB, peak RSS "
+              f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "
               f"{len(result.device_faults):,} device rows, {len(result.violations):,} "
               f"violations; beside: {', '.join(beside) or 'nothing'}", flush=True)
