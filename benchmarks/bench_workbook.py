@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                     default=[REPO / "feeders" / "depot_two_feeder" / "study.yaml"])
     ap.add_argument("--save-result", type=Path, default=None,
                     help="pickle each computed StudyResult into this folder")
+    ap.add_argument("--bulk-rows", type=int, default=None,
+                    help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     for source in args.sources:
