@@ -1,29 +1,45 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
-Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]``
+Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
+[--bulk-rows N]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
 there, so a big study, e.g. the IEEE 8500 built as in ``bench_e2e.py``, is computed once and its
 workbook re-timed as often as wanted); then :func:`protv2g.report.excel.write_workbook` is timed
 in a temporary folder, with the sheets' seconds split into tables, pictures (TCC and feeder
-plot) and save (XML + zip). Peak RSS is ``ru_maxrss`` at the end minus the RSS before the
-workbook; the 1-min load average is printed beside it (the machine is shared). A benchmark: it
-prints and asserts nothing.
+plot), save (XML + zip) and the rest (derived tables, TCC plan). ``--bulk-rows N`` passes
+``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES` longer than N rows go
+beside the workbook, their sheet holding the summary). Peak RSS is ``ru_maxrss`` at the end
+minus the RSS before the workbook; the 1-min load average is printed beside it (the machine is
+shared). A benchmark: it prints and asserts nothing.
 
-Measured 2026-12-01 on the shared 2-core VM, workbook only, the same pickled results (1-min
-load 1.5–3.1). "before": ``main`` at 3a2ef3f with openpyxl's pure-Python XML writer
-(``OPENPYXL_LXML=False``); "after": this branch with lxml.
+Session 4 (2026-12-01, load 1.5–3.1): openpyxl through lxml took the depot 22.5 → 18.1 s and
+the IEEE 8500 (one site) 141 → 46 s, its bulk tables beside the workbook.
 
-* depot (24 buses): before 22.5–23.4 s (tables 4–5, pictures 5–6, save 12–12.5), 4.73 MB,
-  peak RSS +269 MB; after 18.1 s (tables 4–5, pictures 5.5–6.3, save 6.4–6.5), 4.73 MB,
-  +269 MB (nothing beside it: every table ≤ 7,344 rows).
-* IEEE 8500, one site: before 141.2 s (tables 28.1, pictures 29.4, save 79.7), 24.4 MB,
-  +1,250 MB; after 46.4 s (tables 10.6, pictures 5.8, save 24.9), 7.6 MB and three Parquet
-  files beside it (Fault currents 5.1 MB, Flow branches 1.9 MB, Flow buses 1.5 MB), +493 MB.
+Session 5 (2026-12-01, same pickled results; "before" = 0748181, "after" = this branch,
+alternated in separate processes on the shared 2-core VM at 1-min load 4.7–6.2, so the
+seconds are about 1.3–1.5× those of session 4):
 
-The depot's remaining time: ≈ 480,000 cells written and saved (tables + save ≈ 11 s, about
-23 µs a cell), nine TCC pictures rendered at 200 dpi (≈ 0.6 s each).
+* depot (24 buses, 546,000 table cells): before 26.4 / 22.0 s (tables 6.1 / 5.7, pictures
+  7.3 / 6.8, save 11.0 / 8.1), 4.80 MB, +274 MB; after 22.7 / 23.0 s (tables 6.1 / 5.9,
+  pictures 4.7 / 5.1, save 10.3 / 9.8), 4.47 MB, +215 MB. CPU seconds (``process_time``, less
+  load-dependent): 17.6 / 17.4 → 15.3 / 14.7 s.
+* IEEE 8500, one site: before 49.6 s (tables 14.6, pictures 7.6, save 20.5), 7.65 MB,
+  +501 MB; after 39.8 s (tables 9.9, pictures 5.8, save 18.3), 7.59 MB, +483 MB.
+* depot with ``--bulk-rows 1000`` (Coordination, Fault currents, Flow, Flow buses, Flow
+  branches summarised, whole in Parquet beside): 8.6 s (tables 1.5, pictures 3.6, save 1.4),
+  1.63 MB, +114 MB.
+
+What changed: pictures at 150 dpi (168 dpi on the printed page) drawn once on the Agg canvas,
+RGB at zlib level 1, the TCC's minor log grid as line collections instead of ≈ 90 minor tick
+artists a plot (pictures ≈ 30 % fewer seconds); no cell for an empty value (53,320 of the
+depot's cells); Excel table columns named when the table is made (openpyxl otherwise builds the
+table range's cells at save). What remains is openpyxl's ≈ 20–25 µs a cell (building the cell,
+then writing it through lxml at save): a workbook in about a second needs ≲ 50,000 cells, i.e.
+summaries instead of the evidence tables (``--bulk-rows``), not a faster writer alone
+(xlsxwriter wrote the depot's six largest tables, 521,000 cells, in 12.2 / 7.1 s
+against openpyxl's 11.8 / 13.7 s, at load 6).
 """
 
 from __future__ import annotations
@@ -61,7 +77,7 @@ def _result(source: Path, save: Path | None):
     return result
 
 
-def time_workbook(result, out: Path) -> dict[str, float]:
+def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, float]:
     """Seconds of the workbook and of its parts, MB, peak RSS over the start."""
     import protv2g.report.excel as excel
 
@@ -84,7 +100,10 @@ def time_workbook(result, out: Path) -> dict[str, float]:
         timed(name, part)
     base = _rss_mb()
     t0 = time.perf_counter()
-    excel.write_workbook(result, out)
+    if bulk_rows is None:
+        excel.write_workbook(result, out)
+    else:
+        excel.write_workbook(result, out, bulk_rows=bulk_rows)
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"workbook_s": total, **parts, "mb": out.stat().st_size / 1e6,
@@ -97,17 +116,21 @@ def main(argv: list[str] | None = None) -> int:
                     default=[REPO / "feeders" / "depot_two_feeder" / "study.yaml"])
     ap.add_argument("--save-result", type=Path, default=None,
                     help="pickle each computed StudyResult into this folder")
+    ap.add_argument("--bulk-rows", type=int, default=None,
+                    help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     for source in args.sources:
         result = _result(source, args.save_result)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
-            r = time_workbook(result, out)
+            r = time_workbook(result, out, args.bulk_rows)
             beside = sorted(p.name for p in Path(tmp).iterdir() if p.name != out.name)
+        rest = r["workbook_s"] - sum(r.get(k, 0.0) for k in ("tables_s", "pictures_s", "save_s"))
         print(f"{source.name}: workbook {r['workbook_s']:.2f} s (tables "
               f"{r.get('tables_s', 0):.2f}, pictures {r.get('pictures_s', 0):.2f}, save "
-              f"{r.get('save_s', 0):.2f}), {r['mb']:.2f} MB, peak RSS +{r['peak_mb']:.0f} MB, "
+              f"{r.get('save_s', 0):.2f}, rest {rest:.2f}), {r['mb']:.2f} MB, peak RSS "
+              f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "
               f"{len(result.device_faults):,} device rows, {len(result.violations):,} "
               f"violations; beside: {', '.join(beside) or 'nothing'}", flush=True)
