@@ -320,18 +320,26 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
 
 
 #: Peak bytes per **kept** device row (device rows are kept where the device sees ≥ 1 A,
-#: :mod:`protv2g.engine.device_rows`), above the RSS after the imports, measured per stage
-#: with ``benchmarks/bench_memory.py`` (VmHWM reset at each stage) on ``bench_e2e``'s
-#: synthetic studies (6 scenarios, 3 charger sets), 2026-12-01, branch ``seq_rows``: see
-#: that benchmark's docstring for the table. faults: the kept rows' phasors and stage
-#: currents, the tidy table (~20 float columns) and its per-scenario copies; checks:
-#: ``device_times``' time columns of both brackets and each bracket's pair table.
-_BYTES_PER_ROW_FAULTS = 2_100
-_BYTES_PER_ROW_CHECKS = 2_000
-#: Bytes per (device, fault bus) of ONE engine slice while it is solved and pruned: staged
-#: device current and voltage phasors (≈ 4 stages × 2 × 3 complex128 = 384 B) and the
-#: temporaries of the row rule (``seq_to_abc``, magnitudes), rounded up.
-_BYTES_PER_SLICE_CELL = 640
+#: :mod:`protv2g.engine.device_rows`) and per cell of one slice's device × bus grid (devices ×
+#: fault buses), above the RSS after the imports, fitted to the per-stage peaks measured with
+#: ``benchmarks/bench_memory.py`` (VmHWM reset at each stage) on ``bench_e2e``'s synthetic
+#: studies (60 devices, 6 scenarios, 3 charger sets), 2026-12-01, branch ``seq_rows``:
+#:   1,060 buses, 176,164 rows: faults 365 MiB, checks 702 MiB;
+#:   3,060 buses, 503,058 rows: faults 947 MiB, checks 1,492 MiB;
+#:   10,060 buses, 1,823,534 rows: faults 3,106 MiB, checks 4,148 MiB;
+#: and the depot example's traced peak of ``fault_tables`` (13,328 rows, 21.2 MiB,
+#: ``tests/test_check_size.py``). faults: the kept rows' phasors and stage currents, the tidy
+#: table (~20 float columns) and its per-scenario copies, ~1.6 kB/row on the depot; one engine
+#: slice (staged current and voltage phasors, ≈ 4 stages × 2 × 3 complex128, and the rule's
+#: temporaries; the generator's previous slice may still be alive). checks: the measured peak
+#: grows with devices × buses (≈ 6.5 kB per cell at all three sizes) more than with the kept
+#: rows — the tables of the checks that are not per device row (flow tables held, device
+#: chains, zones) — so the checks figure is mostly that term. The estimate is 1.05–1.4× the
+#: measured peaks at those sizes.
+_BYTES_PER_ROW_FAULTS = 1_800
+_BYTES_PER_ROW_CHECKS = 300
+_BYTES_PER_CELL_FAULTS = 640
+_BYTES_PER_CELL_CHECKS = 7_200
 #: Fixed part (net, factorisation, numba and pandas working memory), bytes.
 _FIXED_B = 256 * 2**20
 #: Angular frequency used for the zero-sequence charging current (rad/s, 60 Hz feeders).
@@ -405,10 +413,10 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     -------
     dict
         ``{"faults": bytes, "checks": bytes, "rows": kept rows}``: the process's peak up to
-        the end of each stage, ``_FIXED_B + rows × _BYTES_PER_ROW_<stage>`` (plus one engine
-        slice, ``devices × buses × _BYTES_PER_SLICE_CELL``, in the faults stage), ``rows`` =
-        scenarios × cases × Σ over the fault types of the kept pairs (:func:`kept_pairs`).
-        SOURCE: measured, see the constants' comment.
+        the end of each stage, ``_FIXED_B + rows × _BYTES_PER_ROW_<stage> + cells ×
+        _BYTES_PER_CELL_<stage>``; ``rows`` = scenarios × cases × Σ over the fault types of
+        the kept pairs (:func:`kept_pairs`), ``cells`` = devices × buses. SOURCE: measured,
+        see the constants' comment.
     """
     del staged  # see Parameters
     doc = study.document
@@ -416,9 +424,10 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
                    for t in doc.faults.fault_types)
     rows = max(n_fault_scenarios, n_scenarios) * len(doc.faults.cases) * per_case
-    cell = len(study.net.bus) * max(len(doc.devices), 1) * _BYTES_PER_SLICE_CELL
-    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS + cell,
-            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS, "rows": rows}
+    cells = len(study.net.bus) * max(len(doc.devices), 1)
+    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS + cells * _BYTES_PER_CELL_FAULTS,
+            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS + cells * _BYTES_PER_CELL_CHECKS,
+            "rows": rows}
 
 
 def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,

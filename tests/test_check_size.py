@@ -39,18 +39,19 @@ def test_estimate_is_fixed_plus_kept_rows_times_bytes_per_row(pairs):
     est = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6)
     rows = 6 * 2 * (2 * 50 + 2 * 70)  # scenarios × cases × Σ fault types' kept pairs
     assert est["rows"] == rows
-    cell = 100 * 10 * pipeline._BYTES_PER_SLICE_CELL  # one engine slice: buses × devices
-    assert est["faults"] == pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_FAULTS + cell
-    assert est["checks"] == pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_CHECKS
+    cells = 100 * 10  # buses × devices
+    assert est["faults"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_FAULTS
+                             + cells * pipeline._BYTES_PER_CELL_FAULTS)
+    assert est["checks"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_CHECKS
+                             + cells * pipeline._BYTES_PER_CELL_CHECKS)
 
 
-def test_estimate_is_linear_in_cases_and_fault_types(pairs):
-    base = pipeline.size_estimate_b(_study(), n_fault_scenarios=1, n_scenarios=2)["checks"]
+def test_kept_rows_are_linear_in_cases_and_fault_types(pairs):
+    base = pipeline.size_estimate_b(_study(), n_fault_scenarios=1, n_scenarios=2)["rows"]
     for kw, factor in ((dict(types=("3ph", "SLG")), 0.5), (dict(types=("SLG",)), 70 / 240),
                        (dict(cases=("max",)), 0.5)):
-        est = pipeline.size_estimate_b(_study(**kw), n_fault_scenarios=1,
-                                       n_scenarios=2)["checks"]
-        assert est - pipeline._FIXED_B == pytest.approx(factor * (base - pipeline._FIXED_B))
+        est = pipeline.size_estimate_b(_study(**kw), n_fault_scenarios=1, n_scenarios=2)
+        assert est["rows"] == pytest.approx(factor * base)
 
 
 def test_fault_scenarios_beyond_study_scenarios_count(pairs):
@@ -93,7 +94,7 @@ def test_kept_rows_are_estimated_from_above(depot_measured):
 def test_faults_estimate_holds_against_the_traced_peak(depot_measured):
     _, est, peak_b = depot_measured
     row_part_b = est["faults"] - pipeline._FIXED_B  # what grows with the kept rows
-    assert peak_b <= row_part_b <= 3 * peak_b  # 21.2 MB traced, 28.1 MB estimated
+    assert peak_b <= row_part_b <= 3 * peak_b  # 21.2 MiB traced, 24.1 MiB estimated
 
 
 def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
@@ -101,7 +102,8 @@ def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
     with pytest.raises(InputError) as err:
         pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)
     text = str(err.value)
-    assert "faults stage" in text  # the larger per-row figure (pipeline's constants)
+    est = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6)
+    assert f"{max(('faults', 'checks'), key=est.get)} stage" in text  # the larger one
     assert "6 scenarios × 100 buses × 10 devices" in text
     assert "2,880 device rows where a device sees ≥ 1 A" in text
     for way_out in ("export levels", "fault types", "split the feeder", "--no-hosting"):
