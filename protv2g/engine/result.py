@@ -148,7 +148,8 @@ class FaultStudyResult:
             device_v_012_pu=None if st.device_v_012_pu is None else st.device_v_012_pu[sel],
             device_max_ka=None if st.device_max_ka is None else st.device_max_ka[sel],
             device_max_bus=None if st.device_max_bus is None else st.device_max_bus[sel],
-            charger_i_12_ka=chg or self.charger_i_12_ka)
+            charger_i_12_ka=chg or self.charger_i_12_ka,
+            device_rows=None)  # kept rows are first-cycle rows: their stages are in .staged
 
     # ------------------------------------------------------------------ phase views
     @property
@@ -236,8 +237,9 @@ class FaultStudyResult:
         if self.device_i_012_ka is None and self.device_rows is not None:
             return self._kept_device_frame(self.device_rows)[first + DEVICE_VALUE_COLUMNS]
         if self.device_i_012_ka is None:
-            raise ValueError("device phasors were not kept (keep='summary'): use "
-                             ".device_summary, or fault_study(..., keep='full')")
+            raise ValueError("device phasors were not kept (keep='summary', or a stage view "
+                             "of fault_study(..., device_min_a=...)): use .device_summary, "
+                             "or fault_study(..., keep='full')")
         m, d = len(self.fault_buses), len(self.devices)
         df = self._index_frame(d * m, {
             "device": np.repeat(np.array(self.devices, dtype=object), m),
