@@ -15,7 +15,10 @@ Stages
    case) for every scenario, expanded back to one block of rows per study scenario. Faults
    are at every bus and just past every device on a line (close-in buses of
    :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
-   buses; the checks rebuild the same positions for their topology). The
+   buses; the checks rebuild the same positions for their topology). Device rows are kept
+   only where the device sees at least 1 A in a phase or in ``3·I0``
+   (:mod:`protv2g.engine.device_rows`, the same rule as the OpenDSS branch), dropped by the
+   engine slice by slice: an absent row means "the device sees less than 1 A". The
    memory the tables will take is estimated first and a study that would not fit is refused
    before any work (:func:`check_size`). Besides the first-cycle tables it keeps the chargers'
    later stages in their memory-sized form (:class:`~protv2g.engine.staged_tables.
