@@ -41,8 +41,39 @@ Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
 
 A benchmark: it prints figures and ratios and asserts nothing. Each configuration runs once.
 
+**After device rows are kept from 1 A on the pandapower path** (#21, branch ``seq_rows`` at
+0748181 + the change; a device row is kept where the device sees ≥ 1 A in a phase or in 3I0,
+``protv2g/engine/device_rows.py``, as on the OpenDSS path), 2026-12-01, same VM:
+
+``python benchmarks/bench_e2e.py --buses 3000 --skip-8500 --skip-pp --skip-pgm`` (12 GB cap)
+  * the 3,000-bus study runs end to end: load 1.01 s, faults 144.1 s (948 MB), flows 13.6 s
+    (948 MB), checks 192.0 s (1,493 MB), gate 0.71 s, findings 21.3 s, workbook 627 s
+    (2,700 MB; 38.4 MB + ``Fault_currents``/``Coordination`` parquet side files); 146,880 bus
+    fault rows, **503,058 device rows** (5.7 % of the 8,812,800 before), 121,974 violation
+    rows, 105 findings, gate FAIL; compute faults … gate 350 s at load 3.6–6.2; **peak RSS
+    2.7 GB, reached in the workbook** (1.49 GB up to the gate), against 16.3 GB before.
+    (Violation and finding counts are not comparable with the 122,362 / 79 below: those were
+    measured at d78e2e8, many commits earlier; on the five pandapower examples, before/after
+    at the same commit, findings, gate verdicts and every table are identical.)
+``python benchmarks/bench_memory.py --buses 10000 --levels 3`` (per-stage high-water marks;
+the full ``bench_e2e`` run of 10,000 buses, workbook included, did not fit in the time box)
+  * the 10,000-bus study is **admitted** (estimate now 4.9 GiB, was 12.7 GiB and refused) and
+    runs: faults 94 s (3,106 MiB), flows 17 s (2,190 MiB), checks 646 s (4,148 MiB), gate
+    2.6 s (2,410 MiB held); 1,823,534 device rows (6.3 % of 28,972,800); load 6–8.
+  * **what still stops it from ≤ 1 GB** — the checks stage (4.1 GB) and the tables held from
+    the faults stage: at 3,000 buses the held device table is 232 MiB for 503,058 rows (26
+    columns, 5 of them Python objects), the staged currents 2 × 58 MiB (both brackets), the
+    bus table 50 MiB, and the RSS grows 777 MiB over ``fault_tables`` (allocator slack); the
+    flow tables are small (8 MiB). What it would take: keep one block of rows per charger set
+    instead of one per study scenario (6 scenarios share 3 sets: half the rows); the device
+    table as float32 with categorical keys and only the columns the checks read; checks run
+    scenario by scenario instead of on the whole table in both brackets at once (``device_
+    times``' time columns and the pair tables are ≈ 1.4 kB per kept row); and a workbook
+    written in streamed chunks (it is the peak at 3,000 buses).
+
 Measured 2026-12-01 on the shared 2-core VM (23 GB; other engineers' jobs running: the 1-min
-load average is given beside each figure), ``integ`` at d78e2e8 + this script:
+load average is given beside each figure), ``integ`` at d78e2e8 + this script, **before**
+device rows were kept from 1 A:
 
 ``python benchmarks/bench_e2e.py --buses 10000 --skip-8500 --mem-cap-gb 14``
   * the 10,000-bus study (60 devices, 3 sites, 6 scenarios) is **refused** by protv2g itself

@@ -16,6 +16,25 @@ stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and
 
 A benchmark: it prints figures and asserts nothing.
 
+Measured 2026-12-01 after device rows are kept only where the device sees ≥ 1 A on the
+pandapower path as on the OpenDSS one (branch ``seq_rows``; ``nice python
+benchmarks/bench_memory.py --buses 1000 3000 10000 --levels 3 --mem-cap-gb 12``, load average
+6–8: other engineers' jobs on the 2 cores; MiB above the RSS after the imports, each stage's
+own high-water mark; "est." is the estimate as it was when measured, before the
+recalibration that followed from these figures — now 757 / 1,662 / 4,932 MiB):
+
+====== ========= ========= ========= ======== ========= ======== ========== ========
+buses  scenarios dev. rows est. MiB  faults   flows     checks   gate(held) wall s
+====== ========= ========= ========= ======== ========= ======== ========== ========
+1,000  6 (3 sets)   176,164       742      365       351      702        699    401.8
+3,000  6 (3 sets)   503,058     1,387      947       799    1,492      1,053    200.7
+10,000 6 (3 sets) 1,823,534     4,347    3,106     2,190    4,148      2,410    774.6
+====== ========= ========= ========= ======== ========= ======== ========== ========
+
+(1,000 buses ran while numba compiled and the load was highest.) Rows: 5.8 %, 5.7 % and
+6.3 % of the full table (3,052,800 / 8,812,800 / 28,972,800). Stage times at 10,000 buses:
+faults 94 s, flows 17 s, checks 646 s, gate 2.6 s.
+
 Measured 2026-12-01 on the shared 2-core VM (branch ``sizecheck`` at f3f791a; MB above the
 RSS after the imports; "held" = the gate stage's peak, i.e. the tables kept):
 

@@ -15,7 +15,10 @@ Stages
    case) for every scenario, expanded back to one block of rows per study scenario. Faults
    are at every bus and just past every device on a line (close-in buses of
    :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
-   buses; the checks rebuild the same positions for their topology). The
+   buses; the checks rebuild the same positions for their topology). Device rows are kept
+   only where the device sees at least 1 A in a phase or in ``3·I0``
+   (:mod:`protv2g.engine.device_rows`, the same rule as the OpenDSS branch), dropped by the
+   engine slice by slice: an absent row means "the device sees less than 1 A". The
    memory the tables will take is estimated first and a study that would not fit is refused
    before any work (:func:`check_size`). Besides the first-cycle tables it keeps the chargers'
    later stages in their memory-sized form (:class:`~protv2g.engine.staged_tables.
@@ -60,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import fault_study
+from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.staged_tables import StagedCurrents, staged_currents
 from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
@@ -186,7 +190,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     """One engine call on ``net`` for ``scenarios``, expanded to one block per scenario."""
     inputs = engine_inputs(study, scenarios)
     try:
-        faults = fault_study(net, **inputs.options, staged=staged)
+        faults = fault_study(net, **inputs.options, staged=staged,
+                             device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     bus_pos, bus_names = _positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
@@ -200,7 +205,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
         if high_sets == sets:  # nothing changes (no site, or limits already at the top)
             st_high = st
         else:
-            high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True)
+            high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True,
+                               device_min_a=DEVICE_ROW_MIN_A,
+                               device_rows=faults.device_rows.positions)  # the same rows
             _check_aligned(dev, high.device)
             st_high = _kept_stages(staged_currents(high), dev_pos, inputs.key_of)
     v1: dict[tuple[str, int], complex] = {}
@@ -315,27 +322,78 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
                  issue.fix or "correct the feeder model")
 
 
-#: Peak bytes per row of the device fault table (one per scenario × case × fault type ×
-#: device × fault bus, close-in buses included), above the RSS after the imports, measured
-#: per stage with ``benchmarks/bench_memory.py`` (#21; VmHWM reset at each stage) on
-#: ``bench_e2e``'s synthetic studies, 2026-12-01:
-#:   250 buses, 6 scenarios (3 charger sets), 330,000 rows: faults 676 MB, checks 711 MB;
-#:   1,000 buses, 6 scenarios (3 sets), 3,052,800 rows: faults 5,646 MB, checks 5,625 MB;
-#:   3,000 buses, 2 scenarios (1 set), 2,937,600 rows: faults 3,056 MB, checks 4,616 MB;
-#:   and before the checks' copies were removed, bench_e2e's 3,000 buses, 6 scenarios,
-#:   8,812,800 rows: faults 11,626 MB, checks 16,261 MB (ru_maxrss, cumulative).
-#: faults: the engine's arrays while solving, the tidy table (~20 float columns) and its
-#: re-indexing copies — worst (~1,850 B/row) when base and V2G scenarios are solved apart
-#: (sites with interconnection transformers) and concatenated, ~1,090 B/row in one engine
-#: call; checks: the tables still held (~620–1,070 B/row) plus device_times' time columns
-#: of both brackets and each bracket's pair table (~860–1,030 B/row). The figures below are
-#: the worst cases rounded up: the estimate is 1.1–1.35× the measured peak at those sizes.
-#: Staged currents of both brackets (the default) are included; without them the figures
-#: over-estimate slightly.
-_BYTES_PER_ROW_FAULTS = 2_100
-_BYTES_PER_ROW_CHECKS = 2_000
+#: Peak bytes per **kept** device row (device rows are kept where the device sees ≥ 1 A,
+#: :mod:`protv2g.engine.device_rows`) and per cell of one slice's device × bus grid (devices ×
+#: fault buses), above the RSS after the imports, fitted to the per-stage peaks measured with
+#: ``benchmarks/bench_memory.py`` (VmHWM reset at each stage) on ``bench_e2e``'s synthetic
+#: studies (60 devices, 6 scenarios, 3 charger sets), 2026-12-01, branch ``seq_rows``:
+#:   1,060 buses, 176,164 rows: faults 365 MiB, checks 702 MiB;
+#:   3,060 buses, 503,058 rows: faults 947 MiB, checks 1,492 MiB;
+#:   10,060 buses, 1,823,534 rows: faults 3,106 MiB, checks 4,148 MiB;
+#: and the depot example's traced peak of ``fault_tables`` (13,328 rows, 21.2 MiB,
+#: ``tests/test_check_size.py``). faults: the kept rows' phasors and stage currents, the tidy
+#: table (~20 float columns) and its per-scenario copies, ~1.6 kB/row on the depot; one engine
+#: slice (staged current and voltage phasors, ≈ 4 stages × 2 × 3 complex128, and the rule's
+#: temporaries; the generator's previous slice may still be alive). checks: the measured peak
+#: grows with devices × buses (≈ 6.5 kB per cell at all three sizes) more than with the kept
+#: rows — the tables of the checks that are not per device row (flow tables held, device
+#: chains, zones) — so the checks figure is mostly that term. The estimate is 1.05–1.4× the
+#: measured peaks at those sizes.
+_BYTES_PER_ROW_FAULTS = 1_800
+_BYTES_PER_ROW_CHECKS = 300
+_BYTES_PER_CELL_FAULTS = 640
+_BYTES_PER_CELL_CHECKS = 7_200
 #: Fixed part (net, factorisation, numba and pandas working memory), bytes.
 _FIXED_B = 256 * 2**20
+#: Angular frequency used for the zero-sequence charging current (rad/s, 60 Hz feeders).
+_OMEGA = 2 * np.pi * 60.0
+
+
+def kept_pairs(study: Study) -> tuple[int, int]:
+    """(device, fault bus) pairs of one engine slice expected to keep their row (≥ 1 A).
+
+    A device sees fault current where it lies on the path from a source to the fault (IEC
+    60909: no load current; :func:`protv2g.topology.device_chains` from the substation, every
+    V2G site and every existing generator). For ground faults it also sees the zero-sequence
+    charging current of the lines behind it when the fault is elsewhere, at most the
+    capacitive earth-fault current of those lines, ``I_CE = 3·ω·C0·c·Un/√3`` (the textbook
+    earth-fault current of an isolated network, zero-sequence voltage at its largest
+    ``c·Un/√3``, ``c = 1.1`` of IEC 60909-0 Table 1; ``C0`` from the lines'
+    ``c0_nf_per_km``); where that reaches ``DEVICE_ROW_MIN_A`` every fault bus counts.
+    An upper estimate on radial feeders (parallel paths are not counted).
+
+    Returns
+    -------
+    tuple of int
+        ``(pairs of phase faults (3ph, LL), pairs of ground faults (SLG, LLG))``.
+    """
+    from protv2g.topology import SUBSTATION, device_chains
+
+    net = study.net
+    n_bus, n_dev = len(net.bus), len(study.device_sites)
+    sources = dict(study.site_buses)
+    for et in ("sgen", "gen", "storage"):
+        tab = getattr(net, et, None)
+        if tab is not None and len(tab):
+            for i, b in tab.bus[tab.in_service.astype(bool)].items():
+                sources[f"{et}:{i}"] = int(b)
+    chains = device_chains(net, study.device_sites, sources)
+    on_path = chains[["device", "fault_bus"]].drop_duplicates()
+    per_dev = on_path.groupby("device").size()
+    fwd = chains[chains.source.astype(str).str.startswith(SUBSTATION)
+                 & (chains.direction == "forward")]
+    line = net.line[net.line.in_service.astype(bool)]
+    c0_f = (line.c0_nf_per_km.fillna(0) if "c0_nf_per_km" in line else 0.0) * 1e-9
+    c0_f = c0_f * line.length_km * line.parallel
+    vn_kv = net.bus.vn_kv.reindex(line.from_bus).to_numpy()
+    ground = 0
+    for dev in study.device_sites:
+        behind = fwd.fault_bus[fwd.device == dev].to_numpy()
+        inside = line.from_bus.isin(behind).to_numpy() & line.to_bus.isin(behind).to_numpy()
+        i_ce_a = float(np.sum(3 * _OMEGA * np.asarray(c0_f)[inside] * 1.1 * vn_kv[inside]
+                              * 1e3 / np.sqrt(3)))
+        ground += n_bus if i_ce_a >= DEVICE_ROW_MIN_A else int(per_dev.get(dev, 0))
+    return min(len(on_path), n_bus * n_dev), min(ground, n_bus * n_dev)
 
 
 def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
@@ -357,16 +415,22 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     Returns
     -------
     dict
-        ``{"faults": bytes, "checks": bytes}``, each the process's peak up to the end of that
-        stage: ``_FIXED_B + rows × _BYTES_PER_ROW_<stage>`` with ``rows`` = scenarios × fault
-        types × cases × buses × devices. SOURCE: measured, see the constants' comment.
+        ``{"faults": bytes, "checks": bytes, "rows": kept rows}``: the process's peak up to
+        the end of each stage, ``_FIXED_B + rows × _BYTES_PER_ROW_<stage> + cells ×
+        _BYTES_PER_CELL_<stage>``; ``rows`` = scenarios × cases × Σ over the fault types of
+        the kept pairs (:func:`kept_pairs`), ``cells`` = devices × buses. SOURCE: measured,
+        see the constants' comment.
     """
     del staged  # see Parameters
     doc = study.document
-    rows = (max(n_fault_scenarios, n_scenarios) * len(doc.faults.fault_types)
-            * len(doc.faults.cases) * len(study.net.bus) * max(len(doc.devices), 1))
-    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS,
-            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS}
+    phase, ground = kept_pairs(study)
+    per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
+                   for t in doc.faults.fault_types)
+    rows = max(n_fault_scenarios, n_scenarios) * len(doc.faults.cases) * per_case
+    cells = len(study.net.bus) * max(len(doc.devices), 1)
+    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS + cells * _BYTES_PER_CELL_FAULTS,
+            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS + cells * _BYTES_PER_CELL_CHECKS,
+            "rows": rows}
 
 
 def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
@@ -385,7 +449,7 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     n_bus = len(study.net.bus)
     est = size_estimate_b(study, n_fault_scenarios=n_fault_scenarios,
                           n_scenarios=n_scenarios, staged=staged)
-    stage = max(est, key=lambda k: est[k])
+    stage = max(("faults", "checks"), key=lambda k: est[k])
     need_b = est[stage]
     budget_b = _memory_budget_b()
     if need_b > budget_b:
@@ -395,7 +459,8 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
             f"stage (faults {est['faults'] / 2**30:.1f} GiB, checks "
             f"{est['checks'] / 2**30:.1f} GiB; {n_scenarios} scenarios × {n_bus} buses × "
             f"{len(doc.devices)} devices × {len(doc.faults.fault_types)} fault types × "
-            f"{len(doc.faults.cases)} cases), more than the {budget_b / 2**30:.1f} GiB "
+            f"{len(doc.faults.cases)} cases: about {est['rows']:,} device rows where a device "
+            f"sees ≥ {DEVICE_ROW_MIN_A:g} A), more than the {budget_b / 2**30:.1f} GiB "
             "allowed (half the machine's memory)",
             "run fewer export levels, participation levels or load levels, fewer fault types "
             "or cases, or split the feeder into smaller studies; hosting runs its own "

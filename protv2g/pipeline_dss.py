@@ -19,7 +19,8 @@ has them. Fault buses: the primary buses (above 1 kV). The tables:
 * device rows are kept where the device sees at least :data:`DEVICE_ROW_MIN_A` in a phase or in
   ``3·I0`` (no protective device picks up below it; a fuse sees nothing of the faults on
   another lateral) — a utility feeder's table is then a few tens of thousands of rows instead
-  of devices × faults;
+  of devices × faults; the same rule as the pandapower path's
+  (:mod:`protv2g.engine.device_rows`);
 * the chargers' stages in time (sustained limit, momentary cessation, trips;
   :mod:`protv2g.engine.phase.stages`) of the low bracket and, with ``faults.high_bracket:
   sustained_limit``, of the high one (:func:`protv2g.study.engine_inputs.high_bracket_sets`),
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, PhaseSite, phase_fault_study
 from protv2g.engine.phase.faults import fault_rows
 from protv2g.engine.staged_tables import StagedCurrents
@@ -53,8 +55,6 @@ from protv2g.study.loader import Study
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
            "DEVICE_ROW_MIN_A"]
 
-#: Device rows below this current (largest phase and |3I0|), A, are not kept.
-DEVICE_ROW_MIN_A = 1.0
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
 _BYTES_PER_ARRAY_ROW = 128

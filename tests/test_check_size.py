@@ -1,58 +1,115 @@
-"""The study size estimate's formula (#21). Its calibration against measured peaks is a
-benchmark (``benchmarks/bench_memory.py``), not a test: memory figures depend on the machine."""
+"""The study size estimate (#21): its formula, its kept-row count against the rows the engine
+keeps, and its faults-stage figure against the traced peak of ``fault_tables`` on a small
+study. The calibration of the per-row bytes on large studies is a benchmark
+(``benchmarks/bench_memory.py``): memory figures there depend on the machine."""
 
 from __future__ import annotations
 
+import tracemalloc
+import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 import protv2g.pipeline as pipeline
+from protv2g import load_study
 from protv2g.errors import InputError
+from protv2g.scenarios import build_scenarios
+
+DEPOT = Path(__file__).resolve().parents[1] / "feeders" / "depot_two_feeder" / "study.yaml"
 
 
 def _study(n_bus: int = 100, n_dev: int = 10, types=("3ph", "LL", "SLG", "LLG"),
            cases=("max", "min")) -> SimpleNamespace:
-    """The attributes the estimate reads, nothing else."""
+    """The attributes the estimate reads besides :func:`pipeline.kept_pairs`."""
     doc = SimpleNamespace(faults=SimpleNamespace(fault_types=list(types), cases=list(cases)),
                           devices=[object()] * n_dev)
     return SimpleNamespace(document=doc, net=SimpleNamespace(bus=range(n_bus)),
                            path="study.yaml")
 
 
-def test_estimate_is_fixed_plus_rows_times_bytes_per_row():
+@pytest.fixture
+def pairs(monkeypatch):
+    """kept_pairs fixed at 50 (phase faults) and 70 (ground faults) per slice."""
+    monkeypatch.setattr(pipeline, "kept_pairs", lambda study: (50, 70))
+
+
+def test_estimate_is_fixed_plus_kept_rows_times_bytes_per_row(pairs):
     est = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6)
-    rows = 6 * 4 * 2 * 100 * 10  # scenarios × fault types × cases × buses × devices
-    assert est["faults"] == pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_FAULTS
-    assert est["checks"] == pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_CHECKS
+    rows = 6 * 2 * (2 * 50 + 2 * 70)  # scenarios × cases × Σ fault types' kept pairs
+    assert est["rows"] == rows
+    cells = 100 * 10  # buses × devices
+    assert est["faults"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_FAULTS
+                             + cells * pipeline._BYTES_PER_CELL_FAULTS)
+    assert est["checks"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_CHECKS
+                             + cells * pipeline._BYTES_PER_CELL_CHECKS)
 
 
-def test_estimate_is_linear_in_each_size():
-    base = pipeline.size_estimate_b(_study(), n_fault_scenarios=1, n_scenarios=2)["faults"]
-    for kw, factor in ((dict(n_bus=200), 2), (dict(n_dev=30), 3), (dict(types=("3ph",)), 0.25),
+def test_kept_rows_are_linear_in_cases_and_fault_types(pairs):
+    base = pipeline.size_estimate_b(_study(), n_fault_scenarios=1, n_scenarios=2)["rows"]
+    for kw, factor in ((dict(types=("3ph", "SLG")), 0.5), (dict(types=("SLG",)), 70 / 240),
                        (dict(cases=("max",)), 0.5)):
-        est = pipeline.size_estimate_b(_study(**kw), n_fault_scenarios=1,
-                                       n_scenarios=2)["faults"]
-        assert est - pipeline._FIXED_B == pytest.approx(factor * (base - pipeline._FIXED_B))
+        est = pipeline.size_estimate_b(_study(**kw), n_fault_scenarios=1, n_scenarios=2)
+        assert est["rows"] == pytest.approx(factor * base)
 
 
-def test_fault_scenarios_beyond_study_scenarios_count():
+def test_fault_scenarios_beyond_study_scenarios_count(pairs):
     a = pipeline.size_estimate_b(_study(), n_fault_scenarios=4, n_scenarios=2)
     b = pipeline.size_estimate_b(_study(), n_fault_scenarios=2, n_scenarios=4)
     assert a == b
 
 
-def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch):
+@pytest.fixture(scope="module")
+def depot_measured():
+    """The depot's fault tables with the estimate ``check_size`` saw and the traced peak."""
+    warnings.simplefilter("ignore")
+    study = load_study(DEPOT)
+    scenarios = build_scenarios(study.document)
+    pipeline.fault_tables(study, scenarios[:1])  # compile numba outside the trace
+    seen = {}
+    original = pipeline.check_size
+
+    def recording(st, **kw):
+        seen["est"] = pipeline.size_estimate_b(st, **kw)
+        return original(st, **kw)
+
+    pipeline.check_size = recording
+    try:
+        tracemalloc.start()
+        faults = pipeline.fault_tables(study, scenarios)
+        _, peak_b = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        pipeline.check_size = original
+    return faults, seen["est"], peak_b
+
+
+def test_kept_rows_are_estimated_from_above(depot_measured):
+    faults, est, _ = depot_measured
+    n = len(faults.device)
+    assert 0 < n <= est["rows"] <= 1.5 * n  # 13,328 kept, 13,968 estimated (2026-12-01)
+
+
+def test_faults_estimate_holds_against_the_traced_peak(depot_measured):
+    _, est, peak_b = depot_measured
+    row_part_b = est["faults"] - pipeline._FIXED_B  # what grows with the kept rows
+    assert peak_b <= row_part_b <= 3 * peak_b  # 21.2 MiB traced, 24.1 MiB estimated
+
+
+def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
     monkeypatch.setattr(pipeline, "_memory_budget_b", lambda: 2**20)
     with pytest.raises(InputError) as err:
         pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)
     text = str(err.value)
-    assert "faults stage" in text  # the larger per-row figure (pipeline's constants)
+    est = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6)
+    assert f"{max(('faults', 'checks'), key=est.get)} stage" in text  # the larger one
     assert "6 scenarios × 100 buses × 10 devices" in text
+    assert "2,880 device rows where a device sees ≥ 1 A" in text
     for way_out in ("export levels", "fault types", "split the feeder", "--no-hosting"):
         assert way_out in text
 
 
-def test_admitted_within_budget(monkeypatch):
+def test_admitted_within_budget(monkeypatch, pairs):
     monkeypatch.setattr(pipeline, "_memory_budget_b", lambda: 2**40)
     pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)  # no error

@@ -8,6 +8,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource
+from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
 from protv2g.engine.staged_result import StagedResult, pad_stages
@@ -35,7 +36,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 charger_model: ChargerModel = "control_law",
                 keep: Keep = "full", staged: bool = True,
                 first_cycle_s: float | None = None,
-                prefault: Prefault = "open_circuit") -> FaultStudyResult:
+                prefault: Prefault = "open_circuit", device_min_a: float | None = None,
+                device_rows: Mapping[SliceKey, np.ndarray] | None = None
+                ) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -96,6 +99,16 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         OpenDSS's fault study uses), or the voltages of a pandapower power flow (loads then
         as admittances at the power-flow voltage, pandapower's ``calc_sc`` type C). Ignored
         by ``iec60909`` (anything but the default is refused).
+    device_min_a : float, optional
+        Keep only the device rows where the device sees at least this current (A) in a phase
+        or in ``3·I0`` (:func:`~protv2g.engine.device_rows.device_row_kept`; a study passes
+        :data:`~protv2g.engine.device_rows.DEVICE_ROW_MIN_A`), dropped slice by slice as the
+        engine yields them: the dense device arrays are then not built (``device_i_012_ka``,
+        ``device_v_012_pu`` and the staged ones are ``None``), ``.device`` has the kept rows
+        only and ``.device_rows`` holds them (``keep="full"`` only).
+    device_rows : mapping, optional
+        With ``device_min_a``: keep these rows instead (``result.device_rows.positions`` of
+        another run on the same buses and devices, e.g. the chargers' other bracket).
 
     Returns
     -------
@@ -120,6 +133,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     names = list(scen)
     s_n, c_n, t_n, d = len(scen), len(cases), len(fault_types), len(devices)
     full = keep == "full"
+    rows = (DeviceRowsBuilder(device_min_a, device_rows)
+            if full and device_min_a is not None else None)
     bus_i = dev_i = dev_v = dev_max = dev_bus = None
     chg_i = {k: None for k in scen}
     chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
@@ -143,23 +158,25 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             frozen = np.zeros((s_n, c_n, t_n, m), dtype=bool)
             unconverged = np.zeros((s_n, c_n, t_n, m), dtype=bool)
             residual = np.full((s_n, c_n, t_n, m), np.nan)
-            if full:
+            if full and rows is None:
                 dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
                 dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
-            else:
+            elif not full:
                 dev_max = np.zeros((s_n, c_n, t_n, d, 2))
                 dev_bus = np.zeros((s_n, c_n, t_n, d, 2), dtype=np.int64)
         bus_i[si, ci, ti] = sl.bus_i_012_ka
         frozen[si, ci, ti] = sl.pll_frozen
         unconverged[si, ci, ti] = sl.unconverged
         residual[si, ci, ti] = sl.pll_residual if sl.pll_residual is not None else np.nan
+        if rows is not None:  # the kept rows only; the slice goes on without its device arrays
+            sl = rows.add((si, ci, ti), sl)
         pieces[(si, ci, ti)] = sl
         if sl.device_v1_pre_pu is not None:
             v1_pre[ci] = sl.device_v1_pre_pu
-        if full:
+        if dev_i is not None:
             dev_i[si, ci, ti] = sl.device_i_012_ka
             dev_v[si, ci, ti] = sl.device_v_012_pu
-        else:
+        elif not full:
             dev_max[si, ci, ti] = sl.device_max_ka
             dev_bus[si, ci, ti] = sl.device_max_bus
         if sl.charger_limit_ka is not None:
@@ -173,7 +190,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     for name, chs in scen.items():
         if chg_i[name] is None and full:
             chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2), dtype=dtype)
-    st = _collect_stages(pieces, scen, cases, fault_types, fault_buses, net, devices, full,
+    st = _collect_stages(pieces, scen, cases, fault_types, fault_buses, net, devices,
+                         "full" if dev_i is not None else "summary" if not full else "kept",
                          dtype)
     return FaultStudyResult(
         scenarios=tuple(scen), cases=cases, fault_types=fault_types,
@@ -184,12 +202,16 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         charger_i_12_ka={k: v for k, v in chg_i.items() if v is not None},
         charger_limit_ka=chg_lim, iterations=iterations, pll_frozen=frozen,
         unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus,
-        pll_residual=residual, staged=st, device_v1_pre_pu=v1_pre)
+        pll_residual=residual, staged=st, device_v1_pre_pu=v1_pre,
+        device_rows=None if rows is None else rows.build(len(fault_buses), dtype))
 
 
 def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, net, devices,
-                    full: bool, dtype) -> StagedResult:
-    """Stage arrays of every slice, padded to the largest stage count."""
+                    device: str, dtype) -> StagedResult:
+    """Stage arrays of every slice, padded to the largest stage count; device arrays dense
+    (``device="full"``), per-device maxima (``"summary"``) or none (``"kept"``: the kept
+    rows are in ``FaultStudyResult.device_rows``)."""
+    full = device == "full"
     names = list(scen)
     s_n, c_n, t_n = len(names), len(cases), len(fault_types)
     n = max((sl.n_stages for sl in pieces.values()), default=1)
@@ -201,7 +223,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
     if full:
         dev_i = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
         dev_v = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
-    else:
+    elif device == "summary":
         dev_max = np.zeros((s_n, c_n, t_n, n, d, 2))
         dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
     chg, trip, ceased, v_min = {}, {}, {}, {}
@@ -212,7 +234,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
         if full:
             dev_i[si, ci, ti] = pad_stages(sl.staged_device_i_012_ka, n)
             dev_v[si, ci, ti] = pad_stages(sl.staged_device_v_012_pu, n)
-        else:
+        elif dev_max is not None:
             dev_max[si, ci, ti] = pad_stages(sl.staged_device_max_ka, n)
             dev_bus[si, ci, ti] = pad_stages(sl.staged_device_max_bus, n)
         name = names[si]

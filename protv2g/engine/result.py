@@ -39,6 +39,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.faults import FAULTED_PHASES, largest_phase, peak_phase_12, seq_to_abc
 from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
@@ -48,6 +49,37 @@ __all__ = ["FaultStudyResult"]
 
 def _deg(x: np.ndarray) -> np.ndarray:
     return np.degrees(np.angle(x))
+
+
+#: Value columns of the device table, in order (:attr:`FaultStudyResult.device`).
+DEVICE_VALUE_COLUMNS = [
+    "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree", "i3i0_ka", "i3i0_degree",
+    "i2_ka", "i2_degree", "va_pu", "va_degree", "vb_pu", "vb_degree", "vc_pu", "vc_degree",
+    "v0_pu", "v0_degree", "v2_pu", "v2_degree"]
+
+
+def device_columns(i_012_ka: np.ndarray, v_012_pu: np.ndarray) -> dict[str, np.ndarray]:
+    """The device table's value columns (flattened) from ``(..., 3)`` sequence currents (kA)
+    and voltages (pu): phase magnitudes and angles, ``3·I0``, ``I2``, ``V0``, ``V2``."""
+    i_abc = seq_to_abc(i_012_ka)
+    v_abc = seq_to_abc(v_012_pu)
+    out: dict[str, np.ndarray] = {}
+    for p, name in enumerate("abc"):
+        out[f"i{name}_ka"] = np.abs(i_abc[..., p]).ravel()
+        out[f"i{name}_degree"] = _deg(i_abc[..., p]).ravel()
+    del i_abc
+    i3i0 = 3 * i_012_ka[..., 0]
+    out["i3i0_ka"] = np.abs(i3i0).ravel()
+    out["i3i0_degree"] = _deg(i3i0).ravel()
+    out["i2_ka"] = np.abs(i_012_ka[..., 2]).ravel()
+    out["i2_degree"] = _deg(i_012_ka[..., 2]).ravel()
+    for p, name in enumerate("abc"):
+        out[f"v{name}_pu"] = np.abs(v_abc[..., p]).ravel()
+        out[f"v{name}_degree"] = _deg(v_abc[..., p]).ravel()
+    for s, name in ((0, "v0"), (2, "v2")):
+        out[f"{name}_pu"] = np.abs(v_012_pu[..., s]).ravel()
+        out[f"{name}_degree"] = _deg(v_012_pu[..., s]).ravel()
+    return out
 
 
 @dataclass(frozen=True)
@@ -92,6 +124,7 @@ class FaultStudyResult:
     pll_residual: np.ndarray | None = None
     staged: StagedResult | None = None
     device_v1_pre_pu: np.ndarray | None = None
+    device_rows: DeviceRows | None = None
 
     def stage_view(self, stage: int) -> FaultStudyResult:
         """The result of stage ``stage`` (0 first cycle, 1 sustained, 2… after trips) in the
@@ -115,7 +148,8 @@ class FaultStudyResult:
             device_v_012_pu=None if st.device_v_012_pu is None else st.device_v_012_pu[sel],
             device_max_ka=None if st.device_max_ka is None else st.device_max_ka[sel],
             device_max_bus=None if st.device_max_bus is None else st.device_max_bus[sel],
-            charger_i_12_ka=chg or self.charger_i_12_ka)
+            charger_i_12_ka=chg or self.charger_i_12_ka,
+            device_rows=None)  # kept rows are first-cycle rows: their stages are in .staged
 
     # ------------------------------------------------------------------ phase views
     @property
@@ -196,35 +230,38 @@ class FaultStudyResult:
         Columns: ``scenario, device, fault_bus, fault_bus_name, fault_type, case,
         ia_ka, ia_degree, ib_ka, ib_degree, ic_ka, ic_degree, i3i0_ka, i3i0_degree, i2_ka,
         i2_degree, va_pu, va_degree, vb_pu, vb_degree, vc_pu, vc_degree, v0_pu, v0_degree,
-        v2_pu, v2_degree``.
+        v2_pu, v2_degree``. With ``fault_study(..., device_min_a=...)`` only the kept rows
+        (``device_rows``), in the same order.
         """
+        first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
+        if self.device_i_012_ka is None and self.device_rows is not None:
+            return self._kept_device_frame(self.device_rows)[first + DEVICE_VALUE_COLUMNS]
         if self.device_i_012_ka is None:
-            raise ValueError("device phasors were not kept (keep='summary'): use "
-                             ".device_summary, or fault_study(..., keep='full')")
+            raise ValueError("device phasors were not kept (keep='summary', or a stage view "
+                             "of fault_study(..., device_min_a=...)): use .device_summary, "
+                             "or fault_study(..., keep='full')")
         m, d = len(self.fault_buses), len(self.devices)
         df = self._index_frame(d * m, {
             "device": np.repeat(np.array(self.devices, dtype=object), m),
             "fault_bus": np.tile(self.fault_buses, d),
             "fault_bus_name": np.tile(self.fault_bus_names, d),
         })
-        i_abc = self.device_i_abc_ka
-        v_abc = self.device_v_abc_pu
-        for p, name in enumerate("abc"):
-            df[f"i{name}_ka"] = np.abs(i_abc[..., p]).ravel()
-            df[f"i{name}_degree"] = _deg(i_abc[..., p]).ravel()
-        i3i0 = 3 * self.device_i_012_ka[..., 0]
-        df["i3i0_ka"] = np.abs(i3i0).ravel()
-        df["i3i0_degree"] = _deg(i3i0).ravel()
-        df["i2_ka"] = np.abs(self.device_i_012_ka[..., 2]).ravel()
-        df["i2_degree"] = _deg(self.device_i_012_ka[..., 2]).ravel()
-        for p, name in enumerate("abc"):
-            df[f"v{name}_pu"] = np.abs(v_abc[..., p]).ravel()
-            df[f"v{name}_degree"] = _deg(v_abc[..., p]).ravel()
-        for s, name in ((0, "v0"), (2, "v2")):
-            df[f"{name}_pu"] = np.abs(self.device_v_012_pu[..., s]).ravel()
-            df[f"{name}_degree"] = _deg(self.device_v_012_pu[..., s]).ravel()
-        first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
-        return df[first + [c for c in df.columns if c not in first]]
+        for k, v in device_columns(self.device_i_012_ka, self.device_v_012_pu).items():
+            df[k] = v
+        return df[first + DEVICE_VALUE_COLUMNS]
+
+    def _kept_device_frame(self, rows: DeviceRows) -> pd.DataFrame:
+        """The device table of the kept rows (:attr:`device`)."""
+        k = rows.slice_key
+        cols = {
+            "scenario": np.array(self.scenarios, dtype=object)[k[:, 0]],
+            "case": np.array([x.value for x in self.cases], dtype=object)[k[:, 1]],
+            "fault_type": np.array([x.value for x in self.fault_types], dtype=object)[k[:, 2]],
+            "device": np.array(self.devices, dtype=object)[rows.device],
+            "fault_bus": np.asarray(self.fault_buses)[rows.fault_bus],
+            "fault_bus_name": np.asarray(self.fault_bus_names)[rows.fault_bus],
+        }
+        return pd.DataFrame({**cols, **device_columns(rows.i_012_ka, rows.v_012_pu)})
 
     @cached_property
     def device_summary(self) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from protv2g.engine.faults import seq_to_abc
 from protv2g.engine.result import FaultStudyResult
+from protv2g.engine.staging import stage_names
 
 __all__ = ["StagedCurrents", "staged_currents", "BYTES_PER_STAGE_ROW"]
 
@@ -120,7 +121,8 @@ def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
     -------
     StagedCurrents or None
         ``None`` without device phasors (``keep="summary"``). Row ``r`` is row ``r`` of
-        ``result.device`` (order scenario, case, fault type, device, fault bus).
+        ``result.device`` (order scenario, case, fault type, device, fault bus; only the kept
+        rows with ``fault_study(..., device_min_a=...)``, taken from ``result.device_rows``).
 
     Examples
     --------
@@ -128,6 +130,12 @@ def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
     >>> st.phase_a()[:, 0]  # doctest: +SKIP
     array([812.4, 655.0, 431.2])
     """
+    rows = result.device_rows
+    if result.device_i_012_ka is None and rows is not None and rows.staged_i_a is not None:
+        stg = result.staged
+        return StagedCurrents(rows.staged_i_a, rows.t_start_s, rows.t_end_s,
+                              stage_names(rows.staged_i_a.shape[0]),
+                              stg.sites if stg is not None else pd.DataFrame())
     if result.device_i_012_ka is None:
         return None
     stg = result.staged

@@ -1,0 +1,175 @@
+"""Device rows kept where the device sees current — the one rule of both fault paths.
+
+A fault study's device table has one row per (scenario, case, fault type, device, fault bus):
+devices × faults rows, most of which are zero on a utility feeder (IEC 60909 has no load
+current, and a fuse sees nothing of the faults on another lateral). A study keeps a row only
+where the device sees at least :data:`DEVICE_ROW_MIN_A` in a phase or in ``3·I0``
+(:func:`device_row_kept`): no protective device picks up below it (the most sensitive pickups
+of the relay library, ground elements and the smallest fuse links, are several amperes), so
+an absent row means "the device sees less than 1 A" to every check. The OpenDSS path
+(:mod:`protv2g.pipeline_dss`) and the pandapower path (:func:`protv2g.engine.fault_study` with
+``device_min_a``) drop the same rows; on the pandapower path they are dropped slice by slice
+as the engine produces them (:class:`DeviceRowsBuilder`), so the full table never exists.
+
+Rows with a NaN current (no solution of the chargers' control law at that fault bus) are kept:
+the checks see them as unsolved, not as "no current".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.slices import FaultSlice
+
+__all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept"]
+
+#: Device rows below this current (largest phase and ``|3·I0|``), A, are not kept (module
+#: docstring). SOURCE: the smallest pickups a device can have here — relay and recloser
+#: ground pickups and minimum trips of tens of amperes, fuse links from 1 A (``relay_library``)
+#: — so a row below it changes no operating time and no check.
+DEVICE_ROW_MIN_A = 1.0
+
+#: Key of one engine slice: (scenario, case, fault type) positions.
+SliceKey = tuple[int, int, int]
+
+
+def device_row_kept(i_abc_a: np.ndarray, min_current_a: float = DEVICE_ROW_MIN_A
+                    ) -> np.ndarray:
+    """Which device rows a study keeps.
+
+    Parameters
+    ----------
+    i_abc_a : numpy.ndarray
+        ``(..., 3)`` complex phase currents of the device, A.
+    min_current_a : float
+        Threshold, A (:data:`DEVICE_ROW_MIN_A`); ``≤ 0`` keeps every row.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` bool: ``max(|Ia|, |Ib|, |Ic|) ≥ min_current_a`` or ``|Ia + Ib + Ic|`` (=
+        ``|3·I0|``) ``≥ min_current_a``, or a current is not finite.
+    """
+    i_abc_a = np.asarray(i_abc_a)
+    if min_current_a <= 0:
+        return np.ones(i_abc_a.shape[:-1], dtype=bool)
+    mag = np.abs(i_abc_a).max(axis=-1)
+    keep = (mag >= min_current_a) | (np.abs(i_abc_a.sum(axis=-1)) >= min_current_a)
+    return keep | ~np.isfinite(mag)
+
+
+@dataclass(frozen=True)
+class DeviceRows:
+    """The kept device rows of a fault study, in the order of the full table (scenario, case,
+    fault type, device, fault bus).
+
+    Attributes
+    ----------
+    slice_key : numpy.ndarray
+        ``(n, 3)`` int32: (scenario, case, fault type) positions of each row.
+    device, fault_bus : numpy.ndarray
+        ``(n,)`` int32: device position and fault-bus position of each row.
+    i_012_ka, v_012_pu : numpy.ndarray
+        ``(n, 3)`` first-cycle sequence current (kA) and voltage (pu) at the device.
+    staged_i_a : numpy.ndarray or None
+        ``(n_stage, n, 4)`` float32 ``|Ia|, |Ib|, |Ic|, |3·I0|`` (A) per stage
+        (:class:`~protv2g.engine.staged_tables.StagedCurrents` layout).
+    t_start_s, t_end_s : numpy.ndarray or None
+        ``(n_stage, n)`` float32 stage times of each row.
+    positions : dict
+        Slice key → kept positions in the slice's flattened ``(device, fault bus)`` grid
+        (pass it as ``fault_study(..., device_rows=...)`` to keep the same rows of another
+        run, e.g. the high bracket's).
+    """
+
+    slice_key: np.ndarray
+    device: np.ndarray
+    fault_bus: np.ndarray
+    i_012_ka: np.ndarray
+    v_012_pu: np.ndarray
+    staged_i_a: np.ndarray | None
+    t_start_s: np.ndarray | None
+    t_end_s: np.ndarray | None
+    positions: dict[SliceKey, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.device)
+
+
+class DeviceRowsBuilder:
+    """Collects the kept rows of each slice as the engine yields it (:func:`fault_study`).
+
+    Parameters
+    ----------
+    min_current_a : float
+        :func:`device_row_kept`'s threshold.
+    positions : mapping, optional
+        Slice key → positions to keep instead (:attr:`DeviceRows.positions` of another run).
+    """
+
+    def __init__(self, min_current_a: float,
+                 positions: Mapping[SliceKey, np.ndarray] | None = None) -> None:
+        self.min_current_a = float(min_current_a)
+        self.given = positions
+        self.pieces: dict[SliceKey, tuple] = {}
+
+    def add(self, key: SliceKey, sl: FaultSlice) -> FaultSlice:
+        """Keep the rows of slice ``key``; return the slice without its device arrays."""
+        i_dev = sl.device_i_012_ka  # (D, m, 3)
+        d, m = i_dev.shape[:2]
+        if self.given is not None:
+            pos = np.asarray(self.given.get(key, np.zeros(0, np.int64)), dtype=np.int64)
+        else:
+            pos = np.flatnonzero(device_row_kept(1e3 * seq_to_abc(i_dev), self.min_current_a))
+        i = i_dev.reshape(d * m, 3)[pos]
+        v = sl.device_v_012_pu.reshape(d * m, 3)[pos]
+        st = sl.staged_device_i_012_ka
+        staged = None
+        if st is not None:
+            x = st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
+            i_a = np.empty(x.shape[:2] + (4,), np.float32)
+            i_a[..., :3] = 1e3 * np.abs(seq_to_abc(x))
+            i_a[..., 3] = 3e3 * np.abs(x[..., 0])
+            b = pos % m
+            staged = (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, b],
+                      np.asarray(sl.stage_t_end_s, np.float32)[:, b])
+        self.pieces[key] = (pos, i, v, staged)
+        return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
+                       staged_device_i_012_ka=None, staged_device_v_012_pu=None)
+
+    def build(self, m: int, dtype: type) -> DeviceRows:
+        """The kept rows of every slice, in full-table order (slice keys sorted)."""
+        keys = sorted(self.pieces)
+        n_stage = max((p[3][0].shape[0] for p in self.pieces.values() if p[3] is not None),
+                      default=0)
+        parts = [self.pieces.pop(k) for k in keys]
+        n = [len(p[0]) for p in parts]
+        pos = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        slice_key = np.repeat(np.array(keys, dtype=np.int32).reshape(-1, 3), n, axis=0)
+        staged = t0 = t1 = None
+        if n_stage:
+            staged = np.concatenate([_pad(p[3][0], n_stage, False) for p in parts], axis=1)
+            t0 = np.concatenate([_pad(p[3][1], n_stage, True) for p in parts], axis=1)
+            t1 = np.concatenate([_pad(p[3][2], n_stage, True) for p in parts], axis=1)
+        empty = np.zeros((0, 3), dtype=dtype)
+        return DeviceRows(
+            slice_key=slice_key, device=(pos // max(m, 1)).astype(np.int32),
+            fault_bus=(pos % max(m, 1)).astype(np.int32),
+            i_012_ka=np.concatenate([p[1] for p in parts]).astype(dtype) if parts else empty,
+            v_012_pu=np.concatenate([p[2] for p in parts]).astype(dtype) if parts else empty,
+            staged_i_a=staged, t_start_s=t0, t_end_s=t1,
+            positions={k: p[0] for k, p in zip(keys, parts, strict=True)})
+
+
+def _pad(x: np.ndarray, n: int, time: bool) -> np.ndarray:
+    """Stage axis 0 padded to ``n``: times with ``inf`` (zero-duration stages), currents by
+    repeating the last stage (as :func:`~protv2g.engine.staged_result.pad_stages`)."""
+    if len(x) >= n:
+        return x
+    fill = (np.full((n - len(x),) + x.shape[1:], np.inf, x.dtype) if time
+            else np.repeat(x[-1:], n - len(x), axis=0))
+    return np.concatenate([x, fill], axis=0)

@@ -1,0 +1,94 @@
+"""Device rows kept from 1 A on the pandapower path (#21): the rule, and the engine's pruned
+tables against the full ones filtered by the same rule."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from protv2g import load_study
+from protv2g.engine import fault_study
+from protv2g.engine.device_rows import DEVICE_ROW_MIN_A, device_row_kept
+from protv2g.engine.staged_tables import staged_currents
+from protv2g.network.fault_positions import with_close_in_positions
+from protv2g.pipeline import engine_inputs, study_with_sites
+from protv2g.pipeline_dss import DEVICE_ROW_MIN_A as DSS_MIN_A
+from protv2g.scenarios import build_scenarios
+
+FEEDERS = Path(__file__).resolve().parents[1] / "feeders"
+
+
+def test_one_threshold_for_both_paths():
+    assert DSS_MIN_A is DEVICE_ROW_MIN_A == 1.0
+
+
+def test_rule_phase_or_residual_current_or_not_finite():
+    a = np.exp(2j * np.pi / 3)
+    rows = np.array([
+        [0.99, 0.99 * a * a, 0.99 * a],   # balanced 0.99 A: dropped
+        [1.0, 0.0, 0.0],                  # 1 A in phase a (and 3I0 = 1 A): kept
+        [0.6, 0.6, 0.0],                  # 0.6 A per phase but |3I0| = 1.2 A: kept
+        [np.nan, 0.0, 0.0],               # unsolved: kept
+        [0.0, 0.0, 0.0],                  # nothing: dropped
+    ], dtype=complex)
+    assert device_row_kept(rows).tolist() == [False, True, True, True, False]
+    assert device_row_kept(rows, 0.0).all()
+    assert device_row_kept(rows.reshape(5, 1, 3)).shape == (5, 1)
+
+
+@pytest.fixture(scope="module")
+def both():
+    """The weak end-of-line example as the pipeline solves it, full and pruned."""
+    warnings.simplefilter("ignore")
+    study = with_close_in_positions(study_with_sites(
+        load_study(FEEDERS / "weak_end_of_line" / "study.yaml")))
+    options = engine_inputs(study, build_scenarios(study.document)).options
+    return fault_study(study.net, **options), fault_study(study.net, **options,
+                                                           device_min_a=DEVICE_ROW_MIN_A)
+
+
+def _kept_mask(device: pd.DataFrame) -> np.ndarray:
+    i_abc_a = np.stack([1e3 * device[f"i{p}_ka"].to_numpy()
+                        * np.exp(1j * np.radians(device[f"i{p}_degree"].to_numpy()))
+                        for p in "abc"], axis=-1)
+    return device_row_kept(i_abc_a)
+
+
+def test_pruned_table_is_the_full_one_filtered(both):
+    full, kept = both
+    mask = _kept_mask(full.device)
+    assert 0 < mask.sum() < len(mask)  # 1,240 of 1,800 rows on 2026-12-01
+    assert kept.device_i_012_ka is None and len(kept.device_rows) == mask.sum()
+    pd.testing.assert_frame_equal(kept.device, full.device[mask].reset_index(drop=True))
+    pd.testing.assert_frame_equal(kept.bus, full.bus)
+
+
+def test_pruned_stages_stay_aligned_with_the_rows(both):
+    full, kept = both
+    idx = np.flatnonzero(_kept_mask(full.device))
+    a, b = staged_currents(full), staged_currents(kept)
+    assert a.stage_names == b.stage_names and b.n_rows == len(kept.device)
+    np.testing.assert_array_equal(a.i_a[:, idx], b.i_a)
+    np.testing.assert_array_equal(a.t_start_s[:, idx], b.t_start_s)
+    np.testing.assert_array_equal(a.t_end_s[:, idx], b.t_end_s)
+    pd.testing.assert_frame_equal(a.sites, b.sites)
+
+
+def test_given_rows_are_kept_as_given(both):
+    _, kept = both
+    study = with_close_in_positions(study_with_sites(
+        load_study(FEEDERS / "weak_end_of_line" / "study.yaml")))
+    options = engine_inputs(study, build_scenarios(study.document)).options
+    again = fault_study(study.net, **options, device_min_a=1e9,  # would keep nothing …
+                        device_rows=kept.device_rows.positions)  # … but takes these rows
+    pd.testing.assert_frame_equal(again.device, kept.device)
+
+
+def test_stage_view_of_pruned_result_has_no_device_table(both):
+    _, kept = both
+    with pytest.raises(ValueError, match="stage view"):
+        _ = kept.stage_view(1).device
