@@ -124,6 +124,11 @@ class CheckContext:
     v1_pre_pu : dict
         ``(case, device bus) → V1``: the engine's pre-fault positive-sequence voltage at the
         device buses (relays' memory polarisation); empty when unknown.
+    bus_faults : DataFrame or None
+        The engine's bus fault table (every fault computed, ``scenario``, ``bus``,
+        ``bus_name``, ``fault_type``, ``case`` …): the faults a device's row may be absent for
+        (the device table keeps rows from :data:`protv2g.engine.device_rows.DEVICE_ROW_MIN_A`);
+        None when the caller gave a device table only.
     cache : dict
         Tables computed once per study and shared by the criteria (e.g. the directional
         table, :func:`protv2g.checks.directional.directional_table`).
@@ -145,6 +150,7 @@ class CheckContext:
     bracket: Bracket = "high"
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
+    bus_faults: pd.DataFrame | None = None
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, name: str) -> DeviceKind:
@@ -385,7 +391,9 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result),
         staged=staged if faults is not None else None,
         staged_high=staged_high if faults is not None else None,
-        v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}))
+        v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}),
+        bus_faults=None if isinstance(fault_result, pd.DataFrame) else getattr(
+            fault_result, "bus", None))
 
 
 # ------------------------------------------------------------------ rows

@@ -64,10 +64,19 @@ def _pickup_scatter(device: object) -> float:
 
 
 def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
-    """Fault rows of every device at the buses of its zones, with pickup and ratio."""
+    """Fault rows of every device at the buses of its zones, with pickup and ratio.
+
+    A fault the engine computed at a zone bus (``ctx.bus_faults``, energised) for which the
+    device has no row — the device table keeps rows from ``DEVICE_ROW_MIN_A`` (1 A) — is a
+    row at 0 A that never operates: the device does not see that fault (e.g. a ground fault
+    behind a delta winding), a reach failure, never a silently passing absence.
+    """
     f = ctx.faults[ctx.faults.case.astype(str) == _REACH_CASE]
-    z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))]
-    m = z.rename(columns={"bus": "fault_bus"}).merge(f, on=["device", "fault_bus"])
+    z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))].rename(columns={"bus": "fault_bus"})
+    m = z.merge(f, on=["device", "fault_bus"])
+    absent = _absent_zone_faults(ctx, z, m)
+    if len(absent):
+        m = pd.concat([m, absent], ignore_index=True)
     if m.empty:
         return m
     ph = m.device.map({n: phase_pickup_a(d) for n, d in ctx.devices.items()}).to_numpy(float)
@@ -85,6 +94,30 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
                            th.sensitivity_backup_factor)
     return m
+
+
+def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFrame
+                        ) -> pd.DataFrame:
+    """Zone faults without a device row, as rows at 0 A with ``inf`` operate times."""
+    b = ctx.bus_faults
+    if b is None or b.empty or zones.empty:
+        return rows.iloc[:0]
+    b = b[b.case.astype(str) == _REACH_CASE]
+    if "energized" in b:
+        b = b[b.energized.astype(bool)]
+    extra = [c for c in ("fault_kind", "phase") if c in b and c in rows]
+    keys = ["scenario", "fault_bus", "fault_type", "case"]
+    faults = b.rename(columns={"bus": "fault_bus", "bus_name": "fault_bus_name"})[
+        [*keys, "fault_bus_name", *extra]].astype({"fault_type": str, "case": str})
+    every = zones.merge(faults, on="fault_bus")
+    seen = rows[["device", *keys]].assign(_seen=True)
+    miss = every.merge(seen, on=["device", *keys], how="left")
+    miss = miss[miss["_seen"].isna()].drop(columns="_seen")
+    if miss.empty:
+        return rows.iloc[:0]
+    times = [c for c in rows.columns if c.startswith("t_") and c.endswith("_s")]
+    currents = [c for c in rows.columns if c.endswith(("_a", "_ka")) and c not in times]
+    return miss.assign(**{c: 0.0 for c in currents}, **{c: np.inf for c in times})
 
 
 def reach_margins(ctx: CheckContext) -> pd.DataFrame:
