@@ -4,6 +4,8 @@ device maxima (the :class:`~protv2g.engine.solve.CaseSolver` methods ``solve_gro
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from protv2g.engine.chargers import SiteArrays, stack_sites
@@ -76,6 +78,7 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
 
+
 def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per-device maxima (as :meth:`.solve.CaseSolver.reduce`) of control-law slices, every
@@ -93,6 +96,8 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     use = np.concatenate([np.isfinite(x.t_start_s).T for x in items], axis=-1)
     use &= np.isfinite(i_f).all(axis=0)
     i_f = np.where(np.isfinite(i_f), i_f, 0)
+    uniq, back = _distinct_slices(ic1, ic2, i_f, use)
+    ic1, ic2, i_f, use = ic1[..., uniq], ic2[..., uniq], i_f[..., uniq], use[:, uniq]
     n_d = len(scale_i)
     gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
     gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
@@ -102,15 +107,46 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
     has_zero = s0 is not None and bool(np.any(i_f[0]))
+    # the fault positions of each slice (CSR) and the slices' largest magnitudes per position
+    use_t = np.ascontiguousarray(use.T)
+    ptr = np.concatenate([[0], np.cumsum(use_t.sum(axis=1))]).astype(np.int64)
+    pos = np.nonzero(use_t)[1].astype(np.int64)
+    bnd_f = np.ascontiguousarray(np.where(use, np.abs(i_f), 0.0).max(axis=2, initial=0.0))
+    bnd_c = np.ascontiguousarray(np.stack([np.where(use, np.abs(x), 0.0).max(axis=2, initial=0.0)
+                                           for x in (ic1, ic2)]))
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
                             np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
-                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), w0,
+                            np.ascontiguousarray(ic2.imag), ptr, pos, bnd_f, bnd_c, w0,
                             s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
                             np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
                             out_max, out_arg)
+    out_max, out_arg = out_max[back], out_arg[back]
     res, at = [], 0
     for x in items:
         n_s = x.n_stages
         res.append((out_max[at:at + n_s], out_arg[at:at + n_s]))
         at += n_s
     return res
+
+
+def _distinct_slices(ic1: np.ndarray, ic2: np.ndarray, i_f: np.ndarray, use: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The slices (last axis) with distinct inputs to the device reduction, and for every
+    slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices that are
+    bit-for-bit equal (charger currents, fault currents and fault positions that count) have
+    the same per-device maxima (equal 256-bit BLAKE2 digests of those inputs) — e.g. the first-cycle stage of scenarios that differ only in
+    their export (the held first-cycle limit does not depend on it), or the all-tripped stage
+    of every scenario — and are reduced once."""
+    first: dict = {}
+    uniq, back = [], np.empty(use.shape[1], dtype=np.int64)
+    for s in range(use.shape[1]):
+        u = use[:, s]
+        h = hashlib.blake2b(u.tobytes(), digest_size=32)
+        for x in (ic1, ic2, i_f):
+            h.update(np.where(u, x[..., s], 0).tobytes())
+        key = h.digest()
+        if key not in first:
+            first[key] = len(uniq)
+            uniq.append(s)
+        back[s] = first[key]
+    return np.array(uniq, dtype=np.int64), back

@@ -180,22 +180,61 @@ def reduce_devices(a1, b, g, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
         _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)
 
 
+@njit(fastmath=_FAST, cache=True, inline="always")
+def _charger_value(d, f, s, pre, y0r, y0i, y1r, y1i, y2r, y2i, g1r, g1i, g2r, g2i, ic1_re,
+                   ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg):  # pragma: no cover - numba
+    """``(max-phase |x|², |x0|²)`` of device ``d`` at fault position ``f`` in slice ``s``:
+    ``x = a·b + Σ_c G[d, c]·I_c(f) − W(d, f)·I(f)`` per sequence (see
+    :func:`reduce_devices_chargers`); ``y*`` are ``W(d, f)``, ``g*`` the rows ``G[d]``."""
+    x1r = pre.real - (y1r * if_re[1, f, s] - y1i * if_im[1, f, s])
+    x1i = pre.imag - (y1r * if_im[1, f, s] + y1i * if_re[1, f, s])
+    x2r = -(y2r * if_re[2, f, s] - y2i * if_im[2, f, s])
+    x2i = -(y2r * if_im[2, f, s] + y2i * if_re[2, f, s])
+    x0r = -(y0r * if_re[0, f, s] - y0i * if_im[0, f, s])
+    x0i = -(y0r * if_im[0, f, s] + y0i * if_re[0, f, s])
+    for q in range(len(g1r)):
+        ar = ic1_re[q, f, s]
+        ai = ic1_im[q, f, s]
+        x1r += g1r[q] * ar - g1i[q] * ai
+        x1i += g1r[q] * ai + g1i[q] * ar
+        if has_neg:
+            br = ic2_re[q, f, s]
+            bi = ic2_im[q, f, s]
+            x2r += g2r[q] * br - g2i[q] * bi
+            x2i += g2r[q] * bi + g2i[q] * br
+    return _max_phase_sq(x0r, x0i, x1r, x1i, x2r, x2i), x0r * x0r + x0i * x0i
+
+
+#: relative margin on the magnitude bounds of :func:`reduce_devices_chargers` (covers the
+#: rounding of the evaluated values, a few ulps; a bound only ever decides to skip a value)
+_BOUND_MARGIN = 1e-9
+
+
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use, w0, w1, w2,
-                            if_re, if_im, scale, has_zero, has_neg, out_max,
+def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, ptr, pos, bnd_f,
+                            bnd_c, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg, out_max,
                             out_arg):  # pragma: no cover - numba
     """:func:`reduce_devices` with fault-dependent charger terms (the control-law model).
 
     ``x_s(d, f) = a_s(d)·b(f) + Σ_c G_s[d, c]·I_s,c(f) − W_s(d, f)·I_s(f)`` for ``S`` slices
     (scenario × stage) at once: ``gi1``, ``gi2`` ``(D, k)`` device current per unit charger
-    injection; ``ic*_re/_im`` ``(k, m, S)`` the charger injections; ``use`` ``(m, S)`` which
-    fault buses count in each slice (a stage that does not occur there, or no solution, is
-    skipped); ``if_re/if_im`` ``(3, m, S)``; ``out_max/out_arg`` ``(S, D, 2)`` as in
-    :func:`reduce_devices` (``NaN``/``-1`` where no fault bus counts).
+    injection; ``ic*_re/_im`` ``(k, m, S)`` the charger injections; ``if_re/if_im``
+    ``(3, m, S)``; the fault positions that count in slice ``s`` (where that stage occurs and
+    has a solution) are ``pos[ptr[s]:ptr[s+1]]`` (increasing); ``out_max/out_arg``
+    ``(S, D, 2)`` as in :func:`reduce_devices` (``NaN``/``-1`` where no fault bus counts).
+
+    Only values that can change a maximum are evaluated: by the triangle inequality
+    (``|x_phase| ≤ |x0| + |x1| + |x2|``) ``|x_s(d, f)| ≤ t(d, f) = |a·b| + Σ_seq |W|·max_s|I|
+    + Σ_c |G|·max_s|I_c|`` with the maxima over the slices ``bnd_f`` ``(3, m)`` and ``bnd_c``
+    ``(2, k, m)``; each slice starts at the fault position of largest ``t`` (where the
+    device's own fault current flows) and skips the positions whose bound is below its
+    running maximum. Ties go to the smallest position, as in a plain scan, so the result is
+    the plain scan's exactly.
     """
     n_s = if_re.shape[2]
     n_d, m = w1.shape
     k = gi1.shape[1]
+    infl = 1.0 + _BOUND_MARGIN
     for d in prange(n_d):
         best_p = np.full(n_s, -1.0)
         best_g = np.full(n_s, -1.0)
@@ -206,44 +245,56 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
         g1i = np.empty(k)
         g2r = np.empty(k)
         g2i = np.empty(k)
+        ga1 = np.empty(k)
+        ga2 = np.empty(k)
         for q in range(k):
             g1r[q] = gi1[d, q].real
             g1i[q] = gi1[d, q].imag
             g2r[q] = gi2[d, q].real
             g2i[q] = gi2[d, q].imag
+            ga1[q] = abs(gi1[d, q])
+            ga2[q] = abs(gi2[d, q]) if has_neg else 0.0
+        bp = np.empty(m)  # bound of the max-phase |x|² per fault position
+        bg = np.empty(m)  # bound of |x0|² (0: x0 is exactly 0 there)
         for f in range(m):
-            y0r = w0[d, f].real if has_zero else 0.0
-            y0i = w0[d, f].imag if has_zero else 0.0
-            y1r = w1[d, f].real
-            y1i = w1[d, f].imag
-            y2r = w2[d, f].real if has_neg else 0.0
-            y2i = w2[d, f].imag if has_neg else 0.0
-            pre = a1[d] * b[f]
-            for s in range(n_s):
-                if not use[f, s]:
+            t0 = abs(w0[d, f]) * bnd_f[0, f] if has_zero else 0.0
+            t = abs(a1[d] * b[f]) + abs(w1[d, f]) * bnd_f[1, f] + t0
+            if has_neg:
+                t += abs(w2[d, f]) * bnd_f[2, f]
+            for q in range(k):
+                t += ga1[q] * bnd_c[0, q, f]
+                if has_neg:
+                    t += ga2[q] * bnd_c[1, q, f]
+            bp[f] = t * t * infl
+            bg[f] = t0 * t0 * infl if t0 != 0.0 else 0.0
+        for s in range(n_s):
+            lo, hi = ptr[s], ptr[s + 1]
+            if lo == hi:
+                continue
+            top = lo  # first position of the largest bound: evaluated first
+            for j in range(lo + 1, hi):
+                if bp[pos[j]] > bp[pos[top]]:
+                    top = j
+            for jj in range(lo - 1, hi):
+                j = top if jj < lo else jj
+                if jj >= lo and j == top:
                     continue
-                x1r = pre.real - (y1r * if_re[1, f, s] - y1i * if_im[1, f, s])
-                x1i = pre.imag - (y1r * if_im[1, f, s] + y1i * if_re[1, f, s])
-                x2r = -(y2r * if_re[2, f, s] - y2i * if_im[2, f, s])
-                x2i = -(y2r * if_im[2, f, s] + y2i * if_re[2, f, s])
-                x0r = -(y0r * if_re[0, f, s] - y0i * if_im[0, f, s])
-                x0i = -(y0r * if_im[0, f, s] + y0i * if_re[0, f, s])
-                for q in range(k):
-                    ar = ic1_re[q, f, s]
-                    ai = ic1_im[q, f, s]
-                    x1r += g1r[q] * ar - g1i[q] * ai
-                    x1i += g1r[q] * ai + g1i[q] * ar
-                    if has_neg:
-                        br = ic2_re[q, f, s]
-                        bi = ic2_im[q, f, s]
-                        x2r += g2r[q] * br - g2i[q] * bi
-                        x2i += g2r[q] * bi + g2i[q] * br
-                pv = _max_phase_sq(x0r, x0i, x1r, x1i, x2r, x2i)
-                gv = x0r * x0r + x0i * x0i
-                if pv > best_p[s]:
+                f = pos[j]
+                if jj >= lo and bp[f] < best_p[s] and (
+                        bg[f] < best_g[s] or (bg[f] == 0.0 and (best_g[s] > 0.0 or (
+                            best_g[s] == 0.0 and arg_g[s] < f)))):
+                    continue
+                y0r = w0[d, f].real if has_zero else 0.0
+                y0i = w0[d, f].imag if has_zero else 0.0
+                y2r = w2[d, f].real if has_neg else 0.0
+                y2i = w2[d, f].imag if has_neg else 0.0
+                pv, gv = _charger_value(d, f, s, a1[d] * b[f], y0r, y0i, w1[d, f].real,
+                                        w1[d, f].imag, y2r, y2i, g1r, g1i, g2r, g2i, ic1_re,
+                                        ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
+                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
                     best_p[s] = pv
                     arg_p[s] = f
-                if gv > best_g[s]:
+                if gv > best_g[s] or (gv == best_g[s] and f < arg_g[s]):
                     best_g[s] = gv
                     arg_g[s] = f
         _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)
