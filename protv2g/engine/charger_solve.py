@@ -8,7 +8,7 @@ import hashlib
 
 import numpy as np
 
-from protv2g.engine.chargers import SiteArrays, stack_sites
+from protv2g.engine.chargers import SiteArrays, first_cycle_key, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
 from protv2g.engine.kernels import reduce_devices_chargers
 from protv2g.engine.newton import build_system
@@ -49,12 +49,13 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
-    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged)
+    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
+                           first_cycle_twin=_first_cycle_twins(group, m))
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
     for q in range(n_sc):
-        stg = restrict(stg_all, np.arange(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
+        stg = restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
         i_fs, terms_s = [], []
         for sol in stg.stages:
             i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
@@ -77,6 +78,17 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
         out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
+
+
+def _first_cycle_twins(group: list[SiteArrays], m: int) -> np.ndarray | None:
+    """``(len(group)·m,)``: for every column the column of the first scenario with the same
+    first-cycle equations (:func:`~protv2g.engine.chargers.first_cycle_key`); ``None`` when
+    all scenarios differ."""
+    first: dict = {}
+    rep = np.array([first.setdefault(first_cycle_key(g), q) for q, g in enumerate(group)])
+    if len(first) == len(group):
+        return None
+    return (rep[:, None] * m + np.arange(m)[None, :]).ravel()
 
 
 def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
@@ -132,11 +144,11 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
 def _distinct_slices(ic1: np.ndarray, ic2: np.ndarray, i_f: np.ndarray, use: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """The slices (last axis) with distinct inputs to the device reduction, and for every
-    slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices that are
-    bit-for-bit equal (charger currents, fault currents and fault positions that count) have
-    the same per-device maxima (equal 256-bit BLAKE2 digests of those inputs) — e.g. the first-cycle stage of scenarios that differ only in
-    their export (the held first-cycle limit does not depend on it), or the all-tripped stage
-    of every scenario — and are reduced once."""
+    slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices with
+    equal inputs (charger currents, fault currents and the fault positions that count; equal
+    256-bit BLAKE2 digests) have the same per-device maxima — e.g. the first-cycle stage of
+    scenarios that differ only in their export (the held first-cycle limit does not depend
+    on it), or the all-tripped stage of every scenario — and are reduced once."""
     first: dict = {}
     uniq, back = [], np.empty(use.shape[1], dtype=np.int64)
     for s in range(use.shape[1]):
