@@ -119,16 +119,15 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
     has_zero = s0 is not None and bool(np.any(i_f[0]))
-    # the fault positions of each slice (CSR) and the slices' largest magnitudes per position
-    use_t = np.ascontiguousarray(use.T)
-    ptr = np.concatenate([[0], np.cumsum(use_t.sum(axis=1))]).astype(np.int64)
-    pos = np.nonzero(use_t)[1].astype(np.int64)
+    # the first fault position of each slice and the slices' largest magnitudes per position
+    first = np.where(use.any(axis=0), use.argmax(axis=0), -1).astype(np.int64)
     bnd_f = np.ascontiguousarray(np.where(use, np.abs(i_f), 0.0).max(axis=2, initial=0.0))
     bnd_c = np.ascontiguousarray(np.stack([np.where(use, np.abs(x), 0.0).max(axis=2, initial=0.0)
                                            for x in (ic1, ic2)]))
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
                             np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
-                            np.ascontiguousarray(ic2.imag), ptr, pos, bnd_f, bnd_c, w0,
+                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), first,
+                            bnd_f, bnd_c, w0,
                             s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
                             np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
                             out_max, out_arg)
@@ -151,11 +150,13 @@ def _distinct_slices(ic1: np.ndarray, ic2: np.ndarray, i_f: np.ndarray, use: np.
     on it), or the all-tripped stage of every scenario — and are reduced once."""
     first: dict = {}
     uniq, back = [], np.empty(use.shape[1], dtype=np.int64)
+    use_s = np.ascontiguousarray(use.T)
+    parts = [np.ascontiguousarray(np.moveaxis(np.where(use, x, 0), -1, 0))
+             for x in (ic1, ic2, i_f)]  # slice-major, zero where a position does not count
     for s in range(use.shape[1]):
-        u = use[:, s]
-        h = hashlib.blake2b(u.tobytes(), digest_size=32)
-        for x in (ic1, ic2, i_f):
-            h.update(np.where(u, x[..., s], 0).tobytes())
+        h = hashlib.blake2b(use_s[s], digest_size=32)
+        for x in parts:
+            h.update(x[s])
         key = h.digest()
         if key not in first:
             first[key] = len(uniq)

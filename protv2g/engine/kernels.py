@@ -211,25 +211,28 @@ _BOUND_MARGIN = 1e-9
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, ptr, pos, bnd_f,
-                            bnd_c, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg, out_max,
-                            out_arg):  # pragma: no cover - numba
+def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use, first,
+                            bnd_f, bnd_c, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
+                            out_max, out_arg):  # pragma: no cover - numba
     """:func:`reduce_devices` with fault-dependent charger terms (the control-law model).
 
     ``x_s(d, f) = a_s(d)·b(f) + Σ_c G_s[d, c]·I_s,c(f) − W_s(d, f)·I_s(f)`` for ``S`` slices
     (scenario × stage) at once: ``gi1``, ``gi2`` ``(D, k)`` device current per unit charger
     injection; ``ic*_re/_im`` ``(k, m, S)`` the charger injections; ``if_re/if_im``
-    ``(3, m, S)``; the fault positions that count in slice ``s`` (where that stage occurs and
-    has a solution) are ``pos[ptr[s]:ptr[s+1]]`` (increasing); ``out_max/out_arg``
-    ``(S, D, 2)`` as in :func:`reduce_devices` (``NaN``/``-1`` where no fault bus counts).
+    ``(3, m, S)``; ``use`` ``(m, S)`` the fault positions that count in each slice (where that
+    stage occurs and has a solution), ``first`` ``(S,)`` the first of them (−1: none);
+    ``out_max/out_arg`` ``(S, D, 2)`` as in :func:`reduce_devices` (``NaN``/``-1`` where no
+    fault bus counts).
 
     Only values that can change a maximum are evaluated: by the triangle inequality
     (``|x_phase| ≤ |x0| + |x1| + |x2|``) ``|x_s(d, f)| ≤ t(d, f) = |a·b| + Σ_seq |W|·max_s|I|
     + Σ_c |G|·max_s|I_c|`` with the maxima over the slices ``bnd_f`` ``(3, m)`` and ``bnd_c``
-    ``(2, k, m)``; each slice starts at the fault position of largest ``t`` (where the
-    device's own fault current flows) and skips the positions whose bound is below its
-    running maximum. Ties go to the smallest position, as in a plain scan, so the result is
-    the plain scan's exactly.
+    ``(2, k, m)``. Each slice starts at its fault position of largest ``t`` (where the
+    device's own fault current flows); a position is then skipped in every slice at once
+    when its bound is below the smallest running maximum of all slices. Ties go to the
+    smallest position, as in a plain scan, so the result is the plain scan's exactly.
+    Without zero sequence (``has_zero`` False) ``x0 = 0`` exactly: ``|3·I0|`` is 0 at the
+    first position that counts.
     """
     n_s = if_re.shape[2]
     n_d, m = w1.shape
@@ -255,7 +258,7 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, ptr
             ga1[q] = abs(gi1[d, q])
             ga2[q] = abs(gi2[d, q]) if has_neg else 0.0
         bp = np.empty(m)  # bound of the max-phase |x|² per fault position
-        bg = np.empty(m)  # bound of |x0|² (0: x0 is exactly 0 there)
+        bg = np.empty(m)  # bound of |x0|²
         for f in range(m):
             t0 = abs(w0[d, f]) * bnd_f[0, f] if has_zero else 0.0
             t = abs(a1[d] * b[f]) + abs(w1[d, f]) * bnd_f[1, f] + t0
@@ -266,35 +269,68 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, ptr
                 if has_neg:
                     t += ga2[q] * bnd_c[1, q, f]
             bp[f] = t * t * infl
-            bg[f] = t0 * t0 * infl if t0 != 0.0 else 0.0
+            bg[f] = t0 * t0 * infl
+        # start: every slice at its position of largest bound
         for s in range(n_s):
-            lo, hi = ptr[s], ptr[s + 1]
-            if lo == hi:
+            if first[s] < 0:
                 continue
-            top = lo  # first position of the largest bound: evaluated first
-            for j in range(lo + 1, hi):
-                if bp[pos[j]] > bp[pos[top]]:
-                    top = j
-            for jj in range(lo - 1, hi):
-                j = top if jj < lo else jj
-                if jj >= lo and j == top:
+            top = -1
+            for f in range(first[s], m):
+                if use[f, s] and (top < 0 or bp[f] > bp[top]):
+                    top = f
+            pv, gv = _charger_value(d, top, s, a1[d] * b[top], w0[d, top].real if has_zero
+                                    else 0.0, w0[d, top].imag if has_zero else 0.0,
+                                    w1[d, top].real, w1[d, top].imag,
+                                    w2[d, top].real if has_neg else 0.0,
+                                    w2[d, top].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
+                                    ic1_re, ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
+            if pv > best_p[s]:
+                best_p[s] = pv
+                arg_p[s] = top
+            if not has_zero:
+                best_g[s] = 0.0
+                arg_g[s] = first[s]
+            elif gv > best_g[s]:
+                best_g[s] = gv
+                arg_g[s] = top
+        floor_p = np.inf
+        floor_g = np.inf if not has_zero else -1.0
+        for s in range(n_s):
+            if first[s] >= 0:
+                floor_p = min(floor_p, best_p[s])
+                if has_zero:
+                    floor_g = best_g[s] if floor_g < 0 else min(floor_g, best_g[s])
+        for f in range(m):
+            if bp[f] < floor_p and bg[f] < floor_g:
+                continue
+            y0r = w0[d, f].real if has_zero else 0.0
+            y0i = w0[d, f].imag if has_zero else 0.0
+            y2r = w2[d, f].real if has_neg else 0.0
+            y2i = w2[d, f].imag if has_neg else 0.0
+            pre = a1[d] * b[f]
+            moved = False
+            for s in range(n_s):
+                if not use[f, s]:
                     continue
-                f = pos[j]
-                if jj >= lo and bp[f] < best_p[s] and (
-                        bg[f] < best_g[s] or (bg[f] == 0.0 and (best_g[s] > 0.0 or (
-                            best_g[s] == 0.0 and arg_g[s] < f)))):
+                if bp[f] < best_p[s] and (not has_zero or bg[f] < best_g[s]):
                     continue
-                y0r = w0[d, f].real if has_zero else 0.0
-                y0i = w0[d, f].imag if has_zero else 0.0
-                y2r = w2[d, f].real if has_neg else 0.0
-                y2i = w2[d, f].imag if has_neg else 0.0
-                pv, gv = _charger_value(d, f, s, a1[d] * b[f], y0r, y0i, w1[d, f].real,
-                                        w1[d, f].imag, y2r, y2i, g1r, g1i, g2r, g2i, ic1_re,
-                                        ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
+                pv, gv = _charger_value(d, f, s, pre, y0r, y0i, w1[d, f].real, w1[d, f].imag,
+                                        y2r, y2i, g1r, g1i, g2r, g2i, ic1_re, ic1_im, ic2_re,
+                                        ic2_im, if_re, if_im, has_neg)
                 if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
                     best_p[s] = pv
                     arg_p[s] = f
-                if gv > best_g[s] or (gv == best_g[s] and f < arg_g[s]):
+                    moved = True
+                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
                     best_g[s] = gv
                     arg_g[s] = f
+                    moved = True
+            if moved:
+                floor_p = np.inf
+                floor_g = np.inf if not has_zero else -1.0
+                for s in range(n_s):
+                    if first[s] >= 0:
+                        floor_p = min(floor_p, best_p[s])
+                        if has_zero:
+                            floor_g = best_g[s] if floor_g < 0 else min(floor_g, best_g[s])
         _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)

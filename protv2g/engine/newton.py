@@ -236,6 +236,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
                                        tol, None, max_iter)
         x[try_cols], ok[try_cols], res[try_cols] = xt, okt, rt
+    first_ok = ok.copy()  # solved at the first attempt: ``res`` is their final residual
     track_res = np.where(ok, np.nan, res)
     bad = np.flatnonzero(~ok)
     frozen = np.zeros(m, bool)
@@ -274,11 +275,15 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     track_res = np.where(frozen, track_res, np.nan)
     i1 = x[:, :k]
     i2 = x[:, k:] if sys.neg else np.zeros((m, k), complex)
-    if _kernel_ok(sys, law, hold):  # the law evaluated compiled, column by column
+    if _kernel_ok(sys, law, hold):  # the kernel's residual, or the law evaluated compiled
         v1, v2 = sys.voltages(i1, None)
-        r_max = np.zeros(m)
-        residual_columns(np.ascontiguousarray(x), *_column_args(sys, law, lim, pre, hold,
-                                                                np.arange(m)), frozen, r_max)
+        r_max = np.where(first_ok, res, 0.0)
+        rest = np.flatnonzero(~first_ok)
+        if len(rest):
+            r_rest = np.zeros(len(rest))
+            residual_columns(np.ascontiguousarray(x[rest]), *_column_args(
+                sys, law, lim, pre, hold, rest), frozen[rest], r_rest)
+            r_max[rest] = r_rest
     else:
         fz = np.broadcast_to(frozen[:, None], (m, k))
         r, _, v1, v2 = _residual(sys, f, x, k, fz, False)

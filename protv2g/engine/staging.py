@@ -20,7 +20,7 @@ copies with ``t_start = t_end = inf`` (zero duration).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -133,19 +133,26 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
 
     def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
+        every = len(cols) == m  # cols ⊆ 0…m−1, increasing: all columns (no copies)
         if cur["sol"] is None:  # a new stage at these columns
-            cur["sub"], cur["law"] = sys.take(cols), sites.law.take_cols(cols)
-        part = solve_columns(cur["sub"].take(redo), cur["law"].take_cols(redo), lim,
-                             pre[cols][redo],
+            cur["sub"], cur["law"] = ((sys, sites.law) if every else
+                                      (sys.take(cols), sites.law.take_cols(cols)))
+        pre_c = pre if every else pre[cols]
+        whole = len(redo) == len(cols)
+        part = solve_columns(cur["sub"] if whole else cur["sub"].take(redo),
+                             cur["law"] if whole else cur["law"].take_cols(redo), lim,
+                             pre_c if whole else pre_c[redo],
                              e_gfm=None if e_gfm is None else e_gfm[cols][redo],
                              x0=warm[cols][redo])
         cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
-        return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre[cols])
+        return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
     def record(cols: np.ndarray) -> None:
         # full-width stage arrays: active columns from this solve, others copied (no time)
         warm[cols] = _x(cur["sol"], sys.neg)
-        sols.append(_merge(sols[-1], cur["sol"], cols))
+        sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
+                                                       cur["sol"].iterations))
+                    if len(cols) == m else _merge(sols[-1], cur["sol"], cols))
         cur["sol"] = None
 
     t = run_stages(base_on, sites.i_sus, sites.mc_pu, sites.trip_uv, sites.trip_pickup,
