@@ -119,14 +119,16 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
     has_zero = s0 is not None and bool(np.any(i_f[0]))
-    # the first fault position of each slice and the slices' largest magnitudes per position
-    first = np.where(use.any(axis=0), use.argmax(axis=0), -1).astype(np.int64)
+    # the fault positions of each slice (CSR) and the slices' largest magnitudes per position
+    use_t = np.ascontiguousarray(use.T)
+    ptr = np.concatenate([[0], np.cumsum(use_t.sum(axis=1))]).astype(np.int64)
+    pos = np.nonzero(use_t)[1].astype(np.int64)
     bnd_f = np.ascontiguousarray(np.where(use, np.abs(i_f), 0.0).max(axis=2, initial=0.0))
     bnd_c = np.ascontiguousarray(np.stack([np.where(use, np.abs(x), 0.0).max(axis=2, initial=0.0)
                                            for x in (ic1, ic2)]))
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
                             np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
-                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), first,
+                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), ptr, pos,
                             bnd_f, bnd_c, w0,
                             s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
                             np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,

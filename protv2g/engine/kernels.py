@@ -211,7 +211,7 @@ _BOUND_MARGIN = 1e-9
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use, first,
+def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use, ptr, pos,
                             bnd_f, bnd_c, w0, w1, w2, if_re, if_im, scale, has_zero, has_neg,
                             out_max, out_arg):  # pragma: no cover - numba
     """:func:`reduce_devices` with fault-dependent charger terms (the control-law model).
@@ -220,17 +220,18 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
     (scenario × stage) at once: ``gi1``, ``gi2`` ``(D, k)`` device current per unit charger
     injection; ``ic*_re/_im`` ``(k, m, S)`` the charger injections; ``if_re/if_im``
     ``(3, m, S)``; ``use`` ``(m, S)`` the fault positions that count in each slice (where that
-    stage occurs and has a solution), ``first`` ``(S,)`` the first of them (−1: none);
+    stage occurs and has a solution), also as lists ``pos[ptr[s]:ptr[s+1]]`` (increasing);
     ``out_max/out_arg`` ``(S, D, 2)`` as in :func:`reduce_devices` (``NaN``/``-1`` where no
     fault bus counts).
 
     Only values that can change a maximum are evaluated: by the triangle inequality
     (``|x_phase| ≤ |x0| + |x1| + |x2|``) ``|x_s(d, f)| ≤ t(d, f) = |a·b| + Σ_seq |W|·max_s|I|
     + Σ_c |G|·max_s|I_c|`` with the maxima over the slices ``bnd_f`` ``(3, m)`` and ``bnd_c``
-    ``(2, k, m)``. Each slice starts at its fault position of largest ``t`` (where the
-    device's own fault current flows); a position is then skipped in every slice at once
-    when its bound is below the smallest running maximum of all slices. Ties go to the
-    smallest position, as in a plain scan, so the result is the plain scan's exactly.
+    ``(2, k, m)``. Each slice starts next to the device's position of largest ``t`` (where
+    its own fault current flows); then slices used at fewer than half the positions walk
+    their own positions, the others are visited position by position in increasing order of
+    their running maxima, up to the first maximum the position's bound does not reach. Ties
+    go to the smallest position, as in a plain scan, so the result is the plain scan's.
     Without zero sequence (``has_zero`` False) ``x0 = 0`` exactly: ``|3·I0|`` is 0 at the
     first position that counts.
     """
@@ -259,6 +260,7 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
             ga2[q] = abs(gi2[d, q]) if has_neg else 0.0
         bp = np.empty(m)  # bound of the max-phase |x|² per fault position
         bg = np.empty(m)  # bound of |x0|²
+        ftop = 0
         for f in range(m):
             t0 = abs(w0[d, f]) * bnd_f[0, f] if has_zero else 0.0
             t = abs(a1[d] * b[f]) + abs(w1[d, f]) * bnd_f[1, f] + t0
@@ -270,38 +272,74 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
                     t += ga2[q] * bnd_c[1, q, f]
             bp[f] = t * t * infl
             bg[f] = t0 * t0 * infl
-        # start: every slice at its position of largest bound
+            if bp[f] > bp[ftop]:
+                ftop = f
         for s in range(n_s):
-            if first[s] < 0:
+            lo, hi = ptr[s], ptr[s + 1]
+            if lo == hi:
                 continue
-            top = -1
-            for f in range(first[s], m):
-                if use[f, s] and (top < 0 or bp[f] > bp[top]):
-                    top = f
-            pv, gv = _charger_value(d, top, s, a1[d] * b[top], w0[d, top].real if has_zero
-                                    else 0.0, w0[d, top].imag if has_zero else 0.0,
-                                    w1[d, top].real, w1[d, top].imag,
-                                    w2[d, top].real if has_neg else 0.0,
-                                    w2[d, top].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
-                                    ic1_re, ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
-            if pv > best_p[s]:
-                best_p[s] = pv
-                arg_p[s] = top
+            # start at the slice's positions next to the top one (binary search)
+            a, z = lo, hi
+            while a < z:
+                mid = (a + z) // 2
+                if pos[mid] < ftop:
+                    a = mid + 1
+                else:
+                    z = mid
+            for j in (a - 1, a):
+                if j < lo or j >= hi:
+                    continue
+                f = pos[j]
+                pv, gv = _charger_value(d, f, s, a1[d] * b[f], w0[d, f].real if has_zero
+                                        else 0.0, w0[d, f].imag if has_zero else 0.0,
+                                        w1[d, f].real, w1[d, f].imag,
+                                        w2[d, f].real if has_neg else 0.0,
+                                        w2[d, f].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
+                                        ic1_re, ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
+                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
+                    best_p[s] = pv
+                    arg_p[s] = f
+                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
+                    best_g[s] = gv
+                    arg_g[s] = f
             if not has_zero:
                 best_g[s] = 0.0
-                arg_g[s] = first[s]
-            elif gv > best_g[s]:
-                best_g[s] = gv
-                arg_g[s] = top
-        floor_p = np.inf
-        floor_g = np.inf if not has_zero else -1.0
+                arg_g[s] = pos[lo]
+        # sparse slices (used at fewer than half the positions): their own positions
+        n_dense = 0
+        dense = np.empty(n_s, np.int64)
         for s in range(n_s):
-            if first[s] >= 0:
-                floor_p = min(floor_p, best_p[s])
-                if has_zero:
-                    floor_g = best_g[s] if floor_g < 0 else min(floor_g, best_g[s])
-        for f in range(m):
-            if bp[f] < floor_p and bg[f] < floor_g:
+            lo, hi = ptr[s], ptr[s + 1]
+            if 2 * (hi - lo) > m:
+                dense[n_dense] = s
+                n_dense += 1
+                continue
+            for j in range(lo, hi):
+                f = pos[j]
+                if bp[f] < best_p[s] and (not has_zero or bg[f] < best_g[s]):
+                    continue
+                pv, gv = _charger_value(d, f, s, a1[d] * b[f], w0[d, f].real if has_zero
+                                        else 0.0, w0[d, f].imag if has_zero else 0.0,
+                                        w1[d, f].real, w1[d, f].imag,
+                                        w2[d, f].real if has_neg else 0.0,
+                                        w2[d, f].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
+                                        ic1_re, ic1_im, ic2_re, ic2_im, if_re, if_im, has_neg)
+                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
+                    best_p[s] = pv
+                    arg_p[s] = f
+                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
+                    best_g[s] = gv
+                    arg_g[s] = f
+        # dense slices in increasing order of their running maxima: at each position only
+        # the slices whose maximum its bound reaches are visited
+        dense = dense[:n_dense]
+        ord_p = dense[np.argsort(best_p[dense])]
+        ord_g = dense[np.argsort(best_g[dense])]
+        seen = np.full(n_s, -1)
+        for f in range(m if n_dense else 0):
+            bpf = bp[f]
+            bgf = bg[f]
+            if best_p[ord_p[0]] > bpf and (not has_zero or best_g[ord_g[0]] > bgf):
                 continue
             y0r = w0[d, f].real if has_zero else 0.0
             y0i = w0[d, f].imag if has_zero else 0.0
@@ -309,28 +347,28 @@ def reduce_devices_chargers(a1, b, gi1, gi2, ic1_re, ic1_im, ic2_re, ic2_im, use
             y2i = w2[d, f].imag if has_neg else 0.0
             pre = a1[d] * b[f]
             moved = False
-            for s in range(n_s):
-                if not use[f, s]:
-                    continue
-                if bp[f] < best_p[s] and (not has_zero or bg[f] < best_g[s]):
-                    continue
-                pv, gv = _charger_value(d, f, s, pre, y0r, y0i, w1[d, f].real, w1[d, f].imag,
-                                        y2r, y2i, g1r, g1i, g2r, g2i, ic1_re, ic1_im, ic2_re,
-                                        ic2_im, if_re, if_im, has_neg)
-                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
-                    best_p[s] = pv
-                    arg_p[s] = f
-                    moved = True
-                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
-                    best_g[s] = gv
-                    arg_g[s] = f
-                    moved = True
+            for half in range(2 if has_zero else 1):
+                order = ord_p if half == 0 else ord_g
+                for i in range(n_dense):
+                    s = order[i]
+                    if (best_p[s] if half == 0 else best_g[s]) > (bpf if half == 0 else bgf):
+                        break
+                    if not use[f, s] or seen[s] == f:
+                        continue
+                    seen[s] = f
+                    pv, gv = _charger_value(d, f, s, pre, y0r, y0i, w1[d, f].real,
+                                            w1[d, f].imag, y2r, y2i, g1r, g1i, g2r, g2i,
+                                            ic1_re, ic1_im, ic2_re, ic2_im, if_re, if_im,
+                                            has_neg)
+                    if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
+                        best_p[s] = pv
+                        arg_p[s] = f
+                        moved = True
+                    if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
+                        best_g[s] = gv
+                        arg_g[s] = f
+                        moved = True
             if moved:
-                floor_p = np.inf
-                floor_g = np.inf if not has_zero else -1.0
-                for s in range(n_s):
-                    if first[s] >= 0:
-                        floor_p = min(floor_p, best_p[s])
-                        if has_zero:
-                            floor_g = best_g[s] if floor_g < 0 else min(floor_g, best_g[s])
+                ord_p = dense[np.argsort(best_p[dense])]
+                ord_g = dense[np.argsort(best_g[dense])]
         _store_maxima(out_max, out_arg, d, best_p, best_g, arg_p, arg_g, sc2)
