@@ -20,29 +20,49 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
-Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
---skip-frozen-share`` on the shared 2-core VM under load from other jobs (load average ≈ 4–5:
-absolute times are ~2–4× those of an idle machine — the frozen 10,000-bus run took 1.1 s idle
-— the ratios are what to read):
+Measured 2026-12-01 14:32 UTC, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share`` on the shared 2-core VM (load average 2.4–3.9 during the run; the
+earlier figures of the same day, 7.1× / 7.4× / 4.9×, were at load 4–5):
 
 ======  =========  ======  =======  =======  =======  ======  ======  =====  =====
 buses   sites×lvl  stages  def. s   def. MB  1st s    frz. s  frz MB  ratio  1st r
 ======  =========  ======  =======  =======  =======  ======  ======  =====  =====
-1,000   3 × 10     5       10.05    106      5.44     1.41    40      7.1×   3.9×
-3,000   3 × 10     5       15.05    307      5.40     2.04    115     7.4×   2.6×
-10,000  3 × 10     5       27.79    1,028    12.38    5.68    378     4.9×   2.2×
+1,000   3 × 10     5       1.89     87       0.66     0.71    40      2.7×   0.9×
+3,000   3 × 10     5       3.90     250      1.49     1.22    115     3.2×   1.2×
+10,000  3 × 10     5       10.85    833      2.79     3.84    378     2.8×   0.7×
 ======  =========  ======  =======  =======  =======  ======  ======  =====  =====
 
 (def. = default model, all stages; 1st = its first cycle alone, ``staged=False``; frz. =
 ``frozen_pll``; MB = traced peak; ratio = def. / frz.; 1st r = 1st / frz.)
 
-No fault bus flagged ``pll_frozen``. The target (default ≤ 2× frozen) is met by neither: the
-first cycle alone costs 2.2–3.9×, all five stages 4.9–7.4×. Where it goes (10,000 buses,
-profile): the fused device reduction over ``stages × levels`` slices with ``k`` charger terms
-each (~55 %), the compiled per-bus Newton (~35 %), the rest numpy bookkeeping. Cost grows as
-``devices × buses × stages × (1 + k/5)`` for the reduction and ``buses × levels × stages × k³``
-for Newton: sites deep in long laterals (where a site's own current dominates its voltage)
-add the no-solution retries.
+No fault bus flagged ``pll_frozen``. The first cycle alone now costs about what the frozen
+model costs (0.7–1.2×); all five stages cost 2.7–3.2× (CPU-time ratio 3.0–3.5× at 1,000
+and 10,000 buses: wall times on this VM scatter by ±30 % between runs). The target
+(default ≤ 2× frozen) is not met.
+What changed (results unchanged: the summary maxima of the 1,000-bus run are bit-identical
+to before, a mixed-law run within 5e-16, the engine tests pass):
+
+* device reduction (:func:`~protv2g.engine.kernels.reduce_devices_chargers`): a value is
+  evaluated only where its triangle-inequality bound reaches the running maximum (≤ 10 % of
+  the ``devices × buses × slices`` values), and bit-equal slices — the first cycle of every
+  export level, the all-tripped stages — are reduced once;
+* the first cycle is solved once per distinct first-cycle key
+  (:func:`~protv2g.engine.chargers.first_cycle_key`: a held site's current does not depend
+  on its export), not once per export level;
+* the Newton kernels allocate per 64-column chunk, the converged residual comes from the
+  kernel, all-column stages run on the tiled system without copies.
+
+Where the time goes now (10,000 buses, CPU seconds of the default run, 10.3 s in all):
+the compiled per-bus Newton 3.8 (36 %) and its Python set-up 0.8, the stage schedule
+(cessation, trip timing, stage merging) 1.5, the device reduction 1.1 plus 0.8 to assemble
+its slices, the per-scenario loop 0.5, the network set-up shared with the frozen model
+≈ 1.8. What remains is the work itself: the frozen model has no Newton and 10 slices per
+(case, fault type); the default model solves ≈ 1.7 × 10 columns per bus (first cycle once,
+sustained at every level, after-trip stages where sites trip) and reduces ≈ 40 slices
+(stages × levels) with ``k`` charger terms each. Getting to 2× needs fewer Newton
+iterations per column (sustained stage warm-started from the law at the first-cycle
+voltage rather than from the first-cycle currents) or fewer columns (levels whose sites
+are all at their sustained limit share one solution) — not done.
 
 ``--accuracy`` compares ``frozen_pll`` with the accurate ``iterate`` charger model on a 300-bus
 synthetic feeder (60 chargers × 3 levels) and on the depot example: largest difference of a

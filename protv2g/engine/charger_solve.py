@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from protv2g.engine.chargers import SiteArrays, stack_sites
+from protv2g.engine.chargers import SiteArrays, first_cycle_key, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
 from protv2g.engine.kernels import reduce_devices_chargers
 from protv2g.engine.newton import build_system
@@ -47,12 +47,13 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
-    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged)
+    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
+                           first_cycle_twin=_first_cycle_twins(group, m))
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
     for q in range(n_sc):
-        stg = restrict(stg_all, np.arange(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
+        stg = restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
         i_fs, terms_s = [], []
         for sol in stg.stages:
             i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
@@ -76,6 +77,18 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
 
+
+def _first_cycle_twins(group: list[SiteArrays], m: int) -> np.ndarray | None:
+    """``(len(group)·m,)``: for every column the column of the first scenario with the same
+    first-cycle equations (:func:`~protv2g.engine.chargers.first_cycle_key`); ``None`` when
+    all scenarios differ."""
+    first: dict = {}
+    rep = np.array([first.setdefault(first_cycle_key(g), q) for q, g in enumerate(group)])
+    if len(first) == len(group):
+        return None
+    return (rep[:, None] * m + np.arange(m)[None, :]).ravel()
+
+
 def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per-device maxima (as :meth:`.solve.CaseSolver.reduce`) of control-law slices, every
@@ -85,32 +98,69 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     s0 = solver.seq.get(0)
     cpos = items[0].cpos
     neg = any(x.neg for x in items)
-    ic1 = np.concatenate([np.stack([sol.i1.T for sol in x.charger.stages], -1)
-                          for x in items], axis=-1)  # (k, m, S')
-    ic2 = np.concatenate([np.stack([sol.i2.T for sol in x.charger.stages], -1)
-                          for x in items], axis=-1)
-    i_f = np.concatenate([x.i_f.transpose(2, 1, 0) for x in items], axis=-1)  # (3, m, S')
-    use = np.concatenate([np.isfinite(x.t_start_s).T for x in items], axis=-1)
-    use &= np.isfinite(i_f).all(axis=0)
-    i_f = np.where(np.isfinite(i_f), i_f, 0)
+    k, m = len(cpos), len(solver.f1)
+    n_all = sum(x.n_stages for x in items)
+    # per slice (scenario × stage) one block: fault currents I0, I1, I2, the chargers' I1
+    # (and I2), zero at the fault buses that do not count (stage not reached, no solution)
+    z = np.empty((n_all, 3 + (2 * k if neg else k), m), dtype=complex)
+    use = np.empty((n_all, m), dtype=bool)
+    at = 0
+    for x in items:
+        for j, sol in enumerate(x.charger.stages):
+            z[at, :3] = x.i_f[j].T
+            z[at, 3:3 + k] = sol.i1.T
+            if neg:
+                z[at, 3 + k:] = sol.i2.T
+            use[at] = np.isfinite(x.t_start_s[j])
+            at += 1
+    use &= np.isfinite(z[:, :3]).all(axis=1)
+    np.copyto(z, 0, where=~use[:, None, :])
+    uniq, back = _distinct_slices(z, use)
+    if len(uniq) < n_all:
+        z, use = z[uniq], use[uniq]
     n_d = len(scale_i)
     gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
     gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
            else np.zeros_like(gi1))
     w0 = s0.w_i if s0 is not None else np.zeros((1, 1), complex)
-    n = i_f.shape[2]
+    n = len(z)
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
-    has_zero = s0 is not None and bool(np.any(i_f[0]))
-    reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, np.ascontiguousarray(ic1.real),
-                            np.ascontiguousarray(ic1.imag), np.ascontiguousarray(ic2.real),
-                            np.ascontiguousarray(ic2.imag), np.ascontiguousarray(use), w0,
-                            s1.w_i, s2.w_i, np.ascontiguousarray(i_f.real),
-                            np.ascontiguousarray(i_f.imag), scale_i, has_zero, True,
-                            out_max, out_arg)
+    has_zero = s0 is not None and bool(np.any(z[:, 0]))
+    # the fault positions of each slice (CSR) and the largest magnitudes per position
+    ptr = np.concatenate([[0], np.cumsum(use.sum(axis=1))]).astype(np.int64)
+    pos = np.nonzero(use)[1].astype(np.int64)
+    bnd = np.abs(z).max(axis=0, initial=0.0)
+    reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, z, neg, use, ptr, pos, bnd, w0, s1.w_i,
+                            s2.w_i, scale_i, has_zero, True, out_max, out_arg)
+    out_max, out_arg = out_max[back], out_arg[back]
     res, at = [], 0
     for x in items:
         n_s = x.n_stages
         res.append((out_max[at:at + n_s], out_arg[at:at + n_s]))
         at += n_s
     return res
+
+
+def _distinct_slices(z: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The slices (first axis) with distinct inputs to the device reduction, and for every
+    slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices with
+    equal inputs (charger currents, fault currents and the fault positions that count,
+    compared element by element among those with equal sums) have the same per-device
+    maxima — e.g. the first-cycle stage of scenarios that differ only in their export (the
+    held first-cycle limit does not depend on it), or the all-tripped stage of every
+    scenario — and are reduced once."""
+    sums = z.reshape(len(z), -1).sum(axis=1)
+    counts = use.sum(axis=1)
+    seen: dict = {}
+    uniq, back = [], np.empty(len(use), dtype=np.int64)
+    for s in range(len(use)):
+        cands = seen.setdefault((complex(sums[s]), int(counts[s])), [])
+        twin = next((u for u in cands if np.array_equal(use[s], use[uniq[u]])
+                     and np.array_equal(z[s], z[uniq[u]])), None)
+        if twin is None:
+            twin = len(uniq)
+            uniq.append(s)
+            cands.append(twin)
+        back[s] = twin
+    return np.array(uniq, dtype=np.int64), back

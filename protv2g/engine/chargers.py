@@ -30,8 +30,8 @@ from protv2g.engine.control_law import ACTIVE, CONSTANT, REACTIVE, LawArrays
 from protv2g.engine.ride_through import TripElement
 from protv2g.units import AngleRule, ChargerControl, ChargerLaw, ChargerMode
 
-__all__ = ["ChargerSource", "SiteArrays", "charger_arrays", "stack_sites", "structure_key",
-           "Z_GFM_DEFAULT_PU"]
+__all__ = ["ChargerSource", "SiteArrays", "charger_arrays", "first_cycle_key", "stack_sites",
+           "structure_key", "Z_GFM_DEFAULT_PU"]
 
 #: default grid-forming source impedance on the charger rating (per unit)
 Z_GFM_DEFAULT_PU = 0.05 + 0.15j
@@ -210,6 +210,20 @@ def structure_key(sites: SiteArrays) -> tuple:
     return (sites.law.law.tobytes(), sites.law.gfm.tobytes(), sites.hold.tobytes(),
             sites.mc_pu.tobytes(), sites.trip_uv.tobytes(), sites.trip_pickup.tobytes(),
             sites.trip_clearing_s.tobytes())
+
+
+def first_cycle_key(sites: SiteArrays) -> bytes:
+    """What the first-cycle stage of a scenario depends on, among scenarios with the same
+    :func:`structure_key` and the same network: equal keys, equal first-cycle equations (and
+    solutions). A held site (``hold``, or the constant-current law) injects its first-cycle
+    limit at ``φ`` whatever its export and gains (:func:`.control_law.injection`), so those
+    drop out of its key: scenarios that differ only in their export share their first cycle."""
+    law = sites.law
+    held = np.asarray(sites.hold, bool) | (law.law == CONSTANT)
+    free = [np.where(held, 0.0, x) for x in (law.p, law.q, law.k_factor, law.deadband)]
+    parts = [sites.i_fc, law.phi, law.k2, law.i_rated, law.z_gfm,
+             np.where(law.gfm, sites.s_pre, 0), *free]
+    return b"".join(np.ascontiguousarray(x).tobytes() for x in parts)
 
 
 def stack_sites(group: list[SiteArrays], m: int) -> SiteArrays:

@@ -26,7 +26,11 @@ import numpy as np
 from protv2g.engine import control_law as _law_mod
 from protv2g.engine.columns import ColumnSystem, build_system
 from protv2g.engine.control_law import CONSTANT, LawArrays, injection
-from protv2g.engine.newton_kernel import continuation_columns, newton_columns
+from protv2g.engine.newton_kernel import (
+    continuation_columns,
+    newton_columns,
+    residual_columns,
+)
 
 __all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
            "NEWTON_MAX_ITER"]
@@ -232,6 +236,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
                                        tol, None, max_iter)
         x[try_cols], ok[try_cols], res[try_cols] = xt, okt, rt
+    first_ok = ok.copy()  # solved at the first attempt: ``res`` is their final residual
     track_res = np.where(ok, np.nan, res)
     bad = np.flatnonzero(~ok)
     frozen = np.zeros(m, bool)
@@ -270,12 +275,21 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     track_res = np.where(frozen, track_res, np.nan)
     i1 = x[:, :k]
     i2 = x[:, k:] if sys.neg else np.zeros((m, k), complex)
-    fz = np.broadcast_to(frozen[:, None], (m, k))
-    r, _, v1, v2 = _residual(sys, f, x, k, fz, False)
-    unconv = ~ok
-    return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=unconv,
-                          residual=np.abs(r).max(axis=1, initial=0.0),
-                          tracking_residual=track_res, iterations=its)
+    if _kernel_ok(sys, law, hold):  # the kernel's residual, or the law evaluated compiled
+        v1, v2 = sys.voltages(i1, None)
+        r_max = np.where(first_ok, res, 0.0)
+        rest = np.flatnonzero(~first_ok)
+        if len(rest):
+            r_rest = np.zeros(len(rest))
+            residual_columns(np.ascontiguousarray(x[rest]), *_column_args(
+                sys, law, lim, pre, hold, rest), frozen[rest], r_rest)
+            r_max[rest] = r_rest
+    else:
+        fz = np.broadcast_to(frozen[:, None], (m, k))
+        r, _, v1, v2 = _residual(sys, f, x, k, fz, False)
+        r_max = np.abs(r).max(axis=1, initial=0.0)
+    return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=~ok,
+                          residual=r_max, tracking_residual=track_res, iterations=its)
 
 
 def _kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:

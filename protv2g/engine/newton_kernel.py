@@ -157,23 +157,30 @@ def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam,
         dc[i] = dci
 
 
+#: columns per work chunk of the parallel kernels (one workspace allocation per chunk)
+CHUNK = 64
+
+
+@njit(cache=True)
+def _workspace(k, stall):  # pragma: no cover - numba
+    """Scratch arrays of :func:`_newton_one` / :func:`_picard_one` for ``k`` sites: eight
+    ``(k,)`` complex rows, the real ``2k × 2k`` Newton matrix, its right-hand side, and the
+    residual history (``stall`` entries)."""
+    return (np.empty((8, k), np.complex128), np.empty((2 * k, 2 * k)), np.empty(2 * k),
+            np.empty(max(stall, 1)))
+
+
 @njit(cache=True)
 def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-                max_iter, stall, halvings):  # pragma: no cover - numba
-    """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``."""
+                max_iter, stall, halvings, ws):  # pragma: no cover - numba
+    """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``;
+    ``ws`` a :func:`_workspace` with at least ``stall`` history entries."""
     k = len(xc)
-    n = 2 * k
-    r = np.empty(k, np.complex128)
-    d = np.empty(k, np.complex128)
-    dc = np.empty(k, np.complex128)
-    v = np.empty(k, np.complex128)
-    rt = np.empty(k, np.complex128)
-    dt = np.empty(k, np.complex128)
-    dct = np.empty(k, np.complex128)
-    xt = np.empty(k, np.complex128)
-    jac = np.empty((n, n))
-    rhs = np.empty(n)
-    hist = np.full(stall, np.inf)
+    rows, jac, rhs, hist_buf = ws
+    r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
+    rt, dt, dct, xt = rows[4], rows[5], rows[6], rows[7]
+    hist = hist_buf[:stall]
+    hist[:] = np.inf
     _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc, v)
     it = 0
     while True:
@@ -228,15 +235,13 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
 
 @njit(cache=True)
 def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol, beta,
-                n_iter):  # pragma: no cover - numba
+                n_iter, ws):  # pragma: no cover - numba
     """Damped fixed-point steps ``I ← I − β·R(I)`` on one column (in place): they settle on
     the right piece of the piecewise-smooth law where Newton cycles between pieces (a site
     exactly at its limit). Returns the final ``max|R|``."""
     k = len(xc)
-    r = np.empty(k, np.complex128)
-    d = np.empty(k, np.complex128)
-    dc = np.empty(k, np.complex128)
-    v = np.empty(k, np.complex128)
+    rows = ws[0]
+    r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
     rn = np.inf
     for _ in range(n_iter):
         _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
@@ -253,21 +258,21 @@ def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
 
 @njit(cache=True)
 def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-               max_iter, stall, halvings, picard):  # pragma: no cover - numba
+               max_iter, stall, halvings, picard, ws):  # pragma: no cover - numba
     """Newton; where it fails, ``picard`` damped fixed-point steps then Newton again."""
     conv, rn, it = _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                               lam, tol, max_iter, stall, halvings)
+                               lam, tol, max_iter, stall, halvings, ws)
     if conv or picard == 0:
         return conv, rn, it
     x1 = xc.copy()
     rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-                     0.5, picard)
+                     0.5, picard, ws)
     if rp <= tol:
         xc[:] = x1
         return True, rp, it + picard
     if rp < 1e-4 * (1 + rn):
         conv2, rn2, it2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
-                                      v_pll, lam, tol, max_iter, stall, halvings)
+                                      v_pll, lam, tol, max_iter, stall, halvings, ws)
         if conv2:
             xc[:] = x1
             return True, rn2, it + picard + it2
@@ -282,15 +287,20 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
     parallel over columns (arguments ``(M, k)`` per column unless noted; ``m_blocks``
     ``(B, k, k)`` with ``src`` ``(M,)`` the block of each column; ``code``, ``held``
     ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R|), ``iters``."""
-    for col in prange(x.shape[0]):
-        xc = x[col].copy()
-        conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
-                                  p[col], q[col], ir[col], phi[col], kf[col], db[col], pre[col],
-                                  v_pll, 1.0, tol, max_iter, stall, halvings, picard)
-        x[col] = xc
-        ok[col] = conv
-        res[col] = rn
-        iters[col] = it
+    n, k = x.shape
+    for ch in prange((n + CHUNK - 1) // CHUNK):
+        ws = _workspace(k, stall)
+        xc = np.empty(k, np.complex128)
+        for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
+            xc[:] = x[col]
+            conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
+                                      p[col], q[col], ir[col], phi[col], kf[col], db[col],
+                                      pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
+                                      picard, ws)
+            x[col] = xc
+            ok[col] = conv
+            res[col] = rn
+            iters[col] = it
 
 
 @njit(parallel=True, cache=True)
@@ -304,10 +314,11 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
     ``λ = 1``; NaN if never tried)."""
     for col in prange(x.shape[0]):
         m = m_blocks[src[col]]
+        ws = _workspace(x.shape[1], 6)
         xf = x[col].copy()
         conv0, _, _ = _newton_one(xf, v0[col], m, lim[col], code, held, p[col], q[col], ir[col],
                                   phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
-                                  max_iter, 6, halvings)
+                                  max_iter, 6, halvings, ws)
         ok_frozen[col] = conv0
         ok[col] = False
         res[col] = np.nan
@@ -324,7 +335,8 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
             xt = xc.copy()
             conv, rn, _ = _solve_one(xt, v0[col], m, lim[col], code, held, p[col], q[col],
                                      ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                                     target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0)
+                                     target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0,
+                                     ws)
             if target >= 1.0:
                 res[col] = rn
             if conv:
@@ -336,3 +348,22 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
         if lam >= 1.0:
             ok[col] = True
             x[col] = xc
+
+
+@njit(parallel=True, cache=True)
+def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                     frozen, res):  # pragma: no cover - numba
+    """``max|R|`` of the site currents ``x`` per column (arguments as
+    :func:`newton_columns`), with the PLL held at the pre-fault angle (``λ = 0``) where
+    ``frozen``: the residual :func:`.newton.solve_columns` reports with its solution."""
+    n, k = x.shape
+    for ch in prange((n + CHUNK - 1) // CHUNK):
+        rows = np.empty((4, k), np.complex128)
+        for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
+            _residual(x[col], v0[col], m_blocks[src[col]], lim[col], code, held, p[col],
+                      q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
+                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3])
+            rn = 0.0
+            for i in range(k):
+                rn = max(rn, abs(rows[0, i]))
+            res[col] = rn

@@ -20,7 +20,7 @@ copies with ``t_start = t_end = inf`` (zero duration).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -72,6 +72,13 @@ def _x(sol: ColumnSolution, neg: bool) -> np.ndarray:
     return np.concatenate([sol.i1, sol.i2], axis=1) if neg else sol.i1.copy()
 
 
+def _take(sol: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """The columns ``cols`` of ``sol`` (a column may repeat)."""
+    return ColumnSolution(**{f: (getattr(sol, f)[cols] if isinstance(getattr(sol, f),
+                                                                     np.ndarray)
+                                 else getattr(sol, f)) for f in sol.__dataclass_fields__})
+
+
 def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
     """``old`` with the columns ``cols`` replaced by ``new``."""
     out = ColumnSolution(**{f: (getattr(old, f).copy() if isinstance(getattr(old, f),
@@ -85,8 +92,8 @@ def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> Column
 
 
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
-                 e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True
-                 ) -> StagedChargers:
+                 e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True,
+                 first_cycle_twin: np.ndarray | None = None) -> StagedChargers:
     """Solve the stages of one (scenario, case, fault type) at all fault buses of ``sys``.
 
     Parameters
@@ -100,11 +107,21 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         Duration of the first-cycle stage (one cycle of the system frequency).
     staged : bool
         ``False``: the first-cycle stage only, held for the whole fault (the high bracket).
+    first_cycle_twin : numpy.ndarray, optional
+        ``(m,)``: for every column, a column with the same first-cycle equations (system,
+        limit, held angle: :func:`~protv2g.engine.chargers.first_cycle_key`); the first-cycle
+        stage is solved at the distinct twins only and copied (default: every column).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     base_on = np.broadcast_to(sites.i_fc > 0, (m, k))
     lim0 = np.broadcast_to(sites.i_fc, (m, k))
-    sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
+    if first_cycle_twin is None:
+        sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
+    else:
+        u, back = np.unique(first_cycle_twin, return_inverse=True)
+        sol0 = _take(solve_columns(sys.take(u), sites.law.take_cols(u), lim0[u], pre[u],
+                                   hold=sites.hold[:, None],
+                                   e_gfm=None if e_gfm is None else e_gfm[u]), back)
     if not staged or not sites.dynamic:
         v_min, _ = applicable_voltages(sol0.v1, sol0.v2, pre)
         return StagedChargers(np.zeros((1, m)), np.full((1, m), np.inf), [sol0],
@@ -116,19 +133,26 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
 
     def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
+        every = len(cols) == m  # cols ⊆ 0…m−1, increasing: all columns (no copies)
         if cur["sol"] is None:  # a new stage at these columns
-            cur["sub"], cur["law"] = sys.take(cols), sites.law.take_cols(cols)
-        part = solve_columns(cur["sub"].take(redo), cur["law"].take_cols(redo), lim,
-                             pre[cols][redo],
+            cur["sub"], cur["law"] = ((sys, sites.law) if every else
+                                      (sys.take(cols), sites.law.take_cols(cols)))
+        pre_c = pre if every else pre[cols]
+        whole = len(redo) == len(cols)
+        part = solve_columns(cur["sub"] if whole else cur["sub"].take(redo),
+                             cur["law"] if whole else cur["law"].take_cols(redo), lim,
+                             pre_c if whole else pre_c[redo],
                              e_gfm=None if e_gfm is None else e_gfm[cols][redo],
                              x0=warm[cols][redo])
         cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
-        return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre[cols])
+        return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
     def record(cols: np.ndarray) -> None:
         # full-width stage arrays: active columns from this solve, others copied (no time)
         warm[cols] = _x(cur["sol"], sys.neg)
-        sols.append(_merge(sols[-1], cur["sol"], cols))
+        sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
+                                                       cur["sol"].iterations))
+                    if len(cols) == m else _merge(sols[-1], cur["sol"], cols))
         cur["sol"] = None
 
     t = run_stages(base_on, sites.i_sus, sites.mc_pu, sites.trip_uv, sites.trip_pickup,
@@ -257,9 +281,9 @@ def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
                       trip_s, ceased_sus, v_min_sus)
 
 
-def restrict(stg: StagedChargers, cols: np.ndarray) -> StagedChargers:
+def restrict(stg: StagedChargers, cols: np.ndarray | slice) -> StagedChargers:
     """The fault buses ``cols`` of a staged solution, without the trailing stages that none of
-    them reaches (a scenario's own stage count)."""
+    them reaches (a scenario's own stage count); a ``slice`` gives views, not copies."""
     t0 = stg.t_start_s[:, cols]
     n = 1 + max((j for j in range(1, len(t0)) if np.isfinite(t0[j]).any()), default=0)
     sols = []
