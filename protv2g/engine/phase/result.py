@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_rows import device_row_kept
 from protv2g.engine.faults import abc_to_seq, largest_phase
 from protv2g.engine.phase.faults import FaultRows
 from protv2g.engine.phase.stages import PhaseStaged
@@ -183,10 +184,7 @@ class PhaseFaultResult:
         i_all = self.device_i_abc_a.reshape(-1, 3)
         if min_current_a <= 0:
             return np.arange(len(i_all))
-        mag = np.abs(i_all).max(axis=1)
-        keep = (mag >= min_current_a) | (np.abs(i_all.sum(axis=1)) >= min_current_a)
-        keep |= ~np.isfinite(mag)
-        return np.flatnonzero(keep)
+        return np.flatnonzero(device_row_kept(i_all, min_current_a))
 
     def staged_currents(self, bracket: str = "low", min_current_a: float = 0.0
                         ) -> StagedCurrents:
