@@ -213,6 +213,26 @@ def _charger_value(f, s, pre, y0r, y0i, y1r, y1i, y2r, y2i, g1r, g1i, g2r, g2i, 
 _BOUND_MARGIN = 1e-9
 
 
+@njit(fastmath=_FAST, cache=True, inline="always")
+def _visit(f, s, pre, y0r, y0i, y1r, y1i, y2r, y2i, g1r, g1i, g2r, g2i, z, neg_c, has_zero,
+           best_p, best_g, arg_p, arg_g):  # pragma: no cover - numba
+    """Evaluate position ``f`` of slice ``s`` (:func:`_charger_value`) and keep it where it
+    beats the running maxima (ties to the smallest position, as a plain scan); True if it
+    did."""
+    pv, gv = _charger_value(f, s, pre, y0r, y0i, y1r, y1i, y2r, y2i, g1r, g1i, g2r, g2i, z,
+                            neg_c)
+    moved = False
+    if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
+        best_p[s] = pv
+        arg_p[s] = f
+        moved = True
+    if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
+        best_g[s] = gv
+        arg_g[s] = f
+        moved = True
+    return moved
+
+
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def reduce_devices_chargers(a1, b, gi1, gi2, z, neg_c, use, ptr, pos, bnd, w0, w1, w2, scale,
                             has_zero, has_neg, out_max, out_arg):  # pragma: no cover - numba
@@ -293,18 +313,10 @@ def reduce_devices_chargers(a1, b, gi1, gi2, z, neg_c, use, ptr, pos, bnd, w0, w
                 if j < lo or j >= hi:
                     continue
                 f = pos[j]
-                pv, gv = _charger_value(f, s, a1[d] * b[f], w0[d, f].real if has_zero
-                                        else 0.0, w0[d, f].imag if has_zero else 0.0,
-                                        w1[d, f].real, w1[d, f].imag,
-                                        w2[d, f].real if has_neg else 0.0,
-                                        w2[d, f].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
-                                        z, neg_c)
-                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
-                    best_p[s] = pv
-                    arg_p[s] = f
-                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
-                    best_g[s] = gv
-                    arg_g[s] = f
+                _visit(f, s, a1[d] * b[f], w0[d, f].real if has_zero else 0.0,
+                       w0[d, f].imag if has_zero else 0.0, w1[d, f].real, w1[d, f].imag,
+                       w2[d, f].real if has_neg else 0.0, w2[d, f].imag if has_neg else 0.0,
+                       g1r, g1i, g2r, g2i, z, neg_c, has_zero, best_p, best_g, arg_p, arg_g)
             if not has_zero:
                 best_g[s] = 0.0
                 arg_g[s] = pos[lo]
@@ -321,18 +333,10 @@ def reduce_devices_chargers(a1, b, gi1, gi2, z, neg_c, use, ptr, pos, bnd, w0, w
                 f = pos[j]
                 if bp[f] < best_p[s] and (not has_zero or bg[f] < best_g[s]):
                     continue
-                pv, gv = _charger_value(f, s, a1[d] * b[f], w0[d, f].real if has_zero
-                                        else 0.0, w0[d, f].imag if has_zero else 0.0,
-                                        w1[d, f].real, w1[d, f].imag,
-                                        w2[d, f].real if has_neg else 0.0,
-                                        w2[d, f].imag if has_neg else 0.0, g1r, g1i, g2r, g2i,
-                                        z, neg_c)
-                if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
-                    best_p[s] = pv
-                    arg_p[s] = f
-                if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
-                    best_g[s] = gv
-                    arg_g[s] = f
+                _visit(f, s, a1[d] * b[f], w0[d, f].real if has_zero else 0.0,
+                       w0[d, f].imag if has_zero else 0.0, w1[d, f].real, w1[d, f].imag,
+                       w2[d, f].real if has_neg else 0.0, w2[d, f].imag if has_neg else 0.0,
+                       g1r, g1i, g2r, g2i, z, neg_c, has_zero, best_p, best_g, arg_p, arg_g)
         # dense slices in increasing order of their running maxima: at each position only
         # the slices whose maximum its bound reaches are visited
         dense = dense[:n_dense]
@@ -359,17 +363,9 @@ def reduce_devices_chargers(a1, b, gi1, gi2, z, neg_c, use, ptr, pos, bnd, w0, w
                     if not use[s, f] or seen[s] == f:
                         continue
                     seen[s] = f
-                    pv, gv = _charger_value(f, s, pre, y0r, y0i, w1[d, f].real,
-                                            w1[d, f].imag, y2r, y2i, g1r, g1i, g2r, g2i, z,
-                                            neg_c)
-                    if pv > best_p[s] or (pv == best_p[s] and f < arg_p[s]):
-                        best_p[s] = pv
-                        arg_p[s] = f
-                        moved = True
-                    if has_zero and (gv > best_g[s] or (gv == best_g[s] and f < arg_g[s])):
-                        best_g[s] = gv
-                        arg_g[s] = f
-                        moved = True
+                    moved |= _visit(f, s, pre, y0r, y0i, w1[d, f].real, w1[d, f].imag, y2r,
+                                    y2i, g1r, g1i, g2r, g2i, z, neg_c, has_zero, best_p,
+                                    best_g, arg_p, arg_g)
             if moved:
                 ord_p = dense[np.argsort(best_p[dense])]
                 ord_g = dense[np.argsort(best_g[dense])]
