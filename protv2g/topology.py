@@ -338,6 +338,7 @@ def device_zones(chains: pd.DataFrame) -> pd.DataFrame:
 
 def downstream_buses(chains: pd.DataFrame, device: str) -> set[int]:
     """Buses behind ``device`` seen from the substation (everything it can isolate)."""
-    sel = chains[(chains.device == device) & (chains.direction == Direction.FORWARD.value)
-                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+    sel = chains[chains.device == device]  # the device's rows first (#21: called per device)
+    sel = sel[(sel.direction == Direction.FORWARD.value)
+              & sel.source.astype(str).str.startswith(SUBSTATION)]
     return {int(b) for b in sel.fault_bus}

@@ -62,8 +62,10 @@ def merged(ctx: CheckContext) -> pd.DataFrame:
         columns={c: f"b_{c}" for c in _TIME_COLS} | {"device": "backup"})
     m = pairs[["fault_bus", "primary", "backup"]].merge(p, on=["fault_bus", "primary"])
     m = m.merge(b, on=[*_KEYS, "backup"])
-    m["p_kind"] = m.primary.map(lambda n: spec(ctx.kind(n)).role)
-    m["b_kind"] = m.backup.map(lambda n: spec(ctx.kind(n)).role)
+    # one look-up per device, not per row (#21)
+    role = {n: spec(ctx.kind(n)).role for n in pairs[["primary", "backup"]].stack().unique()}
+    m["p_kind"] = m.primary.map(role)
+    m["b_kind"] = m.backup.map(role)
     return m
 
 
