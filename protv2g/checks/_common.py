@@ -177,7 +177,14 @@ class CheckContext:
         return "" if sel.empty else str(sel.sort_values("order").device.iloc[-1])
 
     def export_text(self, scenario: str) -> str:
-        """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"``."""
+        """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"`` (built once per
+        scenario and kept in ``cache``: messages ask for it row by row, #21)."""
+        key = ("export_text", scenario)
+        if key not in self.cache:
+            self.cache[key] = self._export_text(scenario)
+        return self.cache[key]
+
+    def _export_text(self, scenario: str) -> str:
         sc = self.scenarios.get(scenario)
         if sc is None:
             return f"in scenario {scenario}"
