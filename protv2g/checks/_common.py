@@ -51,6 +51,7 @@ from protv2g.topology import (
     SUBSTATION,
     device_chains,
     device_zones,
+    downstream_bus_sets,
     primary_backup_pairs,
 )
 from protv2g.units import DeviceKind, Severity
@@ -164,6 +165,13 @@ class CheckContext:
             if d.name == name:
                 return d
         raise KeyError(name)
+
+    def downstream(self, device: str) -> set[int]:
+        """Buses behind ``device`` from the substation (:func:`protv2g.topology.
+        downstream_bus_sets` of ``chains``, built once and kept in ``cache``)."""
+        if "downstream" not in self.cache:
+            self.cache["downstream"] = downstream_bus_sets(self.chains)
+        return set(self.cache["downstream"].get(device, ()))
 
     def bus_name(self, bus: int) -> str:
         """Name of a pandapower bus."""
