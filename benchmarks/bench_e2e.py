@@ -41,6 +41,37 @@ Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
 
 A benchmark: it prints figures and ratios and asserts nothing. Each configuration runs once.
 
+**The checks stage alone** (#21, branch ``checks_speed``, 2026-12-01): ``make_study``'s 1,000-
+and 3,000-bus studies, ``fault_tables`` + ``study_flow`` run once and pickled, then
+``check_study`` timed alone in fresh processes, before (``main`` at 6580b9d) and after
+alternately; load 2.9–3.2 (1 min):
+
+=====  ===========  ==========  ============  ===========  ===========  =======
+buses  device rows  violations  coordination  before (s)   after (s)    speed-up
+=====  ===========  ==========  ============  ===========  ===========  =======
+1,000  176,164      54,032      138,000       18.1 / 15.3  11.0 / 8.4   1.6–1.8×
+3,000  503,058      121,974     126,342       31.7 / 32.1  16.5 / 22.1  1.5–1.9×
+=====  ===========  ==========  ============  ===========  ===========  =======
+
+(two before/after pairs each; the 22.1 s ran as the load rose to 3.2.) The 192 s measured
+inside ``bench_e2e`` at 3,000 buses was at load 3.6–6.2 with the faults stage's tables held.
+
+Where the time went before (cProfile, 3,000 buses, load ≈ 5, 95.7 s profiled): the pair table
+evaluated twice (once per bracket, ``evaluate_pairs`` 42.6 s): per-row Python joining data-
+boundary labels (``combine_boundaries``, 4.4 M list comprehensions, 9.7 s) and writing them
+(``device_boundary`` 11.6 s), ``np.unique`` sorting object columns + ``names == name`` per device
+(6.0 s of sorts), ``ctx.kind`` looked up per row in ``merged`` (``Series.map`` 8.1 s), the same
+join and curve look-ups for both brackets; ``downstream_buses`` filtering all chains per device
+(6.5 s); ``FlowResult.reverse`` built twice by ``_flow_tables``' ``dir()`` walk. Now: rows
+grouped once by hashing (``checks/_rows.py``), one text per distinct label, one join and one
+set of tolerances/boundaries shared by both brackets, export text per scenario, downstream
+buses of all devices in one pass. Violation and coordination tables identical (all columns,
+dtypes, row order; floats to 1e-12) on both studies and the six ``feeders/*`` examples. What
+is left (3,000 buses, 22 s profiled at load 2.7): pair evaluation 7.3 s (curve and boundary
+look-ups 3 s), C5/C7/C6 families 2.8/2.0/1.3 s (C5: its 80 k failing rows' messages 1.3 s),
+``with_close_in_positions`` 2.0 s (rebuilds the close-in net the faults stage built), staged
+operate times 1.8 s, ``device_chains`` 1.0 s, the brackets' merge ``_worse`` 1.2 s.
+
 **After device rows are kept from 1 A on the pandapower path** (#21, branch ``seq_rows`` at
 0748181 + the change; a device row is kept where the device sees ≥ 1 A in a phase or in 3I0,
 ``protv2g/engine/device_rows.py``, as on the OpenDSS path), 2026-12-01, same VM:

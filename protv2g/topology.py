@@ -45,6 +45,7 @@ __all__ = [
     "device_chains",
     "primary_backup_pairs",
     "device_zones",
+    "downstream_bus_sets",
     "downstream_buses",
     "CHAIN_COLUMNS",
     "PAIR_COLUMNS",
@@ -336,8 +337,18 @@ def device_zones(chains: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates().reset_index(drop=True)[ZONE_COLUMNS]
 
 
+def downstream_bus_sets(chains: pd.DataFrame) -> dict[str, set[int]]:
+    """:func:`downstream_buses` of every device at once (one pass over ``chains``; the checks
+    ask for every device, #21). Devices with nothing behind them are absent."""
+    sel = chains[(chains.direction == Direction.FORWARD.value)
+                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+    return {str(d): {int(b) for b in g}
+            for d, g in sel.groupby("device", sort=False)["fault_bus"]}
+
+
 def downstream_buses(chains: pd.DataFrame, device: str) -> set[int]:
     """Buses behind ``device`` seen from the substation (everything it can isolate)."""
-    sel = chains[(chains.device == device) & (chains.direction == Direction.FORWARD.value)
-                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+    sel = chains[chains.device == device]  # the device's rows first (#21: called per device)
+    sel = sel[(sel.direction == Direction.FORWARD.value)
+              & sel.source.astype(str).str.startswith(SUBSTATION)]
     return {int(b) for b in sel.fault_bus}

@@ -267,3 +267,21 @@ def test_without_staged_results_the_brackets_coincide(depot):
     v = check_study(study, faults, None, scenarios).violations
     timed = v[v.bracket.isin(["low", "high", "both"])]
     assert len(timed) and (timed.bracket == "both").all()
+
+
+def test_shared_pair_join_equals_each_brackets_own(depot):
+    """#21: pairs_in_brackets joins pairs × faults once and computes the tolerances and data
+    boundaries once for both brackets; each bracket's evaluation on that shared join equals
+    evaluate_pairs on the bracket's own context, row for row."""
+    from protv2g.checks.coordination import PairTerms, evaluate_pairs
+    from protv2g.checks.pairs import in_pair_bracket, merged
+
+    ctx = depot[3].context
+    m = merged(ctx, brackets=("high", "low"))
+    terms = PairTerms(ctx, m)
+    for bracket in ("high", "low"):
+        b_ctx = in_bracket(ctx, bracket)
+        shared = evaluate_pairs(b_ctx, in_pair_bracket(m, bracket), terms)
+        own = evaluate_pairs(b_ctx)
+        assert len(own)
+        pd.testing.assert_frame_equal(shared, own, rtol=1e-12, atol=1e-12)

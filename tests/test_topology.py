@@ -9,6 +9,7 @@ import pytest
 from protv2g.topology import (
     device_chains,
     device_zones,
+    downstream_bus_sets,
     downstream_buses,
     feeder_graph,
     primary_backup_pairs,
@@ -66,3 +67,12 @@ def test_alternate_feed_reverses_chain(tmp_path: Path) -> None:
     assert "R1" not in set(ch.device)
     pairs = primary_backup_pairs(ch)
     assert set(pairs[pairs.fault_bus == BUS["B1"]].primary) == set()  # only R2 forward
+
+
+def test_downstream_bus_sets_equal_downstream_buses(study) -> None:
+    """#21: every device's downstream buses in one pass, the same sets as one at a time."""
+    ch = device_chains(study.net, study.device_sites, study.site_buses)
+    sets = downstream_bus_sets(ch)
+    assert sets
+    for name in set(ch.device) | {"no-such-device"}:
+        assert sets.get(name, set()) == downstream_buses(ch, name)

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import rows_by_value
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
@@ -50,6 +51,7 @@ from protv2g.topology import (
     SUBSTATION,
     device_chains,
     device_zones,
+    downstream_bus_sets,
     primary_backup_pairs,
 )
 from protv2g.units import DeviceKind, Severity
@@ -164,6 +166,13 @@ class CheckContext:
                 return d
         raise KeyError(name)
 
+    def downstream(self, device: str) -> set[int]:
+        """Buses behind ``device`` from the substation (:func:`protv2g.topology.
+        downstream_bus_sets` of ``chains``, built once and kept in ``cache``)."""
+        if "downstream" not in self.cache:
+            self.cache["downstream"] = downstream_bus_sets(self.chains)
+        return set(self.cache["downstream"].get(device, ()))
+
     def bus_name(self, bus: int) -> str:
         """Name of a pandapower bus."""
         return self.study.bus_name(bus)
@@ -176,7 +185,14 @@ class CheckContext:
         return "" if sel.empty else str(sel.sort_values("order").device.iloc[-1])
 
     def export_text(self, scenario: str) -> str:
-        """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"``."""
+        """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"`` (built once per
+        scenario and kept in ``cache``: messages ask for it row by row, #21)."""
+        key = ("export_text", scenario)
+        if key not in self.cache:
+            self.cache[key] = self._export_text(scenario)
+        return self.cache[key]
+
+    def _export_text(self, scenario: str) -> str:
         sc = self.scenarios.get(scenario)
         if sc is None:
             return f"in scenario {scenario}"
@@ -252,18 +268,20 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
     n = len(out)
     cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
-    names = out["device"].to_numpy()
+    # each device's rows found once, by hashing (#21: ``names == name`` per device and
+    # bracket scanned the whole object column 3 × devices times)
+    rows = dict(rows_by_value(out["device"].to_numpy()))
     i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
     for name, dev in devices.items():
-        idx = np.flatnonzero(names == name)
-        if len(idx) == 0:
+        idx = rows.get(name)
+        if idx is None:
             continue
         for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
             cols[k][idx] = t
-    low = _through_stages(devices, names, cols, staged)
+    low = _through_stages(devices, rows, cols, staged)
     # the pipeline hands the same stages to both brackets when no site's limit moves
     cols = ({k: v.copy() for k, v in low.items()} if staged_high is staged and staged is not None
-            else _through_stages(devices, names, cols, staged_high))
+            else _through_stages(devices, rows, cols, staged_high))
     for which, times in (("high", cols), ("low", low)):
         times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
                                       times["t_longest_shot_s"])
@@ -297,17 +315,18 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
     return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None, cache={})
 
 
-def _through_stages(devices: Mapping[str, Device], names: np.ndarray,
+def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
                     held: dict[str, np.ndarray], staged: StagedCurrents | None
                     ) -> dict[str, np.ndarray]:
     """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
-    a copy of ``held`` (the first cycle held) where there is one stage or none."""
+    a copy of ``held`` (the first cycle held) where there is one stage or none. ``rows``:
+    device name → its rows (:func:`protv2g.checks._rows.rows_by_value`)."""
     out = {k: v.copy() for k, v in held.items()}
     if staged is None or staged.n_stages < 2:
         return out
     for name, dev in devices.items():
-        idx = np.flatnonzero(names == name)
-        if len(idx) == 0:
+        idx = rows.get(name)
+        if idx is None:
             continue
         t0, t1 = staged.times_s(idx)
         for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
@@ -321,21 +340,23 @@ def _flow_tables(flow_result: Any) -> dict[str, pd.DataFrame]:
     """Flow tables by name from a mapping or an object with DataFrame attributes."""
     if flow_result is None:
         return {}
-    if isinstance(flow_result, Mapping):
-        items = dict(flow_result.items())
-    else:
-        items = {k: getattr(flow_result, k) for k in dir(flow_result)
-                 if not k.startswith("_") and isinstance(getattr(flow_result, k, None),
-                                                         pd.DataFrame)}
     aliases = {"device": ("device", "devices", "device_flow", "directional"),
                "bus": ("bus", "buses", "voltage", "voltages"),
                "branch": ("branch", "branches", "loading", "line", "lines"),
                "sites": ("sites", "site_flow")}
+    if isinstance(flow_result, Mapping):
+        def get(n: str) -> Any:
+            return flow_result.get(n)
+    else:  # only the names read: a result's other attributes may be computed properties
+        # (#21: ``FlowResult.reverse`` builds a summary of every step, twice per access here)
+        def get(n: str) -> Any:
+            return getattr(flow_result, n, None)
     out: dict[str, pd.DataFrame] = {}
     for key, names in aliases.items():
         for n in names:
-            if isinstance(items.get(n), pd.DataFrame):
-                out[key] = items[n]
+            v = get(n)
+            if isinstance(v, pd.DataFrame):
+                out[key] = v
                 break
     return out
 

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, in_bracket
-from protv2g.checks.coordination import evaluate_pairs
-from protv2g.checks.pairs import empty_coordination
+from protv2g.checks.coordination import PairTerms, evaluate_pairs
+from protv2g.checks.pairs import empty_coordination, in_pair_bracket, merged
 from protv2g.criteria import Criterion
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
@@ -94,8 +94,12 @@ def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
     rule kept with its ``bracket`` (``COORDINATION_COLUMNS`` + ``bracket``)."""
     if ctx.faults is None:
         return empty_coordination().assign(bracket=pd.Series(dtype=object))
-    high = evaluate_pairs(in_bracket(ctx, "high"))
-    low = evaluate_pairs(in_bracket(ctx, "low"))
+    # one join of pairs × faults and one set of tolerances and data boundaries (they read the
+    # first-cycle currents, the same in both brackets); each bracket's times picked from it
+    m = merged(ctx, brackets=("high", "low"))
+    terms = None if m.empty else PairTerms(ctx, m)
+    high = evaluate_pairs(in_bracket(ctx, "high"), in_pair_bracket(m, "high"), terms)
+    low = evaluate_pairs(in_bracket(ctx, "low"), in_pair_bracket(m, "low"), terms)
     order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.OK.value: 2}
 
     def ranked(t: pd.DataFrame) -> pd.DataFrame:

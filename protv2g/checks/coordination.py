@@ -151,8 +151,19 @@ def _split_by(which: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
     return tol, bnd
 
 
-def evaluate_pairs(ctx: CheckContext) -> pd.DataFrame:
+def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
+                   terms: PairTerms | None = None) -> pd.DataFrame:
     """Every primary/backup pair at every fault where the primary operates.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        In the bracket to evaluate (:func:`protv2g.checks._common.in_bracket`).
+    m : DataFrame, optional
+        :func:`protv2g.checks.pairs.merged` of ``ctx`` (computed when not given).
+    terms : PairTerms, optional
+        Tolerances and data boundaries of ``m``'s rows; they depend on the currents only,
+        so both brackets share them (:func:`protv2g.checks.brackets.pairs_in_brackets`).
 
     Returns
     -------
@@ -160,10 +171,10 @@ def evaluate_pairs(ctx: CheckContext) -> pd.DataFrame:
         ``COORDINATION_COLUMNS``; ``margin_s`` in seconds (negative = miscoordination),
         ``required_s`` the CTI or 0 for rules whose margin already contains the limit.
     """
-    m = merged(ctx)
+    m = merged(ctx) if m is None else m
     if m.empty:
         return empty_coordination()
-    terms = PairTerms(ctx, m)
+    terms = PairTerms(ctx, m) if terms is None else terms
     pk, bk = m.p_kind.to_numpy(), m.b_kind.to_numpy()
     relay, rc, fuse = "relay", "recloser", "fuse"  # coordination roles (devices.kinds)
     p_clear = m.p_t_clear_s.to_numpy(dtype=float)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
-from protv2g.topology import downstream_buses
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_islanding"]
@@ -32,7 +31,7 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
-        behind = downstream_buses(ctx.chains, dev.name)
+        behind = ctx.downstream(dev.name)
         if not behind:
             continue
         applies = True

@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, empty, violation_rows
+from protv2g.checks._common import CheckContext, bracket_column, empty, violation_rows
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
 __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_coordination",
-           "merged",
+           "in_pair_bracket", "merged",
            "pair_criteria", "pair_criterion", "pair_violations"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
@@ -49,22 +49,49 @@ _TIME_COLS = ["fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s", "t_fast_s",
 _TOL_S = 1e-9
 
 
-def merged(ctx: CheckContext) -> pd.DataFrame:
-    """Pairs × faults with both devices' currents and times (``p_*`` primary, ``b_*`` backup)."""
+def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
+    """Pairs × faults with both devices' currents and times (``p_*`` primary, ``b_*`` backup).
+
+    ``brackets`` (``"low"``, ``"high"``): also each bracket's time columns
+    (``p_t_op_low_s`` …), for :func:`in_pair_bracket` — one join serves both brackets, whose
+    rows are the same (#21: the join and the curve look-ups of its rows were made twice).
+    """
     f = ctx.faults
     if f is None or ctx.pairs.empty:
         return pd.DataFrame()
     have = set(ctx.devices)
     pairs = ctx.pairs[ctx.pairs.primary.isin(have) & ctx.pairs.backup.isin(have)]
-    cols = [*_KEYS, "device", *_TIME_COLS]
-    p = f[cols].rename(columns={c: f"p_{c}" for c in _TIME_COLS} | {"device": "primary"})
+    time_cols = [*_TIME_COLS, *(c for b in brackets for c in _bracket_columns(b)
+                                if c in f.columns)]
+    cols = [*_KEYS, "device", *time_cols]
+    p = f[cols].rename(columns={c: f"p_{c}" for c in time_cols} | {"device": "primary"})
     b = f[cols].drop(columns="fault_bus_name").rename(
-        columns={c: f"b_{c}" for c in _TIME_COLS} | {"device": "backup"})
+        columns={c: f"b_{c}" for c in time_cols} | {"device": "backup"})
     m = pairs[["fault_bus", "primary", "backup"]].merge(p, on=["fault_bus", "primary"])
     m = m.merge(b, on=[*_KEYS, "backup"])
-    m["p_kind"] = m.primary.map(lambda n: spec(ctx.kind(n)).role)
-    m["b_kind"] = m.backup.map(lambda n: spec(ctx.kind(n)).role)
+    # one look-up per device, not per row (#21)
+    role = {n: spec(ctx.kind(n)).role for n in pairs[["primary", "backup"]].stack().unique()}
+    m["p_kind"] = m.primary.map(role)
+    m["b_kind"] = m.backup.map(role)
     return m
+
+
+def _bracket_columns(bracket: str) -> list[str]:
+    """The bracket's names of the time columns of :data:`_TIME_COLS` (``t_op_low_s`` …)."""
+    return [bracket_column(c, bracket) for c in _TIME_COLS if c.startswith("t_")]
+
+
+def in_pair_bracket(m: pd.DataFrame, bracket: str) -> pd.DataFrame:
+    """``m`` (:func:`merged` with ``brackets``) with ``bracket``'s times under the plain
+    names (``p_t_op_s`` …), as :func:`protv2g.checks._common.in_bracket` does for the fault
+    table; a shallow copy."""
+    out = m.copy(deep=False)
+    for side in ("p", "b"):
+        for c in _TIME_COLS:
+            col = f"{side}_{bracket_column(c, bracket)}" if c.startswith("t_") else ""
+            if col in m.columns:
+                out[f"{side}_{c}"] = m[col].to_numpy()
+    return out
 
 
 def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
@@ -150,8 +177,9 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     bad = coord[coord.criterion.isin(criteria) & ~coord.ok.astype(bool)]
     if bad.empty:
         return empty()
+    export = {sc: ctx.export_text(sc) for sc in bad.scenario.unique()}  # per scenario (#21)
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
-                    ctx.export_text(r.scenario)) for r in bad.itertuples(index=False)]
+                    export[r.scenario]) for r in bad.itertuples(index=False)]
     return violation_rows(
         bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
         scenario=bad.scenario.to_numpy(),

@@ -91,7 +91,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_fast = m.b_t_fast_s.to_numpy(dtype=float)
     b_del = m.b_t_delayed_s.to_numpy(dtype=float)
-    n_fast = m.backup.map(lambda n: getattr(ctx.devices[n].settings, "n_fast", 0)).to_numpy()
+    n_fast = m.backup.map({n: getattr(ctx.devices[n].settings, "n_fast", 0)
+                           for n in m.backup.unique()}).to_numpy()  # per device (#21)
     k, k_src, _ = _per_recloser(ctx, m.backup.to_numpy(), sel, fuse_saving)
     frames = []
     with np.errstate(invalid="ignore"):

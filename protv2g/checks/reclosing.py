@@ -33,7 +33,6 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.checks.rule_values import reclose_margin
-from protv2g.topology import downstream_buses
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
@@ -77,7 +76,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
-        behind = downstream_buses(ctx.chains, dev.name)
+        behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
         if not names:
             continue

@@ -28,7 +28,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from protv2g.checks._rows import labels_by_key, rows_by_value
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
@@ -109,11 +111,10 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
     i_g = None if i_ground_a is None else np.asarray(i_ground_a, dtype=float)
     out = np.zeros(len(names))
     tech = ctx.thresholds.relay_technology
-    for name in np.unique(names):
+    for name, idx in rows_by_value(names):
         dev = ctx.devices.get(str(name))
         if dev is None:
             continue
-        idx = np.flatnonzero(names == name)
         role = kind_of(dev).role
         w = _which(role, which)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -153,16 +154,19 @@ def device_boundary(ctx: Any, names: Sequence[str] | np.ndarray, i_phase_a: np.n
     i_p = np.asarray(i_phase_a, dtype=float)
     i_g = np.asarray(i_ground_a, dtype=float)
     out = np.full(len(names), "", dtype=object)
-    for name in np.unique(names):
+    for name, idx in rows_by_value(names):
         dev = ctx.devices.get(str(name))
         if dev is None:
             continue
-        idx = np.flatnonzero(names == name)
         role = kind_of(dev).role
         with np.errstate(invalid="ignore", divide="ignore"):
             flags = np.asarray(_one_boundary(dev, role, i_p[idx], i_g[idx], which), dtype=str)
         label = _which(role, which)
-        out[idx] = [("" if f in _QUIET else f"{name} {label}: {f}") for f in flags]
+        # one text per distinct flag, not per row (#21)
+        codes, uniq = pd.factorize(flags.astype(object))
+        text = np.array([("" if f in _QUIET else f"{name} {label}: {f}") for f in uniq],
+                        dtype=object)
+        out[idx] = text[codes]
     return out
 
 
@@ -171,11 +175,15 @@ def combine_boundaries(*parts: np.ndarray) -> np.ndarray:
     if not parts:
         return np.array([], dtype=object)
     n = len(parts[0])
-    out = np.empty(n, dtype=object)
-    for k in range(n):
+    if n == 0:
+        return np.empty(0, dtype=object)
+    # one text per distinct combination of labels, not per row (#21)
+    first, inverse = labels_by_key(*parts)
+    out = np.empty(len(first), dtype=object)
+    for j, k in enumerate(first):
         labels = [str(p[k]) for p in parts if str(p[k])]
-        out[k] = "; ".join(labels) if labels else INSIDE
-    return out
+        out[j] = "; ".join(labels) if labels else INSIDE
+    return out[inverse]
 
 
 def rss(*terms: np.ndarray) -> np.ndarray:
