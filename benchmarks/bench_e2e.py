@@ -140,6 +140,19 @@ error, the draft has no V2G site: ``depot`` 20 × 100 kW three-phase added at ``
   compile 0.65 s + power flow 0.34 s + fault study 2.25 s = 3.24 s, 42 MB. Ratio of protv2g's
   compute (faults … gate, 14.9 s) to OpenDSS: **4.6×** (target ≤ 3×); with load 5.2×.
 
+IEEE 8500, one site, ``python benchmarks/bench_e2e.py --skip-synthetic`` at 6580b9d (before
+the checks speed-up; 14:48 UTC 2026-12-01, the CI suite and a helper running: load
+3.6–4.2), **with the chargers' stages on the phase path** (both brackets, since the last quiet
+2.9×): init 24.7 s; run: load
+3.17 s, faults 20.88 s, flows 4.87 s, checks 15.95 s, gate 0.38 s, findings 3.27 s, workbook
+53.4 s (7.7 MB + 3 Parquet files; 100,464 bus fault rows, 111,636 device rows, 10,249
+violation rows, 92 findings, gate FAIL), peak RSS 668 MB over the 313 MB after imports.
+OpenDSS 3.23 s (compile 0.71, power flow 0.24, fault study 2.28), 41 MB. Ratio of protv2g's
+compute (42.1 s) to OpenDSS: **13.0×** at that load (target ≤ 3×, not met). The faults stage
+warm, profiled (11.1 s at load ≈ 4): stages 4.5 s (site Newton 2.3 s), device currents
+(``Terminals.fill``) 3.0 s, the two factorisations 1.8 s (1.0 s re-reading every line's
+``Yprim`` from OpenDSS for the heated min case), the 1 A row rule 0.8 s.
+
 IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
 --two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
 ``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the
