@@ -269,11 +269,17 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     return fs
 
 
+def _change_matrix(e: ElementY, change: float | np.ndarray) -> np.ndarray:
+    """A change of ``e``'s admittance as a ``(k, k)`` matrix: ``scale · Yprim(e)`` for a float,
+    the matrix itself otherwise."""
+    return e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+
+
 def _by_element(changes: list[tuple[ElementY, float | np.ndarray]]) -> dict[str, np.ndarray]:
     """``{element name: Σ change}`` as full ``(k, k)`` matrices (see :func:`_scatter`)."""
     out: dict[str, np.ndarray] = {}
     for e, change in changes:
-        mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+        mat = _change_matrix(e, change)
         out[e.name] = out[e.name] + mat if e.name in out else mat
     return out
 
@@ -307,7 +313,7 @@ def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarr
     """
     groups: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for e, change in changes:
-        mat = e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
+        mat = _change_matrix(e, change)
         groups.setdefault(len(e.node), []).append((e.node, mat))
     rows, cols, vals = [], [], []
     for k, items in groups.items():
