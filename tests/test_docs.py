@@ -13,8 +13,8 @@ from .conftest import REPO_DIR
 
 def _models():
     for value in vars(schema).values():
-        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == \
-                schema.__name__ and not value.__name__.startswith("_"):
+        if isinstance(value, type) and issubclass(value, BaseModel) and \
+                value.__module__.startswith(schema.__name__) and not value.__name__.startswith("_"):
             yield value
 
 

@@ -1,5 +1,8 @@
 """Schema of a study file (YAML), as pydantic models.
 
+The devices, the V2G sites and the shared pieces live in ``schema_devices``, ``schema_sites``
+and ``schema_common``; every model is importable from here.
+
 Every key carries its unit in its name (``pickup_a``, ``p_charger_kw``, ``t_s``).
 Defaults follow ``domain.md`` and are documented in ``docs/study-file.md``;
 the report states which value was used.
@@ -7,471 +10,61 @@ the report states which value was used.
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from protv2g.criteria import CRITERIA as CRITERION_IDS
+from protv2g.study.schema_common import (
+    FeederSource,
+    Fraction,
+    Location,
+    NonNegFloat,
+    PositiveFloat,
+    _Model,
+    _non_empty,
+    finite,
+)
+from protv2g.study.schema_devices import (
+    DIRECTIONAL_TAGS,
+    Device,
+    DirectionalElements,
+    FuseDevice,
+    RecloserDevice,
+    RelayDevice,
+)
+from protv2g.study.schema_sites import (
+    SUSTAINED_LIMIT_DEFAULT_PU,
+    SUSTAINED_LIMIT_HIGH_DEFAULT_PU,
+    DayProfile,
+    InterconnectionTransformer,
+    ParticipationFractions,
+    V2GSite,
+    VoltageTrip,
+)
 from protv2g.units import (
-    AngleRule,
     Case,
-    ChargerControl,
-    ChargerLaw,
-    ChargerMode,
-    DeviceKind,
     FaultType,
     LoadLevel,
     Method,
     Participation,
-    RideThroughCategory,
     Severity,
 )
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-def _non_empty(value: tuple[Any, ...], key: str, allowed: str, default: str,
-               why: str = "the study would have nothing to run for it") -> tuple[Any, ...]:
-    """``value`` unless it is an empty list (#20: an empty axis leaves nothing to run, so the
-    study would end without the scenarios, faults or checks it was written for)."""
-    if len(value) == 0:
-        raise ValueError(f"{key} is an empty list: {why} | fix: list at least one of "
-                         f"{allowed}, or remove {key} for the default ({default})")
-    return value
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-# --- feeder -----------------------------------------------------------------------------------
-
-
-class FeederSource(_Model):
-    """Where the network comes from: exactly one of the three keys.
-
-    For an OpenDSS master: ``redirects`` (further scripts run after it, e.g. the IEEE 8500's
-    ``Fuses.DSS``, paths relative to the study), ``adopt_devices`` (the model's fuses,
-    reclosers and relays that the study does not define itself become study devices; ``protv2g
-    init`` writes them all and sets it false) and ``opendss_via`` (``phase``: the phase-domain
-    path on OpenDSS's own network, the default; ``pandapower``: the older import into a
-    balanced pandapower net).
-    """
-
-    pandapower_json: str | None = None
-    builtin: str | None = None
-    opendss: str | None = None
-    redirects: tuple[str, ...] = ()
-    adopt_devices: bool = True
-    opendss_via: Literal["phase", "pandapower"] = "phase"
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> FeederSource:
-        given = [k for k in ("pandapower_json", "builtin", "opendss") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of 'pandapower_json', 'builtin' or 'opendss' "
-                f"(got {', '.join(given) or 'none'}) | fix: keep one feeder source")
-        if not self.opendss and (self.redirects or self.opendss_via != "phase"):
-            raise ValueError("'redirects' and 'opendss_via' belong to an 'opendss' feeder | "
-                             "fix: remove them")
-        return self
-
-
-# --- devices ----------------------------------------------------------------------------------
-
-
-class Location(_Model):
-    """Where a device sits: a line end, a transformer side, or a switch (all by name)."""
-
-    line: str | None = None
-    end: Literal["from", "to"] | None = None
-    trafo: str | None = None
-    side: Literal["hv", "lv"] | None = None
-    switch: str | None = None
-
-    @model_validator(mode="after")
-    def _one_element(self) -> Location:
-        given = [k for k in ("line", "trafo", "switch") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of 'line' (with 'end'), 'trafo' (with 'side') or 'switch' "
-                "| fix: e.g. location: {line: F1-L01, end: from}")
-        if self.line is not None and self.end is None:
-            raise ValueError("a device on a line needs 'end: from' or 'end: to' | fix: add "
-                             "end: from (device at the line's from-bus) or end: to")
-        if self.trafo is not None and self.side is None:
-            raise ValueError("a device on a transformer needs 'side: hv' or 'side: lv' | fix: "
-                             "add side: hv or side: lv")
-        return self
-
-
-class _DeviceBase(_Model):
-    name: str = Field(min_length=1)
-    location: Location
-    interrupting_rating_ka: PositiveFloat | None = None
-    # #17 duty (C7): the basis of the interrupting rating — rated symmetrical current valid up
-    # to the rating's test X/R (``rating_x_r``, default 17: IEEE C37.04/C37.06 45 ms DC time
-    # constant at 60 Hz), or an asymmetrical (total first-cycle rms) current
-    interrupting_rating_basis: Literal["sym", "asym"] = "sym"
-    rating_x_r: PositiveFloat | None = None
-
-
-class DirectionalElements(_Model):
-    """A relay's directional elements (``directional`` as a mapping; docs/directional-elements.md).
-
-    Every key is optional; absent ones take the documented defaults (computed per relay where
-    they depend on the feeder: Z1ANG, Z2F/Z2R, Z0ANG, Z0F/Z0R, 50QF/50QR, 50GF/50GR).
-    """
-
-    trip_direction: Literal["forward", "none"] = "forward"
-    phase_elements: tuple[Literal["67P", "32Q"], ...] = ("67P",)
-    ground_elements: tuple[Literal["67N", "32Q"], ...] = ("67N",)
-    phase_min_polarising_pu: NonNegFloat = 0.05
-    memory: bool = True
-    half_width_degree: Annotated[float, Field(gt=0, le=90)] = 90.0
-    z1_angle_degree: Annotated[float, Field(ge=0, le=90)] | None = None
-    z2_forward_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    z2_reverse_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    q_forward_pickup_a: PositiveFloat | None = None
-    q_reverse_pickup_a: PositiveFloat | None = None
-    a2: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
-    ground_method: Literal["torque", "impedance"] = "torque"
-    ground_characteristic_angle_degree: Annotated[float, Field(ge=-180, le=180)] = -60.0
-    ground_min_polarising_pu: NonNegFloat = 0.02
-    z0_angle_degree: Annotated[float, Field(ge=0, le=90)] | None = None
-    z0_forward_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    z0_reverse_ohm: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    g_forward_pickup_a: PositiveFloat | None = None
-    g_reverse_pickup_a: PositiveFloat | None = None
-    a0: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
-    unmodelled_clearing_time_s: PositiveFloat = 0.5
-    reverse_power_pickup_mw: PositiveFloat | None = None
-    reverse_power_delay_s: NonNegFloat = 2.0
-
-    @model_validator(mode="after")
-    def _thresholds(self) -> DirectionalElements:
-        for f, r in (("z2_forward_ohm", "z2_reverse_ohm"), ("z0_forward_ohm", "z0_reverse_ohm")):
-            fv, rv = getattr(self, f), getattr(self, r)
-            if (fv is None) != (rv is None):
-                raise ValueError(f"give {f} and {r} together | fix: add the other one, or "
-                                 "remove both for the defaults (Z1MAG/2 and Z1MAG·0.6)")
-            if fv is not None and not rv > fv:
-                raise ValueError(f"{r} ({rv}) must be larger than {f} ({fv}) | fix: set the "
-                                 "reverse threshold above the forward one")
-        for name in ("phase_elements", "ground_elements"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name} lists an element twice | fix: list each once")
-        return self
-
-
-#: Tags of the two forms of a relay's ``directional`` key (not keys of the file: validation
-#: messages leave them out of the field path).
-DIRECTIONAL_TAGS = ("shorthand", "mapping")
-
-
-def _directional_form(value: Any) -> str:
-    return DIRECTIONAL_TAGS[0] if isinstance(value, str) else DIRECTIONAL_TAGS[1]
-
-
-#: ``none`` / ``forward``, or a mapping of directional elements.
-DirectionalKey = Annotated[
-    Annotated[Literal["none", "forward"], Tag(DIRECTIONAL_TAGS[0])]
-    | Annotated[DirectionalElements, Tag(DIRECTIONAL_TAGS[1])],
-    Discriminator(_directional_form)]
-
-
-class RelayDevice(_DeviceBase):
-    """Feeder-head or line relay with 50P/51P, 50G/51G (primary amperes).
-
-    The 51 elements are inverse-time (``curve`` with ``time_dial``) or, with
-    ``definite_time_s``, definite-time at ``pickup_a``/``ground_pickup_a`` (OpenDSS ``Delay``,
-    used instead of the curves; ``curve`` and ``time_dial`` may then be left out).
-    """
-
-    kind: Literal[DeviceKind.RELAY]
-    pickup_a: PositiveFloat
-    curve: str | None = None
-    time_dial: PositiveFloat | None = None
-    definite_time_s: PositiveFloat | None = None
-    inst_pickup_a: PositiveFloat | None = None
-    inst_delay_s: NonNegFloat = 0.0
-    ground_pickup_a: PositiveFloat | None = None
-    ground_curve: str | None = None
-    ground_time_dial: PositiveFloat | None = None
-    ground_inst_pickup_a: PositiveFloat | None = None
-    ground_inst_delay_s: NonNegFloat = 0.0
-    time_adder_s: NonNegFloat = 0.0
-    time_multiplier: PositiveFloat = 1.0
-    min_response_s: NonNegFloat = 0.0
-    reset: Literal["instantaneous", "electromechanical"] = "instantaneous"
-    reclose_intervals_s: tuple[PositiveFloat, ...] = ()
-    directional: DirectionalKey = "none"
-    characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
-
-    @model_validator(mode="after")
-    def _ground_complete(self) -> RelayDevice:
-        if self.definite_time_s is None:
-            if self.curve is None:
-                raise ValueError("a relay needs a time-overcurrent (51) element | fix: add "
-                                 "curve and time_dial (inverse time) or definite_time_s "
-                                 "(definite time)")
-            if self.time_dial is None:
-                raise ValueError(f"curve {self.curve!r} needs a time_dial | fix: add "
-                                 "time_dial (time dial or TMS of the curve)")
-        if self.ground_pickup_a is not None and self.definite_time_s is None and (
-            self.ground_curve is None or self.ground_time_dial is None
-        ):
-            raise ValueError("ground_pickup_a needs ground_curve and ground_time_dial too | "
-                             "fix: add both, or remove ground_pickup_a")
-        return self
-
-
-class RecloserDevice(_DeviceBase):
-    """Line recloser (primary amperes)."""
-
-    kind: Literal[DeviceKind.RECLOSER]
-    phase_min_trip_a: PositiveFloat
-    ground_min_trip_a: PositiveFloat | None = None
-    fast_curve: str
-    delayed_curve: str
-    ground_fast_curve: str | None = None
-    ground_delayed_curve: str | None = None
-    n_fast: Annotated[int, Field(ge=0, le=4)] = 2
-    n_delayed: Annotated[int, Field(ge=0, le=4)] = 2
-    reclose_intervals_s: tuple[PositiveFloat, ...] = (0.5, 2.0, 2.0)
-    reset_time_s: PositiveFloat = 15.0
-    fast_multiplier: PositiveFloat = 1.0
-    fast_adder_s: NonNegFloat = 0.0
-    delayed_multiplier: PositiveFloat = 1.0
-    delayed_adder_s: NonNegFloat = 0.0
-    min_response_s: NonNegFloat = 0.0
-    ground_fast_multiplier: PositiveFloat | None = None
-    ground_delayed_multiplier: PositiveFloat | None = None
-    phase_inst_a: PositiveFloat | None = None
-    ground_inst_a: PositiveFloat | None = None
-    inst_delay_s: NonNegFloat = 0.0
-
-    @model_validator(mode="after")
-    def _shots(self) -> RecloserDevice:
-        shots = self.n_fast + self.n_delayed
-        if shots < 1:
-            raise ValueError("n_fast + n_delayed must be at least 1 | fix: give at least one "
-                             "shot")
-        if len(self.reclose_intervals_s) != shots - 1:
-            raise ValueError(
-                f"reclose_intervals_s has {len(self.reclose_intervals_s)} values but "
-                f"{shots} shots need {shots - 1} | fix: give {shots - 1} reclose intervals or "
-                "change n_fast/n_delayed")
-        if self.ground_inst_a is not None and self.ground_min_trip_a is None:
-            raise ValueError("ground_inst_a needs the ground element (ground_min_trip_a) | "
-                             "fix: add ground_min_trip_a, or remove ground_inst_a")
-        return self
-
-
-class FuseDevice(_DeviceBase):
-    """Expulsion fuse link, e.g. ``65K`` or ``25T``, or a user point-table curve."""
-
-    kind: Literal[DeviceKind.FUSE]
-    link: str
-    preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-    ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0
-    time_adder_s: NonNegFloat = 0.0
-
-
-Device = Annotated[RelayDevice | RecloserDevice | FuseDevice, Field(discriminator="kind")]
-
-
-# --- V2G sites --------------------------------------------------------------------------------
-
-
-class ParticipationFractions(_Model):
-    """Fraction of a site's chargers that are plugged in and dispatchable."""
-
-    low: Fraction = 0.5
-    expected: Fraction = 0.8
-    firm: Fraction = 1.0
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ParticipationFractions:
-        if not self.low <= self.expected <= self.firm:
-            raise ValueError("participation fractions must satisfy low <= expected <= firm | "
-                             "fix: order the fractions")
-        return self
-
-    def fraction(self, case: Participation) -> float:
-        return float(getattr(self, case.value))
-
-
-class DayProfile(_Model):
-    """Fleet behaviour over a 96-step (15 min) day."""
-
-    arrival_h: Annotated[float, Field(ge=0, lt=24)] = 7.0
-    departure_h: Annotated[float, Field(ge=0, lt=24)] = 16.0
-    export_window_h: tuple[float, float] = (16.0, 20.0)
-    soc_reserve_fraction: Fraction = 0.3
-    battery_kwh: PositiveFloat = 100.0
-    efficiency: Annotated[float, Field(gt=0, le=1)] = 0.92
-
-
-class InterconnectionTransformer(_Model):
-    """A site's interconnection (step-up) transformer: HV side on the site's MV bus, LV side
-    on a new site bus where the chargers connect (``protv2g.network.site_transformer``)."""
-
-    sn_kva: PositiveFloat
-    vn_lv_kv: PositiveFloat = 0.48
-    vk_percent: Annotated[float, Field(gt=0, le=30)] = 5.75
-    x_r: PositiveFloat = 5.0
-    connection: Literal["YNd", "Dyn", "YNyn", "Yd", "Dy", "Yy", "Dd", "Yyn", "YNy"] = "YNd"
-    clock: Annotated[int, Field(ge=0, le=11)] | None = None
-    vk0_percent: Annotated[float, Field(gt=0, le=30)] | None = None
-    x0_r0: PositiveFloat | None = None
-    neutral_r_ohm: NonNegFloat = 0.0
-    neutral_x_ohm: NonNegFloat = 0.0
-    mag0_percent: PositiveFloat = 100.0
-
-
-class VoltageTrip(_Model):
-    """Overrides of a site's IEEE 1547-2018 voltage trip settings: pickup (pu of nominal) and
-    maximum clearing time (s) of each element; absent keys keep the category's defaults."""
-
-    uv1_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
-    uv1_s: PositiveFloat | None = None
-    uv2_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
-    uv2_s: PositiveFloat | None = None
-    ov1_pu: Annotated[float, Field(gt=1, le=2)] | None = None
-    ov1_s: PositiveFloat | None = None
-    ov2_pu: Annotated[float, Field(gt=1, le=2)] | None = None
-    ov2_s: PositiveFloat | None = None
-
-
-class V2GSite(_Model):
-    """A fleet of bidirectional chargers at one bus.
-
-    Fault behaviour (``docs/charger-fault-model.md``): the connected chargers' kVA
-    (participation × ``n_chargers`` × ``s_charger_kva``) sizes the source; ``limit_pu`` is the
-    first-cycle limit, ``sustained_limit_pu`` the limit of the control law ``fault_law``
-    afterwards; cessation and trip follow ``ride_through_category`` and ``voltage_trip``.
-    """
-
-    name: str = Field(min_length=1)
-    bus: str
-    n_chargers: Annotated[int, Field(ge=1)]
-    p_charger_kw: PositiveFloat
-    s_charger_kva: PositiveFloat | None = None
-    phases: Literal[1, 3] = 3
-    phase: Literal["a", "b", "c"] | None = None
-    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
-    sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
-    sustained_limit_high_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
-    fault_law: ChargerLaw | None = None
-    k_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
-    k_deadband_pu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
-    ride_through_category: RideThroughCategory = RideThroughCategory.II
-    voltage_trip: VoltageTrip = VoltageTrip()
-    cessation_below_pu: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
-    angle_rule: AngleRule = AngleRule.UNITY_PF
-    control: ChargerControl = ChargerControl.GRID_FOLLOWING
-    modes: tuple[ChargerMode, ...] = (ChargerMode.EXPORTING, ChargerMode.CHARGING)
-    participation: ParticipationFractions = ParticipationFractions()
-    k2: Annotated[float, Field(ge=0, le=2)] = 0.0
-    cease_to_energize_s: PositiveFloat = 2.0
-    comm_loss_fallback: Literal["cease_export", "hold_last", "revert_to_charging"] = (
-        "cease_export")
-    day: DayProfile | None = None
-    interconnection_transformer: InterconnectionTransformer | None = None
-
-    @field_validator("modes")
-    @classmethod
-    def _modes(cls, value: tuple[ChargerMode, ...]) -> tuple[ChargerMode, ...]:
-        return _non_empty(value, "modes", "exporting, charging", "[exporting, charging]",
-                          "the site would neither export nor charge")
-
-    @model_validator(mode="after")
-    def _limits(self) -> V2GSite:
-        if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
-            raise ValueError(
-                f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
-                f"limit limit_pu ({self.limit_pu:g}) | fix: give sustained_limit_pu <= limit_pu "
-                "(typical 1.0-1.2 sustained, 1.5-2.0 first cycle)")
-        high = self.sustained_limit_high_pu
-        if high is not None and not self.sustained_limit - 1e-12 <= high <= self.limit_pu + 1e-12:
-            raise ValueError(
-                f"sustained_limit_high_pu ({high:g}) lies outside [sustained limit "
-                f"{self.sustained_limit:g}, first-cycle limit limit_pu {self.limit_pu:g}] | fix: "
-                "give the high end of the sustained limit between the two (published range "
-                "of grid-following inverters 1.0-1.2 pu)")
-        if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
-            raise ValueError(
-                f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
-                f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
-        return self
-
-    @property
-    def p_max_kw(self) -> float:
-        """Nameplate export of the whole site (kW)."""
-        return self.n_chargers * self.p_charger_kw
-
-    @property
-    def charger_kva(self) -> float:
-        """kVA rating of one charger (``s_charger_kva``, default ``p_charger_kw``)."""
-        return self.p_charger_kw if self.s_charger_kva is None else self.s_charger_kva
-
-    @property
-    def sustained_limit(self) -> float:
-        """Sustained current limit (pu of rating): ``sustained_limit_pu`` or
-        ``min(1.1, limit_pu)``."""
-        if self.sustained_limit_pu is not None:
-            return self.sustained_limit_pu
-        return min(SUSTAINED_LIMIT_DEFAULT_PU, self.limit_pu)
-
-    @property
-    def sustained_limit_high(self) -> float:
-        """High end of the sustained current limit (pu of rating), the high bracket's
-        (``docs/charger-fault-model.md`` §3): ``sustained_limit_high_pu``, or the top of the
-        published range, :data:`SUSTAINED_LIMIT_HIGH_DEFAULT_PU`, never below
-        :attr:`sustained_limit` nor above ``limit_pu``."""
-        if self.sustained_limit_high_pu is not None:
-            return self.sustained_limit_high_pu
-        return min(self.limit_pu, max(self.sustained_limit, SUSTAINED_LIMIT_HIGH_DEFAULT_PU))
-
-    @property
-    def law(self) -> ChargerLaw:
-        """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
-        priority, ``unity_pf`` → active-power priority)."""
-        if self.fault_law is not None:
-            return self.fault_law
-        return (ChargerLaw.REACTIVE_PRIORITY if self.angle_rule is AngleRule.REACTIVE
-                else ChargerLaw.ACTIVE_PRIORITY)
-
-    @property
-    def can_export(self) -> bool:
-        """Whether ``modes`` lets the site export (otherwise it is never a fault source)."""
-        return ChargerMode.EXPORTING in self.modes
-
-
-#: default sustained current limit of a grid-following inverter (pu of rating): the middle of
-#: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv
-SUSTAINED_LIMIT_DEFAULT_PU = 1.1
-#: high end of that range (pu of rating): the top of the 1.0–1.2 pu of grid-following
-#: inverters in the same file; the high bracket's sustained limit unless a site gives its own
-#: (``sustained_limit_high_pu``, e.g. 1.5, the top of the general IBR range 1.1–1.5 pu there)
-SUSTAINED_LIMIT_HIGH_DEFAULT_PU = 1.2
-
+__all__ = [
+    "CRITERIA", "DEPRECATED_CHECKS", "DIRECTIONAL_TAGS", "SUSTAINED_LIMIT_DEFAULT_PU",
+    "SUSTAINED_LIMIT_HIGH_DEFAULT_PU", "Checks", "DayProfile", "Device", "DirectionalElements",
+    "FeederSource", "Faults", "Fraction", "FuseDevice", "Gate", "InterconnectionTransformer",
+    "Location", "NonNegFloat", "ParticipationFractions", "PilotScreening", "PositiveFloat",
+    "RecloserDevice", "RelayDevice", "Scenarios", "StudyDocument", "V2GSite", "VoltageTrip",
+    "finite",
+]
 
 # --- scenarios, checks, gate -------------------------------------------------------------------
 
@@ -699,8 +292,3 @@ class StudyDocument(_Model):
         if self.scenarios.export_levels_kw is not None:
             return self.scenarios.export_levels_kw
         return (0.0, site.p_max_kw)
-
-
-def finite(value: float) -> bool:
-    """True for a finite float (NaN and ±inf are not)."""
-    return math.isfinite(value)

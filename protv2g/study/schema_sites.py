@@ -1,0 +1,202 @@
+"""Study-file schema of the V2G sites: participation, day profile, interconnection
+transformer, voltage trips and the site itself (split from :mod:`protv2g.study.schema`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from protv2g.study.schema_common import (
+    Fraction,
+    NonNegFloat,
+    PositiveFloat,
+    _Model,
+    _non_empty,
+)
+from protv2g.units import (
+    AngleRule,
+    ChargerControl,
+    ChargerLaw,
+    ChargerMode,
+    Participation,
+    RideThroughCategory,
+)
+
+
+class ParticipationFractions(_Model):
+    """Fraction of a site's chargers that are plugged in and dispatchable."""
+
+    low: Fraction = 0.5
+    expected: Fraction = 0.8
+    firm: Fraction = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ParticipationFractions:
+        if not self.low <= self.expected <= self.firm:
+            raise ValueError("participation fractions must satisfy low <= expected <= firm | "
+                             "fix: order the fractions")
+        return self
+
+    def fraction(self, case: Participation) -> float:
+        return float(getattr(self, case.value))
+
+
+class DayProfile(_Model):
+    """Fleet behaviour over a 96-step (15 min) day."""
+
+    arrival_h: Annotated[float, Field(ge=0, lt=24)] = 7.0
+    departure_h: Annotated[float, Field(ge=0, lt=24)] = 16.0
+    export_window_h: tuple[float, float] = (16.0, 20.0)
+    soc_reserve_fraction: Fraction = 0.3
+    battery_kwh: PositiveFloat = 100.0
+    efficiency: Annotated[float, Field(gt=0, le=1)] = 0.92
+
+
+class InterconnectionTransformer(_Model):
+    """A site's interconnection (step-up) transformer: HV side on the site's MV bus, LV side
+    on a new site bus where the chargers connect (``protv2g.network.site_transformer``)."""
+
+    sn_kva: PositiveFloat
+    vn_lv_kv: PositiveFloat = 0.48
+    vk_percent: Annotated[float, Field(gt=0, le=30)] = 5.75
+    x_r: PositiveFloat = 5.0
+    connection: Literal["YNd", "Dyn", "YNyn", "Yd", "Dy", "Yy", "Dd", "Yyn", "YNy"] = "YNd"
+    clock: Annotated[int, Field(ge=0, le=11)] | None = None
+    vk0_percent: Annotated[float, Field(gt=0, le=30)] | None = None
+    x0_r0: PositiveFloat | None = None
+    neutral_r_ohm: NonNegFloat = 0.0
+    neutral_x_ohm: NonNegFloat = 0.0
+    mag0_percent: PositiveFloat = 100.0
+
+
+class VoltageTrip(_Model):
+    """Overrides of a site's IEEE 1547-2018 voltage trip settings: pickup (pu of nominal) and
+    maximum clearing time (s) of each element; absent keys keep the category's defaults."""
+
+    uv1_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv1_s: PositiveFloat | None = None
+    uv2_pu: Annotated[float, Field(gt=0, lt=1)] | None = None
+    uv2_s: PositiveFloat | None = None
+    ov1_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov1_s: PositiveFloat | None = None
+    ov2_pu: Annotated[float, Field(gt=1, le=2)] | None = None
+    ov2_s: PositiveFloat | None = None
+
+
+class V2GSite(_Model):
+    """A fleet of bidirectional chargers at one bus.
+
+    Fault behaviour (``docs/charger-fault-model.md``): the connected chargers' kVA
+    (participation × ``n_chargers`` × ``s_charger_kva``) sizes the source; ``limit_pu`` is the
+    first-cycle limit, ``sustained_limit_pu`` the limit of the control law ``fault_law``
+    afterwards; cessation and trip follow ``ride_through_category`` and ``voltage_trip``.
+    """
+
+    name: str = Field(min_length=1)
+    bus: str
+    n_chargers: Annotated[int, Field(ge=1)]
+    p_charger_kw: PositiveFloat
+    s_charger_kva: PositiveFloat | None = None
+    phases: Literal[1, 3] = 3
+    phase: Literal["a", "b", "c"] | None = None
+    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
+    sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
+    sustained_limit_high_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
+    fault_law: ChargerLaw | None = None
+    k_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
+    k_deadband_pu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
+    ride_through_category: RideThroughCategory = RideThroughCategory.II
+    voltage_trip: VoltageTrip = VoltageTrip()
+    cessation_below_pu: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
+    angle_rule: AngleRule = AngleRule.UNITY_PF
+    control: ChargerControl = ChargerControl.GRID_FOLLOWING
+    modes: tuple[ChargerMode, ...] = (ChargerMode.EXPORTING, ChargerMode.CHARGING)
+    participation: ParticipationFractions = ParticipationFractions()
+    k2: Annotated[float, Field(ge=0, le=2)] = 0.0
+    cease_to_energize_s: PositiveFloat = 2.0
+    comm_loss_fallback: Literal["cease_export", "hold_last", "revert_to_charging"] = (
+        "cease_export")
+    day: DayProfile | None = None
+    interconnection_transformer: InterconnectionTransformer | None = None
+
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, value: tuple[ChargerMode, ...]) -> tuple[ChargerMode, ...]:
+        return _non_empty(value, "modes", "exporting, charging", "[exporting, charging]",
+                          "the site would neither export nor charge")
+
+    @model_validator(mode="after")
+    def _limits(self) -> V2GSite:
+        if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
+            raise ValueError(
+                f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
+                f"limit limit_pu ({self.limit_pu:g}) | fix: give sustained_limit_pu <= limit_pu "
+                "(typical 1.0-1.2 sustained, 1.5-2.0 first cycle)")
+        high = self.sustained_limit_high_pu
+        if high is not None and not self.sustained_limit - 1e-12 <= high <= self.limit_pu + 1e-12:
+            raise ValueError(
+                f"sustained_limit_high_pu ({high:g}) lies outside [sustained limit "
+                f"{self.sustained_limit:g}, first-cycle limit limit_pu {self.limit_pu:g}] | fix: "
+                "give the high end of the sustained limit between the two (published range "
+                "of grid-following inverters 1.0-1.2 pu)")
+        if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
+            raise ValueError(
+                f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
+                f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
+        return self
+
+    @property
+    def p_max_kw(self) -> float:
+        """Nameplate export of the whole site (kW)."""
+        return self.n_chargers * self.p_charger_kw
+
+    @property
+    def charger_kva(self) -> float:
+        """kVA rating of one charger (``s_charger_kva``, default ``p_charger_kw``)."""
+        return self.p_charger_kw if self.s_charger_kva is None else self.s_charger_kva
+
+    @property
+    def sustained_limit(self) -> float:
+        """Sustained current limit (pu of rating): ``sustained_limit_pu`` or
+        ``min(1.1, limit_pu)``."""
+        if self.sustained_limit_pu is not None:
+            return self.sustained_limit_pu
+        return min(SUSTAINED_LIMIT_DEFAULT_PU, self.limit_pu)
+
+    @property
+    def sustained_limit_high(self) -> float:
+        """High end of the sustained current limit (pu of rating), the high bracket's
+        (``docs/charger-fault-model.md`` §3): ``sustained_limit_high_pu``, or the top of the
+        published range, :data:`SUSTAINED_LIMIT_HIGH_DEFAULT_PU`, never below
+        :attr:`sustained_limit` nor above ``limit_pu``."""
+        if self.sustained_limit_high_pu is not None:
+            return self.sustained_limit_high_pu
+        return min(self.limit_pu, max(self.sustained_limit, SUSTAINED_LIMIT_HIGH_DEFAULT_PU))
+
+    @property
+    def law(self) -> ChargerLaw:
+        """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
+        priority, ``unity_pf`` → active-power priority)."""
+        if self.fault_law is not None:
+            return self.fault_law
+        return (ChargerLaw.REACTIVE_PRIORITY if self.angle_rule is AngleRule.REACTIVE
+                else ChargerLaw.ACTIVE_PRIORITY)
+
+    @property
+    def can_export(self) -> bool:
+        """Whether ``modes`` lets the site export (otherwise it is never a fault source)."""
+        return ChargerMode.EXPORTING in self.modes
+
+
+#: default sustained current limit of a grid-following inverter (pu of rating): the middle of
+#: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv
+SUSTAINED_LIMIT_DEFAULT_PU = 1.1
+#: high end of that range (pu of rating): the top of the 1.0–1.2 pu of grid-following
+#: inverters in the same file; the high bracket's sustained limit unless a site gives its own
+#: (``sustained_limit_high_pu``, e.g. 1.5, the top of the general IBR range 1.1–1.5 pu there)
+SUSTAINED_LIMIT_HIGH_DEFAULT_PU = 1.2
