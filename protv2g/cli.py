@@ -1,6 +1,8 @@
 """``protv2g`` command line: parses arguments and calls the public API, nothing else.
 
-Exit codes: 0 success, 1 a failed gate, 2 bad input (a clear message, no traceback).
+Exit codes: 0 success, 1 a failed gate, 2 bad input (a clear message, no traceback). ``run``
+ends with its gate's code: 0 PASS, 1 FAIL, 2 ERROR or a gate that was not evaluated (as
+``protv2g gate``; a script that runs a study can act on it without a second command).
 
 Start-up: only the command that runs is imported. ``protv2g --help`` lists the commands from
 :data:`COMMANDS` without importing any of them; ``protv2g COMMAND …`` imports that command's
@@ -77,6 +79,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with StageProgress("run", stages) as progress:
         progress("load")
         from protv2g import load_study, run_study
+        from protv2g.gate import EXIT_CODES
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
@@ -94,7 +97,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for site, kw in (gate.get("hosting_capacity_kw") or {}).items():
         print(f"hosting capacity {site}: {kw:,.0f} kW")
     print(f"workbook: {path}")
-    return EXIT_OK
+    # the gate's exit code, as ``protv2g gate``; a gate that was not evaluated never reads 0
+    return EXIT_CODES.get(gate.get("verdict", ""), EXIT_INPUT)
 
 
 def build_parser(command: str | None = "*") -> argparse.ArgumentParser:

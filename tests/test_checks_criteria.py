@@ -272,16 +272,16 @@ def test_c10_reclose_interval_vs_cease_to_energize(hand) -> None:
     # one row in every scenario where the site exports (here the one V2G scenario)
     c10 = crit(run(behind, t)[0], "C10")
     assert c10[c10.status == "fail"].scenario.tolist() == [V2G]
-    assert set(c10[c10.status == "warn"].device) == {"R1", "R3"}  # reclosing undeclared
+    assert set(c10[c10.status == "not_evaluated"].device) == {"R1", "R3"}  # undeclared
     slow = _with(behind, RC={"reclose_intervals_s": [3.0, 2.0, 2.0]},
                  R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})
     assert crit(run(slow, t)[0], "C10").empty
-    # site at B1, behind breaker relay R1 whose reclosing is not declared: a warning
+    # site at B1, behind breaker relay R1 whose reclosing is not declared: C10 cannot be
+    # evaluated, so the gate cannot pass (review 2026-12-01: it passed on a warning)
     v = run(hand, t)[0]
     row = crit(v, "C10").iloc[0]
-    assert (row.device, row.status) == ("R1", "warn") and "not declared" in row.message
-    # the question exists only because the site is behind R1: caused by adding V2G (#17)
-    assert row.attribution == "new" and row.scenario == ""
+    assert (row.device, row.status) == ("R1", "not_evaluated") and "not declared" in row.message
+    assert row.scenario == "" and "reclose_intervals_s: []" in row.message
     declared = _with(hand, R1={"reclose_intervals_s": []})  # declared non-reclosing
     na = run(declared, t)[0].query("criterion == 'C10'")
     assert na.status.tolist() == ["not_applicable"] and "no reclosing device" in na.iloc[0].message

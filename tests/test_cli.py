@@ -23,7 +23,8 @@ DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 def cli_workbook(tmp_path_factory) -> Path:
     # the command end to end (hosting is covered by the session's depot_result)
     out = tmp_path_factory.mktemp("run") / "depot.xlsx"
-    assert main(["run", str(DEPOT), "-o", str(out), "--no-hosting"]) == 0
+    # exit 1: the depot's gate says FAIL (``run`` ends with its gate's exit code)
+    assert main(["run", str(DEPOT), "-o", str(out), "--no-hosting"]) == 1
     return out
 
 

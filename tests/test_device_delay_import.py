@@ -108,12 +108,12 @@ def test_case_opendss_semantics(case_dir):
 
 def test_case_cli_exit_codes(case_dir, tmp_path, capsys):
     study = case_dir / "study.yaml"
-    assert main(["run", str(study), "--no-hosting", "-o", str(tmp_path / "case.xlsx")]) == 0
+    run_code = main(["run", str(study), "--no-hosting", "-o", str(tmp_path / "case.xlsx")])
     assert (tmp_path / "case.xlsx").is_file()
     code = main(["gate", str(study)])
     out = capsys.readouterr().out
     verdict = {0: "PASS", 1: "FAIL", 2: "ERROR"}[code]
-    assert verdict in out
+    assert verdict in out and run_code == code  # run ends with its gate's exit code
     assert "Traceback" not in out
 
 

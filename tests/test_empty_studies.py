@@ -61,12 +61,12 @@ def _quiet() -> Iterator[None]:
 
 def test_case_study_without_devices_runs_from_the_cli(case_dir, tmp_path, capsys):
     """``validate`` says valid; ``run`` writes a workbook with the fault tables and no
-    coordination rows, exit 0 (the run succeeded); ``gate`` says ERROR, exit 2 (nothing could
-    be judged without a device), never a traceback or exit 1."""
+    coordination rows and ends, like ``gate``, with ERROR, exit 2 (nothing could be judged
+    without a device), never a traceback or exit 1."""
     study = case_dir / "study.yaml"
     assert main(["validate", str(study)]) == 0
     out = tmp_path / "no_devices.xlsx"
-    assert main(["run", str(study), "-o", str(out), "--no-hosting"]) == 0
+    assert main(["run", str(study), "-o", str(out), "--no-hosting"]) == 2
     printed = capsys.readouterr().out
     assert "gate: ERROR" in printed and out.is_file()
     wb = openpyxl.load_workbook(out, read_only=True)

@@ -151,7 +151,8 @@ def test_cli_and_summary_count_the_same_rows_in_the_same_words(tmp_path, monkeyp
     result = _small_result()
     monkeypatch.setattr(protv2g, "load_study", lambda path: type("S", (), {"name": "small"}))
     monkeypatch.setattr(protv2g, "run_study", lambda study, **kw: result)
-    assert main(["run", "small.yaml", "-o", str(tmp_path / "s.xlsx"), "--no-hosting"]) == 0
+    expected = {"PASS": 0, "FAIL": 1}.get(result.meta.get("gate", {}).get("verdict"), 2)
+    assert main(["run", "small.yaml", "-o", str(tmp_path / "s.xlsx"), "--no-hosting"]) == expected
     text = describe_rows(result.violations)
     assert text == "6 violation rows (3 failing, 2 warnings, 1 info)"
     assert f"bus fault rows, {text}" in capsys.readouterr().out

@@ -14,12 +14,11 @@ exists as soon as the site energises the island, and the hosting search needs th
 each level).
 
 A relay with V2G behind it whose study-file entry does not say ``reclose_intervals_s`` (a
-feeder breaker's reclosing is not declared) gets a ``warn`` row: C10 cannot tell whether it
-recloses; write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its
-intervals. That row is attributed ``new`` here (it holds for the study, not one scenario):
-the question exists only because V2G sites are behind the breaker — without them there is
-no island to reclose onto — so it is caused by adding V2G, not a fault of the feeder as it
-is (:mod:`protv2g.checks.attribution` keeps an attribution a check has set).
+feeder breaker's reclosing is not declared) gets a ``not_evaluated`` row: C10 cannot tell
+whether it recloses out of phase onto an island, so the gate cannot pass the study (it says
+ERROR with this row's message: a gate that could not evaluate something never says PASS);
+write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its intervals. (Until
+2026-12-01 the row was a ``warn``, and the default gate passed a study with it.)
 
 References
 ----------
@@ -46,13 +45,16 @@ def _reclose_intervals(device: object) -> tuple[float, ...]:
 def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFrame:
     bus = ctx.study.device_sites[dev.name].bus
     rows = violation_rows(
-        "C10", CheckStatus.WARN, device=dev.name, other_device=", ".join(sites),
+        "C10", CheckStatus.NOT_EVALUATED, device=dev.name, other_device=", ".join(sites),
         fault_bus=ctx.bus_name(bus),
-        message=(f"{dev.name} has V2G behind it ({', '.join(sites)}) but its reclosing is not "
-                 "declared: C10 cannot tell whether it recloses out of phase onto an island; "
+        message=(f"could not evaluate C10: {dev.name} has V2G behind it ({', '.join(sites)}) "
+                 "but its reclosing is not declared, so whether it recloses out of phase onto "
+                 "an island is unknown; "
                  "give reclose_intervals_s (its breaker's reclose intervals, s), or an empty "
                  "list (reclose_intervals_s: []) when it does not reclose"))
-    return rows.assign(attribution="new")  # caused by the sites behind it (module docstring)
+    # the question exists only because V2G sites are behind the breaker: attributed ``new``
+    # (:mod:`protv2g.checks.attribution` keeps an attribution a check has set)
+    return rows.assign(attribution="new")
 
 
 def _bracket_text(first_s: float, cease_s: float, rule: object) -> str:

@@ -203,8 +203,9 @@ class CurveLibrary:
                     "shipped (see relay_library/README.md)")
         raise UnknownCurveError(Issue(
             "curve library", "curve", msg,
-            "use a name from `protv2g curves list`, or add a YAML file to a directory "
-            "passed with --library / load_library(extra_dirs=...)"))
+            "use a name from `protv2g curves list`, or add a YAML file to a directory named "
+            "in the study's `library:` list (`protv2g curves --library DIR`, "
+            "`load_library(extra_dirs=[DIR])` in a script)"))
 
     def names(self, kind: DeviceKind | str | None = None) -> list[str]:
         """Curve names (not aliases), sorted, optionally for one device kind."""

@@ -26,7 +26,7 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
   every fault type): fuse total clearing, recloser delayed curve, relay operate time.
 * ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
   user must confirm (the draft marks it TODO): without the key C10 cannot tell whether the
-  breaker recloses onto an island and only warns.
+  breaker recloses onto an island (a ``not_evaluated`` row: the gate says ERROR).
 """
 
 from __future__ import annotations
