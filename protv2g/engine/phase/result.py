@@ -198,13 +198,18 @@ class PhaseFaultResult:
         Raises
         ------
         ValueError
-            Without devices, or when the study was not solved with that bracket's stages
-            (``phase_fault_study(..., staged=True, high_bracket=...)``).
+            Without devices, when the study was not solved with that bracket's stages
+            (``phase_fault_study(..., staged=True, high_bracket=...)``), or below the
+            threshold its later stages were solved from (``staged_device_min_a``).
         """
         if bracket not in self.staged:
             raise ValueError(f"no {bracket!r} stages: phase_fault_study(..., staged=True"
                              + (", high_bracket=...)" if bracket == "high" else ")"))
         st = self.staged[bracket]
+        if min_current_a < st.device_min_a:
+            raise ValueError(f"the later stages were solved only on rows of at least "
+                             f"{st.device_min_a} A (phase_fault_study(..., staged_device_min_a"
+                             f"=...)): ask for min_current_a >= {st.device_min_a}")
         idx = self._device_index(min_current_a)
         if st.device_a is None:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")

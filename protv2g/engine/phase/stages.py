@@ -212,13 +212,16 @@ class PhaseStaged:
     ``t_start_s``, ``t_end_s`` ``(S, C, n, r)`` float32; ``device_a`` ``(S, C, n, D, r, 4)``
     float32 (:func:`magnitudes_a` of each stage's device currents; stage 0 = the device
     table's); ``sites``: per (scenario, case, site unit, fault row) ``v_min_pu``, ``ceased``,
-    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``.
+    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``. ``device_min_a``: the later stages'
+    device currents exist only where the first cycle's row is kept at this threshold, A
+    (``phase_fault_study(..., staged_device_min_a=)``; NaN elsewhere; 0: everywhere).
     """
 
     t_start_s: np.ndarray
     t_end_s: np.ndarray
     device_a: np.ndarray | None
     sites: pd.DataFrame
+    device_min_a: float = 0.0
 
 
 def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type: np.ndarray,
@@ -267,9 +270,10 @@ def bracket_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarr
     return rs.t_start_s, rs.t_end_s, dev_a, sites
 
 
-def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int) -> PhaseStaged:
+def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int,
+                    device_min_a: float = 0.0) -> PhaseStaged:
     """:class:`PhaseStaged` of the :func:`bracket_stages` of every (scenario, case), padded
-    to the largest stage count."""
+    to the largest stage count (``device_min_a``: :attr:`PhaseStaged.device_min_a`)."""
     n = max(p[0].shape[0] for p in parts.values())
     r = next(iter(parts.values()))[0].shape[1]
     t0 = np.full((s_n, c_n, n, r), np.inf, np.float32)
@@ -286,4 +290,4 @@ def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int) -> 
         columns=["scenario", "case", "fault_type", "phase", "site", "site_phases", "fault_bus",
                  "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
                  "i_sustained_ka"])
-    return PhaseStaged(t0, t1, dev, sites)
+    return PhaseStaged(t0, t1, dev, sites, device_min_a)

@@ -62,41 +62,65 @@ class Terminals:
             out[d] = (v[0] + A_OP * v[1] + A_OP**2 * v[2]) / 3.0 / (base_kv[self.bus[d]] * 1e3)
         return out
 
+    def currents(self, i_p, i_c, *, rows, live, node, v0, extra, cpos, z_rows, method,
+                 keep=None) -> np.ndarray:  # noqa: ANN001
+        """:meth:`fill`'s currents as a new ``(D, r, 3)`` array (NaN outside ``keep``)."""
+        out = np.zeros((len(self.devices), len(rows), 3), dtype=complex)
+        if keep is not None:
+            out[~keep] = np.nan
+        self.fill(out, np.zeros_like(out), rows, live, node, v0, i_p, i_c, extra, cpos,
+                  z_rows, method, keep)
+        return out
+
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
-             method) -> None:  # noqa: ANN001
-        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place."""
+             method, keep=None) -> None:  # noqa: ANN001
+        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place.
+
+        Device by device, on the fault rows it is wanted at: every row, or where ``keep``
+        ``(D, r)`` bool says (the other rows are left as they are). ``ΔV`` at each node of the
+        device's element is ``−Σ_p Z[n, fault node p]·I_p + Σ_c Z[n, c]·I_c`` (``z_rows``,
+        ``Z[extra, :]``); the current ``Yprim_τ[measured, :]·V_element``, summed conductor by
+        conductor — no matrix product: the operands are a few conductors wide, and a BLAS
+        call on them costs more in its threads than in its arithmetic on a shared machine.
+        """
         system = self.system
         base_kv = system.model.buses.kv_ln.to_numpy()
-        # ΔV at every device node for every fault at once: (|extra|, r); unfaulted phases
-        # carry I = 0, so their (clipped) column adds nothing
         col = np.where(rows.phases, node, -1)
-        i_f = np.nan_to_num(i_p)
-        dv_all = np.zeros((len(extra), len(rows)), dtype=complex)
-        for p in range(3):
-            dv_all -= z_rows[:, np.maximum(col[:, p], 0)] * np.where(col[:, p] >= 0,
-                                                                     i_f[:, p], 0.0)
-        if len(cpos):
-            dv_all += z_rows[:, cpos] @ np.nan_to_num(i_c).T
-        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
-            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
-            ok = sys_n >= 0
-            v_e = np.zeros((len(rows), len(e.node)), dtype=complex)
-            if ok.any():
-                dv = dv_all[np.searchsorted(extra, sys_n[ok])]
-                base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
-                v_e[:, ok] = (base + dv).T
-            meas = e.terminal == dev.terminal
-            cur = v_e @ system.element_yprim(e)[meas].T                 # (r, conductors)
-            nums = e.node_num[meas]
-            for j, num in enumerate(nums):
-                if 1 <= num <= 3:
-                    i_out[d, :, num - 1] = cur[:, j]
-                    k = np.flatnonzero(meas)[j]
-                    if ok[k]:
-                        vv = v_e[:, k] if method is Method.CLASSICAL else (
-                            v0[sys_n[k]] + v_e[:, k])
-                        v_out[d, :, num - 1] = vv / (base_kv[self.bus[d]] * 1e3)
-            i_out[d, ~live] = 0.0
+        i_f = np.where(col >= 0, np.nan_to_num(i_p), 0.0)        # unfaulted phases carry 0
+        col = np.maximum(col, 0)
+        i_cc = np.nan_to_num(i_c)
         nan = np.isnan(i_p).any(axis=1)
-        i_out[:, nan] = np.nan
-        v_out[:, nan] = np.nan
+        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
+            at = slice(None) if keep is None else np.flatnonzero(keep[d])
+            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
+            meas = np.flatnonzero(e.terminal == dev.terminal)
+            y = system.element_yprim(e)[meas]
+            c_a, i_a, i_ca = col[at], i_f[at], i_cc[at]
+            v_e = {}                                   # conductor → its voltage over `at`
+            for k in np.flatnonzero(sys_n >= 0):
+                z = z_rows[np.searchsorted(extra, sys_n[k])]
+                dv = np.zeros(len(c_a), dtype=complex)
+                for p in range(3):
+                    dv -= z[c_a[:, p]] * i_a[:, p]
+                if len(cpos):
+                    dv += sum(z[c] * i_ca[:, j] for j, c in enumerate(cpos))
+                v_e[k] = (dv, v0[sys_n[k]])
+            for j, k in enumerate(meas):
+                num = int(e.node_num[k])
+                if not 1 <= num <= 3:
+                    continue
+                cur = np.zeros(len(c_a), dtype=complex)
+                for kk, (dv, pre) in v_e.items():
+                    cur += y[j, kk] * (dv if method is Method.IEC60909 else pre + dv)
+                i_out[d, at, num - 1] = cur
+                if k in v_e:
+                    dv, pre = v_e[k]
+                    v_out[d, at, num - 1] = (pre + dv) / (base_kv[self.bus[d]] * 1e3)
+            dead = ~live if keep is None else keep[d] & ~live
+            i_out[d, dead] = 0.0
+        if keep is None:
+            i_out[:, nan] = np.nan
+            v_out[:, nan] = np.nan
+        else:
+            i_out[keep & nan] = np.nan
+            v_out[keep & nan] = np.nan
