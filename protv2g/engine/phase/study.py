@@ -203,6 +203,7 @@ def phase_fault_study(model: DssModel, *,
             prepared[hot] = _Prepared(system, Terminals(system, elements, devices),
                                       _site_nodes(system, model, all_sites))
     first = next(iter(prepared.values())).system
+    type_labels = np.array([f.value for f in rows.fault_type], dtype=object)
     node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
     faulted = faulted_live(rows, node)
     live = faulted.any(axis=1)
@@ -248,9 +249,9 @@ def phase_fault_study(model: DssModel, *,
                     staged_device_min_a > 0 and len(devices)) else None
                 fill = partial(dev.currents, rows=rows, live=live, node=node, v0=v0,
                                extra=extra, cpos=cpos, z_rows=z_rows, method=method, keep=keep)
-                frame = dict(scenario=name, case=case.value, fault_type=np.array(
-                    [f.value for f in rows.fault_type], dtype=object), phase=rows.label,
-                    fault_bus=rows.bus, fault_bus_name=tab.index.to_numpy()[rows.bus])
+                frame = dict(scenario=name, case=case.value, fault_type=type_labels,
+                             phase=rows.label, fault_bus=rows.bus,
+                             fault_bus_name=tab.index.to_numpy()[rows.bus])
                 for br, lw in laws.items():
                     stg.setdefault(br, {})[(si, ci)] = bracket_stages(
                         lw, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
