@@ -247,7 +247,8 @@ def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type
         "i_sustained_ka": per_unit[-1].T.ravel() / 1e3})
 
 
-#: ``fill(i_p, i_c) -> (D, r, 3)`` device currents (A) of one stage's fault and site currents.
+#: ``fill(i_p, i_c) -> (D, r, 4)`` float32 :func:`magnitudes_a` of the device currents of one
+#: stage's fault and site currents.
 DeviceFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -264,7 +265,7 @@ def bracket_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarr
         dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
         dev_a[0] = magnitudes_a(dev_i0)
         for j in range(1, rs.n_stages):
-            dev_a[j] = magnitudes_a(fill(rs.i_p[j], rs.i_c[j]))
+            dev_a[j] = fill(rs.i_p[j], rs.i_c[j])
     sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
              else pd.DataFrame())
     return rs.t_start_s, rs.t_end_s, dev_a, sites

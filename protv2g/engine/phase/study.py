@@ -247,7 +247,7 @@ def phase_fault_study(model: DssModel, *,
 
                 keep = device_row_kept(dev_i[si, ci], staged_device_min_a) if (
                     staged_device_min_a > 0 and len(devices)) else None
-                fill = partial(dev.currents, rows=rows, live=live, node=node, v0=v0,
+                fill = partial(dev.magnitudes, rows=rows, live=live, node=node, v0=v0,
                                extra=extra, cpos=cpos, z_rows=z_rows, method=method, keep=keep)
                 frame = dict(scenario=name, case=case.value, fault_type=type_labels,
                              phase=rows.label, fault_bus=rows.bus,

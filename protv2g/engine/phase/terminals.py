@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from protv2g.engine.phase.stages import magnitudes_a
 from protv2g.engine.phase.system import FaultSystem
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import ElementY
@@ -62,26 +63,35 @@ class Terminals:
             out[d] = (v[0] + A_OP * v[1] + A_OP**2 * v[2]) / 3.0 / (base_kv[self.bus[d]] * 1e3)
         return out
 
-    def currents(self, i_p, i_c, *, rows, live, node, v0, extra, cpos, z_rows, method,
-                 keep=None) -> np.ndarray:  # noqa: ANN001
-        """:meth:`fill`'s currents as a new ``(D, r, 3)`` array (NaN outside ``keep``)."""
-        out = np.zeros((len(self.devices), len(rows), 3), dtype=complex)
-        if keep is not None:
-            out[~keep] = np.nan
-        self.fill(out, np.zeros_like(out), rows, live, node, v0, i_p, i_c, extra, cpos,
-                  z_rows, method, keep)
+    def magnitudes(self, i_p, i_c, *, rows, live, node, v0, extra, cpos, z_rows, method,
+                   keep=None) -> np.ndarray:  # noqa: ANN001
+        """:func:`~.stages.magnitudes_a` of :meth:`fill`'s currents, ``(D, r, 4)`` float32
+        (NaN outside ``keep``) — a later stage's device currents, without their voltages."""
+        out = np.full((len(self.devices), len(rows), 4), np.nan, dtype=np.float32)
+        for d, at, cur, _ in self._devices(rows, live, node, v0, i_p, i_c, extra, cpos,
+                                           z_rows, method, keep, False):
+            out[d, at] = magnitudes_a(cur)
         return out
 
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
              method, keep=None) -> None:  # noqa: ANN001
-        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place.
+        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place, on the
+        fault rows each device is wanted at: every row, or where ``keep`` ``(D, r)`` bool says
+        (the other rows are left as they are; a phase the terminal lacks: 0 A, NaN V)."""
+        for d, at, cur, volt in self._devices(rows, live, node, v0, i_p, i_c, extra, cpos,
+                                              z_rows, method, keep, True):
+            i_out[d, at] = cur
+            v_out[d, at] = volt
 
-        Device by device, on the fault rows it is wanted at: every row, or where ``keep``
-        ``(D, r)`` bool says (the other rows are left as they are). ``ΔV`` at each node of the
-        device's element is ``−Σ_p Z[n, fault node p]·I_p + Σ_c Z[n, c]·I_c`` (``z_rows``,
-        ``Z[extra, :]``); the current ``Yprim_τ[measured, :]·V_element``, summed conductor by
-        conductor — no matrix product: the operands are a few conductors wide, and a BLAS
-        call on them costs more in its threads than in its arithmetic on a shared machine.
+    def _devices(self, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows, method, keep,
+                 voltages: bool):  # noqa: ANN001, ANN202
+        """Per device: ``(d, rows, (n, 3) currents A, (n, 3) voltages pu or None)``.
+
+        ``ΔV`` at each node of the device's element is ``−Σ_p Z[n, fault node p]·I_p +
+        Σ_c Z[n, c]·I_c`` (``z_rows``, ``Z[extra, :]``); the current ``Yprim_τ[measured, :]·
+        V_element``, summed conductor by conductor — no matrix product: the operands are a
+        few conductors wide, and a BLAS call on them costs more in its threads than in its
+        arithmetic on a shared machine.
         """
         system = self.system
         base_kv = system.model.buses.kv_ln.to_numpy()
@@ -105,22 +115,19 @@ class Terminals:
                 if len(cpos):
                     dv += sum(z[c] * i_ca[:, j] for j, c in enumerate(cpos))
                 v_e[k] = (dv, v0[sys_n[k]])
+            cur = np.zeros((len(c_a), 3), dtype=complex)
+            volt = np.full((len(c_a), 3), np.nan, dtype=complex) if voltages else None
             for j, k in enumerate(meas):
                 num = int(e.node_num[k])
                 if not 1 <= num <= 3:
                     continue
-                cur = np.zeros(len(c_a), dtype=complex)
                 for kk, (dv, pre) in v_e.items():
-                    cur += y[j, kk] * (dv if method is Method.IEC60909 else pre + dv)
-                i_out[d, at, num - 1] = cur
-                if k in v_e:
+                    cur[:, num - 1] += y[j, kk] * (dv if method is Method.IEC60909 else pre + dv)
+                if voltages and k in v_e:
                     dv, pre = v_e[k]
-                    v_out[d, at, num - 1] = (pre + dv) / (base_kv[self.bus[d]] * 1e3)
-            dead = ~live if keep is None else keep[d] & ~live
-            i_out[d, dead] = 0.0
-        if keep is None:
-            i_out[:, nan] = np.nan
-            v_out[:, nan] = np.nan
-        else:
-            i_out[keep & nan] = np.nan
-            v_out[keep & nan] = np.nan
+                    volt[:, num - 1] = (pre + dv) / (base_kv[self.bus[d]] * 1e3)
+            cur[~live[at]] = 0.0
+            cur[nan[at]] = np.nan
+            if voltages:
+                volt[nan[at]] = np.nan
+            yield d, at, cur, volt
