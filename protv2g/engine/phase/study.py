@@ -199,7 +199,8 @@ def phase_fault_study(model: DssModel, *,
             system = build_system(model, method, wanted & tab.energized.to_numpy(),
                                   machine_reactance=machine_reactance, prefault=prefault,
                                   endtemp_degree=endtemp_degree if hot else None,
-                                  inverters_out=law_der)
+                                  inverters_out=law_der, plan=next(
+                                      (p.system.plan for p in prepared.values()), None))
             prepared[hot] = _Prepared(system, Terminals(system, elements, devices),
                                       _site_nodes(system, model, all_sites))
     first = next(iter(prepared.values())).system
