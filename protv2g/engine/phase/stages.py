@@ -201,7 +201,9 @@ def magnitudes_a(i_abc: np.ndarray) -> np.ndarray:
     |3·I0|`` (A), the layout of :class:`protv2g.engine.staged_tables.StagedCurrents`."""
     out = np.empty(i_abc.shape[:-1] + (4,), np.float32)
     out[..., :3] = np.abs(i_abc)
-    out[..., 3] = np.abs(i_abc.sum(axis=-1))
+    # a + b + c: the same sums as ``sum(axis=-1)`` (sequential below 8 terms), without a
+    # reduction over a 3-wide strided axis (4× slower)
+    out[..., 3] = np.abs(i_abc[..., 0] + i_abc[..., 1] + i_abc[..., 2])
     return out
 
 
