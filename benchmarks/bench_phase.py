@@ -73,8 +73,8 @@ ratio          7.6× / 7.6×       5.1× / 5.1×
 
 At load ≈ 6 the same after-run measured faults 4.58, flows 1.93, checks 5.86, gate 0.42 s CPU
 (compute 12.79 s) against OpenDSS 3.45–3.53 s CPU: **3.7×**. ``bench_e2e.py
---skip-synthetic --skip-pp --skip-pgm`` (wall clock) printed, at load 5.6–6.8 (after the
-first two commits): faults 9.75 s, compute 33.5 s, OpenDSS 9.0 s, 3.7×; at load 11–13 (all
+--skip-synthetic --skip-pp --skip-pgm`` (wall clock) printed, at load 5.6–6.8 (at 9b2830b,
+the first four commits): faults 9.75 s, compute 33.5 s, OpenDSS 9.0 s, 3.7×; at load 11–13 (all
 commits): faults 8.56 s, flows 4.82, checks 14.73, gate 0.18, compute 28.3 s, OpenDSS 4.68 s
 (its own wall clock swung 2× between runs), 6.0×; faults peak RSS 533 MB (was 590 MB).
 The target (≤ 3×) is not met: with the faults stage at ≈ 1.5× OpenDSS's CPU and the flows
@@ -98,7 +98,7 @@ device magnitudes (float32) 99.35 % identical, the rest one float32 step apart (
 kA currents; ≤ 1.2e-6 relative, on 3I0 of 0.12 A: the 0.1 µA below); device table
 voltages within 9e-16 pu, device current phasors within 2.9e-8 of the row's largest phase
 current (0.28 µA): 578 of 280,758 phase currents ≥ 1 A differ by more than
-1e-9 relative (at most 2.4e-8), all at the head relay, whose element (the substation
+1e-9 relative (at most 2.4e-8), all 406 rows at the head relay, whose element (the substation
 connector) has ``|Yprim|`` ≈ 1e5 S — ``Yprim·V`` of 7 kV there carries 1e-16 × 7e8 A ≈ 0.1 µA
 of float64 rounding whichever order sums it (a long-double evaluation puts the old and the new
 sums 1–2e-9 from it on the rows checked). Flow tables identical.
