@@ -49,6 +49,66 @@ forward-difference Newton itself moves such rows when only its step is doubled (
 staged device currents 1.2e-7 (float32); on those 12 fault rows (358 device rows, 24 site
 rows) up to a reversed current on the devices that carry only the unit's 19 A. Cessation and
 trip instants identical.
+
+**The IEEE 8500 study's faults stage towards 3× OpenDSS** (#21, branch ``dss_faults``,
+2026-12-01). The study of ``bench_e2e.py``'s IEEE 8500 part (``protv2g init Master.dss
+--redirect Fuses.DSS``, ``depot`` 20 × 100 kW at ``e192860``; 6 scenarios in 3 charger sets,
+max + min, SLG/LL/LLG/3ph on every phase combination: 8,372 fault rows, 31 devices, both
+brackets' stages), ``run_study`` stage by stage in fresh processes with each stage's **CPU
+time** (``getrusage``; the machine's load was 11–14 on 2 cores, so wall clocks are 2.5× the
+CPU and say little), before (``main`` at a5363df) and after alternately; OpenDSS = compile
++ power flow + ``solve mode=faultstudy`` (``opendss_fault_study``) in its own process:
+
+=============  ================  ================  ==========
+stage (CPU s)  before r1 / r2    after r1 / r2     speed-up
+=============  ================  ================  ==========
+faults         14.72 / 12.60     5.17 / 5.28       2.4–2.8×
+flows           3.13 / 3.59      3.57 / 3.22       —
+checks          6.62 / 9.01      7.68 / 8.30       (not here)
+gate            0.18 / 0.24      0.16 / 0.19
+compute        24.65 / 25.45    16.58 / 16.99      1.5×
+OpenDSS         3.25 / 3.34 (same rounds)
+ratio          7.6× / 7.6×       5.1× / 5.1×
+=============  ================  ================  ==========
+
+At load ≈ 6 the same after-run measured faults 4.58, flows 1.93, checks 5.86, gate 0.42 s CPU
+(compute 12.79 s) against OpenDSS 3.45–3.53 s CPU: **3.7×**. ``bench_e2e.py
+--skip-synthetic --skip-pp --skip-pgm`` (wall clock) printed, at load 5.6–6.8 (at 9b2830b,
+the first four commits): faults 9.75 s, compute 33.5 s, OpenDSS 9.0 s, 3.7×; at load 11–13 (all
+commits): faults 8.56 s, flows 4.82, checks 14.73, gate 0.18, compute 28.3 s, OpenDSS 4.68 s
+(its own wall clock swung 2× between runs), 6.0×; faults peak RSS 533 MB (was 590 MB).
+The target (≤ 3×) is not met: with the faults stage at ≈ 1.5× OpenDSS's CPU and the flows
+≈ 0.6–1×, the checks stage (≈ 1.7–2.5×) is now the largest part.
+
+Where the faults stage's CPU went before (cProfile, warm, 15.1 s): device currents
+(``Terminals.fill``, 22 calls) 6.3 s of which **4.8 s were OpenBLAS threads** spinning on
+``(8372, 2) @ (2, 2)`` products (``OPENBLAS_NUM_THREADS=1`` alone halved the stage), the site
+law's ``(m, 3) @ (3, 3)`` / ``(m, 4) @ (4, 9)`` products 1.0 s more of the same, every line's
+``Yprim`` read again from OpenDSS for the heated min case 0.9 s, the later stages' device
+currents on every (device, fault) row though only the 3.6 % kept from 1 A are ever read.
+Now: device currents device by device, summed conductor by conductor (no BLAS), the later
+stages only on the kept rows (``phase_fault_study(staged_device_min_a=1.0)``, NaN elsewhere,
+``staged_currents`` refuses a lower threshold) written straight as float32 magnitudes; the
+law's transforms by ``einsum``; the lines' ``Yprim`` read in ``load_dss_model``'s pass over
+the elements (``DssModel.lines()``); the selected inversion's ordering reused by the heated
+system (``EliminationPlan``); kept-row positions found once.
+
+Results: bus table, site (stage) table, stage times, pre-fault ``V1`` **identical**; staged
+device magnitudes (float32) 99.35 % identical, the rest one float32 step apart (≤ 1.2e-4 A on
+kA currents; ≤ 1.2e-6 relative, on 3I0 of 0.12 A: the 0.1 µA below); device table
+voltages within 9e-16 pu, device current phasors within 2.9e-8 of the row's largest phase
+current (0.28 µA): 578 of 280,758 phase currents ≥ 1 A differ by more than
+1e-9 relative (at most 2.4e-8), all 406 rows at the head relay, whose element (the substation
+connector) has ``|Yprim|`` ≈ 1e5 S — ``Yprim·V`` of 7 kV there carries 1e-16 × 7e8 A ≈ 0.1 µA
+of float64 rounding whichever order sums it (a long-double evaluation puts the old and the new
+sums 1–2e-9 from it on the rows checked). Flow tables identical.
+
+What is left in the faults stage (cProfile, warm, 6.2 s profiled): the chargers' stages 2.3 s
+(site Newton 1.6 s: per-call overhead of the control law on small row sets, see above), the
+two systems 1.05 s (selected inversion 0.44, ``_scatter`` of 5,000 admittance changes 0.42),
+first-cycle solves 0.62 s, first-cycle device currents and voltages on every row 0.45 s,
+``device_row_kept`` 0.40 s (its ``max``/``sum`` over a 3-wide axis: ``engine/device_rows.py``),
+the device table 0.40 s, later-stage magnitudes 0.33 s, padding the staged arrays 0.23 s.
 """
 
 from __future__ import annotations

@@ -140,7 +140,8 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
             r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
             r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=site_scen,
             devices=devices, existing_inverters="law", staged=staged,
-            high_bracket=on_phases(high_sets) if two else None)
+            high_bracket=on_phases(high_sets) if two else None,
+            staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
         raise InputError([Issue(str(study.path), f"feeder ({study.document.feeder.opendss}): "
                                 f"{i.field}".rstrip(": "), i.message, i.fix)

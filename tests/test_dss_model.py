@@ -59,6 +59,19 @@ def test_element_admittance_and_node_map(ieee13):
         ieee13.element_y("line.nowhere")
 
 
+def test_lines_kept_from_the_load_equal_a_fresh_read(ieee13):
+    """``lines()`` (read in ``load_dss_model``'s pass over the elements, for the minimum
+    case's end temperature) is what reading each enabled line from OpenDSS again gives."""
+    kept = ieee13.lines()
+    names = ieee13.elements.name[ieee13.elements.enabled & (ieee13.elements.cls == "line")]
+    assert [e.name for e in kept] == names.tolist() and len(kept) > 10
+    for e in kept:
+        again = ieee13.element_y(e.name)
+        assert e.buses == again.buses
+        for f in ("node", "node_num", "terminal", "yprim_s"):
+            np.testing.assert_array_equal(getattr(e, f), getattr(again, f))
+
+
 def test_shunts_are_loads_and_capacitors(ieee13):
     names = {e.name for e in ieee13.shunts}
     assert {"load.671", "load.692", "capacitor.cap1", "capacitor.cap2"} <= names

@@ -89,3 +89,21 @@ def test_scalar_example():
     y = sp.csc_matrix(np.array([[2.0, -1.0], [-1.0, 2.0]], dtype=complex))
     z = block_diagonal_inverse(y, np.array([0, 1]), np.array([0, 0])).z_diag
     assert np.allclose(z[:, 0, 0], [2 / 3, 2 / 3])
+
+
+def test_plan_of_the_same_pattern_is_reused_and_gives_the_same_blocks():
+    """A plan from a matrix of the same pattern (the network at another temperature) is
+    reused — blocks identical to ordering again — and one of another pattern is ignored."""
+    y, block, pos, size = _network(200, 5, seed=3)
+    wanted = size == 3
+    first = block_diagonal_inverse(sp.csc_matrix(y), block, pos, wanted)
+    hot = y * (1.0 + 0.1j)                                     # same pattern, other values
+    fresh = block_diagonal_inverse(sp.csc_matrix(hot), block, pos, wanted)
+    reused = block_diagonal_inverse(sp.csc_matrix(hot), block, pos, wanted, plan=first.plan)
+    assert reused.plan is first.plan
+    np.testing.assert_array_equal(reused.z_diag, fresh.z_diag)
+    y2, block2, pos2, size2 = _network(200, 5, seed=4)          # another graph
+    other = block_diagonal_inverse(sp.csc_matrix(y2), block2, pos2, size2 == 3,
+                                   plan=first.plan)
+    assert other.plan is not first.plan
+    _check(y2, block2, pos2, size2 == 3)

@@ -176,6 +176,26 @@ def test_single_phase_cessation_zero_on_that_phase_property(ieee13):
     assert n > 0
 
 
+def test_staged_device_min_a_solves_only_kept_rows(shared_dir, ieee13):
+    """``staged_device_min_a`` (a study asks for 1 A, its device table's rule; 300 A here)
+    solves the later stages' device currents only on those rows: identical there to the
+    study solved on every row, and a lower threshold is refused rather than read as NaN."""
+    model = load_dss_model(shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss")
+    sites = [PhaseSite(_cat3("s652", 0.3), "652", "a"), PhaseSite(_cat3("s645", 0.4), "645",
+                                                                  "bc")]
+    cut = phase_fault_study(model, cases=[Case.MAX], scenarios={"v2g": sites},
+                            devices=[PhaseDevice("r645", "line.632645", 1),
+                                     PhaseDevice("f652", "line.684652", 1)], staged=True,
+                            staged_device_min_a=300.0)
+    full, part = ieee13.staged_currents("low", 300.0), cut.staged_currents("low", 300.0)
+    assert full.n_stages == part.n_stages > 1 and full.n_rows == part.n_rows > 0
+    np.testing.assert_array_equal(part.i_a, full.i_a)
+    np.testing.assert_array_equal(part.t_start_s, full.t_start_s)
+    assert 0 < len(ieee13.device_rows(300.0)) < len(ieee13.device)  # some rows are not kept
+    with pytest.raises(ValueError, match="staged_device_min_a"):
+        cut.staged_currents("low", 299.0)
+
+
 # --------------------------------------------------------------- (c) an OpenDSS study
 
 

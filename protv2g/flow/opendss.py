@@ -226,25 +226,25 @@ class DssFlowEngine:
             term = np.arange(len(nodes)) // n_cond[i] + 1
             return int(start[i]), nodes, term
 
-        rows_f, cols_f, rows_t, cols_t, groups, pd_pos = [], [], [], [], [], []
-        for b, name in enumerate(self.branches):
-            s0, nodes, term = conductors(name)
-            ph = (nodes >= 1) & (nodes <= 3)
-            f = s0 + np.flatnonzero(ph & (term == 1))
-            t = s0 + np.flatnonzero(ph & (term == 2))
-            rows_f += [b] * len(f)
-            cols_f += f.tolist()
-            rows_t += [b] * len(t)
-            cols_t += t.tolist()
-            groups.append(s0 + np.flatnonzero(ph))
-            pd_pos.append(where[name])
+        # every branch's conductors in one array (branch order, conductor order within),
+        # then the from/to sums and the phase-conductor groups by array operations
+        parts = [conductors(name) for name in self.branches]
         nb = len(self.branches)
+        lens = np.array([len(p[1]) for p in parts], dtype=np.int64)
+        owner = np.repeat(np.arange(nb), lens)
+        slot = (np.repeat(np.array([p[0] for p in parts], dtype=np.int64), lens)
+                + np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens))
+        nodes = np.concatenate([p[1] for p in parts]) if nb else np.zeros(0, np.int64)
+        term = np.concatenate([p[2] for p in parts]) if nb else np.zeros(0, np.int64)
+        ph = (nodes >= 1) & (nodes <= 3)
+        f, t = ph & (term == 1), ph & (term == 2)
         ones = np.ones
-        from_sum = sp.csr_matrix((ones(len(cols_f)), (rows_f, cols_f)), shape=(nb, size))
-        to_sum = sp.csr_matrix((ones(len(cols_t)), (rows_t, cols_t)), shape=(nb, size))
-        sizes = np.array([len(g) for g in groups], dtype=np.int64)
-        i_index = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+        from_sum = sp.csr_matrix((ones(int(f.sum())), (owner[f], slot[f])), shape=(nb, size))
+        to_sum = sp.csr_matrix((ones(int(t.sum())), (owner[t], slot[t])), shape=(nb, size))
+        sizes = np.bincount(owner[ph], minlength=nb).astype(np.int64)
+        i_index = slot[ph]
         i_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if nb else np.zeros(0, np.int64)
+        pd_pos = [where[name] for name in self.branches]
         watch = np.full((len(self.watches), 3), -1, dtype=np.int64)
         for w, x in enumerate(self.watches):
             s0, nodes, term = conductors(x.element.lower())

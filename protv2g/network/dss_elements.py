@@ -70,29 +70,35 @@ LENGTH_UNIT_KM = {0: 1.0, 1: 1.609344, 2: 0.3048, 3: 1.0, 4: 1e-3, 5: 3.048e-4, 
                   7: 1e-5, 8: 1e-6}
 
 
-def element_table(dss) -> tuple[pd.DataFrame, np.ndarray]:  # noqa: ANN001
-    """Every element and the source nodes.
+def element_table(dss) -> tuple[pd.DataFrame, np.ndarray, tuple[ElementY, ...]]:  # noqa: ANN001
+    """Every element, the source nodes, and the enabled lines' :class:`ElementY`.
 
     Columns: ``name`` (``class.name``), ``cls``, ``enabled``, ``buses`` (bus of each
     terminal), ``refs`` (node references), ``closed`` (every terminal has a closed phase
     conductor: ``False`` for an opened switch or element, OpenDSS ``CktElement.IsOpen``),
-    ``length_km`` (lines; NaN otherwise).
+    ``length_km`` (lines; NaN otherwise). The lines' primitive admittances are read in the
+    same pass (each element is active once), so the end-temperature change of the minimum
+    case (:func:`protv2g.engine.phase.system.build_system`) needs no second read.
     """
     lengths = _line_lengths_km(dss)
-    rows, src = [], []
+    rows, src, lines = [], [], []
     for full in dss.Circuit.AllElementNames():
         dss.Circuit.SetActiveElement(full)
         cls, _, name = full.partition(".")
         enabled = bool(dss.CktElement.Enabled())
-        buses = tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames())
+        bus_names = dss.CktElement.BusNames()
+        buses = tuple(b.split(".", 1)[0].lower() for b in bus_names)
         refs: list[int] = []
         closed = enabled
         if enabled:
             try:
-                refs = [r for r in dss.CktElement.NodeRef() if r > 0]
+                all_refs = dss.CktElement.NodeRef()
+                refs = [r for r in all_refs if r > 0]
             except Exception:  # noqa: BLE001 - element not in the solved circuit
-                refs = []
+                all_refs = refs = []
             closed = _closed(dss, len(buses))
+            if cls.lower() == "line" and len(all_refs):
+                lines.append(_active_y(dss, full.lower(), buses, all_refs))
         if enabled and cls.lower() in SOURCE_CLASSES:
             src += refs
         key = f"{cls.lower()}.{name.lower()}"
@@ -100,7 +106,7 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray]:  # noqa: ANN001
                      lengths.get(key, np.nan)))
     frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs", "closed",
                                         "length_km"])
-    return frame, np.unique(np.asarray(src, dtype=np.int64) - 1)
+    return frame, np.unique(np.asarray(src, dtype=np.int64) - 1), tuple(lines)
 
 
 def _closed(dss, n_terminals: int) -> bool:  # noqa: ANN001
@@ -136,16 +142,21 @@ def element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001
         raise InputError(Issue(where, name, "no such enabled element in the model",
                                "name an element as 'class.name' (e.g. line.l1) that the "
                                "model defines and enables"))
+    return _active_y(dss, name.lower(),
+                     tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()),
+                     dss.CktElement.NodeRef())
+
+
+def _active_y(dss, name: str, buses: tuple[str, ...], node_ref) -> ElementY:  # noqa: ANN001
+    """:class:`ElementY` of the active element (its ``buses`` and ``NodeRef`` already read)."""
     n_cond = dss.CktElement.NumConductors()
-    refs = np.asarray(dss.CktElement.NodeRef(), dtype=np.int64)
+    refs = np.asarray(node_ref, dtype=np.int64)
     nums = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
     y = np.asarray(dss.CktElement.YPrim(), dtype=float)
     k = len(refs)
     yprim = (y[0::2] + 1j * y[1::2]).reshape(k, k)
-    return ElementY(name=name.lower(),
-                    buses=tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()),
-                    node=refs - 1, node_num=nums, terminal=np.arange(k) // n_cond + 1,
-                    yprim_s=yprim)
+    return ElementY(name=name, buses=buses, node=refs - 1, node_num=nums,
+                    terminal=np.arange(k) // n_cond + 1, yprim_s=yprim)
 
 
 def shunts(dss, elements: pd.DataFrame, where: str) -> tuple[ElementY, ...]:  # noqa: ANN001

@@ -177,6 +177,7 @@ class DssModel:
     redirects: tuple[str, ...] = ()
     controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
+    _lines: tuple[ElementY, ...] | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Any:
@@ -196,7 +197,10 @@ class DssModel:
         return np.asarray(pos, dtype=np.int64)
 
     def lines(self) -> tuple[ElementY, ...]:
-        """Primitive admittance and node map of every enabled line (switches included)."""
+        """Primitive admittance and node map of every enabled line (switches included), as
+        :func:`load_dss_model` read them from OpenDSS (in its pass over every element)."""
+        if self._lines is not None:
+            return self._lines
         names = self.elements.name[self.elements.enabled
                                    & (self.elements.cls == "line")].tolist()
         return tuple(element_y(self._dss, n, self.source) for n in names)
@@ -258,7 +262,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     buses = _bus_table(dss)
     node_bus = buses.index.get_indexer([b for b, _ in bus_of])
     node_num = np.array([int(k) for _, k in bus_of], dtype=np.int64)
-    elements, sources = element_table(dss)
+    elements, sources, line_y = element_table(dss)
     energized = _energized(y, sources)
     buses = _finish_bus_table(buses, node_bus, node_num, energized)
     elements["energized"] = [bool(energized[np.asarray(r, dtype=np.int64) - 1].any())
@@ -283,7 +287,8 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
         controls=control_table(dss), injections=injections, inverters=inverter_elements,
         elements=elements, converged=converged, warnings=warn.frame(),
-        redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss)
+        redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss,
+        _lines=line_y)
 
 
 # ---------------------------------------------------------------------------------- building

@@ -80,6 +80,7 @@ class PhaseFaultResult:
     pll_frozen: np.ndarray | None = None
     unconverged: np.ndarray | None = None
     staged: dict[str, PhaseStaged] = field(default_factory=dict)
+    _kept: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def _outer(self, inner: int) -> dict[str, np.ndarray]:
         s, c = len(self.scenarios), len(self.cases)
@@ -178,13 +179,17 @@ class PhaseFaultResult:
         return pd.DataFrame(cols)[first + [c for c in cols if c not in first]]
 
     def _device_index(self, min_current_a: float) -> np.ndarray:
-        """Flat ``(scenario, case, device, row)`` positions of :meth:`device_rows`."""
+        """Flat ``(scenario, case, device, row)`` positions of :meth:`device_rows` (found
+        once per threshold: the device table and each bracket's stages ask for the same)."""
         if self.device_i_abc_a is None or not self.devices:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
         i_all = self.device_i_abc_a.reshape(-1, 3)
         if min_current_a <= 0:
             return np.arange(len(i_all))
-        return np.flatnonzero(device_row_kept(i_all, min_current_a))
+        key = float(min_current_a)
+        if key not in self._kept:
+            self._kept[key] = np.flatnonzero(device_row_kept(i_all, min_current_a))
+        return self._kept[key]
 
     def staged_currents(self, bracket: str = "low", min_current_a: float = 0.0
                         ) -> StagedCurrents:
@@ -198,13 +203,18 @@ class PhaseFaultResult:
         Raises
         ------
         ValueError
-            Without devices, or when the study was not solved with that bracket's stages
-            (``phase_fault_study(..., staged=True, high_bracket=...)``).
+            Without devices, when the study was not solved with that bracket's stages
+            (``phase_fault_study(..., staged=True, high_bracket=...)``), or below the
+            threshold its later stages were solved from (``staged_device_min_a``).
         """
         if bracket not in self.staged:
             raise ValueError(f"no {bracket!r} stages: phase_fault_study(..., staged=True"
                              + (", high_bracket=...)" if bracket == "high" else ")"))
         st = self.staged[bracket]
+        if min_current_a < st.device_min_a:
+            raise ValueError(f"the later stages were solved only on rows of at least "
+                             f"{st.device_min_a} A (phase_fault_study(..., staged_device_min_a"
+                             f"=...)): ask for min_current_a >= {st.device_min_a}")
         idx = self._device_index(min_current_a)
         if st.device_a is None:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")

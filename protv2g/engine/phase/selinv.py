@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["BlockInverse", "block_diagonal_inverse", "SingularBlockError"]
+__all__ = ["BlockInverse", "EliminationPlan", "block_diagonal_inverse", "SingularBlockError"]
 
 #: Degree up to which a bus is eliminated in a wave regardless of the least degree left.
 LOW_DEGREE = 2
@@ -72,10 +72,28 @@ class BlockInverse:
     z_diag: np.ndarray
     n_waves: int
     n_fill: int
+    plan: EliminationPlan | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class EliminationPlan:
+    """The symbolic part of :func:`block_diagonal_inverse` (ordering and fill pattern) for one
+    bus graph and set of wanted blocks; pass it back (``plan=``) to invert another matrix of
+    the same pattern — e.g. the same network with other values — without ordering again.
+    Used only where ``pairs``, ``wanted`` and the block layout are the same."""
+
+    pairs: np.ndarray
+    wanted: np.ndarray
+    block: np.ndarray
+    pos: np.ndarray
+    waves: list
+    boundary: int
+    keys: np.ndarray
 
 
 def block_diagonal_inverse(y: sp.spmatrix, block: np.ndarray, pos: np.ndarray,
-                           wanted: np.ndarray | None = None) -> BlockInverse:
+                           wanted: np.ndarray | None = None,
+                           plan: EliminationPlan | None = None) -> BlockInverse:
     """Diagonal blocks of ``inv(y)`` for the wanted blocks.
 
     Parameters
@@ -88,6 +106,9 @@ def block_diagonal_inverse(y: sp.spmatrix, block: np.ndarray, pos: np.ndarray,
         ``(n,)`` int position of each row inside its block, ``0 … size − 1`` (unique per block).
     wanted : numpy.ndarray, optional
         ``(n_blocks,)`` bool: blocks whose ``Z_kk`` is needed (default all).
+    plan : EliminationPlan, optional
+        A previous result's :attr:`BlockInverse.plan`: reused when this matrix has the same
+        block graph, blocks and wanted blocks (same result as ordering again), else ignored.
 
     Returns
     -------
@@ -112,8 +133,14 @@ def block_diagonal_inverse(y: sp.spmatrix, block: np.ndarray, pos: np.ndarray,
     nb = int(block.max()) + 1 if len(block) else 0
     b = int(pos.max()) + 1 if len(pos) else 1
     wanted = np.ones(nb, dtype=bool) if wanted is None else np.asarray(wanted, dtype=bool)
-    waves, boundary = _order(_adjacency(y, block, nb), wanted)
-    keys = _pair_keys(waves, nb)
+    pairs = _pairs(y, block, nb)
+    if plan is not None and all(np.array_equal(u, v) for u, v in (
+            (plan.pairs, pairs), (plan.wanted, wanted), (plan.block, block), (plan.pos, pos))):
+        waves, boundary, keys = plan.waves, plan.boundary, plan.keys
+    else:
+        waves, boundary = _order(_adjacency(pairs, nb), wanted)
+        keys = _pair_keys(waves, nb)
+        plan = EliminationPlan(pairs, wanted, block, pos, waves, boundary, keys)
     n_pairs0 = len(np.unique(block[y.row] * nb + block[y.col]))
     a = np.zeros((len(keys), b, b), dtype=complex)
     np.add.at(a, (np.searchsorted(keys, block[y.row] * nb + block[y.col]), pos[y.row],
@@ -132,14 +159,19 @@ def block_diagonal_inverse(y: sp.spmatrix, block: np.ndarray, pos: np.ndarray,
             _backward(z, d_inv, keys, nb, kk, nn, lo, up)
     out = np.full((nb, b, b), np.nan, dtype=complex)
     out[wanted] = z[diag[wanted]]
-    return BlockInverse(z_diag=out, n_waves=len(waves), n_fill=len(keys) - n_pairs0)
+    return BlockInverse(z_diag=out, n_waves=len(waves), n_fill=len(keys) - n_pairs0,
+                        plan=plan)
 
 
-def _adjacency(y: sp.coo_matrix, block: np.ndarray, nb: int) -> list[set[int]]:
+def _pairs(y: sp.coo_matrix, block: np.ndarray, nb: int) -> np.ndarray:
+    """Sorted keys ``i·nb + j`` of the block pairs ``i ≠ j`` coupled by a nonzero of ``y``."""
     nz = y.data != 0
     bi, bj = block[y.row[nz]], block[y.col[nz]]
     off = bi != bj
-    pairs = np.unique(np.concatenate([bi[off] * nb + bj[off], bj[off] * nb + bi[off]]))
+    return np.unique(np.concatenate([bi[off] * nb + bj[off], bj[off] * nb + bi[off]]))
+
+
+def _adjacency(pairs: np.ndarray, nb: int) -> list[set[int]]:
     adj: list[set[int]] = [set() for _ in range(nb)]
     for i, j in zip((pairs // nb).tolist(), (pairs % nb).tolist(), strict=True):
         adj[i].add(j)

@@ -216,7 +216,7 @@ class SiteLaw:
             inj = self._law(self._p3, ref if freeze else v1, v2, ref,
                             None if lim is None else lim[:, :n3].T, jac)
             i012 = np.stack([np.zeros_like(inj.i1), inj.i1, inj.i2], axis=-1)  # (k3, m, 3)
-            out[:, c] = np.transpose(i012 @ A_MATRIX.T, (1, 0, 2))
+            out[:, c] = np.einsum("kmj,pj->mkp", i012, A_MATRIX)  # no BLAS: see Terminals
             if jac:
                 # ∂I_abc/∂V_abc = A[:, a]·(∂I_a/∂V_b)·A⁻¹[b, :] summed over a, b in (1, 2)
                 # (A⁻¹ conjugated for ∂/∂V̄); the frozen PLL's I1 takes no V1
@@ -226,7 +226,7 @@ class SiteLaw:
                     for j, key in enumerate(((1, 1), (1, 2), (2, 1), (2, 2))):
                         if not (freeze and key[1] == 1):
                             w[..., j] = inj.d[key][n]
-                    blk = (w.reshape(-1, 4) @ g).reshape(n3, m, 3, 3)  # one GEMM
+                    blk = np.einsum("kmj,jl->kml", w, g).reshape(n3, m, 3, 3)
                     for k in range(n3):
                         dst[:, c[k][:, None], c[k][None, :]] = blk[k] * scale[k]
         if len(self._single):

@@ -201,7 +201,9 @@ def magnitudes_a(i_abc: np.ndarray) -> np.ndarray:
     |3·I0|`` (A), the layout of :class:`protv2g.engine.staged_tables.StagedCurrents`."""
     out = np.empty(i_abc.shape[:-1] + (4,), np.float32)
     out[..., :3] = np.abs(i_abc)
-    out[..., 3] = np.abs(i_abc.sum(axis=-1))
+    # a + b + c: the same sums as ``sum(axis=-1)`` (sequential below 8 terms), without a
+    # reduction over a 3-wide strided axis (4× slower)
+    out[..., 3] = np.abs(i_abc[..., 0] + i_abc[..., 1] + i_abc[..., 2])
     return out
 
 
@@ -212,13 +214,16 @@ class PhaseStaged:
     ``t_start_s``, ``t_end_s`` ``(S, C, n, r)`` float32; ``device_a`` ``(S, C, n, D, r, 4)``
     float32 (:func:`magnitudes_a` of each stage's device currents; stage 0 = the device
     table's); ``sites``: per (scenario, case, site unit, fault row) ``v_min_pu``, ``ceased``,
-    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``.
+    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``. ``device_min_a``: the later stages'
+    device currents exist only where the first cycle's row is kept at this threshold, A
+    (``phase_fault_study(..., staged_device_min_a=)``; NaN elsewhere; 0: everywhere).
     """
 
     t_start_s: np.ndarray
     t_end_s: np.ndarray
     device_a: np.ndarray | None
     sites: pd.DataFrame
+    device_min_a: float = 0.0
 
 
 def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type: np.ndarray,
@@ -244,7 +249,8 @@ def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type
         "i_sustained_ka": per_unit[-1].T.ravel() / 1e3})
 
 
-#: ``fill(i_p, i_c) -> (D, r, 3)`` device currents (A) of one stage's fault and site currents.
+#: ``fill(i_p, i_c) -> (D, r, 4)`` float32 :func:`magnitudes_a` of the device currents of one
+#: stage's fault and site currents.
 DeviceFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -261,15 +267,16 @@ def bracket_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarr
         dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
         dev_a[0] = magnitudes_a(dev_i0)
         for j in range(1, rs.n_stages):
-            dev_a[j] = magnitudes_a(fill(rs.i_p[j], rs.i_c[j]))
+            dev_a[j] = fill(rs.i_p[j], rs.i_c[j])
     sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
              else pd.DataFrame())
     return rs.t_start_s, rs.t_end_s, dev_a, sites
 
 
-def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int) -> PhaseStaged:
+def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int,
+                    device_min_a: float = 0.0) -> PhaseStaged:
     """:class:`PhaseStaged` of the :func:`bracket_stages` of every (scenario, case), padded
-    to the largest stage count."""
+    to the largest stage count (``device_min_a``: :attr:`PhaseStaged.device_min_a`)."""
     n = max(p[0].shape[0] for p in parts.values())
     r = next(iter(parts.values()))[0].shape[1]
     t0 = np.full((s_n, c_n, n, r), np.inf, np.float32)
@@ -286,4 +293,4 @@ def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int) -> 
         columns=["scenario", "case", "fault_type", "phase", "site", "site_phases", "fault_bus",
                  "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
                  "i_sustained_ka"])
-    return PhaseStaged(t0, t1, dev, sites)
+    return PhaseStaged(t0, t1, dev, sites, device_min_a)

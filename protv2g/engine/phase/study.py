@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
+from protv2g.engine.device_rows import device_row_kept
 from protv2g.engine.phase.der import LIMIT_PU, der_sites
 from protv2g.engine.phase.faults import (
     EARTHED,
@@ -90,7 +92,8 @@ def phase_fault_study(model: DssModel, *,
                       existing_inverters: Literal["opendss", "law"] = "opendss",
                       inverter_limit_pu: float = LIMIT_PU, staged: bool = False,
                       high_bracket: Mapping[str, Sequence[PhaseSite]] | None = None,
-                      first_cycle_s: float | None = None) -> PhaseFaultResult:
+                      first_cycle_s: float | None = None,
+                      staged_device_min_a: float = 0.0) -> PhaseFaultResult:
     """Faults on every fault bus's own phases, for each case and charger scenario.
 
     Parameters
@@ -144,6 +147,10 @@ def phase_fault_study(model: DssModel, *,
         ``PhaseFaultResult.staged["high"]``, solved on the same eliminated faults.
     first_cycle_s : float, optional
         Duration of the first-cycle stage, s; default one cycle of the model's frequency.
+    staged_device_min_a : float
+        The later stages' device currents only on the (device, fault) rows whose first cycle
+        :func:`~protv2g.engine.device_rows.device_row_kept` keeps at this threshold, A (NaN
+        elsewhere; ``staged_currents`` then refuses a lower one); 0 (default): every row.
 
     Returns
     -------
@@ -192,10 +199,12 @@ def phase_fault_study(model: DssModel, *,
             system = build_system(model, method, wanted & tab.energized.to_numpy(),
                                   machine_reactance=machine_reactance, prefault=prefault,
                                   endtemp_degree=endtemp_degree if hot else None,
-                                  inverters_out=law_der)
+                                  inverters_out=law_der, plan=next(
+                                      (p.system.plan for p in prepared.values()), None))
             prepared[hot] = _Prepared(system, Terminals(system, elements, devices),
                                       _site_nodes(system, model, all_sites))
     first = next(iter(prepared.values())).system
+    type_labels = np.array([f.value for f in rows.fault_type], dtype=object)
     node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
     faulted = faulted_live(rows, node)
     live = faulted.any(axis=1)
@@ -237,15 +246,13 @@ def phase_fault_study(model: DssModel, *,
                     laws["high"] = SiteLaw(high[name], _site_base(model, sites)) if sites \
                         else None
 
-                def fill(ip, ic, dev=dev, v0=v0, extra=extra, cpos=cpos, z_rows=z_rows):  # noqa: ANN001, ANN202
-                    out = np.zeros((len(devices), r, 3), dtype=complex)
-                    dev.fill(out, np.zeros_like(out), rows, live, node, v0, ip, ic, extra,
-                             cpos, z_rows, method)
-                    return out
-
-                frame = dict(scenario=name, case=case.value, fault_type=np.array(
-                    [f.value for f in rows.fault_type], dtype=object), phase=rows.label,
-                    fault_bus=rows.bus, fault_bus_name=tab.index.to_numpy()[rows.bus])
+                keep = device_row_kept(dev_i[si, ci], staged_device_min_a) if (
+                    staged_device_min_a > 0 and len(devices)) else None
+                fill = partial(dev.magnitudes, rows=rows, live=live, node=node, v0=v0,
+                               extra=extra, cpos=cpos, z_rows=z_rows, method=method, keep=keep)
+                frame = dict(scenario=name, case=case.value, fault_type=type_labels,
+                             phase=rows.label, fault_bus=rows.bus,
+                             fault_bus_name=tab.index.to_numpy()[rows.bus])
                 for br, lw in laws.items():
                     stg.setdefault(br, {})[(si, ci)] = bracket_stages(
                         lw, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
@@ -260,7 +267,8 @@ def phase_fault_study(model: DssModel, *,
         device_v1_pre_pu=dev_v1_pre if len(devices) else None,
         sites={k: tuple(s.name for s in v) for k, v in scen.items()}, charger_i_abc_a=chg,
         pll_frozen=frozen, unconverged=bad,
-        staged={br: assemble_staged(p, s_n, c_n) for br, p in stg.items()})
+        staged={br: assemble_staged(p, s_n, c_n, staged_device_min_a)
+                for br, p in stg.items()})
 
 
 # --------------------------------------------------------------------------------- pieces

@@ -37,7 +37,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from protv2g.engine.phase.selinv import SingularBlockError, block_diagonal_inverse
+from protv2g.engine.phase.selinv import (
+    EliminationPlan,
+    SingularBlockError,
+    block_diagonal_inverse,
+)
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel, ElementY
 from protv2g.units import (
@@ -106,6 +110,8 @@ class FaultSystem:
         ``{element name: (k, k)}`` change this method made to an element's primitive
         admittance, S (hot lines, machines at ``X″d``, IEC shunts out): a branch current in
         this system is ``(Yprim + change)·V``, never OpenDSS's ``Yprim`` alone.
+    plan : EliminationPlan or None
+        The selected inversion's ordering (:mod:`.selinv`), for a system of the same pattern.
     """
 
     model: DssModel
@@ -120,6 +126,7 @@ class FaultSystem:
     phase_node: np.ndarray
     symmetric: bool
     yprim_change: dict[str, np.ndarray] = field(default_factory=dict)
+    plan: EliminationPlan | None = field(default=None, repr=False)
     _lu: object = field(default=None, repr=False)
 
     @property
@@ -167,7 +174,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                  machine_reactance: MachineReactance | None = None,
                  prefault: Prefault = "open_circuit",
                  endtemp_degree: float | None = None,
-                 inverters_out: bool = False) -> FaultSystem:
+                 inverters_out: bool = False,
+                 plan: EliminationPlan | None = None) -> FaultSystem:
     """Energised network of ``method`` with the driving-point blocks of ``wanted_bus``.
 
     Parameters
@@ -195,6 +203,9 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         models them by their control law (:mod:`.der`). The classical pre-fault voltage then
         loses their contribution: ``V′ = V + Y′⁻¹·ΔY·V`` with ``ΔY`` their admittance
         (superposition: ``Y·V = J = Y′·V′``).
+    plan : EliminationPlan, optional
+        Another system's :attr:`FaultSystem.plan` (e.g. the 20 °C one for the heated min
+        case): the selected inversion reuses its ordering when the pattern is the same.
 
     Raises
     ------
@@ -237,8 +248,9 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     ph = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
     phase_node[bus_of[ph], model.node_num[nodes][ph] - 1] = np.flatnonzero(ph)
     try:
-        inv = block_diagonal_inverse(y, block, pos, wanted=np.asarray(wanted_bus)[used])
-        z_diag = inv.z_diag
+        inv = block_diagonal_inverse(y, block, pos, wanted=np.asarray(wanted_bus)[used],
+                                     plan=plan)
+        z_diag, plan = inv.z_diag, inv.plan
     except SingularBlockError:
         z_diag = _z_diag_by_solves(y, block, pos, np.asarray(wanted_bus)[used], model.source)
     bad = ~np.all(np.isfinite(z_diag), axis=(1, 2)) & np.asarray(wanted_bus)[used]
@@ -250,7 +262,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                                SINGULAR_FIX))
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
-                     symmetric=_is_symmetric(y), yprim_change=_by_element(changes + delta))
+                     symmetric=_is_symmetric(y), yprim_change=_by_element(changes + delta),
+                     plan=plan)
     if (delta or out_inv or hot) and method is Method.CLASSICAL:
         # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv − ΔY_hot and Y·V = J:
         # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V − ΔY_hot·V]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from protv2g.engine.phase.stages import magnitudes_a
 from protv2g.engine.phase.system import FaultSystem
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import ElementY
@@ -62,41 +63,71 @@ class Terminals:
             out[d] = (v[0] + A_OP * v[1] + A_OP**2 * v[2]) / 3.0 / (base_kv[self.bus[d]] * 1e3)
         return out
 
+    def magnitudes(self, i_p, i_c, *, rows, live, node, v0, extra, cpos, z_rows, method,
+                   keep=None) -> np.ndarray:  # noqa: ANN001
+        """:func:`~.stages.magnitudes_a` of :meth:`fill`'s currents, ``(D, r, 4)`` float32
+        (NaN outside ``keep``) — a later stage's device currents, without their voltages."""
+        out = np.full((len(self.devices), len(rows), 4), np.nan, dtype=np.float32)
+        for d, at, cur, _ in self._devices(rows, live, node, v0, i_p, i_c, extra, cpos,
+                                           z_rows, method, keep, False):
+            out[d, at] = magnitudes_a(cur)
+        return out
+
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows,
-             method) -> None:  # noqa: ANN001
-        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place."""
+             method, keep=None) -> None:  # noqa: ANN001
+        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place, on the
+        fault rows each device is wanted at: every row, or where ``keep`` ``(D, r)`` bool says
+        (the other rows are left as they are; a phase the terminal lacks: 0 A, NaN V)."""
+        for d, at, cur, volt in self._devices(rows, live, node, v0, i_p, i_c, extra, cpos,
+                                              z_rows, method, keep, True):
+            i_out[d, at] = cur
+            v_out[d, at] = volt
+
+    def _devices(self, rows, live, node, v0, i_p, i_c, extra, cpos, z_rows, method, keep,
+                 voltages: bool):  # noqa: ANN001, ANN202
+        """Per device: ``(d, rows, (n, 3) currents A, (n, 3) voltages pu or None)``.
+
+        ``ΔV`` at each node of the device's element is ``−Σ_p Z[n, fault node p]·I_p +
+        Σ_c Z[n, c]·I_c`` (``z_rows``, ``Z[extra, :]``); the current ``Yprim_τ[measured, :]·
+        V_element``, summed conductor by conductor — no matrix product: the operands are a
+        few conductors wide, and a BLAS call on them costs more in its threads than in its
+        arithmetic on a shared machine.
+        """
         system = self.system
         base_kv = system.model.buses.kv_ln.to_numpy()
-        # ΔV at every device node for every fault at once: (|extra|, r); unfaulted phases
-        # carry I = 0, so their (clipped) column adds nothing
         col = np.where(rows.phases, node, -1)
-        i_f = np.nan_to_num(i_p)
-        dv_all = np.zeros((len(extra), len(rows)), dtype=complex)
-        for p in range(3):
-            dv_all -= z_rows[:, np.maximum(col[:, p], 0)] * np.where(col[:, p] >= 0,
-                                                                     i_f[:, p], 0.0)
-        if len(cpos):
-            dv_all += z_rows[:, cpos] @ np.nan_to_num(i_c).T
-        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
-            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
-            ok = sys_n >= 0
-            v_e = np.zeros((len(rows), len(e.node)), dtype=complex)
-            if ok.any():
-                dv = dv_all[np.searchsorted(extra, sys_n[ok])]
-                base = 0.0 if method is Method.IEC60909 else v0[sys_n[ok]][:, None]
-                v_e[:, ok] = (base + dv).T
-            meas = e.terminal == dev.terminal
-            cur = v_e @ system.element_yprim(e)[meas].T                 # (r, conductors)
-            nums = e.node_num[meas]
-            for j, num in enumerate(nums):
-                if 1 <= num <= 3:
-                    i_out[d, :, num - 1] = cur[:, j]
-                    k = np.flatnonzero(meas)[j]
-                    if ok[k]:
-                        vv = v_e[:, k] if method is Method.CLASSICAL else (
-                            v0[sys_n[k]] + v_e[:, k])
-                        v_out[d, :, num - 1] = vv / (base_kv[self.bus[d]] * 1e3)
-            i_out[d, ~live] = 0.0
+        i_f = np.where(col >= 0, np.nan_to_num(i_p), 0.0)        # unfaulted phases carry 0
+        col = np.maximum(col, 0)
+        i_cc = np.nan_to_num(i_c)
         nan = np.isnan(i_p).any(axis=1)
-        i_out[:, nan] = np.nan
-        v_out[:, nan] = np.nan
+        for d, (dev, e) in enumerate(zip(self.devices, self.elements, strict=True)):
+            at = slice(None) if keep is None else np.flatnonzero(keep[d])
+            sys_n = np.where(e.node >= 0, system.local[np.maximum(e.node, 0)], -1)
+            meas = np.flatnonzero(e.terminal == dev.terminal)
+            y = system.element_yprim(e)[meas]
+            c_a, i_a, i_ca = col[at], i_f[at], i_cc[at]
+            v_e = {}                                   # conductor → its voltage over `at`
+            for k in np.flatnonzero(sys_n >= 0):
+                z = z_rows[np.searchsorted(extra, sys_n[k])]
+                dv = np.zeros(len(c_a), dtype=complex)
+                for p in range(3):
+                    dv -= z[c_a[:, p]] * i_a[:, p]
+                if len(cpos):
+                    dv += sum(z[c] * i_ca[:, j] for j, c in enumerate(cpos))
+                v_e[k] = (dv, v0[sys_n[k]])
+            cur = np.zeros((len(c_a), 3), dtype=complex)
+            volt = np.full((len(c_a), 3), np.nan, dtype=complex) if voltages else None
+            for j, k in enumerate(meas):
+                num = int(e.node_num[k])
+                if not 1 <= num <= 3:
+                    continue
+                for kk, (dv, pre) in v_e.items():
+                    cur[:, num - 1] += y[j, kk] * (dv if method is Method.IEC60909 else pre + dv)
+                if voltages and k in v_e:
+                    dv, pre = v_e[k]
+                    volt[:, num - 1] = (pre + dv) / (base_kv[self.bus[d]] * 1e3)
+            cur[~live[at]] = 0.0
+            cur[nan[at]] = np.nan
+            if voltages:
+                volt[nan[at]] = np.nan
+            yield d, at, cur, volt
