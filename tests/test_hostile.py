@@ -120,6 +120,8 @@ CASES = [
     ("device-kind-unknown", _dev(0, kind="breaker"), None, None, "devices[0]", "kind"),
     ("site-missing-bus", _site(0, bus="F9-B01"), None, None, "v2g_sites[0].bus",
      "no single bus"),
+    ("site-bus-typo", _site(0, bus="F1-B2"), None, None, "v2g_sites[0].bus",
+     "closest names: F1-B02"),
     ("site-zero-chargers", _site(0, n_chargers=0), None, None, "v2g_sites[0].n_chargers",
      "greater than or equal to 1"),
     ("site-negative-kw", _site(0, p_charger_kw=-5), None, None, "v2g_sites[0].p_charger_kw",

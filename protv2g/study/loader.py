@@ -7,6 +7,7 @@ sites, curve names and scenario limits) and returns them; ``load_study`` raises 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,8 +172,14 @@ def _find_one(table: Any, name: str, what: str, file: str, field_path: str
     hits = _element_index(table, name)
     if len(hits) == 1:
         return hits[0], []
+    fix = f"use a {what} name from the feeder"
+    if not hits:  # a typo: the nearest names, as for an unknown curve
+        close = difflib.get_close_matches(name, table["name"].astype(str).unique().tolist(),
+                                          n=5, cutoff=0.6)
+        if close:
+            fix += f"; closest names: {', '.join(close)}"
     return None, [Issue(file, field_path, f"no single {what} named {name!r} ({len(hits)} found)",
-                        f"use a {what} name from the feeder")]
+                        fix)]
 
 
 def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
