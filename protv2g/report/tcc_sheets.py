@@ -237,11 +237,15 @@ def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
 
 
 def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str],
-                dict[str, float]], *, k_fast: float | None = None,
+                dict[str, float]], *, k_fast: dict[str, float] | None = None,
                 mm_ratio: float | None = None,
                 annotations: list[tuple[float, float, float, str]] = (),
                 title: str = "") -> Figure:
-    """The TCC of one path and element family (see the module docstring)."""
+    """The TCC of one path and element family (see the module docstring).
+
+    ``k_fast`` maps a recloser's name to the fuse-saving K its C2 check used (its fast curve
+    × K is drawn when a fuse is below it); ``mm_ratio`` is the fuse–fuse ratio of C3.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = Figure(figsize=_FIGSIZE_IN)
@@ -257,7 +261,8 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
         fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
         backs_fuse = isinstance(m, Fuse) and bool(below)
         tr = family_traces(m, family, i_max,
-                           k_fast=k_fast if isinstance(m, Recloser) and fuse_below else None,
+                           k_fast=(k_fast or {}).get(m.name) if isinstance(m, Recloser)
+                           and fuse_below else None,
                            mm_ratio=mm_ratio if backs_fuse else None)
         traces += tr
         owners += [m.name] * len(tr)
@@ -387,8 +392,20 @@ def _title(ws: Worksheet, text: str, subtitle: str | None = None,
     picture_print(ws, scale)
 
 
-def _checks(result: StudyResult) -> dict[str, Any]:
-    return ((result.inputs.get("document") or {}).get("checks") or {})
+def _drawn_rules(result: StudyResult) -> tuple[dict[str, float], float | None]:
+    """The fuse-saving K of each recloser and the fuse–fuse ratio **the checks used** (the
+    result's Rules table, :func:`protv2g.checks.rule_values.study_rules_table`), so that a TCC
+    draws what C2 and C3 judged (review 2026-12-01: the plot drew 1.35 × fast where C2 used the
+    table's 1.8). Without a Rules table, nothing is drawn for them rather than a guess."""
+    rules = result.tables.get("Rules") if hasattr(result.tables, "get") else None
+    if rules is None or len(rules) == 0 or "rule" not in rules:
+        return {}, None
+    value = pd.to_numeric(rules["value"], errors="coerce")
+    k_rows = (rules["rule"] == "fuse_saving_k") & value.notna()
+    k = {str(d): float(v) for d, v in zip(rules.loc[k_rows, "device"], value[k_rows],
+                                           strict=True)}
+    ratio = value[(rules["rule"] == "fuse_fuse_ratio") & value.notna()]
+    return k, (float(ratio.iloc[0]) if len(ratio) else None)
 
 
 def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
@@ -407,9 +424,7 @@ def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
                    ).font = NOTE_FONT
         return
     extremes = device_extremes(result, plan)
-    checks = _checks(result)
-    k = checks.get("fuse_saving_k") or checks.get("recloser_fuse_k") or 1.35
-    ratio = checks.get("fuse_fuse_ratio") or 0.75
+    k, ratio = _drawn_rules(result)
     for kp, path in enumerate(plan.paths):
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
@@ -426,10 +441,11 @@ def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
             notes = _annotations(pairs, path, family)
             key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
                         sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
-                               if n in path and f == family), notes, float(k), float(ratio)))
+                               if n in path and f == family), notes, sorted(k.items()),
+                        ratio))
             png = _cached_png(key, lambda models=models, notes=notes, family=family,
                               path=path: path_figure(
-                models, family, extremes, k_fast=float(k), mm_ratio=float(ratio),
+                models, family, extremes, k_fast=k, mm_ratio=ratio,
                 annotations=notes, title=f"{' > '.join(path)}: {family} elements"))
             _add_picture(ws, png, row + 1)
 
