@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,9 @@ class FaultTables:
         §3), aligned row by row with ``device`` like ``staged``; ``None`` with
         ``first_cycle_held`` (the high bracket is then ``device`` itself, held) or without
         stages.
+    close_in : tuple or None
+        ``(study given, the same study with close-in positions)`` the tables were solved on
+        (pandapower path): the checks take their net from it instead of rebuilding it (#21).
     """
 
     bus: pd.DataFrame
@@ -128,6 +131,7 @@ class FaultTables:
     staged: StagedCurrents | None = None
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
+    close_in: tuple[Study, Study] | None = None
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -276,10 +280,15 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
                                                                      fr.key_of)
         return FaultTables(_take(fr.bus, bus_pos, bus_names),
                            _take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
-    study = study_with_sites(study)
+    given = study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
+    return replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+
+
+def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> FaultTables:
+    """:func:`fault_tables` on the close-in study: base case and V2G scenarios."""
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios), staged=staged)
