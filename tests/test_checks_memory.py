@@ -79,3 +79,52 @@ def test_pair_join_by_positions_equals_the_column_join(depot):
     pd.testing.assert_frame_equal(got.drop(columns=["p_kind", "b_kind"]), want,
                                   check_exact=True)
     assert np.isfinite(got.p_t_op_high_s.to_numpy(float)).any()
+
+
+def _worse_as_before(high, low, key, rank, margin):
+    """``brackets._worse`` as written before #21 (whole rows copied at every step)."""
+    from protv2g.checks.brackets import TOL_S
+    h = high.assign(_b="high", _n=high.groupby(key, dropna=False).cumcount())
+    lo = low.assign(_b="low", _n=low.groupby(key, dropna=False).cumcount())
+    both = pd.concat([h, lo], ignore_index=True)
+    m = pd.to_numeric(both[margin], errors="coerce").to_numpy(float)
+    both["_m"] = np.where(np.isnan(m), np.inf, m)
+    keys = [*key, "_n"]
+    both = both.sort_values([*keys, rank, "_m", "_b"], kind="stable")
+    grp = both.groupby(keys, dropna=False, sort=False)
+    first = grp.head(1).copy()
+    n = grp["_b"].transform("size").loc[first.index].to_numpy()
+    r_max = grp[rank].transform("max").loc[first.index].to_numpy()
+    m_max = grp["_m"].transform("max").loc[first.index].to_numpy()
+    m_min = first["_m"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        same = (n == 2) & (r_max == first[rank].to_numpy()) & (
+            (m_max == m_min) | (np.abs(m_max - m_min) <= TOL_S))
+    first["bracket"] = np.where(same, "both", first["_b"].to_numpy())
+    first = first.sort_index(kind="stable")
+    return first.drop(columns=["_b", "_n", "_m", rank]).reset_index(drop=True)
+
+
+def test_worse_on_keys_equals_the_whole_row_version():
+    from protv2g.checks.brackets import _worse
+    rng = np.random.default_rng(7)
+
+    def table(n):
+        return pd.DataFrame({
+            "k": rng.choice(["a", "b", "c", None], n), "j": rng.integers(0, 3, n),
+            "_r": rng.integers(0, 3, n),
+            "margin": np.where(rng.random(n) < 0.2, np.nan, rng.choice([-0.1, 0.0, 0.2], n)),
+            "text": rng.choice(["x", "y"], n).astype(object)})
+    high, low = table(300), table(250)
+    high.index = rng.permutation(300) + 1000  # filtered tables keep their index
+    got = _worse(high, low, ["k", "j"], "_r", "margin")
+    pd.testing.assert_frame_equal(got, _worse_as_before(high, low, ["k", "j"], "_r", "margin"))
+    assert set(got.bracket) == {"both", "high", "low"}
+
+
+def test_pick_text_is_np_where_as_objects():
+    from protv2g.checks.coordination import _pick_text
+    cond = np.array([True, False, True])
+    got = _pick_text(cond, "s" * 300, "t")
+    assert got.dtype == object
+    assert list(got) == list(np.where(cond, "s" * 300, "t"))
