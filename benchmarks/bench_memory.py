@@ -16,6 +16,18 @@ stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and
 
 A benchmark: it prints figures and asserts nothing.
 
+After the checks' and the pipeline's copies were cut (#21, branch ``study_mem``, see
+``bench_e2e.py``; ``nice python benchmarks/bench_memory.py --buses 3000 --levels 3
+--mem-cap-gb 12`` and the same with ``--buses 10000``, load 10–12; MiB as below; CPU s in
+brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   821 (22.8)  731 (3.2)   1,260 (30.6)  946 (0.6)   512.1
+10,000 6 (3 sets) 1,823,534    4,932 2,686 (51.0)  2,341 (8.2) 3,926 (71.0)  2,583 (1.7) 290.5
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
 Measured 2026-12-01 after device rows are kept only where the device sees ≥ 1 A on the
 pandapower path as on the OpenDSS one (branch ``seq_rows``; ``nice python
 benchmarks/bench_memory.py --buses 1000 3000 10000 --levels 3 --mem-cap-gb 12``, load average
