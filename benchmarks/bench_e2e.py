@@ -123,7 +123,9 @@ high-water mark; before = the ``seq_rows`` table in ``bench_memory.py``): faults
 flows 799 → 731, checks 1,492 → 1,260, gate 1,053 → 946; CPU faults 22.8 s, flows 3.2 s,
 checks 30.6 s, gate 0.6 s (wall 176 / 27 / 225 / 4.3 s at load 12).
 ``--buses 10000`` (1,823,534 device rows; before = the ``seq_rows`` run above, load 6–8, the
-checks then under memory pressure): faults 3,106 → 2,686 MiB (139 s wall, 51.0 s CPU), flows
+checks then under memory pressure, and *before* ``checks_speed`` (1.5–1.9× on the checks) was
+merged: the time ratio is not this branch's alone; the 3,000-bus ``check_study`` pair above
+is): faults 3,106 → 2,686 MiB (139 s wall, 51.0 s CPU), flows
 2,190 → 2,341 MiB, **checks 4,148 → 3,926 MiB, 646 → 94 s wall (71.0 s CPU)**, gate 2,410 →
 2,583 MiB held (1.7 s CPU); 290 s for the whole run (was 775 s), load 7.7–12. The checks'
 own growth over what the stages before them left is ≈ 1.6 GB; what is *held* at 10,000
