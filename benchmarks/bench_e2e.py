@@ -136,6 +136,14 @@ allocator keeps. The same run with glibc's mmap threshold fixed (``MALLOC_MMAP_T
 3,926 → 3,671 MiB, gate 2,583 → 2,098 MiB — at a CPU cost (faults 51 → 65 s, checks 71 →
 97 s: page faults of fresh mappings). Not set by protv2g (a process-wide allocator setting,
 for the CLI or the deployment to decide).
+Where the checks' peak is now at 10,000 buses (``check_study``'s steps one by one on pickled
+tables, tracemalloc, Python-visible MiB; the context's fault table with its time columns holds
+358): C7 duty 1,454 peak (+835 transient: ``duty_frame`` copies the ≈ 900,000 max-case rows
+of the rated devices ≈ 8 times — reset_index, assign, the base join, phasors; per device or
+per scenario it would be /60 or /6), pairs in both brackets 1,185 (+822: the key join over
+1.8 M rows for 20,806 coordination rows), C6 1,108 (+517), attribution 1,074, C5 968 (its
+409,682 failing rows and their messages stay: +224 held). Every family reads the whole table
+at once; running the checks per scenario (6 × smaller transients) is the next step.
 Results unchanged: violations, coordination, findings, gate verdict, device duty, charger
 stages and directional tables of the six ``feeders/*/study.yaml`` examples (five pandapower, one
 OpenDSS) and the 1,000-bus study identical before/after (``assert_frame_equal``, dtypes and
