@@ -102,6 +102,72 @@ the full ``bench_e2e`` run of 10,000 buses, workbook included, did not fit in th
     times``' time columns and the pair tables are ≈ 1.4 kB per kept row); and a workbook
     written in streamed chunks (it is the peak at 3,000 buses).
 
+**The checks stage's memory** (#21, branch ``study_mem``, 2026-12-01, load 6–12): measured
+first, on ``make_study``'s 3,000-bus study with ``fault_tables`` + ``study_flow`` pickled and
+``check_study`` run alone (tracemalloc per step, RSS sampled): the peak was **not** the device
+table but the pair evaluation — ``np.where(cond, source_a, source_b)`` on two rule-source
+texts made a fixed-width ``<U≈290`` array (4 bytes per character per row: 280 MiB for the
+245,000 pair rows, twice per bracket, and pandas then made a new string per row); then the
+brackets' ``_worse`` (≈ 5 whole copies of both brackets' coordination tables), C7's copy of
+every column (≈ 50, both brackets' times and all angles) of the rated devices' rows, the pair
+join's two copies of ≈ 30 columns of the whole table, and C5's zone join of all columns, done
+twice (check and base margins). Now: texts as object arrays of the two strings; ``_worse``
+decides on the key columns and takes the rows once; C7 and C5 select their columns first; the
+pair join on keys + row positions; C5's margins kept from the check for the base margins; the
+close-in study handed over by ``fault_tables`` (``FaultTables.close_in``) instead of rebuilt;
+the pipeline's block expansion with one copy of the device table instead of two.
+``check_study`` alone at 3,000 buses (503,058 device rows, 126,342 coordination rows): peak
+**999 → 526 MiB** over the loaded tables, 61.6 → 33.2 s wall, 24.6 → 16.7 s CPU (load 6–7).
+``bench_memory.py --buses 3000 --levels 3`` end to end (MiB over the imports, each stage's own
+high-water mark; before = the ``seq_rows`` table in ``bench_memory.py``): faults 947 → 821,
+flows 799 → 731, checks 1,492 → 1,260, gate 1,053 → 946; CPU faults 22.8 s, flows 3.2 s,
+checks 30.6 s, gate 0.6 s (wall 176 / 27 / 225 / 4.3 s at load 12).
+``--buses 10000`` (1,823,534 device rows; before = the ``seq_rows`` run above, load 6–8, the
+checks then under memory pressure, and *before* ``checks_speed`` (1.5–1.9× on the checks) was
+merged: the time ratio is not this branch's alone; the 3,000-bus ``check_study`` pair above
+is): faults 3,106 → 2,686 MiB (139 s wall, 51.0 s CPU), flows
+2,190 → 2,341 MiB, **checks 4,148 → 3,926 MiB, 646 → 94 s wall (71.0 s CPU)**, gate 2,410 →
+2,583 MiB held (1.7 s CPU); 290 s for the whole run (was 775 s), load 7.7–12. The checks'
+own growth over what the stages before them left is ≈ 1.6 GB; what is *held* at 10,000
+buses (2.3–2.6 GB after the faults stage) is about twice the live tables: freed memory the
+allocator keeps. The same run with glibc's mmap threshold fixed (``MALLOC_MMAP_THRESHOLD_=
+131072``: large arrays are mapped and returned when freed, instead of the threshold rising to
+32 MiB and the heap keeping them): held after the faults stage 2,341 → **1,332 MiB**, checks
+3,926 → 3,671 MiB, gate 2,583 → 2,098 MiB — at a CPU cost (faults 51 → 65 s, checks 71 →
+97 s: page faults of fresh mappings). Not set by protv2g (a process-wide allocator setting,
+for the CLI or the deployment to decide).
+Where the checks' peak is now at 10,000 buses (``check_study``'s steps one by one on pickled
+tables, tracemalloc, Python-visible MiB; the context's fault table with its time columns holds
+358): C7 duty 1,454 peak (+835 transient: ``duty_frame`` copies the ≈ 900,000 max-case rows
+of the rated devices ≈ 8 times — reset_index, assign, the base join, phasors; per device or
+per scenario it would be /60 or /6), pairs in both brackets 1,185 (+822: the key join over
+1.8 M rows for 20,806 coordination rows), C6 1,108 (+517), attribution 1,074, C5 968 (its
+409,682 failing rows and their messages stay: +224 held). Every family reads the whole table
+at once; running the checks per scenario (6 × smaller transients) is the next step.
+Results unchanged: violations, coordination, findings, gate verdict, device duty, charger
+stages and directional tables of the six ``feeders/*/study.yaml`` examples (five pandapower, one
+OpenDSS) and the 1,000-bus study identical before/after (``assert_frame_equal``, dtypes and
+order, floats to 1e-12; the checks' two tables at 3,000 buses too).
+**What the brief asked and was not done**: (1) the device table's keys as ``Categorical``:
+measured, the table is 208 B/row, not 480 (``memory_usage(deep=True)`` counts the shared key
+strings once per row; they are pointers to one string per name), so categorical keys would
+save ≈ 35 B/row (17 MiB at 3,000 buses, 60 MiB at 10,000) against a reader-by-reader review of
+every ``astype(str)``/``map``/``merge`` on those columns — left; every column is read (the
+angles and voltages by C9 and the report's fault sheets), float32 would move results.
+(2) One block of rows per charger set instead of per study scenario (light and peak share a
+set: half the device rows and staged currents): every consumer keys rows by ``scenario``
+(checks, attribution, findings, duty, stage tables, report); it would take a
+``scenario → set`` map in ``FaultTables`` and each consumer expanding its *result* rows per
+scenario instead of the input rows — a rewrite of the checks' front end, not done.
+**What still stops ≤ 1 GB / ≤ 2 s at 10,000 buses**: the held tables alone are ≈ 1 GB (at
+3,000 buses, measured: device table 100 MiB, both brackets' staged currents 2 × 80 MiB, bus
+table 19 MiB = 280 MiB; × 3.6 rows at 10,000), plus the allocator's retained memory,
+the faults stage's own peak (the engine's per-slice arrays beside the kept rows), the checks'
+per-row time columns (23 float columns beside the table's 26: ≈ 330 MiB at 10,000 buses) and
+the Python per-row work (messages, curve look-ups): the compute is minutes, not 2 s; the
+checks would have to run per scenario on the columns each family reads, and the rows be kept
+per charger set, to come near 1 GB.
+
 Measured 2026-12-01 on the shared 2-core VM (23 GB; other engineers' jobs running: the 1-min
 load average is given beside each figure), ``integ`` at d78e2e8 + this script, **before**
 device rows were kept from 1 A:

@@ -16,6 +16,18 @@ stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and
 
 A benchmark: it prints figures and asserts nothing.
 
+After the checks' and the pipeline's copies were cut (#21, branch ``study_mem``, see
+``bench_e2e.py``; ``nice python benchmarks/bench_memory.py --buses 3000 --levels 3
+--mem-cap-gb 12`` and the same with ``--buses 10000``, load 10–12; MiB as below; CPU s in
+brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   821 (22.8)  731 (3.2)   1,260 (30.6)  946 (0.6)   512.1
+10,000 6 (3 sets) 1,823,534    4,932 2,686 (51.0)  2,341 (8.2) 3,926 (71.0)  2,583 (1.7) 290.5
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
 Measured 2026-12-01 after device rows are kept only where the device sees ≥ 1 A on the
 pandapower path as on the OpenDSS one (branch ``seq_rows``; ``nice python
 benchmarks/bench_memory.py --buses 1000 3000 10000 --levels 3 --mem-cap-gb 12``, load average
@@ -105,10 +117,10 @@ def child(study_path: str, workbook: bool) -> dict:
         return original(study, **kw)
 
     pipeline.check_size = recording
-    marks: list[tuple[str, float, float]] = []
+    marks: list[tuple[str, float, float, float]] = []
 
     def mark(stage: str) -> None:
-        marks.append((stage, time.perf_counter(), _peak_mb()))
+        marks.append((stage, time.perf_counter(), _peak_mb(), time.process_time()))
         print(f"STAGE {stage} {_peak_mb() - base:.0f}", file=sys.stderr, flush=True)
         _reset_peak()
 
@@ -120,8 +132,8 @@ def child(study_path: str, workbook: bool) -> dict:
         mark("workbook")
         result.to_excel(Path(study_path).with_suffix(".xlsx"))
     mark("end")
-    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base}
-              for (name, t1, _), (_, t2, p2) in zip(marks, marks[1:], strict=False)}
+    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base, "cpu_s": c2 - c1}
+              for (name, t1, _, c1), (_, t2, p2, c2) in zip(marks, marks[1:], strict=False)}
     return {"base_mb": base, "stages": stages, "buses": len(study.net.bus),
             "device_rows": len(result.device_faults), "estimate_b": seen.get("estimate_b"),
             "args": seen.get("args")}
@@ -163,7 +175,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.workbook)))
         return
     print(f"{'buses':>6} {'dev rows':>10} {'stage':>9} {'est MB':>8} {'peak MB':>8} "
-          f"{'est/peak':>8} {'s':>7}")
+          f"{'est/peak':>8} {'s':>7} {'cpu s':>7}")
     for n in args.buses:
         r = run_one(n, args.levels, args.mem_cap_gb, args.workbook)
         if "error" in r:
@@ -175,7 +187,7 @@ def main() -> None:
             e = est.get(stage)
             e_mb = f"{e / 2**20:8.0f}" if e is not None else f"{'':>8}"
             print(f"{r['buses']:>6} {r['device_rows']:>10} {stage:>9} {e_mb} "
-                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f}")
+                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f} {fig['cpu_s']:7.1f}")
         peak = max(f["peak_mb"] for f in r["stages"].values())
         print(f"{r['buses']:>6} {r['device_rows']:>10} {'TOTAL':>9} {total_est:8.0f} "
               f"{peak:8.0f} {total_est / peak:8.2f} {r['wall_s']:7.1f}   args {r['args']}",

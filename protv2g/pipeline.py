@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
+from protv2g.pipeline_blocks import check_aligned, kept_stages, positions, take, taken
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
@@ -121,6 +122,9 @@ class FaultTables:
         §3), aligned row by row with ``device`` like ``staged``; ``None`` with
         ``first_cycle_held`` (the high bracket is then ``device`` itself, held) or without
         stages.
+    close_in : tuple or None
+        ``(study given, the same study with close-in positions)`` the tables were solved on
+        (pandapower path): the checks take their net from it instead of rebuilding it (#21).
     """
 
     bus: pd.DataFrame
@@ -128,6 +132,7 @@ class FaultTables:
     staged: StagedCurrents | None = None
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
+    close_in: tuple[Study, Study] | None = None
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -157,27 +162,6 @@ def _energized_buses(net: Any) -> list[int] | None:
     return [int(b) for b in net.bus.index[net.bus.in_service.astype(bool)] if int(b) not in dead]
 
 
-def _positions(scenario: np.ndarray, key_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of each solved charger set, repeated for every study scenario that shares
-    it (in ``key_of`` order), and the study scenario name of each taken row. A charger set
-    with no rows (a study without devices has an empty device table) takes none."""
-    codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
-    none = np.zeros(0, np.int64)
-    pos = [where.get(key, none) for key in key_of.values()]
-    names = [np.full(len(p), name, dtype=object) for name, p in zip(key_of, pos, strict=True)]
-    return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
-            np.concatenate(names) if names else np.zeros(0, object))
-
-
-def _take(frame: pd.DataFrame, pos: np.ndarray, names: np.ndarray) -> pd.DataFrame:
-    out = frame.iloc[pos].reset_index(drop=True)
-    out["scenario"] = names
-    return out
-
-
 def study_with_sites(study: Study) -> Study:
     """The study with its sites' interconnection transformers in the net (the V2G net); an
     OpenDSS feeder's study as it is (its sites are generators on their phases)."""
@@ -194,10 +178,10 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
                              device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
-    bus_pos, bus_names = _positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
+    bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     dev = faults.device
-    dev_pos, dev_names = _positions(dev["scenario"].to_numpy(), inputs.key_of)
-    st = _kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
+    dev_pos, dev_names = positions(dev["scenario"].to_numpy(), inputs.key_of)
+    st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
     st_high = None
     if st is not None and study.document.faults.high_bracket == "sustained_limit":
         sets = inputs.options["scenarios"]
@@ -208,8 +192,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
             high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True,
                                device_min_a=DEVICE_ROW_MIN_A,
                                device_rows=faults.device_rows.positions)  # the same rows
-            _check_aligned(dev, high.device)
-            st_high = _kept_stages(staged_currents(high), dev_pos, inputs.key_of)
+            check_aligned(dev, high.device)
+            st_high = kept_stages(staged_currents(high), dev_pos, inputs.key_of)
     v1: dict[tuple[str, int], complex] = {}
     if faults.device_v1_pre_pu is not None:
         terms = inputs.options["devices"]
@@ -218,30 +202,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
                 v = complex(faults.device_v1_pre_pu[c, d])
                 if np.isfinite(v.real):
                     v1[(case.value, int(term.bus))] = v
-    return FaultTables(_take(faults.bus, bus_pos, bus_names), _take(dev, dev_pos, dev_names),
+    return FaultTables(take(faults.bus, bus_pos, bus_names), take(dev, dev_pos, dev_names),
                        st, v1, st_high)
-
-
-def _kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str, str]
-                 ) -> StagedCurrents | None:
-    """``st`` expanded like the device table (one block per study scenario)."""
-    if st is None:
-        return None
-    sites = st.sites
-    if len(sites):
-        sites = pd.concat([sites[sites.scenario == key].assign(scenario=name)
-                           for name, key in key_of.items()], ignore_index=True)
-    return st.take(dev_pos, sites)
-
-
-def _check_aligned(low: pd.DataFrame, high: pd.DataFrame) -> None:
-    """The high bracket's device rows must be the low one's, position by position (same
-    charger-set keys, devices and fault buses; only the later stages differ)."""
-    key = ["scenario", "device", "fault_bus", "fault_type", "case"]
-    if len(low) != len(high) or not all(
-            np.array_equal(low[k].to_numpy(), high[k].to_numpy()) for k in key):
-        raise RuntimeError("the high bracket's fault rows do not align with the low "
-                           "bracket's: please report this as a bug")
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
@@ -269,17 +231,22 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         from protv2g.pipeline_dss import dss_fault_frames
 
         fr = dss_fault_frames(study, scenarios, staged=staged)
-        bus_pos, bus_names = _positions(fr.bus["scenario"].to_numpy(), fr.key_of)
-        dev_pos, dev_names = _positions(fr.device["scenario"].to_numpy(), fr.key_of)
-        st = _kept_stages(fr.staged, dev_pos, fr.key_of)
-        st_high = st if fr.staged_high is fr.staged else _kept_stages(fr.staged_high, dev_pos,
+        bus_pos, bus_names = positions(fr.bus["scenario"].to_numpy(), fr.key_of)
+        dev_pos, dev_names = positions(fr.device["scenario"].to_numpy(), fr.key_of)
+        st = kept_stages(fr.staged, dev_pos, fr.key_of)
+        st_high = st if fr.staged_high is fr.staged else kept_stages(fr.staged_high, dev_pos,
                                                                      fr.key_of)
-        return FaultTables(_take(fr.bus, bus_pos, bus_names),
-                           _take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
-    study = study_with_sites(study)
+        return FaultTables(take(fr.bus, bus_pos, bus_names),
+                           take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
+    given = study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
+    return replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+
+
+def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> FaultTables:
+    """:func:`fault_tables` on the close-in study: base case and V2G scenarios."""
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios), staged=staged)
@@ -310,8 +277,7 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)
-    return FaultTables(bus.iloc[b_ord].reset_index(drop=True),
-                       dev.iloc[d_ord].reset_index(drop=True), st, v1, st_high)
+    return FaultTables(taken(bus, b_ord), taken(dev, d_ord), st, v1, st_high)
 
 
 def _feeder_issue(study: Study, issue: Issue) -> Issue:

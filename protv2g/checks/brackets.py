@@ -68,15 +68,19 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
     the lower ``rank`` (failing before passing), then the smaller ``margin`` (NaN last); with
     ``bracket`` = ``low`` / ``high``, or ``both`` when both rows exist with the same rank and
     margins within :data:`TOL_S`. Rows in the high bracket's order, the low-only ones after."""
-    h = high.assign(_b="high", _n=high.groupby(key, dropna=False).cumcount())
-    lo = low.assign(_b="low", _n=low.groupby(key, dropna=False).cumcount())
+    # decided on the key columns alone, the rows taken once at the end (#21: the whole rows
+    # were copied by each assign, the concatenation, the sort and ``head``: ≈ 5 copies of
+    # both brackets' coordination tables at the checks stage's peak)
+    cols = [*key, rank, margin]
+    h = high[cols].assign(_b="high", _n=high.groupby(key, dropna=False).cumcount())
+    lo = low[cols].assign(_b="low", _n=low.groupby(key, dropna=False).cumcount())
     both = pd.concat([h, lo], ignore_index=True)
     m = pd.to_numeric(both[margin], errors="coerce").to_numpy(float)
     both["_m"] = np.where(np.isnan(m), np.inf, m)
     keys = [*key, "_n"]
     both = both.sort_values([*keys, rank, "_m", "_b"], kind="stable")
     grp = both.groupby(keys, dropna=False, sort=False)
-    first = grp.head(1).copy()
+    first = grp.head(1)
     n = grp["_b"].transform("size").loc[first.index].to_numpy()
     r_max = grp[rank].transform("max").loc[first.index].to_numpy()
     m_max = grp["_m"].transform("max").loc[first.index].to_numpy()
@@ -84,9 +88,12 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
     with np.errstate(invalid="ignore"):
         same = (n == 2) & (r_max == first[rank].to_numpy()) & (
             (m_max == m_min) | (np.abs(m_max - m_min) <= TOL_S))
-    first["bracket"] = np.where(same, "both", first["_b"].to_numpy())
-    first = first.sort_index(kind="stable")
-    return first.drop(columns=["_b", "_n", "_m", rank]).reset_index(drop=True)
+    bracket = pd.Series(np.where(same, "both", first["_b"].to_numpy()), index=first.index)
+    at = np.sort(first.index.to_numpy())
+    del both, grp, first
+    out = pd.concat([high, low], ignore_index=True).iloc[at]
+    out = out.assign(bracket=bracket.loc[at].to_numpy())
+    return out.drop(columns=[rank]).reset_index(drop=True)
 
 
 def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:

@@ -140,6 +140,14 @@ def _primary_which(pk: np.ndarray) -> np.ndarray:
     return np.where(pk == "recloser", "delayed", np.where(pk == "fuse", "tc", "op"))
 
 
+def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
+    """``np.where(cond, yes, no)`` for texts as an object array of the two strings (#21:
+    ``np.where`` on strings makes a fixed-width ``<U`` array, 4 bytes per character per row —
+    a rule source of ≈ 300 characters took 280 MiB for the 245,000 pair rows of 3,000 buses,
+    and pandas then made a new string per row)."""
+    return np.array([no, yes], dtype=object)[np.asarray(cond, dtype=np.intp)]
+
+
 def _split_by(which: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
     """Per-row (tolerance, boundary) where the primary's time kind varies by row."""
     tol = np.zeros(len(which))
@@ -190,7 +198,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
     with np.errstate(invalid="ignore"):
         # C1 relay→relay and fuse→relay, each with its interval
         cti = np.where(pk == fuse, rf.value, rr.value)
-        src = np.where(pk == fuse, rf.source, rr.source)
+        src = _pick_text(pk == fuse, rf.source, rr.source)
         sel = operates & (bk == relay) & ((pk == relay) | (pk == fuse))
         tol, bnd = _split_by(p_which, lambda w: terms.both(w, "op"))
         frames.append(coordination_rows(
@@ -220,7 +228,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         b_del = m.b_t_delayed_s.to_numpy(dtype=float)
         sel = operates & (bk == rc) & (pk != fuse)
         cti = np.where(pk == relay, rr.value, rrc_electronic.value)
-        src = np.where(pk == relay, rr.source, rrc_electronic.source)
+        src = _pick_text(pk == relay, rr.source, rrc_electronic.source)
         tol, bnd = _split_by(p_which, lambda w: terms.both(w, "delayed"))
         frames.append(coordination_rows(
             m, sel, "C4", "backup recloser delayed curve after primary + CTI", p_clear, b_del,

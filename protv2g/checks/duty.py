@@ -91,6 +91,9 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
                 "i_base_ka", "increase_percent", "severity", "severity_rule"]
 
 _KEYS = ["fault_bus", "fault_type", "case", "device"]
+#: Columns of the checks' fault table that C7 reads.
+_DUTY_COLUMNS = ("scenario", *_KEYS, "fault_bus_name", "fault_kind", "phase",
+                 *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")))
 _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
                 "IEC 60909-0:2016 §8.1 (peak factor κ); rating X/R: the device's rating_x_r or "
                 "17 (C37.04/C37.06 45 ms at 60 Hz); symmetrical current: " + IEC_SUM_SOURCE)
@@ -207,7 +210,10 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                                   device=d.name))
         else:
             rated.append(d.name)
-    f = _max_case(ctx.faults[ctx.faults.device.isin(rated)])
+    # only the columns duty reads (#21: the checks' fault table has ≈ 50, times of both
+    # brackets included, and every step below copied them all)
+    cols = [c for c in _DUTY_COLUMNS if c in ctx.faults.columns]
+    f = _max_case(ctx.faults.loc[ctx.faults.device.isin(rated).to_numpy(), cols])
     if f.empty:
         return concat(rows)
     w = duty_frame(ctx.study, f, ctx.base_of)

@@ -63,12 +63,18 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     pairs = ctx.pairs[ctx.pairs.primary.isin(have) & ctx.pairs.backup.isin(have)]
     time_cols = [*_TIME_COLS, *(c for b in brackets for c in _bracket_columns(b)
                                 if c in f.columns)]
-    cols = [*_KEYS, "device", *time_cols]
-    p = f[cols].rename(columns={c: f"p_{c}" for c in time_cols} | {"device": "primary"})
-    b = f[cols].drop(columns="fault_bus_name").rename(
-        columns={c: f"b_{c}" for c in time_cols} | {"device": "backup"})
+    # joined on the keys and each row's position only, the values taken by position after
+    # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few)
+    keys = f[[*_KEYS, "device"]]
+    rows = np.arange(len(f))
+    p = keys.rename(columns={"device": "primary"}).assign(_p=rows)
+    b = keys.rename(columns={"device": "backup"}).assign(_b=rows)
     m = pairs[["fault_bus", "primary", "backup"]].merge(p, on=["fault_bus", "primary"])
     m = m.merge(b, on=[*_KEYS, "backup"])
+    at = {"p": m.pop("_p").to_numpy(), "b": m.pop("_b").to_numpy()}
+    m = pd.concat([m, pd.DataFrame(
+        {f"{side}_{c}": f[c].to_numpy()[at[side]] for side in ("p", "b") for c in time_cols
+         if side == "p" or c != "fault_bus_name"}, index=m.index)], axis=1)
     # one look-up per device, not per row (#21)
     role = {n: spec(ctx.kind(n)).role for n in pairs[["primary", "backup"]].stack().unique()}
     m["p_kind"] = m.primary.map(role)

@@ -63,6 +63,14 @@ def _pickup_scatter(device: object) -> float:
     return PICKUP_ACCURACY
 
 
+#: Columns of the fault table C5 reads (#21: the zone join copied all ≈ 50 columns of the
+#: checks' fault table, angles and both brackets' times included, at every zone fault).
+_ZONE_COLUMNS = ("scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case",
+                 "fault_kind", "phase", "i_phase_a", "i_ground_a", "t_op_s")
+#: ``ctx.cache`` key of :func:`reach_margins` (built with the C5 rows, read by the base margins).
+_MARGINS_KEY = "C5 reach margins"
+
+
 def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     """Fault rows of every device at the buses of its zones, with pickup and ratio.
 
@@ -71,7 +79,8 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     row at 0 A that never operates: the device does not see that fault (e.g. a ground fault
     behind a delta winding), a reach failure, never a silently passing absence.
     """
-    f = ctx.faults[ctx.faults.case.astype(str) == _REACH_CASE]
+    cols = [c for c in _ZONE_COLUMNS if c in ctx.faults.columns]
+    f = ctx.faults.loc[(ctx.faults.case.astype(str) == _REACH_CASE).to_numpy(), cols]
     z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))].rename(columns={"bus": "fault_bus"})
     m = z.merge(f, on=["device", "fault_bus"])
     absent = _absent_zone_faults(ctx, z, m)
@@ -124,12 +133,21 @@ def reach_margins(ctx: CheckContext) -> pd.DataFrame:
     """Reach margin ``I_op/pickup − factor`` (multiples of pickup) of every device at every
     bus of its zones in the minimum case, passing or not, keyed as its violation row would be
     (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`): what the attribution reads for a
-    row whose base case passes. Empty without a fault result or the minimum case."""
+    row whose base case passes. Empty without a fault result or the minimum case.
+
+    Built once per context: :func:`check_sensitivity` leaves it in ``ctx.cache`` (#21: the
+    zone rows were joined twice, once for the check and once for the base margins)."""
+    if _MARGINS_KEY in ctx.cache:
+        return ctx.cache[_MARGINS_KEY]
+    if ctx.faults is None or ctx.zones.empty:
+        return _margins(pd.DataFrame())
+    return _margins(_zone_rows(ctx))
+
+
+def _margins(m: pd.DataFrame) -> pd.DataFrame:
+    """:func:`reach_margins` of the zone rows ``m`` (:func:`_zone_rows`)."""
     cols = ["scenario", "criterion", "fault_bus", "fault_type", "case", "device",
             "other_device", "margin_unit", "rule", "margin"]
-    if ctx.faults is None or ctx.zones.empty:
-        return pd.DataFrame(columns=cols)
-    m = _zone_rows(ctx)
     if m.empty:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame({
@@ -152,6 +170,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
                                         "study does not compute (add min to faults.cases)")])
     m = _zone_rows(ctx)
+    ctx.cache[_MARGINS_KEY] = _margins(m)
     if m.empty:
         return concat(rows)
     bad = m[m.ratio < m.factor - 1e-12]
