@@ -10,11 +10,11 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -60,17 +60,25 @@ def _kind_styles() -> dict[str, tuple[str, str]]:
 
 
 def _violation_buses(violations: pd.DataFrame, names: set[str]) -> dict[str, tuple[int, str]]:
-    """Fault bus → (violations there, worst status)."""
+    """Fault bus → (violations there, worst status), buses in order of first appearance.
+
+    One grouping of the table (a boolean mask per bus was ≈ 10 ms × buses on the 1,000-bus
+    study's 54,032 violations); the worst status is the first of fail, not evaluated, warn,
+    info met there (any other text ranks after them, the first met first).
+    """
     if violations is None or violations.empty or "fault_bus" not in violations.columns:
         return {}
-    out: dict[str, tuple[int, str]] = {}
-    counts = Counter(str(b) for b in violations["fault_bus"] if str(b) in names)
     order = {"fail": 0, "not_evaluated": 1, "warn": 2, "info": 3}
-    for bus, n in counts.items():
-        sev = violations.loc[violations["fault_bus"].astype(str) == bus, "status"]
-        worst = min((str(s) for s in sev), key=lambda s: order.get(s, 9), default="info")
-        out[bus] = (n, worst)
-    return out
+    bus = violations["fault_bus"].astype(str).to_numpy()
+    status = (violations["status"].astype(str).to_numpy() if "status" in violations.columns
+              else np.full(len(bus), "info", dtype=object))
+    rows = pd.DataFrame({"bus": bus, "status": status,
+                         "rank": [order.get(x, 9) for x in status]})[np.isin(bus, list(names))]
+    if rows.empty:
+        return {}
+    counts = rows.groupby("bus", sort=False).size()
+    worst = rows.sort_values("rank", kind="stable").drop_duplicates("bus").set_index("bus")
+    return {b: (int(n), str(worst.at[b, "status"])) for b, n in counts.items()}
 
 
 def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
