@@ -244,14 +244,17 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.DataFra
                 .groupby(rows["finding"].astype(str) if "finding" in rows.columns
                          else pd.Series("", index=rows.index), sort=False)
                 .head(EVIDENCE_NAMED_PER_FINDING).index)
-    for i, r in rows.iterrows():
-        for col, dev in (("i_device_3i0_a", r["device"]), ("i_other_3i0_a", r["other_device"])):
-            key = (str(r["scenario"]), str(dev), str(r["fault_bus"]), str(r["fault_type"]),
-                   str(r["case"]))
-            if key in faults.index:
-                out.at[i, col] = i3i0[int(np.atleast_1d(faults.loc[key])[0])]
-        if i not in named:
-            continue
+    # 3I0 of each row's devices: the first device-fault row of its key, by one join (a
+    # MultiIndex look-up per row took 2 × 27,016 × ≈ 0.4 ms on the 1,000-bus study)
+    keys = result.device_faults[_FAULT_KEY].astype(str).assign(_pos=np.arange(len(i3i0)))
+    keys = keys.drop_duplicates(_FAULT_KEY, keep="first")
+    for col, dev in (("i_device_3i0_a", "device"), ("i_other_3i0_a", "other_device")):
+        asked = pd.DataFrame({k: rows[c].astype(str).to_numpy() for k, c in zip(
+            _FAULT_KEY, ("scenario", dev, "fault_bus", "fault_type", "case"), strict=True)})
+        pos = asked.merge(keys, on=_FAULT_KEY, how="left")["_pos"].to_numpy(float)
+        found = np.isfinite(pos)
+        out.loc[rows.index[found], col] = i3i0[pos[found].astype(int)]
+    for i, r in rows[rows.index.isin(named)].iterrows():
         row = pd.Series({"scenario": r["scenario"], "fault_bus": r["fault_bus"],
                          "fault_type": r["fault_type"], "case": r["case"],
                          "rule": r.get("rule", "") if is_given(r.get("rule")) else "",
