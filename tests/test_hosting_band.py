@@ -45,17 +45,29 @@ def test_band_ends_move_the_inputs_the_right_way(depot_study):
     rules = study_rules_table(depot_study)
     k = rules[rules["rule"] == "fuse_saving_k"]
     values = pd.concat([k["value"], k["bracket_low"], k["bracket_high"]]).astype(float)
-    # pessimistic: the largest K in the reclosers' table values and brackets, electromechanical
-    # relays' intervals (overtravel), the first-cycle limit held; optimistic: the other end
+    # pessimistic: the largest K in the reclosers' table values and brackets, the sustained
+    # limit's high end at the top of the IBR range (1.5 pu, never above the first-cycle
+    # limit; not the first-cycle limit held for seconds); optimistic: the other end
     assert pess.study.document.checks.fuse_saving_k == pytest.approx(values.max())
     assert opt.study.document.checks.fuse_saving_k == pytest.approx(values.min())
     assert values.min() < values.max()  # the depot's reclosers: 1.80 (table) vs 1.35
-    assert pess.study.document.checks.relay_technology == "electromechanical"
-    assert opt.study.document.checks.relay_technology == "numerical"
+    assert pess.study.document.faults.high_bracket == "sustained_limit"
     for s0, s_opt, s_pess in zip(depot_study.document.v2g_sites, opt.study.document.v2g_sites,
                                  pess.study.document.v2g_sites, strict=True):
         assert s_pess.limit_pu == s0.limit_pu
+        assert s_pess.sustained_limit_high == pytest.approx(min(s0.limit_pu, 1.5))
+        assert s_pess.sustained_limit_high > s0.sustained_limit_high
         assert s_opt.limit_pu <= s0.limit_pu
+    # the depot declares numerical relays: a known technology is not bracketed (review
+    # 2026-12-01); without the key, electromechanical intervals are the pessimistic end
+    assert "relay_technology" in depot_study.document.checks.model_fields_set
+    assert {e.study.document.checks.relay_technology for e in (pess, opt)} == {"numerical"}
+    assert not any("relays" in c for c in pess.changes + opt.changes)
+    raw_checks = dict(depot_study.raw.get("checks") or {})
+    raw_checks.pop("relay_technology", None)
+    p2, o2 = band_ends(depot_study.with_updates(checks=raw_checks))
+    assert p2.study.document.checks.relay_technology == "electromechanical"
+    assert o2.study.document.checks.relay_technology == "numerical"
     assert opt.checks is not None and pess.checks is None  # tolerances: optimistic end only
     # a value the study file sets is the user's: not moved
     fixed = depot_study.with_updates(checks={"fuse_saving_k": 1.5, "cti_relay_relay_s": 0.3,
@@ -85,16 +97,22 @@ def test_an_unlimited_site_is_banded_on_the_axis_of_its_figure():
 
 
 def test_each_band_end_names_what_limits_it(band):
-    # #19 review: the depot's pessimistic end (0 kW) named only the inputs moved, no
-    # criterion. Hand check of its limit: the first-cycle current held, 48 × 125 kVA × 2 pu at
-    # 12.47 kV = 555.6 A fed back through R-F1 against its 400 A 51P pickup (C6, fault on F2)
+    # #19 review: each end names what limits it, or that nothing does. The pessimistic end
+    # held the first-cycle current for the whole fault until the 2026-12-01 review (the depot
+    # read 0 kW: 48 × 125 kVA × 2 pu at 12.47 kV = 555.6 A fed back through R-F1 for 3 s, an
+    # artefact no inverter sustains). Now its sustained limit is 1.5 pu, the top of the IBR
+    # range. Hand check that C6 then holds at the site maximum: 6,000 kVA × 1.5 / (√3 × 12.47
+    # kV) = 416.7 A through R-F1 (51P 400 A, IEEE-MI, TD 0.6), M = 1.0417, t = 0.6 × (0.0515 /
+    # (M^0.02 − 1) + 0.114) = 37.9 s (IEEE C37.112), while the site trips within seconds
+    # (IEEE 1547 Category II) — R-F1 does not trip for the F2 fault.
     _, table = band
     depot = table.set_index("site").loc["depot"]
-    assert depot.band_low_kw == 0 and depot.band_low_kw < depot.hosting_kw
-    assert depot.driven_by.startswith("pessimistic end (0 kW) limited by C6 R-F1 / R-F2 (")
-    assert "F2-B03" in depot.driven_by and "inputs moved: " in depot.driven_by
-    assert "first-cycle limit held" in depot.driven_by
-    assert ("high end = the figure (6,000 kW): no criterion fails up to the site maximum"
-            in depot.driven_by)
+    m = 6000 * 1.5 / (3 ** 0.5 * 12.47) / 400
+    assert 0.6 * (0.0515 / (m ** 0.02 - 1) + 0.114) == pytest.approx(37.9, abs=0.1)
+    assert depot.band_low_kw == pytest.approx(depot.hosting_kw)
+    assert "depot sustained limit (high end) 1.2 → 1.5 pu" in depot.inputs
+    assert "first-cycle limit held" not in depot.inputs + depot.driven_by
+    assert depot.driven_by.startswith("neither end moves the figure (6,000 kW): no criterion "
+                                      "fails up to the site maximum (")
     i_held_a = 48 * 125 * 2.0 / (3 ** 0.5 * 12.47)
     assert i_held_a == pytest.approx(555.6, abs=0.05) and i_held_a > 400.0

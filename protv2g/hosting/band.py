@@ -5,16 +5,22 @@ at once, as a pessimistic and an optimistic end around the study's own figure:
 
 * **charger fault contribution** — the figure itself judges time-based criteria on the worse
   of the study's two brackets (by default the high one is each site's sustained limit at its
-  high end, ``docs/charger-fault-model.md`` §3); pessimistic: the site's first-cycle limit
-  held for the whole fault (``faults.high_bracket: first_cycle_held``, a planning upper bound
-  no inverter sustains); optimistic: its first-cycle limit lowered to its sustained limit
-  (``sustained_limit_pu``, else 1.1 pu: 1.0–1.2 pu, domain.md §1);
+  high end, ``docs/charger-fault-model.md`` §3); pessimistic: that high end raised to the top
+  of the published current-limit range of inverter-based resources,
+  :data:`IBR_SUSTAINED_TOP_PU` = 1.5 pu (never above the site's first-cycle limit) — not the
+  first-cycle limit held for the whole fault, which no inverter sustains for the seconds a
+  time-overcurrent element takes (it stays a study option, ``faults.high_bracket:
+  first_cycle_held``, and is then the study's own high bracket at both ends); optimistic: its
+  first-cycle limit lowered to its sustained limit (``sustained_limit_pu``, else 1.1 pu:
+  1.0–1.2 pu, domain.md §1);
 * **fuse-saving K (C2)** — pessimistic: the largest K of the study's reclosers, table value or
   its published bracket (the Rules table: Short's K table, Cooper TD132010EN 1.20 / 1.35);
   optimistic: the smallest;
-* **coordination intervals (C1, C4, C6)** — pessimistic: the rule table's electromechanical-
-  relay intervals (overtravel added: 0.30 s relay–relay, 0.22 s relay–fuse/recloser);
-  optimistic: its numerical-relay intervals (0.20 / 0.12 s);
+* **coordination intervals (C1, C4, C6)** — when the study does not declare its relays'
+  technology (``checks.relay_technology``): pessimistic the rule table's electromechanical-
+  relay intervals (overtravel added: 0.30 s relay–relay, 0.22 s relay–fuse/recloser),
+  optimistic its numerical-relay intervals (0.20 / 0.12 s); a declared technology is known,
+  not bracketed;
 * **curve tolerances** — optimistic end only: a timing violation whose deficit is inside the
   two devices' published time scatter does not count (:mod:`protv2g.devices.tolerances`).
 
@@ -52,8 +58,16 @@ from protv2g.hosting.search import hosting_analysis
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 
-__all__ = ["BAND_COLUMNS", "CTI_KEYS", "BandEnd", "after_not_computed", "band_ends",
-           "hosting_band", "round_kw", "tolerant_checks"]
+__all__ = ["BAND_COLUMNS", "CTI_KEYS", "IBR_SUSTAINED_TOP_PU", "BandEnd", "after_not_computed",
+           "band_ends", "hosting_band", "round_kw", "tolerant_checks"]
+
+#: Top of the current-limit range of inverter-based resources during faults, 1.1–1.5 pu of
+#: rating (``../shared/reference/der/inverter_fault_current_and_reclosing.csv``, "inverter
+#: current limit during faults (general IBR)", eepowerschool.com, secondary source): the
+#: sustained limit of the band's pessimistic end. Until 2026-12-01 that end held the
+#: first-cycle limit for the whole fault (the depot's band read 0 kW from R-F1 seeing 556 A
+#: of first-cycle current for 3 s: an artefact, not the feeder).
+IBR_SUSTAINED_TOP_PU = 1.5
 
 #: Columns of the hosting-band table (one row per site).
 BAND_COLUMNS = ["site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
@@ -148,7 +162,7 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
                 out.append(f"fuse-saving K ({now}) → {key_value:g}")
     tech = str(checks.relay_technology)
     cti_free = [key for key in CTI_KEYS if checks.rule_override(key) is None]
-    if cti_free:
+    if cti_free and "relay_technology" not in checks.model_fields_set:  # declared: known
         for name, out, end in (("electromechanical", pess_changes, pess_checks),
                                ("numerical", opt_changes, opt_checks)):
             end["relay_technology"] = name
@@ -165,11 +179,16 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
     opt_changes.append("curve tolerances (deficits inside the devices' time scatter)")
     base_checks = checks.model_dump(mode="json")
     faults = doc.faults.model_dump(mode="json")
-    pess_faults = {**faults, "high_bracket": "first_cycle_held"}
-    if faults["high_bracket"] != "first_cycle_held" and doc.v2g_sites:
-        pess_changes.append("charger contribution: sustained limit (high end) → first-cycle "
-                            "limit held for the whole fault")
-    pess = study.with_updates(checks={**base_checks, **pess_checks}, faults=pess_faults)
+    high_sites = []
+    for site, s in zip(doc.v2g_sites, sites, strict=True):
+        now_pu = site.sustained_limit_high
+        top_pu = min(site.limit_pu, max(now_pu, IBR_SUSTAINED_TOP_PU))
+        if faults["high_bracket"] == "sustained_limit" and not math.isclose(top_pu, now_pu):
+            pess_changes.append(f"{site.name} sustained limit (high end) {now_pu:g} → "
+                                f"{top_pu:g} pu")
+            s = {**s, "sustained_limit_high_pu": top_pu}
+        high_sites.append(s)
+    pess = study.with_updates(checks={**base_checks, **pess_checks}, v2g_sites=high_sites)
     opt = study.with_updates(checks={**base_checks, **opt_checks}, v2g_sites=low_sites)
     return (BandEnd("pessimistic", pess, tuple(pess_changes)),
             BandEnd("optimistic", opt, tuple(opt_changes), tolerant_checks))
@@ -284,7 +303,8 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         rows.append({
             "site": name, "hosting_kw": round_kw(fig, step),
             "band_low_kw": round_kw(lo, step), "band_high_kw": round_kw(hi, step),
-            "driven_by": " | ".join(driven) or "neither end moves the figure",
+            "driven_by": " | ".join(driven) or (f"neither end moves the figure "
+                                                 f"({fig:,.0f} kW): {whats['figure']}"),
             "limiting_finding": lim_text or "none up to the site maximum",
             "after_recommendations_kw": (round_kw(after_kw[name], step) if name in after_kw
                                          else after_not_computed(study) if after is None
