@@ -367,3 +367,25 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
             for i in range(k):
                 rn = max(rn, abs(rows[0, i]))
             res[col] = rn
+
+
+@njit(parallel=True, cache=True)
+def law_step_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                     out):  # pragma: no cover - numba
+    """One fixed-point step per column, ``out = F(v⁰ + M·x)``: the law (PLL tracking) at the
+    terminal voltages of the currents ``x`` (arguments as :func:`newton_columns`)."""
+    n, k = x.shape
+    for ch in prange((n + CHUNK - 1) // CHUNK):
+        v = np.empty(k, np.complex128)
+        for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
+            m = m_blocks[src[col]]
+            for i in range(k):
+                s = v0[col, i]
+                for j in range(k):
+                    s += m[i, j] * x[col, j]
+                v[i] = s
+            for i in range(k):
+                fi, _, _ = site_law(v[i], lim[col, i], code[i], held[i], p[col, i], q[col, i],
+                                    ir[col, i], phi[col, i], kf[col, i], db[col, i],
+                                    pre[col, i], v_pll, 1.0)
+                out[col, i] = fi

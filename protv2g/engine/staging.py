@@ -25,8 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from protv2g.engine.chargers import SiteArrays
-from protv2g.engine.control_law import injection
-from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
+from protv2g.engine.newton import ColumnSolution, ColumnSystem, law_step, solve_columns
 from protv2g.engine.ride_through import applicable_voltages, element_picked_up
 
 __all__ = ["StagedChargers", "StageTimes", "run_stages", "solve_stages", "stage_names",
@@ -92,22 +91,6 @@ def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> Column
     return out
 
 
-def _law_start(v1: np.ndarray, v2: np.ndarray, lim: np.ndarray, law, pre: np.ndarray,
-               e_gfm: np.ndarray | None, neg: bool, fallback: np.ndarray) -> np.ndarray:
-    """Newton start of a stage: the stage's control law (its limits ``lim``, no hold)
-    evaluated at the terminal voltages ``v1, v2`` ``(c, k)`` the sites saw before — one
-    fixed-point step from the previous stage's solution, which already has the new limits'
-    magnitudes (a sustained limit instead of the first-cycle one, 0 for a ceased or tripped
-    site), so Newton starts closer (the sustained stage of the benchmark: 2 steps instead of
-    3). ``fallback`` (the previous currents) where the law is not finite."""
-    inj = injection(v1.T, v2.T, lim.T, law, pre.T, e_gfm=None if e_gfm is None else e_gfm.T)
-    x = np.concatenate([inj.i1.T, inj.i2.T], axis=1) if neg else np.array(inj.i1.T)
-    bad = ~np.isfinite(x).all(axis=1)
-    if bad.any():
-        x[bad] = fallback[bad]
-    return x
-
-
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                  e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True,
                  first_cycle_twin: np.ndarray | None = None) -> StagedChargers:
@@ -145,7 +128,6 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                               base_on[None].copy(), np.zeros((1, m, k), bool),
                               np.full((m, k), np.inf), np.zeros((m, k), bool), v_min)
     warm = _x(sol0, sys.neg)
-    volt = [sol0.v1.copy(), sol0.v2.copy()]  # terminal voltages of the last recorded stage
     sols = [sol0]
     cur: dict = {"sol": None}
 
@@ -160,20 +142,18 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         law_r = cur["law"] if whole else cur["law"].take_cols(redo)
         pre_r = pre_c if whole else pre_c[redo]
         e_r = None if e_gfm is None else e_gfm[cols][redo]
-        if cur["sol"] is None:  # from the previous stage's voltages
-            v1, v2 = (volt[0], volt[1]) if every else (volt[0][cols], volt[1][cols])
-        else:  # a cessation re-solve: from this stage's voltages so far
-            v1, v2 = cur["sol"].v1[redo], cur["sol"].v2[redo]
-        x0 = _law_start(v1, v2, lim, law_r, pre_r, e_r, sys.neg, warm[cols][redo])
-        part = solve_columns(cur["sub"] if whole else cur["sub"].take(redo), law_r, lim,
-                             pre_r, e_gfm=e_r, x0=x0)
+        sub = cur["sub"] if whole else cur["sub"].take(redo)
+        # Newton starts one fixed-point step (this stage's law and limits) from the previous
+        # stage's currents, or, re-solving after a cessation, from this stage's so far
+        prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
+        part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r,
+                             x0=law_step(sub, law_r, lim, pre_r, prev, e_gfm=e_r))
         cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
     def record(cols: np.ndarray) -> None:
         # full-width stage arrays: active columns from this solve, others copied (no time)
         warm[cols] = _x(cur["sol"], sys.neg)
-        volt[0][cols], volt[1][cols] = cur["sol"].v1, cur["sol"].v2
         sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
                                                        cur["sol"].iterations))
                     if len(cols) == m else _merge(sols[-1], cur["sol"], cols))
