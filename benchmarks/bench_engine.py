@@ -98,6 +98,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -116,12 +117,15 @@ from protv2g.units import Case, ChargerLaw, FaultType
 PP_MEMORY_CAP_BYTES = 4e9  # skip calc_sc when 3 dense N×N complex matrices exceed this
 
 
-def _measure(fn):
+def _measure(fn, cpu: dict | None = None):
     """(result, wall s, traced peak bytes): time from an untraced run (tracemalloc slows
-    Python code), memory from a second, traced run of the same work."""
-    t0 = time.perf_counter()
+    Python code), memory from a second, traced run of the same work; the untraced run's CPU
+    time (all threads, ``time.process_time``) in ``cpu["s"]`` when given."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     dt = time.perf_counter() - t0
+    if cpu is not None:
+        cpu["s"] = time.process_time() - c0
     del out
     tracemalloc.start()
     out = fn()
@@ -183,15 +187,19 @@ def run_default(n: int, levels: int, n_sites: int) -> dict:
         for key, kw in (("frozen", dict(charger_model="frozen_pll")),
                         ("default", dict(charger_model="control_law")),
                         ("first_cycle", dict(charger_model="control_law", staged=False))):
+            cpu: dict = {}
             res, out[f"{key}_s"], peak = _measure(lambda kw=kw: fault_study(
-                net, devices=devs, scenarios=scen, keep="summary", **kw))
+                net, devices=devs, scenarios=scen, keep="summary", **kw), cpu)
             out[f"{key}_peak_mb"] = peak / 1e6
+            out[f"{key}_cpu_s"] = cpu["s"]
             if key == "default":
                 out["stages"] = res.staged.n_stages
                 out["pll_frozen"] = int(res.pll_frozen.sum())
                 out["unconverged"] = int(res.unconverged.sum())
             del res
     out["ratio"] = out["default_s"] / out["frozen_s"]
+    out["cpu_ratio"] = out["default_cpu_s"] / out["frozen_cpu_s"]
+    out["load_avg"] = os.getloadavg()[0]
     out["ratio_first_cycle"] = out["first_cycle_s"] / out["frozen_s"]
     out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     return out
@@ -290,19 +298,22 @@ def main() -> None:
     if args.default_one:
         print(json.dumps(run_default(args.default_one, args.levels, args.sites)))
         return
-    print("| buses | sites × levels | stages | default s | default traced MB | first cycle "
-          "only s | frozen_pll s | frozen traced MB | default / frozen | first cycle / frozen "
-          "| pll_frozen | process peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| buses | sites × levels | stages | default s | default CPU s | default traced MB | "
+          "first cycle only s | frozen_pll s | frozen CPU s | frozen traced MB | "
+          "default / frozen | CPU ratio | first cycle / frozen | pll_frozen | "
+          "process peak RSS MB | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--default-one", str(n), "--levels",
                                str(args.levels), "--sites", str(args.sites)],
                               capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"| {n} | {r['sites']} x {r['levels']} | {r['stages']} | {r['default_s']:.2f} | "
-              f"{r['default_peak_mb']:.0f} | {r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | "
-              f"{r['frozen_peak_mb']:.0f} | {r['ratio']:.1f} | {r['ratio_first_cycle']:.1f} | "
-              f"{r['pll_frozen']} | {r['rss_peak_mb']:.0f} |", flush=True)
+              f"{r['default_cpu_s']:.2f} | {r['default_peak_mb']:.0f} | "
+              f"{r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | {r['frozen_cpu_s']:.2f} | "
+              f"{r['frozen_peak_mb']:.0f} | {r['ratio']:.1f} | {r['cpu_ratio']:.1f} | "
+              f"{r['ratio_first_cycle']:.1f} | {r['pll_frozen']} | {r['rss_peak_mb']:.0f} | "
+              f"{r['load_avg']:.1f} |", flush=True)
     if args.skip_frozen_share:
         return
     print("| buses | chargers | study (a) s | (a) peak traced MB | process peak RSS MB | "
