@@ -69,11 +69,15 @@ def test_kernel_and_numpy_newton_agree():
 
 
 def test_law_step_is_the_numpy_law_at_the_voltages():
-    """:func:`~protv2g.engine.newton.law_step` (the compiled path, no negative sequence, with
-    a tiled system and per-column parameters) equals :func:`.control_law.injection` at the
-    voltages ``v⁰ + M·x`` of the given currents (same arithmetic, other order: 1e-12); a
-    zero limit gives exactly 0 A (a tripped site starts at 0)."""
+    """The stage start, one fixed-point step ``F(v⁰ + M·x)``: the compiled kernel's
+    (:func:`~protv2g.engine.newton_kernel.newton_columns` with ``step`` and no Newton step,
+    on a tiled system with per-column parameters) equals the numpy
+    :func:`~protv2g.engine.newton.law_step`, and that equals
+    :func:`.control_law.injection` at the voltages ``v⁰ + M·x`` (same arithmetic, other
+    order: 1e-12); a zero limit gives exactly 0 A (a tripped site starts at 0)."""
     from protv2g.engine.newton import law_step
+    from protv2g.engine.newton_kernel import newton_columns
+    from protv2g.engine.newton_setup import column_args
 
     rng = np.random.default_rng(11)
     m, k, n_t = 50, 3, 2
@@ -97,3 +101,9 @@ def test_law_step_is_the_numpy_law_at_the_voltages():
     ref = injection(v1.T, v2.T, lim.T, law, pre.T).i1.T
     assert np.abs(got - ref).max() <= 1e-12 * (1 + np.abs(ref).max())
     assert np.all(got[::7, 1] == 0)
+    xk = np.ascontiguousarray(x)
+    ok, res, its = np.zeros(mm, bool), np.zeros(mm), np.zeros(mm, np.int64)
+    newton_columns(xk, *column_args(sys, law, lim, pre, None, np.arange(mm)), 0.0, 0, 8, 8, 0,
+                   True, ok, res, its)  # tol 0, no Newton step: x is the stepped start
+    assert np.all(its == 0)
+    assert np.abs(xk - got).max() <= 1e-12 * (1 + np.abs(ref).max())

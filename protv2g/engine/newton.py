@@ -202,8 +202,8 @@ def _take_inj(inj, keep):
 
 def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray, *,
                   hold: np.ndarray | None = None, e_gfm: np.ndarray | None = None,
-                  x0: np.ndarray | None = None, max_iter: int = NEWTON_MAX_ITER
-                  ) -> ColumnSolution:
+                  x0: np.ndarray | None = None, step: bool = False,
+                  max_iter: int = NEWTON_MAX_ITER) -> ColumnSolution:
     """Solve the charger currents of every column of ``sys``.
 
     Parameters
@@ -218,6 +218,9 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     x0 : numpy.ndarray, optional
         ``(m, n)`` warm start (``n = k`` or ``2k`` with negative sequence); default the
         frozen-PLL injection.
+    step : bool
+        Start from one fixed-point step from ``x0`` (:func:`law_step`; the stages after the
+        first cycle start so from the previous stage's currents).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     n = 2 * k if sys.neg else k
@@ -226,6 +229,8 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     frozen_all = np.ones((m, k), bool)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
+    elif step and not _kernel_ok(sys, law, hold):  # the kernel steps itself
+        x0 = law_step(sys, law, lim, pre, x0, e_gfm=e_gfm)
     anchorless = _anchorless_islands(sys, lim, hold)
     try_cols = np.flatnonzero(~anchorless)
     x = x0.copy()
@@ -234,7 +239,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     its = 0
     if len(try_cols):
         if _kernel_ok(sys, law, hold):
-            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, max_iter)
+            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
         else:
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
                                        tol, None, max_iter)
@@ -295,15 +300,16 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
                           residual=r_max, tracking_residual=track_res, iterations=its)
 
 
-def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
+def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, step):
     """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
-    (same return as :func:`_newton`)."""
+    (same return as :func:`_newton`; ``step``: from one fixed-point step from ``x0``)."""
     x = np.ascontiguousarray(x0[cols])
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
     its = np.zeros(len(cols), np.int64)
     newton_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, KERNEL_MAX_ITER,
-                   KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, ok, res, its)
+                   KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, bool(step), ok, res,
+                   its)
     return x, ok, res, int(its.max(initial=0))
 
 

@@ -12,7 +12,6 @@ import numpy as np
 from protv2g.engine import control_law as _law_mod
 from protv2g.engine.columns import ColumnSystem
 from protv2g.engine.control_law import CONSTANT, LawArrays, injection
-from protv2g.engine.newton_kernel import law_step_columns
 
 __all__ = ["anchorless_islands", "column_args", "kernel_ok", "law_step"]
 
@@ -89,25 +88,19 @@ def law_step(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray
              x: np.ndarray, *, e_gfm: np.ndarray | None = None) -> np.ndarray:
     """One fixed-point step ``F(v⁰ + M·x)`` ``(m, n)``: the control law (PLL tracking, no
     hold; limits ``lim`` ``(m, k)``) at the terminal voltages the currents ``x`` ``(m, n)``
-    give; ``x`` itself in the rows where that is not finite.
+    give; ``x`` itself in the rows where that is not finite (numpy, any law; the compiled
+    kernel takes the same step itself, :func:`.newton_kernel.newton_columns` ``step``).
 
     The start of a stage's Newton solve from the previous stage's currents: those currents
     have the previous limits (the first-cycle limit, a site that has since tripped); one step
     puts the new limits' magnitudes in (the sustained limit, 0 for a tripped or ceased site),
     so Newton starts closer to the solution (the benchmark's sustained stage: 2 steps instead
-    of 3; columns where every site is off: 0). Compiled (:func:`.newton_kernel.law_step_columns`)
-    where :func:`kernel_ok`, else :func:`.control_law.injection`.
+    of 3; columns where every site is off: 0).
     """
-    m, k = sys.n_cols, sys.v10.shape[1]
-    if kernel_ok(sys, law, None):
-        out = np.empty((m, k), complex)
-        law_step_columns(np.ascontiguousarray(x, complex),
-                         *column_args(sys, law, lim, pre, None, slice(None)), out)
-    else:
-        v1, v2 = sys.voltages(x[:, :k], x[:, k:] if sys.neg else None)
-        inj = injection(v1.T, v2.T, lim.T, law, pre.T,
-                        e_gfm=None if e_gfm is None else e_gfm.T)
-        out = np.concatenate([inj.i1.T, inj.i2.T], axis=1) if sys.neg else np.array(inj.i1.T)
+    k = sys.v10.shape[1]
+    v1, v2 = sys.voltages(x[:, :k], x[:, k:] if sys.neg else None)
+    inj = injection(v1.T, v2.T, lim.T, law, pre.T, e_gfm=None if e_gfm is None else e_gfm.T)
+    out = np.concatenate([inj.i1.T, inj.i2.T], axis=1) if sys.neg else np.array(inj.i1.T)
     bad = ~np.isfinite(out).all(axis=1)
     if bad.any():
         out[bad] = x[bad]

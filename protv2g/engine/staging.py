@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from protv2g.engine.chargers import SiteArrays
-from protv2g.engine.newton import ColumnSolution, ColumnSystem, law_step, solve_columns
+from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
 from protv2g.engine.ride_through import applicable_voltages, element_picked_up
 
 __all__ = ["StagedChargers", "StageTimes", "run_stages", "solve_stages", "stage_names",
@@ -146,8 +146,7 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         # Newton starts one fixed-point step (this stage's law and limits) from the previous
         # stage's currents, or, re-solving after a cessation, from this stage's so far
         prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
-        part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r,
-                             x0=law_step(sub, law_r, lim, pre_r, prev, e_gfm=e_r))
+        part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
         cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
