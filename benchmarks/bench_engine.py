@@ -38,6 +38,23 @@ peak (frozen: 40 / 115 / 378 MB); wall r / CPU r = default / frozen.) No fault b
 ``pll_frozen``. The target (default ≤ 2× frozen) is **not met**: 2.4–3.5× in CPU time.
 Earlier the same day (14:32, load 2.4–3.9): 2.7× / 3.2× / 2.8× wall, 3.0–3.5× CPU.
 
+Before/after on the same machine state (``main`` at a5363df vs this code, best of 2 runs
+each, one process per size and version, in turn, two rounds; load average 4–13; CPU s,
+default / frozen):
+
+======  =====================  =====================  ====================
+buses   before def. / frz.     after def. / frz.      CPU ratio
+======  =====================  =====================  ====================
+1,000   2.21 / 0.82;           1.50 / 0.52;           2.7×, 2.6× →
+        1.73 / 0.66            1.05 / 0.38            2.9×, 2.8×
+3,000   3.98 / 1.18;           2.54 / 0.81;           3.4×, 3.9× →
+        3.47 / 0.88            2.80 / 0.94            3.1×, 3.0×
+10,000  11.65 / 2.94           9.34 / 3.20            4.0× → 2.9×
+======  =====================  =====================  ====================
+
+The default model costs 20–40 % less CPU; the frozen model gains from the passive wait
+(below) too, so the ratio stays near 3× (2.8–3.1×).
+
 What changed (issue #21, this round), results within the Newton tolerance (below):
 
 * every stage after the first cycle starts its Newton solve one fixed-point step from the
@@ -56,7 +73,10 @@ What changed (issue #21, this round), results within the Newton tolerance (below
 
 Results: summary maxima of the 1,000-bus run before/after within 2.1e-13 relative (bus
 currents 3.0e-14, stage times and trip instants identical); a mixed-law run (300 buses,
-reactive priority, Category III cessation) within 5.5e-13. The Newton tolerance is
+reactive priority, Category III cessation) within 5.5e-13; a run with negative-sequence
+injection (``k2 = 2``) and a grid-forming site (200 buses, the numpy Newton path) within
+2.2e-12 (``device_max_bus``: 19 of 63,360 entries moved between buses whose maxima tie
+within 6.5e-13). The Newton tolerance is
 ``NEWTON_TOL = 1e-12`` × max(1, largest limit in pu) on the largest site-current residual:
 here 1.5e-12 pu = 7e-11 A (1 MVA base, 46.3 A at 12.47 kV); every column converged to it
 before and after. ``device_max_bus`` differs in 3 of
