@@ -76,12 +76,11 @@ currents 3.0e-14, stage times and trip instants identical); a mixed-law run (300
 reactive priority, Category III cessation) within 5.5e-13; a run with negative-sequence
 injection (``k2 = 2``) and a grid-forming site (200 buses, the numpy Newton path) within
 2.2e-12 (``device_max_bus``: 19 of 63,360 entries moved between buses whose maxima tie
-within 6.5e-13). The Newton tolerance is
-``NEWTON_TOL = 1e-12`` × max(1, largest limit in pu) on the largest site-current residual:
-here 1.5e-12 pu = 7e-11 A (1 MVA base, 46.3 A at 12.47 kV); every column converged to it
-before and after. ``device_max_bus`` differs in 3 of
-160,000 entries, all in the all-tripped stage where the "maximum" is 2.6e-14–7.6e-14 kA
-(rounding noise; any bus is a tie).
+within 6.5e-13). The Newton tolerance is ``NEWTON_TOL = 1e-12`` × max(1, largest limit in
+pu) on the largest site-current residual: here 1.5e-12 pu = 7e-11 A (1 MVA base, 46.3 A at
+12.47 kV); every column converged to it before and after. In the 1,000-bus run
+``device_max_bus`` differs in 3 of 160,000 entries, all in the all-tripped stage where the
+"maximum" is 2.6e-14–7.6e-14 kA (rounding noise; any bus is a tie).
 
 Where the time goes now (3,000 buses, CPU seconds under cProfile with ``process_time``, 4.3 s
 in all, profiler overhead included): the compiled per-bus Newton 1.10 (25 %), the device
