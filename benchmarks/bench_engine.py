@@ -20,23 +20,29 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
-Measured 2026-12-01 17:20–17:40 UTC, ``python benchmarks/bench_engine.py --sizes 1000 3000
-10000 --skip-frozen-share`` on the shared 2-core VM at load average **12–13** (the wall
-times are 3–5× the CPU times and mean little; compare the CPU columns):
+Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share`` on the shared 2-core VM, twice: 17:20–17:40 UTC at load average
+**12–13** and 17:49–17:54 at **6.6–7.6** (one run per model and size each time; the wall
+times were 2–5× the CPU times; compare the CPU columns):
 
-======  =========  ======  =======  =======  =======  =======  ======  ======  =====  =====
-buses   sites×lvl  stages  def. s   def. CPU def. MB  1st s    frz. s  frz CPU wall r CPU r
-======  =========  ======  =======  =======  =======  =======  ======  ======  =====  =====
-1,000   3 × 10     5       9.50     1.82     87       2.06     3.52    0.75    2.7×   2.4×
-3,000   3 × 10     5       15.31    3.69     250      5.81     5.80    1.32    2.6×   2.8×
-10,000  3 × 10     5       49.52    10.80    833      13.40    13.77   3.13    3.6×   3.5×
-======  =========  ======  =======  =======  =======  =======  ======  ======  =====  =====
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+buses   load   def. s   def. CPU def. MB  1st s    frz. s  frz CPU wall r CPU r
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+1,000   13.0   9.50     1.82     87       2.06     3.52    0.75    2.7×   2.4×
+1,000   6.6    2.48     1.22     87       0.95     0.74    0.36    3.4×   3.4×
+3,000   12.4   15.31    3.69     250      5.81     5.80    1.32    2.6×   2.8×
+3,000   7.0    6.67     3.27     250      1.83     1.78    0.86    3.8×   3.8×
+10,000  12.5   49.52    10.80    833      13.40    13.77   3.13    3.6×   3.5×
+10,000  7.6    16.71    8.19     833      6.17     6.55    3.24    2.6×   2.5×
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
 
-(def. = default model, all stages; CPU = ``time.process_time`` of the same untraced run, all
-threads; 1st = its first cycle alone, ``staged=False``; frz. = ``frozen_pll``; MB = traced
-peak (frozen: 40 / 115 / 378 MB); wall r / CPU r = default / frozen.) No fault bus flagged
-``pll_frozen``. The target (default ≤ 2× frozen) is **not met**: 2.4–3.5× in CPU time.
-Earlier the same day (14:32, load 2.4–3.9): 2.7× / 3.2× / 2.8× wall, 3.0–3.5× CPU.
+(3 sites × 10 levels, 5 stages everywhere; def. = default model, all stages; CPU =
+``time.process_time`` of the same untraced run, all threads; 1st = its first cycle alone,
+``staged=False``; frz. = ``frozen_pll``; MB = traced peak (frozen: 40 / 115 / 378 MB);
+wall r / CPU r = default / frozen.) No fault bus flagged ``pll_frozen``. The target
+(default ≤ 2× frozen) is **not met**: 2.4–3.8× in CPU time, single runs scattering by ±25 %
+at this load (the best-of-2 runs below: 2.8–3.1×). Earlier the same day (14:32, load
+2.4–3.9): 2.7× / 3.2× / 2.8× wall, 3.0–3.5× CPU.
 
 Before/after on the same machine state (``main`` at a5363df vs this code, best of 2 runs
 each, one process per size and version, in turn, two rounds; load average 4–13; CPU s,
