@@ -20,49 +20,87 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
-Measured 2026-12-01 14:32 UTC, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
---skip-frozen-share`` on the shared 2-core VM (load average 2.4–3.9 during the run; the
-earlier figures of the same day, 7.1× / 7.4× / 4.9×, were at load 4–5):
+Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share`` on the shared 2-core VM, twice: 17:20–17:40 UTC at load average
+**12–13** and 17:49–17:54 at **6.6–7.6** (one run per model and size each time; the wall
+times were 2–5× the CPU times; compare the CPU columns):
 
-======  =========  ======  =======  =======  =======  ======  ======  =====  =====
-buses   sites×lvl  stages  def. s   def. MB  1st s    frz. s  frz MB  ratio  1st r
-======  =========  ======  =======  =======  =======  ======  ======  =====  =====
-1,000   3 × 10     5       1.89     87       0.66     0.71    40      2.7×   0.9×
-3,000   3 × 10     5       3.90     250      1.49     1.22    115     3.2×   1.2×
-10,000  3 × 10     5       10.85    833      2.79     3.84    378     2.8×   0.7×
-======  =========  ======  =======  =======  =======  ======  ======  =====  =====
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+buses   load   def. s   def. CPU def. MB  1st s    frz. s  frz CPU wall r CPU r
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+1,000   13.0   9.50     1.82     87       2.06     3.52    0.75    2.7×   2.4×
+1,000   6.6    2.48     1.22     87       0.95     0.74    0.36    3.4×   3.4×
+3,000   12.4   15.31    3.69     250      5.81     5.80    1.32    2.6×   2.8×
+3,000   7.0    6.67     3.27     250      1.83     1.78    0.86    3.8×   3.8×
+10,000  12.5   49.52    10.80    833      13.40    13.77   3.13    3.6×   3.5×
+10,000  7.6    16.71    8.19     833      6.17     6.55    3.24    2.6×   2.5×
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
 
-(def. = default model, all stages; 1st = its first cycle alone, ``staged=False``; frz. =
-``frozen_pll``; MB = traced peak; ratio = def. / frz.; 1st r = 1st / frz.)
+(3 sites × 10 levels, 5 stages everywhere; def. = default model, all stages; CPU =
+``time.process_time`` of the same untraced run, all threads; 1st = its first cycle alone,
+``staged=False``; frz. = ``frozen_pll``; MB = traced peak (frozen: 40 / 115 / 378 MB);
+wall r / CPU r = default / frozen.) No fault bus flagged ``pll_frozen``. The target
+(default ≤ 2× frozen) is **not met**: 2.4–3.8× in CPU time, single runs scattering by ±25 %
+at this load (the best-of-2 runs below: 2.8–3.1×). Earlier the same day (14:32, load
+2.4–3.9): 2.7× / 3.2× / 2.8× wall, 3.0–3.5× CPU.
 
-No fault bus flagged ``pll_frozen``. The first cycle alone now costs about what the frozen
-model costs (0.7–1.2×); all five stages cost 2.7–3.2× (CPU-time ratio 3.0–3.5× at 1,000
-and 10,000 buses: wall times on this VM scatter by ±30 % between runs). The target
-(default ≤ 2× frozen) is not met.
-What changed (results unchanged: the summary maxima of the 1,000-bus run are bit-identical
-to before, a mixed-law run within 5e-16, the engine tests pass):
+Before/after on the same machine state (``main`` at a5363df vs this code, best of 2 runs
+each, one process per size and version, in turn, two rounds; load average 4–13; CPU s,
+default / frozen):
 
-* device reduction (:func:`~protv2g.engine.kernels.reduce_devices_chargers`): a value is
-  evaluated only where its triangle-inequality bound reaches the running maximum (≤ 10 % of
-  the ``devices × buses × slices`` values), and bit-equal slices — the first cycle of every
-  export level, the all-tripped stages — are reduced once;
-* the first cycle is solved once per distinct first-cycle key
-  (:func:`~protv2g.engine.chargers.first_cycle_key`: a held site's current does not depend
-  on its export), not once per export level;
-* the Newton kernels allocate per 64-column chunk, the converged residual comes from the
-  kernel, all-column stages run on the tiled system without copies.
+======  =====================  =====================  ====================
+buses   before def. / frz.     after def. / frz.      CPU ratio
+======  =====================  =====================  ====================
+1,000   2.21 / 0.82;           1.50 / 0.52;           2.7×, 2.6× →
+        1.73 / 0.66            1.05 / 0.38            2.9×, 2.8×
+3,000   3.98 / 1.18;           2.54 / 0.81;           3.4×, 3.9× →
+        3.47 / 0.88            2.80 / 0.94            3.1×, 3.0×
+10,000  11.65 / 2.94           9.34 / 3.20            4.0× → 2.9×
+======  =====================  =====================  ====================
 
-Where the time goes now (10,000 buses, CPU seconds of the default run, 10.3 s in all):
-the compiled per-bus Newton 3.8 (36 %) and its Python set-up 0.8, the stage schedule
-(cessation, trip timing, stage merging) 1.5, the device reduction 1.1 plus 0.8 to assemble
-its slices, the per-scenario loop 0.5, the network set-up shared with the frozen model
-≈ 1.8. What remains is the work itself: the frozen model has no Newton and 10 slices per
-(case, fault type); the default model solves ≈ 1.7 × 10 columns per bus (first cycle once,
-sustained at every level, after-trip stages where sites trip) and reduces ≈ 40 slices
-(stages × levels) with ``k`` charger terms each. Getting to 2× needs fewer Newton
-iterations per column (sustained stage warm-started from the law at the first-cycle
-voltage rather than from the first-cycle currents) or fewer columns (levels whose sites
-are all at their sustained limit share one solution) — not done.
+The default model costs 20–40 % less CPU; the frozen model gains from the passive wait
+(below) too, so the ratio stays near 3× (2.8–3.1×).
+
+What changed (issue #21, this round), results within the Newton tolerance (below):
+
+* every stage after the first cycle starts its Newton solve one fixed-point step from the
+  previous stage's currents — the stage's own law and limits at the voltages those currents
+  give (:func:`~protv2g.engine.newton.law_step`; taken inside the compiled kernel,
+  ``newton_columns(step=True)``): the sustained stage needs 2 Newton steps instead of 3
+  (9,870 of its 10,000 columns at 1,000 buses, 3ph max), the columns of an after-trip stage
+  where every site is off 0 instead of 1 (the step gives exactly 0 A). Same input, one
+  thread, best of 5: the sustained stage's kernel 4.41 → 3.14 µs per column, the first
+  after-trip stage 2.82 → 2.14 µs;
+* the engine asks OpenMP for passive waiting (``OMP_WAIT_POLICY=PASSIVE`` unless set;
+  :mod:`protv2g.engine`): numba's GNU-OpenMP workers spun for milliseconds after each of the
+  ≈ 100 short parallel kernels of a study, burning the second core. At 1,000 buses (load
+  9–10, alternating runs) the default model's CPU time fell from 1.7–2.0 s to 1.1–1.5 s —
+  but the frozen model's fell as much (0.48–0.64 → 0.32–0.42 s), so the ratio did not move.
+
+Results: summary maxima of the 1,000-bus run before/after within 2.1e-13 relative (bus
+currents 3.0e-14, stage times and trip instants identical); a mixed-law run (300 buses,
+reactive priority, Category III cessation) within 5.5e-13; a run with negative-sequence
+injection (``k2 = 2``) and a grid-forming site (200 buses, the numpy Newton path) within
+2.2e-12 (``device_max_bus``: 19 of 63,360 entries moved between buses whose maxima tie
+within 6.5e-13). The Newton tolerance is ``NEWTON_TOL = 1e-12`` × max(1, largest limit in
+pu) on the largest site-current residual: here 1.5e-12 pu = 7e-11 A (1 MVA base, 46.3 A at
+12.47 kV); every column converged to it before and after. In the 1,000-bus run
+``device_max_bus`` differs in 3 of 160,000 entries, all in the all-tripped stage where the
+"maximum" is 2.6e-14–7.6e-14 kA (rounding noise; any bus is a tie).
+
+Where the time goes now (3,000 buses, CPU seconds under cProfile with ``process_time``, 4.3 s
+in all, profiler overhead included): the compiled per-bus Newton 1.10 (25 %), the device
+reduction kernel 0.47 plus 0.19 to assemble its slices, the stage schedule (run_stages'
+own bookkeeping: cessation, trip timing, merging) 0.20 plus ≈ 0.15 of numpy reductions, the
+network set-up shared with the frozen model ≈ 1.1. Ideas tested and dropped: export levels
+sharing one sustained solve where every site sits at its limit — only 0.3–17 % of the
+sustained columns qualify (sites on the trunk rarely see ``|V| < P/I_lim``), not worth the
+bookkeeping. What remains is the work itself: the frozen model has no Newton and 10 slices
+per (case, fault type); the default model solves ≈ 1.7 × 10 columns per bus (first cycle
+once, sustained at every level, after-trip stages where sites trip) and reduces ≈ 30
+distinct slices with ``k`` charger terms each. A further halving needs a cheaper Newton
+step (the kernel spends ≈ 1.4 µs per column-iteration for 3 sites) or fewer sustained
+columns (levels share nothing there), and a quiet machine to measure it.
 
 ``--accuracy`` compares ``frozen_pll`` with the accurate ``iterate`` charger model on a 300-bus
 synthetic feeder (60 chargers × 3 levels) and on the depot example: largest difference of a
@@ -98,6 +136,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -116,12 +155,15 @@ from protv2g.units import Case, ChargerLaw, FaultType
 PP_MEMORY_CAP_BYTES = 4e9  # skip calc_sc when 3 dense N×N complex matrices exceed this
 
 
-def _measure(fn):
+def _measure(fn, cpu: dict | None = None):
     """(result, wall s, traced peak bytes): time from an untraced run (tracemalloc slows
-    Python code), memory from a second, traced run of the same work."""
-    t0 = time.perf_counter()
+    Python code), memory from a second, traced run of the same work; the untraced run's CPU
+    time (all threads, ``time.process_time``) in ``cpu["s"]`` when given."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     dt = time.perf_counter() - t0
+    if cpu is not None:
+        cpu["s"] = time.process_time() - c0
     del out
     tracemalloc.start()
     out = fn()
@@ -183,15 +225,19 @@ def run_default(n: int, levels: int, n_sites: int) -> dict:
         for key, kw in (("frozen", dict(charger_model="frozen_pll")),
                         ("default", dict(charger_model="control_law")),
                         ("first_cycle", dict(charger_model="control_law", staged=False))):
+            cpu: dict = {}
             res, out[f"{key}_s"], peak = _measure(lambda kw=kw: fault_study(
-                net, devices=devs, scenarios=scen, keep="summary", **kw))
+                net, devices=devs, scenarios=scen, keep="summary", **kw), cpu)
             out[f"{key}_peak_mb"] = peak / 1e6
+            out[f"{key}_cpu_s"] = cpu["s"]
             if key == "default":
                 out["stages"] = res.staged.n_stages
                 out["pll_frozen"] = int(res.pll_frozen.sum())
                 out["unconverged"] = int(res.unconverged.sum())
             del res
     out["ratio"] = out["default_s"] / out["frozen_s"]
+    out["cpu_ratio"] = out["default_cpu_s"] / out["frozen_cpu_s"]
+    out["load_avg"] = os.getloadavg()[0]
     out["ratio_first_cycle"] = out["first_cycle_s"] / out["frozen_s"]
     out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     return out
@@ -290,19 +336,22 @@ def main() -> None:
     if args.default_one:
         print(json.dumps(run_default(args.default_one, args.levels, args.sites)))
         return
-    print("| buses | sites × levels | stages | default s | default traced MB | first cycle "
-          "only s | frozen_pll s | frozen traced MB | default / frozen | first cycle / frozen "
-          "| pll_frozen | process peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| buses | sites × levels | stages | default s | default CPU s | default traced MB | "
+          "first cycle only s | frozen_pll s | frozen CPU s | frozen traced MB | "
+          "default / frozen | CPU ratio | first cycle / frozen | pll_frozen | "
+          "process peak RSS MB | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--default-one", str(n), "--levels",
                                str(args.levels), "--sites", str(args.sites)],
                               capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"| {n} | {r['sites']} x {r['levels']} | {r['stages']} | {r['default_s']:.2f} | "
-              f"{r['default_peak_mb']:.0f} | {r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | "
-              f"{r['frozen_peak_mb']:.0f} | {r['ratio']:.1f} | {r['ratio_first_cycle']:.1f} | "
-              f"{r['pll_frozen']} | {r['rss_peak_mb']:.0f} |", flush=True)
+              f"{r['default_cpu_s']:.2f} | {r['default_peak_mb']:.0f} | "
+              f"{r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | {r['frozen_cpu_s']:.2f} | "
+              f"{r['frozen_peak_mb']:.0f} | {r['ratio']:.1f} | {r['cpu_ratio']:.1f} | "
+              f"{r['ratio_first_cycle']:.1f} | {r['pll_frozen']} | {r['rss_peak_mb']:.0f} | "
+              f"{r['load_avg']:.1f} |", flush=True)
     if args.skip_frozen_share:
         return
     print("| buses | chargers | study (a) s | (a) peak traced MB | process peak RSS MB | "

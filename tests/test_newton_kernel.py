@@ -66,3 +66,44 @@ def test_kernel_and_numpy_newton_agree():
     x, ok, _, _ = nw._newton(sys, f, x0, k, nw.NEWTON_TOL * 1.1, None, 60)
     assert ok.mean() > 0.95  # plain Newton cycles where a site sits exactly at its limit
     assert np.abs(x[ok] - sol.i1[ok]).max() < 1e-9
+
+
+def test_law_step_is_the_numpy_law_at_the_voltages():
+    """The stage start, one fixed-point step ``F(v⁰ + M·x)``: the compiled kernel's
+    (:func:`~protv2g.engine.newton_kernel.newton_columns` with ``step`` and no Newton step,
+    on a tiled system with per-column parameters) equals the numpy
+    :func:`~protv2g.engine.newton.law_step`, and that equals
+    :func:`.control_law.injection` at the voltages ``v⁰ + M·x`` (same arithmetic, other
+    order: 1e-12); a zero limit gives exactly 0 A (a tripped site starts at 0)."""
+    from protv2g.engine.newton import law_step
+    from protv2g.engine.newton_kernel import newton_columns
+    from protv2g.engine.newton_setup import column_args
+
+    rng = np.random.default_rng(11)
+    m, k, n_t = 50, 3, 2
+    z = rng.uniform(0.005, 0.03, (k, k)) * np.exp(1j * rng.uniform(0.6, 1.3, (k, k)))
+    v10 = rng.uniform(0.0, 1.0, (m, k)) * np.exp(1j * rng.uniform(-.3, .3, (m, k)))
+    sys = ColumnSystem(v10=v10, v20=np.zeros((m, k), complex),
+                       m11=np.broadcast_to(z, (m, k, k)).copy(),
+                       m21=np.zeros((m, k, k), complex), m12=None, m22=None).tile(n_t)
+    mm = m * n_t
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE, CONSTANT]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=rng.uniform(-0.5, 1.0, (k, mm)),
+                    q=rng.uniform(-0.2, 0.2, (k, mm)), phi=np.full(k, 0.2),
+                    k_factor=np.full(k, 2.0), deadband=np.full(k, 0.05), k2=np.zeros(k),
+                    z_gfm=np.zeros(k, complex))
+    lim = rng.uniform(0.5, 1.5, (mm, k))
+    lim[::7, 1] = 0.0
+    pre = np.exp(1j * rng.uniform(-.2, .2, (mm, k)))
+    x = rng.normal(size=(mm, k)) + 1j * rng.normal(size=(mm, k))
+    got = law_step(sys, law, lim, pre, x)
+    v1, v2 = sys.voltages(x, None)
+    ref = injection(v1.T, v2.T, lim.T, law, pre.T).i1.T
+    assert np.abs(got - ref).max() <= 1e-12 * (1 + np.abs(ref).max())
+    assert np.all(got[::7, 1] == 0)
+    xk = np.ascontiguousarray(x)
+    ok, res, its = np.zeros(mm, bool), np.zeros(mm), np.zeros(mm, np.int64)
+    newton_columns(xk, *column_args(sys, law, lim, pre, None, np.arange(mm)), 0.0, 0, 8, 8, 0,
+                   True, ok, res, its)  # tol 0, no Newton step: x is the stepped start
+    assert np.all(its == 0)
+    assert np.abs(xk - got).max() <= 1e-12 * (1 + np.abs(ref).max())

@@ -6,7 +6,20 @@ Public API: :func:`fault_study`, :class:`DeviceTerminal`, :class:`ChargerSource`
 :func:`iter_fault_study` streams the same results slice by slice (memory O(buses · devices)
 whatever the number of scenarios). See ``collect.py`` and ``study.py`` for the entry points
 and ``result.py`` for the array layout.
+
+The engine's compiled kernels (:mod:`.kernels`, :mod:`.newton_kernel`, :mod:`.zbus`) run in
+parallel with numba; with its OpenMP threading layer (GNU libgomp) the worker threads
+spin-wait after each parallel region (up to ``GOMP_SPINCOUNT`` iterations, milliseconds),
+burning a core between the many short kernels of a study — on a loaded 2-core machine that
+was ≈ 30 % of the charger model's CPU time (``benchmarks/bench_engine.py``). The package
+therefore asks for passive waiting (``OMP_WAIT_POLICY=PASSIVE``) unless the caller has set
+the variable before importing it; it acts only if libgomp is loaded afterwards (numba loads
+it at the first parallel kernel).
 """
+
+import os as _os
+
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.collect import fault_study

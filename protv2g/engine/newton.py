@@ -23,17 +23,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from protv2g.engine import control_law as _law_mod
 from protv2g.engine.columns import ColumnSystem, build_system
-from protv2g.engine.control_law import CONSTANT, LawArrays, injection
+from protv2g.engine.control_law import LawArrays, injection
 from protv2g.engine.newton_kernel import (
     continuation_columns,
     newton_columns,
     residual_columns,
 )
+from protv2g.engine.newton_setup import anchorless_islands as _anchorless_islands
+from protv2g.engine.newton_setup import column_args as _column_args
+from protv2g.engine.newton_setup import kernel_ok as _kernel_ok
+from protv2g.engine.newton_setup import law_step
 
 __all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
-           "NEWTON_MAX_ITER"]
+           "NEWTON_MAX_ITER", "law_step"]
 
 #: convergence: largest residual of any site current, relative to the largest current limit
 NEWTON_TOL = 1e-12
@@ -199,8 +202,8 @@ def _take_inj(inj, keep):
 
 def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray, *,
                   hold: np.ndarray | None = None, e_gfm: np.ndarray | None = None,
-                  x0: np.ndarray | None = None, max_iter: int = NEWTON_MAX_ITER
-                  ) -> ColumnSolution:
+                  x0: np.ndarray | None = None, step: bool = False,
+                  max_iter: int = NEWTON_MAX_ITER) -> ColumnSolution:
     """Solve the charger currents of every column of ``sys``.
 
     Parameters
@@ -215,6 +218,9 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     x0 : numpy.ndarray, optional
         ``(m, n)`` warm start (``n = k`` or ``2k`` with negative sequence); default the
         frozen-PLL injection.
+    step : bool
+        Start from one fixed-point step from ``x0`` (:func:`law_step`; the stages after the
+        first cycle start so from the previous stage's currents).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     n = 2 * k if sys.neg else k
@@ -223,6 +229,8 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     frozen_all = np.ones((m, k), bool)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
+    elif step and not _kernel_ok(sys, law, hold):  # the kernel steps itself
+        x0 = law_step(sys, law, lim, pre, x0, e_gfm=e_gfm)
     anchorless = _anchorless_islands(sys, lim, hold)
     try_cols = np.flatnonzero(~anchorless)
     x = x0.copy()
@@ -231,7 +239,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     its = 0
     if len(try_cols):
         if _kernel_ok(sys, law, hold):
-            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, max_iter)
+            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
         else:
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
                                        tol, None, max_iter)
@@ -292,45 +300,16 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
                           residual=r_max, tracking_residual=track_res, iterations=its)
 
 
-def _kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
-    """The compiled kernel covers grid-following sites without negative sequence."""
-    return (not sys.neg and not np.any(law.gfm) and float(np.max(law.k2, initial=0.0)) == 0.0
-            and (hold is None or np.shape(hold)[-1] == 1))
-
-
-def _per_col(x: np.ndarray, m: int) -> np.ndarray:
-    """A ``(k,)`` or per-column ``(k, m)`` law parameter as ``(m, k)`` (C order)."""
-    x = np.asarray(x)
-    return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
-
-
-def _column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tuple:
-    """The arguments the column kernels (:func:`.newton_kernel.newton_columns`,
-    :func:`.newton_kernel.continuation_columns`) share after ``x``, for the columns ``cols``:
-    ``v⁰`` rows, ``M``, the source row of each column, current limits, law codes, the held-PLL
-    mask (held sites and constant-current laws), the six law parameters per column (C order),
-    the pre-fault currents and ``V_PLL_MIN_PU``."""
-    m, k = sys.n_cols, sys.v10.shape[1]
-    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
-    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
-        law.law == CONSTANT)
-    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
-                                                          "k_factor", "deadband")]
-    return (np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
-            np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
-            np.ascontiguousarray(law.law, np.int64), held, *pars,
-            np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU)
-
-
-def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, max_iter):
+def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, step):
     """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
-    (same return as :func:`_newton`)."""
+    (same return as :func:`_newton`; ``step``: from one fixed-point step from ``x0``)."""
     x = np.ascontiguousarray(x0[cols])
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
     its = np.zeros(len(cols), np.int64)
     newton_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, KERNEL_MAX_ITER,
-                   KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, ok, res, its)
+                   KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, bool(step), ok, res,
+                   its)
     return x, ok, res, int(its.max(initial=0))
 
 
@@ -344,44 +323,6 @@ def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
     continuation_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, max_iter,
                          LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
     return x, okf, ok, res
-
-
-def _anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
-                        ) -> np.ndarray:
-    """Columns ``(m,)`` where some held sites are cut off from every source by the fault (their
-    open-circuit voltage ``v⁰`` is 0 and they do not couple to the other sites: a bolted fault
-    between them and the grid) and each of them sees at least ``V_PLL`` whatever the angles
-    (``|M_cc|·A_c − Σ |M_cc'|·A_c' ≥ V_PLL``). Their equations ``I = A·e^(−jφ)·V/|V|`` are
-    then invariant under a common rotation of all their currents — one equation more than
-    unknowns — and have no tracking solution except for exceptional parameter values (for a
-    single site: unless ``∠M_cc = φ``). No PLL can lock there: such columns go straight to the
-    held-PLL solution."""
-    m = sys.n_cols
-    out = np.zeros(m, bool)
-    if hold is None or not np.all(hold):
-        return out
-    v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
-    a = np.abs(lim)
-    scale = np.maximum(1.0, np.abs(v10).max(axis=1, initial=0.0))
-    isl = (np.abs(v10) <= 1e-9 * scale[:, None]) & (a > 0)
-    cand = np.flatnonzero(isl.any(axis=1))
-    if not len(cand):
-        return out
-    s_c = sys.take(cand)
-    isl_c = isl[cand]
-    mag = np.abs(s_c.m11)  # (c, k, k)
-    big = mag.max(axis=(1, 2), initial=0.0)[:, None, None]
-    cross = isl_c[:, :, None] & ~isl_c[:, None, :]
-    decoupled = ~np.any(cross & (mag > 1e-9 * big), axis=(1, 2))
-    if s_c.neg:
-        decoupled &= np.all(np.abs(s_c.v20) <= 1e-9 * scale[cand, None], axis=1)
-    diag = np.einsum("cii->ci", mag)
-    a_c = a[cand]
-    others = np.einsum("cij,cj->ci", mag * isl_c[:, None, :], a_c) - diag * a_c
-    low = diag * a_c - others
-    enough = np.all(np.where(isl_c, low >= _law_mod.V_PLL_MIN_PU * (1 + 1e-6), True), axis=1)
-    out[cand] = decoupled & enough
-    return out
 
 
 #: smallest continuation step before a column is declared without a tracking solution

@@ -157,6 +157,26 @@ def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam,
         dc[i] = dci
 
 
+@njit(cache=True)
+def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out, v
+              ):  # pragma: no cover - numba
+    """One fixed-point step ``out = F(v⁰ + M·x)`` (PLL tracking); False (``out`` then
+    undefined) where it is not finite."""
+    k = len(x)
+    for i in range(k):
+        s = v0[i]
+        for j in range(k):
+            s += m[i, j] * x[j]
+        v[i] = s
+    for i in range(k):
+        fi, _, _ = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
+                            db[i], pre[i], v_pll, 1.0)
+        if not (np.isfinite(fi.real) and np.isfinite(fi.imag)):
+            return False
+        out[i] = fi
+    return True
+
+
 #: columns per work chunk of the parallel kernels (one workspace allocation per chunk)
 CHUNK = 64
 
@@ -281,18 +301,24 @@ def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, la
 
 @njit(parallel=True, cache=True)
 def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                   tol, max_iter, stall, halvings, picard, ok, res,
+                   tol, max_iter, stall, halvings, picard, step, ok, res,
                    iters):  # pragma: no cover - numba
     """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
     parallel over columns (arguments ``(M, k)`` per column unless noted; ``m_blocks``
     ``(B, k, k)`` with ``src`` ``(M,)`` the block of each column; ``code``, ``held``
-    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R|), ``iters``."""
+    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R|), ``iters``. ``step``:
+    start from one fixed-point step ``F(v⁰ + M·x)`` (where finite) instead of ``x``."""
     n, k = x.shape
     for ch in prange((n + CHUNK - 1) // CHUNK):
         ws = _workspace(k, stall)
         xc = np.empty(k, np.complex128)
+        xs = np.empty(k, np.complex128)
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             xc[:] = x[col]
+            if step and _law_step(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
+                                  p[col], q[col], ir[col], phi[col], kf[col], db[col],
+                                  pre[col], v_pll, xs, ws[0][0]):
+                xc[:] = xs
             conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
                                       p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                       pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
@@ -367,3 +393,4 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
             for i in range(k):
                 rn = max(rn, abs(rows[0, i]))
             res[col] = rn
+

@@ -139,11 +139,14 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                                       (sys.take(cols), sites.law.take_cols(cols)))
         pre_c = pre if every else pre[cols]
         whole = len(redo) == len(cols)
-        part = solve_columns(cur["sub"] if whole else cur["sub"].take(redo),
-                             cur["law"] if whole else cur["law"].take_cols(redo), lim,
-                             pre_c if whole else pre_c[redo],
-                             e_gfm=None if e_gfm is None else e_gfm[cols][redo],
-                             x0=warm[cols][redo])
+        law_r = cur["law"] if whole else cur["law"].take_cols(redo)
+        pre_r = pre_c if whole else pre_c[redo]
+        e_r = None if e_gfm is None else e_gfm[cols][redo]
+        sub = cur["sub"] if whole else cur["sub"].take(redo)
+        # Newton starts one fixed-point step (this stage's law and limits) from the previous
+        # stage's currents, or, re-solving after a cessation, from this stage's so far
+        prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
+        part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
         cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 

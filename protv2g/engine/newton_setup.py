@@ -1,0 +1,107 @@
+"""Set-up of the column Newton solve (:func:`.newton.solve_columns`): which columns the
+compiled kernel covers and its arguments, the columns without a tracking solution, and a
+start one fixed-point step from given currents (:func:`law_step`).
+
+Split from :mod:`.newton` (which keeps the iterations themselves) to keep both readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from protv2g.engine import control_law as _law_mod
+from protv2g.engine.columns import ColumnSystem
+from protv2g.engine.control_law import CONSTANT, LawArrays, injection
+
+__all__ = ["anchorless_islands", "column_args", "kernel_ok", "law_step"]
+
+
+def kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
+    """The compiled kernel covers grid-following sites without negative sequence."""
+    return (not sys.neg and not np.any(law.gfm) and float(np.max(law.k2, initial=0.0)) == 0.0
+            and (hold is None or np.shape(hold)[-1] == 1))
+
+
+def _per_col(x: np.ndarray, m: int) -> np.ndarray:
+    """A ``(k,)`` or per-column ``(k, m)`` law parameter as ``(m, k)`` (C order)."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
+
+
+def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tuple:
+    """The arguments the column kernels (:func:`.newton_kernel.newton_columns`,
+    :func:`.newton_kernel.continuation_columns`) share after ``x``, for the columns ``cols``:
+    ``v⁰`` rows, ``M``, the source row of each column, current limits, law codes, the held-PLL
+    mask (held sites and constant-current laws), the six law parameters per column (C order),
+    the pre-fault currents and ``V_PLL_MIN_PU``."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
+        law.law == CONSTANT)
+    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
+                                                          "k_factor", "deadband")]
+    return (np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
+            np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
+            np.ascontiguousarray(law.law, np.int64), held, *pars,
+            np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU)
+
+
+def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
+                       ) -> np.ndarray:
+    """Columns ``(m,)`` where some held sites are cut off from every source by the fault (their
+    open-circuit voltage ``v⁰`` is 0 and they do not couple to the other sites: a bolted fault
+    between them and the grid) and each of them sees at least ``V_PLL`` whatever the angles
+    (``|M_cc|·A_c − Σ |M_cc'|·A_c' ≥ V_PLL``). Their equations ``I = A·e^(−jφ)·V/|V|`` are
+    then invariant under a common rotation of all their currents — one equation more than
+    unknowns — and have no tracking solution except for exceptional parameter values (for a
+    single site: unless ``∠M_cc = φ``). No PLL can lock there: such columns go straight to the
+    held-PLL solution."""
+    m = sys.n_cols
+    out = np.zeros(m, bool)
+    if hold is None or not np.all(hold):
+        return out
+    v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
+    a = np.abs(lim)
+    scale = np.maximum(1.0, np.abs(v10).max(axis=1, initial=0.0))
+    isl = (np.abs(v10) <= 1e-9 * scale[:, None]) & (a > 0)
+    cand = np.flatnonzero(isl.any(axis=1))
+    if not len(cand):
+        return out
+    s_c = sys.take(cand)
+    isl_c = isl[cand]
+    mag = np.abs(s_c.m11)  # (c, k, k)
+    big = mag.max(axis=(1, 2), initial=0.0)[:, None, None]
+    cross = isl_c[:, :, None] & ~isl_c[:, None, :]
+    decoupled = ~np.any(cross & (mag > 1e-9 * big), axis=(1, 2))
+    if s_c.neg:
+        decoupled &= np.all(np.abs(s_c.v20) <= 1e-9 * scale[cand, None], axis=1)
+    diag = np.einsum("cii->ci", mag)
+    a_c = a[cand]
+    others = np.einsum("cij,cj->ci", mag * isl_c[:, None, :], a_c) - diag * a_c
+    low = diag * a_c - others
+    enough = np.all(np.where(isl_c, low >= _law_mod.V_PLL_MIN_PU * (1 + 1e-6), True), axis=1)
+    out[cand] = decoupled & enough
+    return out
+
+
+def law_step(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray,
+             x: np.ndarray, *, e_gfm: np.ndarray | None = None) -> np.ndarray:
+    """One fixed-point step ``F(v⁰ + M·x)`` ``(m, n)``: the control law (PLL tracking, no
+    hold; limits ``lim`` ``(m, k)``) at the terminal voltages the currents ``x`` ``(m, n)``
+    give; ``x`` itself in the rows where that is not finite (numpy, any law; the compiled
+    kernel takes the same step itself, :func:`.newton_kernel.newton_columns` ``step``).
+
+    The start of a stage's Newton solve from the previous stage's currents: those currents
+    have the previous limits (the first-cycle limit, a site that has since tripped); one step
+    puts the new limits' magnitudes in (the sustained limit, 0 for a tripped or ceased site),
+    so Newton starts closer to the solution (the benchmark's sustained stage: 2 steps instead
+    of 3; columns where every site is off: 0).
+    """
+    k = sys.v10.shape[1]
+    v1, v2 = sys.voltages(x[:, :k], x[:, k:] if sys.neg else None)
+    inj = injection(v1.T, v2.T, lim.T, law, pre.T, e_gfm=None if e_gfm is None else e_gfm.T)
+    out = np.concatenate([inj.i1.T, inj.i2.T], axis=1) if sys.neg else np.array(inj.i1.T)
+    bad = ~np.isfinite(out).all(axis=1)
+    if bad.any():
+        out[bad] = x[bad]
+    return out
