@@ -46,6 +46,7 @@ from protv2g.stage_report import findings_stage_table
 from protv2g.stage_report_dss import dss_findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
+from protv2g.study.todos import todo_items
 
 __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest"]
 
@@ -137,6 +138,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         "input_digest": input_digest(study),
         "directional": directional_summary(directional),
         "staged": staged and faults.staged is not None,
+        # values the study file marks TODO (assumed by ``protv2g init``): the results rest on
+        # them until the engineer confirms them (review 2026-12-01: 35 on the IEEE 8500 draft,
+        # never mentioned by the Summary)
+        "unconfirmed": [f"{i.field}: {i.message}"
+                        for i in (todo_items(study.path) if study.path else [])],
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     base_names = {sc.name for sc in scenarios if sc.is_base}

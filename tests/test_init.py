@@ -191,3 +191,21 @@ def test_ieee13_candidates_sit_behind_the_proposed_head_relay(shared_dir):
     assert len(d.candidates) >= 5
     assert set(d.candidates.device) == {"head-650632"}
     assert set(d.candidates.device_kind) == {"relay, proposed"}
+
+
+def test_summary_says_the_verdict_rests_on_the_todo_values(model_dir, tmp_path):
+    """Review 2026-12-01: a drafted study's findings rested on values protv2g init assumed
+    (ratings, the head relay's reclosing) and the Summary never said so."""
+    import openpyxl
+
+    out = model_dir / "study.yaml"
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(out)]) == 0
+    n = len(todo_items(out))
+    assert n > 0
+    book = tmp_path / "r.xlsx"
+    main(["run", str(out), "-o", str(book), "--no-hosting"])
+    ws = openpyxl.load_workbook(book, read_only=True)["Summary"]
+    texts = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert "Unconfirmed inputs" in texts
+    line = next(t for t in texts if "marks TODO" in t)
+    assert line.startswith(f"{n} value(s) the study file marks TODO") and "validate" in line

@@ -324,6 +324,13 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "(see the Directional sheet)")
     for reason in [r for r in reasons if r.startswith("error:")]:
         w.pair("  error", reason)
+    unconfirmed = result.meta.get("unconfirmed") or []
+    if unconfirmed:  # assumed values (``# TODO``): the verdict rests on them until confirmed
+        w.pair("Unconfirmed inputs",
+               f"{len(unconfirmed)} value(s) the study file marks TODO (assumed by protv2g "
+               "init, e.g. " + "; ".join(unconfirmed[:2]) + "): the verdict and findings rest "
+               "on them until confirmed — `protv2g validate` lists them all"
+               ).font = Font(bold=True, color="C00000")
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
