@@ -141,14 +141,21 @@ def _solve_real(a, b):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-              v):  # pragma: no cover - numba
+def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
+    """The sites' voltages ``v = v⁰ + M·x`` for their currents ``x`` (in place)."""
     k = len(x)
     for i in range(k):
         s = v0[i]
         for j in range(k):
             s += m[i, j] * x[j]
         v[i] = s
+
+
+@njit(cache=True)
+def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
+              v):  # pragma: no cover - numba
+    k = len(x)
+    _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, di, dci = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
                                kf[i], db[i], pre[i], v_pll, lam)
@@ -163,11 +170,7 @@ def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out,
     """One fixed-point step ``out = F(v⁰ + M·x)`` (PLL tracking); False (``out`` then
     undefined) where it is not finite."""
     k = len(x)
-    for i in range(k):
-        s = v0[i]
-        for j in range(k):
-            s += m[i, j] * x[j]
-        v[i] = s
+    _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, _, _ = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
                             db[i], pre[i], v_pll, 1.0)
