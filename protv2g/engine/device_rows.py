@@ -57,8 +57,11 @@ def device_row_kept(i_abc_a: np.ndarray, min_current_a: float = DEVICE_ROW_MIN_A
     i_abc_a = np.asarray(i_abc_a)
     if min_current_a <= 0:
         return np.ones(i_abc_a.shape[:-1], dtype=bool)
-    mag = np.abs(i_abc_a).max(axis=-1)
-    keep = (mag >= min_current_a) | (np.abs(i_abc_a.sum(axis=-1)) >= min_current_a)
+    # element-wise over the three phases (a reduction over a 3-wide axis is ≈ 4× slower;
+    # the same values: max and a left-to-right sum, NaN propagated)
+    a, b, c = i_abc_a[..., 0], i_abc_a[..., 1], i_abc_a[..., 2]
+    mag = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+    keep = (mag >= min_current_a) | (np.abs(a + b + c) >= min_current_a)
     return keep | ~np.isfinite(mag)
 
 
