@@ -219,6 +219,17 @@ warm, profiled (11.1 s at load ≈ 4): stages 4.5 s (site Newton 2.3 s), device 
 (``Terminals.fill``) 3.0 s, the two factorisations 1.8 s (1.0 s re-reading every line's
 ``Yprim`` from OpenDSS for the heated min case), the 1 A row rule 0.8 s.
 
+IEEE 8500, one site, ``python benchmarks/bench_e2e.py --skip-synthetic --skip-pp --skip-pgm``
+at 7f8e442 (after the faults-stage work of ``benchmarks/bench_phase.py``'s docstring and the
+checks' memory work above; 18:42 UTC 2026-12-01, **quiet machine, load 0.4–0.8**): init
+9.45 s; run: load 1.46 s, faults 2.87 s, flows 1.83 s, checks 5.63 s, gate 0.09 s, findings
+0.78 s, workbook 28.1 s (7.7 MB + 3 Parquet files; 100,464 bus fault rows, 111,636 device
+rows, 10,249 violation rows, 92 findings, gate FAIL — the same counts as at 6580b9d), peak
+RSS 706 MB over the 312 MB after imports. OpenDSS 3.14 s (compile 0.66, power flow 0.23,
+fault study 2.25), 41 MB. Ratio of protv2g's compute (faults … gate, 10.42 s) to OpenDSS:
+**3.3×** (target ≤ 3×: not met by 0.3×; the checks are now the largest stage, 1.8× OpenDSS
+on their own). Log: one run, no repeat.
+
 IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
 --two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
 ``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the
