@@ -178,12 +178,11 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
         low_sites.append({**s, "limit_pu": low})
     opt_changes.append("curve tolerances (deficits inside the devices' time scatter)")
     base_checks = checks.model_dump(mode="json")
-    faults = doc.faults.model_dump(mode="json")
     high_sites = []
     for site, s in zip(doc.v2g_sites, sites, strict=True):
         now_pu = site.sustained_limit_high
         top_pu = min(site.limit_pu, max(now_pu, IBR_SUSTAINED_TOP_PU))
-        if faults["high_bracket"] == "sustained_limit" and not math.isclose(top_pu, now_pu):
+        if doc.faults.high_bracket == "sustained_limit" and not math.isclose(top_pu, now_pu):
             pess_changes.append(f"{site.name} sustained limit (high end) {now_pu:g} → "
                                 f"{top_pu:g} pu")
             s = {**s, "sustained_limit_high_pu": top_pu}
