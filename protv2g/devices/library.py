@@ -38,6 +38,7 @@ __all__ = [
     "load_library",
     "default_library",
     "normalise_name",
+    "YAML_SAFE_LOADER",
 ]
 
 #: Directory of the built-in curve data.
@@ -234,13 +235,14 @@ class CurveLibrary:
         return len(self._curves)
 
 
-#: PyYAML's safe loader, in C (libyaml) when available: the library loads ~5× faster.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: PyYAML's safe loader, in C (libyaml) when available: YAML loads ~5× faster (library,
+#: rules, study files; the same objects and error marks as the pure-Python SafeLoader).
+YAML_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load_file(path: Path) -> tuple[list[Curve], list[Issue]]:
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_SAFE_LOADER)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         return [], [Issue(str(path), "", f"cannot read YAML ({exc})", "fix the YAML syntax")]
     if isinstance(doc, Mapping) and "rules" in doc and "curves" not in doc:

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from protv2g.devices.library import LIBRARY_DIR
+from protv2g.devices.library import LIBRARY_DIR, YAML_SAFE_LOADER
 from protv2g.errors import InputError, Issue
 
 __all__ = [
@@ -114,7 +114,7 @@ class RuleOutOfRange(InputError):
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str | Path = RULES_FILE) -> dict[str, Any]:
     """The rule tables (``rules:`` mapping of ``rules.yaml``), loaded once."""
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_SAFE_LOADER)  # noqa: S506
     return dict(doc["rules"])
 
 

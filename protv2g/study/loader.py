@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from protv2g.devices.library import Curve, CurveLibrary, load_library
+from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
 from protv2g.network.json_tables import FeederTables, feeder_tables_from_document, unsupplied_buses
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
@@ -93,7 +93,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Issue]]:
     if not path.is_file():
         return None, [Issue(file, "", "study file not found", "check the path")]
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_SAFE_LOADER)  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
