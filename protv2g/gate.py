@@ -40,17 +40,17 @@ scenario that could not be evaluated]}``. A result without it has not been check
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.gate_reasons import grouped_reasons
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, PilotScreening
-from protv2g.violations import CheckStatus, describe_fault, is_given, status_mask
+from protv2g.violations import CheckStatus, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -84,7 +84,6 @@ SCREENING_LABELS = {
     "control_agreement_discharge_events": "a control agreement covers discharge events",
 }
 
-_GROUP = ["criterion", "device", "other_device"]
 
 #: Attribution of violations already present without V2G.
 PRE_EXISTING = "pre-existing"
@@ -196,48 +195,6 @@ def screening_status(study: Study) -> dict[str, str]:
         value = getattr(screening, item)
         out[item] = "not declared" if value is None else ("met" if value else "not met")
     return out
-
-
-def _fmt(value: Any, unit: str = "") -> str:
-    x = pd.to_numeric(value, errors="coerce")
-    if pd.isna(x) or not math.isfinite(float(x)):
-        return ""
-    return f"{float(x):.4g}{unit}"
-
-
-def _violation_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
-    """One reason for a group of violation rows of one criterion and device (pair)."""
-    margin = pd.to_numeric(rows["margin"], errors="coerce")
-    worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
-    device = str(worst["device"]) if is_given(worst.get("device")) else ""
-    if is_given(worst.get("other_device")):
-        device += f" / {worst['other_device']}"
-    where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
-    parts = [f"{kind}: {worst['criterion']}"]
-    if device:
-        parts.append(device)
-    text = " ".join(parts)
-    msg = str(worst["message"]) if is_given(worst.get("message")) else ""
-    text += f": {msg}" if msg else ""
-    detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
-    if is_given(worst.get("rule")):
-        detail.append(f"rule {worst['rule']}")
-    if _fmt(worst.get("margin")):
-        detail.append(f"margin {_fmt(worst.get('margin'))}")
-    n_sc = rows["scenario"].nunique()
-    detail.append(f"{len(rows)} row(s) in {n_sc} scenario(s)")
-    return f"{text} ({'; '.join(d for d in detail if d)})"
-
-
-def _grouped_lines(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
-    if rows.empty:
-        return []
-    # one reason per criterion, device (pair) and rule: two rules failing on one pair (C2 fuse
-    # saving and fuse-before-delayed) are two conditions
-    key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
-    groups = rows[key].astype(str).groupby(key, sort=True).groups
-    ordered = sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))
-    return [_violation_line(kind, rows.loc[idx], note) for _, idx in ordered]
 
 
 def _check_errors(study: Study, result: StudyResult) -> list[str]:
@@ -352,14 +309,14 @@ def gate_verdict(study: Study, result: StudyResult,
         attributable = violations[failing_mask(violations, gate)]
         pre = violations[failing_mask(violations, gate, attributable=False)]
         n_fail, n_pre = len(attributable), len(pre)
-        fails += _grouped_lines("fail", attributable)
+        fails += grouped_reasons("fail", attributable)
         if gate.pre_existing == "fail":
-            fails += _grouped_lines("fail", pre, "present without V2G (gate.pre_existing: fail)")
+            fails += grouped_reasons("fail", pre, "present without V2G (gate.pre_existing: fail)")
         elif gate.pre_existing == "condition":
-            conditions += _grouped_lines(
+            conditions += grouped_reasons(
                 "condition", pre, "present without V2G: fix before the pilot")
         else:
-            infos += _grouped_lines("info", pre, "not attributable to V2G")
+            infos += grouped_reasons("info", pre, "not attributable to V2G")
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:

@@ -390,7 +390,7 @@ def test_cli_gate_on_the_real_pipeline_flips_around_the_hosting_capacity(tmp_pat
 def test_two_rules_failing_on_one_pair_are_two_conditions():
     """C2 has two rules (fuse saving; fuse clears before the delayed curve): both failing on
     one recloser/fuse pair give two condition lines, each naming its rule."""
-    from protv2g.gate import _grouped_lines
+    from protv2g.gate_reasons import grouped_reasons
 
     rows = pd.DataFrame({
         "criterion": ["C2", "C2", "C2"], "device": ["RC-F1"] * 3,
@@ -400,7 +400,7 @@ def test_two_rules_failing_on_one_pair_are_two_conditions():
         "status": ["fail"] * 3, "attribution": ["pre-existing"] * 3,
         "message": ["saving lost", "saving lost", "fuse clears after the delayed trip"],
         "fault_bus": ["F1-LAT2-B2"] * 3, "fault_type": ["SLG"] * 3, "case": ["max"] * 3})
-    lines = _grouped_lines("condition", rows)
+    lines = grouped_reasons("condition", rows)
     assert len(lines) == 2
     assert any("rule fuse_saving_k" in x and "-0.093" in x for x in lines)
     assert any("rule fuse_before_delayed" in x and "-0.116" in x for x in lines)

@@ -1,0 +1,71 @@
+"""The wording of the gate's reasons: one line per criterion, device (pair) and rule.
+
+:func:`grouped_reasons` turns a set of violation rows of one kind (``fail``, ``condition``,
+``info``) into the lines :func:`protv2g.gate.gate_verdict` lists, each naming the worst row
+(smallest margin) of its group with its status, attribution, scenario, fault, rule and margin,
+and how many rows and scenarios it stands for. Text only: what fails is decided in
+:mod:`protv2g.gate` from typed columns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from protv2g.criteria import order
+from protv2g.violations import describe_fault, is_given
+
+__all__ = ["grouped_reasons", "reason_line"]
+
+#: Columns one reason stands for (with ``rule`` when the rows have it).
+_GROUP = ["criterion", "device", "other_device"]
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    x = pd.to_numeric(value, errors="coerce")
+    if pd.isna(x) or not math.isfinite(float(x)):
+        return ""
+    return f"{float(x):.4g}{unit}"
+
+
+def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
+    """One reason for a group of violation rows of one criterion and device (pair): the
+    worst row (smallest margin), ``"<kind>: <criterion> <device> [/ <other>]: <message>
+    (<note>; <status>; <attribution>; <scenario, fault>; rule …; margin …; N row(s) in M
+    scenario(s))"``."""
+    margin = pd.to_numeric(rows["margin"], errors="coerce")
+    worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
+    device = str(worst["device"]) if is_given(worst.get("device")) else ""
+    if is_given(worst.get("other_device")):
+        device += f" / {worst['other_device']}"
+    where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
+    parts = [f"{kind}: {worst['criterion']}"]
+    if device:
+        parts.append(device)
+    text = " ".join(parts)
+    msg = str(worst["message"]) if is_given(worst.get("message")) else ""
+    text += f": {msg}" if msg else ""
+    detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
+    if is_given(worst.get("rule")):
+        detail.append(f"rule {worst['rule']}")
+    if _fmt(worst.get("margin")):
+        detail.append(f"margin {_fmt(worst.get('margin'))}")
+    n_sc = rows["scenario"].nunique()
+    detail.append(f"{len(rows)} row(s) in {n_sc} scenario(s)")
+    return f"{text} ({'; '.join(d for d in detail if d)})"
+
+
+def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
+    """One :func:`reason_line` per criterion, device (pair) and rule of ``rows`` (violation
+    rows), in criterion order; ``kind`` starts each line (``fail``, ``condition``, ``info``),
+    ``note`` is added to each line's detail."""
+    if rows.empty:
+        return []
+    # one reason per criterion, device (pair) and rule: two rules failing on one pair (C2 fuse
+    # saving and fuse-before-delayed) are two conditions
+    key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
+    groups = rows[key].astype(str).groupby(key, sort=True).groups
+    ordered = sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))
+    return [reason_line(kind, rows.loc[idx], note) for _, idx in ordered]
