@@ -78,11 +78,16 @@ def _phases(study: Study) -> dict[str, str]:
 def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
     """``fault_type`` with the faulted phases (``SLG-a``; ``3ph`` stays), ``fault_kind`` the
     bare type (module docstring)."""
-    kind = frame["fault_type"].astype(str)
-    label = np.where(kind.to_numpy() == "3ph", kind.to_numpy(),
-                     (kind + "-" + frame["phase"].astype(str)).to_numpy())
-    out = frame.assign(fault_type=label)
-    out.insert(out.columns.get_loc("fault_type") + 1, "fault_kind", kind.to_numpy())
+    kind = frame["fault_type"].astype(str).to_numpy()
+    # a few distinct (type, phases) pairs over many rows: each label built once
+    ck, kinds = pd.factorize(kind)
+    cp, phases = pd.factorize(frame["phase"].astype(str).to_numpy())
+    pair, inverse = np.unique(ck * max(len(phases), 1) + cp, return_inverse=True)
+    names = np.array([kinds[k] if kinds[k] == "3ph" else f"{kinds[k]}-{phases[p]}"
+                      for k, p in zip(*np.divmod(pair, max(len(phases), 1)), strict=True)],
+                     dtype=object)
+    out = frame.assign(fault_type=names[inverse.ravel()])
+    out.insert(out.columns.get_loc("fault_type") + 1, "fault_kind", kind)
     return out
 
 

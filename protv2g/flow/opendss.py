@@ -218,11 +218,16 @@ class DssFlowEngine:
         start = np.concatenate([[0], np.cumsum(n_cond * n_term)])
         where = {n: i for i, n in enumerate(pd_names)}
         size = int(start[-1])
+        # the lines' node orders as the model read them (the same scripts compiled: the same
+        # conductors), the other elements' from this context
+        known = {e.name: e.node_num for e in self.model.lines()}
 
         def conductors(name: str) -> tuple[int, np.ndarray, np.ndarray]:
             i = where[name]
-            dss.Circuit.SetActiveElement(name)
-            nodes = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
+            nodes = known.get(name)
+            if nodes is None:
+                dss.Circuit.SetActiveElement(name)
+                nodes = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
             term = np.arange(len(nodes)) // n_cond[i] + 1
             return int(start[i]), nodes, term
 

@@ -132,45 +132,56 @@ def device_table(model: DssModel, watches: Sequence[DssWatch], watch_phases: Seq
     """One row per watched terminal and step (module docstring); watch-major, as the
     pandapower path. ``watch_phases``: the phases each watched terminal has
     (:attr:`DssFlowEngine.watch_phases`)."""
+    cols = DEVICE_COLUMNS + DSS_DEVICE_EXTRA
+    if not len(watches):
+        return pd.DataFrame(columns=cols)
     v, has = _phase_pu(model, arr.v_v)
     e = model.elements
     row_of = {n: i for i, n in enumerate(e.name)}
     branch_of = {n: i for i, n in enumerate(branch_names)}
-    frames = []
-    for w, x in enumerate(watches):
-        name = x.element.lower()
-        row = row_of[name]
-        bus_name = e.buses.iat[row][x.terminal - 1]
-        bus = int(model.bus_index([bus_name])[0])
-        i = arr.watch_i_a[:, w]
-        s = arr.watch_s_kva[:, w] / 1e3
-        p_ph = s.real
-        p = p_ph.sum(axis=1)
-        rev = (p_ph <= -deadband_mw)
-        nan = ~arr.converged
-        rev_text = np.array(["".join(c for c, r in zip("abc", r_, strict=True) if r)
-                             for r_ in rev], dtype=object)
-        b = branch_of.get(name)
-        load = arr.branch_loading_percent[:, b] if b is not None else np.full(len(p), np.nan)
-        with np.errstate(invalid="ignore"):
-            vm = np.nanmax(np.where(has[bus][None], np.abs(v[:, bus]), np.nan), axis=1) \
-                if has[bus].any() else np.full(len(p), np.nan)
-        direction = _direction(p, deadband_mw)
-        direction[nan] = _NONE
-        frames.append(pd.DataFrame({
-            "scenario": scenario, "step": step, "time_h": time_h, "device": x.name,
-            "kind": x.kind, "element": str(e.cls.iat[row]), "element_index": row, "bus": bus,
-            "i_a": np.abs(i).max(axis=1), "p_mw": p, "q_mvar": s.imag.sum(axis=1),
-            "loading_percent": load, "vm_pu": vm, "direction": direction,
-            "reverse_flow": rev.any(axis=1) & ~nan, "load_fraction": load_fraction,
-            "element_name": name, "terminal": x.terminal, "bus_name": bus_name,
-            "phases": watch_phases[w], "ia_a": np.abs(i[:, 0]), "ib_a": np.abs(i[:, 1]),
-            "ic_a": np.abs(i[:, 2]), "pa_mw": p_ph[:, 0], "pb_mw": p_ph[:, 1],
-            "pc_mw": p_ph[:, 2], "reverse_phases": rev_text, "control_mode": x.mode}))
-    cols = DEVICE_COLUMNS + DSS_DEVICE_EXTRA
-    if not frames:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(frames, ignore_index=True)[cols]
+    # every watch at once, watch-major (w, step) rows; per-watch values repeated over the steps
+    n_w, n = len(watches), len(scenario)
+    names = [x.element.lower() for x in watches]
+    row = np.array([row_of[name] for name in names], dtype=np.int64)
+    bus_name = np.array([e.buses.iat[r][x.terminal - 1] for r, x in zip(row, watches,
+                                                                         strict=True)],
+                        dtype=object)
+    bus = model.bus_index(list(bus_name))
+    i = np.swapaxes(arr.watch_i_a, 0, 1).reshape(-1, 3)
+    s = np.swapaxes(arr.watch_s_kva, 0, 1).reshape(-1, 3) / 1e3
+    p_ph = s.real
+    p = p_ph.sum(axis=1)
+    rev = p_ph <= -deadband_mw
+    nan = np.tile(~arr.converged, n_w)
+    rev_text = np.array(["".join(c for c, k in zip("abc", (m & 1, m & 2, m & 4), strict=True)
+                                 if k) for m in range(8)], dtype=object)[
+        rev[:, 0] * 1 + rev[:, 1] * 2 + rev[:, 2] * 4]
+    b = np.array([branch_of.get(name, -1) for name in names], dtype=np.int64)
+    load = np.where(b >= 0, arr.branch_loading_percent[:, np.maximum(b, 0)], np.nan).T.ravel()
+    # the largest phase voltage of the watch's bus (NaN where it has none: fmax skips NaN)
+    vm = np.fmax.reduce(np.where(has[bus][None], np.abs(v[:, bus]), np.nan), axis=2).T.ravel()
+    direction = _direction(p, deadband_mw)
+    direction[nan] = _NONE
+
+    def per_watch(values: list, dtype: object = object) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=dtype), n)
+
+    out = pd.DataFrame({
+        "scenario": np.tile(scenario, n_w), "step": np.tile(step, n_w),
+        "time_h": np.tile(time_h, n_w), "device": per_watch([x.name for x in watches]),
+        "kind": per_watch([x.kind for x in watches]),
+        "element": per_watch([str(c) for c in e.cls.to_numpy()[row]]),
+        "element_index": np.repeat(row, n), "bus": np.repeat(bus.astype(np.int64), n),
+        "i_a": np.abs(i).max(axis=1), "p_mw": p, "q_mvar": s.imag.sum(axis=1),
+        "loading_percent": load, "vm_pu": vm, "direction": direction,
+        "reverse_flow": rev.any(axis=1) & ~nan, "load_fraction": np.tile(load_fraction, n_w),
+        "element_name": per_watch(names), "terminal": per_watch([x.terminal for x in watches],
+                                                                np.int64),
+        "bus_name": np.repeat(bus_name, n), "phases": per_watch(list(watch_phases)),
+        "ia_a": np.abs(i[:, 0]), "ib_a": np.abs(i[:, 1]), "ic_a": np.abs(i[:, 2]),
+        "pa_mw": p_ph[:, 0], "pb_mw": p_ph[:, 1], "pc_mw": p_ph[:, 2],
+        "reverse_phases": rev_text, "control_mode": per_watch([x.mode for x in watches])})
+    return out[cols]
 
 
 def directional_table(model: DssModel, watches: Sequence[DssWatch], arr: DssFlowArrays,

@@ -219,7 +219,10 @@ class PhaseFaultResult:
         if st.device_a is None:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
         s_n, c_n, n, d, r, _ = st.device_a.shape
-        i_a = np.moveaxis(st.device_a, 2, 0).reshape(n, -1, 4)[:, idx]
+        # row idx of stage j in the (S, C, n, D·r) layout: no moved-axis copy of device_a
+        sc, dr = np.divmod(idx, d * r)
+        at = (sc[None, :] * n + np.arange(n)[:, None]) * (d * r) + dr[None, :]
+        i_a = st.device_a.reshape(-1, 4)[at]
         shape = (n, s_n, c_n, d, r)
 
         def times(t: np.ndarray) -> np.ndarray:

@@ -210,9 +210,10 @@ class SiteLaw:
         if n3:
             c = self._cond3
             s = abc_to_seq(u[:, c])               # (m, k3, 3)
-            s_pre = abc_to_seq(u_pre[:, c])
             v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
-            ref = s_pre[..., 1].T
+            # the pre-fault reference is the same in every row: transformed once
+            ref = np.broadcast_to(abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
+                                  v1.shape)
             inj = self._law(self._p3, ref if freeze else v1, v2, ref,
                             None if lim is None else lim[:, :n3].T, jac)
             i012 = np.stack([np.zeros_like(inj.i1), inj.i1, inj.i2], axis=-1)  # (k3, m, 3)
@@ -281,9 +282,10 @@ class SiteLaw:
         v_min = np.empty((m, self.n_units))
         v_max = np.empty((m, self.n_units))
         if n3:
-            s, s_pre = abc_to_seq(u[:, self._cond3]), abc_to_seq(u_pre[:, self._cond3])
-            v_min[:, :n3], v_max[:, :n3] = applicable_voltages(s[..., 1], s[..., 2],
-                                                               s_pre[..., 1])
+            s = abc_to_seq(u[:, self._cond3])
+            s_pre = abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
+            v_min[:, :n3], v_max[:, :n3] = applicable_voltages(
+                s[..., 1], s[..., 2], np.broadcast_to(s_pre[..., 1], (m, n3)))
         if len(self._single):
             q = self._single
             rel = np.abs(u[:, q]) / np.maximum(np.abs(u_pre[:, q]), 1e-12)
@@ -326,18 +328,22 @@ class SiteLaw:
             Unknown ``model``.
         """
         m = a.shape[0]
-        if lim is not None:
-            i = self.injection(np.broadcast_to(v_pre, (m, self.n_cond)), v_pre, freeze=True,
-                               lim=lim)
-        else:
-            i = np.broadcast_to(self.injection(v_pre[None, :], v_pre, freeze=True),
-                                (m, self.n_cond)).copy()
+        fixed = model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
+                                               or (self._p3.law.k2 > 0).any())
+        # the frozen-PLL start, needed where x0 has no value (rows by rows: the law is per row)
+        need = (np.arange(m) if x0 is None or fixed
+                else np.flatnonzero(~np.isfinite(x0).all(axis=1)))
+        i = np.zeros((m, self.n_cond), complex) if x0 is None else np.array(x0, complex)
+        if lim is not None and len(need):
+            i0 = self.injection(np.broadcast_to(v_pre, (len(need), self.n_cond)), v_pre,
+                                freeze=True, lim=lim[need])
+        elif len(need):
+            i0 = self.injection(v_pre[None, :], v_pre, freeze=True)
+        if len(need):
+            i[need] = i0 if x0 is None or fixed else np.where(np.isfinite(i[need]), i[need], i0)
         frozen = np.zeros(m, dtype=bool)
-        if model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
-                                          or (self._p3.law.k2 > 0).any()):
+        if fixed:
             return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
-        if x0 is not None:
-            i = np.where(np.isfinite(x0), x0, i)
         if model not in ("iterate", "frozen_pll"):
             raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
         tol = ITER_TOL * max(float(self.limit_a.max(initial=0.0)), 1e-12)

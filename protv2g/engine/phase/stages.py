@@ -286,8 +286,14 @@ def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int,
         t0[si, ci], t1[si, ci] = pad_stages(a, n, True), pad_stages(b, n, True)
         if d is not None:
             if dev is None:
-                dev = np.zeros((s_n, c_n, n) + d.shape[1:], np.float32)
-            dev[si, ci] = pad_stages(d, n)
+                dev = np.empty((s_n, c_n, n) + d.shape[1:], np.float32)
+            # pad_stages's padding (the last stage repeated) written in place, no padded copy
+            dev[si, ci, :len(d)] = d
+            dev[si, ci, len(d):] = d[-1]
+    if dev is not None and len(parts) < s_n * c_n:  # a (scenario, case) without stages
+        done = np.zeros((s_n, c_n), bool)
+        done[tuple(np.array(list(parts)).T)] = True
+        dev[~done] = 0.0
     frames = [p[3] for p in parts.values() if len(p[3])]
     sites = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["scenario", "case", "fault_type", "phase", "site", "site_phases", "fault_bus",

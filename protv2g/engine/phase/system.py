@@ -235,7 +235,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
             delta.append((mach.element, scale))
     hot = _hot_lines(model, endtemp_degree) if endtemp_degree is not None else []
     changes += hot
-    y = (model.y_s[nodes][:, nodes] + _scatter(changes + delta, local, len(nodes))).tocsc()
+    mats = [(e, _change_matrix(e, c)) for e, c in changes + delta]  # once: Y and yprim_change
+    y = (model.y_s[nodes][:, nodes] + _scatter(mats, local, len(nodes))).tocsc()
     bus_of = model.node_bus[nodes]
     used, block = np.unique(bus_of, return_inverse=True)
     order = np.lexsort((model.node_num[nodes], block))
@@ -262,7 +263,7 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                                SINGULAR_FIX))
     fs = FaultSystem(model=model, method=method, nodes=nodes, local=local, y=y, v_open=v,
                      block_of_bus=block_of_bus, pos=pos, z_diag=z_diag, phase_node=phase_node,
-                     symmetric=_is_symmetric(y), yprim_change=_by_element(changes + delta),
+                     symmetric=_is_symmetric(y), yprim_change=_by_element(mats),
                      plan=plan)
     if (delta or out_inv or hot) and method is Method.CLASSICAL:
         # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv − ΔY_hot and Y·V = J:
@@ -288,11 +289,10 @@ def _change_matrix(e: ElementY, change: float | np.ndarray) -> np.ndarray:
     return e.yprim_s * change if np.ndim(change) == 0 else np.asarray(change)
 
 
-def _by_element(changes: list[tuple[ElementY, float | np.ndarray]]) -> dict[str, np.ndarray]:
-    """``{element name: Σ change}`` as full ``(k, k)`` matrices (see :func:`_scatter`)."""
+def _by_element(changes: list[tuple[ElementY, np.ndarray]]) -> dict[str, np.ndarray]:
+    """``{element name: Σ change}`` of :func:`_change_matrix` matrices."""
     out: dict[str, np.ndarray] = {}
-    for e, change in changes:
-        mat = _change_matrix(e, change)
+    for e, mat in changes:
         out[e.name] = out[e.name] + mat if e.name in out else mat
     return out
 
@@ -317,16 +317,15 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
     return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
 
 
-def _scatter(changes: list[tuple[ElementY, float | np.ndarray]], local: np.ndarray, s: int
+def _scatter(changes: list[tuple[ElementY, np.ndarray]], local: np.ndarray, s: int
              ) -> sp.csc_matrix:
     """``Σ change(e)`` on the elements' energised, non-ground nodes, ``(s, s)``.
 
-    A change is ``scale · Yprim(e)`` (a float) or a matrix over the element's conductors.
-    Elements are stacked by conductor count (one batch of array operations per count).
+    A change is a :func:`_change_matrix` matrix over the element's conductors. Elements are
+    stacked by conductor count (one batch of array operations per count).
     """
     groups: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for e, change in changes:
-        mat = _change_matrix(e, change)
+    for e, mat in changes:
         groups.setdefault(len(e.node), []).append((e.node, mat))
     rows, cols, vals = [], [], []
     for k, items in groups.items():
