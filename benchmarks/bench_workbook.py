@@ -99,14 +99,16 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, 
                        ("write_tcc_sheets", "pictures_s"), ("save_workbook_atomic", "save_s")):
         timed(name, part)
     base = _rss_mb()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     if bulk_rows is None:
         excel.write_workbook(result, out)
     else:
         excel.write_workbook(result, out, bulk_rows=bulk_rows)
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"workbook_s": total, **parts, "mb": out.stat().st_size / 1e6,
+    return {"workbook_s": total, "cpu_s": cpu, **parts, "mb": out.stat().st_size / 1e6,
             "peak_mb": peak - base, "load": os.getloadavg()[0]}
 
 
@@ -125,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
             r = time_workbook(result, out, args.bulk_rows)
-            beside = sorted(p.name for p in Path(tmp).iterdir() if p.name != out.name)
+            files = [p for p in Path(tmp).iterdir() if p.name != out.name]
+            beside = [f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(files)]
         rest = r["workbook_s"] - sum(r.get(k, 0.0) for k in ("tables_s", "pictures_s", "save_s"))
-        print(f"{source.name}: workbook {r['workbook_s']:.2f} s (tables "
+        print(f"{source.name}: workbook {r['workbook_s']:.2f} s, CPU {r['cpu_s']:.2f} s (tables "
               f"{r.get('tables_s', 0):.2f}, pictures {r.get('pictures_s', 0):.2f}, save "
               f"{r.get('save_s', 0):.2f}, rest {rest:.2f}), {r['mb']:.2f} MB, peak RSS "
               f"+{r['peak_mb']:.0f} MB, "
