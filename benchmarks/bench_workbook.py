@@ -88,14 +88,17 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, 
 
         @functools.wraps(f)
         def g(*a, **k):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return f(*a, **k)
             finally:
                 parts[part] = parts.get(part, 0.0) + time.perf_counter() - t
+                cpu = f"{part[:-2]}_cpu_s"
+                parts[cpu] = parts.get(cpu, 0.0) + time.process_time() - c
         setattr(excel, name, g)
 
-    for name, part in (("write_table", "tables_s"), ("write_summary", "tables_s"),
+    for name, part in (("derive", "derive_s"), ("write_table", "tables_s"),
+                       ("write_summary", "tables_s"),
                        ("write_tcc_sheets", "pictures_s"), ("save_workbook_atomic", "save_s")):
         timed(name, part)
     base = _rss_mb()
@@ -129,10 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             r = time_workbook(result, out, args.bulk_rows)
             files = [p for p in Path(tmp).iterdir() if p.name != out.name]
             beside = [f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(files)]
-        rest = r["workbook_s"] - sum(r.get(k, 0.0) for k in ("tables_s", "pictures_s", "save_s"))
-        print(f"{source.name}: workbook {r['workbook_s']:.2f} s, CPU {r['cpu_s']:.2f} s (tables "
-              f"{r.get('tables_s', 0):.2f}, pictures {r.get('pictures_s', 0):.2f}, save "
-              f"{r.get('save_s', 0):.2f}, rest {rest:.2f}), {r['mb']:.2f} MB, peak RSS "
+        stages = ("derive", "tables", "pictures", "save")
+
+        def split(unit: str) -> str:
+            seconds = [r.get(f"{k}{unit}", 0.0) for k in stages]
+            rest = r[f"workbook{unit}" if unit == "_s" else "cpu_s"] - sum(seconds)
+            return ", ".join(f"{k} {v:.2f}" for k, v in zip((*stages, "rest"),
+                                                            (*seconds, rest), strict=True))
+        print(f"{source.name}: workbook {r['workbook_s']:.2f} s ({split('_s')}); CPU "
+              f"{r['cpu_s']:.2f} s ({split('_cpu_s')}); {r['mb']:.2f} MB, peak RSS "
               f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "
               f"{len(result.device_faults):,} device rows, {len(result.violations):,} "

@@ -35,9 +35,16 @@ from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
 from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import spill, spill_if_too_long
+from protv2g.report.pictures import Pictures
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
-from protv2g.report.tcc_sheets import TccPlan, plan_tcc, write_tcc_sheets
+from protv2g.report.tcc_sheets import (
+    TccPlan,
+    plan_tcc,
+    submit_feeder,
+    submit_tccs,
+    write_tcc_sheets,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -118,7 +125,8 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
     return frame, links
 
 
-def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) -> Path:
+def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
+                   parallel_pictures: bool | None = None) -> Path:
     """Write the workbook to ``path`` atomically and return the path.
 
     Parameters
@@ -131,6 +139,10 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
         A bulk evidence table (:data:`protv2g.report.bulk.BULK_SUMMARIES`: fault currents,
         coordination rows, flow tables) with more rows is written whole beside ``path`` and
         its sheet holds a summary (:func:`protv2g.report.bulk.summarise`).
+    parallel_pictures : bool, optional
+        Draw the TCCs and the feeder plot in a worker process while the tables are written
+        (:class:`protv2g.report.pictures.Pictures`); ``None`` (default): when a second CPU is
+        free and this process runs no other thread. The workbook is the same either way.
 
     Returns
     -------
@@ -151,10 +163,19 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with Pictures(parallel_pictures) as pictures:
+        plan = plan_tcc(result)
+        submit_feeder(pictures, result, plan)  # drawn while the tables are derived
+        _write(result, path, bulk_rows, plan, pictures)
+    return path
+
+
+def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
+           pictures: Pictures) -> None:
     derived = derive(result)
+    tcc_keys = submit_tccs(pictures, result, plan, derived["pairs"])
     specs = sheet_specs(result)
     frames = {s.title: sheet_frame(result, s, derived) for s in specs}
-    plan = plan_tcc(result)
     notes = {title: note for title, (_, note) in frames.items()
              if note and note.startswith("not computed")}
     evidence = derived["evidence"]
@@ -182,9 +203,8 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
         frame, links = linked[spec.title]
         write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
                     derived["_formats"].get(spec.title), overflow=overflows.get(spec.title))
-    write_tcc_sheets(wb, result, plan, derived["pairs"])
+    write_tcc_sheets(wb, result, plan, derived["pairs"], pictures, tcc_keys)
     save_workbook_atomic(wb, path)
-    return path
 
 
 def save_workbook_atomic(wb: Workbook, path: Path) -> None:
