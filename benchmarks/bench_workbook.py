@@ -1,7 +1,7 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
 Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
-[--bulk-rows N]``
+[--bulk-rows N] [--pictures auto|serial|parallel]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
@@ -77,7 +77,8 @@ def _result(source: Path, save: Path | None):
     return result
 
 
-def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, float]:
+def time_workbook(result, out: Path, bulk_rows: int | None = None,
+                  parallel_pictures: bool | None = None) -> dict[str, float]:
     """Seconds of the workbook and of its parts, MB, peak RSS over the start."""
     import protv2g.report.excel as excel
 
@@ -103,16 +104,31 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, 
         timed(name, part)
     base = _rss_mb()
     c0 = time.process_time()
+    w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    if bulk_rows is None:
-        excel.write_workbook(result, out)
-    else:
-        excel.write_workbook(result, out, bulk_rows=bulk_rows)
+    kwargs: dict[str, object] = {}
+    if bulk_rows is not None:
+        kwargs["bulk_rows"] = bulk_rows
+    if parallel_pictures is not None:
+        kwargs["parallel_pictures"] = parallel_pictures
+    excel.write_workbook(result, out, **kwargs)
     total = time.perf_counter() - t0
     cpu = time.process_time() - c0
+    w1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the picture worker, joined at the end
+    worker = w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"workbook_s": total, "cpu_s": cpu, **parts, "mb": out.stat().st_size / 1e6,
+    return {"workbook_s": total, "cpu_s": cpu, "worker_cpu_s": worker, **parts,
+            "mb": out.stat().st_size / 1e6,
             "peak_mb": peak - base, "load": os.getloadavg()[0]}
+
+
+def _split(r: dict[str, float], unit: str) -> str:
+    """Seconds (``_s``) or CPU seconds (``_cpu_s``) per stage, and the rest."""
+    stages = ("derive", "tables", "pictures", "save")
+    seconds = [r.get(f"{k}{unit}", 0.0) for k in stages]
+    rest = r["workbook_s" if unit == "_s" else "cpu_s"] - sum(seconds)
+    return ", ".join(f"{k} {v:.2f}" for k, v in zip((*stages, "rest"), (*seconds, rest),
+                                                    strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,24 +139,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="pickle each computed StudyResult into this folder")
     ap.add_argument("--bulk-rows", type=int, default=None,
                     help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
+    ap.add_argument("--pictures", choices=("auto", "serial", "parallel"), default="auto",
+                    help="write_workbook's parallel_pictures: None / False / True")
     args = ap.parse_args(argv)
+    parallel = {"auto": None, "serial": False, "parallel": True}[args.pictures]
     warnings.simplefilter("ignore")
     for source in args.sources:
         result = _result(source, args.save_result)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
-            r = time_workbook(result, out, args.bulk_rows)
+            r = time_workbook(result, out, args.bulk_rows, parallel)
             files = [p for p in Path(tmp).iterdir() if p.name != out.name]
             beside = [f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(files)]
-        stages = ("derive", "tables", "pictures", "save")
-
-        def split(unit: str) -> str:
-            seconds = [r.get(f"{k}{unit}", 0.0) for k in stages]
-            rest = r[f"workbook{unit}" if unit == "_s" else "cpu_s"] - sum(seconds)
-            return ", ".join(f"{k} {v:.2f}" for k, v in zip((*stages, "rest"),
-                                                            (*seconds, rest), strict=True))
-        print(f"{source.name}: workbook {r['workbook_s']:.2f} s ({split('_s')}); CPU "
-              f"{r['cpu_s']:.2f} s ({split('_cpu_s')}); {r['mb']:.2f} MB, peak RSS "
+        print(f"{source.name}: workbook {r['workbook_s']:.2f} s ({_split(r, '_s')}); CPU "
+              f"{r['cpu_s']:.2f} s ({_split(r, '_cpu_s')}) + picture worker "
+              f"{r['worker_cpu_s']:.2f} s; {r['mb']:.2f} MB, peak RSS "
               f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "
               f"{len(result.device_faults):,} device rows, {len(result.violations):,} "
