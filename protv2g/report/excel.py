@@ -7,7 +7,10 @@ criterion, (further ``tables`` entries), Scenarios, Settings, Inputs, Feeder bus
 branches, TCC, Feeder plot. What each data sheet reads is in :mod:`protv2g.report.sheets`
 (derived tables: :mod:`protv2g.report.derived`); a sheet whose source is absent is still
 written, with its header and a "not computed" note. Every sheet prints landscape with its
-header row repeated (:func:`protv2g.report.print_setup.print_layout`).
+header row repeated (:func:`protv2g.report.print_setup.print_layout`). An evidence table
+longer than :data:`protv2g.report.bulk.BULK_ROWS` rows is written whole beside the workbook
+and its sheet holds a summary (:mod:`protv2g.report.bulk`); the pictures are drawn in a worker
+process while the tables are written when a CPU is free (:mod:`protv2g.report.pictures`).
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
 the workbook is written to a temporary file in the target folder and moved into place, so an
