@@ -7,8 +7,9 @@ and rendered to PNG by :func:`png`. :class:`Pictures` takes these drawing jobs a
 inputs are known (the feeder plot before the derived tables, the TCCs after them) and hands
 them to one worker process, so that on a machine with two or more CPUs the pictures (about half
 of the depot workbook's CPU seconds, 2026-12-01) are drawn while the main process writes the
-tables. A job not yet started when its picture is needed is taken back and drawn in the main
-process, so no picture waits behind another that the main process could draw itself. Without a
+tables. When a picture is needed that the worker is still drawing, the main process meanwhile
+draws the queued jobs the worker would reach last (a job not started is cancelled in the
+worker), so the two processes share the pictures left when the tables are written. Without a
 second CPU, where ``fork`` is not available, inside a daemonic process, or with other threads
 running (forking a process with threads can copy a held lock), every job is drawn in the main
 process when its picture is needed: the same bytes either way.
@@ -115,6 +116,7 @@ class Pictures:
         self._jobs: dict[str, tuple[Any, ...]] = {}
         self._futures: dict[str, Future] = {}
         self._cached: dict[str, str] = {}
+        self._done: dict[str, tuple[bytes, tuple[float, float]]] = {}
 
     def submit(self, key: str, draw: Callable[..., Figure], /, *args: Any,
                cache: bool = True, **kwargs: Any) -> None:
@@ -151,7 +153,12 @@ class Pictures:
             if future is not None:
                 future.cancel()
             return _PNG_CACHE[digest]
-        if future is not None and not future.cancel():
+        if key in self._done:  # drawn here while waiting for another
+            out = self._done.pop(key)
+        elif future is not None and not future.cancel():
+            # the worker draws it: meanwhile, draw here the jobs it would reach last
+            while not future.done() and self._steal():
+                pass
             out = future.result()
         else:  # not started in the worker (or no worker): drawn here
             out = draw_png(draw, *args, **kwargs)
@@ -161,12 +168,23 @@ class Pictures:
             _PNG_CACHE[digest] = out
         return out
 
+    def _steal(self) -> bool:
+        """Draw here the last queued job the worker has not started; False when none."""
+        for key in reversed(list(self._futures)):
+            if self._futures[key].cancel():
+                del self._futures[key]
+                draw, args, kwargs = self._jobs[key]
+                self._done[key] = draw_png(draw, *args, **kwargs)
+                return True
+        return False
+
     def close(self) -> None:
         """Stop the worker (unstarted jobs are cancelled)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._futures.clear()
+        self._done.clear()
 
     def __enter__(self) -> Pictures:
         return self
