@@ -1,14 +1,17 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
 Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
-[--bulk-rows N]``
+[--bulk-rows N] [--pictures auto|serial|parallel]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
 there, so a big study, e.g. the IEEE 8500 built as in ``bench_e2e.py``, is computed once and its
 workbook re-timed as often as wanted); then :func:`protv2g.report.excel.write_workbook` is timed
-in a temporary folder, with the sheets' seconds split into tables, pictures (TCC and feeder
-plot), save (XML + zip) and the rest (derived tables, TCC plan). ``--bulk-rows N`` passes
+in a temporary folder, its seconds and CPU seconds (``process_time``, less load-dependent)
+split into derive (derived tables), tables, pictures (TCC and feeder plot: in the main process,
+or the wait for the picture worker), save (XML + zip) and the rest (bulk summaries and side
+files, TCC plan); the picture worker's CPU seconds (``RUSAGE_CHILDREN``, it is joined at the
+end) are printed beside them. ``--pictures`` sets ``parallel_pictures``. ``--bulk-rows N`` passes
 ``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES` longer than N rows go
 beside the workbook, their sheet holding the summary). Peak RSS is ``ru_maxrss`` at the end
 minus the RSS before the workbook; the 1-min load average is printed beside it (the machine is
@@ -40,6 +43,36 @@ then writing it through lxml at save): a workbook in about a second needs ≲ 50
 summaries instead of the evidence tables (``--bulk-rows``), not a faster writer alone
 (xlsxwriter wrote the depot's six largest tables, 521,000 cells, in 12.2 / 7.1 s
 against openpyxl's 11.8 / 13.7 s, at load 6).
+
+Session 7 (2026-12-01, branch ``wb_fast``; "before" = c5110d2, "after" = this branch, the
+same pickled results, alternated in separate processes at 1-min load 4–7: the wall seconds are
+2–4× the CPU seconds and erratic, the CPU seconds are the figures to compare; ± ≈ 15 %):
+
+* what changed: bulk tables summarised above :data:`protv2g.report.bulk.BULK_ROWS` = 1,000 rows
+  (was 20,000), Flow directional, Flow sites and Directional summarised too; the pictures drawn
+  in a worker process (:mod:`protv2g.report.pictures`) while the tables are written; a wrapped
+  column's alignment set once (was 15,000 ``cell.alignment`` look-ups on the depot).
+* depot (24 buses): cells 546,000 → 33,000. Before 44.3 / 43.1 / 41.9 s, CPU 19.7 / 19.3 /
+  20.6 s (derive 1.2, tables 5.2, pictures 4.6, save 8.7), 4.46 MB, +209 MB. After 17.6 /
+  13.5 / 18.0 / 16.4 s, CPU 4.0 / 4.3 / 5.5 / 5.3 s in the main process (derive 1.5, tables
+  1.2, save 0.7, rest 0.7, pictures drawn there while waiting 0–1.1) + 3.4–4.3 s in the
+  picture worker, 1.34 MB + six Parquet files beside (0.67 MB: Coordination 0.12, Fault
+  currents 0.09, Flow 0.06, Flow branches 0.18, Flow buses 0.16, Flow directional 0.06),
+  +57–84 MB. Pictures in the main process (``--pictures serial``): 18.7 s, CPU 8.3 s.
+  On two idle cores that is ≈ 4–5 s (the pictures, ≈ 4 s CPU: 8 TCCs at ≈ 0.3 s and the
+  feeder plot, now beside derive + tables + save ≈ 4 s), not yet the second asked for.
+* 250-bus synthetic (``bench_e2e.make_study``, 21 paths: 42 TCCs): cells 1,049,000 (490,000
+  written: Coordination was already beside) → 261,000, of which Evidence 183,000 (4,937 rows
+  linked from the Findings, never summarised). Before 60.6 s, CPU 38.5 s (derive 5.1, tables
+  4.1, pictures 20.8, save 8.2), 9.96 MB; after 68.4 s, CPU 23.7 + 14.0 s in the worker
+  (derive 5.2, tables 3.0, save 5.3, pictures 9.0 drawn in the main process while waiting),
+  8.27 MB + 1.45 MB of Parquet; serial 41.6 s CPU. At load 5–6 two processes do not get two
+  cores: the wall did not drop. The pictures are 55–60 % of this workbook's CPU: 24 of the 42
+  TCCs are the target of a finding's link.
+* IEEE 8500 (one site): before 128.8 s, CPU 39.4 s (derive 5.0, tables 8.6, pictures 5.8, save
+  19.0), 7.72 MB; after 42.8 s, CPU 27.6 s + 7.8 s in the worker (derive 4.6, tables 7.9, save
+  13.3), 6.29 MB + 8.83 MB of Parquet. Its summaries stay long (per bus: Fault currents 16,744
+  rows, Flow buses 9,778) and Evidence holds 5,407 rows: 891,000 cells.
 """
 
 from __future__ import annotations
@@ -77,7 +110,8 @@ def _result(source: Path, save: Path | None):
     return result
 
 
-def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, float]:
+def time_workbook(result, out: Path, bulk_rows: int | None = None,
+                  parallel_pictures: bool | None = None) -> dict[str, float]:
     """Seconds of the workbook and of its parts, MB, peak RSS over the start."""
     import protv2g.report.excel as excel
 
@@ -88,26 +122,46 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None) -> dict[str, 
 
         @functools.wraps(f)
         def g(*a, **k):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return f(*a, **k)
             finally:
                 parts[part] = parts.get(part, 0.0) + time.perf_counter() - t
+                cpu = f"{part[:-2]}_cpu_s"
+                parts[cpu] = parts.get(cpu, 0.0) + time.process_time() - c
         setattr(excel, name, g)
 
-    for name, part in (("write_table", "tables_s"), ("write_summary", "tables_s"),
+    for name, part in (("derive", "derive_s"), ("write_table", "tables_s"),
+                       ("write_summary", "tables_s"),
                        ("write_tcc_sheets", "pictures_s"), ("save_workbook_atomic", "save_s")):
         timed(name, part)
     base = _rss_mb()
+    c0 = time.process_time()
+    w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    if bulk_rows is None:
-        excel.write_workbook(result, out)
-    else:
-        excel.write_workbook(result, out, bulk_rows=bulk_rows)
+    kwargs: dict[str, object] = {}
+    if bulk_rows is not None:
+        kwargs["bulk_rows"] = bulk_rows
+    if parallel_pictures is not None:
+        kwargs["parallel_pictures"] = parallel_pictures
+    excel.write_workbook(result, out, **kwargs)
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    w1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the picture worker, joined at the end
+    worker = w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"workbook_s": total, **parts, "mb": out.stat().st_size / 1e6,
+    return {"workbook_s": total, "cpu_s": cpu, "worker_cpu_s": worker, **parts,
+            "mb": out.stat().st_size / 1e6,
             "peak_mb": peak - base, "load": os.getloadavg()[0]}
+
+
+def _split(r: dict[str, float], unit: str) -> str:
+    """Seconds (``_s``) or CPU seconds (``_cpu_s``) per stage, and the rest."""
+    stages = ("derive", "tables", "pictures", "save")
+    seconds = [r.get(f"{k}{unit}", 0.0) for k in stages]
+    rest = r["workbook_s" if unit == "_s" else "cpu_s"] - sum(seconds)
+    return ", ".join(f"{k} {v:.2f}" for k, v in zip((*stages, "rest"), (*seconds, rest),
+                                                    strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,18 +172,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="pickle each computed StudyResult into this folder")
     ap.add_argument("--bulk-rows", type=int, default=None,
                     help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
+    ap.add_argument("--pictures", choices=("auto", "serial", "parallel"), default="auto",
+                    help="write_workbook's parallel_pictures: None / False / True")
     args = ap.parse_args(argv)
+    parallel = {"auto": None, "serial": False, "parallel": True}[args.pictures]
     warnings.simplefilter("ignore")
     for source in args.sources:
         result = _result(source, args.save_result)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
-            r = time_workbook(result, out, args.bulk_rows)
-            beside = sorted(p.name for p in Path(tmp).iterdir() if p.name != out.name)
-        rest = r["workbook_s"] - sum(r.get(k, 0.0) for k in ("tables_s", "pictures_s", "save_s"))
-        print(f"{source.name}: workbook {r['workbook_s']:.2f} s (tables "
-              f"{r.get('tables_s', 0):.2f}, pictures {r.get('pictures_s', 0):.2f}, save "
-              f"{r.get('save_s', 0):.2f}, rest {rest:.2f}), {r['mb']:.2f} MB, peak RSS "
+            r = time_workbook(result, out, args.bulk_rows, parallel)
+            files = [p for p in Path(tmp).iterdir() if p.name != out.name]
+            beside = [f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(files)]
+        print(f"{source.name}: workbook {r['workbook_s']:.2f} s ({_split(r, '_s')}); CPU "
+              f"{r['cpu_s']:.2f} s ({_split(r, '_cpu_s')}) + picture worker "
+              f"{r['worker_cpu_s']:.2f} s; {r['mb']:.2f} MB, peak RSS "
               f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "
               f"{len(result.device_faults):,} device rows, {len(result.violations):,} "

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
@@ -33,9 +34,16 @@ def test_run_writes_the_three_sheets(cli_workbook):
     assert {"Summary", "Findings", "Evidence", "Fault currents"} <= set(wb.sheetnames)
     ws = wb["Fault currents"]
     header = [c.value for c in ws[1]]
-    assert header[:7] == ["Scenario", "Bus", "Bus name", "Fault type", "Case", "Ikss (kA)",
-                          "Ikss (°)"]
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    # the depot's 4,608 fault rows are whole beside the workbook (a bulk table, #21); the
+    # sheet holds per bus and fault type the rows of the largest and smallest Ikss
+    assert header[:9] == ["Shows", "Rows in group", "Scenario", "Bus", "Bus name",
+                          "Fault type", "Case", "Ikss (kA)", "Ikss (°)"]
+    beside = cli_workbook.with_name("depot.Fault_currents.parquet")
+    assert beside.name in ws.cell(row=ws.max_row, column=1).value
+    whole = pd.read_parquet(beside)
+    rows = list(whole.itertuples(index=False, name=None))
+    assert list(whole.columns[:7]) == ["scenario", "bus", "bus_name", "fault_type", "case",
+                                       "ikss_ka", "ikss_degree"]
     buses = {r[2] for r in rows}
     # the 24 buses of the feeder and a close-in position just past each of the 8 devices (#17)
     assert len(buses) == 32 and sum(str(b).endswith(" close-in") for b in buses) == 8

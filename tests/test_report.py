@@ -4,12 +4,14 @@ verdict, atomic write."""
 
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 import protv2g
 from protv2g.findings import Attribution
+from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
 from protv2g.report.derived import derive, result_findings
 from protv2g.report.devices import devices_from_settings
 from protv2g.report.excel import header_label, sheet_specs, write_workbook
@@ -476,7 +478,19 @@ def test_depot_end_to_end(depot, depot_workbook):
     path = depot_workbook
     found = result_findings(result)
     frames = pd.read_excel(path, sheet_name=None)
-    assert len(frames["Fault currents"]) == len(result.fault_currents)
+    # the depot's fault currents (4,608 rows > BULK_ROWS) are whole beside the workbook, and
+    # their sheet holds per bus and fault type the largest and smallest Ikss (#21)
+    beside = sorted(path.parent.glob(f"{path.stem}.Fault_currents.*"))
+    assert len(beside) == 1
+    whole = (pd.read_parquet(beside[0]) if beside[0].suffix == ".parquet"
+             else pd.read_csv(beside[0], compression="gzip"))
+    assert len(whole) == len(result.fault_currents) > BULK_ROWS
+    shown = frames["Fault currents"].iloc[:-1]  # the last row: the note naming the file
+    assert len(shown) == len(summarise(whole, BULK_SUMMARIES["Fault currents"]))
+    np.testing.assert_allclose(
+        np.sort(shown.groupby(["Bus", "Fault type"])["Ikss (kA)"].max().to_numpy()),
+        np.sort(whole.groupby(["bus", "fault_type"])["ikss_ka"].max().to_numpy()),
+        rtol=0, atol=1e-12)
     assert len(frames["Settings"]) == len(result.settings) == 8
     assert len(frames["Scenarios"]) == len(result.scenarios)
     # tens of findings, not hundreds of rows; every evidence row is in the workbook

@@ -31,11 +31,17 @@ __all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EXTREME_COLUMN", "ROWS
            "summarise"]
 
 #: Rows above which a table of :data:`BULK_SUMMARIES` goes beside the workbook and its sheet
-#: holds the summary. A design choice, not a standard: 20,000 rows is far beyond reading by
-#: eye, keeps every table of the depot study (≤ 7,344 rows) in its sheet, and bounds the
-#: sheet's writing time (≈ 40 µs a cell with openpyxl + lxml on the shared VM, measured
-#: 2026-12-01 with ``benchmarks/bench_workbook.py``).
-BULK_ROWS = 20_000
+#: holds the summary. A design choice, not a standard: what an engineer reads by eye in a sheet
+#: (scrolling, an autofilter on one column) is a few hundred rows, 25 screens of 40 rows at
+#: most; a longer table is read with a filter or a script, which the file beside the workbook
+#: serves better (every row, typed columns), while its sheet's summary shows per group where
+#: the checked quantities reach their extremes. 1,000 keeps whole every table of the depot
+#: study that an engineer reads row by row (Evidence 380 rows, which the Findings link into, is
+#: never summarised; Flow sites 612) and summarises its six bulk tables (2,448–7,344 rows:
+#: 521,000 of its 546,000 cells), which bounds the workbook to ≈ 50,000 cells: about a second
+#: of openpyxl at ≈ 20–25 µs a cell (``benchmarks/bench_workbook.py``, 2026-12-01). Session 4
+#: chose 20,000 (the depot's tables whole in their sheets, 22 s a workbook).
+BULK_ROWS = 1_000
 #: Column (first in a summarised sheet) naming the extreme each row shows.
 EXTREME_COLUMN = "shows"
 #: Column (second) with the number of table rows of the row's group.
@@ -70,8 +76,8 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
         "per bus and fault type, the rows of the largest and the smallest Ikss over "
         "scenarios and cases"),
     "Coordination": BulkSummary(
-        ("criterion", "primary", "backup"), (("margin_s", "min"),),
-        "per criterion and primary/backup pair, the row of the smallest margin"),
+        ("criterion", "check", "primary", "backup"), (("margin_s", "min"),),
+        "per criterion, check and primary/backup pair, the row of the smallest margin"),
     "Flow": BulkSummary(
         ("device",), (("loading_percent", "max"), ("i_a", "max"), ("p_mw", "min"),
                       ("vm_pu", "min"), ("vm_pu", "max")),
@@ -84,6 +90,22 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
     "Flow branches": BulkSummary(
         ("element", "element_index", "name"), (("loading_percent", "max"), ("i_ka", "max")),
         "per branch, the rows of the highest loading and current over scenarios and steps"),
+    "Flow directional": BulkSummary(
+        ("device", "element"), (("wrong_direction", "max"), ("v_polarising_pu", "min"),
+                                ("i_operating_a", "max")),
+        "per device and directional element, a row where it declares the wrong direction "
+        "(else its first row), and the rows of the lowest polarising voltage and the largest "
+        "operating current over scenarios and steps"),
+    "Flow sites": BulkSummary(
+        ("site",), (("p_kw", "max"), ("p_kw", "min")),
+        "per V2G site, the rows of the largest export and the largest import (smallest P) "
+        "over scenarios and steps"),
+    "Directional": BulkSummary(
+        ("device", "element"), (("wrong_direction", "max"), ("v_polarising_pu", "min"),
+                                ("i_operating_a", "max")),
+        "per device and directional element, a row where it declares the wrong direction "
+        "(else its first row), and the rows of the lowest polarising voltage and the largest "
+        "operating current over faults and scenarios"),
     "Device duty": BulkSummary(
         ("device",), (("duty_percent", "max"), ("i_max_ka", "max")),
         "per device, the rows of the highest duty and fault current"),

@@ -7,7 +7,10 @@ criterion, (further ``tables`` entries), Scenarios, Settings, Inputs, Feeder bus
 branches, TCC, Feeder plot. What each data sheet reads is in :mod:`protv2g.report.sheets`
 (derived tables: :mod:`protv2g.report.derived`); a sheet whose source is absent is still
 written, with its header and a "not computed" note. Every sheet prints landscape with its
-header row repeated (:func:`protv2g.report.print_setup.print_layout`).
+header row repeated (:func:`protv2g.report.print_setup.print_layout`). An evidence table
+longer than :data:`protv2g.report.bulk.BULK_ROWS` rows is written whole beside the workbook
+and its sheet holds a summary (:mod:`protv2g.report.bulk`); the pictures are drawn in a worker
+process while the tables are written when a CPU is free (:mod:`protv2g.report.pictures`).
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
 the workbook is written to a temporary file in the target folder and moved into place, so an
@@ -35,9 +38,16 @@ from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
 from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import spill, spill_if_too_long
+from protv2g.report.pictures import Pictures
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
-from protv2g.report.tcc_sheets import TccPlan, plan_tcc, write_tcc_sheets
+from protv2g.report.tcc_sheets import (
+    TccPlan,
+    plan_tcc,
+    submit_feeder,
+    submit_tccs,
+    write_tcc_sheets,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -118,7 +128,8 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
     return frame, links
 
 
-def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) -> Path:
+def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
+                   parallel_pictures: bool | None = None) -> Path:
     """Write the workbook to ``path`` atomically and return the path.
 
     Parameters
@@ -131,6 +142,10 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
         A bulk evidence table (:data:`protv2g.report.bulk.BULK_SUMMARIES`: fault currents,
         coordination rows, flow tables) with more rows is written whole beside ``path`` and
         its sheet holds a summary (:func:`protv2g.report.bulk.summarise`).
+    parallel_pictures : bool, optional
+        Draw the TCCs and the feeder plot in a worker process while the tables are written
+        (:class:`protv2g.report.pictures.Pictures`); ``None`` (default): when a second CPU is
+        free and this process runs no other thread. The workbook is the same either way.
 
     Returns
     -------
@@ -151,10 +166,19 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with Pictures(parallel_pictures) as pictures:
+        plan = plan_tcc(result)
+        submit_feeder(pictures, result, plan)  # drawn while the tables are derived
+        _write(result, path, bulk_rows, plan, pictures)
+    return path
+
+
+def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
+           pictures: Pictures) -> None:
     derived = derive(result)
+    tcc_keys = submit_tccs(pictures, result, plan, derived["pairs"])
     specs = sheet_specs(result)
     frames = {s.title: sheet_frame(result, s, derived) for s in specs}
-    plan = plan_tcc(result)
     notes = {title: note for title, (_, note) in frames.items()
              if note and note.startswith("not computed")}
     evidence = derived["evidence"]
@@ -182,9 +206,8 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS) 
         frame, links = linked[spec.title]
         write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
                     derived["_formats"].get(spec.title), overflow=overflows.get(spec.title))
-    write_tcc_sheets(wb, result, plan, derived["pairs"])
+    write_tcc_sheets(wb, result, plan, derived["pairs"], pictures, tcc_keys)
     save_workbook_atomic(wb, path)
-    return path
 
 
 def save_workbook_atomic(wb: Workbook, path: Path) -> None:

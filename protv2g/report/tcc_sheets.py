@@ -18,12 +18,12 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`).
 
 Pictures are rendered once per distinct content (an in-process cache keyed by a digest of
-what is drawn) and placed one per printed page.
+what is drawn), in a second process while the tables are written when a CPU is free for it
+(:mod:`protv2g.report.pictures`), and placed one per printed page.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,28 +45,17 @@ from protv2g.report.devices import devices_from_result
 from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
+from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
 
-__all__ = ["FAMILIES", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
-           "write_tcc_sheets"]
+__all__ = ["FAMILIES", "FEEDER_KEY", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
+           "submit_feeder", "submit_tccs", "write_tcc_sheets"]
 
 FAMILIES = ("phase", "ground")
-#: Resolution of the plot PNGs (pixels per inch of figure). A TCC (:data:`_FIGSIZE_IN`,
-#: 11 in × 6.2 in) is rendered 1,650 × 930 px and shown 990 × 558 px (10.3 in × 5.8 in at
-#: 100 %); printed at :data:`_TCC_PRINT_SCALE` it is 9.8 in × 5.5 in on paper, 168 dpi there
-#: (the legend's 7.5 pt text: 17 px a line). 150 dpi is the usual floor for printed graphics;
-#: 200 dpi (226 on paper) cost 1.8× the pixels to draw and compress, and the depot's PDF
-#: (``tests/test_report_pdf.py``) reads the same. The feeder plot uses it too (12.1 in wide on
-#: the depot, printed fitted to the page: ≥ 150 dpi on paper).
-DPI = 150
-#: zlib level of the PNGs: 1 compresses a plot (large areas of one colour) 3× faster than
-#: Pillow's default 6, for ≈ 20 % more bytes (depot TCC at 150 dpi: 34 ms / 117 kB against
-#: 92 ms / 98 kB, measured 2026-12-01).
-_PNG_COMPRESS_LEVEL = 1
 _FIGSIZE_IN = (11.0, 6.2)
 #: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
 _SHOW_PX = (990, 558)
@@ -81,7 +70,6 @@ _TCC_PRINT_SCALE = 95
 #: sheet prints one column wide (with default columns the plot's last one, cut by the picture,
 #: printed as a second page column of blank pages).
 _TCC_COLUMN_WIDTH = 142
-_PNG_CACHE: dict[str, bytes] = {}
 _PHASE_TYPES = {"3ph", "LL"}
 _GROUND_TYPES = {"SLG", "LLG"}
 
@@ -313,27 +301,6 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     return fig
 
 
-def _png(fig: Figure) -> bytes:
-    """PNG of ``fig`` at :data:`DPI`, drawn once on its Agg canvas.
-
-    The figure is opaque (white face), so its RGB is written without the alpha channel
-    (a quarter fewer bytes to compress), at :data:`_PNG_COMPRESS_LEVEL`. The figure is
-    cleared afterwards (its artists released).
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image as PilImage
-
-    fig.set_dpi(DPI)
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-    buf = io.BytesIO()
-    PilImage.fromarray(rgb).save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
-                                 dpi=(DPI, DPI))
-    fig.clear()
-    return buf.getvalue()
-
-
 #: Multiples of each decade drawn as the minor grid of a TCC (log–log paper).
 _MINOR_SUBS = np.arange(2.0, 10.0)
 
@@ -364,15 +331,6 @@ def _minor_grid(ax: Any) -> None:
         segments = [[(v, 0.0), (v, 1.0)] if vertical else [(0.0, v), (1.0, v)] for v in at]
         ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.5,
                                          transform=transform, zorder=1.4), autolim=False)
-
-
-def _cached_png(key: str, draw: Any) -> bytes:
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    if digest not in _PNG_CACHE:
-        if len(_PNG_CACHE) > 256:
-            _PNG_CACHE.clear()
-        _PNG_CACHE[digest] = _png(draw())
-    return _PNG_CACHE[digest]
 
 
 def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _SHOW_PX
@@ -408,8 +366,48 @@ def _drawn_rules(result: StudyResult) -> tuple[dict[str, float], float | None]:
     return k, (float(ratio.iloc[0]) if len(ratio) else None)
 
 
-def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
-               pairs: pd.DataFrame | None) -> None:
+#: Key of the feeder plot among the workbook's pictures.
+FEEDER_KEY = "feeder plot"
+
+
+def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> None:
+    """Queue the feeder plot (needs only the plan: it can be drawn while the tables are
+    derived)."""
+    if plan.graph is None:
+        return
+    sites = (result.inputs.get("document") or {}).get("v2g_sites") or []
+    pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
+                    result.violations, cache=False,
+                    title=f"{result.study_name}: feeder (tree from the substation, not to "
+                    "scale)")
+
+
+def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
+                pairs: pd.DataFrame | None) -> dict[tuple[int, str], str]:
+    """Queue the TCC of each path and family whose devices all have models; returns
+    (path index, family) → picture key."""
+    extremes = device_extremes(result, plan)
+    k, ratio = _drawn_rules(result)
+    keys = {}
+    for kp, path in enumerate(plan.paths):
+        if any(n not in plan.models for n in path):
+            continue
+        models = [plan.models[n] for n in path]
+        for family in FAMILIES:
+            notes = _annotations(pairs, path, family)
+            key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
+                        sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
+                               if n in path and f == family), notes, sorted(k.items()),
+                        ratio))
+            pictures.submit(key, path_figure, models, family, extremes, k_fast=k,
+                            mm_ratio=ratio, annotations=notes,
+                            title=f"{' > '.join(path)}: {family} elements")
+            keys[(kp, family)] = key
+    return keys
+
+
+def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
+               keys: dict[tuple[int, str], str]) -> None:
     ws = wb.create_sheet(TCC)
     _title(ws, "TCC per protection path and element family",
            "▲ max / ▼ min fault in each device's zone; hollow: base, filled: with V2G",
@@ -423,8 +421,6 @@ def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
         write_cell(ws, 2, 1, "no protection paths: no device sits on a feeder branch"
                    ).font = NOTE_FONT
         return
-    extremes = device_extremes(result, plan)
-    k, ratio = _drawn_rules(result)
     for kp, path in enumerate(plan.paths):
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
@@ -437,36 +433,26 @@ def _tcc_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
             if missing:
                 write_cell(ws, row + 1, 1, f"no TCC: {'; '.join(missing)}").font = NOTE_FONT
                 continue
-            models = [plan.models[n] for n in path]
-            notes = _annotations(pairs, path, family)
-            key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
-                        sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
-                               if n in path and f == family), notes, sorted(k.items()),
-                        ratio))
-            png = _cached_png(key, lambda models=models, notes=notes, family=family,
-                              path=path: path_figure(
-                models, family, extremes, k_fast=k, mm_ratio=ratio,
-                annotations=notes, title=f"{' > '.join(path)}: {family} elements"))
-            _add_picture(ws, png, row + 1)
+            _add_picture(ws, pictures.get(keys[(kp, family)])[0], row + 1)
 
 
-def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan) -> None:
+def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,
+                  pictures: Pictures) -> None:
     ws = wb.create_sheet(FEEDER)
     _title(ws, "Feeder: devices, V2G sites and violation locations")
     if plan.graph is None:
         write_cell(ws, 2, 1, "not computed in this run: no feeder topology in the result "
                    "(tables['Feeder buses'] and tables['Feeder branches'])").font = NOTE_FONT
         return
-    sites = (result.inputs.get("document") or {}).get("v2g_sites") or []
-    fig = plot_feeder(plan.graph, result.settings, sites, result.violations,
-                      title=f"{result.study_name}: feeder (tree from the substation, "
-                      "not to scale)")
-    w_in, h_in = fig.get_size_inches()
-    _add_picture(ws, _png(fig), 3, (int(w_in * 96), int(h_in * 96)))
+    if FEEDER_KEY not in pictures:
+        submit_feeder(pictures, result, plan)
+    data, (w_in, h_in) = pictures.get(FEEDER_KEY)
+    _add_picture(ws, data, 3, (int(w_in * 96), int(h_in * 96)))
 
 
 def write_tcc_sheets(wb: Workbook, result: StudyResult, plan: TccPlan,
-                     pairs: pd.DataFrame | None = None) -> None:
+                     pairs: pd.DataFrame | None = None, pictures: Pictures | None = None,
+                     tcc_keys: dict[tuple[int, str], str] | None = None) -> None:
     """Append the TCC and Feeder plot sheets.
 
     Parameters
@@ -478,6 +464,15 @@ def write_tcc_sheets(wb: Workbook, result: StudyResult, plan: TccPlan,
     pairs : DataFrame, optional
         The per-pair table (:func:`protv2g.report.derived.pair_table`) for the interval
         annotations.
+    pictures : Pictures, optional
+        Where the pictures were queued (:func:`submit_feeder`, :func:`submit_tccs`, whose
+        keys are ``tcc_keys``); by default they are drawn here, in this process.
     """
-    _tcc_sheet(wb, result, plan, pairs)
-    _feeder_sheet(wb, result, plan)
+    if pictures is None:
+        with Pictures(parallel=False) as own:
+            write_tcc_sheets(wb, result, plan, pairs, own)
+        return
+    if tcc_keys is None:
+        tcc_keys = submit_tccs(pictures, result, plan, pairs)
+    _tcc_sheet(wb, plan, pictures, tcc_keys)
+    _feeder_sheet(wb, result, plan, pictures)

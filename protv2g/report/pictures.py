@@ -1,0 +1,193 @@
+"""The workbook's pictures as PNG bytes: each drawn once, in a second process while the tables
+are written (#21).
+
+A TCC or the feeder plot is a :class:`~matplotlib.figure.Figure` made by a plain function
+(:func:`protv2g.report.tcc_sheets.path_figure`, :func:`protv2g.report.feeder_plot.plot_feeder`)
+and rendered to PNG by :func:`png`. :class:`Pictures` takes these drawing jobs as soon as their
+inputs are known (the feeder plot before the derived tables, the TCCs after them) and hands
+them to one worker process, so that on a machine with two or more CPUs the pictures (about half
+of the depot workbook's CPU seconds, 2026-12-01) are drawn while the main process writes the
+tables. When a picture is needed that the worker is still drawing, the main process meanwhile
+draws the queued jobs the worker would reach last (a job not started is cancelled in the
+worker), so the two processes share the pictures left when the tables are written. Without a
+second CPU, where ``fork`` is not available, inside a daemonic process, or with other threads
+running (forking a process with threads can copy a held lock), every job is drawn in the main
+process when its picture is needed: the same bytes either way.
+
+A picture with a ``cache`` key is also kept in an in-process cache keyed by a digest of what is
+drawn (a re-run writing the same plots draws none of them again).
+
+Examples
+--------
+>>> from matplotlib.figure import Figure
+>>> with Pictures(parallel=False) as pictures:
+...     pictures.submit("empty", Figure, figsize=(1, 1))
+...     pictures.get("empty")[0][:8]
+b'\\x89PNG\\r\\n\\x1a\\n'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["DPI", "Pictures", "draw_png", "png"]
+
+#: Resolution of the plot PNGs (pixels per inch of figure). A TCC (11 in × 6.2 in) is rendered
+#: 1,650 × 930 px and shown 990 × 558 px (10.3 in × 5.8 in at 100 %); printed at 95 % it is
+#: 9.8 in × 5.5 in on paper, 168 dpi there (the legend's 7.5 pt text: 17 px a line). 150 dpi
+#: is the usual floor for printed graphics; 200 dpi (226 on paper) cost 1.8× the pixels to draw
+#: and compress, and the depot's PDF (``tests/test_report_pdf.py``) reads the same. The feeder
+#: plot uses it too (12.1 in wide on the depot, printed fitted to the page: ≥ 150 dpi on paper).
+DPI = 150
+#: zlib level of the PNGs: 1 compresses a plot (large areas of one colour) 3× faster than
+#: Pillow's default 6, for ≈ 20 % more bytes (depot TCC at 150 dpi: 34 ms / 117 kB against
+#: 92 ms / 98 kB, measured 2026-12-01).
+_PNG_COMPRESS_LEVEL = 1
+_PNG_CACHE: dict[str, tuple[bytes, tuple[float, float]]] = {}
+#: Pictures kept in the cache at most (it is cleared when full).
+_CACHE_SIZE = 256
+
+
+def png(fig: Figure) -> bytes:
+    """PNG of ``fig`` at :data:`DPI`, drawn once on its Agg canvas.
+
+    The figure is opaque (white face), so its RGB is written without the alpha channel
+    (a quarter fewer bytes to compress), at :data:`_PNG_COMPRESS_LEVEL`. The figure is
+    cleared afterwards (its artists released).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image as PilImage
+
+    fig.set_dpi(DPI)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    buf = io.BytesIO()
+    PilImage.fromarray(rgb).save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
+                                 dpi=(DPI, DPI))
+    fig.clear()
+    return buf.getvalue()
+
+
+def draw_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any
+             ) -> tuple[bytes, tuple[float, float]]:
+    """``draw(*args, **kwargs)`` as PNG bytes, with the figure's size (inches)."""
+    fig = draw(*args, **kwargs)
+    w_in, h_in = fig.get_size_inches()
+    return png(fig), (float(w_in), float(h_in))
+
+
+def _second_cpu() -> bool:
+    """Whether a worker process can draw beside this one (see the module docstring)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return (cpus >= 2 and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1 and not multiprocessing.current_process().daemon)
+
+
+class Pictures:
+    """Drawing jobs by key, drawn by one worker process or in this one (module docstring).
+
+    Parameters
+    ----------
+    parallel : bool, optional
+        Use a worker process; ``None`` (default): when a second CPU is free to this process,
+        ``fork`` is available, this process is not daemonic and runs no other thread.
+
+    Use it as a context manager (the worker is stopped on leaving, its unstarted jobs
+    cancelled).
+    """
+
+    def __init__(self, parallel: bool | None = None) -> None:
+        self.parallel = _second_cpu() if parallel is None else parallel
+        self._pool: ProcessPoolExecutor | None = None
+        self._jobs: dict[str, tuple[Any, ...]] = {}
+        self._futures: dict[str, Future] = {}
+        self._cached: dict[str, str] = {}
+        self._done: dict[str, tuple[bytes, tuple[float, float]]] = {}
+
+    def submit(self, key: str, draw: Callable[..., Figure], /, *args: Any,
+               cache: bool = True, **kwargs: Any) -> None:
+        """Queue ``draw(*args, **kwargs)`` (a module-level function returning a Figure; its
+        arguments are sent to the worker by pickle) as the picture ``key``, which also keys
+        the cache unless ``cache`` is false."""
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        self._jobs[key] = (draw, args, kwargs)
+        if cache:
+            self._cached[key] = digest
+            if digest in _PNG_CACHE:
+                return
+        if self.parallel:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self._futures[key] = self._pool.submit(draw_png, draw, *args, **kwargs)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._jobs
+
+    def get(self, key: str) -> tuple[bytes, tuple[float, float]]:
+        """The PNG bytes of picture ``key`` and its figure size (inches).
+
+        Raises
+        ------
+        KeyError
+            When no job ``key`` was submitted.
+        """
+        draw, args, kwargs = self._jobs.pop(key)
+        future = self._futures.pop(key, None)
+        digest = self._cached.get(key)
+        if digest is not None and digest in _PNG_CACHE:
+            if future is not None:
+                future.cancel()
+            return _PNG_CACHE[digest]
+        if key in self._done:  # drawn here while waiting for another
+            out = self._done.pop(key)
+        elif future is not None and not future.cancel():
+            # the worker draws it: meanwhile, draw here the jobs it would reach last
+            while not future.done() and self._steal():
+                pass
+            out = future.result()
+        else:  # not started in the worker (or no worker): drawn here
+            out = draw_png(draw, *args, **kwargs)
+        if digest is not None:
+            if len(_PNG_CACHE) >= _CACHE_SIZE:
+                _PNG_CACHE.clear()
+            _PNG_CACHE[digest] = out
+        return out
+
+    def _steal(self) -> bool:
+        """Draw here the last queued job the worker has not started; False when none."""
+        for key in reversed(list(self._futures)):
+            if self._futures[key].cancel():
+                del self._futures[key]
+                draw, args, kwargs = self._jobs[key]
+                self._done[key] = draw_png(draw, *args, **kwargs)
+                return True
+        return False
+
+    def close(self) -> None:
+        """Stop the worker (unstarted jobs are cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._futures.clear()
+        self._done.clear()
+
+    def __enter__(self) -> Pictures:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
