@@ -50,27 +50,32 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
                            first_cycle_twin=_first_cycle_twins(group, m))
     # open-circuit fault voltages and fault currents of every stage at all columns at once
-    # (scenario q: columns q·m … (q+1)·m − 1)
+    # (scenario q: columns q·m … (q+1)·m − 1), copied out per scenario (no view keeps the
+    # all-scenario arrays alive)
+    stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
+            for q in range(n_sc)]
     zr1, zr2 = s1.z_fc[:, charger_pos], s2.z_fc[:, charger_pos]  # (m, k)
     ef_t, zr1_t, zr2_t = (np.tile(pre.e_f, n_sc), np.tile(zr1, (n_sc, 1)),
                           np.tile(zr2, (n_sc, 1)))
     z_t = [np.tile(z, n_sc) if z is not None else None for z in (s1.zff, s2.zff, z0f)]
     zf_t = np.tile(zf_pu, n_sc) if np.ndim(zf_pu) else zf_pu
-    e12_all, if_all = [], []
-    for sol in stg_all.stages:
+    e12s: list[list] = [[] for _ in range(n_sc)]
+    i_fs: list[list] = [[] for _ in range(n_sc)]
+    for j, sol in enumerate(stg_all.stages):
         e1 = ef_t + np.einsum("mk,mk->m", zr1_t, sol.i1)
         e2 = np.einsum("mk,mk->m", zr2_t, sol.i2)
         i_f = sequence_fault_currents(fault_type, e1, e2, *z_t, zf_t)
         i_f[sol.unconverged] = np.nan
-        e12_all.append((e1, e2))
-        if_all.append(i_f)
+        for q in range(n_sc):
+            if j < stgs[q].n_stages:
+                cols = slice(q * m, (q + 1) * m)
+                e12s[q].append((e1[cols].copy(), e2[cols].copy()))
+                i_fs[q].append(i_f[cols])
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
-    for q in range(n_sc):
-        stg = restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
-        cols = slice(q * m, (q + 1) * m)
-        i_fs, terms_s = [], []
+    for q, stg in enumerate(stgs):
+        terms_s = []
         for j, sol in enumerate(stg.stages):
             terms = dict(no_terms)
             if device_terms:
@@ -80,10 +85,9 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
                 if neg:
                     terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
                                 s2.g_v[:, charger_pos] @ i_c2)
-            terms["e12"] = (e12_all[j][0][cols], e12_all[j][1][cols])
-            i_fs.append(if_all[j][cols])
+            terms["e12"] = e12s[q][j]
             terms_s.append(terms)
-        out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
+        out.append(SliceSolve(np.array(i_fs[q]), terms_s, stg.t_start_s, stg.t_end_s, stg,
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
 
