@@ -49,28 +49,22 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
                            first_cycle_twin=_first_cycle_twins(group, m))
-    # open-circuit fault voltages and fault currents of every stage at all columns at once
-    # (scenario q: columns q·m … (q+1)·m − 1), copied out per scenario (no view keeps the
-    # all-scenario arrays alive)
+    # open-circuit fault voltages and fault currents of every stage for all scenarios at once
+    # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
     stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
             for q in range(n_sc)]
     zr1, zr2 = s1.z_fc[:, charger_pos], s2.z_fc[:, charger_pos]  # (m, k)
-    ef_t, zr1_t, zr2_t = (np.tile(pre.e_f, n_sc), np.tile(zr1, (n_sc, 1)),
-                          np.tile(zr2, (n_sc, 1)))
-    z_t = [np.tile(z, n_sc) if z is not None else None for z in (s1.zff, s2.zff, z0f)]
-    zf_t = np.tile(zf_pu, n_sc) if np.ndim(zf_pu) else zf_pu
     e12s: list[list] = [[] for _ in range(n_sc)]
-    i_fs: list[list] = [[] for _ in range(n_sc)]
+    i_fs = [np.empty((stg.n_stages, m, 3), complex) for stg in stgs]
     for j, sol in enumerate(stg_all.stages):
-        e1 = ef_t + np.einsum("mk,mk->m", zr1_t, sol.i1)
-        e2 = np.einsum("mk,mk->m", zr2_t, sol.i2)
-        i_f = sequence_fault_currents(fault_type, e1, e2, *z_t, zf_t)
-        i_f[sol.unconverged] = np.nan
+        e1 = pre.e_f + np.einsum("mk,qmk->qm", zr1, sol.i1.reshape(n_sc, m, -1))
+        e2 = np.einsum("mk,qmk->qm", zr2, sol.i2.reshape(n_sc, m, -1))
+        i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
+        i_f[sol.unconverged.reshape(n_sc, m)] = np.nan
         for q in range(n_sc):
             if j < stgs[q].n_stages:
-                cols = slice(q * m, (q + 1) * m)
-                e12s[q].append((e1[cols].copy(), e2[cols].copy()))
-                i_fs[q].append(i_f[cols])
+                e12s[q].append((e1[q].copy(), e2[q].copy()))
+                i_fs[q][j] = i_f[q]
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
@@ -87,7 +81,7 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
                                 s2.g_v[:, charger_pos] @ i_c2)
             terms["e12"] = e12s[q][j]
             terms_s.append(terms)
-        out.append(SliceSolve(np.array(i_fs[q]), terms_s, stg.t_start_s, stg.t_end_s, stg,
+        out.append(SliceSolve(i_fs[q], terms_s, stg.t_start_s, stg.t_end_s, stg,
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
 
