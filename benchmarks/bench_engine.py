@@ -75,8 +75,8 @@ sustained stage (10 levels × all buses, 2 Newton steps each) is ≈ 60 % of it.
 Ideas tested this session (measured, not taken):
 
 * **Newton tolerance** 1e-12 → 1e-6 × max(1, largest limit) pu: the sustained stage takes one
-  Newton step instead of two at 97 % of its columns (1e-9: no change there, both steps still
-  needed — quadratic convergence from a start ≈ 1e-3 off; 1e-7: 26 %; 3e-7: 58 %), the kernel
+  Newton step instead of two at 97 % of its columns (1e-9: no change there — after one step
+  the residual is mostly 1e-8…1e-6 pu; 1e-7: 26 %; 3e-7: 58 %), the kernel
   −25 %, the study −10 % (3,000 buses: 3.6–4.1 → 3.0–3.7 s CPU); the 1,000-bus results moved
   by ≤ 1e-7 kA (device maxima, bus currents), ≤ 2.5e-8 pu (site voltages), stage times and trip
   instants identical. Not taken: the returned currents are the last Newton iterate, which may
