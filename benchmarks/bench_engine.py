@@ -20,7 +20,91 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
-Measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+Session 7 (2026-12-01, 20:26–20:44 UTC), ``python benchmarks/bench_engine.py --sizes 1000
+3000 10000 --skip-frozen-share``, three runs on the shared 2-core VM at load average 4.8–6.0
+(commits 7b99a9c, 9004762, e834e88 of this round; results bitwise identical across them):
+
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+buses   load   def. s   def. CPU def. MB  1st s    frz. s  frz CPU wall r CPU r
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+1,000   5.1    2.33     1.57     91       0.93     0.63    0.43    3.7×   3.6×
+1,000   5.2    2.35     1.20     91       1.18     1.24    0.60    1.9×   2.0×
+1,000   5.7    1.41     1.29     88       0.78     0.63    0.62    2.3×   2.1×
+3,000   4.8    5.70     3.60     263      1.75     1.18    0.80    4.8×   4.5×
+3,000   5.7    6.22     3.93     263      1.36     1.98    0.99    3.1×   4.0×
+3,000   6.0    5.56     3.24     254      0.99     1.46    0.96    3.8×   3.4×
+10,000  5.6    18.87    10.59    876      7.33     6.27    4.12    3.0×   2.6×
+10,000  5.1    11.32    10.82    876      6.60     3.54    3.53    3.2×   3.1×
+10,000  5.8    9.64     9.14     847      3.02     2.88    2.83    3.4×   3.2×
+======  =====  =======  =======  =======  =======  ======  ======  =====  =====
+
+(columns as in the session-6 table below; frozen traced MB 40 / 115 / 378.) The target
+(default ≤ 2× frozen) is **not met**: single runs give 2.0–4.5× in CPU time because the
+frozen runs scatter by 2× at this load (0.43–0.62 s at 1,000 buses); against the default
+model's own scatter the ratio is ≈ 3× as in session 6. Alternating before/after (``main`` at
+c5110d2 from ``git archive`` vs this code, the ``fault_study`` call alone, ``process_time``,
+two processes × two runs each, in turn): 1,000 buses 1.66, 1.51, 1.66, 1.59 s → 1.48, 1.50,
+1.58, 1.34 s (−8 % on the mean, load 5); 3,000 buses 3.60, 3.36, 4.02, 3.63 → 3.41, 3.34,
+3.56, 3.49 (−4 %, load 6.6–6.8). A few per cent — inside the scatter of single runs.
+
+What changed (session 7), results bitwise identical (every summary array of the 1,000-bus
+run: device maxima and their buses per stage, bus currents, stage times, trip instants,
+cessation, site voltages, flags):
+
+* :func:`~protv2g.engine.charger_solve.solve_group` computes the open-circuit fault voltages
+  and fault currents of each stage for all export levels at once (``(levels, fault buses)``
+  by broadcasting) instead of once per level and stage (400 → 40 small numpy passes per
+  study), written into one preallocated array per level (traced peak 88 MB at 1,000 buses,
+  ``main`` 87);
+* the site voltages a Newton solve returns are computed per block of a tiled column system
+  (levels sharing the sites) instead of materialising one ``k × k`` block per column
+  (10 ms → 3 ms per sustained solve at 3,000 buses, measured on blocks of that shape);
+* :func:`~protv2g.engine.staging.run_stages` reads the pickup times and the earliest trip
+  once per stage instead of two / three times.
+
+Where the time goes now (3,000 buses, CPU s of the default model, wrappers with
+``process_time`` around the functions, no profiler, two runs): 3.3–3.6 s in all = network
+set-up shared with the frozen model ≈ 0.8–1.0 (the frozen model's own total) + compiled
+per-bus Newton 1.02–1.13 + the rest of the stage schedule 0.55–0.65 (cessation loop, trip
+timing, column arguments, merging stages: tens of numpy passes over ``(30,000, 3, E)`` arrays
+per (case, fault type)) + the rest of ``solve_group`` 0.15–0.2 + the device reduction 0.68–0.71
+(its kernel 0.48–0.55). The Newton kernel: 2.7 µs per sustained column (12 evaluations of
+the site law at ≈ 100 ns, two 6 × 6 real eliminations at ≈ 250 ns, Jacobian builds); the
+sustained stage (10 levels × all buses, 2 Newton steps each) is ≈ 60 % of it.
+
+Ideas tested this session (measured, not taken):
+
+* **Newton tolerance** 1e-12 → 1e-6 × max(1, largest limit) pu: the sustained stage takes one
+  Newton step instead of two at 97 % of its columns (1e-9: no change there — after one step
+  the residual is mostly 1e-8…1e-6 pu; 1e-7: 26 %; 3e-7: 58 %), the kernel
+  −25 %, the study −10 % (3,000 buses: 3.6–4.1 → 3.0–3.7 s CPU); the 1,000-bus results moved
+  by ≤ 1e-7 kA (device maxima, bus currents), ≤ 2.5e-8 pu (site voltages), stage times and trip
+  instants identical. Not taken: the returned currents are the last Newton iterate, which may
+  exceed the site's limit by up to the tolerance (``test_contribution_never_exceeds_limit``:
+  limit × (1 + 1e-9)), and the scale ``max(1, largest limit)`` gives an "unlimited"
+  grid-forming source (huge limit) a tolerance of order 1 pu
+  (``test_unlimited_grid_forming_source_is_linear``: 1 % off). Taking it needs a final
+  fixed-point step ``I ← F(V(I))`` (inside the limit ball by construction) and a scale from
+  the currents rather than the limits — a decision on the stated accuracy, left to the lead;
+* site law: complex ÷ real part by part (same bits): 100 → 86–100 ns per call, in the noise;
+* per-column array views in the kernel: a micro-benchmark gives 9 row views per column at the
+  cost of scalar indexing (≈ 8 ns): not where the time goes;
+* slices identical across levels are already reduced once
+  (``charger_solve._distinct_slices``: per (case, fault type) 49 slices, 38 distinct — the
+  first-cycle twins and the all-tripped stage); what remains are fault positions where every
+  site is off inside slices that are otherwise distinct (≈ 2,500 of ≈ 16,000 positions per
+  (case, fault type) at 1,000 buses): reducing those once against the no-charger terms would
+  save at most ≈ 15 % of the reduction kernel's positions (it already skips most by its
+  bounds);
+* stages where no site changes state are not re-solved already: each after-trip stage solves
+  only the fault buses where a site tripped, and a cessation round only the columns where a
+  site newly ceased.
+
+A halving of the default model's cost needs fewer sustained Newton steps (the tolerance above,
+or a start within 1e-6 of the solution) and the stage schedule's numpy passes fused into one
+compiled pass per stage; the frozen model does neither kind of work.
+
+Session 6: measured 2026-12-01, ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
 --skip-frozen-share`` on the shared 2-core VM, twice: 17:20–17:40 UTC at load average
 **12–13** and 17:49–17:54 at **6.6–7.6** (one run per model and size each time; the wall
 times were 2–5× the CPU times; compare the CPU columns):

@@ -49,31 +49,39 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
                            first_cycle_twin=_first_cycle_twins(group, m))
+    # open-circuit fault voltages and fault currents of every stage for all scenarios at once
+    # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
+    stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
+            for q in range(n_sc)]
+    zr1, zr2 = s1.z_fc[:, charger_pos], s2.z_fc[:, charger_pos]  # (m, k)
+    e12s: list[list] = [[] for _ in range(n_sc)]
+    i_fs = [np.empty((stg.n_stages, m, 3), complex) for stg in stgs]
+    for j, sol in enumerate(stg_all.stages):
+        e1 = pre.e_f + np.einsum("mk,qmk->qm", zr1, sol.i1.reshape(n_sc, m, -1))
+        e2 = np.einsum("mk,qmk->qm", zr2, sol.i2.reshape(n_sc, m, -1))
+        i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
+        i_f[sol.unconverged.reshape(n_sc, m)] = np.nan
+        for q in range(n_sc):
+            if j < stgs[q].n_stages:
+                e12s[q].append((e1[q].copy(), e2[q].copy()))
+                i_fs[q][j] = i_f[q]
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
-    for q in range(n_sc):
-        stg = restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
-        i_fs, terms_s = [], []
-        for sol in stg.stages:
-            i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
-            e1 = pre.e_f + np.einsum("mk,km->m", s1.z_fc[:, charger_pos], i_c1)
-            e2 = np.einsum("mk,km->m", s2.z_fc[:, charger_pos], i_c2)
+    for q, stg in enumerate(stgs):
+        terms_s = []
+        for j, sol in enumerate(stg.stages):
             terms = dict(no_terms)
             if device_terms:
+                i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
                 terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
                             s1.g_v[:, charger_pos] @ i_c1)
                 if neg:
                     terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
                                 s2.g_v[:, charger_pos] @ i_c2)
-            terms["e12"] = (e1, e2)
-            i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
-            bad = sol.unconverged
-            if bad.any():
-                i_f[bad] = np.nan
-            i_fs.append(i_f)
+            terms["e12"] = e12s[q][j]
             terms_s.append(terms)
-        out.append(SliceSolve(np.array(i_fs), terms_s, stg.t_start_s, stg.t_end_s, stg,
+        out.append(SliceSolve(i_fs[q], terms_s, stg.t_start_s, stg.t_end_s, stg,
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
 

@@ -284,7 +284,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     i1 = x[:, :k]
     i2 = x[:, k:] if sys.neg else np.zeros((m, k), complex)
     if _kernel_ok(sys, law, hold):  # the kernel's residual, or the law evaluated compiled
-        v1, v2 = sys.voltages(i1, None)
+        v1, v2 = _voltages(sys, i1)
         r_max = np.where(first_ok, res, 0.0)
         rest = np.flatnonzero(~first_ok)
         if len(rest):
@@ -298,6 +298,20 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
         r_max = np.abs(r).max(axis=1, initial=0.0)
     return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=~ok,
                           residual=r_max, tracking_residual=track_res, iterations=its)
+
+
+def _voltages(sys: ColumnSystem, i1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sys.voltages(i1, None)``; for a tiled system (:meth:`ColumnSystem.tile`: scenarios
+    with the same sites) per block over the tiles, without materialising a block per column
+    (same arithmetic, same result)."""
+    b, k = sys.v10.shape
+    n = 0 if sys.src is None or len(sys.src) % b else len(sys.src) // b
+    if not n or not np.array_equal(sys.src.reshape(n, b), np.broadcast_to(np.arange(b), (n, b))):
+        return sys.voltages(i1, None)
+    x = i1.reshape(n, b, k)
+    v1 = sys.v10[None] + np.einsum("mij,qmj->qmi", sys.m11, x)
+    v2 = sys.v20[None] + np.einsum("mij,qmj->qmi", sys.m21, x)
+    return v1.reshape(-1, k), v2.reshape(-1, k)
 
 
 def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, step):

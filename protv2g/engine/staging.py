@@ -250,12 +250,13 @@ def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
         cond = element_picked_up(v_min.T, v_max.T, trip_uv, trip_pickup)
         cond = cond.transpose(2, 0, 1) & on[:, :, None]  # (m_c, k, E)
         origin = 0.0 if j == 1 else t_start[cols][:, None, None]
-        ps = np.where(cond, np.where(np.isfinite(picked[cols]), picked[cols], origin), np.inf)
+        pc = picked[cols]
+        ps = np.where(cond, np.where(np.isfinite(pc), pc, origin), np.inf)
         picked[cols] = ps
         trip_at = (ps + trip_clearing_s[None]).min(axis=2, initial=np.inf)
         trip_at = np.where(on, trip_at, np.inf)
-        t_next = np.maximum(trip_at.min(axis=1, initial=np.inf), t_start[cols])
-        t_next = np.where(np.isfinite(trip_at.min(axis=1, initial=np.inf)), t_next, np.inf)
+        first = trip_at.min(axis=1, initial=np.inf)
+        t_next = np.where(np.isfinite(first), np.maximum(first, t_start[cols]), np.inf)
         if j == 1:
             ceased_sus[cols], v_min_sus[cols] = ceased, v_min
         st = np.full(m, np.inf)
