@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._keys import FaultKeys, fault_keys
 from protv2g.checks._rows import rows_by_value
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
@@ -131,6 +132,8 @@ class CheckContext:
         ``bus_name``, ``fault_type``, ``case`` …): the faults a device's row may be absent for
         (the device table keeps rows from :data:`protv2g.engine.device_rows.DEVICE_ROW_MIN_A`);
         None when the caller gave a device table only.
+    keys : FaultKeys or None
+        Integer codes of ``faults``' keys (:mod:`protv2g.checks._keys`), for joins on codes.
     cache : dict
         Tables computed once per study and shared by the criteria (e.g. the directional
         table, :func:`protv2g.checks.directional.directional_table`).
@@ -153,6 +156,7 @@ class CheckContext:
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
     bus_faults: pd.DataFrame | None = None
+    keys: FaultKeys | None = None
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, name: str) -> DeviceKind:
@@ -414,7 +418,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         staged_high=staged_high if faults is not None else None,
         v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}),
         bus_faults=None if isinstance(fault_result, pd.DataFrame) else getattr(
-            fault_result, "bus", None))
+            fault_result, "bus", None), keys=None if faults is None else fault_keys(faults))
 
 
 # ------------------------------------------------------------------ rows
