@@ -467,26 +467,36 @@ def violation_rows(criterion: str | Sequence[str],
         v = columns.get(c, np.nan if c in _FLOAT_COLS else "")
         if isinstance(v, pd.Series):
             v = v.to_numpy()
-        data[c] = v if isinstance(v, np.ndarray | list) else [v] * n
-    if isinstance(criterion, list | np.ndarray | pd.Series):
-        data["criterion"] = [str(c) for c in criterion]
-    else:
-        data["criterion"] = [criterion] * n
-    if isinstance(status, list | np.ndarray | pd.Series):
-        data["status"] = [_status_value(s) for s in status]
-    else:
-        data["status"] = [_status_value(status)] * n
-    if margin_unit is None:
-        data["margin_unit"] = [_default_unit(c) for c in data["criterion"]]
-    elif isinstance(margin_unit, list | np.ndarray | pd.Series):
-        data["margin_unit"] = [str(getattr(u, "value", u)) for u in margin_unit]
-    else:
-        data["margin_unit"] = [str(getattr(margin_unit, "value", margin_unit))] * n
-    data["attribution"] = [""] * n
-    out = pd.DataFrame(data, columns=VIOLATION_COLUMNS)
-    for c in _FLOAT_COLS:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    return out
+        if not isinstance(v, np.ndarray | list):  # a scalar for every row
+            v = np.full(n, v, dtype=object if isinstance(v, str) or v is None else None
+                        ) if n else []
+        if c in _FLOAT_COLS:  # numbers, else NaN (built before the frame: #21, one
+            # assignment per column after it cost more than the rows of most criteria)
+            v = pd.to_numeric(pd.Series(v, dtype=None if isinstance(v, np.ndarray) and
+                                        v.dtype.kind in "fiub" else object),
+                              errors="coerce").to_numpy(dtype=float)
+        data[c] = v
+    data["criterion"] = _each(criterion, n, str)
+    data["status"] = _each(status, n, _status_value)
+    data["margin_unit"] = (_each(data["criterion"], n, _default_unit) if margin_unit is None
+                           else _each(margin_unit, n, lambda u: str(getattr(u, "value", u))))
+    data["attribution"] = np.full(n, "", dtype=object)
+    if not n:  # no rows: the columns as an empty list gives them (as before #21)
+        data.update({c: [] for c in ("criterion", "status", "margin_unit", "attribution")})
+    return pd.DataFrame(data, columns=VIOLATION_COLUMNS)
+
+
+def _each(values: Any, n: int, f: Any) -> np.ndarray:
+    """``f`` of a scalar for ``n`` rows, or of each value of a sequence (once per distinct
+    value: #21, statuses and units were converted row by row)."""
+    if not isinstance(values, list | np.ndarray | pd.Series):
+        return np.full(n, f(values), dtype=object)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values) if isinstance(values, pd.Series) else values
+    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = [f(u) for u in uniques]
+    return out[codes]
 
 
 def _default_unit(criterion: str) -> str:

@@ -49,6 +49,22 @@ class FaultKeys:
     fault: np.ndarray
     device: np.ndarray
     names: pd.Index
+    levels: tuple[pd.Index, ...] = ()
+    combined: np.ndarray | None = None
+
+    def fault_codes(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+        """Fault codes of other rows given their ``FAULT_KEY_COLUMNS`` values (in that
+        order); ``-1`` for a fault the table does not have."""
+        raw = np.zeros(len(columns[0]), dtype=np.int64)
+        missing = np.zeros(len(raw), dtype=bool)
+        for values, level in zip(columns, self.levels, strict=True):
+            c = level.get_indexer(np.asarray(values))
+            missing |= c < 0
+            raw = raw * max(len(level), 1) + c
+        at = np.searchsorted(self.combined, raw)
+        at = np.minimum(at, len(self.combined) - 1)
+        found = ~missing & (self.combined[at] == raw)
+        return np.where(found, at, -1)
 
     @property
     def n_faults(self) -> int:
@@ -74,26 +90,24 @@ class FaultKeys:
         return np.where(np.asarray(device) < 0, -1, index.get_indexer(key))
 
 
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
-    return codes.astype(np.int64), max(len(uniques), 1)
-
-
 def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     """:class:`FaultKeys` of a checks fault table; ``None`` when its keys do not name its
     rows one by one (a hand-built table with repeated rows): the checks then join on the
     columns themselves."""
     fault = np.zeros(len(faults), dtype=np.int64)
+    levels = []
     for c in FAULT_KEY_COLUMNS:  # lexicographic: code = ((s·nb + b)·nt + t)·nc + c
-        codes, n = _sorted_codes(faults[c].to_numpy())
-        fault = fault * n + codes
-    _, fault = np.unique(fault, return_inverse=True)
+        codes, uniques = pd.factorize(faults[c].to_numpy(), sort=True, use_na_sentinel=False)
+        levels.append(pd.Index(uniques))
+        fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
+    combined, fault = np.unique(fault, return_inverse=True)
     fault = fault.reshape(-1).astype(np.int64)
     device, names = pd.factorize(faults["device"].to_numpy(dtype=object))
     if (device < 0).any():
         return None
     keys = FaultKeys(fault=fault, device=device.astype(np.int64),
-                     names=pd.Index(names, dtype=object))
+                     names=pd.Index(names, dtype=object), levels=tuple(levels),
+                     combined=combined)
     if pd.Index(keys.fault * len(names) + keys.device).has_duplicates:
         return None
     return keys
