@@ -28,6 +28,7 @@ brackets and how the worse is chosen: :mod:`protv2g.checks.brackets`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -510,7 +511,12 @@ _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "
 
 
 def empty() -> pd.DataFrame:
-    """No rows, right columns."""
+    """No rows, right columns (a copy of one frame built once: #21, 11 calls per study)."""
+    return _empty().copy()
+
+
+@functools.cache
+def _empty() -> pd.DataFrame:
     return violation_rows("", CheckStatus.INFO, frame=pd.DataFrame(index=[]))
 
 
@@ -540,7 +546,8 @@ def fmt_s(t: float) -> str:
 def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.DataFrame:
     """Could-not-evaluate rows for devices that failed to build or have no fault result."""
     rows = []
-    have = set(ctx.faults.device.unique()) if ctx.faults is not None else set()
+    have = (set() if ctx.faults is None else set(ctx.keys.names) if ctx.keys is not None
+            else set(ctx.faults.device.unique()))  # the codes' names: no pass over the rows
     for n in names:
         if n in ctx.build_errors:
             rows.append(could_not(criterion, f"device {n} could not be built "

@@ -229,6 +229,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     base = prim[prim.scenario == prim.base][[*keys, "scenario", "i_op_a"]].rename(
         columns={"scenario": "base", "i_op_a": "i_base_a"})
     v2g = prim[(prim.scenario != prim.base) & (prim.base != "")]
+    # only the columns read below (#21: the join copied every zone-row column)
+    v2g = v2g[[*keys, "base", "scenario", "fault_bus_name", "i_op_a", "pickup_a", "t_op_s"]]
     j = v2g.merge(base, on=[*keys, "base"])
     if j.empty:
         return concat([])
