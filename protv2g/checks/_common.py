@@ -73,6 +73,9 @@ def bracket_column(column: str, bracket: str) -> str:
     """``t_op_s`` → ``t_op_low_s`` / ``t_op_high_s``."""
     return f"{column[:-2]}_{bracket}_s"
 
+#: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
+SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
+
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
                         "ib_ka", "ic_ka", "i3i0_ka")
@@ -317,7 +320,8 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
         col = bracket_column(k, bracket)
         if col in f.columns:
             f[k] = f[col].to_numpy()
-    return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None, cache={})
+    return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None,
+                               cache={k: v for k, v in ctx.cache.items() if k in SHARED_CACHE})
 
 
 def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],

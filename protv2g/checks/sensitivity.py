@@ -80,7 +80,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     behind a delta winding), a reach failure, never a silently passing absence.
     """
     cols = [c for c in _ZONE_COLUMNS if c in ctx.faults.columns]
-    in_case = (ctx.faults.case.astype(str) == _REACH_CASE).to_numpy()
+    in_case = ctx.faults.case.to_numpy() == _REACH_CASE  # str since build_context
     z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))].rename(columns={"bus": "fault_bus"})
     m = _zone_join(ctx, z, np.flatnonzero(in_case), cols)
     absent = _absent_zone_faults(ctx, z, m)
@@ -190,7 +190,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     if ctx.faults is None:
         return could_not("C5", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C5", names)]
-    if not (ctx.faults.case.astype(str) == _REACH_CASE).any():
+    if not (ctx.faults.case.to_numpy() == _REACH_CASE).any():
         return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
                                         "study does not compute (add min to faults.cases)")])
     m = _zone_rows(ctx)

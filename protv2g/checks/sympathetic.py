@@ -70,10 +70,23 @@ def clearing_devices(ctx: CheckContext) -> pd.DataFrame:
                          "i_clear_a": f.i_phase_a.to_numpy()[rows]})
 
 
+def _on_substation_path(ctx: CheckContext) -> np.ndarray:
+    """Rows of ``ctx.chains`` whose source is a substation (made once per context)."""
+    if "sub mask" not in ctx.cache:
+        ctx.cache["sub mask"] = ctx.chains.source.astype(str).str.startswith(
+            SUBSTATION).to_numpy(dtype=bool)
+    return ctx.cache["sub mask"]
+
+
 def _substation_paths(ctx: CheckContext) -> pd.DataFrame:
-    ch = ctx.chains
-    return ch[ch.source.astype(str).str.startswith(SUBSTATION)
-              & (ch.direction == Direction.FORWARD.value)][["fault_bus", "device", "order"]]
+    """Forward chain rows from a substation: ``fault_bus, device, order`` (made once per
+    context, shared by both brackets)."""
+    if "substation paths" not in ctx.cache:
+        ch = ctx.chains
+        ctx.cache["substation paths"] = ch[
+            _on_substation_path(ctx) & (ch.direction == Direction.FORWARD.value).to_numpy()][
+            ["fault_bus", "device", "order"]]
+    return ctx.cache["substation paths"]
 
 
 def _clearing_rows(ctx: CheckContext) -> np.ndarray | None:
@@ -110,10 +123,18 @@ def _clearing_by_merge(ctx: CheckContext, sub: pd.DataFrame) -> pd.DataFrame:
 
 
 def _candidates(ctx: CheckContext) -> pd.DataFrame:
-    """(fault_bus, device) fed back from a V2G site, not on the substation path."""
+    """(fault_bus, device) fed back from a V2G site, not on the substation path (made once
+    per context, shared by both brackets)."""
+    if "candidates" not in ctx.cache:
+        ctx.cache["candidates"] = _find_candidates(ctx)
+    return ctx.cache["candidates"]
+
+
+def _find_candidates(ctx: CheckContext) -> pd.DataFrame:
     ch = ctx.chains
-    is_sub = ch.source.astype(str).str.startswith(SUBSTATION)
-    back = ch[~is_sub & (ch.direction == Direction.REVERSE.value)][["fault_bus", "device"]]
+    is_sub = _on_substation_path(ctx)
+    back = ch[~is_sub & (ch.direction == Direction.REVERSE.value).to_numpy()][
+        ["fault_bus", "device"]]
     on_sub = ch[is_sub][["fault_bus", "device"]].assign(_sub=True)
     back = back.drop_duplicates().merge(on_sub, how="left", on=["fault_bus", "device"])
     return back[back._sub.isna()][["fault_bus", "device"]]
