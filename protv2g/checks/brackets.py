@@ -96,11 +96,19 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
         same = (size == 2) & (r_max == r[first]) & (
             (m_max == m_min) | (np.abs(m_max - m_min) <= TOL_S))
     label = np.where(same, "both", np.where(is_low[first], "low", "high")).astype(object)
-    at = np.sort(first)
-    bracket = pd.Series(label, index=first)
-    out = pd.concat([high, low], ignore_index=True).iloc[at]
-    out = out.assign(bracket=bracket.loc[at].to_numpy())
-    return out.drop(columns=[rank]).reset_index(drop=True)
+    keep = np.argsort(first, kind="stable")
+    at, label = first[keep], label[keep]
+    del group, occ, r, m, order, g
+    if list(high.columns) == list(low.columns) and list(high.dtypes) == list(low.dtypes):
+        # only the kept rows copied, each bracket's apart (#21: both whole tables were
+        # concatenated, then taken, assigned and dropped: the checks' peak at 1,000 buses)
+        out = pd.concat([high.iloc[at[at < n_high]], low.iloc[at[at >= n_high] - n_high]],
+                        ignore_index=True)
+    else:  # the concatenation decides the dtypes of the whole tables
+        out = pd.concat([high, low], ignore_index=True).iloc[at].reset_index(drop=True)
+    out["bracket"] = label
+    del out[rank]
+    return out
 
 
 def _key_codes(columns: list[np.ndarray]) -> np.ndarray:
@@ -136,12 +144,11 @@ def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
     terms = None if m.empty else PairTerms(ctx, m)
     high = evaluate_pairs(in_bracket(ctx, "high"), in_pair_bracket(m, "high"), terms)
     low = evaluate_pairs(in_bracket(ctx, "low"), in_pair_bracket(m, "low"), terms)
+    del m, terms  # released before the two tables are compared (#21)
     order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.OK.value: 2}
-
-    def ranked(t: pd.DataFrame) -> pd.DataFrame:
-        return t.assign(_r=t["status"].astype(str).map(order).fillna(3).to_numpy())
-
-    return _worse(ranked(high), ranked(low), _COORD_KEY, "_r", "margin_s")
+    for t in (high, low):  # fresh tables: the rank added in place, not by a copying assign
+        t["_r"] = t["status"].astype(str).map(order).fillna(3).to_numpy()
+    return _worse(high, low, _COORD_KEY, "_r", "margin_s")
 
 
 def merge_rows(high: pd.DataFrame, low: pd.DataFrame) -> pd.DataFrame:

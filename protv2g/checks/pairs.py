@@ -169,7 +169,9 @@ def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return empty_coordination()
     with warnings.catch_warnings():  # all-NaN rule columns of some rules: float either way
         warnings.simplefilter("ignore", FutureWarning)
-        return pd.concat(frames, ignore_index=True)[COORDINATION_COLUMNS]
+        out = pd.concat(frames, ignore_index=True)
+    # the frames have these columns in this order: no second copy to reorder them (#21)
+    return out if list(out.columns) == COORDINATION_COLUMNS else out[COORDINATION_COLUMNS]
 
 
 def empty_coordination() -> pd.DataFrame:
