@@ -15,7 +15,7 @@ import pytest
 from protv2g.checks import check_context
 from protv2g.checks import duty as duty_mod
 from protv2g.checks._common import in_bracket
-from protv2g.checks._keys import fault_keys
+from protv2g.checks._keys import fault_keys, keys_of
 from protv2g.checks.pairs import merged
 from protv2g.checks.sensitivity import _zone_rows, check_sensitivity
 from protv2g.checks.sympathetic import check_sympathetic, clearing_devices
@@ -58,6 +58,11 @@ def test_codes_name_every_row_once(ctx) -> None:
                            f.fault_type.to_numpy()[:1], f.case.to_numpy()[:1]]) == -1).all()
     # a table whose keys repeat a row has no codes: the checks join on the columns
     assert fault_keys(pd.concat([f.iloc[:3], f.iloc[:1]])) is None
+    # the codes hold for the table and its bracket copies, not for other rows put in its place
+    assert keys_of(in_bracket(ctx, "low")) is k
+    sub = replace(ctx, faults=f[f.scenario == f.scenario.iloc[0]])
+    assert keys_of(sub) is None
+    pd.testing.assert_frame_equal(_zone_rows(sub), _zone_rows(replace(sub, keys=None)))
 
 
 def test_c6_and_clearing_devices_on_codes_as_on_columns(ctx) -> None:

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._keys import FaultKeys, fault_keys
+from protv2g.checks._keys import FaultKeys, fault_keys, keys_of
 from protv2g.checks._rows import rows_by_value
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
@@ -550,8 +550,9 @@ def fmt_s(t: float) -> str:
 def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.DataFrame:
     """Could-not-evaluate rows for devices that failed to build or have no fault result."""
     rows = []
-    have = (set() if ctx.faults is None else set(ctx.keys.names) if ctx.keys is not None
-            else set(ctx.faults.device.unique()))  # the codes' names: no pass over the rows
+    keys = keys_of(ctx)  # the codes' names: no pass over the rows
+    have = (set() if ctx.faults is None else set(keys.names) if keys is not None
+            else set(ctx.faults.device.unique()))
     for n in names:
         if n in ctx.build_errors:
             rows.append(could_not(criterion, f"device {n} could not be built "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["FaultKeys", "FAULT_KEY_COLUMNS", "fault_keys"]
+__all__ = ["FaultKeys", "FAULT_KEY_COLUMNS", "fault_keys", "keys_of"]
 
 #: Columns that name one fault of the table (with ``device``: one row).
 FAULT_KEY_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
@@ -44,6 +44,12 @@ class FaultKeys:
         Per row, the code of its device (``0 … len(names) − 1``).
     names : Index
         Device names by code.
+    levels, combined
+        Each key column's sorted values and the faults' combined raw codes (for
+        :meth:`fault_codes`).
+    index : Index
+        The table's index object: the codes hold for a table with this very index (the
+        table or a shallow copy with columns replaced, :func:`keys_of`).
     """
 
     fault: np.ndarray
@@ -51,6 +57,7 @@ class FaultKeys:
     names: pd.Index
     levels: tuple[pd.Index, ...] = ()
     combined: np.ndarray | None = None
+    index: pd.Index | None = None
 
     def fault_codes(self, columns: Sequence[np.ndarray]) -> np.ndarray:
         """Fault codes of other rows given their ``FAULT_KEY_COLUMNS`` values (in that
@@ -107,7 +114,17 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
         return None
     keys = FaultKeys(fault=fault, device=device.astype(np.int64),
                      names=pd.Index(names, dtype=object), levels=tuple(levels),
-                     combined=combined)
+                     combined=combined, index=faults.index)
     if pd.Index(keys.fault * len(names) + keys.device).has_duplicates:
+        return None
+    return keys
+
+
+def keys_of(ctx: object) -> FaultKeys | None:
+    """``ctx.keys`` when they are the codes of ``ctx.faults``' rows (the same index object:
+    the table, or a shallow copy of it as :func:`protv2g.checks._common.in_bracket` makes);
+    ``None`` for a context whose fault table was replaced by other rows."""
+    keys, faults = getattr(ctx, "keys", None), getattr(ctx, "faults", None)
+    if keys is None or faults is None or faults.index is not keys.index:
         return None
     return keys

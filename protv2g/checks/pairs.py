@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, bracket_column, empty, violation_rows
+from protv2g.checks._keys import keys_of
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
@@ -81,7 +82,7 @@ def _pair_rows(ctx: CheckContext, pairs: pd.DataFrame
     """Pairs × faults (``fault_bus, primary, backup`` + ``_KEYS``) and the fault table's row
     of the primary (``"p"``) and of the backup (``"b"``) on every row: the primary's rows at
     the pair's bus, in pair order then row order, where the backup has a row too."""
-    f, k = ctx.faults, ctx.keys
+    f, k = ctx.faults, keys_of(ctx)
     if k is None:  # joined on the key columns
         keys = f[[*_KEYS, "device"]]
         rows = np.arange(len(f))

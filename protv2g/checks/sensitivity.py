@@ -38,6 +38,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks._keys import keys_of
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
@@ -109,7 +110,7 @@ def _zone_join(ctx: CheckContext, z: pd.DataFrame, rows: np.ndarray, cols: list[
                ) -> pd.DataFrame:
     """``z.merge(faults.iloc[rows][cols], on=["device", "fault_bus"])``, on the context's
     integer codes when it has them (#21: a join on the object device names)."""
-    f, k = ctx.faults, ctx.keys
+    f, k = ctx.faults, keys_of(ctx)
     if k is None:
         return z.merge(f.iloc[rows][cols], on=["device", "fault_bus"])
     code = k.device_codes(z.device)
@@ -137,7 +138,7 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
     faults = b.rename(columns={"bus": "fault_bus", "bus_name": "fault_bus_name"})[
         [*keys, "fault_bus_name", *extra]].astype({"fault_type": str, "case": str})
     every = zones.merge(faults, on="fault_bus")
-    k = ctx.keys
+    k = keys_of(ctx)
     if k is None:
         seen = rows[["device", *keys]].assign(_seen=True)
         miss = every.merge(seen, on=["device", *keys], how="left")

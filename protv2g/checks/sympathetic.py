@@ -38,6 +38,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks._keys import keys_of
 from protv2g.checks.rule_values import interval
 from protv2g.checks.tolerance import (
     combine_boundaries,
@@ -95,7 +96,7 @@ def _clearing_rows(ctx: CheckContext) -> np.ndarray | None:
     keys, per bracket); ``None`` without codes or with a device twice on one bus's
     substation paths (several substations): then :func:`_clearing_by_merge`."""
     sub = _substation_paths(ctx)
-    k = ctx.keys
+    k = keys_of(ctx)
     if k is None or sub.duplicated(["fault_bus", "device"]).any():
         return None
     f = ctx.faults
@@ -186,7 +187,7 @@ def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
     cols = ["device", "fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s"]
     behind = _substation_paths(ctx)[["device", "fault_bus"]]
     bus_of = {n: s.bus for n, s in ctx.study.device_sites.items()}
-    k, clr = ctx.keys, _clearing_rows(ctx)
+    k, clr = keys_of(ctx), _clearing_rows(ctx)
     if clr is not None:
         code = k.device_codes(cand.device)
         cand_places = pd.Index(k.place(cand.fault_bus.to_numpy()[code >= 0], code[code >= 0]))
