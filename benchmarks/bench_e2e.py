@@ -230,6 +230,53 @@ fault study 2.25), 41 MB. Ratio of protv2g's compute (faults … gate, 10.42 s) 
 **3.3×** (target ≤ 3×: not met by 0.3×; the checks are now the largest stage, 1.8× OpenDSS
 on their own). Log: one run, no repeat.
 
+**The checks stage, CPU and memory** (#21, branch ``checks_fast``, 2026-12-01; ``main`` at
+c5110d2 as "before", from ``git archive``): the fault table's keys (scenario, fault bus, fault
+type, case; device) are factorised **once**, in ``build_context`` (``checks/_keys.py``: two
+``int64`` codes per row, fault codes in sorted key order), and the joins that re-factorised
+the Python strings at every ``merge`` now look rows up on the codes: each fault's clearing
+device (C6, C9), C6's candidate rows, the pair join (C1–C4), C5's zone join and absent-fault
+test. Also: ``dss_feeder_graph`` edges gathered in dicts and added at once (0.46 → 0.07 s CPU,
+same nodes, edges and adjacency order); the brackets' ``_worse`` on integer group codes
+(``np.lexsort``) instead of a sort and three groupbys on eight object columns;
+``violation_rows`` converting statuses/units once per distinct value; the substation-path
+mask, forward paths and C6 candidates made once per context (kept by ``in_bracket``); C5
+messages from zipped columns; per-row lambdas (``split_against_base``, attribution) once per
+scenario. ``check_study`` warm on the ``init``-drafted IEEE 8500 study (pickled
+``fault_tables`` + ``study_flow``, before/after alternately, 3 warm runs each, load 1.1–1.3):
+**before 2.70–3.60 s, after 1.66–2.42 s** wall (CPU = wall ±0.02 s), ≈ 1.5× (at load 6–7:
+CPU 3.8–4.3 → 2.8–3.0 s). **Target ≤ 1.5 s not reached** (best 1.66 s). ``python
+benchmarks/bench_e2e.py --skip-synthetic --skip-pp --skip-pgm`` at bd8d92a, load 1.8–2.0 (not
+quiet): load 2.05 s, faults 4.60 s, flows 2.62 s, **checks 4.45 s** (5.63 s quiet before),
+gate 0.14 s, findings 1.27 s, workbook 37.6 s; peak RSS 715 MB over the 313 MB after
+imports; OpenDSS 2.98 s; ratio 4.0× at that load (the faults stage alone 2.87 → 4.60 s with
+the load: the same code) — the 3× is not shown by this run. What is left in ``check_study``
+(CPU at load 6, one process): ``build_context`` 0.68 s (device chains 0.2–0.3: networkx
+Dijkstra and the subtree walk per source; staged operate times 0.25; the codes 0.06), C5
+0.44 (the reach-drop join and 8,298 messages), pairs in both brackets 0.38, C7 0.36 (the
+X/R solves 0.12), attribution 0.15.
+Memory: C7's ``duty_frame`` runs device by device in blocks of ≤ ``DUTY_BLOCK_ROWS``
+(100,000) rows built from the columns it reads (whole devices: a row's base-case row is the
+same device's), only each block's worst rows kept; the pair join is on integer codes (no
+copy of the five object key columns per side); ``pairs_in_brackets`` releases the pair join
+and its tolerances before comparing the brackets, and ``_worse`` takes only the kept rows of
+each bracket (no concatenation of both whole tables, no copying ``assign``/``drop``).
+tracemalloc over ``check_study`` at 1,000 buses (pickled tables; Python-visible MiB, peak of
+each step over what it started with): pairs in both brackets +310 → +176 (the stage's peak
+345 → 214), C6 +58 → +16, C7 +87 → +88 (one block at 1,000 buses). ``bench_memory.py
+--levels 3`` (MiB over the imports, each stage's own high-water mark, before = the
+``study_mem`` figures above, load then 7–12; after: load 2–6): **3,000 buses** checks
+1,260 → **925** MiB (CPU 30.6 → 24.2 s), gate (held) 946 → 854; **10,000 buses**
+checks 3,926 → **2,842** MiB (CPU 71.0 → 61.2 s, 76 s wall), flows (held before the checks)
+2,341 → 2,319, gate 2,583 → 2,577. The checks stage's own growth at 10,000 buses is now
+≈ 520 MiB (2,842 − 2,319; was ≈ 1.6 GB); **1 GB for ``run_study`` is not reached**: the
+tables the faults stage hands over already hold 2.3–2.7 GB (engine/pipeline, not this
+branch). Results unchanged: ``run_study`` (no hosting) of the six ``feeders/*/study.yaml``
+examples, the IEEE 8500 study and the 1,000-bus study, old (``git archive`` of c5110d2) and
+new: violations, coordination, findings and evidence, gate verdict, directional, device duty
+and charger-stage tables identical (``assert_frame_equal``, floats to 1e-12); the checks'
+two tables of the 8500 study at bd8d92a too.
+
 IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
 --two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
 ``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the

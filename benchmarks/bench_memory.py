@@ -28,6 +28,16 @@ buses  scenarios dev. rows est. MiB faults        flows       checks        gate
 10,000 6 (3 sets) 1,823,534    4,932 2,686 (51.0)  2,341 (8.2) 3,926 (71.0)  2,583 (1.7) 290.5
 ====== ========= ========= ======== ============= =========== ============= ========== =======
 
+After the checks' joins on integer codes and C7/the brackets' block-wise evaluation (#21,
+branch ``checks_fast``, see ``bench_e2e.py``; same commands, ``--mem-cap-gb 10``, load 2–6):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   807 (15.4)  736 (2.8)     925 (24.2)  854 (0.6)   244.2
+10,000 6 (3 sets) 1,823,534    4,932 2,664 (39.8)  2,319 (8.2) 2,842 (61.2)  2,577 (1.9) 295.9
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
 Measured 2026-12-01 after device rows are kept only where the device sees ≥ 1 A on the
 pandapower path as on the OpenDSS one (branch ``seq_rows``; ``nice python
 benchmarks/bench_memory.py --buses 1000 3000 10000 --levels 3 --mem-cap-gb 12``, load average

@@ -28,6 +28,7 @@ brackets and how the worse is chosen: :mod:`protv2g.checks.brackets`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +37,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._keys import FaultKeys, fault_keys, keys_of
 from protv2g.checks._rows import rows_by_value
-from protv2g.criteria import CATALOGUE, MarginUnit
+from protv2g.checks._violation_rows import violation_rows
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
@@ -54,8 +56,8 @@ from protv2g.topology import (
     downstream_bus_sets,
     primary_backup_pairs,
 )
-from protv2g.units import DeviceKind, Severity
-from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
+from protv2g.units import DeviceKind
+from protv2g.violations import CheckStatus
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
            "in_bracket", "violation_rows", "could_not", "not_applicable"]
@@ -70,6 +72,9 @@ BRACKET_TIME_COLUMNS = (*TIME_COLUMNS, "t_clear_s")
 def bracket_column(column: str, bracket: str) -> str:
     """``t_op_s`` → ``t_op_low_s`` / ``t_op_high_s``."""
     return f"{column[:-2]}_{bracket}_s"
+
+#: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
+SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -131,6 +136,8 @@ class CheckContext:
         ``bus_name``, ``fault_type``, ``case`` …): the faults a device's row may be absent for
         (the device table keeps rows from :data:`protv2g.engine.device_rows.DEVICE_ROW_MIN_A`);
         None when the caller gave a device table only.
+    keys : FaultKeys or None
+        Integer codes of ``faults``' keys (:mod:`protv2g.checks._keys`), for joins on codes.
     cache : dict
         Tables computed once per study and shared by the criteria (e.g. the directional
         table, :func:`protv2g.checks.directional.directional_table`).
@@ -153,6 +160,7 @@ class CheckContext:
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
     bus_faults: pd.DataFrame | None = None
+    keys: FaultKeys | None = None
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, name: str) -> DeviceKind:
@@ -312,7 +320,8 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
         col = bracket_column(k, bracket)
         if col in f.columns:
             f[k] = f[col].to_numpy()
-    return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None, cache={})
+    return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None,
+                               cache={k: v for k, v in ctx.cache.items() if k in SHARED_CACHE})
 
 
 def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
@@ -414,89 +423,17 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         staged_high=staged_high if faults is not None else None,
         v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}),
         bus_faults=None if isinstance(fault_result, pd.DataFrame) else getattr(
-            fault_result, "bus", None))
+            fault_result, "bus", None), keys=None if faults is None else fault_keys(faults))
 
 
 # ------------------------------------------------------------------ rows
-#: Severity (the study file's ``gate.fail_severities`` vocabulary) → row status.
-_STATUS_OF = {Severity.FAIL.value: CheckStatus.FAIL, Severity.WARN.value: CheckStatus.WARN,
-              Severity.INFO.value: CheckStatus.INFO}
-
-
-def _status_value(status: CheckStatus | Severity | str) -> str:
-    """A status (or a severity, same words) as its ``CheckStatus`` value."""
-    text = str(getattr(status, "value", status))
-    return (_STATUS_OF.get(text) or CheckStatus(text)).value
-
-
-def violation_rows(criterion: str | Sequence[str],
-                   status: CheckStatus | Severity | str | Sequence[str],
-                   frame: pd.DataFrame | None = None, *,
-                   margin_unit: MarginUnit | str | Sequence[str] | None = None,
-                   **columns: Any) -> pd.DataFrame:
-    """Violation rows with ``VIOLATION_COLUMNS`` (attribution filled later by ``run_checks``).
-
-    Parameters
-    ----------
-    criterion : str or sequence of str
-        Criterion id (``C1`` …), or one per row.
-    status : CheckStatus, Severity or str, or a sequence of them (one per row)
-        Typed status of each row (``fail``, ``warn``, ``info``, ``not_evaluated``,
-        ``not_applicable``).
-    frame : DataFrame, optional
-        Rows the columns are aligned with (sets the number of rows).
-    margin_unit : str, optional
-        Unit of ``margin``/``limit``; default the criterion's (:mod:`protv2g.criteria`).
-    **columns
-        Scalars or arrays aligned with ``frame`` (or of equal length).
-
-    Raises
-    ------
-    ValueError
-        For a status outside :class:`~protv2g.violations.CheckStatus`.
-    """
-    n = len(frame) if frame is not None else max(
-        (len(v) for v in columns.values() if isinstance(v, list | np.ndarray | pd.Series)),
-        default=1)
-    data: dict[str, Any] = {}
-    for c in VIOLATION_COLUMNS:
-        v = columns.get(c, np.nan if c in _FLOAT_COLS else "")
-        if isinstance(v, pd.Series):
-            v = v.to_numpy()
-        data[c] = v if isinstance(v, np.ndarray | list) else [v] * n
-    if isinstance(criterion, list | np.ndarray | pd.Series):
-        data["criterion"] = [str(c) for c in criterion]
-    else:
-        data["criterion"] = [criterion] * n
-    if isinstance(status, list | np.ndarray | pd.Series):
-        data["status"] = [_status_value(s) for s in status]
-    else:
-        data["status"] = [_status_value(status)] * n
-    if margin_unit is None:
-        data["margin_unit"] = [_default_unit(c) for c in data["criterion"]]
-    elif isinstance(margin_unit, list | np.ndarray | pd.Series):
-        data["margin_unit"] = [str(getattr(u, "value", u)) for u in margin_unit]
-    else:
-        data["margin_unit"] = [str(getattr(margin_unit, "value", margin_unit))] * n
-    data["attribution"] = [""] * n
-    out = pd.DataFrame(data, columns=VIOLATION_COLUMNS)
-    for c in _FLOAT_COLS:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    return out
-
-
-def _default_unit(criterion: str) -> str:
-    c = CATALOGUE.get(str(criterion))
-    return c.margin_unit.value if c is not None else ""
-
-
-_FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
-               "tolerance", "base_margin", "rule_value", "p_charging_kw", "time_h",
-               "load_fraction")
-
-
 def empty() -> pd.DataFrame:
-    """No rows, right columns."""
+    """No rows, right columns (a copy of one frame built once: #21, 11 calls per study)."""
+    return _empty().copy()
+
+
+@functools.cache
+def _empty() -> pd.DataFrame:
     return violation_rows("", CheckStatus.INFO, frame=pd.DataFrame(index=[]))
 
 
@@ -526,7 +463,9 @@ def fmt_s(t: float) -> str:
 def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.DataFrame:
     """Could-not-evaluate rows for devices that failed to build or have no fault result."""
     rows = []
-    have = set(ctx.faults.device.unique()) if ctx.faults is not None else set()
+    keys = keys_of(ctx)  # the codes' names: no pass over the rows
+    have = (set() if ctx.faults is None else set(keys.names) if keys is not None
+            else set(ctx.faults.device.unique()))
     for n in names:
         if n in ctx.build_errors:
             rows.append(could_not(criterion, f"device {n} could not be built "

@@ -134,6 +134,15 @@ def _base_table(rows: pd.DataFrame, key: list[str], is_base: np.ndarray, name: s
         **{name: (name, "min"), "_n": ("_n", "sum")}).reset_index()
 
 
+def _base_names(scenarios: pd.Series, base_of: Mapping[str, str]) -> pd.Series:
+    """Each row's base-case name ("" unresolved), looked up once per distinct scenario (#21:
+    a Python call per row)."""
+    codes, names = pd.factorize(scenarios.to_numpy(), use_na_sentinel=False)
+    table = np.array([str(base_of.get(n, "") or "") for n in names] or [""], dtype=object)
+    return pd.Series(table[codes] if len(codes) else np.zeros(0, dtype=object),
+                     index=scenarios.index, dtype=object)
+
+
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
               base_margins: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
@@ -164,7 +173,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     if "tolerance" not in v.columns:
         v["tolerance"] = np.nan
     scen = v.scenario.astype(str)
-    base = scen.map(lambda s: base_of.get(s, "")).fillna("").astype(str)
+    base = _base_names(scen, base_of)
     is_base = ((scen == base) | (scen == "")).to_numpy()
     key = [c for c in ATTRIBUTION_KEY if c in v.columns]
     keys = v[key].astype(str).assign(_base=base.to_numpy())
@@ -176,7 +185,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     if base_margins is not None and len(base_margins):
         bk = [c for c in key if c in base_margins.columns]
         bsc = base_margins.scenario.astype(str)
-        in_base = (bsc.map(lambda s: base_of.get(s, "")) == bsc).to_numpy()
+        in_base = (_base_names(bsc, base_of) == bsc).to_numpy()
         pj = keys.merge(_base_table(base_margins, bk, in_base, "_pm").drop(columns="_n"),
                         how="left", on=[*bk, "_base"])
         pm = np.where(had | (base == "").to_numpy(), np.nan, pj._pm.to_numpy(dtype=float))

@@ -71,29 +71,66 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
     # decided on the key columns alone, the rows taken once at the end (#21: the whole rows
     # were copied by each assign, the concatenation, the sort and ``head``: ≈ 5 copies of
     # both brackets' coordination tables at the checks stage's peak)
-    cols = [*key, rank, margin]
-    h = high[cols].assign(_b="high", _n=high.groupby(key, dropna=False).cumcount())
-    lo = low[cols].assign(_b="low", _n=low.groupby(key, dropna=False).cumcount())
-    both = pd.concat([h, lo], ignore_index=True)
-    m = pd.to_numeric(both[margin], errors="coerce").to_numpy(float)
-    both["_m"] = np.where(np.isnan(m), np.inf, m)
-    keys = [*key, "_n"]
-    both = both.sort_values([*keys, rank, "_m", "_b"], kind="stable")
-    grp = both.groupby(keys, dropna=False, sort=False)
-    first = grp.head(1)
-    n = grp["_b"].transform("size").loc[first.index].to_numpy()
-    r_max = grp[rank].transform("max").loc[first.index].to_numpy()
-    m_max = grp["_m"].transform("max").loc[first.index].to_numpy()
-    m_min = first["_m"].to_numpy()
+    n_high = len(high)
+    group = _key_codes([np.concatenate([high[c].to_numpy(), low[c].to_numpy()])
+                        for c in key])
+    # occurrence within the key in its own bracket (``cumcount``), then the group of each
+    # (key, occurrence); all on integer codes (#21: a sort and three groupbys on the eight
+    # object key columns of both brackets' coordination tables)
+    occ = np.concatenate([_cumcount(group[:n_high]), _cumcount(group[n_high:])])
+    group = _key_codes([group, occ])
+    r = np.concatenate([high[rank].to_numpy(), low[rank].to_numpy()]).astype(float)
+    m = pd.to_numeric(pd.Series(np.concatenate([high[margin].to_numpy(), low[margin].to_numpy()])),
+                      errors="coerce").to_numpy(float)
+    m = np.where(np.isnan(m), np.inf, m)
+    is_low = np.arange(len(group)) >= n_high  # "high" < "low"
+    order = np.lexsort((is_low, m, r, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else order
+    first = order[starts]
+    size = np.diff(np.r_[starts, len(g)])
+    r_max = np.maximum.reduceat(r[order], starts) if len(g) else r
+    m_max = np.maximum.reduceat(m[order], starts) if len(g) else m
+    m_min = m[first]
     with np.errstate(invalid="ignore"):
-        same = (n == 2) & (r_max == first[rank].to_numpy()) & (
+        same = (size == 2) & (r_max == r[first]) & (
             (m_max == m_min) | (np.abs(m_max - m_min) <= TOL_S))
-    bracket = pd.Series(np.where(same, "both", first["_b"].to_numpy()), index=first.index)
-    at = np.sort(first.index.to_numpy())
-    del both, grp, first
-    out = pd.concat([high, low], ignore_index=True).iloc[at]
-    out = out.assign(bracket=bracket.loc[at].to_numpy())
-    return out.drop(columns=[rank]).reset_index(drop=True)
+    label = np.where(same, "both", np.where(is_low[first], "low", "high")).astype(object)
+    keep = np.argsort(first, kind="stable")
+    at, label = first[keep], label[keep]
+    del group, occ, r, m, order, g
+    if list(high.columns) == list(low.columns) and list(high.dtypes) == list(low.dtypes):
+        # only the kept rows copied, each bracket's apart (#21: both whole tables were
+        # concatenated, then taken, assigned and dropped: the checks' peak at 1,000 buses)
+        out = pd.concat([high.iloc[at[at < n_high]], low.iloc[at[at >= n_high] - n_high]],
+                        ignore_index=True)
+    else:  # the concatenation decides the dtypes of the whole tables
+        out = pd.concat([high, low], ignore_index=True).iloc[at].reset_index(drop=True)
+    out["bracket"] = label
+    del out[rank]
+    return out
+
+
+def _key_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per row for the tuple of its values in ``columns`` (NaN, None equal to
+    themselves, as ``groupby(dropna=False)``)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        c, uniques = pd.factorize(values, use_na_sentinel=False)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + c)
+    return code.astype(np.int64)
+
+
+def _cumcount(group: np.ndarray) -> np.ndarray:
+    """Occurrence of each row within its group, in row order (``groupby().cumcount()``)."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    start = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+    pos = np.arange(len(g))
+    first = np.maximum.accumulate(np.where(start, pos, 0)) if len(g) else pos
+    out = np.empty(len(g), dtype=np.int64)
+    out[order] = pos - first
+    return out
 
 
 def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
@@ -107,12 +144,11 @@ def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
     terms = None if m.empty else PairTerms(ctx, m)
     high = evaluate_pairs(in_bracket(ctx, "high"), in_pair_bracket(m, "high"), terms)
     low = evaluate_pairs(in_bracket(ctx, "low"), in_pair_bracket(m, "low"), terms)
+    del m, terms  # released before the two tables are compared (#21)
     order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.OK.value: 2}
-
-    def ranked(t: pd.DataFrame) -> pd.DataFrame:
-        return t.assign(_r=t["status"].astype(str).map(order).fillna(3).to_numpy())
-
-    return _worse(ranked(high), ranked(low), _COORD_KEY, "_r", "margin_s")
+    for t in (high, low):  # fresh tables: the rank added in place, not by a copying assign
+        t["_r"] = t["status"].astype(str).map(order).fillna(3).to_numpy()
+    return _worse(high, low, _COORD_KEY, "_r", "margin_s")
 
 
 def merge_rows(high: pd.DataFrame, low: pd.DataFrame) -> pd.DataFrame:

@@ -104,6 +104,7 @@ class PairTerms:
         self.ctx, self.m = ctx, m
         self._tol: dict[tuple[str, str], np.ndarray] = {}
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
+        self._both: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def tol(self, side: str, which: str) -> np.ndarray:
         """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
@@ -128,10 +129,19 @@ class PairTerms:
 
     def both(self, p_which: str, b_which: str, p_scale: float | np.ndarray = 1.0,
              b_scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """(tolerance, boundary) of a margin ``b_scale·t_b − p_scale·t_p − …``."""
-        return (rss(np.asarray(p_scale) * self.tol("p", p_which),
+        """(tolerance, boundary) of a margin ``b_scale·t_b − p_scale·t_p − …`` (kept for
+        scalar scales: both brackets ask for the same, #21)."""
+        key = None
+        if np.ndim(p_scale) == 0 and np.ndim(b_scale) == 0:
+            key = (p_which, b_which, float(p_scale), float(b_scale))
+            if key in self._both:
+                return self._both[key]
+        out = (rss(np.asarray(p_scale) * self.tol("p", p_which),
                     np.asarray(b_scale) * self.tol("b", b_which)),
                 combine_boundaries(self.boundary("p", p_which), self.boundary("b", b_which)))
+        if key is not None:
+            self._both[key] = out
+        return out
 
 
 def _primary_which(pk: np.ndarray) -> np.ndarray:

@@ -91,6 +91,8 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
                 "i_base_ka", "increase_percent", "severity", "severity_rule"]
 
 _KEYS = ["fault_bus", "fault_type", "case", "device"]
+#: Rows of the fault table :func:`duty_frame` evaluates at once (whole devices per block).
+DUTY_BLOCK_ROWS = 100_000
 #: Columns of the checks' fault table that C7 reads.
 _DUTY_COLUMNS = ("scenario", *_KEYS, "fault_bus_name", "fault_kind", "phase",
                  *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")))
@@ -99,7 +101,9 @@ _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asym
                 "17 (C37.04/C37.06 45 ms at 60 Hz); symmetrical current: " + IEC_SUM_SOURCE)
 
 
-def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
+def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
+               rows: np.ndarray | None = None, columns: list[str] | None = None
+               ) -> pd.DataFrame:
     """Per (scenario, device, case): the fault with the largest symmetrical current through
     the device on the case's basis and its duty figures (see the module docstring).
 
@@ -112,6 +116,9 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
         ``fault_bus_name`` …), the base cases' rows included.
     base_of : dict
         Scenario → its base case.
+    rows, columns : optional
+        Only these rows (positions) and columns of ``faults`` (default all): taken block by
+        block, never as one copy (#21).
 
     Returns
     -------
@@ -123,18 +130,25 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
         ``i_iec_sum_ka`` in the maximum case, the phasor ``i_phasor_ka`` otherwise
         (``current_basis``, :data:`~protv2g.checks.converter_sum.CurrentBasis`).
     """
-    if faults.empty:
-        return faults.assign(i_max_ka=pd.Series(dtype=float))
-    f = faults.reset_index(drop=True)
-    # the network's part: the base case's phasor through the device for the same fault
-    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
-    # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
-    f = f.assign(**{c: 0.0 for c in cols if c not in f.columns})
-    split = split_against_base(f, _KEYS, base_of)
-    f = f.assign(i_max_ka=split.i_sym_ka, i_phasor_ka=split.i_phasor_ka,
-                 i_iec_sum_ka=split.i_iec_sum_ka, current_basis=split.basis,
-                 i_network_ka=split.i_network_ka, i_converter_ka=split.i_converter_ka)
-    worst = f.loc[f.groupby(["scenario", "device", "case"]).i_max_ka.idxmax()].copy()
+    dev = faults["device"].to_numpy()
+    dev = dev if rows is None else dev[rows]
+    if len(dev) == 0:
+        return _take(faults, rows, columns, None).assign(i_max_ka=pd.Series(dtype=float))
+    # device by device in blocks of about DUTY_BLOCK_ROWS rows, only each block's worst rows
+    # kept (#21: the whole table's copies — reset_index, assign, the base join, the phasors —
+    # were +835 MiB at the 10,000-bus study's checks peak); a row's base-case row is the same
+    # device's, so every block holds its own
+    codes, uniques = pd.factorize(dev)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    block = (np.cumsum(sizes) - sizes) // DUTY_BLOCK_ROWS  # each device's block
+    if len(block) == 0 or block.max() == 0 or (codes < 0).any():
+        worst = _worst_rows(_take(faults, rows, columns, None), base_of)
+    else:
+        at = block[codes]
+        worst = pd.concat([
+            _worst_rows(_take(faults, rows, columns, np.flatnonzero(at == b)), base_of)
+            for b in np.unique(block)])
+        worst = worst.sort_values(["scenario", "device", "case"], kind="stable")
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
     if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
@@ -163,6 +177,32 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str]) -> pd.
     worst["rating_ka"] = worst.device.map(
         lambda n: devices[n].interrupting_rating_ka).astype(float)
     return worst.reset_index(drop=True)
+
+
+def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | None,
+          at: np.ndarray | None) -> pd.DataFrame:
+    """The rows ``at`` (positions in ``rows``, all when None) of ``faults[columns]``, built
+    from the columns' arrays: no copy of the rest of the table."""
+    if rows is None and columns is None:
+        return faults if at is None else faults.iloc[at]
+    r = np.arange(len(faults)) if rows is None else np.asarray(rows)
+    r = r if at is None else r[at]
+    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns})
+
+
+def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
+    """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
+    the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order."""
+    f = faults.reset_index(drop=True)
+    # the network's part: the base case's phasor through the device for the same fault
+    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
+    # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
+    f = f.assign(**{c: 0.0 for c in cols if c not in f.columns})
+    split = split_against_base(f, _KEYS, base_of)
+    f = f.assign(i_max_ka=split.i_sym_ka, i_phasor_ka=split.i_phasor_ka,
+                 i_iec_sum_ka=split.i_iec_sum_ka, current_basis=split.basis,
+                 i_network_ka=split.i_network_ka, i_converter_ka=split.i_converter_ka)
+    return f.loc[f.groupby(["scenario", "device", "case"]).i_max_ka.idxmax()].copy()
 
 
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
@@ -213,10 +253,14 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     # only the columns duty reads (#21: the checks' fault table has ≈ 50, times of both
     # brackets included, and every step below copied them all)
     cols = [c for c in _DUTY_COLUMNS if c in ctx.faults.columns]
-    f = _max_case(ctx.faults.loc[ctx.faults.device.isin(rated).to_numpy(), cols])
-    if f.empty:
+    # the rated devices' rows of the maximum case (all cases when it is not computed), by
+    # position: duty_frame takes them block by block (#21: one copy of them all before)
+    take = ctx.faults.device.isin(rated).to_numpy()
+    mx = take & (ctx.faults.case.to_numpy() == Case.MAX.value)
+    at = np.flatnonzero(mx if mx.any() else take)
+    if not len(at):
         return concat(rows)
-    w = duty_frame(ctx.study, f, ctx.base_of)
+    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols)
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]

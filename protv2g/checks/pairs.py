@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, bracket_column, empty, violation_rows
+from protv2g.checks._keys import keys_of
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
@@ -65,13 +66,7 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
                                 if c in f.columns)]
     # joined on the keys and each row's position only, the values taken by position after
     # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few)
-    keys = f[[*_KEYS, "device"]]
-    rows = np.arange(len(f))
-    p = keys.rename(columns={"device": "primary"}).assign(_p=rows)
-    b = keys.rename(columns={"device": "backup"}).assign(_b=rows)
-    m = pairs[["fault_bus", "primary", "backup"]].merge(p, on=["fault_bus", "primary"])
-    m = m.merge(b, on=[*_KEYS, "backup"])
-    at = {"p": m.pop("_p").to_numpy(), "b": m.pop("_b").to_numpy()}
+    m, at = _pair_rows(ctx, pairs[["fault_bus", "primary", "backup"]])
     m = pd.concat([m, pd.DataFrame(
         {f"{side}_{c}": f[c].to_numpy()[at[side]] for side in ("p", "b") for c in time_cols
          if side == "p" or c != "fault_bus_name"}, index=m.index)], axis=1)
@@ -80,6 +75,40 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     m["p_kind"] = m.primary.map(role)
     m["b_kind"] = m.backup.map(role)
     return m
+
+
+def _pair_rows(ctx: CheckContext, pairs: pd.DataFrame
+               ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Pairs × faults (``fault_bus, primary, backup`` + ``_KEYS``) and the fault table's row
+    of the primary (``"p"``) and of the backup (``"b"``) on every row: the primary's rows at
+    the pair's bus, in pair order then row order, where the backup has a row too."""
+    f, k = ctx.faults, keys_of(ctx)
+    if k is None:  # joined on the key columns
+        keys = f[[*_KEYS, "device"]]
+        rows = np.arange(len(f))
+        p = keys.rename(columns={"device": "primary"}).assign(_p=rows)
+        b = keys.rename(columns={"device": "backup"}).assign(_b=rows)
+        m = pairs.merge(p, on=["fault_bus", "primary"]).merge(b, on=[*_KEYS, "backup"])
+        return m, {"p": m.pop("_p").to_numpy(), "b": m.pop("_b").to_numpy()}
+    # on the integer codes (#21: two joins on the object keys of the whole table; at 10,000
+    # buses a copy of its five key columns per side): the same rows, in the same order
+    code_p, code_b = k.device_codes(pairs.primary), k.device_codes(pairs.backup)
+    seen = (code_p >= 0) & (code_b >= 0)
+    pairs = pairs[seen]
+    left = pd.DataFrame({"_k": k.place(pairs.fault_bus.to_numpy(), code_p[seen]),
+                         "_i": np.arange(len(pairs))})
+    right = pd.DataFrame({"_k": k.row_places(f.fault_bus.to_numpy()),
+                          "_p": np.arange(len(f))})
+    j = left.merge(right, on="_k")
+    i, p_rows = j["_i"].to_numpy(), j["_p"].to_numpy()
+    b_rows = k.rows_of(k.fault[p_rows], code_b[seen][i])
+    has = b_rows >= 0
+    i, p_rows, b_rows = i[has], p_rows[has], b_rows[has]
+    m = pd.DataFrame({"fault_bus": pairs.fault_bus.to_numpy()[i],
+                      "primary": pairs.primary.to_numpy()[i],
+                      "backup": pairs.backup.to_numpy()[i],
+                      **{c: f[c].to_numpy()[p_rows] for c in _KEYS if c != "fault_bus"}})
+    return m, {"p": p_rows, "b": b_rows}
 
 
 def _bracket_columns(bracket: str) -> list[str]:
@@ -141,7 +170,9 @@ def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return empty_coordination()
     with warnings.catch_warnings():  # all-NaN rule columns of some rules: float either way
         warnings.simplefilter("ignore", FutureWarning)
-        return pd.concat(frames, ignore_index=True)[COORDINATION_COLUMNS]
+        out = pd.concat(frames, ignore_index=True)
+    # the frames have these columns in this order: no second copy to reorder them (#21)
+    return out if list(out.columns) == COORDINATION_COLUMNS else out[COORDINATION_COLUMNS]
 
 
 def empty_coordination() -> pd.DataFrame:

@@ -38,6 +38,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks._keys import keys_of
 from protv2g.checks.rule_values import interval
 from protv2g.checks.tolerance import (
     combine_boundaries,
@@ -59,10 +60,60 @@ _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 
 def clearing_devices(ctx: CheckContext) -> pd.DataFrame:
     """The device that clears each fault: ``_KEYS`` + ``clearing_device``, ``t_clear_s``,
-    ``i_clear_a``."""
-    ch = ctx.chains
-    sub = ch[ch.source.astype(str).str.startswith(SUBSTATION)
-             & (ch.direction == Direction.FORWARD.value)][["fault_bus", "device", "order"]]
+    ``i_clear_a``; sorted by ``_KEYS``."""
+    rows = _clearing_rows(ctx)
+    if rows is None:
+        return _clearing_by_merge(ctx, _substation_paths(ctx))
+    f = ctx.faults
+    return pd.DataFrame({**{c: f[c].to_numpy()[rows] for c in _KEYS},
+                         "clearing_device": f.device.to_numpy()[rows],
+                         "t_clear_s": f.t_clear_s.to_numpy()[rows],
+                         "i_clear_a": f.i_phase_a.to_numpy()[rows]})
+
+
+def _on_substation_path(ctx: CheckContext) -> np.ndarray:
+    """Rows of ``ctx.chains`` whose source is a substation (made once per context)."""
+    if "sub mask" not in ctx.cache:
+        ctx.cache["sub mask"] = ctx.chains.source.astype(str).str.startswith(
+            SUBSTATION).to_numpy(dtype=bool)
+    return ctx.cache["sub mask"]
+
+
+def _substation_paths(ctx: CheckContext) -> pd.DataFrame:
+    """Forward chain rows from a substation: ``fault_bus, device, order`` (made once per
+    context, shared by both brackets)."""
+    if "substation paths" not in ctx.cache:
+        ch = ctx.chains
+        ctx.cache["substation paths"] = ch[
+            _on_substation_path(ctx) & (ch.direction == Direction.FORWARD.value).to_numpy()][
+            ["fault_bus", "device", "order"]]
+    return ctx.cache["substation paths"]
+
+
+def _clearing_rows(ctx: CheckContext) -> np.ndarray | None:
+    """The fault table's row of each fault's clearing device, in fault-code order (= sorted
+    by ``_KEYS``), on the context's integer codes (#21: a merge and a sort on the object
+    keys, per bracket); ``None`` without codes or with a device twice on one bus's
+    substation paths (several substations): then :func:`_clearing_by_merge`."""
+    sub = _substation_paths(ctx)
+    k = keys_of(ctx)
+    if k is None or sub.duplicated(["fault_bus", "device"]).any():
+        return None
+    f = ctx.faults
+    code = k.device_codes(sub.device)
+    known = code >= 0
+    places = pd.Index(k.place(sub.fault_bus.to_numpy()[known], code[known]))
+    at = places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+    rows = np.flatnonzero((at >= 0) & np.isfinite(f.t_clear_s.to_numpy(dtype=float)))
+    order = sub.order.to_numpy()[known][at[rows]]
+    rows = rows[np.lexsort((order, k.fault[rows]))]  # by fault, nearest the fault first
+    fault = k.fault[rows]
+    return rows[np.r_[True, fault[1:] != fault[:-1]]] if len(rows) else rows
+
+
+def _clearing_by_merge(ctx: CheckContext, sub: pd.DataFrame) -> pd.DataFrame:
+    """:func:`clearing_devices` joined on the key columns (a table without integer keys, or
+    a device twice on one bus's substation paths: several substations)."""
     m = sub.merge(ctx.faults[[*_KEYS, "device", "t_clear_s", "i_phase_a"]],
                   on=["fault_bus", "device"])
     m = m[np.isfinite(m.t_clear_s.to_numpy(dtype=float))]
@@ -73,10 +124,18 @@ def clearing_devices(ctx: CheckContext) -> pd.DataFrame:
 
 
 def _candidates(ctx: CheckContext) -> pd.DataFrame:
-    """(fault_bus, device) fed back from a V2G site, not on the substation path."""
+    """(fault_bus, device) fed back from a V2G site, not on the substation path (made once
+    per context, shared by both brackets)."""
+    if "candidates" not in ctx.cache:
+        ctx.cache["candidates"] = _find_candidates(ctx)
+    return ctx.cache["candidates"]
+
+
+def _find_candidates(ctx: CheckContext) -> pd.DataFrame:
     ch = ctx.chains
-    is_sub = ch.source.astype(str).str.startswith(SUBSTATION)
-    back = ch[~is_sub & (ch.direction == Direction.REVERSE.value)][["fault_bus", "device"]]
+    is_sub = _on_substation_path(ctx)
+    back = ch[~is_sub & (ch.direction == Direction.REVERSE.value).to_numpy()][
+        ["fault_bus", "device"]]
     on_sub = ch[is_sub][["fault_bus", "device"]].assign(_sub=True)
     back = back.drop_duplicates().merge(on_sub, how="left", on=["fault_bus", "device"])
     return back[back._sub.isna()][["fault_bus", "device"]]
@@ -95,19 +154,7 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
     if cand.empty:
         return concat(rows)
-    f = ctx.faults
-    m = cand.merge(f[[*_KEYS, "device", "fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s"]],
-                   on=["fault_bus", "device"])
-    m = m.merge(clearing_devices(ctx), on=_KEYS)
-    # a candidate behind the clearing device is de-energised by it anyway
-    ch = ctx.chains
-    behind = ch[ch.source.astype(str).str.startswith(SUBSTATION)
-                & (ch.direction == Direction.FORWARD.value)][["device", "fault_bus"]]
-    behind = behind.rename(columns={"device": "clearing_device", "fault_bus": "_bus"})
-    behind["_behind"] = True
-    m["_bus"] = m.device.map({n: s.bus for n, s in ctx.study.device_sites.items()})
-    m = m.merge(behind, how="left", on=["clearing_device", "_bus"])
-    m = m[m._behind.isna()]
+    m = _candidate_rows(ctx, cand)
     cti, rule_src, tol, bnd = _intervals(ctx, m)
     t = m.t_op_s.to_numpy(dtype=float)
     margin = t - m.t_clear_s.to_numpy(dtype=float) - cti
@@ -132,6 +179,43 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
         rule="coordination_interval", rule_value=cti, rule_source=rule_src, data_boundary=bnd,
         message=msgs))
     return concat(rows)
+
+
+def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
+    """The candidates' fault rows with the fault's clearing device, less those behind it."""
+    f = ctx.faults
+    cols = ["device", "fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s"]
+    behind = _substation_paths(ctx)[["device", "fault_bus"]]
+    bus_of = {n: s.bus for n, s in ctx.study.device_sites.items()}
+    k, clr = keys_of(ctx), _clearing_rows(ctx)
+    if clr is not None:
+        code = k.device_codes(cand.device)
+        cand_places = pd.Index(k.place(cand.fault_bus.to_numpy()[code >= 0], code[code >= 0]))
+    if clr is None or cand_places.has_duplicates:  # joined on the key columns
+        m = cand.merge(f[[*_KEYS, *cols]], on=["fault_bus", "device"])
+        m = m.merge(clearing_devices(ctx), on=_KEYS)
+        behind = behind.rename(columns={"device": "clearing_device", "fault_bus": "_bus"})
+        m["_bus"] = m.device.map(bus_of)
+        m = m.merge(behind.assign(_behind=True), how="left", on=["clearing_device", "_bus"])
+        return m[m._behind.isna()]
+    # on the integer codes (#21): the candidates' rows in the candidates' order (as the
+    # inner join did), each fault's clearing row by its fault code, "behind" as places
+    at = cand_places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+    rows = np.flatnonzero(at >= 0)
+    rows = rows[np.argsort(at[rows], kind="stable")]
+    of_fault = np.full(k.n_faults, -1, dtype=np.int64)
+    of_fault[k.fault[clr]] = clr
+    clr_rows = of_fault[k.fault[rows]]
+    rows, clr_rows = rows[clr_rows >= 0], clr_rows[clr_rows >= 0]
+    bus = pd.Series(f.device.to_numpy()[rows]).map(bus_of).to_numpy(dtype=np.int64)
+    code = k.device_codes(behind.device)
+    off = ~np.isin(k.place(bus, k.device[clr_rows]),
+                   k.place(behind.fault_bus.to_numpy()[code >= 0], code[code >= 0]))
+    rows, clr_rows = rows[off], clr_rows[off]
+    take = {c: f[c].to_numpy()[rows] for c in ["fault_bus", *_KEYS, *cols]}
+    return pd.DataFrame({**take, "clearing_device": f.device.to_numpy()[clr_rows],
+                         "t_clear_s": f.t_clear_s.to_numpy()[clr_rows],
+                         "i_clear_a": f.i_phase_a.to_numpy()[clr_rows]})
 
 
 def _intervals(ctx: CheckContext, m: pd.DataFrame

@@ -1,0 +1,130 @@
+"""Integer codes of the checks' fault-table keys, made once per context (#21).
+
+The checks join the fault table (one row per scenario, fault bus, fault type, case and device)
+with the topology's tables (chains, pairs, zones: fault bus and device) and with itself (the
+clearing device of a fault, the backup's row of the primary's fault). Joined on the key columns
+themselves, every ``merge`` factorised the Python strings of scenario, device, fault type and
+case again (``pandas.core.reshape.merge._factorize_keys`` on object keys: the largest self time
+of the IEEE 8500 checks stage, 0.33 s in 20 merges). :func:`fault_keys` factorises them once,
+in :func:`protv2g.checks._common.build_context`, into two integer codes per row:
+
+* ``fault`` — the fault ``(scenario, fault_bus, fault_type, case)``; codes follow the sorted
+  order of the keys (each column factorised sorted, then combined), so sorting by the code is
+  ``sort_values(["scenario", "fault_bus", "fault_type", "case"])``;
+* ``device`` — the device name (``names[code]``).
+
+``fault * n_devices + device`` names a row (the fault table has one row per device and fault),
+and ``fault_bus * n_devices + device`` a place on a topology table: look-ups are
+:meth:`pandas.Index.get_indexer` on ``int64``, no string hashing after the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FaultKeys", "FAULT_KEY_COLUMNS", "fault_keys", "keys_of"]
+
+#: Columns that name one fault of the table (with ``device``: one row).
+FAULT_KEY_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
+
+
+@dataclass(frozen=True, eq=False)
+class FaultKeys:
+    """Integer codes of a fault table's rows (see the module docstring).
+
+    Attributes
+    ----------
+    fault : ndarray of int64
+        Per row, the code of its fault (``0 … n_faults − 1``, in sorted key order).
+    device : ndarray of int64
+        Per row, the code of its device (``0 … len(names) − 1``).
+    names : Index
+        Device names by code.
+    levels, combined
+        Each key column's sorted values and the faults' combined raw codes (for
+        :meth:`fault_codes`).
+    index : Index
+        The table's index object: the codes hold for a table with this very index (the
+        table or a shallow copy with columns replaced, :func:`keys_of`).
+    """
+
+    fault: np.ndarray
+    device: np.ndarray
+    names: pd.Index
+    levels: tuple[pd.Index, ...] = ()
+    combined: np.ndarray | None = None
+    index: pd.Index | None = None
+
+    def fault_codes(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+        """Fault codes of other rows given their ``FAULT_KEY_COLUMNS`` values (in that
+        order); ``-1`` for a fault the table does not have."""
+        raw = np.zeros(len(columns[0]), dtype=np.int64)
+        missing = np.zeros(len(raw), dtype=bool)
+        for values, level in zip(columns, self.levels, strict=True):
+            c = level.get_indexer(np.asarray(values))
+            missing |= c < 0
+            raw = raw * max(len(level), 1) + c
+        at = np.searchsorted(self.combined, raw)
+        at = np.minimum(at, len(self.combined) - 1)
+        found = ~missing & (self.combined[at] == raw)
+        return np.where(found, at, -1)
+
+    @property
+    def n_faults(self) -> int:
+        """Number of distinct faults."""
+        return int(self.fault.max()) + 1 if len(self.fault) else 0
+
+    def device_codes(self, names: Sequence[str] | np.ndarray | pd.Series) -> np.ndarray:
+        """Codes of device names (``-1`` for a name without rows in the table)."""
+        return self.names.get_indexer(np.asarray(names, dtype=object)).astype(np.int64)
+
+    def place(self, fault_bus: np.ndarray, device: np.ndarray) -> np.ndarray:
+        """``fault_bus × n_devices + device code``: one integer per (bus, device)."""
+        return np.asarray(fault_bus, dtype=np.int64) * len(self.names) + device
+
+    def row_places(self, fault_bus: np.ndarray) -> np.ndarray:
+        """:meth:`place` of every row of the table (its ``fault_bus`` column given)."""
+        return self.place(fault_bus, self.device)
+
+    def rows_of(self, fault: np.ndarray, device: np.ndarray) -> np.ndarray:
+        """The table's row of each (fault code, device code); ``-1`` where it has none."""
+        index = pd.Index(self.fault * len(self.names) + self.device)
+        key = np.asarray(fault, dtype=np.int64) * len(self.names) + device
+        return np.where(np.asarray(device) < 0, -1, index.get_indexer(key))
+
+
+def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
+    """:class:`FaultKeys` of a checks fault table; ``None`` when its keys do not name its
+    rows one by one (a hand-built table with repeated rows): the checks then join on the
+    columns themselves."""
+    fault = np.zeros(len(faults), dtype=np.int64)
+    levels = []
+    for c in FAULT_KEY_COLUMNS:  # lexicographic: code = ((s·nb + b)·nt + t)·nc + c
+        codes, uniques = pd.factorize(faults[c].to_numpy(), sort=True, use_na_sentinel=False)
+        levels.append(pd.Index(uniques))
+        fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
+    combined, fault = np.unique(fault, return_inverse=True)
+    fault = fault.reshape(-1).astype(np.int64)
+    device, names = pd.factorize(faults["device"].to_numpy(dtype=object))
+    if (device < 0).any():
+        return None
+    keys = FaultKeys(fault=fault, device=device.astype(np.int64),
+                     names=pd.Index(names, dtype=object), levels=tuple(levels),
+                     combined=combined, index=faults.index)
+    if pd.Index(keys.fault * len(names) + keys.device).has_duplicates:
+        return None
+    return keys
+
+
+def keys_of(ctx: object) -> FaultKeys | None:
+    """``ctx.keys`` when they are the codes of ``ctx.faults``' rows (the same index object:
+    the table, or a shallow copy of it as :func:`protv2g.checks._common.in_bracket` makes);
+    ``None`` for a context whose fault table was replaced by other rows."""
+    keys, faults = getattr(ctx, "keys", None), getattr(ctx, "faults", None)
+    if keys is None or faults is None or faults.index is not keys.index:
+        return None
+    return keys
