@@ -75,16 +75,19 @@ def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
                           "vn_kv": tab.kv_ll.to_numpy(float),
                           "is_source": [i in src for i in range(len(tab))]})
     e = model.elements
-    rows = []
-    for row in np.flatnonzero(e.cls.isin(SERIES_CLASSES).to_numpy()):
-        b = e.buses.iat[row]
-        if len(b) < 2 or b[0] == b[1]:
-            continue
-        rows.append((str(e.cls.iat[row]), int(row), str(e.name.iat[row]), b[0], b[1],
-                     float(np.nan_to_num(e.length_km.iat[row])),
-                     bool(e.enabled.iat[row] and e.closed.iat[row])))
-    branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
-                                           "to_bus", "length_km", "in_service"])
+    # series elements between two different buses, column by column (a pass over 29,000
+    # cells with .iat took 1.1 s of the IEEE 8500 run)
+    rows = np.flatnonzero(e.cls.isin(SERIES_CLASSES).to_numpy())
+    ends = e.buses.to_numpy(object)[rows]
+    two = np.array([len(b) >= 2 and b[0] != b[1] for b in ends], dtype=bool)
+    rows, ends = rows[two], ends[two]
+    branches = pd.DataFrame({
+        "element": e.cls.to_numpy(object)[rows].astype(str),
+        "element_index": rows.astype(int),
+        "name": e.name.to_numpy(object)[rows].astype(str),
+        "from_bus": [b[0] for b in ends], "to_bus": [b[1] for b in ends],
+        "length_km": np.nan_to_num(e.length_km.to_numpy(float)[rows]),
+        "in_service": (e.enabled.to_numpy(bool) & e.closed.to_numpy(bool))[rows]})
     return {"Feeder buses": buses, "Feeder branches": branches}
 
 
