@@ -369,14 +369,17 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         w.note("Not attributed (the rows carry no comparison with the base case):")
         _findings_grid(w, unknown, rec_map)
 
-    w.heading("6. Recommendations (each verified by re-running the checks)")
+    w.heading("6. Recommendations")
     if recs is None or recs.empty:
-        w.note("not computed in this run")
+        w.note("not computed in this run: `protv2g recommend <study.yaml>` proposes the smallest "
+               "ordinary setting change for each finding")
     else:
         rows = [[r.recommendation, r.finding, r.change or r.status, r.clears or r.note,
                  r.side_effects, r.hosting_after_kw] for r in recs.itertuples(index=False)]
         w.grid(["rec.", "finding", "change", "clears / why not", "side effects",
                 "hosting after (kW)"], rows, spans=[1, 1, 2, 3, 2, 1])
+        w.note("verified: every check re-run with the change on every scenario of this run, "
+               "on the same fault and flow results (settings do not change them)")
 
     w.heading("7. Protection hosting capacity")
     band = result.tables.get("Hosting band")
