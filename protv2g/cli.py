@@ -143,19 +143,38 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e[+-]\d+)?(?![\w.])")
+
+
+def _span(tokens: list[str]) -> str:
+    """One figure of a group of notes: itself when all agree, else ``lowest–highest``."""
+    if len(set(tokens)) == 1:
+        return tokens[0]
+    values = [float(t) for t in tokens]
+    lo, hi = min(values), max(values)
+    fmt = "{:.2e}" if any("e" in t for t in tokens) else "{:g}"
+    return f"{fmt.format(lo)}–{fmt.format(hi)}"
+
+
 def _print_notes(caught: list[warnings.WarningMessage]) -> None:
     """Engine notes (warnings raised in protv2g) as one line per kind, with a count;
-    third-party deprecation noise is dropped."""
-    counts: dict[str, int] = {}
+    third-party deprecation noise is dropped. Notes that differ only in their figures (the
+    number of fault buses, the smallest PLL tracking residual of each slice …) and in the
+    slice they name are one line giving each figure's range."""
+    groups: dict[str, list[list[str]]] = {}
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
             continue
         if "protv2g" not in str(w.filename):
             continue
-        text = str(w.message).splitlines()[0]
-        text = re.sub(r"^\d+ ", "", text.split(" (scenario")[0])
-        counts[text] = counts.get(text, 0) + 1
-    for text, n in counts.items():
+        text = re.sub(r" \(scenario [^)]*\)", "", str(w.message).splitlines()[0])
+        groups.setdefault(_NUMBER.sub("\x00", text), []).append(_NUMBER.findall(text))
+    for key, figures in groups.items():
+        spans = [_span([f[k] for f in figures]) for k in range(key.count("\x00"))]
+        text = key
+        for span in spans:
+            text = text.replace("\x00", span, 1)
+        n = len(figures)
         print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""),
               file=sys.stderr)
 
