@@ -393,7 +393,10 @@ def make_study(folder: Path, n_buses: int) -> tuple[Path, dict]:
         {"name": "R-HEAD", "kind": "relay", "location": {"line": head["name"], "end": "from"},
          "pickup_a": 400, "curve": "IEEE-VI", "time_dial": 2.0, "inst_pickup_a": 4000,
          "ground_pickup_a": 120, "ground_curve": "IEEE-VI", "ground_time_dial": 2.0,
-         "interrupting_rating_ka": 25}]
+         # the line reclosers reclose, the head breaker does not (a choice for the synthetic
+         # study, as in the shipped examples): declared, so the gate judges C10 (undeclared
+         # reclosing behind V2G is a could-not-evaluate row, gate ERROR)
+         "reclose_intervals_s": [], "interrupting_rating_ka": 25}]
     for k, frac in enumerate((0.25, 0.5, 0.75), start=1):
         row = trunk.iloc[int(frac * (len(trunk) - 1))]
         devices.append({
