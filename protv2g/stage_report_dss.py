@@ -51,14 +51,21 @@ DSS_STAGES_NOTE = (
     "it has tripped (0 A)")
 
 
-def _row_of(device: pd.DataFrame, name: str, fault_bus: str, fault_type: str, case: str,
-            scenario: str) -> int | None:
-    """Position of the device table row of a finding's fault (``None``: not kept)."""
-    m = ((device["device"].to_numpy() == name)
-         & (device["fault_bus_name"].astype(str).to_numpy() == fault_bus)
-         & (device["fault_type"].astype(str).to_numpy() == fault_type)
-         & (device["case"].astype(str).to_numpy() == case)
-         & (device["scenario"].to_numpy() == scenario))
+def _row_keys(device: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The key columns :func:`_row_of` compares, as arrays (built once per table: #21)."""
+    return (device["device"].to_numpy(), device["fault_bus_name"].astype(str).to_numpy(),
+            device["fault_type"].astype(str).to_numpy(), device["case"].astype(str).to_numpy(),
+            device["scenario"].to_numpy())
+
+
+def _row_of(keys: tuple[np.ndarray, ...], name: str, fault_bus: str, fault_type: str,
+            case: str, scenario: str) -> int | None:
+    """Position of the device table row of a finding's fault (``None``: not kept); ``keys``
+    from :func:`_row_keys` of the device table."""
+    m = keys[0] == name
+    for column, value in zip(keys[1:], (fault_bus, fault_type, case, scenario), strict=True):
+        at = np.flatnonzero(m)
+        m[at] = column[at] == value  # only the rows still matching (few after the device)
     pos = np.flatnonzero(m)
     return int(pos[0]) if len(pos) else None
 
@@ -94,7 +101,8 @@ def _site_columns(sites: pd.DataFrame, t_start_s: np.ndarray) -> list[dict[str, 
 def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: str,
                             fault_type: str, case: str, scenario: Scenario, *,
                             t_shown_s: float | None = None, t_scale: float = 1.0,
-                            devices: dict | None = None) -> pd.DataFrame:
+                            devices: dict | None = None,
+                            row_keys: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
     """A device's current and operate time in each stage of one fault, from the stored stages.
 
     Parameters
@@ -115,6 +123,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     devices : dict, optional
         Device models by name (:func:`protv2g.checks._common.build_devices`; built when not
         given).
+    row_keys : tuple of arrays, optional
+        :func:`_row_keys` of ``faults.device`` (built when not given).
 
     Returns
     -------
@@ -138,7 +148,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     if st is None:
         raise ValueError("the OpenDSS Charger stages table reads the stored stages: run "
                          "fault_tables(..., staged=True)")
-    i = _row_of(faults.device, device, fault_bus, fault_type, case, scenario.name)
+    i = _row_of(row_keys or _row_keys(faults.device), device, fault_bus, fault_type, case,
+                scenario.name)
     if i is None:
         return pd.DataFrame(columns=[*STAGED_TABLE_COLUMNS, "note"])
     if devices is None:
@@ -206,9 +217,11 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
         return empty
     by_name = {sc.name: sc for sc in scenarios}
     devices = build_devices(study)[0]
+    keys = _row_keys(faults.device)
     frames = [dss_staged_device_table(study, faults, f.device, f.fault_bus, f.fault_type,
                                       f.case, by_name[f.scenario], t_shown_s=f.t_shown_s,
-                                      t_scale=f.t_scale, devices=devices).assign(finding=f.label)
+                                      t_scale=f.t_scale, devices=devices, row_keys=keys
+                                      ).assign(finding=f.label)
               for f in found if f.device in devices]
     frames = [f for f in frames if len(f)]
     if not frames:
