@@ -147,7 +147,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     base_names = {sc.name for sc in scenarios if sc.is_base}
     tables = {"Coordination": coordination,
-              "Device duty": device_duty_table(study, device_faults, base_names),
+              # C7's rows reused (#21); the rest (unrated devices, minimum case) built here
+              "Device duty": device_duty_table(study, device_faults, base_names,
+                                               known=ctx.cache.get("duty_frame")),
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}

@@ -51,14 +51,27 @@ DSS_STAGES_NOTE = (
     "it has tripped (0 A)")
 
 
-def _row_of(device: pd.DataFrame, name: str, fault_bus: str, fault_type: str, case: str,
-            scenario: str) -> int | None:
-    """Position of the device table row of a finding's fault (``None``: not kept)."""
-    m = ((device["device"].to_numpy() == name)
-         & (device["fault_bus_name"].astype(str).to_numpy() == fault_bus)
-         & (device["fault_type"].astype(str).to_numpy() == fault_type)
-         & (device["case"].astype(str).to_numpy() == case)
-         & (device["scenario"].to_numpy() == scenario))
+def _row_keys(device: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The key columns :func:`_row_of` compares, as arrays (built once per table: #21)."""
+    return (device["device"].to_numpy(), device["fault_bus_name"].astype(str).to_numpy(),
+            device["fault_type"].astype(str).to_numpy(), device["case"].astype(str).to_numpy(),
+            device["scenario"].to_numpy())
+
+
+def _site_keys(sites: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """``fault_bus, scenario, case, fault_type`` of ``StagedCurrents.sites`` as arrays."""
+    return (sites["fault_bus"].to_numpy(), sites["scenario"].to_numpy(),
+            sites["case"].astype(str).to_numpy(), sites["fault_type"].astype(str).to_numpy())
+
+
+def _row_of(keys: tuple[np.ndarray, ...], name: str, fault_bus: str, fault_type: str,
+            case: str, scenario: str) -> int | None:
+    """Position of the device table row of a finding's fault (``None``: not kept); ``keys``
+    from :func:`_row_keys` of the device table."""
+    m = keys[0] == name
+    for column, value in zip(keys[1:], (fault_bus, fault_type, case, scenario), strict=True):
+        at = np.flatnonzero(m)
+        m[at] = column[at] == value  # only the rows still matching (few after the device)
     pos = np.flatnonzero(m)
     return int(pos[0]) if len(pos) else None
 
@@ -94,7 +107,8 @@ def _site_columns(sites: pd.DataFrame, t_start_s: np.ndarray) -> list[dict[str, 
 def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: str,
                             fault_type: str, case: str, scenario: Scenario, *,
                             t_shown_s: float | None = None, t_scale: float = 1.0,
-                            devices: dict | None = None) -> pd.DataFrame:
+                            devices: dict | None = None,
+                            row_keys: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
     """A device's current and operate time in each stage of one fault, from the stored stages.
 
     Parameters
@@ -115,6 +129,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     devices : dict, optional
         Device models by name (:func:`protv2g.checks._common.build_devices`; built when not
         given).
+    row_keys : tuple of arrays, optional
+        :func:`_row_keys` of ``faults.device`` (built when not given).
 
     Returns
     -------
@@ -138,7 +154,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     if st is None:
         raise ValueError("the OpenDSS Charger stages table reads the stored stages: run "
                          "fault_tables(..., staged=True)")
-    i = _row_of(faults.device, device, fault_bus, fault_type, case, scenario.name)
+    i = _row_of(row_keys or _row_keys(faults.device), device, fault_bus, fault_type, case,
+                scenario.name)
     if i is None:
         return pd.DataFrame(columns=[*STAGED_TABLE_COLUMNS, "note"])
     if devices is None:
@@ -148,6 +165,17 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     high_st = None if faults.staged_high is None else faults.staged_high.take([i])
     both = device_times(one, row, st.take([i]), high_st)  # the checks' two brackets
     held = device_times(one, row)  # no stages: the first-cycle current held
+    return _stage_rows(study, st, i, both, held, device, fault_bus, fault_type, case, scenario,
+                       t_shown_s, t_scale)
+
+
+def _stage_rows(study: Study, st: StagedCurrents, i: int, both: pd.DataFrame,
+                held: pd.DataFrame, device: str, fault_bus: str, fault_type: str, case: str,
+                scenario: Scenario, t_shown_s: float | None, t_scale: float,
+                site_keys: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
+    """The rows of :func:`dss_staged_device_table` for device-table row ``i``, from its
+    :func:`device_times` with (``both``) and without (``held``) the stages (one row each);
+    ``site_keys``: :func:`_site_keys` of ``st.sites`` (built when not given)."""
     low = _bracket_times(both, "low")
     key = time_key(low, t_shown_s, t_scale)
     t_low, t_high = low[key], float(both[bracket_column(key, "high")].iloc[0])
@@ -155,10 +183,14 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     ip, ig = st.phase_a([i])[:, 0], st.ground_a([i])[:, 0]
     t0, t1 = (t[:, 0] for t in st.times_s([i]))
     s = st.sites
-    mine = s[(s["scenario"] == scenario.name) & (s["case"].astype(str) == case)
-             & (s["fault_type"].astype(str) == fault_type)
-             & (s["fault_bus"].to_numpy() == int(row["fault_bus"].iloc[0]))] if len(s) else s
-    site_cols = _site_columns(mine, t0)
+    if len(s):
+        k = site_keys or _site_keys(s)
+        m = k[0] == int(both["fault_bus"].iloc[0])
+        for column, value in zip(k[1:], (scenario.name, case, fault_type), strict=True):
+            at = np.flatnonzero(m)
+            m[at] = column[at] == value
+        s = s[m]  # this fault's site rows
+    site_cols = _site_columns(s, t0)
     common = {"device": device, "fault_bus": fault_bus, "fault_type": fault_type,
               "case": case, "scenario": scenario.name,
               "participation": "—" if scenario.is_base else scenario.participation.value,
@@ -206,10 +238,28 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
         return empty
     by_name = {sc.name: sc for sc in scenarios}
     devices = build_devices(study)[0]
-    frames = [dss_staged_device_table(study, faults, f.device, f.fault_bus, f.fault_type,
-                                      f.case, by_name[f.scenario], t_shown_s=f.t_shown_s,
-                                      t_scale=f.t_scale, devices=devices).assign(finding=f.label)
-              for f in found if f.device in devices]
+    keys = _row_keys(faults.device)
+    found = [f for f in found if f.device in devices]
+    rows = [_row_of(keys, f.device, f.fault_bus, f.fault_type, f.case, f.scenario)
+            for f in found]
+    at = [i for i in rows if i is not None]
+    if not at:
+        return empty
+    # every finding's row timed in one call per bracket (#21: 12 one-row calls, 0.2 s on the
+    # IEEE 8500); a row's times depend on that row and its device only
+    table = faults.device.iloc[at]
+    st, high = faults.staged, faults.staged_high
+    both = device_times(devices, table, st.take(at), None if high is None else high.take(at))
+    held = device_times(devices, table)
+    site_keys = _site_keys(st.sites) if len(st.sites) else None
+    frames, k = [], 0
+    for f, i in zip(found, rows, strict=True):
+        if i is None:
+            continue
+        frames.append(_stage_rows(study, st, i, both.iloc[[k]], held.iloc[[k]], f.device,
+                                  f.fault_bus, f.fault_type, f.case, by_name[f.scenario],
+                                  f.t_shown_s, f.t_scale, site_keys).assign(finding=f.label))
+        k += 1
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty

@@ -30,7 +30,7 @@ import pytest
 from protv2g.checks import check_context, run_checks
 from protv2g.checks.asymmetry import asym_rms_factor, kappa_iec60909, peak_current_ka
 from protv2g.checks.converter_sum import bus_iec_sum_ka
-from protv2g.checks.duty import device_duty_table
+from protv2g.checks.duty import KnownDuty, check_duty, device_duty_table, duty_frame
 from protv2g.checks.rule_values import rules_used_table, study_rules_table
 from protv2g.gate import GateOutcome, classify, gate_verdict
 from protv2g.pipeline import fault_tables, study_flow
@@ -323,3 +323,28 @@ def test_depot_max_case_on_the_iec_sum_never_below_the_bus_level(depot_expected)
                                     + math.sqrt(2) * r.i_converter_ka, rel=1e-9)
     v, _ = run_checks(study, f, None, sc)
     assert v[(v.criterion == "C7") & (v.status == "fail")].empty          # 25 kA rating
+
+
+def test_device_duty_sheet_reuses_c7_rows_unchanged(depot_faults) -> None:
+    """#21: the Device duty sheet built on C7's rows (``ctx.cache["duty_frame"]``) or on part
+    of them is the sheet built from scratch, row order (ties) included; a frame on other base
+    cases or another table is not used."""
+    study, sc, f = depot_faults
+    bases = {s.name for s in sc if s.is_base}
+    plain = device_duty_table(study, f.device, bases)
+    ctx = check_context(study, f, None, sc)
+    check_duty(ctx)
+    known = ctx.cache["duty_frame"]
+    assert isinstance(known, KnownDuty) and len(known.frame)
+    pd.testing.assert_frame_equal(device_duty_table(study, f.device, bases, known=known), plain,
+                                  check_exact=True)
+    rows = np.flatnonzero(ctx.faults.device.to_numpy() == "R-F1")
+    part = KnownDuty(duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=rows), rows,
+                     len(ctx.faults), dict(ctx.base_of))
+    pd.testing.assert_frame_equal(device_duty_table(study, f.device, bases, known=part), plain,
+                                  check_exact=True)
+    wrong = part._replace(frame=part.frame.assign(i_duty_ka=1e3))
+    for unused in (wrong._replace(base_of={k: "" for k in part.base_of}),
+                   wrong._replace(n_rows=len(f.device) + 1)):
+        pd.testing.assert_frame_equal(device_duty_table(study, f.device, bases, known=unused),
+                                      plain, check_exact=True)

@@ -12,6 +12,7 @@ References written out here (not computed by protv2g):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import warnings
 
@@ -25,9 +26,11 @@ from hypothesis import strategies as st
 
 from protv2g.checks.converter_sum import (
     CURRENT_BASES,
+    ConverterSplit,
     bus_iec_sum_ka,
     magnitude_sum_ka,
     phasors_ka,
+    split_against_base,
     split_currents,
 )
 
@@ -165,3 +168,40 @@ def test_fault_levels_sheet_carries_the_iec_sum() -> None:
     old = SimpleNamespace(**{**vars(result), "fault_currents": fc.drop(
         columns="ikss_iec_sum_ka")})
     assert np.isnan(fault_levels(old).iloc[0].i_max_v2g_iec_sum_ka)
+
+
+def _split_by_merge(frame: pd.DataFrame, keys: list[str], base_of: dict) -> ConverterSplit:
+    """The string left join split_against_base used before #21 (reference)."""
+    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
+    base = frame[["scenario", *keys, *cols]].rename(
+        columns={"scenario": "_base", **{c: f"_b_{c}" for c in cols}})
+    left = frame[["scenario", *dict.fromkeys(["case", *keys]), *cols]].reset_index(drop=True)
+    left["_base"] = [base_of.get(str(n), "") for n in left.scenario]
+    j = left.merge(base.drop_duplicates(["_base", *keys]), how="left", on=["_base", *keys])
+    i = np.column_stack([phasors_ka(j[f"i{p}_ka"], j[f"i{p}_degree"]) for p in "abc"])
+    ib = np.column_stack([phasors_ka(j[f"_b_i{p}_ka"], j[f"_b_i{p}_degree"]) for p in "abc"])
+    return split_currents(i, ib, (j.case.astype(str) == "max").to_numpy())
+
+
+def test_split_against_base_joins_as_the_string_merge() -> None:
+    """#21: the base row found on integer key codes is the left join's (first base row of
+    the same keys; none for a scenario without a base row or base case; NaN keys match)."""
+    rng = np.random.default_rng(7)
+    n = 400
+    frame = pd.DataFrame({
+        "scenario": rng.choice(["base/peak", "v2g/peak", "v2g/light", "base/light", "odd"], n),
+        "bus": rng.choice([1, 2, 3, 40], n), "fault_type": rng.choice(["3ph", "SLG-a", "LL"], n),
+        "case": rng.choice(["max", "min"], n),
+        "phase": rng.choice(np.array(["a", "bc", None], dtype=object), n)})
+    for p in "abc":
+        frame[f"i{p}_ka"] = rng.uniform(0.0, 9.0, n)
+        frame[f"i{p}_degree"] = rng.uniform(-180.0, 180.0, n)
+    frame.loc[rng.choice(n, 20), "ib_ka"] = np.nan
+    base_of = {"base/peak": "base/peak", "v2g/peak": "base/peak", "v2g/light": "base/light",
+               "base/light": "base/light"}  # "odd" has none; bases drawn with duplicate keys
+    for keys in (["bus", "fault_type", "case", "phase"], ["bus", "case"]):
+        got, ref = split_against_base(frame, keys, base_of), _split_by_merge(frame, keys,
+                                                                           base_of)
+        for f in dataclasses.fields(ConverterSplit):
+            np.testing.assert_array_equal(getattr(got, f.name), getattr(ref, f.name))
+        assert (got.basis == "phasor_no_base").sum() >= n // 5  # "odd" and missing keys

@@ -295,3 +295,21 @@ def test_study_file_errors_name_the_key(tmp_path) -> None:
                  "or 'forward'", "v2g_sites[0].interconnection_transformer.connection"):
         assert path in text, path
     assert "shorthand" not in text and "mapping" not in text
+
+
+def test_settings_of_named_devices_equal_the_full_set() -> None:
+    """#21: ``settings_from_study(devices=...)`` gives those devices' entries of the full set
+    (the Directional table asks only for the forward-directional relays); none: empty."""
+    from protv2g.directional import is_forward_directional, settings_from_study
+    from protv2g.study.loader import load_study
+    from tests.conftest import FEEDERS_DIR
+
+    study = load_study(FEEDERS_DIR / "depot_two_feeder" / "study.yaml")
+    study = study.with_updates(devices=[dict(d, directional="forward") if d["name"] == "R-F1"
+                                        else d for d in study.raw["devices"]])
+    full = settings_from_study(study)
+    assert settings_from_study(study, devices=["R-F1", "RC-F1"]) == {
+        k: full[k] for k in ("R-F1", "RC-F1")}
+    assert settings_from_study(study, devices=[]) == {}
+    forward = [d.name for d in study.document.devices if is_forward_directional(d)]
+    assert forward == [n for n, s in full.items() if s.directional] == ["R-F1"]

@@ -167,8 +167,11 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
         return ctx.cache["directional"]
     study = ctx.study
     feeder = study.feeder
-    settings = settings_from_study(study)
-    names = [n for n, s in settings.items() if s.directional]
+    # the forward-directional relays' settings only (the others are never evaluated; #21:
+    # every relay's defaults, feeder graph included, took 0.55 s on the IEEE 8500)
+    names = [d.name for d in study.document.devices
+             if getattr(d.kind, "value", d.kind) != "fuse" and is_forward_directional(d)]
+    settings = settings_from_study(study, devices=names) if names else {}
     if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         out = evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
                                    pd.DataFrame(columns=["device"]), feeder,

@@ -202,7 +202,7 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
     pandas.DataFrame
         :data:`DIRECTIONAL_COLUMNS`; ``step`` is -1 (fault rows).
     """
-    graph = feeder_graph(net)
+    graph = None  # built for the first directional device (#21: 0.4 s on the IEEE 8500)
     frames = []
     table = device_table
     if "fault_bus_name" not in table.columns:
@@ -222,6 +222,8 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
             mem = np.array([v1_memory_pu.get((str(c), int(site.bus)), 0j)  # type: ignore[attr-defined]
                             for c in rows["case"].astype(str)], complex)
         elements = _element_rows(p, s, mem)
+        if graph is None:
+            graph = feeder_graph(net)
         true_dir = true_direction(graph, site.element, site.element_index,  # type: ignore[attr-defined]
                                   site.bus, site.far_bus,  # type: ignore[attr-defined]
                                   rows["fault_bus"].to_numpy())

@@ -19,7 +19,7 @@ A relay's ``directional`` key is either the shorthand ``none`` / ``forward`` or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -269,13 +269,16 @@ def defaults_for(net: pp.pandapowerNet | DssModel, site: object, pickup_a: float
         reverse_power_pickup_mw=0.05 * SQRT3 * vn_kv * pickup_a / 1000.0)
 
 
-def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, object]] | None = None
+def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, object]] | None = None,
+                        devices: Collection[str] | None = None
                         ) -> dict[str, DirectionalSettings]:
     """Directional settings of every relay and recloser of a study (fuses have none).
 
     Relays: ``directional`` (shorthand or mapping) and ``characteristic_angle_degree`` (67P
     MTA); reclosers have no directional setting and are evaluated as non-directional (flows).
-    ``overrides[device]`` replaces any field (tests, what-if studies).
+    ``overrides[device]`` replaces any field (tests, what-if studies). ``devices``: only
+    these (default all); the feeder graph the defaults need is built only when one is left
+    (#21: 0.55 s on the IEEE 8500 for a study without a directional relay).
 
     Raises
     ------
@@ -284,12 +287,14 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
     """
     out: dict[str, DirectionalSettings] = {}
     net = study.feeder  # type: ignore[attr-defined]
-    graph = dss_feeder_graph(net) if isinstance(net, DssModel) else _graph(net)
+    graph = None
     cache: dict[int, tuple[complex, complex]] = {}
     for device in study.document.devices:  # type: ignore[attr-defined]
         kind = getattr(device.kind, "value", device.kind)
-        if kind == "fuse":
+        if kind == "fuse" or (devices is not None and device.name not in devices):
             continue
+        if graph is None:
+            graph = dss_feeder_graph(net) if isinstance(net, DssModel) else _graph(net)
         site = study.device_sites[device.name]  # type: ignore[attr-defined]
         if kind == "relay":
             pickup = float(device.pickup_a)

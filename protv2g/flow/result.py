@@ -63,18 +63,35 @@ def reverse_flow_summary(devices: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         :data:`REVERSE_COLUMNS`; ``max_reverse_p_mw`` is the largest ``−p_mw`` (0 if none).
     """
-    rows = []
-    for (scenario, device), g in devices.groupby(["scenario", "device"], sort=False):
-        rev = g[g["reverse_flow"]]
-        rows.append({
-            "scenario": scenario, "device": device, "kind": g["kind"].iloc[0],
-            "n_steps": len(g), "n_reverse_steps": len(rev),
-            "reverse_steps": step_ranges(rev["step"].to_numpy()),
-            "first_reverse_time_h": float(rev["time_h"].min()) if len(rev) else np.nan,
-            "max_reverse_p_mw": float(max(0.0, -g["p_mw"].min())),
-            "max_i_a": float(g["i_a"].max()),
-        })
-    return pd.DataFrame(rows, columns=REVERSE_COLUMNS)
+    # whole-column reductions per group, not one frame per group (#21: 318 groups took
+    # 0.4 s on the IEEE 8500); groups in order of first appearance (``sort=False``)
+    codes = devices.groupby(["scenario", "device"], sort=False).ngroup().to_numpy()
+    keep = np.flatnonzero(codes >= 0)
+    if not len(keep):
+        return pd.DataFrame([], columns=REVERSE_COLUMNS)
+    codes = codes[keep]
+    n = int(codes.max()) + 1
+    first = keep[np.unique(codes, return_index=True)[1]]
+    rev = devices["reverse_flow"].to_numpy(bool)[keep]
+    p_min = pd.Series(devices["p_mw"].to_numpy(float)[keep]).groupby(codes).min()
+    i_max = pd.Series(devices["i_a"].to_numpy(float)[keep]).groupby(codes).max()
+    t_rev = pd.Series(devices["time_h"].to_numpy(float)[keep][rev]).groupby(codes[rev]).min()
+    neg_p = -p_min.reindex(range(n)).to_numpy()
+    steps = devices["step"].to_numpy()[keep][rev]
+    order = np.argsort(codes[rev], kind="stable")
+    bounds = np.searchsorted(codes[rev][order], np.arange(n + 1))
+    return pd.DataFrame({
+        "scenario": devices["scenario"].to_numpy()[first],
+        "device": devices["device"].to_numpy()[first],
+        "kind": devices["kind"].to_numpy()[first],
+        "n_steps": np.bincount(codes, minlength=n),
+        "n_reverse_steps": np.bincount(codes[rev], minlength=n),
+        "reverse_steps": [step_ranges(steps[order[a:b]]) for a, b in
+                          zip(bounds[:-1], bounds[1:], strict=True)],
+        "first_reverse_time_h": t_rev.reindex(range(n)).to_numpy(float),
+        "max_reverse_p_mw": np.where(neg_p > 0.0, neg_p, 0.0),  # max(0, −min p)
+        "max_i_a": i_max.reindex(range(n)).to_numpy(float),
+    }, columns=REVERSE_COLUMNS)
 
 
 @dataclass(frozen=True)
