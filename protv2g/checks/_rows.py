@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["rows_by_value", "labels_by_key"]
+__all__ = ["rows_by_value", "labels_by_key", "key_codes"]
 
 
 def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:
@@ -45,15 +45,23 @@ def labels_by_key(*parts: Any) -> tuple[np.ndarray, np.ndarray]:
 
     Missing values are keyed by their ``str`` (None, NaN and pd.NA stay apart).
     """
-    n = len(parts[0])
-    key = np.zeros(n, dtype=np.int64)
+    keyed = []
     for p in parts:
         arr = np.array(p, dtype=object)
         na = pd.isna(arr)
         if na.any():
             arr[na] = [str(x) for x in arr[na]]
-        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
-        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
-        key = key.astype(np.int64)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        keyed.append(arr)
+    _, first, inverse = np.unique(key_codes(keyed), return_index=True, return_inverse=True)
     return first, inverse.reshape(-1)
+
+
+def key_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per row for the tuple of its values in ``columns`` (NaN, None equal to
+    themselves, as ``groupby(dropna=False)``): each column factorised, combined with the
+    codes so far and factorised again (no overflow however many columns)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        c, uniques = pd.factorize(values, use_na_sentinel=False)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + c)
+    return code.astype(np.int64)

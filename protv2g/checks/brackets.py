@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, in_bracket
+from protv2g.checks._rows import key_codes
 from protv2g.checks.coordination import PairTerms, evaluate_pairs
 from protv2g.checks.pairs import empty_coordination, in_pair_bracket, merged
 from protv2g.criteria import Criterion
@@ -72,13 +73,13 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
     # were copied by each assign, the concatenation, the sort and ``head``: ≈ 5 copies of
     # both brackets' coordination tables at the checks stage's peak)
     n_high = len(high)
-    group = _key_codes([np.concatenate([high[c].to_numpy(), low[c].to_numpy()])
+    group = key_codes([np.concatenate([high[c].to_numpy(), low[c].to_numpy()])
                         for c in key])
     # occurrence within the key in its own bracket (``cumcount``), then the group of each
     # (key, occurrence); all on integer codes (#21: a sort and three groupbys on the eight
     # object key columns of both brackets' coordination tables)
     occ = np.concatenate([_cumcount(group[:n_high]), _cumcount(group[n_high:])])
-    group = _key_codes([group, occ])
+    group = key_codes([group, occ])
     r = np.concatenate([high[rank].to_numpy(), low[rank].to_numpy()]).astype(float)
     m = pd.to_numeric(pd.Series(np.concatenate([high[margin].to_numpy(), low[margin].to_numpy()])),
                       errors="coerce").to_numpy(float)
@@ -109,16 +110,6 @@ def _worse(high: pd.DataFrame, low: pd.DataFrame, key: list[str], rank: str,
     out["bracket"] = label
     del out[rank]
     return out
-
-
-def _key_codes(columns: list[np.ndarray]) -> np.ndarray:
-    """One integer per row for the tuple of its values in ``columns`` (NaN, None equal to
-    themselves, as ``groupby(dropna=False)``)."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
-    for values in columns:
-        c, uniques = pd.factorize(values, use_na_sentinel=False)
-        code, _ = pd.factorize(code * max(len(uniques), 1) + c)
-    return code.astype(np.int64)
 
 
 def _cumcount(group: np.ndarray) -> np.ndarray:
