@@ -231,12 +231,13 @@ def test_summary_states_the_prefault_state(method, prefault) -> None:
 
     from openpyxl import Workbook
 
-    from protv2g.report.summary import _assumptions, _Memo
+    from protv2g.report.summary import _assumptions
+    from protv2g.report.summary_memo import Memo
 
     ws = Workbook().active
     result = SimpleNamespace(meta={"method": method, "engine": "e"}, inputs={"document": {
         "faults": {"method": method, "prefault": prefault}}})
-    _assumptions(_Memo(ws), result)
+    _assumptions(Memo(ws), result)
     pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
     if method == "classical":
         assert pairs["Pre-fault state"].startswith("power_flow") and "c-factors" not in pairs

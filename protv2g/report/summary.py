@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -28,9 +28,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
-from protv2g.report.format import HEADER_FILL, NOTE_FONT, SEVERITY_FILLS, write_cell
+from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
+from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -43,18 +44,10 @@ _VERDICT_FILL = {"PASS": PatternFill("solid", fgColor="C6EFCE"),
                  "FAIL": SEVERITY_FILLS["fail"], "ERROR": SEVERITY_FILLS["warn"]}
 _NOT_EVALUATED = PatternFill("solid", fgColor="EDEDED")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_THIN = Side(style="thin", color="A6A6A6")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 #: gate conditions listed one by one in section 2 (the rest are counted: each is a finding of
 #: section 5, where it is listed with its evidence)
 _MAX_GATE_CONDITIONS = 10
 _DECISIONS = ("approve", "approve with conditions", "reject")
-#: Width of the memo in columns (A..J); text spans B..J.
-_COLS = 10
-_WIDTHS = (30, 12, 14, 14, 14, 14, 14, 14, 14, 14)
-_UNIT_FMT = {"s": "{:.3f} s", "A": "{:.0f} A", "kA": "{:.2f} kA", "MW": "{:.2f} MW",
-             "pu": "{:.3f} pu", "× pickup": "{:.2f} × pickup", "%": "{:.1f} %",
-             "fraction": "{:.1%}"}
 
 
 def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
@@ -96,82 +89,6 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
     return out
 
 
-def _margin(value: Any, unit: str) -> str:
-    x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    if pd.isna(x):
-        return ""
-    return _UNIT_FMT.get(unit, "{:.4g}").format(float(x)).replace("-", "−")
-
-
-class _Memo:
-    def __init__(self, ws: Worksheet):
-        self.ws, self.row = ws, 3
-
-    def heading(self, text: str) -> None:
-        self.row += 1
-        write_cell(self.ws, self.row, 1, text).font = Font(bold=True, size=12, color="1F3864")
-        self.row += 1
-
-    def pair(self, key: str, value: Any, bold_value: bool = False) -> Any:
-        key_cell = write_cell(self.ws, self.row, 1, key)
-        key_cell.font = Font(bold=not key.startswith("  "))
-        key_cell.alignment = Alignment(vertical="top", wrap_text=True)
-        if isinstance(value, float):
-            value = float(f"{value:.6g}")
-        cell = write_cell(self.ws, self.row, 2, value)
-        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-        self.ws.merge_cells(start_row=self.row, start_column=2, end_row=self.row,
-                            end_column=_COLS)
-        lines = max(-(-len(str(cell.value or "")) // 120), -(-len(key) // 30))
-        if lines > 1:
-            self.ws.row_dimensions[self.row].height = 15 * lines
-        if bold_value:
-            cell.font = Font(bold=True)
-        self.row += 1
-        return cell
-
-    def note(self, text: str) -> None:
-        cell = write_cell(self.ws, self.row, 1, text)
-        cell.font = NOTE_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
-                            end_column=_COLS)
-        lines = -(-len(text) // 150)
-        if lines > 1:
-            self.ws.row_dimensions[self.row].height = 15 * lines
-        self.row += 1
-
-    def grid(self, header: Sequence[str], rows: list[list[Any]],
-             spans: Sequence[int] | None = None, fmt: dict[int, str] | None = None) -> None:
-        """A boxed table; ``spans[j]`` columns per field (the last fields may be wide)."""
-        spans = list(spans or [1] * len(header))
-        starts = [1 + sum(spans[:j]) for j in range(len(spans))]
-
-        def put(values: Sequence[Any], head: bool) -> None:
-            height = 1
-            for j, value in enumerate(values):
-                c0 = starts[j]
-                cell = write_cell(self.ws, self.row, c0, value)
-                cell.border = _BOX
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if head:
-                    cell.font, cell.fill = Font(bold=True), HEADER_FILL
-                elif isinstance(cell.value, float):
-                    cell.number_format = (fmt or {}).get(j, "0.000")
-                if spans[j] > 1:
-                    self.ws.merge_cells(start_row=self.row, start_column=c0,
-                                        end_row=self.row, end_column=c0 + spans[j] - 1)
-                width = sum(_WIDTHS[c0 - 1:c0 - 1 + spans[j]])
-                height = max(height, -(-len(str(cell.value or "")) // max(int(width), 1)))
-            if height > 1:
-                self.ws.row_dimensions[self.row].height = 14 * height
-            self.row += 1
-
-        put(header, True)
-        for values in rows:
-            put(values, False)
-
-
 def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
     """Per criterion (catalogue order, every criterion of the catalogue, so that one that ran
     and found nothing reads "passed" rather than being absent): findings, failing rows,
@@ -194,14 +111,14 @@ def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]
     return out
 
 
-def _findings_grid(w: _Memo, findings: pd.DataFrame, recs: dict[str, str]) -> None:
+def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str]) -> None:
     if findings.empty:
         w.note("none")
         return
     rows = []
     for f in findings.itertuples(index=False):
         rows.append([f.finding, f"{f.status}: {f.title}",
-                     _margin(f.worst_margin, f.margin_unit), f.worst_fault or "",
+                     margin_text(f.worst_margin, f.margin_unit), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
     w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
             "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
@@ -217,7 +134,7 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-def _assumptions(w: _Memo, result: StudyResult) -> None:
+def _assumptions(w: Memo, result: StudyResult) -> None:
     doc = result.inputs.get("document") or {}
     faults = doc.get("faults") or {}
     method = str(result.meta.get('method', faults.get('method', '')))
@@ -251,7 +168,7 @@ def _assumptions(w: _Memo, result: StudyResult) -> None:
            + STAGED_TIME_NOTE)
 
 
-def _fault_level_grid(w: _Memo, levels: pd.DataFrame) -> None:
+def _fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     if levels is None or levels.empty:
         w.note("not computed: no fault currents or device buses in the result")
         return
@@ -295,7 +212,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     write_cell(ws, 1, 1, "protv2g protection review: V2G export").font = Font(bold=True,
                                                                                size=16)
     write_cell(ws, 2, 1, result.study_name).font = Font(bold=True, size=12, color="404040")
-    w = _Memo(ws)
+    w = Memo(ws)
     findings = derived["_findings"].findings
     recs = result.tables.get("Recommendations")
     rec_map = _recommendation_map(recs)
@@ -447,13 +364,13 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     ws.add_data_validation(decision)
     for key in ("Name", "Date", "Decision", "Conditions accepted", "Comments"):
         cell = w.pair(key, None)
-        cell.fill, cell.border = _INPUT_FILL, _BOX
+        cell.fill, cell.border = _INPUT_FILL, BOX
         if key == "Decision":
             decision.add(cell)
             w.note(" / ".join(_DECISIONS))
         if key == "Comments":
             ws.row_dimensions[w.row - 1].height = 60
-    for j, width in enumerate(_WIDTHS, start=1):
+    for j, width in enumerate(MEMO_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1

@@ -1,0 +1,106 @@
+"""The Summary sheet's layout: a memo writer (key/value pairs, notes, boxed grids) on a
+worksheet of ``MEMO_COLUMNS`` columns, and the margin formats per unit.
+
+Used by :mod:`protv2g.report.summary`; holds no study logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from protv2g.report.format import HEADER_FILL, NOTE_FONT, write_cell
+
+__all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text"]
+
+THIN = Side(style="thin", color="A6A6A6")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+#: Width of the memo in columns (A..J); text spans B..J.
+MEMO_COLUMNS = 10
+MEMO_WIDTHS = (30, 12, 14, 14, 14, 14, 14, 14, 14, 14)
+_UNIT_FMT = {"s": "{:.3f} s", "A": "{:.0f} A", "kA": "{:.2f} kA", "MW": "{:.2f} MW",
+             "pu": "{:.3f} pu", "× pickup": "{:.2f} × pickup", "%": "{:.1f} %",
+             "fraction": "{:.1%}"}
+
+
+def margin_text(value: Any, unit: str) -> str:
+    """A margin as text in its unit's format (``_UNIT_FMT``), "" when not a number."""
+    x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if pd.isna(x):
+        return ""
+    return _UNIT_FMT.get(unit, "{:.4g}").format(float(x)).replace("-", "−")
+
+
+class Memo:
+    """Writes the memo top-down from row 4: headings, key/value pairs, notes, boxed grids."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws, self.row = ws, 3
+
+    def heading(self, text: str) -> None:
+        self.row += 1
+        write_cell(self.ws, self.row, 1, text).font = Font(bold=True, size=12, color="1F3864")
+        self.row += 1
+
+    def pair(self, key: str, value: Any, bold_value: bool = False) -> Any:
+        key_cell = write_cell(self.ws, self.row, 1, key)
+        key_cell.font = Font(bold=not key.startswith("  "))
+        key_cell.alignment = Alignment(vertical="top", wrap_text=True)
+        if isinstance(value, float):
+            value = float(f"{value:.6g}")
+        cell = write_cell(self.ws, self.row, 2, value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        self.ws.merge_cells(start_row=self.row, start_column=2, end_row=self.row,
+                            end_column=MEMO_COLUMNS)
+        lines = max(-(-len(str(cell.value or "")) // 120), -(-len(key) // 30))
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = 15 * lines
+        if bold_value:
+            cell.font = Font(bold=True)
+        self.row += 1
+        return cell
+
+    def note(self, text: str) -> None:
+        cell = write_cell(self.ws, self.row, 1, text)
+        cell.font = NOTE_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
+                            end_column=MEMO_COLUMNS)
+        lines = -(-len(text) // 150)
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = 15 * lines
+        self.row += 1
+
+    def grid(self, header: Sequence[str], rows: list[list[Any]],
+             spans: Sequence[int] | None = None, fmt: dict[int, str] | None = None) -> None:
+        """A boxed table; ``spans[j]`` columns per field (the last fields may be wide)."""
+        spans = list(spans or [1] * len(header))
+        starts = [1 + sum(spans[:j]) for j in range(len(spans))]
+
+        def put(values: Sequence[Any], head: bool) -> None:
+            height = 1
+            for j, value in enumerate(values):
+                c0 = starts[j]
+                cell = write_cell(self.ws, self.row, c0, value)
+                cell.border = BOX
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if head:
+                    cell.font, cell.fill = Font(bold=True), HEADER_FILL
+                elif isinstance(cell.value, float):
+                    cell.number_format = (fmt or {}).get(j, "0.000")
+                if spans[j] > 1:
+                    self.ws.merge_cells(start_row=self.row, start_column=c0,
+                                        end_row=self.row, end_column=c0 + spans[j] - 1)
+                width = sum(MEMO_WIDTHS[c0 - 1:c0 - 1 + spans[j]])
+                height = max(height, -(-len(str(cell.value or "")) // max(int(width), 1)))
+            if height > 1:
+                self.ws.row_dimensions[self.row].height = 14 * height
+            self.row += 1
+
+        put(header, True)
+        for values in rows:
+            put(values, False)
