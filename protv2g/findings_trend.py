@@ -1,0 +1,113 @@
+"""How a finding's worst margin moves with the V2G export (or, for a charging peak, with the
+sites' charging): the ``export_trend`` text of a finding (:mod:`protv2g.findings`).
+
+Rows are one finding's violation rows with ``margin`` and ``p_export_kw`` (or
+``p_charging_kw``) and optionally ``participation``; the verdict ("worsens", "improves",
+"varies", "does not move") is judged within each participation case with the tolerance
+:data:`TREND_REL` / :data:`TREND_ABS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TREND_ABS", "TREND_REL", "export_trend"]
+
+
+def _fmt(x: float, unit: str) -> str:
+    if not np.isfinite(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.3g} {unit}".replace("-", "−")
+
+
+def _charging(rows: pd.DataFrame) -> bool:
+    """Rows of a charging peak: every row carries the sites' charging at its step, and some
+    charge (``p_charging_kw``, :mod:`protv2g.checks.load`)."""
+    if "p_charging_kw" not in rows.columns:
+        return False
+    p = pd.to_numeric(rows["p_charging_kw"], errors="coerce")
+    return bool(p.notna().all() and (p > 0).any())
+
+
+def export_trend(rows: pd.DataFrame, unit: str) -> str:
+    """Worst margin per total export level (kW), and whether it moves with export; for a
+    charging peak (:func:`_charging`) per the sites' charging (kW) at the peak instead."""
+    if _charging(rows):
+        return _trend(rows, unit, "p_charging_kw", "charging")
+    return _trend(rows, unit, "p_export_kw", "export")
+
+
+#: The change of a margin that counts as moving with export: 1 % of the largest margin
+#: magnitude, at least 1e-3 in the margin's unit (s, A, kA, fraction …); a change inside it
+#: "does not move".
+TREND_REL, TREND_ABS = 0.01, 1e-3
+
+
+def _trend_tol(worst: pd.Series) -> float:
+    finite = worst[np.isfinite(worst)]
+    return max(TREND_ABS, TREND_REL * float(finite.abs().max())) if len(finite) else TREND_ABS
+
+
+def _series(m: pd.Series, p: pd.Series, part: pd.Series) -> dict[str, pd.Series]:
+    """Worst margin per ``p`` (kW) of each participation case; the rows without export
+    (``p`` = 0, the base case) belong to every case. One series (key ``""``) without a
+    participation column or with one case."""
+    cases = sorted({str(x) for x, pk in zip(part, p, strict=True) if str(x) and pk > 0})
+    if len(cases) <= 1:
+        return {"": m.groupby(p).min().sort_index()}
+    base = p <= 0
+    return {c: m[base | (part == c)].groupby(p[base | (part == c)]).min().sort_index()
+            for c in cases}
+
+
+def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
+    """Worst margin per ``column`` (kW), and whether it moves with it.
+
+    The verdict is judged within each participation case (firm and expected export the same
+    kW with different chargers online, so their worst margins at one kW are not a trend),
+    from the lowest to the highest level: a change inside :data:`TREND_REL` /
+    :data:`TREND_ABS` "does not move", and neither does a margin whose levels all lie inside
+    it. The points printed are the worst margin per kW over the cases (or, for a margin that
+    does not move, each case's value)."""
+    m = pd.to_numeric(rows["margin"], errors="coerce")
+    p = pd.to_numeric(rows[column], errors="coerce")
+    ok = m.notna() & p.notna()
+    if not ok.any():
+        return ""
+    worst = m[ok].groupby(p[ok]).min().sort_index()
+    if len(worst) == 1:
+        return f"{_fmt(float(worst.iloc[0]), unit)} at {worst.index[0]:,.0f} kW {what} only"
+    tol = _trend_tol(worst)
+    part = (rows.loc[ok, "participation"].astype(str) if "participation" in rows.columns
+            else pd.Series("", index=m[ok].index))
+    series = {c: s for c, s in _series(m[ok], p[ok], part).items() if len(s)}
+    change, moves = [], False
+    for s in series.values():
+        fin = s[np.isfinite(s)]
+        if len(fin) >= 2:
+            change.append(float(fin.iloc[-1] - fin.iloc[0]))
+            moves |= float(fin.max() - fin.min()) > tol
+        elif len(s) >= 2 and np.isfinite(s).any():  # finite at one level only
+            change.append(np.inf if np.isfinite(s.iloc[-1]) else -np.inf)
+            moves = True
+    pts = list(worst.items())
+    if len(pts) > 5:
+        pts = [pts[0], pts[len(pts) // 2], pts[-1]]
+    span = f"{worst.index[0]:,.0f}–{worst.index[-1]:,.0f} kW"
+    if not moves:
+        flat = {c: float(s.min()) for c, s in series.items()}
+        if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
+            text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
+            return f"does not move with {what}: {text} at every level ({span})"
+        text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
+        return f"does not move with {what}: {text}"
+    text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
+                     for k, v in pts)
+    if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
+        verdict = f"worsens with {what}"
+    elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):
+        verdict = f"improves with {what}"
+    else:  # moves between levels, not from the lowest to the highest (or both ways)
+        verdict = f"varies with {what} (no steady trend)"
+    return f"{verdict}: {text}"
