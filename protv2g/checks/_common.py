@@ -1,4 +1,5 @@
-"""Shared pieces of the checks: the evaluation context, device operating times, row builders.
+"""Shared pieces of the checks: the evaluation context and row builders (device operating
+times: :mod:`protv2g.checks._times`).
 
 Everything here is plain data in, plain data out. :func:`build_context` turns a study, the
 engine's tidy device table and the flow tables into a :class:`CheckContext`; every check module
@@ -32,15 +33,14 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FaultKeys, fault_keys, keys_of
-from protv2g.checks._rows import rows_by_value
+from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
-from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
 from protv2g.devices.models import Device, build_device
@@ -61,17 +61,6 @@ from protv2g.violations import CheckStatus
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
            "in_bracket", "violation_rows", "could_not", "not_applicable"]
-
-#: Which end of the chargers' contribution a time (or a finding) comes from.
-Bracket = Literal["low", "high"]
-
-#: Time columns known in both brackets (``<name>_low_s``, ``<name>_high_s``).
-BRACKET_TIME_COLUMNS = (*TIME_COLUMNS, "t_clear_s")
-
-
-def bracket_column(column: str, bracket: str) -> str:
-    """``t_op_s`` → ``t_op_low_s`` / ``t_op_high_s``."""
-    return f"{column[:-2]}_{bracket}_s"
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
@@ -230,76 +219,6 @@ def build_devices(study: Study) -> tuple[dict[str, Device], dict[str, str]]:
     return out, errors
 
 
-def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
-                 staged: StagedCurrents | None = None,
-                 staged_high: StagedCurrents | None = None) -> pd.DataFrame:
-    """Operating times of every device for every row of the engine's device table.
-
-    Parameters
-    ----------
-    devices : mapping
-        Device name → model.
-    table : DataFrame
-        Engine device table (``DEVICE_TABLE_COLUMNS`` at least), currents in kA.
-    staged : StagedCurrents, optional
-        The later stages of the same rows (position by position), low bracket. Without it
-        the low bracket equals the high one.
-    staged_high : StagedCurrents, optional
-        The stages of the high bracket, aligned the same way. Without it the high bracket
-        is the first-cycle current held for the whole fault.
-
-    Returns
-    -------
-    DataFrame
-        ``table`` plus ``i_phase_a``, ``i_ground_a`` (A) and times in s (``inf`` = does not
-        operate, ``nan`` = not applicable to that kind): ``t_op_s`` (first operation: relay
-        fastest element, recloser first shot, fuse total clearing), ``t_fast_s``,
-        ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
-        ``t_clear_s`` (longest single period of fault current while this device clears a
-        permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket;
-        and every one of them per bracket as ``<name>_high_s`` and ``<name>_low_s``.
-
-    Raises
-    ------
-    ValueError
-        When ``staged`` does not have one row per row of ``table``.
-    """
-    for st in (staged, staged_high):
-        if st is not None and st.n_rows != len(table):
-            raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
-                             f"{len(table)}: they must be aligned row by row")
-    # shallow: only new columns are added (#21: a deep copy of the whole table was the
-    # checks stage's largest avoidable allocation, one table's worth per call)
-    out = table.copy(deep=False)
-    i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
-    out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
-    out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
-    n = len(out)
-    cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
-    # each device's rows found once, by hashing (#21: ``names == name`` per device and
-    # bracket scanned the whole object column 3 × devices times)
-    rows = dict(rows_by_value(out["device"].to_numpy()))
-    i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
-    for name, dev in devices.items():
-        idx = rows.get(name)
-        if idx is None:
-            continue
-        for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
-            cols[k][idx] = t
-    low = _through_stages(devices, rows, cols, staged)
-    # the pipeline hands the same stages to both brackets when no site's limit moves
-    cols = ({k: v.copy() for k, v in low.items()} if staged_high is staged and staged is not None
-            else _through_stages(devices, rows, cols, staged_high))
-    for which, times in (("high", cols), ("low", low)):
-        times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
-                                      times["t_longest_shot_s"])
-        for k, v in times.items():
-            out[bracket_column(k, which)] = v
-    for k in BRACKET_TIME_COLUMNS:
-        out[k] = cols[k]
-    return out
-
-
 def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
     """The context with ``bracket``'s times under the plain time-column names.
 
@@ -322,26 +241,6 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
             f[k] = f[col].to_numpy()
     return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None,
                                cache={k: v for k, v in ctx.cache.items() if k in SHARED_CACHE})
-
-
-def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
-                    held: dict[str, np.ndarray], staged: StagedCurrents | None
-                    ) -> dict[str, np.ndarray]:
-    """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
-    a copy of ``held`` (the first cycle held) where there is one stage or none. ``rows``:
-    device name → its rows (:func:`protv2g.checks._rows.rows_by_value`)."""
-    out = {k: v.copy() for k, v in held.items()}
-    if staged is None or staged.n_stages < 2:
-        return out
-    for name, dev in devices.items():
-        idx = rows.get(name)
-        if idx is None:
-            continue
-        t0, t1 = staged.times_s(idx)
-        for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
-                                           t0, t1).items():
-            out[k][idx] = t
-    return out
 
 
 # ------------------------------------------------------------------ context

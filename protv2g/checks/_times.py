@@ -1,0 +1,123 @@
+"""Operating times of every device for every row of the engine's device table, in both
+brackets of the chargers' contribution (high: the first cycle held; low: through the stages).
+
+See :mod:`protv2g.checks._common` for the brackets (``docs/charger-fault-model.md`` §3); the
+times themselves come from :mod:`protv2g.devices.kinds` (first cycle held) and
+:func:`protv2g.devices.kinds.staged_operating_times` (Σ Δt/t_op through the stages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._rows import rows_by_value
+from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
+from protv2g.devices.models import Device
+from protv2g.engine.staged_tables import StagedCurrents
+
+__all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "bracket_column", "device_times"]
+
+#: Which end of the chargers' contribution a time (or a finding) comes from.
+Bracket = Literal["low", "high"]
+
+#: Time columns known in both brackets (``<name>_low_s``, ``<name>_high_s``).
+BRACKET_TIME_COLUMNS = (*TIME_COLUMNS, "t_clear_s")
+
+
+def bracket_column(column: str, bracket: str) -> str:
+    """``t_op_s`` → ``t_op_low_s`` / ``t_op_high_s``."""
+    return f"{column[:-2]}_{bracket}_s"
+
+
+def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
+                 staged: StagedCurrents | None = None,
+                 staged_high: StagedCurrents | None = None) -> pd.DataFrame:
+    """Operating times of every device for every row of the engine's device table.
+
+    Parameters
+    ----------
+    devices : mapping
+        Device name → model.
+    table : DataFrame
+        Engine device table (``DEVICE_TABLE_COLUMNS`` at least), currents in kA.
+    staged : StagedCurrents, optional
+        The later stages of the same rows (position by position), low bracket. Without it
+        the low bracket equals the high one.
+    staged_high : StagedCurrents, optional
+        The stages of the high bracket, aligned the same way. Without it the high bracket
+        is the first-cycle current held for the whole fault.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` plus ``i_phase_a``, ``i_ground_a`` (A) and times in s (``inf`` = does not
+        operate, ``nan`` = not applicable to that kind): ``t_op_s`` (first operation: relay
+        fastest element, recloser first shot, fuse total clearing), ``t_fast_s``,
+        ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
+        ``t_clear_s`` (longest single period of fault current while this device clears a
+        permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket;
+        and every one of them per bracket as ``<name>_high_s`` and ``<name>_low_s``.
+
+    Raises
+    ------
+    ValueError
+        When ``staged`` does not have one row per row of ``table``.
+    """
+    for st in (staged, staged_high):
+        if st is not None and st.n_rows != len(table):
+            raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
+                             f"{len(table)}: they must be aligned row by row")
+    # shallow: only new columns are added (#21: a deep copy of the whole table was the
+    # checks stage's largest avoidable allocation, one table's worth per call)
+    out = table.copy(deep=False)
+    i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
+    out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
+    out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
+    n = len(out)
+    cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
+    # each device's rows found once, by hashing (#21: ``names == name`` per device and
+    # bracket scanned the whole object column 3 × devices times)
+    rows = dict(rows_by_value(out["device"].to_numpy()))
+    i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
+    for name, dev in devices.items():
+        idx = rows.get(name)
+        if idx is None:
+            continue
+        for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
+            cols[k][idx] = t
+    low = _through_stages(devices, rows, cols, staged)
+    # the pipeline hands the same stages to both brackets when no site's limit moves
+    cols = ({k: v.copy() for k, v in low.items()} if staged_high is staged and staged is not None
+            else _through_stages(devices, rows, cols, staged_high))
+    for which, times in (("high", cols), ("low", low)):
+        times["t_clear_s"] = np.where(np.isnan(times["t_longest_shot_s"]), times["t_op_s"],
+                                      times["t_longest_shot_s"])
+        for k, v in times.items():
+            out[bracket_column(k, which)] = v
+    for k in BRACKET_TIME_COLUMNS:
+        out[k] = cols[k]
+    return out
+
+
+def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
+                    held: dict[str, np.ndarray], staged: StagedCurrents | None
+                    ) -> dict[str, np.ndarray]:
+    """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
+    a copy of ``held`` (the first cycle held) where there is one stage or none. ``rows``:
+    device name → its rows (:func:`protv2g.checks._rows.rows_by_value`)."""
+    out = {k: v.copy() for k, v in held.items()}
+    if staged is None or staged.n_stages < 2:
+        return out
+    for name, dev in devices.items():
+        idx = rows.get(name)
+        if idx is None:
+            continue
+        t0, t1 = staged.times_s(idx)
+        for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
+                                           t0, t1).items():
+            out[k][idx] = t
+    return out
