@@ -2,9 +2,10 @@
 
 This module is the one place that says what fails, what is an error and what is only
 information; the hosting-capacity search and the report ask it (:func:`classify`,
-:func:`failing_mask`) rather than deciding themselves. Everything is read from typed columns
-of the violation table — ``criterion``, ``status`` (:class:`~protv2g.violations.CheckStatus`),
-``attribution`` — never from the wording of a message.
+:func:`failing_mask`, row by row in :mod:`protv2g.gate_rows`) rather than deciding
+themselves. Everything is read from typed columns of the violation table — ``criterion``,
+``status`` (:class:`~protv2g.violations.CheckStatus`), ``attribution`` — never from the
+wording of a message.
 
 Policy (domain.md §5, the study's ``gate`` section)
 ---------------------------------------------------
@@ -40,23 +41,30 @@ scenario that could not be evaluated]}``. A result without it has not been check
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from protv2g.criteria import order
 from protv2g.gate_reasons import grouped_reasons
+from protv2g.gate_rows import (
+    PRE_EXISTING,
+    GateOutcome,
+    classify,
+    failing_mask,
+    not_applicable_criteria,
+    unevaluated_mask,
+)
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
-from protv2g.study.schema import Gate, PilotScreening
-from protv2g.violations import CheckStatus, status_mask
+from protv2g.study.schema import PilotScreening
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = [
     "EXIT_CODES",
+    "PRE_EXISTING",
     "SCREENING_LABELS",
     "GateOutcome",
     "classify",
@@ -83,108 +91,6 @@ SCREENING_LABELS = {
                                            "rebuild",
     "control_agreement_discharge_events": "a control agreement covers discharge events",
 }
-
-
-#: Attribution of violations already present without V2G.
-PRE_EXISTING = "pre-existing"
-
-
-class GateOutcome(StrEnum):
-    """What one violation row means for the gate."""
-
-    #: Fails the gate: a failing status of a gated criterion, attributable to V2G.
-    FAIL = "fail"
-    #: Makes the verdict ERROR: a gated criterion that could not be evaluated.
-    ERROR = "error"
-    #: A failing row already present in the base case, under ``gate.pre_existing:
-    #: condition``: a condition of the pilot ("fix before the pilot"); the verdict can pass.
-    CONDITION = "condition"
-    #: Listed, does not decide: a failing row already present in the base case (policy
-    #: ``info``), or a gated criterion that does not apply to the study.
-    INFO = "info"
-    #: Does not concern the gate (a status or criterion the gate does not act on).
-    NONE = "none"
-
-
-#: ``gate.pre_existing`` → what a pre-existing failing row is for the gate.
-_PRE_EXISTING_OUTCOME = {"condition": GateOutcome.CONDITION, "fail": GateOutcome.FAIL,
-                         "info": GateOutcome.INFO}
-
-
-def _fail_statuses(gate: Gate) -> set[str]:
-    return {CheckStatus(str(getattr(s, "value", s))).value for s in gate.fail_severities}
-
-
-def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
-    """The :class:`GateOutcome` of every violation row (the gate's policy, row by row).
-
-    Parameters
-    ----------
-    violations : DataFrame
-        ``VIOLATION_COLUMNS`` rows (``criterion``, ``status``, ``attribution`` are read).
-    gate : Gate
-        The study's gate section.
-
-    Returns
-    -------
-    Series of str
-        :class:`GateOutcome` values, aligned with ``violations``.
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> rows = pd.DataFrame({"criterion": ["C2", "C2", "C5"], "status": ["fail", "fail",
-    ...                      "not_evaluated"], "attribution": ["new", "pre-existing", ""]})
-    >>> classify(rows, Gate()).tolist()
-    ['fail', 'condition', 'error']
-    """
-    out = pd.Series(GateOutcome.NONE.value, index=violations.index, dtype=object)
-    if violations.empty:
-        return out
-    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
-    status = violations["status"].astype(str)
-    failing = gated & status.isin(_fail_statuses(gate))
-    pre = violations["attribution"].astype(str) == PRE_EXISTING
-    out[failing & ~pre] = GateOutcome.FAIL.value
-    out[failing & pre] = _PRE_EXISTING_OUTCOME[gate.pre_existing].value
-    out[gated & (status == CheckStatus.NOT_APPLICABLE.value)] = GateOutcome.INFO.value
-    out[gated & (status == CheckStatus.NOT_EVALUATED.value)] = GateOutcome.ERROR.value
-    return out
-
-
-def failing_mask(violations: pd.DataFrame, gate: Gate, *, attributable: bool = True
-                 ) -> pd.Series:
-    """Rows of ``violations`` that fail the gate (or, ``attributable=False``, the failing rows
-    already present in the base case, which do not).
-
-    A missing attribution counts as attributable, never the other way round.
-
-    Returns
-    -------
-    Series of bool
-        Aligned with ``violations``.
-    """
-    if violations.empty:
-        return pd.Series(False, index=violations.index, dtype=bool)
-    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
-    failing = gated & violations["status"].astype(str).isin(_fail_statuses(gate))
-    pre = violations["attribution"].astype(str) == PRE_EXISTING
-    return failing & (~pre if attributable else pre)
-
-
-def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:
-    """Rows by which a check says it could not evaluate something (status ``not_evaluated``)."""
-    return status_mask(violations, CheckStatus.NOT_EVALUATED)
-
-
-def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
-    """Criterion → why it does not apply to the study (from its ``not_applicable`` row)."""
-    rows = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
-    out: dict[str, str] = {}
-    for crit, msg in zip(rows["criterion"].astype(str), rows["message"].astype(str),
-                         strict=True):
-        out.setdefault(crit, msg)
-    return dict(sorted(out.items(), key=lambda kv: order(kv[0])))
 
 
 def screening_status(study: Study) -> dict[str, str]:

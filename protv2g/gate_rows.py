@@ -1,0 +1,124 @@
+"""What each violation row means for the pre-pilot gate (:mod:`protv2g.gate`, whose module
+docstring states the policy): :class:`GateOutcome` per row (:func:`classify`), the rows that
+fail it (:func:`failing_mask`), that could not be evaluated (:func:`unevaluated_mask`) and
+the criteria that do not apply (:func:`not_applicable_criteria`).
+
+Read from typed columns only (``criterion``, ``status``, ``attribution``), never from the
+wording of a message. The hosting-capacity search and the report ask these functions rather
+than deciding themselves.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pandas as pd
+
+from protv2g.criteria import order
+from protv2g.study.schema import Gate
+from protv2g.violations import CheckStatus, status_mask
+
+__all__ = ["PRE_EXISTING", "GateOutcome", "classify", "failing_mask", "not_applicable_criteria",
+           "unevaluated_mask"]
+
+
+#: Attribution of violations already present without V2G.
+PRE_EXISTING = "pre-existing"
+
+
+class GateOutcome(StrEnum):
+    """What one violation row means for the gate."""
+
+    #: Fails the gate: a failing status of a gated criterion, attributable to V2G.
+    FAIL = "fail"
+    #: Makes the verdict ERROR: a gated criterion that could not be evaluated.
+    ERROR = "error"
+    #: A failing row already present in the base case, under ``gate.pre_existing:
+    #: condition``: a condition of the pilot ("fix before the pilot"); the verdict can pass.
+    CONDITION = "condition"
+    #: Listed, does not decide: a failing row already present in the base case (policy
+    #: ``info``), or a gated criterion that does not apply to the study.
+    INFO = "info"
+    #: Does not concern the gate (a status or criterion the gate does not act on).
+    NONE = "none"
+
+
+#: ``gate.pre_existing`` → what a pre-existing failing row is for the gate.
+_PRE_EXISTING_OUTCOME = {"condition": GateOutcome.CONDITION, "fail": GateOutcome.FAIL,
+                         "info": GateOutcome.INFO}
+
+
+def _fail_statuses(gate: Gate) -> set[str]:
+    return {CheckStatus(str(getattr(s, "value", s))).value for s in gate.fail_severities}
+
+
+def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
+    """The :class:`GateOutcome` of every violation row (the gate's policy, row by row).
+
+    Parameters
+    ----------
+    violations : DataFrame
+        ``VIOLATION_COLUMNS`` rows (``criterion``, ``status``, ``attribution`` are read).
+    gate : Gate
+        The study's gate section.
+
+    Returns
+    -------
+    Series of str
+        :class:`GateOutcome` values, aligned with ``violations``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"criterion": ["C2", "C2", "C5"], "status": ["fail", "fail",
+    ...                      "not_evaluated"], "attribution": ["new", "pre-existing", ""]})
+    >>> classify(rows, Gate()).tolist()
+    ['fail', 'condition', 'error']
+    """
+    out = pd.Series(GateOutcome.NONE.value, index=violations.index, dtype=object)
+    if violations.empty:
+        return out
+    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
+    status = violations["status"].astype(str)
+    failing = gated & status.isin(_fail_statuses(gate))
+    pre = violations["attribution"].astype(str) == PRE_EXISTING
+    out[failing & ~pre] = GateOutcome.FAIL.value
+    out[failing & pre] = _PRE_EXISTING_OUTCOME[gate.pre_existing].value
+    out[gated & (status == CheckStatus.NOT_APPLICABLE.value)] = GateOutcome.INFO.value
+    out[gated & (status == CheckStatus.NOT_EVALUATED.value)] = GateOutcome.ERROR.value
+    return out
+
+
+def failing_mask(violations: pd.DataFrame, gate: Gate, *, attributable: bool = True
+                 ) -> pd.Series:
+    """Rows of ``violations`` that fail the gate (or, ``attributable=False``, the failing rows
+    already present in the base case, which do not).
+
+    A missing attribution counts as attributable, never the other way round.
+
+    Returns
+    -------
+    Series of bool
+        Aligned with ``violations``.
+    """
+    if violations.empty:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    gated = violations["criterion"].astype(str).isin(set(gate.criteria))
+    failing = gated & violations["status"].astype(str).isin(_fail_statuses(gate))
+    pre = violations["attribution"].astype(str) == PRE_EXISTING
+    return failing & (~pre if attributable else pre)
+
+
+def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:
+    """Rows by which a check says it could not evaluate something (status ``not_evaluated``)."""
+    return status_mask(violations, CheckStatus.NOT_EVALUATED)
+
+
+def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
+    """Criterion → why it does not apply to the study (from its ``not_applicable`` row)."""
+    rows = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
+    out: dict[str, str] = {}
+    for crit, msg in zip(rows["criterion"].astype(str), rows["message"].astype(str),
+                         strict=True):
+        out.setdefault(crit, msg)
+    return dict(sorted(out.items(), key=lambda kv: order(kv[0])))
