@@ -7,7 +7,6 @@ sites, curve names and scenario limits) and returns them; ``load_study`` raises 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,13 +17,19 @@ from pydantic import ValidationError
 
 from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
-from protv2g.network.json_tables import FeederTables, feeder_tables_from_document, unsupplied_buses
+from protv2g.network.json_tables import FeederTables, feeder_tables_from_document
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import study_library
+from protv2g.study.feeder_checks import (
+    check_semantics,
+    dead_bus_warnings,
+    find_one,
+    resolve_location,
+)
 from protv2g.study.issues import issues_from_validation_error
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.paths import resolve_inside
-from protv2g.study.places import DeviceSite, library_and_document_issues
+from protv2g.study.places import DeviceSite
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
 
@@ -158,92 +163,6 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
         return LoadedFeeder(None, issues=tuple(exc.issues))
 
 
-def _element_index(table: Any, name: str) -> list[int]:
-    """Indices of rows called ``name`` (or the row with that integer index)."""
-    hits = [int(i) for i in table.index[table["name"].astype(str) == name]]
-    if not hits and name.isdigit() and int(name) in table.index:
-        hits = [int(name)]
-    return hits
-
-
-def _find_one(table: Any, name: str, what: str, file: str, field_path: str
-              ) -> tuple[int | None, list[Issue]]:
-    """The one row of ``table`` called ``name``, or an issue saying how many were found."""
-    hits = _element_index(table, name)
-    if len(hits) == 1:
-        return hits[0], []
-    fix = f"use a {what} name from the feeder"
-    if not hits:  # a typo: the nearest names, as for an unknown curve
-        close = difflib.get_close_matches(name, table["name"].astype(str).unique().tolist(),
-                                          n=5, cutoff=0.6)
-        if close:
-            fix += f"; closest names: {', '.join(close)}"
-    return None, [Issue(file, field_path, f"no single {what} named {name!r} ({len(hits)} found)",
-                        fix)]
-
-
-def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
-                     ) -> tuple[DeviceSite | None, list[Issue]]:
-    """Map a study-file location onto a pandapower element and measuring bus."""
-    if loc.switch is not None:
-        index, issues = _find_one(net.switch, loc.switch, "switch", file, f"{key}.switch")
-        if index is None:
-            return None, issues
-        sw = net.switch.loc[index]
-        if sw.et == "l":
-            line = net.line.loc[int(sw.element)]
-            end = "from" if int(line.from_bus) == int(sw.bus) else "to"
-            return resolve_location(net, Location(line=str(int(sw.element)), end=end), file, key)
-        if sw.et == "t":
-            trafo = net.trafo.loc[int(sw.element)]
-            side = "hv" if int(trafo.hv_bus) == int(sw.bus) else "lv"
-            return resolve_location(net, Location(trafo=str(int(sw.element)), side=side), file,
-                                    key)
-        return None, [Issue(file, f"{key}.switch", "devices on bus-bus switches are not supported",
-                            "place the device on the line next to the switch (line + end)")]
-    if loc.line is not None:
-        index, issues = _find_one(net.line, loc.line, "line", file, f"{key}.line")
-        if index is None:
-            return None, issues
-        line = net.line.loc[index]
-        a, b = (line.from_bus, line.to_bus) if loc.end == "from" else (line.to_bus, line.from_bus)
-        return DeviceSite("line", index, int(a), int(b)), []
-    index, issues = _find_one(net.trafo, str(loc.trafo), "transformer", file, f"{key}.trafo")
-    if index is None:
-        return None, issues
-    trafo = net.trafo.loc[index]
-    a, b = (trafo.hv_bus, trafo.lv_bus) if loc.side == "hv" else (trafo.lv_bus, trafo.hv_bus)
-    return DeviceSite("trafo", index, int(a), int(b)), []
-
-
-def _check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
-                     extra_curves: list[Curve] | tuple[Curve, ...] = ()
-                     ) -> tuple[list[Issue], dict[str, DeviceSite], dict[str, int],
-                                CurveLibrary | None]:
-    file = str(path)
-    library, issues = library_and_document_issues(document, path, extra_curves)
-    device_sites: dict[str, DeviceSite] = {}
-    for i, device in enumerate(document.devices):
-        site, found = resolve_location(net, device.location, file, f"devices[{i}].location")
-        issues.extend(found)
-        if site is not None:
-            device_sites[device.name] = site
-    site_buses: dict[str, int] = {}
-    for i, site in enumerate(document.v2g_sites):
-        bus, found = _find_one(net.bus, site.bus, "bus", file, f"v2g_sites[{i}].bus")
-        issues.extend(found)
-        if bus is not None:
-            site_buses[site.name] = bus
-    if len(net.bus) == 0:
-        issues.append(Issue(file, "feeder", "the feeder has no buses", "check the feeder file"))
-    if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
-        issues.append(Issue(file, "feeder", "the feeder has no external grid (substation source)",
-                            "add an ext_grid with short-circuit data (s_sc_max_mva, rx_max)"))
-    else:
-        issues.extend(_isolation_issues(net, file, document, device_sites, site_buses))
-    return issues, device_sites, site_buses, library
-
-
 _CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
                "ground_delayed_curve", "link")
 
@@ -295,60 +214,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
     raw_sites = raw.get("v2g_sites")
     for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
         if isinstance(site, dict) and isinstance(site.get("bus"), str):
-            issues.extend(_find_one(net.bus, site["bus"], "bus", file, f"v2g_sites[{i}].bus")[1])
+            issues.extend(find_one(net.bus, site["bus"], "bus", file, f"v2g_sites[{i}].bus")[1])
     return issues
-
-
-def _isolation_issues(net: pp.pandapowerNet, file: str, document: StudyDocument,
-                      device_sites: dict[str, DeviceSite], site_buses: dict[str, int]
-                      ) -> list[Issue]:
-    """Buses, devices and sites cut off from every source by open switches or outages.
-
-    On a pandapower net, by ``pandapower.topology``; on the tables validation reads, by
-    :func:`protv2g.network.json_tables.unsupplied_buses` (the same rules, tested against it).
-    """
-    if isinstance(net, FeederTables):
-        dead = unsupplied_buses(net)
-    else:
-        import pandapower.topology as top
-
-        dead = {int(b) for b in top.unsupplied_buses(net)}
-    dead &= {int(b) for b in net.bus.index[net.bus.in_service.astype(bool)]}
-    if not dead:
-        return []
-    issues = []
-    names = {d.name: i for i, d in enumerate(document.devices)}
-    for name, site in device_sites.items():
-        if site.bus in dead or site.far_bus in dead:
-            issues.append(Issue(file, f"devices[{names[name]}].location",
-                                f"device {name!r} is isolated from every source (open switch "
-                                "or out-of-service element)",
-                                "close the switch or move the device to an energised element"))
-    for i, site in enumerate(document.v2g_sites):
-        if site_buses.get(site.name) in dead:
-            issues.append(Issue(file, f"v2g_sites[{i}].bus", f"bus {site.bus!r} is isolated "
-                                "from every source", "connect the bus or move the site"))
-    # de-energised buses with nothing of the study on them are not an error (#20 item 5):
-    # the engine reports them at 0 A with ``energized = False``, the flows leave them out, and
-    # the study lists them (:func:`dead_bus_warnings`, the "Feeder warnings" sheet)
-    return issues
-
-
-def dead_bus_warnings(net: pp.pandapowerNet) -> pd.DataFrame | None:
-    """In-service buses cut off from every source (open switch or outage), one warning row
-    each (columns ``element, name, what, action`` as the importers' warnings); None if none."""
-    if len(net.ext_grid) == 0:
-        return None
-    import pandapower.topology as top
-
-    dead = {int(b) for b in top.unsupplied_buses(net)}
-    dead &= {int(b) for b in net.bus.index[net.bus.in_service.astype(bool)]}
-    if not dead:
-        return None
-    return pd.DataFrame([("bus", str(net.bus.at[b, "name"]),
-                          "de-energised: no path to a source (open switch or out-of-service "
-                          "element)", "reported at 0 A (energized = False); not checked")
-                         for b in sorted(dead)], columns=["element", "name", "what", "action"])
 
 
 def _validate(path: Path, light: bool = False) -> tuple[list[Issue], Study | None]:
@@ -393,7 +260,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
         sem, device_sites, site_buses, library = dss_semantics(document, loaded.model, path,
                                                                extra_curves)
     else:
-        sem, device_sites, site_buses, library = _check_semantics(document, loaded.net, path,
+        sem, device_sites, site_buses, library = check_semantics(document, loaded.net, path,
                                                                   extra_curves)
         dead = (dead_bus_warnings(loaded.net)
                 if not sem and not isinstance(loaded.net, FeederTables) else None)
