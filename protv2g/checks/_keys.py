@@ -50,6 +50,9 @@ class FaultKeys:
     index : Index
         The table's index object: the codes hold for a table with this very index (the
         table or a shallow copy with columns replaced, :func:`keys_of`).
+    pair_index : Index, optional
+        ``fault × len(names) + device`` of every row, unique (built once by
+        :func:`fault_keys`; :meth:`rows_of` looks rows up in it).
     """
 
     fault: np.ndarray
@@ -58,6 +61,7 @@ class FaultKeys:
     levels: tuple[pd.Index, ...] = ()
     combined: np.ndarray | None = None
     index: pd.Index | None = None
+    pair_index: pd.Index | None = None
 
     def fault_codes(self, columns: Sequence[np.ndarray]) -> np.ndarray:
         """Fault codes of other rows given their ``FAULT_KEY_COLUMNS`` values (in that
@@ -92,7 +96,8 @@ class FaultKeys:
 
     def rows_of(self, fault: np.ndarray, device: np.ndarray) -> np.ndarray:
         """The table's row of each (fault code, device code); ``-1`` where it has none."""
-        index = pd.Index(self.fault * len(self.names) + self.device)
+        index = (self.pair_index if self.pair_index is not None
+                 else pd.Index(self.fault * len(self.names) + self.device))
         key = np.asarray(fault, dtype=np.int64) * len(self.names) + device
         return np.where(np.asarray(device) < 0, -1, index.get_indexer(key))
 
@@ -112,12 +117,12 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     device, names = pd.factorize(faults["device"].to_numpy(dtype=object))
     if (device < 0).any():
         return None
-    keys = FaultKeys(fault=fault, device=device.astype(np.int64),
-                     names=pd.Index(names, dtype=object), levels=tuple(levels),
-                     combined=combined, index=faults.index)
-    if pd.Index(keys.fault * len(names) + keys.device).has_duplicates:
+    pair_index = pd.Index(fault * len(names) + device.astype(np.int64))
+    if pair_index.has_duplicates:
         return None
-    return keys
+    return FaultKeys(fault=fault, device=device.astype(np.int64),
+                     names=pd.Index(names, dtype=object), levels=tuple(levels),
+                     combined=combined, index=faults.index, pair_index=pair_index)
 
 
 def keys_of(ctx: object) -> FaultKeys | None:
