@@ -190,11 +190,13 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
 
 def _moves(line: str) -> bool:
     """``line`` may change OpenDSS's folder (``Set DataPath=…`` on a continuation line)."""
-    return _DATAPATH.search(line) is not None
+    return "datapath" in line.lower() and _DATAPATH.search(line) is not None
 
 
 def _trace_off(line: str, path: Path, line_no: int, log: ScriptLog) -> str:
     """``line`` with file-writing trace properties switched off (see :data:`_TRACE_ON`)."""
+    if "trace" not in line.lower():  # most lines: no regex (#21)
+        return line
     new, n = _TRACE_ON.subn(lambda m: f"{m.group(1)}=no", line)
     if n:
         log.edited.append((str(path), line_no, "trace file switched off (debugtrace=no)"))
