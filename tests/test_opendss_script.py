@@ -20,7 +20,7 @@ def _mult(dss, name: str) -> np.ndarray:  # noqa: ANN001
     return np.asarray(dss.LoadShape.PMult(), dtype=float)
 
 
-def test_relative_files_after_redirect_and_cd(tmp_path: Path) -> None:
+def test_relative_files_after_redirect_and_cd(tmp_path: Path, monkeypatch) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
     (tmp_path / "a.csv").write_text("0.1\n0.2\n")
@@ -35,10 +35,10 @@ def test_relative_files_after_redirect_and_cd(tmp_path: Path) -> None:
         # a script's own cd does not move the next command's folder (as before #21)
         f'cd "{sub}"\n'
         "New Loadshape.cd npts=2 interval=1 mult=(file=a.csv)\n")
-    cwd = os.getcwd()
+    monkeypatch.chdir(sub)  # neither a new engine nor the script moves the process
     dss = new_engine()
     compile_script(master, dss)
-    assert os.getcwd() == cwd
+    assert os.getcwd() == str(sub)
     np.testing.assert_allclose(_mult(dss, "inner"), [0.7, 0.8], rtol=0, atol=1e-12)
     np.testing.assert_allclose(_mult(dss, "after"), [0.1, 0.2], rtol=0, atol=1e-12)
     np.testing.assert_allclose(_mult(dss, "cd"), [0.1, 0.2], rtol=0, atol=1e-12)
