@@ -28,7 +28,7 @@ import pandas as pd
 from protv2g.checks import check_study
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
-from protv2g.checks.duty import device_duty_table
+from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.devices.kinds import curve_fields

@@ -31,6 +31,8 @@ import networkx as nx
 import numpy as np
 import pandapower as pp
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import depth_first_order
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
@@ -196,27 +198,31 @@ def _depths(parent: Mapping[int, int], nodes: list[int]) -> dict[int, int]:
 def _subtree_members(parent: Mapping[int, int], nodes: list[int]) -> tuple[np.ndarray,
                                                                             np.ndarray,
                                                                             dict[int, int]]:
-    """DFS entry/exit numbers of the shortest-path tree (for vectorised subtree tests)."""
-    children: dict[int, list[int]] = {}
-    roots = [n for n in nodes if n not in parent]
-    for c, p in parent.items():
-        children.setdefault(p, []).append(c)
+    """Pre-order entry number ``tin`` of every bus of the shortest-path tree and ``tout``, the
+    last entry of its subtree: the buses behind bus ``k`` are those with ``tin`` in
+    ``[tin[k], tout[k]]`` (vectorised subtree tests; which child is entered first does not
+    change the sets). The walk is SciPy's ``depth_first_order`` (#21: a Python stack walk
+    took 0.06 s per source on the IEEE 8500)."""
     pos = {n: i for i, n in enumerate(nodes)}
-    tin = np.full(len(nodes), -1, dtype=np.int64)
-    tout = np.full(len(nodes), -1, dtype=np.int64)
+    n = len(nodes)
+    up = np.full(n, -1, dtype=np.int64)
+    kids = np.fromiter((pos[c] for c in parent), dtype=np.int64, count=len(parent))
+    up[kids] = np.fromiter((pos[p] for p in parent.values()), dtype=np.int64,
+                           count=len(parent))
+    tree = sp.csr_matrix((np.ones(len(kids)), (up[kids], kids)), shape=(n, n))
+    tin = np.full(n, -1, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
     clock = 0
-    for r in roots:
-        stack: list[tuple[int, bool]] = [(r, False)]
-        while stack:
-            n, done = stack.pop()
-            if done:
-                tout[pos[n]] = clock - 1
-                continue
-            tin[pos[n]] = clock
-            clock += 1
-            stack.append((n, True))
-            stack.extend((c, False) for c in sorted(children.get(n, []), reverse=True))
-    return tin, tout, pos
+    for r in np.flatnonzero(up < 0).tolist():
+        order = depth_first_order(tree, r, directed=True, return_predecessors=False)
+        tin[order] = clock + np.arange(len(order))
+        clock += len(order)
+        # subtree sizes: children before parents (reverse pre-order)
+        sizes, ups = size.tolist(), up.tolist()
+        for v in order[:0:-1].tolist():
+            sizes[ups[v]] += sizes[v]
+        size = np.asarray(sizes, dtype=np.int64)
+    return tin, tin + size - 1, pos
 
 
 def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
@@ -278,13 +284,21 @@ def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, o
             if len(inside) == 0:
                 continue
             entry = d.bus if direction == Direction.FORWARD.value else d.far_bus
-            frames.append(pd.DataFrame({
-                "source": src, "source_bus": sbus, "fault_bus": inside, "device": d.name,
-                "direction": direction, "distance_km": dist[entry], "_depth": depth[entry],
-            }))
+            frames.append((src, sbus, inside, d.name, direction, dist[entry], depth[entry]))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CHAIN_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
+    # one table from the pieces' arrays (#21: a DataFrame per device and source, then a
+    # concat, was half the function's time on the IEEE 8500)
+    lens = [len(f[2]) for f in frames]
+
+    def rep(k: int, dtype: object) -> np.ndarray:
+        return np.repeat(np.array([f[k] for f in frames], dtype=dtype), lens)
+
+    out = pd.DataFrame({
+        "source": rep(0, object), "source_bus": rep(1, np.int64),
+        "fault_bus": np.concatenate([f[2] for f in frames]), "device": rep(3, object),
+        "direction": rep(4, object), "distance_km": rep(5, np.float64),
+        "_depth": rep(6, np.int64)})
     out = out.sort_values(["source", "fault_bus", "distance_km", "_depth"],
                           ascending=[True, True, False, False], kind="stable")
     out["order"] = out.groupby(["source", "fault_bus"]).cumcount()

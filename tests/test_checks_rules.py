@@ -30,7 +30,8 @@ import pytest
 from protv2g.checks import check_context, run_checks
 from protv2g.checks.asymmetry import asym_rms_factor, kappa_iec60909, peak_current_ka
 from protv2g.checks.converter_sum import bus_iec_sum_ka
-from protv2g.checks.duty import KnownDuty, check_duty, device_duty_table, duty_frame
+from protv2g.checks.duty import KnownDuty, check_duty, duty_frame
+from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.rule_values import rules_used_table, study_rules_table
 from protv2g.gate import GateOutcome, classify, gate_verdict
 from protv2g.pipeline import fault_tables, study_flow

@@ -234,6 +234,20 @@ def test_graph_of_the_example(example):
     assert (name[site.bus], name[site.far_bus]) == ("sub", "b1")
 
 
+def test_graph_built_once_per_model(example):
+    """#21: the flows' watched terminals and the checks' chains share one frozen graph; a
+    model made with ``dataclasses.replace`` gets its own."""
+    import dataclasses
+
+    import networkx as nx
+
+    g = dss_feeder_graph(example)
+    assert dss_feeder_graph(example) is g and nx.is_frozen(g)
+    with pytest.raises(nx.NetworkXError):
+        g.add_edge(0, 1)
+    assert dss_feeder_graph(dataclasses.replace(example)) is not g
+
+
 def test_open_switch_is_no_edge(tmp_path, example):
     master = tmp_path / "m.dss"
     master.write_text(EXAMPLE.read_text().replace("Redirect LineCodes.dss",

@@ -67,15 +67,12 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
-from protv2g.checks.attribution import base_scenarios as resolve_bases
 from protv2g.checks.converter_sum import IEC_SUM_SOURCE, split_against_base
 from protv2g.criteria import MarginUnit
-from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_duty", "device_duty_table", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT",
-           "DUTY_COLUMNS"]
+__all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_COLUMNS"]
 
 #: X/R up to which a symmetrical rating holds when the device does not state its own:
 #: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17 (recalled).
@@ -105,8 +102,8 @@ _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asym
 
 
 def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
-               rows: np.ndarray | None = None, columns: list[str] | None = None
-               ) -> pd.DataFrame:
+               rows: np.ndarray | None = None, columns: list[str] | None = None,
+               x_r_known: dict[int, float] | None = None) -> pd.DataFrame:
     """Per (scenario, device, case): the fault with the largest symmetrical current through
     the device on the case's basis and its duty figures (see the module docstring).
 
@@ -122,6 +119,11 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     rows, columns : optional
         Only these rows (positions) and columns of ``faults`` (default all): taken block by
         block, never as one copy (#21).
+    x_r_known : dict, optional
+        OpenDSS feeder: fault bus → X/R already computed on ``study.model`` (another
+        :func:`duty_frame` of the same study, :attr:`KnownDuty.x_r`); only the other buses
+        are solved. The figure depends on the model and the bus alone (one sparse LU of
+        ``y_s``, one solve per bus), so it is the same number.
 
     Returns
     -------
@@ -155,7 +157,7 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
     if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
-        x_r = dss_driving_point_x_r(study.model, worst.fault_bus.to_numpy())
+        x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {})
         meshed = False
     else:
         x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
@@ -180,6 +182,18 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     worst["rating_ka"] = worst.device.map(
         lambda n: devices[n].interrupting_rating_ka).astype(float)
     return worst.reset_index(drop=True)
+
+
+def _dss_x_r(model: Any, buses: np.ndarray, known: dict[int, float]) -> np.ndarray:
+    """:func:`dss_driving_point_x_r` at ``buses``, those in ``known`` taken from it (#21: C7
+    and the Device duty sheet each factorised ``y_s`` and solved mostly the same buses)."""
+    buses = np.asarray(buses, dtype=np.int64)
+    have = np.fromiter((b in known for b in buses.tolist()), dtype=bool, count=len(buses))
+    out = np.empty(len(buses))
+    out[have] = [known[b] for b in buses[have].tolist()]
+    if not have.all():
+        out[~have] = dss_driving_point_x_r(model, buses[~have])
+    return out
 
 
 def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | None,
@@ -266,7 +280,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols)
     # the Device duty sheet takes these (scenario, device, case) rows over (#21: it rebuilt
     # them, 0.3 s on the IEEE 8500): :func:`device_duty_table`'s ``known``
-    ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of))
+    ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of),
+                                        ctx.study.model)
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]
@@ -315,105 +330,18 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
 
 class KnownDuty(NamedTuple):
     """C7's :func:`duty_frame` (``ctx.cache["duty_frame"]``): ``frame`` of the rows at
-    ``rows`` of a table of ``n_rows`` rows, on the base cases ``base_of``."""
+    ``rows`` of a table of ``n_rows`` rows, on the base cases ``base_of``; ``model`` the
+    OpenDSS model it was computed on (None on a pandapower feeder)."""
 
     frame: pd.DataFrame
     rows: np.ndarray
     n_rows: int
     base_of: dict[str, str]
+    model: Any = None
 
-
-def _duty_frame_reusing(study: Any, device_faults: pd.DataFrame, base_of: dict[str, str],
-                        known: KnownDuty | None) -> pd.DataFrame:
-    """:func:`duty_frame` of all ``device_faults``, the groups of ``known`` taken from it
-    when built on the same rows (the checks' context shares the engine's) and base cases.
-    C7's rows are whole (scenario, device, case) groups with their base cases' rows, and a
-    group's figures depend on those only: the frame is the same, in :func:`duty_frame`'s
-    order (scenario, device, case), which the sheet's ties follow."""
-    if (known is None or known.n_rows != len(device_faults)
-            or any(known.base_of.get(str(n), "") != base_of.get(str(n), "")
-                   for n in device_faults.scenario.unique())):
-        return duty_frame(study, device_faults, base_of)
-    done = np.zeros(len(device_faults), bool)
-    done[known.rows] = True
-    rest = np.flatnonzero(~done)
-    parts = [known.frame]
-    if len(rest):
-        cols = [c for c in _DUTY_COLUMNS if c in device_faults.columns]
-        parts.append(duty_frame(study, device_faults, base_of, rows=rest, columns=cols))
-    w = pd.concat([p[_DUTY_FRAME_COLUMNS] for p in parts if len(p)], ignore_index=True)
-    return w.sort_values(["scenario", "device", "case"], kind="stable").reset_index(drop=True)
-
-
-def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: set[str],
-                      known: KnownDuty | None = None) -> pd.DataFrame:
-    """The Device duty sheet: per device and case, the largest fault current it must
-    interrupt (any scenario, close-in faults included) with X/R, κ, peak and first-cycle
-    asymmetrical current, the duty current on its rating's basis against the rating, and the
-    V2G increase. The maximum case is on the IEC 60909 magnitude sum (``i_iec_sum_ka``),
-    the minimum case on the control-law phasor (``current_basis``; module docstring).
-
-    Parameters
-    ----------
-    study : Study
-    device_faults : DataFrame
-        The engine's device table (``ia_ka``, ``ib_ka``, ``ic_ka`` …), as from
-        :func:`protv2g.pipeline.fault_tables` (close-in buses after the net's own).
-    base_scenarios : set of str
-        Names of the base-case (no V2G) scenarios.
-    known : KnownDuty, optional
-        What C7 built on the same table (``CheckContext.cache["duty_frame"]``): those
-        groups are not recomputed (:func:`_duty_frame_reusing`).
-
-    Returns
-    -------
-    DataFrame
-        :data:`DUTY_COLUMNS`; ``severity`` ``fail`` above the rating × ``duty_margin``,
-        ``warn`` for a V2G increase above ``v2g_change_fraction``, else ``ok``; ``not rated``
-        without a rating; ``severity_rule`` the rule that set it, with its figures
-        ("V2G increase 17 % > checks.v2g_change_fraction 10 % (within the rating: 41 %)").
-    """
-    if device_faults.empty:
-        return pd.DataFrame(columns=DUTY_COLUMNS)
-    if has_unknown_buses(study.net, device_faults.fault_bus.to_numpy()):
-        study = with_close_in_positions(study)
-    base_of = resolve_bases([], [*sorted(base_scenarios),
-                                 *map(str, device_faults.scenario.unique())])
-    w = _duty_frame_reusing(study, device_faults, base_of, known)
-    worst = w.loc[w.groupby(["device", "case"]).i_duty_ka.idxmax()]
-    base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
-    checks = study.document.checks
-    kinds = {d.name: d.kind.value for d in study.document.devices}
-    rows = []
-    for r in worst.itertuples(index=False):
-        rating = None if np.isnan(r.rating_ka) else float(r.rating_ka)
-        i_base = float(base.get((r.device, r.case), np.nan))
-        increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
-        lim = 100.0 * checks.v2g_change_fraction
-        rise = (f"V2G increase {increase:.0f} % {'>' if increase > lim else '≤'} "
-                f"checks.v2g_change_fraction {lim:.0f} %" if np.isfinite(increase) else
-                "no base case to compare")
-        if rating is None:
-            severity, why = "not rated", "no interrupting rating given"
-        elif r.i_duty_ka > rating * checks.duty_margin + 1e-12:
-            severity = "fail"
-            why = (f"duty {100.0 * r.i_duty_ka / rating:.0f} % > rating × checks.duty_margin "
-                   f"({100.0 * checks.duty_margin:.0f} %)")
-        elif increase > lim:
-            severity = "warn"
-            why = f"{rise} (within the rating: {100.0 * r.i_duty_ka / rating:.0f} %)"
-        else:
-            severity, why = "ok", f"within the rating; {rise}"
-        rows.append({
-            "device": r.device, "kind": kinds[r.device], "scenario": r.scenario,
-            "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
-            "i_max_ka": r.i_max_ka, "i_phasor_ka": r.i_phasor_ka,
-            "i_iec_sum_ka": r.i_iec_sum_ka, "current_basis": r.current_basis,
-            "i_network_ka": r.i_network_ka, "i_converter_ka": r.i_converter_ka, "x_r": r.x_r,
-            "kappa": r.kappa, "ip_ka": r.ip_ka, "i_asym_ka": r.i_asym_ka,
-            "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
-            "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
-            "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
-            "i_base_ka": i_base, "increase_percent": increase, "severity": severity,
-            "severity_rule": why})
-    return pd.DataFrame(rows, columns=DUTY_COLUMNS)
+    def x_r(self, model: Any) -> dict[int, float]:
+        """Fault bus → X/R of ``frame`` when computed on ``model`` (else empty)."""
+        if model is None or self.model is not model or not len(self.frame):
+            return {}
+        return dict(zip(self.frame.fault_bus.astype(np.int64).tolist(),
+                        self.frame.x_r.astype(float).tolist(), strict=True))

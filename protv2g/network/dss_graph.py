@@ -74,11 +74,19 @@ class DssDeviceSite:
 def dss_feeder_graph(model: DssModel) -> nx.Graph:
     """Undirected feeder graph of ``model`` as switched (see the module docstring).
 
+    Built once per model (:meth:`DssModel.derived`) and frozen (``networkx.freeze``: adding
+    or removing a node or edge raises): every caller receives the same graph and must not
+    change its attributes (copy it to edit).
+
     Examples
     --------
     >>> g = dss_feeder_graph(load_dss_model("feeders/opendss_example/Master.dss"))  # doctest: +SKIP
     >>> [g.nodes[b]["name"] for b in nx.shortest_path(g, 0, 5)]  # doctest: +SKIP
     """
+    return model.derived("feeder_graph", _build_graph)
+
+
+def _build_graph(model: DssModel) -> nx.Graph:
     g = nx.Graph()
     tab = model.buses
     g.add_nodes_from(
@@ -110,7 +118,7 @@ def dss_feeder_graph(model: DssModel) -> nx.Graph:
             else:
                 edges[(a, b)] = {"elements": [key], "length_km": length}
     g.add_edges_from((a, b, d) for (a, b), d in edges.items())
-    return g
+    return nx.freeze(g)
 
 
 def dss_source_buses(model: DssModel) -> dict[str, int]:

@@ -110,7 +110,11 @@ def new_engine():  # noqa: ANN201
                 "pip install 'protv2g[opendss]'",
             )
         ) from exc
-    dss = opendssdirect.NewContext()
+    cwd = os.getcwd()
+    try:
+        dss = opendssdirect.NewContext()  # moves the process into its start-up folder
+    finally:
+        os.chdir(cwd)
     dss.Basic.AllowEditor(False)
     return dss
 

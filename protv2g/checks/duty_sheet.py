@@ -1,0 +1,124 @@
+"""The Device duty sheet: per device and case, the largest fault current it must interrupt.
+
+Built on :func:`protv2g.checks.duty.duty_frame` over the whole engine device table (every
+device, both cases, close-in faults included), C7's rows taken over where they were built on
+the same table and base cases (:class:`~protv2g.checks.duty.KnownDuty`, #21). The figures,
+their basis and sources are C7's (:mod:`protv2g.checks.duty`, module docstring). Split from
+:mod:`protv2g.checks.duty` (#21: the module had grown past 400 lines).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.attribution import base_scenarios as resolve_bases
+from protv2g.checks.duty import (
+    _DUTY_COLUMNS,
+    _DUTY_FRAME_COLUMNS,
+    DUTY_COLUMNS,
+    KnownDuty,
+    duty_frame,
+)
+from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
+
+__all__ = ["device_duty_table"]
+
+
+def _duty_frame_reusing(study: Any, device_faults: pd.DataFrame, base_of: dict[str, str],
+                        known: KnownDuty | None) -> pd.DataFrame:
+    """:func:`duty_frame` of all ``device_faults``, the groups of ``known`` taken from it
+    when built on the same rows (the checks' context shares the engine's) and base cases.
+    C7's rows are whole (scenario, device, case) groups with their base cases' rows, and a
+    group's figures depend on those only: the frame is the same, in :func:`duty_frame`'s
+    order (scenario, device, case), which the sheet's ties follow."""
+    if (known is None or known.n_rows != len(device_faults)
+            or any(known.base_of.get(str(n), "") != base_of.get(str(n), "")
+                   for n in device_faults.scenario.unique())):
+        return duty_frame(study, device_faults, base_of)
+    done = np.zeros(len(device_faults), bool)
+    done[known.rows] = True
+    rest = np.flatnonzero(~done)
+    parts = [known.frame]
+    if len(rest):
+        cols = [c for c in _DUTY_COLUMNS if c in device_faults.columns]
+        parts.append(duty_frame(study, device_faults, base_of, rows=rest, columns=cols,
+                                x_r_known=known.x_r(study.model)))
+    w = pd.concat([p[_DUTY_FRAME_COLUMNS] for p in parts if len(p)], ignore_index=True)
+    return w.sort_values(["scenario", "device", "case"], kind="stable").reset_index(drop=True)
+
+
+def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: set[str],
+                      known: KnownDuty | None = None) -> pd.DataFrame:
+    """The Device duty sheet: per device and case, the largest fault current it must
+    interrupt (any scenario, close-in faults included) with X/R, κ, peak and first-cycle
+    asymmetrical current, the duty current on its rating's basis against the rating, and the
+    V2G increase. The maximum case is on the IEC 60909 magnitude sum (``i_iec_sum_ka``),
+    the minimum case on the control-law phasor (``current_basis``; module docstring).
+
+    Parameters
+    ----------
+    study : Study
+    device_faults : DataFrame
+        The engine's device table (``ia_ka``, ``ib_ka``, ``ic_ka`` …), as from
+        :func:`protv2g.pipeline.fault_tables` (close-in buses after the net's own).
+    base_scenarios : set of str
+        Names of the base-case (no V2G) scenarios.
+    known : KnownDuty, optional
+        What C7 built on the same table (``CheckContext.cache["duty_frame"]``): those
+        groups are not recomputed (:func:`_duty_frame_reusing`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`DUTY_COLUMNS`; ``severity`` ``fail`` above the rating × ``duty_margin``,
+        ``warn`` for a V2G increase above ``v2g_change_fraction``, else ``ok``; ``not rated``
+        without a rating; ``severity_rule`` the rule that set it, with its figures
+        ("V2G increase 17 % > checks.v2g_change_fraction 10 % (within the rating: 41 %)").
+    """
+    if device_faults.empty:
+        return pd.DataFrame(columns=DUTY_COLUMNS)
+    if has_unknown_buses(study.net, device_faults.fault_bus.to_numpy()):
+        study = with_close_in_positions(study)
+    base_of = resolve_bases([], [*sorted(base_scenarios),
+                                 *map(str, device_faults.scenario.unique())])
+    w = _duty_frame_reusing(study, device_faults, base_of, known)
+    worst = w.loc[w.groupby(["device", "case"]).i_duty_ka.idxmax()]
+    base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
+    checks = study.document.checks
+    kinds = {d.name: d.kind.value for d in study.document.devices}
+    rows = []
+    for r in worst.itertuples(index=False):
+        rating = None if np.isnan(r.rating_ka) else float(r.rating_ka)
+        i_base = float(base.get((r.device, r.case), np.nan))
+        increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
+        lim = 100.0 * checks.v2g_change_fraction
+        rise = (f"V2G increase {increase:.0f} % {'>' if increase > lim else '≤'} "
+                f"checks.v2g_change_fraction {lim:.0f} %" if np.isfinite(increase) else
+                "no base case to compare")
+        if rating is None:
+            severity, why = "not rated", "no interrupting rating given"
+        elif r.i_duty_ka > rating * checks.duty_margin + 1e-12:
+            severity = "fail"
+            why = (f"duty {100.0 * r.i_duty_ka / rating:.0f} % > rating × checks.duty_margin "
+                   f"({100.0 * checks.duty_margin:.0f} %)")
+        elif increase > lim:
+            severity = "warn"
+            why = f"{rise} (within the rating: {100.0 * r.i_duty_ka / rating:.0f} %)"
+        else:
+            severity, why = "ok", f"within the rating; {rise}"
+        rows.append({
+            "device": r.device, "kind": kinds[r.device], "scenario": r.scenario,
+            "fault_bus": r.fault_bus_name, "fault_type": r.fault_type, "case": r.case,
+            "i_max_ka": r.i_max_ka, "i_phasor_ka": r.i_phasor_ka,
+            "i_iec_sum_ka": r.i_iec_sum_ka, "current_basis": r.current_basis,
+            "i_network_ka": r.i_network_ka, "i_converter_ka": r.i_converter_ka, "x_r": r.x_r,
+            "kappa": r.kappa, "ip_ka": r.ip_ka, "i_asym_ka": r.i_asym_ka,
+            "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
+            "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
+            "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
+            "i_base_ka": i_base, "increase_percent": increase, "severity": severity,
+            "severity_rule": why})
+    return pd.DataFrame(rows, columns=DUTY_COLUMNS)
