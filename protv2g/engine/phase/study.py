@@ -253,11 +253,11 @@ def phase_fault_study(model: DssModel, *,
                 frame = dict(scenario=name, case=case.value, fault_type=type_labels,
                              phase=rows.label, fault_bus=rows.bus,
                              fault_bus_name=tab.index.to_numpy()[rows.bus])
-                for br, lw in laws.items():
-                    stg.setdefault(br, {})[(si, ci)] = bracket_stages(
-                        lw, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
+                for br, part in bracket_stages(
+                        laws, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
                         fill if len(devices) else None, charger_model=charger_model,
-                        first_cycle_s=first_cycle_s, frame=frame)
+                        first_cycle_s=first_cycle_s, frame=frame).items():
+                    stg.setdefault(br, {})[(si, ci)] = part
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
