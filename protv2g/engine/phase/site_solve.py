@@ -207,8 +207,9 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
         return _newton(law, a, b, v_pre, i, tol, lim)
     t, s = law.unit_maps
     # x: the units' I1 of the start (it is a law output: in the range of T, exactly)
-    x = np.ascontiguousarray(i @ law.unit_maps_inverse.T)
-    v0 = np.ascontiguousarray(a @ s.T)
+    # einsum, not matmul: a few columns wide, BLAS threads cost more than the arithmetic
+    x = np.ascontiguousarray(np.einsum("mq,uq->mu", i, law.unit_maps_inverse))
+    v0 = np.ascontiguousarray(np.einsum("mq,uq->mu", a, s))
     mb = np.ascontiguousarray(np.einsum("uq,mqr,rv->muv", s, b, t))
     # first cycle: the first-cycle limits, held where the law holds them; later stages unheld
     held = (law.unit_law.law == CONSTANT) | (law.unit_hold if lim is None else False)
@@ -217,7 +218,8 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
     ul = law.unit_law
     pars = [np.ascontiguousarray(np.broadcast_to(getattr(ul, f), (m, law.n_units)), float)
             for f in ("p", "q", "i_rated", "phi", "k_factor", "deadband")]
-    pre = np.ascontiguousarray(np.broadcast_to(s @ v_pre, (m, law.n_units)), complex)
+    pre = np.ascontiguousarray(np.broadcast_to(np.einsum("uq,q->u", s, v_pre),
+                                               (m, law.n_units)), complex)
     ok = np.zeros(m, bool)
     res = np.zeros(m)
     its = np.zeros(m, np.int64)
@@ -226,7 +228,7 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
                    np.ascontiguousarray(held, bool), *pars, pre, _law_mod.V_PLL_MIN_PU,
                    tol_pu, NEWTON_MAX, NEWTON_MAX, LINE_SEARCH_HALVINGS, 0, False, ok, res,
                    its)
-    i[ok] = x[ok] @ t.T
+    i[ok] = np.einsum("mu,qu->mq", x[ok], t)
     rest = np.flatnonzero(~ok)
     n_its = int(its.max(initial=0))
     if len(rest):
