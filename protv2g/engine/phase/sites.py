@@ -34,7 +34,7 @@ import numpy as np
 from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
 from protv2g.engine.control_law import Injection, LawArrays
 from protv2g.engine.control_law import injection as law_injection
-from protv2g.engine.faults import A_MATRIX, abc_to_seq
+from protv2g.engine.faults import A_MATRIX
 from protv2g.engine.phase.site_solve import (
     ITER_MAX,
     ITER_MAX_TRACKING,
@@ -51,6 +51,14 @@ __all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", 
 _SEQ12 = np.linalg.inv(A_MATRIX)[1:]
 _G12 = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], _SEQ12).reshape(4, 9)
 _G12C = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], np.conj(_SEQ12)).reshape(4, 9)
+_A_INV = np.linalg.inv(A_MATRIX)
+
+
+def _abc_to_seq(x: np.ndarray) -> np.ndarray:
+    """:func:`protv2g.engine.faults.abc_to_seq` (``V012 = A⁻¹·Vabc`` on the last axis) as an
+    einsum: three columns wide, a BLAS call costs more in its threads than in its arithmetic
+    on a shared machine."""
+    return np.einsum("...p,sp->...s", x, _A_INV)
 
 
 @dataclass(frozen=True)
@@ -224,10 +232,10 @@ class SiteLaw:
         u_pre = np.broadcast_to(v_pre / self.v_base, (m, q))
         if n3:
             c = self._cond3
-            s = abc_to_seq(u[:, c])               # (m, k3, 3)
+            s = _abc_to_seq(u[:, c])               # (m, k3, 3)
             v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
             # the pre-fault reference is the same in every row: transformed once
-            ref = np.broadcast_to(abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
+            ref = np.broadcast_to(_abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
                                   v1.shape)
             inj = self._law(self._p3, ref if freeze else v1, v2, ref,
                             None if lim is None else lim[:, :n3].T, jac)
@@ -297,8 +305,8 @@ class SiteLaw:
         v_min = np.empty((m, self.n_units))
         v_max = np.empty((m, self.n_units))
         if n3:
-            s = abc_to_seq(u[:, self._cond3])
-            s_pre = abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
+            s = _abc_to_seq(u[:, self._cond3])
+            s_pre = _abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
             v_min[:, :n3], v_max[:, :n3] = applicable_voltages(
                 s[..., 1], s[..., 2], np.broadcast_to(s_pre[..., 1], (m, n3)))
         if len(self._single):
