@@ -1,9 +1,9 @@
 """Adapter: charger sites on their phases, driven by the law of :mod:`protv2g.engine.chargers`.
 
 This is the ONE place where the phase-domain engine meets the charger model: it converts phase
-voltages to what the law takes, the law's currents back to phase currents, and holds the
-solve of the site currents for every fault at once. When the law or its solver changes, only
-this module changes.
+voltages to what the law takes and the law's currents back to phase currents; the solve of
+the site currents for every fault at once is :mod:`.site_solve`'s. When the law or its solver
+changes, only these two modules change.
 
 Sites
 -----
@@ -17,48 +17,48 @@ no negative-sequence control) and its ``I1`` is the phase current. The law works
 
 Solve
 -----
-For one fault the site voltages are affine in the site currents, ``V_C = a + B·I_C`` (the fault
-eliminated, see :func:`solve_sites`). ``frozen``: every site injects its current limit at its
-pre-fault voltage angle (the PLL frozen at inception) — a fixed current, no iteration.
-``iterate``: the residual ``F(I_C) = law(a + B·I_C) − I_C = 0`` with the PLL tracking the
-terminal voltage, solved by damped Newton on the real and imaginary parts of the site currents
-(analytic Jacobian ``∂F/∂I = (∂I_C/∂V_C)·B − 1``, ``∂F/∂Ī = (∂I_C/∂V̄_C)·B̄`` from the law's
-own derivatives, :meth:`SiteLaw.jacobian`, every row at once; backtracking halves the step
-until ``|F|`` decreases), started from the frozen-PLL currents as
-the sequence engine's solver is (:mod:`protv2g.engine.newton`), so both engines find the same
-tracking solution. Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the
-fixed point ``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
-:data:`ITER_MAX_TRACKING` steps are solved again with the PLL held at the pre-fault angle
-(flagged ``pll_frozen``, as the sequence engine does); rows still without one are flagged
-``unconverged``.
+For one fault the site voltages are affine in the site currents, ``V_C = a + B·I_C``;
+:meth:`SiteLaw.solve` finds the currents of every fault row at once
+(:func:`.site_solve.solve_sites`: the sequence engine's compiled Newton on the units' own
+``I1`` where the law allows, the numpy Newton on the phase currents and its fallbacks
+elsewhere). The law's transforms it needs are here: :attr:`SiteLaw.unit_maps`,
+:attr:`SiteLaw.unit_law`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from protv2g.engine.chargers import ChargerSource, SiteArrays, charger_arrays
-from protv2g.engine.control_law import Injection, to_real_jacobian
+from protv2g.engine.control_law import Injection, LawArrays
 from protv2g.engine.control_law import injection as law_injection
-from protv2g.engine.faults import A_MATRIX, abc_to_seq
+from protv2g.engine.faults import A_MATRIX
+from protv2g.engine.phase.site_solve import (
+    ITER_MAX,
+    ITER_MAX_TRACKING,
+    ITER_TOL,
+    NEWTON_MAX,
+    solve_sites,
+)
 from protv2g.engine.ride_through import applicable_voltages
 
 __all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", "NEWTON_MAX"]
-
-#: convergence tolerance, relative to the largest site current limit
-ITER_TOL = 1e-10
-ITER_MAX = 200
-ITER_MAX_TRACKING = 60
-#: Newton steps on the tracking solution before the fixed-point fallback
-NEWTON_MAX = 40
 
 #: ``G[(a, b), (p, r)] = A[p, a]·A⁻¹[b, r]`` for ``a, b`` in (1, 2): the phase-domain
 #: derivative of a fleet from its sequence derivatives (``_G12C``: ``A⁻¹`` conjugated)
 _SEQ12 = np.linalg.inv(A_MATRIX)[1:]
 _G12 = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], _SEQ12).reshape(4, 9)
 _G12C = np.einsum("pa,br->abpr", A_MATRIX[:, 1:], np.conj(_SEQ12)).reshape(4, 9)
+_A_INV = np.linalg.inv(A_MATRIX)
+
+
+def _abc_to_seq(x: np.ndarray) -> np.ndarray:
+    """:func:`protv2g.engine.faults.abc_to_seq` (``V012 = A⁻¹·Vabc`` on the last axis) as an
+    einsum: three columns wide, a BLAS call costs more in its threads than in its arithmetic
+    on a shared machine."""
+    return np.einsum("...p,sp->...s", x, _A_INV)
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,29 @@ class SiteLaw:
                                                     pad(self._p1.trip_clearing_s, np.inf)])
         #: whether any unit changes after the first cycle (law, limit, cessation, trip)
         self.dynamic = bool(self._p3.dynamic or self._p1.dynamic)
+        #: every unit's law (fleets, then single-phase inverters) and first-cycle hold
+        self.unit_law = LawArrays(**{f.name: np.concatenate(
+            [getattr(self._p3.law, f.name), getattr(self._p1.law, f.name)])
+            for f in fields(LawArrays)})
+        self.unit_hold = np.concatenate([self._p3.hold, self._p1.hold]).astype(bool)
+        #: a fleet injects negative sequence (a single-phase inverter sees no ``V2``)
+        self.k2_any = bool((self._p3.law.k2 > 0).any())
+        # T (q, u): conductor currents of the units' I1 (law pu); S (u, q): the units' law
+        # voltages (V1 of a fleet, the phase voltage of a single-phase inverter, pu) of the
+        # conductor voltages (V); P (u, q): the units' I1 of conductor currents in T's range
+        t = np.zeros((self.n_cond, self.n_units), complex)
+        s_ = np.zeros((self.n_units, self.n_cond), complex)
+        p_ = np.zeros((self.n_units, self.n_cond), complex)
+        for k, c in enumerate(self._cond3):
+            t[c, k] = A_MATRIX[:, 1] * self.i_base_a[c]
+            s_[k, c] = _SEQ12[0] / self.v_base[c]
+            p_[k, c] = _SEQ12[0] / self.i_base_a[c]
+        for j, q in enumerate(self._single):
+            t[q, n3 + j] = self.i_base_a[q]
+            s_[n3 + j, q] = 1.0 / self.v_base[q]
+            p_[n3 + j, q] = 1.0 / self.i_base_a[q]
+        self.unit_maps = (t, s_)
+        self.unit_maps_inverse = p_
 
     # ---------------------------------------------------------------- the law, vectorised
     def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
@@ -209,10 +232,10 @@ class SiteLaw:
         u_pre = np.broadcast_to(v_pre / self.v_base, (m, q))
         if n3:
             c = self._cond3
-            s = abc_to_seq(u[:, c])               # (m, k3, 3)
+            s = _abc_to_seq(u[:, c])               # (m, k3, 3)
             v1, v2 = s[..., 1].T, s[..., 2].T     # (k3, m)
             # the pre-fault reference is the same in every row: transformed once
-            ref = np.broadcast_to(abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
+            ref = np.broadcast_to(_abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
                                   v1.shape)
             inj = self._law(self._p3, ref if freeze else v1, v2, ref,
                             None if lim is None else lim[:, :n3].T, jac)
@@ -282,8 +305,8 @@ class SiteLaw:
         v_min = np.empty((m, self.n_units))
         v_max = np.empty((m, self.n_units))
         if n3:
-            s = abc_to_seq(u[:, self._cond3])
-            s_pre = abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
+            s = _abc_to_seq(u[:, self._cond3])
+            s_pre = _abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
             v_min[:, :n3], v_max[:, :n3] = applicable_voltages(
                 s[..., 1], s[..., 2], np.broadcast_to(s_pre[..., 1], (m, n3)))
         if len(self._single):
@@ -296,133 +319,5 @@ class SiteLaw:
     def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
               lim: np.ndarray | None = None, x0: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Site currents for every fault row at once.
-
-        Parameters
-        ----------
-        a : numpy.ndarray
-            ``(m, q)`` site voltages with the sites at 0 A, V.
-        b : numpy.ndarray
-            ``(m, q, q)`` ∂V_C/∂I_C with the fault in place, Ω.
-        v_pre : numpy.ndarray
-            ``(q,)`` pre-fault site voltages, V.
-        model : {"iterate", "frozen_pll"}
-        lim : numpy.ndarray, optional
-            ``(m, n_units)`` a later stage's unit limits (:meth:`injection`); default the
-            first cycle.
-        x0 : numpy.ndarray, optional
-            ``(m, q)`` start (A), e.g. the previous stage's currents; default the
-            frozen-PLL injection.
-
-        Returns
-        -------
-        i_c : numpy.ndarray
-            ``(m, q)`` site currents, A (NaN where unconverged).
-        pll_frozen, unconverged : numpy.ndarray
-            ``(m,)`` bool.
-        iterations : int
-
-        Raises
-        ------
-        ValueError
-            Unknown ``model``.
-        """
-        m = a.shape[0]
-        fixed = model == "frozen_pll" and not (self._p3.gfm.any() or self._p1.gfm.any()
-                                               or (self._p3.law.k2 > 0).any())
-        # the frozen-PLL start, needed where x0 has no value (rows by rows: the law is per row)
-        need = (np.arange(m) if x0 is None or fixed
-                else np.flatnonzero(~np.isfinite(x0).all(axis=1)))
-        i = np.zeros((m, self.n_cond), complex) if x0 is None else np.array(x0, complex)
-        if lim is not None and len(need):
-            i0 = self.injection(np.broadcast_to(v_pre, (len(need), self.n_cond)), v_pre,
-                                freeze=True, lim=lim[need])
-        elif len(need):
-            i0 = self.injection(v_pre[None, :], v_pre, freeze=True)
-        if len(need):
-            i[need] = i0 if x0 is None or fixed else np.where(np.isfinite(i[need]), i[need], i0)
-        frozen = np.zeros(m, dtype=bool)
-        if fixed:
-            return i, np.ones(m, dtype=bool) if self.n_cond else frozen, np.zeros(m, bool), 0
-        if model not in ("iterate", "frozen_pll"):
-            raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
-        tol = ITER_TOL * max(float(self.limit_a.max(initial=0.0)), 1e-12)
-        live, its = self._newton(a, b, v_pre, i, tol, lim)
-        for freeze in (False, True):
-            limit = ITER_MAX if freeze else ITER_MAX_TRACKING
-            for it in range(1, limit + 1):
-                cur = i[live]
-                v = a[live] + np.einsum("mqr,mr->mq", b[live], cur)
-                new = self.injection(v, v_pre, freeze=freeze,
-                                     lim=None if lim is None else lim[live])
-                delta = np.abs(new - cur).max(axis=1, initial=0.0)
-                relax = 1.0 if it <= 20 else 0.5
-                i[live] = cur + relax * (new - cur)
-                its = max(its, it)
-                live = live[delta >= tol]
-                if not len(live):
-                    break
-            if not len(live):
-                break
-            if not freeze:
-                frozen[live] = True
-        bad = np.zeros(m, dtype=bool)
-        bad[live] = True
-        i[bad] = np.nan
-        return i, frozen, bad, its
-
-    def _newton(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
-                tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-        """Damped Newton on ``F(I) = law(a + B·I) − I`` (PLL tracking) for every row, in place
-        on ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
-        m, q = i.shape
-        if not q or not m:
-            return np.zeros(0, dtype=np.int64), 0
-
-        def volt(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-            return a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
-
-        def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-            return self.injection(volt(rows, x), v_pre,
-                                  lim=None if lim is None else lim[rows]) - x
-
-        live = np.arange(m)
-        r = resid(live, i)
-        eye = np.eye(2 * q)
-        its = 0
-        for it in range(1, NEWTON_MAX + 1):
-            err = np.abs(r).max(axis=1)
-            keep = err >= tol
-            live, r = live[keep], r[keep]
-            if not len(live):
-                break
-            its = it
-            x = i[live]
-            # ∂F/∂I = (∂I_C/∂V_C)·B − 1, ∂F/∂Ī = (∂I_C/∂V̄_C)·B̄; real 2q × 2q form
-            _, dv, dvc = self.jacobian(volt(live, x), v_pre,
-                                       lim=None if lim is None else lim[live])
-            bl = b[live]
-            jac = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
-            jac = np.transpose(jac, (0, 3, 1, 4, 2)).reshape(len(live), 2 * q, 2 * q) - eye
-            rhs = -np.concatenate([r.real, r.imag], axis=1)
-            try:
-                du = np.linalg.solve(jac, rhs[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
-            dx = du[:, :q] + 1j * du[:, q:]
-            norm0 = np.abs(r).max(axis=1)
-            xn = x + dx
-            rn = resid(live, xn)
-            worse = np.flatnonzero(~(np.abs(rn).max(axis=1) < norm0))
-            t = 1.0
-            for _ in range(7):  # backtracking: halve the step until |F| decreases (those rows)
-                if not len(worse):
-                    break
-                t *= 0.5
-                xn[worse] = x[worse] + t * dx[worse]
-                rn[worse] = resid(live[worse], xn[worse])
-                worse = worse[~(np.abs(rn[worse]).max(axis=1) < norm0[worse])]
-            i[live] = xn
-            r = rn
-        err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
-        return live[err >= tol], its
+        """Site currents for every fault row at once: :func:`.site_solve.solve_sites`."""
+        return solve_sites(self, a, b, v_pre, model, lim, x0)

@@ -20,8 +20,8 @@ its own phase.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,8 @@ class GroupStages:
 
 
 def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
-                 i_c0: np.ndarray, charger_model: str, first_cycle_s: float) -> GroupStages:
+                 i_c0: np.ndarray, charger_model: str, first_cycle_s: float,
+                 i_sus: np.ndarray | None = None) -> GroupStages:
     """Every stage of the sites' currents for one group of fault rows.
 
     Parameters
@@ -73,6 +74,11 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
     charger_model : {"iterate", "frozen_pll"}
     first_cycle_s : float
         Duration of the first-cycle stage, s (one cycle).
+    i_sus : numpy.ndarray, optional
+        ``(m, k)`` each row's sustained unit limits (the law's per unit); default the law's
+        own ``unit_i_sus`` in every row. Rows are independent (:func:`run_stages` schedules
+        each row alone), so rows of several brackets whose laws differ only in these limits
+        are solved as one group (:func:`row_stages`).
 
     Returns
     -------
@@ -106,9 +112,9 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
         cur["i"] = None
 
     base_on = np.broadcast_to(law.unit_i_fc > 0, (m, k))
-    t = run_stages(base_on, law.unit_i_sus, law.unit_mc_pu, law.unit_trip_uv,
-                   law.unit_trip_pickup, law.unit_trip_clearing_s, first_cycle_s, solve,
-                   record)
+    t = run_stages(base_on, law.unit_i_sus if i_sus is None else i_sus, law.unit_mc_pu,
+                   law.unit_trip_uv, law.unit_trip_pickup, law.unit_trip_clearing_s,
+                   first_cycle_s, solve, record)
     return GroupStages(t.t_start_s, t.t_end_s, np.array(stages), t.trip_s,
                        t.ceased_sustained, t.v_min_sustained_pu)
 
@@ -158,19 +164,85 @@ class RowStages:
         return int(self.t_start_s.shape[0])
 
 
-def row_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
-               i_c0: np.ndarray, charger_model: str, first_cycle_s: float) -> RowStages:
+def row_stages(laws: Mapping[str, SiteLaw | None], groups: list[FaultGroup],
+               i_p0: np.ndarray, i_c0: np.ndarray, charger_model: str, first_cycle_s: float
+               ) -> dict[str, RowStages]:
     """:func:`group_stages` of every group, with each stage's fault currents
-    ``I_P = M·(E_P + Z_PC·I_C)``, as arrays over all ``r`` rows.
+    ``I_P = M·(E_P + Z_PC·I_C)``, as arrays over all ``r`` rows, for each bracket's law.
+
+    Every group's rows go to ONE :func:`group_stages` call (the site voltages are
+    ``a + B·I_C`` whatever the fault type, and each row's schedule is its own), and so do
+    the brackets whose laws differ only in their sustained limits (:func:`same_but_sustained`)
+    — a few solves per stage instead of one per group and bracket. Each bracket keeps its
+    own stage count (the stages some row of it reaches).
 
     Rows in no group (no live faulted phase) and studies without sites have one stage.
     Rows whose first cycle did not converge (NaN fault current) stay NaN in every stage.
     """
-    r, q = i_c0.shape
+    out: dict[str, RowStages] = {}
+    for names in _batches(laws):
+        law = laws[names[0]]
+        if law is None or not groups:
+            for n in names:
+                out[n] = _rows_of(law, groups, i_p0, i_c0, None, 0)
+            continue
+        sel = np.concatenate([g.sel for g in groups])
+        m, nb = len(sel), len(names)
+        a = np.concatenate([g.a for g in groups])
+        b = np.concatenate([g.b for g in groups])
+        ic0 = np.concatenate([g.i_c0 for g in groups])
+        i_sus = None
+        if nb > 1:
+            a, b, ic0 = (np.concatenate([x] * nb) for x in (a, b, ic0))
+            i_sus = np.concatenate([np.broadcast_to(laws[n].unit_i_sus, (m, law.n_units))
+                                    for n in names])
+        p = group_stages(law, a, b, groups[0].v_pre, ic0, charger_model, first_cycle_s,
+                         i_sus=i_sus)
+        for j, n in enumerate(names):
+            out[n] = _rows_of(law, groups, i_p0, i_c0, p, j * m)
+    return out
+
+
+def same_but_sustained(x: SiteLaw | None, y: SiteLaw | None) -> bool:
+    """Whether two site laws are the same sites, differing at most in their sustained limits
+    (the high bracket of :func:`protv2g.study.engine_inputs.high_bracket_sets`)."""
+    if x is None or y is None:
+        return x is y
+    if len(x.sites) != len(y.sites) or x.dynamic != y.dynamic or not np.array_equal(
+            x.v_base, y.v_base):
+        return False
+    return all((s.bus, s.phases, replace(s.source, sustained_limit_pu=None))
+               == (t.bus, t.phases, replace(t.source, sustained_limit_pu=None))
+               for s, t in zip(x.sites, y.sites, strict=True))
+
+
+def _batches(laws: Mapping[str, SiteLaw | None]) -> list[list[str]]:
+    """Bracket names in batches of laws the same but for their sustained limits."""
+    out: list[list[str]] = []
+    for name, law in laws.items():
+        for batch in out:
+            if same_but_sustained(laws[batch[0]], law):
+                batch.append(name)
+                break
+        else:
+            out.append([name])
+    return out
+
+
+def _rows_of(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
+             i_c0: np.ndarray, p: GroupStages | None, start: int) -> RowStages:
+    """:class:`RowStages` of the batched :func:`group_stages` ``p`` (the groups' rows in
+    order, this bracket's from ``start``); ``None``: one stage."""
+    r = i_c0.shape[0]
     k = law.n_units if law is not None else 0
-    parts = [group_stages(law, g.a, g.b, g.v_pre, g.i_c0, charger_model, first_cycle_s)
-             for g in groups] if law is not None else []
-    n = max((p.n_stages for p in parts), default=1)
+    m = sum(len(g.sel) for g in groups)
+    if p is not None:
+        # this bracket's stages: those some of its rows reach (stage 0 and 1 always)
+        t_st = p.t_start_s[:, start:start + m]
+        n = 1 + max((j for j in range(1, p.n_stages) if np.isfinite(t_st[j]).any()),
+                    default=0)
+    else:
+        n = 1
     t0 = np.full((n, r), np.inf)
     t1 = np.full((n, r), np.inf)
     t0[0], t1[0] = 0.0, np.inf
@@ -179,18 +251,20 @@ def row_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
     trip = np.full((r, k), np.inf)
     ceased = np.zeros((r, k), bool)
     v_min = np.full((r, k), np.nan)
-    for g, p in zip(groups, parts, strict=True):
-        s = g.sel
-        t0[:, s] = pad_stages(p.t_start_s, n, fill_time=True)
-        t1[:, s] = pad_stages(p.t_end_s, n, fill_time=True)
-        ic = pad_stages(p.i_c, n)
+    at = start
+    for g in groups if p is not None else ():
+        s, rows = g.sel, slice(at, at + len(g.sel))
+        at += len(s)
+        t0[:, s] = p.t_start_s[:n, rows]
+        t1[:, s] = p.t_end_s[:n, rows]
+        ic = p.i_c[:n, rows]
         i_c[:, s] = ic
         e = g.e_p[None] + np.einsum("mkq,nmq->nmk", g.z_pc, ic)
         cur = np.einsum("mkj,nmj->nmk", g.m_op, e)
         out = np.zeros((n, len(s), 3), dtype=complex)
         np.put_along_axis(out, np.broadcast_to(g.ph[None], cur.shape), cur, axis=2)
         i_p[:, s] = out
-        trip[s], ceased[s], v_min[s] = p.trip_s, p.ceased, p.v_min_pu
+        trip[s], ceased[s], v_min[s] = p.trip_s[rows], p.ceased[rows], p.v_min_pu[rows]
     bad = np.isnan(i_p0).any(axis=1)
     i_p[:, bad] = np.nan
     return RowStages(t0, t1, i_p, i_c, trip, ceased, v_min)
@@ -254,23 +328,27 @@ def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type
 DeviceFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def bracket_stages(law: SiteLaw | None, groups: list[FaultGroup], i_p0: np.ndarray,
-                   i_c0: np.ndarray, dev_i0: np.ndarray | None, fill: DeviceFill | None, *,
-                   charger_model: str, first_cycle_s: float, frame: dict
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.DataFrame]:
-    """One (scenario, case, bracket): stage times ``(n, r)`` twice, the device current
-    magnitudes ``(n, D, r, 4)`` float32 (stage 0 from ``dev_i0``, the others from ``fill``)
-    and the site units' table (:func:`site_frame` with ``frame``'s columns)."""
-    rs = row_stages(law, groups, i_p0, i_c0, charger_model, first_cycle_s)
-    dev_a = None
-    if dev_i0 is not None and fill is not None:
-        dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
-        dev_a[0] = magnitudes_a(dev_i0)
-        for j in range(1, rs.n_stages):
-            dev_a[j] = fill(rs.i_p[j], rs.i_c[j])
-    sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
-             else pd.DataFrame())
-    return rs.t_start_s, rs.t_end_s, dev_a, sites
+def bracket_stages(laws: Mapping[str, SiteLaw | None], groups: list[FaultGroup],
+                   i_p0: np.ndarray, i_c0: np.ndarray, dev_i0: np.ndarray | None,
+                   fill: DeviceFill | None, *, charger_model: str, first_cycle_s: float,
+                   frame: dict) -> dict[str, tuple]:
+    """One (scenario, case), each bracket of ``laws`` (name → its sites' law): stage times
+    ``(n, r)`` twice, the device current magnitudes ``(n, D, r, 4)`` float32 (stage 0 from
+    ``dev_i0``, the others from ``fill``) and the site units' table (:func:`site_frame` with
+    ``frame``'s columns). The brackets' stages are solved together (:func:`row_stages`)."""
+    out = {}
+    for br, rs in row_stages(laws, groups, i_p0, i_c0, charger_model, first_cycle_s).items():
+        law = laws[br]
+        dev_a = None
+        if dev_i0 is not None and fill is not None:
+            dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
+            dev_a[0] = magnitudes_a(dev_i0)
+            for j in range(1, rs.n_stages):
+                dev_a[j] = fill(rs.i_p[j], rs.i_c[j])
+        sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
+                 else pd.DataFrame())
+        out[br] = (rs.t_start_s, rs.t_end_s, dev_a, sites)
+    return out
 
 
 def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int,

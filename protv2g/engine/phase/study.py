@@ -27,18 +27,15 @@ import numpy as np
 from protv2g.engine.device_rows import device_row_kept
 from protv2g.engine.phase.der import LIMIT_PU, der_sites
 from protv2g.engine.phase.faults import (
-    EARTHED,
-    FaultRows,
     fault_impedance,
-    fault_operator,
     fault_rows,
     faulted_live,
 )
+from protv2g.engine.phase.first_cycle import Prepared, site_base, site_node_map, solve_rows
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.engine.phase.sites import PhaseSite, SiteLaw
 from protv2g.engine.phase.stages import FaultGroup, assemble_staged, bracket_stages
 from protv2g.engine.phase.system import (
-    FaultSystem,
     MachineReactance,
     Prefault,
     build_system,
@@ -192,7 +189,7 @@ def phase_fault_study(model: DssModel, *,
     rows = fault_rows(np.flatnonzero(wanted), has_phase[wanted], fault_types)
     elements = [model.element_y(d.element) for d in devices]
     all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
-    prepared: dict[bool, _Prepared] = {}
+    prepared: dict[bool, Prepared] = {}
     for case in cases:
         hot = case is Case.MIN and endtemp_degree is not None
         if hot not in prepared:
@@ -201,8 +198,8 @@ def phase_fault_study(model: DssModel, *,
                                   endtemp_degree=endtemp_degree if hot else None,
                                   inverters_out=law_der, plan=next(
                                       (p.system.plan for p in prepared.values()), None))
-            prepared[hot] = _Prepared(system, Terminals(system, elements, devices),
-                                      _site_nodes(system, model, all_sites))
+            prepared[hot] = Prepared(system, Terminals(system, elements, devices),
+                                      site_node_map(system, model, all_sites))
     first = next(iter(prepared.values())).system
     type_labels = np.array([f.value for f in rows.fault_type], dtype=object)
     node = first.phase_node[rows.bus[:, None], np.arange(3)[None, :]]
@@ -228,9 +225,9 @@ def phase_fault_study(model: DssModel, *,
         for si, (name, sites) in enumerate(scen.items()):
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
-            law = SiteLaw(sites, _site_base(model, sites)) if sites else None
+            law = SiteLaw(sites, site_base(model, sites)) if sites else None
             groups: list[FaultGroup] | None = [] if staged else None
-            i_p, i_c, fz, nc = _solve(system, rows, faulted, node, v0, zf, law, extra, cpos,
+            i_p, i_c, fz, nc = solve_rows(system, rows, faulted, node, v0, zf, law, extra, cpos,
                                       z_rows, z_cols, charger_model, groups)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
@@ -243,7 +240,7 @@ def phase_fault_study(model: DssModel, *,
             if staged:
                 laws = {"low": law}
                 if high is not None:
-                    laws["high"] = SiteLaw(high[name], _site_base(model, sites)) if sites \
+                    laws["high"] = SiteLaw(high[name], site_base(model, sites)) if sites \
                         else None
 
                 keep = device_row_kept(dev_i[si, ci], staged_device_min_a) if (
@@ -253,11 +250,11 @@ def phase_fault_study(model: DssModel, *,
                 frame = dict(scenario=name, case=case.value, fault_type=type_labels,
                              phase=rows.label, fault_bus=rows.bus,
                              fault_bus_name=tab.index.to_numpy()[rows.bus])
-                for br, lw in laws.items():
-                    stg.setdefault(br, {})[(si, ci)] = bracket_stages(
-                        lw, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
+                for br, part in bracket_stages(
+                        laws, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
                         fill if len(devices) else None, charger_model=charger_model,
-                        first_cycle_s=first_cycle_s, frame=frame)
+                        first_cycle_s=first_cycle_s, frame=frame).items():
+                    stg.setdefault(br, {})[(si, ci)] = part
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
@@ -335,88 +332,3 @@ def _same_sites(scen, high) -> None:  # noqa: ANN001
                                "not the same sites on the same buses and phases as "
                                "'scenarios'", "give each scenario's sites again, with only "
                                "their sustained limits changed"))
-
-
-def _site_nodes(system: FaultSystem, model: DssModel, keys) -> dict:
-    out = {}
-    for bus, phases in keys:
-        b = model.bus_index([bus])[0]
-        out[(bus, phases)] = system.phase_node[b, sorted("abc".index(p) for p in phases.lower())]
-    return out
-
-
-def _site_base(model: DssModel, sites) -> np.ndarray:
-    kv = model.buses.kv_ln.to_numpy()[model.bus_index([s.bus for s in sites])]
-    return kv * 1e3
-
-
-def _solve(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
-           v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
-           cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str,
-           groups: list[FaultGroup] | None = None):
-    """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
-
-    ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`.faults.faulted_live`).
-    ``groups``: when a list, each group's eliminated fault is appended to it (the later
-    stages reuse it, :mod:`.stages`).
-    """
-    r = len(rows)
-    i_p = np.zeros((r, 3), dtype=complex)
-    q = law.n_cond if law is not None else 0
-    i_c = np.zeros((r, q), dtype=complex)
-    frozen = np.zeros(r, dtype=bool)
-    bad = np.zeros(r, dtype=bool)
-    k_of = faulted.sum(axis=1)
-    earthed = np.array([EARTHED[f] for f in rows.fault_type], dtype=bool)
-    c_in = np.searchsorted(extra, cpos) if q else None
-    for k in (1, 2, 3):
-        for e in (True, False):
-            sel = np.flatnonzero((k_of == k) & (earthed == e))
-            if not len(sel):
-                continue
-            ph = np.nonzero(faulted[sel])[1].reshape(len(sel), k)
-            z_pp = system.z_block(rows.bus[sel], ph)
-            m_op = fault_operator(z_pp, zf[sel], e)
-            pn = node[sel[:, None], ph]                               # (m, k) system nodes
-            e_p = v0[pn]
-            if q:
-                z_cp = z_rows[c_in][:, pn].transpose(1, 0, 2)         # (m, q, k)
-                z_pc = z_cols[pn][:, :, c_in]                          # (m, k, q)
-                z_cc = z_rows[c_in][:, cpos]                           # (q, q)
-                a = v0[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op, e_p)
-                b = z_cc[None] - z_cp @ m_op @ z_pc
-                ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model)
-                if groups is not None:
-                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v0[cpos], ic))
-                e_p = e_p + np.einsum("mkq,mq->mk", z_pc, ic)
-                i_c[sel], frozen[sel], bad[sel] = ic, fz, nc
-            cur = np.einsum("mkj,mj->mk", m_op, e_p)
-            out = np.zeros((len(sel), 3), dtype=complex)
-            np.put_along_axis(out, ph, cur, axis=1)
-            i_p[sel] = out
-    i_p[bad] = np.nan
-    return i_p, i_c, frozen, bad
-
-
-@dataclass(eq=False)
-class _Prepared:
-    """One factorised system with its device terminals, site nodes and transfer rows."""
-
-    system: FaultSystem
-    terminals: Terminals
-    site_nodes: dict
-    _transfer: tuple | None = None
-
-    def transfer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """``extra`` (device and site nodes), ``Z[extra, :]`` and ``Z[:, extra]``."""
-        if self._transfer is None:
-            s = self.system
-            parts = [self.terminals.nodes, *self.site_nodes.values()]
-            extra = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
-            if len(extra):
-                z_rows = s.rows(extra)
-                z_cols = z_rows.T if s.symmetric else s.columns(extra)
-            else:
-                z_rows, z_cols = np.zeros((0, len(s.nodes)), complex), None
-            self._transfer = (extra.astype(np.int64), z_rows, z_cols)
-        return self._transfer

@@ -1,0 +1,240 @@
+"""The solve of the site currents of :class:`~.sites.SiteLaw` for every fault row at once.
+
+For one fault the site voltages are affine in the site currents, ``V_C = a + B·I_C`` (the
+fault eliminated, :mod:`.study`). ``frozen``: every site injects its current limit at its
+pre-fault voltage angle (the PLL frozen at inception) — a fixed current, no iteration.
+``iterate``: the residual ``F(I_C) = law(a + B·I_C) − I_C = 0`` with the PLL tracking the
+terminal voltage, solved by Newton started from the frozen-PLL currents, as the sequence
+engine's solver is (:mod:`protv2g.engine.newton`), so both engines find the same tracking
+solution.
+
+First attempt
+-------------
+Grid-following units without negative-sequence injection (the common case; the law's
+``I2 = 0`` then, and its ``I1`` depends on ``V1`` alone): each unit's law voltage is affine
+in the units' own currents, ``V_u = S·a + (S·B·T)·x`` — ``x`` the units' ``I1`` in the law's
+per unit, ``T`` ``(q, u)`` their conductor currents (:attr:`~.sites.SiteLaw.unit_maps`: a
+fleet ``I_abc = i_b·A[:, 1]·I1``, a single-phase inverter ``I = i_b·I1``), ``S`` ``(u, q)``
+their law voltages (``V1 = A⁻¹[1, :]·V_abc/v_b``; ``V/v_b``). That is the sequence engine's
+column system (``V = v⁰ + M·I``, one ``k × k`` block per column), so its compiled Newton
+(:func:`protv2g.engine.newton_kernel.newton_columns`, the same law compiled and checked
+against :func:`protv2g.engine.control_law.injection` by ``tests/test_newton_kernel.py``)
+solves every row in registers instead of numpy passes over all rows per step. Its stop
+``max|R_u| ≤ tol/max(i_b)`` (pu) bounds every conductor's residual by ``tol`` (A): the
+criterion of the numpy Newton. Other units (grid forming, ``k2 > 0``) and the rows the
+kernel leaves unconverged take the numpy damped Newton on the real and imaginary parts of
+the site currents (analytic Jacobian ``∂F/∂I = (∂I_C/∂V_C)·B − 1``, ``∂F/∂Ī =
+(∂I_C/∂V̄_C)·B̄`` from the law's own derivatives, :meth:`~.sites.SiteLaw.jacobian`, every row
+at once; backtracking halves the step until ``|F|`` decreases) from the same start.
+
+Fallbacks
+---------
+Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the fixed point
+``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
+:data:`ITER_MAX_TRACKING` steps are solved again with the PLL held at the pre-fault angle
+(flagged ``pll_frozen``, as the sequence engine does); rows still without one are flagged
+``unconverged``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from protv2g.engine import control_law as _law_mod
+from protv2g.engine.control_law import CONSTANT, to_real_jacobian
+from protv2g.engine.newton import LINE_SEARCH_HALVINGS
+from protv2g.engine.newton_kernel import newton_columns
+
+if TYPE_CHECKING:
+    from protv2g.engine.phase.sites import SiteLaw
+
+__all__ = ["solve_sites", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", "NEWTON_MAX"]
+
+#: convergence tolerance, relative to the largest site current limit
+ITER_TOL = 1e-10
+ITER_MAX = 200
+ITER_MAX_TRACKING = 60
+#: Newton steps on the tracking solution before the fixed-point fallback
+NEWTON_MAX = 40
+
+
+def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
+          lim: np.ndarray | None = None, x0: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Site currents for every fault row at once.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        ``(m, q)`` site voltages with the sites at 0 A, V.
+    b : numpy.ndarray
+        ``(m, q, q)`` ∂V_C/∂I_C with the fault in place, Ω.
+    v_pre : numpy.ndarray
+        ``(q,)`` pre-fault site voltages, V.
+    model : {"iterate", "frozen_pll"}
+    lim : numpy.ndarray, optional
+        ``(m, n_units)`` a later stage's unit limits (:meth:`injection`); default the
+        first cycle.
+    x0 : numpy.ndarray, optional
+        ``(m, q)`` start (A), e.g. the previous stage's currents; default the
+        frozen-PLL injection.
+
+    Returns
+    -------
+    i_c : numpy.ndarray
+        ``(m, q)`` site currents, A (NaN where unconverged).
+    pll_frozen, unconverged : numpy.ndarray
+        ``(m,)`` bool.
+    iterations : int
+
+    Raises
+    ------
+    ValueError
+        Unknown ``model``.
+    """
+    m = a.shape[0]
+    fixed = model == "frozen_pll" and not (law.unit_law.gfm.any() or law.k2_any)
+    # the frozen-PLL start, needed where x0 has no value (rows by rows: the law is per row)
+    need = (np.arange(m) if x0 is None or fixed
+            else np.flatnonzero(~np.isfinite(x0).all(axis=1)))
+    i = np.zeros((m, law.n_cond), complex) if x0 is None else np.array(x0, complex)
+    if lim is not None and len(need):
+        i0 = law.injection(np.broadcast_to(v_pre, (len(need), law.n_cond)), v_pre,
+                            freeze=True, lim=lim[need])
+    elif len(need):
+        i0 = law.injection(v_pre[None, :], v_pre, freeze=True)
+    if len(need):
+        i[need] = i0 if x0 is None or fixed else np.where(np.isfinite(i[need]), i[need], i0)
+    frozen = np.zeros(m, dtype=bool)
+    if fixed:
+        return i, np.ones(m, dtype=bool) if law.n_cond else frozen, np.zeros(m, bool), 0
+    if model not in ("iterate", "frozen_pll"):
+        raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
+    tol = ITER_TOL * max(float(law.limit_a.max(initial=0.0)), 1e-12)
+    live, its = _first_attempt(law, a, b, v_pre, i, tol, lim)
+    for freeze in (False, True):
+        limit = ITER_MAX if freeze else ITER_MAX_TRACKING
+        for it in range(1, limit + 1):
+            cur = i[live]
+            v = a[live] + np.einsum("mqr,mr->mq", b[live], cur)
+            new = law.injection(v, v_pre, freeze=freeze,
+                                 lim=None if lim is None else lim[live])
+            delta = np.abs(new - cur).max(axis=1, initial=0.0)
+            relax = 1.0 if it <= 20 else 0.5
+            i[live] = cur + relax * (new - cur)
+            its = max(its, it)
+            live = live[delta >= tol]
+            if not len(live):
+                break
+        if not len(live):
+            break
+        if not freeze:
+            frozen[live] = True
+    bad = np.zeros(m, dtype=bool)
+    bad[live] = True
+    i[bad] = np.nan
+    return i, frozen, bad, its
+
+def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
+            tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Damped Newton on ``F(I) = law(a + B·I) − I`` (PLL tracking) for every row, in place
+    on ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
+    m, q = i.shape
+    if not q or not m:
+        return np.zeros(0, dtype=np.int64), 0
+
+    def volt(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
+
+    def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return law.injection(volt(rows, x), v_pre,
+                              lim=None if lim is None else lim[rows]) - x
+
+    live = np.arange(m)
+    r = resid(live, i)
+    eye = np.eye(2 * q)
+    its = 0
+    for it in range(1, NEWTON_MAX + 1):
+        err = np.abs(r).max(axis=1)
+        keep = err >= tol
+        live, r = live[keep], r[keep]
+        if not len(live):
+            break
+        its = it
+        x = i[live]
+        # ∂F/∂I = (∂I_C/∂V_C)·B − 1, ∂F/∂Ī = (∂I_C/∂V̄_C)·B̄; real 2q × 2q form
+        _, dv, dvc = law.jacobian(volt(live, x), v_pre,
+                                   lim=None if lim is None else lim[live])
+        bl = b[live]
+        jac = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
+        jac = np.transpose(jac, (0, 3, 1, 4, 2)).reshape(len(live), 2 * q, 2 * q) - eye
+        rhs = -np.concatenate([r.real, r.imag], axis=1)
+        try:
+            du = np.linalg.solve(jac, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
+        dx = du[:, :q] + 1j * du[:, q:]
+        norm0 = np.abs(r).max(axis=1)
+        xn = x + dx
+        rn = resid(live, xn)
+        worse = np.flatnonzero(~(np.abs(rn).max(axis=1) < norm0))
+        t = 1.0
+        for _ in range(7):  # backtracking: halve the step until |F| decreases (those rows)
+            if not len(worse):
+                break
+            t *= 0.5
+            xn[worse] = x[worse] + t * dx[worse]
+            rn[worse] = resid(live[worse], xn[worse])
+            worse = worse[~(np.abs(rn[worse]).max(axis=1) < norm0[worse])]
+        i[live] = xn
+        r = rn
+    err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
+    return live[err >= tol], its
+
+
+def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
+                   i: np.ndarray, tol: float, lim: np.ndarray | None
+                   ) -> tuple[np.ndarray, int]:
+    """Newton on every row (module docstring), in place on ``i``: the compiled kernel where
+    it applies, the numpy Newton on the rest; returns the rows left unconverged and the step
+    count."""
+    m = len(i)
+    if not m or not law.n_cond:
+        return np.zeros(0, dtype=np.int64), 0
+    if law.unit_law.gfm.any() or law.k2_any:
+        return _newton(law, a, b, v_pre, i, tol, lim)
+    t, s = law.unit_maps
+    # x: the units' I1 of the start (it is a law output: in the range of T, exactly)
+    # einsum, not matmul: a few columns wide, BLAS threads cost more than the arithmetic
+    x = np.ascontiguousarray(np.einsum("mq,uq->mu", i, law.unit_maps_inverse))
+    v0 = np.ascontiguousarray(np.einsum("mq,uq->mu", a, s))
+    mb = np.ascontiguousarray(np.einsum("uq,mqr,rv->muv", s, b, t))
+    # first cycle: the first-cycle limits, held where the law holds them; later stages unheld
+    held = (law.unit_law.law == CONSTANT) | (law.unit_hold if lim is None else False)
+    lim_r = np.ascontiguousarray(np.broadcast_to(law.unit_i_fc if lim is None else lim,
+                                                 (m, law.n_units)), float)
+    ul = law.unit_law
+    pars = [np.ascontiguousarray(np.broadcast_to(getattr(ul, f), (m, law.n_units)), float)
+            for f in ("p", "q", "i_rated", "phi", "k_factor", "deadband")]
+    pre = np.ascontiguousarray(np.broadcast_to(np.einsum("uq,q->u", s, v_pre),
+                                               (m, law.n_units)), complex)
+    ok = np.zeros(m, bool)
+    res = np.zeros(m)
+    its = np.zeros(m, np.int64)
+    tol_pu = tol / float(law.i_base_a.max())
+    newton_columns(x, v0, mb, np.arange(m), lim_r, np.ascontiguousarray(ul.law, np.int64),
+                   np.ascontiguousarray(held, bool), *pars, pre, _law_mod.V_PLL_MIN_PU,
+                   tol_pu, NEWTON_MAX, NEWTON_MAX, LINE_SEARCH_HALVINGS, 0, False, ok, res,
+                   its)
+    i[ok] = np.einsum("mu,qu->mq", x[ok], t)
+    rest = np.flatnonzero(~ok)
+    n_its = int(its.max(initial=0))
+    if len(rest):
+        sub = i[rest]
+        live, k = _newton(law, a[rest], b[rest], v_pre, sub, tol,
+                          None if lim is None else lim[rest])
+        i[rest] = sub
+        return rest[live], max(n_its, k)
+    return np.zeros(0, dtype=np.int64), n_its
