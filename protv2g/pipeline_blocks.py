@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["check_aligned", "kept_stages", "positions", "take", "taken"]
@@ -57,11 +58,13 @@ def kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str
     return st.take(dev_pos, sites)
 
 
-def check_aligned(low: pd.DataFrame, high: pd.DataFrame) -> None:
+def check_aligned(low: DeviceRows, high: DeviceRows) -> None:
     """The high bracket's device rows must be the low one's, position by position (same
-    charger-set keys, devices and fault buses; only the later stages differ)."""
-    key = ["scenario", "device", "fault_bus", "fault_type", "case"]
+    slices — charger set, case, fault type —, devices and fault buses; only the later stages
+    differ). Compared on the engine's kept-row arrays (#21: the high bracket's tidy table was
+    built for this comparison alone)."""
     if len(low) != len(high) or not all(
-            np.array_equal(low[k].to_numpy(), high[k].to_numpy()) for k in key):
+            np.array_equal(getattr(low, k), getattr(high, k))
+            for k in ("slice_key", "device", "fault_bus")):
         raise RuntimeError("the high bracket's fault rows do not align with the low "
                            "bracket's: please report this as a bug")
