@@ -69,7 +69,14 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
-from protv2g.pipeline_blocks import check_aligned, kept_stages, positions, take, taken
+from protv2g.pipeline_blocks import (
+    check_aligned,
+    kept_stages,
+    positions,
+    release_freed_memory,
+    take,
+    taken,
+)
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
@@ -254,7 +261,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
-    return replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    tables = replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    release_freed_memory()  # the stage's transients: the allocator kept them (#21)
+    return tables
 
 
 def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> FaultTables:
