@@ -98,7 +98,7 @@ class _Appender:
     def __init__(self, net: pp.pandapowerNet) -> None:
         self.net = net
         self.next_bus = int(net.bus.index.max()) + 1 if len(net.bus) else 0
-        self.next_line = int(max(net.line.index)) + 1
+        self.next_line = int(net.line.index.max()) + 1 if len(net.line) else 0
         self.buses: list[tuple[int, int, str]] = []  # (index, near bus, name)
         self.lines: list[tuple[int, int, int, int, float, str]] = []
 
