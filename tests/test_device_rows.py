@@ -16,7 +16,7 @@ from protv2g import load_study
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A, device_row_kept
 from protv2g.engine.faults import A_MATRIX, seq_to_abc
-from protv2g.engine.staged_tables import staged_currents
+from protv2g.engine.staged_tables import StagedCurrents, staged_currents
 from protv2g.errors import InputError
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.pipeline import engine_inputs, study_with_sites
@@ -148,3 +148,19 @@ def test_seq_to_abc_is_the_fortescue_product():
     assert seq_to_abc(x32).dtype == (x32 @ A_MATRIX.T).dtype
     np.testing.assert_array_equal(seq_to_abc(np.array([0, 1, 0], complex)),
                                   A_MATRIX[:, 1])
+
+
+def test_staged_take_by_runs_is_the_gather():
+    """``StagedCurrents.take`` copies runs of consecutive rows as slices (#21): the same as
+    the gather for runs, repeats, reversed and scattered rows."""
+    rng = np.random.default_rng(3)
+    st = StagedCurrents(rng.random((3, 900, 4)).astype(np.float32),
+                        rng.random((3, 900)).astype(np.float32),
+                        rng.random((3, 900)).astype(np.float32), ("a", "b", "c"),
+                        pd.DataFrame())
+    for rows in (np.r_[np.arange(600, 900), np.arange(0, 300), np.arange(0, 300)],
+                 np.arange(899, -1, -1), rng.integers(0, 900, 77), np.zeros(0, np.int64)):
+        out = st.take(rows)
+        np.testing.assert_array_equal(out.i_a, st.i_a[:, rows])
+        np.testing.assert_array_equal(out.t_start_s, st.t_start_s[:, rows])
+        np.testing.assert_array_equal(out.t_end_s, st.t_end_s[:, rows])
