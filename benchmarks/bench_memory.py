@@ -34,7 +34,12 @@ buses   dev. rows    CPU s before   CPU s after     RSS peak/held  traced peak
 ======  ===========  =============  ==============  =============  ===============
 
 (a) the 1,000-bus "after" CPU runs were before the trim below (held 247); one run with it:
-169. ``bench_memory.py --buses 3000 --levels 3`` after (load 7–9): faults **624 MiB, 7.8 s
+169. Again at the branch's last commit (c7c9b7e: the expansion to scenarios by runs of rows),
+one old and one new run each, **load 2.2–2.3** (wall ≈ CPU): 1,000 buses 8.96 → **3.13 s**,
+peak 318 → 261, held 318 → 186 MiB; 3,000 buses 15.82 → **5.78 s**, 795 → 656, held 719 →
+429 MiB; 10,000 buses 49.31 → **18.22 s**, 2,659 → 2,063, held 2,214 → 1,378 MiB (the
+held figures scatter ±150 MiB between runs of the same code: allocator arenas).
+``bench_memory.py --buses 3000 --levels 3`` after (load 7–9): faults **624 MiB, 7.8 s
 CPU** (was 807 / 15.4 in the ``checks_fast`` table above), flows 441 (5.1 s), checks 849
 (19.1 s), gate 804 held (0.8 s); estimate 1,662 MiB, 1.96× the peak. 10,000 buses (one run
 each, niced, load 7.4–8.3): 45.5 → 20.9 s CPU, peak 2,618 → 1,968 MiB, held after the stage
