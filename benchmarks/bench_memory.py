@@ -16,6 +16,79 @@ stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and
 
 A benchmark: it prints figures and asserts nothing.
 
+**The faults stage** (#21, branch ``faults_study``, 2026-12-01, load 7.5–9.7 on the 2 cores:
+CPU seconds, ``time.process_time``; before = ``main`` at 51e618e from ``git archive``, old and
+new run alternately, each in a fresh process, ``fault_tables`` alone on ``bench_e2e.
+make_study``'s studies, cold as in a run; MiB over the RSS before the call: high-water mark
+(``VmHWM``) / RSS held after it; tracemalloc peak / live in a separate run):
+
+======  ===========  =============  ==============  =============  ===============
+buses   dev. rows    CPU s before   CPU s after     RSS peak/held  traced peak
+======  ===========  =============  ==============  =============  ===============
+1,000   176,164      6.70 / 8.45    3.57 / 3.17     316/316 →      264 → 183
+                                                    247/169 (a)    (live 129)
+3,000   503,058      14.54 / 14.18  6.79 / 6.90     810/733 →      726 → 494
+                                                    608/380        (live 341)
+10,000  1,823,534    45.49          20.85           2,618/2,257 →  –
+                                                    1,968/1,216
+======  ===========  =============  ==============  =============  ===============
+
+(a) the 1,000-bus "after" CPU runs were before the trim below (held 247); one run with it:
+169. Again at the branch's last commit (c7c9b7e: the expansion to scenarios by runs of rows),
+one old and one new run each, **load 2.2–2.3** (wall ≈ CPU): 1,000 buses 8.96 → **3.13 s**,
+peak 318 → 261, held 318 → 186 MiB; 3,000 buses 15.82 → **5.78 s**, 795 → 656, held 719 →
+429 MiB; 10,000 buses 49.31 → **18.22 s**, 2,659 → 2,063, held 2,214 → 1,378 MiB (the
+held figures scatter ±150 MiB between runs of the same code: allocator arenas).
+``bench_memory.py --buses 3000 --levels 3`` after (load 7–9): faults **624 MiB, 7.8 s
+CPU** (was 807 / 15.4 in the ``checks_fast`` table above), flows 441 (5.1 s), checks 849
+(19.1 s), gate 804 held (0.8 s); estimate 1,662 MiB, 1.96× the peak. 10,000 buses (one run
+each, niced, load 7.4–8.3): 45.5 → 20.9 s CPU, peak 2,618 → 1,968 MiB, held after the stage
+2,257 → 1,216 MiB. The trim's cost to the next stage: ``fault_tables`` + ``study_flow`` at
+3,000 buses, alternately with and without it: flows 3.65 / 3.11 s CPU with, 3.04 / 2.92
+without (≤ 0.1–0.6 s, pages faulted in again; inside this load's scatter), RSS after the flows
+738 / 732 vs 938 / 946 MiB; the flows' 5.1 s in ``bench_memory`` above is mostly load.
+**≤ 2 s / ≤ 1 GB at 10,000 buses is not reached**: the tables the stage hands on are ≈ 1.2 GB
+live (device table, both brackets' stages, expanded to 6 scenarios from 3 charger sets).
+
+*Why the stage cost 4–6× the engine benchmark* (warm wrappers with ``process_time``, 3,000
+buses, 13.5 s in ``fault_tables``; the engine benchmark's job is not the same: it keeps
+per-device maxima, ``keep="summary"``, fused in one kernel, and never writes a device row):
+(1) **OpenBLAS threads spinning** on tiny products — the control-law charger term of every
+stage and scenario, ``G (60, 3) @ I (3, m)``, ≈ 2.5 s, and ``seq_to_abc``'s ``(n, 3) @ (3, 3)``
+in the kept-row rule and the tables ≈ 0.8 s (``OPENBLAS_NUM_THREADS=1`` alone: 13.5 → 8.9 s);
+(2) **dense device arrays for every stage**: currents *and voltages* of all 60 × 3,060
+(device, fault bus) pairs per stage (``fill`` 2.6 s, 138 calls; up to 5 stages; × the 6 %
+rows kept; voltages read only in the first cycle) and their selection (``DeviceRowsBuilder.
+add`` 1.4 s); (3) the **high bracket is a second engine run** (sequence networks, Newton of
+all stages, fills) whose tidy table was built only to check the row alignment (0.3 s);
+(4) ``with_close_in_positions`` 1.3 s: one ``create_bus`` and one concatenation of the whole
+line table per device, O(buses × devices); (5) ``check_size``'s estimate 0.9–1.2 s
+(``device_chains``). Not a cause: the charger sets are solved once (light and peak share
+one, ``engine_inputs``'s ``key_of``); no base-case second net in this study (no site
+transformer). Memory: the low bracket's engine result, its per-set tables and the expanded
+tables were alive while the high bracket ran; glibc kept the freed transients (RSS held ≈
+2× the live tables).
+
+Now: ``seq_to_abc`` written out (no BLAS); the charger term summed inside the fill kernels from
+its factors; the first cycle's currents filled for all pairs only to find the kept rows,
+every later stage and the voltages filled **only at the kept rows** (``fill_sequence_rows``,
+``device_rows.kept_device_arrays``; the high bracket without voltages, aligned on the
+kept-row arrays); the low bracket's engine result released before the high one runs; the
+kept-row table built in its column order; close-in buses and segments appended at once
+(1.3 → 0.26 s); the freed heap handed back at the end of the stage (``malloc_trim``, 0.01 s).
+Left: the high bracket still re-solves the first cycle and re-builds the sequence networks
+(one engine call for both brackets would share them); ``check_size``'s ``device_chains``
+(the checks build the same chains again); ``kept_stages``' expansion to 6 scenarios (both
+brackets, 0.5 s; one block per charger set is the checks' rewrite, not done).
+Results: ``FaultTables`` of the six ``feeders/*/study.yaml`` examples and the 1,000-bus
+study before/after: keys, row sets, order and dtypes identical; both brackets' staged
+currents and times, the sites' tables, ``v1_pre_pu`` and the close-in nets (bus, line,
+switch tables, element types) **identical**; magnitudes within 3.6e-15 (kA, pu: 1 ulp),
+angles within 1.4e-13° at ≥ 0.1 kA and 1.1e-8° on 3 mA currents (rounding of the written-out
+transform, relative 1e-10 of a phasor 1e-6 of the row's largest); the angles of phasors
+that are rounding noise (|x| ≤ 6.3e-16: the unfaulted phases' bus currents, a bolted fault's
+own phase voltages) differ, as any rounding change makes them (380 bus and 28 device cells).
+
 After the checks' and the pipeline's copies were cut (#21, branch ``study_mem``, see
 ``bench_e2e.py``; ``nice python benchmarks/bench_memory.py --buses 3000 --levels 3
 --mem-cap-gb 12`` and the same with ``--buses 10000``, load 10–12; MiB as below; CPU s in

@@ -69,7 +69,14 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
-from protv2g.pipeline_blocks import check_aligned, kept_stages, positions, take, taken
+from protv2g.pipeline_blocks import (
+    check_aligned,
+    kept_stages,
+    positions,
+    release_freed_memory,
+    take,
+    taken,
+)
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
@@ -171,7 +178,11 @@ def study_with_sites(study: Study) -> Study:
 
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> FaultTables:
-    """One engine call on ``net`` for ``scenarios``, expanded to one block per scenario."""
+    """One engine call on ``net`` for ``scenarios``, expanded to one block per scenario (and
+    one more for the stages of the chargers' high bracket).
+
+    The low bracket's engine result is expanded and released before the high bracket is
+    solved (#21: both were alive at once, with the engine's and the expanded tables)."""
     inputs = engine_inputs(study, scenarios)
     try:
         faults = fault_study(net, **inputs.options, staged=staged,
@@ -179,9 +190,13 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
-    dev = faults.device
-    dev_pos, dev_names = positions(dev["scenario"].to_numpy(), inputs.key_of)
+    bus = take(faults.bus, bus_pos, bus_names)
+    dev_pos, dev_names = positions(faults.device["scenario"].to_numpy(), inputs.key_of)
+    dev = take(faults.device, dev_pos, dev_names)
     st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
+    v1 = _v1_pre(faults, inputs.options["devices"])
+    rows = faults.device_rows.keys_only()
+    del faults  # the engine's phasors and its own (per charger set) tables
     st_high = None
     if st is not None and study.document.faults.high_bracket == "sustained_limit":
         sets = inputs.options["scenarios"]
@@ -191,19 +206,23 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
         else:
             high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True,
                                device_min_a=DEVICE_ROW_MIN_A,
-                               device_rows=faults.device_rows.positions)  # the same rows
-            check_aligned(dev, high.device)
+                               device_rows=rows.positions,  # the same rows
+                               device_voltages=False)  # its staged currents alone are read
+            check_aligned(rows, high.device_rows)
             st_high = kept_stages(staged_currents(high), dev_pos, inputs.key_of)
+    return FaultTables(bus, dev, st, v1, st_high)
+
+
+def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:
+    """``(case, device bus) → V1`` before the fault, from an engine result."""
     v1: dict[tuple[str, int], complex] = {}
     if faults.device_v1_pre_pu is not None:
-        terms = inputs.options["devices"]
         for c, case in enumerate(faults.cases):
             for d, term in enumerate(terms):
                 v = complex(faults.device_v1_pre_pu[c, d])
                 if np.isfinite(v.real):
                     v1[(case.value, int(term.bus))] = v
-    return FaultTables(take(faults.bus, bus_pos, bus_names), take(dev, dev_pos, dev_names),
-                       st, v1, st_high)
+    return v1
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
@@ -242,7 +261,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
-    return replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    tables = replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    release_freed_memory()  # the stage's transients: the allocator kept them (#21)
+    return tables
 
 
 def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> FaultTables:

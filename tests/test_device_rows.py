@@ -1,8 +1,10 @@
-"""Device rows kept from 1 A on the pandapower path (#21): the rule, and the engine's pruned
-tables against the full ones filtered by the same rule."""
+"""Device rows kept from 1 A on the pandapower path (#21): the rule, the engine's pruned
+tables against the full ones filtered by the same rule, the row form (phasors computed at the
+kept rows only) and the brackets' alignment."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -13,9 +15,12 @@ import pytest
 from protv2g import load_study
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A, device_row_kept
-from protv2g.engine.staged_tables import staged_currents
+from protv2g.engine.faults import A_MATRIX, seq_to_abc
+from protv2g.engine.staged_tables import StagedCurrents, staged_currents
+from protv2g.errors import InputError
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.pipeline import engine_inputs, study_with_sites
+from protv2g.pipeline_blocks import check_aligned
 from protv2g.pipeline_dss import DEVICE_ROW_MIN_A as DSS_MIN_A
 from protv2g.scenarios import build_scenarios
 
@@ -92,3 +97,70 @@ def test_stage_view_of_pruned_result_has_no_device_table(both):
     _, kept = both
     with pytest.raises(ValueError, match="stage view"):
         _ = kept.stage_view(1).device
+
+
+def test_kept_phasors_are_the_dense_ones_at_the_kept_rows(both):
+    """Row form (#21): the first cycle's currents and voltages at the kept rows, computed
+    only there, are the dense arrays' values there — bit for bit."""
+    full, kept = both
+    rows = kept.device_rows
+    s, c, t = rows.slice_key.T
+    where = (s, c, t, rows.device, rows.fault_bus)
+    np.testing.assert_array_equal(full.device_i_012_ka[where], rows.i_012_ka)
+    np.testing.assert_array_equal(full.device_v_012_pu[where], rows.v_012_pu)
+
+
+def test_without_device_voltages_the_currents_and_stages_are_the_same(both):
+    _, kept = both
+    study = with_close_in_positions(study_with_sites(
+        load_study(FEEDERS / "weak_end_of_line" / "study.yaml")))
+    options = engine_inputs(study, build_scenarios(study.document)).options
+    bare = fault_study(study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                       device_rows=kept.device_rows.positions, device_voltages=False)
+    np.testing.assert_array_equal(bare.device_rows.i_012_ka, kept.device_rows.i_012_ka)
+    assert np.isnan(bare.device_rows.v_012_pu).all()
+    a, b = staged_currents(kept), staged_currents(bare)
+    np.testing.assert_array_equal(a.i_a, b.i_a)
+    np.testing.assert_array_equal(a.t_end_s, b.t_end_s)
+    check_aligned(kept.device_rows, bare.device_rows.keys_only())
+    with pytest.raises(InputError, match="device_voltages"):
+        fault_study(study.net, **options, device_voltages=False)
+
+
+def test_misaligned_brackets_are_refused(both):
+    _, kept = both
+    rows = kept.device_rows
+    shifted = dataclasses.replace(rows, fault_bus=np.roll(rows.fault_bus, 1))
+    with pytest.raises(RuntimeError, match="do not align"):
+        check_aligned(rows, shifted)
+
+
+def test_seq_to_abc_is_the_fortescue_product():
+    """Written out element-wise (#21, no BLAS): the product with A to rounding, same dtype
+    rules (complex64 in → complex128 out, as ``x @ A.T``)."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4, 5, 3)) + 1j * rng.normal(size=(4, 5, 3))
+    ref = x @ A_MATRIX.T
+    out = seq_to_abc(x)
+    assert out.dtype == ref.dtype and out.shape == ref.shape
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-14)
+    x32 = x.astype(np.complex64)
+    assert seq_to_abc(x32).dtype == (x32 @ A_MATRIX.T).dtype
+    np.testing.assert_array_equal(seq_to_abc(np.array([0, 1, 0], complex)),
+                                  A_MATRIX[:, 1])
+
+
+def test_staged_take_by_runs_is_the_gather():
+    """``StagedCurrents.take`` copies runs of consecutive rows as slices (#21): the same as
+    the gather for runs, repeats, reversed and scattered rows."""
+    rng = np.random.default_rng(3)
+    st = StagedCurrents(rng.random((3, 900, 4)).astype(np.float32),
+                        rng.random((3, 900)).astype(np.float32),
+                        rng.random((3, 900)).astype(np.float32), ("a", "b", "c"),
+                        pd.DataFrame())
+    for rows in (np.r_[np.arange(600, 900), np.arange(0, 300), np.arange(0, 300)],
+                 np.arange(899, -1, -1), rng.integers(0, 900, 77), np.zeros(0, np.int64)):
+        out = st.take(rows)
+        np.testing.assert_array_equal(out.i_a, st.i_a[:, rows])
+        np.testing.assert_array_equal(out.t_start_s, st.t_start_s[:, rows])
+        np.testing.assert_array_equal(out.t_end_s, st.t_end_s[:, rows])

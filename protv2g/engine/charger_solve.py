@@ -68,17 +68,20 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
     no_terms = {s: (zero_d, zero_d, None, None) for s in solver.seq}
+    if device_terms:
+        g_i1, g_v1 = (np.ascontiguousarray(x[:, charger_pos]) for x in (s1.g_i, s1.g_v))
+        if neg:
+            g_i2, g_v2 = (np.ascontiguousarray(x[:, charger_pos]) for x in (s2.g_i, s2.g_v))
     for q, stg in enumerate(stgs):
         terms_s = []
         for j, sol in enumerate(stg.stages):
             terms = dict(no_terms)
-            if device_terms:
-                i_c1, i_c2 = sol.i1.T, sol.i2.T  # (k, m)
-                terms[1] = (zero_d, zero_d, s1.g_i[:, charger_pos] @ i_c1,
-                            s1.g_v[:, charger_pos] @ i_c1)
+            if device_terms:  # factors (D, k), (k, m) of the charger term, summed by fill
+                i_c1 = np.ascontiguousarray(sol.i1.T)
+                terms[1] = (zero_d, zero_d, (g_i1, i_c1), (g_v1, i_c1))
                 if neg:
-                    terms[2] = (zero_d, zero_d, s2.g_i[:, charger_pos] @ i_c2,
-                                s2.g_v[:, charger_pos] @ i_c2)
+                    i_c2 = np.ascontiguousarray(sol.i2.T)
+                    terms[2] = (zero_d, zero_d, (g_i2, i_c2), (g_v2, i_c2))
             terms["e12"] = e12s[q][j]
             terms_s.append(terms)
         out.append(SliceSolve(i_fs[q], terms_s, stg.t_start_s, stg.t_end_s, stg,

@@ -37,8 +37,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 keep: Keep = "full", staged: bool = True,
                 first_cycle_s: float | None = None,
                 prefault: Prefault = "open_circuit", device_min_a: float | None = None,
-                device_rows: Mapping[SliceKey, np.ndarray] | None = None
-                ) -> FaultStudyResult:
+                device_rows: Mapping[SliceKey, np.ndarray] | None = None,
+                device_voltages: bool = True) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -109,6 +109,12 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     device_rows : mapping, optional
         With ``device_min_a``: keep these rows instead (``result.device_rows.positions`` of
         another run on the same buses and devices, e.g. the chargers' other bracket).
+    device_voltages : bool
+        ``False`` (with ``device_min_a`` only): no device voltages are computed — the
+        ``.device`` table's voltage columns are NaN; for a run whose staged currents alone
+        are read (the chargers' other bracket). With ``device_min_a`` the voltages of the
+        stages after the first cycle are never computed (the kept rows hold the first
+        cycle's only).
 
     Returns
     -------
@@ -135,6 +141,10 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     full = keep == "full"
     rows = (DeviceRowsBuilder(device_min_a, device_rows)
             if full and device_min_a is not None else None)
+    if not device_voltages and rows is None:
+        raise InputError(Issue("options", "device_voltages", "False needs kept device rows",
+                               "pass device_min_a (and keep='full') or leave it True"))
+    voltages = "all" if rows is None else "first_cycle" if device_voltages else "none"
     bus_i = dev_i = dev_v = dev_max = dev_bus = None
     chg_i = {k: None for k in scen}
     chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
@@ -148,7 +158,11 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             devices=devices, buses=buses, v_pre_pu=v_pre_pu,
             lv_tolerance_percent=lv_tolerance_percent, dtype=dtype,
             charger_model=charger_model, reduce=not full, staged=staged,
-            first_cycle_s=first_cycle_s, prefault=prefault):
+            first_cycle_s=first_cycle_s, prefault=prefault, device_voltages=voltages,
+            device_min_a=None if rows is None else rows.min_current_a,
+            device_rows=None if device_rows is None or rows is None else {
+                (names[k[0]], cases[k[1]], fault_types[k[2]]): v
+                for k, v in device_rows.items()}):
         si, ci, ti = names.index(sl.scenario), cases.index(sl.case), fault_types.index(
             sl.fault_type)
         m = len(sl.fault_buses)

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from protv2g.engine.faults import seq_to_abc
 from protv2g.engine.slices import FaultSlice
 
-__all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept"]
+__all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept",
+           "kept_device_arrays", "unconverged_columns"]
 
 #: Device rows below this current (largest phase and ``|3·I0|``), A, are not kept (module
 #: docstring). SOURCE: the smallest pickups a device can have here — relay and recloser
@@ -102,6 +104,13 @@ class DeviceRows:
     def __len__(self) -> int:
         return len(self.device)
 
+    def keys_only(self) -> DeviceRows:
+        """The same rows without their phasors and stages (what aligning another run on
+        them needs: ``positions`` and the row keys)."""
+        empty = np.zeros((0, 3), dtype=self.i_012_ka.dtype)
+        return replace(self, i_012_ka=empty, v_012_pu=empty, staged_i_a=None,
+                       t_start_s=None, t_end_s=None)
+
 
 class DeviceRowsBuilder:
     """Collects the kept rows of each slice as the engine yields it (:func:`fault_study`).
@@ -121,7 +130,20 @@ class DeviceRowsBuilder:
         self.pieces: dict[SliceKey, tuple] = {}
 
     def add(self, key: SliceKey, sl: FaultSlice) -> FaultSlice:
-        """Keep the rows of slice ``key``; return the slice without its device arrays."""
+        """Keep the rows of slice ``key``; return the slice without its device arrays.
+
+        A slice already in row form (``sl.device_pos``, :func:`kept_device_arrays`) is kept
+        as it is; a dense one is selected here."""
+        if sl.device_pos is not None:
+            pos = np.asarray(sl.device_pos, dtype=np.int64)
+            v_rows = sl.device_v_012_pu
+            i = sl.device_i_012_ka
+            v = np.full((len(pos), 3), np.nan, i.dtype) if v_rows is None else v_rows
+            self.pieces[key] = (pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
+                                                        pos % max(len(sl.fault_buses), 1)))
+            return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
+                           staged_device_i_012_ka=None, staged_device_v_012_pu=None,
+                           device_pos=None)
         i_dev = sl.device_i_012_ka  # (D, m, 3)
         d, m = i_dev.shape[:2]
         if self.given is not None:
@@ -129,18 +151,12 @@ class DeviceRowsBuilder:
         else:
             pos = np.flatnonzero(device_row_kept(1e3 * seq_to_abc(i_dev), self.min_current_a))
         i = i_dev.reshape(d * m, 3)[pos]
-        v = sl.device_v_012_pu.reshape(d * m, 3)[pos]
+        v_dev = sl.device_v_012_pu  # None: voltages not computed (``device_voltages``)
+        v = (np.full((len(pos), 3), np.nan, i.dtype) if v_dev is None
+             else v_dev.reshape(d * m, 3)[pos])
         st = sl.staged_device_i_012_ka
-        staged = None
-        if st is not None:
-            x = st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
-            i_a = np.empty(x.shape[:2] + (4,), np.float32)
-            i_a[..., :3] = 1e3 * np.abs(seq_to_abc(x))
-            i_a[..., 3] = 3e3 * np.abs(x[..., 0])
-            b = pos % m
-            staged = (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, b],
-                      np.asarray(sl.stage_t_end_s, np.float32)[:, b])
-        self.pieces[key] = (pos, i, v, staged)
+        x = None if st is None else st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
+        self.pieces[key] = (pos, i, v, _staged_rows(sl, x, pos % m))
         return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
@@ -166,6 +182,77 @@ class DeviceRowsBuilder:
             v_012_pu=np.concatenate([p[2] for p in parts]).astype(dtype) if parts else empty,
             staged_i_a=staged, t_start_s=t0, t_end_s=t1,
             positions={k: p[0] for k, p in zip(keys, parts, strict=True)})
+
+
+def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
+    """``(|Ia|, |Ib|, |Ic|, |3·I0|`` A float32 ``(n_stage, k, 4)``, stage starts, stage ends
+    ``(n_stage, k)``) of the kept rows' staged currents ``x`` ``(n_stage, k, 3)`` (kA,
+    sequence order; ``col`` the rows' fault-bus positions); ``None`` without stages."""
+    if x is None:
+        return None
+    i_a = np.empty(x.shape[:2] + (4,), np.float32)
+    i_a[..., :3] = 1e3 * np.abs(seq_to_abc(x))
+    i_a[..., 3] = 3e3 * np.abs(x[..., 0])
+    return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
+            np.asarray(sl.stage_t_end_s, np.float32)[:, col])
+
+
+def unconverged_columns(sv: Any, m: int) -> np.ndarray:
+    """``(m,)`` fault buses where some stage of a solved slice has no solution (its results
+    are NaN; as :func:`~protv2g.engine.slices.make_slice` flags them)."""
+    bad = np.zeros(m, bool)
+    if sv.charger is not None:
+        for sol in sv.charger.stages:
+            bad |= sol.unconverged
+    return bad
+
+
+def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, fault_type: Any,
+                       zf_pu: Any, pos: np.ndarray | None, min_current_a: float,
+                       n_voltages: int, dtype: type
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The device phasors of one solved slice at its kept rows only (#21).
+
+    The first-cycle currents are filled for every (device, fault bus) when the rows are to
+    be found by :func:`device_row_kept` (``pos`` ``None``); every other stage, and the
+    voltages, only at the kept rows (:meth:`~protv2g.engine.solve.CaseSolver.fill_rows`,
+    the same values as the dense fill there).
+
+    Returns
+    -------
+    tuple
+        ``(pos, i (n_stage, k, 3), v (n_voltages, k, 3) or None)``: flat positions in the
+        ``(device, fault bus)`` grid and the sequence currents (kA) and voltages (pu) there;
+        NaN at fault buses without a solution (:func:`unconverged_columns`).
+    """
+    d, m = len(scale_i), len(solver.f1)
+    bad = unconverged_columns(sv, m)
+    n_s = sv.n_stages
+    i0 = None
+    if pos is None:
+        i0 = np.empty((d, m, 3), dtype=dtype)
+        solver.fill(i0, None, sv.i_f[0], sv.terms[0], pre, scale_i, fault_type, zf_pu)
+        i0[:, bad] = np.nan
+        pos = np.flatnonzero(device_row_kept(1e3 * seq_to_abc(i0), min_current_a))
+    pos = np.asarray(pos, dtype=np.int64)
+    dev, col = pos // max(m, 1), pos % max(m, 1)
+    i = np.empty((n_s, len(pos), 3), dtype=dtype)
+    v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
+    for j in range(n_s):
+        if j == 0 and i0 is not None:
+            i[0] = i0.reshape(d * m, 3)[pos]
+            if v is not None:
+                solver.fill_rows(np.empty_like(i[0]), v[0], dev, col, sv.i_f[0], sv.terms[0],
+                                 pre, scale_i, fault_type, zf_pu)
+            continue
+        solver.fill_rows(i[j], v[j] if j < n_voltages else None, dev, col, sv.i_f[j],
+                         sv.terms[j], pre, scale_i, fault_type, zf_pu)
+    if bad.any():
+        rows = bad[col]
+        i[:, rows] = np.nan
+        if v is not None:
+            v[:, rows] = np.nan
+    return pos, i, v
 
 
 def _pad(x: np.ndarray, n: int, time: bool) -> np.ndarray:

@@ -128,8 +128,24 @@ def floating_v0(fault_type: FaultType, e1: np.ndarray, e2: np.ndarray, z1: np.nd
 
 
 def seq_to_abc(x012: np.ndarray) -> np.ndarray:
-    """Phase quantities from sequence quantities along the last axis ``(0, 1, 2) → (a, b, c)``."""
-    return x012 @ A_MATRIX.T
+    """Phase quantities from sequence quantities along the last axis ``(0, 1, 2) → (a, b, c)``.
+
+    ``xa = x0 + x1 + x2``, ``xb = x0 + a²·x1 + a·x2``, ``xc = x0 + a·x1 + a²·x2`` (the rows of
+    :data:`A_MATRIX`; Fortescue), written out element-wise instead of ``x012 @ A_MATRIX.T``:
+    a ``(n, 3) @ (3, 3)`` product goes to OpenBLAS, whose threads spin-wait between calls —
+    on a loaded 2-core machine that doubled the CPU time of the fault tables' device rows
+    (#21, ``benchmarks/bench_memory.py``). Same values to rounding (≤ 1 ulp per term).
+    """
+    x = np.asarray(x012)
+    dtype = np.result_type(x.dtype, A_MATRIX.dtype)
+    x0, x1, x2 = (x[..., p].astype(dtype, copy=False) for p in range(3))
+    out = np.empty(x.shape, dtype=dtype)
+    a, a2 = A_MATRIX[2, 1], A_MATRIX[1, 1]
+    np.add(x0, x1, out=out[..., 0])
+    out[..., 0] += x2
+    out[..., 1] = x0 + a2 * x1 + a * x2
+    out[..., 2] = x0 + a * x1 + a2 * x2
+    return out
 
 
 def peak_phase_12(x12: np.ndarray) -> np.ndarray:

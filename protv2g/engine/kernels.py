@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["device_transfer", "fill_sequence", "reduce_devices", "reduce_devices_chargers"]
+__all__ = ["device_transfer", "fill_sequence", "fill_sequence_rows", "reduce_devices",
+           "reduce_devices_chargers"]
 
 _A = np.exp(2j * np.pi / 3)
 
@@ -51,22 +52,51 @@ def device_transfer(indptr, indices, data, z_rows, f, v_row, w_i, w_v):  # pragm
 
 
 @njit(parallel=True, cache=True)
-def fill_sequence(out, s, a, b, g, g_full, w, i_f, scale):  # pragma: no cover - numba
-    """``out[d, f, s] = (a[d]·b[f] + g[d] + g_full[d, f] − w[d, f]·i_f[f])·scale[d]``.
+def fill_sequence(out, s, a, b, g, g_dev, i_chg, w, i_f, scale):  # pragma: no cover - numba
+    """``out[d, f, s] = (a[d]·b[f] + g[d] + Σ_c g_dev[d, c]·i_chg[c, f] − w[d, f]·i_f[f])
+    ·scale[d]``.
 
-    ``g_full`` of shape ``(0, 0)`` means no fault-dependent term.
+    ``g_dev (D, k)``, ``i_chg (k, m)``: the fault-dependent charger term of the control law
+    (device transfer × site currents per fault bus), summed here instead of materialising
+    the ``(D, m)`` product per stage (#21: ``G @ I`` with ``k`` = 3 went to OpenBLAS, whose
+    spinning threads cost more than the product); ``k = 0`` (shapes ``(D, 0)``, ``(0, m)``)
+    means no such term.
     """
     n_d, m = w.shape
-    full = g_full.shape[0] == n_d
+    n_k = g_dev.shape[1] if i_chg.shape[1] == m else 0
     for d in prange(n_d):
         ad = a[d]
         gd = g[d]
         sc = scale[d]
         for f in range(m):
             x = ad * b[f] + gd - w[d, f] * i_f[f]
-            if full:
-                x += g_full[d, f]
+            if n_k:
+                acc = 0j
+                for c in range(n_k):
+                    acc += g_dev[d, c] * i_chg[c, f]
+                x += acc
             out[d, f, s] = x * sc
+
+
+@njit(parallel=True, cache=True)
+def fill_sequence_rows(out, s, dev, col, a, b, g, g_dev, i_chg, w, i_f, scale
+                       ):  # pragma: no cover - numba
+    """:func:`fill_sequence` at the rows ``(dev[r], col[r])`` only: ``out[r, s]`` (``out`` is
+    ``(n, 3)``), the same arithmetic in the same order element by element (#21: the stages
+    after the first cycle, and the chargers' other bracket, are read only at the kept device
+    rows, a few per cent of ``devices × fault buses``)."""
+    m = w.shape[1]
+    n_k = g_dev.shape[1] if i_chg.shape[1] == m else 0
+    for r in prange(dev.shape[0]):
+        d = dev[r]
+        f = col[r]
+        x = a[d] * b[f] + g[d] - w[d, f] * i_f[f]
+        if n_k:
+            acc = 0j
+            for c in range(n_k):
+                acc += g_dev[d, c] * i_chg[c, f]
+            x += acc
+        out[r, s] = x * scale[d]
 
 
 #: fast-math without the no-NaN/no-Inf assumptions (NaN devices must stay NaN)

@@ -235,7 +235,7 @@ class FaultStudyResult:
         """
         first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
         if self.device_i_012_ka is None and self.device_rows is not None:
-            return self._kept_device_frame(self.device_rows)[first + DEVICE_VALUE_COLUMNS]
+            return self._kept_device_frame(self.device_rows)
         if self.device_i_012_ka is None:
             raise ValueError("device phasors were not kept (keep='summary', or a stage view "
                              "of fault_study(..., device_min_a=...)): use .device_summary, "
@@ -251,17 +251,19 @@ class FaultStudyResult:
         return df[first + DEVICE_VALUE_COLUMNS]
 
     def _kept_device_frame(self, rows: DeviceRows) -> pd.DataFrame:
-        """The device table of the kept rows (:attr:`device`)."""
+        """The device table of the kept rows (:attr:`device`), built in its column order
+        (#21: selecting the columns afterwards copied the whole table once more)."""
         k = rows.slice_key
         cols = {
             "scenario": np.array(self.scenarios, dtype=object)[k[:, 0]],
-            "case": np.array([x.value for x in self.cases], dtype=object)[k[:, 1]],
-            "fault_type": np.array([x.value for x in self.fault_types], dtype=object)[k[:, 2]],
             "device": np.array(self.devices, dtype=object)[rows.device],
             "fault_bus": np.asarray(self.fault_buses)[rows.fault_bus],
             "fault_bus_name": np.asarray(self.fault_bus_names)[rows.fault_bus],
+            "fault_type": np.array([x.value for x in self.fault_types], dtype=object)[k[:, 2]],
+            "case": np.array([x.value for x in self.cases], dtype=object)[k[:, 1]],
         }
-        return pd.DataFrame({**cols, **device_columns(rows.i_012_ka, rows.v_012_pu)})
+        values = device_columns(rows.i_012_ka, rows.v_012_pu)
+        return pd.DataFrame({**cols, **{c: values[c] for c in DEVICE_VALUE_COLUMNS}})
 
     @cached_property
     def device_summary(self) -> pd.DataFrame:

@@ -42,6 +42,11 @@ class FaultSlice:
     flat pre-fault voltage with the classical one), pu of the bus nominal voltage, in the angle
     reference of the device phasors — what a relay's memory polarisation remembers.
 
+    Kept rows (``iter_fault_study(device_min_a=...)``): ``device_pos (k,)`` flat positions
+    in the ``(D, m)`` grid; the device arrays then hold those rows only — ``device_i_012_ka``,
+    ``device_v_012_pu (k, 3)``, ``staged_device_i_012_ka (n_stage, k, 3)``,
+    ``staged_device_v_012_pu`` the first stage's only (or ``None``).
+
     Flags ``(m,)``: ``pll_frozen`` (some stage has no PLL-tracking solution and was solved with
     the PLL held at the pre-fault angle; ``pll_residual`` the smallest tracking residual found,
     pu current, NaN elsewhere), ``unconverged`` (no solution at all: results NaN).
@@ -75,6 +80,7 @@ class FaultSlice:
     site_v_min_pu: np.ndarray | None = None
     pll_residual: np.ndarray | None = None
     device_v1_pre_pu: np.ndarray | None = None
+    device_pos: np.ndarray | None = None
 
     @property
     def n_stages(self) -> int:
@@ -85,7 +91,8 @@ def make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, sites, i_dev
                dtype) -> FaultSlice:
     """Scale one solved slice (:class:`~protv2g.engine.solve.SliceSolve`) to kA and flag it.
 
-    ``i_dev``/``v_dev``: ``(n_stage, D, m, 3)`` filled device arrays or ``None``; ``red``:
+    ``i_dev``/``v_dev``: ``(n_stage, D, m, 3)`` filled device arrays or ``None`` (``v_dev``
+    may hold only the first stages' voltages, ``iter_fault_study(device_voltages=...)``); ``red``:
     ``(max (n_stage, D, 2), bus (n_stage, D, 2))`` or ``(None, None)``.
     """
     m = len(fault_buses)
@@ -116,14 +123,15 @@ def make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, sites, i_dev
             _warn(frozen, bad, residual, name, case, ft)
     if bad.any() and i_dev is not None:
         i_dev[:, :, bad] = np.nan
-        v_dev[:, :, bad] = np.nan
+        if v_dev is not None:
+            v_dev[:, :, bad] = np.nan
     i_bus = (sv.i_f * i_base_f[None, :, None]).astype(dtype)
     i_bus[:, bad] = np.nan
     mx, at = red
     return FaultSlice(
         scenario=name, case=case, fault_type=ft, fault_buses=fault_buses,
         bus_i_012_ka=i_bus[0], device_i_012_ka=None if i_dev is None else i_dev[0],
-        device_v_012_pu=None if v_dev is None else v_dev[0],
+        device_v_012_pu=None if v_dev is None or not len(v_dev) else v_dev[0],
         device_max_ka=None if mx is None else mx[0], device_max_bus=None if at is None
         else at[0], charger_i_12_ka=None if chg is None else chg[0], charger_limit_ka=lim,
         pll_frozen=frozen, unconverged=bad, iterations=its, stage_t_start_s=sv.t_start_s,

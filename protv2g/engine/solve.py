@@ -35,6 +35,7 @@ from protv2g.engine.faults import floating_v0, sequence_fault_currents
 from protv2g.engine.kernels import (
     device_transfer,
     fill_sequence,
+    fill_sequence_rows,
     reduce_devices,
 )
 from protv2g.engine.newton import ColumnSolution
@@ -279,28 +280,84 @@ class CaseSolver:
         (:func:`.charger_solve.reduce_chargers`)."""
         return reduce_chargers(self, items, pre, scale_i)
 
-    def fill(self, out_i: np.ndarray, out_v: np.ndarray, i_f: np.ndarray, terms: dict,
+    def fill(self, out_i: np.ndarray, out_v: np.ndarray | None, i_f: np.ndarray, terms: dict,
              pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,
              zf_pu: np.ndarray | complex) -> None:
         """Write device currents (``scale_i`` per unit → unit of ``out_i``) and voltages (pu),
-        ``(D, m, 3)`` in sequence order, for the fault currents ``i_f`` of :meth:`solve`."""
+        ``(D, m, 3)`` in sequence order, for the fault currents ``i_f`` of :meth:`solve`.
+        ``out_v=None``: currents only.
+
+        ``terms[s]`` is ``(g_i, g_v, G_i, G_v)``: fixed charger terms ``(D,)`` and the
+        fault-dependent ones of the control law as factors ``(g_dev (D, k), i_chg (k, m))``
+        (``None`` without them), summed per element by :func:`.kernels.fill_sequence`.
+        """
         ones = np.ones(len(scale_i))
-        empty = np.zeros((0, 0), dtype=complex)
         zero_d = np.zeros(len(scale_i), dtype=complex)
+        none = (np.zeros((len(scale_i), 0), dtype=complex), np.zeros((0, 0), dtype=complex))
         for s, rows in self.seq.items():
             g_i, g_v, gf_i, gf_v = terms[s]  # type: ignore[misc]
             a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
             i_s = np.ascontiguousarray(i_f[:, s])
-            fill_sequence(out_i, s, a_i, pre.b, g_i, empty if gf_i is None else gf_i,
+            fill_sequence(out_i, s, a_i, pre.b, g_i, *(none if gf_i is None else gf_i),
                           rows.w_i, i_s, scale_i)
-            fill_sequence(out_v, s, a_v, pre.b, g_v, empty if gf_v is None else gf_v,
-                          rows.w_v, i_s, ones)
+            if out_v is not None:
+                fill_sequence(out_v, s, a_v, pre.b, g_v, *(none if gf_v is None else gf_v),
+                              rows.w_v, i_s, ones)
         if 0 not in self.seq:
             out_i[..., 0] = 0
-            out_v[..., 0] = 0
-        elif self.cn.zero.any_floating:
+            if out_v is not None:
+                out_v[..., 0] = 0
+        elif self.cn.zero.any_floating and out_v is not None:
             e1, e2 = terms["e12"]
             self._floating_v0(out_v, fault_type, e1, e2, zf_pu)
+
+    def fill_rows(self, out_i: np.ndarray, out_v: np.ndarray | None, dev: np.ndarray,
+                  col: np.ndarray, i_f: np.ndarray, terms: dict, pre: PreFault,
+                  scale_i: np.ndarray, fault_type: FaultType,
+                  zf_pu: np.ndarray | complex) -> None:
+        """:meth:`fill` at the device rows ``(dev[r], col[r])`` (device, fault-bus position)
+        only: ``out_i``/``out_v`` ``(n, 3)``; the same values as :meth:`fill` there."""
+        ones = np.ones(len(scale_i))
+        zero_d = np.zeros(len(scale_i), dtype=complex)
+        none = (np.zeros((len(scale_i), 0), dtype=complex), np.zeros((0, 0), dtype=complex))
+        for s, rows in self.seq.items():
+            g_i, g_v, gf_i, gf_v = terms[s]  # type: ignore[misc]
+            a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
+            i_s = np.ascontiguousarray(i_f[:, s])
+            fill_sequence_rows(out_i, s, dev, col, a_i, pre.b, g_i,
+                               *(none if gf_i is None else gf_i), rows.w_i, i_s, scale_i)
+            if out_v is not None:
+                fill_sequence_rows(out_v, s, dev, col, a_v, pre.b, g_v,
+                                   *(none if gf_v is None else gf_v), rows.w_v, i_s, ones)
+        if 0 not in self.seq:
+            out_i[:, 0] = 0
+            if out_v is not None:
+                out_v[:, 0] = 0
+        elif self.cn.zero.any_floating and out_v is not None:
+            e1, e2 = terms["e12"]
+            self._floating_v0_rows(out_v, dev, col, fault_type, e1, e2, zf_pu)
+
+    def _floating_v0_rows(self, out_v: np.ndarray, dev: np.ndarray, col: np.ndarray,
+                          fault_type: FaultType, e1: np.ndarray, e2: np.ndarray,
+                          zf_pu: np.ndarray | complex) -> None:
+        """:meth:`_floating_v0` at the device rows ``(dev[r], col[r])`` only."""
+        zero, s0 = self.cn.zero, self.seq[0]
+        f0 = zero.index(self.fault_buses)
+        floating = zero.floating[f0]
+        cols = np.flatnonzero(floating)
+        if not len(cols):
+            return
+        zf = zf_pu[cols] if np.ndim(zf_pu) else zf_pu
+        v0f = floating_v0(fault_type, e1[cols], e2[cols], self.seq[1].zff[cols],
+                          self.seq[2].zff[cols], zf)
+        at = np.full(len(floating), -1, dtype=np.int64)
+        at[cols] = np.arange(len(cols))
+        r = np.flatnonzero(floating[col])
+        c = at[col[r]]
+        rows = s0.v_dev_row[dev[r]]
+        comp = np.where(rows >= 0, zero.component[s0.t_set[np.maximum(rows, 0)]], -1)
+        same = comp == zero.component[f0[cols]][c]
+        out_v[r, 0] = np.where(same, v0f[c], np.where(rows >= 0, 0, np.nan))
 
     def reduce(self, i_fs: list[np.ndarray], terms_s: list[dict], pre: PreFault,
                scale_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

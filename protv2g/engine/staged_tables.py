@@ -83,8 +83,8 @@ class StagedCurrents:
     def take(self, rows: np.ndarray, sites: pd.DataFrame | None = None) -> StagedCurrents:
         """The rows ``rows`` (positions), e.g. to follow a selection of the device table."""
         rows = np.asarray(rows, dtype=np.int64)
-        return StagedCurrents(self.i_a[:, rows], self.t_start_s[:, rows],
-                              self.t_end_s[:, rows], self.stage_names,
+        return StagedCurrents(_take_rows(self.i_a, rows), _take_rows(self.t_start_s, rows),
+                              _take_rows(self.t_end_s, rows), self.stage_names,
                               self.sites if sites is None else sites)
 
     @staticmethod
@@ -106,6 +106,22 @@ class StagedCurrents:
             np.concatenate([pad(p.t_end_s, True) for p in parts], axis=1), names,
             pd.concat([p.sites for p in parts if len(p.sites)] or [parts[0].sites],
                       ignore_index=True))
+
+
+def _take_rows(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``x[:, rows]``; as a few slices when ``rows`` is a few runs of consecutive positions
+    (the pipeline's expansion of charger sets to study scenarios: 4× faster than the
+    gather along the second axis at 10,000 buses, #21). The same values either way."""
+    if len(rows) < 2:
+        return x[:, rows]
+    cut = np.flatnonzero(np.diff(rows) != 1) + 1
+    if len(cut) > len(rows) // 64:  # scattered rows: gather
+        return x[:, rows]
+    start = np.concatenate([[0], cut])
+    end = np.concatenate([cut, [len(rows)]])
+    return np.concatenate([x[:, rows[a]:rows[b - 1] + 1] for a, b in zip(start, end,
+                                                                         strict=True)],
+                          axis=1)
 
 
 def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:

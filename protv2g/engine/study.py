@@ -10,6 +10,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
+from protv2g.engine.device_rows import kept_device_arrays
 from protv2g.engine.sequence import (
     PREFAULTS,
     Prefault,
@@ -86,6 +87,7 @@ def _check_devices(net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]) -> 
 
 
 ChargerModel = Literal["control_law", "frozen_pll", "iterate"]
+DeviceVoltages = Literal["all", "first_cycle", "none"]
 Keep = Literal["full", "summary"]
 
 
@@ -128,7 +130,11 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      charger_model: ChargerModel = "control_law",
                      reduce: bool = False, staged: bool = True,
                      first_cycle_s: float | None = None,
-                     prefault: Prefault = "open_circuit") -> Iterator[FaultSlice]:
+                     prefault: Prefault = "open_circuit",
+                     device_voltages: DeviceVoltages = "all",
+                     device_min_a: float | None = None,
+                     device_rows: Mapping[tuple[str, Case, FaultType], np.ndarray] | None = None
+                     ) -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
     Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
@@ -156,6 +162,20 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         first cycle held (the high bracket) only.
     first_cycle_s : float, optional
         Duration of the first-cycle stage; default one cycle, ``1/net.f_hz``.
+    device_voltages : {"all", "first_cycle", "none"}
+        Stages whose device voltages are computed (full slices only): every stage (default),
+        the first cycle only (``staged_device_v_012_pu`` then holds that stage alone: what a
+        study's kept rows read, :mod:`.device_rows`) or none (``device_v_012_pu`` and
+        ``staged_device_v_012_pu`` are ``None``: the chargers' other bracket needs currents
+        only). Each stage's voltages cost as much as its currents.
+    device_min_a : float, optional
+        Full slices in **row form** (``FaultSlice.device_pos``): only the device rows where
+        the device sees at least this current in the first cycle
+        (:func:`~protv2g.engine.device_rows.device_row_kept`), or the rows ``device_rows``
+        gives for the slice's ``(scenario, case, fault type)``; later stages and voltages are
+        computed at those rows only (:func:`~protv2g.engine.device_rows.kept_device_arrays`).
+    device_rows : mapping, optional
+        With ``device_min_a``: the flat positions to keep per slice instead of the rule.
 
     Yields
     ------
@@ -171,6 +191,9 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     fault_types = tuple(FaultType(f) for f in fault_types)
     cases = tuple(Case(c) for c in cases)
     method = Method(method)
+    if device_voltages not in ("all", "first_cycle", "none"):
+        raise InputError(Issue("options", "device_voltages", f"unknown {device_voltages!r}",
+                               "use 'all', 'first_cycle' or 'none'"))
     if charger_model not in ("control_law", "iterate", "frozen_pll"):
         raise InputError(Issue("options", "charger_model", f"unknown {charger_model!r}",
                                "use 'control_law' or 'frozen_pll'"))
@@ -201,7 +224,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,
-                            charger_rows=need_rows, voltages=not reduce,
+                            charger_rows=need_rows,
+                            voltages=not reduce and device_voltages != "none",
                             pool=pool)
         v_int = _v_pre_internal(cn, net, v_pre_pu, method)
         pre = solver.pre_fault(v_int)
@@ -236,11 +260,24 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                     pending.setdefault(tuple(cpos), []).append((name, p, i_base_c, sv))
                     continue
                 n_s = sv.n_stages
+                n_v = {"all": n_s, "first_cycle": 1, "none": 0}[device_voltages]
+                if device_min_a is not None:  # row form: the kept rows only
+                    given = None if device_rows is None else device_rows.get(
+                        (name, case, ft), np.zeros(0, np.int64))
+                    pos, i_k, v_k = kept_device_arrays(solver, sv, pre, i_base_d, ft, zf_pu,
+                                                       given, device_min_a, min(n_v, 1), dtype)
+                    yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f,
+                                             i_base_c, p, None, None, (None, None), dtype),
+                                  device_i_012_ka=i_k[0], staged_device_i_012_ka=i_k,
+                                  device_v_012_pu=None if v_k is None else v_k[0],
+                                  staged_device_v_012_pu=v_k, device_pos=pos,
+                                  device_v1_pre_pu=v1_dev)
+                    continue
                 i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
-                v_dev = np.empty((n_s, d, m, 3), dtype=dtype)
+                v_dev = np.empty((n_v, d, m, 3), dtype=dtype) if n_v else None
                 for j in range(n_s):
-                    solver.fill(i_dev[j], v_dev[j], sv.i_f[j], sv.terms[j], pre, i_base_d, ft,
-                                zf_pu)
+                    solver.fill(i_dev[j], v_dev[j] if j < n_v else None, sv.i_f[j],
+                                sv.terms[j], pre, i_base_d, ft, zf_pu)
                 yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
                                          i_dev, v_dev, (None, None), dtype),
                               device_v1_pre_pu=v1_dev)

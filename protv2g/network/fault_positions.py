@@ -89,27 +89,58 @@ def _copy_geo(net: pp.pandapowerNet, src: int, dst: int) -> None:
         net.bus_geodata.loc[dst] = geo.loc[src]
 
 
-def _new_bus(net: pp.pandapowerNet, near: int, name: str) -> int:
-    row = net.bus.loc[near]
-    idx = pp.create_bus(net, vn_kv=float(row.vn_kv), name=name,
-                        zone=row.get("zone", None), in_service=bool(row.in_service))
-    _copy_geo(net, near, idx)
-    return int(idx)
+class _Appender:
+    """New buses and line segments of :func:`close_in_positions`, numbered as they are asked
+    for (after the last index, as ``pp.create_bus`` and a row appended per segment would) and
+    appended to the net at once by :meth:`flush` (#21: one ``create_bus`` and one
+    concatenation of the whole line table per device cost O(buses × devices))."""
 
+    def __init__(self, net: pp.pandapowerNet) -> None:
+        self.net = net
+        self.next_bus = int(net.bus.index.max()) + 1 if len(net.bus) else 0
+        self.next_line = int(net.line.index.max()) + 1 if len(net.line) else 0
+        self.buses: list[tuple[int, int, str]] = []  # (index, near bus, name)
+        self.lines: list[tuple[int, int, int, int, float, str]] = []
 
-def _add_segment(net: pp.pandapowerNet, template: int, from_bus: int, to_bus: int,
-                 length_km: float, name: str) -> int:
-    new = net.line.loc[[template]].copy()
-    idx = int(max(net.line.index) + 1)
-    new.index = [idx]
-    new["from_bus"] = from_bus
-    new["to_bus"] = to_bus
-    new["length_km"] = length_km
-    new["name"] = name
-    if "geo" in new.columns:
-        new["geo"] = None
-    net.line = pd.concat([net.line, new])
-    return idx
+    def bus(self, near: int, name: str) -> int:
+        idx = self.next_bus
+        self.next_bus += 1
+        self.buses.append((idx, near, name))
+        return idx
+
+    def segment(self, template: int, from_bus: int, to_bus: int, length_km: float,
+                name: str) -> int:
+        idx = self.next_line
+        self.next_line += 1
+        self.lines.append((idx, template, from_bus, to_bus, length_km, name))
+        return idx
+
+    def flush(self) -> None:
+        net = self.net
+        if self.buses:
+            idx, near, names = (list(x) for x in zip(*self.buses, strict=True))
+            rows = net.bus.loc[near]
+            zone = rows["zone"].tolist() if "zone" in rows else None
+            pp.create_buses(net, len(idx), vn_kv=rows.vn_kv.astype(float).tolist(),
+                            name=names, zone=zone,
+                            in_service=rows.in_service.astype(bool).tolist(), index=idx)
+            if zone is not None:  # as create_bus stores them (create_buses: None → NaN)
+                net.bus.loc[idx, "zone"] = np.array(zone, dtype=object)
+            for src, dst in zip(near, idx, strict=True):
+                _copy_geo(net, src, dst)
+        if self.lines:
+            idx, template, fb, tb, length, names = (list(x) for x in zip(*self.lines,
+                                                                          strict=True))
+            new = net.line.loc[template].copy()
+            new.index = idx
+            new["from_bus"] = fb
+            new["to_bus"] = tb
+            new["length_km"] = length
+            new["name"] = names
+            if "geo" in new.columns:
+                new["geo"] = None
+            net.line = pd.concat([net.line, new])
+        self.buses, self.lines = [], []
 
 
 def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
@@ -160,14 +191,15 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
         ends.setdefault(int(site.element_index), {}).setdefault(int(site.bus), []).append(name)
     sites = dict(device_sites)
     rows = []
+    add = _Appender(work)
     for li in sorted(ends):
         line = work.line.loc[li]
         fb, tb = int(line.from_bus), int(line.to_bus)
         length = float(line.length_km)
         d = min(distance_km, MAX_FRACTION_OF_LINE * length)
         at = ends[li]
-        new_bus = {b: _new_bus(work, b, f"{' + '.join(at[b])} close-in")
-                   for b in (fb, tb) if b in at}
+        bus_name = {b: f"{' + '.join(at[b])} close-in" for b in (fb, tb) if b in at}
+        new_bus = {b: add.bus(b, name) for b, name in bus_name.items()}
         # chain of nodes from the from-bus to the to-bus and the segment lengths
         nodes = [fb] + ([new_bus[fb]] if fb in new_bus else []) \
             + ([new_bus[tb]] if tb in new_bus else []) + [tb]
@@ -184,8 +216,7 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
                 seg_index.append(li)
             else:
                 label = "close-in stub" if stubs[k] else "rest"
-                seg_index.append(_add_segment(work, li, a, b, lengths[k],
-                                              f"{base_name} [{label}]"))
+                seg_index.append(add.segment(li, a, b, lengths[k], f"{base_name} [{label}]"))
         first, last = seg_index[0], seg_index[-1]
         sw = work.switch
         if len(sw):
@@ -196,11 +227,12 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
             seg = first if b == fb else last
             for n in names:
                 sites[n] = dataclasses.replace(sites[n], element_index=seg, far_bus=new_bus[b])
-            rows.append({"bus": new_bus[b], "bus_name": str(work.bus.at[new_bus[b], "name"]),
+            rows.append({"bus": new_bus[b], "bus_name": bus_name[b],
                          "position": "close_in", "devices": ", ".join(names),
                          "line": base_name, "line_index": li, "near_bus": b,
                          "near_bus_name": str(work.bus.at[b, "name"]), "distance_km": d,
                          "note": ""})
+    add.flush()
     table = pd.DataFrame(rows + notes, columns=POSITION_COLUMNS)
     return FaultPositions(work, sites, table)
 
