@@ -54,8 +54,7 @@ Example
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,9 +65,8 @@ from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.staged_tables import StagedCurrents, staged_currents
 from protv2g.errors import InputError, Issue
-from protv2g.flow import FlowResult, flow_study
 from protv2g.network.fault_positions import with_close_in_positions
-from protv2g.network.site_transformer import with_site_transformers, without_site_transformers
+from protv2g.network.site_transformer import without_site_transformers
 from protv2g.pipeline_blocks import (
     check_aligned,
     kept_stages,
@@ -77,7 +75,15 @@ from protv2g.pipeline_blocks import (
     take,
     taken,
 )
-from protv2g.scenarios import Scenario, build_scenarios
+from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
+    FLOW_TABLES,
+    LazyTables,
+    flow_tables,
+    study_flow,
+    study_with_sites,
+)
+from protv2g.pipeline_size import check_size, size_estimate_b  # noqa: F401 - re-exported
+from protv2g.scenarios import Scenario
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
 
@@ -167,14 +173,6 @@ def _energized_buses(net: Any) -> list[int] | None:
     if not dead:
         return None
     return [int(b) for b in net.bus.index[net.bus.in_service.astype(bool)] if int(b) not in dead]
-
-
-def study_with_sites(study: Study) -> Study:
-    """The study with its sites' interconnection transformers in the net (the V2G net); an
-    OpenDSS feeder's study as it is (its sites are generators on their phases)."""
-    if study.model is not None:
-        return study
-    return with_site_transformers(study)  # type: ignore[return-value]
 
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> FaultTables:
@@ -307,277 +305,3 @@ def _feeder_issue(study: Study, issue: Issue) -> Issue:
     feeder = source.pandapower_json or source.opendss or f"builtin {source.builtin}"
     return Issue(str(study.path), f"feeder ({feeder}): {issue.field}", issue.message,
                  issue.fix or "correct the feeder model")
-
-
-#: Peak bytes per **kept** device row (device rows are kept where the device sees ≥ 1 A,
-#: :mod:`protv2g.engine.device_rows`) and per cell of one slice's device × bus grid (devices ×
-#: fault buses), above the RSS after the imports, fitted to the per-stage peaks measured with
-#: ``benchmarks/bench_memory.py`` (VmHWM reset at each stage) on ``bench_e2e``'s synthetic
-#: studies (60 devices, 6 scenarios, 3 charger sets), 2026-12-01, branch ``seq_rows``:
-#:   1,060 buses, 176,164 rows: faults 365 MiB, checks 702 MiB;
-#:   3,060 buses, 503,058 rows: faults 947 MiB, checks 1,492 MiB;
-#:   10,060 buses, 1,823,534 rows: faults 3,106 MiB, checks 4,148 MiB;
-#: and the depot example's traced peak of ``fault_tables`` (13,328 rows, 21.2 MiB,
-#: ``tests/test_check_size.py``). faults: the kept rows' phasors and stage currents, the tidy
-#: table (~20 float columns) and its per-scenario copies, ~1.6 kB/row on the depot; one engine
-#: slice (staged current and voltage phasors, ≈ 4 stages × 2 × 3 complex128, and the rule's
-#: temporaries; the generator's previous slice may still be alive). checks: the measured peak
-#: grows with devices × buses (≈ 6.5 kB per cell at all three sizes) more than with the kept
-#: rows — the tables of the checks that are not per device row (flow tables held, device
-#: chains, zones) — so the checks figure is mostly that term. The estimate is 1.05–1.4× the
-#: measured peaks at those sizes.
-_BYTES_PER_ROW_FAULTS = 1_800
-_BYTES_PER_ROW_CHECKS = 300
-_BYTES_PER_CELL_FAULTS = 640
-_BYTES_PER_CELL_CHECKS = 7_200
-#: Fixed part (net, factorisation, numba and pandas working memory), bytes.
-_FIXED_B = 256 * 2**20
-#: Angular frequency used for the zero-sequence charging current (rad/s, 60 Hz feeders).
-_OMEGA = 2 * np.pi * 60.0
-
-
-def kept_pairs(study: Study) -> tuple[int, int]:
-    """(device, fault bus) pairs of one engine slice expected to keep their row (≥ 1 A).
-
-    A device sees fault current where it lies on the path from a source to the fault (IEC
-    60909: no load current; :func:`protv2g.topology.device_chains` from the substation, every
-    V2G site and every existing generator). For ground faults it also sees the zero-sequence
-    charging current of the lines behind it when the fault is elsewhere, at most the
-    capacitive earth-fault current of those lines, ``I_CE = 3·ω·C0·c·Un/√3`` (the textbook
-    earth-fault current of an isolated network, zero-sequence voltage at its largest
-    ``c·Un/√3``, ``c = 1.1`` of IEC 60909-0 Table 1; ``C0`` from the lines'
-    ``c0_nf_per_km``); where that reaches ``DEVICE_ROW_MIN_A`` every fault bus counts.
-    An upper estimate on radial feeders (parallel paths are not counted).
-
-    Returns
-    -------
-    tuple of int
-        ``(pairs of phase faults (3ph, LL), pairs of ground faults (SLG, LLG))``.
-    """
-    from protv2g.topology import SUBSTATION, device_chains
-
-    net = study.net
-    n_bus, n_dev = len(net.bus), len(study.device_sites)
-    sources = dict(study.site_buses)
-    for et in ("sgen", "gen", "storage"):
-        tab = getattr(net, et, None)
-        if tab is not None and len(tab):
-            for i, b in tab.bus[tab.in_service.astype(bool)].items():
-                sources[f"{et}:{i}"] = int(b)
-    chains = device_chains(net, study.device_sites, sources)
-    on_path = chains[["device", "fault_bus"]].drop_duplicates()
-    per_dev = on_path.groupby("device").size()
-    fwd = chains[chains.source.astype(str).str.startswith(SUBSTATION)
-                 & (chains.direction == "forward")]
-    line = net.line[net.line.in_service.astype(bool)]
-    c0_f = (line.c0_nf_per_km.fillna(0) if "c0_nf_per_km" in line else 0.0) * 1e-9
-    c0_f = c0_f * line.length_km * line.parallel
-    vn_kv = net.bus.vn_kv.reindex(line.from_bus).to_numpy()
-    ground = 0
-    for dev in study.device_sites:
-        behind = fwd.fault_bus[fwd.device == dev].to_numpy()
-        inside = line.from_bus.isin(behind).to_numpy() & line.to_bus.isin(behind).to_numpy()
-        i_ce_a = float(np.sum(3 * _OMEGA * np.asarray(c0_f)[inside] * 1.1 * vn_kv[inside]
-                              * 1e3 / np.sqrt(3)))
-        ground += n_bus if i_ce_a >= DEVICE_ROW_MIN_A else int(per_dev.get(dev, 0))
-    return min(len(on_path), n_bus * n_dev), min(ground, n_bus * n_dev)
-
-
-def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
-                    staged: bool = True) -> dict[str, int]:
-    """Estimated peak memory of a study's stages (bytes above the imports).
-
-    Parameters
-    ----------
-    study : Study
-        With the net the engine solves (close-in buses appended).
-    n_fault_scenarios : int
-        Charger sets the engine solves (≤ ``n_scenarios``: scenarios sharing a set share it).
-    n_scenarios : int
-        Study scenarios the fault tables are expanded to.
-    staged : bool
-        Accepted for the callers; the per-row figures are those of staged tables (an
-        over-estimate of < 10 % without them).
-
-    Returns
-    -------
-    dict
-        ``{"faults": bytes, "checks": bytes, "rows": kept rows}``: the process's peak up to
-        the end of each stage, ``_FIXED_B + rows × _BYTES_PER_ROW_<stage> + cells ×
-        _BYTES_PER_CELL_<stage>``; ``rows`` = scenarios × cases × Σ over the fault types of
-        the kept pairs (:func:`kept_pairs`), ``cells`` = devices × buses. SOURCE: measured,
-        see the constants' comment.
-    """
-    del staged  # see Parameters
-    doc = study.document
-    phase, ground = kept_pairs(study)
-    per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
-                   for t in doc.faults.fault_types)
-    rows = max(n_fault_scenarios, n_scenarios) * len(doc.faults.cases) * per_case
-    cells = len(study.net.bus) * max(len(doc.devices), 1)
-    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS + cells * _BYTES_PER_CELL_FAULTS,
-            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS + cells * _BYTES_PER_CELL_CHECKS,
-            "rows": rows}
-
-
-def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
-               staged: bool = True) -> None:
-    """Fail fast, before any work, when a study would not fit in memory.
-
-    The estimate (:func:`size_estimate_b`) covers the fault and checks stages; the larger
-    is compared with half the machine's memory.
-
-    Raises
-    ------
-    InputError
-        Naming the stage that dominates, the sizes that multiply up and every way out.
-    """
-    doc = study.document
-    n_bus = len(study.net.bus)
-    est = size_estimate_b(study, n_fault_scenarios=n_fault_scenarios,
-                          n_scenarios=n_scenarios, staged=staged)
-    stage = max(("faults", "checks"), key=lambda k: est[k])
-    need_b = est[stage]
-    budget_b = _memory_budget_b()
-    if need_b > budget_b:
-        raise InputError(Issue(
-            str(study.path), "scenarios",
-            f"the study needs about {need_b / 2**30:.1f} GiB at its peak, in the {stage} "
-            f"stage (faults {est['faults'] / 2**30:.1f} GiB, checks "
-            f"{est['checks'] / 2**30:.1f} GiB; {n_scenarios} scenarios × {n_bus} buses × "
-            f"{len(doc.devices)} devices × {len(doc.faults.fault_types)} fault types × "
-            f"{len(doc.faults.cases)} cases: about {est['rows']:,} device rows where a device "
-            f"sees ≥ {DEVICE_ROW_MIN_A:g} A), more than the {budget_b / 2**30:.1f} GiB "
-            "allowed (half the machine's memory)",
-            "run fewer export levels, participation levels or load levels, fewer fault types "
-            "or cases, or split the feeder into smaller studies; hosting runs its own "
-            "scenarios through this check, so `protv2g run --no-hosting` skips those"))
-
-
-def _memory_budget_b() -> int:
-    """Half of the machine's physical memory (bytes)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 4 * 2**30
-
-
-# --- flows ----------------------------------------------------------------------------------
-
-
-def study_flow(study: Study) -> FlowResult:
-    """The study's own flow scenarios (and its 96-step day when the study asks for it), on
-    the net with the sites' interconnection transformers."""
-    return _flow(study_with_sites(study), day=study.document.scenarios.day)
-
-
-def _flow(study: Study, day: bool) -> FlowResult:
-    """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS)."""
-    if study.model is not None:
-        from protv2g.pipeline_dss import dss_flow
-
-        return dss_flow(study, day)
-    return flow_study(study, day=day)
-
-
-#: Flow tables by the names the checks read → attribute of :class:`~protv2g.flow.FlowResult`.
-FLOW_TABLES = {"device": "devices", "bus": "buses", "branch": "branches"}
-
-
-def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.DataFrame] | None:
-    """Power-flow tables (``device``, ``bus``, ``branch``) of arbitrary ``scenarios``.
-
-    ``flow_study`` runs a study's own scenario axes, so scenarios that are not the study's own
-    (the hosting search's export levels) are run as one variant study per exporting site
-    (that site only, its levels as ``export_levels_kw``) whose scenarios are renamed to ours
-    by (participation, load level, export kW). No 96-step day.
-
-    Returns
-    -------
-    dict of DataFrame or None
-        None when no scenario has a base case to run (the flow checks then say they could not
-        be evaluated).
-
-    Raises
-    ------
-    NotImplementedError
-        For a scenario in which several sites export at once that is not one of the study's
-        own scenarios.
-    """
-    scenarios = list(scenarios)
-    study = study_with_sites(study)
-    if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
-        res = _flow(study, day=False)
-        return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}
-
-    by_site: dict[str, list[Scenario]] = {}
-    for sc in scenarios:
-        exporting = [st.site for st in sc.sites if st.p_export_kw > 0]
-        if len(exporting) > 1:
-            raise NotImplementedError("flow for scenarios with several exporting sites that "
-                                      "are not the study's own scenarios")
-        if exporting:
-            by_site.setdefault(exporting[0], []).append(sc)
-    axes = study.document.scenarios.model_dump(mode="json")
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in FLOW_TABLES}
-    bases: set[str] = set()  # base cases already taken (one per load level, whichever site)
-    for site, wanted in by_site.items():
-        key = {(sc.participation, sc.load_level, round(_export_kw(sc), 6)): sc.name
-               for sc in wanted}
-        variant = study.with_updates(
-            v2g_sites=[s.model_dump(mode="json") for s in study.document.v2g_sites
-                       if s.name == site],
-            scenarios={**axes, "export_levels_fraction": None, "day": False,
-                       "export_levels_kw": sorted({_export_kw(sc) for sc in wanted}),
-                       "participation": sorted({sc.participation.value for sc in wanted}),
-                       "load_levels": sorted({sc.load_level.value for sc in wanted})})
-        rename: dict[str, str | None] = {}
-        for vs in build_scenarios(variant.document):
-            if vs.is_base:
-                rename[vs.name] = vs.name if vs.name not in bases else None
-                bases.add(vs.name)
-            else:
-                rename[vs.name] = key.get((vs.participation, vs.load_level,
-                                           round(_export_kw(vs), 6)))
-        res = _flow(variant, day=False)
-        for k, attr in FLOW_TABLES.items():
-            t = getattr(res, attr)
-            t = t.assign(scenario=t["scenario"].map(rename))
-            parts[k].append(t[t["scenario"].notna()])
-    if not bases:
-        return None
-    return {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
-
-
-def _export_kw(sc: Scenario) -> float:
-    return float(sum(st.p_export_kw for st in sc.sites))
-
-
-class LazyTables(Mapping[str, pd.DataFrame]):
-    """Tables by name, computed by ``compute()`` on first access (then kept).
-
-    The hosting search hands its flow tables to the checks this way: the real checks read
-    them (C8, C12), a stand-in criterion that does not costs no power flow.
-
-    Example
-    -------
-    >>> flows = LazyTables(lambda: flow_tables(study, scenarios))  # doctest: +SKIP
-    """
-
-    def __init__(self, compute: Callable[[], Mapping[str, pd.DataFrame] | None]) -> None:
-        self._compute = compute
-        self._tables: dict[str, pd.DataFrame] | None = None
-
-    def _get(self) -> dict[str, pd.DataFrame]:
-        if self._tables is None:
-            self._tables = dict(self._compute() or {})
-        return self._tables
-
-    def __getitem__(self, key: str) -> pd.DataFrame:
-        return self._get()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 import protv2g.pipeline as pipeline
+import protv2g.pipeline_size as pipeline_size
 from protv2g import load_study
 from protv2g.errors import InputError
 from protv2g.scenarios import build_scenarios
@@ -22,7 +23,7 @@ DEPOT = Path(__file__).resolve().parents[1] / "feeders" / "depot_two_feeder" / "
 
 def _study(n_bus: int = 100, n_dev: int = 10, types=("3ph", "LL", "SLG", "LLG"),
            cases=("max", "min")) -> SimpleNamespace:
-    """The attributes the estimate reads besides :func:`pipeline.kept_pairs`."""
+    """The attributes the estimate reads besides :func:`pipeline_size.kept_pairs`."""
     doc = SimpleNamespace(faults=SimpleNamespace(fault_types=list(types), cases=list(cases)),
                           devices=[object()] * n_dev)
     return SimpleNamespace(document=doc, net=SimpleNamespace(bus=range(n_bus)),
@@ -32,7 +33,7 @@ def _study(n_bus: int = 100, n_dev: int = 10, types=("3ph", "LL", "SLG", "LLG"),
 @pytest.fixture
 def pairs(monkeypatch):
     """kept_pairs fixed at 50 (phase faults) and 70 (ground faults) per slice."""
-    monkeypatch.setattr(pipeline, "kept_pairs", lambda study: (50, 70))
+    monkeypatch.setattr(pipeline_size, "kept_pairs", lambda study: (50, 70))
 
 
 def test_estimate_is_fixed_plus_kept_rows_times_bytes_per_row(pairs):
@@ -40,10 +41,10 @@ def test_estimate_is_fixed_plus_kept_rows_times_bytes_per_row(pairs):
     rows = 6 * 2 * (2 * 50 + 2 * 70)  # scenarios × cases × Σ fault types' kept pairs
     assert est["rows"] == rows
     cells = 100 * 10  # buses × devices
-    assert est["faults"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_FAULTS
-                             + cells * pipeline._BYTES_PER_CELL_FAULTS)
-    assert est["checks"] == (pipeline._FIXED_B + rows * pipeline._BYTES_PER_ROW_CHECKS
-                             + cells * pipeline._BYTES_PER_CELL_CHECKS)
+    assert est["faults"] == (pipeline_size._FIXED_B + rows * pipeline_size._BYTES_PER_ROW_FAULTS
+                             + cells * pipeline_size._BYTES_PER_CELL_FAULTS)
+    assert est["checks"] == (pipeline_size._FIXED_B + rows * pipeline_size._BYTES_PER_ROW_CHECKS
+                             + cells * pipeline_size._BYTES_PER_CELL_CHECKS)
 
 
 def test_kept_rows_are_linear_in_cases_and_fault_types(pairs):
@@ -93,12 +94,12 @@ def test_kept_rows_are_estimated_from_above(depot_measured):
 
 def test_faults_estimate_holds_against_the_traced_peak(depot_measured):
     _, est, peak_b = depot_measured
-    row_part_b = est["faults"] - pipeline._FIXED_B  # what grows with the kept rows
+    row_part_b = est["faults"] - pipeline_size._FIXED_B  # what grows with the kept rows
     assert peak_b <= row_part_b <= 3 * peak_b  # 21.2 MiB traced, 24.1 MiB estimated
 
 
 def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
-    monkeypatch.setattr(pipeline, "_memory_budget_b", lambda: 2**20)
+    monkeypatch.setattr(pipeline_size, "_memory_budget_b", lambda: 2**20)
     with pytest.raises(InputError) as err:
         pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)
     text = str(err.value)
@@ -111,5 +112,5 @@ def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
 
 
 def test_admitted_within_budget(monkeypatch, pairs):
-    monkeypatch.setattr(pipeline, "_memory_budget_b", lambda: 2**40)
+    monkeypatch.setattr(pipeline_size, "_memory_budget_b", lambda: 2**40)
     pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)  # no error

@@ -219,9 +219,9 @@ def test_feeder_json_naming_code_is_refused_without_importing(tmp_path, capsys):
 
 
 def test_too_large_study_fails_fast(tmp_path, capsys, monkeypatch):
-    import protv2g.pipeline as pipeline
+    import protv2g.pipeline_size as pipeline_size
 
-    monkeypatch.setattr(pipeline, "_memory_budget_b", lambda: 2**20)
+    monkeypatch.setattr(pipeline_size, "_memory_budget_b", lambda: 2**20)
     study = _case(tmp_path)
     code = main(["run", str(study), "-o", str(tmp_path / "r.xlsx")])
     err = capsys.readouterr().err
