@@ -62,8 +62,9 @@ def png(fig: Figure) -> bytes:
     """PNG of ``fig`` at :data:`DPI`, drawn once on its Agg canvas.
 
     The figure is opaque (white face), so its RGB is written without the alpha channel
-    (a quarter fewer bytes to compress), at :data:`_PNG_COMPRESS_LEVEL`. The figure is
-    cleared afterwards (its artists released).
+    (a quarter fewer bytes to compress), at :data:`_PNG_COMPRESS_LEVEL`. The figure is left
+    as drawn: a TCC's Figure is reused for the next TCC (:mod:`protv2g.report.tcc_figure`;
+    clearing it cost ≈ 13 ms a picture and its axes' tick artists made again).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image as PilImage
@@ -75,7 +76,6 @@ def png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     PilImage.fromarray(rgb).save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
                                  dpi=(DPI, DPI))
-    fig.clear()
     return buf.getvalue()
 
 
