@@ -2,7 +2,7 @@
 are written (#21).
 
 A TCC or the feeder plot is a :class:`~matplotlib.figure.Figure` made by a plain function
-(:func:`protv2g.report.tcc_sheets.path_figure`, :func:`protv2g.report.feeder_plot.plot_feeder`)
+(:func:`protv2g.report.tcc_figure.path_figure`, :func:`protv2g.report.feeder_plot.plot_feeder`)
 and rendered to PNG by :func:`png`. :class:`Pictures` takes these drawing jobs as soon as their
 inputs are known (the feeder plot before the derived tables, the TCCs after them) and hands
 them to one worker process, so that on a machine with two or more CPUs the pictures (about half

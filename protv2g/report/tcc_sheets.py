@@ -17,7 +17,8 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   minimum ground fault (ground plot), base and worst V2G, against the required interval
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`).
 
-Pictures are rendered once per distinct content (an in-process cache keyed by a digest of
+Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
+process reuses), rendered once per distinct content (an in-process cache keyed by a digest of
 what is drawn), in a second process while the tables are written when a CPU is free for it
 (:mod:`protv2g.report.pictures`), and placed one per printed page.
 """
