@@ -73,6 +73,40 @@ same pickled results, alternated in separate processes at 1-min load 4–7: the 
   19.0), 7.72 MB; after 42.8 s, CPU 27.6 s + 7.8 s in the worker (derive 4.6, tables 7.9, save
   13.3), 6.29 MB + 8.83 MB of Parquet. Its summaries stay long (per bus: Fault currents 16,744
   rows, Flow buses 9,778) and Evidence holds 5,407 rows: 891,000 cells.
+
+Session 8 (2026-12-02, branch ``pictures``; "before" = main 51e618e, "after" = this branch, the
+same pickled results, alternated in separate processes; CPU seconds, ± ≈ 15 %):
+
+* what changed: the TCCs are drawn on one Figure per process, reused
+  (:mod:`protv2g.report.tcc_figure`: its axes, tick artists, Agg renderer and the renderer's
+  text-metrics cache are made once; each picture removes the previous one's artists); the
+  legend ``plot_tcc`` built and ``path_figure`` replaced is no longer built; the feeder plot's
+  labels are Text with an offset transform, not annotations; column widths are measured on
+  the cell values already written. Results unchanged: every PNG has main's pixels and bytes
+  (depot: 8 TCCs + feeder plot; 250-bus: 42 TCCs + feeder plot), every cell the same value,
+  number format, bold, wrap and hyperlink, every column width and row height (depot 35,358
+  cells, 250-bus 267,796).
+* the pictures alone (``draw_png`` of every job in one process, load 1.8–2.4): depot 8 TCCs
+  2.88–3.30 s (360–412 ms each) → 2.32–2.64 s (290–330 ms); 250-bus 42 TCCs 18.7–20.3 s
+  (444–482 ms) → 15.1–16.8 s (360–399 ms); the 250-bus feeder plot 0.98–1.10 → 0.92–1.05 s
+  (draw and PNG). A figure left uncleared (the feeder plot) made a later garbage collection
+  cost ≈ 0.5 s: ``png`` clears every figure but the reused TCC one.
+* the workbook, pictures in the main process (``--pictures serial``, load 2.2–2.6): depot CPU
+  7.56 / 6.50 s (pictures 3.92 / 3.05) → 6.48 / 6.83 s (2.80 / 3.04); 250-bus 30.89 / 34.80 s
+  (pictures 17.39 / 20.84) → 30.29 / 31.80 s (16.40 / 17.65). With the worker (load 2.7–4.3):
+  depot 13.1 / 24.8 s, CPU 4.51 + 3.72 / 6.03 + 3.84 s in the worker → 16.0 / 18.6 s,
+  4.61 + 3.17 / 5.17 + 3.01 s; at load 8–9: 250-bus CPU 23.9 + 14.9 / 26.5 + 15.3 s →
+  21.5 + 12.9 / 25.3 + 13.8 s.
+* where a TCC's ≈ 300 ms go now (depot, warm): legend ≈ 100 ms and the other texts ≈ 40 ms
+  (matplotlib 3.11 renders each glyph through FreeType from a Python loop, ≈ 0.1 ms a glyph,
+  ≈ 700 glyphs a legend), the two axes ≈ 55 ms, PNG ≈ 50–70 ms (Pillow's per-row adaptive
+  filter: ≈ 38 ms even at zlib level 0), building the artists ≈ 40 ms. Rendered at 90 dpi
+  (the size shown on the sheet) a TCC took ≈ 15 % less (71 kB against 138 kB): the cost is per
+  glyph, not per pixel, so 150 dpi stays for print. The text hinting modes differed within the
+  noise. Blitting a rendered background would keep only the y axis (the x limits, title and
+  labels differ per plot), ≈ 30 ms a TCC, and change pixels where the grids cross: not done.
+  openpyxl's ``write_only`` mode is one mode for the whole workbook (the Summary merges cells,
+  the TCC sheets hold images) and writes each cell through the same lxml writer: not tried.
 """
 
 from __future__ import annotations

@@ -153,7 +153,8 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
              path: str | Path | None = None, *, title: str = "",
              t_range_s: tuple[float, float] = (0.01, 1000.0),
              i_range_a: tuple[float, float] | None = None,
-             fault_currents_a: dict[str, float] | None = None) -> Figure:
+             fault_currents_a: dict[str, float] | None = None,
+             legend: bool = True) -> Figure:
     """Draw TCC traces on log–log axes (current in A, time in s).
 
     Parameters
@@ -170,6 +171,9 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
         Axis limits (s, A); currents default to the traces' range.
     fault_currents_a : dict, optional
         Vertical marker lines, label → current (A).
+    legend : bool
+        Add the legend (a caller that makes its own, e.g.
+        :func:`protv2g.report.tcc_figure.path_figure`, saves building one it replaces).
 
     Returns
     -------
@@ -230,7 +234,7 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
     ax.set_ylabel("Time (s)")
     if title:
         ax.set_title(title)
-    if traces or fault_currents_a:
+    if legend and (traces or fault_currents_a):
         ax.legend(loc="upper right", fontsize=8, framealpha=0.9,
                   title="dotted: outside the data (asymptote, table end, sparse points)",
                   title_fontsize=7)

@@ -113,7 +113,7 @@ def number_format(column: str) -> str | None:
     return None
 
 
-def _text_width(values: pd.Series, fmt: str | None) -> int:
+def _text_width(values: pd.Series, fmt: str | None, cells: list[Any] | None = None) -> int:
     if values.empty:
         return 0
     if fmt and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
@@ -123,6 +123,8 @@ def _text_width(values: pd.Series, fmt: str | None) -> int:
         if finite.empty:
             return 3
         return max(len(f"{v:.{decimals}f}") for v in (finite.max(), finite.min()))
+    if cells is not None:  # an empty or false value shows no text (as ``str(v or "")``)
+        return max(len(str(v)) if v else 0 for v in cells)
     try:  # widths of the distinct values (a bulk table repeats its names and labels)
         values = values.drop_duplicates()
     except TypeError:  # unhashable cells (lists): every value
@@ -131,10 +133,12 @@ def _text_width(values: pd.Series, fmt: str | None) -> int:
 
 
 def fit_widths(ws: Worksheet, frame: pd.DataFrame, labels: list[str],
-               max_width: int = 60) -> None:
-    """Set column widths to fit the header and the widest value (capped at ``max_width``)."""
+               max_width: int = 60, cells: list[list[Any]] | None = None) -> None:
+    """Set column widths to fit the header and the widest value (capped at ``max_width``);
+    ``cells``: each column's values as written (:func:`_write_rows`), not converted again."""
     for j, (column, label) in enumerate(zip(frame.columns, labels, strict=True), start=1):
-        width = max(len(label) + 3, _text_width(frame[column], number_format(str(column))) + 2)
+        width = max(len(label) + 3, _text_width(frame[column], number_format(str(column)),
+                                                None if cells is None else cells[j - 1]) + 2)
         ws.column_dimensions[get_column_letter(j)].width = min(max_width, max(width, 6))
 
 
@@ -186,8 +190,9 @@ _DATA_TYPES = {float: "n", int: "n", bool: "b", str: "s", type(None): "n"}
 _MAX_TEXT = 32_767
 
 
-def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]) -> None:
-    """Write the data rows from row 2.
+def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
+                ) -> list[list[Any]]:
+    """Write the data rows from row 2; returns each column's cell values.
 
     Cells are built directly with the value and its data type (what ``ws.cell`` does after
     checking each value again: :func:`_column_values` already made every value a float, int,
@@ -225,6 +230,7 @@ def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]) -
             cell._value = value[:_MAX_TEXT] if dtype == "s" else value
             cell.data_type = dtype
             cells[(i, j)] = cell
+    return columns
 
 
 #: Columns of long text: wrapped in a narrower column so that sheets print legibly.
@@ -315,7 +321,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=False)
-    _write_rows(ws, frame, [number_format(c) for c in columns])
+    values = _write_rows(ws, frame, [number_format(c) for c in columns])
     if frame.empty and note:
         write_cell(ws, 2, 1, note).font = NOTE_FONT
     for column, fmts in (row_formats or {}).items():
@@ -342,7 +348,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     ws.freeze_panes = "A2"
     _conditional_formats(ws, columns, len(frame))
     fit_widths(ws, frame if len(frame.columns) else pd.DataFrame({"note": [note or ""]}),
-               labels)
+               labels, cells=values if len(frame.columns) else None)
     wrap = Alignment(wrap_text=True, vertical="top")
     lines: dict[int, int] = {}
     wrapped: set[int] = set()

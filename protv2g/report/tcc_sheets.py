@@ -17,7 +17,8 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   minimum ground fault (ground plot), base and worst V2G, against the required interval
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`).
 
-Pictures are rendered once per distinct content (an in-process cache keyed by a digest of
+Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
+process reuses), rendered once per distinct content (an in-process cache keyed by a digest of
 what is drawn), in a second process while the tables are written when a CPU is free for it
 (:mod:`protv2g.report.pictures`), and placed one per printed page.
 """
@@ -31,16 +32,13 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.devices.models import Device, Fuse, Recloser
-from protv2g.devices.tcc import family_traces, plot_tcc
+from protv2g.devices.models import Device, Fuse
 from protv2g.report.devices import devices_from_result
 from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
@@ -48,6 +46,7 @@ from protv2g.report.format import NOTE_FONT, write_cell
 from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
+from protv2g.report.tcc_figure import path_figure
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -56,7 +55,6 @@ __all__ = ["FAMILIES", "FEEDER_KEY", "TccPlan", "device_extremes", "path_figure"
            "submit_feeder", "submit_tccs", "write_tcc_sheets"]
 
 FAMILIES = ("phase", "ground")
-_FIGSIZE_IN = (11.0, 6.2)
 #: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
 _SHOW_PX = (990, 558)
 #: Rows from one plot's heading to the next: the heading row and the picture (558 px =
@@ -178,21 +176,6 @@ def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str],
     return out
 
 
-def _time(model: Device, family: str, i_a: float) -> float:
-    """Time on the drawn curve of ``model`` at ``i_a`` (first operation of the family)."""
-    x = np.array([i_a])
-    if isinstance(model, Fuse):
-        return float(model.total_clear_time_s(x)[0])
-    if isinstance(model, Recloser):
-        g = family == "ground"
-        if model.settings.n_fast:
-            t = model.ground_fast_time_s(x) if g else model.fast_time_s(x)
-        else:
-            t = model.ground_delayed_time_s(x) if g else model.delayed_time_s(x)
-        return float(t[0])
-    return float((model.ground_time_s(x) if family == "ground" else model.phase_time_s(x))[0])
-
-
 def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
                  ) -> list[tuple[float, float, float, str]]:
     """(current A, t primary s, t backup s, text) of each pair of the path."""
@@ -222,115 +205,6 @@ def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
                 + f" (need ≥ {float(ref['required_s']):.2f} s)")
         out.append((i_a, tp, tb, text))
     return out
-
-
-def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str],
-                dict[str, float]], *, k_fast: dict[str, float] | None = None,
-                mm_ratio: float | None = None,
-                annotations: list[tuple[float, float, float, str]] = (),
-                title: str = "") -> Figure:
-    """The TCC of one path and element family (see the module docstring).
-
-    ``k_fast`` maps a recloser's name to the fuse-saving K its C2 check used (its fast curve
-    × K is drawn when a fuse is below it); ``mm_ratio`` is the fuse–fuse ratio of C3.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = Figure(figsize=_FIGSIZE_IN)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.065, right=0.60, bottom=0.09, top=0.93)
-    ax = fig.add_subplot()
-    traces, owners = [], []
-    names = [m.name for m in models]
-    for j, m in enumerate(models):
-        i_max = max(extremes.get((m.name, family), {}).get("max_base", 0.0),
-                    extremes.get((m.name, family), {}).get("max_v2g", 0.0)) or None
-        below = names[j + 1:]
-        fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
-        backs_fuse = isinstance(m, Fuse) and bool(below)
-        tr = family_traces(m, family, i_max,
-                           k_fast=(k_fast or {}).get(m.name) if isinstance(m, Recloser)
-                           and fuse_below else None,
-                           mm_ratio=mm_ratio if backs_fuse else None)
-        traces += tr
-        owners += [m.name] * len(tr)
-    if not traces:
-        ax.text(0.5, 0.5, f"no {family} elements on this path", ha="center",
-                transform=ax.transAxes)
-        return fig
-    plot_tcc(traces, ax=ax)
-    colors = {}
-    for line, owner in zip([ln for ln in ax.get_lines() if not str(ln.get_label()
-                                                                   ).startswith("_")],
-                           owners, strict=False):
-        colors.setdefault(owner, line.get_color())
-    xs = [t.i_a[np.isfinite(t.t_s)] for t in traces]
-    lo = min((x.min() for x in xs if x.size), default=10.0)
-    hi = max((x.max() for x in xs if x.size), default=1e4)
-    for m in models:
-        ext = extremes.get((m.name, family), {})
-        for key, marker in (("max", "^"), ("min", "v")):
-            for who, face in (("base", "none"), ("v2g", None)):
-                i_a = ext.get(f"{key}_{who}")
-                if i_a is None:
-                    continue
-                t = _time(m, family, i_a)
-                if not (np.isfinite(t) and t > 0):
-                    continue
-                c = colors.get(m.name, "k")
-                ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
-                        mfc=c if face is None else "none", mec=c, mew=1.5)
-                hi, lo = max(hi, i_a), min(lo, i_a)
-    for i_a, tp, tb, text in annotations:
-        ax.annotate("", xy=(i_a, tb), xytext=(i_a, tp),
-                    arrowprops={"arrowstyle": "<->", "color": "0.25", "lw": 1.0})
-        ax.text(i_a * 1.05, np.sqrt(tp * tb), text, fontsize=7, color="0.15", va="center",
-                bbox={"fc": "white", "ec": "0.7", "alpha": 0.85, "pad": 1.5})
-    ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
-    _minor_grid(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    proxies = [Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7) for mk, fc in
-               (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
-    names_ = ["max fault in the device's zone, base", "max fault, with V2G",
-              "min fault in the device's zone, base", "min fault, with V2G"]
-    ax.legend(handles + proxies, labels + names_, loc="upper left",
-              bbox_to_anchor=(1.02, 1.0), fontsize=7.5, framealpha=0.95, borderaxespad=0.0,
-              title="dotted: outside the curve data", title_fontsize=7)
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
-    return fig
-
-
-#: Multiples of each decade drawn as the minor grid of a TCC (log–log paper).
-_MINOR_SUBS = np.arange(2.0, 10.0)
-
-
-def _minor_grid(ax: Any) -> None:
-    """The minor grid of log–log axes as one line collection per axis.
-
-    :func:`protv2g.devices.tcc.plot_tcc` draws it with matplotlib's minor ticks: about 90 tick
-    artists a plot (each two marks, a grid line and two labels), which took half of a TCC's
-    drawing time on the depot (first draw of its 8 plots 4.1 s, 1.9 s without them, shared VM,
-    2026-12-01). The grid is the same (at 2…9 × 10ⁿ, colour 0.85, 0.5 pt, below the major
-    grid and the curves); only the 2 pt minor tick marks on the axes' edges are not drawn.
-    Call it after the limits are final.
-    """
-    from matplotlib.collections import LineCollection
-    from matplotlib.ticker import NullLocator
-
-    def positions(lo: float, hi: float) -> np.ndarray:
-        decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)))
-        v = (_MINOR_SUBS[None, :] * 10.0 ** decades[:, None]).ravel()
-        return v[(v > lo * (1 + 1e-9)) & (v < hi * (1 - 1e-9))]
-
-    for axis, transform, (lo, hi), vertical in (
-            (ax.xaxis, ax.get_xaxis_transform(), ax.get_xlim(), True),
-            (ax.yaxis, ax.get_yaxis_transform(), ax.get_ylim(), False)):
-        axis.set_minor_locator(NullLocator())
-        at = positions(min(lo, hi), max(lo, hi))
-        segments = [[(v, 0.0), (v, 1.0)] if vertical else [(0.0, v), (1.0, v)] for v in at]
-        ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.5,
-                                         transform=transform, zorder=1.4), autolim=False)
 
 
 def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _SHOW_PX
@@ -400,7 +274,7 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
                                if n in path and f == family), notes, sorted(k.items()),
                         ratio))
             pictures.submit(key, path_figure, models, family, extremes, k_fast=k,
-                            mm_ratio=ratio, annotations=notes,
+                            mm_ratio=ratio, annotations=notes, reuse=True,
                             title=f"{' > '.join(path)}: {family} elements")
             keys[(kp, family)] = key
     return keys

@@ -1,0 +1,184 @@
+"""A TCC of one protection path and element family as a matplotlib Figure (the drawing of
+:mod:`protv2g.report.tcc_sheets`, which says what each plot shows).
+
+:func:`path_figure` draws a TCC on a new Figure, or, with ``reuse=True``, on the one Figure this
+process keeps for the workbook's TCCs: its log–log axes, tick artists, Agg renderer and the
+renderer's text-metrics cache are made once, and each picture only removes the previous
+picture's curves, markers, texts and legend (:func:`_reused_axes`). The pixels are the same as
+on a new Figure (``tests/test_tcc_figure.py`` compares them); on the depot's 8 TCCs it drew
+each in ≈ 30 % fewer CPU seconds (2026-12-01, ``benchmarks/bench_workbook.py``): a new
+Figure's axes make their tick artists and the first draw measures every text again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from protv2g.devices.models import Device, Fuse, Recloser
+from protv2g.devices.tcc import family_traces, plot_tcc
+
+__all__ = ["path_figure"]
+
+_FIGSIZE_IN = (11.0, 6.2)
+#: The TCC Figure this process reuses (:func:`_reused_axes`); made on first use.
+_REUSED: list[Figure] = []
+
+
+def _new_figure() -> Figure:
+    fig = Figure(figsize=_FIGSIZE_IN)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.065, right=0.60, bottom=0.09, top=0.93)
+    fig.add_subplot()
+    return fig
+
+
+def _reused_axes() -> Any:
+    """The axes of this process's reused TCC Figure, emptied of the previous picture.
+
+    Removed: every line, collection, patch, text and annotation, the legend; reset: the
+    colour cycle (so the first curve is again ``C0``). Kept: the log scales, locators,
+    formatters, grid, limits and labels, which :func:`path_figure` sets again for each
+    picture; a kept tick artist is updated to the new limits at the next draw.
+    """
+    if not _REUSED:
+        _REUSED.append(_new_figure())
+        return _REUSED[0].axes[0]
+    ax = _REUSED[0].axes[0]
+    for artist in (*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.artists,
+                   *ax.images):
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_prop_cycle(None)
+    return ax
+
+
+def _time(model: Device, family: str, i_a: float) -> float:
+    """Time on the drawn curve of ``model`` at ``i_a`` (first operation of the family)."""
+    x = np.array([i_a])
+    if isinstance(model, Fuse):
+        return float(model.total_clear_time_s(x)[0])
+    if isinstance(model, Recloser):
+        g = family == "ground"
+        if model.settings.n_fast:
+            t = model.ground_fast_time_s(x) if g else model.fast_time_s(x)
+        else:
+            t = model.ground_delayed_time_s(x) if g else model.delayed_time_s(x)
+        return float(t[0])
+    return float((model.ground_time_s(x) if family == "ground" else model.phase_time_s(x))[0])
+
+
+def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str],
+                dict[str, float]], *, k_fast: dict[str, float] | None = None,
+                mm_ratio: float | None = None,
+                annotations: list[tuple[float, float, float, str]] = (),
+                title: str = "", reuse: bool = False) -> Figure:
+    """The TCC of one path and element family (:mod:`protv2g.report.tcc_sheets`).
+
+    ``k_fast`` maps a recloser's name to the fuse-saving K its C2 check used (its fast curve
+    × K is drawn when a fuse is below it); ``mm_ratio`` is the fuse–fuse ratio of C3.
+    ``reuse``: draw on this process's reused Figure (module docstring; the same pixels): the
+    Figure returned is then redrawn by the next such call, so render it before (as
+    :func:`protv2g.report.pictures.draw_png` does).
+    """
+    traces, owners = [], []
+    names = [m.name for m in models]
+    for j, m in enumerate(models):
+        i_max = max(extremes.get((m.name, family), {}).get("max_base", 0.0),
+                    extremes.get((m.name, family), {}).get("max_v2g", 0.0)) or None
+        below = names[j + 1:]
+        fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
+        backs_fuse = isinstance(m, Fuse) and bool(below)
+        tr = family_traces(m, family, i_max,
+                           k_fast=(k_fast or {}).get(m.name) if isinstance(m, Recloser)
+                           and fuse_below else None,
+                           mm_ratio=mm_ratio if backs_fuse else None)
+        traces += tr
+        owners += [m.name] * len(tr)
+    if not traces:
+        fig = _new_figure()
+        fig.axes[0].text(0.5, 0.5, f"no {family} elements on this path", ha="center",
+                         transform=fig.axes[0].transAxes)
+        return fig
+    ax = _reused_axes() if reuse else _new_figure().axes[0]
+    fig = ax.figure
+    plot_tcc(traces, ax=ax, legend=False)
+    colors = {}
+    for line, owner in zip([ln for ln in ax.get_lines() if not str(ln.get_label()
+                                                                   ).startswith("_")],
+                           owners, strict=False):
+        colors.setdefault(owner, line.get_color())
+    xs = [t.i_a[np.isfinite(t.t_s)] for t in traces]
+    lo = min((x.min() for x in xs if x.size), default=10.0)
+    hi = max((x.max() for x in xs if x.size), default=1e4)
+    for m in models:
+        ext = extremes.get((m.name, family), {})
+        for key, marker in (("max", "^"), ("min", "v")):
+            for who, face in (("base", "none"), ("v2g", None)):
+                i_a = ext.get(f"{key}_{who}")
+                if i_a is None:
+                    continue
+                t = _time(m, family, i_a)
+                if not (np.isfinite(t) and t > 0):
+                    continue
+                c = colors.get(m.name, "k")
+                ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
+                        mfc=c if face is None else "none", mec=c, mew=1.5)
+                hi, lo = max(hi, i_a), min(lo, i_a)
+    for i_a, tp, tb, text in annotations:
+        ax.annotate("", xy=(i_a, tb), xytext=(i_a, tp),
+                    arrowprops={"arrowstyle": "<->", "color": "0.25", "lw": 1.0})
+        ax.text(i_a * 1.05, np.sqrt(tp * tb), text, fontsize=7, color="0.15", va="center",
+                bbox={"fc": "white", "ec": "0.7", "alpha": 0.85, "pad": 1.5})
+    ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+    _minor_grid(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    proxies = [Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7) for mk, fc in
+               (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
+    names_ = ["max fault in the device's zone, base", "max fault, with V2G",
+              "min fault in the device's zone, base", "min fault, with V2G"]
+    ax.legend(handles + proxies, labels + names_, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), fontsize=7.5, framealpha=0.95, borderaxespad=0.0,
+              title="dotted: outside the curve data", title_fontsize=7)
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
+    return fig
+
+
+#: Multiples of each decade drawn as the minor grid of a TCC (log–log paper).
+_MINOR_SUBS = np.arange(2.0, 10.0)
+
+
+def _minor_grid(ax: Any) -> None:
+    """The minor grid of log–log axes as one line collection per axis.
+
+    :func:`protv2g.devices.tcc.plot_tcc` draws it with matplotlib's minor ticks: about 90 tick
+    artists a plot (each two marks, a grid line and two labels), which took half of a TCC's
+    drawing time on the depot (first draw of its 8 plots 4.1 s, 1.9 s without them, shared VM,
+    2026-12-01). The grid is the same (at 2…9 × 10ⁿ, colour 0.85, 0.5 pt, below the major
+    grid and the curves); only the 2 pt minor tick marks on the axes' edges are not drawn.
+    Call it after the limits are final.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.ticker import NullLocator
+
+    def positions(lo: float, hi: float) -> np.ndarray:
+        decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)))
+        v = (_MINOR_SUBS[None, :] * 10.0 ** decades[:, None]).ravel()
+        return v[(v > lo * (1 + 1e-9)) & (v < hi * (1 - 1e-9))]
+
+    for axis, transform, (lo, hi), vertical in (
+            (ax.xaxis, ax.get_xaxis_transform(), ax.get_xlim(), True),
+            (ax.yaxis, ax.get_yaxis_transform(), ax.get_ylim(), False)):
+        axis.set_minor_locator(NullLocator())
+        at = positions(min(lo, hi), max(lo, hi))
+        segments = [[(v, 0.0), (v, 1.0)] if vertical else [(0.0, v), (1.0, v)] for v in at]
+        ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.5,
+                                         transform=transform, zorder=1.4), autolim=False)
+
+
