@@ -44,3 +44,24 @@ def test_reused_figure_draws_the_pixels_of_a_new_one(depot_result):
         shown.append((len(ax.get_lines()), len(ax.texts), ax.get_title()))
     assert shown[:4] == shown[4:][::-1]  # nothing of a previous picture is left
     assert all(n_lines > 0 for n_lines, _, _ in shown)
+
+
+def test_each_thread_reuses_its_own_figure() -> None:
+    """Two threads writing workbooks at once never draw on one Figure."""
+    import threading
+
+    from protv2g.report import tcc_figure
+
+    seen: dict[str, object] = {}
+
+    def grab(key: str) -> None:
+        seen[key] = tcc_figure._reused_axes().figure
+        seen[key + " again"] = tcc_figure._reused_axes().figure
+
+    threads = [threading.Thread(target=grab, args=(k,)) for k in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen["a"] is seen["a again"] and seen["b"] is seen["b again"]
+    assert seen["a"] is not seen["b"]

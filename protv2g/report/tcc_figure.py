@@ -2,7 +2,7 @@
 :mod:`protv2g.report.tcc_sheets`, which says what each plot shows).
 
 :func:`path_figure` draws a TCC on a new Figure, or, with ``reuse=True``, on the one Figure this
-process keeps for the workbook's TCCs: its log–log axes, tick artists, Agg renderer and the
+thread keeps for the workbook's TCCs: its log–log axes, tick artists, Agg renderer and the
 renderer's text-metrics cache are made once, and each picture only removes the previous
 picture's curves, markers, texts and legend (:func:`_reused_axes`). The pixels are the same as
 on a new Figure (``tests/test_tcc_figure.py`` compares them); on the depot's 8 TCCs it drew
@@ -12,6 +12,7 @@ Figure's axes make their tick artists and the first draw measures every text aga
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ from protv2g.devices.tcc import family_traces, plot_tcc
 __all__ = ["path_figure"]
 
 _FIGSIZE_IN = (11.0, 6.2)
-#: The TCC Figure this process reuses (:func:`_reused_axes`); made on first use.
-_REUSED: list[Figure] = []
+#: The TCC Figure each thread reuses (:func:`_reused_axes`), made on its first use: one per
+#: thread, so two threads writing workbooks never draw on the same Figure.
+_REUSED = threading.local()
 
 
 def _new_figure() -> Figure:
@@ -45,10 +47,11 @@ def _reused_axes() -> Any:
     formatters, grid, limits and labels, which :func:`path_figure` sets again for each
     picture; a kept tick artist is updated to the new limits at the next draw.
     """
-    if not _REUSED:
-        _REUSED.append(_new_figure())
-        return _REUSED[0].axes[0]
-    ax = _REUSED[0].axes[0]
+    fig = getattr(_REUSED, "figure", None)
+    if fig is None:
+        _REUSED.figure = _new_figure()
+        return _REUSED.figure.axes[0]
+    ax = fig.axes[0]
     for artist in (*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.artists,
                    *ax.images):
         artist.remove()
