@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
@@ -37,6 +38,11 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     scenario(s))"``."""
     margin = pd.to_numeric(rows["margin"], errors="coerce")
     worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
+    return _line(kind, worst, len(rows), rows["scenario"].nunique(), note)
+
+
+def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str) -> str:
+    """:func:`reason_line`'s text from its worst row and the group's row and scenario counts."""
     device = str(worst["device"]) if is_given(worst.get("device")) else ""
     if is_given(worst.get("other_device")):
         device += f" / {worst['other_device']}"
@@ -52,8 +58,7 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
         detail.append(f"rule {worst['rule']}")
     if _fmt(worst.get("margin")):
         detail.append(f"margin {_fmt(worst.get('margin'))}")
-    n_sc = rows["scenario"].nunique()
-    detail.append(f"{len(rows)} row(s) in {n_sc} scenario(s)")
+    detail.append(f"{n_rows} row(s) in {n_scenarios} scenario(s)")
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
@@ -66,6 +71,17 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     # one reason per criterion, device (pair) and rule: two rules failing on one pair (C2 fuse
     # saving and fuse-before-delayed) are two conditions
     key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
-    groups = rows[key].astype(str).groupby(key, sort=True).groups
-    ordered = sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))
-    return [reason_line(kind, rows.loc[idx], note) for _, idx in ordered]
+    grouped = rows[key].astype(str).groupby(key, sort=True)
+    # each group's worst row and counts from the columns' arrays by position, the same as
+    # reason_line on the group's frame (#21: 91 sub-frames per gate on the IEEE 8500; by
+    # label, a repeated index mixed groups)
+    margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
+                                                                    na_value=np.nan)
+    scenario = rows["scenario"].to_numpy()
+    out = []
+    for _, at in sorted(grouped.indices.items(), key=lambda kv: (order(kv[0][0]), kv[0])):
+        m = margin[at]
+        worst = at[int(np.nanargmin(m))] if not np.isnan(m).all() else at[0]
+        seen = pd.unique(scenario[at])
+        out.append(_line(kind, rows.iloc[worst], len(at), int((~pd.isna(seen)).sum()), note))
+    return out

@@ -161,7 +161,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     stages = None
     if staged and faults.staged is not None:
         stages = (findings_stage_table(study, violations, scenarios) if study.model is None
-                  else dss_findings_stage_table(study, violations, scenarios, faults))
+                  else dss_findings_stage_table(
+                      study, violations, scenarios, faults,
+                      # the checks' times when they ran on the same stages (#21)
+                      timed=ctx.faults if ctx.staged is faults.staged
+                      and ctx.staged_high is faults.staged_high else None))
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):

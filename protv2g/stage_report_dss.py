@@ -210,7 +210,8 @@ def _stage_rows(study: Study, st: StagedCurrents, i: int, both: pd.DataFrame,
 
 def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
                              scenarios: Sequence[Scenario], faults: Any, *,
-                             max_pairs: int = 12) -> pd.DataFrame:
+                             max_pairs: int = 12,
+                             timed: pd.DataFrame | None = None) -> pd.DataFrame:
     """The "Charger stages" table of an OpenDSS study: :func:`dss_staged_device_table` for
     the findings :func:`protv2g.stage_report.time_findings` picks (the same as on a
     pandapower study).
@@ -225,6 +226,10 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
         The fault tables the checks read (``staged=True``).
     max_pairs : int
         At most this many (criterion, device) findings.
+    timed : DataFrame, optional
+        The checks' :func:`device_times` of ``faults.device`` with both brackets' stages
+        (``CheckContext.faults``, row by row the same): the findings' times are read from it
+        instead of timed again; ignored when its length differs.
 
     Returns
     -------
@@ -249,7 +254,11 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
     # IEEE 8500); a row's times depend on that row and its device only
     table = faults.device.iloc[at]
     st, high = faults.staged, faults.staged_high
-    both = device_times(devices, table, st.take(at), None if high is None else high.take(at))
+    if timed is not None and len(timed) == len(faults.device):
+        both = timed.iloc[at]  # the checks timed every row with the same stages (#21)
+    else:
+        both = device_times(devices, table, st.take(at),
+                            None if high is None else high.take(at))
     held = device_times(devices, table)
     site_keys = _site_keys(st.sites) if len(st.sites) else None
     frames, k = [], 0

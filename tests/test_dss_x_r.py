@@ -42,3 +42,24 @@ def test_x_r_equals_opendss_zsc1(master):
     ok = three & np.isfinite(want)
     assert ok.sum() >= 5
     np.testing.assert_allclose(got[ok], np.array(want)[ok], rtol=0.01)
+
+
+def test_lu_built_once_per_model(monkeypatch):
+    """#21: y_s's LU is a view derived once per (frozen) model; a later call reuses it and
+    gives the same X/R, bit for bit; a bus position outside the model is NaN."""
+    import protv2g.checks.asymmetry as asym
+
+    path = SHARED / "13Bus/IEEE13Nodeckt.dss"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (shared feeders absent)")
+    built = []
+    build = asym._energized_lu
+    monkeypatch.setattr(asym, "_energized_lu", lambda m: built.append(1) or build(m))
+    model = load_dss_model(path)
+    buses = np.arange(len(model.buses))
+    first = dss_driving_point_x_r(model, buses)
+    again = dss_driving_point_x_r(model, buses[::-1])
+    assert len(built) == 1
+    np.testing.assert_array_equal(again[::-1], first)
+    assert np.isfinite(first).sum() >= 5
+    assert np.isnan(dss_driving_point_x_r(model, [len(model.buses), -1])).all()

@@ -404,3 +404,29 @@ def test_two_rules_failing_on_one_pair_are_two_conditions():
     assert len(lines) == 2
     assert any("rule fuse_saving_k" in x and "-0.093" in x for x in lines)
     assert any("rule fuse_before_delayed" in x and "-0.116" in x for x in lines)
+
+
+@pytest.mark.parametrize("index", [None, [5, 3, 9, 1, 7, 0, 2], [0, 0, 1, 1, 2, 2, 3]])
+def test_grouped_reasons_are_reason_line_per_group(index):
+    """#21: grouped_reasons reads each group's worst row and counts from the columns' arrays;
+    its lines are those of :func:`reason_line` on each group's frame (ties: the first row;
+    margins all NaN or non-numeric: the first row; scenarios counted without NaN), also when
+    the index is shuffled or repeats."""
+    from protv2g.criteria import order
+    from protv2g.gate_reasons import _GROUP, grouped_reasons, reason_line
+
+    rows = pd.DataFrame({
+        "criterion": ["C3", "C1", "C3", "C1", "C3", "C1", "C2"],
+        "device": ["A", "B", "A", "B", "A", "B", None],
+        "other_device": [None, "X", None, "X", None, "X", "Y"],
+        "margin": [-0.2, float("nan"), -0.5, "n/a", -0.5, float("nan"), float("nan")],
+        "scenario": ["s1", "s2", "s2", None, "s1", "s3", "s1"],
+        "status": ["fail"] * 7, "attribution": ["v2g"] * 7,
+        "message": ["m1", "m2", "m3", "m4", "m5", "m6", "m7"],
+        "fault_bus": ["b1"] * 7, "fault_type": ["SLG"] * 7, "case": ["max"] * 7},
+        index=index)
+    groups = rows[_GROUP].astype(str).groupby(_GROUP, sort=True).indices
+    want = [reason_line("fail", rows.iloc[at].reset_index(drop=True), "n")
+            for _, at in sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))]
+    assert grouped_reasons("fail", rows, "n") == want
+    assert len(want) == 3

@@ -107,3 +107,20 @@ def test_fuse_fb_through_its_stages_by_hand(dss_run):
     assert t["t_op_staged_s"].iloc[0] == pytest.approx(melted + arc1, abs=1e-12)
     assert t["t_op_staged_s"].iloc[0] == pytest.approx(0.1018436, abs=1e-7)
     assert t["t_op_first_cycle_held_s"].iloc[0] == pytest.approx(0.1017022, abs=1e-7)
+
+
+def test_the_checks_times_it_reuses_are_those_timed_again(dss_run):
+    """#21: run_study hands the sheet the checks' device times (``CheckContext.faults``);
+    timing the findings' rows again (no ``timed``) gives the same sheet, exactly."""
+    import pandas as pd
+
+    from protv2g.pipeline import fault_tables, study_with_sites
+    from protv2g.stage_report_dss import dss_findings_stage_table
+
+    study, result = dss_run
+    study = study_with_sites(study)
+    scenarios = build_scenarios(study.document)
+    faults = fault_tables(study, scenarios, staged=True)
+    again = dss_findings_stage_table(study, result.violations, scenarios, faults)
+    assert len(again)
+    pd.testing.assert_frame_equal(result.tables["Charger stages"], again, check_exact=True)

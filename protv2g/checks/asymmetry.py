@@ -154,29 +154,25 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
     numpy.ndarray
         X/R (–), ``nan`` for a bus without an energised phase node.
     """
-    import scipy.sparse.linalg as spla
-
     buses = np.asarray(buses, dtype=np.int64)
     out = np.full(len(buses), np.nan)
-    energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
-    if not len(buses) or not len(energized):
+    if not len(buses):
         return out
-    local = np.full(len(model.energized), -1, dtype=np.int64)  # type: ignore[attr-defined]
-    local[energized] = np.arange(len(energized))
-    y = model.y_s[energized][:, energized].tocsc()  # type: ignore[attr-defined]
-    lu = spla.splu(y)
-    node_bus = np.asarray(model.node_bus)  # type: ignore[attr-defined]
-    node_num = np.asarray(model.node_num)  # type: ignore[attr-defined]
+    # the model is frozen: one LU of y_s per model, shared by every later call (#21: C7 and
+    # the Device duty sheet each factorised it)
+    lu, phase_node = model.derived(  # type: ignore[attr-defined]
+        "energized_y_s_lu", _energized_lu)
+    if lu is None:
+        return out
     uniq, inv = np.unique(buses, return_inverse=True)
     a = np.exp(2j * np.pi / 3)
     a_mat = np.array([[1, 1, 1], [1, a * a, a], [1, a, a * a]])
     x_r = np.full(len(uniq), np.nan)
     for k, b in enumerate(uniq):
-        nodes = [int(local[n]) for ph in (1, 2, 3)
-                 for n in np.flatnonzero((node_bus == b) & (node_num == ph)) if local[n] >= 0]
+        nodes = [int(n) for n in phase_node[b] if n >= 0] if 0 <= b < len(phase_node) else []
         if not nodes:
             continue
-        rhs = np.zeros((y.shape[0], len(nodes)), dtype=complex)
+        rhs = np.zeros((lu.shape[0], len(nodes)), dtype=complex)
         rhs[nodes, np.arange(len(nodes))] = 1.0
         z = lu.solve(rhs)[nodes]
         z1 = (np.linalg.inv(a_mat) @ z @ a_mat)[1, 1] if len(nodes) == 3 else z[0, 0]
@@ -184,3 +180,22 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
             x_r[k] = z1.imag / z1.real
     out[:] = x_r[inv]
     return out
+
+
+def _energized_lu(model: object) -> tuple[object | None, NDArray[np.int64]]:
+    """Sparse LU of ``model.y_s`` on its energised nodes (``None`` without any) and, per bus
+    of ``model.buses``, the local positions of its phase nodes 1, 2, 3 (``-1``: absent or
+    de-energised); for :meth:`~protv2g.network.dss_model.DssModel.derived`."""
+    import scipy.sparse.linalg as spla
+
+    energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
+    n_bus = len(model.buses)  # type: ignore[attr-defined]
+    phase_node = np.full((n_bus, 3), -1, dtype=np.int64)
+    if not len(energized):
+        return None, phase_node
+    node_bus = np.asarray(model.node_bus)[energized]  # type: ignore[attr-defined]
+    node_num = np.asarray(model.node_num)[energized]  # type: ignore[attr-defined]
+    ph = (node_num >= 1) & (node_num <= 3)
+    phase_node[node_bus[ph], node_num[ph] - 1] = np.flatnonzero(ph)
+    y = model.y_s[energized][:, energized].tocsc()  # type: ignore[attr-defined]
+    return spla.splu(y), phase_node
