@@ -20,6 +20,14 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 8 (2026-12-02, 00:15–00:28 UTC, after the faults-stage work on the study path —
+fill kernels summing the charger term, ``seq_to_abc`` written out — which this benchmark's
+``keep="summary"`` path barely touches), one run of ``--sizes 1000 3000 10000
+--skip-frozen-share`` beside a CI run (load 3.2–3.8): default CPU 1.53 / 3.71 / 10.54 s,
+frozen 0.45 / 1.18 / 3.61 s, **CPU ratio 3.4× / 3.1× / 2.9×** (wall 3.5× / 2.8× / 8.7×: wall
+scatters with the CI beside it); traced peak 88 / 254 / 847 MB (frozen 40 / 115 / 378). No
+change from session 7: the target (≤ 2×) is not met.
+
 Session 7 (2026-12-01, 20:26–20:44 UTC), ``python benchmarks/bench_engine.py --sizes 1000
 3000 10000 --skip-frozen-share``, three runs on the shared 2-core VM at load average 4.8–6.0
 (commits 7b99a9c, 9004762, e834e88 of this round; results bitwise identical across them):

@@ -89,6 +89,22 @@ transform, relative 1e-10 of a phasor 1e-6 of the row's largest); the angles of 
 that are rounding noise (|x| ≤ 6.3e-16: the unfaulted phases' bus currents, a bolted fault's
 own phase voltages) differ, as any rounding change makes them (380 bus and 28 device cells).
 
+Lead's runs on ``main`` after the merge (2026-12-02, quiet machine, load 1.0–1.1; ``python
+benchmarks/bench_memory.py --buses 3000 --levels 3`` and ``--buses 10000 --levels 3
+--mem-cap-gb 14``; MiB over the imports, CPU s in brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   671 (7.2)   488 (5.1)     936 (17.9)  905 (0.3)    38.9
+10,000 6 (3 sets) 1,823,534    4,932 2,086 (18.9) 1,519 (8.6)  2,814 (45.6) 2,587 (0.9)   81.0
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
+At 10,000 buses the study computes in ≈ 73 s CPU (faults 18.9, flows 8.6, checks 45.6, gate
+0.9) with a 2.8 GB peak in the checks: far from #21's ≤ 2 s / ≤ 1 GB. The checks are now the
+largest stage in time and memory; the next steps are those listed above (checks per scenario
+on the columns each family reads, rows kept per charger set).
+
 After the checks' and the pipeline's copies were cut (#21, branch ``study_mem``, see
 ``bench_e2e.py``; ``nice python benchmarks/bench_memory.py --buses 3000 --levels 3
 --mem-cap-gb 12`` and the same with ``--buses 10000``, load 10–12; MiB as below; CPU s in
