@@ -23,7 +23,9 @@ The voltage at any bus ``t`` for a fault at ``f`` is, by superposition,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -280,6 +282,22 @@ class CaseSolver:
         (:func:`.charger_solve.reduce_chargers`)."""
         return reduce_chargers(self, items, pre, scale_i)
 
+    def _sequence_terms(self, i_f: np.ndarray, terms: dict, pre: PreFault,
+                        scale_i: np.ndarray) -> Iterator[tuple[int, Any, np.ndarray, tuple,
+                                                               tuple]]:
+        """Per sequence ``s``: its rows, the fault currents ``i_f[:, s]`` and the arguments
+        of the fill kernels for currents and for voltages — ``(a, g, g_dev, i_chg)``: the
+        pre-fault term (positive sequence only), the fixed charger term ``(D,)`` and the
+        control law's factors (empty ``(D, 0)``/``(0, 0)`` without them)."""
+        zero_d = np.zeros(len(scale_i), dtype=complex)
+        none = (np.zeros((len(scale_i), 0), dtype=complex), np.zeros((0, 0), dtype=complex))
+        for s, rows in self.seq.items():
+            g_i, g_v, gf_i, gf_v = terms[s]
+            a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
+            yield (s, rows, np.ascontiguousarray(i_f[:, s]),
+                   (a_i, g_i, *(none if gf_i is None else gf_i)),
+                   (a_v, g_v, *(none if gf_v is None else gf_v)))
+
     def fill(self, out_i: np.ndarray, out_v: np.ndarray | None, i_f: np.ndarray, terms: dict,
              pre: PreFault, scale_i: np.ndarray, fault_type: FaultType,
              zf_pu: np.ndarray | complex) -> None:
@@ -292,17 +310,10 @@ class CaseSolver:
         (``None`` without them), summed per element by :func:`.kernels.fill_sequence`.
         """
         ones = np.ones(len(scale_i))
-        zero_d = np.zeros(len(scale_i), dtype=complex)
-        none = (np.zeros((len(scale_i), 0), dtype=complex), np.zeros((0, 0), dtype=complex))
-        for s, rows in self.seq.items():
-            g_i, g_v, gf_i, gf_v = terms[s]  # type: ignore[misc]
-            a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
-            i_s = np.ascontiguousarray(i_f[:, s])
-            fill_sequence(out_i, s, a_i, pre.b, g_i, *(none if gf_i is None else gf_i),
-                          rows.w_i, i_s, scale_i)
+        for s, rows, i_s, current, voltage in self._sequence_terms(i_f, terms, pre, scale_i):
+            fill_sequence(out_i, s, current[0], pre.b, *current[1:], rows.w_i, i_s, scale_i)
             if out_v is not None:
-                fill_sequence(out_v, s, a_v, pre.b, g_v, *(none if gf_v is None else gf_v),
-                              rows.w_v, i_s, ones)
+                fill_sequence(out_v, s, voltage[0], pre.b, *voltage[1:], rows.w_v, i_s, ones)
         if 0 not in self.seq:
             out_i[..., 0] = 0
             if out_v is not None:
@@ -318,17 +329,12 @@ class CaseSolver:
         """:meth:`fill` at the device rows ``(dev[r], col[r])`` (device, fault-bus position)
         only: ``out_i``/``out_v`` ``(n, 3)``; the same values as :meth:`fill` there."""
         ones = np.ones(len(scale_i))
-        zero_d = np.zeros(len(scale_i), dtype=complex)
-        none = (np.zeros((len(scale_i), 0), dtype=complex), np.zeros((0, 0), dtype=complex))
-        for s, rows in self.seq.items():
-            g_i, g_v, gf_i, gf_v = terms[s]  # type: ignore[misc]
-            a_i, a_v = (pre.a_i, pre.a_v) if s == 1 else (zero_d, zero_d)
-            i_s = np.ascontiguousarray(i_f[:, s])
-            fill_sequence_rows(out_i, s, dev, col, a_i, pre.b, g_i,
-                               *(none if gf_i is None else gf_i), rows.w_i, i_s, scale_i)
+        for s, rows, i_s, current, voltage in self._sequence_terms(i_f, terms, pre, scale_i):
+            fill_sequence_rows(out_i, s, dev, col, current[0], pre.b, *current[1:], rows.w_i,
+                               i_s, scale_i)
             if out_v is not None:
-                fill_sequence_rows(out_v, s, dev, col, a_v, pre.b, g_v,
-                                   *(none if gf_v is None else gf_v), rows.w_v, i_s, ones)
+                fill_sequence_rows(out_v, s, dev, col, voltage[0], pre.b, *voltage[1:],
+                                   rows.w_v, i_s, ones)
         if 0 not in self.seq:
             out_i[:, 0] = 0
             if out_v is not None:
