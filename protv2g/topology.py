@@ -211,18 +211,16 @@ def _subtree_members(parent: Mapping[int, int], nodes: list[int]) -> tuple[np.nd
                            count=len(parent))
     tree = sp.csr_matrix((np.ones(len(kids)), (up[kids], kids)), shape=(n, n))
     tin = np.full(n, -1, dtype=np.int64)
-    size = np.ones(n, dtype=np.int64)
+    sizes, ups = [1] * n, up.tolist()  # Python lists: the size loop is element by element
     clock = 0
-    for r in np.flatnonzero(up < 0).tolist():
+    for r in np.flatnonzero(up < 0).tolist():  # every root: the source, de-energised islands
         order = depth_first_order(tree, r, directed=True, return_predecessors=False)
         tin[order] = clock + np.arange(len(order))
         clock += len(order)
         # subtree sizes: children before parents (reverse pre-order)
-        sizes, ups = size.tolist(), up.tolist()
         for v in order[:0:-1].tolist():
             sizes[ups[v]] += sizes[v]
-        size = np.asarray(sizes, dtype=np.int64)
-    return tin, tin + size - 1, pos
+    return tin, tin + np.asarray(sizes, dtype=np.int64) - 1, pos
 
 
 def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
