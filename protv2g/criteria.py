@@ -125,7 +125,11 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
 CRITERIA: tuple[str, ...] = tuple(CATALOGUE)
 
 
+#: Criterion id → its place in the catalogue.
+_RANK: dict[str, int] = {c: i for i, c in enumerate(CATALOGUE)}
+
+
 def order(criterion: str) -> tuple[int, str]:
     """Sort key: catalogue order (C2 before C10); unknown ids last, by name."""
-    ids = list(CATALOGUE)
-    return (ids.index(criterion) if criterion in CATALOGUE else len(ids), str(criterion))
+    return (_RANK.get(criterion, len(_RANK)), str(criterion))
+

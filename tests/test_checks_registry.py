@@ -73,3 +73,22 @@ def test_an_unregistered_kind_says_which_are():
         kinds.kind_of(object())
     with pytest.raises(ValueError):
         kinds.spec("sectionalizer")
+
+
+def test_violation_rows_rank_as_the_per_row_sort_key_would():
+    # the study's row order: one key call per distinct value, the same order as sorting
+    # by the per-row key (#21), unknown ids and missing statuses last
+    import pandas as pd
+
+    from protv2g.checks import _ranks
+    from protv2g.violations import STATUS_ORDER
+
+    rng = np.random.default_rng(3)
+    ids = np.array([*CATALOGUE, "C99", "X1"], dtype=object)
+    crit = pd.Series(rng.choice(ids, 500))
+    status = pd.Series(rng.choice(np.array([*STATUS_ORDER, None], dtype=object), 500))
+    for col, key in ((crit, order), (status, lambda s: STATUS_ORDER.get(s, 9))):
+        keys = [key(str(x)) for x in col]
+        expect = sorted(range(len(col)), key=lambda i: keys[i])
+        got = np.argsort(_ranks(col, key), kind="stable")
+        assert list(got) == expect

@@ -46,6 +46,7 @@ from dataclasses import replace
 from importlib import import_module
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, build_context, concat, could_not
@@ -140,11 +141,21 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     v = concat(parts)
     v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
-        keys = pd.DataFrame({"_o": v.criterion.map(order),
-                             "_s": v.status.map(lambda s: STATUS_ORDER.get(str(s), 9))})
+        keys = pd.DataFrame({"_o": _ranks(v.criterion, order),
+                             "_s": _ranks(v.status, lambda s: STATUS_ORDER.get(s, 9))})
         v = v.assign(**keys).sort_values(["_o", "_s", "scenario"], kind="stable")
         v = v.drop(columns=["_o", "_s"])
     return CheckOutcome(v.reset_index(drop=True)[VIOLATION_COLUMNS], coord, ctx)
+
+
+def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:
+    """Per row, the place of its value among the column's distinct values sorted by ``key``:
+    ``(n,)`` ints, ``key`` called once per distinct value (#21: ``Series.map`` called it per
+    row — 10,249 rows on the IEEE 8500, 0.35 s)."""
+    codes, distinct = pd.factorize(values.astype(str))
+    keys = [key(d) for d in distinct]
+    place = {k: i for i, k in enumerate(sorted(set(keys)))}  # equal keys share a place
+    return np.array([place[k] for k in keys], dtype=np.int64)[codes]
 
 
 def base_margins(ctx: CheckContext) -> pd.DataFrame:
