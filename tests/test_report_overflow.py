@@ -14,7 +14,8 @@ import pytest
 from protv2g.report import overflow
 from protv2g.report.batch_workbook import write_batch_workbook
 from protv2g.report.excel import write_workbook
-from protv2g.report.format import BESIDE_SHEET, write_table
+from protv2g.report.format import write_table
+from protv2g.report.plain_sheets import BESIDE_SHEET
 
 from .test_report import _small_result
 

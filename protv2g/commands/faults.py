@@ -45,7 +45,7 @@ from protv2g.engine import ChargerSource
 from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_pandapower_json
 from protv2g.report.excel import save_workbook_atomic
-from protv2g.report.format import write_sheets
+from protv2g.report.plain_sheets import write_sheets
 from protv2g.study import Study, load_study
 from protv2g.units import Case, FaultType, Method
 

@@ -45,7 +45,7 @@ def _write_xlsx(tables: dict, path: Path) -> Path:
     from openpyxl import Workbook
 
     from protv2g.report.excel import save_workbook_atomic
-    from protv2g.report.format import write_sheets
+    from protv2g.report.plain_sheets import write_sheets
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.report.excel import save_workbook_atomic
-from protv2g.report.format import write_sheets
+from protv2g.report.plain_sheets import write_sheets
 
 __all__ = ["write_batch_workbook"]
 

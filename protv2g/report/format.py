@@ -32,7 +32,7 @@ from protv2g.report.print_setup import LINE_HEIGHT_PT, print_layout, wrapped_lin
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
-    "print_layout", "SEVERITY_FILLS", "WRAP_COLUMNS", "write_sheets", "BESIDE_SHEET",
+    "print_layout", "SEVERITY_FILLS", "WRAP_COLUMNS",
 ]
 
 _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
@@ -383,37 +383,3 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         for row, col in ((len(frame) + 2, 1), (1, len(columns) + 1)):
             cell = write_cell(ws, row, col, spill_note)
             cell.font = Font(bold=True, color="C00000")
-
-
-#: Title of the sheet listing tables written beside a workbook that has no Summary sheet.
-BESIDE_SHEET = "Beside the workbook"
-
-
-def write_sheets(wb: Any, tables: dict[str, pd.DataFrame], path: Any
-                 ) -> list[_overflow.Overflow]:
-    """Write each table on its own new sheet of ``wb``, which will be saved at ``path``.
-
-    A table too long for a sheet is written whole beside ``path``
-    (:func:`protv2g.report.overflow.spill_if_too_long`), its sheet keeps the first rows and a
-    note, and a last sheet :data:`BESIDE_SHEET` lists every such table. For workbooks without
-    a Summary (batch, hosting, faults, flow).
-
-    Returns
-    -------
-    list of Overflow
-        The tables written beside the workbook (empty when all fit).
-    """
-    spilled = []
-    for title, frame in tables.items():
-        over = _overflow.spill_if_too_long(frame, path, title)
-        write_table(wb.create_sheet(title), frame, overflow=over)
-        if over is not None:
-            spilled.append(over)
-    if spilled:
-        listing = pd.DataFrame(
-            {"sheet": [o.sheet for o in spilled], "file": [o.path.name for o in spilled],
-             "format": [o.format for o in spilled], "rows": [o.n_rows for o in spilled],
-             "rows_in_sheet": [o.n_shown for o in spilled],
-             "note": [_overflow.overflow_note(o) for o in spilled]})
-        write_table(wb.create_sheet(BESIDE_SHEET), listing)
-    return spilled

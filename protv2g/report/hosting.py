@@ -26,11 +26,11 @@ __all__ = ["plot_hosting_margins", "write_hosting_workbook"]
 def write_hosting_workbook(analysis: HostingAnalysis, path: Path) -> Path:
     """Write the hosting tables (sheets Hosting capacity, By criterion, Margins) to ``path``,
     atomically and formula-safe, and return it; a table too long for a sheet is written
-    whole beside it (:func:`protv2g.report.format.write_sheets`)."""
+    whole beside it (:func:`protv2g.report.plain_sheets.write_sheets`)."""
     from openpyxl import Workbook
 
     from protv2g.report.excel import save_workbook_atomic
-    from protv2g.report.format import write_sheets
+    from protv2g.report.plain_sheets import write_sheets
 
     wb = Workbook()
     default = wb.active
