@@ -5,7 +5,7 @@ path (``curves[3] (65K).melting_ranges.min_a[1]``) and a fix. Fuse entries are e
 tables (``tc_points`` with ``mm_points`` or ``mm_time_factor``, e.g. a manufacturer's
 published curves) or EEI-NEMA links given by their published melting-current ranges
 (``melting_ranges``, ``shape``, ``arcing_time_s``), built by
-:func:`protv2g.devices.fuse_curves.standard_melting_nodes`.
+:func:`protv2g.devices.fuse_melting_nodes.standard_melting_nodes`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.devices.curve_family import CurveFamily
-from protv2g.devices.fuse_curves import standard_melting_nodes
+from protv2g.devices.fuse_melting_nodes import standard_melting_nodes
 from protv2g.errors import Issue
 from protv2g.units import DeviceKind
 
