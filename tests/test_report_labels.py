@@ -213,3 +213,21 @@ def test_charger_stages_show_the_time_of_the_finding_rule(depot_result):
     # C2 fuse saving compares K × the fast curve: named as the fast curve
     saving = stages[stages["finding"].str.startswith("C2") & stages["device"].eq("RC-F2")]
     assert (saving["time_of"] == "fast curve (t_fast_s)").all()
+
+
+def test_elements_named_in_one_batch_as_row_by_row(depot_result):
+    # #21: the Pair coordination sheet and the Evidence name every row's elements in one
+    # vectorised call per (device, time kind); each request named alone gives the same text
+    from protv2g.report.devices import devices_from_result
+    from protv2g.report.elements import device_elements, device_elements_many, fault_index
+
+    models, _ = devices_from_result(depot_result)
+    faults = fault_index(depot_result)
+    coord = depot_result.tables["Coordination"]
+    sample = coord.iloc[:: max(1, len(coord) // 150)]  # across criteria, cases and types
+    requests = [(r, str(r["primary"]), str(r["backup"])) for _, r in sample.iterrows()]
+    requests.append((None, "x", "y"))  # a point the pair table has no row for
+    batch = device_elements_many(models, faults, depot_result, requests)
+    alone = [device_elements(models, faults, depot_result, *q) for q in requests]
+    assert batch == alone and batch[-1] == ""
+    assert sum(bool(b) for b in batch) >= 30 and any(" G" in b for b in batch)
