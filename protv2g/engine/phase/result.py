@@ -216,14 +216,16 @@ class PhaseFaultResult:
                              f"{st.device_min_a} A (phase_fault_study(..., staged_device_min_a"
                              f"=...)): ask for min_current_a >= {st.device_min_a}")
         idx = self._device_index(min_current_a)
-        if st.device_a is None:
+        if st.device_kept is None or st.device_kept_a is None:
             raise ValueError("no devices were given to phase_fault_study(..., devices=...)")
-        s_n, c_n, n, d, r, _ = st.device_a.shape
-        # row idx of stage j in the (S, C, n, D·r) layout: no moved-axis copy of device_a
-        sc, dr = np.divmod(idx, d * r)
-        at = (sc[None, :] * n + np.arange(n)[:, None]) * (d * r) + dr[None, :]
-        i_a = st.device_a.reshape(-1, 4)[at]
-        shape = (n, s_n, c_n, d, r)
+        s_n, c_n, n, r = st.t_start_s.shape
+        # the stored pairs hold every row of the threshold (device_row_kept is monotone in it)
+        at = np.searchsorted(st.device_kept, idx)
+        if len(idx) and not np.array_equal(st.device_kept[np.minimum(at, len(
+                st.device_kept) - 1)], idx):  # pragma: no cover - a study's own rule
+            raise ValueError("the stages' stored device rows do not hold the rows asked for")
+        i_a = st.device_kept_a[:, at]
+        shape = (n, s_n, c_n, len(self.devices), r)
 
         def times(t: np.ndarray) -> np.ndarray:
             t = np.broadcast_to(np.moveaxis(t, 2, 0)[:, :, :, None, :], shape)
