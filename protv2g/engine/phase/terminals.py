@@ -94,9 +94,13 @@ class Terminals:
         y_sel = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0, complex),
                                (np.concatenate(rows_) if rows_ else cols, cols)),
                               shape=(3 * d_n, len(extra)))
-        base = system.model.buses.kv_ln.to_numpy()[self.bus] * 1e3
-        return DeviceTransfer(w=np.asarray(y_sel @ z_rows), y_sel=y_sel, v_row=v_row,
-                              v_base_v=np.repeat(base, 3), extra=extra, z_rows=z_rows)
+        base = np.repeat(system.model.buses.kv_ln.to_numpy()[self.bus] * 1e3, 3)
+        w = np.asarray(y_sel @ z_rows)
+        on = np.flatnonzero(y_sel.getnnz(axis=1) > 0)
+        v_on = np.flatnonzero(v_row >= 0)
+        return DeviceTransfer(w=w, y_sel=y_sel, on=on, w_on=w[on], v_on=v_on,
+                              z_v=np.ascontiguousarray(z_rows[v_row[v_on]]),
+                              v_node=extra[v_row[v_on]], v_base_v=base[v_on], extra=extra)
 
     def magnitudes(self, i_p, i_c, *, tr: DeviceTransfer, rows, live, node, v0, cpos, method,
                    pairs=None) -> np.ndarray:  # noqa: ANN001
@@ -105,7 +109,8 @@ class Terminals:
         positions ``pairs`` ``(P,)``, or ``(D·r, 4)`` on every one (``None``)."""
         r = len(rows)
         if pairs is None:
-            cur, _ = self._currents(tr, rows, live, node, v0, i_p, i_c, cpos, method, False)
+            cur = np.empty((len(self.devices), r, 3), complex)
+            self.fill(cur, None, rows, live, node, v0, i_p, i_c, cpos, method, tr=tr)
             return magnitudes_a(cur.reshape(-1, 3))
         d, at = np.divmod(pairs, r)
         col, i_f, i_cc = _fault_terms(rows, node, i_p, i_c)
@@ -128,22 +133,15 @@ class Terminals:
 
     def fill(self, i_out, v_out, rows, live, node, v0, i_p, i_c, cpos, method, *,
              tr: DeviceTransfer) -> None:  # noqa: ANN001
-        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu, in place, on every
-        fault row (a phase the terminal lacks: 0 A, NaN V)."""
-        cur, volt = self._currents(tr, rows, live, node, v0, i_p, i_c, cpos, method, True)
-        i_out[...] = cur
-        v_out[...] = volt
-
-    def _currents(self, tr: DeviceTransfer, rows, live, node, v0, i_p, i_c, cpos, method,
-                  voltages: bool):  # noqa: ANN001, ANN202
-        """``(D, r, 3)`` currents A and voltages pu (or ``None``) of every device and row.
+        """Device currents ``i_out (D, r, 3)`` A and voltages ``v_out`` pu (or ``None``), in
+        place, on every fault row (a phase the terminal lacks: 0 A, NaN V).
 
         ``ΔV`` at a node ``n`` is ``−Σ_p Z[n, fault node p]·I_p + Σ_c Z[n, c]·I_c``; the
         current of a measuring conductor ``Yprim_τ[measured, :]·V_element`` — with ``W =
         Yprim_τ[measured, :]·Z[element nodes, :]`` (:attr:`DeviceTransfer.w`, formed once per
-        system) the same sum taken as ``−Σ_p W[:, p]·I_p + Σ_c W[:, c]·I_c``.
+        system) the same sum taken as ``−Σ_p W[:, p]·I_p + Σ_c W[:, c]·I_c``, on the
+        measuring conductors only (a fuse on a one-phase lateral has one of three).
         """
-        d_n, r = len(self.devices), len(rows)
         col, i_f, i_cc = _fault_terms(rows, node, i_p, i_c)
         nan = np.isnan(i_p).any(axis=1)
 
@@ -156,22 +154,20 @@ class Terminals:
                 x += np.einsum("nc,rc->nr", z[:, cpos], i_cc)
             return x
 
-        cur = delta(tr.w)
+        cur = delta(tr.w_on)
         c_pre = _c_pre(tr, v0, method)
         if c_pre is not None:
-            cur += c_pre[:, None]
+            cur += c_pre[tr.on, None]
         cur[:, ~live] = 0.0
-        cur[:, nan] = np.nan
-        cur = cur.reshape(d_n, 3, r).transpose(0, 2, 1)
-        if not voltages:
-            return cur, None
-        volt = np.full((3 * d_n, r), np.nan, complex)
-        has = np.flatnonzero(tr.v_row >= 0)
-        zr = tr.z_rows[tr.v_row[has]]
-        pre = v0[tr.extra[tr.v_row[has]]]
-        volt[has] = (pre[:, None] + delta(zr)) / tr.v_base_v[has, None]
-        volt[:, nan] = np.nan
-        return cur, volt.reshape(d_n, 3, r).transpose(0, 2, 1)
+        i_out[...] = 0.0
+        i_out[tr.on // 3, :, tr.on % 3] = cur
+        i_out[:, nan] = np.nan
+        if v_out is None:
+            return
+        volt = (v0[tr.v_node][:, None] + delta(tr.z_v)) / tr.v_base_v[:, None]
+        v_out[...] = np.nan
+        v_out[tr.v_on // 3, :, tr.v_on % 3] = volt
+        v_out[:, nan] = np.nan
 
 
 @dataclass(frozen=True)
@@ -180,17 +176,21 @@ class DeviceTransfer:
 
     ``w`` ``(3D, s)``: row ``3d + φ`` is ``Yprim_τ[measured φ, :]·Z[element nodes, :]`` of
     device ``d`` (zero where the terminal lacks phase ``φ``), Ω·S; ``y_sel`` ``(3D, x)`` the
-    same ``Yprim_τ`` rows on the transfer nodes ``extra`` ``(x,)``; ``v_row`` ``(3D,)`` the
-    row of ``z_rows`` (= ``Z[extra, :]``) of each measuring conductor, −1 without a node;
-    ``v_base_v`` ``(3D,)`` the line-to-neutral base of the device's bus, V.
+    same ``Yprim_τ`` rows on the transfer nodes ``extra`` ``(x,)``; ``on`` the rows with a
+    measuring conductor and ``w_on`` = ``w[on]``; ``v_on`` the rows whose conductor has a
+    node, ``z_v`` its row of ``Z`` ``(len(v_on), s)``, ``v_node`` that node and ``v_base_v``
+    the line-to-neutral base of the device's bus, V.
     """
 
     w: np.ndarray
     y_sel: sp.csr_matrix
-    v_row: np.ndarray
+    on: np.ndarray
+    w_on: np.ndarray
+    v_on: np.ndarray
+    z_v: np.ndarray
+    v_node: np.ndarray
     v_base_v: np.ndarray
     extra: np.ndarray
-    z_rows: np.ndarray
 
 
 def _fault_terms(rows, node: np.ndarray, i_p: np.ndarray, i_c: np.ndarray):  # noqa: ANN001, ANN202
