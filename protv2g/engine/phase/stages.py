@@ -119,7 +119,6 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
                        t.ceased_sustained, t.v_min_sustained_pu)
 
 
-
 @dataclass(frozen=True)
 class FaultGroup:
     """One group of fault rows as :func:`protv2g.engine.phase.study._solve` eliminated it.

@@ -103,15 +103,11 @@ class Terminals:
                               v_node=extra[v_row[v_on]], v_base_v=base[v_on], extra=extra)
 
     def magnitudes(self, i_p, i_c, *, tr: DeviceTransfer, rows, live, node, v0, cpos, method,
-                   pairs=None) -> np.ndarray:  # noqa: ANN001
-        """:func:`~.stages.magnitudes_a` of :meth:`fill`'s currents — a later stage's device
-        currents, without their voltages: ``(P, 4)`` float32 on the flat ``(device, row)``
-        positions ``pairs`` ``(P,)``, or ``(D·r, 4)`` on every one (``None``)."""
+                   pairs: np.ndarray) -> np.ndarray:  # noqa: ANN001
+        """:func:`~.stages.magnitudes_a` of :meth:`fill`'s currents on the flat ``(device,
+        row)`` positions ``pairs`` ``(P,)`` — a later stage's device currents, without their
+        voltages: ``(P, 4)`` float32."""
         r = len(rows)
-        if pairs is None:
-            cur = np.empty((len(self.devices), r, 3), complex)
-            self.fill(cur, None, rows, live, node, v0, i_p, i_c, cpos, method, tr=tr)
-            return magnitudes_a(cur.reshape(-1, 3))
         d, at = np.divmod(pairs, r)
         col, i_f, i_cc = _fault_terms(rows, node, i_p, i_c)
         cur = np.empty((len(pairs), 3), complex)
