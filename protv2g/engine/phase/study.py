@@ -212,8 +212,9 @@ def phase_fault_study(model: DssModel, *,
     live = faulted.any(axis=1)
     s_n, c_n, r = len(scen), len(cases), len(rows)
     bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
-    dev_i = np.zeros((s_n, c_n, len(devices), r, 3), dtype=complex)
-    dev_v = np.full((s_n, c_n, len(devices), r, 3), np.nan, dtype=complex)
+    # every (scenario, case) written whole by Terminals.fill
+    dev_i = np.empty((s_n, c_n, len(devices), r, 3), dtype=complex)
+    dev_v = np.empty((s_n, c_n, len(devices), r, 3), dtype=complex)
     dev_v1_pre = np.full((c_n, len(devices)), np.nan, dtype=complex)
     frozen = np.zeros((s_n, c_n, r), dtype=bool)
     bad = np.zeros((s_n, c_n, r), dtype=bool)
