@@ -1,13 +1,14 @@
-"""The phase engine's site solve (:mod:`protv2g.engine.phase.site_solve`, #21): the compiled
-first attempt (the sequence engine's kernel on the units' ``I1``) against the numpy Newton on
-the phase currents, on random faulted states of every grid-following branch of the law.
+"""The phase engine's site solve (:mod:`protv2g.engine.phase.site_solve`, #21): the first
+attempt (Newton on the units' ``I1``, :mod:`protv2g.engine.phase.unit_newton`) against the
+numpy Newton on the phase currents, and against the sequence engine's compiled kernel it
+follows, on random faulted states of every grid-following branch of the law.
 
 Reference: the numpy damped Newton of the same module (``_newton``), started from the same
 frozen-PLL currents; both stop at ``max|F| < 1e-10·limit``. Every row it solves the site
 solve solves, to a fixed point of the numpy law; the currents agree within ``1e-8`` of the
 largest limit on ≥ 97 % of the rows — where a row has several tracking solutions (units at
-their limits, the law invariant to a rotation but for the PLL floor) the kernel's line search
-(Armijo on ``‖R‖₂``) may settle on another one than the numpy one (``max|F|`` decrease).
+their limits, the law invariant to a rotation but for the PLL floor) the first attempt's line
+search (Armijo on ``‖R‖₂``) may settle on another one than the numpy one (``max|F|`` decrease).
 """
 
 from __future__ import annotations
@@ -109,3 +110,54 @@ def test_unit_maps_invert_the_law_transforms():
            @ (v[:3] / law.v_base[:3]))
     assert abs(u[0] - seq[1]) < 1e-14
     assert abs(u[law.unit_of[-1]] - v[-1] / law.v_base[-1]) < 1e-14
+
+
+@pytest.mark.parametrize("stage", ["first_cycle", "sustained"])
+def test_unit_newton_follows_the_compiled_kernel(stage):
+    """:func:`unit_newton` takes the compiled column Newton's steps
+    (:func:`protv2g.engine.newton_kernel.newton_columns`, ``stall = max_iter``, no retries):
+    on the same unit systems both converge on the same rows, in the same number of steps, to
+    the same currents (rounding: 1e-9 pu of the unit's limit; measured 1e-13)."""
+    from protv2g.engine import control_law
+    from protv2g.engine.control_law import CONSTANT
+    from protv2g.engine.newton import LINE_SEARCH_HALVINGS
+    from protv2g.engine.newton_kernel import newton_columns
+    from protv2g.engine.phase.site_solve import NEWTON_MAX
+    from protv2g.engine.phase.unit_newton import unit_newton
+
+    law = SiteLaw(_sites(), np.array([7200.0, 7200.0, 2400.0, 7200.0, 277.0]))
+    m = 300
+    a, b, v_pre = _states(law, m, 11 if stage == "first_cycle" else 12)
+    lim = None
+    if stage == "sustained":
+        lim = law.unit_i_sus * np.random.default_rng(5).uniform(0.0, 1.3, (m, law.n_units))
+    t, s = law.unit_maps
+    start = law.injection(np.broadcast_to(v_pre, (m, law.n_cond)), v_pre, freeze=True,
+                          lim=lim) if lim is not None else np.repeat(
+        law.injection(v_pre[None, :], v_pre, freeze=True), m, axis=0)
+    x = np.ascontiguousarray(np.einsum("mq,uq->mu", start, law.unit_maps_inverse))
+    v0 = np.ascontiguousarray(np.einsum("mq,uq->mu", a, s))
+    mb = np.ascontiguousarray(np.einsum("uq,mqr,rv->muv", s, b, t))
+    lim_r = np.ascontiguousarray(np.broadcast_to(law.unit_i_fc if lim is None else lim,
+                                                 (m, law.n_units)), float)
+    ul = law.unit_law
+    pre = np.einsum("uq,q->u", s, v_pre)
+    tol_pu = ITER_TOL * law.limit_a.max() / law.i_base_a.max()
+    xk = x.copy()
+    ok_k, res, its_k = np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int64)
+    held = (ul.law == CONSTANT) | (law.unit_hold if lim is None else False)
+    pars = [np.ascontiguousarray(np.broadcast_to(getattr(ul, f), (m, law.n_units)), float)
+            for f in ("p", "q", "i_rated", "phi", "k_factor", "deadband")]
+    newton_columns(xk, v0, mb, np.arange(m), lim_r, np.ascontiguousarray(ul.law, np.int64),
+                   np.ascontiguousarray(held, bool), *pars,
+                   np.ascontiguousarray(np.broadcast_to(pre, (m, law.n_units)), complex),
+                   control_law.V_PLL_MIN_PU, tol_pu, NEWTON_MAX, NEWTON_MAX,
+                   LINE_SEARCH_HALVINGS, 0, False, ok_k, res, its_k)
+    xn = x.copy()
+    ok_n, its_n = unit_newton(xn, v0, mb, lim_r, ul, law.unit_hold if lim is None else None,
+                              pre, tol_pu, NEWTON_MAX, LINE_SEARCH_HALVINGS)
+    assert ok_k.sum() > m // 3
+    np.testing.assert_array_equal(ok_n, ok_k)
+    np.testing.assert_array_equal(its_n[ok_n], its_k[ok_k])
+    scale = np.maximum(lim_r, 1e-3)
+    assert (np.abs(xn - xk)[ok_n] / scale[ok_n]).max() < 1e-9

@@ -19,7 +19,7 @@ from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator
 from protv2g.engine.phase.sites import SiteLaw
 from protv2g.engine.phase.stages import FaultGroup
 from protv2g.engine.phase.system import FaultSystem
-from protv2g.engine.phase.terminals import Terminals
+from protv2g.engine.phase.terminals import DeviceTransfer, Terminals
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["Prepared", "site_base", "site_node_map", "solve_rows"]
@@ -96,6 +96,7 @@ class Prepared:
     terminals: Terminals
     site_nodes: dict
     _transfer: tuple | None = None
+    _devices: DeviceTransfer | None = None
 
     def transfer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``extra`` (device and site nodes), ``Z[extra, :]`` and ``Z[:, extra]``."""
@@ -110,3 +111,10 @@ class Prepared:
                 z_rows, z_cols = np.zeros((0, len(s.nodes)), complex), None
             self._transfer = (extra.astype(np.int64), z_rows, z_cols)
         return self._transfer
+
+    def device_transfer(self) -> DeviceTransfer:
+        """The terminals' :class:`~.terminals.DeviceTransfer` on :meth:`transfer`'s rows."""
+        if self._devices is None:
+            extra, z_rows, _ = self.transfer()
+            self._devices = self.terminals.transfer(extra, z_rows)
+        return self._devices

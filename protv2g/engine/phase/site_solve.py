@@ -16,13 +16,14 @@ in the units' own currents, ``V_u = S·a + (S·B·T)·x`` — ``x`` the units' `
 per unit, ``T`` ``(q, u)`` their conductor currents (:attr:`~.sites.SiteLaw.unit_maps`: a
 fleet ``I_abc = i_b·A[:, 1]·I1``, a single-phase inverter ``I = i_b·I1``), ``S`` ``(u, q)``
 their law voltages (``V1 = A⁻¹[1, :]·V_abc/v_b``; ``V/v_b``). That is the sequence engine's
-column system (``V = v⁰ + M·I``, one ``k × k`` block per column), so its compiled Newton
-(:func:`protv2g.engine.newton_kernel.newton_columns`, the same law compiled and checked
-against :func:`protv2g.engine.control_law.injection` by ``tests/test_newton_kernel.py``)
-solves every row in registers instead of numpy passes over all rows per step. Its stop
+column system (``V = v⁰ + M·I``, one ``k × k`` block per column), solved by the numpy
+Newton of :func:`.unit_newton.unit_newton` — the equations and step rule of the sequence
+engine's compiled :func:`protv2g.engine.newton_kernel.newton_columns`, every row's step in one
+batched solve (on the IEEE 8500 study it costs what the compiled kernel does warm and saves
+numba's first use in the process, ≈ 0.5 s CPU; session 9). Its stop
 ``max|R_u| ≤ tol/max(i_b)`` (pu) bounds every conductor's residual by ``tol`` (A): the
 criterion of the numpy Newton. Other units (grid forming, ``k2 > 0``) and the rows the
-kernel leaves unconverged take the numpy damped Newton on the real and imaginary parts of
+first attempt leaves unconverged take the numpy damped Newton on the real and imaginary parts of
 the site currents (analytic Jacobian ``∂F/∂I = (∂I_C/∂V_C)·B − 1``, ``∂F/∂Ī =
 (∂I_C/∂V̄_C)·B̄`` from the law's own derivatives, :meth:`~.sites.SiteLaw.jacobian`, every row
 at once; backtracking halves the step until ``|F|`` decreases) from the same start.
@@ -42,10 +43,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from protv2g.engine import control_law as _law_mod
-from protv2g.engine.control_law import CONSTANT, to_real_jacobian
+from protv2g.engine.control_law import to_real_jacobian
 from protv2g.engine.newton import LINE_SEARCH_HALVINGS
-from protv2g.engine.newton_kernel import newton_columns
+from protv2g.engine.phase.unit_newton import unit_newton
 
 if TYPE_CHECKING:
     from protv2g.engine.phase.sites import SiteLaw
@@ -197,9 +197,9 @@ def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np
 def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
                    i: np.ndarray, tol: float, lim: np.ndarray | None
                    ) -> tuple[np.ndarray, int]:
-    """Newton on every row (module docstring), in place on ``i``: the compiled kernel where
-    it applies, the numpy Newton on the rest; returns the rows left unconverged and the step
-    count."""
+    """Newton on every row (module docstring), in place on ``i``: on the units' ``I1`` where
+    the law allows, the numpy Newton on the phase currents on the rest; returns the rows left
+    unconverged and the step count."""
     m = len(i)
     if not m or not law.n_cond:
         return np.zeros(0, dtype=np.int64), 0
@@ -212,22 +212,11 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
     v0 = np.ascontiguousarray(np.einsum("mq,uq->mu", a, s))
     mb = np.ascontiguousarray(np.einsum("uq,mqr,rv->muv", s, b, t))
     # first cycle: the first-cycle limits, held where the law holds them; later stages unheld
-    held = (law.unit_law.law == CONSTANT) | (law.unit_hold if lim is None else False)
-    lim_r = np.ascontiguousarray(np.broadcast_to(law.unit_i_fc if lim is None else lim,
-                                                 (m, law.n_units)), float)
+    lim_r = np.broadcast_to(law.unit_i_fc if lim is None else lim, (m, law.n_units))
     ul = law.unit_law
-    pars = [np.ascontiguousarray(np.broadcast_to(getattr(ul, f), (m, law.n_units)), float)
-            for f in ("p", "q", "i_rated", "phi", "k_factor", "deadband")]
-    pre = np.ascontiguousarray(np.broadcast_to(np.einsum("uq,q->u", s, v_pre),
-                                               (m, law.n_units)), complex)
-    ok = np.zeros(m, bool)
-    res = np.zeros(m)
-    its = np.zeros(m, np.int64)
-    tol_pu = tol / float(law.i_base_a.max())
-    newton_columns(x, v0, mb, np.arange(m), lim_r, np.ascontiguousarray(ul.law, np.int64),
-                   np.ascontiguousarray(held, bool), *pars, pre, _law_mod.V_PLL_MIN_PU,
-                   tol_pu, NEWTON_MAX, NEWTON_MAX, LINE_SEARCH_HALVINGS, 0, False, ok, res,
-                   its)
+    ok, its = unit_newton(x, v0, mb, lim_r, ul, None if lim is not None else law.unit_hold,
+                          np.einsum("uq,q->u", s, v_pre), tol / float(law.i_base_a.max()),
+                          NEWTON_MAX, LINE_SEARCH_HALVINGS)
     i[ok] = np.einsum("mu,qu->mq", x[ok], t)
     rest = np.flatnonzero(~ok)
     n_its = int(its.max(initial=0))

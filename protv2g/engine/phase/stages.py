@@ -119,7 +119,6 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
                        t.ceased_sustained, t.v_min_sustained_pu)
 
 
-
 @dataclass(frozen=True)
 class FaultGroup:
     """One group of fault rows as :func:`protv2g.engine.phase.study._solve` eliminated it.
@@ -285,19 +284,34 @@ def magnitudes_a(i_abc: np.ndarray) -> np.ndarray:
 class PhaseStaged:
     """The stages of a phase-domain fault study, one bracket (``PhaseFaultResult.staged``).
 
-    ``t_start_s``, ``t_end_s`` ``(S, C, n, r)`` float32; ``device_a`` ``(S, C, n, D, r, 4)``
-    float32 (:func:`magnitudes_a` of each stage's device currents; stage 0 = the device
-    table's); ``sites``: per (scenario, case, site unit, fault row) ``v_min_pu``, ``ceased``,
-    ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka``. ``device_min_a``: the later stages'
-    device currents exist only where the first cycle's row is kept at this threshold, A
-    (``phase_fault_study(..., staged_device_min_a=)``; NaN elsewhere; 0: everywhere).
+    ``t_start_s``, ``t_end_s`` ``(S, C, n, r)`` float32; ``device_kept`` ``(K,)`` the flat
+    ``(S, C, D, r)`` positions of the device rows whose stages were solved (ascending) and
+    ``device_kept_a`` ``(n, K, 4)`` float32 their :func:`magnitudes_a` per stage (stage 0 =
+    the device table's; a row with fewer stages repeats its last); ``sites``: per (scenario,
+    case, site unit, fault row) ``v_min_pu``, ``ceased``, ``trip_s``, ``i_first_cycle_ka``,
+    ``i_sustained_ka``. ``device_min_a``: the stored rows are those the first cycle keeps at
+    this threshold, A (``phase_fault_study(..., staged_device_min_a=)``; 0: every row).
     """
 
     t_start_s: np.ndarray
     t_end_s: np.ndarray
-    device_a: np.ndarray | None
+    device_kept: np.ndarray | None
+    device_kept_a: np.ndarray | None
     sites: pd.DataFrame
     device_min_a: float = 0.0
+    n_devices: int = 0
+
+    @property
+    def device_a(self) -> np.ndarray | None:
+        """``(S, C, n, D, r, 4)`` float32: :attr:`device_kept_a` on the full layout, NaN on
+        the rows not stored (a copy, formed on each call)."""
+        if self.device_kept is None or self.device_kept_a is None:
+            return None
+        s_n, c_n, n, r = self.t_start_s.shape
+        out = np.full((n, s_n * c_n * self.n_devices * r, 4), np.nan, np.float32)
+        out[:, self.device_kept] = self.device_kept_a
+        out = out.reshape(n, s_n, c_n, self.n_devices, r, 4)
+        return np.ascontiguousarray(np.moveaxis(out, 0, 2))
 
 
 def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type: np.ndarray,
@@ -323,26 +337,27 @@ def site_frame(law: SiteLaw, rs: RowStages, scenario: str, case: str, fault_type
         "i_sustained_ka": per_unit[-1].T.ravel() / 1e3})
 
 
-#: ``fill(i_p, i_c) -> (D, r, 4)`` float32 :func:`magnitudes_a` of the device currents of one
-#: stage's fault and site currents.
+#: ``fill(i_p, i_c) -> (P, 4)`` float32 :func:`magnitudes_a` of the device currents of one
+#: stage's fault and site currents, on the stored (device, row) pairs.
 DeviceFill = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def bracket_stages(laws: Mapping[str, SiteLaw | None], groups: list[FaultGroup],
-                   i_p0: np.ndarray, i_c0: np.ndarray, dev_i0: np.ndarray | None,
+                   i_p0: np.ndarray, i_c0: np.ndarray, dev_a0: np.ndarray | None,
                    fill: DeviceFill | None, *, charger_model: str, first_cycle_s: float,
                    frame: dict) -> dict[str, tuple]:
     """One (scenario, case), each bracket of ``laws`` (name → its sites' law): stage times
-    ``(n, r)`` twice, the device current magnitudes ``(n, D, r, 4)`` float32 (stage 0 from
-    ``dev_i0``, the others from ``fill``) and the site units' table (:func:`site_frame` with
-    ``frame``'s columns). The brackets' stages are solved together (:func:`row_stages`)."""
+    ``(n, r)`` twice, the device current magnitudes ``(n, P, 4)`` float32 of the stored
+    (device, row) pairs (stage 0 ``dev_a0`` ``(P, 4)``, the others from ``fill``) and the
+    site units' table (:func:`site_frame` with ``frame``'s columns). The brackets' stages are
+    solved together (:func:`row_stages`)."""
     out = {}
     for br, rs in row_stages(laws, groups, i_p0, i_c0, charger_model, first_cycle_s).items():
         law = laws[br]
         dev_a = None
-        if dev_i0 is not None and fill is not None:
-            dev_a = np.empty((rs.n_stages,) + dev_i0.shape[:-1] + (4,), np.float32)
-            dev_a[0] = magnitudes_a(dev_i0)
+        if dev_a0 is not None and fill is not None:
+            dev_a = np.empty((rs.n_stages,) + dev_a0.shape, np.float32)
+            dev_a[0] = dev_a0
             for j in range(1, rs.n_stages):
                 dev_a[j] = fill(rs.i_p[j], rs.i_c[j])
         sites = (site_frame(law, rs, **frame) if law is not None and law.n_units
@@ -352,29 +367,34 @@ def bracket_stages(laws: Mapping[str, SiteLaw | None], groups: list[FaultGroup],
 
 
 def assemble_staged(parts: dict[tuple[int, int], tuple], s_n: int, c_n: int,
-                    device_min_a: float = 0.0) -> PhaseStaged:
-    """:class:`PhaseStaged` of the :func:`bracket_stages` of every (scenario, case), padded
-    to the largest stage count (``device_min_a``: :attr:`PhaseStaged.device_min_a`)."""
+                    kept: np.ndarray | None, n_devices: int, device_min_a: float = 0.0
+                    ) -> PhaseStaged:
+    """:class:`PhaseStaged` of the :func:`bracket_stages` of every (scenario, case) (keys in
+    row-major order), padded to the largest stage count; ``kept`` ``(K,)`` the flat ``(S, C,
+    D, r)`` positions of their device pairs, in the same order (``device_min_a``:
+    :attr:`PhaseStaged.device_min_a`)."""
+    if len(parts) != s_n * c_n:
+        raise ValueError(f"stages of {len(parts)} (scenario, case) pairs, expected {s_n * c_n}")
     n = max(p[0].shape[0] for p in parts.values())
     r = next(iter(parts.values()))[0].shape[1]
     t0 = np.full((s_n, c_n, n, r), np.inf, np.float32)
     t1 = np.full((s_n, c_n, n, r), np.inf, np.float32)
     dev = None
-    for (si, ci), (a, b, d, _) in parts.items():
+    at = 0
+    for (si, ci), (a, b, d, _) in sorted(parts.items()):
         t0[si, ci], t1[si, ci] = pad_stages(a, n, True), pad_stages(b, n, True)
         if d is not None:
             if dev is None:
-                dev = np.empty((s_n, c_n, n) + d.shape[1:], np.float32)
-            # pad_stages's padding (the last stage repeated) written in place, no padded copy
-            dev[si, ci, :len(d)] = d
-            dev[si, ci, len(d):] = d[-1]
-    if dev is not None and len(parts) < s_n * c_n:  # a (scenario, case) without stages
-        done = np.zeros((s_n, c_n), bool)
-        done[tuple(np.array(list(parts)).T)] = True
-        dev[~done] = 0.0
-    frames = [p[3] for p in parts.values() if len(p[3])]
+                dev = np.empty((n, len(kept), 4), np.float32)
+            # pad_stages's padding (the last stage repeated) written in place
+            k = d.shape[1]
+            dev[:len(d), at:at + k] = d
+            dev[len(d):, at:at + k] = d[-1]
+            at += k
+    frames = [p[3] for p in parts.values() if len(p[3])]  # the site table in call order
     sites = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["scenario", "case", "fault_type", "phase", "site", "site_phases", "fault_bus",
                  "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
                  "i_sustained_ka"])
-    return PhaseStaged(t0, t1, dev, sites, device_min_a)
+    return PhaseStaged(t0, t1, kept if dev is not None else None, dev, sites, device_min_a,
+                       n_devices)

@@ -34,7 +34,12 @@ from protv2g.engine.phase.faults import (
 from protv2g.engine.phase.first_cycle import Prepared, site_base, site_node_map, solve_rows
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.engine.phase.sites import PhaseSite, SiteLaw
-from protv2g.engine.phase.stages import FaultGroup, assemble_staged, bracket_stages
+from protv2g.engine.phase.stages import (
+    FaultGroup,
+    assemble_staged,
+    bracket_stages,
+    magnitudes_a,
+)
 from protv2g.engine.phase.system import (
     MachineReactance,
     Prefault,
@@ -207,13 +212,15 @@ def phase_fault_study(model: DssModel, *,
     live = faulted.any(axis=1)
     s_n, c_n, r = len(scen), len(cases), len(rows)
     bus_i = np.zeros((s_n, c_n, r, 3), dtype=complex)
-    dev_i = np.zeros((s_n, c_n, len(devices), r, 3), dtype=complex)
-    dev_v = np.full((s_n, c_n, len(devices), r, 3), np.nan, dtype=complex)
+    # every (scenario, case) written whole by Terminals.fill
+    dev_i = np.empty((s_n, c_n, len(devices), r, 3), dtype=complex)
+    dev_v = np.empty((s_n, c_n, len(devices), r, 3), dtype=complex)
     dev_v1_pre = np.full((c_n, len(devices)), np.nan, dtype=complex)
     frozen = np.zeros((s_n, c_n, r), dtype=bool)
     bad = np.zeros((s_n, c_n, r), dtype=bool)
     chg = {}
     stg: dict[str, dict] = {}
+    kept: dict[tuple[int, int], np.ndarray] = {}
     for ci, case in enumerate(cases):
         prep = prepared[case is Case.MIN and endtemp_degree is not None]
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
@@ -235,26 +242,33 @@ def phase_fault_study(model: DssModel, *,
                 arr = chg.setdefault(name, np.zeros((c_n, len(sites), r, 3), dtype=complex))
                 arr[ci, law.site_of, :, law.phase_of] = i_c.T
             if len(devices):
-                dev.fill(dev_i[si, ci], dev_v[si, ci], rows, live, node, v0, i_p, i_c, extra,
-                         cpos, z_rows, method)
+                dev.fill(dev_i[si, ci], dev_v[si, ci], rows, live, node, v0, i_p, i_c, cpos,
+                         method, tr=prep.device_transfer())
             if staged:
                 laws = {"low": law}
                 if high is not None:
                     laws["high"] = SiteLaw(high[name], site_base(model, sites)) if sites \
                         else None
-
-                keep = device_row_kept(dev_i[si, ci], staged_device_min_a) if (
-                    staged_device_min_a > 0 and len(devices)) else None
-                fill = partial(dev.magnitudes, rows=rows, live=live, node=node, v0=v0,
-                               extra=extra, cpos=cpos, z_rows=z_rows, method=method, keep=keep)
+                fill = dev_a0 = None
+                if len(devices):
+                    # the (device, row) pairs whose later stages are solved and stored
+                    flat = dev_i[si, ci].reshape(-1, 3)
+                    pairs = (np.flatnonzero(device_row_kept(flat, staged_device_min_a))
+                             if staged_device_min_a > 0 else np.arange(len(flat)))
+                    kept[(si, ci)] = (si * c_n + ci) * len(flat) + pairs
+                    dev_a0 = magnitudes_a(flat[pairs])
+                    fill = partial(dev.magnitudes, tr=prep.device_transfer(), rows=rows,
+                                   live=live, node=node, v0=v0, cpos=cpos, method=method,
+                                   pairs=pairs)
                 frame = dict(scenario=name, case=case.value, fault_type=type_labels,
                              phase=rows.label, fault_bus=rows.bus,
                              fault_bus_name=tab.index.to_numpy()[rows.bus])
                 for br, part in bracket_stages(
-                        laws, groups or [], i_p, i_c, dev_i[si, ci] if len(devices) else None,
-                        fill if len(devices) else None, charger_model=charger_model,
-                        first_cycle_s=first_cycle_s, frame=frame).items():
+                        laws, groups or [], i_p, i_c, dev_a0, fill,
+                        charger_model=charger_model, first_cycle_s=first_cycle_s,
+                        frame=frame).items():
                     stg.setdefault(br, {})[(si, ci)] = part
+    kept_all = np.concatenate([kept[k] for k in sorted(kept)]) if kept else None
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
@@ -264,8 +278,11 @@ def phase_fault_study(model: DssModel, *,
         device_v1_pre_pu=dev_v1_pre if len(devices) else None,
         sites={k: tuple(s.name for s in v) for k, v in scen.items()}, charger_i_abc_a=chg,
         pll_frozen=frozen, unconverged=bad,
-        staged={br: assemble_staged(p, s_n, c_n, staged_device_min_a)
-                for br, p in stg.items()})
+        staged={br: assemble_staged(p, s_n, c_n, kept_all, len(devices), staged_device_min_a)
+                for br, p in stg.items()},
+        # the device table's rows at the stages' threshold: the same rule, found once
+        _kept={} if kept_all is None or staged_device_min_a <= 0 else {
+            float(staged_device_min_a): kept_all})
 
 
 # --------------------------------------------------------------------------------- pieces
