@@ -95,12 +95,14 @@ def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
 
 @njit(cache=True)
 def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-              v):  # pragma: no cover - numba
+              v, deriv=True):  # pragma: no cover - numba
+    """``r = x − F(v⁰ + M·x)`` and, with ``deriv``, the law's derivatives ``d``, ``dc`` (else
+    zeros; ``r`` is the same either way)."""
     k = len(x)
     _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, di, dci = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
-                               kf[i], db[i], pre[i], v_pll, lam)
+                               kf[i], db[i], pre[i], v_pll, lam, deriv)
         r[i] = x[i] - fi
         d[i] = di
         dc[i] = dci
@@ -115,7 +117,7 @@ def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out,
     _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, _, _ = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
-                            db[i], pre[i], v_pll, 1.0)
+                            db[i], pre[i], v_pll, 1.0, False)
         if not (np.isfinite(fi.real) and np.isfinite(fi.imag)):
             return False
         out[i] = fi
@@ -141,7 +143,10 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
     """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``;
     ``ws`` a :func:`_workspace` with at least ``stall`` history entries; ``rel``: the stop
     relative to the currents (:func:`_tol_at`) and, converged, ``xc`` the law's image of the
-    last iterate (:func:`_law_image`); ``max|R|`` is the residual of that iterate."""
+    last iterate (:func:`_law_image`); ``max|R|`` is the residual of that iterate. Line-search
+    trials evaluate the law without its derivatives (most columns stop at the first accepted
+    step); an accepted step's derivatives are evaluated when another Newton step needs them
+    (the same residual again: the iterates are those of a full evaluation, bit for bit)."""
     k = len(xc)
     rows, jac, rhs, hist_buf = ws
     r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
@@ -149,6 +154,7 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
     hist = hist_buf[:stall]
     hist[:] = np.inf
     _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc, v)
+    stale = False  # the derivatives d, dc are not those of xc (a line-search step without)
     it = 0
     while True:
         rn = 0.0
@@ -166,6 +172,10 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
         hist[it % stall] = rn
         if it >= max_iter:
             return False, rn, it
+        if stale:  # the accepted step's derivatives (r: the same values again)
+            _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d,
+                      dc, v)
+            stale = False
         # Newton matrix: C = I − diag(d)·M − diag(dc)·M̄, D = j·(I − diag(d)·M + diag(dc)·M̄)
         for i in range(k):
             for j in range(k):
@@ -186,8 +196,9 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
         for h in range(halvings):
             for i in range(k):
                 xt[i] = xc[i] + t * (rhs[i] + 1j * rhs[k + i])
+            # without derivatives: most columns stop at the step accepted here
             _residual(xt, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, rt,
-                      dt, dct, v)
+                      dt, dct, v, False)
             nt = 0.0
             for i in range(k):
                 nt += abs(rt[i]) ** 2
@@ -195,8 +206,7 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
                 for i in range(k):
                     xc[i] = xt[i]
                     r[i] = rt[i]
-                    d[i] = dt[i]
-                    dc[i] = dct[i]
+                stale = True
                 break
             t *= 0.5
         it += 1
@@ -216,7 +226,7 @@ def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
     rn = np.inf
     for _ in range(n_iter):
         _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-                  v)
+                  v, False)
         rn = 0.0
         for i in range(k):
             rn = max(rn, abs(r[i]))
@@ -343,7 +353,7 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             _residual(x[col], v0[col], m_blocks[src[col]], lim[col], code, held, p[col],
                       q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3])
+                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3], False)
             rn = 0.0
             for i in range(k):
                 rn = max(rn, abs(rows[0, i]))

@@ -30,6 +30,15 @@ def _unit(z):  # pragma: no cover - numba
 
 
 @njit(cache=True)
+def _phasor(z):  # pragma: no cover - numba
+    """``z/|z|`` (0 where ``|z| ≤ 1e-12``): the first value of :func:`_unit` alone."""
+    a = abs(z)
+    if a <= _TINY:
+        return 0j
+    return z / a
+
+
+@njit(cache=True)
 def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
     h2 = avail * avail - x * x
     h = np.sqrt(h2) if h2 > 0 else 0.0
@@ -39,28 +48,37 @@ def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
+def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
              ):  # pragma: no cover - numba
     """One grid-following site without negative sequence: ``(I1, ∂I1/∂V1, ∂I1/∂V̄1)``.
 
     ``code`` 0 active, 1 reactive, 2 constant; ``held``: first-cycle limit at ``φ``;
     ``lam``: PLL continuation (1 tracking, 0 held at the pre-fault angle). As
-    :func:`.control_law.injection` with ``track=lam``.
+    :func:`.control_law.injection` with ``track=lam``. ``deriv=False``: the current only
+    (same value, both derivatives returned as 0).
     """
     v = abs(v1)
-    u, _, _ = _unit(pre)
+    u = _phasor(pre)
     below = v < v_pll
     g = v_pll - v if below else 0.0
     r = v1 + g * u
-    e, de_r, de_rc = _unit(r)
-    dv = 0.5 * np.conj(v1) / v if v > _TINY else 0j
-    dr = 1 - (u * dv if below else 0j)
-    drc = -(u * np.conj(dv) if below else 0j)
-    de = de_r * dr + de_rc * np.conj(drc)
-    dec = de_r * drc + de_rc * np.conj(dr)
+    de = dec = dv = 0j
+    if deriv:
+        e, de_r, de_rc = _unit(r)
+        dv = 0.5 * np.conj(v1) / v if v > _TINY else 0j
+        dr = 1 - (u * dv if below else 0j)
+        drc = -(u * np.conj(dv) if below else 0j)
+        de = de_r * dr + de_rc * np.conj(drc)
+        dec = de_r * drc + de_rc * np.conj(dr)
+    else:
+        e = _phasor(r)
     if lam < 1.0:
-        w, dn, dnc = _unit(lam * e + (1 - lam) * u)
-        de, dec = dn * lam * de + dnc * lam * np.conj(dec), dn * lam * dec + dnc * lam * np.conj(de)
+        if deriv:
+            w, dn, dnc = _unit(lam * e + (1 - lam) * u)
+            de, dec = (dn * lam * de + dnc * lam * np.conj(dec),
+                       dn * lam * dec + dnc * lam * np.conj(de))
+        else:
+            w = _phasor(lam * e + (1 - lam) * u)
         e = w
     avail = lim if lim > 0 else 0.0
     if held or code == 2:
@@ -100,4 +118,6 @@ def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
         c = i_d - 1j * i_q
         c_v = did_v - 1j * diq_v
     i1 = c * e
+    if not deriv:
+        return i1, 0j, 0j
     return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv)
