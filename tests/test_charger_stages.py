@@ -11,7 +11,9 @@ References and tolerances:
 * weak 20 km radial (1/0 ACSR, 80 MVA minimum source), 6 MW site at its end, minimum case,
   bolted LL at mid-feeder: every stage converges without ``pll_frozen`` and the residual of the
   control-law equations, evaluated on the terminal voltage the engine reports through its
-  device-voltage path (not the solver's), is below 1e-8 pu;
+  device-voltage path (not the solver's), is within the solver's stated accuracy
+  ``NEWTON_TOL·max(1, |I|)`` (:mod:`protv2g.engine.newton`: 1e-6 of the ≈ 9 pu current; it was
+  1e-8 pu at the former 1e-12 stop);
 * where ``pll_frozen`` is flagged, a scan of the site current's angle (20,001 points) shows no
   tracking solution (residual > 1e-3 pu everywhere), so no state with one is flagged.
 """
@@ -30,6 +32,7 @@ from hypothesis import strategies as st
 from protv2g.engine import ChargerSource, DeviceTerminal, fault_study
 from protv2g.engine.chargers import charger_arrays
 from protv2g.engine.control_law import injection
+from protv2g.engine.newton import NEWTON_TOL
 from protv2g.engine.ride_through import trip_elements
 from protv2g.network.synthetic import synthetic_radial_feeder
 from protv2g.scenarios import Scenario, SiteState, build_scenarios
@@ -131,8 +134,9 @@ def test_weak_radial_ll_converges_with_a_tracking_solution(law):
         lim = (sites.i_fc if j == 0 else sites.i_sus) * on
         inj = injection(np.array([[v[1]]]), np.array([[v[2]]]), lim[:, None], sites.law, pre,
                         hold=sites.hold[:, None] if j == 0 else None)
-        assert abs(inj.i1[0, 0] - i[0]) < 1e-8
-        assert abs(inj.i2[0, 0] - i[1]) < 1e-8
+        tol = NEWTON_TOL * max(1.0, abs(i[0]), abs(i[1]))  # the stated accuracy
+        assert abs(inj.i1[0, 0] - i[0]) <= tol
+        assert abs(inj.i2[0, 0] - i[1]) <= tol
 
 
 @pytest.mark.parametrize("law", [ChargerLaw.CONSTANT_CURRENT, ChargerLaw.REACTIVE_PRIORITY])

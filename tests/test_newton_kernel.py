@@ -60,12 +60,18 @@ def test_kernel_and_numpy_newton_agree():
     sol = solve_columns(sys, law, lim, pre)  # compiled path (no negative sequence)
     assert not sol.pll_frozen.any() and not sol.unconverged.any()
     inj = injection(sol.v1.T, sol.v2.T, lim.T, law, pre.T)
-    assert np.abs(inj.i1.T - sol.i1).max() < 1e-10
+    # the stated accuracy (newton.NEWTON_TOL): the returned currents are the law's image of an
+    # iterate with max|R| ≤ tol·max(1, max|I|); their own residual is the law's change over
+    # that step (here ≤ 0.4·tol: the sites' impedance is small, the step contracts)
+    scale = np.maximum(1.0, np.abs(sol.i1).max(axis=1))
+    assert (np.abs(inj.i1.T - sol.i1).max(axis=1) <= nw.NEWTON_TOL * scale).all()
+    assert np.all(np.abs(sol.i1) <= lim * (1 + 1e-12))  # law images: inside the limit
     f = nw._Law(law, lim, None, pre, None)
     x0 = nw._frozen_start(sys, f, k, k, np.ones((m, k), bool))
-    x, ok, _, _ = nw._newton(sys, f, x0, k, nw.NEWTON_TOL * 1.1, None, 60)
+    x, ok, _, _ = nw._newton(sys, f, x0, k, nw.NEWTON_TOL, None, 60)
     assert ok.mean() > 0.95  # plain Newton cycles where a site sits exactly at its limit
-    assert np.abs(x[ok] - sol.i1[ok]).max() < 1e-9
+    # two solutions each within the tolerance of the same one
+    assert np.abs(x[ok] - sol.i1[ok]).max() < 2 * nw.NEWTON_TOL * scale.max()
 
 
 def test_law_step_is_the_numpy_law_at_the_voltages():

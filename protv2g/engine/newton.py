@@ -15,6 +15,20 @@ on ``‖R‖``, vectorised over all fault buses (columns drop out as they conver
 not converge from the warm start are retried from the frozen-PLL solution and from zero; only
 where no PLL-tracking solution is found is the PLL held at the pre-fault angle (``pll_frozen``,
 with the smallest tracking residual reached).
+
+Stated accuracy. The law's residual is ``R(I) = I − F(V(I))`` (the site currents minus the
+control law at the terminal voltages those currents give). A column converges at an iterate
+``I`` with ``max_i |R_i(I)| ≤ NEWTON_TOL·max(1, max_i |I_i|)`` (pu of the system base;
+``NEWTON_TOL = 1e-6``: relative to the column's own currents, so a source with a huge or no
+limit keeps its relative accuracy) and returns ``I' = F(V(I))``, the law's image of that
+iterate: every returned current is inside its site's limit by construction, within the
+tolerance of the iterate, and ``|I' − I*| ≤ (1 + ‖J⁻¹‖)·tol`` from the solution ``I*``
+(``J = I − F_V·M − F_V̄·M̄``, the Newton matrix). On the benchmark's 1,000-bus study
+(``benchmarks/bench_engine.py``, 3 sites × 10 levels, all buses × 4 types × 2 cases) the
+results moved from those at the former stop (1e-12 × the largest limit, the last iterate
+returned) by ≤ 8.9e-9 kA (bus currents, 1.3e-9 relative), ≤ 7.0e-9 kA (device maxima),
+≤ 1.3e-9 pu (site voltages); stage times, trip instants, cessation and flags identical; the
+sustained stage takes one Newton step instead of two at 99 % of its columns.
 """
 
 from __future__ import annotations
@@ -38,8 +52,11 @@ from protv2g.engine.newton_setup import law_step
 __all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
            "NEWTON_MAX_ITER", "law_step"]
 
-#: convergence: largest residual of any site current, relative to the largest current limit
-NEWTON_TOL = 1e-12
+#: convergence: largest residual ``|R_i| = |I_i − F_i(V(I))|`` of any site current (the law's
+#: residual, :mod:`.newton_kernel`) relative to the column's own currents,
+#: ``max|R| ≤ NEWTON_TOL·max(1, max_i |I_i|)`` (pu); the returned currents are then one
+#: fixed-point step ``F(V(I))`` from that iterate (module docstring: stated accuracy)
+NEWTON_TOL = 1e-6
 NEWTON_MAX_ITER = 50
 #: a column whose residual has not halved within this many Newton steps is given up (and
 #: retried from another start / with the PLL held)
@@ -57,7 +74,8 @@ PICARD_STEPS = 400
 class ColumnSolution:
     """Site currents ``i1, i2`` ``(m, k)`` and terminal voltages ``v1, v2`` of a solved stage;
     per column: ``pll_frozen``, ``unconverged`` (bool), ``residual`` (largest |R| of the
-    returned solution), ``tracking_residual`` (smallest residual reached with the PLL tracking,
+    returned solution; where the compiled kernel converged, of the iterate whose law image the
+    solution is), ``tracking_residual`` (smallest residual reached with the PLL tracking,
     NaN where it converged), ``iterations`` (max)."""
 
     i1: np.ndarray
@@ -131,7 +149,9 @@ def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, free
             max_iter: int, track: np.ndarray | None = None, stall: int | None = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Newton with backtracking from ``x0`` ``(m, n)``; returns ``(x, converged, |R|∞,
-    iterations)``. ``track`` ``(m,)``: continuation parameter of the PLL reference."""
+    iterations)``: a column converges at ``|R|∞ ≤ tol·max(1, max|I|)`` of its iterate and
+    returns the law's image of that iterate, ``F(V(I)) = I − R(I)`` (``|R|∞`` is the
+    iterate's). ``track`` ``(m,)``: continuation parameter of the PLL reference."""
     stall = STALL_WINDOW if stall is None else stall
     x = x0.copy()
     m = x.shape[0]
@@ -147,8 +167,9 @@ def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, free
         r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True, tr)
         rn = np.abs(r).max(axis=1)
         res[live] = rn
-        ok = rn <= tol
+        ok = rn <= tol * np.maximum(1.0, np.abs(x[live]).max(axis=1, initial=0.0))
         done[live[ok]] = True
+        x[live[ok]] -= r[ok]  # the law's image of the converged iterate: I ← F(V(I))
         # stalled: no halving of the residual over the last STALL_WINDOW steps
         stalled = rn > 0.5 * hist[live].min(axis=1)
         hist[live] = np.concatenate([hist[live, 1:], rn[:, None]], axis=1)
@@ -225,7 +246,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     m, k = sys.n_cols, sys.v10.shape[1]
     n = 2 * k if sys.neg else k
     f = _Law(law, lim, hold, pre, e_gfm)
-    tol = NEWTON_TOL * max(1.0, float(np.max(lim, initial=0.0)))
+    tol = NEWTON_TOL  # relative to each column's currents (module docstring)
     frozen_all = np.ones((m, k), bool)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
@@ -323,7 +344,7 @@ def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, st
     its = np.zeros(len(cols), np.int64)
     newton_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, KERNEL_MAX_ITER,
                    KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, bool(step), ok, res,
-                   its)
+                   its, True)
     return x, ok, res, int(its.max(initial=0))
 
 
@@ -335,7 +356,7 @@ def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
     continuation_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, max_iter,
-                         LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res)
+                         LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res, True)
     return x, okf, ok, res
 
 

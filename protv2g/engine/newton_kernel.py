@@ -14,8 +14,15 @@ to :func:`.newton.solve_columns`' retries (continuation, held PLL).
 
 Per column ``j``: ``V = v⁰ + M·I`` (``k × k`` block ``M``), ``R(I) = I − F(V)``, Newton step
 from ``(I − F_V·M − F_V̄·M̄)·ΔI = −R`` as a real ``2k × 2k`` system (Gaussian elimination with
-partial pivoting), backtracking on ``‖R‖₂``, stop at ``max|R| ≤ tol`` or when the residual has
-not halved in ``stall`` steps.
+partial pivoting), backtracking on ``‖R‖₂``, stop at ``max|R| ≤ tol`` or when the residual
+has not halved in ``stall`` steps.
+
+``rel=True`` (the sequence engine, :data:`.newton.NEWTON_TOL`): the stop is relative to the
+iterate's own currents, ``max|R| ≤ tol·max(1, max|I|)``, and a converged column returns one
+fixed-point step from its last iterate, ``I ← F(V(I)) = I − R(I)`` (the residual already
+computed: no extra law evaluation), so every returned current is an image of the law — inside
+its limit by construction — within ``tol·max(1, max|I|)`` of the iterate. ``rel=False`` (the
+phase engine's call, :mod:`.phase.site_solve`): absolute stop, the last iterate returned.
 """
 
 from __future__ import annotations
@@ -23,91 +30,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from protv2g.engine.site_law_kernel import site_law
+
 __all__ = ["site_law", "newton_columns", "continuation_columns"]
 
-_TINY = 1e-12
+@njit(cache=True, inline="always")
+def _tol_at(xc, tol, rel):  # pragma: no cover - numba
+    """The stop of a column at the currents ``xc``: ``tol``, or ``tol·max(1, max|xc|)``."""
+    if not rel:
+        return tol
+    s = 1.0
+    for i in range(len(xc)):
+        s = max(s, abs(xc[i]))
+    return tol * s
 
 
-@njit(cache=True)
-def _unit(z):  # pragma: no cover - numba
-    a = abs(z)
-    if a <= _TINY:
-        return 0j, 0j, 0j
-    return z / a, 0.5 / a + 0j, -(z * z) / (2 * a**3)
-
-
-@njit(cache=True)
-def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
-    h2 = avail * avail - x * x
-    h = np.sqrt(h2) if h2 > 0 else 0.0
-    if h > 1e-9:
-        return h, -x * dx_v / h, (avail - x * dx_a) / h
-    return h, 0.0, 0.0
-
-
-@njit(cache=True)
-def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
-             ):  # pragma: no cover - numba
-    """One grid-following site without negative sequence: ``(I1, ∂I1/∂V1, ∂I1/∂V̄1)``.
-
-    ``code`` 0 active, 1 reactive, 2 constant; ``held``: first-cycle limit at ``φ``;
-    ``lam``: PLL continuation (1 tracking, 0 held at the pre-fault angle). As
-    :func:`.control_law.injection` with ``track=lam``.
-    """
-    v = abs(v1)
-    u, _, _ = _unit(pre)
-    below = v < v_pll
-    g = v_pll - v if below else 0.0
-    r = v1 + g * u
-    e, de_r, de_rc = _unit(r)
-    dv = 0.5 * np.conj(v1) / v if v > _TINY else 0j
-    dr = 1 - (u * dv if below else 0j)
-    drc = -(u * np.conj(dv) if below else 0j)
-    de = de_r * dr + de_rc * np.conj(drc)
-    dec = de_r * drc + de_rc * np.conj(dr)
-    if lam < 1.0:
-        w, dn, dnc = _unit(lam * e + (1 - lam) * u)
-        de, dec = dn * lam * de + dnc * lam * np.conj(dec), dn * lam * dec + dnc * lam * np.conj(de)
-        e = w
-    avail = lim if lim > 0 else 0.0
-    if held or code == 2:
-        c = avail * np.exp(-1j * phi)
-        c_v = 0j
-    else:
-        ve = v if v > _TINY else _TINY
-        dve = 1.0 if v > _TINY else 0.0
-        sp = np.sign(p)
-        id0 = p / ve
-        if code == 0:
-            if abs(id0) > avail:
-                i_d, did_v, did_a = sp * avail, 0.0, sp
-            else:
-                i_d, did_v, did_a = id0, -p / ve**2 * dve, 0.0
-            h, dh_v, _ = _headroom(avail, i_d, did_v, did_a)
-            iq0 = q / ve
-            if abs(iq0) > h:
-                i_q, diq_v = np.sign(q) * h, np.sign(q) * dh_v
-            else:
-                i_q, diq_v = iq0, -q / ve**2 * dve
-        else:
-            vr = abs(pre)
-            dip = vr - v - db
-            kq = kf * ir
-            iq_raw = q / (vr if vr > _TINY else _TINY) + (kq * dip if dip > 0 else 0.0)
-            if abs(iq_raw) > avail:
-                sq = np.sign(iq_raw)
-                i_q, diq_v, diq_a = sq * avail, 0.0, sq
-            else:
-                i_q, diq_v, diq_a = iq_raw, (-kq if dip > 0 else 0.0), 0.0
-            h, dh_v, _ = _headroom(avail, i_q, diq_v, diq_a)
-            if abs(id0) > h:
-                i_d, did_v = sp * h, sp * dh_v
-            else:
-                i_d, did_v = id0, -p / ve**2 * dve
-        c = i_d - 1j * i_q
-        c_v = did_v - 1j * diq_v
-    i1 = c * e
-    return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv)
+@njit(cache=True, inline="always")
+def _law_image(xc, r):  # pragma: no cover - numba
+    """The final fixed-point step ``xc ← F(V(xc)) = xc − R(xc)`` (in place)."""
+    for i in range(len(xc)):
+        xc[i] -= r[i]
 
 
 @njit(cache=True)
@@ -153,12 +95,14 @@ def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
 
 @njit(cache=True)
 def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-              v):  # pragma: no cover - numba
+              v, deriv=True):  # pragma: no cover - numba
+    """``r = x − F(v⁰ + M·x)`` and, with ``deriv``, the law's derivatives ``d``, ``dc`` (else
+    zeros; ``r`` is the same either way)."""
     k = len(x)
     _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, di, dci = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
-                               kf[i], db[i], pre[i], v_pll, lam)
+                               kf[i], db[i], pre[i], v_pll, lam, deriv)
         r[i] = x[i] - fi
         d[i] = di
         dc[i] = dci
@@ -173,7 +117,7 @@ def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out,
     _site_voltages(x, v0, m, v)
     for i in range(k):
         fi, _, _ = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
-                            db[i], pre[i], v_pll, 1.0)
+                            db[i], pre[i], v_pll, 1.0, False)
         if not (np.isfinite(fi.real) and np.isfinite(fi.imag)):
             return False
         out[i] = fi
@@ -195,9 +139,14 @@ def _workspace(k, stall):  # pragma: no cover - numba
 
 @njit(cache=True)
 def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-                max_iter, stall, halvings, ws):  # pragma: no cover - numba
+                max_iter, stall, halvings, ws, rel):  # pragma: no cover - numba
     """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``;
-    ``ws`` a :func:`_workspace` with at least ``stall`` history entries."""
+    ``ws`` a :func:`_workspace` with at least ``stall`` history entries; ``rel``: the stop
+    relative to the currents (:func:`_tol_at`) and, converged, ``xc`` the law's image of the
+    last iterate (:func:`_law_image`); ``max|R|`` is the residual of that iterate. Line-search
+    trials evaluate the law without its derivatives (most columns stop at the first accepted
+    step); an accepted step's derivatives are evaluated when another Newton step needs them
+    (the same residual again: the iterates are those of a full evaluation, bit for bit)."""
     k = len(xc)
     rows, jac, rhs, hist_buf = ws
     r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
@@ -205,6 +154,7 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
     hist = hist_buf[:stall]
     hist[:] = np.inf
     _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc, v)
+    stale = False  # the derivatives d, dc are not those of xc (a line-search step without)
     it = 0
     while True:
         rn = 0.0
@@ -213,13 +163,19 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
             a = abs(r[i])
             rn = max(rn, a)
             norm2 += a * a
-        if rn <= tol:
+        if rn <= _tol_at(xc, tol, rel):
+            if rel:
+                _law_image(xc, r)
             return True, rn, it
         if it >= stall and rn > 0.5 * hist.min():
             return False, rn, it
         hist[it % stall] = rn
         if it >= max_iter:
             return False, rn, it
+        if stale:  # the accepted step's derivatives (r: the same values again)
+            _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d,
+                      dc, v)
+            stale = False
         # Newton matrix: C = I − diag(d)·M − diag(dc)·M̄, D = j·(I − diag(d)·M + diag(dc)·M̄)
         for i in range(k):
             for j in range(k):
@@ -240,8 +196,9 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
         for h in range(halvings):
             for i in range(k):
                 xt[i] = xc[i] + t * (rhs[i] + 1j * rhs[k + i])
+            # without derivatives: most columns stop at the step accepted here
             _residual(xt, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, rt,
-                      dt, dct, v)
+                      dt, dct, v, False)
             nt = 0.0
             for i in range(k):
                 nt += abs(rt[i]) ** 2
@@ -249,8 +206,7 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
                 for i in range(k):
                     xc[i] = xt[i]
                     r[i] = rt[i]
-                    d[i] = dt[i]
-                    dc[i] = dct[i]
+                stale = True
                 break
             t *= 0.5
         it += 1
@@ -258,44 +214,48 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
 
 @njit(cache=True)
 def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol, beta,
-                n_iter, ws):  # pragma: no cover - numba
+                n_iter, ws, rel):  # pragma: no cover - numba
     """Damped fixed-point steps ``I ← I − β·R(I)`` on one column (in place): they settle on
     the right piece of the piecewise-smooth law where Newton cycles between pieces (a site
-    exactly at its limit). Returns the final ``max|R|``."""
+    exactly at its limit). Returns ``(converged, final max|R|)``; converged (``≤``
+    :func:`_tol_at`) with ``rel``, the last step is a full one (``xc`` the law's image,
+    :func:`_law_image`)."""
     k = len(xc)
     rows = ws[0]
     r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
     rn = np.inf
     for _ in range(n_iter):
         _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-                  v)
+                  v, False)
         rn = 0.0
         for i in range(k):
             rn = max(rn, abs(r[i]))
-        if rn <= tol:
-            return rn
+        if rn <= _tol_at(xc, tol, rel):
+            if rel:
+                _law_image(xc, r)
+            return True, rn
         for i in range(k):
             xc[i] -= beta * r[i]
-    return rn
+    return False, rn
 
 
 @njit(cache=True)
 def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-               max_iter, stall, halvings, picard, ws):  # pragma: no cover - numba
+               max_iter, stall, halvings, picard, ws, rel):  # pragma: no cover - numba
     """Newton; where it fails, ``picard`` damped fixed-point steps then Newton again."""
     conv, rn, it = _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                               lam, tol, max_iter, stall, halvings, ws)
+                               lam, tol, max_iter, stall, halvings, ws, rel)
     if conv or picard == 0:
         return conv, rn, it
     x1 = xc.copy()
-    rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
-                     0.5, picard, ws)
-    if rp <= tol:
+    conv1, rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                            lam, tol, 0.5, picard, ws, rel)
+    if conv1:
         xc[:] = x1
         return True, rp, it + picard
     if rp < 1e-4 * (1 + rn):
         conv2, rn2, it2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
-                                      v_pll, lam, tol, max_iter, stall, halvings, ws)
+                                      v_pll, lam, tol, max_iter, stall, halvings, ws, rel)
         if conv2:
             xc[:] = x1
             return True, rn2, it + picard + it2
@@ -304,13 +264,15 @@ def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, la
 
 @njit(parallel=True, cache=True)
 def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                   tol, max_iter, stall, halvings, picard, step, ok, res,
-                   iters):  # pragma: no cover - numba
+                   tol, max_iter, stall, halvings, picard, step, ok, res, iters,
+                   rel=False):  # pragma: no cover - numba
     """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
     parallel over columns (arguments ``(M, k)`` per column unless noted; ``m_blocks``
     ``(B, k, k)`` with ``src`` ``(M,)`` the block of each column; ``code``, ``held``
-    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R|), ``iters``. ``step``:
-    start from one fixed-point step ``F(v⁰ + M·x)`` (where finite) instead of ``x``."""
+    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R| of the last iterate),
+    ``iters``. ``step``: start from one fixed-point step ``F(v⁰ + M·x)`` (where finite)
+    instead of ``x``. ``rel``: stop at ``max|R| ≤ tol·max(1, max|I|)`` (the column's own
+    currents) and return the law's image of the converged iterate (module docstring)."""
     n, k = x.shape
     for ch in prange((n + CHUNK - 1) // CHUNK):
         ws = _workspace(k, stall)
@@ -325,7 +287,7 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
             conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
                                       p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                       pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
-                                      picard, ws)
+                                      picard, ws, rel)
             x[col] = xc
             ok[col] = conv
             res[col] = rn
@@ -334,20 +296,20 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
 
 @njit(parallel=True, cache=True)
 def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre,
-                         v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok,
-                         res):  # pragma: no cover - numba
+                         v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
+                         rel=False):  # pragma: no cover - numba
     """Per column: the held-PLL solution (``λ = 0``, Newton from ``x``), then continuation to
     the tracking PLL (``λ = 1``) in adaptive steps (halved on failure down to ``min_step``,
     grown ×1.5 up to 0.5 on success). Writes ``x`` (the ``λ = 1`` solution where reached, else
     the ``λ = 0`` one), ``ok_frozen``, ``ok`` (``λ = 1`` reached), ``res`` (last residual at
-    ``λ = 1``; NaN if never tried)."""
+    ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`."""
     for col in prange(x.shape[0]):
         m = m_blocks[src[col]]
         ws = _workspace(x.shape[1], 6)
         xf = x[col].copy()
         conv0, _, _ = _newton_one(xf, v0[col], m, lim[col], code, held, p[col], q[col], ir[col],
                                   phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
-                                  max_iter, 6, halvings, ws)
+                                  max_iter, 6, halvings, ws, rel)
         ok_frozen[col] = conv0
         ok[col] = False
         res[col] = np.nan
@@ -365,7 +327,7 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
             conv, rn, _ = _solve_one(xt, v0[col], m, lim[col], code, held, p[col], q[col],
                                      ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
                                      target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0,
-                                     ws)
+                                     ws, rel)
             if target >= 1.0:
                 res[col] = rn
             if conv:
@@ -391,7 +353,7 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             _residual(x[col], v0[col], m_blocks[src[col]], lim[col], code, held, p[col],
                       q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3])
+                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3], False)
             rn = 0.0
             for i in range(k):
                 rn = max(rn, abs(rows[0, i]))

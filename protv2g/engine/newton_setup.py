@@ -22,10 +22,13 @@ def kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
             and (hold is None or np.shape(hold)[-1] == 1))
 
 
-def _per_col(x: np.ndarray, m: int) -> np.ndarray:
-    """A ``(k,)`` or per-column ``(k, m)`` law parameter as ``(m, k)`` (C order)."""
+def _per_col(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A ``(k,)`` or per-column ``(k, m)`` law parameter at the columns ``cols`` as
+    ``(len(cols), k)`` (C order; one copy)."""
     x = np.asarray(x)
-    return np.ascontiguousarray(x.T if x.ndim == 2 else np.broadcast_to(x, (m, len(x))))
+    if x.ndim == 2:
+        return np.ascontiguousarray(x.T[cols])
+    return np.ascontiguousarray(np.broadcast_to(x, (len(cols), len(x))))
 
 
 def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tuple:
@@ -38,12 +41,16 @@ def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tupl
     src = np.arange(len(sys.v10)) if sys.src is None else sys.src
     held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
         law.law == CONSTANT)
-    pars = [_per_col(getattr(law, f), m)[cols] for f in ("p", "q", "i_rated", "phi",
-                                                          "k_factor", "deadband")]
+    pars = [_per_col(getattr(law, f), cols) for f in ("p", "q", "i_rated", "phi", "k_factor",
+                                                       "deadband")]
+    every = len(cols) == m and np.array_equal(cols, np.arange(m))  # no copies of lim, pre
+
+    def at(x, dtype):
+        return np.ascontiguousarray(x if every else x[cols], dtype)
     return (np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
-            np.ascontiguousarray(src[cols]), np.ascontiguousarray(lim[cols], float),
-            np.ascontiguousarray(law.law, np.int64), held, *pars,
-            np.ascontiguousarray(pre[cols], complex), _law_mod.V_PLL_MIN_PU)
+            np.ascontiguousarray(src[cols]), at(lim, float),
+            np.ascontiguousarray(law.law, np.int64), held, *pars, at(pre, complex),
+            _law_mod.V_PLL_MIN_PU)
 
 
 def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None

@@ -26,7 +26,8 @@ import numpy as np
 
 from protv2g.engine.chargers import SiteArrays
 from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
-from protv2g.engine.ride_through import applicable_voltages, element_picked_up
+from protv2g.engine.ride_through import applicable_voltages
+from protv2g.engine.stage_kernel import stage_trips
 
 __all__ = ["StagedChargers", "StageTimes", "run_stages", "solve_stages", "stage_names",
            "restrict"]
@@ -228,6 +229,9 @@ def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
     starts, ends, ons, ceaseds = [np.zeros(m)], [np.full(m, first_cycle_s)], \
         [np.array(base_on)], [np.zeros((m, k), bool)]
     n_e = trip_pickup.shape[1]
+    uv = np.ascontiguousarray(trip_uv, bool)
+    pickup = np.ascontiguousarray(trip_pickup, float)
+    clearing = np.ascontiguousarray(trip_clearing_s, float)
     picked = np.full((m, k, n_e), np.inf)
     tripped = np.zeros((m, k), bool)
     trip_s = np.full((m, k), np.inf)
@@ -247,38 +251,26 @@ def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
             ceased |= new
             redo = np.flatnonzero(new.any(axis=1))
         record(cols)
-        cond = element_picked_up(v_min.T, v_max.T, trip_uv, trip_pickup)
-        cond = cond.transpose(2, 0, 1) & on[:, :, None]  # (m_c, k, E)
-        origin = 0.0 if j == 1 else t_start[cols][:, None, None]
-        pc = picked[cols]
-        ps = np.where(cond, np.where(np.isfinite(pc), pc, origin), np.inf)
-        picked[cols] = ps
-        trip_at = (ps + trip_clearing_s[None]).min(axis=2, initial=np.inf)
-        trip_at = np.where(on, trip_at, np.inf)
-        first = trip_at.min(axis=1, initial=np.inf)
-        t_next = np.where(np.isfinite(first), np.maximum(first, t_start[cols]), np.inf)
+        st = np.full(m, np.inf)
+        st[cols] = t_start[cols]
+        # trip elements, the stage's end and the sites tripping then: one compiled pass
+        t_next = np.empty(len(cols))
+        stage_trips(cols, on, np.ascontiguousarray(v_min, float),
+                    np.ascontiguousarray(v_max, float), uv, pickup, clearing, j == 1, picked,
+                    t_start, tripped, trip_s, t_next)
         if j == 1:
             ceased_sus[cols], v_min_sus[cols] = ceased, v_min
-        st = np.full(m, np.inf)
         en = np.full(m, np.inf)
-        st[cols], en[cols] = t_start[cols], t_next
+        en[cols] = t_next
         on_full, ce_full = ons[-1].copy(), ceaseds[-1].copy()
         on_full[cols], ce_full[cols] = on, ceased
         starts.append(st)
         ends.append(en)
         ons.append(on_full)
         ceaseds.append(ce_full)
-        now = np.isfinite(t_next)[:, None] & (trip_at <= t_next[:, None] * (1 + 1e-12) + 1e-12)
-        tripped[cols] |= now
-        trip_s[cols] = np.where(now, t_next[:, None], trip_s[cols])
-        keep = np.isfinite(t_next) & (on & ~now).any(axis=1)
-        t_start[cols[keep]] = t_next[keep]
-        # fault buses where every site has now tripped end with an all-off stage
-        gone = np.isfinite(t_next) & ~(on & ~now).any(axis=1)
-        if gone.any():
-            t_start[cols[gone]] = t_next[gone]
-            keep |= gone
-        cols = cols[keep]
+        # positions with a next stage (some site left, or every site now tripped: an all-off
+        # stage ends the schedule there)
+        cols = cols[np.isfinite(t_next)]
         if not len(cols):
             break
     return StageTimes(np.array(starts), np.array(ends), np.array(ons), np.array(ceaseds),

@@ -1,0 +1,123 @@
+"""The control law of one grid-following site as scalar compiled code (no negative sequence):
+``(I1, ∂I1/∂V1, ∂I1/∂V̄1)`` at its terminal voltage — the law the compiled Newton solve
+(:mod:`.newton_kernel`) evaluates per column and iteration.
+
+The same equations as :func:`.control_law.injection` with ``k2 = 0`` (active or reactive
+priority or constant current inside the current limit, the PLL reference blending into the
+pre-fault angle below ``V_PLL``; equations and sources in :mod:`.control_law` and
+``docs/charger-fault-model.md``), written out per site so that a column's iterations run in
+registers; ``tests/test_newton_kernel.py`` checks it against the numpy law (1e-12 on the
+current, 1e-9 on the derivatives). Split from :mod:`.newton_kernel` (which keeps the solver)
+to keep both readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["site_law"]
+
+_TINY = 1e-12
+
+
+@njit(cache=True)
+def _unit(z):  # pragma: no cover - numba
+    a = abs(z)
+    if a <= _TINY:
+        return 0j, 0j, 0j
+    return z / a, 0.5 / a + 0j, -(z * z) / (2 * a**3)
+
+
+@njit(cache=True)
+def _phasor(z):  # pragma: no cover - numba
+    """``z/|z|`` (0 where ``|z| ≤ 1e-12``): the first value of :func:`_unit` alone."""
+    a = abs(z)
+    if a <= _TINY:
+        return 0j
+    return z / a
+
+
+@njit(cache=True)
+def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
+    h2 = avail * avail - x * x
+    h = np.sqrt(h2) if h2 > 0 else 0.0
+    if h > 1e-9:
+        return h, -x * dx_v / h, (avail - x * dx_a) / h
+    return h, 0.0, 0.0
+
+
+@njit(cache=True)
+def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
+             ):  # pragma: no cover - numba
+    """One grid-following site without negative sequence: ``(I1, ∂I1/∂V1, ∂I1/∂V̄1)``.
+
+    ``code`` 0 active, 1 reactive, 2 constant; ``held``: first-cycle limit at ``φ``;
+    ``lam``: PLL continuation (1 tracking, 0 held at the pre-fault angle). As
+    :func:`.control_law.injection` with ``track=lam``. ``deriv=False``: the current only
+    (same value, both derivatives returned as 0).
+    """
+    v = abs(v1)
+    u = _phasor(pre)
+    below = v < v_pll
+    g = v_pll - v if below else 0.0
+    r = v1 + g * u
+    de = dec = dv = 0j
+    if deriv:
+        e, de_r, de_rc = _unit(r)
+        dv = 0.5 * np.conj(v1) / v if v > _TINY else 0j
+        dr = 1 - (u * dv if below else 0j)
+        drc = -(u * np.conj(dv) if below else 0j)
+        de = de_r * dr + de_rc * np.conj(drc)
+        dec = de_r * drc + de_rc * np.conj(dr)
+    else:
+        e = _phasor(r)
+    if lam < 1.0:
+        if deriv:
+            w, dn, dnc = _unit(lam * e + (1 - lam) * u)
+            de, dec = (dn * lam * de + dnc * lam * np.conj(dec),
+                       dn * lam * dec + dnc * lam * np.conj(de))
+        else:
+            w = _phasor(lam * e + (1 - lam) * u)
+        e = w
+    avail = lim if lim > 0 else 0.0
+    if held or code == 2:
+        c = avail * np.exp(-1j * phi)
+        c_v = 0j
+    else:
+        ve = v if v > _TINY else _TINY
+        dve = 1.0 if v > _TINY else 0.0
+        sp = np.sign(p)
+        id0 = p / ve
+        if code == 0:
+            if abs(id0) > avail:
+                i_d, did_v, did_a = sp * avail, 0.0, sp
+            else:
+                i_d, did_v, did_a = id0, -p / ve**2 * dve, 0.0
+            h, dh_v, _ = _headroom(avail, i_d, did_v, did_a)
+            iq0 = q / ve
+            if abs(iq0) > h:
+                i_q, diq_v = np.sign(q) * h, np.sign(q) * dh_v
+            else:
+                i_q, diq_v = iq0, -q / ve**2 * dve
+        else:
+            vr = abs(pre)
+            dip = vr - v - db
+            kq = kf * ir
+            iq_raw = q / (vr if vr > _TINY else _TINY) + (kq * dip if dip > 0 else 0.0)
+            if abs(iq_raw) > avail:
+                sq = np.sign(iq_raw)
+                i_q, diq_v, diq_a = sq * avail, 0.0, sq
+            else:
+                i_q, diq_v, diq_a = iq_raw, (-kq if dip > 0 else 0.0), 0.0
+            h, dh_v, _ = _headroom(avail, i_q, diq_v, diq_a)
+            if abs(id0) > h:
+                i_d, did_v = sp * h, sp * dh_v
+            else:
+                i_d, did_v = id0, -p / ve**2 * dve
+        c = i_d - 1j * i_q
+        c_v = did_v - 1j * diq_v
+    i1 = c * e
+    if not deriv:
+        return i1, 0j, 0j
+    return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv)
