@@ -108,12 +108,18 @@ def distinct_rows(*arrays: Any) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(over="ignore"):
         for c in cols:
             h = (h ^ c.view(np.uint64)) * _FNV_PRIME
-    code, _ = pd.factorize(h)
-    _, first = np.unique(code, return_index=True)
+    code = pd.factorize(h)[0].astype(np.int64)
+    first = _first_rows(code)
     if not all(np.array_equal(c, c[first][code]) for c in cols):
         code = key_codes(cols)  # a collision: exact grouping
-        _, first = np.unique(code, return_index=True)
-    return first.astype(np.int64), code.astype(np.int64)
+        first = _first_rows(code)
+    return first, code
+
+
+def _first_rows(code: np.ndarray) -> np.ndarray:
+    """First row of every group of codes numbered in order of first appearance (as
+    :func:`pandas.factorize` numbers them): where the running maximum grows, O(n)."""
+    return np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
 
 
 def per_distinct(fn: Any, *arrays: Any, min_share: float = 0.9) -> Any:

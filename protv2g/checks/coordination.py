@@ -105,6 +105,7 @@ class PairTerms:
         self._tol: dict[tuple[str, str], np.ndarray] = {}
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
         self._both: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._combined: dict[tuple[str, str], np.ndarray] = {}
 
     def tol(self, side: str, which: str) -> np.ndarray:
         """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
@@ -127,6 +128,15 @@ class PairTerms:
                                              self.m[f"{side}_i_ground_a"].to_numpy(), which)
         return self._bnd[key]
 
+    def boundaries(self, p_which: str, b_which: str) -> np.ndarray:
+        """Both devices' data-boundary labels of a margin joined (:func:`combine_boundaries`),
+        kept: they do not depend on the rule's factors nor the bracket (#21)."""
+        key = (p_which, b_which)
+        if key not in self._combined:
+            self._combined[key] = combine_boundaries(self.boundary("p", p_which),
+                                                     self.boundary("b", b_which))
+        return self._combined[key]
+
     def both(self, p_which: str, b_which: str, p_scale: float | np.ndarray = 1.0,
              b_scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """(tolerance, boundary) of a margin ``b_scale·t_b − p_scale·t_p − …`` (kept for
@@ -138,7 +148,7 @@ class PairTerms:
                 return self._both[key]
         out = (rss(np.asarray(p_scale) * self.tol("p", p_which),
                     np.asarray(b_scale) * self.tol("b", b_which)),
-                combine_boundaries(self.boundary("p", p_which), self.boundary("b", b_which)))
+                self.boundaries(p_which, b_which))
         if key is not None:
             self._both[key] = out
         return out
