@@ -36,11 +36,19 @@ from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
-           "INSIDE"]
+           "INSIDE", "PRIMARY_TIME"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
 _QUIET = {DataBoundary.INSIDE.value, DataBoundary.NOT_OPERATING.value, "nan", ""}
+
+
+#: The time kind that reads, for every device, the time a pair rule uses when the device is
+#: the primary: a relay's operate time, a recloser's longest shot (delayed curve), a fuse's
+#: total clearing (:func:`_which` maps it per kind). One look-up for the rows of every kind
+#: (#21: the pair table's tolerances and boundaries were computed for all rows once per
+#: primary kind, each row keeping its kind's: the same values, three times the work).
+PRIMARY_TIME = "op"
 
 
 def _which(role: str, which: str) -> str:
