@@ -71,8 +71,18 @@ def key_codes(columns: list[np.ndarray]) -> np.ndarray:
     return code.astype(np.int64)
 
 
-#: 64-bit FNV-1a prime: mixes one column's bits into a row's hash (collisions are checked).
-_FNV_PRIME = np.uint64(1099511628211)
+def _mix(h: np.ndarray) -> None:
+    """SplitMix64's finaliser, in place on uint64 ``h`` (Steele, Lea & Flood, "Fast
+    splittable pseudorandom number generators", OOPSLA 2014): every input bit reaches the
+    low bits the hash table reads. A multiply alone carries bits only upwards, and floats
+    differ in their high bits: the hash table saw equal low bits (10,000 buses: 9 ms per
+    30,000-row factorise instead of < 1 ms)."""
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
 
 
 def _bit_columns(arrays: tuple[Any, ...]) -> list[np.ndarray]:
@@ -96,18 +106,18 @@ def distinct_rows(*arrays: Any) -> tuple[np.ndarray, np.ndarray]:
     a NaN meets the same NaN, so a per-row function gives the same output bits on every
     row of a group.
 
-    One 64-bit hash per row (FNV-1a over the columns' bits), factorised; the rows are then
-    compared with their group's first row and, on a hash collision, grouped by
-    :func:`key_codes` instead.
+    One 64-bit hash per row (each column's bits mixed in, :func:`_mix`), factorised; the
+    rows are then compared with their group's first row and, on a hash collision, grouped
+    by :func:`key_codes` instead.
     """
     cols = _bit_columns(arrays)
     n = len(cols[0]) if cols else 0
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     h = np.full(n, 14695981039346656037, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for c in cols:
-            h = (h ^ c.view(np.uint64)) * _FNV_PRIME
+    for c in cols:
+        h ^= c.view(np.uint64)
+        _mix(h)
     code = pd.factorize(h)[0].astype(np.int64)
     first = _first_rows(code)
     if not all(np.array_equal(c, c[first][code]) for c in cols):
