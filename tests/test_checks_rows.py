@@ -85,3 +85,19 @@ def test_per_distinct_equals_direct_call():
         np.testing.assert_array_equal(got[k], want[k])
         assert got[k].dtype == want[k].dtype
     np.testing.assert_array_equal(per_distinct(lambda p: 2 * p, i_p), 2 * i_p)
+
+
+def test_distinct_rows_exact_on_hash_collisions(monkeypatch):
+    import protv2g.checks._rows as rows
+
+    def collide(h):  # every row the same hash: the check against the first row must regroup
+        h[:] = 7
+
+    x = np.array([1.0, 2.0, 1.0, np.nan, 2.0, np.nan, -0.0, 0.0])
+    y = np.array([5, 5, 5, 6, 6, 6, 1, 1], dtype=np.float32)
+    want = distinct_rows(x, y)
+    monkeypatch.setattr(rows, "_mix", collide)
+    got = distinct_rows(x, y)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], [0, 1, 3, 4, 6, 7])
