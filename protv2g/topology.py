@@ -88,15 +88,6 @@ class DeviceEdge:
     far_bus: int
 
 
-def _closed(net: pp.pandapowerNet, et: str, element: int) -> bool:
-    """True unless an open switch of type ``et`` sits on ``element``."""
-    sw = net.switch
-    if len(sw) == 0:
-        return True
-    hit = sw[(sw.et == et) & (sw.element == element)]
-    return bool(hit.closed.all()) if len(hit) else True
-
-
 def feeder_graph(net: pp.pandapowerNet | DssModel) -> nx.Graph:
     """Undirected graph of the feeder as switched.
 
@@ -123,8 +114,8 @@ def feeder_graph(net: pp.pandapowerNet | DssModel) -> nx.Graph:
         return dss_feeder_graph(net)
     g = nx.Graph()
     live = net.bus.index[net.bus.in_service.values.astype(bool)]
-    for b in live:
-        g.add_node(int(b), name=str(net.bus.at[b, "name"]))
+    names = net.bus.loc[live, "name"].to_numpy()
+    g.add_nodes_from((int(b), {"name": str(n)}) for b, n in zip(live, names, strict=True))
 
     def add(a: int, b: int, key: tuple[str, int], length_km: float) -> None:
         if a not in g or b not in g:
@@ -135,16 +126,31 @@ def feeder_graph(net: pp.pandapowerNet | DssModel) -> nx.Graph:
         else:
             g.add_edge(a, b, elements=[key], length_km=length_km)
 
-    for i, row in net.line.iterrows():
-        if bool(row.in_service) and _closed(net, "l", int(i)):
-            add(int(row.from_bus), int(row.to_bus), ("line", int(i)), float(row.length_km))
-    for i, row in net.trafo.iterrows():
-        if bool(row.in_service) and _closed(net, "t", int(i)):
-            add(int(row.hv_bus), int(row.lv_bus), ("trafo", int(i)), 0.0)
-    if len(net.switch):
-        for i, row in net.switch[net.switch.et == "b"].iterrows():
-            if bool(row.closed):
-                add(int(row.bus), int(row.element), ("switch", int(i)), 0.0)
+    # the open switches once, not a filter of the switch table per element (#21: O(elements ×
+    # switches), 3.7 s CPU at 3,000 buses); rows walked as arrays in table order, as before
+    sw = net.switch
+    opened = (set() if len(sw) == 0 else set(zip(
+        sw.et.to_numpy()[~sw.closed.to_numpy().astype(bool)].tolist(),
+        sw.element.to_numpy()[~sw.closed.to_numpy().astype(bool)].tolist(), strict=True)))
+    ln = net.line
+    for i, on, a, b, km in zip(ln.index.tolist(), ln.in_service.to_numpy().tolist(),
+                               ln.from_bus.to_numpy().tolist(), ln.to_bus.to_numpy().tolist(),
+                               ln.length_km.to_numpy().tolist(), strict=True):
+        if bool(on) and ("l", int(i)) not in opened:
+            add(int(a), int(b), ("line", int(i)), float(km))
+    tr = net.trafo
+    for i, on, a, b in zip(tr.index.tolist(), tr.in_service.to_numpy().tolist(),
+                           tr.hv_bus.to_numpy().tolist(), tr.lv_bus.to_numpy().tolist(),
+                           strict=True):
+        if bool(on) and ("t", int(i)) not in opened:
+            add(int(a), int(b), ("trafo", int(i)), 0.0)
+    if len(sw):
+        bb = sw[sw.et == "b"]
+        for i, closed, a, b in zip(bb.index.tolist(), bb.closed.to_numpy().tolist(),
+                                   bb.bus.to_numpy().tolist(), bb.element.to_numpy().tolist(),
+                                   strict=True):
+            if bool(closed):
+                add(int(a), int(b), ("switch", int(i)), 0.0)
     return g
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from protv2g.checks._rows import labels_by_key, rows_by_value
+from protv2g.checks._rows import distinct_rows, labels_by_key, per_distinct, rows_by_value
 from protv2g.checks.tolerance import INSIDE, combine_boundaries
 
 
@@ -54,3 +54,50 @@ def test_labels_by_key_groups_equal_tuples():
     assert len(first) == len(set(keys))
     for k in range(len(x)):
         assert keys[first[inverse[k]]] == keys[k]
+
+
+def test_distinct_rows_groups_bit_equal_rows():
+    rng = np.random.default_rng(2)
+    base = rng.choice(np.array([0.0, -0.0, 1.5, np.nan, np.inf, 3e-300]), (3, 400))
+    f32 = rng.choice(np.array([0.0, 2.5, np.nan], dtype=np.float32), 400)
+    first, inverse = distinct_rows(base, base[0], f32)
+    assert np.all(np.diff(first) > 0)
+    cols = np.vstack([base, base[:1], f32.astype(float)])
+    keys = [cols[:, k].tobytes() for k in range(cols.shape[1])]
+    assert len(first) == len(set(keys))  # -0.0 apart from 0.0, NaN with NaN
+    for k in range(400):
+        assert keys[first[inverse[k]]] == keys[k]
+    assert [len(x) for x in distinct_rows(np.zeros(0))] == [0, 0]
+
+
+def test_per_distinct_equals_direct_call():
+    rng = np.random.default_rng(3)
+    i_p = rng.choice(np.array([10.0, 200.0, 4000.0, np.nan]), 1000)
+    i_g = rng.choice(np.array([0.0, 50.0, 900.0]), 1000)
+
+    def times(p, g):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"t_s": 0.14 / ((p / 100.0) ** 0.02 - 1.0) + g / (g + 1.0),
+                    "flag": np.where(p > g, "phase", "ground")}
+
+    got, want = per_distinct(times, i_p, i_g), times(i_p, i_g)
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k])
+        assert got[k].dtype == want[k].dtype
+    np.testing.assert_array_equal(per_distinct(lambda p: 2 * p, i_p), 2 * i_p)
+
+
+def test_distinct_rows_exact_on_hash_collisions(monkeypatch):
+    import protv2g.checks._rows as rows
+
+    def collide(h):  # every row the same hash: the check against the first row must regroup
+        h[:] = 7
+
+    x = np.array([1.0, 2.0, 1.0, np.nan, 2.0, np.nan, -0.0, 0.0])
+    y = np.array([5, 5, 5, 6, 6, 6, 1, 1], dtype=np.float32)
+    want = distinct_rows(x, y)
+    monkeypatch.setattr(rows, "_mix", collide)
+    got = distinct_rows(x, y)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], [0, 1, 3, 4, 6, 7])

@@ -6,6 +6,10 @@ scans it once per device: O(n log n + devices × n) string comparisons, the larg
 the checks' time at utility scale. :func:`rows_by_value` factorises the column once (a hash
 table, :func:`pandas.factorize`) and cuts one stable argsort of the integer codes into
 groups: the same row sets, in the same order, in O(n log n) integer work.
+
+:func:`per_distinct` evaluates a per-row function once per distinct input: the study's
+scenarios that share a charger set (light and peak load) carry the same fault currents, and
+a device backs up several primaries at the same fault, so most rows of a device repeat.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["rows_by_value", "labels_by_key", "key_codes"]
+__all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct"]
 
 
 def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:
@@ -65,3 +69,79 @@ def key_codes(columns: list[np.ndarray]) -> np.ndarray:
         c, uniques = pd.factorize(values, use_na_sentinel=False)
         code, _ = pd.factorize(code * max(len(uniques), 1) + c)
     return code.astype(np.int64)
+
+
+def _mix(h: np.ndarray) -> None:
+    """SplitMix64's finaliser, in place on uint64 ``h`` (Steele, Lea & Flood, "Fast
+    splittable pseudorandom number generators", OOPSLA 2014): every input bit reaches the
+    low bits the hash table reads. A multiply alone carries bits only upwards, and floats
+    differ in their high bits: the hash table saw equal low bits (10,000 buses: 9 ms per
+    30,000-row factorise instead of < 1 ms)."""
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+
+
+def _bit_columns(arrays: tuple[Any, ...]) -> list[np.ndarray]:
+    """Every ``(n,)`` array and every row of every ``(k, n)`` array as int64 bit patterns
+    (float64 viewed, float32 viewed and widened): equal patterns are identical inputs."""
+    cols = []
+    for a in arrays:
+        a = np.asarray(a)
+        for c in (a,) if a.ndim == 1 else a:
+            c = np.ascontiguousarray(c)
+            if c.dtype == np.float32:
+                c = c.view(np.int32)
+            cols.append(c.view(np.int64) if c.dtype.itemsize == 8 else c.astype(np.int64))
+    return cols
+
+
+def distinct_rows(*arrays: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with bit-for-bit equal values in every array as one group: ``(first, inverse)``
+    as :func:`labels_by_key` (``first`` ascending), for numeric ``(n,)`` and ``(k, n)``
+    arrays (axis −1 = rows). Equal bits, not equal values: ``0.0`` and ``-0.0`` stay apart,
+    a NaN meets the same NaN, so a per-row function gives the same output bits on every
+    row of a group.
+
+    One 64-bit hash per row (each column's bits mixed in, :func:`_mix`), factorised; the
+    rows are then compared with their group's first row and, on a hash collision, grouped
+    by :func:`key_codes` instead.
+    """
+    cols = _bit_columns(arrays)
+    n = len(cols[0]) if cols else 0
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    h = np.full(n, 14695981039346656037, dtype=np.uint64)
+    for c in cols:
+        h ^= c.view(np.uint64)
+        _mix(h)
+    code = pd.factorize(h)[0].astype(np.int64)
+    first = _first_rows(code)
+    if not all(np.array_equal(c, c[first][code]) for c in cols):
+        code = key_codes(cols)  # a collision: exact grouping
+        first = _first_rows(code)
+    return first, code
+
+
+def _first_rows(code: np.ndarray) -> np.ndarray:
+    """First row of every group of codes numbered in order of first appearance (as
+    :func:`pandas.factorize` numbers them): where the running maximum grows, O(n)."""
+    return np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
+
+
+def per_distinct(fn: Any, *arrays: Any, min_share: float = 0.9) -> Any:
+    """``fn(*arrays)`` for a function of the rows (axis −1) of numeric arrays that treats
+    every row on its own, evaluated once per distinct row (:func:`distinct_rows`) and
+    spread back: the same output bits, ``fn`` on fewer rows (#21). ``fn`` returns an
+    ``(n,)`` array or a dict of them. Evaluated directly when more than ``min_share`` of
+    the rows are distinct."""
+    first, inverse = distinct_rows(*arrays)
+    if len(first) > min_share * len(inverse):
+        return fn(*arrays)
+    out = fn(*(np.asarray(a)[..., first] for a in arrays))
+    if isinstance(out, dict):
+        return {k: np.asarray(v)[inverse] for k, v in out.items()}
+    return np.asarray(out)[inverse]

@@ -8,13 +8,14 @@ times themselves come from :mod:`protv2g.devices.kinds` (first cycle held) and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import rows_by_value
+from protv2g.checks._rows import per_distinct, rows_by_value
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.models import Device
 from protv2g.engine.staged_tables import StagedCurrents
@@ -87,7 +88,10 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         idx = rows.get(name)
         if idx is None:
             continue
-        for k, t in operating_times(dev, i_phase[idx], i_ground[idx]).items():
+        # once per distinct current pair (#21: scenarios sharing a charger set repeat them)
+        times = per_distinct(functools.partial(operating_times, dev), i_phase[idx],
+                             i_ground[idx])
+        for k, t in times.items():
             cols[k][idx] = t
     low = _through_stages(devices, rows, cols, staged)
     # the pipeline hands the same stages to both brackets when no site's limit moves
@@ -117,7 +121,8 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
         if idx is None:
             continue
         t0, t1 = staged.times_s(idx)
-        for k, t in staged_operating_times(dev, staged.phase_a(idx), staged.ground_a(idx),
-                                           t0, t1).items():
+        times = per_distinct(functools.partial(staged_operating_times, dev),
+                             staged.phase_a(idx), staged.ground_a(idx), t0, t1)
+        for k, t in times.items():
             out[k][idx] = t
     return out

@@ -61,7 +61,13 @@ from protv2g.checks.pairs import (
 )
 from protv2g.checks.recloser_fuse import fuse_recloser_rows, source_side_rows
 from protv2g.checks.rule_values import fuse_ratio, interval
-from protv2g.checks.tolerance import combine_boundaries, device_boundary, device_tolerance_s, rss
+from protv2g.checks.tolerance import (
+    PRIMARY_TIME,
+    combine_boundaries,
+    device_boundary,
+    device_tolerance_s,
+    rss,
+)
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
@@ -74,17 +80,21 @@ def _em_travel(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> np.ndarra
     """Largest travel (fraction of a trip) of an electromechanical-reset relay backing up a
     recloser over the recloser's whole sequence (nan where not applicable)."""
     out = np.full(len(m), np.nan)
-    for (rc_name, relay_name), idx in m[sel].groupby(["primary", "backup"]).groups.items():
+    prim, back = m.primary.to_numpy(), m.backup.to_numpy()
+    # the qualifying pairs found first, their rows taken by position (#21: ``m[sel]`` copied
+    # every column of the pair table to group it, for pairs that mostly do not qualify)
+    pairs = set(zip(prim[sel].tolist(), back[sel].tolist(), strict=True))
+    for rc_name, relay_name in sorted(pairs):
         relay, rc = ctx.devices[relay_name], ctx.devices[rc_name]
         if not (kind_of(relay).role == "relay" and kind_of(rc).role == "recloser"
                 and getattr(relay.settings, "reset", None) == "electromechanical"):
             continue
-        rows = m.loc[idx]
-        shots = rc.shot_times_s(rows.p_i_phase_a.to_numpy(), rows.p_i_ground_a.to_numpy())
-        t_relay = rows.b_t_op_s.to_numpy()
+        at = np.flatnonzero(sel & (prim == rc_name) & (back == relay_name))
+        shots = rc.shot_times_s(m.p_i_phase_a.to_numpy()[at], m.p_i_ground_a.to_numpy()[at])
+        t_relay = m.b_t_op_s.to_numpy()[at]
         t_reset_full = float(relay.reset_time_s(0.0))
-        travel = np.zeros(len(rows))
-        peak = np.zeros(len(rows))
+        travel = np.zeros(len(at))
+        peak = np.zeros(len(at))
         intervals = rc.settings.reclose_intervals_s
         for k in range(shots.shape[0]):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -92,7 +102,7 @@ def _em_travel(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray) -> np.ndarra
             peak = np.maximum(peak, travel)
             if k < len(intervals):
                 travel = np.maximum(travel - intervals[k] / t_reset_full, 0.0)
-        out[m.index.get_indexer(idx)] = peak
+        out[at] = peak
     return out
 
 
@@ -105,6 +115,7 @@ class PairTerms:
         self._tol: dict[tuple[str, str], np.ndarray] = {}
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
         self._both: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._combined: dict[tuple[str, str], np.ndarray] = {}
 
     def tol(self, side: str, which: str) -> np.ndarray:
         """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
@@ -127,6 +138,15 @@ class PairTerms:
                                              self.m[f"{side}_i_ground_a"].to_numpy(), which)
         return self._bnd[key]
 
+    def boundaries(self, p_which: str, b_which: str) -> np.ndarray:
+        """Both devices' data-boundary labels of a margin joined (:func:`combine_boundaries`),
+        kept: they do not depend on the rule's factors nor the bracket (#21)."""
+        key = (p_which, b_which)
+        if key not in self._combined:
+            self._combined[key] = combine_boundaries(self.boundary("p", p_which),
+                                                     self.boundary("b", b_which))
+        return self._combined[key]
+
     def both(self, p_which: str, b_which: str, p_scale: float | np.ndarray = 1.0,
              b_scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """(tolerance, boundary) of a margin ``b_scale·t_b − p_scale·t_p − …`` (kept for
@@ -138,16 +158,10 @@ class PairTerms:
                 return self._both[key]
         out = (rss(np.asarray(p_scale) * self.tol("p", p_which),
                     np.asarray(b_scale) * self.tol("b", b_which)),
-                combine_boundaries(self.boundary("p", p_which), self.boundary("b", b_which)))
+                self.boundaries(p_which, b_which))
         if key is not None:
             self._both[key] = out
         return out
-
-
-def _primary_which(pk: np.ndarray) -> np.ndarray:
-    """The time of a primary that a pair rule uses: a recloser's longest shot (delayed), a
-    fuse's total clearing, a relay's operate time."""
-    return np.where(pk == "recloser", "delayed", np.where(pk == "fuse", "tc", "op"))
 
 
 def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
@@ -156,17 +170,6 @@ def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
     a rule source of ≈ 300 characters took 280 MiB for the 245,000 pair rows of 3,000 buses,
     and pandas then made a new string per row)."""
     return np.array([no, yes], dtype=object)[np.asarray(cond, dtype=np.intp)]
-
-
-def _split_by(which: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row (tolerance, boundary) where the primary's time kind varies by row."""
-    tol = np.zeros(len(which))
-    bnd = np.full(len(which), "inside", dtype=object)
-    for w in np.unique(which):
-        t, b = fn(str(w))
-        sel = which == w
-        tol[sel], bnd[sel] = t[sel], b[sel]
-    return tol, bnd
 
 
 def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
@@ -199,7 +202,6 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_op = m.b_t_op_s.to_numpy(dtype=float)
     operates = np.isfinite(p_clear)
-    p_which = _primary_which(pk)
     rr, rf = interval(ctx, DevicePair.RELAY_RELAY), interval(ctx, DevicePair.RELAY_FUSE)
     rrc = interval(ctx, DevicePair.RELAY_RECLOSER)
     rrc_electronic = interval(ctx, DevicePair.RELAY_RECLOSER, "numerical")
@@ -210,7 +212,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         cti = np.where(pk == fuse, rf.value, rr.value)
         src = _pick_text(pk == fuse, rf.source, rr.source)
         sel = operates & (bk == relay) & ((pk == relay) | (pk == fuse))
-        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "op"))
+        tol, bnd = terms.both(PRIMARY_TIME, "op")
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             b_op - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",
@@ -218,7 +220,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
         sel = operates & (bk == fuse) & (pk != rc)
-        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "mm", b_scale=ratio.value))
+        tol, bnd = terms.both(PRIMARY_TIME, "mm", b_scale=ratio.value)
         frames.append(coordination_rows(
             m, sel, "C3", f"primary clears before {ratio.value:.0%} of backup fuse MM",
             p_clear, b_mm, ratio.value * b_mm - p_clear, 0.0, tolerance=tol,
@@ -229,7 +231,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         travel = _em_travel(ctx, m, sel)
         has_em = np.isfinite(travel)
         margin = np.where(has_em, np.minimum(margin, (1.0 - travel) * b_op - rrc.value), margin)
-        tol, bnd = terms.both("delayed", "op")
+        tol, bnd = terms.both(PRIMARY_TIME, "op")  # a recloser's: delayed
         frames.append(coordination_rows(
             m, sel, "C4", "relay after recloser's longest shot + CTI", p_clear, b_op, margin,
             rrc.value, tolerance=tol, rule="coordination_interval", rule_value=rrc.value,
@@ -239,7 +241,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         sel = operates & (bk == rc) & (pk != fuse)
         cti = np.where(pk == relay, rr.value, rrc_electronic.value)
         src = _pick_text(pk == relay, rr.source, rrc_electronic.source)
-        tol, bnd = _split_by(p_which, lambda w: terms.both(w, "delayed"))
+        tol, bnd = terms.both(PRIMARY_TIME, "delayed")
         frames.append(coordination_rows(
             m, sel, "C4", "backup recloser delayed curve after primary + CTI", p_clear, b_del,
             b_del - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",

@@ -67,9 +67,13 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     # joined on the keys and each row's position only, the values taken by position after
     # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few)
     m, at = _pair_rows(ctx, pairs[["fault_bus", "primary", "backup"]])
-    m = pd.concat([m, pd.DataFrame(
-        {f"{side}_{c}": f[c].to_numpy()[at[side]] for side in ("p", "b") for c in time_cols
-         if side == "p" or c != "fault_bus_name"}, index=m.index)], axis=1)
+    # column by column: one column's gather in flight at a time (#21: a frame of all of them,
+    # then its concatenation to ``m``, held three copies of the table at the 10,000-bus
+    # study's checks peak)
+    for side in ("p", "b"):
+        for c in time_cols:
+            if side == "p" or c != "fault_bus_name":
+                m[f"{side}_{c}"] = f[c].to_numpy()[at[side]]
     # one look-up per device, not per row (#21)
     role = {n: spec(ctx.kind(n)).role for n in pairs[["primary", "backup"]].stack().unique()}
     m["p_kind"] = m.primary.map(role)

@@ -55,7 +55,7 @@ from protv2g.checks.pairs import (
     pair_violations,
 )
 from protv2g.checks.rule_values import fuse_saving, source_side
-from protv2g.checks.tolerance import combine_boundaries, rss
+from protv2g.checks.tolerance import PRIMARY_TIME, rss
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
@@ -100,7 +100,7 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         save = sel & (n_fast > 0) & seen & np.isfinite(k)
         # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here
         tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
-        bnd = combine_boundaries(terms.boundary("p", "mm"), terms.boundary("b", "fast"))
+        bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
             m, save, "C2", _SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
             rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd))
@@ -110,8 +110,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
                                         np.full(len(m), -np.inf), 0.0,
                                         fail_status=CheckStatus.WARN))
         backup = sel & np.isfinite(b_del)
-        tol = rss(terms.tol("p", "tc"), terms.tol("b", "delayed"))
-        bnd = combine_boundaries(terms.boundary("p", "tc"), terms.boundary("b", "delayed"))
+        tol = rss(terms.tol("p", PRIMARY_TIME), terms.tol("b", "delayed"))
+        bnd = terms.boundaries(PRIMARY_TIME, "delayed")
         frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, b_del - p_tc,
                                         0.0, tolerance=tol, boundary=bnd))
     return concat_rows(frames)
@@ -127,8 +127,8 @@ def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     p_clear = m.p_t_clear_s.to_numpy(dtype=float)  # the sequence's longest shot (delayed)
     fs = np.where(np.isfinite(f), f, 1.0)
     with np.errstate(invalid="ignore"):
-        tol = rss(terms.tol("b", "mm"), fs * terms.tol("p", "delayed"))
-        bnd = combine_boundaries(terms.boundary("p", "delayed"), terms.boundary("b", "mm"))
+        tol = rss(terms.tol("b", "mm"), fs * terms.tol("p", PRIMARY_TIME))
+        bnd = terms.boundaries(PRIMARY_TIME, "mm")
         ok = sel & np.isfinite(f)
         return coordination_rows(m, ok, "C2", _SOURCE_SIDE, f * p_clear, b_mm,
                                  b_mm - f * p_clear, 0.0, tolerance=tol,

@@ -30,17 +30,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import labels_by_key, rows_by_value
+from protv2g.checks._rows import labels_by_key, per_distinct, rows_by_value
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
-           "INSIDE"]
+           "INSIDE", "PRIMARY_TIME"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
 _QUIET = {DataBoundary.INSIDE.value, DataBoundary.NOT_OPERATING.value, "nan", ""}
+
+
+#: The time kind that reads, for every device, the time a pair rule uses when the device is
+#: the primary: a relay's operate time, a recloser's longest shot (delayed curve), a fuse's
+#: total clearing (:func:`_which` maps it per kind). One look-up for the rows of every kind
+#: (#21: the pair table's tolerances and boundaries were computed for all rows once per
+#: primary kind, each row keeping its kind's: the same values, three times the work).
+PRIMARY_TIME = "op"
 
 
 def _which(role: str, which: str) -> str:
@@ -115,16 +123,29 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
         dev = ctx.devices.get(str(name))
         if dev is None:
             continue
-        role = kind_of(dev).role
-        w = _which(role, which)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tol = tolerance_s(dev, i_a[idx], w, relay_technology=tech)  # type: ignore[arg-type]
-            if i_g is not None and role in ("relay", "recloser"):
-                t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g[idx], w, tech)
-                t_p = _phase_time_s(dev, role, i_a[idx], w)
-                tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_g, tol)
-        out[idx] = np.where(np.isfinite(tol), tol, 0.0)
+        # once per distinct current (pair) of the device (#21: rows repeat across the
+        # scenarios sharing a charger set and the pairs sharing a device)
+        if i_g is None:
+            tol = per_distinct(lambda p, d=dev: _tolerance_s(d, p, None, which, tech), i_a[idx])
+        else:
+            tol = per_distinct(lambda p, g, d=dev: _tolerance_s(d, p, g, which, tech),
+                               i_a[idx], i_g[idx])
+        out[idx] = tol
     return out
+
+
+def _tolerance_s(dev: Any, i_p: np.ndarray, i_g: np.ndarray | None, which: str, tech: str
+                 ) -> np.ndarray:
+    """:func:`device_tolerance_s` of one device's rows."""
+    role = kind_of(dev).role
+    w = _which(role, which)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tol = tolerance_s(dev, i_p, w, relay_technology=tech)  # type: ignore[arg-type]
+        if i_g is not None and role in ("relay", "recloser"):
+            t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g, w, tech)
+            t_p = _phase_time_s(dev, role, i_p, w)
+            tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_g, tol)
+    return np.where(np.isfinite(tol), tol, 0.0)
 
 
 def _one_boundary(dev: Any, role: str, i_p: np.ndarray, i_g: np.ndarray, which: str
@@ -159,8 +180,12 @@ def device_boundary(ctx: Any, names: Sequence[str] | np.ndarray, i_phase_a: np.n
         if dev is None:
             continue
         role = kind_of(dev).role
-        with np.errstate(invalid="ignore", divide="ignore"):
-            flags = np.asarray(_one_boundary(dev, role, i_p[idx], i_g[idx], which), dtype=str)
+
+        def flags_of(p: np.ndarray, g: np.ndarray, d: Any = dev, r: str = role) -> np.ndarray:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.asarray(_one_boundary(d, r, p, g, which), dtype=str)
+
+        flags = per_distinct(flags_of, i_p[idx], i_g[idx])  # once per distinct pair (#21)
         label = _which(role, which)
         # one text per distinct flag, not per row (#21)
         codes, uniq = pd.factorize(flags.astype(object))
