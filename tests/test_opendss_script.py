@@ -81,3 +81,38 @@ def test_nul_byte_ends_its_line_only(tmp_path: Path) -> None:
     assert dss.Lines.Length() == pytest.approx(2.0, abs=1e-12)
     dss.Lines.Name("l2")
     assert dss.Lines.Length() == pytest.approx(3.0, abs=1e-12)
+
+
+class _EngineWithoutBlockLines:
+    """An engine whose block error names no line (older DSS C-API builds): the error must
+    still name the file, and the line when the message quotes it."""
+
+    def __init__(self, message: str) -> None:
+        outer = self
+
+        class _Text:
+            def Command(self, line: str) -> None:  # noqa: N802
+                pass
+
+            def Commands(self, block: str) -> None:  # noqa: N802
+                raise RuntimeError(outer.message)
+
+        class _Basic:
+            def AllowEditor(self, flag: bool) -> None:  # noqa: N802
+                pass
+
+        self.message = message
+        self.Text, self.Basic = _Text(), _Basic()
+
+
+@pytest.mark.parametrize(("message", "field"), [
+    ('Unknown Command: "bogus" \nbogus 1 2', "line 3"),
+    ("(#401) LineGeometry object not found.", "lines 1–4"),
+])
+def test_rejected_block_without_line_number(tmp_path: Path, message: str, field: str) -> None:
+    master = tmp_path / "master.dss"
+    master.write_text("Clear\nNew Circuit.x\nbogus 1 2\nNew Line.l1 bus1=a bus2=b\n")
+    with pytest.raises(InputError) as err:
+        compile_script(master, _EngineWithoutBlockLines(message))
+    assert err.value.issues[0].field == field
+    assert err.value.issues[0].file == str(master.resolve())

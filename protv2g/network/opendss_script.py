@@ -231,11 +231,14 @@ class _Batch:
             text = str(exc)
             where = _BLOCK_LINE.search(text)
             k = int(where.group(1)) - 1 if where else -1
-            if not 0 <= k < len(lines):
-                k = next((i for i, c in enumerate(lines) if c.strip() and c.strip() in text),
-                         0)
+            if not 0 <= k < len(lines):  # no line named: the one the message quotes
+                k = next((i for i, c in enumerate(lines)
+                          if c != self.cd and c.strip() and c.strip() in text), -1)
             text = _BLOCK_LINE.sub("", text).strip()
-            raise _rejected(self.path, line_nos[k], lines[k], text) from exc
+            if k < 0:
+                raise _rejected(self.path, f"lines {line_nos[0]}–{line_nos[-1]}", "", text
+                                ) from exc
+            raise _rejected(self.path, f"line {line_nos[k]}", lines[k], text) from exc
 
 
 def _moves(line: str) -> bool:
@@ -269,12 +272,13 @@ def _run_redirect(path: Path, line_no: int, line: str, dss, log: ScriptLog, dept
     _run_file(target, dss, log, depth + 1)
 
 
-def _rejected(path: Path, line_no: int, line: str, why: str) -> InputError:
+def _rejected(path: Path, where: str, line: str, why: str) -> InputError:
+    what = f"OpenDSS rejected {line.strip()!r}" if line else "OpenDSS rejected a command"
     return InputError(
         Issue(
             str(path),
-            f"line {line_no}",
-            f"OpenDSS rejected {line.strip()!r}: {why}",
+            where,
+            f"{what}: {why}",
             "correct the command (the model must compile in OpenDSS itself)",
         )
     )
