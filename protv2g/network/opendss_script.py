@@ -1,9 +1,11 @@
 """Compile an OpenDSS script into the OpenDSS engine without its side effects.
 
 OpenDSS scripts are programs: besides defining the circuit they solve it, draw plots, write
-reports and read coordinate files. The importer only needs the circuit, so this module feeds
-the script to the engine line by line, following ``Redirect``/``Compile`` itself and skipping
-the commands listed in :data:`SKIPPED_COMMANDS`. Every skipped command is reported back so
+reports and read coordinate files. The importer only needs the circuit, so this module reads
+the script line by line, follows ``Redirect``/``Compile`` itself, skips the commands listed in
+:data:`SKIPPED_COMMANDS` and hands the others to the engine in blocks (``Text.Commands``, one
+call per stretch of a file between its nested files; a rejected command is still reported with
+its file and line). Every skipped command is reported back so
 the importer can list it in its warning table.
 
 References
@@ -58,6 +60,8 @@ _DATAPATH = re.compile(r"\bdatapath\b", re.I)
 #: may be read-only, and a second compile in the same process would find the file still open.
 #: They are set to ``no`` (the trace is for debugging controls, not part of the circuit).
 _TRACE_ON = re.compile(r"\b(debugtrace|tracecontrol)\s*=\s*(yes|true|y|t)\b", re.I)
+#: Where OpenDSS names the line of a block (``Text.Commands``) it rejected.
+_BLOCK_LINE = re.compile(r"\s*\[file: \"<user-provided string>\", line: (\d+)\]\s*$")
 _FIRST_WORD = re.compile(r"^\s*([A-Za-z_]+)")
 _FILE_ARG = re.compile(r"^\s*[A-Za-z_]+\s+(?:file\s*=\s*)?(\"[^\"]*\"|'[^']*'|\([^)]*\)|\S+)", re.I)
 
@@ -148,11 +152,12 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
     log.files.append(path)
     text = path.read_text(encoding="utf-8", errors="replace")
     here = str(path.parent)
-    # OpenDSS runs every command of this file in its folder (relative file names in it);
-    # ``cd`` there again only where it may have moved: before the first command, after a
-    # nested file and after a command that changes the folder (#21: a ``cd`` before each
-    # of the IEEE 8500's 6,200 lines was a third of the commands' time)
-    moved = True
+    # the file's commands go to OpenDSS in batches (one call per stretch between nested
+    # files, #21: one call per line was 6,484 calls on the IEEE 8500); OpenDSS runs every
+    # command of this file in its folder (relative file names in it): a ``cd`` there opens
+    # every batch and follows a command that may have moved the folder
+    batch = _Batch(path, here)
+    moved = False
     in_block_comment = False
     for line_no, raw in enumerate(text.splitlines(), start=1):
         line = raw
@@ -167,7 +172,7 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
             continue
         line = _trace_off(line, path, line_no, log)
         if line.lstrip().startswith("~"):
-            _command(dss, line, path, line_no)
+            batch.add(line, line_no)
             moved = moved or _moves(line)
             continue
         match = _FIRST_WORD.match(line)
@@ -178,14 +183,62 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
             log.skipped.append((str(path), line_no, line.strip()))
             continue
         if word in _FILE_COMMANDS:
+            batch.run(dss)
             _run_redirect(path, line_no, line, dss, log, depth)
-            moved = True
+            moved = False  # the next batch opens with a ``cd`` here
             continue
-        if moved or os.getcwd() != here:
-            dss.Text.Command(f'cd "{here}"')
-            moved = False
-        _command(dss, line, path, line_no)
+        if moved:
+            batch.add(batch.cd, line_no)
+        batch.add(line, line_no)
         moved = word in _DIR_COMMANDS or _moves(line)
+    batch.run(dss)
+
+
+class _Batch:
+    """Commands of one file waiting to go to OpenDSS in one ``Text.Commands`` call.
+
+    OpenDSS runs a block of lines as it runs a redirected file: line by line, stopping at the
+    first command it rejects and naming that command's line in the block
+    (``[file: "<user-provided string>", line: N]``), which maps back to the script's file and
+    line (:meth:`run`). Each line is sent as :meth:`add` gets it, up to a NUL byte, as it was
+    when one line was one call.
+    """
+
+    def __init__(self, path: Path, here: str) -> None:
+        self.path = path
+        self.cd = f'cd "{here}"'
+        self.lines: list[str] = []
+        self.line_nos: list[int] = []
+
+    def add(self, line: str, line_no: int) -> None:
+        # a line goes to OpenDSS as a C string: it ends at a NUL byte (EPRI ckt5's
+        # LineGeometry file has one after a command); in a block the NUL would end the block
+        line = line.split("\x00", 1)[0]
+        if not self.lines and line != self.cd:
+            self.lines.append(self.cd)
+            self.line_nos.append(line_no)
+        self.lines.append(line)
+        self.line_nos.append(line_no)
+
+    def run(self, dss) -> None:  # noqa: ANN001
+        lines, line_nos = self.lines, self.line_nos
+        self.lines, self.line_nos = [], []
+        if not lines:
+            return
+        try:
+            dss.Text.Commands("\n".join(lines))
+        except Exception as exc:  # opendssdirect raises DSSException; keep the engine's text
+            text = str(exc)
+            where = _BLOCK_LINE.search(text)
+            k = int(where.group(1)) - 1 if where else -1
+            if not 0 <= k < len(lines):  # no line named: the one the message quotes
+                k = next((i for i, c in enumerate(lines)
+                          if c != self.cd and c.strip() and c.strip() in text), -1)
+            text = _BLOCK_LINE.sub("", text).strip()
+            if k < 0:
+                raise _rejected(self.path, f"lines {line_nos[0]}–{line_nos[-1]}", "", text
+                                ) from exc
+            raise _rejected(self.path, f"line {line_nos[k]}", lines[k], text) from exc
 
 
 def _moves(line: str) -> bool:
@@ -219,15 +272,13 @@ def _run_redirect(path: Path, line_no: int, line: str, dss, log: ScriptLog, dept
     _run_file(target, dss, log, depth + 1)
 
 
-def _command(dss, line: str, path: Path, line_no: int) -> None:  # noqa: ANN001
-    try:
-        dss.Text.Command(line)
-    except Exception as exc:  # opendssdirect raises DSSException; keep the engine's text
-        raise InputError(
-            Issue(
-                str(path),
-                f"line {line_no}",
-                f"OpenDSS rejected {line.strip()!r}: {exc}",
-                "correct the command (the model must compile in OpenDSS itself)",
-            )
-        ) from exc
+def _rejected(path: Path, where: str, line: str, why: str) -> InputError:
+    what = f"OpenDSS rejected {line.strip()!r}" if line else "OpenDSS rejected a command"
+    return InputError(
+        Issue(
+            str(path),
+            where,
+            f"{what}: {why}",
+            "correct the command (the model must compile in OpenDSS itself)",
+        )
+    )
