@@ -324,6 +324,30 @@ runs of ``run_study`` alone), so the target (≤ 3×) is at the edge, not reliab
 faults stage now pays numba's first use in the process (≈ 0.6 s CPU, the compiled Newton of
 the phase site solve): warm, ``fault_tables`` takes 2.3–3.2 s CPU (was 3.8–4.3).
 
+**Session 9** (2026-12-02, four helpers' cuts merged: the OpenDSS path's site solve by a
+numpy Newton — numba no longer initialised on this path — and device currents vectorised over
+devices and rows on the measuring conductors only; the script sent to OpenDSS in blocks; the
+checks' device times once per distinct current row; the violation rows ranked once per
+distinct criterion). ``python benchmarks/bench_e2e.py --skip-synthetic --skip-pp --skip-pgm``,
+four runs in a row, 03:19–03:24 UTC, load 1.1–2.3 (the first beside the end of the helpers'
+work):
+
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+run     faults  flows   checks  gate  compute  OpenDSS    native    workbook  ratio  native
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+1       2.39    1.26    2.29    0.04  5.98     2.47       2.46      23.3      2.4×   2.4×
+2       2.77    1.85    3.09    0.08  7.78     2.79       2.70      –         2.8×   2.9×
+3       2.58    1.58    2.76    0.08  7.00     2.84       2.73      24.2      2.5×   2.5×
+4       2.48    1.40    2.89    0.08  6.85     2.63       2.46      23.5      2.6×   2.8×
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+
+(native = OpenDSS's total with its own ``redirect`` compile, 0.22–0.23 s, in place of the
+script reader's 0.23–0.34 s; ratio / native = compute over each.) Same counts (100,464 /
+111,636 / 10,249 rows, 92 findings, gate FAIL); peak RSS over the imports 372–377 MB after
+the faults stage (was 526–595), 725–732 MB in the workbook. The target (≤ 3×) holds in all
+four runs against either reference; the checks stage (2.3–3.1 s) is now the largest and
+scatters most.
+
 IEEE 8500 with two V2G sites (#15), ``python benchmarks/bench_e2e.py --skip-synthetic
 --two-sites`` on 2026-12-01 (``e8500`` branch; load 6.6–7.4, i.e. 3–4 other jobs on 2 cores):
 ``depot`` at ``e192860`` and ``homes`` (10 × 11.5 kW single-phase) on phase a of ``m1027110``, the

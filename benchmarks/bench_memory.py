@@ -105,6 +105,31 @@ At 10,000 buses the study computes in ≈ 73 s CPU (faults 18.9, flows 8.6, chec
 largest stage in time and memory; the next steps are those listed above (checks per scenario
 on the columns each family reads, rows kept per charger set).
 
+Session 9 (2026-12-02, helper ``checks_scale`` merged: device times, tolerances and data
+boundaries once per distinct current row — 503,058 device rows at 3,000 buses carry 167,638
+distinct first-cycle and 251,123 distinct staged inputs; one look-up kind for every primary's
+time; the pair table's columns added one by one; C5's cached reach margins for the base cases
+only; ``attribute`` without a deep copy), ``python benchmarks/bench_memory.py --buses 3000
+10000 --levels 3``, 03:24–03:28 UTC, load 0.9–1.6 (MiB over the imports, CPU s in brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   669 (6.1)   476 (2.7)     946 (14.3)  943 (0.3)    31.3
+10,000 6 (3 sets) 1,823,534    4,932 2,132 (16.8) 1,505 (7.6)  2,818 (35.9) 2,632 (0.7)   69.0
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
+(The 3,000-bus row is a second run: the first, right after the merge, showed checks 41.2 s —
+numba compiling the engine's changed kernels for the stage re-solves of the Charger stages
+table, once per installation, then cached.) At 10,000 buses ≈ 61 s CPU (was ≈ 73), the peak
+still 2.8 GB in the checks: #21's ≤ 2 s / ≤ 1 GB is not reached. The checks' own harness
+(``check_study`` alone on pickled inputs, fresh processes, old/new alternated): 3,000 buses
+11.0–12.6 → 8.6–10.3 s CPU, 10,000 buses 35.7–41.2 → 23.1–31.4 s, peak 1,269–1,276 → 1,175–1,231
+MiB; what is left there: ``device_times`` ≈ 8 s at 10,000 buses (hashing to find repeated rows
+≈ 0.7 s — keying rows by charger set in the pipeline would avoid it), a 230 MiB pair table
+whose rows mostly have a primary that does not operate (dropping them before the join would
+cut the 1,126 MiB pair-evaluation peak), ``attribute``'s join on 9 text keys (≈ 1 s at 3,000).
+
 After the checks' and the pipeline's copies were cut (#21, branch ``study_mem``, see
 ``bench_e2e.py``; ``nice python benchmarks/bench_memory.py --buses 3000 --levels 3
 --mem-cap-gb 12`` and the same with ``--buses 10000``, load 10–12; MiB as below; CPU s in
