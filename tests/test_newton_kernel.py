@@ -113,3 +113,28 @@ def test_law_step_is_the_numpy_law_at_the_voltages():
                    True, ok, res, its)  # tol 0, no Newton step: x is the stepped start
     assert np.all(its == 0)
     assert np.abs(xk - got).max() <= 1e-12 * (1 + np.abs(ref).max())
+
+
+def test_kernel_arguments_have_one_type_for_any_caller():
+    """A one-column call with per-site (broadcast) law parameters and read-only limits gives
+    the kernel C-ordered writeable arrays, as a many-column call does: one numba signature
+    (a read-only array is another type and compiled the whole kernel again on first use)."""
+    from protv2g.engine.newton_setup import column_args
+
+    k = 3
+    z = np.full((k, k), 0.01 + 0.02j)
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE, CONSTANT]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=np.full(k, 0.5), q=np.zeros(k), phi=np.full(k, 0.2),
+                    k_factor=np.full(k, 2.0), deadband=np.full(k, 0.05), k2=np.zeros(k),
+                    z_gfm=np.zeros(k, complex))
+    for m in (1, 4):
+        sys = ColumnSystem(v10=np.ones((m, k), complex), v20=np.zeros((m, k), complex),
+                           m11=np.broadcast_to(z, (m, k, k)).copy(),
+                           m21=np.zeros((m, k, k), complex), m12=None, m22=None)
+        lim = np.ones((m, k))
+        lim.flags.writeable = False
+        pre = np.ones((m, k), complex)
+        pre.flags.writeable = False
+        args = column_args(sys, law, lim, pre, None, np.arange(m))
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        assert all(a.flags.c_contiguous and a.flags.writeable for a in arrays)

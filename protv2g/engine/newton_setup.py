@@ -22,13 +22,22 @@ def kernel_ok(sys: ColumnSystem, law: LawArrays, hold) -> bool:
             and (hold is None or np.shape(hold)[-1] == 1))
 
 
+def _kernel_array(x: np.ndarray, dtype: type | None = None) -> np.ndarray:
+    """``x`` as a C-ordered, writeable array: the compiled kernels get one argument type
+    whatever the caller's array (a read-only array — a one-column broadcast view, a caller's
+    frozen table — is a different numba type and would compile the whole kernel a second
+    time, ≈ 20 s on first use)."""
+    a = np.ascontiguousarray(x, dtype)
+    return a if a.flags.writeable else a.copy()
+
+
 def _per_col(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A ``(k,)`` or per-column ``(k, m)`` law parameter at the columns ``cols`` as
     ``(len(cols), k)`` (C order; one copy)."""
     x = np.asarray(x)
     if x.ndim == 2:
-        return np.ascontiguousarray(x.T[cols])
-    return np.ascontiguousarray(np.broadcast_to(x, (len(cols), len(x))))
+        return _kernel_array(x.T[cols])
+    return _kernel_array(np.broadcast_to(x, (len(cols), len(x))))
 
 
 def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tuple:
@@ -46,7 +55,7 @@ def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tupl
     every = len(cols) == m and np.array_equal(cols, np.arange(m))  # no copies of lim, pre
 
     def at(x, dtype):
-        return np.ascontiguousarray(x if every else x[cols], dtype)
+        return _kernel_array(x if every else x[cols], dtype)
     return (np.ascontiguousarray(sys.v10[src[cols]]), np.ascontiguousarray(sys.m11),
             np.ascontiguousarray(src[cols]), at(lim, float),
             np.ascontiguousarray(law.law, np.int64), held, *pars, at(pre, complex),
