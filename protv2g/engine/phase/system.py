@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from protv2g.engine.phase.hot_lines import hot_line_changes
 from protv2g.engine.phase.selinv import (
     EliminationPlan,
     SingularBlockError,
@@ -233,7 +234,7 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         for mach in model.machines:
             scale = mach.xdp_pu / mach.xdpp_pu - 1.0 if mach.xdpp_pu > 0 else 0.0
             delta.append((mach.element, scale))
-    hot = _hot_lines(model, endtemp_degree) if endtemp_degree is not None else []
+    hot = hot_line_changes(model, endtemp_degree) if endtemp_degree is not None else []
     changes += hot
     mats = [(e, _change_matrix(e, c)) for e, c in changes + delta]  # once: Y and yprim_change
     y = (model.y_s[nodes][:, nodes] + _scatter(mats, local, len(nodes))).tocsc()
@@ -342,37 +343,6 @@ def _scatter(changes: list[tuple[ElementY, np.ndarray]], local: np.ndarray, s: i
         return sp.csc_matrix((s, s), dtype=complex)
     return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                          shape=(s, s))
-
-
-#: Temperature coefficient of conductor resistance, 1/K (IEC 60909-0:2016 eq. 34: "0.004/K,
-#: valid with sufficient accuracy for copper, aluminium and aluminium alloy").
-ALPHA_PER_K = 0.004
-
-
-def _hot_lines(model: DssModel, endtemp_degree: float) -> list[tuple[ElementY, np.ndarray]]:
-    """Admittance changes that take every line's series resistance to ``endtemp_degree``.
-
-    The series admittance of a line is ``Ys = −Yprim[t1, t2]`` (OpenDSS's π model); its
-    impedance ``Z = Ys⁻¹`` becomes ``k·R + jX`` and the change ``ΔYs = (kR + jX)⁻¹ − Ys`` enters
-    as ``[[ΔYs, −ΔYs], [−ΔYs, ΔYs]]``. Lines with an open conductor (singular ``Ys``) keep
-    their resistance.
-    """
-    k = 1.0 + ALPHA_PER_K * (float(endtemp_degree) - 20.0)
-    by_n: dict[int, list[ElementY]] = {}
-    for e in model.lines():
-        by_n.setdefault(len(e.node) // 2, []).append(e)
-    out = []
-    for n, lines in by_n.items():
-        ys = -np.array([e.yprim_s[:n, n:] for e in lines])            # (m, n, n)
-        with np.errstate(all="ignore"):
-            ok = np.all(np.isfinite(ys), axis=(1, 2))
-            ok[ok] = np.linalg.cond(ys[ok]) < 1e12
-            z = np.linalg.inv(ys[ok])
-            d = np.linalg.inv(k * z.real + 1j * z.imag) - ys[ok]
-        full = np.concatenate([np.concatenate([d, -d], axis=2),
-                               np.concatenate([-d, d], axis=2)], axis=1)
-        out += list(zip([e for e, g in zip(lines, ok, strict=True) if g], full, strict=True))
-    return out
 
 
 def _is_symmetric(y: sp.csc_matrix) -> bool:
