@@ -19,6 +19,7 @@ from protv2g.directional import (
     current_polarised_32i,
     direction_from_angle,
     ground_67n,
+    line_z_ohm,
     negative_sequence_32q,
     phase_67p,
     protected_line_z_ohm,
@@ -223,6 +224,21 @@ def test_protected_line_impedance_by_hand() -> None:
     assert z0 == pytest.approx(3 * complex(0.5, 1.2))
     # in a loop: the element alone
     assert protected_line_z_ohm(net, "line", 3, 3, 4)[0] == pytest.approx(complex(0.2, 0.4))
+
+
+def test_line_impedances_by_hand() -> None:
+    """Every line's ``(Z1, Z0)``: ``(r + jx)·length / parallel``; a line without zero-sequence
+    data takes ``3·Z1``."""
+    net = _ring()
+    net.line.loc[1, ["length_km", "parallel"]] = [2.0, 2]
+    net.line.loc[2, "r0_ohm_per_km"] = np.nan
+    zs = line_z_ohm(net)
+    assert set(zs) == set(net.line.index)
+    assert zs[1][0] == pytest.approx(complex(0.2, 0.4))  # 2 km / 2 in parallel
+    assert zs[1][1] == pytest.approx(complex(0.5, 1.2))
+    assert zs[2][1] == pytest.approx(3 * zs[2][0])
+    z1, z0 = protected_line_z_ohm(net, "line", 1, 1, 2, line_z=zs)
+    assert z1 == pytest.approx(zs[1][0] + zs[2][0] + complex(0.2, 0.4))
 
 
 def test_schema_and_settings_defaults_agree() -> None:
