@@ -19,6 +19,7 @@ from protv2g.directional import (
     current_polarised_32i,
     direction_from_angle,
     ground_67n,
+    line_graph,
     line_z_ohm,
     negative_sequence_32q,
     phase_67p,
@@ -239,6 +240,28 @@ def test_line_impedances_by_hand() -> None:
     assert zs[2][1] == pytest.approx(3 * zs[2][0])
     z1, z0 = protected_line_z_ohm(net, "line", 1, 1, 2, line_z=zs)
     assert z1 == pytest.approx(zs[1][0] + zs[2][0] + complex(0.2, 0.4))
+
+
+def test_shared_line_graph_gives_the_per_relay_answer() -> None:
+    """One line graph for every relay (#21) = the graph built per relay without its own
+    line; a relay on one of two parallel lines sees a loop (the other line): itself only."""
+    net = _ring()
+    pp.create_line_from_parameters(net, 1, 2, 1.0, 0.2, 0.4, 10.0, 0.5, r0_ohm_per_km=0.5,
+                                   x0_ohm_per_km=1.2, c0_nf_per_km=4.0)  # line 7 ∥ line 1
+    g = pp.topology.create_nxgraph(net, respect_switches=True, include_out_of_service=False,
+                                   multi=True, calc_branch_impedances=False)
+    zs = line_z_ohm(net)
+    lines = line_graph(g, zs)
+    before = [(a, b, dict(d)) for a, b, d in lines.edges(data=True)]
+    assert lines[1][2]["lines"] == [1, 7]
+    for idx, bus, far in [(1, 1, 2), (7, 2, 1), (2, 2, 3), (6, 2, 6), (3, 3, 4), (0, 0, 1)]:
+        shared = protected_line_z_ohm(net, "line", idx, bus, far, g, zs, lines)
+        assert shared == protected_line_z_ohm(net, "line", idx, bus, far)
+    assert protected_line_z_ohm(net, "line", 1, 1, 2, g, zs, lines) == zs[1]
+    # line 2 (2→3): 3–4 or 3–5 ahead
+    assert protected_line_z_ohm(net, "line", 2, 2, 3, g, zs, lines)[0] == pytest.approx(
+        2 * complex(0.2, 0.4))
+    assert [(a, b, dict(d)) for a, b, d in lines.edges(data=True)] == before
 
 
 def test_schema_and_settings_defaults_agree() -> None:

@@ -46,6 +46,7 @@ from protv2g.directional.impedance import (
 from protv2g.directional.settings import (
     DirectionalSettings,
     is_forward_directional,
+    line_graph,
     line_z_ohm,
     protected_line_z_ohm,
     settings_from_study,
@@ -58,7 +59,8 @@ __all__ = [
     "negative_sequence_32q", "phase_67p", "quadrature_phasors", "reverse_power_32",
     "sel_thresholds_ohm", "sequence_impedance_ohm", "three_phase_power_mw", "zero_sequence_32v",
     "evaluate_directional", "evaluate_fault_directional", "prefault_v1_pu",
-    "is_forward_directional", "line_z_ohm", "protected_line_z_ohm", "settings_from_study",
+    "is_forward_directional", "line_graph", "line_z_ohm", "protected_line_z_ohm",
+    "settings_from_study",
     "directional_sheet", "directional_summary", "true_direction", "true_direction_table",
 ]
 
