@@ -37,6 +37,7 @@ from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
+from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.feeder_graph import feeder_tables
@@ -148,7 +149,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     base_names = {sc.name for sc in scenarios if sc.is_base}
     tables = {"Coordination": coordination,
               # C7's rows reused (#21); the rest (unrated devices, minimum case) built here
-              "Device duty": device_duty_table(study, device_faults, base_names,
+              "Device duty": device_duty_table(close_in_study(study, faults.close_in),
+                                               device_faults, base_names,
                                                known=ctx.cache.get("duty_frame")),
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
@@ -160,7 +162,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # pandapower: each finding's fault re-solved; OpenDSS: read from the stages it kept
     stages = None
     if staged and faults.staged is not None:
-        stages = (findings_stage_table(study, violations, scenarios) if study.model is None
+        stages = (findings_stage_table(study, violations, scenarios, close_in=faults.close_in)
+                  if study.model is None
                   else dss_findings_stage_table(
                       study, violations, scenarios, faults,
                       # the checks' times when they ran on the same stages (#21)

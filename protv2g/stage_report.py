@@ -26,7 +26,7 @@ from protv2g.devices.models import build_device
 from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import peak_phase_12, seq_to_abc
-from protv2g.network.fault_positions import with_close_in_positions
+from protv2g.network.fault_positions import close_in_study, with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.study.engine_inputs import charger_sources, device_terminals, high_bracket_sets
 from protv2g.study.loader import Study
@@ -369,12 +369,18 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
 
 
 def findings_stage_table(study: Study, violations: pd.DataFrame,
-                         scenarios: Sequence[Scenario], *, max_pairs: int = 12
-                         ) -> pd.DataFrame:
+                         scenarios: Sequence[Scenario], *, max_pairs: int = 12,
+                         close_in: tuple[Study, Study] | None = None) -> pd.DataFrame:
     """The "Charger stages" table: :func:`staged_device_table` for the findings that depend on
     the chargers' behaviour in time (:func:`time_findings`), one engine call per finding (one
     fault bus). On an OpenDSS feeder the table comes from the stored stages instead:
     :func:`protv2g.stage_report_dss.dss_findings_stage_table`.
+
+    Parameters
+    ----------
+    close_in : tuple, optional
+        ``FaultTables.close_in`` of the run: the close-in net is taken from it instead of
+        built again (:func:`protv2g.network.fault_positions.close_in_study`).
 
     Returns
     -------
@@ -387,7 +393,7 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
         return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
     by_name = {sc.name: sc for sc in scenarios}
     if study.net is not None:  # findings may be at close-in positions (#17), as the checks
-        study = with_close_in_positions(study)
+        study = close_in_study(study, close_in)
     frames = []
     for f in found:
         table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],

@@ -11,8 +11,12 @@ device). The split net must reproduce it within the impedance of the 1 m stub.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import pandapower as pp
+import pandas as pd
 import pytest
 
 from protv2g.engine import fault_study
@@ -20,6 +24,7 @@ from protv2g.engine.study import DeviceTerminal
 from protv2g.network.fault_positions import (
     CLOSE_IN_KM,
     close_in_positions,
+    close_in_study,
     has_unknown_buses,
     with_close_in_positions,
 )
@@ -67,6 +72,20 @@ def test_line_switch_stays_on_its_bus_side(hand) -> None:
     x = pos.device_sites["X"]
     stub = pos.net.line.loc[x.element_index]
     assert {int(stub.from_bus), int(stub.to_bus)} == {BUS["B3"], x.far_bus}
+
+
+def test_close_in_study_reuses_the_solved_net_only_for_the_same_study(hand) -> None:
+    """The runner's close-in study comes from the fault tables' pair (given, close-in) when
+    it is the same study (#21), else it is built — the same net either way."""
+    built = with_close_in_positions(hand)
+    reused = close_in_study(hand, (hand, built))
+    assert reused.net is built.net and reused.device_sites is built.device_sites
+    other = dataclasses.replace(hand, net=copy.deepcopy(hand.net))  # not the pair's study
+    fresh = close_in_study(other, (hand, built))
+    assert fresh.net is not built.net
+    pd.testing.assert_frame_equal(fresh.net.bus, built.net.bus)
+    pd.testing.assert_frame_equal(fresh.net.line, built.net.line)
+    assert close_in_study(hand, None).net is not built.net
 
 
 def test_transformer_devices_get_no_close_in_bus() -> None:
