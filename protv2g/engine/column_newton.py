@@ -18,12 +18,13 @@ caller supplies the equations, the loop the iteration:
   rows with a singular matrix take the least-squares step (``singular="lstsq"``) or give up
   (``"drop"``, as the compiled kernel does); non-finite step entries are set to 0.
 - **line search** (:class:`LineSearch`) — trial steps ``t = 1, 1/2, … 1/2^(trials−1)``
-  until one is accepted: ``merit="l2"``, Armijo's sufficient decrease
-  ``‖R(x + tΔx)‖₂² ≤ (1 − 10⁻⁴·t)²·‖R(x)‖₂²`` (Nocedal & Wright, *Numerical Optimization*,
-  2nd ed., eq. 3.4, ``c₁ = 10⁻⁴`` their suggested value); ``merit="max"``, a strict decrease
-  of ``max|R|``. Where no trial is accepted the row takes the last trial (``take="last"``) or
-  the one of least merit (``take="best"``, which also keeps an earlier trial of lower merit
-  than the accepted one).
+  until one is accepted: ``merit="l2"``, the Armijo rule for Newton's method on
+  ``R(x) = 0``, ``‖R(x + tΔx)‖₂ ≤ (1 − α·t)·‖R(x)‖₂`` with ``α = 10⁻⁴`` (C. T. Kelley,
+  *Iterative Methods for Linear and Nonlinear Equations*, SIAM 1995, ch. 8), tested squared
+  (``‖R‖₂²`` against ``(1 − α·t)²·‖R(x)‖₂²``, as the compiled kernel does);
+  ``merit="max"``, a strict decrease of ``max|R|``. Where no trial is accepted the row
+  takes the last trial (``take="last"``) or the one of least merit (``take="best"``, which
+  also keeps an earlier trial of lower merit than the accepted one).
 - **stop** — a row converges at ``max|R| ≤ tol`` (``relative=False``) or
   ``max|R| ≤ tol·max(1, max|x|)`` (``relative=True``, relative to the row's own currents);
   ``image=True`` then returns the law's image of that iterate, ``x − R(x) = F(x)``. A row
@@ -41,7 +42,7 @@ import numpy as np
 
 __all__ = ["LineSearch", "ARMIJO_C", "column_newton", "real_newton_matrix", "solve_steps"]
 
-#: Armijo's sufficient-decrease constant ``c₁`` (Nocedal & Wright, eq. 3.4 and p. 33)
+#: the Armijo rule's sufficient-decrease constant ``α`` (Kelley 1995, ch. 8: ``10⁻⁴``)
 ARMIJO_C = 1e-4
 
 #: ``evaluate(rows, x, jacobian) -> (R, J or None)`` (module docstring)
