@@ -4,7 +4,7 @@ numpy Newton on the phase currents, and against the sequence engine's compiled k
 follows, on random faulted states of every grid-following branch of the law.
 
 Reference: the numpy damped Newton of the same module (``_newton``), started from the same
-frozen-PLL currents; both stop at ``max|F| < 1e-10·limit``. Every row it solves the site
+frozen-PLL currents; both stop at ``max|F| ≤ 1e-10·limit``. Every row it solves the site
 solve solves, to a fixed point of the numpy law; the currents agree within ``1e-8`` of the
 largest limit on ≥ 97 % of the rows — where a row has several tracking solutions (units at
 their limits, the law invariant to a rotation but for the PLL floor) the first attempt's line

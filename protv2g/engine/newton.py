@@ -11,7 +11,9 @@ current per unit open-circuit voltage (3ph ``1/Z1'``, LL ``±1/(Z1' + Z2')``, �
 The control law (:func:`.control_law.injection`) closes the loop: ``I = F(V(I))``. Newton's
 method on ``R(I) = I − F(V(I))`` with the analytic Jacobian ``I − F_V·M − F_V̄·M̄`` (real
 ``2n × 2n`` per column, ``n`` = number of unknown site currents), a backtracking line search
-on ``‖R‖``, vectorised over all fault buses (columns drop out as they converge). Columns that do
+(Armijo on ``‖R‖₂²``, the best trial kept), vectorised over all fault buses (columns drop out
+as they converge): the compiled :func:`.newton_kernel.newton_columns` where it applies, else
+the numpy loop both engines share (:func:`.column_newton.column_newton`). Columns that do
 not converge from the warm start are retried from the frozen-PLL solution and from zero; only
 where no PLL-tracking solution is found is the PLL held at the pre-fault angle (``pll_frozen``,
 with the smallest tracking residual reached).
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from protv2g.engine.column_newton import LineSearch, column_newton, real_newton_matrix
 from protv2g.engine.columns import ColumnSystem, build_system
 from protv2g.engine.control_law import LawArrays, injection
 from protv2g.engine.newton_kernel import (
@@ -137,88 +140,33 @@ def _jacobian(sys: ColumnSystem, inj, k: int) -> np.ndarray:
     else:
         a = d[(1, 1)][0].T[:, :, None] * sys.m11
         b = d[(1, 1)][1].T[:, :, None] * np.conj(sys.m11)
-    n = a.shape[1]
-    eye = np.eye(n)[None]
-    c = eye - a - b
-    dd = 1j * (eye - a + b)
-    return np.concatenate([np.concatenate([c.real, dd.real], 2),
-                           np.concatenate([c.imag, dd.imag], 2)], 1)
+    return real_newton_matrix(a, b)
+
+
+#: the numpy Newton's step rule: Armijo on ‖R‖₂², the best trial where none is accepted
+SEARCH = LineSearch(LINE_SEARCH_HALVINGS, "l2", "best")
 
 
 def _newton(sys: ColumnSystem, f: _Law, x0: np.ndarray, k: int, tol: float, freeze,
             max_iter: int, track: np.ndarray | None = None, stall: int | None = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Newton with backtracking from ``x0`` ``(m, n)``; returns ``(x, converged, |R|∞,
-    iterations)``: a column converges at ``|R|∞ ≤ tol·max(1, max|I|)`` of its iterate and
-    returns the law's image of that iterate, ``F(V(I)) = I − R(I)`` (``|R|∞`` is the
-    iterate's). ``track`` ``(m,)``: continuation parameter of the PLL reference."""
-    stall = STALL_WINDOW if stall is None else stall
+    """:func:`.column_newton.column_newton` from ``x0`` ``(m, n)`` on ``R(I) = I − F(V(I))``
+    (:data:`SEARCH`, relative stop, law image, :data:`STALL_WINDOW`); returns ``(x,
+    converged, |R|∞, iterations)``: a column converges at ``|R|∞ ≤ tol·max(1, max|I|)`` of
+    its iterate and returns the law's image of that iterate, ``F(V(I)) = I − R(I)`` (``|R|∞``
+    is the iterate's). ``track`` ``(m,)``: continuation parameter of the PLL reference."""
+
+    def evaluate(rows, x, jac):
+        s_l, f_l = sys.take(rows), f.take(rows)
+        r, inj, _, _ = _residual(s_l, f_l, x, k, None if freeze is None else freeze[rows],
+                                 jac, None if track is None else track[rows])
+        return r, (_jacobian(s_l, inj, k) if jac else None)
+
     x = x0.copy()
-    m = x.shape[0]
-    res = np.full(m, np.inf)
-    done = np.zeros(m, bool)
-    live = np.arange(m)
-    it = 0
-    hist = np.full((m, stall), np.inf)  # residuals of the last iterations
-    for it in range(max_iter + 1):  # noqa: B007
-        s_l, f_l = sys.take(live), f.take(live)
-        fz = None if freeze is None else freeze[live]
-        tr = None if track is None else track[live]
-        r, inj, _, _ = _residual(s_l, f_l, x[live], k, fz, True, tr)
-        rn = np.abs(r).max(axis=1)
-        res[live] = rn
-        ok = rn <= tol * np.maximum(1.0, np.abs(x[live]).max(axis=1, initial=0.0))
-        done[live[ok]] = True
-        x[live[ok]] -= r[ok]  # the law's image of the converged iterate: I ← F(V(I))
-        # stalled: no halving of the residual over the last STALL_WINDOW steps
-        stalled = rn > 0.5 * hist[live].min(axis=1)
-        hist[live] = np.concatenate([hist[live, 1:], rn[:, None]], axis=1)
-        keep = ~ok & ~(stalled & (it >= stall))
-        if not keep.any() or it == max_iter:
-            break
-        live, r = live[keep], r[keep]
-        s_l, f_l = s_l.take(np.flatnonzero(keep)), f_l.take(np.flatnonzero(keep))
-        fz = None if fz is None else fz[keep]
-        tr = None if tr is None else tr[keep]
-        jac = _jacobian(s_l, _take_inj(inj, keep), k)
-        rhs = -np.concatenate([r.real, r.imag], axis=1)
-        try:
-            step = np.linalg.solve(jac, rhs[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            step = _lstsq(jac, rhs)
-        n = r.shape[1]
-        dx = step[:, :n] + 1j * step[:, n:]
-        dx = np.where(np.isfinite(dx), dx, 0)
-        norm0 = np.linalg.norm(r, axis=1)
-        t = np.ones(len(live))
-        best_x, best_n = x[live] + dx, np.full(len(live), np.inf)
-        pending = np.ones(len(live), bool)
-        for _ in range(LINE_SEARCH_HALVINGS):
-            trial = x[live] + t[:, None] * dx
-            rt, _, _, _ = _residual(s_l, f_l, trial, k, fz, False, tr)
-            nt = np.linalg.norm(rt, axis=1)
-            better = pending & (nt < best_n)
-            best_x[better], best_n[better] = trial[better], nt[better]
-            accept = pending & (nt <= (1 - 1e-4 * t) * norm0)
-            pending &= ~accept
-            if not pending.any():
-                break
-            t = np.where(pending, t / 2, t)
-        x[live] = best_x
-    return x, done, res, it
-
-
-def _lstsq(jac: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Least-squares steps for singular Newton matrices (column by column)."""
-    out = np.zeros_like(rhs)
-    for j in range(len(jac)):
-        out[j] = np.linalg.lstsq(jac[j], rhs[j], rcond=None)[0]
-    return out
-
-
-def _take_inj(inj, keep):
-    d = {key: (a[:, keep], b[:, keep]) for key, (a, b) in inj.d.items()}
-    return type(inj)(i1=inj.i1[:, keep], i2=inj.i2[:, keep], d=d)
+    ok, res, its = column_newton(evaluate, x, tol=tol, relative=True, max_iter=max_iter,
+                                 search=SEARCH, image=True,
+                                 stall=STALL_WINDOW if stall is None else stall)
+    return x, ok, res, int(its.max(initial=0))
 
 
 def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.ndarray, *,

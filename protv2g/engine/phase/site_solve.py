@@ -24,9 +24,11 @@ numba's first use in the process, ≈ 0.5 s CPU; session 9). Its stop
 ``max|R_u| ≤ tol/max(i_b)`` (pu) bounds every conductor's residual by ``tol`` (A): the
 criterion of the numpy Newton. Other units (grid forming, ``k2 > 0``) and the rows the
 first attempt leaves unconverged take the numpy damped Newton on the real and imaginary parts of
-the site currents (analytic Jacobian ``∂F/∂I = (∂I_C/∂V_C)·B − 1``, ``∂F/∂Ī =
-(∂I_C/∂V̄_C)·B̄`` from the law's own derivatives, :meth:`~.sites.SiteLaw.jacobian`, every row
-at once; backtracking halves the step until ``|F|`` decreases) from the same start.
+the site currents, ``R(I_C) = I_C − law(a + B·I_C) = −F`` (analytic Jacobian ``∂R/∂I = 1 −
+(∂I_C/∂V_C)·B``, ``∂R/∂Ī = −(∂I_C/∂V̄_C)·B̄`` from the law's own derivatives,
+:meth:`~.sites.SiteLaw.jacobian`, every row at once; backtracking halves the step, at most 7
+times, until ``max|R|`` decreases; stop at ``max|R| ≤ tol``) from the same start. Both Newton
+loops are :func:`protv2g.engine.column_newton.column_newton` with their own step rule.
 
 Fallbacks
 ---------
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from protv2g.engine.column_newton import LineSearch, column_newton
 from protv2g.engine.control_law import to_real_jacobian
 from protv2g.engine.newton import LINE_SEARCH_HALVINGS
 from protv2g.engine.phase.unit_newton import unit_newton
@@ -137,61 +140,36 @@ def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, m
     i[bad] = np.nan
     return i, frozen, bad, its
 
+#: the phase Newton's step rule: a strict decrease of ``max|R|``, else the smallest step (1/128)
+SEARCH = LineSearch(LINE_SEARCH_HALVINGS, "max", "last")
+
+
 def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
             tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Damped Newton on ``F(I) = law(a + B·I) − I`` (PLL tracking) for every row, in place
-    on ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
+    """Damped Newton (:func:`.column_newton.column_newton`, :data:`SEARCH`, stop at
+    ``max|R| ≤ tol`` A, singular matrix: least-squares step) on ``R(I) = I − law(a + B·I)``
+    (PLL tracking) for every row, in place on ``i`` ``(m, q)``; returns the rows left
+    unconverged and the step count."""
     m, q = i.shape
     if not q or not m:
         return np.zeros(0, dtype=np.int64), 0
-
-    def volt(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-        return a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
-
-    def resid(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
-        return law.injection(volt(rows, x), v_pre,
-                              lim=None if lim is None else lim[rows]) - x
-
-    live = np.arange(m)
-    r = resid(live, i)
     eye = np.eye(2 * q)
-    its = 0
-    for it in range(1, NEWTON_MAX + 1):
-        err = np.abs(r).max(axis=1)
-        keep = err >= tol
-        live, r = live[keep], r[keep]
-        if not len(live):
-            break
-        its = it
-        x = i[live]
-        # ∂F/∂I = (∂I_C/∂V_C)·B − 1, ∂F/∂Ī = (∂I_C/∂V̄_C)·B̄; real 2q × 2q form
-        _, dv, dvc = law.jacobian(volt(live, x), v_pre,
-                                   lim=None if lim is None else lim[live])
-        bl = b[live]
-        jac = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
-        jac = np.transpose(jac, (0, 3, 1, 4, 2)).reshape(len(live), 2 * q, 2 * q) - eye
-        rhs = -np.concatenate([r.real, r.imag], axis=1)
-        try:
-            du = np.linalg.solve(jac, rhs[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            du = np.einsum("mij,mj->mi", np.linalg.pinv(jac), rhs)
-        dx = du[:, :q] + 1j * du[:, q:]
-        norm0 = np.abs(r).max(axis=1)
-        xn = x + dx
-        rn = resid(live, xn)
-        worse = np.flatnonzero(~(np.abs(rn).max(axis=1) < norm0))
-        t = 1.0
-        for _ in range(7):  # backtracking: halve the step until |F| decreases (those rows)
-            if not len(worse):
-                break
-            t *= 0.5
-            xn[worse] = x[worse] + t * dx[worse]
-            rn[worse] = resid(live[worse], xn[worse])
-            worse = worse[~(np.abs(rn[worse]).max(axis=1) < norm0[worse])]
-        i[live] = xn
-        r = rn
-    err = np.abs(r).max(axis=1) if len(live) else np.zeros(0)
-    return live[err >= tol], its
+
+    def evaluate(rows: np.ndarray, x: np.ndarray, jac: bool):  # noqa: ANN202
+        v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
+        lim_r = None if lim is None else lim[rows]
+        if not jac:
+            return x - law.injection(v, v_pre, lim=lim_r), None
+        i_c, dv, dvc = law.jacobian(v, v_pre, lim=lim_r)
+        # ∂R/∂I = 1 − (∂I_C/∂V_C)·B, ∂R/∂Ī = −(∂I_C/∂V̄_C)·B̄; real 2q × 2q form
+        bl = b[rows]
+        j_law = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
+        j_law = np.transpose(j_law, (0, 3, 1, 4, 2)).reshape(len(rows), 2 * q, 2 * q)
+        return x - i_c, eye - j_law
+
+    ok, _, its = column_newton(evaluate, i, tol=tol, relative=False, max_iter=NEWTON_MAX,
+                               search=SEARCH)
+    return np.flatnonzero(~ok), int(its.max(initial=0))
 
 
 def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
