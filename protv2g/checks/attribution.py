@@ -57,6 +57,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import key_codes
+
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
            "fallback_tolerance"]
 
@@ -124,14 +126,35 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}".rstrip()
 
 
-def _base_table(rows: pd.DataFrame, key: list[str], is_base: np.ndarray, name: str
-                ) -> pd.DataFrame:
-    """Smallest margin per (key, base scenario) of base-case rows, as column ``name``
-    (``_n``: how many rows, margin or not)."""
-    ref = rows[is_base][[*key, "scenario"]].astype(str).rename(columns={"scenario": "_base"})
-    ref[name] = pd.to_numeric(rows[is_base]["margin"], errors="coerce").to_numpy(float)
-    return ref.assign(_n=1).groupby([*key, "_base"], dropna=False).agg(
-        **{name: (name, "min"), "_n": ("_n", "sum")}).reset_index()
+def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``left``, the smallest ``margin`` (NaN skipped; NaN when all are) of the
+    ``right`` rows with the same key, and how many there are (0: none): ``left`` and
+    ``right`` are the key columns (the same number, texts). On integer codes of both sides
+    factorised together (#21: a ``groupby`` and a ``merge`` on nine text keys, ≈ 2 s for the
+    472,765 rows of the 10,000-bus study) — the same as joining the texts."""
+    n = len(left[0])
+    code = key_codes([np.concatenate([a, b]) for a, b in zip(left, right, strict=True)])
+    at, of = code[:n], code[n:]
+    k = int(code.max()) + 1 if len(code) else 0
+    count = np.bincount(of, minlength=k)
+    best = np.full(k, np.nan)
+    if len(of):
+        order = np.argsort(of, kind="stable")
+        g = of[order]
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        best[g[starts]] = np.fmin.reduceat(margin[order], starts)
+    return best[at], count[at]
+
+
+def _texts(frame: pd.DataFrame, columns: list[str], rows: np.ndarray | None = None
+           ) -> list[np.ndarray]:
+    """``frame[columns]`` (``rows`` of it) as text arrays, as ``astype(str)`` makes them."""
+    out = []
+    for c in columns:
+        x = frame[c].to_numpy()
+        out.append(pd.Series(x if rows is None else x[rows]).astype(str).to_numpy())
+    return out
 
 
 def _base_names(scenarios: pd.Series, base_of: Mapping[str, str]) -> pd.Series:
@@ -179,19 +202,25 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     base = _base_names(scen, base_of)
     is_base = ((scen == base) | (scen == "")).to_numpy()
     key = [c for c in ATTRIBUTION_KEY if c in v.columns]
-    keys = v[key].astype(str).assign(_base=base.to_numpy())
-    ref = _base_table(v, key, scen.to_numpy() == base.to_numpy(), "_bm")
-    j = keys.merge(ref, how="left", on=[*key, "_base"])
-    had = j._n.notna().to_numpy() & (base != "").to_numpy()
-    bm = j._bm.to_numpy(dtype=float)
+    # each row's key and base-case name against the base-case rows' key and scenario
+    keys = dict(zip(key, _texts(v, key), strict=True))
+    base_text = base.to_numpy()  # texts (:func:`_base_names`)
+    ref = np.flatnonzero(scen.to_numpy() == base.to_numpy())
+    bm, n_ref = _smallest_by_key(
+        [*keys.values(), base_text], [*(keys[c][ref] for c in key), scen.to_numpy()[ref]],
+        pd.to_numeric(v["margin"].iloc[ref], errors="coerce").to_numpy(float))
+    had = (n_ref > 0) & (base != "").to_numpy()
     pm = np.full(len(v), np.nan)  # margin of a passing base row
     if base_margins is not None and len(base_margins):
         bk = [c for c in key if c in base_margins.columns]
         bsc = base_margins.scenario.astype(str)
-        in_base = (_base_names(bsc, base_of) == bsc).to_numpy()
-        pj = keys.merge(_base_table(base_margins, bk, in_base, "_pm").drop(columns="_n"),
-                        how="left", on=[*bk, "_base"])
-        pm = np.where(had | (base == "").to_numpy(), np.nan, pj._pm.to_numpy(dtype=float))
+        in_base = np.flatnonzero((_base_names(bsc, base_of) == bsc).to_numpy())
+        pmj, _ = _smallest_by_key(
+            [*(keys[c] for c in bk), base_text],
+            [*_texts(base_margins, bk, in_base), bsc.to_numpy()[in_base]],
+            pd.to_numeric(base_margins["margin"].iloc[in_base], errors="coerce").to_numpy(
+                float))
+        pm = np.where(had | (base == "").to_numpy(), np.nan, pmj)
     passed = np.isfinite(pm) & ~is_base
     m_base = np.where(had, bm, pm)
     tol = pd.to_numeric(v.tolerance, errors="coerce").to_numpy(dtype=float)
