@@ -126,13 +126,29 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}".rstrip()
 
 
+class _Codes:
+    """Integer codes of one text column of the violation rows (``astype(str)``, as the key
+    texts are compared): the rows' own, and other texts' looked up in them."""
+
+    def __init__(self, texts: np.ndarray) -> None:
+        # no missing value among texts: factorised without the object-NA pass (#21)
+        self.rows, uniques = pd.factorize(texts)
+        self.index = pd.Index(uniques, dtype=object)
+
+    def of(self, texts: np.ndarray, absent: int) -> np.ndarray:
+        """Codes of ``texts``; ``absent`` for a text no row has."""
+        c = self.index.get_indexer(texts)
+        return np.where(c < 0, absent, c)
+
+
 def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``left``, the smallest ``margin`` (NaN skipped; NaN when all are) of the
     ``right`` rows with the same key, and how many there are (0: none): ``left`` and
-    ``right`` are the key columns (the same number, texts). On integer codes of both sides
-    factorised together (#21: a ``groupby`` and a ``merge`` on nine text keys, ≈ 2 s for the
-    472,765 rows of the 10,000-bus study) — the same as joining the texts."""
+    ``right`` are the key columns as integer codes (:class:`_Codes`; a text absent on one
+    side coded apart from the other's, ``-1`` / ``-2``). The same as joining the texts
+    (#21: a ``groupby`` and a ``merge`` on nine text keys, ≈ 2 s for the 472,765 rows of the
+    10,000-bus study)."""
     n = len(left[0])
     code = key_codes([np.concatenate([a, b]) for a, b in zip(left, right, strict=True)])
     at, of = code[:n], code[n:]
@@ -147,14 +163,10 @@ def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np
     return best[at], count[at]
 
 
-def _texts(frame: pd.DataFrame, columns: list[str], rows: np.ndarray | None = None
-           ) -> list[np.ndarray]:
-    """``frame[columns]`` (``rows`` of it) as text arrays, as ``astype(str)`` makes them."""
-    out = []
-    for c in columns:
-        x = frame[c].to_numpy()
-        out.append(pd.Series(x if rows is None else x[rows]).astype(str).to_numpy())
-    return out
+def _texts(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """``frame[column]`` (``rows`` of it) as texts, as ``astype(str)`` makes them."""
+    x = frame[column].to_numpy()
+    return pd.Series(x if rows is None else x[rows]).astype(str).to_numpy()
 
 
 def _base_names(scenarios: pd.Series, base_of: Mapping[str, str]) -> pd.Series:
@@ -203,11 +215,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     is_base = ((scen == base) | (scen == "")).to_numpy()
     key = [c for c in ATTRIBUTION_KEY if c in v.columns]
     # each row's key and base-case name against the base-case rows' key and scenario
-    keys = dict(zip(key, _texts(v, key), strict=True))
-    base_text = base.to_numpy()  # texts (:func:`_base_names`)
+    codes = {c: _Codes(_texts(v, c)) for c in key}
+    scen_codes = _Codes(scen.to_numpy())
+    base_at = scen_codes.of(base.to_numpy(), -1)  # names (:func:`_base_names`)
     ref = np.flatnonzero(scen.to_numpy() == base.to_numpy())
     bm, n_ref = _smallest_by_key(
-        [*keys.values(), base_text], [*(keys[c][ref] for c in key), scen.to_numpy()[ref]],
+        [*(codes[c].rows for c in key), base_at],
+        [*(codes[c].rows[ref] for c in key), scen_codes.rows[ref]],
         pd.to_numeric(v["margin"].iloc[ref], errors="coerce").to_numpy(float))
     had = (n_ref > 0) & (base != "").to_numpy()
     pm = np.full(len(v), np.nan)  # margin of a passing base row
@@ -216,8 +230,9 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         bsc = base_margins.scenario.astype(str)
         in_base = np.flatnonzero((_base_names(bsc, base_of) == bsc).to_numpy())
         pmj, _ = _smallest_by_key(
-            [*(keys[c] for c in bk), base_text],
-            [*_texts(base_margins, bk, in_base), bsc.to_numpy()[in_base]],
+            [*(codes[c].rows for c in bk), base_at],
+            [*(codes[c].of(_texts(base_margins, c, in_base), -2) for c in bk),
+             scen_codes.of(bsc.to_numpy()[in_base], -2)],
             pd.to_numeric(base_margins["margin"].iloc[in_base], errors="coerce").to_numpy(
                 float))
         pm = np.where(had | (base == "").to_numpy(), np.nan, pmj)
