@@ -200,7 +200,8 @@ class CheckContext:
         return "with " + " and ".join(parts) + f" ({sc.load_level.value} load)"
 
     def fault_text(self, bus_name: str, fault_type: str, case: str) -> str:
-        """``"a 3ph fault (max case) at F2-B03"``."""
+        """``"a 3ph fault (max case) at F2-B03"`` (written out in C5's messages,
+        :func:`protv2g.checks.sensitivity.check_sensitivity`: keep the two alike)."""
         return f"a {fault_type} fault ({case} case) at {bus_name}"
 
 
