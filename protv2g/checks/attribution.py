@@ -216,12 +216,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     key = [c for c in ATTRIBUTION_KEY if c in v.columns]
     # each row's key and base-case name against the base-case rows' key and scenario
     codes = {c: _Codes(_texts(v, c)) for c in key}
-    scen_codes = _Codes(scen.to_numpy())
-    base_at = scen_codes.of(base.to_numpy(), -1)  # names (:func:`_base_names`)
+    # scenarios and base names coded together: a base case may have no row of its own
+    scen_codes = _Codes(np.concatenate([scen.to_numpy(), base.to_numpy()]))
+    scen_at, base_at = scen_codes.rows[:len(v)], scen_codes.rows[len(v):]
     ref = np.flatnonzero(scen.to_numpy() == base.to_numpy())
     bm, n_ref = _smallest_by_key(
         [*(codes[c].rows for c in key), base_at],
-        [*(codes[c].rows[ref] for c in key), scen_codes.rows[ref]],
+        [*(codes[c].rows[ref] for c in key), scen_at[ref]],
         pd.to_numeric(v["margin"].iloc[ref], errors="coerce").to_numpy(float))
     had = (n_ref > 0) & (base != "").to_numpy()
     pm = np.full(len(v), np.nan)  # margin of a passing base row
