@@ -112,6 +112,34 @@ def test_device_times_write_both_brackets():
         device_times({"R": RELAY}, table.iloc[:1], st)
 
 
+def test_device_times_of_repeated_scenarios_equal_each_scenario_alone():
+    # light and peak load share a charger set: the second block repeats the first bit for
+    # bit and its times are copied (#21); a third block differs and is evaluated itself
+    ip = np.array([[555.6, 1200.0], [305.6, 800.0], [0.0, 800.0]])
+    blocks = [ip, ip, ip * 1.5]
+    table = pd.concat([pd.DataFrame({
+        "scenario": name, "device": ["R", "R"], "fault_bus": [1, 2], "fault_type": "3ph",
+        "case": "max", "ia_ka": b[0] / 1000, "ib_ka": b[0] / 1000, "ic_ka": b[0] / 1000,
+        "i3i0_ka": 0.0}) for name, b in zip(("base/light", "base/peak", "v2g"), blocks,
+                                             strict=True)], ignore_index=True)
+    i_a = np.zeros((3, 6, 4), np.float32)
+    for k, b in enumerate(blocks):
+        i_a[:, 2 * k:2 * k + 2, :3] = b[:, :, None]
+    t0 = np.tile(np.array([[0.0], [T_FC], [0.16]], np.float32), (1, 6))
+    t1 = np.tile(np.array([[T_FC], [0.16], [np.inf]], np.float32), (1, 6))
+    st = StagedCurrents(i_a, t0, t1, ("first_cycle", "sustained", "after_trip_1"),
+                        pd.DataFrame())
+    out = device_times({"R": RELAY}, table, st)
+    for k in range(3):
+        rows = np.arange(2 * k, 2 * k + 2)
+        alone = device_times({"R": RELAY}, table.iloc[rows].reset_index(drop=True),
+                             st.take(rows))
+        pd.testing.assert_frame_equal(out.iloc[rows].reset_index(drop=True), alone,
+                                      check_exact=True)
+    assert out.t_op_low_s.iloc[2] == out.t_op_low_s.iloc[0]
+    assert out.t_op_low_s.iloc[5] < out.t_op_low_s.iloc[1]  # more current, sooner
+
+
 # --- which bracket a finding keeps ---------------------------------------------------------------
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from protv2g.checks._rows import distinct_rows, labels_by_key, per_distinct, rows_by_value
+from protv2g.checks._rows import (
+    distinct_rows,
+    labels_by_key,
+    per_distinct,
+    rows_by_value,
+    twin_blocks,
+)
 from protv2g.checks.tolerance import INSIDE, combine_boundaries
 
 
@@ -101,3 +107,28 @@ def test_distinct_rows_exact_on_hash_collisions(monkeypatch):
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     np.testing.assert_array_equal(got[0], [0, 1, 3, 4, 6, 7])
+
+
+def test_twin_blocks_finds_repeated_scenarios_bit_for_bit():
+    rng = np.random.default_rng(3)
+    n = 7
+    a, b = rng.random(n), rng.random(n)
+    stages = rng.random((2, 4 * n)).astype(np.float32)
+    labels = np.array(["base/light"] * n + ["base/peak"] * n + ["v2g/light"] * n
+                      + ["v2g/peak"] * n, dtype=object)
+    cur = np.concatenate([a, a, b, b])
+    stages[:, n:2 * n] = stages[:, :n]
+    stages[:, 3 * n:] = stages[:, 2 * n:3 * n]
+    rows, copies = twin_blocks(labels, [cur], [stages])
+    np.testing.assert_array_equal(rows, np.r_[0:n, 2 * n:3 * n])
+    assert [(d.start, s.start) for d, s in copies] == [(n, 0), (3 * n, 2 * n)]
+    # one bit apart (-0.0 against 0.0) or a stage apart: not a twin
+    zero = np.concatenate([np.zeros(n), -np.zeros(n)])
+    assert twin_blocks(labels[:2 * n], [zero], []) is None
+    other = stages.copy()
+    other[1, n + 2] += 1.0
+    assert twin_blocks(labels, [cur], [other])[1] == [(slice(3 * n, 4 * n),
+                                                      slice(2 * n, 3 * n))]
+    # a label in two runs, or a single block: no twins claimed
+    assert twin_blocks(np.array(["x", "y", "x"], dtype=object), [np.zeros(3)], []) is None
+    assert twin_blocks(np.array(["x"] * 3, dtype=object), [np.zeros(3)], []) is None

@@ -60,7 +60,7 @@ from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
-           "in_bracket", "violation_rows", "could_not", "not_applicable"]
+           "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
@@ -178,7 +178,7 @@ class CheckContext:
         """The head device (farthest from the fault) on the substation path to ``bus``."""
         ch = self.chains
         sel = ch[(ch.fault_bus == int(bus)) & (ch.direction == "forward")
-                 & ch.source.astype(str).str.startswith(SUBSTATION)]
+                 & from_substation(ch)]
         return "" if sel.empty else str(sel.sort_values("order").device.iloc[-1])
 
     def export_text(self, scenario: str) -> str:
@@ -200,8 +200,19 @@ class CheckContext:
         return "with " + " and ".join(parts) + f" ({sc.load_level.value} load)"
 
     def fault_text(self, bus_name: str, fault_type: str, case: str) -> str:
-        """``"a 3ph fault (max case) at F2-B03"``."""
+        """``"a 3ph fault (max case) at F2-B03"`` (written out in C5's messages,
+        :func:`protv2g.checks.sensitivity.check_sensitivity`: keep the two alike)."""
         return f"a {fault_type} fault ({case} case) at {bus_name}"
+
+
+def from_substation(chains: pd.DataFrame) -> np.ndarray:
+    """Rows of a chains table whose ``source`` is a substation (its text starts with
+    :data:`protv2g.topology.SUBSTATION`): ``(n,)`` bool, the text tested once per distinct
+    source (#21: ``astype(str).str.startswith`` per row, 0.4 s per call on the 300,000 chain
+    rows of 10,000 buses)."""
+    codes, sources = pd.factorize(chains["source"].to_numpy(), use_na_sentinel=False)
+    starts = np.array([str(x).startswith(SUBSTATION) for x in sources], dtype=bool)
+    return starts[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 # ------------------------------------------------------------------ devices and times

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct"]
+__all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
+           "twin_blocks"]
 
 
 def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:
@@ -145,3 +146,59 @@ def per_distinct(fn: Any, *arrays: Any, min_share: float = 0.9) -> Any:
     if isinstance(out, dict):
         return {k: np.asarray(v)[inverse] for k, v in out.items()}
     return np.asarray(out)[inverse]
+
+
+def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[np.ndarray]
+                ) -> tuple[np.ndarray, list[tuple[slice, slice]]] | None:
+    """Blocks of rows (one per label, e.g. a scenario) that repeat an earlier block bit for
+    bit: ``(rows, copies)``, ``rows`` the ascending positions of the blocks that repeat none
+    (a per-row function evaluated there only) and ``copies`` the ``(block, earlier block)``
+    slices to copy its outputs to; ``None`` when no block repeats or the labels do not come
+    in one run each (the pipeline's tables do: one block per study scenario, #21).
+
+    Two blocks repeat when they have the same length and every array of ``columns``
+    (``(n,)``, axis 0 = rows) and of ``stages`` (``(k, n, …)``, axis 1 = rows) holds the same
+    bits at the same place in the block (``0.0`` and ``-0.0`` apart, a NaN equal to the same
+    NaN, as :func:`distinct_rows`): the study's scenarios that share a charger set (light and
+    peak load) are copies of one engine block, found here by comparing, not by hashing
+    every row."""
+    arr = np.asarray(labels, dtype=object)
+    n = len(arr)
+    if n == 0:
+        return None
+    cut = np.flatnonzero(arr[1:] != arr[:-1]) + 1
+    starts, ends = np.r_[0, cut], np.r_[cut, n]
+    if len(set(arr[starts].tolist())) != len(starts):
+        return None  # a label in several runs
+    blocks = [slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    keep: list[slice] = []
+    copies: list[tuple[slice, slice]] = []
+    for b in blocks:
+        twin = next((k for k in keep if _same_block(b, k, columns, stages)), None)
+        if twin is None:
+            keep.append(b)
+        else:
+            copies.append((b, twin))
+    if not copies:
+        return None
+    return np.concatenate([np.arange(b.start, b.stop) for b in keep]), copies
+
+
+def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[np.ndarray]
+                ) -> bool:
+    """Rows ``a`` and ``b`` hold the same bits in every array (see :func:`twin_blocks`)."""
+    if a.stop - a.start != b.stop - b.start:
+        return False
+    for c in columns:
+        x, y = c[a], c[b]
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        if not np.array_equal(x, y):
+            return False
+    for st in stages:
+        x, y = st[:, a], st[:, b]
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        if not np.array_equal(x, y):
+            return False
+    return True

@@ -43,7 +43,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, concat, could_not, in_bracket, violation_rows
+from protv2g.checks._common import (
+    CheckContext,
+    concat,
+    could_not,
+    from_substation,
+    in_bracket,
+    violation_rows,
+)
 from protv2g.checks.sympathetic import clearing_devices
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.devices.staged import staged_phase_element_times
@@ -55,7 +62,6 @@ from protv2g.directional import (
 from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.engine.staged_tables import StagedCurrents
-from protv2g.topology import SUBSTATION
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
 
@@ -81,7 +87,7 @@ def clearing_table(ctx: CheckContext) -> pd.DataFrame:
     clr = clearing_devices(ctx)[[*_KEYS, "clearing_device", "t_clear_s"]]
     m = keys.merge(clr, how="left", on=_KEYS)
     ch = ctx.chains
-    on_path = ch[ch.source.astype(str).str.startswith(SUBSTATION)
+    on_path = ch[from_substation(ch)
                  & (ch.direction == Direction.FORWARD.value)].fault_bus.astype(int).unique()
     t = m.t_clear_s.to_numpy(float)
     m["t_clear_s"] = np.where(np.isnan(t) & m.fault_bus.astype(int).isin(on_path), np.inf, t)

@@ -52,6 +52,14 @@ def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
     return df.loc[df.groupby(keys)[col].idxmax()]
 
 
+def _bus_names(ctx: CheckContext, buses: pd.Series) -> list[str]:
+    """``[ctx.bus_name(b) for b in buses]``, each distinct bus looked up once (#21: 54,799
+    over-voltage rows of the 10,000-bus study, 4.8 s in pandapower's ``.at``)."""
+    codes, distinct = pd.factorize(buses.to_numpy(), use_na_sentinel=False)
+    names = np.array([ctx.bus_name(b) for b in distinct] or [""], dtype=object)
+    return names[codes].tolist() if len(codes) else []
+
+
 def check_flow(ctx: CheckContext) -> pd.DataFrame:
     """C12 violation rows (see the module docstring)."""
     bus, branch = ctx.flow.get("bus"), ctx.flow.get("branch")
@@ -67,7 +75,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             bus = bus.assign(vm_pu=bus[["vm_pu", *phases]].max(axis=1))
         w = _worst(bus, ["scenario", "bus"], "vm_pu")
         bad = w[w.vm_pu > th.v_max_pu + 1e-9]
-        names = [ctx.bus_name(b) for b in bad.bus]
+        names = _bus_names(ctx, bad.bus)
         rows.append(violation_rows(
             "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
@@ -78,7 +86,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         if "unbalance_percent" in bus.columns:
             w = _worst(bus, ["scenario", "bus"], "unbalance_percent")
             bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
-            names = [ctx.bus_name(b) for b in bad.bus]
+            names = _bus_names(ctx, bad.bus)
             rows.append(violation_rows(
                 "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
                 fault_bus=names, margin_unit=MarginUnit.PERCENT,

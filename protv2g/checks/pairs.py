@@ -48,10 +48,15 @@ _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 _TIME_COLS = ["fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s", "t_fast_s", "t_delayed_s",
               "t_mm_s", "t_tc_s", "t_clear_s"]
 _TOL_S = 1e-9
+#: Time columns of which one finite value means the primary operates: every pair rule reads
+#: the primary's clearing time (``t_clear_s``; a fuse's total clearing ``t_tc_s`` for fuse
+#: saving and backup, the same time as its ``t_clear_s``).
+PRIMARY_OPERATES = ("t_clear_s", "t_tc_s")
 
 
 def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
-    """Pairs × faults with both devices' currents and times (``p_*`` primary, ``b_*`` backup).
+    """Pairs × faults with both devices' currents and times (``p_*`` primary, ``b_*`` backup),
+    at the faults where the primary operates (in the plain times or in one of ``brackets``).
 
     ``brackets`` (``"low"``, ``"high"``): also each bracket's time columns
     (``p_t_op_low_s`` …), for :func:`in_pair_bracket` — one join serves both brackets, whose
@@ -65,8 +70,12 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     time_cols = [*_TIME_COLS, *(c for b in brackets for c in _bracket_columns(b)
                                 if c in f.columns)]
     # joined on the keys and each row's position only, the values taken by position after
-    # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few)
-    m, at = _pair_rows(ctx, pairs[["fault_bus", "primary", "backup"]])
+    # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few);
+    # only the primary's rows where it operates in some bracket: every rule needs the
+    # primary's clearing time (#21: at 10,000 buses most pair rows had none, and were
+    # joined, gathered and given tolerances only to be dropped by every rule)
+    m, at = _pair_rows(ctx, pairs[["fault_bus", "primary", "backup"]],
+                       _primary_operates(f, brackets))
     # column by column: one column's gather in flight at a time (#21: a frame of all of them,
     # then its concatenation to ``m``, held three copies of the table at the 10,000-bus
     # study's checks peak)
@@ -81,16 +90,31 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     return m
 
 
-def _pair_rows(ctx: CheckContext, pairs: pd.DataFrame
+def _primary_operates(f: pd.DataFrame, brackets: Sequence[str]) -> np.ndarray:
+    """Rows of the fault table where the device operates (a finite clearing or total
+    clearing time, :data:`PRIMARY_OPERATES`) under the plain names or in any of
+    ``brackets``: the rows a pair rule can read as its primary's."""
+    names = [*PRIMARY_OPERATES, *(bracket_column(c, b) for b in brackets
+                                  for c in PRIMARY_OPERATES)]
+    live = np.zeros(len(f), dtype=bool)
+    for c in names:
+        if c in f.columns:
+            live |= np.isfinite(f[c].to_numpy(dtype=float))
+    return np.flatnonzero(live)
+
+
+def _pair_rows(ctx: CheckContext, pairs: pd.DataFrame, primary_rows: np.ndarray
                ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Pairs × faults (``fault_bus, primary, backup`` + ``_KEYS``) and the fault table's row
     of the primary (``"p"``) and of the backup (``"b"``) on every row: the primary's rows at
-    the pair's bus, in pair order then row order, where the backup has a row too."""
+    the pair's bus among ``primary_rows`` (ascending positions), in pair order then row
+    order, where the backup has a row too."""
     f, k = ctx.faults, keys_of(ctx)
     if k is None:  # joined on the key columns
         keys = f[[*_KEYS, "device"]]
         rows = np.arange(len(f))
-        p = keys.rename(columns={"device": "primary"}).assign(_p=rows)
+        p = keys.iloc[primary_rows].rename(columns={"device": "primary"}).assign(
+            _p=rows[primary_rows])
         b = keys.rename(columns={"device": "backup"}).assign(_b=rows)
         m = pairs.merge(p, on=["fault_bus", "primary"]).merge(b, on=[*_KEYS, "backup"])
         return m, {"p": m.pop("_p").to_numpy(), "b": m.pop("_b").to_numpy()}
@@ -101,8 +125,9 @@ def _pair_rows(ctx: CheckContext, pairs: pd.DataFrame
     pairs = pairs[seen]
     left = pd.DataFrame({"_k": k.place(pairs.fault_bus.to_numpy(), code_p[seen]),
                          "_i": np.arange(len(pairs))})
-    right = pd.DataFrame({"_k": k.row_places(f.fault_bus.to_numpy()),
-                          "_p": np.arange(len(f))})
+    right = pd.DataFrame({"_k": k.place(f.fault_bus.to_numpy()[primary_rows],
+                                        k.device[primary_rows]),
+                          "_p": primary_rows})
     j = left.merge(right, on="_k")
     i, p_rows = j["_i"].to_numpy(), j["_p"].to_numpy()
     b_rows = k.rows_of(k.fault[p_rows], code_b[seen][i])

@@ -34,6 +34,7 @@ from protv2g.checks._common import (
     concat,
     could_not,
     fmt_s,
+    from_substation,
     not_applicable,
     unevaluable,
     violation_rows,
@@ -49,7 +50,6 @@ from protv2g.checks.tolerance import (
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
 from protv2g.directional import is_forward_directional
-from protv2g.topology import SUBSTATION
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
 
@@ -74,8 +74,7 @@ def clearing_devices(ctx: CheckContext) -> pd.DataFrame:
 def _on_substation_path(ctx: CheckContext) -> np.ndarray:
     """Rows of ``ctx.chains`` whose source is a substation (made once per context)."""
     if "sub mask" not in ctx.cache:
-        ctx.cache["sub mask"] = ctx.chains.source.astype(str).str.startswith(
-            SUBSTATION).to_numpy(dtype=bool)
+        ctx.cache["sub mask"] = from_substation(ctx.chains)
     return ctx.cache["sub mask"]
 
 
