@@ -56,7 +56,7 @@ from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
-from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
+from protv2g.network.fault_positions import close_in_study, has_unknown_buses
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
@@ -200,24 +200,14 @@ def check_context(study: Study, fault_result: Any, flow_result: Any = None,
         fault_result, "device", None)
     if (study.model is None and isinstance(table, pd.DataFrame) and "fault_bus" in table
             and has_unknown_buses(study.net, table["fault_bus"].to_numpy())):
-        study = _close_in_study(study, fault_result)
+        # taken from the fault tables when solved on it (#21: 2 s to rebuild at 3,000 buses)
+        study = close_in_study(study, getattr(fault_result, "close_in", None))
     ctx = build_context(study, fault_result, flow_result, scenarios)
     names = list(ctx.base_of)
     for t in ctx.flow.values():
         if "scenario" in t.columns:
             names += [str(n) for n in t["scenario"].unique() if str(n) not in names]
     return replace(ctx, base_of=base_scenarios(list(scenarios or []), names))
-
-
-def _close_in_study(study: Study, fault_result: Any) -> Study:
-    """:func:`with_close_in_positions` of ``study``, taken from the fault tables when they
-    were solved on it (``FaultTables.close_in``: the same net and device places; #21, it
-    took 2 s to rebuild at 3,000 buses), else built."""
-    given, solved = getattr(fault_result, "close_in", None) or (None, None)
-    if (given is not None and given.net is study.net
-            and given.device_sites is study.device_sites):
-        return replace(study, net=solved.net, device_sites=solved.device_sites)
-    return with_close_in_positions(study)
 
 
 def family_function(criterion: Criterion) -> FamilyFunction:
