@@ -39,6 +39,7 @@ from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import spill, spill_if_too_long
 from protv2g.report.pictures import Pictures
+from protv2g.report.sheet_writer import save_workbook
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
 from protv2g.report.tcc_sheets import (
@@ -218,7 +219,7 @@ def save_workbook_atomic(wb: Workbook, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        save_workbook(wb, tmp)  # openpyxl's save, plain rows a row at a time
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
