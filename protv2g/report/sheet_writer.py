@@ -11,7 +11,7 @@ place, a row with a comment by openpyxl's ``write_row``. The XML is the same, by
 the same attributes in the same order (``r``, ``s`` from ``cell.style_id`` called in the same
 order, so the same style indexes; ``t``), numbers as ``"%.16g"`` (openpyxl's
 ``safe_string``), text as an inline string with ``xml:space="preserve"`` when it has leading
-or trailing white space, an empty cell as ``<c …></c>`` (checked on the depot, residential
+or trailing white space, an empty cell or row as ``<c …></c>`` (checked on the depot, residential
 and IEEE 8500 workbooks: ``tests/test_report_sheet_writer.py`` and the comparison in the #21
 note).
 
@@ -56,17 +56,24 @@ class _RowWriter(WorksheetWriter):
         #: ``cell.style_id`` by style array: the same index, without hashing a StyleArray
         self._style_ids: dict[tuple[int, ...], int] = {}
 
-    def _cell_xml(self, cell: Any) -> str | None:
-        """The ``c`` element openpyxl writes for ``cell``, or None when not a plain cell."""
+    @staticmethod
+    def _plain(cell: Any) -> bool:
+        """Whether ``cell`` is written here: a number, boolean or text (or nothing, e.g. a
+        merged cell's border), without hyperlink, comment, formula or date."""
+        if type(cell) is MergedCell:
+            return True  # no value, maybe a border: ``<c r=… s=… t="n"></c>``
+        if type(cell) is not Cell or cell._hyperlink is not None or cell._comment is not None:
+            return False
+        value = cell._value
+        accepted = _PLAIN_TYPES.get(cell.data_type)
+        if accepted is None or (value is not None and type(value) not in accepted):
+            return False
+        return not (type(value) is float and not math.isfinite(value))  # openpyxl: ``<v></v>``
+
+    def _cell_xml(self, cell: Any) -> str:
+        """The ``c`` element openpyxl writes for a :meth:`_plain` ``cell``."""
         kind = cell.data_type
         value = cell._value
-        if type(cell) is MergedCell:
-            pass  # no value, maybe a border: ``<c r=… s=… t="n"></c>``
-        elif type(cell) is not Cell or cell._hyperlink is not None:
-            return None
-        accepted = _PLAIN_TYPES.get(kind)
-        if accepted is None or (value is not None and type(value) not in accepted):
-            return None
         letter = self._letters.get(cell.column)
         if letter is None:
             letter = self._letters[cell.column] = get_column_letter(cell.column)
@@ -83,8 +90,6 @@ class _RowWriter(WorksheetWriter):
         if kind == "s":
             space = ' xml:space="preserve"' if value != value.strip() else ""
             return f"{head}><is><t{space}>{escape(value, _ESCAPES)}</t></is></c>"
-        if isinstance(value, float) and not math.isfinite(value):
-            return None  # openpyxl writes an empty ``v``: left to it
         return f"{head}><v>{format(value, '.16g')}</v></c>"
 
     def write_row(self, xf: Any, row: list[Any], row_idx: int) -> None:
@@ -95,16 +100,18 @@ class _RowWriter(WorksheetWriter):
         attrs.update(self.ws.row_dimensions.get(row_idx, {}))
         # openpyxl skips an empty cell without a style
         cells = [c for c in row if c._value is not None or c.has_style]
-        texts = [self._cell_xml(cell) for cell in cells]
-        if None not in texts:  # the whole row as one element
+        plain = [self._plain(cell) for cell in cells]
+        if all(plain):  # the whole row as one element
             head = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
-            xf.write(_element(f"<row {head}>{''.join(texts)}</row>"))  # type: ignore[arg-type]
+            texts = "".join(self._cell_xml(cell) for cell in cells)
+            xf.write(_element(f"<row {head}>{texts}</row>"))
             return
+        # cell by cell in order (the style indexes are numbered in the order cells ask)
         with xf.element("row", attrs):
             parts: list[str] = []
-            for cell, text in zip(cells, texts, strict=True):
-                if text is not None:
-                    parts.append(text)
+            for cell, fast in zip(cells, plain, strict=True):
+                if fast:
+                    parts.append(self._cell_xml(cell))
                     continue
                 for element in _element(f"<row>{''.join(parts)}</row>") if parts else ():
                     xf.write(element)
@@ -118,6 +125,8 @@ def _element(xml: str) -> Any:
     """``xml`` (a ``row`` of ``c`` elements) parsed; an empty cell written ``<c …></c>``, as
     openpyxl's writer does."""
     row = etree.fromstring(xml)
+    if not len(row):  # a row with a height and no cell: ``<row …></row>``
+        row.text = ""
     for cell in row:
         if not len(cell):
             cell.text = ""
