@@ -14,7 +14,10 @@ process while the tables are written when a CPU is free (:mod:`protv2g.report.pi
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
 the workbook is written to a temporary file in the target folder and moved into place, so an
-error never leaves a half-written report; the same result gives the same cell contents.
+error never leaves a half-written report; the same result gives the same cell contents. It is
+saved by openpyxl's writer with plain rows serialised a row at a time
+(:mod:`protv2g.report.sheet_writer`: the same bytes), styles and merges set once per distinct
+style (:mod:`protv2g.report.styling`), the garbage collector paused meanwhile.
 
 Examples
 --------
