@@ -22,7 +22,7 @@ Examples
 >>> styles = StyleCache()
 >>> bold = Font(bold=True)
 >>> for row in (1, 2):
-...     styles.apply(ws.cell(row=row, column=1, value="x"), font=bold)
+...     _ = styles.apply(ws.cell(row=row, column=1, value="x"), font=bold)
 >>> ws["A2"].font.b
 True
 """
