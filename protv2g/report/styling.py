@@ -48,8 +48,9 @@ def new_cell(ws: Worksheet, row: int, column: int, value: Any, data_type: str,
     copy of ``style``; stored in ``ws``.
 
     What ``Cell(ws, row, column, style_array=style)`` and setting ``_value`` and
-    ``data_type`` make, without the constructor's calls (≈ 40 % of its time, 32,500 cells of
-    the depot workbook): ``value`` must already be what openpyxl would store
+    ``data_type`` make, without the constructor's calls (30,000 numeric cells: 0.065 →
+    0.047 s CPU, the collector paused, 2026-12-02): ``value`` must already be what openpyxl
+    would store
     (:func:`protv2g.report.format.cell_value`).
     """
     cell = _new(Cell)
