@@ -4,6 +4,8 @@ verdict, atomic write."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -508,9 +510,11 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     existing = tmp_path / "x.xlsx"
     existing.write_bytes(b"old report")
 
-    def boom(self, filename):
+    def boom(wb, filename):
+        Path(filename).write_bytes(b"half a workbook")  # the temporary file, half written
         raise OSError("disk full")
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    # the workbook's saver (report.sheet_writer.save_workbook, openpyxl's writer)
+    monkeypatch.setattr("protv2g.report.excel.save_workbook", boom)
     with pytest.raises(OSError):
         result.to_excel(tmp_path / "new.xlsx")
     with pytest.raises(OSError):

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report import overflow as _overflow
 from protv2g.report.print_setup import LINE_HEIGHT_PT, print_layout, wrapped_lines
+from protv2g.report.styling import new_cell
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
@@ -51,6 +52,8 @@ SEVERITY_FILLS = {
     "info": PatternFill("solid", fgColor="DDEBF7", bgColor="DDEBF7"),
 }
 _BAD_FONT = Font(color="C00000", bold=True)
+_HEADER_FONT = Font(bold=True)
+_HEADER_ALIGNMENT = Alignment(wrap_text=False)
 _INF = float("inf")
 
 
@@ -118,9 +121,9 @@ def _text_width(values: pd.Series, fmt: str | None, cells: list[Any] | None = No
         return 0
     if fmt and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         decimals = len(fmt.split(".")[1]) if "." in fmt else 0
-        finite = values[pd.notna(values)].astype(float)
-        finite = finite[finite.abs() < 1e15]
-        if finite.empty:
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        finite = numbers[np.abs(numbers) < 1e15]  # NaN and ±inf fail the comparison
+        if not finite.size:
             return 3
         return max(len(f"{v:.{decimals}f}") for v in (finite.max(), finite.min()))
     if cells is not None:  # an empty or false value shows no text (as ``str(v or "")``)
@@ -223,13 +226,10 @@ def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
                 value = cell_value(str(value) if isinstance(value, str) else value)
                 kind = type(value)
                 dtype = types.get(kind, "s")
-            style = styles[j - 1]
-            # Cell copies the style array it is given (StyleableObject.__init__)
-            cell = Cell(ws, row=i, column=j,
-                        style_array=style if dtype == "n" and value is not None else None)
-            cell._value = value[:_MAX_TEXT] if dtype == "s" else value
-            cell.data_type = dtype
-            cells[(i, j)] = cell
+            if dtype == "s":
+                new_cell(ws, i, j, value[:_MAX_TEXT], dtype, None)
+            else:
+                new_cell(ws, i, j, value, dtype, styles[j - 1] if dtype == "n" else None)
     return columns
 
 
@@ -316,11 +316,12 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         links = [link for link in links if link[0] < len(frame)]
     columns = [str(c) for c in frame.columns] or ["note"]
     labels = [header_label(c) for c in columns]
-    for j, label in enumerate(labels, start=1):
-        cell = write_cell(ws, 1, j, label)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=False)
+    header = [write_cell(ws, 1, j, label) for j, label in enumerate(labels, start=1)]
+    header[0].font = _HEADER_FONT  # set once, its style indexes copied to the other labels
+    header[0].fill = HEADER_FILL
+    header[0].alignment = _HEADER_ALIGNMENT
+    for cell in header[1:]:
+        cell._style = StyleArray(header[0]._style)
     values = _write_rows(ws, frame, [number_format(c) for c in columns])
     if frame.empty and note:
         write_cell(ws, 2, 1, note).font = NOTE_FONT

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, write_cell
+from protv2g.report.styling import StyleCache
 
 __all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text"]
 
@@ -22,6 +23,11 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 #: Width of the memo in columns (A..J); text spans B..J.
 MEMO_COLUMNS = 10
 MEMO_WIDTHS = (30, 12, 14, 14, 14, 14, 14, 14, 14, 14)
+_HEADING_FONT = Font(bold=True, size=12, color="1F3864")
+_BOLD = Font(bold=True)
+_PLAIN = Font(bold=False)
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+_TOP_LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 _UNIT_FMT = {"s": "{:.3f} s", "A": "{:.0f} A", "kA": "{:.2f} kA", "MW": "{:.2f} MW",
              "pu": "{:.3f} pu", "× pickup": "{:.2f} × pickup", "%": "{:.1f} %",
              "fraction": "{:.1%}"}
@@ -36,40 +42,40 @@ def margin_text(value: Any, unit: str) -> str:
 
 
 class Memo:
-    """Writes the memo top-down from row 4: headings, key/value pairs, notes, boxed grids."""
+    """Writes the memo top-down from row 4: headings, key/value pairs, notes, boxed grids.
+
+    Styles and merges go through one :class:`~protv2g.report.styling.StyleCache` (the memo
+    repeats a few styles on hundreds of cells)."""
 
     def __init__(self, ws: Worksheet):
         self.ws, self.row = ws, 3
+        self.styles = StyleCache()
 
     def heading(self, text: str) -> None:
         self.row += 1
-        write_cell(self.ws, self.row, 1, text).font = Font(bold=True, size=12, color="1F3864")
+        self.styles.apply(write_cell(self.ws, self.row, 1, text), font=_HEADING_FONT)
         self.row += 1
 
     def pair(self, key: str, value: Any, bold_value: bool = False) -> Any:
-        key_cell = write_cell(self.ws, self.row, 1, key)
-        key_cell.font = Font(bold=not key.startswith("  "))
-        key_cell.alignment = Alignment(vertical="top", wrap_text=True)
+        self.styles.apply(write_cell(self.ws, self.row, 1, key),
+                          font=_PLAIN if key.startswith("  ") else _BOLD, alignment=_TOP_WRAP)
         if isinstance(value, float):
             value = float(f"{value:.6g}")
-        cell = write_cell(self.ws, self.row, 2, value)
-        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-        self.ws.merge_cells(start_row=self.row, start_column=2, end_row=self.row,
-                            end_column=MEMO_COLUMNS)
+        cell = self.styles.apply(write_cell(self.ws, self.row, 2, value),
+                                 alignment=_TOP_LEFT_WRAP)
+        self.styles.merge_row(self.ws, self.row, 2, MEMO_COLUMNS)
         lines = max(-(-len(str(cell.value or "")) // 120), -(-len(key) // 30))
         if lines > 1:
             self.ws.row_dimensions[self.row].height = 15 * lines
         if bold_value:
-            cell.font = Font(bold=True)
+            self.styles.apply(cell, font=_BOLD)
         self.row += 1
         return cell
 
     def note(self, text: str) -> None:
-        cell = write_cell(self.ws, self.row, 1, text)
-        cell.font = NOTE_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
-                            end_column=MEMO_COLUMNS)
+        self.styles.apply(write_cell(self.ws, self.row, 1, text), font=NOTE_FONT,
+                          alignment=_TOP_WRAP)
+        self.styles.merge_row(self.ws, self.row, 1, MEMO_COLUMNS)
         lines = -(-len(text) // 150)
         if lines > 1:
             self.ws.row_dimensions[self.row].height = 15 * lines
@@ -86,15 +92,14 @@ class Memo:
             for j, value in enumerate(values):
                 c0 = starts[j]
                 cell = write_cell(self.ws, self.row, c0, value)
-                cell.border = BOX
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if head:
-                    cell.font, cell.fill = Font(bold=True), HEADER_FILL
-                elif isinstance(cell.value, float):
-                    cell.number_format = (fmt or {}).get(j, "0.000")
+                    self.styles.apply(cell, font=_BOLD, fill=HEADER_FILL, border=BOX,
+                                      alignment=_TOP_WRAP)
+                else:
+                    self.styles.apply(cell, border=BOX, alignment=_TOP_WRAP, number_format=(
+                        (fmt or {}).get(j, "0.000") if isinstance(cell.value, float) else None))
                 if spans[j] > 1:
-                    self.ws.merge_cells(start_row=self.row, start_column=c0,
-                                        end_row=self.row, end_column=c0 + spans[j] - 1)
+                    self.styles.merge_row(self.ws, self.row, c0, c0 + spans[j] - 1)
                 width = sum(MEMO_WIDTHS[c0 - 1:c0 - 1 + spans[j]])
                 height = max(height, -(-len(str(cell.value or "")) // max(int(width), 1)))
             if height > 1:

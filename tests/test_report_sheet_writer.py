@@ -1,0 +1,149 @@
+"""The workbook writer's fast paths write what openpyxl writes (#21).
+
+``protv2g.report.sheet_writer.save_workbook`` against openpyxl's ``Workbook.save`` (every part
+of the file byte for byte, but the save time); ``protv2g.report.styling`` against openpyxl's
+per-cell style assignments and ``merge_cells``; the garbage-collector pause restored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from protv2g.report.excel import _collection_paused
+from protv2g.report.format import write_table
+from protv2g.report.sheet_writer import save_workbook
+from protv2g.report.styling import StyleCache, new_cell
+
+BOX = Border(left=Side(style="thin"), right=Side(style="thin"), top=Side(style="thin"),
+             bottom=Side(style="thin"))
+
+
+def _workbook() -> Workbook:
+    """Every kind of cell the report writes, and some it does not (left to openpyxl)."""
+    import pandas as pd
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "cells"
+    rows = [
+        [1, -2, 3.5, 1e-300, 12345678901234567890, 0.1 + 0.2, True, False],
+        ["text", " lead", "trail ", "a & b < c > d", "line\nbreak\r\ncr", "tab\there", "",
+         "=SUM(A1)"],
+        ["#N/A", "ünïcødé Ω °", "  ", None, 2.0, "x" * 300, '"quoted"', "'apos'"],
+    ]
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row, start=1):
+            cell = ws.cell(row=i, column=j, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # as format.write_cell stores formula-like text
+    ws["A4"].number_format = "0.000"  # a style without a value
+    ws["B4"] = float("nan")  # left to openpyxl (an empty ``v``)
+    ws["C4"] = datetime.datetime(2026, 12, 2, 5, 0)  # a date: left to openpyxl
+    ws["D4"] = "=1+1"  # a formula: left to openpyxl
+    ws["E4"] = "link"
+    ws["E4"].hyperlink = "#'cells'!A1"
+    ws["F5"] = "commented"
+    ws["F5"].comment = Comment("a note", "me")
+    ws["A6"] = "bold"
+    ws["A6"].font = Font(bold=True)
+    ws["A6"].border = BOX
+    ws.merge_cells("A6:D6")
+    ws.row_dimensions[2].height = 30
+    ws.row_dimensions[9].height = 20  # a row with a height and no cell
+    frame = pd.DataFrame({"i_a": [1.5, None, 3.0], "status": ["fail", "ok", "warn"],
+                          "margin_s": [-0.1, 0.2, float("inf")], "flag": [True, False, True],
+                          "message": ["a long message " * 8, "short", "-starts with minus"]})
+    write_table(wb.create_sheet("table"), frame, links=[(0, "status", "#'cells'!A1")])
+    return wb
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_save_workbook_writes_openpyxls_bytes(tmp_path: Path) -> None:
+    _workbook().save(tmp_path / "openpyxl.xlsx")
+    save_workbook(_workbook(), tmp_path / "fast.xlsx")
+    expected, got = _parts(tmp_path / "openpyxl.xlsx"), _parts(tmp_path / "fast.xlsx")
+    assert sorted(got) == sorted(expected)
+    for name, data in expected.items():
+        assert got[name] == data, name
+    back = load_workbook(tmp_path / "fast.xlsx")
+    assert back["cells"]["B2"].value == " lead"
+    assert back["cells"]["E2"].value == "line\nbreak\r\ncr"
+    assert back["cells"]["H2"].value == "=SUM(A1)" and back["cells"]["H2"].data_type == "s"
+    assert back["cells"]["F5"].comment.text == "a note"
+
+
+def _styles(ws) -> dict:
+    return {k: (type(c).__name__, c.value, repr(c.font), repr(c.fill), repr(c.border),
+                repr(c.alignment), repr(c.protection), c.number_format)
+            for k, c in ws._cells.items()}
+
+
+@pytest.mark.parametrize("bordered", [False, True])
+def test_style_cache_and_merge_row_equal_openpyxl(bordered: bool) -> None:
+    font, fill = Font(bold=True, color="1F3864"), PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    direct, cached = Workbook().active, Workbook().active
+    styles = StyleCache()
+    for row in range(1, 6):
+        for col in (1, 4):
+            a = direct.cell(row=row, column=col, value=f"{row},{col}")
+            b = cached.cell(row=row, column=col, value=f"{row},{col}")
+            a.font, a.fill, a.alignment = font, fill, wrap
+            if bordered:
+                a.border = BOX
+            if col == 4:
+                a.number_format = "0.000"
+            styles.apply(b, font=font, fill=fill, border=BOX if bordered else None,
+                         alignment=wrap, number_format="0.000" if col == 4 else None)
+        direct.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        styles.merge_row(cached, row, 1, 3)
+        direct.merge_cells(start_row=row, start_column=4, end_row=row, end_column=8)
+        styles.merge_row(cached, row, 4, 8)
+    assert styles.hits > 0
+    assert _styles(cached) == _styles(direct)
+    assert sorted(map(str, cached.merged_cells.ranges)) == sorted(
+        map(str, direct.merged_cells.ranges))
+
+
+def test_new_cell_equals_cell() -> None:
+    ws = Workbook().active
+    template = ws.cell(row=1, column=1)
+    template.number_format = "0.0"
+    made = new_cell(ws, 2, 3, 1.5, "n", template._style)
+    ref = Cell(ws, row=2, column=3, style_array=template._style)
+    ref._value, ref.data_type = 1.5, "n"
+    assert ws._cells[(2, 3)] is made
+    assert (made.row, made.column, made.value, made.data_type, made.number_format,
+            made.hyperlink, made.comment) == (ref.row, ref.column, ref.value, ref.data_type,
+                                              ref.number_format, ref.hyperlink, ref.comment)
+    assert made._style is not template._style  # a copy, as Cell makes
+
+
+def test_collection_pause_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with _collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collection_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), _collection_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
