@@ -21,7 +21,7 @@ __all__ = ["site_law"]
 _TINY = 1e-12
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unit(z):  # pragma: no cover - numba
     a = abs(z)
     if a <= _TINY:
@@ -29,7 +29,7 @@ def _unit(z):  # pragma: no cover - numba
     return z / a, 0.5 / a + 0j, -(z * z) / (2 * a**3)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _phasor(z):  # pragma: no cover - numba
     """``z/|z|`` (0 where ``|z| ≤ 1e-12``): the first value of :func:`_unit` alone."""
     a = abs(z)
@@ -38,7 +38,7 @@ def _phasor(z):  # pragma: no cover - numba
     return z / a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
     h2 = avail * avail - x * x
     h = np.sqrt(h2) if h2 > 0 else 0.0
