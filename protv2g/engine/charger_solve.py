@@ -8,8 +8,8 @@ import numpy as np
 
 from protv2g.engine.chargers import SiteArrays, first_cycle_key, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
-from protv2g.engine.kernels import reduce_devices_chargers
 from protv2g.engine.newton import build_system
+from protv2g.engine.reduce_kernel import reduce_devices_chargers
 from protv2g.engine.solve_types import PreFault, SliceSolve
 from protv2g.engine.staging import restrict, solve_stages
 from protv2g.units import FaultType
@@ -111,21 +111,22 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     neg = any(x.neg for x in items)
     k, m = len(cpos), len(solver.f1)
     n_all = sum(x.n_stages for x in items)
-    # per slice (scenario × stage) one block: fault currents I0, I1, I2, the chargers' I1
-    # (and I2), zero at the fault buses that do not count (stage not reached, no solution)
-    z = np.empty((n_all, 3 + (2 * k if neg else k), m), dtype=complex)
+    # per slice (scenario × stage) and fault bus one row: fault currents I0, I1, I2, the
+    # chargers' I1 (and I2), zero at the fault buses that do not count (stage not reached, no
+    # solution); (slice, bus, row): a bus's values side by side for the kernel
+    z = np.empty((n_all, m, 3 + (2 * k if neg else k)), dtype=complex)
     use = np.empty((n_all, m), dtype=bool)
     at = 0
     for x in items:
         for j, sol in enumerate(x.charger.stages):
-            z[at, :3] = x.i_f[j].T
-            z[at, 3:3 + k] = sol.i1.T
+            z[at, :, :3] = x.i_f[j]
+            z[at, :, 3:3 + k] = sol.i1
             if neg:
-                z[at, 3 + k:] = sol.i2.T
+                z[at, :, 3 + k:] = sol.i2
             use[at] = np.isfinite(x.t_start_s[j])
             at += 1
-    use &= np.isfinite(z[:, :3]).all(axis=1)
-    np.copyto(z, 0, where=~use[:, None, :])
+    use &= np.isfinite(z[:, :, :3]).all(axis=2)
+    np.copyto(z, 0, where=~use[:, :, None])
     uniq, back = _distinct_slices(z, use)
     if len(uniq) < n_all:
         z, use = z[uniq], use[uniq]
@@ -137,7 +138,7 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     n = len(z)
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
-    has_zero = s0 is not None and bool(np.any(z[:, 0]))
+    has_zero = s0 is not None and bool(np.any(z[:, :, 0]))
     # the fault positions of each slice (CSR) and the largest magnitudes per position
     ptr = np.concatenate([[0], np.cumsum(use.sum(axis=1))]).astype(np.int64)
     pos = np.nonzero(use)[1].astype(np.int64)

@@ -11,7 +11,7 @@ from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
-from protv2g.engine.staged_result import StagedResult, pad_stages
+from protv2g.engine.staged_result import StagedResult, put_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -242,15 +242,15 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
         dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
     chg, trip, ceased, v_min = {}, {}, {}, {}
     for (si, ci, ti), sl in pieces.items():
-        t0[si, ci, ti] = pad_stages(sl.stage_t_start_s, n, True)
-        t1[si, ci, ti] = pad_stages(sl.stage_t_end_s, n, True)
-        bus[si, ci, ti] = pad_stages(sl.staged_bus_i_012_ka, n)
+        put_stages(t0[si, ci, ti], sl.stage_t_start_s, True)
+        put_stages(t1[si, ci, ti], sl.stage_t_end_s, True)
+        put_stages(bus[si, ci, ti], sl.staged_bus_i_012_ka)
         if full:
-            dev_i[si, ci, ti] = pad_stages(sl.staged_device_i_012_ka, n)
-            dev_v[si, ci, ti] = pad_stages(sl.staged_device_v_012_pu, n)
+            put_stages(dev_i[si, ci, ti], sl.staged_device_i_012_ka)
+            put_stages(dev_v[si, ci, ti], sl.staged_device_v_012_pu)
         elif dev_max is not None:
-            dev_max[si, ci, ti] = pad_stages(sl.staged_device_max_ka, n)
-            dev_bus[si, ci, ti] = pad_stages(sl.staged_device_max_bus, n)
+            put_stages(dev_max[si, ci, ti], sl.staged_device_max_ka)
+            put_stages(dev_bus[si, ci, ti], sl.staged_device_max_bus)
         name = names[si]
         k = len(scen[name])
         if sl.site_trip_s is not None:
@@ -263,7 +263,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
         if sl.staged_charger_i_12_ka is not None:
             if name not in chg:
                 chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
-            chg[name][ci, ti] = pad_stages(sl.staged_charger_i_12_ka, n)
+            put_stages(chg[name][ci, ti], sl.staged_charger_i_12_ka)
     return StagedResult(
         scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
         fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),

@@ -82,7 +82,7 @@ def _solve_real(a, b):  # pragma: no cover - numba
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
     """The sites' voltages ``v = v⁰ + M·x`` for their currents ``x`` (in place)."""
     k = len(x)
@@ -93,7 +93,7 @@ def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
         v[i] = s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
               v, deriv=True):  # pragma: no cover - numba
     """``r = x − F(v⁰ + M·x)`` and, with ``deriv``, the law's derivatives ``d``, ``dc`` (else
@@ -108,7 +108,7 @@ def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam,
         dc[i] = dci
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out, v
               ):  # pragma: no cover - numba
     """One fixed-point step ``out = F(v⁰ + M·x)`` (PLL tracking); False (``out`` then

@@ -21,24 +21,31 @@ __all__ = ["site_law"]
 _TINY = 1e-12
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _mag(z):  # pragma: no cover - numba
+    """``|z|`` as ``√(re² + im²)`` (within an ulp or two of ``abs``, which calls ``hypot``:
+    three of them were a third of a law evaluation, #21; no overflow at per-unit values)."""
+    return np.sqrt(z.real * z.real + z.imag * z.imag)
+
+
+@njit(cache=True, inline="always")
 def _unit(z):  # pragma: no cover - numba
-    a = abs(z)
+    a = _mag(z)
     if a <= _TINY:
         return 0j, 0j, 0j
     return z / a, 0.5 / a + 0j, -(z * z) / (2 * a**3)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _phasor(z):  # pragma: no cover - numba
     """``z/|z|`` (0 where ``|z| ≤ 1e-12``): the first value of :func:`_unit` alone."""
-    a = abs(z)
+    a = _mag(z)
     if a <= _TINY:
         return 0j
     return z / a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _headroom(avail, x, dx_v, dx_a):  # pragma: no cover - numba
     h2 = avail * avail - x * x
     h = np.sqrt(h2) if h2 > 0 else 0.0
@@ -57,7 +64,7 @@ def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=
     :func:`.control_law.injection` with ``track=lam``. ``deriv=False``: the current only
     (same value, both derivatives returned as 0).
     """
-    v = abs(v1)
+    v = _mag(v1)
     u = _phasor(pre)
     below = v < v_pll
     g = v_pll - v if below else 0.0
@@ -101,7 +108,7 @@ def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=
             else:
                 i_q, diq_v = iq0, -q / ve**2 * dve
         else:
-            vr = abs(pre)
+            vr = _mag(pre)
             dip = vr - v - db
             kq = kf * ir
             iq_raw = q / (vr if vr > _TINY else _TINY) + (kq * dip if dip > 0 else 0.0)

@@ -125,7 +125,7 @@ def make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, sites, i_dev
         i_dev[:, :, bad] = np.nan
         if v_dev is not None:
             v_dev[:, :, bad] = np.nan
-    i_bus = (sv.i_f * i_base_f[None, :, None]).astype(dtype)
+    i_bus = (sv.i_f * i_base_f[None, :, None]).astype(dtype, copy=False)
     i_bus[:, bad] = np.nan
     mx, at = red
     return FaultSlice(

@@ -32,7 +32,7 @@ from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.engine.staging import stage_names
 from protv2g.units import Case, FaultType
 
-__all__ = ["StagedResult", "pad_stages"]
+__all__ = ["StagedResult", "pad_stages", "put_stages"]
 
 
 def pad_stages(x: np.ndarray, n: int, fill_time: bool = False) -> np.ndarray:
@@ -43,6 +43,15 @@ def pad_stages(x: np.ndarray, n: int, fill_time: bool = False) -> np.ndarray:
     extra = np.full((n - len(x),) + x.shape[1:], np.inf) if fill_time else np.repeat(
         x[-1:], n - len(x), axis=0)
     return np.concatenate([x, extra.astype(x.dtype)], axis=0)
+
+
+def put_stages(out: np.ndarray, x: np.ndarray, fill_time: bool = False) -> None:
+    """``out[...] = pad_stages(x, len(out), fill_time)`` written in place, without the padded
+    copy (#21: the study's staged bus currents are the largest arrays of a summary run)."""
+    n = min(len(x), len(out))
+    out[:n] = x[:n]
+    if n < len(out):
+        out[n:] = np.inf if fill_time else x[n - 1:n]
 
 
 @dataclass(frozen=True)
