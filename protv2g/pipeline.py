@@ -181,8 +181,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
-    The high bracket's stages are expanded and its engine result released before the low
-    bracket's tables are expanded (#21: fewer large arrays alive at once)."""
+    The high bracket's engine phasors are released before the low bracket's tables are
+    expanded, and its stages are expanded after the low bracket's engine result is released
+    (#21: fewer large arrays alive at once)."""
     inputs = engine_inputs(study, scenarios)
     sets = inputs.options["scenarios"]
     high_sets = None
@@ -196,22 +197,23 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     rows = faults.device_rows  # the device table's rows, in its order
-    dev_pos, dev_names = positions(
-        np.asarray(faults.scenarios, dtype=object)[rows.slice_key[:, 0]], inputs.key_of)
-    st_high = None
+    dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
+    high = None
     if faults.high is not None:
         check_aligned(rows, faults.high.device_rows)
-        st_high = kept_stages(staged_currents(faults.high), dev_pos, inputs.key_of)
-        faults = replace(faults, high=None)  # its staged currents alone were read
+        high = staged_currents(faults.high)  # its engine rows' stages: all that is read
+        faults = replace(faults, high=None)  # its phasors go
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
     dev = take(faults.device, dev_pos, dev_names)
     st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
-    if st is not None and high_sets is None and st_high is None and \
-            study.document.faults.high_bracket == "sustained_limit":
-        st_high = st
     v1 = _v1_pre(faults, inputs.options["devices"])
     del faults, rows  # the engine's phasors and its own (per charger set) tables
+    st_high = None
+    if high is not None:
+        st_high = kept_stages(high, dev_pos, inputs.key_of)
+    elif st is not None and study.document.faults.high_bracket == "sustained_limit":
+        st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
 
 
