@@ -12,7 +12,8 @@ Stages
    scenarios (scenarios that differ only in load level inject the same fault current and are
    solved once).
 2. :func:`fault_tables` — one :func:`protv2g.engine.fault_study` call (one factorisation per
-   case) for every scenario, expanded back to one block of rows per study scenario. Faults
+   case) for every scenario and both brackets of the chargers' contribution, expanded back
+   to one block of rows per study scenario. Faults
    are at every bus and just past every device on a line (close-in buses of
    :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
    buses; the checks rebuild the same positions for their topology). Device rows are kept
@@ -176,38 +177,43 @@ def _energized_buses(net: Any) -> list[int] | None:
 
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> FaultTables:
-    """One engine call on ``net`` for ``scenarios``, expanded to one block per scenario (and
-    one more for the stages of the chargers' high bracket).
+    """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
+    bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
+    factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
-    The low bracket's engine result is expanded and released before the high bracket is
-    solved (#21: both were alive at once, with the engine's and the expanded tables)."""
+    The high bracket's engine phasors are released before the low bracket's tables are
+    expanded, and its stages are expanded after the low bracket's engine result is released
+    (#21: fewer large arrays alive at once)."""
     inputs = engine_inputs(study, scenarios)
+    sets = inputs.options["scenarios"]
+    high_sets = None
+    if staged and study.document.faults.high_bracket == "sustained_limit":
+        high_sets = high_bracket_sets(study, sets)
+        if high_sets == sets:  # nothing changes (no site, or limits already at the top)
+            high_sets = None
     try:
         faults = fault_study(net, **inputs.options, staged=staged,
-                             device_min_a=DEVICE_ROW_MIN_A)
+                             device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
+    rows = faults.device_rows  # the device table's rows, in its order
+    dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
+    high = None
+    if faults.high is not None:
+        check_aligned(rows, faults.high.device_rows)
+        high = staged_currents(faults.high)  # its engine rows' stages: all that is read
+        faults = replace(faults, high=None)  # its phasors go
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    dev_pos, dev_names = positions(faults.device["scenario"].to_numpy(), inputs.key_of)
     dev = take(faults.device, dev_pos, dev_names)
     st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
     v1 = _v1_pre(faults, inputs.options["devices"])
-    rows = faults.device_rows.keys_only()
-    del faults  # the engine's phasors and its own (per charger set) tables
+    del faults, rows  # the engine's phasors and its own (per charger set) tables
     st_high = None
-    if st is not None and study.document.faults.high_bracket == "sustained_limit":
-        sets = inputs.options["scenarios"]
-        high_sets = high_bracket_sets(study, sets)
-        if high_sets == sets:  # nothing changes (no site, or limits already at the top)
-            st_high = st
-        else:
-            high = fault_study(net, **{**inputs.options, "scenarios": high_sets}, staged=True,
-                               device_min_a=DEVICE_ROW_MIN_A,
-                               device_rows=rows.positions,  # the same rows
-                               device_voltages=False)  # its staged currents alone are read
-            check_aligned(rows, high.device_rows)
-            st_high = kept_stages(staged_currents(high), dev_pos, inputs.key_of)
+    if high is not None:
+        st_high = kept_stages(high, dev_pos, inputs.key_of)
+    elif st is not None and study.document.faults.high_bracket == "sustained_limit":
+        st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
 
 

@@ -21,11 +21,19 @@ __all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", 
            "taken"]
 
 
-def positions(scenario: np.ndarray, key_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def positions(scenario: np.ndarray, key_of: dict[str, str],
+              labels: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of each solved charger set, repeated for every study scenario that shares
     it (in ``key_of`` order), and the study scenario name of each taken row. A charger set
-    with no rows (a study without devices has an empty device table) takes none."""
-    codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
+    with no rows (a study without devices has an empty device table) takes none.
+
+    ``scenario``: each row's charger set name, or with ``labels`` its integer position in
+    ``labels`` (the engine's kept rows, ``DeviceRows.slice_key[:, 0]``: no strings to
+    factorise, #21)."""
+    if labels is None:
+        codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
+    else:
+        codes, uniques = np.asarray(scenario, dtype=np.int64), list(labels)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}

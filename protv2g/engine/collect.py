@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandapower as pp
@@ -11,6 +12,7 @@ from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
+from protv2g.engine.slices import FaultSlice
 from protv2g.engine.staged_result import StagedResult, put_stages
 from protv2g.engine.study import (
     ChargerModel,
@@ -38,7 +40,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 first_cycle_s: float | None = None,
                 prefault: Prefault = "open_circuit", device_min_a: float | None = None,
                 device_rows: Mapping[SliceKey, np.ndarray] | None = None,
-                device_voltages: bool = True) -> FaultStudyResult:
+                device_voltages: bool = True,
+                high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None
+                ) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -115,6 +119,12 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         are read (the chargers' other bracket). With ``device_min_a`` the voltages of the
         stages after the first cycle are never computed (the kept rows hold the first
         cycle's only).
+    high_scenarios : mapping, optional
+        With ``device_min_a``: the same scenarios with the chargers' other limits (same keys
+        and chargers), solved in the same call on the same factorisations, at the rows this
+        result keeps, currents only (``device_voltages=False``): ``result.high``
+        (:func:`~protv2g.engine.study.iter_fault_study`; #21, a second call rebuilt every
+        case's sequence networks).
 
     Returns
     -------
@@ -137,7 +147,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     cases = tuple(Case(c) for c in cases)
     scen = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
     names = list(scen)
-    s_n, c_n, t_n, d = len(scen), len(cases), len(fault_types), len(devices)
+    d = len(devices)
     full = keep == "full"
     rows = (DeviceRowsBuilder(device_min_a, device_rows)
             if full and device_min_a is not None else None)
@@ -145,13 +155,10 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         raise InputError(Issue("options", "device_voltages", "False needs kept device rows",
                                "pass device_min_a (and keep='full') or leave it True"))
     voltages = "all" if rows is None else "first_cycle" if device_voltages else "none"
-    bus_i = dev_i = dev_v = dev_max = dev_bus = None
-    chg_i = {k: None for k in scen}
-    chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
-    iterations: dict = {}
-    frozen = unconverged = residual = None
-    pieces: dict = {}
-    v1_pre = np.full((c_n, d), np.nan + 0j)
+    low = _Collected(scen, cases, fault_types, d, full, rows, dtype)
+    high = None if high_scenarios is None else _Collected(
+        {k: tuple(v) for k, v in high_scenarios.items()}, cases, fault_types, d, full,
+        DeviceRowsBuilder(device_min_a) if rows is not None else None, dtype)
     for sl in iter_fault_study(
             net, fault_types=fault_types, cases=cases, method=method, r_fault_ohm=r_fault_ohm,
             x_fault_ohm=x_fault_ohm, r_fault_min_ohm=r_fault_min_ohm, scenarios=scen,
@@ -162,62 +169,95 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             device_min_a=None if rows is None else rows.min_current_a,
             device_rows=None if device_rows is None or rows is None else {
                 (names[k[0]], cases[k[1]], fault_types[k[2]]): v
-                for k, v in device_rows.items()}):
-        si, ci, ti = names.index(sl.scenario), cases.index(sl.case), fault_types.index(
-            sl.fault_type)
+                for k, v in device_rows.items()}, high_scenarios=high_scenarios):
+        (high if sl.high_bracket and high is not None else low).add(sl)
+    res = low.result(net, devices)
+    return res if high is None else replace(res, high=high.result(net, devices))
+
+
+class _Collected:
+    """The slices of one bracket as :func:`fault_study` collects them into its result."""
+
+    def __init__(self, scen: dict, cases: tuple, fault_types: tuple, d: int, full: bool,
+                 rows: DeviceRowsBuilder | None, dtype: type) -> None:
+        self.scen, self.names, self.cases, self.fault_types = scen, list(scen), cases, fault_types
+        self.d, self.full, self.rows, self.dtype = d, full, rows, dtype
+        c_n = len(cases)
+        self.bus_i = self.dev_i = self.dev_v = self.dev_max = self.dev_bus = None
+        self.chg_i: dict = {k: None for k in scen}
+        self.chg_lim = {name: np.zeros((c_n, len(chs))) for name, chs in scen.items()}
+        self.iterations: dict = {}
+        self.frozen = self.unconverged = self.residual = self.fault_buses = None
+        self.pieces: dict = {}
+        self.v1_pre = np.full((c_n, d), np.nan + 0j)
+
+    def add(self, sl: FaultSlice) -> None:
+        """Put one slice in its place (kept rows: its device arrays go to the rows)."""
+        s_n, c_n, t_n, d, dtype = (len(self.scen), len(self.cases), len(self.fault_types),
+                                   self.d, self.dtype)
+        si, ci, ti = (self.names.index(sl.scenario), self.cases.index(sl.case),
+                      self.fault_types.index(sl.fault_type))
         m = len(sl.fault_buses)
-        if bus_i is None:
-            fault_buses = sl.fault_buses
-            bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
-            frozen = np.zeros((s_n, c_n, t_n, m), dtype=bool)
-            unconverged = np.zeros((s_n, c_n, t_n, m), dtype=bool)
-            residual = np.full((s_n, c_n, t_n, m), np.nan)
-            if full and rows is None:
-                dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
-                dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
-            elif not full:
-                dev_max = np.zeros((s_n, c_n, t_n, d, 2))
-                dev_bus = np.zeros((s_n, c_n, t_n, d, 2), dtype=np.int64)
-        bus_i[si, ci, ti] = sl.bus_i_012_ka
-        frozen[si, ci, ti] = sl.pll_frozen
-        unconverged[si, ci, ti] = sl.unconverged
-        residual[si, ci, ti] = sl.pll_residual if sl.pll_residual is not None else np.nan
-        if rows is not None:  # the kept rows only; the slice goes on without its device arrays
-            sl = rows.add((si, ci, ti), sl)
-        pieces[(si, ci, ti)] = sl
+        if self.bus_i is None:
+            self.fault_buses = sl.fault_buses
+            self.bus_i = np.zeros((s_n, c_n, t_n, m, 3), dtype=dtype)
+            self.frozen = np.zeros((s_n, c_n, t_n, m), dtype=bool)
+            self.unconverged = np.zeros((s_n, c_n, t_n, m), dtype=bool)
+            self.residual = np.full((s_n, c_n, t_n, m), np.nan)
+            if self.full and self.rows is None:
+                self.dev_i = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+                self.dev_v = np.zeros((s_n, c_n, t_n, d, m, 3), dtype=dtype)
+            elif not self.full:
+                self.dev_max = np.zeros((s_n, c_n, t_n, d, 2))
+                self.dev_bus = np.zeros((s_n, c_n, t_n, d, 2), dtype=np.int64)
+        self.bus_i[si, ci, ti] = sl.bus_i_012_ka
+        self.frozen[si, ci, ti] = sl.pll_frozen
+        self.unconverged[si, ci, ti] = sl.unconverged
+        self.residual[si, ci, ti] = sl.pll_residual if sl.pll_residual is not None else np.nan
+        if self.rows is not None:  # the kept rows only; the slice goes on without them
+            sl = self.rows.add((si, ci, ti), sl)
+        self.pieces[(si, ci, ti)] = sl
         if sl.device_v1_pre_pu is not None:
-            v1_pre[ci] = sl.device_v1_pre_pu
-        if dev_i is not None:
-            dev_i[si, ci, ti] = sl.device_i_012_ka
-            dev_v[si, ci, ti] = sl.device_v_012_pu
-        elif not full:
-            dev_max[si, ci, ti] = sl.device_max_ka
-            dev_bus[si, ci, ti] = sl.device_max_bus
+            self.v1_pre[ci] = sl.device_v1_pre_pu
+        if self.dev_i is not None:
+            self.dev_i[si, ci, ti] = sl.device_i_012_ka
+            self.dev_v[si, ci, ti] = sl.device_v_012_pu
+        elif not self.full:
+            self.dev_max[si, ci, ti] = sl.device_max_ka
+            self.dev_bus[si, ci, ti] = sl.device_max_bus
         if sl.charger_limit_ka is not None:
-            chg_lim[sl.scenario][ci] = sl.charger_limit_ka
-            iterations[(sl.scenario, sl.case, sl.fault_type)] = sl.iterations
+            self.chg_lim[sl.scenario][ci] = sl.charger_limit_ka
+            self.iterations[(sl.scenario, sl.case, sl.fault_type)] = sl.iterations
             if sl.charger_i_12_ka is not None:
-                if chg_i[sl.scenario] is None:
-                    chg_i[sl.scenario] = np.zeros((c_n, t_n) + sl.charger_i_12_ka.shape,
-                                                  dtype=dtype)
-                chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
-    for name, chs in scen.items():
-        if chg_i[name] is None and full:
-            chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2), dtype=dtype)
-    st = _collect_stages(pieces, scen, cases, fault_types, fault_buses, net, devices,
-                         "full" if dev_i is not None else "summary" if not full else "kept",
-                         dtype)
-    return FaultStudyResult(
-        scenarios=tuple(scen), cases=cases, fault_types=fault_types,
-        fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
-        devices=tuple(dv.name for dv in devices), bus_i_012_ka=bus_i, device_i_012_ka=dev_i,
-        device_v_012_pu=dev_v,
-        chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
-        charger_i_12_ka={k: v for k, v in chg_i.items() if v is not None},
-        charger_limit_ka=chg_lim, iterations=iterations, pll_frozen=frozen,
-        unconverged=unconverged, device_max_ka=dev_max, device_max_bus=dev_bus,
-        pll_residual=residual, staged=st, device_v1_pre_pu=v1_pre,
-        device_rows=None if rows is None else rows.build(len(fault_buses), dtype))
+                if self.chg_i[sl.scenario] is None:
+                    self.chg_i[sl.scenario] = np.zeros((c_n, t_n) + sl.charger_i_12_ka.shape,
+                                                       dtype=dtype)
+                self.chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
+
+    def result(self, net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]
+               ) -> FaultStudyResult:
+        """The collected slices as one result."""
+        c_n, t_n, scen, fault_buses = (len(self.cases), len(self.fault_types), self.scen,
+                                       self.fault_buses)
+        for name, chs in scen.items():
+            if self.chg_i[name] is None and self.full:
+                self.chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2),
+                                            dtype=self.dtype)
+        st = _collect_stages(self.pieces, scen, self.cases, self.fault_types, fault_buses, net,
+                             devices, "full" if self.dev_i is not None else "summary"
+                             if not self.full else "kept", self.dtype)
+        return FaultStudyResult(
+            scenarios=tuple(scen), cases=self.cases, fault_types=self.fault_types,
+            fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
+            devices=tuple(dv.name for dv in devices), bus_i_012_ka=self.bus_i,
+            device_i_012_ka=self.dev_i, device_v_012_pu=self.dev_v,
+            chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
+            charger_i_12_ka={k: v for k, v in self.chg_i.items() if v is not None},
+            charger_limit_ka=self.chg_lim, iterations=self.iterations,
+            pll_frozen=self.frozen, unconverged=self.unconverged, device_max_ka=self.dev_max,
+            device_max_bus=self.dev_bus, pll_residual=self.residual, staged=st,
+            device_v1_pre_pu=self.v1_pre, device_rows=None if self.rows is None
+            else self.rows.build(len(fault_buses), self.dtype))
 
 
 def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, net, devices,

@@ -102,6 +102,9 @@ class FaultStudyResult:
         Scenario → ``(case, charger)`` array of current limits, kA.
     iterations : dict
         ``(scenario, case, fault_type)`` → charger iterations used (max over fault buses).
+    high : FaultStudyResult or None
+        The chargers' other bracket solved in the same call (``fault_study(high_scenarios=
+        ...)``): the same kept rows, currents only.
     """
 
     scenarios: tuple[str, ...]
@@ -125,6 +128,7 @@ class FaultStudyResult:
     staged: StagedResult | None = None
     device_v1_pre_pu: np.ndarray | None = None
     device_rows: DeviceRows | None = None
+    high: FaultStudyResult | None = None
 
     def stage_view(self, stage: int) -> FaultStudyResult:
         """The result of stage ``stage`` (0 first cycle, 1 sustained, 2… after trips) in the
@@ -149,7 +153,8 @@ class FaultStudyResult:
             device_max_ka=None if st.device_max_ka is None else st.device_max_ka[sel],
             device_max_bus=None if st.device_max_bus is None else st.device_max_bus[sel],
             charger_i_12_ka=chg or self.charger_i_12_ka,
-            device_rows=None)  # kept rows are first-cycle rows: their stages are in .staged
+            device_rows=None,  # kept rows are first-cycle rows: their stages are in .staged
+            high=None)
 
     # ------------------------------------------------------------------ phase views
     @property

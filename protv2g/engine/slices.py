@@ -45,7 +45,8 @@ class FaultSlice:
     Kept rows (``iter_fault_study(device_min_a=...)``): ``device_pos (k,)`` flat positions
     in the ``(D, m)`` grid; the device arrays then hold those rows only — ``device_i_012_ka``,
     ``device_v_012_pu (k, 3)``, ``staged_device_i_012_ka (n_stage, k, 3)``,
-    ``staged_device_v_012_pu`` the first stage's only (or ``None``).
+    ``staged_device_v_012_pu`` the first stage's only (or ``None``). ``high_bracket``: a
+    slice of the chargers' other bracket (``iter_fault_study(high_scenarios=...)``).
 
     Flags ``(m,)``: ``pll_frozen`` (some stage has no PLL-tracking solution and was solved with
     the PLL held at the pre-fault angle; ``pll_residual`` the smallest tracking residual found,
@@ -81,6 +82,7 @@ class FaultSlice:
     pll_residual: np.ndarray | None = None
     device_v1_pre_pu: np.ndarray | None = None
     device_pos: np.ndarray | None = None
+    high_bracket: bool = False
 
     @property
     def n_stages(self) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
-from protv2g.engine.device_rows import kept_device_arrays
+from protv2g.engine.row_slices import high_sets, high_slice, row_slice
 from protv2g.engine.sequence import (
     PREFAULTS,
     Prefault,
@@ -133,7 +133,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      prefault: Prefault = "open_circuit",
                      device_voltages: DeviceVoltages = "all",
                      device_min_a: float | None = None,
-                     device_rows: Mapping[tuple[str, Case, FaultType], np.ndarray] | None = None
+                     device_rows: Mapping[tuple[str, Case, FaultType], np.ndarray] | None = None,
+                     high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None
                      ) -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
@@ -176,6 +177,12 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         computed at those rows only (:func:`~protv2g.engine.device_rows.kept_device_arrays`).
     device_rows : mapping, optional
         With ``device_min_a``: the flat positions to keep per slice instead of the rule.
+    high_scenarios : mapping, optional
+        With ``device_min_a``: the chargers' **other bracket** — the same keys and chargers
+        (same buses, control and ``k2``) with other limits. Each of its slices is solved
+        right after the scenario's own (same sequence networks and factorisation; its own
+        Newton solves), at the scenario's kept rows, currents only, and yielded with
+        ``high_bracket=True`` (#21: a second call rebuilt and refactorised every case).
 
     Yields
     ------
@@ -200,11 +207,13 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     if first_cycle_s is None:
         first_cycle_s = 1.0 / float(getattr(net, "f_hz", 60.0) or 60.0)
     scenarios = {"base": ()} if not scenarios else {k: tuple(v) for k, v in scenarios.items()}
+    high = high_sets(scenarios, high_scenarios, device_min_a is not None and not reduce)
     zero = any(f in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)
                for f in fault_types)
     fault_buses = _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent,
                             buses, scenarios, prefault)
     frozen = {k: charger_model == "frozen_pll" and _frozen_ok(v) for k, v in scenarios.items()}
+    frozen_h = {k: charger_model == "frozen_pll" and _frozen_ok(v) for k, v in high.items()}
     all_chargers = sorted({int(c.bus) for chs in scenarios.values() for c in chs})
     charger_buses = np.array(all_chargers, dtype=np.int64)
     need_neg = any(c.k2 > 0 or str(c.control) == "grid_forming"
@@ -234,9 +243,9 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
         i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
         if params_base != cn.base_mva:  # charger parameters depend on the base only
-            params = {name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
-                             np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
-                      for name, chs in scenarios.items()}
+            params, params_h = ({name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
+                                        np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
+                                 for name, chs in sets.items()} for sets in (scenarios, high))
             params_base = cn.base_mva
         for ft in fault_types:
             r = r_fault_ohm
@@ -248,6 +257,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
             pending: dict = {}  # control-law scenarios by charger set, reduced together
             solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,
                                       staged, first_cycle_s, device_terms=not reduce)
+            kept: dict = {}  # row form: each scenario's kept rows, for its other bracket
             for name in scenarios:
                 p, cpos = params[name]
                 sv = solved[name]
@@ -264,14 +274,11 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 if device_min_a is not None:  # row form: the kept rows only
                     given = None if device_rows is None else device_rows.get(
                         (name, case, ft), np.zeros(0, np.int64))
-                    pos, i_k, v_k = kept_device_arrays(solver, sv, pre, i_base_d, ft, zf_pu,
-                                                       given, device_min_a, min(n_v, 1), dtype)
-                    yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f,
-                                             i_base_c, p, None, None, (None, None), dtype),
-                                  device_i_012_ka=i_k[0], staged_device_i_012_ka=i_k,
-                                  device_v_012_pu=None if v_k is None else v_k[0],
-                                  staged_device_v_012_pu=v_k, device_pos=pos,
-                                  device_v1_pre_pu=v1_dev)
+                    sl = row_slice(solver, sv, pre, (i_base_d, i_base_f, i_base_c), ft,
+                                    zf_pu, given, device_min_a, min(n_v, 1), dtype,
+                                    (name, case, fault_buses, p, v1_dev))
+                    kept[name] = sl.device_pos
+                    yield sl
                     continue
                 i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
                 v_dev = np.empty((n_v, d, m, 3), dtype=dtype) if n_v else None
@@ -281,6 +288,14 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 yield replace(make_slice(name, case, ft, fault_buses, sv, i_base_f, i_base_c, p,
                                          i_dev, v_dev, (None, None), dtype),
                               device_v1_pre_pu=v1_dev)
+            if high:  # the other bracket, grouped as its own call would group it
+                del solved
+                solved = _solve_scenarios(solver, ft, zf_pu, pre, high, params_h, frozen_h,
+                                          staged, first_cycle_s)
+                for name in high:
+                    yield high_slice(solver, solved[name], params_h[name], pre, ft, zf_pu,
+                                      kept[name], (i_base_d, i_base_f), device_min_a, dtype,
+                                      (name, case, fault_buses, v1_dev))
             for group in pending.values():
                 reds = solver.reduce_chargers([x[3] for x in group], pre, i_base_d)
                 for (name, p, i_base_c, sv), (mx, pos) in zip(group, reds, strict=True):
