@@ -245,7 +245,7 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
         heads.append(f"{d} sees {i:.0f} A ({el}) for a {ft} fault ({c} case) at {b} in its "
                      f"{z} zone ")
         tails.append(f": {q:.2f} × pickup {p:.0f} A < {fac:g} ×")
-    return [heads[k] + export[sc] + tails[k] for k, sc in zip(
+    return [f"{heads[k]}{export[sc]}{tails[k]}" for k, sc in zip(
         inverse.tolist(), bad.scenario.to_numpy().tolist(), strict=True)]
 
 
