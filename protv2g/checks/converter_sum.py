@@ -135,14 +135,17 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
     i = np.where(np.isfinite(i), i, 0.0)  # a phase the device does not have
     mag = np.abs(i)
     phasor = mag.max(axis=1) if i.shape[1] else np.zeros(n)
-    has_base = np.isfinite(ib).any(axis=1)
-    ib0 = np.where(np.isfinite(ib), ib, 0.0)
-    per_phase = magnitude_sum_ka(i, ib0)
+    finite = np.isfinite(ib)
+    has_base = finite.any(axis=1)
+    ib0 = np.where(finite, ib, 0.0)
+    # magnitude_sum_ka written out: |I_net| is needed again below (#21)
+    net_mag = np.abs(ib0)
+    per_phase = net_mag + np.abs(i - ib0)
     k = np.argmax(per_phase, axis=1)
     rows = np.arange(n)
     iec = per_phase[rows, k]
-    net_iec = np.abs(ib0[rows, k])
-    net_min = np.minimum(np.abs(ib0).max(axis=1), phasor)
+    net_iec = net_mag[rows, k]
+    net_min = np.minimum(net_mag.max(axis=1), phasor)
     use_iec = mx & has_base
     basis = np.where(use_iec, "iec_sum",
                      np.where(has_base, "phasor_min_case", "phasor_no_base")).astype(object)
