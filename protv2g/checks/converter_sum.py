@@ -135,14 +135,17 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
     i = np.where(np.isfinite(i), i, 0.0)  # a phase the device does not have
     mag = np.abs(i)
     phasor = mag.max(axis=1) if i.shape[1] else np.zeros(n)
-    has_base = np.isfinite(ib).any(axis=1)
-    ib0 = np.where(np.isfinite(ib), ib, 0.0)
-    per_phase = magnitude_sum_ka(i, ib0)
+    finite = np.isfinite(ib)
+    has_base = finite.any(axis=1)
+    ib0 = np.where(finite, ib, 0.0)
+    # magnitude_sum_ka written out: |I_net| is needed again below (#21)
+    net_mag = np.abs(ib0)
+    per_phase = net_mag + np.abs(i - ib0)
     k = np.argmax(per_phase, axis=1)
     rows = np.arange(n)
     iec = per_phase[rows, k]
-    net_iec = np.abs(ib0[rows, k])
-    net_min = np.minimum(np.abs(ib0).max(axis=1), phasor)
+    net_iec = net_mag[rows, k]
+    net_min = np.minimum(net_mag.max(axis=1), phasor)
     use_iec = mx & has_base
     basis = np.where(use_iec, "iec_sum",
                      np.where(has_base, "phasor_min_case", "phasor_no_base")).astype(object)
@@ -176,32 +179,53 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     keys = list(dict.fromkeys(keys))
     # the base row of each row: the first row of its base scenario with the same keys (as a
     # left join on the keys, base rows deduplicated), found on integer codes (#21: the join
-    # on the string columns took 0.3 s on the IEEE 8500 bus table)
-    names, scen = np.unique(frame["scenario"].to_numpy().astype(str), return_inverse=True)
-    scen = scen.reshape(-1)
-    base_code = np.array([_position(names, base_of.get(n, "")) for n in names], np.int64)
-    codes = [scen]
+    # on the string columns took 0.3 s on the IEEE 8500 bus table) by hashing, not sorting
+    # (#21: np.unique of the scenario texts and of the row keys was a third of C7's split)
+    scen, names = _str_codes(frame["scenario"].to_numpy())
+    base_code = np.array([names.get(base_of.get(n, ""), -1) for n in names], np.int64)
+    codes, dims = [scen], [max(len(names), 1)]
+    case = None
     for k in keys:
-        codes.append(pd.factorize(frame[k], use_na_sentinel=False)[0].astype(np.int64))
-    dims = [len(names), *(int(c.max()) + 1 if len(c) else 1 for c in codes[1:])]
+        c, u = pd.factorize(frame[k], use_na_sentinel=False)
+        codes.append(c.astype(np.int64))
+        dims.append(max(len(u), 1))
+        if k == "case":
+            case = (c, u)
     own = np.ravel_multi_index(codes, dims)
-    uniq, first = np.unique(own, return_index=True)
     wanted = base_code[scen]
     has = wanted >= 0
     look = np.ravel_multi_index([np.where(has, wanted, 0), *codes[1:]], dims)
-    pos = np.searchsorted(uniq, look).clip(0, max(len(uniq) - 1, 0))
-    has &= (uniq[pos] == look) if len(uniq) else False
-    row = np.where(has, first[pos] if len(first) else 0, -1)
+    # one factorisation of both: ``own``'s codes number its keys by first appearance, so
+    # a code below their count is a key of some row, whose first row is where it appears
+    both = pd.factorize(np.concatenate([own, look]))[0]
+    own_code, look_code = both[:len(own)], both[len(own):]
+    first = _first_appearance(own_code)
+    has &= look_code < len(first)
+    row = np.where(has, first[np.where(has, look_code, 0)] if len(first) else 0, -1)
     i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                          for p in _PHASES])
     ib = np.where(has[:, None], i[np.maximum(row, 0)], np.nan)
-    return split_currents(i, ib, (frame["case"].astype(str) == "max").to_numpy())
+    if case is None:
+        case = pd.factorize(frame["case"], use_na_sentinel=False)
+    is_max = np.array([str(u) == "max" for u in case[1]], bool)
+    return split_currents(i, ib, is_max[case[0]] if len(is_max) else np.zeros(0, bool))
 
 
-def _position(names: np.ndarray, name: str) -> int:
-    """Position of ``name`` in the sorted ``names`` (-1: absent)."""
-    at = int(np.searchsorted(names, name))
-    return at if at < len(names) and names[at] == name else -1
+def _str_codes(values: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+    """Integer codes of ``values`` by their ``str`` and the texts → code (in order of first
+    appearance): the grouping of ``values.astype(str)``, by hashing the values once."""
+    code, uniq = pd.factorize(values, use_na_sentinel=False)
+    text, names = pd.factorize(np.array([str(u) for u in uniq], dtype=object))
+    return (text[code] if len(text) else code).astype(np.int64), {
+        str(n): k for k, n in enumerate(names)}
+
+
+def _first_appearance(code: np.ndarray) -> np.ndarray:
+    """First position of every code of a :func:`pandas.factorize` result (codes numbered
+    by first appearance): where the running maximum grows."""
+    if not len(code):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
 
 
 def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
