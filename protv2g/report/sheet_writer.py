@@ -51,7 +51,8 @@ __all__ = ["save_workbook"]
 
 #: openpyxl's cell type codes written here (number or empty, boolean, text)
 _PLAIN_TYPES = {"n": (int, float), "b": (bool,), "s": (str,)}
-_ESCAPES = {"\r": "&#13;"}  # lxml writes a carriage return as a character reference
+#: text characters lxml escapes: ``&``, ``<``, ``>`` and a carriage return (``&#13;``)
+_MARKUP = re.compile("[&<>\r]")
 #: ... and these in an attribute value (``&``, ``<``, ``>`` as in text)
 _ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 #: characters lxml does not write (XML 1.0 ``Char``): openpyxl's own writer raises on them
@@ -139,7 +140,10 @@ class _RowWriter(WorksheetWriter):
             return head + empty
         if kind == "s":
             space = ' xml:space="preserve"' if value != value.strip() else ""
-            return f"{head}><is><t{space}>{escape(value, _ESCAPES)}</t></is></c>"
+            if _MARKUP.search(value) is not None:  # as lxml escapes text
+                value = value.replace("&", "&amp;").replace("<", "&lt;").replace(
+                    ">", "&gt;").replace("\r", "&#13;")
+            return f"{head}><is><t{space}>{value}</t></is></c>"
         return f"{head}><v>{format(value, '.16g')}</v></c>"
 
     def write_row(self, xf: Any, row: list[Any], row_idx: int) -> None:
