@@ -39,6 +39,7 @@ def _workbook() -> Workbook:
         ["text", " lead", "trail ", "a & b < c > d", "line\nbreak\r\ncr", "tab\there", "",
          "=SUM(A1)"],
         ["#N/A", "ünïcødé Ω °", "  ", None, 2.0, "x" * 300, '"quoted"', "'apos'"],
+        ["beyond the BMP: \U0001F600 \U00010348", "]]> & &amp;", 7],
     ]
     for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row, start=1):
@@ -63,6 +64,11 @@ def _workbook() -> Workbook:
                           "margin_s": [-0.1, 0.2, float("inf")], "flag": [True, False, True],
                           "message": ["a long message " * 8, "short", "-starts with minus"]})
     write_table(wb.create_sheet("table"), frame, links=[(0, "status", "#'cells'!A1")])
+    long = wb.create_sheet("long")  # more plain rows than the writer holds as text at once
+    for i in range(2_345):
+        long.append([i, f"row {i}", 0.5 * i, i % 2 == 0])
+        if i == 1_000:
+            long.cell(row=i + 1, column=5).comment = Comment("between plain rows", "me")
     return wb
 
 
@@ -89,6 +95,16 @@ def _styles(ws) -> dict:
     return {k: (type(c).__name__, c.value, repr(c.font), repr(c.fill), repr(c.border),
                 repr(c.alignment), repr(c.protection), c.number_format)
             for k, c in ws._cells.items()}
+
+
+def test_text_lxml_refuses_raises_as_openpyxl(tmp_path: Path) -> None:
+    """A character outside XML 1.0 (not one openpyxl's setter drops) fails both saves."""
+    wb = Workbook()
+    wb.active["A1"] = "not a character: \uffff"
+    with pytest.raises(ValueError):
+        wb.save(tmp_path / "openpyxl.xlsx")
+    with pytest.raises(ValueError):
+        save_workbook(wb, tmp_path / "fast.xlsx")
 
 
 @pytest.mark.parametrize("bordered", [False, True])
