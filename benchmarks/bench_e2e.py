@@ -324,6 +324,27 @@ runs of ``run_study`` alone), so the target (≤ 3×) is at the edge, not reliab
 faults stage now pays numba's first use in the process (≈ 0.6 s CPU, the compiled Newton of
 the phase site solve): warm, ``fault_tables`` takes 2.3–3.2 s CPU (was 3.8–4.3).
 
+**Session 10** (2026-12-02, merged: one numpy column Newton for both engines
+(``engine/column_newton.py``, results bit-identical), the checks' second and third passes, the
+workbook's rows serialised at once (``report/sheet_writer.py``, every part byte-identical to
+openpyxl's save) with styles set once per distinct style). ``python benchmarks/bench_e2e.py
+--skip-synthetic --skip-pp --skip-pgm``, three runs in a row, 06:28–06:33 UTC, load 0.6–1.1
+(one run at 05:37, load 1.4–2.2, before the workbook and the checks' third pass: compute 5.85 s,
+2.0×, workbook 29.9 s):
+
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+run     faults  flows   checks  gate  compute  OpenDSS    native    workbook  ratio  native
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+1       2.91    2.01    2.39    0.08  7.39     3.05       2.92      13.8      2.4×   2.5×
+2       2.57    1.95    2.53    0.06  7.11     2.80       2.67      12.8      2.5×   2.7×
+3       3.06    1.85    2.25    0.06  7.22     2.84       2.77      12.4      2.5×   2.6×
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+
+Same counts (100,464 / 111,636 / 10,249 rows, 92 findings, gate FAIL); peak RSS over the
+imports 370–375 MB after the faults stage, 715–737 MB in the workbook. The target (≤ 3×) holds
+in all runs against either reference; the workbook 23.3–24.2 → 12.4–13.8 s (its save:
+openpyxl's per-cell XML elements replaced by rows written as text).
+
 **Session 9** (2026-12-02, four helpers' cuts merged: the OpenDSS path's site solve by a
 numpy Newton — numba no longer initialised on this path — and device currents vectorised over
 devices and rows on the measuring conductors only; the script sent to OpenDSS in blocks; the

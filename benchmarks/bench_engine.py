@@ -20,6 +20,21 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 10 (2026-12-02, branch ``engine_1k``: the Newton kernel's residual, site voltages and
+law step inlined; magnitudes as ``sqrt(re² + im²)`` instead of ``hypot``; the control-law device
+reduction reading one fault position's currents side by side (``engine/reduce_kernel.py``);
+staged arrays padded in place; results within 3e-15 of before). ``fault_study`` alone, fresh
+processes, old/new alternated (helper's figures, load 1.4–7): default 1,000 buses 0.96–1.22 →
+0.78–0.95 s CPU, 3,000 buses 2.25–2.90 → 1.86–2.76 s; the frozen model unchanged. ``python
+benchmarks/bench_engine.py --sizes 1000 3000 10000 --skip-frozen-share`` then ``--sizes 1000
+3000``, 06:37–06:40 UTC, load 0.7–1.0 (CPU s, default / frozen = ratio): 1,000 buses 1.23 /
+0.48 = 2.5×, 1.22 / 0.65 = 1.9×; 3,000 buses 2.86 / 1.23 = 2.3×, 2.89 / 1.14 = 2.5×; 10,000
+buses 8.40 / 3.86 = 2.2× (peak RSS 1,519 MB). The ≤ 2× target is not met robustly at any size
+(the frozen runs scatter ±20 % between runs). What is left at 3,000 buses: the Newton kernel
+≈ 0.5–0.6 s (≈ 2.3 µs a column, 9 law evaluations for a one-step column), the stage
+bookkeeping ≈ 0.45 s (``_merge`` copies, ``take_cols``, ``np.unique`` of the first-cycle
+twins), ``reduce_chargers``' Python ≈ 0.15 s, the 115 MB staged bus array.
+
 Session 9 (2026-12-02, branch ``engine_ratio``): the default model −25–30 % CPU, results within
 the stated accuracy (``protv2g.engine.newton`` docstring). What changed: the Newton stop is
 ``max|R| ≤ 1e-6 · max(1, max|I|)`` of each column's own currents and a converged column returns

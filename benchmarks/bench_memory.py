@@ -105,6 +105,33 @@ At 10,000 buses the study computes in ≈ 73 s CPU (faults 18.9, flows 8.6, chec
 largest stage in time and memory; the next steps are those listed above (checks per scenario
 on the columns each family reads, rows kept per charger set).
 
+Session 10 (2026-12-02, merged: the checks' second and third passes — pair rows joined only
+where the primary operates, scenario blocks that repeat an earlier one bit for bit
+(``checks/_rows.twin_blocks``: shared charger sets) timed once, ``attribute`` on integer codes,
+C5's messages once per distinct row, C7's base rows by hashing; the directional defaults' line
+impedances in one pass and one line graph for all relays (the flows stage); both charger
+brackets in one engine call sharing each case's sequence networks and factorisation; the
+close-in study built once per run), ``python benchmarks/bench_memory.py --buses 3000 --levels 3``
+then ``--buses 10000``, 06:33–06:37 UTC, load 0.1–1.1 (MiB over the imports, CPU s in brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   664 (5.7)   477 (0.5)     862 (12.0)  833 (0.2)    27.8
+10,000 6 (3 sets) 1,823,534    4,932 2,129 (16.9) 1,519 (1.8)  2,597 (26.2) 2,508 (1.0)   54.7
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
+At 10,000 buses ≈ 48 s CPU (was ≈ 61): flows 7.6 → 1.8 s (the directional defaults read
+``net.line`` with a ``.loc`` per line and relay and rebuilt the line graph per relay: 8.5 →
+0.7 s), checks 35.9 → 26.2 s, peak 2,818 → 2,597 MiB; the faults stage unchanged within
+scatter (its own harness, fresh processes alternated: 14.8–15.9 → 13.1–15.0 s CPU). #21's ≤ 2 s
+/ ≤ 1 GB is not reached. The checks' harness (``check_study`` alone): 10,000 buses 26.9–32.3 →
+15.5–21.0 s CPU, peak 1,160–1,204 → 1,023–1,054 MiB; 3,000 buses 10.2–12.6 → 6.8–7.4 s. What
+is left at 10,000 buses: ``device_times`` ≈ 5.5 s (``staged_operating_times`` 3.3), C5 ≈ 4 s
+and its zone join's +450 MiB transient (the checks' peak), C7 ≈ 2 s, ``attribute`` ≈ 2 s, the
+Device duty sheet 2.1–2.7 s; the faults stage's block expansion (``kept_stages``/``take`` ≈ 2 s)
+and the high bracket's first cycle, still solved twice; ≈ 1.2 GB of tables held between stages.
+
 Session 9 (2026-12-02, helper ``checks_scale`` merged: device times, tolerances and data
 boundaries once per distinct current row — 503,058 device rows at 3,000 buses carry 167,638
 distinct first-cycle and 251,123 distinct staged inputs; one look-up kind for every primary's

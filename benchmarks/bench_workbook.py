@@ -74,6 +74,26 @@ same pickled results, alternated in separate processes at 1-min load 4–7: the 
   13.3), 6.29 MB + 8.83 MB of Parquet. Its summaries stay long (per bus: Fault currents 16,744
   rows, Flow buses 9,778) and Evidence holds 5,407 rows: 891,000 cells.
 
+Session 10 (2026-12-02, branches ``wb_fast`` and ``wb_more``; "before" = main of the
+morning, the same pickled results, alternated in fresh processes; CPU s of the main process +
+the picture worker; load 4.7–8):
+
+* what changed: styles and merged cells set once per distinct style and copied
+  (:mod:`protv2g.report.styling`); the save writes each row of plain cells (numbers, booleans,
+  text) as the XML text openpyxl would write, straight into the sheet part
+  (:mod:`protv2g.report.sheet_writer`; other cells through openpyxl's own writer); the cyclic
+  garbage collector paused while the workbook is built. Every part of the .xlsx byte-identical
+  to the old save except the timestamp (depot, residential, IEEE 8500), every cell, style,
+  merge and width the same (32,957 / 25,022 / 811,674 cells compared).
+* depot: 3.92–4.16 + 2.5–2.85 → 3.04–3.68 + 2.3–2.8 s (table cells 0.44 → 0.10, column widths
+  0.19 → 0.03, Summary 0.30 → 0.07, save 0.89–1.16 → 0.63–0.78); 1.341 MB either way. With
+  ``scripts``' stage timer on a quiet machine (load 0.9–1.3, old/new alternated): 3.90–4.18 →
+  3.21–3.24 s wall. Left: derive 0.5–0.8 s (``build_findings``, ``pair_table``), the TCC
+  sheets 0.8–1.0 s (pictures drawn in the main process while it waits), plan/spill ≈ 0.4 s.
+* residential: 3.91 + 3.35 → 2.69–3.16 + 2.3–2.6 s; 1.175 MB.
+* IEEE 8500: 22.2 + 5.4 → 13.8–14.6 + 7.3–7.6 s (save 10.2 → 7.2 s); 6.22 MB. In
+  ``bench_e2e.py`` (load 0.6–1.1): the workbook stage 23.3–24.2 → 12.4–13.8 s wall.
+
 Session 8 (2026-12-02, branch ``pictures``; "before" = main 51e618e, "after" = this branch, the
 same pickled results, alternated in separate processes; CPU seconds, ± ≈ 15 %):
 
