@@ -87,9 +87,10 @@ the picture worker; load 4.7–8):
   merge and width the same (32,957 / 25,022 / 811,674 cells compared).
 * depot: 3.92–4.16 + 2.5–2.85 → 3.04–3.68 + 2.3–2.8 s (table cells 0.44 → 0.10, column widths
   0.19 → 0.03, Summary 0.30 → 0.07, save 0.89–1.16 → 0.63–0.78); 1.341 MB either way. With
-  ``scripts``' stage timer on a quiet machine (load 0.9–1.3, old/new alternated): 3.90–4.18 →
-  3.21–3.24 s wall. Left: derive 0.5–0.8 s (``build_findings``, ``pair_table``), the TCC
-  sheets 0.8–1.0 s (pictures drawn in the main process while it waits), plan/spill ≈ 0.4 s.
+  ``run_study`` + ``write_workbook`` timed in one process on a quiet machine (load 0.9–1.3,
+  old/new alternated): 3.90–4.18 → 3.21–3.24 s wall. Left: derive 0.5–0.8 s (``build_findings``,
+  ``pair_table``), the TCC sheets 0.8–1.0 s (pictures drawn in the main process while it waits),
+  plan/spill ≈ 0.4 s.
 * residential: 3.91 + 3.35 → 2.69–3.16 + 2.3–2.6 s; 1.175 MB.
 * IEEE 8500: 22.2 + 5.4 → 13.8–14.6 + 7.3–7.6 s (save 10.2 → 7.2 s); 6.22 MB. In
   ``bench_e2e.py`` (load 0.6–1.1): the workbook stage 23.3–24.2 → 12.4–13.8 s wall.
