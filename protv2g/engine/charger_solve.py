@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from protv2g.engine.chargers import SiteArrays, first_cycle_key, stack_sites
+from protv2g.engine.chargers import SiteArrays, first_cycle_key, same_first_cycle, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
-from protv2g.engine.newton import build_system
+from protv2g.engine.newton import ColumnSolution, build_system
 from protv2g.engine.reduce_kernel import reduce_devices_chargers
 from protv2g.engine.solve_types import PreFault, SliceSolve
 from protv2g.engine.staging import restrict, solve_stages
@@ -19,13 +19,17 @@ __all__ = ["solve_group", "reduce_chargers"]
 
 def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
                 group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
-                first_cycle_s: float = 1 / 60, device_terms: bool = True
+                first_cycle_s: float = 1 / 60, device_terms: bool = True,
+                first_cycle: list[tuple[SiteArrays, ColumnSolution]] | None = None
                 ) -> list[SliceSolve]:
     """:meth:`.solve.CaseSolver.solve` (control law) for several scenarios with the same sites
     (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
     ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
     ``device_terms=False`` skips the ``devices × buses`` charger terms (for
-    :func:`reduce_chargers`, which sums them on the fly)."""
+    :func:`reduce_chargers`, which sums them on the fly). ``first_cycle``: per scenario the sites
+    and first-cycle stage (all fault buses) of another solve — the chargers' other bracket —
+    taken instead of solving the first cycle again when every scenario's sites have the same
+    first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`)."""
     s1, s2 = solver.seq[1], solver.seq[2]
     s0 = solver.seq.get(0)
     z0f = s0.zff if s0 is not None else None
@@ -47,8 +51,13 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
+    sol0 = None
+    if first_cycle is not None and all(same_first_cycle(a, g) for (a, _), g in
+                                       zip(first_cycle, group, strict=True)):
+        sol0 = _stack_solutions([sol for _, sol in first_cycle])
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
-                           first_cycle_twin=_first_cycle_twins(group, m))
+                           first_cycle_twin=None if sol0 else _first_cycle_twins(group, m),
+                           first_cycle=sol0)
     # open-circuit fault voltages and fault currents of every stage for all scenarios at once
     # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
     stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
@@ -87,6 +96,16 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
         out.append(SliceSolve(i_fs[q], terms_s, stg.t_start_s, stg.t_end_s, stg,
                               fixed=False, cpos=np.asarray(charger_pos), neg=neg))
     return out
+
+
+def _stack_solutions(sols: list[ColumnSolution]) -> ColumnSolution:
+    """Per-scenario solutions ``(m, k)`` as one of ``len(sols)·m`` columns (scenario ``q`` is
+    columns ``q·m … (q+1)·m − 1``, as :func:`~protv2g.engine.chargers.stack_sites`)."""
+    if len(sols) == 1:
+        return sols[0]
+    return ColumnSolution(**{f: np.concatenate([getattr(s, f) for s in sols])
+                             for f in ColumnSolution.__dataclass_fields__ if f != "iterations"},
+                          iterations=max(s.iterations for s in sols))
 
 
 def _first_cycle_twins(group: list[SiteArrays], m: int) -> np.ndarray | None:

@@ -94,7 +94,8 @@ def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> Column
 
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                  e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True,
-                 first_cycle_twin: np.ndarray | None = None) -> StagedChargers:
+                 first_cycle_twin: np.ndarray | None = None,
+                 first_cycle: ColumnSolution | None = None) -> StagedChargers:
     """Solve the stages of one (scenario, case, fault type) at all fault buses of ``sys``.
 
     Parameters
@@ -112,11 +113,17 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         ``(m,)``: for every column, a column with the same first-cycle equations (system,
         limit, held angle: :func:`~protv2g.engine.chargers.first_cycle_key`); the first-cycle
         stage is solved at the distinct twins only and copied (default: every column).
+    first_cycle : ColumnSolution, optional
+        The first-cycle stage already solved at these columns, taken as it is (the chargers'
+        other bracket: the same sites with another sustained limit have the same first-cycle
+        equations, :func:`~protv2g.engine.chargers.same_first_cycle`).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     base_on = np.broadcast_to(sites.i_fc > 0, (m, k))
     lim0 = np.broadcast_to(sites.i_fc, (m, k))
-    if first_cycle_twin is None:
+    if first_cycle is not None:
+        sol0 = first_cycle
+    elif first_cycle_twin is None:
         sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
     else:
         u, back = np.unique(first_cycle_twin, return_inverse=True)
