@@ -138,17 +138,21 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     at = 0
     for x in items:
         for j, sol in enumerate(x.charger.stages):
+            np.logical_and(np.isfinite(x.t_start_s[j]), np.isfinite(x.i_f[j]).all(axis=1),
+                           out=use[at])
             z[at, :, :3] = x.i_f[j]
             z[at, :, 3:3 + k] = sol.i1
             if neg:
                 z[at, :, 3 + k:] = sol.i2
-            use[at] = np.isfinite(x.t_start_s[j])
+            off = np.flatnonzero(~use[at])
+            if len(off):
+                z[at, off] = 0
             at += 1
-    use &= np.isfinite(z[:, :, :3]).all(axis=2)
-    np.copyto(z, 0, where=~use[:, :, None])
     uniq, back = _distinct_slices(z, use)
-    if len(uniq) < n_all:
-        z, use = z[uniq], use[uniq]
+    for i, s in enumerate(uniq):  # the distinct slices to the front, in place (s ≥ i)
+        if s != i:
+            z[i], use[i] = z[s], use[s]
+    z, use = z[:len(uniq)], use[:len(uniq)]
     n_d = len(scale_i)
     gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
     gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
@@ -157,11 +161,13 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     n = len(z)
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
-    has_zero = s0 is not None and bool(np.any(z[:, :, 0]))
     # the fault positions of each slice (CSR) and the largest magnitudes per position
     ptr = np.concatenate([[0], np.cumsum(use.sum(axis=1))]).astype(np.int64)
     pos = np.nonzero(use)[1].astype(np.int64)
-    bnd = np.abs(z).max(axis=0, initial=0.0)
+    bnd = np.zeros(z.shape[1:])
+    for zs in z:  # slice by slice: no (slices, buses, rows) temporary
+        np.maximum(bnd, np.abs(zs), out=bnd)
+    has_zero = s0 is not None and bool(np.any(bnd[:, 0]))  # some I0 ≠ 0
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, z, neg, use, ptr, pos, bnd, w0, s1.w_i,
                             s2.w_i, scale_i, has_zero, True, out_max, out_arg)
     out_max, out_arg = out_max[back], out_arg[back]

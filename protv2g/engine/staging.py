@@ -80,16 +80,21 @@ def _take(sol: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
                                  else getattr(sol, f)) for f in sol.__dataclass_fields__})
 
 
-def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
-    """``old`` with the columns ``cols`` replaced by ``new``."""
-    out = ColumnSolution(**{f: (getattr(old, f).copy() if isinstance(getattr(old, f),
-                                                                       np.ndarray)
-                                else getattr(old, f)) for f in old.__dataclass_fields__})
-    for f in ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
-              "tracking_residual"):
+_COLUMN_FIELDS = ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
+                  "tracking_residual")
+
+
+def _put(out: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """The columns ``cols`` of ``out`` replaced by ``new``, in place (``out`` returned)."""
+    for f in _COLUMN_FIELDS:
         getattr(out, f)[cols] = getattr(new, f)
-    out.iterations = max(old.iterations, new.iterations)
+    out.iterations = max(out.iterations, new.iterations)
     return out
+
+
+def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """``old`` with the columns ``cols`` replaced by ``new`` (a new solution; ``old`` kept)."""
+    return _put(replace(old, **{f: getattr(old, f).copy() for f in _COLUMN_FIELDS}), new, cols)
 
 
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
@@ -155,12 +160,14 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         # stage's currents, or, re-solving after a cessation, from this stage's so far
         prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
         part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
-        cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
+        # the stage's own arrays (this stage's first solve) take a cessation re-solve in place
+        cur["sol"] = part if cur["sol"] is None else _put(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
     def record(cols: np.ndarray) -> None:
         # full-width stage arrays: active columns from this solve, others copied (no time)
-        warm[cols] = _x(cur["sol"], sys.neg)
+        sol = cur["sol"]
+        warm[cols] = np.concatenate([sol.i1, sol.i2], axis=1) if sys.neg else sol.i1
         sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
                                                        cur["sol"].iterations))
                     if len(cols) == m else _merge(sols[-1], cur["sol"], cols))
