@@ -83,3 +83,16 @@ def test_high_bracket_does_not_solve_its_first_cycle_again(depot, monkeypatch):
     assert low_only["first_cycle"] > 0 and low_only["given"] == 0
     assert calls["first_cycle"] == low_only["first_cycle"]  # none more for the high bracket
     assert calls["given"] == low_only["first_cycle"]  # every high group took the low one's
+
+
+@pytest.mark.parametrize("twin", [
+    np.array([0, 1, 2, 0, 1, 2, 6, 7, 8]),  # scenarios 0, 0, 2 (solve_group's twins)
+    np.arange(5),  # all distinct
+    np.array([3, 3, 3, 3]),  # not their own twins: the np.unique fallback
+    np.array([0, 0, 5, 1, 5, 5]),
+])
+def test_distinct_twins_is_unique_with_inverse(twin):
+    u, back = staging._distinct_twins(twin)
+    u_ref, back_ref = np.unique(twin, return_inverse=True)
+    np.testing.assert_array_equal(u, u_ref)
+    np.testing.assert_array_equal(back, back_ref)

@@ -97,6 +97,17 @@ def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> Column
     return _put(replace(old, **{f: getattr(old, f).copy() for f in _COLUMN_FIELDS}), new, cols)
 
 
+def _distinct_twins(twin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(twin, return_inverse=True)``; where every twin is its own twin (as
+    :func:`~protv2g.engine.charger_solve.solve_group` gives them) without sorting: the
+    columns that are their own twin, and each column's position among them."""
+    u = np.flatnonzero(twin == np.arange(len(twin)))
+    back = np.searchsorted(u, twin)
+    if len(u) and back.max() < len(u) and np.array_equal(u[back], twin):
+        return u, back
+    return np.unique(twin, return_inverse=True)
+
+
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                  e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True,
                  first_cycle_twin: np.ndarray | None = None,
@@ -131,7 +142,7 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
     elif first_cycle_twin is None:
         sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
     else:
-        u, back = np.unique(first_cycle_twin, return_inverse=True)
+        u, back = _distinct_twins(first_cycle_twin)
         sol0 = _take(solve_columns(sys.take(u), sites.law.take_cols(u), lim0[u], pre[u],
                                    hold=sites.hold[:, None],
                                    e_gfm=None if e_gfm is None else e_gfm[u]), back)
