@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from protv2g.engine.chargers import SiteArrays, first_cycle_key, stack_sites
+from protv2g.engine.chargers import SiteArrays, first_cycle_key, same_first_cycle, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
-from protv2g.engine.newton import build_system
+from protv2g.engine.newton import ColumnSolution, build_system
 from protv2g.engine.reduce_kernel import reduce_devices_chargers
 from protv2g.engine.solve_types import PreFault, SliceSolve
 from protv2g.engine.staging import restrict, solve_stages
@@ -19,13 +19,17 @@ __all__ = ["solve_group", "reduce_chargers"]
 
 def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
                 group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
-                first_cycle_s: float = 1 / 60, device_terms: bool = True
+                first_cycle_s: float = 1 / 60, device_terms: bool = True,
+                first_cycle: list[tuple[SiteArrays, ColumnSolution]] | None = None
                 ) -> list[SliceSolve]:
     """:meth:`.solve.CaseSolver.solve` (control law) for several scenarios with the same sites
     (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
     ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
     ``device_terms=False`` skips the ``devices × buses`` charger terms (for
-    :func:`reduce_chargers`, which sums them on the fly)."""
+    :func:`reduce_chargers`, which sums them on the fly). ``first_cycle``: per scenario the sites
+    and first-cycle stage (all fault buses) of another solve — the chargers' other bracket —
+    taken instead of solving the first cycle again when every scenario's sites have the same
+    first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`)."""
     s1, s2 = solver.seq[1], solver.seq[2]
     s0 = solver.seq.get(0)
     z0f = s0.zff if s0 is not None else None
@@ -47,8 +51,13 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
+    sol0 = None
+    if first_cycle is not None and all(same_first_cycle(a, g) for (a, _), g in
+                                       zip(first_cycle, group, strict=True)):
+        sol0 = _stack_solutions([sol for _, sol in first_cycle])
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
-                           first_cycle_twin=_first_cycle_twins(group, m))
+                           first_cycle_twin=None if sol0 else _first_cycle_twins(group, m),
+                           first_cycle=sol0)
     # open-circuit fault voltages and fault currents of every stage for all scenarios at once
     # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
     stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
@@ -89,6 +98,16 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     return out
 
 
+def _stack_solutions(sols: list[ColumnSolution]) -> ColumnSolution:
+    """Per-scenario solutions ``(m, k)`` as one of ``len(sols)·m`` columns (scenario ``q`` is
+    columns ``q·m … (q+1)·m − 1``, as :func:`~protv2g.engine.chargers.stack_sites`)."""
+    if len(sols) == 1:
+        return sols[0]
+    return ColumnSolution(**{f: np.concatenate([getattr(s, f) for s in sols])
+                             for f in ColumnSolution.__dataclass_fields__ if f != "iterations"},
+                          iterations=max(s.iterations for s in sols))
+
+
 def _first_cycle_twins(group: list[SiteArrays], m: int) -> np.ndarray | None:
     """``(len(group)·m,)``: for every column the column of the first scenario with the same
     first-cycle equations (:func:`~protv2g.engine.chargers.first_cycle_key`); ``None`` when
@@ -119,17 +138,21 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     at = 0
     for x in items:
         for j, sol in enumerate(x.charger.stages):
+            np.logical_and(np.isfinite(x.t_start_s[j]), np.isfinite(x.i_f[j]).all(axis=1),
+                           out=use[at])
             z[at, :, :3] = x.i_f[j]
             z[at, :, 3:3 + k] = sol.i1
             if neg:
                 z[at, :, 3 + k:] = sol.i2
-            use[at] = np.isfinite(x.t_start_s[j])
+            off = np.flatnonzero(~use[at])
+            if len(off):
+                z[at, off] = 0
             at += 1
-    use &= np.isfinite(z[:, :, :3]).all(axis=2)
-    np.copyto(z, 0, where=~use[:, :, None])
     uniq, back = _distinct_slices(z, use)
-    if len(uniq) < n_all:
-        z, use = z[uniq], use[uniq]
+    for i, s in enumerate(uniq):  # the distinct slices to the front, in place (s ≥ i)
+        if s != i:
+            z[i], use[i] = z[s], use[s]
+    z, use = z[:len(uniq)], use[:len(uniq)]
     n_d = len(scale_i)
     gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
     gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
@@ -138,11 +161,13 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     n = len(z)
     out_max = np.zeros((n, n_d, 2))
     out_arg = np.zeros((n, n_d, 2), dtype=np.int64)
-    has_zero = s0 is not None and bool(np.any(z[:, :, 0]))
     # the fault positions of each slice (CSR) and the largest magnitudes per position
     ptr = np.concatenate([[0], np.cumsum(use.sum(axis=1))]).astype(np.int64)
     pos = np.nonzero(use)[1].astype(np.int64)
-    bnd = np.abs(z).max(axis=0, initial=0.0)
+    bnd = np.zeros(z.shape[1:])
+    for zs in z:  # slice by slice: no (slices, buses, rows) temporary
+        np.maximum(bnd, np.abs(zs), out=bnd)
+    has_zero = s0 is not None and bool(np.any(bnd[:, 0]))  # some I0 ≠ 0
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, z, neg, use, ptr, pos, bnd, w0, s1.w_i,
                             s2.w_i, scale_i, has_zero, True, out_max, out_arg)
     out_max, out_arg = out_max[back], out_arg[back]

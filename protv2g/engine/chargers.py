@@ -30,8 +30,8 @@ from protv2g.engine.control_law import ACTIVE, CONSTANT, REACTIVE, LawArrays
 from protv2g.engine.ride_through import TripElement
 from protv2g.units import AngleRule, ChargerControl, ChargerLaw, ChargerMode
 
-__all__ = ["ChargerSource", "SiteArrays", "charger_arrays", "first_cycle_key", "stack_sites",
-           "structure_key", "Z_GFM_DEFAULT_PU"]
+__all__ = ["ChargerSource", "SiteArrays", "charger_arrays", "first_cycle_key",
+           "same_first_cycle", "stack_sites", "structure_key", "Z_GFM_DEFAULT_PU"]
 
 #: default grid-forming source impedance on the charger rating (per unit)
 Z_GFM_DEFAULT_PU = 0.05 + 0.15j
@@ -224,6 +224,17 @@ def first_cycle_key(sites: SiteArrays) -> bytes:
     parts = [sites.i_fc, law.phi, law.k2, law.i_rated, law.z_gfm,
              np.where(law.gfm, sites.s_pre, 0), *free]
     return b"".join(np.ascontiguousarray(x).tobytes() for x in parts)
+
+
+def same_first_cycle(a: SiteArrays | None, b: SiteArrays | None) -> bool:
+    """Whether two scenarios' site sets (at the same buses) have the same first-cycle stage at
+    every fault bus: the same :func:`structure_key` (so they group alike) and the same
+    :func:`first_cycle_key`. The chargers' two brackets (``high_scenarios``: the same sources
+    with another ``sustained_limit_pu``) always do — that limit enters only ``i_sus`` and
+    ``dynamic`` (:func:`charger_arrays`), neither of which is in either key — so the high
+    bracket takes the low bracket's first-cycle stage instead of solving it again (#21)."""
+    return (a is not None and b is not None and structure_key(a) == structure_key(b)
+            and first_cycle_key(a) == first_cycle_key(b))
 
 
 def stack_sites(group: list[SiteArrays], m: int) -> SiteArrays:

@@ -31,12 +31,12 @@ def _kernel_array(x: np.ndarray, dtype: type | None = None) -> np.ndarray:
     return a if a.flags.writeable else a.copy()
 
 
-def _per_col(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """A ``(k,)`` or per-column ``(k, m)`` law parameter at the columns ``cols`` as
-    ``(len(cols), k)`` (C order; one copy)."""
+def _per_col(x: np.ndarray, cols: np.ndarray, every: bool = False) -> np.ndarray:
+    """A ``(k,)`` or per-column ``(k, m)`` law parameter at the columns ``cols`` (``every``:
+    all, in order) as ``(len(cols), k)`` (C order; one copy)."""
     x = np.asarray(x)
     if x.ndim == 2:
-        return _kernel_array(x.T[cols])
+        return _kernel_array(x.T if every and x.shape[1] == len(cols) else x.T[cols])
     return _kernel_array(np.broadcast_to(x, (len(cols), len(x))))
 
 
@@ -50,9 +50,9 @@ def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tupl
     src = np.arange(len(sys.v10)) if sys.src is None else sys.src
     held = (np.zeros(k, bool) if hold is None else np.asarray(hold, bool).reshape(k)) | (
         law.law == CONSTANT)
-    pars = [_per_col(getattr(law, f), cols) for f in ("p", "q", "i_rated", "phi", "k_factor",
-                                                       "deadband")]
-    every = len(cols) == m and np.array_equal(cols, np.arange(m))  # no copies of lim, pre
+    every = len(cols) == m and np.array_equal(cols, np.arange(m))  # no gathers
+    pars = [_per_col(getattr(law, f), cols, every) for f in ("p", "q", "i_rated", "phi",
+                                                              "k_factor", "deadband")]
 
     def at(x, dtype):
         return _kernel_array(x if every else x[cols], dtype)

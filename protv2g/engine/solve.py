@@ -50,7 +50,6 @@ from protv2g.units import FaultType
 __all__ = ["CaseSolver", "PreFault", "SliceSolve"]
 
 
-
 @dataclass
 class _SeqRows:
     """Rows of one sequence's Z and branch admittances needed for devices and chargers."""
@@ -196,8 +195,7 @@ class CaseSolver:
             v_c = v_pre_pu[self.c1]
         a_i = np.asarray(s1.y_dev @ u_t).ravel() if len(u_t) else np.zeros(s1.y_dev.shape[0])
         a_v = rows_of(u_t, s1.v_dev_row)
-        return PreFault(e_f=e_f.astype(complex), a_i=a_i.astype(complex), a_v=a_v, b=b,
-                        v_c=v_c)
+        return PreFault(e_f.astype(complex), a_i.astype(complex), a_v, b, v_c)
 
     # ------------------------------------------------------------------ chargers
     def frozen_delta_v(self, seq: int, i_inj_pu: np.ndarray, cpos: np.ndarray) -> np.ndarray:
@@ -226,8 +224,7 @@ class CaseSolver:
         first_cycle_s : float
             Duration of the first-cycle stage, s.
         """
-        s1, s2 = self.seq[1], self.seq[2]
-        s0 = self.seq.get(0)
+        s1, s2, s0 = self.seq[1], self.seq[2], self.seq.get(0)
         z0f = s0.zff if s0 is not None else None
         m, n_d = len(self.f1), s1.w_i.shape[0]
         k = 0 if chargers is None else len(chargers.i_fc)
@@ -249,37 +246,31 @@ class CaseSolver:
             terms = dict(no_terms)
             terms[1] = (np.asarray(s1.y_dev @ dv_t).ravel() if len(dv_t) else zero_d,
                         rows_of(dv_t, s1.v_dev_row), None, None)
-            e2 = np.zeros(m, complex)
-            terms["e12"] = (e1, e2)
+            terms["e12"] = (e1, e2 := np.zeros(m, complex))
             i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
             i1m = np.broadcast_to(i1[None, :], (m, k))
-            sol = ColumnSolution(i1=i1m, i2=np.zeros((m, k), complex), v1=np.full((m, k), np.nan
-                                                                                 + 0j),
-                                 v2=np.full((m, k), np.nan + 0j), pll_frozen=np.ones(m, bool),
-                                 unconverged=np.zeros(m, bool), residual=np.zeros(m),
-                                 tracking_residual=np.full(m, np.nan), iterations=0)
-            stg = StagedChargers(np.zeros((1, m)), np.full((1, m), np.inf), [sol],
-                                 np.ones((1, m, k), bool), np.zeros((1, m, k), bool),
-                                 np.full((m, k), np.inf), np.zeros((m, k), bool),
-                                 np.full((m, k), np.nan))
+            nan_c = np.full((m, k), np.nan + 0j)
+            sol = ColumnSolution(i1m, np.zeros((m, k), complex), nan_c, nan_c.copy(),
+                                 np.ones(m, bool), np.zeros(m, bool), np.zeros(m),
+                                 np.full(m, np.nan), 0)
+            stg = StagedChargers(np.zeros((1, m)), np.full((1, m), np.inf), [sol], np.ones((
+                1, m, k), bool), np.zeros((1, m, k), bool), np.full((m, k), np.inf),
+                np.zeros((m, k), bool), np.full((m, k), np.nan))
             return SliceSolve(i_f[None], [terms], np.zeros((1, m)), np.full((1, m), np.inf),
                               stg)
         return self.solve_group(fault_type, zf_pu, pre, [chargers], charger_pos, staged=staged,
                                 first_cycle_s=first_cycle_s, device_terms=device_terms)[0]
 
     def solve_group(self, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
-                    group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
-                    first_cycle_s: float = 1 / 60, device_terms: bool = True
+                    group: list[SiteArrays], charger_pos: np.ndarray, **kw: Any
                     ) -> list[SliceSolve]:
         """Control-law scenarios with the same sites as one Newton solve
-        (:func:`.charger_solve.solve_group`)."""
-        return solve_group(self, fault_type, zf_pu, pre, group, charger_pos, staged=staged,
-                           first_cycle_s=first_cycle_s, device_terms=device_terms)
+        (:func:`.charger_solve.solve_group`, its keyword arguments)."""
+        return solve_group(self, fault_type, zf_pu, pre, group, charger_pos, **kw)
 
     def reduce_chargers(self, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
                         ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per-device maxima of control-law slices, every stage
-        (:func:`.charger_solve.reduce_chargers`)."""
+        """Per-device maxima of control-law slices (:func:`.charger_solve.reduce_chargers`)."""
         return reduce_chargers(self, items, pre, scale_i)
 
     def _sequence_terms(self, i_f: np.ndarray, terms: dict, pre: PreFault,
@@ -315,9 +306,8 @@ class CaseSolver:
             if out_v is not None:
                 fill_sequence(out_v, s, voltage[0], pre.b, *voltage[1:], rows.w_v, i_s, ones)
         if 0 not in self.seq:
-            out_i[..., 0] = 0
-            if out_v is not None:
-                out_v[..., 0] = 0
+            for out in (out_i,) if out_v is None else (out_i, out_v):
+                out[..., 0] = 0
         elif self.cn.zero.any_floating and out_v is not None:
             e1, e2 = terms["e12"]
             self._floating_v0(out_v, fault_type, e1, e2, zf_pu)

@@ -80,21 +80,38 @@ def _take(sol: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
                                  else getattr(sol, f)) for f in sol.__dataclass_fields__})
 
 
-def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
-    """``old`` with the columns ``cols`` replaced by ``new``."""
-    out = ColumnSolution(**{f: (getattr(old, f).copy() if isinstance(getattr(old, f),
-                                                                       np.ndarray)
-                                else getattr(old, f)) for f in old.__dataclass_fields__})
-    for f in ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
-              "tracking_residual"):
+_COLUMN_FIELDS = ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
+                  "tracking_residual")
+
+
+def _put(out: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """The columns ``cols`` of ``out`` replaced by ``new``, in place (``out`` returned)."""
+    for f in _COLUMN_FIELDS:
         getattr(out, f)[cols] = getattr(new, f)
-    out.iterations = max(old.iterations, new.iterations)
+    out.iterations = max(out.iterations, new.iterations)
     return out
+
+
+def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
+    """``old`` with the columns ``cols`` replaced by ``new`` (a new solution; ``old`` kept)."""
+    return _put(replace(old, **{f: getattr(old, f).copy() for f in _COLUMN_FIELDS}), new, cols)
+
+
+def _distinct_twins(twin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(twin, return_inverse=True)``; where every twin is its own twin (as
+    :func:`~protv2g.engine.charger_solve.solve_group` gives them) without sorting: the
+    columns that are their own twin, and each column's position among them."""
+    u = np.flatnonzero(twin == np.arange(len(twin)))
+    back = np.searchsorted(u, twin)
+    if len(u) and back.max() < len(u) and np.array_equal(u[back], twin):
+        return u, back
+    return np.unique(twin, return_inverse=True)
 
 
 def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                  e_gfm: np.ndarray | None, first_cycle_s: float, *, staged: bool = True,
-                 first_cycle_twin: np.ndarray | None = None) -> StagedChargers:
+                 first_cycle_twin: np.ndarray | None = None,
+                 first_cycle: ColumnSolution | None = None) -> StagedChargers:
     """Solve the stages of one (scenario, case, fault type) at all fault buses of ``sys``.
 
     Parameters
@@ -112,14 +129,20 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         ``(m,)``: for every column, a column with the same first-cycle equations (system,
         limit, held angle: :func:`~protv2g.engine.chargers.first_cycle_key`); the first-cycle
         stage is solved at the distinct twins only and copied (default: every column).
+    first_cycle : ColumnSolution, optional
+        The first-cycle stage already solved at these columns, taken as it is (the chargers'
+        other bracket: the same sites with another sustained limit have the same first-cycle
+        equations, :func:`~protv2g.engine.chargers.same_first_cycle`).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     base_on = np.broadcast_to(sites.i_fc > 0, (m, k))
     lim0 = np.broadcast_to(sites.i_fc, (m, k))
-    if first_cycle_twin is None:
+    if first_cycle is not None:
+        sol0 = first_cycle
+    elif first_cycle_twin is None:
         sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
     else:
-        u, back = np.unique(first_cycle_twin, return_inverse=True)
+        u, back = _distinct_twins(first_cycle_twin)
         sol0 = _take(solve_columns(sys.take(u), sites.law.take_cols(u), lim0[u], pre[u],
                                    hold=sites.hold[:, None],
                                    e_gfm=None if e_gfm is None else e_gfm[u]), back)
@@ -148,12 +171,14 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         # stage's currents, or, re-solving after a cessation, from this stage's so far
         prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
         part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
-        cur["sol"] = part if cur["sol"] is None else _merge(cur["sol"], part, redo)
+        # the stage's own arrays (this stage's first solve) take a cessation re-solve in place
+        cur["sol"] = part if cur["sol"] is None else _put(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
 
     def record(cols: np.ndarray) -> None:
         # full-width stage arrays: active columns from this solve, others copied (no time)
-        warm[cols] = _x(cur["sol"], sys.neg)
+        sol = cur["sol"]
+        warm[cols] = np.concatenate([sol.i1, sol.i2], axis=1) if sys.neg else sol.i1
         sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
                                                        cur["sol"].iterations))
                     if len(cols) == m else _merge(sols[-1], cur["sol"], cols))

@@ -20,7 +20,7 @@ from protv2g.engine.sequence import (
 )
 from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
-from protv2g.engine.validate import check_sc_data
+from protv2g.engine.validate import check_devices, check_sc_data
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, ChargerControl, FaultType, Method
 
@@ -63,38 +63,17 @@ def _device_branches(net: pp.pandapowerNet, devices: Sequence[DeviceTerminal],
     return rows, use_to
 
 
-def _check_devices(net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]) -> list[Issue]:
-    issues = []
-    seen = set()
-    for i, d in enumerate(devices):
-        where = f"devices[{i}] ({d.name})"
-        if d.name in seen:
-            issues.append(Issue("devices", where, "duplicate device name"))
-        seen.add(d.name)
-        if d.element not in ("line", "trafo"):
-            issues.append(Issue("devices", where, f"unknown element {d.element!r}",
-                                "use 'line' or 'trafo'"))
-            continue
-        table = net[d.element]
-        if d.element_index not in table.index:
-            issues.append(Issue("devices", where, f"unknown {d.element} {d.element_index}"))
-            continue
-        ends = ("from_bus", "to_bus") if d.element == "line" else ("hv_bus", "lv_bus")
-        if int(d.bus) not in {int(table.at[d.element_index, e]) for e in ends}:
-            issues.append(Issue("devices", where,
-                                f"bus {d.bus} is not an end of {d.element} {d.element_index}"))
-    return issues
-
-
 ChargerModel = Literal["control_law", "frozen_pll", "iterate"]
 DeviceVoltages = Literal["all", "first_cycle", "none"]
 Keep = Literal["full", "summary"]
 
 
 def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
-                     first_cycle_s, device_terms: bool = True) -> dict:
+                     first_cycle_s, device_terms: bool = True, first: dict | None = None
+                     ) -> dict:
     """Every scenario of one (case, fault type): no-charger and frozen-PLL scenarios one by
-    one, control-law scenarios grouped by site structure into one Newton solve each."""
+    one, control-law scenarios grouped by site structure into one Newton solve each
+    (``first``: name → (sites, first-cycle stage) of the other bracket, for ``solve_group``)."""
     out, groups = {}, {}
     for name in scenarios:
         p, cpos = params[name]
@@ -105,9 +84,11 @@ def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
         else:
             groups.setdefault((tuple(cpos), structure_key(p)), []).append(name)
     for (cpos, _), names in groups.items():
+        fc = [first[n] for n in names] if first and all(n in first for n in names) else None
         res = solver.solve_group(ft, zf_pu, pre, [params[n][0] for n in names],
                                  np.array(cpos, dtype=np.int64), staged=staged,
-                                 first_cycle_s=first_cycle_s, device_terms=device_terms)
+                                 first_cycle_s=first_cycle_s, device_terms=device_terms,
+                                 first_cycle=fc)
         out.update(zip(names, res, strict=True))
     return out
 
@@ -289,9 +270,11 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                                          i_dev, v_dev, (None, None), dtype),
                               device_v1_pre_pu=v1_dev)
             if high:  # the other bracket, grouped as its own call would group it
+                first = {n: (params[n][0], solved[n].charger.stages[0]) for n in high
+                         if solved[n].charger is not None}  # first cycles, sites: to reuse
                 del solved
                 solved = _solve_scenarios(solver, ft, zf_pu, pre, high, params_h, frozen_h,
-                                          staged, first_cycle_s)
+                                          staged, first_cycle_s, first=first)
                 for name in high:
                     yield high_slice(solver, solved[name], params_h[name], pre, ft, zf_pu,
                                       kept[name], (i_base_d, i_base_f), device_min_a, dtype,
@@ -317,7 +300,7 @@ def _validate(net, cases, method, zero, devices, v_pre_pu, lv_tolerance_percent,
               scenarios, prefault="open_circuit") -> np.ndarray:
     """Every input problem at once (``InputError``); returns the fault buses."""
     issues = check_sc_data(net, cases, method, zero)
-    issues += _check_devices(net, devices)
+    issues += check_devices(net, devices)
     if v_pre_pu is not None and method is not Method.CLASSICAL:
         issues.append(Issue("options", "v_pre_pu", "a pre-fault voltage is only used by the "
                             "classical method", "pass method='classical'"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandapower as pp
@@ -11,7 +11,7 @@ import pandas as pd
 from protv2g.errors import Issue
 from protv2g.units import Case, Method
 
-__all__ = ["check_sc_data"]
+__all__ = ["check_devices", "check_sc_data"]
 
 _FILE = "net"
 
@@ -106,4 +106,29 @@ def check_sc_data(net: pp.pandapowerNet, cases: Iterable[Case], method: Method,
                                "zero-sequence magnetising impedance: large (e.g. 1e5) for a "
                                "shell-type unit or a line regulator, about 100 for a three-limb "
                                "core (a low value makes a YNyn unit a grounding bank)")
+    return issues
+
+
+def check_devices(net: pp.pandapowerNet, devices: Sequence) -> list[Issue]:
+    """Every problem of the device terminals (:class:`~protv2g.engine.study.DeviceTerminal`:
+    unique names, known element and index, ``bus`` an end of the element)."""
+    issues = []
+    seen = set()
+    for i, d in enumerate(devices):
+        where = f"devices[{i}] ({d.name})"
+        if d.name in seen:
+            issues.append(Issue("devices", where, "duplicate device name"))
+        seen.add(d.name)
+        if d.element not in ("line", "trafo"):
+            issues.append(Issue("devices", where, f"unknown element {d.element!r}",
+                                "use 'line' or 'trafo'"))
+            continue
+        table = net[d.element]
+        if d.element_index not in table.index:
+            issues.append(Issue("devices", where, f"unknown {d.element} {d.element_index}"))
+            continue
+        ends = ("from_bus", "to_bus") if d.element == "line" else ("hv_bus", "lv_bus")
+        if int(d.bus) not in {int(table.at[d.element_index, e]) for e in ends}:
+            issues.append(Issue("devices", where,
+                                f"bus {d.bus} is not an end of {d.element} {d.element_index}"))
     return issues
