@@ -193,10 +193,16 @@ def _collapse(rows: pd.DataFrame) -> pd.DataFrame:
     keys = keys.assign(_own=np.where(rows["load_level"].astype(str) == "",
                                      rows["scenario"].astype(str), ""))
     gid = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup()
-    levels = rows["load_level"].astype(str).groupby(gid).agg(
-        lambda s: ", ".join(sorted({x for x in s if x})))
+    # each group's distinct load levels, sorted, from one pass over the (group, level) pairs
+    # (#21: a Python function per group cost ≈ 0.1 s on the IEEE 8500's 10,000 rows)
+    levels: dict[int, list[str]] = {}
+    for g, level in sorted({(g, x) for g, x in zip(
+            gid.tolist(), rows["load_level"].astype(str).tolist(), strict=True) if x}):
+        levels.setdefault(g, []).append(level)
+    text = {g: ", ".join(v) for g, v in levels.items()}
     first = rows.assign(_gid=gid.to_numpy()).drop_duplicates("_gid")
-    return first.assign(load_levels=first["_gid"].map(levels)).drop(columns="_gid")
+    return first.assign(load_levels=[text.get(g, "") for g in first["_gid"].tolist()]
+                        ).drop(columns="_gid")
 
 
 def _day_load(rows: pd.DataFrame) -> pd.Series:
@@ -293,7 +299,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
             rows[col] = None
     keys = finding_keys(rows, coordination)
     rows["mechanism"] = keys["mechanism"]
-    rows["_key"] = keys.astype(str).agg("\x1f".join, axis=1)
+    text = keys.astype(str)
+    rows["_key"] = text.iloc[:, 0].str.cat([text[c].to_numpy() for c in text.columns[1:]],
+                                           sep="\x1f")
     info = _scenario_info(scenarios)
     scen = rows["scenario"].astype(str)
     for col in info.columns:

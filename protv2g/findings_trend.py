@@ -44,21 +44,30 @@ def export_trend(rows: pd.DataFrame, unit: str) -> str:
 TREND_REL, TREND_ABS = 0.01, 1e-3
 
 
-def _trend_tol(worst: pd.Series) -> float:
+def _trend_tol(worst: np.ndarray) -> float:
     finite = worst[np.isfinite(worst)]
-    return max(TREND_ABS, TREND_REL * float(finite.abs().max())) if len(finite) else TREND_ABS
+    return max(TREND_ABS, TREND_REL * float(np.abs(finite).max())) if len(finite) else TREND_ABS
 
 
-def _series(m: pd.Series, p: pd.Series, part: pd.Series) -> dict[str, pd.Series]:
-    """Worst margin per ``p`` (kW) of each participation case; the rows without export
-    (``p`` = 0, the base case) belong to every case. One series (key ``""``) without a
-    participation column or with one case."""
-    cases = sorted({str(x) for x, pk in zip(part, p, strict=True) if str(x) and pk > 0})
+def _min_by(m: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest ``m`` per distinct ``p``: (levels ascending, their minimum), as
+    ``m.groupby(p).min().sort_index()`` (no NaN in either)."""
+    levels, at = np.unique(p, return_inverse=True)
+    low = np.full(len(levels), np.inf)
+    np.minimum.at(low, at, m)
+    return levels, low
+
+
+def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
+            ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Worst margin per ``p`` (kW) of each participation case (:func:`_min_by`); the rows
+    without export (``p`` = 0, the base case) belong to every case. One series (key ``""``)
+    without a participation column or with one case."""
+    cases = sorted({x for x, pk in zip(part.tolist(), p.tolist(), strict=True) if x and pk > 0})
     if len(cases) <= 1:
-        return {"": m.groupby(p).min().sort_index()}
+        return {"": _min_by(m, p)}
     base = p <= 0
-    return {c: m[base | (part == c)].groupby(p[base | (part == c)]).min().sort_index()
-            for c in cases}
+    return {c: _min_by(m[base | (part == c)], p[base | (part == c)]) for c in cases}
 
 
 def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
@@ -69,32 +78,34 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
     from the lowest to the highest level: a change inside :data:`TREND_REL` /
     :data:`TREND_ABS` "does not move", and neither does a margin whose levels all lie inside
     it. The points printed are the worst margin per kW over the cases (or, for a margin that
-    does not move, each case's value)."""
-    m = pd.to_numeric(rows["margin"], errors="coerce")
-    p = pd.to_numeric(rows[column], errors="coerce")
-    ok = m.notna() & p.notna()
+    does not move, each case's value). On NumPy arrays (#21: the same numbers as the pandas
+    groupings it replaced, ≈ 4 ms → 0.3 ms a finding, 92 findings on the IEEE 8500)."""
+    m = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    p_all = pd.to_numeric(rows[column], errors="coerce")
+    ok = ~np.isnan(m) & p_all.notna().to_numpy()
     if not ok.any():
         return ""
-    worst = m[ok].groupby(p[ok]).min().sort_index()
+    m, p = m[ok], p_all.to_numpy()[ok]
+    index, worst = _min_by(m, p)
     if len(worst) == 1:
-        return f"{_fmt(float(worst.iloc[0]), unit)} at {worst.index[0]:,.0f} kW {what} only"
+        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only"
     tol = _trend_tol(worst)
-    part = (rows.loc[ok, "participation"].astype(str) if "participation" in rows.columns
-            else pd.Series("", index=m[ok].index))
-    series = {c: s for c, s in _series(m[ok], p[ok], part).items() if len(s)}
+    part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
+            else np.full(len(m), ""))
+    series = {c: s for c, (_, s) in _series(m, p, part).items() if len(s)}
     change, moves = [], False
     for s in series.values():
         fin = s[np.isfinite(s)]
         if len(fin) >= 2:
-            change.append(float(fin.iloc[-1] - fin.iloc[0]))
+            change.append(float(fin[-1] - fin[0]))
             moves |= float(fin.max() - fin.min()) > tol
         elif len(s) >= 2 and np.isfinite(s).any():  # finite at one level only
-            change.append(np.inf if np.isfinite(s.iloc[-1]) else -np.inf)
+            change.append(np.inf if np.isfinite(s[-1]) else -np.inf)
             moves = True
-    pts = list(worst.items())
+    pts = list(zip(index.tolist(), worst.tolist(), strict=True))
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
-    span = f"{worst.index[0]:,.0f}–{worst.index[-1]:,.0f} kW"
+    span = f"{index[0]:,.0f}–{index[-1]:,.0f} kW"
     if not moves:
         flat = {c: float(s.min()) for c, s in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:

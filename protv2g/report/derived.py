@@ -85,11 +85,12 @@ def _point(rows: pd.DataFrame, largest: bool) -> tuple[str, str, str] | None:
 
 
 def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | None:
+    """The row of ``rows`` at ``point`` with the smallest margin; ``rows`` carries the fault's
+    text columns ``_bus``, ``_type``, ``_case`` (made once in :func:`pair_table`)."""
     if point is None:
         return None
-    sel = rows[(rows["fault_bus"].astype(str) == point[0])
-               & (rows["fault_type"].astype(str) == point[1])
-               & (rows["case"].astype(str) == point[2])]
+    sel = rows[(rows["_bus"].to_numpy() == point[0]) & (rows["_type"].to_numpy() == point[1])
+               & (rows["_case"].to_numpy() == point[2])]
     if sel.empty:
         return None
     return sel.loc[pd.to_numeric(sel["margin_s"], errors="coerce").fillna(np.inf).idxmin()]
@@ -135,7 +136,8 @@ def _label(row: pd.Series | None) -> str:
     return f"{row['fault_type']} {row['fault_bus']} ({row['case']})"
 
 
-def pair_table(result: StudyResult) -> pd.DataFrame:
+def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
+               faults: dict[tuple[str, ...], int] | None | bool = False) -> pd.DataFrame:
     """The per-pair coordination table (:data:`PAIR_COLUMNS`); see the module docstring.
 
     Every value of a row comes from the Coordination rows of the scenarios it names (base:
@@ -145,14 +147,24 @@ def pair_table(result: StudyResult) -> pd.DataFrame:
     required_s``; ``margin_formula`` says how the interval follows from ``t_primary`` and
     ``t_backup`` (:func:`margin_formula`). ``elements_*`` name the element of each device
     whose time is shown at that fault.
+
+    ``models`` (device name → model, :func:`protv2g.report.devices.devices_from_result`) and
+    ``faults`` (:func:`protv2g.report.elements.fault_index`) are computed when not given
+    (``faults=False``); :func:`derive` passes the ones it shares with the Evidence.
     """
     coord = result.tables.get("Coordination")
     if coord is None or coord.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     base = _base_names(result)
-    models, _ = devices_from_result(result)
-    faults = fault_index(result)
-    c = coord.assign(_base=coord["scenario"].astype(str).isin(base))
+    if models is None:
+        models, _ = devices_from_result(result)
+    if faults is False:
+        faults = fault_index(result)
+    # the fault's text columns once (#21: converted again for every pair point, 120 times on
+    # the IEEE 8500)
+    c = coord.assign(_base=coord["scenario"].astype(str).isin(base),
+                     _bus=coord["fault_bus"].astype(str), _type=coord["fault_type"].astype(str),
+                     _case=coord["case"].astype(str))
     rows: list[dict[str, Any]] = []
     asked: list[tuple[dict[str, Any], str]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
@@ -160,10 +172,9 @@ def pair_table(result: StudyResult) -> pd.DataFrame:
             ["criterion", "check", "primary", "backup"], sort=False):
         b, v = grp[grp["_base"]], grp[~grp["_base"]]
         ref = b if len(b) else grp
-        pmax = _point(ref[ref["case"].astype(str) == "max"] if (ref["case"].astype(str) == "max"
-                                                                  ).any() else ref, True)
-        pmin = _point(ref[ref["case"].astype(str) == "min"] if (ref["case"].astype(str) == "min"
-                                                                  ).any() else ref, False)
+        is_max, is_min = ref["_case"] == "max", ref["_case"] == "min"
+        pmax = _point(ref[is_max] if is_max.any() else ref, True)
+        pmin = _point(ref[is_min] if is_min.any() else ref, False)
         saving = "saving" in str(rule) and "not seen" not in str(rule)
         for label, part in (("base", b), ("worst V2G", v)):
             if part.empty:
@@ -288,15 +299,25 @@ def _recommendation_text(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-def derive(result: StudyResult) -> dict[str, Any]:
+def derive(result: StudyResult, models: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every derived table of the workbook, by the key its sheet names
     (``findings``, ``evidence``, ``pairs``, ``fault_levels``), plus ``_findings`` (the full
     :class:`~protv2g.findings.Findings`) and ``_formats`` (sheet → column → per-row number
-    formats for margins in their own unit)."""
+    formats for margins in their own unit).
+
+    ``models``: the result's device models when the caller has them
+    (:func:`protv2g.report.devices.devices_from_result`, as the TCC plan holds them); the
+    pair table and the Evidence share them and one :func:`fault_index` (#21: each built them
+    again, ≈ 0.15 s for the models on the depot, 0.3-0.5 s for the index on the IEEE 8500).
+    """
+    if models is None:
+        models, _ = devices_from_result(result)
+    faults = fault_index(result)
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
     if len(evidence):  # the element whose time each pair row prints (#19)
-        evidence = pd.concat([evidence, evidence_elements(result, evidence)], axis=1)
+        evidence = pd.concat([evidence, evidence_elements(result, evidence, models, faults)],
+                             axis=1)
     recs = _recommendation_text(result.tables.get("Recommendations"))
     view = findings.assign(
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
@@ -313,5 +334,5 @@ def derive(result: StudyResult) -> dict[str, Any]:
         "Evidence": {c: [UNIT_FORMATS.get(str(u)) for u in evidence["margin_unit"]]
                      for c in ("margin", "limit")},
     }
-    return {"findings": view, "evidence": evidence, "pairs": pair_table(result),
+    return {"findings": view, "evidence": evidence, "pairs": pair_table(result, models, faults),
             "fault_levels": fault_levels(result), "_findings": f, "_formats": formats}

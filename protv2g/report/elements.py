@@ -182,14 +182,19 @@ def fault_index(result: StudyResult) -> dict[tuple[str, ...], int] | None:
 EVIDENCE_NAMED_PER_FINDING = 10
 
 
-def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.DataFrame:
+def evidence_elements(result: StudyResult, evidence: pd.DataFrame,
+                      models: dict[str, Any] | None = None,
+                      faults: dict[tuple[str, ...], int] | None | bool = False
+                      ) -> pd.DataFrame:
     """For each evidence row of a pair criterion: ``elements``, the element of each device
     whose time the row prints (``"RC-F1 delayed G, FU-F1-LAT2 fuse TC"``; device first, then
     the other device), named as the Pair coordination sheet names them (:func:`device_elements`),
     and ``i_device_3i0_a`` / ``i_other_3i0_a``, the devices' first-cycle residual current
     3I0 (A, ``result.device_faults``) beside their phase current. Empty / NaN for other rows;
     ``elements`` only on the :data:`EVIDENCE_NAMED_PER_FINDING` smallest-margin rows of each
-    finding (naming recomputes every element's time, row by row).
+    finding (naming recomputes every element's time, row by row). ``models``
+    (:func:`~protv2g.report.devices.devices_from_result`) and ``faults`` (:func:`fault_index`)
+    are computed when not given (``faults=False``).
     """
     out = pd.DataFrame({"elements": "", "i_device_3i0_a": np.nan, "i_other_3i0_a": np.nan},
                        index=evidence.index)
@@ -197,10 +202,14 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame) -> pd.DataFra
         return out
     pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")) & (
         evidence["other_device"].map(is_given))
-    faults = fault_index(result)
-    if not pair.any() or faults is None:
+    if not pair.any():
         return out
-    models, _ = devices_from_result(result)
+    if faults is False:
+        faults = fault_index(result)
+    if faults is None:
+        return out
+    if models is None:
+        models, _ = devices_from_result(result)
     i3i0 = 1000.0 * pd.to_numeric(result.device_faults["i3i0_ka"], errors="coerce").to_numpy()
     # naming recomputes every element's time row by row (≈ 14 ms a row): only the
     # EVIDENCE_NAMED_PER_FINDING worst rows of each finding are named (the rest keep "")

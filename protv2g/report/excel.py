@@ -203,7 +203,7 @@ def _collection_paused() -> Iterator[None]:
 
 def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
            pictures: Pictures) -> None:
-    derived = derive(result)
+    derived = derive(result, plan.models)
     tcc_keys = submit_tccs(pictures, result, plan, derived["pairs"])
     specs = sheet_specs(result)
     frames = {s.title: sheet_frame(result, s, derived) for s in specs}

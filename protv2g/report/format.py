@@ -40,6 +40,8 @@ _UNITS = [("_ka", "kA"), ("_a", "A"), ("_s", "s"), ("_kw", "kW"), ("_mw", "MW"),
           ("_mvar", "Mvar"), ("_mva", "MVA"), ("_pu", "pu"), ("_degree", "°"),
           ("_ohm", "Ω"), ("_percent", "%"), ("_km", "km"), ("_kv", "kV"), ("_h", "h"),
           ("_kwh", "kWh")]
+#: ``_UNITS`` longest suffix first (``_kwh`` before ``_h``), as :func:`header_label` tries them
+_UNITS_LONGEST_FIRST = sorted(_UNITS, key=lambda su: -len(su[0]))
 _FORMULA_START = ("=", "+", "-", "@")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 NOTE_FONT = Font(italic=True, color="7F6000")
@@ -63,7 +65,7 @@ def header_label(column: str) -> str:
     ``ikss_ka`` → ``Ikss (kA)``; ``i_primary_a`` → ``I primary (A)``; ``criterion`` →
     ``Criterion``.
     """
-    for suffix, unit in sorted(_UNITS, key=lambda su: -len(su[0])):
+    for suffix, unit in _UNITS_LONGEST_FIRST:
         if column.endswith(suffix) and len(column) > len(suffix):
             base = column[: -len(suffix)].replace("_", " ")
             return f"{base[:1].upper()}{base[1:]} ({unit})"

@@ -37,7 +37,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["DPI", "Pictures", "draw_png", "png"]
@@ -73,10 +72,15 @@ def png(fig: Figure, clear: bool = True) -> bytes:
     fig.set_dpi(DPI)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    rgba = canvas.buffer_rgba()
+    height, width = rgba.shape[:2]
+    # RGBA read in place and its RGB taken by Pillow: the same pixels as
+    # ``fromarray(array[..., :3])``, which copies the strided view through ``tobytes`` first
+    # (≈ 25 ms of a TCC's ≈ 0.4 s, profile of the 250-bus workbook's 43 pictures, 2026-12-02)
+    image = PilImage.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    PilImage.fromarray(rgb).save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
-                                 dpi=(DPI, DPI))
+    image.convert("RGB").save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
+                              dpi=(DPI, DPI))
     if clear:
         fig.clear()
     return buf.getvalue()

@@ -155,41 +155,64 @@ def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str],
                           "case": f["case"].astype(str).to_numpy(),
                           "base": f["scenario"].astype(str).isin(base).to_numpy(),
                           "ip": i_phase, "ig": i_ground})
+    # the rows of each device's own zone, by (device, bus) pairs (#21: masks per device,
+    # family, case and scenario kind, ≈ 200 over the whole table on the 250-bus study)
+    in_zone = pd.MultiIndex.from_arrays([frame["device"], frame["bus"]]).isin(
+        [(d, b) for d, buses in zones.items() for b in buses])
+    fuses = {n for n, m in plan.models.items() if isinstance(m, Fuse)}
+    parts = []
+    for fam, types in (("phase", _PHASE_TYPES), ("ground", _GROUND_TYPES)):
+        rows = frame[in_zone & frame["type"].isin(types).to_numpy()
+                     & frame["case"].isin(("max", "min")).to_numpy()]
+        value = rows["ip"].to_numpy() if fam == "phase" else np.where(
+            rows["device"].isin(fuses).to_numpy(), rows["ip"].to_numpy(),
+            rows["ig"].to_numpy())
+        keep = value > 1e-6
+        parts.append(rows[keep].assign(fam=fam, value=value[keep]))
+    seen = pd.concat(parts).groupby(["device", "fam", "case", "base"], sort=False)["value"]
+    found = {k: (hi, lo) for k, hi, lo in zip(seen.max().index, seen.max().to_numpy(float),
+                                              seen.min().to_numpy(float), strict=True)}
     out: dict[tuple[str, str], dict[str, float]] = {}
-    for name, g in frame.groupby("device", sort=False):
-        zone = zones.get(name)
-        if not zone:
+    for name in frame["device"].drop_duplicates():
+        if not zones.get(name):
             continue
-        g = g[g["bus"].isin(zone)]
-        fuse = isinstance(plan.models.get(name), Fuse)
-        for fam, types in (("phase", _PHASE_TYPES), ("ground", _GROUND_TYPES)):
-            col = "ip" if fam == "phase" or fuse else "ig"
-            gg = g[g["type"].isin(types)]
+        for fam in ("phase", "ground"):
             vals: dict[str, float] = {}
-            for case, tag in (("max", "max"), ("min", "min")):
-                gc = gg[(gg["case"] == case) & (gg[col] > 1e-6)]
+            for case, pick in (("max", 0), ("min", 1)):
                 for is_base, who in ((True, "base"), (False, "v2g")):
-                    x = gc.loc[gc["base"] == is_base, col]
-                    if len(x):
-                        vals[f"{tag}_{who}"] = float(x.max() if tag == "max" else x.min())
+                    hit = found.get((name, fam, case, is_base))
+                    if hit is not None:
+                        vals[f"{case}_{who}"] = float(hit[pick])
             out[(str(name), fam)] = vals
     return out
 
 
-def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
-                 ) -> list[tuple[float, float, float, str]]:
-    """(current A, t primary s, t backup s, text) of each pair of the path."""
+def _pair_notes(pairs: pd.DataFrame | None
+                ) -> list[tuple[str, str, pd.Series, pd.Series | None]]:
+    """(primary, backup, reference row, first worst-V2G row or None) of each pair and rule of
+    the per-pair table, in its order: grouped once for all paths (#21: grouped again for each
+    path and family, 84 times on the 250-bus study)."""
     if pairs is None or pairs.empty:
         return []
     out = []
-    on = set(path)
     for (pair, _rule), g in pairs.groupby(["pair", "rule"], sort=False):
         primary, _, backup = str(pair).partition(" → ")
+        base = (g["case_of"] == "base").to_numpy()
+        ref = g.iloc[int(base.argmax())] if base.any() else g.iloc[0]
+        v2g = g[~base]
+        out.append((primary, backup, ref, v2g.iloc[0] if len(v2g) else None))
+    return out
+
+
+def _annotations(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: list[str],
+                 family: str) -> list[tuple[float, float, float, str]]:
+    """(current A, t primary s, t backup s, text) of each pair of the path (``notes``:
+    :func:`_pair_notes`)."""
+    out = []
+    on = set(path)
+    for primary, backup, ref, v in notes:
         if primary not in on or backup not in on:
             continue
-        b = g[g["case_of"] == "base"]
-        v = g[g["case_of"] != "base"]
-        ref = b.iloc[0] if len(b) else g.iloc[0]
         tag = "max" if family == "phase" else "min"
         fault = str(ref[f"{tag}_fault"])
         if family == "ground" and fault.split(" ")[0] not in _GROUND_TYPES:
@@ -199,7 +222,7 @@ def _annotations(pairs: pd.DataFrame | None, path: list[str], family: str
         if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
             continue
         iv = float(ref[f"interval_{tag}_s"])
-        vv = float(v.iloc[0][f"interval_{tag}_s"]) if len(v) else float("nan")
+        vv = float(v[f"interval_{tag}_s"]) if v is not None else float("nan")
         text = (f"{ref['criterion']} {primary}→{backup}: {iv:.2f} s"
                 + (f", V2G {vv:.2f} s" if np.isfinite(vv) else "")
                 + f" (need ≥ {float(ref['required_s']):.2f} s)")
@@ -262,13 +285,14 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
     (path index, family) → picture key."""
     extremes = device_extremes(result, plan)
     k, ratio = _drawn_rules(result)
+    pair_notes = _pair_notes(pairs)
     keys = {}
     for kp, path in enumerate(plan.paths):
         if any(n not in plan.models for n in path):
             continue
         models = [plan.models[n] for n in path]
         for family in FAMILIES:
-            notes = _annotations(pairs, path, family)
+            notes = _annotations(pair_notes, path, family)
             key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
                         sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
                                if n in path and f == family), notes, sorted(k.items()),
