@@ -2,7 +2,8 @@
 ``protv2g.checks._times``): bit for bit the times of integrating every stage, padding included.
 
 Reference: :func:`protv2g.devices.kinds.staged_operating_times` on all stages of every row
-(what ``_through_stages`` did before it cut the padding).
+(what ``_through_stages`` did before it cut the padding). And the row frames concatenated
+column by column (``_common.concat_owned``): :func:`pandas.concat`'s frame exactly.
 """
 
 from __future__ import annotations
@@ -73,3 +74,29 @@ def test_through_stages_equals_every_stage_integrated(seed):
         for col, t in ref.items():
             np.testing.assert_array_equal(got[col][idx].view(np.int64),
                                           np.asarray(t, float).view(np.int64))
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    from protv2g.checks._violation_rows import violation_rows
+
+    rng = np.random.default_rng(seed)
+    return violation_rows("C5", rng.choice(["fail", "warn"], n).tolist(),
+                          frame=pd.DataFrame(index=range(n)),
+                          scenario=rng.choice(["base/light", "x/light"], n).astype(object),
+                          device=[f"F{k}" for k in range(n)], margin=rng.normal(size=n),
+                          message=[f"m{k}" for k in range(n)])
+
+
+def test_concat_owned_is_pandas_concat_and_empties_the_frames():
+    from protv2g.checks._common import concat_owned
+
+    frames = [_rows(50, 1), _rows(0, 2), _rows(7, 3)]
+    expect = pd.concat([f.copy() for f in frames if len(f)], ignore_index=True)
+    got = concat_owned(frames)
+    pd.testing.assert_frame_equal(got, expect, check_exact=True)
+    assert frames[0].shape[1] == 0  # its columns handed over
+    # different dtypes: pandas' own rules
+    a, b = _rows(5, 4), _rows(5, 5)
+    b["margin"] = b["margin"].astype(object)
+    expect = pd.concat([a.copy(), b.copy()], ignore_index=True)
+    pd.testing.assert_frame_equal(concat_owned([a, b]), expect, check_exact=True)
