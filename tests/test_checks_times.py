@@ -100,3 +100,27 @@ def test_concat_owned_is_pandas_concat_and_empties_the_frames():
     b["margin"] = b["margin"].astype(object)
     expect = pd.concat([a.copy(), b.copy()], ignore_index=True)
     pd.testing.assert_frame_equal(concat_owned([a, b]), expect, check_exact=True)
+
+
+def test_split_against_base_by_chunks_is_the_same(monkeypatch):
+    from protv2g.checks import converter_sum
+
+    rng = np.random.default_rng(6)
+    n = 300
+    frame = pd.DataFrame({
+        "scenario": rng.choice(["base/light", "x/light", "y/light"], n),
+        "fault_bus": rng.integers(0, 20, n), "fault_type": rng.choice(["3ph", "SLG"], n),
+        "case": rng.choice(["max", "min"], n), "device": rng.choice(["R", "F"], n),
+        **{f"i{p}_ka": rng.uniform(0, 9, n) for p in "abc"},
+        **{f"i{p}_degree": rng.uniform(-180, 180, n) for p in "abc"}})
+    frame.loc[::17, "ib_ka"] = np.nan
+    keys = ["fault_bus", "fault_type", "case", "device"]
+    base_of = {"x/light": "base/light", "y/light": "base/light", "base/light": "base/light"}
+    whole = converter_sum.split_against_base(frame, keys, base_of)
+    monkeypatch.setattr(converter_sum, "SPLIT_CHUNK_ROWS", 7)
+    chunked = converter_sum.split_against_base(frame, keys, base_of)
+    for name in ("i_phasor_ka", "i_iec_sum_ka", "i_sym_ka", "i_network_ka", "i_converter_ka"):
+        np.testing.assert_array_equal(getattr(chunked, name).view(np.int64),
+                                      getattr(whole, name).view(np.int64))
+    assert chunked.basis.tolist() == whole.basis.tolist()
+    assert (whole.basis == "iec_sum").any() and (whole.basis == "phasor_min_case").any()

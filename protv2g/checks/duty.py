@@ -204,7 +204,9 @@ def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | No
         return faults if at is None else faults.iloc[at]
     r = np.arange(len(faults)) if rows is None else np.asarray(rows)
     r = r if at is None else r[at]
-    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns})
+    # the gathered arrays are new: taken as they are, not consolidated (a second copy, #21)
+    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns},
+                        copy=False)
 
 
 def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:

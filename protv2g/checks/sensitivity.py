@@ -257,9 +257,11 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
 
 def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     """Warn rows where V2G lowers a primary device's current by more than the fraction."""
-    prim = m[m.zone == "primary"]
-    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
     keys = ["device", "fault_bus", "fault_type", "case"]
+    # the columns read below only (#21: every zone-row column was copied twice)
+    prim = m.loc[(m.zone == "primary").to_numpy(), [*keys, "scenario", "fault_bus_name",
+                                                   "i_op_a", "pickup_a", "t_op_s"]]
+    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
     base = prim[prim.scenario == prim.base][[*keys, "scenario", "i_op_a"]].rename(
         columns={"scenario": "base", "i_op_a": "i_base_a"})
     v2g = prim[(prim.scenario != prim.base) & (prim.base != "")]
