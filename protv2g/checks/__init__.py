@@ -139,6 +139,7 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
             done.add(key)
             parts.append(run_family(ctx, crit, family_function(crit)))
     v = concat(parts)
+    parts.clear()  # the families' frames, copied by the concatenation (#21)
     v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
         # the order found on the three sort keys alone, the rows taken once (#21: the
@@ -148,11 +149,20 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
                              "_s": _ranks(v.status, lambda s: STATUS_ORDER.get(s, 9)),
                              "scenario": v["scenario"].to_numpy()})
         rows = keys.sort_values(["_o", "_s", "scenario"], kind="stable").index.to_numpy()
-        v = v.take(rows)
+        v = _take_columns(v, rows)
     v.index = pd.RangeIndex(len(v))
     if list(v.columns) != VIOLATION_COLUMNS:
         v = v[VIOLATION_COLUMNS]
     return CheckOutcome(v, coord, ctx)
+
+
+def _take_columns(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.take(rows)`` with a default index, column by column, each column of
+    ``frame`` dropped once taken (``frame`` is emptied): the table is held about once, not
+    twice (#21: the sorted copy of the 472,765 rows at 10,000 buses was the checks' peak)."""
+    columns = list(frame.columns)
+    data = {c: frame.pop(c).array.take(rows) for c in columns}
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:

@@ -60,7 +60,8 @@ from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
-           "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable"]
+           "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable",
+           "concat_owned"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
@@ -363,6 +364,24 @@ def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate row frames (empty frames dropped)."""
     frames = [f for f in frames if f is not None and len(f)]
     return pd.concat(frames, ignore_index=True) if frames else empty()
+
+
+def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`concat` of frames nothing else holds, column by column, each dropped once
+    copied (emptied): held once, not twice (#21: C5's rows at 10,000 buses, +88 MiB). With
+    the same columns and NumPy dtypes in all, each column is the arrays one after the other
+    as :func:`pandas.concat` makes it; otherwise :func:`concat` (pandas' dtype rules)."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if len(frames) < 2:
+        return concat(frames)
+    first = frames[0]
+    if first.columns.has_duplicates or not all(isinstance(d, np.dtype) for d in first.dtypes) \
+            or any(not (f.columns.equals(first.columns) and f.dtypes.equals(first.dtypes))
+                   for f in frames):
+        return concat(frames)
+    data = {c: np.concatenate([f.pop(c).to_numpy() for f in frames])
+            for c in list(first.columns)}
+    return pd.DataFrame(data, copy=False)
 
 
 def fmt_s(t: float) -> str:

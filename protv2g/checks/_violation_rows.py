@@ -74,6 +74,8 @@ def violation_rows(criterion: str | Sequence[str],
             v = pd.to_numeric(pd.Series(v, dtype=None if isinstance(v, np.ndarray) and
                                         v.dtype.kind in "fiub" else object),
                               errors="coerce").to_numpy(dtype=float)
+        if isinstance(v, np.ndarray) and v.base is not None:
+            v = v.copy()  # a view (of a caller's frame): the rows own their columns
         data[c] = v
     data["criterion"] = _each(criterion, n, str)
     data["status"] = _each(status, n, _status_value)
@@ -82,7 +84,9 @@ def violation_rows(criterion: str | Sequence[str],
     data["attribution"] = np.full(n, "", dtype=object)
     if not n:  # no rows: the columns as an empty list gives them (as before #21)
         data.update({c: [] for c in ("criterion", "status", "margin_unit", "attribution")})
-    return pd.DataFrame(data, columns=VIOLATION_COLUMNS)
+    # the columns taken as they are, not consolidated into 2-D blocks (#21: the copy held
+    # every column twice at once, C5's 409,046 rows at 10,000 buses the checks' peak)
+    return pd.DataFrame(data, columns=VIOLATION_COLUMNS, copy=False)
 
 
 def _each(values: Any, n: int, f: Any) -> np.ndarray:

@@ -42,7 +42,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal, get_args
 
 import numpy as np
@@ -204,11 +204,29 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     row = np.where(has, first[np.where(has, look_code, 0)] if len(first) else 0, -1)
     i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                          for p in _PHASES])
-    ib = np.where(has[:, None], i[np.maximum(row, 0)], np.nan)
     if case is None:
         case = pd.factorize(frame["case"], use_na_sentinel=False)
     is_max = np.array([str(u) == "max" for u in case[1]], bool)
-    return split_currents(i, ib, is_max[case[0]] if len(is_max) else np.zeros(0, bool))
+    mx = is_max[case[0]] if len(is_max) else np.zeros(0, bool)
+    # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
+    # split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the Device
+    # duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
+    parts = [split_currents(i[a:b], np.where(has[a:b, None], i[np.maximum(row[a:b], 0)],
+                                             np.nan), mx[a:b])
+             for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
+    if len(parts) == 1:
+        return parts[0]
+    return ConverterSplit(*(np.concatenate([getattr(p, f.name) for p in parts])
+                            for f in fields(ConverterSplit)))
+
+
+#: Rows :func:`split_against_base` hands :func:`split_currents` at once.
+SPLIT_CHUNK_ROWS = 65_536
+
+
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of ``size``-row chunks of ``n`` rows (one empty chunk for none)."""
+    return [(a, min(a + size, n)) for a in range(0, n, size)] or [(0, 0)]
 
 
 def _str_codes(values: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:

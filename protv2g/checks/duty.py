@@ -204,22 +204,32 @@ def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | No
         return faults if at is None else faults.iloc[at]
     r = np.arange(len(faults)) if rows is None else np.asarray(rows)
     r = r if at is None else r[at]
-    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns})
+    # the gathered arrays are new: taken as they are, not consolidated (a second copy, #21)
+    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns},
+                        copy=False)
 
 
 def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
     """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
-    the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order."""
-    f = faults.reset_index(drop=True)
+    the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
+
+    The kept rows are found first and only they are copied and given the split columns
+    (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
+    f = faults.copy(deep=False)
+    f.index = pd.RangeIndex(len(f))
     # the network's part: the base case's phasor through the device for the same fault
     cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
     # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
-    f = f.assign(**{c: 0.0 for c in cols if c not in f.columns})
+    missing = {c: 0.0 for c in cols if c not in f.columns}
+    if missing:
+        f = f.assign(**missing)
     split = split_against_base(f, _KEYS, base_of)
-    f = f.assign(i_max_ka=split.i_sym_ka, i_phasor_ka=split.i_phasor_ka,
-                 i_iec_sum_ka=split.i_iec_sum_ka, current_basis=split.basis,
-                 i_network_ka=split.i_network_ka, i_converter_ka=split.i_converter_ka)
-    return f.loc[f.groupby(["scenario", "device", "case"]).i_max_ka.idxmax()].copy()
+    keys = ["scenario", "device", "case"]
+    top = f[keys].assign(i_max_ka=split.i_sym_ka).groupby(keys).i_max_ka.idxmax().to_numpy()
+    return f.loc[top].assign(
+        i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
+        i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
+        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
 
 
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import pandas as pd
 from protv2g.checks._common import (
     CheckContext,
     concat,
+    concat_owned,
     could_not,
     ground_pickup_a,
     not_applicable,
@@ -205,7 +206,9 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:
         return concat(rows)
-    bad = m[m.ratio < m.factor - 1e-12]
+    # the columns read below only, and let go before the reach drop (#21: a copy of every
+    # zone-row column of C5's 409,682 rows at 10,000 buses was held through it)
+    bad = m.loc[(m.ratio < m.factor - 1e-12).to_numpy(), _BAD_COLUMNS]
     if len(bad):
         rows.append(violation_rows(
             "C5", np.where(bad.zone == "primary", CheckStatus.FAIL.value,
@@ -216,13 +219,16 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             i_other_a=bad.pickup_a.to_numpy(), t_device_s=bad.t_op_s.to_numpy(),
             margin=(bad.ratio - bad.factor).to_numpy(), limit=bad.factor.to_numpy(),
             tolerance=bad.tolerance.to_numpy(), message=_reach_messages(ctx, bad)))
+    del bad
     rows.append(_reach_drop(ctx, m))
-    return concat(rows)
+    return concat_owned(rows)  # rows built here: not copied whole (#21)
 
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone")
 _NUMBER_COLUMNS = ("i_op_a", "ratio", "pickup_a", "factor")
+#: Zone-row columns C5's rows and messages read.
+_BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
 
 
 def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
@@ -251,9 +257,11 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
 
 def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     """Warn rows where V2G lowers a primary device's current by more than the fraction."""
-    prim = m[m.zone == "primary"]
-    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
     keys = ["device", "fault_bus", "fault_type", "case"]
+    # the columns read below only (#21: every zone-row column was copied twice)
+    prim = m.loc[(m.zone == "primary").to_numpy(), [*keys, "scenario", "fault_bus_name",
+                                                   "i_op_a", "pickup_a", "t_op_s"]]
+    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
     base = prim[prim.scenario == prim.base][[*keys, "scenario", "i_op_a"]].rename(
         columns={"scenario": "base", "i_op_a": "i_base_a"})
     v2g = prim[(prim.scenario != prim.base) & (prim.base != "")]

@@ -1,0 +1,126 @@
+"""Operating times through the stages, each row on its own leading stages (#21,
+``protv2g.checks._times``): bit for bit the times of integrating every stage, padding included.
+
+Reference: :func:`protv2g.devices.kinds.staged_operating_times` on all stages of every row
+(what ``_through_stages`` did before it cut the padding). And the row frames concatenated
+column by column (``_common.concat_owned``): :func:`pandas.concat`'s frame exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from protv2g.checks._times import _direct, _through_stages, stage_counts
+from protv2g.devices.kinds import TIME_COLUMNS, staged_operating_times
+from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser
+from protv2g.engine.staged_tables import StagedCurrents
+
+DEVICES = {
+    "R": OvercurrentRelay(name="R", pickup_a=400.0, curve="IEEE-MI", time_dial=0.6,
+                          inst_pickup_a=4000.0, ground_pickup_a=120.0, ground_curve="IEEE-VI",
+                          ground_time_dial=2.0),
+    "REM": OvercurrentRelay(name="REM", pickup_a=300.0, curve="IEEE-VI", time_dial=1.0,
+                            reset="electromechanical"),
+    "RC": Recloser(name="RC", phase_min_trip_a=280.0, fast_curve="101", delayed_curve="133",
+                   ground_min_trip_a=100.0),
+    "F": Fuse(name="F", link="65K"),
+}
+
+
+def _padded_stages(n: int, seed: int) -> StagedCurrents:
+    """``n`` rows of 1 to 4 real stages (sustained at 1/60 s, trips later), padded to 4 as
+    the engine pads: infinite start and end, the last real stage's currents repeated."""
+    rng = np.random.default_rng(seed)
+    real = rng.integers(1, 5, n)
+    i_a = np.empty((4, n, 4), np.float32)
+    t0 = np.full((4, n), np.inf, np.float32)
+    t1 = np.full((4, n), np.inf, np.float32)
+    starts = np.array([0.0, 1 / 60, 0.16, 0.9], np.float32)
+    for k in range(4):
+        i_a[k] = rng.uniform(0.0, 6000.0, (n, 4)).astype(np.float32)
+        here = real > k
+        i_a[k, ~here] = i_a[k - 1, ~here]
+        t0[k, here] = starts[k]
+        t1[k, here & (real > k + 1)] = starts[k + 1] if k < 3 else np.inf
+    return StagedCurrents(i_a, t0, t1, ("first_cycle", "sustained", "after_trip_1",
+                                        "after_trip_2"), pd.DataFrame())
+
+
+def test_stage_counts_are_the_real_stages_and_all_when_padding_differs():
+    st = _padded_stages(400, 1)
+    counts = stage_counts(st)
+    expect = 4 - np.argmax(np.isfinite(st.t_start_s)[::-1], axis=0)
+    np.testing.assert_array_equal(counts, expect)
+    assert set(counts.tolist()) == {1, 2, 3, 4}
+    # a padded stage that does not repeat the last real stage's currents: every stage kept
+    row = int(np.flatnonzero(counts == 1)[0])
+    st.i_a[3, row, 0] += 1.0
+    assert stage_counts(st)[row] == 4
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_through_stages_equals_every_stage_integrated(seed):
+    st = _padded_stages(600, seed)
+    st.i_a[2, :7] = np.nan  # NaN currents in a later stage of some rows
+    names = np.array(list(DEVICES), dtype=object)[np.arange(600) % len(DEVICES)]
+    rows = {n: np.flatnonzero(names == n) for n in DEVICES}
+    held = {k: np.full(600, np.nan) for k in TIME_COLUMNS}
+    got = _through_stages(DEVICES, rows, held, st, _direct)
+    for name, idx in rows.items():
+        t0, t1 = st.times_s(idx)
+        ref = staged_operating_times(DEVICES[name], st.phase_a(idx), st.ground_a(idx), t0, t1)
+        for col, t in ref.items():
+            np.testing.assert_array_equal(got[col][idx].view(np.int64),
+                                          np.asarray(t, float).view(np.int64))
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    from protv2g.checks._violation_rows import violation_rows
+
+    rng = np.random.default_rng(seed)
+    return violation_rows("C5", rng.choice(["fail", "warn"], n).tolist(),
+                          frame=pd.DataFrame(index=range(n)),
+                          scenario=rng.choice(["base/light", "x/light"], n).astype(object),
+                          device=[f"F{k}" for k in range(n)], margin=rng.normal(size=n),
+                          message=[f"m{k}" for k in range(n)])
+
+
+def test_concat_owned_is_pandas_concat_and_empties_the_frames():
+    from protv2g.checks._common import concat_owned
+
+    frames = [_rows(50, 1), _rows(0, 2), _rows(7, 3)]
+    expect = pd.concat([f.copy() for f in frames if len(f)], ignore_index=True)
+    got = concat_owned(frames)
+    pd.testing.assert_frame_equal(got, expect, check_exact=True)
+    assert frames[0].shape[1] == 0  # its columns handed over
+    # different dtypes: pandas' own rules
+    a, b = _rows(5, 4), _rows(5, 5)
+    b["margin"] = b["margin"].astype(object)
+    expect = pd.concat([a.copy(), b.copy()], ignore_index=True)
+    pd.testing.assert_frame_equal(concat_owned([a, b]), expect, check_exact=True)
+
+
+def test_split_against_base_by_chunks_is_the_same(monkeypatch):
+    from protv2g.checks import converter_sum
+
+    rng = np.random.default_rng(6)
+    n = 300
+    frame = pd.DataFrame({
+        "scenario": rng.choice(["base/light", "x/light", "y/light"], n),
+        "fault_bus": rng.integers(0, 20, n), "fault_type": rng.choice(["3ph", "SLG"], n),
+        "case": rng.choice(["max", "min"], n), "device": rng.choice(["R", "F"], n),
+        **{f"i{p}_ka": rng.uniform(0, 9, n) for p in "abc"},
+        **{f"i{p}_degree": rng.uniform(-180, 180, n) for p in "abc"}})
+    frame.loc[::17, "ib_ka"] = np.nan
+    keys = ["fault_bus", "fault_type", "case", "device"]
+    base_of = {"x/light": "base/light", "y/light": "base/light", "base/light": "base/light"}
+    whole = converter_sum.split_against_base(frame, keys, base_of)
+    monkeypatch.setattr(converter_sum, "SPLIT_CHUNK_ROWS", 7)
+    chunked = converter_sum.split_against_base(frame, keys, base_of)
+    for name in ("i_phasor_ka", "i_iec_sum_ka", "i_sym_ka", "i_network_ka", "i_converter_ka"):
+        np.testing.assert_array_equal(getattr(chunked, name).view(np.int64),
+                                      getattr(whole, name).view(np.int64))
+    assert chunked.basis.tolist() == whole.basis.tolist()
+    assert (whole.basis == "iec_sum").any() and (whole.basis == "phasor_min_case").any()
