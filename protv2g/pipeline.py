@@ -203,12 +203,16 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
         check_aligned(rows, faults.high.device_rows)
         high = staged_currents(faults.high)  # its engine rows' stages: all that is read
         faults = replace(faults, high=None)  # its phasors go
+    release_freed_memory()  # the engine's transients, before the tables are built (#21)
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    dev = take(faults.device, dev_pos, dev_names)
-    st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
+    dev = faults.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
+    st_low = staged_currents(faults) if staged else None  # the kept rows' arrays, no copy
     v1 = _v1_pre(faults, inputs.options["devices"])
     del faults, rows  # the engine's phasors and its own (per charger set) tables
+    release_freed_memory()  # their heap before the stages are expanded (#21: lower peak)
+    st = kept_stages(st_low, dev_pos, inputs.key_of)  # after the engine result is gone (#21)
+    del st_low
     st_high = None
     if high is not None:
         st_high = kept_stages(high, dev_pos, inputs.key_of)
