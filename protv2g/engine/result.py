@@ -90,6 +90,24 @@ def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray
         yield f"{name}_degree", _deg(v_012_pu[..., q]).ravel()
 
 
+def row_runs(rows: np.ndarray) -> list[tuple[int, int, int]] | None:
+    """``rows`` (positions) as runs of consecutive positions ``(start, end, first source
+    position)`` — ``x[rows][start:end] == x[first:first + end - start]`` —, or None when
+    they are scattered (more than one run per 64 rows). The pipeline's expansion of charger
+    sets to study scenarios is a few runs: slice copies instead of a gather (≈ 5× faster on
+    1.8 million rows, #21)."""
+    rows = np.asarray(rows)
+    if len(rows) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(rows) != 1) + 1
+    if len(cut) > len(rows) // 64:
+        return None
+    start = np.concatenate([[0], cut]).tolist()
+    end = np.concatenate([cut, [len(rows)]]).tolist()
+    first = rows[start].tolist()
+    return list(zip(start, end, first, strict=True))
+
+
 @dataclass(frozen=True)
 class FaultStudyResult:
     """All fault quantities of one study (see the module docstring for the array layout).
@@ -278,6 +296,7 @@ class FaultStudyResult:
         k = rows.slice_key
         n = len(rows) if take is None else len(take)
         block = np.empty((len(DEVICE_VALUE_COLUMNS), n))
+        runs = None if take is None else row_runs(take)
         items = _device_column_items(rows.i_012_ka, rows.v_012_pu)
         for j, (name, col) in enumerate(items):
             if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
@@ -285,6 +304,9 @@ class FaultStudyResult:
                                    f"{DEVICE_VALUE_COLUMNS[j]!r}")
             if take is None:
                 block[j] = col
+            elif runs is not None:  # a few runs of consecutive rows: slice copies
+                for a, b, src in runs:
+                    block[j, a:b] = col[src:src + b - a]
             else:
                 np.take(col, take, out=block[j])
         out = pd.DataFrame(block.T, columns=list(DEVICE_VALUE_COLUMNS), copy=False)
