@@ -198,27 +198,35 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     rows = faults.device_rows  # the device table's rows, in its order
     dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
+    blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
     high = None
     if faults.high is not None:
         check_aligned(rows, faults.high.device_rows)
-        high = staged_currents(faults.high)  # its engine rows' stages: all that is read
+        high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
         faults = replace(faults, high=None)  # its phasors go
     release_freed_memory()  # the engine's transients, before the tables are built (#21)
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
     dev = faults.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
-    st_low = staged_currents(faults) if staged else None  # the kept rows' arrays, no copy
+    st_low = _staged(faults, blocks) if staged else None  # the kept rows' arrays, no copy
     v1 = _v1_pre(faults, inputs.options["devices"])
     del faults, rows  # the engine's phasors and its own (per charger set) tables
     release_freed_memory()  # their heap before the stages are expanded (#21: lower peak)
-    st = kept_stages(st_low, dev_pos, inputs.key_of)  # after the engine result is gone (#21)
+    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)  # engine result gone
     del st_low
     st_high = None
     if high is not None:
-        st_high = kept_stages(high, dev_pos, inputs.key_of)
+        st_high = high.take(dev_pos, high.sites)
     elif st is not None and study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
+
+
+def _staged(faults: Any, blocks: list[tuple[str, str]]) -> StagedCurrents | None:
+    """:func:`staged_currents` of an engine result with its sites' table already expanded to
+    the study scenarios (``blocks``: study scenario, charger set), built at once (#21)."""
+    stg = faults.staged
+    return staged_currents(faults, None if stg is None else stg.sites_table(blocks))
 
 
 def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:

@@ -84,3 +84,17 @@ def test_row_runs_cover_the_rows(rows):
 
 def test_row_runs_refuses_scattered_rows():
     assert row_runs(np.arange(0, 1000, 2)) is None
+
+
+def test_sites_table_equals_the_per_slice_frames_and_their_expansion(depot_result):
+    res, key_of = depot_result
+    stg = res.staged
+    assert len(stg.sites) > 0
+    per_slice = pd.concat([f for name in stg.scenarios
+                           if name in stg.site_trip_s and len(stg.chargers.get(name, ()))
+                           for f in stg._site_frames(name)], ignore_index=True)
+    pd.testing.assert_frame_equal(stg.sites, per_slice, check_exact=True)
+    # expanded at once = the per-set table's blocks taken per study scenario (kept_stages)
+    blocks = list(key_of.items())
+    expected = take(stg.sites, *positions(stg.sites["scenario"].to_numpy(), key_of))
+    pd.testing.assert_frame_equal(stg.sites_table(blocks), expected, check_exact=True)
