@@ -196,6 +196,7 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
                              device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
+    release_freed_memory()  # the engine's freed transients (#21: the stage's peak was here)
     rows = faults.device_rows  # the device table's rows, in its order
     dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
     blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
@@ -203,16 +204,20 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     if faults.high is not None:
         check_aligned(rows, faults.high.device_rows)
         high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
-        faults = replace(faults, high=None)  # its phasors go
-    release_freed_memory()  # the engine's transients, before the tables are built (#21)
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    dev = faults.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
     st_low = _staged(faults, blocks) if staged else None  # the kept rows' arrays, no copy
     v1 = _v1_pre(faults, inputs.options["devices"])
-    del faults, rows  # the engine's phasors and its own (per charger set) tables
-    release_freed_memory()  # their heap before the stages are expanded (#21: lower peak)
-    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)  # engine result gone
+    # the engine result's labels and kept rows only: its dense arrays (bus, stages, chargers)
+    # and the high bracket go before the device table is built (#21: lower peak)
+    labels = replace(faults, high=None, staged=None, charger_i_12_ka={},
+                     bus_i_012_ka=np.zeros((0, 3), faults.bus_i_012_ka.dtype))
+    del faults
+    release_freed_memory()
+    dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
+    del labels, rows  # the engine's phasors
+    release_freed_memory()  # their heap before the stages are expanded
+    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)
     del st_low
     st_high = None
     if high is not None:
