@@ -181,9 +181,12 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
-    The high bracket's engine phasors are released before the low bracket's tables are
-    expanded, and its stages are expanded after the low bracket's engine result is released
-    (#21: fewer large arrays alive at once)."""
+    Fewer large arrays alive at once (#21): the freed heap is handed back right after the
+    engine call; the bus and sites' tables, the stages and ``V1`` are taken from the engine
+    result, then everything of it but its labels and kept rows is released before the
+    device table is built — already expanded to the study scenarios
+    (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`) —, and the stages of
+    both brackets are expanded after the kept rows' phasors are gone."""
     inputs = engine_inputs(study, scenarios)
     sets = inputs.options["scenarios"]
     high_sets = None
