@@ -181,9 +181,12 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
-    The high bracket's engine phasors are released before the low bracket's tables are
-    expanded, and its stages are expanded after the low bracket's engine result is released
-    (#21: fewer large arrays alive at once)."""
+    Fewer large arrays alive at once (#21): the freed heap is handed back right after the
+    engine call; the bus and sites' tables, the stages and ``V1`` are taken from the engine
+    result, then everything of it but its labels and kept rows is released before the
+    device table is built — already expanded to the study scenarios
+    (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`) —, and the stages of
+    both brackets are expanded after the kept rows' phasors are gone."""
     inputs = engine_inputs(study, scenarios)
     sets = inputs.options["scenarios"]
     high_sets = None
@@ -196,25 +199,42 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
                              device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
+    release_freed_memory()  # the engine's freed transients (#21: the stage's peak was here)
     rows = faults.device_rows  # the device table's rows, in its order
     dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
+    blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
     high = None
     if faults.high is not None:
         check_aligned(rows, faults.high.device_rows)
-        high = staged_currents(faults.high)  # its engine rows' stages: all that is read
-        faults = replace(faults, high=None)  # its phasors go
+        high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    dev = take(faults.device, dev_pos, dev_names)
-    st = kept_stages(staged_currents(faults) if staged else None, dev_pos, inputs.key_of)
+    st_low = _staged(faults, blocks) if staged else None  # the kept rows' arrays, no copy
     v1 = _v1_pre(faults, inputs.options["devices"])
-    del faults, rows  # the engine's phasors and its own (per charger set) tables
+    # the engine result's labels and kept rows only: its dense arrays (bus, stages, chargers)
+    # and the high bracket go before the device table is built (#21: lower peak)
+    labels = replace(faults, high=None, staged=None, charger_i_12_ka={},
+                     bus_i_012_ka=np.zeros((0, 3), faults.bus_i_012_ka.dtype))
+    del faults
+    release_freed_memory()
+    dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
+    del labels, rows  # the engine's phasors
+    release_freed_memory()  # their heap before the stages are expanded
+    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)
+    del st_low
     st_high = None
     if high is not None:
-        st_high = kept_stages(high, dev_pos, inputs.key_of)
+        st_high = high.take(dev_pos, high.sites)
     elif st is not None and study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
+
+
+def _staged(faults: Any, blocks: list[tuple[str, str]]) -> StagedCurrents | None:
+    """:func:`staged_currents` of an engine result with its sites' table already expanded to
+    the study scenarios (``blocks``: study scenario, charger set), built at once (#21)."""
+    stg = faults.staged
+    return staged_currents(faults, None if stg is None else stg.sites_table(blocks))
 
 
 def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:

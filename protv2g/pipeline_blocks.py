@@ -7,13 +7,10 @@ from :mod:`protv2g.pipeline` (#21) to keep it under 600 lines.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import sys
-
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.collect import release_freed_memory  # noqa: F401 - re-exported
 from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.staged_tables import StagedCurrents
 
@@ -39,7 +36,10 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
     where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
     none = np.zeros(0, np.int64)
     pos = [where.get(key, none) for key in key_of.values()]
-    names = [np.full(len(p), name, dtype=object) for name, p in zip(key_of, pos, strict=True)]
+    # one reference to the name per row (np.full(n, name, object) makes one str per row:
+    # 1.8 million strings, ≈ 110 MiB, in the 10,000-bus device table alone, #21)
+    names = [np.array([name], dtype=object).repeat(len(p))
+             for name, p in zip(key_of, pos, strict=True)]
     return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
             np.concatenate(names) if names else np.zeros(0, object))
 
@@ -80,23 +80,3 @@ def check_aligned(low: DeviceRows, high: DeviceRows) -> None:
             for k in ("slice_key", "device", "fault_bus")):
         raise RuntimeError("the high bracket's fault rows do not align with the low "
                            "bracket's: please report this as a bug")
-
-
-def release_freed_memory() -> None:
-    """Hand the memory freed by a stage back to the operating system (glibc ``malloc_trim``;
-    nothing elsewhere).
-
-    The fault stage's transients (the engine's per-slice device arrays, the per-charger-set
-    tables before their expansion) are freed when it ends, but glibc keeps most of the freed
-    heap for later allocations: the process held ≈ 2× its live tables after the stage (#21,
-    ``benchmarks/bench_memory.py``: 1,000 buses 247 MiB held, 129 MiB live; trimmed 169 MiB,
-    in 0.01 s). Values and results are untouched; later stages fault the pages in again when
-    they need them.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return

@@ -83,8 +83,12 @@ def kept_pairs(study: Study) -> tuple[int, int]:
     c0_f = c0_f * line.length_km * line.parallel
     vn_kv = net.bus.vn_kv.reindex(line.from_bus).to_numpy()
     ground = 0
+    none = np.zeros(0, dtype=fwd.fault_bus.dtype)
+    # each device's forward buses by one grouping (#21: a scan of the chains per device)
+    behind_of = {dev: g.to_numpy() for dev, g in fwd.fault_bus.groupby(fwd.device.to_numpy(),
+                                                                       sort=False)}
     for dev in study.device_sites:
-        behind = fwd.fault_bus[fwd.device == dev].to_numpy()
+        behind = behind_of.get(dev, none)
         inside = line.from_bus.isin(behind).to_numpy() & line.to_bus.isin(behind).to_numpy()
         i_ce_a = float(np.sum(3 * _OMEGA * np.asarray(c0_f)[inside] * 1.1 * vn_kv[inside]
                               * 1e3 / np.sqrt(3)))

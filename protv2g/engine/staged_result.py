@@ -22,6 +22,7 @@ the per-stage currents into operate times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -144,27 +145,73 @@ class StagedResult:
         voltage relative to pre-fault, sustained stage), ``ceased`` (momentary cessation),
         ``trip_s`` (instant the site trips, ``inf`` never), ``i_first_cycle_ka``,
         ``i_sustained_ka`` (largest phase current of the site in those stages)."""
+        return self.sites_table()
+
+    def sites_table(self, blocks: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
+        """:attr:`sites`, or with ``blocks`` (``(name, scenario)`` pairs) one block of
+        ``scenario``'s rows per pair, in that order, its ``scenario`` column ``name``: the
+        pipeline's study scenarios that share a charger set (#21: built expanded, without the
+        per-set table and its ``take``; the same rows, values and dtypes).
+
+        Each scenario's block is built from its ``(case, fault type, site, fault bus)``
+        arrays at once (row order = their C order, the order of the per-slice frames it
+        replaces); a scenario without the chargers' currents takes the per-slice frames."""
+        pairs = [(n, n) for n in self.scenarios] if blocks is None else list(blocks)
+        frames = []
+        for name, scen in pairs:
+            if scen not in self.site_trip_s or not len(self.chargers.get(scen, ())):
+                continue
+            if self.charger_i_12_ka.get(scen) is None:
+                part = pd.concat(self._site_frames(scen), ignore_index=True)
+                part["scenario"] = np.array([name], dtype=object).repeat(len(part))
+                frames.append(part)
+            else:
+                frames.append(pd.DataFrame(self._site_columns(name, scen)))
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if \
+            frames else pd.DataFrame(
+                columns=["scenario", "case", "fault_type", "site", "fault_bus",
+                         "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
+                         "i_sustained_ka"])
+
+    def _site_columns(self, name: str, scen: str) -> dict[str, np.ndarray]:
+        """The columns of ``scen``'s site rows (named ``name``), all cases and fault types."""
+        m, c_n, t_n = len(self.fault_buses), len(self.cases), len(self.fault_types)
+        sites = np.array(self.chargers[scen], dtype=object)
+        per = len(sites) * m
+        chg = self.charger_i_12_ka[scen]  # (case, fault type, stage, site, fault bus, 2)
+        cols = {
+            "scenario": np.array([name], dtype=object).repeat(c_n * t_n * per),
+            "case": np.array([x.value for x in self.cases], dtype=object).repeat(t_n * per),
+            "fault_type": np.tile(np.array([x.value for x in self.fault_types],
+                                           dtype=object).repeat(per), c_n),
+            "site": np.tile(sites.repeat(m), c_n * t_n),
+            "fault_bus": np.tile(self.fault_buses, c_n * t_n * len(sites)),
+            "fault_bus_name": np.tile(self.fault_bus_names, c_n * t_n * len(sites)),
+            "v_min_pu": self.site_v_min_pu[scen].ravel(),
+            "ceased": self.site_ceased[scen].ravel(),
+            "trip_s": self.site_trip_s[scen].ravel()}
+        for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
+            cols[col] = peak_phase_12(chg[:, :, min(j, chg.shape[2] - 1)]).ravel()
+        return cols
+
+    def _site_frames(self, name: str) -> list[pd.DataFrame]:
+        """``name``'s site rows as one frame per (case, fault type)."""
         frames = []
         m = len(self.fault_buses)
-        for name in self.scenarios:
-            if name not in self.site_trip_s or not len(self.chargers.get(name, ())):
-                continue
-            names = np.array(self.chargers[name], dtype=object)
-            k = len(names)
-            chg = self.charger_i_12_ka.get(name)
-            for c, case in enumerate(self.cases):
-                for t, ft in enumerate(self.fault_types):
-                    row = {"scenario": name, "case": case.value, "fault_type": ft.value,
-                           "site": np.repeat(names, m), "fault_bus": np.tile(self.fault_buses, k),
-                           "fault_bus_name": np.tile(self.fault_bus_names, k),
-                           "v_min_pu": self.site_v_min_pu[name][c, t].ravel(),
-                           "ceased": self.site_ceased[name][c, t].ravel(),
-                           "trip_s": self.site_trip_s[name][c, t].ravel()}
-                    if chg is not None:
-                        for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
-                            a = chg[c, t, min(j, chg.shape[2] - 1)]
-                            row[col] = peak_phase_12(a).ravel()
-                    frames.append(pd.DataFrame(row))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["scenario", "case", "fault_type", "site", "fault_bus", "fault_bus_name",
-                     "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka", "i_sustained_ka"])
+        names = np.array(self.chargers[name], dtype=object)
+        k = len(names)
+        chg = self.charger_i_12_ka.get(name)
+        for c, case in enumerate(self.cases):
+            for t, ft in enumerate(self.fault_types):
+                row = {"scenario": name, "case": case.value, "fault_type": ft.value,
+                       "site": np.repeat(names, m), "fault_bus": np.tile(self.fault_buses, k),
+                       "fault_bus_name": np.tile(self.fault_bus_names, k),
+                       "v_min_pu": self.site_v_min_pu[name][c, t].ravel(),
+                       "ceased": self.site_ceased[name][c, t].ravel(),
+                       "trip_s": self.site_trip_s[name][c, t].ravel()}
+                if chg is not None:
+                    for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
+                        a = chg[c, t, min(j, chg.shape[2] - 1)]
+                        row[col] = peak_phase_12(a).ravel()
+                frames.append(pd.DataFrame(row))
+        return frames

@@ -124,7 +124,8 @@ def _take_rows(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
                           axis=1)
 
 
-def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
+def staged_currents(result: FaultStudyResult, sites: pd.DataFrame | None = None
+                    ) -> StagedCurrents | None:
     """The memory-sized stages of a fault study, aligned with ``result.device``.
 
     Parameters
@@ -132,6 +133,9 @@ def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
     result : FaultStudyResult
         From :func:`protv2g.engine.fault_study` with ``keep="full"`` (``staged=True`` for more
         than the first-cycle stage).
+    sites : DataFrame, optional
+        The sites' table to keep instead of ``result.staged.sites`` (kept rows only; e.g.
+        ``result.staged.sites_table(blocks)``, the pipeline's expanded one, #21).
 
     Returns
     -------
@@ -149,9 +153,10 @@ def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
     rows = result.device_rows
     if result.device_i_012_ka is None and rows is not None and rows.staged_i_a is not None:
         stg = result.staged
+        if sites is None:
+            sites = stg.sites if stg is not None else pd.DataFrame()
         return StagedCurrents(rows.staged_i_a, rows.t_start_s, rows.t_end_s,
-                              stage_names(rows.staged_i_a.shape[0]),
-                              stg.sites if stg is not None else pd.DataFrame())
+                              stage_names(rows.staged_i_a.shape[0]), sites)
     if result.device_i_012_ka is None:
         return None
     stg = result.staged
@@ -160,14 +165,14 @@ def staged_currents(result: FaultStudyResult) -> StagedCurrents | None:
         t0 = np.zeros(arrays.shape[:-1], np.float32)
         t1 = np.full(arrays.shape[:-1], np.inf, np.float32)
         names: tuple[str, ...] = ("first_cycle",)
-        sites = pd.DataFrame()
+        sites = pd.DataFrame() if sites is None else sites
     else:
         arrays = np.moveaxis(stg.device_i_012_ka, 3, 0)  # (stage, S, C, T, D, m, 3)
         shape = arrays.shape[:-1]
         t0 = np.broadcast_to(np.moveaxis(stg.t_start_s, 3, 0)[:, :, :, :, None, :], shape)
         t1 = np.broadcast_to(np.moveaxis(stg.t_end_s, 3, 0)[:, :, :, :, None, :], shape)
         names = stg.stage_names
-        sites = stg.sites
+        sites = stg.sites if sites is None else sites
     n_stage = arrays.shape[0]
     n_rows = int(np.prod(arrays.shape[1:-1]))
     i_a = np.empty((n_stage, n_rows, 4), np.float32)
