@@ -15,7 +15,7 @@ import pytest
 from protv2g import load_study
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A, device_row_kept
-from protv2g.engine.faults import A_MATRIX, seq_to_abc
+from protv2g.engine.faults import A_MATRIX, peak_phase_12, seq_to_abc
 from protv2g.engine.staged_tables import StagedCurrents, staged_currents
 from protv2g.errors import InputError
 from protv2g.network.fault_positions import with_close_in_positions
@@ -148,6 +148,24 @@ def test_seq_to_abc_is_the_fortescue_product():
     assert seq_to_abc(x32).dtype == (x32 @ A_MATRIX.T).dtype
     np.testing.assert_array_equal(seq_to_abc(np.array([0, 1, 0], complex)),
                                   A_MATRIX[:, 1])
+
+
+def test_peak_phase_12_is_the_largest_phase_of_seq_to_abc():
+    """Element-wise (#21): the same values, bit for bit, as the largest phase magnitude of
+    ``seq_to_abc`` on ``(0, x1, x2)`` — NaN kept, complex64 promoted as there."""
+    rng = np.random.default_rng(11)
+    x = (rng.normal(size=(6, 40, 2)) + 1j * rng.normal(size=(6, 40, 2))) * 10.0 ** rng.uniform(
+        -3, 3, size=(6, 40, 2))
+    x.flat[::17] = np.nan
+    x.flat[::23] = 0
+    for arr in (x, x.astype(np.complex64)):
+        x012 = np.concatenate([np.zeros_like(arr[..., :1]), arr], axis=-1)
+        ref = np.abs(seq_to_abc(x012)).max(axis=-1)
+        out = peak_phase_12(arr)
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(out, ref)
+    # a positive-sequence unit current: every phase magnitude 1
+    np.testing.assert_allclose(peak_phase_12(np.array([1 + 0j, 0j])), 1.0, rtol=1e-15)
 
 
 def test_staged_take_by_runs_is_the_gather():

@@ -153,9 +153,18 @@ def peak_phase_12(x12: np.ndarray) -> np.ndarray:
     the last axis (a charger's injection: ``max(|xa|, |xb|, |xc|)`` of ``(0, x1, x2)``).
 
     ``x12`` is ``(..., 2)`` complex; returns ``(...)`` in its unit.
+
+    :func:`seq_to_abc`'s sums with ``x0 = 0`` left out (adding an exact zero changes no
+    magnitude) and the largest of the three taken element-wise: the same values as
+    ``np.abs(seq_to_abc(x012)).max(axis=-1)`` (NaN kept), without the zero column's copy and
+    the reduction over a 3-wide axis (#21).
     """
-    x012 = np.concatenate([np.zeros_like(x12[..., :1]), x12], axis=-1)
-    return np.abs(seq_to_abc(x012)).max(axis=-1)
+    x = np.asarray(x12)
+    dtype = np.result_type(x.dtype, A_MATRIX.dtype)  # as seq_to_abc: complex64 → complex128
+    x1, x2 = (x[..., p].astype(dtype, copy=False) for p in range(2))
+    a, a2 = A_MATRIX[2, 1], A_MATRIX[1, 1]
+    return np.maximum(np.maximum(np.abs(x1 + x2), np.abs(a2 * x1 + a * x2)),
+                      np.abs(a * x1 + a2 * x2))
 
 
 #: Relative tolerance within which two phase magnitudes count as equal (a balanced 3ph fault's
