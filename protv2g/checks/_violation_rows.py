@@ -67,8 +67,8 @@ def violation_rows(criterion: str | Sequence[str],
         if isinstance(v, pd.Series):
             v = v.to_numpy()
         if not isinstance(v, np.ndarray | list):  # a scalar for every row
-            v = np.full(n, v, dtype=object if isinstance(v, str) or v is None else None
-                        ) if n else []
+            v = (_repeated(v, n) if isinstance(v, str) or v is None
+                 else np.full(n, v)) if n else []
         if c in _FLOAT_COLS:  # numbers, else NaN (built before the frame: #21, one
             # assignment per column after it cost more than the rows of most criteria)
             v = pd.to_numeric(pd.Series(v, dtype=None if isinstance(v, np.ndarray) and
@@ -81,7 +81,7 @@ def violation_rows(criterion: str | Sequence[str],
     data["status"] = _each(status, n, _status_value)
     data["margin_unit"] = (_each(data["criterion"], n, _default_unit) if margin_unit is None
                            else _each(margin_unit, n, lambda u: str(getattr(u, "value", u))))
-    data["attribution"] = np.full(n, "", dtype=object)
+    data["attribution"] = _repeated("", n)
     if not n:  # no rows: the columns as an empty list gives them (as before #21)
         data.update({c: [] for c in ("criterion", "status", "margin_unit", "attribution")})
     # the columns taken as they are, not consolidated into 2-D blocks (#21: the copy held
@@ -93,13 +93,20 @@ def _each(values: Any, n: int, f: Any) -> np.ndarray:
     """``f`` of a scalar for ``n`` rows, or of each value of a sequence (once per distinct
     value: #21, statuses and units were converted row by row)."""
     if not isinstance(values, list | np.ndarray | pd.Series):
-        return np.full(n, f(values), dtype=object)
+        return _repeated(f(values), n)
     arr = np.empty(len(values), dtype=object)
     arr[:] = list(values) if isinstance(values, pd.Series) else values
     codes, uniques = pd.factorize(arr, use_na_sentinel=False)
     out = np.empty(len(uniques), dtype=object)
     out[:] = [f(u) for u in uniques]
     return out[codes]
+
+
+def _repeated(value: Any, n: int) -> np.ndarray:
+    """``(n,)`` object array holding ``value`` itself in every row: ``np.full(n, "text",
+    dtype=object)`` makes a new ``str`` per row (#21: hundreds of thousands of strings in a
+    10,000-bus study's violation rows; as :func:`protv2g.pipeline_blocks.positions`)."""
+    return np.array([value], dtype=object).repeat(n)
 
 
 def _default_unit(criterion: str) -> str:

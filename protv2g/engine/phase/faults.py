@@ -107,7 +107,8 @@ def fault_rows(buses: np.ndarray, has_phase: np.ndarray,
     c_rank = np.concatenate([np.full(len(p[2]), p[1]) for p in parts])
     ftype = np.empty(len(pos), dtype=object)  # np.full would turn the enum into a plain str
     ftype[:] = [p[3] for p in parts for _ in range(len(p[2]))]
-    label = np.concatenate([np.full(len(p[2]), PHASE_LABELS[p[4]], dtype=object)
+    # one reference to each label per row (np.full(n, text, object) makes a str per row)
+    label = np.concatenate([np.array([PHASE_LABELS[p[4]]], dtype=object).repeat(len(p[2]))
                             for p in parts])
     phases = np.zeros((len(pos), 3), dtype=bool)
     start = 0
