@@ -13,10 +13,15 @@ Figure's axes make their tick artists and the first draw measures every text aga
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -31,9 +36,16 @@ _FIGSIZE_IN = (11.0, 6.2)
 _REUSED = threading.local()
 
 
-def _new_figure() -> Figure:
+#: Backgrounds each reused TCC Figure keeps (:class:`_BackgroundCanvas`; 6.2 MB each at 150 dpi),
+#: the least recently drawn dropped first.
+_BACKGROUNDS = 8
+#: ``gid`` of the minor-grid collections (:func:`_minor_grid`), part of the background.
+_GRID_GID = "tcc-minor-grid"
+
+
+def _new_figure(canvas: type[FigureCanvasAgg] = FigureCanvasAgg) -> Figure:
     fig = Figure(figsize=_FIGSIZE_IN)
-    FigureCanvasAgg(fig)
+    canvas(fig)
     fig.subplots_adjust(left=0.065, right=0.60, bottom=0.09, top=0.93)
     fig.add_subplot()
     return fig
@@ -49,7 +61,7 @@ def _reused_axes() -> Any:
     """
     fig = getattr(_REUSED, "figure", None)
     if fig is None:
-        _REUSED.figure = _new_figure()
+        _REUSED.figure = _new_figure(_BackgroundCanvas)
         return _REUSED.figure.axes[0]
     ax = fig.axes[0]
     for artist in (*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.artists,
@@ -167,7 +179,6 @@ def _minor_grid(ax: Any) -> None:
     grid and the curves); only the 2 pt minor tick marks on the axes' edges are not drawn.
     Call it after the limits are final.
     """
-    from matplotlib.collections import LineCollection
     from matplotlib.ticker import NullLocator
 
     def positions(lo: float, hi: float) -> np.ndarray:
@@ -182,6 +193,90 @@ def _minor_grid(ax: Any) -> None:
         at = positions(min(lo, hi), max(lo, hi))
         segments = [[(v, 0.0), (v, 1.0)] if vertical else [(0.0, v), (1.0, v)] for v in at]
         ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.5,
-                                         transform=transform, zorder=1.4), autolim=False)
+                                         transform=transform, zorder=1.4, gid=_GRID_GID),
+                          autolim=False)
 
 
+
+
+class _BackgroundCanvas(FigureCanvasAgg):
+    """The Agg canvas of the reused TCC Figure: its background drawn once per key.
+
+    A TCC's background (the white faces, the minor grid, both axes with their major grid,
+    ticks, tick labels and axis labels) is the same for every picture with the same axis
+    limits, labels and pixel size. :meth:`draw` keeps the Agg buffer of each background
+    (``copy_from_bbox``, as matplotlib's blitting does), and for a picture whose background
+    is kept restores it and draws only the rest (curves, markers, spines, title, notes,
+    legend) in the order a full draw uses: Agg composes each artist onto the buffer, so the
+    pixels are those of a full draw (``tests/test_tcc_figure.py``). When some artist would
+    be drawn between the background's (a lower ``zorder``), or the Figure has another
+    Axes or Figure-level artists, the Figure is drawn in full.
+    """
+
+    def __init__(self, figure: Figure) -> None:
+        super().__init__(figure)
+        self._backgrounds: OrderedDict[tuple, Any] = OrderedDict()
+
+    def draw(self) -> None:
+        fig = self.figure
+        split = _split(fig)
+        if split is None:
+            super().draw()
+            return
+        background, foreground = split
+        renderer = self.get_renderer()
+        key = (renderer.width, renderer.height, fig.dpi, *_background_key(fig.axes[0]))
+        saved = self._backgrounds.get(key)
+        if saved is None:
+            with _hidden(foreground):
+                super().draw()
+            saved = self._backgrounds[key] = self.copy_from_bbox(fig.bbox)
+            while len(self._backgrounds) > _BACKGROUNDS:
+                self._backgrounds.popitem(last=False)
+        else:
+            self._backgrounds.move_to_end(key)
+        self.renderer = renderer
+        self.restore_region(saved)
+        with _hidden(background):
+            fig.draw(renderer)
+
+
+def _split(fig: Figure) -> tuple[list[Artist], list[Artist]] | None:
+    """The background and foreground artists of a TCC Figure (:class:`_BackgroundCanvas`),
+    or None when the background cannot be drawn apart (it must come first in the draw)."""
+    if len(fig.axes) != 1 or fig.artists or fig.lines or fig.patches or fig.texts or \
+            fig.images or fig.legends or fig.subfigs:
+        return None
+    ax = fig.axes[0]
+    grid = [c for c in ax.collections if c.get_gid() == _GRID_GID]
+    background = [fig.patch, ax.patch, ax.xaxis, ax.yaxis, *grid]
+    ids = {id(a) for a in background}
+    foreground = [a for a in ax.get_children() if id(a) not in ids]
+    below = max(a.get_zorder() for a in background[2:])
+    if any(a.get_zorder() <= below and a.get_visible() for a in foreground):
+        return None
+    return background, foreground
+
+
+def _background_key(ax: Any) -> tuple:
+    """What sets a TCC's background on the reused axes (:class:`_BackgroundCanvas`): the
+    axes' place, limits, scales and labels, and the minor grid (its positions follow the
+    limits, but are taken as drawn); tick locators and formatters are the ones
+    :func:`protv2g.devices.tcc.plot_tcc` sets for every picture."""
+    grid = tuple(np.concatenate(c.get_segments()).tobytes() if c.get_segments() else b""
+                 for c in ax.collections if c.get_gid() == _GRID_GID)
+    return (tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+            ax.get_yscale(), ax.get_xlabel(), ax.get_ylabel(), grid)
+
+
+@contextmanager
+def _hidden(artists: list[Artist]) -> Iterator[None]:
+    """``artists`` not drawn inside the block (each visible again after it if it was)."""
+    shown = [a for a in artists if a.get_visible()]
+    for a in shown:
+        a.set_visible(False)
+    try:
+        yield
+    finally:
+        for a in shown:
+            a.set_visible(True)
