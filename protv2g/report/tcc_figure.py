@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -252,6 +253,7 @@ class _BackgroundCanvas(FigureCanvasAgg):
         else:
             self._backgrounds.move_to_end(key)
         self.renderer = renderer
+        renderer.clear()  # as a full draw starts (the background covers the Figure's box)
         self.restore_region(saved)
         with _hidden(background):
             fig.draw(renderer)
@@ -333,7 +335,9 @@ class _TextCachingRenderer(RendererAgg):
                gc.get_forced_alpha(), gc.get_antialiased(),
                None if clip is None else tuple(clip.bounds),
                None if mtext is None else (tuple(mtext.get_fontfeatures() or ()),
-                                           mtext.get_language()))
+                                           mtext.get_language()),
+               get_hinting_flag(), rcParams["text.hinting_factor"],
+               rcParams["text.kerning_factor"])
         w, h, _ = _text_metrics(self, s, prop, ismath, self.dpi)
         pad = int(np.ceil(0.5 * prop.get_size_in_points() * self.dpi / 72.0)) + 2
         r0, r1 = max(int(np.floor(y - h)) - pad, 0), min(int(np.ceil(y + h)) + pad, self.height)
