@@ -300,8 +300,9 @@ def _hidden(artists: list[Artist]) -> Iterator[None]:
             a.set_visible(True)
 
 
-#: Texts each :class:`_TextCachingRenderer` keeps, the least recently drawn dropped first.
-_TEXTS = 256
+#: Texts each :class:`_TextCachingRenderer` keeps, the least recently drawn dropped first
+#: (250-bus study: 23.5 MB of pixels; 256 kept 36 MB for the same CPU seconds, 2026-12-02).
+_TEXTS = 128
 
 
 class _TextCachingRenderer(RendererAgg):
