@@ -65,3 +65,52 @@ def test_each_thread_reuses_its_own_figure() -> None:
         t.join()
     assert seen["a"] is seen["a again"] and seen["b"] is seen["b again"]
     assert seen["a"] is not seen["b"]
+
+
+def test_kept_background_and_texts_are_used(depot_result):
+    """#21: the reused Figure's canvas keeps backgrounds and texts (the pixel equality of
+    the test above is then that of pasted pixels, not of full draws)."""
+    plan = plan_tcc(depot_result)
+    queue = _Jobs()
+    submit_tccs(queue, depot_result, plan, pair_table(depot_result))
+    draw, args, kwargs = next(iter(queue.jobs.values()))
+    fig = draw(*args, **kwargs)
+    _rgb(fig)
+    fig = draw(*args, **kwargs)
+    _rgb(fig)
+    assert fig.canvas._backgrounds
+    assert len(fig.canvas.get_renderer()._texts) >= len(fig.axes[0].get_legend().texts)
+
+
+def test_a_text_is_pasted_only_over_the_pixels_it_was_drawn_on(monkeypatch) -> None:
+    """A kept text is pasted where the region under it holds the pixels it was drawn on;
+    over other pixels it is drawn again, and either way the pixels are a full draw's."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+    from matplotlib.figure import Figure
+
+    from protv2g.report.tcc_figure import _BackgroundCanvas
+
+    drawn = []
+    full = RendererAgg.draw_text
+
+    def counted(self, *args, **kwargs):
+        drawn.append(args[3])
+        return full(self, *args, **kwargs)
+
+    monkeypatch.setattr(RendererAgg, "draw_text", counted)
+
+    def figure(canvas, face):
+        fig = Figure(figsize=(3.0, 1.0), facecolor=face)
+        canvas(fig)
+        fig.text(0.1, 0.4, "kept text, 1.8 × fast", fontsize=9, color="tab:blue")
+        return fig
+
+    cached = figure(_BackgroundCanvas, "white")
+    first = _rgb(cached)
+    drawn.clear()
+    np.testing.assert_array_equal(_rgb(cached), first)
+    assert drawn == []  # pasted
+    cached.set_facecolor("0.9")
+    np.testing.assert_array_equal(_rgb(cached), _rgb(figure(FigureCanvasAgg, "0.9")))
+    assert drawn.count("kept text, 1.8 × fast") == 2  # drawn again, and on the plain canvas
+    np.testing.assert_array_equal(first, _rgb(figure(FigureCanvasAgg, "white")))

@@ -138,11 +138,15 @@ def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
     _, tree = _bfs_tree(g)
     pos: dict[str, tuple[float, float]] = {}
     next_y = [0.0]
+    # buses at and beyond each bus, children before parents (one pass, not a descendants
+    # search per bus: 2.0 s of the IEEE 8500 feeder plot's 3.5 s, 2026-12-02)
+    size: dict[str, int] = {}
+    for node in reversed(list(nx.topological_sort(tree))):
+        size[node] = 1 + sum(size[c] for c in tree.successors(node))
 
     def place(node: str, depth: int) -> float:
-        # Main line first (the child with the deepest subtree) and straight; laterals after.
-        children = sorted(tree.successors(node),
-                          key=lambda c: (-len(nx.descendants(tree, c)), c))
+        # Main line first (the child with the largest subtree) and straight; laterals after.
+        children = sorted(tree.successors(node), key=lambda c: (-size[c], c))
         ys = [place(c, depth + 1) for c in children]
         if ys:
             y = ys[0]

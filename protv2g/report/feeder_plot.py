@@ -74,7 +74,9 @@ def _violation_buses(violations: pd.DataFrame, names: set[str]) -> dict[str, tup
     status = (violations["status"].astype(str).to_numpy() if "status" in violations.columns
               else np.full(len(bus), "info", dtype=object))
     rows = pd.DataFrame({"bus": bus, "status": status,
-                         "rank": [order.get(x, 9) for x in status]})[np.isin(bus, list(names))]
+                         "rank": [order.get(x, 9) for x in status]})
+    # a hashed look-up (np.isin sorts the object arrays: 0.95 s on the IEEE 8500's table)
+    rows = rows[rows["bus"].isin(names).to_numpy()]
     if rows.empty:
         return {}
     counts = rows.groupby("bus", sort=False).size()
