@@ -4,13 +4,14 @@ openpyxl writes each cell through lxml's incremental writer as nested ``c``/``v`
 elements (``openpyxl.cell._writer.lxml_write_cell``): ≈ 17 µs a cell, 0.57 s of the depot
 workbook's 3.5 s for its 32,568 cells (cProfile, 2026-12-02). :func:`save_workbook` is
 openpyxl's ``save_workbook`` with one change: a row whose cells are all plain (a number, a
-boolean or text lxml accepts; no comment, no hyperlink, no formula, no date, no rich text) is
-written as the XML text lxml would write for it, straight into the sheet's file after what
-lxml holds (``xmlfile.flush``; lxml's default output encoding, ASCII with decimal character
-references: IEEE 8500 workbook, 811,674 cells, 16.4-17.7 -> 13.8-14.5 s CPU at load 4-5, no
-parse and re-serialisation of each row); in a row mixing plain cells and others the plain
-ones are parsed by lxml in one call and written as elements;
-other cells (a hyperlink, a formula, …) are written by openpyxl's ``write_cell`` in their
+boolean or text lxml accepts, maybe with a hyperlink, listed for the sheet's ``hyperlinks`` as
+openpyxl lists it; no comment, no formula, no date, no rich text) is written as the XML text
+lxml would write for it, straight into the sheet's file after what lxml holds
+(``xmlfile.flush``; lxml's default output encoding, ASCII with decimal character references:
+IEEE 8500 workbook, 811,674 cells, 16.4-17.7 -> 13.8-14.5 s CPU at load 4-5, no parse and
+re-serialisation of each row); in a row mixing plain cells and others the plain ones are
+parsed by lxml in one call and written as elements; other cells (a formula, a date, …) are
+written by openpyxl's ``write_cell`` in their
 place, a row with a comment by openpyxl's ``write_row``. The XML is the same, byte for byte:
 the same attributes in the same order (``r``, ``s`` from ``cell.style_id`` called in the same
 order, so the same style indexes; ``t``), numbers as ``"%.16g"`` (openpyxl's
@@ -107,10 +108,10 @@ class _RowWriter(WorksheetWriter):
     @staticmethod
     def _plain(cell: Any) -> bool:
         """Whether ``cell`` is written here: a number, boolean or text (or nothing, e.g. a
-        merged cell's border), without hyperlink, comment, formula or date."""
+        merged cell's border), maybe with a hyperlink; without comment, formula or date."""
         if type(cell) is MergedCell:
             return True  # no value, maybe a border: ``<c r=… s=… t="n"></c>``
-        if type(cell) is not Cell or cell._hyperlink is not None or cell._comment is not None:
+        if type(cell) is not Cell or cell._comment is not None:
             return False
         value = cell._value
         accepted = _PLAIN_TYPES.get(cell.data_type)
@@ -135,6 +136,8 @@ class _RowWriter(WorksheetWriter):
             if index is None:  # openpyxl adds the style array to the workbook's list here
                 index = self._style_ids[key] = cell.style_id
             style = f' s="{index}"'
+        if type(cell) is Cell and cell._hyperlink is not None:  # listed as openpyxl lists it
+            self.ws._hyperlinks.append(cell._hyperlink)
         head = f'<c r="{letter}{cell.row}"{style} t="{"inlineStr" if kind == "s" else kind}"'
         if value is None or value == "":
             return head + empty
