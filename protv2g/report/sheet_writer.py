@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -42,11 +43,15 @@ from lxml import etree
 from lxml.etree import xmlfile
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
+
+from protv2g.report.table_rows import TableRows, column_xml
 
 __all__ = ["save_workbook"]
 
@@ -121,6 +126,21 @@ class _RowWriter(WorksheetWriter):
             return _NOT_XML.search(value) is None
         return not (type(value) is float and not math.isfinite(value))  # openpyxl: ``<v></v>``
 
+    def _style_index(self, style: StyleArray) -> int:
+        """The workbook's index of ``style``, added to its list when new, as ``cell.style_id``
+        adds it."""
+        key = tuple(style)
+        index = self._style_ids.get(key)
+        if index is None:
+            index = self._style_ids[key] = self.ws.parent._cell_styles.add(StyleArray(style))
+        return index
+
+    def _row_head(self, row_idx: int) -> str:
+        """The ``row`` element's attributes as openpyxl writes them (its dimension's)."""
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        return " ".join(f'{k}="{escape(v, _ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
+
     def _cell_xml(self, cell: Any, empty: str = "/>") -> str:
         """The ``c`` element openpyxl writes for a :meth:`_plain` ``cell``; ``empty`` ends
         the element of an empty cell (``"></c>"``: as lxml writes it)."""
@@ -131,11 +151,7 @@ class _RowWriter(WorksheetWriter):
             letter = self._letters[cell.column] = get_column_letter(cell.column)
         style = ""
         if cell._style is not None and any(cell._style):  # openpyxl's ``has_style``
-            key = tuple(cell._style)
-            index = self._style_ids.get(key)
-            if index is None:  # openpyxl adds the style array to the workbook's list here
-                index = self._style_ids[key] = cell.style_id
-            style = f' s="{index}"'
+            style = f' s="{self._style_index(cell._style)}"'
         if type(cell) is Cell and cell._hyperlink is not None:  # listed as openpyxl lists it
             self.ws._hyperlinks.append(cell._hyperlink)
         head = f'<c r="{letter}{cell.row}"{style} t="{"inlineStr" if kind == "s" else kind}"'
@@ -154,20 +170,19 @@ class _RowWriter(WorksheetWriter):
             self._write_pending(xf)
             super().write_row(xf, row, row_idx)  # openpyxl collects the comments
             return
-        attrs = {"r": f"{row_idx}"}
-        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
         # openpyxl skips an empty cell without a style
         cells = [c for c in row if c._value is not None or c.has_style]
         plain = [self._plain(cell) for cell in cells]
         if all(plain):  # the whole row as text, as lxml would write it
-            head = " ".join(f'{k}="{escape(v, _ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
             texts = "".join(self._cell_xml(cell, "></c>") for cell in cells)
-            self._pending.append(f"<row {head}>{texts}</row>")
+            self._pending.append(f"<row {self._row_head(row_idx)}>{texts}</row>")
             if len(self._pending) >= _PENDING_ROWS:
                 self._write_pending(xf)
             return
         self._write_pending(xf)  # what comes before, then this row by lxml
         # cell by cell in order (the style indexes are numbered in the order cells ask)
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
         with xf.element("row", attrs):
             parts: list[str] = []
             for cell, fast in zip(cells, plain, strict=True):
@@ -194,8 +209,98 @@ def _element(xml: str) -> Any:
     return row
 
 
+class _TableWriter(_RowWriter):
+    """:class:`_RowWriter` for a sheet whose table rows are held as columns
+    (:class:`~protv2g.report.table_rows.TableRows`): written from the columns, merged with the
+    sheet's cells by row and column, the style indexes asked in openpyxl's order."""
+
+    def __init__(self, ws: Any, table: TableRows) -> None:
+        self._table = table
+        super().__init__(ws)
+
+    @staticmethod
+    def fits(ws: Any, table: TableRows) -> bool:
+        """Whether every cell of ``ws`` is plain and every text of ``table`` one lxml writes
+        (else the table is made cells and written as they are)."""
+        return all(map(_RowWriter._plain, ws._cells.values())) and not any(
+            _NOT_XML.search("".join(v for v in values if type(v) is str))
+            for values in table.columns)
+
+    def write_dimensions(self) -> None:
+        """openpyxl's ``calculate_dimension`` over the sheet's cells and the table's values."""
+        rows = [r for r, _ in self.ws._cells]
+        cols = [c for _, c in self.ws._cells]
+        bounds = self._table.bounds()
+        if bounds is not None:
+            rows += (bounds[0], bounds[2])
+            cols += (bounds[1], bounds[3])
+        ref = "A1:A1" if not rows else (f"{get_column_letter(min(cols))}{min(rows)}:"
+                                        f"{get_column_letter(max(cols))}{max(rows)}")
+        self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_rows(self) -> None:
+        xf = self.xf.send(True)
+        with xf.element("sheetData"):
+            self._write_table_rows(xf)
+            self._write_pending(xf)
+        self.xf.send(None)
+
+    def _styles_in_order(self) -> dict[int, str]:
+        """Add the style arrays to the workbook's list in the order openpyxl's save asks them
+        (by row, then column): the cells' and each table column's first number written (a
+        column's numbers share one style); returns the `` s="…"`` of the columns' numbers
+        (none for a column without a number written: its style is not asked)."""
+        table, cells = self._table, self.ws._cells
+        asks: list[tuple[int, int, Any]] = [
+            (r, c, cell._style) for (r, c), cell in cells.items()
+            if cell._style is not None and any(cell._style)]
+        for j, (values, style) in enumerate(zip(table.columns, table.styles, strict=True),
+                                            start=1):
+            if style is not None and any(style):
+                row = next((i for i, v in enumerate(values, start=table.first_row)
+                            if type(v) in (float, int) and (i, j) not in cells), None)
+                if row is not None:
+                    asks.append((row, j, style))
+        for _, _, style in sorted(asks, key=lambda ask: ask[:2]):
+            self._style_index(style)
+        return {j: f' s="{self._style_index(style)}"' for r, j, style in asks
+                if (r, j) not in cells}
+
+    def _write_table_rows(self, xf: Any) -> None:
+        table, cells = self._table, self.ws._cells
+        first = table.first_row
+        numbers = self._styles_in_order()
+        texts = [column_xml(get_column_letter(j), first, values, numbers.get(j, ""))
+                 for j, values in enumerate(table.columns, start=1)]
+        bodies = list(map("".join, zip(*texts, strict=True)))
+        by_row: dict[int, list[Any]] = {}
+        for (r, _), cell in sorted(cells.items()):  # openpyxl skips empty unstyled cells
+            if cell._value is not None or cell.has_style:
+                by_row.setdefault(r, []).append(cell)
+        held = {first + i for i, body in enumerate(bodies) if body}
+        for r in sorted(held | by_row.keys() | self.ws.row_dimensions.keys()):
+            own = by_row.get(r)
+            if own is None:
+                body = bodies[r - first] if r in held else ""
+            else:  # the sheet's cells in their columns, among the table's values
+                parts = {j: column[r - first] for j, column in enumerate(texts, start=1)
+                         if 0 <= r - first < len(column) and column[r - first]}
+                for cell in own:
+                    parts[cell.column] = self._cell_xml(cell, "></c>")
+                body = "".join(parts[c] for c in sorted(parts))
+            self._pending.append(f"<row {self._row_head(r)}>{body}</row>")
+            if len(self._pending) >= _PENDING_ROWS:
+                self._write_pending(xf)
+
+
 class _Writer(ExcelWriter):
-    """openpyxl's workbook writer with :class:`_RowWriter` for its worksheets."""
+    """openpyxl's workbook writer with :class:`_RowWriter` for its worksheets (a
+    :class:`_TableWriter` for those with table rows held as columns: ``tables``, by title)."""
+
+    def __init__(self, workbook: Workbook, archive: ZipFile,
+                 tables: Mapping[str, TableRows]) -> None:
+        self._held = tables
+        super().__init__(workbook, archive)
 
     def write_worksheet(self, ws: Any) -> None:
         if self.workbook.write_only:  # pragma: no cover - the report writes no such workbook
@@ -206,7 +311,11 @@ class _Writer(ExcelWriter):
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _RowWriter(ws)
+        table = self._held.get(ws.title)
+        if table is not None and not _TableWriter.fits(ws, table):
+            table.materialise(ws)  # written as cells (openpyxl raises on what lxml refuses)
+            table = None
+        writer = _RowWriter(ws) if table is None else _TableWriter(ws, table)
         writer.write()
         ws._rels = writer._rels
         self._archive.write(writer.out, ws.path[1:])
@@ -214,10 +323,13 @@ class _Writer(ExcelWriter):
         writer.cleanup()
 
 
-def save_workbook(wb: Workbook, path: str | Path) -> None:
+def save_workbook(wb: Workbook, path: str | Path,
+                  tables: Mapping[str, TableRows] | None = None) -> None:
     """Save ``wb`` at ``path`` as ``wb.save(path)`` does (openpyxl's ``save_workbook``), plain
-    rows serialised a row at a time (module docstring)."""
+    rows serialised a row at a time (module docstring); ``tables``: sheet title → its table
+    rows held as columns (:func:`protv2g.report.format.write_table` ``deferred``), written as
+    openpyxl would write them as cells."""
     archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = datetime.datetime.now(
         tz=datetime.UTC).replace(tzinfo=None)
-    _Writer(wb, archive).save()
+    _Writer(wb, archive, tables or {}).save()
