@@ -20,6 +20,15 @@ or trailing white space, an empty cell or row as ``<c …></c>`` (checked on the
 and IEEE 8500 workbooks: ``tests/test_report_sheet_writer.py`` and the comparison in the #21
 note).
 
+A sheet whose table rows are held as columns (``tables``: :mod:`protv2g.report.table_rows`)
+is written by :class:`_TableWriter`: each column's ``c`` elements made in one pass
+(:func:`~protv2g.report.table_rows.column_xml`), joined by row, the sheet's own cells (header,
+links, notes) merged in by row and column; the style arrays are added to the workbook's list
+in the order openpyxl's save would ask them (by row, then column: the cells' and each column's
+first number written), so the indexes are the same. IEEE 8500 workbook: ``write_table`` 1.42
+-> 0.63 s and the save 3.52 -> 1.99 s CPU, every part byte-identical but the timestamp
+(2026-12-02).
+
 Examples
 --------
 >>> from openpyxl import Workbook
