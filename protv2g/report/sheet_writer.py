@@ -146,8 +146,11 @@ class _RowWriter(WorksheetWriter):
 
     def _row_head(self, row_idx: int) -> str:
         """The ``row`` element's attributes as openpyxl writes them (its dimension's)."""
+        dims = self.ws.row_dimensions.get(row_idx)
+        if dims is None:  # most rows: no height, no print setting
+            return f'r="{row_idx}"'
         attrs = {"r": f"{row_idx}"}
-        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        attrs.update(dims)
         return " ".join(f'{k}="{escape(v, _ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
 
     def _cell_xml(self, cell: Any, empty: str = "/>") -> str:
@@ -232,7 +235,7 @@ class _TableWriter(_RowWriter):
         """Whether every cell of ``ws`` is plain and every text of ``table`` one lxml writes
         (else the table is made cells and written as they are)."""
         return all(map(_RowWriter._plain, ws._cells.values())) and not any(
-            _NOT_XML.search("".join(v for v in values if type(v) is str))
+            _NOT_XML.search("".join([v for v in values if type(v) is str]))
             for values in table.columns)
 
     def write_dimensions(self) -> None:
