@@ -510,7 +510,7 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     existing = tmp_path / "x.xlsx"
     existing.write_bytes(b"old report")
 
-    def boom(wb, filename):
+    def boom(wb, filename, tables=None):
         Path(filename).write_bytes(b"half a workbook")  # the temporary file, half written
         raise OSError("disk full")
     # the workbook's saver (report.sheet_writer.save_workbook, openpyxl's writer)

@@ -163,3 +163,70 @@ def test_collection_pause_restores_the_collector() -> None:
     with pytest.raises(RuntimeError), _collection_paused():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def _tables(deferred: bool) -> tuple[Workbook, dict]:
+    """Tables of every kind of value, links, per-row number formats, wrapped rows, a spilled
+    note; written as cells or held as columns (``deferred``)."""
+    import numpy as np
+    import pandas as pd
+
+    wb = Workbook()
+    wb.active["A1"] = "first sheet"
+    long_text = "a message long enough to wrap over several lines " * 3
+    small = pd.DataFrame({
+        "finding": ["F1", "F2", "F3", "F4"],
+        "i_a": [1.5, np.nan, 3.0, 12345678901234567.0],
+        "margin_s": [-0.1, 0.2, float("inf"), None],
+        "count": pd.array([1, 2, None, 4], dtype="Int64"),
+        "flag": [True, False, None, True],
+        "message": [long_text, "short", "-starts with minus", " lead & <tag> \r"],
+        "other": [np.str_("numpy text"), "", "=SUM(A1)", 7],
+        "t_s": [0.1 + 0.2, 1e-300, 2.0, 3.0],
+    })
+    big = pd.DataFrame({"finding": [f"F{i % 4 + 1}" for i in range(1_500)],
+                        "vm_pu": np.linspace(0.9, 1.1, 1_500), "p_kw": np.arange(1_500.0),
+                        "status": ["fail", "ok", "warn"] * 500,
+                        "note": [None] * 1_499 + ["last"]})
+    held = {}
+    for title, frame, links, formats in (
+            ("small", small, [(0, "finding", "#'big'!A2"), (3, "other", "#'small'!A1")],
+             {"t_s": ["0.0", None, "0.00", "0.0"]}),
+            ("big", big, [(i, "finding", f"#'small'!A{i % 4 + 2}") for i in range(1_500)],
+             None),
+            ("empty", small.iloc[:0], [], None)):
+        rows = write_table(wb.create_sheet(title), frame, "not computed" if not len(frame)
+                           else None, links, formats, deferred=deferred)
+        if rows is not None:
+            held[title] = rows
+    wb["small"]["J9"] = "a cell after the table"
+    return wb, held
+
+
+def test_deferred_table_rows_write_openpyxls_bytes(tmp_path: Path) -> None:
+    """Table rows held as columns are saved as openpyxl saves them made cells."""
+    cells, none = _tables(deferred=False)
+    assert none == {}
+    cells.save(tmp_path / "openpyxl.xlsx")
+    held_wb, held = _tables(deferred=True)
+    assert set(held) == {"small", "big", "empty"}
+    assert len(held_wb["big"]._cells) < 1_500 * 2  # the header and the linked cells only
+    save_workbook(held_wb, tmp_path / "fast.xlsx", held)
+    expected, got = _parts(tmp_path / "openpyxl.xlsx"), _parts(tmp_path / "fast.xlsx")
+    assert sorted(got) == sorted(expected)
+    for name, data in expected.items():
+        assert got[name] == data, name
+    back = load_workbook(tmp_path / "fast.xlsx")
+    assert back["big"]["B1501"].value == pytest.approx(1.1)
+    assert back["small"]["A2"].value == "F1" and back["small"]["A2"].hyperlink is not None
+    assert back["small"]["G4"].value == "=SUM(A1)" and back["small"]["G4"].data_type == "s"
+
+
+def test_deferred_table_text_lxml_refuses_raises_as_openpyxl(tmp_path: Path) -> None:
+    import pandas as pd
+
+    wb = Workbook()
+    rows = write_table(wb.active, pd.DataFrame({"x": ["ok", "not a character: \uffff"]}),
+                       deferred=True)
+    with pytest.raises(ValueError):
+        save_workbook(wb, tmp_path / "fast.xlsx", {wb.active.title: rows})

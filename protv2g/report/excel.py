@@ -16,8 +16,9 @@ Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.
 the workbook is written to a temporary file in the target folder and moved into place, so an
 error never leaves a half-written report; the same result gives the same cell contents. It is
 saved by openpyxl's writer with plain rows serialised a row at a time
-(:mod:`protv2g.report.sheet_writer`: the same bytes), styles and merges set once per distinct
-style (:mod:`protv2g.report.styling`), the garbage collector paused meanwhile.
+(:mod:`protv2g.report.sheet_writer`: the same bytes), the tables' data rows written from their
+columns without openpyxl cells (:mod:`protv2g.report.table_rows`), styles and merges set once
+per distinct style (:mod:`protv2g.report.styling`), the garbage collector paused meanwhile.
 
 Examples
 --------
@@ -32,7 +33,7 @@ import gc
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,7 @@ from protv2g.report.tcc_sheets import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
+    from protv2g.report.table_rows import TableRows
     from protv2g.result import StudyResult
 
 __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
@@ -230,23 +232,30 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
             overflows[title] = spilled
     wb = Workbook()
     write_summary(wb, result, derived, notes, list(overflows.values()))
+    tables = {}  # the tables' data rows, written from their columns when saved
     for spec in specs:
         frame, links = linked[spec.title]
-        write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
-                    derived["_formats"].get(spec.title), overflow=overflows.get(spec.title))
+        rows = write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
+                           derived["_formats"].get(spec.title),
+                           overflow=overflows.get(spec.title), deferred=True)
+        if rows is not None:
+            tables[spec.title] = rows
     write_tcc_sheets(wb, result, plan, derived["pairs"], pictures, tcc_keys)
-    save_workbook_atomic(wb, path)
+    save_workbook_atomic(wb, path, tables)
 
 
-def save_workbook_atomic(wb: Workbook, path: Path) -> None:
-    """Save ``wb`` to a temporary file beside ``path`` and move it into place.
+def save_workbook_atomic(wb: Workbook, path: Path,
+                         tables: Mapping[str, TableRows] | None = None) -> None:
+    """Save ``wb`` to a temporary file beside ``path`` and move it into place; ``tables``:
+    sheet title → its table rows held as columns
+    (:func:`protv2g.report.sheet_writer.save_workbook`).
 
     An error leaves nothing at ``path`` (an existing file there is kept unchanged).
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
     try:
-        save_workbook(wb, tmp)  # openpyxl's save, plain rows a row at a time
+        save_workbook(wb, tmp, tables)  # openpyxl's save, plain rows a row at a time
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file

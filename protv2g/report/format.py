@@ -13,13 +13,12 @@ Examples
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
@@ -29,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report import overflow as _overflow
 from protv2g.report.print_setup import LINE_HEIGHT_PT, print_layout, wrapped_lines
-from protv2g.report.styling import new_cell
+from protv2g.report.table_rows import TableRows, cell_value, column_values, stored
 
 __all__ = [
     "header_label", "cell_value", "write_cell", "write_table", "fit_widths", "number_format",
@@ -56,7 +55,6 @@ SEVERITY_FILLS = {
 _BAD_FONT = Font(color="C00000", bold=True)
 _HEADER_FONT = Font(bold=True)
 _HEADER_ALIGNMENT = Alignment(wrap_text=False)
-_INF = float("inf")
 
 
 def header_label(column: str) -> str:
@@ -71,27 +69,6 @@ def header_label(column: str) -> str:
             return f"{base[:1].upper()}{base[1:]} ({unit})"
     text = column.replace("_", " ")
     return text[:1].upper() + text[1:]
-
-
-def cell_value(value: Any) -> Any:
-    """A Python value openpyxl can store: NaN → empty, ±inf → text, NumPy → Python."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if hasattr(value, "item") and not isinstance(value, str):
-        return cell_value(value.item())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    if isinstance(value, (dict, set)):
-        return str(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not isinstance(value, (int, float, bool)):
-        return str(value)
-    return value
 
 
 def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Any:
@@ -177,34 +154,15 @@ def _conditional_formats(ws: Worksheet, columns: list[str], n_rows: int) -> None
                 cells, CellIsRule(operator="greaterThan", formula=["100"], font=_BAD_FONT))
 
 
-def _column_values(series: pd.Series) -> list[Any]:
-    """A column as cell values (fast path for numeric columns)."""
-    numeric = pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series)
-    if numeric and isinstance(series.dtype, np.dtype):
-        values = series.tolist()
-        return [None if v != v else ("inf" if v > 0 else "-inf") if v in (_INF, -_INF) else v
-                for v in values]
-    return [cell_value(v) for v in series.tolist()]
+def _table_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
+                ) -> tuple[TableRows, list[list[Any]]]:
+    """The data rows from row 2 as :class:`TableRows` (no cell made) and each column's values
+    (:func:`~protv2g.report.table_rows.column_values`, for :func:`fit_widths`).
 
-
-#: Excel data type of a cell value as :func:`_column_values` gives it (openpyxl's codes:
-#: ``n`` number or empty, ``s`` text, ``b`` boolean); text is always a string cell, so
-#: formula-like or error-like text (``=…``, ``#N/A``) is shown, never evaluated.
-_DATA_TYPES = {float: "n", int: "n", bool: "b", str: "s", type(None): "n"}
-#: Longest text an Excel cell holds (Microsoft, "Excel specifications and limits").
-_MAX_TEXT = 32_767
-
-
-def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
-                ) -> list[list[Any]]:
-    """Write the data rows from row 2; returns each column's cell values.
-
-    Cells are built directly with the value and its data type (what ``ws.cell`` does after
-    checking each value again: :func:`_column_values` already made every value a float, int,
-    bool, text without XML-illegal characters, or None); a number gets its column's number
-    format. About 2× faster than ``ws.cell`` (profile of the depot workbook, 2026-12-01).
-    Empty values (NaN, None) make no cell: openpyxl would build and save each as an empty
-    ``<c/>`` element (53,320 of the depot's 546,000 table cells).
+    A number gets its column's number format (set on a template cell through openpyxl, so
+    the workbook's number formats are numbered as before); every value is a float, int, bool,
+    text without XML-illegal characters, or None (NaN, None: no cell, where openpyxl would
+    build and save each as an empty ``<c/>``, 53,320 of the depot's 546,000 table cells).
     """
     styles: list[Any] = []
     for fmt in formats:
@@ -214,24 +172,17 @@ def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
         template = ws.cell(row=2, column=1)
         template.number_format = fmt
         styles.append(copy.copy(template._style))
-    cells = ws._cells
-    cells.pop((2, 1), None)  # the template (rows are written below, an empty value makes none)
-    columns = [_column_values(frame[c]) for c in frame.columns]
-    types = _DATA_TYPES
-    for i, row in enumerate(zip(*columns, strict=True), start=2):
-        for j, value in enumerate(row, start=1):
-            if value is None:  # an empty cell: none is stored, it reads back as None
-                continue
-            kind = type(value)
-            dtype = types.get(kind)
-            if dtype is None:  # a subclass (e.g. numpy.str_ from an object column)
-                value = cell_value(str(value) if isinstance(value, str) else value)
-                kind = type(value)
-                dtype = types.get(kind, "s")
-            if dtype == "s":
-                new_cell(ws, i, j, value[:_MAX_TEXT], dtype, None)
-            else:
-                new_cell(ws, i, j, value, dtype, styles[j - 1] if dtype == "n" else None)
+    ws._cells.pop((2, 1), None)  # the template
+    columns = [column_values(frame[c]) for c in frame.columns]
+    return TableRows(2, [stored(values) for values in columns], styles), columns
+
+
+def _write_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
+                ) -> list[list[Any]]:
+    """Write the data rows from row 2 as cells (:func:`_table_rows`); returns each column's
+    cell values."""
+    rows, columns = _table_rows(ws, frame, formats)
+    rows.materialise(ws)
     return columns
 
 
@@ -264,7 +215,8 @@ def _align(cells: list[Cell], alignment: Alignment) -> None:
 def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
                 links: Iterable[tuple[int, str, str]] = (),
                 row_formats: dict[str, list[str | None]] | None = None,
-                overflow: _overflow.Overflow | None = None) -> None:
+                overflow: _overflow.Overflow | None = None, deferred: bool = False
+                ) -> TableRows | None:
     """Write ``frame`` into an empty sheet as an Excel Table.
 
     Header row 1 (units in the labels), data from row 2, filters, frozen header, number
@@ -293,6 +245,16 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         the file and the rows left out, in the row below them and beside the header. With
         ``overflow.summary`` set, ``frame`` is the summary of a bulk table written whole beside
         the workbook (:mod:`protv2g.report.bulk`): it is written whole, with the same note.
+    deferred : bool, optional
+        Keep the data rows as columns of values (no openpyxl cell but those the table needs
+        as cells) and return them, for :func:`protv2g.report.sheet_writer.save_workbook`
+        (``tables``), which writes them as openpyxl would write their cells; the sheet in
+        memory then lacks those cells. Default: every value made a cell.
+
+    Returns
+    -------
+    TableRows or None
+        With ``deferred``, the data rows not made cells.
 
     Raises
     ------
@@ -324,7 +286,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
     header[0].alignment = _HEADER_ALIGNMENT
     for cell in header[1:]:
         cell._style = StyleArray(header[0]._style)
-    values = _write_rows(ws, frame, [number_format(c) for c in columns])
+    rows, values = _table_rows(ws, frame, [number_format(c) for c in columns])
     if frame.empty and note:
         write_cell(ws, 2, 1, note).font = NOTE_FONT
     for column, fmts in (row_formats or {}).items():
@@ -333,9 +295,9 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         j = columns.index(column) + 1
         for i, fmt in enumerate(fmts[:len(frame)], start=2):
             if fmt:
-                ws.cell(row=i, column=j).number_format = fmt
+                rows.cell(ws, i, j).number_format = fmt
     for row_index, column, target in links:
-        cell = ws.cell(row=row_index + 2, column=columns.index(column) + 1)
+        cell = rows.cell(ws, row_index + 2, columns.index(column) + 1)
         cell.hyperlink = target
         cell.style = "Hyperlink"
     last = f"{get_column_letter(len(columns))}{max(len(frame) + 1, 2)}"
@@ -364,7 +326,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
             continue
         ws.column_dimensions[letter].width = cap
         if len(frame) <= 1000:  # wrapping costs a style per cell: only on readable sheets
-            cells = [ws.cell(row=i, column=j) for i in range(2, len(frame) + 2)]
+            cells = [rows.cell(ws, i, j) for i in range(2, len(frame) + 2)]
             _align(cells, wrap)
             wrapped.add(j)
             for i, cell in enumerate(cells, start=2):
@@ -376,7 +338,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         if n > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT_PT * n
             # by column index: ``ws[i]`` scans every cell of the sheet for its last column
-            _align([ws.cell(row=i, column=j) for j in range(1, len(columns) + 1)
+            _align([rows.cell(ws, i, j) for j in range(1, len(columns) + 1)
                     if j not in wrapped], _TOP)
     if frame.empty and note:
         ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0,
@@ -386,3 +348,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, note: str | None = None,
         for row, col in ((len(frame) + 2, 1), (1, len(columns) + 1)):
             cell = write_cell(ws, row, col, spill_note)
             cell.font = Font(bold=True, color="C00000")
+    if deferred:
+        return rows
+    rows.materialise(ws)
+    return None

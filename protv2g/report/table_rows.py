@@ -1,0 +1,193 @@
+"""A table's data rows kept as columns of cell values, written as sheet XML at save (#21).
+
+:func:`protv2g.report.format.write_table` built one openpyxl cell per value (a ``Cell`` and a
+copy of its style array), and the saver then read each back to write its XML: on the IEEE 8500
+workbook ≈ 800,000 cells, ``write_table`` 1.4 s CPU and a third of the save (2026-12-02). A
+:class:`TableRows` holds the values instead; the few cells the table needs as cells (a
+hyperlink, a row's own number format, a wrapped or top-aligned cell) are made from it on demand
+(:meth:`TableRows.cell`) and the others are written by
+:func:`protv2g.report.sheet_writer.save_workbook` straight from the columns, one column at a
+time, as the XML openpyxl writes for such a cell (``openpyxl.cell._writer.lxml_write_cell``:
+``<c r=… s=… t=…>`` with ``<v>`` ``"%.16g"`` or an inline string). :meth:`TableRows.materialise`
+makes every cell, as ``write_table`` made them: the workbook is the same either way (every
+part byte-identical but the timestamp, ``tests/test_report_sheet_writer.py``).
+
+Examples
+--------
+>>> from openpyxl import Workbook
+>>> ws = Workbook().active
+>>> rows = TableRows(2, [[1.5, None], ["a", "b"]], [None, None])
+>>> rows.bounds()
+(2, 1, 3, 2)
+>>> rows.cell(ws, 2, 1).value
+1.5
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.worksheet import Worksheet
+
+from protv2g.report.styling import new_cell
+
+__all__ = ["TableRows", "DATA_TYPES", "cell_value", "column_values", "stored", "column_xml"]
+
+#: Excel data type of a cell value (openpyxl's codes: ``n`` number or empty, ``s`` text, ``b``
+#: boolean); another type is stored as text (``s``). Text is always a string cell, so
+#: formula-like or error-like text (``=…``, ``#N/A``) is shown, never evaluated.
+DATA_TYPES = {float: "n", int: "n", bool: "b", str: "s", type(None): "n"}
+_INF = float("inf")
+#: text characters lxml escapes: ``&``, ``<``, ``>`` and a carriage return (``&#13;``)
+_MARKUP = re.compile("[&<>\r]")
+
+
+def cell_value(value: Any) -> Any:
+    """A Python value openpyxl can store: NaN → empty, ±inf → text, NumPy → Python."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if hasattr(value, "item") and not isinstance(value, str):
+        return cell_value(value.item())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, (dict, set)):
+        return str(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not isinstance(value, (int, float, bool)):
+        return str(value)
+    return value
+
+
+def column_values(series: pd.Series) -> list[Any]:
+    """A column as cell values (fast path for numeric columns)."""
+    numeric = pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series)
+    if numeric and isinstance(series.dtype, np.dtype):
+        values = series.tolist()
+        return [None if v != v else ("inf" if v > 0 else "-inf") if v in (_INF, -_INF) else v
+                for v in values]
+    return [cell_value(v) for v in series.tolist()]
+
+
+#: Longest text an Excel cell holds (Microsoft, "Excel specifications and limits").
+_MAX_TEXT = 32_767
+#: Types of the cell values :func:`column_values` gives as openpyxl stores them
+_STORED = frozenset({float, int, bool, type(None)})
+
+
+def stored(values: list[Any]) -> list[Any]:
+    """``values`` as openpyxl stores them (:data:`DATA_TYPES`): a
+    subclass (e.g. ``numpy.str_`` from an object column) converted, text cut at
+    :data:`_MAX_TEXT` characters; the same list when nothing changes."""
+    out = None
+    for i, value in enumerate(values):
+        kind = type(value)
+        if kind is str:
+            if len(value) <= _MAX_TEXT:
+                continue
+        elif kind in _STORED:
+            continue
+        else:
+            value = cell_value(str(value) if isinstance(value, str) else value)
+        if DATA_TYPES.get(type(value), "s") == "s":
+            value = value[:_MAX_TEXT]
+        if out is None:
+            out = list(values)
+        out[i] = value
+    return values if out is None else out
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """Data rows from ``first_row``: each column's cell values (None: no cell) and the style
+    of its numbers.
+
+    Attributes
+    ----------
+    first_row : int
+        Sheet row of the first value (1-based).
+    columns : list of list
+        One list per sheet column from column A, one value a row: a float, int, bool, text
+        (as openpyxl stores it: :func:`stored`) or None.
+    styles : list of StyleArray or None
+        Style array of the column's numbers (its number format); text and booleans have none.
+    """
+
+    first_row: int
+    columns: list[list[Any]]
+    styles: list[StyleArray | None]
+
+    def _make(self, ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+        kind = DATA_TYPES.get(type(value), "s")
+        return new_cell(ws, row, column, value, kind,
+                        self.styles[column - 1] if kind == "n" else None)
+
+    def cell(self, ws: Worksheet, row: int, column: int) -> Cell:
+        """The cell at (``row``, ``column``) of ``ws``: made from the value held (then kept
+        in ``ws`` and written from there), or an empty one as ``ws.cell`` makes."""
+        made = ws._cells.get((row, column))
+        if made is not None:
+            return made
+        i = row - self.first_row
+        if 0 < column <= len(self.columns) and 0 <= i < len(self.columns[column - 1]):
+            value = self.columns[column - 1][i]
+            if value is not None:
+                return self._make(ws, row, column, value)
+        return ws.cell(row=row, column=column)
+
+    def materialise(self, ws: Worksheet) -> None:
+        """Make every value not yet a cell of ``ws`` a cell."""
+        cells = ws._cells
+        for j, values in enumerate(self.columns, start=1):
+            for i, value in enumerate(values, start=self.first_row):
+                if value is not None and (i, j) not in cells:
+                    self._make(ws, i, j, value)
+
+    def bounds(self) -> tuple[int, int, int, int] | None:
+        """(first row, first column, last row, last column) of the values; None without any."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for j, values in enumerate(self.columns, start=1):
+            held = [i for i, value in enumerate(values) if value is not None]
+            if held:
+                rows += (held[0], held[-1])
+                cols.append(j)
+        if not cols:
+            return None
+        return self.first_row + min(rows), cols[0], self.first_row + max(rows), cols[-1]
+
+
+def column_xml(letter: str, first_row: int, values: list[Any], style: str) -> list[str]:
+    """Each value's ``c`` element as openpyxl writes it in the sheet's XML ("" for None):
+    ``style`` is the numbers' `` s="…"`` attribute (or ""), text an inline string with
+    ``xml:space="preserve"`` when it has leading or trailing white space, lxml's escapes."""
+    out: list[str] = []
+    append = out.append
+    for row, value in enumerate(values, start=first_row):
+        kind = type(value)
+        if value is None:
+            append("")
+        elif kind is float or kind is int:
+            append(f'<c r="{letter}{row}"{style} t="n"><v>{format(value, ".16g")}</v></c>')
+        elif kind is bool:
+            append(f'<c r="{letter}{row}" t="b"><v>{format(value, ".16g")}</v></c>')
+        elif value == "":
+            append(f'<c r="{letter}{row}" t="inlineStr"></c>')
+        else:
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            if _MARKUP.search(value) is not None:  # as lxml escapes text
+                value = value.replace("&", "&amp;").replace("<", "&lt;").replace(
+                    ">", "&gt;").replace("\r", "&#13;")
+            append(f'<c r="{letter}{row}" t="inlineStr"><is><t{space}>{value}</t></is></c>')
+    return out
