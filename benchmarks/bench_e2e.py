@@ -324,6 +324,30 @@ runs of ``run_study`` alone), so the target (≤ 3×) is at the edge, not reliab
 faults stage now pays numba's first use in the process (≈ 0.6 s CPU, the compiled Newton of
 the phase site solve): warm, ``fault_tables`` takes 2.3–3.2 s CPU (was 3.8–4.3).
 
+**Session 11** (2026-12-02, merged: the high bracket's first cycle taken from the low one; the
+device table built once, already expanded to the study scenarios; staged times only up to each
+row's last real stage; ``derive`` computing device models once; TCC backgrounds and repeated
+texts pasted, pixel-identical; table rows written to the sheet XML from their columns, every
+part byte-identical). ``python benchmarks/bench_e2e.py --skip-synthetic --skip-pp --skip-pgm``,
+two runs in a row, 09:36–09:37 UTC, load 1.0–1.2 (one at 09:22, load 3.1–3.9, beside helpers:
+compute 4.31 s, OpenDSS 1.96 s, 2.2×, workbook 10.4 s):
+
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+run     faults  flows   checks  gate  compute  OpenDSS    native    workbook  ratio  native
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+1       1.54    1.07    1.45    0.04  4.09     1.93       1.89      4.33      2.1×   2.1×
+2       1.43    1.16    1.28    0.04  3.91     1.97       1.95      4.26      2.0×   2.0×
+======  ======  ======  ======  ====  =======  =========  ========  ========  =====  ======
+
+Same counts (100,464 / 111,636 / 10,249 rows, 92 findings, gate FAIL); peak RSS over the
+imports 374–375 MB after the faults stage, 511–530 MB in the workbook (was 715–737). The
+session's start (2bb423f) on the same quiet machine, run between them (09:39, load 0.9–1.0):
+faults 1.62, flows 1.01, checks 1.38, gate 0.04 — compute 4.05 s against OpenDSS 2.05 s,
+2.0× — and workbook 7.99 s, 735 MB; a third run of the new code after it: compute 3.88 s,
+2.0×, workbook 4.15 s, 532 MB. So the compute's drop from session 10's 7.1–7.4 s is mostly a
+quieter machine (this session's changes: ≈ 0.1–0.2 s); the workbook's 8.0 → 4.2–4.3 s is the
+change.
+
 **Session 10** (2026-12-02, merged: one numpy column Newton for both engines
 (``engine/column_newton.py``, results bit-identical), the checks' second and third passes, the
 workbook's rows serialised at once (``report/sheet_writer.py``, every part byte-identical to

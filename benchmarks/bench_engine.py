@@ -20,6 +20,19 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 11 (2026-12-02, branch ``engine_ratio2``: the device reduction without whole-array
+passes, cessation re-solves written in place, first-cycle twins without a sort; results
+bit-identical at 1,000 and 3,000 buses except ≤ 4.4e-16 kA on device maxima that two runs of
+the old code also show). ``python benchmarks/bench_engine.py --sizes 1000 3000 10000
+--skip-frozen-share``, CPU s default / frozen: at 09:37 UTC, load 1.0–1.3: 1,000 buses 0.65 /
+0.30 = 2.2×, 3,000 buses 1.50 / 0.69 = 2.2×, 10,000 buses 4.38 / 2.20 = 2.0× (wall 2.1 / 2.2 /
+2.2×; peak RSS 1,353 MB); at 09:20, load 3.6–4.0: 2.2 / 2.2 / 2.2×. The session's start
+(2bb423f) right after, load 1.0–1.2: 0.70 / 0.29 = 2.4×, 1.56 / 0.66 = 2.4×, 4.72 / 2.11 = 2.2×
+(peak RSS 1,493 MB). Steady now, but the ≤ 2×
+target is met at 10,000 buses only. Where the default model's own time goes at 1,000 buses
+(helper's wrappers): the Newton kernel ≈ 0.21 s, the reduction kernel ≈ 0.09 s, Python/numpy
+glue ≈ 0.17 s against the frozen model's whole 0.30 s.
+
 Session 10 (2026-12-02, branch ``engine_1k``: the Newton kernel's residual, site voltages and
 law step inlined; magnitudes as ``sqrt(re² + im²)`` instead of ``hypot``; the control-law device
 reduction reading one fault position's currents side by side (``engine/reduce_kernel.py``);

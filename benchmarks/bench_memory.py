@@ -105,6 +105,33 @@ At 10,000 buses the study computes in ≈ 73 s CPU (faults 18.9, flows 8.6, chec
 largest stage in time and memory; the next steps are those listed above (checks per scenario
 on the columns each family reads, rows kept per charger set).
 
+Session 11 (2026-12-02, merged: the device table built once, already expanded to the study
+scenarios, one reference to each scenario name per row instead of a new ``str`` per row, the
+freed heap handed back before each bracket's rows are built; the high bracket's first cycle
+taken from the low one; staged times only up to each row's last real stage; the violation rows
+and C5's concatenations without pandas' consolidation copies), ``python
+benchmarks/bench_memory.py --buses 3000 10000 --levels 3``, 09:37–09:38 UTC, load ≈ 1.1 (MiB
+over the imports, CPU s in brackets):
+
+====== ========= ========= ======== ============= =========== ============= ========== =======
+buses  scenarios dev. rows est. MiB faults        flows       checks        gate(held) wall s
+====== ========= ========= ======== ============= =========== ============= ========== =======
+3,000  6 (3 sets)   503,058    1,662   417 (2.7)   374 (0.4)     693 (5.3)   618 (0.1)    12.6
+10,000 6 (3 sets) 1,823,534    4,932 1,304 (7.6) 1,170 (1.0)  2,071 (11.2) 1,921 (0.3)   24.2
+====== ========= ========= ======== ============= =========== ============= ========== =======
+
+The session's start (2bb423f), run right after on the same quiet machine: 3,000 buses faults
+683 (2.8), flows 484 (1.3), checks 878 (5.5), gate 838 (0.1), 13.8 s; 10,000 buses faults
+2,156 (9.5), flows 1,515 (1.0), checks 2,590 (13.8), gate 2,572 (0.5), 28.9 s. So at 10,000
+buses ≈ 25.7 → 20.3 s CPU and peak 2,590 → 2,071 MiB; at 3,000 buses peak 878 → 693 MiB
+(session 10's ≈ 48 s CPU was a busier machine). The helpers' alternated harnesses, same load
+for old and new: ``fault_tables`` peak 2,056–2,124 → 1,283–1,286 MiB and held after it 1,378 →
+1,037 MiB (CPU unchanged within scatter); ``check_study`` peak 1,022–1,058 → 855–856 MiB, CPU
+11.2 → 10.1–10.6 s. #21's ≤ 2 s / ≤ 1 GB is not reached: the checks' peak is their own ≈ 850
+MiB over the ≈ 1.0 GB of fault tables held (the device table 362 MiB and both brackets'
+stages 2 × 209 MiB, each repeated for the scenarios that share a charger set: keeping each set's
+rows once with an index would halve them, but the checks read the arrays directly today).
+
 Session 10 (2026-12-02, merged: the checks' second and third passes — pair rows joined only
 where the primary operates, scenario blocks that repeat an earlier one bit for bit
 (``checks/_rows.twin_blocks``: shared charger sets) timed once, ``attribute`` on integer codes,

@@ -74,6 +74,29 @@ same pickled results, alternated in separate processes at 1-min load 4–7: the 
   13.3), 6.29 MB + 8.83 MB of Parquet. Its summaries stay long (per bus: Fault currents 16,744
   rows, Flow buses 9,778) and Evidence holds 5,407 rows: 891,000 cells.
 
+Session 11 (2026-12-02, branches ``wb_third``, ``wb_pictures``, ``wb_cells``; every
+workbook part byte-identical to the old save except the timestamp and every picture
+pixel-identical, depot, residential, 250-bus and IEEE 8500):
+
+* what changed: ``derive`` builds the device models and the fault index once (three and two
+  times before), the export trend on NumPy arrays; the TCC plan's pair annotations grouped once;
+  a reused TCC Figure keeps each background (axes, grid, ticks, labels) and restores it, and
+  pastes a repeated one-line text's pixels where the pixels under it are what they were when
+  it was drawn (``report/tcc_figure.py``); PNG bytes taken from the Agg buffer in place; a
+  table's data rows written to the sheet XML from its columns without openpyxl cells
+  (``report/table_rows.py``), links as text too.
+* lead, quiet machine (load 0.6), ``run_study`` + ``write_workbook`` in one process, session
+  start (2bb423f) and now alternated, three rounds: depot workbook 1.80–1.92 → **1.50–1.57 s**
+  wall, 1.34 MB (this machine measured 3.21–3.24 s for the old code last session at load
+  0.9–1.3 and busier neighbours).
+* 250-bus (``bench_e2e.py --buses 250 --skip-8500 --skip-pp --skip-pgm``, alternated, load
+  1.2–1.3): workbook 8.23 / 8.36 → **5.36 / 5.40 s** wall, 8.2 MB; the whole run 11.5–11.8 →
+  8.6 s; helpers' CPU: TCC 246 → 138–141 ms a picture (first draw), 43 pictures 10.1–11.1 →
+  6.3–6.7 s.
+* IEEE 8500: main process 6.7–7.0 → 4.2–4.8 s CPU (save 3.4–3.5 → 1.9–2.0, tables 1.35–1.46
+  → 0.62–0.65, derive 1.8–1.9 → 1.1); its feeder plot 3.2–3.3 → 2.0 s; ``bench_e2e.py`` workbook
+  stage 12.4–13.8 → 4.3 s wall.
+
 Session 10 (2026-12-02, branches ``wb_fast`` and ``wb_more``; "before" = main of the
 morning, the same pickled results, alternated in fresh processes; CPU s of the main process +
 the picture worker; load 4.7–8):
