@@ -144,20 +144,32 @@ def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
     for node in reversed(list(nx.topological_sort(tree))):
         size[node] = 1 + sum(size[c] for c in tree.successors(node))
 
-    def place(node: str, depth: int) -> float:
-        # Main line first (the child with the largest subtree) and straight; laterals after.
-        children = sorted(tree.successors(node), key=lambda c: (-size[c], c))
-        ys = [place(c, depth + 1) for c in children]
-        if ys:
-            y = ys[0]
-        else:
-            y = next_y[0]
-            next_y[0] += 1.0
-        pos[node] = (float(depth), -y)
-        return y
+    def place(root: str) -> None:
+        # Depth first, main line first (the child with the largest subtree) and straight,
+        # laterals after; a bus takes its first child's row, a leaf the next free row. On an
+        # explicit stack, not by recursion: a feeder is thousands of hops deep (the 10,000-bus
+        # synthetic feeder passed Python's recursion limit).
+        row: dict[str, float] = {}
+        stack = [(root, 0, sorted(tree.successors(root), key=lambda c: (-size[c], c)), [0])]
+        while stack:
+            node, depth, children, nxt = stack[-1]
+            if nxt[0] < len(children):
+                child = children[nxt[0]]
+                nxt[0] += 1
+                stack.append((child, depth + 1,
+                              sorted(tree.successors(child), key=lambda c: (-size[c], c)), [0]))
+                continue
+            stack.pop()
+            if children:
+                y = row[children[0]]
+            else:
+                y = next_y[0]
+                next_y[0] += 1.0
+            row[node] = y
+            pos[node] = (float(depth), -y)
 
     for root in sorted(n for n in tree.nodes if tree.in_degree(n) == 0):
-        place(root, 0)
+        place(root)
         next_y[0] += 0.5
     return pos
 
