@@ -194,7 +194,8 @@ def _tables(deferred: bool) -> tuple[Workbook, dict]:
              {"t_s": ["0.0", None, "0.00", "0.0"]}),
             ("big", big, [(i, "finding", f"#'small'!A{i % 4 + 2}") for i in range(1_500)],
              None),
-            ("empty", small.iloc[:0], [], None)):
+            ("empty", small.iloc[:0], [], None),
+            ("no_columns", pd.DataFrame(), [], None)):  # headed by a "note" column
         rows = write_table(wb.create_sheet(title), frame, "not computed" if not len(frame)
                            else None, links, formats, deferred=deferred)
         if rows is not None:
@@ -209,7 +210,7 @@ def test_deferred_table_rows_write_openpyxls_bytes(tmp_path: Path) -> None:
     assert none == {}
     cells.save(tmp_path / "openpyxl.xlsx")
     held_wb, held = _tables(deferred=True)
-    assert set(held) == {"small", "big", "empty"}
+    assert set(held) == {"small", "big", "empty", "no_columns"}
     assert len(held_wb["big"]._cells) < 1_500 * 2  # the header and the linked cells only
     save_workbook(held_wb, tmp_path / "fast.xlsx", held)
     expected, got = _parts(tmp_path / "openpyxl.xlsx"), _parts(tmp_path / "fast.xlsx")
@@ -220,6 +221,7 @@ def test_deferred_table_rows_write_openpyxls_bytes(tmp_path: Path) -> None:
     assert back["big"]["B1501"].value == pytest.approx(1.1)
     assert back["small"]["A2"].value == "F1" and back["small"]["A2"].hyperlink is not None
     assert back["small"]["G4"].value == "=SUM(A1)" and back["small"]["G4"].data_type == "s"
+    assert back["no_columns"]["A2"].value == "not computed"
 
 
 def test_deferred_table_text_lxml_refuses_raises_as_openpyxl(tmp_path: Path) -> None:

@@ -174,6 +174,8 @@ def _table_rows(ws: Worksheet, frame: pd.DataFrame, formats: list[str | None]
         styles.append(copy.copy(template._style))
     ws._cells.pop((2, 1), None)  # the template
     columns = [column_values(frame[c]) for c in frame.columns]
+    # a frame without columns is headed by one "note" column: no values, so no style either
+    styles = styles[:len(columns)]
     return TableRows(2, [stored(values) for values in columns], styles), columns
 
 
