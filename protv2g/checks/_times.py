@@ -159,11 +159,9 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
         count = counts[idx]
         for k in np.unique(count).tolist():  # at most n_stages groups
             r = idx[count == k]
-            t0 = staged.t_start_s[:k, r].astype(float)
-            t1 = staged.t_end_s[:k, r].astype(float)
-            i = staged.i_a[:k, r]  # as StagedCurrents.phase_a / ground_a, first k stages
+            t0, t1 = staged.times_s(r, k)
             times = once(functools.partial(staged_operating_times, dev),
-                         i[..., :3].max(axis=-1).astype(float), i[..., 3].astype(float), t0, t1)
+                         staged.phase_a(r, k), staged.ground_a(r, k), t0, t1)
             for col, t in times.items():
                 out[col][r] = t
     return out

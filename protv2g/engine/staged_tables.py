@@ -68,17 +68,23 @@ class StagedCurrents:
     def nbytes(self) -> int:
         return int(self.i_a.nbytes + self.t_start_s.nbytes + self.t_end_s.nbytes)
 
-    def phase_a(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """``(n_stage, n)`` largest phase current (A) of ``rows``."""
-        return self.i_a[:, rows, :3].max(axis=-1).astype(float)
+    def phase_a(self, rows: np.ndarray | slice = slice(None), n_stages: int | None = None
+                ) -> np.ndarray:
+        """``(n_stage, n)`` largest phase current (A) of ``rows`` (the first ``n_stages``
+        stages; default all)."""
+        return self.i_a[:n_stages, rows, :3].max(axis=-1).astype(float)
 
-    def ground_a(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """``(n_stage, n)`` ``|3·I0|`` (A) of ``rows``."""
-        return self.i_a[:, rows, 3].astype(float)
+    def ground_a(self, rows: np.ndarray | slice = slice(None), n_stages: int | None = None
+                 ) -> np.ndarray:
+        """``(n_stage, n)`` ``|3·I0|`` (A) of ``rows`` (the first ``n_stages`` stages)."""
+        return self.i_a[:n_stages, rows, 3].astype(float)
 
-    def times_s(self, rows: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-        """``(t_start_s, t_end_s)`` of ``rows`` as float64 ``(n_stage, n)``."""
-        return (self.t_start_s[:, rows].astype(float), self.t_end_s[:, rows].astype(float))
+    def times_s(self, rows: np.ndarray | slice = slice(None), n_stages: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """``(t_start_s, t_end_s)`` of ``rows`` as float64 ``(n_stage, n)`` (the first
+        ``n_stages`` stages)."""
+        return (self.t_start_s[:n_stages, rows].astype(float),
+                self.t_end_s[:n_stages, rows].astype(float))
 
     def take(self, rows: np.ndarray, sites: pd.DataFrame | None = None) -> StagedCurrents:
         """The rows ``rows`` (positions), e.g. to follow a selection of the device table."""
