@@ -130,8 +130,10 @@ def test_32q_behind_charger_upstream_ll_fault(study, k2: float) -> None:
     i1_r2 = 1000 * abs(res.device[res.device.device == "R2"].ia_ka.iloc[0])
     if k2 == 0.0:
         # nothing ahead carries negative sequence: I2 = 0 by hand; R2 still carries the
-        # charger's positive-sequence current (≈ 1.2·46.3 A) back towards the fault
-        assert hand["i2"] == 0 and ratio == 0
+        # charger's positive-sequence current (≈ 1.2·46.3 A) back towards the fault. The hand
+        # calculation inverts Y-bus matrices, so its "zero" is rounding (5.9e-13 A seen on one
+        # machine, exactly 0 on another): zero relative to the 55 A of I1
+        assert ratio < 1e-12
         assert q.i_operating_a < 1e-6 and i1_r2 == pytest.approx(abs(hand["i1"]), rel=2e-3)
         assert q.declared_direction == "none" and not q.in_control
         p = table[(table.device == "R2") & (table.element == "67P")]
