@@ -184,9 +184,12 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     real = np.isfinite(start)
     counts = n - np.argmax(real[::-1], axis=0)  # no finite start at all: every stage
     bits = i.view(np.int32) if i.dtype == np.float32 else i.view(np.int64)
+    # every stage from the row's count on repeats stage count − 1 exactly when each of them
+    # repeats the stage before it (equal bits are transitive): adjacent stages compared
+    # whole, no gather of the rows per stage (#21: the fancy-indexed comparison was 0.5 s a
+    # call at 10,000 buses)
+    differs = np.zeros(len(counts), dtype=bool)
     for k in range(1, n):
-        pad = np.flatnonzero(counts <= k)
-        if len(pad):
-            same = (bits[k, pad] == bits[counts[pad] - 1, pad]).all(axis=-1)
-            counts[pad[~same]] = n
+        differs |= (counts <= k) & (bits[k] != bits[k - 1]).any(axis=-1)
+    counts[differs] = n
     return counts
