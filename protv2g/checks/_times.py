@@ -181,8 +181,12 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     before melting (an infinite start never does); instantaneous elements read stage 0."""
     start, i = staged.t_start_s, staged.i_a
     n = staged.n_stages
-    real = np.isfinite(start)
-    counts = n - np.argmax(real[::-1], axis=0)  # no finite start at all: every stage
+    # the last stage with a finite start, + 1 (0: none, then every stage): a maximum over
+    # the stages, row-contiguous (#21: ``argmax`` along the stage axis, 5× slower)
+    at = np.arange(1, n + 1, dtype=np.min_scalar_type(n))[:, None]  # small: a byte a row
+    counts = ((np.isfinite(start) * at).max(axis=0) if n
+              else np.zeros(start.shape[1:], int)).astype(np.int64)
+    counts[counts == 0] = n
     bits = i.view(np.int32) if i.dtype == np.float32 else i.view(np.int64)
     # every stage from the row's count on repeats stage count − 1 exactly when each of them
     # repeats the stage before it (equal bits are transitive): adjacent stages compared
@@ -190,6 +194,17 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     # call at 10,000 buses)
     differs = np.zeros(len(counts), dtype=bool)
     for k in range(1, n):
-        differs |= (counts <= k) & (bits[k] != bits[k - 1]).any(axis=-1)
+        differs |= (counts <= k) & _rows_differ(bits[k], bits[k - 1])
     counts[differs] = n
     return counts
+
+
+def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a != b).any(axis=-1)`` of two ``(n, m)`` arrays: ``(n,)`` bool, the ``m`` flags of
+    a row read as one integer where ``m`` is an integer's size (``any`` along a short last
+    axis is 5× slower)."""
+    ne = np.not_equal(a, b)
+    m = ne.shape[-1]
+    if ne.ndim == 2 and m in (1, 2, 4, 8):
+        return ne.view(f"u{m}").reshape(-1) != 0
+    return ne.any(axis=-1)
