@@ -4,9 +4,12 @@ they replace (``np.unique`` + ``names == name``; a per-row join of boundary labe
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from protv2g.checks._rows import (
     distinct_rows,
+    factorize_all,
     labels_by_key,
     per_distinct,
     rows_by_value,
@@ -132,3 +135,29 @@ def test_twin_blocks_finds_repeated_scenarios_bit_for_bit():
     # a label in two runs, or a single block: no twins claimed
     assert twin_blocks(np.array(["x", "y", "x"], dtype=object), [np.zeros(3)], []) is None
     assert twin_blocks(np.array(["x"] * 3, dtype=object), [np.zeros(3)], []) is None
+
+
+@pytest.mark.parametrize("sort", [False, True])
+@pytest.mark.parametrize("values", [
+    np.array(["b", "a", "b", "c", "a"], dtype=object),
+    np.array(["b", None, "a", np.nan, "b", None], dtype=object),
+    np.array([3.0, np.nan, 1.0, 3.0]),
+    np.array([5, 2, 5, 7], dtype=np.int64),
+    np.array([], dtype=object),
+    np.array(["x"], dtype=object),
+    np.array([("a", 1), "a", 1], dtype=object),
+])
+def test_factorize_all_is_pandas_factorize_keeping_missing_values(values, sort):
+    try:
+        codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
+    except TypeError:  # values that do not sort: the same error
+        with pytest.raises(TypeError):
+            factorize_all(values, sort=sort)
+        return
+    got_codes, got_uniques = factorize_all(values, sort=sort)
+    np.testing.assert_array_equal(got_codes, codes)
+    assert got_codes.dtype == codes.dtype
+    assert type(got_uniques) is type(uniques)
+    assert len(got_uniques) == len(uniques)
+    assert all((a is b) or (a == b) or (pd.isna(a) and pd.isna(b))
+               for a, b in zip(got_uniques, uniques, strict=True))

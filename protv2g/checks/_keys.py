@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import factorize_all
+
 __all__ = ["FaultKeys", "FAULT_KEY_COLUMNS", "fault_keys", "keys_of"]
 
 #: Columns that name one fault of the table (with ``device``: one row).
@@ -109,7 +111,7 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     fault = np.zeros(len(faults), dtype=np.int64)
     levels = []
     for c in FAULT_KEY_COLUMNS:  # lexicographic: code = ((s·nb + b)·nt + t)·nc + c
-        codes, uniques = pd.factorize(faults[c].to_numpy(), sort=True, use_na_sentinel=False)
+        codes, uniques = factorize_all(faults[c].to_numpy(), sort=True)
         levels.append(pd.Index(uniques))
         fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
     combined, fault = np.unique(fault, return_inverse=True)

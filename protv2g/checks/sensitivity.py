@@ -40,7 +40,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import keys_of
-from protv2g.checks._rows import distinct_rows
+from protv2g.checks._rows import distinct_rows, factorize_all
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
@@ -241,7 +241,7 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     texts = [bad[k].to_numpy() for k in _TEXT_COLUMNS]
     numbers = [bad[k].to_numpy(float) for k in _NUMBER_COLUMNS]
     first, inverse = distinct_rows(
-        *numbers, *(pd.factorize(t, use_na_sentinel=False)[0] for t in texts))
+        *numbers, *(factorize_all(t)[0] for t in texts))
     # Python floats: formatting NumPy scalars costs twice as much, same text
     heads, tails = [], []
     for d, el, b, ft, c, z, i, q, p, fac in zip(
