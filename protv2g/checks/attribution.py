@@ -166,7 +166,10 @@ def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np
 def _texts(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
     """``frame[column]`` (``rows`` of it) as texts, as ``astype(str)`` makes them."""
     x = frame[column].to_numpy()
-    return pd.Series(x if rows is None else x[rows]).astype(str).to_numpy()
+    x = x if rows is None else x[rows]
+    if x.dtype == object and pd.api.types.infer_dtype(x, skipna=False) == "string":
+        return x  # texts already: ``astype(str)`` would give each its own value (#21)
+    return pd.Series(x).astype(str).to_numpy()
 
 
 def _base_names(scenarios: pd.Series, base_of: Mapping[str, str]) -> pd.Series:
