@@ -224,12 +224,35 @@ def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
     if missing:
         f = f.assign(**missing)
     split = split_against_base(f, _KEYS, base_of)
-    keys = ["scenario", "device", "case"]
-    top = f[keys].assign(i_max_ka=split.i_sym_ka).groupby(keys).i_max_ka.idxmax().to_numpy()
+    top = _first_largest(f, ["scenario", "device", "case"], split.i_sym_ka)
     return f.loc[top].assign(
         i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
         i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
         i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
+
+
+def _first_largest(frame: pd.DataFrame, keys: list[str], value: np.ndarray) -> np.ndarray:
+    """``frame[keys].assign(v=value).groupby(keys).v.idxmax().to_numpy()`` on a frame with a
+    default index: per group in sorted key order, the first row of its largest ``value``.
+    On the keys' sorted codes and one stable sort (#21: the groupby factorised the three
+    text keys again per block of C7); NaN values, missing keys or keys of a pandas dtype
+    (a categorical's order is its own): that groupby itself."""
+    codes = []
+    for k in keys:
+        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
+        codes.append((c, max(len(uniques), 1)))
+    value = np.asarray(value, dtype=float)
+    if np.isnan(value).any() or any((c < 0).any() for c, _ in codes) or not all(
+            isinstance(frame[k].dtype, np.dtype) for k in keys):
+        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
+    group = np.zeros(len(value), dtype=np.int64)
+    for c, m in codes:  # lexicographic, as the groupby orders its groups
+        group = group * m + c
+    # by group, then by value from the largest, ties in row order (lexsort is stable)
+    order = np.lexsort((-value, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+    return order[first]
 
 
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
