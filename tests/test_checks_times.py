@@ -158,3 +158,16 @@ def test_split_against_base_by_chunks_is_the_same(monkeypatch):
                                       getattr(whole, name).view(np.int64))
     assert chunked.basis.tolist() == whole.basis.tolist()
     assert (whole.basis == "iec_sum").any() and (whole.basis == "phasor_min_case").any()
+
+
+def test_through_stages_reads_the_phase_currents_as_staged_currents_give_them():
+    # the largest phase current taken once for every row (NaN phases included) is the
+    # figure StagedCurrents.phase_a gives row by row
+    st = _padded_stages(500, 8)
+    st.i_a[1, :20, 1] = np.nan
+    i = st.i_a
+    phase = np.maximum(np.maximum(i[..., 0], i[..., 1]), i[..., 2])
+    rows = np.arange(3, 480, 7)
+    for k in (1, 2, 4):
+        got, want = phase[:k, rows].astype(float), st.phase_a(rows, k)
+        np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))

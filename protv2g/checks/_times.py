@@ -152,6 +152,11 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
     if staged is None or staged.n_stages < 2:
         return out
     counts = stage_counts(staged)
+    # the largest phase current of every row and stage once, then gathered per device
+    # (``StagedCurrents.phase_a``'s figure: #21, its gather of three phases and maximum
+    # along that short axis per device and stage count was 0.3 s at 10,000 buses)
+    i = staged.i_a
+    phase = np.maximum(np.maximum(i[..., 0], i[..., 1]), i[..., 2])
     for name, dev in devices.items():
         idx = rows.get(name)
         if idx is None:
@@ -161,7 +166,7 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
             r = idx[count == k]
             t0, t1 = staged.times_s(r, k)
             times = once(functools.partial(staged_operating_times, dev),
-                         staged.phase_a(r, k), staged.ground_a(r, k), t0, t1)
+                         phase[:k, r].astype(float), staged.ground_a(r, k), t0, t1)
             for col, t in times.items():
                 out[col][r] = t
     return out
