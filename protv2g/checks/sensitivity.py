@@ -39,7 +39,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
-from protv2g.checks._keys import keys_of
+from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import distinct_rows, factorize_all
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -132,15 +132,18 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
     b = ctx.bus_faults
     if b is None or b.empty or zones.empty:
         return rows.iloc[:0]
-    b = b[b.case.astype(str) == _REACH_CASE]
+    in_case = (b.case.astype(str) == _REACH_CASE).to_numpy()
     if "energized" in b:
-        b = b[b.energized.astype(bool)]
+        in_case &= b.energized.astype(bool).to_numpy()
+    k = keys_of(ctx)
+    if k is not None and not _any_absent(k, zones, b, np.flatnonzero(in_case)):
+        return rows.iloc[:0]
+    b = b[in_case]
     extra = [c for c in ("fault_kind", "phase") if c in b and c in rows]
     keys = ["scenario", "fault_bus", "fault_type", "case"]
     faults = b.rename(columns={"bus": "fault_bus", "bus_name": "fault_bus_name"})[
         [*keys, "fault_bus_name", *extra]].astype({"fault_type": str, "case": str})
     every = zones.merge(faults, on="fault_bus")
-    k = keys_of(ctx)
     if k is None:
         seen = rows[["device", *keys]].assign(_seen=True)
         miss = every.merge(seen, on=["device", *keys], how="left")
@@ -154,6 +157,21 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
     times = [c for c in rows.columns if c.startswith("t_") and c.endswith("_s")]
     currents = [c for c in rows.columns if c.endswith(("_a", "_ka")) and c not in times]
     return miss.assign(**{c: 0.0 for c in currents}, **{c: np.inf for c in times})
+
+
+def _any_absent(k: FaultKeys, zones: pd.DataFrame, b: pd.DataFrame, at: np.ndarray) -> bool:
+    """Whether a zone fault — a bus fault ``b.iloc[at]`` at a bus of a device's zone — has
+    no row of that device: :func:`_absent_zone_faults`' test on integer codes alone (#21:
+    its join copied every text column of the 630,000 zone faults at 10,000 buses, 0.3 s,
+    to find none absent)."""
+    fault = k.fault_codes([b["scenario"].to_numpy()[at], b["bus"].to_numpy()[at],
+                           b["fault_type"].astype(str).to_numpy()[at],
+                           b["case"].astype(str).to_numpy()[at]])
+    left = pd.DataFrame({"fault_bus": zones["fault_bus"].to_numpy(),
+                         "_d": k.device_codes(zones["device"])})
+    right = pd.DataFrame({"fault_bus": b["bus"].to_numpy()[at], "_f": fault})
+    j = left.merge(right, on="fault_bus")
+    return bool((k.rows_of(j["_f"].to_numpy(), j["_d"].to_numpy()) < 0).any())
 
 
 def reach_margins(ctx: CheckContext) -> pd.DataFrame:
