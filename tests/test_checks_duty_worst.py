@@ -46,3 +46,12 @@ def test_first_largest_with_nan_or_missing_keys_is_the_groupby():
     frame.loc[::11, "device"] = None
     np.testing.assert_array_equal(_first_largest(frame, KEYS, value),
                                   _by_groupby(frame, value))
+
+
+def test_first_largest_with_more_key_combinations_than_rows_is_the_groupby():
+    frame = pd.DataFrame({"scenario": [f"s{i}" for i in range(60)],
+                          "device": [f"d{i % 59}" for i in range(60)],
+                          "case": ["max", "min"] * 30})
+    value = np.arange(60.0)[::-1]
+    np.testing.assert_array_equal(_first_largest(frame, KEYS, value),
+                                  _by_groupby(frame, value))
