@@ -15,7 +15,7 @@ import pytest
 from protv2g.checks import check_context
 from protv2g.checks import duty as duty_mod
 from protv2g.checks._common import in_bracket
-from protv2g.checks._keys import fault_keys, keys_of
+from protv2g.checks._keys import _dense_ranks, fault_keys, keys_of
 from protv2g.checks.pairs import merged
 from protv2g.checks.sensitivity import _zone_rows, check_sensitivity
 from protv2g.checks.sympathetic import check_sympathetic, clearing_devices
@@ -93,3 +93,15 @@ def test_duty_block_by_block_as_at_once(ctx, monkeypatch) -> None:
     blocks = duty_mod.duty_frame(ctx.study, f, ctx.base_of)
     assert f.device.nunique() > 2 and len(whole) > 2
     pd.testing.assert_frame_equal(blocks, whole)
+
+
+@pytest.mark.parametrize("span", [1, 7, 50, 10**7])
+def test_dense_ranks_are_numpy_unique(span):
+    rng = np.random.default_rng(span)
+    for n in (0, 1, 1000):
+        raw = rng.integers(0, span, n).astype(np.int64)
+        combined, fault = _dense_ranks(raw, span)
+        want_c, want_f = np.unique(raw, return_inverse=True)
+        np.testing.assert_array_equal(combined, want_c)
+        np.testing.assert_array_equal(fault, want_f.reshape(-1))
+        assert combined.dtype == want_c.dtype and fault.dtype == np.int64

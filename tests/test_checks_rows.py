@@ -4,9 +4,13 @@ they replace (``np.unique`` + ``names == name``; a per-row join of boundary labe
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from protv2g.checks._rows import (
     distinct_rows,
+    factorize_all,
+    key_codes,
     labels_by_key,
     per_distinct,
     rows_by_value,
@@ -132,3 +136,65 @@ def test_twin_blocks_finds_repeated_scenarios_bit_for_bit():
     # a label in two runs, or a single block: no twins claimed
     assert twin_blocks(np.array(["x", "y", "x"], dtype=object), [np.zeros(3)], []) is None
     assert twin_blocks(np.array(["x"] * 3, dtype=object), [np.zeros(3)], []) is None
+
+
+@pytest.mark.parametrize("sort", [False, True])
+@pytest.mark.parametrize("values", [
+    np.array(["b", "a", "b", "c", "a"], dtype=object),
+    np.array(["b", None, "a", np.nan, "b", None], dtype=object),
+    np.array([3.0, np.nan, 1.0, 3.0]),
+    np.array([5, 2, 5, 7], dtype=np.int64),
+    np.array([], dtype=object),
+    np.array(["x"], dtype=object),
+    np.array([("a", 1), "a", 1], dtype=object),
+])
+def test_factorize_all_is_pandas_factorize_keeping_missing_values(values, sort):
+    try:
+        codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
+    except TypeError:  # values that do not sort: the same error
+        with pytest.raises(TypeError):
+            factorize_all(values, sort=sort)
+        return
+    got_codes, got_uniques = factorize_all(values, sort=sort)
+    np.testing.assert_array_equal(got_codes, codes)
+    assert got_codes.dtype == codes.dtype
+    assert type(got_uniques) is type(uniques)
+    assert len(got_uniques) == len(uniques)
+    assert all((a is b) or (a == b) or (pd.isna(a) and pd.isna(b))
+               for a, b in zip(got_uniques, uniques, strict=True))
+
+
+def _key_codes_column_by_column(columns: list[np.ndarray]) -> np.ndarray:
+    """key_codes as first written: each column factorised and the codes so far with it."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        c, uniques = pd.factorize(values, use_na_sentinel=False)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + c)
+    return code.astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_key_codes_equal_the_column_by_column_factorisation(seed):
+    rng = np.random.default_rng(seed)
+    n = 5000
+    names = np.array(["a", "b", None, "c", np.nan], dtype=object)
+    columns = [
+        names[rng.integers(0, 5, n)],
+        rng.integers(-3, 4, n),  # small ints, negative codes (-1 / -2) included
+        rng.integers(0, 2**62, n) * rng.integers(0, 2, n),  # a range past 2**31
+        np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 3, n).astype(float)),
+        rng.random(n) < 0.5,
+        np.full(n, np.iinfo(np.int64).min) + rng.integers(0, 2, n),
+        rng.integers(0, 2**16, n).astype(np.uint16),
+        rng.integers(0, 2**40, n).astype(np.uint64),
+    ]
+    for k in range(1, len(columns) + 1):
+        np.testing.assert_array_equal(key_codes(columns[:k]),
+                                      _key_codes_column_by_column(columns[:k]))
+    # many wide columns: the combined code renumbered before it overflows
+    wide = [rng.integers(0, 2**30, n) for _ in range(6)]
+    np.testing.assert_array_equal(key_codes(wide), _key_codes_column_by_column(wide))
+    one = [np.array([7]), np.array(["x"], dtype=object)]
+    np.testing.assert_array_equal(key_codes(one), [0])
+    empty = [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)]
+    assert key_codes(empty).shape == (0,)

@@ -60,6 +60,40 @@ def test_stage_counts_are_the_real_stages_and_all_when_padding_differs():
     assert stage_counts(st)[row] == 4
 
 
+def _stage_counts_by_gather(staged: StagedCurrents) -> np.ndarray:
+    """stage_counts as first written: each padded stage compared with the row's last real
+    stage, rows gathered per stage."""
+    start, i = staged.t_start_s, staged.i_a
+    n = staged.n_stages
+    counts = n - np.argmax(np.isfinite(start)[::-1], axis=0)
+    bits = i.view(np.int32)
+    for k in range(1, n):
+        pad = np.flatnonzero(counts <= k)
+        if len(pad):
+            same = (bits[k, pad] == bits[counts[pad] - 1, pad]).all(axis=-1)
+            counts[pad[~same]] = n
+    return counts
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_stage_counts_equal_the_comparison_with_the_last_real_stage(seed):
+    st = _padded_stages(2000, seed)
+    rng = np.random.default_rng(seed)
+    # padding broken in one stage, NaN padding (equal bits) and -0.0 against 0.0 (not)
+    for k, value in ((1, 7.0), (2, np.nan), (3, -0.0), (2, 0.0)):
+        rows = rng.choice(2000, 60, replace=False)
+        st.i_a[k, rows, rng.integers(0, 4)] = value
+    st.i_a[:, :5] = np.nan  # whole rows NaN in every stage
+    st.t_start_s[:, 5:9] = np.inf  # rows without a finite start
+    np.testing.assert_array_equal(stage_counts(st), _stage_counts_by_gather(st))
+    empty = StagedCurrents(st.i_a[:, :0], st.t_start_s[:, :0], st.t_end_s[:, :0],
+                           st.stage_names, pd.DataFrame())
+    assert stage_counts(empty).shape == (0,)
+    one = StagedCurrents(st.i_a[:1], st.t_start_s[:1], st.t_end_s[:1], st.stage_names[:1],
+                         pd.DataFrame())
+    np.testing.assert_array_equal(stage_counts(one), np.ones(2000, dtype=int))
+
+
 @pytest.mark.parametrize("seed", [2, 3])
 def test_through_stages_equals_every_stage_integrated(seed):
     st = _padded_stages(600, seed)
@@ -124,3 +158,16 @@ def test_split_against_base_by_chunks_is_the_same(monkeypatch):
                                       getattr(whole, name).view(np.int64))
     assert chunked.basis.tolist() == whole.basis.tolist()
     assert (whole.basis == "iec_sum").any() and (whole.basis == "phasor_min_case").any()
+
+
+def test_through_stages_reads_the_phase_currents_as_staged_currents_give_them():
+    # the largest phase current taken once for every row (NaN phases included) is the
+    # figure StagedCurrents.phase_a gives row by row
+    st = _padded_stages(500, 8)
+    st.i_a[1, :20, 1] = np.nan
+    i = st.i_a
+    phase = np.maximum(np.maximum(i[..., 0], i[..., 1]), i[..., 2])
+    rows = np.arange(3, 480, 7)
+    for k in (1, 2, 4):
+        got, want = phase[:k, rows].astype(float), st.phase_a(rows, k)
+        np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))

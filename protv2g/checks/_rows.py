@@ -21,7 +21,21 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
-           "twin_blocks"]
+           "twin_blocks", "factorize_all"]
+
+
+def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
+    """``pandas.factorize(values, sort=sort, use_na_sentinel=False)`` (missing values coded
+    as values), the same codes and uniques: an object array without missing values is
+    factorised without pandas' missing-value pass first, which costs as much as the
+    hashing (#21: 1.8 million device rows at 10,000 buses, 60 ms a column); with one, or
+    any other input, that call itself.
+    """
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        codes, uniques = pd.factorize(values, sort=sort)
+        if not len(codes) or codes.min() >= 0:  # none missing: the same numbering
+            return codes, uniques
+    return pd.factorize(values, sort=sort, use_na_sentinel=False)
 
 
 def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:
@@ -63,13 +77,32 @@ def labels_by_key(*parts: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def key_codes(columns: list[np.ndarray]) -> np.ndarray:
     """One integer per row for the tuple of its values in ``columns`` (NaN, None equal to
-    themselves, as ``groupby(dropna=False)``): each column factorised, combined with the
-    codes so far and factorised again (no overflow however many columns)."""
+    themselves, as ``groupby(dropna=False)``), numbered by first appearance: each column
+    coded (an integer column by its offset from its minimum, others factorised), combined
+    in mixed radix (renumbered before it could overflow) and factorised once (#21: two
+    factorisations per column, 0.4 s for the attribution's 18 columns at 10,000 buses)."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
     for values in columns:
-        c, uniques = pd.factorize(values, use_na_sentinel=False)
-        code, _ = pd.factorize(code * max(len(uniques), 1) + c)
-    return code.astype(np.int64)
+        c, m = _column_codes(values)
+        if span * m >= 2**62:  # Python ints: the product is exact
+            code, uniques = pd.factorize(code)
+            code, span = code.astype(np.int64), max(len(uniques), 1)
+        code = code * m + c
+        span *= m
+    return pd.factorize(code)[0].astype(np.int64)
+
+
+def _column_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes ``0 … m − 1`` of one key column and ``m``, equal values equal codes."""
+    arr = np.asarray(values)
+    if (arr.dtype.kind in "ib" or arr.dtype.kind == "u" and arr.dtype.itemsize < 8) \
+            and len(arr):
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < 2**31:
+            return arr.astype(np.int64) - lo, hi - lo + 1
+    c, uniques = factorize_all(values)
+    return c.astype(np.int64), max(len(uniques), 1)
 
 
 def _mix(h: np.ndarray) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import factorize_all
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.units import Severity
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
@@ -96,7 +97,7 @@ def _each(values: Any, n: int, f: Any) -> np.ndarray:
         return _repeated(f(values), n)
     arr = np.empty(len(values), dtype=object)
     arr[:] = list(values) if isinstance(values, pd.Series) else values
-    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    codes, uniques = factorize_all(arr)
     out = np.empty(len(uniques), dtype=object)
     out[:] = [f(u) for u in uniques]
     return out[codes]

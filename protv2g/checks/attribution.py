@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import key_codes
+from protv2g.checks._rows import factorize_all, key_codes
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
            "fallback_tolerance"]
@@ -166,13 +166,16 @@ def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np
 def _texts(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
     """``frame[column]`` (``rows`` of it) as texts, as ``astype(str)`` makes them."""
     x = frame[column].to_numpy()
-    return pd.Series(x if rows is None else x[rows]).astype(str).to_numpy()
+    x = x if rows is None else x[rows]
+    if x.dtype == object and pd.api.types.infer_dtype(x, skipna=False) == "string":
+        return x  # texts already: ``astype(str)`` would give each its own value (#21)
+    return pd.Series(x).astype(str).to_numpy()
 
 
 def _base_names(scenarios: pd.Series, base_of: Mapping[str, str]) -> pd.Series:
     """Each row's base-case name ("" unresolved), looked up once per distinct scenario (#21:
     a Python call per row)."""
-    codes, names = pd.factorize(scenarios.to_numpy(), use_na_sentinel=False)
+    codes, names = factorize_all(scenarios.to_numpy())
     table = np.array([str(base_of.get(n, "") or "") for n in names] or [""], dtype=object)
     return pd.Series(table[codes] if len(codes) else np.zeros(0, dtype=object),
                      index=scenarios.index, dtype=object)

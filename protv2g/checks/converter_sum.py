@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from protv2g.checks._rows import factorize_all
+
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
            "IEC_SUM_SOURCE"]
@@ -186,7 +188,7 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     codes, dims = [scen], [max(len(names), 1)]
     case = None
     for k in keys:
-        c, u = pd.factorize(frame[k], use_na_sentinel=False)
+        c, u = factorize_all(frame[k].to_numpy())
         codes.append(c.astype(np.int64))
         dims.append(max(len(u), 1))
         if k == "case":
@@ -205,7 +207,7 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                          for p in _PHASES])
     if case is None:
-        case = pd.factorize(frame["case"], use_na_sentinel=False)
+        case = factorize_all(frame["case"].to_numpy())
     is_max = np.array([str(u) == "max" for u in case[1]], bool)
     mx = is_max[case[0]] if len(is_max) else np.zeros(0, bool)
     # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
@@ -232,7 +234,7 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
 def _str_codes(values: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     """Integer codes of ``values`` by their ``str`` and the texts → code (in order of first
     appearance): the grouping of ``values.astype(str)``, by hashing the values once."""
-    code, uniq = pd.factorize(values, use_na_sentinel=False)
+    code, uniq = factorize_all(values)
     text, names = pd.factorize(np.array([str(u) for u in uniq], dtype=object))
     return (text[code] if len(text) else code).astype(np.int64), {
         str(n): k for k, n in enumerate(names)}

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
+from protv2g.checks._rows import factorize_all
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
@@ -55,7 +56,7 @@ def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
 def _bus_names(ctx: CheckContext, buses: pd.Series) -> list[str]:
     """``[ctx.bus_name(b) for b in buses]``, each distinct bus looked up once (#21: 54,799
     over-voltage rows of the 10,000-bus study, 4.8 s in pandapower's ``.at``)."""
-    codes, distinct = pd.factorize(buses.to_numpy(), use_na_sentinel=False)
+    codes, distinct = factorize_all(buses.to_numpy())
     names = np.array([ctx.bus_name(b) for b in distinct] or [""], dtype=object)
     return names[codes].tolist() if len(codes) else []
 

@@ -25,6 +25,8 @@ IEEE Std C37.230-2020 §6.2 (minimum fault current and reach); IEEE Std 1547.2-2
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -39,8 +41,8 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
-from protv2g.checks._keys import keys_of
-from protv2g.checks._rows import distinct_rows
+from protv2g.checks._keys import FaultKeys, keys_of
+from protv2g.checks._rows import distinct_rows, factorize_all
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
@@ -91,17 +93,24 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
         m = pd.concat([m, absent], ignore_index=True)
     if m.empty:
         return m
-    ph = m.device.map({n: phase_pickup_a(d) for n, d in ctx.devices.items()}).to_numpy(float)
-    gp = m.device.map({n: ground_pickup_a(d) for n, d in ctx.devices.items()})
-    gp = pd.to_numeric(gp, errors="coerce").to_numpy(float)
+    # each device's figures once, spread by its code (#21: three ``map``s hashed the
+    # 427,896 zone rows' names at 10,000 buses); NaN for a name without a model, as ``map``
+    code, names = factorize_all(m.device.to_numpy())
+
+    def by_device(f: Any) -> np.ndarray:
+        values = pd.Series([f(ctx.devices[n]) if n in ctx.devices else np.nan
+                            for n in names.tolist()], dtype=object)
+        return pd.to_numeric(values, errors="coerce").to_numpy(float)[code]
+
+    ph = by_device(phase_pickup_a)
+    gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
     m["pickup_a"] = np.where(ground, gp, ph)
     m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
     m["element"] = np.where(ground, "ground", "phase")
     m["ratio"] = m.i_op_a / m.pickup_a
-    m["tolerance"] = m.ratio * m.device.map({n: _pickup_scatter(d)
-                                             for n, d in ctx.devices.items()}).astype(float)
+    m["tolerance"] = m.ratio * by_device(_pickup_scatter)
     th = ctx.thresholds
     m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
                            th.sensitivity_backup_factor)
@@ -132,15 +141,18 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
     b = ctx.bus_faults
     if b is None or b.empty or zones.empty:
         return rows.iloc[:0]
-    b = b[b.case.astype(str) == _REACH_CASE]
+    in_case = (b.case.astype(str) == _REACH_CASE).to_numpy()
     if "energized" in b:
-        b = b[b.energized.astype(bool)]
+        in_case &= b.energized.astype(bool).to_numpy()
+    k = keys_of(ctx)
+    if k is not None and not _any_absent(k, zones, b, np.flatnonzero(in_case)):
+        return rows.iloc[:0]
+    b = b[in_case]
     extra = [c for c in ("fault_kind", "phase") if c in b and c in rows]
     keys = ["scenario", "fault_bus", "fault_type", "case"]
     faults = b.rename(columns={"bus": "fault_bus", "bus_name": "fault_bus_name"})[
         [*keys, "fault_bus_name", *extra]].astype({"fault_type": str, "case": str})
     every = zones.merge(faults, on="fault_bus")
-    k = keys_of(ctx)
     if k is None:
         seen = rows[["device", *keys]].assign(_seen=True)
         miss = every.merge(seen, on=["device", *keys], how="left")
@@ -154,6 +166,21 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
     times = [c for c in rows.columns if c.startswith("t_") and c.endswith("_s")]
     currents = [c for c in rows.columns if c.endswith(("_a", "_ka")) and c not in times]
     return miss.assign(**{c: 0.0 for c in currents}, **{c: np.inf for c in times})
+
+
+def _any_absent(k: FaultKeys, zones: pd.DataFrame, b: pd.DataFrame, at: np.ndarray) -> bool:
+    """Whether a zone fault — a bus fault ``b.iloc[at]`` at a bus of a device's zone — has
+    no row of that device: :func:`_absent_zone_faults`' test on integer codes alone (#21:
+    its join copied every text column of the 630,000 zone faults at 10,000 buses, 0.3 s,
+    to find none absent)."""
+    fault = k.fault_codes([b["scenario"].to_numpy()[at], b["bus"].to_numpy()[at],
+                           b["fault_type"].astype(str).to_numpy()[at],
+                           b["case"].astype(str).to_numpy()[at]])
+    left = pd.DataFrame({"fault_bus": zones["fault_bus"].to_numpy(),
+                         "_d": k.device_codes(zones["device"])})
+    right = pd.DataFrame({"fault_bus": b["bus"].to_numpy()[at], "_f": fault})
+    j = left.merge(right, on="fault_bus")
+    return bool((k.rows_of(j["_f"].to_numpy(), j["_d"].to_numpy()) < 0).any())
 
 
 def reach_margins(ctx: CheckContext) -> pd.DataFrame:
@@ -241,7 +268,7 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     texts = [bad[k].to_numpy() for k in _TEXT_COLUMNS]
     numbers = [bad[k].to_numpy(float) for k in _NUMBER_COLUMNS]
     first, inverse = distinct_rows(
-        *numbers, *(pd.factorize(t, use_na_sentinel=False)[0] for t in texts))
+        *numbers, *(factorize_all(t)[0] for t in texts))
     # Python floats: formatting NumPy scalars costs twice as much, same text
     heads, tails = [], []
     for d, el, b, ft, c, z, i, q, p, fac in zip(
