@@ -23,12 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from protv2g.report.format import header_label
 
-__all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EXTREME_COLUMN", "ROWS_COLUMN",
-           "summarise"]
+__all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EVIDENCE_FIRST", "EVIDENCE_ROWS",
+           "EVIDENCE_SUMMARY", "EXTREME_COLUMN", "ROWS_COLUMN", "summarise", "summary_rows"]
 
 #: Rows above which a table of :data:`BULK_SUMMARIES` goes beside the workbook and its sheet
 #: holds the summary. A design choice, not a standard: what an engineer reads by eye in a sheet
@@ -112,28 +113,59 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
 }
 
 
-def summarise(frame: pd.DataFrame, spec: BulkSummary) -> pd.DataFrame:
-    """The rows of ``frame`` where each of ``spec.extremes`` is reached, per group.
+#: Evidence rows above which the Evidence sheet holds a summary and the whole table goes beside
+#: the workbook (#21). The Evidence is a listing the Findings already cover (one row per
+#: problem: worst margin, fault, scenario, fault types, locations, row count), but it is what a
+#: reviewer reads behind a finding, so it stays whole far longer than the bulk tables: every
+#: shipped example, the 250-bus study (4,937 rows) and the IEEE 8500 (5,407) keep it whole,
+#: ≈ 4× below this. Above it the sheet is not read row by row but filtered, and writing it
+#: costs what no finding needs: the 10,000-bus synthetic study's 264,000 rows (6.3 M cells,
+#: one hyperlink each) were most of its 120 s workbook (profile 2026-12-02); 20,000 rows
+#: (≈ 500,000 cells) cost ≈ 2 s.
+EVIDENCE_ROWS = 20_000
+#: What an Evidence summary row marks on each finding's first row: the rows are sorted by
+#: finding, then status (fail first), then margin, so it is the finding's worst row, the one
+#: its Findings row names first and links to.
+EVIDENCE_FIRST = "first row of the finding (its worst; the Findings row links here)"
+#: How a long Evidence sheet is summarised: per finding, its first row (:data:`EVIDENCE_FIRST`)
+#: and the rows of its smallest margin and of its largest and smallest device current.
+EVIDENCE_SUMMARY = BulkSummary(
+    ("finding",), (("margin", "min"), ("i_device_a", "max"), ("i_device_a", "min")),
+    "per finding, its first (worst) row, which the Findings link to, and the rows of the "
+    "smallest margin and of the largest and smallest current through the device")
+
+
+def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
+                 ) -> tuple[list[int], list[str], np.ndarray]:
+    """The row positions :func:`summarise` keeps, what each shows, and its group's size.
 
     Parameters
     ----------
     frame : DataFrame
         The whole table (not modified).
     spec : BulkSummary
+    first : str, optional
+        Also keep the first row of every group, marked with this text (the Evidence rows the
+        Findings link into, :data:`EVIDENCE_SUMMARY`); by default a group's first row is kept
+        only when its extreme columns hold no number.
 
     Returns
     -------
-    DataFrame
-        :data:`EXTREME_COLUMN` (e.g. ``"max Ikss (kA); min Ikss (kA)"`` when one row is both),
-        :data:`ROWS_COLUMN`, then ``frame``'s columns; rows in the table's order. A group whose
-        extreme columns hold no number is shown by its first row (``"first row (no value)"``);
-        ties keep the first row.
+    positions : list of int
+        Positions in ``frame``, ascending.
+    shows : list of str
+        :data:`EXTREME_COLUMN` of each kept row.
+    rows_in_group : ndarray of int, shape (len(positions),)
+        :data:`ROWS_COLUMN` of each kept row.
     """
     keys = [k for k in spec.keys if k in frame.columns]
     data = frame.reset_index(drop=True)
     groups = (data.groupby(keys, dropna=False, sort=False).ngroup() if keys
               else pd.Series(0, index=data.index))
     shows: dict[int, list[str]] = {}
+    if first is not None:
+        for row in groups.drop_duplicates().index:
+            shows[int(row)] = [first]
     for column, how in spec.extremes:
         if column not in data.columns:
             continue
@@ -147,13 +179,37 @@ def summarise(frame: pd.DataFrame, spec: BulkSummary) -> pd.DataFrame:
         for row in rows.to_numpy():
             shows.setdefault(int(row), []).append(label)
     covered = set(groups[list(shows)].tolist()) if shows else set()
-    first = groups.drop_duplicates()
-    for row, group in first.items():
+    for row, group in groups.drop_duplicates().items():
         if group not in covered:
             shows[int(row)] = ["first row (no value)"]
     kept = sorted(shows)
     counts = groups.value_counts()
-    out = data.iloc[kept].copy()
-    out.insert(0, ROWS_COLUMN, counts.reindex(groups.iloc[kept]).to_numpy())
-    out.insert(0, EXTREME_COLUMN, ["; ".join(shows[r]) for r in kept])
+    return (kept, ["; ".join(shows[r]) for r in kept],
+            counts.reindex(groups.iloc[kept]).to_numpy())
+
+
+def summarise(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
+              ) -> pd.DataFrame:
+    """The rows of ``frame`` where each of ``spec.extremes`` is reached, per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The whole table (not modified).
+    spec : BulkSummary
+    first : str, optional
+        Also keep each group's first row, marked with this text (:func:`summary_rows`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXTREME_COLUMN` (e.g. ``"max Ikss (kA); min Ikss (kA)"`` when one row is both),
+        :data:`ROWS_COLUMN`, then ``frame``'s columns; rows in the table's order. A group whose
+        extreme columns hold no number is shown by its first row (``"first row (no value)"``);
+        ties keep the first row.
+    """
+    kept, shows, counts = summary_rows(frame, spec, first)
+    out = frame.reset_index(drop=True).iloc[kept].copy()
+    out.insert(0, ROWS_COLUMN, counts)
+    out.insert(0, EXTREME_COLUMN, shows)
     return out.reset_index(drop=True)
