@@ -29,7 +29,8 @@ import pandas as pd
 from protv2g.report.format import header_label
 
 __all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EVIDENCE_FIRST", "EVIDENCE_ROWS",
-           "EVIDENCE_SUMMARY", "EXTREME_COLUMN", "ROWS_COLUMN", "summarise", "summary_rows"]
+           "EVIDENCE_SUMMARY", "EXTREME_COLUMN", "ROWS_COLUMN", "SUMMARY_ROWS", "bulk_summary",
+           "summarise", "summary_rows"]
 
 #: Rows above which a table of :data:`BULK_SUMMARIES` goes beside the workbook and its sheet
 #: holds the summary. A design choice, not a standard: what an engineer reads by eye in a sheet
@@ -43,6 +44,13 @@ __all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EVIDENCE_FIRST", "EVID
 #: of openpyxl at ≈ 20–25 µs a cell (``benchmarks/bench_workbook.py``, 2026-12-01). Session 4
 #: chose 20,000 (the depot's tables whole in their sheets, 22 s a workbook).
 BULK_ROWS = 1_000
+#: Rows above which a bulk table's summary is made again by its coarser groups
+#: (``BulkSummary.coarse``): a summary per bus is itself a listing on a utility feeder (the
+#: 10,000-bus synthetic study's Fault currents: 80,482 rows, 1.65 M cells, 71 % of the
+#: workbook's cells after its Evidence was summarised; Flow buses 30,000 rows), which the
+#: Fault levels sheet (every device's bus) and the findings cover. The tested studies keep
+#: their summaries per bus: 250 buses ≈ 2,000 rows, IEEE 8500 Fault currents 16,744.
+SUMMARY_ROWS = 20_000
 #: Column (first in a summarised sheet) naming the extreme each row shows.
 EXTREME_COLUMN = "shows"
 #: Column (second) with the number of table rows of the row's group.
@@ -63,11 +71,15 @@ class BulkSummary:
         For each, the row of each group where ``column`` is largest / smallest is kept.
     description : str
         Plain words for the sheet's note and the Summary.
+    coarse : BulkSummary, optional
+        The summary used instead when this one has more than :data:`SUMMARY_ROWS` rows
+        (:func:`bulk_summary`): fewer, larger groups.
     """
 
     keys: tuple[str, ...]
     extremes: tuple[tuple[str, Extreme], ...]
     description: str
+    coarse: BulkSummary | None = None
 
 
 #: Bulk tables, by sheet title, and how their sheet summarises them.
@@ -75,7 +87,12 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
     "Fault currents": BulkSummary(
         ("bus", "bus_name", "fault_type"), (("ikss_ka", "max"), ("ikss_ka", "min")),
         "per bus and fault type, the rows of the largest and the smallest Ikss over "
-        "scenarios and cases"),
+        "scenarios and cases",
+        BulkSummary(("scenario", "fault_type", "case"), (("ikss_ka", "max"), ("ikss_ka", "min")),
+                    "per scenario, fault type and case, the rows of the bus with the largest "
+                    "and the bus with the smallest Ikss (a summary per bus would be longer "
+                    f"than {SUMMARY_ROWS:,} rows; the Fault levels sheet gives every device's "
+                    "bus)")),
     "Coordination": BulkSummary(
         ("criterion", "check", "primary", "backup"), (("margin_s", "min"),),
         "per criterion, check and primary/backup pair, the row of the smallest margin"),
@@ -87,7 +104,12 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
     "Flow buses": BulkSummary(
         ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max")),
         "per bus, the rows of the lowest and highest voltage and the largest unbalance over "
-        "scenarios and steps"),
+        "scenarios and steps",
+        BulkSummary(("scenario",), (("vm_pu", "min"), ("vm_pu", "max"),
+                                    ("unbalance_percent", "max")),
+                    "per scenario, the rows of the bus with the lowest and the highest voltage "
+                    "and the largest unbalance over steps (a summary per bus would be longer "
+                    f"than {SUMMARY_ROWS:,} rows)")),
     "Flow branches": BulkSummary(
         ("element", "element_index", "name"), (("loading_percent", "max"), ("i_ka", "max")),
         "per branch, the rows of the highest loading and current over scenarios and steps"),
@@ -133,6 +155,16 @@ EVIDENCE_SUMMARY = BulkSummary(
     ("finding",), (("margin", "min"), ("i_device_a", "max"), ("i_device_a", "min")),
     "per finding, its first (worst) row, which the Findings link to, and the rows of the "
     "smallest margin and of the largest and smallest current through the device")
+
+
+def bulk_summary(frame: pd.DataFrame, spec: BulkSummary
+                 ) -> tuple[pd.DataFrame, BulkSummary]:
+    """:func:`summarise` of ``frame`` by ``spec``, or by ``spec.coarse`` when the first has
+    more than :data:`SUMMARY_ROWS` rows; returns the summary and the spec it was made by."""
+    shown = summarise(frame, spec)
+    if len(shown) > SUMMARY_ROWS and spec.coarse is not None:
+        return summarise(frame, spec.coarse), spec.coarse
+    return shown, spec
 
 
 def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None

@@ -49,7 +49,7 @@ from protv2g.report.bulk import (
     EVIDENCE_SUMMARY,
     EXTREME_COLUMN,
     ROWS_COLUMN,
-    summarise,
+    bulk_summary,
     summary_rows,
 )
 from protv2g.report.derived import derive
@@ -161,7 +161,8 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     bulk_rows : int, optional
         A bulk evidence table (:data:`protv2g.report.bulk.BULK_SUMMARIES`: fault currents,
         coordination rows, flow tables) with more rows is written whole beside ``path`` and
-        its sheet holds a summary (:func:`protv2g.report.bulk.summarise`).
+        its sheet holds a summary (:func:`protv2g.report.bulk.bulk_summary`: per group, or by
+        coarser groups when that is longer than :data:`protv2g.report.bulk.SUMMARY_ROWS`).
     parallel_pictures : bool, optional
         Draw the TCCs and the feeder plot in a worker process while the tables are written
         (:class:`protv2g.report.pictures.Pictures`); ``None`` (default): when a second CPU is
@@ -265,7 +266,7 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, evidence_rows: int,
         if title in summarised:
             overflows[title] = summarised[title]
         elif bulk is not None and len(frame) > bulk_rows and not links:
-            shown = summarise(frame, bulk)
+            shown, bulk = bulk_summary(frame, bulk)
             overflows[title] = spill(frame, path, title, len(shown), bulk.description)
             linked[title] = (shown, [])
         elif (spilled := spill_if_too_long(frame, path, title)) is not None:
