@@ -74,6 +74,36 @@ same pickled results, alternated in separate processes at 1-min load 4–7: the 
   13.3), 6.29 MB + 8.83 MB of Parquet. Its summaries stay long (per bus: Fault currents 16,744
   rows, Flow buses 9,778) and Evidence holds 5,407 rows: 891,000 cells.
 
+Session 12 (2026-12-02, branch ``wb_10k``; "before" = main e9d0992, the pickled results of
+the 3,000- and 10,000-bus synthetic studies, ``write_workbook`` alone, old and new alternated in
+fresh processes on the shared 2-core VM at 1-min load 5-10: wall seconds are 3-4x the CPU
+seconds, compare the CPU; peak = VmHWM over the RSS before the workbook):
+
+* what changed: an Evidence table longer than ``EVIDENCE_ROWS`` = 20,000 rows goes whole
+  beside the workbook and its sheet holds per finding its first (worst) row, which the
+  Findings link to, and its extremes (``report/bulk.py``); a bulk summary longer than
+  ``SUMMARY_ROWS`` = 20,000 rows is made by coarser groups (Fault currents per scenario, fault
+  type and case; Flow buses per scenario); a feeder plot with more than 300 fault locations of
+  violations rings them in one collection per status and names the 60 worst; text columns
+  converted once per distinct text. Depot, the six ``feeders/*/study.yaml`` and the 250-bus
+  study: every workbook part byte-identical but the timestamp, the Parquet files beside too.
+* 10,000 buses (263,781 evidence rows, 482,880 fault rows, 1.8 M device rows): cells
+  8.9 M -> 278,000 (Evidence 6.3 M -> 8,153; Fault currents 1.65 M -> 96 rows; Flow buses
+  30,000 -> 12 rows), 67.1 -> 14.6 MB (12.4 MB of it the 113 pictures) + 5 Parquet files
+  (Evidence 12.4 MB new). Two rounds at load 6-7: main-process CPU 75.7 / 113.2 -> 27.1 /
+  32.3 s, picture worker 41.1 / 57.8 -> 13.5 / 15.1 s, peak +2,752 / +2,754 -> +1,235 /
+  +1,235 MiB (the process 4.0 -> 2.5 GiB with its 1.3 GiB result), wall 390 / 448 -> 78 /
+  132 s. The issue's 119.7 s were the old ≈ 117 CPU seconds on a quiet machine: the new
+  ≈ 41-47 CPU seconds (27-32 in the main process) are not yet the 20 s asked for.
+* 3,000 buses: CPU 31.0 / 32.8 -> 21.6 / 21.9 s + worker 19.3 / 21.2 -> 14.4 / 14.5 s, peak
+  +874 / +857 -> +412 / +380 MiB, 31.0 -> 16.8 MB, wall at load 8-10 128 / 144 -> 88 / 96 s.
+* the feeder plot of 10,000 buses: 9,557 violation locations drew 19,184 texts and 9,625
+  artists, 16.8 s + 39.0 s PNG under cProfile -> 1.0 + 1.0 s.
+* left: the findings (``build_findings``, another helper's) are most of derive; the 112 TCCs
+  (56 paths x 2 families, ≈ 0.25 s each at this load) are the pictures' CPU, drawn only
+  after ``derive`` returns the pair table (``derive`` taking the fault index and returning the
+  pairs first would let the worker start them ≈ 10 s earlier).
+
 Session 11 (2026-12-02, branches ``wb_third``, ``wb_pictures``, ``wb_cells``; every
 workbook part byte-identical to the old save except the timestamp and every picture
 pixel-identical, depot, residential, 250-bus and IEEE 8500):

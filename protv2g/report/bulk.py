@@ -23,12 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from protv2g.report.format import header_label
 
-__all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EXTREME_COLUMN", "ROWS_COLUMN",
-           "summarise"]
+__all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EVIDENCE_FIRST", "EVIDENCE_ROWS",
+           "EVIDENCE_SUMMARY", "EXTREME_COLUMN", "ROWS_COLUMN", "SUMMARY_ROWS", "bulk_summary",
+           "summarise", "summary_rows"]
 
 #: Rows above which a table of :data:`BULK_SUMMARIES` goes beside the workbook and its sheet
 #: holds the summary. A design choice, not a standard: what an engineer reads by eye in a sheet
@@ -42,6 +44,13 @@ __all__ = ["BULK_ROWS", "BulkSummary", "BULK_SUMMARIES", "EXTREME_COLUMN", "ROWS
 #: of openpyxl at ≈ 20–25 µs a cell (``benchmarks/bench_workbook.py``, 2026-12-01). Session 4
 #: chose 20,000 (the depot's tables whole in their sheets, 22 s a workbook).
 BULK_ROWS = 1_000
+#: Rows above which a bulk table's summary is made again by its coarser groups
+#: (``BulkSummary.coarse``): a summary per bus is itself a listing on a utility feeder (the
+#: 10,000-bus synthetic study's Fault currents: 80,482 rows, 1.65 M cells, 71 % of the
+#: workbook's cells after its Evidence was summarised; Flow buses 30,000 rows), which the
+#: Fault levels sheet (every device's bus) and the findings cover. The tested studies keep
+#: their summaries per bus: 250 buses ≈ 2,000 rows, IEEE 8500 Fault currents 16,744.
+SUMMARY_ROWS = 20_000
 #: Column (first in a summarised sheet) naming the extreme each row shows.
 EXTREME_COLUMN = "shows"
 #: Column (second) with the number of table rows of the row's group.
@@ -62,11 +71,15 @@ class BulkSummary:
         For each, the row of each group where ``column`` is largest / smallest is kept.
     description : str
         Plain words for the sheet's note and the Summary.
+    coarse : BulkSummary, optional
+        The summary used instead when this one has more than :data:`SUMMARY_ROWS` rows
+        (:func:`bulk_summary`): fewer, larger groups.
     """
 
     keys: tuple[str, ...]
     extremes: tuple[tuple[str, Extreme], ...]
     description: str
+    coarse: BulkSummary | None = None
 
 
 #: Bulk tables, by sheet title, and how their sheet summarises them.
@@ -74,7 +87,12 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
     "Fault currents": BulkSummary(
         ("bus", "bus_name", "fault_type"), (("ikss_ka", "max"), ("ikss_ka", "min")),
         "per bus and fault type, the rows of the largest and the smallest Ikss over "
-        "scenarios and cases"),
+        "scenarios and cases",
+        BulkSummary(("scenario", "fault_type", "case"), (("ikss_ka", "max"), ("ikss_ka", "min")),
+                    "per scenario, fault type and case, the rows of the bus with the largest "
+                    "and the bus with the smallest Ikss (a summary per bus would be longer "
+                    f"than {SUMMARY_ROWS:,} rows; the Fault levels sheet gives every device's "
+                    "bus)")),
     "Coordination": BulkSummary(
         ("criterion", "check", "primary", "backup"), (("margin_s", "min"),),
         "per criterion, check and primary/backup pair, the row of the smallest margin"),
@@ -86,7 +104,12 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
     "Flow buses": BulkSummary(
         ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max")),
         "per bus, the rows of the lowest and highest voltage and the largest unbalance over "
-        "scenarios and steps"),
+        "scenarios and steps",
+        BulkSummary(("scenario",), (("vm_pu", "min"), ("vm_pu", "max"),
+                                    ("unbalance_percent", "max")),
+                    "per scenario, the rows of the bus with the lowest and the highest voltage "
+                    "and the largest unbalance over steps (a summary per bus would be longer "
+                    f"than {SUMMARY_ROWS:,} rows)")),
     "Flow branches": BulkSummary(
         ("element", "element_index", "name"), (("loading_percent", "max"), ("i_ka", "max")),
         "per branch, the rows of the highest loading and current over scenarios and steps"),
@@ -112,28 +135,69 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
 }
 
 
-def summarise(frame: pd.DataFrame, spec: BulkSummary) -> pd.DataFrame:
-    """The rows of ``frame`` where each of ``spec.extremes`` is reached, per group.
+#: Evidence rows above which the Evidence sheet holds a summary and the whole table goes beside
+#: the workbook (#21). The Evidence is a listing the Findings already cover (one row per
+#: problem: worst margin, fault, scenario, fault types, locations, row count), but it is what a
+#: reviewer reads behind a finding, so it stays whole far longer than the bulk tables: every
+#: shipped example, the 250-bus study (4,937 rows) and the IEEE 8500 (5,407) keep it whole,
+#: ≈ 4× below this. Above it the sheet is not read row by row but filtered, and writing it
+#: costs what no finding needs: the 10,000-bus synthetic study's 264,000 rows (6.3 M cells,
+#: one hyperlink each) were most of its 120 s workbook (profile 2026-12-02); 20,000 rows
+#: (≈ 500,000 cells) cost ≈ 2 s.
+EVIDENCE_ROWS = 20_000
+#: What an Evidence summary row marks on each finding's first row: the rows are sorted by
+#: finding, then status (fail first), then margin, so it is the finding's worst row, the one
+#: its Findings row names first and links to.
+EVIDENCE_FIRST = "first row of the finding (its worst; the Findings row links here)"
+#: How a long Evidence sheet is summarised: per finding, its first row (:data:`EVIDENCE_FIRST`)
+#: and the rows of its smallest margin and of its largest and smallest device current.
+EVIDENCE_SUMMARY = BulkSummary(
+    ("finding",), (("margin", "min"), ("i_device_a", "max"), ("i_device_a", "min")),
+    "per finding, its first (worst) row, which the Findings link to, and the rows of the "
+    "smallest margin and of the largest and smallest current through the device")
+
+
+def bulk_summary(frame: pd.DataFrame, spec: BulkSummary
+                 ) -> tuple[pd.DataFrame, BulkSummary]:
+    """:func:`summarise` of ``frame`` by ``spec``, or by ``spec.coarse`` when the first has
+    more than :data:`SUMMARY_ROWS` rows; returns the summary and the spec it was made by."""
+    shown = summarise(frame, spec)
+    if len(shown) > SUMMARY_ROWS and spec.coarse is not None:
+        return summarise(frame, spec.coarse), spec.coarse
+    return shown, spec
+
+
+def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
+                 ) -> tuple[list[int], list[str], np.ndarray]:
+    """The row positions :func:`summarise` keeps, what each shows, and its group's size.
 
     Parameters
     ----------
     frame : DataFrame
         The whole table (not modified).
     spec : BulkSummary
+    first : str, optional
+        Also keep the first row of every group, marked with this text (the Evidence rows the
+        Findings link into, :data:`EVIDENCE_SUMMARY`); by default a group's first row is kept
+        only when its extreme columns hold no number.
 
     Returns
     -------
-    DataFrame
-        :data:`EXTREME_COLUMN` (e.g. ``"max Ikss (kA); min Ikss (kA)"`` when one row is both),
-        :data:`ROWS_COLUMN`, then ``frame``'s columns; rows in the table's order. A group whose
-        extreme columns hold no number is shown by its first row (``"first row (no value)"``);
-        ties keep the first row.
+    positions : list of int
+        Positions in ``frame``, ascending.
+    shows : list of str
+        :data:`EXTREME_COLUMN` of each kept row.
+    rows_in_group : ndarray of int, shape (len(positions),)
+        :data:`ROWS_COLUMN` of each kept row.
     """
     keys = [k for k in spec.keys if k in frame.columns]
     data = frame.reset_index(drop=True)
     groups = (data.groupby(keys, dropna=False, sort=False).ngroup() if keys
               else pd.Series(0, index=data.index))
     shows: dict[int, list[str]] = {}
+    if first is not None:
+        for row in groups.drop_duplicates().index:
+            shows[int(row)] = [first]
     for column, how in spec.extremes:
         if column not in data.columns:
             continue
@@ -147,13 +211,37 @@ def summarise(frame: pd.DataFrame, spec: BulkSummary) -> pd.DataFrame:
         for row in rows.to_numpy():
             shows.setdefault(int(row), []).append(label)
     covered = set(groups[list(shows)].tolist()) if shows else set()
-    first = groups.drop_duplicates()
-    for row, group in first.items():
+    for row, group in groups.drop_duplicates().items():
         if group not in covered:
             shows[int(row)] = ["first row (no value)"]
     kept = sorted(shows)
     counts = groups.value_counts()
-    out = data.iloc[kept].copy()
-    out.insert(0, ROWS_COLUMN, counts.reindex(groups.iloc[kept]).to_numpy())
-    out.insert(0, EXTREME_COLUMN, ["; ".join(shows[r]) for r in kept])
+    return (kept, ["; ".join(shows[r]) for r in kept],
+            counts.reindex(groups.iloc[kept]).to_numpy())
+
+
+def summarise(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
+              ) -> pd.DataFrame:
+    """The rows of ``frame`` where each of ``spec.extremes`` is reached, per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The whole table (not modified).
+    spec : BulkSummary
+    first : str, optional
+        Also keep each group's first row, marked with this text (:func:`summary_rows`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXTREME_COLUMN` (e.g. ``"max Ikss (kA); min Ikss (kA)"`` when one row is both),
+        :data:`ROWS_COLUMN`, then ``frame``'s columns; rows in the table's order. A group whose
+        extreme columns hold no number is shown by its first row (``"first row (no value)"``);
+        ties keep the first row.
+    """
+    kept, shows, counts = summary_rows(frame, spec, first)
+    out = frame.reset_index(drop=True).iloc[kept].copy()
+    out.insert(0, ROWS_COLUMN, counts)
+    out.insert(0, EXTREME_COLUMN, shows)
     return out.reset_index(drop=True)

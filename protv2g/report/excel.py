@@ -41,10 +41,20 @@ import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.findings import PAIR_CRITERIA
-from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
+from protv2g.report.bulk import (
+    BULK_ROWS,
+    BULK_SUMMARIES,
+    EVIDENCE_FIRST,
+    EVIDENCE_ROWS,
+    EVIDENCE_SUMMARY,
+    EXTREME_COLUMN,
+    ROWS_COLUMN,
+    bulk_summary,
+    summary_rows,
+)
 from protv2g.report.derived import derive
 from protv2g.report.format import header_label, write_cell, write_table
-from protv2g.report.overflow import spill, spill_if_too_long
+from protv2g.report.overflow import Overflow, spill, spill_if_too_long
 from protv2g.report.pictures import Pictures
 from protv2g.report.sheet_writer import save_workbook
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
@@ -138,7 +148,8 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
 
 
 def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
-                   parallel_pictures: bool | None = None) -> Path:
+                   parallel_pictures: bool | None = None,
+                   evidence_rows: int = EVIDENCE_ROWS) -> Path:
     """Write the workbook to ``path`` atomically and return the path.
 
     Parameters
@@ -150,11 +161,17 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     bulk_rows : int, optional
         A bulk evidence table (:data:`protv2g.report.bulk.BULK_SUMMARIES`: fault currents,
         coordination rows, flow tables) with more rows is written whole beside ``path`` and
-        its sheet holds a summary (:func:`protv2g.report.bulk.summarise`).
+        its sheet holds a summary (:func:`protv2g.report.bulk.bulk_summary`: per group, or by
+        coarser groups when that is longer than :data:`protv2g.report.bulk.SUMMARY_ROWS`).
     parallel_pictures : bool, optional
         Draw the TCCs and the feeder plot in a worker process while the tables are written
         (:class:`protv2g.report.pictures.Pictures`); ``None`` (default): when a second CPU is
         free and this process runs no other thread. The workbook is the same either way.
+    evidence_rows : int, optional
+        An Evidence table with more rows is written whole beside ``path`` and its sheet holds
+        per finding its first (worst) row, which the Findings link to, and its extremes
+        (:data:`protv2g.report.bulk.EVIDENCE_SUMMARY`); the links between the Findings and
+        the Evidence rows shown still resolve.
 
     Returns
     -------
@@ -171,14 +188,15 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     A table longer than a sheet (:data:`protv2g.report.overflow.EXCEL_MAX_ROWS`) is written
     whole beside ``path`` (:func:`protv2g.report.overflow.spill_if_too_long`, before the
     workbook); its sheet holds the first rows and a note naming the file, and the Summary
-    lists it. So does a bulk table longer than ``bulk_rows``, its sheet holding the summary.
+    lists it. So does a bulk table longer than ``bulk_rows``, its sheet holding the summary,
+    and an Evidence table longer than ``evidence_rows``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _collection_paused(), Pictures(parallel_pictures) as pictures:
         plan = plan_tcc(result)
         submit_feeder(pictures, result, plan)  # drawn while the tables are derived
-        _write(result, path, bulk_rows, plan, pictures)
+        _write(result, path, bulk_rows, evidence_rows, plan, pictures)
     return path
 
 
@@ -203,15 +221,36 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
-           pictures: Pictures) -> None:
+def _summarised_evidence(frame: pd.DataFrame, formats: dict[str, list[str | None]],
+                         path: Path) -> tuple[pd.DataFrame, dict[str, list[str | None]],
+                                              Overflow]:
+    """The Evidence sheet's summary of ``frame`` (:data:`EVIDENCE_SUMMARY`), its rows' own
+    number formats (``formats``: column → one per row of ``frame``), and ``frame`` written
+    whole beside ``path``."""
+    kept, shows, counts = summary_rows(frame, EVIDENCE_SUMMARY, EVIDENCE_FIRST)
+    shown = frame.iloc[kept].reset_index(drop=True)
+    shown.insert(0, ROWS_COLUMN, counts)
+    shown.insert(0, EXTREME_COLUMN, shows)
+    kept_formats = {c: [fmts[k] for k in kept] for c, fmts in formats.items()}
+    overflow = spill(frame, path, "Evidence", len(shown), EVIDENCE_SUMMARY.description)
+    return shown, kept_formats, overflow
+
+
+def _write(result: StudyResult, path: Path, bulk_rows: int, evidence_rows: int,
+           plan: TccPlan, pictures: Pictures) -> None:
     derived = derive(result, plan.models)
     tcc_keys = submit_tccs(pictures, result, plan, derived["pairs"])
     specs = sheet_specs(result)
     frames = {s.title: sheet_frame(result, s, derived) for s in specs}
     notes = {title: note for title, (_, note) in frames.items()
              if note and note.startswith("not computed")}
-    evidence = derived["evidence"]
+    row_formats = dict(derived["_formats"])
+    summarised: dict[str, Overflow] = {}
+    if len(frames["Evidence"][0]) > evidence_rows:
+        shown, row_formats["Evidence"], summarised["Evidence"] = _summarised_evidence(
+            frames["Evidence"][0], row_formats.get("Evidence", {}), path)
+        frames["Evidence"] = (shown, frames["Evidence"][1])
+    evidence = frames["Evidence"][0]
     anchors = {str(e): k + 2 for k, e in enumerate(evidence["evidence"])} if len(evidence) \
         else {}
     full = derived["_findings"].findings
@@ -224,8 +263,10 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
     overflows = {}
     for title, (frame, links) in list(linked.items()):
         bulk = BULK_SUMMARIES.get(title)
-        if bulk is not None and len(frame) > bulk_rows and not links:
-            shown = summarise(frame, bulk)
+        if title in summarised:
+            overflows[title] = summarised[title]
+        elif bulk is not None and len(frame) > bulk_rows and not links:
+            shown, bulk = bulk_summary(frame, bulk)
             overflows[title] = spill(frame, path, title, len(shown), bulk.description)
             linked[title] = (shown, [])
         elif (spilled := spill_if_too_long(frame, path, title)) is not None:
@@ -236,7 +277,7 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, plan: TccPlan,
     for spec in specs:
         frame, links = linked[spec.title]
         rows = write_table(wb.create_sheet(spec.title), frame, frames[spec.title][1], links,
-                           derived["_formats"].get(spec.title),
+                           row_formats.get(spec.title),
                            overflow=overflows.get(spec.title), deferred=True)
         if rows is not None:
             tables[spec.title] = rows
