@@ -195,27 +195,44 @@ class DeviceRowsBuilder:
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
     def build(self, m: int, dtype: type) -> DeviceRows:
-        """The kept rows of every slice, in full-table order (slice keys sorted)."""
+        """The kept rows of every slice, in full-table order (slice keys sorted).
+
+        Each slice's arrays are copied into the preallocated table and dropped at once (#21:
+        the concatenation held every slice's pieces beside the table, and a cast copied the
+        phasors again — the fault stage's peak was here, both brackets' pieces alive)."""
         keys = sorted(self.pieces)
+        n = [len(self.pieces[k][0]) for k in keys]
         n_stage = max((p[3][0].shape[0] for p in self.pieces.values() if p[3] is not None),
                       default=0)
-        parts = [self.pieces.pop(k) for k in keys]
-        n = [len(p[0]) for p in parts]
-        pos = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        slice_key = np.repeat(np.array(keys, dtype=np.int32).reshape(-1, 3), n, axis=0)
+        total = int(sum(n))
+        pos = np.empty(total, np.int64)
+        i = np.empty((total, 3), dtype=dtype)
+        v = np.empty((total, 3), dtype=dtype)
         staged = t0 = t1 = None
         if n_stage:
-            staged = np.concatenate([_pad(p[3][0], n_stage, False) for p in parts], axis=1)
-            t0 = np.concatenate([_pad(p[3][1], n_stage, True) for p in parts], axis=1)
-            t1 = np.concatenate([_pad(p[3][2], n_stage, True) for p in parts], axis=1)
-        empty = np.zeros((0, 3), dtype=dtype)
+            staged = np.empty((n_stage, total, 4), np.float32)
+            t0 = np.empty((n_stage, total), np.float32)
+            t1 = np.empty((n_stage, total), np.float32)
+        positions = {}
+        start = 0
+        for k, size in zip(keys, n, strict=True):
+            p = self.pieces.pop(k)
+            end = start + size
+            positions[k] = p[0]
+            pos[start:end] = p[0]
+            i[start:end] = p[1]
+            v[start:end] = p[2]
+            if n_stage:
+                _put_padded(staged[:, start:end], p[3][0], False)
+                _put_padded(t0[:, start:end], p[3][1], True)
+                _put_padded(t1[:, start:end], p[3][2], True)
+            del p
+            start = end
+        slice_key = np.repeat(np.array(keys, dtype=np.int32).reshape(-1, 3), n, axis=0)
         return DeviceRows(
             slice_key=slice_key, device=(pos // max(m, 1)).astype(np.int32),
-            fault_bus=(pos % max(m, 1)).astype(np.int32),
-            i_012_ka=np.concatenate([p[1] for p in parts]).astype(dtype) if parts else empty,
-            v_012_pu=np.concatenate([p[2] for p in parts]).astype(dtype) if parts else empty,
-            staged_i_a=staged, t_start_s=t0, t_end_s=t1,
-            positions={k: p[0] for k, p in zip(keys, parts, strict=True)})
+            fault_bus=(pos % max(m, 1)).astype(np.int32), i_012_ka=i, v_012_pu=v,
+            staged_i_a=staged, t_start_s=t0, t_end_s=t1, positions=positions)
 
 
 def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
@@ -289,11 +306,11 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     return pos, i, v
 
 
-def _pad(x: np.ndarray, n: int, time: bool) -> np.ndarray:
-    """Stage axis 0 padded to ``n``: times with ``inf`` (zero-duration stages), currents by
-    repeating the last stage (as :func:`~protv2g.engine.staged_result.pad_stages`)."""
-    if len(x) >= n:
-        return x
-    fill = (np.full((n - len(x),) + x.shape[1:], np.inf, x.dtype) if time
-            else np.repeat(x[-1:], n - len(x), axis=0))
-    return np.concatenate([x, fill], axis=0)
+def _put_padded(out: np.ndarray, x: np.ndarray, time: bool) -> None:
+    """``out[...] = x`` with the stage axis 0 padded to ``len(out)``: times with ``inf``
+    (zero-duration stages), currents by repeating the last stage (as
+    :func:`~protv2g.engine.staged_result.pad_stages`), written in place."""
+    k = min(len(x), len(out))
+    out[:k] = x[:k]
+    if k < len(out):
+        out[k:] = np.inf if time else x[k - 1:k]
