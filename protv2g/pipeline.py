@@ -176,7 +176,8 @@ def _energized_buses(net: Any) -> list[int] | None:
     return [int(b) for b in net.bus.index[net.bus.in_service.astype(bool)] if int(b) not in dead]
 
 
-def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> FaultTables:
+def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
+           inputs: EngineInputs | None = None) -> FaultTables:
     """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
@@ -186,8 +187,11 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool) -> F
     result, then everything of it but its labels and kept rows is released before the
     device table is built — already expanded to the study scenarios
     (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`) —, and the stages of
-    both brackets are expanded after the kept rows' phasors are gone."""
-    inputs = engine_inputs(study, scenarios)
+    both brackets are expanded after the kept rows' phasors are gone. ``inputs``: the
+    engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
+    ran twice)."""
+    if inputs is None:
+        inputs = engine_inputs(study, scenarios)
     sets = inputs.options["scenarios"]
     high_sets = None
     if staged and study.document.faults.high_bracket == "sustained_limit":
@@ -299,7 +303,7 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> Fault
         study.net, [s.name for s in study.document.v2g_sites
                     if s.interconnection_transformer is not None])
     if base_net is None or not any(sc.is_base for sc in scenarios):
-        return _solve(study, study.net, scenarios, staged)
+        return _solve(study, study.net, scenarios, staged, inputs)
     parts = [_solve(study, base_net, [sc for sc in scenarios if sc.is_base], staged)]
     others = [sc for sc in scenarios if not sc.is_base]
     if others:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["device_transfer", "fill_sequence", "fill_sequence_rows", "reduce_devices"]
+__all__ = ["device_transfer", "fill_sequence", "fill_sequence_rows", "reduce_devices",
+           "rows_kept_bounded"]
 
 _A = np.exp(2j * np.pi / 3)
 
@@ -96,6 +97,55 @@ def fill_sequence_rows(out, s, dev, col, a, b, g, g_dev, i_chg, w, i_f, scale
                 acc += g_dev[d, c] * i_chg[c, f]
             x += acc
         out[r, s] = x * scale[d]
+
+
+#: Relative width of the band around the threshold that :func:`rows_kept_bounded` leaves
+#: undecided, per unit of the row's ``scale·Σ_s (|Re x_s| + |Im x_s|)`` (every phase and
+#: their sum are bounded by it). NumPy's phases differ from this kernel's by a few units of
+#: round-off of that bound (its SIMD loops fuse multiply-adds and take ``|z|`` by their own
+#: formula; here squared magnitudes are compared: ≈ 20·2⁻⁵³ in all), so the band is ≈ 10⁵
+#: times wider than any difference.
+KEPT_BAND_RTOL = 1e-9
+
+
+@njit(parallel=True, cache=True)
+def rows_kept_bounded(x, a, a2, scale, min_current, state):  # pragma: no cover - numba
+    """:func:`~protv2g.engine.device_rows.device_row_kept` of ``scale·seq_to_abc(x)`` decided
+    where it is not close: ``state[r]`` = 1 (kept), 0 (dropped) or 2 (within
+    :data:`KEPT_BAND_RTOL` of the threshold, or not finite: left to the NumPy rule itself).
+
+    ``x`` ``(n, 3)`` sequence currents, ``a``, ``a2`` the Fortescue operators; one pass
+    without the phase arrays and their temporaries, squared magnitudes compared (#21: the
+    rule on the dense first-cycle grid was ≈ 20 % of the fault stage). The decided rows are
+    those where the kernel's and NumPy's round-off cannot give different answers, so the
+    caller's result is NumPy's.
+    """
+    for r in prange(x.shape[0]):
+        x0 = np.complex128(x[r, 0])
+        x1 = np.complex128(x[r, 1])
+        x2 = np.complex128(x[r, 2])
+        bound = scale * (abs(x0.real) + abs(x0.imag) + abs(x1.real) + abs(x1.imag)
+                         + abs(x2.real) + abs(x2.imag))
+        if not np.isfinite(bound) or bound > 1e150:  # squares overflow: NumPy decides
+            state[r] = 2
+            continue
+        pa = (x0 + x1) + x2
+        pb = (x0 + a2 * x1) + a * x2
+        pc = (x0 + a * x1) + a2 * x2
+        g = (pa + pb) + pc
+        top2 = scale * scale * max(max(pa.real * pa.real + pa.imag * pa.imag,
+                                       pb.real * pb.real + pb.imag * pb.imag),
+                                   pc.real * pc.real + pc.imag * pc.imag)
+        g2 = scale * scale * (g.real * g.real + g.imag * g.imag)
+        tol = KEPT_BAND_RTOL * bound
+        hi = min_current + tol
+        lo = max(min_current - tol, 0.0)
+        if top2 >= hi * hi or g2 >= hi * hi:
+            state[r] = 1
+        elif top2 < lo * lo and g2 < lo * lo:
+            state[r] = 0
+        else:
+            state[r] = 2
 
 
 #: fast-math without the no-NaN/no-Inf assumptions (NaN devices must stay NaN)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.faults import peak_phase_12, seq_to_abc
+from protv2g.engine.repeated import repeated
 from protv2g.engine.staging import stage_names
 from protv2g.units import Case, FaultType
 
@@ -157,13 +158,17 @@ class StagedResult:
         arrays at once (row order = their C order, the order of the per-slice frames it
         replaces); a scenario without the chargers' currents takes the per-slice frames."""
         pairs = [(n, n) for n in self.scenarios] if blocks is None else list(blocks)
+        pairs = [(n, sc) for n, sc in pairs
+                 if sc in self.site_trip_s and len(self.chargers.get(sc, ()))]
+        if pairs and all(self.charger_i_12_ka.get(sc) is not None for _, sc in pairs):
+            return self._expanded_sites(pairs)
         frames = []
         for name, scen in pairs:
             if scen not in self.site_trip_s or not len(self.chargers.get(scen, ())):
                 continue
             if self.charger_i_12_ka.get(scen) is None:
                 part = pd.concat(self._site_frames(scen), ignore_index=True)
-                part["scenario"] = np.array([name], dtype=object).repeat(len(part))
+                part["scenario"] = repeated(name, len(part))
                 frames.append(part)
             else:
                 frames.append(pd.DataFrame(self._site_columns(name, scen)))
@@ -173,6 +178,28 @@ class StagedResult:
                          "fault_bus_name", "v_min_pu", "ceased", "trip_s", "i_first_cycle_ka",
                          "i_sustained_ka"])
 
+    def _expanded_sites(self, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+        """:meth:`sites_table` of ``pairs`` whose scenarios all have the chargers' currents:
+        each charger set's columns computed once, every column concatenated over the blocks
+        and wrapped once (#21: a frame per block and their concatenation were two copies of
+        the table, and a set shared by several study scenarios was computed again for each);
+        the same rows, values and dtypes as the concatenated frames."""
+        per_set: dict[str, dict[str, np.ndarray]] = {}
+        for _, scen in pairs:
+            if scen not in per_set:
+                per_set[scen] = self._site_columns(scen, scen)
+        cols = {}
+        for col in list(per_set[pairs[0][1]]):
+            if col == "scenario":
+                cols[col] = np.concatenate([repeated(name, len(per_set[scen][col]))
+                                            for name, scen in pairs])
+            else:
+                cols[col] = np.concatenate([per_set[scen][col] for _, scen in pairs])
+            for part in per_set.values():  # each set's column goes once it is taken
+                del part[col]
+        # the columns as they are, no consolidation into blocks: one copy of the table less
+        return pd.DataFrame(cols, copy=False)
+
     def _site_columns(self, name: str, scen: str) -> dict[str, np.ndarray]:
         """The columns of ``scen``'s site rows (named ``name``), all cases and fault types."""
         m, c_n, t_n = len(self.fault_buses), len(self.cases), len(self.fault_types)
@@ -180,7 +207,7 @@ class StagedResult:
         per = len(sites) * m
         chg = self.charger_i_12_ka[scen]  # (case, fault type, stage, site, fault bus, 2)
         cols = {
-            "scenario": np.array([name], dtype=object).repeat(c_n * t_n * per),
+            "scenario": repeated(name, c_n * t_n * per),
             "case": np.array([x.value for x in self.cases], dtype=object).repeat(t_n * per),
             "fault_type": np.tile(np.array([x.value for x in self.fault_types],
                                            dtype=object).repeat(per), c_n),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from protv2g.engine.repeated import repeated
 from protv2g.units import Case, FaultType
 
 __all__ = ["FaultRows", "fault_rows", "fault_currents", "fault_operator", "fault_impedance",
@@ -107,9 +108,7 @@ def fault_rows(buses: np.ndarray, has_phase: np.ndarray,
     c_rank = np.concatenate([np.full(len(p[2]), p[1]) for p in parts])
     ftype = np.empty(len(pos), dtype=object)  # np.full would turn the enum into a plain str
     ftype[:] = [p[3] for p in parts for _ in range(len(p[2]))]
-    # one reference to each label per row (np.full(n, text, object) makes a str per row)
-    label = np.concatenate([np.array([PHASE_LABELS[p[4]]], dtype=object).repeat(len(p[2]))
-                            for p in parts])
+    label = np.concatenate([repeated(PHASE_LABELS[p[4]], len(p[2])) for p in parts])
     phases = np.zeros((len(pos), 3), dtype=bool)
     start = 0
     for p in parts:
