@@ -72,7 +72,7 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
         i_f[sol.unconverged.reshape(n_sc, m)] = np.nan
         for q in range(n_sc):
             if j < stgs[q].n_stages:
-                e12s[q].append((e1[q].copy(), e2[q].copy()))
+                e12s[q].append((e1[q], e2[q]))  # views: read only downstream
                 i_fs[q][j] = i_f[q]
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
@@ -136,18 +136,17 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     z = np.empty((n_all, m, 3 + (2 * k if neg else k)), dtype=complex)
     use = np.empty((n_all, m), dtype=bool)
     at = 0
-    for x in items:
+    for x in items:  # a scenario's stages at once (one pass each, not one per stage)
+        n_s = x.n_stages
+        np.logical_and(np.isfinite(x.t_start_s[:n_s]), np.isfinite(x.i_f).all(axis=2),
+                       out=use[at:at + n_s])
+        z[at:at + n_s, :, :3] = x.i_f
         for j, sol in enumerate(x.charger.stages):
-            np.logical_and(np.isfinite(x.t_start_s[j]), np.isfinite(x.i_f[j]).all(axis=1),
-                           out=use[at])
-            z[at, :, :3] = x.i_f[j]
-            z[at, :, 3:3 + k] = sol.i1
+            z[at + j, :, 3:3 + k] = sol.i1
             if neg:
-                z[at, :, 3 + k:] = sol.i2
-            off = np.flatnonzero(~use[at])
-            if len(off):
-                z[at, off] = 0
-            at += 1
+                z[at + j, :, 3 + k:] = sol.i2
+        at += n_s
+    z[~use] = 0
     uniq, back = _distinct_slices(z, use)
     for i, s in enumerate(uniq):  # the distinct slices to the front, in place (s ≥ i)
         if s != i:

@@ -245,9 +245,8 @@ def stack_sites(group: list[SiteArrays], m: int) -> SiteArrays:
         return group[0]
     g0 = group[0]
 
-    def cols(get) -> np.ndarray:  # (k, M)
-        return np.concatenate([np.repeat(np.asarray(get(s))[:, None], m, axis=1)
-                               for s in group], axis=1)
+    def cols(get) -> np.ndarray:  # (k, M): each scenario's (k,) column repeated m times
+        return np.repeat(np.stack([np.asarray(get(s)) for s in group], axis=1), m, axis=1)
 
     law = LawArrays(law=g0.law.law, gfm=g0.law.gfm,
                     **{f: cols(lambda s, f=f: getattr(s.law, f)) for f in _PER_COLUMN})
