@@ -123,3 +123,29 @@ def test_restrict_keeps_the_stages_some_column_reaches(reached):
             assert np.array_equal(getattr(sol, f), getattr(ref, f))
             assert np.shares_memory(getattr(sol, f), getattr(stg.stages[j], f))
         assert sol.iterations == j
+
+
+@pytest.mark.parametrize("step", [True, False])
+def test_columns_with_every_site_off_are_the_kernels_zeros(step):
+    """Columns without any limit > 0 (all sites tripped or ceased) are not solved: their
+    currents, residual and steps are what the compiled kernel returns there (zeros, 0, 0)."""
+    import protv2g.engine.newton as nw
+
+    b, k = 12, 3
+    rng = np.random.default_rng(2)
+    z = 0.02 * np.exp(1j * rng.uniform(0.6, 1.3, (b, k, k))) + np.eye(k) * 0.05j
+    sys = ColumnSystem(v10=rng.uniform(0.3, 1.0, (b, k)) + 0j, v20=np.zeros((b, k), complex),
+                       m11=z, m21=0.1 * z, m12=None, m22=None)
+    lim = np.full((b, k), 1.1)
+    lim[::3] = 0.0  # every site off
+    lim[1, 0] = -1.0  # a negative limit is no current either
+    lim[1, 1:] = 0.0
+    pre = np.ones((b, k), complex)
+    x0 = rng.standard_normal((b, k)) + 1j * rng.standard_normal((b, k))
+    sol = solve_columns(sys, _law(k), lim, pre, x0=x0, step=step)
+    off = np.flatnonzero(~(lim > 0).any(axis=1))
+    x, ok, res, its = nw._kernel(sys, _law(k), lim, pre, None, x0, off, nw.NEWTON_TOL, step)
+    assert np.array_equal(sol.i1[off], x) and not np.any(x) and ok.all()
+    assert np.array_equal(sol.residual[off], res) and not sol.unconverged.any()
+    ref = nw._kernel(sys, _law(k), lim, pre, None, x0, np.arange(b), nw.NEWTON_TOL, step)
+    assert np.array_equal(sol.i1, ref[0]) and sol.iterations == ref[3]

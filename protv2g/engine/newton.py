@@ -197,18 +197,27 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     f = _Law(law, lim, hold, pre, e_gfm)
     tol = NEWTON_TOL  # relative to each column's currents (module docstring)
     frozen_all = np.ones((m, k), bool)
+    kernel = _kernel_ok(sys, law, hold)
+    law_start = step or x0 is None  # Newton starts from a law image (a step or frozen start)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
-    elif step and not _kernel_ok(sys, law, hold):  # the kernel steps itself
+    elif step and not kernel:  # the kernel steps itself
         x0 = law_step(sys, law, lim, pre, x0, e_gfm=e_gfm)
     anchorless = _anchorless_islands(sys, lim, hold)
-    try_cols = np.flatnonzero(~anchorless)
+    # columns where every site is off (no limit > 0, e.g. all tripped): a grid-following law
+    # image there is zero current, so the kernel would stop at its start, 0 steps, |R| = 0,
+    # returning zeros; taken so without the solve (from finite currents only)
+    off = np.zeros(m, bool)
+    if kernel and law_start:
+        off = ~(np.asarray(lim) > 0).any(axis=1) & np.isfinite(x0).all(axis=1)
+    try_cols = np.flatnonzero(~anchorless & ~off)
     x = x0.copy()
-    ok = np.zeros(m, bool)
-    res = np.full(m, np.inf)
+    x[off] = 0
+    ok = off.copy()
+    res = np.where(off, 0.0, np.inf)
     its = 0
     if len(try_cols):
-        if _kernel_ok(sys, law, hold):
+        if kernel:
             xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
         else:
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
