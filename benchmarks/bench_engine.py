@@ -38,7 +38,9 @@ in one process instead (frozen and default alternately, 4–6 times each, ratio 
 CPU times; old and new processes alternated, eight rounds, load 3.2–7.1), 1,000 buses: old
 2.78, 2.54, 2.46, 2.82, 2.30, 2.34, 2.34, 2.52× (median 2.49×) → new 2.39, 2.15, 2.51, 2.20,
 2.53, 2.32, 2.25, 2.24× (median 2.29×, −8 %); the default model's minimum CPU median 0.97 →
-0.78 s; 3,000 buses (two rounds) old 2.31, 2.00× → new 2.35, 2.73× (inside the scatter). On
+0.78 s; 3,000 buses (five rounds, 3 each) old 2.31, 2.00, 2.48, 2.45, 2.43× → new 2.35,
+2.73, 2.76, 2.45, 2.46× (no gain shown; default minimum 2.49, 2.17, 2.15, 2.01, 1.61 → 2.22,
+2.38, 1.84, 1.58, 1.58 s, the frozen runs moving alike). On
 last session's quiet machine (2.2× at 1,000 and 3,000 buses) −8 % would give ≈ 2.0×: the
 ≤ 2× target is not shown robustly here. Left: the Newton kernel (≈ 45 % of the default
 model's own time; the site law is most of it) and ``applicable_voltages`` (numpy's SIMD
