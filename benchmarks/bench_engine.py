@@ -20,6 +20,32 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 12 (2026-12-02, branch ``engine_ratio3``: the default model's stage glue with fewer
+copies — the sites' voltages after each solve in one compiled pass
+(``newton_kernel.column_voltages``, bit-identical to the einsum it replaces), later stages'
+column systems as views of the tiled blocks (``src``) instead of gathered blocks, the law's
+per-column parameters stored as rows (no transposed copy per kernel call), no kernel solve at
+columns where every site is off (the kernel's own zeros, 0 steps), no ``I2`` einsum without
+negative sequence, ``reduce_chargers`` filled per scenario; every summary array at 1,000 and
+3,000 buses byte-identical, ``pipeline.fault_tables`` on the six examples identical). The
+machine was loaded all session (load 3–11: other helpers), single runs scatter ±40 % (the
+frozen model's CPU time, same code in both, 0.30–0.55 s at 1,000 buses, 0.84–1.26 s at
+3,000). ``--sizes 1000 3000 10000 --skip-frozen-share``, CPU s default / frozen, old (e9d0992)
+and new alternated: old 14:21 (load 3.3–6.7) 0.73 / 0.38 = 1.9×, 1.79 / 0.72 = 2.5×, 5.28 /
+2.94 = 1.8×; new 14:23 (7.8–9.6) 0.85 / 0.36 = 2.4×, 2.57 / 1.05 = 2.5×, 6.30 / 2.42 = 2.6×;
+new 14:26 (9.7–10.2) 2.6×, 2.6×, 2.2×; old 14:29 (9.9–11.0) 2.8×, 2.4×, 2.0× — noise. Paired
+in one process instead (frozen and default alternately, 4–6 times each, ratio of the minimum
+CPU times; old and new processes alternated, eight rounds, load 3.2–7.1), 1,000 buses: old
+2.78, 2.54, 2.46, 2.82, 2.30, 2.34, 2.34, 2.52× (median 2.49×) → new 2.39, 2.15, 2.51, 2.20,
+2.53, 2.32, 2.25, 2.24× (median 2.29×, −8 %); the default model's minimum CPU median 0.97 →
+0.78 s; 3,000 buses (five rounds, 3 each) old 2.31, 2.00, 2.48, 2.45, 2.43× → new 2.35,
+2.73, 2.76, 2.45, 2.46× (no gain shown; default minimum 2.49, 2.17, 2.15, 2.01, 1.61 → 2.22,
+2.38, 1.84, 1.58, 1.58 s, the frozen runs moving alike). On
+last session's quiet machine (2.2× at 1,000 and 3,000 buses) −8 % would give ≈ 2.0×: the
+≤ 2× target is not shown robustly here. Left: the Newton kernel (≈ 45 % of the default
+model's own time; the site law is most of it) and ``applicable_voltages`` (numpy's SIMD
+complex arithmetic differs in the last bit from scalar compiled code, so it stays numpy).
+
 Session 11 (2026-12-02, branch ``engine_ratio2``: the device reduction without whole-array
 passes, cessation re-solves written in place, first-cycle twins without a sort; results
 bit-identical at 1,000 and 3,000 buses except ≤ 4.4e-16 kA on device maxima that two runs of

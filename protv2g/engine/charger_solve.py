@@ -65,14 +65,18 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     zr1, zr2 = s1.z_fc[:, charger_pos], s2.z_fc[:, charger_pos]  # (m, k)
     e12s: list[list] = [[] for _ in range(n_sc)]
     i_fs = [np.empty((stg.n_stages, m, 3), complex) for stg in stgs]
+    # without negative-sequence injection every stage's I2 is +0, so is its term (the einsum
+    # sums from +0) wherever Z2 is finite: one zero array instead of an einsum per stage
+    e2_zero = None if neg or not np.isfinite(zr2).all() else np.zeros((n_sc, m), complex)
     for j, sol in enumerate(stg_all.stages):
         e1 = pre.e_f + np.einsum("mk,qmk->qm", zr1, sol.i1.reshape(n_sc, m, -1))
-        e2 = np.einsum("mk,qmk->qm", zr2, sol.i2.reshape(n_sc, m, -1))
+        e2 = (np.einsum("mk,qmk->qm", zr2, sol.i2.reshape(n_sc, m, -1)) if e2_zero is None
+              else e2_zero)
         i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
         i_f[sol.unconverged.reshape(n_sc, m)] = np.nan
         for q in range(n_sc):
             if j < stgs[q].n_stages:
-                e12s[q].append((e1[q].copy(), e2[q].copy()))
+                e12s[q].append((e1[q], e2[q]))  # views: read only downstream
                 i_fs[q][j] = i_f[q]
     out = []
     zero_d = np.zeros(s1.w_i.shape[0], dtype=complex)
@@ -136,18 +140,17 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     z = np.empty((n_all, m, 3 + (2 * k if neg else k)), dtype=complex)
     use = np.empty((n_all, m), dtype=bool)
     at = 0
-    for x in items:
+    for x in items:  # a scenario's stages at once (one pass each, not one per stage)
+        n_s = x.n_stages
+        np.logical_and(np.isfinite(x.t_start_s[:n_s]), np.isfinite(x.i_f).all(axis=2),
+                       out=use[at:at + n_s])
+        z[at:at + n_s, :, :3] = x.i_f
         for j, sol in enumerate(x.charger.stages):
-            np.logical_and(np.isfinite(x.t_start_s[j]), np.isfinite(x.i_f[j]).all(axis=1),
-                           out=use[at])
-            z[at, :, :3] = x.i_f[j]
-            z[at, :, 3:3 + k] = sol.i1
+            z[at + j, :, 3:3 + k] = sol.i1
             if neg:
-                z[at, :, 3 + k:] = sol.i2
-            off = np.flatnonzero(~use[at])
-            if len(off):
-                z[at, off] = 0
-            at += 1
+                z[at + j, :, 3 + k:] = sol.i2
+        at += n_s
+    np.copyto(z, 0, where=~use[:, :, None])
     uniq, back = _distinct_slices(z, use)
     for i, s in enumerate(uniq):  # the distinct slices to the front, in place (s ≥ i)
         if s != i:
@@ -165,8 +168,8 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     ptr = np.concatenate([[0], np.cumsum(use.sum(axis=1))]).astype(np.int64)
     pos = np.nonzero(use)[1].astype(np.int64)
     bnd = np.zeros(z.shape[1:])
-    for zs in z:  # slice by slice: no (slices, buses, rows) temporary
-        np.maximum(bnd, np.abs(zs), out=bnd)
+    for at in range(0, n, 8):  # 8 slices at a time: a bounded (8, buses, rows) temporary
+        np.maximum(bnd, np.abs(z[at:at + 8]).max(axis=0), out=bnd)
     has_zero = s0 is not None and bool(np.any(bnd[:, 0]))  # some I0 ≠ 0
     reduce_devices_chargers(pre.a_i, pre.b, gi1, gi2, z, neg, use, ptr, pos, bnd, w0, s1.w_i,
                             s2.w_i, scale_i, has_zero, True, out_max, out_arg)
@@ -183,11 +186,11 @@ def _distinct_slices(z: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.nda
     """The slices (first axis) with distinct inputs to the device reduction, and for every
     slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices with
     equal inputs (charger currents, fault currents and the fault positions that count,
-    compared element by element among those with equal sums) have the same per-device
-    maxima — e.g. the first-cycle stage of scenarios that differ only in their export (the
-    held first-cycle limit does not depend on it), or the all-tripped stage of every
-    scenario — and are reduced once."""
-    sums = z.reshape(len(z), -1).sum(axis=1)
+    compared element by element among those whose fault currents I1 have equal sums)
+    have the same per-device maxima — e.g. the first-cycle stage of scenarios that differ
+    only in their export (the held first-cycle limit does not depend on it), or the
+    all-tripped stage of every scenario — and are reduced once."""
+    sums = z[:, :, 1].sum(axis=1)  # a key only (equal slices, equal sums): I1 suffices
     counts = use.sum(axis=1)
     seen: dict = {}
     uniq, back = [], np.empty(len(use), dtype=np.int64)

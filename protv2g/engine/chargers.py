@@ -245,13 +245,14 @@ def stack_sites(group: list[SiteArrays], m: int) -> SiteArrays:
         return group[0]
     g0 = group[0]
 
-    def cols(get) -> np.ndarray:  # (k, M)
-        return np.concatenate([np.repeat(np.asarray(get(s))[:, None], m, axis=1)
-                               for s in group], axis=1)
+    def rows(get) -> np.ndarray:  # (M, k), C order: each scenario's (k,) row m times
+        return np.repeat(np.stack([np.asarray(get(s)) for s in group]), m, axis=0)
 
+    # the law's (k, M) fields as transposed views of (M, k) rows: the compiled solve reads a
+    # column's parameters as one row (:func:`.newton_setup.column_args`, no transposed copy)
     law = LawArrays(law=g0.law.law, gfm=g0.law.gfm,
-                    **{f: cols(lambda s, f=f: getattr(s.law, f)) for f in _PER_COLUMN})
-    return SiteArrays(law=law, i_fc=cols(lambda s: s.i_fc).T, i_sus=cols(lambda s: s.i_sus).T,
+                    **{f: rows(lambda s, f=f: getattr(s.law, f)).T for f in _PER_COLUMN})
+    return SiteArrays(law=law, i_fc=rows(lambda s: s.i_fc), i_sus=rows(lambda s: s.i_sus),
                       hold=g0.hold, mc_pu=g0.mc_pu, trip_uv=g0.trip_uv,
                       trip_pickup=g0.trip_pickup, trip_clearing_s=g0.trip_clearing_s,
-                      s_pre=cols(lambda s: s.s_pre).T, dynamic=any(s.dynamic for s in group))
+                      s_pre=rows(lambda s: s.s_pre), dynamic=any(s.dynamic for s in group))

@@ -95,8 +95,10 @@ class LawArrays:
 
     def take_cols(self, cols: np.ndarray) -> LawArrays:
         """Per-column parameters (fields given as ``(k, m)``) of the columns ``cols``; ``(k,)``
-        fields are shared by all columns."""
-        return LawArrays(**{f: (x[:, cols] if np.ndim(x) == 2 else x) for f, x in
+        fields are shared by all columns. A column's parameters are gathered as a row of the
+        transpose (``(k, len(cols))`` views of C-ordered rows, as
+        :func:`~protv2g.engine.chargers.stack_sites` makes them: no copy in the kernels)."""
+        return LawArrays(**{f: (x.T[cols].T if np.ndim(x) == 2 else x) for f, x in
                             ((f, getattr(self, f)) for f in self.__dataclass_fields__)})
 
 

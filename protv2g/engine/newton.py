@@ -43,6 +43,7 @@ from protv2g.engine.column_newton import LineSearch, column_newton, real_newton_
 from protv2g.engine.columns import ColumnSystem, build_system
 from protv2g.engine.control_law import LawArrays, injection
 from protv2g.engine.newton_kernel import (
+    column_voltages,
     continuation_columns,
     newton_columns,
     residual_columns,
@@ -196,18 +197,27 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     f = _Law(law, lim, hold, pre, e_gfm)
     tol = NEWTON_TOL  # relative to each column's currents (module docstring)
     frozen_all = np.ones((m, k), bool)
+    kernel = _kernel_ok(sys, law, hold)
+    law_start = step or x0 is None  # Newton starts from a law image (a step or frozen start)
     if x0 is None:
         x0 = _frozen_start(sys, f, k, n, frozen_all)
-    elif step and not _kernel_ok(sys, law, hold):  # the kernel steps itself
+    elif step and not kernel:  # the kernel steps itself
         x0 = law_step(sys, law, lim, pre, x0, e_gfm=e_gfm)
     anchorless = _anchorless_islands(sys, lim, hold)
-    try_cols = np.flatnonzero(~anchorless)
+    # columns where every site is off (no limit > 0, e.g. all tripped): a grid-following law
+    # image there is zero current, so the kernel would stop at its start, 0 steps, |R| = 0,
+    # returning zeros; taken so without the solve (from finite currents only)
+    off = np.zeros(m, bool)
+    if kernel and law_start:
+        off = ~(np.asarray(lim) > 0).any(axis=1) & np.isfinite(x0).all(axis=1)
+    try_cols = np.flatnonzero(~anchorless & ~off)
     x = x0.copy()
-    ok = np.zeros(m, bool)
-    res = np.full(m, np.inf)
+    x[off] = 0
+    ok = off.copy()
+    res = np.where(off, 0.0, np.inf)
     its = 0
     if len(try_cols):
-        if _kernel_ok(sys, law, hold):
+        if kernel:
             xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
         else:
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
@@ -270,17 +280,19 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
 
 
 def _voltages(sys: ColumnSystem, i1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``sys.voltages(i1, None)``; for a tiled system (:meth:`ColumnSystem.tile`: scenarios
-    with the same sites) per block over the tiles, without materialising a block per column
-    (same arithmetic, same result)."""
-    b, k = sys.v10.shape
-    n = 0 if sys.src is None or len(sys.src) % b else len(sys.src) // b
-    if not n or not np.array_equal(sys.src.reshape(n, b), np.broadcast_to(np.arange(b), (n, b))):
-        return sys.voltages(i1, None)
-    x = i1.reshape(n, b, k)
-    v1 = sys.v10[None] + np.einsum("mij,qmj->qmi", sys.m11, x)
-    v2 = sys.v20[None] + np.einsum("mij,qmj->qmi", sys.m21, x)
-    return v1.reshape(-1, k), v2.reshape(-1, k)
+    """``sys.voltages(i1, None)`` ``(m, k)`` compiled (:func:`.newton_kernel.column_voltages`:
+    the same values, bit for bit), each column reading its block through ``sys.src`` —
+    without materialising a block per column for a tiled system (scenarios with the same
+    sites) or a view of some of its columns (a later stage's)."""
+    m, k = sys.n_cols, sys.v10.shape[1]
+    src = np.arange(m) if sys.src is None else sys.src
+    v1 = np.empty((m, k), complex)
+    v2 = np.empty((m, k), complex)
+    column_voltages(*(np.ascontiguousarray(a, complex) for a in (sys.v10, sys.v20, sys.m11,
+                                                                 sys.m21)),
+                    np.ascontiguousarray(src, np.int64), np.ascontiguousarray(i1, complex),
+                    v1, v2)
+    return v1, v2
 
 
 def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, step):

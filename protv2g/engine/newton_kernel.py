@@ -359,3 +359,23 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
                 rn = max(rn, abs(rows[0, i]))
             res[col] = rn
 
+
+@njit(parallel=True, cache=True)
+def column_voltages(v10, v20, m11, m21, src, x, v1, v2):  # pragma: no cover - numba
+    """The sites' voltages ``v1 = v1⁰ + M11·x``, ``v2 = v2⁰ + M21·x`` of every column (in
+    place; ``v10, v20`` ``(B, k)``, ``m11, m21`` ``(B, k, k)`` blocks, ``src`` ``(n,)`` the
+    block of each column, ``x, v1, v2`` ``(n, k)``), without gathering a block per column.
+    The arithmetic of ``v⁰ + np.einsum("mij,mj->mi", M, x)`` (products summed from 0 in
+    ``j`` order, then added to ``v⁰``): the same values, bit for bit."""
+    n, k = x.shape
+    for ch in prange((n + CHUNK - 1) // CHUNK):
+        for c in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
+            b = src[c]
+            for i in range(k):
+                s1 = 0j
+                s2 = 0j
+                for j in range(k):
+                    s1 += m11[b, i, j] * x[c, j]
+                    s2 += m21[b, i, j] * x[c, j]
+                v1[c, i] = v10[b, i] + s1
+                v2[c, i] = v20[b, i] + s2

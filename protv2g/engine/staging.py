@@ -73,15 +73,15 @@ def _x(sol: ColumnSolution, neg: bool) -> np.ndarray:
     return np.concatenate([sol.i1, sol.i2], axis=1) if neg else sol.i1.copy()
 
 
-def _take(sol: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
-    """The columns ``cols`` of ``sol`` (a column may repeat)."""
-    return ColumnSolution(**{f: (getattr(sol, f)[cols] if isinstance(getattr(sol, f),
-                                                                     np.ndarray)
-                                 else getattr(sol, f)) for f in sol.__dataclass_fields__})
-
-
+#: the per-column fields of a :class:`ColumnSolution`, in its constructor's order
 _COLUMN_FIELDS = ("i1", "i2", "v1", "v2", "pll_frozen", "unconverged", "residual",
                   "tracking_residual")
+
+
+def _take(sol: ColumnSolution, cols: np.ndarray | slice) -> ColumnSolution:
+    """The columns ``cols`` of ``sol`` (a column may repeat; a ``slice`` gives views)."""
+    return ColumnSolution(*(getattr(sol, f)[cols] for f in _COLUMN_FIELDS),
+                          iterations=sol.iterations)
 
 
 def _put(out: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
@@ -95,6 +95,15 @@ def _put(out: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSo
 def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
     """``old`` with the columns ``cols`` replaced by ``new`` (a new solution; ``old`` kept)."""
     return _put(replace(old, **{f: getattr(old, f).copy() for f in _COLUMN_FIELDS}), new, cols)
+
+
+def _view(sys: ColumnSystem, cols: np.ndarray) -> ColumnSystem:
+    """The columns ``cols`` of ``sys`` as a view of its blocks (``src``), not materialised:
+    the compiled kernels read each column's block through ``src``
+    (:func:`~protv2g.engine.newton.solve_columns`; the numpy paths materialise what they
+    use, :meth:`ColumnSystem.take`)."""
+    src = np.arange(len(sys.v10)) if sys.src is None else sys.src
+    return ColumnSystem(sys.v10, sys.v20, sys.m11, sys.m21, sys.m12, sys.m22, src[cols])
 
 
 def _distinct_twins(twin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +152,7 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         sol0 = solve_columns(sys, sites.law, lim0, pre, hold=sites.hold[:, None], e_gfm=e_gfm)
     else:
         u, back = _distinct_twins(first_cycle_twin)
-        sol0 = _take(solve_columns(sys.take(u), sites.law.take_cols(u), lim0[u], pre[u],
+        sol0 = _take(solve_columns(_view(sys, u), sites.law.take_cols(u), lim0[u], pre[u],
                                    hold=sites.hold[:, None],
                                    e_gfm=None if e_gfm is None else e_gfm[u]), back)
     if not staged or not sites.dynamic:
@@ -160,13 +169,13 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         every = len(cols) == m  # cols ⊆ 0…m−1, increasing: all columns (no copies)
         if cur["sol"] is None:  # a new stage at these columns
             cur["sub"], cur["law"] = ((sys, sites.law) if every else
-                                      (sys.take(cols), sites.law.take_cols(cols)))
+                                      (_view(sys, cols), sites.law.take_cols(cols)))
         pre_c = pre if every else pre[cols]
         whole = len(redo) == len(cols)
         law_r = cur["law"] if whole else cur["law"].take_cols(redo)
         pre_r = pre_c if whole else pre_c[redo]
         e_r = None if e_gfm is None else e_gfm[cols][redo]
-        sub = cur["sub"] if whole else cur["sub"].take(redo)
+        sub = cur["sub"] if whole else _view(cur["sub"], redo)
         # Newton starts one fixed-point step (this stage's law and limits) from the previous
         # stage's currents, or, re-solving after a cessation, from this stage's so far
         prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
@@ -306,11 +315,9 @@ def restrict(stg: StagedChargers, cols: np.ndarray | slice) -> StagedChargers:
     """The fault buses ``cols`` of a staged solution, without the trailing stages that none of
     them reaches (a scenario's own stage count); a ``slice`` gives views, not copies."""
     t0 = stg.t_start_s[:, cols]
-    n = 1 + max((j for j in range(1, len(t0)) if np.isfinite(t0[j]).any()), default=0)
-    sols = []
-    for sol in stg.stages[:n]:
-        sols.append(ColumnSolution(**{f: (getattr(sol, f)[cols] if isinstance(
-            getattr(sol, f), np.ndarray) else getattr(sol, f)) for f in sol.__dataclass_fields__}))
+    reached = np.flatnonzero(np.isfinite(t0[1:]).any(axis=1))
+    n = 2 + int(reached[-1]) if len(reached) else 1
+    sols = [_take(sol, cols) for sol in stg.stages[:n]]
     return StagedChargers(t0[:n], stg.t_end_s[:n, cols], sols, stg.on[:n, cols],
                           stg.ceased[:n, cols], stg.trip_s[cols], stg.ceased_sustained[cols],
                           stg.v_min_sustained_pu[cols])
