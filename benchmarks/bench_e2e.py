@@ -861,14 +861,14 @@ def _draft_sites(text: str, two_sites: bool) -> list[str] | None:
     if near is None:
         print("  no three-phase candidate bus listed in the draft: cannot add a site")
         return None
-    sites = [f"{{name: depot, bus: {near.group(1)}, n_chargers: 20, p_charger_kw: 100, "
+    sites = [f"{{name: depot, bus: '{near.group(1)}', n_chargers: 20, p_charger_kw: 100, "
              "phases: 3}"]
     if two_sites:
         end = re.search(r"lateral ends \(one or two phases\):\n#\s+(\S+)\s+([abc]+)\s", text)
         if end is None:
             print("  no lateral-end candidate bus listed in the draft: cannot add 'homes'")
             return None
-        sites.append(f"{{name: homes, bus: {end.group(1)}, phases: 1, phase: {end.group(2)[0]}, "
+        sites.append(f"{{name: homes, bus: '{end.group(1)}', phases: 1, phase: {end.group(2)[0]}, "
                      "n_chargers: 10, p_charger_kw: 11.5}")
     return sites
 
