@@ -49,7 +49,7 @@ from protv2g.criteria import CATALOGUE, order
 from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes
 from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
-from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS, CheckStatus, is_given
+from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
            "PAIR_CRITERIA", "MECHANISM_COLUMNS", "TREND_ABS", "TREND_REL", "finding_keys",
@@ -260,18 +260,21 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     sorted_at = np.lexsort((m_ev, s_ev, f_ev))
     pos = first[sorted_at]  # the evidence rows' positions among the kept rows, in order
 
-    evidence = violations.iloc[cols.at[pos]].reset_index(drop=True)
-    for col in VIOLATION_COLUMNS:
-        if col not in evidence.columns:
-            evidence[col] = None
-    for col, (codes, texts) in scen.items():
-        evidence[col] = texts[codes[pos]]
-    evidence["p_export_kw"] = (p_export_kw[pos] if isinstance(p_export_kw, np.ndarray)
-                               else p_export_kw)
-    evidence["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][pos]]
-    evidence["load_levels"] = day_load(load_levels[sorted_at], evidence)
-    evidence["finding"] = fid[f_ev[sorted_at]]
-    evidence["evidence"] = list(map("E{:04d}".format, range(1, len(evidence) + 1)))
+    at = cols.at[pos]
+    made = {col: texts[codes[pos]] for col, (codes, texts) in scen.items()}
+    made["p_export_kw"] = (p_export_kw[pos] if isinstance(p_export_kw, np.ndarray)
+                           else np.full(len(pos), p_export_kw))
+    made["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][pos]]
+    made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
+        {c: _cells(violations, c, at) for c in ("load_fraction", "time_h")
+         if c in violations.columns}))
+    made["finding"] = fid[f_ev[sorted_at]]
+    made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(pos) + 1))),
+                                dtype=object)
+    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
+    # one array per column, not consolidated: a copy of the table the result needs not
+    evidence = pd.DataFrame({c: made[c] if c in made else _taken(violations, c, at)
+                             for c in EVIDENCE_COLUMNS + extra}, copy=False)
 
     coded = {c: cols.text(c) for c in ("attribution", "fault_bus", "fault_type", "case",
                                        "other_device", "scenario")}
@@ -282,8 +285,6 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         {k: texts[codes[first[head_at[head.index.to_numpy()]]]]
          for k, (codes, texts) in keys.items()},
         np.bincount(key)[head["_key"].to_numpy()], m_ev[sorted_at], rule_labels(coordination))
-    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
-    evidence = evidence[[c for c in EVIDENCE_COLUMNS + extra if c in evidence.columns]]
     return Findings(findings, evidence)
 
 
@@ -291,6 +292,29 @@ def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
     """The cells of ``frame[col]`` at positions ``at`` (``None`` without the column)."""
     return (frame[col].to_numpy()[at] if col in frame.columns
             else np.full(len(at), None, dtype=object))
+
+
+def _taken(frame: pd.DataFrame, col: str, at: np.ndarray):
+    """``frame[col]``'s cells at positions ``at``, its dtype kept (a column of ``None``
+    without the column)."""
+    if col not in frame.columns:
+        return np.full(len(at), None, dtype=object)
+    values = frame[col]
+    return (values.to_numpy()[at] if isinstance(values.dtype, np.dtype)
+            else values.array.take(at))
+
+
+def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
+    """The smallest margin of rows ``lo:hi`` where ``base`` ((n,) bool) holds, NaN without
+    (pandas' ``min``, skipping NaN, on a float column without a Series per finding)."""
+    sel = base[lo:hi]
+    if not sel.any():
+        return np.nan
+    if margin.dtype != np.float64:
+        return pd.to_numeric(margin.iloc[lo:hi][sel], errors="coerce").min()
+    values = margin.to_numpy()[lo:hi][sel]
+    values = values[~np.isnan(values)]
+    return values.min() if len(values) else np.float64(np.nan)
 
 
 def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -305,7 +329,10 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
     levels = pd.factorize(evidence["load_levels"].to_numpy(dtype=object))
-    trend_rows = evidence[["margin", "p_export_kw", "p_charging_kw", "participation"]]
+    trend_rows = pd.DataFrame({c: evidence[c] if c in evidence.columns
+                               else np.full(len(evidence), None, dtype=object)
+                               for c in ("margin", "p_export_kw", "p_charging_kw",
+                                         "participation")})
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
     out = []
@@ -315,9 +342,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         w_m = float(worst_m[lo])
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
-        sel = base[lo:hi]
-        base_m = (pd.to_numeric(evidence["margin"].iloc[lo:hi][sel], errors="coerce").min()
-                  if sel.any() else np.nan)
+        base_m = _base_margin(evidence["margin"], base, lo, hi)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
@@ -327,7 +352,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
                 _distinct(given["other_device"], lo, hi), 4),
             "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
             "margin_unit": unit,
-            "limit": pd.to_numeric(pd.Series([w["limit"]]), errors="coerce").iloc[0],
+            "limit": (np.float64(w["limit"]) if isinstance(w["limit"], float)
+                      else pd.to_numeric(pd.Series([w["limit"]]), errors="coerce").iloc[0]),
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
