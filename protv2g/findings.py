@@ -120,7 +120,8 @@ def finding_keys(rows: pd.DataFrame, coordination: pd.DataFrame | None = None) -
 
     ``partner`` is ``other_device`` for :data:`PAIR_CRITERIA`, else empty.
     """
-    keys = key_codes(rows, coordination, MECHANISM_COLUMNS, PAIR_CRITERIA)
+    keys = key_codes(ColumnCodes(rows, np.arange(len(rows))), coordination, MECHANISM_COLUMNS,
+                     PAIR_CRITERIA)
     return pd.DataFrame({k: texts[codes] for k, (codes, texts) in keys.items()},
                         index=rows.index)
 
@@ -229,11 +230,12 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     scenario = cols.text("scenario")
     scen, p_export_kw = scenario_codes(scenario, _scenario_info(scenarios))
     margin = cols.values("margin")
+    # the finding key holds the criterion and mechanism texts: not coded again
     first, load_levels = collapse(
-        [key, keys["criterion"][0], cols.text("status")[0], cols.text("attribution")[0],
-         scen["participation"][0], scen["export_level"][0]]
+        [key, cols.text("status")[0], cols.text("attribution")[0], scen["participation"][0],
+         scen["export_level"][0]]
         + [cols.text(c)[0] for c in ("fault_bus", "fault_type", "case", "device",
-                                     "other_device")] + [keys["mechanism"][0]],
+                                     "other_device")],
         margin, scen["load_level"], scenario)
 
     # order findings: criterion, status, worst margin
