@@ -22,6 +22,10 @@ from the coordination table row the violation came from (its ``check`` label, us
 opaque identifier of the rule, never parsed). Extra columns the checks add (``tolerance``,
 ``bracket``, ``data_boundary``, rule values …) are kept on the evidence rows.
 
+The rows are grouped on integer codes of their text columns (:mod:`protv2g.findings_rows`,
+:mod:`protv2g.text_codes`): each distinct text is written and tested once, not each cell
+(#21: the 10,000-bus study's 472,765 rows), with the same groups, order and texts.
+
 Examples
 --------
 >>> import pandas as pd
@@ -274,7 +278,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(pos) + 1))),
                                 dtype=object)
     extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
-    # one array per column, not consolidated: a copy of the table the result needs not
+    # one array per column, left unconsolidated: the 10⁵-row table is not copied again
     evidence = pd.DataFrame({c: made[c] if c in made else _taken(violations, c, at)
                              for c in EVIDENCE_COLUMNS + extra}, copy=False)
 
