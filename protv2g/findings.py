@@ -22,6 +22,10 @@ from the coordination table row the violation came from (its ``check`` label, us
 opaque identifier of the rule, never parsed). Extra columns the checks add (``tolerance``,
 ``bracket``, ``data_boundary``, rule values …) are kept on the evidence rows.
 
+The rows are grouped on integer codes of their text columns (:mod:`protv2g.findings_rows`,
+:mod:`protv2g.text_codes`): each distinct text is written and tested once, not each cell
+(#21: the 10,000-bus study's 472,765 rows), with the same groups, order and texts.
+
 Examples
 --------
 >>> import pandas as pd
@@ -46,8 +50,10 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, order
+from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes
 from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
-from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS, CheckStatus, is_given
+from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
+from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
            "PAIR_CRITERIA", "MECHANISM_COLUMNS", "TREND_ABS", "TREND_REL", "finding_keys",
@@ -113,56 +119,15 @@ def _text(series: pd.Series) -> pd.Series:
     return series.map(lambda v: str(v) if is_given(v) else "")
 
 
-def _mechanism(rows: pd.DataFrame, coordination: pd.DataFrame | None) -> pd.Series:
-    """The sub-rule of every row: its typed mechanism columns (first given wins, row by row;
-    e.g. C8's ``mechanism`` beside C2's ``rule``), else the coordination row's rule (C2's
-    lockout rule has no ``rule`` id beside its fuse-saving rule's ``fuse_saving_k``)."""
-    out = pd.Series("", index=rows.index, dtype=object)
-    typed = pd.Series(False, index=rows.index)
-    for col in MECHANISM_COLUMNS:
-        if col in rows.columns:
-            text = _text(rows[col])
-            fill = ~typed & text.ne("")
-            out[fill] = text[fill]
-            typed |= fill
-    if typed.all() or coordination is None or coordination.empty or (
-            "check" not in coordination.columns):
-        return out
-    pair = rows[rows["criterion"].astype(str).isin(PAIR_CRITERIA) & ~typed]
-    if pair.empty:
-        return out
-    keys = ["criterion", "scenario", "fault_bus", "fault_type", "case"]
-    left = pair[keys + ["device", "other_device", "margin"]].astype(
-        {k: str for k in keys + ["device", "other_device"]}).reset_index(names="_row")
-    right = coordination[keys + ["backup", "primary", "margin_s", "check"]].astype(
-        {k: str for k in keys + ["backup", "primary"]}).rename(
-        columns={"backup": "device", "primary": "other_device"})
-    right = right[right["criterion"].isin(PAIR_CRITERIA)]
-    m = left.merge(right, on=keys + ["device", "other_device"], how="inner")
-    if m.empty:
-        return out
-    gap = (pd.to_numeric(m["margin"], errors="coerce")
-           - pd.to_numeric(m["margin_s"], errors="coerce")).abs()
-    m = m.assign(_gap=gap.fillna(np.inf)).sort_values(["_row", "_gap"], kind="stable")
-    best = m.drop_duplicates("_row").set_index("_row")["check"]
-    out.loc[best.index] = best.astype(str)
-    return out
-
-
 def finding_keys(rows: pd.DataFrame, coordination: pd.DataFrame | None = None) -> pd.DataFrame:
     """The grouping key of every row: criterion, device, partner, mechanism, margin unit.
 
     ``partner`` is ``other_device`` for :data:`PAIR_CRITERIA`, else empty.
     """
-    crit = rows["criterion"].astype(str)
-    other = _text(rows["other_device"]) if "other_device" in rows else ""
-    return pd.DataFrame({
-        "criterion": crit,
-        "device": _text(rows["device"]),
-        "partner": np.where(crit.isin(PAIR_CRITERIA), other, ""),
-        "mechanism": _mechanism(rows, coordination),
-        "margin_unit": _text(rows["margin_unit"]),
-    }, index=rows.index)
+    keys = key_codes(ColumnCodes(rows, np.arange(len(rows))), coordination, MECHANISM_COLUMNS,
+                     PAIR_CRITERIA)
+    return pd.DataFrame({k: texts[codes] for k, (codes, texts) in keys.items()},
+                        index=rows.index)
 
 
 def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
@@ -180,60 +145,28 @@ def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
     return out[~out.index.duplicated()]
 
 
-def _collapse(rows: pd.DataFrame) -> pd.DataFrame:
-    """One evidence row per group of rows that differ only in load level (and scenario name)."""
-    if rows.empty:
-        return rows.assign(load_levels="")
-    margin = pd.to_numeric(rows["margin"], errors="coerce").round(6)
-    key_cols = ["_key", "criterion", "status", "attribution", "participation", "export_level",
-                "fault_bus", "fault_type", "case", "device", "other_device", "mechanism"]
-    keys = rows[[c for c in key_cols if c in rows.columns]].astype(str)
-    keys = keys.assign(_m=margin.astype(str))
-    # scenarios with no load-level axis (the day, the flow-only rows) keep their own rows
-    keys = keys.assign(_own=np.where(rows["load_level"].astype(str) == "",
-                                     rows["scenario"].astype(str), ""))
-    gid = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup()
-    # each group's distinct load levels, sorted, from one pass over the (group, level) pairs
-    # (#21: a Python function per group cost ≈ 0.1 s on the IEEE 8500's 10,000 rows)
-    levels: dict[int, list[str]] = {}
-    for g, level in sorted({(g, x) for g, x in zip(
-            gid.tolist(), rows["load_level"].astype(str).tolist(), strict=True) if x}):
-        levels.setdefault(g, []).append(level)
-    text = {g: ", ".join(v) for g, v in levels.items()}
-    first = rows.assign(_gid=gid.to_numpy()).drop_duplicates("_gid")
-    return first.assign(load_levels=[text.get(g, "") for g in first["_gid"].tolist()]
-                        ).drop(columns="_gid")
-
-
-def _day_load(rows: pd.DataFrame) -> pd.Series:
-    """``load_levels`` of evidence rows, and for a row of the 96-step day (no load-level axis)
-    the step's time and load: ``"day 20:00 (92 % of peak load)"`` (``time_h``,
-    ``load_fraction`` of the flow row, :mod:`protv2g.checks.load`)."""
-    out = rows["load_levels"].astype(str)
-    if "load_fraction" not in rows.columns:
-        return out
-    frac = pd.to_numeric(rows["load_fraction"], errors="coerce")
-    t = (pd.to_numeric(rows["time_h"], errors="coerce") if "time_h" in rows.columns
-         else pd.Series(np.nan, index=rows.index))
-    day = out.eq("") & frac.notna()
-    clock = t.map(lambda h: f" {int(h):02d}:{round(60 * (h % 1)):02d}" if np.isfinite(h) else "")
-    return out.where(~day, "day" + clock + frac.map(lambda f: f" ({100 * f:.0f} % of peak load)"))
-
-
-def _join(values: pd.Series, limit: int = 8, key=None) -> str:
-    items = sorted({v for v in values.astype(str) if v}, key=key)
+def _join(texts: list[str], limit: int = 8) -> str:
+    """The distinct non-empty ``texts``, sorted, at most ``limit`` of them named."""
+    items = sorted({v for v in texts if v})
     if len(items) > limit:
         return ", ".join(items[:limit]) + f" … (+{len(items) - limit})"
     return ", ".join(items)
 
 
-def _attribution(att: pd.Series) -> str:
-    values = {str(v) for v in att if is_given(v) and str(v)}
-    if not values:  # rows without a base-case comparison: V2G's share is not known
+def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[str]:
+    """The distinct texts of rows ``lo:hi`` of a coded column."""
+    codes, texts = coded
+    return texts[pd.unique(codes[lo:hi])].tolist()
+
+
+def _attribution(values: list[str]) -> str:
+    """From the distinct given texts of a finding's rows' ``attribution``."""
+    given = {v for v in values if v}
+    if not given:  # rows without a base-case comparison: V2G's share is not known
         return Attribution.UNKNOWN
-    if values <= {"pre-existing"}:
+    if given <= {"pre-existing"}:
         return Attribution.PRE_EXISTING
-    if values <= {"new"}:
+    if given <= {"new"}:
         return Attribution.CAUSED
     return Attribution.WORSE
 
@@ -291,76 +224,154 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                      pd.DataFrame(columns=EVIDENCE_COLUMNS))
     if violations is None or violations.empty or "status" not in violations.columns:
         return empty
-    rows = violations[violations["status"].astype(str).isin(_FINDING_STATUSES)].copy()
-    if rows.empty:
+    status = text_codes(violations["status"])
+    keep = np.isin(status[1], list(_FINDING_STATUSES))[status[0]]
+    if not keep.any():
         return empty
-    for col in VIOLATION_COLUMNS:
-        if col not in rows.columns:
-            rows[col] = None
-    keys = finding_keys(rows, coordination)
-    rows["mechanism"] = keys["mechanism"]
-    text = keys.astype(str)
-    rows["_key"] = text.iloc[:, 0].str.cat([text[c].to_numpy() for c in text.columns[1:]],
-                                           sep="\x1f")
-    info = _scenario_info(scenarios)
-    scen = rows["scenario"].astype(str)
-    for col in info.columns:
-        rows[col] = scen.map(info[col]) if len(info) else np.nan
-    for col in ("participation", "load_level", "export_level"):
-        rows[col] = _text(rows[col])
-    n_rows = rows.groupby("_key").size()
-    parts = keys.assign(_key=rows["_key"]).drop_duplicates("_key").set_index("_key")
-    evidence = _collapse(rows)
-    evidence["load_levels"] = _day_load(evidence)
+    cols = ColumnCodes(violations, np.flatnonzero(keep), {"status": status})
+    keys = key_codes(cols, coordination, MECHANISM_COLUMNS, PAIR_CRITERIA)
+    key = combine_codes(*(codes for codes, _ in keys.values()))
+    scenario = cols.text("scenario")
+    scen, p_export_kw = scenario_codes(scenario, _scenario_info(scenarios))
+    margin = cols.values("margin")
+    # the finding key holds the criterion and mechanism texts: not coded again
+    first, load_levels = collapse(
+        [key, cols.text("status")[0], cols.text("attribution")[0], scen["participation"][0],
+         scen["export_level"][0]]
+        + [cols.text(c)[0] for c in ("fault_bus", "fault_type", "case", "device",
+                                     "other_device")],
+        margin, scen["load_level"], scenario)
 
     # order findings: criterion, status, worst margin
-    ev_margin = pd.to_numeric(evidence["margin"], errors="coerce")
-    evidence = evidence.assign(_m=ev_margin.fillna(np.inf),
-                               _s=evidence["status"].map(lambda s: STATUS_ORDER.get(str(s), 9)))
-    head = evidence.sort_values(["_s", "_m"], kind="stable").drop_duplicates("_key")
-    head = head.assign(_o=head["criterion"].map(lambda c: order(str(c))[0]),
-                       _u=head["margin_unit"].map(lambda u: str(u) if is_given(u) else ""))
+    status_rank = np.array([STATUS_ORDER.get(str(x), 9) for x in status[1].tolist()])
+    s_ev = status_rank[cols.text("status")[0][first]].astype(np.int64)
+    m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
+    k_ev = key[first]
+    by_margin = np.lexsort((m_ev, s_ev))  # stable: the first row of a key is its worst
+    _, head_at = np.unique(k_ev[by_margin], return_index=True)
+    head_at = by_margin[np.sort(head_at)]
+    at = cols.at[first[head_at]]
+    head = pd.DataFrame({
+        "_s": s_ev[head_at], "_o": [order(str(c))[0] for c in _cells(violations, "criterion",
+                                                                     at)],
+        "_u": [str(u) if is_given(u) else "" for u in _cells(violations, "margin_unit", at)],
+        "_m": m_ev[head_at], "_key": k_ev[head_at]})
     # failing first; then criterion number; margins compared only within one unit
     head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
     width = max(2, len(str(len(head))))
-    fid = {k: f"F{i:0{width}d}" for i, k in enumerate(head["_key"], start=1)}
-    rank = {k: i for i, k in enumerate(head["_key"])}
-    evidence["finding"] = evidence["_key"].map(fid)
-    evidence["_f"] = evidence["_key"].map(rank)
-    evidence = evidence.sort_values(["_f", "_s", "_m"], kind="stable").reset_index(drop=True)
-    evidence["evidence"] = [f"E{i:04d}" for i in range(1, len(evidence) + 1)]
+    fid = np.array([f"F{i:0{width}d}" for i in range(1, len(head) + 1)], dtype=object)
+    rank = np.zeros(int(key.max()) + 1, dtype=np.int64)
+    rank[head["_key"].to_numpy()] = np.arange(len(head))
+    f_ev = rank[k_ev]
+    sorted_at = np.lexsort((m_ev, s_ev, f_ev))
+    pos = first[sorted_at]  # the evidence rows' positions among the kept rows, in order
 
-    labels = rule_labels(coordination)
+    at = cols.at[pos]
+    made = {col: texts[codes[pos]] for col, (codes, texts) in scen.items()}
+    made["p_export_kw"] = (p_export_kw[pos] if isinstance(p_export_kw, np.ndarray)
+                           else np.full(len(pos), p_export_kw))
+    made["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][pos]]
+    made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
+        {c: _cells(violations, c, at) for c in ("load_fraction", "time_h")
+         if c in violations.columns}))
+    made["finding"] = fid[f_ev[sorted_at]]
+    made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(pos) + 1))),
+                                dtype=object)
+    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
+    # one array per column, left unconsolidated: the 10⁵-row table is not copied again
+    evidence = pd.DataFrame({c: made[c] if c in made else _taken(violations, c, at)
+                             for c in EVIDENCE_COLUMNS + extra}, copy=False)
+
+    coded = {c: cols.text(c) for c in ("attribution", "fault_bus", "fault_type", "case",
+                                       "other_device", "scenario")}
+    findings = _finding_rows(
+        evidence, {c: (codes[pos], texts) for c, (codes, texts) in
+                   {**coded, "export_level": scen["export_level"]}.items()},
+        np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1, [len(pos)]]),
+        {k: texts[codes[first[head_at[head.index.to_numpy()]]]]
+         for k, (codes, texts) in keys.items()},
+        np.bincount(key)[head["_key"].to_numpy()], m_ev[sorted_at], rule_labels(coordination))
+    return Findings(findings, evidence)
+
+
+def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
+    """The cells of ``frame[col]`` at positions ``at`` (``None`` without the column)."""
+    return (frame[col].to_numpy()[at] if col in frame.columns
+            else np.full(len(at), None, dtype=object))
+
+
+def _taken(frame: pd.DataFrame, col: str, at: np.ndarray):
+    """``frame[col]``'s cells at positions ``at``, its dtype kept (a column of ``None``
+    without the column)."""
+    if col not in frame.columns:
+        return np.full(len(at), None, dtype=object)
+    values = frame[col]
+    return (values.to_numpy()[at] if isinstance(values.dtype, np.dtype)
+            else values.array.take(at))
+
+
+def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
+    """The smallest margin of rows ``lo:hi`` where ``base`` ((n,) bool) holds, NaN without
+    (pandas' ``min``, skipping NaN, on a float column without a Series per finding)."""
+    sel = base[lo:hi]
+    if not sel.any():
+        return np.nan
+    if margin.dtype != np.float64:
+        return pd.to_numeric(margin.iloc[lo:hi][sel], errors="coerce").min()
+    values = margin.to_numpy()[lo:hi][sel]
+    values = values[~np.isnan(values)]
+    return values.min() if len(values) else np.float64(np.nan)
+
+
+def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
+                  ends: np.ndarray, parts: dict[str, np.ndarray], n_rows: np.ndarray,
+                  worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+    """One row per finding from its evidence rows (``evidence``, sorted by finding then
+    worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
+    (``coded``, in evidence order), the finding's key texts (``parts``, (f,) each) and its
+    violation-row count (``n_rows``, (f,)); ``worst_m`` (n,): the rows' margins, NaN as
+    +inf."""
+    given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
+    base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
+            & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
+    levels = pd.factorize(evidence["load_levels"].to_numpy(dtype=object))
+    trend_rows = pd.DataFrame({c: evidence[c] if c in evidence.columns
+                               else np.full(len(evidence), None, dtype=object)
+                               for c in ("margin", "p_export_kw", "p_charging_kw",
+                                         "participation")})
+    worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
+                                                "fault_bus", "case", "limit", "message")}
     out = []
-    for key, grp in evidence.groupby("_key", sort=False):
-        w = grp.iloc[0]  # sorted: worst status, then smallest margin
-        crit, dev, partner, mech, unit = parts.loc[key, ["criterion", "device", "partner",
-                                                        "mechanism", "margin_unit"]]
-        base = grp[grp["export_level"].isin(["0", ""]) & (grp["attribution"].astype(str)
-                                                          == "pre-existing")]
-        base_m = pd.to_numeric(base["margin"], errors="coerce").min() if len(base) else np.nan
+    for k, hi in enumerate(ends.tolist()):
+        lo = int(ends[k - 1]) if k else 0
+        w = {c: v[lo] for c, v in worst.items()}  # sorted: worst status, then smallest margin
+        w_m = float(worst_m[lo])
+        crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
+            "criterion", "device", "partner", "mechanism", "margin_unit"))
+        base_m = _base_margin(evidence["margin"], base, lo, hi)
         out.append({
-            "finding": fid[key], "criterion": crit,
+            "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
-            "status": str(w["status"]), "attribution": _attribution(grp["attribution"]),
-            "device": dev, "other_device": partner or _join(grp["other_device"].map(
-                lambda v: str(v) if is_given(v) else ""), 4),
-            "mechanism": mech, "worst_margin": float(w["_m"]) if np.isfinite(w["_m"])
-            else np.nan, "margin_unit": unit,
-            "limit": pd.to_numeric(pd.Series([w["limit"]]), errors="coerce").iloc[0],
+            "status": str(w["status"]),
+            "attribution": _attribution(_distinct(given["attribution"], lo, hi)),
+            "device": dev, "other_device": partner or _join(
+                _distinct(given["other_device"], lo, hi), 4),
+            "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
+            "margin_unit": unit,
+            "limit": (np.float64(w["limit"]) if isinstance(w["limit"], float)
+                      else pd.to_numeric(pd.Series([w["limit"]]), errors="coerce").iloc[0]),
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": export_trend(grp, unit),
-            "scenarios": _join(grp["scenario"], 6), "fault_types": _join(grp["fault_type"]),
-            "cases": _join(grp["case"]), "locations": _join(grp["fault_bus"], 10),
-            "load_levels": _join(grp["load_levels"].str.split(", ").explode().fillna("")),
-            "n_rows": int(n_rows[key]), "n_evidence": len(grp),
-            "evidence_first": str(grp["evidence"].iloc[0]),
-            "evidence_last": str(grp["evidence"].iloc[-1]),
+            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit),
+            "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
+            "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
+            "cases": _join(_distinct(coded["case"], lo, hi)),
+            "locations": _join(_distinct(coded["fault_bus"], lo, hi), 10),
+            "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
+            "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
+            "evidence_first": str(evidence["evidence"].iat[lo]),
+            "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             "message": str(w["message"]) if is_given(w["message"]) else "",
         })
-    findings = pd.DataFrame(out, columns=FINDING_COLUMNS)
-    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
-    evidence = evidence[[c for c in EVIDENCE_COLUMNS + extra if c in evidence.columns]]
-    return Findings(findings.reset_index(drop=True), evidence)
+    return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -48,7 +48,8 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
-           "describe_fault", "describe_rows", "empty_violations", "is_given", "status_mask"]
+           "NOT_GIVEN_TEXT", "describe_fault", "describe_rows", "empty_violations", "is_given",
+           "status_mask"]
 
 
 class CheckStatus(StrEnum):
@@ -136,13 +137,19 @@ def describe_rows(violations: pd.DataFrame) -> str:
     return text + (f"; {', '.join(apart)}" if apart else "")
 
 
+#: The texts of a blank table cell (:func:`is_given`): a cell is given exactly when its
+#: ``str`` is none of these (``str(None)`` and ``str(nan)`` are among them), which lets
+#: :func:`protv2g.text_codes.given_codes` judge a column on its distinct texts only.
+NOT_GIVEN_TEXT = frozenset({"", "nan", "None", "<NA>"})
+
+
 def is_given(value: Any) -> bool:
     """False for None, NaN and empty or "nan"/"None" text (a blank table cell)."""
     if value is None:
         return False
     if isinstance(value, float) and math.isnan(value):
         return False
-    return str(value) not in ("", "nan", "None", "<NA>")
+    return str(value) not in NOT_GIVEN_TEXT
 
 
 def describe_fault(row: pd.Series | dict) -> str:
