@@ -45,6 +45,20 @@ last session's quiet machine (2.2× at 1,000 and 3,000 buses) −8 % would give 
 ≤ 2× target is not shown robustly here. Left: the Newton kernel (≈ 45 % of the default
 model's own time; the site law is most of it) and ``applicable_voltages`` (numpy's SIMD
 complex arithmetic differs in the last bit from scalar compiled code, so it stays numpy).
+Then (branch ``engine_ratio4``, no engine change kept): the Newton kernel itself, timed on
+the 32 ``newton_columns`` calls of the 1,000-bus study captured and replayed (108,711 columns,
+100,505 of them one Newton step, 8,155 two; ≈ 1.5 µs a column: one fixed-point start, the law
+with derivatives, one line-search trial — 3 law evaluations of 3 sites, none redundant), old
+0.163–0.196 s CPU. The site law's per-column constants (``e^{-jφ}``, the pre-fault unit
+phasor and magnitude) worked out once per column instead of per evaluation: outputs
+bit-identical (every summary array at 1,000 and 3,000 buses), but no gain — new/old paired in
+one process (old kernel module loaded beside the new, 15–21 rounds, ``NUMBA_NUM_THREADS=1``,
+load 5.8–7.2) 1.07× (``e^{-jφ}`` then computed for every site), 1.01×, 1.02× with it only
+where held/constant and the law inlined; separate processes (first version, old/new
+alternated, 7 rounds, load 2.5–5.2) old 0.163–0.196, new 0.166–0.245 s. Dropped (patch
+kept with the helper's report). What a one-step column costs beyond the law (the ``2k × 2k``
+real elimination, ``abs`` = ``hypot`` in the residual norms) cannot be cut without moving the
+stopping decisions in the last bit.
 
 Session 11 (2026-12-02, branch ``engine_ratio2``: the device reduction without whole-array
 passes, cessation re-solves written in place, first-cycle twins without a sort; results
