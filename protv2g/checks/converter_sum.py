@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -159,7 +159,8 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
 
 
 def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
-                       base_of: Mapping[str, str]) -> ConverterSplit:
+                       base_of: Mapping[str, str], base_row: np.ndarray | None = None
+                       ) -> ConverterSplit:
     """:func:`split_currents` of every row of a fault table against its base case's row.
 
     Parameters
@@ -171,6 +172,10 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         Columns that name the same fault (and device) in another scenario.
     base_of : mapping
         Scenario → its base case.
+    base_row : ndarray of int, optional
+        ``(len(frame),)``: the position in ``frame`` of each row's base row (``-1``: none),
+        when the caller has it from integer codes (C7:
+        :meth:`protv2g.checks._keys.FaultKeys.base_rows`); the keys are then not joined.
 
     Returns
     -------
@@ -178,6 +183,34 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         Aligned row by row with ``frame``; the network part is the base row's phasor (NaN
         where the base case has no such row).
     """
+    case = None
+    if base_row is None:
+        row, case = _base_rows(frame, keys, base_of)
+    else:
+        row = np.asarray(base_row, dtype=np.int64)
+    has = row >= 0
+    i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
+                         for p in _PHASES])
+    if case is None:
+        case = factorize_all(frame["case"].to_numpy())
+    is_max = np.array([str(u) == "max" for u in case[1]], bool)
+    mx = is_max[case[0]] if len(is_max) else np.zeros(0, bool)
+    # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
+    # split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the Device
+    # duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
+    parts = [split_currents(i[a:b], np.where(has[a:b, None], i[np.maximum(row[a:b], 0)],
+                                             np.nan), mx[a:b])
+             for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
+    if len(parts) == 1:
+        return parts[0]
+    return ConverterSplit(*(np.concatenate([getattr(p, f.name) for p in parts])
+                            for f in fields(ConverterSplit)))
+
+
+def _base_rows(frame: pd.DataFrame, keys: Sequence[str], base_of: Mapping[str, str]
+               ) -> tuple[np.ndarray, tuple[np.ndarray, Any] | None]:
+    """Each row's base row in ``frame`` (``-1``: none) for :func:`split_against_base`, and
+    the ``case`` column's :func:`~protv2g.checks._rows.factorize_all` when it is a key."""
     keys = list(dict.fromkeys(keys))
     # the base row of each row: the first row of its base scenario with the same keys (as a
     # left join on the keys, base rows deduplicated), found on integer codes (#21: the join
@@ -203,23 +236,7 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     own_code, look_code = both[:len(own)], both[len(own):]
     first = _first_appearance(own_code)
     has &= look_code < len(first)
-    row = np.where(has, first[np.where(has, look_code, 0)] if len(first) else 0, -1)
-    i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
-                         for p in _PHASES])
-    if case is None:
-        case = factorize_all(frame["case"].to_numpy())
-    is_max = np.array([str(u) == "max" for u in case[1]], bool)
-    mx = is_max[case[0]] if len(is_max) else np.zeros(0, bool)
-    # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
-    # split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the Device
-    # duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
-    parts = [split_currents(i[a:b], np.where(has[a:b, None], i[np.maximum(row[a:b], 0)],
-                                             np.nan), mx[a:b])
-             for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
-    if len(parts) == 1:
-        return parts[0]
-    return ConverterSplit(*(np.concatenate([getattr(p, f.name) for p in parts])
-                            for f in fields(ConverterSplit)))
+    return np.where(has, first[np.where(has, look_code, 0)] if len(first) else 0, -1), case
 
 
 #: Rows :func:`split_against_base` hands :func:`split_currents` at once.

@@ -57,6 +57,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks.asymmetry import (
     KAPPA_MAX,
     METHOD_B_MESHED_FACTOR,
@@ -103,7 +104,8 @@ _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asym
 
 def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
                rows: np.ndarray | None = None, columns: list[str] | None = None,
-               x_r_known: dict[int, float] | None = None) -> pd.DataFrame:
+               x_r_known: dict[int, float] | None = None, keys: FaultKeys | None = None
+               ) -> pd.DataFrame:
     """Per (scenario, device, case): the fault with the largest symmetrical current through
     the device on the case's basis and its duty figures (see the module docstring).
 
@@ -124,6 +126,10 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         :func:`duty_frame` of the same study, :attr:`KnownDuty.x_r`); only the other buses
         are solved. The figure depends on the model and the bus alone (one sparse LU of
         ``y_s``, one solve per bus), so it is the same number.
+    keys : FaultKeys, optional
+        The integer codes of ``faults``' rows (``CheckContext.keys``): each row's base row
+        is read off them (:meth:`~protv2g.checks._keys.FaultKeys.base_rows`), the key
+        columns are not joined again per block (#21).
 
     Returns
     -------
@@ -147,11 +153,14 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
     block = (np.cumsum(sizes) - sizes) // DUTY_BLOCK_ROWS  # each device's block
     if len(block) == 0 or block.max() == 0 or (codes < 0).any():
-        worst = _worst_rows(_take(faults, rows, columns, None), base_of)
+        worst = _worst_rows(_take(faults, rows, columns, None), base_of,
+                            _block_base_rows(keys, rows, None, len(faults), base_of))
     else:
         at = block[codes]
         worst = pd.concat([
-            _worst_rows(_take(faults, rows, columns, np.flatnonzero(at == b)), base_of)
+            _worst_rows(_take(faults, rows, columns, np.flatnonzero(at == b)), base_of,
+                        _block_base_rows(keys, rows, np.flatnonzero(at == b), len(faults),
+                                         base_of))
             for b in np.unique(block)])
         worst = worst.sort_values(["scenario", "device", "case"], kind="stable")
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
@@ -209,9 +218,21 @@ def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | No
                         copy=False)
 
 
-def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
+def _block_base_rows(keys: FaultKeys | None, rows: np.ndarray | None, at: np.ndarray | None,
+                     n_rows: int, base_of: dict[str, str]) -> np.ndarray | None:
+    """Each row's base row in the block :func:`_take` builds (``-1``: none), from the
+    fault codes ``keys`` of the table of ``n_rows`` rows; ``None`` without them."""
+    if keys is None or len(keys.fault) != n_rows:
+        return None
+    r = np.arange(n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
+    return keys.base_rows(r if at is None else r[at], base_of)
+
+
+def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str],
+                base_row: np.ndarray | None = None) -> pd.DataFrame:
     """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
     the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
+    ``base_row``: each row's base row in ``faults`` when known (:func:`_block_base_rows`).
 
     The kept rows are found first and only they are copied and given the split columns
     (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
@@ -223,7 +244,7 @@ def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str]) -> pd.DataFrame:
     missing = {c: 0.0 for c in cols if c not in f.columns}
     if missing:
         f = f.assign(**missing)
-    split = split_against_base(f, _KEYS, base_of)
+    split = split_against_base(f, _KEYS, base_of, base_row)
     top = _first_largest(f, ["scenario", "device", "case"], split.i_sym_ka)
     return f.loc[top].assign(
         i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
@@ -315,7 +336,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     at = np.flatnonzero(mx if mx.any() else take)
     if not len(at):
         return concat(rows)
-    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols)
+    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols,
+                   keys=keys_of(ctx))
     # the Device duty sheet takes these (scenario, device, case) rows over (#21: it rebuilt
     # them, 0.3 s on the IEEE 8500): :func:`device_duty_table`'s ``known``
     ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of),
