@@ -91,3 +91,31 @@ def test_too_many_combinations_for_one_integer(monkeypatch):
 def test_unit_formats_per_row(units):
     values = pd.Series(units, dtype=object)
     assert _unit_formats(values) == [UNIT_FORMATS.get(str(u)) for u in values]
+
+
+def _levels_result(fc: pd.DataFrame):
+    from types import SimpleNamespace
+    return SimpleNamespace(
+        fault_currents=fc,
+        settings=pd.DataFrame({"device": ["R-1", "FU-2"], "bus": ["b1", "7"]}),
+        scenarios=pd.DataFrame({"scenario": ["base", "v2g"], "is_base": [True, False]}))
+
+
+def test_fault_levels_at_device_buses_by_text():
+    from protv2g.report.derived import FAULT_LEVEL_COLUMNS, fault_levels
+    fc = pd.DataFrame({
+        "scenario": ["base", "v2g", "base", "v2g", "v2g", "base"],
+        "bus_name": ["b1", "b1", 7, "7", "b9", "b1"],  # 7 and "7" are one bus by their text
+        "fault_type": ["3ph", "3ph", "SLG", "SLG", "3ph", "SLG"],
+        "case": ["max", "max", "min", "min", "max", "max"],
+        "ikss_ka": [2.0, 2.5, 1.0, "0.5", 9.0, np.nan]})
+    out = fault_levels(_levels_result(fc))
+    assert list(out.columns) == FAULT_LEVEL_COLUMNS
+    assert out[["device", "bus", "fault_type"]].values.tolist() == [
+        ["R-1", "b1", "3ph"], ["R-1", "b1", "SLG"], ["FU-2", "7", "SLG"]]
+    assert out["i_max_base_ka"].iloc[0] == 2.0 and out["i_max_v2g_ka"].iloc[0] == 2.5
+    assert out["change_max_percent"].iloc[0] == pytest.approx(25.0)
+    assert out["i_min_v2g_ka"].iloc[2] == 0.5 and out["i_min_base_ka"].iloc[2] == 1.0
+    assert out["i_max_v2g_iec_sum_ka"].isna().all()  # the result carries no IEC sum
+    none_at = fault_levels(_levels_result(fc.assign(bus_name="elsewhere")))
+    assert none_at.empty and list(none_at.columns) == FAULT_LEVEL_COLUMNS

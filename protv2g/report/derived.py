@@ -248,16 +248,21 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
             fc.columns) or "bus" not in settings.columns:
         return pd.DataFrame(columns=FAULT_LEVEL_COLUMNS)
     base = _base_names(result)
-    f = fc.assign(_base=fc["scenario"].astype(str).isin(base),
-                  ikss_ka=pd.to_numeric(fc["ikss_ka"], errors="coerce"),
-                  ikss_iec_sum_ka=pd.to_numeric(fc.get("ikss_iec_sum_ka", np.nan),
-                                                errors="coerce"))
-    # one grouping of the rows at the devices' buses (#21: a mask over the whole table per
+    # only the rows at the devices' buses, and only the columns read (#21: the whole table
+    # copied first, ≈ 0.2 s of the 10,000-bus study's 483k fault rows; a mask over it per
     # device re-converted ~10⁵ bus names to text 31 times on the IEEE 8500)
     dev_bus = settings["bus"].astype(str)
-    bus = f["bus_name"].astype(str)
-    at = bus.isin(set(dev_bus)).to_numpy()
-    f = f[at].assign(_bus=bus.to_numpy()[at], _case=f["case"].astype(str).to_numpy()[at])
+    codes, texts = text_codes(fc["bus_name"])
+    wanted = set(dev_bus)
+    at = np.array([t in wanted for t in texts.tolist()], dtype=bool)[codes]
+    iec_ka = (pd.to_numeric(fc["ikss_iec_sum_ka"], errors="coerce").to_numpy()[at]
+              if "ikss_iec_sum_ka" in fc.columns else np.nan)
+    f = pd.DataFrame({
+        "_bus": texts[codes[at]], "fault_type": fc["fault_type"][at].reset_index(drop=True),
+        "_case": fc["case"][at].astype(str).to_numpy(),
+        "_base": fc["scenario"][at].astype(str).isin(base).to_numpy(),
+        "ikss_ka": pd.to_numeric(fc["ikss_ka"], errors="coerce").to_numpy()[at],
+        "ikss_iec_sum_ka": iec_ka})
     keys = ["_bus", "fault_type", "_case", "_base"]
     agg = f.groupby(keys, sort=False)["ikss_ka"].agg(["max", "min"])
     iec = f[~f["_base"] & (f["_case"] == "max")].groupby(
