@@ -314,7 +314,9 @@ def _recommendation_text(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-def derive(result: StudyResult, models: dict[str, Any] | None = None) -> dict[str, Any]:
+def derive(result: StudyResult, models: dict[str, Any] | None = None,
+           faults: FaultIndex | None | bool = False,
+           pairs: pd.DataFrame | None = None) -> dict[str, Any]:
     """Every derived table of the workbook, by the key its sheet names
     (``findings``, ``evidence``, ``pairs``, ``fault_levels``), plus ``_findings`` (the full
     :class:`~protv2g.findings.Findings`) and ``_formats`` (sheet → column → per-row number
@@ -324,10 +326,15 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None) -> dict[st
     (:func:`protv2g.report.devices.devices_from_result`, as the TCC plan holds them); the
     pair table and the Evidence share them and one :func:`fault_index` (#21: each built them
     again, ≈ 0.15 s for the models on the depot, 0.3-0.5 s for the index on the IEEE 8500).
+    ``faults`` (:func:`fault_index`) and ``pairs`` (:func:`pair_table` of ``result`` and
+    ``models``): when the caller made them first, as the workbook does to hand the pair
+    table to the TCC drawing before the rest is derived; made here when not given
+    (``faults=False``, ``pairs=None``).
     """
     if models is None:
         models, _ = devices_from_result(result)
-    faults = fault_index(result)
+    if faults is False:
+        faults = fault_index(result)
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
     if len(evidence):  # the element whose time each pair row prints (#19)
@@ -347,5 +354,7 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None) -> dict[st
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},
     }
-    return {"findings": view, "evidence": evidence, "pairs": pair_table(result, models, faults),
+    if pairs is None:
+        pairs = pair_table(result, models, faults)
+    return {"findings": view, "evidence": evidence, "pairs": pairs,
             "fault_levels": fault_levels(result), "_findings": f, "_formats": formats}
