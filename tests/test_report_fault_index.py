@@ -62,6 +62,22 @@ def test_all_text_columns_coded_by_their_runs():
     assert len(want) == 1400
 
 
+def test_table_ordered_by_other_columns_than_the_key():
+    # the engine's order (scenario, case, type, device, bus), duplicates after it
+    rows = [(s, d, f"b{b}", t, c) for s in ("base", "v2g") for c in ("max", "min")
+            for t in ("3ph", "SLG", "LL") for d in ("R-1", "RC-2", "FU-3", "FU-4")
+            for b in range(400)]
+    frame = pd.DataFrame(rows + rows[:900], columns=FAULT_KEY)
+    want = _dict_index(frame)
+    index = FaultIndex(frame)
+    assert len(want) == len(rows) and all(index.get(k) == p for k, p in want.items())
+    asked = frame.iloc[::-7].assign(fault_bus_name=lambda x: np.where(
+        np.arange(len(x)) % 5 == 0, "elsewhere", x["fault_bus_name"]))
+    texts = zip(*(asked[c].astype(str).to_numpy() for c in FAULT_KEY), strict=True)
+    assert index.positions([asked[c] for c in FAULT_KEY]).tolist() == [
+        want.get(k, -1) for k in texts]
+
+
 def test_one_row_and_empty_tables():
     one = pd.DataFrame({c: ["x"] for c in FAULT_KEY})
     assert FaultIndex(one).get(("x",) * 5) == 0

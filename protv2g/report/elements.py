@@ -181,20 +181,21 @@ _RUN_SAMPLE = 4096
 _RADIX_LIMIT = 2 ** 62
 
 
-def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`~protv2g.text_codes.text_codes` of a column, through its runs of equal cells
-    when it has long ones: a fault table's scenario, device, type and case change every few
-    hundred rows, and comparing neighbours costs a fifth of hashing every cell (#21)."""
+    when it has long ones (a fault table's scenario, device, type and case change every few
+    hundred rows, and comparing neighbours costs a fifth of hashing every cell, #21); and
+    the number of runs (the length of the column when not coded by runs)."""
     a = values.to_numpy()
     head = a[:_RUN_SAMPLE]
     if (values.dtype != object or len(a) < 2
             or pd.api.types.infer_dtype(a, skipna=False) != "string"
             or np.count_nonzero(head[1:] != head[:-1]) > len(head) // 8):
-        return text_codes(values)
+        return (*text_codes(values), len(a))
     # plain str cells: equal exactly when their texts are
     starts = np.concatenate([[0], np.flatnonzero(a[1:] != a[:-1]) + 1])
     codes, texts = text_codes(pd.Series(a[starts], dtype=object))
-    return np.repeat(codes, np.diff(np.append(starts, len(a)))), texts
+    return np.repeat(codes, np.diff(np.append(starts, len(a)))), texts, len(starts)
 
 
 class FaultIndex:
@@ -211,18 +212,21 @@ class FaultIndex:
 
     def __init__(self, faults: pd.DataFrame) -> None:
         coded = [_column_codes(faults[c]) for c in FAULT_KEY]
-        self._code = [{t: k for k, t in enumerate(texts.tolist())} for _, texts in coded]
-        self._width = [max(len(texts), 1) for _, texts in coded]
+        # the column with the fewest runs first: the joined key of a table ordered by its
+        # columns is then already sorted (one run for the stable sort, #21)
+        self._order = sorted(range(len(FAULT_KEY)), key=lambda k: coded[k][2])
+        self._code = [{t: k for k, t in enumerate(texts.tolist())} for _, texts, _ in coded]
+        self._width = [max(len(texts), 1) for _, texts, _ in coded]
         self._dict: dict[tuple[str, ...], int] | None = None
         if np.prod(np.array(self._width, dtype=float)) >= _RADIX_LIMIT:
             self._dict = {}
-            cols = [texts[codes] for codes, texts in coded]
+            cols = [texts[codes] for codes, texts, _ in coded]
             for pos, key in enumerate(zip(*cols, strict=True)):
                 self._dict.setdefault(key, pos)
             return
         key = np.zeros(len(faults), dtype=np.int64)
-        for (codes, _), width in zip(coded, self._width, strict=True):
-            key = key * width + codes
+        for k in self._order:
+            key = key * self._width[k] + coded[k][0]
         # a stable sort: the first position of each key
         self._keys, self._first = np.unique(key, return_index=True)
 
@@ -232,11 +236,11 @@ class FaultIndex:
         if self._dict is not None:
             return self._dict.get(key, default)
         joined = 0
-        for part, code, width in zip(key, self._code, self._width, strict=True):
-            k = code.get(part)
-            if k is None:
+        for k in self._order:
+            code = self._code[k].get(key[k])
+            if code is None:
                 return default
-            joined = joined * width + k
+            joined = joined * self._width[k] + code
         j = int(np.searchsorted(self._keys, joined))
         if j < len(self._keys) and self._keys[j] == joined:
             return int(self._first[j])
@@ -262,11 +266,12 @@ class FaultIndex:
                             dtype=np.int64).reshape(m)
         joined = np.zeros(m, dtype=np.int64)
         found = np.ones(m, dtype=bool)
-        for col, code, width in zip(columns, self._code, self._width, strict=True):
-            codes, texts = text_codes(col)
-            at = np.array([code.get(t, -1) for t in texts.tolist()], dtype=np.int64)[codes]
+        for k in self._order:
+            codes, texts = text_codes(columns[k])
+            at = np.array([self._code[k].get(t, -1) for t in texts.tolist()],
+                          dtype=np.int64)[codes]
             found &= at >= 0
-            joined = joined * width + np.maximum(at, 0)
+            joined = joined * self._width[k] + np.maximum(at, 0)
         if not len(self._keys):
             return np.full(m, -1, dtype=np.int64)
         j = np.minimum(np.searchsorted(self._keys, joined), len(self._keys) - 1)
