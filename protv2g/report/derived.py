@@ -87,15 +87,17 @@ def _point(rows: pd.DataFrame, largest: bool) -> tuple[str, str, str] | None:
 
 
 def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | None:
-    """The row of ``rows`` at ``point`` with the smallest margin; ``rows`` carries the fault's
-    text columns ``_bus``, ``_type``, ``_case`` (made once in :func:`pair_table`)."""
+    """The row of ``rows`` at ``point`` with the smallest margin (the first of equal ones);
+    ``rows`` carries the fault's text columns ``_bus``, ``_type``, ``_case`` and the margin
+    ``_margin`` (NaN as +∞), made once in :func:`pair_table` (#21: a sub-frame per point)."""
     if point is None:
         return None
-    sel = rows[(rows["_bus"].to_numpy() == point[0]) & (rows["_type"].to_numpy() == point[1])
-               & (rows["_case"].to_numpy() == point[2])]
-    if sel.empty:
+    hit = np.flatnonzero((rows["_bus"].to_numpy() == point[0])
+                         & (rows["_type"].to_numpy() == point[1])
+                         & (rows["_case"].to_numpy() == point[2]))
+    if not len(hit):
         return None
-    return sel.loc[pd.to_numeric(sel["margin_s"], errors="coerce").fillna(np.inf).idxmin()]
+    return rows.iloc[hit[np.argmin(rows["_margin"].to_numpy()[hit])]]
 
 
 def _saving_range(rows: pd.DataFrame) -> str:
@@ -166,7 +168,8 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
     # the IEEE 8500)
     c = coord.assign(_base=coord["scenario"].astype(str).isin(base),
                      _bus=coord["fault_bus"].astype(str), _type=coord["fault_type"].astype(str),
-                     _case=coord["case"].astype(str))
+                     _case=coord["case"].astype(str),
+                     _margin=pd.to_numeric(coord["margin_s"], errors="coerce").fillna(np.inf))
     rows: list[dict[str, Any]] = []
     asked: list[tuple[dict[str, Any], str]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
