@@ -63,7 +63,9 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
     """Worst margin per ``p`` (kW) of each participation case (:func:`_min_by`); the rows
     without export (``p`` = 0, the base case) belong to every case. One series (key ``""``)
     without a participation column or with one case."""
-    cases = sorted({x for x, pk in zip(part.tolist(), p.tolist(), strict=True) if x and pk > 0})
+    # the distinct cases by hashing (#21: a Python set over every row, 0.14-0.19 s of the
+    # 10,000-bus study's findings)
+    cases = sorted(x for x in pd.unique(part[p > 0]).tolist() if x)
     if len(cases) <= 1:
         return {"": _min_by(m, p)}
     base = p <= 0

@@ -17,12 +17,13 @@ import pandas as pd
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.staged import staged_device_times, staged_operate_time_s
 from protv2g.report.devices import devices_from_result
+from protv2g.text_codes import given_codes, text_codes
 from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["FAULT_KEY", "EVIDENCE_NAMED_PER_FINDING", "device_elements",
+__all__ = ["FAULT_KEY", "EVIDENCE_NAMED_PER_FINDING", "FaultIndex", "device_elements",
            "device_elements_many", "evidence_elements", "fault_index"]
 
 #: Key of a device fault row (``result.device_faults`` columns).
@@ -93,7 +94,7 @@ def _element(candidates: list[dict[str, float]], shown_s: float, scale: float) -
 _Side = tuple[int, str, str, float, float, int]
 
 
-def device_elements_many(models: dict[str, Any], faults: dict[tuple[str, ...], int] | None,
+def device_elements_many(models: dict[str, Any], faults: FaultIndex | None,
                          result: StudyResult,
                          requests: list[tuple[pd.Series | None, str, str]]) -> list[str]:
     """:func:`device_elements` for many ``(row, primary, backup)`` requests at once: the
@@ -148,7 +149,7 @@ def device_elements_many(models: dict[str, Any], faults: dict[tuple[str, ...], i
     return [", ".join(names) for names in out]
 
 
-def device_elements(models: dict[str, Any], faults: dict[tuple[str, ...], int] | None,
+def device_elements(models: dict[str, Any], faults: FaultIndex | None,
                     result: StudyResult,
               row: pd.Series | None, primary: str, backup: str) -> str:
     """``"FU-1 fuse TC, R-1 51G"``: the element of each device whose time ``row`` shows.
@@ -163,19 +164,118 @@ def device_elements(models: dict[str, Any], faults: dict[tuple[str, ...], int] |
     return device_elements_many(models, faults, result, [(row, primary, backup)])[0]
 
 
-def fault_index(result: StudyResult) -> dict[tuple[str, ...], int] | None:
+def fault_index(result: StudyResult) -> FaultIndex | None:
     """:data:`FAULT_KEY` (as text) → the first row position of that key in
     ``result.device_faults`` (``result.staged`` is aligned by position), or None without
-    device faults. A plain dict built in one pass (#21: a sorted MultiIndex and a groupby
-    over it cost ≈ 0.5 s per call on the IEEE 8500's 111,636 device rows)."""
+    device faults (:class:`FaultIndex`)."""
     faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
     if faults is None or faults.empty:
         return None
-    first: dict[tuple[str, ...], int] = {}
-    cols = [faults[c].astype(str).to_numpy() for c in FAULT_KEY]
-    for pos, key in enumerate(zip(*cols, strict=True)):
-        first.setdefault(key, pos)
-    return first
+    return FaultIndex(faults)
+
+
+#: Cells sampled at the top of a key column to judge whether coding it by its runs pays.
+_RUN_SAMPLE = 4096
+#: Largest mixed-radix key of :class:`FaultIndex` (int64 without overflow); a table whose
+#: key columns have more distinct combinations is indexed by a dict.
+_RADIX_LIMIT = 2 ** 62
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`~protv2g.text_codes.text_codes` of a column, through its runs of equal cells
+    when it has long ones (a fault table's scenario, device, type and case change every few
+    hundred rows, and comparing neighbours costs a fifth of hashing every cell, #21); and
+    the number of runs (the length of the column when not coded by runs)."""
+    a = values.to_numpy()
+    head = a[:_RUN_SAMPLE]
+    if (values.dtype != object or len(a) < 2
+            or pd.api.types.infer_dtype(a, skipna=False) != "string"
+            or np.count_nonzero(head[1:] != head[:-1]) > len(head) // 8):
+        return (*text_codes(values), len(a))
+    # plain str cells: equal exactly when their texts are
+    starts = np.concatenate([[0], np.flatnonzero(a[1:] != a[:-1]) + 1])
+    codes, texts = text_codes(pd.Series(a[starts], dtype=object))
+    return np.repeat(codes, np.diff(np.append(starts, len(a)))), texts, len(starts)
+
+
+class FaultIndex:
+    """The first row position of each :data:`FAULT_KEY` (each column as its ``astype(str)``
+    text) in a device-fault table: the key columns as integer codes
+    (:func:`~protv2g.text_codes.text_codes`) joined into one integer, sorted once (#21: a
+    dict of text tuples cost ≈ 1.5 s on the 10,000-bus study's 1.8 M device rows).
+
+    Parameters
+    ----------
+    faults : DataFrame, shape (n, ≥ 5)
+        ``result.device_faults``, with the :data:`FAULT_KEY` columns; not modified.
+    """
+
+    def __init__(self, faults: pd.DataFrame) -> None:
+        coded = [_column_codes(faults[c]) for c in FAULT_KEY]
+        # the column with the fewest runs first: the joined key of a table ordered by its
+        # columns is then already sorted (one run for the stable sort, #21)
+        self._order = sorted(range(len(FAULT_KEY)), key=lambda k: coded[k][2])
+        self._code = [{t: k for k, t in enumerate(texts.tolist())} for _, texts, _ in coded]
+        self._width = [max(len(texts), 1) for _, texts, _ in coded]
+        self._dict: dict[tuple[str, ...], int] | None = None
+        if np.prod(np.array(self._width, dtype=float)) >= _RADIX_LIMIT:
+            self._dict = {}
+            cols = [texts[codes] for codes, texts, _ in coded]
+            for pos, key in enumerate(zip(*cols, strict=True)):
+                self._dict.setdefault(key, pos)
+            return
+        key = np.zeros(len(faults), dtype=np.int64)
+        for k in self._order:
+            key = key * self._width[k] + coded[k][0]
+        # a stable sort: the first position of each key
+        self._keys, self._first = np.unique(key, return_index=True)
+
+    def get(self, key: tuple[str, ...], default: int | None = None) -> int | None:
+        """The first position of ``key`` (texts in :data:`FAULT_KEY` order), else
+        ``default``."""
+        if self._dict is not None:
+            return self._dict.get(key, default)
+        joined = 0
+        for k in self._order:
+            code = self._code[k].get(key[k])
+            if code is None:
+                return default
+            joined = joined * self._width[k] + code
+        j = int(np.searchsorted(self._keys, joined))
+        if j < len(self._keys) and self._keys[j] == joined:
+            return int(self._first[j])
+        return default
+
+    def positions(self, columns: list[pd.Series]) -> np.ndarray:
+        """The first position of each row's key, ``-1`` where the table has none.
+
+        Parameters
+        ----------
+        columns : list of Series, 5 × shape (m,)
+            The key's columns in :data:`FAULT_KEY` order, each read as its ``astype(str)``
+            text.
+
+        Returns
+        -------
+        ndarray of int64, shape (m,)
+        """
+        m = len(columns[0]) if columns else 0
+        if self._dict is not None:
+            texts = [c.astype(str).to_numpy() for c in columns]
+            return np.array([self._dict.get(k, -1) for k in zip(*texts, strict=True)],
+                            dtype=np.int64).reshape(m)
+        joined = np.zeros(m, dtype=np.int64)
+        found = np.ones(m, dtype=bool)
+        for k in self._order:
+            codes, texts = text_codes(columns[k])
+            at = np.array([self._code[k].get(t, -1) for t in texts.tolist()],
+                          dtype=np.int64)[codes]
+            found &= at >= 0
+            joined = joined * self._width[k] + np.maximum(at, 0)
+        if not len(self._keys):
+            return np.full(m, -1, dtype=np.int64)
+        j = np.minimum(np.searchsorted(self._keys, joined), len(self._keys) - 1)
+        return np.where(found & (self._keys[j] == joined), self._first[j], -1).astype(np.int64)
 
 
 #: Evidence rows per finding (the smallest margins first) whose operating elements are named.
@@ -184,7 +284,7 @@ EVIDENCE_NAMED_PER_FINDING = 10
 
 def evidence_elements(result: StudyResult, evidence: pd.DataFrame,
                       models: dict[str, Any] | None = None,
-                      faults: dict[tuple[str, ...], int] | None | bool = False
+                      faults: FaultIndex | None | bool = False
                       ) -> pd.DataFrame:
     """For each evidence row of a pair criterion: ``elements``, the element of each device
     whose time the row prints (``"RC-F1 delayed G, FU-F1-LAT2 fuse TC"``; device first, then
@@ -200,8 +300,10 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame,
                        index=evidence.index)
     if evidence.empty:
         return out
-    pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")) & (
-        evidence["other_device"].map(is_given))
+    # is_given on the distinct texts only (#21: .map(is_given) over 264k rows)
+    g_codes, g_texts = given_codes(*text_codes(evidence["other_device"]))
+    pair = evidence["criterion"].astype(str).isin(("C1", "C2", "C3", "C4")).to_numpy() & (
+        g_texts[g_codes] != "")
     if not pair.any():
         return out
     if faults is False:
@@ -220,13 +322,13 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame,
                          else pd.Series("", index=rows.index), sort=False)
                 .head(EVIDENCE_NAMED_PER_FINDING).index)
     # 3I0 of each row's devices: the first device-fault row of its key
+    at_pair = np.flatnonzero(pair)
     for col, dev in (("i_device_3i0_a", "device"), ("i_other_3i0_a", "other_device")):
-        asked = zip(*(rows[c].astype(str).to_numpy()
-                      for c in ("scenario", dev, "fault_bus", "fault_type", "case")),
-                    strict=True)
-        pos = np.array([faults.get(k, np.nan) for k in asked], dtype=float)
-        found = np.isfinite(pos)
-        out.loc[rows.index[found], col] = i3i0[pos[found].astype(int)]
+        pos = faults.positions([rows[c] for c in ("scenario", dev, "fault_bus", "fault_type",
+                                                  "case")])
+        value = out[col].to_numpy(copy=True)
+        value[at_pair[pos >= 0]] = i3i0[pos[pos >= 0]]
+        out[col] = value
     at, requests = [], []
     for i, r in rows[rows.index.isin(named)].iterrows():
         row = pd.Series({"scenario": r["scenario"], "fault_bus": r["fault_bus"],

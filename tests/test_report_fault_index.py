@@ -1,0 +1,137 @@
+"""The device-fault index of the report (issue #21): the same positions as the dict of text
+tuples it replaced, on runs, duplicates, missing and non-text cells; and the Evidence's
+per-row number formats looked up per distinct unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from protv2g.report import elements
+from protv2g.report.derived import UNIT_FORMATS, _unit_formats
+from protv2g.report.elements import FAULT_KEY, FaultIndex
+
+
+def _dict_index(frame: pd.DataFrame) -> dict[tuple[str, ...], int]:
+    """The index as it was built before #21: a dict of the key's texts, first row wins."""
+    first: dict[tuple[str, ...], int] = {}
+    cols = [frame[c].astype(str).to_numpy() for c in FAULT_KEY]
+    for pos, key in enumerate(zip(*cols, strict=True)):
+        first.setdefault(key, pos)
+    return first
+
+
+def _table(n: int, seed: int, runs: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    scen = np.array(["base/light", "v2g/firm", "v2g/expected", None], dtype=object)
+    dev = np.array(["R-1", "RC-2", "FU-3", 7, 7.0, np.nan], dtype=object)
+    bus = np.array([f"b{k}" for k in range(40)] + ["1", 1], dtype=object)
+    pick = (np.sort(rng.integers(0, 4, n)) if runs else rng.integers(0, 4, n))
+    return pd.DataFrame({
+        "scenario": scen[pick],
+        "device": dev[np.sort(rng.integers(0, 6, n)) if runs else rng.integers(0, 6, n)],
+        "fault_bus_name": bus[rng.integers(0, len(bus), n)],
+        "fault_type": rng.choice(np.array(["3ph", "SLG", "LL"], dtype=object), n),
+        "case": rng.choice(np.array(["max", "min"], dtype=object), n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("runs", [True, False])
+def test_positions_as_the_dict_of_texts(seed, runs):
+    frame = _table(5000, seed, runs)
+    want = _dict_index(frame)
+    index = FaultIndex(frame)
+    for key, pos in list(want.items())[:300]:
+        assert index.get(key) == pos
+    asked = _table(2000, seed + 100, not runs)  # keys present and absent
+    got = index.positions([asked[c] for c in FAULT_KEY])
+    texts = zip(*(asked[c].astype(str).to_numpy() for c in FAULT_KEY), strict=True)
+    assert got.tolist() == [want.get(k, -1) for k in texts]
+    assert index.get(("none", "R-1", "b1", "3ph", "max")) is None
+    assert index.get(("base/light", "R-1", "b1", "3ph", "nope"), -1) == -1
+
+
+def test_all_text_columns_coded_by_their_runs():
+    frame = pd.DataFrame({c: ["a"] * 3000 + ["b"] * 3000 for c in FAULT_KEY})
+    frame["fault_bus_name"] = [f"b{k % 700}" for k in range(6000)]
+    index = FaultIndex(frame)
+    want = _dict_index(frame)
+    assert all(index.get(k) == p for k, p in want.items())
+    assert len(want) == 1400
+
+
+def test_table_ordered_by_other_columns_than_the_key():
+    # the engine's order (scenario, case, type, device, bus), duplicates after it
+    rows = [(s, d, f"b{b}", t, c) for s in ("base", "v2g") for c in ("max", "min")
+            for t in ("3ph", "SLG", "LL") for d in ("R-1", "RC-2", "FU-3", "FU-4")
+            for b in range(400)]
+    frame = pd.DataFrame(rows + rows[:900], columns=FAULT_KEY)
+    want = _dict_index(frame)
+    index = FaultIndex(frame)
+    assert len(want) == len(rows) and all(index.get(k) == p for k, p in want.items())
+    asked = frame.iloc[::-7].assign(fault_bus_name=lambda x: np.where(
+        np.arange(len(x)) % 5 == 0, "elsewhere", x["fault_bus_name"]))
+    texts = zip(*(asked[c].astype(str).to_numpy() for c in FAULT_KEY), strict=True)
+    assert index.positions([asked[c] for c in FAULT_KEY]).tolist() == [
+        want.get(k, -1) for k in texts]
+
+
+def test_one_row_and_empty_tables():
+    one = pd.DataFrame({c: ["x"] for c in FAULT_KEY})
+    assert FaultIndex(one).get(("x",) * 5) == 0
+    assert FaultIndex(one).positions([pd.Series(["x", "y"])] * 5).tolist() == [0, -1]
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in FAULT_KEY})
+    assert FaultIndex(empty).get(("x",) * 5) is None
+    assert FaultIndex(empty).positions([pd.Series(["x"])] * 5).tolist() == [-1]
+    assert FaultIndex(one).positions([pd.Series([], dtype=object)] * 5).tolist() == []
+
+
+def test_too_many_combinations_for_one_integer(monkeypatch):
+    monkeypatch.setattr(elements, "_RADIX_LIMIT", 10)
+    frame = _table(800, 3, False)
+    want = _dict_index(frame)
+    index = FaultIndex(frame)
+    assert all(index.get(k) == p for k, p in want.items())
+    asked = _table(300, 4, True)
+    texts = zip(*(asked[c].astype(str).to_numpy() for c in FAULT_KEY), strict=True)
+    assert index.positions([asked[c] for c in FAULT_KEY]).tolist() == [
+        want.get(k, -1) for k in texts]
+
+
+@pytest.mark.parametrize("units", [
+    [], ["s"], ["s", "A", None, np.nan, "kA", "× pickup", "fraction", "parsec", "s", 1.0],
+    list(UNIT_FORMATS) * 50,
+])
+def test_unit_formats_per_row(units):
+    values = pd.Series(units, dtype=object)
+    assert _unit_formats(values) == [UNIT_FORMATS.get(str(u)) for u in values]
+
+
+def _levels_result(fc: pd.DataFrame):
+    from types import SimpleNamespace
+    return SimpleNamespace(
+        fault_currents=fc,
+        settings=pd.DataFrame({"device": ["R-1", "FU-2"], "bus": ["b1", "7"]}),
+        scenarios=pd.DataFrame({"scenario": ["base", "v2g"], "is_base": [True, False]}))
+
+
+def test_fault_levels_at_device_buses_by_text():
+    from protv2g.report.derived import FAULT_LEVEL_COLUMNS, fault_levels
+    fc = pd.DataFrame({
+        "scenario": ["base", "v2g", "base", "v2g", "v2g", "base"],
+        "bus_name": ["b1", "b1", 7, "7", "b9", "b1"],  # 7 and "7" are one bus by their text
+        "fault_type": ["3ph", "3ph", "SLG", "SLG", "3ph", "SLG"],
+        "case": ["max", "max", "min", "min", "max", "max"],
+        "ikss_ka": [2.0, 2.5, 1.0, "0.5", 9.0, np.nan]})
+    out = fault_levels(_levels_result(fc))
+    assert list(out.columns) == FAULT_LEVEL_COLUMNS
+    assert out[["device", "bus", "fault_type"]].values.tolist() == [
+        ["R-1", "b1", "3ph"], ["R-1", "b1", "SLG"], ["FU-2", "7", "SLG"]]
+    assert out["i_max_base_ka"].iloc[0] == 2.0 and out["i_max_v2g_ka"].iloc[0] == 2.5
+    assert out["change_max_percent"].iloc[0] == pytest.approx(25.0)
+    assert out["i_min_v2g_ka"].iloc[2] == 0.5 and out["i_min_base_ka"].iloc[2] == 1.0
+    assert out["i_max_v2g_iec_sum_ka"].isna().all()  # the result carries no IEC sum
+    none_at = fault_levels(_levels_result(fc.assign(bus_name="elsewhere")))
+    assert none_at.empty and list(none_at.columns) == FAULT_LEVEL_COLUMNS
