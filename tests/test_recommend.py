@@ -176,6 +176,32 @@ def test_giving_up_fuse_saving_is_stated_as_a_practice_decision():
     assert _practice_notes(keep) == []
 
 
+def test_a_phase_pickup_above_the_protected_conductor_is_stated(depot):
+    """Review finding (session 13): "R-F1 pickup_a 400 → 600, side effects: none" on a trunk
+    rated 530 A (feeder.json F1-L01 max_i_ka 0.53). The rating is read from the net, and a
+    verified pickup above it carries a practice note naming the line and its rating."""
+    from protv2g.recommend.conductor import protected_conductor_a
+    from protv2g.recommend.search import _practice_notes
+
+    conductors = protected_conductor_a(depot["study"])
+    net = depot["study"].net
+    first = net.line.loc[net.line.name == "F1-L01"].iloc[0]
+    assert conductors["R-F1"][0] == "F1-L01"
+    assert conductors["R-F1"][1] == pytest.approx(first.max_i_ka * first.parallel * first.df * 1e3)
+    assert "FU-F1-LAT1" not in conductors  # fuses have no phase pickup to raise
+    up = Change("devices", "R-F1", "pickup_a", 400.0, 600.0, Family.PICKUP, 0.5)
+    notes = _practice_notes(up, conductors)
+    assert len(notes) == 1 and "F1-L01" in notes[0] and "530 A" in notes[0]
+    assert _practice_notes(Change("devices", "R-F1", "pickup_a", 400.0, 500.0, Family.PICKUP,
+                                  0.25), conductors) == []
+    assert _practice_notes(up, {}) == []  # rating unknown (OpenDSS feeder): nothing claimed
+    table = depot["rec"].table()
+    raised = table[table["change"].astype(str).str.startswith("R-F1 pickup_a")]
+    for row in raised.itertuples(index=False):
+        new_a = float(str(row.change).split("→")[-1])
+        assert ("F1-L01" in str(row.side_effects)) == (new_a > conductors["R-F1"][1])
+
+
 def test_a_c7_warning_within_rating_is_not_sent_to_a_device_change():
     """A C7 warn (V2G raises the duty > v2g_change_fraction, within the rating) needs no
     change; a C7 failure (above the rating) needs a device with a higher rating."""

@@ -9,7 +9,8 @@ another (:mod:`.search`). The accepted changes can be written back into the stud
 keeping the user's comments (:mod:`.apply`).
 
 Modules: :mod:`.candidates` (what to try), :mod:`.search` (verify and choose), :mod:`.apply`
-(YAML round trip).
+(YAML round trip), :mod:`.conductor` (the protected conductor's rating a raised phase pickup
+is stated against).
 
 Example
 -------

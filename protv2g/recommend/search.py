@@ -43,6 +43,7 @@ from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_finding
 from protv2g.gate import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.recommend.candidates import Change, candidates, describe
+from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.loader import Study
@@ -51,6 +52,8 @@ __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATIO
            "apply_to_study", "recommend", "site_hosting_kw"]
 
 _ACTIVE = ("fail", "warn")
+#: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
+_PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
 
 
 def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
@@ -159,9 +162,19 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     return keys
 
 
-def _practice_notes(change: Any) -> list[str]:
+def _practice_notes(change: Any,
+                    conductors: Mapping[str, tuple[str, float]] | None = None) -> list[str]:
     """What a verified change gives up that the checks do not measure (a decision of practice
-    for the utility, stated beside the change)."""
+    for the utility, stated beside the change). ``conductors``: each device's protected
+    conductor and its continuous rating (A), :func:`.conductor.protected_conductor_a`."""
+    line_a = (conductors or {}).get(change.name)
+    if (change.field in _PHASE_PICKUPS and line_a is not None
+            and float(change.new) > line_a[1] * (1.0 + 1e-9)):
+        return [f"practice: {change.name}'s phase pickup {float(change.new):g} A is above the "
+                f"continuous rating of the conductor it protects ({line_a[0]}, "
+                f"{line_a[1]:g} A): the conductor loses its overload protection — accept "
+                "only where the utility leaves overloads to operations, else cap the "
+                "charging/export or re-conductor"]
     if change.field == "n_fast" and change.new == 0:
         return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
                 "fault on a fused lateral blows the fuse and interrupts its customers) — a "
@@ -213,6 +226,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                   ("branch", "branches"))}
     ev = Evaluator(study, device_faults, tables, scen)
     doc = study.document
+    conductors = protected_conductor_a(study)
     before = ev.findings()
     accepted: list[Change] = []
     recs: list[Recommendation] = []
@@ -255,7 +269,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        candidates_tried=tried, note=why))
             continue
         change, new, cleared, side = best
-        side = [*side, *_practice_notes(change)]
+        side = [*side, *_practice_notes(change, conductors)]
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:
