@@ -154,6 +154,9 @@ def test_header_labels_carry_units():
     assert header_label("i_primary_a") == "I primary (A)"
     assert header_label("loading_percent") == "Loading (%)"
     assert header_label("criterion") == "Criterion"
+    # the 67P quadrature voltage is line-to-line in pu of the phase-to-neutral base: the
+    # header says so (a review read 1.73 pu as an overvoltage)
+    assert header_label("v_polarising_pu") == "V polarising (pu of V LN; √3 in normal service)"
 
 
 def test_sheet_order_and_extra_tables(small_book):

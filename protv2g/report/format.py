@@ -57,12 +57,21 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 
 
+#: Headers whose unit needs its base: the 67P quadrature polarising voltage (``Vbc`` for
+#: phase a) is a line-to-line voltage in per unit of the phase-to-neutral base, √3 ≈ 1.73 in
+#: normal service (a review read 1.73 pu as a 173 % overvoltage); its threshold likewise.
+_LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
+           "min_pol_pu": "Min pol (pu of V LN)"}
+
+
 def header_label(column: str) -> str:
-    """Header text with the unit taken from the column's suffix.
+    """Header text with the unit taken from the column's suffix (or :data:`_LABELS`).
 
     ``ikss_ka`` → ``Ikss (kA)``; ``i_primary_a`` → ``I primary (A)``; ``criterion`` →
     ``Criterion``.
     """
+    if column in _LABELS:
+        return _LABELS[column]
     for suffix, unit in _UNITS_LONGEST_FIRST:
         if column.endswith(suffix) and len(column) > len(suffix):
             base = column[: -len(suffix)].replace("_", " ")
