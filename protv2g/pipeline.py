@@ -213,7 +213,11 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    st_low = _staged(faults, blocks) if staged else None  # the kept rows' arrays, no copy
+    like = None  # the high bracket's sites: their labels and equal columns are shared
+    if high is not None and faults.high.staged is not None:
+        like = (faults.high.staged, high.sites)
+    st_low = _staged(faults, blocks, like) if staged else None  # kept rows' arrays, no copy
+    del like  # the high bracket's dense stage arrays go with ``faults`` below
     v1 = _v1_pre(faults, inputs.options["devices"])
     # the engine result's labels and kept rows only: its dense arrays (bus, stages, chargers)
     # and the high bracket go before the device table is built (#21: lower peak)
@@ -226,6 +230,7 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     release_freed_memory()  # their heap before the stages are expanded
     st = None if st_low is None else st_low.take(dev_pos, st_low.sites)
     del st_low
+    release_freed_memory()  # before the high bracket's expansion, the stage's peak (#21)
     st_high = None
     if high is not None:
         st_high = high.take(dev_pos, high.sites)
@@ -234,11 +239,15 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     return FaultTables(bus, dev, st, v1, st_high)
 
 
-def _staged(faults: Any, blocks: list[tuple[str, str]]) -> StagedCurrents | None:
+def _staged(faults: Any, blocks: list[tuple[str, str]], like: tuple | None = None
+            ) -> StagedCurrents | None:
     """:func:`staged_currents` of an engine result with its sites' table already expanded to
-    the study scenarios (``blocks``: study scenario, charger set), built at once (#21)."""
+    the study scenarios (``blocks``: study scenario, charger set), built at once (#21);
+    ``like``: the other bracket's result and sites' table, whose label columns and equal
+    value columns the table shares (:meth:`~protv2g.engine.staged_result.StagedResult.
+    sites_table`)."""
     stg = faults.staged
-    return staged_currents(faults, None if stg is None else stg.sites_table(blocks))
+    return staged_currents(faults, None if stg is None else stg.sites_table(blocks, like))
 
 
 def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:
