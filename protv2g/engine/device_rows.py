@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.engine.faults import A_MATRIX, seq_to_abc
+from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.slices import FaultSlice
 
@@ -242,7 +242,7 @@ def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple
     if x is None:
         return None
     i_a = np.empty(x.shape[:2] + (4,), np.float32)
-    i_a[..., :3] = 1e3 * np.abs(seq_to_abc(x))
+    phase_magnitudes(x, 1e3, i_a)  # one phase at a time (#21: the phase array and temporaries)
     i_a[..., 3] = 3e3 * np.abs(x[..., 0])
     return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
             np.asarray(sl.stage_t_end_s, np.float32)[:, col])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
 
@@ -184,7 +184,7 @@ def staged_currents(result: FaultStudyResult, sites: pd.DataFrame | None = None
     i_a = np.empty((n_stage, n_rows, 4), np.float32)
     for k in range(n_stage):  # one stage at a time: no n_stage-sized complex temporary
         x = arrays[k].reshape(n_rows, 3)
-        i_a[k, :, :3] = 1e3 * np.abs(seq_to_abc(x))
+        phase_magnitudes(x, 1e3, i_a[k])
         i_a[k, :, 3] = 3e3 * np.abs(x[:, 0])
     return StagedCurrents(i_a, np.asarray(t0, np.float32).reshape(n_stage, n_rows),
                           np.asarray(t1, np.float32).reshape(n_stage, n_rows), tuple(names),
