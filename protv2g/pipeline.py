@@ -64,7 +64,7 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.engine.staged_tables import StagedCurrents, staged_currents
+from protv2g.engine.staged_tables import StagedCurrents, staged_currents, take_stages
 from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
@@ -226,14 +226,19 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del faults
     release_freed_memory()
     dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
-    del labels, rows  # the engine's phasors
+    del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
-    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)
-    del st_low
+    # each bracket's stages expanded array by array, its source arrays released as they
+    # are taken (#21: the high bracket's whole source beside its result was the peak)
+    st = None
+    if st_low is not None:
+        box, st_low = [st_low], None
+        st = take_stages(box, dev_pos)
     release_freed_memory()  # before the high bracket's expansion, the stage's peak (#21)
     st_high = None
     if high is not None:
-        st_high = high.take(dev_pos, high.sites)
+        box, high = [high], None
+        st_high = take_stages(box, dev_pos)
     elif st is not None and study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)

@@ -129,3 +129,56 @@ def test_kept_device_frame_is_the_dense_tables_kept_rows():
                                   want.iloc[take].reset_index(drop=True).drop(
                                       columns="scenario"), check_exact=True)
     assert (got["scenario"] == "x").all() and list(got.columns) == list(want.columns)
+
+
+def _stages(n_stage=3, n=40, seed=5):
+    from protv2g.engine.staged_tables import StagedCurrents
+    from protv2g.engine.staging import stage_names
+
+    rng = np.random.default_rng(seed)
+    t0 = rng.random((n_stage, n)).astype(np.float32)
+    t0[-1, ::3] = np.inf
+    return StagedCurrents(rng.random((n_stage, n, 4)).astype(np.float32), t0, t0 + 1,
+                          stage_names(n_stage), pd.DataFrame({"x": [1, 2]}))
+
+
+@pytest.mark.parametrize("rows", [np.arange(0), np.array([3]),
+                                  np.r_[0:40, 0:40, 10:20],  # runs: slice copies
+                                  np.random.default_rng(0).integers(0, 40, 99)])  # a gather
+def test_take_stages_is_take_and_releases_its_source(rows):
+    from protv2g.engine.staged_tables import take_stages
+
+    st = _stages()
+    want = st.take(rows)
+    box = [st]
+    got = take_stages(box, rows)
+    assert box == []
+    for k in ("i_a", "t_start_s", "t_end_s"):
+        a, b = getattr(got, k), getattr(want, k)
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    assert got.stage_names == want.stage_names and got.sites is st.sites
+    other = pd.DataFrame({"y": [0]})
+    assert take_stages([st], rows, other).sites is other
+
+
+def test_rows_without_voltages_are_one_nan_view_and_pieces_own_their_arrays(depot_brackets):
+    res, _ = depot_brackets
+    v = res.high.device_rows.v_012_pu  # the other bracket: no voltages computed
+    assert v.shape == (len(res.high.device_rows), 3) and np.isnan(v).all()
+    assert not v.flags.writeable and v.dtype == res.high.device_rows.i_012_ka.dtype
+    low = res.device_rows.v_012_pu
+    assert low.flags.writeable and np.isfinite(low).any()
+
+
+def test_own_copies_views_of_larger_arrays_only():
+    from protv2g.engine.device_rows import _own
+
+    stages = np.arange(30, dtype=complex).reshape(5, 2, 3)
+    first = _own(stages[0])  # a slice's first cycle: a view of every stage
+    np.testing.assert_array_equal(first, stages[0])
+    assert not np.shares_memory(first, stages)
+    whole = np.ones((2, 3))
+    assert _own(whole) is whole
+    same = whole.reshape(3, 2)  # a view of an array no larger than itself: kept
+    assert _own(same) is same

@@ -25,7 +25,7 @@ from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
 
-__all__ = ["StagedCurrents", "staged_currents", "BYTES_PER_STAGE_ROW"]
+__all__ = ["StagedCurrents", "staged_currents", "take_stages", "BYTES_PER_STAGE_ROW"]
 
 #: Memory of one stage of one device row: 4 float32 currents + 2 float32 times.
 BYTES_PER_STAGE_ROW = 24
@@ -112,6 +112,36 @@ class StagedCurrents:
             np.concatenate([pad(p.t_end_s, True) for p in parts], axis=1), names,
             pd.concat([p.sites for p in parts if len(p.sites)] or [parts[0].sites],
                       ignore_index=True))
+
+
+def take_stages(owner: list[StagedCurrents], rows: np.ndarray,
+                sites: pd.DataFrame | None = None) -> StagedCurrents:
+    """``owner[0].take(rows, sites)`` array by array, each source array released once it
+    is taken (#21: the fault stage's peak was the last expansion, the whole source beside
+    the whole result; now the largest source array beside its result).
+
+    Parameters
+    ----------
+    owner : list
+        A one-element list holding the only reference to the stages to take; it is emptied
+        (the caller keeps no reference, or nothing is released).
+    rows : numpy.ndarray
+        ``(n,)`` int positions (repeats allowed), as :meth:`StagedCurrents.take`.
+    sites : DataFrame, optional
+        The sites' table of the result; default the source's.
+
+    Returns
+    -------
+    StagedCurrents
+        The same arrays and values as :meth:`StagedCurrents.take`.
+    """
+    st = owner.pop()
+    arrays = {"i_a": st.i_a, "t_start_s": st.t_start_s, "t_end_s": st.t_end_s}
+    names, sites = st.stage_names, st.sites if sites is None else sites
+    del st
+    rows = np.asarray(rows, dtype=np.int64)
+    out = {k: _take_rows(arrays.pop(k), rows) for k in list(arrays)}
+    return StagedCurrents(out["i_a"], out["t_start_s"], out["t_end_s"], names, sites)
 
 
 def _take_rows(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
