@@ -64,7 +64,7 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.engine.staged_tables import StagedCurrents, staged_currents
+from protv2g.engine.staged_tables import StagedCurrents, staged_currents, take_stages
 from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
@@ -213,7 +213,11 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    st_low = _staged(faults, blocks) if staged else None  # the kept rows' arrays, no copy
+    like = None  # the high bracket's sites: their labels and equal columns are shared
+    if high is not None and faults.high.staged is not None:
+        like = (faults.high.staged, high.sites)
+    st_low = _staged(faults, blocks, like) if staged else None  # kept rows' arrays, no copy
+    del like  # the high bracket's dense stage arrays go with ``faults`` below
     v1 = _v1_pre(faults, inputs.options["devices"])
     # the engine result's labels and kept rows only: its dense arrays (bus, stages, chargers)
     # and the high bracket go before the device table is built (#21: lower peak)
@@ -222,23 +226,33 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del faults
     release_freed_memory()
     dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
-    del labels, rows  # the engine's phasors
+    del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
-    st = None if st_low is None else st_low.take(dev_pos, st_low.sites)
-    del st_low
+    # each bracket's stages expanded array by array, its source arrays released as they
+    # are taken (#21: the high bracket's whole source beside its result was the peak)
+    st = None
+    if st_low is not None:
+        box, st_low = [st_low], None
+        st = take_stages(box, dev_pos)
+    release_freed_memory()  # before the high bracket's expansion, the stage's peak (#21)
     st_high = None
     if high is not None:
-        st_high = high.take(dev_pos, high.sites)
+        box, high = [high], None
+        st_high = take_stages(box, dev_pos)
     elif st is not None and study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
 
 
-def _staged(faults: Any, blocks: list[tuple[str, str]]) -> StagedCurrents | None:
+def _staged(faults: Any, blocks: list[tuple[str, str]], like: tuple | None = None
+            ) -> StagedCurrents | None:
     """:func:`staged_currents` of an engine result with its sites' table already expanded to
-    the study scenarios (``blocks``: study scenario, charger set), built at once (#21)."""
+    the study scenarios (``blocks``: study scenario, charger set), built at once (#21);
+    ``like``: the other bracket's result and sites' table, whose label columns and equal
+    value columns the table shares (:meth:`~protv2g.engine.staged_result.StagedResult.
+    sites_table`)."""
     stg = faults.staged
-    return staged_currents(faults, None if stg is None else stg.sites_table(blocks))
+    return staged_currents(faults, None if stg is None else stg.sites_table(blocks, like))
 
 
 def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.engine.faults import A_MATRIX, seq_to_abc
+from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.slices import FaultSlice
 
@@ -113,7 +113,9 @@ class DeviceRows:
     device, fault_bus : numpy.ndarray
         ``(n,)`` int32: device position and fault-bus position of each row.
     i_012_ka, v_012_pu : numpy.ndarray
-        ``(n, 3)`` first-cycle sequence current (kA) and voltage (pu) at the device.
+        ``(n, 3)`` first-cycle sequence current (kA) and voltage (pu) at the device; NaN
+        voltages where they were not computed (``fault_study(device_voltages=False)``, the
+        chargers' other bracket: then a read-only view of one NaN row).
     staged_i_a : numpy.ndarray or None
         ``(n_stage, n, 4)`` float32 ``|Ia|, |Ib|, |Ic|, |3·I0|`` (A) per stage
         (:class:`~protv2g.engine.staged_tables.StagedCurrents` layout).
@@ -171,8 +173,10 @@ class DeviceRowsBuilder:
         if sl.device_pos is not None:
             pos = np.asarray(sl.device_pos, dtype=np.int64)
             v_rows = sl.device_v_012_pu
-            i = sl.device_i_012_ka
-            v = np.full((len(pos), 3), np.nan, i.dtype) if v_rows is None else v_rows
+            # the first cycle on its own: the slice's is a view of every stage's phasors,
+            # which it would keep alive until the table is built (#21: ≈ 5× its size)
+            i = _own(sl.device_i_012_ka)
+            v = None if v_rows is None else _own(v_rows)  # None: NaN, made in ``build``
             self.pieces[key] = (pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
                                                         pos % max(len(sl.fault_buses), 1)))
             return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
@@ -186,8 +190,7 @@ class DeviceRowsBuilder:
             pos = kept_positions(i_dev, self.min_current_a)
         i = i_dev.reshape(d * m, 3)[pos]
         v_dev = sl.device_v_012_pu  # None: voltages not computed (``device_voltages``)
-        v = (np.full((len(pos), 3), np.nan, i.dtype) if v_dev is None
-             else v_dev.reshape(d * m, 3)[pos])
+        v = None if v_dev is None else v_dev.reshape(d * m, 3)[pos]
         st = sl.staged_device_i_012_ka
         x = None if st is None else st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
         self.pieces[key] = (pos, i, v, _staged_rows(sl, x, pos % m))
@@ -207,7 +210,11 @@ class DeviceRowsBuilder:
         total = int(sum(n))
         pos = np.empty(total, np.int64)
         i = np.empty((total, 3), dtype=dtype)
-        v = np.empty((total, 3), dtype=dtype)
+        no_v = all(p[2] is None for p in self.pieces.values())
+        # no voltages computed (the chargers' other bracket): one read-only NaN row for all
+        # (#21: a NaN table per slice and their copy, ≈ 90 MB at 10,000 buses)
+        v = (np.broadcast_to(np.full((1, 3), np.nan, dtype), (total, 3)) if no_v
+             else np.empty((total, 3), dtype=dtype))
         staged = t0 = t1 = None
         if n_stage:
             staged = np.empty((n_stage, total, 4), np.float32)
@@ -221,7 +228,8 @@ class DeviceRowsBuilder:
             positions[k] = p[0]
             pos[start:end] = p[0]
             i[start:end] = p[1]
-            v[start:end] = p[2]
+            if not no_v:
+                v[start:end] = np.nan if p[2] is None else p[2]
             if n_stage:
                 _put_padded(staged[:, start:end], p[3][0], False)
                 _put_padded(t0[:, start:end], p[3][1], True)
@@ -235,6 +243,12 @@ class DeviceRowsBuilder:
             staged_i_a=staged, t_start_s=t0, t_end_s=t1, positions=positions)
 
 
+def _own(x: np.ndarray) -> np.ndarray:
+    """``x`` itself, or a copy of it when it is a view of a larger array."""
+    base = x.base
+    return x.copy() if base is not None and np.asarray(base).nbytes > x.nbytes else x
+
+
 def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
     """``(|Ia|, |Ib|, |Ic|, |3·I0|`` A float32 ``(n_stage, k, 4)``, stage starts, stage ends
     ``(n_stage, k)``) of the kept rows' staged currents ``x`` ``(n_stage, k, 3)`` (kA,
@@ -242,7 +256,7 @@ def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple
     if x is None:
         return None
     i_a = np.empty(x.shape[:2] + (4,), np.float32)
-    i_a[..., :3] = 1e3 * np.abs(seq_to_abc(x))
+    phase_magnitudes(x, 1e3, i_a)  # one phase at a time (#21: the phase array and temporaries)
     i_a[..., 3] = 3e3 * np.abs(x[..., 0])
     return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
             np.asarray(sl.stage_t_end_s, np.float32)[:, col])

@@ -22,12 +22,14 @@ of the equations above. The zero-sequence voltage there is then finite although 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from protv2g.units import A_OP, FaultType
 
 __all__ = ["sequence_fault_currents", "floating_v0", "seq_to_abc", "abc_to_seq",
-           "largest_phase",
+           "abc_phases", "largest_phase", "phase_magnitudes",
            "peak_phase_12", "FAULTED_PHASES", "A_MATRIX"]
 
 #: ``[a, b, c] = A · [0, 1, 2]`` (phase-from-sequence transform).
@@ -146,6 +148,44 @@ def seq_to_abc(x012: np.ndarray) -> np.ndarray:
     out[..., 1] = x0 + a2 * x1 + a * x2
     out[..., 2] = x0 + a * x1 + a2 * x2
     return out
+
+
+def abc_phases(x012: np.ndarray) -> Iterator[np.ndarray]:
+    """:func:`seq_to_abc`'s phases ``a``, ``b``, ``c`` one at a time, each ``(...)`` complex.
+
+    The same NumPy operations on the same operands in the same order as :func:`seq_to_abc`
+    (the same values, bit for bit), one phase written into a buffer at a time: no
+    ``(..., 3)`` phase array and no per-phase temporaries (#21: the staged rows' magnitudes
+    and the device table's phase columns made both). Each phase yielded is a fresh array
+    (the caller may keep it).
+    """
+    x = np.asarray(x012)
+    dtype = np.result_type(x.dtype, A_MATRIX.dtype)
+    x0, x1, x2 = (x[..., p].astype(dtype, copy=False) for p in range(3))
+    a, a2 = A_MATRIX[2, 1], A_MATRIX[1, 1]
+    tmp = np.empty(x.shape[:-1], dtype=dtype)
+    out = np.add(x0, x1)
+    out += x2
+    yield out
+    for c1, c2 in ((a2, a), (a, a2)):  # x0 + c1·x1 + c2·x2, summed left to right
+        out = np.multiply(c1, x1)
+        np.add(x0, out, out=out)
+        np.multiply(c2, x2, out=tmp)
+        out += tmp
+        yield out
+
+
+def phase_magnitudes(x012: np.ndarray, scale: float, out: np.ndarray) -> None:
+    """``out[..., p] = scale·|seq_to_abc(x012)[..., p]|`` for the three phases, written in
+    place (``out`` of any real dtype, e.g. float32: the magnitude is scaled in float64 and
+    then cast, as ``out[..., :3] = scale * np.abs(seq_to_abc(x012))``; the same values)
+    without the phase array (:func:`abc_phases`)."""
+    mag = np.empty(np.shape(x012)[:-1])
+    for p, phase in enumerate(abc_phases(x012)):
+        np.abs(phase, out=mag)
+        del phase
+        mag *= scale
+        out[..., p] = mag
 
 
 def peak_phase_12(x12: np.ndarray) -> np.ndarray:

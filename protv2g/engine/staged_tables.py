@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
 
-__all__ = ["StagedCurrents", "staged_currents", "BYTES_PER_STAGE_ROW"]
+__all__ = ["StagedCurrents", "staged_currents", "take_stages", "BYTES_PER_STAGE_ROW"]
 
 #: Memory of one stage of one device row: 4 float32 currents + 2 float32 times.
 BYTES_PER_STAGE_ROW = 24
@@ -114,6 +114,36 @@ class StagedCurrents:
                       ignore_index=True))
 
 
+def take_stages(owner: list[StagedCurrents], rows: np.ndarray,
+                sites: pd.DataFrame | None = None) -> StagedCurrents:
+    """``owner[0].take(rows, sites)`` array by array, each source array released once it
+    is taken (#21: the fault stage's peak was the last expansion, the whole source beside
+    the whole result; now the largest source array beside its result).
+
+    Parameters
+    ----------
+    owner : list
+        A one-element list holding the only reference to the stages to take; it is emptied
+        (the caller keeps no reference, or nothing is released).
+    rows : numpy.ndarray
+        ``(n,)`` int positions (repeats allowed), as :meth:`StagedCurrents.take`.
+    sites : DataFrame, optional
+        The sites' table of the result; default the source's.
+
+    Returns
+    -------
+    StagedCurrents
+        The same arrays and values as :meth:`StagedCurrents.take`.
+    """
+    st = owner.pop()
+    arrays = {"i_a": st.i_a, "t_start_s": st.t_start_s, "t_end_s": st.t_end_s}
+    names, sites = st.stage_names, st.sites if sites is None else sites
+    del st
+    rows = np.asarray(rows, dtype=np.int64)
+    out = {k: _take_rows(arrays.pop(k), rows) for k in list(arrays)}
+    return StagedCurrents(out["i_a"], out["t_start_s"], out["t_end_s"], names, sites)
+
+
 def _take_rows(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``x[:, rows]``; as a few slices when ``rows`` is a few runs of consecutive positions
     (the pipeline's expansion of charger sets to study scenarios: 4× faster than the
@@ -184,7 +214,7 @@ def staged_currents(result: FaultStudyResult, sites: pd.DataFrame | None = None
     i_a = np.empty((n_stage, n_rows, 4), np.float32)
     for k in range(n_stage):  # one stage at a time: no n_stage-sized complex temporary
         x = arrays[k].reshape(n_rows, 3)
-        i_a[k, :, :3] = 1e3 * np.abs(seq_to_abc(x))
+        phase_magnitudes(x, 1e3, i_a[k])
         i_a[k, :, 3] = 3e3 * np.abs(x[:, 0])
     return StagedCurrents(i_a, np.asarray(t0, np.float32).reshape(n_stage, n_rows),
                           np.asarray(t1, np.float32).reshape(n_stage, n_rows), tuple(names),
