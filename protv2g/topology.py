@@ -31,11 +31,10 @@ import networkx as nx
 import numpy as np
 import pandapower as pp
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import depth_first_order
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
+from protv2g.topology_tree import SourceTree, feeder_edges, networkx_tree, source_tree
 from protv2g.units import Direction
 
 __all__ = [
@@ -171,64 +170,6 @@ def source_buses(net: pp.pandapowerNet | DssModel) -> dict[str, int]:
     return {f"{SUBSTATION}:{eg.at[i, 'name'] or i}": int(eg.at[i, "bus"]) for i in eg.index}
 
 
-#: Length added per edge in path searches (km) so that ties go to the path with fewer edges.
-_HOP_KM = 1e-6
-
-
-def _tree(g: nx.Graph, root: int) -> tuple[dict[int, int], dict[int, float]]:
-    """Parent of every reachable bus on the shortest-length path from ``root``, and distance."""
-    def weight(_a: int, _b: int, data: dict) -> float:
-        return float(data["length_km"]) + _HOP_KM  # zero-length edges still count
-
-    pred, dist = nx.dijkstra_predecessor_and_distance(g, root, weight=weight)
-    parent = {int(b): int(p[0]) for b, p in pred.items() if p and int(b) != root}
-    return parent, {int(b): float(d) for b, d in dist.items()}
-
-
-def _depths(parent: Mapping[int, int], nodes: list[int]) -> dict[int, int]:
-    """Number of edges from the root of the shortest-path tree to every bus."""
-    depth: dict[int, int] = {}
-    for n in nodes:
-        path = []
-        b = n
-        while b not in depth and b in parent:
-            path.append(b)
-            b = parent[b]
-        base = depth.get(b, 0)
-        depth.setdefault(b, base)
-        for k, x in enumerate(reversed(path), start=1):
-            depth[x] = base + k
-    return depth
-
-
-def _subtree_members(parent: Mapping[int, int], nodes: list[int]) -> tuple[np.ndarray,
-                                                                            np.ndarray,
-                                                                            dict[int, int]]:
-    """Pre-order entry number ``tin`` of every bus of the shortest-path tree and ``tout``, the
-    last entry of its subtree: the buses behind bus ``k`` are those with ``tin`` in
-    ``[tin[k], tout[k]]`` (vectorised subtree tests; which child is entered first does not
-    change the sets). The walk is SciPy's ``depth_first_order`` (#21: a Python stack walk
-    took 0.06 s per source on the IEEE 8500)."""
-    pos = {n: i for i, n in enumerate(nodes)}
-    n = len(nodes)
-    up = np.full(n, -1, dtype=np.int64)
-    kids = np.fromiter((pos[c] for c in parent), dtype=np.int64, count=len(parent))
-    up[kids] = np.fromiter((pos[p] for p in parent.values()), dtype=np.int64,
-                           count=len(parent))
-    tree = sp.csr_matrix((np.ones(len(kids)), (up[kids], kids)), shape=(n, n))
-    tin = np.full(n, -1, dtype=np.int64)
-    sizes, ups = [1] * n, up.tolist()  # Python lists: the size loop is element by element
-    clock = 0
-    for r in np.flatnonzero(up < 0).tolist():  # every root: the source, de-energised islands
-        order = depth_first_order(tree, r, directed=True, return_predecessors=False)
-        tin[order] = clock + np.arange(len(order))
-        clock += len(order)
-        # subtree sizes: children before parents (reverse pre-order)
-        for v in order[:0:-1].tolist():
-            sizes[ups[v]] += sizes[v]
-    return tin, tin + np.asarray(sizes, dtype=np.int64) - 1, pos
-
-
 def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
                   chargers: Mapping[str, int] | None = None,
                   fault_buses: list[int] | None = None) -> pd.DataFrame:
@@ -257,38 +198,27 @@ def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, o
     -----
     Cost is O(N log N) per source plus one row per (source, device, bus behind it): the path
     from a source to every bus is the shortest-path tree, and a device lies on the path to
-    every bus of the subtree behind its edge.
+    every bus of the subtree behind its edge. The trees come from SciPy on the graph's arrays
+    (:mod:`protv2g.topology_tree`); where two paths to a bus tie, from networkx on
+    :func:`feeder_graph` (its tie-breaking, as before #21).
     """
-    g = feeder_graph(net)
+    edges = feeder_edges(net)
     sources = dict(source_buses(net))
     for name, b in (chargers or {}).items():
         sources[str(name)] = int(b)
-    edges = device_edges(device_sites)
-    wanted = None if fault_buses is None else {int(b) for b in fault_buses}
+    devices = device_edges(device_sites)
+    wanted = None if fault_buses is None else np.array(sorted({int(b) for b in fault_buses}),
+                                                       dtype=np.int64)
+    graph = None  # networkx's, only for a source whose shortest paths tie
     frames = []
     for src, sbus in sources.items():
-        if sbus not in g:
+        if edges.positions(np.array([sbus]))[0] < 0:
             continue
-        parent, dist = _tree(g, sbus)
-        nodes = sorted(dist)
-        depth = _depths(parent, nodes)
-        tin, tout, pos = _subtree_members(parent, nodes)
-        node_arr = np.array(nodes, dtype=np.int64)
-        for d in edges:
-            if parent.get(d.far_bus) == d.bus:
-                child, direction = d.far_bus, Direction.FORWARD.value
-            elif parent.get(d.bus) == d.far_bus:
-                child, direction = d.bus, Direction.REVERSE.value
-            else:  # not on any shortest path from this source (parallel branch or off-tree)
-                continue
-            k = pos[child]
-            inside = node_arr[(tin >= tin[k]) & (tin <= tout[k])]
-            if wanted is not None:
-                inside = inside[np.isin(inside, list(wanted))]
-            if len(inside) == 0:
-                continue
-            entry = d.bus if direction == Direction.FORWARD.value else d.far_bus
-            frames.append((src, sbus, inside, d.name, direction, dist[entry], depth[entry]))
+        tree = source_tree(edges, sbus)
+        if tree is None:
+            graph = feeder_graph(net) if graph is None else graph
+            tree = networkx_tree(graph, sbus)
+        frames += _source_rows(tree, devices, src, sbus, wanted)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CHAIN_COLUMNS})
     # one table from the pieces' arrays (#21: a DataFrame per device and source, then a
@@ -307,6 +237,37 @@ def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, o
                           ascending=[True, True, False, False], kind="stable")
     out["order"] = out.groupby(["source", "fault_bus"]).cumcount()
     return out[CHAIN_COLUMNS].reset_index(drop=True)
+
+
+def _source_rows(tree: SourceTree, devices: list[DeviceEdge], src: str, sbus: int,
+                 wanted: np.ndarray | None) -> list[tuple]:
+    """Per device on ``tree``: ``(source, source bus, buses behind it, device, direction,
+    distance to its entry bus, depth of that bus)``; devices off the tree or with no wanted
+    bus behind them give none."""
+    nodes, parent = tree.nodes, tree.parent
+    if not len(nodes):
+        return []
+    ends = np.array([(d.bus, d.far_bus) for d in devices], dtype=np.int64).reshape(-1, 2)
+    at = np.minimum(np.searchsorted(nodes, ends), len(nodes) - 1)
+    pos = np.where(nodes[at] == ends, at, -1)  # local position of each end, -1 off the tree
+    up = np.where(pos >= 0, parent[np.maximum(pos, 0)], -1)
+    out = []
+    for k, d in enumerate(devices):
+        near, far = int(pos[k, 0]), int(pos[k, 1])
+        if far >= 0 and near >= 0 and up[k, 1] == near:
+            child, entry, direction = far, near, Direction.FORWARD.value
+        elif near >= 0 and far >= 0 and up[k, 0] == far:
+            child, entry, direction = near, far, Direction.REVERSE.value
+        else:  # not on any shortest path from this source (parallel branch or off-tree)
+            continue
+        inside = nodes[(tree.tin >= tree.tin[child]) & (tree.tin <= tree.tout[child])]
+        if wanted is not None:
+            inside = inside[np.isin(inside, wanted)]
+        if len(inside) == 0:
+            continue
+        out.append((src, sbus, inside, d.name, direction, float(tree.dist_km[entry]),
+                    int(tree.depth[entry])))
+    return out
 
 
 def primary_backup_pairs(chains: pd.DataFrame) -> pd.DataFrame:
