@@ -48,6 +48,7 @@ __all__ = [
     "device_zones",
     "downstream_bus_sets",
     "downstream_buses",
+    "substation_rows",
     "CHAIN_COLUMNS",
     "PAIR_COLUMNS",
     "ZONE_COLUMNS",
@@ -270,6 +271,15 @@ def _source_rows(tree: SourceTree, devices: list[DeviceEdge], src: str, sbus: in
     return out
 
 
+def substation_rows(chains: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` bool: the rows of a chains table whose ``source`` text starts with
+    :data:`SUBSTATION`, as ``source.astype(str).str.startswith(SUBSTATION)``, the text
+    tested once per distinct source (#21: per row, 0.05-0.2 s per call at 10,000 buses)."""
+    codes, sources = pd.factorize(chains["source"].to_numpy(object), use_na_sentinel=False)
+    starts = np.array([str(x).startswith(SUBSTATION) for x in sources], dtype=bool)
+    return starts[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
 def primary_backup_pairs(chains: pd.DataFrame) -> pd.DataFrame:
     """Consecutive forward devices on every substation path: (primary, backup) per fault bus.
 
@@ -286,7 +296,7 @@ def primary_backup_pairs(chains: pd.DataFrame) -> pd.DataFrame:
         chain); with several substations (an alternate feed) each gives its own pairs.
     """
     fwd = chains[(chains.direction == Direction.FORWARD.value)
-                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+                 & substation_rows(chains)]
     fwd = fwd.sort_values(["source", "fault_bus", "order"], kind="stable")
     nxt = fwd.groupby(["source", "fault_bus"])["device"].shift(-1)
     out = pd.DataFrame({"fault_bus": fwd.fault_bus, "primary": fwd.device, "backup": nxt,
@@ -307,7 +317,7 @@ def device_zones(chains: pd.DataFrame) -> pd.DataFrame:
         ``ZONE_COLUMNS`` (``zone`` is ``primary`` or ``backup``).
     """
     fwd = chains[(chains.direction == Direction.FORWARD.value)
-                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+                 & substation_rows(chains)]
     fwd = fwd.sort_values(["source", "fault_bus", "order"], kind="stable")
     rank = fwd.groupby(["source", "fault_bus"]).cumcount()
     sel = fwd[rank < 2]
@@ -320,7 +330,7 @@ def downstream_bus_sets(chains: pd.DataFrame) -> dict[str, set[int]]:
     """:func:`downstream_buses` of every device at once (one pass over ``chains``; the checks
     ask for every device, #21). Devices with nothing behind them are absent."""
     sel = chains[(chains.direction == Direction.FORWARD.value)
-                 & chains.source.astype(str).str.startswith(SUBSTATION)]
+                 & substation_rows(chains)]
     return {str(d): {int(b) for b in g}
             for d, g in sel.groupby("device", sort=False)["fault_bus"]}
 
@@ -329,5 +339,5 @@ def downstream_buses(chains: pd.DataFrame, device: str) -> set[int]:
     """Buses behind ``device`` seen from the substation (everything it can isolate)."""
     sel = chains[chains.device == device]  # the device's rows first (#21: called per device)
     sel = sel[(sel.direction == Direction.FORWARD.value)
-              & sel.source.astype(str).str.startswith(SUBSTATION)]
+              & substation_rows(sel)]
     return {int(b) for b in sel.fault_bus}

@@ -107,3 +107,15 @@ def test_graph_edges_as_feeder_graph() -> None:
             want[(a, b)] = want[(b, a)] = float(d["length_km"]) + 1e-6
     assert got == want
     assert isinstance(g, nx.Graph)
+
+
+def test_substation_rows_as_text_test() -> None:
+    """#21: the text tested once per distinct source, the same rows as per row."""
+    from protv2g.topology import substation_rows
+
+    src = pd.Series(["substation", "site", None, float("nan"), "substation:B", 3, "x"] * 5,
+                    dtype=object)
+    chains = pd.DataFrame({"source": src})
+    want = src.astype(str).str.startswith(topology.SUBSTATION).to_numpy()
+    assert np.array_equal(substation_rows(chains), want)
+    assert substation_rows(chains.iloc[:0]).shape == (0,)
