@@ -235,3 +235,18 @@ def test_factorize_runs_edge_cases() -> None:
         codes, uniques = factorize_runs(arr)
         ref = pd.factorize(arr)
         assert np.array_equal(codes, ref[0]) and len(uniques) == len(ref[1])
+
+
+@pytest.mark.parametrize("values", [["3ph", "SLG"] * 3000, ["max"] * 5000 + ["min"] * 5000,
+                                    ["a", None, "b"] * 2000, ["x", 1, "y"] * 2000, [], ["one"],
+                                    [np.str_("s"), "t"] * 3000])
+def test_as_text_and_distinct_values_as_pandas(values) -> None:
+    """#21: the text columns and scenario names of the checks' context coded once."""
+    from protv2g.checks._rows import as_text, distinct_values
+
+    col = pd.Series(values, dtype=object, name="c", index=np.arange(len(values)) * 2)
+    pd.testing.assert_series_equal(as_text(col), col.astype(str), check_exact=True)
+    assert distinct_values(col) == list(col.unique())
+    num = pd.Series(np.arange(len(values)) % 3, name="n")
+    pd.testing.assert_series_equal(as_text(num), num.astype(str), check_exact=True)
+    assert distinct_values(num) == list(num.unique())
