@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.errors import InputError, Issue
@@ -63,7 +64,7 @@ def kept_pairs(study: Study) -> tuple[int, int]:
     tuple of int
         ``(pairs of phase faults (3ph, LL), pairs of ground faults (SLG, LLG))``.
     """
-    from protv2g.topology import SUBSTATION, device_chains
+    from protv2g.topology import device_chains, substation_rows
 
     net = study.net
     n_bus, n_dev = len(net.bus), len(study.device_sites)
@@ -76,22 +77,28 @@ def kept_pairs(study: Study) -> tuple[int, int]:
     chains = device_chains(net, study.device_sites, sources)
     on_path = chains[["device", "fault_bus"]].drop_duplicates()
     per_dev = on_path.groupby("device").size()
-    fwd = chains[chains.source.astype(str).str.startswith(SUBSTATION)
-                 & (chains.direction == "forward")]
+    fwd = chains[substation_rows(chains) & (chains.direction == "forward").to_numpy()]
     line = net.line[net.line.in_service.astype(bool)]
     c0_f = (line.c0_nf_per_km.fillna(0) if "c0_nf_per_km" in line else 0.0) * 1e-9
     c0_f = c0_f * line.length_km * line.parallel
     vn_kv = net.bus.vn_kv.reindex(line.from_bus).to_numpy()
+    # each line's I_CE term, element by element as on each device's lines before (#21: the
+    # same products, summed over the same lines in the same order)
+    i_ce_line_a = 3 * _OMEGA * np.asarray(c0_f) * 1.1 * vn_kv * 1e3 / np.sqrt(3)
+    ends = (line.from_bus.to_numpy(np.int64), line.to_bus.to_numpy(np.int64))
+    fwd_bus = fwd.fault_bus.to_numpy(np.int64)
+    size = 1 + max([int(e.max()) for e in ends if len(e)] + [int(fwd_bus.max()) if len(fwd_bus)
+                                                             else -1, -1])
     ground = 0
-    none = np.zeros(0, dtype=fwd.fault_bus.dtype)
-    # each device's forward buses by one grouping (#21: a scan of the chains per device)
-    behind_of = {dev: g.to_numpy() for dev, g in fwd.fault_bus.groupby(fwd.device.to_numpy(),
-                                                                       sort=False)}
+    # each device's forward buses by one grouping, its lines by a table of flags (#21: a
+    # scan of the chains per device, then two ``isin`` per device)
+    behind_of = {dev: g for dev, g in pd.Series(fwd_bus).groupby(fwd.device.to_numpy(),
+                                                                  sort=False).indices.items()}
     for dev in study.device_sites:
-        behind = behind_of.get(dev, none)
-        inside = line.from_bus.isin(behind).to_numpy() & line.to_bus.isin(behind).to_numpy()
-        i_ce_a = float(np.sum(3 * _OMEGA * np.asarray(c0_f)[inside] * 1.1 * vn_kv[inside]
-                              * 1e3 / np.sqrt(3)))
+        behind = np.zeros(size, dtype=bool)
+        behind[fwd_bus[behind_of.get(dev, [])]] = True
+        inside = behind[ends[0]] & behind[ends[1]]
+        i_ce_a = float(np.sum(i_ce_line_a[inside]))
         ground += n_bus if i_ce_a >= DEVICE_ROW_MIN_A else int(per_dev.get(dev, 0))
     return min(len(on_path), n_bus * n_dev), min(ground, n_bus * n_dev)
 

@@ -198,3 +198,55 @@ def test_key_codes_equal_the_column_by_column_factorisation(seed):
     np.testing.assert_array_equal(key_codes(one), [0])
     empty = [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)]
     assert key_codes(empty).shape == (0,)
+
+
+@pytest.mark.parametrize("run", [1, 3, 700])
+@pytest.mark.parametrize("pool", [["a", "b", "c"], ["x", None, "y"], ["p", float("nan"), "q"],
+                                  [1, 1.0, True, "1"], ["s", np.str_("s"), "t"]])
+def test_factorize_runs_as_pandas(pool, run) -> None:
+    """#21: one value hashed per run of equal neighbours, the same codes and the same unique
+    objects as pandas (missing values -1; every value coded by ``factorize_all``)."""
+    from protv2g.checks._rows import factorize_all, factorize_runs
+
+    rng = np.random.default_rng(run)
+    n = 9000
+    arr = np.empty(n, dtype=object)
+    picks = rng.integers(0, len(pool), n // run + 1)
+    for i in range(n):
+        arr[i] = pool[picks[i // run]]
+    for sort in (False, True):
+        for ours, theirs in ((factorize_runs(arr, sort=sort), pd.factorize(arr, sort=sort)),
+                             (factorize_all(arr, sort=sort),
+                              pd.factorize(arr, sort=sort, use_na_sentinel=False))) \
+                if sort is False or all(isinstance(p, str) for p in pool if p is not None) \
+                else ():
+            assert ours[0].dtype == theirs[0].dtype
+            assert np.array_equal(ours[0], theirs[0])
+            assert len(ours[1]) == len(theirs[1])
+            assert all(a is b or (a != a and b != b) for a, b in zip(ours[1], theirs[1],
+                                                                     strict=True))
+
+
+def test_factorize_runs_edge_cases() -> None:
+    from protv2g.checks._rows import factorize_runs
+
+    for arr in (np.zeros(0, dtype=object), np.array(["one"], dtype=object),
+                np.array([pd.NA, pd.NA, "a"] * 3000, dtype=object)):
+        codes, uniques = factorize_runs(arr)
+        ref = pd.factorize(arr)
+        assert np.array_equal(codes, ref[0]) and len(uniques) == len(ref[1])
+
+
+@pytest.mark.parametrize("values", [["3ph", "SLG"] * 3000, ["max"] * 5000 + ["min"] * 5000,
+                                    ["a", None, "b"] * 2000, ["x", 1, "y"] * 2000, [], ["one"],
+                                    [np.str_("s"), "t"] * 3000])
+def test_as_text_and_distinct_values_as_pandas(values) -> None:
+    """#21: the text columns and scenario names of the checks' context coded once."""
+    from protv2g.checks._rows import as_text, distinct_values
+
+    col = pd.Series(values, dtype=object, name="c", index=np.arange(len(values)) * 2)
+    pd.testing.assert_series_equal(as_text(col), col.astype(str), check_exact=True)
+    assert distinct_values(col) == list(col.unique())
+    num = pd.Series(np.arange(len(values)) % 3, name="n")
+    pd.testing.assert_series_equal(as_text(num), num.astype(str), check_exact=True)
+    assert distinct_values(num) == list(num.unique())

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FaultKeys, fault_keys, keys_of
-from protv2g.checks._rows import factorize_all
+from protv2g.checks._rows import as_text, distinct_values, factorize_all
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
@@ -65,7 +65,7 @@ __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "
            "concat_owned"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
-SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates"})
+SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names"})
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -173,8 +173,12 @@ class CheckContext:
         return set(self.cache["downstream"].get(device, ()))
 
     def bus_name(self, bus: int) -> str:
-        """Name of a pandapower bus."""
-        return self.study.bus_name(bus)
+        """Name of a pandapower bus (``study.bus_name``; a net's names read once into
+        ``cache``: the checks ask bus by bus, #21: 9,557 ``DataFrame.at`` at 10,000 buses)."""
+        if "bus names" not in self.cache:
+            self.cache["bus names"] = _bus_names(self.study)
+        name = self.cache["bus names"].get(bus) if isinstance(bus, int | np.integer) else None
+        return name if name is not None else self.study.bus_name(bus)
 
     def feeder_of(self, bus: int) -> str:
         """The head device (farthest from the fault) on the substation path to ``bus``."""
@@ -205,6 +209,15 @@ class CheckContext:
         """``"a 3ph fault (max case) at F2-B03"`` (written out in C5's messages,
         :func:`protv2g.checks.sensitivity.check_sensitivity`: keep the two alike)."""
         return f"a {fault_type} fault ({case} case) at {bus_name}"
+
+
+def _bus_names(study: Study) -> dict[int, str]:
+    """Bus index → ``str`` of its name, as ``study.bus_name`` gives them, for a
+    pandapower net with unique bus indices (empty otherwise: ``study.bus_name`` then)."""
+    if study.model is not None or not study.net.bus.index.is_unique:
+        return {}
+    return dict(zip(study.net.bus.index.tolist(),
+                    [str(n) for n in study.net.bus["name"].tolist()], strict=True))
 
 
 def from_substation(chains: pd.DataFrame) -> np.ndarray:
@@ -319,12 +332,12 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
             codes, buses = pd.factorize(faults["fault_bus"])
             names = np.array([study.bus_name(b) for b in buses] + [None], dtype=object)
             faults["fault_bus_name"] = names[codes]  # code -1 (missing bus) → None
-        faults["fault_type"] = faults["fault_type"].astype(str)
-        faults["case"] = faults["case"].astype(str)
+        faults["fault_type"] = as_text(faults["fault_type"])
+        faults["case"] = as_text(faults["case"])
         faults = device_times(devices, faults, staged, staged_high)
     chains = device_chains(study.feeder, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])
-    names = list(faults.scenario.unique()) if faults is not None else []
+    names = distinct_values(faults["scenario"]) if faults is not None else []
     names += [sc.name for sc in scen_list if sc.name not in names]
     return CheckContext(
         study=study, thresholds=study.document.checks, devices=devices, build_errors=errors,

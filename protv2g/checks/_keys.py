@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import factorize_all
+from protv2g.checks._rows import factorize_all, factorize_runs
 
 __all__ = ["FaultKeys", "FAULT_KEY_COLUMNS", "fault_keys", "keys_of"]
 
@@ -153,7 +153,7 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
         fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
         span *= max(len(uniques), 1)
     combined, fault = _dense_ranks(fault, span)
-    device, names = pd.factorize(faults["device"].to_numpy(dtype=object))
+    device, names = factorize_runs(faults["device"].to_numpy(dtype=object))
     if (device < 0).any():
         return None
     pair_index = pd.Index(fault * len(names) + device.astype(np.int64))

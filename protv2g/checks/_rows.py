@@ -23,21 +23,69 @@ import pandas as pd
 from protv2g.text_codes import combine_codes
 
 __all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
-           "twin_blocks", "factorize_all"]
+           "twin_blocks", "factorize_all", "factorize_runs", "as_text", "distinct_values"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
     """``pandas.factorize(values, sort=sort, use_na_sentinel=False)`` (missing values coded
     as values), the same codes and uniques: an object array without missing values is
     factorised without pandas' missing-value pass first, which costs as much as the
-    hashing (#21: 1.8 million device rows at 10,000 buses, 60 ms a column); with one, or
-    any other input, that call itself.
+    hashing (#21: 1.8 million device rows at 10,000 buses, 60 ms a column), and one value
+    per run of equal neighbours (:func:`factorize_runs`); with one, or any other input,
+    that call itself.
     """
     if isinstance(values, np.ndarray) and values.dtype == object:
-        codes, uniques = pd.factorize(values, sort=sort)
+        codes, uniques = factorize_runs(values, sort=sort)
         if not len(codes) or codes.min() >= 0:  # none missing: the same numbering
             return codes, uniques
     return pd.factorize(values, sort=sort, use_na_sentinel=False)
+
+
+#: Rows below which :func:`factorize_runs` hashes every value (the run scan would not pay).
+_RUNS_MIN_ROWS = 4096
+
+
+def factorize_runs(values: np.ndarray, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values, sort=sort)`` of an ``(n,)`` object array (missing values
+    ``-1``), the same codes and uniques, hashing only the first value of each run of equal
+    neighbours when the runs are few: the pipeline's tables come in blocks (scenario, case
+    and fault type in a few runs, each device's rows together), and one comparison of
+    neighbours costs a third of hashing every string (#21). The first occurrence of a
+    value always starts a run, so the uniques are the same objects in the same order.
+    """
+    n = len(values)
+    if n >= _RUNS_MIN_ROWS:
+        try:
+            starts = np.flatnonzero(np.asarray(values[1:] != values[:-1], dtype=bool)) + 1
+        except (TypeError, ValueError):  # values whose comparison is not a bool (pd.NA)
+            starts = None
+        if starts is not None and 4 * (len(starts) + 1) <= n:
+            starts = np.r_[0, starts]
+            head_codes, uniques = pd.factorize(values[starts], sort=sort)
+            return np.repeat(head_codes, np.diff(np.r_[starts, n])), uniques
+    return pd.factorize(values, sort=sort)
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """``column.astype(str)``; an object column whose distinct values are all ``str``
+    as its values coded once (:func:`factorize_runs`): the same
+    texts, no ``str`` per row (#21: two 1.8-million-row columns at 10,000 buses)."""
+    if column.dtype == object:
+        codes, uniques = factorize_runs(column.to_numpy())
+        if (not len(codes) or codes.min() >= 0) and all(type(u) is str for u in uniques):
+            return pd.Series(np.asarray(uniques, dtype=object)[codes], index=column.index,
+                             name=column.name)
+    return column.astype(str)
+
+
+def distinct_values(column: pd.Series) -> list:
+    """``list(column.unique())``: the values in order of first appearance, coded once by
+    runs (:func:`factorize_runs`) when none is missing."""
+    if column.dtype == object:
+        codes, uniques = factorize_runs(column.to_numpy())
+        if not len(codes) or codes.min() >= 0:
+            return list(uniques)
+    return list(column.unique())
 
 
 def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:

@@ -51,21 +51,35 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
     buses = pd.DataFrame({"bus": net.bus.index.astype(int), "name": names.values,
                           "vn_kv": net.bus["vn_kv"].astype(float).values,
                           "is_source": [b in sources for b in net.bus.index]})
-    rows = []
-    for idx, line in net.line.iterrows():
-        rows.append(("line", int(idx), str(line["name"]), names[line["from_bus"]],
-                     names[line["to_bus"]], float(line["length_km"]), bool(line["in_service"])))
-    for idx, trafo in net.trafo.iterrows():
-        rows.append(("trafo", int(idx), str(trafo["name"]), names[trafo["hv_bus"]],
-                     names[trafo["lv_bus"]], 0.0, bool(trafo["in_service"])))
+    # column by column, then one list of rows as before (#21: ``iterrows`` over the lines,
+    # 1.2 s CPU at 10,000 buses); the rows' DataFrame keeps pandas' own dtype inference
+    parts = [_branch_rows("line", net.line, "from_bus", "to_bus", names, length=True),
+             _branch_rows("trafo", net.trafo, "hv_bus", "lv_bus", names)]
     if "switch" in net and len(net.switch):
         bb = net.switch[(net.switch["et"] == "b") & net.switch["closed"].astype(bool)]
-        for idx, sw in bb.iterrows():
-            rows.append(("switch", int(idx), str(sw["name"]), names[sw["bus"]],
-                         names[sw["element"]], 0.0, True))
+        parts.append(_branch_rows("switch", bb, "bus", "element", names, closed=True))
+    rows = [row for part in parts for row in part]
     branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
                                            "to_bus", "length_km", "in_service"])
     return {"Feeder buses": buses, "Feeder branches": branches}
+
+
+def _branch_rows(element: str, table: pd.DataFrame, a: str, b: str, names: pd.Series, *,
+                 length: bool = False, closed: bool = False) -> list[tuple]:
+    """One ``(element, element_index, name, from_bus, to_bus, length_km, in_service)`` tuple
+    per row of ``table`` (lines, transformers or closed bus-bus switches), in table order;
+    bus names looked up in ``names`` (bus index → name); transformers and switches have
+    length 0, a switch given here is in service."""
+    n = len(table)
+    if n == 0:
+        return []
+    index = [int(i) for i in table.index]
+    label = [str(x) for x in table["name"].to_numpy(object)]
+    from_name, to_name = (names.loc[table[c].to_numpy()].tolist() for c in (a, b))
+    km = ([float(x) for x in table["length_km"].to_numpy(object)] if length
+          else [0.0] * n)
+    on = [True] * n if closed else [bool(x) for x in table["in_service"].to_numpy(object)]
+    return list(zip([element] * n, index, label, from_name, to_name, km, on, strict=True))
 
 
 def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
