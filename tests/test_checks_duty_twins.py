@@ -16,6 +16,7 @@ import pytest
 from protv2g.checks import check_context, converter_sum
 from protv2g.checks import duty as duty_mod
 from protv2g.checks.converter_sum import bus_iec_sum_ka
+from protv2g.checks.duty_rows import rated_and_case_rows
 from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.scenario_twins import base_twins, cell_ids
 from protv2g.pipeline import fault_tables
@@ -159,3 +160,19 @@ def test_bus_iec_sum_with_twins_as_without(depot, monkeypatch) -> None:
     want = bus_iec_sum_ka(faults.bus, ctx.base_of)
     pd.testing.assert_series_equal(got, want, check_exact=True)
     assert got.notna().any()
+
+
+@pytest.mark.parametrize("rated", [[], ["nowhere"], "some", "all"])
+def test_rated_and_case_rows_on_codes_as_on_columns(depot, rated) -> None:
+    _, _, _, ctx = depot
+    f = ctx.faults
+    names = list(f.device.unique())
+    rated = {"some": names[::2], "all": names}[rated] if isinstance(rated, str) else rated
+    for case in ("max", "min", "none"):
+        got = rated_and_case_rows(f, ctx.keys, rated, case)
+        want = rated_and_case_rows(f, None, rated, case)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == bool and np.array_equal(g, w)
+        assert np.array_equal(want[0], f.device.isin(rated).to_numpy())
+        assert np.array_equal(want[1], (f.case == case).to_numpy())
+    assert rated_and_case_rows(f, ctx.keys, names, "max")[1].any()

@@ -70,7 +70,7 @@ from protv2g.checks.asymmetry import (
 )
 from protv2g.checks.converter_sum import IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
-from protv2g.checks.duty_rows import duty_twins, with_twin_scenarios
+from protv2g.checks.duty_rows import duty_twins, rated_and_case_rows, with_twin_scenarios
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.criteria import MarginUnit
@@ -298,17 +298,17 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     cols = [c for c in _DUTY_COLUMNS if c in ctx.faults.columns]
     # the rated devices' rows of the maximum case (all cases when it is not computed), by
     # position: duty_frame takes them block by block (#21: one copy of them all before)
-    take = ctx.faults.device.isin(rated).to_numpy()
-    mx = take & (ctx.faults.case.to_numpy() == Case.MAX.value)
+    keys = keys_of(ctx)
+    take, mx = rated_and_case_rows(ctx.faults, keys, rated, Case.MAX.value)
+    mx &= take
     at = np.flatnonzero(mx if mx.any() else take)
     if not len(at):
         return concat(rows)
-    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols,
-                   keys=keys_of(ctx))
+    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols, keys=keys)
     # the Device duty sheet takes these (scenario, device, case) rows over (#21: it rebuilt
     # them, 0.3 s on the IEEE 8500): :func:`device_duty_table`'s ``known``
     ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of),
-                                        ctx.study.model, keys_of(ctx))
+                                        ctx.study.model, keys)
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]

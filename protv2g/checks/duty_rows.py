@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
-           "with_twin_scenarios"]
+           "with_twin_scenarios", "rated_and_case_rows"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -107,3 +108,20 @@ def with_twin_scenarios(frame: pd.DataFrame, labels: np.ndarray,
         parts.append(frame.iloc[rows].assign(scenario=labels[dst.start]))
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(GROUP_KEYS, kind="stable").reset_index(drop=True)
+
+
+def rated_and_case_rows(faults: pd.DataFrame, keys: FaultKeys | None, rated: Sequence[str],
+                        case: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(faults.device.isin(rated), faults.case == case)`` as boolean arrays, worked out per
+    device and per fault on the table's codes ``keys`` when given (#21: an ``isin`` and a
+    comparison of 1.8 million objects at 10,000 buses): a device name is rated, a case value
+    equal to ``case``, for all of its rows."""
+    if keys is None or keys.combined is None or len(keys.levels) != len(FAULT_KEY_COLUMNS) \
+            or len(keys.fault) != len(faults):
+        return faults["device"].isin(rated).to_numpy(), faults["case"].to_numpy() == case
+    levels = keys.levels[FAULT_KEY_COLUMNS.index("case")]
+    # the case is the last digit of the faults' mixed-radix codes (FaultKeys.combined)
+    is_case = levels.to_numpy(dtype=object) == case
+    of_fault = is_case[keys.combined % max(len(levels), 1)] if len(levels) else \
+        np.zeros(len(keys.combined), dtype=bool)
+    return keys.names.isin(rated)[keys.device], of_fault[keys.fault]
