@@ -68,7 +68,11 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
-from protv2g.checks.converter_sum import IEC_SUM_SOURCE, split_against_base
+from protv2g.checks.converter_sum import IEC_SUM_SOURCE
+from protv2g.checks.duty_rows import KEYS as _KEYS
+from protv2g.checks.duty_rows import duty_twins, rated_and_case_rows, with_twin_scenarios
+from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
+from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.criteria import MarginUnit
 from protv2g.units import Case
 from protv2g.violations import CheckStatus
@@ -88,7 +92,6 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
                 "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
                 "i_base_ka", "increase_percent", "severity", "severity_rule"]
 
-_KEYS = ["fault_bus", "fault_type", "case", "device"]
 #: Rows of the fault table :func:`duty_frame` evaluates at once (whole devices per block).
 DUTY_BLOCK_ROWS = 100_000
 #: Columns of the checks' fault table that C7 reads.
@@ -126,6 +129,9 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         :func:`duty_frame` of the same study, :attr:`KnownDuty.x_r`); only the other buses
         are solved. The figure depends on the model and the bus alone (one sparse LU of
         ``y_s``, one solve per bus), so it is the same number.
+        Scenarios whose rows (and base case's rows) repeat another scenario's bit for bit
+        are evaluated once (:func:`~protv2g.checks.duty_rows.duty_twins`, #21): their
+        groups are the other's under their own name.
     keys : FaultKeys, optional
         The integer codes of ``faults``' rows (``CheckContext.keys``): each row's base row
         is read off them (:meth:`~protv2g.checks._keys.FaultKeys.base_rows`), the key
@@ -141,10 +147,24 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         ``i_iec_sum_ka`` in the maximum case, the phasor ``i_phasor_ka`` otherwise
         (``current_basis``, :data:`~protv2g.checks.converter_sum.CurrentBasis`).
     """
+    n_rows = len(faults) if rows is None else len(rows)
+    if n_rows == 0:
+        return _take(faults, rows, columns, None).assign(i_max_ka=pd.Series(dtype=float))
+    # scenarios repeating another's rows and base rows: evaluated once, their groups copied
+    # (#21: four of the six scenarios at 10,000 buses)
+    twins = duty_twins(faults, rows, columns, base_of)
+    if twins is None:
+        return _duty_frame(study, faults, base_of, rows, columns, x_r_known, keys)
+    w = _duty_frame(study, faults, base_of, twins.rows, columns, x_r_known, keys)
+    return with_twin_scenarios(w, faults["scenario"].to_numpy(), twins.copies)
+
+
+def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
+                rows: np.ndarray | None, columns: list[str] | None,
+                x_r_known: dict[int, float] | None, keys: FaultKeys | None) -> pd.DataFrame:
+    """:func:`duty_frame` of every scenario of ``rows`` (at least one row)."""
     dev = faults["device"].to_numpy()
     dev = dev if rows is None else dev[rows]
-    if len(dev) == 0:
-        return _take(faults, rows, columns, None).assign(i_max_ka=pd.Series(dtype=float))
     # device by device in blocks of about DUTY_BLOCK_ROWS rows, only each block's worst rows
     # kept (#21: the whole table's copies — reset_index, assign, the base join, the phasors —
     # were +835 MiB at the 10,000-bus study's checks peak); a row's base-case row is the same
@@ -228,59 +248,6 @@ def _block_base_rows(keys: FaultKeys | None, rows: np.ndarray | None, at: np.nda
     return keys.base_rows(r if at is None else r[at], base_of)
 
 
-def _worst_rows(faults: pd.DataFrame, base_of: dict[str, str],
-                base_row: np.ndarray | None = None) -> pd.DataFrame:
-    """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
-    the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
-    ``base_row``: each row's base row in ``faults`` when known (:func:`_block_base_rows`).
-
-    The kept rows are found first and only they are copied and given the split columns
-    (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
-    f = faults.copy(deep=False)
-    f.index = pd.RangeIndex(len(f))
-    # the network's part: the base case's phasor through the device for the same fault
-    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
-    # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
-    missing = {c: 0.0 for c in cols if c not in f.columns}
-    if missing:
-        f = f.assign(**missing)
-    split = split_against_base(f, _KEYS, base_of, base_row)
-    top = _first_largest(f, ["scenario", "device", "case"], split.i_sym_ka)
-    return f.loc[top].assign(
-        i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
-        i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
-        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
-
-
-def _first_largest(frame: pd.DataFrame, keys: list[str], value: np.ndarray) -> np.ndarray:
-    """``frame[keys].assign(v=value).groupby(keys).v.idxmax().to_numpy()`` on a frame with a
-    default index: per group in sorted key order, the first row of its largest ``value``.
-    On the keys' sorted codes (#21: the groupby factorised the three text keys again per
-    block of C7); NaN values, missing keys, keys of a pandas dtype (a categorical's order
-    is its own) or far more key combinations than rows: that groupby itself."""
-    codes = []
-    for k in keys:
-        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
-        codes.append((c, max(len(uniques), 1)))
-    value = np.asarray(value, dtype=float)
-    n_groups = int(np.prod([m for _, m in codes], dtype=object))
-    if np.isnan(value).any() or any((c < 0).any() for c, _ in codes) or not all(
-            isinstance(frame[k].dtype, np.dtype) for k in keys) \
-            or n_groups > 8 * len(value) + 4096:  # (key tables of every combination)
-        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
-    group = np.zeros(len(value), dtype=np.int64)
-    for c, m in codes:  # lexicographic, as the groupby orders its groups
-        group = group * m + c
-    # each group's largest value, then its first row holding it (no sort: #21, a lexsort
-    # per block of C7); a tie between 0.0 and -0.0 goes to the first, as idxmax's
-    largest = np.full(n_groups, -np.inf)
-    np.maximum.at(largest, group, value)
-    top = np.flatnonzero(value == largest[group])
-    first = np.full(n_groups, len(value), dtype=np.int64)
-    np.minimum.at(first, group[top], top)
-    return first[np.bincount(group, minlength=n_groups) > 0]
-
-
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
     """Duty is the maximum case's (all rows when the study has no maximum case)."""
     mx = faults[faults.case.astype(str) == Case.MAX.value]
@@ -331,17 +298,17 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     cols = [c for c in _DUTY_COLUMNS if c in ctx.faults.columns]
     # the rated devices' rows of the maximum case (all cases when it is not computed), by
     # position: duty_frame takes them block by block (#21: one copy of them all before)
-    take = ctx.faults.device.isin(rated).to_numpy()
-    mx = take & (ctx.faults.case.to_numpy() == Case.MAX.value)
+    keys = keys_of(ctx)
+    take, mx = rated_and_case_rows(ctx.faults, keys, rated, Case.MAX.value)
+    mx &= take
     at = np.flatnonzero(mx if mx.any() else take)
     if not len(at):
         return concat(rows)
-    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols,
-                   keys=keys_of(ctx))
+    w = duty_frame(ctx.study, ctx.faults, ctx.base_of, rows=at, columns=cols, keys=keys)
     # the Device duty sheet takes these (scenario, device, case) rows over (#21: it rebuilt
     # them, 0.3 s on the IEEE 8500): :func:`device_duty_table`'s ``known``
     ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of),
-                                        ctx.study.model)
+                                        ctx.study.model, keys)
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]
@@ -391,13 +358,24 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
 class KnownDuty(NamedTuple):
     """C7's :func:`duty_frame` (``ctx.cache["duty_frame"]``): ``frame`` of the rows at
     ``rows`` of a table of ``n_rows`` rows, on the base cases ``base_of``; ``model`` the
-    OpenDSS model it was computed on (None on a pandapower feeder)."""
+    OpenDSS model it was computed on (None on a pandapower feeder); ``keys`` the fault codes
+    of that table's rows (:func:`keys_for`)."""
 
     frame: pd.DataFrame
     rows: np.ndarray
     n_rows: int
     base_of: dict[str, str]
     model: Any = None
+    keys: FaultKeys | None = None
+
+    def keys_for(self, faults: pd.DataFrame) -> FaultKeys | None:
+        """``keys`` when they are the codes of ``faults``' rows: a table with their very
+        index object (the engine's device table the checks' context was built on, #21: the
+        Device duty sheet joined the base rows on five text columns again)."""
+        keys = self.keys
+        if keys is None or faults.index is not keys.index or len(keys.fault) != len(faults):
+            return None
+        return keys
 
     def x_r(self, model: Any) -> dict[int, float]:
         """Fault bus → X/R of ``frame`` when computed on ``model`` (else empty)."""

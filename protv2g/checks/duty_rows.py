@@ -1,0 +1,127 @@
+"""C7's rows of the fault table: each (scenario, device, case) group's worst fault, the split
+currents with it (:mod:`protv2g.checks.converter_sum`), and the scenarios that repeat another's
+rows (:mod:`protv2g.checks.scenario_twins`). Split from :mod:`protv2g.checks.duty` (#21: the
+module had grown past 400 lines); the duty figures and their sources are described there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
+from protv2g.checks.converter_sum import split_against_base
+from protv2g.checks.scenario_twins import BaseTwins, base_twins
+
+__all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
+           "with_twin_scenarios", "rated_and_case_rows"]
+
+#: Columns that name the same fault and device in another scenario (the base case's row).
+KEYS = ["fault_bus", "fault_type", "case", "device"]
+#: One row of the duty frame per group.
+GROUP_KEYS = ["scenario", "device", "case"]
+
+
+def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
+               base_row: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
+    the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
+    ``base_row``: each row's base row in ``faults`` when known
+    (:func:`protv2g.checks.duty._block_base_rows`).
+
+    The kept rows are found first and only they are copied and given the split columns
+    (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
+    f = faults.copy(deep=False)
+    f.index = pd.RangeIndex(len(f))
+    # the network's part: the base case's phasor through the device for the same fault
+    cols = [c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")]
+    # a hand-built table without angles: every phasor at 0° (the parts taken in phase)
+    missing = {c: 0.0 for c in cols if c not in f.columns}
+    if missing:
+        f = f.assign(**missing)
+    split = split_against_base(f, KEYS, base_of, base_row)
+    top = first_largest(f, GROUP_KEYS, split.i_sym_ka)
+    return f.loc[top].assign(
+        i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
+        i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
+        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
+
+
+def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -> np.ndarray:
+    """``frame[keys].assign(v=value).groupby(keys).v.idxmax().to_numpy()`` on a frame with a
+    default index: per group in sorted key order, the first row of its largest ``value``.
+    On the keys' sorted codes (#21: the groupby factorised the three text keys again per
+    block of C7); NaN values, missing keys, keys of a pandas dtype (a categorical's order
+    is its own) or far more key combinations than rows: that groupby itself."""
+    codes = []
+    for k in keys:
+        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
+        codes.append((c, max(len(uniques), 1)))
+    value = np.asarray(value, dtype=float)
+    n_groups = int(np.prod([m for _, m in codes], dtype=object))
+    if np.isnan(value).any() or any((c < 0).any() for c, _ in codes) or not all(
+            isinstance(frame[k].dtype, np.dtype) for k in keys) \
+            or n_groups > 8 * len(value) + 4096:  # (key tables of every combination)
+        keys = list(keys)
+        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
+    group = np.zeros(len(value), dtype=np.int64)
+    for c, m in codes:  # lexicographic, as the groupby orders its groups
+        group = group * m + c
+    # each group's largest value, then its first row holding it (no sort: #21, a lexsort
+    # per block of C7); a tie between 0.0 and -0.0 goes to the first, as idxmax's
+    largest = np.full(n_groups, -np.inf)
+    np.maximum.at(largest, group, value)
+    top = np.flatnonzero(value == largest[group])
+    first = np.full(n_groups, len(value), dtype=np.int64)
+    np.minimum.at(first, group[top], top)
+    return first[np.bincount(group, minlength=n_groups) > 0]
+
+
+def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[str] | None,
+               base_of: Mapping[str, str]) -> BaseTwins | None:
+    """:func:`~protv2g.checks.scenario_twins.base_twins` of the duty frame's input: the
+    scenarios whose rows of ``faults`` (``columns`` of them, the scenario aside) and whose
+    base case's rows repeat another's (#21: light and peak load, export levels past the
+    chargers' current limit — four of the six scenarios at 10,000 buses). ``None`` where the
+    table's columns are not all NumPy arrays (taken as they are, an extension dtype would
+    come out of :func:`protv2g.checks.duty._take` converted)."""
+    if "scenario" not in faults.columns:
+        return None
+    cols = [c for c in (columns if columns is not None else faults.columns) if c != "scenario"]
+    if not all(isinstance(faults[c].dtype, np.dtype) for c in [*cols, "scenario"]):
+        return None
+    return base_twins(faults["scenario"].to_numpy(), [faults[c].to_numpy() for c in cols],
+                      base_of, rows)
+
+
+def with_twin_scenarios(frame: pd.DataFrame, labels: np.ndarray,
+                        copies: list[tuple[slice, slice]]) -> pd.DataFrame:
+    """The duty frame of the evaluated scenarios with each copied scenario's rows added: its
+    twin's rows (:func:`duty_twins`) under its own name, in :data:`GROUP_KEYS` order as the
+    frame of every scenario is (one row per group, so the order is the keys')."""
+    scen = frame["scenario"].to_numpy()
+    parts = [frame]
+    for dst, src in copies:
+        rows = np.flatnonzero(scen == labels[src.start])
+        parts.append(frame.iloc[rows].assign(scenario=labels[dst.start]))
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(GROUP_KEYS, kind="stable").reset_index(drop=True)
+
+
+def rated_and_case_rows(faults: pd.DataFrame, keys: FaultKeys | None, rated: Sequence[str],
+                        case: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(faults.device.isin(rated), faults.case == case)`` as boolean arrays, worked out per
+    device and per fault on the table's codes ``keys`` when given (#21: an ``isin`` and a
+    comparison of 1.8 million objects at 10,000 buses): a device name is rated, a case value
+    equal to ``case``, for all of its rows."""
+    if keys is None or keys.combined is None or len(keys.levels) != len(FAULT_KEY_COLUMNS) \
+            or len(keys.fault) != len(faults):
+        return faults["device"].isin(rated).to_numpy(), faults["case"].to_numpy() == case
+    levels = keys.levels[FAULT_KEY_COLUMNS.index("case")]
+    # the case is the last digit of the faults' mixed-radix codes (FaultKeys.combined)
+    is_case = levels.to_numpy(dtype=object) == case
+    of_fault = is_case[keys.combined % max(len(levels), 1)] if len(levels) else \
+        np.zeros(len(keys.combined), dtype=bool)
+    return keys.names.isin(rated)[keys.device], of_fault[keys.fault]
