@@ -171,3 +171,79 @@ def test_through_stages_reads_the_phase_currents_as_staged_currents_give_them():
     for k in (1, 2, 4):
         got, want = phase[:k, rows].astype(float), st.phase_a(rows, k)
         np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def _bits_equal(a: dict, b: dict) -> None:
+    assert set(a) == set(b)
+    for k in a:
+        np.testing.assert_array_equal(np.asarray(a[k], float).view(np.int64),
+                                      np.asarray(b[k], float).view(np.int64), err_msg=k)
+
+
+def _high_of(low: StagedCurrents, rows: np.ndarray, seed: int) -> StagedCurrents:
+    """A high bracket differing from ``low`` in ``rows`` only (currents, a start time,
+    -0.0 for 0.0, a NaN)."""
+    rng = np.random.default_rng(seed)
+    i_a, t0, t1 = low.i_a.copy(), low.t_start_s.copy(), low.t_end_s.copy()
+    for r in rows.tolist():
+        what = rng.integers(0, 4)
+        if what == 0:
+            i_a[rng.integers(0, low.n_stages), r, rng.integers(0, 4)] *= 1.3
+        elif what == 1:
+            t0[0, r] = np.float32(0.001)
+        elif what == 2:
+            i_a[0, r, 3] = np.float32(-0.0) if i_a[0, r, 3] == 0 else -i_a[0, r, 3]
+        else:
+            i_a[1, r, 0] = np.nan
+    return StagedCurrents(i_a, t0, t1, low.stage_names, low.sites)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_both_brackets_equal_each_bracket_integrated_on_every_row(seed):
+    from protv2g.checks._times import _both_brackets, stage_rows_differ
+
+    n = 800
+    low = _padded_stages(n, seed)
+    low.i_a[0, ::13, 3] = 0.0
+    rng = np.random.default_rng(seed)
+    changed = np.sort(rng.choice(n, 40, replace=False))
+    high = _high_of(low, changed, seed)
+    differ = stage_rows_differ(low, high)
+    assert set(np.flatnonzero(differ).tolist()) <= set(changed.tolist())
+    assert differ.sum() > 20
+    names = np.array([*DEVICES, "none"], dtype=object)[np.arange(n) % (len(DEVICES) + 1)]
+    rows = {k: np.flatnonzero(names == k) for k in DEVICES}  # "none": rows of no model
+    held = {k: rng.uniform(0.1, 2.0, n) for k in TIME_COLUMNS}
+    for a, b in ((low, high), (low, low), (None, high), (low, None), (None, None)):
+        want_high = _through_stages(DEVICES, rows, held, b, _direct)
+        want_low = _through_stages(DEVICES, rows, held, a, _direct)
+        given = {k: v.copy() for k, v in held.items()}
+        got_high, got_low = _both_brackets(DEVICES, rows, given, a, b, _direct)
+        _bits_equal(got_high, want_high)
+        _bits_equal(got_low, want_low)
+        assert all(got_high[k] is not got_low[k] for k in got_high)
+
+
+def test_both_brackets_with_no_row_differing_or_other_stage_counts():
+    from protv2g.checks._times import _both_brackets, stage_rows_differ
+
+    low = _padded_stages(300, 21)
+    same = StagedCurrents(low.i_a.copy(), low.t_start_s.copy(), low.t_end_s.copy(),
+                          low.stage_names, low.sites)
+    assert not stage_rows_differ(low, same).any()
+    fewer = StagedCurrents(low.i_a[:2].copy(), low.t_start_s[:2].copy(),
+                           low.t_end_s[:2].copy(), low.stage_names[:2], low.sites)
+    assert stage_rows_differ(low, fewer) is None
+    names = np.array(list(DEVICES), dtype=object)[np.arange(300) % len(DEVICES)]
+    rows = {k: np.flatnonzero(names == k) for k in DEVICES}
+    held = {k: np.full(300, np.nan) for k in TIME_COLUMNS}
+    for b in (same, fewer):
+        got_high, got_low = _both_brackets(DEVICES, rows, dict(held), low, b, _direct)
+        _bits_equal(got_high, _through_stages(DEVICES, rows, held, b, _direct))
+        _bits_equal(got_low, _through_stages(DEVICES, rows, held, low, _direct))
+    empty = StagedCurrents(low.i_a[:, :0], low.t_start_s[:, :0], low.t_end_s[:, :0],
+                           low.stage_names, low.sites)
+    assert stage_rows_differ(empty, empty).shape == (0,)
+    got_high, got_low = _both_brackets(DEVICES, {}, {k: np.zeros(0) for k in TIME_COLUMNS},
+                                       empty, empty, _direct)
+    assert all(len(v) == 0 for v in (*got_high.values(), *got_low.values()))

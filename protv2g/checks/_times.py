@@ -104,10 +104,7 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         times = once(functools.partial(operating_times, dev), i_phase[idx], i_ground[idx])
         for k, t in times.items():
             cols[k][idx] = t
-    low = _through_stages(devices, rows, cols, staged, once)
-    # the pipeline hands the same stages to both brackets when no site's limit moves
-    cols = ({k: v.copy() for k, v in low.items()} if staged_high is staged and staged is not None
-            else _through_stages(devices, rows, cols, staged_high, once))
+    cols, low = _both_brackets(devices, rows, cols, staged, staged_high, once)
     for dst, src in [] if twins is None else twins[1]:
         for times in (cols, low):
             for v in times.values():
@@ -138,17 +135,19 @@ def _direct(fn: Callable[..., Any], *arrays: Any) -> Any:
 
 def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
                     held: dict[str, np.ndarray], staged: StagedCurrents | None,
-                    once: Callable[..., Any] = per_distinct) -> dict[str, np.ndarray]:
+                    once: Callable[..., Any] = per_distinct, *, own: bool = False
+                    ) -> dict[str, np.ndarray]:
     """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
     a copy of ``held`` (the first cycle held) where there is one stage or none. ``rows``:
     device name → its rows (:func:`protv2g.checks._rows.rows_by_value`); ``once``: how a
-    per-row function is evaluated on them (:func:`~protv2g.checks._rows.per_distinct`).
+    per-row function is evaluated on them (:func:`~protv2g.checks._rows.per_distinct`);
+    ``own``: ``held``'s arrays are written into and returned, not copied (the caller's own).
 
     Each row is evaluated on its leading stages up to its last real one
     (:func:`stage_counts`): the padding after it changes none of its times (#21: at 10,000
     buses a third of the rows have one real stage, two thirds two, < 1 % more, and all five
     were integrated for every row)."""
-    out = {k: v.copy() for k, v in held.items()}
+    out = dict(held) if own else {k: v.copy() for k, v in held.items()}
     if staged is None or staged.n_stages < 2:
         return out
     counts = stage_counts(staged)
@@ -170,6 +169,64 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
             for col, t in times.items():
                 out[col][r] = t
     return out
+
+
+def _both_brackets(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
+                   held: dict[str, np.ndarray], staged: StagedCurrents | None,
+                   staged_high: StagedCurrents | None, once: Callable[..., Any]
+                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(high, low)``: :func:`_through_stages` on ``staged_high`` and on ``staged``, from the
+    first-cycle times ``held`` (taken over: its arrays become one bracket's, #21: one
+    table-sized copy of the time columns less).
+
+    The high bracket is evaluated only on the rows whose stages differ from the low
+    bracket's in some bit (:func:`stage_rows_differ`) and copied from the low one elsewhere:
+    a row's times depend on that row's stages alone, so a copied time is the time
+    evaluating it gives, bit for bit (#21: at 10,000 buses 99.3 % of the rows are the same
+    in both brackets — the base cases and every fault where no site's limit moves — and
+    both brackets were integrated on every row)."""
+    if staged_high is staged:  # the pipeline's hand-over when no site's limit moves
+        low = _through_stages(devices, rows, held, staged, once, own=True)
+        return {k: v.copy() for k, v in low.items()}, low
+    differ = (None if staged is None or staged_high is None or staged.n_stages < 2
+              else stage_rows_differ(staged, staged_high))
+    if differ is None:  # not comparable row by row: every row evaluated in both
+        low = _through_stages(devices, rows, held, staged, once)
+        return _through_stages(devices, rows, held, staged_high, once, own=True), low
+    at = np.flatnonzero(differ)
+    held_at = {k: v[at] for k, v in held.items()}
+    low = _through_stages(devices, rows, held, staged, once, own=True)
+    high = {k: v.copy() for k, v in low.items()}
+    if len(at):
+        # the differing rows as a table of their own: each device's rows as positions in at
+        local = {name: np.searchsorted(at, idx[differ[idx]]) for name, idx in rows.items()}
+        sub = _through_stages(devices, local, held_at, staged_high.take(at), once, own=True)
+        for k, v in sub.items():
+            high[k][at] = v
+    return high, low
+
+
+def stage_rows_differ(a: StagedCurrents, b: StagedCurrents) -> np.ndarray | None:
+    """Per row, whether ``a`` and ``b`` differ in any bit of a stage's currents or times:
+    ``(n_rows,)`` bool (``0.0`` and ``-0.0`` differ, a NaN equals the same NaN); ``None``
+    when they do not have the same stages, rows and dtypes (nothing to compare row by
+    row)."""
+    if (a.i_a.shape != b.i_a.shape or a.t_start_s.shape != b.t_start_s.shape
+            or a.t_end_s.shape != b.t_end_s.shape or a.i_a.dtype != b.i_a.dtype
+            or a.t_start_s.dtype != b.t_start_s.dtype or a.t_end_s.dtype != b.t_end_s.dtype):
+        return None
+    differ = np.zeros(a.n_rows, dtype=bool)
+    for x, y in ((a.i_a, b.i_a), (a.t_start_s, b.t_start_s), (a.t_end_s, b.t_end_s)):
+        x, y = _bits(x), _bits(y)
+        for k in range(len(x)):  # one stage at a time: no whole-array temporary
+            xk, yk = x[k], y[k]
+            differ |= (_rows_differ(xk, yk) if xk.ndim == 2 else np.not_equal(xk, yk))
+    return differ
+
+
+def _bits(x: np.ndarray) -> np.ndarray:
+    """A float array's bits as integers of its size (an integer array as it is)."""
+    return x.view(f"i{x.itemsize}") if x.dtype.kind == "f" else x
 
 
 def stage_counts(staged: StagedCurrents) -> np.ndarray:

@@ -46,7 +46,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import FaultKeys, keys_of
-from protv2g.checks._rows import distinct_rows, factorize_all
+from protv2g.checks._rows import distinct_rows, factorize_all, key_codes
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
@@ -174,14 +174,35 @@ def _zone_join(ctx: CheckContext, z: pd.DataFrame, rows: np.ndarray, cols: list[
     if k is None:
         return z.merge(f.iloc[rows][cols], on=["device", "fault_bus"])
     code = k.device_codes(z.device)
-    left = pd.DataFrame({"_k": np.where(code >= 0, k.place(z.fault_bus.to_numpy(), code), -1),
-                         "_i": np.arange(len(z))})
-    right = pd.DataFrame({"_k": k.row_places(f.fault_bus.to_numpy())[rows], "_r": rows})
-    j = left.merge(right, on="_k")
-    i, r = j["_i"].to_numpy(), j["_r"].to_numpy()
+    left = np.where(code >= 0, k.place(z.fault_bus.to_numpy(), code), -1)
+    i, r = _join_positions(left, k.row_places(f.fault_bus.to_numpy())[rows])
+    r = rows[r]
     out = {c: z[c].to_numpy()[i] for c in z.columns}
     out.update({c: f[c].to_numpy()[r] for c in cols if c not in out})
     return pd.DataFrame(out)
+
+
+def _join_positions(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, r)``: the positions of every pair of equal keys ``left[i] == right[r]`` (int64
+    arrays), in the order of ``pd.DataFrame({"_k": left}).merge(pd.DataFrame({"_k":
+    right}))``: by ``i``, each ``i``'s ``r`` ascending. Where ``left`` holds each key once
+    (a device's zone names a bus once) every right row is looked up in it and the matches
+    put in left order, one stable sort of them (#21: the merge hashed both sides, 427,896
+    zone faults at 10,000 buses); else that merge."""
+    # a negative key (a device without rows: -1) pairs with no right key when none is
+    # negative (a table row's place never is)
+    some = np.flatnonzero(left >= 0) if len(right) and right.min() >= 0 else np.arange(
+        len(left))
+    index = pd.Index(left[some])
+    if not index.is_unique:
+        j = pd.DataFrame({"_k": left, "_i": np.arange(len(left))}).merge(
+            pd.DataFrame({"_k": right, "_r": np.arange(len(right))}), on="_k")
+        return j["_i"].to_numpy(np.int64), j["_r"].to_numpy(np.int64)
+    at = index.get_indexer(right)
+    r = np.flatnonzero(at >= 0)
+    i = some[at[r]]  # ``some`` ascending: the order of ``at`` is the order of ``left``
+    order = np.argsort(i, kind="stable")
+    return i[order].astype(np.int64), r[order].astype(np.int64)
 
 
 def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFrame
@@ -303,6 +324,10 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone")
 _NUMBER_COLUMNS = ("i_op_a", "ratio", "pickup_a", "factor")
+#: C5's message around the export text: device, current, element, fault type, case, bus,
+#: zone; then ratio, pickup, factor.
+_HEAD = "%s sees %.0f A (%s) for a %s fault (%s case) at %s in its %s zone "
+_TAIL = ": %.2f × pickup %.0f A < %g ×"
 #: Zone-row columns C5's rows and messages read.
 _BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
 
@@ -318,49 +343,81 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     numbers = [bad[k].to_numpy(float) for k in _NUMBER_COLUMNS]
     first, inverse = distinct_rows(
         *numbers, *(factorize_all(t)[0] for t in texts))
+    d, el, b, ft, c, z = (t[first].tolist() for t in texts)
     # Python floats: formatting NumPy scalars costs twice as much, same text
-    heads, tails = [], []
-    for d, el, b, ft, c, z, i, q, p, fac in zip(
-            *(t[first].tolist() for t in texts), *(x[first].tolist() for x in numbers),
-            strict=True):
-        # :meth:`CheckContext.fault_text` written out (#21: 409,046 calls at 10,000 buses)
-        heads.append(f"{d} sees {i:.0f} A ({el}) for a {ft} fault ({c} case) at {b} in its "
-                     f"{z} zone ")
-        tails.append(f": {q:.2f} × pickup {p:.0f} A < {fac:g} ×")
+    i, q, p, fac = (x[first].tolist() for x in numbers)
+    # :meth:`CheckContext.fault_text` written out, by ``%`` on the tuples zip makes (#21:
+    # 137,000 distinct rows at 10,000 buses; the f-strings' loop cost half as much again):
+    # ``%s``/``%.0f``/``%.2f``/``%g`` write what ``{x}``/``{x:.0f}``/``{x:.2f}``/``{x:g}``
+    # write (the same conversion of the float)
+    heads = list(map(_HEAD.__mod__, zip(d, i, el, ft, c, b, z, strict=True)))
+    tails = list(map(_TAIL.__mod__, zip(q, p, fac, strict=True)))
     return [f"{heads[k]}{export[sc]}{tails[k]}" for k, sc in zip(
         inverse.tolist(), bad.scenario.to_numpy().tolist(), strict=True)]
 
 
 def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     """Warn rows where V2G lowers a primary device's current by more than the fraction."""
-    keys = ["device", "fault_bus", "fault_type", "case"]
-    # the columns read below only (#21: every zone-row column was copied twice)
-    prim = m.loc[(m.zone == "primary").to_numpy(), [*keys, "scenario", "fault_bus_name",
-                                                   "i_op_a", "pickup_a", "t_op_s"]]
-    prim = prim.assign(base=prim.scenario.map(ctx.base_of))
-    base = prim[prim.scenario == prim.base][[*keys, "scenario", "i_op_a"]].rename(
-        columns={"scenario": "base", "i_op_a": "i_base_a"})
-    v2g = prim[(prim.scenario != prim.base) & (prim.base != "")]
-    # only the columns read below (#21: the join copied every zone-row column)
-    v2g = v2g[[*keys, "base", "scenario", "fault_bus_name", "i_op_a", "pickup_a", "t_op_s"]]
-    j = v2g.merge(base, on=[*keys, "base"])
-    if j.empty:
+    prim = np.flatnonzero(m.zone.to_numpy() == "primary")
+    j = _base_pairs(ctx, m, prim)
+    if j is None:
         return concat([])
+    # the pairs' columns only, never every zone-row column (#21: the join on five object
+    # keys copied the 161,000 V2G rows' columns at 10,000 buses for 636 warn rows)
+    at, base_at = prim[j[0]], prim[j[1]]
+    i_op = m.i_op_a.to_numpy()[at]
+    i_base = m.i_op_a.to_numpy()[base_at]
+    pickup = m.pickup_a.to_numpy()[at]
     frac = ctx.thresholds.v2g_change_fraction
     with np.errstate(divide="ignore", invalid="ignore"):
-        drop = 1.0 - j.i_op_a / j.i_base_a
-    bad = j[(drop > frac + 1e-12) & (j.i_base_a >= j.pickup_a)]
-    drop = drop[bad.index]
+        drop = 1.0 - i_op / i_base
+    keep = np.flatnonzero((drop > frac + 1e-12) & (i_base >= pickup))
+    rows, drop, i_op, i_base = at[keep], drop[keep], i_op[keep], i_base[keep]
+    scenario, device, bus, fault_type, case, t_op = (
+        m[c].to_numpy()[rows] for c in ("scenario", "device", "fault_bus_name", "fault_type",
+                                        "case", "t_op_s"))
     msgs = [
-        f"reach of {r.device} reduced: {r.i_op_a:.0f} A instead of {r.i_base_a:.0f} A "
-        f"without V2G (−{d:.0%}) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
-        f"{ctx.export_text(r.scenario)}" for r, d in zip(bad.itertuples(index=False), drop,
-                                                         strict=True)]
+        f"reach of {d} reduced: {i:.0f} A instead of {i0:.0f} A without V2G (−{x:.0%}) for "
+        f"{ctx.fault_text(b, t, c)} {ctx.export_text(sc)}"
+        for d, i, i0, x, b, t, c, sc in zip(
+            device.tolist(), i_op.tolist(), i_base.tolist(), drop.tolist(), bus.tolist(),
+            fault_type.tolist(), case.tolist(), scenario.tolist(), strict=True)]
     return violation_rows(
-        "C5", CheckStatus.WARN, frame=bad, margin_unit=MarginUnit.FRACTION,
-        scenario=bad.scenario.to_numpy(),
-        fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
-        case=bad.case.to_numpy(), device=bad.device.to_numpy(), other_device="",
-        i_device_a=bad.i_op_a.to_numpy(), i_other_a=bad.i_base_a.to_numpy(),
-        t_device_s=bad.t_op_s.to_numpy(), margin=(frac - drop).to_numpy(), limit=frac,
-        message=msgs)
+        "C5", CheckStatus.WARN, frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
+        margin_unit=MarginUnit.FRACTION, scenario=scenario, fault_bus=bus,
+        fault_type=fault_type, case=case, device=device, other_device="", i_device_a=i_op,
+        i_other_a=i_base, t_device_s=t_op, margin=frac - drop, limit=frac, message=msgs)
+
+
+def _base_pairs(ctx: CheckContext, m: pd.DataFrame, prim: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The primary-zone rows ``m.iloc[prim]`` of a V2G scenario each with the row of the same
+    device, fault bus, fault type and case in its base scenario (``ctx.base_of``): ``(v2g,
+    base)`` positions in ``prim``, in the order of ``v2g.merge(base, on=[device, fault_bus,
+    fault_type, case, base])`` (the V2G rows' order, each one's base rows in theirs);
+    ``None`` without any such pair. The join on one integer per row — the key columns
+    coded (:func:`~protv2g.checks._rows.key_codes`, equal values equal codes, NaN equal to
+    NaN as ``merge``), a row's scenario for a base row, its base's for a V2G row (#21: the
+    merge on five object columns, a scenario's base found row by row by ``Series.map``)."""
+    if not len(prim):
+        return None
+    scen, names = factorize_all(m.scenario.to_numpy()[prim])
+    names = list(names)
+    code = {n: k for k, n in enumerate(names)}
+    base = [ctx.base_of.get(n) for n in names]
+    # a base row: its scenario is its own base; a V2G row: another base, not "" (none), one
+    # with rows here (a base without rows pairs with nothing)
+    is_base = np.array([b is not None and b == n for b, n in zip(base, names, strict=True)],
+                       dtype=bool)
+    target = np.array([code.get(b, -1) if b is not None and b != "" and b != n else -1
+                       for b, n in zip(base, names, strict=True)], dtype=np.int64)
+    side = np.where(is_base[scen], scen, target[scen])
+    key = key_codes([m[c].to_numpy()[prim] for c in ("device", "fault_bus", "fault_type",
+                                                       "case")] + [side])
+    v2g = np.flatnonzero(target[scen] >= 0)
+    base_rows = np.flatnonzero(is_base[scen])
+    j = pd.DataFrame({"_k": key[v2g], "_i": v2g}).merge(
+        pd.DataFrame({"_k": key[base_rows], "_r": base_rows}), on="_k")
+    if j.empty:
+        return None
+    return j["_i"].to_numpy(), j["_r"].to_numpy()
