@@ -84,3 +84,63 @@ def test_stage_fault_currents_are_the_full_width_expressions(solved):
 
 def test_stage_fault_currents_cover_every_fault_type(solved):
     assert {ft for _, ft, *_ in solved} == set(FaultType)
+
+
+@pytest.mark.parametrize("shape", [(50, 3), (1, 3), (0, 3), (7, 0), (4, 1)])
+def test_rows_any_all_are_numpys_reductions(shape):
+    from protv2g.engine.newton_setup import rows_all, rows_any
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    if x.size:
+        x.flat[::4] = np.nan
+    for a in (np.isfinite(x), rng.random(shape) < 0.2, np.ones(shape, bool)):
+        assert np.array_equal(rows_any(a), a.any(axis=1))
+        assert np.array_equal(rows_all(a), a.all(axis=1))
+
+
+def test_kernel_reads_v0_blocks_through_src():
+    """``newton_columns`` with ``v⁰`` and ``M`` as blocks read through ``src`` (a tiled
+    system's columns, some repeated) gives the solution of the same columns materialised
+    (per-column ``v⁰``, ``M``, ``src = arange``), bit for bit."""
+    from protv2g.engine.columns import ColumnSystem
+    from protv2g.engine.control_law import ACTIVE, CONSTANT, REACTIVE, LawArrays
+    from protv2g.engine.newton_kernel import newton_columns
+    from protv2g.engine.newton_setup import column_args
+
+    rng = np.random.default_rng(17)
+    b, k = 25, 3
+    z = 0.02 * np.exp(1j * rng.uniform(0.6, 1.3, (b, k, k))) + np.eye(k) * 0.05j
+    sys = ColumnSystem(v10=rng.uniform(0.2, 1.0, (b, k)) + 0j, v20=np.zeros((b, k), complex),
+                       m11=z, m21=0.1 * z, m12=None, m22=None).tile(3)
+    cols = np.sort(rng.choice(sys.n_cols, 40, replace=False))
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE, CONSTANT]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=np.full(k, 0.6), q=np.zeros(k), phi=np.full(k, 0.2),
+                    k_factor=np.full(k, 2.0), deadband=np.full(k, 0.05), k2=np.zeros(k),
+                    z_gfm=np.zeros(k, complex))
+    lim = rng.uniform(0.5, 1.5, (sys.n_cols, k))
+    pre = np.ones((sys.n_cols, k), complex)
+    x0 = np.full((len(cols), k), 0.3 + 0.1j)
+    outs = []
+    for s in (sys, sys.take(np.arange(sys.n_cols))):
+        x = x0.copy()
+        ok, res, its = np.zeros(len(cols), bool), np.zeros(len(cols)), np.zeros(len(cols),
+                                                                               np.int64)
+        args = column_args(s, law, lim, pre, None, cols)
+        assert len(args[0]) == len(s.v10)  # the blocks, not a gathered copy
+        newton_columns(x, *args, 1e-6, 150, 30, 8, 400, True, ok, res, its, True)
+        outs.append((x, ok, res, its))
+    for a, c in zip(*outs, strict=True):
+        assert a.tobytes() == c.tobytes()
+    assert outs[0][1].all()
+
+
+def test_column_system_blocks_are_c_ordered(solved):
+    from protv2g.engine.columns import build_system
+
+    solver, ft, zf, pre, cpos, _ = solved[0]
+    s1, s2 = solver.seq[1], solver.seq[2]
+    z0f = None if 0 not in solver.seq else solver.seq[0].zff
+    zf = zf if np.ndim(zf) else np.full(len(solver.f1), zf)
+    sys = build_system(ft, zf, pre.e_f, pre.e_c(cpos), s1, s2, z0f, cpos, False)
+    assert all(getattr(sys, f).flags.c_contiguous for f in ("v10", "v20", "m11", "m21"))
