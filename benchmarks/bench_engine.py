@@ -20,6 +20,32 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 13 (2026-12-02, branch ``engine_ratio5``: the glue around the Newton solve, results
+byte-identical — every summary array at 1,000 and 3,000 buses, ``pipeline.fault_tables`` of
+the six examples). cProfile at 3,000 buses side by side: the default model's extra over the
+frozen one ≈ 1.0 s CPU, the Newton kernel ≈ 0.45 of it (240,000 sustained columns at
+≈ 1.5 µs, left as it is), the rest numpy glue in many small passes. Changed: each stage's
+``e1, e2`` and fault currents worked out only where its solution is new (a later stage's
+reached fault buses, one first-cycle twin) and copied elsewhere (``solve_group`` after
+``solve_stages`` 0.170–0.179 → 0.117 s CPU, min of 15, load 11–13); column systems C-ordered
+once (each stage's call copied ``v⁰``, ``M``) and ``v⁰`` read by the kernels through ``src``;
+``(m, 3)`` ``any``/``all`` reductions site by site (numpy's short-axis reduction is 4–10×
+slower: the off-column mask, the cessation re-solve set, ``reduce_chargers``' use mask);
+``run_stages`` without gathers where a stage covers every column. Paired in one process
+(frozen and default alternately, 4 each, minimum CPU; old ``3fd5460`` and new processes
+alternated, three rounds, load 5.5–7.1): 1,000 buses default − frozen 0.420, 0.473, 0.392 →
+0.414, 0.369, 0.381 s (median −9 %), ratio 2.26, 2.44, 2.26 → 2.21, 2.17, 2.21×; 3,000
+buses 1.127, 1.274, 1.058 → 0.977, 0.840, 1.050 s (median −13 %), ratio 2.40, 2.75, 2.52 →
+2.44, 2.25, 2.45×. ``--sizes 1000 3000 10000 --skip-frozen-share``, old/new alternated,
+three rounds (17:42–18:00 UTC, load 7–15), CPU ratio: old 2.4, 2.3, 2.2 / 2.4, 2.3, 2.4 /
+2.0, 2.3, 2.0× → new 2.3, 2.3, 2.3 / 2.4, 2.2, 2.4 / 1.9, 1.9, 2.2× (medians 2.3 / 2.4 /
+2.0 → 2.3 / 2.4 / 1.9×): the frozen runs' ±25 % hides a 10 % change; the ≤ 2× target still
+holds at 10,000 buses only. Left (each ≈ 1–5 % of the extra at 3,000 buses): the full-width
+``_merge`` copy of every after-trip stage (≈ 0.05 s), ``applicable_voltages`` (≈ 0.04 s,
+``ride_through``), the first cycle's numpy frozen start (≈ 0.03 s, the same for every
+fault type of a case), ``reduce_chargers``' slice assembly (≈ 0.1 s: fill, mask, twins,
+bounds), the restricted per-scenario views (≈ 0.03 s).
+
 Session 12 (2026-12-02, branch ``engine_ratio3``: the default model's stage glue with fewer
 copies — the sites' voltages after each solve in one compiled pass
 (``newton_kernel.column_voltages``, bit-identical to the einsum it replaces), later stages'

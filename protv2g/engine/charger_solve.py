@@ -55,8 +55,9 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     if first_cycle is not None and all(same_first_cycle(a, g) for (a, _), g in
                                        zip(first_cycle, group, strict=True)):
         sol0 = _stack_solutions([sol for _, sol in first_cycle])
+    reps = None if sol0 else _first_cycle_reps(group)
     stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
-                           first_cycle_twin=None if sol0 else _first_cycle_twins(group, m),
+                           first_cycle_twin=None if reps is None else _twin_columns(reps, m),
                            first_cycle=sol0)
     # open-circuit fault voltages and fault currents of every stage for all scenarios at once
     # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
@@ -68,12 +69,47 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     # without negative-sequence injection every stage's I2 is +0, so is its term (the einsum
     # sums from +0) wherever Z2 is finite: one zero array instead of an einsum per stage
     e2_zero = None if neg or not np.isfinite(zr2).all() else np.zeros((n_sc, m), complex)
+
+    def fault_terms(sol: ColumnSolution, cols: np.ndarray | None) -> tuple:
+        """``e1, e2, i_f`` at the flat columns ``cols`` (``None``: all, ``(n_sc, m)``); the
+        same per-element operations either way (einsum over k, elementwise ufuncs)."""
+        b = slice(None) if cols is None else cols % m
+        i1 = sol.i1.reshape(n_sc, m, -1) if cols is None else sol.i1[cols][None]
+        e1 = pre.e_f[b] + np.einsum("mk,qmk->qm", zr1[b], i1)
+        if e2_zero is None:
+            i2 = sol.i2.reshape(n_sc, m, -1) if cols is None else sol.i2[cols][None]
+            e2 = np.einsum("mk,qmk->qm", zr2[b], i2)
+        else:
+            e2 = e2_zero if cols is None else np.zeros((1, len(cols)), complex)
+        i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff[b], s2.zff[b],
+                                      None if z0f is None else z0f[b],
+                                      zf_pu[b] if np.ndim(zf_pu) else zf_pu)
+        unc = sol.unconverged.reshape(n_sc, m) if cols is None else sol.unconverged[cols][None]
+        i_f[unc] = np.nan
+        return e1, e2, i_f
+
+    prev = None
     for j, sol in enumerate(stg_all.stages):
-        e1 = pre.e_f + np.einsum("mk,qmk->qm", zr1, sol.i1.reshape(n_sc, m, -1))
-        e2 = (np.einsum("mk,qmk->qm", zr2, sol.i2.reshape(n_sc, m, -1)) if e2_zero is None
-              else e2_zero)
-        i_f = sequence_fault_currents(fault_type, e1, e2, s1.zff, s2.zff, z0f, zf_pu)
-        i_f[sol.unconverged.reshape(n_sc, m)] = np.nan
+        # a later stage's solution is the previous one's at the fault buses it does not reach
+        # (staging: merged), and first-cycle twins share theirs: the same inputs, the same
+        # e1, e2, i_f — computed where new only, copied elsewhere
+        if j >= 2:
+            new = np.flatnonzero(np.isfinite(stg_all.t_start_s[j]))
+            e1, e2, i_f = (x.copy() if x is not e2_zero else x for x in prev)
+            n1, n2, nf = fault_terms(sol, new)
+            e1.reshape(-1)[new] = n1[0]
+            if e2 is not e2_zero:
+                e2.reshape(-1)[new] = n2[0]
+            i_f.reshape(-1, 3)[new] = nf[0]
+        elif j == 0 and reps is not None:
+            uniq, inv = np.unique(reps, return_inverse=True)
+            cols = (uniq[:, None] * m + np.arange(m)).ravel()
+            e1, e2, i_f = fault_terms(sol, cols)
+            e1, i_f = e1.reshape(len(uniq), m)[inv], i_f.reshape(len(uniq), m, 3)[inv]
+            e2 = e2_zero if e2_zero is not None else e2.reshape(len(uniq), m)[inv]
+        else:
+            e1, e2, i_f = fault_terms(sol, None)
+        prev = (e1, e2, i_f)
         for q in range(n_sc):
             if j < stgs[q].n_stages:
                 e12s[q].append((e1[q], e2[q]))  # views: read only downstream
@@ -112,15 +148,19 @@ def _stack_solutions(sols: list[ColumnSolution]) -> ColumnSolution:
                           iterations=max(s.iterations for s in sols))
 
 
-def _first_cycle_twins(group: list[SiteArrays], m: int) -> np.ndarray | None:
-    """``(len(group)·m,)``: for every column the column of the first scenario with the same
-    first-cycle equations (:func:`~protv2g.engine.chargers.first_cycle_key`); ``None`` when
-    all scenarios differ."""
+def _first_cycle_reps(group: list[SiteArrays]) -> np.ndarray | None:
+    """``(len(group),)``: for every scenario the first scenario with the same first-cycle
+    equations (:func:`~protv2g.engine.chargers.first_cycle_key`); ``None`` when all
+    scenarios differ."""
     first: dict = {}
     rep = np.array([first.setdefault(first_cycle_key(g), q) for q, g in enumerate(group)])
-    if len(first) == len(group):
-        return None
-    return (rep[:, None] * m + np.arange(m)[None, :]).ravel()
+    return None if len(first) == len(group) else rep
+
+
+def _twin_columns(reps: np.ndarray, m: int) -> np.ndarray:
+    """``(len(reps)·m,)``: for every column the same fault bus's column of its scenario's
+    representative (:func:`_first_cycle_reps`)."""
+    return (reps[:, None] * m + np.arange(m)[None, :]).ravel()
 
 
 def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.ndarray
@@ -142,8 +182,10 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     at = 0
     for x in items:  # a scenario's stages at once (one pass each, not one per stage)
         n_s = x.n_stages
-        np.logical_and(np.isfinite(x.t_start_s[:n_s]), np.isfinite(x.i_f).all(axis=2),
-                       out=use[at:at + n_s])
+        u = use[at:at + n_s]
+        np.isfinite(x.t_start_s[:n_s], out=u)
+        for c in range(3):  # not .all(axis=2): a reduction over 3 is numpy's slow case
+            u &= np.isfinite(x.i_f[:, :, c])
         z[at:at + n_s, :, :3] = x.i_f
         for j, sol in enumerate(x.charger.stages):
             z[at + j, :, 3:3 + k] = sol.i1

@@ -108,4 +108,7 @@ def build_system(fault_type: FaultType, zf, e_f, e_c, seq1, seq2, zff0, cpos, ne
     if neg:
         m12 = -(a12 * zc1)[:, :, None] * zr2[:, None, :]
         m22 = z22[None] - (a22 * zc2)[:, :, None] * zr2[:, None, :]
-    return ColumnSystem(v10, v20, m11, m21, m12, m22)
+    # C order once here: the compiled solves read every block as C-ordered rows and would
+    # otherwise copy these (F-ordered by the transposed ``z_cf``) at each stage's call
+    return ColumnSystem(*(None if x is None else np.ascontiguousarray(x)
+                          for x in (v10, v20, m11, m21, m12, m22)))

@@ -51,7 +51,7 @@ from protv2g.engine.newton_kernel import (
 from protv2g.engine.newton_setup import anchorless_islands as _anchorless_islands
 from protv2g.engine.newton_setup import column_args as _column_args
 from protv2g.engine.newton_setup import kernel_ok as _kernel_ok
-from protv2g.engine.newton_setup import law_step
+from protv2g.engine.newton_setup import law_step, rows_all, rows_any
 
 __all__ = ["ColumnSystem", "build_system", "solve_columns", "ColumnSolution", "NEWTON_TOL",
            "NEWTON_MAX_ITER", "law_step"]
@@ -209,7 +209,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     # returning zeros; taken so without the solve (from finite currents only)
     off = np.zeros(m, bool)
     if kernel and law_start:
-        off = ~(np.asarray(lim) > 0).any(axis=1) & np.isfinite(x0).all(axis=1)
+        off = ~rows_any(np.asarray(lim) > 0) & rows_all(np.isfinite(x0))
     try_cols = np.flatnonzero(~anchorless & ~off)
     x = x0.copy()
     x[off] = 0

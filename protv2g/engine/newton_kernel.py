@@ -267,12 +267,13 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
                    tol, max_iter, stall, halvings, picard, step, ok, res, iters,
                    rel=False):  # pragma: no cover - numba
     """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
-    parallel over columns (arguments ``(M, k)`` per column unless noted; ``m_blocks``
-    ``(B, k, k)`` with ``src`` ``(M,)`` the block of each column; ``code``, ``held``
-    ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R| of the last iterate),
-    ``iters``. ``step``: start from one fixed-point step ``F(v⁰ + M·x)`` (where finite)
-    instead of ``x``. ``rel``: stop at ``max|R| ≤ tol·max(1, max|I|)`` (the column's own
-    currents) and return the law's image of the converged iterate (module docstring)."""
+    parallel over columns (arguments ``(M, k)`` per column unless noted; ``v0`` ``(B, k)``
+    and ``m_blocks`` ``(B, k, k)`` per block, with ``src`` ``(M,)`` the block of each column;
+    ``code``, ``held`` ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R| of the
+    last iterate), ``iters``. ``step``: start from one fixed-point step ``F(v⁰ + M·x)``
+    (where finite) instead of ``x``. ``rel``: stop at ``max|R| ≤ tol·max(1, max|I|)`` (the
+    column's own currents) and return the law's image of the converged iterate (module
+    docstring)."""
     n, k = x.shape
     for ch in prange((n + CHUNK - 1) // CHUNK):
         ws = _workspace(k, stall)
@@ -280,11 +281,12 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
         xs = np.empty(k, np.complex128)
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             xc[:] = x[col]
-            if step and _law_step(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
+            b = src[col]
+            if step and _law_step(xc, v0[b], m_blocks[b], lim[col], code, held,
                                   p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                   pre[col], v_pll, xs, ws[0][0]):
                 xc[:] = xs
-            conv, rn, it = _solve_one(xc, v0[col], m_blocks[src[col]], lim[col], code, held,
+            conv, rn, it = _solve_one(xc, v0[b], m_blocks[b], lim[col], code, held,
                                       p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                       pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
                                       picard, ws, rel)
@@ -305,9 +307,10 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
     ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`."""
     for col in prange(x.shape[0]):
         m = m_blocks[src[col]]
+        v0c = v0[src[col]]
         ws = _workspace(x.shape[1], 6)
         xf = x[col].copy()
-        conv0, _, _ = _newton_one(xf, v0[col], m, lim[col], code, held, p[col], q[col], ir[col],
+        conv0, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
                                   phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
                                   max_iter, 6, halvings, ws, rel)
         ok_frozen[col] = conv0
@@ -324,7 +327,7 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
                 break
             target = min(lam + step, 1.0)
             xt = xc.copy()
-            conv, rn, _ = _solve_one(xt, v0[col], m, lim[col], code, held, p[col], q[col],
+            conv, rn, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
                                      ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
                                      target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0,
                                      ws, rel)
@@ -351,7 +354,8 @@ def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, d
     for ch in prange((n + CHUNK - 1) // CHUNK):
         rows = np.empty((4, k), np.complex128)
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
-            _residual(x[col], v0[col], m_blocks[src[col]], lim[col], code, held, p[col],
+            b = src[col]
+            _residual(x[col], v0[b], m_blocks[b], lim[col], code, held, p[col],
                       q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
                       0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3], False)
             rn = 0.0

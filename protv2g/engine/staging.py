@@ -26,6 +26,7 @@ import numpy as np
 
 from protv2g.engine.chargers import SiteArrays
 from protv2g.engine.newton import ColumnSolution, ColumnSystem, solve_columns
+from protv2g.engine.newton_setup import rows_any
 from protv2g.engine.ride_through import applicable_voltages
 from protv2g.engine.stage_kernel import stage_trips
 
@@ -178,7 +179,9 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         sub = cur["sub"] if whole else _view(cur["sub"], redo)
         # Newton starts one fixed-point step (this stage's law and limits) from the previous
         # stage's currents, or, re-solving after a cessation, from this stage's so far
-        prev = warm[cols][redo] if cur["sol"] is None else _x(cur["sol"], sys.neg)[redo]
+        # (``warm`` itself at every column: solve_columns reads its start, never writes it)
+        prev = ((warm if every and whole else warm[cols][redo]) if cur["sol"] is None
+                else _x(cur["sol"], sys.neg)[redo])
         part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
         # the stage's own arrays (this stage's first solve) take a cessation re-solve in place
         cur["sol"] = part if cur["sol"] is None else _put(cur["sol"], part, redo)
@@ -274,16 +277,17 @@ def run_stages(base_on: np.ndarray, i_sus: np.ndarray, mc_pu: np.ndarray,
     ceased_sus = np.zeros((m, k), bool)
     v_min_sus = np.full((m, k), np.nan)
     for j in range(1, k + 3):
-        on = base_on[cols] & ~tripped[cols]
+        every = len(cols) == m  # cols ⊆ 0…m−1, increasing: all positions (no gathers)
+        on = base_on & ~tripped if every else base_on[cols] & ~tripped[cols]
         ceased = np.zeros_like(on)
         redo = np.arange(len(cols))
-        i_s, mc = i_sus[cols], mc_pu[cols]
+        i_s, mc = (i_sus, mc_pu) if every else (i_sus[cols], mc_pu[cols])
         while len(redo):
             lim = np.where(on & ~ceased, i_s, 0.0)
-            v_min, v_max = solve(cols, redo, lim[redo])
+            v_min, v_max = solve(cols, redo, lim if len(redo) == len(cols) else lim[redo])
             new = on & ~ceased & (v_min < mc)
             ceased |= new
-            redo = np.flatnonzero(new.any(axis=1))
+            redo = np.flatnonzero(rows_any(new))
         record(cols)
         st = np.full(m, np.inf)
         st[cols] = t_start[cols]
