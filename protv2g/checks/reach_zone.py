@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.directional.feeder import buses_vn_kv
+
 __all__ = ["LOW_VOLTAGE_KV", "reach_required"]
 
 #: Upper limit of low voltage, kV (a.c., IEC 60038:2009 / IEC 60050-601: up to 1 kV).
@@ -26,29 +28,19 @@ def reach_required(study: Any, devices: np.ndarray, buses: np.ndarray) -> np.nda
     Parameters
     ----------
     study : Study
-        ``feeder`` (pandapower net: ``bus.vn_kv`` by bus index; OpenDSS model:
-        ``buses.kv_ll`` by position) and ``device_sites``.
+        ``feeder`` (voltages by :func:`protv2g.directional.feeder.buses_vn_kv`) and
+        ``device_sites``.
     devices, buses : numpy.ndarray
         ``(n,)`` device names and zone buses (the feeder's bus identifiers).
     """
     if len(buses) == 0:
         return np.ones(0, dtype=bool)
     feeder, sites = study.feeder, study.device_sites
-    if hasattr(feeder, "buses") and "kv_ll" in getattr(feeder.buses, "columns", ()):
-        vn = feeder.buses.kv_ll.to_numpy(dtype=float)
-
-        def kv(b: np.ndarray) -> np.ndarray:
-            return vn[np.asarray(b, dtype=np.int64)]
-    else:
-        table = feeder.bus.vn_kv
-
-        def kv(b: np.ndarray) -> np.ndarray:
-            return table.reindex(np.asarray(b, dtype=np.int64)).to_numpy(dtype=float)
     names, code = np.unique(devices.astype(str), return_inverse=True)
     known = np.array([n in sites for n in names], dtype=bool)
     own_kv = np.full(len(names), np.nan)
-    own_kv[known] = kv(np.array([sites[n].bus for n in names[known]], dtype=np.int64))
+    own_kv[known] = buses_vn_kv(feeder, [sites[n].bus for n in names[known]])
     own = own_kv[code]
-    at = kv(buses)
+    at = buses_vn_kv(feeder, buses)
     # unknown voltages (NaN) keep the requirement: never a silent pass
     return ~((own > LOW_VOLTAGE_KV) & (at <= LOW_VOLTAGE_KV))

@@ -25,7 +25,7 @@ from protv2g.engine.faults import A_MATRIX
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["bus_vn_kv", "dss_protected_line_z_ohm"]
+__all__ = ["bus_vn_kv", "buses_vn_kv", "dss_protected_line_z_ohm"]
 
 
 def bus_vn_kv(feeder: pp.pandapowerNet | DssModel, bus: int) -> float:
@@ -35,6 +35,15 @@ def bus_vn_kv(feeder: pp.pandapowerNet | DssModel, bus: int) -> float:
     if isinstance(feeder, DssModel):
         return float(feeder.buses.kv_ll.iat[int(bus)])
     return float(feeder.bus.at[int(bus), "vn_kv"])
+
+
+def buses_vn_kv(feeder: pp.pandapowerNet | DssModel, buses: np.ndarray) -> np.ndarray:
+    """:func:`bus_vn_kv` of many buses at once, ``(n,)`` kV; NaN for a bus index a pandapower
+    net does not have."""
+    at = np.asarray(buses, dtype=np.int64)
+    if isinstance(feeder, DssModel):
+        return feeder.buses.kv_ll.to_numpy(dtype=float)[at]
+    return feeder.bus.vn_kv.reindex(at).to_numpy(dtype=float)
 
 
 def _phase_block(e: object, t_row: int, t_col: int) -> np.ndarray | None:
