@@ -295,10 +295,10 @@ def child(study_path: str, workbook: bool) -> dict:
         return original(study, **kw)
 
     pipeline.check_size = recording
-    marks: list[tuple[str, float, float, float]] = []
+    marks: list[tuple[str, float, float, float, float]] = []
 
     def mark(stage: str) -> None:
-        marks.append((stage, time.perf_counter(), _peak_mb(), time.process_time()))
+        marks.append((stage, time.perf_counter(), _peak_mb(), time.process_time(), _rss_mb()))
         print(f"STAGE {stage} {_peak_mb() - base:.0f}", file=sys.stderr, flush=True)
         _reset_peak()
 
@@ -310,8 +310,11 @@ def child(study_path: str, workbook: bool) -> dict:
         mark("workbook")
         result.to_excel(Path(study_path).with_suffix(".xlsx"))
     mark("end")
-    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base, "cpu_s": c2 - c1}
-              for (name, t1, _, c1), (_, t2, p2, c2) in zip(marks, marks[1:], strict=False)}
+    # held: the RSS when the stage ends (what it hands on, plus the allocator's slack)
+    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base, "cpu_s": c2 - c1,
+                     "held_mb": r2 - base}
+              for (name, t1, _, c1, _), (_, t2, p2, c2, r2) in zip(marks, marks[1:],
+                                                                   strict=False)}
     return {"base_mb": base, "stages": stages, "buses": len(study.net.bus),
             "device_rows": len(result.device_faults), "estimate_b": seen.get("estimate_b"),
             "args": seen.get("args")}
@@ -353,7 +356,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.workbook)))
         return
     print(f"{'buses':>6} {'dev rows':>10} {'stage':>9} {'est MB':>8} {'peak MB':>8} "
-          f"{'est/peak':>8} {'s':>7} {'cpu s':>7}")
+          f"{'est/peak':>8} {'s':>7} {'cpu s':>7} {'held MB':>8}")
     for n in args.buses:
         r = run_one(n, args.levels, args.mem_cap_gb, args.workbook)
         if "error" in r:
@@ -365,7 +368,8 @@ def main() -> None:
             e = est.get(stage)
             e_mb = f"{e / 2**20:8.0f}" if e is not None else f"{'':>8}"
             print(f"{r['buses']:>6} {r['device_rows']:>10} {stage:>9} {e_mb} "
-                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f} {fig['cpu_s']:7.1f}")
+                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f} {fig['cpu_s']:7.1f} "
+                  f"{fig['held_mb']:8.0f}")
         peak = max(f["peak_mb"] for f in r["stages"].values())
         print(f"{r['buses']:>6} {r['device_rows']:>10} {'TOTAL':>9} {total_est:8.0f} "
               f"{peak:8.0f} {total_est / peak:8.2f} {r['wall_s']:7.1f}   args {r['args']}",

@@ -64,7 +64,12 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.engine.staged_tables import StagedCurrents, staged_currents, take_stages
+from protv2g.engine.staged_tables import (
+    StagedCurrents,
+    shared_brackets,
+    staged_currents,
+    take_stages,
+)
 from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
@@ -125,8 +130,9 @@ class FaultTables:
         What every device sees for every fault (currents kA, voltages pu, angles degree).
     staged : StagedCurrents or None
         Each stage's current magnitudes, **row by row aligned with** ``device`` (position ``r``
-        is ``device.iloc[r]``), the stage times and the sites' cessation/trip table; ``None``
-        when not kept (``fault_tables(..., staged=False)``).
+        is ``device.iloc[r]``; held once per charger set under a row map shared by both
+        brackets, :meth:`dense_stages` for the dense arrays), the stage times and the sites'
+        cessation/trip table; ``None`` when not kept (``fault_tables(..., staged=False)``).
     v1_pre_pu : dict
         ``(case, device bus) → V1`` the engine's pre-fault positive-sequence voltage at each
         device bus (pu, device-phasor reference): relays' memory polarisation.
@@ -147,6 +153,18 @@ class FaultTables:
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
     close_in: tuple[Study, Study] | None = None
+
+    def dense_stages(self) -> FaultTables:
+        """These tables with both brackets' stages in the dense form (one stage row per
+        device row, :meth:`~protv2g.engine.staged_tables.StagedCurrents.dense`; the brackets
+        stay one object where they are one). ``staged``/``staged_high`` hold each charger
+        set's stages once under a row map (#21); the accessors and the checks read that form
+        as it is — call this once, not per use, only where a caller needs the arrays
+        aligned with ``device``."""
+        st = None if self.staged is None else self.staged.dense()
+        high = (st if self.staged_high is self.staged else None if self.staged_high is None
+                else self.staged_high.dense())
+        return replace(self, staged=st, staged_high=high)
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -228,18 +246,19 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
-    # each bracket's stages expanded array by array, its source arrays released as they
-    # are taken (#21: the high bracket's whole source beside its result was the peak)
-    st = None
-    if st_low is not None:
-        box, st_low = [st_low], None
-        st = take_stages(box, dev_pos)
-    release_freed_memory()  # before the high bracket's expansion, the stage's peak (#21)
-    st_high = None
-    if high is not None:
-        box, high = [high], None
-        st_high = take_stages(box, dev_pos)
-    elif st is not None and study.document.faults.high_bracket == "sustained_limit":
+    # each bracket's stages kept once per charger set and the high bracket's rows that
+    # repeat the low one's not at all: one set of stage arrays, the study scenarios' rows
+    # mapped to it (#21: both brackets were copied whole per scenario)
+    st = st_high = None
+    if st_low is not None and high is not None:
+        st, st_high = shared_brackets(st_low, high, dev_pos)
+    elif st_low is not None:
+        st = take_stages([st_low], dev_pos)
+    elif high is not None:
+        st_high = take_stages([high], dev_pos)
+    st_low = high = None
+    if st_high is None and st is not None and \
+            study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
 
@@ -335,8 +354,13 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     if all(p.staged is not None for p in parts):
         st = StagedCurrents.concat([p.staged for p in parts]).take(d_ord)  # type: ignore[misc]
     if all(p.staged_high is not None for p in parts):
-        st_high = StagedCurrents.concat(
-            [p.staged_high for p in parts]).take(d_ord)  # type: ignore[misc]
+        if all(p.staged_high is p.staged for p in parts):
+            st_high = st
+        else:
+            st_high = StagedCurrents.concat(
+                [p.staged_high for p in parts]).take(d_ord)  # type: ignore[misc]
+            if st is not None and np.array_equal(st.row_map, st_high.row_map):
+                st_high = replace(st_high, row_map=st.row_map)  # one map for both
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)
