@@ -16,6 +16,7 @@ Rows whose fault bus has fewer stages than the study's largest count carry padde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,11 +26,26 @@ from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
 
-__all__ = ["StagedCurrents", "staged_currents", "shared_brackets", "take_stages",
+__all__ = ["LazyFrame", "StagedCurrents", "staged_currents", "shared_brackets", "take_stages",
            "BYTES_PER_STAGE_ROW"]
 
 #: Memory of one stage of one device row: 4 float32 currents + 2 float32 times.
 BYTES_PER_STAGE_ROW = 24
+
+
+class LazyFrame:
+    """A table built by ``build()`` on first use and kept, shared by every object that holds
+    this one (a :class:`StagedCurrents` and its takes build it once)."""
+
+    def __init__(self, build: Callable[[], pd.DataFrame]) -> None:
+        self._build: Callable[[], pd.DataFrame] | None = build
+        self._frame: pd.DataFrame | None = None
+
+    def get(self) -> pd.DataFrame:
+        if self._frame is None:
+            assert self._build is not None
+            self._frame, self._build = self._build(), None  # its inputs go once it is built
+        return self._frame
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,8 @@ class StagedCurrents:
         inception (``inf``/``inf`` for a padded stage; the last real stage ends at ``inf``).
     stage_names : tuple of str
         ``first_cycle``, ``sustained``, ``after_trip_1`` …
-    sites : DataFrame
-        Per (scenario, case, fault type, site, fault bus): ``v_min_pu``, ``ceased``,
-        ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka`` (``StagedResult.sites``).
+    site_rows : DataFrame or LazyFrame
+        :attr:`sites`, or what builds it on first use (the pipeline's, #21).
     row_map : numpy.ndarray or None
         ``(n_rows,)`` ints: table row ``r``'s stages are stage row ``row_map[r]``; ``None``:
         row ``r`` is stage row ``r`` (the dense form).
@@ -67,8 +82,16 @@ class StagedCurrents:
     stage_t_start_s: np.ndarray
     stage_t_end_s: np.ndarray
     stage_names: tuple[str, ...]
-    sites: pd.DataFrame
+    site_rows: pd.DataFrame | LazyFrame
     row_map: np.ndarray | None = None
+
+    @property
+    def sites(self) -> pd.DataFrame:
+        """Per (scenario, case, fault type, site, fault bus): ``v_min_pu``, ``ceased``,
+        ``trip_s``, ``i_first_cycle_ka``, ``i_sustained_ka`` (``StagedResult.sites``; built
+        on first use where the pipeline left it lazy)."""
+        rows = self.site_rows
+        return rows.get() if isinstance(rows, LazyFrame) else rows
 
     @property
     def n_stages(self) -> int:
@@ -142,7 +165,7 @@ class StagedCurrents:
         at = self.stage_rows(rows)
         identity = len(at) == self.n_stage_rows and np.array_equal(
             at, np.arange(len(at)))  # every stage row once, in order: no map
-        return replace(self, sites=self.sites if sites is None else sites,
+        return replace(self, site_rows=self.site_rows if sites is None else sites,
                        row_map=None if identity else _as_map(at, self.n_stage_rows))
 
     def dense(self) -> StagedCurrents:
@@ -154,7 +177,7 @@ class StagedCurrents:
         return StagedCurrents(_take_rows(self.stage_i_a, rows),
                               _take_rows(self.stage_t_start_s, rows),
                               _take_rows(self.stage_t_end_s, rows), self.stage_names,
-                              self.sites)
+                              self.site_rows)
 
     @staticmethod
     def concat(parts: list[StagedCurrents]) -> StagedCurrents:
@@ -246,14 +269,14 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
     at = np.flatnonzero(differ)
     if not len(at):  # the same stages: one set of arrays as they are
         out = low.take(rows)
-        return out, replace(out, sites=high.sites)
+        return out, replace(out, site_rows=high.site_rows)
     arrays = [np.concatenate([x, y[:, at]], axis=1) for x, y in pairs]
     of_high = np.arange(n, dtype=np.int64)
     of_high[at] = n + np.arange(len(at))
     rows = np.asarray(rows, dtype=np.int64)
     size = n + len(at)
-    return (StagedCurrents(*arrays, low.stage_names, low.sites, _as_map(rows, size)),
-            StagedCurrents(*arrays, high.stage_names, high.sites,
+    return (StagedCurrents(*arrays, low.stage_names, low.site_rows, _as_map(rows, size)),
+            StagedCurrents(*arrays, high.stage_names, high.site_rows,
                            _as_map(of_high[rows], size)))
 
 
