@@ -14,7 +14,39 @@ called with the exact arguments ``fault_tables`` passes to ``check_size`` (recor
 wrapping it). Printed: buses, device rows, the estimate per stage, the measured peak per
 stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and ≲ 1.5–2×).
 
-A benchmark: it prints figures and asserts nothing.
+A benchmark: it prints figures and asserts nothing. "held MB" is the RSS when the stage
+ends (what it hands on, plus the allocator's slack).
+
+**Session 15** (#21, branch ``result_mem``, 2026-12-03, load 3.9–7.1 on the 2 cores; ``python
+benchmarks/bench_memory.py --buses 10000 3000 --levels 3 --mem-cap-gb 14``, this script run on
+``main`` at 259e487 (``git archive``) and on the branch alternately, warm numba caches, two
+runs each, both figures shown; MiB over the imports, CPU s in brackets): the chargers' stages
+kept once per charger set under a row map both brackets share, and the high bracket's stage
+rows that repeat the low one's (99.3 % at 10,000 buses) not at all
+(``StagedCurrents.row_map``, ``staged_tables.shared_brackets``; the checks read the map:
+``stage_counts``, ``stage_rows_differ``, ``twin_blocks``); the sites' tables built on first use
+(no stage of a pandapower study reads them); the engine's dense staged bus currents assembled
+on first use (never, on the pipeline's path):
+
+* 10,000 buses: faults peak 1,137 / 1,122 → **982 / 989** (CPU 6.5 / 5.7 → 5.1 / 5.8 s); held
+  after the faults 1,012 / 1,012 → **647 / 647**; checks peak = whole-run peak 2,013 / 1,997 →
+  **1,668 / 1,662** (CPU 8.0 / 6.1 → 6.6 / 6.1 s); gate (held) 1,778 / 1,780 → 1,409 / 1,415.
+* 3,000 buses: faults peak 374 / 373 → **331 / 333** (CPU 2.3 / 2.2 → 2.1 / 2.1 s); held after
+  the faults 328 / 328 → **227 / 227**; checks peak 725 / 722 → **566 / 571** (CPU 4.5 / 3.4 →
+  4.0 / 3.3 s).
+
+``fault_tables`` alone at 10,000 buses (a hook on each ``release_freed_memory``, MiB over the
+RSS before it, one run each): peak 1,113 → 972, held after it 987 → 621. The old peak was
+building the stages' and sites' tables beside the engine result, then both brackets' stages
+expanded to the 6 scenarios (1,061 held at the end of the stage); now the high bracket's kept
+rows in the engine (923–972). Held now: device table 362, both brackets' stages 105 in one
+set of arrays + two 7 MiB int32 row maps, bus table 63. Outputs (``run_study``: every frame and table, ``meta`` with the gate, the staged
+currents in their dense form and their sites' table; ``FaultTables``' both brackets on the six
+examples): identical to ``main`` on the six ``feeders/*/study.yaml`` examples and the 3,000- and
+10,000-bus studies. **#21's ≤ 1 GB is not reached**: the checks stage adds ≈ 900 MiB over the
+≈ 765 MiB held after the flows (``device_times``' 14 bracket time columns and the two current
+columns of 1.8 M rows ≈ +320 MiB kept, C5's family ≈ +340 MiB kept, +390 at its peak); the
+device table (362 MiB) is still one block per study scenario (6 blocks of 3 charger sets' rows).
 
 **The faults stage** (#21, branch ``faults_study``, 2026-12-01, load 7.5–9.7 on the 2 cores:
 CPU seconds, ``time.process_time``; before = ``main`` at 51e618e from ``git archive``, old and

@@ -9,6 +9,8 @@ give on the mapped form what they give on the dense one.
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -147,6 +149,13 @@ def test_lazy_sites_are_built_once_for_every_take():
     part = lazy.take(np.r_[1, 1, 2])
     assert calls == []
     assert part.sites is lazy.sites and calls == [1]
+    # pickled (a result sent between processes) as the table it built
+    back = pickle.loads(pickle.dumps(part))
+    pd.testing.assert_frame_equal(back.sites, lazy.sites)
+    _same_values(back, part.dense())
+    unbuilt = StagedCurrents(st.stage_i_a, st.stage_t_start_s, st.stage_t_end_s,
+                             st.stage_names, LazyFrame(build))
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(unbuilt)).sites, lazy.sites)
 
 
 def test_pipeline_stages_equal_their_dense_form(depot_study):

@@ -72,6 +72,12 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         if st is not None and st.n_rows != len(table):
             raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
                              f"{len(table)}: they must be aligned row by row")
+    # a few rows of many stage rows (a take, e.g. the stage report's one finding): their own
+    # dense arrays, not the work of every stage row (the brackets stay one object if one)
+    dense: dict[int, StagedCurrents] = {}
+    staged, staged_high = (
+        st if st is None or st.row_map is None or st.n_rows >= st.n_stage_rows
+        else dense.setdefault(id(st), st.dense()) for st in (staged, staged_high))
     # shallow: only new columns are added (#21: a deep copy of the whole table was the
     # checks stage's largest avoidable allocation, one table's worth per call)
     out = table.copy(deep=False)

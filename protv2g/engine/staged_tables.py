@@ -47,6 +47,17 @@ class LazyFrame:
             self._frame, self._build = self._build(), None  # its inputs go once it is built
         return self._frame
 
+    def __reduce__(self) -> tuple:
+        """Pickled (a result sent between processes, copied) as the table it builds."""
+        return (_built, (self.get(),))
+
+
+def _built(frame: pd.DataFrame) -> LazyFrame:
+    """A :class:`LazyFrame` already holding ``frame`` (its unpickling)."""
+    out = LazyFrame(lambda: frame)
+    out.get()
+    return out
+
 
 @dataclass(frozen=True)
 class StagedCurrents:
