@@ -235,8 +235,8 @@ def gate_verdict(study: Study, result: StudyResult,
                 "condition", pre[~stand_in], "present without V2G: fix before the pilot")
             # resting on a tool default or a drafted value: a question about the input first
             to_confirm += grouped_reasons(
-                "confirm", pre[stand_in], "present without V2G, resting on an input not "
-                "given: confirm it, then fix before the pilot if it holds")
+                "confirm", pre[stand_in], "present without V2G: confirm the input, then "
+                "fix before the pilot if it holds")
         else:
             infos += grouped_reasons("info", pre, "not attributable to V2G")
         n_stand_in = int(stand_in_mask(attributable).sum())

@@ -35,7 +35,7 @@ from protv2g.violations import CheckStatus
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "input_to_confirm",
+__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
 
@@ -97,6 +97,18 @@ def weakest(values: Iterable[str]) -> str:
     'todo'
     """
     return max(values, key=lambda v: _RANK.get(str(v), 0), default="")
+
+
+def rests_on(value: object) -> str:
+    """The report's words for an ``input_basis`` value (empty for none).
+
+    >>> rests_on("default"), rests_on("")
+    ('tool default', '')
+    """
+    try:
+        return InputBasis(str(value)).label
+    except ValueError:
+        return ""
 
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
