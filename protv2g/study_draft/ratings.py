@@ -64,7 +64,7 @@ RATING_CLASSES: dict[str, RatingClass] = {
         "15 kV class outdoor breaker", (12.5, 20.0, 25.0, 31.5, 40.0, 63.0), "sym", 20.0,
         (12.5, 63.0), "IEEE C37.06-2009 outdoor preferred ratings, 15.5 kV (recalled)"),
     "recloser": RatingClass(
-        "15 kV class recloser", (12.0, 12.5, 16.0, 20.0), "sym", 12.5, (12.0, 16.0),
+        "15 kV class recloser", (12.5, 16.0, 20.0), "sym", 12.5, (12.0, 16.0),
         "IEEE C37.60-2012/IEC 62271-111 preferred ratings (12.5, 16, 20 kA recalled); "
         "15.5 kV catalogue ratings 12 and 16 kA (Cooper/Eaton VSO)"),
     "fuse": RatingClass(
