@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from protv2g import load_study, run_study
+from protv2g.cli import main
 from protv2g.findings import build_findings
 from protv2g.gate import gate_verdict
 from protv2g.input_basis import (
@@ -25,7 +26,6 @@ from protv2g.input_basis import (
 from protv2g.network.dss_ratings import DSS_DEFAULT_NORMAMPS_A, line_rating_sources
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.study.schema import CRITERIA
-from protv2g.cli import main
 from protv2g.study_draft import draft_study
 from protv2g.study_draft.ratings import RATING_CLASSES, draft_rating
 
