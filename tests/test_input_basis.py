@@ -236,3 +236,13 @@ def test_default_rated_line_c12_row_carries_its_basis(model_dir):
     assert gate["counts"]["to_confirm"] == len(gate["to_confirm"])
     f = build_findings(v, result.scenarios).findings
     assert set(f[f.device == "line.l1"].input_basis) == {"default"}
+
+
+def test_summary_rests_on_line():
+    from protv2g.report.summary import _rests_on_line
+
+    f = pd.DataFrame({"input_basis": ["given", "default", "todo", "default"]})
+    line = _rests_on_line(f, {"counts": {"to_confirm": 2}})
+    assert line.startswith("1 finding(s) on given data, 2 on a tool default")
+    assert "1 on a drafted value (TODO)" in line and "lists 2 pre-existing" in line
+    assert _rests_on_line(f.iloc[:1], {}) == ""   # all given: no line

@@ -249,9 +249,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "init, e.g. " + "; ".join(unconfirmed[:2]) + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
-    rests = _rests_on_line(findings, result.meta.get("gate") or {})
-    if rests:  # what the findings rest on: given data, tool defaults, drafted values
-        w.pair("Rests on", rests)
+    if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
+        w.pair("Rests on", rests)  # given data, tool defaults, drafted values
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -391,13 +390,10 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     finding rests on given data."""
     if "input_basis" not in findings.columns or findings.empty:
         return ""
-    basis = findings["input_basis"].astype(str)
-    n_default = int((basis == InputBasis.DEFAULT.value).sum())
-    n_todo = int((basis == InputBasis.TODO.value).sum())
-    if not n_default + n_todo:
-        return ""
-    n_confirm = int((gate.get("counts") or {}).get("to_confirm", 0))
-    return (f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a "
-            f"tool default (OpenDSS's 400 A line rating), {n_todo} on a drafted value (TODO); "
-            f"the gate lists {n_confirm} pre-existing failure(s) as 'confirm:' — confirm "
-            "the input before fixing (Findings sheet, column 'Rests on')")
+    n = findings["input_basis"].astype(str).value_counts()
+    n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
+    return "" if not n_default + n_todo else (
+        f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
+        f"default (OpenDSS's 400 A line rating), {n_todo} on a drafted value (TODO); the gate "
+        f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
+        "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
