@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from protv2g.network.dss_ratings import line_rating_sources
+from protv2g.network.dss_ratings import RatingSource, line_rating_sources
 from protv2g.violations import CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -48,11 +48,6 @@ class InputBasis(StrEnum):
     DEFAULT = "default"
     #: A value drafted by ``protv2g init`` and marked ``# TODO`` in the study file.
     TODO = "todo"
-
-    @property
-    def is_given(self) -> bool:
-        """True for :attr:`GIVEN`."""
-        return self is InputBasis.GIVEN
 
     @property
     def label(self) -> str:
@@ -131,7 +126,7 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBas
     model = getattr(study, "model", None)
     if model is not None:
         table = line_rating_sources(model.source, model.redirects)
-        lines = frozenset(table.index[table.source == "default"])
+        lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
     names = [d.name for d in study.document.devices]
     whole: set[str] = set()
     fields: dict[str, set[str]] = {}

@@ -47,11 +47,6 @@ class RatingSource(StrEnum):
     WIREDATA = "wiredata"
     DEFAULT = "default"
 
-    @property
-    def is_given(self) -> bool:
-        """True unless the rating is OpenDSS's default."""
-        return self is not RatingSource.DEFAULT
-
 
 _CLASSES = {"line", "linecode", "linegeometry", "wiredata"}
 _OBJ = re.compile(r"^(new|edit)\s+(?:object\s*=\s*)?([a-z]+)\.(\S+)\s*(.*)$", re.I)
