@@ -40,9 +40,10 @@ RSS before it, one run each): peak 1,113 → 972, held after it 987 → 621. The
 building the stages' and sites' tables beside the engine result, then both brackets' stages
 expanded to the 6 scenarios (1,061 held at the end of the stage); now the high bracket's kept
 rows in the engine (923–972). Held now: device table 362, both brackets' stages 105 in one
-set of arrays + two 7 MiB int32 row maps, bus table 63. Outputs (``run_study``: every frame and table, ``meta`` with the gate, the staged
-currents in their dense form and their sites' table; ``FaultTables``' both brackets on the six
-examples): identical to ``main`` on the six ``feeders/*/study.yaml`` examples and the 3,000- and
+set of arrays + two 7 MiB int32 row maps, bus table 63. Outputs (``run_study``: every frame
+and table, ``meta`` with the gate, the staged currents in their dense form and their sites'
+table; ``FaultTables``' both brackets on the six examples): identical to ``main`` (259e487,
+and c49a757 after merging it) on the six ``feeders/*/study.yaml`` examples and the 3,000- and
 10,000-bus studies. **#21's ≤ 1 GB is not reached**: the checks stage adds ≈ 900 MiB over the
 ≈ 765 MiB held after the flows (``device_times``' 14 bracket time columns and the two current
 columns of 1.8 M rows ≈ +320 MiB kept, C5's family ≈ +340 MiB kept, +390 at its peak); the
