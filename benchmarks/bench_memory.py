@@ -19,8 +19,8 @@ ends (what it hands on, plus the allocator's slack).
 
 **Session 15** (#21, branch ``result_mem``, 2026-12-03, load 3.9–7.1 on the 2 cores; ``python
 benchmarks/bench_memory.py --buses 10000 3000 --levels 3 --mem-cap-gb 14``, this script run on
-``main`` at 259e487 (``git archive``) and on the branch alternately, warm numba caches, two
-runs each, both figures shown; MiB over the imports, CPU s in brackets): the chargers' stages
+``main`` at 259e487 (``git archive``) and on the branch alternately, warm numba caches, three
+runs each, all figures shown; MiB over the imports, CPU s in brackets): the chargers' stages
 kept once per charger set under a row map both brackets share, and the high bracket's stage
 rows that repeat the low one's (99.3 % at 10,000 buses) not at all
 (``StagedCurrents.row_map``, ``staged_tables.shared_brackets``; the checks read the map:
@@ -28,12 +28,15 @@ rows that repeat the low one's (99.3 % at 10,000 buses) not at all
 (no stage of a pandapower study reads them); the engine's dense staged bus currents assembled
 on first use (never, on the pipeline's path):
 
-* 10,000 buses: faults peak 1,137 / 1,122 → **982 / 989** (CPU 6.5 / 5.7 → 5.1 / 5.8 s); held
-  after the faults 1,012 / 1,012 → **647 / 647**; checks peak = whole-run peak 2,013 / 1,997 →
-  **1,668 / 1,662** (CPU 8.0 / 6.1 → 6.6 / 6.1 s); gate (held) 1,778 / 1,780 → 1,409 / 1,415.
-* 3,000 buses: faults peak 374 / 373 → **331 / 333** (CPU 2.3 / 2.2 → 2.1 / 2.1 s); held after
-  the faults 328 / 328 → **227 / 227**; checks peak 725 / 722 → **566 / 571** (CPU 4.5 / 3.4 →
-  4.0 / 3.3 s).
+* 10,000 buses: faults peak 1,137 / 1,122 / 1,140 → **982 / 989 / 992** (CPU 6.5 / 5.7 / 7.1
+  → 5.1 / 5.8 / 7.2 s); held after the faults 1,012 (all three) → **647** (all three); checks
+  peak = whole-run peak 2,013 / 1,997 / 2,000 → **1,668 / 1,662 / 1,674** (CPU 8.0 / 6.1 / 8.8 →
+  6.6 / 6.1 / 7.2 s). Medians: peak 2,000 → 1,668 MiB, held after the faults 1,012 → 647 MiB.
+* 3,000 buses: faults peak 374 / 373 / 372 → **331 / 333 / 333** (CPU 2.3 / 2.2 / 2.7 → 2.1 /
+  2.1 / 2.7 s); held after the faults 328 → **227**; checks peak 725 / 722 / 714 → **566 / 571 /
+  568** (CPU 4.5 / 3.4 / 4.3 → 4.0 / 3.3 / 4.3 s).
+
+(The third pair ran after merging ``main`` at c49a757, against that ``main``.)
 
 ``fault_tables`` alone at 10,000 buses (a hook on each ``release_freed_memory``, MiB over the
 RSS before it, one run each): peak 1,113 → 972, held after it 987 → 621. The old peak was
