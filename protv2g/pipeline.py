@@ -202,11 +202,12 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
     Fewer large arrays alive at once (#21): the freed heap is handed back right after the
-    engine call; the bus and sites' tables, the stages and ``V1`` are taken from the engine
-    result, then everything of it but its labels and kept rows is released before the
-    device table is built — already expanded to the study scenarios
-    (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`) —, and the stages of
-    both brackets are expanded after the kept rows' phasors are gone. ``inputs``: the
+    engine call; the bus table, the stages, the sites' sources (their tables are built on
+    first use) and ``V1`` are taken from the engine result, then everything of it but its
+    labels and kept rows is released before the device table is built — already expanded to
+    the study scenarios (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`)
+    —, and the stages of both brackets are put in one set of arrays under row maps to the
+    study scenarios' rows (:func:`~protv2g.engine.staged_tables.shared_brackets`). ``inputs``: the
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice)."""
     if inputs is None:
