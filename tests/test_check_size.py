@@ -132,3 +132,17 @@ def test_refusal_names_the_dominant_stage_and_the_ways_out(monkeypatch, pairs):
 def test_admitted_within_budget(monkeypatch, pairs):
     monkeypatch.setattr(pipeline_size, "_memory_budget_b", lambda: 2**40)
     pipeline.check_size(_study(), n_fault_scenarios=3, n_scenarios=6)  # no error
+
+
+def test_opendss_refusal_names_the_ways_out(monkeypatch):
+    import protv2g.pipeline_dss as pipeline_dss
+
+    study = load_study(DEPOT.parents[1] / "opendss_example" / "study.yaml")
+    monkeypatch.setattr(pipeline_dss.os, "sysconf", lambda name: 1)  # a 0-byte machine
+    with pytest.raises(InputError) as err:
+        pipeline_dss._check_size(study, 1, 5)
+    text = str(err.value)
+    for way_out in ("export_levels_fraction", "participation", "load_levels",
+                    "faults.fault_types", "faults.cases", "fewer devices", "--no-hosting",
+                    "--grid", "staged=False", "more memory"):
+        assert way_out in text
