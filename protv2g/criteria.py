@@ -104,7 +104,7 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
     Criterion("C6", "sympathetic tripping", "sympathetic", "check_sympathetic",
               MarginUnit.SECOND, _F,
               "a device fed back by V2G does not trip before the clearing device + 0.1 s"),
-    Criterion("C7", "element fault current (duty)", "duty", "check_duty",
+    Criterion("C7", "interrupting duty and V2G fault-level change", "duty", "check_duty",
               MarginUnit.KILOAMPERE, _F,
               "max fault current ≤ interrupting rating; V2G increase ≤ 10 %"),
     Criterion("C8", "load pickup margin", "load", "check_load", MarginUnit.AMPERE, _FLOW,

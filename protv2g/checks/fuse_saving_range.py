@@ -160,7 +160,11 @@ def rows_range_a(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[float, f
     coordination rows: :func:`saving_range_a` with the rows' K (``rule_value``) at the
     smallest recloser/fuse phase-current ratio of its phase faults (a ground fault's recloser
     time is its ground element's, on 3I0; no phase fault: ratio 1). ``(nan, nan)`` without
-    a K. C2's range shrink and the Pair coordination sheet read this one function."""
+    a K (or without the columns). C2's range shrink and the Pair coordination sheet read
+    this one function."""
+    need = {"rule_value", "fault_type", "i_primary_a", "i_backup_a"}
+    if not need <= set(rows.columns):
+        return np.nan, np.nan
     k = pd.to_numeric(rows["rule_value"], errors="coerce").dropna()
     if k.empty:
         return np.nan, np.nan

@@ -20,6 +20,7 @@ The element named beside each time (and in the Evidence rows) comes from
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -108,8 +109,8 @@ def _saving_range(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[str, fl
     if recloser is None or fuse is None:
         return "", -1.0
     lo, hi = rows_range_a(rows, recloser, fuse)
-    if np.isnan(lo) and np.isnan(hi) and pd.to_numeric(rows["rule_value"],
-                                                       errors="coerce").isna().all():
+    if np.isnan(lo) and ("rule_value" not in rows.columns or pd.to_numeric(
+            rows["rule_value"], errors="coerce").isna().all()):
         return "", -1.0
     return range_text(lo, hi), (hi - lo if np.isfinite(lo) else -1.0)
 
@@ -225,8 +226,13 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
             rows.append(row)
     for (row, col), names in zip(asked, device_elements_many(models, faults, result, requests),
                                  strict=True):
-        row[col] = names
+        row[col] = _GROUND.sub(r"\1 (3I0)", names)
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+#: A ground element's name (relay 51G/50G, recloser fast/delayed G): it runs on 3I0, and the
+#: Pair coordination sheet says so beside the phase currents it prints ("51G (3I0)").
+_GROUND = re.compile(r"\b(5[01]G|(?:fast|delayed) G)\b")
 
 
 def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str:
