@@ -92,7 +92,8 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
     Criterion("C1", "relay–relay coordination", "coordination", "check_coordination",
               MarginUnit.SECOND, _F, "backup − primary ≥ CTI [0.3 s] at every fault both see"),
     Criterion("C2", "recloser–fuse (fuse saving)", "recloser_fuse", "check_recloser_fuse",
-              MarginUnit.SECOND, _F, "K × fast < fuse MM [K 1.35]; fuse TC < delayed curve"),
+              MarginUnit.SECOND, _F, "K × fast < fuse MM inside the fuse-saving range (above "
+              "the crossover: info) [K by table]; fuse TC < delayed curve"),
     Criterion("C3", "fuse–fuse", "coordination", "check_coordination", MarginUnit.SECOND, _F,
               "protecting TC ≤ 75 % of protected MM"),
     Criterion("C4", "relay–recloser", "coordination", "check_coordination", MarginUnit.SECOND,
@@ -108,7 +109,8 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
               MarginUnit.KILOAMPERE, _F,
               "max fault current ≤ interrupting rating; V2G increase ≤ 10 %"),
     Criterion("C8", "load pickup margin", "load", "check_load", MarginUnit.AMPERE, _FLOW,
-              "largest load current in either direction < pickup / 1.5"),
+              "largest load current in either direction < pickup / 1.5 (charging, import or "
+              "export peak)"),
     Criterion("C9", "directional behaviour", "directional", "check_directional",
               MarginUnit.PER_UNIT, _F,
               "67/67N declare the true direction; 32 / 67 on load do not pick up on export"),
