@@ -66,7 +66,8 @@ import pandas as pd
 from protv2g.violations import CheckStatus
 
 __all__ = ["STATUS", "SavingMechanism", "base_twin", "classify", "crossover_grid",
-           "range_text", "rows_range_a", "saving_range_a", "statuses"]
+           "range_text", "ranges_by_scenario", "rows_range_a", "saving_range_a",
+           "statuses"]
 
 
 class SavingMechanism(StrEnum):
@@ -155,26 +156,63 @@ def saving_range_a(recloser: Any, fuse: Any, k: float, ratio: float = 1.0
     return low, _cross(i, m, j1)
 
 
+def _ratios(rows: pd.DataFrame) -> np.ndarray:
+    """Recloser/fuse phase-current ratio of every phase-fault row (NaN for a ground fault,
+    whose recloser time is its ground element's on 3I0, and where either current is not
+    given)."""
+    phase = ~rows["fault_type"].astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (pd.to_numeric(rows["i_backup_a"], errors="coerce").to_numpy(float)
+             / pd.to_numeric(rows["i_primary_a"], errors="coerce").to_numpy(float))
+    return np.where(phase & np.isfinite(r) & (r > 0), r, np.nan)
+
+
+_NEED = ("rule_value", "fault_type", "i_primary_a", "i_backup_a")
+
+
 def rows_range_a(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[float, float]:
     """The fuse-saving range (A) of one pair in one scenario (or the base case) from its
     coordination rows: :func:`saving_range_a` with the rows' K (``rule_value``) at the
     smallest recloser/fuse phase-current ratio of its phase faults (a ground fault's recloser
     time is its ground element's, on 3I0; no phase fault: ratio 1). ``(nan, nan)`` without
-    a K (or without the columns). C2's range shrink and the Pair coordination sheet read
-    this one function."""
-    need = {"rule_value", "fault_type", "i_primary_a", "i_backup_a"}
-    if not need <= set(rows.columns):
+    a K (or without the columns). C2's range shrink (:func:`ranges_by_scenario`) and the
+    Pair coordination sheet read this definition."""
+    if not set(_NEED) <= set(rows.columns):
         return np.nan, np.nan
     k = pd.to_numeric(rows["rule_value"], errors="coerce").dropna()
     if k.empty:
         return np.nan, np.nan
-    phase = rows[~rows["fault_type"].astype(str).str.startswith(("SLG", "LLG"))]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (pd.to_numeric(phase["i_backup_a"], errors="coerce")
-                 / pd.to_numeric(phase["i_primary_a"], errors="coerce")).to_numpy(float)
-    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
-    rho = float(min(ratio.min(), 1.0)) if len(ratio) else 1.0
+    r = _ratios(rows)
+    rho = float(min(np.nanmin(r), 1.0)) if np.isfinite(r).any() else 1.0
     return saving_range_a(recloser, fuse, float(k.iloc[0]), rho)
+
+
+def ranges_by_scenario(rows: pd.DataFrame, devices: dict[str, Any]
+                       ) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """:func:`rows_range_a` of every (primary, backup, scenario) group of ``rows`` at once
+    (pairs whose devices are not in ``devices`` or without a K left out); groups with the
+    same pair, K and ratio share one curve evaluation."""
+    if rows.empty or not set(_NEED) <= set(rows.columns):
+        return {}
+    t = pd.DataFrame({"p": rows["primary"].astype(str).to_numpy(),
+                      "b": rows["backup"].astype(str).to_numpy(),
+                      "s": rows["scenario"].astype(str).to_numpy(),
+                      "k": pd.to_numeric(rows["rule_value"], errors="coerce").to_numpy(float),
+                      "r": _ratios(rows)})
+    g = t.groupby(["p", "b", "s"], sort=False).agg(k=("k", "first"), r=("r", "min"))
+    g["k"] = t.dropna(subset=["k"]).groupby(["p", "b", "s"], sort=False)["k"].first()
+    out: dict[tuple[str, str, str], tuple[float, float]] = {}
+    memo: dict[tuple[str, str, float, float], tuple[float, float]] = {}
+    for (p, b, sc), k, r in zip(g.index, g["k"].to_numpy(float), g["r"].to_numpy(float),
+                                strict=True):
+        if not np.isfinite(k) or p not in devices or b not in devices:
+            continue
+        rho = float(min(r, 1.0)) if np.isfinite(r) else 1.0
+        key = (p, b, k, rho)
+        if key not in memo:
+            memo[key] = saving_range_a(devices[b], devices[p], k, rho)
+        out[(p, b, sc)] = memo[key]
+    return out
 
 
 def range_text(low: float, high: float) -> str:
@@ -203,7 +241,7 @@ def base_twin(frame: pd.DataFrame, base_of: dict[str, str],
         return np.zeros(0, dtype=np.int64)
     cols = list(keys)
     scen = frame["scenario"].astype(str)
-    left = frame[cols].assign(_s=scen.map(lambda s: base_of.get(s, "")).to_numpy(),
+    left = frame[cols].assign(_s=scen.map(base_of).fillna("").to_numpy(),
                               _i=np.arange(len(frame)))
     right = frame[cols].assign(_s=scen.to_numpy(), _t=np.arange(len(frame)))
     right = right.drop_duplicates([*cols, "_s"])

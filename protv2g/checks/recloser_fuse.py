@@ -54,7 +54,7 @@ from protv2g.checks.fuse_saving_range import (
     base_twin,
     classify,
     range_text,
-    rows_range_a,
+    ranges_by_scenario,
     saving_range_a,
     statuses,
 )
@@ -266,32 +266,33 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
     c2 = coord[(coord.criterion == "C2") & (coord.check == _SAVING)]
     if c2.empty:
         return empty()
-    out = []
-    for (p, b), g in c2.groupby(["primary", "backup"], sort=False):
-        if p not in ctx.devices or b not in ctx.devices:
+    cols: dict[str, list] = {k: [] for k in ("scenario", "device", "other_device", "margin",
+                                             "limit", "message")}
+    ranges = ranges_by_scenario(c2, ctx.devices)
+    for (p, b, s), (lo, hi) in ranges.items():
+        base = ranges.get((p, b, ctx.base_of.get(s, s)))
+        if base is None or ctx.base_of.get(s, s) == s or not np.isfinite(base[0]):
             continue
-        ranges = {s: rows_range_a(rows, ctx.devices[b], ctx.devices[p])
-                  for s, rows in g.groupby("scenario", sort=False)}
-        for s, (lo, hi) in ranges.items():
-            base = ranges.get(ctx.base_of.get(s, s))
-            if base is None or ctx.base_of.get(s, s) == s or not np.isfinite(base[0]):
-                continue
-            lo_b, hi_b = base
-            narrower = (not np.isfinite(lo) or lo > lo_b * (1 + _SHRINK_REL)
-                        or hi < hi_b * (1 - _SHRINK_REL))
-            if not narrower:
-                continue
-            width_b = hi_b - lo_b
-            width = hi - lo if np.isfinite(lo) else 0.0
-            out.append(violation_rows(
-                "C2", CheckStatus.WARN, scenario=[s], device=[b], other_device=[p],
-                margin=[width - width_b], limit=[width_b], margin_unit="A",
-                mechanism=[SavingMechanism.RANGE_SHRUNK.value],
-                message=[f"V2G narrows the fuse-saving range of {b} / {p} from "
-                         f"{range_text(lo_b, hi_b)} without V2G to {range_text(lo, hi)} "
-                         f"{ctx.export_text(s)} (its infeed between them lowers {b}'s share "
-                         "of the fuse current); faults inside the lost part are not saved"]))
-    return concat(out) if out else empty()
+        lo_b, hi_b = base
+        if np.isfinite(lo) and lo <= lo_b * (1 + _SHRINK_REL) and hi >= hi_b * (1 - _SHRINK_REL):
+            continue
+        width_b = hi_b - lo_b
+        for k, x in (("scenario", s), ("device", b), ("other_device", p),
+                     ("margin", (hi - lo if np.isfinite(lo) else 0.0) - width_b),
+                     ("limit", width_b),
+                     ("message", f"V2G narrows the fuse-saving range of {b} / {p} from "
+                                 f"{range_text(lo_b, hi_b)} without V2G to "
+                                 f"{range_text(lo, hi)} {ctx.export_text(s)} (its infeed "
+                                 f"between them lowers {b}'s share of the fuse current); "
+                                 "faults inside the lost part are not saved")):
+            cols[k].append(x)
+    if not cols["scenario"]:
+        return empty()
+    return violation_rows("C2", CheckStatus.WARN, margin_unit="A",
+                          mechanism=SavingMechanism.RANGE_SHRUNK.value,
+                          **{k: np.asarray(v, dtype=object if k in ("scenario", "device",
+                                                                    "other_device", "message")
+                                           else float) for k, v in cols.items()})
 
 
 def _range(ctx: CheckContext, r: object) -> str:
