@@ -144,3 +144,25 @@ def test_pair_table_range_agrees_with_c2(depot_result):
                 else g.scenario == r.fuse_saving_range_a.rsplit("(", 1)[1].rstrip(")"))
         expect = range_text(*rows_range_a(g[scen], models[b], models[p]))
         assert r.fuse_saving_range_a.startswith(expect)
+
+
+def test_weak_end_of_line_loses_saving_inside_the_range():
+    """Weak end-of-line: the farm fleet between RC-END and FU-LAT1 raises the fuse current of
+    faults near the range's top (≈ 400 A) past the point where the fuse melts first: saved
+    without V2G, not with it — LOST_SAVING ``fail`` rows (attributed pre-existing: the base
+    margin of 5–6 ms lies inside the devices' 36-ms data scatter)."""
+    import warnings
+
+    from protv2g import load_study, run_study
+
+    from .conftest import FEEDERS_DIR
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = run_study(load_study(FEEDERS_DIR / "weak_end_of_line" / "study.yaml"))
+    v = r.violations
+    lost = v[(v.criterion == "C2") & (v.mechanism == SavingMechanism.LOST_SAVING.value)]
+    assert len(lost) and (lost.status == "fail").all()
+    assert not lost.scenario.str.startswith("base").any()
+    assert (lost.base_margin > 0).all()  # saved without V2G
+    assert lost.message.str.startswith("fuse saving lost").all()

@@ -24,6 +24,13 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
 Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f),
 the rule value with its source and the data boundary of both lookups.
 
+Fuse saving is judged on the **fuse-saving range** (:mod:`protv2g.checks.fuse_saving_range`):
+a failing row above the crossover of the fuse's minimum melt with the recloser's fast curve
+× K, already failing without V2G, is ``info`` (saving impossible by design); a fault saved
+without V2G and not with it ``fail``s (lost saving, also where the recloser no longer sees
+it); a range narrowed by chargers between recloser and fuse is one ``warn`` row per pair and
+scenario (margin: the change of its width, A).
+
 References
 ----------
 Eaton's Cooper Power Series, *Coordination of fuse links with oil circuit reclosers*,
@@ -220,8 +227,11 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
             f"({fmt_s(r.t_backup_s)} at {i_b}) for {where} {export}")
     if r.status == CheckStatus.INFO.value:
-        return (f"fuse saving impossible by design (above the fuse-saving range "
-                f"{_range(ctx, r)} of {r.backup} / {r.primary}, also without V2G): {what}")
+        rng = _range(ctx, r)
+        where_ = ("no fuse-saving range at all" if rng == "none" else
+                  f"above the fuse-saving range {rng}")
+        return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
+                f"also without V2G): {what}")
     lead = ("fuse saving not achieved without V2G"
             if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
     return f"{lead}: {what}{_bracket_text(ctx, r)}"
