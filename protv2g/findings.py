@@ -55,6 +55,7 @@ from protv2g.checks.load import CHARGING_PEAK
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes
 from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
+from protv2g.input_basis import weakest
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
@@ -94,7 +95,8 @@ FINDING_COLUMNS = [
     "finding", "criterion", "title", "status", "attribution", "device", "other_device",
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
-    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "message",
+    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
+    "message",
 ]
 
 #: Columns of the Evidence table (then any extra column of the violation rows).
@@ -353,6 +355,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
                                          "participation")})
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
+    basis = (evidence["input_basis"].astype(str).to_numpy() if "input_basis" in evidence
+             else None)
     out = []
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
@@ -387,6 +391,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
+            # the weakest input any of its rows rests on (protv2g.input_basis)
+            "input_basis": weakest(basis[lo:hi]) if basis is not None else "",
             "message": str(w["message"]) if is_given(w["message"]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

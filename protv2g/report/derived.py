@@ -28,6 +28,7 @@ import pandas as pd
 
 from protv2g.checks.fuse_saving_range import range_text, rows_range_a
 from protv2g.findings import Findings, build_findings
+from protv2g.input_basis import rests_on
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
@@ -356,11 +357,12 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
-        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")))
-    view = view[["finding", "criterion", "status", "attribution", "title", "worst_margin",
-                 "limit", "worst_fault", "worst_scenario", "export_trend", "fault_types",
-                 "locations", "load_levels", "n_rows", "evidence", "recommendation",
-                 "message"]]
+        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
+        rests_on=findings["input_basis"].map(rests_on))
+    view = view[["finding", "criterion", "status", "attribution", "rests_on", "title",
+                 "worst_margin", "limit", "worst_fault", "worst_scenario", "export_trend",
+                 "fault_types", "locations", "load_levels", "n_rows", "evidence",
+                 "recommendation", "message"]]
     formats = {
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},

@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
+from protv2g.input_basis import InputBasis
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
@@ -251,6 +252,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "init, e.g. " + "; ".join(unconfirmed[:2]) + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
+    if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
+        w.pair("Rests on", rests)  # given data, tool defaults, drafted values
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -386,3 +389,18 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "&A — page &P of &N"
     return ws
+
+
+def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
+    """The Summary's one line on what the findings rest on (``input_basis``,
+    :mod:`protv2g.input_basis`), with the gate's ``confirm:`` count; empty when every
+    finding rests on given data."""
+    if "input_basis" not in findings.columns or findings.empty:
+        return ""
+    n = findings["input_basis"].astype(str).value_counts()
+    n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
+    return "" if not n_default + n_todo else (
+        f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
+        f"default (OpenDSS's 400 A line rating), {n_todo} on a drafted value (TODO); the gate "
+        f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
+        "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
