@@ -2,9 +2,13 @@
 sites' charging): the ``export_trend`` text of a finding (:mod:`protv2g.findings`).
 
 Rows are one finding's violation rows with ``margin`` and ``p_export_kw`` (or
-``p_charging_kw``) and optionally ``participation``; the verdict ("worsens", "improves",
-"varies", "does not move") is judged within each participation case with the tolerance
-:data:`TREND_REL` / :data:`TREND_ABS`.
+``p_charging_kw``) and optionally ``participation`` and ``tolerance`` (the check's own
+tolerance of each row: the devices' time or pickup scatter it judged the row with,
+:mod:`protv2g.checks.attribution`); the verdict ("worsens", "improves", "varies", "does not
+move") is judged within each participation case with the larger of the check's tolerance
+and :data:`TREND_REL` / :data:`TREND_ABS`: a change the check itself could not tell from the
+devices' scatter is not a trend. The kW are all sites' export (or charging) together, which
+the text says.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ def _charging(rows: pd.DataFrame) -> bool:
 
 
 def export_trend(rows: pd.DataFrame, unit: str) -> str:
-    """Worst margin per total export level (kW), and whether it moves with export; for a
-    charging peak (:func:`_charging`) per the sites' charging (kW) at the peak instead."""
+    """Worst margin per total export level (kW: all sites' export together), and whether it
+    moves with export; for a charging peak (:func:`_charging`) per the sites' charging (kW)
+    at the peak instead. ``rows["tolerance"]``, where given, widens the band inside which the
+    margin "does not move" (:func:`_check_tol`)."""
     if _charging(rows):
         return _trend(rows, unit, "p_charging_kw", "charging")
     return _trend(rows, unit, "p_export_kw", "export")
@@ -47,6 +53,18 @@ TREND_REL, TREND_ABS = 0.01, 1e-3
 def _trend_tol(worst: np.ndarray) -> float:
     finite = worst[np.isfinite(worst)]
     return max(TREND_ABS, TREND_REL * float(np.abs(finite).max())) if len(finite) else TREND_ABS
+
+
+def _check_tol(rows: pd.DataFrame, ok: np.ndarray) -> float:
+    """The check's tolerance of the finding's rows (the largest finite ``tolerance``), 0
+    without one: the margin's change between export levels is compared with the same
+    scatter the check and its attribution allow each row."""
+    if "tolerance" not in rows.columns:
+        return 0.0
+    tol = pd.to_numeric(rows["tolerance"], errors="coerce").to_numpy(dtype=float,
+                                                                     na_value=np.nan)[ok]
+    tol = tol[np.isfinite(tol)]
+    return float(np.abs(tol).max()) if len(tol) else 0.0
 
 
 def _min_by(m: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +107,13 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
         return ""
     m, p = m[ok], p_all.to_numpy()[ok]
     index, worst = _min_by(m, p)
+    basis = f"(kW: all sites' {what} together)"
     if len(worst) == 1:
-        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only"
-    tol = _trend_tol(worst)
+        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
+    check_tol = _check_tol(rows, ok)
+    tol = max(_trend_tol(worst), check_tol)
+    within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
+              if check_tol > _trend_tol(worst) else "")
     part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
             else np.full(len(m), ""))
     series = {c: s for c, (_, s) in _series(m, p, part).items() if len(s)}
@@ -112,9 +134,14 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
         flat = {c: float(s.min()) for c, s in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
             text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
-            return f"does not move with {what}: {text} at every level ({span})"
+            return (f"does not move with {what}{within}: {text} at every level ({span}) "
+                    f"{basis}")
+        shown = {_fmt(float(v), unit) for _, v in pts}
+        if len(shown) == 1:  # one value, printed once
+            return (f"does not move with {what}{within}: {shown.pop()} at every level "
+                    f"({span}) {basis}")
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
-        return f"does not move with {what}: {text}"
+        return f"does not move with {what}{within}: {text} {basis}"
     text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
                      for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
@@ -123,4 +150,4 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
         verdict = f"improves with {what}"
     else:  # moves between levels, not from the lowest to the highest (or both ways)
         verdict = f"varies with {what} (no steady trend)"
-    return f"{verdict}: {text}"
+    return f"{verdict}: {text} {basis}"

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.findings import Findings, build_findings
+from protv2g.findings_rows import worst_order
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
@@ -184,8 +185,10 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
         for label, part in (("base", b), ("worst V2G", v)):
             if part.empty:
                 continue
-            worst = part.loc[pd.to_numeric(part["margin_s"], errors="coerce").fillna(
-                np.inf).idxmin()]
+            # the smallest margin; equal ones in one order (findings_rows.worst_order)
+            worst = part.iloc[worst_order(part["_margin"].to_numpy(), names=tuple(
+                part[c].astype(str).to_numpy() for c in ("scenario", "_bus", "_type",
+                                                         "_case")))[0]]
             # the worst V2G row shows one scenario: the one with the smallest margin
             shown = part if label == "base" else part[part["scenario"] == worst["scenario"]]
             points = {"max": _at(shown, pmax), "min": _at(shown, pmin), "worst": worst}
