@@ -129,17 +129,16 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
     pts = list(zip(index.tolist(), worst.tolist(), strict=True))
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
-    span = f"{index[0]:,.0f}–{index[-1]:,.0f} kW"
+    span = f"from {index[0]:,.0f} to {index[-1]:,.0f} kW"
     if not moves:
         flat = {c: float(s.min()) for c, s in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
             text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
-            return (f"does not move with {what}{within}: {text} at every level ({span}) "
-                    f"{basis}")
+            return f"does not move with {what}{within}: {text} at every level {span} {basis}"
         shown = {_fmt(float(v), unit) for _, v in pts}
         if len(shown) == 1:  # one value, printed once
             return (f"does not move with {what}{within}: {shown.pop()} at every level "
-                    f"({span}) {basis}")
+                    f"{span} {basis}")
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
         return f"does not move with {what}{within}: {text} {basis}"
     text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")

@@ -54,8 +54,8 @@ def test_change_beyond_the_tolerance_moves():
 def test_one_value_at_every_level_is_printed_once():
     # the depot's F06 (before: "−2 s at 2,000 kW; −2 s at 6,000 kW; −2 s at 7,800 kW")
     trend = build_findings(_rows([-2.0, -2.0, -2.0]), SCEN).findings["export_trend"].iloc[0]
-    assert trend == ("does not move with export: −2 s at every level (2,500–10,000 kW) "
-                     "(kW: all sites' export together)")
+    assert trend == ("does not move with export: −2 s at every level from 2,500 to 10,000 "
+                     "kW (kW: all sites' export together)")
 
 
 def test_tolerance_without_values_is_ignored():

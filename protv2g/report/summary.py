@@ -32,6 +32,7 @@ from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
+from protv2g.report.table_rows import SIGNIFICANT_DIGITS
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -134,6 +135,15 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+def _num(value: Any) -> str:
+    """A study value in the memo's text: a float to 10 significant digits, as in the cells
+    (:data:`protv2g.report.table_rows.SIGNIFICANT_DIGITS`; ``island_load_ratio`` 1/3 reads
+    0.3333333333, not 0.3333333333333333; 20.0 Ω reads 20 Ω), anything else as it is."""
+    if isinstance(value, float):
+        return format(value, f".{SIGNIFICANT_DIGITS}g")
+    return str(value)
+
+
 def _assumptions(w: Memo, result: StudyResult) -> None:
     doc = result.inputs.get("document") or {}
     faults = doc.get("faults") or {}
@@ -146,9 +156,10 @@ def _assumptions(w: Memo, result: StudyResult) -> None:
         w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
                "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
                "case conductors at 20 °C, min case at end temperature")
-    w.pair("Fault resistance", f"max case {faults.get('r_fault_ohm', 0)} Ω + "
-           f"j{faults.get('x_fault_ohm', 0)} Ω; min-case ground faults "
-           f"{faults.get('r_fault_min_ohm', 0)} Ω")
+    r_max, x_max, r_min = (_num(faults.get(k, 0)) for k in (
+        "r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))
+    w.pair("Fault resistance", f"max case {r_max} Ω + j{x_max} Ω; min-case ground faults "
+           f"{r_min} Ω")
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
            f"{', '.join(map(str, faults.get('cases') or []))}")
     held = faults.get("high_bracket") == "first_cycle_held"
@@ -349,7 +360,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     scen = result.scenarios
     n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
     w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
-    settings = ", ".join(f"{k} {v}" for k, v in (doc.get("checks") or {}).items()
+    # numbers as in the cells (10 significant digits): island_load_ratio 1/3 is 0.3333333333,
+    # not 0.3333333333333333
+    settings = ", ".join(f"{k} {_num(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
     screening = gate.get("screening") or {}
