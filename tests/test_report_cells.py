@@ -42,7 +42,7 @@ def test_round_significant_equals_text_rounding():
     ("t_primary_s", True), ("t_backup_max_s", True), ("relay_t_trip_s", True),
     ("trip_depot_s", True), ("t_op_staged_s", True), ("margin_s", False),
     ("required_s", False), ("interval_max_s", False), ("worst_margin_s", False),
-    ("t_primary", False), (3, False)])
+    ("t_primary", False), (3, False), ("t_start_s", False), ("t_end_s", False)])
 def test_time_columns(column, is_time):
     assert is_time_column(column) is is_time
 

@@ -59,8 +59,10 @@ _TIME = re.compile(r"(^t_|_t_|^trip_|_trip_|^time_)[a-z0-9_]*_s$")
 def is_time_column(column: Any) -> bool:
     """Whether ``column`` holds operate times, where +inf means "never operates":
     ``t_primary_s``, ``relay_t_trip_s``, ``trip_depot_s``, ``t_op_staged_s`` …; a margin,
-    interval or required time (``margin_s``, ``required_s``) is not."""
-    return isinstance(column, str) and _TIME.search(column) is not None
+    interval or required time (``margin_s``, ``required_s``) is not, nor a stage's bounds
+    (``t_start_s``, ``t_end_s``: +inf there is "until the fault is cleared")."""
+    return (isinstance(column, str) and _TIME.search(column) is not None
+            and not column.endswith(("_start_s", "_end_s")))
 
 
 def _round(value: float) -> float:
