@@ -86,3 +86,20 @@ def test_findings_evidence_order_does_not_depend_on_row_order():
     assert a.evidence["scenario"].tolist() == b.evidence["scenario"].tolist() == [
         "firm/light/100%", "firm/light/75%", "firm/light/25%"]  # most export first
     assert a.findings["worst_scenario"].iloc[0] == "firm/light/100%"
+
+
+def test_pair_table_worst_row_does_not_depend_on_row_order(depot_result):
+    # the depot's Pair coordination: equal margins in several V2G scenarios; the worst V2G
+    # row named the first in row order (firm/light/25 %), now the one with the most export
+    import dataclasses
+
+    from protv2g.report.derived import pair_table
+
+    coord = depot_result.tables["Coordination"]
+    shuffled = coord.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    other = dataclasses.replace(depot_result,
+                                tables={**depot_result.tables, "Coordination": shuffled})
+    a, b = pair_table(depot_result), pair_table(other)
+    key = ["pair", "rule", "case_of"]
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
+                                  b.sort_values(key).reset_index(drop=True))

@@ -88,7 +88,8 @@ def _point(rows: pd.DataFrame, largest: bool) -> tuple[str, str, str] | None:
 
 
 def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | None:
-    """The row of ``rows`` at ``point`` with the smallest margin (the first of equal ones);
+    """The row of ``rows`` at ``point`` with the smallest margin (of equal ones, the first
+    scenario by name);
     ``rows`` carries the fault's text columns ``_bus``, ``_type``, ``_case`` and the margin
     ``_margin`` (NaN as +∞), made once in :func:`pair_table` (#21: a sub-frame per point)."""
     if point is None:
@@ -98,7 +99,9 @@ def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | N
                          & (rows["_case"].to_numpy() == point[2]))
     if not len(hit):
         return None
-    return rows.iloc[hit[np.argmin(rows["_margin"].to_numpy()[hit])]]
+    # the smallest margin; equal ones in one order (findings_rows.worst_order)
+    return rows.iloc[hit[worst_order(rows["_margin"].to_numpy()[hit], names=(
+        rows["scenario"].astype(str).to_numpy()[hit],))[0]]]
 
 
 def _saving_range(rows: pd.DataFrame) -> str:
