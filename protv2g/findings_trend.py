@@ -19,10 +19,14 @@ import pandas as pd
 __all__ = ["TREND_ABS", "TREND_REL", "export_trend"]
 
 
-def _fmt(x: float, unit: str) -> str:
+def _fmt(x: float, unit: str, digits: int = 3) -> str:
+    """``x`` in ``unit`` to ``digits`` significant digits, with a minus sign; a fraction as a
+    percentage, as the Findings and Summary cells show it (``0.0%``)."""
     if not np.isfinite(x):
         return "∞" if x > 0 else "−∞"
-    return f"{x:.3g} {unit}".replace("-", "−")
+    if unit == "fraction":
+        x, unit = 100.0 * x, "%"
+    return f"{x:.{digits}g} {unit}".replace("-", "−")
 
 
 def _charging(rows: pd.DataFrame) -> bool:
@@ -141,8 +145,7 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
                     f"{span} {basis}")
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
         return f"does not move with {what}{within}: {text} {basis}"
-    text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
-                     for k, v in pts)
+    text = "; ".join(f"{_fmt(float(v), unit, 4)} at {k:,.0f} kW" for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
     elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):

@@ -103,3 +103,12 @@ def test_pair_table_worst_row_does_not_depend_on_row_order(depot_result):
     key = ["pair", "rule", "case_of"]
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
                                   b.sort_values(key).reset_index(drop=True))
+
+
+def test_fraction_margins_read_as_percent():
+    # the depot's C7 findings: the cell shows −6.7% (format 0.0%), the trend said "−0.0665
+    # fraction"
+    rows = pd.DataFrame({"margin": [-0.01, -0.05, -0.2], "p_export_kw": [1e3, 2e3, 3e3]})
+    assert export_trend(rows, "fraction") == (
+        "worsens with export: −1 % at 1,000 kW; −5 % at 2,000 kW; −20 % at 3,000 kW (kW: "
+        "all sites' export together)")
