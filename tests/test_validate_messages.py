@@ -91,3 +91,17 @@ def test_fault_type_case_hint(tmp_path):
     assert issues[0].fix == "write 'SLG': the names are case-sensitive ('slg' is not allowed)"
     issues = _issues(tmp_path, lambda d: d["faults"].update(fault_types=["LLLG"]))
     assert issues[0].fix == "use one of the allowed values"
+
+
+def test_case_hint_for_other_names(tmp_path):
+    def edit(doc):
+        doc["devices"][5]["kind"] = "Fuse"
+        doc["v2g_sites"][0]["control"] = "Grid_Following"
+        doc["faults"]["cases"] = ["MAX", "min"]
+        doc["scenarios"]["light_load_fraction"] = 30
+    fixes = {i.field: i.fix for i in _issues(tmp_path, edit)}
+    assert fixes["devices[5]"] == ("write 'fuse': the names are case-sensitive ('Fuse' is not "
+                                   "allowed)")
+    assert fixes["v2g_sites[0].control"].startswith("write 'grid_following'")
+    assert fixes["faults.cases[0]"].startswith("write 'max'")
+    assert fixes["scenarios.light_load_fraction"].endswith("write 0.3 for 30 %")

@@ -164,7 +164,7 @@ def issues_from_validation_error(error: ValidationError, file: str,
         if kind == "union_tag_invalid":
             message = (f"unknown device kind {err.get('ctx', {}).get('tag', '')!r}; allowed: "
                        "relay, recloser, fuse")
-        fix = _hint(err, loc, root) or fix
+        fix = _hint(err) or fix
         issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues
 
@@ -204,7 +204,7 @@ def _unknown_key(loc: tuple[Any, ...], renamed: dict[tuple[Any, ...], tuple[Any,
 _ALLOWED = re.compile(r"'([^']*)'")
 
 
-def _hint(err: Any, loc: tuple[Any, ...], root: Root) -> str:
+def _hint(err: Any) -> str:
     """A fix for two common slips, or "": a fraction written as a percent (50 for 0.5) and
     an allowed word in the wrong case ('slg' for 'SLG')."""
     value, kind = err.get("input"), err["type"]
@@ -213,8 +213,14 @@ def _hint(err: Any, loc: tuple[Any, ...], root: Root) -> str:
             and 1 < value <= 100):
         return (f"a fraction is asked (0 to 1), not a percent: write {value / 100:g} for "
                 f"{value:g} %")
-    if kind in ("literal_error", "enum") and isinstance(value, str):
+    if kind == "union_tag_invalid":  # a device's kind: the tag, not the input, is the value
+        value = err.get("ctx", {}).get("tag")
+        allowed = _ALLOWED.findall(str(err.get("ctx", {}).get("expected_tags", "")))
+    elif kind in ("literal_error", "enum") and isinstance(value, str):
         allowed = _ALLOWED.findall(str(err.get("ctx", {}).get("expected", "")))
+    else:
+        return ""
+    if isinstance(value, str):
         same = [a for a in allowed if a.casefold() == value.casefold()]
         if same:
             return f"write {same[0]!r}: the names are case-sensitive ({value!r} is not allowed)"
