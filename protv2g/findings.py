@@ -321,6 +321,18 @@ def _taken(frame: pd.DataFrame, col: str, at: np.ndarray):
             else values.array.take(at))
 
 
+def _finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
+    """Per finding (rows ending at ``ends``), the check's tolerance its trend is judged with:
+    the largest finite ``tolerance`` of its rows, 0 without one
+    (:func:`protv2g.findings_trend.export_trend`)."""
+    if "tolerance" not in evidence.columns or not len(ends):
+        return np.zeros(len(ends))
+    t = pd.to_numeric(evidence["tolerance"], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    t = np.where(np.isfinite(t), np.abs(t), 0.0)
+    return np.maximum.reduceat(t, np.concatenate([[0], ends[:-1]]).astype(np.int64))
+
+
 def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
     """The smallest margin of rows ``lo:hi`` where ``base`` ((n,) bool) holds, NaN without
     (pandas' ``min``, skipping NaN, on a float column without a Series per finding)."""
@@ -349,7 +361,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     trend_rows = pd.DataFrame({c: evidence[c] if c in evidence.columns
                                else np.full(len(evidence), None, dtype=object)
                                for c in ("margin", "p_export_kw", "p_charging_kw",
-                                         "participation", "tolerance")})
+                                         "participation")})
+    tol = _finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
     out = []
@@ -374,7 +387,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit),
+            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit, tol[k]),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),

@@ -38,14 +38,15 @@ def _charging(rows: pd.DataFrame) -> bool:
     return bool(p.notna().all() and (p > 0).any())
 
 
-def export_trend(rows: pd.DataFrame, unit: str) -> str:
+def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
     """Worst margin per total export level (kW: all sites' export together), and whether it
     moves with export; for a charging peak (:func:`_charging`) per the sites' charging (kW)
-    at the peak instead. ``rows["tolerance"]``, where given, widens the band inside which the
-    margin "does not move" (:func:`_check_tol`)."""
+    at the peak instead. The check's tolerance — ``tolerance`` (≥ 0), else the largest of
+    ``rows["tolerance"]`` (:func:`_check_tol`) — widens the band inside which the margin
+    "does not move"."""
     if _charging(rows):
-        return _trend(rows, unit, "p_charging_kw", "charging")
-    return _trend(rows, unit, "p_export_kw", "export")
+        return _trend(rows, unit, "p_charging_kw", "charging", tolerance)
+    return _trend(rows, unit, "p_export_kw", "export", tolerance)
 
 
 #: The change of a margin that counts as moving with export: 1 % of the largest margin
@@ -65,8 +66,10 @@ def _check_tol(rows: pd.DataFrame, ok: np.ndarray) -> float:
     scatter the check and its attribution allow each row."""
     if "tolerance" not in rows.columns:
         return 0.0
-    tol = pd.to_numeric(rows["tolerance"], errors="coerce").to_numpy(dtype=float,
-                                                                     na_value=np.nan)[ok]
+    col = rows["tolerance"]
+    if not pd.api.types.is_float_dtype(col):
+        col = pd.to_numeric(col, errors="coerce")
+    tol = col.to_numpy(dtype=float, na_value=np.nan)[ok]
     tol = tol[np.isfinite(tol)]
     return float(np.abs(tol).max()) if len(tol) else 0.0
 
@@ -94,7 +97,8 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
     return {c: _min_by(m[base | (part == c)], p[base | (part == c)]) for c in cases}
 
 
-def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
+def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
+           tolerance: float | None = None) -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
     The verdict is judged within each participation case (firm and expected export the same
@@ -114,7 +118,7 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
     basis = f"(kW: all sites' {what} together)"
     if len(worst) == 1:
         return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
-    check_tol = _check_tol(rows, ok)
+    check_tol = _check_tol(rows, ok) if tolerance is None else float(tolerance)
     tol = max(_trend_tol(worst), check_tol)
     within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
               if check_tol > _trend_tol(worst) else "")
