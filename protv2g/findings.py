@@ -50,8 +50,16 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes, worst_order
-from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
+from protv2g.findings_rows import (
+    collapse,
+    day_load,
+    key_codes,
+    scenario_codes,
+    text_ranks,
+    worst_order,
+)
+from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend, finding_tolerance
+from protv2g.input_basis import weakest
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
@@ -82,7 +90,8 @@ FINDING_COLUMNS = [
     "finding", "criterion", "title", "status", "attribution", "device", "other_device",
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
-    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "message",
+    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
+    "message",
 ]
 
 #: Columns of the Evidence table (then any extra column of the violation rows).
@@ -249,7 +258,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     k_ev = key[first]
     # worst first, equal margins in one order whatever the rows' order (worst_order)
     by_margin = worst_order(m_ev, s_ev, (p_export_kw[first] if isinstance(
-        p_export_kw, np.ndarray) else None), tuple(_ranks(cols.text(c))[first] for c in (
+        p_export_kw, np.ndarray) else None), tuple(text_ranks(cols.text(c))[first] for c in (
             "scenario", "fault_bus", "fault_type", "case", "device", "other_device")))
     _, head_at = np.unique(k_ev[by_margin], return_index=True)
     head_at = by_margin[np.sort(head_at)]
@@ -299,12 +308,6 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     return Findings(findings, evidence)
 
 
-def _ranks(coded: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Each row's rank of its text among the column's distinct texts (alphabetical)."""
-    codes, texts = coded
-    return pd.factorize(pd.Series(texts, dtype=object).astype(str), sort=True)[0][codes]
-
-
 def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
     """The cells of ``frame[col]`` at positions ``at`` (``None`` without the column)."""
     return (frame[col].to_numpy()[at] if col in frame.columns
@@ -319,18 +322,6 @@ def _taken(frame: pd.DataFrame, col: str, at: np.ndarray):
     values = frame[col]
     return (values.to_numpy()[at] if isinstance(values.dtype, np.dtype)
             else values.array.take(at))
-
-
-def _finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
-    """Per finding (rows ending at ``ends``), the check's tolerance its trend is judged with:
-    the largest finite ``tolerance`` of its rows, 0 without one
-    (:func:`protv2g.findings_trend.export_trend`)."""
-    if "tolerance" not in evidence.columns or not len(ends):
-        return np.zeros(len(ends))
-    t = pd.to_numeric(evidence["tolerance"], errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
-    t = np.where(np.isfinite(t), np.abs(t), 0.0)
-    return np.maximum.reduceat(t, np.concatenate([[0], ends[:-1]]).astype(np.int64))
 
 
 def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
@@ -362,9 +353,11 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
                                else np.full(len(evidence), None, dtype=object)
                                for c in ("margin", "p_export_kw", "p_charging_kw",
                                          "participation")})
-    tol = _finding_tolerance(evidence, ends)
+    tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
+    basis = (evidence["input_basis"].astype(str).to_numpy() if "input_basis" in evidence
+             else None)
     out = []
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
@@ -396,6 +389,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
+            # the weakest input any of its rows rests on (protv2g.input_basis)
+            "input_basis": weakest(basis[lo:hi]) if basis is not None else "",
             "message": str(w["message"]) if is_given(w["message"]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

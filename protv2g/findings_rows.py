@@ -32,7 +32,8 @@ from protv2g.text_codes import (
     text_codes,
 )
 
-__all__ = ["Coded", "collapse", "day_load", "key_codes", "scenario_codes", "worst_order"]
+__all__ = ["Coded", "collapse", "day_load", "key_codes", "scenario_codes", "text_ranks",
+           "worst_order"]
 
 #: (codes (n,) int64, distinct texts (k,) object): ``texts[codes]`` is the column's text.
 Coded = tuple[np.ndarray, np.ndarray]
@@ -270,3 +271,9 @@ def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
     keys.append(np.zeros(n, np.int64) if status_rank is None
                 else np.asarray(status_rank, dtype=np.int64))
     return np.lexsort(keys)
+
+
+def text_ranks(coded: Coded) -> np.ndarray:
+    """Each row's rank of its text among the column's distinct texts (alphabetical)."""
+    codes, texts = coded
+    return pd.factorize(pd.Series(texts, dtype=object).astype(str), sort=True)[0][codes]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["TREND_ABS", "TREND_REL", "export_trend"]
+__all__ = ["TREND_ABS", "TREND_REL", "export_trend", "finding_tolerance"]
 
 
 def _fmt(x: float, unit: str, digits: int = 3) -> str:
@@ -157,3 +157,15 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     else:  # moves between levels, not from the lowest to the highest (or both ways)
         verdict = f"varies with {what} (no steady trend)"
     return f"{verdict}: {text} {basis}"
+
+
+def finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
+    """Per finding (rows ending at ``ends``), the check's tolerance its trend is judged with:
+    the largest finite ``tolerance`` of its rows, 0 without one
+    (:func:`export_trend`)."""
+    if "tolerance" not in evidence.columns or not len(ends):
+        return np.zeros(len(ends))
+    t = pd.to_numeric(evidence["tolerance"], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    t = np.where(np.isfinite(t), np.abs(t), 0.0)
+    return np.maximum.reduceat(t, np.concatenate([[0], ends[:-1]]).astype(np.int64))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import worst_order
+from protv2g.input_basis import rests_on
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
@@ -354,11 +355,12 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
-        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")))
-    view = view[["finding", "criterion", "status", "attribution", "title", "worst_margin",
-                 "limit", "worst_fault", "worst_scenario", "export_trend", "fault_types",
-                 "locations", "load_levels", "n_rows", "evidence", "recommendation",
-                 "message"]]
+        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
+        rests_on=findings["input_basis"].map(rests_on))
+    view = view[["finding", "criterion", "status", "attribution", "rests_on", "title",
+                 "worst_margin", "limit", "worst_fault", "worst_scenario", "export_trend",
+                 "fault_types", "locations", "load_levels", "n_rows", "evidence",
+                 "recommendation", "message"]]
     formats = {
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},

@@ -54,11 +54,13 @@ STAGED_TIME_NOTE = (
 
 DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Findings", "derived:findings",
-              ("finding", "status", "attribution", "title", "worst_margin", "limit",
-               "worst_fault", "worst_scenario", "export_trend", "fault_types", "locations",
-               "load_levels", "n_rows", "evidence", "recommendation"),
+              ("finding", "status", "attribution", "rests_on", "title", "worst_margin",
+               "limit", "worst_fault", "worst_scenario", "export_trend", "fault_types",
+               "locations", "load_levels", "n_rows", "evidence", "recommendation"),
               "one row per problem (criterion, device or pair, mechanism), linked to its "
-              "evidence rows and its recommendation"),
+              "evidence rows and its recommendation; rests on: given data, a tool default "
+              "(OpenDSS's 400 A line rating) or a drafted value (TODO) — the weakest input "
+              "of its rows"),
     SheetSpec("Recommendations", "tables:Recommendations",
               ("recommendation", "finding", "title", "attribution", "status", "change",
                "clears", "side_effects", "hosting_after_kw", "note"),
