@@ -164,11 +164,14 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
                       rule: str = "", rule_value: np.ndarray | float = np.nan,
                       rule_source: np.ndarray | str = "",
                       boundary: np.ndarray | str = "inside",
-                      fail_status: CheckStatus = CheckStatus.FAIL) -> pd.DataFrame:
+                      fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL
+                      ) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
     ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
-    ``fail_status``. ``required``, ``tolerance``, ``rule_value``, ``rule_source`` and
+    ``fail_status`` (a status, or an array of status values aligned with ``m``: C2's fuse
+    saving, :mod:`protv2g.checks.fuse_saving_range`). ``required``, ``tolerance``,
+    ``rule_value``, ``rule_source`` and
     ``boundary`` are scalars or arrays aligned with ``m``.
     """
     sel = m[mask]
@@ -177,6 +180,8 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         return np.asarray(x)[mask] if isinstance(x, np.ndarray) else x
 
     ok = margin[mask] >= -_TOL_S
+    bad = (np.asarray(fail_status, dtype=object)[mask] if isinstance(fail_status, np.ndarray)
+           else CheckStatus(fail_status).value)
     return pd.DataFrame({
         "criterion": criterion, "check": check, "scenario": sel.scenario.to_numpy(),
         "fault_bus": sel.p_fault_bus_name.to_numpy(), "fault_type": sel.fault_type.to_numpy(),
@@ -188,7 +193,7 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
-        "ok": ok, "status": np.where(ok, CheckStatus.OK.value, CheckStatus(fail_status).value),
+        "ok": ok, "status": np.where(ok, CheckStatus.OK.value, bad),
     }, columns=COORDINATION_COLUMNS)
 
 
@@ -234,11 +239,14 @@ MessageFunction = Callable[[CheckContext, object, str, str], str]
 
 
 def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str, ...],
-                    message: MessageFunction) -> pd.DataFrame:
+                    message: MessageFunction,
+                    mechanism: Callable[[pd.DataFrame], np.ndarray] | None = None
+                    ) -> pd.DataFrame:
     """Violation rows for the failing coordination rows of ``criteria``.
 
-    The row's status is the coordination row's ``status`` (``fail``/``warn``): typed data,
-    never read back from the text of ``check`` or ``message``.
+    The row's status is the coordination row's ``status`` (``fail``/``warn``/``info``):
+    typed data, never read back from the text of ``check`` or ``message``. ``mechanism``
+    (the failing coordination rows → one text per row) fills the rows' ``mechanism``.
     """
     bad = coord[coord.criterion.isin(criteria) & ~coord.ok.astype(bool)]
     if bad.empty:
@@ -257,4 +265,5 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         limit=bad.required_s.to_numpy(), tolerance=bad.tolerance_s.to_numpy(),
         rule=bad.rule.to_numpy(), rule_value=bad.rule_value.to_numpy(),
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
-        message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "")
+        message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
+        **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
