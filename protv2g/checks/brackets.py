@@ -169,10 +169,13 @@ def run_family(ctx: CheckContext, criterion: Criterion,
     (:func:`pairs_in_brackets`) already in ``ctx.coordination``.
     """
     if criterion.id not in BRACKETED or criterion.family in PAIR_FAMILIES | SELF_BRACKETED:
-        rows = function(ctx)
-        if "bracket" not in rows.columns:
-            rows = rows.assign(bracket="")
-        return rows.assign(bracket=rows["bracket"].fillna("").astype(str))
+        # a shallow copy given the one new column (#21: two ``assign``s copied the family's
+        # rows twice and consolidated them, C5's 409,682 rows at 10,000 buses: +238 MB)
+        rows = function(ctx).copy(deep=False)
+        bracket = (rows["bracket"] if "bracket" in rows.columns
+                   else pd.Series("", index=rows.index, dtype=object))
+        rows["bracket"] = bracket.fillna("").astype(str).to_numpy()
+        return rows
     high = function(in_bracket(ctx, "high"))
     low = function(in_bracket(ctx, "low"))
     return merge_rows(high, low)
