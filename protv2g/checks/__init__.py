@@ -49,10 +49,17 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, build_context, concat, could_not
+from protv2g.checks._common import (
+    CheckContext,
+    build_context,
+    concat,
+    could_not,
+    without_bracket_times,
+)
 from protv2g.checks.attribution import attribute, base_scenarios
-from protv2g.checks.brackets import pairs_in_brackets, run_family
+from protv2g.checks.brackets import last_bracket_reader, pairs_in_brackets, run_family
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
+from protv2g.checks.directional import directional_table
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
@@ -111,7 +118,10 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
 
 class CheckOutcome(NamedTuple):
     """What :func:`check_study` returns: the two tables of :func:`run_checks` and the context
-    they were evaluated on (its ``cache`` holds the directional table)."""
+    they were evaluated on (its ``cache`` holds the directional table; its fault table the
+    plain time columns — the high bracket — without the per-bracket ``<time>_low_s`` /
+    ``<time>_high_s``, let go once used: :func:`protv2g.checks._common.
+    without_bracket_times`)."""
 
     violations: pd.DataFrame
     coordination: pd.DataFrame
@@ -127,17 +137,23 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     ctx = check_context(study, fault_result, flow_result, scenarios)
     coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
+    # C9's table, judged in both brackets, made now and kept in ``ctx.cache``: after the last
+    # criterion run in each bracket (C6) the per-bracket time columns are let go (#21: the
+    # low bracket's ≈ 100 MiB at 10,000 buses were held through C7's peak and to the end)
+    directional_table(ctx)
+    last = last_bracket_reader(CATALOGUE.values())
     parts = []
     done: set[tuple[str, str]] = set()
     for crit in CATALOGUE.values():
         missing = _missing_needs(ctx, crit)
+        key = (crit.family, crit.function)
         if missing:
             parts.append(could_not(crit.id, missing))
-            continue
-        key = (crit.family, crit.function)
-        if key not in done:  # several criteria may share one family function
+        elif key not in done:  # several criteria may share one family function
             done.add(key)
             parts.append(run_family(ctx, crit, family_function(crit)))
+        if crit.id == last:
+            ctx = without_bracket_times(ctx)
     v = concat(parts)
     parts.clear()  # the families' frames, copied by the concatenation (#21)
     v = attribute(v, ctx.base_of, base_margins(ctx))
