@@ -52,7 +52,7 @@ import pandas as pd
 from protv2g.checks._common import (
     CheckContext,
     build_context,
-    concat,
+    concat_owned,
     could_not,
     without_bracket_times,
 )
@@ -182,8 +182,8 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
         if crit.id == last:
             ctx = without_bracket_times(ctx)
     parts = [p for p in parts if p is not None]
-    v = concat(parts)
-    parts.clear()  # the families' frames, copied by the concatenation (#21)
+    v = concat_owned(parts)  # column by column, each family's column let go once copied
+    parts.clear()  # the families' frames, emptied by the concatenation (#21)
     v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
         # the order found on the three sort keys alone, the rows taken once (#21: the

@@ -410,20 +410,28 @@ def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """:func:`concat` of frames nothing else holds, column by column, each dropped once
-    copied (emptied): held once, not twice (#21: C5's rows at 10,000 buses, +88 MiB). With
-    the same columns and NumPy dtypes in all, each column is the arrays one after the other
-    as :func:`pandas.concat` makes it; otherwise :func:`concat` (pandas' dtype rules)."""
+    copied (emptied): held once, not twice (#21: C5's rows at 10,000 buses, +88 MiB; the
+    criteria's rows in :func:`protv2g.checks.check_study`, ≈ 120 MB). With the same columns
+    in all, a column of one NumPy dtype in every frame is the arrays one after the other as
+    :func:`pandas.concat` makes it, any other column pandas' concatenation of that column
+    alone (its dtype rules are column by column); other frames: :func:`concat`."""
     frames = [f for f in frames if f is not None and len(f)]
     if len(frames) < 2:
         return concat(frames)
-    first = frames[0]
-    if first.columns.has_duplicates or not all(isinstance(d, np.dtype) for d in first.dtypes) \
-            or any(not (f.columns.equals(first.columns) and f.dtypes.equals(first.dtypes))
-                   for f in frames):
+    columns = list(frames[0].columns)
+    if frames[0].columns.has_duplicates or any(list(f.columns) != columns for f in frames):
         return concat(frames)
-    data = {c: np.concatenate([f.pop(c).to_numpy() for f in frames])
-            for c in list(first.columns)}
-    return pd.DataFrame(data, copy=False)
+    data = {}
+    for c in columns:
+        dtypes = [f[c].dtype for f in frames]
+        if all(isinstance(d, np.dtype) and d == dtypes[0] for d in dtypes):
+            data[c] = np.concatenate([f.pop(c).to_numpy() for f in frames])
+        else:
+            col = pd.concat([f[[c]] for f in frames], ignore_index=True)[c]
+            data[c] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
+            for f in frames:
+                del f[c]
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def fmt_s(t: float) -> str:
