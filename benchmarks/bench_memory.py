@@ -14,7 +14,43 @@ called with the exact arguments ``fault_tables`` passes to ``check_size`` (recor
 wrapping it). Printed: buses, device rows, the estimate per stage, the measured peak per
 stage and the ratio estimate / measured peak (the estimate should be ≥ 1× and ≲ 1.5–2×).
 
-A benchmark: it prints figures and asserts nothing.
+A benchmark: it prints figures and asserts nothing. "held MB" is the RSS when the stage
+ends (what it hands on, plus the allocator's slack).
+
+**Session 15** (#21, branch ``result_mem``, 2026-12-03, load 3.9–7.1 on the 2 cores; ``python
+benchmarks/bench_memory.py --buses 10000 3000 --levels 3 --mem-cap-gb 14``, this script run on
+``main`` at 259e487 (``git archive``) and on the branch alternately, warm numba caches, three
+runs each, all figures shown; MiB over the imports, CPU s in brackets): the chargers' stages
+kept once per charger set under a row map both brackets share, and the high bracket's stage
+rows that repeat the low one's (99.3 % at 10,000 buses) not at all
+(``StagedCurrents.row_map``, ``staged_tables.shared_brackets``; the checks read the map:
+``stage_counts``, ``stage_rows_differ``, ``twin_blocks``); the sites' tables built on first use
+(no stage of a pandapower study reads them); the engine's dense staged bus currents assembled
+on first use (never, on the pipeline's path):
+
+* 10,000 buses: faults peak 1,137 / 1,122 / 1,140 → **982 / 989 / 992** (CPU 6.5 / 5.7 / 7.1
+  → 5.1 / 5.8 / 7.2 s); held after the faults 1,012 (all three) → **647** (all three); checks
+  peak = whole-run peak 2,013 / 1,997 / 2,000 → **1,668 / 1,662 / 1,674** (CPU 8.0 / 6.1 / 8.8 →
+  6.6 / 6.1 / 7.2 s). Medians: peak 2,000 → 1,668 MiB, held after the faults 1,012 → 647 MiB.
+* 3,000 buses: faults peak 374 / 373 / 372 → **331 / 333 / 333** (CPU 2.3 / 2.2 / 2.7 → 2.1 /
+  2.1 / 2.7 s); held after the faults 328 → **227**; checks peak 725 / 722 / 714 → **566 / 571 /
+  568** (CPU 4.5 / 3.4 / 4.3 → 4.0 / 3.3 / 4.3 s).
+
+(The third pair ran after merging ``main`` at c49a757, against that ``main``.)
+
+``fault_tables`` alone at 10,000 buses (a hook on each ``release_freed_memory``, MiB over the
+RSS before it, one run each): peak 1,113 → 972, held after it 987 → 621. The old peak was
+building the stages' and sites' tables beside the engine result, then both brackets' stages
+expanded to the 6 scenarios (1,061 held at the end of the stage); now the high bracket's kept
+rows in the engine (923–972). Held now: device table 362, both brackets' stages 105 in one
+set of arrays + two 7 MiB int32 row maps, bus table 63. Outputs (``run_study``: every frame
+and table, ``meta`` with the gate, the staged currents in their dense form and their sites'
+table; ``FaultTables``' both brackets on the six examples): identical to ``main`` (259e487,
+and c49a757 after merging it) on the six ``feeders/*/study.yaml`` examples and the 3,000- and
+10,000-bus studies. **#21's ≤ 1 GB is not reached**: the checks stage adds ≈ 900 MiB over the
+≈ 765 MiB held after the flows (``device_times``' 14 bracket time columns and the two current
+columns of 1.8 M rows ≈ +320 MiB kept, C5's family ≈ +340 MiB kept, +390 at its peak); the
+device table (362 MiB) is still one block per study scenario (6 blocks of 3 charger sets' rows).
 
 **The faults stage** (#21, branch ``faults_study``, 2026-12-01, load 7.5–9.7 on the 2 cores:
 CPU seconds, ``time.process_time``; before = ``main`` at 51e618e from ``git archive``, old and
@@ -295,10 +331,10 @@ def child(study_path: str, workbook: bool) -> dict:
         return original(study, **kw)
 
     pipeline.check_size = recording
-    marks: list[tuple[str, float, float, float]] = []
+    marks: list[tuple[str, float, float, float, float]] = []
 
     def mark(stage: str) -> None:
-        marks.append((stage, time.perf_counter(), _peak_mb(), time.process_time()))
+        marks.append((stage, time.perf_counter(), _peak_mb(), time.process_time(), _rss_mb()))
         print(f"STAGE {stage} {_peak_mb() - base:.0f}", file=sys.stderr, flush=True)
         _reset_peak()
 
@@ -310,8 +346,11 @@ def child(study_path: str, workbook: bool) -> dict:
         mark("workbook")
         result.to_excel(Path(study_path).with_suffix(".xlsx"))
     mark("end")
-    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base, "cpu_s": c2 - c1}
-              for (name, t1, _, c1), (_, t2, p2, c2) in zip(marks, marks[1:], strict=False)}
+    # held: the RSS when the stage ends (what it hands on, plus the allocator's slack)
+    stages = {name: {"s": t2 - t1, "peak_mb": p2 - base, "cpu_s": c2 - c1,
+                     "held_mb": r2 - base}
+              for (name, t1, _, c1, _), (_, t2, p2, c2, r2) in zip(marks, marks[1:],
+                                                                   strict=False)}
     return {"base_mb": base, "stages": stages, "buses": len(study.net.bus),
             "device_rows": len(result.device_faults), "estimate_b": seen.get("estimate_b"),
             "args": seen.get("args")}
@@ -353,7 +392,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.workbook)))
         return
     print(f"{'buses':>6} {'dev rows':>10} {'stage':>9} {'est MB':>8} {'peak MB':>8} "
-          f"{'est/peak':>8} {'s':>7} {'cpu s':>7}")
+          f"{'est/peak':>8} {'s':>7} {'cpu s':>7} {'held MB':>8}")
     for n in args.buses:
         r = run_one(n, args.levels, args.mem_cap_gb, args.workbook)
         if "error" in r:
@@ -365,7 +404,8 @@ def main() -> None:
             e = est.get(stage)
             e_mb = f"{e / 2**20:8.0f}" if e is not None else f"{'':>8}"
             print(f"{r['buses']:>6} {r['device_rows']:>10} {stage:>9} {e_mb} "
-                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f} {fig['cpu_s']:7.1f}")
+                  f"{fig['peak_mb']:8.0f} {'':>8} {fig['s']:7.1f} {fig['cpu_s']:7.1f} "
+                  f"{fig['held_mb']:8.0f}")
         peak = max(f["peak_mb"] for f in r["stages"].values())
         print(f"{r['buses']:>6} {r['device_rows']:>10} {'TOTAL':>9} {total_est:8.0f} "
               f"{peak:8.0f} {total_est / peak:8.2f} {r['wall_s']:7.1f}   args {r['args']}",

@@ -50,8 +50,16 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes
-from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
+from protv2g.findings_rows import (
+    collapse,
+    day_load,
+    key_codes,
+    scenario_codes,
+    text_ranks,
+    worst_order,
+)
+from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend, finding_tolerance
+from protv2g.input_basis import weakest
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
@@ -82,7 +90,8 @@ FINDING_COLUMNS = [
     "finding", "criterion", "title", "status", "attribution", "device", "other_device",
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
-    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "message",
+    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
+    "message",
 ]
 
 #: Columns of the Evidence table (then any extra column of the violation rows).
@@ -247,7 +256,10 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     s_ev = status_rank[cols.text("status")[0][first]].astype(np.int64)
     m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
     k_ev = key[first]
-    by_margin = np.lexsort((m_ev, s_ev))  # stable: the first row of a key is its worst
+    # worst first, equal margins in one order whatever the rows' order (worst_order)
+    by_margin = worst_order(m_ev, s_ev, (p_export_kw[first] if isinstance(
+        p_export_kw, np.ndarray) else None), tuple(text_ranks(cols.text(c))[first] for c in (
+            "scenario", "fault_bus", "fault_type", "case", "device", "other_device")))
     _, head_at = np.unique(k_ev[by_margin], return_index=True)
     head_at = by_margin[np.sort(head_at)]
     at = cols.at[first[head_at]]
@@ -263,7 +275,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     rank = np.zeros(int(key.max()) + 1, dtype=np.int64)
     rank[head["_key"].to_numpy()] = np.arange(len(head))
     f_ev = rank[k_ev]
-    sorted_at = np.lexsort((m_ev, s_ev, f_ev))
+    worst_rank = np.empty(len(by_margin), dtype=np.int64)
+    worst_rank[by_margin] = np.arange(len(by_margin))
+    sorted_at = np.lexsort((worst_rank, f_ev))
     pos = first[sorted_at]  # the evidence rows' positions among the kept rows, in order
 
     at = cols.at[pos]
@@ -339,8 +353,11 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
                                else np.full(len(evidence), None, dtype=object)
                                for c in ("margin", "p_export_kw", "p_charging_kw",
                                          "participation")})
+    tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
+    basis = (evidence["input_basis"].astype(str).to_numpy() if "input_basis" in evidence
+             else None)
     out = []
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
@@ -363,7 +380,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit),
+            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit, tol[k]),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),
@@ -372,6 +389,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
+            # the weakest input any of its rows rests on (protv2g.input_basis)
+            "input_basis": weakest(basis[lo:hi]) if basis is not None else "",
             "message": str(w["message"]) if is_given(w["message"]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

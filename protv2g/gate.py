@@ -25,12 +25,19 @@ Policy (domain.md §5, the study's ``gate`` section)
   default): each is a ``condition:`` reason, "fix before the pilot", listed in
   ``conditions`` and counted; V2G does not cause them, but the pilot should not start on a
   feeder whose protection already fails them.
+* **confirm** — a condition resting on an input the study does not give (``input_basis``
+  ``default``: an OpenDSS default such as a line's 400 A ``normamps``; ``todo``: a value
+  drafted by ``protv2g init``, :mod:`protv2g.input_basis`): a ``confirm:`` reason, listed in
+  ``to_confirm`` and counted apart from the conditions — confirm the input, then it is a
+  condition if it holds. A failing row attributable to V2G stays a ``fail:`` whatever it rests
+  on (the gate never passes on a guess) but its reason names the input to confirm; ``counts
+  ["unconfirmed"]`` is the number of such failing rows.
 * **info**: pre-existing failing rows when ``gate.pre_existing`` is ``info``, criteria of
   ``gate.criteria`` that are ``not_applicable`` to the study, screening items not met or not
   declared. They are listed, never decide the verdict.
 
 Each reason is one line starting with its kind (``error:``, ``fail:``, ``condition:``,
-``info:``).
+``confirm:``, ``info:``).
 
 How the gate learns that the checks ran
 ---------------------------------------
@@ -53,6 +60,7 @@ from protv2g.gate_rows import (
     classify,
     failing_mask,
     not_applicable_criteria,
+    stand_in_mask,
     unevaluated_mask,
 )
 from protv2g.provenance import dependency_versions, input_digest
@@ -76,6 +84,7 @@ __all__ = [
     "hosting_limited_per_site",
     "not_applicable_criteria",
     "screening_status",
+    "stand_in_mask",
     "unevaluated_mask",
 ]
 
@@ -189,12 +198,13 @@ def gate_verdict(study: Study, result: StudyResult,
     -------
     dict
         ``verdict`` ("PASS" / "FAIL" / "ERROR"), ``exit_code`` (0 / 1 / 2), ``reasons`` (one
-        line each: ``error: …``, ``fail: …``, ``condition: …``, ``info: …``),
+        line each: ``error: …``, ``fail: …``, ``condition: …``, ``confirm: …``, ``info: …``),
         ``conditions`` (the ``condition:`` lines: failing rows present without V2G, to fix
-        before the pilot), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
+        before the pilot), ``to_confirm`` (the ``confirm:`` lines: such rows resting on a
+        default or drafted input), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
         (item → met / not met / not declared), ``counts`` (failing, pre-existing, errors,
-        conditions), ``criteria`` and
-        ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
+        conditions, to_confirm, unconfirmed: failing rows resting on a stand-in),
+        ``criteria`` and ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
         :func:`hosting_kw_per_site`) and ``hosting_limited`` (site → bool); both None without
         ``hosting``.
 
@@ -209,8 +219,9 @@ def gate_verdict(study: Study, result: StudyResult,
     violations = result.violations
     fails: list[str] = []
     conditions: list[str] = []
+    to_confirm: list[str] = []
     infos: list[str] = []
-    n_fail = n_pre = 0
+    n_fail = n_pre = n_stand_in = 0
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
         attributable = violations[failing_mask(violations, gate)]
         pre = violations[failing_mask(violations, gate, attributable=False)]
@@ -219,10 +230,16 @@ def gate_verdict(study: Study, result: StudyResult,
         if gate.pre_existing == "fail":
             fails += grouped_reasons("fail", pre, "present without V2G (gate.pre_existing: fail)")
         elif gate.pre_existing == "condition":
+            stand_in = stand_in_mask(pre)
             conditions += grouped_reasons(
-                "condition", pre, "present without V2G: fix before the pilot")
+                "condition", pre[~stand_in], "present without V2G: fix before the pilot")
+            # resting on a tool default or a drafted value: a question about the input first
+            to_confirm += grouped_reasons(
+                "confirm", pre[stand_in], "present without V2G: confirm the input, then "
+                "fix before the pilot if it holds")
         else:
             infos += grouped_reasons("info", pre, "not attributable to V2G")
+        n_stand_in = int(stand_in_mask(attributable).sum())
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:
@@ -246,12 +263,14 @@ def gate_verdict(study: Study, result: StudyResult,
     out: dict[str, Any] = {
         "verdict": verdict,
         "exit_code": EXIT_CODES[verdict],
-        "reasons": errors + fails + conditions + infos,
+        "reasons": errors + fails + conditions + to_confirm + infos,
         "conditions": conditions,
+        "to_confirm": to_confirm,
         "pre_existing_policy": gate.pre_existing,
         "screening": screening,
         "counts": {"failing": n_fail, "pre_existing": n_pre, "errors": len(errors),
-                   "conditions": len(conditions)},
+                   "conditions": len(conditions), "to_confirm": len(to_confirm),
+                   "unconfirmed": n_stand_in},
         "criteria": list(gate.criteria),
         "fail_severities": [str(getattr(s, "value", s)) for s in gate.fail_severities],
         "unmet_screening_fails": gate.unmet_screening_fails,
@@ -303,10 +322,11 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "reasons": lines or ["error: the study could not be evaluated"],
         "screening": screening_status(study) if study is not None else {},
         "conditions": [],
+        "to_confirm": [],
         "pre_existing_policy": (study.document.gate.pre_existing if study is not None
                                 else None),
         "counts": {"failing": 0, "pre_existing": 0, "errors": max(len(lines), 1),
-                   "conditions": 0},
+                   "conditions": 0, "to_confirm": 0, "unconfirmed": 0},
         "criteria": list(study.document.gate.criteria) if study is not None else [],
         "fail_severities": ([str(getattr(s, "value", s)) for s in
                              study.document.gate.fail_severities] if study is not None else []),

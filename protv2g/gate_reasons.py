@@ -3,8 +3,9 @@
 :func:`grouped_reasons` turns a set of violation rows of one kind (``fail``, ``condition``,
 ``info``) into the lines :func:`protv2g.gate.gate_verdict` lists, each naming the worst row
 (smallest margin) of its group with its status, attribution, scenario, fault, rule and margin,
-and how many rows and scenarios it stands for. Text only: what fails is decided in
-:mod:`protv2g.gate` from typed columns.
+how many rows and scenarios it stands for, and — when that row rests on a tool default or a
+drafted value (``input_basis``, :mod:`protv2g.input_basis`) — which input to confirm. Text
+only: what fails is decided in :mod:`protv2g.gate` from typed columns.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["grouped_reasons", "reason_line"]
@@ -54,6 +56,11 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
     msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
     detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
+    basis = str(worst.get("input_basis", "")) if is_given(worst.get("input_basis")) else ""
+    confirm = input_to_confirm(str(worst["criterion"]), str(worst.get("device", "")),
+                               str(worst.get("other_device", "")), basis)
+    if confirm:  # the row rests on a stand-in: which input to confirm (#trust_defaults)
+        detail.append(f"rests on {InputBasis(basis).label}: confirm {confirm}")
     if is_given(worst.get("rule")):
         detail.append(f"rule {worst['rule']}")
     if _fmt(worst.get("margin")):
@@ -64,7 +71,8 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
 
 def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     """One :func:`reason_line` per criterion, device (pair) and rule of ``rows`` (violation
-    rows), in criterion order; ``kind`` starts each line (``fail``, ``condition``, ``info``),
+    rows), in criterion order; ``kind`` starts each line (``fail``, ``condition``, ``confirm``,
+    ``info``),
     ``note`` is added to each line's detail."""
     if rows.empty:
         return []

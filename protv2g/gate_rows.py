@@ -3,9 +3,9 @@ docstring states the policy): :class:`GateOutcome` per row (:func:`classify`), t
 fail it (:func:`failing_mask`), that could not be evaluated (:func:`unevaluated_mask`) and
 the criteria that do not apply (:func:`not_applicable_criteria`).
 
-Read from typed columns only (``criterion``, ``status``, ``attribution``), never from the
-wording of a message. The hosting-capacity search and the report ask these functions rather
-than deciding themselves.
+Read from typed columns only (``criterion``, ``status``, ``attribution``, ``input_basis``),
+never from the wording of a message. The hosting-capacity search and the report ask these
+functions rather than deciding themselves.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from enum import StrEnum
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.input_basis import InputBasis
 from protv2g.study.schema import Gate
 from protv2g.violations import CheckStatus, status_mask
 
 __all__ = ["PRE_EXISTING", "GateOutcome", "classify", "failing_mask", "not_applicable_criteria",
-           "unevaluated_mask"]
+           "stand_in_mask", "unevaluated_mask"]
 
 
 #: Attribution of violations already present without V2G.
@@ -36,6 +37,9 @@ class GateOutcome(StrEnum):
     #: A failing row already present in the base case, under ``gate.pre_existing:
     #: condition``: a condition of the pilot ("fix before the pilot"); the verdict can pass.
     CONDITION = "condition"
+    #: Such a row resting on a stand-in input (``input_basis`` ``default`` or ``todo``,
+    #: :mod:`protv2g.input_basis`): "confirm this input" before it is a condition.
+    CONFIRM = "confirm"
     #: Listed, does not decide: a failing row already present in the base case (policy
     #: ``info``), or a gated criterion that does not apply to the study.
     INFO = "info"
@@ -84,6 +88,8 @@ def classify(violations: pd.DataFrame, gate: Gate) -> pd.Series:
     pre = violations["attribution"].astype(str) == PRE_EXISTING
     out[failing & ~pre] = GateOutcome.FAIL.value
     out[failing & pre] = _PRE_EXISTING_OUTCOME[gate.pre_existing].value
+    if gate.pre_existing == "condition":
+        out[failing & pre & stand_in_mask(violations)] = GateOutcome.CONFIRM.value
     out[gated & (status == CheckStatus.NOT_APPLICABLE.value)] = GateOutcome.INFO.value
     out[gated & (status == CheckStatus.NOT_EVALUATED.value)] = GateOutcome.ERROR.value
     return out
@@ -107,6 +113,15 @@ def failing_mask(violations: pd.DataFrame, gate: Gate, *, attributable: bool = T
     failing = gated & violations["status"].astype(str).isin(_fail_statuses(gate))
     pre = violations["attribution"].astype(str) == PRE_EXISTING
     return failing & (~pre if attributable else pre)
+
+
+def stand_in_mask(violations: pd.DataFrame) -> pd.Series:
+    """Rows resting on a stand-in input: ``input_basis`` ``default`` or ``todo``
+    (:class:`protv2g.input_basis.InputBasis`); none where the column is absent."""
+    if "input_basis" not in violations.columns:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    return violations["input_basis"].astype(str).isin(
+        {InputBasis.DEFAULT.value, InputBasis.TODO.value})
 
 
 def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:

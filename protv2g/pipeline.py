@@ -64,7 +64,13 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.engine.staged_tables import StagedCurrents, staged_currents, take_stages
+from protv2g.engine.staged_tables import (
+    LazyFrame,
+    StagedCurrents,
+    shared_brackets,
+    staged_currents,
+    take_stages,
+)
 from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
@@ -125,8 +131,9 @@ class FaultTables:
         What every device sees for every fault (currents kA, voltages pu, angles degree).
     staged : StagedCurrents or None
         Each stage's current magnitudes, **row by row aligned with** ``device`` (position ``r``
-        is ``device.iloc[r]``), the stage times and the sites' cessation/trip table; ``None``
-        when not kept (``fault_tables(..., staged=False)``).
+        is ``device.iloc[r]``; held once per charger set under a row map shared by both
+        brackets, :meth:`dense_stages` for the dense arrays), the stage times and the sites'
+        cessation/trip table; ``None`` when not kept (``fault_tables(..., staged=False)``).
     v1_pre_pu : dict
         ``(case, device bus) → V1`` the engine's pre-fault positive-sequence voltage at each
         device bus (pu, device-phasor reference): relays' memory polarisation.
@@ -147,6 +154,18 @@ class FaultTables:
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
     close_in: tuple[Study, Study] | None = None
+
+    def dense_stages(self) -> FaultTables:
+        """These tables with both brackets' stages in the dense form (one stage row per
+        device row, :meth:`~protv2g.engine.staged_tables.StagedCurrents.dense`; the brackets
+        stay one object where they are one). ``staged``/``staged_high`` hold each charger
+        set's stages once under a row map (#21); the accessors and the checks read that form
+        as it is — call this once, not per use, only where a caller needs the arrays
+        aligned with ``device``."""
+        st = None if self.staged is None else self.staged.dense()
+        high = (st if self.staged_high is self.staged else None if self.staged_high is None
+                else self.staged_high.dense())
+        return replace(self, staged=st, staged_high=high)
 
 
 def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
@@ -183,11 +202,12 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
 
     Fewer large arrays alive at once (#21): the freed heap is handed back right after the
-    engine call; the bus and sites' tables, the stages and ``V1`` are taken from the engine
-    result, then everything of it but its labels and kept rows is released before the
-    device table is built — already expanded to the study scenarios
-    (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`) —, and the stages of
-    both brackets are expanded after the kept rows' phasors are gone. ``inputs``: the
+    engine call; the bus table, the stages, the sites' sources (their tables are built on
+    first use) and ``V1`` are taken from the engine result, then everything of it but its
+    labels and kept rows is released before the device table is built — already expanded to
+    the study scenarios (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`)
+    —, and the stages of both brackets are put in one set of arrays under row maps to the
+    study scenarios' rows (:func:`~protv2g.engine.staged_tables.shared_brackets`). ``inputs``: the
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice)."""
     if inputs is None:
@@ -208,16 +228,14 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
     blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
     high = None
+    like = None  # the high bracket's sites: their labels and equal columns are shared
     if faults.high is not None:
         check_aligned(rows, faults.high.device_rows)
-        high = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
+        high, like = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
-    like = None  # the high bracket's sites: their labels and equal columns are shared
-    if high is not None and faults.high.staged is not None:
-        like = (faults.high.staged, high.sites)
-    st_low = _staged(faults, blocks, like) if staged else None  # kept rows' arrays, no copy
-    del like  # the high bracket's dense stage arrays go with ``faults`` below
+    st_low = _staged(faults, blocks, like)[0] if staged else None  # kept rows, no copy
+    del like
     v1 = _v1_pre(faults, inputs.options["devices"])
     # the engine result's labels and kept rows only: its dense arrays (bus, stages, chargers)
     # and the high bracket go before the device table is built (#21: lower peak)
@@ -228,31 +246,45 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
-    # each bracket's stages expanded array by array, its source arrays released as they
-    # are taken (#21: the high bracket's whole source beside its result was the peak)
-    st = None
-    if st_low is not None:
-        box, st_low = [st_low], None
-        st = take_stages(box, dev_pos)
-    release_freed_memory()  # before the high bracket's expansion, the stage's peak (#21)
-    st_high = None
-    if high is not None:
-        box, high = [high], None
-        st_high = take_stages(box, dev_pos)
-    elif st is not None and study.document.faults.high_bracket == "sustained_limit":
+    # each bracket's stages kept once per charger set and the high bracket's rows that
+    # repeat the low one's not at all: one set of stage arrays, the study scenarios' rows
+    # mapped to it (#21: both brackets were copied whole per scenario)
+    st = st_high = None
+    if st_low is not None and high is not None:
+        st, st_high = shared_brackets(st_low, high, dev_pos)
+    elif st_low is not None:
+        st = take_stages([st_low], dev_pos)
+    elif high is not None:
+        st_high = take_stages([high], dev_pos)
+    st_low = high = None
+    if st_high is None and st is not None and \
+            study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high)
 
 
-def _staged(faults: Any, blocks: list[tuple[str, str]], like: tuple | None = None
-            ) -> StagedCurrents | None:
-    """:func:`staged_currents` of an engine result with its sites' table already expanded to
-    the study scenarios (``blocks``: study scenario, charger set), built at once (#21);
-    ``like``: the other bracket's result and sites' table, whose label columns and equal
-    value columns the table shares (:meth:`~protv2g.engine.staged_result.StagedResult.
-    sites_table`)."""
+def _staged(faults: Any, blocks: list[tuple[str, str]],
+            like: tuple[Any, LazyFrame] | None = None
+            ) -> tuple[StagedCurrents | None, tuple[Any, LazyFrame] | None]:
+    """:func:`staged_currents` of an engine result with its sites' table expanded to the
+    study scenarios (``blocks``: study scenario, charger set) **on first use** (#21: no stage
+    of a pandapower study reads it, ≈ 98 MiB at 10,000 buses for both brackets, built at
+    the stage's peak): kept are the sites' arrays and peak currents
+    (:meth:`~protv2g.engine.staged_result.StagedResult.site_source`), the table built from
+    them is the one built at once before. ``like``: the other bracket's source and lazy
+    table, whose label columns and equal value columns the table shares
+    (:meth:`~protv2g.engine.staged_result.StagedResult.sites_table`). Returns the stages
+    and ``(source, lazy table)`` for the other bracket's ``like``."""
     stg = faults.staged
-    return staged_currents(faults, None if stg is None else stg.sites_table(blocks, like))
+    if stg is None:
+        return staged_currents(faults), None
+    src = stg.site_source()
+
+    def build() -> pd.DataFrame:
+        return src.sites_table(blocks, None if like is None else (like[0], like[1].get()))
+
+    table = LazyFrame(build)
+    return staged_currents(faults, table), (src, table)
 
 
 def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]:
@@ -335,8 +367,13 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     if all(p.staged is not None for p in parts):
         st = StagedCurrents.concat([p.staged for p in parts]).take(d_ord)  # type: ignore[misc]
     if all(p.staged_high is not None for p in parts):
-        st_high = StagedCurrents.concat(
-            [p.staged_high for p in parts]).take(d_ord)  # type: ignore[misc]
+        if all(p.staged_high is p.staged for p in parts):
+            st_high = st
+        else:
+            st_high = StagedCurrents.concat(
+                [p.staged_high for p in parts]).take(d_ord)  # type: ignore[misc]
+            if st is not None and np.array_equal(st.row_map, st_high.row_map):
+                st_high = replace(st_high, row_map=st.row_map)  # one map for both
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)

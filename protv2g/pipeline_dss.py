@@ -184,7 +184,7 @@ def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]
 def _folded(st: StagedCurrents) -> StagedCurrents:
     """``st`` with its site table's ``fault_type`` folded like the device table's."""
     sites = fold_fault_type(st.sites) if len(st.sites) else st.sites
-    return replace(st, sites=sites)
+    return replace(st, site_rows=sites)
 
 
 def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,

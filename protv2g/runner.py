@@ -37,6 +37,7 @@ from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
+from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
@@ -72,8 +73,18 @@ def settings_table(study: Study) -> pd.DataFrame:
                 curve = study.library.get(name)
                 sources.append(f"{key}={curve.name}: {curve.source}")
         row["curve_sources"] = " | ".join(sources)
+        row["at_tool_default"] = at_tool_default(device)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def at_tool_default(device: Any) -> str:
+    """The settings of ``device`` that neither the study file nor an importer gave, so the
+    schema's default is used (``reset``, ``time_multiplier`` …), comma-separated; those whose
+    default is "absent" (None, e.g. no ground element) are not listed."""
+    given = device.model_fields_set | {"name", "kind", "location"}
+    return ", ".join(key for key in type(device).model_fields
+                     if key not in given and getattr(device, key) is not None)
 
 
 #: Stages of :func:`run_study`, in order, as passed to its ``progress`` callback.
@@ -122,6 +133,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     flow = study_flow(study)
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
+    todos = todo_items(study.path) if study.path else []
+    # what each row rests on: given data, an OpenDSS default, a value drafted by init
+    violations["input_basis"] = tag_input_basis(
+        violations, study_input_bases(study, [i.field for i in todos]))
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
     iec_sum_ka = bus_iec_sum_ka(bus_faults, ctx.base_of)
     # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table
@@ -147,7 +162,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # them until the engineer confirms them (review 2026-12-01: 35 on the IEEE 8500 draft,
         # never mentioned by the Summary)
         "unconfirmed": [f"{i.field}: {i.message}"
-                        for i in (todo_items(study.path) if study.path else [])],
+                        for i in todos],
     }
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
     base_names = {sc.name for sc in scenarios if sc.is_base}

@@ -29,7 +29,11 @@ empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``me
 the sub-rule or cause of the row where a criterion has several (C8: import peak or export
 peak, :mod:`protv2g.checks.load`), empty otherwise; ``p_charging_kw``, ``time_h``,
 ``load_fraction``: for a flow row (C8), the V2G sites' charging (kW), the time of day (h) and
-the load (fraction of peak) at the step the row is from (nan where not known); ``message``.
+the load (fraction of peak) at the step the row is from (nan where not known);
+``input_basis``: what the row rests on — ``given`` (the study's and the model's own data),
+``default`` (a tool default, e.g. OpenDSS's 400 A ``normamps``) or ``todo`` (a value drafted
+by ``protv2g init``), empty for rows without a finding status
+(:class:`protv2g.input_basis.InputBasis`, written by the runner); ``message``.
 
 Examples
 --------
@@ -92,7 +96,7 @@ VIOLATION_COLUMNS = [
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
     "margin", "margin_unit", "limit", "tolerance", "base_margin", "rule", "rule_value",
     "rule_source", "data_boundary", "bracket", "mechanism", "p_charging_kw", "time_h",
-    "load_fraction", "message",
+    "load_fraction", "input_basis", "message",
 ]
 
 #: One row per study scenario.

@@ -215,7 +215,8 @@ def test_staged_currents_are_aligned_and_sized_by_the_chargers_online(depot):
     assert st.phase_a(np.array([row]))[:2, 0] == pytest.approx([i_fc, i_sus], rel=1e-3)
     # 24 B per stage and row (4 float32 currents, 2 float32 times), a quarter of the complex
     # current and voltage phasors (2 × 3 × 16 B) that StagedResult holds
-    assert st.nbytes == 24 * len(dev) * st.n_stages
+    # (the dense form: the pipeline holds the brackets' stages once, under row maps, #21)
+    assert st.dense().nbytes == 24 * len(dev) * st.n_stages
 
 
 def test_default_high_bracket_is_the_sustained_limit_at_its_high_end(depot):

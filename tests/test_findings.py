@@ -141,10 +141,13 @@ def test_charging_peak_is_trended_by_charging_at_its_day_step():
     assert set(f.index) == {IMPORT_PEAK, EXPORT_PEAK}
     charging, export = f.loc[IMPORT_PEAK], f.loc[EXPORT_PEAK]
     assert charging["worst_scenario"] == "day/firm"
+    # the kW named as all sites' charging together (trust_report)
     assert charging["export_trend"] == ("worsens with charging: −53.6 A at 4,800 kW; "
-                                        "−114.5 A at 6,000 kW")
+                                        "−114.5 A at 6,000 kW (kW: all sites' charging "
+                                        "together)")
     assert charging["load_levels"] == "day 20:00 (92 % of peak load)"
-    assert export["export_trend"] == "−60.8 A at 7,800 kW export only"
+    assert export["export_trend"] == ("−60.8 A at 7,800 kW export only (kW: all sites' "
+                                      "export together)")
     assert export["load_levels"] == "light"
 
 
@@ -191,8 +194,10 @@ def test_export_trend_uses_a_tolerance_per_participation_case():
                   ("expected/light/100%", "expected", 6000.0)])
     margins = {s: (-0.0665 if s.startswith("firm") else -0.0254) for s in scen["scenario"]}
     trend = build_findings(_rows(margins), scen).findings["export_trend"].iloc[0]
-    assert trend == ("does not move with export: expected −0.0254 fraction; firm −0.0665 "
-                     "fraction at every level (2,000–7,800 kW)")
+    # the kW basis named, a fraction in percent as its cell shows it (trust_report; was
+    # "expected −0.0254 fraction; firm −0.0665 fraction at every level (2,000–7,800 kW)")
+    assert trend == ("does not move with export: expected −2.54 %; firm −6.65 % at every "
+                     "level from 2,000 to 7,800 kW (kW: all sites' export together)")
     # a change inside 1 % of the margin (here 1e-3 s) does not move either
     small = {s: -0.1 - 0.0005 * k for k, s in enumerate(scen["scenario"][:3])}
     trend = build_findings(_rows(small, "C1", "s"), scen).findings["export_trend"].iloc[0]

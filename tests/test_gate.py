@@ -65,7 +65,10 @@ def _row(criterion="C7", status="fail", attribution="new", **kw) -> dict:
 def test_pass_when_checks_ran_and_nothing_fails(study):
     out = gate_verdict(study, _result())
     assert out["verdict"] == "PASS" and out["exit_code"] == 0
-    assert out["counts"] == {"failing": 0, "pre_existing": 0, "errors": 0, "conditions": 0}
+    # trust_defaults: counts gained to_confirm / unconfirmed (conditions and failing rows
+    # resting on a tool default or a drafted value)
+    assert out["counts"] == {"failing": 0, "pre_existing": 0, "errors": 0, "conditions": 0,
+                             "to_confirm": 0, "unconfirmed": 0}
     assert out["conditions"] == [] and out["pre_existing_policy"] == "condition"
 
 
@@ -109,7 +112,9 @@ def test_pre_existing_is_a_condition_by_default_and_does_not_fail(study):
     assert out["reasons"][0].startswith("condition: C7 R-F1")
     assert "present without V2G: fix before the pilot" in out["reasons"][0]
     assert out["conditions"] == [out["reasons"][0]]
-    assert out["counts"] == {"failing": 0, "pre_existing": 1, "errors": 0, "conditions": 1}
+    # trust_defaults: to_confirm / unconfirmed added (this row carries no input_basis)
+    assert out["counts"] == {"failing": 0, "pre_existing": 1, "errors": 0, "conditions": 1,
+                             "to_confirm": 0, "unconfirmed": 0}
 
 
 @pytest.mark.parametrize(("policy", "verdict", "kind", "note"), [

@@ -222,7 +222,7 @@ def per_distinct(fn: Any, *arrays: Any, min_share: float = 0.9) -> Any:
     return np.asarray(out)[inverse]
 
 
-def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[np.ndarray]
+def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[Any]
                 ) -> tuple[np.ndarray, list[tuple[slice, slice]]] | None:
     """Blocks of rows (one per label, e.g. a scenario) that repeat an earlier block bit for
     bit: ``(rows, copies)``, ``rows`` the ascending positions of the blocks that repeat none
@@ -231,7 +231,9 @@ def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[np.ndarray]
     in one run each (the pipeline's tables do: one block per study scenario, #21).
 
     Two blocks repeat when they have the same length and every array of ``columns``
-    (``(n,)``, axis 0 = rows) and of ``stages`` (``(k, n, …)``, axis 1 = rows) holds the same
+    (``(n,)``, axis 0 = rows) and of ``stages`` (``(k, n, …)``, axis 1 = rows; or a ``(stage
+    array, row map)`` pair whose rows are ``array[:, row_map]``, two blocks with the same
+    stage rows equal without reading them, #21) holds the same
     bits at the same place in the block (``0.0`` and ``-0.0`` apart, a NaN equal to the same
     NaN, as :func:`distinct_rows`): the study's scenarios that share a charger set (light and
     peak load) are copies of one engine block, found here by comparing, not by hashing
@@ -258,7 +260,7 @@ def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[np.ndarray]
     return np.concatenate([np.arange(b.start, b.stop) for b in keep]), copies
 
 
-def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[np.ndarray]
+def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[Any]
                 ) -> bool:
     """Rows ``a`` and ``b`` hold the same bits in every array (see :func:`twin_blocks`)."""
     if a.stop - a.start != b.stop - b.start:
@@ -270,7 +272,17 @@ def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[np.n
         if not np.array_equal(x, y):
             return False
     for st in stages:
-        x, y = st[:, a], st[:, b]
+        if isinstance(st, tuple):  # (stage array, its row map): rows name their stage rows
+            st, rows = st
+            if rows is not None:
+                ra, rb = rows[a], rows[b]
+                if np.array_equal(ra, rb):  # the same stage rows: the same bits
+                    continue
+                x, y = st[:, ra], st[:, rb]
+            else:
+                x, y = st[:, a], st[:, b]
+        else:
+            x, y = st[:, a], st[:, b]
         if x.dtype.kind == "f":
             x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
         if not np.array_equal(x, y):

@@ -72,6 +72,12 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         if st is not None and st.n_rows != len(table):
             raise ValueError(f"staged currents have {st.n_rows} rows, the device table "
                              f"{len(table)}: they must be aligned row by row")
+    # a few rows of many stage rows (a take, e.g. the stage report's one finding): their own
+    # dense arrays, not the work of every stage row (the brackets stay one object if one)
+    dense: dict[int, StagedCurrents] = {}
+    staged, staged_high = (
+        st if st is None or st.row_map is None or st.n_rows >= st.n_stage_rows
+        else dense.setdefault(id(st), st.dense()) for st in (staged, staged_high))
     # shallow: only new columns are added (#21: a deep copy of the whole table was the
     # checks stage's largest avoidable allocation, one table's worth per call)
     out = table.copy(deep=False)
@@ -85,10 +91,12 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # scenarios sharing a charger set repeat one block of rows: evaluated on the first only,
     # copied to the others (#21: found per device by hashing every row, 2.6 s of 10 at
     # 10,000 buses); the rows that are left barely repeat, so they are evaluated directly
+    # (the stages compared through their row maps: blocks of one charger set name the
+    # same stage rows and are not compared value by value, #21)
     twins = twin_blocks(out["scenario"].to_numpy(), [names, i_phase, i_ground],
-                        [a for st in {id(s): s for s in (staged, staged_high)
-                                      if s is not None}.values()
-                         for a in (st.i_a, st.t_start_s, st.t_end_s)])
+                        [(a, st.row_map) for st in {id(s): s for s in (staged, staged_high)
+                                                    if s is not None}.values()
+                         for a in (st.stage_i_a, st.stage_t_start_s, st.stage_t_end_s)])
     once = per_distinct if twins is None else _direct
     # each device's rows found once, by hashing (#21: ``names == name`` per device and
     # bracket scanned the whole object column 3 × devices times)
@@ -151,10 +159,11 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
     if staged is None or staged.n_stages < 2:
         return out
     counts = stage_counts(staged)
-    # the largest phase current of every row and stage once, then gathered per device
+    # the largest phase current of every stage row and stage once, then gathered per device
     # (``StagedCurrents.phase_a``'s figure: #21, its gather of three phases and maximum
-    # along that short axis per device and stage count was 0.3 s at 10,000 buses)
-    i = staged.i_a
+    # along that short axis per device and stage count was 0.3 s at 10,000 buses); stage
+    # rows through the row map (one per charger set's row, not per table row)
+    i = staged.stage_i_a
     phase = np.maximum(np.maximum(i[..., 0], i[..., 1]), i[..., 2])
     for name, dev in devices.items():
         idx = rows.get(name)
@@ -165,7 +174,8 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
             r = idx[count == k]
             t0, t1 = staged.times_s(r, k)
             times = once(functools.partial(staged_operating_times, dev),
-                         phase[:k, r].astype(float), staged.ground_a(r, k), t0, t1)
+                         phase[:k, staged.stage_rows(r)].astype(float),
+                         staged.ground_a(r, k), t0, t1)
             for col, t in times.items():
                 out[col][r] = t
     return out
@@ -200,7 +210,8 @@ def _both_brackets(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray]
     if len(at):
         # the differing rows as a table of their own: each device's rows as positions in at
         local = {name: np.searchsorted(at, idx[differ[idx]]) for name, idx in rows.items()}
-        sub = _through_stages(devices, local, held_at, staged_high.take(at), once, own=True)
+        sub = _through_stages(devices, local, held_at, staged_high.take(at).dense(), once,
+                             own=True)  # the differing rows' own small arrays
         for k, v in sub.items():
             high[k][at] = v
     return high, low
@@ -210,18 +221,37 @@ def stage_rows_differ(a: StagedCurrents, b: StagedCurrents) -> np.ndarray | None
     """Per row, whether ``a`` and ``b`` differ in any bit of a stage's currents or times:
     ``(n_rows,)`` bool (``0.0`` and ``-0.0`` differ, a NaN equals the same NaN); ``None``
     when they do not have the same stages, rows and dtypes (nothing to compare row by
-    row)."""
-    if (a.i_a.shape != b.i_a.shape or a.t_start_s.shape != b.t_start_s.shape
-            or a.t_end_s.shape != b.t_end_s.shape or a.i_a.dtype != b.i_a.dtype
-            or a.t_start_s.dtype != b.t_start_s.dtype or a.t_end_s.dtype != b.t_end_s.dtype):
+    row). With the same row map (the pipeline's brackets share one) the stage rows are
+    compared once each and the result mapped to the table rows (#21); otherwise each
+    table row's stage rows are gathered one stage at a time."""
+    pairs = ((a.stage_i_a, b.stage_i_a), (a.stage_t_start_s, b.stage_t_start_s),
+             (a.stage_t_end_s, b.stage_t_end_s))
+    if a.n_stages != b.n_stages or a.n_rows != b.n_rows or any(
+            x.shape[2:] != y.shape[2:] or x.dtype != y.dtype for x, y in pairs):
         return None
-    differ = np.zeros(a.n_rows, dtype=bool)
-    for x, y in ((a.i_a, b.i_a), (a.t_start_s, b.t_start_s), (a.t_end_s, b.t_end_s)):
+    same_map = a.row_map is b.row_map or (
+        a.row_map is not None and b.row_map is not None
+        and np.array_equal(a.row_map, b.row_map))
+    if same_map and a.n_stage_rows == b.n_stage_rows:
+        differ = np.zeros(a.n_stage_rows, dtype=bool)
+        ra = rb = slice(None)
+    elif all(x is y for x, y in pairs) and a.row_map is not None and b.row_map is not None:
+        # one set of stage arrays (the pipeline's brackets, ``shared_brackets``): a row
+        # naming the same stage row in both is equal; the others are compared
+        differ = np.not_equal(a.row_map, b.row_map)
+        at = np.flatnonzero(differ)
+        if len(at):
+            differ[at] = stage_rows_differ(a.take(at).dense(), b.take(at).dense())
+        return differ
+    else:
+        differ = np.zeros(a.n_rows, dtype=bool)
+        ra, rb = a.stage_rows(), b.stage_rows()
+    for x, y in pairs:
         x, y = _bits(x), _bits(y)
         for k in range(len(x)):  # one stage at a time: no whole-array temporary
-            xk, yk = x[k], y[k]
+            xk, yk = x[k][ra], y[k][rb]
             differ |= (_rows_differ(xk, yk) if xk.ndim == 2 else np.not_equal(xk, yk))
-    return differ
+    return differ[a.row_map] if same_map and a.row_map is not None else differ
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -241,7 +271,7 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     enters is the all-stages-NaN test, and a padded stage's operate time is that of the
     stage whose currents it repeats. The fuse's arcing stage counts stages that start
     before melting (an infinite start never does); instantaneous elements read stage 0."""
-    start, i = staged.t_start_s, staged.i_a
+    start, i = staged.stage_t_start_s, staged.stage_i_a  # per stage row, then mapped
     n = staged.n_stages
     # the last stage with a finite start, + 1 (0: none, then every stage): a maximum over
     # the stages, row-contiguous (#21: ``argmax`` along the stage axis, 5× slower)
@@ -258,7 +288,7 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     for k in range(1, n):
         differs |= (counts <= k) & _rows_differ(bits[k], bits[k - 1])
     counts[differs] = n
-    return counts
+    return counts if staged.row_map is None else counts[staged.row_map]
 
 
 def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -119,7 +119,7 @@ def _staged_element_times(ctx: CheckContext, faults: pd.DataFrame,
             continue
         rows = pos[sel]
         t0, t1 = st.times_s(rows)
-        times = staged_phase_element_times(relay, st.i_a[:, rows, :3].astype(float),
+        times = staged_phase_element_times(relay, st.phases_a(rows),
                                            st.ground_a(rows), t0, t1)
         for oc, col in _ELEMENT_TIME.items():
             cols[col][sel] = times[oc]

@@ -274,7 +274,8 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
                     device: str, dtype) -> StagedResult:
     """Stage arrays of every slice, padded to the largest stage count; device arrays dense
     (``device="full"``), per-device maxima (``"summary"``) or none (``"kept"``: the kept
-    rows are in ``FaultStudyResult.device_rows``)."""
+    rows are in ``FaultStudyResult.device_rows``; the bus stages then assembled on first
+    use from the slices' own arrays, :attr:`StagedResult.bus_i_012_ka`)."""
     full = device == "full"
     names = list(scen)
     s_n, c_n, t_n = len(names), len(cases), len(fault_types)
@@ -282,7 +283,14 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
     m, d = len(fault_buses), len(devices)
     t0 = np.full((s_n, c_n, t_n, n, m), np.inf)
     t1 = np.full((s_n, c_n, t_n, n, m), np.inf)
-    bus = np.zeros((s_n, c_n, t_n, n, m, 3), dtype=dtype)
+    bus_parts = {k: sl.staged_bus_i_012_ka for k, sl in pieces.items()}
+
+    def bus_stages() -> np.ndarray:
+        bus = np.zeros((s_n, c_n, t_n, n, m, 3), dtype=dtype)
+        for (si, ci, ti), x in bus_parts.items():
+            put_stages(bus[si, ci, ti], x)
+        return bus
+
     dev_i = dev_v = dev_max = dev_bus = None
     if full:
         dev_i = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
@@ -294,7 +302,6 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
     for (si, ci, ti), sl in pieces.items():
         put_stages(t0[si, ci, ti], sl.stage_t_start_s, True)
         put_stages(t1[si, ci, ti], sl.stage_t_end_s, True)
-        put_stages(bus[si, ci, ti], sl.staged_bus_i_012_ka)
         if full:
             put_stages(dev_i[si, ci, ti], sl.staged_device_i_012_ka)
             put_stages(dev_v[si, ci, ti], sl.staged_device_v_012_pu)
@@ -317,7 +324,10 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
     return StagedResult(
         scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
         fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
-        devices=tuple(dv.name for dv in devices), t_start_s=t0, t_end_s=t1, bus_i_012_ka=bus,
+        devices=tuple(dv.name for dv in devices), t_start_s=t0, t_end_s=t1,
+        # the dense bus stages only on first use where the device rows are kept (nothing
+        # on the pipeline's path reads them, #21: ≈ 120 MiB at the engine's peak); else now
+        bus_stages=bus_stages if device == "kept" else bus_stages(),
         device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
         charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min)

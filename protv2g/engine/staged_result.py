@@ -6,7 +6,8 @@ fault bus's last stage with ``t_start_s = t_end_s = inf``, i.e. zero duration):
 ``t_start_s``, ``t_end_s`` ``[scenario, case, fault_type, stage, fault_bus]``
     when each stage begins and ends at each fault bus, s from fault inception (stage 0,
     ``first_cycle``, is ``[0, t_fc)``; the last real stage ends at ``inf``);
-``bus_i_012_ka`` ``[scenario, case, fault_type, stage, fault_bus, seq]``;
+``bus_i_012_ka`` ``[scenario, case, fault_type, stage, fault_bus, seq]`` (built on first use
+    from ``bus_stages`` when that is a function);
 ``device_i_012_ka``, ``device_v_012_pu`` ``[scenario, case, fault_type, stage, device,
     fault_bus, seq]`` (``keep="full"``) or ``device_max_ka``/``device_max_bus`` ``[...,
     stage, device, 2]`` (``keep="summary"``);
@@ -22,8 +23,8 @@ the per-stage currents into operate times.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -73,7 +74,7 @@ class StagedResult:
     devices: tuple[str, ...]
     t_start_s: np.ndarray
     t_end_s: np.ndarray
-    bus_i_012_ka: np.ndarray
+    bus_stages: np.ndarray | Callable[[], np.ndarray]
     device_i_012_ka: np.ndarray | None = None
     device_v_012_pu: np.ndarray | None = None
     device_max_ka: np.ndarray | None = None
@@ -83,10 +84,50 @@ class StagedResult:
     site_trip_s: dict = field(default_factory=dict)
     site_ceased: dict = field(default_factory=dict)
     site_v_min_pu: dict = field(default_factory=dict)
+    site_peaks_ka: dict = field(default_factory=dict)
 
     @property
     def n_stages(self) -> int:
         return self.t_start_s.shape[3]
+
+    def site_source(self) -> StagedResult:
+        """This result with only what :meth:`sites_table` reads: labels, the sites' arrays
+        and each site's largest phase current in the first-cycle and sustained stages
+        (``site_peaks_ka[scenario]`` ``[case, fault_type, 2, charger, fault_bus]``), to
+        build the table later — the same rows, values and dtypes (#21: the pipeline's sites
+        tables, ≈ 98 MiB at 10,000 buses, are read by no stage of a pandapower study; the
+        source is ≈ 10 MiB a bracket)."""
+        peaks = dict(self.site_peaks_ka)
+        for scen, chg in self.charger_i_12_ka.items():
+            if chg is not None and scen not in peaks:
+                peaks[scen] = np.stack([peak_phase_12(chg[:, :, min(j, chg.shape[2] - 1)])
+                                        for j in (0, 1)], axis=2)
+        shape = self.t_start_s.shape[:4] + (0,)
+        return replace(self, t_start_s=np.empty(shape), t_end_s=np.empty(shape),
+                       bus_stages=np.zeros((0, 3), complex), device_i_012_ka=None,
+                       device_v_012_pu=None, device_max_ka=None, device_max_bus=None,
+                       charger_i_12_ka={}, site_peaks_ka=peaks)
+
+    def _site_peak(self, scen: str, j: int) -> np.ndarray | None:
+        """``[case, fault_type, charger, fault_bus]`` largest phase current of ``scen``'s
+        sites in stage ``j`` (0 first cycle, 1 sustained; the last stage where fewer), kA;
+        ``None`` without the chargers' currents."""
+        if scen in self.site_peaks_ka:
+            return self.site_peaks_ka[scen][:, :, j]
+        chg = self.charger_i_12_ka.get(scen)
+        return None if chg is None else peak_phase_12(chg[:, :, min(j, chg.shape[2] - 1)])
+
+    def _has_currents(self, scen: str) -> bool:
+        return scen in self.site_peaks_ka or self.charger_i_12_ka.get(scen) is not None
+
+    @cached_property
+    def bus_i_012_ka(self) -> np.ndarray:
+        """``[scenario, case, fault_type, stage, fault_bus, seq]`` bus currents of every
+        stage: ``bus_stages``, or built by it on first use when it is a function (the
+        pipeline's kept-row runs never read them: #21, ≈ 120 MiB at 10,000 buses not
+        assembled at the engine's peak)."""
+        return self.bus_stages if isinstance(self.bus_stages, np.ndarray) else \
+            self.bus_stages()
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -173,7 +214,7 @@ class StagedResult:
         pairs = [(n, n) for n in self.scenarios] if blocks is None else list(blocks)
         pairs = [(n, sc) for n, sc in pairs
                  if sc in self.site_trip_s and len(self.chargers.get(sc, ()))]
-        if pairs and all(self.charger_i_12_ka.get(sc) is not None for _, sc in pairs):
+        if pairs and all(self._has_currents(sc) for _, sc in pairs):
             same = like is not None and like[0]._site_labels(blocks) == self._site_labels(
                 blocks) and len(like[1]) == self._n_site_rows(pairs)
             return self._expanded_sites(pairs, like[1] if same else None)
@@ -181,7 +222,7 @@ class StagedResult:
         for name, scen in pairs:
             if scen not in self.site_trip_s or not len(self.chargers.get(scen, ())):
                 continue
-            if self.charger_i_12_ka.get(scen) is None:
+            if not self._has_currents(scen):
                 part = pd.concat(self._site_frames(scen), ignore_index=True)
                 part["scenario"] = repeated(name, len(part))
                 frames.append(part)
@@ -242,7 +283,6 @@ class StagedResult:
         m, c_n, t_n = len(self.fault_buses), len(self.cases), len(self.fault_types)
         sites = np.array(self.chargers[scen], dtype=object)
         per = len(sites) * m
-        chg = self.charger_i_12_ka[scen]  # (case, fault type, stage, site, fault bus, 2)
         cols = {} if not labels else {
             "scenario": repeated(name, c_n * t_n * per),
             "case": np.array([x.value for x in self.cases], dtype=object).repeat(t_n * per),
@@ -256,7 +296,7 @@ class StagedResult:
             "ceased": self.site_ceased[scen].ravel(),
             "trip_s": self.site_trip_s[scen].ravel()}
         for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
-            cols[col] = peak_phase_12(chg[:, :, min(j, chg.shape[2] - 1)]).ravel()
+            cols[col] = self._site_peak(scen, j).ravel()
         return cols
 
     def _site_frames(self, name: str) -> list[pd.DataFrame]:
@@ -265,7 +305,7 @@ class StagedResult:
         m = len(self.fault_buses)
         names = np.array(self.chargers[name], dtype=object)
         k = len(names)
-        chg = self.charger_i_12_ka.get(name)
+        has = self._has_currents(name)
         for c, case in enumerate(self.cases):
             for t, ft in enumerate(self.fault_types):
                 row = {"scenario": name, "case": case.value, "fault_type": ft.value,
@@ -274,9 +314,8 @@ class StagedResult:
                        "v_min_pu": self.site_v_min_pu[name][c, t].ravel(),
                        "ceased": self.site_ceased[name][c, t].ravel(),
                        "trip_s": self.site_trip_s[name][c, t].ravel()}
-                if chg is not None:
+                if has:
                     for j, col in ((0, "i_first_cycle_ka"), (1, "i_sustained_ka")):
-                        a = chg[c, t, min(j, chg.shape[2] - 1)]
-                        row[col] = peak_phase_12(a).ravel()
+                        row[col] = self._site_peak(name, j)[c, t].ravel()
                 frames.append(pd.DataFrame(row))
         return frames

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from protv2g.findings import Findings, build_findings
+from protv2g.findings_rows import worst_order
+from protv2g.input_basis import rests_on
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
@@ -87,7 +89,8 @@ def _point(rows: pd.DataFrame, largest: bool) -> tuple[str, str, str] | None:
 
 
 def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | None:
-    """The row of ``rows`` at ``point`` with the smallest margin (the first of equal ones);
+    """The row of ``rows`` at ``point`` with the smallest margin (of equal ones, the first
+    scenario by name);
     ``rows`` carries the fault's text columns ``_bus``, ``_type``, ``_case`` and the margin
     ``_margin`` (NaN as +∞), made once in :func:`pair_table` (#21: a sub-frame per point)."""
     if point is None:
@@ -97,7 +100,9 @@ def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | N
                          & (rows["_case"].to_numpy() == point[2]))
     if not len(hit):
         return None
-    return rows.iloc[hit[np.argmin(rows["_margin"].to_numpy()[hit])]]
+    # the smallest margin; equal ones in one order (findings_rows.worst_order)
+    return rows.iloc[hit[worst_order(rows["_margin"].to_numpy()[hit], names=(
+        rows["scenario"].astype(str).to_numpy()[hit],))[0]]]
 
 
 def _saving_range(rows: pd.DataFrame) -> str:
@@ -184,8 +189,10 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
         for label, part in (("base", b), ("worst V2G", v)):
             if part.empty:
                 continue
-            worst = part.loc[pd.to_numeric(part["margin_s"], errors="coerce").fillna(
-                np.inf).idxmin()]
+            # the smallest margin; equal ones in one order (findings_rows.worst_order)
+            worst = part.iloc[worst_order(part["_margin"].to_numpy(), names=tuple(
+                part[c].astype(str).to_numpy() for c in ("scenario", "_bus", "_type",
+                                                         "_case")))[0]]
             # the worst V2G row shows one scenario: the one with the smallest margin
             shown = part if label == "base" else part[part["scenario"] == worst["scenario"]]
             points = {"max": _at(shown, pmax), "min": _at(shown, pmin), "worst": worst}
@@ -348,11 +355,12 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
-        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")))
-    view = view[["finding", "criterion", "status", "attribution", "title", "worst_margin",
-                 "limit", "worst_fault", "worst_scenario", "export_trend", "fault_types",
-                 "locations", "load_levels", "n_rows", "evidence", "recommendation",
-                 "message"]]
+        recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
+        rests_on=findings["input_basis"].map(rests_on))
+    view = view[["finding", "criterion", "status", "attribution", "rests_on", "title",
+                 "worst_margin", "limit", "worst_fault", "worst_scenario", "export_trend",
+                 "fault_types", "locations", "load_levels", "n_rows", "evidence",
+                 "recommendation", "message"]]
     formats = {
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},

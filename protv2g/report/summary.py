@@ -28,10 +28,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
+from protv2g.input_basis import InputBasis
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
+from protv2g.significant import SIGNIFICANT_DIGITS
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -134,6 +136,11 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+def _num(value: Any) -> str:
+    """A float to 10 significant digits as in the cells (1/3: 0.3333333333), else as is."""
+    return format(value, f".{SIGNIFICANT_DIGITS}g") if isinstance(value, float) else str(value)
+
+
 def _assumptions(w: Memo, result: StudyResult) -> None:
     doc = result.inputs.get("document") or {}
     faults = doc.get("faults") or {}
@@ -146,9 +153,8 @@ def _assumptions(w: Memo, result: StudyResult) -> None:
         w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
                "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
                "case conductors at 20 °C, min case at end temperature")
-    w.pair("Fault resistance", f"max case {faults.get('r_fault_ohm', 0)} Ω + "
-           f"j{faults.get('x_fault_ohm', 0)} Ω; min-case ground faults "
-           f"{faults.get('r_fault_min_ohm', 0)} Ω")
+    w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
+        *(_num(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
            f"{', '.join(map(str, faults.get('cases') or []))}")
     held = faults.get("high_bracket") == "first_cycle_held"
@@ -248,6 +254,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "init, e.g. " + "; ".join(unconfirmed[:2]) + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
+    if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
+        w.pair("Rests on", rests)  # given data, tool defaults, drafted values
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -349,7 +357,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     scen = result.scenarios
     n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
     w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
-    settings = ", ".join(f"{k} {v}" for k, v in (doc.get("checks") or {}).items()
+    settings = ", ".join(f"{k} {_num(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
     screening = gate.get("screening") or {}
@@ -379,3 +387,18 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "&A — page &P of &N"
     return ws
+
+
+def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
+    """The Summary's one line on what the findings rest on (``input_basis``,
+    :mod:`protv2g.input_basis`), with the gate's ``confirm:`` count; empty when every
+    finding rests on given data."""
+    if "input_basis" not in findings.columns or findings.empty:
+        return ""
+    n = findings["input_basis"].astype(str).value_counts()
+    n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
+    return "" if not n_default + n_todo else (
+        f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
+        f"default (OpenDSS's 400 A line rating), {n_todo} on a drafted value (TODO); the gate "
+        f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
+        "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")

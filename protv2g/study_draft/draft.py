@@ -11,10 +11,12 @@ What the draft holds, and where each value comes from:
   ``reclose_intervals_s`` a TODO value, typical practice in the comment, so that C10 checks a
   sequence the user confirms instead of warning "reclosing not declared"; the model's relays
   and reclosers keep their own intervals); every
-  ``interrupting_rating_ka`` a TODO value: the next IEC 60059 R10 preferred value (1, 1.25,
-  1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8 × 10ⁿ kA) at or above the largest fault current protv2g
-  computes at the device (IEC 60909 max, all fault types, no V2G) — the smallest adequate
-  rating today; replace it with the nameplate value.
+  ``interrupting_rating_ka`` a TODO value of the device's class (:mod:`.ratings`: breaker
+  IEEE C37.06, recloser C37.60, fuse cutout C37.42 — asymmetrical — in the 15 kV class): the
+  smallest preferred rating at or above the largest fault current protv2g computes at the
+  device (IEC 60909 max, all fault types, no V2G), with the class range and source in the
+  comment; outside the 15 kV class the next IEC 60059 R10 value (1, 1.25, 1.6, 2, 2.5, 3.15,
+  4, 5, 6.3, 8 × 10ⁿ kA). Replace it with the nameplate value.
 * ``v2g_sites``: those given (``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH``), else none; a table of
   candidate buses with their short-circuit level and the nearest protective device upstream
   (:mod:`.candidates`) as comments.
@@ -50,6 +52,7 @@ from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
+from protv2g.study_draft.ratings import draft_rating
 from protv2g.study_draft.writer import (
     candidate_comments,
     curves_file_text,
@@ -240,7 +243,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
-                        bool(extra))
+                        bool(extra), level_kv)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals))
 
@@ -297,7 +300,25 @@ def _proposals(model, heads, head_names, entries, places, table, library):  # no
     return out
 
 
-def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves):  # noqa: ANN001, ANN202
+def _rating(kind: str, kv_ll: float, i_ka: float) -> tuple[dict, str]:
+    """The drafted ``interrupting_rating_ka`` (and its basis where not ``sym``) of a device,
+    and its TODO comment: the class-typical value of :mod:`.ratings`, else the next IEC 60059
+    R10 value at or above the computed fault."""
+    d = draft_rating(kind, kv_ll, i_ka)
+    fix = "give the device's nameplate interrupting rating (and its basis: sym / asym)"
+    if d is None:
+        rating = r10_rating_ka(i_ka)
+        return ({"interrupting_rating_ka": rating},
+                todo(f"assumed rating {rating:g} kA: the next R10 value at or above the "
+                     f"{i_ka:.2f} kA max fault protv2g computes here (IEC 60909 max, no V2G; "
+                     f"no class table at {kv_ll:g} kV)", fix))
+    out: dict = {"interrupting_rating_ka": d.rating_ka}
+    if d.basis != "sym":
+        out["interrupting_rating_basis"] = d.basis
+    return out, todo(d.note, fix)
+
+
+def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv):  # noqa: ANN001, ANN202, E501
     todos: list[str] = []
     lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
              + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
@@ -318,19 +339,15 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves):  
     lines.append("devices:" if entries or proposals else "devices: []")
     for e in entries:
         i_ka = float(peak.get(e["name"], np.nan))
-        rating = r10_rating_ka(i_ka)
-        note = todo(f"assumed rating {rating:g} kA: the next R10 value at or above the "
-                    f"{i_ka:.2f} kA max fault protv2g computes here (IEC 60909 max, no V2G)",
-                    "give the device's nameplate interrupting rating")
+        rating, note = _rating(e["kind"], level_kv, i_ka)
         todos.append(f"{e['name']}: interrupting_rating_ka")
-        lines += device_block({**e, "interrupting_rating_ka": rating},
+        lines += device_block({**e, **rating},
                               [f"# from the model ({e['kind']} on {e['location']})"],
                               {"interrupting_rating_ka": note})
     for p in proposals:
         f = p.figures
         name = p.entry["name"]
         i_ka = float(peak.get(name, np.nan))
-        rating = r10_rating_ka(i_ka)
         comments = [
             todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
@@ -346,10 +363,9 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves):  
                  "round the pickups to the relay's secondary steps"),
             *[todo(c, "review the setting") for c in p.conflicts]]
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
-        note = todo(f"assumed rating {rating:g} kA (R10 value ≥ {i_ka:.2f} kA)",
-                    "give the breaker's interrupting rating")
+        rating, note = _rating("relay", level_kv, i_ka)
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
-        lines += device_block({**p.entry, "interrupting_rating_ka": rating}, comments,
+        lines += device_block({**p.entry, **rating}, comments,
                               {"reclose_intervals_s": _RECLOSE_TODO,
                                "interrupting_rating_ka": note})
     for issue in bad:

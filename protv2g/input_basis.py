@@ -1,0 +1,204 @@
+"""What a check row rests on: an input the study gives, a tool default, or a drafted value.
+
+A reviewer has to tell the findings that rest on the feeder's own data from those that rest on
+a stand-in. Two stand-ins are tracked, each by where it comes from, never by a message:
+
+* **OpenDSS defaults** — a line whose ``normamps`` neither the line nor its linecode / geometry
+  states is rated at OpenDSS's default 400 A (:mod:`protv2g.network.dss_ratings`); a C12
+  thermal row on it (``device`` ``line.<name>``) rests on that default.
+* **Drafted values** — ``protv2g init`` writes the values it assumed with a ``# TODO``
+  comment (:func:`protv2g.study.todos.todo_items`): every ``interrupting_rating_ka`` (C7 rests
+  on it), a proposed relay's ``reclose_intervals_s`` (C10) and the proposed relay itself (every
+  row naming it as ``device`` or ``other_device``).
+
+:func:`tag_input_basis` writes the ``input_basis`` column of the violation table
+(:class:`InputBasis`; empty for rows without a finding status) and :func:`input_to_confirm`
+names the input a row's basis refers to. The gate (:mod:`protv2g.gate`) reads the column: a
+failing row stays failing whatever its basis, but says which input to confirm; a condition
+resting on a stand-in becomes a ``confirm:`` item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from protv2g.network.dss_ratings import RatingSource, line_rating_sources
+from protv2g.violations import CheckStatus
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.study.loader import Study
+
+__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "input_to_confirm", "rests_on",
+           "study_input_bases", "tag_input_basis", "weakest"]
+
+
+class InputBasis(StrEnum):
+    """Where the inputs a row rests on come from (weakest first in :data:`_RANK`)."""
+
+    #: Every input protv2g tracks for the row is stated by the study file or the feeder model.
+    GIVEN = "given"
+    #: A tool's default stands in for a value the model does not state (OpenDSS ``normamps``).
+    DEFAULT = "default"
+    #: A value drafted by ``protv2g init`` and marked ``# TODO`` in the study file.
+    TODO = "todo"
+
+    @property
+    def label(self) -> str:
+        """How the report says it (the Findings sheet's "Rests on")."""
+        return {InputBasis.GIVEN: "given data", InputBasis.DEFAULT: "tool default",
+                InputBasis.TODO: "drafted value (TODO)"}[self]
+
+
+#: Rank of each basis: the row takes its weakest input's.
+_RANK = {"": 0, InputBasis.GIVEN.value: 1, InputBasis.DEFAULT.value: 2, InputBasis.TODO.value: 3}
+
+#: Criterion → the device fields its rows rest on (besides the device as a whole).
+CRITERION_FIELDS: dict[str, tuple[str, ...]] = {
+    "C7": ("interrupting_rating_ka", "interrupting_rating_basis", "rating_x_r"),
+    "C10": ("reclose_intervals_s",),
+}
+
+
+@dataclass(frozen=True)
+class InputBases:
+    """The stand-in inputs of a study (see the module docstring).
+
+    Attributes
+    ----------
+    default_lines : frozenset of str
+        ``line.<name>`` of lines rated by OpenDSS's default ``normamps``.
+    todo_devices : frozenset of str
+        Devices drafted as a whole (a ``# TODO`` on the device item, e.g. a proposed relay).
+    todo_fields : mapping of str to frozenset of str
+        Device field → devices whose field is marked ``# TODO``.
+    """
+
+    default_lines: frozenset[str] = frozenset()
+    todo_devices: frozenset[str] = frozenset()
+    todo_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def weakest(values: Iterable[str]) -> str:
+    """The weakest basis among ``values`` (``todo`` < ``default`` < ``given`` < empty).
+
+    >>> weakest(["given", "todo", "default"])
+    'todo'
+    """
+    return max(values, key=lambda v: _RANK.get(str(v), 0), default="")
+
+
+def rests_on(value: object) -> str:
+    """The report's words for an ``input_basis`` value (empty for none).
+
+    >>> rests_on("default"), rests_on("")
+    ('tool default', '')
+    """
+    try:
+        return InputBasis(str(value)).label
+    except ValueError:
+        return ""
+
+
+_FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
+
+
+def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBases:
+    """The stand-in inputs of ``study``.
+
+    Parameters
+    ----------
+    study : Study
+        Its OpenDSS model's scripts are read for the lines' ratings (none for a pandapower
+        feeder: its ``max_i_ka`` is the net's own data).
+    todo_fields : iterable of str
+        Field paths of the study file's TODO items (``Issue.field`` of
+        :func:`protv2g.study.todos.todo_items`, e.g. ``devices[3].interrupting_rating_ka
+        (line 45)``).
+    """
+    lines: frozenset[str] = frozenset()
+    model = getattr(study, "model", None)
+    if model is not None:
+        table = line_rating_sources(model.source, model.redirects)
+        lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
+    names = [d.name for d in study.document.devices]
+    whole: set[str] = set()
+    fields: dict[str, set[str]] = {}
+    for f in todo_fields:
+        m = _FIELD.match(str(f))
+        if m is None or int(m.group(1)) >= len(names):
+            continue
+        name = names[int(m.group(1))]
+        if m.group(2) is None or m.group(2) == "name":
+            whole.add(name)
+        else:
+            fields.setdefault(m.group(2), set()).add(name)
+    return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()})
+
+
+def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
+    """The ``input_basis`` of every violation row (:class:`InputBasis` values).
+
+    Rows with a finding status (``fail``/``warn``/``info``) get ``given`` unless they rest on
+    a stand-in of ``bases``; other rows (``not_evaluated``, ``not_applicable``) get ``""``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"criterion": ["C12", "C7", "C3"], "status": ["fail"] * 3,
+    ...                   "device": ["line.a", "F1", "F2"], "other_device": ["", "", "F1"]})
+    >>> b = InputBases(frozenset({"line.a"}), frozenset(),
+    ...                {"interrupting_rating_ka": frozenset({"F1"})})
+    >>> tag_input_basis(v, b).tolist()
+    ['default', 'todo', 'given']
+    """
+    n = len(violations)
+    out = np.full(n, InputBasis.GIVEN.value, dtype=object)
+    if not n:
+        return out
+    crit = violations["criterion"].astype(str).to_numpy()
+    dev = violations["device"].astype(str).to_numpy()
+    other = (violations["other_device"].astype(str).to_numpy()
+             if "other_device" in violations else np.full(n, "", dtype=object))
+    if bases.default_lines:
+        lines = list(bases.default_lines)
+        out[(crit == "C12") & pd.Series(dev).isin(lines).to_numpy()] = InputBasis.DEFAULT.value
+    for crit_id, names in CRITERION_FIELDS.items():
+        todo = set().union(*(bases.todo_fields.get(f, frozenset()) for f in names))
+        if todo:
+            out[(crit == crit_id) & pd.Series(dev).isin(list(todo)).to_numpy()] = \
+                InputBasis.TODO.value
+    if bases.todo_devices:
+        whole = list(bases.todo_devices)
+        hit = pd.Series(dev).isin(whole).to_numpy() | pd.Series(other).isin(whole).to_numpy()
+        out[hit] = InputBasis.TODO.value
+    status = violations["status"].astype(str).to_numpy()
+    finding = np.isin(status, [s.value for s in CheckStatus if s.is_finding])
+    out[~finding] = ""
+    return out
+
+
+def input_to_confirm(criterion: str, device: str, other_device: str = "",
+                     basis: str = "") -> str:
+    """The input a row's ``basis`` refers to, in words (empty for ``given`` or no basis).
+
+    >>> input_to_confirm("C12", "line.a", basis="default")
+    "line.a's normamps (OpenDSS default 400 A, not in the model)"
+    >>> input_to_confirm("C7", "F1", basis="todo")
+    "F1's interrupting_rating_ka (drafted: TODO)"
+    """
+    if basis == InputBasis.DEFAULT.value and str(device).startswith("line."):
+        return f"{device}'s normamps (OpenDSS default 400 A, not in the model)"
+    if basis != InputBasis.TODO.value:
+        return ""
+    if criterion in CRITERION_FIELDS:
+        what = f"{device}'s {CRITERION_FIELDS[criterion][0]}"
+    else:
+        who = " / ".join(d for d in (device, other_device) if d and d not in ("nan", "None"))
+        what = f"the settings of {who}"
+    return f"{what} (drafted: TODO)"

@@ -1,0 +1,121 @@
+"""Class-typical interrupting ratings that ``protv2g init`` drafts (marked TODO, to confirm).
+
+The model says nothing of its devices' interrupting ratings, yet C7 (duty) needs one per device.
+A draft writes a value of the device's class — breaker, recloser, fuse cutout — from the
+standard's preferred ratings, never a value fitted to the fault current computed here (which
+made C7 judge the computed fault against itself: the IEEE 8500 draft failed two fuses by
+0.02 kA of V2G against a "rating" equal to the network's own 1.60 kA). Each value is marked
+``# TODO`` with its class, source and bracket; :mod:`protv2g.input_basis` tags the C7 rows that
+rest on it ``todo`` and the gate asks to confirm it.
+
+The drafted value is the smallest preferred rating of the class at or above the largest fault
+protv2g computes at the device (IEC 60909 max, no V2G) — a device installed today is rated for
+today's fault — or the class's largest where none is (C7 then fails on a drafted value, and
+says so). Only the 15 kV class (rated maximum voltage 15.5 kV, applied on 2.4–14.4 kV systems)
+is tabled; other system voltages keep the IEC 60059 R10 series (:func:`protv2g.study_draft
+.draft.r10_rating_ka`).
+
+Sources (15 kV class), and how far they were checked
+----------------------------------------------------
+* Feeder breakers — IEEE Std C37.06-2009, preferred ratings of outdoor circuit breakers rated
+  72.5 kV and below (15.5 kV rows): rated short-circuit currents 12.5, 20, 25, 31.5, 40, 63 kA
+  symmetrical. The standard's front matter was found with the search tool, not its table: the
+  values are recalled and bracketed 12.5–63 kA.
+* Reclosers — IEEE Std C37.60-2012 / IEC 62271-111:2012 (found) rates reclosers by preferred
+  symmetrical interrupting currents; catalogue ratings found for 15.5 kV reclosers: 12 kA and
+  16 kA (Cooper/Eaton type VSO, "12000 or 16000 symmetrical amps maximum interrupting
+  current"), 12 kA (Eaton PM/VSA vacuum interrupter, 15.5 kV/600 A). The R10 values of the
+  2012 edition (12.5, 16, 20 kA) are recalled; the catalogues' 12 kA brackets the low end.
+* Fuse cutouts — IEEE Std C37.42-2009 / -2016 (found) specifies distribution cutouts; their
+  interrupting ratings are asymmetrical rms (ANSI expulsion fuses are rated on the
+  asymmetrical current at the test X/R, Eng-Tips thread 515234; rating basis ``asym`` here).
+  Found: cutout interrupting tests at "8 kA, 10 kA, 12.5 kA or higher, depending on the
+  voltage class" (DGG, test per IEC 60282-2 / ANSI C37.41); Eaton's Type L 15.5 kV/100 A
+  cutout comes in "standard" and "high" interrupting ratings (certified test report CP9618,
+  values not shown). Drafted 10 kA asymmetrical, bracketed 8–16 kA (16 kA recalled as the
+  heavy-duty 15 kV/100 A rating of interchangeable cutouts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "CLASS_KV_MAX", "draft_rating"]
+
+#: Rated maximum voltage of the tabled class, kV line to line (15 kV class: 15.5 kV).
+CLASS_KV_MAX = 15.5
+
+
+@dataclass(frozen=True)
+class RatingClass:
+    """Preferred interrupting ratings of one device class (see the module docstring)."""
+
+    label: str
+    preferred_ka: tuple[float, ...]
+    basis: str            # "sym" or "asym" (the study's ``interrupting_rating_basis``)
+    typical_ka: float     # drafted where the computed fault is unknown
+    bracket_ka: tuple[float, float]
+    source: str
+
+
+#: Device kind → its 15 kV class (``relay`` stands for the feeder breaker it trips).
+RATING_CLASSES: dict[str, RatingClass] = {
+    "relay": RatingClass(
+        "15 kV class outdoor breaker", (12.5, 20.0, 25.0, 31.5, 40.0, 63.0), "sym", 20.0,
+        (12.5, 63.0), "IEEE C37.06-2009 outdoor preferred ratings, 15.5 kV (recalled)"),
+    "recloser": RatingClass(
+        "15 kV class recloser", (12.5, 16.0, 20.0), "sym", 12.5, (12.0, 16.0),
+        "IEEE C37.60-2012/IEC 62271-111 preferred ratings (12.5, 16, 20 kA recalled); "
+        "15.5 kV catalogue ratings 12 and 16 kA (Cooper/Eaton VSO)"),
+    "fuse": RatingClass(
+        "15 kV class 100 A fuse cutout", (8.0, 10.0, 12.5, 16.0), "asym", 10.0, (8.0, 16.0),
+        "IEEE C37.42 distribution cutouts, asymmetrical rms; 8/10/12.5 kA tests (DGG, IEC "
+        "60282-2/ANSI C37.41), 16 kA heavy duty (recalled)"),
+}
+
+
+@dataclass(frozen=True)
+class DraftRating:
+    """A drafted interrupting rating: the value, its basis and what to say about it."""
+
+    rating_ka: float
+    basis: str
+    note: str
+
+
+def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None:
+    """The class-typical rating drafted for a device, or None outside the tabled class.
+
+    Parameters
+    ----------
+    kind : str
+        ``relay``, ``recloser`` or ``fuse``.
+    kv_ll : float
+        The system's line-to-line voltage at the device, kV.
+    i_max_ka : float
+        The largest fault current computed at the device (no V2G), kA; NaN if unknown.
+
+    Examples
+    --------
+    >>> draft_rating("recloser", 12.47, 6.9).rating_ka
+    12.5
+    >>> draft_rating("fuse", 12.47, 1.6).basis
+    'asym'
+    >>> draft_rating("relay", 34.5, 6.9) is None
+    True
+    """
+    cls = RATING_CLASSES.get(kind)
+    if cls is None or not 0 < kv_ll <= CLASS_KV_MAX:
+        return None
+    if i_max_ka > 0:
+        above = [r for r in cls.preferred_ka if r >= i_max_ka * (1 - 1e-9)]
+        value = above[0] if above else cls.preferred_ka[-1]
+        why = (f"the smallest {cls.label} rating ≥ the {i_max_ka:.2f} kA max fault computed "
+               "here (IEC 60909 max, no V2G)" if above else
+               f"the largest {cls.label} rating: below the {i_max_ka:.2f} kA computed here")
+    else:
+        value, why = cls.typical_ka, f"a typical {cls.label} rating"
+    lo, hi = cls.bracket_ka
+    note = (f"drafted rating {value:g} kA {cls.basis}: {why}; class range {lo:g}–{hi:g} kA; "
+            f"source {cls.source}")
+    return DraftRating(value, cls.basis, note)
