@@ -148,14 +148,23 @@ def _bracket_columns(bracket: str) -> list[str]:
 def in_pair_bracket(m: pd.DataFrame, bracket: str) -> pd.DataFrame:
     """``m`` (:func:`merged` with ``brackets``) with ``bracket``'s times under the plain
     names (``p_t_op_s`` …), as :func:`protv2g.checks._common.in_bracket` does for the fault
-    table; a shallow copy."""
-    out = m.copy(deep=False)
+    table; a shallow copy, the bracket's arrays themselves under the plain names (#21:
+    ``out[name] = …`` copied each, the checks' peak at 3,000 buses)."""
+    times = {}
     for side in ("p", "b"):
         for c in _TIME_COLS:
             col = f"{side}_{bracket_column(c, bracket)}" if c.startswith("t_") else ""
             if col in m.columns:
-                out[f"{side}_{c}"] = m[col].to_numpy()
-    return out
+                times[f"{side}_{c}"] = m[col].to_numpy()
+    if m.columns.has_duplicates:
+        out = m.copy(deep=False)
+        for k, v in times.items():
+            out[k] = v
+        return out
+    data = {c: m[c] for c in m.columns}
+    data.update(times)
+    return pd.DataFrame(data, index=m.index, copy=False,
+                        columns=[*m.columns, *(k for k in times if k not in m.columns)])
 
 
 def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
@@ -174,7 +183,10 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
     ``rule_value``, ``rule_source`` and
     ``boundary`` are scalars or arrays aligned with ``m``.
     """
-    sel = m[mask]
+    def sel(column: str) -> np.ndarray:
+        # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
+        # pairs × faults join, both brackets' times included, for each rule)
+        return m[column].to_numpy()[mask]
 
     def pick(x: object) -> object:
         return np.asarray(x)[mask] if isinstance(x, np.ndarray) else x
@@ -183,13 +195,12 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
     bad = (np.asarray(fail_status, dtype=object)[mask] if isinstance(fail_status, np.ndarray)
            else CheckStatus(fail_status).value)
     return pd.DataFrame({
-        "criterion": criterion, "check": check, "scenario": sel.scenario.to_numpy(),
-        "fault_bus": sel.p_fault_bus_name.to_numpy(), "fault_type": sel.fault_type.to_numpy(),
-        "case": sel.case.to_numpy(), "primary": sel.primary.to_numpy(),
-        "backup": sel.backup.to_numpy(), "i_primary_a": sel.p_i_phase_a.to_numpy(),
-        "i_backup_a": sel.b_i_phase_a.to_numpy(),
-        "i_primary_3i0_a": sel.p_i_ground_a.to_numpy(),
-        "i_backup_3i0_a": sel.b_i_ground_a.to_numpy(), "t_primary_s": t_p[mask],
+        "criterion": criterion, "check": check, "scenario": sel("scenario"),
+        "fault_bus": sel("p_fault_bus_name"), "fault_type": sel("fault_type"),
+        "case": sel("case"), "primary": sel("primary"), "backup": sel("backup"),
+        "i_primary_a": sel("p_i_phase_a"), "i_backup_a": sel("b_i_phase_a"),
+        "i_primary_3i0_a": sel("p_i_ground_a"), "i_backup_3i0_a": sel("b_i_ground_a"),
+        "t_primary_s": t_p[mask],
         "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
