@@ -19,8 +19,12 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protv2g.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (the CLI starts without pandas)
+    import pandas as pd
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -87,6 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
         path = result.to_excel(out)
+    args.note_details = {_PLL: _pll_detail(result.fault_currents, Path(path))}
     # the same count, in the same words, as the Summary sheet's "Findings" line
     print(f"{study.name}: {len(result.scenarios)} scenarios, "
           f"{len(result.fault_currents)} bus fault rows, {describe_rows(result.violations)}")
@@ -156,11 +161,36 @@ def _span(tokens: list[str]) -> str:
     return f"{fmt.format(lo)}–{fmt.format(hi)}"
 
 
-def _print_notes(caught: list[warnings.WarningMessage]) -> None:
+#: The words of the engine's note on chargers solved with the PLL held
+#: (:mod:`protv2g.engine.slices`), which :func:`_pll_detail` completes.
+_PLL = "no PLL-tracking solution"
+
+
+def _pll_detail(fault_currents: pd.DataFrame | None, workbook: Path) -> str:
+    """Where the PLL-held rows are: their buses and the sheet (and the file beside the
+    workbook holding every row) whose ``pll_frozen`` column marks them; "" without any.
+    The engine's note counts fault buses per slice but cannot name them (it has bus
+    indices), and the Fault currents sheet of a long table holds its extremes only."""
+    if fault_currents is None or "pll_frozen" not in fault_currents.columns:
+        return ""
+    hit = fault_currents[fault_currents["pll_frozen"].fillna(False).astype(bool)]
+    if hit.empty:
+        return ""
+    names = sorted(set((hit["bus_name"] if "bus_name" in hit.columns else hit["bus"]
+                        ).astype(str)))
+    shown = ", ".join(names[:8]) + (f" … (+{len(names) - 8})" if len(names) > 8 else "")
+    side = sorted(workbook.parent.glob(f"{workbook.stem}.Fault_currents.*"))
+    return (f"bus(es): {shown}; that column is on the Fault currents sheet of {workbook.name}"
+            + (f" (every row in {side[0].name})" if side else ""))
+
+
+def _print_notes(caught: list[warnings.WarningMessage],
+                 details: dict[str, str] | None = None) -> None:
     """Engine notes (warnings raised in protv2g) as one line per kind, with a count;
     third-party deprecation noise is dropped. Notes that differ only in their figures (the
     number of fault buses, the smallest PLL tracking residual of each slice …) and in the
-    slice they name are one line giving each figure's range."""
+    slice they name are one line giving each figure's range. ``details``: text added to the
+    line of a note containing its key (the PLL note's buses and sheet, :func:`_pll_detail`)."""
     groups: dict[str, list[list[str]]] = {}
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
@@ -175,8 +205,9 @@ def _print_notes(caught: list[warnings.WarningMessage]) -> None:
         for span in spans:
             text = text.replace("\x00", span, 1)
         n = len(figures)
-        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""),
-              file=sys.stderr)
+        extra = "".join(f"; {d}" for k, d in (details or {}).items() if d and k in text)
+        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else "")
+              + extra, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -188,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             code = int(args.func(args))
-        _print_notes(caught)
+        _print_notes(caught, getattr(args, "note_details", None))
         return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)

@@ -10,7 +10,9 @@ sub-rule that failed, e.g. C2's fuse saving vs. C2's fuse backup). Each finding 
 * how the margin moves with the export level (worst margin per total V2G export);
 * its attribution: ``caused by V2G`` (every row new), ``made worse by V2G`` (rows worse than
   the base case, or new rows beside pre-existing ones), ``pre-existing``, or ``not
-  attributed`` when no row says (rows without a base-case comparison);
+  attributed`` when no row says (rows without a base-case comparison); a C8 charging peak
+  says ``caused by charging`` / ``made worse by charging`` instead (vehicle load, there with
+  or without V2G export, :mod:`protv2g.checks.load`);
 * links to its evidence rows: every violation row gets an evidence id (``E0001``…); rows that
   differ only in load level (IEC 60909 fault currents do not depend on load) collapse into
   one evidence row listing the load levels.
@@ -49,9 +51,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import CHARGING_PEAK
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_rows import collapse, day_load, key_codes, scenario_codes
-from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend
+from protv2g.findings_rows import (
+    collapse,
+    day_load,
+    key_codes,
+    scenario_codes,
+    text_ranks,
+    worst_order,
+)
+from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend, finding_tolerance
 from protv2g.input_basis import weakest
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
@@ -76,6 +86,15 @@ class Attribution:
     WORSE = "made worse by V2G"
     PRE_EXISTING = "pre-existing"
     UNKNOWN = "not attributed"
+    #: A C8 charging peak (:data:`protv2g.checks.load.CHARGING_PEAK`): vehicle load, there
+    #: with or without V2G export — new or worse against the base case because of charging.
+    CAUSED_CHARGING = "caused by charging"
+    WORSE_CHARGING = "made worse by charging"
+
+
+#: A charging peak's attribution in words of charging, not of V2G.
+_BY_CHARGING = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
+                Attribution.WORSE: Attribution.WORSE_CHARGING}
 
 
 #: Columns of the Findings table.
@@ -249,7 +268,10 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     s_ev = status_rank[cols.text("status")[0][first]].astype(np.int64)
     m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
     k_ev = key[first]
-    by_margin = np.lexsort((m_ev, s_ev))  # stable: the first row of a key is its worst
+    # worst first, equal margins in one order whatever the rows' order (worst_order)
+    by_margin = worst_order(m_ev, s_ev, (p_export_kw[first] if isinstance(
+        p_export_kw, np.ndarray) else None), tuple(text_ranks(cols.text(c))[first] for c in (
+            "scenario", "fault_bus", "fault_type", "case", "device", "other_device")))
     _, head_at = np.unique(k_ev[by_margin], return_index=True)
     head_at = by_margin[np.sort(head_at)]
     at = cols.at[first[head_at]]
@@ -265,7 +287,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     rank = np.zeros(int(key.max()) + 1, dtype=np.int64)
     rank[head["_key"].to_numpy()] = np.arange(len(head))
     f_ev = rank[k_ev]
-    sorted_at = np.lexsort((m_ev, s_ev, f_ev))
+    worst_rank = np.empty(len(by_margin), dtype=np.int64)
+    worst_rank[by_margin] = np.arange(len(by_margin))
+    sorted_at = np.lexsort((worst_rank, f_ev))
     pos = first[sorted_at]  # the evidence rows' positions among the kept rows, in order
 
     at = cols.at[pos]
@@ -341,6 +365,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
                                else np.full(len(evidence), None, dtype=object)
                                for c in ("margin", "p_export_kw", "p_charging_kw",
                                          "participation")})
+    tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
     basis = (evidence["input_basis"].astype(str).to_numpy() if "input_basis" in evidence
@@ -353,11 +378,14 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
+        attribution = _attribution(_distinct(given["attribution"], lo, hi))
+        if crit == "C8" and mech == CHARGING_PEAK:
+            attribution = _BY_CHARGING.get(attribution, attribution)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
             "status": str(w["status"]),
-            "attribution": _attribution(_distinct(given["attribution"], lo, hi)),
+            "attribution": attribution,
             "device": dev, "other_device": partner or _join(
                 _distinct(given["other_device"], lo, hi), 4),
             "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
@@ -367,7 +395,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit),
+            "export_trend": export_trend(trend_rows.iloc[lo:hi], unit, tol[k]),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),

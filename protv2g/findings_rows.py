@@ -8,7 +8,9 @@ violation rows' text columns (:mod:`protv2g.text_codes`; issue #21: the 10,000-b
   export (kW) of every row;
 * :func:`collapse` — the rows that differ only in load level (and scenario name) as one
   evidence row, with the load levels they cover;
-* :func:`day_load` — the load-level text of an evidence row of the 96-step day.
+* :func:`day_load` — the load-level text of an evidence row of the 96-step day;
+* :func:`worst_order` — rows worst first, equal margins in an order that does not depend on
+  the rows' order or on solver noise.
 
 Each works column by column: a text is written, tested ("given") and compared once per
 distinct value, and rows are grouped on codes — the same groups and texts as grouping the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.significant import round_significant
 from protv2g.text_codes import (
     ColumnCodes,
     canonical_codes,
@@ -29,7 +32,8 @@ from protv2g.text_codes import (
     text_codes,
 )
 
-__all__ = ["Coded", "collapse", "day_load", "key_codes", "scenario_codes"]
+__all__ = ["Coded", "collapse", "day_load", "key_codes", "scenario_codes", "text_ranks",
+           "worst_order"]
 
 #: (codes (n,) int64, distinct texts (k,) object): ``texts[codes]`` is the column's text.
 Coded = tuple[np.ndarray, np.ndarray]
@@ -214,3 +218,62 @@ def day_load(load_levels: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
         clock = f" {int(h):02d}:{round(60 * (h % 1)):02d}" if np.isfinite(h) else ""
         out[i] = f"day{clock} ({100 * f:.0f} % of peak load)"
     return out
+
+
+def _alphabetical(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values as text (int64; equal text, equal rank).
+    Integer codes already ordered (``texts``' ranks, :func:`text_codes`) are given as-is."""
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    return pd.factorize(pd.Series(values, dtype=object).astype(str), sort=True)[0]
+
+
+def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
+                p_export_kw: np.ndarray | None = None, names: tuple[np.ndarray, ...] = ()
+                ) -> np.ndarray:
+    """Positions of the rows, worst first.
+
+    By status rank (failing first, :data:`protv2g.violations.STATUS_ORDER`), then margin,
+    smallest first, compared to :data:`protv2g.significant.SIGNIFICANT_DIGITS` digits (NaN
+    last), then the larger total V2G export first (at an equal margin the row with more
+    export is the V2G case a reviewer must accept; NaN last), then ``names`` (e.g. scenario,
+    fault bus, fault type, case) as text, ascending. So equal margins — the same fault seen in
+    several scenarios, or margins apart by solver noise only (1e-15 between numba cache
+    orders) — come in one order whatever order the rows come in, and the row a finding or a
+    pair shows as its worst is the same from run to run.
+
+    Parameters
+    ----------
+    margin : ndarray, shape (n,)
+        Margins (float; NaN: none).
+    status_rank, p_export_kw : ndarray, shape (n,), optional
+        Status ranks (int) and total export (kW); without them, every row alike.
+    names : tuple of ndarray, shape (n,) each
+        Tie-breaking columns, most significant first: text (compared as ``str``) or integer
+        codes already in the order wanted.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+
+    Examples
+    --------
+    >>> worst_order(np.array([-0.1, -0.1 + 1e-16, np.nan, -0.2]),
+    ...             names=(np.array(["b", "a", "c", "d"], dtype=object),)).tolist()
+    [3, 1, 0, 2]
+    """
+    m = round_significant(np.asarray(margin, dtype=float))
+    n = len(m)
+    keys: list[np.ndarray] = [_alphabetical(np.asarray(v)) for v in reversed(names)]
+    p = (np.zeros(n) if p_export_kw is None
+         else -np.asarray(p_export_kw, dtype=float))
+    keys += [np.where(np.isnan(p), np.inf, p), np.where(np.isnan(m), np.inf, m)]
+    keys.append(np.zeros(n, np.int64) if status_rank is None
+                else np.asarray(status_rank, dtype=np.int64))
+    return np.lexsort(keys)
+
+
+def text_ranks(coded: Coded) -> np.ndarray:
+    """Each row's rank of its text among the column's distinct texts (alphabetical)."""
+    codes, texts = coded
+    return pd.factorize(pd.Series(texts, dtype=object).astype(str), sort=True)[0][codes]

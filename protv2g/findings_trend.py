@@ -2,9 +2,13 @@
 sites' charging): the ``export_trend`` text of a finding (:mod:`protv2g.findings`).
 
 Rows are one finding's violation rows with ``margin`` and ``p_export_kw`` (or
-``p_charging_kw``) and optionally ``participation``; the verdict ("worsens", "improves",
-"varies", "does not move") is judged within each participation case with the tolerance
-:data:`TREND_REL` / :data:`TREND_ABS`.
+``p_charging_kw``) and optionally ``participation`` and ``tolerance`` (the check's own
+tolerance of each row: the devices' time or pickup scatter it judged the row with,
+:mod:`protv2g.checks.attribution`); the verdict ("worsens", "improves", "varies", "does not
+move") is judged within each participation case with the larger of the check's tolerance
+and :data:`TREND_REL` / :data:`TREND_ABS`: a change the check itself could not tell from the
+devices' scatter is not a trend. The kW are all sites' export (or charging) together, which
+the text says.
 """
 
 from __future__ import annotations
@@ -12,13 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["TREND_ABS", "TREND_REL", "export_trend"]
+__all__ = ["TREND_ABS", "TREND_REL", "export_trend", "finding_tolerance"]
 
 
-def _fmt(x: float, unit: str) -> str:
+def _fmt(x: float, unit: str, digits: int = 3) -> str:
+    """``x`` in ``unit`` to ``digits`` significant digits, with a minus sign; a fraction as a
+    percentage, as the Findings and Summary cells show it (``0.0%``)."""
     if not np.isfinite(x):
         return "∞" if x > 0 else "−∞"
-    return f"{x:.3g} {unit}".replace("-", "−")
+    if unit == "fraction":
+        x, unit = 100.0 * x, "%"
+    return f"{x:.{digits}g} {unit}".replace("-", "−")
 
 
 def _charging(rows: pd.DataFrame) -> bool:
@@ -30,12 +38,15 @@ def _charging(rows: pd.DataFrame) -> bool:
     return bool(p.notna().all() and (p > 0).any())
 
 
-def export_trend(rows: pd.DataFrame, unit: str) -> str:
-    """Worst margin per total export level (kW), and whether it moves with export; for a
-    charging peak (:func:`_charging`) per the sites' charging (kW) at the peak instead."""
+def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
+    """Worst margin per total export level (kW: all sites' export together), and whether it
+    moves with export; for a charging peak (:func:`_charging`) per the sites' charging (kW)
+    at the peak instead. The check's tolerance — ``tolerance`` (≥ 0), else the largest of
+    ``rows["tolerance"]`` (:func:`_check_tol`) — widens the band inside which the margin
+    "does not move"."""
     if _charging(rows):
-        return _trend(rows, unit, "p_charging_kw", "charging")
-    return _trend(rows, unit, "p_export_kw", "export")
+        return _trend(rows, unit, "p_charging_kw", "charging", tolerance)
+    return _trend(rows, unit, "p_export_kw", "export", tolerance)
 
 
 #: The change of a margin that counts as moving with export: 1 % of the largest margin
@@ -47,6 +58,20 @@ TREND_REL, TREND_ABS = 0.01, 1e-3
 def _trend_tol(worst: np.ndarray) -> float:
     finite = worst[np.isfinite(worst)]
     return max(TREND_ABS, TREND_REL * float(np.abs(finite).max())) if len(finite) else TREND_ABS
+
+
+def _check_tol(rows: pd.DataFrame, ok: np.ndarray) -> float:
+    """The check's tolerance of the finding's rows (the largest finite ``tolerance``), 0
+    without one: the margin's change between export levels is compared with the same
+    scatter the check and its attribution allow each row."""
+    if "tolerance" not in rows.columns:
+        return 0.0
+    col = rows["tolerance"]
+    if not pd.api.types.is_float_dtype(col):
+        col = pd.to_numeric(col, errors="coerce")
+    tol = col.to_numpy(dtype=float, na_value=np.nan)[ok]
+    tol = tol[np.isfinite(tol)]
+    return float(np.abs(tol).max()) if len(tol) else 0.0
 
 
 def _min_by(m: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +97,8 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
     return {c: _min_by(m[base | (part == c)], p[base | (part == c)]) for c in cases}
 
 
-def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
+def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
+           tolerance: float | None = None) -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
     The verdict is judged within each participation case (firm and expected export the same
@@ -89,9 +115,13 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
         return ""
     m, p = m[ok], p_all.to_numpy()[ok]
     index, worst = _min_by(m, p)
+    basis = f"(kW: all sites' {what} together)"
     if len(worst) == 1:
-        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only"
-    tol = _trend_tol(worst)
+        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
+    check_tol = _check_tol(rows, ok) if tolerance is None else float(tolerance)
+    tol = max(_trend_tol(worst), check_tol)
+    within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
+              if check_tol > _trend_tol(worst) else "")
     part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
             else np.full(len(m), ""))
     series = {c: s for c, (_, s) in _series(m, p, part).items() if len(s)}
@@ -107,20 +137,35 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str) -> str:
     pts = list(zip(index.tolist(), worst.tolist(), strict=True))
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
-    span = f"{index[0]:,.0f}–{index[-1]:,.0f} kW"
+    span = f"from {index[0]:,.0f} to {index[-1]:,.0f} kW"
     if not moves:
         flat = {c: float(s.min()) for c, s in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
             text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
-            return f"does not move with {what}: {text} at every level ({span})"
+            return f"does not move with {what}{within}: {text} at every level {span} {basis}"
+        shown = {_fmt(float(v), unit) for _, v in pts}
+        if len(shown) == 1:  # one value, printed once
+            return (f"does not move with {what}{within}: {shown.pop()} at every level "
+                    f"{span} {basis}")
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
-        return f"does not move with {what}: {text}"
-    text = "; ".join(f"{float(v):.4g} {unit} at {k:,.0f} kW".replace("-", "−")
-                     for k, v in pts)
+        return f"does not move with {what}{within}: {text} {basis}"
+    text = "; ".join(f"{_fmt(float(v), unit, 4)} at {k:,.0f} kW" for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
     elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):
         verdict = f"improves with {what}"
     else:  # moves between levels, not from the lowest to the highest (or both ways)
         verdict = f"varies with {what} (no steady trend)"
-    return f"{verdict}: {text}"
+    return f"{verdict}: {text} {basis}"
+
+
+def finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
+    """Per finding (rows ending at ``ends``), the check's tolerance its trend is judged with:
+    the largest finite ``tolerance`` of its rows, 0 without one
+    (:func:`export_trend`)."""
+    if "tolerance" not in evidence.columns or not len(ends):
+        return np.zeros(len(ends))
+    t = pd.to_numeric(evidence["tolerance"], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    t = np.where(np.isfinite(t), np.abs(t), 0.0)
+    return np.maximum.reduceat(t, np.concatenate([[0], ends[:-1]]).astype(np.int64))

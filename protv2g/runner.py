@@ -73,8 +73,18 @@ def settings_table(study: Study) -> pd.DataFrame:
                 curve = study.library.get(name)
                 sources.append(f"{key}={curve.name}: {curve.source}")
         row["curve_sources"] = " | ".join(sources)
+        row["at_tool_default"] = at_tool_default(device)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def at_tool_default(device: Any) -> str:
+    """The settings of ``device`` that neither the study file nor an importer gave, so the
+    schema's default is used (``reset``, ``time_multiplier`` …), comma-separated; those whose
+    default is "absent" (None, e.g. no ground element) are not listed."""
+    given = device.model_fields_set | {"name", "kind", "location"}
+    return ", ".join(key for key in type(device).model_fields
+                     if key not in given and getattr(device, key) is not None)
 
 
 #: Stages of :func:`run_study`, in order, as passed to its ``progress`` callback.

@@ -330,8 +330,10 @@ def test_study_file_errors_name_the_key(tmp_path) -> None:
         make_study(tmp_path, devices=devices, v2g_sites=[site])
     text = str(err.value)
     for path in ("devices[0].directional.phase_elements[0]", "devices[0].directional.tripdirection",
-                 "did you mean 'trip_direction'", "devices[1].directional: Input should be 'none' "
-                 "or 'forward'", "v2g_sites[0].interconnection_transformer.connection"):
+                 "did you mean 'trip_direction'",
+                 # the device named after its path (trust_report)
+                 "devices[1].directional: device 'R2': Input should be 'none' or 'forward'",
+                 "v2g_sites[0].interconnection_transformer.connection"):
         assert path in text, path
     assert "shorthand" not in text and "mapping" not in text
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from protv2g import load_study, run_study
+from protv2g.checks.load import CHARGING_PEAK
 from protv2g.findings import PAIR_CRITERIA, Attribution, build_findings
 from protv2g.report.derived import UNIT_FORMATS, result_findings
 from protv2g.violations import STATUS_ORDER, is_given, status_mask
@@ -88,7 +89,12 @@ def test_attribution_and_status_are_the_worst_of_the_rows(depot):
     for row in f.findings.itertuples(index=False):
         rows = _rows_of(f.evidence, row.finding)
         att = frozenset(str(a) for a in rows["attribution"] if is_given(a))
-        assert row.attribution == _ATTRIBUTION.get(att, Attribution.WORSE), row.finding
+        expect = _ATTRIBUTION.get(att, Attribution.WORSE)
+        if row.criterion == "C8" and row.mechanism == CHARGING_PEAK:
+            # trust_checks: a charging peak is vehicle load, said in words of charging
+            expect = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
+                      Attribution.WORSE: Attribution.WORSE_CHARGING}.get(expect, expect)
+        assert row.attribution == expect, row.finding
         # never called pre-existing while one of its rows is new or worse with V2G
         assert (row.attribution == Attribution.PRE_EXISTING) == (att == {"pre-existing"})
         worst_status = min(rows["status"].astype(str), key=STATUS_ORDER.__getitem__)
@@ -141,20 +147,24 @@ def test_charging_peak_is_trended_by_charging_at_its_day_step():
     assert set(f.index) == {IMPORT_PEAK, EXPORT_PEAK}
     charging, export = f.loc[IMPORT_PEAK], f.loc[EXPORT_PEAK]
     assert charging["worst_scenario"] == "day/firm"
+    # the kW named as all sites' charging together (trust_report)
     assert charging["export_trend"] == ("worsens with charging: −53.6 A at 4,800 kW; "
-                                        "−114.5 A at 6,000 kW")
+                                        "−114.5 A at 6,000 kW (kW: all sites' charging "
+                                        "together)")
     assert charging["load_levels"] == "day 20:00 (92 % of peak load)"
-    assert export["export_trend"] == "−60.8 A at 7,800 kW export only"
+    assert export["export_trend"] == ("−60.8 A at 7,800 kW export only (kW: all sites' "
+                                      "export together)")
     assert export["load_levels"] == "light"
 
 
 def test_depot_charging_finding_names_the_day_and_its_charging(depot):
-    from protv2g.checks.load import IMPORT_PEAK
-
+    # trust_checks: the depot's evening peak is typed CHARGING_PEAK (was IMPORT_PEAK) and
+    # attributed to charging, not to V2G
     result, f = depot
     c8 = f.findings[(f.findings["criterion"] == "C8")
-                    & (f.findings["mechanism"] == IMPORT_PEAK)]
+                    & (f.findings["mechanism"] == CHARGING_PEAK)]
     assert len(c8) == 1
+    assert c8["attribution"].item() == Attribution.CAUSED_CHARGING
     r = c8.iloc[0]
     assert r["worst_scenario"].startswith("day/") and "export" not in r["export_trend"]
     assert "with charging" in r["export_trend"] and r["load_levels"].startswith("day ")
@@ -191,8 +201,10 @@ def test_export_trend_uses_a_tolerance_per_participation_case():
                   ("expected/light/100%", "expected", 6000.0)])
     margins = {s: (-0.0665 if s.startswith("firm") else -0.0254) for s in scen["scenario"]}
     trend = build_findings(_rows(margins), scen).findings["export_trend"].iloc[0]
-    assert trend == ("does not move with export: expected −0.0254 fraction; firm −0.0665 "
-                     "fraction at every level (2,000–7,800 kW)")
+    # the kW basis named, a fraction in percent as its cell shows it (trust_report; was
+    # "expected −0.0254 fraction; firm −0.0665 fraction at every level (2,000–7,800 kW)")
+    assert trend == ("does not move with export: expected −2.54 %; firm −6.65 % at every "
+                     "level from 2,000 to 7,800 kW (kW: all sites' export together)")
     # a change inside 1 % of the margin (here 1e-3 s) does not move either
     small = {s: -0.1 - 0.0005 * k for k, s in enumerate(scen["scenario"][:3])}
     trend = build_findings(_rows(small, "C1", "s"), scen).findings["export_trend"].iloc[0]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "STAGED_TIME_NOTE", "TCC",
-           "FEEDER",
+           "FEEDER", "EMPTY_LIST", "NOT_DIRECTIONAL",
            "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
@@ -140,8 +140,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "expected number (one decimal; the model sizes the fault source with it, so it "
               "is not rounded to whole chargers)"),
     SheetSpec("Settings", "field:settings",
-              ("device", "kind", "element", "element_index", "bus", "curve_sources"),
-              "every device as used, curve names and their sources"),
+              ("device", "kind", "element", "element_index", "bus", "at_tool_default",
+               "curve_sources"),
+              "every device as used, curve names and their sources; at_tool_default: the "
+              "settings neither the study file nor the importer gave (the tool's default is "
+              "used); a non-directional relay's characteristic angle is not used (n/a)"),
     SheetSpec("Inputs", "inputs", ("key", "value"),
               "the validated study document, one row per field path"),
     SheetSpec("Feeder buses", "tables:Feeder buses", ("bus", "name", "vn_kv", "is_source"),
@@ -196,7 +199,45 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
         for i, item in enumerate(value):
             out += _flatten(item, f"{prefix}[{i}]")
         return out
+    if isinstance(value, list) and not value:
+        return [(prefix, EMPTY_LIST)]
     return [(prefix, ", ".join(map(str, value)) if isinstance(value, list) else value)]
+
+
+#: An empty list in the Inputs sheet: an empty cell would read as "not given" (the depot's
+#: ``reclose_intervals_s: []`` says the breaker does not reclose, which C10 needs declared).
+EMPTY_LIST = "[] (empty list)"
+#: The characteristic angle of a relay without directional elements: the schema's default is
+#: kept on the device but no element uses it.
+NOT_DIRECTIONAL = "n/a (not directional)"
+
+
+def _settings_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Settings rows as a reviewer reads them (the result is not changed): an empty list
+    (a relay's ``reclose_intervals_s: []``, written "" by the runner) is :data:`EMPTY_LIST`;
+    a non-directional device's ``characteristic_angle_degree`` is :data:`NOT_DIRECTIONAL`
+    (the other rows keep their number), and the angle is not listed among its settings at
+    the tool's default."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if column not in ("at_tool_default", "curve_sources") and frame[column].dtype == object:
+            empty = frame[column].map(lambda v: isinstance(v, str) and v == "")
+            if empty.any():
+                frame.loc[empty, column] = EMPTY_LIST
+    if "characteristic_angle_degree" not in frame.columns or "directional" not in frame.columns:
+        return frame
+    off = frame["directional"].map(lambda d: not isinstance(d, dict) and str(d) in (
+        "none", "None", "nan", ""))
+    if not off.any():
+        return frame
+    angle = frame["characteristic_angle_degree"].astype(object)
+    angle[off & frame["characteristic_angle_degree"].notna()] = NOT_DIRECTIONAL
+    frame["characteristic_angle_degree"] = angle
+    if "at_tool_default" in frame.columns:
+        frame["at_tool_default"] = [
+            ", ".join(k for k in str(v).split(", ") if k != "characteristic_angle_degree")
+            if hide else v for v, hide in zip(frame["at_tool_default"], off, strict=True)]
+    return frame
 
 
 def _ordered(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -251,6 +292,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
             spec.title, f"the step that makes the {spec.title} sheet did not run"))
         return pd.DataFrame(columns=list(spec.columns)), f"not computed in this run: {why}"
     frame = _ordered(frame, spec.columns)
+    if spec.title == "Settings":
+        frame = _settings_view(frame)
     if not frame.empty:
         return frame, None
     if spec.title in reasons:

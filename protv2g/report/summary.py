@@ -33,6 +33,7 @@ from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
+from protv2g.significant import SIGNIFICANT_DIGITS
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -135,6 +136,11 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+def _num(value: Any) -> str:
+    """A float to 10 significant digits as in the cells (1/3: 0.3333333333), else as is."""
+    return format(value, f".{SIGNIFICANT_DIGITS}g") if isinstance(value, float) else str(value)
+
+
 def _assumptions(w: Memo, result: StudyResult) -> None:
     doc = result.inputs.get("document") or {}
     faults = doc.get("faults") or {}
@@ -147,9 +153,8 @@ def _assumptions(w: Memo, result: StudyResult) -> None:
         w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
                "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
                "case conductors at 20 °C, min case at end temperature")
-    w.pair("Fault resistance", f"max case {faults.get('r_fault_ohm', 0)} Ω + "
-           f"j{faults.get('x_fault_ohm', 0)} Ω; min-case ground faults "
-           f"{faults.get('r_fault_min_ohm', 0)} Ω")
+    w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
+        *(_num(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
            f"{', '.join(map(str, faults.get('cases') or []))}")
     held = faults.get("high_bracket") == "first_cycle_held"
@@ -227,9 +232,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     worse = findings[findings["attribution"] == Attribution.WORSE]
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
     unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
+    charging = findings[findings["attribution"].isin([Attribution.CAUSED_CHARGING,
+                                                      Attribution.WORSE_CHARGING])]
     # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
     w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
            f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
+           + (f", {len(charging)} from the sites' charging" if len(charging) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
            + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
@@ -258,10 +266,11 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.heading("2. Conditions of approval")
     cond = []
     if recs is not None and not recs.empty:
-        v2g = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
-                   & (recs["status"] == "verified")]
+        ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                Attribution.WORSE_CHARGING]
+        v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
         cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
-        open_ = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
+        open_ = recs[recs["attribution"].isin(ours)
                      & ~recs["status"].isin(["verified", "cleared by"])]
         for r in open_.itertuples(index=False):
             cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
@@ -285,6 +294,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     _findings_grid(w, worse, rec_map)
     w.heading("5. Pre-existing findings (present without V2G)")
     _findings_grid(w, pre, rec_map)
+    if len(charging):  # C8 charging peaks: vehicle load, with or without V2G export
+        w.note("From the V2G sites' charging (vehicle load, there with or without export):")
+        _findings_grid(w, charging, rec_map)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
         _findings_grid(w, unknown, rec_map)
@@ -352,7 +364,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     scen = result.scenarios
     n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
     w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
-    settings = ", ".join(f"{k} {v}" for k, v in (doc.get("checks") or {}).items()
+    settings = ", ".join(f"{k} {_num(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
     screening = gate.get("screening") or {}

@@ -37,8 +37,10 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report.styling import new_cell
+from protv2g.significant import SIGNIFICANT_DIGITS, round_significant
 
-__all__ = ["TableRows", "DATA_TYPES", "cell_value", "column_values", "stored", "column_xml"]
+__all__ = ["TableRows", "DATA_TYPES", "SIGNIFICANT_DIGITS", "NEVER", "cell_value",
+           "column_values", "is_time_column", "round_significant", "stored", "column_xml"]
 
 #: Excel data type of a cell value (openpyxl's codes: ``n`` number or empty, ``s`` text, ``b``
 #: boolean); another type is stored as text (``s``). Text is always a string cell, so
@@ -49,22 +51,43 @@ _INF = float("inf")
 _MARKUP = re.compile("[&<>\r]")
 
 
-def cell_value(value: Any) -> Any:
-    """A Python value openpyxl can store: NaN → empty, ±inf → text, NumPy → Python."""
+#: A time cell (:func:`is_time_column`) of +inf: the device does not operate.
+NEVER = "never"
+_TIME = re.compile(r"(^t_|_t_|^trip_|_trip_|^time_)[a-z0-9_]*_s$")
+
+
+def is_time_column(column: Any) -> bool:
+    """Whether ``column`` holds operate times, where +inf means "never operates":
+    ``t_primary_s``, ``relay_t_trip_s``, ``trip_depot_s``, ``t_op_staged_s`` …; a margin,
+    interval or required time (``margin_s``, ``required_s``) is not, nor a stage's bounds
+    (``t_start_s``, ``t_end_s``: +inf there is "until the fault is cleared")."""
+    return (isinstance(column, str) and _TIME.search(column) is not None
+            and not column.endswith(("_start_s", "_end_s")))
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def cell_value(value: Any, time: bool = False) -> Any:
+    """A Python value openpyxl can store: NaN → empty, ±inf → text (+inf of a ``time``
+    column → :data:`NEVER`), a float to :data:`SIGNIFICANT_DIGITS`, NumPy → Python."""
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
+        return (NEVER if time else "inf") if value > 0 else "-inf"
     if hasattr(value, "item") and not isinstance(value, str):
-        return cell_value(value.item())
+        return cell_value(value.item(), time)
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     if isinstance(value, (dict, set)):
         return str(value)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, float):
+        return _round(value)
     if not isinstance(value, (int, float, bool)):
         return str(value)
     return value
@@ -78,10 +101,13 @@ _DISTINCT_FROM = 64
 def column_values(series: pd.Series) -> list[Any]:
     """A column as cell values (:func:`cell_value` of each; fast paths for numeric columns and
     long text columns)."""
-    numeric = pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series)
-    if numeric and isinstance(series.dtype, np.dtype):
-        values = series.tolist()
-        return [None if v != v else ("inf" if v > 0 else "-inf") if v in (_INF, -_INF) else v
+    time = is_time_column(series.name)
+    if pd.api.types.is_integer_dtype(series) and isinstance(series.dtype, np.dtype):
+        return series.tolist()
+    if pd.api.types.is_float_dtype(series) and isinstance(series.dtype, np.dtype):
+        values = round_significant(series.to_numpy(dtype=float)).tolist()
+        inf = NEVER if time else "inf"
+        return [None if v != v else (inf if v > 0 else "-inf") if v in (_INF, -_INF) else v
                 for v in values]
     if len(series) >= _DISTINCT_FROM and series.dtype == object \
             and pd.api.types.infer_dtype(series, skipna=True) == "string":
@@ -91,7 +117,7 @@ def column_values(series: pd.Series) -> list[Any]:
         codes, distinct = pd.factorize(series, use_na_sentinel=True)
         cells = [cell_value(v) for v in distinct.tolist()] + [None]
         return [cells[c] for c in codes.tolist()]
-    return [cell_value(v) for v in series.tolist()]
+    return [cell_value(v, time) for v in series.tolist()]
 
 
 #: Longest text an Excel cell holds (Microsoft, "Excel specifications and limits").

@@ -152,11 +152,15 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                 ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
                         mfc=c if face is None else "none", mec=c, mew=1.5)
                 hi, lo = max(hi, i_a), min(lo, i_a)
-    for i_a, tp, tb, text in annotations:
+    # each interval arrow carries its number; its text is a legend entry (beside the plot,
+    # one line each): texts drawn at the arrows ran over one another, the curves and the
+    # axes' edge where several pairs share a fault current (the depot's ground TCCs)
+    for k, (i_a, tp, tb, _) in enumerate(annotations, start=1):
         ax.annotate("", xy=(i_a, tb), xytext=(i_a, tp),
                     arrowprops={"arrowstyle": "<->", "color": "0.25", "lw": 1.0})
-        ax.text(i_a * 1.05, np.sqrt(tp * tb), text, fontsize=7, color="0.15", va="center",
-                bbox={"fc": "white", "ec": "0.7", "alpha": 0.85, "pad": 1.5})
+        ax.text(i_a * 1.07, np.sqrt(tp * tb), str(k), fontsize=8, fontweight="bold",
+                color="0.1", va="center", ha="left",
+                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "0.4"})
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
     _minor_grid(ax)
     handles, labels = ax.get_legend_handles_labels()
@@ -164,6 +168,9 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
     names_ = ["max fault in the device's zone, base", "max fault, with V2G",
               "min fault in the device's zone, base", "min fault, with V2G"]
+    proxies += [Line2D([], [], marker=f"${k}$", ls="", color="0.1", ms=7)
+                for k in range(1, len(annotations) + 1)]
+    names_ += [f"interval {text}" for *_, text in annotations]
     ax.legend(handles + proxies, labels + names_, loc="upper left",
               bbox_to_anchor=(1.02, 1.0), fontsize=7.5, framealpha=0.95, borderaxespad=0.0,
               title="dotted: outside the curve data", title_fontsize=7)

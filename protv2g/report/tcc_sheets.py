@@ -225,9 +225,12 @@ def _annotations(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path
             continue
         iv = float(ref[f"interval_{tag}_s"])
         vv = float(v[f"interval_{tag}_s"]) if v is not None else float("nan")
-        text = (f"{ref['criterion']} {primary}→{backup}: {iv:.2f} s"
-                + (f", V2G {vv:.2f} s" if np.isfinite(vv) else "")
-                + f" (need ≥ {float(ref['required_s']):.2f} s)")
+        def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
+            return f"{x:.2f} s".replace("-", "−")
+
+        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}"
+                + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
+                + f" (need ≥ {sec(float(ref['required_s']))})")
         out.append((i_a, tp, tb, text))
     return out
 

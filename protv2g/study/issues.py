@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -137,13 +138,16 @@ def issues_from_validation_error(error: ValidationError, file: str,
     ``root`` is what was validated: the study file (default) or one device (``DEVICE_ROOT``);
     field paths and "allowed here" hints are resolved from it.
     """
+    errors = error.errors(include_url=False)
+    renamed = _typos(errors, root)
     issues = []
-    for err in error.errors(include_url=False):
+    for err in errors:
         loc = tuple(err["loc"])
         kind = err["type"]
+        if kind == "missing" and loc in renamed:
+            continue  # said once, on the misspelt key (:func:`_typos`)
         if kind == "extra_forbidden":
-            issues.append(Issue(file, format_path(loc, root), "unknown key",
-                                did_you_mean(loc, root)))
+            issues.append(_unknown_key(loc, renamed, file, root))
             continue
         message = err["msg"]
         if "input" in err and kind not in ("missing", "model_type"):
@@ -160,5 +164,91 @@ def issues_from_validation_error(error: ValidationError, file: str,
         if kind == "union_tag_invalid":
             message = (f"unknown device kind {err.get('ctx', {}).get('tag', '')!r}; allowed: "
                        "relay, recloser, fuse")
+        fix = _hint(err) or fix
         issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues
+
+
+def _typos(errors: list[Any], root: Root) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Required keys reported missing beside an unknown key that is their misspelling:
+    location of the missing key → location of the unknown one. Such a pair is one mistake
+    (``pikup_a`` for ``pickup_a``) and is said in one line, not as "field required" plus
+    "unknown key"."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    out: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] != "extra_forbidden":
+            continue
+        siblings = [m for m in missing if m[:-1] == loc[:-1] and m not in out]
+        close = difflib.get_close_matches(str(loc[-1]), [str(m[-1]) for m in siblings], n=1,
+                                          cutoff=0.6)
+        if close:
+            out[loc[:-1] + (close[0],)] = loc
+    return out
+
+
+def _unknown_key(loc: tuple[Any, ...], renamed: dict[tuple[Any, ...], tuple[Any, ...]],
+                 file: str, root: Root) -> Issue:
+    """The issue of an unknown key: a misspelt required key (:func:`_typos`) in one line
+    with the key to rename it to, else the keys allowed there (:func:`did_you_mean`)."""
+    target = next((m for m, typo in renamed.items() if typo == loc), None)
+    if target is None:
+        return Issue(file, format_path(loc, root), "unknown key", did_you_mean(loc, root))
+    return Issue(file, format_path(loc, root),
+                 f"unknown key, a misspelling of the required key {target[-1]!r} (which is "
+                 "missing)", f"rename {loc[-1]!r} to {target[-1]!r}")
+
+
+#: A literal value written in another case than the allowed one ('slg' for 'SLG')
+_ALLOWED = re.compile(r"'([^']*)'")
+
+
+def _hint(err: Any) -> str:
+    """A fix for two common slips, or "": a fraction written as a percent (50 for 0.5) and
+    an allowed word in the wrong case ('slg' for 'SLG')."""
+    value, kind = err.get("input"), err["type"]
+    if (kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1
+            and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 1 < value <= 100):
+        return (f"a fraction is asked (0 to 1), not a percent: write {value / 100:g} for "
+                f"{value:g} %")
+    if kind == "union_tag_invalid":  # a device's kind: the tag, not the input, is the value
+        value = err.get("ctx", {}).get("tag")
+        allowed = _ALLOWED.findall(str(err.get("ctx", {}).get("expected_tags", "")))
+    elif kind in ("literal_error", "enum") and isinstance(value, str):
+        allowed = _ALLOWED.findall(str(err.get("ctx", {}).get("expected", "")))
+    else:
+        return ""
+    if isinstance(value, str):
+        same = [a for a in allowed if a.casefold() == value.casefold()]
+        if same:
+            return f"write {same[0]!r}: the names are case-sensitive ({value!r} is not allowed)"
+    return ""
+
+
+_DEVICE_AT = re.compile(r"^devices\[(\d+)\]")
+
+
+def with_device_names(issues: list[Issue], names: list[Any]) -> list[Issue]:
+    """``issues`` with the device's name in the message of each issue in ``devices[i]``
+    (``devices[2].fast_curve``: "device 'RC-F1': Field required"): an index alone makes the
+    reader count list entries. The field path is kept as it is (a path, which tools and tests
+    read). ``names``: the name of each entry of ``devices`` (None or a non-text value where
+    the entry has none); a message naming the device already is kept."""
+    out = []
+    for issue in issues:
+        m = _DEVICE_AT.match(issue.field)
+        if m is None or int(m.group(1)) >= len(names):
+            out.append(issue)
+            continue
+        name = names[int(m.group(1))]
+        if isinstance(name, str) and name:
+            if f"'{name}'" in issue.message or f" {name} " in f" {issue.message} ":
+                out.append(issue)
+                continue
+            label = f"device {name!r}"
+        else:
+            label = "device without a name"
+        out.append(Issue(issue.file, issue.field, f"{label}: {issue.message}", issue.fix))
+    return out

@@ -26,7 +26,7 @@ from protv2g.study.feeder_checks import (
     find_one,
     resolve_location,
 )
-from protv2g.study.issues import issues_from_validation_error
+from protv2g.study.issues import issues_from_validation_error, with_device_names
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.paths import resolve_inside
 from protv2g.study.places import DeviceSite
@@ -84,7 +84,8 @@ class Study:
         try:
             document = StudyDocument.model_validate(raw)
         except ValidationError as exc:
-            raise InputError(issues_from_validation_error(exc, str(self.path))) from None
+            raise InputError(with_device_names(issues_from_validation_error(
+                exc, str(self.path)), _raw_names(raw))) from None
         loaded = LoadedFeeder(self.net, self.feeder_warnings, self.model_curves,
                               self.model_devices, model=self.model)
         issues, study = _finish(self.path, raw, document, loaded)
@@ -230,12 +231,20 @@ def _validate(path: Path, light: bool = False) -> tuple[list[Issue], Study | Non
     try:
         document = StudyDocument.model_validate(raw)
     except ValidationError as exc:
-        return (issues_from_validation_error(exc, file) + _raw_place_issues(raw, path, light),
+        return (with_device_names(issues_from_validation_error(exc, file)
+                                  + _raw_place_issues(raw, path, light), _raw_names(raw)),
                 None)
     loaded = _load_feeder(document.feeder, path.parent, file, light)
     if loaded.net is None and loaded.model is None:
         return list(loaded.issues), None
     return _finish(path, raw, document, loaded)
+
+
+def _raw_names(raw: dict[str, Any]) -> list[Any]:
+    """The ``name`` of each entry of the study file's ``devices`` (None where it has none)."""
+    devices = raw.get("devices")
+    return [d.get("name") if isinstance(d, dict) else None
+            for d in (devices if isinstance(devices, list) else [])]
 
 
 def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: LoadedFeeder
@@ -248,7 +257,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
     if loaded.devices:
         base, lib_issues = study_library(document, path.parent, file)
         if base is None:
-            return lib_issues, None
+            return with_device_names(lib_issues, _raw_names(raw)), None
         devices, extra_curves, issues, dev_warnings = adopt_model_devices(
             loaded.devices, loaded.curves, base, {d.name for d in document.devices}, file)
         document = document.model_copy(update={"devices": (*devices, *document.devices)})
@@ -268,8 +277,8 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
             warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
                                  ignore_index=True)
     issues += sem
-    if issues or library is None:
-        return issues, None
+    if issues or library is None:  # semantic checks index the devices merged above
+        return with_device_names(issues, [d.name for d in document.devices]), None
     return [], Study(path, document, loaded.net, device_sites, site_buses, raw, library,
                      warnings, loaded.devices, loaded.curves, model=loaded.model)
 

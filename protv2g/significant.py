@@ -1,0 +1,49 @@
+"""Numbers to the digits a reader is shown: the workbook's cells, the ordering of equal margins.
+
+The engine's last digits are solver noise: two numba cache orders differ by up to 1e-15
+(design notes, "The machine"), so a value printed with 16 digits claims 16 known ones, and two
+margins equal to 1e-15 compare as different, so which of them is "the worst" would depend on
+the cache. :data:`SIGNIFICANT_DIGITS` digits keep every difference the checks act on (1e-9 s
+on a 1 s time) and sit far below the accuracy of the device data the values rest on: a
+numerical relay's operate time is declared to 5 % (IEC 60255-151:2009 accuracy class E5,
+``relay_library/rules.yaml`` ``numerical_relay``), and an expulsion fuse link's maximum
+melting current is 1.2 × its minimum (ANSI C37.43 K/T melting-current ranges,
+``relay_library/fuse_links.yaml``).
+
+Examples
+--------
+>>> round_significant([3622.370212095586, 1 / 3]).tolist()
+[3622.370212, 0.3333333333]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["SIGNIFICANT_DIGITS", "round_significant"]
+
+#: Significant digits of a float shown in a cell (the side files, Parquet or CSV, keep full
+#: precision) and of a margin compared for ties (:func:`protv2g.findings_rows.worst_order`).
+SIGNIFICANT_DIGITS = 10
+
+
+def round_significant(values: ArrayLike, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """``values`` (float) rounded to ``digits`` significant digits, as ``float(f"{v:.10g}")``
+    (NaN, ±inf and 0 unchanged; a half-way case may round the other way)."""
+    x = np.asarray(values, dtype=float)
+    out = x.copy()
+    fin = np.isfinite(x) & (x != 0)
+    if not fin.any():
+        return out
+    v = x[fin]
+    k = (digits - 1 - np.floor(np.log10(np.abs(v)))).astype(np.int64)
+    r = np.empty_like(v)
+    up = (k >= 0) & (k <= 22)  # 10**k exact: the quotient is the double nearest the decimal
+    r[up] = np.round(v[up] * 10.0 ** k[up]) / 10.0 ** k[up]
+    down = (k < 0) & (k >= -22)
+    r[down] = np.round(v[down] / 10.0 ** -k[down]) * 10.0 ** -k[down]
+    rest = ~(up | down)  # below 1e-13 or above 1e31: by text
+    r[rest] = [float(f"{y:.{digits}g}") for y in v[rest].tolist()]
+    out[fin] = r
+    return out

@@ -1,0 +1,107 @@
+"""`protv2g validate` messages a new user can act on (trust_report): the device named in every
+device error, one line for a misspelt required key, hints for a percent given as a fraction
+and for a fault type in the wrong case."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from protv2g.errors import Issue
+from protv2g.study import validate_study
+from protv2g.study.issues import with_device_names
+
+from .conftest import FEEDERS_DIR
+
+DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
+
+
+def _issues(tmp_path: Path, edit) -> list:
+    shutil.copy(DEPOT_DIR / "feeder.json", tmp_path / "feeder.json")
+    doc = yaml.safe_load((DEPOT_DIR / "study.yaml").read_text())
+    edit(doc)
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return validate_study(tmp_path / "study.yaml")
+
+
+def test_device_errors_name_the_device(tmp_path):
+    def edit(doc):
+        doc["devices"][0]["time_dial"] = -0.6
+        doc["devices"][2]["ground_min_trip_a"] = -100
+    issues = _issues(tmp_path, edit)
+    by_field = {i.field: i for i in issues}
+    # the field stays a path; the message names the device
+    assert by_field["devices[0].time_dial"].message.startswith("device 'R-F1': ")
+    assert by_field["devices[2].ground_min_trip_a"].message.startswith("device 'RC-F1': ")
+    assert "devices[0].time_dial: device 'R-F1': Input should be greater than 0" in str(
+        by_field["devices[0].time_dial"])
+
+
+def test_semantic_device_errors_name_the_device(tmp_path):
+    issues = _issues(tmp_path, lambda d: d["devices"][4].update(link="65Z"))
+    hit = [i for i in issues if i.field == "devices[4].link"]
+    assert hit and "FU-F1-LAT1" in hit[0].message
+
+
+def test_with_device_names_keeps_other_issues():
+    issues = [Issue("s.yaml", "devices[1].curve", "unknown curve", "fix"),
+              Issue("s.yaml", "devices[0]", "R-F1 is used 2 times", ""),
+              Issue("s.yaml", "devices[7].x", "m", ""), Issue("s.yaml", "gate", "m", "")]
+    out = with_device_names(issues, ["R-F1", None])
+    assert out[0].message == "device without a name: unknown curve"
+    assert out[1] == issues[1]  # names the device already
+    assert out[2:] == issues[2:]  # beyond the list; not a device
+
+
+def test_typo_of_required_key_is_one_line(tmp_path):
+    issues = _issues(tmp_path, lambda d: d["devices"][0].update(
+        pikup_a=d["devices"][0].pop("pickup_a")))
+    assert [i.field for i in issues] == ["devices[0].pikup_a"]  # no "Field required" line
+    assert "misspelling of the required key 'pickup_a'" in issues[0].message
+    assert issues[0].fix == "rename 'pikup_a' to 'pickup_a'"
+
+
+def test_typo_of_optional_key_suggests(tmp_path):
+    issues = _issues(tmp_path, lambda d: d["devices"][4].update(
+        interupting_rating_ka=d["devices"][4].pop("interrupting_rating_ka")))
+    assert len(issues) == 1 and "did you mean 'interrupting_rating_ka'" in issues[0].fix
+    assert "FU-F1-LAT1" in issues[0].message
+
+
+def test_percent_for_fraction_hint(tmp_path):
+    def edit(doc):
+        doc["v2g_sites"][0]["participation"] = {"low": 50, "expected": 80, "firm": 100}
+        doc["scenarios"]["export_levels_fraction"] = [0, 25, 50]
+    issues = _issues(tmp_path, edit)
+    fixes = {i.field: i.fix for i in issues}
+    assert fixes["v2g_sites[0].participation.low"] == (
+        "a fraction is asked (0 to 1), not a percent: write 0.5 for 50 %")
+    assert "write 0.25 for 25 %" in fixes["scenarios.export_levels_fraction[1]"]
+    # a value above 100 is no percent: the range fix stays
+    issues = _issues(tmp_path, lambda d: d["scenarios"].update(
+        export_levels_fraction=[0, 150]))
+    assert [i.fix for i in issues] == ["use a value inside the allowed range"]
+
+
+def test_fault_type_case_hint(tmp_path):
+    issues = _issues(tmp_path, lambda d: d["faults"].update(fault_types=["3ph", "slg"]))
+    assert len(issues) == 1 and issues[0].field == "faults.fault_types[1]"
+    assert issues[0].fix == "write 'SLG': the names are case-sensitive ('slg' is not allowed)"
+    issues = _issues(tmp_path, lambda d: d["faults"].update(fault_types=["LLLG"]))
+    assert issues[0].fix == "use one of the allowed values"
+
+
+def test_case_hint_for_other_names(tmp_path):
+    def edit(doc):
+        doc["devices"][5]["kind"] = "Fuse"
+        doc["v2g_sites"][0]["control"] = "Grid_Following"
+        doc["faults"]["cases"] = ["MAX", "min"]
+        doc["scenarios"]["light_load_fraction"] = 30
+    fixes = {i.field: i.fix for i in _issues(tmp_path, edit)}
+    assert fixes["devices[5]"] == ("write 'fuse': the names are case-sensitive ('Fuse' is not "
+                                   "allowed)")
+    assert fixes["v2g_sites[0].control"].startswith("write 'grid_following'")
+    assert fixes["faults.cases[0]"].startswith("write 'max'")
+    assert fixes["scenarios.light_load_fraction"].endswith("write 0.3 for 30 %")
