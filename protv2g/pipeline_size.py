@@ -8,25 +8,27 @@ The estimate is the tables the pipeline holds (device table per study scenario, 
 stages once per charger set, bus table, flows, nets) plus each stage's working memory (the
 engine's kept rows per charger set; the checks by device rows × columns, with a margin), each
 by its driver (the constants below). Measured against the real peak (issue #21; 2026-12-03,
-main at 485b6bb, load 3–5 on 2 cores; whole-run ``VmHWM`` of ``run_study`` (no hosting) over
-the RSS after the imports, a fresh process each, numba's cache warm;
-``bench_e2e.make_study`` + 3 export levels × 2 load levels = 6 scenarios, 3 charger sets,
-60 devices; peak = median of 3 runs; ``tests/test_size_estimate_holds.py`` asserts it at
-1,000 buses):
+main at 0e33300 (after ``checks_mem``), load 3.5–6 on 2 cores; whole-run ``VmHWM`` of
+``run_study`` (no hosting) over the RSS after the imports, a fresh process each, numba's cache
+warm; ``bench_e2e.make_study`` + 3 export levels × 2 load levels = 6 scenarios, 3 charger
+sets, 60 devices; peak = median of 3 runs; ``tests/test_size_estimate_holds.py`` asserts it
+at 1,000 buses; the constants were fitted before ``checks_mem``, on 485b6bb, whose peaks
+were 366 / 564 / 1,662 MiB):
 
-=======  ==========  ============  ===========  ==========  =========================
+=======  ==========  ============  ===========  ==========  ==========================
 buses    dev. rows   estimate MiB  peak MiB     est / peak  before (estimate, ratio)
-=======  ==========  ============  ===========  ==========  =========================
-1,000    176,164     485           366          1.33        757, 2.07
-3,000    503,058     795           564          1.41        1,662, 2.68 (peak 620)
-10,000   1,823,534   2,197         1,662        1.32        4,932, 2.95 (peak 1,670)
-=======  ==========  ============  ===========  ==========  =========================
+=======  ==========  ============  ===========  ==========  ==========================
+1,000    176,164     485           341          1.42        757, 2.07 (peak 366)
+3,000    503,058     795           569          1.40        1,662, 2.68 (peak 620)
+10,000   1,823,534   2,197         1,489        1.48        4,932, 2.95 (peak 1,670)
+=======  ==========  ============  ===========  ==========  ==========================
 
 The six examples (``feeders/*/study.yaml``, pandapower ones; the OpenDSS example has its own
-check, ``pipeline_dss._check_size``): 100–116 MiB estimated for 66–84 MiB, 1.39–1.57×
+check, ``pipeline_dss._check_size``): 100–116 MiB estimated for 66–81 MiB, 1.42–1.58×
 (before 258–280 MiB, 3.3–3.9×); with the hosting search (its calls go through
 :func:`check_size` with their own scenarios; the largest call's estimate against the whole
-run's peak, which also holds the main run's tables): 108–248 MiB for 81–204 MiB, 1.09–1.34×.
+run's peak, which also holds the main run's tables): 108–248 MiB for 81–200 MiB, 1.15–1.34×.
+``run_study(..., staged=False)``: 1,000 / 3,000 buses 472 / 763 MiB for 322 / 498 (485b6bb).
 A first run that compiles numba adds ≈ 150 MiB (1,000 buses: 515 MiB), not counted.
 """
 
