@@ -2,8 +2,8 @@
 (``benchmarks/bench_e2e.make_study``, 60 devices, 6 scenarios) run in its own process; the
 peak is the process's high-water mark (``VmHWM``, reset after a warm-up run of the depot
 example that compiles numba and imports what the stages import lazily) over the RSS before
-``run_study``. Measured 2026-12-03: estimate 485 MiB, peak 291–306 MiB (warm; 359–366 MiB cold).
-Linux only (``/proc/self/clear_refs``)."""
+``run_study``. Measured 2026-12-03 on main 0e33300: estimate 485 MiB, peak 279 MiB (warm;
+341 MiB cold). Linux only (``/proc/self/clear_refs``)."""
 
 from __future__ import annotations
 
@@ -76,5 +76,5 @@ def test_estimate_holds_against_the_measured_peak(tmp_path):
     est = out["estimates"][0]
     est_b, peak_b = max(est["faults"], est["checks"]), out["peak_b"]
     assert 0 < out["rows"] <= est["rows"]
-    # never below the real peak, at most 2.5× it (485 / 291–306 MiB = 1.59–1.67, 2026-12-03)
+    # never below the real peak, at most 2.5× it (485 / 279 MiB = 1.74, 2026-12-03)
     assert peak_b <= est_b <= 2.5 * peak_b, (est_b / 2**20, peak_b / 2**20)
