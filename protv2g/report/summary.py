@@ -33,7 +33,7 @@ from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
-from protv2g.significant import SIGNIFICANT_DIGITS
+from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
@@ -137,8 +137,9 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
 
 
 def _num(value: Any) -> str:
-    """A float to 10 significant digits as in the cells (1/3: 0.3333333333), else as is."""
-    return format(value, f".{SIGNIFICANT_DIGITS}g") if isinstance(value, float) else str(value)
+    """A float as the report writes numbers in text (1/3: 0.3333333333, U+2212 minus:
+    :func:`protv2g.significant.number_text`), else as is."""
+    return number_text(value) if isinstance(value, float) else str(value)
 
 
 def _assumptions(w: Memo, result: StudyResult) -> None:
