@@ -119,10 +119,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "reverse flow, voltage and loading by scenario and step"),
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
-               "limiting_criterion", "limiting_device", "limiting_fault", "site_max_kw",
-               "limited", "note"),
+               "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
+               "site_max_kw", "limited", "note"),
               "largest export per site, participation and load level before the first "
-              "failing violation, and what limits it"),
+              "failing violation, and what limits it; limiting_basis: what the limiting "
+              "rows rest on (given, default: an OpenDSS default rating, todo: a drafted "
+              "value)"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
@@ -130,7 +132,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting by criterion", "tables:Hosting by criterion",
               ("site", "criterion", "status", "hosting_kw", "first_fail_kw",
                "hosting_chargers", "participation", "load_level", "limiting_device",
-               "limiting_fault", "site_max_kw", "limited", "per_axis", "note"),
+               "limiting_fault", "limiting_basis", "site_max_kw", "limited", "per_axis",
+               "note"),
               "per site and criterion, the export at which it first fails (lowest over the "
               "participation cases and load levels, each listed in per_axis; 'not "
               "applicable' where nothing was checked)"),
