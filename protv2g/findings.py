@@ -10,7 +10,9 @@ sub-rule that failed, e.g. C2's fuse saving vs. C2's fuse backup). Each finding 
 * how the margin moves with the export level (worst margin per total V2G export);
 * its attribution: ``caused by V2G`` (every row new), ``made worse by V2G`` (rows worse than
   the base case, or new rows beside pre-existing ones), ``pre-existing``, or ``not
-  attributed`` when no row says (rows without a base-case comparison);
+  attributed`` when no row says (rows without a base-case comparison); a C8 charging peak
+  says ``caused by charging`` / ``made worse by charging`` instead (vehicle load, there with
+  or without V2G export, :mod:`protv2g.checks.load`);
 * links to its evidence rows: every violation row gets an evidence id (``E0001``…); rows that
   differ only in load level (IEC 60909 fault currents do not depend on load) collapse into
   one evidence row listing the load levels.
@@ -49,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import CHARGING_PEAK
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings_rows import (
     collapse,
@@ -83,6 +86,15 @@ class Attribution:
     WORSE = "made worse by V2G"
     PRE_EXISTING = "pre-existing"
     UNKNOWN = "not attributed"
+    #: A C8 charging peak (:data:`protv2g.checks.load.CHARGING_PEAK`): vehicle load, there
+    #: with or without V2G export — new or worse against the base case because of charging.
+    CAUSED_CHARGING = "caused by charging"
+    WORSE_CHARGING = "made worse by charging"
+
+
+#: A charging peak's attribution in words of charging, not of V2G.
+_BY_CHARGING = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
+                Attribution.WORSE: Attribution.WORSE_CHARGING}
 
 
 #: Columns of the Findings table.
@@ -366,11 +378,14 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
+        attribution = _attribution(_distinct(given["attribution"], lo, hi))
+        if crit == "C8" and mech == CHARGING_PEAK:
+            attribution = _BY_CHARGING.get(attribution, attribution)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
             "status": str(w["status"]),
-            "attribution": _attribution(_distinct(given["attribution"], lo, hi)),
+            "attribution": attribution,
             "device": dev, "other_device": partner or _join(
                 _distinct(given["other_device"], lo, hi), 4),
             "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,

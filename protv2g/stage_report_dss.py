@@ -230,7 +230,8 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
     timed : DataFrame, optional
         The checks' :func:`device_times` of ``faults.device`` with both brackets' stages
         (``CheckContext.faults``, row by row the same): the findings' times are read from it
-        instead of timed again; ignored when its length differs.
+        instead of timed again; ignored when its length differs or it lacks the per-bracket
+        columns (``check_study``'s context lets them go once its criteria have read them).
 
     Returns
     -------
@@ -255,7 +256,8 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
     # IEEE 8500); a row's times depend on that row and its device only
     table = faults.device.iloc[at]
     st, high = faults.staged, faults.staged_high
-    if timed is not None and len(timed) == len(faults.device):
+    if timed is not None and len(timed) == len(faults.device) \
+            and bracket_column("t_op_s", "low") in timed.columns:
         both = timed.iloc[at]  # the checks timed every row with the same stages (#21)
     else:
         both = device_times(devices, table, st.take(at),

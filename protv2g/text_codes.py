@@ -23,13 +23,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from protv2g.violations import NOT_GIVEN_TEXT
 
-__all__ = ["ColumnCodes", "canonical_codes", "combine_codes", "given_codes", "numeric_codes",
-           "text_codes"]
+__all__ = ["ColumnCodes", "canonical_codes", "combine_code_stream", "combine_codes",
+           "given_codes", "numeric_codes", "text_codes"]
 
 
 def canonical_codes(codes: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,16 +123,34 @@ def combine_codes(*codes: np.ndarray) -> np.ndarray:
     -------
     ndarray of int64, shape (n,)
     """
-    out = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    return combine_code_stream(codes)
+
+
+def combine_code_stream(codes: Iterable[np.ndarray]) -> np.ndarray:
+    """:func:`combine_codes` of code columns taken one at a time from an iterable (a
+    generator making each column when asked holds one column at a time, not all: #21, the
+    attribution's nine key columns of 1.1 million rows at 10,000 buses).
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Zero rows when ``codes`` is empty.
+    """
+    out = None
     top = 1  # out < top
     for c in codes:
         c = np.asarray(c, dtype=np.int64)
+        if out is None:
+            out = np.zeros(len(c), dtype=np.int64)
         width = int(c.max()) + 1 if len(c) else 1
         if top * width >= 2 ** 62:  # renumber before the mixed radix overflows
             out = pd.factorize(out)[0].astype(np.int64)
             top = int(out.max()) + 1 if len(out) else 1
-        out = out * width + c
+        out *= width  # in place: the same values as ``out * width + c``
+        out += c
         top *= width
+    if out is None:
+        return np.zeros(0, dtype=np.int64)
     return pd.factorize(out)[0].astype(np.int64)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import protv2g
-from protv2g.checks import check_study
+from protv2g.checks import check_context, check_study
 from protv2g.checks._common import device_times, in_bracket
 from protv2g.checks.brackets import merge_rows
 from protv2g.checks.sympathetic import check_sympathetic
@@ -181,6 +181,13 @@ def depot_held(tmp_path_factory):
     return _depot(tmp_path_factory, faults=held_faults())
 
 
+def _timed(d):
+    """The checks' context of a ``_depot`` tuple with both brackets' time columns: the one
+    ``check_study`` returns lets them go once its criteria have read them (#21)."""
+    study, scenarios, faults, _ = d
+    return check_context(study, faults, None, scenarios)
+
+
 def _depot(tmp_path_factory, **sections):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -230,7 +237,7 @@ def test_default_high_bracket_is_the_sustained_limit_at_its_high_end(depot):
     i_fc = 2.0 * s_on_va / (np.sqrt(3) * 12.47e3)
     i_hi = 1.2 * s_on_va / (np.sqrt(3) * 12.47e3)      # 333.4 A
     assert hi.phase_a(np.array([row]))[:2, 0] == pytest.approx([i_fc, i_hi], rel=1e-3)
-    v, ctx = outcome.violations, outcome.context
+    v, ctx = outcome.violations, _timed(depot)
     assert v[(v.criterion == "C6") & (v.status == "fail")].empty
     f = ctx.faults
     r = f[(f.device == "R-F1") & (f.fault_bus_name == "F2-B03") & (f.fault_type == "SLG")
@@ -244,7 +251,7 @@ def test_c6_fires_when_the_first_cycle_is_held_and_says_so(depot_held):
     trips in 4.76 s, before R-F2 clears a 20 Ω ground fault on F2 (6.6 s at F2-B03)."""
     _, _, faults, outcome = depot_held
     assert faults.staged_high is None
-    v, ctx = outcome.violations, outcome.context
+    v, ctx = outcome.violations, _timed(depot_held)
     c6 = v[(v.criterion == "C6") & (v.status == "fail")]
     assert len(c6) and set(c6.bracket) == {"high"}
     assert check_sympathetic(in_bracket(ctx, "low")).query("status == 'fail'").empty
@@ -271,8 +278,8 @@ def test_pair_rows_carry_their_bracket(depot):
 
     key = ["criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary",
            "backup"]
-    hi = evaluate_pairs(in_bracket(outcome.context, "high")).set_index(key).margin_s
-    lo = evaluate_pairs(in_bracket(outcome.context, "low")).set_index(key).margin_s
+    hi = evaluate_pairs(in_bracket(_timed(depot), "high")).set_index(key).margin_s
+    lo = evaluate_pairs(in_bracket(_timed(depot), "low")).set_index(key).margin_s
     both = pd.concat([hi.rename("hi"), lo.rename("lo")], axis=1)
     kept = coord.set_index(key).margin_s
     common = both.dropna().index
@@ -305,7 +312,7 @@ def test_shared_pair_join_equals_each_brackets_own(depot):
     from protv2g.checks.coordination import PairTerms, evaluate_pairs
     from protv2g.checks.pairs import in_pair_bracket, merged
 
-    ctx = depot[3].context
+    ctx = _timed(depot)
     m = merged(ctx, brackets=("high", "low"))
     terms = PairTerms(ctx, m)
     for bracket in ("high", "low"):
@@ -314,3 +321,42 @@ def test_shared_pair_join_equals_each_brackets_own(depot):
         own = evaluate_pairs(b_ctx)
         assert len(own)
         pd.testing.assert_frame_equal(shared, own, rtol=1e-12, atol=1e-12)
+
+
+def test_check_study_lets_the_bracket_columns_go_once_read(depot):
+    """#21: the returned context keeps the plain (high-bracket) time columns, equal to the
+    full context's, without the per-bracket ones; C6 is the last criterion run in each
+    bracket; C9's directional table is cached before they go."""
+    from protv2g.checks._common import without_bracket_times
+    from protv2g.checks._times import BRACKET_TIME_COLUMNS, bracket_column
+    from protv2g.checks.brackets import last_bracket_reader
+    from protv2g.criteria import CATALOGUE
+
+    assert last_bracket_reader(CATALOGUE.values()) == "C6"
+    assert last_bracket_reader([]) == ""
+    got, full = depot[3].context, _timed(depot)
+    per_bracket = {bracket_column(k, b) for k in BRACKET_TIME_COLUMNS for b in ("low", "high")}
+    assert per_bracket <= set(full.faults.columns)
+    assert not per_bracket & set(got.faults.columns)
+    assert "directional" in got.cache
+    kept = [c for c in full.faults.columns if c not in per_bracket]
+    assert list(got.faults.columns) == kept
+    pd.testing.assert_frame_equal(got.faults, full.faults[kept], check_exact=True)
+    slim = without_bracket_times(full)
+    assert slim.faults.index is full.faults.index and slim.cache is full.cache
+    assert list(slim.faults.columns) == kept and without_bracket_times(slim) is slim
+
+
+def test_in_bracket_shares_the_bracket_arrays(depot):
+    """#21: the low bracket's context holds the low columns' arrays under the plain names (no
+    copy), the other columns as they are, the same index object."""
+    ctx = _timed(depot)
+    low = in_bracket(ctx, "low")
+    assert low.faults.index is ctx.faults.index
+    assert list(low.faults.columns) == list(ctx.faults.columns)
+    for k in ("t_op_s", "t_clear_s"):
+        assert np.shares_memory(low.faults[k].to_numpy(), ctx.faults[f"{k[:-2]}_low_s"].to_numpy())
+        assert low.faults[k].to_numpy() == pytest.approx(
+            ctx.faults[f"{k[:-2]}_low_s"].to_numpy(), nan_ok=True)
+    assert np.shares_memory(low.faults["i_phase_a"].to_numpy(),
+                            ctx.faults["i_phase_a"].to_numpy())

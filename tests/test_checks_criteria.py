@@ -229,19 +229,22 @@ def test_c8_load_current_margin(hand) -> None:
 
 
 def test_c8_row_says_which_peak_and_the_charging_behind_it(hand) -> None:
-    # #19: a charging peak is an import peak; its row carries the sites' charging at that
-    # step (the flow's site table) and the step's time and load, for the finding's trend
-    from protv2g.checks.load import EXPORT_PEAK, IMPORT_PEAK
+    # #19: a charging peak's row carries the sites' charging at that step (the flow's site
+    # table) and the step's time and load, for the finding's trend. trust_checks: it is its
+    # own peak type now (CHARGING_PEAK, was IMPORT_PEAK), counts only the sites behind the
+    # device, each capped at its charger rating (the hand study's "site": 10 × 100 kW, so the
+    # 6,000 kW drawn in the table counts 1,000 kW; "depot" is no site of this study)
+    from protv2g.checks.load import CHARGING_PEAK, EXPORT_PEAK
 
     t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))
     flow = _flow_ok()
     flow["device"].loc[0, ["i_a", "p_mw"]] = [300.0, 6.5]  # import 6.5 MW, 300 A > 266.7 A
     flow["device"] = flow["device"].assign(time_h=20.0, load_fraction=0.9)
-    flow["sites"] = pd.DataFrame({"scenario": BASE, "step": 0, "site": ["depot", "campus"],
-                                  "p_kw": [-6000.0, 500.0]})  # depot charges, campus exports
+    flow["sites"] = pd.DataFrame({"scenario": BASE, "step": 0, "site": ["site", "depot"],
+                                  "p_kw": [-6000.0, -500.0]})
     row = crit(run(hand, t, flow)[0], "C8").iloc[0]
-    assert row.mechanism == IMPORT_PEAK
-    assert row.p_charging_kw == pytest.approx(6000.0)  # charging only, not the export
+    assert row.mechanism == CHARGING_PEAK
+    assert row.p_charging_kw == pytest.approx(1000.0)  # capped at the site's rating
     assert (row.time_h, row.load_fraction) == (pytest.approx(20.0), pytest.approx(0.9))
     flow["device"].loc[0, "p_mw"] = -6.5  # the same current exported
     assert crit(run(hand, t, flow)[0], "C8").iloc[0].mechanism == EXPORT_PEAK

@@ -105,3 +105,21 @@ def test_dense_ranks_are_numpy_unique(span):
         np.testing.assert_array_equal(combined, want_c)
         np.testing.assert_array_equal(fault, want_f.reshape(-1))
         assert combined.dtype == want_c.dtype and fault.dtype == np.int64
+
+
+def test_rows_of_by_binary_search_as_by_index(ctx) -> None:
+    """#21: rows_of looks the (fault, device) pairs up in the sorted pair keys; the same rows
+    as ``pd.Index(pairs).get_indexer``, -1 for absent pairs and negative device codes; a
+    hand-made FaultKeys without the sorted pairs gives the same."""
+    import dataclasses
+
+    k = keys_of(ctx)
+    n = len(k.names)
+    index = pd.Index(k.fault * n + k.device)
+    rng = np.random.default_rng(3)
+    fault = np.concatenate([rng.integers(-1, k.n_faults + 2, 400), k.fault[:50]])
+    device = np.concatenate([rng.integers(-1, n + 1, 400), k.device[:50]])
+    want = np.where(device < 0, -1, index.get_indexer(fault * n + device))
+    assert (k.rows_of(fault, device) == want).all()
+    bare = dataclasses.replace(k, pair_sorted=None, pair_order=None)
+    assert (bare.rows_of(fault, device) == want).all()

@@ -250,3 +250,23 @@ def test_as_text_and_distinct_values_as_pandas(values) -> None:
     num = pd.Series(np.arange(len(values)) % 3, name="n")
     pd.testing.assert_series_equal(as_text(num), num.astype(str), check_exact=True)
     assert distinct_values(num) == list(num.unique())
+
+
+def test_key_codes_of_a_generator_equal_the_list_and_the_old_combination():
+    """#21: key_codes and combine_code_stream take the columns one at a time (a generator);
+    the codes equal those of the list and the mixed radix written out (renumbering past
+    2**62 included)."""
+    from protv2g.checks._rows import key_codes
+    from protv2g.text_codes import combine_code_stream, combine_codes
+
+    rng = np.random.default_rng(5)
+    for n, k, hi in ((0, 3, 4), (1, 2, 3), (500, 4, 7), (2000, 9, 2**20), (300, 5, 2**40)):
+        cols = [rng.integers(-3, hi, n) for _ in range(k)]
+        want = key_codes(list(cols))
+        assert key_codes(c for c in cols).tolist() == want.tolist()
+        # the groups are those of the tuples, numbered by first appearance
+        tuples = list(zip(*(c.tolist() for c in cols), strict=True)) if n else []
+        assert want.tolist() == pd.factorize(pd.Series(tuples, dtype=object))[0].tolist()
+        codes = [c - c.min() if n else c for c in cols]
+        assert combine_code_stream(iter(codes)).tolist() == combine_codes(*codes).tolist()
+    assert combine_code_stream(iter([])).tolist() == []

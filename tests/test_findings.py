@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from protv2g import load_study, run_study
+from protv2g.checks.load import CHARGING_PEAK
 from protv2g.findings import PAIR_CRITERIA, Attribution, build_findings
 from protv2g.report.derived import UNIT_FORMATS, result_findings
 from protv2g.violations import STATUS_ORDER, is_given, status_mask
@@ -88,7 +89,12 @@ def test_attribution_and_status_are_the_worst_of_the_rows(depot):
     for row in f.findings.itertuples(index=False):
         rows = _rows_of(f.evidence, row.finding)
         att = frozenset(str(a) for a in rows["attribution"] if is_given(a))
-        assert row.attribution == _ATTRIBUTION.get(att, Attribution.WORSE), row.finding
+        expect = _ATTRIBUTION.get(att, Attribution.WORSE)
+        if row.criterion == "C8" and row.mechanism == CHARGING_PEAK:
+            # trust_checks: a charging peak is vehicle load, said in words of charging
+            expect = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
+                      Attribution.WORSE: Attribution.WORSE_CHARGING}.get(expect, expect)
+        assert row.attribution == expect, row.finding
         # never called pre-existing while one of its rows is new or worse with V2G
         assert (row.attribution == Attribution.PRE_EXISTING) == (att == {"pre-existing"})
         worst_status = min(rows["status"].astype(str), key=STATUS_ORDER.__getitem__)
@@ -152,12 +158,13 @@ def test_charging_peak_is_trended_by_charging_at_its_day_step():
 
 
 def test_depot_charging_finding_names_the_day_and_its_charging(depot):
-    from protv2g.checks.load import IMPORT_PEAK
-
+    # trust_checks: the depot's evening peak is typed CHARGING_PEAK (was IMPORT_PEAK) and
+    # attributed to charging, not to V2G
     result, f = depot
     c8 = f.findings[(f.findings["criterion"] == "C8")
-                    & (f.findings["mechanism"] == IMPORT_PEAK)]
+                    & (f.findings["mechanism"] == CHARGING_PEAK)]
     assert len(c8) == 1
+    assert c8["attribution"].item() == Attribution.CAUSED_CHARGING
     r = c8.iloc[0]
     assert r["worst_scenario"].startswith("day/") and "export" not in r["export_trend"]
     assert "with charging" in r["export_trend"] and r["load_levels"].startswith("day ")

@@ -15,7 +15,8 @@ import pytest
 
 from protv2g import load_study
 from protv2g.checks import run_checks
-from protv2g.findings import build_findings
+from protv2g.checks.load import CHARGING_PEAK, EXPORT_PEAK
+from protv2g.findings import Attribution, build_findings
 from protv2g.pipeline import fault_tables, study_flow
 from protv2g.recommend import Change, Family, apply_to_study, candidates, recommend, write_study
 from protv2g.scenarios import build_scenarios, scenario_table
@@ -32,7 +33,8 @@ def depot():
         scenarios = build_scenarios(study.document)
         faults = fault_tables(study, scenarios)
         flow = study_flow(study)
-        flow_tables = {"device": flow.devices, "bus": flow.buses, "branch": flow.branches}
+        flow_tables = {"device": flow.devices, "bus": flow.buses, "branch": flow.branches,
+                       "sites": flow.sites}  # the sites type C8's charging peak
         v, coord = run_checks(study, faults.device, flow_tables, scenarios)
         rec = recommend(study, faults.device, flow, scenarios=scenarios)
     return dict(study=study, scenarios=scenarios, faults=faults, flow=flow_tables,
@@ -85,14 +87,18 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
     assert reclose.new[0] > 2.0 + 0.5  # cease-to-energise 2 s + margin 0.5 s (IEEE 1547)
     assert reclose.new[0] == pytest.approx(3.0)
 
-    # verified independently: the pickup change alone clears every C6 and C8 failure and
-    # the reclose change alone every C10 failure, each without a new failing row elsewhere
+    # verified independently: the pickup change alone clears the C8 export peak and the
+    # reclose change alone every C10 failure, each without a new failing row elsewhere.
+    # trust_checks: the pickup is raised for the export peak only (400 → 500 A, was 600 A
+    # for the charging peak, which gets no pickup raise and stays: manage the charging)
     v0, _ = depot["violations"], None
     fails0 = v0[status_mask(v0, "fail")]
     assert {"C6", "C8", "C10"} <= set(fails0["criterion"])
     v1, _ = _rerun(depot, [pickup])
     f1 = v1[status_mask(v1, "fail")]
-    assert not f1["criterion"].isin(["C4", "C6", "C8"]).any()
+    c8 = f1[f1["criterion"] == "C8"]
+    assert not f1["criterion"].eq("C4").any()
+    assert len(c8) and (c8["mechanism"] == CHARGING_PEAK).all()
     v2, _ = _rerun(depot, [reclose])
     assert not v2[status_mask(v2, "fail")]["criterion"].eq("C10").any()
     keys = ["criterion", "device", "other_device"]
@@ -101,20 +107,24 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
         after = set(map(tuple, v[status_mask(v, "fail")][keys].astype(str).to_numpy()))
         assert after <= before  # no new failing problem
 
-    # the combined changes leave no failing finding caused or made worse by V2G
+    # the combined changes leave no failing finding caused or made worse by V2G (the
+    # charging peak is attributed to charging: no setting change is proposed for it)
     after = rec.after.findings
-    assert not ((after["status"] == "fail") & (after["attribution"] != "pre-existing")).any()
+    assert not ((after["status"] == "fail") & after["attribution"].isin(
+        [Attribution.CAUSED, Attribution.WORSE])).any()
 
 
 def test_pickup_is_the_smallest_that_clears_load(depot):
-    """C8: largest load current 381 A (charging peak, day/firm) × 1.5 = 572 A needs a pickup
-    above it; in 50 A steps the smallest is 600 A (a 550 A pickup leaves C8 failing)."""
+    """C8: the export peak 327 A (firm/light/100%) × 1.5 = 491 A needs a pickup above it; in
+    50 A steps the smallest is 500 A (a 450 A pickup leaves the export peak failing).
+    trust_checks: was 600 A for the 381 A charging peak, which gets no pickup raise now."""
     rec = depot["rec"]
     pickup = next(c for c in rec.changes if (c.name, c.field) == ("R-F1", "pickup_a"))
-    assert pickup.new == pytest.approx(600.0)
-    smaller = Change("devices", "R-F1", "pickup_a", 400, 550.0, Family.PICKUP, 0.0)
+    assert pickup.new == pytest.approx(500.0)
+    smaller = Change("devices", "R-F1", "pickup_a", 400, 450.0, Family.PICKUP, 0.0)
     v, _ = _rerun(depot, [smaller])
-    assert v[status_mask(v, "fail")]["criterion"].eq("C8").any()
+    fails = v[status_mask(v, "fail")]
+    assert (fails[fails["criterion"] == "C8"]["mechanism"] == EXPORT_PEAK).any()
 
 
 def test_candidates_smallest_first_and_closed_families(depot):
@@ -142,7 +152,7 @@ def test_apply_keeps_comments_and_loads(depot, tmp_path):
     assert (tmp_path / "feeder.json").is_file()  # copied: a study reads only its folder
     fixed = load_study(tmp_path / "fixed.yaml")
     r_f1 = next(d for d in fixed.document.devices if d.name == "R-F1")
-    assert r_f1.pickup_a == pytest.approx(600.0)
+    assert r_f1.pickup_a == pytest.approx(500.0)  # trust_checks: the export peak's (was 600)
     rc = next(d for d in fixed.document.devices if d.name == "RC-F1")
     assert rc.reclose_intervals_s[0] == pytest.approx(3.0)
 

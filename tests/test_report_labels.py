@@ -116,7 +116,9 @@ def test_the_review_rows_now_name_ground_elements(pairs):
     assert r.min_fault == "SLG F1-LAT2-B2 (min)"
     assert r.i_primary_min_a < 280.0 and r.i_backup_min_a < 400.0
     assert r.t_primary_min_s == pytest.approx(1.10, abs=0.01)
-    assert r.elements_min == "RC-F1 delayed G, R-F1 51G"
+    # trust_checks: the Pair coordination sheet names a ground element with the current it
+    # runs on, "51G (3I0)"
+    assert r.elements_min == "RC-F1 delayed G (3I0), R-F1 51G (3I0)"
 
 
 def test_charger_stages_and_scenarios_print_engineering_numbers(depot_result, depot_workbook):
@@ -186,7 +188,9 @@ def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, d
     # element stands beside a 3I0 it can see
     from protv2g.report.derived import EVIDENCE_NAMED_PER_FINDING
 
-    pair = ev[ev["Criterion"].isin(["C1", "C2", "C3", "C4"])]
+    # trust_checks: C2's range-shrink rows (one per pair and scenario, no fault) time no
+    # element: only the rows at a fault are named
+    pair = ev[ev["Criterion"].isin(["C1", "C2", "C3", "C4"]) & ev["Fault bus"].notna()]
     named = pair["Elements"].fillna("").str.len().gt(0)
     per_finding = pair.assign(named=named).groupby("Finding").named.sum()
     sizes = pair.groupby("Finding").size()

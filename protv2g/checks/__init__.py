@@ -49,10 +49,22 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, build_context, concat, could_not
+from protv2g.checks._common import (
+    CheckContext,
+    build_context,
+    concat_owned,
+    could_not,
+    without_bracket_times,
+)
 from protv2g.checks.attribution import attribute, base_scenarios
-from protv2g.checks.brackets import pairs_in_brackets, run_family
+from protv2g.checks.brackets import (
+    BRACKETED,
+    last_bracket_reader,
+    pairs_in_brackets,
+    run_family,
+)
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
+from protv2g.checks.directional import directional_table
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
@@ -67,6 +79,22 @@ __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFuncti
 
 #: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
 FamilyFunction = Callable[[CheckContext], pd.DataFrame]
+
+#: Families evaluated before the others (their rows still placed in catalogue order): C7's
+#: X/R builds the maximum case's sequence network and its LU (≈ 180 MB at 10,000 buses),
+#: the checks' peak when it ran beside C5's 409,682 rows (#21); it reads the context alone.
+EVALUATED_FIRST = frozenset({"duty"})
+
+
+def _evaluation_rank(criterion: Criterion) -> int:
+    """When :func:`check_study` evaluates a criterion: :data:`EVALUATED_FIRST` families
+    (0), then the criteria judged in both brackets (1; after the last that runs in each
+    bracket the per-bracket time columns are let go), then the others (2); catalogue order
+    within each (#21: C5's rows and messages, ≈ 240 MB at 10,000 buses, were made while the
+    low bracket's times were still held)."""
+    if criterion.family in EVALUATED_FIRST:
+        return 0
+    return 1 if criterion.id in BRACKETED else 2
 
 def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
                scenarios: Sequence[Scenario] | None = None
@@ -111,7 +139,10 @@ def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
 
 class CheckOutcome(NamedTuple):
     """What :func:`check_study` returns: the two tables of :func:`run_checks` and the context
-    they were evaluated on (its ``cache`` holds the directional table)."""
+    they were evaluated on (its ``cache`` holds the directional table; its fault table the
+    plain time columns — the high bracket — without the per-bracket ``<time>_low_s`` /
+    ``<time>_high_s``, let go once used: :func:`protv2g.checks._common.
+    without_bracket_times`)."""
 
     violations: pd.DataFrame
     coordination: pd.DataFrame
@@ -127,19 +158,32 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     ctx = check_context(study, fault_result, flow_result, scenarios)
     coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
-    parts = []
+    # C9's table, judged in both brackets, made now and kept in ``ctx.cache``: after the last
+    # criterion run in each bracket (C6) the per-bracket time columns are let go (#21: the
+    # low bracket's ≈ 100 MiB at 10,000 buses were held through C7's peak and to the end)
+    if ctx.faults is not None:  # C9 needs the fault table; without it nothing is cached
+        directional_table(ctx)
+    crits = list(CATALOGUE.values())
+    # the rows of each criterion kept at its place in the catalogue, whatever the order of
+    # evaluation (:data:`EVALUATED_FIRST`)
+    parts: list[pd.DataFrame | None] = [None] * len(crits)
+    evaluation = sorted(range(len(crits)), key=lambda k: _evaluation_rank(crits[k]))
+    last = last_bracket_reader(crits[k] for k in evaluation)
     done: set[tuple[str, str]] = set()
-    for crit in CATALOGUE.values():
+    for k in evaluation:
+        crit = crits[k]
         missing = _missing_needs(ctx, crit)
-        if missing:
-            parts.append(could_not(crit.id, missing))
-            continue
         key = (crit.family, crit.function)
-        if key not in done:  # several criteria may share one family function
+        if missing:
+            parts[k] = could_not(crit.id, missing)
+        elif key not in done:  # several criteria may share one family function
             done.add(key)
-            parts.append(run_family(ctx, crit, family_function(crit)))
-    v = concat(parts)
-    parts.clear()  # the families' frames, copied by the concatenation (#21)
+            parts[k] = run_family(ctx, crit, family_function(crit))
+        if crit.id == last:
+            ctx = without_bracket_times(ctx)
+    parts = [p for p in parts if p is not None]
+    v = concat_owned(parts)  # column by column, each family's column let go once copied
+    parts.clear()  # the families' frames, emptied by the concatenation (#21)
     v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
         # the order found on the three sort keys alone, the rows taken once (#21: the

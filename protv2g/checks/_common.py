@@ -62,7 +62,7 @@ from protv2g.violations import CheckStatus
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
            "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable",
-           "concat_owned"]
+           "concat_owned", "without_bracket_times"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names"})
@@ -260,13 +260,41 @@ def in_bracket(ctx: CheckContext, bracket: Bracket) -> CheckContext:
         raise ValueError(f"unknown bracket {bracket!r}; allowed: 'low', 'high'")
     if ctx.faults is None or ctx.bracket == bracket:
         return dataclasses.replace(ctx, bracket=bracket)
-    f = ctx.faults.copy(deep=False)
-    for k in BRACKET_TIME_COLUMNS:
-        col = bracket_column(k, bracket)
-        if col in f.columns:
-            f[k] = f[col].to_numpy()
+    f = ctx.faults
+    times = {k: f[bracket_column(k, bracket)].to_numpy() for k in BRACKET_TIME_COLUMNS
+             if bracket_column(k, bracket) in f.columns}
+    if f.columns.has_duplicates:
+        f = f.copy(deep=False)
+        for k, v in times.items():
+            f[k] = v
+    else:  # the bracket's arrays themselves under the plain names, the other columns as
+        # they are, the same index object (#21: ``f[k] = …`` copied each: the low bracket's
+        # context held a third copy of its 7 time columns, ≈ 100 MiB at 10,000 buses)
+        data = {c: f[c] for c in f.columns}
+        data.update(times)
+        f = pd.DataFrame(data, index=f.index, copy=False,
+                         columns=[*f.columns, *(k for k in times if k not in f.columns)])
     return dataclasses.replace(ctx, faults=f, bracket=bracket, coordination=None,
                                cache={k: v for k, v in ctx.cache.items() if k in SHARED_CACHE})
+
+
+def without_bracket_times(ctx: CheckContext) -> CheckContext:
+    """The context with its fault table's per-bracket time columns (``t_op_low_s``,
+    ``t_op_high_s`` … of :data:`BRACKET_TIME_COLUMNS`) dropped, the plain names (the
+    context's own bracket) kept: for the criteria that run after the last reader of both
+    brackets (#21: the low bracket's 7 columns, ≈ 100 MiB at 10,000 buses, were held to the
+    end of the checks). A shallow copy: the same index object (:func:`protv2g.checks._keys.
+    keys_of`), the same cache."""
+    if ctx.faults is None:
+        return ctx
+    drop = [bracket_column(k, b) for k in BRACKET_TIME_COLUMNS for b in ("low", "high")]
+    drop = [c for c in drop if c in ctx.faults.columns]
+    if not drop:
+        return ctx
+    f = ctx.faults.copy(deep=False)
+    for c in drop:
+        del f[c]
+    return dataclasses.replace(ctx, faults=f)
 
 
 # ------------------------------------------------------------------ context
@@ -382,20 +410,28 @@ def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """:func:`concat` of frames nothing else holds, column by column, each dropped once
-    copied (emptied): held once, not twice (#21: C5's rows at 10,000 buses, +88 MiB). With
-    the same columns and NumPy dtypes in all, each column is the arrays one after the other
-    as :func:`pandas.concat` makes it; otherwise :func:`concat` (pandas' dtype rules)."""
+    copied (emptied): held once, not twice (#21: C5's rows at 10,000 buses, +88 MiB; the
+    criteria's rows in :func:`protv2g.checks.check_study`, ≈ 120 MB). With the same columns
+    in all, a column of one NumPy dtype in every frame is the arrays one after the other as
+    :func:`pandas.concat` makes it, any other column pandas' concatenation of that column
+    alone (its dtype rules are column by column); other frames: :func:`concat`."""
     frames = [f for f in frames if f is not None and len(f)]
     if len(frames) < 2:
         return concat(frames)
-    first = frames[0]
-    if first.columns.has_duplicates or not all(isinstance(d, np.dtype) for d in first.dtypes) \
-            or any(not (f.columns.equals(first.columns) and f.dtypes.equals(first.dtypes))
-                   for f in frames):
+    columns = list(frames[0].columns)
+    if frames[0].columns.has_duplicates or any(list(f.columns) != columns for f in frames):
         return concat(frames)
-    data = {c: np.concatenate([f.pop(c).to_numpy() for f in frames])
-            for c in list(first.columns)}
-    return pd.DataFrame(data, copy=False)
+    data = {}
+    for c in columns:
+        dtypes = [f[c].dtype for f in frames]
+        if all(isinstance(d, np.dtype) and d == dtypes[0] for d in dtypes):
+            data[c] = np.concatenate([f.pop(c).to_numpy() for f in frames])
+        else:
+            col = pd.concat([f[[c]] for f in frames], ignore_index=True)[c]
+            data[c] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
+            for f in frames:
+                del f[c]
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def fmt_s(t: float) -> str:

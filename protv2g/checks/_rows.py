@@ -14,13 +14,13 @@ a device backs up several primaries at the same fault, so most rows of a device 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.text_codes import combine_codes
+from protv2g.text_codes import combine_code_stream
 
 __all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
            "twin_blocks", "factorize_all", "factorize_runs", "as_text", "distinct_values"]
@@ -125,13 +125,14 @@ def labels_by_key(*parts: Any) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)
 
 
-def key_codes(columns: list[np.ndarray]) -> np.ndarray:
+def key_codes(columns: Iterable[np.ndarray]) -> np.ndarray:
     """One integer per row for the tuple of its values in ``columns`` (NaN, None equal to
     themselves, as ``groupby(dropna=False)``), numbered by first appearance: each column
     coded (an integer column by its offset from its minimum, others factorised), then
-    combined in mixed radix by :func:`protv2g.text_codes.combine_codes` (#21: two
-    factorisations per column, 0.4 s for the attribution's 18 columns at 10,000 buses)."""
-    return combine_codes(*(_column_codes(values) for values in columns))
+    combined in mixed radix by :func:`protv2g.text_codes.combine_code_stream` (#21: two
+    factorisations per column, 0.4 s for the attribution's 18 columns at 10,000 buses).
+    ``columns`` may be a generator: each column is then made, coded and let go in turn."""
+    return combine_code_stream(_column_codes(values) for values in columns)
 
 
 def _column_codes(values: np.ndarray) -> np.ndarray:

@@ -51,13 +51,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import key_codes
+from protv2g.checks._rows import factorize_runs, key_codes
 from protv2g.text_codes import text_codes
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
@@ -130,7 +131,9 @@ def _filled_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     missing cells by its distinct values, any other through :func:`text_codes`."""
     x = values.to_numpy()
     if x.dtype == object:
-        codes, uniques = pd.factorize(x)  # missing cells: -1
+        # by runs of equal neighbours (#21: the column is "" but for a few presets; hashing
+        # its 472,765 cells at 10,000 buses was attribution's peak, +28 MB)
+        codes, uniques = factorize_runs(x)  # missing cells: -1
         texts = np.asarray(uniques, dtype=object)
         if all(type(t) is str for t in texts.tolist()):
             return np.where(codes < 0, len(texts), codes), np.append(texts, "").astype(object)
@@ -150,7 +153,10 @@ class _Codes:
 
     def __init__(self, values: pd.Series) -> None:
         # by the distinct values: a column holding None is not written out row by row (#21)
-        self.rows, texts = text_codes(values)
+        rows, texts = text_codes(values)
+        # int32 where they fit: one column of codes per key column is held through the
+        # attribution (#21: 8 × 472,765 rows at 10,000 buses); joined as int64 codes
+        self.rows = rows.astype(np.int32) if len(texts) < 2**31 else rows
         self.index = pd.Index(texts, dtype=object)
 
     def of(self, values: pd.Series, rows: np.ndarray, absent: int) -> np.ndarray:
@@ -186,16 +192,17 @@ class _ScenarioCodes:
         return np.where(c < 0, absent, c)
 
 
-def _smallest_by_key(left: list[np.ndarray], right: list[np.ndarray], margin: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``left``, the smallest ``margin`` (NaN skipped; NaN when all are) of the
-    ``right`` rows with the same key, and how many there are (0: none): ``left`` and
-    ``right`` are the key columns as integer codes (:class:`_Codes`; a text absent on one
-    side coded apart from the other's, ``-1`` / ``-2``). The same as joining the texts
-    (#21: a ``groupby`` and a ``merge`` on nine text keys, ≈ 2 s for the 472,765 rows of the
-    10,000-bus study)."""
-    n = len(left[0])
-    code = key_codes([np.concatenate([a, b]) for a, b in zip(left, right, strict=True)])
+def _smallest_by_key(n: int, pairs: Iterable[tuple[np.ndarray, np.ndarray]],
+                     margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the ``n`` left rows, the smallest ``margin`` (NaN skipped; NaN when all
+    are) of the right rows with the same key, and how many there are (0: none): ``pairs``
+    gives each key column's integer codes on the left and on the right rows (:class:`_Codes`;
+    a text absent on one side coded apart from the other's, ``-1`` / ``-2``), one column
+    after the other — a generator makes, joins and lets go each in turn (#21: the nine
+    columns of both sides and their joined codes were held at once, attribution's peak at
+    10,000 buses). The same as joining the texts (#21: a ``groupby`` and a ``merge`` on nine
+    text keys, ≈ 2 s for the 472,765 rows of the 10,000-bus study)."""
+    code = key_codes(np.concatenate([a, b]) for a, b in pairs)
     at, of = code[:n], code[n:]
     k = int(code.max()) + 1 if len(code) else 0
     count = np.bincount(of, minlength=k)
@@ -252,8 +259,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     codes = {c: _Codes(v[c]) for c in key}
     ref = np.flatnonzero(sc.per_row(sc.own == sc.base))
     bm, n_ref = _smallest_by_key(
-        [*(codes[c].rows for c in key), base_at],
-        [*(codes[c].rows[ref] for c in key), scen_at[ref]],
+        len(v), chain(((codes[c].rows, codes[c].rows[ref]) for c in key),
+                      [(base_at, scen_at[ref])]),
         pd.to_numeric(v["margin"].iloc[ref], errors="coerce").to_numpy(float))
     had = (n_ref > 0) & ~no_base
     pm = np.full(len(v), np.nan)  # margin of a passing base row
@@ -262,12 +269,12 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         bsc = _ScenarioCodes(base_margins.scenario, base_of)
         in_base = np.flatnonzero(bsc.per_row(bsc.base_text == bsc.text))
         pmj, _ = _smallest_by_key(
-            [*(codes[c].rows for c in bk), base_at],
-            [*(codes[c].of(base_margins[c], in_base, -2) for c in bk),
-             sc.of(bsc.text, -2)[bsc.codes[in_base]]],
+            len(v), chain(((codes[c].rows, codes[c].of(base_margins[c], in_base, -2))
+                           for c in bk), [(base_at, sc.of(bsc.text, -2)[bsc.codes[in_base]])]),
             pd.to_numeric(base_margins["margin"].iloc[in_base], errors="coerce").to_numpy(
                 float))
         pm = np.where(had | no_base, np.nan, pmj)
+    del codes  # the key columns' codes, let go before the attribution texts are coded (#21)
     passed = np.isfinite(pm) & ~is_base
     m_base = np.where(had, bm, pm)
     tol = pd.to_numeric(v.tolerance, errors="coerce").to_numpy(dtype=float)

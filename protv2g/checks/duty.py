@@ -1,4 +1,10 @@
-"""C7 element fault current (interrupting duty) at the device's terminals, with X/R.
+"""C7 interrupting duty and V2G fault-level change at the device's terminals, with X/R.
+
+Two bases, both on every row: the **rating duty** (the current the device must interrupt
+against its interrupting rating, a ``fail`` above it, ``mechanism`` :data:`RATING_DUTY`) and
+the **change against no V2G** (the same device's largest current in the base case, a
+``warn`` when V2G raises it by more than ``v2g_change_fraction``, ``mechanism``
+:data:`LEVEL_CHANGE`). A row of either kind states the other basis too.
 
 For every device, scenario and maximum case, the largest phase current it carries for any
 fault — the faults include the close-in position just past the device
@@ -70,6 +76,8 @@ from protv2g.checks.asymmetry import (
 )
 from protv2g.checks.converter_sum import IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
+from protv2g.checks.duty_rows import base_ka as _base_ka
+from protv2g.checks.duty_rows import change_text as _change_text
 from protv2g.checks.duty_rows import duty_twins, rated_and_case_rows, with_twin_scenarios
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
@@ -278,6 +286,11 @@ def _basis_text(r: Any) -> str:
     return f"{_sym_text(r)} at X/R {r.x_r:.1f} ≤ {r.rating_x_r:g}"
 
 
+#: ``mechanism`` of C7's two bases.
+RATING_DUTY = "rating duty: above the interrupting rating"
+LEVEL_CHANGE = "fault-level change against no V2G"
+
+
 def check_duty(ctx: CheckContext) -> pd.DataFrame:
     """C7 violation rows (see the module docstring)."""
     names = [d.name for d in ctx.study.document.devices]
@@ -312,12 +325,14 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]
+    # V2G change of the largest symmetrical current against the base case, every row
+    i_base = _base_ka(w, ctx.base_of)
     if len(bad):
         msgs = [f"{r.device} must interrupt {_basis_text(r)} (peak {r.ip_ka:.1f} kA) for "
                 f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
                 f"{ctx.export_text(r.scenario)}, above its {r.rating_basis} rating of "
-                f"{lm:.2f} kA" for r, lm in zip(bad.itertuples(index=False), lim_bad,
-                                                 strict=True)]
+                f"{lm:.2f} kA{_change_text(r.i_max_ka, ib)}" for r, lm, ib in
+                zip(bad.itertuples(index=False), lim_bad, i_base[over], strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -326,24 +341,20 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             margin=lim_bad - bad.i_duty_ka.to_numpy(), limit=lim_bad, tolerance=0.0,
             rule=[f"interrupting rating ({b}), valid to X/R (value)" for b in
                   bad.rating_basis], rule_value=bad.rating_x_r.to_numpy(),
-            rule_source=_DUTY_SOURCE,
+            rule_source=_DUTY_SOURCE, mechanism=RATING_DUTY,
             data_boundary="inside", message=msgs))
-    # V2G increase of the largest symmetrical current against the base case
-    base = w[w.scenario == w.scenario.map(ctx.base_of)][["device", "case", "scenario",
-                                                         "i_max_ka"]]
-    base = base.rename(columns={"scenario": "_base", "i_max_ka": "i_base_ka"})
-    j = w.assign(_base=w.scenario.map(ctx.base_of))
-    j = j[(j.scenario != j._base) & (j._base != "")].merge(base, on=["device", "case", "_base"])
     frac = ctx.thresholds.v2g_change_fraction
     with np.errstate(divide="ignore", invalid="ignore"):
-        rise = (j.i_max_ka / j.i_base_ka - 1.0).to_numpy()
-    up = j[rise > frac + 1e-12]
-    rise = rise[rise > frac + 1e-12]
+        rise_all = w.i_max_ka.to_numpy() / i_base - 1.0
+    is_up = rise_all > frac + 1e-12  # NaN (a base row, no base row) is never up
+    up, rise = w[is_up].assign(i_base_ka=i_base[is_up]), rise_all[is_up]
     if len(up):
         msgs = [f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
                 f"{r.i_max_ka:.2f} kA (from {r.i_base_ka:.2f} kA{_phasor_note(r)}) "
-                f"{ctx.export_text(r.scenario)}" for r, x in zip(up.itertuples(index=False),
-                                                                  rise, strict=True)]
+                f"{ctx.export_text(r.scenario)}; rating duty {r.i_duty_ka:.2f} kA = "
+                f"{r.i_duty_ka / lm:.0%} of its {r.rating_basis} rating {lm:.2f} kA"
+                for r, x, lm in zip(up.itertuples(index=False), rise, lim[is_up],
+                                    strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.WARN, frame=up, margin_unit=MarginUnit.FRACTION,
             scenario=up.scenario.to_numpy(),
@@ -351,7 +362,7 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             case=up.case.to_numpy(), device=up.device.to_numpy(),
             i_device_a=1000.0 * up.i_max_ka.to_numpy(),
             i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
-            tolerance=0.0, message=msgs))
+            tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
     return concat(rows)
 
 

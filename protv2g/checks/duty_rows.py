@@ -16,7 +16,7 @@ from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
-           "with_twin_scenarios", "rated_and_case_rows"]
+           "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -125,3 +125,24 @@ def rated_and_case_rows(faults: pd.DataFrame, keys: FaultKeys | None, rated: Seq
     of_fault = is_case[keys.combined % max(len(levels), 1)] if len(levels) else \
         np.zeros(len(keys.combined), dtype=bool)
     return keys.names.isin(rated)[keys.device], of_fault[keys.fault]
+
+
+def base_ka(w: pd.DataFrame, base_of: dict[str, str]) -> np.ndarray:
+    """The base case's largest symmetrical current (kA) of each row's device and case, NaN
+    for a base-case row and where the base case has none."""
+    base = w[w.scenario == w.scenario.map(base_of)][["device", "case", "scenario",
+                                                     "i_max_ka"]]
+    base = base.rename(columns={"scenario": "_base", "i_max_ka": "_i_base"})
+    base = base.drop_duplicates(["device", "case", "_base"])
+    key = w[["device", "case"]].assign(_base=w.scenario.map(base_of).fillna("").to_numpy())
+    out = key.merge(base, on=["device", "case", "_base"], how="left")["_i_base"].to_numpy(
+        float)
+    out[(w.scenario.to_numpy() == key._base.to_numpy())] = np.nan
+    return out
+
+
+def change_text(i_ka: float, i_base_ka: float) -> str:
+    """``"; +4 % against no V2G (2.10 kA)"`` (empty for a base-case row)."""
+    if not np.isfinite(i_base_ka) or i_base_ka <= 0:
+        return ""
+    return f"; {i_ka / i_base_ka - 1.0:+.0%} against no V2G ({i_base_ka:.2f} kA)"

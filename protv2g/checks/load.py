@@ -1,23 +1,36 @@
 """C8 load pickup margin: the largest load current in either direction stays below pickup / k.
 
 From the power-flow device table (``scenario, step, device, i_a, …``): for every device and
-scenario the largest ``|i_a|`` over all steps (export peaks flow back through the feeder head,
-charging peaks add to the load) must stay below ``pickup / load_pickup_factor`` (default 1.5).
-A fuse's "pickup" is its minimum-melt current. Without a flow result the check cannot be
-evaluated (a failing row).
+scenario the largest ``|i_a|`` over all steps must stay below ``pickup /
+load_pickup_factor`` (default 1.5). A fuse's "pickup" is its minimum-melt current. Without a
+flow result the check cannot be evaluated (a failing row).
 
-Each row says which peak it is (``mechanism``: :data:`IMPORT_PEAK` where the device imports
-at its worst step, :data:`EXPORT_PEAK` where it exports) and, from the flow's site table when
-there is one, the V2G sites' charging at that step (``p_charging_kw``), with the step's
-time and load (``time_h``, ``load_fraction``, for the 96-step day): a charging peak is then
-reported against the charging that causes it (:mod:`protv2g.findings`).
+Each row says which peak it is (``mechanism``, :class:`LoadPeak`):
+
+* :attr:`LoadPeak.EXPORT_PEAK` — the device carries power back towards the source at its
+  worst step (the V2G export flows back through it);
+* :attr:`LoadPeak.CHARGING_PEAK` — it imports, and V2G sites **behind it** charge at that
+  step (``p_charging_kw``, their charging, each site's capped at its charger rating
+  ``n_chargers × p_charger_kw`` and its interconnection transformer's kVA when it has one):
+  vehicle load, present with or without V2G export — the findings say "charging", not
+  "V2G", and no pickup raise is proposed for it (:mod:`protv2g.recommend.candidates`):
+  raising a feeder relay's pickup for a schedulable load trades away its sensitivity, where
+  managing the charging does not;
+* :attr:`LoadPeak.IMPORT_PEAK` — it imports with no charging behind it (feeder load), or
+  without the flow's site table to tell.
+
+with the step's time and load (``time_h``, ``load_fraction``, for the 96-step day).
 
 References
 ----------
-IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup).
+IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup; the
+pickup lies between the largest load and the smallest fault it must see, so a pickup raised
+for a load that can be scheduled spends reach, C5, that managing the load does not).
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -32,25 +45,54 @@ from protv2g.checks._common import (
 )
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_load", "IMPORT_PEAK", "EXPORT_PEAK"]
+__all__ = ["check_load", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK", "EXPORT_PEAK",
+           "site_charging_cap_kw"]
 
-#: ``mechanism`` of a C8 row: the largest current is load (import) or export (reverse flow).
-IMPORT_PEAK = "import peak: load and charging"
-EXPORT_PEAK = "export peak: reverse flow"
+
+class LoadPeak(StrEnum):
+    """``mechanism`` of a C8 row: what the largest current is."""
+
+    CHARGING_PEAK = "charging peak: vehicle charging behind the device"
+    IMPORT_PEAK = "import peak: load"
+    EXPORT_PEAK = "export peak: reverse flow"
+
+
+CHARGING_PEAK = LoadPeak.CHARGING_PEAK.value
+IMPORT_PEAK = LoadPeak.IMPORT_PEAK.value
+EXPORT_PEAK = LoadPeak.EXPORT_PEAK.value
+
+
+def site_charging_cap_kw(site: object) -> float:
+    """The most a V2G site can draw while charging (kW): its chargers' rating
+    ``n_chargers × p_charger_kw``, and no more than its interconnection transformer's kVA."""
+    cap = float(site.n_chargers) * float(site.p_charger_kw)  # type: ignore[attr-defined]
+    tr = getattr(site, "interconnection_transformer", None)
+    return min(cap, float(tr.sn_kva)) if tr is not None else cap
 
 
 def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
-    """Charging (kW, ≥ 0) of all V2G sites at each row's scenario and step (``p_kw < 0`` of
-    the flow's site table; nan without it)."""
+    """Charging (kW, ≥ 0) of the V2G sites behind each row's device at its scenario and step
+    (``p_kw < 0`` of the flow's site table, each site's capped by
+    :func:`site_charging_cap_kw`); nan without the site table."""
     sites = ctx.flow.get("sites")
-    if sites is None or sites.empty or not {"scenario", "step", "p_kw"} <= set(
+    if sites is None or sites.empty or not {"scenario", "step", "p_kw", "site"} <= set(
             sites.columns) or "step" not in bad.columns:
         return np.full(len(bad), np.nan)
-    p = pd.to_numeric(sites["p_kw"], errors="coerce")
-    by = sites.assign(charging=(-p).clip(lower=0.0)).groupby(["scenario", "step"])[
-        "charging"].sum()
-    return by.reindex(pd.MultiIndex.from_arrays([bad["scenario"], bad["step"]])).to_numpy(
-        float)
+    caps = {s.name: site_charging_cap_kw(s) for s in ctx.study.document.v2g_sites}
+    p = pd.to_numeric(sites["p_kw"], errors="coerce").to_numpy(float)
+    cap = sites["site"].map(caps).to_numpy(float)
+    charging = np.clip(-p, 0.0, np.where(np.isnan(cap), np.inf, cap))
+    by = pd.Series(charging).groupby([sites["scenario"].to_numpy(), sites["step"].to_numpy(),
+                                      sites["site"].to_numpy()]).sum()
+    buses = getattr(ctx.study, "site_buses", {}) or {}
+    out = np.zeros(len(bad))
+    for j, (dev, sc, st) in enumerate(zip(bad["device"], bad["scenario"], bad["step"],
+                                         strict=True)):
+        behind = ctx.downstream(str(dev))
+        for site, bus in buses.items():
+            if bus in behind:
+                out[j] += float(by.get((sc, st, site), 0.0))
+    return out
 
 
 def check_load(ctx: CheckContext) -> pd.DataFrame:
@@ -82,15 +124,28 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
         return concat(rows)
     step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
-    msgs = [f"{r.device} carries {r.i_abs_a:.0f} A of load ({'export' if pm < 0 else 'import'} "
-            f"{abs(pm):.2f} MW, step {st}) {ctx.export_text(r.scenario)}: above pickup / "
-            f"{fac:g} = {lm:.0f} A" for r, lm, st, pm in
-            zip(bad.itertuples(index=False), lim_bad, step, p, strict=True)]
+    charging = _charging_kw(ctx, bad)
+    mech = np.where(p < 0, EXPORT_PEAK,
+                    np.where(charging > 0, CHARGING_PEAK, IMPORT_PEAK)).astype(object)
+    msgs = [_message(ctx, r, lm, st, pm, ch, me, fac) for r, lm, st, pm, ch, me in
+            zip(bad.itertuples(index=False), lim_bad, step, p, charging, mech, strict=True)]
     extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
     rows.append(violation_rows(
         "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         device=bad.device.to_numpy(), i_device_a=bad.i_abs_a.to_numpy(), i_other_a=lim_bad,
         margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs,
-        mechanism=np.where(p < 0, EXPORT_PEAK, IMPORT_PEAK),
-        p_charging_kw=_charging_kw(ctx, bad), **extra))
+        mechanism=mech, p_charging_kw=charging, **extra))
     return concat(rows)
+
+
+def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: float,
+             charging_kw: float, mechanism: str, fac: float) -> str:
+    """One C8 row's text: a charging peak names the charging, not the export."""
+    if mechanism == CHARGING_PEAK:
+        return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
+                f"step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
+                f"(scenario {r.scenario}): charging peak above pickup / {fac:g} = "
+                f"{lim_a:.0f} A")
+    return (f"{r.device} carries {r.i_abs_a:.0f} A of load "
+            f"({'export' if p_mw < 0 else 'import'} {abs(p_mw):.2f} MW, step {step}) "
+            f"{ctx.export_text(r.scenario)}: above pickup / {fac:g} = {lim_a:.0f} A")

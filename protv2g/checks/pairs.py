@@ -148,14 +148,23 @@ def _bracket_columns(bracket: str) -> list[str]:
 def in_pair_bracket(m: pd.DataFrame, bracket: str) -> pd.DataFrame:
     """``m`` (:func:`merged` with ``brackets``) with ``bracket``'s times under the plain
     names (``p_t_op_s`` …), as :func:`protv2g.checks._common.in_bracket` does for the fault
-    table; a shallow copy."""
-    out = m.copy(deep=False)
+    table; a shallow copy, the bracket's arrays themselves under the plain names (#21:
+    ``out[name] = …`` copied each, the checks' peak at 3,000 buses)."""
+    times = {}
     for side in ("p", "b"):
         for c in _TIME_COLS:
             col = f"{side}_{bracket_column(c, bracket)}" if c.startswith("t_") else ""
             if col in m.columns:
-                out[f"{side}_{c}"] = m[col].to_numpy()
-    return out
+                times[f"{side}_{c}"] = m[col].to_numpy()
+    if m.columns.has_duplicates:
+        out = m.copy(deep=False)
+        for k, v in times.items():
+            out[k] = v
+        return out
+    data = {c: m[c] for c in m.columns}
+    data.update(times)
+    return pd.DataFrame(data, index=m.index, copy=False,
+                        columns=[*m.columns, *(k for k in times if k not in m.columns)])
 
 
 def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
@@ -164,31 +173,38 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
                       rule: str = "", rule_value: np.ndarray | float = np.nan,
                       rule_source: np.ndarray | str = "",
                       boundary: np.ndarray | str = "inside",
-                      fail_status: CheckStatus = CheckStatus.FAIL) -> pd.DataFrame:
+                      fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL
+                      ) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
     ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
-    ``fail_status``. ``required``, ``tolerance``, ``rule_value``, ``rule_source`` and
+    ``fail_status`` (a status, or an array of status values aligned with ``m``: C2's fuse
+    saving, :mod:`protv2g.checks.fuse_saving_range`). ``required``, ``tolerance``,
+    ``rule_value``, ``rule_source`` and
     ``boundary`` are scalars or arrays aligned with ``m``.
     """
-    sel = m[mask]
+    def sel(column: str) -> np.ndarray:
+        # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
+        # pairs × faults join, both brackets' times included, for each rule)
+        return m[column].to_numpy()[mask]
 
     def pick(x: object) -> object:
         return np.asarray(x)[mask] if isinstance(x, np.ndarray) else x
 
     ok = margin[mask] >= -_TOL_S
+    bad = (np.asarray(fail_status, dtype=object)[mask] if isinstance(fail_status, np.ndarray)
+           else CheckStatus(fail_status).value)
     return pd.DataFrame({
-        "criterion": criterion, "check": check, "scenario": sel.scenario.to_numpy(),
-        "fault_bus": sel.p_fault_bus_name.to_numpy(), "fault_type": sel.fault_type.to_numpy(),
-        "case": sel.case.to_numpy(), "primary": sel.primary.to_numpy(),
-        "backup": sel.backup.to_numpy(), "i_primary_a": sel.p_i_phase_a.to_numpy(),
-        "i_backup_a": sel.b_i_phase_a.to_numpy(),
-        "i_primary_3i0_a": sel.p_i_ground_a.to_numpy(),
-        "i_backup_3i0_a": sel.b_i_ground_a.to_numpy(), "t_primary_s": t_p[mask],
+        "criterion": criterion, "check": check, "scenario": sel("scenario"),
+        "fault_bus": sel("p_fault_bus_name"), "fault_type": sel("fault_type"),
+        "case": sel("case"), "primary": sel("primary"), "backup": sel("backup"),
+        "i_primary_a": sel("p_i_phase_a"), "i_backup_a": sel("b_i_phase_a"),
+        "i_primary_3i0_a": sel("p_i_ground_a"), "i_backup_3i0_a": sel("b_i_ground_a"),
+        "t_primary_s": t_p[mask],
         "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
-        "ok": ok, "status": np.where(ok, CheckStatus.OK.value, CheckStatus(fail_status).value),
+        "ok": ok, "status": np.where(ok, CheckStatus.OK.value, bad),
     }, columns=COORDINATION_COLUMNS)
 
 
@@ -234,11 +250,14 @@ MessageFunction = Callable[[CheckContext, object, str, str], str]
 
 
 def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str, ...],
-                    message: MessageFunction) -> pd.DataFrame:
+                    message: MessageFunction,
+                    mechanism: Callable[[pd.DataFrame], np.ndarray] | None = None
+                    ) -> pd.DataFrame:
     """Violation rows for the failing coordination rows of ``criteria``.
 
-    The row's status is the coordination row's ``status`` (``fail``/``warn``): typed data,
-    never read back from the text of ``check`` or ``message``.
+    The row's status is the coordination row's ``status`` (``fail``/``warn``/``info``):
+    typed data, never read back from the text of ``check`` or ``message``. ``mechanism``
+    (the failing coordination rows → one text per row) fills the rows' ``mechanism``.
     """
     bad = coord[coord.criterion.isin(criteria) & ~coord.ok.astype(bool)]
     if bad.empty:
@@ -257,4 +276,5 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         limit=bad.required_s.to_numpy(), tolerance=bad.tolerance_s.to_numpy(),
         rule=bad.rule.to_numpy(), rule_value=bad.rule_value.to_numpy(),
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
-        message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "")
+        message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
+        **({"mechanism": mechanism(bad)} if mechanism is not None else {}))

@@ -24,6 +24,13 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
 Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f),
 the rule value with its source and the data boundary of both lookups.
 
+Fuse saving is judged on the **fuse-saving range** (:mod:`protv2g.checks.fuse_saving_range`):
+a failing row above the crossover of the fuse's minimum melt with the recloser's fast curve
+× K, already failing without V2G, is ``info`` (saving impossible by design); a fault saved
+without V2G and not with it ``fail``s (lost saving, also where the recloser no longer sees
+it); a range narrowed by chargers between recloser and fuse is one ``warn`` row per pair and
+scenario (margin: the change of its width, A).
+
 References
 ----------
 Eaton's Cooper Power Series, *Coordination of fuse links with oil circuit reclosers*,
@@ -43,9 +50,20 @@ from protv2g.checks._common import (
     CheckContext,
     concat,
     could_not,
+    empty,
     fmt_s,
     not_applicable,
     unevaluable,
+    violation_rows,
+)
+from protv2g.checks.fuse_saving_range import (
+    SavingMechanism,
+    base_twin,
+    classify,
+    range_text,
+    ranges_by_scenario,
+    saving_range_a,
+    statuses,
 )
 from protv2g.checks.pairs import (
     concat_rows,
@@ -98,23 +116,52 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
         save = sel & (n_fast > 0) & seen & np.isfinite(k)
+        unseen = sel & (n_fast > 0) & ~seen
+        # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
+        # base twin; above the crossover without V2G it is information, not a V2G effect
+        status = _saving_status(ctx, m, save | unseen, seen, p_mm - k * b_fast, k)
         # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here
         tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
         bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
             m, save, "C2", _SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
-            rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd))
-        unseen = sel & (n_fast > 0) & ~seen
-        # the recloser cannot save the fuse at all: a warning (the fuse still clears)
+            rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd,
+            fail_status=status))
+        # the recloser cannot save the fuse at all: a warning (the fuse still clears), a
+        # failure where it saved the fuse without V2G
         frames.append(coordination_rows(m, unseen, "C2", _NOT_SEEN, p_mm, b_fast,
-                                        np.full(len(m), -np.inf), 0.0,
-                                        fail_status=CheckStatus.WARN))
+                                        np.full(len(m), -np.inf), 0.0, fail_status=status))
         backup = sel & np.isfinite(b_del)
         tol = rss(terms.tol("p", PRIMARY_TIME), terms.tol("b", "delayed"))
         bnd = terms.boundaries(PRIMARY_TIME, "delayed")
         frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, b_del - p_tc,
                                         0.0, tolerance=tol, boundary=bnd))
     return concat_rows(frames)
+
+
+def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: np.ndarray,
+                   margin: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Status of every fuse-saving row of ``m`` (``rows``), aligned with ``m``: its
+    :class:`~protv2g.checks.fuse_saving_range.SavingMechanism` against its base twin and
+    the pair's crossover (:func:`~protv2g.checks.fuse_saving_range.saving_range_a`)."""
+    out = np.full(len(m), CheckStatus.FAIL.value, dtype=object)
+    at = np.flatnonzero(rows)
+    if not len(at):
+        return out
+    sub = m.iloc[at]
+    high = np.full(len(at), np.nan)
+    kk = k[at]
+    prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
+    for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
+        here = (prim == p) & (back == b)
+        k_pair = kk[here & np.isfinite(kk)]
+        if len(k_pair):
+            high[here] = saving_range_a(ctx.devices[b], ctx.devices[p], float(k_pair[0]))[1]
+    twin = base_twin(sub, ctx.base_of)
+    mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
+                    sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
+    out[at] = statuses(mech)  # "ok" exactly where coordination_rows finds the rule met
+    return out
 
 
 def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
@@ -159,9 +206,11 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
     i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
     if r.check == _NOT_SEEN:
+        was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
+               else "")
         return (f"fuse saving not possible: {r.backup} sees {i_b}, below its "
                 f"minimum trip, for {where} {export}; {r.primary} "
-                f"({i_p}) clears alone")
+                f"({i_p}) clears alone{was}")
     if r.check == _BACKUP:
         return (f"{r.backup} delayed trip ({fmt_s(r.t_backup_s)} at {i_b}) "
                 f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
@@ -173,10 +222,96 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
                 f"{i_p}) for {where} {export}: the fuse may blow during the "
                 "recloser's sequence")
-    return (f"fuse saving lost: {r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
+    what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({fmt_s(r.t_backup_s)} at {i_b}) for {where} {export}"
-            f"{_bracket_text(ctx, r)}")
+            f"({fmt_s(r.t_backup_s)} at {i_b}) for {where} {export}")
+    if r.status == CheckStatus.INFO.value:
+        rng = _range(ctx, r)
+        where_ = ("no fuse-saving range at all" if rng == "none" else
+                  f"above the fuse-saving range {rng}")
+        return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
+                f"also without V2G): {what}")
+    lead = ("fuse saving not achieved without V2G"
+            if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
+    return f"{lead}: {what}{_bracket_text(ctx, r)}"
+
+
+def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np.ndarray:
+    """:class:`~protv2g.checks.fuse_saving_range.SavingMechanism` of every failing C2 row of
+    ``bad`` (a subset of ``coord``): from its status, and for a failing row from its base
+    twin in ``coord`` (saved there: lost saving); ``""`` for the backup and source-side
+    rules (their ``check`` names them)."""
+    out = np.full(len(bad), "", dtype=object)
+    saving = bad.check.isin([_SAVING, _NOT_SEEN]).to_numpy()
+    if not saving.any():
+        return out
+    status = bad.status.astype(str).to_numpy()
+    out[saving & (status == CheckStatus.INFO.value)] = SavingMechanism.ABOVE_CROSSOVER.value
+    out[saving & (status == CheckStatus.WARN.value)] = SavingMechanism.NOT_SEEN.value
+    failing = saving & (status == CheckStatus.FAIL.value)
+    if failing.any():
+        c2 = coord[(coord.criterion == "C2") & coord.check.isin([_SAVING, _NOT_SEEN])]
+        twin = base_twin(c2, ctx.base_of)
+        ok = c2.ok.astype(bool).to_numpy()
+        saved_twin = (twin >= 0) & (twin != np.arange(len(c2))) & ok[np.maximum(twin, 0)]
+        lost = pd.Series(saved_twin, index=c2.index).reindex(bad.index).fillna(False)
+        out[failing] = np.where(lost.to_numpy(dtype=bool)[failing],
+                                SavingMechanism.LOST_SAVING.value,
+                                SavingMechanism.NOT_SAVED_WITHOUT_V2G.value)
+    return out
+
+
+#: Relative narrowing of a fuse-saving range below which it counts as unchanged: the
+#: resolution of the current grid its bounds come from (:mod:`.fuse_saving_range`).
+_SHRINK_REL = 0.005
+
+
+def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
+    """A ``warn`` row per fuse-saving pair and V2G scenario whose fuse-saving range
+    (:func:`~protv2g.checks.fuse_saving_range.rows_range_a`) is narrower than its base
+    case's: infeed between recloser and fuse shrinks the range. A fault the shrink costs is
+    a ``fail`` row of its own (lost saving); the shrink alone costs no fault of the study,
+    only margin for faults it does not model. Margin: the change of the range's width (A)."""
+    c2 = coord[(coord.criterion == "C2") & (coord.check == _SAVING)]
+    if c2.empty:
+        return empty()
+    cols: dict[str, list] = {k: [] for k in ("scenario", "device", "other_device", "margin",
+                                             "limit", "message")}
+    ranges = ranges_by_scenario(c2, ctx.devices)
+    for (p, b, s), (lo, hi) in ranges.items():
+        base = ranges.get((p, b, ctx.base_of.get(s, s)))
+        if base is None or ctx.base_of.get(s, s) == s or not np.isfinite(base[0]):
+            continue
+        lo_b, hi_b = base
+        if np.isfinite(lo) and lo <= lo_b * (1 + _SHRINK_REL) and hi >= hi_b * (1 - _SHRINK_REL):
+            continue
+        width_b = hi_b - lo_b
+        for k, x in (("scenario", s), ("device", b), ("other_device", p),
+                     ("margin", (hi - lo if np.isfinite(lo) else 0.0) - width_b),
+                     ("limit", width_b),
+                     ("message", f"V2G narrows the fuse-saving range of {b} / {p} from "
+                                 f"{range_text(lo_b, hi_b)} without V2G to "
+                                 f"{range_text(lo, hi)} {ctx.export_text(s)} (its infeed "
+                                 f"between them lowers {b}'s share of the fuse current); "
+                                 "faults inside the lost part are not saved")):
+            cols[k].append(x)
+    if not cols["scenario"]:
+        return empty()
+    return violation_rows("C2", CheckStatus.WARN, margin_unit="A",
+                          mechanism=SavingMechanism.RANGE_SHRUNK.value,
+                          **{k: np.asarray(v, dtype=object if k in ("scenario", "device",
+                                                                    "other_device", "message")
+                                           else float) for k, v in cols.items()})
+
+
+def _range(ctx: CheckContext, r: object) -> str:
+    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text."""
+    key = ("fuse saving range", r.primary, r.backup, float(r.rule_value))
+    if key not in ctx.cache:
+        lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
+                                float(r.rule_value))
+        ctx.cache[key] = range_text(lo, hi)
+    return ctx.cache[key]
 
 
 def _bracket_text(ctx: CheckContext, r: object) -> str:
@@ -205,7 +340,9 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     if not names:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
-    rows = [pair_violations(ctx, coord, ("C2",), _message), unevaluable(ctx, "C2", names)]
+    rows = [pair_violations(ctx, coord, ("C2",), _message,
+                            lambda bad: _mechanisms(ctx, coord, bad)),
+            _shrink_rows(ctx, coord), unevaluable(ctx, "C2", names)]
     pairs = ctx.pairs[["primary", "backup"]].drop_duplicates()
     role = {n: kind_of(d).role for n, d in ctx.devices.items()}
     for p, b in pairs.itertuples(index=False):

@@ -77,6 +77,8 @@ def _pickup_scatter(device: object) -> float:
 #: checks' fault table, angles and both brackets' times included, at every zone fault).
 _ZONE_COLUMNS = ("scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case",
                  "fault_kind", "phase", "i_phase_a", "i_ground_a", "t_op_s")
+#: A row's element by ``ground`` (0: phase, 1: ground).
+_ELEMENTS = np.array(["phase", "ground"], dtype=object)
 #: ``ctx.cache`` key of :func:`reach_margins` (built with the C5 rows, read by the base margins).
 _MARGINS_KEY = "C5 reach margins"
 
@@ -114,7 +116,9 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
     m["pickup_a"] = np.where(ground, gp, ph)
     m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
-    m["element"] = np.where(ground, "ground", "phase")
+    # two ``str`` objects shared by the rows (#21: ``np.where`` on the two texts made a
+    # ``str`` per row when the frame took it, 27 MiB of 427,896 zone rows at 10,000 buses)
+    m["element"] = _ELEMENTS[ground.astype(np.intp)]
     m["ratio"] = m.i_op_a / m.pickup_a
     m["tolerance"] = m.ratio * by_device(_pickup_scatter)
     th = ctx.thresholds
@@ -260,21 +264,29 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:
         return concat(rows)
-    # the columns read below only, and let go before the reach drop (#21: a copy of every
-    # zone-row column of C5's 409,682 rows at 10,000 buses was held through it)
-    bad = m.loc[(m.ratio < m.factor - 1e-12).to_numpy(), _BAD_COLUMNS]
-    if len(bad):
+    # the reach drop first (it reads the zone rows, 636 rows out at 10,000 buses), then the
+    # failing rows' columns gathered one by one and the zone rows let go before the messages
+    # are written (#21: the zone rows, a ``.loc`` copy of the failing rows and the rows'
+    # own columns were held at once with the messages, C5's peak: +410 MiB at 10,000 buses)
+    drop = _reach_drop(ctx, m)
+    at = np.flatnonzero((m.ratio < m.factor - 1e-12).to_numpy())
+    if len(at):
+        bad = {c: m[c].to_numpy()[at] for c in _BAD_COLUMNS}
+        del m
+        zone = bad.pop("zone")
         rows.append(violation_rows(
-            "C5", np.where(bad.zone == "primary", CheckStatus.FAIL.value,
-                           CheckStatus.WARN.value), frame=bad,
-            scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
-            fault_type=bad.fault_type.to_numpy(), case=bad.case.to_numpy(),
-            device=bad.device.to_numpy(), other_device="", i_device_a=bad.i_op_a.to_numpy(),
-            i_other_a=bad.pickup_a.to_numpy(), t_device_s=bad.t_op_s.to_numpy(),
-            margin=(bad.ratio - bad.factor).to_numpy(), limit=bad.factor.to_numpy(),
-            tolerance=bad.tolerance.to_numpy(), message=_reach_messages(ctx, bad)))
-    del bad
-    rows.append(_reach_drop(ctx, m))
+            "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
+                           CheckStatus.WARN.value), frame=None,
+            message=_reach_messages(ctx, {**bad, "zone": zone}),
+            scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
+            fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
+            other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
+            t_device_s=bad["t_op_s"], margin=bad["ratio"] - bad["factor"],
+            limit=bad["factor"], tolerance=bad["tolerance"]))
+        del bad, zone
+    else:
+        del m
+    rows.append(drop)
     return concat_owned(rows)  # rows built here: not copied whole (#21)
 
 
@@ -289,15 +301,15 @@ _TAIL = ": %.2f × pickup %.0f A < %g ×"
 _BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
 
 
-def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
-    """C5's message of every row of ``bad``: the text around the scenario formatted once per
-    distinct row of the other columns (:func:`~protv2g.checks._rows.distinct_rows` on the
-    numbers' bits and the texts' codes), the scenario's text put between (#21: 409,046
-    messages at 10,000 buses, 1.9 s, most of them repeated by the scenarios that share a
-    charger set; the same text)."""
-    export = {sc: ctx.export_text(sc) for sc in bad.scenario.unique()}
-    texts = [bad[k].to_numpy() for k in _TEXT_COLUMNS]
-    numbers = [bad[k].to_numpy(float) for k in _NUMBER_COLUMNS]
+def _reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> list[str]:
+    """C5's message of every row of ``bad`` (the failing zone rows' columns by name): the
+    text around the scenario formatted once per distinct row of the other columns
+    (:func:`~protv2g.checks._rows.distinct_rows` on the numbers' bits and the texts'
+    codes), the scenario's text put between (#21: 409,046 messages at 10,000 buses, 1.9 s,
+    most of them repeated by the scenarios that share a charger set; the same text)."""
+    scenario = bad["scenario"]
+    texts = [bad[k] for k in _TEXT_COLUMNS]
+    numbers = [np.asarray(bad[k], dtype=float) for k in _NUMBER_COLUMNS]
     first, inverse = distinct_rows(
         *numbers, *(factorize_all(t)[0] for t in texts))
     d, el, b, ft, c, z = (t[first].tolist() for t in texts)
@@ -307,10 +319,21 @@ def _reach_messages(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     # 137,000 distinct rows at 10,000 buses; the f-strings' loop cost half as much again):
     # ``%s``/``%.0f``/``%.2f``/``%g`` write what ``{x}``/``{x:.0f}``/``{x:.2f}``/``{x:g}``
     # write (the same conversion of the float)
-    heads = list(map(_HEAD.__mod__, zip(d, i, el, ft, c, b, z, strict=True)))
-    tails = list(map(_TAIL.__mod__, zip(q, p, fac, strict=True)))
-    return [f"{heads[k]}{export[sc]}{tails[k]}" for k, sc in zip(
-        inverse.tolist(), bad.scenario.to_numpy().tolist(), strict=True)]
+    heads = _objects(list(map(_HEAD.__mod__, zip(d, i, el, ft, c, b, z, strict=True))))
+    tails = _objects(list(map(_TAIL.__mod__, zip(q, p, fac, strict=True))))
+    # each row's three parts gathered by position and joined in one pass (#21: the
+    # comprehension's per-row look-ups cost half as much again)
+    sc_codes, sc_names = pd.factorize(scenario, use_na_sentinel=False)
+    exports = _objects([ctx.export_text(n) for n in sc_names.tolist()])
+    return list(map("".join, zip(heads[inverse].tolist(), exports[sc_codes].tolist(),
+                                 tails[inverse].tolist(), strict=True)))
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    """``(n,)`` object array of ``values`` (the same ``str`` objects)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:

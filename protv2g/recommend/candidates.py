@@ -7,7 +7,8 @@ value. :func:`candidates` lists, for one finding, the changes that could clear i
 =====================  ==================================================  ==================
 family                 moves                                               findings
 =====================  ==================================================  ==================
-``pickup``             relay 51P / 51G pickup up (load, backfeed, CTI)     C1 C4 C6 C8
+``pickup``             relay 51P / 51G pickup up (load, backfeed, CTI)     C1 C4 C6 C8 (not
+                                                                           a charging peak)
 ``time_dial``          relay 51P / 51G time dial up; recloser delayed      C1 C2 C4 C6
                        curve multiplier up
 ``directional``        relay tripping forward only (67/67N)                C6
@@ -19,7 +20,9 @@ family                 moves                                               findi
 =====================  ==================================================  ==================
 
 Export caps (which need new fault runs) are not candidates here: see
-:mod:`protv2g.recommend.search`.
+:mod:`protv2g.recommend.search`. A C8 **charging peak** (:data:`protv2g.checks.load.
+CHARGING_PEAK`) has no candidate: vehicle charging is a load the site can schedule or cap,
+and a pickup raised for it spends the relay's reach (IEEE Std C37.230-2020 §6.1).
 
 Step sizes are those of ordinary settings practice: pickups in 10 A (≤ 200 A) or 50 A steps,
 time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps), reclose intervals
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from protv2g.checks.load import CHARGING_PEAK
 from protv2g.units import DeviceKind
 
 __all__ = ["Change", "Family", "FAMILY_RANK", "candidates", "describe"]
@@ -225,6 +229,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         C12: the search says so).
     """
     crit = str(finding["criterion"])
+    if crit == "C8" and str(finding.get("mechanism") or "") == CHARGING_PEAK:
+        return []  # manage the charging; no pickup raise for a schedulable load
     by_name = {d.name: d for d in devices}
     dev = by_name.get(str(finding.get("device") or ""))
     other = by_name.get(str(finding.get("other_device") or ""))

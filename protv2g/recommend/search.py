@@ -224,6 +224,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         tables = {k: (flow[k] if isinstance(flow, Mapping) else getattr(flow, attr))
                   for k, attr in (("device", "devices"), ("bus", "buses"),
                                   ("branch", "branches"))}
+        # the sites' table types C8's charging peaks (none: every import peak is plain load)
+        sites = flow.get("sites") if isinstance(flow, Mapping) else getattr(flow, "sites", None)
+        if sites is not None:
+            tables["sites"] = sites
     ev = Evaluator(study, device_faults, tables, scen)
     doc = study.document
     conductors = protected_conductor_a(study)
@@ -301,6 +305,9 @@ def _no_candidate_note(criterion: str, status: str = "fail") -> str:
     return {
         "C5": "reach: lower the pickup only after checking load (C8); not searched",
         "C7": "interrupting duty: a device with a higher rating, not a setting",
+        "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
+              "pickup / 1.5 (a pickup raised for a schedulable load spends reach); other "
+              "devices than relays are not searched",
         "C9": "directional element settings (angle, polarising) are not searched",
         "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
                "direct anti-islanding protection; export caps need new fault runs and are "

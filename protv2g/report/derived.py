@@ -8,9 +8,10 @@ Each is a pure function of :class:`~protv2g.result.StudyResult` fields (no new p
   largest primary current, close to the primary), **minimum fault** (the smallest primary
   current at which the primary still operates, its zone end) and **worst fault** (where the
   margin is smallest): currents, operating times, the rule's interval, the required interval,
-  the element of each device whose time is shown, and for recloser–fuse pairs the
+  the element of each device whose time is shown, and for recloser–fuse pairs C2's
   fuse-saving range ``I_min … I_max`` (fuse currents at which the recloser's fast curve × K
-  beats the fuse's minimum melt);
+  beats the fuse's minimum melt, from the curves at the scenario's smallest recloser/fuse
+  current ratio, :mod:`protv2g.checks.fuse_saving_range`);
 * :func:`fault_levels` — fault current at every device's bus, base vs. largest with V2G.
 
 The element named beside each time (and in the Evidence rows) comes from
@@ -19,11 +20,13 @@ The element named beside each time (and in the Evidence rows) comes from
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.fuse_saving_range import range_text, rows_range_a
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import worst_order
 from protv2g.input_basis import rests_on
@@ -105,13 +108,16 @@ def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | N
         rows["scenario"].astype(str).to_numpy()[hit],))[0]]]
 
 
-def _saving_range(rows: pd.DataFrame) -> str:
-    """``"I_min … I_max A"`` of fuse currents where fuse saving holds (evaluated faults)."""
-    ok = rows[rows["ok"].astype(bool)]
-    if ok.empty:
-        return "none"
-    i = pd.to_numeric(ok["i_primary_a"], errors="coerce")
-    return f"{i.min():,.0f} … {i.max():,.0f}"
+def _saving_range(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[str, float]:
+    """C2's fuse-saving range of the pair in one scenario group (:func:`~protv2g.checks.
+    fuse_saving_range.rows_range_a`): its text and its width (A, −1 for none)."""
+    if recloser is None or fuse is None:
+        return "", -1.0
+    lo, hi = rows_range_a(rows, recloser, fuse)
+    if np.isnan(lo) and ("rule_value" not in rows.columns or pd.to_numeric(
+            rows["rule_value"], errors="coerce").isna().all()):
+        return "", -1.0
+    return range_text(lo, hi), (hi - lo if np.isfinite(lo) else -1.0)
 
 
 def _em_reset(model: Any) -> bool:
@@ -222,26 +228,28 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                 asked.append((row, f"elements_{tag}"))  # named for all rows at once below
                 requests.append((r, primary, backup))
             if saving:
-                if label == "base":
-                    row["fuse_saving_range_a"] = _saving_range(part)
-                else:  # the narrowest range over the V2G scenarios
-                    ranges = {s: _saving_range(g) for s, g in part.groupby("scenario")}
-                    widths = {s: _width(g) for s, g in part.groupby("scenario")}
-                    s_min = min(widths, key=widths.get)
-                    row["fuse_saving_range_a"] = f"{ranges[s_min]} ({s_min})"
+                row["fuse_saving_range_a"] = _range_cell(part, label, models.get(backup),
+                                                         models.get(primary))
             rows.append(row)
     for (row, col), names in zip(asked, device_elements_many(models, faults, result, requests),
                                  strict=True):
-        row[col] = names
+        row[col] = _GROUND.sub(r"\1 (3I0)", names)
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
-def _width(rows: pd.DataFrame) -> float:
-    ok = rows[rows["ok"].astype(bool)]
-    if ok.empty:
-        return -1.0
-    i = pd.to_numeric(ok["i_primary_a"], errors="coerce")
-    return float(i.max() - i.min())
+#: A ground element's name (relay 51G/50G, recloser fast/delayed G): it runs on 3I0, and the
+#: Pair coordination sheet says so beside the phase currents it prints ("51G (3I0)").
+_GROUND = re.compile(r"\b(5[01]G|(?:fast|delayed) G)\b")
+
+
+def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str:
+    """The fuse-saving range cell: without V2G at the base case's current ratio; with V2G
+    the narrowest over the V2G scenarios, with its scenario."""
+    if label == "base":
+        return _saving_range(part, recloser, fuse)[0]
+    ranges = {s: _saving_range(g, recloser, fuse) for s, g in part.groupby("scenario")}
+    s_min = min(ranges, key=lambda s: ranges[s][1])
+    return f"{ranges[s_min][0]} ({s_min})" if ranges[s_min][0] else ""
 
 
 def fault_levels(result: StudyResult) -> pd.DataFrame:

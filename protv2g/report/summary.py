@@ -174,9 +174,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     worse = findings[findings["attribution"] == Attribution.WORSE]
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
     unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
+    charging = findings[findings["attribution"].isin([Attribution.CAUSED_CHARGING,
+                                                      Attribution.WORSE_CHARGING])]
     # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
     w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
            f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
+           + (f", {len(charging)} from the sites' charging" if len(charging) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
            + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
@@ -212,6 +215,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     _findings_grid(w, worse, rec_map)
     w.heading("5. Pre-existing findings (present without V2G)")
     _findings_grid(w, pre, rec_map)
+    if len(charging):  # C8 charging peaks: vehicle load, with or without V2G export
+        w.note("From the V2G sites' charging (vehicle load, there with or without export):")
+        _findings_grid(w, charging, rec_map)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
         _findings_grid(w, unknown, rec_map)
@@ -319,10 +325,11 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
     :data:`_MAX_GATE_CONDITIONS` of each, the rest counted."""
     cond = []
     if recs is not None and not recs.empty:
-        v2g = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
-                   & (recs["status"] == "verified")]
+        ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                Attribution.WORSE_CHARGING]
+        v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
         cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
-        open_ = recs[recs["attribution"].isin([Attribution.CAUSED, Attribution.WORSE])
+        open_ = recs[recs["attribution"].isin(ours)
                      & ~recs["status"].isin(["verified", "cleared by"])]
         for r in open_.itertuples(index=False):
             cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
