@@ -34,6 +34,8 @@ def test_one_number_rule_in_gate_reasons_stage_labels_and_the_memo():
     line = grouped_reasons("condition", pd.DataFrame([_row()]))[0]
     assert f"margin {text}" in line and "-0.1" not in line  # before: "margin -0.1155"
     assert margin_text(MARGIN, "s") == text  # before: "−0.116 s" (a 3-decimal unit format)
+    # a fraction as a percentage, as the trend texts (before: "−6.7%")
+    assert margin_text(-0.06652666332, "fraction") == f"{MINUS}6.652666332 %"
 
     class Sc:  # a scenario by name is all time_findings reads
         name = "firm/peak/100%"
