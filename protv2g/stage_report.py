@@ -316,8 +316,10 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     Returns
     -------
     DataFrame
-        ``finding`` (criterion, bracket and margin of the row it explains) then the columns of
-        :func:`staged_device_table`; empty when no time-based finding needs it.
+        ``finding`` (criterion, bracket and margin of the row it explains), the row's
+        :data:`FINDING_KEYS` (criterion, other_device, rule: the report finds the Findings
+        sheet's id by them), then the columns of :func:`staged_device_table`; empty when no
+        time-based finding needs it.
     """
     found = time_findings(violations, scenarios, max_pairs=max_pairs)
     if not found:

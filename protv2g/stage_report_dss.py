@@ -236,7 +236,8 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
     Returns
     -------
     DataFrame
-        ``finding`` then the columns of :func:`dss_staged_device_table`; empty when no
+        ``finding``, its ``FINDING_KEYS``, then the columns of
+        :func:`dss_staged_device_table`; empty when no
         time-based finding needs it.
     """
     found = time_findings(violations, scenarios, max_pairs=max_pairs)

@@ -1,11 +1,12 @@
 """The Summary sheet as a decision memo an engineer can sign.
 
 In order: the verdict; the conditions of approval (the verified setting changes that clear
-every finding attributable to V2G); findings caused by V2G, made worse by V2G, and
-pre-existing; the recommendations; the hosting capacity with its band; the fault model and
-its assumptions (charger model, IEC 60909 c-factors, fault resistance); the fault-level table
-at the device locations with and without V2G; counts per criterion (catalogue order); what was
-not evaluated or not applicable; the study's identity and versions; then sign-off.
+every finding attributable to V2G, the gate's ``condition:`` and ``confirm:`` lines);
+findings caused by V2G, made worse by V2G, and pre-existing; the recommendations; the
+hosting capacity with its band; the fault model and its assumptions (charger model, IEC
+60909 c-factors, fault resistance: :mod:`protv2g.report.summary_faults`); the fault-level
+table at the device locations with and without V2G; counts per criterion (catalogue order);
+what was not evaluated or not applicable; the study's identity and versions; then sign-off.
 
 Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``; when absent
 the verdict reads "not evaluated" — never PASS by default. The report decides nothing itself:
