@@ -42,8 +42,11 @@ def dss_run():
 def test_the_opendss_study_has_a_charger_stages_sheet(dss_run):
     _, result = dss_run
     stages = result.tables["Charger stages"]
-    assert list(stages.columns[:len(STAGED_TABLE_COLUMNS) + 1]) == [
-        "finding", *STAGED_TABLE_COLUMNS]
+    # the finding's typed keys after its label: the report finds its F-id by them (#polish)
+    assert list(stages.columns[:len(STAGED_TABLE_COLUMNS) + 4]) == [
+        "finding", "criterion", "other_device", "rule", *STAGED_TABLE_COLUMNS]
+    assert (stages["criterion"] == "C2").all() and stages["finding"].str.contains(
+        "margin \u2212").all()
     assert {"i_lot-b2_a", "trip_lot-b2_s", "ceased_lot-b2"} <= set(stages.columns)
     # no single-stage (pre-#16) model on the phase path: blank, and the note says so
     assert stages[["i_today_a", "t_op_today_s"]].isna().all().all()
