@@ -18,6 +18,7 @@ import pandas as pd
 
 from protv2g.criteria import order
 from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.significant import number_text
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["grouped_reasons", "reason_line"]
@@ -27,10 +28,12 @@ _GROUP = ["criterion", "device", "other_device"]
 
 
 def _fmt(value: Any, unit: str = "") -> str:
+    """A finite number as the report writes numbers in text (:func:`protv2g.significant
+    .number_text`: the cells' 10 significant digits, U+2212 minus), "" otherwise."""
     x = pd.to_numeric(value, errors="coerce")
     if pd.isna(x) or not math.isfinite(float(x)):
         return ""
-    return f"{float(x):.4g}{unit}"
+    return number_text(float(x), unit)
 
 
 def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
@@ -63,8 +66,9 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
         detail.append(f"rests on {InputBasis(basis).label}: confirm {confirm}")
     if is_given(worst.get("rule")):
         detail.append(f"rule {worst['rule']}")
-    if _fmt(worst.get("margin")):
-        detail.append(f"margin {_fmt(worst.get('margin'))}")
+    unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
+    if margin := _fmt(worst.get("margin"), unit):
+        detail.append(f"margin {margin}")
     detail.append(f"{n_rows} row(s) in {n_scenarios} scenario(s)")
     return f"{text} ({'; '.join(d for d in detail if d)})"
 

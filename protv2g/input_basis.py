@@ -5,7 +5,10 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
 
 * **OpenDSS defaults** — a line whose ``normamps`` neither the line nor its linecode / geometry
   states is rated at OpenDSS's default 400 A (:mod:`protv2g.network.dss_ratings`); a C12
-  thermal row on it (``device`` ``line.<name>``) rests on that default.
+  thermal row on it (``device`` ``line.<name>``) rests on that default. Likewise a
+  transformer whose ``normhkva`` neither it nor its xfmrcode states is rated at 110 % of its
+  first winding's kVA (OpenDSS Reference Guide, Transformer); its C12 loading rows (``device``
+  ``transformer.<name>``, margin in %) rest on that default.
 * **Drafted values** — ``protv2g init`` writes the values it assumed with a ``# TODO``
   comment (:func:`protv2g.study.todos.todo_items`): every ``interrupting_rating_ka`` (C7 rests
   on it), a proposed relay's ``reclose_intervals_s`` (C10) and the proposed relay itself (every
@@ -29,7 +32,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from protv2g.network.dss_ratings import RatingSource, line_rating_sources
+from protv2g.network.dss_ratings import (
+    RatingSource,
+    line_rating_sources,
+    transformer_rating_sources,
+)
 from protv2g.violations import CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -78,11 +85,14 @@ class InputBases:
         Devices drafted as a whole (a ``# TODO`` on the device item, e.g. a proposed relay).
     todo_fields : mapping of str to frozenset of str
         Device field → devices whose field is marked ``# TODO``.
+    default_transformers : frozenset of str
+        ``transformer.<name>`` of transformers rated by OpenDSS's default ``normhkva``.
     """
 
     default_lines: frozenset[str] = frozenset()
     todo_devices: frozenset[str] = frozenset()
     todo_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    default_transformers: frozenset[str] = frozenset()
 
 
 def weakest(values: Iterable[str]) -> str:
@@ -123,10 +133,13 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBas
         (line 45)``).
     """
     lines: frozenset[str] = frozenset()
+    trafos: frozenset[str] = frozenset()
     model = getattr(study, "model", None)
     if model is not None:
         table = line_rating_sources(model.source, model.redirects)
         lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
+        table = transformer_rating_sources(model.source, model.redirects)
+        trafos = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
     names = [d.name for d in study.document.devices]
     whole: set[str] = set()
     fields: dict[str, set[str]] = {}
@@ -139,7 +152,8 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBas
             whole.add(name)
         else:
             fields.setdefault(m.group(2), set()).add(name)
-    return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()})
+    return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
+                      trafos)
 
 
 def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
@@ -168,6 +182,11 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     if bases.default_lines:
         lines = list(bases.default_lines)
         out[(crit == "C12") & pd.Series(dev).isin(lines).to_numpy()] = InputBasis.DEFAULT.value
+    if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
+        unit = (violations["margin_unit"].astype(str).to_numpy() if "margin_unit" in violations
+                else np.full(n, "%", dtype=object))
+        on = pd.Series(dev).str.lower().isin(list(bases.default_transformers)).to_numpy()
+        out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
     for crit_id, names in CRITERION_FIELDS.items():
         todo = set().union(*(bases.todo_fields.get(f, frozenset()) for f in names))
         if todo:
@@ -194,6 +213,9 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
     """
     if basis == InputBasis.DEFAULT.value and str(device).startswith("line."):
         return f"{device}'s normamps (OpenDSS default 400 A, not in the model)"
+    if basis == InputBasis.DEFAULT.value and str(device).lower().startswith("transformer."):
+        return (f"{device}'s normhkva (OpenDSS default 110 % of winding 1's kVA, not in the "
+                "model)")
     if basis != InputBasis.TODO.value:
         return ""
     if criterion in CRITERION_FIELDS:

@@ -164,7 +164,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         "unconfirmed": [f"{i.field}: {i.message}"
                         for i in todos],
     }
-    inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json")}
+    # the fields the study file or importer gave: the Inputs sheet tells them from defaults
+    inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json"),
+              "document_given": doc.model_dump(mode="json", exclude_unset=True)}
     base_names = {sc.name for sc in scenarios if sc.is_base}
     tables = {"Coordination": coordination,
               # C7's rows reused (#21); the rest (unrated devices, minimum case) built here

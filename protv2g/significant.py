@@ -21,11 +21,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["SIGNIFICANT_DIGITS", "round_significant"]
+__all__ = ["MINUS", "SIGNIFICANT_DIGITS", "number_text", "round_significant"]
 
 #: Significant digits of a float shown in a cell (the side files, Parquet or CSV, keep full
 #: precision) and of a margin compared for ties (:func:`protv2g.findings_rows.worst_order`).
 SIGNIFICANT_DIGITS = 10
+#: The minus sign of a number written in text: U+2212 MINUS SIGN, the sign ISO 80000-2 gives
+#: for subtraction and negative values (a hyphen reads as a dash in "margin -0.12"); the
+#: report's cells already write a negative margin in text with it.
+MINUS = "\u2212"
 
 
 def round_significant(values: ArrayLike, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
@@ -47,3 +51,25 @@ def round_significant(values: ArrayLike, digits: int = SIGNIFICANT_DIGITS) -> np
     r[rest] = [float(f"{y:.{digits}g}") for y in v[rest].tolist()]
     out[fin] = r
     return out
+
+
+def number_text(value: float, unit: str = "", digits: int = SIGNIFICANT_DIGITS) -> str:
+    """``value`` as the report writes a number in text (gate reasons, finding labels, the
+    Summary): ``digits`` significant digits as in the cells, :data:`MINUS` for a negative
+    sign, "never" for +inf (as a trip time is shown), ``unit`` after a space (a
+    ``fraction`` in %); "" for NaN.
+
+    >>> number_text(-0.06652666332, "fraction")
+    '−6.652666332 %'
+    >>> number_text(-0.11554702871234, "s"), number_text(float("inf"), "s")
+    ('−0.1155470287 s', 'never')
+    """
+    x = float(value)
+    if x != x:
+        return ""
+    if unit == "fraction":  # a change of current read as a percentage, as the trend texts
+        x, unit = x * 100.0, "%"
+    if x == float("inf"):
+        return "never"
+    text = format(x, f".{digits}g").replace("-", MINUS)
+    return f"{text} {unit}" if unit else text

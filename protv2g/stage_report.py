@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,12 +27,14 @@ from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import close_in_study, with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
+from protv2g.stage_report_findings import FINDING_KEYS, TimeFinding, time_findings
 from protv2g.study.engine_inputs import charger_sources, device_terminals, high_bracket_sets
 from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType, LoadLevel, Participation
 
 __all__ = ["findings_stage_table", "staged_device_table", "staged_times", "time_findings",
-           "time_key", "export_of_all_sites", "TimeFinding", "STAGED_TABLE_COLUMNS", "TIME_OF"]
+           "time_key", "export_of_all_sites", "TimeFinding", "FINDING_KEYS", "STAGED_TABLE_COLUMNS",
+           "TIME_OF"]
 
 #: leading columns of :func:`staged_device_table` (site columns follow: ``i_<site>_a``,
 #: ``trip_<site>_s``, ``ceased_<site>``)
@@ -298,76 +299,6 @@ def staged_times(study: Study, result) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-#: Statuses of findings whose charger stages are tabulated.
-_FINDING = ("fail", "warn")
-
-
-@dataclass(frozen=True)
-class TimeFinding:
-    """One time-based finding whose device the "Charger stages" sheet follows through the
-    stages (:func:`time_findings`): the device at the finding's worst fault.
-
-    ``t_shown_s``: the finding's time of the device (``t_device_s``; ``None`` without one),
-    ``t_scale``: what the rule multiplies the device's time by (C2 fuse saving: K × fast,
-    else 1); ``label``: criterion, status, bracket and margin, the sheet's ``finding``.
-    """
-
-    device: str
-    fault_bus: str
-    fault_type: str
-    case: str
-    scenario: str
-    t_shown_s: float | None
-    t_scale: float
-    label: str
-
-
-def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
-                  max_pairs: int = 12) -> list[TimeFinding]:
-    """The findings the "Charger stages" sheet explains, worst first, one per (device, fault).
-
-    For every time-based criterion with findings (rows whose ``bracket`` is ``low``, ``high``
-    or ``both``, status fail/warn, naming a device, in one of ``scenarios``) and every device
-    it names, the row with the smallest margin (V2G-attributed rows first); at most
-    ``max_pairs`` (criterion, device) pairs; a (device, fault, scenario) taken once.
-
-    Returns
-    -------
-    list of TimeFinding
-        Empty when no time-based finding needs it.
-    """
-    if violations.empty or "bracket" not in violations.columns:
-        return []
-    v = violations[violations["bracket"].astype(str).isin(("low", "high", "both"))
-                   & violations["status"].astype(str).isin(_FINDING)
-                   & violations["device"].astype(str).ne("")]
-    v = v[v["scenario"].isin({sc.name for sc in scenarios})]
-    if v.empty:
-        return []
-    v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
-                 margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
-    worst = (v.sort_values(["not_v2g", "margin_sort"], kind="stable")
-             .drop_duplicates(["criterion", "device"]).head(max_pairs))
-    out: list[TimeFinding] = []
-    done = set()
-    for r in worst.itertuples(index=False):
-        key = (r.device, r.fault_bus, r.fault_type, r.case, r.scenario)
-        if key in done:
-            continue
-        done.add(key)
-        shown = pd.to_numeric(pd.Series([getattr(r, "t_device_s", None)]),
-                              errors="coerce").iloc[0]
-        k = pd.to_numeric(pd.Series([getattr(r, "rule_value", None)]), errors="coerce").iloc[0]
-        # C2 fuse saving compares K × the recloser's fast time
-        scale = float(k) if getattr(r, "rule", "") == "fuse_saving_k" and np.isfinite(k) else 1.0
-        bracket = "both brackets" if str(r.bracket) == "both" else f"{r.bracket} bracket"
-        out.append(TimeFinding(
-            str(r.device), str(r.fault_bus), str(r.fault_type), str(r.case), str(r.scenario),
-            float(shown) if np.isfinite(shown) else None, scale,
-            f"{r.criterion} {r.status} ({bracket}, margin {r.margin:.3g} {r.margin_unit})"))
-    return out
-
-
 def findings_stage_table(study: Study, violations: pd.DataFrame,
                          scenarios: Sequence[Scenario], *, max_pairs: int = 12,
                          close_in: tuple[Study, Study] | None = None) -> pd.DataFrame:
@@ -385,12 +316,14 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     Returns
     -------
     DataFrame
-        ``finding`` (criterion, bracket and margin of the row it explains) then the columns of
-        :func:`staged_device_table`; empty when no time-based finding needs it.
+        ``finding`` (criterion, bracket and margin of the row it explains), the row's
+        :data:`FINDING_KEYS` (criterion, other_device, rule: the report finds the Findings
+        sheet's id by them), then the columns of :func:`staged_device_table`; empty when no
+        time-based finding needs it.
     """
     found = time_findings(violations, scenarios, max_pairs=max_pairs)
     if not found:
-        return pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS])
+        return pd.DataFrame(columns=["finding", *FINDING_KEYS, *STAGED_TABLE_COLUMNS])
     by_name = {sc.name: sc for sc in scenarios}
     if study.net is not None:  # findings may be at close-in positions (#17), as the checks
         study = close_in_study(study, close_in)
@@ -399,6 +332,7 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
         table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],
                                     cases=[f.case], scenario=by_name[f.scenario],
                                     t_shown_s=f.t_shown_s, t_scale=f.t_scale)
-        frames.append(table.assign(finding=f.label))
+        frames.append(table.assign(finding=f.label, **f.keys))
     out = pd.concat(frames, ignore_index=True)
-    return out[["finding", *[c for c in out.columns if c != "finding"]]]
+    return out[["finding", *FINDING_KEYS,
+                *[c for c in out.columns if c not in ("finding", *FINDING_KEYS)]]]

@@ -33,6 +33,7 @@ from protv2g.devices.kinds import TIME_COLUMNS
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.scenarios import Scenario
 from protv2g.stage_report import (
+    FINDING_KEYS,
     STAGED_TABLE_COLUMNS,
     TIME_OF,
     export_of_all_sites,
@@ -235,11 +236,12 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
     Returns
     -------
     DataFrame
-        ``finding`` then the columns of :func:`dss_staged_device_table`; empty when no
+        ``finding``, its ``FINDING_KEYS``, then the columns of
+        :func:`dss_staged_device_table`; empty when no
         time-based finding needs it.
     """
     found = time_findings(violations, scenarios, max_pairs=max_pairs)
-    empty = pd.DataFrame(columns=["finding", *STAGED_TABLE_COLUMNS, "note"])
+    empty = pd.DataFrame(columns=["finding", *FINDING_KEYS, *STAGED_TABLE_COLUMNS, "note"])
     if not found or faults.staged is None:
         return empty
     by_name = {sc.name: sc for sc in scenarios}
@@ -269,10 +271,12 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
             continue
         frames.append(_stage_rows(study, st, i, both.iloc[[k]], held.iloc[[k]], f.device,
                                   f.fault_bus, f.fault_type, f.case, by_name[f.scenario],
-                                  f.t_shown_s, f.t_scale, site_keys).assign(finding=f.label))
+                                  f.t_shown_s, f.t_scale, site_keys).assign(finding=f.label,
+                                                                       **f.keys))
         k += 1
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty
     out = pd.concat(frames, ignore_index=True)
-    return out[["finding", *[c for c in out.columns if c not in ("finding", "note")], "note"]]
+    lead = ("finding", *FINDING_KEYS)
+    return out[[*lead, *[c for c in out.columns if c not in (*lead, "note")], "note"]]

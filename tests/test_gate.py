@@ -98,7 +98,8 @@ def test_fail_names_criterion_device_and_fault(study):
     fails = [r for r in out["reasons"] if r.startswith("fail:")]
     assert fails[0].startswith("fail: C1 RC-F1 / R-F1: CTI 0.1 s < 0.3 s")
     assert fails[1].startswith("fail: C7 R-F1: 26 kA > 25 kA")
-    assert "firm/peak/2500 kW, 3ph at F1-B01 (max)" in fails[1] and "margin -0.3" in fails[1]
+    # the margin as the report writes numbers in text: U+2212 minus, its unit (#polish)
+    assert "firm/peak/2500 kW, 3ph at F1-B01 (max)" in fails[1] and "margin \u22120.3" in fails[1]
     assert "2 row(s) in 2 scenario(s)" in fails[1]
     assert out["counts"]["failing"] == 3
     assert all("\n" not in r for r in out["reasons"])
@@ -407,8 +408,9 @@ def test_two_rules_failing_on_one_pair_are_two_conditions():
         "fault_bus": ["F1-LAT2-B2"] * 3, "fault_type": ["SLG"] * 3, "case": ["max"] * 3})
     lines = grouped_reasons("condition", rows)
     assert len(lines) == 2
-    assert any("rule fuse_saving_k" in x and "-0.093" in x for x in lines)
-    assert any("rule fuse_before_delayed" in x and "-0.116" in x for x in lines)
+    # margins written with U+2212 as the report's numbers in text (#polish)
+    assert any("rule fuse_saving_k" in x and "\u22120.093" in x for x in lines)
+    assert any("rule fuse_before_delayed" in x and "\u22120.116" in x for x in lines)
 
 
 @pytest.mark.parametrize("index", [None, [5, 3, 9, 1, 7, 0, 2], [0, 0, 1, 1, 2, 2, 3]])

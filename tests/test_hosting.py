@@ -253,6 +253,10 @@ def test_table_columns_and_one_row_per_axis(analysis):
     assert list(analysis.margins.columns) == MARGIN_COLUMNS
     assert len(analysis.table) == 2
     assert analysis.table["limited"].dtype == bool
+    # the limiting rows' input basis, as run_study tags rows (#polish): the depot's data given
+    lim = analysis.table[analysis.table["limited"]]
+    assert set(lim["limiting_basis"]) <= {"given"} and set(
+        analysis.table.loc[~analysis.table["limited"], "limiting_basis"]) <= {""}
 
 
 def test_hosting_capacity_brackets_the_crossing(analysis, study):

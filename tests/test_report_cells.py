@@ -11,7 +11,7 @@ import pytest
 
 from protv2g.report.format import write_table
 from protv2g.report.sheets import DATA_SHEETS, EMPTY_LIST, NOT_DIRECTIONAL, _flatten, _settings_view
-from protv2g.report.summary import _num
+from protv2g.report.summary_faults import num_text as _num  # moved out of summary.py (#polish)
 from protv2g.report.table_rows import NEVER, cell_value, column_values, is_time_column
 from protv2g.runner import at_tool_default
 from protv2g.significant import round_significant

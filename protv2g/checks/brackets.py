@@ -136,9 +136,12 @@ def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
     high = evaluate_pairs(in_bracket(ctx, "high"), in_pair_bracket(m, "high"), terms)
     low = evaluate_pairs(in_bracket(ctx, "low"), in_pair_bracket(m, "low"), terms)
     del m, terms  # released before the two tables are compared (#21)
-    order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.OK.value: 2}
+    # worse = a finding before a clean row: fail, warn, info (e.g. C2 above the fuse-saving
+    # crossover), then ok; anything else last
+    order = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.INFO.value: 2,
+             CheckStatus.OK.value: 3}
     for t in (high, low):  # fresh tables: the rank added in place, not by a copying assign
-        t["_r"] = t["status"].astype(str).map(order).fillna(3).to_numpy()
+        t["_r"] = t["status"].astype(str).map(order).fillna(4).to_numpy()
     return _worse(high, low, _COORD_KEY, "_r", "margin_s")
 
 

@@ -29,10 +29,12 @@ from protv2g.hosting.tables import (
     levels,
     margin_table,
 )
+from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, V2GSite
+from protv2g.study.todos import todo_items
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
@@ -241,6 +243,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     gate = doc.gate
     criteria = list(gate.criteria)
 
+    # what each row rests on (given data, an OpenDSS default, a drafted value), as in
+    # run_study: the limiting rows carry it into the tables (``limiting_basis``)
+    bases = study_input_bases(study, [i.field for i in (todo_items(study.path)
+                                                        if study.path else [])])
     # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
     failing: Failing = {}
     margin_rows: list[pd.DataFrame] = []
@@ -269,6 +275,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 key = f"{w.category.__name__}: {text}"
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
+        ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
         worst = _worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
@@ -347,7 +354,8 @@ def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:
     -------
     DataFrame
         site, participation, load_level, hosting_kw, hosting_chargers, limiting_criterion,
-        limiting_device, limiting_fault, site_max_kw, limited (bool), note.
+        limiting_device, limiting_fault, limiting_basis (what the limiting rows rest on:
+        :class:`protv2g.input_basis.InputBasis` value), site_max_kw, limited (bool), note.
 
     Example
     -------

@@ -23,6 +23,7 @@ import pandas as pd
 
 from protv2g.criteria import CATALOGUE, Need, order
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
+from protv2g.input_basis import weakest
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given
@@ -34,22 +35,23 @@ __all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
     "site", "participation", "load_level", "hosting_kw", "hosting_chargers",
-    "limiting_criterion", "limiting_device", "limiting_fault", "site_max_kw", "limited", "note",
+    "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis", "site_max_kw",
+    "limited", "note",
 ]
 
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
 BY_CRITERION_COLUMNS = [
     "site", "participation", "load_level", "criterion", "status", "hosting_kw",
-    "first_fail_kw", "hosting_chargers", "limiting_device", "limiting_fault", "site_max_kw",
-    "limited", "note",
+    "first_fail_kw", "hosting_chargers", "limiting_device", "limiting_fault", "limiting_basis",
+    "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the per-site criterion table (one row per site × criterion, on the participation
 #: case and load level where the criterion first fails at the lowest export).
 SITE_CRITERION_COLUMNS = [
     "site", "criterion", "status", "hosting_kw", "first_fail_kw", "hosting_chargers",
-    "participation", "load_level", "limiting_device", "limiting_fault", "site_max_kw",
-    "limited", "per_axis", "note",
+    "participation", "load_level", "limiting_device", "limiting_fault", "limiting_basis",
+    "site_max_kw", "limited", "per_axis", "note",
 ]
 
 #: Columns of the margin-vs-export table (one row per evaluated level × criterion).
@@ -124,6 +126,7 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         "hosting_kw": lo if hi is not None else axis.cap_kw,
         "site_max_kw": axis.cap_kw, "limited": hi is not None,
         "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
+        "limiting_basis": "",
     }
     out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
     if hi is not None:
@@ -135,6 +138,10 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         other = worst.get("other_device")
         out["limiting_device"] = device + (f" / {other}" if is_given(other) else "")
         out["limiting_fault"] = describe_fault(worst)
+        # what the limiting rows rest on, the weakest (protv2g.input_basis): a limit set by
+        # a tool default or a drafted value is a limit to confirm
+        out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
+                                        if is_given(r.get("input_basis")))
     return out
 
 
@@ -180,7 +187,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                                   "hosting_kw": math.nan, "first_fail_kw": math.nan,
                                   "hosting_chargers": pd.NA,
                                   "limiting_device": "", "limiting_fault": "",
-                                  "site_max_kw": axis.cap_kw, "limited": False,
+                                  "limiting_basis": "", "site_max_kw": axis.cap_kw,
+                                  "limited": False,
                                   "note": not_applicable[crit]})
                 continue
             c = _limiting(failing, axis, evaluated, crit)
@@ -254,6 +262,7 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
             "participation": pick["participation"] if len(limited) else "",
             "load_level": pick["load_level"] if len(limited) else "",
             "limiting_device": pick["limiting_device"], "limiting_fault": pick["limiting_fault"],
+            "limiting_basis": pick.get("limiting_basis", ""),
             "site_max_kw": float(pd.to_numeric(grp["site_max_kw"]).max()),
             "limited": bool(len(limited)), "per_axis": "; ".join(parts),
             "note": str(pick["note"]),

@@ -15,10 +15,14 @@ comments, and reads ``New``/``Edit`` of ``Line``, ``LineCode``, ``LineGeometry``
 ``WireData`` (also ``Like=``, and ``BatchEdit Line..<regex> normamps=…``). A pure text reader:
 nothing is compiled.
 
+:func:`transformer_rating_sources` does the same for each transformer's ``normhkva``
+(``Transformer``, ``XfmrCode``; OpenDSS's default is 110 % of the first winding's kVA).
+
 References
 ----------
 R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution System Simulator
-(OpenDSS)", EPRI, 2020 — Line, LineCode, LineGeometry, WireData properties; command syntax.
+(OpenDSS)", EPRI, 2020 — Line, LineCode, LineGeometry, WireData, Transformer, XfmrCode
+properties; command syntax.
 """
 
 from __future__ import annotations
@@ -32,10 +36,14 @@ import pandas as pd
 
 from protv2g.network.opendss_script import resolve_file
 
-__all__ = ["DSS_DEFAULT_NORMAMPS_A", "RatingSource", "line_rating_sources"]
+__all__ = ["DSS_DEFAULT_NORMAMPS_A", "DSS_DEFAULT_NORMHKVA_FRACTION", "RatingSource",
+           "line_rating_sources", "transformer_rating_sources"]
 
 #: OpenDSS's default ``normamps`` of a Line / LineCode, A (Reference Guide, Line object).
 DSS_DEFAULT_NORMAMPS_A = 400.0
+#: OpenDSS's default ``normhkva`` of a Transformer, as a fraction of its first winding's kVA
+#: (Reference Guide, Transformer object: "Defaults to 110% of kVA rating of Winding 1").
+DSS_DEFAULT_NORMHKVA_FRACTION = 1.1
 
 
 class RatingSource(StrEnum):
@@ -178,6 +186,77 @@ def line_rating_sources(master: str | Path, redirects: Sequence[str | Path] = ()
         rows.append((f"line.{name}", RatingSource(src).value, amps))
     out = pd.DataFrame(rows, columns=["line", "source", "normamps_a"]).set_index("line")
     return out[~out.index.duplicated(keep="last")]
+
+
+def transformer_rating_sources(master: str | Path, redirects: Sequence[str | Path] = ()
+                               ) -> pd.DataFrame:
+    """Each transformer of an OpenDSS script and where its ``normhkva`` comes from.
+
+    A transformer states its normal rating ``normhkva`` itself, takes it from its
+    ``xfmrcode`` (``New``/``Edit`` ``XfmrCode``, also ``Like=``), or OpenDSS rates it at
+    **110 %** of its first winding's kVA (:data:`DSS_DEFAULT_NORMHKVA_FRACTION`; OpenDSS
+    Reference Guide, Transformer object: "NormHkVA … Defaults to 110% of kVA rating of
+    Winding 1"). Its loading (``PctNorm``, C12) then rests on that default.
+
+    Returns
+    -------
+    DataFrame
+        Index ``transformer`` (``"transformer.<name>"``, lower case); columns ``source``
+        (``"transformer"``, ``"xfmrcode"`` or :attr:`RatingSource.DEFAULT` value) and
+        ``normhkva_kva`` (the stated value; NaN where defaulted or an expression).
+
+    Examples
+    --------
+    >>> t = transformer_rating_sources("feeders/opendss_example/Master.dss")  # doctest: +SKIP
+    """
+    lines: list[str] = []
+    for p in (master, *redirects):
+        lines += _logical_lines(Path(p))
+    codes: dict[str, float] = {}
+    own: dict[str, tuple[str, float]] = {}
+    ref: dict[str, str] = {}
+    for line in lines:
+        m = _OBJ.match(line)
+        if m is None:
+            b = re.match(r"^batchedit\s+transformer\.\.(\S+)\s*(.*)$", line, re.I)
+            if b is not None and "normhkva" in (pr := _props(b.group(2))):
+                pat = re.compile(b.group(1), re.I)
+                for name in list(ref):
+                    if pat.fullmatch(name) or pat.match(name):
+                        own[name] = ("transformer", _num(pr["normhkva"]))
+            continue
+        cls, name, pr = m.group(2).lower(), m.group(3).lower(), _props(m.group(4))
+        if cls == "xfmrcode":
+            if "like" in pr and pr["like"].split(".", 1)[-1] in codes:
+                codes.setdefault(name, codes[pr["like"].split(".", 1)[-1]])
+            if "normhkva" in pr:
+                codes[name] = _num(pr["normhkva"])
+            continue
+        if cls != "transformer":
+            continue
+        if "like" in pr:
+            src = pr["like"].split(".", 1)[-1]
+            if src in own:
+                own[name] = own[src]
+            if ref.get(src):
+                ref[name] = ref[src]
+        if "xfmrcode" in pr:
+            ref[name] = pr["xfmrcode"]
+            if "normhkva" not in pr:
+                own.pop(name, None)
+        if "normhkva" in pr:
+            own[name] = ("transformer", _num(pr["normhkva"]))
+        ref.setdefault(name, "")
+    rows = []
+    for name, code in ref.items():
+        if name in own:
+            rows.append((f"transformer.{name}", *own[name]))
+        elif code and code in codes:
+            rows.append((f"transformer.{name}", "xfmrcode", codes[code]))
+        else:
+            rows.append((f"transformer.{name}", RatingSource.DEFAULT.value, float("nan")))
+    return pd.DataFrame(rows, columns=["transformer", "source", "normhkva_kva"]
+                        ).set_index("transformer")
 
 
 def _num(text: str) -> float:

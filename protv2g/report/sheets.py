@@ -119,10 +119,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "reverse flow, voltage and loading by scenario and step"),
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
-               "limiting_criterion", "limiting_device", "limiting_fault", "site_max_kw",
-               "limited", "note"),
+               "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
+               "site_max_kw", "limited", "note"),
               "largest export per site, participation and load level before the first "
-              "failing violation, and what limits it"),
+              "failing violation, and what limits it; limiting_basis: what the limiting "
+              "rows rest on (given, default: an OpenDSS default rating, todo: a drafted "
+              "value)"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
@@ -130,7 +132,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting by criterion", "tables:Hosting by criterion",
               ("site", "criterion", "status", "hosting_kw", "first_fail_kw",
                "hosting_chargers", "participation", "load_level", "limiting_device",
-               "limiting_fault", "site_max_kw", "limited", "per_axis", "note"),
+               "limiting_fault", "limiting_basis", "site_max_kw", "limited", "per_axis",
+               "note"),
               "per site and criterion, the export at which it first fails (lowest over the "
               "participation cases and load levels, each listed in per_axis; 'not "
               "applicable' where nothing was checked)"),
@@ -145,8 +148,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "every device as used, curve names and their sources; at_tool_default: the "
               "settings neither the study file nor the importer gave (the tool's default is "
               "used); a non-directional relay's characteristic angle is not used (n/a)"),
-    SheetSpec("Inputs", "inputs", ("key", "value"),
-              "the validated study document, one row per field path"),
+    SheetSpec("Inputs", "inputs", ("key", "value", "basis"),
+              "the validated study document, one row per field path; basis: 'given' (by "
+              "the study file or the feeder model's importer) or 'tool default' (the "
+              "schema's default used: not given)"),
     SheetSpec("Feeder buses", "tables:Feeder buses", ("bus", "name", "vn_kv", "is_source"),
               "feeder buses (from report.feeder_graph.feeder_tables)"),
     SheetSpec("Feeder branches", "tables:Feeder branches",
@@ -202,6 +207,83 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(value, list) and not value:
         return [(prefix, EMPTY_LIST)]
     return [(prefix, ", ".join(map(str, value)) if isinstance(value, list) else value)]
+
+
+#: The Inputs sheet's ``basis`` of a field the study file (or the feeder model's importer)
+#: gave, and of one it did not (the schema's default used).
+GIVEN, TOOL_DEFAULT = "given", "tool default"
+#: The value cell of a field not given whose default is "absent" (None): an empty cell would
+#: read the same as a value given empty (reviewer, trust_report follow-up).
+DEFAULT_NONE = "(tool default: none)"
+
+
+def inputs_frame(document: dict, given: dict | None = None) -> pd.DataFrame:
+    """The Inputs sheet: ``key``, ``value``, ``basis`` per field path of ``document``.
+
+    ``given`` is the same document dumped with only the fields set
+    (``model_dump(exclude_unset=True)``, ``inputs["document_given"]``); a path absent from it
+    is at the tool's default (``basis`` :data:`TOOL_DEFAULT`, a None value written
+    :data:`DEFAULT_NONE`). Without ``given`` (an older result) ``basis`` is empty.
+
+    >>> inputs_frame({"a": 1, "b": None, "c": 2}, {"a": 1}).to_numpy().tolist()
+    [['a', 1, 'given'], ['b', '(tool default: none)', 'tool default'], ['c', 2, 'tool default']]
+    """
+    frame = pd.DataFrame(_flatten(document), columns=["key", "value"], dtype=object)
+    if given is None:
+        return frame.assign(basis="")
+    stated = {k for k, _ in _flatten(given)}
+    # a list or mapping given whole is given with every path under it
+    set_ = frame["key"].map(lambda k: k in stated or any(
+        k.startswith(p + ".") or k.startswith(p + "[") for p in _prefixes(k, stated)))
+    frame["basis"] = [GIVEN if s else TOOL_DEFAULT for s in set_]
+    none = ~set_ & frame["value"].map(lambda v: v is None)
+    frame.loc[none, "value"] = DEFAULT_NONE
+    return frame
+
+
+def _prefixes(key: str, stated: set[str]) -> list[str]:
+    """The stated paths that are a leading part of ``key`` (``feeder`` of ``feeder.x``)."""
+    cuts = [i for i, ch in enumerate(key) if ch in ".["]
+    return [key[:i] for i in cuts if key[:i] in stated]
+
+
+#: The sheet of the chargers' stages per time-based finding (``tables``, made by the runner).
+STAGES = "Charger stages"
+
+
+def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """The "Charger stages" rows with their ``finding`` label led by the Findings sheet's id
+    (``F03: C2 fail (low bracket, margin −0.1155 s)``): the id of the evidence row of the
+    same criterion, device, partner, rule, scenario and fault
+    (:data:`protv2g.stage_report_findings.FINDING_KEYS` and the stage table's columns);
+    a label without such a row is kept as it is.
+
+    >>> ev = pd.DataFrame({"finding": ["F01"], "criterion": ["C1"], "device": ["R"],
+    ...     "other_device": ["RC"], "scenario": ["s"], "fault_bus": ["B"],
+    ...     "fault_type": ["3ph"], "case": ["max"]})
+    >>> st = ev.drop(columns="finding").assign(finding="C1 fail", rule="")
+    >>> with_finding_ids(st, ev)["finding"].tolist()
+    ['F01: C1 fail']
+    """
+    keys = ["criterion", "device", "other_device", "scenario", "fault_bus", "fault_type",
+            "case"]
+    if "rule" in frame.columns and "rule" in evidence.columns:
+        keys.append("rule")
+    if frame.empty or evidence.empty or not set(keys) <= set(frame.columns) \
+            or not set(keys) <= set(evidence.columns):
+        return frame
+
+    def text(df: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({k: df[k].map(lambda v: "" if v is None or v != v else str(v))
+                             for k in keys})
+
+    ids = text(evidence).assign(_id=evidence["finding"].astype(str).to_numpy())
+    ids = ids.drop_duplicates(keys)  # evidence rows: worst first within a finding
+    found = text(frame).merge(ids, on=keys, how="left")["_id"].to_numpy()
+    out = frame.copy()
+    out["finding"] = [f"{i}: {label}" if isinstance(i, str) else label
+                      for i, label in zip(found, frame["finding"], strict=True)]
+    return out
 
 
 #: An empty list in the Inputs sheet: an empty cell would read as "not given" (the depot's
@@ -282,7 +364,7 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         frame = (derived or {}).get(key)
     elif kind == "inputs":
         document = result.inputs.get("document")
-        frame = (pd.DataFrame(_flatten(document), columns=["key", "value"])
+        frame = (inputs_frame(document, result.inputs.get("document_given"))
                  if document else None)
     else:  # pragma: no cover - SheetSpec literals above
         raise ValueError(f"unknown sheet source {spec.source!r}")
@@ -294,6 +376,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
     frame = _ordered(frame, spec.columns)
     if spec.title == "Settings":
         frame = _settings_view(frame)
+    if spec.title == STAGES and derived and derived.get("_findings") is not None:
+        frame = with_finding_ids(frame, derived["_findings"].evidence)
     if not frame.empty:
         return frame, None
     if spec.title in reasons:

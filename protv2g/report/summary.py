@@ -1,11 +1,12 @@
 """The Summary sheet as a decision memo an engineer can sign.
 
 In order: the verdict; the conditions of approval (the verified setting changes that clear
-every finding attributable to V2G); findings caused by V2G, made worse by V2G, and
-pre-existing; the recommendations; the hosting capacity with its band; the fault model and
-its assumptions (charger model, IEC 60909 c-factors, fault resistance); the fault-level table
-at the device locations with and without V2G; counts per criterion (catalogue order); what was
-not evaluated or not applicable; the study's identity and versions; then sign-off.
+every finding attributable to V2G, the gate's ``condition:`` and ``confirm:`` lines);
+findings caused by V2G, made worse by V2G, and pre-existing; the recommendations; the
+hosting capacity with its band; the fault model and its assumptions (charger model, IEC
+60909 c-factors, fault resistance: :mod:`protv2g.report.summary_faults`); the fault-level
+table at the device locations with and without V2G; counts per criterion (catalogue order);
+what was not evaluated or not applicable; the study's identity and versions; then sign-off.
 
 Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``; when absent
 the verdict reads "not evaluated" — never PASS by default. The report decides nothing itself:
@@ -18,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -28,13 +28,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
-from protv2g.input_basis import InputBasis
+from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
-from protv2g.report.sheets import STAGED_TIME_NOTE
+from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
-from protv2g.significant import SIGNIFICANT_DIGITS
-from protv2g.study.schema import V2GSite
 from protv2g.violations import CheckStatus, describe_rows, status_mask
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -83,8 +81,11 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
             parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
                      if k in rows.columns and pd.notna(best[k]) and str(best[k])]
+            basis = rests_on(best.get("limiting_basis", ""))
+            rests = (f"; the limit rests on a {basis}: confirm it" if basis and
+                     best.get("limiting_basis") != InputBasis.GIVEN.value else "")
             out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW (limited by "
-                        f"{' at '.join(parts)})"))
+                        f"{' at '.join(parts)}{rests})"))
         else:
             out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW: no criterion limits it "
                         "up to the site's maximum"))
@@ -134,64 +135,6 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
         out[str(r.finding)] = (f"{r.recommendation}: {r.change} (verified)" if str(r.change)
                                else f"{r.recommendation}: {r.status} {r.note}".strip())
     return out
-
-
-def _num(value: Any) -> str:
-    """A float to 10 significant digits as in the cells (1/3: 0.3333333333), else as is."""
-    return format(value, f".{SIGNIFICANT_DIGITS}g") if isinstance(value, float) else str(value)
-
-
-def _assumptions(w: Memo, result: StudyResult) -> None:
-    doc = result.inputs.get("document") or {}
-    faults = doc.get("faults") or {}
-    method = str(result.meta.get('method', faults.get('method', '')))
-    w.pair("Fault method", f"{method}: {result.meta.get('engine', '')}")
-    if method == "classical":  # #20 item 6: the actual pre-fault state, no correction factors
-        w.pair("Pre-fault state", f"{faults.get('prefault', 'open_circuit')} (taps, winding "
-               "ratios, loads as admittances); no c, K_T or K_G")
-    else:
-        w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
-               "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
-               "case conductors at 20 °C, min case at end temperature")
-    w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
-        *(_num(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
-    w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
-           f"{', '.join(map(str, faults.get('cases') or []))}")
-    held = faults.get("high_bracket") == "first_cycle_held"
-    for raw in doc.get("v2g_sites") or []:
-        site = V2GSite.model_validate(raw)  # its limits' defaults from the schema itself
-        w.pair(f"  charger site {site.name}",
-               f"{site.n_chargers} × {site.p_charger_kw:g} kW ({site.p_max_kw:,.0f} kW) at "
-               f"{site.bus}, {site.phases}-phase, {site.control.value}, angle "
-               f"{site.angle_rule.value}; first-cycle limit {site.limit_pu:g} pu of rating"
-               + (" (high bracket: held for the whole fault)" if held else
-                  f", then sustained {site.sustained_limit:g} pu (low bracket) / "
-                  f"{site.sustained_limit_high:g} pu (high bracket)")
-               + f"; ride-through category {site.ride_through_category.value}, cease to "
-               f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
-               "online (kVA), not the export setpoint")
-    w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
-           + STAGED_TIME_NOTE)
-
-
-def _fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
-    if levels is None or levels.empty:
-        w.note("not computed: no fault currents or device buses in the result")
-        return
-    sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
-    iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
-           else pd.Series(np.nan, index=sel.index))
-    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka, i_iec,
-             r.change_max_percent, r.i_min_base_ka, r.i_min_v2g_ka, r.change_min_percent]
-            for r, i_iec in zip(sel.itertuples(index=False), iec.to_numpy(), strict=True)]
-    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "max V2G kA (IEC sum)",
-            "change %", "min base kA", "min V2G kA", "change %"], rows,
-           fmt={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0", 7: "0.000", 8: "0.000", 9: "0.0"})
-    w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
-           "law phasor solution; IEC sum: their contribution added by magnitude, the duty "
-           "basis, ≥ the phasor — docs/charger-fault-model.md §8); change % is the phasor's; "
-           "min: the smallest (min case, with fault resistance); all fault types on the Fault "
-           "levels sheet")
 
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
@@ -264,29 +207,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                ).font = Font(bold=True, color="C00000")
 
     w.heading("2. Conditions of approval")
-    cond = []
-    if recs is not None and not recs.empty:
-        ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-                Attribution.WORSE_CHARGING]
-        v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
-        cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
-        open_ = recs[recs["attribution"].isin(ours)
-                     & ~recs["status"].isin(["verified", "cleared by"])]
-        for r in open_.itertuples(index=False):
-            cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
-    elif len(caused) + len(worse):
-        cond = [f"clear the {len(caused) + len(worse)} finding(s) of sections 3–4 (caused or "
-                "made worse by V2G); `protv2g recommend <study.yaml>` proposes setting "
-                "changes verified by re-running the checks (not run here)"]
-    for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
-        w.pair(f"  condition {k}" if cond else "  —", text)
     gate = result.meta.get("gate") or {}
-    gate_conditions = [r for r in gate.get("reasons", []) if str(r).startswith("condition:")]
-    for text in gate_conditions[:_MAX_GATE_CONDITIONS]:
-        w.pair("  gate condition", text)
-    if len(gate_conditions) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
-        w.pair("  gate condition", f"… and {len(gate_conditions) - _MAX_GATE_CONDITIONS} more: "
-               "the pre-existing findings of section 5 (fix before the pilot)")
+    _conditions(w, recs, len(caused) + len(worse), gate)
 
     w.heading("3. Findings caused by V2G")
     _findings_grid(w, caused, rec_map)
@@ -339,10 +261,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
            "('not applicable' where nothing was checked)")
 
     w.heading("8. Fault model and assumptions")
-    _assumptions(w, result)
+    assumptions(w, result)
 
     w.heading("9. Fault levels at the device locations")
-    _fault_level_grid(w, derived.get("fault_levels"))
+    fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")
     counts = _counts(result.violations, findings)
@@ -364,7 +286,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     scen = result.scenarios
     n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
     w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
-    settings = ", ".join(f"{k} {_num(v)}" for k, v in (doc.get("checks") or {}).items()
+    settings = ", ".join(f"{k} {num_text(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
     screening = gate.get("screening") or {}
@@ -396,6 +318,41 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     return ws
 
 
+def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> None:
+    """Section 2: the verified setting changes for the ``n_v2g`` findings caused or made
+    worse by V2G, then the gate's ``condition:`` lines (pre-existing failures to fix before
+    the pilot) and its ``confirm:`` lines (pre-existing failures resting on a tool default
+    or a drafted value: which input to confirm, :mod:`protv2g.input_basis`), at most
+    :data:`_MAX_GATE_CONDITIONS` of each, the rest counted."""
+    cond = []
+    if recs is not None and not recs.empty:
+        ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                Attribution.WORSE_CHARGING]
+        v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
+        cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
+        open_ = recs[recs["attribution"].isin(ours)
+                     & ~recs["status"].isin(["verified", "cleared by"])]
+        for r in open_.itertuples(index=False):
+            cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
+    elif n_v2g:
+        cond = [f"clear the {n_v2g} finding(s) of sections 3–4 (caused or "
+                "made worse by V2G); `protv2g recommend <study.yaml>` proposes setting "
+                "changes verified by re-running the checks (not run here)"]
+    for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
+        w.pair(f"  condition {k}" if cond else "  —", text)
+    reasons = [str(r) for r in gate.get("reasons", [])]
+    for kind, key, more in (
+            ("condition", "  gate condition", "the pre-existing findings of section 5 (fix "
+             "before the pilot)"),
+            ("confirm", "  to confirm", "pre-existing findings of section 5 resting on a "
+             "tool default or a drafted value (confirm the input, then fix or drop)")):
+        lines = [r for r in reasons if r.startswith(f"{kind}:")]
+        for text in lines[:_MAX_GATE_CONDITIONS]:
+            w.pair(key, text)
+        if len(lines) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
+            w.pair(key, f"… and {len(lines) - _MAX_GATE_CONDITIONS} more: {more}")
+
+
 def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     """The Summary's one line on what the findings rest on (``input_basis``,
     :mod:`protv2g.input_basis`), with the gate's ``confirm:`` count; empty when every
@@ -406,6 +363,7 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
     return "" if not n_default + n_todo else (
         f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
-        f"default (OpenDSS's 400 A line rating), {n_todo} on a drafted value (TODO); the gate "
+        f"default (an OpenDSS default rating: a line's 400 A normamps, a transformer's normhkva "
+        f"of 110 % of its kVA), {n_todo} on a drafted value (TODO); the gate "
         f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
         "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")

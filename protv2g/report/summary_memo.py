@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, write_cell
 from protv2g.report.styling import StyleCache
+from protv2g.significant import number_text, round_significant
 
 __all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text"]
 
@@ -28,17 +29,20 @@ _BOLD = Font(bold=True)
 _PLAIN = Font(bold=False)
 _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 _TOP_LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
-_UNIT_FMT = {"s": "{:.3f} s", "A": "{:.0f} A", "kA": "{:.2f} kA", "MW": "{:.2f} MW",
-             "pu": "{:.3f} pu", "× pickup": "{:.2f} × pickup", "%": "{:.1f} %",
-             "fraction": "{:.1%}"}
 
 
 def margin_text(value: Any, unit: str) -> str:
-    """A margin as text in its unit's format (``_UNIT_FMT``), "" when not a number."""
+    """A margin as text, as the report writes every number in text
+    (:func:`protv2g.significant.number_text`: the cells' 10 significant digits, U+2212
+    minus, then its unit), "" when not a number.
+
+    >>> margin_text(-0.11554702871234, "s")
+    '\u22120.1155470287 s'
+    """
     x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
     if pd.isna(x):
         return ""
-    return _UNIT_FMT.get(unit, "{:.4g}").format(float(x)).replace("-", "−")
+    return number_text(float(x), "" if unit in ("", "nan", "None") else str(unit))
 
 
 class Memo:
@@ -59,8 +63,8 @@ class Memo:
     def pair(self, key: str, value: Any, bold_value: bool = False) -> Any:
         self.styles.apply(write_cell(self.ws, self.row, 1, key),
                           font=_PLAIN if key.startswith("  ") else _BOLD, alignment=_TOP_WRAP)
-        if isinstance(value, float):
-            value = float(f"{value:.6g}")
+        if isinstance(value, float):  # as the cells: 10 significant digits (significant.py)
+            value = float(round_significant(value))
         cell = self.styles.apply(write_cell(self.ws, self.row, 2, value),
                                  alignment=_TOP_LEFT_WRAP)
         self.styles.merge_row(self.ws, self.row, 2, MEMO_COLUMNS)

@@ -1,0 +1,80 @@
+"""The Summary's fault model: its assumptions (section 8) and the fault levels at the device
+locations with and without V2G (section 9), from the result's study document and the derived
+fault-level table (:func:`protv2g.report.derived.fault_levels`). Text only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.report.sheets import STAGED_TIME_NOTE
+from protv2g.report.summary_memo import Memo
+from protv2g.significant import number_text
+from protv2g.study.schema import V2GSite
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.result import StudyResult
+
+__all__ = ["assumptions", "fault_level_grid", "num_text"]
+
+
+def num_text(value: Any) -> str:
+    """A float as the report writes numbers in text (1/3: 0.3333333333, U+2212 minus:
+    :func:`protv2g.significant.number_text`), else as is."""
+    return number_text(value) if isinstance(value, float) else str(value)
+
+
+def assumptions(w: Memo, result: StudyResult) -> None:
+    doc = result.inputs.get("document") or {}
+    faults = doc.get("faults") or {}
+    method = str(result.meta.get('method', faults.get('method', '')))
+    w.pair("Fault method", f"{method}: {result.meta.get('engine', '')}")
+    if method == "classical":  # #20 item 6: the actual pre-fault state, no correction factors
+        w.pair("Pre-fault state", f"{faults.get('prefault', 'open_circuit')} (taps, winding "
+               "ratios, loads as admittances); no c, K_T or K_G")
+    else:
+        w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
+               "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
+               "case conductors at 20 °C, min case at end temperature")
+    w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
+        *(num_text(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
+    w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
+           f"{', '.join(map(str, faults.get('cases') or []))}")
+    held = faults.get("high_bracket") == "first_cycle_held"
+    for raw in doc.get("v2g_sites") or []:
+        site = V2GSite.model_validate(raw)  # its limits' defaults from the schema itself
+        w.pair(f"  charger site {site.name}",
+               f"{site.n_chargers} × {site.p_charger_kw:g} kW ({site.p_max_kw:,.0f} kW) at "
+               f"{site.bus}, {site.phases}-phase, {site.control.value}, angle "
+               f"{site.angle_rule.value}; first-cycle limit {site.limit_pu:g} pu of rating"
+               + (" (high bracket: held for the whole fault)" if held else
+                  f", then sustained {site.sustained_limit:g} pu (low bracket) / "
+                  f"{site.sustained_limit_high:g} pu (high bracket)")
+               + f"; ride-through category {site.ride_through_category.value}, cease to "
+               f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
+               "online (kVA), not the export setpoint")
+    w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
+           + STAGED_TIME_NOTE)
+
+
+def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
+    if levels is None or levels.empty:
+        w.note("not computed: no fault currents or device buses in the result")
+        return
+    sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
+    iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
+           else pd.Series(np.nan, index=sel.index))
+    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka, i_iec,
+             r.change_max_percent, r.i_min_base_ka, r.i_min_v2g_ka, r.change_min_percent]
+            for r, i_iec in zip(sel.itertuples(index=False), iec.to_numpy(), strict=True)]
+    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "max V2G kA (IEC sum)",
+            "change %", "min base kA", "min V2G kA", "change %"], rows,
+           fmt={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0", 7: "0.000", 8: "0.000", 9: "0.0"})
+    w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
+           "law phasor solution; IEC sum: their contribution added by magnitude, the duty "
+           "basis, ≥ the phasor — docs/charger-fault-model.md §8); change % is the phasor's; "
+           "min: the smallest (min case, with fault resistance); all fault types on the Fault "
+           "levels sheet")

@@ -1,0 +1,114 @@
+"""The findings the "Charger stages" sheet follows through the chargers' stages (issue #16).
+
+:func:`time_findings` picks, from the violation rows, the time-based findings whose device
+:func:`protv2g.stage_report.findings_stage_table` (or, on an OpenDSS feeder,
+:func:`protv2g.stage_report_dss.dss_findings_stage_table`) tabulates stage by stage, and
+labels each as the report writes numbers in text (:func:`protv2g.significant.number_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from protv2g.scenarios import Scenario
+from protv2g.significant import number_text
+from protv2g.violations import is_given
+
+__all__ = ["FINDING_KEYS", "TimeFinding", "time_findings"]
+
+#: The typed columns after ``finding`` in the "Charger stages" table: the worst row's
+#: criterion, partner and rule (:attr:`TimeFinding.keys`).
+FINDING_KEYS = ("criterion", "other_device", "rule")
+
+#: Statuses of findings whose charger stages are tabulated.
+_FINDING = ("fail", "warn")
+
+
+@dataclass(frozen=True)
+class TimeFinding:
+    """One time-based finding whose device the "Charger stages" sheet follows through the
+    stages (:func:`time_findings`): the device at the finding's worst fault.
+
+    ``t_shown_s``: the finding's time of the device (``t_device_s``; ``None`` without one),
+    ``t_scale``: what the rule multiplies the device's time by (C2 fuse saving: K × fast,
+    else 1); ``label``: criterion, status, bracket and margin, the sheet's ``finding`` (the
+    report puts the Findings sheet's id before it); ``criterion``, ``other_device``,
+    ``rule``: the worst row's, typed, so that the report finds that id from the evidence
+    rows (:func:`protv2g.report.sheets.with_finding_ids`), never from the label's words.
+    """
+
+    device: str
+    fault_bus: str
+    fault_type: str
+    case: str
+    scenario: str
+    t_shown_s: float | None
+    t_scale: float
+    label: str
+    criterion: str = ""
+    other_device: str = ""
+    rule: str = ""
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """The typed columns the stage table carries after ``finding`` (:data:`FINDING_KEYS`)."""
+        return {"criterion": self.criterion, "other_device": self.other_device,
+                "rule": self.rule}
+
+
+def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
+                  max_pairs: int = 12) -> list[TimeFinding]:
+    """The findings the "Charger stages" sheet explains, worst first, one per (device, fault).
+
+    For every time-based criterion with findings (rows whose ``bracket`` is ``low``, ``high``
+    or ``both``, status fail/warn, naming a device, in one of ``scenarios``) and every device
+    it names, the row with the smallest margin (V2G-attributed rows first); at most
+    ``max_pairs`` (criterion, device) pairs; a (device, fault, scenario) taken once.
+
+    Returns
+    -------
+    list of TimeFinding
+        Empty when no time-based finding needs it.
+    """
+    if violations.empty or "bracket" not in violations.columns:
+        return []
+    v = violations[violations["bracket"].astype(str).isin(("low", "high", "both"))
+                   & violations["status"].astype(str).isin(_FINDING)
+                   & violations["device"].astype(str).ne("")]
+    v = v[v["scenario"].isin({sc.name for sc in scenarios})]
+    if v.empty:
+        return []
+    v = v.assign(not_v2g=~v["attribution"].astype(str).isin(("new", "worse")),
+                 margin_sort=pd.to_numeric(v["margin"], errors="coerce").fillna(np.inf))
+    worst = (v.sort_values(["not_v2g", "margin_sort"], kind="stable")
+             .drop_duplicates(["criterion", "device"]).head(max_pairs))
+    out: list[TimeFinding] = []
+    done = set()
+    for r in worst.itertuples(index=False):
+        key = (r.device, r.fault_bus, r.fault_type, r.case, r.scenario)
+        if key in done:
+            continue
+        done.add(key)
+        shown = pd.to_numeric(pd.Series([getattr(r, "t_device_s", None)]),
+                              errors="coerce").iloc[0]
+        k = pd.to_numeric(pd.Series([getattr(r, "rule_value", None)]), errors="coerce").iloc[0]
+        # C2 fuse saving compares K × the recloser's fast time
+        scale = float(k) if getattr(r, "rule", "") == "fuse_saving_k" and np.isfinite(k) else 1.0
+        bracket = "both brackets" if str(r.bracket) == "both" else f"{r.bracket} bracket"
+        out.append(TimeFinding(
+            str(r.device), str(r.fault_bus), str(r.fault_type), str(r.case), str(r.scenario),
+            float(shown) if np.isfinite(shown) else None, scale,
+            f"{r.criterion} {r.status} ({bracket}, margin "
+            f"{number_text(float(r.margin), _given(getattr(r, 'margin_unit', '')))})",
+            str(r.criterion), _given(getattr(r, "other_device", "")),
+            _given(getattr(r, "rule", ""))))
+    return out
+
+
+def _given(value: object) -> str:
+    """``value`` as text, "" for a missing one (None, NaN)."""
+    return str(value) if is_given(value) else ""
