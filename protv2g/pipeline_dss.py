@@ -207,8 +207,13 @@ def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
             f"the fault study needs about {need / 2**30:.1f} GiB ({n_sets} charger sets × "
             f"{len(doc.cases)} cases × {n_devices} devices × {n_rows} faults), more than the "
             f"{budget / 2**30:.1f} GiB allowed",
-            "run fewer export levels or participation cases, fewer fault types "
-            "(faults.fault_types) or cases, or split the devices into several studies"))
+            "any of: fewer scenarios (scenarios.export_levels_fraction / export_levels_kw, "
+            "participation, load_levels); fewer fault types or cases (faults.fault_types, "
+            "faults.cases); fewer devices, or split them into several studies; "
+            "`protv2g run --no-hosting` (or `gate --no-hosting`: hosting runs its own "
+            "scenarios through this check) or a smaller `protv2g hosting --grid`; "
+            "first-cycle only (`run_study(..., staged=False)`); or a machine with more "
+            "memory (the limit is half of it)"))
 
 
 def dss_flow(study: Study, day: bool) -> FlowResult:

@@ -3,6 +3,33 @@
 naming every way out). Part of the one pipeline of :mod:`protv2g.pipeline`
 (:func:`~protv2g.pipeline.fault_tables` calls :func:`check_size` first), which re-exports
 these names.
+
+The estimate is the tables the pipeline holds (device table per study scenario, the chargers'
+stages once per charger set, bus table, flows, nets) plus each stage's working memory (the
+engine's kept rows per charger set; the checks by device rows × columns, with a margin), each
+by its driver (the constants below). Measured against the real peak (issue #21; 2026-12-03,
+main at 0e33300 (after ``checks_mem``), load 3.5–6 on 2 cores; whole-run ``VmHWM`` of
+``run_study`` (no hosting) over the RSS after the imports, a fresh process each, numba's cache
+warm; ``bench_e2e.make_study`` + 3 export levels × 2 load levels = 6 scenarios, 3 charger
+sets, 60 devices; peak = median of 3 runs; ``tests/test_size_estimate_holds.py`` asserts it
+at 1,000 buses; the constants were fitted before ``checks_mem``, on 485b6bb, whose peaks
+were 366 / 564 / 1,662 MiB):
+
+=======  ==========  ============  ===========  ==========  ==========================
+buses    dev. rows   estimate MiB  peak MiB     est / peak  before (estimate, ratio)
+=======  ==========  ============  ===========  ==========  ==========================
+1,000    176,164     485           341          1.42        757, 2.07 (peak 366)
+3,000    503,058     795           569          1.40        1,662, 2.68 (peak 620)
+10,000   1,823,534   2,197         1,489        1.48        4,932, 2.95 (peak 1,670)
+=======  ==========  ============  ===========  ==========  ==========================
+
+The six examples (``feeders/*/study.yaml``, pandapower ones; the OpenDSS example has its own
+check, ``pipeline_dss._check_size``): 100–116 MiB estimated for 66–81 MiB, 1.42–1.58×
+(before 258–280 MiB, 3.3–3.9×); with the hosting search (its calls go through
+:func:`check_size` with their own scenarios; the largest call's estimate against the whole
+run's peak, which also holds the main run's tables): 108–248 MiB for 81–200 MiB, 1.15–1.34×.
+``run_study(..., staged=False)``: 1,000 / 3,000 buses 472 / 763 MiB for 322 / 498 (485b6bb).
+A first run that compiles numba adds ≈ 150 MiB (1,000 buses: 515 MiB), not counted.
 """
 
 from __future__ import annotations
@@ -19,29 +46,46 @@ from protv2g.study.loader import Study
 __all__ = ["check_size", "kept_pairs", "size_estimate_b"]
 
 
-#: Peak bytes per **kept** device row (device rows are kept where the device sees ≥ 1 A,
-#: :mod:`protv2g.engine.device_rows`) and per cell of one slice's device × bus grid (devices ×
-#: fault buses), above the RSS after the imports, fitted to the per-stage peaks measured with
-#: ``benchmarks/bench_memory.py`` (VmHWM reset at each stage) on ``bench_e2e``'s synthetic
-#: studies (60 devices, 6 scenarios, 3 charger sets), 2026-12-01, branch ``seq_rows``:
-#:   1,060 buses, 176,164 rows: faults 365 MiB, checks 702 MiB;
-#:   3,060 buses, 503,058 rows: faults 947 MiB, checks 1,492 MiB;
-#:   10,060 buses, 1,823,534 rows: faults 3,106 MiB, checks 4,148 MiB;
-#: and the depot example's traced peak of ``fault_tables`` (13,328 rows, 21.2 MiB,
-#: ``tests/test_check_size.py``). faults: the kept rows' phasors and stage currents, the tidy
-#: table (~20 float columns) and its per-scenario copies, ~1.6 kB/row on the depot; one engine
-#: slice (staged current and voltage phasors, ≈ 4 stages × 2 × 3 complex128, and the rule's
-#: temporaries; the generator's previous slice may still be alive). checks: the measured peak
-#: grows with devices × buses (≈ 6.5 kB per cell at all three sizes) more than with the kept
-#: rows — the tables of the checks that are not per device row (flow tables held, device
-#: chains, zones) — so the checks figure is mostly that term. The estimate is 1.05–1.4× the
-#: measured peaks at those sizes.
-_BYTES_PER_ROW_FAULTS = 1_800
-_BYTES_PER_ROW_CHECKS = 300
-_BYTES_PER_CELL_FAULTS = 640
-_BYTES_PER_CELL_CHECKS = 7_200
-#: Fixed part (net, factorisation, numba and pandas working memory), bytes.
-_FIXED_B = 256 * 2**20
+#: What the pipeline holds and works with, per driver (bytes), from the tables it builds
+#: (``engine/staged_tables.py``, ``pipeline.FaultTables``, main at 485b6bb) and the stage peaks
+#: of ``benchmarks/bench_memory.py`` (MiB over the imports, 2026-12-03, see the module table):
+#: the device table, one block per **study scenario** (``FaultTables.device``: 20 float64,
+#: 1 int64, 5 object columns = 208 B per row, 362 MiB held for 1.82 M rows at 10,000 buses)
+#: and the two brackets' int32 row maps into the stages (8 B per row) …
+_BYTES_PER_ROW_DEVICE = 216
+#: … the chargers' stages, once per **charger set** (``StagedCurrents``: 5 stages × (4
+#: current + 2 time) float32 = 120 B per stage row; the high bracket keeps only the rows that
+#: differ, ≈ 1 %; 259,489 stage rows for 251,529 set rows at 3,000 buses) …
+_BYTES_PER_SET_ROW_STAGES = 130
+#: … the engine's working memory per set row at the faults peak (the high bracket's kept rows
+#: beside the tables being built; peak − held after the faults: 36 / 102 / 340 MiB for
+#: 88 k / 252 k / 912 k set rows at 1k / 3k / 10k buses, 391–429 B) …
+_BYTES_PER_SET_ROW_ENGINE = 440
+#: … the bus table, one row per scenario × case × fault type × bus (137 B per row held at
+#: 10,000 buses: 63 MiB for 483 k rows) …
+_BYTES_PER_BUS_ROW = 160
+#: … the flows held per scenario × bus (held after the flows − held after the faults: 12 /
+#: 37 / 116 MiB for 6 scenarios at 1k / 3k / 10k buses, 2.0–2.1 kB) …
+_BYTES_PER_SCENARIO_BUS_FLOWS = 2_400
+#: … and the nets the stages copy (close-in positions, base case), per bus.
+_BYTES_PER_BUS_NETS = 4_096
+#: The checks' working memory grows with the device rows × the columns the checks add to and
+#: derive from the device table (bracket times, currents, the C5 family …; ``checks/`` is
+#: being slimmed, so this is modelled by its drivers, not as a constant): checks peak − held
+#: after the flows = 146 MiB + 427 B per estimated row at 1k / 3k / 10k buses (237 / 357 /
+#: 907 MiB for 223 k / 508 k / 1,859 k estimated rows), i.e. ≈ 53 float64 columns; counted
+#: as 56 columns × 8 B with a margin of 1.5 (a slimmer checks stage only lowers the peak).
+_CHECKS_COLUMNS = 56
+_CHECKS_MARGIN = 1.5
+#: The checks' part that does not grow with the rows: the fitted intercept at 1k / 3k / 10k
+#: buses is 146–150 MiB, but the checks add 44 MiB in all at 250 buses (39 k rows) and
+#: < 20 MiB on the 12–24-bus examples: counted as 160 KiB per bus up to 160 MiB (an
+#: empirical fit, not a model of one table), bytes.
+_CHECKS_BYTES_PER_BUS = 160 * 2**10
+_CHECKS_FIXED_B = 160 * 2**20
+#: Fixed part (a first run's lazily imported modules, numba's cached functions, pandas
+#: working memory: 60–67 MiB over the imports on the 12–24-bus examples, cold), bytes.
+_FIXED_B = 96 * 2**20
 #: Angular frequency used for the zero-sequence charging current (rad/s, 60 Hz feeders).
 _OMEGA = 2 * np.pi * 60.0
 
@@ -116,28 +160,41 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     n_scenarios : int
         Study scenarios the fault tables are expanded to.
     staged : bool
-        Accepted for the callers; the per-row figures are those of staged tables (an
-        over-estimate of < 10 % without them).
+        Whether the chargers' later stages are kept (``fault_tables(..., staged=...)``);
+        without them the stages' term is left out.
 
     Returns
     -------
     dict
-        ``{"faults": bytes, "checks": bytes, "rows": kept rows}``: the process's peak up to
-        the end of each stage, ``_FIXED_B + rows × _BYTES_PER_ROW_<stage> + cells ×
-        _BYTES_PER_CELL_<stage>``; ``rows`` = scenarios × cases × Σ over the fault types of
-        the kept pairs (:func:`kept_pairs`), ``cells`` = devices × buses. SOURCE: measured,
-        see the constants' comment.
+        ``{"faults": bytes, "checks": bytes, "rows": kept rows, "set_rows": engine rows}``:
+        the process's peak up to the end of each stage. ``rows`` = study scenarios × cases ×
+        Σ over the fault types of the kept pairs (:func:`kept_pairs`), the device table's
+        rows; ``set_rows`` the same per charger set (the rows the engine solves and the
+        stages are held for). held after the faults = ``_FIXED_B`` + buses ×
+        ``_BYTES_PER_BUS_NETS`` + rows × ``_BYTES_PER_ROW_DEVICE`` + bus rows ×
+        ``_BYTES_PER_BUS_ROW`` + set rows × ``_BYTES_PER_SET_ROW_STAGES`` (staged);
+        faults = held + set rows × ``_BYTES_PER_SET_ROW_ENGINE``; checks = held + scenarios ×
+        buses × ``_BYTES_PER_SCENARIO_BUS_FLOWS`` + min(buses × ``_CHECKS_BYTES_PER_BUS``,
+        ``_CHECKS_FIXED_B``) + rows ×
+        ``_CHECKS_COLUMNS`` × 8 × ``_CHECKS_MARGIN``. SOURCE: measured, see the constants'
+        comments and the module table.
     """
-    del staged  # see Parameters
     doc = study.document
     phase, ground = kept_pairs(study)
     per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
                    for t in doc.faults.fault_types)
-    rows = max(n_fault_scenarios, n_scenarios) * len(doc.faults.cases) * per_case
-    cells = len(study.net.bus) * max(len(doc.devices), 1)
-    return {"faults": _FIXED_B + rows * _BYTES_PER_ROW_FAULTS + cells * _BYTES_PER_CELL_FAULTS,
-            "checks": _FIXED_B + rows * _BYTES_PER_ROW_CHECKS + cells * _BYTES_PER_CELL_CHECKS,
-            "rows": rows}
+    n_case = len(doc.faults.cases)
+    rows = max(n_fault_scenarios, n_scenarios) * n_case * per_case
+    set_rows = n_fault_scenarios * n_case * per_case
+    n_bus = len(study.net.bus)
+    bus_rows = n_scenarios * n_case * len(doc.faults.fault_types) * n_bus
+    held_b = (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + rows * _BYTES_PER_ROW_DEVICE
+              + bus_rows * _BYTES_PER_BUS_ROW + staged * set_rows * _BYTES_PER_SET_ROW_STAGES)
+    checks_b = (held_b + n_scenarios * n_bus * _BYTES_PER_SCENARIO_BUS_FLOWS
+                + min(n_bus * _CHECKS_BYTES_PER_BUS, _CHECKS_FIXED_B)
+                + rows * _CHECKS_COLUMNS * 8 * _CHECKS_MARGIN)
+    return {"faults": int(held_b + set_rows * _BYTES_PER_SET_ROW_ENGINE),
+            "checks": int(checks_b), "rows": rows, "set_rows": set_rows}
 
 
 def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
@@ -169,9 +226,13 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
             f"{len(doc.faults.cases)} cases: about {est['rows']:,} device rows where a device "
             f"sees ≥ {DEVICE_ROW_MIN_A:g} A), more than the {budget_b / 2**30:.1f} GiB "
             "allowed (half the machine's memory)",
-            "run fewer export levels, participation levels or load levels, fewer fault types "
-            "or cases, or split the feeder into smaller studies; hosting runs its own "
-            "scenarios through this check, so `protv2g run --no-hosting` skips those"))
+            "any of: fewer scenarios (scenarios.export_levels_fraction / export_levels_kw, "
+            "participation, load_levels); fewer fault types or cases (faults.fault_types, "
+            "faults.cases); fewer devices, or split the feeder into smaller studies; "
+            "`protv2g run --no-hosting` (or `gate --no-hosting`: hosting runs its own "
+            "scenarios through this check) or a smaller `protv2g hosting --grid`; "
+            "first-cycle only (`run_study(..., staged=False)`) for the faults stage; or a "
+            "machine with more memory (the limit is half of it)"))
 
 
 def _memory_budget_b() -> int:
