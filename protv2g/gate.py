@@ -12,8 +12,9 @@ Policy (domain.md §5, the study's ``gate`` section)
 * **ERROR** (exit 2) when anything could not be evaluated: the checks did not run, a check
   reported an error or did not run on every scenario, a criterion named in ``gate.criteria``
   has a ``not_evaluated`` row or was not evaluated at all, or the engine failed; also when an
-  empty collection left the question unjudged (#20): a study without devices, or a V2G site
-  that may export but exports in no scenario. The gate never passes on an error.
+  empty collection left the question unjudged (#20): a study without devices, without a V2G
+  site, or with a V2G site that may export but exports in no scenario. The gate never passes
+  on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
@@ -164,6 +165,14 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
         out.append("error: the study has no protective device (devices is empty): no "
                    "coordination criterion could be judged; fix: list the feeder's relays, "
                    "reclosers and fuses under devices")
+    if not study.document.v2g_sites:
+        # the question the gate answers is what a V2G site does to the feeder's protection:
+        # with none, nothing was judged (a feeder's own protection review is `protv2g run`'s
+        # workbook, not a pre-pilot verdict) — review of the s15 ckt5 draft, which passed
+        out.append("error: the study has no V2G site (v2g_sites is empty): the gate judges "
+                   "what a site's export or charging does to the feeder's protection, and "
+                   "there is none; fix: add the proposed site under v2g_sites (bus, "
+                   "n_chargers, p_charger_kw)")
     table = result.scenarios
     if not isinstance(table, pd.DataFrame) or "scenario" not in table:
         return out  # no scenario table (a result built by hand): nothing to read exports from
@@ -257,8 +266,6 @@ def gate_verdict(study: Study, result: StudyResult,
                          "is false)")
     if undeclared:
         infos.append(f"info: pilot screening not declared: {', '.join(undeclared)}")
-    if not study.document.v2g_sites:
-        infos.append("info: no V2G site in this study")
     verdict = "ERROR" if errors else ("FAIL" if fails else "PASS")
     out: dict[str, Any] = {
         "verdict": verdict,
