@@ -231,7 +231,8 @@ def test_summary_states_the_prefault_state(method, prefault) -> None:
 
     from openpyxl import Workbook
 
-    from protv2g.report.summary import _assumptions
+    # the fault-model sections moved to summary_faults.py (Summary split, polish)
+    from protv2g.report.summary_faults import assumptions as _assumptions
     from protv2g.report.summary_memo import Memo
 
     ws = Workbook().active
