@@ -16,17 +16,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.significant import number_text
+
 __all__ = ["TREND_ABS", "TREND_REL", "export_trend", "finding_tolerance"]
 
 
-def _fmt(x: float, unit: str, digits: int = 3) -> str:
-    """``x`` in ``unit`` to ``digits`` significant digits, with a minus sign; a fraction as a
-    percentage, as the Findings and Summary cells show it (``0.0%``)."""
-    if not np.isfinite(x):
-        return "∞" if x > 0 else "−∞"
-    if unit == "fraction":
-        x, unit = 100.0 * x, "%"
-    return f"{x:.{digits}g} {unit}".replace("-", "−")
+def _fmt(x: float, unit: str) -> str:
+    """``x`` in ``unit`` as the report writes every number in text
+    (:func:`protv2g.significant.number_text`: 10 significant digits, U+2212 minus, a
+    fraction in %, "never" for +inf).
+
+    The trend could do with 3 digits (it tells a direction), but its worst point is the
+    finding's worst margin, which the Findings and Summary sheets show beside it in a cell
+    at 10 digits: one quantity is written one way on one sheet (``−60.80064483 A`` in both,
+    not ``−60.8 A`` in the trend)."""
+    return number_text(x, unit)
 
 
 def _charging(rows: pd.DataFrame) -> bool:
@@ -149,7 +153,7 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
                     f"{span} {basis}")
         text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
         return f"does not move with {what}{within}: {text} {basis}"
-    text = "; ".join(f"{_fmt(float(v), unit, 4)} at {k:,.0f} kW" for k, v in pts)
+    text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
     elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):

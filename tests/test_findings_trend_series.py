@@ -21,3 +21,20 @@ def test_cases_as_the_set_over_rows(seed):
     cases = sorted({x for x, pk in zip(part.tolist(), p.tolist(), strict=True) if x and pk > 0})
     got = _series(m, p, part)
     assert list(got) == (cases if len(cases) > 1 else [""])
+
+
+def test_trend_writes_the_worst_margin_as_its_cell_does():
+    # one quantity one way on a sheet: the trend's worst point reads as the Summary's
+    # "worst margin" cell (protv2g.significant.number_text, 10 digits); it was rounded to
+    # 4 digits ("−60.8 A" beside "−60.80064483 A")
+    import pandas as pd
+
+    from protv2g.findings_trend import export_trend
+    from protv2g.report.summary_memo import margin_text
+
+    margins = [-10.0, -35.123456789, -60.80064483]
+    rows = pd.DataFrame({"margin": margins, "p_export_kw": [0.0, 2500.0, 5000.0]})
+    trend = export_trend(rows, "A")
+    assert trend.startswith("worsens with export")
+    assert f"{margin_text(min(margins), 'A')} at 5,000 kW" in trend
+    assert "\u221260.80064483 A" in trend and "\u221235.12345679 A" in trend

@@ -41,8 +41,10 @@ def test_change_inside_the_checks_tolerance_does_not_move():
     before = build_findings(_rows(margins), SCEN).findings["export_trend"].iloc[0]
     assert before.startswith("worsens with export")
     after = build_findings(_rows(margins, 0.0386), SCEN).findings["export_trend"].iloc[0]
+    # the trend writes numbers by the report's rule (10 significant digits, as the worst
+    # margin's cell beside it; was 3: "−0.092 s … −0.093 s")
     assert after == ("does not move with export, within the check's tolerance ±0.0386 s: "
-                     "−0.092 s at 2,500 kW; −0.0928 s at 7,500 kW; −0.093 s at 10,000 kW "
+                     "−0.09201 s at 2,500 kW; −0.0928 s at 7,500 kW; −0.09303 s at 10,000 kW "
                      "(kW: all sites' export together)")
 
 

@@ -43,6 +43,7 @@ from protv2g.pipeline import fault_tables, flow_tables
 from protv2g.report.hosting import plot_hosting_margins
 from protv2g.result import VIOLATION_COLUMNS
 from protv2g.scenarios import Scenario, SiteState, build_scenarios, site_state
+from protv2g.significant import number_text
 from protv2g.study.schema import Gate
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
@@ -271,7 +272,9 @@ def test_hosting_capacity_brackets_the_crossing(analysis, study):
     levels = analysis.levels_kw[("depot", "firm", "peak")]
     above = min(p for p in levels if p > row.hosting_kw + 1e-9)
     assert above - row.hosting_kw <= 5.0 + 1e-9
-    assert f"first fails at {above:.6g} kW" in row.note
+    # the note writes kW by the report's rule (number_text, 10 digits; was .6g)
+    assert f"first fails at {number_text(above, 'kW')}" in row.note
+    assert f"(passes at {number_text(row.hosting_kw, 'kW')})" in row.note
     # and the crossing is where the flow puts it: the reverse power is nearly linear in the
     # export (losses are second order), so the half-way limit is crossed near half the
     # nameplate (hand estimate, ±10 % of the nameplate for the I²R losses)

@@ -24,6 +24,7 @@ import pandas as pd
 from protv2g.criteria import CATALOGUE, Need, order
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
 from protv2g.input_basis import weakest
+from protv2g.significant import number_text
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given
@@ -295,7 +296,7 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
         crits = [c.strip() for c in str(lim["limiting_criterion"]).split(",") if c.strip()]
         needs = {n for c in crits if c in CATALOGUE for n in CATALOGUE[c].needs}
         head = (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
-                f"({hi:.6g} kW): not a matter of export — ")
+                f"({number_text(hi, 'kW')}): not a matter of export — ")
         if crits and Need.FAULTS not in needs:  # C10/C11 read neither currents nor flows
             return (head + ("the site's presence behind the device decides it (a reclose "
                             "interval against its cease-to-energise time, or an islanding "
@@ -308,8 +309,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
                 f"{s.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
                 f"export; fewer chargers online or a lower first-cycle limit would lift a "
                 f"fault-current limit; {cap}; other sites idle")
-    return (f"{lim['limiting_criterion']} first fails at {hi:.6g} kW "
-            f"(passes at {lim['hosting_kw']:.6g} kW); {cap}; other sites idle")
+    # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
+    return (f"{lim['limiting_criterion']} first fails at {number_text(hi, 'kW')} "
+            f"(passes at {number_text(lim['hosting_kw'], 'kW')}); {cap}; other sites idle")
 
 
 def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
