@@ -99,11 +99,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"gate: {gate.get('verdict', 'not evaluated')}"
           + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"
              if gate.get("reasons") else ""))
+    _print_reasons(gate.get("reasons") or [])
     for site, kw in (gate.get("hosting_capacity_kw") or {}).items():
         print(f"hosting capacity {site}: {kw:,.0f} kW")
     print(f"workbook: {path}")
     # the gate's exit code, as ``protv2g gate``; a gate that was not evaluated never reads 0
     return EXIT_CODES.get(gate.get("verdict", ""), EXIT_INPUT)
+
+
+#: At most this many of the gate's deciding reasons are printed by ``protv2g run``.
+_RUN_REASONS = 10
+
+
+def _print_reasons(reasons: list[str]) -> None:
+    """The gate's deciding reasons (``error:``, ``fail:``, ``condition:``, ``confirm:``; not
+    ``info:``) under its verdict, as ``protv2g gate`` prints them (4 significant digits:
+    :func:`protv2g.commands.gate.terminal_text`), at most :data:`_RUN_REASONS`; review s15:
+    a user had to open the workbook to learn why the gate failed."""
+    from protv2g.commands.gate import terminal_text
+
+    deciding = [r for r in reasons if not str(r).startswith("info:")]
+    for r in deciding[:_RUN_REASONS]:
+        print(f"  {terminal_text(r)}")
+    if len(deciding) > _RUN_REASONS:
+        print(f"  … {len(deciding) - _RUN_REASONS} more (`protv2g gate` prints them all)")
 
 
 def build_parser(command: str | None = "*") -> argparse.ArgumentParser:

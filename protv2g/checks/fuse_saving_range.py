@@ -124,7 +124,11 @@ def saving_range_a(recloser: Any, fuse: Any, k: float, ratio: float = 1.0
     """The fuse-saving range ``(low, high)`` in fuse current (A) of a recloser and a fuse.
 
     ``high`` is the crossover (the first current above ``low`` where the fuse's minimum melt
-    is no longer slower than the recloser's first shot × ``k``), ``low`` the recloser's
+    is no longer slower than the recloser's first shot × ``k``; the shot's *clearing*
+    time is multiplied — multiplier · curve + adder, then the curve data's clearing adder, e.g.
+    0.042 s for the EPRI points (:class:`~protv2g.devices.recloser.Recloser`) — as the K
+    tables define K on the fast curve's clearing time, Cooper TD132010EN; K × the curve alone
+    with the adders added after would give a higher crossover), ``low`` the recloser's
     minimum trip / ``ratio`` or the first current above it where saving holds.
     ``(nan, nan)`` when saving holds nowhere on the grid; ``high = inf`` when it holds up to
     the grid's end (three decades above the minimum trip).

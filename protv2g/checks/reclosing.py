@@ -63,8 +63,8 @@ def _bracket_text(first_s: float, cease_s: float, rule: object) -> str:
         return ""
     lo, hi = rule.bracket
     if first_s <= cease_s:
-        return (f"; fails with no margin at all (the bracket {lo:g}-{hi:g} s does not "
-                "decide it)")
+        return (f"; fails with no margin at all: the breaker recloses before the site "
+                f"ceases, whatever margin of the bracket {lo:g}-{hi:g} s is required")
     if first_s > cease_s + lo:
         return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "
                 "of margin decides this row")

@@ -353,7 +353,9 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
                  "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
                  "51G = max(2 × residual, 0.25 × 51P), time dials for "
-                 f"{f['cti_s']:g} s over the {f['devices_below']} devices below",
+                 + (f"{f['cti_s']:g} s over the {f['devices_below']} devices below"
+                    if f["devices_below"] else "the smallest time dial protv2g drafts (no "
+                    "protective device below it in the model to coordinate with)"),
                  "replace by the utility's relay settings"),
             f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
             f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
