@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.gate_reasons import grouped_reasons
+from protv2g.gate_reasons import export_kw_by_scenario, grouped_reasons
 from protv2g.gate_rows import (
     PRE_EXISTING,
     GateOutcome,
@@ -235,19 +235,22 @@ def gate_verdict(study: Study, result: StudyResult,
         attributable = violations[failing_mask(violations, gate)]
         pre = violations[failing_mask(violations, gate, attributable=False)]
         n_fail, n_pre = len(attributable), len(pre)
-        fails += grouped_reasons("fail", attributable)
+        kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
+        fails += grouped_reasons("fail", attributable, export_kw=kw)
         if gate.pre_existing == "fail":
-            fails += grouped_reasons("fail", pre, "present without V2G (gate.pre_existing: fail)")
+            fails += grouped_reasons("fail", pre, "present without V2G (gate.pre_existing: fail)",
+                                     export_kw=kw)
         elif gate.pre_existing == "condition":
             stand_in = stand_in_mask(pre)
             conditions += grouped_reasons(
-                "condition", pre[~stand_in], "present without V2G: fix before the pilot")
+                "condition", pre[~stand_in], "present without V2G: fix before the pilot",
+                export_kw=kw)
             # resting on a tool default or a drafted value: a question about the input first
             to_confirm += grouped_reasons(
                 "confirm", pre[stand_in], "present without V2G: confirm the input, then "
-                "fix before the pilot if it holds")
+                "fix before the pilot if it holds", export_kw=kw)
         else:
-            infos += grouped_reasons("info", pre, "not attributable to V2G")
+            infos += grouped_reasons("info", pre, "not attributable to V2G", export_kw=kw)
         n_stand_in = int(stand_in_mask(attributable).sum())
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():

@@ -11,17 +11,19 @@ only: what fails is decided in :mod:`protv2g.gate` from typed columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.findings_rows import worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import number_text
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["grouped_reasons", "reason_line"]
+__all__ = ["export_kw_by_scenario", "grouped_reasons", "reason_line"]
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
@@ -38,12 +40,20 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     """One reason for a group of violation rows of one criterion and device (pair): the
-    worst row (smallest margin), ``"<kind>: <criterion> <device> [/ <other>]: <message>
-    (<note>; <status>; <attribution>; <scenario, fault>; rule …; margin …; N row(s) in M
-    scenario(s))"``."""
-    margin = pd.to_numeric(rows["margin"], errors="coerce")
-    worst = rows.loc[margin.idxmin()] if margin.notna().any() else rows.iloc[0]
+    worst row (smallest margin; a tie as :func:`grouped_reasons` breaks it),
+    ``"<kind>: <criterion> <device> [/ <other>]: <message> (<note>; <status>; <attribution>;
+    <scenario, fault>; rule …; margin …; N row(s) in M scenario(s))"``."""
+    margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
+                                                                    na_value=np.nan)
+    worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
     return _line(kind, worst, len(rows), rows["scenario"].nunique(), note)
+
+
+def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The columns that break a tie of margins (and of exports), as the Findings do."""
+    return tuple(rows[c].astype(str).to_numpy() for c in ("scenario", "fault_bus",
+                                                         "fault_type", "case")
+                 if c in rows.columns)
 
 
 def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str) -> str:
@@ -73,11 +83,30 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
-def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
+def export_kw_by_scenario(scenarios: pd.DataFrame | None) -> dict[str, float]:
+    """scenario → total V2G export (kW, the sum of the table's ``p_<site>_kw`` columns), the
+    tie-break :func:`grouped_reasons` shares with the Findings sheet; {} without a table."""
+    if not isinstance(scenarios, pd.DataFrame) or "scenario" not in scenarios.columns:
+        return {}
+    p = [c for c in scenarios.columns if c.startswith("p_") and c.endswith("_kw")]
+    if not p:
+        return {}
+    total = scenarios[p].apply(pd.to_numeric, errors="coerce").sum(axis=1).to_numpy(float)
+    return dict(zip(scenarios["scenario"].astype(str), total, strict=True))
+
+
+def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
+                    export_kw: Mapping[str, float] | None = None) -> list[str]:
     """One :func:`reason_line` per criterion, device (pair) and rule of ``rows`` (violation
     rows), in criterion order; ``kind`` starts each line (``fail``, ``condition``, ``confirm``,
-    ``info``),
-    ``note`` is added to each line's detail."""
+    ``info``), ``note`` is added to each line's detail.
+
+    Each group's worst row is the one the Findings sheet shows for it
+    (:func:`protv2g.findings_rows.worst_order`: smallest margin to 10 significant digits, then
+    the larger total export — ``export_kw``, scenario → kW, :func:`export_kw_by_scenario` —
+    then scenario, fault bus, fault type and case as text), so the gate and the Findings name
+    the same scenario for a tie (review s15: F04 said firm/1.8 MW, the gate expected/1.2 MW).
+    """
     if rows.empty:
         return []
     # one reason per criterion, device (pair) and rule: two rules failing on one pair (C2 fuse
@@ -90,10 +119,13 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "") -> list[str]:
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
     scenario = rows["scenario"].to_numpy()
+    names = _tie_names(rows)
+    p_kw = (np.array([export_kw.get(str(x), np.nan) for x in scenario], dtype=float)
+            if export_kw else None)
     out = []
     for _, at in sorted(grouped.indices.items(), key=lambda kv: (order(kv[0][0]), kv[0])):
-        m = margin[at]
-        worst = at[int(np.nanargmin(m))] if not np.isnan(m).all() else at[0]
+        worst = at[worst_order(margin[at], None, None if p_kw is None else p_kw[at],
+                               tuple(n[at] for n in names))[0]]
         seen = pd.unique(scenario[at])
         out.append(_line(kind, rows.iloc[worst], len(at), int((~pd.isna(seen)).sum()), note))
     return out

@@ -416,9 +416,10 @@ def test_two_rules_failing_on_one_pair_are_two_conditions():
 @pytest.mark.parametrize("index", [None, [5, 3, 9, 1, 7, 0, 2], [0, 0, 1, 1, 2, 2, 3]])
 def test_grouped_reasons_are_reason_line_per_group(index):
     """#21: grouped_reasons reads each group's worst row and counts from the columns' arrays;
-    its lines are those of :func:`reason_line` on each group's frame (ties: the first row;
-    margins all NaN or non-numeric: the first row; scenarios counted without NaN), also when
-    the index is shuffled or repeats."""
+    its lines are those of :func:`reason_line` on each group's frame (ties, and margins all
+    NaN or non-numeric: by scenario, fault bus, type and case as text, as the Findings break
+    them — review s15; it was the first row; scenarios counted without NaN), also when the
+    index is shuffled or repeats."""
     from protv2g.criteria import order
     from protv2g.gate_reasons import _GROUP, grouped_reasons, reason_line
 
