@@ -67,14 +67,22 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
     iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
            else pd.Series(np.nan, index=sel.index))
-    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka, i_iec,
-             r.change_max_percent, r.i_min_base_ka, r.i_min_v2g_ka, r.change_min_percent]
-            for r, i_iec in zip(sel.itertuples(index=False), iec.to_numpy(), strict=True)]
-    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "max V2G kA (IEC sum)",
-            "change %", "min base kA", "min V2G kA", "change %"], rows,
-           fmt={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0", 7: "0.000", 8: "0.000", 9: "0.0"})
+    base = pd.to_numeric(sel["i_max_base_ka"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a 0 kA base: no percentage
+        iec_change = 100.0 * (iec.to_numpy(dtype=float) / base - 1.0)
+    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
+             r.change_max_percent, i_iec, c_iec, r.i_min_base_ka, r.i_min_v2g_ka,
+             r.change_min_percent]
+            for r, i_iec, c_iec in zip(sel.itertuples(index=False), iec.to_numpy(),
+                                       iec_change, strict=True)]
+    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
+            "max V2G kA (IEC sum)", "change % (IEC sum)", "min base kA", "min V2G kA",
+            "change %"], rows,
+           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.0", 8: "0.000", 9: "0.000",
+                10: "0.0"})
     w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
-           "law phasor solution; IEC sum: their contribution added by magnitude, the duty "
-           "basis, ≥ the phasor — docs/charger-fault-model.md §8); change % is the phasor's; "
-           "min: the smallest (min case, with fault resistance); all fault types on the Fault "
-           "levels sheet")
+           "law phasor solution, and its change %); IEC sum: their contribution added by "
+           "magnitude, the duty basis, ≥ the phasor (docs/charger-fault-model.md §8) — "
+           "C7's 'V2G raises the largest fault current through …' is on the IEC-sum "
+           "basis; min: the smallest (min case, with fault resistance); all fault types on "
+           "the Fault levels sheet")
