@@ -415,6 +415,25 @@ currents agree with calc_sc and protv2g to 0.2 % median at 1,000 buses but drift
 far end of the 10,000-bus feeder's 330 km trunk and are 10 % higher at the 115 kV source bus
 (the source impedance's c-factor convention). Setting the line capacitances to zero did not
 change the drift; its cause is not traced. Its times are what the comparison needs.
+
+Session 15 (2026-12-03, main after the row-map, checks-memory and trust merges), ``python
+benchmarks/bench_e2e.py --buses 10000 3000`` at 07:40–08:05 UTC, load 1.1–4.4 (helpers running):
+
+=========  ====  ======  =====  ======  ====  ========  ========  =======  =========
+buses      load  faults  flows  checks  gate  findings  workbook  compute  peak RSS
+=========  ====  ======  =====  ======  ====  ========  ========  =======  =========
+10,000     0.96  6.01    1.05   5.60    0.33  0.67      15.14     12.98    1,904 MB
+3,000      0.52  1.76    0.19   3.39    0.13  0.46      15.55     5.47     803 MB
+IEEE 8500  2.02  4.40    2.82   2.47    0.07  0.21      8.36      9.76     473 MB
+=========  ====  ======  =====  ======  ====  ========  ========  =======  =========
+
+(seconds; compute = faults…gate; peak RSS over the imports, reached in the workbook; before it
+988 / 1,492 MB at 10k after the faults / checks stages, 329 / 565 MB at 3k.) Beside them on the
+same nets: pandapower ``calc_sc`` 68.96 s / 9,582 MB at 10k (5.3× the study's compute, 395×
+the engine's 0.17 s), 12.37 s / 870 MB at 3k; power-grid-model 109.8 s / 29 MB at 10k, 13.9 s
+at 3k. IEEE 8500: OpenDSS compile + power flow + fault study 4.45 s → ratio 2.2× (≤ 3×). Not
+met: 10k compute 13 s (target 2 s), peak 1.9 GB (target 1 GB); the workbook (15 s, +400 MB at
+10k) is now the largest stage in time and memory.
 """
 
 from __future__ import annotations
