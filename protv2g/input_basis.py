@@ -37,6 +37,7 @@ from protv2g.network.dss_ratings import (
     line_rating_sources,
     transformer_rating_sources,
 )
+from protv2g.study.todos import todo_items
 from protv2g.violations import CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -119,7 +120,7 @@ def rests_on(value: object) -> str:
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 
 
-def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBases:
+def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) -> InputBases:
     """The stand-in inputs of ``study``.
 
     Parameters
@@ -127,11 +128,13 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] = ()) -> InputBas
     study : Study
         Its OpenDSS model's scripts are read for the lines' ratings (none for a pandapower
         feeder: its ``max_i_ka`` is the net's own data).
-    todo_fields : iterable of str
+    todo_fields : iterable of str, optional
         Field paths of the study file's TODO items (``Issue.field`` of
         :func:`protv2g.study.todos.todo_items`, e.g. ``devices[3].interrupting_rating_ka
-        (line 45)``).
+        (line 45)``); by default read from the study file (none without a file).
     """
+    if todo_fields is None:
+        todo_fields = [i.field for i in (todo_items(study.path) if study.path else [])]
     lines: frozenset[str] = frozenset()
     trafos: frozenset[str] = frozenset()
     model = getattr(study, "model", None)
@@ -176,25 +179,24 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     if not n:
         return out
     crit = violations["criterion"].astype(str).to_numpy()
-    dev = violations["device"].astype(str).to_numpy()
-    other = (violations["other_device"].astype(str).to_numpy()
-             if "other_device" in violations else np.full(n, "", dtype=object))
+    dev = violations["device"].astype(str)
+    other = (violations["other_device"].astype(str) if "other_device" in violations
+             else pd.Series("", index=violations.index))
     if bases.default_lines:
         lines = list(bases.default_lines)
-        out[(crit == "C12") & pd.Series(dev).isin(lines).to_numpy()] = InputBasis.DEFAULT.value
+        out[(crit == "C12") & dev.isin(lines).to_numpy()] = InputBasis.DEFAULT.value
     if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
         unit = (violations["margin_unit"].astype(str).to_numpy() if "margin_unit" in violations
                 else np.full(n, "%", dtype=object))
-        on = pd.Series(dev).str.lower().isin(list(bases.default_transformers)).to_numpy()
+        on = dev.str.lower().isin(list(bases.default_transformers)).to_numpy()
         out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
     for crit_id, names in CRITERION_FIELDS.items():
         todo = set().union(*(bases.todo_fields.get(f, frozenset()) for f in names))
         if todo:
-            out[(crit == crit_id) & pd.Series(dev).isin(list(todo)).to_numpy()] = \
-                InputBasis.TODO.value
+            out[(crit == crit_id) & dev.isin(list(todo)).to_numpy()] = InputBasis.TODO.value
     if bases.todo_devices:
         whole = list(bases.todo_devices)
-        hit = pd.Series(dev).isin(whole).to_numpy() | pd.Series(other).isin(whole).to_numpy()
+        hit = dev.isin(whole).to_numpy() | other.isin(whole).to_numpy()
         out[hit] = InputBasis.TODO.value
     status = violations["status"].astype(str).to_numpy()
     finding = np.isin(status, [s.value for s in CheckStatus if s.is_finding])

@@ -34,7 +34,6 @@ from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, V2GSite
-from protv2g.study.todos import todo_items
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
@@ -245,8 +244,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
 
     # what each row rests on (given data, an OpenDSS default, a drafted value), as in
     # run_study: the limiting rows carry it into the tables (``limiting_basis``)
-    bases = study_input_bases(study, [i.field for i in (todo_items(study.path)
-                                                        if study.path else [])])
+    bases = study_input_bases(study)
     # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
     failing: Failing = {}
     margin_rows: list[pd.DataFrame] = []
