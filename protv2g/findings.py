@@ -56,6 +56,7 @@ from protv2g.criteria import CATALOGUE, order
 from protv2g.findings_rows import (
     collapse,
     day_load,
+    export_kw_by_scenario,
     key_codes,
     scenario_codes,
     text_ranks,
@@ -157,13 +158,13 @@ def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
     if scenarios is None or scenarios.empty or "scenario" not in scenarios.columns:
         return pd.DataFrame(columns=cols)
     s = scenarios.set_index(scenarios["scenario"].astype(str))
-    p = [c for c in s.columns if c.startswith("p_") and c.endswith("_kw")]
     out = pd.DataFrame(index=s.index)
     for c in cols[:3]:
         out[c] = _text(s[c]) if c in s.columns else ""
-    out["p_export_kw"] = (s[p].apply(pd.to_numeric, errors="coerce").sum(axis=1) if p
-                          else np.nan)
-    return out[~out.index.duplicated()]
+    out = out[~out.index.duplicated()]
+    kw = export_kw_by_scenario(scenarios)  # the gate's reasons break ties by the same sums
+    out["p_export_kw"] = [kw.get(x, np.nan) for x in out.index]
+    return out
 
 
 def _join(texts: list[str], limit: int = 8) -> str:

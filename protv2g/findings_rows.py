@@ -32,8 +32,8 @@ from protv2g.text_codes import (
     text_codes,
 )
 
-__all__ = ["Coded", "collapse", "day_load", "key_codes", "scenario_codes", "text_ranks",
-           "worst_order"]
+__all__ = ["Coded", "collapse", "day_load", "export_kw_by_scenario", "key_codes",
+           "scenario_codes", "text_ranks", "worst_order"]
 
 #: (codes (n,) int64, distinct texts (k,) object): ``texts[codes]`` is the column's text.
 Coded = tuple[np.ndarray, np.ndarray]
@@ -226,6 +226,19 @@ def _alphabetical(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "iu":
         return values.astype(np.int64)
     return pd.factorize(pd.Series(values, dtype=object).astype(str), sort=True)[0]
+
+
+def export_kw_by_scenario(scenarios: pd.DataFrame | None) -> dict[str, float]:
+    """scenario → total V2G export (kW, the sum of the scenario table's ``p_<site>_kw``
+    columns): the tie-break of :func:`worst_order` that the Findings sheet and the gate's
+    reasons (:func:`protv2g.gate_reasons.grouped_reasons`) share; {} without a table."""
+    if not isinstance(scenarios, pd.DataFrame) or "scenario" not in scenarios.columns:
+        return {}
+    p = [c for c in scenarios.columns if c.startswith("p_") and c.endswith("_kw")]
+    if not p:
+        return {}
+    total = scenarios[p].apply(pd.to_numeric, errors="coerce").sum(axis=1).to_numpy(float)
+    return dict(zip(scenarios["scenario"].astype(str), total, strict=True))
 
 
 def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.findings_rows import worst_order
+from protv2g.findings_rows import export_kw_by_scenario, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import number_text
 from protv2g.violations import describe_fault, is_given
@@ -81,18 +81,6 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
         detail.append(f"margin {margin}")
     detail.append(f"{n_rows} row(s) in {n_scenarios} scenario(s)")
     return f"{text} ({'; '.join(d for d in detail if d)})"
-
-
-def export_kw_by_scenario(scenarios: pd.DataFrame | None) -> dict[str, float]:
-    """scenario → total V2G export (kW, the sum of the table's ``p_<site>_kw`` columns), the
-    tie-break :func:`grouped_reasons` shares with the Findings sheet; {} without a table."""
-    if not isinstance(scenarios, pd.DataFrame) or "scenario" not in scenarios.columns:
-        return {}
-    p = [c for c in scenarios.columns if c.startswith("p_") and c.endswith("_kw")]
-    if not p:
-        return {}
-    total = scenarios[p].apply(pd.to_numeric, errors="coerce").sum(axis=1).to_numpy(float)
-    return dict(zip(scenarios["scenario"].astype(str), total, strict=True))
 
 
 def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
