@@ -100,8 +100,7 @@ class StagedResult:
         peaks = dict(self.site_peaks_ka)
         for scen, chg in self.charger_i_12_ka.items():
             if chg is not None and scen not in peaks:
-                peaks[scen] = np.stack([peak_phase_12(chg[:, :, min(j, chg.shape[2] - 1)])
-                                        for j in (0, 1)], axis=2)
+                peaks[scen] = np.stack([self._site_peak(scen, j) for j in (0, 1)], axis=2)
         shape = self.t_start_s.shape[:4] + (0,)
         return replace(self, t_start_s=np.empty(shape), t_end_s=np.empty(shape),
                        bus_stages=np.zeros((0, 3), complex), device_i_012_ka=None,
