@@ -18,7 +18,7 @@ import pandas as pd
 from protv2g.checks._rows import per_distinct, rows_by_value, twin_blocks
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.models import Device
-from protv2g.engine.staged_tables import StagedCurrents
+from protv2g.engine.staged_tables import StagedCurrents, float_bits, rows_differ
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "bracket_column", "device_times"]
 
@@ -75,9 +75,15 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # a few rows of many stage rows (a take, e.g. the stage report's one finding): their own
     # dense arrays, not the work of every stage row (the brackets stay one object if one)
     dense: dict[int, StagedCurrents] = {}
-    staged, staged_high = (
-        st if st is None or st.row_map is None or st.n_rows >= st.n_stage_rows
-        else dense.setdefault(id(st), st.dense()) for st in (staged, staged_high))
+
+    def rows_own(st: StagedCurrents | None) -> StagedCurrents | None:
+        if st is None or st.row_map is None or st.n_rows >= st.n_stage_rows:
+            return st
+        if id(st) not in dense:  # one dense copy when both brackets are one object
+            dense[id(st)] = st.dense()
+        return dense[id(st)]
+
+    staged, staged_high = rows_own(staged), rows_own(staged_high)
     # shallow: only new columns are added (#21: a deep copy of the whole table was the
     # checks stage's largest avoidable allocation, one table's worth per call)
     out = table.copy(deep=False)
@@ -247,16 +253,11 @@ def stage_rows_differ(a: StagedCurrents, b: StagedCurrents) -> np.ndarray | None
         differ = np.zeros(a.n_rows, dtype=bool)
         ra, rb = a.stage_rows(), b.stage_rows()
     for x, y in pairs:
-        x, y = _bits(x), _bits(y)
+        x, y = float_bits(x), float_bits(y)
         for k in range(len(x)):  # one stage at a time: no whole-array temporary
             xk, yk = x[k][ra], y[k][rb]
-            differ |= (_rows_differ(xk, yk) if xk.ndim == 2 else np.not_equal(xk, yk))
+            differ |= (rows_differ(xk, yk) if xk.ndim == 2 else np.not_equal(xk, yk))
     return differ[a.row_map] if same_map and a.row_map is not None else differ
-
-
-def _bits(x: np.ndarray) -> np.ndarray:
-    """A float array's bits as integers of its size (an integer array as it is)."""
-    return x.view(f"i{x.itemsize}") if x.dtype.kind == "f" else x
 
 
 def stage_counts(staged: StagedCurrents) -> np.ndarray:
@@ -286,17 +287,6 @@ def stage_counts(staged: StagedCurrents) -> np.ndarray:
     # call at 10,000 buses)
     differs = np.zeros(len(counts), dtype=bool)
     for k in range(1, n):
-        differs |= (counts <= k) & _rows_differ(bits[k], bits[k - 1])
+        differs |= (counts <= k) & rows_differ(bits[k], bits[k - 1])
     counts[differs] = n
     return counts if staged.row_map is None else counts[staged.row_map]
-
-
-def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(a != b).any(axis=-1)`` of two ``(n, m)`` arrays: ``(n,)`` bool, the ``m`` flags of
-    a row read as one integer where ``m`` is an integer's size (``any`` along a short last
-    axis is 5× slower)."""
-    ne = np.not_equal(a, b)
-    m = ne.shape[-1]
-    if ne.ndim == 2 and m in (1, 2, 4, 8):
-        return ne.view(f"u{m}").reshape(-1) != 0
-    return ne.any(axis=-1)

@@ -27,7 +27,7 @@ from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
 
 __all__ = ["LazyFrame", "StagedCurrents", "staged_currents", "shared_brackets", "take_stages",
-           "BYTES_PER_STAGE_ROW"]
+           "BYTES_PER_STAGE_ROW", "float_bits", "rows_differ"]
 
 #: Memory of one stage of one device row: 4 float32 currents + 2 float32 times.
 BYTES_PER_STAGE_ROW = 24
@@ -273,10 +273,10 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
     n = low.n_stage_rows
     differ = np.zeros(n, dtype=bool)
     for x, y in pairs:  # bit for bit (0.0 and -0.0 differ, a NaN equals the same NaN)
-        x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        x, y = float_bits(x), float_bits(y)
         for k in range(len(x)):  # one stage at a time: no whole-array temporary
-            ne = np.not_equal(x[k], y[k])
-            differ |= ne if ne.ndim == 1 else ne.any(axis=-1)
+            differ |= (rows_differ(x[k], y[k]) if x[k].ndim == 2
+                       else np.not_equal(x[k], y[k]))
     at = np.flatnonzero(differ)
     if not len(at):  # the same stages: one set of arrays as they are
         out = low.take(rows)
@@ -289,6 +289,22 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
     return (StagedCurrents(*arrays, low.stage_names, low.site_rows, _as_map(rows, size)),
             StagedCurrents(*arrays, high.stage_names, high.site_rows,
                            _as_map(of_high[rows], size)))
+
+
+def float_bits(x: np.ndarray) -> np.ndarray:
+    """A float array's bits as integers of its size (an integer array as it is)."""
+    return x.view(f"i{x.itemsize}") if x.dtype.kind == "f" else x
+
+
+def rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a != b).any(axis=-1)`` of two ``(n, m)`` arrays: ``(n,)`` bool, the ``m`` flags of
+    a row read as one integer where ``m`` is an integer's size (``any`` along a short last
+    axis is 5× slower)."""
+    ne = np.not_equal(a, b)
+    m = ne.shape[-1]
+    if ne.ndim == 2 and m in (1, 2, 4, 8):
+        return ne.view(f"u{m}").reshape(-1) != 0
+    return ne.any(axis=-1)
 
 
 def _as_map(rows: np.ndarray, n_stage_rows: int) -> np.ndarray:
