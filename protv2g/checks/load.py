@@ -85,13 +85,16 @@ def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
     by = pd.Series(charging).groupby([sites["scenario"].to_numpy(), sites["step"].to_numpy(),
                                       sites["site"].to_numpy()]).sum()
     buses = getattr(ctx.study, "site_buses", {}) or {}
+    # the sites behind each device, once per device (its downstream set read once)
+    behind = {}
+    for dev in dict.fromkeys(bad["device"].astype(str)):
+        down = ctx.downstream(dev)
+        behind[dev] = [site for site, bus in buses.items() if bus in down]
     out = np.zeros(len(bad))
-    for j, (dev, sc, st) in enumerate(zip(bad["device"], bad["scenario"], bad["step"],
-                                         strict=True)):
-        behind = ctx.downstream(str(dev))
-        for site, bus in buses.items():
-            if bus in behind:
-                out[j] += float(by.get((sc, st, site), 0.0))
+    for j, (dev, sc, st) in enumerate(zip(bad["device"].astype(str), bad["scenario"],
+                                         bad["step"], strict=True)):
+        for site in behind[dev]:
+            out[j] += float(by.get((sc, st, site), 0.0))
     return out
 
 
