@@ -233,8 +233,7 @@ def inputs_frame(document: dict, given: dict | None = None) -> pd.DataFrame:
         return frame.assign(basis="")
     stated = {k for k, _ in _flatten(given)}
     # a list or mapping given whole is given with every path under it
-    set_ = frame["key"].map(lambda k: k in stated or any(
-        k.startswith(p + ".") or k.startswith(p + "[") for p in _prefixes(k, stated)))
+    set_ = frame["key"].map(lambda k: k in stated or bool(_prefixes(k, stated)))
     frame["basis"] = [GIVEN if s else TOOL_DEFAULT for s in set_]
     none = ~set_ & frame["value"].map(lambda v: v is None)
     frame.loc[none, "value"] = DEFAULT_NONE
