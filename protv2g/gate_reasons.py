@@ -108,7 +108,7 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
                                                                     na_value=np.nan)
     scenario = rows["scenario"].to_numpy()
     names = _tie_names(rows)
-    p_kw = (np.array([export_kw.get(str(x), np.nan) for x in scenario], dtype=float)
+    p_kw = (pd.Series(scenario).astype(str).map(export_kw).to_numpy(dtype=float)
             if export_kw else None)
     out = []
     for _, at in sorted(grouped.indices.items(), key=lambda kv: (order(kv[0][0]), kv[0])):
