@@ -68,8 +68,10 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
            else pd.Series(np.nan, index=sel.index))
     base = pd.to_numeric(sel["i_max_base_ka"], errors="coerce").to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a 0 kA base: no percentage
-        iec_change = 100.0 * (iec.to_numpy(dtype=float) / base - 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no base current: no percentage,
+        # as the phasor's change_max_percent (derived.fault_levels)
+        iec_change = np.where(base > 0, 100.0 * (iec.to_numpy(dtype=float) - base) / base,
+                              np.nan)
     rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
              r.change_max_percent, i_iec, c_iec, r.i_min_base_ka, r.i_min_v2g_ka,
              r.change_min_percent]
