@@ -23,7 +23,7 @@ __all__ = ["assumptions", "charging_assumption", "fault_level_grid", "num_text"]
 
 
 def num_text(value: Any) -> str:
-    """A float as the report writes numbers in text (1/3: 0.3333333333, U+2212 minus:
+    """A float as the report writes numbers in prose (1/3: 0.3333, U+2212 minus:
     :func:`protv2g.significant.number_text`), else as is."""
     return number_text(value) if isinstance(value, float) else str(value)
 
