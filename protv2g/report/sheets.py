@@ -77,7 +77,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
               "minimum and worst fault; worst margin = interval at the worst fault − "
               "required, the interval as margin_formula says; elements: the element of each "
-              "device whose time is shown; fuse-saving range; " + STAGED_TIME_NOTE),
+              "device whose time is shown; fuse-saving range: phase faults at the "
+              "scenario's recloser/fuse current ratio, then ground faults on the recloser's "
+              "faster of phase and 51G fast elements with 3I0 = the fuse current; "
+              + STAGED_TIME_NOTE),
     SheetSpec("Fault levels", "derived:fault_levels",
               ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
                "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
