@@ -57,13 +57,13 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                + f"; ride-through category {site.ride_through_category.value}, cease to "
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
-    if text := charging_assumption(result.violations):
+    if text := charging_assumption(getattr(result, "violations", None)):
         w.pair("Charging (C8)", text)
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
            + STAGED_TIME_NOTE)
 
 
-def charging_assumption(violations: pd.DataFrame) -> str:
+def charging_assumption(violations: pd.DataFrame | None) -> str:
     """What C8's charging peaks assume, with the worst one's hour and charging (review s15:
     "the charging peak assumes all 48 buses at 125 kW at 20:00 — the memo should say so");
     "" when no C8 row is a charging peak."""
