@@ -197,7 +197,7 @@ def _ratios(rows: pd.DataFrame) -> np.ndarray:
     """Recloser/fuse phase-current ratio of every phase-fault row (NaN for a ground fault,
     whose recloser time is its ground element's on 3I0, and where either current is not
     given)."""
-    phase = ~rows["fault_type"].astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    phase = ~is_ground_fault(rows["fault_type"])
     with np.errstate(divide="ignore", invalid="ignore"):
         r = (pd.to_numeric(rows["i_backup_a"], errors="coerce").to_numpy(float)
              / pd.to_numeric(rows["i_primary_a"], errors="coerce").to_numpy(float))

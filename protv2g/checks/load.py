@@ -45,8 +45,8 @@ from protv2g.checks._common import (
 )
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_load", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK", "EXPORT_PEAK",
-           "site_charging_cap_kw"]
+__all__ = ["check_load", "clock_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
+           "EXPORT_PEAK", "site_charging_cap_kw"]
 
 
 class LoadPeak(StrEnum):
@@ -60,6 +60,12 @@ class LoadPeak(StrEnum):
 CHARGING_PEAK = LoadPeak.CHARGING_PEAK.value
 IMPORT_PEAK = LoadPeak.IMPORT_PEAK.value
 EXPORT_PEAK = LoadPeak.EXPORT_PEAK.value
+
+
+def clock_text(hour: float) -> str:
+    """An hour of the day as a clock time: ``20.0`` → ``"20:00"``, ``6.25`` → ``"06:15"``."""
+    minutes = round(float(hour) * 60.0)
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
 def site_charging_cap_kw(site: object) -> float:
@@ -159,8 +165,7 @@ def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: flo
     vehicle charging at its charger's rating after the export window, at the stated hour."""
     charging_kw, who, hour = charging
     if mechanism == CHARGING_PEAK:
-        at = (f"{int(hour) % 24:02d}:{round(hour % 1 * 60):02d}, " if np.isfinite(hour)
-              else "")
+        at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
                 f"{at}step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
                 f"({who}: every participating vehicle charging at its charger's rating; "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load import CHARGING_PEAK
+from protv2g.checks.load import CHARGING_PEAK, clock_text
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import Memo
 from protv2g.significant import number_text
@@ -76,7 +76,7 @@ def charging_assumption(violations: pd.DataFrame | None) -> str:
         return ""
     worst = rows.loc[pd.to_numeric(rows["margin"], errors="coerce").idxmin()]
     hour = pd.to_numeric(pd.Series([worst.get("time_h")]), errors="coerce").iloc[0]
-    at = f" at {int(hour) % 24:02d}:{round(hour % 1 * 60):02d}" if pd.notna(hour) else ""
+    at = f" at {clock_text(hour)}" if pd.notna(hour) else ""
     kw = pd.to_numeric(pd.Series([worst.get("p_charging_kw")]), errors="coerce").iloc[0]
     what = f", {kw:,.0f} kW of charging behind it" if pd.notna(kw) else ""
     return ("the charging peaks C8 judges come from the sites' 96-step day: every "
