@@ -30,25 +30,35 @@ __all__ = ["TERMINAL_DIGITS", "evaluate", "register", "run", "terminal_text"]
 #: a margin apart far below the devices' own accuracy (a numerical relay's operate time is
 #: declared to 5 %, IEC 60255-151:2009 accuracy class E5) and keep a reason on few lines.
 TERMINAL_DIGITS = 4
-# a decimal number standing alone (not inside a name such as ``F1.2a``, a thousands group
-# ``8,080.5`` or an exponent form ``2.71e+00``), with an optional minus (U+2212 or hyphen)
-_DECIMAL = re.compile(r"(?<![\w.,])([\u2212-]?)(\d+)\.(\d+)(?![\w.])")
+# a decimal number standing alone (not inside a name such as ``F1.2a`` or a thousands group
+# ``8,080.5``), with an optional minus (U+2212 or hyphen) and an optional exponent
+# (``−3.07170779e−05``: the report writes a margin below 1e-4 so, #s16 realfeeder)
+_DECIMAL = re.compile(r"(?<![\w.,])([\u2212-]?)(\d+)\.(\d+)(?:[eE]([\u2212+-]?)(\d+))?(?![\w.])")
 
 
 def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
     """``reason`` on one line with each decimal number of more than ``digits`` significant
-    digits rounded to ``digits`` (positional, no exponent); integers, names and the words
-    unchanged. For the terminal only: the gate's reasons themselves are not changed.
+    digits rounded to ``digits`` (positional; a number written with an exponent keeps it, its
+    mantissa rounded); integers, names and the words unchanged. For the terminal only: the
+    gate's reasons themselves are not changed.
 
     >>> terminal_text("margin \u2212114.5228718 A; 3 row(s); rule C2; 0.2-1 s")
     'margin \u2212114.5 A; 3 row(s); rule C2; 0.2-1 s'
+    >>> terminal_text("margin \u22123.07170779e\u221205 pu")
+    'margin \u22123.072e\u221205 pu'
     """
     def short(m: re.Match[str]) -> str:
-        sign, whole, frac = m.groups()
+        sign, whole, frac, exp_sign, exp = m.groups()
         if len((whole + frac).lstrip("0")) <= digits:
             return m.group(0)
-        x = float(f"{float(whole + '.' + frac):.{digits}g}")
-        return sign + np.format_float_positional(x, trim="-")
+        if exp is None:
+            x = float(f"{float(whole + '.' + frac):.{digits}g}")
+            return sign + np.format_float_positional(x, trim="-")
+        e10 = -int(exp) if exp_sign in ("-", "\u2212") else int(exp)
+        x = float(f"{float(whole + '.' + frac + 'e' + str(e10)):.{digits}g}")
+        text = np.format_float_scientific(x, precision=digits - 1, trim="-", exp_digits=len(exp))
+        minus = exp_sign if exp_sign in ("-", "\u2212") else "-"
+        return sign + text.replace("e-", "e" + minus).replace("e+", "e" + (exp_sign or "+"))
 
     return _DECIMAL.sub(short, " ".join(str(reason).split()))
 
