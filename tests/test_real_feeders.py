@@ -1,8 +1,8 @@
 """EPRI ckt24 and J1 (``../shared/feeders/opendss/real``), feeders nobody here wrote (s16).
 
 Regressions found running them as a new user would (``protv2g init``, a depot and homes added,
-``run``/``gate``); each test says what went wrong. The models are copied first where a command
-writes beside them (``init``).
+``run``/``gate``); each test says what went wrong. The models are read where they are (the
+duty X/R) or copied first where a command writes beside them (``init``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "feeders" / "opendss" / "real"
@@ -22,6 +23,27 @@ def _need(path: Path) -> Path:
         pytest.skip(f"{path} not found (../shared beside the checkout is absent)")
     pytest.importorskip("opendssdirect")
     return path
+
+
+@pytest.mark.parametrize(("master", "buses", "classical", "iec"), [
+    # OpenDSS's own fault study (Bus.YscMatrix after `solve mode=faultstudy`, positive
+    # sequence by Fortescue): loads and capacitors in; then the same with every Load and
+    # Capacitor disabled (controls off, taps of the snapshot) — s16 realfeeder's check
+    (CKT24, ["05410", "subxfmr_lsb", "n292547"], [6.57, 6.57, 3.65], [37.30, 37.30, 7.15]),
+    (J1, ["feederhead", "ls_bus"], [4.25, 4.26], [9.82, 9.87]),
+])
+def test_duty_x_r_on_the_iec_network(master, buses, classical, iec):
+    """C7's X/R on an OpenDSS feeder was taken with the loads in (OpenDSS's Zsc1) while the
+    IEC 60909 currents it scales leave them out (and so does the pandapower path): on ckt24's
+    34.5 kV head bus 6.6 instead of 37.3, κ 1.64 instead of 1.92, the first-cycle asymmetry
+    understated. The X/R now follows the fault study's method."""
+    from protv2g.checks.asymmetry import dss_driving_point_x_r
+    from protv2g.network.dss_model import load_dss_model
+
+    model = load_dss_model(_need(master))
+    idx = [model.buses.index.get_loc(b) for b in buses]
+    np.testing.assert_allclose(dss_driving_point_x_r(model, idx), classical, atol=0.006)
+    np.testing.assert_allclose(dss_driving_point_x_r(model, idx, "iec60909"), iec, atol=0.006)
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +81,19 @@ def test_ckt24_gate_terminal_numbers_are_short(ckt24_study, capsys):
     assert "significant digits" in out
     assert "3.07170779" not in out
     assert "e\u221205 pu" in out  # the margin is still printed, to 4 digits
+
+
+def test_ckt24_head_relay_duty_x_r(ckt24_study):
+    """The drafted head relay's duty row at its own bus: X/R 37.3 of the IEC network (was
+    6.57 with the loads in), κ = 1.02 + 0.98·e^(−3/37.3) = 1.924 (IEC 60909-0:2016 eq. (55))."""
+    import protv2g
+    from protv2g.runner import run_study
+
+    study = protv2g.load_study(ckt24_study)
+    study = study.with_updates(scenarios={"export_levels_fraction": [0.0, 1.0],
+                                          "participation": ["expected"],
+                                          "load_levels": ["light"]})
+    duty = run_study(study).tables["Device duty"]
+    row = duty[duty.device == "head-fdr_05410"].iloc[0]
+    assert row.x_r == pytest.approx(37.30, abs=0.01)
+    assert row.kappa == pytest.approx(1.02 + 0.98 * np.exp(-3 / 37.30), rel=1e-3)
