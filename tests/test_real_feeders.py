@@ -97,3 +97,23 @@ def test_ckt24_head_relay_duty_x_r(ckt24_study):
     row = duty[duty.device == "head-fdr_05410"].iloc[0]
     assert row.x_r == pytest.approx(37.30, abs=0.01)
     assert row.kappa == pytest.approx(1.02 + 0.98 * np.exp(-3 / 37.30), rel=1e-3)
+
+
+def test_init_copy_of_a_read_only_model_is_writable(tmp_path, capsys):
+    """``init`` with ``-o`` outside a read-only model folder copies the model beside the study;
+    ``shutil.copy2`` kept the share's ``r--r--r--``, so the user could not write ``normhkva``
+    into the copy (the README's way to confirm an input) and a second ``init --force`` had to
+    overwrite read-only files. The copies are now writable by their owner."""
+    import stat
+
+    from protv2g.cli import main
+
+    master = _need(J1)
+    if master.stat().st_mode & stat.S_IWUSR:
+        pytest.skip("the shared model files are writable here: nothing to check")
+    study = tmp_path / "j1" / "study.yaml"
+    assert main(["init", str(master), "-o", str(study)]) == 0
+    assert "copied" in capsys.readouterr().out
+    copies = [p for p in (tmp_path / "j1" / "EPRI_J1").iterdir() if p.is_file()]
+    assert copies and all(p.stat().st_mode & stat.S_IWUSR for p in copies)
+    assert main(["init", str(master), "-o", str(study), "--force"]) == 0
