@@ -117,3 +117,35 @@ def test_init_copy_of_a_read_only_model_is_writable(tmp_path, capsys):
     copies = [p for p in (tmp_path / "j1" / "EPRI_J1").iterdir() if p.is_file()]
     assert copies and all(p.stat().st_mode & stat.S_IWUSR for p in copies)
     assert main(["init", str(master), "-o", str(study), "--force"]) == 0
+
+
+@pytest.fixture(scope="module")
+def j1_study(tmp_path_factory) -> Path:
+    """J1 drafted by ``protv2g init`` (the model copied beside the study from ``../shared``), a
+    2 MW depot near the substation and 20 single-phase home chargers at a lateral end added."""
+    from protv2g.cli import main
+
+    study = tmp_path_factory.mktemp("j1") / "study.yaml"
+    assert main(["init", str(_need(J1)), "-o", str(study)]) == 0
+    text = study.read_text(encoding="utf-8")
+    text = text.replace(
+        "v2g_sites: []   # add sites, e.g.:",
+        "v2g_sites:\n"
+        "  - {name: depot, bus: b5218, n_chargers: 20, p_charger_kw: 100}\n"
+        "  - {name: homes, bus: g37601a, phases: 1, phase: b, n_chargers: 20, "
+        "p_charger_kw: 7.2}\n# add sites, e.g.:")
+    study.write_text(text, encoding="utf-8")
+    return study
+
+
+def test_j1_recommend_delays_the_drafted_breakers_first_reclose(j1_study, capsys):
+    """C10 on a drafted head relay (0.5 s first reclose, 2 s cessation): ``recommend`` offered
+    only the sites' cessation time (neither clears it) and said "no candidate clears it without
+    side effects (2 tried)". A relay with reclosing now gets the reclose-interval moves
+    (3, 5, 10, 15 s) and the message no longer speaks of side effects nobody saw."""
+    from protv2g.cli import main
+
+    main(["recommend", str(j1_study)])
+    out = capsys.readouterr().out
+    assert "head-temp_sub reclose_intervals_s [0.5, 15, 30] → [3, 15, 30]  (verified)" in out
+    assert "without side effects (2 tried)" not in out
