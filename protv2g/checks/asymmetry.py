@@ -17,8 +17,8 @@ full-converter units: ``i_p = √2·I_k``), so only the network part of the curr
 
 Examples
 --------
->>> round(float(kappa_iec60909(0.1)), 4)   # X/R 10
-1.7462
+>>> round(float(kappa_iec60909(0.1)), 4)   # X/R 10: 1.02 + 0.98·e^(−0.3) = 1.746002
+1.746
 >>> round(float(asym_rms_factor(25.0, 0.5 / 60, 60.0)), 3)  # the familiar 1.6 at X/R 25
 1.599
 """
