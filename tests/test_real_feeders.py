@@ -46,28 +46,31 @@ def test_duty_x_r_on_the_iec_network(master, buses, classical, iec):
     np.testing.assert_allclose(dss_driving_point_x_r(model, idx, "iec60909"), iec, atol=0.006)
 
 
-@pytest.fixture(scope="module")
-def ckt24_study(tmp_path_factory) -> Path:
-    """ckt24 copied, drafted by ``protv2g init``, a 2 MW depot near the substation and 20
-    single-phase home chargers at the far lateral end added as the README says."""
+def _drafted(master: Path, study: Path, depot_bus: str, homes_bus: str, phase: str) -> Path:
+    """``protv2g init master -o study``, then a 2 MW depot (20 × 100 kW) at ``depot_bus`` and
+    20 single-phase 7.2 kW home chargers at ``homes_bus``.``phase`` added as the README says."""
     from protv2g.cli import main
 
-    src = _need(CKT24).parent
-    folder = tmp_path_factory.mktemp("ckt24") / "EPRI_ckt24"
-    shutil.copytree(src, folder)
-    for f in folder.iterdir():
-        f.chmod(0o644)
-    study = folder / "study.yaml"
-    assert main(["init", str(folder / CKT24.name), "-o", str(study)]) == 0
-    text = study.read_text(encoding="utf-8")
-    text = text.replace(
+    assert main(["init", str(master), "-o", str(study)]) == 0
+    text = study.read_text(encoding="utf-8").replace(
         "v2g_sites: []   # add sites, e.g.:",
         "v2g_sites:\n"
-        "  - {name: depot, bus: n283602, n_chargers: 20, p_charger_kw: 100}\n"
-        "  - {name: homes, bus: n284397, phases: 1, phase: a, n_chargers: 20, "
+        f"  - {{name: depot, bus: {depot_bus}, n_chargers: 20, p_charger_kw: 100}}\n"
+        f"  - {{name: homes, bus: {homes_bus}, phases: 1, phase: {phase}, n_chargers: 20, "
         "p_charger_kw: 7.2}\n# add sites, e.g.:")
     study.write_text(text, encoding="utf-8")
     return study
+
+
+@pytest.fixture(scope="module")
+def ckt24_study(tmp_path_factory) -> Path:
+    """ckt24 copied (a writable folder: init writes beside the model), drafted, a depot near
+    the substation and home chargers at the far lateral end."""
+    folder = tmp_path_factory.mktemp("ckt24") / "EPRI_ckt24"
+    shutil.copytree(_need(CKT24).parent, folder)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    return _drafted(folder / CKT24.name, folder / "study.yaml", "n283602", "n284397", "a")
 
 
 def test_ckt24_gate_terminal_numbers_are_short(ckt24_study, capsys):
@@ -121,21 +124,10 @@ def test_init_copy_of_a_read_only_model_is_writable(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def j1_study(tmp_path_factory) -> Path:
-    """J1 drafted by ``protv2g init`` (the model copied beside the study from ``../shared``), a
-    2 MW depot near the substation and 20 single-phase home chargers at a lateral end added."""
-    from protv2g.cli import main
-
+    """J1 drafted from ``../shared`` (init copies the model beside the study), a depot near
+    the substation and home chargers at a lateral end."""
     study = tmp_path_factory.mktemp("j1") / "study.yaml"
-    assert main(["init", str(_need(J1)), "-o", str(study)]) == 0
-    text = study.read_text(encoding="utf-8")
-    text = text.replace(
-        "v2g_sites: []   # add sites, e.g.:",
-        "v2g_sites:\n"
-        "  - {name: depot, bus: b5218, n_chargers: 20, p_charger_kw: 100}\n"
-        "  - {name: homes, bus: g37601a, phases: 1, phase: b, n_chargers: 20, "
-        "p_charger_kw: 7.2}\n# add sites, e.g.:")
-    study.write_text(text, encoding="utf-8")
-    return study
+    return _drafted(_need(J1), study, "b5218", "g37601a", "b")
 
 
 def test_j1_recommend_delays_the_drafted_breakers_first_reclose(j1_study, capsys):

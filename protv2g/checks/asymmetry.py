@@ -207,7 +207,6 @@ def _energized_lu(model: object, shunts_out: bool = False
     of ``model.buses``, the local positions of its phase nodes 1, 2, 3 (``-1``: absent or
     de-energised); for :meth:`~protv2g.network.dss_model.DssModel.derived`. ``shunts_out``:
     each element of ``model.shunts`` taken out (its ``yprim_s`` subtracted)."""
-    import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
     energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
@@ -220,18 +219,11 @@ def _energized_lu(model: object, shunts_out: bool = False
     ph = (node_num >= 1) & (node_num <= 3)
     phase_node[node_bus[ph], node_num[ph] - 1] = np.flatnonzero(ph)
     y = model.y_s[energized][:, energized].tocsc()  # type: ignore[attr-defined]
-    if shunts_out:
+    if shunts_out:  # as the IEC fault system takes them out (engine.phase.system)
+        from protv2g.engine.phase.system import _scatter
+
         local = np.full(int(model.n_nodes), -1, dtype=np.int64)  # type: ignore[attr-defined]
         local[energized] = np.arange(len(energized))
-        rows, cols, vals = [], [], []
-        for e in model.shunts:  # type: ignore[attr-defined]
-            idx = np.where(e.node >= 0, local[np.maximum(e.node, 0)], -1)
-            keep = (idx[:, None] >= 0) & (idx[None, :] >= 0)
-            rows.append(np.broadcast_to(idx[:, None], keep.shape)[keep])
-            cols.append(np.broadcast_to(idx[None, :], keep.shape)[keep])
-            vals.append(-np.asarray(e.yprim_s, dtype=complex)[keep])
-        if rows:
-            y = (y + sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows),
-                                                           np.concatenate(cols))),
-                                   shape=y.shape)).tocsc()
+        out = [(e, -e.yprim_s) for e in model.shunts]  # type: ignore[attr-defined]
+        y = (y + _scatter(out, local, len(energized))).tocsc()
     return spla.splu(y), phase_node
