@@ -193,7 +193,7 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         worst = worst.sort_values(["scenario", "device", "case"], kind="stable")
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
-    if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
+    if study.model is not None:  # an OpenDSS feeder: OpenDSS's system matrix (IEC: no shunts)
         x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {},
                        study.document.faults.method)
         meshed = False

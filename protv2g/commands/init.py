@@ -159,8 +159,7 @@ def _copy_model(model_dir: Path, copy_to: Path, study_dir: Path) -> tuple[int, f
     for f in files:
         target = copy_to / f.relative_to(model_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() and not os.access(target, os.W_OK):
-            target.chmod(target.stat().st_mode | stat.S_IWUSR)  # a copy made before this fix
+        target.unlink(missing_ok=True)  # --force over a read-only copy made before
         shutil.copy2(f, target)
         target.chmod(target.stat().st_mode | stat.S_IWUSR)
     return len(files), sum(f.stat().st_size for f in files) / 1e6
