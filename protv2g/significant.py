@@ -94,25 +94,39 @@ def number_text(value: float, unit: str = "", digits: int = TEXT_DIGITS) -> str:
     return f"{text} {unit}" if unit else text
 
 
-# a decimal number standing alone (not inside a name such as ``F1.2a``, a version ``2.14.11``,
-# a thousands group ``8,080.5`` or an exponent form ``2.71e+00``), with an optional minus
-# (U+2212 or hyphen)
-_DECIMAL = re.compile(r"(?<![\w.,])([\u2212-]?)(\d+)\.(\d+)(?![\w.])")
+# a decimal number standing alone (not inside a name such as ``F1.2a``, a version ``2.14.11``
+# or a thousands group ``8,080.5``), with an optional minus (U+2212 or hyphen) and an optional
+# exponent (``−3.07170779e−05``: the report writes a margin below 1e-4 so; EPRI ckt24, s16)
+_DECIMAL = re.compile(
+    r"(?<![\w.,])([\u2212-]?)(\d+)\.(\d+)(?:[eE]([\u2212+-]?)(\d+))?(?![\w.])")
 
 
 def short_numbers(text: str, digits: int = TEXT_DIGITS) -> str:
     """``text`` with each decimal number of more than ``digits`` significant digits rounded
-    to ``digits`` (positional, no exponent); integers, names and words unchanged — the
-    gate's reasons as prose quotes them (the terminal, the Summary memo).
+    to ``digits`` (positional; a number written with an exponent keeps it, its mantissa
+    rounded); integers, names and words unchanged — the gate's reasons as prose quotes them
+    (the terminal, the Summary memo).
 
     >>> short_numbers("margin \u2212114.5228718 A; 3 row(s); rule C2; 0.2-1 s")
     'margin \u2212114.5 A; 3 row(s); rule C2; 0.2-1 s'
+    >>> short_numbers("margin \u22123.07170779e\u221205 pu")
+    'margin \u22123.072e\u221205 pu'
     """
     def short(m: re.Match[str]) -> str:
-        sign, whole, frac = m.groups()
+        sign, whole, frac, exp_sign, exp = m.groups()
         if len((whole + frac).lstrip("0")) <= digits:
             return m.group(0)
-        x = float(f"{float(whole + '.' + frac):.{digits}g}")
-        return sign + np.format_float_positional(x, trim="-")
+        if exp is None:
+            x = float(f"{float(whole + '.' + frac):.{digits}g}")
+            return sign + np.format_float_positional(x, trim="-")
+        e10 = -int(exp) if exp_sign in ("-", "\u2212") else int(exp)
+        x = float(f"{float(whole + '.' + frac + 'e' + str(e10)):.{digits}g}")
+        mantissa, _, power = np.format_float_scientific(
+            x, precision=digits - 1, trim="-", exp_digits=len(exp)).partition("e")
+        if power[0] == "-":  # the text's own minus (U+2212 or hyphen), "-" if it had none
+            power = (exp_sign if exp_sign in ("-", "\u2212") else "-") + power[1:]
+        else:  # "+" only where the text wrote one
+            power = ("+" if exp_sign == "+" else "") + power[1:]
+        return f"{sign}{mantissa}e{power}"
 
     return _DECIMAL.sub(short, str(text))

@@ -37,6 +37,8 @@ def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
 
     >>> terminal_text("margin \u2212114.5228718 A; 3 row(s); rule C2; 0.2-1 s")
     'margin \u2212114.5 A; 3 row(s); rule C2; 0.2-1 s'
+    >>> terminal_text("margin \u22123.07170779e\u221205 pu")
+    'margin \u22123.072e\u221205 pu'
     """
     from protv2g.significant import short_numbers
 
