@@ -347,6 +347,20 @@ def test_c12_voltage_rise_and_missing_flow(hand) -> None:
     assert row.status == "not_evaluated" and row.message.startswith("could not evaluate C12")
 
 
+def test_c12_does_not_judge_the_source_bus(hand) -> None:
+    """s16 A1: ckt24's source bus (the model's ``Vsource pu=1.05``, 230 kV) was a C12 "fix
+    before the pilot" condition; the source voltage is an input and C84.1's Range A is for
+    systems up to 34.5 kV. The source bus is listed in one ``info`` row, not judged."""
+    t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))
+    flow = _flow_ok()
+    flow["bus"] = pd.concat([flow["bus"], pd.DataFrame(
+        {"scenario": V2G, "step": 3, "bus": [BUS["SUB"], BUS["B4"]], "vm_pu": [1.07, 1.062]})])
+    c12 = crit(run(hand, t, flow)[0], "C12")
+    assert set(c12[c12.status == "fail"].fault_bus) == {"B4"}
+    info = c12[c12.status == "info"].message.tolist()
+    assert len(info) == 1 and "1.070 pu at SUB (a source bus" in info[0]
+
+
 # ---------------------------------------------------------------- could not evaluate
 def test_missing_engine_result_is_a_failing_row(hand) -> None:
     t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))  # no rows for R3, RC, F …
