@@ -51,10 +51,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.gate_reasons import export_kw_by_scenario, grouped_reasons
+from protv2g.gate_reasons import export_kw_by_scenario, group_keys, grouped_reasons
 from protv2g.gate_rows import (
     PRE_EXISTING,
     GateOutcome,
@@ -238,7 +239,16 @@ def gate_verdict(study: Study, result: StudyResult,
         attributable = violations[failing_mask(violations, gate)]
         n_fail, n_pre = len(attributable), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
-        fails += grouped_reasons("fail", attributable, export_kw=kw)
+        # one line per device and mechanism: a group failing with V2G says on its line that
+        # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
+        fail_keys = set(group_keys(attributable))
+        pre_at = np.flatnonzero(pre_mask.to_numpy(dtype=bool))
+        fold = np.zeros(len(violations), dtype=bool)
+        fold[pre_at] = [k in fail_keys for k in group_keys(violations.iloc[pre_at])]
+        folded = pd.Series(fold, index=violations.index)
+        fails += grouped_reasons("fail", attributable, export_kw=kw,
+                                 folded=violations[folded])
+        pre_mask = pre_mask & ~folded
         fails += grouped_reasons(
             "fail", violations[pre_mask & (outcome == GateOutcome.FAIL.value)],
             "present without V2G (gate.pre_existing: fail)", export_kw=kw)

@@ -384,6 +384,27 @@ def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
 
 
 # ---------------------------------------------------------------- attribution
+def test_c12_loading_change_under_the_materiality_threshold_is_pre_existing() -> None:
+    """s16 A3: ckt5's service transformer at 107.5 % without V2G and 107.75 % with 1.7 MW
+    export failed the gate as "worse" (C12 had no threshold; the floor was 1 % of the
+    margin, 0.075 points). A change under ``checks.loading_change_min_percent`` (1.2 points,
+    a class 1.2 metering CT) is pre-existing and says so; a larger one is still worse."""
+    from protv2g.checks.attribution import attribute
+
+    v = pd.DataFrame({
+        "criterion": "C12", "status": "fail", "attribution": "", "device": "transformer.t1",
+        "fault_bus": "", "fault_type": "", "case": "", "other_device": "", "rule": "",
+        "margin_unit": "%", "scenario": ["base/peak", "v2g/peak", "v2g/peak2"],
+        "margin": [-7.513, -7.751, -9.0], "tolerance": 1.2,
+        "message": "transformer.t1 loaded"})
+    out = attribute(v, {"base/peak": "base/peak", "v2g/peak": "base/peak",
+                        "v2g/peak2": "base/peak"})
+    assert out.attribution.tolist() == ["pre-existing", "pre-existing", "worse"]
+    assert ("V2G changes it by 0.238 %, under the materiality threshold 1.2 % "
+            "(checks.loading_change_min_percent" in out.message.iat[1])
+    assert out.message.iat[2] == "transformer.t1 loaded"
+
+
 def test_attribution_pre_existing_worse_new(hand) -> None:
     # C5 (minimum case) rows of R1 (pickup 400 A; tolerance = 5 % pickup accuracy × ratio)
     t = rows((BASE, "R1", "B1", "3ph", "min", 500.0), (V2G, "R1", "B1", "3ph", "min", 500.0),

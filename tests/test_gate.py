@@ -438,3 +438,22 @@ def test_grouped_reasons_are_reason_line_per_group(index):
             for _, at in sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))]
     assert grouped_reasons("fail", rows, "n") == want
     assert len(want) == 3
+
+
+def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
+    """s16 A3: ckt5's service transformer had a ``fail: … worse`` line and a ``confirm:``
+    line for its base row. The base rows of a group that fails with V2G are said on its fail
+    line; the pre-existing count still counts them."""
+    rows = [_row("C12", attribution="worse", device="transformer.t1", margin=-9.0,
+                 margin_unit="%", scenario="expected/peak/100%"),
+            _row("C12", attribution="pre-existing", device="transformer.t1", margin=-7.5,
+                 margin_unit="%", scenario="base/peak"),
+            _row("C12", attribution="pre-existing", device="transformer.t2", margin=-4.0,
+                 margin_unit="%", scenario="base/peak")]
+    out = gate_verdict(study, _result(rows))
+    t1 = [r for r in out["reasons"] if "transformer.t1" in r]
+    assert len(t1) == 1 and t1[0].startswith("fail: C12 transformer.t1")
+    assert "also failing without V2G: 1 row(s), margin \u22127.5 %" in t1[0]
+    assert [r.split(":")[0] for r in out["reasons"] if "transformer.t2" in r] == ["condition"]
+    assert out["counts"]["pre_existing"] == 2 and out["counts"]["conditions"] == 1
+

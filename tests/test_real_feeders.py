@@ -143,3 +143,30 @@ def test_j1_recommend_delays_the_drafted_breakers_first_reclose(j1_study, capsys
     out = capsys.readouterr().out
     assert "head-temp_sub reclose_intervals_s [0.5, 15, 30] → [3, 15, 30]  (verified)" in out
     assert "without side effects (2 tried)" not in out
+
+
+CKT5 = REAL / "EPRI_ckt5" / "Master_ckt5.dss"
+
+
+@pytest.fixture(scope="module")
+def ckt5_study(tmp_path_factory) -> Path:
+    """ckt5 drafted from ``../shared``, a depot at 1023346 and home chargers on phase c at
+    28278 (s16 realfeeder's sites)."""
+    study = tmp_path_factory.mktemp("ckt5") / "study.yaml"
+    return _drafted(_need(CKT5), study, "'1023346'", "'28278'", "c")
+
+
+def test_ckt5_small_change_of_a_base_overload_is_not_made_worse_by_v2g(ckt5_study, capsys):
+    """s16 A3: four service transformers already overloaded without V2G (on OpenDSS's
+    default normhkva), 107.5 → 107.75 % with 1.7 MW export, failed the gate as "worse"; and
+    each had a second ``confirm:`` line for its base row. Under the materiality threshold
+    (1.2 points) they are pre-existing, one ``confirm:`` line per transformer, saying so."""
+    from protv2g.cli import main
+
+    assert main(["gate", str(ckt5_study), "--no-hosting"]) == 1  # C5 and C10 still fail
+    lines = [x.strip() for x in capsys.readouterr().out.splitlines()]
+    assert not [x for x in lines if x.startswith("fail: C12")]
+    t = [x for x in lines if x.startswith(("fail:", "confirm:", "condition:"))
+         and "transformer.mdv201_39754elb-1b:" in x]
+    assert len(t) == 1 and t[0].startswith("confirm: C12")
+    assert "under the materiality threshold 1.2 %" in t[0]
