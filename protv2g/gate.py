@@ -68,12 +68,15 @@ from protv2g.gate_rows import (
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
+from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = [
     "EXIT_CODES",
+    "hosting_limit_per_site",
+    "hosting_lines",
     "PRE_EXISTING",
     "SCREENING_LABELS",
     "GateOutcome",
@@ -299,6 +302,7 @@ def gate_verdict(study: Study, result: StudyResult,
         "hosting_capacity_kw": hosting_kw_per_site(hosting) if hosting is not None else None,
         "hosting_limited": (hosting_limited_per_site(hosting) if hosting is not None
                             else None),
+        "hosting_limit": hosting_limit_per_site(hosting) if hosting is not None else None,
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
@@ -319,6 +323,38 @@ def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
         limited = rows[rows["limited"].astype(bool)]
         out[str(site)] = (float(pd.to_numeric(limited["hosting_kw"]).min()) if len(limited)
                           else float(pd.to_numeric(rows["site_max_kw"]).max()))
+    return out
+
+
+def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
+    """Site → what limits its hosting capacity: the criterion, device, fault and case of the
+    row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
+    0 kW" and not why), or that no criterion limits it."""
+    out = {}
+    for site, rows in hosting.groupby("site", sort=False):
+        limited = rows[rows["limited"].astype(bool)]
+        if limited.empty:
+            out[str(site)] = "site maximum: no criterion limits it"
+            continue
+        r = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+        what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
+                         if is_given(r.get(c)))
+        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
+                        if is_given(r.get(c)))
+        out[str(site)] = (f"limited by {r['limiting_criterion']}"
+                          + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+    return out
+
+
+def hosting_lines(verdict: dict[str, Any]) -> list[str]:
+    """``hosting capacity <site>: <kW> kW (<what limits it>)`` per site of a verdict (the
+    ``gate`` and ``run`` commands print these); none without a hosting table."""
+    limits = verdict.get("hosting_limit") or {}
+    out = []
+    for site, kw in (verdict.get("hosting_capacity_kw") or {}).items():
+        why = limits.get(site) or ("" if (verdict.get("hosting_limited") or {}).get(site)
+                                   else "site maximum: no criterion limits it")
+        out.append(f"hosting capacity {site}: {kw:,.0f} kW" + (f" ({why})" if why else ""))
     return out
 
 
@@ -356,6 +392,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
                                   if study is not None else None),
         "hosting_capacity_kw": None,
         "hosting_limited": None,
+        "hosting_limit": None,
     }
 
 

@@ -457,3 +457,21 @@ def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
     assert [r.split(":")[0] for r in out["reasons"] if "transformer.t2" in r] == ["condition"]
     assert out["counts"]["pre_existing"] == 2 and out["counts"]["conditions"] == 1
 
+
+def test_hosting_lines_name_what_limits_each_site():
+    """s16 S2: ``gate``/``run`` printed "hosting capacity depot: 0 kW" and not why; each site
+    now names the criterion, device and fault of the row its capacity is taken from."""
+    from protv2g.gate import hosting_kw_per_site, hosting_limit_per_site, hosting_lines
+
+    table = pd.DataFrame({
+        "site": ["depot", "depot", "homes"], "participation": ["expected", "firm", "firm"],
+        "load_level": ["light", "light", "peak"], "hosting_kw": [0.0, 400.0, 144.0],
+        "limiting_criterion": ["C10", "C5", ""], "limiting_device": ["head-1", "head-1", ""],
+        "limiting_fault": ["at n283602", "SLG-a at b7 (min)", ""],
+        "site_max_kw": [2000.0, 2000.0, 144.0], "limited": [True, True, False]})
+    verdict = {"hosting_capacity_kw": hosting_kw_per_site(table),
+               "hosting_limited": {"depot": True, "homes": False},
+               "hosting_limit": hosting_limit_per_site(table)}
+    assert hosting_lines(verdict) == [
+        "hosting capacity depot: 0 kW (limited by C10 (head-1, at n283602), expected/light)",
+        "hosting capacity homes: 144 kW (site maximum: no criterion limits it)"]
