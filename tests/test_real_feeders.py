@@ -170,3 +170,14 @@ def test_ckt5_small_change_of_a_base_overload_is_not_made_worse_by_v2g(ckt5_stud
          and "transformer.mdv201_39754elb-1b:" in x]
     assert len(t) == 1 and t[0].startswith("confirm: C12")
     assert "under the materiality threshold 1.2 %" in t[0]
+
+
+def test_ckt24_init_drafts_no_relay_on_the_other_feeders_equivalent(ckt24_study):
+    """s16 S4: ``Line.Other_Feeders`` (a 1e-8 Ω line to a 23.5 MVA load standing for the
+    substation's other feeders) got a drafted ``head-other_feeders`` relay, 2 TODOs and C7
+    rows. It is skipped, and the draft says so."""
+    text = ckt24_study.read_text(encoding="utf-8")
+    assert "name: head-other_feeders" not in text
+    assert "name: head-fdr_05410" in text
+    assert ("# no head relay drafted: line.other_feeders leads to feeders, which holds only "
+            "loads/shunts" in text)

@@ -224,7 +224,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         found, _i = locate(model, Location.model_validate(e["location"]), str(master), "")
         if found is not None:
             places[e["name"]] = found
-    heads = [h for h in feeder_heads(model) if not h.protected_by]
+    all_heads = feeder_heads(model)
+    heads = [h for h in all_heads if not h.protected_by and not h.skipped]
+    skipped = [h.skipped for h in all_heads if h.skipped and not h.protected_by]
     head_names = [f"head-{h.element.split('.', 1)[1]}" for h in heads]
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
@@ -243,7 +245,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
-                        bool(extra), level_kv)
+                        bool(extra), level_kv, skipped)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals))
 
@@ -318,7 +320,8 @@ def _rating(kind: str, kv_ll: float, i_ka: float) -> tuple[dict, str]:
     return out, todo(d.note, fix)
 
 
-def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv):  # noqa: ANN001, ANN202, E501
+def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv,  # noqa: ANN001, ANN202, E501
+          skipped=()):
     todos: list[str] = []
     lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
              + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
@@ -370,6 +373,7 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
         lines += device_block({**p.entry, **rating}, comments,
                               {"reclose_intervals_s": _RECLOSE_TODO,
                                "interrupting_rating_ka": note})
+    lines += [f"  # no head relay drafted: {why}" for why in skipped]
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
                                  issue.fix or "add it by hand"))
