@@ -181,3 +181,17 @@ def test_ckt24_init_drafts_no_relay_on_the_other_feeders_equivalent(ckt24_study)
     assert "name: head-fdr_05410" in text
     assert ("# no head relay drafted: line.other_feeders leads to feeders, which holds only "
             "loads/shunts" in text)
+
+
+def test_ckt24_drafted_breaker_rating_is_on_the_x_r_corrected_duty(ckt24_study):
+    """s16 A4: init drafted 8 kA for ckt24's head breaker as "the next R10 value ≥ 7.34 kA"
+    while the X/R it printed, 37.3, is above the symmetrical rating's test X/R 17: C7 raises
+    the current by S(37.3)/S(17) at half a cycle (IEEE C37.010-1999 §5.3) = 1.063 → 7.80 kA.
+    The draft now rates that duty (still 8 kA here) and says so."""
+    from protv2g.study_draft.ratings import duty_factor
+
+    assert duty_factor(37.3, "sym", 60.0) == pytest.approx(1.0627, abs=1e-4)
+    text = ckt24_study.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if "the duty of the 7.34 kA max fault" in x)
+    assert line.strip().startswith("interrupting_rating_ka: 8  # TODO")
+    assert "× 1.063 for X/R 37.3" in line and "= 7.80 kA" in line
