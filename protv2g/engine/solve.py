@@ -171,13 +171,21 @@ class CaseSolver:
             out.g_v = rows_of(z_tc, v_row)
         return out
 
-    def _buffer(self, key: str, shape: tuple) -> np.ndarray:
-        """A complex work array of ``shape`` from the pool (reused when the shape matches)."""
+    def _buffer(self, key: str, shape: tuple, dtype: type = complex) -> np.ndarray:
+        """A work array of ``shape`` from the pool (reused when shape and dtype match)."""
         buf = self._pool.get(key)
-        if buf is None or buf.shape != shape:
-            buf = np.empty(shape, dtype=complex)
+        if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
+            buf = np.empty(shape, dtype=dtype)
             self._pool[key] = buf
         return buf
+
+    def work_array(self, key: str, shape: tuple, dtype: type = complex) -> np.ndarray:
+        """A scratch array of ``shape`` kept in the pool for the next call with ``key``
+        (e.g. the dense first-cycle device grid of every slice, #21: a fresh
+        ``devices × buses × 3`` array per slice cost ≈ 80 ms of first-touch page faults at
+        10,000 buses, ten times its fill). Its contents are overwritten by that call: the
+        caller must not hold on to it."""
+        return self._buffer(key, shape, dtype)
 
     # ------------------------------------------------------------------ pre-fault
     def pre_fault(self, v_pre_pu: np.ndarray | None) -> PreFault:
