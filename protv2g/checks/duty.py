@@ -150,8 +150,8 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         pandapower feeder: fault bus → (X/R, κ) already computed on ``study.net`` with the
         study's method (:meth:`KnownDuty.x_r_kappa`). When every bus of the frame is in it,
         the sequence network is not built again (#21: the Device duty sheet rebuilt it for
-        the buses C7 had solved, 0.3–0.45 s at 10,000 buses); both figures depend on the
-        net and the bus alone, so they are the same numbers.
+        the buses C7 had solved, ≈ 0.1 s CPU at 10,000 buses); both figures depend on the
+        net, the method and the bus alone, so they are the same numbers.
     keys : FaultKeys, optional
         The integer codes of ``faults``' rows (``CheckContext.keys``): each row's base row
         is read off them (:meth:`~protv2g.checks._keys.FaultKeys.base_rows`), the key
