@@ -459,10 +459,11 @@ checks     6.64 s / 1,511     6.76 s / 1,534     4.29 s / 575  4.33 s / 575
 (rounds: faults 10k 6.82, 6.82, 6.83 → 6.09, 6.63, 6.64; checks 10k 7.85, 6.62, 6.64 → 6.35,
 6.76, 7.48 — the checks' change, ≈ 0.1 s, is below the scatter.) ``fault_tables`` alone at 10k,
 four pairs: CPU 6.47, 6.15, 5.33, 6.13 → 6.33, 5.95, 5.87, 5.33 (median 6.14 → 5.91), system
-time median 2.64 → 2.32 s. The minor page faults of the stage *rise* 160 k → 220 k: the freed
-29 MB grid no longer lifts glibc's dynamic mmap threshold, so other mid-size arrays of the
-engine are mapped fresh (``_solve_scenarios``, ``high_slice``, ``DeviceRowsBuilder.add``) —
-part of the gain is given back there. Tried and left: no ``malloc_trim`` in the engine (system
+time median 2.64 → 2.32 s. The minor page faults of the stage *rise* 160 k → 220 k, in
+``_solve_scenarios``, ``high_slice`` and ``DeviceRowsBuilder.add`` (36 → 57 k, 4 → 17 k,
+9 → 28 k) — probably because no freed 29 MB grid lifts glibc's dynamic mmap threshold any
+more, so their mid-size arrays are mapped fresh (not verified); part of the gain is given
+back there. Tried and left: no ``malloc_trim`` in the engine (system
 time −0.3 s, but the stage's peak 962 → 1,320 MiB and 1,168 MiB held). Outputs identical
 (``run_study`` of the six ``feeders/*/study.yaml`` examples and the 3,000-bus study: every
 frame and table, the gate; the 10,000-bus study: violations, gate, fault currents and every
