@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
@@ -150,10 +151,15 @@ def _check_copy(model_dir: Path, copy_to: Path, *, force: bool) -> None:
 
 def _copy_model(model_dir: Path, copy_to: Path, study_dir: Path) -> tuple[int, float]:
     """Copy the model's files to ``copy_to`` (not the study folder, when it lies inside the
-    model's folder); the number of files and their MB."""
+    model's folder); the number of files and their MB. The copies are writable by their owner
+    whatever the source's mode: the copy is the user's model (the README's way to confirm an
+    input is to write ``normamps``/``normhkva`` into it), and ``--force`` copies over it again
+    (``shutil.copy2`` kept a read-only share's ``r--r--r--``, EPRI ckt24 from ``../shared``)."""
     files = _model_files(model_dir, study_dir.resolve())
     for f in files:
         target = copy_to / f.relative_to(model_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)  # --force over a read-only copy made before
         shutil.copy2(f, target)
+        target.chmod(target.stat().st_mode | stat.S_IWUSR)
     return len(files), sum(f.stat().st_size for f in files) / 1e6

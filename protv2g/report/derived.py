@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.fuse_saving_range import range_text, rows_range_a
+from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import worst_order
 from protv2g.input_basis import rests_on
@@ -114,10 +114,13 @@ def _saving_range(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[str, fl
     if recloser is None or fuse is None:
         return "", -1.0
     lo, hi = rows_range_a(rows, recloser, fuse)
-    if np.isnan(lo) and ("rule_value" not in rows.columns or pd.to_numeric(
-            rows["rule_value"], errors="coerce").isna().all()):
+    k = (pd.to_numeric(rows["rule_value"], errors="coerce").dropna()
+         if "rule_value" in rows.columns else pd.Series(dtype=float))
+    if np.isnan(lo) and k.empty:
         return "", -1.0
-    return range_text(lo, hi), (hi - lo if np.isfinite(lo) else -1.0)
+    # the phase range (at the group's current ratio), then the ground element's (review s15)
+    ground = f"; {ground_range_text(recloser, fuse, float(k.iloc[0]))}" if len(k) else ""
+    return range_text(lo, hi) + ground, (hi - lo if np.isfinite(lo) else -1.0)
 
 
 def _em_reset(model: Any) -> bool:
@@ -249,7 +252,8 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
         return _saving_range(part, recloser, fuse)[0]
     ranges = {s: _saving_range(g, recloser, fuse) for s, g in part.groupby("scenario")}
     s_min = min(ranges, key=lambda s: ranges[s][1])
-    return f"{ranges[s_min][0]} ({s_min})" if ranges[s_min][0] else ""
+    phase, sep, ground = ranges[s_min][0].partition("; ")  # the scenario names the phase range
+    return f"{phase} ({s_min}){sep}{ground}" if phase else ""
 
 
 def fault_levels(result: StudyResult) -> pd.DataFrame:
