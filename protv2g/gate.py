@@ -341,7 +341,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                          if is_given(r.get(c)))
         case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                         if is_given(r.get(c)))
-        out[str(site)] = (f"limited by {r['limiting_criterion']}"
+        crit = r.get("limiting_criterion")
+        out[str(site)] = (f"limited by {crit if is_given(crit) else 'a criterion'}"
                           + (f" ({what})" if what else "") + (f", {case}" if case else ""))
     return out
 

@@ -177,6 +177,9 @@ def test_json_has_versions_digest_and_hosting_per_site(study):
     # the smallest limit found (2500 kW), not the participation cap of an unlimited row
     assert out["hosting_capacity_kw"] == {"depot": 2500.0, "campus": 900.0}
     assert out["hosting_limited"] == {"depot": True, "campus": False}
+    # s16 S2: what limits each site (this table names no criterion)
+    assert out["hosting_limit"] == {"depot": "limited by a criterion",
+                                    "campus": "site maximum: no criterion limits it"}
     assert out["input_digest"] == protv2g.runner.input_digest(study)
     assert out["versions"]["protv2g"] == protv2g.__version__
     json.dumps(out)  # serialisable
