@@ -88,7 +88,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with StageProgress("run", stages) as progress:
         progress("load")
         from protv2g import load_study, run_study
-        from protv2g.gate import EXIT_CODES
+        from protv2g.gate import EXIT_CODES, hosting_lines
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
@@ -105,8 +105,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
           + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"
              if gate.get("reasons") else ""))
     _print_reasons(gate.get("reasons") or [])
-    for site, kw in (gate.get("hosting_capacity_kw") or {}).items():
-        print(f"hosting capacity {site}: {kw:,.0f} kW")
+    for line in hosting_lines(gate):  # with what limits it (s16 S2)
+        print(line)
     print(f"workbook: {path}")
     # the gate's exit code, as ``protv2g gate``; a gate that was not evaluated never reads 0
     return EXIT_CODES.get(gate.get("verdict", ""), EXIT_INPUT)
