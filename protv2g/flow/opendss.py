@@ -331,11 +331,12 @@ class DssFlowEngine:
         lf = np.asarray(load_fraction, dtype=float)
         p = np.asarray(site_p_mw, dtype=float).reshape(len(self.sites), len(lf))
         der = np.ones(len(lf)) if der_fraction is None else np.asarray(der_fraction, float)
-        pv = list(dss.PVSystems.AllNames()) if dss.PVSystems.Count() else []
+        pv = list(dss.PVsystems.AllNames()) if dss.PVsystems.Count() else []
         irr0 = []
         for name in pv:
-            dss.PVSystems.Name(name)
-            irr0.append(float(dss.PVSystems.Irradiance()))
+            dss.PVsystems.Name(name)
+            irr0.append(float(dss.PVsystems.Irradiance()))
+        der_now = 1.0  # the PV systems' present scaling (set only when a step changes it)
         n, lay = len(lf), self._layout
         out = DssFlowArrays(
             v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
@@ -349,9 +350,11 @@ class DssFlowEngine:
             if k == 0 or not sequential:
                 self._restore_state()
             dss.Solution.LoadMult(float(lf[k]))
-            for name, irr in zip(pv, irr0, strict=True):
-                dss.PVSystems.Name(name)
-                dss.PVSystems.Irradiance(irr * float(der[k]))
+            if der[k] != der_now:
+                der_now = float(der[k])
+                for name, irr in zip(pv, irr0, strict=True):
+                    dss.PVsystems.Name(name)
+                    dss.PVsystems.Irradiance(irr * der_now)
             for j in range(len(self.sites)):
                 dss.Generators.Name(f"{SITE_PREFIX}{j}")
                 dss.Generators.kW(float(p[j, k]) * 1000.0)
@@ -377,9 +380,9 @@ class DssFlowEngine:
             idx = np.maximum(lay.watch_index, 0)
             out.watch_i_a[k] = np.where(has, c[idx], 0.0)
             out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
-        for name, irr in zip(pv, irr0, strict=True):
-            dss.PVSystems.Name(name)
-            dss.PVSystems.Irradiance(irr)
+        for name, irr in zip(pv if der_now != 1.0 else [], irr0, strict=False):
+            dss.PVsystems.Name(name)
+            dss.PVsystems.Irradiance(irr)
         return out
 
 
