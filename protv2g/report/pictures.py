@@ -119,6 +119,24 @@ def draw_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any
     return png(fig, clear=not kwargs.get("reuse", False)), (float(w_in), float(h_in))
 
 
+def _own_fonts() -> None:
+    """In the forked worker, forget the mathtext layouts inherited from this process.
+
+    A forked process shares its parent's open files and their offsets; FreeType reads a font
+    through matplotlib's file object by a seek and a read, so two processes reading through
+    one inherited font object can each read the other's bytes. matplotlib opens fonts anew
+    in a forked child (``font_manager._get_font`` is cleared at fork), but a cached mathtext
+    layout (``MathTextParser._parse_cached``) keeps its font objects: writing several
+    workbooks in one process, the TCCs' mathtext legend markers (main at 83f618b) twice
+    failed with FreeType's "invalid composite glyph" / "too many hints" (2026-12-03). The
+    TCCs draw no mathtext now (:mod:`protv2g.report.tcc_legend`); this keeps a mathtext
+    string elsewhere from sharing a font object with the parent.
+    """
+    from matplotlib.mathtext import MathTextParser
+
+    MathTextParser._parse_cached.cache_clear()
+
+
 def _second_cpu() -> bool:
     """Whether a worker process can draw beside this one (see the module docstring)."""
     try:
@@ -164,7 +182,8 @@ class Pictures:
         if self.parallel:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("fork"))
+                    max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                    initializer=_own_fonts)
             self._futures[key] = self._pool.submit(draw_png, draw, *args, **kwargs)
 
     def __contains__(self, key: object) -> bool:
