@@ -51,15 +51,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from protv2g.study import validate_study
+    from protv2g.study import validate_study_warnings
 
-    issues = validate_study(args.study)
+    issues, warnings_ = validate_study_warnings(args.study)
     if issues:
         print(f"{len(issues)} problem(s) in {args.study}:", file=sys.stderr)
         for issue in issues:
             print(f"  - {issue}", file=sys.stderr)
         return EXIT_INPUT
     print(f"{args.study}: valid")
+    if warnings_:  # plausibility: listed, the study is valid and runs with these values
+        print(f"{len(warnings_)} warning(s): values that look like a slip (the study runs "
+              "with them):")
+        for w in warnings_:
+            print(f"  - {w}")
     _print_todos(args.study)
     return EXIT_OK
 

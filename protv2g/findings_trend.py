@@ -22,14 +22,11 @@ __all__ = ["TREND_ABS", "TREND_REL", "export_trend", "finding_tolerance"]
 
 
 def _fmt(x: float, unit: str) -> str:
-    """``x`` in ``unit`` as the report writes every number in text
-    (:func:`protv2g.significant.number_text`: 10 significant digits, U+2212 minus, a
-    fraction in %, "never" for +inf).
-
-    The trend could do with 3 digits (it tells a direction), but its worst point is the
-    finding's worst margin, which the Findings and Summary sheets show beside it in a cell
-    at 10 digits: one quantity is written one way on one sheet (``−60.80064483 A`` in both,
-    not ``−60.8 A`` in the trend)."""
+    """``x`` in ``unit`` as the report writes a number in prose
+    (:func:`protv2g.significant.number_text`: 4 significant digits, U+2212 minus, a fraction
+    in %, "never" for +inf). The trend tells a direction; its worst point is the finding's
+    worst margin, whose cell beside it keeps the 10 digits (review s15: prose at 3–4 digits,
+    cells at full precision)."""
     return number_text(x, unit)
 
 

@@ -232,25 +232,27 @@ def gate_verdict(study: Study, result: StudyResult,
     infos: list[str] = []
     n_fail = n_pre = n_stand_in = 0
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
+        # the rows split by the one row-by-row policy (gate_rows.classify)
+        outcome = classify(violations, gate)
+        pre_mask = failing_mask(violations, gate, attributable=False)
         attributable = violations[failing_mask(violations, gate)]
-        pre = violations[failing_mask(violations, gate, attributable=False)]
-        n_fail, n_pre = len(attributable), len(pre)
+        n_fail, n_pre = len(attributable), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         fails += grouped_reasons("fail", attributable, export_kw=kw)
-        if gate.pre_existing == "fail":
-            fails += grouped_reasons("fail", pre, "present without V2G (gate.pre_existing: fail)",
-                                     export_kw=kw)
-        elif gate.pre_existing == "condition":
-            stand_in = stand_in_mask(pre)
-            conditions += grouped_reasons(
-                "condition", pre[~stand_in], "present without V2G: fix before the pilot",
-                export_kw=kw)
-            # resting on a tool default or a drafted value: a question about the input first
-            to_confirm += grouped_reasons(
-                "confirm", pre[stand_in], "present without V2G: confirm the input, then "
-                "fix before the pilot if it holds", export_kw=kw)
-        else:
-            infos += grouped_reasons("info", pre, "not attributable to V2G", export_kw=kw)
+        fails += grouped_reasons(
+            "fail", violations[pre_mask & (outcome == GateOutcome.FAIL.value)],
+            "present without V2G (gate.pre_existing: fail)", export_kw=kw)
+        conditions += grouped_reasons(
+            "condition", violations[pre_mask & (outcome == GateOutcome.CONDITION.value)],
+            "present without V2G: fix before the pilot", export_kw=kw)
+        # resting on a tool default or a drafted value: a question about the input first
+        to_confirm += grouped_reasons(
+            "confirm", violations[pre_mask & (outcome == GateOutcome.CONFIRM.value)],
+            "present without V2G: confirm the input, then fix before the pilot if it holds",
+            export_kw=kw)
+        infos += grouped_reasons(
+            "info", violations[pre_mask & (outcome == GateOutcome.INFO.value)],
+            "not attributable to V2G", export_kw=kw)
         n_stand_in = int(stand_in_mask(attributable).sum())
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():

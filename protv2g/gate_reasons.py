@@ -20,7 +20,7 @@ import pandas as pd
 from protv2g.criteria import order
 from protv2g.findings_rows import export_kw_by_scenario, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
-from protv2g.significant import number_text
+from protv2g.significant import SIGNIFICANT_DIGITS, number_text
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["export_kw_by_scenario", "grouped_reasons", "reason_line"]
@@ -35,7 +35,7 @@ def _fmt(value: Any, unit: str = "") -> str:
     x = pd.to_numeric(value, errors="coerce")
     if pd.isna(x) or not math.isfinite(float(x)):
         return ""
-    return number_text(float(x), unit)
+    return number_text(float(x), unit, SIGNIFICANT_DIGITS)  # the gate's data: as the cells
 
 
 def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:

@@ -202,7 +202,8 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     """Fail fast, before any work, when a study would not fit in memory.
 
     The estimate (:func:`size_estimate_b`) covers the fault and checks stages; the larger
-    is compared with half the machine's memory.
+    is compared with :func:`_memory_budget_b` (half the machine's memory, or what is available now
+    when less).
 
     Raises
     ------
@@ -225,19 +226,40 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
             f"{len(doc.devices)} devices × {len(doc.faults.fault_types)} fault types × "
             f"{len(doc.faults.cases)} cases: about {est['rows']:,} device rows where a device "
             f"sees ≥ {DEVICE_ROW_MIN_A:g} A), more than the {budget_b / 2**30:.1f} GiB "
-            "allowed (half the machine's memory)",
+            "allowed (half the machine's memory, or the memory available now when less)",
             "any of: fewer scenarios (scenarios.export_levels_fraction / export_levels_kw, "
             "participation, load_levels); fewer fault types or cases (faults.fault_types, "
             "faults.cases); fewer devices, or split the feeder into smaller studies; "
             "`protv2g run --no-hosting` (or `gate --no-hosting`: hosting runs its own "
             "scenarios through this check) or a smaller `protv2g hosting --grid`; "
             "first-cycle only (`run_study(..., staged=False)`) for the faults stage; or a "
-            "machine with more memory (the limit is half of it)"))
+            "machine with more memory, or fewer other programs running (the limit is half the "
+            "machine's memory, or what is available when less)"))
 
 
 def _memory_budget_b() -> int:
-    """Half of the machine's physical memory (bytes)."""
+    """Half of the machine's physical memory, or the memory available now when less (bytes).
+
+    Available memory is Linux's ``MemAvailable`` (``/proc/meminfo``: free memory plus the
+    page cache that can be reclaimed without swapping): it already counts what this process
+    holds — the main run's result while ``protv2g run`` goes on to the hosting search, whose
+    own scenarios pass through :func:`check_size` — and what other processes hold.
+    """
     try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+        half_b = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 4 * 2**30
+        half_b = 4 * 2**30
+    available_b = _available_b()
+    return half_b if available_b is None else min(half_b, available_b)
+
+
+def _available_b() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in bytes; None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -75,7 +75,24 @@ def test_depot_evening_peak_is_a_charging_peak(depot_result):
     # than the site's rating
     assert day.p_charging_kw == pytest.approx(6000.0)
     assert "vehicle charging" in day.message and "V2G" not in day.message
+    # review s15: the row says what charging it assumes, and when
+    assert "20:00, step 80" in day.message
+    assert "depot 6,000 kW = 48 × 125 kW: every participating vehicle charging at its " \
+        "charger's rating" in day.message
     assert c8.loc["firm/light/100%"].mechanism == EXPORT_PEAK
     # R-F2 has no site behind it: its rows (if any) are never charging peaks
     assert not ((v.criterion == "C8") & (v.device == "R-F2")
                 & (v.mechanism == CHARGING_PEAK)).any()
+
+
+def test_memo_states_the_charging_assumption():
+    # review s15: "the charging peak assumes all 48 buses at 125 kW at 20:00 — the memo
+    # should state it" (Summary §8, from the worst C8 charging row)
+    from protv2g.report.summary_faults import charging_assumption
+
+    rows = pd.DataFrame([_row(CHARGING_PEAK), _row(EXPORT_PEAK, scenario="firm/light/100%")])
+    text = charging_assumption(rows)
+    assert "every participating vehicle (participation × n_chargers) charges at its " \
+        "charger's rating" in text
+    assert "R-F1 at 20:00 (scenario day/firm), 6,000 kW of charging" in text
+    assert charging_assumption(rows[rows.mechanism == EXPORT_PEAK]) == ""

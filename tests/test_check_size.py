@@ -146,3 +146,21 @@ def test_opendss_refusal_names_the_ways_out(monkeypatch):
                     "faults.fault_types", "faults.cases", "fewer devices", "--no-hosting",
                     "--grid", "staged=False", "more memory"):
         assert way_out in text
+
+
+def test_budget_is_what_is_available_when_less_than_half(monkeypatch):
+    """Review s15: the hosting search's size check ignored what the main run already held.
+    The budget is now the smaller of half the machine's memory and ``MemAvailable``."""
+    monkeypatch.setattr(pipeline_size, "_available_b", lambda: 3 * 2**20)
+    assert pipeline_size._memory_budget_b() == 3 * 2**20
+    monkeypatch.setattr(pipeline_size, "_available_b", lambda: None)
+    half = pipeline_size._memory_budget_b()
+    monkeypatch.setattr(pipeline_size, "_available_b", lambda: 2**50)
+    assert pipeline_size._memory_budget_b() == half > 3 * 2**20
+
+
+def test_available_memory_is_read_on_linux():
+    available_b = pipeline_size._available_b()
+    if available_b is None:
+        pytest.skip("no /proc/meminfo (not Linux)")
+    assert 0 < available_b < 2**50

@@ -349,3 +349,32 @@ def test_device_duty_sheet_reuses_c7_rows_unchanged(depot_faults) -> None:
                    wrong._replace(n_rows=len(f.device) + 1)):
         pd.testing.assert_frame_equal(device_duty_table(study, f.device, bases, known=unused),
                                       plain, check_exact=True)
+
+
+def test_fuse_cutouts_default_to_the_asymmetrical_basis(depot_faults) -> None:
+    """Review s15: the fuses' rating basis defaulted to ``sym`` while ``protv2g init`` drafts
+    cutouts (IEEE C37.42) on an asymmetrical basis. Now one rule: a fuse's default basis is
+    ``asym`` (its duty the first-cycle asymmetrical rms current), breakers and reclosers keep
+    ``sym``, and the Inputs sheet says which basis a default stands for."""
+    from protv2g.report.sheets import inputs_frame
+    from protv2g.study.schema_devices import FuseDevice, RecloserDevice
+    from protv2g.study_draft.ratings import RATING_CLASSES
+
+    assert FuseDevice.model_fields["interrupting_rating_basis"].default == "asym" \
+        == RATING_CLASSES["fuse"].basis
+    assert RecloserDevice.model_fields["interrupting_rating_basis"].default == "sym" \
+        == RATING_CLASSES["recloser"].basis
+    study, sc, f = depot_faults
+    duty = device_duty_table(study, f.device, {s.name for s in sc if s.is_base}).set_index(
+        "device")
+    fu = duty.loc["FU-F1-LAT2"]
+    # the review's 2.136 kA asymmetrical (was compared at 2.025 kA symmetrical, the IEC sum)
+    assert fu.rating_basis == "asym" and fu.i_duty_ka == pytest.approx(fu.i_asym_ka)
+    assert fu.i_asym_ka == pytest.approx(2.136, abs=0.01) and fu.severity != "fail"
+    assert duty.loc["R-F1"].rating_basis == "sym"
+    doc = study.document.model_dump(mode="json")
+    given = study.document.model_dump(mode="json", exclude_unset=True)
+    basis = inputs_frame(doc, given).set_index("key")["basis"]
+    i = [d.name for d in study.document.devices].index("FU-F1-LAT2")
+    assert "asymmetrical rms" in basis[f"devices[{i}].interrupting_rating_basis"]
+    assert "C37.42" in basis[f"devices[{i}].interrupting_rating_basis"]

@@ -24,9 +24,9 @@ def test_cases_as_the_set_over_rows(seed):
 
 
 def test_trend_writes_the_worst_margin_as_its_cell_does():
-    # one quantity one way on a sheet: the trend's worst point reads as the Summary's
-    # "worst margin" cell (protv2g.significant.number_text, 10 digits); it was rounded to
-    # 4 digits ("−60.8 A" beside "−60.80064483 A")
+    # the trend's worst point reads as the Summary's "worst margin" text (both prose:
+    # protv2g.significant.number_text, 4 digits since review s15 — "−60.8 A"; the Findings'
+    # worst-margin cell keeps 10, "−60.80064483 A")
     import pandas as pd
 
     from protv2g.findings_trend import export_trend
@@ -37,4 +37,4 @@ def test_trend_writes_the_worst_margin_as_its_cell_does():
     trend = export_trend(rows, "A")
     assert trend.startswith("worsens with export")
     assert f"{margin_text(min(margins), 'A')} at 5,000 kW" in trend
-    assert "\u221260.80064483 A" in trend and "\u221235.12345679 A" in trend
+    assert "\u221260.8 A" in trend and "\u221235.12 A" in trend  # were 10 digits

@@ -16,6 +16,7 @@ from protv2g.checks.fuse_saving_range import (
     SavingMechanism,
     base_twin,
     classify,
+    ground_range_text,
     range_text,
     rows_range_a,
     saving_range_a,
@@ -53,6 +54,29 @@ def test_infeed_between_recloser_and_fuse_narrows_the_range():
     assert _margin(hi_v * 1.01, 0.95) < 0 < _margin(hi_v * 0.99, 0.95)
     # 20 % of the fuse current from chargers between them: no range left at all
     assert np.isnan(saving_range_a(RC, FU, K, ratio=0.8)).all()
+
+
+RC_G = Recloser(name="RC", phase_min_trip_a=280.0, ground_min_trip_a=100.0, fast_curve="101",
+                delayed_curve="133", ground_fast_curve="104", ground_delayed_curve="117",
+                n_fast=2, n_delayed=2, reclose_intervals_s=[0.5, 2.0, 2.0])
+
+
+def test_ground_element_range():
+    """Review s15: the ground range of the depot's RC-F1 (104 fast, 100 A) beside a 40K was
+    not shown (estimated 530–560 A). It starts at the ground minimum trip and, the first shot
+    being the faster of the phase and ground elements, ends at or above the phase crossover."""
+    lo, hi = saving_range_a(RC_G, FU, K)
+    lo_g, hi_g = saving_range_a(RC_G, FU, K, ground=True)
+    assert lo_g == pytest.approx(100.0, rel=1e-5) and lo == pytest.approx(280.0, rel=1e-5)
+    assert hi == pytest.approx(521.0, abs=2.0)  # the review's 521 A (K × (101 + 0.042 s))
+    assert hi_g == pytest.approx(548.0, abs=2.0) and hi_g > hi
+    t_first = min(float(RC_G.fast_time_s(hi_g * 1.01)),
+                  float(RC_G.ground_fast_time_s(hi_g * 1.01)))
+    assert float(FU.min_melt_time_s(hi_g * 1.01)) < K * t_first  # melts first above it
+    assert ground_range_text(RC_G, FU, K) == "ground faults 100 … 548 A"
+    # without a ground element the ground faults are timed on the phase element: said so
+    assert saving_range_a(RC, FU, K, ground=True) == saving_range_a(RC, FU, K)
+    assert "no ground (51G) element" in ground_range_text(RC, FU, K)
 
 
 def test_range_text():
@@ -122,8 +146,14 @@ def test_depot_c2_is_judged_on_the_range(depot_result):
     coord = depot_result.tables["Coordination"]
     for (p, b), g in coord[(coord.criterion == "C2")
                            & (coord.rule == "fuse_saving_k")].groupby(["primary", "backup"]):
-        hi = saving_range_a(models[b], models[p], float(g.rule_value.iloc[0]))[1]
-        assert (g[g.status == "info"].i_primary_a >= hi * (1 - 1e-6)).all()
+        k = float(g.rule_value.iloc[0])
+        info_g = g[g.status == "info"]
+        ground = info_g.fault_type.str.startswith(("SLG", "LLG"))
+        hi = saving_range_a(models[b], models[p], k)[1]
+        hi_g = saving_range_a(models[b], models[p], k, ground=True)[1]
+        # phase faults above the phase range, ground faults above the ground element's
+        assert (info_g[~ground].i_primary_a >= hi * (1 - 1e-6)).all()
+        assert (info_g[ground].i_primary_a >= hi_g * (1 - 1e-6)).all()
     shrunk = c2[c2.mechanism == SavingMechanism.RANGE_SHRUNK.value]
     assert (shrunk.status == "warn").all() and (shrunk.margin < 0).all()
 
@@ -140,10 +170,15 @@ def test_pair_table_range_agrees_with_c2(depot_result):
     for r in rows.itertuples():
         p, b = r.pair.split(" → ")
         g = coord[(coord.primary == p) & (coord.backup == b) & (coord.rule == "fuse_saving_k")]
+        # the cell: the phase range (with the V2G scenario), then the ground element's
+        phase, _, ground = r.fuse_saving_range_a.partition("; ")
         scen = (g.scenario.isin(["base/light", "base/peak"]) if r.case_of == "base"
-                else g.scenario == r.fuse_saving_range_a.rsplit("(", 1)[1].rstrip(")"))
+                else g.scenario == phase.rsplit("(", 1)[1].rstrip(")"))
         expect = range_text(*rows_range_a(g[scen], models[b], models[p]))
-        assert r.fuse_saving_range_a.startswith(expect)
+        assert phase.startswith(expect)
+        k = float(g.rule_value.iloc[0])
+        assert ground == "ground faults " + range_text(
+            *saving_range_a(models[b], models[p], k, ground=True))
 
 
 def test_weak_end_of_line_loses_saving_inside_the_range():

@@ -272,7 +272,8 @@ def test_hosting_capacity_brackets_the_crossing(analysis, study):
     levels = analysis.levels_kw[("depot", "firm", "peak")]
     above = min(p for p in levels if p > row.hosting_kw + 1e-9)
     assert above - row.hosting_kw <= 5.0 + 1e-9
-    # the note writes kW by the report's rule (number_text, 10 digits; was .6g)
+    # the note writes kW by the report's prose rule (number_text, 4 digits since review
+    # s15; was 10, and .6g before)
     assert f"first fails at {number_text(above, 'kW')}" in row.note
     assert f"(passes at {number_text(row.hosting_kw, 'kW')})" in row.note
     # and the crossing is where the flow puts it: the reverse power is nearly linear in the

@@ -148,6 +148,39 @@ def test_cli_init_writes_and_refuses_to_overwrite(model_dir, capsys):
     assert "value(s) to confirm" in capsys.readouterr().out
 
 
+def test_cli_init_elsewhere_copies_the_model(model_dir, tmp_path_factory, capsys):
+    """Review 2026-12-03: with the model on a read-only share, ``init -o`` elsewhere was
+    refused ("not above the model file") and left no way but copying the model by hand. Now the
+    model's folder is copied beside the study, which reads the copy; a second run without
+    --force refuses to copy over it."""
+    (model_dir / "notes").mkdir()
+    (model_dir / "notes" / "readme.txt").write_text("x")
+    elsewhere = tmp_path_factory.mktemp("studies") / "ckt" / "study.yaml"
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(elsewhere)]) == 0
+    printed = capsys.readouterr().out
+    copy = elsewhere.parent / model_dir.name
+    assert f"to {copy}" in printed and "3 files" in printed
+    assert (copy / "Master.dss").read_text() == (model_dir / "Master.dss").read_text()
+    assert (copy / "notes" / "readme.txt").is_file()
+    assert yaml.safe_load(elsewhere.read_text())["feeder"]["opendss"] == \
+        f"{model_dir.name}/Master.dss"
+    assert validate_study(elsewhere) == []
+    assert len(load_study(elsewhere).model.buses) > 0
+    elsewhere.unlink()
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(elsewhere)]) == 2
+    assert "model copy's folder exists" in capsys.readouterr().err and not elsewhere.exists()
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(elsewhere), "--force"]) == 0
+
+
+def test_cli_init_in_a_folder_below_the_model(model_dir, capsys):
+    """A study folder inside the model's folder: the copy skips the study folder itself."""
+    out = model_dir / "studies" / "study.yaml"
+    assert main(["init", str(model_dir / "Master.dss"), "-o", str(out)]) == 0
+    copy = out.parent / model_dir.name
+    assert (copy / "Master.dss").is_file() and not (copy / "studies").exists()
+    assert validate_study(out) == []
+
+
 def test_head_relay_reclosing_is_a_todo_the_study_counts(model_dir):
     """The proposed head relay declares a typical reclosing sequence marked TODO, so that C10
     checks it (instead of warning that reclosing is not declared) and validate lists it."""

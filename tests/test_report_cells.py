@@ -105,7 +105,8 @@ def test_inputs_empty_list():
     assert rows["devices[0].x"] == "0.5, 2.0" and rows["gate.criteria"] == EMPTY_LIST
 
 
-def test_summary_numbers_ten_digits():
-    # before: "island_load_ratio 0.3333333333333333", "min-case ground faults 20.0 Ω"
-    assert _num(1 / 3) == "0.3333333333" and _num(20.0) == "20" and _num(0.5) == "0.5"
+def test_summary_numbers_in_prose():
+    # before: "island_load_ratio 0.3333333333333333", "min-case ground faults 20.0 Ω", then
+    # 10 digits ("0.3333333333"); prose at 4 significant digits since review s15
+    assert _num(1 / 3) == "0.3333" and _num(20.0) == "20" and _num(0.5) == "0.5"
     assert _num("numerical") == "numerical" and _num(3) == "3"

@@ -30,22 +30,27 @@ def _row(**kw):
 
 def test_one_number_rule_in_gate_reasons_stage_labels_and_the_memo():
     text = f"{MINUS}0.1155470287 s"  # 10 significant digits as the cells, U+2212 minus
-    assert number_text(MARGIN, "s") == text
+    prose = f"{MINUS}0.1155 s"  # prose: 4 significant digits (review s15; was the 10 above)
+    assert number_text(MARGIN, "s") == prose
+    # the gate's reasons keep the cells' 10 (its --json unchanged); the memo and the terminal
+    # quote them at 4 (short_numbers)
     line = grouped_reasons("condition", pd.DataFrame([_row()]))[0]
     assert f"margin {text}" in line and "-0.1" not in line  # before: "margin -0.1155"
-    assert margin_text(MARGIN, "s") == text  # before: "−0.116 s" (a 3-decimal unit format)
-    # a fraction as a percentage, as the trend texts (before: "−6.7%")
-    assert margin_text(-0.06652666332, "fraction") == f"{MINUS}6.652666332 %"
+    assert margin_text(MARGIN, "s") == prose  # was the 10-digit text (and "−0.116 s" before)
+    # a fraction as a percentage, as the trend texts (before: "−6.7%", then 10 digits)
+    assert margin_text(-0.06652666332, "fraction") == f"{MINUS}6.653 %"
 
     class Sc:  # a scenario by name is all time_findings reads
         name = "firm/peak/100%"
 
     found = time_findings(pd.DataFrame([_row()]), [Sc()])
-    assert found[0].label == f"C2 fail (low bracket, margin {text})"  # before: -0.116 s
+    assert found[0].label == f"C2 fail (low bracket, margin {prose})"  # prose (review s15)
     assert found[0].keys == {"criterion": "C2", "other_device": "FU-F1-LAT2",
                              "rule": "fuse_saving_k"}
     ws = Workbook().active
     assert Memo(ws).pair("x", 1 / 3).value == 0.3333333333  # before: 0.333333 (6 digits)
+    # a text is prose: its numbers at 4 digits, a quoted gate reason included
+    assert Memo(ws).pair("  gate", line).value == line.replace(text, prose)
 
 
 def test_charger_stages_labels_carry_the_findings_sheet_id():

@@ -17,8 +17,8 @@ full-converter units: ``i_p = √2·I_k``), so only the network part of the curr
 
 Examples
 --------
->>> round(float(kappa_iec60909(0.1)), 4)   # X/R 10
-1.7462
+>>> round(float(kappa_iec60909(0.1)), 4)   # X/R 10: 1.02 + 0.98·e^(−0.3) = 1.746002
+1.746
 >>> round(float(asym_rms_factor(25.0, 0.5 / 60, 60.0)), 3)  # the familiar 1.6 at X/R 25
 1.599
 """
@@ -133,21 +133,32 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
     return xr.astype(float), bool(meshed)
 
 
-def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
+def dss_driving_point_x_r(model: object, buses: ArrayLike,
+                          method: Method = Method.CLASSICAL) -> FloatArray:
     """X/R of the driving-point impedance at ``buses`` of an OpenDSS model (phase domain).
 
-    The impedance block of each bus is taken from OpenDSS's fault-study system matrix
-    ``model.y_s`` (:class:`protv2g.network.dss_model.DssModel`; sources behind their
-    impedance, loads as constant admittances, as OpenDSS's own fault study; energised nodes
-    only): ``Z_abc = (Y_s⁻¹)[bus nodes, bus nodes]`` by sparse LU solves. A three-phase bus
-    gives the positive-sequence ``Z1 = (A⁻¹ Z_abc A)[1, 1]`` (Fortescue); a one- or two-phase
-    bus the self (loop) impedance of its first phase node. X/R = Im Z / Re Z.
+    The impedance block of each bus is taken from the fault study's system matrix: for
+    ``method="classical"`` OpenDSS's own ``model.y_s``
+    (:class:`protv2g.network.dss_model.DssModel`; sources behind their impedance, loads as
+    constant admittances, as OpenDSS's fault study: its ``Zsc1``); for ``"iec60909"`` that
+    matrix without the loads and shunt capacitors/reactors (``model.shunts``), as the IEC
+    fault currents themselves are computed (IEC 60909-0:2016 §4.3.1.1, §5.1: "parallel
+    admittances of non-rotating loads … are neglected"; :mod:`protv2g.engine.phase.system`; the
+    pandapower path's :func:`driving_point_x_r` likewise).
+    Loads in parallel lower the X/R a lot near a substation (EPRI ckt24's 34.5 kV head bus:
+    6.6 with loads, 37.3 without), so on the IEC basis the first-cycle asymmetry of C7 would
+    be understated. Energised nodes only: ``Z_abc = (Y⁻¹)[bus nodes, bus nodes]`` by sparse LU
+    solves. A three-phase bus gives the positive-sequence ``Z1 = (A⁻¹ Z_abc A)[1, 1]``
+    (Fortescue); a one- or two-phase bus the self (loop) impedance of its first phase node.
+    X/R = Im Z / Re Z.
 
     Parameters
     ----------
     model : DssModel
     buses : array_like of int
         Positions in ``model.buses``.
+    method : Method
+        The fault study's method (default classical: OpenDSS's ``Zsc1``).
 
     Returns
     -------
@@ -160,8 +171,10 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
         return out
     # the model is frozen: one LU of y_s per model, shared by every later call (#21: C7 and
     # the Device duty sheet each factorised it)
+    iec = Method(method) is Method.IEC60909
     lu, phase_node = model.derived(  # type: ignore[attr-defined]
-        "energized_y_s_lu", _energized_lu)
+        "energized_y_iec_lu" if iec else "energized_y_s_lu",
+        _energized_lu_iec if iec else _energized_lu)
     if lu is None:
         return out
     uniq, inv = np.unique(buses, return_inverse=True)
@@ -182,10 +195,18 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike) -> FloatArray:
     return out
 
 
-def _energized_lu(model: object) -> tuple[object | None, NDArray[np.int64]]:
+def _energized_lu_iec(model: object) -> tuple[object | None, NDArray[np.int64]]:
+    """:func:`_energized_lu` of ``model.y_s`` without its shunts (loads, capacitors, reactors:
+    ``model.shunts``), the IEC 60909 network."""
+    return _energized_lu(model, shunts_out=True)
+
+
+def _energized_lu(model: object, shunts_out: bool = False
+                  ) -> tuple[object | None, NDArray[np.int64]]:
     """Sparse LU of ``model.y_s`` on its energised nodes (``None`` without any) and, per bus
     of ``model.buses``, the local positions of its phase nodes 1, 2, 3 (``-1``: absent or
-    de-energised); for :meth:`~protv2g.network.dss_model.DssModel.derived`."""
+    de-energised); for :meth:`~protv2g.network.dss_model.DssModel.derived`. ``shunts_out``:
+    each element of ``model.shunts`` taken out (its ``yprim_s`` subtracted)."""
     import scipy.sparse.linalg as spla
 
     energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
@@ -198,4 +219,11 @@ def _energized_lu(model: object) -> tuple[object | None, NDArray[np.int64]]:
     ph = (node_num >= 1) & (node_num <= 3)
     phase_node[node_bus[ph], node_num[ph] - 1] = np.flatnonzero(ph)
     y = model.y_s[energized][:, energized].tocsc()  # type: ignore[attr-defined]
+    if shunts_out:  # as the IEC fault system takes them out (engine.phase.system)
+        from protv2g.engine.phase.system import _scatter
+
+        local = np.full(int(model.n_nodes), -1, dtype=np.int64)  # type: ignore[attr-defined]
+        local[energized] = np.arange(len(energized))
+        out = [(e, -e.yprim_s) for e in model.shunts]  # type: ignore[attr-defined]
+        y = (y + _scatter(out, local, len(energized))).tocsc()
     return spla.splu(y), phase_node

@@ -82,7 +82,7 @@ from protv2g.checks.duty_rows import duty_twins, rated_and_case_rows, with_twin_
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.criteria import MarginUnit
-from protv2g.units import Case
+from protv2g.units import Case, Method
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_COLUMNS"]
@@ -193,8 +193,9 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         worst = worst.sort_values(["scenario", "device", "case"], kind="stable")
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
-    if study.model is not None:  # an OpenDSS feeder: from OpenDSS's own system matrix
-        x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {})
+    if study.model is not None:  # an OpenDSS feeder: OpenDSS's system matrix (IEC: no shunts)
+        x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {},
+                       study.document.faults.method)
         meshed = False
     else:
         x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
@@ -221,15 +222,17 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     return worst.reset_index(drop=True)
 
 
-def _dss_x_r(model: Any, buses: np.ndarray, known: dict[int, float]) -> np.ndarray:
-    """:func:`dss_driving_point_x_r` at ``buses``, those in ``known`` taken from it (#21: C7
-    and the Device duty sheet each factorised ``y_s`` and solved mostly the same buses)."""
+def _dss_x_r(model: Any, buses: np.ndarray, known: dict[int, float],
+             method: Any = Method.CLASSICAL) -> np.ndarray:
+    """:func:`dss_driving_point_x_r` at ``buses`` on the fault study's ``method``'s network,
+    those in ``known`` taken from it (#21: C7 and the Device duty sheet each factorised
+    ``y_s`` and solved mostly the same buses)."""
     buses = np.asarray(buses, dtype=np.int64)
     have = np.fromiter((b in known for b in buses.tolist()), dtype=bool, count=len(buses))
     out = np.empty(len(buses))
     out[have] = [known[b] for b in buses[have].tolist()]
     if not have.all():
-        out[~have] = dss_driving_point_x_r(model, buses[~have])
+        out[~have] = dss_driving_point_x_r(model, buses[~have], method)
     return out
 
 

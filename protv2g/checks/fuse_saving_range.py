@@ -34,6 +34,17 @@ RANGE_SHRUNK            warn      one row per pair and V2G scenario: the range a
 A V2G row whose base twin also fails takes the twin's mechanism; a V2G row without a base
 twin is judged on its own currents as a base row is.
 
+A recloser with a ground (51G) element has a second range, for ground faults: its first shot
+is then the faster of the phase and ground fast curves (3I0 = the fault current), from its
+ground minimum trip up (``saving_range_a(..., ground=True)``). Ground-fault rows (SLG, LLG)
+are classified against it, phase-fault rows against the phase range; the Pair coordination
+sheet shows both. Without a ground element ground faults are timed on the phase element, and
+the output says so. K multiplies the fast shot's *clearing* time (Cooper TD132010EN: the
+minimum melting time at least 1.35 × the recloser's maximum fast clearing time for two fast
+and two delayed operations, 1.20 for one fast and three delayed); the 1.80 of Short's table
+for a 25–30-cycle first reclose was not found in a source we could read, so the rows name
+which end of the bracket 1.35–1.80 decides them (:mod:`protv2g.checks.recloser_fuse`).
+
 :func:`saving_range_a` gives the range of a pair from the curves, both devices on the same
 phase current times ``ratio`` for the recloser (``ratio = I_recloser / I_fuse`` ≤ 1: 1
 without infeed between them); :func:`range_text` prints it. The Pair coordination sheet
@@ -66,8 +77,8 @@ import pandas as pd
 from protv2g.violations import CheckStatus
 
 __all__ = ["STATUS", "SavingMechanism", "base_twin", "classify", "crossover_grid",
-           "range_text", "ranges_by_scenario", "rows_range_a", "saving_range_a",
-           "statuses"]
+           "ground_range_text", "has_ground_element", "is_ground_fault", "range_text",
+           "ranges_by_scenario", "rows_range_a", "saving_range_a", "statuses"]
 
 
 class SavingMechanism(StrEnum):
@@ -96,15 +107,32 @@ _DECADES = 3.0
 _TOL_S = 1e-9
 
 
-def crossover_grid(recloser: Any, fuse: Any, k: float, ratio: float = 1.0
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def has_ground_element(recloser: Any) -> bool:
+    """Whether the recloser has a ground (51G) element: a ground minimum trip."""
+    return getattr(recloser.settings, "ground_min_trip_a", None) is not None
+
+
+def crossover_grid(recloser: Any, fuse: Any, k: float, ratio: float = 1.0,
+                   ground: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Fuse currents (A) from the recloser's minimum trip / ``ratio`` up :data:`_DECADES`
     decades, and the fuse-saving margin ``MM(I) − K·t_first(ratio·I)`` (s) on them (the
-    recloser's first shot: phase fast curve or instantaneous, as the checks time it)."""
-    lo = float(recloser.settings.phase_min_trip_a) / max(float(ratio), 1e-6)
+    recloser's first shot: phase fast curve or instantaneous, as the checks time it).
+
+    ``ground``: for a ground fault on the fuse's lateral, the recloser's first shot is the
+    faster of its phase and ground (51G) fast elements, with 3I0 = its phase current (a
+    single-line-to-ground fault; chargers add no zero sequence), from its ground minimum
+    trip up — the ground element's fuse-saving range (review s15: only the phase range was
+    shown). Without a ground element it is the phase grid."""
+    ground = ground and has_ground_element(recloser)
+    s = recloser.settings
+    pickup = s.ground_min_trip_a if ground else s.phase_min_trip_a
+    lo = float(pickup) / max(float(ratio), 1e-6)
     i = lo * np.logspace(1e-6, _DECADES, int(_DECADES * _PER_DECADE) + 1)
     i_r = ratio * i
-    t_fast = np.fmin(recloser.fast_time_s(i_r), recloser.first_shot_inst_time_s(i_r))
+    t_fast = np.fmin(recloser.fast_time_s(i_r),
+                     recloser.first_shot_inst_time_s(i_r, i_r if ground else None))
+    if ground:
+        t_fast = np.fmin(t_fast, recloser.ground_fast_time_s(i_r))
     with np.errstate(invalid="ignore"):
         return i, fuse.min_melt_time_s(i) - k * t_fast
 
@@ -119,8 +147,8 @@ def _cross(i: np.ndarray, m: np.ndarray, j: int) -> float:
     return float(np.exp(np.log(i[j]) + f * (np.log(i[j + 1]) - np.log(i[j]))))
 
 
-def saving_range_a(recloser: Any, fuse: Any, k: float, ratio: float = 1.0
-                   ) -> tuple[float, float]:
+def saving_range_a(recloser: Any, fuse: Any, k: float, ratio: float = 1.0,
+                   ground: bool = False) -> tuple[float, float]:
     """The fuse-saving range ``(low, high)`` in fuse current (A) of a recloser and a fuse.
 
     ``high`` is the crossover (the first current above ``low`` where the fuse's minimum melt
@@ -141,13 +169,18 @@ def saving_range_a(recloser: Any, fuse: Any, k: float, ratio: float = 1.0
         The fuse-saving K factor (:func:`protv2g.checks.rule_values.fuse_saving`).
     ratio : float
         Recloser current / fuse current (≤ 1 with chargers between them; 1 without).
+    ground : bool
+        The range of ground faults (:func:`crossover_grid`): from the ground minimum trip,
+        the first shot the faster of the phase and ground fast elements. It applies to
+        single-line-to-ground faults; for a double-line-to-ground fault (3I0 below the fuse
+        current) it is an upper bound, the conservative side for the above-crossover test.
 
     Examples
     --------
     >>> saving_range_a(rc, fu, 1.35)  # doctest: +SKIP
     (312.4, 1650.2)
     """
-    i, m = crossover_grid(recloser, fuse, k, ratio)
+    i, m = crossover_grid(recloser, fuse, k, ratio, ground)
     ok = m > _TOL_S
     if not ok.any():
         return np.nan, np.nan
@@ -164,7 +197,7 @@ def _ratios(rows: pd.DataFrame) -> np.ndarray:
     """Recloser/fuse phase-current ratio of every phase-fault row (NaN for a ground fault,
     whose recloser time is its ground element's on 3I0, and where either current is not
     given)."""
-    phase = ~rows["fault_type"].astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    phase = ~is_ground_fault(rows["fault_type"])
     with np.errstate(divide="ignore", invalid="ignore"):
         r = (pd.to_numeric(rows["i_backup_a"], errors="coerce").to_numpy(float)
              / pd.to_numeric(rows["i_primary_a"], errors="coerce").to_numpy(float))
@@ -217,6 +250,22 @@ def ranges_by_scenario(rows: pd.DataFrame, devices: dict[str, Any]
             memo[key] = saving_range_a(devices[b], devices[p], k, rho)
         out[(p, b, sc)] = memo[key]
     return out
+
+
+def ground_range_text(recloser: Any, fuse: Any, k: float) -> str:
+    """The ground element's fuse-saving range as text (``"ground faults 100 … 553 A"``), or
+    why it is not judged (no ground element: ground faults are timed on the phase element,
+    whose range applies)."""
+    if not has_ground_element(recloser):
+        return ("ground faults: no ground (51G) element, timed on the phase element (its "
+                "range applies)")
+    return f"ground faults {range_text(*saving_range_a(recloser, fuse, k, ground=True))}"
+
+
+def is_ground_fault(fault_type: Any) -> np.ndarray:
+    """Whether each fault type is a ground fault (SLG, LLG: the recloser's ground element
+    may time it)."""
+    return pd.Series(fault_type).astype(str).str.startswith(("SLG", "LLG")).to_numpy()
 
 
 def range_text(low: float, high: float) -> str:

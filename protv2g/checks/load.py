@@ -45,8 +45,8 @@ from protv2g.checks._common import (
 )
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_load", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK", "EXPORT_PEAK",
-           "site_charging_cap_kw"]
+__all__ = ["check_load", "clock_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
+           "EXPORT_PEAK", "site_charging_cap_kw"]
 
 
 class LoadPeak(StrEnum):
@@ -62,6 +62,12 @@ IMPORT_PEAK = LoadPeak.IMPORT_PEAK.value
 EXPORT_PEAK = LoadPeak.EXPORT_PEAK.value
 
 
+def clock_text(hour: float) -> str:
+    """An hour of the day as a clock time: ``20.0`` → ``"20:00"``, ``6.25`` → ``"06:15"``."""
+    minutes = round(float(hour) * 60.0)
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
 def site_charging_cap_kw(site: object) -> float:
     """The most a V2G site can draw while charging (kW): its chargers' rating
     ``n_chargers × p_charger_kw``, and no more than its interconnection transformer's kVA."""
@@ -70,14 +76,15 @@ def site_charging_cap_kw(site: object) -> float:
     return min(cap, float(tr.sn_kva)) if tr is not None else cap
 
 
-def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
+def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Charging (kW, ≥ 0) of the V2G sites behind each row's device at its scenario and step
     (``p_kw < 0`` of the flow's site table, each site's capped by
-    :func:`site_charging_cap_kw`); nan without the site table."""
+    :func:`site_charging_cap_kw`); nan without the site table. With it, per row the sites
+    that charge as text ("depot 6,000 kW = 48 × 125 kW"): the charging the row assumes."""
     sites = ctx.flow.get("sites")
     if sites is None or sites.empty or not {"scenario", "step", "p_kw", "site"} <= set(
             sites.columns) or "step" not in bad.columns:
-        return np.full(len(bad), np.nan)
+        return np.full(len(bad), np.nan), [""] * len(bad)
     caps = {s.name: site_charging_cap_kw(s) for s in ctx.study.document.v2g_sites}
     p = pd.to_numeric(sites["p_kw"], errors="coerce").to_numpy(float)
     cap = sites["site"].map(caps).to_numpy(float)
@@ -90,12 +97,20 @@ def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
     for dev in dict.fromkeys(bad["device"].astype(str)):
         down = ctx.downstream(dev)
         behind[dev] = [site for site, bus in buses.items() if bus in down]
+    kw_each = {s.name: float(s.p_charger_kw) for s in ctx.study.document.v2g_sites}
     out = np.zeros(len(bad))
+    texts = []
     for j, (dev, sc, st) in enumerate(zip(bad["device"].astype(str), bad["scenario"],
                                          bad["step"], strict=True)):
+        parts = []
         for site in behind[dev]:
-            out[j] += float(by.get((sc, st, site), 0.0))
-    return out
+            kw = float(by.get((sc, st, site), 0.0))
+            out[j] += kw
+            if kw > 0:
+                parts.append(f"{site} {kw:,.0f} kW = {kw / kw_each[site]:.3g} × "
+                             f"{kw_each[site]:g} kW")
+        texts.append("; ".join(parts))
+    return out, texts
 
 
 def check_load(ctx: CheckContext) -> pd.DataFrame:
@@ -127,11 +142,13 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
         return concat(rows)
     step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
-    charging = _charging_kw(ctx, bad)
+    charging, who = _charging_kw(ctx, bad)
     mech = np.where(p < 0, EXPORT_PEAK,
                     np.where(charging > 0, CHARGING_PEAK, IMPORT_PEAK)).astype(object)
-    msgs = [_message(ctx, r, lm, st, pm, ch, me, fac) for r, lm, st, pm, ch, me in
-            zip(bad.itertuples(index=False), lim_bad, step, p, charging, mech, strict=True)]
+    hour = bad.time_h.to_numpy(float) if "time_h" in bad else np.full(len(bad), np.nan)
+    msgs = [_message(ctx, r, lm, st, pm, (ch, wh, hr), me, fac) for r, lm, st, pm, ch, wh, hr,
+            me in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour, mech,
+                      strict=True)]
     extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
     rows.append(violation_rows(
         "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
@@ -142,12 +159,17 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
 
 
 def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: float,
-             charging_kw: float, mechanism: str, fac: float) -> str:
-    """One C8 row's text: a charging peak names the charging, not the export."""
+             charging: tuple[float, str, float], mechanism: str, fac: float) -> str:
+    """One C8 row's text: a charging peak names the charging, not the export, and says what
+    it assumes (review s15): the sites' day (:mod:`protv2g.flow.day`), every participating
+    vehicle charging at its charger's rating after the export window, at the stated hour."""
+    charging_kw, who, hour = charging
     if mechanism == CHARGING_PEAK:
+        at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
-                f"step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
-                f"(scenario {r.scenario}): charging peak above pickup / {fac:g} = "
+                f"{at}step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
+                f"({who}: every participating vehicle charging at its charger's rating; "
+                f"scenario {r.scenario}): charging peak above pickup / {fac:g} = "
                 f"{lim_a:.0f} A")
     return (f"{r.device} carries {r.i_abs_a:.0f} A of load "
             f"({'export' if p_mw < 0 else 'import'} {abs(p_mw):.2f} MW, step {step}) "

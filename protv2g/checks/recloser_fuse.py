@@ -60,6 +60,8 @@ from protv2g.checks.fuse_saving_range import (
     SavingMechanism,
     base_twin,
     classify,
+    has_ground_element,
+    is_ground_fault,
     range_text,
     ranges_by_scenario,
     saving_range_a,
@@ -152,11 +154,14 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     high = np.full(len(at), np.nan)
     kk = k[at]
     prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
+    ground = is_ground_fault(sub.fault_type)  # against the ground element's range (review s15)
     for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
         here = (prim == p) & (back == b)
         k_pair = kk[here & np.isfinite(kk)]
         if len(k_pair):
-            high[here] = saving_range_a(ctx.devices[b], ctx.devices[p], float(k_pair[0]))[1]
+            for g in (False, True):
+                high[here & (ground == g)] = saving_range_a(
+                    ctx.devices[b], ctx.devices[p], float(k_pair[0]), ground=g)[1]
     twin = base_twin(sub, ctx.base_of)
     mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
@@ -305,12 +310,15 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
 
 
 def _range(ctx: CheckContext, r: object) -> str:
-    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text."""
-    key = ("fuse saving range", r.primary, r.backup, float(r.rule_value))
+    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
+    ground element's for a ground fault (when the recloser has one)."""
+    ground = bool(is_ground_fault([r.fault_type])[0]) and has_ground_element(
+        ctx.devices[r.backup])
+    key = ("fuse saving range", r.primary, r.backup, float(r.rule_value), ground)
     if key not in ctx.cache:
         lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
-                                float(r.rule_value))
-        ctx.cache[key] = range_text(lo, hi)
+                                float(r.rule_value), ground=ground)
+        ctx.cache[key] = range_text(lo, hi) + (" (ground faults)" if ground else "")
     return ctx.cache[key]
 
 

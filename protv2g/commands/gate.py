@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import traceback
 from typing import Any
-
-import numpy as np
 
 __all__ = ["TERMINAL_DIGITS", "evaluate", "register", "run", "terminal_text"]
 
@@ -30,27 +27,22 @@ __all__ = ["TERMINAL_DIGITS", "evaluate", "register", "run", "terminal_text"]
 #: a margin apart far below the devices' own accuracy (a numerical relay's operate time is
 #: declared to 5 %, IEC 60255-151:2009 accuracy class E5) and keep a reason on few lines.
 TERMINAL_DIGITS = 4
-# a decimal number standing alone (not inside a name such as ``F1.2a``, a thousands group
-# ``8,080.5`` or an exponent form ``2.71e+00``), with an optional minus (U+2212 or hyphen)
-_DECIMAL = re.compile(r"(?<![\w.,])([\u2212-]?)(\d+)\.(\d+)(?![\w.])")
 
 
 def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
     """``reason`` on one line with each decimal number of more than ``digits`` significant
-    digits rounded to ``digits`` (positional, no exponent); integers, names and the words
-    unchanged. For the terminal only: the gate's reasons themselves are not changed.
+    digits rounded to ``digits`` (:func:`protv2g.significant.short_numbers`, as the Summary
+    memo quotes the reasons). For the terminal only: the gate's reasons themselves are not
+    changed.
 
     >>> terminal_text("margin \u2212114.5228718 A; 3 row(s); rule C2; 0.2-1 s")
     'margin \u2212114.5 A; 3 row(s); rule C2; 0.2-1 s'
+    >>> terminal_text("margin \u22123.07170779e\u221205 pu")
+    'margin \u22123.072e\u221205 pu'
     """
-    def short(m: re.Match[str]) -> str:
-        sign, whole, frac = m.groups()
-        if len((whole + frac).lstrip("0")) <= digits:
-            return m.group(0)
-        x = float(f"{float(whole + '.' + frac):.{digits}g}")
-        return sign + np.format_float_positional(x, trim="-")
+    from protv2g.significant import short_numbers
 
-    return _DECIMAL.sub(short, " ".join(str(reason).split()))
+    return short_numbers(" ".join(str(reason).split()), digits)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

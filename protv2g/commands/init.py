@@ -12,18 +12,33 @@ The study adopts the model's fuses, reclosers and relays, proposes a feeder-head
 the model has none, lists candidate V2G site buses with their short-circuit level and marks
 every assumed value ``# TODO`` (``protv2g validate`` lists them); see
 :mod:`protv2g.study_draft`. The model's own curve tables, when the library has no equal, go
-to ``model_curves/`` beside the study. The study must be written in the model's folder or a
-folder above it. Exit codes: 0 written, 2 bad input (an existing file without ``--force``).
+to ``model_curves/`` beside the study.
+
+A study reads feeder files only from its own folder or below it
+(:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
+model's folder or above it (the model on a read-only share, a study kept apart from the
+model), the model's folder — the deepest folder holding the master and every
+``--redirect`` — is copied into the study's folder under its own name, and the study reads
+the copy; the command prints what it copied. Exit codes: 0 written, 2 bad input (an existing
+study file or model copy without ``--force``, a model folder over
+:data:`MODEL_COPY_LIMIT_MB`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import stat
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
 
-__all__ = ["register", "run"]
+__all__ = ["MODEL_COPY_LIMIT_MB", "model_copy_plan", "register", "run"]
+
+#: Largest model folder ``init`` copies beside a study written elsewhere (MB); a larger one is
+#: refused (a utility's model share holding many feeders is not a feeder's model).
+MODEL_COPY_LIMIT_MB = 200.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,8 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--redirect", action="append", default=[], metavar="FILE.dss",
                    help="a further script run after the master (e.g. Fuses.DSS); repeatable")
     p.add_argument("-o", "--output", metavar="STUDY.yaml", default=None,
-                   help="study file to write (default: study.yaml beside the master); in the "
-                        "model's folder or a folder above it")
+                   help="study file to write (default: study.yaml beside the master); "
+                        "outside the model's folder (or a folder above it) the model's folder "
+                        "is copied beside the study")
     p.add_argument("--site", action="append", default=[], metavar="NAME:BUS[.PHASE]:N:KW",
                    help="a V2G site: name, bus (with .a/.b/.c for a single-phase fleet), "
                         "number of chargers, kW each; repeatable")
@@ -57,10 +73,19 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
-    draft = draft_study(master, redirects=args.redirect, study_dir=out.parent,
+    model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent)
+    if copy_to is not None:
+        _check_copy(model_dir, copy_to, force=args.force)
+    # paths in the study are relative to the folder the model (or its copy) hangs from
+    draft = draft_study(master, redirects=args.redirect,
+                        study_dir=out.parent if copy_to is None else model_dir.parent,
                         sites=[parse_site(s) for s in args.site],
                         n_candidates=args.candidates)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if copy_to is not None:
+        n_files, size_mb = _copy_model(model_dir, copy_to, out.parent)
+        print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
+              "the study reads the copy")
     out.write_text(draft.text, encoding="utf-8")
     if draft.curves_text is not None:
         folder = out.parent / draft.curves_folder
@@ -73,3 +98,68 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
           f"them; edit them, add V2G sites, then `protv2g run {out}`")
     return 0
+
+
+def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
+                    ) -> tuple[Path, Path | None]:
+    """The model's folder and where to copy it, or None when the study folder is above it.
+
+    Parameters
+    ----------
+    master : Path
+        The OpenDSS master file.
+    redirects : list of str
+        Further scripts (``--redirect``).
+    study_dir : Path
+        The folder the study file is written to.
+
+    Returns
+    -------
+    tuple of (Path, Path or None)
+        The deepest folder holding the master and every redirect (resolved), and
+        ``study_dir / <its name>`` when ``study_dir`` is not that folder or above it, else None.
+    """
+    files = [Path(master).resolve(), *[Path(r).resolve() for r in redirects]]
+    model_dir = Path(os.path.commonpath([f.parent for f in files]))
+    study_dir = Path(study_dir).resolve()
+    if model_dir.is_relative_to(study_dir):
+        return model_dir, None
+    return model_dir, study_dir / model_dir.name
+
+
+def _model_files(model_dir: Path, skip: Path) -> list[Path]:
+    """Files under ``model_dir``, without those under ``skip`` (a study folder inside it)."""
+    return [p for p in model_dir.rglob("*")
+            if p.is_file() and not p.resolve().is_relative_to(skip)]
+
+
+def _check_copy(model_dir: Path, copy_to: Path, *, force: bool) -> None:
+    """Refuse a copy that would replace a folder (without ``--force``) or is too large."""
+    issues = []
+    if copy_to.exists() and not force:
+        issues.append(Issue(str(copy_to), "", "the model copy's folder exists",
+                            "give another -o folder, or --force to copy the model over it"))
+    size_mb = sum(p.stat().st_size for p in _model_files(model_dir, copy_to.parent)) / 1e6
+    if size_mb > MODEL_COPY_LIMIT_MB:
+        issues.append(Issue(str(model_dir), "", f"the model's folder holds {size_mb:.0f} MB, "
+                            f"more than init copies ({MODEL_COPY_LIMIT_MB:.0f} MB)",
+                            f"write the study into the model's folder (-o {model_dir}/"
+                            "study.yaml), or copy the feeder's files into a folder of its own"))
+    if issues:
+        raise InputError(issues)
+
+
+def _copy_model(model_dir: Path, copy_to: Path, study_dir: Path) -> tuple[int, float]:
+    """Copy the model's files to ``copy_to`` (not the study folder, when it lies inside the
+    model's folder); the number of files and their MB. The copies are writable by their owner
+    whatever the source's mode: the copy is the user's model (the README's way to confirm an
+    input is to write ``normamps``/``normhkva`` into it), and ``--force`` copies over it again
+    (``shutil.copy2`` kept a read-only share's ``r--r--r--``, EPRI ckt24 from ``../shared``)."""
+    files = _model_files(model_dir, study_dir.resolve())
+    for f in files:
+        target = copy_to / f.relative_to(model_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)  # --force over a read-only copy made before
+        shutil.copy2(f, target)
+        target.chmod(target.stat().st_mode | stat.S_IWUSR)
+    return len(files), sum(f.stat().st_size for f in files) / 1e6

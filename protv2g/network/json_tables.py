@@ -60,6 +60,10 @@ class FeederTables:
     switch: pd.DataFrame
     ext_grid: pd.DataFrame
     gen: pd.DataFrame
+    #: the loads as the file holds them (all its columns), None when it has no readable
+    #: ``load`` table; read by the plausibility warnings of ``protv2g validate``
+    #: (:mod:`protv2g.study.plausibility`), not by the topology checks
+    load: pd.DataFrame | None = None
 
 
 def _frame(entry: Any) -> pd.DataFrame | None:
@@ -95,7 +99,8 @@ def feeder_tables_from_document(document: Any) -> FeederTables | None:
         if frame is None or not set(columns) <= set(frame.columns):
             return None
         tables[name] = frame
-    return FeederTables(**tables)
+    load = _frame(body["load"]) if "load" in body else None
+    return FeederTables(**tables, load=load)
 
 
 def _in_service(frame: pd.DataFrame) -> np.ndarray:

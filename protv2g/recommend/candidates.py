@@ -15,6 +15,7 @@ family                 moves                                               findi
 ``instantaneous``      recloser phase instantaneous (fast clearing)        C2 fuse saving
 ``fast_shots``         recloser fast shots 2 → 1 → 0 (0 = fuse blowing)    C2 fuse saving
 ``reclose_interval``   first reclose interval up to a standard value       C10
+                       (recloser, or relay with reclosing)
 ``fuse_link``          fuse link one or two sizes up or down (same type)   C1 C2 C3 C4
 ``ride_through``       site cease-to-energise time down (DER setting)      C10
 =====================  ==================================================  ==================
@@ -238,6 +239,11 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     if crit in ("C1", "C4", "C6", "C8") and dev is not None and dev.kind is DeviceKind.RELAY:
         out += _relay_moves(dev, crit, ground)
     if crit in ("C2", "C4", "C10") and dev is not None and dev.kind is DeviceKind.RECLOSER:
+        out += _recloser_moves(dev, crit)
+    if (crit == "C10" and dev is not None and dev.kind is DeviceKind.RELAY
+            and dev.reclose_intervals_s):
+        # a breaker with reclosing (79) has the same move: every head relay `protv2g init`
+        # drafts recloses, and without it C10 had only the sites' cessation to try
         out += _recloser_moves(dev, crit)
     if crit in ("C1", "C2", "C4") and other is not None and other.kind is DeviceKind.FUSE:
         # a larger link melts later (fuse saving, backup relay); a smaller one clears sooner

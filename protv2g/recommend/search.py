@@ -366,8 +366,11 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 break
             if gone:
                 sides.append(f"{describe(c)}: {'; '.join(side)}")
-    why = ("" if best else "no candidate clears it without side effects"
-           + (f" ({' | '.join(sides[:3])})" if sides else f" ({tried} tried)"))
+    # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
+    # when none of the candidates cleared it at all
+    why = ("" if best else
+           f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
+           else f"no candidate clears it ({tried} tried)")
     return best, tried, why
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.fuse_saving_range import range_text, ranges_by_scenario, rows_range_a
+from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import worst_order
 from protv2g.input_basis import rests_on
@@ -115,10 +115,13 @@ def _saving_range(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[str, fl
     if recloser is None or fuse is None:
         return "", -1.0
     lo, hi = rows_range_a(rows, recloser, fuse)
-    if np.isnan(lo) and ("rule_value" not in rows.columns or pd.to_numeric(
-            rows["rule_value"], errors="coerce").isna().all()):
+    k = (pd.to_numeric(rows["rule_value"], errors="coerce").dropna()
+         if "rule_value" in rows.columns else pd.Series(dtype=float))
+    if np.isnan(lo) and k.empty:
         return "", -1.0
-    return range_text(lo, hi), (hi - lo if np.isfinite(lo) else -1.0)
+    # the phase range (at the group's current ratio), then the ground element's (review s15)
+    ground = f"; {ground_range_text(recloser, fuse, float(k.iloc[0]))}" if len(k) else ""
+    return range_text(lo, hi) + ground, (hi - lo if np.isfinite(lo) else -1.0)
 
 
 def _em_reset(model: Any) -> bool:
@@ -183,8 +186,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                      _case=coord["case"].astype(str),
                      _margin=pd.to_numeric(coord["margin_s"], errors="coerce").fillna(np.inf))
     # each text's alphabetical rank once, the tie-breaks worst_order takes as ordered
-    # integer codes (#21: it ranked the texts of every pair's rows again, ≈ 0.9 s of the
-    # 3,000-bus study's 3.1 s)
+    # integer codes (#21: it ranked the texts of every pair's rows again)
     c = c.assign(**{f"_r{k}": pd.factorize(c[col].astype(str), sort=True)[0]
                     for k, col in (("scenario", "scenario"), ("bus", "_bus"), ("type", "_type"),
                                    ("case", "_case"))})
@@ -253,19 +255,10 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
     the narrowest over the V2G scenarios, with its scenario."""
     if label == "base":
         return _saving_range(part, recloser, fuse)[0]
-    # every scenario's range by ranges_by_scenario, the same definition (rows_range_a) with
-    # one curve evaluation per distinct K and current ratio (#21: one per scenario, 0.5 s of
-    # the 3,000-bus study's pair table); a scenario without a K or devices: ("", -1)
-    p_name, b_name = str(part["primary"].iloc[0]), str(part["backup"].iloc[0])
-    found = ranges_by_scenario(part, {p_name: fuse, b_name: recloser}) if (
-        recloser is not None and fuse is not None) else {}
-    ranges = {}
-    for s in sorted(set(part["scenario"].astype(str))):
-        lo_hi = found.get((p_name, b_name, s))
-        ranges[s] = ("", -1.0) if lo_hi is None else (
-            range_text(*lo_hi), lo_hi[1] - lo_hi[0] if np.isfinite(lo_hi[0]) else -1.0)
+    ranges = {s: _saving_range(g, recloser, fuse) for s, g in part.groupby("scenario")}
     s_min = min(ranges, key=lambda s: ranges[s][1])
-    return f"{ranges[s_min][0]} ({s_min})" if ranges[s_min][0] else ""
+    phase, sep, ground = ranges[s_min][0].partition("; ")  # the scenario names the phase range
+    return f"{phase} ({s_min}){sep}{ground}" if phase else ""
 
 
 def fault_levels(result: StudyResult) -> pd.DataFrame:

@@ -78,7 +78,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
               "minimum and worst fault; worst margin = interval at the worst fault − "
               "required, the interval as margin_formula says; elements: the element of each "
-              "device whose time is shown; fuse-saving range; " + STAGED_TIME_NOTE),
+              "device whose time is shown; fuse-saving range: phase faults at the "
+              "scenario's recloser/fuse current ratio, then ground faults on the recloser's "
+              "faster of phase and 51G fast elements with 3I0 = the fuse current; "
+              + STAGED_TIME_NOTE),
     SheetSpec("Fault levels", "derived:fault_levels",
               ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
                "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
@@ -236,9 +239,20 @@ def inputs_frame(document: dict, given: dict | None = None) -> pd.DataFrame:
     # a list or mapping given whole is given with every path under it
     set_ = frame["key"].map(lambda k: k in stated or bool(_prefixes(k, stated)))
     frame["basis"] = [GIVEN if s else TOOL_DEFAULT for s in set_]
+    rating = ~set_ & frame["key"].str.endswith(".interrupting_rating_basis")
+    frame.loc[rating, "basis"] = frame.loc[rating, "value"].map(
+        lambda v: f"{TOOL_DEFAULT}: {_RATING_BASIS.get(v, v)}")
     none = ~set_ & frame["value"].map(lambda v: v is None)
     frame.loc[none, "value"] = DEFAULT_NONE
     return frame
+
+
+#: What a tool-default rating basis stands for (the Inputs sheet's basis column; review s15:
+#: the fuses' default basis contradicted the drafting rule's and the sheet did not say which).
+_RATING_BASIS = {
+    "asym": "asymmetrical rms, as distribution cutouts are rated (IEEE C37.42)",
+    "sym": "symmetrical, as breakers (IEEE C37.04/C37.06) and reclosers (IEEE C37.60) are rated",
+}
 
 
 def _prefixes(key: str, stated: set[str]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import CHARGING_PEAK, clock_text
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import Memo
 from protv2g.significant import number_text
@@ -18,11 +19,11 @@ from protv2g.study.schema import V2GSite
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["assumptions", "fault_level_grid", "num_text"]
+__all__ = ["assumptions", "charging_assumption", "fault_level_grid", "num_text"]
 
 
 def num_text(value: Any) -> str:
-    """A float as the report writes numbers in text (1/3: 0.3333333333, U+2212 minus:
+    """A float as the report writes numbers in prose (1/3: 0.3333, U+2212 minus:
     :func:`protv2g.significant.number_text`), else as is."""
     return number_text(value) if isinstance(value, float) else str(value)
 
@@ -56,8 +57,33 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                + f"; ride-through category {site.ride_through_category.value}, cease to "
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
+    if text := charging_assumption(getattr(result, "violations", None)):
+        w.pair("Charging (C8)", text)
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
            + STAGED_TIME_NOTE)
+
+
+def charging_assumption(violations: pd.DataFrame | None) -> str:
+    """What C8's charging peaks assume, with the worst one's hour and charging (review s15:
+    "the charging peak assumes all 48 buses at 125 kW at 20:00 — the memo should say so");
+    "" when no C8 row is a charging peak."""
+    need = {"criterion", "mechanism", "margin", "device", "scenario"}
+    if violations is None or violations.empty or not need <= set(violations.columns):
+        return ""
+    rows = violations[(violations["criterion"] == "C8")
+                      & (violations["mechanism"] == CHARGING_PEAK)]
+    if rows.empty:
+        return ""
+    worst = rows.loc[pd.to_numeric(rows["margin"], errors="coerce").idxmin()]
+    hour = pd.to_numeric(pd.Series([worst.get("time_h")]), errors="coerce").iloc[0]
+    at = f" at {clock_text(hour)}" if pd.notna(hour) else ""
+    kw = pd.to_numeric(pd.Series([worst.get("p_charging_kw")]), errors="coerce").iloc[0]
+    what = f", {kw:,.0f} kW of charging behind it" if pd.notna(kw) else ""
+    return ("the charging peaks C8 judges come from the sites' 96-step day: every "
+            "participating vehicle (participation × n_chargers) charges at its charger's rating "
+            "from the end of the export window until full, with the feeder load of that hour; "
+            f"the worst: {worst['device']}{at} (scenario {worst['scenario']}){what} (each "
+            "site's part in the finding's text)")
 
 
 def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:

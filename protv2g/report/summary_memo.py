@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report.format import HEADER_FILL, NOTE_FONT, write_cell
 from protv2g.report.styling import StyleCache
-from protv2g.significant import number_text, round_significant
+from protv2g.significant import number_text, round_significant, short_numbers
 
 __all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text"]
 
@@ -32,12 +32,12 @@ _TOP_LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
 
 def margin_text(value: Any, unit: str) -> str:
-    """A margin as text, as the report writes every number in text
-    (:func:`protv2g.significant.number_text`: the cells' 10 significant digits, U+2212
-    minus, then its unit), "" when not a number.
+    """A margin as text, as the report writes a number in prose
+    (:func:`protv2g.significant.number_text`: 4 significant digits, U+2212 minus, then its
+    unit; the cells keep 10), "" when not a number.
 
     >>> margin_text(-0.11554702871234, "s")
-    '\u22120.1155470287 s'
+    '\u22120.1155 s'
     """
     x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
     if pd.isna(x):
@@ -45,11 +45,20 @@ def margin_text(value: Any, unit: str) -> str:
     return number_text(float(x), "" if unit in ("", "nan", "None") else str(unit))
 
 
+def _prose(value: Any) -> Any:
+    """A text value as the memo writes it: its decimal numbers at 4 significant digits
+    (:func:`protv2g.significant.short_numbers`; the gate's reasons it quotes carry the
+    cells' 10); anything else unchanged."""
+    return short_numbers(value) if isinstance(value, str) else value
+
+
 class Memo:
     """Writes the memo top-down from row 4: headings, key/value pairs, notes, boxed grids.
 
-    Styles and merges go through one :class:`~protv2g.report.styling.StyleCache` (the memo
-    repeats a few styles on hundreds of cells)."""
+    Text is prose: its numbers at 4 significant digits (:func:`_prose`); a float is a cell
+    and keeps 10 (:func:`protv2g.significant.round_significant`). Styles and merges go
+    through one :class:`~protv2g.report.styling.StyleCache` (the memo repeats a few styles on
+    hundreds of cells)."""
 
     def __init__(self, ws: Worksheet):
         self.ws, self.row = ws, 3
@@ -65,7 +74,7 @@ class Memo:
                           font=_PLAIN if key.startswith("  ") else _BOLD, alignment=_TOP_WRAP)
         if isinstance(value, float):  # as the cells: 10 significant digits (significant.py)
             value = float(round_significant(value))
-        cell = self.styles.apply(write_cell(self.ws, self.row, 2, value),
+        cell = self.styles.apply(write_cell(self.ws, self.row, 2, _prose(value)),
                                  alignment=_TOP_LEFT_WRAP)
         self.styles.merge_row(self.ws, self.row, 2, MEMO_COLUMNS)
         lines = max(-(-len(str(cell.value or "")) // 120), -(-len(key) // 30))
@@ -77,7 +86,7 @@ class Memo:
         return cell
 
     def note(self, text: str) -> None:
-        self.styles.apply(write_cell(self.ws, self.row, 1, text), font=NOTE_FONT,
+        self.styles.apply(write_cell(self.ws, self.row, 1, _prose(text)), font=NOTE_FONT,
                           alignment=_TOP_WRAP)
         self.styles.merge_row(self.ws, self.row, 1, MEMO_COLUMNS)
         lines = -(-len(text) // 150)
@@ -95,7 +104,7 @@ class Memo:
             height = 1
             for j, value in enumerate(values):
                 c0 = starts[j]
-                cell = write_cell(self.ws, self.row, c0, value)
+                cell = write_cell(self.ws, self.row, c0, _prose(value))
                 if head:
                     self.styles.apply(cell, font=_BOLD, fill=HEADER_FILL, border=BOX,
                                       alignment=_TOP_WRAP)

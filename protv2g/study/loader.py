@@ -301,6 +301,23 @@ def validate_study(path: str | Path) -> list[Issue]:
     return _validate(Path(path), light=True)[0]
 
 
+def validate_study_warnings(path: str | Path) -> tuple[list[Issue], list[Issue]]:
+    """Every problem in a study file, and its plausibility warnings
+    (:func:`protv2g.study.plausibility.plausibility_warnings`; computed only for a valid
+    study: a problem may make a value look implausible).
+
+    Example
+    -------
+    >>> problems, warnings = validate_study_warnings("study.yaml")  # doctest: +SKIP
+    """
+    from protv2g.study.plausibility import plausibility_warnings
+
+    issues, study = _validate(Path(path), light=True)
+    if issues or study is None:
+        return issues, []
+    return [], plausibility_warnings(study)
+
+
 def load_study(path: str | Path) -> Study:
     """Load and validate a study file.
 
@@ -315,4 +332,5 @@ def load_study(path: str | Path) -> Study:
     return study
 
 
-__all__ = ["DeviceKind", "DeviceSite", "Study", "load_study", "validate_study"]
+__all__ = ["DeviceKind", "DeviceSite", "Study", "load_study", "validate_study",
+           "validate_study_warnings"]

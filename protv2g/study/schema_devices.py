@@ -187,6 +187,11 @@ class FuseDevice(_DeviceBase):
 
     kind: Literal[DeviceKind.FUSE]
     link: str
+    # review s15: a fuse's rating is its cutout's, and distribution cutouts (IEEE C37.42, tested
+    # per C37.41) are rated in asymmetrical rms amperes at the test X/R — the basis
+    # ``protv2g init`` drafts (study_draft/ratings.py); it was ``sym`` here, the breakers' and
+    # reclosers' basis, so the two disagreed. A cutout stated symmetrical: give ``sym``.
+    interrupting_rating_basis: Literal["sym", "asym"] = "asym"
     preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0
     time_adder_s: NonNegFloat = 0.0

@@ -1,0 +1,248 @@
+"""Plausibility warnings of a valid study: values the schema accepts that look like a slip.
+
+``protv2g validate`` lists them after "valid" and still exits 0: each may be what the engineer
+meant, but each is more often a unit or a field mixed up (review s15 b4: a 5 A pickup, a time
+dial of 60 and 125,000 kW chargers passed as "valid"). Every warning is an
+:class:`~protv2g.errors.Issue` with the file, the field path and a fix.
+
+The bounds, and where each comes from:
+
+* **Charger power** (``p_charger_kw``, ``s_charger_kva``) below :data:`CHARGER_MIN_KW` — under
+  the smallest standard charging level, SAE J1772 AC Level 1 (1.44 kW: 12 A at 120 V): the
+  value was likely given in MW; above :data:`CHARGER_MAX_KW` — over the Megawatt Charging
+  System's connector rating (CharIN MCS / SAE J3271-2025: 1,250 V × 3,000 A = 3.75 MW): likely
+  given in W.
+* **Site power** above :data:`SITE_MAX_KW` (10 MW): a heuristic, not a standard (review s15's
+  bound): it is most of what a whole 12.47 kV feeder carries (≈ 13 MVA at 600 A), so a site of
+  that size is more often W or VA given as kW.
+* **Time dial** outside the range relays offer for the curve family: U1–U5 (SEL U-curves,
+  time dial about 5× the C37.112 multiplier) 0.5–15 (S&C Vista SD instruction sheet 695-535
+  Table 13, "Time Multiplier 0.5 to 15"; SEL-351 the same); the IEEE C37.112 constants
+  (IEEE-MI/VI/EI) and ABB's ANSI curves 0.05–15 (ABB REM615 product guide 1MRS756890 Table
+  28, time multiplier 0.05…15.00 for its ANSI and IEC curves); IEC 60255-151 / BS 142 curves
+  (TMS) 0.05–1.0 (ABB SPAC 531 C manual: "the setting range of time multiplier k is
+  0.05...1.00"; a TMS above 1 is most often an IEEE time dial given to an IEC curve).
+  Definite-time and point-table curves have no such range.
+* **Phase pickup below the load current** a device must carry: not the study's own flow (a
+  power flow is not cheap at validation), but a lower bound of it — the larger of the
+  feeder's peak load below the device (the net's loads × ``scaling``, as the flow's peak level)
+  and the V2G sites below it at their rating (``n_chargers × p_charger_kw`` × the study's
+  largest participation, capped by the interconnection transformer), both at the device's
+  bus voltage, unity power factor for the sites. A pickup below it trips on load (IEEE
+  C37.230-2020 §6.1: the pickup lies above the maximum load with margin; C8 checks the flow's
+  peak against pickup / 1.5). A 5 A pickup is typically the CT secondary ampere. Left out on
+  OpenDSS feeders on the phase-domain path (no net tables here).
+* **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
+  library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
+  that curve alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from protv2g.devices.curve_family import CurveFamily
+from protv2g.errors import Issue
+from protv2g.network.json_tables import unsupplied_buses
+from protv2g.units import DeviceKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from protv2g.devices.library import Curve
+    from protv2g.study.loader import Study
+
+__all__ = ["CHARGER_MAX_KW", "CHARGER_MIN_KW", "SITE_MAX_KW", "plausibility_warnings",
+           "time_dial_range"]
+
+#: Smallest charger (kW) taken as plausible: below SAE J1772 AC Level 1 (1.44 kW).
+CHARGER_MIN_KW = 1.0
+#: Largest charger (kW) taken as plausible: the MCS connector rating, 1,250 V × 3,000 A.
+CHARGER_MAX_KW = 3750.0
+#: Largest site (kW) taken as plausible without a warning (a heuristic; module docstring).
+SITE_MAX_KW = 10_000.0
+
+#: K and T link ratings of ANSI C37.43 (preferred 6, 10, 15, 25, 40, 65, 100, 140, 200 A;
+#: intermediate 8, 12, 20, 30, 50, 80 A), as the library's ``fuse_links.yaml`` holds them.
+KT_RATINGS_A = (6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 65, 80, 100, 140, 200)
+_KT_STANDARD = re.compile(r"^[KT] link\b")
+
+
+def time_dial_range(curve: Curve) -> tuple[float, float, str] | None:
+    """The time-dial range relays offer for ``curve`` (low, high, where it comes from), or
+    None for a curve without one (definite time, point tables)."""
+    if curve.family is CurveFamily.IEC:
+        return 0.05, 1.0, "the TMS range of the IEC 60255-151 curves (ABB SPAC 531 C)"
+    if curve.family is CurveFamily.IEEE:
+        if str(curve.standard).startswith("US"):
+            return 0.5, 15.0, ("the time-dial range of the U1–U5 curves (S&C Vista SD "
+                               "695-535 Table 13; SEL-351)")
+        return 0.05, 15.0, ("the time-multiplier range of the IEEE C37.112 equation (ABB "
+                            "REM615 1MRS756890 Table 28)")
+    return None
+
+
+def plausibility_warnings(study: Study) -> list[Issue]:
+    """Every plausibility warning of a validated study (module docstring), in file order:
+    devices, then V2G sites.
+
+    Example
+    -------
+    >>> from protv2g.study.loader import _validate  # doctest: +SKIP
+    >>> for w in plausibility_warnings(_validate(path, light=True)[1]):  # doctest: +SKIP
+    ...     print(w)
+    """
+    file = str(study.path)
+    document = study.document
+    n_model = len(study.model_devices)
+    out: list[Issue] = []
+    load_a = _load_bound(study)
+    for i, device in enumerate(document.devices):
+        where = (f"devices[{i - n_model}]" if i >= n_model
+                 else f"feeder.opendss ({device.kind.value} {device.name})")
+        out += _device_warnings(study, device, where, file, load_a)
+    for i, site in enumerate(document.v2g_sites):
+        out += _site_warnings(site, f"v2g_sites[{i}]", file)
+    return out
+
+
+def _device_warnings(study: Study, device: Any, where: str, file: str,
+                     load_a: Callable[[str], tuple[float, float, float] | None]) -> list[Issue]:
+    out = []
+    label = f"device {device.name!r}"
+    if device.kind is DeviceKind.RELAY:
+        for curve_key, dial_key in (("curve", "time_dial"), ("ground_curve", "ground_time_dial")):
+            name, dial = getattr(device, curve_key), getattr(device, dial_key)
+            if name is None or dial is None or device.definite_time_s is not None:
+                continue
+            bounds = time_dial_range(study.library.get(name))
+            if bounds is not None and not bounds[0] <= dial <= bounds[1]:
+                out.append(Issue(
+                    file, f"{where}.{dial_key}",
+                    f"{label}: {dial_key} {dial:g} of curve {name!r} is outside "
+                    f"{bounds[0]:g}–{bounds[1]:g}, {bounds[2]}",
+                    f"give the relay's setting as it is set ({bounds[0]:g}–{bounds[1]:g}); an "
+                    "IEC curve takes a TMS (0.05–1), an IEEE or US curve a time dial"))
+    if device.kind is DeviceKind.FUSE:
+        curve = study.library.get(device.link)
+        if not _KT_STANDARD.match(str(curve.standard)) or (
+                curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A):
+            out.append(Issue(
+                file, f"{where}.link",
+                f"{label}: link {device.link!r} is not an EEI-NEMA K or T link (ANSI C37.43 "
+                f"ratings {', '.join(map(str, KT_RATINGS_A))} A)",
+                "if the cutout holds a K or T link, name it as the library does (e.g. 40K); "
+                "otherwise confirm the curve against the link maker's published TCC"))
+    key = {DeviceKind.RELAY: "pickup_a", DeviceKind.RECLOSER: "phase_min_trip_a"}.get(
+        device.kind)
+    bound = load_a(device.name) if key else None
+    if key and bound is not None:
+        i_a, load_part_a, site_part_a = bound
+        pickup = float(getattr(device, key))
+        if pickup < i_a:
+            out.append(Issue(
+                file, f"{where}.{key}",
+                f"{label}: phase pickup {pickup:g} A lies below the load current it must "
+                f"carry, at least {i_a:,.0f} A (the feeder's peak load below it "
+                f"{load_part_a:,.0f} A; the V2G sites below it at rating {site_part_a:,.0f} A)",
+                "give the pickup in primary amperes (not CT secondary), above the largest "
+                "load current (C8 asks ≥ 1.5 × it)"))
+    return out
+
+
+def _site_warnings(site: Any, where: str, file: str) -> list[Issue]:
+    out = []
+    label = f"site {site.name!r}"
+    for key in ("p_charger_kw", "s_charger_kva"):
+        value = getattr(site, key)
+        if value is None:
+            continue
+        unit = "kW" if key.endswith("kw") else "kVA"
+        if value < CHARGER_MIN_KW:
+            out.append(Issue(
+                file, f"{where}.{key}",
+                f"{label}: {value:g} {unit} per charger is below the smallest charging level "
+                f"(SAE J1772 AC Level 1, 1.44 kW)", f"give {unit} per charger: MW × 1000"))
+        elif value > CHARGER_MAX_KW:
+            out.append(Issue(
+                file, f"{where}.{key}",
+                f"{label}: {value:,.0f} {unit} per charger is above the largest charger "
+                "connector (MCS, 3,750 kW)", f"give {unit} per charger: W / 1000"))
+    total = site.n_chargers * site.charger_kva
+    if total > SITE_MAX_KW and site.charger_kva <= CHARGER_MAX_KW:
+        out.append(Issue(
+            file, f"{where}.n_chargers",
+            f"{label}: {site.n_chargers} chargers × {site.charger_kva:,.0f} kVA = "
+            f"{total / 1000:,.1f} MVA at one site, most of a whole distribution feeder",
+            "check n_chargers and the charger rating (kW per charger, not W or the site's "
+            "total)"))
+    return out
+
+
+# --- the load-current bound -------------------------------------------------------------------
+
+_TABLES = ("bus", "line", "trafo", "trafo3w", "impedance", "switch", "ext_grid", "gen")
+
+
+def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | None]:
+    """``device name → (bound A, peak load below A, sites below A)`` or None when unknown
+    (module docstring); the buses below a device are those its element cuts off from every
+    source (:func:`~protv2g.network.json_tables.unsupplied_buses`)."""
+    net = study.net
+    if net is None or study.model is not None or "vn_kv" not in net.bus.columns:
+        return lambda name: None
+    tables = SimpleNamespace(**{t: getattr(net, t, pd.DataFrame()) for t in _TABLES})
+    base_dead = unsupplied_buses(tables)
+    vn_kv = net.bus["vn_kv"].astype(float)
+    load_kva = _bus_load_kva(getattr(net, "load", None))
+    cases = study.document.scenarios.participation
+    site_kva: dict[int, float] = {}
+    for s in study.document.v2g_sites:
+        if s.name in study.site_buses:
+            bus = study.site_buses[s.name]
+            fraction = max(s.participation.fraction(c) for c in cases)
+            site_kva[bus] = site_kva.get(bus, 0.0) + _site_kva(s, fraction)
+
+    def bound(name: str) -> tuple[float, float, float] | None:
+        place = study.device_sites.get(name)
+        if place is None or place.element not in ("line", "trafo"):
+            return None
+        table = getattr(tables, place.element).copy()
+        table.loc[place.element_index, "in_service"] = False
+        below = unsupplied_buses(SimpleNamespace(**{**vars(tables), place.element: table}))
+        below -= base_dead
+        if not below:
+            return None
+        kv = float(vn_kv.get(place.bus, math.nan))
+        if not kv > 0:
+            return None
+        s_load = abs(sum(load_kva.get(b, 0j) for b in below))
+        s_site = sum(kva for b, kva in site_kva.items() if b in below)
+        load_a, site_a = (s / (math.sqrt(3.0) * kv) for s in (s_load, s_site))
+        return max(load_a, site_a), load_a, site_a
+
+    return bound
+
+
+def _bus_load_kva(load: pd.DataFrame | None) -> dict[int, complex]:
+    """Complex peak load (kVA) per bus: in-service loads' ``p_mw + j q_mvar`` × ``scaling``."""
+    if load is None or not len(load) or not {"bus", "p_mw"} <= set(load.columns):
+        return {}
+    on = load["in_service"].fillna(False).astype(bool) if "in_service" in load else True
+    scale = load["scaling"].astype(float) if "scaling" in load else 1.0
+    q = load["q_mvar"].astype(float) if "q_mvar" in load else 0.0
+    s = (load["p_mw"].astype(float) + 1j * q) * scale * 1000.0
+    s = s[on] if not isinstance(on, bool) else s
+    return {int(b): complex(v) for b, v in s.groupby(load["bus"][s.index]).sum().items()}
+
+
+def _site_kva(site: Any, participation: float) -> float:
+    """A site at its chargers' rating (kW): ``n_chargers × p_charger_kw`` × ``participation``,
+    no more than its interconnection transformer's kVA (as C8's charging cap)."""
+    kw = site.n_chargers * site.p_charger_kw * participation
+    tr = getattr(site, "interconnection_transformer", None)
+    return min(kw, float(tr.sn_kva)) if tr is not None else kw

@@ -1,0 +1,95 @@
+"""Plausibility warnings of ``protv2g validate`` (review s15 b4): a 5 A pickup, a time dial
+of 60 and 125,000 kW chargers passed as "valid" with nothing said. They are warnings: the
+study is valid and the command exits 0."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from protv2g.cli import main
+from protv2g.study import validate_study_warnings
+
+from .conftest import FEEDERS_DIR
+
+DEPOT = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
+
+
+def _depot_with(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    shutil.copy(DEPOT.parent / "feeder.json", tmp_path / "feeder.json")
+    text = DEPOT.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    study = tmp_path / "study.yaml"
+    study.write_text(text, encoding="utf-8")
+    return study
+
+
+def test_examples_have_no_warning():
+    for study in sorted(FEEDERS_DIR.glob("*/study.yaml")):
+        problems, warnings = validate_study_warnings(study)
+        assert (problems, warnings) == ([], []), study
+
+
+def test_review_b4_slips_are_warned(tmp_path, capsys):
+    study = _depot_with(
+        tmp_path,
+        ("pickup_a: 400\n", "pickup_a: 5\n"),
+        ("time_dial: 0.6", "time_dial: 60"),
+        ("ground_curve: IEEE-VI\n    ground_time_dial: 2.0",
+         "ground_curve: IEC-VI\n    ground_time_dial: 2.0"),
+        ("p_charger_kw: 125", "p_charger_kw: 125000"),
+        ("p_charger_kw: 50", "p_charger_kw: 0.05"))
+    problems, warnings = validate_study_warnings(study)
+    assert problems == []
+    by_field = {w.field: w for w in warnings}
+    assert set(by_field) == {"devices[0].time_dial", "devices[0].ground_time_dial",
+                             "devices[0].pickup_a", "v2g_sites[0].p_charger_kw",
+                             "v2g_sites[1].p_charger_kw"}
+    assert "0.05–15" in by_field["devices[0].time_dial"].message
+    assert "0.05–1" in by_field["devices[0].ground_time_dial"].message
+    assert "CT secondary" in by_field["devices[0].pickup_a"].fix
+    assert "W / 1000" in by_field["v2g_sites[0].p_charger_kw"].fix
+    assert "MW × 1000" in by_field["v2g_sites[1].p_charger_kw"].fix
+    assert all(w.file == str(study) for w in warnings)
+    assert main(["validate", str(study)]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "5 warning(s)" in out
+
+
+def test_pickup_below_the_feeder_load(tmp_path):
+    # R-F1 carries F1's peak load (≈ 102 A) and the depot + campus at rating (≈ 361 A)
+    study = _depot_with(tmp_path, ("pickup_a: 400\n", "pickup_a: 300\n"))
+    (w,) = validate_study_warnings(study)[1]
+    assert w.field == "devices[0].pickup_a"
+    assert "at least 361 A" in w.message and "peak load below it 102 A" in w.message
+    # the recloser's 280 A minimum trip sits above the campus (≈ 75 A) and its load
+    assert not [x for x in validate_study_warnings(study)[1] if "RC-F1" in x.message]
+
+
+def test_large_site_and_u_curve_dial(tmp_path):
+    study = _depot_with(
+        tmp_path, ("n_chargers: 48", "n_chargers: 480"),
+        ("curve: IEEE-MI             # moderately inverse phase element, TD 0.6 (coordinates "
+         "with RC)\n    time_dial: 0.6", "curve: U1\n    time_dial: 0.3"))
+    fields = {w.field: w.message for w in validate_study_warnings(study)[1]}
+    assert "v2g_sites[0].n_chargers" in fields and "60.0 MVA" in fields[
+        "v2g_sites[0].n_chargers"]
+    assert "0.5–15" in fields["devices[0].time_dial"]
+
+
+def test_fuse_outside_the_kt_series(tmp_path):
+    lib = tmp_path / "curves"
+    lib.mkdir()
+    (lib / "smu.yaml").write_text(
+        "curves:\n  - name: SMU-45E\n    kind: fuse\n    family: points\n    rating_a: 45\n"
+        "    source: test\n    mm_points: {m: [2, 5, 20], t_s: [300, 1.5, 0.04]}\n"
+        "    tc_points: {m: [2.4, 6, 24], t_s: [300, 2, 0.05]}\n",
+        encoding="utf-8")
+    study = _depot_with(tmp_path, ("feeder:\n", "library: [curves]\nfeeder:\n"),
+                        ("link: 40K", "link: SMU-45E"))
+    problems, warnings = validate_study_warnings(study)
+    assert problems == []
+    (w,) = warnings
+    assert w.field == "devices[5].link" and "K or T" in w.message
