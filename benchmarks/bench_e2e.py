@@ -444,7 +444,10 @@ of the main process + the picture worker; load 3.5-12, so ± ≈ 15 %): 3,000 bu
 CPU — PNG written by ``report.pictures.png_rgba`` (numpy Up filter + zlib, 36-39 → 11-13 ms),
 the legend laid out by rows (``report.tcc_legend``: matplotlib's offset-box legend took
 35-60 ms), legend labels pasted from the text cache wherever they move by whole pixels.
-Peak RSS unchanged (3k +350-420 MB, 10k +820-930 MB over the loaded result). Every cell
+Peak RSS of those runs unchanged (3k +350-420 MB, 10k +820-930 MB over the loaded result);
+then ``bulk.summary_rows`` / ``summarise`` stopped copying whole tables: 10k peak 1,971 →
+1,890 MB (+762 → +681 MB, one process, pictures serial; now reached in the Evidence
+Parquet spill). Every cell
 (value, number format, bold, link) and Parquet file the same on the six examples and the
 250 / 3,000 / 10,000-bus studies. Left: at 10k the main process's CPU is mostly tables and
 summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
