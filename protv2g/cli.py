@@ -126,8 +126,13 @@ def _print_reasons(reasons: list[str]) -> None:
     deciding = [r for r in reasons if not str(r).startswith("info:")]
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")
-    if len(deciding) > _RUN_REASONS:
-        print(f"  … {len(deciding) - _RUN_REASONS} more (`protv2g gate` prints them all)")
+    more = len(deciding) - _RUN_REASONS
+    n_info = len(reasons) - len(deciding)
+    # review s16: "FAIL (5 reasons …)" over 3 lines: say what is not printed
+    left = ([f"{more} more"] if more > 0 else []) + ([f"{n_info} info"] if n_info else [])
+    if left:
+        print(f"  … {' and '.join(left)} (`protv2g gate` prints them all; the Summary sheet "
+              "lists them)")
 
 
 def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
