@@ -488,9 +488,10 @@ CPU — PNG written by ``report.pictures.png_rgba`` (numpy Up filter + zlib, 36-
 the legend laid out by rows (``report.tcc_legend``: matplotlib's offset-box legend took
 35-60 ms), legend labels pasted from the text cache wherever they move by whole pixels.
 Peak RSS of those runs unchanged (3k +350-420 MB, 10k +820-930 MB over the loaded result);
-then ``bulk.summary_rows`` / ``summarise`` stopped copying whole tables: 10k peak 1,971 →
-1,890 MB (+762 → +681 MB, one process, pictures serial; now reached in the Evidence
-Parquet spill). Every cell
+the branch merged with main then peaked at 1,971 MB at 10k (one process, pictures serial;
+cause not found), and ``bulk.summary_rows`` / ``summarise`` stopped copying whole tables:
+1,890 MB, against 1,872 MB for main at 83f618b, i.e. peak memory not reduced (reached in
+the Fault currents summary and the Evidence Parquet spill). Every cell
 (value, number format, bold, link) and Parquet file the same on the six examples and the
 250 / 3,000 / 10,000-bus studies. Left: at 10k the main process's CPU is mostly tables and
 summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
