@@ -108,3 +108,15 @@ def test_validate_warns_day_without_site_day(workplace):
     w = [w for w in plausibility_warnings(flagged) if w.field == "scenarios.day"]
     assert len(w) == 1 and "no V2G site has a 'day:' mapping" in w[0].message
     assert "v2g_sites[0].day" in w[0].fix
+
+
+def test_memo_states_the_snapshot_assumption(workplace):
+    # Summary §8 "Charging (C8)": the snapshots' assumption, pass or fail (no C8 row needed)
+    from protv2g.report.summary_faults import charging_assumption
+
+    _, res = workplace
+    text = charging_assumption(None, res.sites)
+    assert "C8 charging snapshots (charging/expected, charging/firm): peak load" in text
+    assert "existing DER (PV) off" in text and "charging/firm: office-park 1,800 kW" in text
+    assert charging_assumption(None, res.sites[~res.sites.scenario.str.startswith(
+        "charging/")]) == ""
