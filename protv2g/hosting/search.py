@@ -125,7 +125,8 @@ class HostingAnalysis:
     n_scenarios : int
         Export scenarios evaluated (base cases not counted).
     n_engine_calls : int
-        Fault-engine calls (one per round).
+        Fault-engine calls: one per round, or more where a round's exports exceed
+        :func:`exports_per_call` (a large study: calls of bounded size, #21).
     seconds : float
         Wall time, s.
     levels_kw : dict
@@ -269,8 +270,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     per_call = exports_per_call(study)
 
     def run(points: list[tuple[Axis, float]]) -> None:
-        """Evaluate ``points`` in calls of at most ``per_call`` exports (module constant
-        :data:`SCENARIO_BUSES_PER_CALL`), each with its load level's base case, keeping only
+        """Evaluate ``points`` in calls of at most ``per_call`` exports
+        (:func:`exports_per_call`), each with its load level's base case, keeping only
         what the search reads of each: the worst failing row per scenario and criterion, the
         margins, what could not be evaluated."""
         for chunk in _chunks(points, per_call):
