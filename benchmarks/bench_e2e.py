@@ -434,6 +434,68 @@ the engine's 0.17 s), 12.37 s / 870 MB at 3k; power-grid-model 109.8 s / 29 MB a
 at 3k. IEEE 8500: OpenDSS compile + power flow + fault study 4.45 s → ratio 2.2× (≤ 3×). Not
 met: 10k compute 13 s (target 2 s), peak 1.9 GB (target 1 GB); the workbook (15 s, +400 MB at
 10k) is now the largest stage in time and memory.
+
+**Session 16** (#21, branch ``compute_speed``, 2026-12-03 09:15–10:05 UTC, load 2.4–5.3, helpers
+running; ``run_study`` stage by stage in a fresh process, CPU = ``time.process_time``, MiB =
+``VmHWM`` reset at every stage mark, over the RSS after the imports; ``main`` at 83f618b from
+``git archive`` and the branch alternately, three rounds, medians). Found first: on this VM
+**memory new to the process costs ≈ 2–4 ms of system time per MB** (first touch; numbers in
+``ru_stime``): the faults stage's CPU at 10,000 buses is 6–7 s of which **2.3–3.3 s is
+system time**, about its peak growth (≈ 990 MiB). Changed: the dense first-cycle device grid
+(60 devices × 10,060 fault buses × 3 sequences, 29 MB) that every slice fills to find its kept
+rows is one pooled work array (``CaseSolver.work_array``) instead of a fresh array per slice
+(``fill_sequence`` 0.83 → 0.26 s CPU; ``row_slice`` 0.99 → 0.57 s, its system time 0.54 →
+0.09 s); and the Device duty sheet takes the X/R and κ of the buses C7 solved on a pandapower
+feeder (``KnownDuty.x_r_kappa``, as ``x_r`` did for OpenDSS) instead of building the sequence
+network again (``driving_point_x_r`` ≈ 0.1 s warm at 10k; the sheet 0.46 → 0.38 s).
+
+=========  =================  =================  ============  ============
+stage      10k before         10k after          3k before     3k after
+=========  =================  =================  ============  ============
+faults     6.82 s / 991 MiB   6.63 s / 986 MiB   2.08 s / 333  1.80 s / 333
+checks     6.64 s / 1,511     6.76 s / 1,534     4.29 s / 575  4.33 s / 575
+=========  =================  =================  ============  ============
+
+(rounds: faults 10k 6.82, 6.82, 6.83 → 6.09, 6.63, 6.64; checks 10k 7.85, 6.62, 6.64 → 6.35,
+6.76, 7.48 — the checks' change, ≈ 0.1 s, is below the scatter.) ``fault_tables`` alone at 10k,
+four pairs: CPU 6.47, 6.15, 5.33, 6.13 → 6.33, 5.95, 5.87, 5.33 (median 6.14 → 5.91), system
+time median 2.64 → 2.32 s. The minor page faults of the stage *rise* 160 k → 220 k, in
+``_solve_scenarios``, ``high_slice`` and ``DeviceRowsBuilder.add`` (36 → 57 k, 4 → 17 k,
+9 → 28 k) — probably because no freed 29 MB grid lifts glibc's dynamic mmap threshold any
+more, so their mid-size arrays are mapped fresh (not verified); part of the gain is given
+back there. Tried and left: no ``malloc_trim`` in the engine (system
+time −0.3 s, but the stage's peak 962 → 1,320 MiB and 1,168 MiB held). Outputs identical
+(``run_study`` of the six ``feeders/*/study.yaml`` examples and the 3,000-bus study: every
+frame and table, the gate; the 10,000-bus study: violations, gate, fault currents and every
+table). ``bench_engine.py`` (``keep="summary"``) does not take the changed path: not re-run.
+
+What is left, measured (10k): the high bracket's kept rows are built whole (``DeviceRowsBuilder.
+build``, 0.54 s CPU, nearly all system time, ≈ 178 MB: stages 73, times 36, first-cycle currents
+44, keys 25) though 99.3 % of them repeat the low bracket's and ``pipeline_blocks``/``staged_
+tables.shared_brackets`` keeps only the rest: comparing each high piece with the low piece of the
+same slice in the engine (both brackets' pieces are there before either is built) and building
+the shared stage arrays once would save that and ≈ 110 MB of ``shared_brackets``' concatenation;
+the stage report (``stage_report.staged_device_table``, not this branch) calls ``fault_study``
+three times per run (each builds and factorises the sequence networks, ≈ 0.3 s CPU each at 10k).
+
+**The workbook stage** (#21, session 16, branch ``wb_speed``; ``benchmarks/bench_workbook.py``
+on pickled results, old = main at 83f618b and new alternated in fresh processes, CPU seconds
+of the main process + the picture worker; load 3.5-12, so ± ≈ 15 %): 3,000 buses 13.0 + 10.1
+/ 14.6 + 11.1 → 8.8 + 6.2 / 12.0 + 8.9 s; 10,000 buses 12.4 + 9.4 / 14.3 + 10.8 → 11.5 + 8.3
+/ 11.0 + 7.2 s; 250 buses 6.3 + 4.9 / 7.3 + 5.7 → 4.5 + 3.0 / 5.5 + 4.0 s; depot 1.6 + 1.1 /
+2.5 + 1.8 → 1.9 + 1.3 / 1.6 + 1.2 s. A TCC (3,000 buses, one process): ≈ 120 → 75-80 ms
+CPU — PNG written by ``report.pictures.png_rgba`` (numpy Up filter + zlib, 36-39 → 11-13 ms),
+the legend laid out by rows (``report.tcc_legend``: matplotlib's offset-box legend took
+35-60 ms), legend labels pasted from the text cache wherever they move by whole pixels.
+Peak RSS of those runs unchanged (3k +350-420 MB, 10k +820-930 MB over the loaded result);
+the branch merged with main then peaked at 1,971 MB at 10k (one process, pictures serial;
+cause not found), and ``bulk.summary_rows`` / ``summarise`` stopped copying whole tables:
+1,890 MB, against 1,872 MB for main at 83f618b, i.e. peak memory not reduced (reached in
+the Fault currents summary and the Evidence Parquet spill). Every cell
+(value, number format, bold, link) and Parquet file the same on the six examples and the
+250 / 3,000 / 10,000-bus studies. Left: at 10k the main process's CPU is mostly tables and
+summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
+the Parquet spills), not pictures.
 """
 
 from __future__ import annotations

@@ -51,10 +51,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.gate_reasons import export_kw_by_scenario, grouped_reasons
+from protv2g.gate_reasons import export_kw_by_scenario, group_keys, grouped_reasons
 from protv2g.gate_rows import (
     PRE_EXISTING,
     GateOutcome,
@@ -67,12 +68,15 @@ from protv2g.gate_rows import (
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
+from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = [
     "EXIT_CODES",
+    "hosting_limit_per_site",
+    "hosting_lines",
     "PRE_EXISTING",
     "SCREENING_LABELS",
     "GateOutcome",
@@ -238,7 +242,16 @@ def gate_verdict(study: Study, result: StudyResult,
         attributable = violations[failing_mask(violations, gate)]
         n_fail, n_pre = len(attributable), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
-        fails += grouped_reasons("fail", attributable, export_kw=kw)
+        # one line per device and mechanism: a group failing with V2G says on its line that
+        # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
+        fail_keys = set(group_keys(attributable))
+        pre_at = np.flatnonzero(pre_mask.to_numpy(dtype=bool))
+        fold = np.zeros(len(violations), dtype=bool)
+        fold[pre_at] = [k in fail_keys for k in group_keys(violations.iloc[pre_at])]
+        folded = pd.Series(fold, index=violations.index)
+        fails += grouped_reasons("fail", attributable, export_kw=kw,
+                                 folded=violations[folded])
+        pre_mask = pre_mask & ~folded
         fails += grouped_reasons(
             "fail", violations[pre_mask & (outcome == GateOutcome.FAIL.value)],
             "present without V2G (gate.pre_existing: fail)", export_kw=kw)
@@ -289,6 +302,7 @@ def gate_verdict(study: Study, result: StudyResult,
         "hosting_capacity_kw": hosting_kw_per_site(hosting) if hosting is not None else None,
         "hosting_limited": (hosting_limited_per_site(hosting) if hosting is not None
                             else None),
+        "hosting_limit": hosting_limit_per_site(hosting) if hosting is not None else None,
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
@@ -309,6 +323,39 @@ def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
         limited = rows[rows["limited"].astype(bool)]
         out[str(site)] = (float(pd.to_numeric(limited["hosting_kw"]).min()) if len(limited)
                           else float(pd.to_numeric(rows["site_max_kw"]).max()))
+    return out
+
+
+def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
+    """Site → what limits its hosting capacity: the criterion, device, fault and case of the
+    row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
+    0 kW" and not why), or that no criterion limits it."""
+    out = {}
+    for site, rows in hosting.groupby("site", sort=False):
+        limited = rows[rows["limited"].astype(bool)]
+        if limited.empty:
+            out[str(site)] = "site maximum: no criterion limits it"
+            continue
+        r = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+        what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
+                         if is_given(r.get(c)))
+        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
+                        if is_given(r.get(c)))
+        crit = r.get("limiting_criterion")
+        out[str(site)] = (f"limited by {crit if is_given(crit) else 'a criterion'}"
+                          + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+    return out
+
+
+def hosting_lines(verdict: dict[str, Any]) -> list[str]:
+    """``hosting capacity <site>: <kW> kW (<what limits it>)`` per site of a verdict (the
+    ``gate`` and ``run`` commands print these); none without a hosting table."""
+    limits = verdict.get("hosting_limit") or {}
+    out = []
+    for site, kw in (verdict.get("hosting_capacity_kw") or {}).items():
+        why = limits.get(site) or ("" if (verdict.get("hosting_limited") or {}).get(site)
+                                   else "site maximum: no criterion limits it")
+        out.append(f"hosting capacity {site}: {kw:,.0f} kW" + (f" ({why})" if why else ""))
     return out
 
 
@@ -346,6 +393,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
                                   if study is not None else None),
         "hosting_capacity_kw": None,
         "hosting_limited": None,
+        "hosting_limit": None,
     }
 
 

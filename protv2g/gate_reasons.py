@@ -23,7 +23,7 @@ from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["export_kw_by_scenario", "grouped_reasons", "reason_line"]
+__all__ = ["export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line"]
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
@@ -83,8 +83,17 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
+def group_keys(rows: pd.DataFrame) -> pd.Series:
+    """Each row's reason group (criterion, device, other device and rule, as text): the rows
+    :func:`grouped_reasons` writes one line for."""
+    key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
+    return pd.Series(list(zip(*(rows[c].astype(str) for c in key), strict=True)),
+                     index=rows.index, dtype=object)
+
+
 def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
-                    export_kw: Mapping[str, float] | None = None) -> list[str]:
+                    export_kw: Mapping[str, float] | None = None,
+                    folded: pd.DataFrame | None = None) -> list[str]:
     """One :func:`reason_line` per criterion, device (pair) and rule of ``rows`` (violation
     rows), in criterion order; ``kind`` starts each line (``fail``, ``condition``, ``confirm``,
     ``info``), ``note`` is added to each line's detail.
@@ -94,6 +103,11 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     the larger total export — ``export_kw``, scenario → kW, :func:`export_kw_by_scenario` —
     then scenario, fault bus, fault type and case as text), so the gate and the Findings name
     the same scenario for a tie (review s15: F04 said firm/1.8 MW, the gate expected/1.2 MW).
+
+    ``folded``: failing rows present without V2G whose group also has a row of ``rows`` —
+    said on that line ("also failing without V2G: N row(s)") instead of a line of their own
+    (s16 A3: one device, one mechanism, one line; ckt5's service transformer had a
+    ``fail: worse`` line and a ``confirm:`` line for its base row).
     """
     if rows.empty:
         return []
@@ -110,10 +124,36 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     names = _tie_names(rows)
     p_kw = (pd.Series(scenario).astype(str).map(export_kw).to_numpy(dtype=float)
             if export_kw else None)
+    also = _folded_notes(folded)
     out = []
-    for _, at in sorted(grouped.indices.items(), key=lambda kv: (order(kv[0][0]), kv[0])):
+    for gk, at in sorted(grouped.indices.items(), key=lambda kv: (order(kv[0][0]), kv[0])):
         worst = at[worst_order(margin[at], None, None if p_kw is None else p_kw[at],
                                tuple(n[at] for n in names))[0]]
         seen = pd.unique(scenario[at])
-        out.append(_line(kind, rows.iloc[worst], len(at), int((~pd.isna(seen)).sum()), note))
+        extra = also.get(tuple(gk), "") if also else ""
+        out.append(_line(kind, rows.iloc[worst], len(at), int((~pd.isna(seen)).sum()),
+                         "; ".join(t for t in (note, extra) if t)))
+    return out
+
+
+def _folded_notes(folded: pd.DataFrame | None) -> dict[tuple[str, ...], str]:
+    """Group key → "also failing without V2G: N row(s), margin M" of ``folded`` rows."""
+    if folded is None or folded.empty:
+        return {}
+    keys = group_keys(folded).tolist()
+    margin = pd.to_numeric(folded["margin"], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    unit = (folded["margin_unit"].astype(str).to_numpy() if "margin_unit" in folded
+            else np.full(len(folded), ""))
+    at: dict[tuple[str, ...], list[int]] = {}
+    for k, key in enumerate(keys):
+        at.setdefault(key, []).append(k)
+    out = {}
+    for key, pos in at.items():
+        text = f"also failing without V2G: {len(pos)} row(s)"
+        m = margin[pos]
+        if np.isfinite(m).any():
+            k = pos[int(np.nanargmin(m))]
+            text += f", margin {_fmt(margin[k], unit[k])}"
+        out[key] = text
     return out

@@ -347,6 +347,20 @@ def test_c12_voltage_rise_and_missing_flow(hand) -> None:
     assert row.status == "not_evaluated" and row.message.startswith("could not evaluate C12")
 
 
+def test_c12_does_not_judge_the_source_bus(hand) -> None:
+    """s16 A1: ckt24's source bus (the model's ``Vsource pu=1.05``, 230 kV) was a C12 "fix
+    before the pilot" condition; the source voltage is an input and C84.1's Range A is for
+    systems up to 34.5 kV. The source bus is listed in one ``info`` row, not judged."""
+    t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))
+    flow = _flow_ok()
+    flow["bus"] = pd.concat([flow["bus"], pd.DataFrame(
+        {"scenario": V2G, "step": 3, "bus": [BUS["SUB"], BUS["B4"]], "vm_pu": [1.07, 1.062]})])
+    c12 = crit(run(hand, t, flow)[0], "C12")
+    assert set(c12[c12.status == "fail"].fault_bus) == {"B4"}
+    info = c12[c12.status == "info"].message.tolist()
+    assert len(info) == 1 and "1.070 pu at SUB (a source bus" in info[0]
+
+
 # ---------------------------------------------------------------- could not evaluate
 def test_missing_engine_result_is_a_failing_row(hand) -> None:
     t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))  # no rows for R3, RC, F …
@@ -370,6 +384,27 @@ def test_missing_interrupting_rating_cannot_be_checked(hand) -> None:
 
 
 # ---------------------------------------------------------------- attribution
+def test_c12_loading_change_under_the_materiality_threshold_is_pre_existing() -> None:
+    """s16 A3: ckt5's service transformer at 107.5 % without V2G and 107.75 % with 1.7 MW
+    export failed the gate as "worse" (C12 had no threshold; the floor was 1 % of the
+    margin, 0.075 points). A change under ``checks.loading_change_min_percent`` (1.2 points,
+    a class 1.2 metering CT) is pre-existing and says so; a larger one is still worse."""
+    from protv2g.checks.attribution import attribute
+
+    v = pd.DataFrame({
+        "criterion": "C12", "status": "fail", "attribution": "", "device": "transformer.t1",
+        "fault_bus": "", "fault_type": "", "case": "", "other_device": "", "rule": "",
+        "margin_unit": "%", "scenario": ["base/peak", "v2g/peak", "v2g/peak2"],
+        "margin": [-7.513, -7.751, -9.0], "tolerance": 1.2,
+        "message": "transformer.t1 loaded"})
+    out = attribute(v, {"base/peak": "base/peak", "v2g/peak": "base/peak",
+                        "v2g/peak2": "base/peak"})
+    assert out.attribution.tolist() == ["pre-existing", "pre-existing", "worse"]
+    assert ("V2G changes it by 0.238 %, under the materiality threshold 1.2 % "
+            "(checks.loading_change_min_percent" in out.message.iat[1])
+    assert out.message.iat[2] == "transformer.t1 loaded"
+
+
 def test_attribution_pre_existing_worse_new(hand) -> None:
     # C5 (minimum case) rows of R1 (pickup 400 A; tolerance = 5 % pickup accuracy × ratio)
     t = rows((BASE, "R1", "B1", "3ph", "min", 500.0), (V2G, "R1", "B1", "3ph", "min", 500.0),

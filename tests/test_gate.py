@@ -177,6 +177,9 @@ def test_json_has_versions_digest_and_hosting_per_site(study):
     # the smallest limit found (2500 kW), not the participation cap of an unlimited row
     assert out["hosting_capacity_kw"] == {"depot": 2500.0, "campus": 900.0}
     assert out["hosting_limited"] == {"depot": True, "campus": False}
+    # s16 S2: what limits each site (this table names no criterion)
+    assert out["hosting_limit"] == {"depot": "limited by a criterion",
+                                    "campus": "site maximum: no criterion limits it"}
     assert out["input_digest"] == protv2g.runner.input_digest(study)
     assert out["versions"]["protv2g"] == protv2g.__version__
     json.dumps(out)  # serialisable
@@ -438,3 +441,40 @@ def test_grouped_reasons_are_reason_line_per_group(index):
             for _, at in sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0]))]
     assert grouped_reasons("fail", rows, "n") == want
     assert len(want) == 3
+
+
+def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
+    """s16 A3: ckt5's service transformer had a ``fail: … worse`` line and a ``confirm:``
+    line for its base row. The base rows of a group that fails with V2G are said on its fail
+    line; the pre-existing count still counts them."""
+    rows = [_row("C12", attribution="worse", device="transformer.t1", margin=-9.0,
+                 margin_unit="%", scenario="expected/peak/100%"),
+            _row("C12", attribution="pre-existing", device="transformer.t1", margin=-7.5,
+                 margin_unit="%", scenario="base/peak"),
+            _row("C12", attribution="pre-existing", device="transformer.t2", margin=-4.0,
+                 margin_unit="%", scenario="base/peak")]
+    out = gate_verdict(study, _result(rows))
+    t1 = [r for r in out["reasons"] if "transformer.t1" in r]
+    assert len(t1) == 1 and t1[0].startswith("fail: C12 transformer.t1")
+    assert "also failing without V2G: 1 row(s), margin \u22127.5 %" in t1[0]
+    assert [r.split(":")[0] for r in out["reasons"] if "transformer.t2" in r] == ["condition"]
+    assert out["counts"]["pre_existing"] == 2 and out["counts"]["conditions"] == 1
+
+
+def test_hosting_lines_name_what_limits_each_site():
+    """s16 S2: ``gate``/``run`` printed "hosting capacity depot: 0 kW" and not why; each site
+    now names the criterion, device and fault of the row its capacity is taken from."""
+    from protv2g.gate import hosting_kw_per_site, hosting_limit_per_site, hosting_lines
+
+    table = pd.DataFrame({
+        "site": ["depot", "depot", "homes"], "participation": ["expected", "firm", "firm"],
+        "load_level": ["light", "light", "peak"], "hosting_kw": [0.0, 400.0, 144.0],
+        "limiting_criterion": ["C10", "C5", ""], "limiting_device": ["head-1", "head-1", ""],
+        "limiting_fault": ["at n283602", "SLG-a at b7 (min)", ""],
+        "site_max_kw": [2000.0, 2000.0, 144.0], "limited": [True, True, False]})
+    verdict = {"hosting_capacity_kw": hosting_kw_per_site(table),
+               "hosting_limited": {"depot": True, "homes": False},
+               "hosting_limit": hosting_limit_per_site(table)}
+    assert hosting_lines(verdict) == [
+        "hosting capacity depot: 0 kW (limited by C10 (head-1, at n283602), expected/light)",
+        "hosting capacity homes: 144 kW (site maximum: no criterion limits it)"]

@@ -100,3 +100,25 @@ def test_dg_protection_feeder_study(shared_dir, tmp_path):
     # no SLG current there (engine: Z0 = inf on ungrounded zero-sequence islands)
     slg_bg = fc[(fc.bus_name == "bg") & (fc.fault_type == "SLG")].ikss_ka
     assert (slg_bg < 1e-3).all()
+
+
+def test_issue_paths_of_adopted_and_file_devices(tmp_path):
+    """s16 item 6: with model devices adopted ahead of the file's, a validation issue of the
+    file's first device said ``devices[3]`` (its place in the merged list). It now gives the
+    file's own index, and an adopted device's issue says it comes from the model."""
+    from protv2g.study.issues import Issue, with_device_names
+
+    folder = tmp_path / "study"
+    shutil.copytree(FEEDERS_DIR / "opendss_example", folder)
+    (folder / "study.yaml").write_text(
+        "name: adopted\nfeeder: {opendss: Master.dss}\n"
+        "faults: {method: classical, r_fault_min_ohm: 20}\n"
+        "devices:\n  - {name: extra, kind: fuse, link: 40T, interrupting_rating_ka: 10,\n"
+        "     location: {line: no_such_line, end: from}}\n")
+    issues = protv2g.validate_study(folder / "study.yaml")
+    mine = [i for i in issues if "extra" in i.message]
+    assert mine and all(i.field.startswith("devices[0]") for i in mine), issues
+    out = with_device_names([Issue("f", "devices[0].link", "unknown link", "fix")],
+                            ["r1", "fa", "extra"], adopted=2)
+    assert (out[0].field, out[0].message) == (
+        "feeder.adopt_devices[r1].link", "device 'r1' (adopted from the model): unknown link")

@@ -140,6 +140,31 @@ def _filled_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return text_codes(values.fillna(""))
 
 
+#: Criteria whose failing rows carry a materiality threshold as their ``tolerance`` (s16 A3),
+#: and the study keys that set it: a row failing without V2G that V2G changes by less is
+#: ``pre-existing``, and its message says by how much and under which threshold.
+_MATERIALITY = {
+    ("C12", "pu"): "checks.voltage_change_min_pu: half a feeder regulator's bandwidth",
+    ("C12", "%"): "checks.loading_change_min_percent: a class 1.2 metering CT's ratio error",
+    ("C8", "A"): "checks.loading_change_min_percent of the current: a class 1.2 metering "
+                 "CT's ratio error"}
+
+
+def _under_materiality(v: pd.DataFrame, pre_had: np.ndarray, margin: np.ndarray,
+                       m_base: np.ndarray) -> np.ndarray:
+    """Rows of a :data:`_MATERIALITY` criterion made pre-existing by their threshold: the
+    base fails them too and V2G lowers the margin, by more than the numerical floor."""
+    out = np.zeros(len(v), dtype=bool)
+    if "criterion" not in v or "margin_unit" not in v or not pre_had.any():
+        return out
+    with np.errstate(invalid="ignore"):
+        lower = margin < m_base - fallback_tolerance(np.nan_to_num(m_base))
+    crit = v.criterion.isin({c for c, _ in _MATERIALITY}).to_numpy()
+    for k in np.flatnonzero(pre_had & lower & crit):  # few: C8/C12 rows failing in the base
+        out[k] = (str(v.criterion.iat[k]), str(v.margin_unit.iat[k])) in _MATERIALITY
+    return out
+
+
 def _fmt(x: float, unit: str) -> str:
     if unit == "s":
         return f"{1000.0 * x:.3g} ms"
@@ -295,10 +320,16 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         att = np.where(given, p_text[p_codes], att)
         pre = np.where(given, (p_text == "pre-existing")[p_codes], pre)
     marginal = passed & ~moved & pre
-    if marginal.any():
+    material = _under_materiality(v, had & ~moved & pre & ~fill & ~is_base, margin, m_base)
+    if marginal.any() or material.any():
         unit = v.margin_unit.astype(str).to_numpy() if "margin_unit" in v else np.full(
             len(v), "")
         msg = v.message.astype(str).to_numpy().copy()
+        for k in np.flatnonzero(material):
+            change = _fmt(m_base[k] - margin[k], unit[k])
+            key = _MATERIALITY[(str(v.criterion.iat[k]), unit[k])]
+            msg[k] = (f"{msg[k]}; pre-existing: V2G changes it by {change}, under the "
+                      f"materiality threshold {_fmt(tol[k], unit[k])} ({key})")
         for k in np.flatnonzero(marginal):
             msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
                       f"{_fmt(pm[k], unit[k])}, within the tolerance {_fmt(tol[k], unit[k])} "

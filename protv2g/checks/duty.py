@@ -78,7 +78,12 @@ from protv2g.checks.converter_sum import IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import change_text as _change_text
-from protv2g.checks.duty_rows import duty_twins, rated_and_case_rows, with_twin_scenarios
+from protv2g.checks.duty_rows import (
+    duty_twins,
+    known_x_r_kappa,
+    rated_and_case_rows,
+    with_twin_scenarios,
+)
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.criteria import MarginUnit
@@ -115,7 +120,8 @@ _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asym
 
 def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
                rows: np.ndarray | None = None, columns: list[str] | None = None,
-               x_r_known: dict[int, float] | None = None, keys: FaultKeys | None = None
+               x_r_known: dict[int, float] | None = None, keys: FaultKeys | None = None,
+               x_r_kappa_known: dict[int, tuple[float, float]] | None = None
                ) -> pd.DataFrame:
     """Per (scenario, device, case): the fault with the largest symmetrical current through
     the device on the case's basis and its duty figures (see the module docstring).
@@ -140,6 +146,12 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         Scenarios whose rows (and base case's rows) repeat another scenario's bit for bit
         are evaluated once (:func:`~protv2g.checks.duty_rows.duty_twins`, #21): their
         groups are the other's under their own name.
+    x_r_kappa_known : dict, optional
+        pandapower feeder: fault bus → (X/R, κ) already computed on ``study.net`` with the
+        study's method (:meth:`KnownDuty.x_r_kappa`). When every bus of the frame is in it,
+        the sequence network is not built again (#21: the Device duty sheet rebuilt it for
+        the buses C7 had solved, ≈ 0.1 s CPU at 10,000 buses); both figures depend on the
+        net, the method and the bus alone, so they are the same numbers.
     keys : FaultKeys, optional
         The integer codes of ``faults``' rows (``CheckContext.keys``): each row's base row
         is read off them (:meth:`~protv2g.checks._keys.FaultKeys.base_rows`), the key
@@ -162,14 +174,18 @@ def duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     # (#21: four of the six scenarios at 10,000 buses)
     twins = duty_twins(faults, rows, columns, base_of)
     if twins is None:
-        return _duty_frame(study, faults, base_of, rows, columns, x_r_known, keys)
-    w = _duty_frame(study, faults, base_of, twins.rows, columns, x_r_known, keys)
+        return _duty_frame(study, faults, base_of, rows, columns, x_r_known, keys,
+                           x_r_kappa_known)
+    w = _duty_frame(study, faults, base_of, twins.rows, columns, x_r_known, keys,
+                    x_r_kappa_known)
     return with_twin_scenarios(w, faults["scenario"].to_numpy(), twins.copies)
 
 
 def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
                 rows: np.ndarray | None, columns: list[str] | None,
-                x_r_known: dict[int, float] | None, keys: FaultKeys | None) -> pd.DataFrame:
+                x_r_known: dict[int, float] | None, keys: FaultKeys | None,
+                x_r_kappa_known: dict[int, tuple[float, float]] | None = None
+                ) -> pd.DataFrame:
     """:func:`duty_frame` of every scenario of ``rows`` (at least one row)."""
     dev = faults["device"].to_numpy()
     dev = dev if rows is None else dev[rows]
@@ -193,17 +209,21 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
         worst = worst.sort_values(["scenario", "device", "case"], kind="stable")
     f_hz = float(getattr(study.feeder, "f_hz", 60.0) or 60.0)
     # X/R of the maximum-case network (the duty case) at every fault position
-    if study.model is not None:  # an OpenDSS feeder: OpenDSS's system matrix (IEC: no shunts)
-        x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {},
-                       study.document.faults.method)
-        meshed = False
+    known = known_x_r_kappa(worst.fault_bus.to_numpy(), x_r_kappa_known)
+    if known is not None:  # every bus solved before on this net (pandapower feeder)
+        x_r, kappa = known
     else:
-        x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
-                                        study.document.faults.method)
+        if study.model is not None:  # OpenDSS feeder: its system matrix (IEC: no shunts)
+            x_r = _dss_x_r(study.model, worst.fault_bus.to_numpy(), x_r_known or {},
+                           study.document.faults.method)
+            meshed = False
+        else:
+            x_r, meshed = driving_point_x_r(study.net, worst.fault_bus.to_numpy(), Case.MAX,
+                                            study.document.faults.method)
+        kappa = kappa_iec60909(1.0 / x_r)
+        if meshed:
+            kappa = np.minimum(METHOD_B_MESHED_FACTOR * kappa, KAPPA_MAX)
     worst["x_r"] = x_r
-    kappa = kappa_iec60909(1.0 / x_r)
-    if meshed:
-        kappa = np.minimum(METHOD_B_MESHED_FACTOR * kappa, KAPPA_MAX)
     worst["kappa"] = kappa
     worst["ip_ka"] = peak_current_ka(worst.i_network_ka.to_numpy(),
                                      worst.i_converter_ka.to_numpy(), kappa)
@@ -324,7 +344,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     # the Device duty sheet takes these (scenario, device, case) rows over (#21: it rebuilt
     # them, 0.3 s on the IEEE 8500): :func:`device_duty_table`'s ``known``
     ctx.cache["duty_frame"] = KnownDuty(w, at, len(ctx.faults), dict(ctx.base_of),
-                                        ctx.study.model, keys)
+                                        ctx.study.model, keys, ctx.study.net,
+                                        ctx.study.document.faults.method)
     lim = w.rating_ka.to_numpy() * ctx.thresholds.duty_margin
     over = w.i_duty_ka.to_numpy() > lim + 1e-9
     bad, lim_bad = w[over], lim[over]
@@ -373,7 +394,8 @@ class KnownDuty(NamedTuple):
     """C7's :func:`duty_frame` (``ctx.cache["duty_frame"]``): ``frame`` of the rows at
     ``rows`` of a table of ``n_rows`` rows, on the base cases ``base_of``; ``model`` the
     OpenDSS model it was computed on (None on a pandapower feeder); ``keys`` the fault codes
-    of that table's rows (:func:`keys_for`)."""
+    of that table's rows (:func:`keys_for`); ``net`` and ``method`` the pandapower net and
+    fault method of its X/R (:meth:`x_r_kappa`)."""
 
     frame: pd.DataFrame
     rows: np.ndarray
@@ -381,6 +403,8 @@ class KnownDuty(NamedTuple):
     base_of: dict[str, str]
     model: Any = None
     keys: FaultKeys | None = None
+    net: Any = None
+    method: Any = None
 
     def keys_for(self, faults: pd.DataFrame) -> FaultKeys | None:
         """``keys`` when they are the codes of ``faults``' rows: a table with their very
@@ -397,3 +421,15 @@ class KnownDuty(NamedTuple):
             return {}
         return dict(zip(self.frame.fault_bus.astype(np.int64).tolist(),
                         self.frame.x_r.astype(float).tolist(), strict=True))
+
+    def x_r_kappa(self, study: Any) -> dict[int, tuple[float, float]]:
+        """pandapower feeder: fault bus → (X/R, κ) of ``frame`` when computed on ``study``'s
+        net (the same object) with its fault method, else empty (:func:`duty_frame`'s
+        ``x_r_kappa_known``)."""
+        if (study.model is not None or self.net is None or self.net is not study.net
+                or self.method != study.document.faults.method or not len(self.frame)):
+            return {}
+        return dict(zip(self.frame.fault_bus.astype(np.int64).tolist(),
+                        zip(self.frame.x_r.astype(float).tolist(),
+                            self.frame.kappa.astype(float).tolist(), strict=True),
+                        strict=True))

@@ -16,7 +16,8 @@ from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
-           "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text"]
+           "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text",
+           "known_x_r_kappa"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -146,3 +147,16 @@ def change_text(i_ka: float, i_base_ka: float) -> str:
     if not np.isfinite(i_base_ka) or i_base_ka <= 0:
         return ""
     return f"; {i_ka / i_base_ka - 1.0:+.0%} against no V2G ({i_base_ka:.2f} kA)"
+
+
+def known_x_r_kappa(buses: np.ndarray, known: dict[int, tuple[float, float]] | None
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(x_r, kappa)`` at ``buses`` from ``known`` (fault bus → (X/R, κ),
+    :meth:`~protv2g.checks.duty.KnownDuty.x_r_kappa`), or None unless every bus is in it."""
+    if not known or not len(buses):
+        return None
+    got = [known.get(b) for b in np.asarray(buses, dtype=np.int64).tolist()]
+    if any(g is None for g in got):
+        return None
+    return (np.array([g[0] for g in got], dtype=float),
+            np.array([g[1] for g in got], dtype=float))

@@ -58,6 +58,7 @@ def _duty_frame_reusing(study: Any, device_faults: pd.DataFrame, base_of: dict[s
         cols = [c for c in _DUTY_COLUMNS if c in device_faults.columns]
         parts.append(duty_frame(study, device_faults, base_of, rows=rest, columns=cols,
                                 x_r_known=known.x_r(study.model),
+                                x_r_kappa_known=known.x_r_kappa(study),
                                 keys=known.keys_for(device_faults)))
     w = pd.concat([p[_DUTY_FRAME_COLUMNS] for p in parts if len(p)], ignore_index=True)
     return w.sort_values(["scenario", "device", "case"], kind="stable").reset_index(drop=True)

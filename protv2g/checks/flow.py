@@ -4,8 +4,18 @@ Consumes the power-flow tables (by name: ``bus`` with ``scenario, bus, vm_pu`` a
 ``step``, ``unbalance_percent``; ``branch`` with ``scenario, element, element_index,
 loading_percent`` and optionally ``p_from_mw``):
 
-* voltage above ``v_max_pu`` (default 1.05 pu, ANSI C84.1 Range A) — ``fail``;
+* voltage above ``v_max_pu`` (default 1.05 pu, ANSI C84.1 Range A) — ``fail``, at the buses
+  C84.1's ranges apply to (:func:`judged_buses`): not at a source bus (its voltage is the
+  study's input, not a result: ckt24's 230 kV ``Vsource pu=1.05`` was a "fix before the
+  pilot" condition) nor above :data:`RANGE_A_MAX_KV` (C84.1 gives Range A for nominal system
+  voltages up to 34.5 kV; above, only a maximum system voltage for equipment, e.g. 242 kV for
+  230 kV). One ``info`` row names those buses above the limit and why they are not judged;
 * branch loading above ``loading_max_percent`` (default 100 %) — ``fail``;
+
+  a voltage or loading row that fails without V2G too is ``worse`` only when V2G changes it
+  by more than ``voltage_change_min_pu`` / ``loading_change_min_percent`` (the rows'
+  ``tolerance``: half a regulator's bandwidth, a metering CT's ratio error; s16 A3: ckt5's
+  service transformer 107.5 → 107.75 % failed the gate as "made worse by V2G");
 * voltage unbalance above ``unbalance_max_percent`` (default 3 %; the flow reports the voltage
   unbalance factor |V2|/|V1| of IEC 61000-4-30, close to ANSI C84.1 Annex D's definition at a
   few percent) — ``fail``;
@@ -33,7 +43,12 @@ from protv2g.checks._rows import factorize_all
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_flow", "regulators"]
+__all__ = ["RANGE_A_MAX_KV", "check_flow", "judged_buses", "regulators"]
+
+#: Highest nominal system voltage (kV line to line) for which ANSI C84.1-2020 Table 1 gives
+#: Range A/B service voltages; the 46–230 kV systems have a nominal and a maximum voltage
+#: only (C84.1 §1 scope: its ranges are for service and utilisation voltages).
+RANGE_A_MAX_KV = 34.5
 
 
 def regulators(ctx: CheckContext) -> list[int]:
@@ -46,6 +61,60 @@ def regulators(ctx: CheckContext) -> list[int]:
         return []
     same = np.isclose(t.vn_hv_kv.to_numpy(float), t.vn_lv_kv.to_numpy(float), rtol=0.02)
     return [int(i) for i in t.index[same]]
+
+
+def _bus_kv_and_sources(ctx: CheckContext, buses: np.ndarray
+                        ) -> tuple[np.ndarray, set[int]]:
+    """Nominal line-to-line kV of ``buses`` (NaN where unknown) and the source buses."""
+    model = ctx.study.model
+    if model is not None:
+        kv = model.buses.kv_ll.to_numpy(float)
+        ok = (buses >= 0) & (buses < len(kv))
+        out = np.where(ok, kv[np.clip(buses, 0, max(len(kv) - 1, 0))], np.nan)
+        return np.where(out > 0, out, np.nan), {int(b) for b in model.node_bus[model.sources]}
+    net = ctx.study.net
+    if net is None:
+        return np.full(len(buses), np.nan), set()
+    kv = net.bus.vn_kv.reindex(buses).to_numpy(float)
+    eg = net.ext_grid
+    src = eg.bus[eg.in_service.astype(bool)] if "in_service" in eg else eg.bus
+    return kv, {int(b) for b in src}
+
+
+def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
+                 ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows of the flow's ``bus`` table (``bus``, ``vm_pu``) C12's voltage limit
+    judges, and one ``info`` row naming the buses it does not judge that are above
+    ``v_max_pu`` (the ones where the answer would differ; empty when none).
+
+    Not judged: a source bus (its voltage is the study's input, the same with and without
+    V2G) and a bus whose nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
+    gives Range A for systems up to 34.5 kV nominal and only a maximum system voltage above:
+    a transmission bus is judged by its own planning criteria, not by a service-voltage
+    range). A bus of unknown nominal voltage is judged.
+    """
+    buses = bus.bus.to_numpy()
+    distinct = pd.unique(buses)
+    kv, sources = _bus_kv_and_sources(ctx, distinct.astype(np.int64))
+    is_src = np.array([int(b) in sources for b in distinct], dtype=bool)
+    high = np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6
+    skip = is_src | high
+    judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
+    over = bus[~judged & (bus.vm_pu.to_numpy(float) > v_max_pu + 1e-9)]
+    if over.empty:
+        return judged, concat([])
+    v_max = over.groupby("bus").vm_pu.max()
+    why = []
+    for b, v in v_max.items():
+        k = int(np.flatnonzero(distinct == b)[0])
+        reason = ("a source bus: its voltage is the study's input, not a result" if is_src[k]
+                  else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A only up to "
+                       f"{RANGE_A_MAX_KV:g} kV")
+        why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
+    return judged, violation_rows(
+        "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+        message="voltage not judged against the ANSI C84.1 Range A limit "
+                f"{v_max_pu:g} pu: " + "; ".join(why))
 
 
 def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
@@ -74,13 +143,16 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
         if phases:  # the highest phase voltage where a three-phase flow ran
             bus = bus.assign(vm_pu=bus[["vm_pu", *phases]].max(axis=1))
-        w = _worst(bus, ["scenario", "bus"], "vm_pu")
+        judged, not_judged = judged_buses(ctx, bus, th.v_max_pu)
+        rows.append(not_judged)
+        w = _worst(bus[judged], ["scenario", "bus"], "vm_pu")
         bad = w[w.vm_pu > th.v_max_pu + 1e-9]
         names = _bus_names(ctx, bad.bus)
         rows.append(violation_rows(
             "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
             margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
+            tolerance=th.voltage_change_min_pu,
             message=[f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} exceeds "
                      f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
                      for v, n, s in zip(bad.vm_pu, names, bad.scenario, strict=True)]))
@@ -108,7 +180,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
         margin_unit=MarginUnit.PERCENT,
         margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
-        limit=th.loading_max_percent,
+        limit=th.loading_max_percent, tolerance=th.loading_change_min_percent,
         message=[f"{n} loaded {x:.0f} % {ctx.export_text(s)} (limit "
                  f"{th.loading_max_percent:g} %)" for n, x, s in
                  zip(label, bad.loading_percent, bad.scenario, strict=True)]))

@@ -96,6 +96,8 @@ def evaluate(study_file: str, *, hosting: bool = True) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the verdict (and each reason on its own line); return 0 / 1 / 2."""
+    from protv2g.gate import hosting_lines
+
     out = evaluate(args.study, hosting=not args.no_hosting)
     if args.json:
         print(json.dumps(out, indent=1, default=str))
@@ -111,8 +113,6 @@ def run(args: argparse.Namespace) -> int:
               "full)", file=stream)
     for item, state in out["screening"].items():
         print(f"  screening {item}: {state}", file=stream)
-    limited = out.get("hosting_limited") or {}
-    for site, kw in (out.get("hosting_capacity_kw") or {}).items():
-        how = "" if limited.get(site) else " (site maximum: no criterion limits it)"
-        print(f"  hosting capacity {site}: {kw:,.0f} kW{how}", file=stream)
+    for line in hosting_lines(out):  # with the criterion and device that limit it (s16 S2)
+        print(f"  {line}", file=stream)
     return int(out["exit_code"])

@@ -295,7 +295,7 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     n_s = sv.n_stages
     i0 = None
     if pos is None:
-        i0 = np.empty((d, m, 3), dtype=dtype)
+        i0 = solver.work_array("dense_first_cycle_i", (d, m, 3), dtype)  # reused per slice
         solver.fill(i0, None, sv.i_f[0], sv.terms[0], pre, scale_i, fault_type, zf_pu)
         i0[:, bad] = np.nan
         pos = kept_positions(i0, min_current_a)

@@ -150,11 +150,11 @@ class CaseSolver:
         if data.any_floating:  # no zero-sequence path to ground: Z0 = ∞ (see faults.py)
             zff = np.where(data.floating[f], np.inf, zff)
         # column j of z_tt is row t_set[j] of Z (one transposed solve per terminal bus)
-        z_tt = data.unit_cols(t_set, trans=True, out=self._buffer("z_tt", (len(t_set),
-                                                                           data.n_bus)))
+        z_tt = data.unit_cols(t_set, trans=True,
+                              out=self.work_array("z_tt", (len(t_set), data.n_bus)))
         n_d = y_dev.shape[0]
-        w_i = self._buffer(f"w_i{s}", (n_d, len(f)))
-        w_v = self._buffer(f"w_v{s}", (n_d, len(f)) if self._voltages else (n_d, 0))
+        w_i = self.work_array(f"w_i{s}", (n_d, len(f)))
+        w_v = self.work_array(f"w_v{s}", (n_d, len(f)) if self._voltages else (n_d, 0))
         y_dev.sort_indices()
         device_transfer(y_dev.indptr, y_dev.indices, y_dev.data.astype(complex),
                         np.ascontiguousarray(z_tt.T), f, v_row, w_i, w_v)
@@ -171,11 +171,15 @@ class CaseSolver:
             out.g_v = rows_of(z_tc, v_row)
         return out
 
-    def _buffer(self, key: str, shape: tuple) -> np.ndarray:
-        """A complex work array of ``shape`` from the pool (reused when the shape matches)."""
+    def work_array(self, key: str, shape: tuple, dtype: type = complex) -> np.ndarray:
+        """A work array of ``shape`` from the pool, reused when shape and dtype match (e.g.
+        the transfer rows, and the dense first-cycle device grid that every slice fills,
+        #21: a fresh ``devices × buses × 3`` array per slice cost ≈ 80 ms of first-touch
+        page faults at 10,000 buses, ten times its fill). The array is the pool's: the next
+        use of ``key`` (by this solver or the next one of the study) writes into it."""
         buf = self._pool.get(key)
-        if buf is None or buf.shape != shape:
-            buf = np.empty(shape, dtype=complex)
+        if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
+            buf = np.empty(shape, dtype=dtype)
             self._pool[key] = buf
         return buf
 

@@ -230,25 +230,42 @@ def _hint(err: Any) -> str:
 _DEVICE_AT = re.compile(r"^devices\[(\d+)\]")
 
 
-def with_device_names(issues: list[Issue], names: list[Any]) -> list[Issue]:
+def with_device_names(issues: list[Issue], names: list[Any], adopted: int = 0
+                      ) -> list[Issue]:
     """``issues`` with the device's name in the message of each issue in ``devices[i]``
     (``devices[2].fast_curve``: "device 'RC-F1': Field required"): an index alone makes the
     reader count list entries. The field path is kept as it is (a path, which tools and tests
     read). ``names``: the name of each entry of ``devices`` (None or a non-text value where
-    the entry has none); a message naming the device already is kept."""
+    the entry has none); a message naming the device already is kept.
+
+    ``adopted``: how many entries at the head of ``names`` were adopted from the feeder model
+    (``feeder.adopt_devices``), ahead of the file's own: the paths index that merged list, so
+    an issue of a file device is given its own index in the file (``devices[i − adopted]``)
+    and one of an adopted device the path ``feeder.adopt_devices[NAME]`` and "(adopted from
+    the model)" (s16: ``devices[3]`` did not match the study file when model devices were
+    adopted)."""
     out = []
     for issue in issues:
         m = _DEVICE_AT.match(issue.field)
         if m is None or int(m.group(1)) >= len(names):
             out.append(issue)
             continue
-        name = names[int(m.group(1))]
+        i = int(m.group(1))
+        name = names[i]
+        field, origin = issue.field, ""
+        if adopted:
+            rest = issue.field[m.end():]
+            if i < adopted:
+                field, origin = f"feeder.adopt_devices[{name}]{rest}", " (adopted from the model)"
+            else:
+                field = f"devices[{i - adopted}]{rest}"
         if isinstance(name, str) and name:
-            if f"'{name}'" in issue.message or f" {name} " in f" {issue.message} ":
-                out.append(issue)
+            if not origin and (f"'{name}'" in issue.message
+                               or f" {name} " in f" {issue.message} "):
+                out.append(Issue(issue.file, field, issue.message, issue.fix))
                 continue
-            label = f"device {name!r}"
+            label = f"device {name!r}{origin}"
         else:
             label = "device without a name"
-        out.append(Issue(issue.file, issue.field, f"{label}: {issue.message}", issue.fix))
+        out.append(Issue(issue.file, field, f"{label}: {issue.message}", issue.fix))
     return out

@@ -254,6 +254,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
     extra_curves: list[Curve] = []
     issues: list[Issue] = []
     warnings = loaded.warnings
+    n_adopted = 0  # model devices merged ahead of the file's (their paths are remapped)
     if loaded.devices:
         base, lib_issues = study_library(document, path.parent, file)
         if base is None:
@@ -261,6 +262,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
         devices, extra_curves, issues, dev_warnings = adopt_model_devices(
             loaded.devices, loaded.curves, base, {d.name for d in document.devices}, file)
         document = document.model_copy(update={"devices": (*devices, *document.devices)})
+        n_adopted = len(devices)
         warnings = pd.concat([w for w in (warnings, dev_warnings) if w is not None],
                              ignore_index=True)
     if loaded.model is not None:
@@ -278,7 +280,8 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
                                  ignore_index=True)
     issues += sem
     if issues or library is None:  # semantic checks index the devices merged above
-        return with_device_names(issues, [d.name for d in document.devices]), None
+        return with_device_names(issues, [d.name for d in document.devices],
+                                 n_adopted), None
     return [], Study(path, document, loaded.net, device_sites, site_buses, raw, library,
                      warnings, loaded.devices, loaded.curves, model=loaded.model)
 

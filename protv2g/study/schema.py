@@ -179,6 +179,16 @@ class Checks(_Model):
     v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
     loading_max_percent: PositiveFloat = 100.0
     unbalance_max_percent: PositiveFloat = 3.0
+    #: materiality of a V2G change of a failing C12 voltage row (s16 A3): half the 2 V
+    #: default bandwidth of a feeder regulator control on the 120 V base (Eaton Cooper Power
+    #: CL-6/CL-7, settable 1–6 V: bracket 0.0042–0.025 pu); a smaller rise is inside the
+    #: band a regulator leaves alone, so it is not "made worse by V2G"
+    voltage_change_min_pu: Annotated[float, Field(ge=0.0, le=0.05)] = 1.0 / 120.0
+    #: materiality of a V2G change of a failing C12 loading row (points of rating) and of a
+    #: C8 load current (% of it): the ratio error of an IEEE C57.13 metering class 1.2 CT at
+    #: rated current (bracket 0.3, class 0.3, to 2.4, class 1.2 at 10 % current); a smaller
+    #: change cannot be told from the measurement the loading rests on
+    loading_change_min_percent: Annotated[float, Field(ge=0.0, le=10.0)] = 1.2
     # Rule overrides (#17): None = the published table in relay_library/rules.yaml, looked
     # up per device by protv2g.devices.rules (value and source echoed in the Settings sheet).
     fuse_saving_k: Annotated[float, Field(ge=1.0, le=3.0, allow_inf_nan=False)] | None = None

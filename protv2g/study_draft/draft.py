@@ -30,7 +30,6 @@ Nothing is written to disk here (the CLI writes :attr:`StudyDraft.text`).
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,7 +51,8 @@ from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
-from protv2g.study_draft.ratings import draft_rating
+from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.writer import (
     candidate_comments,
     curves_file_text,
@@ -93,22 +93,6 @@ class StudyDraft:
     proposals: tuple = ()
     notes: tuple[str, ...] = field(default=())
 
-
-def r10_rating_ka(i_ka: float) -> float:
-    """Next IEC 60059 R10 preferred value at or above ``i_ka`` (kA).
-
-    >>> r10_rating_ka(6.9), r10_rating_ka(10.0), r10_rating_ka(0.4)
-    (8.0, 10.0, 0.4)
-    """
-    if not i_ka > 0 or not math.isfinite(i_ka):
-        return 1.0
-    series = (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0, 10.0)
-    k = math.floor(math.log10(i_ka))
-    for s in series:
-        value = round(s * 10.0**k, 6)
-        if value >= i_ka * (1 - 1e-9):
-            return value
-    return round(10.0 ** (k + 1), 6)
 
 
 def parse_site(text: str) -> dict:
@@ -224,7 +208,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         found, _i = locate(model, Location.model_validate(e["location"]), str(master), "")
         if found is not None:
             places[e["name"]] = found
-    heads = [h for h in feeder_heads(model) if not h.protected_by]
+    all_heads = feeder_heads(model)
+    heads = [h for h in all_heads if not h.protected_by and not h.skipped]
+    skipped = [h.skipped for h in all_heads if h.skipped and not h.protected_by]
     head_names = [f"head-{h.element.split('.', 1)[1]}" for h in heads]
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
@@ -243,9 +229,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
-                        bool(extra), level_kv)
+                        bool(extra), level_kv, skipped, device_x_r(model, phase_devices))
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals))
+
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
@@ -300,25 +287,10 @@ def _proposals(model, heads, head_names, entries, places, table, library):  # no
     return out
 
 
-def _rating(kind: str, kv_ll: float, i_ka: float) -> tuple[dict, str]:
-    """The drafted ``interrupting_rating_ka`` (and its basis where not ``sym``) of a device,
-    and its TODO comment: the class-typical value of :mod:`.ratings`, else the next IEC 60059
-    R10 value at or above the computed fault."""
-    d = draft_rating(kind, kv_ll, i_ka)
-    fix = "give the device's nameplate interrupting rating (and its basis: sym / asym)"
-    if d is None:
-        rating = r10_rating_ka(i_ka)
-        return ({"interrupting_rating_ka": rating},
-                todo(f"assumed rating {rating:g} kA: the next R10 value at or above the "
-                     f"{i_ka:.2f} kA max fault protv2g computes here (IEC 60909 max, no V2G; "
-                     f"no class table at {kv_ll:g} kV)", fix))
-    out: dict = {"interrupting_rating_ka": d.rating_ka}
-    if d.basis != "sym":
-        out["interrupting_rating_basis"] = d.basis
-    return out, todo(d.note, fix)
 
-
-def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv):  # noqa: ANN001, ANN202, E501
+def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv,  # noqa: ANN001, ANN202, E501
+          skipped=(), x_r=None):
+    x_r = x_r or {}
     todos: list[str] = []
     lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
              + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
@@ -339,7 +311,8 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
     lines.append("devices:" if entries or proposals else "devices: []")
     for e in entries:
         i_ka = float(peak.get(e["name"], np.nan))
-        rating, note = _rating(e["kind"], level_kv, i_ka)
+        rating, note = _rating(e["kind"], level_kv, i_ka, x_r.get(e["name"], np.nan),
+                               model.f_hz)
         todos.append(f"{e['name']}: interrupting_rating_ka")
         lines += device_block({**e, **rating},
                               [f"# from the model ({e['kind']} on {e['location']})"],
@@ -365,11 +338,12 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
                  "round the pickups to the relay's secondary steps"),
             *[todo(c, "review the setting") for c in p.conflicts]]
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
-        rating, note = _rating("relay", level_kv, i_ka)
+        rating, note = _rating("relay", level_kv, i_ka, x_r.get(name, np.nan), model.f_hz)
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, **rating}, comments,
                               {"reclose_intervals_s": _RECLOSE_TODO,
                                "interrupting_rating_ka": note})
+    lines += [f"  # no head relay drafted: {why}" for why in skipped]
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
                                  issue.fix or "add it by hand"))

@@ -5,7 +5,11 @@ voltage base shared by most primary buses; from the source, the first bus at tha
 substation bus; going down the source's shortest-path tree from it while there is a single
 branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
 feeder heads — several when feeders leave the same bus. A head is *protected* when a relay or
-recloser of the model sits on it or between it and the source.
+recloser of the model sits on it or between it and the source. A head with nothing below its
+far bus but loads and shunts (no line, transformer or bus further down) is *skipped*: it is a
+lumped load equivalent, not a feeder (s16 S4: ckt24's ``Line.Other_Feeders``, a 1e-8 Ω line to
+a 23.5 MVA load standing for the substation's other feeders, got a drafted relay, TODOs and
+C7 rows); the draft says which in a comment.
 
 Settings of a proposed relay (a stated rule, each figure printed beside the value):
 
@@ -73,6 +77,8 @@ class FeederHead:
     bus: int
     far_bus: int
     protected_by: str = ""
+    #: why no relay is proposed for it (a lumped load equivalent), "" for a feeder
+    skipped: str = ""
 
 
 def _tree(model: DssModel) -> tuple[nx.Graph, nx.DiGraph, int]:
@@ -121,7 +127,10 @@ def feeder_heads(model: DssModel) -> list[FeederHead]:
         ends = model.bus_index(list(elements.buses.iat[row]))
         term = 1 if int(ends[0]) == bus else 2
         by = up_guard or guarded.get(frozenset(int(x) for x in ends), "")
-        out.append(FeederHead(name, term, bus, child, by))
+        lumped = "" if any(True for _ in tree.successors(child)) else (
+            f"{name} leads to {tab.index[child]}, which holds only loads/shunts (no line "
+            "or transformer below it): a lumped load equivalent, not a feeder")
+        out.append(FeederHead(name, term, bus, child, by, lumped))
     return out
 
 

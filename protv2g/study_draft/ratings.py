@@ -30,17 +30,30 @@ Sources (15 kV class), and how far they were checked
   interrupting ratings are asymmetrical rms (ANSI expulsion fuses are rated on the
   asymmetrical current at the test X/R, Eng-Tips thread 515234; rating basis ``asym`` here).
   Found: cutout interrupting tests at "8 kA, 10 kA, 12.5 kA or higher, depending on the
-  voltage class" (DGG, test per IEC 60282-2 / ANSI C37.41); Eaton's Type L 15.5 kV/100 A
+  voltage class" (a cutout maker's product page, "DGG" in the search corpus; tests per
+  IEC 60282-2 / ANSI C37.41); Eaton's Type L 15.5 kV/100 A
   cutout comes in "standard" and "high" interrupting ratings (certified test report CP9618,
-  values not shown). Drafted 10 kA asymmetrical, bracketed 8–16 kA (16 kA recalled as the
-  heavy-duty 15 kV/100 A rating of interchangeable cutouts).
+  values not shown). Drafted: the smallest of 8, 10, 12.5, 16 kA asymmetrical at or above the
+  X/R-corrected max fault (10 kA where no fault is computed), bracketed 8–16 kA (16 kA recalled
+  as the heavy-duty 15 kV/100 A rating of interchangeable cutouts).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "CLASS_KV_MAX", "draft_rating"]
+import numpy as np
+
+from protv2g.checks.asymmetry import asym_rms_factor, dss_driving_point_x_r
+from protv2g.checks.duty import RATING_X_R_DEFAULT
+from protv2g.study_draft.writer import todo
+from protv2g.units import Method
+
+__all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "CLASS_KV_MAX", "draft_rating",
+           "device_rating", "device_x_r", "duty_factor", "r10_rating_ka"]
 
 #: Rated maximum voltage of the tabled class, kV line to line (15 kV class: 15.5 kV).
 CLASS_KV_MAX = 15.5
@@ -69,8 +82,8 @@ RATING_CLASSES: dict[str, RatingClass] = {
         "15.5 kV catalogue ratings 12 and 16 kA (Cooper/Eaton VSO)"),
     "fuse": RatingClass(
         "15 kV class 100 A fuse cutout", (8.0, 10.0, 12.5, 16.0), "asym", 10.0, (8.0, 16.0),
-        "IEEE C37.42 distribution cutouts, asymmetrical rms; 8/10/12.5 kA tests (DGG, IEC "
-        "60282-2/ANSI C37.41), 16 kA heavy duty (recalled)"),
+        "IEEE C37.42 distribution cutouts, asymmetrical rms; 8/10/12.5 kA tests (a cutout "
+        "maker's data, IEC 60282-2/ANSI C37.41), 16 kA heavy duty (recalled)"),
 }
 
 
@@ -119,3 +132,83 @@ def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None
     note = (f"drafted rating {value:g} kA {cls.basis}: {why}; class range {lo:g}–{hi:g} kA; "
             f"source {cls.source}")
     return DraftRating(value, cls.basis, note)
+
+
+def r10_rating_ka(i_ka: float) -> float:
+    """Next IEC 60059 R10 preferred value at or above ``i_ka`` (kA).
+
+    >>> r10_rating_ka(6.9), r10_rating_ka(10.0), r10_rating_ka(0.4)
+    (8.0, 10.0, 0.4)
+    """
+    if not i_ka > 0 or not math.isfinite(i_ka):
+        return 1.0
+    series = (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0, 10.0)
+    k = math.floor(math.log10(i_ka))
+    for s in series:
+        value = round(s * 10.0**k, 6)
+        if value >= i_ka * (1 - 1e-9):
+            return value
+    return round(10.0 ** (k + 1), 6)
+
+
+def duty_factor(x_r: float, basis: str, f_hz: float) -> float:
+    """C7's duty over the symmetrical current at a fault of ``x_r`` (IEEE C37.010-1999 §5.3,
+    half a cycle, :mod:`protv2g.checks.duty`): a ``sym`` rating holds up to X/R 17
+    (:data:`~protv2g.checks.duty.RATING_X_R_DEFAULT`), above it the current is raised by the
+    ratio of the asymmetry factors; an ``asym`` rating meets the total rms current.
+
+    >>> round(duty_factor(37.3, "sym", 60.0), 3), duty_factor(9.8, "sym", 60.0)
+    (1.063, 1.0)
+    """
+    if not x_r > 0 or not math.isfinite(x_r):
+        return 1.0
+    t_s = 0.5 / f_hz
+    s = float(asym_rms_factor(x_r, t_s, f_hz))
+    if basis == "asym":
+        return s
+    return max(1.0, s / float(asym_rms_factor(RATING_X_R_DEFAULT, t_s, f_hz)))
+
+
+def device_rating(kind: str, kv_ll: float, i_ka: float, x_r: float = float("nan"),
+            f_hz: float = 60.0) -> tuple[dict, str]:
+    """The drafted ``interrupting_rating_ka`` (and its basis where not ``sym``) of a device,
+    and its TODO comment: the class-typical value of :mod:`.ratings`, else the next IEC 60059
+    R10 value at or above the computed fault's duty — the symmetrical current raised for the
+    fault's X/R as C7 raises it (:func:`duty_factor`; s16 A4: ckt24's head breaker drafted
+    8 kA on 7.34 kA at X/R 37.3, C7's duty 7.80 kA)."""
+    cls = RATING_CLASSES.get(kind)
+    basis = cls.basis if cls is not None and 0 < kv_ll <= CLASS_KV_MAX else "sym"
+    k = duty_factor(x_r, basis, f_hz)
+    duty_ka = i_ka * k
+    why = (f" × {k:.3f} for X/R {x_r:.1f} (IEEE C37.010 §5.3, half a cycle, "
+           + ("total rms" if basis == "asym" else "rating X/R 17") + f") = {duty_ka:.2f} kA"
+           if k > 1.0 else (f" (X/R {x_r:.1f} ≤ the rating's 17: no asymmetry correction)"
+                            if math.isfinite(x_r) else ""))
+    d = draft_rating(kind, kv_ll, duty_ka)
+    fix = "give the device's nameplate interrupting rating (and its basis: sym / asym)"
+    if d is None:
+        rating = r10_rating_ka(duty_ka)
+        return ({"interrupting_rating_ka": rating},
+                todo(f"assumed rating {rating:g} kA: the next R10 value at or above the "
+                     f"duty of the {i_ka:.2f} kA max fault protv2g computes here (IEC 60909 "
+                     f"max, no V2G){why}; no class table at {kv_ll:g} kV", fix))
+    out: dict = {"interrupting_rating_ka": d.rating_ka}
+    if d.basis != "sym":
+        out["interrupting_rating_basis"] = d.basis
+    note = d.note if k == 1.0 else f"{d.note}; fault duty {i_ka:.2f} kA{why}"
+    return out, todo(note, fix)
+
+
+def device_x_r(model: Any, devices: Sequence[Any]) -> dict[str, float]:
+    """X/R (IEC 60909 network, as C7 takes it) at each device's own terminal bus."""
+    el = model.elements
+    at = {}
+    for d in devices:
+        hit = np.flatnonzero(el.name.to_numpy() == d.element)
+        if len(hit):
+            ends = model.bus_index(list(el.buses.iat[int(hit[0])]))
+            at[d.name] = int(ends[min(int(d.terminal), len(ends)) - 1])
+    if not at:
+        return {}
+    xr = dss_driving_point_x_r(model, list(at.values()), Method.IEC60909)
+    return {n: float(v) for n, v in zip(at, xr, strict=True)}
