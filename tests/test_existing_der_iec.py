@@ -130,3 +130,17 @@ def test_min_case_leaves_existing_der_out(bus_table: pd.DataFrame) -> None:
     """Minimum case without the full-converter PV (calc_sc leaves current sources out)."""
     got = bus_table.at[("base/light", "B04", "min"), "ikss_ka"]
     assert got == pytest.approx(MIN_B04_KA, rel=REL_TOL)
+
+
+def test_summary_section8_says_how_existing_der_is_modelled() -> None:
+    """Summary §8 names each existing source and how each case carries it (review s16 §3
+    item 5); nothing for a feeder without one."""
+    from protv2g.report.summary_faults import existing_sources_assumption
+    from protv2g.study.engine_inputs import existing_sources_table
+    from protv2g.study.loader import load_study
+
+    text = existing_sources_assumption(
+        existing_sources_table(load_study(FEEDER / "study.yaml").net))
+    assert text.startswith("PV-B03 (2,000 kVA at B03): current source k = 1.1")
+    assert "Max case:" in text and "Min case: kept" in text
+    assert existing_sources_assumption(pd.DataFrame()) == ""
