@@ -76,8 +76,55 @@ def _print_todos(path: str) -> None:
     items = todo_items(path)
     if items:
         print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
-        for item in items:
-            print(f"  - {item}")
+        for line in todo_lines(items):
+            print(f"  - {line}")
+
+
+#: A TODO group is printed once from this many items alike (same field, same words).
+_TODO_GROUP_MIN = 3
+_INDEX = re.compile(r"\[\d+\]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def todo_lines(items: list) -> list[str]:
+    """The TODO items as printed: items that differ only in a list index and in numbers (review
+    s16: 30 drafted cutout ratings, one 400-character sentence each, differing in the fault
+    kA) are one line — the first item, then how many more and their fields — from
+    :data:`_TODO_GROUP_MIN` alike; the rest one line each, in file order."""
+    groups: dict[tuple[str, str, str], list] = {}
+    for item in items:
+        field = _INDEX.sub("[*]", item.field.split(" (line")[0])
+        key = (field, _NUMBER.sub("#", item.message), _NUMBER.sub("#", item.fix))
+        groups.setdefault(key, []).append(item)
+    out = []
+    for group in groups.values():
+        if len(group) < _TODO_GROUP_MIN:
+            out += [str(item) for item in group]
+            continue
+        out.append(f"{group[0]} — and {len(group) - 1} more like it (other values): "
+                   f"{_fields_text([item.field for item in group[1:]])}")
+    return out
+
+
+def _fields_text(fields: list[str]) -> str:
+    """``devices[1–3, 7].interrupting_rating_ka (lines 22–71)`` for fields alike but for one
+    index; the fields one by one otherwise."""
+    paths = [f.split(" (line")[0] for f in fields]
+    lines = [int(m.group(1)) for f in fields if (m := re.search(r"\(line (\d+)\)", f))]
+    indices = [_INDEX.findall(p) for p in paths]
+    if (len({_INDEX.sub("[*]", p) for p in paths}) > 1 or any(len(i) != 1 for i in indices)
+            or len(lines) != len(fields)):
+        return ", ".join(fields)
+    numbers = sorted(int(i[0][1:-1]) for i in indices)
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    index = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in runs)
+    return (f"{_INDEX.sub('[' + index + ']', paths[0])} "
+            f"(lines {min(lines)}\u2013{max(lines)})")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -126,8 +173,13 @@ def _print_reasons(reasons: list[str]) -> None:
     deciding = [r for r in reasons if not str(r).startswith("info:")]
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")
-    if len(deciding) > _RUN_REASONS:
-        print(f"  … {len(deciding) - _RUN_REASONS} more (`protv2g gate` prints them all)")
+    more = len(deciding) - _RUN_REASONS
+    n_info = len(reasons) - len(deciding)
+    # review s16: "FAIL (5 reasons …)" over 3 lines: say what is not printed
+    left = ([f"{more} more"] if more > 0 else []) + ([f"{n_info} info"] if n_info else [])
+    if left:
+        print(f"  … {' and '.join(left)} (`protv2g gate` prints them all; the Summary sheet "
+              "lists them)")
 
 
 def build_parser(command: str | None = "*") -> argparse.ArgumentParser:

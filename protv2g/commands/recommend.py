@@ -21,8 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-__all__ = ["register", "run"]
+if TYPE_CHECKING:  # pragma: no cover - annotations only (the CLI imports pandas when it runs)
+    import pandas as pd
+
+__all__ = ["before_ids", "register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,8 +85,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    {r.status}: {r.note}")
         remaining = rec.after.findings
         print(f"after the changes: {len(remaining)} finding(s) remain")
-        for f in remaining.itertuples(index=False):
-            print(f"    {f.finding} {f.status} [{f.attribution}] {f.title}")
+        # named by their id in the list above (review s16: the after list renumbered them)
+        for f, was in zip(remaining.itertuples(index=False),
+                          before_ids(rec.before.findings, remaining), strict=True):
+            print(f"    {was or f'new ({f.finding} after)'} {f.status} [{f.attribution}] "
+                  f"{f.title}")
         for label, kw in (("before", rec.hosting_before_kw), ("after", rec.hosting_after_kw)):
             for site, value in (kw or {}).items():
                 print(f"hosting capacity {site} {label}: {value:,.0f} kW")
@@ -94,3 +101,28 @@ def run(args: argparse.Namespace) -> int:
         if out["copied"]:
             print(f"copied beside it: {', '.join(out['copied'])}", file=sys.stderr)
     return 0
+
+
+#: Columns that say which finding a row is, whatever its margin or numbering.
+_FINDING_KEY = ["criterion", "device", "other_device", "mechanism"]
+
+
+def before_ids(before: pd.DataFrame, after: pd.DataFrame) -> list[str | None]:
+    """The id each finding of ``after`` had in ``before`` (same criterion, devices and
+    mechanism; the first not yet taken), or None for a finding new after the changes.
+
+    Both are Findings tables (:func:`protv2g.report.derived.result_findings`), numbered
+    ``F01…`` each on its own.
+
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"finding": ["F01", "F02"], "criterion": ["C2", "C10"],
+    ...                   "device": ["R", "H"], "other_device": ["F", ""], "mechanism": ["m", "n"]})
+    >>> before_ids(b, b.iloc[[1]].assign(finding="F01"))
+    ['F02']
+    """
+    pool: dict[tuple, list[str]] = {}
+    for key, fid in zip(before[_FINDING_KEY].astype(str).itertuples(index=False, name=None),
+                        before["finding"].astype(str), strict=True):
+        pool.setdefault(key, []).append(fid)
+    return [pool[key].pop(0) if pool.get(key) else None
+            for key in after[_FINDING_KEY].astype(str).itertuples(index=False, name=None)]

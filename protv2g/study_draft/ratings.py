@@ -30,10 +30,12 @@ Sources (15 kV class), and how far they were checked
   interrupting ratings are asymmetrical rms (ANSI expulsion fuses are rated on the
   asymmetrical current at the test X/R, Eng-Tips thread 515234; rating basis ``asym`` here).
   Found: cutout interrupting tests at "8 kA, 10 kA, 12.5 kA or higher, depending on the
-  voltage class" (DGG, test per IEC 60282-2 / ANSI C37.41); Eaton's Type L 15.5 kV/100 A
+  voltage class" (a cutout maker's product page, "DGG" in the search corpus; tests per
+  IEC 60282-2 / ANSI C37.41); Eaton's Type L 15.5 kV/100 A
   cutout comes in "standard" and "high" interrupting ratings (certified test report CP9618,
-  values not shown). Drafted 10 kA asymmetrical, bracketed 8–16 kA (16 kA recalled as the
-  heavy-duty 15 kV/100 A rating of interchangeable cutouts).
+  values not shown). Drafted: the smallest of 8, 10, 12.5, 16 kA asymmetrical at or above the
+  X/R-corrected max fault (10 kA where no fault is computed), bracketed 8–16 kA (16 kA recalled
+  as the heavy-duty 15 kV/100 A rating of interchangeable cutouts).
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ RATING_CLASSES: dict[str, RatingClass] = {
         "15.5 kV catalogue ratings 12 and 16 kA (Cooper/Eaton VSO)"),
     "fuse": RatingClass(
         "15 kV class 100 A fuse cutout", (8.0, 10.0, 12.5, 16.0), "asym", 10.0, (8.0, 16.0),
-        "IEEE C37.42 distribution cutouts, asymmetrical rms; 8/10/12.5 kA tests (DGG, IEC "
-        "60282-2/ANSI C37.41), 16 kA heavy duty (recalled)"),
+        "IEEE C37.42 distribution cutouts, asymmetrical rms; 8/10/12.5 kA tests (a cutout "
+        "maker's data, IEC 60282-2/ANSI C37.41), 16 kA heavy duty (recalled)"),
 }
 
 
