@@ -121,15 +121,20 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
 
 
 #: How the engine carries the feeder's own inverter-based sources in each case (review s16
-#: §3 items 2 and 5), said as it is until the fix planned there lands.
+#: §3 items 2 and 5), said as it is until the max-case fix planned there lands.
 EXISTING_DER_CASES = (
-    "on in every scenario (base case included) and in both cases, added to the grid's "
-    "current as a phasor (unity power factor to its terminal voltage). Max case: part of the "
-    "network's current, not added by magnitude as IEC 60909-0:2016 adds full-size-converter "
-    "units (pandapower calc_sc: I''k = I''kI + I''kII), so a bus's max can be below the grid "
-    "alone and the duty 'IEC sum' below calc_sc's. Min case: kept, where calc_sc leaves "
-    "current sources out of minimum currents, so min currents (C5 reach, C2 minimum rows) "
-    "include its contribution")
+    "max case: on in every scenario (base case included), added to the grid's current as a "
+    "phasor (unity power factor to its terminal voltage) — part of the network's current, not "
+    "added by magnitude as IEC 60909-0:2016 adds full-size-converter units (pandapower "
+    "calc_sc: I''k = I''kI + I''kII), so a bus's max can be below the grid alone and the duty "
+    "'IEC sum' below calc_sc's. Min case: left out (0 A), as calc_sc leaves current sources "
+    "out of minimum currents")
+#: The same on an OpenDSS feeder (the phase engine, :mod:`protv2g.engine.phase.der`): its
+#: existing inverters stay on in the minimum case too (not yet changed there).
+EXISTING_DER_CASES_DSS = EXISTING_DER_CASES.replace(
+    "Min case: left out (0 A), as calc_sc leaves current sources out of minimum currents",
+    "Min case: kept (OpenDSS feeder), where calc_sc leaves current sources out of minimum "
+    "currents, so min currents (C5 reach, C2 minimum rows) include its contribution")
 
 
 def existing_sources_assumption(table: pd.DataFrame | None) -> str:
@@ -149,7 +154,8 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
         parts.append(f"{name[i]} ({rating}at {table.at[i, 'bus']}): {model[i]}")
     text = "; ".join(parts)
     if parts:
-        text += " — " + EXISTING_DER_CASES
+        text += " — " + (EXISTING_DER_CASES_DSS if "fault_model" in table.columns
+                         else EXISTING_DER_CASES)
     if machine.any():
         text += ("; " if text else "") + ", ".join(name[machine]) + (
             ": machines behind their subtransient impedance (IEC 60909-0), both cases")
