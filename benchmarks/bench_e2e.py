@@ -477,6 +477,25 @@ same slice in the engine (both brackets' pieces are there before either is built
 the shared stage arrays once would save that and ≈ 110 MB of ``shared_brackets``' concatenation;
 the stage report (``stage_report.staged_device_table``, not this branch) calls ``fault_study``
 three times per run (each builds and factorises the sequence networks, ≈ 0.3 s CPU each at 10k).
+
+**The workbook stage** (#21, session 16, branch ``wb_speed``; ``benchmarks/bench_workbook.py``
+on pickled results, old = main at 83f618b and new alternated in fresh processes, CPU seconds
+of the main process + the picture worker; load 3.5-12, so ± ≈ 15 %): 3,000 buses 13.0 + 10.1
+/ 14.6 + 11.1 → 8.8 + 6.2 / 12.0 + 8.9 s; 10,000 buses 12.4 + 9.4 / 14.3 + 10.8 → 11.5 + 8.3
+/ 11.0 + 7.2 s; 250 buses 6.3 + 4.9 / 7.3 + 5.7 → 4.5 + 3.0 / 5.5 + 4.0 s; depot 1.6 + 1.1 /
+2.5 + 1.8 → 1.9 + 1.3 / 1.6 + 1.2 s. A TCC (3,000 buses, one process): ≈ 120 → 75-80 ms
+CPU — PNG written by ``report.pictures.png_rgba`` (numpy Up filter + zlib, 36-39 → 11-13 ms),
+the legend laid out by rows (``report.tcc_legend``: matplotlib's offset-box legend took
+35-60 ms), legend labels pasted from the text cache wherever they move by whole pixels.
+Peak RSS of those runs unchanged (3k +350-420 MB, 10k +820-930 MB over the loaded result);
+the branch merged with main then peaked at 1,971 MB at 10k (one process, pictures serial;
+cause not found), and ``bulk.summary_rows`` / ``summarise`` stopped copying whole tables:
+1,890 MB, against 1,872 MB for main at 83f618b, i.e. peak memory not reduced (reached in
+the Fault currents summary and the Evidence Parquet spill). Every cell
+(value, number format, bold, link) and Parquet file the same on the six examples and the
+250 / 3,000 / 10,000-bus studies. Left: at 10k the main process's CPU is mostly tables and
+summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
+the Parquet spills), not pictures.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import numpy as np
 from protv2g.report.derived import pair_table
 from protv2g.report.pictures import DPI
 from protv2g.report.tcc_figure import path_figure
+from protv2g.report.tcc_legend import RowLegend
 from protv2g.report.tcc_sheets import plan_tcc, submit_tccs
 
 
@@ -79,7 +80,8 @@ def test_kept_background_and_texts_are_used(depot_result):
     fig = draw(*args, **kwargs)
     _rgb(fig)
     assert fig.canvas._backgrounds
-    assert len(fig.canvas.get_renderer()._texts) >= len(fig.axes[0].get_legend().texts)
+    legend = next(a for a in fig.axes[0].artists if isinstance(a, RowLegend))
+    assert len(fig.canvas.get_renderer()._texts) >= len(legend.texts)
 
 
 def test_a_text_is_pasted_only_over_the_pixels_it_was_drawn_on(monkeypatch) -> None:

@@ -94,8 +94,9 @@ def _point(rows: pd.DataFrame, largest: bool) -> tuple[str, str, str] | None:
 def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | None:
     """The row of ``rows`` at ``point`` with the smallest margin (of equal ones, the first
     scenario by name);
-    ``rows`` carries the fault's text columns ``_bus``, ``_type``, ``_case`` and the margin
-    ``_margin`` (NaN as +∞), made once in :func:`pair_table` (#21: a sub-frame per point)."""
+    ``rows`` carries the fault's text columns ``_bus``, ``_type``, ``_case``, the margin
+    ``_margin`` (NaN as +∞) and the scenario's alphabetical rank ``_rscenario``, made once in
+    :func:`pair_table` (#21: a sub-frame per point)."""
     if point is None:
         return None
     hit = np.flatnonzero((rows["_bus"].to_numpy() == point[0])
@@ -105,7 +106,7 @@ def _at(rows: pd.DataFrame, point: tuple[str, str, str] | None) -> pd.Series | N
         return None
     # the smallest margin; equal ones in one order (findings_rows.worst_order)
     return rows.iloc[hit[worst_order(rows["_margin"].to_numpy()[hit], names=(
-        rows["scenario"].astype(str).to_numpy()[hit],))[0]]]
+        rows["_rscenario"].to_numpy()[hit],))[0]]]
 
 
 def _saving_range(rows: pd.DataFrame, recloser: Any, fuse: Any) -> tuple[str, float]:
@@ -184,6 +185,11 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                      _bus=coord["fault_bus"].astype(str), _type=coord["fault_type"].astype(str),
                      _case=coord["case"].astype(str),
                      _margin=pd.to_numeric(coord["margin_s"], errors="coerce").fillna(np.inf))
+    # each text's alphabetical rank once, the tie-breaks worst_order takes as ordered
+    # integer codes (#21: it ranked the texts of every pair's rows again)
+    c = c.assign(**{f"_r{k}": pd.factorize(c[col].astype(str), sort=True)[0]
+                    for k, col in (("scenario", "scenario"), ("bus", "_bus"), ("type", "_type"),
+                                   ("case", "_case"))})
     rows: list[dict[str, Any]] = []
     asked: list[tuple[dict[str, Any], str]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
@@ -200,8 +206,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                 continue
             # the smallest margin; equal ones in one order (findings_rows.worst_order)
             worst = part.iloc[worst_order(part["_margin"].to_numpy(), names=tuple(
-                part[c].astype(str).to_numpy() for c in ("scenario", "_bus", "_type",
-                                                         "_case")))[0]]
+                part[c].to_numpy() for c in ("_rscenario", "_rbus", "_rtype", "_rcase")))[0]]
             # the worst V2G row shows one scenario: the one with the smallest margin
             shown = part if label == "base" else part[part["scenario"] == worst["scenario"]]
             points = {"max": _at(shown, pmax), "min": _at(shown, pmin), "worst": worst}

@@ -29,17 +29,19 @@ b'\\x89PNG\\r\\n\\x1a\\n'
 from __future__ import annotations
 
 import hashlib
-import io
 import multiprocessing
 import os
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["DPI", "Pictures", "draw_png", "png"]
+__all__ = ["DPI", "Pictures", "draw_png", "png", "png_rgba"]
 
 #: Resolution of the plot PNGs (pixels per inch of figure). A TCC (11 in × 6.2 in) is rendered
 #: 1,650 × 930 px and shown 990 × 558 px (10.3 in × 5.8 in at 100 %); printed at 95 % it is
@@ -50,7 +52,7 @@ __all__ = ["DPI", "Pictures", "draw_png", "png"]
 DPI = 150
 #: zlib level of the PNGs: 1 compresses a plot (large areas of one colour) 3× faster than
 #: Pillow's default 6, for ≈ 20 % more bytes (depot TCC at 150 dpi: 34 ms / 117 kB against
-#: 92 ms / 98 kB, measured 2026-12-01).
+#: 92 ms / 98 kB, measured 2026-12-01; with :func:`png_rgba`'s Up filter ≈ 15 ms / 133 kB).
 _PNG_COMPRESS_LEVEL = 1
 _PNG_CACHE: dict[str, tuple[bytes, tuple[float, float]]] = {}
 #: Pictures kept in the cache at most (it is cleared when full).
@@ -58,32 +60,53 @@ _CACHE_SIZE = 256
 
 
 def png(fig: Figure, clear: bool = True) -> bytes:
-    """PNG of ``fig`` at :data:`DPI`, drawn once on its Agg canvas.
+    """PNG of ``fig`` at :data:`DPI`, drawn once on its Agg canvas (:func:`png_rgba`).
 
-    The figure is opaque (white face), so its RGB is written without the alpha channel
-    (a quarter fewer bytes to compress), at :data:`_PNG_COMPRESS_LEVEL`. With ``clear`` the
-    figure is cleared afterwards (its artists released at once, not left to the cyclic
-    garbage collector: a 250-bus feeder plot left uncleared made a later collection cost
-    ≈ 0.5 s, 2026-12-02).
+    With ``clear`` the figure is cleared afterwards (its artists released at once, not left
+    to the cyclic garbage collector: a 250-bus feeder plot left uncleared made a later
+    collection cost ≈ 0.5 s, 2026-12-02).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image as PilImage
 
     fig.set_dpi(DPI)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    rgba = canvas.buffer_rgba()
-    height, width = rgba.shape[:2]
-    # RGBA read in place and its RGB taken by Pillow: the same pixels as
-    # ``fromarray(array[..., :3])``, which copies the strided view through ``tobytes`` first
-    # (≈ 25 ms of a TCC's ≈ 0.4 s, profile of the 250-bus workbook's 43 pictures, 2026-12-02)
-    image = PilImage.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
-    buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="png", compress_level=_PNG_COMPRESS_LEVEL,
-                              dpi=(DPI, DPI))
+    data = png_rgba(np.asarray(canvas.buffer_rgba()), DPI)
     if clear:
         fig.clear()
-    return buf.getvalue()
+    return data
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(
+        ">I", zlib.crc32(kind + data))
+
+
+def png_rgba(rgba: np.ndarray, dpi: float = DPI) -> bytes:
+    """PNG (8-bit RGBA, PNG 1.2 / ISO 15948) of an ``(height, width, 4)`` uint8 array: every
+    row with the *Up* filter (its bytes minus the row above's, mod 256), deflated at
+    :data:`_PNG_COMPRESS_LEVEL`, the resolution in a ``pHYs`` chunk (pixels per metre,
+    rounded as Pillow does).
+
+    Written here rather than by Pillow, which picks a filter per row by trying all five
+    (≈ 20 ms of a TCC's 1,650 × 930 px) and needs the RGB taken out of the RGBA buffer first (a
+    strided copy, ≈ 3 ms): a TCC took 36 → ≈ 15 ms CPU, the same pixels (decoded) with
+    the alpha channel kept, 255 on the opaque figures drawn here, which the Up filter turns
+    into zeros (2026-12-03, ``benchmarks/bench_workbook.py``).
+    """
+    height, width = rgba.shape[:2]
+    flat = np.ascontiguousarray(rgba, dtype=np.uint8).reshape(height, 4 * width)
+    rows = np.empty((height, 1 + 4 * width), np.uint8)
+    rows[:, 0] = 2  # filter type Up
+    rows[0, 1:] = flat[0]  # the row above the first is zeros
+    np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])  # uint8: mod 256
+    ppm = int(dpi / 0.0254 + 0.5)
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+        _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+        _chunk(b"IDAT", zlib.compress(rows, _PNG_COMPRESS_LEVEL)),
+        _chunk(b"IEND", b"")))
 
 
 def draw_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any
@@ -94,6 +117,24 @@ def draw_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any
     fig = draw(*args, **kwargs)
     w_in, h_in = fig.get_size_inches()
     return png(fig, clear=not kwargs.get("reuse", False)), (float(w_in), float(h_in))
+
+
+def _own_fonts() -> None:
+    """In the forked worker, forget the mathtext layouts inherited from this process.
+
+    A forked process shares its parent's open files and their offsets; FreeType reads a font
+    through matplotlib's file object by a seek and a read, so two processes reading through
+    one inherited font object can each read the other's bytes. matplotlib opens fonts anew
+    in a forked child (``font_manager._get_font`` is cleared at fork), but a cached mathtext
+    layout (``MathTextParser._parse_cached``) keeps its font objects: writing several
+    workbooks in one process, the TCCs' mathtext legend markers (main at 83f618b) twice
+    failed with FreeType's "invalid composite glyph" / "too many hints" (2026-12-03). The
+    TCCs draw no mathtext now (:mod:`protv2g.report.tcc_legend`); this keeps a mathtext
+    string elsewhere from sharing a font object with the parent.
+    """
+    from matplotlib.mathtext import MathTextParser
+
+    MathTextParser._parse_cached.cache_clear()
 
 
 def _second_cpu() -> bool:
@@ -141,7 +182,8 @@ class Pictures:
         if self.parallel:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("fork"))
+                    max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                    initializer=_own_fonts)
             self._futures[key] = self._pool.submit(draw_png, draw, *args, **kwargs)
 
     def __contains__(self, key: object) -> bool:

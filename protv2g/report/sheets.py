@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
@@ -287,8 +288,7 @@ def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFram
         return frame
 
     def text(df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({k: df[k].map(lambda v: "" if v is None or v != v else str(v))
-                             for k in keys})
+        return pd.DataFrame({k: _key_text(df[k]) for k in keys})
 
     ids = text(evidence).assign(_id=evidence["finding"].astype(str).to_numpy())
     ids = ids.drop_duplicates(keys)  # evidence rows: worst first within a finding
@@ -297,6 +297,18 @@ def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFram
     out["finding"] = [f"{i}: {label}" if isinstance(i, str) else label
                       for i, label in zip(found, frame["finding"], strict=True)]
     return out
+
+
+def _key_text(values: pd.Series) -> np.ndarray | pd.Series:
+    """Each cell as text, ``""`` for None or NaN: a column of ``str`` (and missing cells)
+    from its distinct values (#21: a Python call per cell, 2.1 M on the 10,000-bus study's
+    Charger stages and Evidence, 2.5 s); any other column cell by cell."""
+    if values.dtype == object:
+        codes, uniques = pd.factorize(values)
+        distinct = np.asarray(uniques, dtype=object)
+        if all(type(x) is str for x in distinct):
+            return np.append(distinct, "")[codes]  # code −1 (missing): ""
+    return values.map(lambda v: "" if v is None or v != v else str(v))
 
 
 #: An empty list in the Inputs sheet: an empty cell would read as "not given" (the depot's

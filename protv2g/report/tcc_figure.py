@@ -17,6 +17,7 @@ pixels (250-bus study, 42 TCCs, 2026-12-02: 212 → 101 ms CPU a picture, PNGs i
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 
 from protv2g.devices.models import Device, Fuse, Recloser
 from protv2g.devices.tcc import family_traces, plot_tcc
+from protv2g.report.tcc_legend import RowLegend
 
 __all__ = ["path_figure"]
 
@@ -168,12 +170,13 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
     names_ = ["max fault in the device's zone, base", "max fault, with V2G",
               "min fault in the device's zone, base", "min fault, with V2G"]
-    proxies += [Line2D([], [], marker=f"${k}$", ls="", color="0.1", ms=7)
-                for k in range(1, len(annotations) + 1)]
+    numbers = [str(k) for k in range(1, len(annotations) + 1)]
     names_ += [f"interval {text}" for *_, text in annotations]
-    ax.legend(handles + proxies, labels + names_, loc="upper left",
-              bbox_to_anchor=(1.02, 1.0), fontsize=7.5, framealpha=0.95, borderaxespad=0.0,
-              title="dotted: outside the curve data", title_fontsize=7)
+    # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
+    ax.add_artist(RowLegend(list(zip([*handles, *proxies, *numbers], [*labels, *names_],
+                                     strict=True)), "dotted: outside the curve data",
+                            anchor=(1.02, 1.0), fontsize=7.5, title_fontsize=7.0,
+                            framealpha=0.95))
     ax.set_title(title, fontsize=11)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
@@ -319,12 +322,21 @@ class _TextCachingRenderer(RendererAgg):
     study's 42 TCCs: 41 distinct legends, but ≈ 15 of each 16 entries shared with the
     previous picture), and Agg draws a text glyph by glyph (layout, FreeType rendering and
     compositing of each: about half of a TCC's drawing after the background is kept). For a
-    text drawn with the same string, font, size, colour, clip, angle 0 and position (exact
-    float pixel coordinates), on a region that holds the same pixels as when it was drawn
-    (compared, ``np.array_equal``), the pixels that draw left are pasted. The region is the
-    text's extent and half an em around it (a glyph's ink stays within its em box); a text
-    whose drawing changed the region's outermost pixels is not kept. Same pixels:
+    text drawn with the same string, font, size, colour, clip, angle 0 and position, on a
+    region that holds the same pixels as when it was drawn (compared, ``np.array_equal``),
+    the pixels that draw left are pasted. The region is the string's glyph box (width,
+    ascent above the baseline, descent below) and 0.2 em + 2 px around it; a text whose
+    drawing changed the region's outermost pixels is not kept (#21, 2026-12-03: half an em
+    above and below the whole height took in the neighbouring rows of a legend, so a label
+    was pasted only where the rows beside it were the same too). Same pixels:
     ``tests/test_tcc_figure.py``.
+
+    "Same position" is the same fraction of a pixel (exact float) for an unclipped text: Agg
+    places each glyph at the text's position in 1/64 px and puts the glyph's bitmap on whole
+    pixels (``RendererAgg._draw_text_glyphs_and_boxes``), so a text moved by whole pixels
+    is drawn with the same pixels moved (#21, 2026-12-03: a legend label that moves a row
+    up or down from one TCC to the next, or a label shared by TCCs of different paths, is
+    pasted; a clipped text keeps its exact position in the key).
     """
 
     def __init__(self, width: int, height: int, dpi: float) -> None:
@@ -339,21 +351,27 @@ class _TextCachingRenderer(RendererAgg):
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
         clip = gc.get_clip_rectangle()
-        key = (s, tuple(vars(prop).items()), x, y, gc.get_rgb(), gc.get_alpha(),
+        # whole pixels of the position apart (class docstring): the key holds the fraction
+        ix, iy = (math.floor(x), math.floor(y)) if clip is None else (0, 0)
+        key = (s, tuple(vars(prop).items()), x - ix, y - iy, gc.get_rgb(), gc.get_alpha(),
                gc.get_forced_alpha(), gc.get_antialiased(),
                None if clip is None else tuple(clip.bounds),
                None if mtext is None else (tuple(mtext.get_fontfeatures() or ()),
                                            mtext.get_language()),
                get_hinting_flag(), rcParams["text.hinting_factor"],
                rcParams["text.kerning_factor"])
-        w, h, _ = _text_metrics(self, s, prop, ismath, self.dpi)
-        pad = int(np.ceil(0.5 * prop.get_size_in_points() * self.dpi / 72.0)) + 2
-        r0, r1 = max(int(np.floor(y - h)) - pad, 0), min(int(np.ceil(y + h)) + pad, self.height)
+        w, h, d = _text_metrics(self, s, prop, ismath, self.dpi)
+        pad = int(np.ceil(0.2 * prop.get_size_in_points() * self.dpi / 72.0)) + 2
+        # y is the baseline (downwards): the ink lies between the ascent above, h − d, and the
+        # descent below (the string's glyph box), within the pad
+        r0 = max(int(np.floor(y - (h - d))) - pad, 0)
+        r1 = min(int(np.ceil(y + d)) + pad, self.height)
         c0, c1 = max(int(np.floor(x)) - pad, 0), min(int(np.ceil(x + w)) + pad, self.width)
         pixels = np.asarray(self.buffer_rgba())
         region = pixels[r0:r1, c0:c1]
+        at = (r0 - iy, r1 - iy, c0 - ix, c1 - ix)  # the region about the whole pixels
         kept = self._texts.get(key)
-        if kept is not None and kept[0] == (r0, r1, c0, c1) and np.array_equal(region, kept[1]):
+        if kept is not None and kept[0] == at and np.array_equal(region, kept[1]):
             region[...] = kept[2]
             self._texts.move_to_end(key)
             return
@@ -362,6 +380,6 @@ class _TextCachingRenderer(RendererAgg):
         ring = np.ones(region.shape[:2], bool)
         ring[1:-1, 1:-1] = False
         if r1 - r0 > 2 and c1 - c0 > 2 and np.array_equal(region[ring], before[ring]):
-            self._texts[key] = ((r0, r1, c0, c1), before, region.copy())
+            self._texts[key] = (at, before, region.copy())
             while len(self._texts) > _TEXTS:
                 self._texts.popitem(last=False)

@@ -47,6 +47,7 @@ from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_figure import path_figure
+from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -149,42 +150,52 @@ def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str],
     s = result.scenarios
     base = set(s.loc[s["is_base"].astype(bool), "scenario"].astype(str)) if "is_base" in s \
         else set()
+    # the device table's text columns as codes of their distinct texts (#21: each written
+    # as text for all 1.8 M rows of the 10,000-bus study, and the zones matched by a
+    # MultiIndex of (device, bus) texts: ≈ 5 s of the workbook's critical path, before the
+    # first TCC can be queued)
+    dev, dev_t = text_codes(f["device"])
+    bus, bus_t = text_codes(f["fault_bus_name"])
+    ftype, type_t = text_codes(f["fault_type"])
+    case, case_t = text_codes(f["case"])
+    scen, scen_t = text_codes(f["scenario"])
+    is_base = np.array([t in base for t in scen_t.tolist()], dtype=bool)[scen]
+    bus_code = {t: k for k, t in enumerate(bus_t.tolist())}
+    zone = np.zeros((len(dev_t), len(bus_t)), dtype=bool)
+    for d, name in enumerate(dev_t.tolist()):
+        zone[d, [bus_code[b] for b in zones.get(name, ()) if b in bus_code]] = True
+    in_zone = zone[dev, bus]
+    case_ok = np.array([t in ("max", "min") for t in case_t.tolist()], dtype=bool)[case]
     i_phase = 1000.0 * f[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float).max(axis=1)
     i_ground = 1000.0 * f["i3i0_ka"].to_numpy(float)
-    frame = pd.DataFrame({"device": f["device"].astype(str).to_numpy(),
-                          "bus": f["fault_bus_name"].astype(str).to_numpy(),
-                          "type": f["fault_type"].astype(str).to_numpy(),
-                          "case": f["case"].astype(str).to_numpy(),
-                          "base": f["scenario"].astype(str).isin(base).to_numpy(),
-                          "ip": i_phase, "ig": i_ground})
-    # the rows of each device's own zone, by (device, bus) pairs (#21: masks per device,
-    # family, case and scenario kind, ≈ 200 over the whole table on the 250-bus study)
-    in_zone = pd.MultiIndex.from_arrays([frame["device"], frame["bus"]]).isin(
-        [(d, b) for d, buses in zones.items() for b in buses])
     fuses = {n for n, m in plan.models.items() if isinstance(m, Fuse)}
-    parts = []
+    is_fuse = np.array([t in fuses for t in dev_t.tolist()], dtype=bool)
+    found: dict[tuple[str, str, str, bool], tuple[float, float]] = {}
     for fam, types in (("phase", _PHASE_TYPES), ("ground", _GROUND_TYPES)):
-        rows = frame[in_zone & frame["type"].isin(types).to_numpy()
-                     & frame["case"].isin(("max", "min")).to_numpy()]
-        value = rows["ip"].to_numpy() if fam == "phase" else np.where(
-            rows["device"].isin(fuses).to_numpy(), rows["ip"].to_numpy(),
-            rows["ig"].to_numpy())
+        rows = np.flatnonzero(in_zone & case_ok & np.array(
+            [t in types for t in type_t.tolist()], dtype=bool)[ftype])
+        value = i_phase[rows] if fam == "phase" else np.where(
+            is_fuse[dev[rows]], i_phase[rows], i_ground[rows])
         keep = value > 1e-6
-        parts.append(rows[keep].assign(fam=fam, value=value[keep]))
-    seen = pd.concat(parts).groupby(["device", "fam", "case", "base"], sort=False)["value"]
-    found = {k: (hi, lo) for k, hi, lo in zip(seen.max().index, seen.max().to_numpy(float),
-                                              seen.min().to_numpy(float), strict=True)}
+        rows, value = rows[keep], value[keep]
+        key = (dev[rows] * len(case_t) + case[rows]) * 2 + is_base[rows]
+        seen = pd.Series(value).groupby(key, sort=False)
+        for k, hi, lo in zip(seen.max().index.to_numpy(), seen.max().to_numpy(float),
+                             seen.min().to_numpy(float), strict=True):
+            d, rest = divmod(int(k), 2 * len(case_t))
+            found[(str(dev_t[d]), fam, str(case_t[rest // 2]), bool(rest % 2))] = (hi, lo)
     out: dict[tuple[str, str], dict[str, float]] = {}
-    for name in frame["device"].drop_duplicates():
+    first = np.unique(dev, return_index=True)[1]  # each device where it first appears
+    for name in dev_t[dev[np.sort(first)]].tolist():
         if not zones.get(name):
             continue
         for fam in ("phase", "ground"):
             vals: dict[str, float] = {}
-            for case, pick in (("max", 0), ("min", 1)):
-                for is_base, who in ((True, "base"), (False, "v2g")):
-                    hit = found.get((name, fam, case, is_base))
+            for case_name, pick in (("max", 0), ("min", 1)):
+                for base_row, who in ((True, "base"), (False, "v2g")):
+                    hit = found.get((name, fam, case_name, base_row))
                     if hit is not None:
-                        vals[f"{case}_{who}"] = float(hit[pick])
+                        vals[f"{case_name}_{who}"] = float(hit[pick])
             out[(str(name), fam)] = vals
     return out
 
