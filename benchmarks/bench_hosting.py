@@ -14,6 +14,21 @@ per candidate level. A sample of such re-runs is timed and multiplied by
 The checks are :func:`protv2g.checks.run_checks` when it is installed; ``--stand-in`` (or its
 absence) uses a hand-made criterion (bus fault duty at F1-B02 ≤ 5.2 kA), which times the same
 machinery with cheaper checks.
+
+Memory and time of the search itself (#21, s16): a round's exports are evaluated in engine calls
+of at most ``protv2g.hosting.search.FAULT_ROWS_PER_CALL`` fault rows (≥ 16 exports; each call
+with its load level's base case), and only the worst failing row per scenario and criterion,
+the margins and what could not be evaluated are kept between calls. Small studies (the six
+examples) still take one call per round. Measured on 2 shared cores, CPU = process time of
+``hosting_analysis`` alone, peak = ``ru_maxrss`` of the process, old → new, every table, margin,
+level and warning identical: EPRI J1 (1,230 primary / 3,434 buses, drafted by ``protv2g init``,
+two sites, 167 exports, 36 per call) peak 2,375 → 1,233 MiB, CPU 108 → 136–147 s (2 → 7
+calls: each call rebuilds the phase system, the flow model and the base case); 250-bus
+synthetic study (``bench_e2e.make_study``, 240 exports, 38 per call) peak 2,581 → 855 MiB,
+CPU 69 → 81 s (1 → 8 calls); the six examples: one call per round as before, every workbook
+cell and gate verdict identical. Fewer, larger calls (``FAULT_ROWS_PER_CALL``) trade memory
+back for CPU: J1 at 6e6 rows (3 calls) 1,979 MiB, 103 s (load 1.7; CPU figures here vary
+±20 % with the machine's load average, 2–10 during these runs).
 """
 
 from __future__ import annotations
@@ -21,6 +36,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import statistics
 import sys
 import time
@@ -106,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     n_axes = len(ha.table)
     print(f"  hosting capacity: {n_axes} site × participation × load rows, "
           f"{ha.n_scenarios} export levels checked, {ha.n_engine_calls} engine calls: "
-          f"{ha.seconds:.2f} s")
+          f"{ha.seconds:.2f} s; peak RSS so far "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
     row = ha.table.iloc[0]
     site, part, load = row.site, row.participation, row.load_level

@@ -528,3 +528,30 @@ def test_not_applicable_criterion_is_never_not_limited(study):
     assert math.isnan(by.loc["C2", "hosting_kw"]) and "not applicable" in by.loc["C2", "note"]
     assert by.loc["C12", "status"] == "limited"
     assert ha.table.iloc[0].limiting_criterion == "C12"
+
+
+def test_calls_of_bounded_size_give_the_same_answers(study, monkeypatch):
+    """#21: a large study's rounds are evaluated in calls of a few exports each (each with its
+    load level's base case) to bound the peak memory. The checks of a scenario read only it
+    and its base case, so every table is the one of a single call; only the calls differ."""
+    options = {"sites": ["depot", "campus"], "participations": ["low", "firm"],
+               "load_levels": ["light", "peak"], "n_grid": 6, "n_refine": 3}
+    one = hosting_analysis(study, **options)
+    calls: list[int] = []
+    real = protv2g.pipeline.fault_study
+
+    def counting(*args, **kwargs):
+        calls.append(len(kwargs["scenarios"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(protv2g.pipeline, "fault_study", counting)
+    monkeypatch.setattr(hosting_search, "FAULT_ROWS_PER_CALL", 0)
+    monkeypatch.setattr(hosting_search, "MIN_EXPORTS_PER_CALL", 5)
+    split = hosting_analysis(study, **options)
+    assert split.n_engine_calls > one.n_engine_calls
+    assert max(calls) <= 5 + 1  # the exports of a call + its base case
+    for name in ("table", "by_criterion", "margins"):
+        pd.testing.assert_frame_equal(getattr(split, name), getattr(one, name),
+                                      check_exact=True)
+    assert (split.levels_kw, split.unevaluated, split.not_applicable) == (
+        one.levels_kw, one.unevaluated, one.not_applicable)

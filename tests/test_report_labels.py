@@ -20,6 +20,8 @@ import pytest
 
 from protv2g.report.derived import PAIR_COLUMNS, pair_table
 
+from .conftest import FEEDERS_DIR
+
 _POINTS = ("max", "min", "worst")
 
 
@@ -168,14 +170,14 @@ def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, d
     # phase minimum trip; the 1.08 s is its ground delayed curve on 3I0 ≈ 256 A. The row now
     # names the element of each device and gives 3I0 beside the phase current.
     ev = pd.read_excel(depot_workbook, sheet_name="Evidence")
-    assert {"I device 3i0 (A)", "I other 3i0 (A)", "Elements"} <= set(ev.columns)
+    assert {"I device 3I0 (A)", "I other 3I0 (A)", "Elements"} <= set(ev.columns)
     row = ev[(ev["Device"] == "RC-F1") & (ev["Other device"] == "FU-F1-LAT2")
              & (ev["Scenario"] == "firm/light/25%") & (ev["Fault bus"] == "F1-LAT2-B2")
              & (ev["Fault type"] == "SLG") & (ev["Case"] == "min")
              & ev["Message"].str.contains("locks out")]
     assert len(row) == 1
     r = row.iloc[0]
-    assert r["I device (A)"] < 280.0 and r["I device 3i0 (A)"] == pytest.approx(256.0, abs=1.0)
+    assert r["I device (A)"] < 280.0 and r["I device 3I0 (A)"] == pytest.approx(256.0, abs=1.0)
     assert r["T device (s)"] == pytest.approx(1.08, abs=0.01)
     assert r["Elements"] == "RC-F1 delayed G, FU-F1-LAT2 fuse TC"
     # session-13 review: the message said "1.08 s at 178 A" — the recloser's time beside its
@@ -196,9 +198,9 @@ def test_evidence_rows_show_the_current_of_the_element_they_time(depot_result, d
     sizes = pair.groupby("Finding").size()
     assert len(pair) and (per_finding == sizes.clip(upper=EVIDENCE_NAMED_PER_FINDING)).all()
     ground = pair[named & pair["Elements"].fillna("").str.split(",").str[0].str.endswith(" G")]
-    assert (ground["I device 3i0 (A)"] > 0).all()
+    assert (ground["I device 3I0 (A)"] > 0).all()
     coord = pd.read_excel(depot_workbook, sheet_name="Coordination", nrows=5)
-    assert {"I primary 3i0 (A)", "I backup 3i0 (A)"} <= set(coord.columns)
+    assert {"I primary 3I0 (A)", "I backup 3I0 (A)"} <= set(coord.columns)
 
 
 def test_charger_stages_show_the_time_of_the_finding_rule(depot_result):
@@ -240,3 +242,24 @@ def test_elements_named_in_one_batch_as_row_by_row(depot_result):
     alone = [device_elements(models, faults, depot_result, *q) for q in requests]
     assert batch == alone and batch[-1] == ""
     assert sum(bool(b) for b in batch) >= 30 and any(" G" in b for b in batch)
+
+
+def test_pair_coordination_gives_the_3i0_a_ground_element_times():
+    """Review s16: the Pair coordination sheet showed a 51G time beside the phase current (the
+    workplace's R-HEAD 9.759 s at 185.96 A; IEEE VI TD 2 on 120 A at 186 A is 29 s) and its
+    3I0 only in the Coordination Parquet file. Each point now has I and 3I0 of both devices,
+    and the row's time reproduces by hand from the 3I0: IEEE C37.112-2018 very inverse,
+    t = TD·(19.61 / (M² − 1) + 0.491), M = 3I0 / pickup."""
+    from protv2g import load_study, run_study
+    from protv2g.report.format import header_label
+
+    assert header_label("i_backup_3i0_min_a") == "I backup 3I0 min (A)"
+    study = load_study(FEEDERS_DIR / "workplace_pv_midday" / "study.yaml")
+    pc = pair_table(run_study(study, hosting=False))
+    row = pc[(pc["pair"] == "RC-MID \u2192 R-HEAD") & (pc["case_of"] == "base")].iloc[0]
+    assert "R-HEAD 51G (3I0)" in row["elements_min"]
+    head = next(d for d in study.document.devices if d.name == "R-HEAD")
+    m = row["i_backup_3i0_min_a"] / head.ground_pickup_a
+    t_hand_s = head.ground_time_dial * (19.61 / (m**2 - 1.0) + 0.491)
+    assert row["t_backup_min_s"] == pytest.approx(t_hand_s, rel=1e-3)        # 9.76 s
+    assert row["i_backup_min_a"] < row["i_backup_3i0_min_a"]                  # 186 < 281 A

@@ -27,6 +27,12 @@ Split used here (superposition: the network is linear, the chargers are current 
 * ``I_iec = |I_net| + |I_conv| ≥ |I|`` (triangle inequality; equal when the chargers are off
   or in phase with the grid).
 
+**Existing DER** (review s16 §3 item 2, ``tests/test_existing_der_iec.py``): the feeder's
+own inverter sources are on in the base case's maximum case, so ``I_net`` carries them as a
+phasor, not by magnitude; with them the sum is *not* calc_sc's (workplace B04, firm:
+2.331890 vs 2.378852 kA, −2.0 %). It equals calc_sc's only on a feeder without existing
+inverter sources. (The minimum case leaves them out since session 16, as calc_sc.)
+
 Per row the phase with the largest ``I_iec`` is kept. Where no base row exists (the OpenDSS
 path keeps device rows ≥ 1 A only) the phasor current is used and the whole of it is taken
 as the network's (``phasor_no_base``), as before #16.

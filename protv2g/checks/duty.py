@@ -26,7 +26,9 @@ network's part of the current is offset, the chargers' part is not.
 :mod:`protv2g.checks.converter_sum`): per phase, the network's part ``I_net`` is the base
 case's phasor through the device for the same fault, the chargers' part ``I_conv = I −
 I_net`` (phasor), and ``I_sym = |I_net| + |I_conv|`` (full-size converters added by
-magnitude, IEC 60909-0:2016 as pandapower's ``calc_sc``), the largest over the phases. It
+magnitude, IEC 60909-0:2016 as pandapower's ``calc_sc`` — on a feeder without existing
+inverter sources; with them the base case carries them as a phasor, see
+:mod:`protv2g.checks.converter_sum`), the largest over the phases. It
 is never below the control-law phasor ``|I|`` (kept as ``i_phasor_ka``), which can be
 *lower* than the base case where the chargers' current arrives against the grid's. Where the
 base case has no row (the OpenDSS path keeps device rows ≥ 1 A only) the phasor is used and

@@ -79,6 +79,11 @@ class ChargerSource:
         never trips.
     cessation_below_pu : float
         Momentary cessation below this applicable voltage (pu of pre-fault); 0 = none.
+    max_case_only : bool
+        A source of the **maximum case only**, ceased (0 A) in the minimum case: the feeder's
+        existing full-converter units, which pandapower's IEC 60909 ``calc_sc`` adds as
+        current sources for maximum currents only (``_current_source_current``: "only for
+        Type A and case max"; review s16 §3 item 2). Default ``False`` (the V2G sites).
     """
 
     name: str
@@ -98,6 +103,7 @@ class ChargerSource:
     deadband_pu: float = 0.0
     trip: tuple[TripElement, ...] = ()
     cessation_below_pu: float = 0.0
+    max_case_only: bool = False
 
     @property
     def dynamic(self) -> bool:

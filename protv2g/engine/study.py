@@ -22,7 +22,7 @@ from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_devices, check_sc_data
 from protv2g.errors import InputError, Issue
-from protv2g.units import Case, ChargerControl, FaultType, Method
+from protv2g.units import Case, ChargerControl, ChargerMode, FaultType, Method
 
 __all__ = ["DeviceTerminal", "FaultSlice", "iter_fault_study"]
 
@@ -91,6 +91,13 @@ def _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen, staged,
                                  first_cycle=fc)
         out.update(zip(names, res, strict=True))
     return out
+
+
+def _min_case_sets(sets: Mapping[str, Sequence[ChargerSource]]
+                   ) -> dict[str, tuple[ChargerSource, ...]]:
+    """``sets`` with every max-case-only source ceased (0 A, no pre-fault power)."""
+    return {k: tuple(replace(c, mode=ChargerMode.CEASED, p_pre_mw=0.0, q_pre_mvar=0.0)
+                     if c.max_case_only else c for c in v) for k, v in sets.items()}
 
 
 def _frozen_ok(chs: Sequence[ChargerSource]) -> bool:
@@ -204,6 +211,7 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
     if method is Method.CLASSICAL and prefault == "power_flow":
         run_prefault_power_flow(work)  # once, before the builders rewrite the copy
+    any_max_only = any(c.max_case_only for chs in scenarios.values() for c in chs)
     m, d = len(fault_buses), len(devices)
     pool: dict = {}  # work arrays handed from one case's solver to the next
     params: dict = {}
@@ -223,11 +231,16 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         z_base_f = solver.base_kv_f**2 / cn.base_mva
         i_base_f = cn.base_mva / (SQRT3 * solver.base_kv_f)
         i_base_d = cn.base_mva / (SQRT3 * solver.dev_base_kv)
-        if params_base != cn.base_mva:  # charger parameters depend on the base only
+        # charger parameters depend on the base and, with max-case-only sources (existing
+        # full converters), on the case: ceased (0 A, same sites) in the minimum case
+        key = (cn.base_mva, case is Case.MIN and any_max_only)
+        if params_base != key:
             params, params_h = ({name: (charger_arrays(list(chs), cn.base_mva) if chs else None,
                                         np.searchsorted(charger_buses, [int(c.bus) for c in chs]))
-                                 for name, chs in sets.items()} for sets in (scenarios, high))
-            params_base = cn.base_mva
+                                 for name, chs in (_min_case_sets(sets) if key[1]
+                                                   else sets).items()}
+                                for sets in (scenarios, high))
+            params_base = key
         for ft in fault_types:
             r = r_fault_ohm
             if (case is Case.MIN and r_fault_min_ohm is not None

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks import run_checks
+from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import failing_mask, not_applicable_criteria, unevaluated_mask
 from protv2g.hosting.tables import (
@@ -36,8 +37,21 @@ from protv2g.study.loader import Study
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
+#: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
+#: Every table of a call (fault, stages, flow, device and violation rows) grows with its
+#: scenarios × these rows, while the search keeps only the worst row per scenario and
+#: criterion: a round is evaluated in calls of at most this over a scenario's rows exports
+#: (each with its load level's base case), so the peak memory no longer grows with the grid.
+#: The checks of a scenario read only it and its base case: no figure depends on the split.
+#: SOURCE: measured, ≈ 170 B per row held at the peak (EPRI J1 and the 250-bus synthetic
+#: study, ≈ 9 MiB per export scenario); see benchmarks/bench_hosting.py.
+FAULT_ROWS_PER_CALL = 2_000_000
+#: Fewest exports per call: below, the per-call costs (base case, factorisations, the flow
+#: model) outweigh the memory saved.
+MIN_EXPORTS_PER_CALL = 16
+
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
-           "hosting_analysis", "hosting_capacity"]
+           "exports_per_call", "hosting_analysis", "hosting_capacity"]
 
 #: ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``, the
 #: signature of :func:`protv2g.checks.run_checks`.
@@ -111,7 +125,8 @@ class HostingAnalysis:
     n_scenarios : int
         Export scenarios evaluated (base cases not counted).
     n_engine_calls : int
-        Fault-engine calls (one per round).
+        Fault-engine calls: one per round, or more where a round's exports exceed
+        :func:`exports_per_call` (a large study: calls of bounded size, #21).
     seconds : float
         Wall time, s.
     levels_kw : dict
@@ -252,11 +267,19 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     not_applicable: dict[str, str] = {}
     engine_warnings: dict[str, int] = {}
     n_calls = 0
+    per_call = exports_per_call(study)
 
     def run(points: list[tuple[Axis, float]]) -> None:
+        """Evaluate ``points`` in calls of at most ``per_call`` exports
+        (:func:`exports_per_call`), each with its load level's base case, keeping only
+        what the search reads of each: the worst failing row per scenario and criterion, the
+        margins, what could not be evaluated."""
+        for chunk in _chunks(points, per_call):
+            evaluate(chunk)
+            release_freed_memory()  # the call's tables are gone: give their pages back (#21)
+
+    def evaluate(points: list[tuple[Axis, float]]) -> None:
         nonlocal n_calls
-        if not points:
-            return
         scen = [_base(ld, all_sites) for ld in sorted({a.load_level for a, _ in points},
                                                       key=lambda x: x.value)]
         meta: dict[str, tuple[Axis, float]] = {}
@@ -319,6 +342,28 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                            levels_kw=levels_kw, unevaluated=unevaluated,
                            not_applicable=not_applicable,
                            warnings=[f"{k} ({n}×)" for k, n in engine_warnings.items()])
+
+
+def exports_per_call(study: Study) -> int:
+    """Export scenarios per engine call: :data:`FAULT_ROWS_PER_CALL` over one scenario's
+    fault rows, at least :data:`MIN_EXPORTS_PER_CALL`."""
+    doc = study.document
+    n_bus = len(study.model.buses) if study.model is not None else len(study.net.bus)
+    rows = (n_bus * len(doc.faults.fault_types) * len(doc.faults.cases)
+            * (1 + len(doc.devices)))
+    return max(MIN_EXPORTS_PER_CALL, FAULT_ROWS_PER_CALL // max(rows, 1))
+
+
+def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis, float]]]:
+    """``points`` in one call when they fit, else by load level (one base case per call), in
+    order, ``size`` at most each."""
+    if len(points) <= size:
+        return [points] if points else []
+    out = []
+    for load in dict.fromkeys(a.load_level for a, _ in points):
+        same = [pt for pt in points if pt[0].load_level == load]
+        out += [same[k:k + size] for k in range(0, len(same), size)]
+    return out
 
 
 def _worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]

@@ -49,11 +49,11 @@ __all__ = ["EVIDENCE_NAMED_PER_FINDING", "PAIR_COLUMNS", "FAULT_LEVEL_COLUMNS", 
 
 #: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G).
 PAIR_COLUMNS = [
-    "pair", "criterion", "rule", "case_of", "scenario", "max_fault", "i_primary_max_a",
-    "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s", "elements_max",
-    "min_fault", "i_primary_min_a", "i_backup_min_a", "t_primary_min_s", "t_backup_min_s",
-    "interval_min_s", "elements_min", "worst_fault", "i_primary_worst_a", "i_backup_worst_a",
-    "t_primary_worst_s", "t_backup_worst_s", "interval_worst_s", "elements_worst",
+    "pair", "criterion", "rule", "case_of", "scenario",
+    *(col for tag in ("max", "min", "worst") for col in (
+        f"{tag}_fault", f"i_primary_{tag}_a", f"i_backup_{tag}_a", f"i_primary_3i0_{tag}_a",
+        f"i_backup_3i0_{tag}_a", f"t_primary_{tag}_s", f"t_backup_{tag}_s",
+        f"interval_{tag}_s", f"elements_{tag}")),
     "required_s", "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
 ]
 
@@ -228,9 +228,12 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                 r = points[tag]
                 row[f"{tag}_fault"] = _label(r)
                 for col, src in (("i_primary", "i_primary_a"), ("i_backup", "i_backup_a"),
+                                 ("i_primary_3i0", "i_primary_3i0_a"),
+                                 ("i_backup_3i0", "i_backup_3i0_a"),
                                  ("t_primary", "t_primary_s"), ("t_backup", "t_backup_s")):
                     unit = "_a" if src.endswith("_a") else "_s"
-                    row[f"{col}_{tag}{unit}"] = float(r[src]) if r is not None else np.nan
+                    row[f"{col}_{tag}{unit}"] = (float(r[src]) if r is not None and src in r
+                                                 else np.nan)
                 row[f"interval_{tag}_s"] = (float(r["margin_s"]) + float(r["required_s"])
                                             if r is not None else np.nan)
                 asked.append((row, f"elements_{tag}"))  # named for all rows at once below

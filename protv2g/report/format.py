@@ -67,16 +67,16 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
 def header_label(column: str) -> str:
     """Header text with the unit taken from the column's suffix (or :data:`_LABELS`).
 
-    ``ikss_ka`` → ``Ikss (kA)``; ``i_primary_a`` → ``I primary (A)``; ``criterion`` →
-    ``Criterion``.
+    ``ikss_ka`` → ``Ikss (kA)``; ``i_primary_a`` → ``I primary (A)``; ``i_device_3i0_a`` →
+    ``I device 3I0 (A)`` (the residual current's usual symbol); ``criterion`` → ``Criterion``.
     """
     if column in _LABELS:
         return _LABELS[column]
     for suffix, unit in _UNITS_LONGEST_FIRST:
         if column.endswith(suffix) and len(column) > len(suffix):
-            base = column[: -len(suffix)].replace("_", " ")
+            base = column[: -len(suffix)].replace("_", " ").replace(" 3i0", " 3I0")
             return f"{base[:1].upper()}{base[1:]} ({unit})"
-    text = column.replace("_", " ")
+    text = column.replace("_", " ").replace(" 3i0", " 3I0")
     return text[:1].upper() + text[1:]
 
 

@@ -67,18 +67,18 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                "clears", "side_effects", "hosting_after_kw", "note"),
               "the smallest ordinary setting change per finding, verified by a re-run"),
     SheetSpec("Pair coordination", "derived:pairs",
-              ("pair", "criterion", "rule", "case_of", "max_fault", "i_primary_max_a",
-               "i_backup_max_a", "t_primary_max_s", "t_backup_max_s", "interval_max_s",
-               "elements_max", "min_fault", "i_primary_min_a", "i_backup_min_a",
-               "t_primary_min_s", "t_backup_min_s", "interval_min_s", "elements_min",
-               "worst_fault", "i_primary_worst_a", "i_backup_worst_a", "t_primary_worst_s",
-               "t_backup_worst_s", "interval_worst_s", "elements_worst", "required_s",
-               "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
-               "scenario"),
+              ("pair", "criterion", "rule", "case_of",
+               *(col for tag in ("max", "min", "worst") for col in (
+                   f"{tag}_fault", f"i_primary_{tag}_a", f"i_backup_{tag}_a",
+                   f"i_primary_3i0_{tag}_a", f"i_backup_3i0_{tag}_a", f"t_primary_{tag}_s",
+                   f"t_backup_{tag}_s", f"interval_{tag}_s", f"elements_{tag}")),
+               "required_s", "worst_margin_s", "margin_formula", "status",
+               "fuse_saving_range_a", "scenario"),
               "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
               "minimum and worst fault; worst margin = interval at the worst fault − "
               "required, the interval as margin_formula says; elements: the element of each "
-              "device whose time is shown; fuse-saving range: phase faults at the "
+              "device whose time is shown, on the largest phase current (I) or, for a ground "
+              "element (3I0), the residual current (3I0); fuse-saving range: phase faults at the "
               "scenario's recloser/fuse current ratio, then ground faults on the recloser's "
               "faster of phase and 51G fast elements with 3I0 = the fuse current; "
               + STAGED_TIME_NOTE),

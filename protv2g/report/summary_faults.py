@@ -20,7 +20,8 @@ from protv2g.study.schema import V2GSite
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["assumptions", "charging_assumption", "fault_level_grid", "num_text"]
+__all__ = ["assumptions", "charging_assumption", "existing_sources_assumption",
+           "fault_level_grid", "num_text"]
 
 
 def num_text(value: Any) -> str:
@@ -58,6 +59,9 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                + f"; ride-through category {site.ride_through_category.value}, cease to "
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
+    if text := existing_sources_assumption((getattr(result, "tables", None) or {}).get(
+            "Existing sources")):
+        w.pair("Existing sources", text)
     if text := charging_assumption(getattr(result, "violations", None),
                                    getattr(getattr(result, "flow", None), "sites", None)):
         w.pair("Charging (C8)", text)
@@ -143,3 +147,45 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
            "C7's 'V2G raises the largest fault current through …' is on the IEC-sum "
            "basis; min: the smallest (min case, with fault resistance); all fault types on "
            "the Fault levels sheet")
+
+
+#: How the engine carries the feeder's own inverter-based sources in each case (review s16
+#: §3 items 2 and 5), said as it is until the max-case fix planned there lands.
+EXISTING_DER_CASES = (
+    "max case: on in every scenario (base case included), added to the grid's current as a "
+    "phasor (unity power factor to its terminal voltage) — part of the network's current, not "
+    "added by magnitude as IEC 60909-0:2016 adds full-size-converter units (pandapower "
+    "calc_sc: I''k = I''kI + I''kII), so a bus's max can be below the grid alone and the duty "
+    "'IEC sum' below calc_sc's. Min case: left out (0 A), as calc_sc leaves current sources "
+    "out of minimum currents")
+#: The same on an OpenDSS feeder (the phase engine, :mod:`protv2g.engine.phase.der`): its
+#: existing inverters stay on in the minimum case too (not yet changed there).
+EXISTING_DER_CASES_DSS = EXISTING_DER_CASES.replace(
+    "Min case: left out (0 A), as calc_sc leaves current sources out of minimum currents",
+    "Min case: kept (OpenDSS feeder), where calc_sc leaves current sources out of minimum "
+    "currents, so min currents (C5 reach, C2 minimum rows) include its contribution")
+
+
+def existing_sources_assumption(table: pd.DataFrame | None) -> str:
+    """Section 8's line on the feeder's existing sources (the "Existing sources" sheet): each
+    inverter-based one with its rating and model, then :data:`EXISTING_DER_CASES`; machines
+    by name; "" without any."""
+    if table is None or table.empty:
+        return ""
+    name = table.get("name", pd.Series([""] * len(table), index=table.index)).astype(str)
+    model = table.get("model", table.get("fault_model", pd.Series([""] * len(table),
+                                                                   index=table.index)))
+    kva = table.get("s_rated_kva", table.get("kva"))
+    machine = model.astype(str).str.contains("voltage source|synchronous machine")
+    parts = []
+    for i in table.index[~machine]:
+        rating = f"{float(kva[i]):,.0f} kVA " if kva is not None and pd.notna(kva[i]) else ""
+        parts.append(f"{name[i]} ({rating}at {table.at[i, 'bus']}): {model[i]}")
+    text = "; ".join(parts)
+    if parts:
+        text += " — " + (EXISTING_DER_CASES_DSS if "fault_model" in table.columns
+                         else EXISTING_DER_CASES)
+    if machine.any():
+        text += ("; " if text else "") + ", ".join(name[machine]) + (
+            ": machines behind their subtransient impedance (IEC 60909-0), both cases")
+    return text

@@ -11,9 +11,11 @@ Choices (also in ``scenarios.py`` and ``docs/charger-fault-model.md``):
 * a site that does not export in a scenario (idle, the base case, or ``modes`` without
   ``exporting``) injects no fault current;
 * the feeder's own inverter-based sources (pandapower ``sgen`` other than motors, and
-  ``storage`` while discharging) take part in every fault run, base case included, as the
-  classical fixed current source of IEC 60909-0:2016 §6.2 that pandapower's ``calc_sc`` uses
-  for them: ``k × I_rated`` at unity power factor, ``k`` from the element (``sgen.k``; 1.2
+  ``storage`` while discharging) take part in every scenario's **maximum case**, base case
+  included, and cease (0 A) in the minimum case, as pandapower's IEC 60909 ``calc_sc`` adds
+  current sources for maximum currents only (``ChargerSource.max_case_only``; review s16 §3
+  item 2), as the classical fixed current source of IEC 60909-0:2016 §6.2 that ``calc_sc``
+  uses for them: ``k × I_rated`` at unity power factor, ``k`` from the element (``sgen.k``; 1.2
   where absent, the full-converter value IEC 60909-0 suggests and pandapower's examples use),
   no ride-through trip (held for the whole fault: the conservative end). Synchronous machines
   (``gen``) and ``motor`` elements are voltage sources behind their subtransient impedance in
@@ -121,7 +123,7 @@ def existing_der_sources(net: Any) -> tuple[ChargerSource, ...]:
         Named ``"<element>:<name>"``; constant current ``k × I_rated`` at unity power factor.
     """
     return tuple(ChargerSource(name=f"{el}:{name}", bus=bus, s_rated_mva=s_mva, limit_pu=k,
-                               p_pre_mw=p_mw)
+                               p_pre_mw=p_mw, max_case_only=True)
                  for el, name, bus, s_mva, p_mw, k in _der_rows(net))
 
 
@@ -130,7 +132,8 @@ def existing_sources_table(net: Any) -> pd.DataFrame:
     source and how the fault runs model it (``element, name, bus, s_rated_kva, p_kw,
     model``)."""
     rows = [(el, name, str(net.bus.at[bus, "name"]), 1000 * s, 1000 * p,
-             f"current source k = {k:g} × rated at unity pf (IEC 60909-0 §6.2), every run")
+             f"current source k = {k:g} × rated at unity pf (IEC 60909-0 §6.2), every "
+             "scenario's max case; off in the min case")
             for el, name, bus, s, p, k in _der_rows(net)]
     for el in ("gen", "motor"):
         t = getattr(net, el, None)
