@@ -25,3 +25,13 @@ def test_alike_items_are_one_line_with_their_fields() -> None:
 def test_two_alike_are_printed_one_by_one() -> None:
     items = [_cutout(0, 3.69), _cutout(1, 0.93)]
     assert todo_lines(items) == [str(i) for i in items]
+
+
+def test_an_unknown_link_lists_the_nearest_ratings_first() -> None:
+    """Review s15/s16: '45K' listed '65K, 50K, 40K' (by spelling)."""
+    import pytest
+
+    from protv2g.devices.library import UnknownCurveError, default_library
+
+    with pytest.raises(UnknownCurveError, match=r"closest names: 50K, 40K, 65K, 30K, 80K"):
+        default_library().get("45K")

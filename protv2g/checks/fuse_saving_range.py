@@ -77,7 +77,8 @@ import pandas as pd
 from protv2g.violations import CheckStatus
 
 __all__ = ["STATUS", "SavingMechanism", "base_twin", "classify", "crossover_grid",
-           "ground_range_text", "has_ground_element", "is_ground_fault", "range_text",
+           "GROUND_FAULT_PREFIXES", "ground_range_text", "has_ground_element", "is_ground_fault",
+           "range_text",
            "ranges_by_scenario", "rows_range_a", "saving_range_a", "statuses"]
 
 
@@ -262,10 +263,14 @@ def ground_range_text(recloser: Any, fuse: Any, k: float) -> str:
     return f"ground faults {range_text(*saving_range_a(recloser, fuse, k, ground=True))}"
 
 
+#: Fault types that are ground faults (the recloser's ground element may time them).
+GROUND_FAULT_PREFIXES = ("SLG", "LLG")
+
+
 def is_ground_fault(fault_type: Any) -> np.ndarray:
-    """Whether each fault type is a ground fault (SLG, LLG: the recloser's ground element
-    may time it)."""
-    return pd.Series(fault_type).astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    """Whether each fault type is a ground fault (:data:`GROUND_FAULT_PREFIXES`: SLG, LLG,
+    the recloser's ground element may time it)."""
+    return pd.Series(fault_type).astype(str).str.startswith(GROUND_FAULT_PREFIXES).to_numpy()
 
 
 def range_text(low: float, high: float) -> str:

@@ -57,6 +57,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks.fuse_saving_range import (
+    GROUND_FAULT_PREFIXES,
     SavingMechanism,
     base_twin,
     classify,
@@ -312,7 +313,9 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
 def _range(ctx: CheckContext, r: object) -> str:
     """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
     ground element's for a ground fault (when the recloser has one)."""
-    ground = bool(is_ground_fault([r.fault_type])[0]) and has_ground_element(
+    # one row's type by str.startswith, as is_ground_fault does for a column (a Series per
+    # message row cost ≈ 60 µs: 156,816 rows in the 250-bus hosting search, hosting_mem s16)
+    ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES) and has_ground_element(
         ctx.devices[r.backup])
     key = ("fuse saving range", r.primary, r.backup, float(r.rule_value), ground)
     if key not in ctx.cache:

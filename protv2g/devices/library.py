@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,7 +196,8 @@ class CurveLibrary:
         key = normalise_name(name)
         if key in self._index:
             return self._curves[self._index[key]]
-        close = difflib.get_close_matches(key, list(self._index), n=12, cutoff=0.5)
+        close = _nearest_ratings(key, list(self._index)) or difflib.get_close_matches(
+            key, list(self._index), n=12, cutoff=0.5)
         unique = list(dict.fromkeys(self._index[k] for k in close))[:5]
         closest = ", ".join(unique) or ", ".join(self.names()[:8]) + ", …"
         msg = f"unknown curve {name!r}; closest names: {closest}"
@@ -330,3 +332,20 @@ def load_library(extra_dirs: Iterable[str | Path] = ()) -> CurveLibrary:
     if not extra:
         return default_library()
     return CurveLibrary([*default_library(), *_load_dirs(extra)])
+
+
+_RATED = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$")
+
+
+def _nearest_ratings(key: str, names: list[str]) -> list[str]:
+    """For a rated link name (``45k``: rating and speed letter), the names of the same letter
+    nearest in rating (ratio, nearest first): ``40k, 50k, 30k, 65k`` — by spelling, 65K came
+    first (review s15/s16). Empty for any other name."""
+    m = _RATED.match(key)
+    if m is None:
+        return []
+    rating, letter = float(m.group(1)), m.group(2)
+    rated = [(abs(math.log(float(n.group(1)) / rating)), k) for k in names
+             if (n := _RATED.match(k)) is not None and n.group(2) == letter
+             and float(n.group(1)) > 0]
+    return [k for _, k in sorted(rated)]

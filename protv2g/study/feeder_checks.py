@@ -48,8 +48,11 @@ def find_one(table: Any, name: str, what: str, file: str, field_path: str
                                           n=5, cutoff=0.6)
         if close:
             fix += f"; closest names: {', '.join(close)}"
-    return None, [Issue(file, field_path, f"no single {what} named {name!r} ({len(hits)} found)",
-                        fix)]
+    # review s15/s16: "(0 found)" read as a count the user had asked for
+    why = "none in the feeder" if not hits else f"{len(hits)} {what}s share the name"
+    if hits:
+        fix = f"rename the {what}s in the feeder so that the name is unique, or {fix}"
+    return None, [Issue(file, field_path, f"no single {what} named {name!r} ({why})", fix)]
 
 
 def resolve_location(net: pp.pandapowerNet, loc: Location, file: str, key: str
