@@ -14,6 +14,9 @@ Conventions (what a protection engineer would expect; stated in the report):
 * Snapshot scenarios are the export window: the plug-in window and state-of-charge reserve of
   a site's ``day`` shape its 96-step day (flow), not the participation fractions.
 * The base case has no V2G (every site idle, nothing online) and is always run.
+* Charging snapshots (:func:`charging_scenarios`, flow only, for C8): ``charging/<participation>``
+  at peak load, every participating charger of each site that can charge importing at its
+  rating, existing DER off — unless every such site's charging is covered by the 96-step day.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import pandas as pd
 
 from protv2g.study.schema import StudyDocument, V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
+
+#: Name prefix of the charging snapshots (:func:`charging_scenarios`).
+CHARGING_SNAPSHOT_PREFIX = "charging/"
 
 
 @dataclass(frozen=True)
@@ -126,3 +132,43 @@ def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
                 None if st.n_online is None else round(st.n_online, 9))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def site_charging_kw(site: V2GSite, participation: Participation) -> float:
+    """What ``site`` draws charging in a participation case (kW, ≥ 0): its participating
+    chargers at their rating, ``fraction × n_chargers × p_charger_kw`` (the charger's
+    ``p_charger_kw`` is taken as its import rating too: a bidirectional charger's rating),
+    no more than its interconnection transformer's kVA; 0 when ``modes`` lack ``charging``."""
+    if ChargerMode.CHARGING not in site.modes:
+        return 0.0
+    kw = site.participation.fraction(participation) * site.n_chargers * site.p_charger_kw
+    tr = site.interconnection_transformer
+    return min(kw, float(tr.sn_kva)) if tr is not None else float(kw)
+
+
+def charging_scenarios(document: StudyDocument, day_sites: frozenset[str] = frozenset()
+                       ) -> list[Scenario]:
+    """C8's charging snapshots: ``charging/<participation>`` at peak load (load fraction 1, the
+    net's own loads, as the flow's peak level), every site that can charge importing
+    :func:`site_charging_kw` (``p_export_kw`` negative), existing DER off (set by the flow,
+    :mod:`protv2g.flow.blocks`) — the worst case for load current through a feeder device.
+
+    None when no site can charge, or when every site that can is in ``day_sites`` (the
+    96-step day that runs covers its charging: C8 then takes the day's worst charging step).
+    A snapshot charges every site that can, ``day_sites`` included (they charge at the same
+    hour in the worst case).
+    """
+    can = [s for s in document.v2g_sites if ChargerMode.CHARGING in s.modes]
+    if not can or all(s.name in day_sites for s in can):
+        return []
+    out = []
+    for part in document.scenarios.participation:
+        states = tuple(
+            SiteState(s.name, ChargerMode.CHARGING, -site_charging_kw(s, part), 0.0, 0.0,
+                      s.participation.fraction(part) * s.n_chargers)
+            if ChargerMode.CHARGING in s.modes
+            else SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0)
+            for s in document.v2g_sites)
+        out.append(Scenario(f"{CHARGING_SNAPSHOT_PREFIX}{part.value}", part, LoadLevel.PEAK,
+                            "charging", states))
+    return out

@@ -80,6 +80,9 @@ def reverse_power_mw(device: str = DEVICE) -> tuple[float, float]:
         variant = protv2g.load_study(depot_variant(Path(tmp), _site(study).p_max_kw))
         scenarios = build_scenarios(variant.document)
         rev = _reverse_mw(flow_tables(variant, scenarios), device)
+    # c8_charging: the flow also holds C8's charging snapshots (charging/<participation>,
+    # sorted first); the export scenario is the other non-base one
+    rev = rev[~rev.index.str.startswith("charging/")]
     return float(rev["base/peak"]), float(rev.drop("base/peak").iloc[0])
 
 

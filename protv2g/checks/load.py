@@ -21,6 +21,15 @@ Each row says which peak it is (``mechanism``, :class:`LoadPeak`):
 
 with the step's time and load (``time_h``, ``load_fraction``, for the 96-step day).
 
+Charging is always judged (review s16: a study of light-load export snapshots "passed" C8
+without a vehicle charging): whenever a site can charge (``modes`` include ``charging``) and
+the study's 96-step day does not cover it, the flow runs the **charging snapshots**
+``charging/<participation>`` (:func:`protv2g.scenarios.charging_scenarios`): peak load (the
+net's loads as the flow's peak level, whether or not the study has a peak level), every
+participating charger importing at its rating, existing DER off (worst case for load
+current); their rows say so. A site that can charge but charges in no flow step (a flow
+without those snapshots) gives a ``not_evaluated`` row, never a silent pass.
+
 References
 ----------
 IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup; the
@@ -43,6 +52,8 @@ from protv2g.checks._common import (
     phase_pickup_a,
     violation_rows,
 )
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.units import ChargerMode
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_load", "clock_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
@@ -113,6 +124,23 @@ def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> tuple[np.ndarray, list
     return out, texts
 
 
+def _charging_not_seen(ctx: CheckContext) -> list[pd.DataFrame]:
+    """``not_evaluated`` rows for the sites that can charge but charge in no step of the
+    flow's site table (nothing when the flow has no site table: the hosting search's own
+    export flows judge export only)."""
+    sites = ctx.flow.get("sites")
+    if sites is None or not {"site", "p_kw"} <= set(sites.columns):
+        return []
+    p = pd.to_numeric(sites["p_kw"], errors="coerce")
+    charging = set(sites.loc[p < 0, "site"].astype(str))
+    return [could_not("C8", f"site {s.name} can charge (modes include charging) but no flow "
+                      "step has it charging (no charging snapshot at peak load and no day "
+                      "covering its charging): the load current while vehicles charge is "
+                      "not known")
+            for s in ctx.study.document.v2g_sites
+            if ChargerMode.CHARGING in s.modes and s.name not in charging]
+
+
 def check_load(ctx: CheckContext) -> pd.DataFrame:
     """C8 violation rows (see the module docstring)."""
     if not ctx.study.document.devices:
@@ -121,7 +149,7 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     if flow is None or not {"scenario", "device", "i_a"} <= set(flow.columns):
         return could_not("C8", "no power-flow result with device load currents "
                          "(scenario, device, i_a)")
-    rows = []
+    rows = _charging_not_seen(ctx)
     fac = ctx.thresholds.load_pickup_factor
     for name in ctx.build_errors:
         rows.append(could_not("C8", f"device {name} could not be built "
@@ -166,6 +194,13 @@ def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: flo
     it assumes (review s15): the sites' day (:mod:`protv2g.flow.day`), every participating
     vehicle charging at its charger's rating after the export window, at the stated hour."""
     charging_kw, who, hour = charging
+    if str(r.scenario).startswith(CHARGING_SNAPSHOT_PREFIX):
+        behind = (f"{charging_kw:,.0f} kW of vehicle charging behind it ({who})"
+                  if charging_kw > 0 else "no charging site behind it")
+        return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW) in "
+                f"the charging snapshot {r.scenario} with {behind}: peak load, every "
+                f"participating vehicle charging at its charger's rating, existing DER (PV) "
+                f"off (worst case for load current): above pickup / {fac:g} = {lim_a:.0f} A")
     if mechanism == CHARGING_PEAK:
         at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "

@@ -11,7 +11,12 @@ Both flow paths — pandapower (:mod:`protv2g.flow.study`) and OpenDSS
   :func:`protv2g.flow.day.load_shape_fraction` and each site's fleet day; sites without a
   ``day`` block stay idle;
 * with ``comm_loss_step``: ``day/<participation>/comm_loss`` with each site's fallback from
-  that step.
+  that step;
+* C8's charging snapshots (:func:`protv2g.scenarios.charging_scenarios`):
+  ``charging/<participation>`` at peak load (load fraction 1), each site that can charge
+  importing at its participating chargers' rating, **existing DER off** (``der_fraction`` 0:
+  the net's own static generators, e.g. PV, produce nothing — the worst case for load
+  current), unless the day that runs covers every such site's charging.
 
 Site power is positive for export and negative while charging (MW).
 """
@@ -26,7 +31,7 @@ import pandas as pd
 
 from protv2g.flow.day import CommLossFallback, load_shape_fraction, site_day, step_times_h
 from protv2g.flow.result import SITE_COLUMNS
-from protv2g.scenarios import build_scenarios
+from protv2g.scenarios import build_scenarios, charging_scenarios
 from protv2g.units import LoadLevel
 
 __all__ = ["ScenarioBlock", "scenario_blocks", "comm_loss_fallbacks", "site_table"]
@@ -51,6 +56,9 @@ class ScenarioBlock:
         Per site, ``(n,)``: mode text, vehicles plugged in, mean state of charge.
     comm_lost : numpy.ndarray
         ``(n,)`` bool: dispatch communication lost.
+    der_fraction : numpy.ndarray, optional
+        ``(n,)`` multiplier on the net's existing DER (its own static generators; None: 1,
+        as modelled). 0 in the charging snapshots.
     """
 
     scenario: str
@@ -62,6 +70,25 @@ class ScenarioBlock:
     n_plugged: list[np.ndarray]
     soc: list[np.ndarray]
     comm_lost: np.ndarray
+    der_fraction: np.ndarray | None = None
+
+    @property
+    def der(self) -> np.ndarray:
+        """``der_fraction`` with None as ones."""
+        n = len(self.load_fraction)
+        return np.ones(n) if self.der_fraction is None else np.asarray(self.der_fraction, float)
+
+
+def _charging_blocks(doc: object, sites: list, day_sites: frozenset[str]) -> list[ScenarioBlock]:
+    """The charging snapshots as blocks (one step each, peak load, existing DER off)."""
+    nan1 = np.array([np.nan])
+    return [ScenarioBlock(
+        sc.name, "base/peak", nan1, np.array([1.0]),
+        np.array([[st.p_export_kw / 1000.0] for st in sc.sites]).reshape(len(sites), 1),
+        [np.array([st.mode.value], dtype=object) for st in sc.sites],
+        [np.array([st.n_online or 0.0]) for st in sc.sites],
+        [np.array([np.nan]) for _ in sites], np.array([False]), np.array([0.0]))
+        for sc in charging_scenarios(doc, day_sites)]  # type: ignore[arg-type]
 
 
 def comm_loss_fallbacks(sites: list, comm_loss_fallback: str | Mapping[str, str] | None
@@ -121,6 +148,13 @@ def scenario_blocks(document: object, day: bool | None, comm_loss_step: int | No
     if run_day and not with_day:
         notes.append("day requested but no site has a 'day' block: day not run")
         run_day = False
+    day_sites = frozenset(s.name for s in with_day) if run_day else frozenset()
+    charging = _charging_blocks(doc, sites, day_sites)
+    if charging:
+        notes.append("C8 charging snapshots (" + ", ".join(b.scenario for b in charging)
+                     + "): peak load, every participating charger of each site that can charge "
+                     "importing at its rating, existing DER (the net's own generators) off")
+    blocks += charging
     if not run_day:
         return blocks, notes
     t = step_times_h()

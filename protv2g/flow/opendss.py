@@ -305,7 +305,8 @@ class DssFlowEngine:
 
     # ------------------------------------------------------------------ solving
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
-              sequential: bool = False) -> DssFlowArrays:
+              sequential: bool = False, der_fraction: np.ndarray | None = None
+              ) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -317,6 +318,10 @@ class DssFlowEngine:
         sequential : bool
             ``False``: every step starts from the first solve's state (independent
             scenarios); ``True``: only the first does, the others from the step before (a day).
+        der_fraction : numpy.ndarray, optional
+            ``(n,)`` multiplier on the model's PV systems (their irradiance; existing DER,
+            default 1; 0 in C8's charging snapshots). The model's generators and storage stay
+            as the model has them.
 
         Returns
         -------
@@ -325,6 +330,13 @@ class DssFlowEngine:
         dss = self._dss
         lf = np.asarray(load_fraction, dtype=float)
         p = np.asarray(site_p_mw, dtype=float).reshape(len(self.sites), len(lf))
+        der = np.ones(len(lf)) if der_fraction is None else np.asarray(der_fraction, float)
+        pv = list(dss.PVsystems.AllNames()) if dss.PVsystems.Count() else []
+        irr0 = []
+        for name in pv:
+            dss.PVsystems.Name(name)
+            irr0.append(float(dss.PVsystems.Irradiance()))
+        der_now = 1.0  # the PV systems' present scaling (set only when a step changes it)
         n, lay = len(lf), self._layout
         out = DssFlowArrays(
             v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
@@ -338,6 +350,11 @@ class DssFlowEngine:
             if k == 0 or not sequential:
                 self._restore_state()
             dss.Solution.LoadMult(float(lf[k]))
+            if der[k] != der_now:
+                der_now = float(der[k])
+                for name, irr in zip(pv, irr0, strict=True):
+                    dss.PVsystems.Name(name)
+                    dss.PVsystems.Irradiance(irr * der_now)
             for j in range(len(self.sites)):
                 dss.Generators.Name(f"{SITE_PREFIX}{j}")
                 dss.Generators.kW(float(p[j, k]) * 1000.0)
@@ -363,6 +380,9 @@ class DssFlowEngine:
             idx = np.maximum(lay.watch_index, 0)
             out.watch_i_a[k] = np.where(has, c[idx], 0.0)
             out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
+        for name, irr in zip(pv if der_now != 1.0 else [], irr0, strict=False):
+            dss.PVsystems.Name(name)
+            dss.PVsystems.Irradiance(irr)
         return out
 
 

@@ -132,7 +132,7 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     parts = []
     for b in blocks:
         parts.append(engine.solve(b.load_fraction, b.site_p_mw,
-                                  sequential=len(b.load_fraction) > 1))
+                                  sequential=len(b.load_fraction) > 1, der_fraction=b.der))
     arr = _concat(parts)
     sizes = [len(b.load_fraction) for b in blocks]
     offsets = np.cumsum([0, *sizes])

@@ -262,7 +262,8 @@ class FlowSolver:
 
     # ------------------------------------------------------------------ solving
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
-              site_q_mvar: np.ndarray | None = None) -> FlowArrays:
+              site_q_mvar: np.ndarray | None = None,
+              der_fraction: np.ndarray | None = None) -> FlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -273,6 +274,9 @@ class FlowSolver:
             Site injection, MW, positive = export, negative = charging.
         site_q_mvar : (n_sites, n) array, optional
             Site reactive injection, Mvar (default 0: unity power factor).
+        der_fraction : (n,) array, optional
+            Multiplier on the net's own static generators (existing DER; default 1). 0 turns
+            them off (C8's charging snapshots).
 
         Returns
         -------
@@ -281,11 +285,13 @@ class FlowSolver:
         lf = np.atleast_1d(np.asarray(load_fraction, float))
         p = np.asarray(site_p_mw, float).reshape(len(self.sites), len(lf))
         q = np.zeros_like(p) if site_q_mvar is None else np.asarray(site_q_mvar, float)
+        der = (np.ones(len(lf)) if der_fraction is None
+               else np.broadcast_to(np.asarray(der_fraction, float), lf.shape))
         if not self.fast:
-            return self._solve_runpp(lf, p, q)
-        out, bad = self._solve_fixed_point(lf, p, q)
+            return self._solve_runpp(lf, p, q, der)
+        out, bad = self._solve_fixed_point(lf, p, q, der)
         if bad.any():  # steps the fixed point could not solve: pandapower's Newton-Raphson
-            ref = self._solve_runpp(lf[bad], p[:, bad], q[:, bad])
+            ref = self._solve_runpp(lf[bad], p[:, bad], q[:, bad], der[bad])
             for name in ("v_pu", "line_s_from_mva", "line_s_to_mva", "line_i_from_ka",
                          "line_i_to_ka", "trafo_s_hv_mva", "trafo_s_lv_mva", "trafo_i_hv_ka",
                          "trafo_i_lv_ka", "line_loading_percent", "trafo_loading_percent"):
@@ -293,10 +299,10 @@ class FlowSolver:
             out.solver = f"fixed_point+runpp({int(bad.sum())} steps)"
         return out
 
-    def _solve_fixed_point(self, lf: np.ndarray, p: np.ndarray, q: np.ndarray
-                           ) -> tuple[FlowArrays, np.ndarray]:
+    def _solve_fixed_point(self, lf: np.ndarray, p: np.ndarray, q: np.ndarray,
+                           der: np.ndarray) -> tuple[FlowArrays, np.ndarray]:
         """All steps at once; returns the results and a mask of unconverged steps."""
-        s = (self._s_static[:, None] + self._s_load[:, None] * lf[None, :]
+        s = (self._s_static[:, None] * der[None, :] + self._s_load[:, None] * lf[None, :]
              + self._c_site @ ((p + 1j * q) / self.base_mva))
         s_p = s[self._pq]
         v = np.empty((self._n, len(lf)), complex)
@@ -352,8 +358,12 @@ class FlowSolver:
                           take(s_f, self._trafo_br), take(s_t, self._trafo_br), ti_h, ti_l,
                           l_load, t_load, "fixed_point", iterations)
 
-    def _solve_runpp(self, lf: np.ndarray, p: np.ndarray, q: np.ndarray) -> FlowArrays:
+    def _solve_runpp(self, lf: np.ndarray, p: np.ndarray, q: np.ndarray,
+                     der: np.ndarray | None = None) -> FlowArrays:
         net = self.net
+        der = np.ones(len(lf)) if der is None else der
+        own = ~net.sgen.index.isin(self._sgen_idx)  # the net's own generators (existing DER)
+        sgen_scaling0 = net.sgen["scaling"].to_numpy(float).copy()
         n_steps = len(lf)
         nb, nl, nt = len(net.bus), len(net.line), len(net.trafo)
         out = FlowArrays(*(np.full((n_steps, k), np.nan + 0j) for k in
@@ -363,6 +373,7 @@ class FlowSolver:
         control = len(net.controller) > 0
         for k in range(n_steps):
             net.load["scaling"] = self._load_scaling0 * lf[k]
+            net.sgen["scaling"] = np.where(own, sgen_scaling0 * der[k], sgen_scaling0)
             net.sgen.loc[self._sgen_idx, "p_mw"] = p[:, k]
             net.sgen.loc[self._sgen_idx, "q_mvar"] = q[:, k]
             with warnings.catch_warnings():
@@ -388,4 +399,5 @@ class FlowSolver:
                             .replace("_mva", "_ka"))[k] = i
                 getattr(out, f"{prefix}_loading_percent")[k] = res.loading_percent.to_numpy()
         net.load["scaling"] = self._load_scaling0
+        net.sgen["scaling"] = sgen_scaling0
         return out

@@ -1,8 +1,9 @@
 """``flow_study``: every flow scenario of a study, and what each device sees.
 
 Cases run (all in one batched solve on one copy of the net): the steps of
-:func:`protv2g.flow.blocks.scenario_blocks` — the study's scenario axes, the 96-step day
-when asked, its communication-loss variant; loads are scaled by each step's load fraction.
+:func:`protv2g.flow.blocks.scenario_blocks` — the study's scenario axes, C8's charging
+snapshots, the 96-step day when asked, its communication-loss variant; loads are scaled by
+each step's load fraction, the net's own generators (existing DER) by its DER fraction.
 
 Voltage rise ``dv_pu_vs_base`` is against the base case of the same load level (static
 scenarios) or the same step of ``day/base``. Directions: ``forward`` when ``p_mw`` ≥ the dead
@@ -108,7 +109,8 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
     solver = FlowSolver(net, study.site_buses, force_runpp=force_runpp)  # type: ignore[attr-defined]
     lf = np.concatenate([b.load_fraction for b in blocks])
     p = np.concatenate([b.site_p_mw for b in blocks], axis=1)
-    res = solver.solve(lf, p)
+    der = np.concatenate([b.der for b in blocks])
+    res = solver.solve(lf, p, der_fraction=der)
     offsets = np.cumsum([0] + [len(b.load_fraction) for b in blocks])
     where = {b.scenario: (offsets[i], offsets[i + 1]) for i, b in enumerate(blocks)}
 
@@ -136,7 +138,7 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
             "comm_loss_fallback": {k: v.value for k, v in comm_loss_fallbacks(
                 list(study.document.v2g_sites), comm_loss_fallback).items()}  # type: ignore
             if comm_loss_step is not None else None}
-    _unbalanced(study, lf, p, points, buses, devices, branches, meta)
+    _unbalanced(study, lf, p, points, buses, devices, branches, meta, der)
     return FlowResult(devices, buses, branches, sites, directional, meta)
 
 
@@ -147,7 +149,7 @@ def _asymmetric_in_net(net) -> bool:
 
 def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
                 buses: pd.DataFrame, devices: pd.DataFrame, branches: pd.DataFrame,
-                meta: dict) -> None:
+                meta: dict, der: np.ndarray | None = None) -> None:
     """Three-phase flow (``runpp_3ph``) of the steps in which a single-phase site exports or
     charges (all steps if the net itself has asymmetric loads/sgens); fills, in place, the bus
     ``unbalance_percent`` and ``vm_a_pu``..``vm_c_pu``, device ``i_a`` (largest phase) and
@@ -181,7 +183,8 @@ def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
         buses.loc[rows, ["unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]] = np.nan
         return
     idx = np.flatnonzero(need)
-    r = solver.solve(lf[idx], p[:, idx])
+    r = solver.solve(lf[idx], p[:, idx],
+                     der_fraction=None if der is None else der[idx])
     meta["three_phase_steps"] = int(r.ok.sum())
     meta["notes"].append(
         f"{int(r.ok.sum())} of {n_steps} steps solved with pandapower runpp_3ph (steps where "

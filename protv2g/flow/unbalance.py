@@ -242,9 +242,17 @@ class ThreePhaseSolver:
         self._load_scaling0 = work.load["scaling"].to_numpy(float).copy()
         self._aload_scaling0 = (work.asymmetric_load["scaling"].to_numpy(float).copy()
                                 if "asymmetric_load" in work else np.zeros(0))
+        # the net's own generators (existing DER), scaled by ``der_fraction``
+        ours = {(t, i) for t, i, _ph in self._kind}
+        self._der: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for table in ("sgen", "asymmetric_sgen"):
+            if table in work and len(work[table]):
+                own = np.array([(table, int(i)) not in ours for i in work[table].index])
+                self._der[table] = (own, work[table]["scaling"].to_numpy(float).copy())
         self._solved_once = False
 
-    def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray) -> ThreePhaseArrays:
+    def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
+              der_fraction: np.ndarray | None = None) -> ThreePhaseArrays:
         """Solve ``n`` steps (unity power factor sites).
 
         Parameters
@@ -254,6 +262,9 @@ class ThreePhaseSolver:
         site_p_mw : (n_sites, n) array
             Site power, MW, positive = export, negative = charging (on the site's phase for a
             single-phase site, spread over three phases for a three-phase site).
+        der_fraction : (n,) array, optional
+            Multiplier on the net's own (a)symmetric static generators (existing DER;
+            default 1).
 
         Returns
         -------
@@ -264,6 +275,7 @@ class ThreePhaseSolver:
         lf = np.atleast_1d(np.asarray(load_fraction, float))
         n = len(lf)
         p = np.asarray(site_p_mw, float).reshape(len(self.sites), n)
+        der = np.ones(n) if der_fraction is None else np.asarray(der_fraction, float)
         nb, nl, nt = len(net.bus), len(net.line), len(net.trafo)
         out = ThreePhaseArrays(
             np.full((n, nb, 3), np.nan + 0j), np.full((n, nl, 3), np.nan),
@@ -276,6 +288,8 @@ class ThreePhaseSolver:
                 net.load["scaling"] = self._load_scaling0 * lf[k]
                 if len(self._aload_scaling0):
                     net.asymmetric_load["scaling"] = self._aload_scaling0 * lf[k]
+                for table, (own, scaling0) in self._der.items():
+                    net[table]["scaling"] = np.where(own, scaling0 * der[k], scaling0)
                 for (_table, idx, ph), pk in zip(self._kind, p[:, k], strict=True):
                     if ph < 0:
                         net.sgen.at[idx, "p_mw"] = pk
@@ -297,6 +311,8 @@ class ThreePhaseSolver:
             net.load["scaling"] = self._load_scaling0
             if len(self._aload_scaling0):
                 net.asymmetric_load["scaling"] = self._aload_scaling0
+            for table, (_own, scaling0) in self._der.items():
+                net[table]["scaling"] = scaling0
         return out
 
     def _store(self, out: ThreePhaseArrays, k: int) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from protv2g.checks.load import CHARGING_PEAK, clock_text
 from protv2g.report.sheets import STAGED_TIME_NOTE
 from protv2g.report.summary_memo import Memo
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
 
@@ -61,33 +62,61 @@ def assumptions(w: Memo, result: StudyResult) -> None:
     if text := existing_sources_assumption((getattr(result, "tables", None) or {}).get(
             "Existing sources")):
         w.pair("Existing sources", text)
-    if text := charging_assumption(getattr(result, "violations", None)):
+    if text := charging_assumption(getattr(result, "violations", None),
+                                   getattr(getattr(result, "flow", None), "sites", None)):
         w.pair("Charging (C8)", text)
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
            + STAGED_TIME_NOTE)
 
 
-def charging_assumption(violations: pd.DataFrame | None) -> str:
-    """What C8's charging peaks assume, with the worst one's hour and charging (review s15:
-    "the charging peak assumes all 48 buses at 125 kW at 20:00 — the memo should say so");
-    "" when no C8 row is a charging peak."""
+def charging_assumption(violations: pd.DataFrame | None,
+                        sites: pd.DataFrame | None = None) -> str:
+    """What C8's charging cases assume (review s15, s16): the charging snapshots at peak load
+    (from the flow's site table ``sites``, pass or fail) and the worst charging-peak row with
+    its hour and charging; "" when C8 judged no charging at all."""
+    parts = []
+    snap = _snapshot_text(sites)
+    if snap:
+        parts.append(snap)
     need = {"criterion", "mechanism", "margin", "device", "scenario"}
-    if violations is None or violations.empty or not need <= set(violations.columns):
-        return ""
-    rows = violations[(violations["criterion"] == "C8")
-                      & (violations["mechanism"] == CHARGING_PEAK)]
-    if rows.empty:
-        return ""
+    rows = (violations[(violations["criterion"] == "C8")
+                       & (violations["mechanism"] == CHARGING_PEAK)]
+            if violations is not None and not violations.empty
+            and need <= set(violations.columns) else None)
+    if rows is None or rows.empty:
+        return "; ".join(parts)
     worst = rows.loc[pd.to_numeric(rows["margin"], errors="coerce").idxmin()]
     hour = pd.to_numeric(pd.Series([worst.get("time_h")]), errors="coerce").iloc[0]
     at = f" at {clock_text(hour)}" if pd.notna(hour) else ""
     kw = pd.to_numeric(pd.Series([worst.get("p_charging_kw")]), errors="coerce").iloc[0]
     what = f", {kw:,.0f} kW of charging behind it" if pd.notna(kw) else ""
-    return ("the charging peaks C8 judges come from the sites' 96-step day: every "
-            "participating vehicle (participation × n_chargers) charges at its charger's rating "
-            "from the end of the export window until full, with the feeder load of that hour; "
-            f"the worst: {worst['device']}{at} (scenario {worst['scenario']}){what} (each "
-            "site's part in the finding's text)")
+    if not str(worst["scenario"]).startswith(CHARGING_SNAPSHOT_PREFIX):
+        parts.append(
+            "the charging peaks C8 judges come from the sites' 96-step day: every "
+            "participating vehicle (participation × n_chargers) charges at its charger's "
+            "rating from the end of the export window until full, with the feeder load of "
+            "that hour")
+    parts.append(f"the worst: {worst['device']}{at} (scenario {worst['scenario']}){what} "
+                 "(each site's part in the finding's text)")
+    return "; ".join(parts)
+
+
+def _snapshot_text(sites: pd.DataFrame | None) -> str:
+    """The charging snapshots' assumption, with each site's charging in the largest one."""
+    if sites is None or sites.empty or not {"scenario", "site", "p_kw"} <= set(sites.columns):
+        return ""
+    snap = sites[sites["scenario"].astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX)]
+    if snap.empty:
+        return ""
+    kw = -pd.to_numeric(snap["p_kw"], errors="coerce")
+    top = snap.loc[kw.groupby(snap["scenario"]).transform("sum").idxmax(), "scenario"]
+    each = ", ".join(f"{r.site} {-r.p_kw:,.0f} kW" for r in snap[snap["scenario"] == top]
+                     .itertuples() if r.p_kw < 0)
+    names = ", ".join(dict.fromkeys(snap["scenario"].astype(str)))
+    return (f"C8 charging snapshots ({names}): peak load (the net's loads, as the flow's peak "
+            "level), every participating vehicle (participation × n_chargers) charging at its "
+            "charger's rating (capped by the site transformer), existing DER (PV) off — the "
+            f"worst case for load current; {top}: {each}")
 
 
 def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:

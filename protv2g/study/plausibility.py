@@ -32,6 +32,9 @@ The bounds, and where each comes from:
   C37.230-2020 §6.1: the pickup lies above the maximum load with margin; C8 checks the flow's
   peak against pickup / 1.5). A 5 A pickup is typically the CT secondary ampere. Left out on
   OpenDSS feeders on the phase-domain path (no net tables here).
+* **A 96-step day with no site day** (``scenarios.day: true`` while no V2G site has a ``day:``
+  mapping): the day then is not run at all (review s16: the user believed the day covered the
+  charging peak; validate said "valid"). Not a bound: the field does nothing as written.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -107,7 +110,23 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         out += _device_warnings(study, device, where, file, load_a)
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
+    out += _day_warnings(document, file)
     return out
+
+
+def _day_warnings(document: Any, file: str) -> list[Issue]:
+    """``scenarios.day: true`` without any site ``day:`` mapping (module docstring)."""
+    sites = list(document.v2g_sites)
+    if not document.scenarios.day or not sites or any(s.day is not None for s in sites):
+        return []
+    return [Issue(
+        file, "scenarios.day",
+        "scenarios.day is true but no V2G site has a 'day:' mapping: the 96-step day is not "
+        "run (it does nothing as written); C8 judges charging on its charging snapshots at "
+        "peak load instead",
+        "give the sites that follow a daily plug-in/export pattern a day mapping, e.g. "
+        "v2g_sites[0].day: {arrival_h: 7, departure_h: 16, export_window_h: [12, 15]}, or "
+        "remove scenarios.day")]
 
 
 def _device_warnings(study: Study, device: Any, where: str, file: str,
