@@ -299,7 +299,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                            else np.full(len(pos), p_export_kw))
     made["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][pos]]
     made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
-        {c: _cells(violations, c, at) for c in ("load_fraction", "time_h")
+        {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
     made["finding"] = fid[f_ev[sorted_at]]
     made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(pos) + 1))),

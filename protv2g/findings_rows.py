@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import clock_text
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import round_significant
 from protv2g.text_codes import (
     ColumnCodes,
@@ -206,7 +208,9 @@ def collapse(parts: list[np.ndarray], margin: pd.Series, level: Coded, scenario:
 def day_load(load_levels: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
     """``load_levels`` ((g,) text) of evidence rows (``rows``, g rows), and for a row of the
     96-step day (no load-level axis) the step's time and load: ``"day 20:00 (92 % of peak
-    load)"`` (``time_h``, ``load_fraction`` of the flow row, :mod:`protv2g.checks.load`)."""
+    load)"`` (``time_h``, ``load_fraction`` of the flow row, :mod:`protv2g.checks.load`); for
+    a row of C8's charging snapshot (``scenario`` ``charging/…``) ``"charging snapshot (100 %
+    of peak load)"``."""
     out = np.asarray(load_levels, dtype=object).copy()
     if "load_fraction" not in rows.columns:
         return out
@@ -214,8 +218,14 @@ def day_load(load_levels: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
     t = (pd.to_numeric(rows["time_h"], errors="coerce").to_numpy() if "time_h" in rows.columns
          else np.full(len(rows), np.nan))
     day = np.flatnonzero((out == "") & ~pd.isna(frac))
-    for i, h, f in zip(day.tolist(), t[day].tolist(), frac[day].tolist(), strict=True):
-        clock = f" {int(h):02d}:{round(60 * (h % 1)):02d}" if np.isfinite(h) else ""
+    scen = (rows["scenario"].to_numpy()[day] if "scenario" in rows.columns
+            else np.full(len(day), "", dtype=object))
+    for i, h, f, sc in zip(day.tolist(), t[day].tolist(), frac[day].tolist(), scen.tolist(),
+                           strict=True):
+        if str(sc).startswith(CHARGING_SNAPSHOT_PREFIX):  # C8's snapshot, not a day step
+            out[i] = f"charging snapshot ({100 * f:.0f} % of peak load)"
+            continue
+        clock = f" {clock_text(h)}" if np.isfinite(h) else ""
         out[i] = f"day{clock} ({100 * f:.0f} % of peak load)"
     return out
 
