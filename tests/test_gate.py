@@ -320,6 +320,12 @@ def _limited_at_chargers_online(row, p_max_kw: float) -> None:
     assert row.site_max_kw == pytest.approx(p_max_kw)
 
 
+def _export_only(tmp_path, export_kw: float):
+    """The depot at one export level, no 96-step day, the site exporting only (no charging
+    snapshot, s16) and its first cycle held."""
+    return depot_variant(tmp_path, export_kw, day=False, charging=False, faults=held_faults())
+
+
 def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
     """With the real checks and the first-cycle limit held (``faults.high_bracket:
     first_cycle_held``, the hosting band's pessimistic end) the depot's hosting capacity is
@@ -335,21 +341,22 @@ def test_depot_real_checks_hosting_and_verdict_flip(tmp_path):
     failures are conditions) to the smallest export (FAIL, on the limiting criterion the
     search named, same pair and fault).
 
-    The one-level studies have their 96-step day switched off: the hosting search judges
-    export levels (snapshots), and the day adds the fleet's *charging* (C8: 8 MW imported
-    at step 80), a finding no export limit removes (see the CLI test below).
+    The one-level studies have their 96-step day switched off and the depot exports only: the
+    hosting search judges export levels (snapshots), and the day — or, without it, C8's
+    charging snapshot (s16) — adds the fleet's *charging* (C8: 8 MW imported at step 80), a
+    finding no export limit removes (see the CLI test below).
     """
     pytest.importorskip("protv2g.checks", reason="the checks C1–C12 are not installed")
     from protv2g.checks import run_checks
 
-    axis = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False, faults=held_faults()))
+    axis = protv2g.load_study(_export_only(tmp_path, 1000.0))
     p_max_kw = axis.document.v2g_sites[0].p_max_kw
     row = hosting_capacity(axis, participations=["firm"], load_levels=["peak"]).iloc[0]
     _limited_at_chargers_online(row, p_max_kw)
     limiting = [c.strip() for c in row.limiting_criterion.split(",")]
     verdicts = {}
     for p_kw in (0.0, 5.0):
-        s = protv2g.load_study(depot_variant(tmp_path, p_kw, day=False, faults=held_faults()))
+        s = protv2g.load_study(_export_only(tmp_path, p_kw))
         verdicts[p_kw] = gate_verdict(s, _checked(s, run_checks))
     none = verdicts[0.0]
     # no export at all: the V2G question was not asked, so the gate cannot pass (#20 item 4);
@@ -379,17 +386,17 @@ def test_cli_gate_on_the_real_pipeline_flips_around_the_hosting_capacity(tmp_pat
     and the smallest export. With the depot's 96-step day on (as shipped), the study fails
     even without export: C8 on R-F1 while the fleet charges (import at step 80 above pickup
     / 1.5) — a load finding of the depot's day, outside the export search."""
-    probe = protv2g.load_study(depot_variant(tmp_path, 1000.0, day=False, faults=held_faults()))
+    probe = protv2g.load_study(_export_only(tmp_path, 1000.0))
     if "checks" not in _RUN_STUDY(probe).meta:
         pytest.skip("run_study does not run the checks yet (result.meta['checks'] absent)")
     kw = hosting_capacity(probe, participations=["firm"], load_levels=["peak"]).iloc[0]
     _limited_at_chargers_online(kw, probe.document.v2g_sites[0].p_max_kw)
-    code, text = _gate(depot_variant(tmp_path, 0.0, day=False, faults=held_faults()), capsys,
+    code, text = _gate(_export_only(tmp_path, 0.0), capsys,
                        "--no-hosting")
     assert code == 2 and text.startswith("ERROR depot_two_feeder"), text  # export not judged
     assert "exports in no scenario" in text and "fail:" not in text
     assert "condition: C2 " in text
-    code, text = _gate(depot_variant(tmp_path, 5.0, day=False, faults=held_faults()), capsys,
+    code, text = _gate(_export_only(tmp_path, 5.0), capsys,
                        "--no-hosting")
     assert code == 1 and f"fail: {kw.limiting_criterion.split(',')[0]} " in text, text
     code, text = _gate(depot_variant(tmp_path, 0.0), capsys, "--no-hosting")  # with the day

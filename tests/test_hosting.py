@@ -187,16 +187,20 @@ def held_faults() -> dict:
 
 def depot_variant(tmp_path: Path, export_kw: float | None = None, *,
                   participation: str = "firm", load_level: str = "peak",
-                  campus: bool = False, day: bool | None = None, **sections) -> Path:
+                  campus: bool = False, day: bool | None = None, charging: bool = True,
+                  **sections) -> Path:
     """The shipped depot study in ``tmp_path`` with one export level, one participation and
     one load level (the campus site dropped unless asked for; its 96-step day as shipped
-    unless ``day`` says)."""
+    unless ``day`` says; ``charging=False``: the sites export only — no charging snapshot,
+    C8's charging peak out of the question, s16)."""
     folder = tmp_path / f"depot_{export_kw}_{len(list(tmp_path.iterdir()))}"
     folder.mkdir()
     shutil.copy(DEPOT_DIR / "feeder.json", folder / "feeder.json")
     raw = yaml.safe_load((DEPOT_DIR / "study.yaml").read_text(encoding="utf-8"))
     if not campus:
         raw["v2g_sites"] = [s for s in raw["v2g_sites"] if s["name"] == "depot"]
+    if not charging:
+        raw["v2g_sites"] = [{**s, "modes": ["exporting"]} for s in raw["v2g_sites"]]
     scen = dict(raw["scenarios"])
     scen.pop("export_levels_fraction", None)
     if export_kw is not None:

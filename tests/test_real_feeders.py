@@ -165,7 +165,9 @@ def test_ckt5_small_change_of_a_base_overload_is_not_made_worse_by_v2g(ckt5_stud
 
     assert main(["gate", str(ckt5_study), "--no-hosting"]) == 1  # C5 and C10 still fail
     lines = [x.strip() for x in capsys.readouterr().out.splitlines()]
-    assert not [x for x in lines if x.startswith("fail: C12")]
+    # s16: C8's charging snapshot (1.7 MW charging at peak load, scenario charging/…) may
+    # overload lines by itself — a new row, not a base overload made worse by export
+    assert not [x for x in lines if x.startswith("fail: C12") and "charging/" not in x]
     t = [x for x in lines if x.startswith(("fail:", "confirm:", "condition:"))
          and "transformer.mdv201_39754elb-1b:" in x]
     assert len(t) == 1 and t[0].startswith("confirm: C12")
