@@ -91,7 +91,8 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     V2G) and a bus whose nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
     gives Range A for systems up to 34.5 kV nominal and only a maximum system voltage above:
     a transmission bus is judged by its own planning criteria, not by a service-voltage
-    range). A bus of unknown nominal voltage is judged.
+    range). A bus of unknown nominal voltage is judged. The voltage-unbalance limit judges the
+    same buses (no info row is written for an unbalance it does not judge).
     """
     buses = bus.bus.to_numpy()
     distinct = pd.unique(buses)
@@ -157,7 +158,9 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
                      f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
                      for v, n, s in zip(bad.vm_pu, names, bad.scenario, strict=True)]))
         if "unbalance_percent" in bus.columns:
-            w = _worst(bus, ["scenario", "bus"], "unbalance_percent")
+            # the buses the voltage limit judges (s16: a source bus's unbalance is the
+            # study's input, a transmission bus's by its own criteria, as for Range A)
+            w = _worst(bus[judged], ["scenario", "bus"], "unbalance_percent")
             bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
             names = _bus_names(ctx, bad.bus)
             rows.append(violation_rows(
