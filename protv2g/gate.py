@@ -239,7 +239,7 @@ def gate_verdict(study: Study, result: StudyResult,
         # the rows split by the one row-by-row policy (gate_rows.classify)
         outcome = classify(violations, gate)
         pre_mask = failing_mask(violations, gate, attributable=False)
-        attributable = violations[failing_mask(violations, gate)]
+        attributable = violations[(outcome == GateOutcome.FAIL.value) & ~pre_mask]
         n_fail, n_pre = len(attributable), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # one line per device and mechanism: a group failing with V2G says on its line that

@@ -396,10 +396,8 @@ def test_per_criterion_and_overall(study):
         hosting_capacity(study, checks=reverse_power_check(), **ONE_AXIS).iloc[0].hosting_kw)
 
 
-def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
-    """Charger sets are solved once whatever the load level, but the participation case is
-    part of a set since #16: it sets the chargers online, hence the source's kVA. The first
-    call is therefore every site × participation × candidate level (+ the base case)."""
+def _count_engine_calls(monkeypatch) -> list[int]:
+    """The number of scenarios of each ``fault_study`` call the pipeline makes from now on."""
     calls: list[int] = []
     real = protv2g.pipeline.fault_study
 
@@ -408,6 +406,14 @@ def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(protv2g.pipeline, "fault_study", counting)
+    return calls
+
+
+def test_grid_in_one_engine_call_then_small_bisection_calls(study, monkeypatch):
+    """Charger sets are solved once whatever the load level, but the participation case is
+    part of a set since #16: it sets the chargers online, hence the source's kVA. The first
+    call is therefore every site × participation × candidate level (+ the base case)."""
+    calls = _count_engine_calls(monkeypatch)
     n_grid = 16
     ha = hosting_analysis(study, checks=reverse_power_check(), sites=["depot", "campus"],
                           participations=["low", "expected", "firm"],
@@ -544,14 +550,7 @@ def test_calls_of_bounded_size_give_the_same_answers(study, monkeypatch):
     options = {"sites": ["depot", "campus"], "participations": ["low", "firm"],
                "load_levels": ["light", "peak"], "n_grid": 6, "n_refine": 3}
     one = hosting_analysis(study, **options)
-    calls: list[int] = []
-    real = protv2g.pipeline.fault_study
-
-    def counting(*args, **kwargs):
-        calls.append(len(kwargs["scenarios"]))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(protv2g.pipeline, "fault_study", counting)
+    calls = _count_engine_calls(monkeypatch)
     monkeypatch.setattr(hosting_search, "FAULT_ROWS_PER_CALL", 0)
     monkeypatch.setattr(hosting_search, "MIN_EXPORTS_PER_CALL", 5)
     split = hosting_analysis(study, **options)

@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
     model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent)
-    if copy_to is not None:
-        _check_copy(model_dir, copy_to, force=args.force)
+    if copy_to is not None:  # the model's files listed once, for the check and the copy
+        files = _model_files(model_dir, copy_to.parent)
+        _check_copy(model_dir, copy_to, files, force=args.force)
     # paths in the study are relative to the folder the model (or its copy) hangs from
     draft = draft_study(master, redirects=args.redirect,
                         study_dir=out.parent if copy_to is None else model_dir.parent,
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                         n_candidates=args.candidates)
     out.parent.mkdir(parents=True, exist_ok=True)
     if copy_to is not None:
-        n_files, size_mb = _copy_model(model_dir, copy_to, out.parent)
+        n_files, size_mb = _copy_model(model_dir, copy_to, files)
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
               "the study reads the copy")
     out.write_text(draft.text, encoding="utf-8")
@@ -133,13 +134,13 @@ def _model_files(model_dir: Path, skip: Path) -> list[Path]:
             if p.is_file() and not p.resolve().is_relative_to(skip)]
 
 
-def _check_copy(model_dir: Path, copy_to: Path, *, force: bool) -> None:
+def _check_copy(model_dir: Path, copy_to: Path, files: list[Path], *, force: bool) -> None:
     """Refuse a copy that would replace a folder (without ``--force``) or is too large."""
     issues = []
     if copy_to.exists() and not force:
         issues.append(Issue(str(copy_to), "", "the model copy's folder exists",
                             "give another -o folder, or --force to copy the model over it"))
-    size_mb = sum(p.stat().st_size for p in _model_files(model_dir, copy_to.parent)) / 1e6
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
     if size_mb > MODEL_COPY_LIMIT_MB:
         issues.append(Issue(str(model_dir), "", f"the model's folder holds {size_mb:.0f} MB, "
                             f"more than init copies ({MODEL_COPY_LIMIT_MB:.0f} MB)",
@@ -149,13 +150,13 @@ def _check_copy(model_dir: Path, copy_to: Path, *, force: bool) -> None:
         raise InputError(issues)
 
 
-def _copy_model(model_dir: Path, copy_to: Path, study_dir: Path) -> tuple[int, float]:
-    """Copy the model's files to ``copy_to`` (not the study folder, when it lies inside the
-    model's folder); the number of files and their MB. The copies are writable by their owner
-    whatever the source's mode: the copy is the user's model (the README's way to confirm an
-    input is to write ``normamps``/``normhkva`` into it), and ``--force`` copies over it again
-    (``shutil.copy2`` kept a read-only share's ``r--r--r--``, EPRI ckt24 from ``../shared``)."""
-    files = _model_files(model_dir, study_dir.resolve())
+def _copy_model(model_dir: Path, copy_to: Path, files: list[Path]) -> tuple[int, float]:
+    """Copy the model's ``files`` (:func:`_model_files`: not the study folder, when it lies
+    inside the model's folder) to ``copy_to``; the number of files and their MB. The copies
+    are writable by their owner whatever the source's mode: the copy is the user's model (the
+    README's way to confirm an input is to write ``normamps``/``normhkva`` into it), and
+    ``--force`` copies over it again (``shutil.copy2`` kept a read-only share's ``r--r--r--``,
+    EPRI ckt24 from ``../shared``)."""
     for f in files:
         target = copy_to / f.relative_to(model_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
