@@ -57,10 +57,11 @@ import pandas as pd
 from protv2g.criteria import order
 from protv2g.gate_reasons import _GROUP, export_kw_by_scenario, grouped_reasons
 from protv2g.gate_rows import (
+    OUTCOME_CODES,
     PRE_EXISTING,
     GateOutcome,
     classify,
-    classify_with_pre,
+    classify_codes,
     failing_mask,
     not_applicable_criteria,
     stand_in_mask,
@@ -254,34 +255,36 @@ def gate_verdict(study: Study, result: StudyResult,
     infos: list[str] = []
     n_fail = n_pre = n_stand_in = 0
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
-        # the rows split by the one row-by-row policy (gate_rows.classify)
-        outcome, pre_mask = classify_with_pre(violations, gate)  # the columns read once
-        is_attributable = (outcome == GateOutcome.FAIL.value) & ~pre_mask
+        # the rows split by the one row-by-row policy (gate_rows.classify), as integer codes
+        # of the outcomes, the columns read once (#21)
+        code, pre_mask = classify_codes(violations, gate)
+        is_attributable = (code == OUTCOME_CODES[GateOutcome.FAIL]) & ~pre_mask
         attributable = violations[is_attributable]
         n_fail, n_pre = len(attributable), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
-        fold = _in_groups_of(violations, pre_mask.to_numpy(dtype=bool),
-                             is_attributable.to_numpy(dtype=bool))
-        folded = pd.Series(fold, index=violations.index)
+        folded = _in_groups_of(violations, pre_mask, is_attributable)
         fails += grouped_reasons("fail", attributable, export_kw=kw,
                                  folded=violations[folded])
         pre_mask = pre_mask & ~folded
-        fails += grouped_reasons(
-            "fail", violations[pre_mask & (outcome == GateOutcome.FAIL.value)],
-            "present without V2G (gate.pre_existing: fail)", export_kw=kw)
+
+        def pre_with(outcome: GateOutcome) -> pd.DataFrame:
+            """The pre-existing failing rows, not folded, of one outcome."""
+            return violations[pre_mask & (code == OUTCOME_CODES[outcome])]
+
+        fails += grouped_reasons("fail", pre_with(GateOutcome.FAIL),
+                                 "present without V2G (gate.pre_existing: fail)", export_kw=kw)
         conditions += grouped_reasons(
-            "condition", violations[pre_mask & (outcome == GateOutcome.CONDITION.value)],
+            "condition", pre_with(GateOutcome.CONDITION),
             "present without V2G: fix before the pilot", export_kw=kw)
         # resting on a tool default or a drafted value: a question about the input first
         to_confirm += grouped_reasons(
-            "confirm", violations[pre_mask & (outcome == GateOutcome.CONFIRM.value)],
+            "confirm", pre_with(GateOutcome.CONFIRM),
             "present without V2G: confirm the input, then fix before the pilot if it holds",
             export_kw=kw)
-        infos += grouped_reasons(
-            "info", violations[pre_mask & (outcome == GateOutcome.INFO.value)],
-            "not attributable to V2G", export_kw=kw)
+        infos += grouped_reasons("info", pre_with(GateOutcome.INFO),
+                                 "not attributable to V2G", export_kw=kw)
         n_stand_in = int(stand_in_mask(attributable).sum())
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():
