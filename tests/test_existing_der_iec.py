@@ -192,3 +192,25 @@ def test_grid_columns_and_device_duty(bus_table: pd.DataFrame) -> None:
     row = bus_table.loc[("base/light", "SUB-12kV", "max")]
     assert row["ia_grid_ka"] == pytest.approx(GRID_MAX_KA["SUB-12kV"], rel=REL_TOL)
     assert row["ikss_iec_sum_ka"] > row["ia_grid_ka"] > row["ikss_ka"]
+
+
+def test_phase_engine_min_case_leaves_existing_inverters_out() -> None:
+    """OpenDSS feeder (opendss_example's PVSystem.pv3, 500 kVA at b3), inverters by the
+    control law: 0 A in the minimum case (as the sequence path and calc_sc), their law's
+    current in the maximum case; b3's min 3ph without it (1.680987 kA; 1.695862 with it
+    before session 17)."""
+    from protv2g.engine.phase import phase_fault_study
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.units import Case, Method
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = load_dss_model(ROOT / "feeders" / "opendss_example" / "Master.dss")
+        res = phase_fault_study(model, method=Method.IEC60909, cases=[Case.MAX, Case.MIN],
+                                fault_types=["3ph"], existing_inverters="law")
+    ch = res.charger
+    pv = ch[ch.site == "pvsystem.pv3"]
+    assert (pv[pv.case == "min"][["ia_ka", "ib_ka", "ic_ka"]].to_numpy() == 0.0).all()
+    assert (pv[pv.case == "max"].ia_ka > 0.02).all()
+    b3 = res.bus[res.bus.bus_name == "b3"].set_index("case").ikss_ka
+    assert b3["min"] == pytest.approx(1.680987, abs=2e-6)
