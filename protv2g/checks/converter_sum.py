@@ -79,11 +79,12 @@ __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka"
 CurrentBasis = Literal["iec_sum", "phasor_min_case", "phasor_no_base"]
 CURRENT_BASES: tuple[str, ...] = get_args(CurrentBasis)
 
-#: Source text for sheets and rule columns (with existing DER the network part is the grid
-#: alone and the existing DER's part is added by magnitude too: module docstring).
+#: Source text for sheets and rule columns (C7 fail rows).
 IEC_SUM_SOURCE = ("IEC 60909-0:2016 full-size converters added by magnitude in the maximum "
                   "case, I''k = |I''kI| + |I''kII| (as pandapower calc_sc: ikss = IKSS1 + "
-                  "IKSS2); network part = the base case's phasor, converter part = the rest")
+                  "IKSS2); network part = the base case's phasor (the grid alone where the "
+                  "feeder has existing inverter sources, their part added by magnitude too), "
+                  "converter part = the rest")
 
 _PHASES = ("a", "b", "c")
 
