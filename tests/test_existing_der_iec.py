@@ -89,14 +89,19 @@ def test_calc_sc_references_reproduce() -> None:
 
 
 @pytest.fixture(scope="module")
-def bus_table() -> pd.DataFrame:
+def fault_currents() -> pd.DataFrame:
     from protv2g.runner import run_study
     from protv2g.study.loader import load_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = run_study(load_study(FEEDER / "study.yaml"), hosting=False)
-    fc = res.fault_currents
+    return res.fault_currents
+
+
+@pytest.fixture(scope="module")
+def bus_table(fault_currents: pd.DataFrame) -> pd.DataFrame:
+    fc = fault_currents
     return fc[fc.fault_type.astype(str) == "3ph"].set_index(["scenario", "bus_name", "case"])
 
 
@@ -214,3 +219,19 @@ def test_phase_engine_min_case_leaves_existing_inverters_out() -> None:
     assert (pv[pv.case == "max"].ia_ka > 0.02).all()
     b3 = res.bus[res.bus.bus_name == "b3"].set_index("case").ikss_ka
     assert b3["min"] == pytest.approx(1.680987, abs=2e-6)
+
+
+def test_unbalanced_faults_pv_part_by_sequence_network(fault_currents: pd.DataFrame) -> None:
+    """The PV's part of the base case's max IEC sum at B04 (grid alone = calc_sc's: 3ph
+    2.206400, LL 1.910798, SLG 1.410980 kA): 3ph 0.077427 kA = calc_sc's (PV only: 2.283827);
+    LL √3/2 of it (a positive-sequence current source seen through Z1 + Z2): 1.977852, where
+    calc_sc (pandapower 3.5.6, PV only) adds the 3ph part to every fault type (LL 1.988226,
+    SLG 1.488408, −0.5 % / −1.9 % against ours: not a pinned reference)."""
+    fc = fault_currents[(fault_currents.scenario == "base/light")
+                        & (fault_currents.bus_name == "B04") & (fault_currents.case == "max")]
+    iec = fc.set_index(fc.fault_type.astype(str)).ikss_iec_sum_ka
+    assert iec["3ph"] == pytest.approx(2.283827, abs=2e-6)
+    assert iec["LL"] == pytest.approx(1.977852, abs=2e-6)
+    assert iec["SLG"] == pytest.approx(1.460495, abs=2e-6)
+    assert iec["LL"] - 1.910798 == pytest.approx(3 ** 0.5 / 2 * (iec["3ph"] - 2.206400),
+                                                 rel=1e-4)
