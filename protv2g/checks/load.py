@@ -225,8 +225,8 @@ def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float
                   if charging_kw > 0 else "no charging site behind it")
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW) in "
                 f"the charging snapshot {r.scenario} with {behind}: peak load, every "
-                f"participating vehicle charging at its charger's rating, existing DER (PV) "
-                f"off (worst case for load current): above {limit}")
+                f"participating vehicle charging at its charger's rating, existing DER (PV, "
+                f"generators, storage) off (worst case for load current): above {limit}")
     if mechanism == CHARGING_PEAK:
         at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
