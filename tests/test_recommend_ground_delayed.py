@@ -61,3 +61,27 @@ def test_ground_fault_finding_moves_the_ground_curve_and_says_so():
 def test_own_ground_multiplier_or_no_ground_element_stays_untouched():
     assert all(c.extra == () for c in _moves(ground=True, ground_delayed_multiplier=0.8))
     assert all(c.extra == () for c in _moves(ground=False, ground_min_trip_a=None))
+
+
+def test_on_the_depot_study_the_pinned_move_keeps_rc_f1_ground_times(depot_study, tmp_path):
+    """RC-F1 (ground_min_trip_a 100 A, no ground_delayed_multiplier): the phase-only move
+    applied to the study and written back keeps its 51G delayed curve where it was."""
+    from protv2g.checks._common import build_devices
+    from protv2g.recommend.apply import write_study
+    from protv2g.recommend.search import apply_to_study
+
+    finding = {"criterion": "C2", "device": "RC-F1", "other_device": "FU-F1-LAT2"}
+    doc = depot_study.document
+    move = next(c for c in candidates(finding, doc.devices, doc.v2g_sites, ground=False)
+                if c.field == "delayed_multiplier")
+    assert move.extra == (("ground_delayed_multiplier", None, 1.0),)
+    before = build_devices(depot_study)[0]["RC-F1"]
+    after = build_devices(apply_to_study(depot_study, [move]))[0]["RC-F1"]
+    i_a = np.array([150.0, 600.0, 3000.0])
+    np.testing.assert_array_equal(after.ground_delayed_time_s(i_a),
+                                  before.ground_delayed_time_s(i_a))
+    assert (after.delayed_time_s(i_a * 2) > before.delayed_time_s(i_a * 2)).all()
+    out = write_study(depot_study, [move], tmp_path / "study.yaml")
+    text = (tmp_path / "study.yaml").read_text(encoding="utf-8")
+    assert "ground_delayed_multiplier: 1 # protv2g recommend: was none" in text
+    assert out["changes"] == [describe(move)]
