@@ -30,7 +30,16 @@ def test_shipped_opendss_example_runs(tmp_path):
     result = protv2g.run_study(study)
     assert result.meta["gate"]["verdict"] in ("PASS", "FAIL")
     path = result.to_excel(tmp_path / "dss.xlsx")
-    assert "Feeder warnings" in openpyxl.load_workbook(path).sheetnames
+    wb = openpyxl.load_workbook(path)
+    assert "Feeder warnings" in wb.sheetnames
+    # review s17 §3.2: the devices sit on OpenDSS branches (Settings element ``line.l1``, the
+    # feeder graph's ``line``): a TCC per path and family (r1 > fa, r1 > fb; phase and ground)
+    # and the feeder plot, not "no protection paths"
+    tcc = wb["TCC"]
+    texts = [c for row in tcc.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any("no protection paths" in t for t in texts)
+    assert {"r1 > fa — phase elements", "r1 > fb — phase elements"} <= set(texts)
+    assert len(tcc._images) >= 2
 
 
 def test_opendss_example_adopts_the_model_devices(tmp_path):
