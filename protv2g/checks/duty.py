@@ -69,6 +69,7 @@ from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks.asymmetry import (
     KAPPA_MAX,
     METHOD_B_MESHED_FACTOR,
+    RATING_X_R_DEFAULT,
     asym_rms_factor,
     asym_rms_ka,
     driving_point_x_r,
@@ -93,10 +94,6 @@ from protv2g.units import Case, Method
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_COLUMNS"]
-
-#: X/R up to which a symmetrical rating holds when the device does not state its own:
-#: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17 (recalled).
-RATING_X_R_DEFAULT = 17.0
 
 #: Columns of the Device duty sheet. ``i_max_ka``: the symmetrical current duty is on
 #: (``current_basis``): ``i_iec_sum_ka`` (maximum case, IEC 60909 magnitude sum of the
