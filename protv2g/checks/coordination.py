@@ -283,9 +283,9 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
                 f"allowed) for {where} {export}: {r.backup} may be damaged or blow")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
-            f"{r.primary} clears in {fmt_s(r.t_primary_s)}: margin "
+            f"{r.primary} clears in {fmt_s(r.t_primary_s)}: interval "
             f"{r.t_backup_s - r.t_primary_s:.3g} s < {r.required_s:g} s coordination interval "
-            f"needed ({r.check})")
+            f"needed ({r.check}; the row's margin is the interval less the CTI)")
 
 
 #: What each pair criterion applies to (the reason of its ``not_applicable`` row).
