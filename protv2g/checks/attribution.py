@@ -354,6 +354,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # the figures the messages read, at their rows only
     change, tol_mat = m_base[material] - margin[material], tol[material]
     pm_marg, tol_marg = pm[marginal], tol[marginal]
+    chg_marg = pm_marg - margin[marginal]
     del pm, margin
     v["attribution"] = att
     v["tolerance"] = tol
@@ -369,8 +370,14 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             key = _MATERIALITY[(str(crit[k]), unit[k])]
             msg[k] = (f"{msg[k]}; pre-existing: V2G changes it by {_fmt(d, unit[k])}, under "
                       f"the materiality threshold {_fmt(t, unit[k])} ({key})")
-        for k, p, t in zip(marginal.tolist(), pm_marg.tolist(), tol_marg.tolist(),
-                           strict=True):
+        for k, p, d, t in zip(marginal.tolist(), pm_marg.tolist(), chg_marg.tolist(),
+                              tol_marg.tolist(), strict=True):
+            key = _MATERIALITY.get((str(crit[k]), unit[k]))
+            if key is not None:  # a flow criterion: the threshold is the change's (s17)
+                msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
+                          f"{_fmt(p, unit[k])} and V2G changes it by {_fmt(d, unit[k])}, "
+                          f"under the materiality threshold {_fmt(t, unit[k])} ({key})")
+                continue
             msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
                       f"{_fmt(p, unit[k])}, within the tolerance {_fmt(t, unit[k])} "
                       "of the device data: the limit is not met with the devices' own "
