@@ -52,16 +52,16 @@ from protv2g.network.dss_graph import (
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
-from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, adopt_model_devices
+from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
 from protv2g.study_draft.notes import (
     NO_LOAD_WHAT,
     Note,
-    fuse_swap_times,
     model_notes,
     note_lines,
+    with_fuse_times,
 )
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
@@ -253,37 +253,12 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     notes = model_notes(model, import_warn, adopt_warn, graph_warnings(model),
                         {e["name"] for e in entries})
-    notes = _fuse_times(notes, dicts, curves, entries, table, full_lib)
+    notes = with_fuse_times(notes, dicts, curves, entries, table, full_lib)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
                         bool(extra), level_kv, skipped, device_x_r(model, phase_devices), notes)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped))
-
-
-def _fuse_times(notes: list[Note], dicts: list[dict], curves: list[dict], entries: list[dict],
-                table: pd.DataFrame, library: CurveLibrary) -> list[Note]:
-    """The fuse-swap notes with the opening times that differ, at the largest fault current
-    through the fuse (IEC 60909 max) and the smallest (min case, faults it carries)."""
-    specs = {str(c["name"]).casefold(): c for c in curves}
-    raw = {str(d["name"]): d for d in dicts}
-    links = {e["name"]: e.get("link") for e in entries}
-    out = []
-    for n in notes:
-        spec = specs.get(str(raw.get(n.device, {}).get("link", "")).casefold())
-        if not (n.todo and n.what.startswith(FUSE_SWAP_WHAT) and spec is not None):
-            out.append(n)
-            continue
-        rows = table[(table.device == n.device) & table.energized]
-        i_a = 1e3 * rows[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)
-        mx, mn = i_a[rows.case == "max"], i_a[rows.case == "min"]
-        currents = {"max fault": float(mx.max()) if len(mx) else np.nan,
-                    "min fault": float(mn[mn > 0].min()) if (mn > 0).any() else np.nan}
-        times = fuse_swap_times(spec, float(raw[n.device]["rating_a"]), links[n.device],
-                                library, currents)
-        out.append(dataclasses.replace(n, action=f"{n.action}; {times}" if times else n.action))
-    return out
-
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:

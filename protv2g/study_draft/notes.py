@@ -24,6 +24,7 @@ model swapped, a recloser clearing faster than its library curve's mechanism tim
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import CONFIRM_WHATS, FUSE_SWAP_WHAT
 
-__all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "DISABLED_WHAT",
+__all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_times",
            "NO_LOAD_WHAT"]
 
 #: Names listed on one printed line before "and N more".
@@ -150,6 +151,31 @@ def fuse_swap_times(link_curve: dict, rating_a: float, link: str, library: Curve
         parts.append(f"at {i_a:.0f} A ({label}) the model's curve opens in {_t(t_dss)}, "
                      f"{link} melts in {_t(mm)} and clears in {_t(tc)}")
     return "; ".join(parts)
+
+
+def with_fuse_times(notes: list[Note], dicts: list[dict], curves: list[dict],
+                    entries: list[dict], table: pd.DataFrame, library: CurveLibrary
+                    ) -> list[Note]:
+    """The fuse-swap notes with the opening times that differ, at the largest fault current
+    through the fuse (IEC 60909 max) and the smallest (min case, faults it carries)."""
+    specs = {str(c["name"]).casefold(): c for c in curves}
+    raw = {str(d["name"]): d for d in dicts}
+    links = {e["name"]: e.get("link") for e in entries}
+    out = []
+    for n in notes:
+        spec = specs.get(str(raw.get(n.device, {}).get("link", "")).casefold())
+        if not (n.todo and n.what.startswith(FUSE_SWAP_WHAT) and spec is not None):
+            out.append(n)
+            continue
+        rows = table[(table.device == n.device) & table.energized]
+        i_a = 1e3 * rows[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)
+        mx, mn = i_a[rows.case == "max"], i_a[rows.case == "min"]
+        currents = {"max fault": float(mx.max()) if len(mx) else np.nan,
+                    "min fault": float(mn[mn > 0].min()) if (mn > 0).any() else np.nan}
+        times = fuse_swap_times(spec, float(raw[n.device]["rating_a"]), links[n.device],
+                                library, currents)
+        out.append(dataclasses.replace(n, action=f"{n.action}; {times}" if times else n.action))
+    return out
 
 
 def _t(t_s: float) -> str:
