@@ -210,8 +210,9 @@ the RSS before the workbook; 1-min load 4.5-14, so compare the CPU seconds, ± �
   ``derive``, not a report module) allocates +249 MiB over ≈ 50 MiB live, the heap the later
   steps reuse; then the Evidence spill (36 MiB of it the UTF-8 copies CPython keeps of the
   non-ASCII messages once pyarrow reads them) and the TCC sheets (+30 MiB). In
-  ``bench_e2e.py`` the workbook stage was 1,930 MB against the checks' 1,502: ≈ 1,580
-  expected now (1,930 less the 353 MiB saved; not measured). A faster deflate: ``isal``
+  ``bench_e2e.py --buses 10000`` the workbook stage was 1,930 MB against the checks' 1,502
+  (059026d); this branch merged with main (one run, load 4.6-7): checks 1,592, workbook
+  **1,683 MB**, still 91 MB above the checks' peak. A faster deflate: ``isal``
   (PyPI) at level 1 compresses a TCC's 6.1 MB of filtered rows in 1.9 ms against zlib's
   12.8 ms (same size), ≈ 1.2 s of the 10,000-bus worker's CPU, which is not the critical
   path there: not adopted (a binary dependency; the PNG bytes would depend on whether it is
