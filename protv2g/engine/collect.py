@@ -46,8 +46,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 prefault: Prefault = "open_circuit", device_min_a: float | None = None,
                 device_rows: Mapping[SliceKey, np.ndarray] | None = None,
                 device_voltages: bool = True,
-                high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None
-                ) -> FaultStudyResult:
+                high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
+                networks: dict | None = None) -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -130,6 +130,10 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         result keeps, currents only (``device_voltages=False``): ``result.high``
         (:func:`~protv2g.engine.study.iter_fault_study`; #21, a second call rebuilt every
         case's sequence networks).
+    networks : dict, optional
+        A dict kept by the caller between calls on the same net: the sequence networks are
+        taken from it where built before, and put in it (one build per case for many calls,
+        :func:`~protv2g.engine.sequence.network_builder`).
 
     Returns
     -------
@@ -174,7 +178,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             device_min_a=None if rows is None else rows.min_current_a,
             device_rows=None if device_rows is None or rows is None else {
                 (names[k[0]], cases[k[1]], fault_types[k[2]]): v
-                for k, v in device_rows.items()}, high_scenarios=high_scenarios):
+                for k, v in device_rows.items()}, high_scenarios=high_scenarios,
+            networks=networks):
         (high if sl.high_bracket and high is not None else low).add(sl)
     release_freed_memory()  # the slices' freed transients, before the rows are built (#21)
     res = low.result(net, devices)
