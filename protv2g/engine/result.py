@@ -134,7 +134,8 @@ class FaultStudyResult:
         ``(scenario, case, fault_type)`` → charger iterations used (max over fault buses).
     high : FaultStudyResult or None
         The chargers' other bracket solved in the same call (``fault_study(high_scenarios=
-        ...)``): the same kept rows, currents only.
+        ...)``): the same kept rows, currents only (``high_rows="differing"``: only the rows
+        whose stages differ, ``device_rows.of_rows``).
     """
 
     scenarios: tuple[str, ...]
