@@ -9,6 +9,7 @@ import pandapower as pp
 
 from protv2g.engine import FaultStudyResult
 from protv2g.engine import fault_study as _engine_fault_study
+from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.scenarios import build_scenarios
 from protv2g.study.engine_inputs import device_terminals, fault_scenarios
 from protv2g.study.loader import Study
@@ -17,12 +18,16 @@ from protv2g.units import Case, FaultType
 
 def fault_study(net_or_study: pp.pandapowerNet | Study, *,
                 fault_types: Sequence[FaultType] | None = None,
-                cases: Sequence[Case] | None = None, **kwargs: Any) -> FaultStudyResult:
+                cases: Sequence[Case] | None = None, **kwargs: Any
+                ) -> FaultStudyResult | PhaseFaultResult:
     """Faults at every bus for a pandapower net or for a study's scenarios.
 
     With a :class:`~protv2g.study.Study`, its fault settings, devices and V2G scenarios
     are used (each distinct charger set solved once); keyword arguments override the
-    settings. With a net, this is :func:`protv2g.engine.fault_study`.
+    settings. With a net, this is :func:`protv2g.engine.fault_study`. A study on an OpenDSS
+    feeder runs the phase-domain engine (:func:`protv2g.engine.phase.phase_fault_study`, the
+    feeder's own PV/storage by the chargers' control law, as ``run_study``) and returns its
+    :class:`~protv2g.engine.phase.PhaseFaultResult`.
 
     Example
     -------
@@ -35,9 +40,27 @@ def fault_study(net_or_study: pp.pandapowerNet | Study, *,
     study = net_or_study
     doc = study.document.faults
     sets, _key_of = fault_scenarios(study, build_scenarios(study.document))
+    if study.model is not None:
+        return _phase_fault_study(study, sets, fault_types, cases, kwargs)
     options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
                    r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
                    devices=device_terminals(study))
     options.update(kwargs)
     return _engine_fault_study(study.net, fault_types=fault_types or doc.fault_types,
                                cases=cases or doc.cases, **options)
+
+
+def _phase_fault_study(study: Study, sets: dict, fault_types: Sequence[FaultType] | None,
+                       cases: Sequence[Case] | None, kwargs: dict) -> PhaseFaultResult:
+    """:func:`fault_study` on a study's OpenDSS feeder (the options as ``dss_fault_frames``)."""
+    from protv2g.engine.phase import phase_fault_study
+    from protv2g.pipeline_dss import dss_devices, phase_sites
+
+    doc = study.document.faults
+    options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
+                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault,
+                   scenarios=phase_sites(study, sets), devices=dss_devices(study),
+                   existing_inverters="law")
+    options.update(kwargs)
+    return phase_fault_study(study.model, fault_types=fault_types or doc.fault_types,
+                             cases=cases or doc.cases, **options)

@@ -8,8 +8,9 @@ Faults (:func:`dss_fault_frames`): one :func:`protv2g.engine.phase.phase_fault_s
 distinct charger sets of the scenarios (the same sets as the sequence path,
 :func:`protv2g.study.engine_inputs.fault_scenarios`), each exporting site a
 :class:`~protv2g.engine.phase.PhaseSite` on its phases (a single-phase fleet on its phase);
-the feeder's PV systems and storage by the chargers' control law in every run, base case
-included (``existing_inverters="law"``, :mod:`protv2g.engine.phase.der`); machines as OpenDSS
+the feeder's PV systems and storage by the chargers' control law in every run's maximum case,
+base case included, ceased in the minimum case (``existing_inverters="law"``,
+:mod:`protv2g.engine.phase.der`); machines as OpenDSS
 has them. Fault buses: the primary buses (above 1 kV). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
@@ -75,6 +76,14 @@ def _phases(study: Study) -> dict[str, str]:
             for s in study.document.v2g_sites}
 
 
+def phase_sites(study: Study, sets: dict) -> dict[str, list[PhaseSite]]:
+    """Charger sets (key → ``ChargerSource`` list, :func:`fault_scenarios`) as the phase
+    engine's sites: each source on its bus and phases."""
+    phases = _phases(study)
+    return {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
+                  for src in sources] for key, sources in sets.items()}
+
+
 def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
     """``fault_type`` with the faulted phases (``SLG-a``; ``3ph`` stays), ``fault_kind`` the
     bare type (module docstring)."""
@@ -126,13 +135,7 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
-    phases = _phases(study)
-
-    def on_phases(sets_: dict) -> dict[str, list[PhaseSite]]:
-        return {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
-                      for src in sources] for key, sources in sets_.items()}
-
-    site_scen = on_phases(sets)
+    site_scen = phase_sites(study, sets)
     devices = dss_devices(study)
     staged = staged and bool(devices)
     high_sets = high_bracket_sets(study, sets) if (
@@ -145,7 +148,7 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
             r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
             r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=site_scen,
             devices=devices, existing_inverters="law", staged=staged,
-            high_bracket=on_phases(high_sets) if two else None,
+            high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
         raise InputError([Issue(str(study.path), f"feeder ({study.document.feeder.opendss}): "

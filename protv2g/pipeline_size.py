@@ -110,6 +110,8 @@ def kept_pairs(study: Study) -> tuple[int, int]:
     """
     from protv2g.topology import device_chains, substation_rows
 
+    if getattr(study, "model", None) is not None:
+        return _model_kept_pairs(study)
     net = study.net
     n_bus, n_dev = len(net.bus), len(study.device_sites)
     sources = dict(study.site_buses)
@@ -147,6 +149,30 @@ def kept_pairs(study: Study) -> tuple[int, int]:
     return min(len(on_path), n_bus * n_dev), min(ground, n_bus * n_dev)
 
 
+def _model_fault_rows(study: Study) -> int:
+    """Faults an OpenDSS study solves per charger set and case: every phase combination of
+    every fault type on the model's primary buses (:func:`protv2g.engine.phase.faults.
+    fault_rows`, as :func:`protv2g.pipeline_dss._check_size` counts them; an LL fault on a
+    three-phase bus is three rows)."""
+    from protv2g.engine.phase.faults import fault_rows
+
+    tab = study.model.buses
+    has = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
+    wanted = tab.primary.to_numpy(bool)
+    return len(fault_rows(np.flatnonzero(wanted), has[wanted],
+                          tuple(study.document.faults.fault_types)))
+
+
+def _model_kept_pairs(study: Study) -> tuple[int, int]:
+    """:func:`kept_pairs` of an OpenDSS study (a phase-domain model, no pandapower net):
+    every device at every primary bus, an upper estimate as
+    :func:`protv2g.pipeline_dss._check_size` makes it (the phase engine keeps a device's row
+    where it sees ≥ ``DEVICE_ROW_MIN_A``, which the model's topology alone does not tell:
+    line charging and the inverters' currents)."""
+    n = int(study.model.buses.primary.sum()) * max(len(study.device_sites), 1)
+    return n, n
+
+
 def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
                     staged: bool = True) -> dict[str, int]:
     """Estimated peak memory of a study's stages (bytes above the imports).
@@ -169,7 +195,10 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
         ``{"faults": bytes, "checks": bytes, "rows": kept rows, "set_rows": engine rows}``:
         the process's peak up to the end of each stage. ``rows`` = study scenarios × cases ×
         Σ over the fault types of the kept pairs (:func:`kept_pairs`), the device table's
-        rows; ``set_rows`` the same per charger set (the rows the engine solves and the
+        rows (an OpenDSS study: every device at every phase combination of every fault
+        type on the model's primary buses, :func:`_model_fault_rows`, an upper estimate:
+        3,720 for the 3,686 rows of ``feeders/opendss_example``); ``set_rows`` the same per
+        charger set (the rows the engine solves and the
         stages are held for). held after the faults = ``_FIXED_B`` + buses ×
         ``_BYTES_PER_BUS_NETS`` + rows × ``_BYTES_PER_ROW_DEVICE`` + bus rows ×
         ``_BYTES_PER_BUS_ROW`` + set rows × ``_BYTES_PER_SET_ROW_STAGES`` (staged);
@@ -180,14 +209,20 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
         comments and the module table.
     """
     doc = study.document
-    phase, ground = kept_pairs(study)
-    per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
-                   for t in doc.faults.fault_types)
+    model = getattr(study, "model", None)
+    if model is None:
+        phase, ground = kept_pairs(study)
+        per_case = sum(ground if str(getattr(t, "value", t)) in ("SLG", "LLG") else phase
+                       for t in doc.faults.fault_types)
+    else:  # review s17: an OpenDSS study has no ``study.net``; its rows per phase combination
+        per_case = _model_fault_rows(study) * max(len(study.device_sites), 1)
     n_case = len(doc.faults.cases)
     rows = max(n_fault_scenarios, n_scenarios) * n_case * per_case
     set_rows = n_fault_scenarios * n_case * per_case
-    n_bus = len(study.net.bus)
-    bus_rows = n_scenarios * n_case * len(doc.faults.fault_types) * n_bus
+    # an OpenDSS study faults the model's primary buses; its flows hold every bus
+    n_bus = len(study.net.bus) if model is None else len(model.buses)
+    n_fault_bus = n_bus if model is None else int(model.buses.primary.sum())
+    bus_rows = n_scenarios * n_case * len(doc.faults.fault_types) * n_fault_bus
     held_b = (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + rows * _BYTES_PER_ROW_DEVICE
               + bus_rows * _BYTES_PER_BUS_ROW + staged * set_rows * _BYTES_PER_SET_ROW_STAGES)
     checks_b = (held_b + n_scenarios * n_bus * _BYTES_PER_SCENARIO_BUS_FLOWS
@@ -211,7 +246,8 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
         Naming the stage that dominates, the sizes that multiply up and every way out.
     """
     doc = study.document
-    n_bus = len(study.net.bus)
+    model = getattr(study, "model", None)
+    n_bus = len(study.net.bus) if model is None else len(model.buses)
     est = size_estimate_b(study, n_fault_scenarios=n_fault_scenarios,
                           n_scenarios=n_scenarios, staged=staged)
     stage = max(("faults", "checks"), key=lambda k: est[k])

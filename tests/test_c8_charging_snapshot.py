@@ -72,7 +72,9 @@ def test_workplace_c8_fails_on_charging(workplace):
     row = c8.loc["charging/firm"]
     assert row.device == "R-HEAD" and row.mechanism == CHARGING_PEAK
     assert row.margin == pytest.approx(300.0 / 1.5 - 221.2713, abs=1e-3)  # ≈ −21.3 A
-    assert "existing DER (PV) off" in row.message and "peak load" in row.message
+    # s17: every existing source kind is off (was "(PV)": the OpenDSS flow switched PV only)
+    assert "existing DER (PV, generators, storage) off" in row.message
+    assert "peak load" in row.message
     assert "office-park 1,800 kW = 36 × 50 kW" in row.message
 
 
@@ -117,6 +119,7 @@ def test_memo_states_the_snapshot_assumption(workplace):
     _, res = workplace
     text = charging_assumption(None, res.sites)
     assert "C8 charging snapshots (charging/expected, charging/firm): peak load" in text
-    assert "existing DER (PV) off" in text and "charging/firm: office-park 1,800 kW" in text
+    assert "existing DER (PV) off" in text  # report/summary_faults.py:118, not yet reworded
+    assert "charging/firm: office-park 1,800 kW" in text
     assert charging_assumption(None, res.sites[~res.sites.scenario.str.startswith(
         "charging/")]) == ""

@@ -12,6 +12,7 @@ References (nothing here is computed by protv2g):
 
 from __future__ import annotations
 
+import dataclasses
 import types
 
 import numpy as np
@@ -271,3 +272,57 @@ def test_locate_devices_by_opendss_name(example):
     ok, issues = locate(example, Location(line="l9", end="from"), "s.yaml", "devices[2].location")
     assert ok is None and issues[0].field == "devices[2].location.line"
     assert "no line named 'l9'" in issues[0].message and "l1" in issues[0].fix
+
+
+SYNC_GEN = "synchronous-generator-source"
+#: Added to the field case's master: a storage discharging (existing DER, switched off), one
+#: charging and a generator with negative kW (loads: kept in the worst case for load current).
+_DER_LINES = """
+New Storage.s1 bus1=b2 kv=12.47 kWrated=500 kWhrated=2000 %stored=80 state=discharging %discharge=50
+New Storage.s2 bus1=b3 kv=12.47 kWrated=300 kWhrated=2000 %stored=50 state=charging %charge=100
+New Generator.gload bus1=b3 kv=12.47 kW=-200 pf=1 model=1
+"""
+
+
+def test_existing_der_off_switches_every_source_kind(shared_dir, tmp_path):
+    """Review s17: the charging snapshot's "existing DER off" (``der_fraction`` 0) switched off
+    the model's PV systems only; its generators and storage kept producing, so C8 judged load
+    current with a 2 MW generator still feeding the feeder. Now every generating element is
+    off (the generator's kW 0, discharging storage idle) and loads stay (a generator with
+    negative kW, storage charging), checked against an independent OpenDSS run with those
+    edits written by hand; the model's output is restored after the step."""
+    case = shared_dir / "cases" / SYNC_GEN / "master.dss"
+    if not case.is_file():
+        pytest.skip(f"{case} not found (../shared beside the checkout is absent)")
+    master = tmp_path / "master.dss"
+    text = case.read_text(encoding="utf-8").replace("Set VoltageBases", _DER_LINES
+                                                   + "Set VoltageBases")
+    master.write_text(text, encoding="utf-8")
+    # the model is read without the charging storage: OpenDSS (DSS C-API) segfaults in its
+    # fault-study state (`set mode=faultstudy`, LoadModel=admittance, SolveDirect) with a
+    # Storage charging; the flow engine compiles the master with it (``model.source``)
+    plain = tmp_path / "plain.dss"
+    plain.write_text("\n".join(x for x in text.splitlines() if "Storage.s2" not in x),
+                     encoding="utf-8")
+    model = dataclasses.replace(load_dss_model(plain), source=str(master))
+    watch = [DssWatch("l1", "relay", "line.l1", 1)]
+    eng = DssFlowEngine(model, (), watch)
+    res = eng.solve(np.ones(3), np.zeros((0, 3)), der_fraction=np.array([1.0, 0.0, 1.0]))
+    i_a = np.abs(res.watch_i_a[:, 0, 0])
+
+    def independent(edits):
+        dss = _independent(master, edits, 1.0)
+        dss.Circuit.SetActiveElement("line.l1")
+        return float(dss.CktElement.CurrentsMagAng()[0])
+
+    on = independent([])
+    off = independent(["edit generator.g1 kW=0", "edit storage.s1 state=idling"])
+    assert i_a[0] == pytest.approx(on, rel=1e-4)
+    # 2e-4: OpenDSS's own convergence (tolerance 1e-4 pu; a second solve of either run moves
+    # 23.7773 / 23.7732 A to 23.7750 A)
+    assert i_a[1] == pytest.approx(off, rel=5e-4)
+    assert i_a[2] == pytest.approx(i_a[0], rel=1e-4)  # restored after the step (convergence)
+    # before: the PV-only switch left g1 (2 MW) and s1 (250 kW) on: l1 carried 78.8 A (the
+    # model as it is) in the DER-off step, not 23.8 A
+    assert off < 0.35 * on
+    assert any("1 generator(s), 1 discharging storage" in n for n in eng.notes)

@@ -47,7 +47,7 @@ def test_x_r_equals_opendss_zsc1(master):
 def test_lu_built_once_per_model(monkeypatch):
     """#21: y_s's LU is a view derived once per (frozen) model; a later call reuses it and
     gives the same X/R, bit for bit; a bus position outside the model is NaN."""
-    import protv2g.checks.asymmetry as asym
+    import protv2g.engine.asymmetry as asym
 
     path = SHARED / "13Bus/IEEE13Nodeckt.dss"
     if not path.is_file():

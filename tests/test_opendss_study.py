@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import protv2g
@@ -30,7 +31,33 @@ def test_shipped_opendss_example_runs(tmp_path):
     result = protv2g.run_study(study)
     assert result.meta["gate"]["verdict"] in ("PASS", "FAIL")
     path = result.to_excel(tmp_path / "dss.xlsx")
-    assert "Feeder warnings" in openpyxl.load_workbook(path).sheetnames
+    wb = openpyxl.load_workbook(path)
+    assert "Feeder warnings" in wb.sheetnames
+    # review s17 §3.2: the devices sit on OpenDSS branches (Settings element ``line.l1``, the
+    # feeder graph's ``line``): a TCC per path and family (r1 > fa, r1 > fb; phase and ground)
+    # and the feeder plot, not "no protection paths"
+    tcc = wb["TCC"]
+    texts = [c for row in tcc.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any("no protection paths" in t for t in texts)
+    assert {"r1 > fa — phase elements", "r1 > fb — phase elements"} <= set(texts)
+    assert len(tcc._images) >= 2
+    # review s17 §3.3: `protv2g faults STUDY.yaml` on an OpenDSS study ran the pandapower engine
+    # on `study.net` (None): a traceback. Now the phase engine over the study's charger sets,
+    # the same currents as the run's Fault currents sheet
+    from protv2g.cli import main
+
+    csv = tmp_path / "faults.csv"
+    assert main(["faults", str(FEEDERS_DIR / "opendss_example" / "study.yaml"),
+                 "--csv", str(csv)]) == 0
+    faults = pd.read_csv(csv)
+    assert {"base/light"} < set(faults["scenario"])
+    run = result.fault_currents
+    for bus in ("b1", "b4"):
+        got = faults[(faults.scenario == "base/light") & (faults.bus == bus)
+                     & (faults.fault_type == "3ph") & (faults.case == "max")].ikss_ka
+        ref = run[(run.scenario == "base/light") & (run.bus_name == bus)
+                  & (run.fault_type == "3ph") & (run.case == "max")].ikss_ka
+        assert float(got.iloc[0]) == pytest.approx(float(ref.iloc[0]), rel=1e-5)
 
 
 def test_opendss_example_adopts_the_model_devices(tmp_path):

@@ -337,6 +337,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             msg[k] = (f"{msg[k]}; pre-existing: V2G changes it by {change}, under the "
                       f"materiality threshold {_fmt(tol[k], unit[k])} ({key})")
         for k in np.flatnonzero(marginal):
+            key = _MATERIALITY.get((str(v.criterion.iat[k]), unit[k]))
+            if key is not None:  # a flow criterion: the threshold is the change's (s17)
+                msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
+                          f"{_fmt(pm[k], unit[k])} and V2G changes it by "
+                          f"{_fmt(pm[k] - margin[k], unit[k])}, under the materiality "
+                          f"threshold {_fmt(tol[k], unit[k])} ({key})")
+                continue
             msg[k] = (f"{msg[k]}; pre-existing: without V2G it passes by "
                       f"{_fmt(pm[k], unit[k])}, within the tolerance {_fmt(tol[k], unit[k])} "
                       "of the device data: the limit is not met with the devices' own "

@@ -2,8 +2,12 @@
 
 From the power-flow device table (``scenario, step, device, i_a, …``): for every device and
 scenario the largest ``|i_a|`` over all steps must stay below ``pickup /
-load_pickup_factor`` (default 1.5). A fuse's "pickup" is its minimum-melt current. Without a
-flow result the check cannot be evaluated (a failing row).
+load_pickup_factor`` (default 1.5). A fuse has no pickup: its limit is its minimum melt / k,
+the lowest current of the link's minimum-melt curve (:func:`protv2g.devices.kinds.phase_pickup_a`):
+for an EEI-NEMA K or T link its minimum melting current at 300 s (600 s for the 140 and 200 A
+links), ANSI C37.43 — about 2 × the link's continuous rating, which the link carries without
+damage; the row's text says so (:func:`limit_text`). Without a flow result the check cannot
+be evaluated (a failing row).
 
 Each row says which peak it is (``mechanism``, :class:`LoadPeak`):
 
@@ -32,6 +36,8 @@ without those snapshots) gives a ``not_evaluated`` row, never a silent pass.
 
 References
 ----------
+ANSI C37.43 (EEI-NEMA K/T link melting currents at 300 s, 600 s above 100 A: the fuse's
+limit, :mod:`protv2g.devices.fuse`).
 IEEE Std C37.230-2020 §6.1 (pickup above maximum load with margin, cold-load pickup; the
 pickup lies between the largest load and the smallest fault it must see, so a pickup raised
 for a load that can be scheduled spends reach, C5, that managing the load does not).
@@ -52,11 +58,12 @@ from protv2g.checks._common import (
     phase_pickup_a,
     violation_rows,
 )
+from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.units import ChargerMode
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_load", "clock_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
+__all__ = ["check_load", "clock_text", "limit_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
            "EXPORT_PEAK", "site_charging_cap_kw"]
 
 
@@ -77,6 +84,24 @@ def clock_text(hour: float) -> str:
     """An hour of the day as a clock time: ``20.0`` → ``"20:00"``, ``6.25`` → ``"06:15"``."""
     minutes = round(float(hour) * 60.0)
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def limit_text(device: object, fac: float, lim_a: float) -> str:
+    """What a C8 row's limit is, by what :func:`check_load` divides by ``fac``: a relay's or a
+    recloser's ``pickup / 1.5 = 267 A``; a fuse's minimum melt, the lowest current of its
+    minimum-melt curve ("minimum melt (10K at 300 s, 19.5 A; rating 10 A) / 1.5 = 13 A"), or
+    of its total-clearing curve when the link has no minimum-melt data (a fuse has no pickup).
+    """
+    if not isinstance(device, Fuse):
+        return f"pickup / {fac:g} = {lim_a:.0f} A"
+    c = device.curve
+    mm = bool(c.mm_m_points)
+    m, t = (c.mm_m_points, c.mm_t_points) if mm else (c.m_points, c.t_points)
+    j = int(np.argmin(m))
+    what = "minimum melt" if mm else "lowest total-clearing current (no minimum-melt curve)"
+    return (f"{what} ({device.settings.link} at {float(t[j]):.3g} s, "
+            f"{float(m[j]) * device.rating_a:.3g} A; rating {device.rating_a:g} A) / {fac:g} "
+            f"= {lim_a:.0f} A")
 
 
 def site_charging_cap_kw(site: object) -> float:
@@ -174,7 +199,8 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     mech = np.where(p < 0, EXPORT_PEAK,
                     np.where(charging > 0, CHARGING_PEAK, IMPORT_PEAK)).astype(object)
     hour = bad.time_h.to_numpy(float) if "time_h" in bad else np.full(len(bad), np.nan)
-    msgs = [_message(ctx, r, lm, st, pm, (ch, wh, hr), me, fac) for r, lm, st, pm, ch, wh, hr,
+    msgs = [_message(ctx, r, limit_text(ctx.devices[r.device], fac, lm), st, pm, (ch, wh, hr),
+                     me) for r, lm, st, pm, ch, wh, hr,
             me in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour, mech,
                       strict=True)]
     extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
@@ -188,8 +214,8 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     return concat(rows)
 
 
-def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: float,
-             charging: tuple[float, str, float], mechanism: str, fac: float) -> str:
+def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float,
+             charging: tuple[float, str, float], mechanism: str) -> str:
     """One C8 row's text: a charging peak names the charging, not the export, and says what
     it assumes (review s15): the sites' day (:mod:`protv2g.flow.day`), every participating
     vehicle charging at its charger's rating after the export window, at the stated hour."""
@@ -199,15 +225,14 @@ def _message(ctx: CheckContext, r: object, lim_a: float, step: object, p_mw: flo
                   if charging_kw > 0 else "no charging site behind it")
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW) in "
                 f"the charging snapshot {r.scenario} with {behind}: peak load, every "
-                f"participating vehicle charging at its charger's rating, existing DER (PV) "
-                f"off (worst case for load current): above pickup / {fac:g} = {lim_a:.0f} A")
+                f"participating vehicle charging at its charger's rating, existing DER (PV, "
+                f"generators, storage) off (worst case for load current): above {limit}")
     if mechanism == CHARGING_PEAK:
         at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
                 f"{at}step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
                 f"({who}: every participating vehicle charging at its charger's rating; "
-                f"scenario {r.scenario}): charging peak above pickup / {fac:g} = "
-                f"{lim_a:.0f} A")
+                f"scenario {r.scenario}): charging peak above {limit}")
     return (f"{r.device} carries {r.i_abs_a:.0f} A of load "
             f"({'export' if p_mw < 0 else 'import'} {abs(p_mw):.2f} MW, step {step}) "
-            f"{ctx.export_text(r.scenario)}: above pickup / {fac:g} = {lim_a:.0f} A")
+            f"{ctx.export_text(r.scenario)}: above {limit}")

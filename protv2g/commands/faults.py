@@ -142,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     _check_prefault(args, study_faults.method if study_faults else Method.IEC60909,
                     study_faults.prefault if study_faults else "open_circuit", options)
     dead: list[str] = []
+    if isinstance(source, Study) and source.model is not None:  # an OpenDSS feeder
+        return _write_phase(args, fault_study(source, **options), source.model, False)
     if isinstance(source, Study):
         res = fault_study(source, **options)
     else:
@@ -251,13 +253,20 @@ def _run_dss(args: argparse.Namespace) -> int:
     model = load_dss_model(path, redirects=args.redirect)
     devices = model_devices(model) if args.output else []
     res = phase_fault_study(model, devices=devices, secondaries=args.secondaries, **options)
+    return _write_phase(args, res, model, bool(devices))
+
+
+def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> int:  # noqa: ANN001
+    """The phase engine's bus table (and with ``with_devices`` its device summary) written as
+    :func:`_write` does, then what the model held; returns the exit code."""
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
-    cols = [c for c in CSV_COLUMNS if c in df.columns and c != "scenario"]
+    cols = [c for c in CSV_COLUMNS if c in df.columns
+            and (c != "scenario" or len(res.scenarios) > 1)]
     table = df[cols]
     dead = sorted(set(df.loc[~df.energized, "bus"]))
     sheets = {}
-    if devices:
+    if with_devices:
         sheets["Devices"] = res.device_summary.drop(columns="scenario")
     if len(model.warnings):
         sheets["Model notes"] = model.warnings

@@ -15,7 +15,8 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
 Every step is a snapshot power flow with the model's controls (regulator taps, capacitor
 switching; its fuses, reclosers and relays do not operate: protv2g evaluates them) at
 ``LoadMult`` = the step's load fraction (the model's own loads scaled; its generators, PV and
-storage as the model sets them). A scenario block starts from the state of
+storage as the model sets them, or scaled by the step's ``der_fraction``: all off in C8's
+charging snapshots, :mod:`protv2g.flow.opendss_der`). A scenario block starts from the state of
 the first solve (taps and capacitor states restored); the steps of a 96-step day follow one
 another, each starting from the taps of the step before (as a utility's controls would). A
 step is solved with at least :data:`~protv2g.network.dss_model.RETRY_ITERATIONS` power-flow and
@@ -23,9 +24,10 @@ control iterations (the IEEE 8500 needs 40 control iterations); a step that does
 is solved once more from where it stopped, and if it still does not its results are NaN and it
 is listed.
 
-What each step keeps (:class:`DssFlowArrays`): node voltages, every branch's active/reactive
-power at each end with its largest phase current and OpenDSS's loading (``PctNorm``), and at
-each watched terminal the phase currents and powers.
+What each step keeps (:class:`~protv2g.flow.opendss_layout.DssFlowArrays`, re-exported here
+with the inputs :class:`DssFlowSite`, :class:`DssWatch`): node voltages, every branch's
+active/reactive power at each end with its largest phase current and OpenDSS's loading
+(``PctNorm``), and at each watched terminal the phase currents and powers.
 
 References
 ----------
@@ -40,9 +42,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
-from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss_der import ExistingDer
+from protv2g.flow.opendss_layout import (
+    DssFlowArrays,
+    DssFlowSite,
+    DssWatch,
+    build_layout,
+    validate_inputs,
+)
 from protv2g.network.dss_model import (
     RETRY_ITERATIONS,
     DssModel,
@@ -56,80 +64,6 @@ __all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "DssFlowEngine", "BRANCH_
 BRANCH_CLASSES = ("line", "transformer", "autotrans", "reactor")
 #: Prefix of the generators that stand for the V2G sites.
 SITE_PREFIX = "protv2g_site_"
-
-
-@dataclass(frozen=True)
-class DssFlowSite:
-    """A V2G site in an OpenDSS flow: its bus and the phases it connects to (``"abc"``,
-    ``"b"`` …, line-to-neutral)."""
-
-    name: str
-    bus: str
-    phases: str = "abc"
-
-
-@dataclass(frozen=True)
-class DssWatch:
-    """A terminal whose flow matters: a protective device, a regulator, a capacitor control.
-
-    ``element`` is ``class.name``; forward = into the element at ``terminal``. ``mode`` is a
-    regulator's (``forward_locked``/``bidirectional``/``cogeneration``) or a capacitor
-    control's mode, else empty.
-    """
-
-    name: str
-    kind: str
-    element: str
-    terminal: int = 1
-    mode: str = ""
-
-
-@dataclass
-class DssFlowArrays:
-    """Results of :meth:`DssFlowEngine.solve` for ``n`` steps.
-
-    Attributes
-    ----------
-    v_v : numpy.ndarray
-        ``(n, nodes)`` complex node voltages in the order of :attr:`DssModel.node_names`, V.
-    branch_s_kva : numpy.ndarray
-        ``(n, branches, 2)`` complex power into each branch at terminal 1 and 2 (phase
-        conductors summed), kVA.
-    branch_i_a : numpy.ndarray
-        ``(n, branches)`` largest phase-conductor current of either terminal, A.
-    branch_loading_percent : numpy.ndarray
-        ``(n, branches)`` OpenDSS's ``PctNorm`` (largest terminal current / ``NormAmps``).
-    watch_i_a : numpy.ndarray
-        ``(n, watches, 3)`` complex phase currents into the element at the watched terminal
-        (0 on phases it does not have), A.
-    watch_s_kva : numpy.ndarray
-        ``(n, watches, 3)`` complex power per phase there, kVA.
-    converged : numpy.ndarray
-        ``(n,)`` bool.
-    iterations : numpy.ndarray
-        ``(n,)`` power-flow iterations OpenDSS needed.
-    """
-
-    v_v: np.ndarray
-    branch_s_kva: np.ndarray
-    branch_i_a: np.ndarray
-    branch_loading_percent: np.ndarray
-    watch_i_a: np.ndarray
-    watch_s_kva: np.ndarray
-    converged: np.ndarray
-    iterations: np.ndarray
-
-
-@dataclass
-class _Layout:
-    """Where each branch's and watch's conductors are in ``PDElements.AllCurrents``."""
-
-    from_sum: sp.csr_matrix          # (branches, L): terminal-1 phase conductors
-    to_sum: sp.csr_matrix            # (branches, L): terminal-2 phase conductors
-    i_index: np.ndarray              # phase conductors of each branch, grouped
-    i_start: np.ndarray              # (branches,) start of each group in i_index
-    branch_pd: np.ndarray            # (branches,) position in PDElements.AllNames
-    watch_index: np.ndarray          # (watches, 3) conductor of phase a/b/c (-1: none)
 
 
 @dataclass
@@ -158,7 +92,7 @@ class DssFlowEngine:
     def __post_init__(self) -> None:
         self.sites = tuple(self.sites)
         self.watches = tuple(self.watches)
-        _validate(self.model, self.sites, self.watches)
+        validate_inputs(self.model, self.sites, self.watches)
         dss, warn = compile_model(self.model.source, self.model.redirects)
         self._dss = dss
         if suspend_protection(dss, warn):
@@ -173,6 +107,7 @@ class DssFlowEngine:
                               "step with many control actions needs more")
         if not self.model.controls_on:
             dss.Text.Command("set controlmode=off")
+        self._der = ExistingDer.read(dss, SITE_PREFIX)
         self.commands = [self._add_site(k, s) for k, s in enumerate(self.sites)]
         dss.Text.Command("set mode=snapshot")
         self._first_ok = self._solve_once()
@@ -185,7 +120,7 @@ class DssFlowEngine:
         self._node_of = np.array([pos.get(n, -1) for n in self.model.node_names],
                                  dtype=np.int64)
         self.branches = self._branch_names()
-        self._layout = self._build_layout()
+        self._layout = build_layout(dss, self.model, self.branches, self.watches)
         self.watch_phases = ["".join(c for c, k in zip("abc", row, strict=True) if k >= 0)
                              for row in self._layout.watch_index]
 
@@ -209,59 +144,6 @@ class DssFlowEngine:
             if len(buses) >= 2 and len(set(buses)) >= 2:
                 names.append(name)
         return names
-
-    def _build_layout(self) -> _Layout:
-        dss = self._dss
-        pd_names = [n.lower() for n in dss.PDElements.AllNames()]
-        n_cond = np.asarray(dss.PDElements.AllNumConductors(), dtype=np.int64)
-        n_term = np.asarray(dss.PDElements.AllNumTerminals(), dtype=np.int64)
-        start = np.concatenate([[0], np.cumsum(n_cond * n_term)])
-        where = {n: i for i, n in enumerate(pd_names)}
-        size = int(start[-1])
-        # the lines' node orders as the model read them (the same scripts compiled: the same
-        # conductors), the other elements' from this context
-        known = {e.name: e.node_num for e in self.model.lines()}
-
-        def node_order(name: str) -> np.ndarray:
-            nodes = known.get(name)
-            if nodes is None:
-                dss.Circuit.SetActiveElement(name)
-                nodes = np.asarray(dss.CktElement.NodeOrder(), dtype=np.int64)
-            return nodes
-
-        def conductors(name: str) -> tuple[int, np.ndarray, np.ndarray]:
-            i = where[name]
-            nodes = node_order(name)
-            term = np.arange(len(nodes)) // n_cond[i] + 1
-            return int(start[i]), nodes, term
-
-        # every branch's conductors in one array (branch order, conductor order within),
-        # then slots, terminals, the from/to sums and the phase-conductor groups by array
-        # operations (#21: a tuple of arrays per branch was 0.1 s on the IEEE 8500)
-        nb = len(self.branches)
-        pd_pos = np.array([where[name] for name in self.branches], dtype=np.int64)
-        orders = [node_order(name) for name in self.branches]
-        lens = np.fromiter(map(len, orders), dtype=np.int64, count=nb)
-        owner = np.repeat(np.arange(nb), lens)
-        local = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-        slot = np.repeat(start[pd_pos], lens) + local
-        nodes = np.concatenate(orders).astype(np.int64) if nb else np.zeros(0, np.int64)
-        term = local // np.repeat(n_cond[pd_pos], lens) + 1
-        ph = (nodes >= 1) & (nodes <= 3)
-        f, t = ph & (term == 1), ph & (term == 2)
-        ones = np.ones
-        from_sum = sp.csr_matrix((ones(int(f.sum())), (owner[f], slot[f])), shape=(nb, size))
-        to_sum = sp.csr_matrix((ones(int(t.sum())), (owner[t], slot[t])), shape=(nb, size))
-        sizes = np.bincount(owner[ph], minlength=nb).astype(np.int64)
-        i_index = slot[ph]
-        i_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if nb else np.zeros(0, np.int64)
-        watch = np.full((len(self.watches), 3), -1, dtype=np.int64)
-        for w, x in enumerate(self.watches):
-            s0, nodes, term = conductors(x.element.lower())
-            for j in np.flatnonzero((term == x.terminal) & (nodes >= 1) & (nodes <= 3)):
-                watch[w, nodes[j] - 1] = s0 + j
-        return _Layout(from_sum, to_sum, i_index.astype(np.int64), i_start.astype(np.int64),
-                       np.asarray(pd_pos, dtype=np.int64), watch)
 
     # ------------------------------------------------------------------ state
     def _save_state(self) -> dict:
@@ -319,9 +201,9 @@ class DssFlowEngine:
             ``False``: every step starts from the first solve's state (independent
             scenarios); ``True``: only the first does, the others from the step before (a day).
         der_fraction : numpy.ndarray, optional
-            ``(n,)`` multiplier on the model's PV systems (their irradiance; existing DER,
-            default 1; 0 in C8's charging snapshots). The model's generators and storage stay
-            as the model has them.
+            ``(n,)`` multiplier on the model's existing DER (default 1; 0 in C8's charging
+            snapshots): its PV systems, generating generators and discharging storage
+            (:class:`~protv2g.flow.opendss_der.ExistingDer`; loads among them stay).
 
         Returns
         -------
@@ -331,12 +213,9 @@ class DssFlowEngine:
         lf = np.asarray(load_fraction, dtype=float)
         p = np.asarray(site_p_mw, dtype=float).reshape(len(self.sites), len(lf))
         der = np.ones(len(lf)) if der_fraction is None else np.asarray(der_fraction, float)
-        pv = list(dss.PVsystems.AllNames()) if dss.PVsystems.Count() else []
-        irr0 = []
-        for name in pv:
-            dss.PVsystems.Name(name)
-            irr0.append(float(dss.PVsystems.Irradiance()))
-        der_now = 1.0  # the PV systems' present scaling (set only when a step changes it)
+        note = self._der.note()
+        if (der != 1.0).any() and note not in self.notes:
+            self.notes.append(note)
         n, lay = len(lf), self._layout
         out = DssFlowArrays(
             v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
@@ -350,11 +229,7 @@ class DssFlowEngine:
             if k == 0 or not sequential:
                 self._restore_state()
             dss.Solution.LoadMult(float(lf[k]))
-            if der[k] != der_now:
-                der_now = float(der[k])
-                for name, irr in zip(pv, irr0, strict=True):
-                    dss.PVsystems.Name(name)
-                    dss.PVsystems.Irradiance(irr * der_now)
+            self._der.scale(dss, der[k])  # set only when a step changes it
             for j in range(len(self.sites)):
                 dss.Generators.Name(f"{SITE_PREFIX}{j}")
                 dss.Generators.kW(float(p[j, k]) * 1000.0)
@@ -380,37 +255,5 @@ class DssFlowEngine:
             idx = np.maximum(lay.watch_index, 0)
             out.watch_i_a[k] = np.where(has, c[idx], 0.0)
             out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
-        for name, irr in zip(pv if der_now != 1.0 else [], irr0, strict=False):
-            dss.PVsystems.Name(name)
-            dss.PVsystems.Irradiance(irr)
+        self._der.scale(dss, 1.0)
         return out
-
-
-def _validate(model: DssModel, sites: Sequence[DssFlowSite], watches: Sequence[DssWatch]
-              ) -> None:
-    issues = []
-    tab = model.buses
-    for i, s in enumerate(sites):
-        where = f"sites[{i}] ({s.name})"
-        if s.bus.lower() not in tab.index:
-            issues.append(Issue(model.source, where, f"unknown bus {s.bus!r}",
-                                "connect the site to a bus of the model"))
-            continue
-        have = tab.at[s.bus.lower(), "phases"]
-        ph = s.phases.lower()
-        if not ph or any(c not in have for c in ph) or len(set(ph)) != len(ph):
-            issues.append(Issue(model.source, where, f"phases {s.phases!r} not all at bus "
-                                f"{s.bus!r} (it has {have!r})",
-                                "connect the site to phases the bus has"))
-    e = model.elements.set_index("name")
-    for i, w in enumerate(watches):
-        name = w.element.lower()
-        where = f"watches[{i}] ({w.name})"
-        if name not in e.index or not bool(e.at[name, "enabled"]):
-            issues.append(Issue(model.source, where, f"no enabled element {w.element!r}",
-                                "name an element the model defines and enables"))
-        elif not 1 <= w.terminal <= len(e.at[name, "buses"]):
-            issues.append(Issue(model.source, where, f"{w.element} has no terminal "
-                                f"{w.terminal}", "use terminal 1 or 2"))
-    if issues:
-        raise InputError(issues)

@@ -10,7 +10,8 @@ family                 moves                                               findi
 ``pickup``             relay 51P / 51G pickup up (load, backfeed, CTI)     C1 C4 C6 C8 (not
                                                                            a charging peak)
 ``time_dial``          relay 51P / 51G time dial up; recloser delayed      C1 C2 C4 C6
-                       curve multiplier up
+                       curve multiplier up (its ground delayed curve
+                       pinned, or moved with it on ground-fault evidence)
 ``directional``        relay tripping forward only (67/67N)                C6
 ``instantaneous``      recloser phase instantaneous (fast clearing)        C2 fuse saving
 ``fast_shots``         recloser fast shots 2 → 1 → 0 (0 = fuse blowing)    C2 fuse saving
@@ -116,7 +117,7 @@ def describe(change: Change) -> str:
             return "[" + ", ".join(show(x) for x in v) + "]"
         if isinstance(v, float):
             return f"{v:g}"
-        return str(v)
+        return "unset" if v is None else str(v)
     return f"{change.name} " + ", ".join(f"{f} {show(o)} → {show(n)}"
                                          for f, o, n in change.fields)
 
@@ -178,7 +179,7 @@ def _fuse_moves(dev: Any, library: Any, up: bool) -> Iterator[Change]:
         yield _change("devices", dev.name, "link", dev.link, link, Family.FUSE_LINK, k / 10)
 
 
-def _recloser_moves(dev: Any, criterion: str) -> Iterator[Change]:
+def _recloser_moves(dev: Any, criterion: str, ground: bool = True) -> Iterator[Change]:
     n = dev.name
     if criterion == "C10":
         first = dev.reclose_intervals_s[0] if dev.reclose_intervals_s else 0.0
@@ -203,8 +204,28 @@ def _recloser_moves(dev: Any, criterion: str) -> Iterator[Change]:
                               (("n_delayed", dev.n_delayed, total - k),))
     if criterion in ("C2", "C4"):  # fuse or primary backup: slower delayed curve
         yield from (_change("devices", n, "delayed_multiplier", dev.delayed_multiplier, x,
-                            Family.TIME_DIAL, _rel(dev.delayed_multiplier, x))
+                            Family.TIME_DIAL, _rel(dev.delayed_multiplier, x),
+                            _ground_delayed(dev, x, ground))
                     for x in _steps_up(dev.delayed_multiplier, 0.1, 10))
+
+
+def _ground_delayed(dev: Any, x: float, ground: bool) -> tuple[tuple[str, Any, Any], ...]:
+    """What a phase delayed-multiplier move does to the ground delayed curve, stated as a
+    field of the change (review s17: ``ground_delayed_multiplier: null`` means "the phase
+    multiplier", :class:`protv2g.devices.recloser.RecloserSettings`, so the move shifted the
+    ground curve unsaid).
+
+    The 51G element sees 3I0 only, so a finding seen on 3ph/LL faults alone is a phase
+    problem: the ground curve is pinned at its old multiplier (ground clearing and its
+    margin to the head relay's 51G stay as set). A finding with SLG/LLG evidence may be
+    cleared by the ground element, which then has to move with the phase one: the ground
+    multiplier is set to the new value explicitly. Either way the search re-checks every
+    fault type (:mod:`protv2g.recommend.search`), so the ground coordination the change
+    implies is verified, and the recommendation's text names both fields.
+    """
+    if dev.ground_min_trip_a is None or dev.ground_delayed_multiplier is not None:
+        return ()  # no 51G, or its multiplier is set on its own and stays
+    return (("ground_delayed_multiplier", None, x if ground else dev.delayed_multiplier),)
 
 
 def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[Any],
@@ -239,7 +260,7 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     if crit in ("C1", "C4", "C6", "C8") and dev is not None and dev.kind is DeviceKind.RELAY:
         out += _relay_moves(dev, crit, ground)
     if crit in ("C2", "C4", "C10") and dev is not None and dev.kind is DeviceKind.RECLOSER:
-        out += _recloser_moves(dev, crit)
+        out += _recloser_moves(dev, crit, ground)
     if (crit == "C10" and dev is not None and dev.kind is DeviceKind.RELAY
             and dev.reclose_intervals_s):
         # a breaker with reclosing (79) has the same move: every head relay `protv2g init`

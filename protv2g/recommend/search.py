@@ -308,8 +308,8 @@ def _no_candidate_note(criterion: str, status: str = "fail") -> str:
         "C5": "reach: lower the pickup only after checking load (C8); not searched",
         "C7": "interrupting duty: a device with a higher rating, not a setting",
         "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
-              "pickup / 1.5 (a pickup raised for a schedulable load spends reach); other "
-              "devices than relays are not searched",
+              "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a "
+              "schedulable load spends reach); other devices than relays are not searched",
         "C9": "directional element settings (angle, polarising) are not searched",
         "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
                "direct anti-islanding protection; export caps need new fault runs and are "

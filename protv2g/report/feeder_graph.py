@@ -191,7 +191,8 @@ def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
 def device_edges(g: nx.Graph, settings: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """Device name → (near bus, far bus) of the branch it sits on.
 
-    ``settings`` needs ``device``, ``element``, ``element_index`` and ``bus`` (the device's
+    ``settings`` needs ``device``, ``element`` (``line``/``trafo``/``switch``, or on an OpenDSS
+    feeder ``class.name``, matched by its class), ``element_index`` and ``bus`` (the device's
     own bus name); devices whose branch is not in the graph are left out.
     """
     by_branch = {(d["element"], d["element_index"]): (u, v) for u, v, d in g.edges(data=True)}
@@ -201,7 +202,8 @@ def device_edges(g: nx.Graph, settings: pd.DataFrame) -> dict[str, tuple[str, st
         return out
     for row in settings.itertuples(index=False):
         try:
-            key = (str(row.element), int(row.element_index))
+            # an OpenDSS device's element is ``class.name`` (``line.l1``); the graph's is the class
+            key = (str(row.element).split(".", 1)[0], int(row.element_index))
         except (TypeError, ValueError):
             continue
         if key in by_branch:

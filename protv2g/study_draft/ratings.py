@@ -47,8 +47,11 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.checks.asymmetry import asym_rms_factor, dss_driving_point_x_r
-from protv2g.checks.duty import RATING_X_R_DEFAULT
+from protv2g.engine.asymmetry import (
+    RATING_X_R_DEFAULT,
+    asym_rms_factor,
+    dss_driving_point_x_r,
+)
 from protv2g.study_draft.writer import todo
 from protv2g.units import Method
 
@@ -154,7 +157,7 @@ def r10_rating_ka(i_ka: float) -> float:
 def duty_factor(x_r: float, basis: str, f_hz: float) -> float:
     """C7's duty over the symmetrical current at a fault of ``x_r`` (IEEE C37.010-1999 §5.3,
     half a cycle, :mod:`protv2g.checks.duty`): a ``sym`` rating holds up to X/R 17
-    (:data:`~protv2g.checks.duty.RATING_X_R_DEFAULT`), above it the current is raised by the
+    (:data:`~protv2g.engine.asymmetry.RATING_X_R_DEFAULT`), above it the current is raised by the
     ratio of the asymmetry factors; an ``asym`` rating meets the total rms current.
 
     >>> round(duty_factor(37.3, "sym", 60.0), 3), duty_factor(9.8, "sym", 60.0)
