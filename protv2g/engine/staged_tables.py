@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.device_rows import float_bits, rows_differ
+from protv2g.engine.device_rows import float_bits, rows_differ, stages_differ
 from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
@@ -282,14 +282,8 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray,
             high = _whole(low, high, at)
         return low.take(rows), high.take(rows)
     n = low.n_stage_rows
-    if at is None:
-        differ = np.zeros(n, dtype=bool)
-        for x, y in pairs:  # bit for bit (0.0 and -0.0 differ, a NaN equals the same NaN)
-            x, y = float_bits(x), float_bits(y)
-            for k in range(len(x)):  # one stage at a time: no whole-array temporary
-                differ |= (rows_differ(x[k], y[k]) if x[k].ndim == 2
-                           else np.not_equal(x[k], y[k]))
-        at = np.flatnonzero(differ)
+    if at is None:  # bit for bit (0.0 and -0.0 differ, a NaN equals the same NaN)
+        at = np.flatnonzero(stages_differ(*zip(*pairs, strict=True)))
         pairs = tuple((x, y[:, at]) for x, y in pairs)
     if not len(at):  # the same stages: one set of arrays as they are
         out = low.take(rows)
