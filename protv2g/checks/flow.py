@@ -197,9 +197,12 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
             margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
             tolerance=th.voltage_change_min_pu,
+            # Python floats and lists, not the Series' NumPy scalars (#21: 63,262 rows at
+            # 10,000 buses; the same text)
             message=[f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} exceeds "
                      f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
-                     for v, n, s in zip(bad.vm_pu, names, bad.scenario, strict=True)]))
+                     for v, n, s in zip(bad.vm_pu.tolist(), names,
+                                        bad.scenario.tolist(), strict=True)]))
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
@@ -213,7 +216,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
                 limit=th.unbalance_max_percent,
                 message=[f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
                          f"{th.unbalance_max_percent:g} %" for u, n, s in
-                         zip(bad.unbalance_percent, names, bad.scenario, strict=True)]))
+                         zip(bad.unbalance_percent.tolist(), names,
+                             bad.scenario.tolist(), strict=True)]))
     if branch is None or not {"scenario", "element", "element_index",
                               "loading_percent"} <= set(branch.columns):
         rows.append(could_not("C12", "no branch loading in the power-flow result"))
@@ -229,7 +233,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         limit=th.loading_max_percent, tolerance=th.loading_change_min_percent,
         message=[f"{n} loaded {x:.0f} % {ctx.export_text(s)} (limit "
                  f"{th.loading_max_percent:g} %)" for n, x, s in
-                 zip(label, bad.loading_percent, bad.scenario, strict=True)]))
+                 zip(label, bad.loading_percent.tolist(), bad.scenario.tolist(),
+                     strict=True)]))
     regs = regulators(ctx)
     if regs and "p_from_mw" in branch.columns:
         r = branch[(branch.element == "trafo") & branch.element_index.isin(regs)]
