@@ -254,12 +254,15 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         # delayed curves still clear a permanent fault selectively, and a control with
         # sequence coordination steps its count instead (Cooper Power Systems, Electrical
         # Distribution-System Protection, 1990, §4 recloser-to-recloser coordination)
+        # Required: the backup's fast shot slower by more than both fast curves' own scatter
+        # (the row's tolerance): inside it — identical fast curves in series included — the
+        # two open together as far as the data can tell
         p_fast, b_fast = m.p_t_fast_s.to_numpy(float), m.b_t_fast_s.to_numpy(float)
         sel = operates & (pk == rc) & (bk == rc) & np.isfinite(p_fast) & np.isfinite(b_fast)
         tol, bnd = terms.both("fast", "fast")
         frames.append(coordination_rows(
             m, sel, "C4", "backup recloser fast shot after primary fast shot", p_fast, b_fast,
-            b_fast - p_fast, 0.0, tolerance=tol, rule="fast_shot_order", rule_value=0.0,
+            b_fast - p_fast - tol, tol, tolerance=tol, rule="fast_shot_order", rule_value=0.0,
             rule_source="Cooper Power Systems, Electrical Distribution-System Protection "
                         "(1990), recloser-to-recloser coordination: curves too close trip "
                         "both reclosers; sequence coordination steps the backup instead",
@@ -273,8 +276,10 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.check == "backup recloser fast shot after primary fast shot":
-        return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) opens before "
-                f"{r.primary}'s ({fmt_s(r.t_primary_s)}) for {where} {export}: every fault "
+        return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) is not slower "
+                f"than {r.primary}'s ({fmt_s(r.t_primary_s)}) by more than their scatter "
+                f"({fmt_s(r.required_s)}) for {where} {export}: {r.backup} opens with or before "
+                f"{r.primary}, and every fault "
                 f"beyond {r.primary} is a momentary for {r.backup}'s whole zone (the delayed "
                 f"curves still coordinate); set {r.backup}'s fast curve slower or use "
                 "sequence coordination")
