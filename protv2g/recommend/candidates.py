@@ -30,10 +30,11 @@ Fuse saving is kept where it can be (review s17 §3.8): for a fuse-saving findin
 that make the recloser see and outrun the fuse come first — a lower phase minimum trip, a
 ground element, within the limits of :mod:`.saving` — and giving up fuse saving (no fast
 shot, :data:`FUSE_BLOWING_RANK`) comes last, proposed only for a finding V2G brings (caused or
-made worse), never for a pre-existing one. A finding whose faults the recloser does not see
-at all (below its minimum trips) gets only the moves that make it see them: no fast-shot,
-instantaneous, delayed-curve or fuse-link change can clear it (removing the fast shot only
-removes the fuse-saving rows that report it).
+made worse) that loses a saved fault (:data:`FUSE_BLOWING_MECHANISMS`), never for a
+pre-existing one nor for a narrowed fuse-saving range (every fault still saved). A finding
+whose faults the recloser does not see at all (below its minimum trips) gets only the moves
+that make it see them: no fast-shot, instantaneous, delayed-curve or fuse-link change can
+clear it (removing the fast shot only removes the fuse-saving rows that report it).
 
 Export caps (which need new fault runs) are not candidates here: see
 :mod:`protv2g.recommend.search`. A C8 **charging peak** (:data:`protv2g.checks.load.
@@ -61,7 +62,8 @@ from protv2g.findings import Attribution
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.units import DeviceKind
 
-__all__ = ["Change", "Family", "FAMILY_RANK", "FUSE_BLOWING_RANK", "SAVING_MECHANISMS",
+__all__ = ["Change", "Family", "FAMILY_RANK", "FUSE_BLOWING_MECHANISMS", "FUSE_BLOWING_RANK",
+           "SAVING_MECHANISMS",
            "candidates", "describe"]
 
 
@@ -97,7 +99,13 @@ _V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attributio
                                Attribution.WORSE_CHARGING})
 SAVING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
                                SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
-                               SavingMechanism.NOT_SEEN.value})
+                               SavingMechanism.NOT_SEEN.value,
+                               SavingMechanism.RANGE_SHRUNK.value})
+#: The mechanisms for which giving up fuse saving may be proposed (last): a fault of the
+#: study the scheme fails on. Not a narrowed range (every fault still saved: fuse blowing
+#: would give up the saving the warning is about) nor a fault the recloser never saw.
+FUSE_BLOWING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
+                                     SavingMechanism.NOT_SAVED_WITHOUT_V2G.value})
 
 
 @dataclass(frozen=True)
@@ -358,7 +366,10 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     saving = crit == "C2" and str(finding.get("mechanism") or "") in SAVING_MECHANISMS
     unseen = saving and reach is not None and reach.unseen
     if crit in ("C2", "C4", "C10") and dev is not None and dev.kind is DeviceKind.RECLOSER:
-        v2g = str(finding.get("attribution") or "") in _V2G_ATTRIBUTIONS
+        # giving up fuse saving: a V2G finding that loses a saved fault, or one not of fuse
+        # saving (the backup rule), never a pre-existing one or a narrowed range
+        v2g = (str(finding.get("attribution") or "") in _V2G_ATTRIBUTIONS
+               and (not saving or str(finding.get("mechanism")) in FUSE_BLOWING_MECHANISMS))
         out += _recloser_moves(dev, crit, ground, reach if saving else None,
                                limits if saving else None, v2g)
     if (crit == "C10" and dev is not None and dev.kind is DeviceKind.RELAY

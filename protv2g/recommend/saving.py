@@ -141,7 +141,7 @@ def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingRea
     ``fault_bus`` name, ``fault_type``, ``case``, ``t_device_s``) and the context's fault
     table (each row and its base twin, :attr:`CheckContext.base_of`)."""
     t = pd.to_numeric(evidence.get("t_device_s"), errors="coerce").to_numpy(float)
-    unseen = bool(len(t)) and not np.isfinite(t).any()
+    unseen = bool(len(t)) and bool(np.isposinf(t).all())  # NaN: a row without a fault
     faults = ctx.faults
     ground = evidence[evidence.fault_type.astype(str).str.startswith(_GROUND)]
     if faults is None or ground.empty:
