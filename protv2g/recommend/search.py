@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks import run_checks
+from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.errors import InputError, Issue
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
 from protv2g.gate import hosting_kw_per_site
@@ -270,6 +271,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:
+            if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
+                why += ("; every fault of the study is still saved (the range narrowed): "
+                        "giving up fuse saving is not proposed for it")
             recs.append(Recommendation(**base, status="not cleared", change=None,
                                        margin_after=float(row["worst_margin"]),
                                        candidates_tried=tried, note=why))
