@@ -496,6 +496,31 @@ the Fault currents summary and the Evidence Parquet spill). Every cell
 250 / 3,000 / 10,000-bus studies. Left: at 10k the main process's CPU is mostly tables and
 summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
 the Parquet spills), not pictures.
+
+**The checks and gate stages** (#21, session 17, branch ``checks_speed``, 2026-12-03
+13:05–13:14 UTC, load 5.9–10.2 with other helpers running): ``run_study`` from the checks
+on, on ``fault_tables`` + ``study_flow`` pickled once (``make_study``'s 10,000- and 3,000-bus
+studies), ``main`` at 059026d (``git archive``) and the branch alternately in fresh
+processes, three rounds, medians; CPU = ``time.process_time``; MiB = ``VmHWM`` reset at the
+call (stage) start, over the RSS then. ``check_study`` 10k 6.14 s / 653 MiB → 5.15 s / 606
+MiB, 3k 3.84 s / 343 → 3.72 s / 294; the checks stage (``check_study`` + Device duty,
+Directional, Charger stages sheets) 10k 8.02 s / 704 → 6.71 s / 606, 3k 5.18 / 343 → 5.05 /
+294; ``gate_verdict`` 10k 0.88 s / 113 MiB → 0.54 s / 87, 3k 0.30 / 24 → 0.20 / 21.
+Changed: attribution's materiality test and messages read gathered arrays (it read 27,629
+rows cell by cell, 55,000 ``DataFrame.__getattr__`` + ``.iat``) and lets its per-row
+temporaries go once used (tracemalloc: +96 → +74 MiB); the engine's fault type / case texts
+are kept in the checks' context, not copied (29 MiB at 10k); the runner lets the context go
+before the sheets and the gate; the gate's masks per distinct text and its outcomes as
+integer codes (``gate_rows.classify_codes``), the folded groups as codes instead of a tuple
+per row; ``directional.farthest_path`` follows the farthest bus back from the search's first
+predecessors (``single_source_dijkstra`` built a path list per bus, quadratic on the 10k
+trunk: the head relay's 0.33 → 0.03 s, ``settings_from_study`` ≈ 0.5 → 0.2–0.4 s); C12's
+messages from Python floats. Outputs identical (``run_study`` of the six examples and the
+3,000-bus study: every frame, table, setting and the gate; the 10k study's violations, gate,
+directional and tables). Left: the checks' peak is the context's fault table (≈ 220 MiB:
+time columns, ``FaultKeys``) beside the 481,228 violation rows (≈ 230 MiB, 117 MiB of it
+messages, 100 of them C5's 409,682 all-distinct texts) — only checking per scenario, or C5
+messages built lazily, would cut it; C5's messages cost ≈ 0.4 s CPU.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ from protv2g.pipeline_blocks import (
     release_freed_memory,
     take,
     taken,
+    with_grid_columns,
 )
 from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
     FLOW_TABLES,
@@ -91,7 +92,13 @@ from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
 )
 from protv2g.pipeline_size import check_size, size_estimate_b  # noqa: F401 - re-exported
 from protv2g.scenarios import Scenario
-from protv2g.study.engine_inputs import device_terminals, fault_scenarios, high_bracket_sets
+from protv2g.study.engine_inputs import (
+    GRID_ONLY,
+    device_terminals,
+    fault_scenarios,
+    grid_only_set,
+    high_bracket_sets,
+)
 from protv2g.study.loader import Study
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
@@ -146,6 +153,11 @@ class FaultTables:
     close_in : tuple or None
         ``(study given, the same study with close-in positions)`` the tables were solved on
         (pandapower path): the checks take their net from it instead of rebuilding it (#21).
+    grid_only : tuple or None
+        ``(bus, device)`` tables of the :data:`~protv2g.study.engine_inputs.GRID_ONLY` set
+        (a feeder with existing inverter sources) between the engine calls and
+        :func:`fault_tables`, which puts them on every row as the
+        :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` and drops them.
     """
 
     bus: pd.DataFrame
@@ -154,6 +166,7 @@ class FaultTables:
     v1_pre_pu: dict[tuple[str, int], complex] = field(default_factory=dict)
     staged_high: StagedCurrents | None = None
     close_in: tuple[Study, Study] | None = None
+    grid_only: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     def dense_stages(self) -> FaultTables:
         """These tables with both brackets' stages in the dense form (one stage row per
@@ -172,6 +185,8 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
     """The fault engine's inputs for ``scenarios`` of ``study`` (see the module docstring)."""
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
+    if any(sc.is_base for sc in scenarios):  # existing DER: the IEC sum's network part
+        sets = {**sets, **grid_only_set(sets)}
     options = dict(fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
                    r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
                    r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
@@ -234,6 +249,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         high, like = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
+    grid = {GRID_ONLY: GRID_ONLY} if GRID_ONLY in sets else None  # existing DER
+    g_bus = None if grid is None else take(faults.bus, *positions(
+        faults.bus["scenario"].to_numpy(), grid))
     st_low = _staged(faults, blocks, like)[0] if staged else None  # kept rows, no copy
     del like
     v1 = _v1_pre(faults, inputs.options["devices"])
@@ -244,6 +262,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del faults
     release_freed_memory()
     dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
+    g_dev = None if grid is None else labels.kept_device_frame(rows, *positions(
+        rows.slice_key[:, 0], grid, labels.scenarios))
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
     # each bracket's stages kept once per charger set and the high bracket's rows that
@@ -260,7 +280,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     if st_high is None and st is not None and \
             study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
-    return FaultTables(bus, dev, st, v1, st_high)
+    return FaultTables(bus, dev, st, v1, st_high,
+                       grid_only=None if grid is None else (g_bus, g_dev))
 
 
 def _staged(faults: Any, blocks: list[tuple[str, str]],
@@ -336,6 +357,10 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
     tables = replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    if tables.grid_only is not None:  # existing DER: the grid alone on every row
+        tables = replace(tables, bus=with_grid_columns(tables.bus, tables.grid_only[0]),
+                         device=with_grid_columns(tables.device, tables.grid_only[1]),
+                         grid_only=None)
     release_freed_memory()  # the stage's transients: the allocator kept them (#21)
     return tables
 
@@ -377,7 +402,9 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)
-    return FaultTables(taken(bus, b_ord), taken(dev, d_ord), st, v1, st_high)
+    return FaultTables(taken(bus, b_ord), taken(dev, d_ord), st, v1, st_high,
+                       grid_only=next((p.grid_only for p in parts if p.grid_only is not None),
+                                      None))
 
 
 def _feeder_issue(study: Study, issue: Issue) -> Issue:

@@ -16,7 +16,7 @@ from protv2g.engine.repeated import repeated
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", "take",
-           "taken"]
+           "taken", "with_grid_columns"]
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
@@ -54,6 +54,25 @@ def taken(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     ``iloc[pos].reset_index(drop=True)`` made two, 380 MB more at 10,000 buses)."""
     out = frame.take(pos)
     out.index = pd.RangeIndex(len(out))
+    return out
+
+
+def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a bus or device fault table) with the phase phasors of the same fault in
+    ``grid`` (the grid-only charger set's table: no existing DER, no charger) as the
+    :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of every row, joined on the fault
+    (and device); NaN where ``grid`` has no row (a device seeing < 1 A without them)."""
+    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
+    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+    at = pd.MultiIndex.from_frame(grid[keys].astype(str))
+    if not at.is_unique:  # pragma: no cover - one row per fault and device
+        raise RuntimeError("the grid-only fault rows repeat a fault: please report this bug")
+    pos = at.get_indexer(pd.MultiIndex.from_frame(frame[keys].astype(str)))
+    out = frame.copy(deep=False)
+    for p in "abc":
+        for src, dst in ((f"i{p}_ka", f"i{p}_grid_ka"), (f"i{p}_degree", f"i{p}_grid_degree")):
+            vals = np.append(grid[src].to_numpy(float), np.nan)  # the last: no row
+            out[dst] = vals[np.where(pos >= 0, pos, len(vals) - 1)]
     return out
 
 

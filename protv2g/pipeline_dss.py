@@ -8,8 +8,9 @@ Faults (:func:`dss_fault_frames`): one :func:`protv2g.engine.phase.phase_fault_s
 distinct charger sets of the scenarios (the same sets as the sequence path,
 :func:`protv2g.study.engine_inputs.fault_scenarios`), each exporting site a
 :class:`~protv2g.engine.phase.PhaseSite` on its phases (a single-phase fleet on its phase);
-the feeder's PV systems and storage by the chargers' control law in every run, base case
-included (``existing_inverters="law"``, :mod:`protv2g.engine.phase.der`); machines as OpenDSS
+the feeder's PV systems and storage by the chargers' control law in every run's maximum case,
+base case included, ceased in the minimum case (``existing_inverters="law"``,
+:mod:`protv2g.engine.phase.der`); machines as OpenDSS
 has them. Fault buses: the primary buses (above 1 kV). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,

@@ -144,6 +144,14 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     bus_faults = bus_faults.copy(deep=False)
     bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
     directional = directional_table(ctx)
+    known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
+    # the checks' times when they ran on the same stages (#21), read by the OpenDSS stage
+    # table only; the context (its fault table with the time columns, ≈ 200 MiB at 10,000
+    # buses) let go before the sheets, the stage table and the gate (#21: held to the end of
+    # the run, under the Device duty sheet's and the gate's peaks)
+    timed = (ctx.faults if study.model is not None and ctx.staged is faults.staged
+             and ctx.staged_high is faults.staged_high else None)
+    del ctx
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -172,10 +180,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
               # C7's rows reused (#21); the rest (unrated devices, minimum case) built here
               "Device duty": device_duty_table(close_in_study(study, faults.close_in),
                                                device_faults, base_names,
-                                               known=ctx.cache.get("duty_frame")),
+                                               known=known_duty),
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
+    del known_duty
     if study.model is not None:
         tables["Existing sources"] = der_table(study.model)
     elif len(existing := existing_sources_table(study.net)):
@@ -185,11 +194,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     if staged and faults.staged is not None:
         stages = (findings_stage_table(study, violations, scenarios, close_in=faults.close_in)
                   if study.model is None
-                  else dss_findings_stage_table(
-                      study, violations, scenarios, faults,
-                      # the checks' times when they ran on the same stages (#21)
-                      timed=ctx.faults if ctx.staged is faults.staged
-                      and ctx.staged_high is faults.staged_high else None))
+                  else dss_findings_stage_table(study, violations, scenarios, faults,
+                                                timed=timed))
+    del timed
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):

@@ -174,7 +174,8 @@ def test_estimate_on_an_opendss_study_counts_the_model_rows():
     """Review s17: ``size_estimate_b`` read ``study.net.bus``, absent for a phase-domain
     (OpenDSS) study, and raised AttributeError. It counts the model's faults (every phase
     combination on its primary buses) × devices: an upper estimate of the rows the phase
-    engine keeps (3,720 estimated for 3,674 on the OpenDSS example)."""
+    engine keeps (3,720 estimated for 3,686 on the OpenDSS example; 3,674 before its PV
+    ceased in the minimum case, session 17)."""
     pytest.importorskip("opendssdirect")
     study = load_study(OPENDSS_EXAMPLE)
     scen = build_scenarios(study.document)

@@ -18,21 +18,21 @@ References (not computed by protv2g): pandapower 3.5.6 ``calc_sc`` on
   is stated here after pandapower's implementation — the clause number could not be
   confirmed from a stored copy of the standard (searched 2026-12-03).
 
-The tool's figures (session 16, main 33f5423): the engine solves the PV as a current source
-at its pre-fault angle (a phasor), in every scenario and in both cases; the duty "IEC sum"
-(:func:`protv2g.checks.converter_sum.bus_iec_sum_ka`) takes the base case (PV on) as the
-network's part. So:
+The tool's figures before session 17 (main 059026d): the engine solves the PV as a current
+source at its pre-fault angle (a phasor), in every scenario of the maximum case; the duty
+"IEC sum" (:func:`protv2g.checks.converter_sum.bus_iec_sum_ka`) took the base case (PV on)
+as the network's part. So:
 
-* base max SUB-12kV 7.587296 kA < grid alone 7.609541 (−0.29 %): the max is not a maximum;
+* base max SUB-12kV 7.587296 kA < grid alone 7.609541 (−0.29 %): the max was not a maximum;
 * firm max B04 IEC sum 2.331890 kA vs 2.378852 (−1.97 %);
-* base min B04 1.937906 kA vs 1.901885 (+1.89 %, optimistic for C5 reach and C2 min rows)
-  — fixed in session 16: 1.901885.
+* base min B04 1.937906 kA vs 1.901885 (+1.89 %) — fixed in session 16: 1.901885.
 
-The min case is fixed here (session 16: existing DER ceased in the minimum case). The two
-``xfail(strict=True)`` tests below pin what the max-case fix must reach (tolerance 0.1 %:
-the brief's; the engine and ``calc_sc`` share the IEC 60909 network, same c factors); they
-turn into passes (and must then lose the marker) when the fix lands. Plan: the report of
-session 16 helper ``existing_der``.
+Session 17 (helper existing_der_max): the pipeline also solves the grid alone (no existing
+DER, no charger) and the IEC sum is ``|I_grid| + |I_base − I_grid| + |I − I_base|``: base
+SUB-12kV 7.711399 kA (≥ 7.609541), firm B04 2.378961 kA (+0.005 % against calc_sc). The
+control-law phasor ``ikss_ka`` (time-based checks) still carries the PV at its angle
+(7.587296 kA). Tolerance 0.1 %: the brief's; the engine and ``calc_sc`` share the IEC 60909
+network and c factors.
 """
 
 from __future__ import annotations
@@ -55,9 +55,6 @@ PV_CHARGERS_MAX_B04_KA = 2.378852
 MIN_B04_KA = 1.901885
 #: Relative tolerance against calc_sc (the brief's 0.1 %).
 REL_TOL = 1e-3
-
-_REASON = ("existing DER is a phasor in the engine's base case (review s16 §3 item 2): the max "
-           "case's network part carries it by angle, not by magnitude; fix planned, not landed")
 
 
 def _calc_sc(net: pp.pandapowerNet, case: str) -> pd.Series:
@@ -92,35 +89,40 @@ def test_calc_sc_references_reproduce() -> None:
 
 
 @pytest.fixture(scope="module")
-def bus_table() -> pd.DataFrame:
+def fault_currents() -> pd.DataFrame:
     from protv2g.runner import run_study
     from protv2g.study.loader import load_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = run_study(load_study(FEEDER / "study.yaml"), hosting=False)
-    fc = res.fault_currents
+    return res.fault_currents
+
+
+@pytest.fixture(scope="module")
+def bus_table(fault_currents: pd.DataFrame) -> pd.DataFrame:
+    fc = fault_currents
     return fc[fc.fault_type.astype(str) == "3ph"].set_index(["scenario", "bus_name", "case"])
 
 
 def test_existing_der_today(bus_table: pd.DataFrame) -> None:
-    """What the tool gives today (main 33f5423) — the discrepancies the xfails name."""
+    """What the tool gives (session 17): the control-law phasor keeps the PV at its angle
+    (below the grid alone); the IEC sum adds it by magnitude (2.331890 kA before session 17,
+    when the base case, PV on, was the network's part)."""
     assert bus_table.at[("base/light", "SUB-12kV", "max"), "ikss_ka"] == pytest.approx(
         7.587296, abs=2e-6)
     assert bus_table.at[("firm/light/100%", "B04", "max"), "ikss_iec_sum_ka"] == pytest.approx(
-        2.331890, abs=2e-6)
+        2.378961, abs=2e-6)
     # min case: 1.937906 before session 16 (PV kept); the PV now ceases in the min case
     # (ChargerSource.max_case_only), as calc_sc: the test below pins it
 
 
-@pytest.mark.xfail(strict=True, reason=_REASON)
 def test_max_case_not_below_grid_alone(bus_table: pd.DataFrame) -> None:
     """A maximum case is an upper bound: never below the grid alone (calc_sc, PV out)."""
     for bus, ref in GRID_MAX_KA.items():
         assert bus_table.at[("base/light", bus, "max"), "ikss_iec_sum_ka"] >= ref * (1 - REL_TOL)
 
 
-@pytest.mark.xfail(strict=True, reason=_REASON)
 def test_max_iec_sum_matches_calc_sc_with_pv_and_chargers(bus_table: pd.DataFrame) -> None:
     """Every current source (PV at k 1.1, chargers at 1.5 pu) added by magnitude."""
     got = bus_table.at[("firm/light/100%", "B04", "max"), "ikss_iec_sum_ka"]
@@ -149,3 +151,87 @@ def test_summary_section8_says_how_existing_der_is_modelled() -> None:
     assert text.startswith("PV-B03 (2,000 kVA at B03): current source k = 1.1")
     assert "max case:" in text and "Min case: left out" in text
     assert existing_sources_assumption(pd.DataFrame()) == ""
+
+
+def test_split_with_grid_alone_adds_each_source_by_magnitude() -> None:
+    """``|I_grid| + |I_base − I_grid| + |I − I_base|`` in the max case; the grid's part is
+    the network's; without grid phasors (or with the base's own) the split is the old one."""
+    import numpy as np
+
+    from protv2g.checks.converter_sum import split_currents
+
+    grid = np.array([[10 * np.exp(-1j * np.deg2rad(80))]])
+    base = grid + 1.0  # an existing PV at 0°: 1 kA
+    both = base + 0.5j  # chargers at 90°: 0.5 kA
+    s = split_currents(both, base, np.array([True]), grid)
+    assert float(s.i_iec_sum_ka[0]) == pytest.approx(11.5)
+    assert float(s.i_network_ka[0]) == pytest.approx(10.0)
+    assert float(s.i_converter_ka[0]) == pytest.approx(1.5)
+    b = split_currents(base, base, np.array([True]), grid)  # the base case itself
+    assert float(b.i_iec_sum_ka[0]) == pytest.approx(11.0)
+    assert float(b.i_phasor_ka[0]) == pytest.approx(abs(base[0, 0]))
+    old = split_currents(both, base, np.array([True]))
+    same = split_currents(both, base, np.array([True]), base)
+    assert float(same.i_iec_sum_ka[0]) == float(old.i_iec_sum_ka[0])
+    # a device that sees < 1 A without the PV (no grid row: NaN) takes 0 as the grid's part
+    n = split_currents(both, base, np.array([True]), np.array([[np.nan]]))
+    assert float(n.i_network_ka[0]) == 0.0
+    assert float(n.i_iec_sum_ka[0]) == pytest.approx(abs(base[0, 0]) + 0.5)
+
+
+def test_grid_only_set_only_with_existing_der() -> None:
+    """One extra charger set (no source) only when a set holds an existing inverter."""
+    from protv2g.engine import ChargerSource
+    from protv2g.study.engine_inputs import GRID_ONLY, grid_only_set
+
+    pv = ChargerSource(name="sgen:PV", bus=3, s_rated_mva=2.0, limit_pu=1.1, p_pre_mw=2.0,
+                       max_case_only=True)
+    site = ChargerSource(name="site", bus=3, s_rated_mva=1.0, limit_pu=1.5, p_pre_mw=1.0)
+    assert grid_only_set({"base": (pv,), "v2g": (site, pv)}) == {GRID_ONLY: ()}
+    assert grid_only_set({"base": (), "v2g": (site,)}) == {}
+
+
+def test_grid_columns_and_device_duty(bus_table: pd.DataFrame) -> None:
+    """Every bus row carries the grid-alone phasors; the grid alone's 3ph at SUB-12kV is
+    calc_sc's (PV out); the base case's IEC sum there adds the PV by magnitude."""
+    row = bus_table.loc[("base/light", "SUB-12kV", "max")]
+    assert row["ia_grid_ka"] == pytest.approx(GRID_MAX_KA["SUB-12kV"], rel=REL_TOL)
+    assert row["ikss_iec_sum_ka"] > row["ia_grid_ka"] > row["ikss_ka"]
+
+
+def test_phase_engine_min_case_leaves_existing_inverters_out() -> None:
+    """OpenDSS feeder (opendss_example's PVSystem.pv3, 500 kVA at b3), inverters by the
+    control law: 0 A in the minimum case (as the sequence path and calc_sc), their law's
+    current in the maximum case; b3's min 3ph without it (1.680987 kA; 1.695862 with it
+    before session 17)."""
+    from protv2g.engine.phase import phase_fault_study
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.units import Case, Method
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = load_dss_model(ROOT / "feeders" / "opendss_example" / "Master.dss")
+        res = phase_fault_study(model, method=Method.IEC60909, cases=[Case.MAX, Case.MIN],
+                                fault_types=["3ph"], existing_inverters="law")
+    ch = res.charger
+    pv = ch[ch.site == "pvsystem.pv3"]
+    assert (pv[pv.case == "min"][["ia_ka", "ib_ka", "ic_ka"]].to_numpy() == 0.0).all()
+    assert (pv[pv.case == "max"].ia_ka > 0.02).all()
+    b3 = res.bus[res.bus.bus_name == "b3"].set_index("case").ikss_ka
+    assert b3["min"] == pytest.approx(1.680987, abs=2e-6)
+
+
+def test_unbalanced_faults_pv_part_by_sequence_network(fault_currents: pd.DataFrame) -> None:
+    """The PV's part of the base case's max IEC sum at B04 (grid alone = calc_sc's: 3ph
+    2.206400, LL 1.910798, SLG 1.410980 kA): 3ph 0.077427 kA = calc_sc's (PV only: 2.283827);
+    LL √3/2 of it (a positive-sequence current source seen through Z1 + Z2): 1.977852, where
+    calc_sc (pandapower 3.5.6, PV only) adds the 3ph part to every fault type (LL 1.988226,
+    SLG 1.488408, −0.5 % / −1.9 % against ours: not a pinned reference)."""
+    fc = fault_currents[(fault_currents.scenario == "base/light")
+                        & (fault_currents.bus_name == "B04") & (fault_currents.case == "max")]
+    iec = fc.set_index(fc.fault_type.astype(str)).ikss_iec_sum_ka
+    assert iec["3ph"] == pytest.approx(2.283827, abs=2e-6)
+    assert iec["LL"] == pytest.approx(1.977852, abs=2e-6)
+    assert iec["SLG"] == pytest.approx(1.460495, abs=2e-6)
+    assert iec["LL"] - 1.910798 == pytest.approx(3 ** 0.5 / 2 * (iec["3ph"] - 2.206400),
+                                                 rel=1e-4)

@@ -73,9 +73,14 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
         (model_dir / d.curves_folder / "c.yaml").write_text(d.curves_text)
     assert validate_study(model_dir / "study.yaml") == []
     todos = todo_items(model_dir / "study.yaml")
+    # review s17 §3.4: the fuses' OpenDSS klink/tlink curves swapped for the EEI-NEMA links are
+    # now TODOs above each fuse (devices[1], devices[2]), with the times that differ
     assert [t.field.split(" ")[0] for t in todos] == [
-        f"devices[{i}].interrupting_rating_ka" for i in range(3)]
+        "devices[0].interrupting_rating_ka", "devices[1]", "devices[1].interrupting_rating_ka",
+        "devices[2]", "devices[2].interrupting_rating_ka"]
     assert "nameplate" in todos[0].fix
+    assert "TCC_Curve.klink at 65 A" in todos[1].message and "65K melts in" in todos[1].message
+    assert "TCC_Curve.tlink at 40 A" in todos[3].message
     assert {"b1", "lat1", "lat2"} <= set(d.candidates.bus)
     # Master.dss: fa on line la (b1 → lat1), fb on lb (b2 → lat2), r1 on l1 (sub → b1)
     behind = dict(zip(d.candidates.bus, zip(d.candidates.device, d.candidates.device_kind,

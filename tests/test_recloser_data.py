@@ -125,3 +125,27 @@ def test_opendss_delay_and_library_mechanism_time_count_once():
     d = devices[0]
     assert d.fast_adder_s == pytest.approx(0.0) and d.delayed_adder_s == pytest.approx(0.008)
     assert warns.what.str.contains("same time").sum() == 2
+
+
+def test_model_delay_under_the_library_mechanism_time_is_kept():
+    # Review s17 §3.5: DG_Prot_Fdr's Recloser.D (like=A) has OpenDSS's default Delay 0 (OpenDSS
+    # Recloser property help: "Default is 0.0"); OpenDSS clears it at the 101 table time alone.
+    # The import keeps the model's time: the curve's points without mechanism time (here no
+    # model table of that name: the library's points) + Delay, and says the 0.042 s it drops.
+    from protv2g.study.opendss_devices import MODEL_DELAY_WHAT, adopt_model_devices
+
+    entry = {"name": "d", "kind": "recloser", "location": {"line": "L5", "end": "from"},
+             "phase_min_trip_a": 200.0, "fast_curve": "101", "delayed_curve": "101",
+             "n_fast": 1, "n_delayed": 3, "reclose_intervals_s": [2.0, 2.0, 5.0],
+             "fast_adder_s": 0.0, "delayed_adder_s": 0.01}
+    devices, extra, issues, warns = adopt_model_devices([entry], [], LIB, set(), "m.dss")
+    assert not issues
+    d = devices[0]
+    assert (d.fast_curve, d.delayed_curve) == ("dss-101", "dss-101")
+    assert d.fast_adder_s == 0.0 and d.delayed_adder_s == pytest.approx(0.01)
+    (curve,) = extra
+    assert curve.clearing_adder_s == 0.0 and curve.aliases == ()
+    assert curve.t_points == LIB.get("101").t_points
+    rows = warns[warns.what.str.startswith(MODEL_DELAY_WHAT)]
+    assert len(rows) == 2 and "0.042 s faster" in rows.action.iat[0]
+    assert "0.032 s faster" in rows.action.iat[1]

@@ -65,6 +65,7 @@ from protv2g.checks.brackets import (
 )
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.directional import directional_table
+from protv2g.checks.flow import flow_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need, order
@@ -233,14 +234,17 @@ def base_margins(ctx: CheckContext) -> pd.DataFrame:
     row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
     coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
     and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
-    reach_margins`). The other criteria write failing rows only: for them a row the base
-    case does not fail stays ``new``."""
+    reach_margins`) and C12's voltage and loading of every judged bus and branch
+    (:func:`.flow.flow_margins`). The other criteria write failing rows only: for them a row
+    the base case does not fail stays ``new``."""
     bases = {b for b in ctx.base_of.values() if b}
     parts = []
     if ctx.coordination is not None and not ctx.coordination.empty:
         parts.append(pair_margins(ctx.coordination))
     if ctx.faults is not None:  # every scenario's, built with the C5 rows; bases kept below
         parts.append(reach_margins(ctx))
+    if ctx.flow:  # C12's voltage and thermal margins of the base cases (review s17 §3.6)
+        parts.append(flow_margins(ctx))
     parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

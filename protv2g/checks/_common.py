@@ -43,7 +43,7 @@ from protv2g.checks._row_frames import could_not as could_not
 from protv2g.checks._row_frames import empty as empty
 from protv2g.checks._row_frames import fmt_s as fmt_s
 from protv2g.checks._row_frames import not_applicable as not_applicable
-from protv2g.checks._rows import as_text, distinct_values, factorize_all
+from protv2g.checks._rows import as_text, distinct_values, factorize_all, is_text
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
@@ -363,8 +363,11 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
             codes, buses = pd.factorize(faults["fault_bus"])
             names = np.array([study.bus_name(b) for b in buses] + [None], dtype=object)
             faults["fault_bus_name"] = names[codes]  # code -1 (missing bus) → None
-        faults["fault_type"] = as_text(faults["fault_type"])
-        faults["case"] = as_text(faults["case"])
+        for c in ("fault_type", "case"):
+            # the engine's columns are texts already: kept, not copied (#21: a new column
+            # of 1.8 million cells each, held through the checks at 10,000 buses)
+            if not is_text(faults[c]):
+                faults[c] = as_text(faults[c])
         faults = device_times(devices, faults, staged, staged_high)
     chains = device_chains(study.feeder, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])

@@ -23,7 +23,8 @@ import pandas as pd
 from protv2g.text_codes import combine_code_stream
 
 __all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
-           "twin_blocks", "factorize_all", "factorize_runs", "as_text", "distinct_values"]
+           "twin_blocks", "factorize_all", "factorize_runs", "as_text", "is_text",
+           "distinct_values"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
@@ -76,6 +77,16 @@ def as_text(column: pd.Series) -> pd.Series:
             return pd.Series(np.asarray(uniques, dtype=object)[codes], index=column.index,
                              name=column.name)
     return column.astype(str)
+
+
+def is_text(column: pd.Series) -> bool:
+    """Whether ``column.astype(str)`` is ``column`` cell for cell: an object column of
+    ``str`` values only, none missing (decided on its distinct values,
+    :func:`factorize_runs`)."""
+    if column.dtype != object:
+        return False
+    codes, uniques = factorize_runs(column.to_numpy())
+    return (not len(codes) or codes.min() >= 0) and all(type(u) is str for u in uniques)
 
 
 def distinct_values(column: pd.Series) -> list:

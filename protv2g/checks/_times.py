@@ -87,8 +87,10 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # shallow: only new columns are added (#21: a deep copy of the whole table was the
     # checks stage's largest avoidable allocation, one table's worth per call)
     out = table.copy(deep=False)
-    i_abc = out[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float)
-    out["i_phase_a"] = 1000.0 * i_abc.max(axis=1)
+    # the largest phase, column by column (#21: the (n, 3) copy of the three columns was
+    # 42 MiB of transient at 10,000 buses); the same maximum of the same floats
+    ia, ib, ic = (out[c].to_numpy(dtype=float) for c in ("ia_ka", "ib_ka", "ic_ka"))
+    out["i_phase_a"] = 1000.0 * np.maximum(np.maximum(ia, ib), ic)
     out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
     n = len(out)
     cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}

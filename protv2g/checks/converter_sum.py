@@ -28,10 +28,21 @@ Split used here (superposition: the network is linear, the chargers are current 
   or in phase with the grid).
 
 **Existing DER** (review s16 §3 item 2, ``tests/test_existing_der_iec.py``): the feeder's
-own inverter sources are on in the base case's maximum case, so ``I_net`` carries them as a
-phasor, not by magnitude; with them the sum is *not* calc_sc's (workplace B04, firm:
-2.331890 vs 2.378852 kA, −2.0 %). It equals calc_sc's only on a feeder without existing
-inverter sources. (The minimum case leaves them out since session 16, as calc_sc.)
+own inverter sources are on in the base case's maximum case, so the base case is not the
+network's part. On such a feeder the pipeline also solves the **grid alone** (no existing
+DER, no charger: :data:`~protv2g.study.engine_inputs.GRID_ONLY`) and puts its phasors on
+every row (:data:`GRID_COLUMNS`); the split is then
+
+    I_iec = |I_grid| + |I_base − I_grid| + |I − I_base|
+
+(network, existing DER, chargers: every full-size converter unit's part by magnitude,
+IEC 60909-0:2016 §6.9 current sources; pandapower ``calc_sc`` sums them into one ``IKSS2``,
+the same figure when they are in phase at the fault). Workplace B04 3ph, firm: 2.378961 kA
+vs ``calc_sc`` 2.378852 (+0.005 %; was 2.331890, −2.0 %); base case SUB-12kV 7.711 kA ≥ the
+grid alone 7.610 (was 7.587). ``i_network_ka`` is the grid's part, ``i_converter_ka`` the
+existing DER's and the chargers' together. OpenDSS feeders keep the base case as the
+network's part (no grid-only solve on the phase path). (The minimum case leaves existing
+DER out since session 16, as calc_sc.)
 
 Per row the phase with the largest ``I_iec`` is kept. Where no base row exists (the OpenDSS
 path keeps device rows ≥ 1 A only) the phasor current is used and the whole of it is taken
@@ -60,7 +71,7 @@ from protv2g.checks.scenario_twins import base_twins
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
-           "IEC_SUM_SOURCE"]
+           "IEC_SUM_SOURCE", "GRID_COLUMNS"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -68,12 +79,21 @@ __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka"
 CurrentBasis = Literal["iec_sum", "phasor_min_case", "phasor_no_base"]
 CURRENT_BASES: tuple[str, ...] = get_args(CurrentBasis)
 
-#: Source text for sheets and rule columns.
+#: Source text for sheets and rule columns (C7 fail rows).
 IEC_SUM_SOURCE = ("IEC 60909-0:2016 full-size converters added by magnitude in the maximum "
                   "case, I''k = |I''kI| + |I''kII| (as pandapower calc_sc: ikss = IKSS1 + "
-                  "IKSS2); network part = the base case's phasor, converter part = the rest")
+                  "IKSS2); network part = the base case's phasor (the grid alone where the "
+                  "feeder has existing inverter sources, their part added by magnitude too), "
+                  "converter part = the rest")
 
 _PHASES = ("a", "b", "c")
+
+#: Phase phasors of the same fault with **no existing DER and no charger** (the network's
+#: voltage sources alone: IEC 60909's ``I″kI``), kA and degrees, on every row of the fault
+#: tables of a feeder with existing inverter sources (:func:`protv2g.pipeline.fault_tables`;
+#: absent otherwise). NaN: the device sees < 1 A without them.
+GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
+                                      for c in (f"i{p}_grid_ka", f"i{p}_grid_degree"))
 
 
 def phasors_ka(i_ka: ArrayLike, i_degree: ArrayLike) -> NDArray[np.complex128]:
@@ -118,8 +138,8 @@ class ConverterSplit:
     basis: NDArray[np.object_]
 
 
-def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
-                   ) -> ConverterSplit:
+def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
+                   i_grid_ka: ArrayLike | None = None) -> ConverterSplit:
     """Network / converter split of phase currents and the symmetrical current per row.
 
     Parameters
@@ -132,6 +152,13 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
         Rows of the maximum case: these get the IEC magnitude sum; the others (minimum
         case) keep the phasor current, with ``I_net = min(max |I_base|, |I|)`` and
         ``I_conv = |I| − I_net`` by magnitudes (the split before #16).
+    i_grid_ka : array_like of complex, shape (n, k), optional
+        The same fault with no existing DER and no charger (the network's voltage sources
+        alone, :data:`GRID_COLUMNS`), kA; NaN: the device sees < 1 A without them (taken
+        as 0). Given, the maximum case's network part is it and the existing DER's part
+        ``I_base − I_grid`` is a converter part of its own: ``|I_grid| + |I_base − I_grid|
+        + |I − I_base|``. ``None`` (a feeder without existing inverter sources): the base
+        case is the network's part, as before.
 
     Returns
     -------
@@ -148,8 +175,14 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike
     has_base = finite.any(axis=1)
     ib0 = np.where(finite, ib, 0.0)
     # magnitude_sum_ka written out: |I_net| is needed again below (#21)
-    net_mag = np.abs(ib0)
-    per_phase = net_mag + np.abs(i - ib0)
+    if i_grid_ka is None:
+        net_mag = np.abs(ib0)
+        per_phase = net_mag + np.abs(i - ib0)
+    else:  # existing DER: the grid alone, then each current source's part by magnitude
+        ig = np.atleast_2d(np.asarray(i_grid_ka, complex))
+        ig = np.where(np.isfinite(ig) & finite, ig, 0.0)
+        net_mag = np.abs(ig)
+        per_phase = net_mag + np.abs(ib0 - ig) + np.abs(i - ib0)
     k = np.argmax(per_phase, axis=1)
     rows = np.arange(n)
     iec = per_phase[rows, k]
@@ -205,8 +238,13 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
     # split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the Device
     # duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
+    grid = None
+    if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
+        grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"], frame[f"i{p}_grid_degree"])
+                                for p in _PHASES])
     parts = [split_currents(i[a:b], np.where(has[a:b, None], i[np.maximum(row[a:b], 0)],
-                                             np.nan), mx[a:b])
+                                             np.nan), mx[a:b],
+                            None if grid is None else grid[a:b])
              for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
     if len(parts) == 1:
         return parts[0]
@@ -299,6 +337,7 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     cols = [c for p in _PHASES for c in (f"i{p}_ka", f"i{p}_degree")]
     if bus.empty or not set(cols) <= set(bus.columns):
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
+    cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
     # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses)

@@ -26,9 +26,9 @@ network's part of the current is offset, the chargers' part is not.
 :mod:`protv2g.checks.converter_sum`): per phase, the network's part ``I_net`` is the base
 case's phasor through the device for the same fault, the chargers' part ``I_conv = I −
 I_net`` (phasor), and ``I_sym = |I_net| + |I_conv|`` (full-size converters added by
-magnitude, IEC 60909-0:2016 as pandapower's ``calc_sc`` — on a feeder without existing
-inverter sources; with them the base case carries them as a phasor, see
-:mod:`protv2g.checks.converter_sum`), the largest over the phases. It
+magnitude, IEC 60909-0:2016 as pandapower's ``calc_sc``; on a feeder with existing inverter
+sources ``I_net`` is the grid alone and the existing DER's part ``I_base − I_grid`` is added
+by magnitude too, see :mod:`protv2g.checks.converter_sum`), the largest over the phases. It
 is never below the control-law phasor ``|I|`` (kept as ``i_phasor_ka``), which can be
 *lower* than the base case where the chargers' current arrives against the grid's. Where the
 base case has no row (the OpenDSS path keeps device rows ≥ 1 A only) the phasor is used and
@@ -77,7 +77,7 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
-from protv2g.checks.converter_sum import IEC_SUM_SOURCE
+from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import change_text as _change_text
@@ -108,7 +108,8 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
 DUTY_BLOCK_ROWS = 100_000
 #: Columns of the checks' fault table that C7 reads.
 _DUTY_COLUMNS = ("scenario", *_KEYS, "fault_bus_name", "fault_kind", "phase",
-                 *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")))
+                 *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")),
+                 *GRID_COLUMNS)  # (a feeder with existing DER only)
 #: Columns of :func:`duty_frame` the Device duty sheet reads.
 _DUTY_FRAME_COLUMNS = ["scenario", "device", "case", "fault_bus_name", "fault_type",
                        *DUTY_COLUMNS[6:18], "i_duty_ka", "rating_ka"]
@@ -287,8 +288,9 @@ def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
 def _sym_text(r: Any) -> str:
     """The symmetrical current and, on the IEC basis, its two parts."""
     if r.current_basis == "iec_sum" and r.i_converter_ka > 1e-6:
+        conv = "existing DER and chargers" if hasattr(r, "ia_grid_ka") else "chargers"
         return (f"{r.i_max_ka:.2f} kA symmetrical (IEC 60909 sum: network "
-                f"{r.i_network_ka:.2f} + chargers {r.i_converter_ka:.2f} kA; control-law "
+                f"{r.i_network_ka:.2f} + {conv} {r.i_converter_ka:.2f} kA; control-law "
                 f"phasor {r.i_phasor_ka:.2f} kA)")
     return f"{r.i_max_ka:.2f} kA symmetrical"
 

@@ -67,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the drafted study (and its curve file); print what needs the engineer."""
     from protv2g.study_draft import draft_study, parse_site
+    from protv2g.study_draft.notes import note_lines
 
     master = Path(args.master)
     out = Path(args.output) if args.output else master.parent / "study.yaml"
@@ -95,7 +96,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"model curves: {folder / 'model_curves.yaml'}")
     heads = ", ".join(p.entry["name"] for p in draft.proposals) or "none needed"
     print(f"study: {out}")
+    if draft.notes:  # what the model holds that the engineer must know (review s17 §5)
+        print(f"model: {len(draft.notes)} note(s) on what init read from it (the study's "
+              "comments repeat them; TODO where the study needs your confirmation):")
+        for line in note_lines(list(draft.notes)):
+            print(f"  - {line}")
     print(f"proposed feeder-head relay(s): {heads}")
+    for why in draft.no_relay:
+        print(f"  - no relay drafted: {why}")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
           f"them; edit them, add V2G sites, then `protv2g run {out}`")
     return 0

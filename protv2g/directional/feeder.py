@@ -17,6 +17,8 @@ impedance); C. L. Fortescue (1918) for ``Z012 = A⁻¹·Z_abc·A``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 import pandapower as pp
@@ -25,7 +27,7 @@ from protv2g.engine.faults import A_MATRIX
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["bus_vn_kv", "buses_vn_kv", "dss_protected_line_z_ohm"]
+__all__ = ["bus_vn_kv", "buses_vn_kv", "dss_protected_line_z_ohm", "farthest_path"]
 
 
 def bus_vn_kv(feeder: pp.pandapowerNet | DssModel, bus: int) -> float:
@@ -101,6 +103,20 @@ def _dss_trafo_z_ohm(model: DssModel, row: int, bus: int) -> tuple[complex, comp
     return 1 / y1, (1 / y0 if abs(y0) > 1e-6 * abs(y1) else 0j)
 
 
+def farthest_path(graph: nx.Graph, source: Any, weight: Any) -> tuple[dict, list]:
+    """``(dist, path)``: ``nx.single_source_dijkstra(graph, source, weight=weight)``'s
+    distances and its path to the farthest node (the first of equal distances in the
+    search's order), followed back from each node's first predecessor: the same search,
+    distances and path, without a path list for every node (#21: quadratic on a long
+    feeder's trunk, 0.3 s for the head relay of a 10,000-bus feeder)."""
+    pred, dist = nx.dijkstra_predecessor_and_distance(graph, source, weight=weight)
+    path = [max(dist, key=dist.get)]
+    while pred[path[-1]]:
+        path.append(pred[path[-1]][0])
+    path.reverse()
+    return dist, path
+
+
 def dss_protected_line_z_ohm(model: DssModel, element_index: int, bus: int, far_bus: int,
                              graph: nx.Graph | None = None,
                              cache: dict[int, tuple[complex, complex]] | None = None
@@ -144,9 +160,8 @@ def dss_protected_line_z_ohm(model: DssModel, element_index: int, bus: int, far_
         y0 = sum(1 / z[1] for z in zs if z[1])
         return (1 / y1 if y1 else 0j), (1 / y0 if y0 else 0j)
 
-    dist, paths = nx.single_source_dijkstra(
-        lines, far_bus, weight=lambda a, b, _d: abs(edge_z(a, b)[0]) + 1e-9)
-    path = paths[max(dist, key=dist.get)]
+    dist, path = farthest_path(lines, far_bus,
+                               weight=lambda a, b, _d: abs(edge_z(a, b)[0]) + 1e-9)
     z1 = z1_own + sum(edge_z(a, b)[0] for a, b in zip(path, path[1:], strict=False))
     z0 = z0_own + sum(edge_z(a, b)[1] for a, b in zip(path, path[1:], strict=False))
     return complex(z1), complex(z0)

@@ -27,7 +27,7 @@ import numpy as np
 import pandapower as pp
 import pandapower.topology as top
 
-from protv2g.directional.feeder import bus_vn_kv, dss_protected_line_z_ohm
+from protv2g.directional.feeder import bus_vn_kv, dss_protected_line_z_ohm, farthest_path
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
 from protv2g.units import SQRT3, Direction
@@ -264,12 +264,11 @@ def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int
         hidden = None
     if far_bus not in lines:
         return z1_own, z0_own
-    dist, paths = nx.single_source_dijkstra(
-        lines, far_bus, weight=lambda _a, _b, d: None if d is hidden else d["w"])
+    # the farthest bus's path alone, not one per bus (#21: :func:`farthest_path`)
+    dist, path = farthest_path(lines, far_bus,
+                               weight=lambda _a, _b, d: None if d is hidden else d["w"])
     if len(dist) == 1 or bus in dist:  # nothing beyond, or a loop back to the device's bus
         return z1_own, z0_own
-    end = max(dist, key=dist.get)
-    path = paths[end]
     z1 = z1_own + sum(lines[a][b]["z1"] for a, b in zip(path, path[1:], strict=False))
     z0 = z0_own + sum(lines[a][b]["z0"] for a, b in zip(path, path[1:], strict=False))
     return complex(z1), complex(z0)

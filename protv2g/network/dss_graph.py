@@ -30,12 +30,14 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["SERIES_CLASSES", "DssDeviceSite", "dss_feeder_graph", "dss_source_buses",
-           "device_site", "locate", "source_side_terminal", "hops_from_sources"]
+           "device_site", "locate", "source_side_terminal", "hops_from_sources",
+           "graph_warnings"]
 
 #: Element classes that carry current between buses (graph edges).
 SERIES_CLASSES = ("line", "transformer", "autotrans", "reactor", "capacitor")
@@ -227,3 +229,58 @@ def source_side_terminal(model: DssModel, element: str, hops: dict[int, int]) ->
     pos = model.bus_index(buses)
     dist = [hops.get(int(p), np.iinfo(np.int64).max) for p in pos]
     return int(np.argmin(dist)) + 1
+
+
+def graph_warnings(model: DssModel) -> pd.DataFrame:
+    """What the graph takes from the model as it is switched that an engineer must know.
+
+    * a series element enabled but with a terminal opened (``open transformer.tg 2``): it is
+      no edge of the graph, so nothing beyond it is fed through it;
+    * every enabled ``Vsource`` after the first: :func:`dss_source_buses` makes each one a
+      substation (a source of fault current behind its impedance in every fault run and
+      flow, a substation on the feeder plot) — a generator or DER written as a ``Vsource``
+      (EPRI DG_Prot_Fdr's ``Vsource.WindGen1``, review s17 §3.10) is not an inverter-based
+      source for protv2g, and whether it reaches the feeder depends on the switching above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``element, name, what, action`` (:attr:`DssModel.warnings`' columns).
+    """
+    rows = []
+    e = model.elements
+    dss = model.engine
+    opened = e[e.enabled.to_numpy(bool) & ~e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)]
+    for name, buses in zip(opened.name, opened.buses, strict=True):
+        terms = _open_terminals(dss, name, len(buses))
+        where = (f"terminal {', '.join(str(t) for t in terms)} "
+                 f"({', '.join(buses[t - 1] for t in terms)})" if terms else "a terminal")
+        rows.append((name.split(".", 1)[0], name, f"{where} open in the model",
+                     "kept open: no current flows through it in any fault run or flow"))
+    src = dss_source_buses(model)
+    if len(src) > 1:
+        g = dss_feeder_graph(model)
+        first, *others = src.items()
+        for key, bus in others:
+            name = f"vsource.{key.split(':', 1)[1]}"
+            kv = float(model.buses.kv_ll.iat[bus])
+            joined = nx.has_path(g, first[1], bus)
+            rows.append(("vsource", name, f"a further Vsource at {model.buses.index[bus]} "
+                         f"({kv:g} kV), beside {first[0].split(':', 1)[1]}: protv2g takes "
+                         "every Vsource as a substation (an ideal source behind its impedance "
+                         "in every fault run and flow, drawn as a substation), not as a "
+                         "generator or inverter-based DER",
+                         "in the fault runs and flows as a source; "
+                         + ("it is connected to the feeder: it feeds its faults" if joined
+                            else "not connected to the feeder as switched (an element between "
+                                 "is open or disabled): it feeds none of its faults")))
+    return pd.DataFrame(rows, columns=["element", "name", "what", "action"])
+
+
+def _open_terminals(dss, name: str, n_terminals: int) -> list[int]:  # noqa: ANN001
+    """The element's terminals that have every conductor open (OpenDSS ``IsOpen``)."""
+    try:
+        dss.Circuit.SetActiveElement(name)
+        return [t for t in range(1, n_terminals + 1) if dss.CktElement.IsOpen(t, 0)]
+    except Exception:  # noqa: BLE001 - no engine (a model rebuilt from tables): say "a terminal"
+        return []

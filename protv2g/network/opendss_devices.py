@@ -30,6 +30,8 @@ from protv2g.network.opendss_elements import WarningLog, iter_class, prop
 
 #: OpenDSS's fixed operate time of an instantaneous (PhaseInst/GroundInst) trip (s).
 OPENDSS_INST_S = 0.01
+#: ``what`` of the warning on a device the model disables (``enabled=no``) and the import keeps.
+DISABLED_WHAT = "disabled in the OpenDSS model (enabled=no)"
 
 
 def _floats(text: str) -> list[float]:
@@ -139,11 +141,14 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
     for full, enabled in iter_class(dss, "Relay"):
         kind = prop(dss, full, "Type").strip().lower()
         if kind != "current":
+            obj = prop(dss, full, "MonitoredObj").strip().lower()
+            term = prop(dss, full, "MonitoredTerm").strip()
             log.add(
                 "Relay",
                 full,
-                f"relay type {kind!r} (only overcurrent relays are study devices)",
-                "dropped",
+                f"relay type {kind!r} on {obj} terminal {term} (only overcurrent relays are "
+                "study devices)",
+                "dropped: no check evaluates it (it does not trip in any fault run)",
             )
             continue
         loc = location_of(full)
@@ -238,8 +243,8 @@ def _warn_disabled(full: str, enabled: bool, log: WarningLog) -> None:
         log.add(
             full.split(".")[0],
             full,
-            "disabled in the OpenDSS model (enabled=no)",
-            "imported as a study device",
+            DISABLED_WHAT,
+            "imported as a study device, in service",
         )
 
 

@@ -150,20 +150,25 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
 
 
 #: How the engine carries the feeder's own inverter-based sources in each case (review s16
-#: §3 items 2 and 5), said as it is until the max-case fix planned there lands.
+#: §3 items 2 and 5; session 17: the max case's duty basis adds them by magnitude).
 EXISTING_DER_CASES = (
-    "max case: on in every scenario (base case included), added to the grid's current as a "
-    "phasor (unity power factor to its terminal voltage) — part of the network's current, not "
-    "added by magnitude as IEC 60909-0:2016 adds full-size-converter units (pandapower "
-    "calc_sc: I''k = I''kI + I''kII), so a bus's max can be below the grid alone and the duty "
-    "'IEC sum' below calc_sc's. Min case: left out (0 A), as calc_sc leaves current sources "
-    "out of minimum currents")
-#: The same on an OpenDSS feeder (the phase engine, :mod:`protv2g.engine.phase.der`): its
-#: existing inverters stay on in the minimum case too (not yet changed there).
-EXISTING_DER_CASES_DSS = EXISTING_DER_CASES.replace(
-    "Min case: left out (0 A), as calc_sc leaves current sources out of minimum currents",
-    "Min case: kept (OpenDSS feeder), where calc_sc leaves current sources out of minimum "
-    "currents, so min currents (C5 reach, C2 minimum rows) include its contribution")
+    "max case: on in every scenario, base case included. Duty and fault level (C7, Device "
+    "duty, ikss_iec_sum_ka) add its current by magnitude to the grid alone, then each V2G "
+    "site's by magnitude (IEC 60909-0:2016 full-size converters as current sources; "
+    "pandapower calc_sc: I''k = I''kI + I''kII), so they are never below the grid alone. "
+    "Coordination and time checks use the control-law solution, where it adds to the grid's "
+    "current as a phasor (unity power factor at its terminal): a device upstream of it can "
+    "see slightly less than with it off. Min case: left out (0 A), as calc_sc leaves "
+    "current sources out of minimum currents")
+#: The same on an OpenDSS feeder (the phase engine, :mod:`protv2g.engine.phase.der`): no
+#: grid-only solve there, so the duty basis keeps the base case (inverters on) as the
+#: network's part.
+EXISTING_DER_CASES_DSS = (
+    "max case: on in every scenario, base case included, at its control-law current (a "
+    "phasor, unity power factor). Duty and fault level add each V2G site's current by "
+    "magnitude to the base case, which carries this source as a phasor, not by magnitude "
+    "(OpenDSS feeder: no grid-alone solve), so a duty figure can be slightly below calc_sc's. "
+    "Min case: left out (0 A), as calc_sc leaves current sources out of minimum currents")
 
 
 def existing_sources_assumption(table: pd.DataFrame | None) -> str:

@@ -41,7 +41,8 @@ from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode
 
 __all__ = ["device_terminals", "charger_sources", "site_source", "fault_scenarios",
-           "existing_der_sources", "existing_sources_table", "high_bracket_sets", "K_DEFAULT"]
+           "existing_der_sources", "existing_sources_table", "high_bracket_sets", "K_DEFAULT",
+           "GRID_ONLY", "grid_only_set"]
 
 #: ``k`` of an inverter-based source without one (IEC 60909-0:2016 §6.2, full converter).
 K_DEFAULT = 1.2
@@ -176,6 +177,25 @@ def fault_scenarios(study: Study, scenarios: list[Scenario]
             distinct[sources] = scenario.name
         key_of[scenario.name] = distinct[sources]
     return {name: sources for sources, name in distinct.items()}, key_of
+
+
+#: Name of the charger set with no source at all that the pipeline adds when the feeder has
+#: existing inverter sources: the network's voltage sources alone, the IEC 60909 maximum
+#: case's network part (``I″kI``) to which every current source is added by magnitude
+#: (:data:`protv2g.checks.converter_sum.GRID_COLUMNS`).
+GRID_ONLY = "grid only (no existing DER, no V2G)"
+
+
+def grid_only_set(sets: dict[str, tuple[ChargerSource, ...]]
+                  ) -> dict[str, tuple[ChargerSource, ...]]:
+    """``{GRID_ONLY: ()}`` when a set of ``sets`` holds a feeder's own inverter source
+    (``max_case_only``), else ``{}``: the one extra set the maximum case's IEC 60909 sum
+    needs on such a feeder (IEC 60909-0:2016 §6.9: full-size converter units are current
+    sources; their contribution is added to the network's by magnitude, as pandapower's
+    ``calc_sc``: ``ikss = IKSS1 + IKSS2``)."""
+    if any(c.max_case_only for v in sets.values() for c in v):
+        return {GRID_ONLY: ()}
+    return {}
 
 
 def high_bracket_sets(study: Study, sets: dict[str, tuple[ChargerSource, ...]]

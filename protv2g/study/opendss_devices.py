@@ -21,6 +21,7 @@ Rules (each deviation becomes a row of the feeder warning table, never silence):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,12 @@ CONSUMED_KEYS = {DeviceKind.FUSE: frozenset({"rating_a"})}
 _CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
                "ground_delayed_curve")
 _MM_FACTOR = 0.8
+#: Start of the warning on a recloser whose model ``Delay`` is under the library curve's
+#: mechanism time, and of the one on a swapped fuse model: what ``protv2g init`` asks the
+#: engineer to confirm (:data:`CONFIRM_WHATS`).
+MODEL_DELAY_WHAT = "model Delay under the library's mechanism time"
+FUSE_SWAP_WHAT = "OpenDSS's generic TCC_Curve"
+CONFIRM_WHATS = (FUSE_SWAP_WHAT, MODEL_DELAY_WHAT)
 
 
 def _warn(rows: list[dict[str, str]], name: str, what: str, action: str) -> None:
@@ -127,7 +134,7 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
                 extra.setdefault(new, _model_curve(new, spec, kind, file))
                 entry[key] = new
             if kind is DeviceKind.RECLOSER:
-                _no_double_mechanism(entry, library, rows)
+                _no_double_mechanism(entry, library, by_name, extra, rows, file)
         try:
             devices.append(_DEVICE.validate_python(entry))
         except ValidationError as exc:
@@ -139,21 +146,57 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
 
 
 def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
-                         rows: list[dict[str, str]]) -> None:
-    """OpenDSS adds the recloser's ``Delay`` to the table time; a library curve already
-    carries the mechanism time its points assume (``clearing_adder_s``): count it once."""
+                         by_name: dict[str, dict[str, Any]], extra: dict[str, Curve],
+                         rows: list[dict[str, str]], file: str) -> None:
+    """OpenDSS clears a recloser shot at the curve's table time plus the element's ``Delay``
+    (OpenDSS Recloser property help: "Fixed delay time (sec) added to Recloser trip time.
+    Default is 0.0. Used to represent breaker time or any other delay."), so the model always
+    gives that time, stated or by default. A library curve already carries the mechanism time
+    its points assume (``clearing_adder_s``): where the model's ``Delay`` covers it (every
+    library curve of the shot with the same time ``m`` ≤ ``Delay``), the library curve is kept
+    and the adder is ``Delay − m``; otherwise (``Delay`` < ``m``: EPRI DG_Prot_Fdr's
+    ``Recloser.D like=A``, whose ``Delay`` is OpenDSS's 0, review s17 §3.5) the curve's own
+    points are used without a mechanism time (``dss-<curve>``: the model's table of that name,
+    else the library's points) and the adder is the model's ``Delay`` — the model's clearing
+    time either way, the difference from the library curve stated."""
     for adder, keys in (("fast_adder_s", ("fast_curve", "ground_fast_curve")),
                         ("delayed_adder_s", ("delayed_curve", "ground_delayed_curve"))):
-        mech = max((library.get(entry[k]).clearing_adder_s or 0.0 for k in keys
-                    if entry.get(k) is not None and entry[k] in library), default=0.0)
-        delay = float(entry.get(adder) or 0.0)
+        used = [k for k in keys if entry.get(k) is not None]
+        mechs = {k: float(library.get(entry[k]).clearing_adder_s or 0.0)
+                 if entry[k] in library else 0.0 for k in used}
+        mech = max(mechs.values(), default=0.0)
         if mech <= 0.0:
             continue
-        new = max(delay - mech, 0.0)
-        entry[adder] = new
-        _warn(rows, str(entry["name"]), f"model Delay {delay:g} s and the library curve's "
-              f"mechanism time {mech:g} s are the same time",
-              f"{adder} = {new:g} s (clearing time = curve + {max(delay, mech):g} s)")
+        delay = float(entry.get(adder) or 0.0)
+        if delay >= mech and all(abs(m - mech) < 1e-12 for m in mechs.values()):
+            entry[adder] = delay - mech
+            _warn(rows, str(entry["name"]), f"model Delay {delay:g} s and the library curve's "
+                  f"mechanism time {mech:g} s are the same time",
+                  f"{adder} = {delay - mech:g} s (clearing time = curve + {delay:g} s)")
+            continue
+        swapped = []
+        for k in used:
+            if mechs[k] <= 0.0:
+                continue
+            name = str(entry[k])
+            new = f"dss-{name}"
+            spec = by_name.get(name.casefold())
+            if spec is not None:
+                extra.setdefault(new, _model_curve(new, spec, DeviceKind.RECLOSER, file))
+            else:
+                extra.setdefault(new, dataclasses.replace(
+                    library.get(name), name=new, aliases=(), clearing_adder_s=0.0,
+                    clearing_adder_source="OpenDSS model: the element's Delay is the device's "
+                                          "adder", file=file))
+            entry[k] = new
+            swapped.append(name)
+        shots = "fast" if adder.startswith("fast") else "delayed"
+        _warn(rows, str(entry["name"]), f"{MODEL_DELAY_WHAT}: Delay {delay:g} s on the "
+              f"{shots} shots (OpenDSS's default is 0) is less than the {mech:g} s mechanism "
+              f"time the library's curve {', '.join(dict.fromkeys(swapped))} assumes",
+              "the model's time is used, as OpenDSS clears: the curve's points without "
+              f"mechanism time ({', '.join(f'dss-{c}' for c in dict.fromkeys(swapped))}) "
+              f"+ {delay:g} s, {mech - delay:.3g} s faster than the library curve")
 
 
 def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
@@ -164,7 +207,7 @@ def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
     family = {"klink": "K", "tlink": "T"}.get(link.casefold())
     if family and rating_a and f"{rating_a:g}{family}" in library:
         entry["link"] = f"{rating_a:g}{family}"
-        _warn(rows, entry["name"], f"OpenDSS's generic TCC_Curve.{link} at {rating_a:g} A",
+        _warn(rows, entry["name"], f"{FUSE_SWAP_WHAT}.{link} at {rating_a:g} A",
               f"the EEI-NEMA {entry['link']} link is used (published melting ranges, "
               "relay_library/fuse_links.yaml), not OpenDSS's normalised curve (#17)")
         return

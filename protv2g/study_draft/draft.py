@@ -45,12 +45,24 @@ from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss import DssFlowEngine, DssWatch
 from protv2g.network.dss_devices import model_device_dicts
-from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, locate
+from protv2g.network.dss_graph import (
+    dss_feeder_graph,
+    dss_source_buses,
+    graph_warnings,
+    locate,
+)
 from protv2g.network.dss_model import DssModel, load_dss_model
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
+from protv2g.study_draft.notes import (
+    NO_LOAD_WHAT,
+    Note,
+    model_notes,
+    note_lines,
+    with_fuse_times,
+)
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.writer import (
@@ -91,7 +103,10 @@ class StudyDraft:
     todos: tuple[str, ...]
     candidates: pd.DataFrame
     proposals: tuple = ()
-    notes: tuple[str, ...] = field(default=())
+    #: what init read from the model (:mod:`.notes`), also in the text's comments
+    notes: tuple[Note, ...] = field(default=())
+    #: why a feeder head has no drafted relay (guarded by a model device, a load equivalent)
+    no_relay: tuple[str, ...] = field(default=())
 
 
 
@@ -190,9 +205,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         raise InputError(issues)
     model = load_dss_model(master, redirects=list(redirects))
     _check_sites(model, sites)
-    dicts, curves, _warn = model_device_dicts(model)
+    dicts, curves, import_warn = model_device_dicts(model)
     library = default_library()
-    adopted, extra, bad, _ = adopt_model_devices(dicts, curves, library, set(), str(master))
+    adopted, extra, bad, adopt_warn = adopt_model_devices(dicts, curves, library, set(),
+                                                          str(master))
     full_lib = CurveLibrary([*library, *extra])
     entries = []
     for d in adopted:
@@ -208,9 +224,17 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         found, _i = locate(model, Location.model_validate(e["location"]), str(master), "")
         if found is not None:
             places[e["name"]] = found
-    all_heads = feeder_heads(model)
+    kinds = {e["name"]: e["kind"] for e in entries}
+    all_heads = feeder_heads(model, {n: el for n, (el, _t) in places.items()
+                                     if kinds[n] in ("relay", "recloser")})
     heads = [h for h in all_heads if not h.protected_by and not h.skipped]
     skipped = [h.skipped for h in all_heads if h.skipped and not h.protected_by]
+    disabled = set(model.devices.name[~model.devices.enabled.astype(bool)].str.split(
+        ".", n=1).str[1].str.lower())
+    skipped += [f"{h.element} is guarded by {kinds[h.protected_by]} {h.protected_by}"
+                + (" (disabled in the model, adopted as in service)"
+                   if h.protected_by in disabled else "")
+                for h in all_heads if h.protected_by]
     head_names = [f"head-{h.element.split('.', 1)[1]}" for h in heads]
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
@@ -223,16 +247,18 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
-    kinds = {e["name"]: e["kind"] for e in entries}
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
+    notes = model_notes(model, import_warn, adopt_warn, graph_warnings(model),
+                        {e["name"] for e in entries})
+    notes = with_fuse_times(notes, dicts, curves, entries, table, full_lib)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
-                        bool(extra), level_kv, skipped, device_x_r(model, phase_devices))
+                        bool(extra), level_kv, skipped, device_x_r(model, phase_devices), notes)
     curves_text = curves_file_text(extra, master.name) if extra else None
-    return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals))
-
+    return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
+                      tuple(notes), tuple(skipped))
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
@@ -289,16 +315,26 @@ def _proposals(model, heads, head_names, entries, places, table, library):  # no
 
 
 def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, level_kv,  # noqa: ANN001, ANN202, E501
-          skipped=(), x_r=None):
+          skipped=(), x_r=None, notes=()):
     x_r = x_r or {}
     todos: list[str] = []
+    general = [n for n in notes if not n.device]
     lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
              + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
              "# Every value protv2g assumed carries a '# TODO' comment: `protv2g validate` "
-             "lists them.",
-             f"name: {inline(_study_name(model))}",
-             f"description: {inline('Drafted from ' + model.name + ' by protv2g init')}",
-             "feeder:", f"  opendss: {inline(rel[0])}"]
+             "lists them."]
+    if notes:
+        lines += ["# What init read from the model and what the study does with it (the "
+                  "devices' own notes are above each device):",
+                  *[f"#   {ln}" for ln in note_lines(general)]]
+    lines += [f"name: {inline(_study_name(model))}",
+              f"description: {inline('Drafted from ' + model.name + ' by protv2g init')}",
+              "feeder:"]
+    for n in general:
+        if n.todo and n.what != NO_LOAD_WHAT:
+            lines.append("  " + todo(f"{n.name}: {n.what}", n.fix))
+            todos.append(f"{n.name}: {n.what}")
+    lines.append(f"  opendss: {inline(rel[0])}")
     if len(rel) > 1:
         lines.append(f"  redirects: {inline(rel[1:])}")
     lines.append("  adopt_devices: false   # every model device is written out below")
@@ -314,8 +350,12 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
         rating, note = _rating(e["kind"], level_kv, i_ka, x_r.get(e["name"], np.nan),
                                model.f_hz)
         todos.append(f"{e['name']}: interrupting_rating_ka")
+        mine = [n for n in notes if n.device == e["name"]]
+        todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
         lines += device_block({**e, **rating},
-                              [f"# from the model ({e['kind']} on {e['location']})"],
+                              [f"# from the model ({e['kind']} on {e['location']})",
+                               *[todo(f"{n.what} → {n.action}", n.fix) if n.todo
+                                 else f"# model: {n.what} → {n.action}" for n in mine]],
                               {"interrupting_rating_ka": note})
     for p in proposals:
         f = p.figures
@@ -358,8 +398,11 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
                   "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
                   "#  - {name: homes, bus: <bus>, phases: 1, phase: a, n_chargers: 20, "
                   "p_charger_kw: 7.2}"]
+    loadless = [n for n in general if n.what == NO_LOAD_WHAT]
+    no_load = "".join(f"  {todo(f'{n.what}: {n.action}', n.fix)}" for n in loadless)
+    todos += [n.what for n in loadless]
     lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
-              "  participation: [expected]", "  load_levels: [light, peak]",
+              "  participation: [expected]", "  load_levels: [light, peak]" + no_load,
               "faults:", "  method: iec60909",
               f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   # minimum-case ground faults "
               "(North American practice 20–40 Ω)"]

@@ -5,9 +5,13 @@ voltage base shared by most primary buses; from the source, the first bus at tha
 substation bus; going down the source's shortest-path tree from it while there is a single
 branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
 feeder heads — several when feeders leave the same bus. A head is *protected* when a relay or
-recloser of the model sits on it or between it and the source. A head with nothing below its
-far bus but loads and shunts (no line, transformer or bus further down) is *skipped*: it is a
-lumped load equivalent, not a feeder (s16 S4: ckt24's ``Line.Other_Feeders``, a 1e-8 Ω line to
+recloser that the study adopts from the model (``guards``) sits on it or between it and the
+source — whether or not the model disables it: the draft adopts disabled devices as in service,
+so they guard the head as they would enabled (review s17 §3.1: EPRI DG_Prot_Fdr disables its
+recloser A at the head, ``enabled=no``, and a relay drafted on top of it gave 5 of 12 findings).
+A head with nothing below its far bus but loads and shunts (no line, transformer or bus further
+down) is *skipped*: it is a lumped load equivalent, not a feeder (s16 S4: ckt24's
+``Line.Other_Feeders``, a 1e-8 Ω line to
 a 23.5 MVA load standing for the substation's other feeders, got a drafted relay, TODOs and
 C7 rows); the draft says which in a comment.
 
@@ -36,7 +40,7 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -92,8 +96,16 @@ def subtree_buses(tree: nx.DiGraph, bus: int) -> set[int]:
     return {bus} | set(nx.descendants(tree, bus))
 
 
-def feeder_heads(model: DssModel) -> list[FeederHead]:
-    """The feeder heads of ``model`` (module docstring)."""
+def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]:
+    """The feeder heads of ``model`` (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+    guards : mapping of str to str
+        The relays and reclosers the study adopts: device name → the OpenDSS element it sits
+        on (``"line.l1"``), enabled in the model or not.
+    """
     g, tree, src = _tree(model)
     tab = model.buses
     prim = tab[tab.primary]
@@ -109,11 +121,9 @@ def feeder_heads(model: DssModel) -> list[FeederHead]:
         if lines or len(kids) != 1:
             break
         bus = kids[0]
-    devices = model.devices[model.devices.enabled.astype(bool)
-                            & model.devices.kind.isin(["relay", "recloser"])]
     upstream = set(nx.shortest_path(g, src, bus))
     guarded = {}
-    for name, element in zip(devices.name, devices.element, strict=True):
+    for name, element in guards.items():
         hit = elements.index[elements.name == element]
         if not len(hit):
             continue

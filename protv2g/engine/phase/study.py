@@ -18,7 +18,7 @@ fault-study state (loads as admittances carry their pre-fault current).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
 
@@ -49,7 +49,7 @@ from protv2g.engine.phase.system import (
 from protv2g.engine.phase.terminals import Terminals
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel
-from protv2g.units import Case, FaultType, Method
+from protv2g.units import Case, ChargerMode, FaultType, Method
 
 __all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"]
 
@@ -136,8 +136,10 @@ def phase_fault_study(model: DssModel, *,
     existing_inverters : {"opendss", "law"}
         The model's PV systems and storage: as OpenDSS's fault study has them (a constant
         admittance; the default, comparable with OpenDSS) or, as a study runs them (#20
-        item 2), current-limited sources by the chargers' control law in every scenario
-        (:mod:`.der`; their rows are in the ``charger`` table).
+        item 2), current-limited sources by the chargers' control law in every scenario's
+        maximum case (:mod:`.der`; their rows are in the ``charger`` table), ceased (0 A) in
+        the minimum case as on the sequence path (IEC 60909: current sources in the maximum
+        case only).
     inverter_limit_pu : float
         First-cycle limit of those inverters with ``"law"``, pu of their kVA.
     staged : bool
@@ -179,8 +181,10 @@ def phase_fault_study(model: DssModel, *,
     law_der = existing_inverters == "law" and bool(model.inverters)
     high = None if not (staged and high_bracket) else {k: tuple(v) for k, v in
                                                         high_bracket.items()}
+    der_names: frozenset[str] = frozenset()  # existing inverters: ceased in the min case
     if law_der:
         der = tuple(der_sites(model, inverter_limit_pu))
+        der_names = frozenset(d.name for d in der)
         scen = {k: (*v, *der) for k, v in scen.items()}
         high = None if high is None else {k: (*v, *der) for k, v in high.items()}
     if high is not None:
@@ -229,7 +233,8 @@ def phase_fault_study(model: DssModel, *,
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
-        for si, (name, sites) in enumerate(scen.items()):
+        for si, (name, given) in enumerate(scen.items()):
+            sites = _der_ceased(given, der_names) if case is Case.MIN else given
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, site_base(model, sites)) if sites else None
@@ -247,8 +252,9 @@ def phase_fault_study(model: DssModel, *,
             if staged:
                 laws = {"low": law}
                 if high is not None:
-                    laws["high"] = SiteLaw(high[name], site_base(model, sites)) if sites \
-                        else None
+                    laws["high"] = SiteLaw(
+                        _der_ceased(high[name], der_names) if case is Case.MIN else high[name],
+                        site_base(model, sites)) if sites else None
                 fill = dev_a0 = None
                 if len(devices):
                     # the (device, row) pairs whose later stages are solved and stored
@@ -339,6 +345,16 @@ def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: 
     if issues:
         raise InputError(issues)
     return wanted
+
+
+def _der_ceased(sites: Sequence[PhaseSite], names: frozenset[str]) -> tuple[PhaseSite, ...]:
+    """``sites`` with the feeder's existing inverters (``names``) ceased (0 A, no pre-fault
+    power), in the same order: the minimum case leaves them out, as the sequence path
+    (:attr:`~protv2g.engine.chargers.ChargerSource.max_case_only`) and IEC 60909 ``calc_sc``
+    (current sources in the maximum case only)."""
+    return tuple(PhaseSite(replace(s.source, mode=ChargerMode.CEASED, p_pre_mw=0.0,
+                                   q_pre_mvar=0.0), s.bus, s.phases)
+                 if s.name in names else s for s in sites)
 
 
 def _same_sites(scen, high) -> None:  # noqa: ANN001

@@ -1,0 +1,202 @@
+"""What ``protv2g init`` read from the model that the engineer must know, said where the draft
+is read: as comments of the study file (TODO where a value needs confirming) and on init's
+output, alike lines grouped (review s17 §3.4, 3.10, §5: init dropped every one of these).
+
+Sources of the notes (columns ``element, name, what, action`` throughout):
+
+* the model's compile (:attr:`DssModel.warnings`: script lines not run, faults disabled,
+  disabled or de-energised elements);
+* the feeder graph (:func:`protv2g.network.dss_graph.graph_warnings`: opened terminals, a
+  further ``Vsource``);
+* the device import (:func:`protv2g.network.dss_devices.model_device_dicts`: devices the model
+  disables and the study adopts, a voltage relay dropped, no ground curves);
+* the adoption (:func:`protv2g.study.opendss_devices.adopt_model_devices`: the fuse model
+  swapped for the EEI-NEMA link — with the opening times that differ at the fault currents
+  computed at the fuse —, the recloser's ``Delay`` against the library curve's mechanism time);
+* the loads: a model without an enabled ``Load`` has the same (no) load at ``light`` and
+  ``peak``, so the load-based checks (C8 pickup vs load, C11 island load) judge on 0 MW.
+
+A note is a TODO (``protv2g validate`` lists it) when the study uses a value the model did not
+give, or the model's value needs confirming: an adopted device the model disables, a fuse
+model swapped, a recloser clearing faster than its library curve's mechanism time, a further
+``Vsource``, no loads. The others are plain comments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.library import CurveLibrary
+from protv2g.devices.models import build_device
+from protv2g.network.dss_model import DssModel
+from protv2g.network.opendss_devices import DISABLED_WHAT
+from protv2g.study.opendss_devices import CONFIRM_WHATS, FUSE_SWAP_WHAT
+
+__all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_times",
+           "NO_LOAD_WHAT"]
+
+#: Names listed on one printed line before "and N more".
+NAMES_SHOWN = 6
+NO_LOAD_WHAT = "no enabled Load in the model"
+_DEVICE_CLASSES = {"recloser", "fuse", "relay"}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One thing the draft says about the model.
+
+    Attributes
+    ----------
+    name : str
+        The element (``transformer.tg``) or study device (``a``) it is about.
+    what, action : str
+        What the model has, what the study does with it.
+    fix : str
+        What the engineer should do: a note with one is a TODO of the study file.
+    device : str
+        The study device it belongs to ("" for the model as a whole).
+    """
+
+    name: str
+    what: str
+    action: str
+    fix: str = ""
+    device: str = ""
+
+    @property
+    def todo(self) -> bool:
+        """The engineer must confirm it (a TODO of the study file)."""
+        return bool(self.fix)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.what} → {self.action}"
+
+
+def model_notes(model: DssModel, import_warnings: pd.DataFrame,
+                adopt_warnings: pd.DataFrame, graph_warnings: pd.DataFrame,
+                adopted: set[str]) -> list[Note]:
+    """Every note of the draft, model-wide ones first, then the devices' in import order.
+
+    Parameters
+    ----------
+    import_warnings, adopt_warnings, graph_warnings : DataFrame
+        ``element, name, what, action`` rows (module docstring).
+    adopted : set of str
+        Names of the study devices adopted from the model.
+    """
+    out = [Note(str(r.name), str(r.what), str(r.action))
+           for r in model.warnings.itertuples(index=False)]
+    for r in graph_warnings.itertuples(index=False):
+        fix = ("if it is a generator or DER, model it as a Generator, PVSystem or Storage "
+               "element; else confirm it is a source" if r.element == "vsource" else "")
+        out.append(Note(str(r.name), str(r.what), str(r.action), fix))
+    loads = model.injections[(model.injections.cls == "load")
+                             & model.injections.enabled.astype(bool)]
+    if loads.empty:
+        out.append(Note("model", NO_LOAD_WHAT, "light and peak load are the same (no load, "
+                        "line charging only): C8 compares pickups with no load current and "
+                        "C11 judges islanding against 0 MW of load",
+                        "add the feeder's loads to the model (a --redirect script) or confirm "
+                        "it has none"))
+    for r in import_warnings.itertuples(index=False):
+        cls, _, dev = str(r.name).partition(".")
+        dev = dev.lower() if cls.lower() in _DEVICE_CLASSES and dev.lower() in adopted else ""
+        fix = ("confirm the device is in service (a model may disable its devices for a "
+               "study run), or delete this entry" if dev and r.what == DISABLED_WHAT else "")
+        out.append(Note(str(r.name).lower(), str(r.what), str(r.action), fix, dev))
+    for r in adopt_warnings.itertuples(index=False):
+        dev = str(r.name) if str(r.name) in adopted else ""
+        what = str(r.what)
+        fix = "" if not what.startswith(CONFIRM_WHATS) else (
+            "confirm the link (type and rating), or give the fuse's own curve in a curve "
+            "file" if what.startswith(FUSE_SWAP_WHAT) else
+            "give the recloser's clearing time (fast_adder_s / delayed_adder_s)")
+        out.append(Note(str(r.name), what, str(r.action), fix, dev))
+    return out
+
+
+def fuse_swap_times(link_curve: dict, rating_a: float, link: str, library: CurveLibrary,
+                    currents_a: dict[str, float]) -> str:
+    """The opening times of the model's fuse and of the study's link at the given currents.
+
+    OpenDSS opens a fuse at its TCC_Curve's time at ``I / RatedCurrent`` (log-log
+    interpolation between the points; no operation below the first, the last time beyond
+    the last — OpenDSS ``TTCC_CurveObj.GetTCCTime``); the study's link melts at its minimum
+    melting time and clears at its total clearing time.
+
+    Parameters
+    ----------
+    link_curve : dict
+        The model's curve (``c_array``, ``t_array_s``).
+    currents_a : dict
+        label → fault current through the fuse, A.
+    """
+    c = np.log(np.asarray(link_curve["c_array"], float))
+    t = np.log(np.asarray(link_curve["t_array_s"], float))
+    fuse = build_device("fuse", {"name": "swap", "link": link}, library)
+    parts = []
+    for label, i_a in currents_a.items():
+        if not np.isfinite(i_a) or i_a <= 0.0:
+            continue
+        m = np.log(i_a / rating_a)
+        t_dss = float(np.exp(np.interp(m, c, t))) if m > c[0] else np.inf
+        mm = float(np.asarray(fuse.min_melt_time_s(np.array([i_a])))[0])
+        tc = float(np.asarray(fuse.total_clear_time_s(np.array([i_a])))[0])
+        parts.append(f"at {i_a:.0f} A ({label}) the model's curve opens in {_t(t_dss)}, "
+                     f"{link} melts in {_t(mm)} and clears in {_t(tc)}")
+    return "; ".join(parts)
+
+
+def with_fuse_times(notes: list[Note], dicts: list[dict], curves: list[dict],
+                    entries: list[dict], table: pd.DataFrame, library: CurveLibrary
+                    ) -> list[Note]:
+    """The fuse-swap notes with the opening times that differ, at the largest fault current
+    through the fuse (IEC 60909 max) and the smallest (min case, faults it carries)."""
+    specs = {str(c["name"]).casefold(): c for c in curves}
+    raw = {str(d["name"]): d for d in dicts}
+    links = {e["name"]: e.get("link") for e in entries}
+    out = []
+    for n in notes:
+        spec = specs.get(str(raw.get(n.device, {}).get("link", "")).casefold())
+        if not (n.todo and n.what.startswith(FUSE_SWAP_WHAT) and spec is not None):
+            out.append(n)
+            continue
+        rows = table[(table.device == n.device) & table.energized]
+        i_a = 1e3 * rows[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)
+        mx, mn = i_a[rows.case == "max"], i_a[rows.case == "min"]
+        currents = {"max fault": float(mx.max()) if len(mx) else np.nan,
+                    "min fault": float(mn[mn > 0].min()) if (mn > 0).any() else np.nan}
+        times = fuse_swap_times(spec, float(raw[n.device]["rating_a"]), links[n.device],
+                                library, currents)
+        out.append(dataclasses.replace(n, action=f"{n.action}; {times}" if times else n.action))
+    return out
+
+
+def _t(t_s: float) -> str:
+    return "— (below its curve)" if not np.isfinite(t_s) else f"{t_s:.3g} s"
+
+
+def note_lines(notes: list[Note]) -> list[str]:
+    """The notes as printed: notes alike but for the element and numbers (the same ``what``
+    and ``action`` once numbers are set aside) are one line — their names, then the first's
+    text, with "other values" when their numbers differ — as
+    :func:`protv2g.cli.todo_lines` groups alike TODOs; the rest one line each, in order."""
+    groups: dict[tuple[str, str], list[Note]] = {}
+    for n in notes:
+        groups.setdefault((_NUMBER.sub("#", n.what), _NUMBER.sub("#", n.action)), []).append(n)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        names = list(dict.fromkeys(n.name for n in group))
+        names = ", ".join(names[:NAMES_SHOWN]) + (
+            f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+        same = all((n.what, n.action) == (first.what, first.action) for n in group)
+        more = "" if same else " (the others with other values)"
+        out.append(f"{names}: {first.what} → {first.action}{more}")
+    return out

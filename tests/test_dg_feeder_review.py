@@ -1,0 +1,71 @@
+"""EPRI's DG-protection feeder as a protection reviewer studied it (review s17): a three-phase
+V2G depot (10 × 100 kW) at ``b1``, near the substation, on the study ``protv2g init`` drafts.
+
+- **C12 attribution at the limit** (§3.6): without V2G ``bt`` is at 1.0489 pu (passes the
+  1.05 pu of ANSI C84.1 Range A by 0.0011 pu), with the depot exporting 0.8 MW 1.0545 pu (fails
+  by 0.0045 pu): V2G changes it by 0.0056 pu, under ``checks.voltage_change_min_pu`` (1/120
+  pu), as at ``lat2`` (1.0502 → 1.0558 pu, failing in both). Both are pre-existing now; ``bt``
+  was ``new`` and failed the gate because C12 wrote failing rows only and the attribution had
+  no base margin for a passing bus (:func:`protv2g.checks.flow.flow_margins`). Voltages
+  checked by the reviewer in an OpenDSS snapshot: bt 1.0545, lat2 1.0558 pu.
+- **Recloser–recloser fast shots** (§3.9): for a bolted 3ph fault at ``bt`` (recloser B's
+  zone) recloser A's fast shot (101 at M ≈ 4.0: 0.0575 s) opens before B's (104 at M ≈ 5.4:
+  0.0596 s) — OpenDSS dynamics (0.5 ms step, A, B, D, F1, F2 enabled): A opens at 0.058 s, B
+  never operates. The pair's C4 delayed-curve row passes; a ``warn`` row now says it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import yaml
+
+import protv2g
+from protv2g.cli import main
+
+
+@pytest.fixture(scope="module")
+def depot_result(shared_dir, tmp_path_factory):
+    dss = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    if not dss.is_file():
+        pytest.skip(f"{dss} absent (../shared not mounted)")
+    out = tmp_path_factory.mktemp("dg") / "study.yaml"
+    assert main(["init", str(dss), "-o", str(out)]) == 0
+    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+    doc["v2g_sites"] = [{"name": "depot", "bus": "b1", "n_chargers": 10,
+                         "p_charger_kw": 100}]
+    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return protv2g.run_study(protv2g.load_study(out), hosting=False)
+
+
+def _c12(result, bus: str):
+    v = result.violations
+    return v[(v.criterion == "C12") & (v.fault_bus == bus) & (v.status == "fail")
+             & (v.scenario == "expected/light/100%")].iloc[0]
+
+
+def test_c12_rise_under_the_threshold_is_pre_existing_at_both_buses(depot_result):
+    bt, lat2 = _c12(depot_result, "bt"), _c12(depot_result, "lat2")
+    assert bt.margin == pytest.approx(1.05 - 1.0545, abs=2e-4)       # OpenDSS 1.0545 pu
+    assert bt.base_margin == pytest.approx(1.05 - 1.0489, abs=2e-4)  # passes without V2G
+    for row in (bt, lat2):
+        assert row.attribution == "pre-existing"
+        assert "under the materiality threshold 0.00833 pu" in row.message
+    assert "without V2G it passes by 0.00109 pu" in bt.message
+    reasons = [str(r) for r in depot_result.meta["gate"].get("reasons", [])]
+    assert reasons, "the gate gives its reasons"
+    assert not [r for r in reasons if r.startswith("fail: C12") and "at bt" in r]
+
+
+def test_backup_recloser_fast_shot_before_the_primary_is_a_warn_row(depot_result):
+    v = depot_result.violations
+    row = v[(v.criterion == "C4") & (v.fault_bus == "bt") & (v.fault_type == "3ph")
+            & (v.case == "max") & (v.scenario == "base/light")
+            & v.message.str.startswith("backup recloser a's fast shot")].iloc[0]
+    assert row.status == "warn"
+    assert row.device == "a" and row.other_device == "b"
+    # 101 at M ≈ 4.0 vs 104 at M ≈ 5.4 (reviewer by hand and OpenDSS dynamics: A 0.0575 s)
+    assert row.margin == pytest.approx(0.0575 - 0.0596, abs=5e-4)
