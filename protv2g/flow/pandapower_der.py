@@ -11,7 +11,7 @@ off", the worst case for load current) scales every element of the net that gene
   ``scaling``; a storage unit charging is a load and is left as it is, as a load is never
   switched off for the worst case of load current.
 
-Before (review s17 §3.9 of the brief): only ``sgen`` was scaled, so a net's ``gen`` and a
+Before (session 17, flow/powerflow.py): only ``sgen`` was scaled, so a net's ``gen`` and a
 discharging ``storage`` kept feeding the charging snapshots while the OpenDSS path (and C8's
 row text, "existing DER (PV, generators, storage) off") switched them off.
 
