@@ -299,7 +299,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                    side_effects=tuple(side), candidates_tried=tried,
                                    hosting_after_kw=hosting_kw,
                                    note="re-checked on every scenario, fault and case"
-                                   + (f"; {basis}" if basis else "")))
+                                   + (f"; {basis}" if basis else "")
+                                   + (f"; {why}" if why else "")))
         cur = new
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
@@ -323,6 +324,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     tried = 0
     best = None
     sides: list[str] = []
+    seen_fields: set[str] = set()
 
     def run(c: Change) -> pd.DataFrame:
         nonlocal tried
@@ -358,13 +360,18 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             if gone and not side:
                 best = (c, new, cleared, side)
                 break
-            if gone:
+            if gone and c.field not in seen_fields:  # the first of each setting
+                seen_fields.add(c.field)
                 sides.append(f"{describe(c)}: {'; '.join(side)}")
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
     why = ("" if best else
            f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
            else f"no candidate clears it ({tried} tried)")
+    if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
+        # what kept fuse saving and why it was turned down: the utility's choice to weigh
+        why = ("changes that keep fuse saving cleared it with side effects: "
+               + " | ".join(sides[:2]))
     return best, tried, why
 
 
