@@ -497,6 +497,32 @@ the Fault currents summary and the Evidence Parquet spill). Every cell
 summaries (``bulk.summary_rows``, ``elements.fault_index``, ``findings.build_findings``,
 the Parquet spills), not pictures.
 
+**The faults stage** (#21, session 17, 2026-12-03, branch ``faults_speed``; ``fault_tables``
+of ``make_study``'s studies timed alone in fresh processes, old = main at 059026d and new
+alternated, medians of 5 (10k) / 3 (3k) runs, load 4.4-6.9; peak = ``ru_maxrss`` minus the RSS
+of the loaded study): 10,000 buses **peak 966 → 795 MiB**, CPU 6.45 → 6.06 s; 3,000 buses 320
+→ 271 MiB, 2.30 → 2.20 s. Changed: the high bracket's rows compared with the low one's slice
+by slice as the engine yields them and kept only where some stage differs (``fault_study(
+high_rows="differing")``, ``DeviceRows.of_rows``; they were built whole, ≈ 130 MB, then
+trimmed to the 0.7 % that differ); each slice's charger stage arrays released once copied
+into the result's (held twice while the rows were built); the device table's label columns
+inserted without pandas' object-type inference (4× a column in temporaries, ≈ 60 MB). The
+"Charger stages" table (``stage_report.findings_stage_table``, a part of the checks stage)
+builds each case's sequence networks once for all its findings (``fault_study(networks=
+...)``, ground-fault findings first so their ``Y0`` serves the case's other faults): 3,000
+buses 6 builds → 2, CPU 0.78-0.92 → 0.45 s; 10,000 buses 3 → 2, 0.73-0.80 → 0.64-0.70 s
+(minimum of 4 calls in one process). Outputs identical: ``run_study`` of the six examples and
+the 3,000-bus study (violations, fault currents, device faults, every table, gate), the
+10,000-bus study's violations, gate, fault currents and Charger stages, and ``fault_tables``
+bit for bit (bus and device tables, both brackets' stages and sites) at 3,000 and 10,000 buses.
+Left: the stage's RSS is now flat at ≈ 750-810 MiB from the end of the engine to the end (the
+held tables ≈ 620 MiB plus one transient each: the device rows' build, the bus table's take,
+the device table, the brackets' join); the light/peak study scenarios still get a device-table
+block each (twice the rows of the three charger sets: every consumer keys rows by scenario);
+``with_close_in_positions`` (≈ 0.9 s CPU at 10k, ``network/fault_positions.py``) and
+``_energized_buses``/``check_size`` (≈ 0.35 + 0.4 s, networkx) are the largest costs outside
+the engine; the numba cache load (≈ 0.6 s) is paid in this stage.
+
 **The checks and gate stages** (#21, session 17, branch ``checks_speed``, 2026-12-03
 13:05–13:14 UTC, load 5.9–10.2 with other helpers running): ``run_study`` from the checks
 on, on ``fault_tables`` + ``study_flow`` pickled once (``make_study``'s 10,000- and 3,000-bus

@@ -20,6 +20,13 @@ Each size runs in its own subprocess (clean peak RSS). For each size, 200 device
     against ``frozen_pll`` on the same sites and levels (ratio = default / frozen), and the
     default model's first cycle alone (``staged=False``, the high bracket).
 
+Session 17 (2026-12-03, branch ``faults_speed``: no change on this path — ``keep="summary"``
+does not build kept rows; the new ``fault_study(networks=..., high_rows=...)`` default to the
+old behaviour). ``--sizes 1000 3000 10000 --skip-frozen-share``, CPU ratio default / frozen:
+main at 059026d 12:35 UTC (load 5.3–6.1) 2.8 / 2.3 / 1.6×; the branch 13:33–13:44 (load
+8.4–9.5) 2.3 / 2.7 / 2.3× — within the ±25 % scatter of the frozen runs; the ≤ 2× target is
+not shown robustly at 1,000 and 3,000 buses (2.0–2.3× in session 13).
+
 Session 13 (2026-12-02, branch ``engine_ratio5``: the glue around the Newton solve, results
 byte-identical — every summary array at 1,000 and 3,000 buses, ``pipeline.fault_tables`` of
 the six examples). cProfile at 3,000 buses side by side: the default model's extra over the

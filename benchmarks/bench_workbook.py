@@ -181,6 +181,42 @@ same pickled results, alternated in separate processes; CPU seconds, ± ≈ 15 %
   labels differ per plot), ≈ 30 ms a TCC, and change pixels where the grids cross: not done.
   openpyxl's ``write_only`` mode is one mode for the whole workbook (the Summary merges cells,
   the TCC sheets hold images) and writes each cell through the same lxml writer: not tried.
+
+Session 17 (2026-12-03, branch ``wb_speed2``; "before" = main 059026d, the pickled results,
+``write_workbook`` alone, old and new alternated in fresh processes, three rounds, medians;
+pictures in the worker (the default); peak = VmHWM, reset after the result is loaded, over
+the RSS before the workbook; 1-min load 4.5-14, so compare the CPU seconds, ± ≈ 15 %):
+
+* what changed: the Parquet spills are written 32,768 rows a row group
+  (``report.overflow``: ``ParquetWriter``, one thread, the pool's unused memory released
+  after each; an object column's type from ``pyarrow.infer_type``, not from converting the
+  column whole) and read back as the same Arrow table, schema and pandas metadata included;
+  ``FaultIndex`` builds its key in place one column at a time and reads a sorted key
+  without sorting it; the Evidence's element columns are joined, and a sheet's columns
+  reordered, without copying them (``report.sheets.column_view``); the feeder plot's job
+  gets the four violation columns the plot reads instead of the whole table, which the
+  process pool pickled in this process (+400 MiB at 10,000 buses).
+* 10,000 buses: peak **+769 → +416 MiB** (+765-770 → +415-420; pictures in the main
+  process: +686 → +397), CPU 12.99 → 11.61 s in the main process + 9.07 → 9.27 s in the
+  worker, wall 68 → 61 s at load 7-10; xlsx 15.2 MB and the five Parquet files' tables
+  unchanged (their bytes differ: row groups).
+* 250 buses (before the feeder-plot change): peak +231 → +185 MiB, CPU 5.21 → 4.21 s +
+  worker 3.80 → 3.14 s. Depot: peak +126 → +98 MiB, CPU 1.99 → 1.96 s + worker 1.36 →
+  1.36 s.
+* identical: every cell's value and number format (openpyxl read-back), every picture's
+  pixels and every Parquet table on the six ``feeders/*/study.yaml``, the 250- and the
+  10,000-bus studies; every xlsx part byte-identical but the timestamp.
+* where the peak is now (10,000 buses, tracemalloc): ``findings.build_findings`` (called by
+  ``derive``, not a report module) allocates +249 MiB over ≈ 50 MiB live, the heap the later
+  steps reuse; then the Evidence spill (36 MiB of it the UTF-8 copies CPython keeps of the
+  non-ASCII messages once pyarrow reads them) and the TCC sheets (+30 MiB). In
+  ``bench_e2e.py --buses 10000`` the workbook stage was 1,930 MB against the checks' 1,502
+  (059026d); this branch merged with main (one run, load 4.6-7): checks 1,592, workbook
+  **1,683 MB**, still 91 MB above the checks' peak. A faster deflate: ``isal``
+  (PyPI) at level 1 compresses a TCC's 6.1 MB of filtered rows in 1.9 ms against zlib's
+  12.8 ms (same size), ≈ 1.2 s of the 10,000-bus worker's CPU, which is not the critical
+  path there: not adopted (a binary dependency; the PNG bytes would depend on whether it is
+  installed, the pixels not).
 """
 
 from __future__ import annotations

@@ -75,7 +75,6 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
 from protv2g.pipeline_blocks import (
-    check_aligned,
     kept_stages,
     positions,
     release_freed_memory,
@@ -235,7 +234,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
             high_sets = None
     try:
         faults = fault_study(net, **inputs.options, staged=staged,
-                             device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets)
+                             device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets,
+                             high_rows="differing")
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     release_freed_memory()  # the engine's freed transients (#21: the stage's peak was here)
@@ -244,8 +244,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
     high = None
     like = None  # the high bracket's sites: their labels and equal columns are shared
-    if faults.high is not None:
-        check_aligned(rows, faults.high.device_rows)
+    of_rows = None  # the high bracket's rows: those whose stages differ from the low one's
+    if faults.high is not None:  # (aligned with the low bracket's rows by the engine)
+        of_rows = faults.high.device_rows.of_rows
         high, like = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
     bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
     bus = take(faults.bus, bus_pos, bus_names)
@@ -271,7 +272,7 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     # mapped to it (#21: both brackets were copied whole per scenario)
     st = st_high = None
     if st_low is not None and high is not None:
-        st, st_high = shared_brackets(st_low, high, dev_pos)
+        st, st_high = shared_brackets(st_low, high, dev_pos, of_rows)
     elif st_low is not None:
         st = take_stages([st_low], dev_pos)
     elif high is not None:

@@ -13,6 +13,7 @@ import pandas as pd
 from protv2g.engine.collect import release_freed_memory  # noqa: F401 - re-exported
 from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.repeated import repeated
+from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", "take",
@@ -45,7 +46,7 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
 def take(frame: pd.DataFrame, pos: np.ndarray, names: np.ndarray) -> pd.DataFrame:
     """:func:`taken` with each row's study scenario name (from :func:`positions`)."""
     out = taken(frame, pos)
-    out["scenario"] = names
+    out["scenario"] = object_column(names)  # no type inferred from the names (#21)
     return out
 
 

@@ -125,7 +125,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                         export_fraction: float = 1.0,
                         load_level: LoadLevel | str = "peak",
                         scenario: Scenario | None = None, t_shown_s: float | None = None,
-                        t_scale: float = 1.0) -> pd.DataFrame:
+                        t_scale: float = 1.0, networks: dict | None = None) -> pd.DataFrame:
     """A device's current and operate time in each stage of a fault, with today's model.
 
     Parameters
@@ -151,6 +151,9 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         fast): the times tabulated are then of the device time that reproduces it through
         the stages (``time_of``: the recloser's delayed curve of C2's lockout rule, not its
         first (fast) shot); without it, the first operation.
+    networks : dict, optional
+        Sequence networks kept between calls on the same study (``fault_study(networks=
+        ...)``): :func:`findings_stage_table` builds each case once for all its findings.
 
     Returns
     -------
@@ -182,6 +185,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     if fault_bus not in set(names):  # a fault just past a device (#17): the close-in buses
         study = with_close_in_positions(study)
         names = study.net.bus.name.astype(str)
+        networks = None  # another net: the networks kept are not its own
     if fault_bus not in set(names):
         raise KeyError(f"unknown bus {fault_bus!r}; buses: {', '.join(sorted(set(names)))}")
     bus = int(study.net.bus.index[names == fault_bus][0])
@@ -205,7 +209,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                       cases=[Case(c) for c in cases], method=f.method,
                       r_fault_ohm=f.r_fault_ohm, x_fault_ohm=f.x_fault_ohm,
                       r_fault_min_ohm=f.r_fault_min_ohm, prefault=f.prefault, scenarios=scen,
-                      devices=device_terminals(study), buses=[bus])
+                      devices=device_terminals(study), buses=[bus], networks=networks)
     st = res.staged
     d = list(res.devices).index(device)
     site_names = st.chargers["staged"]
@@ -327,12 +331,20 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     by_name = {sc.name: sc for sc in scenarios}
     if study.net is not None:  # findings may be at close-in positions (#17), as the checks
         study = close_in_study(study, close_in)
-    frames = []
-    for f in found:
+    # each case's sequence networks built once for all findings (#21: once per finding), by
+    # the first finding of a ground fault where there is one (its networks, with Y0, serve
+    # the case's other faults too): the same tables, in the findings' order
+    ground = (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)
+    order = sorted(range(len(found)), key=lambda k: FaultType(found[k].fault_type) not in ground)
+    networks: dict = {}
+    frames: dict[int, pd.DataFrame] = {}
+    for k in order:
+        f = found[k]
         table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],
                                     cases=[f.case], scenario=by_name[f.scenario],
-                                    t_shown_s=f.t_shown_s, t_scale=f.t_scale)
-        frames.append(table.assign(finding=f.label, **f.keys))
-    out = pd.concat(frames, ignore_index=True)
+                                    t_shown_s=f.t_shown_s, t_scale=f.t_scale,
+                                    networks=networks)
+        frames[k] = table.assign(finding=f.label, **f.keys)
+    out = pd.concat([frames[k] for k in range(len(found))], ignore_index=True)
     return out[["finding", *FINDING_KEYS,
                 *[c for c in out.columns if c not in ("finding", *FINDING_KEYS)]]]

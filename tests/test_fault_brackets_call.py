@@ -73,3 +73,36 @@ def test_other_bracket_must_have_the_same_chargers(depot_inputs):
                     high_scenarios={first: high[first]} if len(high) > 1 else {"x": ()})
     with pytest.raises(InputError, match="high_scenarios"):  # rows are needed
         fault_study(study.net, **options, high_scenarios=high)
+
+
+def test_high_rows_differing_keeps_the_rows_whose_stages_differ(depot_inputs):
+    """``high_rows="differing"``: the high bracket's rows whose stages differ from the low
+    bracket's in some bit, at their positions ``of_rows``; every other row of the whole
+    high bracket is the low one's, bit for bit (#21: not built whole)."""
+    study, options, high = depot_inputs
+    whole = _quiet(fault_study, study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                   high_scenarios=high)
+    part = _quiet(fault_study, study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                  high_scenarios=high, high_rows="differing")
+    low, h, got = whole.device_rows, whole.high.device_rows, part.high.device_rows
+    assert whole.high.device_rows.of_rows is None and low.of_rows is None
+    bits = [(x.view(np.int32), y.view(np.int32)) for x, y in (
+        (low.staged_i_a, h.staged_i_a), (low.t_start_s, h.t_start_s),
+        (low.t_end_s, h.t_end_s))]
+    assert all(x.shape == y.shape for x, y in bits)  # same stage count here
+    differ = np.zeros(len(low), bool)
+    for x, y in bits:
+        differ |= (x != y).reshape(len(x), len(low), -1).any(axis=(0, 2))
+    at = got.of_rows
+    np.testing.assert_array_equal(at, np.flatnonzero(differ))
+    assert 0 < len(at) < len(low)
+    for k in ("slice_key", "device", "fault_bus", "i_012_ka", "staged_i_a", "t_start_s",
+              "t_end_s"):
+        x = getattr(h, k)
+        np.testing.assert_array_equal(getattr(got, k), x[:, at] if x.ndim > 1 and
+                                      k in ("staged_i_a", "t_start_s", "t_end_s")
+                                      else x[at], err_msg=k)
+    np.testing.assert_array_equal(part.device_rows.staged_i_a, low.staged_i_a)
+    with pytest.raises(InputError, match="high_rows"):
+        fault_study(study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                    high_scenarios=high, high_rows="some")

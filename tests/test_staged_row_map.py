@@ -179,3 +179,51 @@ def test_pipeline_stages_equal_their_dense_form(depot_study):
     # the sites' table, built on first use, has the expanded rows of every scenario
     assert set(st.sites["scenario"]) <= set(scen)
     assert len(st.sites) == len(high.sites)
+
+
+def _rows_of(st: StagedCurrents, at: np.ndarray) -> StagedCurrents:
+    return StagedCurrents(st.stage_i_a[:, at], st.stage_t_start_s[:, at],
+                          st.stage_t_end_s[:, at], st.stage_names, st.sites)
+
+
+def _cut(st: StagedCurrents, n: int) -> StagedCurrents:
+    """``st`` with ``n`` stages: cut where its rows have at most ``n`` real stages, or
+    padded as the engine pads (the last stage repeated, ``inf`` times)."""
+    k = min(n, st.n_stages)
+    pad = n - k
+
+    def grow(x: np.ndarray, time: bool) -> np.ndarray:
+        fill = np.full((pad,) + x.shape[1:], np.inf, x.dtype) if time else np.repeat(
+            x[k - 1:k], pad, axis=0)
+        return np.concatenate([x[:k], fill])
+
+    return StagedCurrents(grow(st.stage_i_a, False), grow(st.stage_t_start_s, True),
+                          grow(st.stage_t_end_s, True),
+                          ("first_cycle", "sustained", "after_trip_1", "after_trip_2",
+                           "after_trip_3")[:n], st.sites)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("n_high", [4, 5, 3])
+def test_shared_brackets_from_the_high_rows_that_differ_only(seed, n_high):
+    """``at`` (the engine's ``high_rows="differing"``): the same brackets as from the whole
+    high bracket, with its stage count equal to the low one's (one set of arrays) or not
+    (two takes, the high bracket made whole from the low one's rows elsewhere)."""
+    n = 400
+    low = _padded_stages(n, seed)
+    if n_high < 4:  # fewer stages in the high bracket: its rows have at most that many
+        low = _cut(_cut(low, n_high), 4)
+    changed = np.sort(np.random.default_rng(seed).choice(n, 30, replace=False))
+    high = _cut(_high_of(low, changed, seed), n_high)
+    differing = np.flatnonzero(stage_rows_differ(_cut(low, n_high), high))
+    rows = np.r_[0:200, 0:200, 200:400, 200:400]
+    want_a, want_b = shared_brackets(low, high, rows)
+    a, b = shared_brackets(low, _rows_of(high, differing), rows, differing)
+    _same_values(a, want_a.dense())
+    _same_values(b, want_b.dense())
+    assert (a.stage_i_a is b.stage_i_a) == (n_high == 4)
+    if n_high == 4:
+        assert a.n_stage_rows == want_a.n_stage_rows == n + len(differing)
+    none_a, none_b = shared_brackets(low, _rows_of(low, np.zeros(0, np.int64)), rows,
+                                     np.zeros(0, np.int64))
+    assert none_a.stage_i_a is none_b.stage_i_a is low.stage_i_a

@@ -8,7 +8,7 @@ import functools
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandapower as pp
@@ -46,8 +46,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                 prefault: Prefault = "open_circuit", device_min_a: float | None = None,
                 device_rows: Mapping[SliceKey, np.ndarray] | None = None,
                 device_voltages: bool = True,
-                high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None
-                ) -> FaultStudyResult:
+                high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
+                networks: dict | None = None,
+                high_rows: Literal["all", "differing"] = "all") -> FaultStudyResult:
     """Shunt faults at every bus for every fault type, case and charger scenario.
 
     Parameters
@@ -130,6 +131,16 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         result keeps, currents only (``device_voltages=False``): ``result.high``
         (:func:`~protv2g.engine.study.iter_fault_study`; #21, a second call rebuilt every
         case's sequence networks).
+    high_rows : {"all", "differing"}
+        With ``high_scenarios``: ``result.high.device_rows`` holds every row (default) or
+        only the rows whose stages differ in some bit from this result's
+        (``DeviceRows.of_rows`` says which; the others are this result's, #21: what the
+        pipeline keeps of the high bracket, :func:`~protv2g.engine.staged_tables.
+        shared_brackets`).
+    networks : dict, optional
+        A dict kept by the caller between calls on the same net: the sequence networks are
+        taken from it where built before, and put in it (one build per case for many calls,
+        :func:`~protv2g.engine.sequence.network_builder`).
 
     Returns
     -------
@@ -161,9 +172,13 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
                                "pass device_min_a (and keep='full') or leave it True"))
     voltages = "all" if rows is None else "first_cycle" if device_voltages else "none"
     low = _Collected(scen, cases, fault_types, d, full, rows, dtype)
+    if high_rows not in ("all", "differing"):
+        raise InputError(Issue("options", "high_rows", f"unknown {high_rows!r}",
+                               "use 'all' or 'differing'"))
     high = None if high_scenarios is None else _Collected(
         {k: tuple(v) for k, v in high_scenarios.items()}, cases, fault_types, d, full,
-        DeviceRowsBuilder(device_min_a) if rows is not None else None, dtype)
+        DeviceRowsBuilder(device_min_a, against=rows if high_rows == "differing" else None)
+        if rows is not None else None, dtype)
     for sl in iter_fault_study(
             net, fault_types=fault_types, cases=cases, method=method, r_fault_ohm=r_fault_ohm,
             x_fault_ohm=x_fault_ohm, r_fault_min_ohm=r_fault_min_ohm, scenarios=scen,
@@ -174,7 +189,8 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             device_min_a=None if rows is None else rows.min_current_a,
             device_rows=None if device_rows is None or rows is None else {
                 (names[k[0]], cases[k[1]], fault_types[k[2]]): v
-                for k, v in device_rows.items()}, high_scenarios=high_scenarios):
+                for k, v in device_rows.items()}, high_scenarios=high_scenarios,
+            networks=networks):
         (high if sl.high_bracket and high is not None else low).add(sl)
     release_freed_memory()  # the slices' freed transients, before the rows are built (#21)
     res = low.result(net, devices)
@@ -321,6 +337,10 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
             if name not in chg:
                 chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
             put_stages(chg[name][ci, ti], sl.staged_charger_i_12_ka)
+        # the slice's own arrays go once copied (#21: the chargers' stages were held twice
+        # while the device rows were built, ≈ 50 MiB a bracket at 10,000 buses)
+        pieces[(si, ci, ti)] = replace(sl, charger_i_12_ka=None, staged_charger_i_12_ka=None,
+                                       site_trip_s=None, site_ceased=None, site_v_min_pu=None)
     return StagedResult(
         scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
         fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),

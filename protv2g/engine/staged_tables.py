@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_rows import float_bits, rows_differ, stages_differ
 from protv2g.engine.faults import phase_magnitudes
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.staging import stage_names
@@ -242,8 +243,8 @@ def take_stages(owner: list[StagedCurrents], rows: np.ndarray,
     return owner.pop().take(rows, sites)
 
 
-def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
-                    ) -> tuple[StagedCurrents, StagedCurrents]:
+def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray,
+                    at: np.ndarray | None = None) -> tuple[StagedCurrents, StagedCurrents]:
     """Both brackets' stages of the same engine rows taken at ``rows`` (as :meth:`take`),
     held in **one** set of stage arrays: the low bracket's stage rows, then the high
     bracket's rows that differ from them in some bit, each bracket under its own row map
@@ -253,35 +254,41 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
     Parameters
     ----------
     low, high : StagedCurrents
-        Dense (no row map), the same engine rows position by position.
+        Dense (no row map), the same engine rows position by position; with ``at``, ``high``
+        holds only the rows ``at`` of them.
     rows : numpy.ndarray
         ``(n,)`` int positions (the study scenarios' blocks of the engine rows).
+    at : numpy.ndarray, optional
+        ``(k,)`` ascending positions in ``low``'s rows of ``high``'s rows: every other row
+        of the high bracket is the low one's, bit for bit (``fault_study(high_rows=
+        "differing")``, ``DeviceRows.of_rows``: the high bracket's rows not built whole,
+        #21). Default: ``high`` holds every row and they are compared here.
 
     Returns
     -------
     (StagedCurrents, StagedCurrents)
-        The same values as ``low.take(rows)`` and ``high.take(rows)``; each bracket's own
-        ``stage_names`` and ``sites``. Two separate takes where the two cannot share (a row
-        map, other stage counts or dtypes).
+        The same values as ``low.take(rows)`` and ``high.take(rows)`` (with ``at``, of the
+        high bracket made whole); each bracket's own ``stage_names`` and ``sites``. Two
+        separate takes where the two cannot share (a row map, other stage counts or dtypes).
     """
     pairs = ((low.stage_i_a, high.stage_i_a), (low.stage_t_start_s, high.stage_t_start_s),
              (low.stage_t_end_s, high.stage_t_end_s))
-    if (low.row_map is not None or high.row_map is not None
-            or low.stage_names != high.stage_names
-            or any(x.shape != y.shape or x.dtype != y.dtype for x, y in pairs)):
+    shareable = (low.row_map is None and high.row_map is None
+                 and low.stage_names == high.stage_names
+                 and all(x.dtype == y.dtype and x.shape[::2] == y.shape[::2]
+                         and (at is not None or x.shape == y.shape) for x, y in pairs))
+    if not shareable:
+        if at is not None:
+            high = _whole(low, high, at)
         return low.take(rows), high.take(rows)
     n = low.n_stage_rows
-    differ = np.zeros(n, dtype=bool)
-    for x, y in pairs:  # bit for bit (0.0 and -0.0 differ, a NaN equals the same NaN)
-        x, y = float_bits(x), float_bits(y)
-        for k in range(len(x)):  # one stage at a time: no whole-array temporary
-            differ |= (rows_differ(x[k], y[k]) if x[k].ndim == 2
-                       else np.not_equal(x[k], y[k]))
-    at = np.flatnonzero(differ)
+    if at is None:  # bit for bit (0.0 and -0.0 differ, a NaN equals the same NaN)
+        at = np.flatnonzero(stages_differ(*zip(*pairs, strict=True)))
+        pairs = tuple((x, y[:, at]) for x, y in pairs)
     if not len(at):  # the same stages: one set of arrays as they are
         out = low.take(rows)
         return out, replace(out, site_rows=high.site_rows)
-    arrays = [np.concatenate([x, y[:, at]], axis=1) for x, y in pairs]
+    arrays = [np.concatenate([x, y], axis=1) for x, y in pairs]
     of_high = np.arange(n, dtype=np.int64)
     of_high[at] = n + np.arange(len(at))
     rows = np.asarray(rows, dtype=np.int64)
@@ -291,20 +298,23 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray
                            _as_map(of_high[rows], size)))
 
 
-def float_bits(x: np.ndarray) -> np.ndarray:
-    """A float array's bits as integers of its size (an integer array as it is)."""
-    return x.view(f"i{x.itemsize}") if x.dtype.kind == "f" else x
-
-
-def rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(a != b).any(axis=-1)`` of two ``(n, m)`` arrays: ``(n,)`` bool, the ``m`` flags of
-    a row read as one integer where ``m`` is an integer's size (``any`` along a short last
-    axis is 5× slower)."""
-    ne = np.not_equal(a, b)
-    m = ne.shape[-1]
-    if ne.ndim == 2 and m in (1, 2, 4, 8):
-        return ne.view(f"u{m}").reshape(-1) != 0
-    return ne.any(axis=-1)
+def _whole(low: StagedCurrents, high: StagedCurrents, at: np.ndarray) -> StagedCurrents:
+    """The high bracket's every row from its rows ``at`` and the low bracket's (dense, no
+    row map) elsewhere, padded to its own stage count as the engine pads (the last stage
+    repeated, ``inf`` times) or cut to it (a row the same in both has no more stages)."""
+    n = high.n_stages
+    out = []
+    for x, y, time in ((low.stage_i_a, high.stage_i_a, False),
+                       (low.stage_t_start_s, high.stage_t_start_s, True),
+                       (low.stage_t_end_s, high.stage_t_end_s, True)):
+        z = np.empty((n,) + x.shape[1:], y.dtype)
+        k = min(n, len(x))
+        z[:k] = x[:k]
+        if k < n:
+            z[k:] = np.inf if time else x[k - 1:k]
+        z[:, at] = y
+        out.append(z)
+    return StagedCurrents(*out, high.stage_names, high.site_rows)
 
 
 def _as_map(rows: np.ndarray, n_stage_rows: int) -> np.ndarray:

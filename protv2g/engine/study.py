@@ -14,9 +14,7 @@ from protv2g.engine.row_slices import high_sets, high_slice, row_slice
 from protv2g.engine.sequence import (
     PREFAULTS,
     Prefault,
-    build_sequence_networks,
-    copy_net,
-    run_prefault_power_flow,
+    network_builder,
 )
 from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
@@ -122,8 +120,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      device_voltages: DeviceVoltages = "all",
                      device_min_a: float | None = None,
                      device_rows: Mapping[tuple[str, Case, FaultType], np.ndarray] | None = None,
-                     high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None
-                     ) -> Iterator[FaultSlice]:
+                     high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
+                     networks: dict | None = None) -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
     Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
@@ -171,6 +169,9 @@ def iter_fault_study(net: pp.pandapowerNet, *,
         right after the scenario's own (same sequence networks and factorisation; its own
         Newton solves), at the scenario's kept rows, currents only, and yielded with
         ``high_bracket=True`` (#21: a second call rebuilt and refactorised every case).
+    networks : dict, optional
+        Sequence networks kept by the caller between calls on the same net
+        (:func:`~protv2g.engine.sequence.network_builder`).
 
     Yields
     ------
@@ -208,17 +209,16 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                    for chs in scenarios.values() for c in chs)
     need_rows = any(len(v) and not frozen[k] for k, v in scenarios.items())
     dev_buses = np.array([d.bus for d in devices], dtype=np.int64)
-    work = copy_net(net)  # ONE private copy per call: pandapower's builders write into it
-    if method is Method.CLASSICAL and prefault == "power_flow":
-        run_prefault_power_flow(work)  # once, before the builders rewrite the copy
+    # ONE private copy per call (pandapower's builders write into it), or the caller's networks
+    build = network_builder(net, method, zero_sequence=zero, lv_tol_percent=lv_tolerance_percent,
+                            prefault=prefault, networks=networks)
     any_max_only = any(c.max_case_only for chs in scenarios.values() for c in chs)
     m, d = len(fault_buses), len(devices)
     pool: dict = {}  # work arrays handed from one case's solver to the next
     params: dict = {}
     params_base = None
     for case in cases:
-        cn = build_sequence_networks(work, net, case, method, zero_sequence=zero,
-                                     lv_tol_percent=lv_tolerance_percent, prefault=prefault)
+        cn = build(case)
         _check_islands(net, cn, fault_buses, charger_buses, dev_buses)
         rows, use_to = _device_branches(net, devices, cn.branch_lookup)
         solver = CaseSolver(cn, fault_buses, rows, use_to, dev_buses, charger_buses, need_neg,

@@ -38,6 +38,7 @@ from protv2g.report.elements import (
     evidence_elements,
     fault_index,
 )
+from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -368,8 +369,13 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
     if len(evidence):  # the element whose time each pair row prints (#19)
-        evidence = pd.concat([evidence, evidence_elements(result, evidence, models, faults)],
-                             axis=1)
+        named = evidence_elements(result, evidence, models, faults)
+        if evidence.columns.is_unique and not set(named.columns) & set(evidence.columns):
+            # beside the findings' evidence columns, not a copy of them (#21: 79 MiB at 10k)
+            evidence = column_view([*(evidence[c] for c in evidence.columns),
+                                    *(named[c] for c in named.columns)], evidence)
+        else:
+            evidence = pd.concat([evidence, named], axis=1)
     recs = _recommendation_text(result.tables.get("Recommendations"))
     view = findings.assign(
         evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(

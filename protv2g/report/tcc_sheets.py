@@ -283,14 +283,24 @@ def _drawn_rules(result: StudyResult) -> tuple[dict[str, float], float | None]:
 FEEDER_KEY = "feeder plot"
 
 
+#: The violation columns :func:`~protv2g.report.feeder_plot.plot_feeder` reads.
+FEEDER_COLUMNS = ("fault_bus", "status", "device", "other_device")
+
+
 def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> None:
     """Queue the feeder plot (needs only the plan: it can be drawn while the tables are
     derived)."""
     if plan.graph is None:
         return
     sites = (result.inputs.get("document") or {}).get("v2g_sites") or []
+    violations = result.violations
+    if isinstance(violations, pd.DataFrame):
+        # only the columns the plot reads (:data:`FEEDER_COLUMNS`), all its rows: the job's
+        # arguments are pickled to the picture worker (#21: the 10,000-bus study's 481,228
+        # violation rows whole were +400 MiB RSS in this process and its CPU)
+        violations = violations[[c for c in FEEDER_COLUMNS if c in violations.columns]]
     pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
-                    result.violations, cache=False,
+                    violations, cache=False,
                     title=f"{result.study_name}: feeder (tree from the substation, not to "
                     "scale)")
 
