@@ -109,8 +109,8 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
               MarginUnit.KILOAMPERE, _F,
               "max fault current ≤ interrupting rating; V2G increase ≤ 10 %"),
     Criterion("C8", "load pickup margin", "load", "check_load", MarginUnit.AMPERE, _FLOW,
-              "largest load current in either direction < pickup / 1.5 (charging, import or "
-              "export peak)"),
+              "largest load current in either direction < pickup / 1.5, a fuse's minimum "
+              "melt / 1.5 (charging, import or export peak)"),
     Criterion("C9", "directional behaviour", "directional", "check_directional",
               MarginUnit.PER_UNIT, _F,
               "67/67N declare the true direction; 32 / 67 on load do not pick up on export"),

@@ -1,7 +1,8 @@
 """C8 sees charging (review s16 §2.5 / §3.1): a study whose flow scenarios are light-load export
 snapshots gets charging snapshots at peak load — participating chargers importing at their
-rating, existing DER (PV) off — and C8 judges them; a site that can charge but charges in no
-flow step is ``not_evaluated``; ``validate`` warns on ``scenarios.day: true`` with no site day.
+rating, existing DER (PV, generators, storage) off — and C8 judges them; a site that can
+charge but charges in no flow step is ``not_evaluated``; ``validate`` warns on
+``scenarios.day: true`` with no site day.
 
 Criterion: IEEE Std C37.230-2020 §6.1 (pickup above the largest load with margin).
 Reference values: pandapower ``runpp`` by hand on the workplace feeder (below, and review s16
@@ -119,7 +120,9 @@ def test_memo_states_the_snapshot_assumption(workplace):
     _, res = workplace
     text = charging_assumption(None, res.sites)
     assert "C8 charging snapshots (charging/expected, charging/firm): peak load" in text
-    assert "existing DER (PV) off" in text  # report/summary_faults.py:118, not yet reworded
+    # was "existing DER (PV) off": both flow paths now switch off PV, generators and
+    # discharging storage (flow/pandapower_der.py, flow/opendss_der.py), and the text says so
+    assert "existing DER (PV, generators, storage) off" in text
     assert "charging/firm: office-park 1,800 kW" in text
     assert charging_assumption(None, res.sites[~res.sites.scenario.str.startswith(
         "charging/")]) == ""

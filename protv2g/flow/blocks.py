@@ -153,7 +153,7 @@ def scenario_blocks(document: object, day: bool | None, comm_loss_step: int | No
     if charging:
         notes.append("C8 charging snapshots (" + ", ".join(b.scenario for b in charging)
                      + "): peak load, every participating charger of each site that can charge "
-                     "importing at its rating, existing DER (the net's own generators) off")
+                     "importing at its rating, existing DER (PV, generators, storage) off")
     blocks += charging
     if not run_day:
         return blocks, notes

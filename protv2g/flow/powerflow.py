@@ -28,6 +28,7 @@ import pandapower as pp
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from protv2g.flow.pandapower_der import PandapowerDer
 from protv2g.units import SQRT3
 
 __all__ = ["FlowSolver", "FlowArrays"]
@@ -275,8 +276,8 @@ class FlowSolver:
         site_q_mvar : (n_sites, n) array, optional
             Site reactive injection, Mvar (default 0: unity power factor).
         der_fraction : (n,) array, optional
-            Multiplier on the net's own static generators (existing DER; default 1). 0 turns
-            them off (C8's charging snapshots).
+            Multiplier on the net's existing DER (default 1; 0: off, C8's charging snapshots):
+            sgen, gen, discharging storage (:mod:`protv2g.flow.pandapower_der`).
 
         Returns
         -------
@@ -362,8 +363,7 @@ class FlowSolver:
                      der: np.ndarray | None = None) -> FlowArrays:
         net = self.net
         der = np.ones(len(lf)) if der is None else der
-        own = ~net.sgen.index.isin(self._sgen_idx)  # the net's own generators (existing DER)
-        sgen_scaling0 = net.sgen["scaling"].to_numpy(float).copy()
+        existing = PandapowerDer.read(net, self._sgen_idx)  # sgen, gen, discharging storage
         n_steps = len(lf)
         nb, nl, nt = len(net.bus), len(net.line), len(net.trafo)
         out = FlowArrays(*(np.full((n_steps, k), np.nan + 0j) for k in
@@ -373,7 +373,7 @@ class FlowSolver:
         control = len(net.controller) > 0
         for k in range(n_steps):
             net.load["scaling"] = self._load_scaling0 * lf[k]
-            net.sgen["scaling"] = np.where(own, sgen_scaling0 * der[k], sgen_scaling0)
+            existing.apply(net, float(der[k]))
             net.sgen.loc[self._sgen_idx, "p_mw"] = p[:, k]
             net.sgen.loc[self._sgen_idx, "q_mvar"] = q[:, k]
             with warnings.catch_warnings():
@@ -399,5 +399,5 @@ class FlowSolver:
                             .replace("_mva", "_ka"))[k] = i
                 getattr(out, f"{prefix}_loading_percent")[k] = res.loading_percent.to_numpy()
         net.load["scaling"] = self._load_scaling0
-        net.sgen["scaling"] = sgen_scaling0
+        existing.restore(net)
         return out

@@ -170,8 +170,45 @@ def _tap_setting_flow(dss, controls: bool, warn: _Warnings) -> bool:  # noqa: AN
     return False
 
 
-def _enter_fault_study(dss, where: str) -> None:  # noqa: ANN001
-    """OpenDSS's FaultStudy state without its per-bus Ysc loop (see the module docstring)."""
+def _idle_storage(dss) -> list[str]:  # noqa: ANN001
+    """Every enabled ``Storage`` not discharging set to discharging at 0 % (names returned).
+
+    DSS C-API 0.15.7 (dss-python) crashes the whole process (segmentation fault) in the
+    fault-study solve when a ``Storage`` element is charging or idling; discharging it does
+    not (reproduced: a 3-bus circuit with one 300 kW ``Storage`` ``State=charging`` or
+    ``idling``; ``set mode=faultstudy`` and ``SolveDirect`` or ``Solve`` end the process with
+    signal 11; a 2017 report of a charging Storage segfault in OpenDSSDirect: gist
+    tshort/a28a6f0ed086450eec3ca336e43d9c6c). The fault study's system admittance does not
+    depend on the dispatch: the circuit's ``SystemY`` with the unit set to discharging at 0 %
+    equals, entry for entry, the one with the model's own discharging unit (checked on that
+    circuit), so the fault study reads the same network. The unit's pre-fault power is read
+    from the power flow before (:func:`inverter_output_kw`), so its charging stays in the
+    study's pre-fault state."""
+    idled = []
+    dss.Circuit.SetActiveClass("storage")
+    for name in list(dss.ActiveClass.AllNames()):
+        dss.Circuit.SetActiveElement(f"storage.{name}")
+        if not dss.CktElement.Enabled():
+            continue
+        dss.Storages.Name(name)
+        if int(dss.Storages.State()) != 1:  # 1 discharging, 0 idling, −1 charging
+            dss.Storages.State(1)
+            dss.Text.Command(f"storage.{name}.%discharge=0")
+            idled.append(f"storage.{name}")
+    return idled
+
+
+def _enter_fault_study(dss, where: str, warn: _Warnings | None = None) -> None:  # noqa: ANN001
+    """OpenDSS's FaultStudy state without its per-bus Ysc loop (see the module docstring).
+
+    Storage that charges or idles is first set to discharging at 0 % (:func:`_idle_storage`:
+    the engine crashes otherwise); ``warn`` (the model's log) names each."""
+    for name in _idle_storage(dss):
+        if warn is not None:
+            warn.add("storage", name, "charging or idling in the power flow: the OpenDSS "
+                     "engine cannot take a non-discharging Storage into its fault study",
+                     "fault study with it discharging at 0 % (same network admittance; its "
+                     "pre-fault charging is kept from the power flow)")
     try:
         dss.Text.Command("set mode=faultstudy")
     except Exception as exc:  # DSSException: the circuit was never solved

@@ -268,7 +268,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     converged = solve_power_flow(dss, controls, warn)
     v_pf = _node_voltages(dss)
     flow_kw = inverter_output_kw(dss)
-    _enter_fault_study(dss, str(path))
+    _enter_fault_study(dss, str(path), warn)
     order = [s.lower() for s in dss.Circuit.YNodeOrder()]
     n = len(order)
     data, indices, indptr = dss.YMatrix.getYsparse()

@@ -13,13 +13,28 @@ family                 moves                                               findi
                        curve multiplier up (its ground delayed curve
                        pinned, or moved with it on ground-fault evidence)
 ``directional``        relay tripping forward only (67/67N)                C6
+``pickup``             recloser phase minimum trip down (to C8's floor);   C2 fuse saving
+                       ground minimum trip down (ground-fault evidence)
+``ground_element``     a ground (51G) element on a recloser without one    C2 fuse saving
+                       (3I0 unchanged by V2G: :mod:`.saving`)
 ``instantaneous``      recloser phase instantaneous (fast clearing)        C2 fuse saving
-``fast_shots``         recloser fast shots 2 → 1 → 0 (0 = fuse blowing)    C2 fuse saving
+``fast_shots``         recloser fast shots 2 → 1 (keeps fuse saving);      C2 fuse saving
+                       → 0 (fuse blowing) last, V2G findings only
 ``reclose_interval``   first reclose interval up to a standard value       C10
                        (recloser, or relay with reclosing)
 ``fuse_link``          fuse link one or two sizes up or down (same type)   C1 C2 C3 C4
 ``ride_through``       site cease-to-energise time down (DER setting)      C10
 =====================  ==================================================  ==================
+
+Fuse saving is kept where it can be (review s17 §3.8): for a fuse-saving finding the moves
+that make the recloser see and outrun the fuse come first — a lower phase minimum trip, a
+ground element, within the limits of :mod:`.saving` — and giving up fuse saving (no fast
+shot, :data:`FUSE_BLOWING_RANK`) comes last, proposed only for a finding V2G brings (caused or
+made worse) that loses a saved fault (:data:`FUSE_BLOWING_MECHANISMS`), never for a
+pre-existing one nor for a narrowed fuse-saving range (every fault still saved). A finding
+whose faults the recloser does not see at all (below its minimum trips) gets only the moves
+that make it see them: no fast-shot, instantaneous, delayed-curve or fuse-link change can
+clear it (removing the fast shot only removes the fuse-saving rows that report it).
 
 Export caps (which need new fault runs) are not candidates here: see
 :mod:`protv2g.recommend.search`. A C8 **charging peak** (:data:`protv2g.checks.load.
@@ -41,16 +56,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.checks.load import CHARGING_PEAK
+from protv2g.findings import Attribution
+from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.units import DeviceKind
 
-__all__ = ["Change", "Family", "FAMILY_RANK", "candidates", "describe"]
+__all__ = ["Change", "Family", "FAMILY_RANK", "FUSE_BLOWING_MECHANISMS", "FUSE_BLOWING_RANK",
+           "SAVING_MECHANISMS",
+           "candidates", "describe"]
 
 
 class Family(StrEnum):
     """Kinds of setting change, in the order a protection engineer would reach for them."""
 
     PICKUP = "pickup"
+    GROUND_ELEMENT = "ground_element"
     TIME_DIAL = "time_dial"
     DIRECTIONAL = "directional"
     INSTANTANEOUS = "instantaneous"
@@ -63,10 +84,28 @@ class Family(StrEnum):
 #: Preference between families (added to the relative size): setting changes on the
 #: protective devices first, then hardware (fuse links), then the DER's own settings.
 FAMILY_RANK: dict[Family, float] = {
-    Family.PICKUP: 0.0, Family.TIME_DIAL: 0.0, Family.DIRECTIONAL: 0.5,
+    Family.PICKUP: 0.0, Family.GROUND_ELEMENT: 0.0, Family.TIME_DIAL: 0.0,
+    Family.DIRECTIONAL: 0.5,
     Family.INSTANTANEOUS: 0.3, Family.RECLOSE_INTERVAL: 0.0, Family.FAST_SHOTS: 1.0,
     Family.FUSE_LINK: 0.6, Family.RIDE_THROUGH: 1.5,
 }
+#: Added to a change that gives up fuse saving (no fast shot left): after every other move,
+#: the DER's own settings included (review s17 §3.8: fuse blowing interrupts the lateral's
+#: customers for every temporary fault — a utility decision, not only a setting).
+FUSE_BLOWING_RANK = 5.0
+#: C2 mechanisms of fuse saving (:class:`~protv2g.checks.fuse_saving_range.SavingMechanism`)
+#: that the moves keeping fuse saving (:mod:`.saving`) answer.
+_V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                               Attribution.WORSE_CHARGING})
+SAVING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
+                               SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
+                               SavingMechanism.NOT_SEEN.value,
+                               SavingMechanism.RANGE_SHRUNK.value})
+#: The mechanisms for which giving up fuse saving may be proposed (last): a fault of the
+#: study the scheme fails on. Not a narrowed range (every fault still saved: fuse blowing
+#: would give up the saving the warning is about) nor a fault the recloser never saw.
+FUSE_BLOWING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
+                                     SavingMechanism.NOT_SAVED_WITHOUT_V2G.value})
 
 
 @dataclass(frozen=True)
@@ -131,6 +170,20 @@ def _pickup_steps(value: float, n: int = 16) -> list[float]:
     return _steps_up(value, 10.0 if value < 200 else 50.0, n)
 
 
+def _steps_down(value: float, floor: float, n: int = 20) -> list[float]:
+    """Pickups below ``value`` on the settings grid (10 A below 200 A, 50 A from 200 A up),
+    from the nearest down to the lowest at or above ``floor``, ``n`` at most."""
+    out: list[float] = []
+    v = float(value)
+    while len(out) < n:
+        step = 10.0 if v <= 200.0 + 1e-9 else 50.0
+        v = math.ceil(v / step - 1e-9) * step - step
+        if v < floor - 1e-9 or v <= 0.0:
+            break
+        out.append(round(v, 6))
+    return out
+
+
 def _change(section: str, name: str, field: str, old: Any, new: Any, family: Family,
             rel: float, extra: tuple[tuple[str, Any, Any], ...] = ()) -> Change:
     return Change(section, name, field, old, new, family, round(rel + FAMILY_RANK[family], 6),
@@ -179,7 +232,9 @@ def _fuse_moves(dev: Any, library: Any, up: bool) -> Iterator[Change]:
         yield _change("devices", dev.name, "link", dev.link, link, Family.FUSE_LINK, k / 10)
 
 
-def _recloser_moves(dev: Any, criterion: str, ground: bool = True) -> Iterator[Change]:
+def _recloser_moves(dev: Any, criterion: str, ground: bool = True,
+                    reach: FindingReach | None = None, limits: RecloserLimits | None = None,
+                    v2g: bool = True) -> Iterator[Change]:
     n = dev.name
     if criterion == "C10":
         first = dev.reclose_intervals_s[0] if dev.reclose_intervals_s else 0.0
@@ -190,23 +245,65 @@ def _recloser_moves(dev: Any, criterion: str, ground: bool = True) -> Iterator[C
                               list(dev.reclose_intervals_s), new, Family.RECLOSE_INTERVAL,
                               _rel(first, t) / 10)
         return
-    if criterion == "C2":  # fuse saving: clear faster; or give up fuse saving
+    unseen = reach is not None and reach.unseen
+    if criterion == "C2" and limits is not None:  # keep fuse saving: see the fault (.saving)
+        yield from _see_moves(dev, ground, reach, limits)
+    if criterion == "C2" and not unseen:  # fuse saving: clear faster
         if dev.phase_inst_a is None:
             for mult in (3.0, 4.0, 5.0):
                 yield _change("devices", n, "phase_inst_a", None,
                               round(mult * dev.phase_min_trip_a, -1), Family.INSTANTANEOUS,
                               mult / 10)
+    if criterion == "C2" and (v2g or not unseen):  # fewer fast shots; 0 (fuse blowing) last
         total = dev.n_fast + dev.n_delayed  # operations to lockout are kept
         for k in range(dev.n_fast - 1, -1, -1):
-            if total - k <= 4:
-                yield _change("devices", n, "n_fast", dev.n_fast, k, Family.FAST_SHOTS,
-                              (dev.n_fast - k) / 10,
-                              (("n_delayed", dev.n_delayed, total - k),))
-    if criterion in ("C2", "C4"):  # fuse or primary backup: slower delayed curve
+            if total - k > 4 or (k > 0 and unseen) or (k == 0 and not v2g):
+                continue
+            yield _change("devices", n, "n_fast", dev.n_fast, k, Family.FAST_SHOTS,
+                          (dev.n_fast - k) / 10 + (FUSE_BLOWING_RANK if k == 0 else 0.0),
+                          (("n_delayed", dev.n_delayed, total - k),))
+    if criterion == "C4" or (criterion == "C2" and not unseen):
+        # fuse or primary backup: slower delayed curve
         yield from (_change("devices", n, "delayed_multiplier", dev.delayed_multiplier, x,
                             Family.TIME_DIAL, _rel(dev.delayed_multiplier, x),
                             _ground_delayed(dev, x, ground))
                     for x in _steps_up(dev.delayed_multiplier, 0.1, 10))
+
+
+def _see_moves(dev: Any, ground: bool, reach: FindingReach | None,
+               limits: RecloserLimits) -> Iterator[Change]:
+    """A lower phase minimum trip (not below C8's floor); on ground-fault evidence a lower
+    ground minimum trip, or a ground element where the recloser has none and 3I0 is
+    unchanged by V2G (bounds: :class:`~.saving.RecloserLimits`). Ground elements rank
+    before a lower phase trip (their sizes stay below 0.1): 3I0 is what the chargers do not
+    feed, while a lower phase trip spends the load margin."""
+    n = dev.name
+    yield from (_change("devices", n, "phase_min_trip_a", dev.phase_min_trip_a, p,
+                        Family.PICKUP, _rel(dev.phase_min_trip_a, p))
+                for p in _steps_down(dev.phase_min_trip_a, limits.phase_floor_a))
+    if not ground:
+        return
+    if dev.ground_min_trip_a is not None:
+        yield from (_change("devices", n, "ground_min_trip_a", dev.ground_min_trip_a, g,
+                            Family.PICKUP, _rel(dev.ground_min_trip_a, g))
+                    for g in _steps_down(dev.ground_min_trip_a, limits.ground_floor_a))
+        return
+    if reach is None or not reach.i0_unchanged or not math.isfinite(limits.ground_ceiling_a):
+        return
+    grid = 10.0 if limits.ground_ceiling_a <= 200.0 else 50.0
+    top = math.floor(limits.ground_ceiling_a / grid + 1e-9) * grid
+    values = [top, *_steps_down(top, limits.ground_floor_a)] \
+        if top >= limits.ground_floor_a - 1e-9 else []
+    extra = []  # the recloser's own curves and multipliers, stated (not left to defaults)
+    for fld, phase in (("ground_fast_curve", "fast_curve"),
+                       ("ground_delayed_curve", "delayed_curve"),
+                       ("ground_fast_multiplier", "fast_multiplier"),
+                       ("ground_delayed_multiplier", "delayed_multiplier")):
+        if getattr(dev, fld, None) is None:
+            extra.append((fld, None, getattr(dev, phase)))
+    for g in values:  # highest first: the most margin over unbalance the model may not show
+        yield _change("devices", n, "ground_min_trip_a", None, g, Family.GROUND_ELEMENT,
+                      0.1 * (top - g) / top, tuple(extra))
 
 
 def _ground_delayed(dev: Any, x: float, ground: bool) -> tuple[tuple[str, Any, Any], ...]:
@@ -229,7 +326,8 @@ def _ground_delayed(dev: Any, x: float, ground: bool) -> tuple[tuple[str, Any, A
 
 
 def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[Any],
-               library: Any = None, ground: bool = True) -> list[Change]:
+               library: Any = None, ground: bool = True, reach: FindingReach | None = None,
+               limits: RecloserLimits | None = None) -> list[Change]:
     """Changes that could clear one finding, smallest first.
 
     Parameters
@@ -243,6 +341,12 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         For fuse-link series.
     ground : bool
         Whether the finding's evidence includes ground faults (then 51G moves are tried).
+    reach : FindingReach, optional
+        How the finding's faults reach its recloser (:func:`.saving.finding_reach`): a
+        fault it does not see gets only the moves that make it see it.
+    limits : RecloserLimits, optional
+        The recloser's trip limits (:func:`.saving.recloser_limits`); without them no lower
+        minimum trip and no ground element is proposed.
 
     Returns
     -------
@@ -259,14 +363,22 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     out: list[Change] = []
     if crit in ("C1", "C4", "C6", "C8") and dev is not None and dev.kind is DeviceKind.RELAY:
         out += _relay_moves(dev, crit, ground)
+    saving = crit == "C2" and str(finding.get("mechanism") or "") in SAVING_MECHANISMS
+    unseen = saving and reach is not None and reach.unseen
     if crit in ("C2", "C4", "C10") and dev is not None and dev.kind is DeviceKind.RECLOSER:
-        out += _recloser_moves(dev, crit, ground)
+        # giving up fuse saving: a V2G finding that loses a saved fault, or one not of fuse
+        # saving (the backup rule), never a pre-existing one or a narrowed range
+        v2g = (str(finding.get("attribution") or "") in _V2G_ATTRIBUTIONS
+               and (not saving or str(finding.get("mechanism")) in FUSE_BLOWING_MECHANISMS))
+        out += _recloser_moves(dev, crit, ground, reach if saving else None,
+                               limits if saving else None, v2g)
     if (crit == "C10" and dev is not None and dev.kind is DeviceKind.RELAY
             and dev.reclose_intervals_s):
         # a breaker with reclosing (79) has the same move: every head relay `protv2g init`
         # drafts recloses, and without it C10 had only the sites' cessation to try
         out += _recloser_moves(dev, crit)
-    if crit in ("C1", "C2", "C4") and other is not None and other.kind is DeviceKind.FUSE:
+    if (crit in ("C1", "C2", "C4") and other is not None and other.kind is DeviceKind.FUSE
+            and not unseen):
         # a larger link melts later (fuse saving, backup relay); a smaller one clears sooner
         # (fuse before the recloser's delayed curve): both directions, the search decides
         out += _fuse_moves(other, library, up=True)

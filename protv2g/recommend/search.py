@@ -38,13 +38,16 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks import run_checks
+from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.errors import InputError, Issue
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
 from protv2g.gate import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
-from protv2g.recommend.candidates import Change, candidates, describe
+from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
+from protv2g.recommend.notes import _basis, _no_candidate_note, _practice_notes
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
+from protv2g.recommend.saving import SavingFacts, saved_rows
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
 from protv2g.study.loader import Study
 
@@ -52,8 +55,9 @@ __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATIO
            "apply_to_study", "recommend", "site_hosting_kw"]
 
 _ACTIVE = ("fail", "warn")
-#: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
-_PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
+#: Severity of an active finding's status (a finding with the same identity and a milder
+#: status after a change has eased).
+_STATUS_RANK = {"warn": 1, "fail": 2}
 
 
 def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
@@ -116,6 +120,8 @@ class Evaluator:
     n_runs: int = 0
     seconds: float = 0.0
     _cache: dict[tuple, Findings] = field(default_factory=dict)
+    #: per memo key: the fuse-saving rows that pass (:func:`.saving.saved_rows`)
+    _saved: dict[tuple, Mapping] = field(default_factory=dict)
 
     @staticmethod
     def key(changes: Sequence[Change]) -> tuple:
@@ -130,9 +136,15 @@ class Evaluator:
             study = apply_to_study(self.study, changes)
             v, coord = run_checks(study, self.device_faults, self.flow, self.scenarios)
             self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
+            self._saved[key] = saved_rows(coord)
             self.n_runs += 1
             self.seconds += time.perf_counter() - t0
         return self._cache[key]
+
+    def saved(self, changes: Sequence[Change] = ()) -> Mapping:
+        """``{(recloser, fuse): (rows saved, least margin s)}`` with ``changes`` applied."""
+        self.findings(changes)
+        return self._saved[self.key(changes)]
 
 
 def _worse(before: pd.Series, after: pd.Series) -> bool:
@@ -147,9 +159,14 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
     """(target cleared, titles cleared, side effects) of a candidate."""
     cleared = [str(cur.at[k, "title"]) for k in cur.index if k not in new.index]
     side = [f"new: {new.at[k, 'title']}" for k in new.index if k not in cur.index]
+    # a finding whose status eased (fail → warn: e.g. the primary-zone rows of C5 cleared,
+    # the backup-zone warnings left) is not worse for a smaller margin: the margin is then
+    # that of other rows (a ground element on the DG feeder's recloser read "worse: C5")
     side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
              f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})"
              for k in new.index if k in cur.index and k != target
+             and _STATUS_RANK.get(str(new.at[k, "status"]), 2)
+             >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
              and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"])]
     return target not in new.index, cleared, side
 
@@ -162,26 +179,6 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
         active.at[k, "status"] != "fail", rank.get(active.at[k, "attribution"], 2),
         n_families.get(k, 99) or 99, str(active.at[k, "finding"])))
     return keys
-
-
-def _practice_notes(change: Any,
-                    conductors: Mapping[str, tuple[str, float]] | None = None) -> list[str]:
-    """What a verified change gives up that the checks do not measure (a decision of practice
-    for the utility, stated beside the change). ``conductors``: each device's protected
-    conductor and its continuous rating (A), :func:`.conductor.protected_conductor_a`."""
-    line_a = (conductors or {}).get(change.name)
-    if (change.field in _PHASE_PICKUPS and line_a is not None
-            and float(change.new) > line_a[1] * (1.0 + 1e-9)):
-        return [f"practice: {change.name}'s phase pickup {float(change.new):g} A is above the "
-                f"continuous rating of the conductor it protects ({line_a[0]}, "
-                f"{line_a[1]:g} A): the conductor loses its overload protection — accept "
-                "only where the utility leaves overloads to operations, else cap the "
-                "charging/export or re-conductor"]
-    if change.field == "n_fast" and change.new == 0:
-        return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
-                "fault on a fused lateral blows the fuse and interrupts its customers) — a "
-                "utility decision, not only a setting"]
-    return []
 
 
 def recommend(study: Study, device_faults: Any, flow: Any = None, *,
@@ -241,10 +238,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     ground = {}
     for k in cur.index:
         fid = cur.at[k, "finding"]
-        types = set(evidence.loc[evidence["finding"] == fid, "fault_type"].astype(str))
-        ground[k] = bool(types & {"SLG", "LLG"})
+        types = evidence.loc[evidence["finding"] == fid, "fault_type"].astype(str)
+        # "SLG" or, phase-labelled (OpenDSS studies), "SLG-a": a set test on {"SLG", "LLG"}
+        # missed the latter, so no ground move was ever tried there
+        ground[k] = bool(types.str.startswith(("SLG", "LLG")).any())
+    saving = SavingFacts(ev, apply_to_study)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
-                           ground[k]) for k in cur.index}
+                           ground[k], *saving.of(cur.loc[k], [])) for k in cur.index}
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
     for k in _order(cur, n_fam):
@@ -260,8 +260,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        note=cleared_by.get(k, "")))
             continue
         doc_now = apply_to_study(study, accepted).document
+        reach, limits = saving.of(cur.loc[k], accepted)
         options = candidates(cur.loc[k].to_dict(), doc_now.devices, doc_now.v2g_sites,
-                             study.library, ground[k])
+                             study.library, ground[k], reach, limits)
         if not options:
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
@@ -270,23 +271,36 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:
+            if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
+                why += ("; every fault of the study is still saved (the range narrowed): "
+                        "giving up fuse saving is not proposed for it")
             recs.append(Recommendation(**base, status="not cleared", change=None,
                                        margin_after=float(row["worst_margin"]),
                                        candidates_tried=tried, note=why))
             continue
         change, new, cleared, side = best
-        side = [*side, *_practice_notes(change, conductors)]
+        gives_up = None
+        if change.field == "n_fast" and change.new == 0:
+            now = ev.saved(accepted)
+            gives_up = {f: v for (r, f), v in now.items() if r == change.name
+                        and (r, f) not in ev.saved([*accepted, change])}
+        side = [*side, *_practice_notes(change, conductors, gives_up)]
+        basis = _basis(change, limits, reach)
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:
-                cleared_by.setdefault(c, describe(change))
+                cleared_by.setdefault(c, describe(change) if gives_up is None else
+                                      f"{describe(change)}: not fixed — fuse saving given up, "
+                                      "so its fuse-saving rows are no longer judged")
         hosting_kw = hosting(apply_to_study(study, accepted)) if (hosting and hosting_each) \
             else None
         recs.append(Recommendation(**base, status="verified", change=change,
                                    margin_after=np.nan, clears=tuple(cleared),
                                    side_effects=tuple(side), candidates_tried=tried,
                                    hosting_after_kw=hosting_kw,
-                                   note="re-checked on every scenario, fault and case"))
+                                   note="re-checked on every scenario, fault and case"
+                                   + (f"; {basis}" if basis else "")
+                                   + (f"; {why}" if why else "")))
         cur = new
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
@@ -299,36 +313,18 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     return result
 
 
-def _no_candidate_note(criterion: str, status: str = "fail") -> str:
-    if criterion == "C7" and status == "warn":
-        return ("within the interrupting rating: a warning that V2G raises the device's duty by "
-                "more than checks.v2g_change_fraction — no change needed; keep it in the "
-                "duty review")
-    return {
-        "C5": "reach: lower the pickup only after checking load (C8); not searched",
-        "C7": "interrupting duty: a device with a higher rating, not a setting",
-        "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
-              "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a "
-              "schedulable load spends reach); other devices than relays are not searched",
-        "C9": "directional element settings (angle, polarising) are not searched",
-        "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
-               "direct anti-islanding protection; export caps need new fault runs and are "
-               "not searched",
-        "C12": "voltage/flow: export cap or volt-var settings; not searched",
-    }.get(criterion, "no ordinary setting change applies to this criterion")
-
-
 def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
             options: list[Change], max_tries: int
             ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
     """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
-    groups: dict[tuple[str, str, str], list[Change]] = {}
-    for c in options:
-        groups.setdefault(c.key, []).append(c)
+    groups: dict[tuple[str, str, str, bool], list[Change]] = {}
+    for c in options:  # giving up fuse saving is a group of its own, tried last
+        groups.setdefault((*c.key, c.size >= FUSE_BLOWING_RANK), []).append(c)
     ordered = sorted(groups.values(), key=lambda g: g[0].size)
     tried = 0
     best = None
     sides: list[str] = []
+    seen_fields: set[str] = set()
 
     def run(c: Change) -> pd.DataFrame:
         nonlocal tried
@@ -364,13 +360,18 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             if gone and not side:
                 best = (c, new, cleared, side)
                 break
-            if gone:
+            if gone and c.field not in seen_fields:  # the first of each setting
+                seen_fields.add(c.field)
                 sides.append(f"{describe(c)}: {'; '.join(side)}")
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
     why = ("" if best else
            f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
            else f"no candidate clears it ({tried} tried)")
+    if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
+        # what kept fuse saving and why it was turned down: the utility's choice to weigh
+        why = ("changes that keep fuse saving cleared it with side effects: "
+               + " | ".join(sides[:2]))
     return best, tried, why
 
 

@@ -115,8 +115,8 @@ def _snapshot_text(sites: pd.DataFrame | None) -> str:
     names = ", ".join(dict.fromkeys(snap["scenario"].astype(str)))
     return (f"C8 charging snapshots ({names}): peak load (the net's loads, as the flow's peak "
             "level), every participating vehicle (participation × n_chargers) charging at its "
-            "charger's rating (capped by the site transformer), existing DER (PV) off — the "
-            f"worst case for load current; {top}: {each}")
+            "charger's rating (capped by the site transformer), existing DER (PV, generators, "
+            f"storage) off — the worst case for load current; {top}: {each}")
 
 
 def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:

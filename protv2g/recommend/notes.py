@@ -1,0 +1,81 @@
+"""The texts beside a recommendation: what a verified change gives up that the checks do not
+measure (:func:`_practice_notes`), the rules a fuse-saving move's new value rests on
+(:func:`_basis`, :mod:`.saving`), and why a finding has no ordinary setting change
+(:func:`_no_candidate_note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from protv2g.recommend.candidates import Change, Family
+from protv2g.recommend.saving import FindingReach, RecloserLimits
+
+__all__ = ["_basis", "_no_candidate_note", "_practice_notes"]
+
+#: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
+_PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
+
+
+def _practice_notes(change: Any,
+                    conductors: Mapping[str, tuple[str, float]] | None = None,
+                    gives_up: Mapping[str, tuple[int, float]] | None = None) -> list[str]:
+    """What a verified change gives up that the checks do not measure (a decision of practice
+    for the utility, stated beside the change). ``conductors``: each device's protected
+    conductor and its continuous rating (A), :func:`.conductor.protected_conductor_a`;
+    ``gives_up``: for a change to no fast shot, ``{fuse: (fault rows saved before, least
+    margin s)}`` — the rows it turns from fuse saving to fuse blowing."""
+    line_a = (conductors or {}).get(change.name)
+    if (change.field in _PHASE_PICKUPS and line_a is not None
+            and float(change.new) > line_a[1] * (1.0 + 1e-9)):
+        return [f"practice: {change.name}'s phase pickup {float(change.new):g} A is above the "
+                f"continuous rating of the conductor it protects ({line_a[0]}, "
+                f"{line_a[1]:g} A): the conductor loses its overload protection — accept "
+                "only where the utility leaves overloads to operations, else cap the "
+                "charging/export or re-conductor"]
+    if change.field == "n_fast" and change.new == 0:
+        lost = "; ".join(f"{fuse}: {n} fault row(s) saved, least margin {m:+.3g} s"
+                         for fuse, (n, m) in sorted((gives_up or {}).items()))
+        return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
+                "fault on a fused lateral blows the fuse and interrupts its customers) — a "
+                "utility decision, not only a setting; tried after every change that keeps "
+                "fuse saving"
+                + (f"; it turns from saving to fuse blowing {lost}" if lost else "")]
+    return []
+
+
+def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | None) -> str:
+    """Why a fuse-saving move's new value is allowed (the rules it rests on), or ""."""
+    if limits is None or change.family not in (Family.GROUND_ELEMENT, Family.PICKUP):
+        return ""
+    if change.field == "phase_min_trip_a":
+        return (f"phase minimum trip {float(change.new):g} A ≥ 1.5 × the largest load current "
+                f"{limits.load_a:.0f} A through {change.name} (C8, re-checked)")
+    if change.field == "ground_min_trip_a":
+        why = f"ground minimum trip {float(change.new):g} A within {limits.ground_text()}"
+        if change.family is Family.GROUND_ELEMENT:
+            why = (f"a ground (51G) element sees 3I0, which the chargers do not feed"
+                   f"{': ' + reach.text if reach is not None and reach.text else ''}; {why}; "
+                   "curves and multipliers the recloser's own phase ones")
+        return why
+    return ""
+
+
+def _no_candidate_note(criterion: str, status: str = "fail") -> str:
+    if criterion == "C7" and status == "warn":
+        return ("within the interrupting rating: a warning that V2G raises the device's duty by "
+                "more than checks.v2g_change_fraction — no change needed; keep it in the "
+                "duty review")
+    return {
+        "C5": "reach: lower the pickup only after checking load (C8); not searched",
+        "C7": "interrupting duty: a device with a higher rating, not a setting",
+        "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
+              "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a "
+              "schedulable load spends reach); other devices than relays are not searched",
+        "C9": "directional element settings (angle, polarising) are not searched",
+        "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
+               "direct anti-islanding protection; export caps need new fault runs and are "
+               "not searched",
+        "C12": "voltage/flow: export cap or volt-var settings; not searched",
+    }.get(criterion, "no ordinary setting change applies to this criterion")

@@ -1,0 +1,214 @@
+"""What a recloser's fuse-saving finding allows: the limits of the moves that keep fuse saving.
+
+A recloser that no longer saves a fuse (C2, :mod:`protv2g.checks.recloser_fuse`) is first
+made to *see* and *outrun* the fuse again; giving up fuse saving (no fast shot: every
+temporary fault on the lateral blows the fuse) comes last (:mod:`.candidates`). Two moves
+keep fuse saving, each bounded here by the rules the checks themselves apply, and each
+verified afterwards by re-running every check (:mod:`.search`):
+
+* **a lower phase minimum trip**, not below ``load_pickup_factor`` × the largest load
+  current the flow puts through the recloser, charging and export peaks included (C8:
+  largest load current < pickup / 1.5, ``../shared/domain.md`` §4; IEEE Std C37.230-2020
+  §6.1, pickup above maximum load with margin);
+* **a ground (51G) element** on a recloser that has none, where the finding's ground faults
+  reach it with an **unchanged 3I0** (within ``v2g_change_fraction`` of the case without
+  V2G): the chargers feed positive-sequence current only, which lowers the recloser's share
+  of the phase current but not of the residual current, so an element on 3I0 sees the fault
+  as it did without V2G. Its minimum trip lies between
+
+  - a floor above the unbalance: ``load_pickup_factor`` × the largest residual current the
+    flow shows through the recloser (C8's margin applied to 3I0: a residual element must not
+    trip on unbalanced load, SEL-351 instruction manual §8 "raise pickup for unbalance
+    current"), and no lower than 0.25 × the phase minimum trip, the project's drafted 51G
+    rule (:mod:`protv2g.study_draft.head_relay`) standing for the unbalance a balanced
+    model cannot show;
+  - a ceiling ``min 3I0 of a ground fault in its primary zone / sensitivity_primary_factor``
+    (C5: minimum fault ≥ pickup × 1.5 in the primary zone, ``domain.md`` §4; IEEE Std
+    C37.230-2020 §6.2);
+
+  its fast and delayed ground curves are the recloser's own phase curves (the same family:
+  OpenDSS's ``Recloser`` and :class:`~protv2g.devices.recloser.RecloserSettings` default the
+  ground curves to them), with the phase multipliers.
+
+The flow's device table keeps phase-current magnitudes only: the residual is estimated as
+``|Ia + a²·Ib + a·Ic|`` at 120° spacing, exact for balanced angles; a pandapower flow is
+balanced (residual 0), so the 0.25 × phase floor decides there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import build_context
+from protv2g.units import DeviceKind
+
+__all__ = ["FindingReach", "RecloserLimits", "SavingFacts", "finding_reach", "recloser_limits",
+           "saved_rows", "GROUND_FLOOR_OF_PHASE"]
+
+#: Least 51G pickup as a fraction of the phase pickup (:mod:`protv2g.study_draft.head_relay`:
+#: ``51G = max(2 × residual, 0.25 × 51P)``).
+GROUND_FLOOR_OF_PHASE = 0.25
+_GROUND = ("SLG", "LLG")
+
+
+@dataclass(frozen=True)
+class RecloserLimits:
+    """Bounds of a recloser's phase and ground minimum trips by the checks' rules (A)."""
+
+    device: str
+    phase_trip_a: float
+    load_a: float
+    residual_a: float
+    zone_min_3i0_a: float
+    phase_floor_a: float
+    ground_floor_a: float
+    ground_ceiling_a: float
+
+    def ground_text(self) -> str:
+        """``"[50 A = …, 184 A = …]"``: where the ground minimum trip may lie, and why."""
+        return (f"[{self.ground_floor_a:.0f} A = max(1.5 × residual {self.residual_a:.0f} A, "
+                f"{GROUND_FLOOR_OF_PHASE:g} × phase {self.phase_trip_a:g} A), "
+                f"{self.ground_ceiling_a:.0f} A = zone min 3I0 {self.zone_min_3i0_a:.0f} A "
+                "/ 1.5]")
+
+
+@dataclass(frozen=True)
+class FindingReach:
+    """How a fuse-saving finding's faults reach its recloser.
+
+    Attributes
+    ----------
+    unseen : bool
+        The recloser operates for none of the finding's faults (below its minimum trips):
+        no fast-shot, instantaneous, delayed-curve or fuse-link change can clear it.
+    i0_unchanged : bool
+        Every ground fault of the finding brings the recloser a 3I0 within
+        ``v2g_change_fraction`` of its case without V2G (a ground element would see it).
+    text : str
+        The figures, e.g. ``"SLG-a lat1 min: phase 173 A (224 A without V2G), 3I0 226 A
+        (223 A)"``.
+    """
+
+    unseen: bool
+    i0_unchanged: bool
+    text: str = ""
+
+
+def _residual_a(flow: pd.DataFrame) -> np.ndarray:
+    a, b, c = (flow[k].to_numpy(float) for k in ("ia_a", "ib_a", "ic_a"))
+    return np.sqrt(np.maximum(a * a + b * b + c * c - a * b - b * c - c * a, 0.0))
+
+
+def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
+    """The limits of recloser ``name`` (module docstring) from a check context
+    (:func:`protv2g.checks._common.build_context`); None without fault or flow tables."""
+    th = ctx.thresholds
+    flow = ctx.flow.get("device")
+    faults = ctx.faults
+    if flow is None or faults is None or name not in ctx.devices:
+        return None
+    mine = flow[flow.device.astype(str) == name]
+    load_a = float(np.nanmax(np.abs(mine.i_a.to_numpy(float)))) if len(mine) else 0.0
+    residual_a = (float(np.nanmax(_residual_a(mine)))
+                  if len(mine) and {"ia_a", "ib_a", "ic_a"} <= set(mine.columns) else 0.0)
+    zone = ctx.zones
+    buses = set(zone.bus[(zone.device == name) & (zone.zone == "primary")].tolist())
+    f = faults[(faults.device.astype(str) == name) & faults.fault_bus.isin(buses)
+               & (faults.case == "min")
+               & faults.fault_type.astype(str).str.startswith(_GROUND)]
+    if "energized" in f:
+        f = f[f.energized.astype(bool)]
+    i0 = f.i_ground_a.to_numpy(float)
+    i0 = i0[np.isfinite(i0) & (i0 > 0)]
+    zone_min = float(i0.min()) if len(i0) else math.inf
+    trip = float(ctx.devices[name].settings.phase_min_trip_a)
+    return RecloserLimits(
+        device=name, phase_trip_a=trip, load_a=load_a, residual_a=residual_a,
+        zone_min_3i0_a=zone_min,
+        phase_floor_a=th.load_pickup_factor * load_a,
+        ground_floor_a=max(th.load_pickup_factor * residual_a, GROUND_FLOOR_OF_PHASE * trip),
+        ground_ceiling_a=zone_min / th.sensitivity_primary_factor)
+
+
+def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingReach:
+    """:class:`FindingReach` of a finding from its evidence rows (``scenario``,
+    ``fault_bus`` name, ``fault_type``, ``case``, ``t_device_s``) and the context's fault
+    table (each row and its base twin, :attr:`CheckContext.base_of`)."""
+    t = pd.to_numeric(evidence.get("t_device_s"), errors="coerce").to_numpy(float)
+    unseen = bool(len(t)) and bool(np.isposinf(t).all())  # NaN: a row without a fault
+    faults = ctx.faults
+    ground = evidence[evidence.fault_type.astype(str).str.startswith(_GROUND)]
+    if faults is None or ground.empty:
+        return FindingReach(unseen, False)
+    mine = faults[faults.device.astype(str) == recloser].set_index(
+        ["scenario", "fault_bus_name", "fault_type", "case"])
+    mine = mine[~mine.index.duplicated()]
+    frac = ctx.thresholds.v2g_change_fraction
+    ok, parts = True, []
+    for r in ground.drop_duplicates(["scenario", "fault_bus", "fault_type", "case"]).itertuples():
+        key = (r.scenario, r.fault_bus, r.fault_type, r.case)
+        base = ctx.base_of.get(r.scenario, r.scenario) or r.scenario
+        bkey = (base, *key[1:])
+        if key not in mine.index or bkey not in mine.index:
+            ok = False
+            continue
+        i0, i0_b = float(mine.at[key, "i_ground_a"]), float(mine.at[bkey, "i_ground_a"])
+        ip, ip_b = float(mine.at[key, "i_phase_a"]), float(mine.at[bkey, "i_phase_a"])
+        ok &= bool(i0 >= (1.0 - frac) * i0_b)
+        text = (f"{r.fault_type} {r.fault_bus} {r.case}: phase {ip:.0f} A ({ip_b:.0f} A "
+                f"without V2G), 3I0 {i0:.0f} A ({i0_b:.0f} A)")
+        if text not in parts and len(parts) < 2:
+            parts.append(text)
+    return FindingReach(unseen, ok, "; ".join(parts))
+
+
+def saved_rows(coord: pd.DataFrame | None) -> Mapping[tuple[str, str], tuple[int, float]]:
+    """``{(recloser, fuse): (fault rows saved, smallest margin s)}`` of the C2 fuse-saving
+    rows that pass: what a recloser gives up when it stops saving fuses."""
+    if coord is None or coord.empty:
+        return {}
+    c = coord[(coord.criterion == "C2") & coord.check.astype(str).str.startswith("fuse saving")
+              & coord.ok.astype(bool)]
+    if c.empty:
+        return {}
+    g = c.groupby([c.backup.astype(str), c.primary.astype(str)]).margin_s.agg(["size", "min"])
+    return {k: (int(v["size"]), float(v["min"])) for k, v in g.iterrows()}
+
+
+class SavingFacts:
+    """Reach and trip limits of the recloser of each fuse-saving finding (:mod:`.saving`),
+    from a check context of the study with the changes accepted so far (rebuilt when they
+    change)."""
+
+    def __init__(self, ev: Any, apply: Callable[[Any, Sequence[Any]], Any]) -> None:
+        self.ev = ev  # the search's Evaluator: study, tables, memo key, findings
+        self.apply = apply  # :func:`.search.apply_to_study`
+        self._ctx: tuple[tuple, Any] | None = None
+
+    def _context(self, accepted: Sequence[Any]) -> Any:
+        key = self.ev.key(accepted)
+        if self._ctx is None or self._ctx[0] != key:
+            ev = self.ev
+            self._ctx = (key, build_context(self.apply(ev.study, accepted),
+                                            ev.device_faults, ev.flow, ev.scenarios))
+        return self._ctx[1]
+
+    def of(self, finding: pd.Series, accepted: Sequence[Any]
+           ) -> tuple[FindingReach | None, RecloserLimits | None]:
+        """``(reach, limits)`` of a C2 finding on a recloser, else ``(None, None)``."""
+        name = str(finding.get("device") or "")
+        if str(finding.get("criterion")) != "C2":
+            return None, None
+        ctx = self._context(accepted)
+        dev = ctx.devices.get(name)
+        if dev is None or getattr(dev, "kind", None) is not DeviceKind.RECLOSER:
+            return None, None
+        evidence = self.ev.findings(accepted).evidence  # the finding's own run
+        rows = evidence[evidence["finding"] == finding.get("finding")]
+        return finding_reach(ctx, rows, name), recloser_limits(ctx, name)
