@@ -50,7 +50,28 @@ from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 from protv2g.study.todos import todo_items
 
-__all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest"]
+__all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest",
+           "line_end_temperature_text"]
+
+
+def line_end_temperature_text(study: Study) -> str:
+    """The conductors' temperature of the minimum case as the engine used it (review s17: the
+    Summary said "end temperature" without the value, which an engineer needs to reproduce a
+    minimum current): the lines' ``endtemp_degree`` on a pandapower feeder (IEC 60909-0:2016
+    eq. 34; required for the min case by :mod:`protv2g.engine.validate`), the phase engine's
+    :data:`protv2g.engine.phase.study.ENDTEMP_DEGREE` for every line on an OpenDSS feeder."""
+    if study.model is not None:
+        from protv2g.engine.phase.study import ENDTEMP_DEGREE
+
+        return f"{ENDTEMP_DEGREE:g} °C, every line"
+    t = study.net.line.get("endtemp_degree")
+    values = sorted(set(pd.to_numeric(t, errors="coerce").dropna().round(1))) if (
+        t is not None) else []
+    if not values:
+        return "20 °C (no line gives endtemp_degree)"
+    if len(values) == 1:
+        return f"{values[0]:g} °C, every line"
+    return f"{values[0]:g}–{values[-1]:g} °C by line (endtemp_degree)"
 
 
 def settings_table(study: Study) -> pd.DataFrame:
@@ -166,6 +187,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         "input_digest": input_digest(study),
         "directional": directional_summary(directional),
         "staged": staged and faults.staged is not None,
+        "line_end_temperature": line_end_temperature_text(study),
         # values the study file marks TODO (assumed by ``protv2g init``): the results rest on
         # them until the engineer confirms them (review 2026-12-01: 35 on the IEEE 8500 draft,
         # never mentioned by the Summary)

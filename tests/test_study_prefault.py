@@ -244,3 +244,31 @@ def test_summary_states_the_prefault_state(method, prefault) -> None:
         assert pairs["Pre-fault state"].startswith("power_flow") and "c-factors" not in pairs
     else:
         assert "IEC 60909-0 Table 1" in pairs["c-factors"] and "Pre-fault state" not in pairs
+
+
+def test_summary_gives_the_min_case_end_temperature(depot_study) -> None:
+    """The Summary names the conductors' temperature of the min case (review s17: "min case
+    at end temperature" without the value the engineer needs to reproduce a minimum current,
+    IEC 60909-0:2016 eq. 34): the lines' ``endtemp_degree`` (80 °C on the example feeders),
+    the phase engine's 80 °C on an OpenDSS feeder."""
+    from types import SimpleNamespace
+
+    from openpyxl import Workbook
+
+    import protv2g
+    from protv2g.report.summary_faults import assumptions
+    from protv2g.report.summary_memo import Memo
+    from protv2g.runner import line_end_temperature_text
+
+    from .conftest import FEEDERS_DIR
+
+    assert line_end_temperature_text(depot_study) == "80 °C, every line"
+    dss = protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    assert line_end_temperature_text(dss) == "80 °C, every line"
+    ws = Workbook().active
+    assumptions(Memo(ws), SimpleNamespace(
+        meta={"method": "iec60909", "engine": "e", "line_end_temperature": "80 °C, every line"},
+        inputs={"document": {"faults": {"method": "iec60909"}}}))
+    pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert "min case at end temperature (80 °C, every line; IEC 60909-0 eq. 34)" in pairs[
+        "c-factors"]

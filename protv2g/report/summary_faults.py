@@ -35,13 +35,16 @@ def assumptions(w: Memo, result: StudyResult) -> None:
     faults = doc.get("faults") or {}
     method = str(result.meta.get('method', faults.get('method', '')))
     w.pair("Fault method", f"{method}: {result.meta.get('engine', '')}")
+    hot = result.meta.get("line_end_temperature")
     if method == "classical":  # #20 item 6: the actual pre-fault state, no correction factors
         w.pair("Pre-fault state", f"{faults.get('prefault', 'open_circuit')} (taps, winding "
-               "ratios, loads as admittances); no c, K_T or K_G")
+               "ratios, loads as admittances); no c, K_T or K_G"
+               + (f"; min case conductors at {hot}" if hot else ""))
     else:
         w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
                "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
-               "case conductors at 20 °C, min case at end temperature")
+               "case conductors at 20 °C, min case at end temperature"
+               + (f" ({hot}; IEC 60909-0 eq. 34)" if hot else ""))
     w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
         *(num_text(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "
