@@ -63,7 +63,8 @@ def _bracket_text(first_s: float, cease_s: float, rule: object) -> str:
         return ""
     lo, hi = rule.bracket
     if first_s <= cease_s:
-        return (f"; fails with no margin at all: the breaker recloses before the site "
+        when = "before" if first_s < cease_s - 1e-9 else "as"  # review s17: both at 2.0 s
+        return (f"; fails with no margin at all: the breaker recloses {when} the site "
                 f"ceases, whatever margin of the bracket {lo:g}-{hi:g} s is required")
     if first_s > cease_s + lo:
         return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "
