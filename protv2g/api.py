@@ -11,7 +11,7 @@ from protv2g.engine import FaultStudyResult
 from protv2g.engine import fault_study as _engine_fault_study
 from protv2g.engine.phase.result import PhaseFaultResult
 from protv2g.scenarios import build_scenarios
-from protv2g.study.engine_inputs import device_terminals, fault_scenarios
+from protv2g.study.engine_inputs import device_terminals, fault_options, fault_scenarios
 from protv2g.study.loader import Study
 from protv2g.units import Case, FaultType
 
@@ -42,9 +42,7 @@ def fault_study(net_or_study: pp.pandapowerNet | Study, *,
     sets, _key_of = fault_scenarios(study, build_scenarios(study.document))
     if study.model is not None:
         return _phase_fault_study(study, sets, fault_types, cases, kwargs)
-    options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
-                   devices=device_terminals(study))
+    options = dict(**fault_options(study), scenarios=sets, devices=device_terminals(study))
     options.update(kwargs)
     return _engine_fault_study(study.net, fault_types=fault_types or doc.fault_types,
                                cases=cases or doc.cases, **options)
@@ -57,10 +55,8 @@ def _phase_fault_study(study: Study, sets: dict, fault_types: Sequence[FaultType
     from protv2g.pipeline_dss import dss_devices, phase_sites
 
     doc = study.document.faults
-    options = dict(method=doc.method, r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault,
-                   scenarios=phase_sites(study, sets), devices=dss_devices(study),
-                   existing_inverters="law")
+    options = dict(**fault_options(study), scenarios=phase_sites(study, sets),
+                   devices=dss_devices(study), existing_inverters="law")
     options.update(kwargs)
     return phase_fault_study(study.model, fault_types=fault_types or doc.fault_types,
                              cases=cases or doc.cases, **options)

@@ -94,6 +94,7 @@ from protv2g.scenarios import Scenario
 from protv2g.study.engine_inputs import (
     GRID_ONLY,
     device_terminals,
+    fault_options,
     fault_scenarios,
     grid_only_set,
     high_bracket_sets,
@@ -186,10 +187,8 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
     sets, key_of = fault_scenarios(study, list(scenarios))
     if any(sc.is_base for sc in scenarios):  # existing DER: the IEC sum's network part
         sets = {**sets, **grid_only_set(sets)}
-    options = dict(fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
-                   r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-                   r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=sets,
-                   devices=device_terminals(study))
+    options = dict(fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
+                   scenarios=sets, devices=device_terminals(study))
     live = _energized_buses(study.net)
     if live is not None:  # de-energised buses: not faulted (listed in the feeder warnings)
         options["buses"] = live

@@ -50,7 +50,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.scenarios import Scenario
-from protv2g.study.engine_inputs import fault_scenarios, high_bracket_sets
+from protv2g.study.engine_inputs import fault_options, fault_scenarios, high_bracket_sets
 from protv2g.study.loader import Study
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
@@ -144,9 +144,8 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     _check_size(study, len(site_scen), len(devices), staged, two)
     try:
         res = phase_fault_study(
-            model, fault_types=doc.fault_types, cases=doc.cases, method=doc.method,
-            r_fault_ohm=doc.r_fault_ohm, x_fault_ohm=doc.x_fault_ohm,
-            r_fault_min_ohm=doc.r_fault_min_ohm, prefault=doc.prefault, scenarios=site_scen,
+            model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
+            scenarios=site_scen,
             devices=devices, existing_inverters="law", staged=staged,
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)

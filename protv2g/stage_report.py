@@ -28,7 +28,12 @@ from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import close_in_study, with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.stage_report_findings import FINDING_KEYS, TimeFinding, time_findings
-from protv2g.study.engine_inputs import charger_sources, device_terminals, high_bracket_sets
+from protv2g.study.engine_inputs import (
+    charger_sources,
+    device_terminals,
+    fault_options,
+    high_bracket_sets,
+)
 from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType, LoadLevel, Participation
 
@@ -204,11 +209,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     staged_high = doc.faults.high_bracket == "sustained_limit"
     if staged_high:  # the high bracket's own stages; else it is the first cycle held
         scen["high"] = high_bracket_sets(study, {"high": low})["high"]
-    f = doc.faults
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
-                      cases=[Case(c) for c in cases], method=f.method,
-                      r_fault_ohm=f.r_fault_ohm, x_fault_ohm=f.x_fault_ohm,
-                      r_fault_min_ohm=f.r_fault_min_ohm, prefault=f.prefault, scenarios=scen,
+                      cases=[Case(c) for c in cases], **fault_options(study), scenarios=scen,
                       devices=device_terminals(study), buses=[bus], networks=networks)
     st = res.staged
     d = list(res.devices).index(device)

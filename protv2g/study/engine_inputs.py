@@ -40,12 +40,21 @@ from protv2g.study.loader import Study
 from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode
 
-__all__ = ["device_terminals", "charger_sources", "site_source", "fault_scenarios",
+__all__ = ["device_terminals", "fault_options", "charger_sources", "site_source", "fault_scenarios",
            "existing_der_sources", "existing_sources_table", "high_bracket_sets", "K_DEFAULT",
            "GRID_ONLY", "grid_only_set"]
 
 #: ``k`` of an inverter-based source without one (IEC 60909-0:2016 §6.2, full converter).
 K_DEFAULT = 1.2
+
+
+def fault_options(study: Study) -> dict[str, Any]:
+    """The study's ``faults`` settings as the engines' keyword arguments (``method``,
+    ``r_fault_ohm``, ``x_fault_ohm``, ``r_fault_min_ohm``, ``prefault``): the same for
+    :func:`protv2g.engine.fault_study` and :func:`protv2g.engine.phase.phase_fault_study`."""
+    f = study.document.faults
+    return dict(method=f.method, r_fault_ohm=f.r_fault_ohm, x_fault_ohm=f.x_fault_ohm,
+                r_fault_min_ohm=f.r_fault_min_ohm, prefault=f.prefault)
 
 
 def device_terminals(study: Study) -> list[DeviceTerminal]:
