@@ -165,6 +165,11 @@ class PairTerms:
         return out
 
 
+#: The ``check`` of C4's recloser→recloser fast-shot rows (review s17 §3.9), which
+#: :func:`_message` words apart.
+FAST_SHOT_CHECK = "backup recloser fast shot after primary fast shot"
+
+
 def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
     """``np.where(cond, yes, no)`` for texts as an object array of the two strings (#21:
     ``np.where`` on strings makes a fixed-width ``<U`` array, 4 bytes per character per row —
@@ -261,7 +266,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         sel = operates & (pk == rc) & (bk == rc) & np.isfinite(p_fast) & np.isfinite(b_fast)
         tol, bnd = terms.both("fast", "fast")
         frames.append(coordination_rows(
-            m, sel, "C4", "backup recloser fast shot after primary fast shot", p_fast, b_fast,
+            m, sel, "C4", FAST_SHOT_CHECK, p_fast, b_fast,
             b_fast - p_fast - tol, tol, tolerance=tol, rule="fast_shot_order", rule_value=0.0,
             rule_source="Cooper Power Systems, Electrical Distribution-System Protection "
                         "(1990), recloser-to-recloser coordination: curves too close trip "
@@ -275,7 +280,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
 
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
-    if r.check == "backup recloser fast shot after primary fast shot":
+    if r.check == FAST_SHOT_CHECK:
         return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) is not slower "
                 f"than {r.primary}'s ({fmt_s(r.t_primary_s)}) by more than their scatter "
                 f"({fmt_s(r.required_s)}) for {where} {export}: {r.backup} opens with or before "

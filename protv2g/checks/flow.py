@@ -131,10 +131,23 @@ def _bus_names(ctx: CheckContext, buses: pd.Series) -> list[str]:
     return names[codes].tolist() if len(codes) else []
 
 
-def _highest_phase(bus: pd.DataFrame) -> pd.DataFrame:
-    """``bus`` with ``vm_pu`` the highest phase voltage where a three-phase flow ran."""
+#: Columns C12 needs of the flow's bus and branch tables, and the keys a row is judged by.
+_BUS_COLUMNS = {"scenario", "bus", "vm_pu"}
+_BRANCH_KEYS = ["scenario", "element", "element_index"]
+
+
+def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of the flow's ``bus`` table C12 judges, ``vm_pu`` the highest phase voltage
+    where a three-phase flow ran, and the ``info`` row of :func:`judged_buses`."""
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
-    return bus.assign(vm_pu=bus[["vm_pu", *phases]].max(axis=1)) if phases else bus
+    if phases:
+        bus = bus.assign(vm_pu=bus[["vm_pu", *phases]].max(axis=1))
+    judged, not_judged = judged_buses(ctx, bus, ctx.thresholds.v_max_pu)
+    return bus[judged], not_judged
+
+
+def _has_loading(branch: pd.DataFrame | None) -> bool:
+    return branch is not None and {*_BRANCH_KEYS, "loading_percent"} <= set(branch.columns)
 
 
 def flow_margins(ctx: CheckContext) -> pd.DataFrame:
@@ -151,18 +164,16 @@ def flow_margins(ctx: CheckContext) -> pd.DataFrame:
     bus, branch = ctx.flow.get("bus"), ctx.flow.get("branch")
     th = ctx.thresholds
     parts = []
-    if bus is not None and {"scenario", "bus", "vm_pu"} <= set(bus.columns):
-        bus = _highest_phase(bus[bus.scenario.astype(str).isin(bases).to_numpy()])
-        judged, _ = judged_buses(ctx, bus, th.v_max_pu)
-        w = _worst(bus[judged], ["scenario", "bus"], "vm_pu")
+    if bus is not None and _BUS_COLUMNS <= set(bus.columns):
+        judged, _ = _judged_bus_rows(ctx, bus[bus.scenario.astype(str).isin(bases).to_numpy()])
+        w = _worst(judged, ["scenario", "bus"], "vm_pu")
         parts.append(pd.DataFrame({
             "scenario": w.scenario.to_numpy(), "fault_bus": _bus_names(ctx, w.bus),
             "device": "", "margin_unit": MarginUnit.PER_UNIT.value,
             "margin": (th.v_max_pu - w.vm_pu).to_numpy(float)}))
-    if branch is not None and {"scenario", "element", "element_index",
-                               "loading_percent"} <= set(branch.columns):
+    if _has_loading(branch):
         branch = branch[branch.scenario.astype(str).isin(bases).to_numpy()]
-        w = _worst(branch, ["scenario", "element", "element_index"], "loading_percent")
+        w = _worst(branch, _BRANCH_KEYS, "loading_percent")
         parts.append(pd.DataFrame({
             "scenario": w.scenario.to_numpy(), "fault_bus": "",
             "device": [_branch_name(ctx, e, i) for e, i in zip(w.element, w.element_index,
@@ -183,13 +194,12 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         return could_not("C12", "no power-flow result (bus voltages, branch loading)")
     th = ctx.thresholds
     rows = []
-    if bus is None or not {"scenario", "bus", "vm_pu"} <= set(bus.columns):
+    if bus is None or not _BUS_COLUMNS <= set(bus.columns):
         rows.append(could_not("C12", "no bus voltages in the power-flow result"))
     else:
-        bus = _highest_phase(bus)
-        judged, not_judged = judged_buses(ctx, bus, th.v_max_pu)
+        judged, not_judged = _judged_bus_rows(ctx, bus)
         rows.append(not_judged)
-        w = _worst(bus[judged], ["scenario", "bus"], "vm_pu")
+        w = _worst(judged, ["scenario", "bus"], "vm_pu")
         bad = w[w.vm_pu > th.v_max_pu + 1e-9]
         names = _bus_names(ctx, bad.bus)
         rows.append(violation_rows(
@@ -206,7 +216,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
-            w = _worst(bus[judged], ["scenario", "bus"], "unbalance_percent")
+            w = _worst(judged, ["scenario", "bus"], "unbalance_percent")
             bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
             names = _bus_names(ctx, bad.bus)
             rows.append(violation_rows(
@@ -218,11 +228,10 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
                          f"{th.unbalance_max_percent:g} %" for u, n, s in
                          zip(bad.unbalance_percent.tolist(), names,
                              bad.scenario.tolist(), strict=True)]))
-    if branch is None or not {"scenario", "element", "element_index",
-                              "loading_percent"} <= set(branch.columns):
+    if not _has_loading(branch):
         rows.append(could_not("C12", "no branch loading in the power-flow result"))
         return concat(rows)
-    w = _worst(branch, ["scenario", "element", "element_index"], "loading_percent")
+    w = _worst(branch, _BRANCH_KEYS, "loading_percent")
     bad = w[w.loading_percent > th.loading_max_percent + 1e-9]
     label = [_branch_name(ctx, e, i) for e, i in zip(bad.element, bad.element_index,
                                                        strict=True)]
