@@ -46,15 +46,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import build_context
+from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.study_draft.head_relay import GROUND_FLOOR_OF_PHASE
 from protv2g.units import DeviceKind
 
 __all__ = ["FindingReach", "RecloserLimits", "SavingFacts", "finding_reach", "recloser_limits",
            "saved_rows", "GROUND_FLOOR_OF_PHASE"]
 
-#: Least 51G pickup as a fraction of the phase pickup (:mod:`protv2g.study_draft.head_relay`:
-#: ``51G = max(2 × residual, 0.25 × 51P)``).
-GROUND_FLOOR_OF_PHASE = 0.25
-_GROUND = ("SLG", "LLG")
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     buses = set(zone.bus[(zone.device == name) & (zone.zone == "primary")].tolist())
     f = faults[(faults.device.astype(str) == name) & faults.fault_bus.isin(buses)
                & (faults.case == "min")
-               & faults.fault_type.astype(str).str.startswith(_GROUND)]
+               & is_ground_fault(faults.fault_type.to_numpy())]
     if "energized" in f:
         f = f[f.energized.astype(bool)]
     i0 = f.i_ground_a.to_numpy(float)
@@ -143,7 +141,7 @@ def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingRea
     t = pd.to_numeric(evidence.get("t_device_s"), errors="coerce").to_numpy(float)
     unseen = bool(len(t)) and bool(np.isposinf(t).all())  # NaN: a row without a fault
     faults = ctx.faults
-    ground = evidence[evidence.fault_type.astype(str).str.startswith(_GROUND)]
+    ground = evidence[is_ground_fault(evidence.fault_type.to_numpy())]
     if faults is None or ground.empty:
         return FindingReach(unseen, False)
     mine = faults[faults.device.astype(str) == recloser].set_index(

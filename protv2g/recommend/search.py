@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks import run_checks
-from protv2g.checks.fuse_saving_range import SavingMechanism
+from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.errors import InputError, Issue
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
 from protv2g.gate import hosting_kw_per_site
@@ -241,7 +241,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         types = evidence.loc[evidence["finding"] == fid, "fault_type"].astype(str)
         # "SLG" or, phase-labelled (OpenDSS studies), "SLG-a": a set test on {"SLG", "LLG"}
         # missed the latter, so no ground move was ever tried there
-        ground[k] = bool(types.str.startswith(("SLG", "LLG")).any())
+        ground[k] = bool(is_ground_fault(types.to_numpy()).any())
     saving = SavingFacts(ev, apply_to_study)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
                            ground[k], *saving.of(cur.loc[k], [])) for k in cur.index}

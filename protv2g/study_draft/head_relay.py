@@ -53,10 +53,13 @@ from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
-           "RECLOSE_INTERVALS_S"]
+           "RECLOSE_INTERVALS_S", "GROUND_FLOOR_OF_PHASE"]
 
 #: Coordination interval of the proposed relay over the devices below it, s.
 CTI_S = 0.3
+#: Least 51G pickup as a fraction of the 51P pickup (``51G = max(2 × residual, 0.25 × 51P)``):
+#: the unbalance a balanced model cannot show; ``recommend`` bounds a new ground element by it.
+GROUND_FLOOR_OF_PHASE = 0.25
 TD_MIN, TD_MAX, TD_STEP = 0.5, 15.0, 0.1
 #: Open (dead) times of the proposed relay's breaker, s: three reclosures, then lockout. A
 #: first "instantaneous" reclose (no intentional delay, 0.3–0.5 s: time for the arc path to
@@ -218,8 +221,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                          f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
                          f"({floor:.0f} A) without tripping on load: C5 will report the "
                          "buses it does not reach (a mid-feeder recloser would)")
-    g_pickup, reaches = _fit_pickup(max(2.0 * i0_load, 0.25 * pickup), 1.5 * i0_load,
-                                    i_min_ground / 1.5)
+    g_pickup, reaches = _fit_pickup(max(2.0 * i0_load, GROUND_FLOOR_OF_PHASE * pickup),
+                                    1.5 * i0_load, i_min_ground / 1.5)
     if not reaches:
         conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
                          f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
