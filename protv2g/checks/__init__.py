@@ -68,6 +68,7 @@ from protv2g.checks.brackets import (
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.directional import directional_table
 from protv2g.checks.distinct_blocks import FaultTwins, NotTwins, expand, fault_twins, twin_able
+from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
@@ -266,8 +267,9 @@ def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
     known = ctx.cache.get("duty_frame")
     if known is None:
         return
-    try:
-        frame = expand(known.frame, twins, outer=())
+    try:  # one row per group: in the group keys' order, as the frame of every scenario is
+        frame = expand(known.frame, twins).sort_values(
+            list(GROUP_KEYS), kind="stable").reset_index(drop=True)
     except NotTwins:
         del ctx.cache["duty_frame"]
         return
