@@ -196,6 +196,9 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     crits = list(CATALOGUE.values())
     # the rows of each criterion kept at its place in the catalogue, whatever the order of
     # evaluation (:data:`EVALUATED_FIRST`)
+    # fault-based rows on the distinct blocks (``fault``) apart from the others, each at its
+    # criterion's place
+    fault: list[pd.DataFrame | None] = [None] * len(crits)
     parts: list[pd.DataFrame | None] = [None] * len(crits)
     evaluation = sorted(range(len(crits)), key=lambda k: _evaluation_rank(crits[k]))
     last = last_bracket_reader(crits[k] for k in evaluation)
@@ -208,20 +211,32 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
             parts[k] = could_not(crit.id, missing)
         elif key not in done:  # several criteria may share one family function
             done.add(key)
-            parts[k] = _criterion_rows(ctx, crit, twins)
+            fault[k], parts[k] = _criterion_rows(ctx, crit, twins)
         if crit.id == last:
             ctx = without_bracket_times(ctx)
-    parts = [p for p in parts if p is not None]
-    v = concat_owned(parts)  # column by column, each family's column let go once copied
-    parts.clear()  # the families' frames, emptied by the concatenation (#21)
-    if twins is not None:  # every scenario's pairs and tables (the context's cache: the report)
+    if twins is not None:
+        # attributed on the distinct blocks (a twin's base case repeats its source's), then
+        # copied; the pairs' and tables' rows of every scenario (the report reads them)
+        fault = [p for p in fault if p is not None]
+        rows = expand(attribute(concat_owned(fault), ctx.base_of,
+                                base_margins(ctx, flow=False)), twins, ctx.export_text)
+        fault.clear()
         coord = expand(coord, twins, outer=_COORD_RUNS)
         if "directional" in ctx.cache:
             ctx.cache["directional"] = expand(ctx.cache["directional"], twins,
                                               outer=_DIRECTIONAL_RUNS)
         _expand_duty(ctx, twins)
         ctx = replace(ctx, coordination=coord)
-    v = attribute(v, ctx.base_of, base_margins(ctx, twins))
+        parts = [p for p in parts if p is not None]
+        v = concat_owned([rows, attribute(concat_owned(parts), ctx.base_of,
+                                          base_margins(ctx, faults=False))])
+        del rows
+    else:
+        parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
+        parts = [p for p in parts if p is not None]
+        v = concat_owned(parts)  # column by column, each family's column let go once copied
+        v = attribute(v, ctx.base_of, base_margins(ctx))
+    parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v):
         # the order found on the three sort keys alone, the rows taken once (#21: the
         # assign, sort, drop, reset_index and column selection each copied the 472,765-row
@@ -247,17 +262,17 @@ _DIRECTIONAL_RUNS = ("device", "element", "phase")
 
 
 def _criterion_rows(ctx: CheckContext, crit: Criterion, twins: FaultTwins | None
-                    ) -> pd.DataFrame:
-    """The rows of ``crit``'s family (:func:`protv2g.checks.brackets.run_family`): with
-    ``twins``, a fault-based family's rows copied to the twin scenarios, then the rows of
-    its ``flow_function`` (evaluated on every scenario)."""
+                    ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The rows of ``crit``'s family (:func:`protv2g.checks.brackets.run_family`) as
+    ``(fault-based rows on the distinct blocks, the others)``: with ``twins`` a fault-based
+    family's rows are the first (its ``flow_function``'s, evaluated on every scenario, the
+    second), without all are the second."""
     rows = run_family(ctx, crit, family_function(crit))
+    flow = (run_family(ctx, crit, family_function(crit, crit.flow_function))
+            if crit.flow_function else None)
     if twins is not None and twin_able(crit):
-        rows = expand(rows, twins, ctx.export_text)
-    if not crit.flow_function:
-        return rows
-    flow = run_family(ctx, crit, family_function(crit, crit.flow_function))
-    return concat([rows, flow])
+        return rows, concat([flow])
+    return None, rows if flow is None else concat([rows, flow])
 
 
 def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
@@ -306,23 +321,21 @@ def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:
     return np.array([place[k] for k in keys], dtype=np.int64)[codes]
 
 
-def base_margins(ctx: CheckContext, twins: FaultTwins | None = None) -> pd.DataFrame:
+def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:
     """Margins of the base cases' rows, passing or not, that the attribution compares a V2G
     row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
     coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
     and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
-    reach_margins`) and C12's voltage and loading of every judged bus and branch
-    (:func:`.flow.flow_margins`). The other criteria write failing rows only: for them a row
-    the base case does not fail stays ``new``. ``twins``: the context holds the distinct
-    fault blocks only (:func:`check_study`), C5's margins are copied to the twins (the
-    coordination table already holds every scenario's)."""
+    reach_margins`) — ``faults`` — and C12's voltage and loading of every judged bus and
+    branch (:func:`.flow.flow_margins`) — ``flow``. The other criteria write failing rows
+    only: for them a row the base case does not fail stays ``new``."""
     bases = {b for b in ctx.base_of.values() if b}
     parts = []
-    if ctx.coordination is not None and not ctx.coordination.empty:
+    if faults and ctx.coordination is not None and not ctx.coordination.empty:
         parts.append(pair_margins(ctx.coordination))
-    if ctx.faults is not None:  # every scenario's, built with the C5 rows; bases kept below
-        parts.append(expand(reach_margins(ctx), twins))
-    if ctx.flow:  # C12's voltage and thermal margins of the base cases (review s17 §3.6)
+    if faults and ctx.faults is not None:  # built with the C5 rows; bases kept below
+        parts.append(reach_margins(ctx))
+    if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
     parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
     parts = [p for p in parts if len(p)]
