@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import factorize_all, key_codes
+from protv2g.checks._rows import _same_block, factorize_all, key_codes
 from protv2g.checks.scenario_twins import base_twins, cell_ids
 from protv2g.criteria import Criterion, Need
 
@@ -196,28 +196,14 @@ def _bus_rows(bus: pd.DataFrame, copies: dict[str, str]) -> np.ndarray | None:
         return None
     block = {n: slice(a, b) for n, a, b in zip(names, starts, [*starts[1:], len(labels)],
                                                strict=True)}
-    cols = [bus[c].to_numpy() for c in bus.columns if c != "scenario"]
+    # object cells by identity (a copy built apart counts as different), as the device rows
+    cols = [cell_ids(v) if v.dtype == object else v
+            for v in (bus[c].to_numpy() for c in bus.columns if c != "scenario")]
     for t, s in copies.items():
-        if t not in block or s not in block or not _same(block[t], block[s], cols):
+        if t not in block or s not in block or not _same_block(block[t], block[s], cols, []):
             return None
     return np.concatenate([np.arange(b.start, b.stop) for n, b in block.items()
                            if n not in copies]).astype(np.int64)
-
-
-def _same(a: slice, b: slice, columns: list[np.ndarray]) -> bool:
-    """Rows ``a`` and ``b`` hold the same bits in every column (objects: the same
-    objects)."""
-    if a.stop - a.start != b.stop - b.start:
-        return False
-    for c in columns:
-        x, y = c[a], c[b]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        if x.dtype == object:  # the same objects (a copy built apart counts as different)
-            x, y = cell_ids(x), cell_ids(y)
-        if not np.array_equal(x, y):
-            return False
-    return True
 
 
 def twin_able(criterion: Criterion) -> bool:
