@@ -11,8 +11,8 @@ import pandas as pd
 
 from protv2g.engine.faults import abc_phases
 
-__all__ = ["DEVICE_VALUE_COLUMNS", "device_columns", "device_value_block", "object_column",
-           "row_runs"]
+__all__ = ["DEVICE_VALUE_COLUMNS", "N_CURRENT_COLUMNS", "device_columns",
+           "device_value_block", "object_column", "row_runs"]
 
 
 #: Value columns of the device table, in order (:attr:`FaultStudyResult.device`).
@@ -20,6 +20,8 @@ DEVICE_VALUE_COLUMNS = [
     "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree", "i3i0_ka", "i3i0_degree",
     "i2_ka", "i2_degree", "va_pu", "va_degree", "vb_pu", "vb_degree", "vc_pu", "vc_degree",
     "v0_pu", "v0_degree", "v2_pu", "v2_degree"]
+#: The current columns come first in :data:`DEVICE_VALUE_COLUMNS` (``ia_ka`` … ``i2_degree``).
+N_CURRENT_COLUMNS = 10
 
 
 def device_columns(i_012_ka: np.ndarray, v_012_pu: np.ndarray) -> dict[str, np.ndarray]:
@@ -60,17 +62,20 @@ def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool
         out = buf(x.shape, x.real.dtype)
         return np.degrees(np.arctan2(x.imag, x.real, out=out), out=out).ravel()
 
-    for name, phase in zip("abc", abc_phases(i_012_ka, reuse), strict=True):  # one alive
-        yield f"i{name}_ka", mag(phase)
-        yield f"i{name}_degree", deg(phase)
-        del phase
-    i3i0 = np.multiply(3, i_012_ka[..., 0],
-                       out=buf(i_012_ka.shape[:-1], (3 * np.empty(0, i_012_ka.dtype)).dtype))
-    yield "i3i0_ka", mag(i3i0)
-    yield "i3i0_degree", deg(i3i0)
-    del i3i0
-    yield "i2_ka", mag(i_012_ka[..., 2])
-    yield "i2_degree", deg(i_012_ka[..., 2])
+    if i_012_ka is not None:
+        for name, phase in zip("abc", abc_phases(i_012_ka, reuse), strict=True):  # one alive
+            yield f"i{name}_ka", mag(phase)
+            yield f"i{name}_degree", deg(phase)
+            del phase
+        i3i0 = np.multiply(3, i_012_ka[..., 0], out=buf(
+            i_012_ka.shape[:-1], (3 * np.empty(0, i_012_ka.dtype)).dtype))
+        yield "i3i0_ka", mag(i3i0)
+        yield "i3i0_degree", deg(i3i0)
+        del i3i0
+        yield "i2_ka", mag(i_012_ka[..., 2])
+        yield "i2_degree", deg(i_012_ka[..., 2])
+    if v_012_pu is None:
+        return
     for name, phase in zip("abc", abc_phases(v_012_pu, reuse), strict=True):
         yield f"v{name}_pu", mag(phase)
         yield f"v{name}_degree", deg(phase)
@@ -98,18 +103,28 @@ def row_runs(rows: np.ndarray) -> list[tuple[int, int, int]] | None:
     return list(zip(start, end, first, strict=True))
 
 
-def device_value_block(i_012_ka: np.ndarray, v_012_pu: np.ndarray,
-                       take: np.ndarray | None = None) -> np.ndarray:
+def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
+                       take: np.ndarray | None = None, out: np.ndarray | None = None
+                       ) -> np.ndarray:
     """The device table's value columns (:data:`DEVICE_VALUE_COLUMNS`) of kept rows' phasors
     ``(n, 3)`` as one C-ordered ``(20, n)`` float block, optionally of the rows at positions
     ``take`` (repeated rows allowed; a few runs of consecutive rows are slice copies,
     :func:`row_runs`): what :meth:`FaultStudyResult.kept_device_frame` wraps. Each column
-    is computed once on the kept rows in one reused buffer and copied into its rows."""
-    n = len(i_012_ka) if take is None else len(take)
-    block = np.empty((len(DEVICE_VALUE_COLUMNS), n))
+    is computed once on the kept rows in one reused buffer and copied into its rows.
+
+    ``out``: the block to write into (made when ``None``); with ``i_012_ka`` or
+    ``v_012_pu`` ``None`` only the other's columns are written (the current columns are the
+    first :data:`N_CURRENT_COLUMNS`) — the caller lets the currents go between two calls
+    (#21: the stage's peak is the block filled beside the rows' phasors).
+    """
+    if i_012_ka is None and v_012_pu is None:
+        raise ValueError("device_value_block needs the currents, the voltages or both")
+    n = len(i_012_ka if i_012_ka is not None else v_012_pu) if take is None else len(take)
+    block = np.empty((len(DEVICE_VALUE_COLUMNS), n)) if out is None else out
     runs = None if take is None else row_runs(take)
     items = _device_column_items(i_012_ka, v_012_pu, reuse=True)
-    for j, (name, col) in enumerate(items):
+    first = 0 if i_012_ka is not None else N_CURRENT_COLUMNS
+    for j, (name, col) in enumerate(items, start=first):
         if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
             raise RuntimeError(f"device column {j} is {name!r}, expected "
                                f"{DEVICE_VALUE_COLUMNS[j]!r}")
