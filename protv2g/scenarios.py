@@ -30,6 +30,10 @@ from protv2g.units import ChargerMode, LoadLevel, Participation
 
 #: Name prefix of the charging snapshots (:func:`charging_scenarios`).
 CHARGING_SNAPSHOT_PREFIX = "charging/"
+#: The charging snapshots' base case: the same peak load with the existing DER off and no site
+#: charging or exporting (review s18: compared with ``base/peak``, DER on, the load the PV
+#: hides was called "caused by charging" on EPRI J1).
+DER_OFF_BASE = "base/der_off"
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,9 @@ def test_study_flow_tables_have_the_pandapower_columns(example):
     assert list(r.buses.columns[:len(BUS_COLUMNS)]) == BUS_COLUMNS
     assert list(r.branches.columns) == BRANCH_COLUMNS
     # + 1: c8_charging (review s16) adds the charging snapshot charging/expected at peak load,
-    # since "homes" can charge and has no day covering it (was 4 + 2 * 96)
-    assert r.meta["converged_steps"] == r.meta["steps"] == 4 + 2 * 96 + 1
+    # since "homes" can charge and has no day covering it (was 4 + 2 * 96); + 1 more: its
+    # base case base/der_off, the same step without charging (review s18)
+    assert r.meta["converged_steps"] == r.meta["steps"] == 4 + 2 * 96 + 2
     assert set(r.sites.scenario) >= {"day/base", "day/expected", "expected/light/100%"}
     def one(t, scenario, key, value, col):
         sel = t[(t.scenario == scenario) & (t[key] == value)]

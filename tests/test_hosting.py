@@ -81,8 +81,9 @@ def reverse_power_mw(device: str = DEVICE) -> tuple[float, float]:
         scenarios = build_scenarios(variant.document)
         rev = _reverse_mw(flow_tables(variant, scenarios), device)
     # c8_charging: the flow also holds C8's charging snapshots (charging/<participation>,
-    # sorted first); the export scenario is the other non-base one
-    rev = rev[~rev.index.str.startswith("charging/")]
+    # sorted first) and their base case base/der_off (review s18); the export scenario is
+    # the other non-base one
+    rev = rev[~rev.index.str.startswith("charging/") & (rev.index != "base/der_off")]
     return float(rev["base/peak"]), float(rev.drop("base/peak").iloc[0])
 
 

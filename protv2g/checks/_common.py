@@ -51,7 +51,7 @@ from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
 from protv2g.devices.models import Device, build_device
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError
-from protv2g.scenarios import Scenario
+from protv2g.scenarios import DER_OFF_BASE, Scenario
 from protv2g.study.loader import Study
 from protv2g.study.schema import Checks
 from protv2g.topology import (
@@ -200,6 +200,9 @@ class CheckContext:
 
     def _export_text(self, scenario: str) -> str:
         sc = self.scenarios.get(scenario)
+        if sc is None and scenario == DER_OFF_BASE:
+            return ("without V2G at peak load, existing DER off (the charging snapshots' "
+                    f"base case {DER_OFF_BASE})")
         if sc is None:
             return f"in scenario {scenario}"
         parts = [f"{st.site} exporting {st.p_export_kw / 1000:.3g} MW" for st in sc.sites

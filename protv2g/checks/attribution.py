@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import factorize_runs, key_codes
-from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 from protv2g.text_codes import text_codes
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
@@ -92,11 +92,14 @@ def _resolve(name: str, bases: Sequence[str]) -> str:
     for level in _LOAD_LEVELS:
         if level in parts and f"base/{level}" in bases:
             return f"base/{level}"
-    # C8's charging snapshot runs at peak load (protv2g.scenarios.charging_scenarios): its
-    # base is the peak base case (s16: without it every snapshot row was "new", a transformer
-    # less loaded while charging than without V2G included)
-    if name.startswith(CHARGING_SNAPSHOT_PREFIX) and "base/peak" in bases:
-        return "base/peak"
+    # C8's charging snapshot runs at peak load with the existing DER off
+    # (protv2g.scenarios.charging_scenarios): its base is the same step without charging,
+    # DER_OFF_BASE (review s18: the DER-on peak base hid the load J1's PV carries), else the
+    # peak base case (s16: without one every snapshot row was "new")
+    if name.startswith(CHARGING_SNAPSHOT_PREFIX):
+        for base in (DER_OFF_BASE, "base/peak"):
+            if base in bases:
+                return base
     return bases[0] if len(bases) == 1 else ""
 
 

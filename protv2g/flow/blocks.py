@@ -31,7 +31,7 @@ import pandas as pd
 
 from protv2g.flow.day import CommLossFallback, load_shape_fraction, site_day, step_times_h
 from protv2g.flow.result import SITE_COLUMNS
-from protv2g.scenarios import build_scenarios, charging_scenarios
+from protv2g.scenarios import DER_OFF_BASE, build_scenarios, charging_scenarios
 from protv2g.units import LoadLevel
 
 __all__ = ["ScenarioBlock", "scenario_blocks", "comm_loss_fallbacks", "site_table"]
@@ -80,15 +80,24 @@ class ScenarioBlock:
 
 
 def _charging_blocks(doc: object, sites: list, day_sites: frozenset[str]) -> list[ScenarioBlock]:
-    """The charging snapshots as blocks (one step each, peak load, existing DER off)."""
+    """The charging snapshots as blocks (one step each, peak load, existing DER off), after
+    their base case :data:`~protv2g.scenarios.DER_OFF_BASE` (the same step, no site charging
+    or exporting) when there is any."""
     nan1 = np.array([np.nan])
-    return [ScenarioBlock(
-        sc.name, "base/peak", nan1, np.array([1.0]),
+    snapshots = [ScenarioBlock(
+        sc.name, DER_OFF_BASE, nan1, np.array([1.0]),
         np.array([[st.p_export_kw / 1000.0] for st in sc.sites]).reshape(len(sites), 1),
         [np.array([st.mode.value], dtype=object) for st in sc.sites],
         [np.array([st.n_online or 0.0]) for st in sc.sites],
         [np.array([np.nan]) for _ in sites], np.array([False]), np.array([0.0]))
         for sc in charging_scenarios(doc, day_sites)]  # type: ignore[arg-type]
+    if not snapshots:
+        return []
+    base = ScenarioBlock(
+        DER_OFF_BASE, DER_OFF_BASE, nan1, np.array([1.0]), np.zeros((len(sites), 1)),
+        [np.array(["idle"], dtype=object) for _ in sites], [np.zeros(1) for _ in sites],
+        [np.array([np.nan]) for _ in sites], np.array([False]), np.array([0.0]))
+    return [base, *snapshots]
 
 
 def comm_loss_fallbacks(sites: list, comm_loss_fallback: str | Mapping[str, str] | None
@@ -151,9 +160,10 @@ def scenario_blocks(document: object, day: bool | None, comm_loss_step: int | No
     day_sites = frozenset(s.name for s in with_day) if run_day else frozenset()
     charging = _charging_blocks(doc, sites, day_sites)
     if charging:
-        notes.append("C8 charging snapshots (" + ", ".join(b.scenario for b in charging)
+        notes.append("C8 charging snapshots (" + ", ".join(b.scenario for b in charging[1:])
                      + "): peak load, every participating charger of each site that can charge "
-                     "importing at its rating, existing DER (PV, generators, storage) off")
+                     "importing at its rating, existing DER (PV, generators, storage) off; "
+                     f"their base case {DER_OFF_BASE}: the same without charging")
     blocks += charging
     if not run_day:
         return blocks, notes
