@@ -444,3 +444,33 @@ def test_base_names_of_day_and_comm_loss_scenarios_are_resolved() -> None:
                           "other_device": "", "margin": [-10.0, -10.0],
                           "tolerance": np.nan, "attribution": ""})
     assert attribute(rows_, base).attribution.tolist() == ["new", "new"]
+
+
+def test_c10_existing_der_behind_the_recloser_is_pre_existing(tmp_path) -> None:
+    """Review s18 (EPRI J1): existing PV behind a breaker that recloses at 0.5 s has the
+    out-of-phase exposure without V2G. A 300 kW PV sgen at B4 (behind RC, first reclose
+    0.5 s): a C10 row of the existing DER in every scenario (cease 2 s, IEEE 1547-2018 §8.1;
+    margin 0.5 − 2.5 s), pre-existing; the V2G site's row (also 2 s) pre-existing too."""
+    import pandapower as pp
+
+    from tests.test_checks_common import build_net
+
+    net = build_net()
+    pp.create_sgen(net, int(net.bus.index[net.bus.name == "B4"][0]), p_mw=0.3, name="PV-B4")
+    s = _with(make_study(tmp_path / "pv", site_bus="B3", net=net),
+              R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})
+    t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))
+    c10 = crit(run(s, t)[0], "C10")
+    der = c10[c10.other_device == "existing DER"]
+    assert sorted(der.scenario) == sorted([BASE, V2G])
+    assert (der.attribution == "pre-existing").all()
+    assert der.margin.iloc[0] == pytest.approx(0.5 - 2.5)
+    assert "existing DER behind it (0.3 MW" in der.message.iloc[0]
+    site = c10[c10.other_device == "site"]
+    assert site.scenario.tolist() == [V2G] and site.attribution.item() == "pre-existing"
+    assert site.message.item().endswith("has this exposure without V2G: pre-existing")
+    # without the PV the site's row is V2G's (new), as before
+    plain = _with(make_study(tmp_path / "plain", site_bus="B3"),
+                  R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})
+    only = crit(run(plain, t)[0], "C10")
+    assert only.other_device.tolist() == ["site"] and only.attribution.item() == "new"

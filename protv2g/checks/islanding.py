@@ -20,14 +20,14 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_islanding"]
+__all__ = ["check_islanding", "bus_power_mw"]
 
 
 def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     """C11 violation rows."""
     th = ctx.thresholds
     frac = ctx.study.document.scenarios.light_load_fraction
-    load_mw, sgen_mw = _bus_power_mw(ctx)
+    load_mw, sgen_mw = bus_power_mw(ctx)
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
@@ -56,7 +56,7 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     return concat(rows)
 
 
-def _bus_power_mw(ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+def bus_power_mw(ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
     """Peak load and generation (PV ``sgen``; on an OpenDSS feeder its PV systems, storage and
     generators at their power-flow output or rating) per bus, MW."""
     model = ctx.study.model

@@ -20,6 +20,16 @@ ERROR with this row's message: a gate that could not evaluate something never sa
 write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its intervals. (Until
 2026-12-01 the row was a ``warn``, and the default gate passed a study with it.)
 
+The feeder's **existing DER** behind a reclosing device (PV ``sgen``; on an OpenDSS feeder its
+PV systems, storage and generators, as C11 counts them) has the same exposure, V2G or not
+(review s18: EPRI J1's 1.9 MW of PV behind a breaker reclosing at 0.5 s): it gets a row in
+every scenario, the base cases included, with the 2 s of IEEE 1547-2018 §8.1 as its cease
+time (:data:`EXISTING_DER_CEASE_S`; an older unit's own setting is not known), attributed
+``pre-existing`` by the comparison with the base case; and a V2G site's row behind the same
+device whose cease time is no longer than that is ``pre-existing`` too (set here: the site
+adds no exposure the device does not already have — the first reclose needs changing with or
+without it), its message saying so.
+
 References
 ----------
 IEEE Std 1547-2018 §8.1 (unintentional islanding, cease to energise within 2 s) and §6.3
@@ -31,11 +41,18 @@ from __future__ import annotations
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
+from protv2g.checks.islanding import bus_power_mw
 from protv2g.checks.rule_values import reclose_margin
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_reclosing"]
+__all__ = ["check_reclosing", "EXISTING_DER_CEASE_S", "EXISTING_DER"]
+
+#: Cease-to-energise time assumed for the feeder's existing DER, s: the IEEE 1547-2018 §8.1.2
+#: limit for unintentional islanding (its own setting is not in the model).
+EXISTING_DER_CEASE_S = 2.0
+#: ``other_device`` of the existing DER's C10 rows.
+EXISTING_DER = "existing DER"
 
 
 def _reclose_intervals(device: object) -> tuple[float, ...]:
@@ -76,11 +93,16 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     """C10 violation rows (see the module docstring)."""
     rule = reclose_margin(ctx)
     sites = {s.name: s for s in ctx.study.document.v2g_sites}
+    _load_mw, gen_mw = bus_power_mw(ctx)
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
+        der_mw = float(gen_mw[gen_mw.index.isin(list(behind))].sum()) if behind else 0.0
+        if der_mw > 0 and _reclose_intervals(dev):
+            applies = True
+            rows.append(_existing_der_rows(ctx, dev, der_mw, rule))
         if not names:
             continue
         intervals = _reclose_intervals(dev)
@@ -98,11 +120,16 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             if first > need:
                 continue
             bus = ctx.study.site_buses[name]
+            # the existing DER behind it already has this exposure (module docstring)
+            there = der_mw > 0 and cease <= EXISTING_DER_CEASE_S
+            also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing within "
+                    f"{EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this exposure "
+                    "without V2G: pre-existing" if there else "")
             for sc in ctx.scenarios.values():
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
                     continue
-                rows.append(violation_rows(
+                row = violation_rows(
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
                     other_device=name, t_device_s=first,
                     t_other_s=sites[name].cease_to_energize_s, margin=first - need,
@@ -113,7 +140,32 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                              f"{ctx.export_text(sc.name)}) may energise the island for up to "
                              f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
                              f"risk (needs > {need:g} s)"
-                             f"{_bracket_text(first, cease, rule)}")))
+                             f"{_bracket_text(first, cease, rule)}{also}"))
+                rows.append(row.assign(attribution="pre-existing") if there else row)
     if not applies:
-        return not_applicable("C10", "no reclosing device has a V2G site behind it")
+        return not_applicable("C10", "no reclosing device has a V2G site or existing DER "
+                              "behind it")
     return concat(rows)
+
+
+def _existing_der_rows(ctx: CheckContext, dev: object, der_mw: float, rule: object
+                       ) -> pd.DataFrame:
+    """C10 rows of the existing DER behind a reclosing device, every scenario (empty when its
+    first reclose waits long enough)."""
+    first = _reclose_intervals(dev)[0]
+    need = EXISTING_DER_CEASE_S + rule.value
+    if first > need:
+        return concat([])
+    bus = ctx.study.device_sites[dev.name].bus
+    return concat([violation_rows(
+        "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name, other_device=EXISTING_DER,
+        t_device_s=first, t_other_s=EXISTING_DER_CEASE_S, margin=first - need, limit=need,
+        tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name, rule_value=rule.value,
+        rule_source=rule.source,
+        message=(f"{dev.name} recloses after {first:g} s but the existing DER behind it "
+                 f"({der_mw:.3g} MW: PV, storage, generators) may energise the island for up "
+                 f"to {EXISTING_DER_CEASE_S:g} s (IEEE 1547-2018 §8.1; its own setting is not "
+                 f"in the model) {ctx.export_text(sc.name)}: out-of-phase reclosing risk "
+                 f"(needs > {need:g} s)"
+                 f"{_bracket_text(first, EXISTING_DER_CEASE_S, rule)}"))
+        for sc in ctx.scenarios.values()])
