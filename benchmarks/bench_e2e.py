@@ -547,6 +547,60 @@ directional and tables). Left: the checks' peak is the context's fault table (�
 time columns, ``FaultKeys``) beside the 481,228 violation rows (≈ 230 MiB, 117 MiB of it
 messages, 100 of them C5's 409,682 all-distinct texts) — only checking per scenario, or C5
 messages built lazily, would cut it; C5's messages cost ≈ 0.4 s CPU.
+
+**Session 18, branch ``checks_twins``** (#21, 2026-12-03 15:25–16:30 UTC, load 11–14 — five
+helpers running; ``check_study`` alone on pickled ``fault_tables`` + ``study_flow``, fresh
+process per run, CPU = ``time.process_time``, peak = ``ru_maxrss`` growth and tracemalloc;
+``main`` at 602c3d6 and the branch alternately, three rounds, medians). Changed: the fault-
+based criteria (C1–C7, C9's fault part) run on a context built on the scenario blocks that
+repeat none (device rows, bus rows and both brackets' stages compared bit for bit; a twin's
+base block must repeat its source's), their rows attributed there and copied to the twins,
+messages' scenario text rewritten (``checks/distinct_blocks.py``); a copied row with a flow
+column, or a text naming its scenario, makes every block evaluated. At 10,000 buses the six
+scenarios are **three** distinct blocks, not two: the 50 % and 100 % export levels share the
+first cycle but not the sustained stages (the high bracket's times), so half the rows are
+evaluated. check_study CPU 10k 6.01 → 5.88 s (single runs 5.5–6.2 / 4.8–6.7: within the
+load's noise), 3k 4.56 → 3.62 s; peak RSS growth 10k 452 → 413 MB, 3k 267 → 298 MB;
+tracemalloc peak 10k 547 → 492 MiB (held after: 461 → 383), 3k 252 → 281 MiB (the
+149,728-row coordination table copied to the twins). Per part at 10k: families 2.4 → 1.6 s
+(C5 1.25 → 0.61, C6, C2 halved; C7 and the times were twin-aware already), context 1.75 →
+1.28, pairs 0.46 → 0.34, attribution 0.41 → 0.27; new: finding the blocks 0.2–0.3 s, copying
+0.6 s (C5's 270,000 messages rewritten 0.3). Tables identical (six examples + 3,000 buses:
+every ``run_study`` frame, table and the gate; 10k: violations, coordination, directional).
+
+**The faults stage, second pass** (#21, session 18, branch ``faults_seq``, 2026-12-03
+15:25–16:40 UTC, load 8–14 with other helpers running; ``fault_tables`` of ``make_study``'s
+studies timed alone in fresh processes after a warm-up on the depot example, old = main at
+602c3d6 (``git archive``) and the branch alternately, medians of 6 (10k) / 3 (3k) runs;
+CPU = ``time.process_time``; peak = ``VmHWM`` reset at the call, over the RSS then): 10,000
+buses CPU 4.75 → 4.79 s (user 2.95 → 3.23, system 1.70 → 1.42; runs 4.1–5.1 / 3.4–5.5 s: no
+change beyond the scatter), **peak 748 → 734 MiB**; 3,000 buses 1.71 → 1.73 s, 215 → 214 MiB.
+Changed: the device table's value block (20 × 1.82 M floats) is made before its label
+columns, and the engine rows' currents are let go before the voltage columns are written,
+both before the labels (``engine/device_columns.py``, split from ``result.py``); its columns
+and phases are computed in reused buffers (``abc_phases(reuse=True)``, also for the staged
+rows' magnitudes) instead of thirty fresh arrays; the fault buses' names are made once per
+``fault_study`` (four times before). ``VmHWM`` read after each step (one run each): the peak
+was reached in ``kept_device_frame`` (744 MiB) and is now the brackets' join
+``shared_brackets`` (720) just above the engine's result (``_Collected.result``: the kept rows
+built beside the slices' pieces, 708) — the next cuts must take both. Found, not changed:
+the "five sequence-network builds" of the session's profile are two in ``fault_tables`` (max
+and min case on the close-in net; no interconnection transformer in the synthetic study, so
+no base-net call) and three calls in the checks stage's ``stage_report.staged_device_table``
+(two builds, one from its ``networks`` dict) that the profile's call tree put under
+``fault_tables``; a build is ≈ 0.17 s CPU at 10k (two: 0.32–0.38 s, timed without a
+profiler). The stage report's networks are the fault tables' own (same close-in net and
+(case, method, LV tolerance, pre-fault) key): handing them over would save both builds and two
+deep copies of the net in the checks stage. ``Y2 = Y1ᵀ`` instead of a second ``makeYbus``,
+LU and tree factor (≈ 0.04 s a build) is not exact: pandapower's ``makeYbus`` with negated
+shifts differs from ``Y1ᵀ`` in the last bit in 9 of 25 (net, method, case) combinations of
+the examples and the 3k study. cProfile inflates the stage's pandas-heavy steps 5–9×
+(``with_close_in_positions`` 0.81 s profiled, 0.09 s timed; ``_energized_buses`` 0.04,
+``check_size`` 0.08 s): the stage at 10k is the charger solves (≈ 1.1 s), the kept rows and
+slices (≈ 1.2 s), the device table (≈ 0.6–0.8 s, mostly first touch of its 380 MB) and two
+builds. Outputs identical (``run_study`` of the six examples and the 3,000- and 10,000-bus
+studies: every frame incl. device faults, table and the gate; ``fault_tables`` bit for bit at
+3,000 buses).
 """
 
 from __future__ import annotations

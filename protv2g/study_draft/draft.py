@@ -71,7 +71,7 @@ from protv2g.study_draft.writer import (
     inline,
     todo,
 )
-from protv2g.units import Case, Method
+from protv2g.units import Case, FaultType, Method
 
 __all__ = ["StudyDraft", "draft_study", "parse_site", "r10_rating_ka", "R_FAULT_MIN_OHM"]
 
@@ -238,14 +238,21 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
         head_names, heads, strict=True)]
+    # the feeder's own inverters as a study runs them (review s18: OpenDSS's fault-study
+    # admittance of a PVSystem is a negative conductance that lowered the draft's currents by
+    # 2–9 % on EPRI J1, while the study and its breaker-rating TODO had the grid's): current
+    # sources by their control law in the max case, ceased in the min case (IEC 60909)
     res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
-                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices)
+                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices,
+                            existing_inverters="law")
     table = res.device_rows(1.0)
     proposals = _proposals(model, heads, head_names, entries, places, table, full_lib)
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
+    if model.inverters:
+        levels["x_r"] = _network_x_r(model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
@@ -257,6 +264,19 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped))
+
+
+def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
+    """X/R of the candidate table from the network alone, the feeder's own inverters carrying
+    no current (``inverter_limit_pu=0``): the DC offset a breaker sees decays with the
+    network's X/R (IEC 60909-0 §4.3.1.1, κ); an inverter's current has none, and its angle
+    (it follows its terminal voltage) would skew an X/R read from the total current's angle
+    (review s18, EPRI J1: 9.8 → 8.0 at the feeder head)."""
+    grid = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),
+                             fault_types=(FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND),
+                             existing_inverters="law", inverter_limit_pu=0.0,
+                             buses=[str(b) for b in levels.index])
+    return short_circuit_levels(model, grid)["x_r"].reindex(levels.index)
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
@@ -285,7 +305,11 @@ def _proposals(model, heads, head_names, entries, places, table, library):  # no
     tree = nx.bfs_tree(g, next(iter(dss_source_buses(model).values())))
     engine = DssFlowEngine(model, (), [DssWatch(n, "relay", h.element, h.terminal)
                                        for n, h in zip(head_names, heads, strict=True)])
-    load = engine.solve(np.array([1.0]), np.zeros((0, 1))).watch_i_a[0]
+    # peak load with the feeder's own DER off (gross load: review s18, EPRI J1's 1.9 MW of
+    # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load); C8 judges the
+    # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`)
+    load = engine.solve(np.array([1.0]), np.zeros((0, 1)),
+                        der_fraction=np.array([0.0])).watch_i_a[0]
     by_name = {e["name"]: e for e in entries}
     out = []
     for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
@@ -368,8 +392,9 @@ def _text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves, le
                     if f["devices_below"] else "the smallest time dial protv2g drafts (no "
                     "protective device below it in the model to coordinate with)"),
                  "replace by the utility's relay settings"),
-            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
-            f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
+            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
+            + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
+            + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
             todo("CT ratio not known: the pickups are primary amperes",
                  "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
