@@ -217,6 +217,34 @@ the RSS before the workbook; 1-min load 4.5-14, so compare the CPU seconds, ± �
   12.8 ms (same size), ≈ 1.2 s of the 10,000-bus worker's CPU, which is not the critical
   path there: not adopted (a binary dependency; the PNG bytes would depend on whether it is
   installed, the pixels not).
+
+Session 18 (2026-12-03, branch ``wb_speed``; "before" = main 602c3d6, "after" = 342dada, the
+pickled results, ``write_workbook`` alone, old and new alternated in fresh processes, three
+rounds, medians; peak = VmHWM reset after the result is loaded, over the RSS then; 1-min load
+4-12, so compare the CPU seconds, ± ≈ 15 %):
+
+* what changed: a TCC is placed on its sheet before it is drawn and its PNG taken when
+  openpyxl writes the media, after every sheet's XML (``tcc_sheets._QueuedImage``): the worker
+  draws on while this process saves, which before waited for (or drew) the last TCCs; the
+  Summary counts rows per (criterion, status) text once (``_counts`` 0.53 -> 0.04 s at 10,000
+  buses); the Parquet spills dictionary-encode all but the float columns (``write_table`` of
+  the five 10,000-bus spills 0.99 -> 0.68 s, Fault currents 48.3 -> 41.1 MB); a finding's
+  weakest input basis from its distinct texts; the fault index dropped after ``derive`` and
+  the freed heap handed back (``release_freed_memory``) after it and after each spill.
+* 10,000 buses: CPU 9.23 -> 7.82 s in the main process + 7.29 -> 7.01 s in the worker, peak
+  **+416 -> +356 MiB** (now ``derive``'s own: ``build_findings``), wall 54.7 -> 36.6 s.
+* 3,000 buses: 8.89 -> 8.55 + 6.56 -> 6.91 s, peak +198 -> +173 MiB, wall 30.5 -> 22.6 s.
+  250 buses: 4.03 -> 4.01 + 3.05 -> 3.83 s (the worker draws the TCCs the main process drew
+  while it waited), peak +206 -> +169 MiB, wall 14.1 -> 13.9 s. Depot: 1.26 -> 1.06 + 0.97 ->
+  1.08 s, peak +97 -> +80 MiB, wall 5.2 -> 4.1 s.
+* identical: every xlsx part byte-identical but the timestamp (six ``feeders/*/study.yaml``,
+  250, 3,000 and 10,000 buses; every PNG the same bytes), every Parquet table equal read back
+  (schema and metadata included); their bytes differ (dictionary pages).
+* left: ``build_findings``' transient (+190 MiB over its input at 10,000 buses: the kept rows'
+  int64 codes of ≈ 10 columns, ``findings.py:253-315``) is the workbook's peak; a TCC is
+  ≈ 90 ms CPU (text layout and glyphs ≈ 25 ms, zlib ≈ 10-12 ms, the legend's
+  ``Line2D.update_from`` deep-copies each marker, ``tcc_legend.py:79``); the zip deflates the
+  PNGs again (0.37 s at 10,000 buses; stored, the xlsx would be 15.2 -> 18.2 MB).
 """
 
 from __future__ import annotations

@@ -369,8 +369,10 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}
-    basis = (evidence["input_basis"].astype(str).to_numpy() if "input_basis" in evidence
-             else None)
+    # coded: the weakest basis from each finding's distinct texts (in the order they first
+    # appear, so that ``weakest`` picks the same one), not from every row (#21: 272,244 rows
+    # of the 10,000-bus study, ≈ 0.5 s)
+    basis = text_codes(evidence["input_basis"]) if "input_basis" in evidence else None
     out = []
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
@@ -406,7 +408,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)
-            "input_basis": weakest(basis[lo:hi]) if basis is not None else "",
+            "input_basis": weakest(_distinct(basis, lo, hi)) if basis is not None else "",
             "message": str(w["message"]) if is_given(w["message"]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -33,7 +34,8 @@ from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
-from protv2g.violations import CheckStatus, describe_rows, status_mask
+from protv2g.text_codes import text_codes
+from protv2g.violations import CheckStatus, describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -95,22 +97,34 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
 def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
     """Per criterion (catalogue order, every criterion of the catalogue, so that one that ran
     and found nothing reads "passed" rather than being absent): findings, failing rows,
-    warnings, not evaluated, and a note."""
+    warnings, not evaluated, and a note.
+
+    The rows are counted per (criterion, status) text once (:func:`text_codes`): a mask of
+    every row per criterion and status was ≈ 0.5 s of the 10,000-bus Summary (#21).
+    """
     if not {"criterion", "status"} <= set(violations.columns):
         return []
-    crits = sorted(set(violations["criterion"].astype(str)) | set(CATALOGUE), key=order)
+    crit, crit_t = text_codes(violations["criterion"])
+    status, status_t = text_codes(violations["status"])
+    n = np.bincount(crit * len(status_t) + status, minlength=len(crit_t) * len(status_t)
+                    ).reshape(len(crit_t), len(status_t))
+    row = {t: k for k, t in enumerate(crit_t.tolist())}
+    col = {t: k for k, t in enumerate(status_t.tolist())}
+    f_crit = findings["criterion"].astype(str).value_counts() if len(findings) else {}
+
+    def count(c: str, s: CheckStatus) -> int:
+        return int(n[row[c], col[s.value]]) if c in row and s.value in col else 0
+
     out = []
-    for c in crits:
-        v = violations[violations["criterion"].astype(str) == c]
-        f = findings[findings["criterion"].astype(str) == c] if len(findings) else findings
-        na = bool(status_mask(v, CheckStatus.NOT_APPLICABLE).any())
+    for c in sorted(set(crit_t.tolist()) | set(CATALOGUE), key=order):
+        na = count(c, CheckStatus.NOT_APPLICABLE) > 0
         title = CATALOGUE[c].title if c in CATALOGUE else ""
-        n_fail = int(status_mask(v, CheckStatus.FAIL).sum())
-        n_warn = int(status_mask(v, CheckStatus.WARN).sum())
-        n_ne = int(status_mask(v, CheckStatus.NOT_EVALUATED).sum())
+        n_fail, n_warn = count(c, CheckStatus.FAIL), count(c, CheckStatus.WARN)
+        n_ne = count(c, CheckStatus.NOT_EVALUATED)
+        n_rows = int(n[row[c]].sum()) if c in row else 0
         note = ("not applicable" if na else "not evaluated" if n_ne and not n_fail + n_warn
-                else "passed: evaluated, no row fails or warns" if not len(v) else "")
-        out.append([c, title, len(f), n_fail, n_warn, n_ne, note])
+                else "passed: evaluated, no row fails or warns" if not n_rows else "")
+        out.append([c, title, int(f_crit.get(c, 0)), n_fail, n_warn, n_ne, note])
     return out
 
 
