@@ -196,14 +196,13 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
 
 def _in_groups_of(table: ReasonRows, rows: np.ndarray, of: np.ndarray) -> np.ndarray:
     """``(n,)`` bool: the ``rows`` (a mask) whose reason group (criterion, device, other
-    device and rule as text, :attr:`protv2g.gate_reasons.ReasonRows.group`: equal codes
+    device and rule as text, :meth:`protv2g.gate_reasons.ReasonRows.group_of`: equal codes
     exactly for equal texts) is the group of some row of ``of`` (a mask); not a tuple of
     texts per row (#21: 0.3 s and a copy of the pre-existing rows at 10,000 buses)."""
     out = np.zeros(len(rows), dtype=bool)
     if not rows.any() or not of.any():
         return out
-    code = table.group
-    out[rows] = np.isin(code[rows], code[of])
+    out[rows] = np.isin(table.group_of(rows), table.group_of(of))
     return out
 
 
@@ -259,7 +258,7 @@ def gate_verdict(study: Study, result: StudyResult,
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # the reasons of every kind from one coding of the table's columns, by mask (#21:
         # a copy of the rows per kind, each hashed again, 0.3 s at 10,000 buses)
-        table = ReasonRows(violations, kw)
+        table = ReasonRows(violations, kw, rows=is_attributable | pre_mask)
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
         folded = _in_groups_of(table, pre_mask, is_attributable)
