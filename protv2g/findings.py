@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load import CHARGING_PEAK
+from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings_rows import (
     collapse,
@@ -380,7 +380,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
         attribution = _attribution(_distinct(given["attribution"], lo, hi))
-        if crit == "C8" and mech == CHARGING_PEAK:
+        if crit == "C8" and mech in CHARGING_PEAKS:
             attribution = _BY_CHARGING.get(attribution, attribution)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,

@@ -18,7 +18,18 @@ import pandas as pd
 
 from protv2g.significant import number_text
 
-__all__ = ["TREND_ABS", "TREND_REL", "export_trend", "finding_tolerance"]
+__all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "export_trend",
+           "finding_tolerance", "worst_row_story"]
+
+#: What makes a finding's rows one row's story across export levels (review s17 §3.11).
+ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
+#: Every column :func:`export_trend` reads from a finding's rows (the ones it lacks it does
+#: without): the margin and what it trends against, the participation case, the check's
+#: tolerance, the worst row's key and the rows' attribution against the base case.
+TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
+                 *ROW_KEY, "attribution", "base_margin")
+#: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
+_WORSENED = ("worse", "new")
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -39,15 +50,83 @@ def _charging(rows: pd.DataFrame) -> bool:
     return bool(p.notna().all() and (p > 0).any())
 
 
+def _given(v: object) -> str:
+    """A key cell as text, a missing value (None, NaN, "") as ""."""
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def _same_key(rows: pd.DataFrame, at: int) -> np.ndarray:
+    """``(n,)`` bool: the rows with row ``at``'s :data:`ROW_KEY` values (missing = missing),
+    column by column on arrays (no Python call per cell)."""
+    same = np.ones(len(rows), dtype=bool)
+    for c in ROW_KEY:
+        col = rows[c]
+        v = _given(col.iat[at])
+        missing = col.isna().to_numpy()
+        text = col.astype(str).to_numpy()
+        same &= (missing | (text == "")) if not v else (~missing & (text == v))
+    return same
+
+
+def _where(rows: pd.DataFrame, at: int) -> str:
+    """Where row ``at`` is: ``"SLG-a b2 min"`` ("" without a fault position)."""
+    return " ".join(t for t in (_given(rows[c].iat[at]) for c in ("fault_type", "fault_bus",
+                                                                  "case")) if t)
+
+
+def worst_row_story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows of ``rows`` telling its first (worst) row's story: those with its
+    :data:`ROW_KEY` values, and where that row is (:func:`_where`). All of ``rows`` and ""
+    when a key column is missing or ``rows`` is empty."""
+    if not len(rows) or not set(ROW_KEY) <= set(rows.columns):
+        return rows, ""
+    return rows[_same_key(rows, 0)], _where(rows, 0)
+
+
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
-    """Worst margin per total export level (kW: all sites' export together), and whether it
-    moves with export; for a charging peak (:func:`_charging`) per the sites' charging (kW)
-    at the peak instead. The check's tolerance — ``tolerance`` (≥ 0), else the largest of
-    ``rows["tolerance"]`` (:func:`_check_tol`) — widens the band inside which the margin
-    "does not move"."""
-    if _charging(rows):
-        return _trend(rows, unit, "p_charging_kw", "charging", tolerance)
-    return _trend(rows, unit, "p_export_kw", "export", tolerance)
+    """How the finding's worst margin moves with the total export level (kW: all sites'
+    export together); for a charging peak (:func:`_charging`) with the sites' charging (kW)
+    at the peak instead.
+
+    The margin followed is the worst row's (``rows``' first, :func:`worst_row_story`): the
+    trend and the "Worst margin" are one row's story (review s17 §3.11). The check's
+    tolerance — the followed rows' largest ``tolerance`` (:func:`_check_tol`), else
+    ``tolerance`` (≥ 0) — widens the band inside which the margin "does not move"; when it
+    does not move but other rows of the finding are worsened by V2G (``attribution``), the
+    text names the most worsened one (margin against ``base_margin``)."""
+    story, where = worst_row_story(rows)
+    followed = story is not rows
+    if followed and "tolerance" in story.columns:
+        own = _check_tol(story, np.ones(len(story), dtype=bool))
+        tolerance = own if own > 0 else tolerance
+    charging = _charging(story)
+    column, what = ("p_charging_kw", "charging") if charging else ("p_export_kw", "export")
+    text = _trend(story, unit, column, what, tolerance,
+                  f"; at the worst margin's {where}" if where else "")
+    if text.startswith("does not move") and followed:
+        text += _worsened_elsewhere(rows, _same_key(rows, 0), unit)
+    return text
+
+
+def _worsened_elsewhere(rows: pd.DataFrame, followed: np.ndarray, unit: str) -> str:
+    """"; V2G worsens another row of the finding: …" — the row outside the ``followed``
+    ones ((n,) bool) that V2G worsened most (margin − base margin), or "" when none is (no
+    ``attribution`` "worse"/"new")."""
+    if not {"attribution", "base_margin"} <= set(rows.columns):
+        return ""
+    other = rows[~followed & rows["attribution"].astype(str).isin(_WORSENED).to_numpy()]
+    if other.empty:
+        return ""
+    m = pd.to_numeric(other["margin"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    b = pd.to_numeric(other["base_margin"], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    drop = m - b
+    at = int(np.argmin(np.where(np.isfinite(drop), drop, np.inf))) if np.isfinite(
+        drop).any() else 0
+    where = _where(other, at)
+    base = f" ({_fmt(float(b[at]), unit)} without V2G)" if np.isfinite(b[at]) else ""
+    return (f"; V2G worsens another row of the finding: {_fmt(float(m[at]), unit)}"
+            + (f" at {where}" if where else "") + base)
 
 
 #: The change of a margin that counts as moving with export: 1 % of the largest margin
@@ -99,7 +178,7 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
 
 
 def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
-           tolerance: float | None = None) -> str:
+           tolerance: float | None = None, followed: str = "") -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
     The verdict is judged within each participation case (firm and expected export the same
@@ -116,7 +195,7 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
         return ""
     m, p = m[ok], p_all.to_numpy()[ok]
     index, worst = _min_by(m, p)
-    basis = f"(kW: all sites' {what} together)"
+    basis = f"(kW: all sites' {what} together{followed})"
     if len(worst) == 1:
         return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
     check_tol = _check_tol(rows, ok) if tolerance is None else float(tolerance)

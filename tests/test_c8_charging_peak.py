@@ -22,7 +22,11 @@ from protv2g.recommend.candidates import Family, candidates
 
 
 def test_peak_types_are_a_closed_set():
-    assert {p.value for p in LoadPeak} == {CHARGING_PEAK, IMPORT_PEAK, EXPORT_PEAK}
+    # the three peaks of the phase current, and the same three of the residual current a
+    # ground element measures (C8's ground rows)
+    assert {p.value for p in LoadPeak} == {CHARGING_PEAK, IMPORT_PEAK, EXPORT_PEAK} | {
+        p.value for p in LoadPeak if p.name.startswith("RESIDUAL_")}
+    assert len(LoadPeak) == 6
 
 
 def test_charging_cap_is_the_chargers_rating_or_the_transformer():

@@ -23,6 +23,7 @@ from protv2g.hosting import (
     by_site_criterion,
 )
 from protv2g.hosting.band import BAND_COLUMNS
+from protv2g.hosting.tables import limiting_criteria
 from protv2g.report.format import header_label
 
 KW_TOL = 1e-6  # the sheets copy the search's levels: only float round-trip differences
@@ -114,7 +115,9 @@ def test_depot_workbook_has_hosting_by_criterion(depot_sheets):
         # the axis of the site's figure and its limiting criterion (several when they fail
         # together) on the Hosting capacity sheet
         axis = host[host["limited"].astype(bool)].sort_values("hosting_kw").iloc[0]
-        for crit in str(axis["limiting_criterion"]).split(", "):
+        # criteria failing together each carry their evidence since s18 ("C5 (a, SLG-a at
+        # b2 (min)), C10"): their ids through limiting_criteria, not a split on ", "
+        for crit in limiting_criteria(axis["limiting_criterion"]):
             row = rows[rows["criterion"] == crit].iloc[0]
             assert row["status"] == "limited"
             assert row["hosting_kw"] == pytest.approx(float(axis["hosting_kw"]), abs=KW_TOL)
@@ -158,3 +161,41 @@ def test_a_zero_figure_names_what_decides_it():
     assert "presence behind the device" in c10 and "fewer chargers online" not in c10
     c6 = _note(axis, {**lim, "limiting_criterion": "C6"}, [])
     assert "fewer chargers online" in c6
+
+
+def test_criteria_failing_together_each_carry_their_evidence():
+    """Review s17 §5 (DG_Prot_Fdr homes): "0 kW (limited by C5, C10 (a, SLG-a at b2
+    (min)), expected/light)" put C5's device and fault after C10, and the note said of C10
+    that the chargers online set the fault current. Now each criterion carries its own
+    evidence, the last one's in the device/fault columns (so "limited by {criterion}
+    ({device}, {fault})" reads right), each has its own reason, and the hosting chargers come
+    first in the note."""
+    from protv2g.gate import hosting_limit_per_site
+    from protv2g.hosting.tables import Axis, _limiting, _note
+    from protv2g.study.schema import V2GSite
+    from protv2g.units import LoadLevel, Participation
+
+    site = V2GSite(name="homes", bus="lat2", phases=1, phase="a", n_chargers=20,
+                   p_charger_kw=7.2)
+    axis = Axis(site, Participation.EXPECTED, LoadLevel.LIGHT)
+    c5 = {"criterion": "C5", "device": "a", "other_device": None, "fault_type": "SLG-a",
+          "fault_bus": "b2", "case": "min", "input_basis": "todo"}
+    c10 = {"criterion": "C10", "device": "a", "other_device": "homes", "fault_type": None,
+           "fault_bus": "lat2", "case": None, "input_basis": "todo"}
+    failing = {(axis.key, 57.6): {"C10": c10, "C5": c5}}
+    lim = _limiting(failing, axis, [57.6], None)
+    assert lim["limiting_criterion"] == "C5 (a, SLG-a at b2 (min)), C10"
+    assert (lim["limiting_device"], lim["limiting_fault"]) == ("a / homes", "at lat2")
+    assert limiting_criteria(lim["limiting_criterion"]) == ["C5", "C10"]
+    assert lim["hosting_chargers"] == 0
+    row = pd.DataFrame([{"site": "homes", "participation": "expected", "load_level": "light",
+                         "limited": True, "hosting_kw": 0.0, **lim}])
+    # was "limited by C5, C10 (a, SLG-a at b2 (min)), expected/light"
+    assert hosting_limit_per_site(row)["homes"] == (
+        "limited by C5 (a, SLG-a at b2 (min)), C10 (a / homes, at lat2), expected/light")
+    note = _note(axis, lim, [])
+    assert note.startswith("hosting 0 of 16 chargers (0 kW): C5 and C10 fail from the "
+                           "smallest export evaluated (57.6 kW): not a matter of export — ")
+    c5_why, c10_why = note.split("; C10: ")
+    assert "C5: the chargers online (16 × 7.2 kVA" in c5_why
+    assert "presence behind the device" in c10_why and "chargers online" not in c10_why

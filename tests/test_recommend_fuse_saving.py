@@ -219,3 +219,15 @@ def test_dg_depot_searches_the_ground_element_before_fuse_blowing(dg_depot):
     seen = t.loc["C2 recloser–fuse: a / f2 (not seen by recloser)"]
     # pre-existing, never seen by A: no fast-shot change is proposed for it
     assert seen["status"] in ("cleared by", "not cleared") and seen["change"] == ""
+
+
+def test_side_effect_worse_only_beyond_the_rows_tolerance():
+    """recommend's side-effect rule uses the checks' own "worse" tolerance (the devices'
+    scatter on the finding's worst row), with 1 % / 1 ms as a floor: a C1 margin 50 ms
+    smaller where the row's scatter is 80 ms is not worse; 100 ms smaller is."""
+    from protv2g.recommend.search import _worse
+
+    assert not _worse(-0.20, -0.25, 0.08)
+    assert _worse(-0.20, -0.30, 0.08)
+    assert _worse(-0.20, -0.25)             # no tolerance: 1 % / 1 ms floor
+    assert not _worse(-0.200, -0.2015)      # within 1 %

@@ -25,6 +25,19 @@ Each row says which peak it is (``mechanism``, :class:`LoadPeak`):
 
 with the step's time and load (``time_h``, ``load_fraction``, for the 96-step day).
 
+**Ground elements.** A relay's 51G/51N or a recloser's ground minimum trip measures the
+residual current ``3·I0 = |Ia + Ib + Ic|`` (the flow's ``i_residual_a``), which unbalanced
+load — single-phase laterals, single-phase home chargers charging or exporting on one
+phase — puts through it with no fault on the feeder. Its largest value must stay below the
+ground pickup / k, the same ``load_pickup_factor`` as the phase rule (the project's choice:
+no published margin for 3I0 was found; the rule itself is GE Multilin 735/737 instruction
+manual, Appendix A.1.4: "the pickup must be set above the maximum unbalance current …
+the result of unequal loading of single-phase taps"). Its rows have ``rule``
+:data:`GROUND_RULE` and a ``residual`` mechanism (:class:`LoadPeak`). A balanced flow
+(pandapower's positive-sequence steps) has no residual (0); a step whose three-phase flow
+could not be solved has none known (NaN): a device whose residual is unknown on some step of
+a scenario gets a ``not_evaluated`` row saying on how many (the other steps are judged).
+
 Charging is always judged (review s16: a study of light-load export snapshots "passed" C8
 without a vehicle charging): whenever a site can charge (``modes`` include ``charging``) and
 the study's 96-step day does not cover it, the flow runs the **charging snapshots**
@@ -54,6 +67,7 @@ from protv2g.checks._common import (
     CheckContext,
     concat,
     could_not,
+    ground_pickup_a,
     not_applicable,
     phase_pickup_a,
     violation_rows,
@@ -64,7 +78,7 @@ from protv2g.units import ChargerMode
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_load", "clock_text", "limit_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
-           "EXPORT_PEAK", "site_charging_cap_kw"]
+           "EXPORT_PEAK", "CHARGING_PEAKS", "RESIDUAL_PEAKS", "GROUND_RULE", "site_charging_cap_kw"]
 
 
 class LoadPeak(StrEnum):
@@ -73,11 +87,27 @@ class LoadPeak(StrEnum):
     CHARGING_PEAK = "charging peak: vehicle charging behind the device"
     IMPORT_PEAK = "import peak: load"
     EXPORT_PEAK = "export peak: reverse flow"
+    RESIDUAL_CHARGING_PEAK = "residual (3I0) at a charging peak: vehicle charging behind"
+    RESIDUAL_IMPORT_PEAK = "residual (3I0) at an import peak: unbalanced load"
+    RESIDUAL_EXPORT_PEAK = "residual (3I0) at an export peak: unbalanced reverse flow"
 
 
 CHARGING_PEAK = LoadPeak.CHARGING_PEAK.value
 IMPORT_PEAK = LoadPeak.IMPORT_PEAK.value
 EXPORT_PEAK = LoadPeak.EXPORT_PEAK.value
+#: The mechanisms of a peak made by vehicle charging (phase or residual current): managed by
+#: scheduling the charging, not by a pickup raise (:mod:`protv2g.recommend.candidates`).
+CHARGING_PEAKS = frozenset({CHARGING_PEAK, LoadPeak.RESIDUAL_CHARGING_PEAK.value})
+#: The mechanisms of C8's ground-element rows (residual current, module docstring).
+RESIDUAL_PEAKS = frozenset({LoadPeak.RESIDUAL_CHARGING_PEAK.value,
+                            LoadPeak.RESIDUAL_IMPORT_PEAK.value,
+                            LoadPeak.RESIDUAL_EXPORT_PEAK.value})
+#: ``rule`` of C8's ground-element rows (module docstring).
+GROUND_RULE = "ground_load_pickup"
+GROUND_RULE_SOURCE = (
+    "GE Multilin 735/737 feeder protection relay instruction manual, Appendix A.1.4 (ground "
+    "pickup above the maximum unbalance current of unequal single-phase loading); margin: "
+    "load_pickup_factor applied to 3I0 (project choice, no published 3I0 margin found)")
 
 
 def clock_text(hour: float) -> str:
@@ -184,6 +214,7 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     rows += [could_not("C8", f"no power-flow result for device {n}", device=n) for n in missing]
     if f.empty:
         return concat(rows)
+    rows += _ground_rows(ctx, f, fac)
     f["i_abs_a"] = f.i_a.abs()
     worst = f.loc[f.groupby(["scenario", "device"]).i_abs_a.idxmax()]
     lim = worst.device.map({n: phase_pickup_a(d) / fac for n, d in ctx.devices.items()})
@@ -212,6 +243,59 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
         tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * bad.i_abs_a.to_numpy(),
         mechanism=mech, p_charging_kw=charging, **extra))
     return concat(rows)
+
+
+def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.DataFrame]:
+    """C8 rows of the devices with a ground element: the largest residual current
+    ``i_residual_a`` of each scenario against the ground pickup / ``fac`` (module
+    docstring); ``not_evaluated`` where a scenario's residual is unknown on some step."""
+    pickup = {n: ground_pickup_a(d) for n, d in ctx.devices.items()}
+    pickup = {n: float(p) for n, p in pickup.items() if p is not None and p > 0}
+    if not pickup or "i_residual_a" not in f.columns:
+        return []
+    g = f[f.device.isin(list(pickup))].copy()
+    if g.empty:
+        return []
+    g["i_res_a"] = pd.to_numeric(g["i_residual_a"], errors="coerce").abs()
+    known = g["i_res_a"].notna()
+    n_unknown = (~known).groupby([g.scenario, g.device], sort=True).agg(["sum", "size"])
+    rows = [could_not("C8", f"device {d}: the residual current (3I0) is not known on {u} of "
+                      f"{n} steps of scenario {sc} (their three-phase flow could not be "
+                      "solved: see the flow notes): its ground element is judged against "
+                      "unbalanced load on the other steps only", device=d, scenario=sc)
+            for (sc, d), (u, n) in n_unknown.iterrows() if u > 0]
+    g = g[known]
+    if g.empty:
+        return rows
+    worst = g.loc[g.groupby(["scenario", "device"]).i_res_a.idxmax()]
+    lim = worst.device.map(pickup).to_numpy(float) / fac
+    i = worst.i_res_a.to_numpy(float)
+    bad, lim_bad = worst[i >= lim], lim[i >= lim]
+    if bad.empty:
+        return rows
+    p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
+    charging, who = _charging_kw(ctx, bad)
+    mech = np.where(p < 0, LoadPeak.RESIDUAL_EXPORT_PEAK.value,
+                    np.where(charging > 0, LoadPeak.RESIDUAL_CHARGING_PEAK.value,
+                             LoadPeak.RESIDUAL_IMPORT_PEAK.value)).astype(object)
+    step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
+    msgs = [f"{r.device}'s ground element (pickup {pickup[r.device]:g} A) carries "
+            f"{r.i_res_a:.0f} A of residual current 3I0 = |Ia + Ib + Ic| with no fault "
+            f"({'export' if pm < 0 else 'import'} {abs(pm):.2f} MW, step {st}"
+            + (f"; {ch:,.0f} kW of vehicle charging behind it: {wh}" if ch > 0 else "")
+            + f") {ctx.export_text(r.scenario)}: above ground pickup / {fac:g} = {lm:.0f} A "
+            "(unbalanced load or single-phase export can trip it)"
+            for r, lm, st, pm, ch, wh in zip(bad.itertuples(index=False), lim_bad, step, p,
+                                              charging, who, strict=True)]
+    extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
+    rows.append(violation_rows(
+        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        device=bad.device.to_numpy(), i_device_a=bad.i_res_a.to_numpy(), i_other_a=lim_bad,
+        margin=lim_bad - bad.i_res_a.to_numpy(), limit=lim_bad, message=msgs,
+        tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * bad.i_res_a.to_numpy(),
+        mechanism=mech, p_charging_kw=charging, rule=GROUND_RULE, rule_value=fac,
+        rule_source=GROUND_RULE_SOURCE, **extra))
+    return rows
 
 
 def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float,

@@ -15,9 +15,13 @@ __all__ = ["FlowResult", "DEVICE_COLUMNS", "BUS_COLUMNS", "BRANCH_COLUMNS", "SIT
            "REVERSE_COLUMNS", "reverse_flow_summary", "step_ranges"]
 
 #: One row per watched device (protective devices, regulators, capacitor banks) and step.
+#: ``i_a``: the largest phase current at the measuring end, A; ``i_residual_a``: the residual
+#: current ``3·I0 = |Ia + Ib + Ic|`` there, A, what a ground (51G/51N) element measures — 0 on
+#: the balanced (positive-sequence) steps of a pandapower flow, from the phasors of the
+#: three-phase flow (``runpp_3ph``) or of OpenDSS, NaN where the step was not solved.
 DEVICE_COLUMNS = ["scenario", "step", "time_h", "device", "kind", "element", "element_index",
-                  "bus", "i_a", "p_mw", "q_mvar", "loading_percent", "vm_pu", "direction",
-                  "reverse_flow", "load_fraction"]
+                  "bus", "i_a", "i_residual_a", "p_mw", "q_mvar", "loading_percent", "vm_pu",
+                  "direction", "reverse_flow", "load_fraction"]
 #: One row per bus and step. ``vm_pu``/``va_degree`` are the balanced (positive-sequence
 #: equivalent) solution; ``vm_a_pu``..``vm_c_pu`` and ``unbalance_percent`` (|V2|/|V1| × 100)
 #: come from the three-phase flow on steps where a single-phase site exports or charges, and

@@ -181,6 +181,10 @@ def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
                              f"{int(need.sum())} steps where {where}")
         rows = np.repeat(need, n_bus)
         buses.loc[rows, ["unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]] = np.nan
+        if len(devices):  # the residual of those steps is not known either
+            res = devices["i_residual_a"].to_numpy(float).reshape(len(points), n_steps)
+            res[:, need] = np.nan
+            devices["i_residual_a"] = res.ravel()
         return
     idx = np.flatnonzero(need)
     r = solver.solve(lf[idx], p[:, idx],
@@ -209,12 +213,15 @@ def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
     # devices: rows are point-major, steps inside
     if len(devices):
         i_a = devices["i_a"].to_numpy(float).reshape(len(points), n_steps)
+        i_res = devices["i_residual_a"].to_numpy(float).reshape(len(points), n_steps)
         load = devices["loading_percent"].to_numpy(float).reshape(len(points), n_steps)
         for k, w in enumerate(points):
-            i_ph, ld = _measure_3ph(net, r, w)
+            i_ph, i_n, ld = _measure_3ph(net, r, w)
             i_a[k, idx] = np.where(r.ok, i_ph.max(axis=1) * 1000.0, np.nan)
+            i_res[k, idx] = np.where(r.ok, i_n * 1000.0, np.nan)
             load[k, idx] = np.where(r.ok, ld, np.nan)
         devices["i_a"] = i_a.ravel()
+        devices["i_residual_a"] = i_res.ravel()
         devices["loading_percent"] = load.ravel()
     # branches: per element block, rows step-major
     if len(branches):
@@ -237,17 +244,21 @@ def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
         branches["loading_percent"] = loading
 
 
-def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint) -> tuple[np.ndarray, np.ndarray]:
-    """(phase current magnitudes at the measuring end, kA, (n, 3); element loading, %)."""
+def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(phase current magnitudes at the measuring end, kA, (n, 3); residual current
+    ``|Ia + Ib + Ic|`` there, kA, (n,); element loading, %, (n,))."""
     if w.element == "line":
         pos = net.line.index.get_loc(w.element_index)
         at_from = int(net.line.at[w.element_index, "from_bus"]) == w.bus
-        i = r.line_i_from_ka if at_from else r.line_i_to_ka
-        return i[:, pos], r.line_loading_percent[:, pos]
+        i, i_n = ((r.line_i_from_ka, r.line_i_n_from_ka) if at_from
+                  else (r.line_i_to_ka, r.line_i_n_to_ka))
+        return i[:, pos], i_n[:, pos], r.line_loading_percent[:, pos]
     pos = net.trafo.index.get_loc(w.element_index)
     at_hv = int(net.trafo.at[w.element_index, "hv_bus"]) == w.bus
-    i = r.trafo_i_hv_ka if at_hv else r.trafo_i_lv_ka
-    return i[:, pos], r.trafo_loading_percent[:, pos]
+    i, i_n = ((r.trafo_i_hv_ka, r.trafo_i_n_hv_ka) if at_hv
+              else (r.trafo_i_lv_ka, r.trafo_i_n_lv_ka))
+    return i[:, pos], i_n[:, pos], r.trafo_loading_percent[:, pos]
 
 
 def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
@@ -323,7 +334,10 @@ def _device_table(net, res: FlowArrays, points: list[WatchPoint], scen, step, ti
         frames.append(pd.DataFrame({
             "scenario": scen, "step": step, "time_h": time_h, "device": w.name, "kind": w.kind,
             "element": w.element, "element_index": w.element_index, "bus": w.bus,
-            "i_a": np.abs(i) * 1000.0, "p_mw": s.real, "q_mvar": s.imag,
+            # balanced flow: the three phases cancel (3I0 = 0; :func:`_unbalanced` fills the
+            # three-phase steps)
+            "i_a": np.abs(i) * 1000.0, "i_residual_a": np.zeros(len(i)), "p_mw": s.real,
+            "q_mvar": s.imag,
             "loading_percent": load, "vm_pu": vm, "direction": d,
             "reverse_flow": d == _REV, "load_fraction": lf}))
     if not frames:

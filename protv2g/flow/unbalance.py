@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandapower as pp
@@ -43,7 +43,7 @@ import pandas as pd
 
 from protv2g.units import A_OP
 
-__all__ = ["SUPPORTED_VECTOR_GROUPS", "ThreePhaseArrays", "ThreePhaseSolver",
+__all__ = ["SUPPORTED_VECTOR_GROUPS", "ThreePhaseArrays", "ThreePhaseSolver", "residual_ka",
            "sequence_voltages_pu", "three_phase_readiness", "voltage_unbalance_percent"]
 
 #: Transformer vector groups ``runpp_3ph`` is documented to solve (earthed secondary).
@@ -80,6 +80,31 @@ def sequence_voltages_pu(v_abc_pu: np.ndarray) -> np.ndarray:
     a, a2 = A_OP, A_OP**2
     t = np.array([[1.0, 1.0, 1.0], [1.0, a, a2], [1.0, a2, a]]) / 3.0
     return v @ t.T
+
+
+def residual_ka(s_mva: np.ndarray, v_ln_kv: np.ndarray) -> np.ndarray:
+    """Residual current ``3·I0 = |Ia + Ib + Ic|`` into a branch end from its phase powers.
+
+    Each phase current is ``I = conj(S / V)`` (S the phase's complex power into the branch,
+    V its phase-to-earth voltage phasor); a missing or dead phase (``V = 0`` or NaN) carries
+    no current.
+
+    Parameters
+    ----------
+    s_mva : (..., 3) complex array
+        Complex power into the branch per phase a, b, c, MVA.
+    v_ln_kv : (..., 3) complex array
+        Phase-to-earth voltage phasors at that end, kV.
+
+    Returns
+    -------
+    (...,) float array
+        ``|Ia + Ib + Ic|``, kA (what a residually connected ground element measures).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        i = np.conj(np.asarray(s_mva, complex) / np.asarray(v_ln_kv, complex))
+    i = np.where(np.isfinite(i), i, 0.0)
+    return np.abs(i.sum(axis=-1))
 
 
 def voltage_unbalance_percent(v_abc_pu: np.ndarray) -> np.ndarray:
@@ -169,6 +194,9 @@ class ThreePhaseArrays:
         Phase current magnitudes at each transformer side, kA.
     line_loading_percent, trafo_loading_percent : (n, n_line) / (n, n_trafo) float
         pandapower's three-phase loading (largest phase), %.
+    line_i_n_from_ka, line_i_n_to_ka, trafo_i_n_hv_ka, trafo_i_n_lv_ka : (n, n_line) /
+        (n, n_trafo) float
+        Residual current ``3·I0 = |Ia + Ib + Ic|`` at each end, kA (:func:`residual_ka`).
     ok : (n,) bool
         Step solved.
     errors : list of str
@@ -184,6 +212,10 @@ class ThreePhaseArrays:
     trafo_loading_percent: np.ndarray
     ok: np.ndarray
     errors: list[str]
+    line_i_n_from_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    line_i_n_to_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    trafo_i_n_hv_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    trafo_i_n_lv_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def unbalance_percent(self) -> np.ndarray:
@@ -281,7 +313,8 @@ class ThreePhaseSolver:
             np.full((n, nb, 3), np.nan + 0j), np.full((n, nl, 3), np.nan),
             np.full((n, nl, 3), np.nan), np.full((n, nt, 3), np.nan),
             np.full((n, nt, 3), np.nan), np.full((n, nl), np.nan), np.full((n, nt), np.nan),
-            np.zeros(n, bool), [])
+            np.zeros(n, bool), [],
+            *(np.full((n, k), np.nan) for k in (nl, nl, nt, nt)))
         cols = ("p_a_mw", "p_b_mw", "p_c_mw")
         try:
             for k in range(n):
@@ -321,14 +354,19 @@ class ThreePhaseSolver:
         vm = rb[["vm_a_pu", "vm_b_pu", "vm_c_pu"]].to_numpy(float)
         va = np.radians(rb[["va_a_degree", "va_b_degree", "va_c_degree"]].to_numpy(float))
         out.v_abc_pu[k] = vm * np.exp(1j * va)
-        for res, ends, i_attr, load_attr in (
-                (net.res_line_3ph, ("from", "to"), ("line_i_from_ka", "line_i_to_ka"),
-                 "line_loading_percent"),
-                (net.res_trafo_3ph, ("hv", "lv"), ("trafo_i_hv_ka", "trafo_i_lv_ka"),
-                 "trafo_loading_percent")):
+        v_ln_kv = out.v_abc_pu[k] * (net.bus.vn_kv.to_numpy(float) / np.sqrt(3.0))[:, None]
+        for table, res, ends, i_attr, n_attr, load_attr in (
+                ("line", net.res_line_3ph, ("from", "to"), ("line_i_from_ka", "line_i_to_ka"),
+                 ("line_i_n_from_ka", "line_i_n_to_ka"), "line_loading_percent"),
+                ("trafo", net.res_trafo_3ph, ("hv", "lv"), ("trafo_i_hv_ka", "trafo_i_lv_ka"),
+                 ("trafo_i_n_hv_ka", "trafo_i_n_lv_ka"), "trafo_loading_percent")):
             if not len(res):
                 continue
-            for end, attr in zip(ends, i_attr, strict=True):
+            for end, attr, n_at in zip(ends, i_attr, n_attr, strict=True):
                 getattr(out, attr)[k] = res[[f"i_{ph}_{end}_ka" for ph in "abc"]].to_numpy(float)
+                s_mva = (res[[f"p_{ph}_{end}_mw" for ph in "abc"]].to_numpy(float)
+                         + 1j * res[[f"q_{ph}_{end}_mvar" for ph in "abc"]].to_numpy(float))
+                bus = net.bus.index.get_indexer(net[table][f"{end}_bus"].to_numpy())
+                getattr(out, n_at)[k] = residual_ka(s_mva, v_ln_kv[bus])
             getattr(out, load_attr)[k] = res["loading_percent"].to_numpy(float)
         out.ok[k] = True

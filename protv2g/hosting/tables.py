@@ -10,6 +10,15 @@ into the tables users read: :data:`HOSTING_COLUMNS` (one row per axis),
 A criterion that does not apply to the study (its checks report ``not_applicable``) has
 ``status = "not_applicable"`` and no hosting figure in the per-criterion table — never
 "not limited".
+
+When several criteria first fail at the same export level, each carries its own evidence
+(review s17 §5: "limited by C5, C10 (a, SLG-a at b2 (min))" put C5's device and fault after
+C10): ``limiting_criterion`` is ``"C5 (a, SLG-a at b2 (min)), C10"`` — every criterion but
+the last with its device and fault in parentheses, in catalogue order — and
+``limiting_device`` / ``limiting_fault`` are the last one's, so that every text that
+appends them to the criterion ("limited by {criterion} ({device}, {fault})") reads right;
+:func:`limiting_criteria` gives the criterion ids back. The note gives each criterion its
+own reason and starts with the hosting chargers.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from protv2g.violations import describe_fault, is_given
 
 __all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
            "SITE_CRITERION_COLUMNS", "Failing", "HostingStatus", "bracket", "by_site_criterion",
-           "hosting_tables", "levels", "margin_table"]
+           "hosting_tables", "levels", "limiting_criteria", "margin_table"]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
@@ -119,6 +128,28 @@ def bracket(failing: Failing, axis: Axis, levels: list[float], crit: str | None
     return lo, None
 
 
+def _evidence(row: dict[str, Any]) -> tuple[str, str]:
+    """(device, fault) of a failing row: ``"a / homes"``, ``"SLG-a at b2 (min)"``."""
+    device = str(row["device"]) if is_given(row.get("device")) else ""
+    other = row.get("other_device")
+    return device + (f" / {other}" if is_given(other) else ""), describe_fault(row)
+
+
+def limiting_criteria(text: object) -> list[str]:
+    """The criterion ids of a ``limiting_criterion`` cell: ``"C5 (a, SLG-a at b2 (min)),
+    C10"`` → ``["C5", "C10"]`` (commas inside parentheses are the evidence's)."""
+    items, depth, cur = [], 0, []
+    for ch in str(text) if is_given(text) else "":
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur))
+    return [t.strip().split(" ", 1)[0] for t in items if t.strip()]
+
+
 def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None
               ) -> dict[str, Any]:
     lo, hi = bracket(failing, axis, levels, crit)
@@ -133,12 +164,14 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
     if hi is not None:
         rows = sorted(fails(failing[(axis.key, hi)], crit), key=lambda r: order(
             str(r["criterion"])))
-        worst = rows[0]
-        out["limiting_criterion"] = ", ".join(str(r["criterion"]) for r in rows)
-        device = str(worst["device"]) if is_given(worst.get("device")) else ""
-        other = worst.get("other_device")
-        out["limiting_device"] = device + (f" / {other}" if is_given(other) else "")
-        out["limiting_fault"] = describe_fault(worst)
+        # each criterion with its own evidence: the last one's in the device/fault columns,
+        # the others' in parentheses after their id (module docstring)
+        shown = []
+        for r in rows[:-1]:
+            what = ", ".join(x for x in _evidence(r) if x)
+            shown.append(f"{r['criterion']} ({what})" if what else str(r["criterion"]))
+        out["limiting_criterion"] = ", ".join([*shown, str(rows[-1]["criterion"])])
+        out["limiting_device"], out["limiting_fault"] = _evidence(rows[-1])
         # what the limiting rows rest on, the weakest (protv2g.input_basis): a limit set by
         # a tool default or a drafted value is a limit to confirm
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
@@ -275,6 +308,23 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _reason(crit: str, site: V2GSite, n_on: float) -> str:
+    """Why ``crit`` fails at any export (a zero hosting figure): what decides it and what
+    lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
+    needs = CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
+    if Need.FAULTS in needs:
+        return (f"the chargers online ({n_on:g} × {site.charger_kva:g} kVA at "
+                f"{site.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
+                "export; fewer chargers online or a lower first-cycle limit would lift a "
+                "fault-current limit")
+    if not needs:  # C10/C11 read neither currents nor flows
+        return ("the site's presence behind the device decides it (a reclose interval "
+                "against its cease-to-energise time, or an islanding screen), not its "
+                "current: a setting or anti-islanding measure lifts it")
+    return ("the power flow with any export crosses a load or voltage limit already at its "
+            "edge without it")
+
+
 def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     frac = axis.site.participation.fraction(axis.participation)
     cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
@@ -290,28 +340,24 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
         return (f"no criterion limits it up to the site maximum ({cap}); other sites "
                 f"idle{na}")
     hi = lim["first_fail_kw"]
+    s = axis.site
+    n_on = s.participation.fraction(axis.participation) * s.n_chargers
+    # the useful figure first (review s17 §5: "Hosting chargers 0" was buried)
+    chargers = (f"hosting {lim['hosting_chargers']} of {n_on:g} chargers "
+                f"({number_text(lim['hosting_kw'], 'kW')}): " if "hosting_chargers" in lim
+                else "")
+    crits = limiting_criteria(lim["limiting_criterion"])
+    names = " and ".join(crits) if crits else str(lim["limiting_criterion"])
     if lim["hosting_kw"] <= 0:
-        s = axis.site
-        n_on = s.participation.fraction(axis.participation) * s.n_chargers
-        crits = [c.strip() for c in str(lim["limiting_criterion"]).split(",") if c.strip()]
-        needs = {n for c in crits if c in CATALOGUE for n in CATALOGUE[c].needs}
-        head = (f"{lim['limiting_criterion']} fails from the smallest export evaluated "
-                f"({number_text(hi, 'kW')}): not a matter of export — ")
-        if crits and Need.FAULTS not in needs:  # C10/C11 read neither currents nor flows
-            return (head + ("the site's presence behind the device decides it (a reclose "
-                            "interval against its cease-to-energise time, or an islanding "
-                            "screen), not its current: a setting or anti-islanding measure "
-                            "lifts it" if not needs else
-                            "the power flow with any export crosses a load or voltage limit "
-                            "already at its edge without it")
-                    + f"; {cap}; other sites idle")
-        return (head + f"the chargers online ({n_on:g} × {s.charger_kva:g} kVA at "
-                f"{s.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
-                f"export; fewer chargers online or a lower first-cycle limit would lift a "
-                f"fault-current limit; {cap}; other sites idle")
+        head = (f"{names} {'fail' if len(crits) > 1 else 'fails'} from the smallest export "
+                f"evaluated ({number_text(hi, 'kW')}): not a matter of export — ")
+        why = ("; ".join(f"{c}: {_reason(c, s, n_on)}" for c in crits) if len(crits) > 1
+               else _reason(crits[0] if crits else "", s, n_on))
+        return f"{chargers}{head}{why}; {cap}; other sites idle"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
-    return (f"{lim['limiting_criterion']} first fails at {number_text(hi, 'kW')} "
-            f"(passes at {number_text(lim['hosting_kw'], 'kW')}); {cap}; other sites idle")
+    return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
+            f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
+            f"{cap}; other sites idle")
 
 
 def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -35,7 +36,8 @@ import pandas as pd
 from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["SERIES_CLASSES", "DssDeviceSite", "dss_feeder_graph", "dss_source_buses",
+__all__ = ["SERIES_CLASSES", "SUPPLY_KV_FRACTION", "DssDeviceSite", "SourceRole",
+           "dss_feeder_graph", "dss_source_buses", "dss_sources",
            "device_site", "locate", "source_side_terminal", "hops_from_sources",
            "graph_warnings"]
 
@@ -123,14 +125,55 @@ def _build_graph(model: DssModel) -> nx.Graph:
     return nx.freeze(g)
 
 
-def dss_source_buses(model: DssModel) -> dict[str, int]:
-    """Enabled Vsources as sources: ``{"substation": bus}`` (``substation:<name>`` when
-    there are several), as :func:`protv2g.topology.source_buses`."""
+#: A further Vsource whose bus voltage is at least this fraction of the circuit source's is
+#: a second substation (a supply point at the supply voltage); below it, an existing source
+#: on the feeder (:func:`dss_sources`).
+SUPPLY_KV_FRACTION = 0.99
+#: The roles a Vsource takes (:func:`dss_sources`).
+SourceRole = Literal["substation", "existing source"]
+
+
+def dss_sources(model: DssModel) -> pd.DataFrame:
+    """Every enabled Vsource and what it is to a protection engineer.
+
+    The circuit's own Vsource (OpenDSS's ``New Circuit`` creates ``Vsource.source``, the
+    system equivalent at the feeder's supply point; the first enabled Vsource when that one is
+    disabled) is the substation. A further Vsource at the supply voltage (bus kV ≥
+    :data:`SUPPLY_KV_FRACTION` × the circuit source's) is a second substation — another
+    supply point, as in a two-substation model. One below it — behind a transformer on the
+    feeder side, as EPRI DG_Prot_Fdr's ``Vsource.WindGen1`` (0.6 kV behind Tg, a 1,650 kVA
+    wind generator written as a voltage source behind X''d; the model's own commented-out
+    ``Generator.WindGen1`` lines say so, review s17 §3.10) — is an **existing source on the
+    feeder** (DG), not a substation: the fault runs and flows keep it as OpenDSS solves it
+    (a voltage source behind its impedance, the machine model of IEEE Std 242 / IEC
+    60909-0 §3.6 for a synchronous generator's subtransient infeed), but it starts no
+    protection path as a substation and is not drawn as one — as a pandapower ``gen`` is an
+    existing source and only the ``ext_grid`` is the substation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name`` (``vsource.windgen1``), ``bus`` (position in :attr:`DssModel.buses`),
+        ``kv_ll``, ``role`` (:data:`SourceRole`), in the model's element order.
+    """
     e = model.elements
-    src = e[(e.cls == "vsource") & e.enabled]
-    out = {}
-    for name, buses in zip(src.name, src.buses, strict=True):
-        out[name.split(".", 1)[1]] = int(model.bus_index([buses[0]])[0])
+    src = e[(e.cls == "vsource") & e.enabled.astype(bool)]
+    names = [str(n) for n in src.name]
+    buses = [int(model.bus_index([b[0]])[0]) for b in src.buses]
+    kv = [float(model.buses.kv_ll.iat[b]) if b >= 0 else float("nan") for b in buses]
+    head = names.index("vsource.source") if "vsource.source" in names else 0
+    roles = ["substation" if i == head or kv[i] >= SUPPLY_KV_FRACTION * kv[head]
+             else "existing source" for i in range(len(names))]
+    return pd.DataFrame({"name": names, "bus": buses, "kv_ll": kv, "role": roles})
+
+
+def dss_source_buses(model: DssModel) -> dict[str, int]:
+    """The substations (:func:`dss_sources`) as sources: ``{"substation": bus}``
+    (``substation:<name>`` when there are several), as :func:`protv2g.topology.source_buses`.
+    An existing source on the feeder (a Vsource below the supply voltage) is not one."""
+    src = dss_sources(model)
+    sub = src[src.role == "substation"]
+    out = {n.split(".", 1)[1]: int(b) for n, b in zip(sub.name, sub.bus, strict=True)}
     if len(out) == 1:
         return {SUBSTATION: next(iter(out.values()))}
     return {f"{SUBSTATION}:{k}": v for k, v in out.items()}
@@ -236,11 +279,11 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
 
     * a series element enabled but with a terminal opened (``open transformer.tg 2``): it is
       no edge of the graph, so nothing beyond it is fed through it;
-    * every enabled ``Vsource`` after the first: :func:`dss_source_buses` makes each one a
-      substation (a source of fault current behind its impedance in every fault run and
-      flow, a substation on the feeder plot) — a generator or DER written as a ``Vsource``
-      (EPRI DG_Prot_Fdr's ``Vsource.WindGen1``, review s17 §3.10) is not an inverter-based
-      source for protv2g, and whether it reaches the feeder depends on the switching above.
+    * every enabled ``Vsource`` beside the circuit's: a second substation at the supply
+      voltage, else an existing source on the feeder (:func:`dss_sources`; EPRI
+      DG_Prot_Fdr's ``Vsource.WindGen1``, review s17 §3.10) — a voltage source behind its
+      impedance in every fault run and flow either way, not an inverter-based source — and
+      whether it reaches the feeder as switched.
 
     Returns
     -------
@@ -257,23 +300,32 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
                  f"({', '.join(buses[t - 1] for t in terms)})" if terms else "a terminal")
         rows.append((name.split(".", 1)[0], name, f"{where} open in the model",
                      "kept open: no current flows through it in any fault run or flow"))
-    src = dss_source_buses(model)
+    src = dss_sources(model)
     if len(src) > 1:
         g = dss_feeder_graph(model)
-        first, *others = src.items()
-        for key, bus in others:
-            name = f"vsource.{key.split(':', 1)[1]}"
-            kv = float(model.buses.kv_ll.iat[bus])
-            joined = nx.has_path(g, first[1], bus)
-            rows.append(("vsource", name, f"a further Vsource at {model.buses.index[bus]} "
-                         f"({kv:g} kV), beside {first[0].split(':', 1)[1]}: protv2g takes "
-                         "every Vsource as a substation (an ideal source behind its impedance "
-                         "in every fault run and flow, drawn as a substation), not as a "
-                         "generator or inverter-based DER",
-                         "in the fault runs and flows as a source; "
-                         + ("it is connected to the feeder: it feeds its faults" if joined
-                            else "not connected to the feeder as switched (an element between "
-                                 "is open or disabled): it feeds none of its faults")))
+        head = src[src.role == "substation"].iloc[0]
+        for r in src.itertuples(index=False):
+            if r.name == head["name"]:
+                continue
+            where = (f"a further Vsource at {model.buses.index[r.bus]} ({r.kv_ll:g} kV), "
+                     f"beside {head['name'].split('.', 1)[1]} ({head.kv_ll:g} kV)")
+            joined = nx.has_path(g, int(head.bus), int(r.bus))
+            feeds = ("it is connected to the feeder: it feeds its faults" if joined
+                     else "not connected to the feeder as switched (an element between is "
+                          "open or disabled): it feeds none of its faults")
+            if r.role == "substation":
+                rows.append(("vsource", r.name, f"{where}, at the supply voltage: a second "
+                             "substation (an ideal source behind its impedance in every fault "
+                             "run and flow, drawn as a substation)", f"a substation; {feeds}"))
+            else:
+                rows.append(("vsource", r.name, f"{where}, below the supply voltage: an "
+                             "existing source on the feeder (a generator or DER written as a "
+                             "voltage source behind its impedance), not a substation and not "
+                             "an inverter-based DER",
+                             "kept as OpenDSS solves it (a voltage source behind its "
+                             "impedance, no current limit) in every fault run and flow; no "
+                             "protection path starts at it and it is not drawn as a "
+                             f"substation; {feeds}"))
     return pd.DataFrame(rows, columns=["element", "name", "what", "action"])
 
 

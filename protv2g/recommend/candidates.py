@@ -38,8 +38,11 @@ clear it (removing the fast shot only removes the fuse-saving rows that report i
 
 Export caps (which need new fault runs) are not candidates here: see
 :mod:`protv2g.recommend.search`. A C8 **charging peak** (:data:`protv2g.checks.load.
-CHARGING_PEAK`) has no candidate: vehicle charging is a load the site can schedule or cap,
-and a pickup raised for it spends the relay's reach (IEEE Std C37.230-2020 §6.1).
+CHARGING_PEAKS`, of the phase or the residual current) has no candidate: vehicle charging is
+a load the site can schedule or cap, and a pickup raised for it spends the relay's reach
+(IEEE Std C37.230-2020 §6.1). A C8 row of a relay's **ground element** (residual current of
+unbalanced load or single-phase export above 51G pickup / k, :data:`protv2g.checks.load.
+RESIDUAL_PEAKS`) gets ground-pickup raises only: the phase pickup does not see 3I0.
 
 Step sizes are those of ordinary settings practice: pickups in 10 A (≤ 200 A) or 50 A steps,
 time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps), reclose intervals
@@ -57,7 +60,7 @@ from enum import StrEnum
 from typing import Any
 
 from protv2g.checks.fuse_saving_range import SavingMechanism
-from protv2g.checks.load import CHARGING_PEAK
+from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
 from protv2g.findings import Attribution
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.units import DeviceKind
@@ -194,8 +197,17 @@ def _rel(old: float, new: float) -> float:
     return abs(new - old) / max(abs(old), 1e-9)
 
 
-def _relay_moves(dev: Any, criterion: str, ground: bool) -> Iterator[Change]:
+def _relay_moves(dev: Any, criterion: str, ground: bool, residual: bool = False
+                 ) -> Iterator[Change]:
+    """A relay's moves; ``residual``: a C8 row of its ground element (unbalanced load above
+    51G pickup / k): the ground pickup up, nothing else."""
     n = dev.name
+    if residual:
+        if dev.ground_pickup_a is not None:
+            yield from (_change("devices", n, "ground_pickup_a", dev.ground_pickup_a, p,
+                                Family.PICKUP, _rel(dev.ground_pickup_a, p))
+                        for p in _pickup_steps(dev.ground_pickup_a, 10))
+        return
     yield from (_change("devices", n, "pickup_a", dev.pickup_a, p, Family.PICKUP,
                         _rel(dev.pickup_a, p)) for p in _pickup_steps(dev.pickup_a))
     if criterion == "C8":
@@ -355,14 +367,15 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         C12: the search says so).
     """
     crit = str(finding["criterion"])
-    if crit == "C8" and str(finding.get("mechanism") or "") == CHARGING_PEAK:
+    mech = str(finding.get("mechanism") or "")
+    if crit == "C8" and mech in CHARGING_PEAKS:
         return []  # manage the charging; no pickup raise for a schedulable load
     by_name = {d.name: d for d in devices}
     dev = by_name.get(str(finding.get("device") or ""))
     other = by_name.get(str(finding.get("other_device") or ""))
     out: list[Change] = []
     if crit in ("C1", "C4", "C6", "C8") and dev is not None and dev.kind is DeviceKind.RELAY:
-        out += _relay_moves(dev, crit, ground)
+        out += _relay_moves(dev, crit, ground, residual=crit == "C8" and mech in RESIDUAL_PEAKS)
     saving = crit == "C2" and str(finding.get("mechanism") or "") in SAVING_MECHANISMS
     unseen = saving and reach is not None and reach.unseen
     if crit in ("C2", "C4", "C10") and dev is not None and dev.kind is DeviceKind.RECLOSER:

@@ -30,9 +30,10 @@ verified afterwards by re-running every check (:mod:`.search`):
   OpenDSS's ``Recloser`` and :class:`~protv2g.devices.recloser.RecloserSettings` default the
   ground curves to them), with the phase multipliers.
 
-The flow's device table keeps phase-current magnitudes only: the residual is estimated as
-``|Ia + a²·Ib + a·Ic|`` at 120° spacing, exact for balanced angles; a pandapower flow is
-balanced (residual 0), so the 0.25 × phase floor decides there.
+The residual is the flow's ``i_residual_a`` (``|Ia + Ib + Ic|`` from the phasors of OpenDSS or
+of pandapower's three-phase flow; 0 on balanced steps, where the 0.25 × phase floor decides);
+a flow table without it (older results) falls back to the phase magnitudes at 120° spacing,
+``sqrt(a² + b² + c² − ab − bc − ca)``, exact for balanced angles only.
 """
 
 from __future__ import annotations
@@ -67,13 +68,17 @@ class RecloserLimits:
     phase_floor_a: float
     ground_floor_a: float
     ground_ceiling_a: float
+    #: The study's ``checks.load_pickup_factor`` (C8) and ``sensitivity_primary_factor``
+    #: (C5) the floor and the ceiling were computed with.
+    load_pickup_factor: float = 1.5
+    sensitivity_primary_factor: float = 1.5
 
     def ground_text(self) -> str:
         """``"[50 A = …, 184 A = …]"``: where the ground minimum trip may lie, and why."""
-        return (f"[{self.ground_floor_a:.0f} A = max(1.5 × residual {self.residual_a:.0f} A, "
-                f"{GROUND_FLOOR_OF_PHASE:g} × phase {self.phase_trip_a:g} A), "
-                f"{self.ground_ceiling_a:.0f} A = zone min 3I0 {self.zone_min_3i0_a:.0f} A "
-                "/ 1.5]")
+        return (f"[{self.ground_floor_a:.0f} A = max({self.load_pickup_factor:g} × residual "
+                f"{self.residual_a:.0f} A, {GROUND_FLOOR_OF_PHASE:g} × phase "
+                f"{self.phase_trip_a:g} A), {self.ground_ceiling_a:.0f} A = zone min 3I0 "
+                f"{self.zone_min_3i0_a:.0f} A / {self.sensitivity_primary_factor:g}]")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ class FindingReach:
 
 
 def _residual_a(flow: pd.DataFrame) -> np.ndarray:
+    """The residual current of each flow row, A (module docstring)."""
+    if "i_residual_a" in flow.columns:
+        return flow["i_residual_a"].to_numpy(float)
     a, b, c = (flow[k].to_numpy(float) for k in ("ia_a", "ib_a", "ic_a"))
     return np.sqrt(np.maximum(a * a + b * b + c * c - a * b - b * c - c * a, 0.0))
 
@@ -114,7 +122,9 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     mine = flow[flow.device.astype(str) == name]
     load_a = float(np.nanmax(np.abs(mine.i_a.to_numpy(float)))) if len(mine) else 0.0
     residual_a = (float(np.nanmax(_residual_a(mine)))
-                  if len(mine) and {"ia_a", "ib_a", "ic_a"} <= set(mine.columns) else 0.0)
+                  if len(mine) and ("i_residual_a" in mine.columns
+                                    or {"ia_a", "ib_a", "ic_a"} <= set(mine.columns))
+                  else 0.0)
     zone = ctx.zones
     buses = set(zone.bus[(zone.device == name) & (zone.zone == "primary")].tolist())
     f = faults[(faults.device.astype(str) == name) & faults.fault_bus.isin(buses)
@@ -131,7 +141,9 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
         zone_min_3i0_a=zone_min,
         phase_floor_a=th.load_pickup_factor * load_a,
         ground_floor_a=max(th.load_pickup_factor * residual_a, GROUND_FLOOR_OF_PHASE * trip),
-        ground_ceiling_a=zone_min / th.sensitivity_primary_factor)
+        ground_ceiling_a=zone_min / th.sensitivity_primary_factor,
+        load_pickup_factor=th.load_pickup_factor,
+        sensitivity_primary_factor=th.sensitivity_primary_factor)
 
 
 def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingReach:

@@ -17,7 +17,9 @@ Procedure (greedy, every step verified)
    grouped by setting; in each group (ordered by size) the smallest value that clears the
    finding is found by bisection (the settings move monotonically), then checked for side
    effects. A candidate is accepted when the finding is gone and no other finding appeared or
-   got worse (worst margin smaller by more than 1 % or 1 ms/1 mA/…). The smallest accepted
+   got worse (worst margin smaller by more than its worst row's tolerance — the devices'
+   scatter by which the checks themselves call a row worse — and by more than 1 % or
+   1 ms/1 mA/… in any case). The smallest accepted
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
    becomes part of the study for the next findings.
 4. The combined changes are verified by one more run of the checks; every finding that
@@ -92,8 +94,18 @@ def _identity(f: pd.DataFrame) -> pd.Series:
             + f["margin_unit"].astype(str) + "|" + f["mechanism"].astype(str))
 
 
-def _active(findings: pd.DataFrame) -> pd.DataFrame:
+def _active(found: Findings) -> pd.DataFrame:
+    """The active (fail, warn) findings keyed by identity, with ``tolerance``: that of each
+    finding's worst evidence row (``evidence_first``; the row's own scatter, the
+    tolerance by which the checks call a V2G row worse than its base, NaN without one)."""
+    findings = found.findings
     f = findings[findings["status"].astype(str).isin(_ACTIVE)]
+    ev = found.evidence
+    tol = (pd.to_numeric(ev["tolerance"], errors="coerce").set_axis(ev["evidence"].to_numpy())
+           if len(ev) and {"evidence", "tolerance"} <= set(ev.columns) else pd.Series(
+               dtype=float))
+    f = f.assign(tolerance=f["evidence_first"].map(tol).to_numpy(float)
+                 if "evidence_first" in f.columns else np.nan)
     return f.set_index(_identity(f)) if len(f) else f.set_index(pd.Index([], dtype=object))
 
 
@@ -147,11 +159,16 @@ class Evaluator:
         return self._saved[self.key(changes)]
 
 
-def _worse(before: pd.Series, after: pd.Series) -> bool:
+def _worse(before: float, after: float, tolerance: float = np.nan) -> bool:
+    """A finding's worst margin ``after`` a change is worse than ``before``: smaller by more
+    than its evidence's tolerance (the scatter by which the checks call a row worse,
+    :func:`protv2g.checks.attribution.attribute`), and by more than 1 % or 1 ms/1 mA/… in
+    any case (a margin compared with itself, re-computed)."""
     b, a = float(before), float(after)
     if not (np.isfinite(a) and np.isfinite(b)):
         return bool(np.isfinite(b) and not np.isfinite(a) and a < 0)
-    return a < b - max(1e-3, 0.01 * abs(b))
+    tol = float(tolerance) if np.isfinite(tolerance) else 0.0
+    return a < b - max(1e-3, 0.01 * abs(b), tol)
 
 
 def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, list[str],
@@ -167,7 +184,8 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
              for k in new.index if k in cur.index and k != target
              and _STATUS_RANK.get(str(new.at[k, "status"]), 2)
              >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
-             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"])]
+             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
+                        np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
     return target not in new.index, cleared, side
 
 
@@ -233,7 +251,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     before = ev.findings()
     accepted: list[Change] = []
     recs: list[Recommendation] = []
-    cur = _active(before.findings)
+    cur = _active(before)
     evidence = before.evidence
     ground = {}
     for k in cur.index:
@@ -330,7 +348,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         nonlocal tried
         tried += ev.key([*accepted, c]) not in ev._cache
         try:
-            return _active(ev.findings([*accepted, c]).findings)
+            return _active(ev.findings([*accepted, c]))
         except InputError:
             return None
 

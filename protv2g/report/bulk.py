@@ -97,10 +97,11 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
         ("criterion", "check", "primary", "backup"), (("margin_s", "min"),),
         "per criterion, check and primary/backup pair, the row of the smallest margin"),
     "Flow": BulkSummary(
-        ("device",), (("loading_percent", "max"), ("i_a", "max"), ("p_mw", "min"),
-                      ("vm_pu", "min"), ("vm_pu", "max")),
-        "per device, the rows of the highest loading and current, the most reverse "
-        "power, and the lowest and highest voltage over scenarios and steps"),
+        ("device",), (("loading_percent", "max"), ("i_a", "max"), ("i_residual_a", "max"),
+                      ("p_mw", "min"), ("vm_pu", "min"), ("vm_pu", "max")),
+        "per device, the rows of the highest loading, phase current and residual current "
+        "(3I0), the most reverse power, and the lowest and highest voltage over scenarios "
+        "and steps"),
     "Flow buses": BulkSummary(
         ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max")),
         "per bus, the rows of the lowest and highest voltage and the largest unbalance over "

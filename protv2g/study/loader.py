@@ -126,11 +126,12 @@ class LoadedFeeder:
     model: Any = None
 
 
-def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool = False
-                 ) -> LoadedFeeder:
+def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool = False,
+                 devices: tuple[Any, ...] = ()) -> LoadedFeeder:
     """The feeder of a study. ``light``: for a pandapower JSON file, only the tables that
     validation reads (:class:`~protv2g.network.json_tables.FeederTables`, no pandapower
-    import) when the file allows it."""
+    import) when the file allows it. ``devices``: the study file's devices (an OpenDSS
+    model's notes name the model's devices the study places where the model has them)."""
     try:
         if source.builtin:
             return LoadedFeeder(load_builtin(source.builtin, file=file))
@@ -149,7 +150,8 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
         if source.opendss_via == "phase":
             from protv2g.study.opendss_feeder import load_dss_feeder
 
-            return LoadedFeeder(None, **load_dss_feeder(source, target, study_dir, file))
+            return LoadedFeeder(None, **load_dss_feeder(source, target, study_dir, file,
+                                                        devices))
         from protv2g.network.opendss import import_opendss
 
         try:
@@ -234,7 +236,7 @@ def _validate(path: Path, light: bool = False) -> tuple[list[Issue], Study | Non
         return (with_device_names(issues_from_validation_error(exc, file)
                                   + _raw_place_issues(raw, path, light), _raw_names(raw)),
                 None)
-    loaded = _load_feeder(document.feeder, path.parent, file, light)
+    loaded = _load_feeder(document.feeder, path.parent, file, light, document.devices)
     if loaded.net is None and loaded.model is None:
         return list(loaded.issues), None
     return _finish(path, raw, document, loaded)

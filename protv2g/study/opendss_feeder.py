@@ -22,6 +22,7 @@ the feeder warnings and their faults are reported at 0 A (#20 item 5).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,20 @@ from protv2g.study.schema import FeederSource, StudyDocument
 __all__ = ["load_dss_feeder", "dss_semantics"]
 
 
-def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str
-                    ) -> dict[str, Any]:
+def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str,
+                    devices: Sequence[Any] = ()) -> dict[str, Any]:
     """Keyword arguments of the loader's ``LoadedFeeder`` for an OpenDSS master.
 
     Returns ``model``, ``warnings``, and with ``adopt_devices`` the model's ``devices`` and
-    ``curves`` as study entries — or ``issues`` when it cannot be loaded.
+    ``curves`` as study entries — or ``issues`` when it cannot be loaded. The warnings are the
+    model's compile warnings and what init says of the model
+    (:func:`~protv2g.study.model_notes.model_warning_rows`: an open terminal, a further
+    Vsource, no loads, the model's disabled devices the study has in service — adopted, or
+    ``devices`` of the study file placed where the model has them —, a relay dropped).
     """
     from protv2g.network.dss_devices import model_device_dicts
     from protv2g.network.dss_model import load_dss_model
+    from protv2g.study.model_notes import model_warning_rows, placed_model_devices
 
     redirects, issues = [], []
     for i, r in enumerate(source.redirects):
@@ -63,11 +69,17 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
         return {"issues": tuple(Issue(file, f"feeder.opendss ({target.name}): {i.field}"
                                       .rstrip(": "), i.message, i.fix) for i in exc.issues)}
     out: dict[str, Any] = {"model": model, "warnings": model.warnings}
+    dicts, curves, import_warnings = model_device_dicts(model)
+    places = [found for i, d in enumerate(devices)
+              if (found := locate(model, d.location, file, f"devices[{i}].location")[0])]
+    have = placed_model_devices(model, places)
     if source.adopt_devices:
-        devices, curves, dropped = model_device_dicts(model)
-        out.update(devices=tuple(devices), curves=tuple(curves))
-        if len(dropped):
-            out["warnings"] = pd.concat([model.warnings, dropped], ignore_index=True)
+        out.update(devices=tuple(dicts), curves=tuple(curves))
+        mine = {str(d.name).lower() for d in devices}  # the study's own win (adopt_model_devices)
+        have |= {str(d["name"]).lower() for d in dicts} - mine
+    rows = model_warning_rows(model, import_warnings, have)
+    if len(rows):
+        out["warnings"] = pd.concat([model.warnings, rows], ignore_index=True)
     return out
 
 

@@ -48,7 +48,6 @@ from protv2g.network.dss_devices import model_device_dicts
 from protv2g.network.dss_graph import (
     dss_feeder_graph,
     dss_source_buses,
-    graph_warnings,
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
@@ -251,8 +250,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
-    notes = model_notes(model, import_warn, adopt_warn, graph_warnings(model),
-                        {e["name"] for e in entries})
+    notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries})
     notes = with_fuse_times(notes, dicts, curves, entries, table, full_lib)
     text, todos = _text(model, rel, entries, bad, proposals, peak, cand, sites,
                         bool(extra), level_kv, skipped, device_x_r(model, phase_devices), notes)

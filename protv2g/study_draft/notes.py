@@ -6,15 +6,14 @@ Sources of the notes (columns ``element, name, what, action`` throughout):
 
 * the model's compile (:attr:`DssModel.warnings`: script lines not run, faults disabled,
   disabled or de-energised elements);
-* the feeder graph (:func:`protv2g.network.dss_graph.graph_warnings`: opened terminals, a
-  further ``Vsource``);
-* the device import (:func:`protv2g.network.dss_devices.model_device_dicts`: devices the model
-  disables and the study adopts, a voltage relay dropped, no ground curves);
+* the rows the run's Feeder warnings repeat, one text for both
+  (:func:`protv2g.study.model_notes.model_warning_rows`): the feeder graph (opened terminals,
+  a further ``Vsource``), no loads, and the device import
+  (:func:`protv2g.network.dss_devices.model_device_dicts`: devices the model disables and the
+  study adopts, a voltage relay dropped, no ground curves);
 * the adoption (:func:`protv2g.study.opendss_devices.adopt_model_devices`: the fuse model
   swapped for the EEI-NEMA link — with the opening times that differ at the fault currents
   computed at the fuse —, the recloser's ``Delay`` against the library curve's mechanism time);
-* the loads: a model without an enabled ``Load`` has the same (no) load at ``light`` and
-  ``peak``, so the load-based checks (C8 pickup vs load, C11 island load) judge on 0 MW.
 
 A note is a TODO (``protv2g validate`` lists it) when the study uses a value the model did not
 give, or the model's value needs confirming: an adopted device the model disables, a fuse
@@ -35,6 +34,14 @@ from protv2g.devices.library import CurveLibrary
 from protv2g.devices.models import build_device
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
+from protv2g.study.model_notes import (
+    DISABLED_FIX,
+    NO_LOAD_FIX,
+    NO_LOAD_WHAT,
+    VSOURCE_FIX,
+    model_device_names,
+    model_warning_rows,
+)
 from protv2g.study.opendss_devices import CONFIRM_WHATS, FUSE_SWAP_WHAT
 
 __all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_times",
@@ -42,8 +49,6 @@ __all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_ti
 
 #: Names listed on one printed line before "and N more".
 NAMES_SHOWN = 6
-NO_LOAD_WHAT = "no enabled Load in the model"
-_DEVICE_CLASSES = {"recloser", "fuse", "relay"}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -79,36 +84,28 @@ class Note:
 
 
 def model_notes(model: DssModel, import_warnings: pd.DataFrame,
-                adopt_warnings: pd.DataFrame, graph_warnings: pd.DataFrame,
-                adopted: set[str]) -> list[Note]:
+                adopt_warnings: pd.DataFrame, adopted: set[str]) -> list[Note]:
     """Every note of the draft, model-wide ones first, then the devices' in import order.
+
+    The model's compile warnings, then the rows the run's Feeder warnings repeat
+    (:func:`protv2g.study.model_notes.model_warning_rows`: one text for both, review s17
+    §3.10), then the adoption's.
 
     Parameters
     ----------
-    import_warnings, adopt_warnings, graph_warnings : DataFrame
+    import_warnings, adopt_warnings : DataFrame
         ``element, name, what, action`` rows (module docstring).
     adopted : set of str
         Names of the study devices adopted from the model.
     """
     out = [Note(str(r.name), str(r.what), str(r.action))
            for r in model.warnings.itertuples(index=False)]
-    for r in graph_warnings.itertuples(index=False):
-        fix = ("if it is a generator or DER, model it as a Generator, PVSystem or Storage "
-               "element; else confirm it is a source" if r.element == "vsource" else "")
-        out.append(Note(str(r.name), str(r.what), str(r.action), fix))
-    loads = model.injections[(model.injections.cls == "load")
-                             & model.injections.enabled.astype(bool)]
-    if loads.empty:
-        out.append(Note("model", NO_LOAD_WHAT, "light and peak load are the same (no load, "
-                        "line charging only): C8 compares pickups with no load current and "
-                        "C11 judges islanding against 0 MW of load",
-                        "add the feeder's loads to the model (a --redirect script) or confirm "
-                        "it has none"))
-    for r in import_warnings.itertuples(index=False):
-        cls, _, dev = str(r.name).partition(".")
-        dev = dev.lower() if cls.lower() in _DEVICE_CLASSES and dev.lower() in adopted else ""
-        fix = ("confirm the device is in service (a model may disable its devices for a "
-               "study run), or delete this entry" if dev and r.what == DISABLED_WHAT else "")
+    for r in model_warning_rows(model, import_warnings, adopted).itertuples(index=False):
+        dev = model_device_names(str(r.name))
+        dev = dev if dev in adopted else ""
+        fix = (VSOURCE_FIX if r.element == "vsource" else NO_LOAD_FIX
+               if r.what == NO_LOAD_WHAT else DISABLED_FIX
+               if dev and r.what == DISABLED_WHAT else "")
         out.append(Note(str(r.name).lower(), str(r.what), str(r.action), fix, dev))
     for r in adopt_warnings.itertuples(index=False):
         dev = str(r.name) if str(r.name) in adopted else ""

@@ -1,0 +1,68 @@
+"""What a Vsource is (review s17 §3.10, ``network/dss_graph.py:126``): the circuit's source is
+the substation; a further Vsource at the supply voltage a second substation; one below it —
+EPRI DG_Prot_Fdr's ``Vsource.WindGen1`` at 0.6 kV behind Tg — an existing source on the
+feeder, not a substation (before session 18: ``substation:windgen1``, drawn as a black
+substation square at bg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("opendssdirect")
+
+from protv2g.network.dss_graph import dss_source_buses, dss_sources, graph_warnings  # noqa: E402
+from protv2g.network.dss_model import load_dss_model  # noqa: E402
+
+MASTER = """\
+Clear
+New Circuit.two basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200 MVAsc1=150
+New Line.l1 bus1=src bus2=b1 length=1 units=km
+New Line.l2 bus1=b1 bus2=b2 length=1 units=km
+New Transformer.tg phases=3 windings=2 buses=(b2 bg) conns=(delta wye) kvs=(12.47 0.6)
+~ kvas=(1700 1700) xhl=5
+New Vsource.wind bus1=bg basekv=0.6 pu=1.0 X1=0.037 X0=1e99
+{second}
+Set voltagebases=[12.47 0.6]
+Calcvoltagebases
+"""
+
+
+def _model(tmp_path: Path, second: str = ""):
+    master = tmp_path / "master.dss"
+    master.write_text(MASTER.format(second=second), encoding="utf-8")
+    return load_dss_model(master)
+
+
+def test_a_vsource_behind_a_transformer_is_an_existing_source(tmp_path):
+    m = _model(tmp_path)
+    roles = dict(zip(dss_sources(m).name, dss_sources(m).role, strict=True))
+    assert roles == {"vsource.source": "substation", "vsource.wind": "existing source"}
+    assert dss_source_buses(m) == {"substation": int(m.bus_index(["src"])[0])}
+    w = graph_warnings(m)
+    row = w[w.name == "vsource.wind"].iloc[0]
+    assert "below the supply voltage: an existing source on the feeder" in row.what
+    assert "not a substation" in row.what
+    assert row.action.endswith("it is connected to the feeder: it feeds its faults")
+
+
+def test_a_further_vsource_at_the_supply_voltage_is_a_second_substation(tmp_path):
+    m = _model(tmp_path, "New Vsource.tie bus1=b2 basekv=12.47 pu=1.0 MVAsc3=150 MVAsc1=100")
+    assert dss_source_buses(m) == {"substation:source": int(m.bus_index(["src"])[0]),
+                                   "substation:tie": int(m.bus_index(["b2"])[0])}
+    w = graph_warnings(m)
+    assert "a second substation" in w[w.name == "vsource.tie"].iloc[0].what
+
+
+def test_dg_prot_fdr_windgen1(shared_dir: Path):
+    master = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    if not master.is_file():
+        pytest.skip(f"EPRI DG-protection feeder {master} not found")
+    m = load_dss_model(master)
+    assert dss_source_buses(m) == {"substation": int(m.bus_index(["bx"])[0])}  # was + windgen1
+    w = graph_warnings(m)
+    row = w[w.name == "vsource.windgen1"].iloc[0]
+    assert row.what.startswith("a further Vsource at bg (0.6 kV), beside source (34.5 kV), "
+                               "below the supply voltage: an existing source on the feeder")
+    assert "it feeds none of its faults" in row.action             # Tg's terminal 2 is open

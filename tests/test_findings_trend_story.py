@@ -1,0 +1,80 @@
+"""A finding's export trend follows its worst row (review s17 §3.11): the trend and the
+"Worst margin" are one row's story — same device, partner, fault position, type and case.
+
+The rows are the homes study's F02 on EPRI's DG_Prot_Fdr (20 × 7.2 kW at lat2; recloser A's
+C5 reach, /tmp/trust18 in session 18): the worst margin is a failing SLG-a at b2 (−0.2072 ×
+pickup, made worse by V2G), but the trend used to take the smallest margin of *any* row per
+export level — a warning at lat2 (A as backup, −0.7542) — and said "does not move with
+export" of a finding made worse by V2G.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.findings_trend import TREND_COLUMNS, export_trend, worst_row_story
+
+# worst first, as build_findings orders a finding's rows (status, then margin)
+_F02 = pd.DataFrame({
+    "margin": [-0.207250, -0.207250, -0.118781, -0.125635, -0.119049,
+               -0.780432, -0.780432, -0.754184, -0.192414, -0.082440],
+    "p_export_kw": [115.2, 72.0, 0.0, 115.2, 0.0, 115.2, 72.0, 0.0, 115.2, 0.0],
+    "participation": ["expected"] * 10,
+    "tolerance": [0.064638, 0.064638, 0.069061, 0.068718, 0.069048,
+                  0.020978, 0.020978, 0.022291, 0.050379, 0.055878],
+    "device": ["a"] * 10, "other_device": [None] * 10,
+    "fault_bus": ["b2", "b2", "b2", "b2", "b2", "lat2", "lat2", "lat2", "lat1", "lat1"],
+    "fault_type": ["SLG-a", "SLG-a", "SLG-a", "SLG-b", "SLG-b",
+                   "SLG-a", "SLG-a", "SLG-a", "SLG-a", "SLG-a"],
+    "case": ["min"] * 10,
+    "attribution": ["worse", "worse", "pre-existing", "pre-existing", "pre-existing",
+                    "worse", "worse", "pre-existing", "worse", "pre-existing"],
+    "base_margin": [-0.118781, -0.118781, np.nan, -0.119049, np.nan,
+                    -0.754184, -0.754184, np.nan, -0.082440, np.nan],
+})
+_P = "× pickup"
+
+
+def test_the_trend_follows_the_worst_row():
+    story, where = worst_row_story(_F02)
+    assert where == "SLG-a b2 min"
+    assert story["fault_bus"].eq("b2").all() and story["fault_type"].eq("SLG-a").all()
+    assert len(story) == 3
+    trend = export_trend(_F02, _P, tolerance=0.07271)
+    # was "does not move with export, within the check's tolerance ±0.07271 × pickup:
+    # −0.7542 × pickup at 0 kW; −0.7804 … at 72 kW; −0.7804 … at 115 kW" (the lat2 warning)
+    assert trend.startswith("worsens with export: −0.1188 × pickup at 0 kW; "
+                            "−0.2072 × pickup at 72 kW; −0.2072 × pickup at 115 kW")
+    assert trend.endswith("(kW: all sites' export together; at the worst margin's "
+                          "SLG-a b2 min)")
+    assert "0.7542" not in trend and "0.7804" not in trend
+
+
+def test_without_the_key_columns_the_rows_are_one_series_as_before():
+    rows = _F02[["margin", "p_export_kw", "participation"]]
+    assert export_trend(rows, _P, 0.07271).startswith(
+        "does not move with export, within the check's tolerance ±0.07271 × pickup: "
+        "−0.7542 × pickup at 0 kW")
+
+
+def test_a_still_worst_row_names_the_row_v2g_worsens():
+    # the worst row does not move (pre-existing at every level) but V2G worsens another row
+    rows = pd.DataFrame({
+        "margin": [-0.5, -0.5, -0.5, -0.30, -0.10],
+        "p_export_kw": [0.0, 50.0, 100.0, 100.0, 0.0],
+        "tolerance": [0.001] * 5, "device": ["r"] * 5, "other_device": ["f"] * 5,
+        "fault_bus": ["x", "x", "x", "y", "y"], "fault_type": ["3ph"] * 5,
+        "case": ["max"] * 5,
+        "attribution": ["pre-existing"] * 3 + ["worse", "pre-existing"],
+        "base_margin": [np.nan, -0.5, -0.5, -0.10, np.nan]})
+    trend = export_trend(rows, "s")
+    assert trend.startswith("does not move with export: −0.5 s at every level")
+    assert trend.endswith("; V2G worsens another row of the finding: −0.3 s at 3ph y max "
+                          "(−0.1 s without V2G)")
+
+
+def test_trend_columns_hold_every_column_read():
+    assert {"margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
+            "attribution", "base_margin", "device", "other_device", "fault_bus",
+            "fault_type", "case"} == set(TREND_COLUMNS)
