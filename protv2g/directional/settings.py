@@ -365,24 +365,18 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
     """
     out: dict[str, DirectionalSettings] = {}
     net = study.feeder  # type: ignore[attr-defined]
-    graph: object = None
-    lines = search = radial = None
+    graph = lines = search = radial = None
     cache: dict[int, tuple[complex, complex]] = {}
     for device in study.document.devices:  # type: ignore[attr-defined]
         kind = getattr(device.kind, "value", device.kind)
         if kind == "fuse" or (devices is not None and device.name not in devices):
             continue
-        if graph is None and isinstance(net, DssModel):
+        dss = isinstance(net, DssModel)
+        if graph is None and dss:
             graph = dss_feeder_graph(net)
-        elif graph is None:  # every line's impedance and the line graph once (#21)
-            cache.update(line_z_ohm(net))
-            radial = radial_lines(net, cache)
-            if radial is None:
-                graph = _graph(net)
-                lines = line_graph(graph, cache)
-                search = ForestSearch(lines)
-            else:  # the lines alone answer: no networkx graph (#21: 0.2 s at 10,000 buses)
-                graph = True
+        elif not dss and not cache:  # every line's impedance once (#21), and the lines as a
+            cache.update(line_z_ohm(net))  # forest where they alone answer: no networkx
+            radial = radial_lines(net, cache)  # graph (#21: 0.2 s at 10,000 buses)
         site = study.device_sites[device.name]  # type: ignore[attr-defined]
         if kind == "relay":
             pickup = float(device.pickup_a)
@@ -394,7 +388,7 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
             ground, mta = device.ground_min_trip_a, 45.0
         z = (None if radial is None or site.element != "line" else
              radial_line_z_ohm(radial, cache, int(site.element_index), site.bus, site.far_bus))
-        if z is None and graph is True and site.element != "trafo":  # networkx's own search
+        if z is None and graph is None and not dss and site.element != "trafo":  # networkx
             graph = _graph(net)
             lines = line_graph(graph, cache)
             search = ForestSearch(lines)
