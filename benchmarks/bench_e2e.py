@@ -548,6 +548,26 @@ time columns, ``FaultKeys``) beside the 481,228 violation rows (≈ 230 MiB, 117
 messages, 100 of them C5's 409,682 all-distinct texts) — only checking per scenario, or C5
 messages built lazily, would cut it; C5's messages cost ≈ 0.4 s CPU.
 
+**Session 18, branch ``checks_twins``** (#21, 2026-12-03 15:25–16:30 UTC, load 11–14 — five
+helpers running; ``check_study`` alone on pickled ``fault_tables`` + ``study_flow``, fresh
+process per run, CPU = ``time.process_time``, peak = ``ru_maxrss`` growth and tracemalloc;
+``main`` at 602c3d6 and the branch alternately, three rounds, medians). Changed: the fault-
+based criteria (C1–C7, C9's fault part) run on a context built on the scenario blocks that
+repeat none (device rows, bus rows and both brackets' stages compared bit for bit; a twin's
+base block must repeat its source's), their rows attributed there and copied to the twins,
+messages' scenario text rewritten (``checks/distinct_blocks.py``); a copied row with a flow
+column, or a text naming its scenario, makes every block evaluated. At 10,000 buses the six
+scenarios are **three** distinct blocks, not two: the 50 % and 100 % export levels share the
+first cycle but not the sustained stages (the high bracket's times), so half the rows are
+evaluated. check_study CPU 10k 6.01 → 5.88 s (single runs 5.5–6.2 / 4.8–6.7: within the
+load's noise), 3k 4.56 → 3.62 s; peak RSS growth 10k 452 → 413 MB, 3k 267 → 298 MB;
+tracemalloc peak 10k 547 → 492 MiB (held after: 461 → 383), 3k 252 → 281 MiB (the
+149,728-row coordination table copied to the twins). Per part at 10k: families 2.4 → 1.6 s
+(C5 1.25 → 0.61, C6, C2 halved; C7 and the times were twin-aware already), context 1.75 →
+1.28, pairs 0.46 → 0.34, attribution 0.41 → 0.27; new: finding the blocks 0.2–0.3 s, copying
+0.6 s (C5's 270,000 messages rewritten 0.3). Tables identical (six examples + 3,000 buses:
+every ``run_study`` frame, table and the gate; 10k: violations, coordination, directional).
+
 **Flows, Charger stages and gate** (#21, session 18, branch ``flows_gate``, 2026-12-03
 16:13–16:31 UTC, load 10–13 with other helpers running): ``run_study`` of ``make_study``'s
 10,000- and 3,000-bus studies, ``main`` at a79fb28 (``git archive``) and the branch

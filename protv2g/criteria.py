@@ -74,6 +74,13 @@ class Criterion:
         Inputs without which the criterion is reported ``not_evaluated``.
     rule : str
         The rule in one line (default thresholds in brackets).
+    flow_function : str
+        For a criterion that needs the fault table and also reads the power flow where it
+        has one (C9's reverse power on load): the family function giving the flow-based
+        rows; ``function`` then gives the others, and the criterion's rows are both. The
+        fault-based rows are evaluated once per distinct fault block, the flow-based ones
+        per scenario (:mod:`protv2g.checks.distinct_blocks`). Empty: ``function`` gives
+        every row.
     """
 
     id: str
@@ -83,6 +90,7 @@ class Criterion:
     margin_unit: MarginUnit
     needs: tuple[Need, ...]
     rule: str
+    flow_function: str = ""
 
 
 _F, _FLOW = (Need.FAULTS,), (Need.FLOW,)
@@ -111,9 +119,10 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
     Criterion("C8", "load pickup margin", "load", "check_load", MarginUnit.AMPERE, _FLOW,
               "largest load current in either direction < pickup / 1.5, a fuse's minimum "
               "melt / 1.5 (charging, import or export peak)"),
-    Criterion("C9", "directional behaviour", "directional", "check_directional",
+    Criterion("C9", "directional behaviour", "directional", "directional_fault_rows",
               MarginUnit.PER_UNIT, _F,
-              "67/67N declare the true direction; 32 / 67 on load do not pick up on export"),
+              "67/67N declare the true direction; 32 / 67 on load do not pick up on export",
+              flow_function="directional_flow_rows"),
     Criterion("C10", "reclosing vs anti-islanding", "reclosing", "check_reclosing",
               MarginUnit.SECOND, (), "first reclose interval > cease-to-energise + 0.5 s"),
     Criterion("C11", "islanding screen", "islanding", "check_islanding", MarginUnit.MEGAWATT,

@@ -197,3 +197,21 @@ def test_ckt24_drafted_breaker_rating_is_on_the_x_r_corrected_duty(ckt24_study):
     line = next(x for x in text.splitlines() if "the duty of the 7.34 kA max fault" in x)
     assert line.strip().startswith("interrupting_rating_ka: 8  # TODO")
     assert "× 1.063 for X/R 37.3" in line and "= 7.80 kA" in line
+
+
+def test_j1_draft_with_its_pv_on_the_studys_basis(tmp_path):
+    """init's candidate table on J1 with its existing PV (review s18): the feeder's own
+    inverters as a study runs them (control law, max case), not OpenDSS's fault-study
+    admittance (a negative conductance that cut the table's 3ph current at the head from
+    4.36 to 4.25 kA and set X/R 12.8); X/R from the network alone (the inverters carry no DC
+    offset). References: OpenDSS's own fault study with every Load, Capacitor and PVSystem
+    disabled — 3ph at the feeder head 4.358 kA (the reviewer's), IEC X/R 9.82 (the test
+    above); the PV (1.9 MVA by law) adds a little to the head's 3ph current, never takes."""
+    from protv2g.study_draft.draft import draft_study
+
+    src = _need(REAL / "EPRI_J1" / "Master_withPV.dss").parent
+    shutil.copytree(src, tmp_path / "EPRI_J1")
+    d = draft_study(tmp_path / "EPRI_J1" / "Master_withPV.dss")
+    head = d.candidates.set_index("bus").loc["feederhead"]
+    assert head.x_r == pytest.approx(9.82, abs=0.05)
+    assert 4.358 <= head.i3ph_ka <= 4.358 * 1.01

@@ -68,6 +68,9 @@ def test_rewording_every_message_changes_no_verdict_and_no_hosting_figure(
     for crit in CATALOGUE.values():
         module = __import__(f"protv2g.checks.{crit.family}", fromlist=[crit.function])
         monkeypatch.setattr(module, crit.function, _reworded(family_function(crit)))
+        if crit.flow_function:  # the criterion's flow-based rows (C9's reverse power)
+            monkeypatch.setattr(module, crit.flow_function,
+                                _reworded(family_function(crit, crit.flow_function)))
     for name in ("_SAVING", "_NOT_SEEN", "_BACKUP"):  # C2's rule names in the check column
         monkeypatch.setattr(recloser_fuse, name, "renamed " + getattr(recloser_fuse, name))
     reworded = _run(small_depot)

@@ -52,10 +52,12 @@ import pandas as pd
 from protv2g.checks._common import (
     CheckContext,
     build_context,
+    concat,
     concat_owned,
     could_not,
     without_bracket_times,
 )
+from protv2g.checks._rows import distinct_values
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import (
     BRACKETED,
@@ -65,6 +67,8 @@ from protv2g.checks.brackets import (
 )
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.directional import directional_table
+from protv2g.checks.distinct_blocks import FaultTwins, NotTwins, expand, fault_twins, twin_able
+from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
@@ -153,9 +157,34 @@ class CheckOutcome(NamedTuple):
 def check_study(study: Study, fault_result: Any, flow_result: Any = None,
                 scenarios: Sequence[Scenario] | None = None) -> CheckOutcome:
     """:func:`run_checks`, also returning the evaluation context (for tables built once and
-    shown in the report, e.g. the directional table)."""
+    shown in the report, e.g. the directional table).
+
+    The fault-based criteria are evaluated once per distinct fault block: on a context
+    built on the scenario blocks that repeat none (with their base cases), their rows then
+    copied to the twin scenarios (:mod:`protv2g.checks.distinct_blocks`; #21: six scenarios,
+    two distinct blocks at 10,000 buses). The returned context is then that restricted one
+    (its fault table the evaluated blocks' rows), with the coordination table, the
+    directional table and C7's duty frame of every scenario. Where a row cannot be copied,
+    every block is evaluated."""
     if scenarios is None:
         scenarios = build_scenarios(study.document)
+    table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
+        fault_result, "device", None)
+    names = (distinct_values(table["scenario"])
+             if isinstance(table, pd.DataFrame) and "scenario" in table.columns else [])
+    twins = fault_twins(fault_result, base_scenarios(list(scenarios), [str(n) for n in names]))
+    if twins is not None:
+        try:
+            return _check_study(study, twins.restrict(fault_result), flow_result, scenarios,
+                                twins)
+        except NotTwins:
+            pass  # every block evaluated
+    return _check_study(study, fault_result, flow_result, scenarios, None)
+
+
+def _check_study(study: Study, fault_result: Any, flow_result: Any,
+                 scenarios: Sequence[Scenario], twins: FaultTwins | None) -> CheckOutcome:
+    """:func:`check_study` on ``fault_result``, the fault-based rows copied to ``twins``."""
     ctx = check_context(study, fault_result, flow_result, scenarios)
     coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
@@ -167,6 +196,9 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     crits = list(CATALOGUE.values())
     # the rows of each criterion kept at its place in the catalogue, whatever the order of
     # evaluation (:data:`EVALUATED_FIRST`)
+    # fault-based rows on the distinct blocks (``fault``) apart from the others, each at its
+    # criterion's place
+    fault: list[pd.DataFrame | None] = [None] * len(crits)
     parts: list[pd.DataFrame | None] = [None] * len(crits)
     evaluation = sorted(range(len(crits)), key=lambda k: _evaluation_rank(crits[k]))
     last = last_bracket_reader(crits[k] for k in evaluation)
@@ -179,13 +211,32 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
             parts[k] = could_not(crit.id, missing)
         elif key not in done:  # several criteria may share one family function
             done.add(key)
-            parts[k] = run_family(ctx, crit, family_function(crit))
+            fault[k], parts[k] = _criterion_rows(ctx, crit, twins)
         if crit.id == last:
             ctx = without_bracket_times(ctx)
-    parts = [p for p in parts if p is not None]
-    v = concat_owned(parts)  # column by column, each family's column let go once copied
+    if twins is not None:
+        # attributed on the distinct blocks (a twin's base case repeats its source's), then
+        # copied; the pairs' and tables' rows of every scenario (the report reads them)
+        fault = [p for p in fault if p is not None]
+        rows = expand(attribute(concat_owned(fault), ctx.base_of,
+                                base_margins(ctx, flow=False)), twins, ctx.export_text)
+        fault.clear()
+        coord = expand(coord, twins, outer=_COORD_RUNS)
+        if "directional" in ctx.cache:
+            ctx.cache["directional"] = expand(ctx.cache["directional"], twins,
+                                              outer=_DIRECTIONAL_RUNS)
+        _expand_duty(ctx, twins)
+        ctx = replace(ctx, coordination=coord)
+        parts = [p for p in parts if p is not None]
+        v = concat_owned([rows, attribute(concat_owned(parts), ctx.base_of,
+                                          base_margins(ctx, faults=False))])
+        del rows
+    else:
+        parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
+        parts = [p for p in parts if p is not None]
+        v = concat_owned(parts)  # column by column, each family's column let go once copied
+        v = attribute(v, ctx.base_of, base_margins(ctx))
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
-    v = attribute(v, ctx.base_of, base_margins(ctx))
     if len(v):
         # the order found on the three sort keys alone, the rows taken once (#21: the
         # assign, sort, drop, reset_index and column selection each copied the 472,765-row
@@ -199,6 +250,47 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     if list(v.columns) != VIOLATION_COLUMNS:
         v = v[VIOLATION_COLUMNS]
     return CheckOutcome(v, coord, ctx)
+
+
+#: Runs of the coordination table within which rows follow the fault table (scenario
+#: blocks): one rule (criterion, check) of one pair at one fault bus
+#: (:func:`protv2g.checks.pairs.merged`: pair order, then row order).
+_COORD_RUNS = ("criterion", "check", "fault_bus", "primary", "backup")
+#: The same for the directional table: one element of one relay
+#: (:func:`protv2g.directional.decide.judge`).
+_DIRECTIONAL_RUNS = ("device", "element", "phase")
+
+
+def _criterion_rows(ctx: CheckContext, crit: Criterion, twins: FaultTwins | None
+                    ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The rows of ``crit``'s family (:func:`protv2g.checks.brackets.run_family`) as
+    ``(fault-based rows on the distinct blocks, the others)``: with ``twins`` a fault-based
+    family's rows are the first (its ``flow_function``'s, evaluated on every scenario, the
+    second), without all are the second."""
+    rows = run_family(ctx, crit, family_function(crit))
+    flow = (run_family(ctx, crit, family_function(crit, crit.flow_function))
+            if crit.flow_function else None)
+    if twins is not None and twin_able(crit):
+        return rows, concat([flow])
+    return None, rows if flow is None else concat([rows, flow])
+
+
+def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
+    """C7's duty frame in ``ctx.cache`` (the Device duty sheet's known rows) for every
+    scenario: rows of the whole device table, the frame's rows copied (dropped when they
+    cannot be: the sheet then computes them)."""
+    known = ctx.cache.get("duty_frame")
+    if known is None:
+        return
+    try:  # one row per group: in the group keys' order, as the frame of every scenario is
+        frame = expand(known.frame, twins).sort_values(
+            list(GROUP_KEYS), kind="stable").reset_index(drop=True)
+    except NotTwins:
+        del ctx.cache["duty_frame"]
+        return
+    n_rows = max(b.stop for b in twins.block.values())
+    ctx.cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
+                                             n_rows=n_rows, keys=None)
 
 
 def _take_columns(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -229,21 +321,21 @@ def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:
     return np.array([place[k] for k in keys], dtype=np.int64)[codes]
 
 
-def base_margins(ctx: CheckContext) -> pd.DataFrame:
+def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:
     """Margins of the base cases' rows, passing or not, that the attribution compares a V2G
     row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
     coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
     and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
-    reach_margins`) and C12's voltage and loading of every judged bus and branch
-    (:func:`.flow.flow_margins`). The other criteria write failing rows only: for them a row
-    the base case does not fail stays ``new``."""
+    reach_margins`) — ``faults`` — and C12's voltage and loading of every judged bus and
+    branch (:func:`.flow.flow_margins`) — ``flow``. The other criteria write failing rows
+    only: for them a row the base case does not fail stays ``new``."""
     bases = {b for b in ctx.base_of.values() if b}
     parts = []
-    if ctx.coordination is not None and not ctx.coordination.empty:
+    if faults and ctx.coordination is not None and not ctx.coordination.empty:
         parts.append(pair_margins(ctx.coordination))
-    if ctx.faults is not None:  # every scenario's, built with the C5 rows; bases kept below
+    if faults and ctx.faults is not None:  # built with the C5 rows; bases kept below
         parts.append(reach_margins(ctx))
-    if ctx.flow:  # C12's voltage and thermal margins of the base cases (review s17 §3.6)
+    if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
     parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
     parts = [p for p in parts if len(p)]
@@ -277,8 +369,9 @@ def check_context(study: Study, fault_result: Any, flow_result: Any = None,
     return replace(ctx, base_of=base_scenarios(list(scenarios or []), names))
 
 
-def family_function(criterion: Criterion) -> FamilyFunction:
-    """The function that evaluates ``criterion`` (``protv2g.checks.<family>.<function>``).
+def family_function(criterion: Criterion, name: str = "") -> FamilyFunction:
+    """The function that evaluates ``criterion`` (``protv2g.checks.<family>.<function>``;
+    ``name``: another function of its family, e.g. its ``flow_function``).
 
     Raises
     ------
@@ -286,11 +379,12 @@ def family_function(criterion: Criterion) -> FamilyFunction:
         When the catalogue names a module or function that does not exist.
     """
     module = import_module(f"{__name__}.{criterion.family}")
+    name = name or criterion.function
     try:
-        return getattr(module, criterion.function)
+        return getattr(module, name)
     except AttributeError:
         raise LookupError(f"criterion {criterion.id}: {module.__name__} has no function "
-                          f"{criterion.function!r} (protv2g.criteria.CATALOGUE)") from None
+                          f"{name!r} (protv2g.criteria.CATALOGUE)") from None
 
 
 def _missing_needs(ctx: CheckContext, criterion: Criterion) -> str:

@@ -65,7 +65,8 @@ from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_directional", "directional_table", "clearing_table"]
+__all__ = ["check_directional", "clearing_table", "directional_fault_rows",
+           "directional_flow_rows", "directional_table"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 _ANGLE_COLS = ("ia_degree", "ib_degree", "ic_degree", "va_pu", "va_degree", "vb_pu",
@@ -266,11 +267,25 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_directional(ctx: CheckContext) -> pd.DataFrame:
-    """C9 violation rows (see the module docstring)."""
+    """C9 violation rows (see the module docstring): :func:`directional_fault_rows`, then
+    :func:`directional_flow_rows`."""
+    return concat([directional_fault_rows(ctx), directional_flow_rows(ctx)])
+
+
+def _c9_relays(ctx: CheckContext) -> tuple[list[Any], bool]:
+    """The forward-directional relays and whether the fault table has the phasors C9
+    reads."""
     relays = [d for d in ctx.study.document.devices if is_forward_directional(d)]
+    return relays, ctx.faults is not None and set(_ANGLE_COLS) <= set(ctx.faults.columns)
+
+
+def directional_fault_rows(ctx: CheckContext) -> pd.DataFrame:
+    """C9's rows from the fault table: the directional decisions that matter, and the
+    relays that could not be judged."""
+    relays, phasors = _c9_relays(ctx)
     if not relays:
         return concat([])
-    if ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
+    if not phasors:
         return could_not("C9", "no fault result with device current and voltage phasors")
     rows = []
     have = set(ctx.faults.device.unique())
@@ -281,8 +296,16 @@ def check_directional(ctx: CheckContext) -> pd.DataFrame:
         elif d.name not in have:
             rows.append(could_not("C9", f"no engine result for device {d.name}", device=d.name))
     rows.append(c9_rows(ctx, directional_table(ctx)))
-    rows.append(_reverse_power(ctx, [d.name for d in relays]))
     return concat(rows)
+
+
+def directional_flow_rows(ctx: CheckContext) -> pd.DataFrame:
+    """C9's rows from the power flow: V2G export reversing power through a
+    forward-directional relay (none where C9 cannot read the fault table's phasors)."""
+    relays, phasors = _c9_relays(ctx)
+    if not relays or not phasors:
+        return concat([])
+    return _reverse_power(ctx, [d.name for d in relays])
 
 
 def _reverse_power(ctx: CheckContext, names: list[str]) -> pd.DataFrame:

@@ -50,7 +50,8 @@ class BaseTwins(NamedTuple):
 
 
 def base_twins(labels: Any, columns: list[np.ndarray], base_of: Mapping[str, str],
-               rows: np.ndarray | None = None) -> BaseTwins | None:
+               rows: np.ndarray | None = None, stages: list[Any] | None = None
+               ) -> BaseTwins | None:
     """Scenario blocks whose rows and base-case rows repeat another block's and its base's.
 
     Parameters
@@ -67,6 +68,9 @@ def base_twins(labels: Any, columns: list[np.ndarray], base_of: Mapping[str, str
     rows : ndarray of int, optional
         Ascending positions the function is evaluated on (default all); a block repeats
         another only with the same positions in it.
+    stages : list, optional
+        Stage arrays compared as well (``stages`` of :func:`protv2g.checks._rows.
+        twin_blocks`): a block repeats another only with the same stages.
 
     Returns
     -------
@@ -82,7 +86,8 @@ def base_twins(labels: Any, columns: list[np.ndarray], base_of: Mapping[str, str
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) > 1 and not (np.diff(rows) > 0).all():
             return None
-    found = twin_blocks(arr, [cell_ids(c) if c.dtype == object else c for c in columns], [])
+    found = twin_blocks(arr, [cell_ids(c) if c.dtype == object else c for c in columns],
+                        list(stages or []))
     if found is None:
         return None
     cut = np.flatnonzero(arr[1:] != arr[:-1]) + 1

@@ -71,7 +71,7 @@ from protv2g.study_draft.writer import (
     inline,
     todo,
 )
-from protv2g.units import Case, Method
+from protv2g.units import Case, FaultType, Method
 
 __all__ = ["StudyDraft", "draft_study", "parse_site", "r10_rating_ka", "R_FAULT_MIN_OHM"]
 
@@ -238,14 +238,21 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
         head_names, heads, strict=True)]
+    # the feeder's own inverters as a study runs them (review s18: OpenDSS's fault-study
+    # admittance of a PVSystem is a negative conductance that lowered the draft's currents by
+    # 2–9 % on EPRI J1, while the study and its breaker-rating TODO had the grid's): current
+    # sources by their control law in the max case, ceased in the min case (IEC 60909)
     res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
-                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices)
+                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices,
+                            existing_inverters="law")
     table = res.device_rows(1.0)
     proposals = _proposals(model, heads, head_names, entries, places, table, full_lib)
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
+    if model.inverters:
+        levels["x_r"] = _network_x_r(model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
@@ -257,6 +264,19 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped))
+
+
+def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
+    """X/R of the candidate table from the network alone, the feeder's own inverters carrying
+    no current (``inverter_limit_pu=0``): the DC offset a breaker sees decays with the
+    network's X/R (IEC 60909-0 §4.3.1.1, κ); an inverter's current has none, and its angle
+    (it follows its terminal voltage) would skew an X/R read from the total current's angle
+    (review s18, EPRI J1: 9.8 → 8.0 at the feeder head)."""
+    grid = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),
+                             fault_types=(FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND),
+                             existing_inverters="law", inverter_limit_pu=0.0,
+                             buses=[str(b) for b in levels.index])
+    return short_circuit_levels(model, grid)["x_r"].reindex(levels.index)
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
