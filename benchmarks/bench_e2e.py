@@ -568,6 +568,40 @@ tracemalloc peak 10k 547 → 492 MiB (held after: 461 → 383), 3k 252 → 281 M
 0.6 s (C5's 270,000 messages rewritten 0.3). Tables identical (six examples + 3,000 buses:
 every ``run_study`` frame, table and the gate; 10k: violations, coordination, directional).
 
+**The faults stage, second pass** (#21, session 18, branch ``faults_seq``, 2026-12-03
+15:25–16:40 UTC, load 8–14 with other helpers running; ``fault_tables`` of ``make_study``'s
+studies timed alone in fresh processes after a warm-up on the depot example, old = main at
+602c3d6 (``git archive``) and the branch alternately, medians of 6 (10k) / 3 (3k) runs;
+CPU = ``time.process_time``; peak = ``VmHWM`` reset at the call, over the RSS then): 10,000
+buses CPU 4.75 → 4.79 s (user 2.95 → 3.23, system 1.70 → 1.42; runs 4.1–5.1 / 3.4–5.5 s: no
+change beyond the scatter), **peak 748 → 734 MiB**; 3,000 buses 1.71 → 1.73 s, 215 → 214 MiB.
+Changed: the device table's value block (20 × 1.82 M floats) is made before its label
+columns, and the engine rows' currents are let go before the voltage columns are written,
+both before the labels (``engine/device_columns.py``, split from ``result.py``); its columns
+and phases are computed in reused buffers (``abc_phases(reuse=True)``, also for the staged
+rows' magnitudes) instead of thirty fresh arrays; the fault buses' names are made once per
+``fault_study`` (four times before). ``VmHWM`` read after each step (one run each): the peak
+was reached in ``kept_device_frame`` (744 MiB) and is now the brackets' join
+``shared_brackets`` (720) just above the engine's result (``_Collected.result``: the kept rows
+built beside the slices' pieces, 708) — the next cuts must take both. Found, not changed:
+the "five sequence-network builds" of the session's profile are two in ``fault_tables`` (max
+and min case on the close-in net; no interconnection transformer in the synthetic study, so
+no base-net call) and three calls in the checks stage's ``stage_report.staged_device_table``
+(two builds, one from its ``networks`` dict) that the profile's call tree put under
+``fault_tables``; a build is ≈ 0.17 s CPU at 10k (two: 0.32–0.38 s, timed without a
+profiler). The stage report's networks are the fault tables' own (same close-in net and
+(case, method, LV tolerance, pre-fault) key): handing them over would save both builds and two
+deep copies of the net in the checks stage. ``Y2 = Y1ᵀ`` instead of a second ``makeYbus``,
+LU and tree factor (≈ 0.04 s a build) is not exact: pandapower's ``makeYbus`` with negated
+shifts differs from ``Y1ᵀ`` in the last bit in 9 of 25 (net, method, case) combinations of
+the examples and the 3k study. cProfile inflates the stage's pandas-heavy steps 5–9×
+(``with_close_in_positions`` 0.81 s profiled, 0.09 s timed; ``_energized_buses`` 0.04,
+``check_size`` 0.08 s): the stage at 10k is the charger solves (≈ 1.1 s), the kept rows and
+slices (≈ 1.2 s), the device table (≈ 0.6–0.8 s, mostly first touch of its 380 MB) and two
+builds. Outputs identical (``run_study`` of the six examples and the 3,000- and 10,000-bus
+studies: every frame incl. device faults, table and the gate; ``fault_tables`` bit for bit at
+3,000 buses).
+
 **Flows, Charger stages and gate** (#21, session 18, branch ``flows_gate``, 2026-12-03
 16:13–16:31 UTC, load 10–13 with other helpers running): ``run_study`` of ``make_study``'s
 10,000- and 3,000-bus studies, ``main`` at a79fb28 (``git archive``) and the branch

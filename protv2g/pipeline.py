@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import fault_study
+from protv2g.engine.device_columns import device_value_block
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.staged_tables import (
     LazyFrame,
@@ -261,7 +262,19 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
                      bus_i_012_ka=np.zeros((0, 3), faults.bus_i_012_ka.dtype))
     del faults
     release_freed_memory()
-    dev = labels.kept_device_frame(rows, dev_pos, dev_names)  # no per-set table (#21)
+    i_ka, v_pu = rows.i_012_ka, rows.v_012_pu
+    if grid is None:  # the phasors are read no more once in the value block: the currents go
+        # before the voltages' columns are written, both before the label columns are made
+        # (#21: the stage's peak, the block filled beside them, ≈ 45 MB each at 10,000 buses)
+        rows = rows.keys_only()
+        labels = replace(labels, device_rows=rows)
+    values = device_value_block(i_ka, None, dev_pos)
+    del i_ka
+    device_value_block(None, v_pu, dev_pos, out=values)
+    del v_pu
+    release_freed_memory()
+    dev = labels.kept_device_frame(rows, dev_pos, dev_names, values=values)  # no per-set
+    del values  # table (#21)
     g_dev = None if grid is None else labels.kept_device_frame(rows, *positions(
         rows.slice_key[:, 0], grid, labels.scenarios))
     del labels, rows, dev_names  # the engine's phasors

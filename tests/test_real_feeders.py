@@ -215,3 +215,19 @@ def test_j1_draft_with_its_pv_on_the_studys_basis(tmp_path):
     head = d.candidates.set_index("bus").loc["feederhead"]
     assert head.x_r == pytest.approx(9.82, abs=0.05)
     assert 4.358 <= head.i3ph_ka <= 4.358 * 1.01
+
+
+def test_j1_head_relay_on_gross_load(tmp_path):
+    """The drafted 51P rests on the peak load with the feeder's PV off (review s18: J1's 1.9 MW
+    at full sun hid 92 A; OpenDSS Master_noPV at loadmult 1: 270/284/312 A at the head, the
+    reviewer's figures): the draft's peak load is the gross 312 A within 1 %, not 220 A."""
+    import re
+
+    from protv2g.study_draft.draft import draft_study
+
+    src = _need(REAL / "EPRI_J1" / "Master_withPV.dss").parent
+    shutil.copytree(src, tmp_path / "EPRI_J1")
+    d = draft_study(tmp_path / "EPRI_J1" / "Master_withPV.dss")
+    m = re.search(r"# peak load (\d+) A, residual \d+ A \(existing DER off: gross load\)", d.text)
+    assert m is not None
+    assert float(m.group(1)) == pytest.approx(312.0, rel=0.01)

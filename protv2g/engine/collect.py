@@ -198,7 +198,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
     if high is None:
         return res
     release_freed_memory()
-    return replace(res, high=high.result(net, devices))
+    return replace(res, high=high.result(net, devices, res.fault_bus_names))
 
 
 class _Collected:
@@ -260,21 +260,24 @@ class _Collected:
                                                        dtype=dtype)
                 self.chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
 
-    def result(self, net: pp.pandapowerNet, devices: Sequence[DeviceTerminal]
-               ) -> FaultStudyResult:
-        """The collected slices as one result."""
+    def result(self, net: pp.pandapowerNet, devices: Sequence[DeviceTerminal],
+               bus_names: np.ndarray | None = None) -> FaultStudyResult:
+        """The collected slices as one result (``bus_names``: the fault buses' names when
+        the caller has them, e.g. from the other bracket's result; #21: made once)."""
         c_n, t_n, scen, fault_buses = (len(self.cases), len(self.fault_types), self.scen,
                                        self.fault_buses)
         for name, chs in scen.items():
             if self.chg_i[name] is None and self.full:
                 self.chg_i[name] = np.zeros((c_n, t_n, len(chs), len(fault_buses), 2),
                                             dtype=self.dtype)
-        st = _collect_stages(self.pieces, scen, self.cases, self.fault_types, fault_buses, net,
-                             devices, "full" if self.dev_i is not None else "summary"
+        if bus_names is None:
+            bus_names = _bus_names(net, fault_buses)
+        st = _collect_stages(self.pieces, scen, self.cases, self.fault_types, fault_buses,
+                             bus_names, devices, "full" if self.dev_i is not None else "summary"
                              if not self.full else "kept", self.dtype)
         return FaultStudyResult(
             scenarios=tuple(scen), cases=self.cases, fault_types=self.fault_types,
-            fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
+            fault_buses=fault_buses, fault_bus_names=bus_names,
             devices=tuple(dv.name for dv in devices), bus_i_012_ka=self.bus_i,
             device_i_012_ka=self.dev_i, device_v_012_pu=self.dev_v,
             chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
@@ -286,8 +289,8 @@ class _Collected:
             else self.rows.build(len(fault_buses), self.dtype))
 
 
-def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, net, devices,
-                    device: str, dtype) -> StagedResult:
+def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, bus_names,
+                    devices, device: str, dtype) -> StagedResult:
     """Stage arrays of every slice, padded to the largest stage count; device arrays dense
     (``device="full"``), per-device maxima (``"summary"``) or none (``"kept"``: the kept
     rows are in ``FaultStudyResult.device_rows``; the bus stages then assembled on first
@@ -343,7 +346,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, n
                                        site_trip_s=None, site_ceased=None, site_v_min_pu=None)
     return StagedResult(
         scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
-        fault_buses=fault_buses, fault_bus_names=_bus_names(net, fault_buses),
+        fault_buses=fault_buses, fault_bus_names=bus_names,
         devices=tuple(dv.name for dv in devices), t_start_s=t0, t_end_s=t1,
         # the dense bus stages only on first use where the device rows are kept (nothing
         # on the pipeline's path reads them, #21: ≈ 120 MiB at the engine's peak); else now

@@ -150,25 +150,29 @@ def seq_to_abc(x012: np.ndarray) -> np.ndarray:
     return out
 
 
-def abc_phases(x012: np.ndarray) -> Iterator[np.ndarray]:
+def abc_phases(x012: np.ndarray, reuse: bool = False) -> Iterator[np.ndarray]:
     """:func:`seq_to_abc`'s phases ``a``, ``b``, ``c`` one at a time, each ``(...)`` complex.
 
     The same NumPy operations on the same operands in the same order as :func:`seq_to_abc`
     (the same values, bit for bit), one phase written into a buffer at a time: no
     ``(..., 3)`` phase array and no per-phase temporaries (#21: the staged rows' magnitudes
     and the device table's phase columns made both). Each phase yielded is a fresh array
-    (the caller may keep it).
+    (the caller may keep it); with ``reuse`` every phase is written into one buffer, valid
+    until the next phase is asked for (#21: memory new to the process costs system time in
+    page faults, ≈ 2–4 ms per MB on the benchmark VM; the device table's six phases were
+    15 MB each at 10,000 buses).
     """
     x = np.asarray(x012)
     dtype = np.result_type(x.dtype, A_MATRIX.dtype)
     x0, x1, x2 = (x[..., p].astype(dtype, copy=False) for p in range(3))
     a, a2 = A_MATRIX[2, 1], A_MATRIX[1, 1]
     tmp = np.empty(x.shape[:-1], dtype=dtype)
-    out = np.add(x0, x1)
+    buf = np.empty(x.shape[:-1], dtype=dtype) if reuse else None
+    out = np.add(x0, x1, out=buf)
     out += x2
     yield out
     for c1, c2 in ((a2, a), (a, a2)):  # x0 + c1·x1 + c2·x2, summed left to right
-        out = np.multiply(c1, x1)
+        out = np.multiply(c1, x1, out=buf)
         np.add(x0, out, out=out)
         np.multiply(c2, x2, out=tmp)
         out += tmp
@@ -181,7 +185,7 @@ def phase_magnitudes(x012: np.ndarray, scale: float, out: np.ndarray) -> None:
     then cast, as ``out[..., :3] = scale * np.abs(seq_to_abc(x012))``; the same values)
     without the phase array (:func:`abc_phases`)."""
     mag = np.empty(np.shape(x012)[:-1])
-    for p, phase in enumerate(abc_phases(x012)):
+    for p, phase in enumerate(abc_phases(x012, reuse=True)):
         np.abs(phase, out=mag)
         del phase
         mag *= scale

@@ -33,17 +33,22 @@ stage as a result of this same shape (so ``.device`` and ``.bus`` work unchanged
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.device_columns import (  # noqa: F401 - re-exported (#21: moved there)
+    DEVICE_VALUE_COLUMNS,
+    device_columns,
+    device_value_block,
+    object_column,
+    row_runs,
+)
 from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.faults import (
     FAULTED_PHASES,
-    abc_phases,
     largest_phase,
     peak_phase_12,
     seq_to_abc,
@@ -56,68 +61,6 @@ __all__ = ["FaultStudyResult"]
 
 def _deg(x: np.ndarray) -> np.ndarray:
     return np.degrees(np.angle(x))
-
-
-#: Value columns of the device table, in order (:attr:`FaultStudyResult.device`).
-DEVICE_VALUE_COLUMNS = [
-    "ia_ka", "ia_degree", "ib_ka", "ib_degree", "ic_ka", "ic_degree", "i3i0_ka", "i3i0_degree",
-    "i2_ka", "i2_degree", "va_pu", "va_degree", "vb_pu", "vb_degree", "vc_pu", "vc_degree",
-    "v0_pu", "v0_degree", "v2_pu", "v2_degree"]
-
-
-def device_columns(i_012_ka: np.ndarray, v_012_pu: np.ndarray) -> dict[str, np.ndarray]:
-    """The device table's value columns (flattened) from ``(..., 3)`` sequence currents (kA)
-    and voltages (pu): phase magnitudes and angles, ``3·I0``, ``I2``, ``V0``, ``V2``."""
-    return dict(_device_column_items(i_012_ka, v_012_pu))
-
-
-def object_column(x: np.ndarray) -> np.ndarray | pd.Series:
-    """``x`` to insert into a frame (numbered from 0) as it is: an object array as a Series
-    of dtype object, which pandas takes without inferring a type from its values (#21: that
-    pass cost 4× the column in temporaries, 60 MB at 10,000 buses, and its time); the same
-    column, values and dtype."""
-    return pd.Series(x, dtype=object, copy=False) if x.dtype == object else x
-
-
-def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray
-                         ) -> Iterator[tuple[str, np.ndarray]]:
-    """:func:`device_columns` one column at a time, in :data:`DEVICE_VALUE_COLUMNS` order
-    (#21: the phase phasors of the currents and of the voltages are not alive together)."""
-    for name, phase in zip("abc", abc_phases(i_012_ka), strict=True):  # one phase alive
-        yield f"i{name}_ka", np.abs(phase).ravel()
-        yield f"i{name}_degree", _deg(phase).ravel()
-        del phase
-    i3i0 = 3 * i_012_ka[..., 0]
-    yield "i3i0_ka", np.abs(i3i0).ravel()
-    yield "i3i0_degree", _deg(i3i0).ravel()
-    del i3i0
-    yield "i2_ka", np.abs(i_012_ka[..., 2]).ravel()
-    yield "i2_degree", _deg(i_012_ka[..., 2]).ravel()
-    for name, phase in zip("abc", abc_phases(v_012_pu), strict=True):
-        yield f"v{name}_pu", np.abs(phase).ravel()
-        yield f"v{name}_degree", _deg(phase).ravel()
-        del phase
-    for q, name in ((0, "v0"), (2, "v2")):
-        yield f"{name}_pu", np.abs(v_012_pu[..., q]).ravel()
-        yield f"{name}_degree", _deg(v_012_pu[..., q]).ravel()
-
-
-def row_runs(rows: np.ndarray) -> list[tuple[int, int, int]] | None:
-    """``rows`` (positions) as runs of consecutive positions ``(start, end, first source
-    position)`` — ``x[rows][start:end] == x[first:first + end - start]`` —, or None when
-    they are scattered (more than one run per 64 rows). The pipeline's expansion of charger
-    sets to study scenarios is a few runs: slice copies instead of a gather (≈ 5× faster on
-    1.8 million rows, #21)."""
-    rows = np.asarray(rows)
-    if len(rows) == 0:
-        return []
-    cut = np.flatnonzero(np.diff(rows) != 1) + 1
-    if len(cut) > len(rows) // 64:
-        return None
-    start = np.concatenate([[0], cut]).tolist()
-    end = np.concatenate([cut, [len(rows)]]).tolist()
-    first = rows[start].tolist()
-    return list(zip(start, end, first, strict=True))
 
 
 @dataclass(frozen=True)
@@ -295,7 +238,8 @@ class FaultStudyResult:
         return df[first + DEVICE_VALUE_COLUMNS]
 
     def kept_device_frame(self, rows: DeviceRows, take: np.ndarray | None = None,
-                          scenario: np.ndarray | None = None) -> pd.DataFrame:
+                          scenario: np.ndarray | None = None,
+                          values: np.ndarray | None = None) -> pd.DataFrame:
         """The device table of the kept rows ``rows`` (:attr:`device`'s columns and dtypes),
         optionally of the rows at positions ``take`` (repeated rows allowed) with the
         ``scenario`` column given: the pipeline's expansion of each charger set to the study
@@ -305,23 +249,13 @@ class FaultStudyResult:
         ``(20, n)`` float block that the frame wraps without a copy (the per-set table and
         pandas' consolidation of 20 columns into a block were two copies of the table: the
         values are the same); the six key columns come first, in :attr:`device`'s order.
+        ``values``: that block, made beforehand by :func:`device_value_block` of the same
+        rows and ``take`` (#21: the caller lets the rows' phasors go before the label
+        columns are made, the stage's peak; ``rows`` then needs its keys only).
         """
         k = rows.slice_key
-        n = len(rows) if take is None else len(take)
-        block = np.empty((len(DEVICE_VALUE_COLUMNS), n))
-        runs = None if take is None else row_runs(take)
-        items = _device_column_items(rows.i_012_ka, rows.v_012_pu)
-        for j, (name, col) in enumerate(items):
-            if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
-                raise RuntimeError(f"device column {j} is {name!r}, expected "
-                                   f"{DEVICE_VALUE_COLUMNS[j]!r}")
-            if take is None:
-                block[j] = col
-            elif runs is not None:  # a few runs of consecutive rows: slice copies
-                for a, b, src in runs:
-                    block[j, a:b] = col[src:src + b - a]
-            else:
-                np.take(col, take, out=block[j])
+        block = device_value_block(rows.i_012_ka, rows.v_012_pu, take) if values is None \
+            else values
         out = pd.DataFrame(block.T, columns=list(DEVICE_VALUE_COLUMNS), copy=False)
 
         def at(x: np.ndarray) -> np.ndarray:

@@ -18,7 +18,8 @@ C7 rows); the draft says which in a comment.
 Settings of a proposed relay (a stated rule, each figure printed beside the value):
 
 * ``pickup_a`` (51P): 2 × the largest phase current at the head at peak load without V2G
-  (OpenDSS power flow), rounded up to 10 A; lowered towards the C5 ceiling
+  and with the feeder's own DER (PV, generators, storage) off — the gross load the relay
+  carries when they are (OpenDSS power flow) —, rounded up to 10 A; lowered towards the C5 ceiling
   ``min multi-phase fault in the primary zone / 1.5`` (IEC 60909 min case) when above it, but
   never below the C8 floor 1.5 × peak load (IEEE C37.230-2020 §6 pickup margins). A relay
   that trips on load is unusable, one that does not reach the feeder end is a finding: when
