@@ -601,6 +601,29 @@ slices (≈ 1.2 s), the device table (≈ 0.6–0.8 s, mostly first touch of its
 builds. Outputs identical (``run_study`` of the six examples and the 3,000- and 10,000-bus
 studies: every frame incl. device faults, table and the gate; ``fault_tables`` bit for bit at
 3,000 buses).
+
+**Flows, Charger stages and gate** (#21, session 18, branch ``flows_gate``, 2026-12-03
+16:13–16:31 UTC, load 10–13 with other helpers running): ``run_study`` of ``make_study``'s
+10,000- and 3,000-bus studies, ``main`` at a79fb28 (``git archive``) and the branch
+alternately in fresh processes after a warm-up of each, three rounds, medians; CPU =
+``time.process_time`` around each call. 10k: ``study_flow`` 1.05 → 0.64 s
+(``settings_from_study`` 0.40 → 0.06), ``findings_stage_table`` 0.64 → 0.55, ``gate_verdict``
+0.53 → 0.30; 3k: 0.31 → 0.28 (0.042 → 0.016), 0.53 → 0.36, 0.23 → 0.10. Peak (tracemalloc
+over each call, 10k, 602c3d6 → branch): flows 58 → 53 MiB, gate 75 → 45 MiB, Charger stages
+65 → 65. Changed: ``watch_points`` builds the feeder graph only for a regulator or capacitor;
+the directional defaults of a radial pandapower feeder come from its lines' arrays
+(``directional.feeder.radial_lines``: scipy's Dijkstra on the forest, the same distances,
+path and sums; networkx where a switch, parallel lines, a loop or a tie of the farthest
+distance could change the answer); each finding's engine call in the Charger stages solves
+its one device's terminal rows, not all 60 devices'; the gate codes the failing rows once
+(``gate_reasons.ReasonRows``) and writes every kind of reason from masks, not from a copy of
+the rows per kind. Outputs identical (``run_study`` of the six examples, 3k and 10k: every
+frame, table, setting and the gate, floats to 1e-12; the captured 10k flows, stage table and
+gate exactly). Left: ``FlowSolver``'s one ``runpp`` (≈ 0.3 s at 10k, SuperLU on the
+Newton-Raphson Jacobian) gives the fixed point its start, so another start or ordering moves
+every flow's last bits; the Charger stages build both cases' sequence networks again (≈ 0.2
+s); Python's full garbage collections (≈ 0.2 s each at this heap) land on whichever stage
+builds many objects.
 """
 
 from __future__ import annotations

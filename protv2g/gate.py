@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.gate_reasons import _GROUP, export_kw_by_scenario, grouped_reasons
+from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
     OUTCOME_CODES,
     PRE_EXISTING,
@@ -70,7 +70,6 @@ from protv2g.gate_rows import (
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
-from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -195,19 +194,15 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
     return out
 
 
-def _in_groups_of(violations: pd.DataFrame, rows: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """``(n,)`` bool: the ``rows`` (a mask) whose reason group
-    (:func:`protv2g.gate_reasons.group_keys`: criterion, device, other device and rule as
-    text) is the group of some row of ``of`` (a mask). The groups as integer codes of the
-    columns' texts (:func:`protv2g.text_codes.text_codes`, equal codes exactly for equal
-    texts), not as a tuple of texts per row (#21: 0.3 s and a copy of the pre-existing
-    rows at 10,000 buses)."""
-    out = np.zeros(len(violations), dtype=bool)
+def _in_groups_of(table: ReasonRows, rows: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: the ``rows`` (a mask) whose reason group (criterion, device, other
+    device and rule as text, :meth:`protv2g.gate_reasons.ReasonRows.group_of`: equal codes
+    exactly for equal texts) is the group of some row of ``of`` (a mask); not a tuple of
+    texts per row (#21: 0.3 s and a copy of the pre-existing rows at 10,000 buses)."""
+    out = np.zeros(len(rows), dtype=bool)
     if not rows.any() or not of.any():
         return out
-    key = [*_GROUP, *(["rule"] if "rule" in violations.columns else [])]
-    code = combine_code_stream(text_codes(violations[c])[0] for c in key)
-    out[rows] = np.isin(code[rows], code[of])
+    out[rows] = np.isin(table.group_of(rows), table.group_of(of))
     return out
 
 
@@ -259,33 +254,35 @@ def gate_verdict(study: Study, result: StudyResult,
         # of the outcomes, the columns read once (#21)
         code, pre_mask = classify_codes(violations, gate)
         is_attributable = (code == OUTCOME_CODES[GateOutcome.FAIL]) & ~pre_mask
-        attributable = violations[is_attributable]
-        n_fail, n_pre = len(attributable), int(pre_mask.sum())
+        n_fail, n_pre = int(is_attributable.sum()), int(pre_mask.sum())
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
+        # the reasons of every kind from one coding of the table's columns, by mask (#21:
+        # a copy of the rows per kind, each hashed again, 0.3 s at 10,000 buses)
+        table = ReasonRows(violations, kw, rows=is_attributable | pre_mask)
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
-        folded = _in_groups_of(violations, pre_mask, is_attributable)
-        fails += grouped_reasons("fail", attributable, export_kw=kw,
-                                 folded=violations[folded])
+        folded = _in_groups_of(table, pre_mask, is_attributable)
+        fails += table.reasons("fail", is_attributable,
+                               also=table.folded_notes(folded))
         pre_mask = pre_mask & ~folded
 
-        def pre_with(outcome: GateOutcome) -> pd.DataFrame:
+        def pre_with(outcome: GateOutcome) -> np.ndarray:
             """The pre-existing failing rows, not folded, of one outcome."""
-            return violations[pre_mask & (code == OUTCOME_CODES[outcome])]
+            return pre_mask & (code == OUTCOME_CODES[outcome])
 
-        fails += grouped_reasons("fail", pre_with(GateOutcome.FAIL),
-                                 "present without V2G (gate.pre_existing: fail)", export_kw=kw)
-        conditions += grouped_reasons(
+        fails += table.reasons("fail", pre_with(GateOutcome.FAIL),
+                               "present without V2G (gate.pre_existing: fail)")
+        conditions += table.reasons(
             "condition", pre_with(GateOutcome.CONDITION),
-            "present without V2G: fix before the pilot", export_kw=kw)
+            "present without V2G: fix before the pilot")
         # resting on a tool default or a drafted value: a question about the input first
-        to_confirm += grouped_reasons(
+        to_confirm += table.reasons(
             "confirm", pre_with(GateOutcome.CONFIRM),
-            "present without V2G: confirm the input, then fix before the pilot if it holds",
-            export_kw=kw)
-        infos += grouped_reasons("info", pre_with(GateOutcome.INFO),
-                                 "not attributable to V2G", export_kw=kw)
-        n_stand_in = int(stand_in_mask(attributable).sum())
+            "present without V2G: confirm the input, then fix before the pilot if it holds")
+        infos += table.reasons("info", pre_with(GateOutcome.INFO),
+                               "not attributable to V2G")
+        stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
+        n_stand_in = int((stand_in & is_attributable).sum())
         gated = set(gate.criteria)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:

@@ -162,8 +162,9 @@ def stand_in_mask(violations: pd.DataFrame) -> pd.Series:
     (:class:`protv2g.input_basis.InputBasis`); none where the column is absent."""
     if "input_basis" not in violations.columns:
         return pd.Series(False, index=violations.index, dtype=bool)
-    return violations["input_basis"].astype(str).isin(
-        {InputBasis.DEFAULT.value, InputBasis.TODO.value})
+    return pd.Series(_text_in(violations["input_basis"],
+                              {InputBasis.DEFAULT.value, InputBasis.TODO.value}),
+                     index=violations.index, dtype=bool)
 
 
 def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:

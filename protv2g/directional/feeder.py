@@ -17,17 +17,21 @@ impedance); C. L. Fortescue (1918) for ``Z012 = A⁻¹·Z_abc·A``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandapower as pp
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from protv2g.engine.faults import A_MATRIX
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["bus_vn_kv", "buses_vn_kv", "dss_protected_line_z_ohm", "farthest_path"]
+__all__ = ["ForestSearch", "bus_vn_kv", "buses_vn_kv", "dss_protected_line_z_ohm",
+           "farthest_path", "radial_line_z_ohm", "radial_lines"]
 
 
 def bus_vn_kv(feeder: pp.pandapowerNet | DssModel, bus: int) -> float:
@@ -115,6 +119,122 @@ def farthest_path(graph: nx.Graph, source: Any, weight: Any) -> tuple[dict, list
         path.append(pred[path[-1]][0])
     path.reverse()
     return dist, path
+
+
+class ForestSearch:
+    """:func:`farthest_path` on a forest (a radial feeder's lines) by
+    ``scipy.sparse.csgraph.dijkstra``: on a forest every node has one path from the source,
+    so the distances (the same sums, edge by edge from the source) and the path are
+    networkx's; a tie of the largest distance (networkx takes the first in its search order)
+    or a graph with a loop is left to :func:`farthest_path` (``None``). #21: networkx's
+    search over the 10,000 buses of a feeder, per relay, 60 % of the directional defaults.
+
+    Parameters
+    ----------
+    graph : networkx.Graph or None
+        Not modified; its edges' ``weight`` attribute (> 0) is the length.
+    weight : str
+    edges : list of (node, node, float), optional
+        Without ``graph``: the edges and their lengths (> 0); no two between one pair of
+        nodes.
+    """
+
+    def __init__(self, graph: nx.Graph | None, weight: str = "w",
+                 edges: list[tuple[Any, Any, float]] | None = None) -> None:
+        if graph is not None:
+            edges = list(graph.edges(data=weight))
+            self.nodes = list(graph.nodes)
+        else:  # edges (node, node, weight) given: the nodes those edges touch
+            self.nodes = list(dict.fromkeys(v for a, b, _w in edges or () for v in (a, b)))
+        self.index = {v: k for k, v in enumerate(self.nodes)}
+        #: line index → its (from, to) buses, and a bus pair (either order) → its line:
+        #: set by :func:`radial_lines`
+        self.line_ends: dict[int, tuple[int, int]] = {}
+        self.edge_line: dict[tuple[int, int], int] = {}
+        edges = [(self.index[a], self.index[b], w) for a, b, w in edges or ()]
+        self.a = np.array([e[0] for e in edges], dtype=np.int64)
+        self.b = np.array([e[1] for e in edges], dtype=np.int64)
+        self.w = np.array([e[2] for e in edges], dtype=float)
+        self.edge = {(a, b): k for k, (a, b, _w) in enumerate(edges)}
+        n = len(self.nodes)
+        n_parts = connected_components(self._matrix(None), directed=False)[0] if n else 0
+        self.forest = len(edges) == n - n_parts
+
+    def _matrix(self, hidden: int | None) -> sp.csr_matrix:
+        keep = np.ones(len(self.w), bool)
+        if hidden is not None:
+            keep[hidden] = False
+        a, b, w = self.a[keep], self.b[keep], self.w[keep]
+        n = len(self.nodes)
+        return sp.csr_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+
+    def farthest_path(self, source: Any, hidden: tuple[Any, Any] | None = None
+                      ) -> tuple[dict, list] | None:
+        """:func:`farthest_path` from ``source`` with the edge ``hidden`` (its two nodes)
+        left out, or ``None`` where only networkx's own search gives its answer."""
+        if not self.forest:
+            return None
+        k = None
+        if hidden is not None:
+            a, b = self.index[hidden[0]], self.index[hidden[1]]
+            k = self.edge.get((a, b), self.edge.get((b, a)))
+        s = self.index[source]
+        dist, pred = dijkstra(self._matrix(k), directed=True, indices=s,
+                              return_predecessors=True)
+        reached = np.flatnonzero(np.isfinite(dist))
+        far = reached[dist[reached] == dist[reached].max()]
+        if len(far) > 1:  # a tie: networkx takes the first it finalised
+            return None
+        path = [int(far[0])]
+        while pred[path[-1]] >= 0:
+            path.append(int(pred[path[-1]]))
+        path.reverse()
+        return ({self.nodes[v]: float(dist[v]) for v in reached.tolist()},
+                [self.nodes[v] for v in path])
+
+
+def radial_lines(net: pp.pandapowerNet, line_z: Mapping[int, tuple[complex, complex]]
+                 ) -> ForestSearch | None:
+    """The net's lines as a :class:`~protv2g.directional.feeder.ForestSearch` (edge length
+    ``|Z1| + 1e-9`` as :func:`line_graph`), when they alone make :func:`line_graph`'s graph:
+    no switch, every bus and line in service, no line from a bus to itself and no two lines
+    between one pair of buses (else ``None``: build the graphs). ``.line_ends`` maps a line
+    index to its buses, ``.edge_line`` a bus pair (either order) to its line."""
+    line = net.line
+    if len(net.switch) or not len(line) or not bool(line.in_service.all()) or not bool(
+            net.bus.in_service.all()):
+        return None
+    a, b = line.from_bus.to_numpy(np.int64), line.to_bus.to_numpy(np.int64)
+    pairs = np.sort(np.c_[a, b], axis=1)
+    if (a == b).any() or len(np.unique(pairs, axis=0)) != len(pairs):
+        return None
+    idx = line.index.to_numpy(np.int64).tolist()
+    search = ForestSearch(None, edges=[(int(x), int(y), abs(line_z[i][0]) + 1e-9)
+                                       for x, y, i in zip(a.tolist(), b.tolist(), idx,
+                                                          strict=True)])
+    search.line_ends = dict(zip(idx, zip(a.tolist(), b.tolist(), strict=True), strict=True))
+    search.edge_line = {**{e: i for i, e in search.line_ends.items()},
+                        **{(y, x): i for i, (x, y) in search.line_ends.items()}}
+    return search
+
+
+def radial_line_z_ohm(radial: ForestSearch, line_z: Mapping[int, tuple[complex, complex]],
+                      element_index: int, bus: int, far_bus: int
+                      ) -> tuple[complex, complex] | None:
+    """:func:`protected_line_z_ohm` of a device on a line from :func:`radial_lines` (the
+    same rule, path and sums); ``None`` where only networkx's search gives the answer."""
+    z1_own, z0_own = line_z[element_index]
+    if far_bus not in radial.index:
+        return z1_own, z0_own
+    found = radial.farthest_path(far_bus, radial.line_ends[element_index])
+    if found is None:
+        return None
+    dist, path = found
+    if len(dist) == 1 or bus in dist:
+        return z1_own, z0_own
+    on = [radial.edge_line[(x, y)] for x, y in zip(path, path[1:], strict=False)]
+    return (complex(z1_own + sum(line_z[i][0] for i in on)),
+            complex(z0_own + sum(line_z[i][1] for i in on)))
 
 
 def dss_protected_line_z_ohm(model: DssModel, element_index: int, bus: int, far_bus: int,

@@ -27,7 +27,14 @@ import numpy as np
 import pandapower as pp
 import pandapower.topology as top
 
-from protv2g.directional.feeder import bus_vn_kv, dss_protected_line_z_ohm, farthest_path
+from protv2g.directional.feeder import (
+    ForestSearch,
+    bus_vn_kv,
+    dss_protected_line_z_ohm,
+    farthest_path,
+    radial_line_z_ohm,
+    radial_lines,
+)
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
 from protv2g.units import SQRT3, Direction
@@ -225,7 +232,8 @@ def line_graph(graph: nx.MultiGraph, line_z: Mapping[int, tuple[complex, complex
 def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int, bus: int,
                          far_bus: int, graph: nx.MultiGraph | None = None,
                          line_z: Mapping[int, tuple[complex, complex]] | None = None,
-                         lines: nx.Graph | None = None) -> tuple[complex, complex]:
+                         lines: nx.Graph | None = None, search: ForestSearch | None = None
+                         ) -> tuple[complex, complex]:
     """``(Z1, Z0)`` from the device to the electrically farthest bus ahead of it, Ω.
 
     The device's own element plus the lines beyond it (transformers end the search: the
@@ -249,6 +257,9 @@ def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int
         :func:`line_graph` of ``graph`` and ``line_z`` (built when not given; shared between
         the devices of one study, #21: building it per relay cost ≈ 0.3 s at 10,000 buses).
         Not modified: the own element is left out of the search by its edge weight.
+    search : ForestSearch, optional
+        :class:`~protv2g.directional.feeder.ForestSearch` of ``lines`` (shared between the
+        devices of one study): the same search in scipy where it gives the same path.
     """
     if element == "trafo":
         return _trafo_z_ohm(net, element_index, bus)
@@ -261,12 +272,14 @@ def protected_line_z_ohm(net: pp.pandapowerNet, element: str, element_index: int
     hidden = None if own_edge is None else lines.edges[own_edge]
     if hidden is not None and len(hidden["lines"]) > 1:  # parallel to another line
         lines = line_graph(_graph(net) if graph is None else graph, zs, exclude=own)
-        hidden = None
+        hidden, search = None, None
     if far_bus not in lines:
         return z1_own, z0_own
     # the farthest bus's path alone, not one per bus (#21: :func:`farthest_path`)
-    dist, path = farthest_path(lines, far_bus,
-                               weight=lambda _a, _b, d: None if d is hidden else d["w"])
+    found = None if search is None else search.farthest_path(
+        far_bus, None if hidden is None else own_edge)
+    dist, path = found if found is not None else farthest_path(
+        lines, far_bus, weight=lambda _a, _b, d: None if d is hidden else d["w"])
     if len(dist) == 1 or bus in dist:  # nothing beyond, or a loop back to the device's bus
         return z1_own, z0_own
     z1 = z1_own + sum(lines[a][b]["z1"] for a, b in zip(path, path[1:], strict=False))
@@ -302,18 +315,23 @@ def defaults_for(net: pp.pandapowerNet | DssModel, site: object, pickup_a: float
                  ground_pickup_a: float | None, mta_phase_degree: float,
                  graph: nx.Graph | None = None,
                  cache: dict[int, tuple[complex, complex]] | None = None,
-                 lines: nx.Graph | None = None) -> DirectionalSettings:
+                 lines: nx.Graph | None = None,
+                 search: ForestSearch | None = None,
+                 z_ohm: tuple[complex, complex] | None = None) -> DirectionalSettings:
     """The documented defaults of one device (see the module docstring); ``net`` is the
     study's feeder (a pandapower net or an OpenDSS model, ``graph`` built from it; on a
     pandapower net ``cache`` is :func:`line_z_ohm` and ``lines`` :func:`line_graph`, when
-    given)."""
-    if isinstance(net, DssModel):
+    given; ``search`` its :class:`~protv2g.directional.feeder.ForestSearch`; ``z_ohm`` the
+    protected line's ``(Z1, Z0)`` when known)."""
+    if z_ohm is not None:
+        z1, z0 = z_ohm
+    elif isinstance(net, DssModel):
         z1, z0 = dss_protected_line_z_ohm(net, site.element_index,  # type: ignore[attr-defined]
                                           site.bus, site.far_bus, graph, cache)  # type: ignore[attr-defined]
     else:
         z1, z0 = protected_line_z_ohm(net, site.element, site.element_index,  # type: ignore[attr-defined]
                                       site.bus, site.far_bus, graph, cache or None,  # type: ignore[arg-type,attr-defined]
-                                      lines)
+                                      lines, search)
     z1_mag = abs(z1) if abs(z1) > 0 else 1.0
     z0_mag = abs(z0) if abs(z0) > 0 else 3.0 * z1_mag
     vn_kv = bus_vn_kv(net, site.bus)  # type: ignore[attr-defined]
@@ -347,18 +365,18 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
     """
     out: dict[str, DirectionalSettings] = {}
     net = study.feeder  # type: ignore[attr-defined]
-    graph = lines = None
+    graph = lines = search = radial = None
     cache: dict[int, tuple[complex, complex]] = {}
     for device in study.document.devices:  # type: ignore[attr-defined]
         kind = getattr(device.kind, "value", device.kind)
         if kind == "fuse" or (devices is not None and device.name not in devices):
             continue
-        if graph is None and isinstance(net, DssModel):
+        dss = isinstance(net, DssModel)
+        if graph is None and dss:
             graph = dss_feeder_graph(net)
-        elif graph is None:  # every line's impedance and the line graph once (#21)
-            graph = _graph(net)
-            cache.update(line_z_ohm(net))
-            lines = line_graph(graph, cache)
+        elif not dss and not cache:  # every line's impedance once (#21), and the lines as a
+            cache.update(line_z_ohm(net))  # forest where they alone answer: no networkx
+            radial = radial_lines(net, cache)  # graph (#21: 0.2 s at 10,000 buses)
         site = study.device_sites[device.name]  # type: ignore[attr-defined]
         if kind == "relay":
             pickup = float(device.pickup_a)
@@ -368,8 +386,14 @@ def settings_from_study(study: object, overrides: Mapping[str, Mapping[str, obje
         else:
             pickup = float(device.phase_min_trip_a)
             ground, mta = device.ground_min_trip_a, 45.0
+        z = (None if radial is None or site.element != "line" else
+             radial_line_z_ohm(radial, cache, int(site.element_index), site.bus, site.far_bus))
+        if z is None and graph is None and not dss and site.element != "trafo":  # networkx
+            graph = _graph(net)
+            lines = line_graph(graph, cache)
+            search = ForestSearch(lines)
         s = defaults_for(net, site, pickup, None if ground is None else float(ground), mta,
-                         graph, cache, lines)
+                         graph, cache, lines, search, z)
         value = getattr(device, "directional", Direction.NONE.value)
         values: dict[str, object] = {}
         if isinstance(value, str):
