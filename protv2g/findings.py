@@ -62,7 +62,13 @@ from protv2g.findings_rows import (
     text_ranks,
     worst_order,
 )
-from protv2g.findings_trend import TREND_ABS, TREND_REL, export_trend, finding_tolerance
+from protv2g.findings_trend import (
+    TREND_ABS,
+    TREND_COLUMNS,
+    TREND_REL,
+    export_trend,
+    finding_tolerance,
+)
 from protv2g.input_basis import weakest
 from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
@@ -364,8 +370,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     levels = pd.factorize(evidence["load_levels"].to_numpy(dtype=object))
     trend_rows = pd.DataFrame({c: evidence[c] if c in evidence.columns
                                else np.full(len(evidence), None, dtype=object)
-                               for c in ("margin", "p_export_kw", "p_charging_kw",
-                                         "participation")})
+                               for c in TREND_COLUMNS})  # the worst row's key (s17 §3.11)
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}

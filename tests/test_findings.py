@@ -207,8 +207,10 @@ def test_export_trend_uses_a_tolerance_per_participation_case():
     trend = build_findings(_rows(margins), scen).findings["export_trend"].iloc[0]
     # the kW basis named, a fraction in percent as its cell shows it (trust_report; was
     # "expected −0.0254 fraction; firm −0.0665 fraction at every level (2,000–7,800 kW)")
+    # the trend names the worst margin's row it follows (review s17 §3.11)
     assert trend == ("does not move with export: expected −2.54 %; firm −6.65 % at every "
-                     "level from 2,000 to 7,800 kW (kW: all sites' export together)")
+                     "level from 2,000 to 7,800 kW (kW: all sites' export together; at the "
+                     "worst margin's 3ph B1 max)")
     # a change inside 1 % of the margin (here 1e-3 s) does not move either
     small = {s: -0.1 - 0.0005 * k for k, s in enumerate(scen["scenario"][:3])}
     trend = build_findings(_rows(small, "C1", "s"), scen).findings["export_trend"].iloc[0]

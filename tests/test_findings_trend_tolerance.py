@@ -45,7 +45,7 @@ def test_change_inside_the_checks_tolerance_does_not_move():
     # margin's cell beside it; was 3: "−0.092 s … −0.093 s")
     assert after == ("does not move with export, within the check's tolerance ±0.0386 s: "
                      "−0.09201 s at 2,500 kW; −0.0928 s at 7,500 kW; −0.09303 s at 10,000 kW "
-                     "(kW: all sites' export together)")
+                     "(kW: all sites' export together; at the worst margin's 3ph B1 max)")
 
 
 def test_change_beyond_the_tolerance_moves():
@@ -56,8 +56,9 @@ def test_change_beyond_the_tolerance_moves():
 def test_one_value_at_every_level_is_printed_once():
     # the depot's F06 (before: "−2 s at 2,000 kW; −2 s at 6,000 kW; −2 s at 7,800 kW")
     trend = build_findings(_rows([-2.0, -2.0, -2.0]), SCEN).findings["export_trend"].iloc[0]
+    # naming the worst margin's row the trend follows (review s17 §3.11)
     assert trend == ("does not move with export: −2 s at every level from 2,500 to 10,000 "
-                     "kW (kW: all sites' export together)")
+                     "kW (kW: all sites' export together; at the worst margin's 3ph B1 max)")
 
 
 def test_tolerance_without_values_is_ignored():
