@@ -97,7 +97,7 @@ _F, _FLOW = (Need.FAULTS,), (Need.FLOW,)
 
 #: Every criterion, by id, in report order.
 CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
-    Criterion("C1", "relay–relay coordination", "coordination", "check_coordination",
+    Criterion("C1", "relay backup coordination", "coordination", "check_coordination",
               MarginUnit.SECOND, _F, "backup − primary ≥ CTI [0.3 s] at every fault both see"),
     Criterion("C2", "recloser–fuse (fuse saving)", "recloser_fuse", "check_recloser_fuse",
               MarginUnit.SECOND, _F, "K × fast < fuse MM inside the fuse-saving range (above "

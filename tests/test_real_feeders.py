@@ -231,3 +231,9 @@ def test_j1_head_relay_on_gross_load(tmp_path):
     m = re.search(r"# peak load (\d+) A, residual \d+ A \(existing DER off: gross load\)", d.text)
     assert m is not None
     assert float(m.group(1)) == pytest.approx(312.0, rel=0.01)
+    # a feeder with DER of its own: the first reclose past its 2 s cease-to-energise time
+    # (IEEE 1547-2018 §8.1) by C10's widest margin (review s18 rank 2)
+    from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
+
+    assert d.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_DER_S)
+    assert RECLOSE_INTERVALS_DER_S[0] > 2.0 + 1.0

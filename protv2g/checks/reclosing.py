@@ -74,14 +74,16 @@ def _undeclared(ctx: CheckContext, dev: object, sites: list[str]) -> pd.DataFram
     return rows.assign(attribution="new")
 
 
-def _bracket_text(first_s: float, cease_s: float, rule: object) -> str:
-    """Which end of the reclose-margin bracket decides a failing row ("" when overridden)."""
+def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the site"
+                  ) -> str:
+    """Which end of the reclose-margin bracket decides a failing row ("" when overridden);
+    ``who`` ceases (the site, the existing DER)."""
     if rule.overridden or rule.bracket is None:
         return ""
     lo, hi = rule.bracket
     if first_s <= cease_s:
         when = "before" if first_s < cease_s - 1e-9 else "as"  # review s17: both at 2.0 s
-        return (f"; fails with no margin at all: the breaker recloses {when} the site "
+        return (f"; fails with no margin at all: the breaker recloses {when} {who} "
                 f"ceases, whatever margin of the bracket {lo:g}-{hi:g} s is required")
     if first_s > cease_s + lo:
         return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "
@@ -167,5 +169,5 @@ def _existing_der_rows(ctx: CheckContext, dev: object, der_mw: float, rule: obje
                  f"to {EXISTING_DER_CEASE_S:g} s (IEEE 1547-2018 §8.1; its own setting is not "
                  f"in the model) {ctx.export_text(sc.name)}: out-of-phase reclosing risk "
                  f"(needs > {need:g} s)"
-                 f"{_bracket_text(first, EXISTING_DER_CEASE_S, rule)}"))
+                 f"{_bracket_text(first, EXISTING_DER_CEASE_S, rule, 'the existing DER')}"))
         for sc in ctx.scenarios.values()])

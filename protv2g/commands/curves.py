@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,8 +113,27 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(df[cols].to_dict(orient="records"), indent=1))
     else:
-        print(df[["name", "kind", "family", "source"]].to_string(index=False))
+        print(_table_text(df[["name", "kind", "family", "source"]]))
     return 0
+
+
+def _table_text(df: Any) -> str:
+    """Left-aligned columns; the last (the source) cut to the terminal's width with "…"
+    (review s18: pandas right-aligned it, padded to its longest, ~300 characters; the full
+    text is in ``--json``)."""
+    import shutil
+
+    cols = list(df.columns)
+    cells = [[str(v) for v in df[c].tolist()] for c in cols]
+    widths = [max([len(c), *map(len, col)]) for c, col in zip(cols, cells, strict=True)]
+    lead = sum(w + 2 for w in widths[:-1])
+    room = max(30, shutil.get_terminal_size((120, 24)).columns - lead)
+
+    def line(values: list[str]) -> str:
+        last = values[-1] if len(values[-1]) <= room else values[-1][:room - 1] + "…"
+        return "".join(v.ljust(w + 2) for v, w in zip(values[:-1], widths, strict=False)) + last
+
+    return "\n".join([line(cols)] + [line(list(r)) for r in zip(*cells, strict=True)])
 
 
 def run_eval(args: argparse.Namespace) -> int:

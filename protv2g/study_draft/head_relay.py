@@ -34,7 +34,8 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
   device below it by the coordination interval at every fault behind that device (max case,
   every fault type): fuse total clearing, recloser delayed curve, relay operate time.
 * ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
-  user must confirm (the draft marks it TODO): without the key C10 cannot tell whether the
+  user must confirm (the draft marks it TODO), :data:`RECLOSE_INTERVALS_DER_S` on a feeder
+  with DER of its own: without the key C10 cannot tell whether the
   breaker recloses onto an island (a ``not_evaluated`` row: the gate says ERROR).
 """
 
@@ -54,7 +55,7 @@ from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
-           "RECLOSE_INTERVALS_S", "GROUND_FLOOR_OF_PHASE"]
+           "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE"]
 
 #: Coordination interval of the proposed relay over the devices below it, s.
 CTI_S = 0.3
@@ -74,6 +75,13 @@ TD_MIN, TD_MAX, TD_STEP = 0.5, 15.0, 0.1
 #: describes the practices and leaves the choice to the user. The short end is drafted on
 #: purpose: C10 shows the out-of-phase reclosing risk until the user confirms the sequence.
 RECLOSE_INTERVALS_S = (0.5, 15.0, 30.0)
+#: The same on a feeder with DER of its own (PV, storage, generators; review s18, EPRI J1): the
+#: first reclose delayed past the DER's cease-to-energise time, 2 s (IEEE 1547-2018 §8.1), by
+#: the high end of C10's margin bracket, 1.0 s (:data:`protv2g.checks.rule_values.
+#: RECLOSE_MARGIN_BRACKET_S`), rounded up to the next 0.5 s: 3.5 s — the utility practice the
+#: TODO names, drafted so that C10 does not report the feeder's own DER against a value the
+#: draft chose (a pre-existing risk the user never set).
+RECLOSE_INTERVALS_DER_S = (3.5, 15.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
              "ground_curve": curve, "ground_time_dial": tdg,
-             "reclose_intervals_s": list(RECLOSE_INTERVALS_S)}
+             "reclose_intervals_s": list(RECLOSE_INTERVALS_DER_S if model.inverters
+                                         or model.machines else RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "cti_s": CTI_S}
