@@ -234,15 +234,23 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
                      me) for r, lm, st, pm, ch, wh, hr,
             me in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour, mech,
                       strict=True)]
-    extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
-    rows.append(violation_rows(
-        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-        device=bad.device.to_numpy(), i_device_a=bad.i_abs_a.to_numpy(), i_other_a=lim_bad,
-        margin=lim_bad - bad.i_abs_a.to_numpy(), limit=lim_bad, message=msgs,
-        # a V2G change of a pre-existing overload below a metering CT's error is not "worse"
-        tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * bad.i_abs_a.to_numpy(),
-        mechanism=mech, p_charging_kw=charging, **extra))
+    rows.append(_fail_rows(ctx, bad, bad.i_abs_a.to_numpy(), lim_bad, msgs, mech, charging))
     return concat(rows)
+
+
+def _fail_rows(ctx: CheckContext, bad: pd.DataFrame, i_a: np.ndarray, lim_a: np.ndarray,
+               msgs: list[str], mech: np.ndarray, charging: np.ndarray, **rule: object
+               ) -> pd.DataFrame:
+    """C8's failing rows (phase or ground: ``i_a`` the current judged, ``lim_a`` its limit,
+    A; ``rule``: the ground rows' rule columns)."""
+    extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
+    return violation_rows(
+        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        device=bad.device.to_numpy(), i_device_a=i_a, i_other_a=lim_a, margin=lim_a - i_a,
+        limit=lim_a, message=msgs,
+        # a V2G change of a pre-existing overload below a metering CT's error is not "worse"
+        tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * i_a,
+        mechanism=mech, p_charging_kw=charging, **rule, **extra)
 
 
 def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.DataFrame]:
@@ -287,14 +295,8 @@ def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.Data
             "(unbalanced load or single-phase export can trip it)"
             for r, lm, st, pm, ch, wh in zip(bad.itertuples(index=False), lim_bad, step, p,
                                               charging, who, strict=True)]
-    extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
-    rows.append(violation_rows(
-        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-        device=bad.device.to_numpy(), i_device_a=bad.i_res_a.to_numpy(), i_other_a=lim_bad,
-        margin=lim_bad - bad.i_res_a.to_numpy(), limit=lim_bad, message=msgs,
-        tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * bad.i_res_a.to_numpy(),
-        mechanism=mech, p_charging_kw=charging, rule=GROUND_RULE, rule_value=fac,
-        rule_source=GROUND_RULE_SOURCE, **extra))
+    rows.append(_fail_rows(ctx, bad, bad.i_res_a.to_numpy(), lim_bad, msgs, mech, charging,
+                           rule=GROUND_RULE, rule_value=fac, rule_source=GROUND_RULE_SOURCE))
     return rows
 
 

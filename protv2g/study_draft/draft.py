@@ -87,8 +87,9 @@ _RECLOSE_TODO = todo(
     "assumed reclosing (open times, s): feeder breakers usually reclose — typically a first "
     "reclose after 0.3–0.5 s, later ones after 10–45 s, 1–3 reclosures to lockout; with DER "
     "the first is often delayed past the DER's 2 s cease-to-energise (IEEE 1547-2018 §8.1) "
-    "or dead-line supervised (practices: IEEE C37.104-2012); C10 checks the first against "
-    "the chargers' cease-to-energise time",
+    "or dead-line supervised (practices: IEEE C37.104-2012), so a model with DER of its own "
+    "gets 3.5 s; C10 checks the first against the cease-to-energise time of the chargers "
+    "and of the feeder's existing DER",
     "give the breaker's reclose intervals, or [] when it does not reclose")
 
 
