@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandapower as pp
@@ -212,10 +212,10 @@ class ThreePhaseArrays:
     trafo_loading_percent: np.ndarray
     ok: np.ndarray
     errors: list[str]
-    line_i_n_from_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    line_i_n_to_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    trafo_i_n_hv_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    trafo_i_n_lv_ka: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    line_i_n_from_ka: np.ndarray
+    line_i_n_to_ka: np.ndarray
+    trafo_i_n_hv_ka: np.ndarray
+    trafo_i_n_lv_ka: np.ndarray
 
     @property
     def unbalance_percent(self) -> np.ndarray:

@@ -32,8 +32,7 @@ verified afterwards by re-running every check (:mod:`.search`):
 
 The residual is the flow's ``i_residual_a`` (``|Ia + Ib + Ic|`` from the phasors of OpenDSS or
 of pandapower's three-phase flow; 0 on balanced steps, where the 0.25 × phase floor decides);
-a flow table without it (older results) falls back to the phase magnitudes at 120° spacing,
-``sqrt(a² + b² + c² − ab − bc − ca)``, exact for balanced angles only.
+a flow table without the column gives 0.
 """
 
 from __future__ import annotations
@@ -103,14 +102,6 @@ class FindingReach:
     text: str = ""
 
 
-def _residual_a(flow: pd.DataFrame) -> np.ndarray:
-    """The residual current of each flow row, A (module docstring)."""
-    if "i_residual_a" in flow.columns:
-        return flow["i_residual_a"].to_numpy(float)
-    a, b, c = (flow[k].to_numpy(float) for k in ("ia_a", "ib_a", "ic_a"))
-    return np.sqrt(np.maximum(a * a + b * b + c * c - a * b - b * c - c * a, 0.0))
-
-
 def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     """The limits of recloser ``name`` (module docstring) from a check context
     (:func:`protv2g.checks._common.build_context`); None without fault or flow tables."""
@@ -121,10 +112,8 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
         return None
     mine = flow[flow.device.astype(str) == name]
     load_a = float(np.nanmax(np.abs(mine.i_a.to_numpy(float)))) if len(mine) else 0.0
-    residual_a = (float(np.nanmax(_residual_a(mine)))
-                  if len(mine) and ("i_residual_a" in mine.columns
-                                    or {"ia_a", "ib_a", "ic_a"} <= set(mine.columns))
-                  else 0.0)
+    residual_a = (float(np.nanmax(mine["i_residual_a"].to_numpy(float)))
+                  if len(mine) and "i_residual_a" in mine.columns else 0.0)
     zone = ctx.zones
     buses = set(zone.bus[(zone.device == name) & (zone.zone == "primary")].tolist())
     f = faults[(faults.device.astype(str) == name) & faults.fault_bus.isin(buses)
