@@ -211,9 +211,10 @@ class CurveParser:
                      "the total-clearing table", "check the two tables (MM lies left of TC)")
         elif kw.get("mm_m_points") and kw.get("m_points") and "mm_points" in raw:
             self._melt_before_clear(kw["mm_m_points"], kw["mm_t_points"], kw["m_points"],
-                                    kw["t_points"])
+                                    kw["t_points"], kw["rating_a"])
 
-    def _melt_before_clear(self, mm_m: tuple, mm_t: tuple, tc_m: tuple, tc_t: tuple) -> None:
+    def _melt_before_clear(self, mm_m: tuple, mm_t: tuple, tc_m: tuple, tc_t: tuple,
+                           rating_a: float) -> None:
         """A maker's MM table must lie at or below its TC table wherever both have data
         (clearing time = melting time + arcing time, ANSI C37.40 definitions): each table's
         points against the other's log–log interpolation; the first crossing is reported."""
@@ -222,7 +223,8 @@ class CurveParser:
         if cross:
             m, t_mm, t_tc = min(cross)
             self.bad("mm_points", f"minimum melt ({t_mm:.4g} s) is longer than total clearing "
-                     f"({t_tc:.4g} s) at {m:.4g} × rating: a link melts before it clears",
+                     f"({t_tc:.4g} s) at {m * rating_a:.4g} A ({m:.4g} × rating): a link melts "
+                     "before it clears",
                      "check both tables against the maker's TCC (MM lies left of TC; both "
                      "in the same unit, multiples of rating_a or amperes)")
 
