@@ -18,7 +18,8 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real
   link's curve lies in the band, which only the link maker's TC table says. Ranked between
   given data and the stand-ins: a row on a default or a drafted value keeps that basis (the
-  gate's ``confirm:`` items are unchanged), a row on given data says ``fuse curve band``.
+  gate's ``confirm:`` items are unchanged), a row on given data says ``fuse curve band``; a
+  finding rests on the band only when all its rows do (:func:`weakest`).
 
 :func:`tag_input_basis` writes the ``input_basis`` column of the violation table
 (:class:`InputBasis`; empty for rows without a finding status) and :func:`input_to_confirm`
@@ -110,12 +111,23 @@ class InputBases:
 
 
 def weakest(values: Iterable[str]) -> str:
-    """The weakest basis among ``values`` (``todo`` < ``default`` < ``given`` < empty).
+    """The weakest basis among ``values`` (``todo`` < ``default`` < ``band`` < ``given`` <
+    empty), of a finding's (or a hosting limit's) rows.
+
+    ``band`` counts only when every row with a basis is ``band``: where some rows fail across
+    the whole fuse TC band, the finding stands whatever the real link's curve, and it rests
+    on the other rows' basis.
 
     >>> weakest(["given", "todo", "default"])
     'todo'
+    >>> weakest(["band", "given"]), weakest(["band", ""])
+    ('given', 'band')
     """
-    return max(values, key=lambda v: _RANK.get(str(v), 0), default="")
+    vals = [str(v) for v in values]
+    if InputBasis.BAND.value in vals and any(v not in ("", InputBasis.BAND.value)
+                                             for v in vals):
+        vals = [v for v in vals if v != InputBasis.BAND.value]
+    return max(vals, key=lambda v: _RANK.get(v, 0), default="")
 
 
 def rests_on(value: object) -> str:

@@ -13,6 +13,7 @@ Hand case: EPRI J1 with a 40K link on a tap (review s18, "Device times by hand")
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -31,7 +32,7 @@ from protv2g.devices.models import Fuse, OvercurrentRelay
 from protv2g.errors import InputError
 from protv2g.input_basis import InputBases, input_to_confirm, rests_on, tag_input_basis
 
-from .conftest import FEEDERS_DIR
+from .conftest import FEEDERS_DIR, REPO_DIR
 
 RESIDENTIAL = FEEDERS_DIR / "residential_evening_peak"
 
@@ -238,3 +239,15 @@ def test_c2_backup_on_a_maker_table_has_no_band(residential_runs):
     # the other two laterals keep their EEI-NEMA band
     others = c[(c.check == "fuse TC < recloser delayed") & (c.primary != "FU-LAT1")]
     assert (others.t_primary_band_low_s < others.t_primary_s).all()
+
+
+def test_readme_maker_table_example_loads(tmp_path):
+    text = (REPO_DIR / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+                if "40K-MAKER" in b]
+    study_part, curves_part = block.split("\ncurves:\n", 1)
+    assert "library: [curves]" in study_part and "link: 40K-MAKER" in study_part
+    (tmp_path / "maker_links.yaml").write_text("curves:\n" + curves_part, encoding="utf-8")
+    fuse = Fuse(name="F", link="40K-MAKER", library=load_library([tmp_path]))
+    low, high = fuse.total_clear_band_s(np.array([192.4]))
+    assert fuse.tc_basis is TcBasis.TC_TABLE and low[0] == high[0]
