@@ -251,3 +251,30 @@ def test_readme_maker_table_example_loads(tmp_path):
     fuse = Fuse(name="F", link="40K-MAKER", library=load_library([tmp_path]))
     low, high = fuse.total_clear_band_s(np.array([192.4]))
     assert fuse.tc_basis is TcBasis.TC_TABLE and low[0] == high[0]
+
+
+def test_c3_fuse_fuse_rows_state_the_band(tmp_path):
+    """C3 on the hand-built study of test_checks_criteria (F2 = 15K protecting F = 40K): above
+    both links' 0.1-s anchors the times are constant I²t (slope −2) plus 8.3 ms arcing, so
+    by hand 0.75·MM_40K − TC_15K = (0.75·0.1·565² − 0.1·258²)/I² − 0.0083 (high end) and
+    (0.75·0.1·565² − 0.1·215²)/I² − 0.0083 at the band's low end (15K minimum melt):
+    between 1,442 A and 1,526 A the rule fails at the high end and holds at the low end."""
+    from protv2g.checks import run_checks
+    from tests.test_checks_common import BASE, make_study, rows, scenarios
+
+    k40, k15_hi, k15_lo = 0.75 * 0.1 * 565.0**2, 0.1 * 258.0**2, 0.1 * 215.0**2
+    i_flip = (math.sqrt((k40 - k15_hi) / ARC_S) + math.sqrt((k40 - k15_lo) / ARC_S)) / 2
+    assert 1440.0 < i_flip < 1530.0
+    study = make_study(tmp_path)
+    for i_a, flips in ((i_flip, True), (2000.0, False)):
+        v, coord = run_checks(study, rows((BASE, "F2", "B5", "3ph", "max", i_a),
+                                          (BASE, "F", "B5", "3ph", "max", i_a)), None,
+                              scenarios(500.0))
+        c = coord[coord.criterion == "C3"].iloc[0]
+        assert not c.ok
+        assert c.margin_s == pytest.approx((k40 - k15_hi) / i_a**2 - ARC_S, abs=1e-6)
+        assert c.t_primary_band_low_s == pytest.approx(k15_lo / i_a**2 + ARC_S, abs=1e-6)
+        row = v[(v.criterion == "C3") & (v.status == "fail")].iloc[0]
+        assert ("F2 tc: curve_band" in row.data_boundary) is flips
+        assert ("rests on the fuse curve band" in row.message) is flips
+        assert ("fails across F2's EEI-NEMA TC band" in row.message) is not flips
