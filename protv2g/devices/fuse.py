@@ -18,11 +18,15 @@ side for fuse saving and for a fuse protected by another).
 specified by melting-current *ranges* (ANSI C37.43): a conforming link melts no sooner than the
 minimum-melting curve and no later than the maximum-melting curve, and clears one arcing time
 after it melts (ANSI C37.40 definitions: clearing time = melting time + arcing time). Its total
-clearing therefore lies in the band ``[MM + arcing, max melt + arcing]``; the checks use the
-high end (the makers' published total-clearing curves are drawn the same way, to the maximum
-of the melting range plus arcing — S&C TCC 165-6 "Basis"; Cooper Power Systems, *Electrical
-Distribution-System Protection*, 1990, §3) and say where a verdict flips inside the band. A
-link given by its maker's total-clearing table has no band: that table is its TC.
+clearing therefore lies in the band ``[MM + arcing, max melt + arcing]``. The checks use the
+high end, the conservative one for a fuse downstream of the device judged, as a maker's
+published total-clearing curve is an upper bound over its links' construction tolerance
+(S&C TCC 153-2-3-4 notes: the interval between the minimum-melting and the total-clearing
+curve holds that tolerance; S&C Information Bulletin 766-211: maximum-clear curves "plotted
+inclusive of all tolerances"), and say where a verdict flips inside the band. The low end is
+the earliest a conforming link can clear, not a typical one: the band brackets the real link,
+whose place in it only its maker's curve gives. A link given by its maker's total-clearing
+table has no band: that table is its TC.
 
 References
 ----------
