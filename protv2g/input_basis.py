@@ -206,8 +206,10 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
         return out
     crit = violations["criterion"].astype(str).to_numpy()
     if "data_boundary" in violations:  # weaker than given, stronger than any stand-in below
-        band = violations["data_boundary"].astype(str).str.contains(_BAND_FLAG, regex=False)
-        out[band.to_numpy(dtype=bool)] = InputBasis.BAND.value
+        # tested once per distinct label, not per row (the 10,000-bus study: 472,765 rows)
+        codes, labels = pd.factorize(violations["data_boundary"], use_na_sentinel=False)
+        flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
+        out[flagged[codes]] = InputBasis.BAND.value
     dev = violations["device"].astype(str)
     other = (violations["other_device"].astype(str) if "other_device" in violations
              else pd.Series("", index=violations.index))

@@ -64,12 +64,6 @@ class TcBasis(StrEnum):
     #: The link's own total-clearing table (a maker's published TC curve): no band.
     TC_TABLE = "tc_table"
 
-    @property
-    def label(self) -> str:
-        """How a row says it."""
-        return {TcBasis.STANDARD_BAND: "EEI-NEMA band: max melt + arcing",
-                TcBasis.TC_TABLE: "the link's TC table, no band"}[self]
-
 
 def fuse_clearing_time_s(tc_s: ArrayLike, time_adder_s: float = 0.0) -> FloatArray:
     """Total-clearing time with a fixed added delay.
