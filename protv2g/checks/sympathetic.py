@@ -14,7 +14,10 @@ time by the coordination interval of the pair (#17; before: a fixed 0.1 s):
 when a relay clears the fault, relay-fuse or relay-recloser (0.12 s / 0.22 s: the clearing
 times are already interrupting times) when a fuse or recloser does
 (:mod:`protv2g.checks.rule_values`); margin ``t − t_clear − CTI`` with the tolerance of both
-devices' times. A relay with ``directional: forward``
+devices' times; a fuse's clearing time is the high end of its EEI-NEMA TC band (max melt +
+arcing), and a failing row that holds at the band's low end (min melt + arcing) is flagged
+``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`). A relay with
+``directional: forward``
 is blocked (whether its direction is right is C9).
 
 **Faults at the substation bus and upstream** have no modelled clearing device (no device on
@@ -39,6 +42,8 @@ IEEE Std C37.230-2020 §7 (distributed generation on distribution lines).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
@@ -53,12 +58,15 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import keys_of
+from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
 from protv2g.checks.tolerance import (
     combine_boundaries,
     device_boundary,
     device_tolerance_s,
+    fuse_tc_band_low_s,
     rss,
+    with_curve_band,
 )
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
@@ -184,12 +192,17 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     if bad.empty:
         return concat(rows)
     cti, rule_src, tol, bnd, margin = cti[sel], rule_src[sel], tol[sel], bnd[sel], margin[sel]
+    low = _clearing_band_low_s(ctx, bad)  # a clearing fuse's TC band (nan for other devices)
+    bnd = with_curve_band(bnd, bad.clearing_device.to_numpy(), margin,
+                          bad.t_op_s.to_numpy(dtype=float) - low - cti)
     msgs = [
         f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
         f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
         f" in the zone of {r.clearing_device} {ctx.export_text(r.scenario)}; {r.clearing_device} "
         f"clears in {fmt_s(r.t_clear_s)} and needs {c:g} s coordination interval"
-        for r, c in zip(bad.itertuples(index=False), cti, strict=True)]
+        + tc_band_text(SimpleNamespace(primary=r.clearing_device, t_primary_s=r.t_clear_s,
+                                       t_primary_band_low_s=lo, margin_s=mg))
+        for r, c, lo, mg in zip(bad.itertuples(index=False), cti, low, margin, strict=True)]
     rows.append(violation_rows(
         "C6", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -200,6 +213,22 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
         rule="coordination_interval", rule_value=cti, rule_source=rule_src, data_boundary=bnd,
         message=msgs))
     return concat(rows)
+
+
+def _clearing_band_low_s(ctx: CheckContext, rows: pd.DataFrame) -> np.ndarray:
+    """The low end of the clearing fuse's total-clearing band on each of ``rows`` (failing
+    C6 rows), from the fuse's staged minimum melt at that fault; NaN where a relay or
+    recloser clears (:func:`protv2g.checks.tolerance.fuse_tc_band_low_s`)."""
+    fuses = [n for n in rows.clearing_device.unique()
+             if n in ctx.devices and kind_of(ctx.devices[n]).role == "fuse"]
+    if not fuses:
+        return np.full(len(rows), np.nan)
+    f = ctx.faults
+    own = f[f.device.isin(fuses)][[*_KEYS, "device", "t_mm_s", "t_tc_s"]]
+    at = rows[_KEYS].assign(device=rows.clearing_device.to_numpy()).merge(
+        own.drop_duplicates([*_KEYS, "device"]), how="left", on=[*_KEYS, "device"])
+    return fuse_tc_band_low_s(ctx, at.device.to_numpy(), at.t_mm_s.to_numpy(dtype=float),
+                              at.t_tc_s.to_numpy(dtype=float))
 
 
 def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
