@@ -57,7 +57,7 @@ from protv2g.checks._common import (
     could_not,
     without_bracket_times,
 )
-from protv2g.checks._rows import distinct_values
+from protv2g.checks._rows import distinct_values, factorize_runs
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import (
     BRACKETED,
@@ -315,10 +315,22 @@ def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:
     """Per row, the place of its value among the column's distinct values sorted by ``key``:
     ``(n,)`` ints, ``key`` called once per distinct value (#21: ``Series.map`` called it per
     row — 10,249 rows on the IEEE 8500, 0.35 s)."""
-    codes, distinct = pd.factorize(values.astype(str))
+    codes, distinct = _text_codes(values)
     keys = [key(d) for d in distinct]
     place = {k: i for i, k in enumerate(sorted(set(keys)))}  # equal keys share a place
     return np.array([place[k] for k in keys], dtype=np.int64)[codes]
+
+
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(values.astype(str))``: an object column of ``str`` only (none missing)
+    coded as it is, by runs (:func:`~protv2g.checks._rows.factorize_runs`; #21: the
+    criterion and status columns of 489,846 rows at 10,000 buses, each written out as text
+    and hashed); the same codes and texts."""
+    if values.dtype == object:
+        codes, distinct = factorize_runs(values.to_numpy())
+        if (not len(codes) or codes.min() >= 0) and all(type(d) is str for d in distinct):
+            return codes, distinct
+    return pd.factorize(values.astype(str))
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:
