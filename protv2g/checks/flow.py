@@ -120,6 +120,16 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
                 f"{v_max_pu:g} pu: " + "; ".join(why))
 
 
+def _voltage_messages(ctx: CheckContext, vm_pu: list[float], names: list[str],
+                      scenarios: list) -> list[str]:
+    """C12's over-voltage messages: ``%``-formatted (``%.3f`` writes what ``{:.3f}`` does),
+    each scenario's text looked up once (#21: 63,262 rows at 10,000 buses)."""
+    head = "voltage %.3f pu at %s %s exceeds " + f"{ctx.thresholds.v_max_pu:g}".replace(
+        "%", "%%") + " pu (ANSI C84.1 Range A)"
+    text = {s: ctx.export_text(s) for s in dict.fromkeys(scenarios)}
+    return [head % (v, n, text[s]) for v, n, s in zip(vm_pu, names, scenarios, strict=True)]
+
+
 def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
     """``df``'s row of the largest ``col`` per ``keys`` (the first on a tie), in the keys'
     sorted order: ``df.loc[df.groupby(keys)[col].idxmax()]``, found on the keys' codes
@@ -225,11 +235,9 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
             tolerance=th.voltage_change_min_pu,
             # Python floats and lists, not the Series' NumPy scalars (#21: 63,262 rows at
-            # 10,000 buses; the same text)
-            message=[f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} exceeds "
-                     f"{th.v_max_pu:g} pu (ANSI C84.1 Range A)"
-                     for v, n, s in zip(bad.vm_pu.tolist(), names,
-                                        bad.scenario.tolist(), strict=True)]))
+            # 10,000 buses; the same text), the scenario's text and the limit's once each
+            message=_voltage_messages(ctx, bad.vm_pu.tolist(), names,
+                                      bad.scenario.tolist())))
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
