@@ -1,7 +1,7 @@
 """Row frames of the checks: empty and one-row frames (``not_evaluated``/``not_applicable``),
 their concatenation (a memory-lean one for frames nothing else holds), the violation rows'
-order and the time text of a message. Plain data in and out; re-exported by :mod:`protv2g.checks._common`, where the check
-modules have always imported them from."""
+order and the time text of a message. Plain data in and out; re-exported by
+:mod:`protv2g.checks._common`, where the check modules have always imported them from."""
 
 from __future__ import annotations
 
