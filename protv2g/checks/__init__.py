@@ -57,6 +57,8 @@ from protv2g.checks._common import (
     could_not,
     without_bracket_times,
 )
+from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests read it here)
+from protv2g.checks._row_frames import concat_taken, sort_rows, take_columns
 from protv2g.checks._rows import distinct_values
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import (
@@ -72,11 +74,11 @@ from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
-from protv2g.criteria import CATALOGUE, Criterion, Need, order
+from protv2g.criteria import CATALOGUE, Criterion, Need
 from protv2g.network.fault_positions import close_in_study, has_unknown_buses
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
-from protv2g.violations import STATUS_ORDER, VIOLATION_COLUMNS
+from protv2g.violations import VIOLATION_COLUMNS
 
 __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
            "build_context", "check_study", "family_function", "run_checks", "attribute",
@@ -228,24 +230,27 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         _expand_duty(ctx, twins)
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
-        v = concat_owned([rows, attribute(concat_owned(parts), ctx.base_of,
-                                          base_margins(ctx, faults=False))])
+        frames = [rows, attribute(concat_owned(parts), ctx.base_of,
+                                  base_margins(ctx, faults=False))]
         del rows
+        # concatenated and sorted in one pass where the columns allow (#21)
+        rows = sort_rows(*(pd.Series(np.concatenate([f[c].to_numpy() for f in frames]))
+                            for c in ("criterion", "status", "scenario")))
+        v = concat_taken(frames, rows)
+        if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
+            v = concat_owned(frames)
+            v = take_columns(v, rows) if len(v) else v
+        frames.clear()
+        sorted_ = True
     else:
         parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
         parts = [p for p in parts if p is not None]
         v = concat_owned(parts)  # column by column, each family's column let go once copied
         v = attribute(v, ctx.base_of, base_margins(ctx))
+        sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
-    if len(v):
-        # the order found on the three sort keys alone, the rows taken once (#21: the
-        # assign, sort, drop, reset_index and column selection each copied the 472,765-row
-        # table of the 10,000-bus study, the checks' peak)
-        keys = pd.DataFrame({"_o": _ranks(v.criterion, order),
-                             "_s": _ranks(v.status, lambda s: STATUS_ORDER.get(s, 9)),
-                             "scenario": v["scenario"].to_numpy()})
-        rows = keys.sort_values(["_o", "_s", "scenario"], kind="stable").index.to_numpy()
-        v = _take_columns(v, rows)
+    if len(v) and not sorted_:
+        v = take_columns(v, sort_rows(v.criterion, v.status, v["scenario"]))
     v.index = pd.RangeIndex(len(v))
     if list(v.columns) != VIOLATION_COLUMNS:
         v = v[VIOLATION_COLUMNS]
@@ -291,34 +296,6 @@ def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
     n_rows = max(b.stop for b in twins.block.values())
     ctx.cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
                                              n_rows=n_rows, keys=None)
-
-
-def _take_columns(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """``frame.take(rows)`` with a default index, column by column, each column of
-    ``frame`` dropped once taken (``frame`` is emptied): the table is held about once, not
-    twice (#21: the sorted copy of the 472,765 rows at 10,000 buses was the checks' peak)."""
-    columns = list(frame.columns)
-    data = {c: _take(frame.pop(c), rows) for c in columns}
-    return pd.DataFrame(data, columns=columns, copy=False)
-
-
-def _take(column: pd.Series, rows: np.ndarray) -> Any:
-    """``column.array.take(rows)``; a NumPy column's as its ndarray (the frame built from a
-    pandas ``NumpyExtensionArray`` scans it for missing values, #21: 0.5 s at 10,000 buses,
-    an object column's strings one by one)."""
-    if isinstance(column.dtype, np.dtype):
-        return column.to_numpy().take(rows)
-    return column.array.take(rows)
-
-
-def _ranks(values: pd.Series, key: Callable[[str], Any]) -> np.ndarray:
-    """Per row, the place of its value among the column's distinct values sorted by ``key``:
-    ``(n,)`` ints, ``key`` called once per distinct value (#21: ``Series.map`` called it per
-    row — 10,249 rows on the IEEE 8500, 0.35 s)."""
-    codes, distinct = pd.factorize(values.astype(str))
-    keys = [key(d) for d in distinct]
-    place = {k: i for i, k in enumerate(sorted(set(keys)))}  # equal keys share a place
-    return np.array([place[k] for k in keys], dtype=np.int64)[codes]
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

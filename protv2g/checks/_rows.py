@@ -14,7 +14,7 @@ a device backs up several primaries at the same fault, so most rows of a device 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from protv2g.text_codes import combine_code_stream
 
 __all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
            "twin_blocks", "factorize_all", "factorize_runs", "as_text", "is_text",
-           "distinct_values"]
+           "distinct_values", "first_largest"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
@@ -299,3 +299,33 @@ def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[Any]
         if not np.array_equal(x, y):
             return False
     return True
+
+
+def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -> np.ndarray:
+    """``frame[keys].assign(v=value).groupby(keys).v.idxmax().to_numpy()`` on a frame with a
+    default index: per group in sorted key order, the first row of its largest ``value``.
+    On the keys' sorted codes (#21: the groupby factorised the three text keys again per
+    block of C7); NaN values, missing keys, keys of a pandas dtype (a categorical's order
+    is its own) or far more key combinations than rows: that groupby itself."""
+    codes = []
+    for k in keys:
+        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
+        codes.append((c, max(len(uniques), 1)))
+    value = np.asarray(value, dtype=float)
+    n_groups = int(np.prod([m for _, m in codes], dtype=object))
+    if np.isnan(value).any() or any((c < 0).any() for c, _ in codes) or not all(
+            isinstance(frame[k].dtype, np.dtype) for k in keys) \
+            or n_groups > 8 * len(value) + 4096:  # (key tables of every combination)
+        keys = list(keys)
+        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
+    group = np.zeros(len(value), dtype=np.int64)
+    for c, m in codes:  # lexicographic, as the groupby orders its groups
+        group = group * m + c
+    # each group's largest value, then its first row holding it (no sort: #21, a lexsort
+    # per block of C7); a tie between 0.0 and -0.0 goes to the first, as idxmax's
+    largest = np.full(n_groups, -np.inf)
+    np.maximum.at(largest, group, value)
+    top = np.flatnonzero(value == largest[group])
+    first = np.full(n_groups, len(value), dtype=np.int64)
+    np.minimum.at(first, group[top], top)
+    return first[np.bincount(group, minlength=n_groups) > 0]

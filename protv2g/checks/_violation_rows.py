@@ -75,6 +75,8 @@ def violation_rows(criterion: str | Sequence[str],
             v = pd.to_numeric(pd.Series(v, dtype=None if isinstance(v, np.ndarray) and
                                         v.dtype.kind in "fiub" else object),
                               errors="coerce").to_numpy(dtype=float)
+        elif isinstance(v, list):
+            v = _text_array(v)
         if isinstance(v, np.ndarray) and v.base is not None:
             v = v.copy()  # a view (of a caller's frame): the rows own their columns
         data[c] = v
@@ -101,6 +103,20 @@ def _each(values: Any, n: int, f: Any) -> np.ndarray:
     out = np.empty(len(uniques), dtype=object)
     out[:] = [f(u) for u in uniques]
     return out[codes]
+
+
+def _text_array(values: list) -> Any:
+    """A list of ``str`` as an object array (the same objects), as the frame would hold it;
+    any other list as it is (the frame infers its dtype). The frame's own conversion of a
+    list costs four times as much (#21: C5's 409,046 messages at 10,000 buses, 30 ms)."""
+    if not values:
+        return values
+    arr = np.empty(len(values), dtype=object)
+    try:
+        arr[:] = values
+    except (ValueError, TypeError):  # nested sequences: the frame decides
+        return values
+    return arr if pd.api.types.infer_dtype(arr, skipna=False) == "string" else values
 
 
 def _repeated(value: Any, n: int) -> np.ndarray:

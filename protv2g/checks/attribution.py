@@ -194,6 +194,21 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}".rstrip()
 
 
+def _key_text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`protv2g.text_codes.text_codes` of a key column: a column of ``str`` only (none
+    missing) coded by runs of equal neighbours (:func:`factorize_runs`: the same codes and
+    texts; #21: the key columns of the 489,846 rows at 10,000 buses come in runs and were
+    hashed cell by cell); any other through :func:`text_codes`."""
+    x = values.to_numpy() if isinstance(values, pd.Series) else None
+    if x is not None and x.dtype == object:
+        codes, uniques = factorize_runs(x)
+        texts = np.asarray(uniques, dtype=object)
+        if (not len(codes) or codes.min() >= 0) and all(type(t) is str
+                                                        for t in texts.tolist()):
+            return codes.astype(np.int64), texts
+    return text_codes(values)
+
+
 class _Codes:
     """Integer codes of one column of the violation rows by its ``astype(str)`` text (as the
     key texts are compared, :func:`protv2g.text_codes.text_codes`): the rows' own, and
@@ -201,7 +216,7 @@ class _Codes:
 
     def __init__(self, values: pd.Series) -> None:
         # by the distinct values: a column holding None is not written out row by row (#21)
-        rows, texts = text_codes(values)
+        rows, texts = _key_text_codes(values)
         # int32 where they fit: one column of codes per key column is held through the
         # attribution (#21: 8 × 472,765 rows at 10,000 buses); joined as int64 codes
         self.rows = rows.astype(np.int32) if len(texts) < 2**31 else rows
@@ -210,7 +225,7 @@ class _Codes:
     def of(self, values: pd.Series, rows: np.ndarray, absent: int) -> np.ndarray:
         """Codes of ``values`` at ``rows`` (positions) by their text; ``absent`` for a text
         no row has."""
-        codes, texts = text_codes(values)
+        codes, texts = _key_text_codes(values)
         c = self.index.get_indexer(texts)
         return np.where(c < 0, absent, c)[codes[rows]]
 
@@ -221,7 +236,7 @@ class _ScenarioCodes:
     ``base`` the codes of ``text`` and ``base_text`` in one list of ``names``."""
 
     def __init__(self, values: pd.Series, base_of: Mapping[str, str]) -> None:
-        self.codes, self.text = text_codes(values)
+        self.codes, self.text = _key_text_codes(values)
         self.base_text = np.array([str(base_of.get(n, "") or "") for n in self.text.tolist()],
                                   dtype=object)
         self.names = pd.Index(pd.unique(np.concatenate([self.text, self.base_text])),

@@ -70,8 +70,10 @@ from protv2g.checks.recloser_fuse import fuse_recloser_rows, source_side_rows
 from protv2g.checks.rule_values import fuse_ratio, interval
 from protv2g.checks.tolerance import (
     PRIMARY_TIME,
+    DeviceRows,
     combine_boundaries,
     device_boundary,
+    device_rows,
     device_tolerance_s,
     fuse_tc_band_low_s,
     rss,
@@ -126,6 +128,18 @@ class PairTerms:
         self._bnd: dict[tuple[str, str], np.ndarray] = {}
         self._both: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._combined: dict[tuple[str, str], np.ndarray] = {}
+        self._rows: dict[str, list[DeviceRows]] = {}
+
+    def rows(self, side: str) -> list[DeviceRows]:
+        """The primary's or backup's rows per device and their distinct current pairs
+        (:func:`~protv2g.checks.tolerance.device_rows`), found once for every tolerance and
+        boundary of that side (#21)."""
+        if side not in self._rows:
+            names = self.m.primary if side == "p" else self.m.backup
+            self._rows[side] = device_rows(names.to_numpy(),
+                                           self.m[f"{side}_i_phase_a"].to_numpy(),
+                                           self.m[f"{side}_i_ground_a"].to_numpy())
+        return self._rows[side]
 
     def tol(self, side: str, which: str) -> np.ndarray:
         """Tolerance (s) of the primary (``"p"``) or backup (``"b"``) time ``which``, of the
@@ -135,7 +149,8 @@ class PairTerms:
             names = self.m.primary if side == "p" else self.m.backup
             self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(),
                                                 self.m[f"{side}_i_phase_a"].to_numpy(), which,
-                                                self.m[f"{side}_i_ground_a"].to_numpy())
+                                                self.m[f"{side}_i_ground_a"].to_numpy(),
+                                                self.rows(side))
         return self._tol[key]
 
     def boundary(self, side: str, which: str) -> np.ndarray:
@@ -145,7 +160,8 @@ class PairTerms:
             names = self.m.primary if side == "p" else self.m.backup
             self._bnd[key] = device_boundary(self.ctx, names.to_numpy(),
                                              self.m[f"{side}_i_phase_a"].to_numpy(),
-                                             self.m[f"{side}_i_ground_a"].to_numpy(), which)
+                                             self.m[f"{side}_i_ground_a"].to_numpy(), which,
+                                             self.rows(side))
         return self._bnd[key]
 
     def boundaries(self, p_which: str, b_which: str) -> np.ndarray:

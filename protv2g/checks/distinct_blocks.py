@@ -248,19 +248,23 @@ def expand(frame: pd.DataFrame | None, tw: FaultTwins | None,
                   export_text)
     at = np.concatenate([np.arange(len(frame)), *(rows[s] for _, s, twins in plan
                                                   for _ in twins)])
-    out = pd.DataFrame({c: _column(frame[c], at) for c in frame.columns if c != "message"},
-                       columns=frame.columns, copy=False)
-    out["scenario"] = np.concatenate([frame["scenario"].to_numpy(), *(
-        np.full(len(rows[s]), t, dtype=object) for _, s, twins in plan for t in twins)])
+    new = {"scenario": np.concatenate([frame["scenario"].to_numpy(), *(
+        np.full(len(rows[s]), t, dtype=object) for _, s, twins in plan for t in twins)])}
     if "message" in frame.columns:
         msg = frame["message"].to_numpy()
         parts = [msg]
         for _, s, twins in plan:
             parts += _messages(msg[rows[s]], s, twins, export_text)
-        out["message"] = np.concatenate(parts)
-    if outer is None:
-        return out
-    return out.take(_order(frame, out, at, tw, list(outer))).reset_index(drop=True)
+        new["message"] = np.concatenate(parts)
+    if outer is not None:
+        # the order composed with the copy's positions: every column taken once (#21: the
+        # coordination table taken, consolidated and copied by ``reset_index`` again, 0.13 s
+        # at 3,000 buses)
+        order = _order(frame, new["scenario"], at, tw, list(outer))
+        at = at[order]
+        new = {c: v[order] for c, v in new.items()}
+    return pd.DataFrame({c: new[c] if c in new else _column(frame[c], at)
+                         for c in frame.columns}, columns=frame.columns, copy=False)
 
 
 def _column(column: pd.Series, at: np.ndarray) -> Any:
@@ -343,16 +347,17 @@ def _check_copies(frame: pd.DataFrame, rows: np.ndarray, sources: list[str],
             raise NotTwins(f"column {c} names a scenario to copy")
 
 
-def _order(frame: pd.DataFrame, out: pd.DataFrame, at: np.ndarray, tw: FaultTwins,
+def _order(frame: pd.DataFrame, scenario: np.ndarray, at: np.ndarray, tw: FaultTwins,
            outer: list[str]) -> np.ndarray:
-    """Positions of ``out`` in the full evaluation's order: by run of equal ``outer``
-    values (runs of ``frame``), then scenario block, then row of ``frame``."""
+    """Positions of the expanded rows (``frame``'s rows ``at`` under the scenarios
+    ``scenario``) in the full evaluation's order: by run of equal ``outer`` values (runs of
+    ``frame``), then scenario block, then row of ``frame``."""
     if outer:
         code = key_codes([frame[c].to_numpy() for c in outer])
         run = np.cumsum(np.r_[0, (code[1:] != code[:-1]).astype(np.int64)])
     else:
         run = np.zeros(len(frame), dtype=np.int64)
-    codes, names = factorize_all(out["scenario"].to_numpy())
+    codes, names = factorize_all(scenario)
     rank = np.array([tw.rank.get(str(s), -1) for s in names], np.int64)[codes]
     own = rank[:len(frame)]
     if len(own) > 1 and ((np.diff(own) < 0) & (np.diff(run) == 0)).any():

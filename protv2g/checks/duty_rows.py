@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
+from protv2g.checks._rows import first_largest
 from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 
@@ -48,36 +49,6 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
         i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
         i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
         i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
-
-
-def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -> np.ndarray:
-    """``frame[keys].assign(v=value).groupby(keys).v.idxmax().to_numpy()`` on a frame with a
-    default index: per group in sorted key order, the first row of its largest ``value``.
-    On the keys' sorted codes (#21: the groupby factorised the three text keys again per
-    block of C7); NaN values, missing keys, keys of a pandas dtype (a categorical's order
-    is its own) or far more key combinations than rows: that groupby itself."""
-    codes = []
-    for k in keys:
-        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
-        codes.append((c, max(len(uniques), 1)))
-    value = np.asarray(value, dtype=float)
-    n_groups = int(np.prod([m for _, m in codes], dtype=object))
-    if np.isnan(value).any() or any((c < 0).any() for c, _ in codes) or not all(
-            isinstance(frame[k].dtype, np.dtype) for k in keys) \
-            or n_groups > 8 * len(value) + 4096:  # (key tables of every combination)
-        keys = list(keys)
-        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
-    group = np.zeros(len(value), dtype=np.int64)
-    for c, m in codes:  # lexicographic, as the groupby orders its groups
-        group = group * m + c
-    # each group's largest value, then its first row holding it (no sort: #21, a lexsort
-    # per block of C7); a tie between 0.0 and -0.0 goes to the first, as idxmax's
-    largest = np.full(n_groups, -np.inf)
-    np.maximum.at(largest, group, value)
-    top = np.flatnonzero(value == largest[group])
-    first = np.full(n_groups, len(value), dtype=np.int64)
-    np.minimum.at(first, group[top], top)
-    return first[np.bincount(group, minlength=n_groups) > 0]
 
 
 def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[str] | None,

@@ -160,7 +160,10 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     at = np.flatnonzero(rows)
     if not len(at):
         return out
-    sub = m.iloc[at]
+    # the columns read here and by base_twin only (#21: ``m.iloc[at]`` copied every column
+    # of the pair table, once per bracket)
+    sub = pd.DataFrame({c: m[c].to_numpy()[at] for c in _SUB_COLUMNS if c in m.columns},
+                       copy=False)
     high = np.full(len(at), np.nan)
     kk = k[at]
     prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
@@ -177,6 +180,11 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
     out[at] = statuses(mech)  # "ok" exactly where coordination_rows finds the rule met
     return out
+
+
+#: Columns of the pair table :func:`_saving_status` reads (base_twin's keys included).
+_SUB_COLUMNS = ("scenario", "fault_bus", "fault_type", "case", "primary", "backup",
+                "p_i_phase_a")
 
 
 def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,

@@ -33,19 +33,20 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import labels_by_key, per_distinct, rows_by_value
+from protv2g.checks._rows import distinct_rows, labels_by_key, per_distinct, rows_by_value
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
-           "fuse_tc_band_low_s", "with_curve_band", "INSIDE", "PRIMARY_TIME"]
+           "fuse_tc_band_low_s", "with_curve_band", "INSIDE", "PRIMARY_TIME", "DeviceRows",
+           "device_rows"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
@@ -103,8 +104,46 @@ def _phase_time_s(dev: Any, role: str, i_p: np.ndarray, which: str) -> np.ndarra
     return dev.delayed_time_s(i_p)
 
 
+class DeviceRows(NamedTuple):
+    """One device's rows of a table and their distinct (phase, ground) current pairs
+    (:func:`device_rows`): ``first`` the positions in ``rows`` of each distinct pair's first
+    row and ``inverse`` each row's pair (:func:`~protv2g.checks._rows.distinct_rows`), both
+    None where more than 90 % of the pairs are distinct (evaluated row by row, as
+    :func:`~protv2g.checks._rows.per_distinct`)."""
+
+    name: Any
+    rows: np.ndarray
+    first: np.ndarray | None
+    inverse: np.ndarray | None
+
+    def once(self, fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
+        """``fn(*arrays)`` (arrays of this device's rows, a function treating each row on
+        its own) evaluated once per distinct pair: the same output bits."""
+        if self.first is None:
+            return fn(*arrays)
+        return np.asarray(fn(*(a[self.first] for a in arrays)))[self.inverse]
+
+
+def device_rows(names: Sequence[str] | np.ndarray, i_phase_a: np.ndarray,
+                i_ground_a: np.ndarray) -> list[DeviceRows]:
+    """Every device's rows (:func:`~protv2g.checks._rows.rows_by_value`, in sorted order of
+    the names) with their distinct current pairs, found once for all the look-ups of a table
+    (#21: the pair table's names factorised and its currents hashed again for each of up to
+    ten tolerances and ten data boundaries)."""
+    i_p = np.asarray(i_phase_a, dtype=float)
+    i_g = np.asarray(i_ground_a, dtype=float)
+    out = []
+    for name, idx in rows_by_value(np.asarray(names, dtype=object)):
+        first, inverse = distinct_rows(i_p[idx], i_g[idx])
+        if len(first) > 0.9 * len(inverse):  # per_distinct's share
+            first = inverse = None
+        out.append(DeviceRows(name, idx, first, inverse))
+    return out
+
+
 def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndarray,
-                       which: str, i_ground_a: np.ndarray | None = None) -> np.ndarray:
+                       which: str, i_ground_a: np.ndarray | None = None,
+                       rows: list[DeviceRows] | None = None) -> np.ndarray:
     """Tolerance (s) of each row's device time at its current (0 where it does not operate).
 
     Parameters
@@ -122,24 +161,30 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
         Residual current 3I0 of each row (A). Given, a relay's or recloser's tolerance is
         that of its ground element where the ground element is the faster (its time is the
         one the check uses); without it, the phase element's.
+    rows : list of DeviceRows, optional
+        :func:`device_rows` of ``names``, ``i_a`` and ``i_ground_a`` when the caller has it
+        (found once for several look-ups of one table); needs ``i_ground_a``.
     """
     names = np.asarray(names, dtype=object)
     i_a = np.asarray(i_a, dtype=float)
     i_g = None if i_ground_a is None else np.asarray(i_ground_a, dtype=float)
     out = np.zeros(len(names))
     tech = ctx.thresholds.relay_technology
+    if i_g is not None:
+        for g in device_rows(names, i_a, i_g) if rows is None else rows:
+            dev = ctx.devices.get(str(g.name))
+            if dev is not None:  # once per distinct current pair (#21)
+                out[g.rows] = g.once(lambda p, q, d=dev: _tolerance_s(d, p, q, which, tech),
+                                     i_a[g.rows], i_g[g.rows])
+        return out
     for name, idx in rows_by_value(names):
         dev = ctx.devices.get(str(name))
         if dev is None:
             continue
         # once per distinct current (pair) of the device (#21: rows repeat across the
         # scenarios sharing a charger set and the pairs sharing a device)
-        if i_g is None:
-            tol = per_distinct(lambda p, d=dev: _tolerance_s(d, p, None, which, tech), i_a[idx])
-        else:
-            tol = per_distinct(lambda p, g, d=dev: _tolerance_s(d, p, g, which, tech),
-                               i_a[idx], i_g[idx])
-        out[idx] = tol
+        out[idx] = per_distinct(lambda p, d=dev: _tolerance_s(d, p, None, which, tech),
+                                i_a[idx])
     return out
 
 
@@ -174,17 +219,20 @@ def _one_boundary(dev: Any, role: str, i_p: np.ndarray, i_g: np.ndarray, which: 
 
 
 def device_boundary(ctx: Any, names: Sequence[str] | np.ndarray, i_phase_a: np.ndarray,
-                    i_ground_a: np.ndarray, which: str) -> np.ndarray:
+                    i_ground_a: np.ndarray, which: str,
+                    rows: list[DeviceRows] | None = None) -> np.ndarray:
     """``"<device> <which>: <flag>"`` where a row's lookup is at a data boundary, else ``""``.
 
     The element whose time is used decides: a recloser's ground curve where it is faster
-    than the phase curve.
+    than the phase curve. ``rows``: :func:`device_rows` of the same arrays when the caller
+    has it.
     """
     names = np.asarray(names, dtype=object)
     i_p = np.asarray(i_phase_a, dtype=float)
     i_g = np.asarray(i_ground_a, dtype=float)
     out = np.full(len(names), "", dtype=object)
-    for name, idx in rows_by_value(names):
+    for g in device_rows(names, i_p, i_g) if rows is None else rows:
+        name, idx = g.name, g.rows
         dev = ctx.devices.get(str(name))
         if dev is None:
             continue
@@ -194,7 +242,7 @@ def device_boundary(ctx: Any, names: Sequence[str] | np.ndarray, i_phase_a: np.n
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.asarray(_one_boundary(d, r, p, g, which), dtype=str)
 
-        flags = per_distinct(flags_of, i_p[idx], i_g[idx])  # once per distinct pair (#21)
+        flags = g.once(flags_of, i_p[idx], i_g[idx])  # once per distinct pair (#21)
         label = _which(role, which)
         # one text per distinct flag, not per row (#21)
         codes, uniq = pd.factorize(flags.astype(object))
