@@ -55,6 +55,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
 __all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
+           "positive_sequence_network",
            "floating_components", "network_builder", "Prefault", "run_prefault_power_flow"]
 
 
@@ -77,9 +78,10 @@ class SequenceData:
         pandapower bus index → internal index (``-1``: not in this network).
     base_kv : numpy.ndarray
         Base (nominal) voltage of each internal bus, kV line-to-line.
-    yf_pu, yt_pu : scipy.sparse.csr_matrix
+    yf_pu, yt_pu : scipy.sparse.csr_matrix or None
         Branch admittance rows (pandapower ppc branch order, all branches): current injected
-        at the from / to end of each branch, ``I = Yf·V`` (per unit).
+        at the from / to end of each branch, ``I = Yf·V`` (per unit); ``None`` from
+        :func:`positive_sequence_network` (not built).
     component : numpy.ndarray
         Connected-component label of each internal bus (graph of ``y_pu``).
     floating : numpy.ndarray
@@ -94,8 +96,8 @@ class SequenceData:
     lu: object
     bus_lookup: np.ndarray
     base_kv: np.ndarray
-    yf_pu: sp.csr_matrix
-    yt_pu: sp.csr_matrix
+    yf_pu: sp.csr_matrix | None
+    yt_pu: sp.csr_matrix | None
     component: np.ndarray | None = None
     floating: np.ndarray | None = None
     tree: TreeFactor | None = None
@@ -220,19 +222,16 @@ def _pp_case(case: Case, method: Method) -> str:
 
 
 def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
-                       negate_shift: bool = False, ground_floating: bool = False
-                       ) -> SequenceData:
+                       negate_shift: bool = False, ground_floating: bool = False,
+                       branch_rows: bool = True) -> SequenceData:
     from pandapower.pypower.idx_brch import SHIFT
     from pandapower.pypower.idx_bus import BASE_KV
     from pandapower.pypower.makeYbus import makeYbus
 
     bus = ppci["bus"]
     branch_i = ppci["branch"].copy()
-    branch_all = ppc["branch"].copy()
     if negate_shift:
         branch_i[:, SHIFT] = -branch_i[:, SHIFT]
-        branch_all[:, SHIFT] = -branch_all[:, SHIFT]
-    n = bus.shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ybus, _, _ = makeYbus(ppci["baseMVA"], bus, branch_i)
@@ -240,18 +239,9 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
     if np.isnan(ybus.data).any():
         raise InputError(Issue("net", "", "NaN in the admittance matrix",
                                "check impedance data of lines, transformers and ext_grid"))
-    # branch rows over all ppc branches; buses outside the internal network are dropped
-    f = np.real(branch_all[:, 0]).astype(np.int64)
-    t = np.real(branch_all[:, 1]).astype(np.int64)
-    status = np.real(branch_all[:, 10]) > 0
-    ok = status & (f < n) & (t < n)
-    branch_all[~ok, 10] = 0
-    branch_all[~ok, 0] = 0
-    branch_all[~ok, 1] = 0
-    # makeYbus needs a bus table covering every index it sees
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, yf, yt = makeYbus(ppci["baseMVA"], bus, branch_all)
+    yf = yt = None
+    if branch_rows:
+        yf, yt = _branch_rows(ppc, ppci, negate_shift)
     labels = floating = None
     y_fact = ybus
     if ground_floating:
@@ -266,8 +256,34 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
                                "a zero-sequence path to ground)")) from exc
     return SequenceData(y_pu=y_fact, lu=lu, bus_lookup=lookup.copy(),
                         base_kv=np.real(bus[:, BASE_KV]).astype(float),
-                        yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt), component=labels,
+                        yf_pu=None if yf is None else sp.csr_matrix(yf),
+                        yt_pu=None if yt is None else sp.csr_matrix(yt), component=labels,
                         floating=floating, tree=tree_factor(y_fact))
+
+
+def _branch_rows(ppc: dict, ppci: dict, negate_shift: bool) -> tuple:
+    """``(Yf, Yt)`` over all ppc branches (see :class:`SequenceData`); buses outside the
+    internal network are dropped."""
+    from pandapower.pypower.idx_brch import SHIFT
+    from pandapower.pypower.makeYbus import makeYbus
+
+    bus = ppci["bus"]
+    n = bus.shape[0]
+    branch_all = ppc["branch"].copy()
+    if negate_shift:
+        branch_all[:, SHIFT] = -branch_all[:, SHIFT]
+    f = np.real(branch_all[:, 0]).astype(np.int64)
+    t = np.real(branch_all[:, 1]).astype(np.int64)
+    status = np.real(branch_all[:, 10]) > 0
+    ok = status & (f < n) & (t < n)
+    branch_all[~ok, 10] = 0
+    branch_all[~ok, 0] = 0
+    branch_all[~ok, 1] = 0
+    # makeYbus needs a bus table covering every index it sees
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, yf, yt = makeYbus(ppci["baseMVA"], bus, branch_all)
+    return yf, yt
 
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
@@ -307,11 +323,52 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         Unknown ``prefault``; ``power_flow`` without a power flow on ``work``; NaN or
         singular admittances.
     """
-    from pandapower.auxiliary import _add_ppc_options, _add_sc_options
     from pandapower.pd2ppc_zero import _pd2ppc_zero
     from pandapower.pypower import idx_bus_sc
     from pandapower.pypower.idx_brch_sc import K_ST
     from pandapower.pypower.idx_bus import BUS_TYPE, VA
+
+    classical = method is Method.CLASSICAL
+    from_pf = classical and prefault == "power_flow"
+    ppc, ppci, lookup1, branch_lookup = _case_ppc(work, original, case, method,
+                                                  zero_sequence=zero_sequence,
+                                                  lv_tol_percent=lv_tol_percent,
+                                                  prefault=prefault)
+    n1 = ppci["bus"].shape[0]
+    pos = _sequence_from_ppc(ppc, ppci, lookup1)
+    neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
+
+    col = getattr(idx_bus_sc, _C_COLUMN[case])
+    c_factor = np.real(ppci["bus"][:, col]).astype(float)
+    # no-load voltage phasor: Y1·V = y_source·1∠va at the source buses
+    u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
+    if classical:
+        c_factor = np.ones(n1)
+        u_nl = open_circuit_voltage(work, pos, ppci, u_nl)
+        v_pre = power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
+    else:
+        v_pre = c_factor * u_nl
+
+    zero = None
+    if zero_sequence:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ppc0, ppci0 = _pd2ppc_zero(work, ppc["branch"][:, K_ST])
+        lookup0 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
+        zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
+    return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
+                       c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
+                       branch_lookup=branch_lookup, v_pre=v_pre)
+
+
+def _case_ppc(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case, method: Method,
+              *, zero_sequence: bool, lv_tol_percent: int, prefault: Prefault
+              ) -> tuple[dict, dict, np.ndarray, dict]:
+    """pandapower's positive-sequence ppc and ppci of one (case, method) on the private copy
+    ``work``, with the IEC 60909 ``K_G``/``K_S`` corrections or the classical shunts in
+    ``ppci``: ``(ppc, ppci, bus lookup, branch lookup)`` (see
+    :func:`build_sequence_networks`, whose parameters these are)."""
+    from pandapower.auxiliary import _add_ppc_options, _add_sc_options
     from pandapower.shortcircuit.ppc_conversion import _create_k_updated_ppci, _init_ppc
 
     classical = method is Method.CLASSICAL
@@ -349,30 +406,31 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     if classical:
         drop_branch_shunts(ppc, ppci)
         add_shunt_admittances(work, ppci)
-    pos = _sequence_from_ppc(ppc, ppci, lookup1)
-    neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
+    return ppc, ppci, lookup1, branch_lookup
 
-    col = getattr(idx_bus_sc, _C_COLUMN[case])
-    c_factor = np.real(ppci["bus"][:, col]).astype(float)
-    # no-load voltage phasor: Y1·V = y_source·1∠va at the source buses
-    u_nl = _no_load_phasor(work, pos, ppci, BUS_TYPE, VA)
-    if classical:
-        c_factor = np.ones(n1)
-        u_nl = open_circuit_voltage(work, pos, ppci, u_nl)
-        v_pre = power_flow_voltage(work, pos, u_nl) if from_pf else u_nl
-    else:
-        v_pre = c_factor * u_nl
 
-    zero = None
-    if zero_sequence:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ppc0, ppci0 = _pd2ppc_zero(work, ppc["branch"][:, K_ST])
-        lookup0 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
-        zero = _sequence_from_ppc(ppc0, ppci0, lookup0, ground_floating=True)
-    return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
-                       c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
-                       branch_lookup=branch_lookup, v_pre=v_pre)
+def positive_sequence_network(net: pp.pandapowerNet, case: Case, method: Method, *,
+                              lv_tol_percent: int = 10,
+                              prefault: Prefault = "open_circuit") -> SequenceData:
+    """The positive-sequence network of one (case, method) alone, factorised, without its
+    branch rows (``yf_pu``/``yt_pu`` ``None``): what a driving-point impedance needs
+    (:func:`protv2g.engine.asymmetry.driving_point_x_r`; #21: the whole
+    :func:`build_sequence_networks` built Y2, the branch rows and the no-load voltage
+    besides, unread there). ``y_pu``, its factorisation and lookups are those of
+    :func:`build_sequence_networks`'s ``pos`` (the same builders, on a private copy of
+    ``net``; ``net`` is not modified).
+
+    Raises
+    ------
+    InputError
+        As :func:`build_sequence_networks`.
+    """
+    work = copy_net(net)
+    if method is Method.CLASSICAL and prefault == "power_flow":
+        run_prefault_power_flow(work)
+    ppc, ppci, lookup, _ = _case_ppc(work, net, case, method, zero_sequence=False,
+                                     lv_tol_percent=lv_tol_percent, prefault=prefault)
+    return _sequence_from_ppc(ppc, ppci, lookup, branch_rows=False)
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,
