@@ -71,7 +71,11 @@ class SequenceData:
         Bus admittance matrix as factorised, per unit on ``base_mva`` and ``base_kv``
         (including the regularising shunt of floating components, see ``floating``).
     lu : scipy.sparse.linalg.SuperLU
-        Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``).
+        Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``). On a
+        radial network (``tree`` not ``None``: every solve of the engine takes the tree
+        passes) it is factorised on first use only, the same factorisation (#21: SuperLU's
+        storage was ≈ 10 MiB a network at 10,000 buses, 64 MiB for both cases' six, never
+        read there; and its time); a property over ``_lu``.
     bus_lookup : numpy.ndarray
         pandapower bus index → internal index (``-1``: not in this network).
     base_kv : numpy.ndarray
@@ -91,7 +95,7 @@ class SequenceData:
     """
 
     y_pu: sp.csc_matrix
-    lu: object
+    _lu: object | None
     bus_lookup: np.ndarray
     base_kv: np.ndarray
     yf_pu: sp.csr_matrix | None
@@ -99,6 +103,14 @@ class SequenceData:
     component: np.ndarray | None = None
     floating: np.ndarray | None = None
     tree: TreeFactor | None = None
+
+    @property
+    def lu(self) -> object:
+        """The sparse LU of ``y_pu`` (:func:`factorise`), made on first use on a radial
+        network."""
+        if self._lu is None:
+            self._lu = factorise(self.y_pu)
+        return self._lu
 
     def solve(self, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
         """``Y⁻¹·rhs`` (``trans``: ``Y⁻ᵀ·rhs``) for one right-hand side ``(n,)``: tree passes
@@ -240,17 +252,65 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
         y_clean, labels, floating = floating_components(ybus)
         if floating.any():
             y_fact = regularise_floating(y_clean, labels, floating)
+    tree, lu = tree_and_lu(y_fact)
+    return SequenceData(y_pu=y_fact, _lu=lu, bus_lookup=lookup.copy(),
+                        base_kv=np.real(bus[:, BASE_KV]).astype(float),
+                        yf_pu=None if yf is None else sp.csr_matrix(yf),
+                        yt_pu=None if yt is None else sp.csr_matrix(yt), component=labels,
+                        floating=floating, tree=tree)
+
+
+#: A tree pivot at most this fraction of the largest diagonal admittance counts as (near)
+#: zero: the matrix is then factorised by SuperLU at once (:func:`_weak_pivot`). A numerical
+#: guard, not physics: an exactly singular radial matrix (an island without a path to
+#: ground) leaves a pivot of round-off size (≈ 1e-16 relative) or zero; a grounded network's
+#: smallest pivot (the source's admittance beside its lines') is many orders above it.
+PIVOT_REL_TOL = 1e-10
+
+
+def _weak_pivot(tree: TreeFactor, y_pu: sp.spmatrix) -> bool:
+    """Whether the tree's elimination of ``y_pu`` has a pivot that is not finite or not above
+    :data:`PIVOT_REL_TOL` × its largest diagonal magnitude."""
+    scale = float(np.abs(y_pu.diagonal()).max(initial=0.0))
+    d = np.abs(tree.d)
+    return bool(not np.isfinite(d).all() or (d <= PIVOT_REL_TOL * scale).any())
+
+
+def tree_and_lu(y_pu: sp.spmatrix) -> tuple[TreeFactor | None, object | None]:
+    """``(tree factor or None, SuperLU or None)`` of a sequence network's ``y_pu``.
+
+    A radial network's solves are the tree passes: its LU is left to be made on first use
+    (``None``, :attr:`SequenceData.lu`; #21). Where the tree's elimination meets a pivot
+    that is (near) zero (:func:`_weak_pivot`) or the network is meshed, the LU is made now,
+    as before, so that a singular matrix is reported by its error as it always was.
+
+    Raises
+    ------
+    InputError
+        When the matrix is exactly singular (:func:`factorise`).
+    """
     try:
-        lu = splu(y_fact, permc_spec="COLAMD")
+        tree = tree_factor(y_pu)
+    except ZeroDivisionError:
+        factorise(y_pu)  # the singular-matrix error where SuperLU finds one
+        raise
+    return tree, (factorise(y_pu) if tree is None or _weak_pivot(tree, y_pu) else None)
+
+
+def factorise(y_pu: sp.spmatrix) -> object:
+    """SuperLU factorisation of a sequence network's ``y_pu`` (COLAMD ordering).
+
+    Raises
+    ------
+    InputError
+        When the matrix is exactly singular (a bus without a path to a source or ground).
+    """
+    try:
+        return splu(y_pu, permc_spec="COLAMD")
     except RuntimeError as exc:  # exactly singular
         raise InputError(Issue("net", "", f"singular admittance matrix ({exc})",
                                "every bus needs a path to a source (and, for ground faults, "
                                "a zero-sequence path to ground)")) from exc
-    return SequenceData(y_pu=y_fact, lu=lu, bus_lookup=lookup.copy(),
-                        base_kv=np.real(bus[:, BASE_KV]).astype(float),
-                        yf_pu=None if yf is None else sp.csr_matrix(yf),
-                        yt_pu=None if yt is None else sp.csr_matrix(yt), component=labels,
-                        floating=floating, tree=tree_factor(y_fact))
 
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
