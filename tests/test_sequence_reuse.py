@@ -92,6 +92,9 @@ def test_charger_stages_on_the_faults_stage_networks(depot) -> None:
         faults = fault_tables(study, scenarios)
         violations = check_study(study, faults, study_flow(study), scenarios)[0]
         assert faults.networks  # both cases, built by the engine call
+        # a radial feeder: no SuperLU made by the engine (its solves are the tree passes)
+        assert all(x._lu is None for cn in faults.networks.values()
+                   for x in (cn.pos, cn.neg, cn.zero))
         keys = dict(faults.networks)
         given = findings_stage_table(study, violations, scenarios, close_in=faults.close_in,
                                      networks=faults.networks)

@@ -36,7 +36,7 @@ import pandapower as pp
 from numpy.typing import ArrayLike, NDArray
 
 from protv2g.engine.sequence import positive_sequence_network
-from protv2g.engine.zbus import driving_point_z_pu, tree_structure
+from protv2g.engine.zbus import tree_structure
 from protv2g.units import Case, Method
 
 __all__ = ["dss_driving_point_x_r",
@@ -133,7 +133,7 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
     buses = np.asarray(buses, dtype=np.int64)
     pos = positive_sequence_network(net, Case(case), Method(method))
     idx = pos.index(buses)
-    z = driving_point_z_pu(pos.y_pu, pos.lu, tree=pos.tree, buses=np.where(idx >= 0, idx, 0))
+    z = pos.driving_point_z(np.where(idx >= 0, idx, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         xr = np.where(idx >= 0, z.imag / z.real, np.nan)
     meshed = tree_structure(pos.y_pu) is None

@@ -48,7 +48,14 @@ from protv2g.engine.floating import (  # noqa: F401 - FLOAT_REL_TOL re-exported
     regularise_floating,
 )
 from protv2g.engine.sequence_ppc import branch_admittances, case_ppc
-from protv2g.engine.zbus import TreeFactor, tree_factor, tree_solve, tree_unit_cols, z_cols_pu
+from protv2g.engine.zbus import (
+    TreeFactor,
+    driving_point_z_pu,
+    tree_factor,
+    tree_solve,
+    tree_unit_cols,
+    z_cols_pu,
+)
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
@@ -111,6 +118,13 @@ class SequenceData:
         if self._lu is None:
             self._lu = factorise(self.y_pu)
         return self._lu
+
+    def driving_point_z(self, buses: np.ndarray | None = None) -> np.ndarray:
+        """Driving-point impedances ``Z_kk`` (pu) of every internal bus, or of ``buses`` on a
+        meshed network (:func:`~protv2g.engine.zbus.driving_point_z_pu`): the tree recursion
+        on a radial network (its LU not made), the LU otherwise."""
+        lu = self.lu if self.tree is None else None
+        return driving_point_z_pu(self.y_pu, lu, tree=self.tree, buses=buses)
 
     def solve(self, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
         """``Y⁻¹·rhs`` (``trans``: ``Y⁻ᵀ·rhs``) for one right-hand side ``(n,)``: tree passes
