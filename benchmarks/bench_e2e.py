@@ -624,6 +624,45 @@ Newton-Raphson Jacobian) gives the fixed point its start, so another start or or
 every flow's last bits; the Charger stages build both cases' sequence networks again (≈ 0.2
 s); Python's full garbage collections (≈ 0.2 s each at this heap) land on whichever stage
 builds many objects.
+
+**Sequence networks built once per run** (#21, session 19, branch ``faults19``, 2026-12-03
+18:41–18:58 UTC, load 7–13 with other helpers running): ``run_study`` (no hosting) of
+``make_study``'s 10,000-, 3,000- and 250-bus studies, ``main`` at 632a701 (``git archive``)
+and the branch alternately in fresh processes, warm numba caches, three rounds, medians; CPU
+= ``time.process_time`` per stage (``progress`` marks) and around each call; MiB = ``VmHWM``
+per stage (reset at each mark) / ``VmRSS`` when it ends, over the RSS after loading:
+
+=====  ==================  ===================  ====================  ==============  ======
+buses  faults CPU, peak /  checks CPU, peak     Charger stages CPU    C7 X/R CPU      held at
+       held                                                                           gate
+=====  ==================  ===================  ====================  ==============  ======
+10k    4.50 → 4.31 s,      4.37 → 4.02 s,       0.324 → 0.108 s       0.086 → 0.036   1,134 →
+       786/621 → 811/636   1,248 → 1,272        (0.31–0.33 → 0.11)    s               1,051
+3k     1.65 → 1.63 s,      2.57 → 2.46 s,       0.285 → 0.169 s       0.037 → 0.020   428 →
+       273/214 → 275/218   557 → 555            (0.28–0.30 → 0.16–17) s               387
+250    0.56 → 0.57 s,      0.87 → 0.82 s,       0.103 → 0.052 s       0.018 → 0.014   99 → 96
+       76/70 → 76/70       118 → 119                                  s
+=====  ==================  ===================  ====================  ==============  ======
+
+Changed: the faults stage hands the sequence networks of its engine call on
+(``FaultTables.networks``) and the Charger stages table re-solves its findings on them (it
+built both cases again, each on a deep copy of the net); C7's X/R builds the positive
+sequence alone (``positive_sequence_network``: no Y2, branch rows or no-load voltage); a
+radial network's SuperLU is made on first use only (``SequenceData.lu``; the engine's solves
+there are the tree passes) — SuperLU's storage was 64 MiB for both cases' six networks at
+10,000 buses, which is why holding the networks costs ≈ 15 MiB, not 79. The faults stage's
+CPU scatters ±0.4 s between identical runs at this load (its own saving: six ``splu`` of
+≈ 5 ms); its peak is +13–25 MiB at 10k (both cases' networks alive to the end), the checks'
++24 MiB (1.9 %), for −0.35 s of CPU in the checks stage and −83 MiB held at the gate.
+Outputs identical: ``run_study`` of the six examples, 3k and 10k (every frame, table incl.
+device faults and Charger stages, the gate; floats to 1e-12: 0 differences, no last-bit
+change). Verified and left: pandapower 3.5.6 has no numba-free ``_select_is_elements`` (its
+jitted helpers are called whatever the options); the 0.3–0.5 s seen there is numba's one-time
+target-context set-up, paid by whichever compiled function loads first — our kernels pay it
+otherwise (pandapower's own overloads then load in ≈ 3 ms); a run loads 14 overloads, each
+for one signature (none unused), 2–20 ms each after that set-up, so merging dispatchers
+saves nothing. Per-block allocations (``row_slice``, ``collect``, ``device_value_block``):
+not changed this session.
 """
 
 from __future__ import annotations

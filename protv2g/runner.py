@@ -214,7 +214,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # pandapower: each finding's fault re-solved; OpenDSS: read from the stages it kept
     stages = None
     if staged and faults.staged is not None:
-        stages = (findings_stage_table(study, violations, scenarios, close_in=faults.close_in)
+        stages = (findings_stage_table(study, violations, scenarios, close_in=faults.close_in,
+                                       networks=faults.networks)
                   if study.model is None
                   else dss_findings_stage_table(study, violations, scenarios, faults,
                                                 timed=timed))

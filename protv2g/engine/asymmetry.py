@@ -35,8 +35,8 @@ import numpy as np
 import pandapower as pp
 from numpy.typing import ArrayLike, NDArray
 
-from protv2g.engine.sequence import build_sequence_networks, copy_net
-from protv2g.engine.zbus import driving_point_z_pu, tree_structure
+from protv2g.engine.sequence import positive_sequence_network
+from protv2g.engine.zbus import tree_structure
 from protv2g.units import Case, Method
 
 __all__ = ["dss_driving_point_x_r",
@@ -112,7 +112,9 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
 
     The sequence network is the fault engine's (pandapower's IEC 60909 element models,
     :func:`protv2g.engine.sequence.build_sequence_networks`, transformer correction ``K_T`` in
-    the maximum case); no charger is in it (they are current sources).
+    the maximum case; its positive sequence alone is built,
+    :func:`~protv2g.engine.sequence.positive_sequence_network`); no charger is in it (they are
+    current sources).
 
     Parameters
     ----------
@@ -129,11 +131,9 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
         X/R (–; ``nan`` for a bus outside the network) and ``True`` for a meshed network.
     """
     buses = np.asarray(buses, dtype=np.int64)
-    cn = build_sequence_networks(copy_net(net), net, Case(case), Method(method),
-                                 zero_sequence=False)
-    pos = cn.pos
+    pos = positive_sequence_network(net, Case(case), Method(method))
     idx = pos.index(buses)
-    z = driving_point_z_pu(pos.y_pu, pos.lu, tree=pos.tree, buses=np.where(idx >= 0, idx, 0))
+    z = pos.driving_point_z(np.where(idx >= 0, idx, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         xr = np.where(idx >= 0, z.imag / z.real, np.nan)
     meshed = tree_structure(pos.y_pu) is None

@@ -35,14 +35,11 @@ import pandapower as pp
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from protv2g.engine.classical import (
+from protv2g.engine.classical import (  # noqa: F401 - PREFAULTS re-exported
     PREFAULTS,
     Prefault,
-    add_shunt_admittances,
-    drop_branch_shunts,
     open_circuit_voltage,
     power_flow_voltage,
-    prepare_classical,
     run_prefault_power_flow,
 )
 from protv2g.engine.floating import (  # noqa: F401 - FLOAT_REL_TOL re-exported
@@ -50,11 +47,20 @@ from protv2g.engine.floating import (  # noqa: F401 - FLOAT_REL_TOL re-exported
     floating_components,
     regularise_floating,
 )
-from protv2g.engine.zbus import TreeFactor, tree_factor, tree_solve, tree_unit_cols, z_cols_pu
+from protv2g.engine.sequence_ppc import branch_admittances, case_ppc
+from protv2g.engine.zbus import (
+    TreeFactor,
+    driving_point_z_pu,
+    tree_factor,
+    tree_solve,
+    tree_unit_cols,
+    z_cols_pu,
+)
 from protv2g.errors import InputError, Issue
 from protv2g.units import Case, Method
 
 __all__ = ["SequenceData", "CaseNetwork", "build_sequence_networks", "copy_net",
+           "positive_sequence_network",
            "floating_components", "network_builder", "Prefault", "run_prefault_power_flow"]
 
 
@@ -72,14 +78,19 @@ class SequenceData:
         Bus admittance matrix as factorised, per unit on ``base_mva`` and ``base_kv``
         (including the regularising shunt of floating components, see ``floating``).
     lu : scipy.sparse.linalg.SuperLU
-        Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``).
+        Sparse LU factorisation of ``y_pu`` (solve ``trans="T"`` for rows of ``Z``). On a
+        radial network (``tree`` not ``None``: every solve of the engine takes the tree
+        passes) it is factorised on first use only, the same factorisation (#21: SuperLU's
+        storage was ≈ 10 MiB a network at 10,000 buses, 64 MiB for both cases' six, never
+        read there; and its time); a property over ``_lu``.
     bus_lookup : numpy.ndarray
         pandapower bus index → internal index (``-1``: not in this network).
     base_kv : numpy.ndarray
         Base (nominal) voltage of each internal bus, kV line-to-line.
-    yf_pu, yt_pu : scipy.sparse.csr_matrix
+    yf_pu, yt_pu : scipy.sparse.csr_matrix or None
         Branch admittance rows (pandapower ppc branch order, all branches): current injected
-        at the from / to end of each branch, ``I = Yf·V`` (per unit).
+        at the from / to end of each branch, ``I = Yf·V`` (per unit); ``None`` from
+        :func:`positive_sequence_network` (not built).
     component : numpy.ndarray
         Connected-component label of each internal bus (graph of ``y_pu``).
     floating : numpy.ndarray
@@ -91,14 +102,29 @@ class SequenceData:
     """
 
     y_pu: sp.csc_matrix
-    lu: object
+    _lu: object | None
     bus_lookup: np.ndarray
     base_kv: np.ndarray
-    yf_pu: sp.csr_matrix
-    yt_pu: sp.csr_matrix
+    yf_pu: sp.csr_matrix | None
+    yt_pu: sp.csr_matrix | None
     component: np.ndarray | None = None
     floating: np.ndarray | None = None
     tree: TreeFactor | None = None
+
+    @property
+    def lu(self) -> object:
+        """The sparse LU of ``y_pu`` (:func:`factorise`), made on first use on a radial
+        network."""
+        if self._lu is None:
+            self._lu = factorise(self.y_pu)
+        return self._lu
+
+    def driving_point_z(self, buses: np.ndarray | None = None) -> np.ndarray:
+        """Driving-point impedances ``Z_kk`` (pu) of every internal bus, or of ``buses`` on a
+        meshed network (:func:`~protv2g.engine.zbus.driving_point_z_pu`): the tree recursion
+        on a radial network (its LU not made), the LU otherwise."""
+        lu = self.lu if self.tree is None else None
+        return driving_point_z_pu(self.y_pu, lu, tree=self.tree, buses=buses)
 
     def solve(self, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
         """``Y⁻¹·rhs`` (``trans``: ``Y⁻ᵀ·rhs``) for one right-hand side ``(n,)``: tree passes
@@ -213,26 +239,17 @@ def network_builder(net: pp.pandapowerNet, method: Method, *, zero_sequence: boo
     return build
 
 
-def _pp_case(case: Case, method: Method) -> str:
-    # The classical method is built through pandapower's "min" path (K_T = 1) with the
-    # external-grid data of the requested case written into the *_min columns of the copy.
-    return "min" if method is Method.CLASSICAL else case.value
-
-
 def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
-                       negate_shift: bool = False, ground_floating: bool = False
-                       ) -> SequenceData:
+                       negate_shift: bool = False, ground_floating: bool = False,
+                       branch_rows: bool = True) -> SequenceData:
     from pandapower.pypower.idx_brch import SHIFT
     from pandapower.pypower.idx_bus import BASE_KV
     from pandapower.pypower.makeYbus import makeYbus
 
     bus = ppci["bus"]
     branch_i = ppci["branch"].copy()
-    branch_all = ppc["branch"].copy()
     if negate_shift:
         branch_i[:, SHIFT] = -branch_i[:, SHIFT]
-        branch_all[:, SHIFT] = -branch_all[:, SHIFT]
-    n = bus.shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ybus, _, _ = makeYbus(ppci["baseMVA"], bus, branch_i)
@@ -240,34 +257,74 @@ def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
     if np.isnan(ybus.data).any():
         raise InputError(Issue("net", "", "NaN in the admittance matrix",
                                "check impedance data of lines, transformers and ext_grid"))
-    # branch rows over all ppc branches; buses outside the internal network are dropped
-    f = np.real(branch_all[:, 0]).astype(np.int64)
-    t = np.real(branch_all[:, 1]).astype(np.int64)
-    status = np.real(branch_all[:, 10]) > 0
-    ok = status & (f < n) & (t < n)
-    branch_all[~ok, 10] = 0
-    branch_all[~ok, 0] = 0
-    branch_all[~ok, 1] = 0
-    # makeYbus needs a bus table covering every index it sees
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, yf, yt = makeYbus(ppci["baseMVA"], bus, branch_all)
+    yf = yt = None
+    if branch_rows:
+        yf, yt = branch_admittances(ppc, ppci, negate_shift)
     labels = floating = None
     y_fact = ybus
     if ground_floating:
         y_clean, labels, floating = floating_components(ybus)
         if floating.any():
             y_fact = regularise_floating(y_clean, labels, floating)
+    tree, lu = tree_and_lu(y_fact)
+    return SequenceData(y_pu=y_fact, _lu=lu, bus_lookup=lookup.copy(),
+                        base_kv=np.real(bus[:, BASE_KV]).astype(float),
+                        yf_pu=None if yf is None else sp.csr_matrix(yf),
+                        yt_pu=None if yt is None else sp.csr_matrix(yt), component=labels,
+                        floating=floating, tree=tree)
+
+
+#: A tree pivot at most this fraction of the largest diagonal admittance counts as (near)
+#: zero: the matrix is then factorised by SuperLU at once (:func:`_weak_pivot`). A numerical
+#: guard, not physics: an exactly singular radial matrix (an island without a path to
+#: ground) leaves a pivot of round-off size (≈ 1e-16 relative) or zero; a grounded network's
+#: smallest pivot (the source's admittance beside its lines') is many orders above it.
+PIVOT_REL_TOL = 1e-10
+
+
+def _weak_pivot(tree: TreeFactor, y_pu: sp.spmatrix) -> bool:
+    """Whether the tree's elimination of ``y_pu`` has a pivot that is not finite or not above
+    :data:`PIVOT_REL_TOL` × its largest diagonal magnitude."""
+    scale = float(np.abs(y_pu.diagonal()).max(initial=0.0))
+    d = np.abs(tree.d)
+    return bool(not np.isfinite(d).all() or (d <= PIVOT_REL_TOL * scale).any())
+
+
+def tree_and_lu(y_pu: sp.spmatrix) -> tuple[TreeFactor | None, object | None]:
+    """``(tree factor or None, SuperLU or None)`` of a sequence network's ``y_pu``.
+
+    A radial network's solves are the tree passes: its LU is left to be made on first use
+    (``None``, :attr:`SequenceData.lu`; #21). Where the tree's elimination meets a pivot
+    that is (near) zero (:func:`_weak_pivot`) or the network is meshed, the LU is made now,
+    as before, so that a singular matrix is reported by its error as it always was.
+
+    Raises
+    ------
+    InputError
+        When the matrix is exactly singular (:func:`factorise`).
+    """
     try:
-        lu = splu(y_fact, permc_spec="COLAMD")
+        tree = tree_factor(y_pu)
+    except ZeroDivisionError:
+        factorise(y_pu)  # the singular-matrix error where SuperLU finds one
+        raise
+    return tree, (factorise(y_pu) if tree is None or _weak_pivot(tree, y_pu) else None)
+
+
+def factorise(y_pu: sp.spmatrix) -> object:
+    """SuperLU factorisation of a sequence network's ``y_pu`` (COLAMD ordering).
+
+    Raises
+    ------
+    InputError
+        When the matrix is exactly singular (a bus without a path to a source or ground).
+    """
+    try:
+        return splu(y_pu, permc_spec="COLAMD")
     except RuntimeError as exc:  # exactly singular
         raise InputError(Issue("net", "", f"singular admittance matrix ({exc})",
                                "every bus needs a path to a source (and, for ground faults, "
                                "a zero-sequence path to ground)")) from exc
-    return SequenceData(y_pu=y_fact, lu=lu, bus_lookup=lookup.copy(),
-                        base_kv=np.real(bus[:, BASE_KV]).astype(float),
-                        yf_pu=sp.csr_matrix(yf), yt_pu=sp.csr_matrix(yt), component=labels,
-                        floating=floating, tree=tree_factor(y_fact))
 
 
 def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, case: Case,
@@ -307,48 +364,18 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
         Unknown ``prefault``; ``power_flow`` without a power flow on ``work``; NaN or
         singular admittances.
     """
-    from pandapower.auxiliary import _add_ppc_options, _add_sc_options
     from pandapower.pd2ppc_zero import _pd2ppc_zero
     from pandapower.pypower import idx_bus_sc
     from pandapower.pypower.idx_brch_sc import K_ST
     from pandapower.pypower.idx_bus import BUS_TYPE, VA
-    from pandapower.shortcircuit.ppc_conversion import _create_k_updated_ppci, _init_ppc
 
     classical = method is Method.CLASSICAL
-    if prefault not in PREFAULTS:
-        raise InputError(Issue("options", "prefault", f"unknown {prefault!r}",
-                               "use 'open_circuit' or 'power_flow'"))
     from_pf = classical and prefault == "power_flow"
-    if from_pf and ("res_bus" not in work or not len(work.res_bus)):
-        raise InputError(Issue("options", "prefault", "no power flow on the private copy",
-                               "call run_prefault_power_flow(work) first"))
-    if classical:
-        prepare_classical(work, original, case, lv_tol_percent)
-    pp_case = _pp_case(case, method)
-    init = "results" if from_pf else "flat"
-    work["_options"] = {}
-    _add_ppc_options(work, calculate_voltage_angles=True, trafo_model="pi",
-                     check_connectivity=True, mode="sc", switch_rx_ratio=2,
-                     init_vm_pu=init, init_va_degree=init, enforce_q_lims=False,
-                     enforce_p_lims=False, recycle=None, consider_line_temperature=classical)
-    # classical: pandapower's superposition ("type C") builders — taps in the ratio, no K_T,
-    # loads as admittances (see the module docstring)
-    _add_sc_options(work, fault="1ph" if zero_sequence else "3ph", case=pp_case,
-                    lv_tol_percent=lv_tol_percent, tk_s=1.0, topology="auto", r_fault_ohm=0.0,
-                    x_fault_ohm=0.0, kappa=False, ip=False, ith=False, branch_results=False,
-                    kappa_method="C", return_all_currents=False, inverse_y=False,
-                    use_pre_fault_voltage=classical)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ppc, ppci = _init_ppc(work)
-        lookup1 = np.array(work._pd2ppc_lookups["bus"], dtype=np.int64)
-        n1 = ppci["bus"].shape[0]
-        if not classical:  # K_G, K_S (IEC 60909-0 §6.6, §6.7); never in the classical method
-            _, ppci, _ = _create_k_updated_ppci(work, ppci, ppci_bus=np.arange(n1))
-    branch_lookup = dict(work._pd2ppc_lookups["branch"])
-    if classical:
-        drop_branch_shunts(ppc, ppci)
-        add_shunt_admittances(work, ppci)
+    ppc, ppci, lookup1, branch_lookup = case_ppc(work, original, case, method,
+                                                  zero_sequence=zero_sequence,
+                                                  lv_tol_percent=lv_tol_percent,
+                                                  prefault=prefault)
+    n1 = ppci["bus"].shape[0]
     pos = _sequence_from_ppc(ppc, ppci, lookup1)
     neg = _sequence_from_ppc(ppc, ppci, lookup1, negate_shift=True)
 
@@ -373,6 +400,30 @@ def build_sequence_networks(work: pp.pandapowerNet, original: pp.pandapowerNet, 
     return CaseNetwork(case=case, method=method, pos=pos, neg=neg, zero=zero,
                        c_factor=c_factor, u_nl=u_nl, base_mva=float(ppci["baseMVA"]),
                        branch_lookup=branch_lookup, v_pre=v_pre)
+
+
+def positive_sequence_network(net: pp.pandapowerNet, case: Case, method: Method, *,
+                              lv_tol_percent: int = 10,
+                              prefault: Prefault = "open_circuit") -> SequenceData:
+    """The positive-sequence network of one (case, method) alone, factorised, without its
+    branch rows (``yf_pu``/``yt_pu`` ``None``): what a driving-point impedance needs
+    (:func:`protv2g.engine.asymmetry.driving_point_x_r`; #21: the whole
+    :func:`build_sequence_networks` built Y2, the branch rows and the no-load voltage
+    besides, unread there). ``y_pu``, its factorisation and lookups are those of
+    :func:`build_sequence_networks`'s ``pos`` (the same builders, on a private copy of
+    ``net``; ``net`` is not modified).
+
+    Raises
+    ------
+    InputError
+        As :func:`build_sequence_networks`.
+    """
+    work = copy_net(net)
+    if method is Method.CLASSICAL and prefault == "power_flow":
+        run_prefault_power_flow(work)
+    ppc, ppci, lookup, _ = case_ppc(work, net, case, method, zero_sequence=False,
+                                     lv_tol_percent=lv_tol_percent, prefault=prefault)
+    return _sequence_from_ppc(ppc, ppci, lookup, branch_rows=False)
 
 
 def _no_load_phasor(work: pp.pandapowerNet, pos: SequenceData, ppci: dict, bus_type_col: int,

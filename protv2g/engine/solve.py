@@ -44,7 +44,6 @@ from protv2g.engine.newton import ColumnSolution
 from protv2g.engine.sequence import CaseNetwork, SequenceData
 from protv2g.engine.solve_types import PreFault, SliceSolve, rows_of
 from protv2g.engine.staging import StagedChargers
-from protv2g.engine.zbus import driving_point_z_pu
 from protv2g.units import FaultType
 
 __all__ = ["CaseSolver", "PreFault", "SliceSolve"]
@@ -146,7 +145,7 @@ class CaseSolver:
         f = data.index(self.fault_buses)
         dev_idx = data.index(dev_buses)
         t_set, y_dev, v_row = _device_rows(data, rows, use_to, dev_idx)
-        zff = driving_point_z_pu(data.y_pu, data.lu, tree=data.tree)[f]
+        zff = data.driving_point_z()[f]  # (a radial network's LU is not made, #21)
         if data.any_floating:  # no zero-sequence path to ground: Z0 = ∞ (see faults.py)
             zff = np.where(data.floating[f], np.inf, zff)
         # column j of z_tt is row t_set[j] of Z (one transposed solve per terminal bus)
