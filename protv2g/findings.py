@@ -312,8 +312,14 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                                 dtype=object)
     extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
     # one array per column, left unconsolidated: the 10⁵-row table is not copied again
-    evidence = pd.DataFrame({c: made[c] if c in made else _taken(violations, c, at)
-                             for c in EVIDENCE_COLUMNS + extra}, copy=False)
+
+    def column(c: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        if c in made:
+            return made[c]
+        plain = cols.cells(c, pos)  # a coded text column from its texts
+        return _taken(violations, c, at) if plain is None else plain
+
+    evidence = pd.DataFrame({c: column(c) for c in EVIDENCE_COLUMNS + extra}, copy=False)
 
     coded = {c: cols.text(c) for c in ("attribution", "fault_bus", "fault_type", "case",
                                        "other_device", "scenario")}
@@ -368,9 +374,10 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
     levels = pd.factorize(evidence["load_levels"].to_numpy(dtype=object))
+    # the worst row's key (s17 §3.11); its columns not copied into one block (#21)
     trend_rows = pd.DataFrame({c: evidence[c] if c in evidence.columns
                                else np.full(len(evidence), None, dtype=object)
-                               for c in TREND_COLUMNS})  # the worst row's key (s17 §3.11)
+                               for c in TREND_COLUMNS}, copy=False)
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit", "message")}

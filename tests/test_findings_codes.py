@@ -67,6 +67,21 @@ def test_column_codes_read_a_missing_column_as_none():
     assert cols.values("b").tolist() == [None, None]
 
 
+def test_column_codes_give_plain_text_cells_from_their_codes():
+    """#21: a coded column of plain ``str`` cells is taken from its texts (the Evidence's
+    columns); any other column (a missing cell, a number, not coded yet) is not."""
+    frame = pd.DataFrame({"a": ["x", "y", "x", "z"], "b": ["x", None, "y", "x"],
+                          "c": [1, 2, 3, 4], "d": ["p", "q", "p", "q"]})
+    cols = ColumnCodes(frame, np.array([3, 0, 2]))
+    for col in ("a", "b", "c"):
+        cols.text(col)
+    pos = np.array([2, 0, 0])
+    assert cols.cells("a", pos).tolist() == frame["a"].to_numpy()[cols.at[pos]].tolist()
+    assert all(type(x) is str for x in cols.cells("a", pos))
+    assert cols.cells("b", pos) is None and cols.cells("c", pos) is None
+    assert cols.cells("d", pos) is None  # not coded: nothing to take it from
+
+
 def _rows(**over) -> pd.DataFrame:
     base = {"criterion": ["C4", "C4"], "status": ["fail", "fail"], "attribution": ["new", "new"],
             "scenario": ["firm/light/100%", "firm/peak/100%"], "fault_bus": ["B2", "B2"],

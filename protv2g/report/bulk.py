@@ -161,15 +161,33 @@ EVIDENCE_SUMMARY = BulkSummary(
 def bulk_summary(frame: pd.DataFrame, spec: BulkSummary
                  ) -> tuple[pd.DataFrame, BulkSummary]:
     """:func:`summarise` of ``frame`` by ``spec``, or by ``spec.coarse`` when the first has
-    more than :data:`SUMMARY_ROWS` rows; returns the summary and the spec it was made by."""
-    shown = summarise(frame, spec)
+    more than :data:`SUMMARY_ROWS` rows; returns the summary and the spec it was made by.
+
+    A summary keeps at least one row per group: with more groups than
+    :data:`SUMMARY_ROWS` the coarse one is made without making the first (#21: the
+    10,000-bus study's Fault currents, 40,240 groups of bus and fault type, ≈ 0.15 s CPU).
+    """
+    groups = _groups(frame, spec)
+    if spec.coarse is not None and (int(groups.max()) + 1 if len(groups) else 0) > SUMMARY_ROWS:
+        return summarise(frame, spec.coarse), spec.coarse
+    shown = _summarise(frame, spec, None, groups)
     if len(shown) > SUMMARY_ROWS and spec.coarse is not None:
         return summarise(frame, spec.coarse), spec.coarse
     return shown, spec
 
 
-def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
-                 ) -> tuple[list[int], list[str], np.ndarray]:
+def _groups(frame: pd.DataFrame, spec: BulkSummary) -> pd.Series:
+    """Each row's group number (``groupby(sort=False, dropna=False).ngroup()`` of
+    ``spec.keys`` present in ``frame``; 0 for all without keys), indexed 0…n-1."""
+    keys = [k for k in spec.keys if k in frame.columns]
+    if not keys:
+        return pd.Series(0, index=pd.RangeIndex(len(frame)))
+    data = frame[keys].reset_index(drop=True)
+    return data.groupby(keys, dropna=False, sort=False).ngroup()
+
+
+def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None,
+                 groups: pd.Series | None = None) -> tuple[list[int], list[str], np.ndarray]:
     """The row positions :func:`summarise` keeps, what each shows, and its group's size.
 
     Parameters
@@ -181,6 +199,8 @@ def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = Non
         Also keep the first row of every group, marked with this text (the Evidence rows the
         Findings link into, :data:`EVIDENCE_SUMMARY`); by default a group's first row is kept
         only when its extreme columns hold no number.
+    groups : Series, optional
+        Each row's group (:func:`_groups` of ``frame`` and ``spec``), when already made.
 
     Returns
     -------
@@ -191,13 +211,12 @@ def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = Non
     rows_in_group : ndarray of int, shape (len(positions),)
         :data:`ROWS_COLUMN` of each kept row.
     """
-    keys = [k for k in spec.keys if k in frame.columns]
     # only the columns read, by position (#21: the whole table copied, 482,880 rows × 19
     # at 10,000 buses, and again by summarise: the workbook's peak memory)
-    read = list(dict.fromkeys([*keys, *(c for c, _ in spec.extremes if c in frame.columns)]))
+    read = list(dict.fromkeys(c for c, _ in spec.extremes if c in frame.columns))
     data = frame[read].reset_index(drop=True)
-    groups = (data.groupby(keys, dropna=False, sort=False).ngroup() if keys
-              else pd.Series(0, index=data.index))
+    if groups is None:
+        groups = _groups(frame, spec)
     shows: dict[int, list[str]] = {}
     if first is not None:
         for row in groups.drop_duplicates().index:
@@ -244,7 +263,13 @@ def summarise(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None
         extreme columns hold no number is shown by its first row (``"first row (no value)"``);
         ties keep the first row.
     """
-    kept, shows, counts = summary_rows(frame, spec, first)
+    return _summarise(frame, spec, first)
+
+
+def _summarise(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None,
+               groups: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`summarise` (``groups``: as :func:`summary_rows` takes them)."""
+    kept, shows, counts = summary_rows(frame, spec, first, groups)
     out = frame.iloc[kept].reset_index(drop=True)  # the kept rows only
     out.insert(0, ROWS_COLUMN, counts)
     out.insert(0, EXTREME_COLUMN, shows)

@@ -23,8 +23,9 @@ from protv2g.violations import is_given
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["FAULT_KEY", "EVIDENCE_NAMED_PER_FINDING", "FaultIndex", "device_elements",
-           "device_elements_many", "evidence_elements", "fault_index"]
+__all__ = ["FAULT_KEY", "EVIDENCE_NAMED_PER_FINDING", "ColumnCoding", "FaultIndex", "cell_codes",
+           "device_elements", "device_elements_many", "evidence_elements", "fault_index",
+           "fault_key_codes"]
 
 #: Key of a device fault row (``result.device_faults`` columns).
 FAULT_KEY = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
@@ -164,14 +165,42 @@ def device_elements(models: dict[str, Any], faults: FaultIndex | None,
     return device_elements_many(models, faults, result, [(row, primary, backup)])[0]
 
 
-def fault_index(result: StudyResult) -> FaultIndex | None:
+def fault_index(result: StudyResult, coded: dict[str, ColumnCoding] | None = None
+                ) -> FaultIndex | None:
     """:data:`FAULT_KEY` (as text) → the first row position of that key in
     ``result.device_faults`` (``result.staged`` is aligned by position), or None without
-    device faults (:class:`FaultIndex`)."""
+    device faults (:class:`FaultIndex`); ``coded``: :func:`fault_key_codes` of ``result``
+    when the caller made them."""
     faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
     if faults is None or faults.empty:
         return None
-    return FaultIndex(faults)
+    return FaultIndex(faults, coded)
+
+
+#: A key column of the device-fault table coded (:func:`fault_key_codes`): codes (one per
+#: run of equal cells when ``lengths`` is given, else one per cell), the distinct texts, the
+#: runs' lengths or None.
+ColumnCoding = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def fault_key_codes(result: StudyResult) -> dict[str, ColumnCoding] | None:
+    """Each :data:`FAULT_KEY` column of ``result.device_faults`` coded by its ``astype(str)``
+    text (:func:`_column_codes`: through its runs where it has long ones), or None without
+    device faults: what :class:`FaultIndex` joins, made once for it and the TCCs' extremes
+    (:func:`protv2g.report.tcc_sheets.device_extremes`; #21: each coded the 10,000-bus
+    study's 1.8 M device rows, ≈ 0.3 s CPU again there)."""
+    faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
+    if faults is None or faults.empty:
+        return None
+    return {c: _column_codes(faults[c]) for c in FAULT_KEY}
+
+
+def cell_codes(coded: ColumnCoding) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, texts) of a :data:`ColumnCoding`, one code per cell (runs expanded):
+    ``texts[codes]`` is the column's ``astype(str)``, as :func:`~protv2g.text_codes.text_codes`
+    gives it."""
+    codes, texts, lengths = coded
+    return (codes if lengths is None else np.repeat(codes, lengths)), texts
 
 
 #: Cells sampled at the top of a key column to judge whether coding it by its runs pays.
@@ -228,33 +257,33 @@ class FaultIndex:
     ----------
     faults : DataFrame, shape (n, ≥ 5)
         ``result.device_faults``, with the :data:`FAULT_KEY` columns; not modified.
+    coded : dict, optional
+        Its key columns coded (:func:`fault_key_codes`), when the caller made them.
     """
 
-    def __init__(self, faults: pd.DataFrame) -> None:
-        coded = [_column_codes(faults[c]) for c in FAULT_KEY]
+    def __init__(self, faults: pd.DataFrame,
+                 coded: dict[str, ColumnCoding] | None = None) -> None:
+        columns = [coded[c] if coded is not None else _column_codes(faults[c])
+                   for c in FAULT_KEY]
         runs = [len(lengths) if lengths is not None else len(codes)
-                for codes, _, lengths in coded]
+                for codes, _, lengths in columns]
         # the column with the fewest runs first: the joined key of a table ordered by its
         # columns is then already sorted (one run for the stable sort, #21)
         self._order = sorted(range(len(FAULT_KEY)), key=lambda k: runs[k])
-        self._code = [{t: k for k, t in enumerate(texts.tolist())} for _, texts, _ in coded]
-        self._width = [max(len(texts), 1) for _, texts, _ in coded]
+        self._code = [{t: k for k, t in enumerate(texts.tolist())} for _, texts, _ in columns]
+        self._width = [max(len(texts), 1) for _, texts, _ in columns]
         self._dict: dict[tuple[str, ...], int] | None = None
-
-        def cell_codes(k: int) -> np.ndarray:
-            codes, _, lengths = coded[k]
-            return codes if lengths is None else np.repeat(codes, lengths)
 
         if np.prod(np.array(self._width, dtype=float)) >= _RADIX_LIMIT:
             self._dict = {}
-            cols = [coded[k][1][cell_codes(k)] for k in range(len(FAULT_KEY))]
+            cols = [texts[codes] for codes, texts in map(cell_codes, columns)]
             for pos, key in enumerate(zip(*cols, strict=True)):
                 self._dict.setdefault(key, pos)
             return
         key = np.zeros(len(faults), dtype=np.int64)
         for k in self._order:  # in place, one column's codes expanded at a time
             key *= self._width[k]
-            key += cell_codes(k)
+            key += cell_codes(columns[k])[0]
         # the first position of each key (a stable sort's)
         self._keys, self._first = _first_of_keys(key)
 

@@ -54,7 +54,7 @@ from protv2g.report.bulk import (
     summary_rows,
 )
 from protv2g.report.derived import derive, pair_table
-from protv2g.report.elements import fault_index
+from protv2g.report.elements import fault_index, fault_key_codes
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import Overflow, spill, spill_if_too_long
 from protv2g.report.pictures import Pictures
@@ -242,9 +242,11 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, evidence_rows: int,
            plan: TccPlan, pictures: Pictures) -> None:
     # the pair table first: the TCCs it annotates are drawn while the rest is derived (#21:
     # the picture worker waited for all of derive, ≈ 10 s at 10,000 buses)
-    faults = fault_index(result)
+    coded = fault_key_codes(result)  # the device table's key columns, coded once
+    faults = fault_index(result, coded)
     pairs = pair_table(result, plan.models, faults)
-    tcc_keys = submit_tccs(pictures, result, plan, pairs)
+    tcc_keys = submit_tccs(pictures, result, plan, pairs, coded)
+    del coded
     derived = derive(result, plan.models, faults, pairs)
     # the fault index is not read again; the heap the index, the findings and the Evidence's
     # elements took and freed is handed back before the spills and the save, where the

@@ -305,6 +305,10 @@ class _TableWriter(_RowWriter):
                 self._write_pending(xf)
 
 
+#: zlib level of the pictures in the workbook's zip (:meth:`_Writer._write_images`).
+_MEDIA_LEVEL = 1
+
+
 class _Writer(ExcelWriter):
     """openpyxl's workbook writer with :class:`_RowWriter` for its worksheets (a
     :class:`_TableWriter` for those with table rows held as columns: ``tables``, by title)."""
@@ -333,6 +337,13 @@ class _Writer(ExcelWriter):
         self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
+
+    def _write_images(self) -> None:
+        """The pictures, each deflated at level 1 (openpyxl: the zip's default, 6): a PNG is
+        deflated already, 6 gains nothing on it (#21, the 10,000-bus workbook's 113 PNGs,
+        16.2 MB: 0.37 -> 0.28 s CPU for 13.22 -> 13.27 MB)."""
+        for img in self._images:
+            self._archive.writestr(img.path[1:], img._data(), compresslevel=_MEDIA_LEVEL)
 
 
 def save_workbook(wb: Workbook, path: str | Path,

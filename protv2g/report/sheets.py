@@ -291,9 +291,18 @@ def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFram
     def text(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({k: _key_text(df[k]) for k in keys})
 
-    ids = text(evidence).assign(_id=evidence["finding"].astype(str).to_numpy())
+    wanted = text(frame)
+    # only the evidence rows whose key cells each occur among the stage rows' (in order):
+    # a row that differs in one never matches (#21: every key of the 10,000-bus study's
+    # 280,862 Evidence rows written as text and deduplicated for 4 stage rows, ≈ 0.2 s)
+    rows = np.arange(len(evidence))
+    for k in keys:
+        cells = _key_text(evidence[k].iloc[rows])
+        rows = rows[pd.Series(cells).isin(set(wanted[k])).to_numpy()]
+    subset = evidence.iloc[rows]
+    ids = text(subset).assign(_id=subset["finding"].astype(str).to_numpy())
     ids = ids.drop_duplicates(keys)  # evidence rows: worst first within a finding
-    found = text(frame).merge(ids, on=keys, how="left")["_id"].to_numpy()
+    found = wanted.merge(ids, on=keys, how="left")["_id"].to_numpy()
     out = frame.copy()
     out["finding"] = [f"{i}: {label}" if isinstance(i, str) else label
                       for i, label in zip(found, frame["finding"], strict=True)]

@@ -177,7 +177,10 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                                      strict=True)), "dotted: outside the curve data",
                             anchor=(1.02, 1.0), fontsize=7.5, title_fontsize=7.0,
                             framealpha=0.95))
-    ax.set_title(title, fontsize=11)
+    # at y = 1 (the axes' top), where matplotlib places it above these axes, which have no
+    # ticks or label on top; given, it is not placed again at each draw by measuring the
+    # axes' tick labels (#21: ≈ 3 % of a TCC's CPU; the same pixels)
+    ax.set_title(title, fontsize=11, y=1.0)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
 

@@ -40,6 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.devices.models import Device, Fuse
 from protv2g.report.devices import devices_from_result
+from protv2g.report.elements import ColumnCoding, cell_codes, fault_key_codes
 from protv2g.report.feeder_graph import _bfs_tree, device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
 from protv2g.report.format import NOTE_FONT, write_cell
@@ -47,7 +48,6 @@ from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_figure import path_figure
-from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -135,13 +135,16 @@ def _zones(graph: nx.Graph, settings: pd.DataFrame) -> dict[str, set[str]]:
     return zones
 
 
-def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str], dict[str, float]]:
+def device_extremes(result: StudyResult, plan: TccPlan,
+                    coded: dict[str, ColumnCoding] | None = None
+                    ) -> dict[tuple[str, str], dict[str, float]]:
     """(device, family) → ``max_base``, ``max_v2g``, ``min_base``, ``min_v2g`` (A).
 
     Phase family: the device's largest phase current for 3ph/LL faults in its zone (max case)
     and the smallest for such faults (min case); ground family: 3I0 for SLG/LLG faults (a
     fuse: its phase current). Base = the base-case scenarios; V2G = the largest (max) or
-    smallest (min) over the scenarios with V2G.
+    smallest (min) over the scenarios with V2G. ``coded``: the device table's key columns
+    coded (:func:`protv2g.report.elements.fault_key_codes`), when the caller made them.
     """
     f = result.device_faults
     if plan.graph is None or f is None or f.empty:
@@ -153,12 +156,15 @@ def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str],
     # the device table's text columns as codes of their distinct texts (#21: each written
     # as text for all 1.8 M rows of the 10,000-bus study, and the zones matched by a
     # MultiIndex of (device, bus) texts: ≈ 5 s of the workbook's critical path, before the
-    # first TCC can be queued)
-    dev, dev_t = text_codes(f["device"])
-    bus, bus_t = text_codes(f["fault_bus_name"])
-    ftype, type_t = text_codes(f["fault_type"])
-    case, case_t = text_codes(f["case"])
-    scen, scen_t = text_codes(f["scenario"])
+    # first TCC can be queued), the fault index's codes (coded once, mostly by runs: #21,
+    # text_codes of these five columns again cost ≈ 0.3 s CPU at 10,000 buses)
+    if coded is None:
+        coded = fault_key_codes(result)
+    dev, dev_t = cell_codes(coded["device"])
+    bus, bus_t = cell_codes(coded["fault_bus_name"])
+    ftype, type_t = cell_codes(coded["fault_type"])
+    case, case_t = cell_codes(coded["case"])
+    scen, scen_t = cell_codes(coded["scenario"])
     is_base = np.array([t in base for t in scen_t.tolist()], dtype=bool)[scen]
     bus_code = {t: k for k, t in enumerate(bus_t.tolist())}
     zone = np.zeros((len(dev_t), len(bus_t)), dtype=bool)
@@ -166,7 +172,10 @@ def device_extremes(result: StudyResult, plan: TccPlan) -> dict[tuple[str, str],
         zone[d, [bus_code[b] for b in zones.get(name, ()) if b in bus_code]] = True
     in_zone = zone[dev, bus]
     case_ok = np.array([t in ("max", "min") for t in case_t.tolist()], dtype=bool)[case]
-    i_phase = 1000.0 * f[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float).max(axis=1)
+    # the largest phase current, column by column (not a 3-column copy of the table)
+    i_phase = np.maximum(f["ia_ka"].to_numpy(float), f["ib_ka"].to_numpy(float))
+    np.maximum(i_phase, f["ic_ka"].to_numpy(float), out=i_phase)
+    i_phase *= 1000.0
     i_ground = 1000.0 * f["i3i0_ka"].to_numpy(float)
     fuses = {n for n, m in plan.models.items() if isinstance(m, Fuse)}
     is_fuse = np.array([t in fuses for t in dev_t.tolist()], dtype=bool)
@@ -332,10 +341,11 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
 
 
 def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
-                pairs: pd.DataFrame | None) -> dict[tuple[int, str], str]:
+                pairs: pd.DataFrame | None, coded: dict[str, ColumnCoding] | None = None
+                ) -> dict[tuple[int, str], str]:
     """Queue the TCC of each path and family whose devices all have models; returns
-    (path index, family) → picture key."""
-    extremes = device_extremes(result, plan)
+    (path index, family) → picture key (``coded``: as :func:`device_extremes` takes it)."""
+    extremes = device_extremes(result, plan, coded)
     k, ratio = _drawn_rules(result)
     pair_notes = _pair_notes(pairs)
     keys = {}
