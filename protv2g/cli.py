@@ -135,7 +135,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with StageProgress("run", stages) as progress:
         progress("load")
         from protv2g import load_study, run_study
-        from protv2g.gate import EXIT_CODES, hosting_lines
+        from protv2g.gate import EXIT_CODES
+        from protv2g.gate_hosting import hosting_lines
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)

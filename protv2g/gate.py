@@ -55,6 +55,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.gate_hosting import (
+    hosting_chargers_per_site,
+    hosting_kw_per_site,
+    hosting_limit_per_site,
+    hosting_limited_per_site,
+    hosting_lines,
+)
 from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
     OUTCOME_CODES,
@@ -70,7 +77,6 @@ from protv2g.gate_rows import (
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
-from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -89,6 +95,7 @@ __all__ = [
     "error_verdict",
     "hosting_kw_per_site",
     "hosting_limited_per_site",
+    "hosting_chargers_per_site",
     "not_applicable_criteria",
     "screening_status",
     "stand_in_mask",
@@ -232,8 +239,10 @@ def gate_verdict(study: Study, result: StudyResult,
         (item → met / not met / not declared), ``counts`` (failing, pre-existing, errors,
         conditions, to_confirm, unconfirmed: failing rows resting on a stand-in),
         ``criteria`` and ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
-        :func:`hosting_kw_per_site`) and ``hosting_limited`` (site → bool); both None without
-        ``hosting``.
+        :func:`~protv2g.gate_hosting.hosting_kw_per_site`), ``hosting_limited`` (site → bool),
+        ``hosting_limit`` (site → what limits it) and ``hosting_chargers`` (site → chargers, or
+        None per site when the table has no count; :mod:`protv2g.gate_hosting`); all None
+        without ``hosting``.
 
     Example
     -------
@@ -319,66 +328,13 @@ def gate_verdict(study: Study, result: StudyResult,
         "hosting_limited": (hosting_limited_per_site(hosting) if hosting is not None
                             else None),
         "hosting_limit": hosting_limit_per_site(hosting) if hosting is not None else None,
+        "hosting_chargers": (hosting_chargers_per_site(hosting) if hosting is not None
+                             else None),
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
                           "attributable to V2G"]
     return out
-
-
-def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
-    """Site → its protection hosting capacity, kW.
-
-    The smallest ``hosting_kw`` over the site's *limited* rows (participation cases and load
-    levels): the export at which a criterion first fails does not depend on how many chargers
-    could take part. A site no criterion limits gets its largest ``site_max_kw`` (see
-    :func:`hosting_limited_per_site`).
-    """
-    out = {}
-    for site, rows in hosting.groupby("site", sort=False):
-        limited = rows[rows["limited"].astype(bool)]
-        out[str(site)] = (float(pd.to_numeric(limited["hosting_kw"]).min()) if len(limited)
-                          else float(pd.to_numeric(rows["site_max_kw"]).max()))
-    return out
-
-
-def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
-    """Site → what limits its hosting capacity: the criterion, device, fault and case of the
-    row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
-    0 kW" and not why), or that no criterion limits it."""
-    out = {}
-    for site, rows in hosting.groupby("site", sort=False):
-        limited = rows[rows["limited"].astype(bool)]
-        if limited.empty:
-            out[str(site)] = "site maximum: no criterion limits it"
-            continue
-        r = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
-        what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
-                         if is_given(r.get(c)))
-        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
-                        if is_given(r.get(c)))
-        crit = r.get("limiting_criterion")
-        out[str(site)] = (f"limited by {crit if is_given(crit) else 'a criterion'}"
-                          + (f" ({what})" if what else "") + (f", {case}" if case else ""))
-    return out
-
-
-def hosting_lines(verdict: dict[str, Any]) -> list[str]:
-    """``hosting capacity <site>: <kW> kW (<what limits it>)`` per site of a verdict (the
-    ``gate`` and ``run`` commands print these); none without a hosting table."""
-    limits = verdict.get("hosting_limit") or {}
-    out = []
-    for site, kw in (verdict.get("hosting_capacity_kw") or {}).items():
-        why = limits.get(site) or ("" if (verdict.get("hosting_limited") or {}).get(site)
-                                   else "site maximum: no criterion limits it")
-        out.append(f"hosting capacity {site}: {kw:,.0f} kW" + (f" ({why})" if why else ""))
-    return out
-
-
-def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:
-    """Site → whether any criterion limits its export below its site maximum."""
-    return {str(site): bool(rows["limited"].astype(bool).any())
-            for site, rows in hosting.groupby("site", sort=False)}
 
 
 def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
@@ -410,6 +366,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "hosting_capacity_kw": None,
         "hosting_limited": None,
         "hosting_limit": None,
+        "hosting_chargers": None,
     }
 
 

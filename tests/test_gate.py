@@ -180,6 +180,8 @@ def test_json_has_versions_digest_and_hosting_per_site(study):
     # s16 S2: what limits each site (this table names no criterion)
     assert out["hosting_limit"] == {"depot": "limited by a criterion",
                                     "campus": "site maximum: no criterion limits it"}
+    # review s17 §5: the number of chargers, None where the table gives no count
+    assert out["hosting_chargers"] == {"depot": None, "campus": None}
     assert out["input_digest"] == protv2g.runner.input_digest(study)
     assert out["versions"]["protv2g"] == protv2g.__version__
     json.dumps(out)  # serialisable
@@ -470,18 +472,27 @@ def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
 
 def test_hosting_lines_name_what_limits_each_site():
     """s16 S2: ``gate``/``run`` printed "hosting capacity depot: 0 kW" and not why; each site
-    now names the criterion, device and fault of the row its capacity is taken from."""
-    from protv2g.gate import hosting_kw_per_site, hosting_limit_per_site, hosting_lines
+    now names the criterion, device and fault of the row its capacity is taken from, and
+    (review s17 §5) how many chargers the figure is."""
+    from protv2g.gate_hosting import (
+        hosting_chargers_per_site,
+        hosting_kw_per_site,
+        hosting_limit_per_site,
+        hosting_lines,
+    )
 
     table = pd.DataFrame({
         "site": ["depot", "depot", "homes"], "participation": ["expected", "firm", "firm"],
         "load_level": ["light", "light", "peak"], "hosting_kw": [0.0, 400.0, 144.0],
         "limiting_criterion": ["C10", "C5", ""], "limiting_device": ["head-1", "head-1", ""],
         "limiting_fault": ["at n283602", "SLG-a at b7 (min)", ""],
-        "site_max_kw": [2000.0, 2000.0, 144.0], "limited": [True, True, False]})
+        "site_max_kw": [2000.0, 2000.0, 144.0], "limited": [True, True, False],
+        "hosting_chargers": [0, 6, 20]})
     verdict = {"hosting_capacity_kw": hosting_kw_per_site(table),
                "hosting_limited": {"depot": True, "homes": False},
-               "hosting_limit": hosting_limit_per_site(table)}
+               "hosting_limit": hosting_limit_per_site(table),
+               "hosting_chargers": hosting_chargers_per_site(table)}
     assert hosting_lines(verdict) == [
-        "hosting capacity depot: 0 kW (limited by C10 (head-1, at n283602), expected/light)",
-        "hosting capacity homes: 144 kW (site maximum: no criterion limits it)"]
+        "hosting capacity depot: 0 kW, 0 chargers (limited by C10 (head-1, at n283602), "
+        "expected/light)",
+        "hosting capacity homes: 144 kW, 20 chargers (site maximum: no criterion limits it)"]

@@ -96,7 +96,7 @@ def evaluate(study_file: str, *, hosting: bool = True) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the verdict (and each reason on its own line); return 0 / 1 / 2."""
-    from protv2g.gate import hosting_lines
+    from protv2g.gate_hosting import hosting_lines
 
     out = evaluate(args.study, hosting=not args.no_hosting)
     if args.json:

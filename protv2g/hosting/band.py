@@ -53,7 +53,7 @@ from protv2g.checks import run_checks
 from protv2g.checks._common import build_devices
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.devices.tolerances import tolerance_s
-from protv2g.gate import hosting_kw_per_site
+from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting.search import hosting_analysis
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study

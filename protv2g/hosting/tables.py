@@ -245,7 +245,7 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
     """One row per site × criterion: where that criterion first fails at the lowest export.
 
     Reduces the per-axis table (:data:`BY_CRITERION_COLUMNS`, one row per site ×
-    participation × load level × criterion) as :func:`protv2g.gate.hosting_kw_per_site`
+    participation × load level × criterion) as :func:`protv2g.gate_hosting.hosting_kw_per_site`
     reduces the hosting table: a criterion's figure at a site is its smallest ``hosting_kw``
     over the axes where it is limited (the export at which it first fails does not depend on
     how many chargers could take part); ``participation`` / ``load_level`` name that axis and

@@ -43,7 +43,7 @@ from protv2g.checks import run_checks
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.errors import InputError, Issue
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
-from protv2g.gate import hosting_kw_per_site
+from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
@@ -396,7 +396,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
 def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
     """Hosting capacity per site (kW) of ``study``, by a coarse search (grid of ``n_grid``
     levels, brackets refined to ``tol_kw``) over the study's participation cases and load
-    levels: the figure of :func:`protv2g.gate.hosting_kw_per_site`."""
+    levels: the figure of :func:`protv2g.gate_hosting.hosting_kw_per_site`."""
     if not study.document.v2g_sites:
         return {}
     doc = study.document

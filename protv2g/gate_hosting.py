@@ -1,0 +1,99 @@
+"""The gate's hosting-capacity figures: one figure per site, what limits it, and its line.
+
+The hosting-capacity table (:func:`protv2g.hosting.hosting_capacity`) has one row per site ×
+participation case × load level. The gate reports, per site, the row with the **smallest**
+``hosting_kw`` among the *limited* rows (the export at which a criterion first fails does not
+depend on how many chargers could take part); a site no criterion limits gets its largest
+``site_max_kw``. The kW figure, the number of chargers it is, and what limits it are all read
+from that one row (:func:`hosting_row_per_site`), so the three never describe different cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from protv2g.violations import is_given
+
+__all__ = ["hosting_row_per_site", "hosting_kw_per_site", "hosting_chargers_per_site",
+           "hosting_limit_per_site", "hosting_limited_per_site", "hosting_lines",
+           "UNLIMITED_TEXT"]
+
+#: What the gate says of a site whose export no criterion limits.
+UNLIMITED_TEXT = "site maximum: no criterion limits it"
+
+
+def hosting_row_per_site(hosting: pd.DataFrame) -> dict[str, pd.Series]:
+    """Site → the hosting table's row its capacity is taken from.
+
+    The limited row with the smallest ``hosting_kw`` (the first of equals, table order); for a
+    site without a limited row, the row with the largest ``site_max_kw``.
+    """
+    out = {}
+    for site, rows in hosting.groupby("site", sort=False):
+        limited = rows[rows["limited"].astype(bool)]
+        if len(limited):
+            out[str(site)] = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+        else:
+            out[str(site)] = rows.loc[pd.to_numeric(rows["site_max_kw"]).idxmax()]
+    return out
+
+
+def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
+    """Site → its protection hosting capacity, kW (``hosting_kw`` of the limited row taken, or
+    ``site_max_kw`` when no criterion limits the site; :func:`hosting_row_per_site`)."""
+    return {site: float(r["hosting_kw"] if bool(r["limited"]) else r["site_max_kw"])
+            for site, r in hosting_row_per_site(hosting).items()}
+
+
+def hosting_chargers_per_site(hosting: pd.DataFrame) -> dict[str, int | None]:
+    """Site → how many of its chargers the hosting capacity is (``hosting_chargers`` of the
+    row taken; None when the table has no such column or the row none). Review s17 §5: the
+    number of chargers is the figure a pilot is sized by, and the gate gave kW only."""
+    out: dict[str, int | None] = {}
+    for site, r in hosting_row_per_site(hosting).items():
+        n = r.get("hosting_chargers")
+        out[site] = int(n) if is_given(n) else None
+    return out
+
+
+def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
+    """Site → what limits its hosting capacity: the criterion, device, fault and case of the
+    row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
+    0 kW" and not why), or that no criterion limits it."""
+    out = {}
+    for site, r in hosting_row_per_site(hosting).items():
+        if not bool(r["limited"]):
+            out[site] = UNLIMITED_TEXT
+            continue
+        what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
+                         if is_given(r.get(c)))
+        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
+                        if is_given(r.get(c)))
+        crit = r.get("limiting_criterion")
+        out[site] = (f"limited by {crit if is_given(crit) else 'a criterion'}"
+                     + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+    return out
+
+
+def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:
+    """Site → whether any criterion limits its export below its site maximum."""
+    return {str(site): bool(rows["limited"].astype(bool).any())
+            for site, rows in hosting.groupby("site", sort=False)}
+
+
+def hosting_lines(verdict: dict[str, Any]) -> list[str]:
+    """``hosting capacity <site>: <kW> kW[, <n> chargers] (<what limits it>)`` per site of a
+    verdict (the ``gate`` and ``run`` commands print these); none without a hosting table."""
+    limits = verdict.get("hosting_limit") or {}
+    chargers = verdict.get("hosting_chargers") or {}
+    out = []
+    for site, kw in (verdict.get("hosting_capacity_kw") or {}).items():
+        why = limits.get(site) or ("" if (verdict.get("hosting_limited") or {}).get(site)
+                                   else UNLIMITED_TEXT)
+        n = chargers.get(site)
+        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
+        out.append(f"hosting capacity {site}: {kw:,.0f} kW{count}"
+                   + (f" ({why})" if why else ""))
+    return out

@@ -1,0 +1,165 @@
+"""The text of a drafted study file (``protv2g init``): the YAML with its comments and TODOs.
+
+:func:`study_text` writes what :func:`protv2g.study_draft.draft.draft_study` found and
+computed; every assumed value carries a ``# TODO`` comment (``protv2g validate`` lists them).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from protv2g.network.dss_model import DssModel
+from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
+from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
+
+__all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER"]
+
+#: Minimum-case ground-fault resistance written into drafts, Ω (domain.md §2: 20–40 Ω).
+R_FAULT_MIN_OHM = 20.0
+#: Folder (beside the study) of the model's own curves.
+CURVES_FOLDER = "model_curves"
+#: TODO comment on a proposed head relay's reclosing (sources: head_relay.RECLOSE_INTERVALS_S).
+_RECLOSE_TODO = todo(
+    "assumed reclosing (open times, s): feeder breakers usually reclose — typically a first "
+    "reclose after 0.3–0.5 s, later ones after 10–45 s, 1–3 reclosures to lockout; with DER "
+    "the first is often delayed past the DER's 2 s cease-to-energise (IEEE 1547-2018 §8.1) "
+    "or dead-line supervised (practices: IEEE C37.104-2012), so a model with DER of its own "
+    "gets 3.5 s; C10 checks the first against the cease-to-energise time of the chargers "
+    "and of the feeder's existing DER",
+    "give the breaker's reclose intervals, or [] when it does not reclose")
+
+
+def _study_name(model: DssModel) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.\- ]", "_", model.name) or "feeder"
+    return name if name[0].isalnum() else f"f{name}"
+
+
+def _existing_sources(model: DssModel) -> list[str]:
+    dss = model.engine
+    e = model.elements
+    out = []
+    for name, cls, buses in zip(e.name, e.cls, e.buses, strict=True):
+        if cls not in ("pvsystem", "storage", "generator") or not bool(
+                e.enabled[e.name == name].iat[0]):
+            continue
+        vals = {}
+        power = {"pvsystem": "pmpp", "storage": "kwrated"}.get(cls, "kw")
+        for prop in ("kva", power, "phases"):
+            try:
+                dss.Text.Command(f"? {name}.{prop}")
+                vals[prop] = dss.Text.Result()
+            except Exception:  # noqa: BLE001 - property absent for the class
+                vals[prop] = "?"
+        out.append(f"#   {name:<28} bus {buses[0]:<16} {vals['phases']}-phase, "
+                   f"{vals['kva']} kVA, {vals[power]} kW ({power})")
+    return out
+
+
+def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
+               level_kv, skipped=(), x_r=None, notes=()):
+    """The study file's YAML text and its TODO list (see :mod:`.draft`).
+
+    ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
+    dicts; ``bad`` the model devices not adopted (:class:`~protv2g.errors.Issue`);
+    ``proposals`` the proposed head relays (:mod:`.head_relay`); ``peak`` device → largest
+    max-case fault current, kA; ``cand`` the candidate-bus table (:mod:`.candidates`);
+    ``sites`` the ``v2g_sites`` entries; ``has_curves`` whether a curve file goes beside the
+    study; ``level_kv`` the primary voltage, kV; ``skipped`` why a head has no drafted relay;
+    ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`).
+    Returns ``(text, todos)``.
+    """
+    x_r = x_r or {}
+    todos: list[str] = []
+    general = [n for n in notes if not n.device]
+    lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
+             + (f" (+ {', '.join(rel[1:])})" if len(rel) > 1 else "") + ".",
+             "# Every value protv2g assumed carries a '# TODO' comment: `protv2g validate` "
+             "lists them."]
+    if notes:
+        lines += ["# What init read from the model and what the study does with it (the "
+                  "devices' own notes are above each device):",
+                  *[f"#   {ln}" for ln in note_lines(general)]]
+    lines += [f"name: {inline(_study_name(model))}",
+              f"description: {inline('Drafted from ' + model.name + ' by protv2g init')}",
+              "feeder:"]
+    for n in general:
+        if n.todo and n.what != NO_LOAD_WHAT:
+            lines.append("  " + todo(f"{n.name}: {n.what}", n.fix))
+            todos.append(f"{n.name}: {n.what}")
+    lines.append(f"  opendss: {inline(rel[0])}")
+    if len(rel) > 1:
+        lines.append(f"  redirects: {inline(rel[1:])}")
+    lines.append("  adopt_devices: false   # every model device is written out below")
+    if has_curves:
+        lines.append(f"library: [{CURVES_FOLDER}]   # the model's own TCC point tables")
+    src = _existing_sources(model)
+    if src:
+        lines += ["# Existing sources of the model (in every fault run and flow, base case "
+                  "included):", *src]
+    lines.append("devices:" if entries or proposals else "devices: []")
+    for e in entries:
+        i_ka = float(peak.get(e["name"], np.nan))
+        rating, note = _rating(e["kind"], level_kv, i_ka, x_r.get(e["name"], np.nan),
+                               model.f_hz)
+        todos.append(f"{e['name']}: interrupting_rating_ka")
+        mine = [n for n in notes if n.device == e["name"]]
+        todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
+        lines += device_block({**e, **rating},
+                              [f"# from the model ({e['kind']} on {e['location']})",
+                               *[todo(f"{n.what} → {n.action}", n.fix) if n.todo
+                                 else f"# model: {n.what} → {n.action}" for n in mine]],
+                              {"interrupting_rating_ka": note})
+    for p in proposals:
+        f = p.figures
+        name = p.entry["name"]
+        i_ka = float(peak.get(name, np.nan))
+        comments = [
+            todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
+                 "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
+                 "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
+                 "51G = max(2 × residual, 0.25 × 51P), time dials for "
+                 + (f"{f['cti_s']:g} s over the {f['devices_below']} devices below"
+                    if f["devices_below"] else "the smallest time dial protv2g drafts (no "
+                    "protective device below it in the model to coordinate with)"),
+                 "replace by the utility's relay settings"),
+            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
+            + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
+            + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
+            f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
+            todo("CT ratio not known: the pickups are primary amperes",
+                 "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
+                 "round the pickups to the relay's secondary steps"),
+            *[todo(c, "review the setting") for c in p.conflicts]]
+        todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
+        rating, note = _rating("relay", level_kv, i_ka, x_r.get(name, np.nan), model.f_hz)
+        todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
+        lines += device_block({**p.entry, **rating}, comments,
+                              {"reclose_intervals_s": _RECLOSE_TODO,
+                               "interrupting_rating_ka": note})
+    lines += [f"  # no head relay drafted: {why}" for why in skipped]
+    for issue in bad:
+        lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
+                                 issue.fix or "add it by hand"))
+        todos.append(issue.field)
+    lines += candidate_comments(cand)
+    if sites:
+        lines.append("v2g_sites:")
+        for s in sites:
+            lines += [ln.replace("    ", "    ", 1) for ln in device_block(s)]
+    else:
+        lines += ["v2g_sites: []   # add sites, e.g.:",
+                  "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
+                  "#  - {name: homes, bus: <bus>, phases: 1, phase: a, n_chargers: 20, "
+                  "p_charger_kw: 7.2}"]
+    loadless = [n for n in general if n.what == NO_LOAD_WHAT]
+    no_load = "".join(f"  {todo(f'{n.what}: {n.action}', n.fix)}" for n in loadless)
+    todos += [n.what for n in loadless]
+    lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
+              "  participation: [expected]", "  load_levels: [light, peak]" + no_load,
+              "faults:", "  method: iec60909",
+              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   # minimum-case ground faults "
+              "(North American practice 20–40 Ω)"]
+    return "\n".join(lines) + "\n", todos
