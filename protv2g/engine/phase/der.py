@@ -104,7 +104,23 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
     src = dss_sources(model)
     for v in src[src.role == "existing source"].itertuples(index=False):
         rows.append((v.name, "vsource", str(model.buses.index[v.bus]) if v.bus >= 0 else "",
-                     "abc", float("nan"), float("nan"), "generating", VSOURCE_MODEL,
+                     "abc", float("nan"), float("nan"), "generating",
+                     VSOURCE_MODEL + _vsource_data(model, v.name),
                      f"the model's Vsource data ({v.kv_ll:g} kV bus)"))
     return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
                                        "mode", "fault_model", "source"])
+
+
+def _vsource_data(model: DssModel, name: str) -> str:
+    """``"; R1 … Ω, X1 … Ω, … MVA three-phase short circuit"`` as OpenDSS reads the Vsource
+    (what the fault runs use: EPRI DG_Prot_Fdr's WindGen1 gives X1 only, and OpenDSS keeps
+    R1 = 1.604 Ω, 0.224 MVA); "" when the engine no longer holds the element."""
+    try:
+        vals = {}
+        for prop in ("R1", "X1", "MVAsc3"):
+            model.engine.Text.Command(f"? {name}.{prop}")
+            vals[prop] = float(model.engine.Text.Result())
+    except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return ""
+    return (f"; R1 = {vals['R1']:.4g} Ω, X1 = {vals['X1']:.4g} Ω: {vals['MVAsc3']:.3g} MVA "
+            "three-phase short circuit at its terminal (OpenDSS's values)")
