@@ -81,7 +81,7 @@ def test_existing_sources_sheet_lists_a_vsource_dg(shared_dir: Path):
     t = der_table(load_dss_model(master))
     assert list(t.name) == ["vsource.windgen1"]  # was an empty table
     row = t.iloc[0]
-    assert (row.kind, row.bus, row.mode) == ("vsource", "bg", "generating")
+    assert (row["kind"], row["bus"], row["mode"]) == ("vsource", "bg", "generating")
     assert row.fault_model.startswith("voltage source behind its impedance")
     assert "X1 = 0.03709 Ω" in row.fault_model and "0.224 MVA" in row.fault_model
     assert existing_sources_assumption(t).startswith("vsource.windgen1: voltage sources")
