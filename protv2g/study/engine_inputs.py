@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import ChargerSource, DeviceTerminal
-from protv2g.engine.der_model import InverterModel
+from protv2g.engine.der_model import INVERTER_MODEL_SOURCE, InverterModel
 from protv2g.engine.ride_through import CATEGORY_CESSATION_PU, trip_elements
 from protv2g.scenarios import Scenario, SiteState
 from protv2g.study.loader import Study
@@ -153,9 +153,11 @@ def existing_der_sources(net: Any) -> tuple[ChargerSource, ...]:
 def existing_sources_table(net: Any) -> pd.DataFrame:
     """The "Existing sources" table of a pandapower feeder: every machine and inverter-based
     source and how the fault runs model it (``element, name, bus, s_rated_kva, p_kw,
-    model``)."""
+    model, source``: where the model's values come from)."""
     rows = [(el, name, str(net.bus.at[bus, "name"]), 1000 * s, 1000 * p,
-             EXISTING_INVERTERS.describe(k))
+             EXISTING_INVERTERS.describe(k),
+             INVERTER_MODEL_SOURCE if k is None else
+             f"sgen.k = {k:g} (the element's own); the rest {INVERTER_MODEL_SOURCE}")
             for el, name, bus, s, p, k in _der_rows(net)]
     for el in ("gen", "motor"):
         t = getattr(net, el, None)
@@ -166,9 +168,9 @@ def existing_sources_table(net: Any) -> pd.DataFrame:
             rows.append((el, str(r.get("name") or f"{el} {i}"), str(net.bus.at[r.bus, "name"]),
                          1000 * s, 1000 * float(r.get("p_mw", np.nan)),
                          "voltage source behind its subtransient impedance (IEC 60909-0), "
-                         "every run"))
+                         "every run", f"the net's {el} data (pandapower IEC 60909 model)"))
     return pd.DataFrame(rows, columns=["element", "name", "bus", "s_rated_kva", "p_kw",
-                                       "model"])
+                                       "model", "source"])
 
 
 def charger_sources(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
