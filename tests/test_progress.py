@@ -55,6 +55,27 @@ def test_switched_off_on_a_terminal(monkeypatch):
     assert stream.getvalue() == ""
 
 
+def test_plain_lines_on_request_when_not_a_terminal(monkeypatch):
+    """Review s18: a user piping ``run``'s output on a utility feeder saw nothing for minutes;
+    ``PROTV2G_PROGRESS=1`` gives one plain line per stage there (no bar, no carriage return),
+    and changes nothing on a terminal."""
+    monkeypatch.setenv("PROTV2G_PROGRESS", "1")
+    stream = io.StringIO()
+    with StageProgress("run", ["load", "faults"], stream=stream) as progress:
+        progress("load")
+        progress("faults")
+        progress("extra")
+    lines = stream.getvalue().splitlines()
+    assert [ln.split(" at ")[0] for ln in lines] == [
+        "protv2g run: load (1/2)", "protv2g run: faults (2/2)", "protv2g run: extra (3/3)"]
+    assert all(ln.endswith(" s") for ln in lines) and "\r" not in stream.getvalue()
+    monkeypatch.setenv("TERM", "xterm")
+    term = _Terminal()
+    with StageProgress("run", ["load"], stream=term) as progress:
+        progress("load")
+    assert "protv2g run: load" in term.getvalue() and "(1/1) at" not in term.getvalue()
+
+
 def _fake_run(calls):
     """run_study's stand-in: reports its stages through the callback and returns a small
     hand-made result (this test is about the command's output, not the study)."""

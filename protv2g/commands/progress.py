@@ -4,7 +4,10 @@ The study's stages never print: they take an optional ``progress(stage)`` callba
 :func:`protv2g.runner.run_study` does) or the command marks the stages around its calls.
 :class:`StageProgress` is that callback: a one-line tqdm bar on stderr naming the stage
 running, shown only when stderr is a terminal (``TERM=dumb`` or ``PROTV2G_PROGRESS=0`` turn
-it off); otherwise — a pipe, a file, CI logs, tests — it writes nothing at all.
+it off); otherwise — a pipe, a file, CI logs, tests — it writes nothing at all, unless
+``PROTV2G_PROGRESS=1`` asks for plain lines (one per stage as it starts, with the seconds since
+the command started: a run on a utility feeder with hosting takes minutes, review s18), e.g.
+``protv2g run: hosting (5/7) at 41.2 s``.
 
 Example
 -------
@@ -18,11 +21,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["StageProgress", "shows_progress"]
+__all__ = ["StageProgress", "shows_progress", "plain_lines"]
 
 
 def shows_progress(stream: IO[str]) -> bool:
@@ -37,6 +41,13 @@ def shows_progress(stream: IO[str]) -> bool:
         return bool(isatty and isatty())
     except ValueError:  # a closed stream
         return False
+
+
+def plain_lines(stream: IO[str]) -> bool:
+    """Whether plain stage lines go to ``stream``: ``PROTV2G_PROGRESS=1`` and no bar drawn
+    there (:func:`shows_progress` false: a pipe, a file, a log)."""
+    return (os.environ.get("PROTV2G_PROGRESS", "").strip() == "1"
+            and not shows_progress(stream))
 
 
 class StageProgress:
@@ -57,8 +68,10 @@ class StageProgress:
         self.stages = list(stages)
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = shows_progress(self.stream)
+        self.lines = plain_lines(self.stream)
         self._bar: Any = None
         self._started = 0
+        self._t0_s = time.perf_counter()
 
     def __enter__(self) -> StageProgress:
         if self.enabled:
@@ -72,6 +85,12 @@ class StageProgress:
 
     def __call__(self, stage: str) -> None:
         """Mark the start of ``stage`` (the previous one is then done)."""
+        if self.lines:
+            self._started += 1
+            print(f"protv2g {self.command}: {stage} ({self._started}/"
+                  f"{max(len(self.stages), self._started)}) at "
+                  f"{time.perf_counter() - self._t0_s:.1f} s", file=self.stream, flush=True)
+            return
         if self._bar is None:
             return
         if self._started:
