@@ -8,10 +8,11 @@ Faults (:func:`dss_fault_frames`): one :func:`protv2g.engine.phase.phase_fault_s
 distinct charger sets of the scenarios (the same sets as the sequence path,
 :func:`protv2g.study.engine_inputs.fault_scenarios`), each exporting site a
 :class:`~protv2g.engine.phase.PhaseSite` on its phases (a single-phase fleet on its phase);
-the feeder's PV systems and storage by the chargers' control law in every run's maximum case,
+the feeder's PV systems and storage by the chargers' default model (first cycle, sustained
+brackets, trips: :class:`protv2g.engine.der_model.InverterModel`) in every run's maximum case,
 base case included, ceased in the minimum case (``existing_inverters="law"``,
-:mod:`protv2g.engine.phase.der`); machines as OpenDSS
-has them. Fault buses: the primary buses (above 1 kV). The tables:
+:mod:`protv2g.engine.phase.der`); machines as OpenDSS has them. Fault buses: the primary
+buses (above 1 kV). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
   ``LL-bc``, ``LLG-ab``, ``SLG-a`` … — one fault per row, so the checks, which identify a
@@ -22,6 +23,12 @@ has them. Fault buses: the primary buses (above 1 kV). The tables:
   another lateral) — a utility feeder's table is then a few tens of thousands of rows instead
   of devices × faults; the same rule as the pandapower path's
   (:mod:`protv2g.engine.device_rows`);
+* with such inverters and a base case, the **grid alone** is solved too (no existing
+  inverter, no charger: :data:`~protv2g.study.engine_inputs.GRID_ONLY`) and its phasors are on
+  every bus and device row as the :data:`~protv2g.checks.converter_sum.GRID_COLUMNS`, as the
+  pandapower branch does: the maximum case's IEC 60909 sum is then
+  ``|I_grid| + |I_base − I_grid| + |I − I_base|`` on both paths (each full-size converter
+  group by magnitude, IEC 60909-0:2016; ``docs/charger-fault-model.md`` §8);
 * the chargers' stages in time (sustained limit, momentary cessation, trips;
   :mod:`protv2g.engine.phase.stages`) of the low bracket and, with ``faults.high_bracket:
   sustained_limit``, of the high one (:func:`protv2g.study.engine_inputs.high_bracket_sets`),
@@ -49,8 +56,15 @@ from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
+from protv2g.pipeline_blocks import with_grid_columns
 from protv2g.scenarios import Scenario
-from protv2g.study.engine_inputs import fault_options, fault_scenarios, high_bracket_sets
+from protv2g.study.engine_inputs import (
+    EXISTING_INVERTERS,
+    GRID_ONLY,
+    fault_options,
+    fault_scenarios,
+    high_bracket_sets,
+)
 from protv2g.study.loader import Study
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
@@ -135,18 +149,24 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
+    # existing inverters (their high bracket differs) and the grid alone for the IEC sum
+    der = bool(model.inverters)
+    grid = der and any(sc.is_base for sc in scenarios)
+    if grid:
+        sets = {**sets, GRID_ONLY: ()}
     site_scen = phase_sites(study, sets)
     devices = dss_devices(study)
     staged = staged and bool(devices)
     high_sets = high_bracket_sets(study, sets) if (
         staged and doc.high_bracket == "sustained_limit") else None
-    two = high_sets is not None and high_sets != sets
+    two = high_sets is not None and (high_sets != sets or der)
     _check_size(study, len(site_scen), len(devices), staged, two)
     try:
         res = phase_fault_study(
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen,
-            devices=devices, existing_inverters="law", staged=staged,
+            devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
+            staged=staged, without_existing=(GRID_ONLY,) if grid else (),
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
@@ -154,11 +174,15 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
                                 f"{i.field}".rstrip(": "), i.message, i.fix)
                           for i in exc.issues]) from None
     bus = fold_fault_type(res.bus)
+    if grid:  # the grid alone's phasors on every row (its own rows stay: no key maps to them)
+        bus = with_grid_columns(bus, bus[bus["scenario"] == GRID_ONLY])
     if not devices:
         return DssFaultFrames(bus, pd.DataFrame(columns=[
             "scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "fault_kind",
             "case", "phase", "ia_ka", "ib_ka", "ic_ka", "i3i0_ka"]), key_of)
     device = fold_fault_type(res.device_rows(DEVICE_ROW_MIN_A))
+    if grid:
+        device = with_grid_columns(device, device[device["scenario"] == GRID_ONLY])
     low = high = None
     if staged:
         low = _folded(res.staged_currents("low", DEVICE_ROW_MIN_A))

@@ -66,3 +66,22 @@ def test_dg_prot_fdr_windgen1(shared_dir: Path):
     assert row.what.startswith("a further Vsource at bg (0.6 kV), beside source (34.5 kV), "
                                "below the supply voltage: an existing source on the feeder")
     assert "it feeds none of its faults" in row.action             # Tg's terminal 2 is open
+
+
+def test_existing_sources_sheet_lists_a_vsource_dg(shared_dir: Path):
+    """The Existing sources sheet (``der_table``) was empty for DG_Prot_Fdr (closing note s18
+    "Left" 6): WindGen1 is listed with what the study does with it and OpenDSS's own values
+    (the model gives X1 only; R1 stays at OpenDSS's default 1.604 Ω: 0.224 MVA)."""
+    from protv2g.engine.phase.der import der_table
+    from protv2g.report.summary_faults import existing_sources_assumption
+
+    master = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    if not master.is_file():
+        pytest.skip(f"EPRI DG-protection feeder {master} not found")
+    t = der_table(load_dss_model(master))
+    assert list(t.name) == ["vsource.windgen1"]  # was an empty table
+    row = t.iloc[0]
+    assert (row["kind"], row["bus"], row["mode"]) == ("vsource", "bg", "generating")
+    assert row.fault_model.startswith("voltage source behind its impedance")
+    assert "X1 = 0.03709 Ω" in row.fault_model and "0.224 MVA" in row.fault_model
+    assert existing_sources_assumption(t).startswith("vsource.windgen1: voltage sources")

@@ -148,7 +148,10 @@ def test_summary_section8_says_how_existing_der_is_modelled() -> None:
 
     text = existing_sources_assumption(
         existing_sources_table(load_study(FEEDER / "study.yaml").net))
-    assert text.startswith("PV-B03 (2,000 kVA at B03): current source k = 1.1")
+    # session 19: the chargers' model with the sgen's own k as its first-cycle limit (was
+    # "current source k = 1.1 × rated … held")
+    assert text.startswith("PV-B03 (2,000 kVA at B03): current-limited inverter by the "
+                           "chargers' law: 1.1 pu first cycle (the model's own k)")
     assert "max case:" in text and "Min case: left out" in text
     assert existing_sources_assumption(pd.DataFrame()) == ""
 

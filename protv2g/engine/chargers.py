@@ -107,7 +107,10 @@ class ChargerSource:
 
     @property
     def dynamic(self) -> bool:
-        """Whether the source changes after the first cycle (law, limit, cessation, trip)."""
+        """Whether the source changes after the first cycle (law, limit, cessation, trip); a
+        ceased source (0 A throughout: an existing inverter in the minimum case) never does."""
+        if ChargerMode(self.mode) is ChargerMode.CEASED:
+            return False
         sus = self.limit_pu if self.sustained_limit_pu is None else self.sustained_limit_pu
         return (bool(self.trip) or self.cessation_below_pu > 0 or abs(sus - self.limit_pu)
                 > 1e-12 or (ChargerLaw(self.law) is not ChargerLaw.CONSTANT_CURRENT

@@ -152,27 +152,19 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
            "the Fault levels sheet")
 
 
-#: How the engine carries the feeder's own inverter-based sources in each case (review s16
-#: §3 items 2 and 5; session 17: the max case's duty basis adds them by magnitude).
+#: How both engines carry the feeder's own inverter-based sources in each case (review s16
+#: §3 items 2 and 5; session 17: the max case's duty basis adds them by magnitude; session
+#: 19: the chargers' model, and the OpenDSS path's grid-alone solve — one rule on both).
 EXISTING_DER_CASES = (
-    "max case: on in every scenario, base case included. Duty and fault level (C7, Device "
-    "duty, ikss_iec_sum_ka) add its current by magnitude to the grid alone, then each V2G "
-    "site's by magnitude (IEC 60909-0:2016 full-size converters as current sources; "
+    "max case: on in every scenario, base case included, by the chargers' model (first-cycle "
+    "limit, then the sustained brackets and Category II trips). Duty and fault level (C7, "
+    "Device duty, ikss_iec_sum_ka) add its current by magnitude to the grid alone, then each "
+    "V2G site's by magnitude (IEC 60909-0:2016 full-size converters as current sources; "
     "pandapower calc_sc: I''k = I''kI + I''kII), so they are never below the grid alone. "
     "Coordination and time checks use the control-law solution, where it adds to the grid's "
     "current as a phasor (unity power factor at its terminal): a device upstream of it can "
     "see slightly less than with it off. Min case: left out (0 A), as calc_sc leaves "
     "current sources out of minimum currents")
-#: The same on an OpenDSS feeder (the phase engine, :mod:`protv2g.engine.phase.der`): no
-#: grid-only solve there, so the duty basis keeps the base case (inverters on) as the
-#: network's part.
-EXISTING_DER_CASES_DSS = (
-    "max case: on in every scenario, base case included, at its control-law current (a "
-    "phasor, unity power factor). Duty and fault level add each V2G site's current by "
-    "magnitude to the base case, which carries this source as a phasor, not by magnitude "
-    "(OpenDSS feeder: no grid-alone solve), so a duty figure can be slightly below calc_sc's. "
-    "Min case: left out (0 A), as calc_sc leaves current sources out of minimum currents")
-
 
 def existing_sources_assumption(table: pd.DataFrame | None) -> str:
     """Section 8's line on the feeder's existing sources (the "Existing sources" sheet): each
@@ -191,9 +183,9 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
         parts.append(f"{name[i]} ({rating}at {table.at[i, 'bus']}): {model[i]}")
     text = "; ".join(parts)
     if parts:
-        text += " — " + (EXISTING_DER_CASES_DSS if "fault_model" in table.columns
-                         else EXISTING_DER_CASES)
+        text += " — " + EXISTING_DER_CASES  # both paths (session 19)
     if machine.any():
         text += ("; " if text else "") + ", ".join(name[machine]) + (
-            ": machines behind their subtransient impedance (IEC 60909-0), both cases")
+            ": voltage sources behind their (subtransient) impedance as the model gives "
+            "them (IEC 60909-0), every scenario, both cases")
     return text

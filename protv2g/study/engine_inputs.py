@@ -14,10 +14,13 @@ Choices (also in ``scenarios.py`` and ``docs/charger-fault-model.md``):
   ``storage`` while discharging) take part in every scenario's **maximum case**, base case
   included, and cease (0 A) in the minimum case, as pandapower's IEC 60909 ``calc_sc`` adds
   current sources for maximum currents only (``ChargerSource.max_case_only``; review s16 §3
-  item 2), as the classical fixed current source of IEC 60909-0:2016 §6.2 that ``calc_sc``
-  uses for them: ``k × I_rated`` at unity power factor, ``k`` from the element (``sgen.k``; 1.2
-  where absent, the full-converter value IEC 60909-0 suggests and pandapower's examples use),
-  no ride-through trip (held for the whole fault: the conservative end). Synchronous machines
+  item 2). In the maximum case they follow the **chargers' default model** with their own
+  rating (:data:`EXISTING_INVERTERS`, :class:`~protv2g.engine.der_model.InverterModel`:
+  first cycle 1.5 pu, or the element's own ``sgen.k`` where given — IEC 60909-0's
+  ``I_skPF/I_rG`` —, then active-power priority at the sustained limit of each bracket,
+  1.1 / 1.2 pu, with IEEE 1547-2018 Category II trips), the same model as the OpenDSS path
+  (:mod:`protv2g.engine.phase.der`). Until session 19 they were a constant ``k × I_rated``
+  (1.2 where absent) held for the whole fault. Synchronous machines
   (``gen``) and ``motor`` elements are voltage sources behind their subtransient impedance in
   the sequence networks themselves (pandapower's IEC 60909 element models);
 * a single-phase fleet is represented in the sequence networks by its balanced
@@ -34,18 +37,27 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import ChargerSource, DeviceTerminal
+from protv2g.engine.der_model import INVERTER_MODEL_SOURCE, InverterModel
 from protv2g.engine.ride_through import CATEGORY_CESSATION_PU, trip_elements
 from protv2g.scenarios import Scenario, SiteState
 from protv2g.study.loader import Study
 from protv2g.study.schema import V2GSite
+from protv2g.study.schema_sites import SUSTAINED_LIMIT_DEFAULT_PU, SUSTAINED_LIMIT_HIGH_DEFAULT_PU
 from protv2g.units import ChargerMode
 
 __all__ = ["device_terminals", "fault_options", "charger_sources", "site_source", "fault_scenarios",
-           "existing_der_sources", "existing_sources_table", "high_bracket_sets", "K_DEFAULT",
+           "existing_der_sources", "existing_sources_table", "high_bracket_sets",
+           "EXISTING_INVERTERS",
            "GRID_ONLY", "grid_only_set"]
 
-#: ``k`` of an inverter-based source without one (IEC 60909-0:2016 §6.2, full converter).
-K_DEFAULT = 1.2
+#: The feeder's own inverters as fault sources: the V2G sites' defaults (first-cycle
+#: ``limit_pu``, sustained limits of both brackets, law, ride-through category), one basis
+#: for both engines (review s18 rank 5; :mod:`protv2g.engine.der_model`).
+EXISTING_INVERTERS = InverterModel(
+    limit_pu=V2GSite.model_fields["limit_pu"].default,
+    sustained_limit_pu=SUSTAINED_LIMIT_DEFAULT_PU,
+    sustained_limit_high_pu=SUSTAINED_LIMIT_HIGH_DEFAULT_PU,
+    category=V2GSite.model_fields["ride_through_category"].default)
 
 
 def fault_options(study: Study) -> dict[str, Any]:
@@ -90,8 +102,9 @@ def site_source(site: V2GSite, bus: int, state: SiteState) -> ChargerSource | No
         cessation_below_pu=cessation)
 
 
-def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float]]:
-    """(element, name, bus, s_rated_mva, p_mw generated, k) of the net's inverter sources."""
+def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float | None]]:
+    """(element, name, bus, s_rated_mva, p_mw generated, k) of the net's inverter sources
+    (``k`` the element's own ``sgen.k``, ``None`` where absent)."""
     rows = []
     if net is None:
         return rows
@@ -107,7 +120,7 @@ def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float]]:
             k = float(r.get("k", np.nan)) if "k" in sgen.columns else np.nan
             if p_mw > 0 and s_mva > 0:
                 rows.append(("sgen", str(r.get("name") or f"sgen {i}"), int(r.bus), s_mva,
-                             p_mw, k if np.isfinite(k) and k > 0 else K_DEFAULT))
+                             p_mw, k if np.isfinite(k) and k > 0 else None))
     storage = getattr(net, "storage", None)
     if storage is not None and len(storage):
         for i, r in storage.iterrows():
@@ -116,7 +129,7 @@ def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float]]:
             s_mva = s_mva if np.isfinite(s_mva) and s_mva > 0 else abs(p_mw)
             if bool(r.get("in_service", True)) and p_mw > 0 and s_mva > 0:
                 rows.append(("storage", str(r.get("name") or f"storage {i}"), int(r.bus), s_mva,
-                             p_mw, K_DEFAULT))
+                             p_mw, None))
     return rows
 
 
@@ -130,20 +143,21 @@ def existing_der_sources(net: Any) -> tuple[ChargerSource, ...]:
     Returns
     -------
     tuple of ChargerSource
-        Named ``"<element>:<name>"``; constant current ``k × I_rated`` at unity power factor.
+        Named ``"<element>:<name>"``; :data:`EXISTING_INVERTERS` (low bracket), first-cycle
+        limit ``sgen.k`` where the element gives one.
     """
-    return tuple(ChargerSource(name=f"{el}:{name}", bus=bus, s_rated_mva=s_mva, limit_pu=k,
-                               p_pre_mw=p_mw, max_case_only=True)
+    return tuple(EXISTING_INVERTERS.source(f"{el}:{name}", bus, s_mva, p_mw, limit_pu=k)
                  for el, name, bus, s_mva, p_mw, k in _der_rows(net))
 
 
 def existing_sources_table(net: Any) -> pd.DataFrame:
     """The "Existing sources" table of a pandapower feeder: every machine and inverter-based
     source and how the fault runs model it (``element, name, bus, s_rated_kva, p_kw,
-    model``)."""
+    model, source``: where the model's values come from)."""
     rows = [(el, name, str(net.bus.at[bus, "name"]), 1000 * s, 1000 * p,
-             f"current source k = {k:g} × rated at unity pf (IEC 60909-0 §6.2), every "
-             "scenario's max case; off in the min case")
+             EXISTING_INVERTERS.describe(k),
+             INVERTER_MODEL_SOURCE if k is None else
+             f"sgen.k = {k:g} (the element's own); the rest {INVERTER_MODEL_SOURCE}")
             for el, name, bus, s, p, k in _der_rows(net)]
     for el in ("gen", "motor"):
         t = getattr(net, el, None)
@@ -154,9 +168,9 @@ def existing_sources_table(net: Any) -> pd.DataFrame:
             rows.append((el, str(r.get("name") or f"{el} {i}"), str(net.bus.at[r.bus, "name"]),
                          1000 * s, 1000 * float(r.get("p_mw", np.nan)),
                          "voltage source behind its subtransient impedance (IEC 60909-0), "
-                         "every run"))
+                         "every run", f"the net's {el} data (pandapower IEC 60909 model)"))
     return pd.DataFrame(rows, columns=["element", "name", "bus", "s_rated_kva", "p_kw",
-                                       "model"])
+                                       "model", "source"])
 
 
 def charger_sources(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
@@ -213,13 +227,16 @@ def high_bracket_sets(study: Study, sets: dict[str, tuple[ChargerSource, ...]]
     contribution in time (``docs/charger-fault-model.md`` §3): each site's source with its
     sustained limit at the high end (:attr:`~protv2g.study.schema.V2GSite.sustained_limit_high`),
     everything else — first-cycle limit, law, the category's cessation and trips — as in the
-    low bracket; the feeder's own sources unchanged. Same keys as ``sets``."""
+    low bracket; the feeder's own inverters likewise at :data:`EXISTING_INVERTERS`' high
+    sustained limit (capped at their first-cycle limit). Same keys as ``sets``."""
     sites = {s.name: s for s in study.document.v2g_sites}
 
     def high(src: ChargerSource) -> ChargerSource:
         site = sites.get(src.name)
-        if site is None:
-            return src  # the feeder's own DER ("<element>:<name>"), not a V2G site
+        if site is None:  # the feeder's own DER ("<element>:<name>"), not a V2G site
+            if not src.max_case_only:
+                return src
+            return replace(src, sustained_limit_pu=EXISTING_INVERTERS.limits(src.limit_pu)[2])
         return replace(src, sustained_limit_pu=site.sustained_limit_high)
 
     return {key: tuple(high(src) for src in sources) for key, sources in sets.items()}

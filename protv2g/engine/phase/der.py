@@ -5,21 +5,25 @@ generates its kVA at rated voltage — a source without a current limit. In a st
 every such unit is instead a current-limited source by the *same control law as the chargers*
 (:mod:`protv2g.engine.phase.sites`): its admittance leaves ``Y``
 (:func:`~protv2g.engine.phase.system.build_system` ``inverters_out``) and a
-:class:`~protv2g.engine.phase.sites.PhaseSite` takes its place in every scenario, base case
-included.
+:class:`~protv2g.engine.phase.sites.PhaseSite` takes its place in every scenario's maximum
+case, base case included (the minimum case leaves it out, 0 A).
 
-Each unit (a stated assumption, listed with the results):
+Each unit (a stated assumption, listed with the results in the Existing sources sheet):
 
-* rating ``s_rated_mva`` = its ``kVA``; first-cycle limit :data:`LIMIT_PU` (the study's charger
-  default, domain.md §1: 1.0–1.2 pu sustained, 1.2 pu first cycle), grid following, unity power
-  factor, positive sequence only (IEEE 1547-2018 era);
+* rating ``s_rated_mva`` = its ``kVA``; the chargers' default model
+  (:class:`protv2g.engine.der_model.InverterModel`: 1.5 pu first cycle, then active-power
+  priority at 1.1 pu — 1.2 pu in the high bracket — with IEEE 1547-2018 Category II trips),
+  grid following, positive sequence only (IEEE 1547-2018 era); until session 19 a constant
+  1.2 pu held for the whole fault (review s18 rank 5);
 * mode exporting with its pre-fault output from the model's snapshot power flow
   (``model.injections.p_flow_kw``; a unit that draws power — storage charging — is charging);
 * on the phases its terminal connects to (a three-phase unit as one fleet, a single-phase one
   on its phase).
 
 Synchronous machines stay as OpenDSS gives them (voltage sources behind ``Xdp``/``Xdpp``,
-:mod:`.system`).
+:mod:`.system`), and so does a further ``Vsource`` below the supply voltage (an existing
+source written as a voltage source, :func:`protv2g.network.dss_graph.dss_sources`): both are
+listed by :func:`der_table`.
 """
 
 from __future__ import annotations
@@ -27,19 +31,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.engine.chargers import ChargerSource
+from protv2g.engine.der_model import INVERTER_MODEL_SOURCE, InverterModel
 from protv2g.engine.phase.sites import PhaseSite
+from protv2g.network.dss_graph import dss_sources
 from protv2g.network.dss_model import DssModel
 from protv2g.units import ChargerMode
 
-__all__ = ["der_sites", "der_table", "LIMIT_PU"]
+__all__ = ["der_sites", "der_table", "INVERTER_MODEL"]
 
-#: First-cycle current limit of the feeder's own inverters, pu of their kVA.
-LIMIT_PU = 1.2
+#: The default model of the feeder's own inverters (the chargers' defaults).
+INVERTER_MODEL = InverterModel()
 
 
-def der_sites(model: DssModel, limit_pu: float = LIMIT_PU) -> list[PhaseSite]:
-    """A :class:`PhaseSite` for every enabled, energised PV system and storage unit."""
+def der_sites(model: DssModel, inverter: InverterModel = INVERTER_MODEL, *,
+              limit_pu: float | None = None, high: bool = False) -> list[PhaseSite]:
+    """A :class:`PhaseSite` for every enabled, energised PV system and storage unit.
+
+    Parameters
+    ----------
+    inverter : InverterModel
+        How they inject (default: the chargers' defaults).
+    limit_pu : float, optional
+        A first-cycle limit for all of them instead of ``inverter.limit_pu`` (sustained limits
+        capped at it; ``0``: no current, as ``init``'s DC-offset run uses).
+    high : bool
+        The high bracket's sustained limit instead of the low one's.
+    """
     inj = model.injections.set_index("name")
     out = []
     for e in model.inverters:
@@ -50,24 +67,31 @@ def der_sites(model: DssModel, limit_pu: float = LIMIT_PU) -> list[PhaseSite]:
         if kva <= 0 or not phases:
             continue
         mode = ChargerMode.EXPORTING if p_kw >= 0 else ChargerMode.CHARGING
-        src = ChargerSource(name=e.name, bus=-1, s_rated_mva=kva / 1000.0, limit_pu=limit_pu,
-                            mode=mode, p_pre_mw=min(abs(p_kw), kva) / 1000.0)
+        src = inverter.source(e.name, -1, kva / 1000.0, min(abs(p_kw), kva) / 1000.0, mode,
+                              limit_pu=limit_pu, high=high)
         out.append(PhaseSite(src, e.buses[0], phases))
     return out
 
 
-def der_table(model: DssModel, limit_pu: float = LIMIT_PU) -> pd.DataFrame:
+#: What the study does with a Vsource below the supply voltage (an existing source).
+VSOURCE_MODEL = ("voltage source behind its impedance as OpenDSS has it (no current limit), "
+                 "every scenario, both cases (a Vsource below the supply voltage: an existing "
+                 "source on the feeder, not a substation)")
+
+
+def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.DataFrame:
     """The feeder's existing sources as the study models them (the report's list).
 
-    Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model``. Synchronous
-    generators are listed as machines (OpenDSS's model behind ``Xdp``/``Xdpp``).
+    Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model, source``. Inverters
+    by :class:`InverterModel`; synchronous generators as machines (OpenDSS's model behind
+    ``Xdp``/``Xdpp``); a Vsource below the supply voltage as the voltage source it is
+    (:func:`protv2g.network.dss_graph.dss_sources`, e.g. EPRI DG_Prot_Fdr's ``WindGen1``).
     """
     rows = []
-    for s in der_sites(model, limit_pu):
+    for s in der_sites(model, inverter):
         rows.append((s.name, s.name.split(".", 1)[0], s.bus, s.phases,
                      s.source.s_rated_mva * 1e3, s.source.p_pre_mw * 1e3, s.source.mode.value,
-                     f"current-limited inverter, {limit_pu:g} pu first cycle, grid following, "
-                     "unity power factor (the chargers' control law)"))
+                     inverter.describe(), INVERTER_MODEL_SOURCE))
     inj = model.injections
     for m in model.machines:
         r = inj[inj.name == m.element.name]
@@ -75,6 +99,28 @@ def der_table(model: DssModel, limit_pu: float = LIMIT_PU) -> pd.DataFrame:
         rows.append((m.element.name, "generator", m.element.buses[0], "abc", kva,
                      float(r.kw.iat[0]) if len(r) else float("nan"), "generating",
                      f"synchronous machine behind X'd = {m.xdp_pu:g} pu / X''d = "
-                     f"{m.xdpp_pu:g} pu (OpenDSS's model)"))
+                     f"{m.xdpp_pu:g} pu (OpenDSS's model), every scenario, both cases",
+                     "the model's Generator data"))
+    src = dss_sources(model)
+    for v in src[src.role == "existing source"].itertuples(index=False):
+        rows.append((v.name, "vsource", str(model.buses.index[v.bus]) if v.bus >= 0 else "",
+                     "abc", float("nan"), float("nan"), "generating",
+                     VSOURCE_MODEL + _vsource_data(model, v.name),
+                     f"the model's Vsource data ({v.kv_ll:g} kV bus)"))
     return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
-                                       "mode", "fault_model"])
+                                       "mode", "fault_model", "source"])
+
+
+def _vsource_data(model: DssModel, name: str) -> str:
+    """``"; R1 … Ω, X1 … Ω, … MVA three-phase short circuit"`` as OpenDSS reads the Vsource
+    (what the fault runs use: EPRI DG_Prot_Fdr's WindGen1 gives X1 only, and OpenDSS keeps
+    R1 = 1.604 Ω, 0.224 MVA); "" when the engine no longer holds the element."""
+    try:
+        vals = {}
+        for prop in ("R1", "X1", "MVAsc3"):
+            model.engine.Text.Command(f"? {name}.{prop}")
+            vals[prop] = float(model.engine.Text.Result())
+    except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return ""
+    return (f"; R1 = {vals['R1']:.4g} Ω, X1 = {vals['X1']:.4g} Ω: {vals['MVAsc3']:.3g} MVA "
+            "three-phase short circuit at its terminal (OpenDSS's values)")

@@ -17,15 +17,16 @@ fault-study state (loads as admittances carry their pre-fault current).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
 
 import numpy as np
 
+from protv2g.engine.der_model import InverterModel
 from protv2g.engine.device_rows import device_row_kept
-from protv2g.engine.phase.der import LIMIT_PU, der_sites
+from protv2g.engine.phase.der import INVERTER_MODEL, der_sites
 from protv2g.engine.phase.faults import (
     fault_impedance,
     fault_rows,
@@ -92,7 +93,9 @@ def phase_fault_study(model: DssModel, *,
                       endtemp_degree: float | None = ENDTEMP_DEGREE,
                       charger_model: str = "iterate",
                       existing_inverters: Literal["opendss", "law"] = "opendss",
-                      inverter_limit_pu: float = LIMIT_PU, staged: bool = False,
+                      inverter_model: InverterModel = INVERTER_MODEL,
+                      inverter_limit_pu: float | None = None,
+                      without_existing: Collection[str] = (), staged: bool = False,
                       high_bracket: Mapping[str, Sequence[PhaseSite]] | None = None,
                       first_cycle_s: float | None = None,
                       staged_device_min_a: float = 0.0) -> PhaseFaultResult:
@@ -140,8 +143,17 @@ def phase_fault_study(model: DssModel, *,
         maximum case (:mod:`.der`; their rows are in the ``charger`` table), ceased (0 A) in
         the minimum case as on the sequence path (IEC 60909: current sources in the maximum
         case only).
-    inverter_limit_pu : float
-        First-cycle limit of those inverters with ``"law"``, pu of their kVA.
+    inverter_model : InverterModel
+        How those inverters inject with ``"law"`` (default: the chargers' defaults,
+        :mod:`protv2g.engine.der_model`); the high bracket's scenarios get its high
+        sustained limit.
+    inverter_limit_pu : float, optional
+        A first-cycle limit for all of them instead of ``inverter_model.limit_pu``, pu of
+        their kVA (``0``: no current).
+    without_existing : collection of str
+        Scenarios solved without those inverters (with ``"law"``): the grid alone, the
+        network's part of the IEC 60909 maximum-case sum
+        (:data:`protv2g.study.engine_inputs.GRID_ONLY`).
     staged : bool
         Also solve the chargers' later stages (sustained limit, momentary cessation, trips;
         :mod:`.stages`), kept in ``PhaseFaultResult.staged["low"]``.
@@ -183,10 +195,13 @@ def phase_fault_study(model: DssModel, *,
                                                         high_bracket.items()}
     der_names: frozenset[str] = frozenset()  # existing inverters: ceased in the min case
     if law_der:
-        der = tuple(der_sites(model, inverter_limit_pu))
+        der = tuple(der_sites(model, inverter_model, limit_pu=inverter_limit_pu))
+        der_hi = tuple(der_sites(model, inverter_model, limit_pu=inverter_limit_pu, high=True))
         der_names = frozenset(d.name for d in der)
-        scen = {k: (*v, *der) for k, v in scen.items()}
-        high = None if high is None else {k: (*v, *der) for k, v in high.items()}
+        bare = frozenset(without_existing)
+        scen = {k: v if k in bare else (*v, *der) for k, v in scen.items()}
+        high = None if high is None else {k: v if k in bare else (*v, *der_hi)
+                                          for k, v in high.items()}
     if high is not None:
         _same_sites(scen, high)
     if first_cycle_s is None:
