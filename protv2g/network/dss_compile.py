@@ -32,7 +32,8 @@ from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_script import compile_script
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",
-           "inverter_output_kw", "RatedTransformer", "rated_transformers", "RETRY_ITERATIONS", "INVERTER_CLASSES", "PROTECTION_CLASSES"]
+           "inverter_output_kw", "RatedTransformer", "rated_transformers", "RETRY_ITERATIONS",
+           "INVERTER_CLASSES", "PROTECTION_CLASSES"]
 
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).

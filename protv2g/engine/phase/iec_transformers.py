@@ -5,14 +5,15 @@ pandapower's ``calc_sc``):
 
 * **Rated ratio, both cases.** IEC 60909-0:2016 gives a transformer's short-circuit impedance
   from its rated values (§6.3.1, eq. 7: ``Z_T = u_kr/100 · U_rT²/S_rT``) and refers impedances
-  between voltage levels by the rated transformation ratio ``t_r``; the operating tap is not an
-  input — the equivalent voltage source ``c·Un/√3`` at the fault (:mod:`.system`) stands for
-  the operating voltage, and ``K_T`` for the tap range and load flow before the fault. pandapower's short-circuit documentation: "the ratio of the
-  transformer is considered to be the nominal ratio, the tap changer positions are not
-  considered according to the standard" (``doc/shortcircuit/branch_elements.rst``). So every
-  OpenDSS transformer — a substation LTC and a line voltage regulator alike — enters the IEC
-  network with its taps at 1.0 (its main/neutral position), not at the power flow's solved
-  tap. The classical method (OpenDSS's fault study) keeps the solved taps.
+  between voltage levels by the rated transformation ratio ``t_r``; the operating tap is not
+  an input — the equivalent voltage source ``c·Un/√3`` at the fault (:mod:`.system`) stands
+  for the operating voltage, ``K_T`` for the tap range and the load flow before the fault.
+  pandapower's short-circuit documentation: "the ratio of the transformer is considered to be
+  the nominal ratio, the tap changer positions are not considered according to the standard"
+  (``doc/shortcircuit/branch_elements.rst``). So every OpenDSS transformer — a substation LTC
+  and a line voltage regulator alike — enters the IEC network with its taps at 1.0 (its main
+  or neutral position), not at the power flow's solved tap. The classical method (OpenDSS's
+  fault study) keeps the solved taps.
 * **K_T, maximum case only, network transformers.** ``Z_TK = K_T·Z_T`` with
   ``K_T = 0.95·c_max/(1 + 0.6·x_T)`` (§6.3.3, eq. 12a), ``c_max`` of the low-voltage side
   (Table 1) and ``x_T`` the transformer's relative reactance (``XHL``/100 on its rating);
