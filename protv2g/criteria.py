@@ -127,7 +127,7 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
               MarginUnit.SECOND, (), "first reclose interval > cease-to-energise + 0.5 s"),
     Criterion("C11", "islanding screen", "islanding", "check_islanding", MarginUnit.MEGAWATT,
               (), "DER behind a device ≤ 1/3 of the minimum load behind it"),
-    Criterion("C12", "reverse flow and voltage", "flow", "check_flow", MarginUnit.PER_UNIT,
+    Criterion("C12", "voltage, loading and reverse flow", "flow", "check_flow", MarginUnit.PER_UNIT,
               _FLOW, "voltage ≤ 1.05 pu, loading ≤ 100 %, unbalance ≤ 3 %, no reverse "
               "power through forward-locked regulators"),
 )}

@@ -116,7 +116,23 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
                   f"; at the worst margin's {where}" if where else "")
     if text.startswith("does not move") and followed:
         text += _worsened_elsewhere(rows, same, unit)
+    elif text.startswith("improves") and followed:
+        text += _worse_than_base(story, unit)
     return text
+
+
+def _worse_than_base(story: pd.DataFrame, unit: str) -> str:
+    """"; <base> without V2G: …" when the followed (worst) row is worsened by V2G although its
+    margin improves with export — the chargers' presence worsens it, export less so (review
+    s19: "made worse by V2G" beside "improves with export" read as a contradiction); "" else."""
+    if not {"attribution", "base_margin"} <= set(story.columns):
+        return ""
+    b = pd.to_numeric(story["base_margin"].iloc[:1], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
+    if str(story["attribution"].iat[0]) not in _WORSENED or not np.isfinite(b).all():
+        return ""
+    return (f"; {_fmt(float(b[0]), unit)} without V2G: the chargers' presence worsens it, "
+            "more export less so")
 
 
 def _worsened_elsewhere(rows: pd.DataFrame, followed: np.ndarray, unit: str) -> str:

@@ -19,7 +19,8 @@ case gives none, :mod:`protv2g.checks.attribution`); ``rule``, ``rule_value`` an
 ``rule_source``: the published rule the row was judged by (name, value in the rule's unit,
 source; empty where the limit is a study threshold); ``data_boundary``: where the curve
 lookups behind the row fall in their data (``inside``, or each device's
-``table end``/``interpolated``/asymptote flag,
+``table end``/``interpolated``/asymptote flag, or ``<fuse> tc: curve_band`` where a failing
+verdict on a fuse's total clearing holds at the low end of its EEI-NEMA band,
 :class:`protv2g.devices.boundary.DataBoundary`); ``bracket`` — which end of the chargers'
 contribution drove a time-based finding: ``high`` (through the stages with each
 site's sustained limit at its high end, or the first-cycle current held with
@@ -31,8 +32,9 @@ peak, :mod:`protv2g.checks.load`), empty otherwise; ``p_charging_kw``, ``time_h`
 ``load_fraction``: for a flow row (C8), the V2G sites' charging (kW), the time of day (h) and
 the load (fraction of peak) at the step the row is from (nan where not known);
 ``input_basis``: what the row rests on — ``given`` (the study's and the model's own data),
-``default`` (a tool default, e.g. OpenDSS's 400 A ``normamps``) or ``todo`` (a value drafted
-by ``protv2g init``), empty for rows without a finding status
+``default`` (a tool default, e.g. OpenDSS's 400 A ``normamps``), ``todo`` (a value drafted
+by ``protv2g init``) or ``band`` (given data, but the verdict flips inside a fuse's EEI-NEMA
+total-clearing band), empty for rows without a finding status
 (:class:`protv2g.input_basis.InputBasis`, written by the runner); ``message``.
 
 Examples

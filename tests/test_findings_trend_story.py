@@ -78,3 +78,21 @@ def test_trend_columns_hold_every_column_read():
     assert {"margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
             "attribution", "base_margin", "device", "other_device", "fault_bus",
             "fault_type", "case"} == set(TREND_COLUMNS)
+
+
+def test_an_improving_trend_of_a_worsened_row_says_the_base():
+    """Review s19 (ckt24 v4 F01): "made worse by V2G" beside "improves with export: −0.9233 →
+    −0.8566" read as a contradiction; the chargers' presence worsens the row (its margin
+    without V2G is better), more export less so — the trend now says that."""
+    rows = pd.DataFrame({
+        "margin": [-0.9233, -0.8900, -0.8566], "p_export_kw": [0.0, 50.0, 100.0],
+        "tolerance": [0.01] * 3, "device": ["head"] * 3, "other_device": ["f1"] * 3,
+        "fault_bus": ["n1"] * 3, "fault_type": ["SLG-a"] * 3, "case": ["max"] * 3,
+        "attribution": ["worse"] * 3, "base_margin": [-0.8000] * 3})
+    trend = export_trend(rows, "s")
+    assert trend.startswith("improves with export: −0.9233 s at 0 kW; −0.89 s at 50 kW; "
+                            "−0.8566 s at 100 kW")
+    assert trend.endswith("; −0.8 s without V2G: the chargers' presence worsens it, more "
+                          "export less so")
+    pre = rows.assign(attribution="pre-existing")
+    assert "without V2G" not in export_trend(pre, "s")

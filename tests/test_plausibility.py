@@ -93,3 +93,20 @@ def test_fuse_outside_the_kt_series(tmp_path):
     assert problems == []
     (w,) = warnings
     assert w.field == "devices[5].link" and "K or T" in w.message
+
+
+def test_device_without_interrupting_rating_is_warned(tmp_path, capsys):
+    """Review s19: a fuse added without ``interrupting_rating_ka`` passed validate as "valid";
+    ``run``/``gate`` then said ERROR (C7 not evaluated). validate now warns, naming the field
+    and both ways out; with C7 out of ``gate.criteria`` nothing is said."""
+    text = DEPOT.read_text(encoding="utf-8")
+    first = text.rindex("\n", 0, text.index("interrupting_rating_ka:")) + 1
+    line_end = text.index("\n", first)
+    study = _depot_with(tmp_path, (text[first:line_end + 1], ""))
+    problems, warnings = validate_study_warnings(study)
+    assert problems == []
+    (w,) = [w for w in warnings if w.field.endswith("interrupting_rating_ka")]
+    assert w.field == "devices[0].interrupting_rating_ka"
+    assert "C7" in w.message and "ERROR" in w.message
+    assert "devices[0].interrupting_rating_ka: 10" in w.fix and "gate.criteria" in w.fix
+    assert main(["validate", str(study)]) == 0

@@ -219,3 +219,25 @@ def test_a_c7_warning_within_rating_is_not_sent_to_a_device_change():
 
     assert "no change needed" in _no_candidate_note("C7", "warn")
     assert "higher rating" in _no_candidate_note("C7", "fail")
+
+
+def test_c12_note_follows_the_kind_of_finding():
+    """Review s19 (EPRI ckt24): a service transformer overloaded without V2G was told "export
+    cap or volt-var settings". The note now follows the finding's kind (its margin unit, a
+    branch or a bus) and whether V2G causes it."""
+    from protv2g.recommend.notes import _no_candidate_note
+
+    def note(**finding):
+        return _no_candidate_note("C12", "fail", finding)
+
+    assert "planning item" in note(margin_unit="%", device="transformer.t5",
+                                   attribution="pre-existing", worst_scenario="peak/base")
+    assert "charging" in note(margin_unit="%", device="line.l1", attribution="new",
+                              worst_scenario="charging/expected")
+    assert "export" in note(margin_unit="%", device="line.l1", attribution="new",
+                            worst_scenario="peak/exp100")
+    assert "unbalance" in note(margin_unit="%", device="", attribution="new")
+    assert "voltage rise" in note(margin_unit="pu", device="", attribution="new")
+    assert "bidirectional" in note(margin_unit="MW", device="reg1", attribution="worse")
+    # without the finding (older callers) the criterion's general note
+    assert "voltage/flow" in _no_candidate_note("C12")

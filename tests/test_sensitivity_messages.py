@@ -13,11 +13,12 @@ from protv2g.checks.sensitivity import _BAD_COLUMNS, _reach_messages
 
 
 def _reference(ctx, bad: pd.DataFrame) -> list[str]:
-    """The message as first written: one f-string per row (``fault_text`` written out)."""
+    """The message as first written: one f-string per row (``fault_text`` written out; "×
+    pickup" at the end since review s19 found the bare "×" dangling)."""
     return [f"{r.device} sees {r.i_op_a:.0f} A ({r.element}) for a {r.fault_type} fault "
             f"({r.case} case) at {r.fault_bus_name} in its {r.zone} zone "
             f"{ctx.export_text(r.scenario)}: {r.ratio:.2f} × pickup {r.pickup_a:.0f} A < "
-            f"{r.factor:g} ×" for r in bad.itertuples(index=False)]
+            f"{r.factor:g} × pickup" for r in bad.itertuples(index=False)]
 
 
 def _bad(n: int, seed: int) -> pd.DataFrame:

@@ -36,6 +36,12 @@ time); ``checks.relay_technology`` says which. Every row carries its tolerance (
 root-sum-square of both devices' timing tolerances at their currents,
 :mod:`protv2g.checks.tolerance`), the rule value and source, and its data boundary.
 
+A fuse's TC as the primary's time (C1 fuse→relay, C3 fuse→fuse, C2's fuse backup) is the high
+end of the link's EEI-NEMA band (maximum melt + arcing: the conservative end, the verdict);
+each such row also gives the band's low end (``t_primary_band_low_s``: minimum melt +
+arcing), and a failing row that holds there is flagged ``<fuse> tc: curve_band``
+(:func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on the fuse curve band.
+
 References
 ----------
 IEEE Std 242-2001 (Buff Book) §15 (coordination time intervals and their components);
@@ -58,6 +64,7 @@ from protv2g.checks.pairs import (
     merged,
     pair_criteria,
     pair_violations,
+    tc_band_text,
 )
 from protv2g.checks.recloser_fuse import fuse_recloser_rows, source_side_rows
 from protv2g.checks.rule_values import fuse_ratio, interval
@@ -66,7 +73,9 @@ from protv2g.checks.tolerance import (
     combine_boundaries,
     device_boundary,
     device_tolerance_s,
+    fuse_tc_band_low_s,
     rss,
+    with_curve_band,
 )
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -212,6 +221,8 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
     rrc = interval(ctx, DevicePair.RELAY_RECLOSER)
     rrc_electronic = interval(ctx, DevicePair.RELAY_RECLOSER, "numerical")
     ratio = fuse_ratio(ctx)
+    # the primary fuse's TC band: its low end where the primary is a fuse (nan otherwise)
+    p_low = primary_tc_band_low_s(ctx, m, pk == fuse)
     frames = []
     with np.errstate(invalid="ignore"):
         # C1 relay→relay and fuse→relay, each with its interval
@@ -219,18 +230,25 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         src = _pick_text(pk == fuse, rf.source, rr.source)
         sel = operates & (bk == relay) & ((pk == relay) | (pk == fuse))
         tol, bnd = terms.both(PRIMARY_TIME, "op")
+        margin = b_op - p_clear - cti
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
-            b_op - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",
-            rule_value=cti, rule_source=src, boundary=bnd))
+            margin, cti, tolerance=tol, rule="coordination_interval",
+            rule_value=cti, rule_source=src,
+            boundary=with_curve_band(bnd, m.primary.to_numpy(), margin, b_op - p_low - cti),
+            t_primary_low=p_low))
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
         sel = operates & (bk == fuse) & (pk != rc)
         tol, bnd = terms.both(PRIMARY_TIME, "mm", b_scale=ratio.value)
+        margin = ratio.value * b_mm - p_clear
         frames.append(coordination_rows(
             m, sel, "C3", f"primary clears before {ratio.value:.0%} of backup fuse MM",
-            p_clear, b_mm, ratio.value * b_mm - p_clear, 0.0, tolerance=tol,
-            rule=ratio.name, rule_value=ratio.value, rule_source=ratio.source, boundary=bnd))
+            p_clear, b_mm, margin, 0.0, tolerance=tol,
+            rule=ratio.name, rule_value=ratio.value, rule_source=ratio.source,
+            boundary=with_curve_band(bnd, m.primary.to_numpy(), margin,
+                                     ratio.value * b_mm - p_low),
+            t_primary_low=p_low))
         # C4 recloser→relay: relay slower than every shot + CTI
         sel = operates & (pk == rc) & (bk == relay)
         margin = b_op - p_clear - rrc.value
@@ -274,9 +292,23 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             boundary=bnd, fail_status=CheckStatus.WARN))
         # C2 fuse→recloser (fuse saving, backup) and recloser→fuse (fuse on the source side)
         frames.append(fuse_recloser_rows(ctx, m, (pk == fuse) & (bk == rc) & np.isfinite(p_tc),
-                                         terms))
+                                         terms, p_low))
         frames.append(source_side_rows(ctx, m, operates & (pk == rc) & (bk == fuse), terms))
     return concat_rows(frames)
+
+
+def primary_tc_band_low_s(ctx: CheckContext, m: pd.DataFrame, is_fuse: np.ndarray
+                          ) -> np.ndarray:
+    """The low end of the primary fuse's total-clearing band on every row of ``m`` where the
+    primary is a fuse (``is_fuse``), from its staged minimum melt (``p_t_mm_s``); NaN
+    elsewhere (:func:`protv2g.checks.tolerance.fuse_tc_band_low_s`)."""
+    out = np.full(len(m), np.nan)
+    at = np.flatnonzero(is_fuse)
+    if len(at):
+        out[at] = fuse_tc_band_low_s(ctx, m.primary.to_numpy()[at],
+                                     m.p_t_mm_s.to_numpy(dtype=float)[at],
+                                     m.p_t_tc_s.to_numpy(dtype=float)[at])
+    return out
 
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
@@ -291,11 +323,13 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.criterion == "C3":
         return (f"{r.primary} clears in {fmt_s(r.t_primary_s)} but backup fuse {r.backup} "
                 f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
-                f"allowed) for {where} {export}: {r.backup} may be damaged or blow")
+                f"allowed) for {where} {export}: {r.backup} may be damaged or blow"
+                f"{tc_band_text(r)}")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
             f"{r.primary} clears in {fmt_s(r.t_primary_s)}: interval "
             f"{r.t_backup_s - r.t_primary_s:.3g} s < {r.required_s:g} s coordination interval "
-            f"needed ({r.check}; the row's margin is the interval less the CTI)")
+            f"needed ({r.check}; the row's margin is the interval less the CTI)"
+            f"{tc_band_text(r)}")
 
 
 #: What each pair criterion applies to (the reason of its ``not_applicable`` row).

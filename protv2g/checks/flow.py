@@ -1,4 +1,4 @@
-"""C12 reverse flow and voltage: regulators, voltage rise, thermal loading, unbalance.
+"""C12 voltage, loading and reverse flow: regulators, voltage rise, thermal loading, unbalance.
 
 Consumes the power-flow tables (by name: ``bus`` with ``scenario, bus, vm_pu`` and optionally
 ``step``, ``unbalance_percent``; ``branch`` with ``scenario, element, element_index,

@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, bracket_column, empty, violation_rows
+from protv2g.checks._common import CheckContext, bracket_column, empty, fmt_s, violation_rows
 from protv2g.checks._keys import keys_of
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
 __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_coordination",
            "in_pair_bracket", "merged",
-           "pair_criteria", "pair_criterion", "pair_violations"]
+           "pair_criteria", "pair_criterion", "pair_violations", "tc_band_text"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
 #: ``ok`` where the rule is met, else the status of the violation row it becomes (``fail``;
@@ -37,10 +37,16 @@ __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_co
 #: first-cycle; the times are the staged operate times of whichever element operates first
 #: (phase or ground), so a ground element's time may stand beside a phase current below the
 #: phase pickup (the Pair coordination sheet names the element: ``elements_*``).
+#: ``t_primary_band_low_s``: where the rule reads the primary fuse's total clearing
+#: (``t_primary_s``, the high end of its EEI-NEMA band: maximum melt + arcing), the band's low
+#: end (minimum melt + arcing, staged alike); equal to ``t_primary_s`` for a link given by its
+#: TC table (no band); NaN for the other rules. A failing row that holds at the low end says
+#: ``<fuse> tc: curve_band`` in ``data_boundary`` (:func:`protv2g.checks.tolerance.
+#: with_curve_band`).
 COORDINATION_COLUMNS = [
     "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
     "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a", "t_primary_s",
-    "t_backup_s", "margin_s", "required_s",
+    "t_backup_s", "t_primary_band_low_s", "margin_s", "required_s",
     "tolerance_s", "rule", "rule_value", "rule_source", "data_boundary", "ok", "status",
 ]
 
@@ -173,15 +179,17 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
                       rule: str = "", rule_value: np.ndarray | float = np.nan,
                       rule_source: np.ndarray | str = "",
                       boundary: np.ndarray | str = "inside",
-                      fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL
+                      fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL,
+                      t_primary_low: np.ndarray | float = np.nan
                       ) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
     ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
     ``fail_status`` (a status, or an array of status values aligned with ``m``: C2's fuse
     saving, :mod:`protv2g.checks.fuse_saving_range`). ``required``, ``tolerance``,
-    ``rule_value``, ``rule_source`` and
-    ``boundary`` are scalars or arrays aligned with ``m``.
+    ``rule_value``, ``rule_source``,
+    ``boundary`` and ``t_primary_low`` (the low end of a primary fuse's TC band) are scalars
+    or arrays aligned with ``m``.
     """
     def sel(column: str) -> np.ndarray:
         # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
@@ -201,7 +209,8 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "i_primary_a": sel("p_i_phase_a"), "i_backup_a": sel("b_i_phase_a"),
         "i_primary_3i0_a": sel("p_i_ground_a"), "i_backup_3i0_a": sel("b_i_ground_a"),
         "t_primary_s": t_p[mask],
-        "t_backup_s": t_b[mask], "margin_s": margin[mask], "required_s": pick(required),
+        "t_backup_s": t_b[mask], "t_primary_band_low_s": pick(t_primary_low),
+        "margin_s": margin[mask], "required_s": pick(required),
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
         "ok": ok, "status": np.where(ok, CheckStatus.OK.value, bad),
@@ -278,3 +287,26 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
         message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
         **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
+
+
+def tc_band_text(r: object) -> str:
+    """What a failing coordination row whose rule reads the primary fuse's total clearing
+    (``t_primary_band_low_s`` given) says about the fuse's TC band, for its message: the TC
+    used is the high end of the link's EEI-NEMA band; whether the rule holds at the low end
+    (the verdict flips inside the band: it rests on the fuse curve band) or fails across it;
+    or that the link's TC table has no band. ``""`` for other rows. The rules that read it
+    (C1 relay over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse) subtract the fuse's TC
+    once: the margin at the low end is ``margin + (TC − low)``."""
+    low = float(getattr(r, "t_primary_band_low_s", np.nan))
+    t_p = float(r.t_primary_s)  # type: ignore[attr-defined]
+    if np.isnan(low) or not np.isfinite(t_p):
+        return ""
+    if abs(t_p - low) <= _TOL_S:
+        return f"; {r.primary}'s TC from its TC table (no band)"  # type: ignore[attr-defined]
+    margin_low = float(r.margin_s) + (t_p - low)  # type: ignore[attr-defined]
+    band = f"{r.primary}'s EEI-NEMA TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
+    if margin_low >= -_TOL_S:
+        return (f"; TC taken at the high end of {band} (max melt + arcing); at the low end "
+                "(min melt + arcing) the rule holds: the verdict rests on the fuse curve band "
+                "(a maker's TC table for the link decides it)")
+    return f"; fails across {band} (min melt … max melt + arcing)"

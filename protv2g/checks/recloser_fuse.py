@@ -14,7 +14,9 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   ``not_evaluated`` until ``checks.fuse_saving_k`` is given.
 * **backup**: ``TC(I_fuse) < t_delayed(I_recloser)`` — the fuse clears before the recloser's
   delayed shot, so a permanent lateral fault does not lock the recloser out;
-  margin ``t_delayed − TC`` (s).
+  margin ``t_delayed − TC`` (s), TC at the high end of the link's EEI-NEMA band (max melt +
+  arcing); a failing row that holds at the band's low end (min melt + arcing) is flagged
+  ``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`).
 * **fuse on the source side of a recloser** (the fuse backs the recloser up):
   ``MM(I_fuse) ≥ f · t_delayed(I_recloser)`` with ``f`` from the published table by the
   recloser's sequence and shortest reclose interval
@@ -74,9 +76,10 @@ from protv2g.checks.pairs import (
     empty_coordination,
     pair_criteria,
     pair_violations,
+    tc_band_text,
 )
 from protv2g.checks.rule_values import fuse_saving, source_side
-from protv2g.checks.tolerance import PRIMARY_TIME, rss
+from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
@@ -105,9 +108,12 @@ def _per_recloser(ctx: CheckContext, names: np.ndarray, mask: np.ndarray, lookup
 
 
 def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
-                       terms: PairTerms) -> pd.DataFrame:
+                       terms: PairTerms, p_tc_low: np.ndarray | float = np.nan
+                       ) -> pd.DataFrame:
     """Coordination rows (``COORDINATION_COLUMNS``) of fuse→recloser pairs in ``m[sel]``
-    (``m`` from :func:`protv2g.checks.pairs.merged`): fuse saving and backup."""
+    (``m`` from :func:`protv2g.checks.pairs.merged`): fuse saving and backup. ``p_tc_low``:
+    the low end of the fuse's TC band on each row of ``m``
+    (:func:`protv2g.checks.coordination.primary_tc_band_low_s`)."""
     p_mm = m.p_t_mm_s.to_numpy(dtype=float)
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_fast = m.b_t_fast_s.to_numpy(dtype=float)
@@ -137,8 +143,11 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         backup = sel & np.isfinite(b_del)
         tol = rss(terms.tol("p", PRIMARY_TIME), terms.tol("b", "delayed"))
         bnd = terms.boundaries(PRIMARY_TIME, "delayed")
-        frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, b_del - p_tc,
-                                        0.0, tolerance=tol, boundary=bnd))
+        margin = b_del - p_tc
+        bnd = with_curve_band(bnd, m.primary.to_numpy(), margin, b_del - p_tc_low)
+        frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, margin,
+                                        0.0, tolerance=tol, boundary=bnd,
+                                        t_primary_low=p_tc_low))
     return concat_rows(frames)
 
 
@@ -221,7 +230,7 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
         return (f"{r.backup} delayed trip ({fmt_s(r.t_backup_s)} at {i_b}) "
                 f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
                 f"{i_p}) for {where} {export}: the recloser locks out for a "
-                "lateral fault")
+                f"lateral fault{tc_band_text(r)}")
     if r.check == _SOURCE_SIDE:
         return (f"{r.backup} (source side of {r.primary}) starts to melt in "
                 f"{fmt_s(r.t_backup_s)} at {i_b}, before {r.rule_value:g} × "

@@ -296,7 +296,7 @@ _NUMBER_COLUMNS = ("i_op_a", "ratio", "pickup_a", "factor")
 #: C5's message around the export text: device, current, element, fault type, case, bus,
 #: zone; then ratio, pickup, factor.
 _HEAD = "%s sees %.0f A (%s) for a %s fault (%s case) at %s in its %s zone "
-_TAIL = ": %.2f × pickup %.0f A < %g ×"
+_TAIL = ": %.2f × pickup %.0f A < %g × pickup"
 #: Zone-row columns C5's rows and messages read.
 _BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
 

@@ -14,9 +14,25 @@ time by the coordination interval of the pair (#17; before: a fixed 0.1 s):
 when a relay clears the fault, relay-fuse or relay-recloser (0.12 s / 0.22 s: the clearing
 times are already interrupting times) when a fuse or recloser does
 (:mod:`protv2g.checks.rule_values`); margin ``t − t_clear − CTI`` with the tolerance of both
-devices' times. A relay with ``directional: forward``
-is blocked (whether its direction is right is C9). Faults with no modelled clearing device
-(the substation bus and upstream) are not evaluated here.
+devices' times; a fuse's clearing time is the high end of its EEI-NEMA TC band (max melt +
+arcing), and a failing row that holds at the band's low end (min melt + arcing) is flagged
+``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`). A relay with
+``directional: forward``
+is blocked (whether its direction is right is C9).
+
+**Faults at the substation bus and upstream** have no modelled clearing device (no device on
+the substation's path to them). A feeder relay fed back by V2G there — the mission's
+"sympathetic trip", and the classic case of a site whose grounded-wye transformer feeds 3I0
+back through the feeder's 51G for a ground fault on the bus (review s19, EPRI ckt24: 416 A of
+3I0 through a 60 A 51G) — is judged against the substation's own protection, which is not in
+the model: ``t < t_clear + CTI`` (relay–relay interval) with ``t_clear`` the study's
+``checks.substation_clearing_s``; when the study does not give it, the slow end of
+:data:`SUBSTATION_CLEARING_BRACKET_S` (the end at which more feeder relays trip first) and
+the rows are **warnings**, saying the bracket — a stated assumption, not a standard value:
+about 0.1 s for a bus or transformer differential (87B/87T: 1–2 cycles of relay and 3–5 of
+breaker at 60 Hz, IEEE C37.234 and C37.91 describe the schemes) to 1.0 s for a transformer's
+low-side time overcurrent that protects the bus a coordination interval above the feeder
+relays (the common scheme without a bus differential).
 
 References
 ----------
@@ -25,6 +41,8 @@ IEEE Std C37.230-2020 §7 (distributed generation on distribution lines).
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -40,12 +58,15 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import keys_of
+from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
 from protv2g.checks.tolerance import (
     combine_boundaries,
     device_boundary,
     device_tolerance_s,
+    fuse_tc_band_low_s,
     rss,
+    with_curve_band,
 )
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
@@ -53,7 +74,15 @@ from protv2g.directional import is_forward_directional
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_sympathetic", "clearing_devices"]
+__all__ = ["check_sympathetic", "clearing_devices", "SUBSTATION_CLEARING_BRACKET_S",
+           "SUBSTATION_PROTECTION"]
+
+#: Clearing time of a substation-bus fault by protection the model does not hold, s: a bus or
+#: transformer differential (fast end) to the transformer's low-side time overcurrent (slow
+#: end); module docstring. The study's ``checks.substation_clearing_s`` replaces it.
+SUBSTATION_CLEARING_BRACKET_S = (0.1, 1.0)
+#: The ``other_device`` of a C6 row whose fault only the substation's protection clears.
+SUBSTATION_PROTECTION = "substation protection (not modelled)"
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 
@@ -153,6 +182,7 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
     if cand.empty:
         return concat(rows)
+    rows.append(_substation_rows(ctx, cand))
     m = _candidate_rows(ctx, cand)
     cti, rule_src, tol, bnd = _intervals(ctx, m)
     t = m.t_op_s.to_numpy(dtype=float)
@@ -162,12 +192,17 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     if bad.empty:
         return concat(rows)
     cti, rule_src, tol, bnd, margin = cti[sel], rule_src[sel], tol[sel], bnd[sel], margin[sel]
+    low = _clearing_band_low_s(ctx, bad)  # a clearing fuse's TC band (nan for other devices)
+    bnd = with_curve_band(bnd, bad.clearing_device.to_numpy(), margin,
+                          bad.t_op_s.to_numpy(dtype=float) - low - cti)
     msgs = [
         f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
         f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
         f" in the zone of {r.clearing_device} {ctx.export_text(r.scenario)}; {r.clearing_device} "
         f"clears in {fmt_s(r.t_clear_s)} and needs {c:g} s coordination interval"
-        for r, c in zip(bad.itertuples(index=False), cti, strict=True)]
+        + tc_band_text(SimpleNamespace(primary=r.clearing_device, t_primary_s=r.t_clear_s,
+                                       t_primary_band_low_s=lo, margin_s=mg))
+        for r, c, lo, mg in zip(bad.itertuples(index=False), cti, low, margin, strict=True)]
     rows.append(violation_rows(
         "C6", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -178,6 +213,22 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
         rule="coordination_interval", rule_value=cti, rule_source=rule_src, data_boundary=bnd,
         message=msgs))
     return concat(rows)
+
+
+def _clearing_band_low_s(ctx: CheckContext, rows: pd.DataFrame) -> np.ndarray:
+    """The low end of the clearing fuse's total-clearing band on each of ``rows`` (failing
+    C6 rows), from the fuse's staged minimum melt at that fault; NaN where a relay or
+    recloser clears (:func:`protv2g.checks.tolerance.fuse_tc_band_low_s`)."""
+    fuses = [n for n in rows.clearing_device.unique()
+             if n in ctx.devices and kind_of(ctx.devices[n]).role == "fuse"]
+    if not fuses:
+        return np.full(len(rows), np.nan)
+    f = ctx.faults
+    own = f[f.device.isin(fuses)][[*_KEYS, "device", "t_mm_s", "t_tc_s"]]
+    at = rows[_KEYS].assign(device=rows.clearing_device.to_numpy()).merge(
+        own.drop_duplicates([*_KEYS, "device"]), how="left", on=[*_KEYS, "device"])
+    return fuse_tc_band_low_s(ctx, at.device.to_numpy(), at.t_mm_s.to_numpy(dtype=float),
+                              at.t_tc_s.to_numpy(dtype=float))
 
 
 def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
@@ -247,3 +298,56 @@ def _intervals(ctx: CheckContext, m: pd.DataFrame
     bnd_c = device_boundary(ctx, m.device.to_numpy(), m.i_phase_a.to_numpy(),
                             m.i_ground_a.to_numpy(), "op")
     return cti, src, rss(tol_c, tol_k), combine_boundaries(bnd_c, bnd_k)
+
+
+def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
+    """C6 rows for faults no modelled device clears (the substation bus and upstream): the
+    candidates fed back there against the substation's own protection (module docstring)."""
+    f = ctx.faults
+    served = pd.unique(_substation_paths(ctx).fault_bus)
+    buses = pd.unique(f.fault_bus)
+    off = buses[~pd.Index(buses).isin(served)]
+    cand = cand[cand.fault_bus.isin(off)]
+    if cand.empty:
+        return pd.DataFrame()
+    cols = ["device", "fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s"]
+    m = cand.merge(f.loc[f.fault_bus.isin(off).to_numpy(), [*_KEYS,
+                                                          *cols]],
+                   on=["fault_bus", "device"])
+    t = m.t_op_s.to_numpy(dtype=float)
+    given = ctx.thresholds.substation_clearing_s
+    t_clear = float(given) if given is not None else SUBSTATION_CLEARING_BRACKET_S[1]
+    techs = ["numerical" if kind_of(ctx.devices[d]).role == "recloser" else None
+             for d in m.device]
+    rule = [interval(ctx, DevicePair.RELAY_RELAY, tech) for tech in techs]
+    cti = np.array([r.value for r in rule], dtype=float)
+    margin = t - t_clear - cti
+    sel = np.isfinite(t) & (margin < -1e-9)
+    bad = m[sel]
+    if bad.empty:
+        return pd.DataFrame()
+    cti, margin = cti[sel], margin[sel]
+    basis = ("checks.substation_clearing_s" if given is not None else
+             f"assumed: the slow end of {SUBSTATION_CLEARING_BRACKET_S[0]:g}–"
+             f"{SUBSTATION_CLEARING_BRACKET_S[1]:g} s (bus or transformer differential to the "
+             "transformer's low-side time overcurrent); give checks.substation_clearing_s")
+    src = np.array([f"{r.source}; substation clearing {basis}" for r, k in zip(rule, sel,
+                                                                            strict=True) if k],
+                   dtype=object)
+    dev, i_a = bad.device.to_numpy(), bad.i_phase_a.to_numpy()
+    msgs = [
+        f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
+        f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
+        f" {ctx.export_text(r.scenario)}, where no clearing device is modelled: the substation's "
+        f"protection clears in {t_clear:g} s ({basis}) and needs {c:g} s coordination interval"
+        for r, c in zip(bad.itertuples(index=False), cti, strict=True)]
+    return violation_rows(
+        "C6", CheckStatus.FAIL if given is not None else CheckStatus.WARN, frame=bad,
+        scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
+        fault_type=bad.fault_type.to_numpy(), case=bad.case.to_numpy(), device=dev,
+        other_device=SUBSTATION_PROTECTION, i_device_a=i_a, t_device_s=bad.t_op_s.to_numpy(),
+        t_other_s=t_clear, margin=margin, limit=cti,
+        tolerance=device_tolerance_s(ctx, dev, i_a, "op"), rule="coordination_interval",
+        rule_value=cti, rule_source=src,
+        data_boundary=device_boundary(ctx, dev, i_a, bad.i_ground_a.to_numpy(), "op"),
+        message=msgs)

@@ -16,6 +16,15 @@ device's own current. Two things about those lookups travel with every row:
 * **data boundary** — where each lookup falls in the data behind the curve
   (:class:`protv2g.devices.boundary.DataBoundary`): a verdict resting on a table end, an
   interpolated stretch between sparse points or an asymptote says so (``inside`` otherwise).
+* **fuse curve band** — a rule that reads a fuse's total clearing (TC) as the *downstream*
+  device's time (C1 relay over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse 75 % rule,
+  C6 a fed-back device against the fuse clearing the fault) takes the high end of the link's
+  EEI-NEMA band (maximum melt + arcing, the conservative end, as the makers' TC curves do);
+  :func:`fuse_tc_band_low_s` gives the band's low end (minimum melt + arcing) and
+  :func:`with_curve_band` flags a failing row that holds there (``<fuse> tc: curve_band``,
+  :attr:`DataBoundary.CURVE_BAND`): its verdict flips inside the band and rests on the real
+  link's curve (:meth:`protv2g.devices.fuse.Fuse.total_clear_band_s`). A link given by its
+  TC table has no band.
 
 Example
 -------
@@ -36,7 +45,7 @@ from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
-           "INSIDE", "PRIMARY_TIME"]
+           "fuse_tc_band_low_s", "with_curve_band", "INSIDE", "PRIMARY_TIME"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
@@ -214,3 +223,56 @@ def combine_boundaries(*parts: np.ndarray) -> np.ndarray:
 def rss(*terms: np.ndarray) -> np.ndarray:
     """Root-sum-square of independent tolerances."""
     return np.sqrt(sum(np.square(np.asarray(t, dtype=float)) for t in terms))
+
+
+def fuse_tc_band_low_s(ctx: Any, names: Sequence[str] | np.ndarray, t_mm_s: np.ndarray,
+                       t_tc_s: np.ndarray) -> np.ndarray:
+    """Low end of each row's fuse total-clearing band (s).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models.
+    names : array of str
+        Device of each row.
+    t_mm_s, t_tc_s : numpy.ndarray
+        Each row's (staged) minimum-melt and total-clearing times (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``t_mm + arcing + time_adder_s`` for a link with an EEI-NEMA band
+        (:meth:`protv2g.devices.fuse.Fuse.tc_band_low_s`; ``inf`` where it does not melt),
+        ``t_tc`` for a link given by its TC table (no band), ``nan`` for a relay or recloser.
+    """
+    names = np.asarray(names, dtype=object)
+    out = np.full(len(names), np.nan)
+    t_mm = np.asarray(t_mm_s, dtype=float)
+    t_tc = np.asarray(t_tc_s, dtype=float)
+    for name, idx in rows_by_value(names):
+        dev = ctx.devices.get(str(name))
+        if dev is None or kind_of(dev).role != "fuse":
+            continue
+        out[idx] = dev.tc_band_low_s(t_mm[idx]) if dev.has_max_melt else t_tc[idx]
+    return out
+
+
+def with_curve_band(boundary: np.ndarray | str, names: Sequence[str] | np.ndarray,
+                    margin_s: np.ndarray, margin_low_s: np.ndarray, tol_s: float = 1e-9
+                    ) -> np.ndarray | str:
+    """``boundary`` with ``"<fuse> tc: curve_band"`` joined on the rows whose rule fails at the
+    high end of the fuse's TC band (``margin_s``) and holds at its low end (``margin_low_s``):
+    their verdict flips inside the band. ``names``: the fuse of each row. ``boundary`` as it
+    came (a scalar too) where no row flips."""
+    with np.errstate(invalid="ignore"):
+        flips = (np.asarray(margin_s) < -tol_s) & (np.asarray(margin_low_s) >= -tol_s)
+    if not flips.any():
+        return boundary
+    out = (np.array(boundary, dtype=object) if isinstance(boundary, np.ndarray)
+           else np.full(len(flips), boundary, dtype=object))
+    at = np.flatnonzero(flips)
+    names = np.asarray(names, dtype=object)
+    flag = DataBoundary.CURVE_BAND.value
+    out[at] = [f"{n} tc: {flag}" if str(b) in ("", INSIDE) else f"{b}; {n} tc: {flag}"
+               for b, n in zip(out[at].tolist(), names[at].tolist(), strict=True)]
+    return out

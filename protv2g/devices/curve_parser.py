@@ -42,6 +42,20 @@ _FAMILY_KEYS = {
 }
 
 
+#: A time counts as above another beyond this relative tolerance (table round-off).
+_ABOVE = 1.0 + 1e-9
+
+
+def _against(m: tuple, t: tuple, ref_m: tuple, ref_t: tuple) -> list[tuple[float, float, float]]:
+    """``(m, t, t_ref)`` of the points ``(m, t)`` inside the current range of the table
+    ``ref``, with ``t_ref`` its log–log interpolation at ``m``."""
+    x, lx = np.log(np.asarray(m, float)), np.log(np.asarray(ref_m, float))
+    ref = np.exp(np.interp(x, lx, np.log(np.asarray(ref_t, float))))
+    inside = (x >= lx[0] - 1e-12) & (x <= lx[-1] + 1e-12)
+    return [(float(a), float(b), float(c))
+            for a, b, c, ok in zip(m, t, ref.tolist(), inside.tolist(), strict=True) if ok]
+
+
 class CurveParser:
     """Turn one YAML entry into a Curve, collecting every problem as an Issue."""
 
@@ -195,6 +209,24 @@ class CurveParser:
                 kw["m_points"][0] * (1 + 1e-9):
             self.bad("mm_points", "the minimum-melt table starts at a higher current than "
                      "the total-clearing table", "check the two tables (MM lies left of TC)")
+        elif kw.get("mm_m_points") and kw.get("m_points") and "mm_points" in raw:
+            self._melt_before_clear(kw["mm_m_points"], kw["mm_t_points"], kw["m_points"],
+                                    kw["t_points"], kw["rating_a"])
+
+    def _melt_before_clear(self, mm_m: tuple, mm_t: tuple, tc_m: tuple, tc_t: tuple,
+                           rating_a: float) -> None:
+        """A maker's MM table must lie at or below its TC table wherever both have data
+        (clearing time = melting time + arcing time, ANSI C37.40 definitions): each table's
+        points against the other's log–log interpolation; the first crossing is reported."""
+        cross = [(m, t, r) for m, t, r in _against(mm_m, mm_t, tc_m, tc_t) if t > r * _ABOVE]
+        cross += [(m, r, t) for m, t, r in _against(tc_m, tc_t, mm_m, mm_t) if r > t * _ABOVE]
+        if cross:
+            m, t_mm, t_tc = min(cross)
+            self.bad("mm_points", f"minimum melt ({t_mm:.4g} s) is longer than total clearing "
+                     f"({t_tc:.4g} s) at {m * rating_a:.4g} A ({m:.4g} × rating): a link melts "
+                     "before it clears",
+                     "check both tables against the maker's TCC (MM lies left of TC; both "
+                     "in the same unit, multiples of rating_a or amperes)")
 
     def _standard_link(self, raw: Mapping[str, Any], kw: dict, rating: float) -> None:
         """EEI-NEMA link from its published melting-current ranges."""

@@ -14,6 +14,20 @@ other delay"; ``TFuseObj.Sample`` schedules the opening at TCC time + ``Delay``)
 are not delayed by it, so a fuse's minimum melt stays what the link data say (the conservative
 side for fuse saving and for a fuse protected by another).
 
+**Total-clearing band** (:meth:`Fuse.total_clear_band_s`, :class:`TcBasis`). An EEI-NEMA link is
+specified by melting-current *ranges* (ANSI C37.43): a conforming link melts no sooner than the
+minimum-melting curve and no later than the maximum-melting curve, and clears one arcing time
+after it melts (ANSI C37.40 definitions: clearing time = melting time + arcing time). Its total
+clearing therefore lies in the band ``[MM + arcing, max melt + arcing]``. The checks use the
+high end, the conservative one for a fuse downstream of the device judged, as a maker's
+published total-clearing curve is an upper bound over its links' construction tolerance
+(S&C TCC 153-2-3-4 notes: the interval between the minimum-melting and the total-clearing
+curve holds that tolerance; S&C Information Bulletin 766-211: maximum-clear curves "plotted
+inclusive of all tolerances"), and say where a verdict flips inside the band. The low end is
+the earliest a conforming link can clear, not a typical one: the band brackets the real link,
+whose place in it only its maker's curve gives. A link given by its maker's total-clearing
+table has no band: that table is its TC.
+
 References
 ----------
 ANSI C37.43 (EEI-NEMA K/T link melting-current ranges); manufacturers' pre-loading and
@@ -24,6 +38,7 @@ ambient adjustment curves for ``preload_factor``/``ambient_factor``; EPRI OpenDS
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -35,9 +50,19 @@ from protv2g.devices.fuse_curves import fuse_boundary, fuse_melt_time_s
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.units import DeviceKind
 
-__all__ = ["FuseSettings", "Fuse", "fuse_clearing_time_s"]
+__all__ = ["FuseSettings", "Fuse", "TcBasis", "fuse_clearing_time_s"]
 
 Which = Literal["mm", "max_melt", "tc"]
+
+
+class TcBasis(StrEnum):
+    """Where a fuse's total-clearing (TC) time comes from."""
+
+    #: The high end of the EEI-NEMA band: maximum melt + arcing time; the band's low end is
+    #: minimum melt + arcing time (a real link clears somewhere in between).
+    STANDARD_BAND = "standard_band"
+    #: The link's own total-clearing table (a maker's published TC curve): no band.
+    TC_TABLE = "tc_table"
 
 
 def fuse_clearing_time_s(tc_s: ArrayLike, time_adder_s: float = 0.0) -> FloatArray:
@@ -134,6 +159,44 @@ class Fuse(DeviceBase):
     def has_max_melt(self) -> bool:
         """True when the link has a published maximum-melting curve (EEI-NEMA links)."""
         return bool(self.curve.mx_m_points)
+
+    @property
+    def tc_basis(self) -> TcBasis:
+        """Where the total clearing comes from (:class:`TcBasis`): the EEI-NEMA band's high
+        end for a link given by its melting ranges, its TC table otherwise."""
+        return TcBasis.STANDARD_BAND if self.has_max_melt else TcBasis.TC_TABLE
+
+    @property
+    def clearing_after_melt_s(self) -> float:
+        """Time from melting to clearing (s): the nominal arcing time plus the settings'
+        ``time_adder_s`` for a link with a TC band; ``nan`` for a TC-table link (its table
+        is its clearing time, :attr:`tc_basis`)."""
+        if not self.has_max_melt:
+            return float("nan")
+        return float(self.curve.arcing_time_s) + float(self.settings.time_adder_s)
+
+    def tc_band_low_s(self, t_mm_s: ArrayLike) -> FloatArray:
+        """Low end of the total-clearing band (s) from minimum-melt times ``t_mm_s`` (s; e.g.
+        the staged minimum melt of the fault table): ``t_mm + arcing + time_adder_s`` for a
+        link with a band, ``nan`` for a TC-table link (no band: its TC is the TC)."""
+        return arr(t_mm_s) + self.clearing_after_melt_s
+
+    def total_clear_band_s(self, i_a: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """``(low, high)`` total-clearing band (s) at currents ``i_a`` (A).
+
+        High: :meth:`total_clear_time_s` (what the checks use). Low: minimum melt + arcing
+        (+ ``time_adder_s``) for an EEI-NEMA link, the same TC for a TC-table link.
+
+        Examples
+        --------
+        >>> lo, hi = Fuse(name="F", link="40K").total_clear_band_s([192.4])
+        >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
+        (0.997, 3.122)
+        """
+        hi = self.total_clear_time_s(i_a)
+        if not self.has_max_melt:
+            return hi, hi.copy()
+        return self.tc_band_low_s(self.min_melt_time_s(i_a)), hi
 
     def _m(self, i_a: ArrayLike) -> FloatArray:
         return arr(i_a) / self.rating_a

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protv2g.criteria import MarginUnit
 from protv2g.recommend.candidates import Change, Family
 from protv2g.recommend.saving import FindingReach, RecloserLimits
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.violations import is_given
 
 __all__ = ["_basis", "_no_candidate_note", "_practice_notes"]
 
@@ -62,7 +65,33 @@ def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | 
     return ""
 
 
-def _no_candidate_note(criterion: str, status: str = "fail") -> str:
+def _c12_note(finding: Mapping[str, Any]) -> str:
+    """What changes a C12 finding, by its kind (the margin unit: pu voltage, MW reverse power,
+    % loading on a branch or % unbalance at a bus) and whether V2G causes it (review s19: a
+    service transformer overloaded without V2G was told "export cap or volt-var settings")."""
+    unit = str(finding.get("margin_unit", ""))
+    pre = str(finding.get("attribution", "")) == "pre-existing"
+    charging = str(finding.get("worst_scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)
+    if unit == MarginUnit.MEGAWATT.value:
+        return ("reverse power through a regulator: set it to bidirectional or cogeneration "
+                "mode (or cap the export behind it); not searched")
+    if unit == MarginUnit.PER_UNIT.value:
+        return ("voltage rise: the sites' export cap or volt-var / power-factor settings, or "
+                "the regulators' settings; not searched")
+    if is_given(finding.get("device")):  # a branch's thermal loading
+        if pre:
+            return ("thermal loading over its limit without V2G: a planning item (uprate, "
+                    "re-conductor, move load), not a protection setting")
+        return ("thermal loading: cap or schedule the sites' " + ("charging" if charging else
+                "export") + " behind the branch, or uprate it; not searched")
+    return ("voltage unbalance: balance the single-phase sites and loads across phases"
+            + (" (present without V2G)" if pre else "") + "; not searched")
+
+
+def _no_candidate_note(criterion: str, status: str = "fail",
+                       finding: Mapping[str, Any] | None = None) -> str:
+    if criterion == "C12" and finding is not None:
+        return _c12_note(finding)
     if criterion == "C7" and status == "warn":
         return ("within the interrupting rating: a warning that V2G raises the device's duty by "
                 "more than checks.v2g_change_fraction — no change needed; keep it in the "

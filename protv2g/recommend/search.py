@@ -285,7 +285,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=_no_candidate_note(str(row["criterion"]),
-                                                               str(row.get("status", "")))))
+                                                               str(row.get("status", "")),
+                                                               row.to_dict())))
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:

@@ -35,6 +35,10 @@ The bounds, and where each comes from:
 * **A 96-step day with no site day** (``scenarios.day: true`` while no V2G site has a ``day:``
   mapping): the day then is not run at all (review s16: the user believed the day covered the
   charging peak; validate said "valid"). Not a bound: the field does nothing as written.
+* **A device without an interrupting rating** while the gate judges C7 (interrupting duty,
+  in ``gate.criteria`` by default): C7 then has a ``not_evaluated`` row for it and the gate
+  says ERROR — validate said "valid" and ``run``/``gate`` then failed to evaluate (review s19:
+  a fuse added without ``interrupting_rating_ka``). Not a bound: the value is missing.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -104,14 +108,28 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     n_model = len(study.model_devices)
     out: list[Issue] = []
     load_a = _load_bound(study)
+    judges_c7 = "C7" in document.gate.criteria
     for i, device in enumerate(document.devices):
         where = (f"devices[{i - n_model}]" if i >= n_model
                  else f"feeder.opendss ({device.kind.value} {device.name})")
         out += _device_warnings(study, device, where, file, load_a)
+        if judges_c7 and device.interrupting_rating_ka is None:
+            out.append(_no_rating(device, where, file))
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     out += _day_warnings(document, file)
     return out
+
+
+def _no_rating(device: Any, where: str, file: str) -> Issue:
+    """A device without ``interrupting_rating_ka`` while the gate judges C7 (module docstring)."""
+    return Issue(
+        file, f"{where}.interrupting_rating_ka",
+        f"device {device.name!r} has no interrupting_rating_ka: C7 (interrupting duty) cannot "
+        "be evaluated for it, so the gate will say ERROR",
+        f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: 10 "
+        "(kA; interrupting_rating_basis: sym or asym), or take C7 out of "
+        "gate.criteria")
 
 
 def _day_warnings(document: Any, file: str) -> list[Issue]:

@@ -174,6 +174,11 @@ class Checks(_Model):
     #: margin of C9's wrong-trip rule (a directional relay tripping before the fault is
     #: cleared); C6 uses the coordination interval of the pair (cti_*) since #17
     sympathetic_margin_s: NonNegFloat = 0.1
+    #: clearing time (s) of a fault at the substation bus or upstream, where no clearing
+    #: device is modelled (C6's sympathetic trip of a feeder relay fed back by V2G there):
+    #: None = the slow end of the bracket C6 states, SUBSTATION_CLEARING_BRACKET_S, and
+    #: its rows are warnings; a value given here is the study's and its rows fail
+    substation_clearing_s: PositiveFloat | None = None
     reclose_margin_s: NonNegFloat = 0.5
     island_load_ratio: Annotated[float, Field(gt=0)] = 1.0 / 3.0
     v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
