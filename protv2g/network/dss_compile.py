@@ -17,7 +17,9 @@ control iterations.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_elements import ElementY, element_y
 from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_script import compile_script
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",
-           "inverter_output_kw", "RETRY_ITERATIONS", "INVERTER_CLASSES", "PROTECTION_CLASSES"]
+           "inverter_output_kw", "RatedTransformer", "rated_transformers", "RETRY_ITERATIONS",
+           "INVERTER_CLASSES", "PROTECTION_CLASSES"]
 
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
@@ -230,3 +234,100 @@ def inverter_output_kw(dss) -> dict[str, float]:  # noqa: ANN001
             if dss.CktElement.Enabled():
                 out[full] = -float(np.sum(np.asarray(dss.CktElement.Powers())[0::2]))
     return out
+
+
+@dataclass(frozen=True)
+class RatedTransformer:
+    """A transformer as solved and at its rated transformation ratio, from OpenDSS.
+
+    Attributes
+    ----------
+    element : ElementY
+        Primitive admittance at the taps of the power flow (the one in ``DssModel.y_s``).
+    taps : numpy.ndarray
+        ``(w,)`` tap of each winding in the power flow, pu.
+    kv : numpy.ndarray
+        ``(w,)`` rated voltage of each winding (OpenDSS ``kV``), kV.
+    x_pu : float
+        Leakage reactance between windings 1 and 2 on winding 1's rating (``XHL``/100).
+    yprim_rated_s : numpy.ndarray
+        ``(k, k)`` primitive admittance with every tap at 1.0 (rated ratio), S.
+    leak_s : numpy.ndarray
+        ``(k, k)`` the part of ``yprim_rated_s`` that is the inverse of the leakage
+        impedances (every ``%R`` and reactance × ``k`` gives ``yprim_rated_s − leak_s·(1 − 1/k)``);
+        the rest (magnetising branch, neutral impedances, ``ppm_antifloat``) does not scale.
+    """
+
+    element: ElementY
+    taps: np.ndarray
+    kv: np.ndarray
+    x_pu: float
+    yprim_rated_s: np.ndarray
+    leak_s: np.ndarray
+
+
+_NUMBER = re.compile(r"[-+0-9.eE]+")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in _NUMBER.findall(text)]
+
+
+def rated_transformers(source: str | Path, redirects: Sequence[str | Path], solved,  # noqa: ANN001
+                       ) -> tuple[RatedTransformer, ...]:
+    """Every enabled transformer as solved and at its rated ratio (:class:`RatedTransformer`).
+
+    ``solved`` is the model's engine (``DssModel.engine``): each transformer's primitive
+    admittance and taps as the power flow left them are read from it, nothing is edited. The
+    rated-ratio admittances come from OpenDSS's own element model on a fresh compile of
+    ``source`` and ``redirects``: every transformer's taps set to 1.0 and the primitive
+    admittances read, then every leakage impedance (``XscArray``, ``%Rs``) doubled and read
+    again (``Yprim = Y_fixed + Y_leak/k`` is linear in ``1/k``) — one ``BuildYMatrix`` per step,
+    as OpenDSS recomputes an edited element's ``YPrim`` only then.
+    """
+    where = str(source)
+    items = []
+    dss = solved
+    for name in list(dss.Transformers.AllNames()) if dss.Transformers.Count() else []:
+        full = f"transformer.{name.lower()}"
+        dss.Circuit.SetActiveElement(full)
+        if not dss.CktElement.Enabled():
+            continue
+        element = element_y(dss, full, where)
+        dss.Transformers.Name(name)
+        n_w = int(dss.Transformers.NumWindings())
+        taps, kv = np.empty(n_w), np.empty(n_w)
+        for w in range(n_w):
+            dss.Transformers.Wdg(w + 1)
+            taps[w], kv[w] = dss.Transformers.Tap(), dss.Transformers.kV()
+        items.append((element, taps, kv, float(dss.Transformers.Xhl()) / 100.0))
+    if not items:
+        return ()
+    fresh, _ = compile_model(source, redirects)
+    for e, taps, _, _ in items:
+        fresh.Text.Command(f"edit {e.name} taps=[{' '.join(['1'] * len(taps))}]")
+    _rebuild(fresh)
+    rated = [_yprim(fresh, e.name) for e, *_ in items]
+    for e, *_ in items:
+        texts = {}
+        for prop in ("xscarray", "%rs"):
+            fresh.Text.Command(f"? {e.name}.{prop}")
+            texts[prop] = " ".join(repr(2.0 * v) for v in _floats(fresh.Text.Result()))
+        fresh.Text.Command(f"edit {e.name} xscarray=[{texts['xscarray']}] %rs=[{texts['%rs']}]")
+    _rebuild(fresh)
+    halved = [_yprim(fresh, e.name) for e, *_ in items]
+    return tuple(RatedTransformer(element=e, taps=taps, kv=kv, x_pu=x_pu, yprim_rated_s=y1,
+                                  leak_s=2.0 * (y1 - y2))
+                 for (e, taps, kv, x_pu), y1, y2 in zip(items, rated, halved, strict=True))
+
+
+def _rebuild(dss) -> None:  # noqa: ANN001
+    """OpenDSS's whole system matrix (and every invalidated ``YPrim``) built."""
+    dss.Solution.BuildYMatrix(1, False)  # 1 = WHOLEMATRIX, keep the V/I arrays
+
+
+def _yprim(dss, full: str) -> np.ndarray:  # noqa: ANN001
+    dss.Circuit.SetActiveElement(full)
+    y = np.asarray(dss.CktElement.YPrim(), dtype=float)
+    k = int(round(np.sqrt(len(y) // 2)))
+    return (y[0::2] + 1j * y[1::2]).reshape(k, k)

@@ -213,16 +213,17 @@ def phase_fault_study(model: DssModel, *,
     rows = fault_rows(np.flatnonzero(wanted), has_phase[wanted], fault_types)
     elements = [model.element_y(d.element) for d in devices]
     all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
-    prepared: dict[bool, Prepared] = {}
+    prepared: dict[tuple[bool, bool], Prepared] = {}
     for case in cases:
-        hot = case is Case.MIN and endtemp_degree is not None
-        if hot not in prepared:
+        key = _system_key(case, method, endtemp_degree)
+        if key not in prepared:
             system = build_system(model, method, wanted & tab.energized.to_numpy(),
                                   machine_reactance=machine_reactance, prefault=prefault,
-                                  endtemp_degree=endtemp_degree if hot else None,
+                                  endtemp_degree=endtemp_degree if key[0] else None,
                                   inverters_out=law_der, plan=next(
-                                      (p.system.plan for p in prepared.values()), None))
-            prepared[hot] = Prepared(system, Terminals(system, elements, devices),
+                                      (p.system.plan for p in prepared.values()), None),
+                                  case=case, lv_tolerance_percent=lv_tolerance_percent)
+            prepared[key] = Prepared(system, Terminals(system, elements, devices),
                                       site_node_map(system, model, all_sites))
     first = next(iter(prepared.values())).system
     type_labels = np.array([f.value for f in rows.fault_type], dtype=object)
@@ -241,7 +242,7 @@ def phase_fault_study(model: DssModel, *,
     stg: dict[str, dict] = {}
     kept: dict[tuple[int, int], np.ndarray] = {}
     for ci, case in enumerate(cases):
-        prep = prepared[case is Case.MIN and endtemp_degree is not None]
+        prep = prepared[_system_key(case, method, endtemp_degree)]
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
         v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
@@ -380,3 +381,9 @@ def _same_sites(scen, high) -> None:  # noqa: ANN001
                                "not the same sites on the same buses and phases as "
                                "'scenarios'", "give each scenario's sites again, with only "
                                "their sustained limits changed"))
+
+
+def _system_key(case: Case, method: Method, endtemp_degree: float | None) -> tuple[bool, bool]:
+    """Which network a case solves on: (lines heated, IEC ``K_T`` on transformers)."""
+    return (case is Case.MIN and endtemp_degree is not None,
+            case is Case.MAX and method is Method.IEC60909)

@@ -17,8 +17,10 @@ Methods
     is the only active source; loads and shunt capacitors/reactors are taken out ("line
     capacitances and parallel admittances of non-rotating loads … are neglected", §5.1); line
     charging is kept (at distribution voltages below 0.1 % of the result). ``c`` from Table 1.
-    Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1); the correction
-    factors ``K_G``, ``K_T`` are not applied.
+    Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1), ``K_G`` not
+    applied. Transformers (regulators too) at their rated ratio, taps 1.0, in both cases, and
+    network transformers corrected by ``K_T = 0.95·c_max/(1 + 0.6·x_T)`` (§6.3.3) in the
+    maximum case — the rule of :mod:`.iec_transformers`, the sequence path's too.
 
 Machines: OpenDSS's fault study puts a generator behind its *transient* reactance ``Xdp``
 (OpenDSS Reference Guide, Generator: ``Xdp`` "used for Dynamics mode and Fault studies").
@@ -38,6 +40,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from protv2g.engine.phase.hot_lines import hot_line_changes
+from protv2g.engine.phase.iec_transformers import transformer_changes
 from protv2g.engine.phase.selinv import (
     EliminationPlan,
     SingularBlockError,
@@ -176,7 +179,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                  prefault: Prefault = "open_circuit",
                  endtemp_degree: float | None = None,
                  inverters_out: bool = False,
-                 plan: EliminationPlan | None = None) -> FaultSystem:
+                 plan: EliminationPlan | None = None,
+                 case: Case | None = None, lv_tolerance_percent: int = 10) -> FaultSystem:
     """Energised network of ``method`` with the driving-point blocks of ``wanted_bus``.
 
     Parameters
@@ -207,6 +211,11 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     plan : EliminationPlan, optional
         Another system's :attr:`FaultSystem.plan` (e.g. the 20 °C one for the heated min
         case): the selected inversion reuses its ordering when the pattern is the same.
+    case : Case, optional
+        ``iec60909``: ``MAX`` applies ``K_T`` to network transformers (their rated ratio is
+        taken in any case; :mod:`.iec_transformers`). Ignored by ``classical``.
+    lv_tolerance_percent : {6, 10}
+        ``c_max`` of a transformer's low-voltage side ≤ 1 kV for ``K_T`` (Table 1).
 
     Raises
     ------
@@ -227,6 +236,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     local[nodes] = np.arange(len(nodes))
     v = (model.v_pf_v if prefault == "power_flow" else model.v_oc_v)[nodes].copy()
     changes = [(e, -1.0) for e in model.shunts] if method is Method.IEC60909 else []
+    if method is Method.IEC60909:
+        changes += transformer_changes(model, case, lv_tolerance_percent)
     out_inv = [(e, -1.0) for e in model.inverters] if inverters_out else []
     changes += out_inv
     delta = []
