@@ -167,3 +167,61 @@ def test_reach_zones_on_a_pandapower_net(guarded):
         assert got[("F", b[2])] == ("primary", False)      # its own transformer's secondary
         assert got[("F", b[3])] == ("primary", False)
         assert got[("F", b[4])][0] == ""
+
+
+CKT24 = (FEEDERS_DIR.parents[1] / "shared" / "feeders" / "opendss" / "real" / "EPRI_ckt24"
+         / "master_ckt24.dss")
+
+
+@pytest.fixture(scope="module")
+def ckt24(tmp_path_factory):
+    """ckt24 drafted by ``init --site`` (the review's depot and homes) and run without
+    hosting."""
+    if not CKT24.is_file():
+        pytest.skip(f"{CKT24} not found (../shared beside the checkout is absent)")
+    pytest.importorskip("opendssdirect")
+    from protv2g import load_study, run_study
+    from protv2g.study_draft import draft_study, parse_site
+
+    folder = tmp_path_factory.mktemp("ckt24") / "EPRI_ckt24"
+    shutil.copytree(CKT24.parent, folder)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = draft_study(folder / CKT24.name, sites=[parse_site("depot:n283602:20:60"),
+                                                     parse_site("homes:n284397.a:30:7.2")])
+        study = folder / "study.yaml"
+        study.write_text(d.text)
+        s = load_study(study)
+        return d, s, run_study(s, hosting=False)
+
+
+def test_ckt24_head_relay_by_its_rule_at_34_5_kv(ckt24):
+    """Review s19 §3.2: the draft's zone minimum was a 13.2 kV fault (LL 431 A, 3I0 104 A),
+    which pulled 51P down to its load floor (710 A) and 51G to 60 A, below its rule's
+    max(2 × residual, 0.25 × 51P); at 34.5 kV the minimum ground fault is the homes lateral
+    end's (the review's hand figure: SLG 629 A at n284397, 20 Ω), so both keep their rule."""
+    d, _, _ = ckt24
+    (p,) = d.proposals
+    f, e = p.figures, p.entry
+    assert not p.conflicts
+    assert f["min_ground_fault_zone_a"] == pytest.approx(629.0, rel=0.02)
+    assert f["min_phase_fault_zone_a"] > 1.5 * e["pickup_a"]
+    assert e["pickup_a"] == pytest.approx(10 * np.ceil(2 * f["peak_load_a"] / 10 - 1e-9))
+    g = max(2 * f["peak_residual_a"], 0.25 * e["pickup_a"])
+    assert e["ground_pickup_a"] == pytest.approx(10 * np.ceil(g / 10 - 1e-9))
+    assert (e["pickup_a"], e["ground_pickup_a"]) == (940.0, 240.0)  # was 710 / 60
+
+
+def test_ckt24_no_primary_reach_row_at_13_2_kv(ckt24):
+    """F01 (C5 "confirm", 744 rows at 13.2 kV, LL 431 A at n312625) is gone: behind the
+    34.5/13.2 kV steps the head relay is backup only (``warn``), nowhere a primary row."""
+    _, s, r = ckt24
+    v = r.violations
+    c5 = v[v.criterion.astype(str).eq("C5")]
+    kv = s.feeder.buses.kv_ll
+    at_13 = c5[c5.fault_bus.astype(str).map(kv).round(1).eq(13.2)]
+    assert set(at_13.status.astype(str)) <= {"warn"}
+    assert not at_13.message.str.contains("in its primary zone").any()
+    assert not (c5.status.astype(str) == "fail").any()
