@@ -1,46 +1,46 @@
-"""Which zone buses are reach requirements of a device (C5, :mod:`.sensitivity`)."""
+"""Which zone buses are reach requirements of a device, and at which level (C5,
+:mod:`.sensitivity`): :func:`protv2g.topology_reach.reach_zones` on a study's zone table — the
+rule init's drafted head relay takes its "minimum fault in the primary zone" from too."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from protv2g.directional.feeder import buses_vn_kv
+from protv2g.topology_reach import LOW_VOLTAGE_KV, reach_zones
 
-__all__ = ["LOW_VOLTAGE_KV", "reach_required"]
+__all__ = ["LOW_VOLTAGE_KV", "EITHER_ELEMENT", "reach_rows"]
 
-#: Upper limit of low voltage, kV (a.c., IEC 60038:2009 / IEC 60050-601: up to 1 kV).
-LOW_VOLTAGE_KV = 1.0
+#: Column of :func:`reach_rows`: the row lies behind a step transformer, judged by the
+#: device's more sensitive element (a ground fault behind a delta winding gives no 3I0).
+EITHER_ELEMENT = "either_element"
 
 
-def reach_required(study: Any, devices: np.ndarray, buses: np.ndarray) -> np.ndarray:
-    """Whether each zone bus is a reach requirement of its device, ``(n,)`` bool.
+def reach_rows(study: Any, zones: pd.DataFrame) -> pd.DataFrame:
+    """The zone rows that are reach requirements, with their reach level.
 
-    A device on a medium-voltage bus (above :data:`LOW_VOLTAGE_KV`) is not required to see
-    faults at low-voltage buses of its zone: the secondaries of distribution and customer
-    transformers are protected by the transformer's own fuse or the customer's main breaker,
-    and the feeder device's reach requirement runs to the end of its line section (IEEE Std
-    C37.230-2020 §6.2). Without this, a fault on a site's 480 V delta winding (no ground
-    path: 0 A) failed the feeder relay's reach, and every secondary bus of a utility feeder
-    was a reach requirement of the feeder head (IEEE 8500: 3,224 of 6,562 zone rows).
+    A device's primary zone ends at the first step transformer below it that has no device
+    of its own (an MV/MV step, a service transformer): the buses behind it are the device's
+    backup zone, its backup zone ends there, and low-voltage buses are no requirement of a
+    medium-voltage device (:mod:`protv2g.topology_reach`; IEEE Std C37.230-2020 §6.2). Without
+    this, ckt24's 13.2 kV buses behind 34.5/13.2 kV steps were primary requirements of the
+    feeder head (review s19 §3.2: 744 C5 rows of one finding), and every secondary bus of a
+    utility feeder was one (IEEE 8500: 3,224 of 6,562 zone rows).
 
     Parameters
     ----------
     study : Study
-        ``feeder`` (voltages by :func:`protv2g.directional.feeder.buses_vn_kv`) and
-        ``device_sites``.
-    devices, buses : numpy.ndarray
-        ``(n,)`` device names and zone buses (the feeder's bus identifiers).
+        ``feeder`` and ``device_sites``.
+    zones : DataFrame
+        ``device``, ``fault_bus``, ``zone`` (:func:`protv2g.topology.device_zones`, renamed).
+
+    Returns
+    -------
+    DataFrame
+        The rows kept, ``zone`` replaced by the reach level and :data:`EITHER_ELEMENT` added.
     """
-    if len(buses) == 0:
-        return np.ones(0, dtype=bool)
-    feeder, sites = study.feeder, study.device_sites
-    names, code = np.unique(devices.astype(str), return_inverse=True)
-    known = np.array([n in sites for n in names], dtype=bool)
-    own_kv = np.full(len(names), np.nan)
-    own_kv[known] = buses_vn_kv(feeder, [sites[n].bus for n in names[known]])
-    own = own_kv[code]
-    at = buses_vn_kv(feeder, buses)
-    # unknown voltages (NaN) keep the requirement: never a silent pass
-    return ~((own > LOW_VOLTAGE_KV) & (at <= LOW_VOLTAGE_KV))
+    zone, either = reach_zones(study.feeder, study.device_sites, zones.device.to_numpy(),
+                               zones.fault_bus.to_numpy(), zones.zone.to_numpy())
+    keep = zone != ""
+    return zones.assign(zone=zone, **{EITHER_ELEMENT: either})[keep]

@@ -13,9 +13,10 @@ The row's tolerance (in multiples of pickup) is the ratio × the pickup's own sc
 a relay or recloser control (pickup accuracy, IEC 60255-151 / vendors' declarations), the
 published melting range at long times for a fuse (maximum / minimum melting current − 1).
 
-Low-voltage buses (at or below 1 kV) are not reach requirements of a device on a
-medium-voltage bus: a transformer's secondary is its own fuse's or the customer's main
-breaker's to clear (:func:`protv2g.checks.reach_zone.reach_required`).
+A device's primary zone ends at the first step transformer below it without a device of its
+own: the buses behind it are its backup zone, judged by its more sensitive element (a ground
+fault behind a delta winding gives no 3I0); low-voltage buses (at or below 1 kV) are no
+requirement of a device on a medium-voltage bus (:func:`protv2g.checks.reach_zone.reach_rows`).
 
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
 device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
@@ -47,7 +48,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import distinct_rows, factorize_all, key_codes
-from protv2g.checks.reach_zone import reach_required
+from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
@@ -94,7 +95,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     cols = [c for c in _ZONE_COLUMNS if c in ctx.faults.columns]
     in_case = ctx.faults.case.to_numpy() == _REACH_CASE  # str since build_context
     z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))].rename(columns={"bus": "fault_bus"})
-    z = z[reach_required(ctx.study, z.device.to_numpy(), z.fault_bus.to_numpy())]
+    z = reach_rows(ctx.study, z)
     m = _zone_join(ctx, z, np.flatnonzero(in_case), cols)
     absent = _absent_zone_faults(ctx, z, m)
     if len(absent):
@@ -114,6 +115,9 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
+    # behind a step transformer the element that sees more (no 3I0 behind a delta winding)
+    ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (m.i_phase_a.to_numpy() * gp
+                                                    > m.i_ground_a.to_numpy() * ph))
     m["pickup_a"] = np.where(ground, gp, ph)
     m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
     # two ``str`` objects shared by the rows (#21: ``np.where`` on the two texts made a

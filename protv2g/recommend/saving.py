@@ -23,6 +23,7 @@ verified afterwards by re-running every check (:mod:`.search`):
     rule (:mod:`protv2g.study_draft.head_relay`) standing for the unbalance a balanced
     model cannot show;
   - a ceiling ``min 3I0 of a ground fault in its primary zone / sensitivity_primary_factor``
+    (the zone C5 requires, :func:`protv2g.checks.reach_zone.reach_rows`)
     (C5: minimum fault ≥ pickup × 1.5 in the primary zone, ``domain.md`` §4; IEEE Std
     C37.230-2020 §6.2);
 
@@ -47,6 +48,7 @@ import pandas as pd
 
 from protv2g.checks._common import build_context
 from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.checks.reach_zone import reach_rows
 from protv2g.study_draft.head_relay import GROUND_FLOOR_OF_PHASE
 from protv2g.units import DeviceKind
 
@@ -114,8 +116,9 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     load_a = float(np.nanmax(np.abs(mine.i_a.to_numpy(float)))) if len(mine) else 0.0
     residual_a = (float(np.nanmax(mine["i_residual_a"].to_numpy(float)))
                   if len(mine) and "i_residual_a" in mine.columns else 0.0)
-    zone = ctx.zones
-    buses = set(zone.bus[(zone.device == name) & (zone.zone == "primary")].tolist())
+    # C5's primary reach zone (to the first step transformer, no LV bus), not the topology's
+    zone = reach_rows(ctx.study, ctx.zones.rename(columns={"bus": "fault_bus"}))
+    buses = set(zone.fault_bus[(zone.device == name) & (zone.zone == "primary")].tolist())
     f = faults[(faults.device.astype(str) == name) & faults.fault_bus.isin(buses)
                & (faults.case == "min")
                & is_ground_fault(faults.fault_type.to_numpy())]

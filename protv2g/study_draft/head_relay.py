@@ -24,7 +24,8 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
   never below the C8 floor 1.5 × peak load (IEEE C37.230-2020 §6 pickup margins). A relay
   that trips on load is unusable, one that does not reach the feeder end is a finding: when
   the floor exceeds the ceiling the floor is kept and the reach conflict stated (C5 reports
-  the buses not reached).
+  the buses not reached). The primary zone is C5's (:func:`primary_reach`): the head's own
+  voltage level up to the first step transformer without a device of its own.
 * ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P), rounded
   up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone / 1.5`` but not
   below 1.5 × the residual.
@@ -53,6 +54,8 @@ from protv2g.devices.library import CurveLibrary
 from protv2g.devices.models import build_device
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
+from protv2g.study.places import DeviceSite
+from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
            "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE"]
@@ -191,6 +194,20 @@ def _time_dial(relay_time_td1: np.ndarray, device_time: np.ndarray) -> tuple[flo
     return (min(round(td, 1), TD_MAX), td > TD_MAX)
 
 
+def primary_reach(model: DssModel, head: FeederHead, zone_buses: set[int]) -> set[int]:
+    """The buses of ``zone_buses`` (the head's primary zone: not behind a device below it)
+    that are the head relay's primary reach requirements — C5's rule
+    (:func:`protv2g.topology_reach.reach_zones`): up to the first step transformer (review
+    s19 §3.2: ckt24's 13.2 kV buses behind its 34.5/13.2 kV steps set the draft's 51G to
+    60 A instead of its rule's 180 A), no low-voltage bus."""
+    rows = model.elements.index[model.elements.name == head.element]
+    site = DeviceSite("line", int(rows[0]) if len(rows) else -1, head.bus, head.far_bus)
+    buses = np.array(sorted(zone_buses), dtype=np.int64)
+    level, _ = reach_zones(model, {"head": site}, np.full(len(buses), "head"), buses,
+                           np.full(len(buses), PRIMARY))
+    return set(buses[level == PRIMARY].tolist())
+
+
 def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np.ndarray,
                   device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
                   zone_buses: set[int], library: CurveLibrary) -> RelayProposal:
@@ -206,7 +223,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     below : sequence of (name, device model)
         The model's devices below the head, built (:func:`protv2g.devices.build_device`).
     zone_buses : set of int
-        The head's primary zone (buses not behind a device below it).
+        The head's primary zone (buses not behind a device below it); its minimum faults are
+        taken at those that are reach requirements (:func:`primary_reach`).
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -217,7 +235,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     conflicts = []
     i_load = float(np.abs(load_i_abc_a).max())
     i0_load = float(abs(load_i_abc_a.sum()))
-    zone = mine[mine.fault_bus.isin(zone_buses) & (mine.case == "min") & mine.energized]
+    zone = mine[mine.fault_bus.isin(primary_reach(model, head, zone_buses))
+                & (mine.case == "min") & mine.energized]
     multi = zone[zone.fault_type.isin(["3ph", "LL"])]
     ground = zone[zone.fault_type.isin(["SLG", "LLG"])]
     i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
