@@ -21,8 +21,10 @@ from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import failing_mask, not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.limits import STAND_IN, immaterial_mask, setting_mask
 from protv2g.hosting.tables import (
     MARGIN_COLUMNS,
+    Aside,
     Axis,
     Failing,
     bracket,
@@ -262,6 +264,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     bases = study_input_bases(study)
     # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
     failing: Failing = {}
+    # aside[(axis key, p_kw)] = failing rows that do not limit the export (.limits)
+    aside: Aside = {}
     margin_rows: list[pd.DataFrame] = []
     unevaluated: dict[str, list[str]] = {}
     not_applicable: dict[str, str] = {}
@@ -297,7 +301,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
-        worst = _worst_by_scenario(ev.violations, gate, set(meta))
+        worst, off = _worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
                              strict=True):
@@ -307,6 +311,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             not_applicable.setdefault(crit, why)
         for name, (axis, p_kw) in meta.items():
             failing[(axis.key, p_kw)] = worst.get(name, {})
+            aside[(axis.key, p_kw)] = off.get(name, [])
         margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria, gate))
 
     # 1. the grid: every axis × candidate level, one engine call
@@ -330,7 +335,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             break
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
-    table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable)
+    table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
+                                    aside)
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
@@ -367,20 +373,35 @@ def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis
 
 
 def _worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
-                       ) -> dict[str, dict[str, dict[str, Any]]]:
-    """scenario → criterion → its gate-failing row with the smallest margin."""
+                       ) -> tuple[dict[str, dict[str, dict[str, Any]]],
+                                  dict[str, list[dict[str, Any]]]]:
+    """``(worst, aside)``: scenario → criterion → the gate-failing row that limits the export
+    with the smallest margin, a row on given data before one resting on a stand-in input
+    (the criterion fails on given data whenever one such row fails); and scenario → the
+    gate-failing rows that do not limit it, the worst of each criterion and device pair: a
+    setting to change, or a worsening immaterial to a deficit already there without V2G
+    (:mod:`protv2g.hosting.limits`)."""
     if violations.empty:
-        return {}
+        return {}, {}
     fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
     if fail.empty:
-        return {}
-    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"))
-    fail = fail.sort_values("_m", na_position="last", kind="stable")
-    first = fail.drop_duplicates(["scenario", "criterion"]).drop(columns="_m")
+        return {}, {}
+    basis = (fail["input_basis"].astype(str) if "input_basis" in fail
+             else pd.Series("", index=fail.index))
+    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"),
+                       _s=basis.isin(list(STAND_IN)))
+    fail = fail.sort_values(["_s", "_m"], na_position="last", kind="stable")
+    off = setting_mask(fail) | immaterial_mask(fail)
+    first = fail[~off].drop_duplicates(["scenario", "criterion"]).drop(columns=["_m", "_s"])
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for row in first.to_dict(orient="records"):
         out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
-    return out
+    aside: dict[str, list[dict[str, Any]]] = {}
+    kept = fail[off].sort_values("_m", na_position="last", kind="stable").drop_duplicates(
+        ["scenario", "criterion", "device", "other_device"]).drop(columns=["_m", "_s"])
+    for row in kept.to_dict(orient="records"):
+        aside.setdefault(str(row["scenario"]), []).append(row)
+    return out, aside
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:
