@@ -46,12 +46,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.gate import failing_mask
 from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "aside_text",
            "axis_extras", "extras_note", "immaterial_mask", "is_stand_in", "rests_on_text",
-           "setting_mask", "settings_text", "worsening"]
+           "setting_mask", "settings_text", "worst_by_scenario", "worsening"]
 
 #: Share of a row's deficit without V2G that V2G's worsening must reach to limit the export
 #: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP §2.2.1.2's 10 % screen).
@@ -253,3 +255,35 @@ def _finite(value: object) -> bool:
         return math.isfinite(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
+
+
+def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
+                       ) -> tuple[dict[str, dict[str, dict[str, Any]]],
+                                  dict[str, list[dict[str, Any]]]]:
+    """``(worst, aside)``: scenario → criterion → the gate-failing row that limits the export
+    with the smallest margin, a row on given data before one resting on a stand-in input
+    (the criterion fails on given data whenever one such row fails); and scenario → the
+    gate-failing rows that do not limit it, the worst of each criterion and device pair: a
+    setting to change, or a worsening immaterial to a deficit already there without V2G
+    (:mod:`protv2g.hosting.limits`)."""
+    if violations.empty:
+        return {}, {}
+    fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
+    if fail.empty:
+        return {}, {}
+    basis = (fail["input_basis"].astype(str) if "input_basis" in fail
+             else pd.Series("", index=fail.index))
+    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"),
+                       _s=basis.isin(list(STAND_IN)))
+    fail = fail.sort_values(["_s", "_m"], na_position="last", kind="stable")
+    off = setting_mask(fail) | immaterial_mask(fail)
+    first = fail[~off].drop_duplicates(["scenario", "criterion"]).drop(columns=["_m", "_s"])
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in first.to_dict(orient="records"):
+        out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
+    aside: dict[str, list[dict[str, Any]]] = {}
+    kept = fail[off].sort_values("_m", na_position="last", kind="stable").drop_duplicates(
+        ["scenario", "criterion", "device", "other_device"]).drop(columns=["_m", "_s"])
+    for row in kept.to_dict(orient="records"):
+        aside.setdefault(str(row["scenario"]), []).append(row)
+    return out, aside

@@ -20,8 +20,8 @@ import pandas as pd
 from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
-from protv2g.gate import failing_mask, not_applicable_criteria, unevaluated_mask
-from protv2g.hosting.limits import STAND_IN, immaterial_mask, setting_mask
+from protv2g.gate import not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.limits import worst_by_scenario
 from protv2g.hosting.tables import (
     MARGIN_COLUMNS,
     Aside,
@@ -36,7 +36,7 @@ from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.loader import Study
-from protv2g.study.schema import Gate, V2GSite
+from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 #: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
@@ -301,7 +301,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
-        worst, off = _worst_by_scenario(ev.violations, gate, set(meta))
+        worst, off = worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
                              strict=True):
@@ -370,38 +370,6 @@ def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis
         same = [pt for pt in points if pt[0].load_level == load]
         out += [same[k:k + size] for k in range(0, len(same), size)]
     return out
-
-
-def _worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
-                       ) -> tuple[dict[str, dict[str, dict[str, Any]]],
-                                  dict[str, list[dict[str, Any]]]]:
-    """``(worst, aside)``: scenario → criterion → the gate-failing row that limits the export
-    with the smallest margin, a row on given data before one resting on a stand-in input
-    (the criterion fails on given data whenever one such row fails); and scenario → the
-    gate-failing rows that do not limit it, the worst of each criterion and device pair: a
-    setting to change, or a worsening immaterial to a deficit already there without V2G
-    (:mod:`protv2g.hosting.limits`)."""
-    if violations.empty:
-        return {}, {}
-    fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
-    if fail.empty:
-        return {}, {}
-    basis = (fail["input_basis"].astype(str) if "input_basis" in fail
-             else pd.Series("", index=fail.index))
-    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"),
-                       _s=basis.isin(list(STAND_IN)))
-    fail = fail.sort_values(["_s", "_m"], na_position="last", kind="stable")
-    off = setting_mask(fail) | immaterial_mask(fail)
-    first = fail[~off].drop_duplicates(["scenario", "criterion"]).drop(columns=["_m", "_s"])
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in first.to_dict(orient="records"):
-        out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
-    aside: dict[str, list[dict[str, Any]]] = {}
-    kept = fail[off].sort_values("_m", na_position="last", kind="stable").drop_duplicates(
-        ["scenario", "criterion", "device", "other_device"]).drop(columns=["_m", "_s"])
-    for row in kept.to_dict(orient="records"):
-        aside.setdefault(str(row["scenario"]), []).append(row)
-    return out, aside
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:
