@@ -16,12 +16,14 @@ import pandas as pd
 
 from protv2g.violations import is_given
 
-__all__ = ["hosting_row_per_site", "hosting_kw_per_site", "hosting_chargers_per_site",
-           "hosting_limit_per_site", "hosting_limited_per_site", "hosting_lines",
-           "UNLIMITED_TEXT"]
+__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "hosting_chargers_per_site",
+           "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
+           "hosting_lines", "hosting_row_per_site"]
 
 #: What the gate says of a site whose export no criterion limits.
 UNLIMITED_TEXT = "site maximum: no criterion limits it"
+#: How the text of a site whose figure rests on a stand-in input begins.
+NOT_DETERMINED = "not determined"
 
 
 def hosting_row_per_site(hosting: pd.DataFrame) -> dict[str, pd.Series]:
@@ -61,19 +63,33 @@ def hosting_chargers_per_site(hosting: pd.DataFrame) -> dict[str, int | None]:
 def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
     """Site → what limits its hosting capacity: the criterion, device, fault and case of the
     row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
-    0 kW" and not why), or that no criterion limits it."""
+    0 kW" and not why), or that no criterion limits it; ``"not determined: rests on …"`` when
+    the limiting rows rest on a stand-in input (module docstring), then the settings to change
+    and the rows set aside."""
     out = {}
     for site, r in hosting_row_per_site(hosting).items():
         if not bool(r["limited"]):
-            out[site] = UNLIMITED_TEXT
-            continue
-        what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
-                         if is_given(r.get(c)))
-        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
-                        if is_given(r.get(c)))
-        crit = r.get("limiting_criterion")
-        out[site] = (f"limited by {crit if is_given(crit) else 'a criterion'}"
-                     + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+            text = UNLIMITED_TEXT
+        else:
+            what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
+                             if is_given(r.get(c)))
+            case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
+                            if is_given(r.get(c)))
+            crit = r.get("limiting_criterion")
+            text = (f"limited by {crit if is_given(crit) else 'a criterion'}"
+                    + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+            if r.get("determined") is not None and not bool(r.get("determined")):
+                given = r.get("given_limit")
+                text = (f"{NOT_DETERMINED}: {text}, rests on {r.get('rests_on')}; on the "
+                        f"rows resting on given data {float(r['given_hosting_kw']):,.0f} kW ("
+                        + (f"{given})" if is_given(given) and given else
+                           "no criterion limits it)"))
+        for col, label in (("settings_to_change", "not limiting: "),
+                           ("set_aside", "not limiting (failing without V2G, V2G's "
+                                         "worsening immaterial): ")):
+            if is_given(r.get(col)) and r.get(col):
+                text += f"; {label}{r.get(col)}"
+        out[site] = text
     return out
 
 
@@ -94,6 +110,9 @@ def hosting_lines(verdict: dict[str, Any]) -> list[str]:
                                    else UNLIMITED_TEXT)
         n = chargers.get(site)
         count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
+        if why.startswith(NOT_DETERMINED):  # never a bare figure (module docstring)
+            out.append(f"hosting capacity {site}: {why}")
+            continue
         out.append(f"hosting capacity {site}: {kw:,.0f} kW{count}"
                    + (f" ({why})" if why else ""))
     return out

@@ -44,6 +44,13 @@ Conventions (stated in every ``note``)
 * Violations present in the base case (attribution ``pre-existing``) do not limit the export,
   whatever ``gate.pre_existing`` says (the gate lists them as conditions, failures or info;
   none of them is caused by the export).
+* Of the gate-failing rows, three kinds do not limit the figure as they fail the gate
+  (:mod:`.limits`, review s19): C10's reclose interval is a setting to change, not an export
+  limit (``settings_to_change``); a row failing without V2G that V2G worsens by less than
+  :data:`.limits.MATERIAL_SHARE` (10 %) of that deficit is set aside (``set_aside``); a
+  figure whose limiting rows all rest on a drafted value or a tool default is *not
+  determined* (``determined``, ``rests_on``), with ``given_hosting_kw`` on the rows resting
+  on given data beside it.
 * The search judges export levels (snapshot scenarios), not the study's 96-step day: a
   violation of the day (e.g. C8 while the fleet charges) is reported by ``run_study`` and the
   gate, never as an export limit — no export level removes it.

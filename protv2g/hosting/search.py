@@ -20,9 +20,11 @@ import pandas as pd
 from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
-from protv2g.gate import failing_mask, not_applicable_criteria, unevaluated_mask
+from protv2g.gate import not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.limits import worst_by_scenario
 from protv2g.hosting.tables import (
     MARGIN_COLUMNS,
+    Aside,
     Axis,
     Failing,
     bracket,
@@ -34,7 +36,7 @@ from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.loader import Study
-from protv2g.study.schema import Gate, V2GSite
+from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 #: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
@@ -262,6 +264,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     bases = study_input_bases(study)
     # failing[(axis key, p_kw)] = {criterion: worst gate-failing row} of that scenario
     failing: Failing = {}
+    # aside[(axis key, p_kw)] = failing rows that do not limit the export (.limits)
+    aside: Aside = {}
     margin_rows: list[pd.DataFrame] = []
     unevaluated: dict[str, list[str]] = {}
     not_applicable: dict[str, str] = {}
@@ -297,7 +301,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
-        worst = _worst_by_scenario(ev.violations, gate, set(meta))
+        worst, off = worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
                              strict=True):
@@ -307,6 +311,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             not_applicable.setdefault(crit, why)
         for name, (axis, p_kw) in meta.items():
             failing[(axis.key, p_kw)] = worst.get(name, {})
+            aside[(axis.key, p_kw)] = off.get(name, [])
         margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria, gate))
 
     # 1. the grid: every axis × candidate level, one engine call
@@ -330,7 +335,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             break
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
-    table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable)
+    table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
+                                    aside)
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
@@ -363,23 +369,6 @@ def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis
     for load in dict.fromkeys(a.load_level for a, _ in points):
         same = [pt for pt in points if pt[0].load_level == load]
         out += [same[k:k + size] for k in range(0, len(same), size)]
-    return out
-
-
-def _worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
-                       ) -> dict[str, dict[str, dict[str, Any]]]:
-    """scenario → criterion → its gate-failing row with the smallest margin."""
-    if violations.empty:
-        return {}
-    fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
-    if fail.empty:
-        return {}
-    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"))
-    fail = fail.sort_values("_m", na_position="last", kind="stable")
-    first = fail.drop_duplicates(["scenario", "criterion"]).drop(columns="_m")
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in first.to_dict(orient="records"):
-        out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
     return out
 
 

@@ -32,21 +32,28 @@ import pandas as pd
 
 from protv2g.criteria import CATALOGUE, Need, order
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
+from protv2g.hosting.limits import (
+    EXTRA_COLUMNS,
+    SETTING_CRITERIA,
+    axis_extras,
+    extras_note,
+    settings_text,
+)
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
 from protv2g.study.schema import Gate, V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
+__all__ = ["Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
            "SITE_CRITERION_COLUMNS", "Failing", "HostingStatus", "bracket", "by_site_criterion",
            "hosting_tables", "levels", "limiting_criteria", "margin_table"]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
     "site", "participation", "load_level", "hosting_kw", "hosting_chargers",
-    "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis", "site_max_kw",
-    "limited", "note",
+    "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
+    *EXTRA_COLUMNS, "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
@@ -77,10 +84,14 @@ class HostingStatus(StrEnum):
     NOT_LIMITED = "not_limited"
     NOT_APPLICABLE = "not_applicable"
     NOT_EVALUATED = "not_evaluated"
+    #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10).
+    SETTING = "setting"
 
 
 #: (axis key, export kW) → criterion → its worst gate-failing row at that level.
 Failing = dict[tuple[tuple[str, str, str], float], dict[str, dict[str, Any]]]
+#: (axis key, export kW) → gate-failing rows that do not limit the export (:mod:`.limits`).
+Aside = dict[tuple[tuple[str, str, str], float], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -180,8 +191,8 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
 
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
-                   unevaluated: dict[str, list[str]], not_applicable: dict[str, str]
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   unevaluated: dict[str, list[str]], not_applicable: dict[str, str],
+                   aside: Aside | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hosting-capacity table and the per-criterion table of a search.
 
     Parameters
@@ -195,6 +206,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         Criterion → what could not be evaluated (its hosting figure is not established).
     not_applicable : dict
         Criterion → why it does not apply to the study.
+    aside : dict, optional
+        The failing rows that do not limit the export (:mod:`protv2g.hosting.limits`).
 
     Returns
     -------
@@ -213,7 +226,10 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         base = {"site": axis.site.name, "participation": axis.participation.value,
                 "load_level": axis.load_level.value}
         lim = _limiting(failing, axis, evaluated, None)
-        rows.append({**base, **lim, "note": _note(axis, lim, na) + caveat})
+        extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
+                            lim["first_fail_kw"])
+        rows.append({**base, **lim, **extra,
+                     "note": _note(axis, lim, na) + extras_note(extra) + caveat})
         for crit in criteria:
             if crit in not_applicable:
                 crit_rows.append({**base, "criterion": crit,
@@ -227,8 +243,12 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                 continue
             c = _limiting(failing, axis, evaluated, crit)
             why = "; ".join(unevaluated.get(crit, [])[:3])
+            setting = [r for p in evaluated for r in (aside or {}).get((axis.key, p), [])
+                       if crit in SETTING_CRITERIA and str(r["criterion"]) == crit]
             status = (HostingStatus.NOT_EVALUATED if crit in unevaluated else
-                      HostingStatus.LIMITED if c["limited"] else HostingStatus.NOT_LIMITED)
+                      HostingStatus.LIMITED if c["limited"] else
+                      HostingStatus.SETTING if setting else HostingStatus.NOT_LIMITED)
+            why = why or settings_text(setting[:1])
             crit_rows.append({**base, **c, "criterion": crit, "status": status.value,
                               "note": why})
     table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)

@@ -125,11 +125,18 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
-               "site_max_kw", "limited", "note"),
+               "determined", "rests_on", "given_hosting_kw", "given_limit",
+               "settings_to_change", "set_aside", "site_max_kw", "limited", "note"),
               "largest export per site, participation and load level before the first "
               "failing violation, and what limits it; limiting_basis: what the limiting "
               "rows rest on (given, default: an OpenDSS default rating, todo: a drafted "
-              "value)"),
+              "value); determined FALSE: every limiting row rests on such an input (named in "
+              "rests_on), the figure is not determined — given_hosting_kw is the figure on "
+              "the rows resting on given data; settings_to_change: failing rows that a "
+              "setting clears whatever the export (C10's first reclose), not export limits; "
+              "set_aside: rows failing without V2G that V2G worsens by less than 10 % of "
+              "that deficit (protv2g.hosting.limits), not export limits — the gate still "
+              "lists both"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),

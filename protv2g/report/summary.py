@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
+from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -65,7 +66,10 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
 
 def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
                      ) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity and what limits it (one line each)."""
+    """Per site: its protection hosting capacity and what limits it (one line each); a figure
+    whose limiting rows rest on a stand-in input reads "not determined" with that input and
+    the figure on given data beside it (the gate's ``hosting_limit``,
+    :mod:`protv2g.gate_hosting`), never a bare figure."""
     if table is None:
         return [("Hosting capacity", "not computed in this run")]
     need = {"site", "hosting_kw", "limited", "site_max_kw"}
@@ -76,8 +80,13 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
     if not isinstance(per_site, dict):
         return [("Hosting capacity", "the gate did not give a hosting capacity per site "
                  "(no meta['gate']['hosting_capacity_kw'])")]
+    limits = (gate or {}).get("hosting_limit") or {}
     out = []
     for site, rows in table.groupby("site", sort=False):
+        why = str(limits.get(str(site), ""))
+        if why.startswith(NOT_DETERMINED):
+            out.append((f"  {site}", why))
+            continue
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
             best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
@@ -86,12 +95,20 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             basis = rests_on(best.get("limiting_basis", ""))
             rests = (f"; the limit rests on a {basis}: confirm it" if basis and
                      best.get("limiting_basis") != InputBasis.GIVEN.value else "")
-            out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW (limited by "
-                        f"{' at '.join(parts)}{rests})"))
+            text = (f"{per_site[str(site)]:,.0f} kW (limited by {' at '.join(parts)}"
+                    f"{rests})")
         else:
-            out.append((f"  {site}", f"{per_site[str(site)]:,.0f} kW: no criterion limits it "
-                        "up to the site's maximum"))
+            text = (f"{per_site[str(site)]:,.0f} kW: no criterion limits it up to the site's "
+                    "maximum")
+        out.append((f"  {site}", text + _not_limiting(why)))
     return out
+
+
+def _not_limiting(why: str) -> str:
+    """The ``; not limiting …`` clauses of a site's hosting text (settings to change, rows set
+    aside: :mod:`protv2g.hosting.limits`)."""
+    at = why.find("; not limiting")
+    return why[at:] if at >= 0 else ""
 
 
 def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
@@ -255,7 +272,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # "not computed: run …" (hosting_band without the fixed study): the cell says "not
         # computed", the commands go in a note below the table
         todo = [str(v) for v in band["after_recommendations_kw"] if isinstance(v, str)]
-        rows = [[r.site, r.hosting_kw, f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
+        limits = (gate or {}).get("hosting_limit") or {}
+        rows = [[r.site, "not determined" if str(limits.get(r.site, "")).startswith(
+                    NOT_DETERMINED) else r.hosting_kw,
+                 f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
                  else r.after_recommendations_kw.split(":")[0]]
@@ -265,6 +285,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                fmt={1: "#,##0", 5: "#,##0"})
         if todo:
             w.note("hosting after the recommendations " + todo[0])
+        for site in band["site"]:  # not determined, settings to change, rows set aside
+            why = str(limits.get(site, ""))
+            if why.startswith(NOT_DETERMINED) or _not_limiting(why):
+                w.note(f"{site}: {why}")
         w.note(str(band["rounding"].iloc[0]))
         w.note("inputs varied: " + str(band["inputs"].iloc[0]))
     else:

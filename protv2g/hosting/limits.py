@@ -1,0 +1,289 @@
+"""Which gate-failing rows limit a hosting figure, and what a figure rests on.
+
+The gate fails on every row attributed to V2G (:mod:`protv2g.checks.attribution`: ``new``, or
+``worse`` by more than the row's tolerance). A hosting figure asks a narrower question — the
+largest export the site can be given — and three kinds of failing row do not answer it
+(review s19 §3.3, §3.5, rank 1: a 173 kW home fleet came out 0 / 94 / 0 kW for reasons
+unrelated to its chargers). This module sorts them out; it changes no attribution and no gate
+verdict (the gate still lists every row):
+
+* **A setting, not an export limit** (:data:`SETTING_CRITERIA`): C10 compares a reclosing
+  device's first reclose interval with the chargers' cease-to-energise time plus a margin
+  (domain.md §4). Neither depends on the export: the row appears at the smallest export or
+  not at all, and what clears it is the reclose interval (or dead-line / voltage supervision
+  of the reclose) — IEEE 1547-2018 §6.3 leaves reclosing coordination to the Area EPS
+  operator, who may delay the reclose past the DER's cease-to-energise time. Such a row does
+  not limit the figure; the figure is stated with the setting it needs
+  (``settings_to_change``).
+* **A failure already there without V2G that V2G worsens immaterially**: a ``worse`` row
+  (the base case fails the same row with margin ``m_base < 0``, V2G lowers it to ``m``)
+  limits the export only when the worsening ``m_base − m`` exceeds the row's tolerance
+  (the gate's own test) **and** is at least :data:`MATERIAL_SHARE` of the deficit without
+  V2G, ``|m_base|``. domain.md §5 attributes a violation to V2G when it is "new or worse than
+  in the base case"; whatever fixes the deficit without V2G (a setting, a device) is sized
+  by it, and a change of a few percent of it does not move that fix. Rows set aside are
+  listed with their share (``set_aside``), so a reader can apply another share.
+* **Rests on an input the study does not give**: a limiting row whose ``input_basis`` is
+  ``todo`` (a value ``protv2g init`` drafted) or ``default`` (an OpenDSS default rating)
+  still limits the figure, but the figure is *not determined* (``determined`` False,
+  ``rests_on`` names the input); ``given_hosting_kw`` is the figure on the rows resting on
+  given data alone, shown beside it as such.
+
+Sources: :data:`MATERIAL_SHARE` — the 10 % significance the project uses for a V2G-caused
+change of a device's fault current (domain.md §4, C5 reach reduction and C7 duty increase),
+the same share as the FERC pro forma SGIP fast-track screen that a generator's contribution
+to the maximum fault current stays within 10 % (SGIP §2.2.1.2, FERC Order 2006, kept in
+Order 792, 2013; reviewed by Sheehan & Cleveland, Solar ABCs, 2010). It is a screening
+share, not a protection standard's value: the rows set aside carry their share so that it
+can be bracketed (a 5 % share would keep every row between 5 and 10 % limiting).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.gate import failing_mask
+from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.study.schema import Gate
+from protv2g.violations import describe_fault, is_given
+
+__all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "aside_text",
+           "axis_extras", "extras_note", "immaterial_mask", "is_stand_in", "rests_on_text",
+           "setting_mask", "settings_text", "worst_by_scenario", "worsening"]
+
+#: Share of a row's deficit without V2G that V2G's worsening must reach to limit the export
+#: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP §2.2.1.2's 10 % screen).
+MATERIAL_SHARE = 0.10
+
+#: Criteria whose failing rows are settings to change, not export limits (module docstring).
+SETTING_CRITERIA = {
+    "C10": "the first reclose interval against the chargers' cease-to-energise time: a "
+           "setting to change (delay the first reclose, or supervise it by dead line / "
+           "voltage, IEEE 1547-2018 §6.3), not an export limit",
+}
+
+#: ``input_basis`` values of a stand-in input (a drafted value, a tool default).
+STAND_IN = {InputBasis.TODO.value, InputBasis.DEFAULT.value}
+
+
+#: Columns this module adds to the hosting table (:data:`protv2g.hosting.HOSTING_COLUMNS`):
+#: ``determined`` (False: the limiting rows all rest on a stand-in input), ``rests_on`` (that
+#: input, in words), ``given_hosting_kw`` / ``given_limit`` (the figure and its limit on the
+#: rows resting on given data alone), ``settings_to_change`` (setting rows, the change each
+#: needs), ``set_aside`` (failing rows whose worsening by V2G is immaterial, with its share).
+EXTRA_COLUMNS = ["determined", "rests_on", "given_hosting_kw", "given_limit",
+                 "settings_to_change", "set_aside"]
+
+
+def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: list[float],
+                cap_kw: float, first_fail_kw: float | None) -> dict[str, Any]:
+    """:data:`EXTRA_COLUMNS` of one hosting axis.
+
+    Parameters
+    ----------
+    failing : dict
+        ``(axis key, p_kw) → criterion → limiting row`` (:mod:`protv2g.hosting.tables`).
+    aside : dict
+        ``(axis key, p_kw) → rows that do not limit the export``.
+    key : tuple of str
+        The axis.
+    levels : list of float
+        Its evaluated export levels, kW, ascending.
+    cap_kw : float
+        Its largest export, kW.
+    first_fail_kw : float or None
+        Its first failing level (None: not limited).
+    """
+    lo, given_hi = 0.0, None
+    for p in levels:
+        rows = [r for r in failing[(key, p)].values() if not is_stand_in(r)]
+        if rows:
+            given_hi = p
+            break
+        lo = p
+    out: dict[str, Any] = {"determined": True, "rests_on": "",
+                           "given_hosting_kw": lo if given_hi is not None else cap_kw,
+                           "given_limit": ""}
+    if given_hi is not None:
+        rows = [r for r in failing[(key, given_hi)].values() if not is_stand_in(r)]
+        out["given_limit"] = "; ".join(
+            f"{r['criterion']} {_who(r)} ({describe_fault(r)})".replace(" ()", "")
+            for r in rows) + f" from {given_hi:,.6g} kW"
+    if first_fail_kw is not None:
+        rows = list(failing[(key, first_fail_kw)].values())
+        if all(is_stand_in(r) for r in rows):
+            out["determined"] = False
+            out["rests_on"] = rests_on_text(rows)
+    top = first_fail_kw if first_fail_kw is not None else math.inf
+    off = [r for p in levels if p <= top for r in aside.get((key, p), [])]
+    settings = [r for r in off if str(r["criterion"]) in SETTING_CRITERIA]
+    out["settings_to_change"] = settings_text(_worst_each(settings))
+    out["set_aside"] = aside_text(_worst_each([r for r in off if str(r["criterion"])
+                                               not in SETTING_CRITERIA]))
+    return out
+
+
+def _worst_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The row with the smallest margin of each (criterion, device, other device)."""
+    best: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+    for r in rows:
+        k = (str(r["criterion"]), _text(r.get("device")), _text(r.get("other_device")))
+        m = float(pd.to_numeric(pd.Series([r.get("margin")]), errors="coerce").iloc[0])
+        m = m if math.isfinite(m) else math.inf
+        if k not in best or m < best[k][0]:
+            best[k] = (m, r)
+    return [r for _, r in best.values()]
+
+
+def extras_note(extras: dict[str, Any]) -> str:
+    """What the note of a hosting row adds for :data:`EXTRA_COLUMNS` ("" when nothing)."""
+    out = []
+    if not extras["determined"]:
+        out.append(f"NOT DETERMINED: the limit rests on {extras['rests_on']}; on the rows "
+                   f"resting on given data {extras['given_hosting_kw']:,.6g} kW"
+                   + (f" ({extras['given_limit']})" if extras["given_limit"] else
+                      " (none limits it)"))
+    if extras["settings_to_change"]:
+        out.append(f"not limiting: {extras['settings_to_change']}")
+    if extras["set_aside"]:
+        out.append(f"not limiting, failing without V2G and worsened by less than "
+                   f"{100 * MATERIAL_SHARE:g} % of that deficit: {extras['set_aside']}")
+    return "".join(f"; {t}" for t in out)
+
+
+def _who(r: dict[str, Any]) -> str:
+    return " / ".join(d for d in (_text(r.get("device")), _text(r.get("other_device"))) if d)
+
+
+def setting_mask(rows: pd.DataFrame) -> np.ndarray:
+    """Rows of a :data:`SETTING_CRITERIA` criterion."""
+    if rows.empty:
+        return np.zeros(0, dtype=bool)
+    return rows["criterion"].astype(str).isin(list(SETTING_CRITERIA)).to_numpy()
+
+
+def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(Δ, share)`` of each row: V2G's worsening of the margin ``base_margin − margin``
+    (margin unit) and its share of the deficit without V2G ``Δ / |base_margin|``; NaN where
+    the row has no base margin (a ``new`` row, a hand-made table)."""
+    n = len(rows)
+    if "base_margin" not in rows:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    base = pd.to_numeric(rows["base_margin"], errors="coerce").to_numpy(float)
+    margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(float)
+    delta = base - margin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(base < 0, delta / np.abs(base), np.nan)
+    return delta, share
+
+
+def immaterial_mask(rows: pd.DataFrame, share: float = MATERIAL_SHARE) -> np.ndarray:
+    """``worse`` rows whose worsening is below ``share`` of their deficit without V2G
+    (module docstring). A row without a base margin is never immaterial: it limits, as the
+    gate says."""
+    if rows.empty or "attribution" not in rows:
+        return np.zeros(len(rows), dtype=bool)
+    worse = rows["attribution"].astype(str).to_numpy() == "worse"
+    _, frac = worsening(rows)
+    with np.errstate(invalid="ignore"):
+        return worse & np.isfinite(frac) & (frac < share)
+
+
+def is_stand_in(row: dict[str, Any]) -> bool:
+    """Whether a row rests on a drafted value or a tool default (``input_basis``)."""
+    return str(row.get("input_basis", "")) in STAND_IN
+
+
+def rests_on_text(rows: list[dict[str, Any]]) -> str:
+    """The inputs stand-in rows rest on, in words, each once: ``"the settings of
+    head-fdr_05410 / fuse-homes-lateral (drafted: TODO)"``."""
+    out = []
+    for r in rows:
+        if not is_stand_in(r):
+            continue
+        what = input_to_confirm(str(r["criterion"]), _text(r.get("device")),
+                                _text(r.get("other_device")), str(r.get("input_basis")))
+        if what and what not in out:
+            out.append(what)
+    return "; ".join(out)
+
+
+def aside_text(rows: list[dict[str, Any]]) -> str:
+    """Rows set aside as immaterial worsening, one clause each: ``"C1 head / fuse (SLG-a at
+    n1 (max)): −1.396 → −1.449 s, 3.8 % of its deficit without V2G"``."""
+    out = []
+    for r in rows:
+        frame = pd.DataFrame([r])
+        _, frac = worsening(frame)
+        unit = _text(r.get("margin_unit"))
+        who = _who(r)
+        base, margin = float(r["base_margin"]), float(r["margin"])
+        out.append(f"{r['criterion']} {who}: {base:.4g} → {margin:.4g} {unit}".rstrip()
+                   + f", {100 * float(frac[0]):.1f} % of its deficit without V2G")
+    return "; ".join(dict.fromkeys(out))
+
+
+def settings_text(rows: list[dict[str, Any]]) -> str:
+    """Setting rows as the change each needs: ``"C10 head-fdr_05410: first reclose 0.5 s
+    (drafted: TODO) must exceed 2.5 s for homes — a setting to change, not an export limit"``."""
+    out = []
+    for r in rows:
+        dev = _text(r.get("device"))
+        first = r.get("t_device_s")
+        need = r.get("limit")
+        drafted = " (drafted: TODO)" if is_stand_in(r) else ""
+        if _finite(first) and _finite(need):
+            what = (f"first reclose {float(first):g} s{drafted} must exceed {float(need):g} s"
+                    f" for {_text(r.get('other_device')) or 'the site'}")
+        else:
+            what = f"its reclosing{drafted} must be declared or delayed"
+        out.append(f"{r['criterion']} {dev}: {what}")
+    text = "; ".join(dict.fromkeys(out))
+    return f"{text} — a setting to change, not an export limit" if text else ""
+
+
+def _text(value: object) -> str:
+    return str(value) if is_given(value) else ""
+
+
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
+                       ) -> tuple[dict[str, dict[str, dict[str, Any]]],
+                                  dict[str, list[dict[str, Any]]]]:
+    """``(worst, aside)``: scenario → criterion → the gate-failing row that limits the export
+    with the smallest margin, a row on given data before one resting on a stand-in input
+    (the criterion fails on given data whenever one such row fails); and scenario → the
+    gate-failing rows that do not limit it, the worst of each criterion and device pair: a
+    setting to change, or a worsening immaterial to a deficit already there without V2G
+    (:mod:`protv2g.hosting.limits`)."""
+    if violations.empty:
+        return {}, {}
+    fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
+    if fail.empty:
+        return {}, {}
+    basis = (fail["input_basis"].astype(str) if "input_basis" in fail
+             else pd.Series("", index=fail.index))
+    fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"),
+                       _s=basis.isin(list(STAND_IN)))
+    fail = fail.sort_values(["_s", "_m"], na_position="last", kind="stable")
+    off = setting_mask(fail) | immaterial_mask(fail)
+    first = fail[~off].drop_duplicates(["scenario", "criterion"]).drop(columns=["_m", "_s"])
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in first.to_dict(orient="records"):
+        out.setdefault(str(row["scenario"]), {})[str(row["criterion"])] = row
+    aside: dict[str, list[dict[str, Any]]] = {}
+    kept = fail[off].sort_values("_m", na_position="last", kind="stable").drop_duplicates(
+        ["scenario", "criterion", "device", "other_device"]).drop(columns=["_m", "_s"])
+    for row in kept.to_dict(orient="records"):
+        aside.setdefault(str(row["scenario"]), []).append(row)
+    return out, aside
