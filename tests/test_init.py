@@ -23,7 +23,10 @@ from protv2g.errors import InputError  # noqa: E402
 from protv2g.study import load_study, validate_study  # noqa: E402
 from protv2g.study.todos import todo_items  # noqa: E402
 from protv2g.study_draft import draft_study, parse_site, r10_rating_ka  # noqa: E402
-from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_S  # noqa: E402
+from protv2g.study_draft.head_relay import (  # noqa: E402
+    RECLOSE_INTERVALS_DER_S,
+    RECLOSE_INTERVALS_S,
+)
 
 from .conftest import FEEDERS_DIR  # noqa: E402
 
@@ -77,7 +80,7 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
     # now TODOs above each fuse (devices[1], devices[2]), with the times that differ
     assert [t.field.split(" ")[0] for t in todos] == [
         "devices[0].interrupting_rating_ka", "devices[1]", "devices[1].interrupting_rating_ka",
-        "devices[2]", "devices[2].interrupting_rating_ka"]
+        "devices[2]", "devices[2].interrupting_rating_ka", "scenarios.light_load_fraction"]
     assert "nameplate" in todos[0].fix
     assert "TCC_Curve.klink at 65 A" in todos[1].message and "65K melts in" in todos[1].message
     assert "TCC_Curve.tlink at 40 A" in todos[3].message
@@ -200,11 +203,16 @@ def test_head_relay_reclosing_is_a_todo_the_study_counts(model_dir):
                                                                    "New PVSystem"))
             and not (ln.startswith("~") and lines[i - 1].startswith(("New Recloser", "~ phase")))]
     (model_dir / "Master.dss").write_text("\n".join(keep) + "\n")
-    d = draft_study(model_dir / "Master.dss", sites=[parse_site("lot:b2:20:75")])
-    assert d.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_S)
+    # without sites (and without DER of the model's own) the typical sequence, short end
+    plain = draft_study(model_dir / "Master.dss")
+    assert plain.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_S)
     assert RECLOSE_INTERVALS_S[0] <= 0.5 and all(10 <= t <= 45 for t in RECLOSE_INTERVALS_S[1:])
+    # with V2G sites drafted the first reclose waits past their cease-to-energise (review
+    # s19 §3.5): RECLOSE_INTERVALS_DER_S, as for a model with DER of its own
+    d = draft_study(model_dir / "Master.dss", sites=[parse_site("lot:b2:20:75")])
+    assert d.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_DER_S)
     line = next(ln for ln in d.text.splitlines() if "reclose_intervals_s:" in ln)
-    assert line.startswith("    reclose_intervals_s: [0.5, 15.0, 30.0]  # TODO: ")
+    assert line.startswith("    reclose_intervals_s: [3.5, 15.0, 30.0]  # TODO: ")
     assert "IEEE C37.104" in line and "| fix:" in line and "[]" in line.split("| fix:")[1]
     assert "head-l1: reclose_intervals_s" in d.todos
     out = model_dir / "study.yaml"
@@ -216,14 +224,13 @@ def test_head_relay_reclosing_is_a_todo_the_study_counts(model_dir):
     assert len(hit) == 1 and "feeder breakers usually reclose" in hit[0].message
     relay = next(x for x in load_study(out).document.devices if x.name == "head-l1")
     assert "reclose_intervals_s" in relay.model_fields_set     # C10: declared, not a warning
-    assert relay.reclose_intervals_s == RECLOSE_INTERVALS_S
+    assert relay.reclose_intervals_s == RECLOSE_INTERVALS_DER_S
     # C10 on the drafted study: the site at b2 is behind head-l1, whose drafted first reclose
-    # 0.5 s is short of the 2 s cease-to-energise + 0.5 s margin (IEEE 1547-2018 §8.1): fail
-    # rows (margin 0.5 − 2.5 s), no "not declared" warning
+    # 3.5 s clears the 2 s cease-to-energise + 0.5 s margin (IEEE 1547-2018 §8.1) by 1.0 s:
+    # no C10 row (the 0.5 s of the plain sequence failed by 2.0 s), no "not declared" warning
     v = run_study(load_study(out)).violations
     c10 = v[(v.criterion == "C10") & (v.device == "head-l1")]
-    assert len(c10) and set(c10.status) == {"fail"}
-    assert np.allclose(c10.margin.astype(float), 0.5 - 2.5, atol=1e-9)
+    assert set(c10.status.astype(str)) <= {"pass"}
 
 
 def test_ieee13_candidates_sit_behind_the_proposed_head_relay(shared_dir):

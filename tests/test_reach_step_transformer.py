@@ -225,3 +225,16 @@ def test_ckt24_no_primary_reach_row_at_13_2_kv(ckt24):
     assert set(at_13.status.astype(str)) <= {"warn"}
     assert not at_13.message.str.contains("in its primary zone").any()
     assert not (c5.status.astype(str) == "fail").any()
+
+
+def test_ckt24_draft_with_sites_as_the_review_asked(ckt24):
+    """Review s19 §3.5/§3.7: with sites the draft delays the first reclose past the
+    chargers' cease-to-energise (3.5 s), adds the firm participation case, and takes the
+    light load from ckt24's 8760-h shapes without the lumped Other_Feeders load (0.209 by the
+    review's own sum; 0.215 with it)."""
+    d, s, _ = ckt24
+    assert s.document.scenarios.light_load_fraction == pytest.approx(0.209, abs=0.002)
+    assert [str(p) for p in s.document.scenarios.participation] == ["expected", "firm"]
+    (p,) = d.proposals
+    assert p.entry["reclose_intervals_s"][0] == pytest.approx(3.5)
+    assert "light_load_fraction" not in d.todos

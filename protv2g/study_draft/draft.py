@@ -57,6 +57,7 @@ from protv2g.study.schema import Location
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
+from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.writer import curves_file_text
@@ -196,7 +197,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                             r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices,
                             existing_inverters="law")
     table = res.device_rows(1.0)
-    proposals = _proposals(model, heads, head_names, entries, places, table, full_lib)
+    proposals = _proposals(model, heads, head_names, entries, places, table, full_lib,
+                           bool(sites))
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
@@ -209,9 +211,13 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries})
     notes = with_fuse_times(notes, dicts, curves, entries, table, full_lib)
+    # light load from the model's own loadshapes, leaving out the lumped load equivalents of
+    # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
+    light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
+                                               for h in all_heads if h.skipped))
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes)
+                             device_x_r(model, phase_devices), notes, light)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped))
@@ -249,7 +255,8 @@ def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
         raise InputError(issues)
 
 
-def _proposals(model, heads, head_names, entries, places, table, library):  # noqa: ANN001, ANN202
+def _proposals(model, heads, head_names, entries, places, table, library,  # noqa: ANN001, ANN202
+               with_sites=False):
     if not heads:
         return []
     g = dss_feeder_graph(model)
@@ -282,5 +289,6 @@ def _proposals(model, heads, head_names, entries, places, table, library):  # no
             except InputError:
                 continue
         rows = table[table.device.isin([name, *[n for n, _ in below]])]
-        out.append(propose_relay(model, h, name, load[k], rows, below, zone, library))
+        out.append(propose_relay(model, h, name, load[k], rows, below, zone, library,
+                                 with_sites))
     return out

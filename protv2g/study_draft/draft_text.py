@@ -27,8 +27,8 @@ _RECLOSE_TODO = todo(
     "reclose after 0.3–0.5 s, later ones after 10–45 s, 1–3 reclosures to lockout; with DER "
     "the first is often delayed past the DER's 2 s cease-to-energise (IEEE 1547-2018 §8.1) "
     "or dead-line supervised (practices: IEEE C37.104-2012), so a model with DER of its own "
-    "gets 3.5 s; C10 checks the first against the cease-to-energise time of the chargers "
-    "and of the feeder's existing DER",
+    "or drafted V2G sites gets 3.5 s; C10 checks the first against the cease-to-energise "
+    "time of the chargers and of the feeder's existing DER",
     "give the breaker's reclose intervals, or [] when it does not reclose")
 
 
@@ -59,7 +59,7 @@ def _existing_sources(model: DssModel) -> list[str]:
 
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
-               level_kv, skipped=(), x_r=None, notes=()):
+               level_kv, skipped=(), x_r=None, notes=(), light=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -68,7 +68,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     max-case fault current, kA; ``cand`` the candidate-bus table (:mod:`.candidates`);
     ``sites`` the ``v2g_sites`` entries; ``has_curves`` whether a curve file goes beside the
     study; ``level_kv`` the primary voltage, kV; ``skipped`` why a head has no drafted relay;
-    ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`).
+    ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`);
+    ``light`` the light-load fraction and its source (:class:`.loadshapes.LightLoad`; None:
+    the schema's default, unwritten).
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -157,9 +159,20 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     loadless = [n for n in general if n.what == NO_LOAD_WHAT]
     no_load = "".join(f"  {todo(f'{n.what}: {n.action}', n.fix)}" for n in loadless)
     todos += [n.what for n in loadless]
+    # with sites, the firm case too (review s19 §3.5: every charger online is the case a
+    # utility plans export limits for; the expected case alone understates reverse flow)
+    participation = "[expected, firm]" if sites else "[expected]"
     lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
-              "  participation: [expected]", "  load_levels: [light, peak]" + no_load,
-              "faults:", "  method: iec60909",
+              f"  participation: {participation}", "  load_levels: [light, peak]" + no_load]
+    if light is not None and light.from_model:
+        lines.append(f"  light_load_fraction: {light.fraction:g}   # {light.source}")
+    elif light is not None:
+        lines.append(f"  light_load_fraction: {light.fraction:g}   " + todo(
+            f"light_load_fraction: {light.source}", "give the feeder's minimum load as a "
+            "fraction of its peak (SCADA or AMI minimum; C11's islanding screen and reverse "
+            "flow read it)"))
+        todos.append("light_load_fraction")
+    lines += ["faults:", "  method: iec60909",
               f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   # minimum-case ground faults "
               "(North American practice 20–40 Ω)"]
     return "\n".join(lines) + "\n", todos

@@ -83,7 +83,10 @@ RECLOSE_INTERVALS_S = (0.5, 15.0, 30.0)
 #: the high end of C10's margin bracket, 1.0 s (:data:`protv2g.checks.rule_values.
 #: RECLOSE_MARGIN_BRACKET_S`), rounded up to the next 0.5 s: 3.5 s — the utility practice the
 #: TODO names, drafted so that C10 does not report the feeder's own DER against a value the
-#: draft chose (a pre-existing risk the user never set).
+#: draft chose (a pre-existing risk the user never set). Drafted too when ``init --site``
+#: gives V2G sites (review s19 §3.5: the sites are DER under IEEE 1547 and a utility taking
+#: V2G export delays the first reclose as it does for PV; 0.5 s drafted beside them made C10
+#: the study's first finding on a value nobody set).
 RECLOSE_INTERVALS_DER_S = (3.5, 15.0, 30.0)
 
 
@@ -210,7 +213,8 @@ def primary_reach(model: DssModel, head: FeederHead, zone_buses: set[int]) -> se
 
 def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np.ndarray,
                   device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
-                  zone_buses: set[int], library: CurveLibrary) -> RelayProposal:
+                  zone_buses: set[int], library: CurveLibrary,
+                  v2g_sites: bool = False) -> RelayProposal:
     """Settings of a proposed relay at ``head`` (module docstring).
 
     Parameters
@@ -225,6 +229,11 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     zone_buses : set of int
         The head's primary zone (buses not behind a device below it); its minimum faults are
         taken at those that are reach requirements (:func:`primary_reach`).
+    library : CurveLibrary
+        Curves of the devices below.
+    v2g_sites : bool
+        Whether the draft has V2G sites: the first reclose is then delayed past their
+        cease-to-energise time (:data:`RECLOSE_INTERVALS_DER_S`), as for the model's own DER.
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -286,7 +295,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
              "ground_curve": curve, "ground_time_dial": tdg,
              "reclose_intervals_s": list(RECLOSE_INTERVALS_DER_S if model.inverters
-                                         or model.machines else RECLOSE_INTERVALS_S)}
+                                         or model.machines or v2g_sites
+                                         else RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "cti_s": CTI_S}

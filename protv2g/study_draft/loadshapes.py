@@ -1,0 +1,111 @@
+"""The light-load fraction a draft takes from the model's own loadshapes.
+
+``scenarios.light_load_fraction`` scales every load of the peak snapshot for the light-load
+scenarios (the islanding screen C11 and reverse flow read it). The schema's default, 0.3, is a
+generic value; a utility model that carries its loads' yearly (8760-h) or daily shapes states
+its own light load (review s19 §3.7: EPRI ckt24's shapes give 0.209, and C11's head-zone
+warning appeared only at that value).
+
+Rule (stated, not a standard): over the enabled loads with a ``yearly`` shape (else ``daily``)
+— but those behind a lumped load equivalent of other feeders (:mod:`.head_relay`, a skipped
+head: ckt24's ``Other_Feeders``, whose own minimum falls at another hour), which no feeder
+device carries —
+the coincident minimum of their total, ``min_t Σ kW_i · mult_i(t) / Σ kW_i`` — the multipliers
+as OpenDSS applies them to the load's ``kW`` (OpenDSS Reference Guide, Load ``yearly``/
+``daily`` and LoadShape ``mult``; a shape with ``UseActual`` is in kW and is divided by its own
+maximum); shapes of different lengths are not aligned, so each load then takes its own shape's
+minimum (never above the coincident value). Used only when such loads carry at least
+:data:`MIN_SHAPED_SHARE` of the model's load kW and the value lies in (0, 1]; otherwise the
+draft keeps the 0.3 default and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DEFAULT_LIGHT_LOAD_FRACTION", "LightLoad", "MIN_SHAPED_SHARE", "light_load"]
+
+#: The schema's light-load fraction (``Scenarios.light_load_fraction``), kept without shapes.
+DEFAULT_LIGHT_LOAD_FRACTION = 0.3
+#: Least share of the model's load kW that must carry a shape for the shapes to speak for the
+#: feeder (a few shaped loads on an unshaped feeder say nothing of its light load).
+MIN_SHAPED_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class LightLoad:
+    """The drafted light-load fraction and where it comes from (the study's comment)."""
+
+    fraction: float
+    source: str
+    #: whether the fraction comes from the model's loadshapes (False: protv2g's default)
+    from_model: bool = True
+
+
+def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLoad:
+    """The light-load fraction of an OpenDSS model (module docstring).
+
+    Parameters
+    ----------
+    dss : module
+        The ``opendssdirect`` context of the compiled model
+        (:attr:`protv2g.network.dss_model.DssModel.engine`); only read.
+    exclude_buses : frozenset of str
+        Buses (lower case) whose loads are left out: behind lumped load equivalents.
+
+    Returns
+    -------
+    LightLoad
+    """
+    shapes: dict[str, np.ndarray] = {}
+    ok = dss.LoadShape.First()
+    while ok:
+        mult = np.asarray(dss.LoadShape.PMult(), dtype=float)
+        if dss.LoadShape.UseActual() and mult.size and mult.max() > 0:
+            mult = mult / mult.max()
+        shapes[dss.LoadShape.Name().lower()] = mult
+        ok = dss.LoadShape.Next()
+    total_kw, shaped_kw, used, left_out = 0.0, 0.0, {}, 0
+    per_shape_kw: dict[str, float] = {}
+    ok = dss.Loads.First()
+    while ok:
+        bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
+        left_out += bus in exclude_buses
+        if dss.CktElement.Enabled() and bus not in exclude_buses:
+            kw = float(dss.Loads.kW())
+            total_kw += kw
+            name = (dss.Loads.Yearly() or dss.Loads.Daily() or "").lower()
+            if name in shapes and shapes[name].size >= 24:
+                shaped_kw += kw
+                per_shape_kw[name] = per_shape_kw.get(name, 0.0) + kw
+                used[name] = "yearly" if dss.Loads.Yearly() else "daily"
+        ok = dss.Loads.Next()
+    if total_kw <= 0 or shaped_kw < MIN_SHAPED_SHARE * total_kw:
+        share = 0.0 if total_kw <= 0 else shaped_kw / total_kw
+        return LightLoad(DEFAULT_LIGHT_LOAD_FRACTION,
+                         f"protv2g's default: the model's loadshapes cover {100 * share:.0f} % "
+                         f"of its load kW (< {100 * MIN_SHAPED_SHARE:.0f} %)",
+                         from_model=False)
+    lengths = {shapes[n].size for n in per_shape_kw}
+    if len(lengths) == 1:
+        agg = sum(kw * shapes[n] for n, kw in per_shape_kw.items())
+        value = float(np.min(agg)) / shaped_kw
+        how = "coincident minimum of the shaped loads' total"
+    else:
+        value = sum(kw * float(shapes[n].min()) for n, kw in per_shape_kw.items()) / shaped_kw
+        how = "kW-weighted minimum of each load's own shape (shapes of different lengths)"
+    if not 0.0 < value <= 1.0:
+        return LightLoad(DEFAULT_LIGHT_LOAD_FRACTION,
+                         f"protv2g's default: the model's loadshapes give {value:.3g}, "
+                         "outside (0, 1]", from_model=False)
+    names = ", ".join(f"{n} ({used[n]}, {shapes[n].size} points)" for n in
+                      sorted(per_shape_kw, key=per_shape_kw.get, reverse=True)[:4])
+    more = f" and {len(per_shape_kw) - 4} more" if len(per_shape_kw) > 4 else ""
+    more += (f"; {left_out} load(s) behind lumped equivalents of other feeders left out"
+             if left_out else "")
+    return LightLoad(round(value, 3),
+                     f"the model's own loadshapes: {how}, {100 * shaped_kw / total_kw:.0f} % "
+                     f"of its load kW; {names}{more}")
