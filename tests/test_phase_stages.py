@@ -141,8 +141,13 @@ def test_single_phase_units_judge_their_own_phase(ieee13):
     s = ieee13.staged_currents("low").sites
     units = set(zip(s.site, s.site_phases, strict=True))
     assert units == {("s652", "a"), ("s645", "b"), ("s645", "c")}
-    # cessation ⇔ the unit's own phase voltage below 0.5 pu; cessation ⇒ zero current
-    np.testing.assert_array_equal(s.ceased.to_numpy(), s.v_min_pu.to_numpy() < 0.5)
+    # the unit's own phase voltage below 0.5 pu ⇒ cessation; cessation ⇒ zero current. A
+    # unit that ceased while the others still fed may see its voltage recover a little once
+    # they cease too (LLG ab at 650: s645's phase-c unit at 0.502 pu with IEC 60909's rated
+    # taps): it stays ceased, as IEEE 1547-2018 (ride-through) restores output only when the voltage
+    # returns to the continuous operation region (≥ 0.88 pu)
+    v, ceased = s.v_min_pu.to_numpy(), s.ceased.to_numpy()
+    assert ceased[v < 0.5].all() and (v[ceased] < 0.88).all()
     assert (s.i_sustained_ka[s.ceased] == 0).all()
     assert (s.i_sustained_ka[~s.ceased] > 0).all()
     # an SLG fault at 645 on phase b ceases the phase-b unit only, and on c the phase-c one
