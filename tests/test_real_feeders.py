@@ -86,6 +86,15 @@ def test_ckt24_gate_terminal_numbers_are_short(ckt24_study, capsys):
     assert "significant digits" in out
     assert "3.07170779" not in out
     assert "at sourcebus" not in out  # s16 A1: was "condition: C12 voltage 1.050 pu at sourcebus"
+    # report20: the service transformers overloaded without V2G (OpenDSS's default normhkva)
+    # were 23 confirm: lines under the 3 that V2G causes; now one line with the count and the
+    # worst, after the V2G lines
+    lines = [x.strip() for x in out.splitlines()]
+    confirm = [k for k, x in enumerate(lines) if x.startswith("confirm: C12")]
+    assert len(confirm) == 1 and "transformer(s) present without V2G, the worst" in lines[
+        confirm[0]]
+    assert lines[1].startswith("fail: C10") and confirm[0] > max(
+        k for k, x in enumerate(lines) if x.startswith("fail:"))
 
 
 def test_ckt24_head_relay_duty_x_r(ckt24_study):
