@@ -145,12 +145,13 @@ def test_j1_recommend_delays_the_drafted_breakers_first_reclose(j1_study, capsys
     """C10 on a drafted head relay (0.5 s first reclose, 2 s cessation): ``recommend`` offered
     only the sites' cessation time (neither clears it) and said "no candidate clears it without
     side effects (2 tried)". A relay with reclosing now gets the reclose-interval moves
-    (3, 5, 10, 15 s) and the message no longer speaks of side effects nobody saw."""
+    (3.5, 5, 10, 15 s) and the message no longer speaks of side effects nobody saw."""
     from protv2g.cli import main
 
     main(["recommend", str(j1_study)])
     out = capsys.readouterr().out
-    assert "head-temp_sub reclose_intervals_s [0.5, 15, 30] → [3, 15, 30]  (verified)" in out
+    # the smallest first reclose tried is the one init drafts beside DER (3.5 s; was 3 s)
+    assert "head-temp_sub reclose_intervals_s [0.5, 15, 30] → [3.5, 15, 30]  (verified)" in out
     assert "without side effects (2 tried)" not in out
 
 
