@@ -86,7 +86,8 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
     assert pickup.family is Family.PICKUP and pickup.old == 400 and pickup.new > 400
     reclose = by_field[("RC-F1", "reclose_intervals_s")]
     assert reclose.new[0] > 2.0 + 0.5  # cease-to-energise 2 s + margin 0.5 s (IEEE 1547)
-    assert reclose.new[0] == pytest.approx(3.0)
+    # the smallest first reclose tried: init's beside DER (2 s + 1.0 s, up to 0.5 s; was 3 s)
+    assert reclose.new[0] == pytest.approx(RECLOSE_INTERVALS_DER_S[0])
 
     # verified independently: the pickup change alone clears the C8 export peak and the
     # reclose change alone every C10 failure, each without a new failing row elsewhere.
