@@ -171,7 +171,7 @@ def _print_reasons(reasons: list[str]) -> None:
     a user had to open the workbook to learn why the gate failed."""
     from protv2g.commands.gate import grouped_lines, terminal_text
 
-    # pre-existing C12 lines one per kind, as `protv2g gate` prints them (review s19, ckt24)
+    # pre-existing C12 lines one per kind, as `protv2g gate` prints them (the EPRI ckt24 review)
     deciding = grouped_lines([str(r) for r in reasons if not str(r).startswith("info:")])
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")

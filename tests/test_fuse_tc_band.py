@@ -300,7 +300,7 @@ def test_workbook_shows_the_band_and_counts_it(residential_runs, tmp_path):
     header = list(rows[0])
     j = header.index("T primary (s)")
     assert header[j + 1] == header_label("t_primary_band_low_s")
-    assert "min melt + arcing" in header[j + 1] and "TC band" in header[j + 1]
+    assert header[j + 1] == "T primary TC low (s; min melt + arcing)"
     check = header.index("Check")
     data = [r for r in rows[1:] if r[check] is not None]
     band = [r for r in data if r[check] == "fuse TC < recloser delayed"]

@@ -65,7 +65,7 @@ CKT24_LIKE = [
 
 
 def test_gate_groups_pre_existing_c12_lines(monkeypatch, capsys):
-    """review s19 (EPRI ckt24): 23 ``confirm:`` C12 lines for service transformers overloaded
+    """the EPRI ckt24 review: 23 ``confirm:`` C12 lines for service transformers overloaded
     without V2G were printed one by one under the 3 lines V2G causes. The terminal prints
     the V2G lines first, then one line per kind of reason and element with the count and the
     worst element; the verdict, the exit code and ``--json`` are unchanged."""

@@ -49,7 +49,7 @@ def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
 
 #: Criteria whose pre-existing lines the terminal prints grouped, one line per kind of reason
 #: and kind of element: C12's service-transformer and line overloads present without V2G
-#: (EPRI ckt24, review s19: 23 ``confirm:`` lines on OpenDSS's default ``normhkva`` printed
+#: (the EPRI ckt24 review: 23 ``confirm:`` lines on OpenDSS's default ``normhkva`` printed
 #: after the 3 lines V2G causes, which scrolled out of sight).
 GROUPED_CRITERIA = ("C12",)
 #: A reason line: its kind, criterion and device (``confirm: C12 transformer.t1: …``;
