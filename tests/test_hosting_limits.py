@@ -11,11 +11,39 @@ Three kinds of gate-failing row do not set a hosting figure as they stand:
   determined*, with ``given_hosting_kw`` on the rows resting on given data beside it.
 
 The gate's own reading of the rows is unchanged (:func:`test_gate_still_fails_every_row`).
-The end-to-end figures of the shipped examples are in ``tests/test_hosting_limits_examples.py``.
+
+End to end (the last tests): the shipped examples' figures against those before the rules
+(632a701, ``protv2g hosting --study-axes``, measured 2026-12-03; the same figures with the
+rules switched off at this commit). Every change is rule 1 — a site that C10 held at 0 kW
+(the first reclose 0.5 s, or 2 s, against the chargers' 2 s cease-to-energise + 0.5 s) now
+has the figure the export sets, with the reclose interval as a setting to change:
+
+==========================  ============  ==========================================
+site (expected / firm)      before, kW    now, kW
+==========================  ============  ==========================================
+depot_two_feeder campus     0 / 0 (C10)   1,200 / 1,800: site maximum
+residential homes-lat1      0 / 0 (C10)   78.2 / 75.5: C2 RC-MID / FU-LAT1 (SLG min)
+residential homes-lat2      0 / 0 (C10)   70.1 / 67.4: C2 RC-MID / FU-LAT2
+residential homes-lat3      0 / 0 (C10)   67.4 / 64.7: C2 RC-MID / FU-LAT3
+weak_end_of_line farm-fleet 0 / 0 (C10)   393: C12 REG-1 (reverse flow through the
+                                          regulator), firm and expected alike
+aggregated_fleet park-a5    0 / 0 (C10)   600 / 1,000: site maximum
+aggregated_fleet park-b5    0 / 0 (C10)   300 / 500: site maximum
+==========================  ============  ==========================================
+
+(residential at light and peak alike; the C2 limits rest on the fuse curve band, so they stay
+determined.) Unchanged: depot 4,800 / 6,000, workplace office-park 1,400 / 1,800, aggregated
+vans-a1/a2, park-a3, vans-b2 and opendss_example lot-b2 (site maxima). No shipped example has a
+drafted value or a tool default under a limit, nor a failure V2G worsens by less than 10 %:
+:func:`test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet` builds one
+(a ``# TODO`` fuse rating on the depot, a hand-made 9 % / 11 % worsening).
 """
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +72,9 @@ from protv2g.hosting.limits import (
     worst_by_scenario,
 )
 from protv2g.report.summary import hosting_headline
+from protv2g.study.loader import load_study
 from protv2g.study.schema import Gate
+from tests.conftest import FEEDERS_DIR
 
 GATE = Gate()
 KEY = ("homes", "expected", "peak")
@@ -271,3 +301,167 @@ def test_summary_does_not_ask_to_confirm_a_stand_in_beside_a_given_limit():
     band = pd.DataFrame([_hosting_row("firm", 50.0, limiting_basis="band")])
     assert "fuse curve band: confirm it" in dict(hosting_headline(band, _verdict(band)))[
         "  homes"]
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+#: The gate's C10 clause of the depot's campus (rule 1).
+CAMPUS_SETTING = ("C10 RC-F1: first reclose 0.5 s must exceed 2.5 s for campus — a setting to "
+                  "change, not an export limit")
+
+
+def _workbook(path: Path) -> tuple[list[tuple], pd.DataFrame]:
+    """(the Summary's rows, non-empty cells, by openpyxl; the Hosting capacity sheet with the
+    table's column names, which the sheet shows as labels)."""
+    from openpyxl import load_workbook
+
+    from protv2g.hosting import HOSTING_COLUMNS
+    from protv2g.report.format import header_label
+
+    wb = load_workbook(path, read_only=True)
+    summary = [tuple(v for v in row if v is not None)
+               for row in wb["Summary"].iter_rows(values_only=True)]
+    wb.close()
+    sheet = pd.read_excel(path, sheet_name="Hosting capacity").rename(
+        columns={header_label(c): c for c in HOSTING_COLUMNS})
+    return [r for r in summary if r], sheet
+
+
+def _texts(summary: list[tuple]) -> list[str]:
+    return [str(v) for row in summary for v in row]
+
+
+def test_depot_campus_is_no_longer_held_at_zero_by_c10(depot_result, depot_workbook):
+    """Rule 1 on the shipped depot: campus 0 kW (C10) before, its site maximum now with the
+    reclose interval to change; the gate still fails on that C10 row."""
+    gate = depot_result.meta["gate"]
+    assert hosting_lines(gate) == [
+        "hosting capacity depot: 6,000 kW, 48 chargers (site maximum: no criterion limits it)",
+        "hosting capacity campus: 1,800 kW, 36 chargers (site maximum: no criterion limits "
+        f"it; not limiting: {CAMPUS_SETTING})"]
+    assert gate["verdict"] == "FAIL"
+    assert any(r.startswith("fail:") and "C10" in r and "RC-F1" in r for r in gate["reasons"])
+    summary, sheet = _workbook(depot_workbook)
+    # section 7 with the band: kW and chargers per site, and the setting as a note
+    assert ("campus", 1800, 36) == summary[next(
+        i for i, r in enumerate(summary) if r[:1] == ("campus",))][:3]
+    assert (f"campus: site maximum: no criterion limits it; not limiting: {CAMPUS_SETTING}"
+            in _texts(summary))
+    campus = sheet[sheet["site"] == "campus"]
+    assert (campus["settings_to_change"] == CAMPUS_SETTING).all()
+    assert campus["determined"].astype(bool).all() and not campus["limited"].any()
+
+
+def test_weak_end_of_line_is_limited_by_its_regulator_not_by_c10():
+    """Rule 1 on weak_end_of_line (firm, light): 0 kW (C10 RC-END, first reclose 2 s) before;
+    now 393 kW, where the reverse flow through REG-1 (C12) first fails."""
+    from protv2g.hosting import hosting_capacity
+
+    study = load_study(FEEDERS_DIR / "weak_end_of_line" / "study.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        row = hosting_capacity(study, participations=["firm"], load_levels=["light"]).iloc[0]
+    assert row.limited and row.limiting_criterion == "C12" and row.limiting_device == "REG-1"
+    assert row.hosting_kw == pytest.approx(393.0, abs=5.0) and row.determined
+    assert row.settings_to_change == ("C10 RC-END: first reclose 2 s must exceed 2.5 s for "
+                                      "farm-fleet — a setting to change, not an export limit")
+
+
+def _variant(tmp_path: Path) -> Path:
+    """The depot, firm / peak only, without its day, FU-F1-LAT1's rating drafted at 4.2 kA
+    (# TODO): V2G lifts its duty from ≈ 3.97 to 4.41 kA (C7, new, at any export)."""
+    src = (FEEDERS_DIR / "depot_two_feeder" / "study.yaml").read_text(encoding="utf-8")
+    lat1 = ("  - {name: FU-F1-LAT1, kind: fuse, location: {line: F1-LAT1-L1, end: from}, "
+            "link: 65K,\n     interrupting_rating_ka: 10}")
+    assert re.search(re.escape(lat1), src)
+    src = (src.replace(lat1, "  - name: FU-F1-LAT1\n    kind: fuse\n"
+                       "    location: {line: F1-LAT1-L1, end: from}\n    link: 65K\n"
+                       "    interrupting_rating_ka: 4.2   # TODO: confirm the rating")
+           .replace("participation: [expected, firm]", "participation: [firm]")
+           .replace("load_levels: [light, peak]", "load_levels: [peak]")
+           .replace("  day: true ", "  day: false "))
+    (tmp_path / "study.yaml").write_text(src, encoding="utf-8")
+    feeder = FEEDERS_DIR / "depot_two_feeder" / "feeder.json"
+    (tmp_path / "feeder.json").write_bytes(feeder.read_bytes())
+    return tmp_path / "study.yaml"
+
+
+def _with_worsened_c1(run_checks):
+    """``run_checks`` plus, on each depot export of the hosting search, a C1 row R-F1 / FU-F1-
+    LAT1 failing without V2G by 1 s that V2G worsens by 9 % of it up to 3 MW, 11 % above."""
+
+    def checks(study, faults, flow, scenarios):
+        v, coord = run_checks(study, faults, flow, scenarios)
+        extra = []
+        for sc in scenarios:
+            m = re.fullmatch(r"hosting/depot/.*/([0-9.e+]+) kW", sc.name)
+            if m:
+                share = 0.09 if float(m[1]) <= 3000.0 else 0.11
+                extra.append(_row("C1", -1.0 - share, base=-1.0, attribution="worse",
+                                  scenario=sc.name, device="R-F1", other="FU-F1-LAT1",
+                                  tolerance=0.02, input_basis=""))
+        return pd.concat([v, pd.DataFrame(extra)], ignore_index=True), coord
+
+    return checks
+
+
+def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
+        tmp_path, monkeypatch):
+    """Rules 2 and 3 end to end, through ``run_study(hosting=True)`` and its workbook:
+
+    * depot: C7 on FU-F1-LAT1's drafted rating fails from the smallest export → *not
+      determined*, "0 kW if FU-F1-LAT1's interrupting_rating_ka (drafted: TODO) holds"; on given
+      data the hand-made C1 row limits it once its worsening reaches 11 % (above 3 MW), and at
+      9 % below that it is set aside;
+    * campus: C10 a setting, as on the shipped depot;
+    * the gate's verdict and reasons are those of the run's own checks (the hand-made rows go
+      to the hosting search only), and it still fails.
+    """
+    import protv2g.hosting.search as search
+    import protv2g.runner as runner
+    from protv2g.hosting.band import BAND_COLUMNS
+
+    monkeypatch.setattr(search, "run_checks", _with_worsened_c1(search.run_checks))
+    # no band (its own tests): one search, and the Summary's per-site lines (hosting_headline)
+    monkeypatch.setattr(runner, "hosting_band",
+                        lambda study, table: pd.DataFrame(columns=BAND_COLUMNS))
+    study = load_study(_variant(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = runner.run_study(study, hosting=True)
+    table = result.tables["Hosting capacity"].set_index("site")
+    depot = table.loc["depot"]
+    assert depot.limited and not depot.determined and depot.hosting_kw == 0.0
+    assert depot.limiting_criterion == "C7" and depot.limiting_device == "FU-F1-LAT1"
+    assert depot.rests_on == "FU-F1-LAT1's interrupting_rating_ka (drafted: TODO)"
+    assert 3000.0 - 5.0 <= depot.given_hosting_kw <= 3000.0  # bisected to tol_kw (5 kW)
+    assert depot.given_limit.startswith("C1 R-F1 / FU-F1-LAT1 (SLG-a at b2 (min)) from ")
+    assert depot.set_aside == ("C1 R-F1 / FU-F1-LAT1: -1 → -1.09 s, 9.0 % of its deficit "
+                               "without V2G")
+    assert "NOT DETERMINED" in depot.note and "9.0 % of its deficit" in depot.note
+
+    gate = result.meta["gate"]
+    line = next(x for x in hosting_lines(gate) if x.startswith("hosting capacity depot:"))
+    assert line.startswith(
+        "hosting capacity depot: not determined: 0 kW if FU-F1-LAT1's interrupting_rating_ka "
+        "(drafted: TODO) holds (limited by C7 (FU-F1-LAT1, ")
+    assert f"; {depot.given_hosting_kw:,.0f} kW on the rows resting on given data (C1 R-F1" in line
+    assert line.endswith("; not limiting (failing without V2G, V2G's worsening immaterial): "
+                         "C1 R-F1 / FU-F1-LAT1: -1 → -1.09 s, 9.0 % of its deficit without V2G")
+    assert " kW, " not in line.split(": not determined")[0]  # no bare figure before it
+    assert gate["verdict"] == "FAIL"
+    assert not any("R-F1 / FU-F1-LAT1" in r and "C1" in r for r in gate["reasons"])
+    assert any(r.startswith("fail:") and "C7" in r and "FU-F1-LAT1" in r
+               for r in gate["reasons"])
+
+    path = result.to_excel(tmp_path / "variant.xlsx")
+    summary, sheet = _workbook(path)
+    lines = {r[0].strip(): r[1] for r in summary if len(r) == 2 and isinstance(r[0], str)}
+    assert lines["depot"] == line.removeprefix("hosting capacity depot: ")
+    assert lines["campus"] == ("1,800 kW, 36 chargers: no criterion limits it up to the site's "
+                               f"maximum; not limiting: {CAMPUS_SETTING}")
+    d = sheet[sheet["site"] == "depot"].iloc[0]
+    assert not bool(d["determined"]) and d["rests_on"] == depot.rests_on
+    assert d["set_aside"] == depot.set_aside
+    assert float(d["given_hosting_kw"]) == pytest.approx(depot.given_hosting_kw)
+    assert (sheet.loc[sheet["site"] == "campus", "settings_to_change"] == CAMPUS_SETTING).all()

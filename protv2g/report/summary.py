@@ -282,16 +282,24 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # computed", the commands go in a note below the table
         todo = [str(v) for v in band["after_recommendations_kw"] if isinstance(v, str)]
         limits = (gate or {}).get("hosting_limit") or {}
-        rows = [[r.site, "not determined" if str(limits.get(r.site, "")).startswith(
-                    NOT_DETERMINED) else r.hosting_kw,
+        chargers = (gate or {}).get("hosting_chargers") or {}
+
+        def undetermined(site: str) -> bool:
+            return str(limits.get(site, "")).startswith(NOT_DETERMINED)
+
+        # kW and chargers as the gate line (gate_hosting.hosting_lines); a figure resting on
+        # a stand-in input is no figure (hosting/limits.py)
+        rows = [[r.site, "not determined" if undetermined(r.site) else r.hosting_kw,
+                 "" if undetermined(r.site) or chargers.get(r.site) is None
+                 else chargers[r.site],
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
                  else r.after_recommendations_kw.split(":")[0]]
                 for r in band.itertuples(index=False)]
-        w.grid(["site", "hosting kW", "band kW", "band set by", "limiting finding",
-                "after recommendations kW"], rows, spans=[1, 1, 1, 3, 3, 1],
-               fmt={1: "#,##0", 5: "#,##0"})
+        w.grid(["site", "hosting kW", "chargers", "band kW", "band set by", "limiting finding",
+                "after recommendations kW"], rows, spans=[1, 1, 1, 1, 2, 3, 1],
+               fmt={1: "#,##0", 2: "#,##0", 6: "#,##0"})
         if todo:
             w.note("hosting after the recommendations " + todo[0])
         for site in band["site"]:  # not determined, settings to change, rows set aside
