@@ -465,3 +465,19 @@ def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
     assert d["set_aside"] == depot.set_aside
     assert float(d["given_hosting_kw"]) == pytest.approx(depot.given_hosting_kw)
     assert (sheet.loc[sheet["site"] == "campus", "settings_to_change"] == CAMPUS_SETTING).all()
+
+
+def test_a_setting_criterion_reads_as_unlimited_per_site():
+    """C10's status ``setting`` on every axis: the site row keeps the largest site maximum
+    (as ``not_limited``), not the first axis's."""
+    from protv2g.hosting import BY_CRITERION_COLUMNS, by_site_criterion
+
+    rows = [{"site": "campus", "participation": part, "load_level": "peak", "criterion": "C10",
+             "status": "setting", "hosting_kw": cap, "first_fail_kw": np.nan,
+             "hosting_chargers": int(cap // 50), "limiting_device": "", "limiting_fault": "",
+             "site_max_kw": cap, "limited": False, "note": "C10 RC-F1: …"}
+            for part, cap in (("expected", 1200.0), ("firm", 1800.0))]
+    out = by_site_criterion(pd.DataFrame(rows, columns=BY_CRITERION_COLUMNS)).iloc[0]
+    assert out["status"] == "setting" and out["hosting_kw"] == pytest.approx(1800.0)
+    assert out["per_axis"] == ("expected/peak: setting up to 1,200 kW; firm/peak: setting up "
+                               "to 1,800 kW")
