@@ -241,7 +241,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
     if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
-        w.pair("Rests on", rests)  # given data, tool defaults, drafted values
+        w.pair("Rests on", rests)  # given data, fuse curve band, tool defaults, drafted values
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -410,15 +410,30 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
 
 def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     """The Summary's one line on what the findings rest on (``input_basis``,
-    :mod:`protv2g.input_basis`), with the gate's ``confirm:`` count; empty when every
-    finding rests on given data."""
+    :mod:`protv2g.input_basis`), counted in the order the bases rank (given data, the fuse
+    curve band, a tool default, a drafted value), with the gate's ``confirm:`` count when a
+    finding rests on a stand-in; empty when every finding rests on given data.
+
+    >>> _rests_on_line(pd.DataFrame({"input_basis": ["given", "band"]}), {})[:60]
+    '1 finding(s) on given data, 1 on the fuse curve band (a fuse'
+    """
     if "input_basis" not in findings.columns or findings.empty:
         return ""
     n = findings["input_basis"].astype(str).value_counts()
-    n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
-    return "" if not n_default + n_todo else (
-        f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
-        f"default (an OpenDSS default rating: a line's 400 A normamps, a transformer's normhkva "
-        f"of 110 % of its kVA), {n_todo} on a drafted value (TODO); the gate "
-        f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
-        "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
+    n_band, n_default, n_todo = (int(n.get(b.value, 0)) for b in (
+        InputBasis.BAND, InputBasis.DEFAULT, InputBasis.TODO))
+    if not n_band + n_default + n_todo:
+        return ""
+    parts = [f"{len(findings) - n_band - n_default - n_todo} finding(s) on given data"]
+    if n_band:  # given data, but the verdict flips inside a fuse's TC band (fuse19)
+        parts.append(f"{n_band} on the {rests_on(InputBasis.BAND)} (a fuse's verdict flips "
+                     "inside its EEI-NEMA total-clearing band: the link maker's TC curve "
+                     "decides)")
+    if not n_default + n_todo:
+        return ", ".join(parts) + " (Findings sheet, column 'Rests on')"
+    parts += [f"{n_default} on a tool default (an OpenDSS default rating: a line's 400 A "
+              "normamps, a transformer's normhkva of 110 % of its kVA)",
+              f"{n_todo} on a drafted value (TODO)"]
+    return (", ".join(parts) + f"; the gate lists "
+            f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
+            "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
