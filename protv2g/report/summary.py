@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
-from protv2g.gate_hosting import NOT_DETERMINED
+from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
+from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -66,7 +67,8 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
 
 def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
                      ) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity and what limits it (one line each); a figure
+    """Per site: its protection hosting capacity, kW and chargers (the gate's
+    ``hosting_chargers``, as its line), and what limits it (one line each); a figure
     whose limiting rows rest on a stand-in input reads "not determined" with that input and
     the figure on given data beside it (the gate's ``hosting_limit``,
     :mod:`protv2g.gate_hosting`), never a bare figure."""
@@ -81,25 +83,32 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
         return [("Hosting capacity", "the gate did not give a hosting capacity per site "
                  "(no meta['gate']['hosting_capacity_kw'])")]
     limits = (gate or {}).get("hosting_limit") or {}
+    chargers = (gate or {}).get("hosting_chargers") or {}
+    taken = hosting_row_per_site(table)
     out = []
     for site, rows in table.groupby("site", sort=False):
         why = str(limits.get(str(site), ""))
         if why.startswith(NOT_DETERMINED):
             out.append((f"  {site}", why))
             continue
+        n = chargers.get(str(site))  # as the gate line (gate_hosting.hosting_lines)
+        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
-            best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+            best = taken[str(site)]  # the gate's row (ties: a determined one)
             parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
                      if k in rows.columns and pd.notna(best[k]) and str(best[k])]
             basis = rests_on(best.get("limiting_basis", ""))
-            rests = (f"; the limit rests on a {basis}: confirm it" if basis and
+            # a stand-in beside a row on given data failing at the same export does not
+            # move a determined figure (hosting/limits.py); a fuse curve band still may
+            held = "determined" in best.index and str(best.get("limiting_basis")) in STAND_IN
+            rests = (f"; the limit rests on a {basis}: confirm it" if basis and not held and
                      best.get("limiting_basis") != InputBasis.GIVEN.value else "")
-            text = (f"{per_site[str(site)]:,.0f} kW (limited by {' at '.join(parts)}"
+            text = (f"{per_site[str(site)]:,.0f} kW{count} (limited by {' at '.join(parts)}"
                     f"{rests})")
         else:
-            text = (f"{per_site[str(site)]:,.0f} kW: no criterion limits it up to the site's "
-                    "maximum")
+            text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion limits it up to the "
+                    "site's maximum")
         out.append((f"  {site}", text + _not_limiting(why)))
     return out
 
@@ -273,16 +282,24 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # computed", the commands go in a note below the table
         todo = [str(v) for v in band["after_recommendations_kw"] if isinstance(v, str)]
         limits = (gate or {}).get("hosting_limit") or {}
-        rows = [[r.site, "not determined" if str(limits.get(r.site, "")).startswith(
-                    NOT_DETERMINED) else r.hosting_kw,
+        chargers = (gate or {}).get("hosting_chargers") or {}
+
+        def undetermined(site: str) -> bool:
+            return str(limits.get(site, "")).startswith(NOT_DETERMINED)
+
+        # kW and chargers as the gate line (gate_hosting.hosting_lines); a figure resting on
+        # a stand-in input is no figure (hosting/limits.py)
+        rows = [[r.site, "not determined" if undetermined(r.site) else r.hosting_kw,
+                 "" if undetermined(r.site) or chargers.get(r.site) is None
+                 else chargers[r.site],
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
                  else r.after_recommendations_kw.split(":")[0]]
                 for r in band.itertuples(index=False)]
-        w.grid(["site", "hosting kW", "band kW", "band set by", "limiting finding",
-                "after recommendations kW"], rows, spans=[1, 1, 1, 3, 3, 1],
-               fmt={1: "#,##0", 5: "#,##0"})
+        w.grid(["site", "hosting kW", "chargers", "band kW", "band set by", "limiting finding",
+                "after recommendations kW"], rows, spans=[1, 1, 1, 1, 2, 3, 1],
+               fmt={1: "#,##0", 2: "#,##0", 6: "#,##0"})
         if todo:
             w.note("hosting after the recommendations " + todo[0])
         for site in band["site"]:  # not determined, settings to change, rows set aside
