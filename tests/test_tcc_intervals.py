@@ -77,6 +77,21 @@ def test_without_element_names_the_fault_type_decides():
     assert np.isfinite(intervals(notes, ["F-TAP", "HEAD"], "ground")[0][1])
 
 
+def test_phase_path_fault_labels_name_their_phases():
+    """Review s20 (EPRI ckt5): the OpenDSS path labels faults ``SLG-c``/``LL-ca``; they
+    matched neither plot, so the ground TCC had no arrow and the phase one took a 3ph fault."""
+    from protv2g.report.tcc_intervals import fault_kind
+
+    assert [fault_kind(x) for x in ("SLG-c 74436 (max)", "LL-ca B2", "3ph B1", "LLG-ab",
+                                    "SLG")] == ["SLG", "LL", "3ph", "LLG", "SLG"]
+    ref = _row(max=("SLG-c B1 (max)", "", 192.4, 205.1, 1.0, 2.5),
+               worst=("LL-ca B2 (max)", "", 800.0, 0.0, 0.1, 0.7),
+               min=("SLG-a B3 (min)", "", 150.0, 160.0, 2.0, 4.0))
+    notes = [("F-TAP", "HEAD", ref, None)]
+    assert intervals(notes, ["F-TAP", "HEAD"], "phase")[0][0] == 800.0
+    assert intervals(notes, ["F-TAP", "HEAD"], "ground")[0][0] == 150.0
+
+
 class _Jobs:
     """Collects what :func:`submit_tccs` queues (a stand-in for the picture queue)."""
 

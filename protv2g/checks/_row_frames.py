@@ -19,7 +19,7 @@ from protv2g.criteria import order
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
 __all__ = ["concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
-           "not_applicable", "sort_rows", "take_columns"]
+           "not_applicable", "sort_rows", "take_columns", "unsolved_flow"]
 
 
 def empty() -> pd.DataFrame:
@@ -36,6 +36,52 @@ def could_not(criterion: str, what: str, device: str = "", scenario: str = "") -
     """A ``not_evaluated`` row: the check could not be evaluated (``what`` says why)."""
     return violation_rows(criterion, CheckStatus.NOT_EVALUATED, device=device,
                           scenario=scenario, message=f"could not evaluate {criterion}: {what}")
+
+
+def unsolved_flow(criterion: str, table: pd.DataFrame, value: str, what: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The flow steps that did not converge, as ``not_evaluated`` rows, and ``table`` without
+    them.
+
+    A step whose power flow did not converge has every row's ``value`` NaN (the OpenDSS
+    flow fills it so, :mod:`protv2g.flow.opendss_tables`; a dead bus or element alone is NaN
+    in its own rows only). Such a step is not a pass: one row per scenario names its steps
+    (review s20: a depot behind its own YNd transformer on EPRI ckt5 left one scenario
+    unsolved, and C8 failed with a ``KeyError`` where it should have said so).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A flow table with ``scenario``, ``value`` and optionally ``step``.
+    what : str
+        What the criterion cannot judge there (``"device load currents"``).
+
+    Returns
+    -------
+    (rows, solved) : tuple of DataFrame
+    """
+    keys = ["scenario", "step"] if "step" in table.columns else ["scenario"]
+    nan = table[value].isna()
+    if not nan.any():
+        return empty(), table
+    per_step = nan.groupby([table[k] for k in keys], sort=False, observed=True).all()
+    bad = per_step[per_step]
+    if bad.empty:
+        return empty(), table
+    steps: dict[str, list[str]] = {}
+    for key in bad.index:
+        key = key if isinstance(key, tuple) else (key,)
+        steps.setdefault(str(key[0]), []).append(str(key[1]) if len(key) > 1 else "")
+    rows = [could_not(criterion, f"the power flow of scenario {s} did not converge"
+                      + (f" (step {', '.join(k for k in st if k)})" if any(st) else "")
+                      + f": its {what} are not known there. Fix: make the model converge at "
+                      "that export in OpenDSS (e.g. `Set maxiterations=100` in a redirect) "
+                      "or leave that export level out (scenarios.export_levels_fraction)",
+                      scenario=s) for s, st in steps.items()]
+    index = pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(
+        table[keys[0]])
+    drop = index.isin(bad.index)
+    return concat(rows), table[~drop]
 
 
 def not_applicable(criterion: str, why: str) -> pd.DataFrame:

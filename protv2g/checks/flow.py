@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
+from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import factorize_all, first_largest
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
@@ -221,6 +222,12 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         return could_not("C12", "no power-flow result (bus voltages, branch loading)")
     th = ctx.thresholds
     rows = []
+    if _has_loading(branch):
+        unsolved, branch = unsolved_flow("C12", branch, "loading_percent",
+                                         "voltages and branch loading")
+        rows.append(unsolved)
+        if bus is not None and len(unsolved) and _BUS_COLUMNS <= set(bus.columns):
+            _, bus = unsolved_flow("C12", bus, "vm_pu", "")  # the same steps: said above
     if bus is None or not _BUS_COLUMNS <= set(bus.columns):
         rows.append(could_not("C12", "no bus voltages in the power-flow result"))
     else:

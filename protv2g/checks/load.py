@@ -72,6 +72,7 @@ from protv2g.checks._common import (
     phase_pickup_a,
     violation_rows,
 )
+from protv2g.checks._row_frames import unsolved_flow
 from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.units import ChargerMode
@@ -210,6 +211,9 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
         rows.append(could_not("C8", f"device {name} could not be built "
                               f"({ctx.build_errors[name]})", device=name))
     f = flow[flow.device.isin(list(ctx.devices))].copy()
+    unsolved, f = unsolved_flow("C8", f, "i_a", "device load currents")
+    rows.append(unsolved)
+    f = f[f.i_a.notna()]  # a device without current in a solved step: not energised
     missing = sorted(set(ctx.devices) - set(f.device))
     rows += [could_not("C8", f"no power-flow result for device {n}", device=n) for n in missing]
     if f.empty:

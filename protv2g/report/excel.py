@@ -61,6 +61,7 @@ from protv2g.report.pictures import Pictures
 from protv2g.report.sheet_writer import save_workbook
 from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
 from protv2g.report.summary import write_summary
+from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
 from protv2g.report.tcc_sheets import (
     TccPlan,
     plan_tcc,
@@ -77,8 +78,6 @@ __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
 
 #: Column added to the Findings sheet, holding the link to the finding's TCC.
 LINK_COLUMN = "TCC"
-#: Fault types whose TCC link goes to the ground-element plot.
-_GROUND_FAULTS = frozenset({"SLG", "LLG"})
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -123,7 +122,7 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
             if row is not None:
                 links.append((i, "evidence", f"#'Evidence'!A{row}"))
             # the plot of the elements that see the worst fault: 3I0 ones for ground faults
-            family = "ground" if fault.split(" ")[0] in _GROUND_FAULTS else "phase"
+            family = "ground" if fault_kind(fault) in GROUND_TYPES else "phase"
             text, target = plan.link(dev, other if str(crit) in PAIR_CRITERIA else None,
                                      family)
             texts.append(text)
@@ -134,7 +133,7 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
         for i, (pair, fault) in enumerate(zip(frame["pair"].astype(str),
                                               frame["max_fault"].astype(str), strict=True)):
             primary, _, backup = pair.partition(" → ")
-            family = "ground" if fault.split(" ")[0] in _GROUND_FAULTS else "phase"
+            family = "ground" if fault_kind(fault) in GROUND_TYPES else "phase"
             text, target = plan.link(primary, backup or None, family)
             texts.append(text)
             links.append((i, LINK_COLUMN, target))

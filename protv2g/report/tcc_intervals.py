@@ -15,11 +15,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["GROUND_TYPES", "PHASE_TYPES", "intervals"]
+__all__ = ["GROUND_TYPES", "PHASE_TYPES", "fault_kind", "intervals"]
 
 #: Fault types of the phase plot and of the ground plot.
 PHASE_TYPES = frozenset({"3ph", "LL"})
 GROUND_TYPES = frozenset({"SLG", "LLG"})
+
+
+
+def fault_kind(label: str) -> str:
+    """The bare fault type of a fault label: ``"SLG-c at 74436"`` → ``"SLG"`` (the OpenDSS
+    path names the faulted phases, :func:`protv2g.pipeline_dss.fold_fault_type`; review s20:
+    ``LL-ca``/``SLG-c`` matched neither plot, so the ground TCC had no arrow)."""
+    return str(label).split(" ")[0].split("-")[0]
+
 
 #: The mark of a ground element (51G/50G, recloser fast/delayed G) in the per-pair table's
 #: ``elements_*`` (:data:`protv2g.report.derived._GROUND`: ``"R-1 51G (3I0)"``).
@@ -34,7 +43,7 @@ def _family_point(row: pd.Series, primary: str, backup: str, family: str,
     relay or recloser time a ground element's (a fuse is drawn on both plots). Where the
     row names no elements, the fault type decides (3ph/LL: phase, SLG/LLG: ground)."""
     for tag in tags:
-        fault = str(row.get(f"{tag}_fault", "")).split(" ")[0]
+        fault = fault_kind(row.get(f"{tag}_fault", ""))
         text = str(row.get(f"elements_{tag}", "") or "")
         parts = [p[len(d) + 1:] for d in (primary, backup) for p in text.split(", ")
                  if p.startswith(f"{d} ")][:2]

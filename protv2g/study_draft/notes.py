@@ -45,7 +45,7 @@ from protv2g.study.model_notes import (
 from protv2g.study.opendss_devices import CONFIRM_WHATS, FUSE_SWAP_WHAT
 
 __all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_times",
-           "NO_LOAD_WHAT"]
+           "fuse_named_lines", "FUSE_NAMED_FIX", "NO_LOAD_WHAT"]
 
 #: Names listed on one printed line before "and N more".
 NAMES_SHOWN = 6
@@ -115,7 +115,36 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
             "file" if what.startswith(FUSE_SWAP_WHAT) else
             "give the recloser's clearing time (fast_adder_s / delayed_adder_s)")
         out.append(Note(str(r.name), what, str(r.action), fix, dev))
+    unfused = fuse_named_lines(model)
+    if unfused:
+        shown = ", ".join(unfused[:NAMES_SHOWN]) + (
+            f" and {len(unfused) - NAMES_SHOWN} more" if len(unfused) > NAMES_SHOWN else "")
+        out.append(Note("model", f"{len(unfused)} line(s) named like fuses ({shown}) with no "
+                        "Fuse element on them", "no fuse there in the study: C1–C4 judge "
+                        "only the modelled devices, and a site behind such a line counts as "
+                        "behind the next device upstream", FUSE_NAMED_FIX))
     return out
+
+
+#: The fix of :data:`fuse_named_lines`' note.
+FUSE_NAMED_FIX = ("add the fuses to the model (New Fuse.<name> MonitoredObj=Line.<line> "
+                  "FuseCurve=… RatedCurrent=…) or as study devices (kind: fuse, location: "
+                  "{line: <line>}, link: <e.g. 65K>), or confirm they are not fuses")
+
+
+def fuse_named_lines(model: DssModel) -> list[str]:
+    """Enabled lines whose name says fuse (``…FUSE…``) with no ``Fuse`` element monitoring
+    them: utility models often draw a fuse as a short line or switch and leave out the
+    ``Fuse`` (review s20: EPRI ckt5's 95 ``*FUSE`` lines; init drafted no fuse, C1–C4 read
+    "not applicable" and the homes site counted as behind the head relay)."""
+    e = model.elements
+    named = e[(e.cls == "line") & e.enabled.astype(bool)
+              & e.name.str.contains("fuse", case=False, regex=False)]
+    if named.empty:
+        return []
+    d = model.devices
+    watched = set(d.element[d.kind == "fuse"].astype(str).str.lower()) if len(d) else set()
+    return [str(n) for n in named.name if str(n).lower() not in watched]
 
 
 def fuse_swap_times(link_curve: dict, rating_a: float, link: str, library: CurveLibrary,
