@@ -69,9 +69,14 @@ FAULT_LEVEL_COLUMNS = [
 
 
 def result_findings(result: StudyResult) -> Findings:
-    """Findings and evidence of a result's violations."""
-    return build_findings(result.violations, result.scenarios,
-                          result.tables.get("Coordination"))
+    """Findings and evidence of a result's violations, built once per result
+    (:meth:`protv2g.result.StudyResult.derived`: the findings stage and the workbook share
+    them; #21, 10,000 buses: they were built twice, ≈ 1 s CPU each). Not to be modified."""
+    inputs = (result.violations, result.scenarios, result.tables.get("Coordination"))
+    derived = getattr(result, "derived", None)
+    if derived is None:  # a result-like object without the memo
+        return build_findings(*inputs)
+    return derived("findings", inputs, lambda: build_findings(*inputs))
 
 
 def _base_names(result: StudyResult) -> set[str]:
