@@ -95,6 +95,13 @@ class StudyResult:
         self._derived[key] = (inputs, out)
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields, not :meth:`derived`'s tables (a pickle or copy builds its own)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _derived={})
+
     def to_excel(self, path: str | Path) -> Path:
         """Write the coordination workbook (atomically) and return its path.
 
