@@ -169,13 +169,14 @@ def _print_reasons(reasons: list[str]) -> None:
     ``info:``) under its verdict, as ``protv2g gate`` prints them (4 significant digits:
     :func:`protv2g.commands.gate.terminal_text`), at most :data:`_RUN_REASONS`; review s15:
     a user had to open the workbook to learn why the gate failed."""
-    from protv2g.commands.gate import terminal_text
+    from protv2g.commands.gate import grouped_lines, terminal_text
 
-    deciding = [r for r in reasons if not str(r).startswith("info:")]
+    # pre-existing C12 lines one per kind, as `protv2g gate` prints them (the EPRI ckt24 review)
+    deciding = grouped_lines([str(r) for r in reasons if not str(r).startswith("info:")])
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")
     more = len(deciding) - _RUN_REASONS
-    n_info = len(reasons) - len(deciding)
+    n_info = sum(str(r).startswith("info:") for r in reasons)
     # review s16: "FAIL (5 reasons …)" over 3 lines: say what is not printed
     left = ([f"{more} more"] if more > 0 else []) + ([f"{n_info} info"] if n_info else [])
     if left:

@@ -6,6 +6,14 @@ participation case × load level. The gate reports, per site, the row with the *
 depend on how many chargers could take part); a site no criterion limits gets its largest
 ``site_max_kw``. The kW figure, the number of chargers it is, and what limits it are all read
 from that one row (:func:`hosting_row_per_site`), so the three never describe different cases.
+
+A figure whose limiting rows all rest on a stand-in input (a drafted value, a tool default:
+:mod:`protv2g.hosting.limits`) is *not determined*: its line gives no bare figure but
+``not determined: <kW> kW if <input> holds (<what limits it>); <kW> kW on the rows resting on
+given data (<what limits that>)``, the second figure reduced over the site's axes as the first
+(the smallest ``given_hosting_kw`` of the axes a given row limits). Of equal figures, a
+determined row is taken. The settings to change (C10) and the rows set aside as an immaterial
+worsening follow as ``; not limiting …`` clauses. None of this changes the gate's verdict.
 """
 
 from __future__ import annotations
@@ -36,7 +44,11 @@ def hosting_row_per_site(hosting: pd.DataFrame) -> dict[str, pd.Series]:
     for site, rows in hosting.groupby("site", sort=False):
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
-            out[str(site)] = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+            kw = pd.to_numeric(limited["hosting_kw"])
+            ties = limited[kw <= kw.min()]
+            # of equal figures, a determined one (limits.py: the figure holds on given data)
+            sure = ties[[_determined(r) for _, r in ties.iterrows()]]
+            out[str(site)] = (sure if len(sure) else ties).iloc[0]
         else:
             out[str(site)] = rows.loc[pd.to_numeric(rows["site_max_kw"]).idxmax()]
     return out
@@ -78,12 +90,11 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
             crit = r.get("limiting_criterion")
             text = (f"limited by {crit if is_given(crit) else 'a criterion'}"
                     + (f" ({what})" if what else "") + (f", {case}" if case else ""))
-            if r.get("determined") is not None and not bool(r.get("determined")):
-                given = r.get("given_limit")
-                text = (f"{NOT_DETERMINED}: {text}, rests on {r.get('rests_on')}; on the "
-                        f"rows resting on given data {float(r['given_hosting_kw']):,.0f} kW ("
-                        + (f"{given})" if is_given(given) and given else
-                           "no criterion limits it)"))
+            if not _determined(r):
+                given_kw, given = _given_per_site(hosting[hosting["site"] == r["site"]])
+                text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
+                        f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "
+                        f"resting on given data ({given})")
         for col, label in (("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "
                                          "worsening immaterial): ")):
@@ -91,6 +102,27 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                 text += f"; {label}{r.get(col)}"
         out[site] = text
     return out
+
+
+def _determined(row: pd.Series) -> bool:
+    """Whether a hosting row's figure is determined (a table without the column: it is)."""
+    value = row.get("determined")
+    return True if value is None or not is_given(value) else bool(value)
+
+
+def _given_per_site(rows: pd.DataFrame) -> tuple[float, str]:
+    """(kW, what limits it) of a site on the rows resting on given data alone, reduced over its
+    axes as :func:`hosting_row_per_site` reduces ``hosting_kw``: the smallest
+    ``given_hosting_kw`` of the axes a given row limits, else the largest ``site_max_kw``."""
+    text = rows["given_limit"].fillna("").astype(str) if "given_limit" in rows else None
+    if text is not None and (text != "").any():
+        hit = rows[text != ""]
+        r = hit.loc[pd.to_numeric(hit["given_hosting_kw"]).idxmin()]
+        case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
+                        if is_given(r.get(c)))
+        return float(r["given_hosting_kw"]), f"{r['given_limit']}, {case}" if case else str(
+            r["given_limit"])
+    return float(pd.to_numeric(rows["site_max_kw"]).max()), "no criterion limits it"
 
 
 def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:

@@ -82,6 +82,15 @@ def _bracket_times(times: pd.DataFrame, bracket: str) -> dict[str, float]:
     return {k: float(times[bracket_column(k, bracket)].iloc[0]) for k in TIME_COLUMNS}
 
 
+def v2g_sites_first(sites: pd.DataFrame, v2g_names: Sequence[str]) -> pd.DataFrame:
+    """``sites`` (rows of ``StagedCurrents.sites``) with the study's V2G sites first, in the
+    study's order, then the feeder's existing inverters in their own order (review s18: the
+    Charger stages sheet interleaved PV units with the sites' columns)."""
+    order = {name: j for j, name in enumerate(v2g_names)}
+    rank = sites.site.astype(str).map(order).fillna(len(order)).to_numpy()
+    return sites.iloc[np.argsort(rank, kind="stable")]
+
+
 def _site_columns(sites: pd.DataFrame, t_start_s: np.ndarray) -> list[dict[str, Any]]:
     """Per stage, ``i_<unit>_a``, ``trip_<unit>_s``, ``ceased_<unit>`` of the site units of
     one fault (``sites``: its rows of ``StagedCurrents.sites``). A unit is its site's name, or
@@ -190,7 +199,7 @@ def _stage_rows(study: Study, st: StagedCurrents, i: int, both: pd.DataFrame,
         for column, value in zip(k[1:], (scenario.name, case, fault_type), strict=True):
             at = np.flatnonzero(m)
             m[at] = column[at] == value
-        s = s[m]  # this fault's site rows
+        s = v2g_sites_first(s[m], [x.name for x in study.document.v2g_sites])
     site_cols = _site_columns(s, t0)
     common = {"device": device, "fault_bus": fault_bus, "fault_type": fault_type,
               "case": case, "scenario": scenario.name,

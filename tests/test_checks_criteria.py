@@ -261,6 +261,38 @@ def test_c9_directional_declares_true_direction(hand) -> None:
     assert row.device == "R3" and "declares reverse" in row.message and "forward" in row.message
 
 
+def test_c9_wrong_trip_against_a_clearing_fuse_states_its_band(tmp_path) -> None:
+    """report20: C9 times a wrong trip against the clearing device's time; a fuse's is the high
+    end of its EEI-NEMA TC band (as C1–C3 and C6 read it). The site at G2 feeds a 3ph fault at
+    B4 back through R2 (forward toward G1; IEEE-VI, 400 A, TD 0.5), which declares forward;
+    F (40K) sees 192.4 A: its TC band is 0.997 … 3.122 s (test_fuse_tc_band's hand case). By
+    hand, R2 trips in t = 0.5·(19.61/(M² − 1) + 0.491), M = I/400, and fails when
+    t < TC + 0.1 s (checks.sympathetic_margin_s): at 1,200 A t = 1.471 s fails at the band's
+    high end and holds at its low end (1.471 ≥ 0.997 + 0.1): the verdict rests on the fuse
+    curve band; at 3,000 A (t = 0.423 s) it fails across the band."""
+    from protv2g.input_basis import InputBases, tag_input_basis
+
+    s = _with(make_study(tmp_path / "g2", site_bus="G2"),
+              R2={"directional": "forward", "characteristic_angle_degree": 45.0,
+                  "time_dial": 0.5})
+    low, high = F40.total_clear_band_s(np.array([192.4]))
+    for i_a, flips in ((1200.0, True), (3000.0, False)):
+        t = rows((V2G, "R2", "B4", "3ph", "max", i_a), (V2G, "F", "B4", "3ph", "max", 192.4))
+        c9 = crit(run(s, t)[0], "C9")
+        assert len(c9) == 3 and set(c9.other_device) == {"F"}  # 67P-a, -b, -c
+        row = c9.iloc[0]
+        t_r2 = ieee_vi_s(i_a, 400, 0.5)
+        assert row.t_device_s == pytest.approx(t_r2, rel=1e-9)
+        assert row.t_other_s == pytest.approx(float(high[0]), rel=1e-9)
+        assert row.margin == pytest.approx(t_r2 - float(high[0]) - 0.1, rel=1e-9)
+        assert (t_r2 - float(low[0]) - 0.1 >= 0) is flips
+        assert (row.data_boundary == "F tc: curve_band") is flips
+        basis = tag_input_basis(c9, InputBases())  # as the runner tags the rows
+        assert (set(basis) == {"band"}) is flips
+        assert ("rests on the fuse curve band" in row.message) is flips
+        assert ("fails across F's EEI-NEMA TC band 0.997 s–3.12 s" in row.message) is not flips
+
+
 # ---------------------------------------------------------------- C10 / C11
 def _site_at(study, bus: str):
     return study.with_updates(v2g_sites=[dict(study.raw["v2g_sites"][0], bus=bus)])

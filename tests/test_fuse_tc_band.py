@@ -278,3 +278,46 @@ def test_c3_fuse_fuse_rows_state_the_band(tmp_path):
         assert ("F2 tc: curve_band" in row.data_boundary) is flips
         assert ("rests on the fuse curve band" in row.message) is flips
         assert ("fails across F2's EEI-NEMA TC band" in row.message) is not flips
+
+
+def test_workbook_shows_the_band_and_counts_it(residential_runs, tmp_path):
+    """report20: the Coordination sheet has the band's low end beside the primary time under a
+    header that says what it is; the Findings say "fuse curve band" and the Summary's "Rests
+    on" counts those findings apart from given data (the residential example: F01–F03, C2 fuse
+    TC < recloser delayed, fail at the band's high end and hold at its low end)."""
+    from openpyxl import load_workbook
+
+    from protv2g import devices
+    from protv2g.input_basis import InputBasis
+    from protv2g.report.format import header_label
+    from protv2g.report.sheets import DATA_SHEETS, TC_BAND_NOTE
+
+    assert devices.TcBasis is TcBasis  # item 4: re-exported with the fuse models
+    shipped, _ = residential_runs
+    wb = load_workbook(shipped.to_excel(tmp_path / "res.xlsx"), read_only=True)
+    ws = wb["Coordination"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    j = header.index("T primary (s)")
+    assert header[j + 1] == header_label("t_primary_band_low_s")
+    assert header[j + 1] == "T primary TC low (s; min melt + arcing)"
+    check = header.index("Check")
+    data = [r for r in rows[1:] if r[check] is not None]
+    band = [r for r in data if r[check] == "fuse TC < recloser delayed"]
+    assert band and all(0 < r[j + 1] < r[j] for r in band)
+    assert all(r[j + 1] is None for r in data if r[check] != "fuse TC < recloser delayed")
+    spec = next(s for s in DATA_SHEETS if s.title == "Coordination")
+    assert TC_BAND_NOTE in spec.description and "minimum melt + arcing" in TC_BAND_NOTE
+    # the Findings' note lists every basis a finding can rest on, the band among them
+    note = next(s for s in DATA_SHEETS if s.title == "Findings").description
+    assert all(b.label in note for b in InputBasis)
+    fs = list(wb["Findings"].iter_rows(values_only=True))
+    rests = [r[fs[0].index("Rests on")] for r in fs[1:]]
+    n_band = rests.count("fuse curve band")
+    assert n_band == 3 and rests.count("given data") == len(rests) - n_band
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(max_col=2, values_only=True)
+               if r[0]}
+    line = summary["Rests on"]
+    assert line.startswith(f"{len(rests) - n_band} finding(s) on given data, {n_band} on the "
+                           "fuse curve band")
+    assert "tool default" not in line and "confirm:" not in line  # no stand-in here

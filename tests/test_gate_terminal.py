@@ -41,3 +41,72 @@ def test_gate_prints_4_digits_and_json_keeps_10(monkeypatch, capsys):
     assert "--json keeps them in full" in text
     doc = json.loads(_run(monkeypatch, capsys, True))
     assert doc["reasons"] == [REASON]  # the gate's data unchanged
+
+
+def _c12(kind: str, device: str, loaded: float, note: str) -> str:
+    """A pre-existing C12 line as the gate writes it (gate_reasons._line; EPRI ckt24's)."""
+    return (f"{kind}: C12 {device}: {device} loaded {loaded:g} % without V2G (base case, peak "
+            f"load) (limit 100 %) (present without V2G: {note}; fail; pre-existing; base/peak; "
+            f"margin \u2212{loaded - 100:.7f} %; 5 row(s) in 5 scenario(s))")
+
+
+CKT24_LIKE = [
+    "fail: C10 head / depot: head recloses after 0.5 s (fail; new; expected/light/100%; "
+    "margin \u22122 s; 4 row(s) in 4 scenario(s))",
+    "fail: C12 transformer.subxfmr: transformer.subxfmr loaded 107 % (also failing without "
+    "V2G: 4 row(s), margin \u22123.684265933 %; fail; worse; charging/expected; margin "
+    "\u22127.496 %; 1 row(s) in 1 scenario(s))",
+    _c12("condition", "line.a_sec", 106.0, "fix before the pilot"),
+    _c12("condition", "line.b_sec", 101.0, "fix before the pilot"),
+    *[_c12("confirm", f"transformer.t{k:02d}", 100.0 + 7 * k % 180, "confirm the input, then "
+           "fix before the pilot if it holds") for k in range(1, 24)],
+    "info: C1 not applicable: no primary/backup pair of a relay backing up a relay",
+]
+
+
+def test_gate_groups_pre_existing_c12_lines(monkeypatch, capsys):
+    """the EPRI ckt24 review: 23 ``confirm:`` C12 lines for service transformers overloaded
+    without V2G were printed one by one under the 3 lines V2G causes. The terminal prints
+    the V2G lines first, then one line per kind of reason and element with the count and the
+    worst element; the verdict, the exit code and ``--json`` are unchanged."""
+    out = dict(OUT, reasons=CKT24_LIKE)
+    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True: out)
+    code = gate_cmd.run(argparse.Namespace(study="s.yaml", json=False, no_hosting=True))
+    lines = [x.strip() for x in capsys.readouterr().out.splitlines()]
+    assert code == 1 and lines[0] == "FAIL demo"
+    assert lines[1].startswith("fail: C10 head / depot") and lines[2].startswith(
+        "fail: C12 transformer.subxfmr")  # V2G lines first, as the gate wrote them
+    worst = max(range(1, 24), key=lambda k: 7 * k % 180)
+    assert lines[3].startswith("condition: C12 2 line(s) present without V2G, the worst "
+                               "line.a_sec: line.a_sec loaded 106 %")
+    assert lines[4].startswith(f"confirm: C12 23 transformer(s) present without V2G, the "
+                               f"worst transformer.t{worst:02d}: ")
+    assert "margin \u2212" in lines[4] and "each of the 23 in `protv2g gate --json`" in lines[4]
+    assert lines[5].startswith("info: C1 not applicable")
+    assert sum(x.startswith(("fail:", "condition:", "confirm:", "info:")) for x in lines) == 5
+    doc = json.loads(_run_json(monkeypatch, capsys, out))
+    assert doc["reasons"] == CKT24_LIKE and doc["exit_code"] == 1  # the gate's data unchanged
+
+
+def _run_json(monkeypatch, capsys, out: dict) -> str:
+    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True: out)
+    assert gate_cmd.run(argparse.Namespace(study="s.yaml", json=True, no_hosting=True)) == 1
+    return capsys.readouterr().out
+
+
+def test_run_prints_the_grouped_lines(capsys):
+    """``protv2g run`` prints the gate's deciding lines as ``protv2g gate`` does: the 23
+    ``confirm:`` lines are one, so none is cut by its 10-line limit."""
+    from protv2g.cli import _print_reasons
+
+    _print_reasons(CKT24_LIKE)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and lines[-1].startswith("  … 1 info (")
+    assert lines[3].strip().startswith("confirm: C12 23 transformer(s)")
+
+
+def test_a_single_pre_existing_line_is_left_as_it_is():
+    from protv2g.commands.gate import grouped_lines
+
+    one = [CKT24_LIKE[0], _c12("confirm", "transformer.t1", 120.0, "confirm the input")]
+    assert grouped_lines(one) == one

@@ -250,3 +250,18 @@ def test_summary_rests_on_line():
     assert line.startswith("1 finding(s) on given data, 2 on a tool default")
     assert "1 on a drafted value (TODO)" in line and "lists 2 pre-existing" in line
     assert _rests_on_line(f.iloc[:1], {}) == ""   # all given: no line
+
+
+def test_summary_rests_on_counts_the_band_apart():
+    """report20: a finding resting on the fuse curve band is not counted as given data; the
+    bases are listed as they rank (given, band, default, todo)."""
+    from protv2g.report.summary import _rests_on_line
+
+    f = pd.DataFrame({"input_basis": ["given", "band", "band", "todo"]})
+    line = _rests_on_line(f, {"counts": {"to_confirm": 1}})
+    assert line.startswith("1 finding(s) on given data, 2 on the fuse curve band")
+    i_band, i_default, i_todo = (line.index(w) for w in (
+        "fuse curve band", "on a tool default", "on a drafted value"))
+    assert i_band < i_default < i_todo and "lists 1 pre-existing" in line
+    only_band = _rests_on_line(f.iloc[:3], {})
+    assert "2 on the fuse curve band" in only_band and "confirm:" not in only_band

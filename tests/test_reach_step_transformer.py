@@ -238,3 +238,25 @@ def test_ckt24_draft_with_sites_as_the_review_asked(ckt24):
     (p,) = d.proposals
     assert p.entry["reclose_intervals_s"][0] == pytest.approx(3.5)
     assert "light_load_fraction" not in d.todos
+
+
+def test_ckt24_lateral_end_candidates_serve_customers(ckt24):
+    """Review s19: init's five "lateral ends" on ckt24 were dead-end poles with nothing below
+    them; each now has load below it (a service transformer's secondary), so home chargers
+    drafted there have customers."""
+    import networkx as nx
+
+    from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+
+    d, s, _ = ckt24
+    m = s.model
+    g = dss_feeder_graph(m)
+    tree = nx.bfs_tree(g, min(dss_source_buses(m).values()))
+    inj = m.injections
+    load_buses = set(inj[inj.cls == "load"].bus.str.split(".").str[0].str.lower())
+    where = {str(b): i for i, b in enumerate(m.buses.index)}
+    ends = d.candidates[d.candidates.group.str.startswith("lateral")].bus
+    assert len(ends) == 5
+    for b in ends:
+        below = {str(m.buses.index[j]).lower() for j in nx.descendants(tree, where[str(b)])}
+        assert below & load_buses, b

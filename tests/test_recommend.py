@@ -20,6 +20,7 @@ from protv2g.findings import Attribution, build_findings
 from protv2g.pipeline import fault_tables, study_flow
 from protv2g.recommend import Change, Family, apply_to_study, candidates, recommend, write_study
 from protv2g.scenarios import build_scenarios, scenario_table
+from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.violations import status_mask
 
 DEPOT = Path(__file__).resolve().parents[1] / "feeders" / "depot_two_feeder" / "study.yaml"
@@ -85,7 +86,8 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
     assert pickup.family is Family.PICKUP and pickup.old == 400 and pickup.new > 400
     reclose = by_field[("RC-F1", "reclose_intervals_s")]
     assert reclose.new[0] > 2.0 + 0.5  # cease-to-energise 2 s + margin 0.5 s (IEEE 1547)
-    assert reclose.new[0] == pytest.approx(3.0)
+    # the smallest first reclose tried: init's beside DER (2 s + 1.0 s, up to 0.5 s; was 3 s)
+    assert reclose.new[0] == pytest.approx(RECLOSE_INTERVALS_DER_S[0])
 
     # verified independently: the pickup change alone clears the C8 export peak and the
     # reclose change alone every C10 failure, each without a new failing row elsewhere.
@@ -154,7 +156,8 @@ def test_apply_keeps_comments_and_loads(depot, tmp_path):
     r_f1 = next(d for d in fixed.document.devices if d.name == "R-F1")
     assert r_f1.pickup_a == pytest.approx(500.0)  # trust_checks: the export peak's (was 600)
     rc = next(d for d in fixed.document.devices if d.name == "RC-F1")
-    assert rc.reclose_intervals_s[0] == pytest.approx(3.0)
+    # init's first reclose beside DER (2 s cease + 1.0 s, up to 0.5 s: 3.5 s; was 3 s)
+    assert rc.reclose_intervals_s[0] == pytest.approx(RECLOSE_INTERVALS_DER_S[0])
 
 
 def test_recommendation_table_columns(depot):
@@ -241,3 +244,20 @@ def test_c12_note_follows_the_kind_of_finding():
     assert "bidirectional" in note(margin_unit="MW", device="reg1", attribution="worse")
     # without the finding (older callers) the criterion's general note
     assert "voltage/flow" in _no_candidate_note("C12")
+
+
+def test_first_reclose_candidates_start_at_inits_draft():
+    """The EPRI ckt24 review: ``recommend`` proposed a first reclose of 3 s where ``init``
+    drafts 3.5 s beside DER or V2G sites; the smallest candidate is now init's own constant."""
+    from types import SimpleNamespace
+
+    from protv2g.recommend.candidates import FIRST_RECLOSE_S, _recloser_moves
+
+    assert FIRST_RECLOSE_S[0] == RECLOSE_INTERVALS_DER_S[0] == 3.5
+    dev = SimpleNamespace(name="R", reclose_intervals_s=[0.5, 15.0, 30.0])
+    moves = list(_recloser_moves(dev, "C10"))
+    assert [m.new for m in moves] == [[t, 15.0, 30.0] for t in FIRST_RECLOSE_S]
+    assert all(m.family is Family.RECLOSE_INTERVAL for m in moves)
+    # a first reclose already at init's draft or above is not moved down
+    dev = SimpleNamespace(name="R", reclose_intervals_s=[5.0, 15.0])
+    assert [m.new[0] for m in _recloser_moves(dev, "C10")] == [10.0, 15.0]

@@ -98,6 +98,11 @@ def test_the_opendss_study_has_a_charger_stages_sheet(promoted):
     assert (stages["criterion"] == "C2").all() and stages["finding"].str.contains(
         "margin \u2212").all()
     assert {"i_lot-b2_a", "trip_lot-b2_s", "ceased_lot-b2"} <= set(stages.columns)
+    # the study's V2G site before the feeder's own PV (pv3), not interleaved with it
+    units = [c[2:-2] for c in stages.columns if c.startswith("i_") and c.endswith("_a")
+             and c not in ("i_phase_a", "i_ground_a", "i_today_a")]
+    assert units[0] == "lot-b2" and len(units) > 1
+
     # no single-stage (pre-#16) model on the phase path: blank, and the note says so
     assert stages[["i_today_a", "t_op_today_s"]].isna().all().all()
     assert stages["note"].str.contains("not computed on the phase path").all()
@@ -178,3 +183,16 @@ def test_the_stages_kept_are_those_computed_again(dss_run, promoted):
     assert len(again)
     pd.testing.assert_frame_equal(stages.drop(columns="t_op_high_s"),
                                   again.drop(columns="t_op_high_s"), check_exact=True)
+
+
+def test_v2g_sites_come_before_existing_inverters():
+    """Review s18 (EPRI J1): PV units came between the V2G sites' columns."""
+    import pandas as pd
+
+    from protv2g.stage_report_dss import v2g_sites_first
+
+    s = pd.DataFrame({"site": ["pv1", "homes", "pv2", "depot", "homes"],
+                      "site_phases": ["abc", "a", "abc", "abc", "b"]})
+    got = v2g_sites_first(s, ["depot", "homes"])
+    assert list(zip(got.site, got.site_phases, strict=True)) == [
+        ("depot", "abc"), ("homes", "a"), ("homes", "b"), ("pv1", "abc"), ("pv2", "abc")]

@@ -12,7 +12,10 @@ overcurrent elements are directionally controlled (``directional: forward`` or a
   (recloser: its longest shot; :func:`protv2g.checks.sympathetic.clearing_devices`); ``inf``
   when devices sit on the substation's path to the fault but none operates; the relay's
   ``unmodelled_clearing_time_s`` (default 0.5 s) when no modelled device does (bus and
-  sub-transmission faults);
+  sub-transmission faults); a clearing fuse's time is the high end of its EEI-NEMA TC band
+  (maximum melt + arcing), and a wrong trip the relay would not make at the band's low end
+  (minimum melt + arcing) is flagged ``<fuse> tc: curve_band``
+  (:func:`protv2g.checks.tolerance.with_curve_band`), as C1–C3 and C6 do;
 * **fails to trip** — the fault is ahead of the relay in its primary or backup zone, its
   overcurrent element picks up, yet no directional element releases any of them.
 
@@ -38,6 +41,7 @@ IEEE Std C37.230-2020 §7.3 (directional overcurrent on lines with DER); IEEE St
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -51,7 +55,10 @@ from protv2g.checks._common import (
     in_bracket,
     violation_rows,
 )
+from protv2g.checks.pairs import tc_band_text
+from protv2g.checks.sympathetic import _clearing_band_low_s as clearing_band_low_s
 from protv2g.checks.sympathetic import clearing_devices
+from protv2g.checks.tolerance import with_curve_band
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.devices.staged import staged_phase_element_times
 from protv2g.directional import (
@@ -253,6 +260,16 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
     t_op = bad.t_operate_s.to_numpy(float)
     t_clear = bad.t_clear_s.to_numpy(float)
     margin_s = ctx.thresholds.sympathetic_margin_s
+    margin = np.where(wrong, t_op - t_clear - margin_s, np.nan)
+    # a clearing fuse's time is the high end of its TC band; a wrong trip that the relay
+    # would not make at the band's low end rests on the fuse curve band (as C1–C3, C6)
+    low = np.where(wrong, _clearing_band_low_s(ctx, bad), np.nan)
+    boundary = with_curve_band("", bad.clearing_device.fillna("").to_numpy(), margin,
+                               t_op - low - margin_s)
+    band = [tc_band_text(SimpleNamespace(primary=d, t_primary_s=tc, t_primary_band_low_s=lo,
+                                         margin_s=mg))
+            for d, tc, lo, mg in zip(bad.clearing_device.fillna(""), t_clear, low, margin,
+                                     strict=True)]
     return violation_rows(
         "C9", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.astype(str).to_numpy(),
@@ -260,10 +277,27 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
         device=bad.device.to_numpy(), other_device=bad.clearing_device.fillna("").to_numpy(),
         i_device_a=bad.oc_current_a.to_numpy(float), i_other_a=bad.oc_pickup_a.to_numpy(float),
         t_device_s=t_op, t_other_s=t_clear,
-        margin=np.where(wrong, t_op - t_clear - margin_s, np.nan),
-        limit=np.where(wrong, margin_s, np.nan),
+        margin=margin, limit=np.where(wrong, margin_s, np.nan), data_boundary=boundary,
         bracket=(bad["bracket"].fillna("").to_numpy() if "bracket" in bad.columns else ""),
-        message=[_message(ctx, r) for r in bad.itertuples(index=False)])
+        message=[_message(ctx, r) + b for r, b in zip(bad.itertuples(index=False), band,
+                                                      strict=True)])
+
+
+def _clearing_band_low_s(ctx: CheckContext, rows: pd.DataFrame) -> np.ndarray:
+    """The low end of the clearing fuse's total-clearing band (s) on each directional-table
+    row, in the row's bracket (``high`` for ``both``: equal there), from the fuse's staged
+    minimum melt at that fault; NaN where a relay or recloser clears, or none
+    (:func:`protv2g.checks.sympathetic._clearing_band_low_s`)."""
+    out = np.full(len(rows), np.nan)
+    which = (rows["bracket"].fillna("").astype(str).to_numpy() if "bracket" in rows.columns
+             else np.full(len(rows), ""))
+    named = rows.clearing_device.fillna("").astype(str).to_numpy() != ""
+    for b in ("low", "high"):
+        at = np.flatnonzero(named & ((which == b) | ((b == "high") & (which != "low"))))
+        if len(at):
+            c = in_bracket(ctx, b) if ctx.faults is not None else ctx
+            out[at] = clearing_band_low_s(c, rows.iloc[at])
+    return out
 
 
 def check_directional(ctx: CheckContext) -> pd.DataFrame:

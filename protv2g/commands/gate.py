@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from typing import Any
 
-__all__ = ["TERMINAL_DIGITS", "evaluate", "register", "run", "terminal_text"]
+__all__ = ["TERMINAL_DIGITS", "GROUPED_CRITERIA", "evaluate", "grouped_lines", "register", "run",
+           "terminal_text"]
 
 #: Significant digits of a decimal number in a reason printed on the terminal. The gate's
 #: data (``--json``, the workbook) keep the report's 10 (:mod:`protv2g.significant`); 4 tell
@@ -43,6 +45,77 @@ def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
     from protv2g.significant import short_numbers
 
     return short_numbers(" ".join(str(reason).split()), digits)
+
+
+#: Criteria whose pre-existing lines the terminal prints grouped, one line per kind of reason
+#: and kind of element: C12's service-transformer and line overloads present without V2G
+#: (the EPRI ckt24 review: 23 ``confirm:`` lines on OpenDSS's default ``normhkva`` printed
+#: after the 3 lines V2G causes, which scrolled out of sight).
+GROUPED_CRITERIA = ("C12",)
+#: A reason line: its kind, criterion and device (``confirm: C12 transformer.t1: …``;
+#: :func:`protv2g.gate_reasons.reason_line`).
+_HEAD = re.compile(r"^(?P<kind>[a-z]+): (?P<crit>C\d+)(?: (?P<device>[^:]+))?: ")
+#: The attribution in a reason's detail (``…; fail; pre-existing; base/peak; …``).
+_PRE_EXISTING = "; pre-existing; "
+#: The margin in a reason's detail (``; margin −23.6728647 %;``), U+2212 or hyphen minus.
+_MARGIN = re.compile(r"; margin ([−-]?(?:\d+\.?\d*|\.\d+)(?:e[−+-]?\d+)?)\b")
+
+
+def grouped_lines(reasons: list[str], criteria: tuple[str, ...] = GROUPED_CRITERIA,
+                  least: int = 2) -> list[str]:
+    """The gate's reasons as the terminal prints them: the pre-existing lines (attribution
+    ``pre-existing``) of ``criteria`` grouped into one line per kind of reason (``fail``,
+    ``condition``, ``confirm``, ``info``) and kind of element (``transformer``, ``line``:
+    the device's name before its dot) when there are at least ``least`` of them, each
+    group's line where its first line was, naming the count and the worst element (smallest
+    margin; its line as the gate wrote it); every other line as it is, in the gate's order
+    (errors, then the lines V2G causes or makes worse, then the pre-existing ones). Text
+    only: the verdict, the exit code and the gate's data (``--json``) are not changed.
+
+    >>> rows = [f"confirm: C12 transformer.t{k}: transformer.t{k} loaded {m} % (present "
+    ...         f"without V2G: …; fail; pre-existing; base/peak; margin \u2212{m - 100} %; "
+    ...         "1 row(s) in 1 scenario(s))" for k, m in ((1, 110), (2, 150), (3, 104))]
+    >>> out = grouped_lines(["fail: C10 R1 / depot: recloses after 0.5 s (…)", *rows])
+    >>> out[0]
+    'fail: C10 R1 / depot: recloses after 0.5 s (…)'
+    >>> out[1][:78]
+    'confirm: C12 3 transformer(s) present without V2G, the worst transformer.t2: t'
+    >>> len(out)
+    2
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, line in enumerate(reasons):
+        m = _HEAD.match(str(line))
+        if m is None or m["crit"] not in criteria or _PRE_EXISTING not in str(line):
+            continue
+        device = (m["device"] or "").strip()
+        element = device.partition(".")[0] if "." in device else "element"
+        groups.setdefault((m["kind"], f"{m['crit']} {element}"), []).append(k)
+    first: dict[int, str] = {}
+    dropped: set[int] = set()
+    for (kind, what), at in groups.items():
+        if len(at) < least:
+            continue
+        worst = min(at, key=lambda k: (_margin(reasons[k]), k))
+        crit, element = what.split(" ", 1)
+        worst_line = str(reasons[worst])
+        shown = worst_line[len(f"{kind}: {crit} "):]  # "<device>: <message> (<detail>)"
+        first[at[0]] = (f"{kind}: {crit} {len(at)} {element}(s) present without V2G, the "
+                        f"worst {shown} — each of the {len(at)} in `protv2g gate --json` "
+                        "and the workbook's Findings")
+        dropped.update(at[1:])
+    return [first.get(k, str(r)) for k, r in enumerate(reasons) if k not in dropped]
+
+
+def _margin(line: str) -> float:
+    """The margin written in a reason line (+inf when it has none)."""
+    m = _MARGIN.search(line)
+    if m is None:
+        return float("inf")
+    try:
+        return float(m.group(1).replace("\u2212", "-"))
+    except ValueError:  # pragma: no cover - the pattern reads a number
+        return float("inf")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,10 +178,11 @@ def run(args: argparse.Namespace) -> int:
     name = out["study"] or args.study
     stream = sys.stdout if out["verdict"] != "ERROR" else sys.stderr
     print(f"{out['verdict']} {name}", file=stream)
-    lines = [terminal_text(r) for r in out["reasons"]]
+    reasons = grouped_lines([str(r) for r in out["reasons"]])  # pre-existing C12 grouped
+    lines = [terminal_text(r) for r in reasons]
     for line in lines:
         print(f"  {line}", file=stream)
-    if lines != [" ".join(str(r).split()) for r in out["reasons"]]:
+    if lines != [" ".join(r.split()) for r in reasons]:
         print(f"  (numbers to {TERMINAL_DIGITS} significant digits; --json keeps them in "
               "full)", file=stream)
     for item, state in out["screening"].items():

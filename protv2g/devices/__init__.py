@@ -21,6 +21,7 @@ from protv2g.devices.curves import (
     point_table_time_s,
     trip_time_s,
 )
+from protv2g.devices.fuse import TcBasis
 from protv2g.devices.library import (
     Curve,
     CurveLibrary,
@@ -55,7 +56,7 @@ __all__ = [
     "ieee_time_s", "instantaneous_reset_time_s", "instantaneous_time_s", "modify_time_s",
     "point_table_time_s", "trip_time_s",
     "Curve", "CurveLibrary", "UnknownCurveError", "default_library", "load_library",
-    "Fuse", "FuseSettings", "OvercurrentRelay", "Recloser", "RecloserSettings",
+    "Fuse", "FuseSettings", "TcBasis", "OvercurrentRelay", "Recloser", "RecloserSettings",
     "RelaySettings", "build_device", "SubCycleClearingWarning",
     "RuleValue", "RuleOutOfRange", "fuse_saving_k", "source_side_fuse_factor",
     "coordination_interval_s", "fuse_fuse_ratio", "rules_table",

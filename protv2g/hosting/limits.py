@@ -29,13 +29,21 @@ verdict (the gate still lists every row):
   ``rests_on`` names the input); ``given_hosting_kw`` is the figure on the rows resting on
   given data alone, shown beside it as such.
 
+The hosting figure is the only thing these rules change: attribution (``new`` / ``worse`` /
+``pre-existing``), the gate's verdict, reasons and exit code, the Findings and the
+recommendations read the violation table as before; the search itself (its brackets,
+:func:`given_bracket`) uses them to place its export levels.
+
 Sources: :data:`MATERIAL_SHARE` — the 10 % significance the project uses for a V2G-caused
 change of a device's fault current (domain.md §4, C5 reach reduction and C7 duty increase),
-the same share as the FERC pro forma SGIP fast-track screen that a generator's contribution
-to the maximum fault current stays within 10 % (SGIP §2.2.1.2, FERC Order 2006, kept in
-Order 792, 2013; reviewed by Sheehan & Cleveland, Solar ABCs, 2010). It is a screening
-share, not a protection standard's value: the rows set aside carry their share so that it
-can be bracketed (a 5 % share would keep every row between 5 and 10 % limiting).
+the same share as the FERC pro forma SGIP Fast Track screen that a Small Generating Facility,
+with the other generation on the circuit, contributes no more than 10 % of the circuit's
+maximum fault current (SGIP §2.2.1 screens, FERC Order 2006, 2005; kept in Order 792, 2013;
+reviewed by M. T. Sheehan and T. Cleveland, "Updated Recommendations for FERC SGIP Screens",
+Solar ABCs, July 2010). It is a screening share, not a protection standard's value: the rows
+set aside carry their share so that it can be bracketed (a 5 % share would keep every row
+between 5 and 10 % limiting; a 20 % share would set aside every row below 20 %) — the
+workbook's ``set_aside`` column lists each row with its share for that.
 """
 
 from __future__ import annotations
@@ -52,11 +60,11 @@ from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "aside_text",
-           "axis_extras", "extras_note", "immaterial_mask", "is_stand_in", "rests_on_text",
-           "setting_mask", "settings_text", "worst_by_scenario", "worsening"]
+           "axis_extras", "extras_note", "given_bracket", "immaterial_mask", "is_stand_in",
+           "rests_on_text", "setting_mask", "settings_text", "worst_by_scenario", "worsening"]
 
 #: Share of a row's deficit without V2G that V2G's worsening must reach to limit the export
-#: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP §2.2.1.2's 10 % screen).
+#: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP's 10 % fault screen).
 MATERIAL_SHARE = 0.10
 
 #: Criteria whose failing rows are settings to change, not export limits (module docstring).
@@ -196,6 +204,27 @@ def immaterial_mask(rows: pd.DataFrame, share: float = MATERIAL_SHARE) -> np.nda
 def is_stand_in(row: dict[str, Any]) -> bool:
     """Whether a row rests on a drafted value or a tool default (``input_basis``)."""
     return str(row.get("input_basis", "")) in STAND_IN
+
+
+def given_bracket(failing: dict, key: tuple[str, str, str], levels: list[float], crit: str
+                  ) -> tuple[float, float | None]:
+    """(last passing level, first failing level) of ``crit`` on the rows resting on given data
+    alone, kW (None: none fails): the bracket of ``given_hosting_kw``.
+
+    :func:`worst_by_scenario` keeps a criterion's row on given data whenever one fails, so the
+    criterion fails on given data at a level exactly when its kept row is not a stand-in. The
+    search bisects this bracket as it bisects the criterion's own: where the criterion first
+    fails on a stand-in row (a drafted rating at the smallest export, say) and on given data
+    only higher up, ``given_hosting_kw`` would otherwise keep the grid's step
+    (:mod:`protv2g.hosting.search`).
+    """
+    lo = 0.0
+    for p in levels:
+        row = failing[(key, p)].get(crit)
+        if row is not None and not is_stand_in(row):
+            return lo, p
+        lo = p
+    return lo, None
 
 
 def rests_on_text(rows: list[dict[str, Any]]) -> str:

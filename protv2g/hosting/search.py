@@ -21,7 +21,7 @@ from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
-from protv2g.hosting.limits import worst_by_scenario
+from protv2g.hosting.limits import given_bracket, worst_by_scenario
 from protv2g.hosting.tables import (
     MARGIN_COLUMNS,
     Aside,
@@ -325,11 +325,14 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             for crit in criteria:
                 if crit in not_applicable:
                     continue
-                lo, hi = bracket(failing, axis, evaluated, crit)
-                if hi is None or hi - lo <= tol_kw:
-                    continue
-                for k in range(1, n_refine + 1):
-                    new.add((axis, lo + (hi - lo) * k / (n_refine + 1)))
+                # its own bracket, and its bracket on given data alone (.limits: the figure
+                # beside a not-determined one), the same when no stand-in row fails first
+                for lo, hi in {bracket(failing, axis, evaluated, crit),
+                               given_bracket(failing, axis.key, evaluated, crit)}:
+                    if hi is None or hi - lo <= tol_kw:
+                        continue
+                    for k in range(1, n_refine + 1):
+                        new.add((axis, lo + (hi - lo) * k / (n_refine + 1)))
         new_points = [(a, p) for a, p in new if (a.key, p) not in failing]
         if not new_points:
             break

@@ -296,7 +296,8 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
         kw = pd.to_numeric(grp["hosting_kw"], errors="coerce")
         if len(limited):
             pick = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
-        elif status == HostingStatus.NOT_LIMITED.value:
+        elif status in (HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value):
+            # a setting to change limits no export (.limits): the site maximum, as unlimited
             pick = grp.loc[pd.to_numeric(grp["site_max_kw"]).idxmax()]
         else:
             pick = grp.iloc[0]
@@ -305,8 +306,9 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
             axis = f"{r.participation}/{r.load_level}"
             parts.append(f"{axis}: first fails at {r.first_fail_kw:,.0f} kW" if r.limited
                          else f"{axis}: {r.status.replace('_', ' ')}"
-                         + (f" up to {v:,.0f} kW" if r.status ==
-                            HostingStatus.NOT_LIMITED.value else ""))
+                         + (f" up to {v:,.0f} kW" if r.status in (
+                            HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value)
+                            else ""))
         rows.append({
             "site": site, "criterion": crit,
             "status": HostingStatus.LIMITED.value if len(limited) else status,

@@ -45,9 +45,10 @@ unbalanced load or single-phase export above 51G pickup / k, :data:`protv2g.chec
 RESIDUAL_PEAKS`) gets ground-pickup raises only: the phase pickup does not see 3I0.
 
 Step sizes are those of ordinary settings practice: pickups in 10 A (≤ 200 A) or 50 A steps,
-time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps), reclose intervals
-among 3, 5, 10, 15 s (common recloser control menus), fuse links along the library's series
-of the same type (ANSI C37.42 preferred and intermediate K/T ratings).
+time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps), first reclose
+intervals among :data:`FIRST_RECLOSE_S` (3.5, 5, 10, 15 s: the smallest is the one ``protv2g
+init`` drafts beside DER, the rest common recloser control menus), fuse links along the
+library's series of the same type (ANSI C37.42 preferred and intermediate K/T ratings).
 """
 
 from __future__ import annotations
@@ -63,11 +64,21 @@ from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
 from protv2g.findings import Attribution
 from protv2g.recommend.saving import FindingReach, RecloserLimits
+from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.units import DeviceKind
 
-__all__ = ["Change", "Family", "FAMILY_RANK", "FUSE_BLOWING_MECHANISMS", "FUSE_BLOWING_RANK",
-           "SAVING_MECHANISMS",
+__all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_MECHANISMS",
+           "FUSE_BLOWING_RANK", "SAVING_MECHANISMS",
            "candidates", "describe"]
+
+
+#: First reclose intervals C10's moves try, s. The smallest is the first reclose ``protv2g
+#: init`` drafts on a feeder with DER or V2G sites (:data:`protv2g.study_draft.head_relay.
+#: RECLOSE_INTERVALS_DER_S`: the 2 s cease-to-energise of IEEE 1547-2018 §8.1 plus C10's
+#: 1.0 s margin, rounded up to 0.5 s = 3.5 s), imported so the two never disagree (EPRI
+#: ckt24 review: recommend proposed 3 s where init drafts 3.5 s); then 5, 10 and 15 s, common
+#: recloser control menus.
+FIRST_RECLOSE_S = (RECLOSE_INTERVALS_DER_S[0], 5.0, 10.0, 15.0)
 
 
 class Family(StrEnum):
@@ -250,7 +261,7 @@ def _recloser_moves(dev: Any, criterion: str, ground: bool = True,
     n = dev.name
     if criterion == "C10":
         first = dev.reclose_intervals_s[0] if dev.reclose_intervals_s else 0.0
-        for t in (3.0, 5.0, 10.0, 15.0):
+        for t in FIRST_RECLOSE_S:
             if t > first:
                 new = [t, *dev.reclose_intervals_s[1:]]
                 yield _change("devices", n, "reclose_intervals_s",

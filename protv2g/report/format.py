@@ -60,8 +60,11 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 #: Headers whose unit needs its base: the 67P quadrature polarising voltage (``Vbc`` for
 #: phase a) is a line-to-line voltage in per unit of the phase-to-neutral base, √3 ≈ 1.73 in
 #: normal service (a review read 1.73 pu as a 173 % overvoltage); its threshold likewise.
+#: A fuse's total clearing is a bracket (the Coordination sheet, fuse19): the header says
+#: which end the column holds (:data:`protv2g.report.sheets.TC_BAND_NOTE`).
 _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
-           "min_pol_pu": "Min pol (pu of V LN)"}
+           "min_pol_pu": "Min pol (pu of V LN)",
+           "t_primary_band_low_s": "T primary TC low (s; min melt + arcing)"}
 
 
 def header_label(column: str) -> str:

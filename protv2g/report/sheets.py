@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "STAGED_TIME_NOTE", "TCC",
+           "TC_BAND_NOTE",
            "FEEDER", "EMPTY_LIST", "NOT_DIRECTIONAL",
            "sheet_frame", "STATUS_ORDER", "sort_violations"]
 
@@ -54,15 +55,25 @@ STAGED_TIME_NOTE = (
     "read off the curve at the current shown; the Charger stages sheet gives the stage "
     "currents")
 
+#: What the Coordination sheet's ``t_primary_band_low_s`` is (its note and its header, fuse19's
+#: bracket: :data:`protv2g.checks.pairs.COORDINATION_COLUMNS`).
+TC_BAND_NOTE = (
+    "T primary band low: where the rule reads a fuse's total clearing (C1 relay over fuse, C2 "
+    "fuse TC < recloser delayed, C3 fuse–fuse, C6), T primary is the high end of the link's "
+    "EEI-NEMA band (maximum melt + arcing) and this the low end (minimum melt + arcing): a "
+    "failing row that holds at the low end rests on the fuse curve band; equal to T primary "
+    "for a link given by its maker's TC table (no band), empty for the other rules")
+
 DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Findings", "derived:findings",
               ("finding", "status", "attribution", "rests_on", "title", "worst_margin",
                "limit", "worst_fault", "worst_scenario", "export_trend", "fault_types",
                "locations", "load_levels", "n_rows", "evidence", "recommendation"),
               "one row per problem (criterion, device or pair, mechanism), linked to its "
-              "evidence rows and its recommendation; rests on: given data, a tool default "
-              "(OpenDSS's 400 A line rating) or a drafted value (TODO) — the weakest input "
-              "of its rows"),
+              "evidence rows and its recommendation; rests on: given data, the fuse curve "
+              "band (a fuse's verdict flips inside its EEI-NEMA total-clearing band: the "
+              "link maker's TC curve decides), a tool default (OpenDSS's 400 A line rating) "
+              "or a drafted value (TODO) — the weakest input of its rows"),
     SheetSpec("Recommendations", "tables:Recommendations",
               ("recommendation", "finding", "title", "attribution", "status", "change",
                "clears", "side_effects", "hosting_after_kw", "note"),
@@ -99,11 +110,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Coordination", "tables:Coordination",
               ("criterion", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
                "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a",
-               "t_primary_s", "t_backup_s", "margin_s", "required_s", "status"),
+               "t_primary_s", "t_primary_band_low_s", "t_backup_s", "margin_s", "required_s",
+               "status"),
               "every primary/backup pair evaluated, with margins (status 'ok' when met); I "
               "primary/backup: largest phase current, 3I0: residual current; the time is the "
               "device's first element to operate, phase or ground (the Pair coordination "
-              "sheet names it); " + STAGED_TIME_NOTE),
+              "sheet names it); " + TC_BAND_NOTE + "; " + STAGED_TIME_NOTE),
     SheetSpec("Fault currents", "field:fault_currents",
               ("scenario", "bus", "bus_name", "fault_type", "case", "ikss_ka", "ikss_degree",
                "ikss_iec_sum_ka"),

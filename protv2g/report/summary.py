@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
-from protv2g.gate_hosting import NOT_DETERMINED
+from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
+from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -66,7 +67,8 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
 
 def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
                      ) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity and what limits it (one line each); a figure
+    """Per site: its protection hosting capacity, kW and chargers (the gate's
+    ``hosting_chargers``, as its line), and what limits it (one line each); a figure
     whose limiting rows rest on a stand-in input reads "not determined" with that input and
     the figure on given data beside it (the gate's ``hosting_limit``,
     :mod:`protv2g.gate_hosting`), never a bare figure."""
@@ -81,25 +83,32 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
         return [("Hosting capacity", "the gate did not give a hosting capacity per site "
                  "(no meta['gate']['hosting_capacity_kw'])")]
     limits = (gate or {}).get("hosting_limit") or {}
+    chargers = (gate or {}).get("hosting_chargers") or {}
+    taken = hosting_row_per_site(table)
     out = []
     for site, rows in table.groupby("site", sort=False):
         why = str(limits.get(str(site), ""))
         if why.startswith(NOT_DETERMINED):
             out.append((f"  {site}", why))
             continue
+        n = chargers.get(str(site))  # as the gate line (gate_hosting.hosting_lines)
+        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
-            best = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
+            best = taken[str(site)]  # the gate's row (ties: a determined one)
             parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
                      if k in rows.columns and pd.notna(best[k]) and str(best[k])]
             basis = rests_on(best.get("limiting_basis", ""))
-            rests = (f"; the limit rests on a {basis}: confirm it" if basis and
+            # a stand-in beside a row on given data failing at the same export does not
+            # move a determined figure (hosting/limits.py); a fuse curve band still may
+            held = "determined" in best.index and str(best.get("limiting_basis")) in STAND_IN
+            rests = (f"; the limit rests on a {basis}: confirm it" if basis and not held and
                      best.get("limiting_basis") != InputBasis.GIVEN.value else "")
-            text = (f"{per_site[str(site)]:,.0f} kW (limited by {' at '.join(parts)}"
+            text = (f"{per_site[str(site)]:,.0f} kW{count} (limited by {' at '.join(parts)}"
                     f"{rests})")
         else:
-            text = (f"{per_site[str(site)]:,.0f} kW: no criterion limits it up to the site's "
-                    "maximum")
+            text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion limits it up to the "
+                    "site's maximum")
         out.append((f"  {site}", text + _not_limiting(why)))
     return out
 
@@ -232,7 +241,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
     if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
-        w.pair("Rests on", rests)  # given data, tool defaults, drafted values
+        w.pair("Rests on", rests)  # given data, fuse curve band, tool defaults, drafted values
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -273,16 +282,24 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # computed", the commands go in a note below the table
         todo = [str(v) for v in band["after_recommendations_kw"] if isinstance(v, str)]
         limits = (gate or {}).get("hosting_limit") or {}
-        rows = [[r.site, "not determined" if str(limits.get(r.site, "")).startswith(
-                    NOT_DETERMINED) else r.hosting_kw,
+        chargers = (gate or {}).get("hosting_chargers") or {}
+
+        def undetermined(site: str) -> bool:
+            return str(limits.get(site, "")).startswith(NOT_DETERMINED)
+
+        # kW and chargers as the gate line (gate_hosting.hosting_lines); a figure resting on
+        # a stand-in input is no figure (hosting/limits.py)
+        rows = [[r.site, "not determined" if undetermined(r.site) else r.hosting_kw,
+                 "" if undetermined(r.site) or chargers.get(r.site) is None
+                 else chargers[r.site],
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
                  else r.after_recommendations_kw.split(":")[0]]
                 for r in band.itertuples(index=False)]
-        w.grid(["site", "hosting kW", "band kW", "band set by", "limiting finding",
-                "after recommendations kW"], rows, spans=[1, 1, 1, 3, 3, 1],
-               fmt={1: "#,##0", 5: "#,##0"})
+        w.grid(["site", "hosting kW", "chargers", "band kW", "band set by", "limiting finding",
+                "after recommendations kW"], rows, spans=[1, 1, 1, 1, 2, 3, 1],
+               fmt={1: "#,##0", 2: "#,##0", 6: "#,##0"})
         if todo:
             w.note("hosting after the recommendations " + todo[0])
         for site in band["site"]:  # not determined, settings to change, rows set aside
@@ -393,15 +410,30 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
 
 def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     """The Summary's one line on what the findings rest on (``input_basis``,
-    :mod:`protv2g.input_basis`), with the gate's ``confirm:`` count; empty when every
-    finding rests on given data."""
+    :mod:`protv2g.input_basis`), counted in the order the bases rank (given data, the fuse
+    curve band, a tool default, a drafted value), with the gate's ``confirm:`` count when a
+    finding rests on a stand-in; empty when every finding rests on given data.
+
+    >>> _rests_on_line(pd.DataFrame({"input_basis": ["given", "band"]}), {})[:60]
+    '1 finding(s) on given data, 1 on the fuse curve band (a fuse'
+    """
     if "input_basis" not in findings.columns or findings.empty:
         return ""
     n = findings["input_basis"].astype(str).value_counts()
-    n_default, n_todo = (int(n.get(b.value, 0)) for b in (InputBasis.DEFAULT, InputBasis.TODO))
-    return "" if not n_default + n_todo else (
-        f"{len(findings) - n_default - n_todo} finding(s) on given data, {n_default} on a tool "
-        f"default (an OpenDSS default rating: a line's 400 A normamps, a transformer's normhkva "
-        f"of 110 % of its kVA), {n_todo} on a drafted value (TODO); the gate "
-        f"lists {(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
-        "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
+    n_band, n_default, n_todo = (int(n.get(b.value, 0)) for b in (
+        InputBasis.BAND, InputBasis.DEFAULT, InputBasis.TODO))
+    if not n_band + n_default + n_todo:
+        return ""
+    parts = [f"{len(findings) - n_band - n_default - n_todo} finding(s) on given data"]
+    if n_band:  # given data, but the verdict flips inside a fuse's TC band (fuse19)
+        parts.append(f"{n_band} on the {rests_on(InputBasis.BAND)} (a fuse's verdict flips "
+                     "inside its EEI-NEMA total-clearing band: the link maker's TC curve "
+                     "decides)")
+    if not n_default + n_todo:
+        return ", ".join(parts) + " (Findings sheet, column 'Rests on')"
+    parts += [f"{n_default} on a tool default (an OpenDSS default rating: a line's 400 A "
+              "normamps, a transformer's normhkva of 110 % of its kVA)",
+              f"{n_todo} on a drafted value (TODO)"]
+    return (", ".join(parts) + f"; the gate lists "
+            f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
+            "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")

@@ -15,7 +15,8 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   (filled), placed on the device's own curve;
 * the coordination interval of each pair of the path at its maximum fault (phase plot) or
   minimum ground fault (ground plot), base and worst V2G, against the required interval
-  (from the per-pair table, :func:`protv2g.report.derived.pair_table`).
+  (from the per-pair table, :func:`protv2g.report.derived.pair_table`), each device's time
+  its own element's: a 51G time on the ground plot only (:mod:`protv2g.report.tcc_intervals`).
 
 Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
 process reuses), rendered once per distinct content (an in-process cache keyed by a digest of
@@ -48,6 +49,8 @@ from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_figure import path_figure
+from protv2g.report.tcc_intervals import GROUND_TYPES, PHASE_TYPES
+from protv2g.report.tcc_intervals import intervals as _annotations
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -69,8 +72,7 @@ _TCC_PRINT_SCALE = 95
 #: sheet prints one column wide (with default columns the plot's last one, cut by the picture,
 #: printed as a second page column of blank pages).
 _TCC_COLUMN_WIDTH = 142
-_PHASE_TYPES = {"3ph", "LL"}
-_GROUND_TYPES = {"SLG", "LLG"}
+_PHASE_TYPES, _GROUND_TYPES = PHASE_TYPES, GROUND_TYPES
 
 
 @dataclass
@@ -240,35 +242,6 @@ def _pair_notes(pairs: pd.DataFrame | None
         ref = g.iloc[int(base.argmax())] if base.any() else g.iloc[0]
         v2g = g[~base]
         out.append((primary, backup, ref, v2g.iloc[0] if len(v2g) else None))
-    return out
-
-
-def _annotations(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: list[str],
-                 family: str) -> list[tuple[float, float, float, str]]:
-    """(current A, t primary s, t backup s, text) of each pair of the path (``notes``:
-    :func:`_pair_notes`)."""
-    out = []
-    on = set(path)
-    for primary, backup, ref, v in notes:
-        if primary not in on or backup not in on:
-            continue
-        tag = "max" if family == "phase" else "min"
-        fault = str(ref[f"{tag}_fault"])
-        if family == "ground" and fault.split(" ")[0] not in _GROUND_TYPES:
-            continue
-        i_a = float(ref[f"i_primary_{tag}_a"])
-        tp, tb = float(ref[f"t_primary_{tag}_s"]), float(ref[f"t_backup_{tag}_s"])
-        if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
-            continue
-        iv = float(ref[f"interval_{tag}_s"])
-        vv = float(v[f"interval_{tag}_s"]) if v is not None else float("nan")
-        def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
-            return f"{x:.2f} s".replace("-", "−")
-
-        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}"
-                + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
-                + f" (need ≥ {sec(float(ref['required_s']))})")
-        out.append((i_a, tp, tb, text))
     return out
 
 

@@ -11,7 +11,11 @@ Which buses (a stated choice, to give an engineer a start): primary buses at the
 voltage level (:func:`.head_relay.feeder_heads`) — the three-phase buses nearest the
 substation (strong: a depot), the three-phase buses farthest from it and the farthest ends of
 single- and two-phase laterals (weak: home chargers at a feeder end) — by distance along the
-lines from the source.
+lines from the source. A lateral's end is the last bus on it that serves customers: a load on
+the bus or below it through a service transformer (secondary buses), with no such bus farther
+down the lateral — not the dead-end pole beyond the last transformer (review s19: all five of
+EPRI ckt24's "lateral ends" had no load below them, so home chargers drafted there would have
+no customers); a model without loads keeps the leaf buses of the graph.
 
 Each candidate names the protective device it sits behind: the nearest device upstream, i.e.
 the last element holding a device (fuse, recloser, relay — the model's, or a proposed
@@ -110,6 +114,33 @@ def upstream_devices(model: DssModel, g: nx.Graph, sources: set[int], buses: lis
     return out
 
 
+def _customer_ends(model: DssModel, g: nx.Graph, sources: set[int]) -> dict[str, bool]:
+    """Primary bus name → whether it serves customers with no customer-serving primary bus
+    below it (module docstring); empty when the model has no enabled load."""
+    inj = model.injections
+    loads = inj[(inj.cls == "load") & inj.enabled.astype(bool)]
+    where = {str(n).lower(): i for i, n in enumerate(model.buses.index)}
+    at = {where[b] for b in loads.bus.astype(str).str.split(".", n=1).str[0].str.lower()
+          if b in where}
+    if not at:
+        return {}
+    tree = nx.bfs_tree(g, min(sources))  # nodes in breadth-first order
+    parent = {v: u for u, v in tree.edges()}
+    primary = model.buses.primary.to_numpy(bool)
+    serves = np.zeros(len(primary), bool)
+    for b in at:  # up through secondary buses to the primary bus that serves the load
+        while not primary[b] and b in parent:
+            b = parent[b]
+        serves[b] = primary[b]
+    below = np.zeros(len(primary), bool)   # a serving primary bus somewhere below
+    for v in reversed(list(tree)):  # leaves first
+        u = parent.get(v)
+        if u is not None and primary[v]:
+            below[u] |= below[v] | serves[v]
+    names = model.buses.index
+    return {str(names[i]): bool(serves[i] and not below[i]) for i in np.flatnonzero(primary)}
+
+
 def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5,
                     devices: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`.
@@ -132,7 +163,10 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
     three = frame[frame.phases == "abc"].sort_values("distance_km")
     near = three.head(n)
     three_far = three.drop(near.index)
-    lateral = frame[(frame.phases.str.len() < 3) & (frame.degree == 1)]
+    serving = _customer_ends(model, g, src)
+    lateral = frame[(frame.phases.str.len() < 3)
+                    & (frame.bus.map(serving).fillna(False).astype(bool) if serving
+                       else frame.degree == 1)]
     groups = [("near the substation (three-phase)", near),
               ("far from the substation (three-phase)", three_far.tail(n).iloc[::-1]),
               ("lateral ends (one or two phases)",

@@ -1,0 +1,92 @@
+"""The coordination intervals drawn on a TCC: which fault of a pair, at which current.
+
+Each pair of a path gets an arrow from the primary's time to the backup's at one fault, with
+its interval against the required one (from the per-pair table,
+:func:`protv2g.report.derived.pair_table`). A device's time there is the time of its first
+element to operate (phase or ground: ``elements_*`` names it), so the fault is chosen per
+plot: on the phase plot a fault where both times are phase elements' (or a fuse's), on the
+ground plot a ground fault where they are ground elements' (or a fuse's) — each element's
+time on its own plot (the EPRI ckt24 review: the C1 arrow drew the head relay's 51G time on
+the phase plot, where it read as a 51P time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["GROUND_TYPES", "PHASE_TYPES", "intervals"]
+
+#: Fault types of the phase plot and of the ground plot.
+PHASE_TYPES = frozenset({"3ph", "LL"})
+GROUND_TYPES = frozenset({"SLG", "LLG"})
+
+#: The mark of a ground element (51G/50G, recloser fast/delayed G) in the per-pair table's
+#: ``elements_*`` (:data:`protv2g.report.derived._GROUND`: ``"R-1 51G (3I0)"``).
+_GROUND_MARK = "(3I0)"
+
+
+def _family_point(row: pd.Series, primary: str, backup: str, family: str,
+                  tags: tuple[str, ...]) -> str | None:
+    """The first fault of ``tags`` (``max``, ``min``, ``worst``) of a per-pair row whose
+    times are drawn on ``family``'s plot: each device's time there is its own element's —
+    phase plot: no ground element (``51G (3I0)``); ground plot: a ground fault, and each
+    relay or recloser time a ground element's (a fuse is drawn on both plots). Where the
+    row names no elements, the fault type decides (3ph/LL: phase, SLG/LLG: ground)."""
+    for tag in tags:
+        fault = str(row.get(f"{tag}_fault", "")).split(" ")[0]
+        text = str(row.get(f"elements_{tag}", "") or "")
+        parts = [p[len(d) + 1:] for d in (primary, backup) for p in text.split(", ")
+                 if p.startswith(f"{d} ")][:2]
+        if len(parts) < 2:
+            if fault in (PHASE_TYPES if family == "phase" else GROUND_TYPES):
+                return tag
+            continue
+        ground = [_GROUND_MARK in e for e in parts]
+        fuse = [e.startswith("fuse") for e in parts]
+        if family == "phase" and not any(ground):
+            return tag
+        if family == "ground" and fault in GROUND_TYPES and all(
+                g or f for g, f in zip(ground, fuse, strict=True)):
+            return tag
+    return None
+
+
+def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: list[str],
+                 family: str) -> list[tuple[float, float, float, str]]:
+    """(current A, t primary s, t backup s, text) of each pair of the path (``notes``:
+    :func:`protv2g.report.tcc_sheets._pair_notes`), each time its own element's: on the
+    phase plot the pair's maximum fault (else its worst, else its minimum) where both times
+    are phase elements' (or a fuse's), at the primary's phase current; on the ground plot
+    its minimum ground fault (else worst, else maximum) where they are ground elements' (or
+    a fuse's), at the primary's 3I0 (a fuse's phase current, as its curve is drawn). A pair
+    with no such fault has no interval on that plot."""
+    out = []
+    on = set(path)
+    tags = ("max", "worst", "min") if family == "phase" else ("min", "worst", "max")
+    for primary, backup, ref, v in notes:
+        if primary not in on or backup not in on:
+            continue
+        tag = _family_point(ref, primary, backup, family, tags)
+        if tag is None:
+            continue
+        parts = str(ref.get(f"elements_{tag}", "") or "").split(", ")
+        ground_primary = family == "ground" and any(
+            p.startswith(f"{primary} ") and _GROUND_MARK in p for p in parts)
+        i_a = float(ref[f"i_primary_3i0_{tag}_a" if ground_primary else f"i_primary_{tag}_a"])
+        tp, tb = float(ref[f"t_primary_{tag}_s"]), float(ref[f"t_backup_{tag}_s"])
+        if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
+            continue
+        iv = float(ref[f"interval_{tag}_s"])
+        # the V2G row's interval at the same fault, where its times are this family's too
+        vv = (float(v[f"interval_{tag}_s"]) if v is not None and _family_point(
+            v, primary, backup, family, (tag,)) == tag else float("nan"))
+
+        def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
+            return f"{x:.2f} s".replace("-", "−")
+
+        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}"
+                + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
+                + f" (need ≥ {sec(float(ref['required_s']))})")
+        out.append((i_a, tp, tb, text))
+    return out
