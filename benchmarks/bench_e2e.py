@@ -685,8 +685,9 @@ workbook over the RSS it starts at (the findings held):
   parents (``device_chains`` 0.43 → 0.28 s).
 * Parquet spills: repeated plain-text columns converted from their distinct texts (the
   Evidence's conversion ≈ 0.85 → 0.75 s).
-* 10k, main → branch: workbook main process 12.7–13.3 → 11.6–12.6 s CPU, picture worker
-  11.2–12.3 → 10.7–11.5 s, peak over its start +452–463 → +311–315 MiB; end to end
+* 10k, main → branch, four rounds alternated at load 1.4–1.9 (medians): workbook wall 11.6 →
+  10.3 s (9.4–11.8), CPU of both processes 18.7 → 18.0 s, peak over its start +452 →
+  +314 MiB; 3k, three rounds: wall 14.7 → 12.4 s, CPU 22.7 → 21.6 s, +202 → +189 MiB; end to end
   (``run_study`` + findings + workbook in one process, two rounds each at load 2–6): the
   workbook starts at 1,573–1,586 → 1,357 MB RSS; the run's peak 1,772–1,778 MB (set in
   the workbook) → 1,600–1,602 MB, now the checks' (1,579–1,599) and the findings'
