@@ -701,6 +701,22 @@ workbook over the RSS it starts at (the findings held):
   bytes must stay the same, so zlib and the Agg drawing were not touched. Spilling the
   Evidence's 280,862 × 38 rows (0.75 s conversion + 0.7 s Parquet write) and
   ``pair_table`` (0.7–0.9 s) are the largest main-process parts left.
+
+2026-12-03 (run20, faults/flows/checks at 10k; CPU s of ``run_study``'s stages, 2 cores at
+load 5-8, medians of 2-3 runs): numba verified warm — ``NUMBA_DEBUG_CACHE=1``: 16 overloads
+loaded from the cache, none compiled or saved on a warm run (the 3.9 s "flows compile" of the
+morning's profile was a cold cache; ``_select_is_elements_numba`` is the one-time target
+set-up, as above). Changed: ``close_in_positions`` writes the shortened lines one column at
+a time (60 ``.loc`` row writes: 0.226 → 0.115 s CPU per call at 10k); the twin scenarios'
+names (checks/distinct_blocks) and the violations' ``input_basis`` label hold one ``str``
+object per column (``np.full(n, "text", dtype=object)`` makes one per row: ≈ 700,000 strings,
+38 MiB at 10k; checks-stage peak RSS 1,587/1,600/1,620 → 1,549/1,560 MB in this harness);
+the coordination rows' all-NaN object rule columns go to ``pd.concat`` as the float64 it
+makes of them (its Python NA scan: 0.034 → 0.014 s at 10k, less than the profile showed).
+Stage CPU at 10k stayed within the load's scatter (faults 7.6-9.0, flows 0.8-1.0, checks
+7.2-8.8 s). Outputs identical (dump/cmp: 10k, 3k, the six examples). Profiled and left (each
+already reduced in earlier passes, now < 0.15 s): staged operating times (0.16 s CPU
+profiled, 406 calls), C5's messages, attribution's materiality texts, ``_same_block``.
 """
 
 from __future__ import annotations

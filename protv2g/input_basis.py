@@ -201,7 +201,9 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     ['default', 'todo', 'given']
     """
     n = len(violations)
-    out = np.full(n, InputBasis.GIVEN.value, dtype=object)
+    # the one label object in every row (``np.full(n, "given", dtype=object)`` made a new
+    # ``str`` per row: #21, 490,000 at 10,000 buses, ≈ 26 MB; the same values)
+    out = np.array([InputBasis.GIVEN.value], dtype=object).repeat(n)
     if not n:
         return out
     crit = violations["criterion"].astype(str).to_numpy()

@@ -62,6 +62,7 @@ Modules: :mod:`.search` (scenarios, the pipeline and the checks on them, grid an
 (:func:`protv2g.report.hosting.plot_hosting_margins`).
 """
 
+from protv2g.hosting.margins import MARGIN_COLUMNS
 from protv2g.hosting.search import (
     ChecksFunction,
     Evaluation,
@@ -73,7 +74,6 @@ from protv2g.hosting.search import (
 from protv2g.hosting.tables import (
     BY_CRITERION_COLUMNS,
     HOSTING_COLUMNS,
-    MARGIN_COLUMNS,
     SITE_CRITERION_COLUMNS,
     by_site_criterion,
 )

@@ -22,15 +22,14 @@ from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
 from protv2g.hosting.limits import given_bracket, worst_by_scenario
+from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.tables import (
-    MARGIN_COLUMNS,
     Aside,
     Axis,
     Failing,
     bracket,
     hosting_tables,
     levels,
-    margin_table,
 )
 from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables

@@ -5,7 +5,8 @@ The search (:mod:`protv2g.hosting.search`) records, for every evaluated export l
 criterion (``failing[(axis.key, p_kw)] = {criterion: row}``). This module turns that record
 into the tables users read: :data:`HOSTING_COLUMNS` (one row per axis),
 :data:`BY_CRITERION_COLUMNS` (one row per axis and criterion, with its ``status``) and
-:data:`MARGIN_COLUMNS` (smallest margin per criterion and level, for the plot).
+:data:`~protv2g.hosting.margins.MARGIN_COLUMNS` (smallest margin per criterion and level, for the
+plot; :mod:`.margins`).
 
 A criterion that does not apply to the study (its checks report ``not_applicable``) has
 ``status = "not_applicable"`` and no hosting figure in the per-criterion table — never
@@ -31,7 +32,6 @@ from typing import Any
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, Need, order
-from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
     SETTING_CRITERIA,
@@ -41,13 +41,13 @@ from protv2g.hosting.limits import (
 )
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
-from protv2g.study.schema import Gate, V2GSite
+from protv2g.study.schema import V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS", "MARGIN_COLUMNS",
+__all__ = ["Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS",
            "SITE_CRITERION_COLUMNS", "Failing", "HostingStatus", "bracket", "by_site_criterion",
-           "hosting_tables", "levels", "limiting_criteria", "margin_table"]
+           "hosting_tables", "levels", "limiting_criteria"]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
@@ -72,9 +72,6 @@ SITE_CRITERION_COLUMNS = [
 ]
 
 #: Columns of the margin-vs-export table (one row per evaluated level × criterion).
-MARGIN_COLUMNS = [
-    "site", "participation", "load_level", "p_export_kw", "criterion", "margin", "n_failing",
-]
 
 
 class HostingStatus(StrEnum):
@@ -380,45 +377,3 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
             f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
             f"{cap}; other sites idle")
-
-
-def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
-                 meta: dict[str, tuple[Axis, float]], criteria: list[str], gate: Gate
-                 ) -> pd.DataFrame:
-    """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
-
-    Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
-    not make worse, would otherwise flatten every curve at their own margin) and over the
-    coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
-    criterion approaches and crosses zero as the export rises.
-    """
-    frames = []
-    viol = violations
-    if not viol.empty:
-        keep = (viol["scenario"].isin(meta.keys()) & ~unevaluated_mask(viol)
-                & (viol["attribution"].astype(str) != PRE_EXISTING))
-        v = viol[keep]
-        frames.append(pd.DataFrame({"scenario": v["scenario"], "criterion": v["criterion"],
-                                    "margin": pd.to_numeric(v["margin"], errors="coerce")}))
-    coord = coordination
-    if (coord is not None and not coord.empty
-            and {"scenario", "criterion", "margin_s"} <= set(coord.columns)):
-        margin = pd.to_numeric(coord["margin_s"], errors="coerce")
-        c = coord[coord["scenario"].isin(meta.keys()) & (margin >= 0)]
-        frames.append(pd.DataFrame({"scenario": c["scenario"], "criterion": c["criterion"],
-                                    "margin": margin[c.index]}))
-    frames = [f for f in frames if not f.empty]
-    rows: list[dict[str, Any]] = []
-    if frames:
-        allm = pd.concat(frames, ignore_index=True)
-        allm = allm[allm["criterion"].astype(str).isin(criteria)]
-        m = allm.groupby(["scenario", "criterion"], sort=False)["margin"].min()
-        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"]).size()
-                  if not viol.empty else pd.Series(dtype=int))
-        for (name, crit), margin in m.items():
-            axis, p_kw = meta[name]
-            rows.append({"site": axis.site.name, "participation": axis.participation.value,
-                         "load_level": axis.load_level.value, "p_export_kw": p_kw,
-                         "criterion": str(crit), "margin": float(margin),
-                         "n_failing": int(n_fail.get((name, crit), 0))})
-    return pd.DataFrame(rows, columns=MARGIN_COLUMNS)

@@ -102,6 +102,7 @@ class _Appender:
         self.next_line = int(net.line.index.max()) + 1 if len(net.line) else 0
         self.buses: list[tuple[int, int, str]] = []  # (index, near bus, name)
         self.lines: list[tuple[int, int, int, int, float, str]] = []
+        self.moves: list[tuple[int, int, int, float]] = []  # (line, from, to, length)
 
     def bus(self, near: int, name: str) -> int:
         idx = self.next_bus
@@ -116,8 +117,21 @@ class _Appender:
         self.lines.append((idx, template, from_bus, to_bus, length_km, name))
         return idx
 
+    def move(self, line: int, from_bus: int, to_bus: int, length_km: float) -> None:
+        """Line ``line`` shortened to the segment ``from_bus``–``to_bus`` (written by
+        :meth:`flush`, one column at a time: #21, a ``.loc`` row write per device cost
+        0.1 s at 10,000 buses; the same values and dtypes)."""
+        self.moves.append((line, from_bus, to_bus, length_km))
+
     def flush(self) -> None:
         net = self.net
+        if self.moves:  # before the new segments copy their template rows, as they were
+            idx, *values = (list(x) for x in zip(*self.moves, strict=True))
+            at = net.line.index.get_indexer(idx)
+            for col, v in zip(("from_bus", "to_bus", "length_km"), values, strict=True):
+                x = net.line[col].to_numpy(copy=True)
+                x[at] = v
+                net.line[col] = x
         if self.buses:
             idx, near, names = (list(x) for x in zip(*self.buses, strict=True))
             rows = net.bus.loc[near]
@@ -141,7 +155,7 @@ class _Appender:
             if "geo" in new.columns:
                 new["geo"] = None
             net.line = pd.concat([net.line, new])
-        self.buses, self.lines = [], []
+        self.buses, self.lines, self.moves = [], [], []
 
 
 def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
@@ -213,7 +227,7 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
         base_name = str(line["name"])
         for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
             if k == keep:
-                work.line.loc[li, ["from_bus", "to_bus", "length_km"]] = [a, b, lengths[k]]
+                add.move(li, a, b, lengths[k])
                 seg_index.append(li)
             else:
                 label = "close-in stub" if stubs[k] else "rest"

@@ -1,0 +1,60 @@
+"""Smallest margin of each criterion at each evaluated export level (the hosting search's
+margin curves, :attr:`protv2g.hosting.HostingAnalysis.margins`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
+from protv2g.hosting.tables import Axis
+from protv2g.study.schema import Gate
+
+__all__ = ["MARGIN_COLUMNS", "margin_table"]
+
+MARGIN_COLUMNS = [
+    "site", "participation", "load_level", "p_export_kw", "criterion", "margin", "n_failing",
+]
+
+
+def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
+                 meta: dict[str, tuple[Axis, float]], criteria: list[str], gate: Gate
+                 ) -> pd.DataFrame:
+    """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
+
+    Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
+    not make worse, would otherwise flatten every curve at their own margin) and over the
+    coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
+    criterion approaches and crosses zero as the export rises.
+    """
+    frames = []
+    viol = violations
+    if not viol.empty:
+        keep = (viol["scenario"].isin(meta.keys()) & ~unevaluated_mask(viol)
+                & (viol["attribution"].astype(str) != PRE_EXISTING))
+        v = viol[keep]
+        frames.append(pd.DataFrame({"scenario": v["scenario"], "criterion": v["criterion"],
+                                    "margin": pd.to_numeric(v["margin"], errors="coerce")}))
+    coord = coordination
+    if (coord is not None and not coord.empty
+            and {"scenario", "criterion", "margin_s"} <= set(coord.columns)):
+        margin = pd.to_numeric(coord["margin_s"], errors="coerce")
+        c = coord[coord["scenario"].isin(meta.keys()) & (margin >= 0)]
+        frames.append(pd.DataFrame({"scenario": c["scenario"], "criterion": c["criterion"],
+                                    "margin": margin[c.index]}))
+    frames = [f for f in frames if not f.empty]
+    rows: list[dict[str, Any]] = []
+    if frames:
+        allm = pd.concat(frames, ignore_index=True)
+        allm = allm[allm["criterion"].astype(str).isin(criteria)]
+        m = allm.groupby(["scenario", "criterion"], sort=False)["margin"].min()
+        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"]).size()
+                  if not viol.empty else pd.Series(dtype=int))
+        for (name, crit), margin in m.items():
+            axis, p_kw = meta[name]
+            rows.append({"site": axis.site.name, "participation": axis.participation.value,
+                         "load_level": axis.load_level.value, "p_export_kw": p_kw,
+                         "criterion": str(crit), "margin": float(margin),
+                         "n_failing": int(n_fail.get((name, crit), 0))})
+    return pd.DataFrame(rows, columns=MARGIN_COLUMNS)
