@@ -17,7 +17,8 @@ Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
    ``time.perf_counter``: load, faults, flows, checks, hosting (only with ``--hosting``:
    ``protv2g run`` computes it by default, but it took 383 s and 14 GB on a 300-bus study on
    2026-12-01, so the default here is ``protv2g run --no-hosting``), gate, findings
-   (``build_findings`` of the result, timed apart; the workbook builds it again) and workbook.
+   (``build_findings`` of the result, timed apart; the workbook reuses it since session 20:
+   ``StudyResult.derived``) and workbook.
    Every child runs under an address-space cap (``--mem-cap-gb``, default 12): on a shared
    machine a run that would exhaust memory ends in its own ``MemoryError``, printed as such.
    **Memory is the process's peak RSS** (``ru_maxrss``, the high-water mark at the end of
@@ -663,6 +664,43 @@ otherwise (pandapower's own overloads then load in ≈ 3 ms); a run loads 14 ove
 for one signature (none unused), 2–20 ms each after that set-up, so merging dispatchers
 saves nothing. Per-block allocations (``row_slice``, ``collect``, ``device_value_block``):
 not changed this session.
+
+**The workbook and findings stages** (#21, session 20, branch ``wb20``, 2026-12-03 19:35–21:05
+UTC, load 6–9 with other helpers running: the wall seconds are 3–5× the CPU seconds and are
+not quoted). The 10,000-bus result pickled once, ``result_findings`` then ``to_excel`` in fresh
+processes, ``main`` (``git archive``) and the branch alternately; CPU = ``process_time`` of
+the main process, the picture worker's from ``RUSAGE_CHILDREN``; MiB = peak RSS of the
+workbook over the RSS it starts at (the findings held):
+
+* findings built once per result (``StudyResult.derived``, keyed on the identity of the
+  tables read; a pickle, copy or ``dataclasses.replace`` builds its own): the workbook built
+  them again after the findings stage (≈ 1.5 s CPU, and their transient in the workbook);
+  ``protv2g run`` builds them once, in the workbook, either way. The heap the build freed is
+  handed back (``release_freed_memory``) when they are first built.
+* ``device_extremes`` (the TCC markers): key columns expanded in their smallest integer type,
+  masks from each distinct text, currents read at the kept rows: +76 MiB transient → none
+  (it set the workbook's peak), 0.45 → 0.22 s CPU.
+* the feeder tree's BFS read from the graph's adjacency, not a subgraph view (0.16 → 0.07 s,
+  three a workbook: the TCC plan, the zones, the feeder plot); device paths up the tree's
+  parents (``device_chains`` 0.43 → 0.28 s).
+* Parquet spills: repeated plain-text columns converted from their distinct texts (the
+  Evidence's conversion ≈ 0.85 → 0.75 s).
+* 10k, main → branch, four rounds alternated at load 1.4–1.9 (medians): workbook wall 11.6 →
+  10.3 s (9.4–11.8), CPU of both processes 18.7 → 18.0 s, peak over its start +452 →
+  +314 MiB; 3k, three rounds: wall 14.7 → 12.4 s, CPU 22.7 → 21.6 s, +202 → +189 MiB; end to end
+  (``run_study`` + findings + workbook in one process, two rounds each at load 2–6): the
+  workbook starts at 1,573–1,586 → 1,357 MB RSS; the run's peak 1,772–1,778 MB (set in
+  the workbook) → 1,600–1,602 MB, now the checks' (1,579–1,599) and the findings'
+  (1,585); workbook CPU 13.6 / 11.9 → 11.7 / 12.0 s (the spread at this load is as large
+  as the findings' 1.3–1.6 s no longer rebuilt).
+* Outputs identical (``/work/briefs/s20/tools/cmp.py``: every table, every xlsx part but
+  docProps, every side file by bytes): 10k, 3k (before the merge), the depot, and 10k and the
+  depot against ``main`` after merging it.
+* Left: the pictures are two thirds of the workbook's CPU at 10k (112 TCCs ≈ 105 ms each:
+  build 35, draw 53, zlib 16; feeder plot 2.7 s), already drawn beside the tables; the PNG
+  bytes must stay the same, so zlib and the Agg drawing were not touched. Spilling the
+  Evidence's 280,862 × 38 rows (0.75 s conversion + 0.7 s Parquet write) and
+  ``pair_table`` (0.7–0.9 s) are the largest main-process parts left.
 
 2026-12-03 (run20, faults/flows/checks at 10k; CPU s of ``run_study``'s stages, 2 cores at
 load 5-8, medians of 2-3 runs): numba verified warm — ``NUMBA_DEBUG_CACHE=1``: 16 overloads

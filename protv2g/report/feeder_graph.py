@@ -125,22 +125,38 @@ def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
     return g
 
 
-def _root(g: nx.Graph) -> str:
-    sources = sorted(n for n, d in g.nodes(data=True) if d.get("is_source"))
-    return sources[0] if sources else sorted(g.nodes)[0]
-
-
 def _bfs_tree(g: nx.Graph) -> tuple[str, nx.DiGraph]:
     """Breadth-first tree from the source; each connected part gets its own root."""
     tree = nx.DiGraph()
     roots = []
-    for comp in sorted(nx.connected_components(g), key=lambda c: sorted(c)[0]):
-        sub = g.subgraph(comp)
-        root = _root(sub)
+    for comp in sorted(nx.connected_components(g), key=min):  # min: sorted(c)[0]
+        sources = sorted(n for n in comp if g.nodes[n].get("is_source"))
+        root = sources[0] if sources else min(comp)  # the source, else the first bus
         roots.append(root)
         tree.add_node(root)
-        tree.add_edges_from(nx.bfs_edges(sub, root, sort_neighbors=sorted))
+        tree.add_edges_from(_bfs_edges(g, root))
     return roots[0], tree
+
+
+def _bfs_edges(g: nx.Graph, root: str) -> list[tuple[str, str]]:
+    """``nx.bfs_edges(g.subgraph(part), root, sort_neighbors=sorted)`` of ``root``'s
+    connected part, read from ``g``'s adjacency (a node's neighbours are all in its part):
+    the same edges in the same order, without the subgraph view's filtered look-ups (#21,
+    10,000 buses: 0.16 -> 0.06 s CPU, three times a workbook)."""
+    adj = g._adj  # networkx's adjacency dict (node -> neighbour -> edge data)
+    seen = {root}
+    edges: list[tuple[str, str]] = []
+    level = [root]
+    while level:  # level by level, each node's neighbours in sorted order
+        below = []
+        for parent in level:
+            for child in sorted(adj[parent]):
+                if child not in seen:
+                    seen.add(child)
+                    edges.append((parent, child))
+                    below.append(child)
+        level = below
+    return edges
 
 
 def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
@@ -230,8 +246,15 @@ def device_chains(g: nx.Graph, settings: pd.DataFrame) -> list[list[str]]:
         parent = next(iter(tree.predecessors(child)), None)
         at_edge.setdefault((parent, child), []).append(name)
 
+    pred = tree._pred  # node -> its parent (one in a tree)
+
     def devices_to(bus: str) -> list[str]:
-        path = nx.shortest_path(tree, root, bus)
+        # the tree's one path from the root: up the parents (#21: nx.shortest_path searched
+        # it, ≈ 3 ms a device at 10,000 buses)
+        path = [bus]
+        while path[-1] != root and pred[path[-1]]:
+            path.append(next(iter(pred[path[-1]])))
+        path.reverse()
         out: list[str] = []
         for a, b in zip(path, path[1:], strict=False):
             # At one branch, the device at the near end comes first (sorted for determinism).
