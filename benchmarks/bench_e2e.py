@@ -717,6 +717,28 @@ Stage CPU at 10k stayed within the load's scatter (faults 7.6-9.0, flows 0.8-1.0
 7.2-8.8 s). Outputs identical (dump/cmp: 10k, 3k, the six examples). Profiled and left (each
 already reduced in earlier passes, now < 0.15 s): staged operating times (0.16 s CPU
 profiled, 406 calls), C5's messages, attribution's materiality texts, ``_same_block``.
+
+2026-12-03, session 20 closing figures, this script (``--buses 10000 --skip-pp --skip-pgm
+--skip-8500``), this session's machine (2 cores; about 1.8× slower than session 19's: the
+same commit 632a701 took 17.7–18.8 s of compute here against 10.1–10.3 s there), wall s,
+peak RSS over the RSS after imports:
+
+=========  ==========================  ===========================
+stage      632a701 (s19 start), load    f1dbcdd (s20 end), load
+           1.1, two warm runs           0.6–1.0, two warm runs
+=========  ==========================  ===========================
+faults     8.25 / 8.09                  6.68 / 6.57
+flows      1.05 / 0.81                  0.55 / 0.88
+checks     8.93 / 8.27                  5.65 / 7.97
+gate       0.54 / 0.50                  0.49 / 0.55
+findings   1.77 / 1.49                  1.16 / 1.60
+workbook   13.85 / 13.86                10.62 / 9.97
+compute    18.78 / 17.68                13.38 / 15.97
+peak MB    1,517 / 1,523 (workbook)     1,233 / 1,245 (checks)
+=========  ==========================  ===========================
+
+Outputs: 489,846 violation rows, 90 findings, gate FAIL, workbook 14.8 MB (15.2 before: the
+fuse-band and report changes of the session, not the speed work).
 """
 
 from __future__ import annotations
