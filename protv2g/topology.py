@@ -34,11 +34,18 @@ import pandas as pd
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
-from protv2g.topology_tree import SourceTree, feeder_edges, networkx_tree, source_tree
+from protv2g.topology_tree import (
+    FeederEdges,
+    SourceTree,
+    feeder_edges,
+    networkx_tree,
+    source_tree,
+)
 from protv2g.units import Direction
 
 __all__ = [
     "SUBSTATION",
+    "source_trees",
     "DeviceEdge",
     "feeder_graph",
     "device_edges",
@@ -171,6 +178,24 @@ def source_buses(net: pp.pandapowerNet | DssModel) -> dict[str, int]:
     return {f"{SUBSTATION}:{eg.at[i, 'name'] or i}": int(eg.at[i, "bus"]) for i in eg.index}
 
 
+def source_trees(net: pp.pandapowerNet | DssModel, edges: FeederEdges, sources: Mapping[str, int]
+                 ) -> list[tuple[str, int, SourceTree]]:
+    """``(name, bus, tree)`` of each source of ``sources`` on the feeder's edges (``edges``:
+    :func:`~protv2g.topology_tree.feeder_edges` of ``net``): the array tree, or networkx's
+    where shortest paths tie (the graph built once, only then); a source off the edges is
+    skipped."""
+    graph, out = None, []
+    for name, sbus in sources.items():
+        if edges.positions(np.array([sbus]))[0] < 0:
+            continue
+        tree = source_tree(edges, sbus)
+        if tree is None:
+            graph = feeder_graph(net) if graph is None else graph
+            tree = networkx_tree(graph, sbus)
+        out.append((name, sbus, tree))
+    return out
+
+
 def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, object],
                   chargers: Mapping[str, int] | None = None,
                   fault_buses: list[int] | None = None) -> pd.DataFrame:
@@ -210,15 +235,8 @@ def device_chains(net: pp.pandapowerNet | DssModel, device_sites: Mapping[str, o
     devices = device_edges(device_sites)
     wanted = None if fault_buses is None else np.array(sorted({int(b) for b in fault_buses}),
                                                        dtype=np.int64)
-    graph = None  # networkx's, only for a source whose shortest paths tie
     frames = []
-    for src, sbus in sources.items():
-        if edges.positions(np.array([sbus]))[0] < 0:
-            continue
-        tree = source_tree(edges, sbus)
-        if tree is None:
-            graph = feeder_graph(net) if graph is None else graph
-            tree = networkx_tree(graph, sbus)
+    for src, sbus, tree in source_trees(net, edges, sources):
         frames += _source_rows(tree, devices, src, sbus, wanted)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CHAIN_COLUMNS})

@@ -42,8 +42,8 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.network.dss_model import DssModel
-from protv2g.topology import feeder_graph, source_buses
-from protv2g.topology_tree import SourceTree, feeder_edges, networkx_tree, source_tree
+from protv2g.topology import source_buses, source_trees
+from protv2g.topology_tree import SourceTree, feeder_edges
 
 __all__ = ["LOW_VOLTAGE_KV", "PRIMARY", "BACKUP", "reach_zones", "step_counts"]
 
@@ -90,16 +90,8 @@ def _transformer_ends(feeder: pp.pandapowerNet | DssModel
 
 
 def _trees(feeder: pp.pandapowerNet | DssModel) -> list[SourceTree]:
-    edges, graph, out = feeder_edges(feeder), None, []
-    for _name, sbus in sorted(source_buses(feeder).items()):
-        if edges.positions(np.array([sbus]))[0] < 0:
-            continue
-        tree = source_tree(edges, sbus)
-        if tree is None:
-            graph = feeder_graph(feeder) if graph is None else graph
-            tree = networkx_tree(graph, sbus)
-        out.append(tree)
-    return out
+    sources = dict(sorted(source_buses(feeder).items()))
+    return [tree for _, _, tree in source_trees(feeder, feeder_edges(feeder), sources)]
 
 
 def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any]

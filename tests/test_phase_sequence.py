@@ -198,11 +198,8 @@ def test_site_injections_and_devices_agree(classical, scenario):
     _compare_devices(seq, ph, scenario, "max")
 
 
-def test_iec60909_agrees(tmp_path):
-    """Bus and device currents; in the min case the devices' lines are at 80 °C too (a branch
-    current from OpenDSS's 20 °C ``Yprim`` on the heated network's voltages was up to the
-    resistance ratio off before #15's fourth review)."""
-    net, bus, path = _nets(False, tmp_path, iec=True)
+def _iec_agrees(net, bus, path) -> None:
+    """Both engines' IEC 60909 max and min bus and device currents agree."""
     dev_seq, dev_ph = _devices(net, bus)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -213,6 +210,13 @@ def test_iec60909_agrees(tmp_path):
     for case in ("max", "min"):
         _compare_bus(seq, ph, "base", case)
         _compare_devices(seq, ph, "base", case)
+
+
+def test_iec60909_agrees(tmp_path):
+    """Bus and device currents; in the min case the devices' lines are at 80 °C too (a branch
+    current from OpenDSS's 20 °C ``Yprim`` on the heated network's voltages was up to the
+    resistance ratio off before #15's fourth review)."""
+    _iec_agrees(*_nets(False, tmp_path, iec=True))
 
 
 def test_iec60909_agrees_with_a_transformer_off_its_rated_tap(tmp_path):
@@ -220,17 +224,7 @@ def test_iec60909_agrees_with_a_transformer_off_its_rated_tap(tmp_path):
     both engines take it at its rated ratio and correct it by ``K_T`` in the max case only
     (IEC 60909-0:2016 §6.3.3). Before session 19 the phase engine used the tap and no ``K_T``:
     this comparison then failed by 8 % at b1 (9.04 vs 9.84 kA, max 3ph)."""
-    net, bus, path = _nets(True, tmp_path, iec=True, tap=1.05)
-    dev_seq, dev_ph = _devices(net, bus)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seq = fault_study(net, method=Method.IEC60909, cases=[Case.MAX, Case.MIN],
-                          r_fault_ohm=R_FAULT_OHM, devices=dev_seq)
-    ph = phase_fault_study(load_dss_model(path), method=Method.IEC60909,
-                           cases=[Case.MAX, Case.MIN], r_fault_ohm=R_FAULT_OHM, devices=dev_ph)
-    for case in ("max", "min"):
-        _compare_bus(seq, ph, "base", case)
-        _compare_devices(seq, ph, "base", case)
+    _iec_agrees(*_nets(True, tmp_path, iec=True, tap=1.05))
 
 
 def test_classical_min_case_heats_lines_on_both_paths(tmp_path):
