@@ -73,7 +73,6 @@ from protv2g.checks.distinct_blocks import (
     FaultTwins,
     NotTwins,
     expand,
-    expanded,
     expansion,
     fault_twins,
     twin_able,
@@ -254,7 +253,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         v = concat_taken(frames, rows, gathers)
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
             if plan is not None:
-                frames[0] = expanded(frames[0], plan)
+                frames[0] = expand(frames[0], twins, ctx.export_text)
             v = concat_owned(frames)
             v = take_columns(v, rows) if len(v) else v
         frames.clear()

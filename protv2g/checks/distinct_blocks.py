@@ -43,7 +43,7 @@ from protv2g.checks._rows import _same_block, factorize_all, key_codes
 from protv2g.checks.scenario_twins import base_twins, cell_ids
 from protv2g.criteria import Criterion, Need
 
-__all__ = ["FLOW_COLUMNS", "Expansion", "FaultTwins", "NotTwins", "expand", "expanded", "expansion",
+__all__ = ["FLOW_COLUMNS", "Expansion", "FaultTwins", "NotTwins", "expand", "expansion",
            "fault_twins", "twin_able"]
 
 #: Violation columns that only a flow row fills: a copied row must have none.
@@ -248,11 +248,6 @@ def expand(frame: pd.DataFrame | None, tw: FaultTwins | None,
     plan = expansion(frame, tw, export_text, outer)
     if plan is None:
         return frame
-    return expanded(frame, plan)
-
-
-def expanded(frame: pd.DataFrame, plan: Expansion) -> pd.DataFrame:
-    """The frame :func:`expansion` described."""
     return pd.DataFrame({c: plan.new[c] if c in plan.new else _column(frame[c], plan.at)
                          for c in frame.columns}, columns=frame.columns, copy=False)
 
@@ -343,9 +338,8 @@ def _messages(messages: np.ndarray, source: str, twins: list[str],
     return out
 
 
-#: Messages joined at a time by :func:`_messages` (#21: the 10,000-bus study's 204,000
-#: messages of a scenario joined, replaced and split at once held ≈ 100 MB of text copies,
-#: the checks' peak; 2**14 hold 8 MB).
+#: Messages joined at a time by :func:`_messages` (#21: all of a scenario's at once, ≈ 100
+#: MB of text copies at 10,000 buses, were the checks' peak).
 _CHUNK = 2**14
 
 
