@@ -249,4 +249,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         directional=directional, staged=faults.staged)
     mark("gate")
     verdict = gate_verdict(study, result, hosting=hosting_table)
+    del faults, stages
+    release_freed_memory()  # the run's transients, before the report stages (#21)
     return replace(result, meta={**meta, "gate": verdict})
