@@ -357,6 +357,14 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
                 solver.fill_rows(np.empty_like(i[0]), v[0], dev, col, sv.i_f[0], sv.terms[0],
                                  pre, scale_i, fault_type, zf_pu)
             continue
+        at = _reached_rows(sv, j, col) if j >= max(2, n_voltages) else None
+        if at is not None:  # the rows the stage does not reach: the previous stage's
+            i[j] = i[j - 1]
+            part = np.empty((len(at), 3), dtype=dtype)
+            solver.fill_rows(part, None, dev[at], col[at], sv.i_f[j], sv.terms[j], pre,
+                             scale_i, fault_type, zf_pu)
+            i[j, at] = part
+            continue
         solver.fill_rows(i[j], v[j] if j < n_voltages else None, dev, col, sv.i_f[j],
                          sv.terms[j], pre, scale_i, fault_type, zf_pu)
     if bad.any():
@@ -365,6 +373,21 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
         if v is not None:
             v[:, rows] = np.nan
     return pos, i, v
+
+
+def _reached_rows(sv: Any, j: int, col: np.ndarray) -> np.ndarray | None:
+    """The rows (fault-bus positions ``col``) that stage ``j ≥ 2`` of a control-law slice
+    reaches (a finite start), or None when it reaches them all (or has no such stages).
+
+    Elsewhere the stage's inputs are the previous stage's, bit for bit (the staged solution
+    there is the previous one, :func:`~protv2g.engine.staging.solve_stages`, and
+    ``charger_solve`` copies its ``e1, e2, i_f``), and the fill is per row: its currents
+    are the previous stage's (#21: the later stages were filled at every kept row, most of
+    which they do not reach)."""
+    if sv.fixed or sv.charger is None or j < 2:
+        return None
+    at = np.flatnonzero(np.isfinite(sv.t_start_s[j])[col])
+    return None if len(at) == len(col) else at
 
 
 def _put_padded(out: np.ndarray, x: np.ndarray, time: bool) -> None:
