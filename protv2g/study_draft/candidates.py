@@ -17,6 +17,20 @@ down the lateral — not the dead-end pole beyond the last transformer (review s
 EPRI ckt24's "lateral ends" had no load below them, so home chargers drafted there would have
 no customers); a model without loads keeps the leaf buses of the graph.
 
+A candidate is a bus a customer connection can attach to: a device's own terminal node is not
+(review s20, EPRI ckt5: ``mdv201_hn_2_793_abc1023346_int`` and ``mdv201_796usd_int``, the
+jaws of a switch, were two of the five "near the substation" buses). :func:`device_nodes`
+names them: a bus that is a terminal of a switch (a line with ``switch=yes``, open, closed or
+disabled) or of a regulating transformer (a RegControl's transformer), serves no load and has
+no shunt of its own (load, generator, PV, storage, capacitor), and joins at most one other
+series element, on the device's load side — the node between the device and the line or bus
+bar beyond it: the device's two terminals are one place, listed once by its source-side bus.
+A junction (two or more other elements) or a bus with load on it stays a candidate; so does
+the end of a line at an open tie switch (a line bus), not a jaw of an open switch on a bus
+bar (:data:`JUMPER_KM`). A bus reached only through an open or disabled element is
+not energised from the source and was never a candidate (``energized``, distance along the
+closed lines).
+
 Each candidate names the protective device it sits behind: the nearest device upstream, i.e.
 the last element holding a device (fuse, recloser, relay — the model's, or a proposed
 feeder-head relay) on the shortest path along the lines from the source to the bus
@@ -32,10 +46,11 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.phase import PhaseFaultResult
-from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, hops_from_sources
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["short_circuit_levels", "candidate_buses", "upstream_devices", "CANDIDATE_COLUMNS"]
+__all__ = ["short_circuit_levels", "candidate_buses", "device_nodes", "upstream_devices",
+           "CANDIDATE_COLUMNS"]
 
 CANDIDATE_COLUMNS = ["group", "bus", "phases", "kv_ll", "distance_km", "i3ph_ka", "islg_ka",
                      "x_r", "x_r_of", "device", "device_kind"]
@@ -141,6 +156,83 @@ def _customer_ends(model: DssModel, g: nx.Graph, sources: set[int]) -> dict[str,
     return {str(names[i]): bool(serves[i] and not below[i]) for i in np.flatnonzero(primary)}
 
 
+#: A line shorter than this joining an open switch's terminal to the feeder is the switch's
+#: bus bar or jumper (ckt5's ``mdv202_osw_796``: 1.5 m), not a line to another place, km.
+JUMPER_KM = 0.01
+
+
+def _switch_lines(model: DssModel) -> set[str]:
+    """``line.<name>`` of every line with ``switch=yes`` (enabled or not: ``Lines.Name``
+    activates a disabled line too), read from the model's OpenDSS context."""
+    dss = model.engine
+    out: set[str] = set()
+    if dss is None or not dss.Lines.Count():
+        return out
+    for name in dss.Lines.AllNames():
+        dss.Lines.Name(name)
+        if dss.Lines.IsSwitch():
+            out.add(f"line.{name.lower()}")
+    return out
+
+
+def device_nodes(model: DssModel, g: nx.Graph) -> set[int]:
+    """Bus positions that are a device's own terminal node, not a place for a customer
+    connection (module docstring).
+
+    A switch (``switch=yes``) or a regulating transformer (a RegControl's) joins two buses at
+    one place; the one on the source side is the line bus, listed; the other one is dropped
+    when it carries no load or shunt and joins only one further series element. A terminal of
+    an opened or disabled switch with no load or shunt and nothing beyond the element feeding
+    it is a stub to an open point, dropped too when that element is a bus bar or jumper
+    (shorter than :data:`JUMPER_KM`); the end of a real line at an open tie stays a line bus.
+
+    Parameters
+    ----------
+    model : DssModel
+    g : networkx.Graph
+        :func:`~protv2g.network.dss_graph.dss_feeder_graph` of ``model`` (closed elements).
+
+    Returns
+    -------
+    set of int
+    """
+    e = model.elements
+    devices = _switch_lines(model) | set(
+        model.controls.target[model.controls.kind == "regcontrol"].astype(str).str.lower())
+    rows = np.flatnonzero(e.name.isin(devices).to_numpy())
+    if not len(rows):
+        return set()
+    where = {str(n).lower(): i for i, n in enumerate(model.buses.index)}
+    shunt = np.zeros(len(model.buses), bool)
+    inj = model.injections
+    for b in inj.bus[inj.enabled.astype(bool)].astype(str).str.split(".", n=1).str[0]:
+        if b.lower() in where:
+            shunt[where[b.lower()]] = True
+    one_bus = e[e.enabled.astype(bool) & (e.buses.map(lambda x: len(set(x))) == 1)]
+    for buses in one_bus.buses:  # shunt capacitors, reactors (bus2 = bus1's ground)
+        if str(buses[0]).lower() in where:
+            shunt[where[str(buses[0]).lower()]] = True
+    hops = hops_from_sources(model, g)
+    device_rows = {int(r) for r in rows}
+    out = set()
+    for r in rows.tolist():
+        ends = [where[str(b).lower()] for b in e.buses.iat[r] if str(b).lower() in where]
+        ends = [b for b in dict.fromkeys(ends) if b in hops]  # energised, reached
+        closed = bool(e.enabled.iat[r]) and bool(e.closed.iat[r])
+        if closed and len(ends) == 2:
+            ends = [max(ends, key=lambda b: hops[b])]  # the load-side terminal
+        for b in ends:
+            if shunt[b]:
+                continue
+            others = [n for n in g.neighbors(b)
+                      if not all(row in device_rows for _, row in g[b][n]["elements"])]
+            if closed and len(others) <= 1:
+                out.add(b)
+            elif not closed and len(others) == 1 and g[b][others[0]]["length_km"] < JUMPER_KM:
+                out.add(b)  # an open switch's jaw on a bus bar or jumper: a stub, not a site
+    return out
+
+
 def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5,
                     devices: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`.
@@ -160,6 +252,8 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
                           "degree": [g.degree(i) for i in range(len(tab))]})[ok]
     frame = frame.join(levels, on="bus").dropna(subset=["islg_ka"])
     frame = frame[frame.distance_km > 0]            # not the substation bus itself
+    internal = device_nodes(model, g)               # nor a switch's or regulator's own node
+    frame = frame[~frame.index.isin(list(internal))]
     three = frame[frame.phases == "abc"].sort_values("distance_km")
     near = three.head(n)
     three_far = three.drop(near.index)
