@@ -2,10 +2,10 @@
 
 EPRI ckt5's "near the substation" list held ``mdv201_hn_2_793_abc1023346_int`` and
 ``mdv201_796usd_int``, the load-side jaws of two switches; IEEE 8500 has in-line switches
-whose load-side terminal carries nothing else. :func:`device_nodes` drops a switch's or
-regulator's load-side terminal with no load of its own and one element beyond it, and the
-jaw of an open switch on a bus bar; the line buses stay (ckt5's 1023346, where s16 put its
-depot; the end of a line at an open tie).
+whose two terminals each carry one line. :func:`device_nodes` lists a switch's or
+regulator's place once (of two bare terminals, the one not named internal, else the
+source-side one) and drops the jaw of an open switch on a bus bar; the line buses stay
+(ckt5's 1023346, where s16 put its depot; the end of a line at an open tie).
 """
 
 from __future__ import annotations
@@ -47,22 +47,24 @@ def test_ckt5_device_nodes_are_its_switch_jaws():
     assert {"1023346", "796", "mdv201", "107782"}.isdisjoint(nodes)
 
 
-def test_e8500_in_line_switch_drops_its_load_side_jaw_only():
+def test_e8500_in_line_switch_is_listed_once():
     """IEEE 8500: ``L5397_48332_sw`` joins D6049822-1_INT (source side) to E182722 (load
-    side), each with one line beyond: one place, listed once by its source-side bus. The
-    regulators' load-side buses feed more than one element (kept)."""
-    from protv2g.network.dss_graph import hops_from_sources
-
+    side), each with one line beyond: one place, listed once, by the terminal the model does
+    not name internal. Every closed switch keeps one terminal at least; J1's regulators keep
+    their load-side bus (a junction)."""
     model, g, nodes = _nodes(E8500)
-    assert "e182722" in nodes and "d6049822-1_int" not in nodes
-    hops = hops_from_sources(model, g)
+    assert "d6049822-1_int" in nodes and "e182722" not in nodes
+    assert "d5710794-3_int" in nodes and "e192860" not in nodes  # was "near the substation"
     where = {str(b): i for i, b in enumerate(model.buses.index)}
     e = model.elements
-    for name in ("line.l5397_48332_sw", "line.a333_48332_sw"):
-        a, b = (where[x] for x in e.buses[e.name == name].iat[0])
-        load_side = a if hops[a] > hops[b] else b
-        assert str(model.buses.index[load_side]) in nodes
-    assert "_hvmv_sub_lsb" not in nodes and "regxfmr_hvmv_sub_lsb" not in nodes
+    sw = e[e.name.str.endswith("_sw") & e.enabled & e.closed]
+    assert len(sw) > 10
+    for buses in sw.buses:
+        assert not {str(b) for b in buses} <= nodes, buses
+    assert {str(model.buses.index[i]) for i in where.values()
+            if str(model.buses.index[i]).endswith("_int")} - nodes  # junction _int nodes stay
+    _m, _g, j1 = _nodes(REAL / "EPRI_J1" / "Master_noPV.dss")
+    assert "b18865" in j1 and "b18865reg" not in j1
 
 
 @pytest.fixture(scope="module")

@@ -17,19 +17,22 @@ down the lateral — not the dead-end pole beyond the last transformer (review s
 EPRI ckt24's "lateral ends" had no load below them, so home chargers drafted there would have
 no customers); a model without loads keeps the leaf buses of the graph.
 
-A candidate is a bus a customer connection can attach to: a device's own terminal node is not
-(review s20, EPRI ckt5: ``mdv201_hn_2_793_abc1023346_int`` and ``mdv201_796usd_int``, the
-jaws of a switch, were two of the five "near the substation" buses). :func:`device_nodes`
-names them: a bus that is a terminal of a switch (a line with ``switch=yes``, open, closed or
-disabled) or of a regulating transformer (a RegControl's transformer), serves no load and has
-no shunt of its own (load, generator, PV, storage, capacitor), and joins at most one other
-series element, on the device's load side — the node between the device and the line or bus
-bar beyond it: the device's two terminals are one place, listed once by its source-side bus.
-A junction (two or more other elements) or a bus with load on it stays a candidate; so does
-the end of a line at an open tie switch (a line bus), not a jaw of an open switch on a bus
-bar (:data:`JUMPER_KM`). A bus reached only through an open or disabled element is
-not energised from the source and was never a candidate (``energized``, distance along the
-closed lines).
+A candidate is a bus a customer connection can attach to, not a device's own terminal node
+(review s20, EPRI ckt5: ``mdv201_hn_2_793_abc1023346_int`` and ``mdv201_796usd_int``, nodes
+of two switches, were two of the five "near the substation" buses). :func:`device_nodes`
+names them. A closed switch (a line with ``switch=yes``) or regulating transformer (a
+RegControl's) joins two buses at one place; a terminal that serves load, has a shunt of its
+own (load, generator, PV, storage, capacitor) or is a junction (two or more other series
+elements) is kept; a *bare* one (none of these: the device on one side, one line or bus bar
+on the other) is dropped — of two bare terminals one is kept, one place listed once: the one
+the model does not name internal (:data:`INTERNAL_SUFFIX`, the converters' mark) when only
+one carries that name, else the source-side one (EPRI ckt5's 1023346, a line's end at a
+switch where s16 put its depot, stays; IEEE 8500's in-line ``D5710794-3_INT`` goes, its
+``E192860`` stays). An opened or disabled switch's terminal that hangs on a bus bar or
+jumper (shorter than :data:`JUMPER_KM`) with nothing else is a stub to an open point,
+dropped; the end of a real line at an open tie stays (a line bus). A bus reached only
+through an open or disabled element is not energised from the source and was never a
+candidate (``energized``, distance along the closed lines).
 
 Each candidate names the protective device it sits behind: the nearest device upstream, i.e.
 the last element holding a device (fuse, recloser, relay — the model's, or a proposed
@@ -159,6 +162,10 @@ def _customer_ends(model: DssModel, g: nx.Graph, sources: set[int]) -> dict[str,
 #: A line shorter than this joining an open switch's terminal to the feeder is the switch's
 #: bus bar or jumper (ckt5's ``mdv202_osw_796``: 1.5 m), not a line to another place, km.
 JUMPER_KM = 0.01
+#: The suffix model converters give a device's internal node (CYME/Synergi exports: EPRI ckt5's
+#: ``mdv201_796usd_int``, IEEE 8500's ``d5710794-3_int``): which of a switch's two bare
+#: terminals is not listed, when only one of them carries it.
+INTERNAL_SUFFIX = "_int"
 
 
 def _switch_lines(model: DssModel) -> set[str]:
@@ -177,14 +184,8 @@ def _switch_lines(model: DssModel) -> set[str]:
 
 def device_nodes(model: DssModel, g: nx.Graph) -> set[int]:
     """Bus positions that are a device's own terminal node, not a place for a customer
-    connection (module docstring).
-
-    A switch (``switch=yes``) or a regulating transformer (a RegControl's) joins two buses at
-    one place; the one on the source side is the line bus, listed; the other one is dropped
-    when it carries no load or shunt and joins only one further series element. A terminal of
-    an opened or disabled switch with no load or shunt and nothing beyond the element feeding
-    it is a stub to an open point, dropped too when that element is a bus bar or jumper
-    (shorter than :data:`JUMPER_KM`); the end of a real line at an open tie stays a line bus.
+    connection: a closed switch's or regulator's bare terminal (one of two kept), an open
+    switch's jaw on a bus bar (module docstring).
 
     Parameters
     ----------
@@ -214,22 +215,27 @@ def device_nodes(model: DssModel, g: nx.Graph) -> set[int]:
             shunt[where[str(buses[0]).lower()]] = True
     hops = hops_from_sources(model, g)
     device_rows = {int(r) for r in rows}
+    names = model.buses.index
+
+    def in_line(b: int) -> list[int]:  # the neighbours b reaches by other elements
+        return [n for n in g.neighbors(b)
+                if not all(row in device_rows for _, row in g[b][n]["elements"])]
+
     out = set()
     for r in rows.tolist():
         ends = [where[str(b).lower()] for b in e.buses.iat[r] if str(b).lower() in where]
         ends = [b for b in dict.fromkeys(ends) if b in hops]  # energised, reached
-        closed = bool(e.enabled.iat[r]) and bool(e.closed.iat[r])
-        if closed and len(ends) == 2:
-            ends = [max(ends, key=lambda b: hops[b])]  # the load-side terminal
-        for b in ends:
-            if shunt[b]:
-                continue
-            others = [n for n in g.neighbors(b)
-                      if not all(row in device_rows for _, row in g[b][n]["elements"])]
-            if closed and len(others) <= 1:
+        if bool(e.enabled.iat[r]) and bool(e.closed.iat[r]):
+            bare = [b for b in ends if not shunt[b] and len(in_line(b)) <= 1]
+            if len(bare) == 2:  # one place: keep one (module docstring)
+                named = [b for b in bare if str(names[b]).lower().endswith(INTERNAL_SUFFIX)]
+                bare = named if len(named) == 1 else [max(bare, key=lambda b: hops[b])]
+            out.update(bare)
+            continue
+        for b in ends:  # an open switch's jaw on a bus bar or jumper: a stub, not a site
+            others = in_line(b)
+            if not shunt[b] and len(others) == 1 and g[b][others[0]]["length_km"] < JUMPER_KM:
                 out.add(b)
-            elif not closed and len(others) == 1 and g[b][others[0]]["length_km"] < JUMPER_KM:
-                out.add(b)  # an open switch's jaw on a bus bar or jumper: a stub, not a site
     return out
 
 
