@@ -32,7 +32,7 @@ def _relay(pickup_a=760.0, ground_pickup_a=190.0):
 def _evidence(rows):
     """C5 evidence rows ``(fault_type, i_op_a, pickup_a, factor)`` of finding F01."""
     return pd.DataFrame([{"finding": "F01", "status": "fail", "fault_type": ft,
-                          "i_device_a": i, "i_other_a": p, "limit": k}
+                          "i_device_a": i, "i_other_a": p, "limit": k, "margin_unit": "× pickup"}
                          for ft, i, p, k in rows])
 
 
@@ -41,7 +41,7 @@ def _flow(i_a=379.0, i_res_a=41.0):
                          "i_a": [i_a, -0.5 * i_a], "i_residual_a": [0.5 * i_res_a, -i_res_a]})
 
 
-FINDING = {"finding": "F01", "criterion": "C5", "device": "R1"}
+FINDING = {"finding": "F01", "criterion": "C5", "device": "R1", "margin_unit": "× pickup"}
 
 
 def test_ground_pickup_searched_down_to_c8s_floor():
@@ -88,6 +88,9 @@ def test_phase_rows_move_the_phase_pickup_and_both_move_together():
 def test_not_c5_or_a_fuse_gets_no_reach_move():
     ev = _evidence([("SLG-a", 273.0, 190.0, 1.5)])
     assert reach_limits({**FINDING, "criterion": "C8"}, ev, _relay(), _flow(), 1.5) == []
+    # C5's reach-drop warning (V2G lowering the device's current): no pickup clears it
+    assert reach_limits({**FINDING, "margin_unit": "fraction"}, ev, _relay(), _flow(), 1.5) \
+        == []
     fuse = SimpleNamespace(name="R1", kind=DeviceKind.FUSE)
     assert reach_limits(FINDING, ev, fuse, _flow(), 1.5) == []
 

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.criteria import MarginUnit
 from protv2g.recommend.candidates import Change, Family, _change, _rel, _steps_down
 from protv2g.units import DeviceKind
 
@@ -52,6 +53,8 @@ _FIELDS: dict[DeviceKind, dict[str, str]] = {
     DeviceKind.RELAY: {"phase": "pickup_a", "ground": "ground_pickup_a"},
     DeviceKind.RECLOSER: {"phase": "phase_min_trip_a", "ground": "ground_min_trip_a"},
 }
+#: The margin unit of C5's reach rows (I_op / pickup − factor); its reach-drop rows differ.
+_PICKUP_MULTIPLE = MarginUnit.PICKUP_MULTIPLE.value
 #: What C8 reads for each element, for the notes.
 _LOAD_TEXT = {"phase": "load current", "ground": "standing residual 3I0"}
 
@@ -113,10 +116,12 @@ def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
                  flow_device: pd.DataFrame | None, c8_factor: float) -> list[ReachLimits]:
     """:class:`ReachLimits` of each element the C5 ``finding`` fails on (its evidence rows),
     for ``dev`` (a relay or recloser entry of the study file)."""
-    if dev is None or dev.kind not in _FIELDS or str(finding.get("criterion")) != "C5":
-        return []
+    if (dev is None or dev.kind not in _FIELDS or str(finding.get("criterion")) != "C5"
+            or str(finding.get("margin_unit")) != _PICKUP_MULTIPLE):
+        return []  # not a reach shortfall (C5's reach-drop rows are a fraction of current)
     ev = evidence[evidence["finding"].astype(str) == str(finding["finding"])]
-    ev = ev[ev["status"].astype(str).isin(("fail", "warn"))]
+    ev = ev[ev["status"].astype(str).isin(("fail", "warn"))
+            & (ev["margin_unit"].astype(str) == _PICKUP_MULTIPLE)]
     if ev.empty:
         return []
     element = _element_of(ev, dev)
