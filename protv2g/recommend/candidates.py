@@ -374,8 +374,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     Returns
     -------
     list of Change
-        Sorted by ``size``; empty when no ordinary setting change applies (C5, C7, C9, C11,
-        C12: the search says so).
+        Sorted by ``size``; empty when no ordinary setting change applies (C5: the search adds
+        :mod:`.reach`'s pickup moves; C7, C9, C11, C12: the search says so).
     """
     crit = str(finding["criterion"])
     mech = str(finding.get("mechanism") or "")
