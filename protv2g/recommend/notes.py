@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from protv2g.criteria import MarginUnit
-from protv2g.recommend.candidates import Change, Family
+from protv2g.recommend.change import Change, Family
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given

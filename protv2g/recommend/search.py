@@ -41,10 +41,11 @@ import pandas as pd
 
 from protv2g.checks import run_checks
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
-from protv2g.errors import InputError, Issue
+from protv2g.errors import InputError
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
+from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.notes import _basis, _no_candidate_note, _practice_notes, device_controls
@@ -61,30 +62,6 @@ _ACTIVE = ("fail", "warn")
 #: Severity of an active finding's status (a finding with the same identity and a milder
 #: status after a change has eased).
 _STATUS_RANK = {"warn": 1, "fail": 2}
-
-
-def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
-    """The study with ``changes`` applied (re-validated; the feeder is not reloaded).
-
-    Raises
-    ------
-    InputError
-        When a change makes the study invalid (e.g. a setting out of range).
-    """
-    if not changes:
-        return study
-    raw = study.raw
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for ch in changes:
-        items = sections.setdefault(ch.section, [dict(x) for x in raw.get(ch.section) or []])
-        for item in items:
-            if item.get("name") == ch.name:
-                item.update({f: new for f, _, new in ch.fields})
-                break
-        else:
-            raise InputError(Issue(str(study.path), f"{ch.section}", f"no entry named "
-                                   f"{ch.name!r}", "name an entry of the study file"))
-    return study.with_updates(**sections)
 
 
 def _identity(f: pd.DataFrame) -> pd.Series:
