@@ -271,8 +271,7 @@ def gate_verdict(study: Study, result: StudyResult,
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
         folded = _in_groups_of(table, pre_mask, is_attributable)
-        fails += table.reasons("fail", is_attributable,
-                               also=table.folded_notes(folded))
+        fails += table.reasons("fail", is_attributable, folded=folded)
         pre_mask = pre_mask & ~folded
 
         def pre_with(outcome: GateOutcome) -> np.ndarray:
