@@ -83,11 +83,12 @@ def _twin(worst: pd.Series) -> str:
         return ""
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
-    text = (f"without V2G at the same fault and case: {verb} "
-            f"{_fmt(abs(float(m_base)), unit)}; V2G lowers the margin by "
-            f"{_fmt(float(m_base) - float(m_v2g), unit)}")
+    same = ("at the same fault and case" if describe_fault(worst)
+            else "the same element and load level")
+    text = (f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}; V2G lowers the "
+            f"margin by {_fmt(float(m_base) - float(m_v2g), unit)}")
     if pd.notna(tol) and math.isfinite(float(tol)):
-        text += f", material above the tolerance {_fmt(float(tol), unit)} of the device data"
+        text += f" (material: more than the tolerance {_fmt(float(tol), unit)})"
     return text
 
 

@@ -118,8 +118,8 @@ def test_one_attribution_in_findings_and_gate(ckt5_like, depot_study):
     assert "; made worse by V2G; " in line and "; new; " not in line
     # the twin is named for what it is: the same fault and case without V2G
     assert ("without V2G at the same fault and case: passes by 0.008823 × pickup; V2G lowers "
-            "the margin by 0.074097 × pickup, material above the tolerance 0.071736 × "
-            "pickup") in line
+            "the margin by 0.074097 × pickup (material: more than the tolerance 0.071736 × "
+            "pickup)") in line
     # the folded rows are counted and named by scenario and fault, not "failing without V2G"
     assert ("pre-existing on 3 more row(s) of this finding (3 pass without V2G by less than "
             "the tolerance, 0 fail without V2G), the worst \u22120.050364 × pickup at "

@@ -74,16 +74,16 @@ def test_sheet_index_on_the_summary(summary):
     head = next(c for c in cells.values() if c.value == "12. Sheets in this workbook")
     listed = {}
     for row in ws.iter_rows(min_row=head.row + 2):
-        title, what = row[0].value, row[2].value
+        number, title, what = row[0].value, row[1].value, row[3].value
         if title is None:
             break
-        listed[title] = (what, row[0].hyperlink.location if row[0].hyperlink else
-                         None, row[0].hyperlink.target if row[0].hyperlink else None)
+        link = row[1].hyperlink
+        listed[title] = (number, what, link.location or link.target if link else None)
     for spec in DATA_SHEETS:
-        assert spec.title in summary.sheetnames
-        what, loc, target = listed[spec.title]
+        number, what, link = listed[spec.title]
+        assert summary.sheetnames[number - 1] == spec.title  # its position in the workbook
         assert what == " ".join(spec.description.split())
-        assert f"'{spec.title}'!A1" in str(loc or target)
+        assert f"'{spec.title}'!A1" in str(link)
     assert {TCC, FEEDER} <= set(listed)
     # the tables are untouched: the Findings keep their header in row 1
     assert summary["Findings"]["A1"].value == "Finding"

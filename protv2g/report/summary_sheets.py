@@ -28,15 +28,19 @@ PICTURE_SHEETS = {
 
 def write_sheet_index(w: Memo, specs: Sequence[SheetSpec], pictures: Sequence[str] = ()
                       ) -> None:
-    """A grid of the sheets (``specs`` in workbook order, then ``pictures``, titles of
-    :data:`PICTURE_SHEETS` the workbook has), each title linked to its sheet's cell A1."""
+    """A grid of the sheets (``specs`` in workbook order after the Summary, then
+    ``pictures``, titles of :data:`PICTURE_SHEETS` the workbook has): each sheet's position
+    in the workbook, its title linked to its cell A1, and what it holds. The first column
+    holds the position, not the title, so that no memo key ("Findings") is repeated there."""
     rows = [[s.title, " ".join(str(s.description).split())] for s in specs]
     rows += [[t, PICTURE_SHEETS[t]] for t in pictures if t in PICTURE_SHEETS]
     if not rows:
         w.note("none")
         return
     first = w.row + 1  # below the grid's header
-    w.grid(["sheet", "what it holds"], rows, spans=[2, 8])
+    w.grid(["sheet no.", "sheet", "what it holds"],
+           [[k, title, what] for k, (title, what) in enumerate(rows, start=2)],
+           spans=[1, 2, 7], fmt={0: "0"})
     for k, (title, _) in enumerate(rows):
-        cell = w.ws.cell(row=first + k, column=1)
+        cell = w.ws.cell(row=first + k, column=2)
         cell.hyperlink = f"#'{title}'!A1"
