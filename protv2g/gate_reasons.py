@@ -83,8 +83,7 @@ def _twin(worst: pd.Series) -> str:
         return ""
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
-    same = ("at the same fault and case" if describe_fault(worst)
-            else "the same element and load level")
+    same = "at the same fault and case" if describe_fault(worst) else "at the same load level"
     text = (f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}; V2G lowers the "
             f"margin by {_fmt(float(m_base) - float(m_v2g), unit)}")
     if pd.notna(tol) and math.isfinite(float(tol)):
@@ -157,10 +156,11 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     then scenario, fault bus, fault type and case as text), so the gate and the Findings name
     the same scenario for a tie (review s15: F04 said firm/1.8 MW, the gate expected/1.2 MW).
 
-    ``folded``: failing rows present without V2G whose group also has a row of ``rows`` —
-    said on that line ("also failing without V2G: N row(s)") instead of a line of their own
-    (s16 A3: one device, one mechanism, one line; ckt5's service transformer had a
-    ``fail: worse`` line and a ``confirm:`` line for its base row).
+    ``folded``: pre-existing failing rows whose group also has a row of ``rows`` — part of
+    that line (its worst row, attribution and counts are over both) and named on it
+    ("pre-existing on N more row(s) of this finding …", :meth:`ReasonRows.folded_note`)
+    instead of a line of their own (s16 A3: one device, one mechanism, one line; ckt5's
+    service transformer had a ``fail: worse`` line and a ``confirm:`` line for its base row).
     """
     if rows.empty:
         return []

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from openpyxl.styles import Font
+
 from protv2g.report.sheets import FEEDER, TCC, SheetSpec
 from protv2g.report.summary_memo import Memo
 
 __all__ = ["PICTURE_SHEETS", "write_sheet_index"]
+
+_LINK_FONT = Font(color="0563C1", underline="single")  # Excel's "Hyperlink" cell style
 
 #: What the picture sheets hold (they have no :class:`SheetSpec`).
 PICTURE_SHEETS = {
@@ -43,4 +47,5 @@ def write_sheet_index(w: Memo, specs: Sequence[SheetSpec], pictures: Sequence[st
            spans=[1, 2, 7], fmt={0: "0"})
     for k, (title, _) in enumerate(rows):
         cell = w.ws.cell(row=first + k, column=2)
-        cell.hyperlink = f"#'{title}'!A1"
+        cell.hyperlink = f"#'{title}'!A1"  # internal, as the tables' links (format.py)
+        cell.font = _LINK_FONT
