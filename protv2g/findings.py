@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,7 @@ from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_cod
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
+           "finding_attribution",
            "PAIR_CRITERIA", "MECHANISM_COLUMNS", "TREND_ABS", "TREND_REL", "finding_keys",
            "rule_labels"]
 
@@ -187,16 +189,30 @@ def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[st
     return texts[pd.unique(codes[lo:hi])].tolist()
 
 
-def _attribution(values: list[str]) -> str:
-    """From the distinct given texts of a finding's rows' ``attribution``."""
-    given = {v for v in values if v}
+def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
+    """A finding's one attribution (:class:`Attribution`) from the distinct texts of its rows'
+    ``attribution`` (``new``/``worse``/``pre-existing``, :mod:`protv2g.checks.attribution`):
+    every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
+    made worse by V2G; none given → not attributed. ``charging``: a C8 charging peak's
+    rows (:data:`protv2g.checks.load.CHARGING_PEAKS`), said in words of charging.
+
+    The Findings, the gate's reason lines (:mod:`protv2g.gate_reasons`), the Summary and
+    ``protv2g recommend`` all say this text for a finding (review s20: the gate printed its
+    worst row's ``new`` while the Findings said "made worse by V2G").
+
+    >>> finding_attribution(["new", "pre-existing"]), finding_attribution(["new"])
+    ('made worse by V2G', 'caused by V2G')
+    """
+    given = {str(v) for v in values if v and str(v) != "nan"}
     if not given:  # rows without a base-case comparison: V2G's share is not known
-        return Attribution.UNKNOWN
-    if given <= {"pre-existing"}:
-        return Attribution.PRE_EXISTING
-    if given <= {"new"}:
-        return Attribution.CAUSED
-    return Attribution.WORSE
+        out = Attribution.UNKNOWN
+    elif given <= {"pre-existing"}:
+        out = Attribution.PRE_EXISTING
+    elif given <= {"new"}:
+        out = Attribution.CAUSED
+    else:
+        out = Attribution.WORSE
+    return _BY_CHARGING.get(out, out) if charging else out
 
 
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
@@ -393,9 +409,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
-        attribution = _attribution(_distinct(given["attribution"], lo, hi))
-        if crit == "C8" and mech in CHARGING_PEAKS:
-            attribution = _BY_CHARGING.get(attribution, attribution)
+        attribution = finding_attribution(_distinct(given["attribution"], lo, hi),
+                                          crit == "C8" and mech in CHARGING_PEAKS)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
