@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +53,7 @@ import pandas as pd
 
 from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import CATALOGUE, order
+from protv2g.findings_attribution import Attribution, finding_attribution
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -86,24 +86,6 @@ PAIR_CRITERIA = frozenset({"C1", "C2", "C3", "C4", "C10"})
 
 #: Typed columns naming the sub-rule of a row, used when present (first found wins).
 MECHANISM_COLUMNS = ("mechanism", "rule")
-
-
-class Attribution:
-    """Attribution of a finding (from its rows' ``attribution``)."""
-
-    CAUSED = "caused by V2G"
-    WORSE = "made worse by V2G"
-    PRE_EXISTING = "pre-existing"
-    UNKNOWN = "not attributed"
-    #: A C8 charging peak (:data:`protv2g.checks.load.CHARGING_PEAK`): vehicle load, there
-    #: with or without V2G export — new or worse against the base case because of charging.
-    CAUSED_CHARGING = "caused by charging"
-    WORSE_CHARGING = "made worse by charging"
-
-
-#: A charging peak's attribution in words of charging, not of V2G.
-_BY_CHARGING = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
-                Attribution.WORSE: Attribution.WORSE_CHARGING}
 
 
 #: Columns of the Findings table.
@@ -187,32 +169,6 @@ def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[st
     """The distinct texts of rows ``lo:hi`` of a coded column."""
     codes, texts = coded
     return texts[pd.unique(codes[lo:hi])].tolist()
-
-
-def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
-    """A finding's one attribution (:class:`Attribution`) from the distinct texts of its rows'
-    ``attribution`` (``new``/``worse``/``pre-existing``, :mod:`protv2g.checks.attribution`):
-    every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
-    made worse by V2G; none given → not attributed. ``charging``: a C8 charging peak's
-    rows (:data:`protv2g.checks.load.CHARGING_PEAKS`), said in words of charging.
-
-    The Findings, the gate's reason lines (:mod:`protv2g.gate_reasons`), the Summary and
-    ``protv2g recommend`` all say this text for a finding (review s20: the gate printed its
-    worst row's ``new`` while the Findings said "made worse by V2G").
-
-    >>> finding_attribution(["new", "pre-existing"]), finding_attribution(["new"])
-    ('made worse by V2G', 'caused by V2G')
-    """
-    given = {str(v) for v in values if v and str(v) != "nan"}
-    if not given:  # rows without a base-case comparison: V2G's share is not known
-        out = Attribution.UNKNOWN
-    elif given <= {"pre-existing"}:
-        out = Attribution.PRE_EXISTING
-    elif given <= {"new"}:
-        out = Attribution.CAUSED
-    else:
-        out = Attribution.WORSE
-    return _BY_CHARGING.get(out, out) if charging else out
 
 
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:

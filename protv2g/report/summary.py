@@ -34,6 +34,7 @@ from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
+from protv2g.report.sheets import sheet_specs
 from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
@@ -319,8 +320,6 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                                  (result.meta.get("versions") or {}).items()))
 
     w.heading("12. Sheets in this workbook")
-    from protv2g.report.excel import sheet_specs  # here: excel imports this module
-
     write_sheet_index(w, sheet_specs(result), tuple(PICTURE_SHEETS))
 
     w.heading("13. Reviewer sign-off")
