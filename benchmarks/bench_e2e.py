@@ -746,8 +746,8 @@ base ebc805c and the branch alternated, 3 rounds each on the shared 2-core VM at
 medians): 10k 5.1 (4.0-5.9) -> 4.6 (4.3-4.9) s, user 3.3 -> 3.1, sys 1.8 -> 1.5; 3k
 1.52 -> 1.37 s (within the scatter); peak RSS unchanged (10k 1,140-1,153 MB, 3k 603-608 MB).
 Wall followed the load (10k: 4.2-15.7 s base, 6.6-9.8 s branch). Changed: (1) the low
-bracket's stage arrays are built with spare rows for the high bracket's differing ones, which ``shared_brackets``
-writes in place (it concatenated 911,767 + 5,956 rows × 5 stages: ≈ 110 MB of new pages,
+bracket's stage arrays are built with spare rows for the high bracket's differing ones,
+which ``shared_brackets`` writes in place (it concatenated 911,767 + 5,956 rows × 5 stages: ≈ 110 MB of new pages,
 0.23-0.32 s system time); (2) a charger slice's stages ≥ 2 are filled at the kept rows
 they reach only (17,804 of 1,711,292 rows at 10k; elsewhere the previous stage's currents,
 the same inputs bit for bit): ``fill_sequence_rows`` 0.29 -> 0.16 s CPU profiled; (3)
