@@ -739,6 +739,26 @@ peak MB    1,517 / 1,523 (workbook)     1,233 / 1,245 (checks)
 
 Outputs: 489,846 violation rows, 90 findings, gate FAIL, workbook 14.8 MB (15.2 MB at the
 start; the session also changed the report: band columns, grouped lines, arrows).
+
+2026-12-03, session 21, faults stage (branch ``faults21``, engine only; CPU s of
+``pipeline.fault_tables`` alone on the 10k / 3k studies, its second call in a process, base
+ebc805c and the branch alternated, 3 rounds each on the shared 2-core VM at load 4-6;
+medians): 10k 5.1 (4.0-5.9) -> 4.6 (4.3-4.9) s, user 3.3 -> 3.1, sys 1.8 -> 1.5; 3k 1.52 ->
+1.37 s (within the scatter); peak RSS unchanged (10k 1,140-1,153 MB, 3k 603-608 MB). Wall
+followed the load (10k: 4.2-15.7 s base, 6.6-9.8 s branch). Changed: (1) the low bracket's
+stage arrays are built with spare rows for the high bracket's differing ones, which
+``shared_brackets`` writes in place (it concatenated 911,767 + 5,956 rows × 5 stages: ≈ 110
+MB of new pages, 0.23-0.32 s system time); (2) a charger slice's stages ≥ 2 are filled at
+the kept rows they reach only (17,804 of 1,711,292 rows at 10k; elsewhere the previous
+stage's currents, the same inputs bit for bit): ``fill_sequence_rows`` 0.29 -> 0.16 s CPU
+profiled; (3) ``device_value_block`` computes the columns straight into the block's rows
+where a run holds the kept rows as they are (no buffer copy of 20 × 911,767 values). Outputs
+identical (dump/cmp at 10k, 3k and the six examples). Profile left (10k, CPU, profiled):
+Newton kernel 0.65 s, dense first-cycle fill for the kept rows 0.28, the device block's
+angles 0.20, sequence networks 0.25-0.8 per net; system time is 30-40 % of the stage: memory
+new to the process costs ≈ 3 ms/MB here (first touch), and ``NUMPY_MADVISE_HUGEPAGE=0`` cut
+the stage's system time 1.6-2.0 -> 1.0-1.3 s at the same peak (4 runs, not adopted: a
+process-wide setting for the lead to weigh).
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ import pandas as pd
 
 from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import CATALOGUE, order
+from protv2g.findings_attribution import Attribution, finding_attribution
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -74,6 +75,7 @@ from protv2g.text_codes import ColumnCodes, combine_codes, given_codes, text_cod
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
+           "finding_attribution",
            "PAIR_CRITERIA", "MECHANISM_COLUMNS", "TREND_ABS", "TREND_REL", "finding_keys",
            "rule_labels"]
 
@@ -84,24 +86,6 @@ PAIR_CRITERIA = frozenset({"C1", "C2", "C3", "C4", "C10"})
 
 #: Typed columns naming the sub-rule of a row, used when present (first found wins).
 MECHANISM_COLUMNS = ("mechanism", "rule")
-
-
-class Attribution:
-    """Attribution of a finding (from its rows' ``attribution``)."""
-
-    CAUSED = "caused by V2G"
-    WORSE = "made worse by V2G"
-    PRE_EXISTING = "pre-existing"
-    UNKNOWN = "not attributed"
-    #: A C8 charging peak (:data:`protv2g.checks.load.CHARGING_PEAK`): vehicle load, there
-    #: with or without V2G export — new or worse against the base case because of charging.
-    CAUSED_CHARGING = "caused by charging"
-    WORSE_CHARGING = "made worse by charging"
-
-
-#: A charging peak's attribution in words of charging, not of V2G.
-_BY_CHARGING = {Attribution.CAUSED: Attribution.CAUSED_CHARGING,
-                Attribution.WORSE: Attribution.WORSE_CHARGING}
 
 
 #: Columns of the Findings table.
@@ -185,18 +169,6 @@ def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[st
     """The distinct texts of rows ``lo:hi`` of a coded column."""
     codes, texts = coded
     return texts[pd.unique(codes[lo:hi])].tolist()
-
-
-def _attribution(values: list[str]) -> str:
-    """From the distinct given texts of a finding's rows' ``attribution``."""
-    given = {v for v in values if v}
-    if not given:  # rows without a base-case comparison: V2G's share is not known
-        return Attribution.UNKNOWN
-    if given <= {"pre-existing"}:
-        return Attribution.PRE_EXISTING
-    if given <= {"new"}:
-        return Attribution.CAUSED
-    return Attribution.WORSE
 
 
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
@@ -393,9 +365,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
-        attribution = _attribution(_distinct(given["attribution"], lo, hi))
-        if crit == "C8" and mech in CHARGING_PEAKS:
-            attribution = _BY_CHARGING.get(attribution, attribution)
+        attribution = finding_attribution(_distinct(given["attribution"], lo, hi),
+                                          crit == "C8" and mech in CHARGING_PEAKS)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),

@@ -75,6 +75,7 @@ from protv2g.gate_rows import (
     unevaluated_mask,
 )
 from protv2g.provenance import dependency_versions, input_digest
+from protv2g.report.summary_counts import passed_note
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
 
@@ -271,8 +272,7 @@ def gate_verdict(study: Study, result: StudyResult,
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
         folded = _in_groups_of(table, pre_mask, is_attributable)
-        fails += table.reasons("fail", is_attributable,
-                               also=table.folded_notes(folded))
+        fails += table.reasons("fail", is_attributable, folded=folded)
         pre_mask = pre_mask & ~folded
 
         def pre_with(outcome: GateOutcome) -> np.ndarray:
@@ -333,8 +333,19 @@ def gate_verdict(study: Study, result: StudyResult,
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
-                          "attributable to V2G"]
+                          "attributable to V2G" + _stand_in_passes(result, gate.criteria)]
     return out
+
+
+def _stand_in_passes(result: StudyResult, criteria: Any) -> str:
+    """``"; C7 passed on drafted values: confirm …"`` for the gated criteria whose evaluation
+    read a drafted value or a tool default (``meta["criterion_inputs"]``,
+    :mod:`protv2g.criteria_basis`): the gate's pass line says what its passes rest on, as
+    the Summary does (review s20)."""
+    meta = result.meta if isinstance(result.meta, dict) else {}
+    stand_ins = meta.get("criterion_inputs") or {}
+    return "".join(f"; {c} {passed_note(stand_ins[c])}" for c in sorted(
+        (c for c in map(str, criteria) if c in stand_ins), key=order))
 
 
 def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:

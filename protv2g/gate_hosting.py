@@ -95,6 +95,11 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
                         f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "
                         f"resting on given data ({given})")
+        k = r.get("max_online_chargers")
+        if is_given(k):  # limited by the chargers online, not the export (hosting.online)
+            text += (f"; with at most {int(k)} charger{'' if int(k) == 1 else 's'} online: "
+                     f"{float(r['max_online_kw']):,.0f} kW (their full export)"
+                     if int(k) > 0 else "; even one charger online fails")
         for col, label in (("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "
                                          "worsening immaterial): ")):

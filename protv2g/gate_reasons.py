@@ -6,6 +6,16 @@
 how many rows and scenarios it stands for, and — when that row rests on a tool default or a
 drafted value (``input_basis``, :mod:`protv2g.input_basis`) — which input to confirm. Text
 only: what fails is decided in :mod:`protv2g.gate` from typed columns.
+
+One finding, one attribution (review s20, EPRI ckt5): a line's attribution is its group's —
+:func:`protv2g.findings.finding_attribution` of every row the line stands for, the words the
+Findings, the Summary and ``protv2g recommend`` use ("caused by V2G", "made worse by V2G",
+"pre-existing") — never its worst row's own ``new``/``worse``. A line attributable to V2G
+names the worst row's twin without V2G (the same fault, fault type, case and rule in the base
+case of its load level: ``base_margin``) and by how much V2G moves it against the tolerance
+that decides materiality (:mod:`protv2g.checks.attribution`); the group's pre-existing rows
+folded onto it are counted and their worst named with its scenario and fault, not called
+"failing without V2G" (most are V2G rows whose change is inside the tolerance).
 """
 
 from __future__ import annotations
@@ -18,7 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import order
+from protv2g.findings import finding_attribution
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text
@@ -48,8 +60,39 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
     worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
-    return _line(kind, worst, len(rows), rows["scenario"].nunique(), note)
+    texts = rows["attribution"].astype(str).unique().tolist() if "attribution" in rows else []
+    return _line(kind, worst, len(rows), rows["scenario"].nunique(), note,
+                 _attribution_of(worst, texts))
 
+
+def _attribution_of(worst: pd.Series, texts: list[str]) -> str:
+    """The line's attribution: :func:`~protv2g.findings.finding_attribution` of its rows'
+    distinct ``attribution`` texts (a C8 charging peak in words of charging)."""
+    charging = str(worst.get("criterion")) == "C8" and str(worst.get("rule")) in CHARGING_PEAKS
+    return finding_attribution([t for t in texts if is_given(t)], charging)
+
+
+def _twin(worst: pd.Series) -> str:
+    """The worst row's twin without V2G — the same fault, fault type, case and rule in the
+    base case of its load level (``base_margin``, :mod:`protv2g.checks.attribution`) — and
+    V2G's change against the tolerance that decides its materiality; "" without a twin."""
+    unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
+    m_base = pd.to_numeric(worst.get("base_margin"), errors="coerce")
+    m_v2g = pd.to_numeric(worst.get("margin"), errors="coerce")
+    if pd.isna(m_base) or pd.isna(m_v2g) or not math.isfinite(float(m_base)):
+        return ""
+    tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
+    verb = "passes by" if m_base >= 0 else "fails by"
+    same = "at the same fault and case" if describe_fault(worst) else "at the same load level"
+    text = (f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}; V2G lowers the "
+            f"margin by {_fmt(float(m_base) - float(m_v2g), unit)}")
+    if pd.notna(tol) and math.isfinite(float(tol)):
+        text += f" (material: more than the tolerance {_fmt(float(tol), unit)})"
+    return text
+
+
+#: Row attributions that make a line V2G's (:mod:`protv2g.checks.attribution`).
+_ATTRIBUTABLE = ("new", "worse")
 
 #: The columns that break a tie of margins (and of exports), as the Findings do.
 _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
@@ -60,8 +103,10 @@ def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return tuple(rows[c].astype(str).to_numpy() for c in _TIE_COLUMNS if c in rows.columns)
 
 
-def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str) -> str:
-    """:func:`reason_line`'s text from its worst row and the group's row and scenario counts."""
+def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
+          attribution: str, folded: str = "") -> str:
+    """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
+    its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows."""
     device = str(worst["device"]) if is_given(worst.get("device")) else ""
     if is_given(worst.get("other_device")):
         device += f" / {worst['other_device']}"
@@ -72,7 +117,10 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str)
     text = " ".join(parts)
     msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
-    detail = [note, f"{worst['status']}", f"{worst['attribution']}", where]
+    detail = [note, f"{worst['status']}", attribution, where]
+    if str(worst.get("attribution")) in _ATTRIBUTABLE:  # what makes the line V2G's
+        detail.append(_twin(worst))
+    detail.append(folded)
     basis = str(worst.get("input_basis", "")) if is_given(worst.get("input_basis")) else ""
     confirm = input_to_confirm(str(worst["criterion"]), str(worst.get("device", "")),
                                str(worst.get("other_device", "")), basis)
@@ -108,16 +156,19 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     then scenario, fault bus, fault type and case as text), so the gate and the Findings name
     the same scenario for a tie (review s15: F04 said firm/1.8 MW, the gate expected/1.2 MW).
 
-    ``folded``: failing rows present without V2G whose group also has a row of ``rows`` —
-    said on that line ("also failing without V2G: N row(s)") instead of a line of their own
-    (s16 A3: one device, one mechanism, one line; ckt5's service transformer had a
-    ``fail: worse`` line and a ``confirm:`` line for its base row).
+    ``folded``: pre-existing failing rows whose group also has a row of ``rows`` — part of
+    that line (its worst row, attribution and counts are over both) and named on it
+    ("pre-existing on N more row(s) of this finding …", :meth:`ReasonRows.folded_note`)
+    instead of a line of their own (s16 A3: one device, one mechanism, one line; ckt5's
+    service transformer had a ``fail: worse`` line and a ``confirm:`` line for its base row).
     """
     if rows.empty:
         return []
-    also = (ReasonRows(folded).folded_notes(np.ones(len(folded), bool))
-            if folded is not None and not folded.empty else {})
-    return ReasonRows(rows, export_kw).reasons(kind, np.ones(len(rows), bool), note, also)
+    if folded is None or folded.empty:
+        return ReasonRows(rows, export_kw).reasons(kind, np.ones(len(rows), bool), note)
+    table = pd.concat([rows, folded], ignore_index=True)
+    own = np.arange(len(table)) < len(rows)
+    return ReasonRows(table, export_kw).reasons(kind, own, note, folded=~own)
 
 
 class ReasonRows:
@@ -190,57 +241,92 @@ class ReasonRows:
         names = tuple(text_ranks(c) for c in coded.values())
         return margin, seen, p_kw, names
 
+    @cached_property
+    def _attributions(self) -> tuple[np.ndarray, np.ndarray]:
+        """The coded rows' ``attribution`` (codes into texts; all "" without the column)."""
+        if "attribution" not in self.table.columns:
+            return np.zeros(len(self.pos), dtype=np.int64), np.array([""], dtype=object)
+        return text_codes(self._column("attribution"))
+
     def reasons(self, kind: str, at: np.ndarray, note: str = "",
-                also: Mapping[tuple[str, ...], str] | None = None) -> list[str]:
-        """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool); ``also``: a note per
-        group (its texts) for its line (:meth:`folded_notes` of the folded rows)."""
+                folded: np.ndarray | None = None) -> list[str]:
+        """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool): one line per group of
+        them. ``folded`` (``(n,)`` bool): pre-existing failing rows said on the line of their
+        group when it has a row of ``at`` (its worst row, attribution and counts are the
+        group's over both; :meth:`folded_note` names them), not on a line of their own."""
         pos = self._local(at)
         if not len(pos):
             return []
         group, texts = self._group
         margin, seen, p_kw, names = self._columns
-        also = also or {}
+        a_codes, a_texts = self._attributions
         g = group[pos]
         by_group = np.argsort(g, kind="stable")  # each group's rows in table order
         bounds = np.flatnonzero(np.diff(g[by_group])) + 1
         groups = {int(g[k[0]]): pos[k] for k in np.split(by_group, bounds)}
+        extra: dict[int, np.ndarray] = {}
+        if folded is not None and folded.any():
+            fpos = self._local(folded)
+            fg = group[fpos]
+            keep = np.isin(fg, np.fromiter(groups, dtype=np.int64, count=len(groups)))
+            fpos, fg = fpos[keep], fg[keep]
+            order_f = np.argsort(fg, kind="stable")
+            cuts = np.flatnonzero(np.diff(fg[order_f])) + 1
+            extra = {int(fg[k[0]]): fpos[k] for k in np.split(order_f, cuts) if len(k)}
+
+        def worst_of(at_g: np.ndarray) -> int:
+            return int(at_g[worst_order(margin[at_g], None,
+                                        None if p_kw is None else p_kw[at_g],
+                                        tuple(n[at_g] for n in names))[0]])
+
         out = []
         for gk in sorted(groups, key=lambda k: (order(texts[k][0]), texts[k])):
-            at_g = groups[gk]
-            worst = at_g[worst_order(margin[at_g], None, None if p_kw is None else p_kw[at_g],
-                                     tuple(n[at_g] for n in names))[0]]
-            s = seen[at_g]
-            extra = also.get(texts[gk], "")
-            out.append(_line(kind, self.table.iloc[self.pos[worst]], len(at_g),
-                             len(np.unique(s[s >= 0])),
-                             "; ".join(t for t in (note, extra) if t)))
+            own = groups[gk]
+            more = extra.get(gk, own[:0])
+            every = np.sort(np.concatenate([own, more]))
+            worst = worst_of(every)
+            row = self.table.iloc[self.pos[worst]]
+            s = seen[every]
+            attribution = _attribution_of(row, a_texts[np.unique(a_codes[every])].tolist())
+            line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
+                         self.folded_note(more) if len(more) else "")
+            v2g = worst_of(own)
+            if v2g != worst and str(a_texts[a_codes[v2g]]) in _ATTRIBUTABLE:
+                # the worst row is a folded pre-existing one: the twin of V2G's worst row
+                w = self.table.iloc[self.pos[v2g]]
+                twin = _twin(w)
+                if twin:
+                    where = ", ".join(p for p in (str(w["scenario"]), describe_fault(w)) if p)
+                    unit = (str(w.get("margin_unit", "")) if is_given(w.get("margin_unit"))
+                            else "")
+                    line = line[:-1] + (f"; V2G's worst row {_fmt(w.get('margin'), unit)} at "
+                                        f"{where}, {twin})")
+            out.append(line)
         return out
 
-    def folded_notes(self, at: np.ndarray) -> dict[tuple[str, ...], str]:
-        """Group (its texts) → "also failing without V2G: N row(s), margin M" of the rows
-        ``at`` (``(n,)`` bool): failing rows present without V2G, said on their group's line
-        of :meth:`reasons`."""
-        pos = self._local(at)
-        if not len(pos):
-            return {}
-        group, texts = self._group
+    def folded_note(self, at: np.ndarray) -> str:
+        """"pre-existing on N row(s) …, the worst M at <scenario>, <fault>" of the folded rows
+        at positions ``at`` (within the coded rows): what they are — V2G rows whose change
+        is inside the tolerance, or rows failing without V2G — named by their worst row's
+        scenario and fault, never as "failing without V2G" alone (review s20: ckt5's
+        "also failing without V2G: 72 row(s), margin −0.05036" was a V2G row whose twin
+        passes)."""
         margin = self._columns[0]
-        unit = self.table["margin_unit"] if "margin_unit" in self.table.columns else None
-        g, m = group[pos], margin[pos]
-        # per group (in arrays, #21: a loop over 100,000s of folded rows): its row count,
-        # whether a margin is finite, and the first row of its smallest margin (NaN aside,
-        # as ``nanargmin``)
-        by = np.lexsort((pos, np.where(np.isnan(m), np.inf, m), g))
-        starts = np.flatnonzero(np.r_[True, g[by][1:] != g[by][:-1]])
-        counts = np.diff(np.r_[starts, len(by)])
-        finite = np.add.reduceat(np.isfinite(m[by]).astype(np.int64), starts) > 0
-        out = {}
-        for start, count, has in zip(starts.tolist(), counts.tolist(), finite.tolist(),
-                                     strict=True):
-            k = int(pos[by[start]])
-            text = f"also failing without V2G: {count} row(s)"
-            if has:
-                u = "" if unit is None else str(unit.iat[int(self.pos[k])])
-                text += f", margin {_fmt(margin[k], u)}"
-            out[texts[int(group[k])]] = text
-        return out
+        m = margin[at]
+        k = int(at[np.lexsort((at, np.where(np.isnan(m), np.inf, m)))[0]])
+        row = self.table.iloc[self.pos[k]]
+        bm = (pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce")
+              .to_numpy(dtype=float, na_value=np.nan) if "base_margin" in self.table.columns
+              else np.full(len(at), np.nan))
+        n_pass = int((bm >= 0).sum())  # the twin passes, by less than the tolerance
+        text = f"pre-existing on {len(at)} more row(s) of this finding"
+        if n_pass:
+            text += (f" ({n_pass} pass without V2G by less than the tolerance, "
+                     f"{len(at) - n_pass} fail without V2G)")
+        else:
+            text += " (failing without V2G)"
+        if math.isfinite(margin[k]):
+            unit = str(row.get("margin_unit", "")) if is_given(row.get("margin_unit")) else ""
+            where = ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p)
+            text += f", the worst {_fmt(margin[k], unit)} at {where}"
+        return text

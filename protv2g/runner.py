@@ -31,6 +31,7 @@ from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
+from protv2g.criteria_basis import criterion_stand_ins
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
 from protv2g.engine.collect import release_freed_memory
@@ -170,8 +171,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     release_freed_memory()
     todos = todo_items(study.path) if study.path else []
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
-    violations["input_basis"] = tag_input_basis(
-        violations, study_input_bases(study, [i.field for i in todos]))
+    bases = study_input_bases(study, [i.field for i in todos])
+    violations["input_basis"] = tag_input_basis(violations, bases)
+    # what each criterion read, passing rows included: "passed on drafted values" (s20)
+    stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
     iec_sum_ka = bus_iec_sum_ka(bus_faults, base_of)
     # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table
@@ -198,6 +201,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # never mentioned by the Summary)
         "unconfirmed": [f"{i.field}: {i.message}"
                         for i in todos],
+        # criterion → the stand-in inputs its evaluation reads (protv2g.criteria_basis)
+        "criterion_inputs": stand_ins,
     }
     # the fields the study file or importer gave: the Inputs sheet tells them from defaults
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json"),

@@ -75,8 +75,10 @@ def _by_rows(v: pd.DataFrame, base_of: dict, bm: pd.DataFrame | None) -> pd.Data
             t = float(fallback_tolerance(np.nan_to_num(m_base)))
         with np.errstate(invalid="ignore"):
             moved = bool(margin[i] < m_base - np.nan_to_num(t))
+        # a passing base inside the tolerance (marginal) moved by more than it: worse (s20)
         a = ("worse" if moved else "pre-existing") if had else (
-            "pre-existing" if passed and not moved else "new")
+            "pre-existing" if passed and not moved else
+            "worse" if passed and m_base < np.nan_to_num(t) else "new")
         a = "pre-existing" if is_base else a
         preset = v.attribution.iloc[i]
         preset = "" if pd.isna(preset) else str(preset)

@@ -465,7 +465,11 @@ def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
     out = gate_verdict(study, _result(rows))
     t1 = [r for r in out["reasons"] if "transformer.t1" in r]
     assert len(t1) == 1 and t1[0].startswith("fail: C12 transformer.t1")
-    assert "also failing without V2G: 1 row(s), margin \u22127.5 %" in t1[0]
+    # review s20: the line says the finding's attribution and names what the folded row is
+    assert "; made worse by V2G; " in t1[0]
+    assert ("pre-existing on 1 more row(s) of this finding (failing without V2G), the worst "
+            "\u22127.5 % at base/peak, 3ph at F1-B01 (max)") in t1[0]
+    assert "2 row(s) in 2 scenario(s)" in t1[0]
     assert [r.split(":")[0] for r in out["reasons"] if "transformer.t2" in r] == ["condition"]
     assert out["counts"]["pre_existing"] == 2 and out["counts"]["conditions"] == 1
 

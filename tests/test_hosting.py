@@ -326,6 +326,42 @@ def test_first_cycle_fault_current_is_a_step_at_the_smallest_export(study):
     # the current itself: the same at 5 kW as at the nameplate (the 48 online inverters at
     # their first-cycle limit either way; 0.1 % for the pre-fault state)
     assert bus_current_ka(BUS, 5.0)[1] == pytest.approx(full, rel=1e-3)
+    # review s20: the chargers online searched instead (hosting.online): the most online
+    # with no limit up to their full export, bracketed by separate fault runs with k and k + 1
+    # chargers online at their full export
+    k = int(row.max_online_chargers)
+    p_charger = _site(study).p_charger_kw
+    assert row.max_online_kw == pytest.approx(k * p_charger)
+    i_k, i_next = online_bus_current_ka(study, [k, k + 1])
+    assert i_k <= limit_ka < i_next
+    # the inverters' first-cycle currents add nearly in proportion to the number online:
+    # half-way in current is about half of the 48
+    assert abs(k - 24) <= 2
+    assert f"at most {k} of 48 online" in row.note
+    assert f"with {k + 1} online C7" in row.note
+
+
+def online_bus_current_ka(study, ks: list[int], bus: str = BUS) -> list[float]:
+    """Largest first-cycle fault current at ``bus`` with ``k`` of the depot's chargers online
+    at their full export (every other site idle; firm, peak), kA, per ``k`` — the pipeline's
+    fault tables on scenarios made here, not by the hosting search."""
+    doc = study.document
+    site = _site(study)
+    idle = {s.name: SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0)
+            for s in doc.v2g_sites}
+    scen = [Scenario("base/peak", Participation.EXPECTED, LoadLevel.PEAK, "0",
+                     tuple(idle.values()), is_base=True)]
+    for k in ks:
+        p_kw = k * site.p_charger_kw
+        states = {**idle, site.name: SiteState(site.name, ChargerMode.EXPORTING, p_kw, p_kw,
+                                               p_kw, float(k))}
+        scen.append(Scenario(f"k{k}", Participation.FIRM, LoadLevel.PEAK, f"{p_kw:g} kW",
+                             tuple(states[s.name] for s in doc.v2g_sites)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fc = fault_tables(study, scen, staged=False).bus
+    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
+    return [float(worst[f"k{k}"]) for k in ks]
 
 
 def test_not_limited_up_to_the_site_maximum(study):

@@ -16,9 +16,9 @@ from protv2g.findings import Attribution
 from protv2g.report.bulk import BULK_ROWS, BULK_SUMMARIES, summarise
 from protv2g.report.derived import derive, result_findings
 from protv2g.report.devices import devices_from_settings
-from protv2g.report.excel import header_label, sheet_specs, write_workbook
+from protv2g.report.excel import header_label, write_workbook
 from protv2g.report.feeder_graph import device_chains, feeder_graph
-from protv2g.report.sheets import DATA_SHEETS, SHEET_ORDER, sort_violations
+from protv2g.report.sheets import DATA_SHEETS, SHEET_ORDER, sheet_specs, sort_violations
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.violations import STATUS_ORDER
 

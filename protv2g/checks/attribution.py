@@ -17,11 +17,27 @@ of, :mod:`protv2g.checks.tolerance`):
   coordination table's C1–C4 margins of every pair, C5's reach of every device at every bus
   of its zones):
 
-  - ``new`` — ``m_base − m_v2g > tol``: V2G moves the margin across the limit by more than
-    the devices' scatter;
-  - ``pre-existing`` — otherwise: the base is **marginal**, it passes by less than the
-    tolerance, so the limit is not met with the devices' own scatter even without V2G. The
-    row's ``message`` says so ("without V2G it passes by X, within the tolerance Y").
+  - ``new`` — ``m_base ≥ tol``: the base passes clear of the devices' scatter and V2G makes
+    it fail (then ``m_base − m_v2g > tol`` too);
+  - ``worse`` — ``m_base < tol`` and ``m_base − m_v2g > tol``: the base is **marginal** (it
+    passes by less than the tolerance: the limit is not met with the devices' own scatter
+    even without V2G) and V2G lowers the margin by more than that scatter — a material change
+    of a problem already there, not one V2G creates (review s20, EPRI ckt5: C5 passing by
+    0.0088 × pickup without V2G, inside the relay's ±5 % pickup accuracy of 0.072 × pickup,
+    was ``new``);
+  - ``pre-existing`` — otherwise (``m_base − m_v2g ≤ tol``): V2G's change is immaterial, inside
+    the devices' scatter, and the base is marginal. The row's ``message`` says so ("without
+    V2G it passes by X, within the tolerance Y").
+
+  **Materiality**: a V2G change of a margin is material for attribution when it exceeds the
+  row's ``tolerance`` — the accuracy of the device data the margin is made of
+  (:mod:`protv2g.checks.tolerance`): a relay's or recloser control's pickup accuracy of ±5 %
+  for C5 (the start-value accuracy IEC 60255-151:2009 has the maker declare, ±5 % of setting
+  in the tool, :data:`protv2g.checks.sensitivity.PICKUP_ACCURACY`; ratio × 5 % in multiples of
+  pickup), the timing accuracy class or a fuse's
+  published melting range for C1–C4, the C8/C12 materiality thresholds below. C5's separate
+  flag of a V2G-caused drop of device current > 10 % (domain.md §4) is a ``warn`` row of its
+  own and is not changed by this rule.
 
   This is domain.md's attribution rule made consistent: a row passing by 0.1 % and failing by
   0.5 % with V2G (a change far inside its tolerance) is not caused by V2G.
@@ -354,7 +370,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         moved = margin < m_base - np.nan_to_num(tol)
     # codes into _ATTRIBUTIONS, the preset texts by their distinct values (#21: text arrays
     # and comparisons of every row)
-    code = np.where(had, np.where(moved, 1, 2), np.where(passed & ~moved, 2, 0))
+    with np.errstate(invalid="ignore"):
+        marginal_base = passed & (m_base < np.nan_to_num(tol))
+    # a passing base: new when it passes clear of the tolerance, worse when it is marginal and
+    # V2G moves it by more than the tolerance, pre-existing when V2G's change is inside it
+    code = np.where(had, np.where(moved, 1, 2),
+                    np.where(passed & ~moved, 2, np.where(marginal_base, 1, 0)))
+    del marginal_base
     code = np.where(is_base, 2, code)
     att = _ATTRIBUTIONS[code]
     pre = code == 2

@@ -293,8 +293,17 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
     return concat(rows)
 
 
-#: Capacitor-control types whose sensing is affected by reverse power (OpenDSS CapControl).
-_REVERSE_SENSITIVE = ("current", "kvar", "pf")
+#: Capacitor-control types whose sensing is affected by reverse power, and how (OpenDSS
+#: CapControl ``Type``/``ONsetting`` help: current = line amps / CT ratio, a magnitude; kvar
+#: "is directional"; PF of the total power at the monitored terminal).
+_REVERSE_SENSITIVE = {
+    "current": "switches the bank on the current's magnitude and cannot tell export from "
+               "load: reverse flow can switch it in or out as if it were load",
+    "kvar": "reads the reactive power with its sign (directional): check its ON/OFF settings "
+            "for the export",
+    "pf": "reads the power factor of the total power, which follows the sign of the flow: "
+          "check its ON/OFF settings for the export",
+}
 
 
 def _controlled(ctx: CheckContext) -> pd.DataFrame:
@@ -320,8 +329,8 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
                     f"its RegControl is {r.control_mode}: set for reverse power")
         elif r.control_mode in _REVERSE_SENSITIVE:
             status = CheckStatus.WARN
-            text = (f"its {r.control_mode}-controlled CapControl senses reversed power and may "
-                    "switch the bank wrongly")
+            text = (f"its {r.control_mode}-controlled CapControl "
+                    f"{_REVERSE_SENSITIVE[r.control_mode]}")
         else:
             continue
         p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))

@@ -277,7 +277,7 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
         twin = base_twin(c2, ctx.base_of)
         ok = c2.ok.astype(bool).to_numpy()
         saved_twin = (twin >= 0) & (twin != np.arange(len(c2))) & ok[np.maximum(twin, 0)]
-        lost = pd.Series(saved_twin, index=c2.index).reindex(bad.index).fillna(False)
+        lost = pd.Series(saved_twin, index=c2.index).reindex(bad.index, fill_value=False)
         out[failing] = np.where(lost.to_numpy(dtype=bool)[failing],
                                 SavingMechanism.LOST_SAVING.value,
                                 SavingMechanism.NOT_SAVED_WITHOUT_V2G.value)

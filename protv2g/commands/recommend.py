@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    change: {r.change}  (verified)")
                 print(f"    clears: {r.clears}")
                 print(f"    side effects: {r.side_effects}")
+                if r.note:  # what the new value rests on (C5's ceiling and C8's margin …)
+                    print(f"    note: {r.note}")
             else:
                 print(f"    {r.status}: {r.note}")
         remaining = rec.after.findings

@@ -43,12 +43,10 @@ from protv2g.directional.impedance import (
     sequence_impedance_ohm,
     zero_sequence_32v,
 )
+from protv2g.directional.protected_line import line_graph, line_z_ohm, protected_line_z_ohm
 from protv2g.directional.settings import (
     DirectionalSettings,
     is_forward_directional,
-    line_graph,
-    line_z_ohm,
-    protected_line_z_ohm,
     settings_from_study,
 )
 from protv2g.directional.sheet import SHEET_COLUMNS, directional_sheet, directional_summary

@@ -3,7 +3,7 @@
 * :func:`bus_vn_kv` — a bus's nominal voltage (the base of the engines' per-unit device
   voltages) from a pandapower net or an OpenDSS model: the one accessor both paths use;
 * :func:`dss_protected_line_z_ohm` — the protected-line impedance behind the 32Q/32V defaults
-  (:func:`protv2g.directional.settings.protected_line_z_ohm`'s rule) on an OpenDSS model, each
+  (:func:`protv2g.directional.protected_line.protected_line_z_ohm`'s rule) on an OpenDSS model, each
   element's impedance taken from OpenDSS's own primitive admittance (``Yprim``), never
   re-derived.
 
@@ -241,7 +241,7 @@ def dss_protected_line_z_ohm(model: DssModel, element_index: int, bus: int, far_
                              graph: nx.Graph | None = None,
                              cache: dict[int, tuple[complex, complex]] | None = None
                              ) -> tuple[complex, complex]:
-    """``protected_line_z_ohm`` (:mod:`protv2g.directional.settings`) on an OpenDSS model.
+    """``protected_line_z_ohm`` (:mod:`protv2g.directional.protected_line`) on an OpenDSS model.
 
     The same rule — the own element plus the lines beyond it on the least-``|Z1|`` path to the
     electrically farthest bus; a transformer's own impedance referred to ``bus``; only the

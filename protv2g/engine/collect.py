@@ -193,7 +193,11 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             networks=networks):
         (high if sl.high_bracket and high is not None else low).add(sl)
     release_freed_memory()  # the slices' freed transients, before the rows are built (#21)
-    res = low.result(net, devices)
+    # room behind the first bracket's stage rows for the other's differing rows (#21:
+    # ``shared_brackets`` appends them there instead of copying both)
+    spare = (high.rows.n_rows() if high is not None and high.rows is not None
+             and high.rows.against is not None else 0)
+    res = low.result(net, devices, spare_rows=spare)
     del low  # its slices, before the other bracket's rows are built
     if high is None:
         return res
@@ -261,9 +265,10 @@ class _Collected:
                 self.chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
 
     def result(self, net: pp.pandapowerNet, devices: Sequence[DeviceTerminal],
-               bus_names: np.ndarray | None = None) -> FaultStudyResult:
+               bus_names: np.ndarray | None = None, spare_rows: int = 0) -> FaultStudyResult:
         """The collected slices as one result (``bus_names``: the fault buses' names when
-        the caller has them, e.g. from the other bracket's result; #21: made once)."""
+        the caller has them, e.g. from the other bracket's result; #21: made once;
+        ``spare_rows``: :meth:`DeviceRowsBuilder.build`'s)."""
         c_n, t_n, scen, fault_buses = (len(self.cases), len(self.fault_types), self.scen,
                                        self.fault_buses)
         for name, chs in scen.items():
@@ -286,7 +291,7 @@ class _Collected:
             pll_frozen=self.frozen, unconverged=self.unconverged, device_max_ka=self.dev_max,
             device_max_bus=self.dev_bus, pll_residual=self.residual, staged=st,
             device_v1_pre_pu=self.v1_pre, device_rows=None if self.rows is None
-            else self.rows.build(len(fault_buses), self.dtype))
+            else self.rows.build(len(fault_buses), self.dtype, spare_rows))
 
 
 def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, bus_names,

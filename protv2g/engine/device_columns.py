@@ -38,8 +38,8 @@ def object_column(x: np.ndarray) -> np.ndarray | pd.Series:
     return pd.Series(x, dtype=object, copy=False) if x.dtype == object else x
 
 
-def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool = False
-                         ) -> Iterator[tuple[str, np.ndarray]]:
+def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool = False,
+                         dest: np.ndarray | None = None) -> Iterator[tuple[str, np.ndarray]]:
     """:func:`device_columns` one column at a time, in :data:`DEVICE_VALUE_COLUMNS` order
     (#21: the phase phasors of the currents and of the voltages are not alive together).
 
@@ -47,12 +47,18 @@ def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool
     complex buffer), valid until the next column is asked for — the caller copies it (#21:
     twenty fresh columns and ten phasor arrays, ≈ 440 MB of new memory at 10,000 buses,
     cost their page faults' system time); the same operations, the same values.
+    ``dest`` (with ``reuse``): a ``(20, n)`` float block whose row of each column (by
+    :data:`DEVICE_VALUE_COLUMNS` position) the column is written into instead of the buffer
+    (#21: the block's rows that hold the rows as they are, no copy from the buffer).
     """
     bufs: dict = {}  # one scratch buffer per shape and dtype (each as NumPy would make it)
+    at = iter(range(N_CURRENT_COLUMNS if i_012_ka is None else 0, len(DEVICE_VALUE_COLUMNS)))
 
     def buf(shape: tuple, dtype: np.dtype) -> np.ndarray | None:
         if not reuse:
             return None
+        if dest is not None and len(shape) == 1 and dtype == dest.dtype:
+            return dest[next(at)]
         return bufs.setdefault((shape, dtype), np.empty(shape, dtype=dtype))
 
     def mag(x: np.ndarray) -> np.ndarray:
@@ -110,7 +116,8 @@ def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
     ``(n, 3)`` as one C-ordered ``(20, n)`` float block, optionally of the rows at positions
     ``take`` (repeated rows allowed; a few runs of consecutive rows are slice copies,
     :func:`row_runs`): what :meth:`FaultStudyResult.kept_device_frame` wraps. Each column
-    is computed once on the kept rows in one reused buffer and copied into its rows.
+    is computed once on the kept rows in one reused buffer and copied into its rows (or
+    straight into the block's rows that hold the kept rows as they are, complex128 phasors).
 
     ``out``: the block to write into (made when ``None``); with ``i_012_ka`` or
     ``v_012_pu`` ``None`` only the other's columns are written (the current columns are the
@@ -119,20 +126,33 @@ def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
     """
     if i_012_ka is None and v_012_pu is None:
         raise ValueError("device_value_block needs the currents, the voltages or both")
-    n = len(i_012_ka if i_012_ka is not None else v_012_pu) if take is None else len(take)
+    x = i_012_ka if i_012_ka is not None else v_012_pu
+    n = len(x) if take is None else len(take)
     block = np.empty((len(DEVICE_VALUE_COLUMNS), n)) if out is None else out
     runs = None if take is None else row_runs(take)
-    items = _device_column_items(i_012_ka, v_012_pu, reuse=True)
+    # the columns computed straight into the block where a run holds every row as it is
+    # (#21: 10,000 buses, two such runs; each column was written to a buffer and copied)
+    direct = x.ndim == 2 and all(y is None or y.dtype == np.complex128  # float64 columns
+                                 for y in (i_012_ka, v_012_pu)) and block.dtype == np.float64
+    whole = None if runs is None or not direct else next(
+        (r for r in runs if r[2] == 0 and r[1] - r[0] == len(x)), None)
+    dest = block if take is None and direct else None if whole is None else \
+        block[:, whole[0]:whole[1]]
+    items = _device_column_items(i_012_ka, v_012_pu, reuse=True, dest=dest)
     first = 0 if i_012_ka is not None else N_CURRENT_COLUMNS
     for j, (name, col) in enumerate(items, start=first):
         if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
             raise RuntimeError(f"device column {j} is {name!r}, expected "
                                f"{DEVICE_VALUE_COLUMNS[j]!r}")
+        if dest is not None and not np.may_share_memory(col, dest[j]):  # pragma: no cover
+            raise RuntimeError(f"device column {name!r} was not written into its block row")
         if take is None:
-            block[j] = col
+            if dest is None:
+                block[j] = col
         elif runs is not None:  # a few runs of consecutive rows: slice copies
             for a, b, src in runs:
-                block[j, a:b] = col[src:src + b - a]
+                if (a, b, src) != whole:
+                    block[j, a:b] = col[src:src + b - a]
         else:
             np.take(col, take, out=block[j])
     return block

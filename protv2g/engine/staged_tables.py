@@ -288,7 +288,7 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray,
     if not len(at):  # the same stages: one set of arrays as they are
         out = low.take(rows)
         return out, replace(out, site_rows=high.site_rows)
-    arrays = [np.concatenate([x, y], axis=1) for x, y in pairs]
+    arrays = [_appended(x, y) for x, y in pairs]
     of_high = np.arange(n, dtype=np.int64)
     of_high[at] = n + np.arange(len(at))
     rows = np.asarray(rows, dtype=np.int64)
@@ -296,6 +296,26 @@ def shared_brackets(low: StagedCurrents, high: StagedCurrents, rows: np.ndarray,
     return (StagedCurrents(*arrays, low.stage_names, low.site_rows, _as_map(rows, size)),
             StagedCurrents(*arrays, high.stage_names, high.site_rows,
                            _as_map(of_high[rows], size)))
+
+
+def _appended(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``np.concatenate([x, y], axis=1)``, written in place where ``x`` is the first rows of
+    a C-ordered array with exactly ``y``'s rows to spare behind them
+    (``DeviceRowsBuilder.build(spare_rows=...)``, #21: no copy of ``x``); the same values.
+    The spare rows are claimed once: the array is then made read-only (the view returned
+    stays writeable), so a second call on the same ``x`` copies instead of overwriting
+    them."""
+    base, n, k = x.base, x.shape[1], y.shape[1]
+    if (isinstance(base, np.ndarray) and base.flags.writeable and base.flags.c_contiguous
+            and base.dtype == x.dtype == y.dtype
+            and base.shape == x.shape[:1] + (n + k,) + x.shape[2:]
+            and x.strides == base.strides and y.shape[::2] == x.shape[::2]
+            and x.__array_interface__["data"][0] == base.__array_interface__["data"][0]):
+        out = base[...]
+        out[:, n:] = y
+        base.flags.writeable = False
+        return out
+    return np.concatenate([x, y], axis=1)
 
 
 def _whole(low: StagedCurrents, high: StagedCurrents, at: np.ndarray) -> StagedCurrents:

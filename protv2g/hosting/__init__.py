@@ -34,6 +34,9 @@ at every level it reports and interpolates nothing:
    it is narrower than ``tol_kw``. The hosting capacity is the last *passing* level evaluated
    (conservative by at most ``tol_kw``). A criterion that fails at the smallest export is
    limited by the chargers online, not by the export, and its note says so.
+3. **Chargers online** — on such an axis the number of chargers online is searched instead
+   (:mod:`.online`, integer bisection, one engine call per round): ``max_online_chargers``
+   is the most online with no limiting row up to their full export (``max_online_kw``).
 
 Conventions (stated in every ``note``)
 --------------------------------------

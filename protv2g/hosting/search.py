@@ -23,6 +23,8 @@ from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
 from protv2g.hosting.limits import given_bracket, worst_by_scenario
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
+from protv2g.hosting.online import search_online, with_online
+from protv2g.hosting.points import base_scenario, export_scenario, grid_kw, online_scenario
 from protv2g.hosting.tables import (
     Aside,
     Axis,
@@ -33,10 +35,9 @@ from protv2g.hosting.tables import (
 )
 from protv2g.input_basis import study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
-from protv2g.scenarios import Scenario, SiteState, site_state
+from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
-from protv2g.study.schema import V2GSite
-from protv2g.units import ChargerMode, LoadLevel, Participation
+from protv2g.units import LoadLevel, Participation
 
 #: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
 #: Every table of a call (fault, stages, flow, device and violation rows) grows with its
@@ -56,6 +57,8 @@ __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenario
 
 #: ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``, the
 #: signature of :func:`protv2g.checks.run_checks`.
+#: A hosting axis's key: (site, participation, load level).
+Key = tuple[str, str, str]
 ChecksFunction = Callable[[Study, Any, Any, list[Scenario]], tuple[pd.DataFrame, pd.DataFrame]]
 
 
@@ -154,41 +157,6 @@ class HostingAnalysis:
     warnings: list[str] = field(default_factory=list)
 
 
-def _scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
-    """The axis's site asked to export ``p_kw`` (:func:`protv2g.scenarios.site_state`: its
-    participating chargers online, ``modes`` honoured), every other site idle."""
-    states = []
-    for s in sites:
-        if s.name == axis.site.name:
-            states.append(site_state(s, axis.participation, p_kw))
-        else:
-            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0))
-    name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
-            f"{p_kw:.6g} kW")
-    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
-
-
-def _base(load: LoadLevel, sites: Sequence[V2GSite]) -> Scenario:
-    states = tuple(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0) for s in sites)
-    return Scenario(f"base/{load.value}", Participation.EXPECTED, load, "0", states,
-                    is_base=True)
-
-
-def _grid_kw(axis: Axis, n_grid: int, smallest_kw: float) -> list[float]:
-    """Candidate export levels of the first engine call: ``smallest_kw`` (the first-cycle
-    fault current of the chargers online does not depend on the export, so a criterion
-    driven by it fails at any export or at none: this level says which at once), then
-    ``n_grid`` steps to the site nameplate, capped at the participation's maximum."""
-    step = axis.site.p_max_kw / n_grid
-    cap = axis.cap_kw
-    levels = [k * step for k in range(1, n_grid + 1) if k * step < cap * (1 - 1e-9)]
-    if cap > 0:
-        levels.append(cap)
-        if smallest_kw < min(levels) * (1 - 1e-9):
-            levels.insert(0, smallest_kw)
-    return levels
-
-
 def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -> list[Any]:
     return [enum(x) for x in (default if items is None else items)]
 
@@ -272,22 +240,26 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     n_calls = 0
     per_call = exports_per_call(study)
 
-    def run(points: list[tuple[Axis, float]]) -> None:
+    def run(points: list[tuple[Axis, float]], online: dict[Key, int] | None = None,
+            into: Failing | None = None) -> None:
         """Evaluate ``points`` in calls of at most ``per_call`` exports
         (:func:`exports_per_call`), each with its load level's base case, keeping only
         what the search reads of each: the worst failing row per scenario and criterion, the
-        margins, what could not be evaluated."""
+        margins, what could not be evaluated. With ``online`` (axis key → chargers online,
+        :mod:`.online`) the rows go to ``into``, not to the export search's record."""
         for chunk in _chunks(points, per_call):
-            evaluate(chunk)
+            evaluate(chunk, online, failing if into is None else into)
             release_freed_memory()  # the call's tables are gone: give their pages back (#21)
 
-    def evaluate(points: list[tuple[Axis, float]]) -> None:
+    def evaluate(points: list[tuple[Axis, float]], online: dict[Key, int] | None,
+                 into: Failing) -> None:
         nonlocal n_calls
-        scen = [_base(ld, all_sites) for ld in sorted({a.load_level for a, _ in points},
+        scen = [base_scenario(ld, all_sites) for ld in sorted({a.load_level for a, _ in points},
                                                       key=lambda x: x.value)]
         meta: dict[str, tuple[Axis, float]] = {}
         for axis, p_kw in points:
-            sc = _scenario(axis, p_kw, all_sites)
+            sc = (export_scenario(axis, p_kw, all_sites) if online is None
+                  else online_scenario(axis, online[axis.key], p_kw, all_sites))
             meta[sc.name] = (axis, p_kw)
             scen.append(sc)
         with warnings.catch_warnings(record=True) as caught:
@@ -309,12 +281,20 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         for crit, why in not_applicable_criteria(ev.violations).items():
             not_applicable.setdefault(crit, why)
         for name, (axis, p_kw) in meta.items():
-            failing[(axis.key, p_kw)] = worst.get(name, {})
-            aside[(axis.key, p_kw)] = off.get(name, [])
-        margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria, gate))
+            into[(axis.key, p_kw)] = worst.get(name, {})
+            if online is None:
+                aside[(axis.key, p_kw)] = off.get(name, [])
+        if online is None:  # the margin plot is of the export axis
+            margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria,
+                                            gate))
+
+    def run_online(points: list[tuple[Axis, float]], online: dict[Key, int]) -> Failing:
+        found: Failing = {}
+        run(points, online, found)
+        return found
 
     # 1. the grid: every axis × candidate level, one engine call
-    run([(a, p) for a in axes for p in _grid_kw(a, n_grid, tol_kw)])
+    run([(a, p) for a in axes for p in grid_kw(a, n_grid, tol_kw)])
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
     for _ in range(max_rounds):
@@ -337,8 +317,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             break
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
+    # 3. axes limited from the smallest export: the chargers online instead (.online)
+    online = search_online(axes, failing, run_online, n_grid, tol_kw)
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside)
+    table = with_online(table, axes, online)
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))

@@ -52,6 +52,9 @@ __all__ = ["Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS",
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
     "site", "participation", "load_level", "hosting_kw", "hosting_chargers",
+    # the most chargers online with no limit up to their full export, where the smallest
+    # export already fails (:mod:`.online`; NA elsewhere)
+    "max_online_chargers", "max_online_kw",
     "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
     *EXTRA_COLUMNS, "site_max_kw", "limited", "note",
 ]
@@ -253,6 +256,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     for frame in (table, by_crit):
         frame["limited"] = frame["limited"].astype(bool)
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
+    table["max_online_chargers"] = table["max_online_chargers"].astype("Int64")
+    table["max_online_kw"] = pd.to_numeric(table["max_online_kw"]).astype(float)
     by_crit["hosting_chargers"] = by_crit["hosting_chargers"].astype("Int64")  # NA: n/a
     by_crit["first_fail_kw"] = pd.to_numeric(by_crit["first_fail_kw"]).astype(float)
     return table, by_crit

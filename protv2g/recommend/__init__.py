@@ -10,7 +10,8 @@ keeping the user's comments (:mod:`.apply`).
 
 Modules: :mod:`.candidates` (what to try), :mod:`.search` (verify and choose), :mod:`.apply`
 (YAML round trip), :mod:`.conductor` (the protected conductor's rating a raised phase pickup
-is stated against).
+is stated against), :mod:`.reach` (C5: the failing element's pickup lowered, bounded by C8's
+load margin).
 
 Example
 -------

@@ -1,4 +1,5 @@
-"""Write accepted changes back into the study file, keeping the user's comments and layout.
+"""Apply accepted changes to a study (:func:`apply_to_study`, in memory, re-validated) and write
+them back into the study file, keeping the user's comments and layout (:func:`write_study`).
 
 The study file is read and written with ruamel.yaml's round-trip mode, which keeps comments,
 key order and flow/block style; only the changed values are replaced (a changed field gets
@@ -20,10 +21,34 @@ from pathlib import Path
 from typing import Any
 
 from protv2g.errors import InputError, Issue
-from protv2g.recommend.candidates import Change, describe
+from protv2g.recommend.change import Change, describe
 from protv2g.study.loader import Study
 
-__all__ = ["write_study"]
+__all__ = ["apply_to_study", "write_study"]
+
+
+def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
+    """The study with ``changes`` applied (re-validated; the feeder is not reloaded).
+
+    Raises
+    ------
+    InputError
+        When a change makes the study invalid (e.g. a setting out of range).
+    """
+    if not changes:
+        return study
+    raw = study.raw
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for ch in changes:
+        items = sections.setdefault(ch.section, [dict(x) for x in raw.get(ch.section) or []])
+        for item in items:
+            if item.get("name") == ch.name:
+                item.update({f: new for f, _, new in ch.fields})
+                break
+        else:
+            raise InputError(Issue(str(study.path), f"{ch.section}", f"no entry named "
+                                   f"{ch.name!r}", "name an entry of the study file"))
+    return study.with_updates(**sections)
 
 
 def _show(value: Any) -> str:

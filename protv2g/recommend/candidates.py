@@ -56,13 +56,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
 from protv2g.findings import Attribution
+from protv2g.recommend.change import FAMILY_RANK, Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.units import DeviceKind
@@ -81,28 +80,6 @@ __all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_M
 FIRST_RECLOSE_S = (RECLOSE_INTERVALS_DER_S[0], 5.0, 10.0, 15.0)
 
 
-class Family(StrEnum):
-    """Kinds of setting change, in the order a protection engineer would reach for them."""
-
-    PICKUP = "pickup"
-    GROUND_ELEMENT = "ground_element"
-    TIME_DIAL = "time_dial"
-    DIRECTIONAL = "directional"
-    INSTANTANEOUS = "instantaneous"
-    RECLOSE_INTERVAL = "reclose_interval"
-    FAST_SHOTS = "fast_shots"
-    FUSE_LINK = "fuse_link"
-    RIDE_THROUGH = "ride_through"
-
-
-#: Preference between families (added to the relative size): setting changes on the
-#: protective devices first, then hardware (fuse links), then the DER's own settings.
-FAMILY_RANK: dict[Family, float] = {
-    Family.PICKUP: 0.0, Family.GROUND_ELEMENT: 0.0, Family.TIME_DIAL: 0.0,
-    Family.DIRECTIONAL: 0.5,
-    Family.INSTANTANEOUS: 0.3, Family.RECLOSE_INTERVAL: 0.0, Family.FAST_SHOTS: 1.0,
-    Family.FUSE_LINK: 0.6, Family.RIDE_THROUGH: 1.5,
-}
 #: Added to a change that gives up fuse saving (no fast shot left): after every other move,
 #: the DER's own settings included (review s17 §3.8: fuse blowing interrupts the lateral's
 #: customers for every temporary fault — a utility decision, not only a setting).
@@ -120,59 +97,6 @@ SAVING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
 #: would give up the saving the warning is about) nor a fault the recloser never saw.
 FUSE_BLOWING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
                                      SavingMechanism.NOT_SAVED_WITHOUT_V2G.value})
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field of one study-file entry set to a new value.
-
-    Attributes
-    ----------
-    section : {"devices", "v2g_sites"}
-        Study-file list holding the entry.
-    name : str
-        The entry's ``name``.
-    field : str
-        Study-file key (``pickup_a``, ``reclose_intervals_s`` …).
-    old, new : Any
-        Values before and after (JSON-like: numbers, strings, lists).
-    family : Family
-    size : float
-        Relative size of the move (|new − old| / |old|, or steps/10 for discrete series),
-        plus :data:`FAMILY_RANK`; smaller is tried first.
-    """
-
-    section: str
-    name: str
-    field: str
-    old: Any
-    new: Any
-    family: Family
-    size: float
-    #: Further ``(field, old, new)`` of the same entry changed together (e.g. the delayed
-    #: shots that keep the number of operations to lockout when fast shots are removed).
-    extra: tuple[tuple[str, Any, Any], ...] = ()
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.section, self.name, self.field)
-
-    @property
-    def fields(self) -> list[tuple[str, Any, Any]]:
-        """Every ``(field, old, new)`` this change sets."""
-        return [(self.field, self.old, self.new), *self.extra]
-
-
-def describe(change: Change) -> str:
-    """``"R-F1 pickup_a 400 → 600"`` (fields changed together joined by ", ")."""
-    def show(v: Any) -> str:
-        if isinstance(v, (list, tuple)):
-            return "[" + ", ".join(show(x) for x in v) + "]"
-        if isinstance(v, float):
-            return f"{v:g}"
-        return "unset" if v is None else str(v)
-    return f"{change.name} " + ", ".join(f"{f} {show(o)} → {show(n)}"
-                                         for f, o, n in change.fields)
 
 
 def _steps_up(value: float, step: float, n: int) -> list[float]:
@@ -374,8 +298,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     Returns
     -------
     list of Change
-        Sorted by ``size``; empty when no ordinary setting change applies (C5, C7, C9, C11,
-        C12: the search says so).
+        Sorted by ``size``; empty when no ordinary setting change applies (C5: the search adds
+        :mod:`.reach`'s pickup moves; C7, C9, C11, C12: the search says so).
     """
     crit = str(finding["criterion"])
     mech = str(finding.get("mechanism") or "")

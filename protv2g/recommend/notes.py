@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from protv2g.criteria import MarginUnit
-from protv2g.recommend.candidates import Change, Family
+from protv2g.recommend.change import Change, Family
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
-__all__ = ["_basis", "_no_candidate_note", "_practice_notes"]
+__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -65,6 +65,54 @@ def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | 
     return ""
 
 
+#: What reverse flow does to a switched capacitor bank, by its OpenDSS CapControl ``type``
+#: (review s20: ckt5's current-controlled bank was told to set "a regulator" to
+#: bidirectional mode). Source: OpenDSS CapControl ``Type`` and ``ONsetting`` help (EPRI
+#: OpenDSS, CapControl.pas: "Current: Line Amps / CTratio"; "kvar: … This is directional";
+#: "PF: Power Factor, Total power in monitored terminal"; the default type is Current).
+_CAPACITOR_NOTES = {
+    "current": "switches on the current's magnitude (line amps / CT ratio) and cannot tell "
+               "export from load: reverse flow can switch the bank in or out as if it were "
+               "load — give it a voltage control (or kvar/PF with settings for reverse flow) "
+               "or cap the export behind it",
+    "kvar": "reads the reactive power at its terminal with its sign (directional): the "
+            "export changes what it sees without fooling it as a current control would — "
+            "check its ON/OFF settings against the export scenarios",
+    "pf": "reads the power factor of the total power at its terminal, which follows the "
+          "sign of the flow: with active power reversed check that its ON/OFF settings "
+          "still mean what they were set for",
+}
+
+
+def device_controls(tables: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    """Flow device ``{name: {"kind": …, "control_mode": …}}`` of the regulators and capacitor
+    banks an OpenDSS flow watches (``REG:``/``CAP:`` rows of its device table), for the C12
+    notes; empty without them."""
+    dev = (tables or {}).get("device")
+    if dev is None or not {"device", "kind", "control_mode"} <= set(dev.columns):
+        return {}
+    sel = dev[dev["kind"].astype(str).isin(("regulator", "capacitor"))]
+    sel = sel.drop_duplicates("device")
+    return {str(d): {"kind": str(k), "control_mode": str(m)} for d, k, m in zip(
+        sel["device"], sel["kind"], sel["control_mode"], strict=True)}
+
+
+def _is_capacitor(finding: Mapping[str, Any]) -> bool:
+    """A C12 reverse-power row of a capacitor bank (the flow table's ``CAP:<name>``)."""
+    return (str(finding.get("kind", "")) == "capacitor"
+            or str(finding.get("device", "")).upper().startswith("CAP:"))
+
+
+def _capacitor_note(mode: str) -> str:
+    """The recommendation for reverse flow at a capacitor bank, by its control ``mode``."""
+    what = _CAPACITOR_NOTES.get(mode.lower())
+    if what is None:
+        return ("reverse power at a switched capacitor bank: review its control type and "
+                "ON/OFF settings for reverse flow (or cap the export behind it); not searched")
+    return f"reverse power at a {mode.lower()}-controlled capacitor bank: its control {what}" \
+           "; not searched"
+
+
 def _c12_note(finding: Mapping[str, Any]) -> str:
     """What changes a C12 finding, by its kind (the margin unit: pu voltage, MW reverse power,
     % loading on a branch or % unbalance at a bus) and whether V2G causes it (review s19: a
@@ -73,6 +121,8 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
     pre = str(finding.get("attribution", "")) == "pre-existing"
     charging = str(finding.get("worst_scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)
     if unit == MarginUnit.MEGAWATT.value:
+        if _is_capacitor(finding):
+            return _capacitor_note(str(finding.get("control_mode") or ""))
         return ("reverse power through a regulator: set it to bidirectional or cogeneration "
                 "mode (or cap the export behind it); not searched")
     if unit == MarginUnit.PER_UNIT.value:
@@ -97,7 +147,9 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                 "more than checks.v2g_change_fraction — no change needed; keep it in the "
                 "duty review")
     return {
-        "C5": "reach: lower the pickup only after checking load (C8); not searched",
+        # a relay's or recloser's C5 gets its pickup searched (.reach); this is the rest
+        "C5": "reach: a fuse's pickup is its link's minimum melt — a smaller link or a "
+              "device nearer the faults; not searched",
         "C7": "interrupting duty: a device with a higher rating, not a setting",
         "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
               "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a "

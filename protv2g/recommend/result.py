@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from protv2g.findings import Findings
-from protv2g.recommend.candidates import Change, describe
+from protv2g.recommend.change import Change, describe
 
 __all__ = ["RECOMMENDATION_COLUMNS", "Recommendation", "RecommendationResult"]
 

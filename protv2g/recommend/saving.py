@@ -190,7 +190,7 @@ class SavingFacts:
 
     def __init__(self, ev: Any, apply: Callable[[Any, Sequence[Any]], Any]) -> None:
         self.ev = ev  # the search's Evaluator: study, tables, memo key, findings
-        self.apply = apply  # :func:`.search.apply_to_study`
+        self.apply = apply  # :func:`.apply.apply_to_study`
         self._ctx: tuple[tuple, Any] | None = None
 
     def _context(self, accepted: Sequence[Any]) -> Any:

@@ -41,13 +41,15 @@ import pandas as pd
 
 from protv2g.checks import run_checks
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
-from protv2g.errors import InputError, Issue
+from protv2g.errors import InputError
 from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
+from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
-from protv2g.recommend.notes import _basis, _no_candidate_note, _practice_notes
+from protv2g.recommend.notes import _basis, _no_candidate_note, _practice_notes, device_controls
+from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
 from protv2g.recommend.saving import SavingFacts, saved_rows
 from protv2g.scenarios import Scenario, build_scenarios, scenario_table
@@ -60,30 +62,6 @@ _ACTIVE = ("fail", "warn")
 #: Severity of an active finding's status (a finding with the same identity and a milder
 #: status after a change has eased).
 _STATUS_RANK = {"warn": 1, "fail": 2}
-
-
-def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
-    """The study with ``changes`` applied (re-validated; the feeder is not reloaded).
-
-    Raises
-    ------
-    InputError
-        When a change makes the study invalid (e.g. a setting out of range).
-    """
-    if not changes:
-        return study
-    raw = study.raw
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for ch in changes:
-        items = sections.setdefault(ch.section, [dict(x) for x in raw.get(ch.section) or []])
-        for item in items:
-            if item.get("name") == ch.name:
-                item.update({f: new for f, _, new in ch.fields})
-                break
-        else:
-            raise InputError(Issue(str(study.path), f"{ch.section}", f"no entry named "
-                                   f"{ch.name!r}", "name an entry of the study file"))
-    return study.with_updates(**sections)
 
 
 def _identity(f: pd.DataFrame) -> pd.Series:
@@ -261,8 +239,12 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         # missed the latter, so no ground move was ever tried there
         ground[k] = bool(is_ground_fault(types.to_numpy()).any())
     saving = SavingFacts(ev, apply_to_study)
+    # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
+    c5 = ReachFacts(evidence, (tables or {}).get("device"), doc.checks.load_pickup_factor)
+    controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
-                           ground[k], *saving.of(cur.loc[k], [])) for k in cur.index}
+                           ground[k], *saving.of(cur.loc[k], []))
+             + c5.moves(cur.loc[k], doc.devices) for k in cur.index}
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
     for k in _order(cur, n_fam):
@@ -280,19 +262,22 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         doc_now = apply_to_study(study, accepted).document
         reach, limits = saving.of(cur.loc[k], accepted)
         options = candidates(cur.loc[k].to_dict(), doc_now.devices, doc_now.v2g_sites,
-                             study.library, ground[k], reach, limits)
+                             study.library, ground[k], reach, limits) + c5.moves(
+                                 cur.loc[k], doc_now.devices)
         if not options:
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
-                                       note=_no_candidate_note(str(row["criterion"]),
-                                                               str(row.get("status", "")),
-                                                               row.to_dict())))
+                                       note=c5.note(row, doc_now.devices) or _no_candidate_note(
+                                           str(row["criterion"]), str(row.get("status", "")),
+                                           {**row.to_dict(), **controls.get(str(row["device"]),
+                                                                            {})})))
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:
             if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
                 why += ("; every fault of the study is still saved (the range narrowed): "
                         "giving up fuse saving is not proposed for it")
+            why = "; ".join(x for x in (why, c5.note(row, doc_now.devices)) if x)
             recs.append(Recommendation(**base, status="not cleared", change=None,
                                        margin_after=float(row["worst_margin"]),
                                        candidates_tried=tried, note=why))
@@ -304,7 +289,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
         side = [*side, *_practice_notes(change, conductors, gives_up)]
-        basis = _basis(change, limits, reach)
+        basis = _basis(change, limits, reach) or c5.basis(change, row, doc_now.devices)
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:

@@ -12,7 +12,8 @@ Each is a pure function of :class:`~protv2g.result.StudyResult` fields (no new p
   fuse-saving range ``I_min … I_max`` (fuse currents at which the recloser's fast curve × K
   beats the fuse's minimum melt, from the curves at the scenario's smallest recloser/fuse
   current ratio, :mod:`protv2g.checks.fuse_saving_range`);
-* :func:`fault_levels` — fault current at every device's bus, base vs. largest with V2G.
+* :func:`~protv2g.report.fault_levels.fault_levels` — fault current at every device's bus, base vs.
+  largest with V2G (its own module).
 
 The element named beside each time (and in the Evidence rows) comes from
 :mod:`protv2g.report.elements`.
@@ -39,6 +40,7 @@ from protv2g.report.elements import (
     evidence_elements,
     fault_index,
 )
+from protv2g.report.fault_levels import FAULT_LEVEL_COLUMNS, fault_levels
 from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
 
@@ -62,11 +64,6 @@ PAIR_COLUMNS = [
 #: The three faults of a pair-table row: column tag → what the fault is.
 _POINTS = ("max", "min", "worst")
 
-#: Columns of the fault-level table.
-FAULT_LEVEL_COLUMNS = [
-    "device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka", "change_max_percent",
-    "i_min_base_ka", "i_min_v2g_ka", "change_min_percent", "i_max_v2g_iec_sum_ka",
-]
 
 
 def result_findings(result: StudyResult) -> Findings:
@@ -277,61 +274,6 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
     s_min = min(ranges, key=lambda s: ranges[s][1])
     phase, sep, ground = ranges[s_min][0].partition("; ")  # the scenario names the phase range
     return f"{phase} ({s_min}){sep}{ground}" if phase else ""
-
-
-def fault_levels(result: StudyResult) -> pd.DataFrame:
-    """Fault current at each device's bus, base case vs. the largest with V2G
-    (:data:`FAULT_LEVEL_COLUMNS`): maximum case (``max``) and minimum case (``min``).
-
-    ``i_*_ka`` are the control-law phasor solution; ``i_max_v2g_iec_sum_ka`` is the largest
-    maximum-case level with V2G on the IEC 60909 basis (the chargers' part added by
-    magnitude, the Fault currents sheet's ``ikss_iec_sum_ka``,
-    :mod:`protv2g.checks.converter_sum`), NaN when the result does not carry it."""
-    fc, settings = result.fault_currents, result.settings
-    need = {"scenario", "bus_name", "fault_type", "case", "ikss_ka"}
-    if fc is None or fc.empty or settings is None or settings.empty or not need <= set(
-            fc.columns) or "bus" not in settings.columns:
-        return pd.DataFrame(columns=FAULT_LEVEL_COLUMNS)
-    base = _base_names(result)
-    # only the rows at the devices' buses, and only the columns read (#21: the whole table
-    # copied first, ≈ 0.2 s of the 10,000-bus study's 483k fault rows; a mask over it per
-    # device re-converted ~10⁵ bus names to text 31 times on the IEEE 8500)
-    dev_bus = settings["bus"].astype(str)
-    codes, texts = text_codes(fc["bus_name"])
-    wanted = set(dev_bus)
-    at = np.array([t in wanted for t in texts.tolist()], dtype=bool)[codes]
-    iec_ka = (pd.to_numeric(fc["ikss_iec_sum_ka"], errors="coerce").to_numpy()[at]
-              if "ikss_iec_sum_ka" in fc.columns else np.nan)
-    f = pd.DataFrame({
-        "_bus": texts[codes[at]], "fault_type": fc["fault_type"][at].reset_index(drop=True),
-        "_case": fc["case"][at].astype(str).to_numpy(),
-        "_base": fc["scenario"][at].astype(str).isin(base).to_numpy(),
-        "ikss_ka": pd.to_numeric(fc["ikss_ka"], errors="coerce").to_numpy()[at],
-        "ikss_iec_sum_ka": iec_ka})
-    keys = ["_bus", "fault_type", "_case", "_base"]
-    agg = f.groupby(keys, sort=False)["ikss_ka"].agg(["max", "min"])
-    iec = f[~f["_base"] & (f["_case"] == "max")].groupby(
-        ["_bus", "fault_type"], sort=False)["ikss_iec_sum_ka"].max()
-    types: dict[str, list[Any]] = {}  # per bus, its fault types in order of appearance
-    for b, ftype in f[["_bus", "fault_type"]].dropna().drop_duplicates().itertuples(
-            index=False):
-        types.setdefault(b, []).append(ftype)
-    stat = {k: (float(hi), float(lo)) for k, hi, lo in zip(
-        agg.index, agg["max"].to_numpy(float), agg["min"].to_numpy(float), strict=True)}
-    iec_max = dict(zip(iec.index, iec.to_numpy(float), strict=True))
-    rows = []
-    for dev, b in zip(settings["device"].astype(str), dev_bus, strict=True):
-        for ftype in types.get(b, []):
-            row: dict[str, Any] = {"device": dev, "bus": b, "fault_type": ftype}
-            for case, pick in (("max", 0), ("min", 1)):
-                ib = stat.get((b, ftype, case, True), (np.nan, np.nan))[pick]
-                iv = stat.get((b, ftype, case, False), (np.nan, np.nan))[pick]
-                row[f"i_{case}_base_ka"], row[f"i_{case}_v2g_ka"] = ib, iv
-                row[f"change_{case}_percent"] = (100.0 * (iv - ib) / ib if ib > 0
-                                                 else np.nan)
-            row["i_max_v2g_iec_sum_ka"] = float(iec_max.get((b, ftype), np.nan))
-            rows.append(row)
-    return pd.DataFrame(rows, columns=FAULT_LEVEL_COLUMNS)
 
 
 #: Excel number format of a margin or limit, by its unit (the cell stays a number).

@@ -187,7 +187,7 @@ def fault_key_codes(result: StudyResult) -> dict[str, ColumnCoding] | None:
     """Each :data:`FAULT_KEY` column of ``result.device_faults`` coded by its ``astype(str)``
     text (:func:`_column_codes`: through its runs where it has long ones), or None without
     device faults: what :class:`FaultIndex` joins, made once for it and the TCCs' extremes
-    (:func:`protv2g.report.tcc_sheets.device_extremes`; #21: each coded the 10,000-bus
+    (:func:`protv2g.report.tcc_extremes.device_extremes`; #21: each coded the 10,000-bus
     study's 1.8 M device rows, ≈ 0.3 s CPU again there)."""
     faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
     if faults is None or faults.empty:

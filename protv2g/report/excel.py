@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -59,7 +58,7 @@ from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import Overflow, spill, spill_if_too_long
 from protv2g.report.pictures import Pictures
 from protv2g.report.sheet_writer import save_workbook
-from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC, SheetSpec, sheet_frame
+from protv2g.report.sheets import sheet_frame, sheet_specs
 from protv2g.report.summary import write_summary
 from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
 from protv2g.report.tcc_sheets import (
@@ -78,31 +77,6 @@ __all__ = ["write_workbook", "header_label", "write_cell", "sheet_specs"]
 
 #: Column added to the Findings sheet, holding the link to the finding's TCC.
 LINK_COLUMN = "TCC"
-
-
-def _sheet_title(name: str, taken: set[str]) -> str:
-    title = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "table"
-    base, k = title, 2
-    while title.lower() in taken:
-        suffix = f" ({k})"
-        title, k = base[: 31 - len(suffix)] + suffix, k + 1
-    return title
-
-
-def sheet_specs(result: StudyResult) -> list[SheetSpec]:
-    """Data sheets in order, with ``tables`` entries the layout does not name inserted
-    before "Scenarios" (in the result's order)."""
-    specs = list(DATA_SHEETS)
-    named = {s.source.partition(":")[2] for s in specs if s.source.startswith("tables:")}
-    taken = {s.title.lower() for s in specs} | {"summary", TCC.lower(), FEEDER.lower()}
-    extra = []
-    for key in result.tables:
-        if key not in named:
-            title = _sheet_title(str(key), taken)
-            taken.add(title.lower())
-            extra.append(SheetSpec(title, f"tables:{key}", (), "further result table"))
-    at = next(i for i, s in enumerate(specs) if s.title == "Scenarios")
-    return specs[:at] + extra + specs[at:]
 
 
 def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, int]

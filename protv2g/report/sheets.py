@@ -17,12 +17,19 @@ Examples
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
+from protv2g.report.inputs_sheet import (  # noqa: F401 - re-exported (tests, callers)
+    DEFAULT_NONE,
+    EMPTY_LIST,
+    _flatten,
+    inputs_frame,
+)
+from protv2g.report.stage_ids import STAGES, with_finding_ids  # noqa: F401 - re-exported
 from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -31,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 __all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "STAGED_TIME_NOTE", "TCC",
            "TC_BAND_NOTE",
            "FEEDER", "EMPTY_LIST", "NOT_DIRECTIONAL",
-           "sheet_frame", "STATUS_ORDER", "sort_violations"]
+           "sheet_frame", "sheet_specs", "STATUS_ORDER", "sort_violations"]
 
 #: Title of the sheets holding pictures.
 TCC = "TCC"
@@ -216,133 +223,6 @@ MISSING = {
 SHEET_ORDER: tuple[str, ...] = ("Summary", *(s.title for s in DATA_SHEETS), TCC, FEEDER)
 
 
-def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
-    """Study document as (field path, value) rows: ``devices[0].pickup_a``."""
-    if isinstance(value, dict):
-        out: list[tuple[str, object]] = []
-        for key, item in value.items():
-            out += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
-        return out
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        out = []
-        for i, item in enumerate(value):
-            out += _flatten(item, f"{prefix}[{i}]")
-        return out
-    if isinstance(value, list) and not value:
-        return [(prefix, EMPTY_LIST)]
-    return [(prefix, ", ".join(map(str, value)) if isinstance(value, list) else value)]
-
-
-#: The Inputs sheet's ``basis`` of a field the study file (or the feeder model's importer)
-#: gave, and of one it did not (the schema's default used).
-GIVEN, TOOL_DEFAULT = "given", "tool default"
-#: The value cell of a field not given whose default is "absent" (None): an empty cell would
-#: read the same as a value given empty (reviewer, trust_report follow-up).
-DEFAULT_NONE = "(tool default: none)"
-
-
-def inputs_frame(document: dict, given: dict | None = None) -> pd.DataFrame:
-    """The Inputs sheet: ``key``, ``value``, ``basis`` per field path of ``document``.
-
-    ``given`` is the same document dumped with only the fields set
-    (``model_dump(exclude_unset=True)``, ``inputs["document_given"]``); a path absent from it
-    is at the tool's default (``basis`` :data:`TOOL_DEFAULT`, a None value written
-    :data:`DEFAULT_NONE`). Without ``given`` (an older result) ``basis`` is empty.
-
-    >>> inputs_frame({"a": 1, "b": None, "c": 2}, {"a": 1}).to_numpy().tolist()
-    [['a', 1, 'given'], ['b', '(tool default: none)', 'tool default'], ['c', 2, 'tool default']]
-    """
-    frame = pd.DataFrame(_flatten(document), columns=["key", "value"], dtype=object)
-    if given is None:
-        return frame.assign(basis="")
-    stated = {k for k, _ in _flatten(given)}
-    # a list or mapping given whole is given with every path under it
-    set_ = frame["key"].map(lambda k: k in stated or bool(_prefixes(k, stated)))
-    frame["basis"] = [GIVEN if s else TOOL_DEFAULT for s in set_]
-    rating = ~set_ & frame["key"].str.endswith(".interrupting_rating_basis")
-    frame.loc[rating, "basis"] = frame.loc[rating, "value"].map(
-        lambda v: f"{TOOL_DEFAULT}: {_RATING_BASIS.get(v, v)}")
-    none = ~set_ & frame["value"].map(lambda v: v is None)
-    frame.loc[none, "value"] = DEFAULT_NONE
-    return frame
-
-
-#: What a tool-default rating basis stands for (the Inputs sheet's basis column; review s15:
-#: the fuses' default basis contradicted the drafting rule's and the sheet did not say which).
-_RATING_BASIS = {
-    "asym": "asymmetrical rms, as distribution cutouts are rated (IEEE C37.42)",
-    "sym": "symmetrical, as breakers (IEEE C37.04/C37.06) and reclosers (IEEE C37.60) are rated",
-}
-
-
-def _prefixes(key: str, stated: set[str]) -> list[str]:
-    """The stated paths that are a leading part of ``key`` (``feeder`` of ``feeder.x``)."""
-    cuts = [i for i, ch in enumerate(key) if ch in ".["]
-    return [key[:i] for i in cuts if key[:i] in stated]
-
-
-#: The sheet of the chargers' stages per time-based finding (``tables``, made by the runner).
-STAGES = "Charger stages"
-
-
-def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
-    """The "Charger stages" rows with their ``finding`` label led by the Findings sheet's id
-    (``F03: C2 fail (low bracket, margin −0.1155 s)``): the id of the evidence row of the
-    same criterion, device, partner, rule, scenario and fault
-    (:data:`protv2g.stage_report_findings.FINDING_KEYS` and the stage table's columns);
-    a label without such a row is kept as it is.
-
-    >>> ev = pd.DataFrame({"finding": ["F01"], "criterion": ["C1"], "device": ["R"],
-    ...     "other_device": ["RC"], "scenario": ["s"], "fault_bus": ["B"],
-    ...     "fault_type": ["3ph"], "case": ["max"]})
-    >>> st = ev.drop(columns="finding").assign(finding="C1 fail", rule="")
-    >>> with_finding_ids(st, ev)["finding"].tolist()
-    ['F01: C1 fail']
-    """
-    keys = ["criterion", "device", "other_device", "scenario", "fault_bus", "fault_type",
-            "case"]
-    if "rule" in frame.columns and "rule" in evidence.columns:
-        keys.append("rule")
-    if frame.empty or evidence.empty or not set(keys) <= set(frame.columns) \
-            or not set(keys) <= set(evidence.columns):
-        return frame
-
-    def text(df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({k: _key_text(df[k]) for k in keys})
-
-    wanted = text(frame)
-    # only the evidence rows whose key cells each occur among the stage rows' (in order):
-    # a row that differs in one never matches (#21: every key of the 10,000-bus study's
-    # 280,862 Evidence rows written as text and deduplicated for 4 stage rows, ≈ 0.2 s)
-    rows = np.arange(len(evidence))
-    for k in keys:
-        cells = _key_text(evidence[k].iloc[rows])
-        rows = rows[pd.Series(cells).isin(set(wanted[k])).to_numpy()]
-    subset = evidence.iloc[rows]
-    ids = text(subset).assign(_id=subset["finding"].astype(str).to_numpy())
-    ids = ids.drop_duplicates(keys)  # evidence rows: worst first within a finding
-    found = wanted.merge(ids, on=keys, how="left")["_id"].to_numpy()
-    out = frame.copy()
-    out["finding"] = [f"{i}: {label}" if isinstance(i, str) else label
-                      for i, label in zip(found, frame["finding"], strict=True)]
-    return out
-
-
-def _key_text(values: pd.Series) -> np.ndarray | pd.Series:
-    """Each cell as text, ``""`` for None or NaN: a column of ``str`` (and missing cells)
-    from its distinct values (#21: a Python call per cell, 2.1 M on the 10,000-bus study's
-    Charger stages and Evidence, 2.5 s); any other column cell by cell."""
-    if values.dtype == object:
-        codes, uniques = pd.factorize(values)
-        distinct = np.asarray(uniques, dtype=object)
-        if all(type(x) is str for x in distinct):
-            return np.append(distinct, "")[codes]  # code −1 (missing): ""
-    return values.map(lambda v: "" if v is None or v != v else str(v))
-
-
-#: An empty list in the Inputs sheet: an empty cell would read as "not given" (the depot's
-#: ``reclose_intervals_s: []`` says the breaker does not reclose, which C10 needs declared).
-EMPTY_LIST = "[] (empty list)"
 #: The characteristic angle of a relay without directional elements: the schema's default is
 #: kept on the device but no element uses it.
 NOT_DIRECTIONAL = "n/a (not directional)"
@@ -469,3 +349,28 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         return frame, ("no findings; the gate was not evaluated, so this does not show "
                        "that the checks ran")
     return frame, "no rows in this run"
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "table"
+    base, k = title, 2
+    while title.lower() in taken:
+        suffix = f" ({k})"
+        title, k = base[: 31 - len(suffix)] + suffix, k + 1
+    return title
+
+
+def sheet_specs(result: StudyResult) -> list[SheetSpec]:
+    """Data sheets in order, with ``tables`` entries the layout does not name inserted
+    before "Scenarios" (in the result's order)."""
+    specs = list(DATA_SHEETS)
+    named = {s.source.partition(":")[2] for s in specs if s.source.startswith("tables:")}
+    taken = {s.title.lower() for s in specs} | {"summary", TCC.lower(), FEEDER.lower()}
+    extra = []
+    for key in result.tables:
+        if key not in named:
+            title = _sheet_title(str(key), taken)
+            taken.add(title.lower())
+            extra.append(SheetSpec(title, f"tables:{key}", (), "further result table"))
+    at = next(i for i, s in enumerate(specs) if s.title == "Scenarios")
+    return specs[:at] + extra + specs[at:]

@@ -6,7 +6,9 @@ findings caused by V2G, made worse by V2G, and pre-existing; the recommendations
 hosting capacity with its band; the fault model and its assumptions (charger model, IEC
 60909 c-factors, fault resistance: :mod:`protv2g.report.summary_faults`); the fault-level
 table at the device locations with and without V2G; counts per criterion (catalogue order);
-what was not evaluated or not applicable; the study's identity and versions; then sign-off.
+what was not evaluated or not applicable; the study's identity and versions; the workbook's
+sheets, each linked with its description (:mod:`protv2g.report.summary_sheets`); then
+sign-off.
 
 Reads the verdict from the result, as the gate wrote it: ``result.meta["gate"]``; when absent
 the verdict reads "not evaluated" — never PASS by default. The report decides nothing itself:
@@ -19,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -27,17 +28,18 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.criteria import CATALOGUE, order
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
 from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
+from protv2g.report.sheets import sheet_specs
+from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
-from protv2g.text_codes import text_codes
-from protv2g.violations import CheckStatus, describe_rows
+from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
+from protv2g.violations import describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -118,40 +120,6 @@ def _not_limiting(why: str) -> str:
     aside: :mod:`protv2g.hosting.limits`)."""
     at = why.find("; not limiting")
     return why[at:] if at >= 0 else ""
-
-
-def _counts(violations: pd.DataFrame, findings: pd.DataFrame) -> list[list[Any]]:
-    """Per criterion (catalogue order, every criterion of the catalogue, so that one that ran
-    and found nothing reads "passed" rather than being absent): findings, failing rows,
-    warnings, not evaluated, and a note.
-
-    The rows are counted per (criterion, status) text once (:func:`text_codes`): a mask of
-    every row per criterion and status was ≈ 0.5 s of the 10,000-bus Summary (#21).
-    """
-    if not {"criterion", "status"} <= set(violations.columns):
-        return []
-    crit, crit_t = text_codes(violations["criterion"])
-    status, status_t = text_codes(violations["status"])
-    n = np.bincount(crit * len(status_t) + status, minlength=len(crit_t) * len(status_t)
-                    ).reshape(len(crit_t), len(status_t))
-    row = {t: k for k, t in enumerate(crit_t.tolist())}
-    col = {t: k for k, t in enumerate(status_t.tolist())}
-    f_crit = findings["criterion"].astype(str).value_counts() if len(findings) else {}
-
-    def count(c: str, s: CheckStatus) -> int:
-        return int(n[row[c], col[s.value]]) if c in row and s.value in col else 0
-
-    out = []
-    for c in sorted(set(crit_t.tolist()) | set(CATALOGUE), key=order):
-        na = count(c, CheckStatus.NOT_APPLICABLE) > 0
-        title = CATALOGUE[c].title if c in CATALOGUE else ""
-        n_fail, n_warn = count(c, CheckStatus.FAIL), count(c, CheckStatus.WARN)
-        n_ne = count(c, CheckStatus.NOT_EVALUATED)
-        n_rows = int(n[row[c]].sum()) if c in row else 0
-        note = ("not applicable" if na else "not evaluated" if n_ne and not n_fail + n_warn
-                else "passed: evaluated, no row fails or warns" if not n_rows else "")
-        out.append([c, title, int(f_crit.get(c, 0)), n_fail, n_warn, n_ne, note])
-    return out
 
 
 def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str]) -> None:
@@ -322,7 +290,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")
-    counts = _counts(result.violations, findings)
+    counts = criterion_counts(result.violations, findings,
+                              result.meta.get("criterion_inputs"))
     if counts:
         w.grid(["criterion", "title", "findings", "failing rows", "warnings",
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
@@ -350,7 +319,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.pair("Versions", ", ".join(f"{k} {v}" for k, v in
                                  (result.meta.get("versions") or {}).items()))
 
-    w.heading("12. Reviewer sign-off")
+    w.heading("12. Sheets in this workbook")
+    write_sheet_index(w, sheet_specs(result), tuple(PICTURE_SHEETS))
+
+    w.heading("13. Reviewer sign-off")
     decision = DataValidation(type="list", formula1='"' + ",".join(_DECISIONS) + '"',
                               allow_blank=True)
     ws.add_data_validation(decision)

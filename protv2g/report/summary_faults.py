@@ -1,6 +1,6 @@
 """The Summary's fault model: its assumptions (section 8) and the fault levels at the device
 locations with and without V2G (section 9), from the result's study document and the derived
-fault-level table (:func:`protv2g.report.derived.fault_levels`). Text only.
+fault-level table (:func:`protv2g.report.fault_levels.fault_levels`). Text only.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
            else pd.Series(np.nan, index=sel.index))
     base = pd.to_numeric(sel["i_max_base_ka"], errors="coerce").to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):  # no base current: no percentage,
-        # as the phasor's change_max_percent (derived.fault_levels)
+        # as the phasor's change_max_percent (report.fault_levels)
         iec_change = np.where(base > 0, 100.0 * (iec.to_numpy(dtype=float) - base) / base,
                               np.nan)
     rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,

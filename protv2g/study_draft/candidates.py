@@ -17,6 +17,23 @@ down the lateral — not the dead-end pole beyond the last transformer (review s
 EPRI ckt24's "lateral ends" had no load below them, so home chargers drafted there would have
 no customers); a model without loads keeps the leaf buses of the graph.
 
+A candidate is a bus a customer connection can attach to, not a device's own terminal node
+(review s20, EPRI ckt5: ``mdv201_hn_2_793_abc1023346_int`` and ``mdv201_796usd_int``, nodes
+of two switches, were two of the five "near the substation" buses). :func:`device_nodes`
+names them. A closed switch (a line with ``switch=yes``) or regulating transformer (a
+RegControl's) joins two buses at one place; a terminal that serves load, has a shunt of its
+own (load, generator, PV, storage, capacitor) or is a junction (two or more other series
+elements) is kept; a *bare* one (none of these: the device on one side, one line or bus bar
+on the other) is dropped — of two bare terminals one is kept, one place listed once: the one
+the model does not name internal (:data:`INTERNAL_SUFFIX`, the converters' mark) when only
+one carries that name, else the source-side one (EPRI ckt5's 1023346, a line's end at a
+switch where s16 put its depot, stays; IEEE 8500's in-line ``D5710794-3_INT`` goes, its
+``E192860`` stays). An opened or disabled switch's terminal that hangs on a bus bar or
+jumper (shorter than :data:`JUMPER_KM`) with nothing else is a stub to an open point,
+dropped; the end of a real line at an open tie stays (a line bus). A bus reached only
+through an open or disabled element is not energised from the source and was never a
+candidate (``energized``, distance along the closed lines).
+
 Each candidate names the protective device it sits behind: the nearest device upstream, i.e.
 the last element holding a device (fuse, recloser, relay — the model's, or a proposed
 feeder-head relay) on the shortest path along the lines from the source to the bus
@@ -32,10 +49,11 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.phase import PhaseFaultResult
-from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, hops_from_sources
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["short_circuit_levels", "candidate_buses", "upstream_devices", "CANDIDATE_COLUMNS"]
+__all__ = ["short_circuit_levels", "candidate_buses", "device_nodes", "upstream_devices",
+           "CANDIDATE_COLUMNS"]
 
 CANDIDATE_COLUMNS = ["group", "bus", "phases", "kv_ll", "distance_km", "i3ph_ka", "islg_ka",
                      "x_r", "x_r_of", "device", "device_kind"]
@@ -141,6 +159,86 @@ def _customer_ends(model: DssModel, g: nx.Graph, sources: set[int]) -> dict[str,
     return {str(names[i]): bool(serves[i] and not below[i]) for i in np.flatnonzero(primary)}
 
 
+#: A line shorter than this joining an open switch's terminal to the feeder is the switch's
+#: bus bar or jumper (ckt5's ``mdv202_osw_796``: 1.5 m), not a line to another place, km.
+JUMPER_KM = 0.01
+#: The suffix model converters give a device's internal node (CYME/Synergi exports: EPRI ckt5's
+#: ``mdv201_796usd_int``, IEEE 8500's ``d5710794-3_int``): which of a switch's two bare
+#: terminals is not listed, when only one of them carries it.
+INTERNAL_SUFFIX = "_int"
+
+
+def _switch_lines(model: DssModel) -> set[str]:
+    """``line.<name>`` of every line with ``switch=yes`` (enabled or not: ``Lines.Name``
+    activates a disabled line too), read from the model's OpenDSS context."""
+    dss = model.engine
+    out: set[str] = set()
+    if dss is None or not dss.Lines.Count():
+        return out
+    for name in dss.Lines.AllNames():
+        dss.Lines.Name(name)
+        if dss.Lines.IsSwitch():
+            out.add(f"line.{name.lower()}")
+    return out
+
+
+def device_nodes(model: DssModel, g: nx.Graph) -> set[int]:
+    """Bus positions that are a device's own terminal node, not a place for a customer
+    connection: a closed switch's or regulator's bare terminal (one of two kept), an open
+    switch's jaw on a bus bar (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+    g : networkx.Graph
+        :func:`~protv2g.network.dss_graph.dss_feeder_graph` of ``model`` (closed elements).
+
+    Returns
+    -------
+    set of int
+    """
+    e = model.elements
+    devices = _switch_lines(model) | set(
+        model.controls.target[model.controls.kind == "regcontrol"].astype(str).str.lower())
+    rows = np.flatnonzero(e.name.isin(devices).to_numpy())
+    if not len(rows):
+        return set()
+    where = {str(n).lower(): i for i, n in enumerate(model.buses.index)}
+    shunt = np.zeros(len(model.buses), bool)
+    inj = model.injections
+    for b in inj.bus[inj.enabled.astype(bool)].astype(str).str.split(".", n=1).str[0]:
+        if b.lower() in where:
+            shunt[where[b.lower()]] = True
+    one_bus = e[e.enabled.astype(bool) & (e.buses.map(lambda x: len(set(x))) == 1)]
+    for buses in one_bus.buses:  # shunt capacitors, reactors (bus2 = bus1's ground)
+        if str(buses[0]).lower() in where:
+            shunt[where[str(buses[0]).lower()]] = True
+    hops = hops_from_sources(model, g)
+    device_rows = {int(r) for r in rows}
+    names = model.buses.index
+
+    def in_line(b: int) -> list[int]:  # the neighbours b reaches by other elements
+        return [n for n in g.neighbors(b)
+                if not all(row in device_rows for _, row in g[b][n]["elements"])]
+
+    out = set()
+    for r in rows.tolist():
+        ends = [where[str(b).lower()] for b in e.buses.iat[r] if str(b).lower() in where]
+        ends = [b for b in dict.fromkeys(ends) if b in hops]  # energised, reached
+        if bool(e.enabled.iat[r]) and bool(e.closed.iat[r]):
+            bare = [b for b in ends if not shunt[b] and len(in_line(b)) <= 1]
+            if len(bare) == 2:  # one place: keep one (module docstring)
+                named = [b for b in bare if str(names[b]).lower().endswith(INTERNAL_SUFFIX)]
+                bare = named if len(named) == 1 else [max(bare, key=lambda b: hops[b])]
+            out.update(bare)
+            continue
+        for b in ends:  # an open switch's jaw on a bus bar or jumper: a stub, not a site
+            others = in_line(b)
+            if not shunt[b] and len(others) == 1 and g[b][others[0]]["length_km"] < JUMPER_KM:
+                out.add(b)
+    return out
+
+
 def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5,
                     devices: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`.
@@ -160,6 +258,8 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
                           "degree": [g.degree(i) for i in range(len(tab))]})[ok]
     frame = frame.join(levels, on="bus").dropna(subset=["islg_ka"])
     frame = frame[frame.distance_km > 0]            # not the substation bus itself
+    internal = device_nodes(model, g)               # nor a switch's or regulator's own node
+    frame = frame[~frame.index.isin(list(internal))]
     three = frame[frame.phases == "abc"].sort_values("distance_km")
     near = three.head(n)
     three_far = three.drop(near.index)

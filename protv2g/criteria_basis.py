@@ -1,0 +1,102 @@
+"""What each criterion's evaluation rests on, passing rows included: given data or a stand-in.
+
+The violation table tags every row it holds with its ``input_basis``
+(:func:`protv2g.input_basis.tag_input_basis`), but a criterion whose rows all pass writes no
+row, and the Summary said "passed: evaluated" for C7 and C10 on EPRI ckt5 while both were
+judged on values ``protv2g init`` drafted (the head relay, its reclose intervals, the
+interrupting ratings; review s20). :func:`criterion_stand_ins` applies the same tagging to the
+inputs each criterion evaluates — a row per criterion and device in its scope, as a failing
+row naming that device would be tagged — so a pass can say "passed on drafted values: confirm
+…" from data, never from a message.
+
+Scope of each criterion (the devices whose inputs it reads):
+
+* C1–C4: the devices of its pairs in the coordination table (primary or backup);
+* C9: relays with a directional element; C10: devices with reclose intervals;
+* C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.input_basis import InputBases, input_to_confirm, tag_input_basis, weakest
+
+__all__ = ["criterion_stand_ins", "MAX_INPUTS"]
+
+#: At most this many inputs are named per criterion (the count says how many there are).
+MAX_INPUTS = 4
+_PAIR = ("C1", "C2", "C3", "C4")
+_ALL = ("C5", "C6", "C7", "C8", "C11")
+
+
+def _scope(devices: Sequence[Any], coordination: pd.DataFrame | None) -> dict[str, list[str]]:
+    """Criterion → the devices whose inputs it evaluates (see the module docstring)."""
+    names = [str(d.name) for d in devices]
+    out = {c: names for c in _ALL}
+    out["C9"] = [str(d.name) for d in devices
+                 if str(getattr(d, "directional", "none") or "none") != "none"]
+    out["C10"] = [str(d.name) for d in devices if getattr(d, "reclose_intervals_s", ())]
+    c = coordination if coordination is not None else pd.DataFrame()
+    for crit in _PAIR:
+        if {"criterion", "primary", "backup"} <= set(c.columns):
+            at = c["criterion"].astype(str).to_numpy() == crit
+            pair = np.concatenate([c["primary"].to_numpy()[at], c["backup"].to_numpy()[at]])
+            out[crit] = sorted({str(n) for n in pair if isinstance(n, str) and n})
+        else:
+            out[crit] = []
+    return out
+
+
+def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
+                        coordination: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+    """Criterion → ``{"basis": "todo" | "default", "inputs": [...], "n_inputs": N}`` for the
+    criteria whose evaluation reads a stand-in input (absent: every input given).
+
+    Parameters
+    ----------
+    bases : InputBases
+        The study's stand-in inputs (:func:`protv2g.input_basis.study_input_bases`).
+    devices : sequence
+        The study's device items (``name``; ``directional``, ``reclose_intervals_s`` read).
+    coordination : DataFrame, optional
+        The coordination table (``criterion``, ``primary``, ``backup``): C1–C4's pairs.
+
+    Returns
+    -------
+    dict
+        ``basis``: the weakest stand-in (:func:`protv2g.input_basis.weakest`); ``inputs``:
+        at most :data:`MAX_INPUTS` of the inputs to confirm, in words
+        (:func:`protv2g.input_basis.input_to_confirm`); ``n_inputs``: how many there are.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as D
+    >>> b = InputBases(todo_fields={"reclose_intervals_s": frozenset({"R1"})})
+    >>> criterion_stand_ins(b, [D(name="R1", reclose_intervals_s=(0.5,))])["C10"]["inputs"]
+    ["R1's reclose_intervals_s (drafted: TODO)"]
+    """
+    scope = _scope(devices, coordination)
+    rows = [(crit, dev, "") for crit, names in scope.items() for dev in names]
+    rows += [("C12", name, "%") for name in sorted(bases.default_lines)]
+    rows += [("C12", name, "%") for name in sorted(bases.default_transformers)]
+    if not rows:
+        return {}
+    table = pd.DataFrame(rows, columns=["criterion", "device", "margin_unit"]).assign(
+        status="fail", other_device="")
+    table["input_basis"] = tag_input_basis(table, bases)
+    out: dict[str, dict[str, Any]] = {}
+    stand_in = table[table["input_basis"].isin(["todo", "default"])]
+    for crit, part in stand_in.groupby("criterion", sort=False):
+        inputs = list(dict.fromkeys(
+            input_to_confirm(str(crit), str(d), "", str(b))
+            for d, b in zip(part["device"], part["input_basis"], strict=True)))
+        inputs = [t for t in inputs if t]
+        if inputs:
+            out[str(crit)] = {"basis": weakest(part["input_basis"]),
+                              "inputs": inputs[:MAX_INPUTS], "n_inputs": len(inputs)}
+    return out

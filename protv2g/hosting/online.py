@@ -1,0 +1,169 @@
+"""Chargers online: how many a site may have online when its limit does not move with export.
+
+In the first cycle every online charger gives its first-cycle current limit whatever it
+exports (:mod:`protv2g.hosting`, module docstring): a criterion driven by that current fails
+from the smallest export or not at all, and the export search can only say "0 kW" for the
+participation case — while a case with fewer chargers online may pass up to its full export
+(review s20 on EPRI ckt5: the homes, 10 × 7.2 kW single-phase, read 0 kW at firm participation,
+10 online, and 57.6 kW at expected, 8 online, with no figure between).
+
+For every axis whose smallest evaluated export already fails, this module searches the number
+of chargers online instead: the largest whole number ``k`` below the participation's
+``n_online`` such that, with ``k`` chargers online, no limiting row (the same rows that set
+the export figure: :func:`protv2g.hosting.limits.worst_by_scenario`) fails at any evaluated
+export up to their full export ``k × p_charger_kw`` — the smallest export, the export grid's
+steps below it, and the full export. ``k = 0`` passes by definition (no V2G). Bisection on
+the integers: ``⌈log2 n_online⌉`` rounds, every axis of a round in one engine call
+(:mod:`.search`).
+
+The figure answers "how many of the chargers may take part" (a pilot is sized by it): its
+limit is the chargers' fault current, which an enrolment cap, fewer chargers in V2G mode or a
+lower first-cycle limit changes, an export cap does not. The export grid between the steps is
+not bisected for ``k`` (a failure that appears and disappears between two steps can be
+missed, as on the export axis; the step bounds the window).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from protv2g.hosting.points import online_levels
+from protv2g.hosting.tables import Axis, Failing, fails, levels
+from protv2g.significant import number_text
+from protv2g.violations import describe_fault, is_given
+
+__all__ = ["ONLINE_COLUMNS", "OnlineLimit", "limited_at_once", "search_online", "with_online"]
+
+#: Columns of the hosting table filled here: the most chargers online with no limit up to their full
+#: export, and that export (NA / NaN where the export search decided: the smallest export
+#: passed, or the site does not export).
+ONLINE_COLUMNS = ["max_online_chargers", "max_online_kw"]
+
+#: ``run(points, k_online) -> {(axis key, p_kw): worst failing rows}``: one round of the
+#: search, ``k_online[axis key]`` chargers online on that axis.
+RunOnline = Callable[[list[tuple[Axis, float]], dict[tuple[str, str, str], int]],
+                     Failing]
+
+
+@dataclass(frozen=True)
+class OnlineLimit:
+    """Result of :func:`search_online` for one axis.
+
+    Attributes
+    ----------
+    max_chargers : int
+        Most chargers online with no limiting row up to their full export (0: even one
+        fails).
+    n_online : float
+        Chargers online in the participation case (``fraction × n_chargers``).
+    failing_chargers : float
+        The fewest evaluated that fail (``max_chargers + 1``, or ``n_online``).
+    rows : tuple of dict
+        The worst failing rows at ``failing_chargers`` (criterion, device, fault).
+    first_fail_kw : float
+        The smallest export at which they fail, kW.
+    """
+
+    max_chargers: int
+    n_online: float
+    failing_chargers: float
+    rows: tuple[dict[str, Any], ...]
+    first_fail_kw: float
+
+
+def n_online(axis: Axis) -> float:
+    """Chargers online on ``axis``: participation fraction × the site's chargers."""
+    return axis.site.participation.fraction(axis.participation) * axis.site.n_chargers
+
+
+def limited_at_once(failing: Failing, axis: Axis) -> bool:
+    """Whether the smallest export evaluated on ``axis`` already fails (any criterion)."""
+    evaluated = levels(failing, axis)
+    return axis.cap_kw > 0 and bool(evaluated) and bool(fails(failing[(axis.key,
+                                                                         evaluated[0])], None))
+
+
+def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid: int,
+                  smallest_kw: float) -> dict[tuple[str, str, str], OnlineLimit]:
+    """Most chargers online of every axis limited from its smallest export (module docstring).
+
+    Parameters
+    ----------
+    axes : sequence of Axis
+    failing : Failing
+        The export search's record (which axes fail from the smallest export).
+    run : callable
+        One round: ``run(points, k_online)`` evaluates ``(axis, p_kw)`` points with
+        ``k_online[axis.key]`` chargers online and returns their worst failing rows.
+    n_grid, smallest_kw
+        The export search's grid steps and smallest export, kW.
+
+    Returns
+    -------
+    dict
+        Axis key → :class:`OnlineLimit` (only the axes searched).
+    """
+    state: dict[tuple[str, str, str], list[Any]] = {}
+    for axis in axes:
+        if limited_at_once(failing, axis):
+            first = levels(failing, axis)[0]
+            state[axis.key] = [axis, 0, n_online(axis), list(failing[(axis.key, first)].values()),
+                               first]
+    while True:
+        # the middle whole number strictly between lo (passes) and hi (fails)
+        ks = {key: (lo + math.ceil(hi)) // 2 for key, (_a, lo, hi, *_) in state.items()
+              if math.ceil(hi) - 1 > lo}
+        if not ks:
+            break
+        points = [(state[key][0], p) for key, k in ks.items()
+                  for p in online_levels(state[key][0], k, n_grid, smallest_kw)]
+        found = run(points, ks)
+        for key, k in ks.items():
+            axis = state[key][0]
+            bad = [r for p in online_levels(axis, k, n_grid, smallest_kw)
+                   for r in fails(found.get((key, p), {}), None)]
+            if bad:
+                first = min(p for p in online_levels(axis, k, n_grid, smallest_kw)
+                            if fails(found.get((key, p), {}), None))
+                state[key][2:] = [float(k), list(found[(key, first)].values()), first]
+            else:
+                state[key][1] = k
+    return {key: OnlineLimit(int(lo), n_online(axis), float(hi), tuple(rows), float(first))
+            for key, (axis, lo, hi, rows, first) in state.items()}
+
+
+def _evidence(rows: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for r in rows:
+        device = str(r["device"]) if is_given(r.get("device")) else ""
+        what = ", ".join(x for x in (device, describe_fault(r)) if x)
+        parts.append(f"{r['criterion']} ({what})" if what else str(r["criterion"]))
+    return ", ".join(parts)
+
+
+def with_online(table: pd.DataFrame, axes: Sequence[Axis],
+                found: dict[tuple[str, str, str], OnlineLimit]) -> pd.DataFrame:
+    """``table`` (``HOSTING_COLUMNS``, rows in ``axes`` order) with :data:`ONLINE_COLUMNS`
+    filled on the searched axes and their notes ending with what the search found."""
+    out = table.copy()
+    notes = out["note"].astype(str).tolist()
+    for i, axis in enumerate(axes):
+        lim = found.get(axis.key)
+        if lim is None:
+            continue
+        kw = lim.max_chargers * axis.site.p_charger_kw
+        out.iloc[i, out.columns.get_loc("max_online_chargers")] = lim.max_chargers
+        out.iloc[i, out.columns.get_loc("max_online_kw")] = kw
+        head = (f"; chargers online searched instead: at most {lim.max_chargers} of "
+                f"{lim.n_online:g} online, no criterion limits up to their full export "
+                f"({number_text(kw, 'kW')})" if lim.max_chargers > 0 else
+                "; chargers online searched instead: even one charger online fails")
+        notes[i] += (f"{head}; with {lim.failing_chargers:g} online "
+                     f"{_evidence(lim.rows)} fails at {number_text(lim.first_fail_kw, 'kW')}")
+    out["note"] = notes
+    return out

@@ -1,0 +1,82 @@
+"""The scenarios the hosting search evaluates: an export level of an axis, with the
+participating chargers online (:func:`export_scenario`) or with a given number online
+(:func:`online_scenario`, :mod:`.online`), the base case of a load level, and the levels of
+each (:func:`grid_kw`, :func:`online_levels`). Every other V2G site is idle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from protv2g.hosting.tables import Axis
+from protv2g.scenarios import Scenario, SiteState, site_state
+from protv2g.study.schema import V2GSite
+from protv2g.units import ChargerMode, LoadLevel, Participation
+
+__all__ = ["base_scenario", "export_scenario", "grid_kw", "online_levels", "online_scenario"]
+
+
+def export_scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
+    """The axis's site asked to export ``p_kw`` (:func:`protv2g.scenarios.site_state`: its
+    participating chargers online, ``modes`` honoured), every other site idle."""
+    states = []
+    for s in sites:
+        if s.name == axis.site.name:
+            states.append(site_state(s, axis.participation, p_kw))
+        else:
+            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0))
+    name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
+            f"{p_kw:.6g} kW")
+    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
+
+
+def base_scenario(load: LoadLevel, sites: Sequence[V2GSite]) -> Scenario:
+    """The base case of a load level: every site idle (no V2G)."""
+    states = tuple(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0) for s in sites)
+    return Scenario(f"base/{load.value}", Participation.EXPECTED, load, "0", states,
+                    is_base=True)
+
+
+def grid_kw(axis: Axis, n_grid: int, smallest_kw: float) -> list[float]:
+    """Candidate export levels of the first engine call: ``smallest_kw`` (the first-cycle
+    fault current of the chargers online does not depend on the export, so a criterion
+    driven by it fails at any export or at none: this level says which at once), then
+    ``n_grid`` steps to the site nameplate, capped at the participation's maximum."""
+    step = axis.site.p_max_kw / n_grid
+    cap = axis.cap_kw
+    levels = [k * step for k in range(1, n_grid + 1) if k * step < cap * (1 - 1e-9)]
+    if cap > 0:
+        levels.append(cap)
+        if smallest_kw < min(levels) * (1 - 1e-9):
+            levels.insert(0, smallest_kw)
+    return levels
+
+
+def online_levels(axis: Axis, k: int, n_grid: int, smallest_kw: float) -> list[float]:
+    """Exports evaluated with ``k`` chargers online, kW ascending: ``smallest_kw``, the export
+    grid's steps (site nameplate / ``n_grid``) below their full export, and the full export
+    ``k × p_charger_kw``."""
+    full = k * axis.site.p_charger_kw
+    step = axis.site.p_max_kw / n_grid
+    out = [smallest_kw] if smallest_kw < full * (1 - 1e-9) else []
+    out += [j * step for j in range(1, n_grid + 1)
+            if smallest_kw < j * step < full * (1 - 1e-9)]
+    return [*out, full]
+
+
+def online_scenario(axis: Axis, k: int, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:
+    """The axis's site with ``k`` chargers online asked to export ``p_kw`` (at most
+    ``k × p_charger_kw``), every other site idle."""
+    states = []
+    for s in sites:
+        if s.name != axis.site.name:
+            states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0))
+        elif not s.can_export:
+            states.append(site_state(s, axis.participation, p_kw))
+        else:
+            available = k * s.p_charger_kw
+            p = min(float(p_kw), available)
+            mode = ChargerMode.EXPORTING if p > 0 else ChargerMode.IDLE
+            states.append(SiteState(s.name, mode, p, float(p_kw), available, float(k)))
+    name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
+            f"{k} online/{p_kw:.6g} kW")
+    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))

@@ -1,0 +1,224 @@
+"""C5 reach: the failing element's pickup searched downward, bounded by C8's load margin.
+
+A C5 finding (a device that does not see the minimum fault of its zone with the margin of
+``checks.sensitivity_primary_factor``, 1.5 × pickup, or the backup factor) is cleared by a
+lower pickup of the element that fails — the phase element for phase faults, the ground
+element (51G / ground minimum trip, on 3I0) for ground faults, the one C5 judged the row on —
+as long as the pickup stays above the largest current that element carries with no fault
+(C8, domain.md: largest load current < pickup / ``checks.load_pickup_factor``; for a ground
+element the largest standing residual 3I0 = |Ia + Ib + Ic| of any flow scenario, unbalanced
+load and single-phase chargers included). Review s20 (EPRI ckt5, F01): the drafted head
+relay's 51G at 190 A saw 273 A (3I0) for an SLG fault through 20 Ω, 1.43 × pickup; 180 A
+clears it, which ``recommend`` had not tried ("lower the pickup only after checking load
+(C8); not searched").
+
+Bounds (:class:`ReachLimits`), both from the study's own results:
+
+* **C5 ceiling** — the smallest ``I_op / factor`` over the finding's rows of that element
+  (the operating current each failing row's device sees, over its zone's factor): a pickup at
+  or below it meets C5 on every row of the finding;
+* **C8 floor** — ``load_pickup_factor`` × the largest current of that element in the power
+  flow (phase: ``|i_a|``; ground: ``|i_residual_a|``) over every scenario and step, the
+  charging snapshots included: a pickup must stay above it.
+
+The moves are the pickups below the present one on the settings grid of
+:mod:`.candidates` (10 A steps up to 200 A, 50 A above: the study file's devices carry no
+setting steps of their own, so the step is the stated one), from the nearest down to the
+floor; :mod:`.search` finds the highest that clears the finding and accepts it only when the
+re-run of every check (C5, C8, the coordination pairs it touches) shows no other finding
+new or worse. When the ceiling is below the floor no pickup satisfies both and the note says
+so with both limits. A finding failing on both elements moves both, step by step together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.criteria import MarginUnit
+from protv2g.recommend.candidates import Change, Family, _change, _rel, _steps_down
+from protv2g.units import DeviceKind
+
+__all__ = ["ReachFacts", "ReachLimits", "reach_moves"]
+
+Element = Literal["phase", "ground"]
+#: Study-file pickup field of each element, per device kind.
+_FIELDS: dict[DeviceKind, dict[str, str]] = {
+    DeviceKind.RELAY: {"phase": "pickup_a", "ground": "ground_pickup_a"},
+    DeviceKind.RECLOSER: {"phase": "phase_min_trip_a", "ground": "ground_min_trip_a"},
+}
+#: The margin unit of C5's reach rows (I_op / pickup − factor); its reach-drop rows differ.
+_PICKUP_MULTIPLE = MarginUnit.PICKUP_MULTIPLE.value
+#: What C8 reads for each element, for the notes.
+_LOAD_TEXT = {"phase": "load current", "ground": "standing residual 3I0"}
+
+
+@dataclass(frozen=True)
+class ReachLimits:
+    """One element's pickup bounds for a C5 finding (module docstring), in primary A."""
+
+    device: str
+    element: Element
+    field: str
+    pickup_a: float
+    ceiling_a: float
+    i_fault_a: float
+    c5_factor: float
+    floor_a: float
+    load_a: float
+    c8_factor: float
+
+    @property
+    def feasible(self) -> bool:
+        """Whether a pickup meets both C5 (≤ ceiling) and C8 (> floor)."""
+        return not (self.ceiling_a <= self.floor_a)
+
+    def text(self) -> str:
+        """Both limits, e.g. ``ground pickup ≤ 182 A for C5 (3I0 273 A / 1.5) and > 54 A for
+        C8 (1.5 × largest standing residual 3I0 36 A)``."""
+        c8 = (f"> {self.floor_a:.0f} A for C8 ({self.c8_factor:g} × largest "
+              f"{_LOAD_TEXT[self.element]} {self.load_a:.0f} A in any flow scenario)"
+              if np.isfinite(self.load_a) else "C8's load not known (no flow result)")
+        return (f"{self.device} {self.element} pickup ≤ {self.ceiling_a:.0f} A for C5 "
+                f"(smallest {'3I0' if self.element == 'ground' else 'phase current'} of the "
+                f"finding's faults {self.i_fault_a:.0f} A / {self.c5_factor:g}) and {c8}")
+
+    def margin_text(self, pickup_a: float) -> str:
+        """C8's margin at ``pickup_a``."""
+        if not np.isfinite(self.load_a):
+            return "C8 margin not known (no flow result)"
+        lim = pickup_a / self.c8_factor
+        return (f"C8 margin: largest {_LOAD_TEXT[self.element]} {self.load_a:.0f} A < "
+                f"{pickup_a:g} A / {self.c8_factor:g} = {lim:.0f} A (margin "
+                f"{lim - self.load_a:.0f} A)")
+
+
+def _element_of(rows: pd.DataFrame, dev: Any) -> np.ndarray:
+    """The element each C5 evidence row was judged on: ground for a ground fault whose row's
+    pickup (``i_other_a``) is the device's ground pickup, phase otherwise."""
+    field = _FIELDS[dev.kind]["ground"]
+    gp = getattr(dev, field, None)
+    ground = is_ground_fault(rows["fault_type"].to_numpy())
+    if gp is None:
+        return np.full(len(rows), "phase", dtype=object)
+    pick = pd.to_numeric(rows["i_other_a"], errors="coerce").to_numpy(float)
+    same = np.isclose(pick, float(gp), rtol=1e-6) | ~np.isfinite(pick)
+    return np.where(ground & same, "ground", "phase").astype(object)
+
+
+def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
+                 flow_device: pd.DataFrame | None, c8_factor: float) -> list[ReachLimits]:
+    """:class:`ReachLimits` of each element the C5 ``finding`` fails on (its evidence rows),
+    for ``dev`` (a relay or recloser entry of the study file)."""
+    if (dev is None or dev.kind not in _FIELDS or str(finding.get("criterion")) != "C5"
+            or str(finding.get("margin_unit")) != _PICKUP_MULTIPLE):
+        return []  # not a reach shortfall (C5's reach-drop rows are a fraction of current)
+    ev = evidence[evidence["finding"].astype(str) == str(finding["finding"])]
+    ev = ev[ev["status"].astype(str).isin(("fail", "warn"))
+            & (ev["margin_unit"].astype(str) == _PICKUP_MULTIPLE)]
+    if ev.empty:
+        return []
+    element = _element_of(ev, dev)
+    i_op = pd.to_numeric(ev["i_device_a"], errors="coerce").to_numpy(float)
+    factor = pd.to_numeric(ev["limit"], errors="coerce").to_numpy(float)
+    flow = (flow_device[flow_device["device"].astype(str) == dev.name]
+            if flow_device is not None and "device" in flow_device.columns else None)
+    out = []
+    for el in ("phase", "ground"):
+        at = (element == el) & np.isfinite(i_op) & np.isfinite(factor) & (factor > 0)
+        field = _FIELDS[dev.kind][el]
+        present = getattr(dev, field, None)
+        if not at.any() or present is None:
+            continue
+        k = int(np.argmin(i_op[at] / factor[at]))
+        col = "i_a" if el == "phase" else "i_residual_a"
+        load = (pd.to_numeric(flow[col], errors="coerce").abs().max()
+                if flow is not None and col in flow.columns and len(flow) else np.nan)
+        load = float(load) if load is not None and np.isfinite(load) else np.nan
+        out.append(ReachLimits(
+            dev.name, el, field, float(present), float(i_op[at][k] / factor[at][k]),
+            float(i_op[at][k]), float(factor[at][k]),
+            c8_factor * load if np.isfinite(load) else 0.0, load, c8_factor))
+    return out
+
+
+def reach_moves(limits: Sequence[ReachLimits], n: int = 20) -> list[Change]:
+    """The pickups below the present one (grid of :mod:`.candidates`) down to just above the
+    C8 floor, nearest first; one field, or both elements stepping together (the first
+    element's field carries the other's as ``extra``). Empty when an element has no pickup
+    satisfying both limits."""
+    if not limits or not all(lim.feasible for lim in limits):
+        return []
+    steps = [[v for v in _steps_down(lim.pickup_a, lim.floor_a, n) if v > lim.floor_a + 1e-9]
+             for lim in limits]
+    if not all(steps):
+        return []
+    main, rest = limits[0], limits[1:]
+    out = []
+    for k in range(max(len(s) for s in steps)):
+        vals = [s[min(k, len(s) - 1)] for s in steps]
+        extra = tuple((lim.field, lim.pickup_a, v) for lim, v in zip(rest, vals[1:],
+                                                                    strict=True))
+        out.append(_change("devices", main.device, main.field, main.pickup_a, vals[0],
+                           Family.PICKUP, _rel(main.pickup_a, vals[0]), extra))
+    return out
+
+
+@dataclass
+class ReachFacts:
+    """What :mod:`.search` asks about a C5 finding: its moves, and the notes beside them.
+
+    Attributes
+    ----------
+    evidence : DataFrame
+        The study's findings evidence (before any change).
+    flow_device : DataFrame or None
+        The flow's device table (``device``, ``i_a``, ``i_residual_a``).
+    c8_factor : float
+        ``checks.load_pickup_factor``.
+    """
+
+    evidence: pd.DataFrame
+    flow_device: pd.DataFrame | None
+    c8_factor: float
+
+    def limits(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> list[ReachLimits]:
+        """:func:`reach_limits` of ``finding`` for its device among ``devices``."""
+        dev = next((d for d in devices if d.name == str(finding.get("device"))), None)
+        return reach_limits(finding, self.evidence, dev, self.flow_device, self.c8_factor)
+
+    def moves(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> list[Change]:
+        """:func:`reach_moves` of ``finding`` (empty unless a C5 finding of a relay or
+        recloser)."""
+        return reach_moves(self.limits(finding, devices))
+
+    def note(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> str:
+        """Why no pickup was searched or found: both limits of each element (empty when
+        the finding is not a C5 finding of a relay or recloser)."""
+        lims = self.limits(finding, devices)
+        if not lims:
+            return ""
+        if not all(lim.feasible for lim in lims):
+            return ("reach: no pickup satisfies both C5 and C8 — "
+                    + "; ".join(lim.text() for lim in lims if not lim.feasible)
+                    + ": a lower pickup would trip on load; look at the fault resistance "
+                    "assumed, a sectionalising device nearer the faults, or the load's "
+                    "unbalance")
+        return "reach: " + "; ".join(lim.text() for lim in lims)
+
+    def basis(self, change: Change, finding: Mapping[str, Any], devices: Sequence[Any]) -> str:
+        """Why an accepted lower pickup is allowed: its C5 ceiling and its C8 margin."""
+        by_field = {lim.field: lim for lim in self.limits(finding, devices)}
+        parts = []
+        for fld, _old, new in change.fields:
+            lim = by_field.get(fld)
+            if lim is not None and isinstance(new, (int, float)) and math.isfinite(new):
+                parts.append(f"{lim.element} pickup {float(new):g} A ≤ C5 ceiling "
+                             f"{lim.ceiling_a:.0f} A; {lim.margin_text(float(new))}")
+        return "; ".join(parts)

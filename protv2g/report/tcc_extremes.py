@@ -1,0 +1,136 @@
+"""Each device's largest and smallest fault current in its own zone, base case and with V2G,
+for the markers of the TCC plots (:mod:`protv2g.report.tcc_sheets`).
+
+A device's zone is the buses from its far bus to the next devices downstream, on the feeder
+tree of the result (:func:`protv2g.report.feeder_graph.device_edges`). The device table is
+read through its coded key columns (:func:`protv2g.report.elements.fault_key_codes`), not
+as text (#21: 1.8 M rows at 10,000 buses).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.models import Fuse
+from protv2g.report.elements import ColumnCoding, cell_codes, fault_key_codes
+from protv2g.report.feeder_graph import _bfs_tree, device_edges
+from protv2g.report.tcc_intervals import GROUND_TYPES, PHASE_TYPES
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.report.tcc_sheets import TccPlan
+    from protv2g.result import StudyResult
+
+__all__ = ["device_extremes"]
+
+
+def _zones(graph: nx.Graph, settings: pd.DataFrame) -> dict[str, set[str]]:
+    """Device → the buses of its own zone (from its far bus to the next devices)."""
+    _, tree = _bfs_tree(graph)
+    edges = device_edges(graph, settings)
+    below: dict[str, set[str]] = {}
+    for name, (near, far) in edges.items():
+        # a device's far bus is mostly its near bus's child: one breadth-first walk fewer
+        # than asking for all of near's descendants (#21: 60 walks of a 10,000-bus tree)
+        start = far if far in tree and near in tree and (
+            tree.has_edge(near, far) or far in nx.descendants(tree, near)) else near
+        below[name] = {start} | (nx.descendants(tree, start) if start in tree else set())
+    zones = {}
+    for name, buses in below.items():
+        inner = [o for o, b in below.items() if o != name and b < buses]
+        zones[name] = buses - set().union(*(below[o] for o in inner)) if inner else buses
+    return zones
+
+
+def device_extremes(result: StudyResult, plan: TccPlan,
+                    coded: dict[str, ColumnCoding] | None = None
+                    ) -> dict[tuple[str, str], dict[str, float]]:
+    """(device, family) → ``max_base``, ``max_v2g``, ``min_base``, ``min_v2g`` (A).
+
+    Phase family: the device's largest phase current for 3ph/LL faults in its zone (max case)
+    and the smallest for such faults (min case); ground family: 3I0 for SLG/LLG faults (a
+    fuse: its phase current). Base = the base-case scenarios; V2G = the largest (max) or
+    smallest (min) over the scenarios with V2G. ``coded``: the device table's key columns
+    coded (:func:`protv2g.report.elements.fault_key_codes`), when the caller made them.
+    """
+    f = result.device_faults
+    if plan.graph is None or f is None or f.empty:
+        return {}
+    zones = _zones(plan.graph, result.settings)
+    s = result.scenarios
+    base = set(s.loc[s["is_base"].astype(bool), "scenario"].astype(str)) if "is_base" in s \
+        else set()
+    # the device table's text columns as codes of their distinct texts (#21: each written
+    # as text for all 1.8 M rows of the 10,000-bus study, and the zones matched by a
+    # MultiIndex of (device, bus) texts: ≈ 5 s of the workbook's critical path, before the
+    # first TCC can be queued), the fault index's codes (coded once, mostly by runs: #21,
+    # text_codes of these five columns again cost ≈ 0.3 s CPU at 10,000 buses)
+    if coded is None:
+        coded = fault_key_codes(result)
+    # per-cell codes in the smallest integer type and per-cell masks made from each
+    # distinct text's (#21, 10,000 buses: four int64 columns and two float columns of all
+    # 1.8 M rows were +76 MiB RSS, the workbook's peak; now only the rows kept are read)
+    dev, dev_t = _cells(coded["device"])
+    bus, bus_t = cell_codes(coded["fault_bus_name"])
+    case, case_t = _cells(coded["case"])
+    type_t, scen_t = coded["fault_type"][1], coded["scenario"][1]
+    is_base = _mask(coded["scenario"], [t in base for t in scen_t.tolist()])
+    bus_code = {t: k for k, t in enumerate(bus_t.tolist())}
+    zone = np.zeros((len(dev_t), len(bus_t)), dtype=bool)
+    for d, name in enumerate(dev_t.tolist()):
+        zone[d, [bus_code[b] for b in zones.get(name, ()) if b in bus_code]] = True
+    in_zone = zone[dev, bus]
+    in_zone &= np.array([t in ("max", "min") for t in case_t.tolist()], dtype=bool)[case]
+    fuses = {n for n, m in plan.models.items() if isinstance(m, Fuse)}
+    is_fuse = np.array([t in fuses for t in dev_t.tolist()], dtype=bool)
+    found: dict[tuple[str, str, str, bool], tuple[float, float]] = {}
+    for fam, types in (("phase", PHASE_TYPES), ("ground", GROUND_TYPES)):
+        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"],
+                                              [t in types for t in type_t.tolist()]))
+        # the largest phase current, column by column, at the rows (not a 3-column copy)
+        i_phase = np.maximum(f["ia_ka"].to_numpy(float)[rows], f["ib_ka"].to_numpy(float)[rows])
+        np.maximum(i_phase, f["ic_ka"].to_numpy(float)[rows], out=i_phase)
+        i_phase *= 1000.0
+        value = i_phase if fam == "phase" else np.where(
+            is_fuse[dev[rows]], i_phase, 1000.0 * f["i3i0_ka"].to_numpy(float)[rows])
+        keep = value > 1e-6
+        rows, value = rows[keep], value[keep]
+        key = (dev[rows].astype(np.int64) * len(case_t) + case[rows]) * 2 + is_base[rows]
+        seen = pd.Series(value).groupby(key, sort=False)
+        for k, hi, lo in zip(seen.max().index.to_numpy(), seen.max().to_numpy(float),
+                             seen.min().to_numpy(float), strict=True):
+            d, rest = divmod(int(k), 2 * len(case_t))
+            found[(str(dev_t[d]), fam, str(case_t[rest // 2]), bool(rest % 2))] = (hi, lo)
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    first = np.unique(dev, return_index=True)[1]  # each device where it first appears
+    for name in dev_t[dev[np.sort(first)]].tolist():
+        if not zones.get(name):
+            continue
+        for fam in ("phase", "ground"):
+            vals: dict[str, float] = {}
+            for case_name, pick in (("max", 0), ("min", 1)):
+                for base_row, who in ((True, "base"), (False, "v2g")):
+                    hit = found.get((name, fam, case_name, base_row))
+                    if hit is not None:
+                        vals[f"{case_name}_{who}"] = float(hit[pick])
+            out[(str(name), fam)] = vals
+    return out
+
+
+def _cells(coded: ColumnCoding) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~protv2g.report.elements.cell_codes` in the smallest integer type that holds
+    the codes (runs expanded: a quarter or an eighth of int64's bytes)."""
+    codes, texts, lengths = coded
+    if lengths is None:
+        return codes, texts
+    return np.repeat(codes.astype(np.min_scalar_type(max(len(texts) - 1, 0))), lengths), texts
+
+
+def _mask(coded: ColumnCoding, per_text: list[bool]) -> np.ndarray:
+    """Per cell of a coded column, ``per_text`` of its text (bool, runs expanded)."""
+    codes, _, lengths = coded
+    hit = np.array(per_text, dtype=bool)[codes]
+    return hit if lengths is None else np.repeat(hit, lengths)

@@ -1,0 +1,184 @@
+"""recommend tries the failing element's pickup for C5, bounded by C8 (review s20 F01), and
+words a capacitor bank's C12 reverse-flow row by its control type (review s20 F16).
+
+EPRI ckt5 as the reviewer drafted it (``init`` with her two sites): the drafted head relay's
+51G at 190 A sees 273 A of 3I0 for an SLG fault through 20 Ω (1.43 × pickup < 1.5 ×);
+180 A clears it, as she found by hand, with the largest standing residual (41 A in the
+flow, single-phase homes included) far below 180 / 1.5 = 120 A.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from protv2g.recommend.notes import _no_candidate_note, device_controls
+from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves
+from protv2g.units import DeviceKind
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "feeders" / "opendss" / "real"
+CKT5 = REAL / "EPRI_ckt5" / "Master_ckt5.dss"
+
+
+def _relay(pickup_a=760.0, ground_pickup_a=190.0):
+    return SimpleNamespace(name="R1", kind=DeviceKind.RELAY, pickup_a=pickup_a,
+                           ground_pickup_a=ground_pickup_a)
+
+
+def _evidence(rows):
+    """C5 evidence rows ``(fault_type, i_op_a, pickup_a, factor)`` of finding F01."""
+    return pd.DataFrame([{"finding": "F01", "status": "fail", "fault_type": ft,
+                          "i_device_a": i, "i_other_a": p, "limit": k, "margin_unit": "× pickup"}
+                         for ft, i, p, k in rows])
+
+
+def _flow(i_a=379.0, i_res_a=41.0):
+    return pd.DataFrame({"device": ["R1", "R1"], "scenario": ["a", "b"],
+                         "i_a": [i_a, -0.5 * i_a], "i_residual_a": [0.5 * i_res_a, -i_res_a]})
+
+
+FINDING = {"finding": "F01", "criterion": "C5", "device": "R1", "margin_unit": "× pickup"}
+
+
+def test_ground_pickup_searched_down_to_c8s_floor():
+    """A ground row (3I0 273 A against the ground pickup 190 A): the ground element only;
+    ceiling 273 / 1.5 = 182 A, floor 1.5 × 41 = 61.5 A; the moves 180, 170 … 70 A, nearest
+    first, on the 10 A grid (the study's devices carry no setting steps)."""
+    ev = _evidence([("SLG-c", 273.0, 190.0, 1.5), ("SLG-c", 280.0, 190.0, 1.5)])
+    (lim,) = reach_limits(FINDING, ev, _relay(), _flow(), 1.5)
+    assert (lim.element, lim.field) == ("ground", "ground_pickup_a")
+    assert lim.ceiling_a == pytest.approx(182.0) and lim.floor_a == pytest.approx(61.5)
+    moves = reach_moves([lim])
+    assert [m.new for m in moves] == [180.0, 170.0, 160.0, 150.0, 140.0, 130.0, 120.0, 110.0,
+                                      100.0, 90.0, 80.0, 70.0]
+    assert all(m.field == "ground_pickup_a" and m.old == 190.0 for m in moves)
+    assert "C8 margin: largest standing residual 3I0 41 A < 180 A / 1.5 = 120 A" in \
+        lim.margin_text(180.0)
+
+
+def test_no_pickup_satisfies_both_says_both_limits():
+    """A residual of 150 A (floor 225 A) above the C5 ceiling (182 A): no move, and the note
+    gives both limits."""
+    ev = _evidence([("SLG-a", 273.0, 190.0, 1.5)])
+    facts = ReachFacts(ev, _flow(i_res_a=150.0), 1.5)
+    assert facts.moves(FINDING, [_relay()]) == []
+    note = facts.note(FINDING, [_relay()])
+    assert "no pickup satisfies both C5 and C8" in note
+    assert "≤ 182 A for C5" in note and "> 225 A for C8" in note
+
+
+def test_phase_rows_move_the_phase_pickup_and_both_move_together():
+    """A phase row (3ph, the phase pickup 760 A) moves ``pickup_a`` on the 50 A grid above
+    the floor 1.5 × 379 = 568.5 A; a finding failing on both elements moves both together."""
+    ev = _evidence([("3ph", 1000.0, 760.0, 1.5)])
+    (lim,) = reach_limits(FINDING, ev, _relay(), _flow(), 1.5)
+    assert lim.field == "pickup_a"
+    assert [m.new for m in reach_moves([lim])] == [750.0, 700.0, 650.0, 600.0]
+    both = _evidence([("3ph", 1000.0, 760.0, 1.5), ("SLG-b", 273.0, 190.0, 1.5)])
+    lims = reach_limits(FINDING, both, _relay(), _flow(), 1.5)
+    moves = reach_moves(lims)
+    assert moves[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 180.0)]
+    assert moves[-1].fields[0][2] == 600.0 and len(moves) == 12  # the phase held at its last
+
+
+def test_not_c5_or_a_fuse_gets_no_reach_move():
+    ev = _evidence([("SLG-a", 273.0, 190.0, 1.5)])
+    assert reach_limits({**FINDING, "criterion": "C8"}, ev, _relay(), _flow(), 1.5) == []
+    # C5's reach-drop warning (V2G lowering the device's current): no pickup clears it
+    assert reach_limits({**FINDING, "margin_unit": "fraction"}, ev, _relay(), _flow(), 1.5) \
+        == []
+    fuse = SimpleNamespace(name="R1", kind=DeviceKind.FUSE)
+    assert reach_limits(FINDING, ev, fuse, _flow(), 1.5) == []
+
+
+def test_capacitor_note_by_its_control_type():
+    """F16: a capacitor bank was told "reverse power through a regulator". The note follows
+    the bank's CapControl type (OpenDSS CapControl Type/ONsetting help); a regulator keeps
+    its own."""
+    def note(device, mode=None):
+        f = {"margin_unit": "MW", "device": device, "attribution": "caused by V2G"}
+        if mode:
+            f.update(kind="capacitor", control_mode=mode)
+        return _no_candidate_note("C12", "warn", f)
+
+    cur = note("CAP:c1", "current")
+    assert "regulator" not in cur and "cannot tell export from load" in cur
+    assert "directional" in note("CAP:c1", "kvar")
+    assert "power factor" in note("CAP:c1", "pf")
+    assert "review its control type" in note("CAP:c1")
+    assert "bidirectional" in note("REG:r1")
+    tables = {"device": pd.DataFrame({"device": ["CAP:c1", "CAP:c1", "REG:r1", "R1"],
+                                      "kind": ["capacitor", "capacitor", "regulator", "relay"],
+                                      "control_mode": ["current", "current", "cogen", None]})}
+    assert device_controls(tables) == {
+        "CAP:c1": {"kind": "capacitor", "control_mode": "current"},
+        "REG:r1": {"kind": "regulator", "control_mode": "cogen"}}
+
+
+@pytest.fixture(scope="module")
+def ckt5_review(tmp_path_factory) -> Path:
+    """ckt5 drafted as the reviewer did: ``init --site depot:796:20:100 --site
+    homes:74436.c:10:7.2``."""
+    if not CKT5.is_file():
+        pytest.skip(f"{CKT5} not found (../shared beside the checkout is absent)")
+    pytest.importorskip("opendssdirect")
+    from protv2g.cli import main
+
+    folder = tmp_path_factory.mktemp("ckt5") / "EPRI_ckt5"
+    shutil.copytree(CKT5.parent, folder)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    study = folder / "study.yaml"
+    assert main(["init", str(folder / CKT5.name), "-o", str(study), "--site",
+                 "depot:796:20:100", "--site", "homes:74436.c:10:7.2"]) == 0
+    return study
+
+
+def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_review, capsys):
+    """F01: 51G 190 → 180 A, verified, with its C8 margin; an independent re-run of the
+    checks with 180 A has no C5 row of the relay failing and no C8 row at all. F16: the
+    current-controlled bank is a capacitor, not a regulator (the check's row too)."""
+    import warnings
+
+    from protv2g import load_study
+    from protv2g.checks import run_checks
+    from protv2g.cli import main
+    from protv2g.pipeline import fault_tables, study_flow
+    from protv2g.recommend import apply_to_study, recommend
+    from protv2g.scenarios import build_scenarios
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(ckt5_review)
+        scenarios = build_scenarios(study.document)
+        faults = fault_tables(study, scenarios)
+        flow = study_flow(study)
+        rec = recommend(study, faults, flow, scenarios=scenarios)
+    table = rec.table()
+    c5 = table[table.title.str.startswith("C5")].iloc[0]
+    assert c5.status == "verified"
+    assert c5.change == "head-mdv201_connector ground_pickup_a 190 → 180"
+    assert "C8 margin: largest standing residual 3I0" in c5.note
+    assert "180 A / 1.5 = 120 A" in c5.note
+    cap = table[table.title.str.contains("CAP:")].iloc[0]
+    assert "regulator" not in cap.note and "current-controlled capacitor bank" in cap.note
+    tables = {"device": flow.devices, "bus": flow.buses, "branch": flow.branches,
+              "sites": flow.sites}
+    changed = apply_to_study(study, [c for c in rec.changes if c.field == "ground_pickup_a"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v, _ = run_checks(changed, faults, tables, scenarios)
+    bad = v[v.status.astype(str).isin(["fail", "warn"])]
+    assert not ((bad.criterion == "C5") & (bad.device == "head-mdv201_connector")
+                & (bad.status == "fail")).any()
+    assert not (bad.criterion == "C8").any()
+    msg = bad[(bad.criterion == "C12") & bad.device.astype(str).str.startswith("CAP:")]
+    assert len(msg) and msg.message.str.contains("cannot tell export from load").all()
+    main(["recommend", str(ckt5_review)])
+    out = capsys.readouterr().out
+    assert "change: head-mdv201_connector ground_pickup_a 190 → 180  (verified)" in out
+    assert "note: re-checked on every scenario, fault and case; ground pickup 180 A" in out

@@ -1,0 +1,90 @@
+"""A pass that rests on drafted values says so; the sheets' descriptions are in the workbook.
+
+Review s20 (EPRI ckt5): the Summary said "passed: evaluated" for C7 and C10 while both were
+judged on values ``protv2g init`` drafted (the head relay, its reclose intervals); and
+``SheetSpec.description`` was never written. The Summary now lists the sheets, each linked
+with its description, in a section of its own (the tables keep their header in row 1).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as D
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from protv2g.criteria_basis import MAX_INPUTS, criterion_stand_ins
+from protv2g.input_basis import InputBases
+from protv2g.report.sheets import DATA_SHEETS, FEEDER, TCC
+from protv2g.report.summary_counts import criterion_counts, passed_note
+
+DEVICES = [D(name="head", directional="none", reclose_intervals_s=(3.5, 15.0)),
+           D(name="RC", directional="none", reclose_intervals_s=(0.5, 2.0)),
+           D(name="F1", directional="none", reclose_intervals_s=())]
+COORD = pd.DataFrame({"criterion": ["C2"], "primary": ["F1"], "backup": ["RC"]})
+
+
+def test_drafted_relay_and_fields_are_named_per_criterion():
+    bases = InputBases(todo_devices=frozenset({"head"}),
+                       todo_fields={"reclose_intervals_s": frozenset({"RC"}),
+                                    "interrupting_rating_ka": frozenset({"F1"})},
+                       default_lines=frozenset({"line.a"}))
+    out = criterion_stand_ins(bases, DEVICES, COORD)
+    # C10 reads the head relay (drafted whole) and RC's drafted intervals; F1 does not reclose
+    assert out["C10"]["basis"] == "todo" and out["C10"]["n_inputs"] == 2
+    assert "RC's reclose_intervals_s (drafted: TODO)" in out["C10"]["inputs"]
+    # C7 the drafted relay and F1's rating; C12 the line on OpenDSS's default rating
+    assert "F1's interrupting_rating_ka (drafted: TODO)" in out["C7"]["inputs"]
+    assert out["C12"] == {"basis": "default", "n_inputs": 1, "inputs": [
+        "line.a's normamps (OpenDSS default 400 A, not in the model)"]}
+    # C2's pair is F1 / RC, neither drafted for C2; no directional relay: C9 reads none
+    assert "C2" not in out and "C9" not in out
+    assert criterion_stand_ins(InputBases(), DEVICES, COORD) == {}
+
+
+def test_passed_note_and_counts():
+    many = {"basis": "todo", "inputs": [f"x{k}" for k in range(MAX_INPUTS)],
+            "n_inputs": MAX_INPUTS + 3}
+    assert passed_note(many).startswith("passed on drafted values: confirm x0; x1")
+    assert passed_note(many).endswith(" and 3 more")
+    assert passed_note({"basis": "default", "inputs": ["y"], "n_inputs": 1}) == (
+        "passed on tool defaults: confirm y")
+    v = pd.DataFrame({"criterion": ["C5"], "status": ["fail"]})
+    notes = {r[0]: r[-1] for r in criterion_counts(
+        v, pd.DataFrame(columns=["criterion"]),
+        {"C7": {"basis": "todo", "inputs": ["F1's interrupting_rating_ka (drafted: TODO)"],
+                "n_inputs": 1}, "C5": {"basis": "todo", "inputs": ["z"], "n_inputs": 1}})}
+    assert notes["C7"] == ("passed on drafted values: confirm F1's interrupting_rating_ka "
+                           "(drafted: TODO)")
+    assert notes["C10"] == "passed: evaluated, no row fails or warns"
+    assert notes["C5"] == ""  # rows of its own: the Findings say what they rest on
+
+
+@pytest.fixture(scope="module")
+def summary(depot_workbook):
+    wb = openpyxl.load_workbook(depot_workbook)
+    yield wb
+    wb.close()
+
+
+def test_sheet_index_on_the_summary(summary):
+    ws = summary["Summary"]
+    cells = {c.coordinate: c for row in ws.iter_rows() for c in row if c.value is not None}
+    head = next(c for c in cells.values() if c.value == "12. Sheets in this workbook")
+    listed = {}
+    for row in ws.iter_rows(min_row=head.row + 2):
+        number, title, what = row[0].value, row[1].value, row[3].value
+        if title is None:
+            break
+        link = row[1].hyperlink
+        listed[title] = (number, what, link.location or link.target if link else None)
+    for spec in DATA_SHEETS:
+        number, what, link = listed[spec.title]
+        assert summary.sheetnames[number - 1] == spec.title  # its position in the workbook
+        assert what == " ".join(spec.description.split())
+        assert f"'{spec.title}'!A1" in str(link)
+    assert {TCC, FEEDER} <= set(listed)
+    # the tables are untouched: the Findings keep their header in row 1
+    assert summary["Findings"]["A1"].value == "Finding"
+    assert any(c.value == "13. Reviewer sign-off" for c in cells.values())
