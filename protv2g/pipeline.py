@@ -63,12 +63,12 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine import fault_study
+from protv2g.engine.bracket_rows import shared_brackets
 from protv2g.engine.device_columns import device_value_block
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.staged_tables import (
     LazyFrame,
     StagedCurrents,
-    shared_brackets,
     staged_currents,
     take_stages,
 )
@@ -229,7 +229,7 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     labels and kept rows is released before the device table is built — already expanded to
     the study scenarios (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`)
     —, and the stages of both brackets are put in one set of arrays under row maps to the
-    study scenarios' rows (:func:`~protv2g.engine.staged_tables.shared_brackets`). ``inputs``: the
+    study scenarios' rows (:func:`~protv2g.engine.bracket_rows.shared_brackets`). ``inputs``: the
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice). ``keep_networks``: the engine's sequence networks of ``net`` are handed on
     (``FaultTables.networks``)."""

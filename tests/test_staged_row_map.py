@@ -18,12 +18,8 @@ import pytest
 from protv2g.checks._rows import twin_blocks
 from protv2g.checks._times import _both_brackets, _direct, stage_counts, stage_rows_differ
 from protv2g.devices.kinds import TIME_COLUMNS
-from protv2g.engine.staged_tables import (
-    LazyFrame,
-    StagedCurrents,
-    shared_brackets,
-    take_stages,
-)
+from protv2g.engine.bracket_rows import shared_brackets
+from protv2g.engine.staged_tables import LazyFrame, StagedCurrents, take_stages
 from tests.test_checks_times import DEVICES, _high_of, _padded_stages
 
 

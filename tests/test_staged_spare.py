@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from protv2g.engine.staged_tables import _appended
+from protv2g.engine.bracket_rows import _appended
 
 
 def _with_spare(x: np.ndarray, k: int) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 
 from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.kernels import rows_kept_bounded
+from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.slices import FaultSlice
 
 __all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept",
@@ -240,7 +241,7 @@ class DeviceRowsBuilder:
         phasors again — the fault stage's peak was here, both brackets' pieces alive).
 
         ``spare_rows``: the stage arrays are the first rows of arrays ``spare_rows`` rows
-        longer, whose tail :func:`~protv2g.engine.staged_tables.shared_brackets` fills with
+        longer, whose tail :func:`~protv2g.engine.bracket_rows.shared_brackets` fills with
         the other bracket's differing rows in place (#21: it copied the whole stage arrays,
         ≈ 110 MB of new pages at 10,000 buses, to append 0.7 % of rows); the same values."""
         keys = sorted(self.pieces)
@@ -398,41 +399,3 @@ def _put_padded(out: np.ndarray, x: np.ndarray, time: bool) -> None:
     out[:k] = x[:k]
     if k < len(out):
         out[k:] = np.inf if time else x[k - 1:k]
-
-
-def stages_differ(a: tuple, b: tuple) -> np.ndarray:
-    """``(k,)`` bool: the rows whose stages differ in some bit between two slices' staged
-    rows ``(|I| (n_stage, k, 4), t_start (n_stage, k), t_end (n_stage, k))`` of the same
-    rows, both padded as :meth:`DeviceRowsBuilder.build` pads them (the last stage
-    repeated, ``inf`` times) to the larger stage count: rows the same here are the same
-    padded to any count (0.0 and −0.0 differ, a NaN equals the same NaN)."""
-    n = max(len(a[0]), len(b[0]))
-    out = np.zeros(a[0].shape[1], dtype=bool)
-    for x, y, time in zip(a, b, (False, True, True), strict=True):
-        for j in range(n):  # one stage at a time: no whole-array temporary
-            xj, yj = (float_bits(_padded_stage(z, j, time)) for z in (x, y))
-            out |= rows_differ(xj, yj) if xj.ndim == 2 else np.not_equal(xj, yj)
-    return out
-
-
-def _padded_stage(x: np.ndarray, j: int, time: bool) -> np.ndarray:
-    """Stage ``j`` of ``x`` padded as :func:`_put_padded` pads it."""
-    if j < len(x):
-        return x[j]
-    return np.full(x.shape[1:], np.inf, x.dtype) if time else x[-1]
-
-
-def float_bits(x: np.ndarray) -> np.ndarray:
-    """A float array's bits as integers of its size (an integer array as it is)."""
-    return x.view(f"i{x.itemsize}") if x.dtype.kind == "f" else x
-
-
-def rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(a != b).any(axis=-1)`` of two ``(n, m)`` arrays: ``(n,)`` bool, the ``m`` flags of
-    a row read as one integer where ``m`` is an integer's size (``any`` along a short last
-    axis is 5× slower)."""
-    ne = np.not_equal(a, b)
-    m = ne.shape[-1]
-    if ne.ndim == 2 and m in (1, 2, 4, 8):
-        return ne.view(f"u{m}").reshape(-1) != 0
-    return ne.any(axis=-1)
