@@ -759,6 +759,31 @@ angles 0.20, sequence networks 0.25-0.8 per net; system time is 30-40 % of the s
 new to the process costs ≈ 3 ms/MB here (first touch), and ``NUMPY_MADVISE_HUGEPAGE=0`` cut
 the stage's system time 1.6-2.0 -> 1.0-1.3 s at the same peak (4 runs, not adopted: a
 process-wide setting for the lead to weigh).
+
+2026-12-03, session 21, peak memory (branch ``mem21``, checks + runner only; base ebc805c
+and the branch alternated on the shared 2-core VM at load 3-6). This script at 10k, peak RSS
+over imports (high-water at the end of each stage), two runs each: checks 1,274 / 1,239 ->
+1,148 / 1,154 MB; run peak 1,274 / 1,239 -> 1,236 / 1,237 MB, now set by the **workbook**
+(findings 1,194, workbook 1,236); 3k: checks 471 / 470 -> 452 / 456, run peak 581 -> 581-582
+(workbook). Per stage with ``VmHWM`` reset at each mark (10k, two rounds): checks 1,197 /
+1,216 -> 1,149 / 1,149 MB, findings 1,209 / 1,214 -> 1,191 / 1,197, workbook 1,237-1,243
+unchanged; checks CPU 6.04 / 4.87 -> 5.55 / 5.52 s (scatter; the 15 ``malloc_trim`` calls
+0.06 s CPU). Changed: the twin scenarios' violation rows are taken with the sort straight
+from the evaluated rows (``distinct_blocks.expansion`` + ``concat_taken`` gathers: the
+expanded frame, ≈ 150 MB, is not made first); their messages are rewritten 16,384 at a
+time (joined, replaced and split at once they held ≈ 100 MB of text copies, the checks'
+peak after the first change); the freed pages are handed back after each criterion, before
+the rows are taken, once the context is let go (the input-basis tag and IEC sum now after
+``del ctx``) and before ``run_study`` returns (RSS at its return 1,027 -> 914 MB). Outputs
+identical (dump/cmp 10k, 3k, depot, opendss_example; after merging main: 3k, depot).
+Why 1 GB is not reached by the checks: at the workbook's start the process holds 994 MB
+over imports, of which the result alone is ≈ 806 MB live — device table 362 (20 float64
+columns 278 + 5 object-pointer columns 70 + ``fault_bus``), violations 108 + 122 MB of
+message strings (489,846 distinct, UCS-2: they hold "–"), staged currents 112, bus table
+67, flow ≈ 30 — then the findings (≈ 80) and the run's loaded code; the workbook adds 240
+and the findings stage 190. ≤ 1 GB needs the result smaller (categorical device/scenario
+columns, float32 where exact — output dtype changes the cmp rejects) or the report writing
+its sheets without its 240 MB of transients.
 """
 
 from __future__ import annotations

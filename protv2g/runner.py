@@ -34,6 +34,7 @@ from protv2g.criteria import CRITERIA
 from protv2g.criteria_basis import criterion_stand_ins
 from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
+from protv2g.engine.collect import release_freed_memory
 from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
@@ -155,18 +156,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     flow = study_flow(study)
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
-    todos = todo_items(study.path) if study.path else []
-    # what each row rests on: given data, an OpenDSS default, a value drafted by init
-    bases = study_input_bases(study, [i.field for i in todos])
-    violations["input_basis"] = tag_input_basis(violations, bases)
-    # what each criterion read, passing rows included: "passed on drafted values" (s20)
-    stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
-    # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
-    iec_sum_ka = bus_iec_sum_ka(bus_faults, ctx.base_of)
-    # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table
-    # copied whole, 0.05-0.1 s at 10,000 buses); the engine's table is not written into
-    bus_faults = bus_faults.copy(deep=False)
-    bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
+    base_of = ctx.base_of
     directional = directional_table(ctx)
     known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
     # the checks' times when they ran on the same stages (#21), read by the OpenDSS stage
@@ -176,6 +166,21 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     timed = (ctx.faults if study.model is not None and ctx.staged is faults.staged
              and ctx.staged_high is faults.staged_high else None)
     del ctx
+    # the context's pages handed back before the sheets are built (#21: held by the
+    # allocator, they set the checks stage's peak at 10,000 buses)
+    release_freed_memory()
+    todos = todo_items(study.path) if study.path else []
+    # what each row rests on: given data, an OpenDSS default, a value drafted by init
+    bases = study_input_bases(study, [i.field for i in todos])
+    violations["input_basis"] = tag_input_basis(violations, bases)
+    # what each criterion read, passing rows included: "passed on drafted values" (s20)
+    stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
+    # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
+    iec_sum_ka = bus_iec_sum_ka(bus_faults, base_of)
+    # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table
+    # copied whole, 0.05-0.1 s at 10,000 buses); the engine's table is not written into
+    bus_faults = bus_faults.copy(deep=False)
+    bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -249,4 +254,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         directional=directional, staged=faults.staged)
     mark("gate")
     verdict = gate_verdict(study, result, hosting=hosting_table)
+    del faults, stages
+    release_freed_memory()  # the run's transients, before the report stages (#21)
     return replace(result, meta={**meta, "gate": verdict})

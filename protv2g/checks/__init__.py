@@ -58,7 +58,7 @@ from protv2g.checks._common import (
     without_bracket_times,
 )
 from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests read it here)
-from protv2g.checks._row_frames import concat_taken, sort_rows, take_columns
+from protv2g.checks._row_frames import concat_taken, gathered, sort_rows, take_columns
 from protv2g.checks._rows import distinct_values
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import (
@@ -69,12 +69,20 @@ from protv2g.checks.brackets import (
 )
 from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
 from protv2g.checks.directional import directional_table
-from protv2g.checks.distinct_blocks import FaultTwins, NotTwins, expand, fault_twins, twin_able
+from protv2g.checks.distinct_blocks import (
+    FaultTwins,
+    NotTwins,
+    expand,
+    expansion,
+    fault_twins,
+    twin_able,
+)
 from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
+from protv2g.engine.collect import release_freed_memory
 from protv2g.network.fault_positions import close_in_study, has_unknown_buses
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
@@ -216,13 +224,17 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
             fault[k], parts[k] = _criterion_rows(ctx, crit, twins)
         if crit.id == last:
             ctx = without_bracket_times(ctx)
+        # the criterion's freed transients handed back (#21: glibc kept them, and the rows
+        # assembled below took fresh pages: the checks' RSS climbed to its peak at the end)
+        release_freed_memory()
     if twins is not None:
         # attributed on the distinct blocks (a twin's base case repeats its source's), then
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = [p for p in fault if p is not None]
-        rows = expand(attribute(concat_owned(fault), ctx.base_of,
-                                base_margins(ctx, flow=False)), twins, ctx.export_text)
+        rows = attribute(concat_owned(fault), ctx.base_of, base_margins(ctx, flow=False))
         fault.clear()
+        # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
+        plan = expansion(rows, twins, ctx.export_text)
         coord = expand(coord, twins, outer=_COORD_RUNS)
         if "directional" in ctx.cache:
             ctx.cache["directional"] = expand(ctx.cache["directional"], twins,
@@ -233,11 +245,15 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         frames = [rows, attribute(concat_owned(parts), ctx.base_of,
                                   base_margins(ctx, faults=False))]
         del rows
+        gathers = [plan, None]
+        release_freed_memory()  # the attribution's transients, before the rows are taken
         # concatenated and sorted in one pass where the columns allow (#21)
-        rows = sort_rows(*(pd.Series(np.concatenate([f[c].to_numpy() for f in frames]))
-                            for c in ("criterion", "status", "scenario")))
-        v = concat_taken(frames, rows)
+        rows = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
+            frames, gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
+        v = concat_taken(frames, rows, gathers)
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
+            if plan is not None:
+                frames[0] = expand(frames[0], twins, ctx.export_text)
             v = concat_owned(frames)
             v = take_columns(v, rows) if len(v) else v
         frames.clear()

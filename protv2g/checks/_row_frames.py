@@ -18,8 +18,11 @@ from protv2g.checks._violation_rows import violation_rows
 from protv2g.criteria import order
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
-__all__ = ["concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
-           "not_applicable", "sort_rows", "take_columns", "unsolved_flow"]
+__all__ = ["Gather", "concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
+           "gathered", "not_applicable", "sort_rows", "take_columns", "unsolved_flow"]
+
+#: A frame's rows as positions in it and the columns given anew (:func:`concat_taken`).
+Gather = tuple[np.ndarray, dict[str, np.ndarray]]
 
 
 def empty() -> pd.DataFrame:
@@ -122,14 +125,22 @@ def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
-def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray) -> pd.DataFrame | None:
+def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
+                 gathers: Sequence[Gather | None] | None = None) -> pd.DataFrame | None:
     """``concat_owned(frames).take(rows)`` with a default index, ``rows`` a permutation of
     the concatenation's positions: each column scattered from each frame straight to its
     places, one pass (#21: the concatenation and then the sorted take each copied the
     489,846 violation rows of the 10,000-bus study), each frame's column dropped once
     placed (the frames are emptied). None, the frames untouched, unless every frame has the
-    same columns, each of one NumPy dtype in all."""
-    frames = [f for f in frames if f is not None and len(f)]
+    same columns, each of one NumPy dtype in all.
+
+    ``gathers``: per frame, None or ``(at, new)``: that frame's rows are then
+    ``frame.take(at)`` with the columns ``new`` (same dtypes) in place of its own, taken
+    here column by column (#21: the twin scenarios' violation rows,
+    :func:`protv2g.checks.distinct_blocks.expansion`, never made as a frame of their own)."""
+    keep = [k for k, f in enumerate(frames) if f is not None and len(f)]
+    frames = [frames[k] for k in keep]
+    gathers = [None] * len(frames) if gathers is None else [gathers[k] for k in keep]
     if not frames:
         return None
     columns = list(frames[0].columns)
@@ -139,17 +150,31 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray) -> pd.DataFrame |
     if any(d != dtypes[0] for d in dtypes) or not all(isinstance(d, np.dtype)
                                                      for d in dtypes[0]):
         return None
-    n = sum(len(f) for f in frames)
+    if any(g is not None and any(np.asarray(v).dtype != frames[0][c].dtype
+                                 for c, v in g[1].items()) for g in gathers):
+        return None
+    sizes = [len(f) if g is None else len(g[0]) for f, g in zip(frames, gathers, strict=True)]
+    n = sum(sizes)
     place = np.empty(n, dtype=np.int64)
     place[np.asarray(rows, dtype=np.int64)] = np.arange(n)
-    bounds = np.cumsum([0, *(len(f) for f in frames)])
+    bounds = np.cumsum([0, *sizes])
     data = {}
     for c, dtype in zip(columns, dtypes[0], strict=True):
         out = np.empty(n, dtype=dtype)
-        for f, a, b in zip(frames, bounds[:-1], bounds[1:], strict=True):
-            out[place[a:b]] = f.pop(c).to_numpy()
+        for f, g, a, b in zip(frames, gathers, bounds[:-1], bounds[1:], strict=True):
+            values = f.pop(c).to_numpy()
+            out[place[a:b]] = (values if g is None else g[1][c] if c in g[1]
+                               else values.take(g[0]))
         data[c] = out
     return pd.DataFrame(data, columns=columns, copy=False)
+
+
+def gathered(frame: pd.DataFrame, gather: Gather | None, column: str) -> np.ndarray:
+    """``column`` of ``frame``'s rows as :func:`concat_taken` reads them under ``gather``."""
+    if gather is None:
+        return frame[column].to_numpy()
+    at, new = gather
+    return new[column] if column in new else frame[column].to_numpy().take(at)
 
 
 def fmt_s(t: float) -> str:

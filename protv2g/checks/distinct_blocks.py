@@ -43,7 +43,8 @@ from protv2g.checks._rows import _same_block, factorize_all, key_codes
 from protv2g.checks.scenario_twins import base_twins, cell_ids
 from protv2g.criteria import Criterion, Need
 
-__all__ = ["FLOW_COLUMNS", "FaultTwins", "NotTwins", "expand", "fault_twins", "twin_able"]
+__all__ = ["FLOW_COLUMNS", "Expansion", "FaultTwins", "NotTwins", "expand", "expansion",
+           "fault_twins", "twin_able"]
 
 #: Violation columns that only a flow row fills: a copied row must have none.
 FLOW_COLUMNS = ("p_charging_kw", "time_h", "load_fraction")
@@ -212,6 +213,14 @@ def twin_able(criterion: Criterion) -> bool:
     return Need.FAULTS in criterion.needs and Need.FLOW not in criterion.needs
 
 
+class Expansion(NamedTuple):
+    """A frame's rows with its twins' copies, described but not made (:func:`expansion`):
+    the expanded frame is ``frame.take(at)`` with the columns ``new`` in place of its own."""
+
+    at: np.ndarray
+    new: dict[str, np.ndarray]
+
+
 def expand(frame: pd.DataFrame | None, tw: FaultTwins | None,
            export_text: Callable[[str], str] | None = None,
            outer: Sequence[str] | None = None) -> pd.DataFrame | None:
@@ -236,13 +245,33 @@ def expand(frame: pd.DataFrame | None, tw: FaultTwins | None,
     NotTwins
         When a copied row cannot be a twin's (see the module docstring).
     """
-    if frame is None or tw is None or not len(frame) or "scenario" not in frame.columns:
+    plan = expansion(frame, tw, export_text, outer)
+    if plan is None:
         return frame
+    return pd.DataFrame({c: plan.new[c] if c in plan.new else _column(frame[c], plan.at)
+                         for c in frame.columns}, columns=frame.columns, copy=False)
+
+
+def expansion(frame: pd.DataFrame | None, tw: FaultTwins | None,
+              export_text: Callable[[str], str] | None = None,
+              outer: Sequence[str] | None = None) -> Expansion | None:
+    """:func:`expand`'s rows as positions in ``frame`` and the new columns (the scenario and
+    the message), None where no row is copied (#21: the violation rows are then taken once,
+    sorted, straight from ``frame``: :func:`protv2g.checks._row_frames.concat_taken`; the
+    expanded frame made first was 150 MB at the checks' peak at 10,000 buses).
+
+    Raises
+    ------
+    NotTwins
+        When a copied row cannot be a twin's (see the module docstring).
+    """
+    if frame is None or tw is None or not len(frame) or "scenario" not in frame.columns:
+        return None
     codes, names = factorize_all(frame["scenario"].to_numpy())
     plan = [(k, str(s), tw.twins_of(str(s))) for k, s in enumerate(names)]
     plan = [(k, s, twins) for k, s, twins in plan if twins]
     if not plan:
-        return frame
+        return None
     rows = {s: np.flatnonzero(codes == k) for k, s, _ in plan}
     _check_copies(frame, np.sort(np.concatenate(list(rows.values()))), list(rows),
                   export_text)
@@ -266,8 +295,7 @@ def expand(frame: pd.DataFrame | None, tw: FaultTwins | None,
         order = _order(frame, new["scenario"], at, tw, list(outer))
         at = at[order]
         new = {c: v[order] for c, v in new.items()}
-    return pd.DataFrame({c: new[c] if c in new else _column(frame[c], at)
-                         for c in frame.columns}, columns=frame.columns, copy=False)
+    return Expansion(at, new)
 
 
 def _column(column: pd.Series, at: np.ndarray) -> Any:
@@ -294,14 +322,30 @@ def _joined(values: np.ndarray) -> str | None:
 def _messages(messages: np.ndarray, source: str, twins: list[str],
               export_text: Callable[[str], str] | None) -> list[np.ndarray]:
     """The messages of ``source``'s rows for each of ``twins``: the source's scenario text
-    replaced by the twin's (one pass over the joined text when every message is a ``str``
-    without :data:`_SEP`).
+    replaced by the twin's (one pass over the joined text of each :data:`_CHUNK` messages
+    when every message is a ``str`` without :data:`_SEP`).
 
     Raises
     ------
     NotTwins
         When a message names ``source`` by its name.
     """
+    out = [np.empty(len(messages), dtype=object) for _ in twins]
+    for a in range(0, len(messages), _CHUNK):
+        for new, part in zip(out, _message_chunk(messages[a:a + _CHUNK], source, twins,
+                                                 export_text), strict=True):
+            new[a:a + _CHUNK] = part
+    return out
+
+
+#: Messages joined at a time by :func:`_messages` (#21: all of a scenario's at once, ≈ 100
+#: MB of text copies at 10,000 buses, were the checks' peak).
+_CHUNK = 2**14
+
+
+def _message_chunk(messages: np.ndarray, source: str, twins: list[str],
+                   export_text: Callable[[str], str] | None) -> list[list[Any]]:
+    """:func:`_messages` of some messages, as lists."""
     texts = messages.tolist()
     text = _joined(messages)
     if (any(source in m for m in texts if isinstance(m, str)) if text is None
@@ -309,18 +353,15 @@ def _messages(messages: np.ndarray, source: str, twins: list[str],
         raise NotTwins(f"a message names scenario {source}")
     out = []
     for t in twins:
-        new = np.empty(len(texts), dtype=object)
         if export_text is None:
-            new[:] = texts
-        else:
-            old_text, new_text = export_text(source), export_text(t)
-            parts = None if text is None else text.replace(old_text, new_text).split(_SEP)
-            if parts is not None and len(parts) == len(texts):
-                new[:] = parts
-            else:
-                new[:] = [m.replace(old_text, new_text) if isinstance(m, str) else m
-                          for m in texts]
-        out.append(new)
+            out.append(texts)
+            continue
+        old_text, new_text = export_text(source), export_text(t)
+        parts = None if text is None else text.replace(old_text, new_text).split(_SEP)
+        if parts is None or len(parts) != len(texts):
+            parts = [m.replace(old_text, new_text) if isinstance(m, str) else m
+                     for m in texts]
+        out.append(parts)
     return out
 
 
