@@ -24,6 +24,17 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_DIR.parent / "shared"
 FEEDERS_DIR = REPO_DIR / "feeders"
 DEPOT_FILE = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
+#: The utility-scale OpenDSS feeders of ``../shared`` (IEEE 8500, EPRI ckt5, ckt24, J1).
+REAL_FEEDERS_DIR = SHARED_DIR / "feeders" / "opendss" / "real"
+
+
+def need_dss_master(path: Path) -> Path:
+    """``path`` (an OpenDSS master of ``../shared``); skips the test when it or
+    ``opendssdirect`` is absent."""
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared beside the checkout is absent)")
+    pytest.importorskip("opendssdirect")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pytest
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "feeders" / "opendss" / "real"
+from .conftest import REAL_FEEDERS_DIR, need_dss_master
+
+REAL = REAL_FEEDERS_DIR
 CKT5 = REAL / "EPRI_ckt5" / "Master_ckt5.dss"
 E8500 = REAL / "IEEE8500" / "Master.dss"
 
 
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} not found (../shared beside the checkout is absent)")
-    pytest.importorskip("opendssdirect")
-    return path
 
 
 def _nodes(master: Path):
@@ -32,7 +29,7 @@ def _nodes(master: Path):
     from protv2g.network.dss_model import load_dss_model
     from protv2g.study_draft.candidates import device_nodes
 
-    model = load_dss_model(_need(master))
+    model = load_dss_model(need_dss_master(master))
     g = dss_feeder_graph(model)
     return model, g, {str(model.buses.index[i]) for i in device_nodes(model, g)}
 
@@ -70,7 +67,7 @@ def test_e8500_in_line_switch_is_listed_once():
 @pytest.fixture(scope="module")
 def ckt5_copy(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ckt5") / "EPRI_ckt5"
-    shutil.copytree(_need(CKT5).parent, folder)
+    shutil.copytree(need_dss_master(CKT5).parent, folder)
     for f in folder.iterdir():
         f.chmod(0o644)
     return folder / CKT5.name

@@ -13,16 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "feeders" / "opendss" / "real"
+from .conftest import REAL_FEEDERS_DIR, need_dss_master
+
+REAL = REAL_FEEDERS_DIR
 CKT24 = REAL / "EPRI_ckt24" / "master_ckt24.dss"
 J1 = REAL / "EPRI_J1" / "Master_noPV.dss"
 
 
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} not found (../shared beside the checkout is absent)")
-    pytest.importorskip("opendssdirect")
-    return path
 
 
 @pytest.mark.parametrize(("master", "buses", "classical", "iec"), [
@@ -40,7 +37,7 @@ def test_duty_x_r_on_the_iec_network(master, buses, classical, iec):
     from protv2g.checks.asymmetry import dss_driving_point_x_r
     from protv2g.network.dss_model import load_dss_model
 
-    model = load_dss_model(_need(master))
+    model = load_dss_model(need_dss_master(master))
     idx = [model.buses.index.get_loc(b) for b in buses]
     np.testing.assert_allclose(dss_driving_point_x_r(model, idx), classical, atol=0.006)
     np.testing.assert_allclose(dss_driving_point_x_r(model, idx, "iec60909"), iec, atol=0.006)
@@ -67,7 +64,7 @@ def ckt24_study(tmp_path_factory) -> Path:
     """ckt24 copied (a writable folder: init writes beside the model), drafted, a depot near
     the substation and home chargers at the far lateral end."""
     folder = tmp_path_factory.mktemp("ckt24") / "EPRI_ckt24"
-    shutil.copytree(_need(CKT24).parent, folder)
+    shutil.copytree(need_dss_master(CKT24).parent, folder)
     for f in folder.iterdir():
         f.chmod(0o644)
     return _drafted(folder / CKT24.name, folder / "study.yaml", "n283602", "n284397", "a")
@@ -122,7 +119,7 @@ def test_init_copy_of_a_read_only_model_is_writable(tmp_path, capsys):
 
     from protv2g.cli import main
 
-    master = _need(J1)
+    master = need_dss_master(J1)
     if master.stat().st_mode & stat.S_IWUSR:
         pytest.skip("the shared model files are writable here: nothing to check")
     study = tmp_path / "j1" / "study.yaml"
@@ -138,7 +135,7 @@ def j1_study(tmp_path_factory) -> Path:
     """J1 drafted from ``../shared`` (init copies the model beside the study), a depot near
     the substation and home chargers at a lateral end."""
     study = tmp_path_factory.mktemp("j1") / "study.yaml"
-    return _drafted(_need(J1), study, "b5218", "g37601a", "b")
+    return _drafted(need_dss_master(J1), study, "b5218", "g37601a", "b")
 
 
 def test_j1_recommend_delays_the_drafted_breakers_first_reclose(j1_study, capsys):
@@ -163,7 +160,7 @@ def ckt5_study(tmp_path_factory) -> Path:
     """ckt5 drafted from ``../shared``, a depot at 1023346 and home chargers on phase c at
     28278 (s16 realfeeder's sites)."""
     study = tmp_path_factory.mktemp("ckt5") / "study.yaml"
-    return _drafted(_need(CKT5), study, "'1023346'", "'28278'", "c")
+    return _drafted(need_dss_master(CKT5), study, "'1023346'", "'28278'", "c")
 
 
 def test_ckt5_small_change_of_a_base_overload_is_not_made_worse_by_v2g(ckt5_study, capsys):
@@ -227,7 +224,7 @@ def test_j1_draft_with_its_pv_on_the_studys_basis(tmp_path):
     above); the PV (1.9 MVA by law) adds a little to the head's 3ph current, never takes."""
     from protv2g.study_draft.draft import draft_study
 
-    src = _need(REAL / "EPRI_J1" / "Master_withPV.dss").parent
+    src = need_dss_master(REAL / "EPRI_J1" / "Master_withPV.dss").parent
     shutil.copytree(src, tmp_path / "EPRI_J1")
     d = draft_study(tmp_path / "EPRI_J1" / "Master_withPV.dss")
     head = d.candidates.set_index("bus").loc["feederhead"]
@@ -248,7 +245,7 @@ def test_j1_head_relay_on_gross_load(tmp_path):
 
     from protv2g.study_draft.draft import draft_study
 
-    src = _need(REAL / "EPRI_J1" / "Master_withPV.dss").parent
+    src = need_dss_master(REAL / "EPRI_J1" / "Master_withPV.dss").parent
     shutil.copytree(src, tmp_path / "EPRI_J1")
     d = draft_study(tmp_path / "EPRI_J1" / "Master_withPV.dss")
     m = re.search(r"# peak load (\d+) A, residual \d+ A \(existing DER off: gross load\)", d.text)

@@ -20,7 +20,9 @@ from protv2g.recommend.notes import _no_candidate_note, device_controls
 from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves
 from protv2g.units import DeviceKind
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "feeders" / "opendss" / "real"
+from .conftest import REAL_FEEDERS_DIR, need_dss_master
+
+REAL = REAL_FEEDERS_DIR
 CKT5 = REAL / "EPRI_ckt5" / "Master_ckt5.dss"
 
 
@@ -123,9 +125,7 @@ def test_capacitor_note_by_its_control_type():
 def ckt5_review(tmp_path_factory) -> Path:
     """ckt5 drafted as the reviewer did: ``init --site depot:796:20:100 --site
     homes:74436.c:10:7.2``."""
-    if not CKT5.is_file():
-        pytest.skip(f"{CKT5} not found (../shared beside the checkout is absent)")
-    pytest.importorskip("opendssdirect")
+    need_dss_master(CKT5)
     from protv2g.cli import main
 
     folder = tmp_path_factory.mktemp("ckt5") / "EPRI_ckt5"

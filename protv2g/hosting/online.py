@@ -120,17 +120,13 @@ def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid
               if math.ceil(hi) - 1 > lo}
         if not ks:
             break
-        points = [(state[key][0], p) for key, k in ks.items()
-                  for p in online_levels(state[key][0], k, n_grid, smallest_kw)]
-        found = run(points, ks)
+        exports = {key: online_levels(state[key][0], k, n_grid, smallest_kw)
+                   for key, k in ks.items()}
+        found = run([(state[key][0], p) for key, lv in exports.items() for p in lv], ks)
         for key, k in ks.items():
-            axis = state[key][0]
-            bad = [r for p in online_levels(axis, k, n_grid, smallest_kw)
-                   for r in fails(found.get((key, p), {}), None)]
-            if bad:
-                first = min(p for p in online_levels(axis, k, n_grid, smallest_kw)
-                            if fails(found.get((key, p), {}), None))
-                state[key][2:] = [float(k), list(found[(key, first)].values()), first]
+            failed = [p for p in exports[key] if fails(found.get((key, p), {}), None)]
+            if failed:  # the smallest failing export's rows are the evidence
+                state[key][2:] = [float(k), list(found[(key, failed[0])].values()), failed[0]]
             else:
                 state[key][1] = k
     return {key: OnlineLimit(int(lo), n_online(axis), float(hi), tuple(rows), float(first))
