@@ -51,9 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_attribution import Attribution, finding_attribution
+from protv2g.findings_attribution import Attribution, finding_attribution, is_charging_peak
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -366,7 +365,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
         attribution = finding_attribution(_distinct(given["attribution"], lo, hi),
-                                          crit == "C8" and mech in CHARGING_PEAKS)
+                                          is_charging_peak(crit, mech))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),

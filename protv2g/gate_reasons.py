@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
+from protv2g.findings_attribution import is_charging_peak
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text
@@ -67,9 +67,11 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
 
 def _attribution_of(worst: pd.Series, texts: list[str]) -> str:
     """The line's attribution: :func:`~protv2g.findings.finding_attribution` of its rows'
-    distinct ``attribution`` texts (a C8 charging peak in words of charging)."""
-    charging = str(worst.get("criterion")) == "C8" and str(worst.get("rule")) in CHARGING_PEAKS
-    return finding_attribution([t for t in texts if is_given(t)], charging)
+    distinct ``attribution`` texts (a C8 charging peak, by its worst row's ``mechanism``, in
+    words of charging: :func:`~protv2g.findings_attribution.is_charging_peak`, as the
+    Findings decide it)."""
+    return finding_attribution([t for t in texts if is_given(t)],
+                               is_charging_peak(worst.get("criterion"), worst.get("mechanism")))
 
 
 def _twin(worst: pd.Series) -> str:

@@ -205,3 +205,40 @@ def test_split_against_base_joins_as_the_string_merge() -> None:
         for f in dataclasses.fields(ConverterSplit):
             np.testing.assert_array_equal(getattr(got, f.name), getattr(ref, f.name))
         assert (got.basis == "phasor_no_base").sum() >= n // 5  # "odd" and missing keys
+
+
+def test_iec_sum_change_is_against_the_base_iec_sum() -> None:
+    """Review s21 (EPRI J1, ls_bus 3ph, existing PV): the base case's IEC sum (4.684 kA, the
+    PV by magnitude) is above its phasor (4.517 kA); the V2G IEC sum 4.823 kA was compared with
+    the phasor base (+6.78 %). Like with like: +2.97 %, on the Fault levels table and the
+    Summary's grid."""
+    from types import SimpleNamespace
+
+    from protv2g.report.derived import fault_levels
+    from protv2g.report.summary_faults import fault_level_grid
+
+    fc = pd.DataFrame({"scenario": ["base", "v2g", "base", "v2g"], "bus_name": "ls_bus",
+                       "fault_type": "3ph", "case": ["max", "max", "min", "min"],
+                       "ikss_ka": [4.517167, 4.551014, 4.065440, 4.088304],
+                       "ikss_iec_sum_ka": [4.684289, 4.823451, np.nan, np.nan]})
+    result = SimpleNamespace(
+        fault_currents=fc, settings=pd.DataFrame({"device": ["head"], "bus": ["ls_bus"]}),
+        scenarios=pd.DataFrame({"scenario": ["base", "v2g"], "is_base": [True, False]}))
+    r = fault_levels(result).iloc[0]
+    assert r.i_max_base_iec_sum_ka == pytest.approx(4.684289)
+    assert r.change_max_iec_sum_percent == pytest.approx(100 * (4.823451 / 4.684289 - 1))
+    assert r.change_max_iec_sum_percent == pytest.approx(2.971, abs=1e-3)
+    assert r.change_max_percent == pytest.approx(100 * (4.551014 / 4.517167 - 1))
+
+    class _Grid:
+        def grid(self, header, rows, fmt=None):
+            self.table = dict(zip(header[3:9], rows[0][3:9], strict=True))
+
+        def note(self, text):
+            self.text = text
+
+    w = _Grid()
+    fault_level_grid(w, fault_levels(result))
+    assert w.table["max base kA (IEC sum)"] == pytest.approx(4.684289)
+    assert w.table["change % (IEC sum)"] == pytest.approx(2.971, abs=1e-3)
+    assert "against the base case's IEC sum" in w.text

@@ -29,3 +29,21 @@ def test_without_exports_the_tie_goes_by_scenario_name() -> None:
     (line,) = grouped_reasons("fail", _rows().iloc[::-1])
     assert "expected/100%" in line  # names ascending, whatever the rows' order
     assert export_kw_by_scenario(None) == {}
+
+
+def test_c8_charging_peak_line_says_charging_as_the_findings() -> None:
+    """Review s21 (EPRI J1): C8 stores its peak's kind in ``mechanism`` (``rule`` is the
+    pickup rule); the gate read ``rule`` and said "caused by V2G" where the Findings said
+    "caused by charging" for the same rows."""
+    from protv2g.checks.load import CHARGING_PEAK, IMPORT_PEAK
+    from protv2g.findings_attribution import Attribution
+
+    rows = pd.DataFrame({
+        "criterion": "C8", "device": "head", "other_device": "", "rule": "load_pickup",
+        "mechanism": CHARGING_PEAK, "status": "fail", "attribution": "new",
+        "scenario": ["charging/firm", "charging/expected"], "fault_bus": "", "fault_type": "",
+        "case": "", "message": "carries 399 A", "margin": [-86.0, -40.0], "margin_unit": "A"})
+    (line,) = grouped_reasons("fail", rows)
+    assert f"; {Attribution.CAUSED_CHARGING};" in line and Attribution.CAUSED not in line
+    (line,) = grouped_reasons("fail", rows.assign(mechanism=IMPORT_PEAK))
+    assert f"; {Attribution.CAUSED};" in line

@@ -260,3 +260,32 @@ def test_summary_says_the_verdict_rests_on_the_todo_values(model_dir, tmp_path):
     assert "Unconfirmed inputs" in texts
     line = next(t for t in texts if "marks TODO" in t)
     assert line.startswith(f"{n} value(s) the study file marks TODO") and "validate" in line
+
+
+def test_head_relay_comment_and_values_come_from_one_number(model_dir):
+    """Review s21 (EPRI J1): the comment's rule "51G = max(2 × residual, 0.25 × 51P)" read
+    0.25 × 470 = 117.5 A while the value written was 110 A (lowered to the zone's minimum
+    ground fault / 1.5). The draft states each pickup's steps, ending at the value written."""
+    import re
+
+    from protv2g.study_draft.head_relay import _fit_pickup, pickup_steps
+
+    text = (model_dir / "Master.dss").read_text()
+    lines = text.splitlines()
+    keep = [ln for i, ln in enumerate(lines) if not ln.startswith("New Recloser")
+            and not (ln.startswith("~") and lines[i - 1].startswith(("New Recloser", "~ phase")))]
+    (model_dir / "Master.dss").write_text("\n".join(keep) + "\n")
+    d = draft_study(model_dir / "Master.dss")
+    (p,) = d.proposals
+    for element, field in (("51P", "pickup_a"), ("51G", "ground_pickup_a")):
+        (line,) = [ln for ln in d.text.splitlines() if ln.strip().startswith(f"# {element}:")]
+        written = yaml.safe_load(d.text)["devices"][-1][field]
+        assert written == p.entry[field]
+        assert float(re.findall(r"([\d.]+) A", line.split("→")[-1])[0]) == written, line
+    # J1's figures: 51P 470 A, residual 35 A, min zone ground fault 173 A
+    wanted, floor, ceiling = max(2 * 35.0, 0.25 * 470.0), 1.5 * 35.0, 173.0 / 1.5
+    assert _fit_pickup(wanted, floor, ceiling)[0] == 110.0
+    assert pickup_steps(wanted, floor, ceiling).startswith("117.5 A → 120 A")
+    assert pickup_steps(wanted, floor, ceiling).endswith("→ 110 A")
+    kept = pickup_steps(620.0, 465.0, 445.0 / 1.5)  # J1's 51P: the load floor wins
+    assert kept.startswith("620 A > min zone fault / 1.5 = 296.7 A → 470 A, the floor"), kept

@@ -261,3 +261,30 @@ def test_first_reclose_candidates_start_at_inits_draft():
     # a first reclose already at init's draft or above is not moved down
     dev = SimpleNamespace(name="R", reclose_intervals_s=[5.0, 15.0])
     assert [m.new[0] for m in _recloser_moves(dev, "C10")] == [10.0, 15.0]
+
+
+def test_c5_and_c8_notes_follow_the_device_kind():
+    """Review s21 (EPRI J1, R07): a relay's C5 reach-reduction warning was told "a fuse's
+    pickup is its link's minimum melt". The C5 and C8 notes speak of the device's own setting:
+    a relay's pickup / time dial, a recloser's minimum trip, a fuse's link."""
+    from types import SimpleNamespace
+
+    from protv2g.recommend.notes import _no_candidate_note, device_kind
+
+    devices = [SimpleNamespace(name="head", kind=SimpleNamespace(value="relay")),
+               SimpleNamespace(name="r1", kind="recloser"), SimpleNamespace(name="f1", kind="fuse")]
+    assert [device_kind(n, devices) for n in ("head", "r1", "f1", "REG:x")] == [
+        "relay", "recloser", "fuse", ""]
+    for status in ("fail", "warn"):
+        for crit in ("C5", "C8"):
+            relay = _no_candidate_note(crit, status, {"device_kind": "relay"})
+            assert "fuse" not in relay and "melt" not in relay and "link" not in relay, relay
+            assert "pickup" in relay
+            recloser = _no_candidate_note(crit, status, {"device_kind": "recloser"})
+            assert "minimum trip" in recloser and "melt" not in recloser, recloser
+            fuse = _no_candidate_note(crit, status, {"device_kind": "fuse"})
+            assert "link" in fuse or "melt" in fuse, fuse
+    # the relay's reach warning names its own settings
+    assert "51P/51G pickup" in _no_candidate_note("C5", "warn", {"device_kind": "relay"})
+    # without the kind (older callers) the general note, which names both
+    assert "minimum melt" in _no_candidate_note("C5")

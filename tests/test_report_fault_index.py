@@ -135,3 +135,11 @@ def test_fault_levels_at_device_buses_by_text():
     assert out["i_max_v2g_iec_sum_ka"].isna().all()  # the result carries no IEC sum
     none_at = fault_levels(_levels_result(fc.assign(bus_name="elsewhere")))
     assert none_at.empty and list(none_at.columns) == FAULT_LEVEL_COLUMNS
+
+
+def test_fraction_margin_cells_name_their_reference():
+    """Review s21 (EPRI J1, F07: a C5 reach-reduction warning, margin 0.10 − 0.1075 of the
+    current without V2G): the Findings cell showed "−0.8%" — a percentage of nothing said,
+    rounded from −0.75 % — beside F01's "× pickup". The format names the reference."""
+    fmt = _unit_formats(pd.Series(["fraction", "× pickup"]))[0]
+    assert fmt.startswith("0.00%") and "of I without V2G" in fmt

@@ -6,7 +6,7 @@ measure (:func:`_practice_notes`), the rules a fuse-saving move's new value rest
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from protv2g.criteria import MarginUnit
@@ -15,7 +15,7 @@ from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
-__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls"]
+__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -138,22 +138,79 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
             + (" (present without V2G)" if pre else "") + "; not searched")
 
 
+#: The setting that sets a device's reach and load margin, by its kind (``device_kind`` of the
+#: finding, :class:`protv2g.units.DeviceKind`): what a no-candidate note may tell to change
+#: (review s21, EPRI J1: a relay's C5 note spoke of a fuse's minimum melt).
+_PICKUP_WORDS = {
+    "relay": "its 51P/51G pickup (and time dial to keep coordination)",
+    "recloser": "its phase/ground minimum trip (and curves to keep coordination)",
+    "fuse": "its link size (a fuse's pickup is its link's minimum melt)",
+}
+
+
+def device_kind(name: Any, devices: Sequence[Any]) -> str:
+    """The kind (``relay``, ``recloser``, ``fuse``) of the protective device ``name`` among
+    the study's ``devices``, "" when it is not one of them (a flow device: ``REG:…``)."""
+    dev = next((d for d in devices if d.name == str(name)), None)
+    kind = getattr(dev, "kind", "")
+    return str(getattr(kind, "value", kind) or "")
+
+
+def _c5_note(kind: str, status: str) -> str:
+    """A C5 finding without a searched change, in the words of its device's kind (a relay's
+    or recloser's failing pickup rule gets its pickup searched, :mod:`.reach`; this is the
+    rest: a fuse, a reach reduction by V2G (warn), or a device of unknown kind)."""
+    if status == "warn":  # V2G lowers the current the device sees (checks.sensitivity)
+        what = {"relay": "a lower 51P/51G pickup (within 1.5 × load, C8)",
+                "recloser": "a lower phase/ground minimum trip (within 1.5 × load, C8)",
+                "fuse": "a smaller link"}.get(kind, "a lower pickup")
+        return ("reach reduced by V2G by more than checks.v2g_change_fraction: a warning — "
+                "confirm the device still sees its zone's faults with margin (C5's pickup "
+                f"rule is its own finding); if not, {what} or a device nearer the faults; "
+                "not searched")
+    if kind == "fuse":
+        return ("reach: a fuse's pickup is its link's minimum melt — a smaller link or a "
+                "device nearer the faults; not searched")
+    if kind not in _PICKUP_WORDS:  # the device not known: both kinds of setting
+        return ("reach: a lower pickup (a fuse: a smaller link, its pickup being the link's "
+                "minimum melt) or a device nearer the faults; not searched")
+    return (f"reach: lower {_PICKUP_WORDS[kind]} within the load it must carry (C8), or a "
+            "device nearer the faults (a mid-feeder recloser); not searched")
+
+
+def _c8_note(kind: str) -> str:
+    """A C8 finding without a searched change, in the words of its device's kind."""
+    if kind == "fuse":
+        return ("load pickup: for a charging peak, schedule or cap the sites' charging below "
+                "the fuse's minimum melt / 1.5; else a larger link (it spends reach and "
+                "coordination); fuses are not searched")
+    if kind in ("relay", "recloser"):
+        setting = "pickup" if kind == "relay" else "minimum trip"
+        return (f"load pickup: for a charging peak, schedule or cap the sites' charging below "
+                f"{setting} / 1.5 (a {setting} raised for a schedulable load spends reach)")
+    return ("load pickup: for a charging peak, schedule or cap the sites' charging below "
+            "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a schedulable "
+            "load spends reach); other devices than relays are not searched")
+
+
 def _no_candidate_note(criterion: str, status: str = "fail",
                        finding: Mapping[str, Any] | None = None) -> str:
+    """Why a finding has no ordinary setting change, and what would change it. ``finding``:
+    its Findings row, with ``device_kind`` (relay, recloser, fuse) where the search knows
+    the device — the C5 and C8 notes speak of that kind's setting."""
     if criterion == "C12" and finding is not None:
         return _c12_note(finding)
     if criterion == "C7" and status == "warn":
         return ("within the interrupting rating: a warning that V2G raises the device's duty by "
                 "more than checks.v2g_change_fraction — no change needed; keep it in the "
                 "duty review")
+    kind = str((finding or {}).get("device_kind") or "")
+    if criterion == "C5":
+        return _c5_note(kind, status)
+    if criterion == "C8":
+        return _c8_note(kind)
     return {
-        # a relay's or recloser's C5 gets its pickup searched (.reach); this is the rest
-        "C5": "reach: a fuse's pickup is its link's minimum melt — a smaller link or a "
-              "device nearer the faults; not searched",
         "C7": "interrupting duty: a device with a higher rating, not a setting",
-        "C8": "load pickup: for a charging peak, schedule or cap the sites' charging below "
-              "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a "
-              "schedulable load spends reach); other devices than relays are not searched",
         "C9": "directional element settings (angle, polarising) are not searched",
         "C11": "islanding screen: an export cap near the minimum load, or transfer trip / "
                "direct anti-islanding protection; export caps need new fault runs and are "

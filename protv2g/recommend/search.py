@@ -48,7 +48,13 @@ from protv2g.hosting import hosting_capacity
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
-from protv2g.recommend.notes import _basis, _no_candidate_note, _practice_notes, device_controls
+from protv2g.recommend.notes import (
+    _basis,
+    _no_candidate_note,
+    _practice_notes,
+    device_controls,
+    device_kind,
+)
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
 from protv2g.recommend.saving import SavingFacts, saved_rows
@@ -265,12 +271,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                              study.library, ground[k], reach, limits) + c5.moves(
                                  cur.loc[k], doc_now.devices)
         if not options:
+            facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
+                     "device_kind": device_kind(row["device"], doc_now.devices)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=c5.note(row, doc_now.devices) or _no_candidate_note(
                                            str(row["criterion"]), str(row.get("status", "")),
-                                           {**row.to_dict(), **controls.get(str(row["device"]),
-                                                                            {})})))
+                                           facts)))
             continue
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
         if best is None:

@@ -276,10 +276,14 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
     return f"{phase} ({s_min}){sep}{ground}" if phase else ""
 
 
-#: Excel number format of a margin or limit, by its unit (the cell stays a number).
+#: Excel number format of a margin or limit, by its unit (the cell stays a number). A
+#: ``fraction`` (C5's reach reduction and C7's duty increase warnings: limit − change, both
+#: fractions of the current without V2G) names that reference (review s21, EPRI J1: F07's
+#: −0.0075 showed "−0.8%" beside F01's "× pickup", a percentage of nothing said; two
+#: decimals: its −0.75 % was rounded to −0.8 %).
 UNIT_FORMATS = {"s": '0.000" s"', "A": '0" A"', "kA": '0.00" kA"', "MW": '0.00" MW"',
                 "pu": '0.000" pu"', "× pickup": '0.00" × pickup"', "%": '0.0" %"',
-                "fraction": "0.0%"}
+                "fraction": '0.00%" of I without V2G"'}
 
 
 def _unit_formats(units: pd.Series) -> list[str | None]:

@@ -127,26 +127,28 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
         w.note("not computed: no fault currents or device buses in the result")
         return
     sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
-    iec = (sel["i_max_v2g_iec_sum_ka"] if "i_max_v2g_iec_sum_ka" in sel.columns
-           else pd.Series(np.nan, index=sel.index))
-    base = pd.to_numeric(sel["i_max_base_ka"], errors="coerce").to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):  # no base current: no percentage,
-        # as the phasor's change_max_percent (report.fault_levels)
-        iec_change = np.where(base > 0, 100.0 * (iec.to_numpy(dtype=float) - base) / base,
-                              np.nan)
+
+    def col(name: str) -> np.ndarray:  # a column of an older table: NaN
+        return (pd.to_numeric(sel[name], errors="coerce").to_numpy(dtype=float)
+                if name in sel.columns else np.full(len(sel), np.nan))
+
+    # the IEC-sum change against the base case's IEC sum, like with like (review s21, EPRI
+    # J1: against the base phasor it read +6.8 % where the same basis gives +3.0 %)
     rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
-             r.change_max_percent, i_iec, c_iec, r.i_min_base_ka, r.i_min_v2g_ka,
+             r.change_max_percent, ib_iec, i_iec, c_iec, r.i_min_base_ka, r.i_min_v2g_ka,
              r.change_min_percent]
-            for r, i_iec, c_iec in zip(sel.itertuples(index=False), iec.to_numpy(),
-                                       iec_change, strict=True)]
+            for r, ib_iec, i_iec, c_iec in zip(
+                sel.itertuples(index=False), col("i_max_base_iec_sum_ka"),
+                col("i_max_v2g_iec_sum_ka"), col("change_max_iec_sum_percent"), strict=True)]
     w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
-            "max V2G kA (IEC sum)", "change % (IEC sum)", "min base kA", "min V2G kA",
-            "change %"], rows,
-           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.0", 8: "0.000", 9: "0.000",
-                10: "0.0"})
+            "max base kA (IEC sum)", "max V2G kA (IEC sum)", "change % (IEC sum)",
+            "min base kA", "min V2G kA", "change %"], rows,
+           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.00", 8: "0.0", 9: "0.000",
+                10: "0.000", 11: "0.0"})
     w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
            "law phasor solution, and its change %); IEC sum: their contribution added by "
-           "magnitude, the duty basis, ≥ the phasor (docs/charger-fault-model.md §8) — "
+           "magnitude, the duty basis, ≥ the phasor (docs/charger-fault-model.md §8), its "
+           "change % against the base case's IEC sum (existing DER by magnitude too) — "
            "C7's 'V2G raises the largest fault current through …' is on the IEC-sum "
            "basis; min: the smallest (min case, with fault resistance); all fault types on "
            "the Fault levels sheet")

@@ -18,7 +18,7 @@ import pandas as pd
 from protv2g.devices.models import Fuse
 from protv2g.report.elements import ColumnCoding, cell_codes, fault_key_codes
 from protv2g.report.feeder_graph import _bfs_tree, device_edges
-from protv2g.report.tcc_intervals import GROUND_TYPES, PHASE_TYPES
+from protv2g.report.tcc_intervals import GROUND_TYPES, PHASE_TYPES, fault_kind
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.report.tcc_sheets import TccPlan
@@ -87,9 +87,13 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     fuses = {n for n, m in plan.models.items() if isinstance(m, Fuse)}
     is_fuse = np.array([t in fuses for t in dev_t.tolist()], dtype=bool)
     found: dict[tuple[str, str, str, bool], tuple[float, float]] = {}
+    # matched on the bare kind: the OpenDSS path names the faulted phases (``LL-ab``,
+    # ``SLG-a``, :func:`protv2g.pipeline_dss.fold_fault_type`); review s21 (EPRI J1): matched
+    # on the label, only its 3ph rows counted — the phase TCC's minimum-fault marker was the
+    # smallest 3ph fault, not the smallest LL one, and the ground TCC had no markers
+    kinds = [fault_kind(t) for t in type_t.tolist()]
     for fam, types in (("phase", PHASE_TYPES), ("ground", GROUND_TYPES)):
-        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"],
-                                              [t in types for t in type_t.tolist()]))
+        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"], [k in types for k in kinds]))
         # the largest phase current, column by column, at the rows (not a 3-column copy)
         i_phase = np.maximum(f["ia_ka"].to_numpy(float)[rows], f["ib_ka"].to_numpy(float)[rows])
         np.maximum(i_phase, f["ic_ka"].to_numpy(float)[rows], out=i_phase)

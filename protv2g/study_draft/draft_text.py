@@ -122,7 +122,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
                  "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
-                 "51G = max(2 × residual, 0.25 × 51P), time dials for "
+                 "51G = max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone "
+                 "ground fault / 1.5], time dials for "
                  + (f"{f['cti_s']:g} s over the {f['devices_below']} devices below"
                     if f["devices_below"] else "the smallest time dial protv2g drafts (no "
                     "protective device below it in the model to coordinate with)"),
@@ -131,6 +132,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
             + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
+            *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
             todo("CT ratio not known: the pickups are primary amperes",
                  "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
                  "round the pickups to the relay's secondary steps"),

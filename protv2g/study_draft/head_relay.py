@@ -58,7 +58,8 @@ from protv2g.study.places import DeviceSite
 from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
-           "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE"]
+           "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE",
+           "pickup_steps"]
 
 #: Coordination interval of the proposed relay over the devices below it, s.
 CTI_S = 0.3
@@ -187,6 +188,28 @@ def _fit_pickup(wanted_a: float, floor_a: float, ceiling_a: float) -> tuple[floa
     return pickup, not pickup > ceiling_a  # a NaN ceiling (no fault value) is no conflict
 
 
+def pickup_steps(wanted_a: float, floor_a: float, ceiling_a: float, fault: str = "fault") -> str:
+    """How :func:`_fit_pickup` reaches its pickup from the same three figures, for the draft's
+    comment (review s21, EPRI J1: the comment's rule "51G = max(2 × residual, 0.25 × 51P)"
+    read 117.5 A while the value written, lowered to the zone's reach, was 110 A).
+
+    >>> pickup_steps(117.5, 52.5, 173.0 / 1.5)
+    '117.5 A → 120 A (10 A steps) > min zone fault / 1.5 = 115.3 A → 110 A'
+
+    ``fault``: the zone's minimum fault named in the text (``ground fault |3I0|`` for 51G).
+    """
+    pickup, _ = _fit_pickup(wanted_a, floor_a, ceiling_a)
+    up = _round_up(wanted_a)
+    text = f"{wanted_a:.4g} A" + (f" → {up:g} A (10 A steps)" if up != wanted_a else "")
+    if pickup == up:
+        return text
+    text += f" > min zone {fault} / 1.5 = {ceiling_a:.4g} A"
+    if pickup > ceiling_a:
+        return text + (f" → {pickup:g} A, the floor 1.5 × load {floor_a:.4g} A rounded up "
+                       "(the zone's minimum fault is not reached with the 1.5 margin)")
+    return text + f" → {pickup:g} A"
+
+
 def _time_dial(relay_time_td1: np.ndarray, device_time: np.ndarray) -> tuple[float, bool]:
     """Smallest TD step with ``TD·t1 ≥ t_dev + CTI`` wherever both operate; (TD, capped)."""
     ok = np.isfinite(relay_time_td1) & np.isfinite(device_time) & (relay_time_td1 > 0)
@@ -251,15 +274,17 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
     i_min_ground = float(ground.i_ground_a.min()) if len(ground) else math.inf
     floor = 1.5 * i_load
-    pickup, reaches = _fit_pickup(2.0 * i_load, floor, i_min_phase / 1.5)
+    steps = {"51P": (2.0 * i_load, floor, i_min_phase / 1.5)}
+    pickup, reaches = _fit_pickup(*steps["51P"])
     if not reaches:
         conflicts.append(f"51P reach: the minimum multi-phase fault in the primary zone "
                          f"({i_min_phase:.0f} A, IEC 60909 min) is below 1.5 × the pickup "
                          f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
                          f"({floor:.0f} A) without tripping on load: C5 will report the "
                          "buses it does not reach (a mid-feeder recloser would)")
-    g_pickup, reaches = _fit_pickup(max(2.0 * i0_load, GROUND_FLOOR_OF_PHASE * pickup),
-                                    1.5 * i0_load, i_min_ground / 1.5)
+    steps["51G"] = (max(2.0 * i0_load, GROUND_FLOOR_OF_PHASE * pickup), 1.5 * i0_load,
+                    i_min_ground / 1.5)
+    g_pickup, reaches = _fit_pickup(*steps["51G"])
     if not reaches:
         conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
                          f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
@@ -299,7 +324,10 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                                          else RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
-               "devices_below": len(below), "cti_s": CTI_S}
+               "devices_below": len(below), "cti_s": CTI_S,
+               "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
+                                                "ground fault |3I0|")
+                                for k, v in steps.items()}}
     return RelayProposal(entry, figures, conflicts)
 
 
