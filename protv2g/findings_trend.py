@@ -223,7 +223,10 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     m, p = m[ok], p_all.to_numpy()[ok]
     part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
             else np.full(len(m), ""))
-    passes = _passes_without_v2g(rows, ok, p)
+    # rows caused by V2G at one export level of a case: their base case (it passes) is the
+    # point the margin moves from (a case with two levels or more is judged on its own rows)
+    passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
+              and any(len(s) < 2 for _, s in _series(m, p, part).values()))
     if passes:  # the base case's point: the margin passes there (a bound, printed as such)
         m, p, part = np.append(m, 0.0), np.append(p, 0.0), np.append(part, "")
     index, worst = _min_by(m, p)
@@ -283,9 +286,11 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
 def _passes_without_v2g(rows: pd.DataFrame, ok: np.ndarray, p: np.ndarray) -> bool:
     """Whether the rows' margin passes without V2G although no row says so: no row at 0 kW
     and every row ``new`` (caused by V2G: it passes in the base case,
-    :mod:`protv2g.checks.attribution`). Their base case is then a point of the trend, not a
-    missing level (review s21, EPRI J1's F03: reverse power through the substation
-    regulator at 100 % export only, in each participation case, read "does not move")."""
+    :mod:`protv2g.checks.attribution`). Where a participation case has a row at one export
+    level only, its base case is then the trend's other point, not a missing level (review
+    s21, EPRI J1's F03: reverse power through the substation regulator at 100 % export only,
+    in each participation case, read "does not move with export: expected −0.0556 MW; firm
+    −0.4458 MW at every level")."""
     if "attribution" not in rows.columns or not len(p) or (p <= 0).any():
         return False
     att = rows["attribution"].astype(str).to_numpy()[ok]

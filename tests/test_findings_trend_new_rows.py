@@ -39,12 +39,15 @@ def test_one_level_per_case_is_no_trend_without_a_base_point():
     assert "expected −0.0556 MW at 1,658 kW" in text and "firm −0.4458 MW at 2,072 kW" in text
 
 
-def test_caused_margin_flat_over_export_still_rises_from_the_base():
-    """Caused by V2G, the same margin at every export level: it fails from the first level on
-    (passes without V2G), so it does not read "does not move"."""
+def test_caused_margin_flat_over_export_is_judged_on_its_rows():
+    """Caused by V2G, the same margin at every export level of its case: the case's own rows
+    show it does not move with export (the depot's F06); the base point is added only where a
+    case has one level (it is the chargers' presence, not the export, that the rows show)."""
     rows = _rows([-0.75, -0.75, -0.75], [1036.0, 1658.0, 2072.0], ["firm"] * 3)
-    assert export_trend(rows, "%").startswith("worsens with export: passes at 0 kW (without "
-                                              "V2G); −0.75 % at 1,036 kW")
+    assert export_trend(rows, "%").startswith("does not move with export: −0.75 % at every")
+    mixed = _rows([-0.75, -0.75, -0.2], [1036.0, 2072.0, 1658.0], ["firm", "firm", "expected"])
+    assert export_trend(mixed, "%").startswith(
+        "worsens with export: passes at 0 kW (without V2G); −0.75 % at 1,036 kW")
 
 
 def test_rows_with_a_base_row_are_unchanged():
