@@ -78,8 +78,8 @@ def test_summary_counts_read_not_evaluated():
 
 
 def test_summary_sheet_shows_the_error(relays_only, tmp_path):
-    from protv2g.report.summary import write_summary
     from protv2g.findings import build_findings
+    from protv2g.report.summary import write_summary
 
     result = _result()
     result.meta["gate"] = gate_verdict(relays_only, result)
