@@ -13,7 +13,9 @@ Scope of each criterion (the devices whose inputs it reads):
 
 * C1–C4: the devices of its pairs in the coordination table (primary or backup);
 * C9: relays with a directional element; C10: devices with reclose intervals;
-* C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default.
+* C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
+  the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
+  review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default).
 """
 
 from __future__ import annotations
@@ -82,11 +84,14 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     """
     scope = _scope(devices, coordination)
     rows = [(crit, dev, "") for crit, names in scope.items() for dev in names]
+    if bases.light_scenarios:  # a row of a light-load scenario, tagged as the checks' rows
+        rows.append(("C12", "", "%", sorted(bases.light_scenarios)[0]))
     rows += [("C12", name, "%") for name in sorted(bases.default_lines)]
     rows += [("C12", name, "%") for name in sorted(bases.default_transformers)]
     if not rows:
         return {}
-    table = pd.DataFrame(rows, columns=["criterion", "device", "margin_unit"]).assign(
+    table = pd.DataFrame([(*r, "")[:4] for r in rows],
+                         columns=["criterion", "device", "margin_unit", "scenario"]).assign(
         status="fail", other_device="")
     table["input_basis"] = tag_input_basis(table, bases)
     out: dict[str, dict[str, Any]] = {}

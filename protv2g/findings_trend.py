@@ -221,6 +221,14 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     if not ok.any():
         return ""
     m, p = m[ok], p_all.to_numpy()[ok]
+    part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
+            else np.full(len(m), ""))
+    # rows caused by V2G at one export level of a case: their base case (it passes) is the
+    # point the margin moves from (a case with two levels or more is judged on its own rows)
+    passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
+              and any(len(s) < 2 for _, s in _series(m, p, part).values()))
+    if passes:  # the base case's point: the margin passes there (a bound, printed as such)
+        m, p, part = np.append(m, 0.0), np.append(p, 0.0), np.append(part, "")
     index, worst = _min_by(m, p)
     basis = f"(kW: all sites' {what} together{followed})"
     if len(worst) == 1:
@@ -229,8 +237,6 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     tol = max(_trend_tol(worst), check_tol)
     within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
               if check_tol > _trend_tol(worst) else "")
-    part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
-            else np.full(len(m), ""))
     series = {c: s for c, (_, s) in _series(m, p, part).items() if len(s)}
     change, moves = [], False
     for s in series.values():
@@ -245,6 +251,17 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
     span = f"from {index[0]:,.0f} to {index[-1]:,.0f} kW"
+
+    def point(k: float, v: float) -> str:
+        return (f"passes at {k:,.0f} kW (without V2G)" if passes and k == 0 else
+                f"{_fmt(float(v), unit)} at {k:,.0f} kW")
+
+    if not change:  # one level per participation case: nothing to compare within a case
+        text = "; ".join(f"{c + ' ' if c else ''}{_fmt(float(s[0]), unit)} at "
+                         f"{float(k[0]):,.0f} kW" for c, (k, s) in _series(m, p, part).items()
+                         if len(s))
+        return (f"one {what} level per participation case only (no trend within a case): "
+                f"{text} {basis}")
     if not moves:
         flat = {c: float(s.min()) for c, s in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
@@ -254,9 +271,9 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
         if len(shown) == 1:  # one value, printed once
             return (f"does not move with {what}{within}: {shown.pop()} at every level "
                     f"{span} {basis}")
-        text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
+        text = "; ".join(point(k, v) for k, v in pts)
         return f"does not move with {what}{within}: {text} {basis}"
-    text = "; ".join(f"{_fmt(float(v), unit)} at {k:,.0f} kW" for k, v in pts)
+    text = "; ".join(point(k, v) for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
     elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):
@@ -264,6 +281,20 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     else:  # moves between levels, not from the lowest to the highest (or both ways)
         verdict = f"varies with {what} (no steady trend)"
     return f"{verdict}: {text} {basis}"
+
+
+def _passes_without_v2g(rows: pd.DataFrame, ok: np.ndarray, p: np.ndarray) -> bool:
+    """Whether the rows' margin passes without V2G although no row says so: no row at 0 kW
+    and every row ``new`` (caused by V2G: it passes in the base case,
+    :mod:`protv2g.checks.attribution`). Where a participation case has a row at one export
+    level only, its base case is then the trend's other point, not a missing level (review
+    s21, EPRI J1's F03: reverse power through the substation regulator at 100 % export only,
+    in each participation case, read "does not move with export: expected −0.0556 MW; firm
+    −0.4458 MW at every level")."""
+    if "attribution" not in rows.columns or not len(p) or (p <= 0).any():
+        return False
+    att = rows["attribution"].astype(str).to_numpy()[ok]
+    return bool((att == "new").all())
 
 
 def finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:

@@ -13,8 +13,10 @@ Policy (domain.md §5, the study's ``gate`` section)
   reported an error or did not run on every scenario, a criterion named in ``gate.criteria``
   has a ``not_evaluated`` row or was not evaluated at all, or the engine failed; also when an
   empty collection left the question unjudged (#20): a study without devices, without a V2G
-  site, or with a V2G site that may export but exports in no scenario. The gate never passes
-  on an error.
+  site, or with a V2G site that may export but exports in no scenario; or devices without a
+  fuse or a recloser unless the study states the feeder has none (``no_fuses_or_reclosers``:
+  C1–C4 judged nothing, :func:`~protv2g.gate_rows.unmodelled_fuses_and_reclosers`). The
+  gate never passes on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
@@ -64,6 +66,7 @@ from protv2g.gate_hosting import (
 )
 from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
+    FUSE_RECLOSER_CRITERIA,
     OUTCOME_CODES,
     PRE_EXISTING,
     GateOutcome,
@@ -73,6 +76,7 @@ from protv2g.gate_rows import (
     not_applicable_criteria,
     stand_in_mask,
     unevaluated_mask,
+    unmodelled_fuses_and_reclosers,
 )
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.summary_counts import passed_note
@@ -175,6 +179,8 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
     the gate was not evaluated on what it is asked, so it cannot pass.
     """
     out = []
+    if why := unmodelled_fuses_and_reclosers(study.document):  # C1–C4 judged nothing
+        out.append(f"error: {why}")
     if not study.document.devices:
         out.append("error: the study has no protective device (devices is empty): no "
                    "coordination criterion could be judged; fix: list the feeder's relays, "
@@ -293,6 +299,8 @@ def gate_verdict(study: Study, result: StudyResult,
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
         n_stand_in = int((stand_in & is_attributable).sum())
         gated = set(gate.criteria)
+        if unmodelled_fuses_and_reclosers(study.document):  # said by its error: not "n/a"
+            gated -= set(FUSE_RECLOSER_CRITERIA)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:
                 infos.append(f"info: {why}")

@@ -12,7 +12,10 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
 * **Drafted values** — ``protv2g init`` writes the values it assumed with a ``# TODO``
   comment (:func:`protv2g.study.todos.todo_items`): every ``interrupting_rating_ka`` (C7 rests
   on it), a proposed relay's ``reclose_intervals_s`` (C10) and the proposed relay itself (every
-  row naming it as ``device`` or ``other_device``).
+  row naming it as ``device`` or ``other_device``); a drafted
+  ``scenarios.light_load_fraction`` (init's 0.3 default when the model's loadshapes state no
+  light load) carries every C12 row of a light-load scenario (review s21, EPRI J1: those rows
+  read "given data").
 * **Fuse curve band** — a failing row on a fuse's total clearing that holds at the low end of
   the link's EEI-NEMA band (``data_boundary`` ``<fuse> tc: curve_band``,
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real
@@ -44,14 +47,24 @@ from protv2g.network.dss_ratings import (
     line_rating_sources,
     transformer_rating_sources,
 )
+from protv2g.scenarios import build_scenarios
 from protv2g.study.todos import todo_items
+from protv2g.units import LoadLevel
 from protv2g.violations import CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "input_to_confirm", "rests_on",
+__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
+           "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
+
+
+#: The study field a drafted light load is marked on (``Issue.field`` of its TODO item).
+LIGHT_LOAD_FIELD = "scenarios.light_load_fraction"
+#: The input a C12 row of a light-load scenario rests on, in words, when it is drafted.
+LIGHT_LOAD_INPUT = ("light_load_fraction (drafted: TODO; the light-load scenarios' loads "
+                    "are peak × it)")
 
 
 class InputBasis(StrEnum):
@@ -102,12 +115,16 @@ class InputBases:
         Device field → devices whose field is marked ``# TODO``.
     default_transformers : frozenset of str
         ``transformer.<name>`` of transformers rated by OpenDSS's default ``normhkva``.
+    light_scenarios : frozenset of str
+        Scenarios at light load whose ``light_load_fraction`` is marked ``# TODO`` (their C12
+        rows rest on it).
     """
 
     default_lines: frozenset[str] = frozenset()
     todo_devices: frozenset[str] = frozenset()
     todo_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     default_transformers: frozenset[str] = frozenset()
+    light_scenarios: frozenset[str] = frozenset()
 
 
 def weakest(values: Iterable[str]) -> str:
@@ -180,8 +197,12 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
             whole.add(name)
         else:
             fields.setdefault(m.group(2), set()).add(name)
+    light: frozenset[str] = frozenset()
+    if any(str(f).startswith(LIGHT_LOAD_FIELD) for f in todo_fields):
+        light = frozenset(sc.name for sc in build_scenarios(study.document)
+                          if sc.load_level == LoadLevel.LIGHT)
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos)
+                      trafos, light)
 
 
 def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
@@ -223,6 +244,9 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
                 else np.full(n, "%", dtype=object))
         on = dev.str.lower().isin(list(bases.default_transformers)).to_numpy()
         out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
+    if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
+        light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
+        out[(crit == "C12") & light] = InputBasis.TODO.value
     for crit_id, names in CRITERION_FIELDS.items():
         todo = set().union(*(bases.todo_fields.get(f, frozenset()) for f in names))
         if todo:
@@ -256,6 +280,8 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
                 "model)")
     if basis != InputBasis.TODO.value:
         return ""
+    if criterion == "C12":  # C12 reads no device setting: its drafted input is the light load
+        return LIGHT_LOAD_INPUT
     if criterion in CRITERION_FIELDS:
         what = f"{device}'s {CRITERION_FIELDS[criterion][0]}"
     else:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,7 +36,8 @@ from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "SHEET_ORDER", "STAGED_TIME_NOTE", "TCC",
+__all__ = ["SheetSpec", "DATA_SHEETS", "MISSING", "NO_STAGES_TIME_NOTE", "SHEET_ORDER",
+           "STAGED_TIME_NOTE", "staged_time_note", "TCC",
            "TC_BAND_NOTE",
            "FEEDER", "EMPTY_LIST", "NOT_DIRECTIONAL",
            "sheet_frame", "sheet_specs", "STATUS_ORDER", "sort_violations"]
@@ -61,6 +63,21 @@ STAGED_TIME_NOTE = (
     "sustained, after each trip); currents are the first-cycle currents, so a time cannot be "
     "read off the curve at the current shown; the Charger stages sheet gives the stage "
     "currents")
+#: :data:`STAGED_TIME_NOTE` for a workbook without a "Charger stages" sheet (review s21, EPRI
+#: J1: the Summary and the sheets' descriptions pointed to a sheet the workbook did not have).
+NO_STAGES_TIME_NOTE = STAGED_TIME_NOTE.partition("; the Charger stages")[0] + (
+    "; this workbook has no Charger stages sheet (no finding whose time the chargers' stages "
+    "set was followed through them), so the stage currents are not tabulated")
+
+def staged_time_note(tables: Mapping[str, Any]) -> str:
+    """:data:`STAGED_TIME_NOTE` when the result has a non-empty "Charger stages" table (so the
+    workbook has that sheet), else :data:`NO_STAGES_TIME_NOTE`.
+
+    >>> staged_time_note({}).endswith("so the stage currents are not tabulated")
+    True
+    """
+    stages = tables.get(STAGES)  # the runner's table, the sheet's title
+    return STAGED_TIME_NOTE if stages is not None and len(stages) else NO_STAGES_TIME_NOTE
 
 #: What the Coordination sheet's ``t_primary_band_low_s`` is (its note and its header, fuse19's
 #: bracket: :data:`protv2g.checks.pairs.COORDINATION_COLUMNS`).
@@ -373,4 +390,8 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
             taken.add(title.lower())
             extra.append(SheetSpec(title, f"tables:{key}", (), "further result table"))
     at = next(i for i, s in enumerate(specs) if s.title == "Scenarios")
+    note = staged_time_note(result.tables)
+    if note != STAGED_TIME_NOTE:  # no Charger stages sheet: the descriptions do not name it
+        specs = [replace(s, description=s.description.replace(STAGED_TIME_NOTE, note))
+                 for s in specs]
     return specs[:at] + extra + specs[at:]

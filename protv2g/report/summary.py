@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
+from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
@@ -200,7 +201,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                f"{dirs.get('wrong_after_clearing', 0)} wrong only after the fault is cleared "
                "(see the Directional sheet)")
     for reason in [r for r in reasons if r.startswith("error:")]:
-        w.pair("  error", reason)
+        w.pair("  error", reason).font = Font(bold=True, color="C00000")
     unconfirmed = result.meta.get("unconfirmed") or []
     if unconfirmed:  # assumed values (``# TODO``): the verdict rests on them until confirmed
         w.pair("Unconfirmed inputs",
@@ -290,8 +291,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")
-    counts = criterion_counts(result.violations, findings,
-                              result.meta.get("criterion_inputs"))
+    counts = _unmodelled_notes(criterion_counts(result.violations, findings,
+                                                result.meta.get("criterion_inputs")), reasons)
     if counts:
         w.grid(["criterion", "title", "findings", "failing rows", "warnings",
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
@@ -343,6 +344,17 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "&A — page &P of &N"
     return ws
+
+
+def _unmodelled_notes(counts: list[list[Any]], reasons: list[str]) -> list[list[Any]]:
+    """The counts' rows (:func:`~protv2g.report.summary_counts.criterion_counts`) with C1–C4's
+    "not applicable" read as the gate's "not evaluated: no fuses or reclosers modelled" when
+    its reasons say so (:func:`protv2g.gate_rows.unmodelled_fuses_and_reclosers`, review s21:
+    J1's Summary looked clean)."""
+    if not any(r.startswith(f"error: {NO_FUSES_OR_RECLOSERS}") for r in reasons):
+        return counts
+    return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA
+            and str(row[-1]).startswith("not applicable") else row for row in counts]
 
 
 def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.load import CHARGING_PEAK, clock_text
-from protv2g.report.sheets import STAGED_TIME_NOTE
+from protv2g.report.sheets import staged_time_note
 from protv2g.report.summary_memo import Memo
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import number_text
@@ -69,7 +69,7 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                                    getattr(getattr(result, "flow", None), "sites", None)):
         w.pair("Charging (C8)", text)
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
-           + STAGED_TIME_NOTE)
+           + staged_time_note(getattr(result, "tables", None) or {}))
 
 
 def charging_assumption(violations: pd.DataFrame | None,

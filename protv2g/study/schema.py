@@ -299,6 +299,21 @@ class StudyDocument(_Model):
     checks: Checks = Checks()
     gate: Gate = Gate()
     pilot_screening: PilotScreening = PilotScreening()
+    #: The feeder has no fuse and no recloser (not only the model): C1–C4 then have nothing
+    #: to judge, and the gate does not take their "not applicable" for a check it could not
+    #: make (review s21, EPRI J1: a drafted head relay only, laterals fused in reality).
+    #: Without it, a study with devices but no fuse or recloser is "not evaluated" (ERROR).
+    no_fuses_or_reclosers: bool = False
+
+    @model_validator(mode="after")
+    def _no_fuses_stated_right(self) -> StudyDocument:
+        modelled = [d.name for d in self.devices if str(d.kind) in ("fuse", "recloser")]
+        if self.no_fuses_or_reclosers and modelled:
+            raise ValueError(
+                "no_fuses_or_reclosers is true but the study has fuses or reclosers: "
+                f"{', '.join(modelled[:5])}{' …' if len(modelled) > 5 else ''} | fix: remove "
+                "no_fuses_or_reclosers (the devices are judged by C1–C4) or the devices")
+        return self
 
     def export_levels_kw(self, site: V2GSite) -> tuple[float, ...]:
         """Export levels of ``site`` in kW (whole site), from either form of the axis."""

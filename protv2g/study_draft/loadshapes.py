@@ -17,6 +17,11 @@ maximum); shapes of different lengths are not aligned, so each load then takes i
 minimum (never above the coincident value). Used only when such loads carry at least
 :data:`MIN_SHAPED_SHARE` of the model's load kW and the value lies in (0, 1]; otherwise the
 draft keeps the 0.3 default and says why.
+
+A *flat* shape (one point, or a constant multiplier: EPRI J1's ``Other``, ``npts=1 mult=(1)``)
+covers the whole day or year but holds its loads at one level, so it states no light load:
+its loads count as covered by a flat shape, not as uncovered (review s21: J1's draft said the
+shapes covered "0 %" of a load that is all on one flat shape).
 """
 
 from __future__ import annotations
@@ -45,6 +50,29 @@ class LightLoad:
     from_model: bool = True
 
 
+def _is_flat(mult: np.ndarray) -> bool:
+    """Whether a shape holds its loads at one level (one point, or all points equal)."""
+    return bool(mult.size >= 1 and np.ptp(mult) <= 1e-9 * max(1.0, float(np.abs(mult).max())))
+
+
+def _coverage_text(total_kw: float, shaped_kw: float, flat_kw: float) -> str:
+    """Why the shapes do not state the light load: how much load kW varying shapes cover,
+    and how much sits on flat shapes (which cover the whole day/year at one level)."""
+    if total_kw <= 0:
+        return "the model has no enabled load kW"
+    need = f"{100 * MIN_SHAPED_SHARE:.0f} %"
+    if flat_kw > 0 and shaped_kw <= 0:
+        return (f"the model's loadshapes are flat (one level, e.g. npts=1) for "
+                f"{100 * flat_kw / total_kw:.0f} % of its load kW: a flat shape covers the whole "
+                "day/year at one level and states no light load; no load has a shape that varies")
+    text = (f"the model's loadshapes that vary cover {100 * shaped_kw / total_kw:.0f} % "
+            f"of its load kW (< {need})")
+    if flat_kw > 0:
+        text += (f"; {100 * flat_kw / total_kw:.0f} % is on flat shapes (the whole day/year at "
+                 "one level: no light load stated)")
+    return text
+
+
 def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLoad:
     """The light-load fraction of an OpenDSS model (module docstring).
 
@@ -68,7 +96,7 @@ def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLo
             mult = mult / mult.max()
         shapes[dss.LoadShape.Name().lower()] = mult
         ok = dss.LoadShape.Next()
-    total_kw, shaped_kw, used, left_out = 0.0, 0.0, {}, 0
+    total_kw, shaped_kw, flat_kw, used, left_out = 0.0, 0.0, 0.0, {}, 0
     per_shape_kw: dict[str, float] = {}
     ok = dss.Loads.First()
     while ok:
@@ -78,16 +106,16 @@ def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLo
             kw = float(dss.Loads.kW())
             total_kw += kw
             name = (dss.Loads.Yearly() or dss.Loads.Daily() or "").lower()
-            if name in shapes and shapes[name].size >= 24:
+            if name in shapes and _is_flat(shapes[name]):
+                flat_kw += kw
+            elif name in shapes and shapes[name].size >= 24:
                 shaped_kw += kw
                 per_shape_kw[name] = per_shape_kw.get(name, 0.0) + kw
                 used[name] = "yearly" if dss.Loads.Yearly() else "daily"
         ok = dss.Loads.Next()
     if total_kw <= 0 or shaped_kw < MIN_SHAPED_SHARE * total_kw:
-        share = 0.0 if total_kw <= 0 else shaped_kw / total_kw
         return LightLoad(DEFAULT_LIGHT_LOAD_FRACTION,
-                         f"protv2g's default: the model's loadshapes cover {100 * share:.0f} % "
-                         f"of its load kW (< {100 * MIN_SHAPED_SHARE:.0f} %)",
+                         "protv2g's default: " + _coverage_text(total_kw, shaped_kw, flat_kw),
                          from_model=False)
     lengths = {shapes[n].size for n in per_shape_kw}
     if len(lengths) == 1:
