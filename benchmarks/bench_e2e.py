@@ -784,6 +784,29 @@ message strings (489,846 distinct, UCS-2: they hold "–"), staged currents 112,
 and the findings stage 190. ≤ 1 GB needs the result smaller (categorical device/scenario
 columns, float32 where exact — output dtype changes the cmp rejects) or the report writing
 its sheets without its 240 MB of transients.
+
+2026-12-04, session 22, the picture worker's arguments (branch ``wb22``; base 40ad6f9 and
+the branch alternated, ``write_workbook`` of a finished result timed alone, an RSS sampler
+at 5 ms, the shared 2-core VM at load 4-7, so wall and CPU scatter ±20 %). The "221 MB
+pickled" of memray's to_excel profile is the total *allocated* in ``multiprocessing``'s
+``dumps`` (a ``BytesIO`` grown by doubling, 113 jobs), not what is sent: a counting
+``ForkingPickler.dumps`` gives 21.6-21.9 MB at 10k (the feeder plot 10.85 MB: its 4
+violation columns 9.8 MB, the feeder graph 1.0 MB; each TCC ≈ 0.13 MB: its path's device
+models 0.12 MB and every device's extremes 11 kB), 13.7-13.9 MB at 3k. Now the objects in
+hand before the worker forks (feeder graph, settings, violations, device models) are
+``Pictures.share``-d and sent as tokens, each TCC gets only its path's extremes: 0.06 MB at
+10k, 0.07 MB at 3k. Workbook peak RSS (two runs each): 10k 1,545 / 1,546 -> 1,493 / 1,499
+MB (+237 / +238 -> +185 / +191 over its start; the parent held the feeder job's four-column
+copy of the violations until the Feeder plot sheet), 3k 877 / 876 -> 865 / 863 MB. CPU of
+the main process 10k 8.78 / 7.88 -> 8.66 / 9.16 s, worker 7.96 / 6.88 -> 8.25 / 8.72 s
+(within the scatter: the pickle was ≈ 0.14 s to make); 3k main 10.10 / 10.22 -> 8.99 /
+9.58 s, worker 8.53 / 8.89 -> 7.97 / 8.10 s; wall 10k 32.4 / 16.8 -> 32.2 / 38.8 s, 3k 21.2
+/ 28.1 -> 18.7 / 22.3 s (the load's). Also the bulk summaries' groups from factorised key
+columns (10k Fault currents 0.17 + 0.12 -> 0.08 + 0.09 s CPU). Outputs identical (dump/cmp
+10k, 3k and the six shipped examples). Where the workbook's time goes now (cProfile at 10k,
+wall under load): the spills' Parquet (``write_table``, chunk conversion, ``take``) and the
+Evidence summary ≈ 40 % of the main process, the sheet XML and deflate ≈ 30 %, pictures
+the main process draws when the worker falls behind (25 of 113 under load).
 """
 
 from __future__ import annotations
