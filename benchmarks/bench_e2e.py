@@ -805,8 +805,9 @@ the main process 10k 8.78 / 7.88 -> 8.66 / 9.16 s, worker 7.96 / 6.88 -> 8.25 / 
 columns (10k Fault currents 0.17 + 0.12 -> 0.08 + 0.09 s CPU). Outputs identical (dump/cmp
 10k, 3k and the six shipped examples). Where the workbook's time goes now (cProfile at 10k,
 wall under load): the spills' Parquet (``write_table``, chunk conversion, ``take``) and the
-Evidence summary ≈ 40 % of the main process, the sheet XML and deflate ≈ 30 %, pictures
-the main process draws when the worker falls behind (25 of 113 under load).
+bulk and Evidence summaries ≈ a third of the main process's time outside the pictures, the
+tables' cells, sheet XML and deflate another third; under load the main process also drew
+25 of the 113 pictures the worker had not reached.
 """
 
 from __future__ import annotations
