@@ -795,13 +795,16 @@ violation columns 9.8 MB, the feeder graph 1.0 MB; each TCC ≈ 0.13 MB: its pat
 models 0.12 MB and every device's extremes 11 kB), 13.7-13.9 MB at 3k. Now the objects in
 hand before the worker forks (feeder graph, settings, violations, device models) are
 ``Pictures.share``-d and sent as tokens, each TCC gets only its path's extremes: 0.06 MB at
-10k, 0.07 MB at 3k. Workbook peak RSS (two runs each): 10k 1,545 / 1,546 -> 1,493 / 1,499
-MB (+237 / +238 -> +185 / +191 over its start; the parent held the feeder job's four-column
-copy of the violations until the Feeder plot sheet), 3k 877 / 876 -> 865 / 863 MB. CPU of
-the main process 10k 8.78 / 7.88 -> 8.66 / 9.16 s, worker 7.96 / 6.88 -> 8.25 / 8.72 s
-(within the scatter: the pickle was ≈ 0.14 s to make); 3k main 10.10 / 10.22 -> 8.99 /
-9.58 s, worker 8.53 / 8.89 -> 7.97 / 8.10 s; wall 10k 32.4 / 16.8 -> 32.2 / 38.8 s, 3k 21.2
-/ 28.1 -> 18.7 / 22.3 s (the load's). Also the bulk summaries' groups from factorised key
+10k, 0.07 MB at 3k. Workbook peak RSS: 10k (four runs each, two rounds) 1,545 / 1,546 /
+1,549 / 1,552 -> 1,493 / 1,499 / 1,497 / 1,502 MB (+237-244 -> +185-194 over its start; the
+parent held the feeder job's four-column copy of the violations until the Feeder plot sheet;
+the peak is now derive's, and this harness's run peak run_study's, 1,505-1,507 MB); 3k (two
+each) 877 / 876 -> 865 / 863 MB. CPU of the main process 10k 8.78 / 7.88 / 7.33 / 7.84 ->
+8.66 / 9.16 / 6.77 / 7.59 s (medians 7.86 -> 8.13: within the scatter, the pickle was ≈ 0.14
+s to make), worker 7.96 / 6.88 / 6.21 / 6.58 -> 8.25 / 8.72 / 6.37 / 7.24 s; 3k main 10.10 /
+10.22 -> 8.99 / 9.58 s, worker 8.53 / 8.89 -> 7.97 / 8.10 s; wall 10k at load 3 (second
+round) 10.8 / 11.8 -> 10.6 / 18.8 s, at load 5-7 32.4 / 16.8 -> 32.2 / 38.8 s; 3k 21.2 /
+28.1 -> 18.7 / 22.3 s (the load's). Also the bulk summaries' groups from factorised key
 columns (10k Fault currents 0.17 + 0.12 -> 0.08 + 0.09 s CPU). Outputs identical (dump/cmp
 10k, 3k and the six shipped examples). Where the workbook's time goes now (cProfile at 10k,
 wall under load): the spills' Parquet (``write_table``, chunk conversion, ``take``) and the
