@@ -784,6 +784,33 @@ message strings (489,846 distinct, UCS-2: they hold "–"), staged currents 112,
 and the findings stage 190. ≤ 1 GB needs the result smaller (categorical device/scenario
 columns, float32 where exact — output dtype changes the cmp rejects) or the report writing
 its sheets without its 240 MB of transients.
+
+2026-12-04, session 22, the picture worker's arguments (branch ``wb22``; base 40ad6f9 and
+the branch alternated, ``write_workbook`` of a finished result timed alone, an RSS sampler
+at 5 ms, the shared 2-core VM at load 4-7, so wall and CPU scatter ±20 %). The "221 MB
+pickled" of memray's to_excel profile is the total *allocated* in ``multiprocessing``'s
+``dumps`` (a ``BytesIO`` grown by doubling, 113 jobs), not what is sent: a counting
+``ForkingPickler.dumps`` gives 21.6-21.9 MB at 10k (the feeder plot 10.85 MB: its 4
+violation columns 9.8 MB, the feeder graph 1.0 MB; each TCC ≈ 0.13 MB: its path's device
+models 0.12 MB and every device's extremes 11 kB), 13.7-13.9 MB at 3k. Now the objects in
+hand before the worker forks (feeder graph, settings, violations, device models) are
+``Pictures.share``-d and sent as tokens, each TCC gets only its path's extremes: 0.06 MB at
+10k, 0.07 MB at 3k. Workbook peak RSS: 10k (four runs each, two rounds) 1,545 / 1,546 /
+1,549 / 1,552 -> 1,493 / 1,499 / 1,497 / 1,502 MB (+237-244 -> +185-194 over its start; the
+parent held the feeder job's four-column copy of the violations until the Feeder plot sheet;
+the peak is now derive's, and this harness's run peak run_study's, 1,505-1,507 MB); 3k (two
+each) 877 / 876 -> 865 / 863 MB. CPU of the main process 10k 8.78 / 7.88 / 7.33 / 7.84 ->
+8.66 / 9.16 / 6.77 / 7.59 s (medians 7.86 -> 8.13: within the scatter, the pickle was ≈ 0.14
+s to make), worker 7.96 / 6.88 / 6.21 / 6.58 -> 8.25 / 8.72 / 6.37 / 7.24 s; 3k main 10.10 /
+10.22 -> 8.99 / 9.58 s, worker 8.53 / 8.89 -> 7.97 / 8.10 s; wall 10k at load 3 (second
+round) 10.8 / 11.8 -> 10.6 / 18.8 s, at load 5-7 32.4 / 16.8 -> 32.2 / 38.8 s; 3k 21.2 /
+28.1 -> 18.7 / 22.3 s (the load's). Also the bulk summaries' groups from factorised key
+columns (10k Fault currents 0.17 + 0.12 -> 0.08 + 0.09 s CPU). Outputs identical (dump/cmp
+10k, 3k and the six shipped examples). Where the workbook's time goes now (cProfile at 10k,
+wall under load): the spills' Parquet (``write_table``, chunk conversion, ``take``) and the
+bulk and Evidence summaries ≈ a third of the main process's time outside the pictures, the
+tables' cells, sheet XML and deflate another third; under load the main process also drew
+25 of the 113 pictures the worker had not reached.
 """
 
 from __future__ import annotations

@@ -182,8 +182,14 @@ def _groups(frame: pd.DataFrame, spec: BulkSummary) -> pd.Series:
     keys = [k for k in spec.keys if k in frame.columns]
     if not keys:
         return pd.Series(0, index=pd.RangeIndex(len(frame)))
-    data = frame[keys].reset_index(drop=True)
-    return data.groupby(keys, dropna=False, sort=False).ngroup()
+    # each key column factorised where it lies (nulls one value) and the codes combined,
+    # numbered by first appearance as ``ngroup`` numbers them: the key columns were copied
+    # twice (``frame[keys].reset_index``) and grouped by pandas (#21)
+    groups = None
+    for key in keys:
+        codes, distinct = pd.factorize(frame[key], use_na_sentinel=False)
+        groups = codes if groups is None else pd.factorize(groups * len(distinct) + codes)[0]
+    return pd.Series(groups, index=pd.RangeIndex(len(frame)))
 
 
 def summary_rows(frame: pd.DataFrame, spec: BulkSummary, first: str | None = None,

@@ -203,15 +203,19 @@ FEEDER_COLUMNS = ("fault_bus", "status", "device", "other_device")
 
 def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> None:
     """Queue the feeder plot (needs only the plan: it can be drawn while the tables are
-    derived)."""
+    derived). The first job: the picture worker starts with it, holding the plot's inputs
+    and the device models the TCCs draw (:meth:`~protv2g.report.pictures.Pictures.share`)."""
     if plan.graph is None:
         return
     sites = (result.inputs.get("document") or {}).get("v2g_sites") or []
     violations = result.violations
-    if isinstance(violations, pd.DataFrame):
-        # only the columns the plot reads (:data:`FEEDER_COLUMNS`), all its rows: the job's
-        # arguments are pickled to the picture worker (#21: the 10,000-bus study's 481,228
-        # violation rows whole were +400 MiB RSS in this process and its CPU)
+    # not pickled to the worker, which is forked holding them (#21, 10,000 buses: the
+    # violations' four columns were 9.8 MB pickled and each path's models 0.12 MB)
+    pictures.share(plan.graph, result.settings, violations, *plan.models.values())
+    if isinstance(violations, pd.DataFrame) and not pictures.by_reference(violations):
+        # only the columns the plot reads (:data:`FEEDER_COLUMNS`), all its rows, when they
+        # are pickled (#21: the 10,000-bus study's 481,228 violation rows whole were
+        # +400 MiB RSS in this process and its CPU)
         violations = violations[[c for c in FEEDER_COLUMNS if c in violations.columns]]
     pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
                     violations, cache=False,
@@ -234,11 +238,13 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
         models = [plan.models[n] for n in path]
         for family in FAMILIES:
             notes = _annotations(pair_notes, path, family)
+            # the extremes of this path's devices, all path_figure reads (#21: all devices'
+            # were pickled to the picture worker with each TCC)
+            own = {(n, f): v for (n, f), v in extremes.items() if n in path and f == family}
             key = repr((family, [(m.name, repr(getattr(m, "settings", m))) for m in models],
-                        sorted((n, f, sorted(v.items())) for (n, f), v in extremes.items()
-                               if n in path and f == family), notes, sorted(k.items()),
-                        ratio))
-            pictures.submit(key, path_figure, models, family, extremes, k_fast=k,
+                        sorted((n, f, sorted(v.items())) for (n, f), v in own.items()),
+                        notes, sorted(k.items()), ratio))
+            pictures.submit(key, path_figure, models, family, own, k_fast=k,
                             mm_ratio=ratio, annotations=notes, reuse=True,
                             title=f"{' > '.join(path)}: {family} elements")
             keys[(kp, family)] = key
