@@ -71,11 +71,15 @@ def real_newton_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ``b = F_V̄·M̄`` ``(m, n, n)`` (Wirtinger derivatives of the law, ``F_V`` diagonal or block
     diagonal): ``C = 1 − a − b = ∂R/∂(Re x)``, ``D = j·(1 − a + b) = ∂R/∂(Im x)``, stacked
     ``[[Re C, Re D], [Im C, Im D]]``."""
-    eye = np.eye(a.shape[1])[None]
+    m, n = a.shape[:2]
+    eye = np.eye(n)[None]
     c = eye - a - b
     dd = 1j * (eye - a + b)
-    return np.concatenate([np.concatenate([c.real, dd.real], axis=2),
-                           np.concatenate([c.imag, dd.imag], axis=2)], axis=1)
+    # the four blocks written into one array (two levels of concatenate copied it twice)
+    out = np.empty((m, 2 * n, 2 * n))
+    out[:, :n, :n], out[:, :n, n:] = c.real, dd.real
+    out[:, n:, :n], out[:, n:, n:] = c.imag, dd.imag
+    return out
 
 
 def solve_steps(jac: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
