@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("opendssdirect")
 
-import protv2g.checks.duty as duty_mod  # noqa: E402
+import protv2g.checks.duty_rows as duty_rows_mod  # noqa: E402
 from protv2g.checks import check_context  # noqa: E402
 from protv2g.checks.duty import KnownDuty, check_duty  # noqa: E402
 from protv2g.checks.duty_sheet import device_duty_table  # noqa: E402
@@ -38,13 +38,13 @@ def test_duty_sheet_reuses_c7_x_r(dss_faults, monkeypatch) -> None:
     x_r = known.x_r(study.model)
     assert x_r and known.x_r(None) == {}
     solved: list[np.ndarray] = []
-    real = duty_mod.dss_driving_point_x_r
+    real = duty_rows_mod.dss_driving_point_x_r
 
-    def counting(model, buses):  # noqa: ANN001, ANN202
+    def counting(model, buses, *method):  # noqa: ANN001, ANN002, ANN202
         solved.append(np.asarray(buses))
-        return real(model, buses)
+        return real(model, buses, *method)
 
-    monkeypatch.setattr(duty_mod, "dss_driving_point_x_r", counting)
+    monkeypatch.setattr(duty_rows_mod, "dss_driving_point_x_r", counting)
     reused = device_duty_table(study, f.device, bases, known=known)
     pd.testing.assert_frame_equal(reused, plain, check_exact=True)
     asked = np.concatenate(solved) if solved else np.zeros(0, np.int64)

@@ -73,14 +73,15 @@ from protv2g.checks.asymmetry import (
     asym_rms_factor,
     asym_rms_ka,
     driving_point_x_r,
-    dss_driving_point_x_r,
     kappa_iec60909,
     peak_current_ka,
 )
 from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
+from protv2g.checks.duty_rows import block_base_rows as _block_base_rows
 from protv2g.checks.duty_rows import change_text as _change_text
+from protv2g.checks.duty_rows import dss_x_r as _dss_x_r
 from protv2g.checks.duty_rows import (
     duty_twins,
     known_x_r_kappa,
@@ -88,9 +89,10 @@ from protv2g.checks.duty_rows import (
     with_twin_scenarios,
 )
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
+from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.criteria import MarginUnit
-from protv2g.units import Case, Method
+from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_COLUMNS"]
@@ -240,43 +242,6 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
     worst["rating_ka"] = worst.device.map(
         lambda n: devices[n].interrupting_rating_ka).astype(float)
     return worst.reset_index(drop=True)
-
-
-def _dss_x_r(model: Any, buses: np.ndarray, known: dict[int, float],
-             method: Any = Method.CLASSICAL) -> np.ndarray:
-    """:func:`dss_driving_point_x_r` at ``buses`` on the fault study's ``method``'s network,
-    those in ``known`` taken from it (#21: C7 and the Device duty sheet each factorised
-    ``y_s`` and solved mostly the same buses)."""
-    buses = np.asarray(buses, dtype=np.int64)
-    have = np.fromiter((b in known for b in buses.tolist()), dtype=bool, count=len(buses))
-    out = np.empty(len(buses))
-    out[have] = [known[b] for b in buses[have].tolist()]
-    if not have.all():
-        out[~have] = dss_driving_point_x_r(model, buses[~have], method)
-    return out
-
-
-def _take(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | None,
-          at: np.ndarray | None) -> pd.DataFrame:
-    """The rows ``at`` (positions in ``rows``, all when None) of ``faults[columns]``, built
-    from the columns' arrays: no copy of the rest of the table."""
-    if rows is None and columns is None:
-        return faults if at is None else faults.iloc[at]
-    r = np.arange(len(faults)) if rows is None else np.asarray(rows)
-    r = r if at is None else r[at]
-    # the gathered arrays are new: taken as they are, not consolidated (a second copy, #21)
-    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns},
-                        copy=False)
-
-
-def _block_base_rows(keys: FaultKeys | None, rows: np.ndarray | None, at: np.ndarray | None,
-                     n_rows: int, base_of: dict[str, str]) -> np.ndarray | None:
-    """Each row's base row in the block :func:`_take` builds (``-1``: none), from the
-    fault codes ``keys`` of the table of ``n_rows`` rows; ``None`` without them."""
-    if keys is None or len(keys.fault) != n_rows:
-        return None
-    r = np.arange(n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
-    return keys.base_rows(r if at is None else r[at], base_of)
 
 
 def _max_case(faults: pd.DataFrame) -> pd.DataFrame:

@@ -7,18 +7,21 @@ module had grown past 400 lines); the duty figures and their sources are describ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import first_largest
+from protv2g.checks.asymmetry import dss_driving_point_x_r
 from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
+from protv2g.units import Method
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
            "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text",
-           "known_x_r_kappa"]
+           "known_x_r_kappa", "take_block", "block_base_rows", "dss_x_r"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -31,7 +34,7 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
     """Rows of ``faults`` with the split currents (:func:`split_against_base`), the row with
     the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
     ``base_row``: each row's base row in ``faults`` when known
-    (:func:`protv2g.checks.duty._block_base_rows`).
+    (:func:`block_base_rows`).
 
     The kept rows are found first and only they are copied and given the split columns
     (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
@@ -58,7 +61,7 @@ def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[
     base case's rows repeat another's (#21: light and peak load, export levels past the
     chargers' current limit — four of the six scenarios at 10,000 buses). ``None`` where the
     table's columns are not all NumPy arrays (taken as they are, an extension dtype would
-    come out of :func:`protv2g.checks.duty._take` converted)."""
+    come out of :func:`take_block` converted)."""
     if "scenario" not in faults.columns:
         return None
     cols = [c for c in (columns if columns is not None else faults.columns) if c != "scenario"]
@@ -131,3 +134,40 @@ def known_x_r_kappa(buses: np.ndarray, known: dict[int, tuple[float, float]] | N
         return None
     return (np.array([g[0] for g in got], dtype=float),
             np.array([g[1] for g in got], dtype=float))
+
+
+def dss_x_r(model: Any, buses: np.ndarray, known: dict[int, float],
+             method: Any = Method.CLASSICAL) -> np.ndarray:
+    """:func:`dss_driving_point_x_r` at ``buses`` on the fault study's ``method``'s network,
+    those in ``known`` taken from it (#21: C7 and the Device duty sheet each factorised
+    ``y_s`` and solved mostly the same buses)."""
+    buses = np.asarray(buses, dtype=np.int64)
+    have = np.fromiter((b in known for b in buses.tolist()), dtype=bool, count=len(buses))
+    out = np.empty(len(buses))
+    out[have] = [known[b] for b in buses[have].tolist()]
+    if not have.all():
+        out[~have] = dss_driving_point_x_r(model, buses[~have], method)
+    return out
+
+
+def take_block(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str] | None,
+          at: np.ndarray | None) -> pd.DataFrame:
+    """The rows ``at`` (positions in ``rows``, all when None) of ``faults[columns]``, built
+    from the columns' arrays: no copy of the rest of the table."""
+    if rows is None and columns is None:
+        return faults if at is None else faults.iloc[at]
+    r = np.arange(len(faults)) if rows is None else np.asarray(rows)
+    r = r if at is None else r[at]
+    # the gathered arrays are new: taken as they are, not consolidated (a second copy, #21)
+    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns},
+                        copy=False)
+
+
+def block_base_rows(keys: FaultKeys | None, rows: np.ndarray | None, at: np.ndarray | None,
+                     n_rows: int, base_of: dict[str, str]) -> np.ndarray | None:
+    """Each row's base row in the block :func:`take_block` builds (``-1``: none), from the
+    fault codes ``keys`` of the table of ``n_rows`` rows; ``None`` without them."""
+    if keys is None or len(keys.fault) != n_rows:
+        return None
+    r = np.arange(n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
+    return keys.base_rows(r if at is None else r[at], base_of)
