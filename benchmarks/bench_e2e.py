@@ -802,7 +802,7 @@ wall (306 s wall in session 21); peak RSS 1,417 -> 1,371 MB; tables and workbook
 (``cmp.py``) after each step. What is left (py-spy): the units' Newton ≈ 50 % (batched 30 × 30
 real solves, the line search's trial Jacobians), the first cycle 15 %, ``S·B·T`` 9 %: the cost
 of 15 coupled current-limited sources per fault row, not of the import (compile, system and
-factorisation < 2 %: reusing the factorisation across hosting calls would save nothing).
+factorisation ≈ 2 %: reusing the factorisation across hosting calls would save nothing).
 ``--j1`` (the ``init`` draft + the two sites, 6 scenarios): faults 24.2 s wall, compute
 26.5 s, peak 979 MB over imports (load 5). IEEE 8500, ``--skip-synthetic --skip-pp
 --skip-pgm``, base -> branch at load 4: faults 3.56 -> 2.44 s, compute 6.58 -> 5.76 s,
