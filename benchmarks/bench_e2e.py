@@ -796,11 +796,14 @@ units on 25 conductors, so ``m·u²·q²`` ≈ 140,000 complex products per faul
 where the IEEE 8500's one site has 9. Now (``engine/phase/unit_block.py``) each ``(u, v)``
 entry sums only its ≤ 3 × 3 products, bit-identical to the einsum (same component formula and
 order; tested), formed once per group for all the stages; ``real_newton_matrix`` writes its
-four blocks into one array. ``dump.py`` CPU (process_time), faults stage 222.1 -> 51.1 (S·B·T)
--> 41.4 s (+ once per group, Newton matrix); whole run 53 s CPU (user 40.3 + sys 12.8), 57 s
-wall (306 s wall in session 21); peak RSS 1,417 -> 1,371 MB; tables and workbook identical
-(``cmp.py``) after each step. What is left (py-spy): the units' Newton ≈ 50 % (batched 30 × 30
-real solves, the line search's trial Jacobians), the first cycle 15 %, ``S·B·T`` 9 %: the cost
+four blocks into one array; the units' Newton keeps the law's derivatives compact and forms
+its matrix only where a row steps (not at the converged iterate nor at rejected trials).
+``dump.py`` CPU (process_time), faults stage 222.1 -> 51.1 (S·B·T) -> 41.4 s (+ once per
+group, one-array matrix) -> 37.4 s (matrix when stepping); whole run 49 s CPU (user 38.4 +
+sys 10.9), 51 s wall (306 s wall in session 21); peak RSS 1,417 -> 1,252 MB; tables and
+workbook identical (``cmp.py``) after each step. What is left (py-spy, before the last step):
+the units' Newton ≈ 50 % (batched 30 × 30 real solves), the first cycle 15 %, ``S·B·T`` 9 %:
+the cost
 of 15 coupled current-limited sources per fault row, not of the import (compile, system and
 factorisation ≈ 2 %: reusing the factorisation across hosting calls would save nothing).
 ``--j1`` (the ``init`` draft + the two sites, 6 scenarios): faults 24.2 s wall, compute
