@@ -2,7 +2,8 @@
 and OpenDSS on the same networks (issue #21).
 
 Run: ``python benchmarks/bench_e2e.py [--buses 10000 3000] [--quick] [--hosting]
-[--mem-cap-gb 12] [--skip-pp] [--skip-pgm] [--skip-8500] [--skip-synthetic] [--two-sites]``
+[--mem-cap-gb 12] [--skip-pp] [--skip-pgm] [--skip-8500] [--skip-synthetic] [--two-sites]
+[--j1]``
 
 1. **Synthetic studies** (``--buses``, default 10,000 and 3,000; ``--quick``: 1,000 only):
    :func:`protv2g.network.synthetic.synthetic_radial_feeder` (12.47 kV, 115 kV source), loads
@@ -811,6 +812,44 @@ wall under load): the spills' Parquet (``write_table``, chunk conversion, ``take
 bulk and Evidence summaries ≈ a third of the main process's time outside the pictures, the
 tables' cells, sheet XML and deflate another third; under load the main process also drew
 25 of the 113 pictures the worker had not reached.
+
+2026-12-04, session 22, EPRI J1 with its PV (branch ``host22``; the session-21 review's study:
+``Master_withPV.dss``, drafted head relay, depot 20 × 100 kW at b5220, homes 10 × 7.2 kW on
+phase b of 5962929303, 13 existing PV inverters; shared 2-core VM at load 4-7). Where the time
+went (py-spy, base 40ad6f9): 69 % of the run in ONE ``einsum("uq,mqr,rv->muv")`` — the units'
+``S·B·T`` of the site solve's first attempt (``engine/phase/site_solve.py``), formed again in
+every solve of every stage: the existing PV are units of the chargers' law (#20 item 2), 15
+units on 25 conductors, so ``m·u²·q²`` ≈ 140,000 complex products per fault row per solve,
+where the IEEE 8500's one site has 9. Now (``engine/phase/unit_block.py``) each ``(u, v)``
+entry sums only its ≤ 3 × 3 products, bit-identical to the einsum (same component formula and
+order; tested), formed once per group for all the stages; ``real_newton_matrix`` writes its
+four blocks into one array; the units' Newton keeps the law's derivatives compact and forms
+its matrix only where a row steps (not at the converged iterate nor at rejected trials).
+``dump.py`` CPU (process_time), faults stage 222.1 -> 51.1 (S·B·T) -> 41.4 s (+ once per
+group, one-array matrix) -> 37.4 s (matrix when stepping); whole run 49 s CPU (user 38.4 +
+sys 10.9), 51 s wall (306 s wall in session 21); peak RSS 1,417 -> 1,252 MB; tables and
+workbook identical (``cmp.py``) after each step. What is left (py-spy, before the last step):
+the units' Newton ≈ 50 % (batched 30 × 30 real solves), the first cycle 15 %, ``S·B·T`` 9 %:
+the cost
+of 15 coupled current-limited sources per fault row, not of the import (compile, system and
+factorisation ≈ 2 %: reusing the factorisation across hosting calls would save nothing).
+``--j1`` (the ``init`` draft + the two sites, 6 scenarios): faults 24.2 s wall, compute
+26.5 s, peak 979 MB over imports (load 5). IEEE 8500, ``--skip-synthetic --skip-pp
+--skip-pgm``, base -> branch at load 4: faults 3.56 -> 2.44 s, compute 6.58 -> 5.76 s,
+ratio 3.1 -> 2.2× OpenDSS (2.13 / 2.64 s: its own scatter): no regression.
+``protv2g hosting j1 --site homes --study-axes`` (capped at 20 min, ``/usr/bin/time``): with
+the S·B·T change only, the grid (58 exports = 29 charger sets: light and peak share a set)
+ran as two calls, one per load level, each solving the same 29 sets + base + grid-only
+(≈ 19 min, 97 % of the samples), then the chargers-online search had begun (all four axes
+fail at the smallest export: ⌈log2 10⌉ = 4 rounds of ≤ 18 sets; no bisection, the grid step
+4.5 kW < ``tol_kw``); peak RSS 3.83 GB (a call of 31 sets × 2 brackets of staged rows), CPU
+user 425 + sys 180 s (15 M minor page faults: the Newton's large temporaries mapped and
+unmapped by the allocator). Now the calls of a round keep an export's load levels together
+(``hosting/search.py``: ``_chunks``), so the grid solves 29 + 2 base sets instead of 60.
+With every change of this session: the search **completes** in 5 min 27 s wall (CPU user
+253 + sys 70 s), peak RSS 3.83 -> 2.73 GB; its table: expected and firm at light load 0 kW
+(C12, regulator regxfmr_b4868, from the smallest export; even one charger online fails),
+at peak load the site maximum (57.6 / 72 kW).
 """
 
 from __future__ import annotations
@@ -830,6 +869,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 IEEE8500 = HERE.parent.parent / "shared" / "feeders" / "opendss" / "real" / "IEEE8500"
+EPRI_J1 = HERE.parent.parent / "shared" / "feeders" / "opendss" / "real" / "EPRI_J1"
+#: the sites of the session-21 review's J1 study: a depot near the substation and home
+#: chargers on the farthest single-phase lateral end (its existing PV: 13 inverter sources)
+J1_SITES = ("{name: depot, bus: b5220, n_chargers: 20, p_charger_kw: 100}",
+            "{name: homes, bus: '5962929303', n_chargers: 10, p_charger_kw: 7.2, phases: 1, "
+            "phase: b}")
 N_DEVICES = 60
 
 
@@ -1129,7 +1174,8 @@ def child_pgm(feeder_json: str) -> dict:
 
 def child_init(master: str, redirect: str, study: str) -> dict:
     """``protv2g init MASTER --redirect REDIRECT -o STUDY`` in this process (the CLI's own
-    entry point; its stdout goes to stderr so the JSON line stays last)."""
+    entry point; its stdout goes to stderr so the JSON line stays last); ``redirect`` "-":
+    none."""
     import contextlib
 
     t0 = time.perf_counter()
@@ -1139,7 +1185,8 @@ def child_init(master: str, redirect: str, study: str) -> dict:
     base, la = _rss_mb(), _load()
     t1 = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
-        rc = cli_main(["init", master, "--redirect", redirect, "-o", study])
+        rc = cli_main(["init", master, *(["--redirect", redirect] if redirect != "-" else []),
+                       "-o", study])
     if rc != 0:
         raise SystemExit(f"protv2g init exited with {rc}")
     return {"import_s": import_s, "s": time.perf_counter() - t1, "peak_mb": _peak_mb() - base,
@@ -1312,6 +1359,31 @@ def ieee8500(root: Path, args: argparse.Namespace) -> None:
           f"protv2g init and load: {(compute + init['s'] + load_s) / theirs:.1f}x")
 
 
+def epri_j1(root: Path, args: argparse.Namespace) -> None:
+    """EPRI J1 with its existing PV (``Master_withPV.dss``): ``protv2g init``, the depot and
+    the home chargers of the session-21 review (:data:`J1_SITES`), then ``protv2g run``'s
+    stages (#21, session 22: 306 s in session 21, the existing PV's 13 inverters solved as
+    units of the chargers' law in every fault row)."""
+    print("\n## EPRI J1 with PV: protv2g init + run (13 existing PV inverters, 2 sites)")
+    if not EPRI_J1.is_dir():
+        print(f"  skipped: {EPRI_J1} not found")
+        return
+    model = root / "EPRI_J1"
+    shutil.copytree(EPRI_J1, model)
+    study = root / "j1.yaml"
+    init = _child("init", str(model / "Master_withPV.dss"), "-", str(study))
+    if "error" in init:
+        print(f"  protv2g init FAILED: {init['error']}\n{init['traceback']}")
+        return
+    print(f"  protv2g init: {init['s']:.2f} s, peak RSS {init['peak_mb']:.0f} MB, "
+          f"load {init['load']:.2f}")
+    text = study.read_text(encoding="utf-8")
+    block = "v2g_sites:\n" + "".join(f"  - {s}  # added by bench_e2e\n" for s in J1_SITES)
+    text = re.sub(r"^v2g_sites:\s*\[\].*\n", block, text, count=1, flags=re.M)
+    study.write_text(text, encoding="utf-8")
+    _print_run(_child("run", str(study), "1" if args.hosting else "0"))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--buses", type=int, nargs="+", default=None,
@@ -1329,6 +1401,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--two-sites", action="store_true",
                     help="IEEE 8500 with two V2G sites: the depot and a single-phase fleet of "
                          "home chargers on a lateral end (#15)")
+    ap.add_argument("--j1", action="store_true",
+                    help="also EPRI J1 with its existing PV and two sites (session 22)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -1344,6 +1418,8 @@ def main(argv: list[str] | None = None) -> int:
             synthetic(n, Path(tmp), args)
         if not args.skip_8500:
             ieee8500(Path(tmp), args)
+        if args.j1:
+            epri_j1(Path(tmp), args)
     print(f"\nload average {os.getloadavg()[0]:.2f} at end")
     return 0
 

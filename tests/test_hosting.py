@@ -598,3 +598,22 @@ def test_calls_of_bounded_size_give_the_same_answers(study, monkeypatch):
                                       check_exact=True)
     assert (split.levels_kw, split.unevaluated, split.not_applicable) == (
         one.levels_kw, one.unevaluated, one.not_applicable)
+
+
+def test_calls_keep_an_export_of_every_load_level_together(study):
+    """Session 22 (EPRI J1): the fault study solves a charger set once whatever the load level,
+    so the calls of a large round keep an export's load levels together (one call per load
+    level solved every set twice); every call stays within its size."""
+    from protv2g.hosting.tables import Axis
+    from protv2g.units import LoadLevel, Participation
+
+    site = study.document.v2g_sites[0]
+    points = [(Axis(site, Participation.FIRM, ld), p_kw)
+              for ld in (LoadLevel.LIGHT, LoadLevel.PEAK) for p_kw in (10.0, 20.0, 30.0)]
+    chunks = hosting_search._chunks(points, 4)
+    flat = [(a.key, p) for c in chunks for a, p in c]
+    assert sorted(flat) == sorted((a.key, p) for a, p in points)
+    assert all(len(c) <= 4 for c in chunks) and len(chunks) == 2
+    for c in chunks:  # each export with both load levels in one call
+        assert all(sum(p == q for _, p in c) == 2 for _, q in c)
+    assert hosting_search._chunks(points, 6) == [points]

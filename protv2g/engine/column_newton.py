@@ -71,11 +71,15 @@ def real_newton_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ``b = F_V̄·M̄`` ``(m, n, n)`` (Wirtinger derivatives of the law, ``F_V`` diagonal or block
     diagonal): ``C = 1 − a − b = ∂R/∂(Re x)``, ``D = j·(1 − a + b) = ∂R/∂(Im x)``, stacked
     ``[[Re C, Re D], [Im C, Im D]]``."""
-    eye = np.eye(a.shape[1])[None]
+    m, n = a.shape[:2]
+    eye = np.eye(n)[None]
     c = eye - a - b
     dd = 1j * (eye - a + b)
-    return np.concatenate([np.concatenate([c.real, dd.real], axis=2),
-                           np.concatenate([c.imag, dd.imag], axis=2)], axis=1)
+    # the four blocks written into one array (two levels of concatenate copied it twice)
+    out = np.empty((m, 2 * n, 2 * n))
+    out[:, :n, :n], out[:, :n, n:] = c.real, dd.real
+    out[:, n:, :n], out[:, n:, n:] = c.imag, dd.imag
+    return out
 
 
 def solve_steps(jac: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +134,7 @@ def _line_search(evaluate: Evaluate, rows: np.ndarray, x0: np.ndarray, r0: np.nd
         x_out[pend[store]], r_out[pend[store]] = xt[store], rt[store]
         if jt is not None:
             if j_out is None:
-                j_out = np.empty((len(rows),) + jt.shape[1:])
+                j_out = np.empty((len(rows),) + jt.shape[1:], jt.dtype)
             j_out[pend[store]] = jt[store]
         pend = pend[~acc]
         if not len(pend):
@@ -142,7 +146,8 @@ def _line_search(evaluate: Evaluate, rows: np.ndarray, x0: np.ndarray, r0: np.nd
 def column_newton(evaluate: Evaluate, x: np.ndarray, *, tol: float, relative: bool,
                   max_iter: int, search: LineSearch, stall: int | None = None,
                   image: bool = False, trial_jacobian: bool = False,
-                  singular: Literal["lstsq", "drop"] = "lstsq"
+                  singular: Literal["lstsq", "drop"] = "lstsq",
+                  newton_matrix: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Newton (module docstring) on every row of ``x`` ``(m, n)`` complex, in place.
 
@@ -167,6 +172,11 @@ def column_newton(evaluate: Evaluate, x: np.ndarray, *, tol: float, relative: bo
         one's) rather than once per step at the accepted iterate.
     singular : {"lstsq", "drop"}
         A singular Newton matrix: least-squares step, or the row gives up.
+    newton_matrix : callable, optional
+        ``newton_matrix(rows, J) -> (len(rows), 2n, 2n)``: ``evaluate`` returns a compact
+        form of the derivatives (rows first) and this forms the Newton matrix of the rows
+        that take a step, when they take it (not at the converged iterate nor at rejected
+        trials: the same matrix, formed less often; session 22).
 
     Returns
     -------
@@ -205,6 +215,8 @@ def column_newton(evaluate: Evaluate, x: np.ndarray, *, tol: float, relative: bo
         live, r = live[keep], r[keep]
         jac = jac[keep] if jac is not None else evaluate(live, x[live], True)[1]
         rhs = -np.concatenate([r.real, r.imag], axis=1)
+        if newton_matrix is not None:
+            jac = newton_matrix(live, jac)
         step, good = solve_steps(jac, rhs)
         if not good.all() and singular == "drop":
             live, r, step = live[good], r[good], step[good]

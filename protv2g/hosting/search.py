@@ -346,15 +346,27 @@ def exports_per_call(study: Study) -> int:
 
 
 def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis, float]]]:
-    """``points`` in one call when they fit, else by load level (one base case per call), in
-    order, ``size`` at most each."""
+    """``points`` in one call when they fit, else in calls of ``size`` at most, in order, the
+    same export of a site and participation on every load level in the same call: the fault
+    study solves each charger set once whatever the load level
+    (:func:`protv2g.study.engine_inputs.fault_scenarios`), so a call holding both load levels
+    of an export solves its set once where one call per load level solved it twice (EPRI J1,
+    ``--study-axes``: the grid's 58 exports were two calls of the same 29 sets; session 22).
+    A call then holds the base case of each of its load levels."""
     if len(points) <= size:
         return [points] if points else []
-    out = []
-    for load in dict.fromkeys(a.load_level for a, _ in points):
-        same = [pt for pt in points if pt[0].load_level == load]
-        out += [same[k:k + size] for k in range(0, len(same), size)]
-    return out
+    same: dict[tuple, list[tuple[Axis, float]]] = {}
+    for pt in points:
+        axis, p_kw = pt
+        same.setdefault((axis.site.name, axis.participation.value, p_kw), []).append(pt)
+    out: list[list[tuple[Axis, float]]] = []
+    cur: list[tuple[Axis, float]] = []
+    for group in same.values():
+        if cur and len(cur) + len(group) > size:
+            out.append(cur)
+            cur = []
+        cur += group
+    return out + [cur] if cur else out
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:

@@ -64,8 +64,8 @@ NEWTON_MAX = 40
 
 
 def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
-          lim: np.ndarray | None = None, x0: np.ndarray | None = None
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+          lim: np.ndarray | None = None, x0: np.ndarray | None = None,
+          mb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Site currents for every fault row at once.
 
     Parameters
@@ -83,6 +83,9 @@ def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, m
     x0 : numpy.ndarray, optional
         ``(m, q)`` start (A), e.g. the previous stage's currents; default the
         frozen-PLL injection.
+    mb : numpy.ndarray, optional
+        ``(m, u, u)`` :meth:`~.sites.SiteLaw.unit_matrix` of ``b`` (the stages of a group
+        solve the same rows again: formed once there); default formed here.
 
     Returns
     -------
@@ -116,7 +119,7 @@ def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, m
     if model not in ("iterate", "frozen_pll"):
         raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
     tol = ITER_TOL * max(float(law.limit_a.max(initial=0.0)), 1e-12)
-    live, its = _first_attempt(law, a, b, v_pre, i, tol, lim)
+    live, its = _first_attempt(law, a, b, v_pre, i, tol, lim, mb)
     for freeze in (False, True):
         limit = ITER_MAX if freeze else ITER_MAX_TRACKING
         for it in range(1, limit + 1):
@@ -173,8 +176,8 @@ def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np
 
 
 def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
-                   i: np.ndarray, tol: float, lim: np.ndarray | None
-                   ) -> tuple[np.ndarray, int]:
+                   i: np.ndarray, tol: float, lim: np.ndarray | None,
+                   mb: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Newton on every row (module docstring), in place on ``i``: on the units' ``I1`` where
     the law allows, the numpy Newton on the phase currents on the rest; returns the rows left
     unconverged and the step count."""
@@ -188,7 +191,8 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
     # einsum, not matmul: a few columns wide, BLAS threads cost more than the arithmetic
     x = np.ascontiguousarray(np.einsum("mq,uq->mu", i, law.unit_maps_inverse))
     v0 = np.ascontiguousarray(np.einsum("mq,uq->mu", a, s))
-    mb = np.ascontiguousarray(np.einsum("uq,mqr,rv->muv", s, b, t))
+    if mb is None:  # S·B·T, bit-identical to einsum("uq,mqr,rv->muv", s, b, t)
+        mb = law.unit_matrix(b)
     # first cycle: the first-cycle limits, held where the law holds them; later stages unheld
     lim_r = np.broadcast_to(law.unit_i_fc if lim is None else lim, (m, law.n_units))
     ul = law.unit_law

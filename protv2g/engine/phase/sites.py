@@ -42,6 +42,7 @@ from protv2g.engine.phase.site_solve import (
     NEWTON_MAX,
     solve_sites,
 )
+from protv2g.engine.phase.unit_block import unit_conductors, unit_matrix
 from protv2g.engine.ride_through import applicable_voltages
 
 __all__ = ["PhaseSite", "SiteLaw", "ITER_TOL", "ITER_MAX", "ITER_MAX_TRACKING", "NEWTON_MAX"]
@@ -190,6 +191,8 @@ class SiteLaw:
             p_[n3 + j, q] = 1.0 / self.i_base_a[q]
         self.unit_maps = (t, s_)
         self.unit_maps_inverse = p_
+        #: each unit's conductors in ``S`` and ``T`` (:func:`.unit_block.unit_conductors`)
+        self.unit_conductors = unit_conductors(s_, t)
 
     # ---------------------------------------------------------------- the law, vectorised
     def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
@@ -317,7 +320,22 @@ class SiteLaw:
 
     # ---------------------------------------------------------------- the solve
     def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
-              lim: np.ndarray | None = None, x0: np.ndarray | None = None
+              lim: np.ndarray | None = None, x0: np.ndarray | None = None,
+              mb: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Site currents for every fault row at once: :func:`.site_solve.solve_sites`."""
-        return solve_sites(self, a, b, v_pre, model, lim, x0)
+        """Site currents for every fault row at once: :func:`.site_solve.solve_sites`
+        (``mb``: :meth:`unit_matrix` of ``b`` when the caller has it)."""
+        return solve_sites(self, a, b, v_pre, model, lim, x0, mb)
+
+    @property
+    def unit_first(self) -> bool:
+        """Whether the solve's first attempt is the units' own Newton (grid following,
+        no negative sequence: :func:`.site_solve.solve_sites`), which reads
+        :meth:`unit_matrix`."""
+        return bool(self.n_cond) and not (self.unit_law.gfm.any() or self.k2_any)
+
+    def unit_matrix(self, b: np.ndarray) -> np.ndarray:
+        """``S·B·T`` ``(m, u, u)`` of ``b`` ``(m, q, q)``: the units' ``∂V_u/∂x``
+        (:func:`.unit_block.unit_matrix`; row by row, so rows may be taken from it)."""
+        t, s = self.unit_maps
+        return unit_matrix(b, s, t, self.unit_conductors)

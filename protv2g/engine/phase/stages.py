@@ -92,6 +92,9 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
     stages = [i_c0]
     warm = i_c0.copy()
     cur: dict = {"i": None}
+    # the units' S·B·T of every row, formed once for all the stages' solves (#21, session 22:
+    # formed per solve it was most of EPRI J1's run, with its existing PV as units)
+    mb = law.unit_matrix(b) if law.unit_first else None
 
     def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +102,7 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
             cur["i"] = np.zeros((len(cols), law.n_cond), dtype=complex)
         rows = cols[redo]
         ic, _, _, _ = law.solve(a[rows], b[rows], v_pre, charger_model, lim=lim,
-                                x0=warm[rows])
+                                x0=warm[rows], mb=None if mb is None else mb[rows])
         cur["i"][redo] = ic
         v = a[cols] + np.einsum("mqr,mr->mq", b[cols], cur["i"])
         return law.unit_voltages(v, v_pre)

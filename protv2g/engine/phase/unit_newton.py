@@ -79,10 +79,15 @@ def unit_newton(x: np.ndarray, v0: np.ndarray, mb: np.ndarray, lim: np.ndarray,
         if not jac:
             return xr - inj.i1.T, None
         d, dc = inj.d[(1, 1)]
-        return xr - inj.i1.T, real_newton_matrix(d.T[:, :, None] * mm,
-                                                 dc.T[:, :, None] * np.conj(mm))
+        # the law's derivatives only: the Newton matrix is formed when a row steps
+        return xr - inj.i1.T, np.stack([d.T, dc.T], axis=1)            # (m, 2, u)
+
+    def newton_matrix(rows: np.ndarray, dd: np.ndarray) -> np.ndarray:
+        mm = mb[rows]
+        return real_newton_matrix(dd[:, 0, :, None] * mm, dd[:, 1, :, None] * np.conj(mm))
 
     ok, _, iters = column_newton(evaluate, x, tol=tol, relative=False, max_iter=max_iter,
                                  search=LineSearch(halvings, "l2", "last"),
-                                 trial_jacobian=True, singular="drop")
+                                 trial_jacobian=True, singular="drop",
+                                 newton_matrix=newton_matrix)
     return ok, iters
