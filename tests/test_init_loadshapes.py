@@ -44,9 +44,10 @@ Calcvoltagebases
 """
 
 
-def _model(tmp_path, kw_unshaped=100.0, com_scale=1.0):
+def _model(tmp_path, kw_unshaped=100.0, com_scale=1.0, edit=lambda text: text):
+    """The test feeder (``edit``: a change to MASTER's text before it is filled in)."""
     com = COM * com_scale
-    text = MASTER.format(res=" ".join(f"{x:.6f}" for x in RES),
+    text = edit(MASTER).format(res=" ".join(f"{x:.6f}" for x in RES),
                          com=" ".join(f"{x:.6f}" for x in com),
                          com_actual="useactual=yes" if com_scale != 1.0 else "",
                          kw_unshaped=kw_unshaped)
@@ -113,19 +114,20 @@ def test_draft_writes_the_fraction_and_a_todo_for_the_default(tmp_path):
     assert "  participation: [expected]" in d.text.splitlines()
 
 
+#: A one-point flat loadshape (EPRI J1's ``Other``).
+_FLAT = "New LoadShape.flat npts=1 interval=1 mult=(1)"
+
+
 def test_flat_one_point_shapes_are_not_zero_coverage(tmp_path):
     """A 1-point shape (EPRI J1's ``Other``: ``npts=1 mult=(1)``) covers the whole year at one
     level: the draft says the load is on flat shapes (100 % here), never "cover 0 %", and keeps
     the default (a flat shape states no light load). Review s21, J1."""
-    text = MASTER.replace("yearly=res", "yearly=flat").replace("yearly=com", "yearly=flat")
-    text = text.replace("New Load.r", "New LoadShape.flat npts=1 interval=1 mult=(1)\nNew Load.r")
-    text = text.replace("kw={kw_unshaped} kvar=100", "kw={kw_unshaped} kvar=100 yearly=flat")
-    (tmp_path / "Master.dss").write_text(text.format(res=" ".join(f"{x:.6f}" for x in RES),
-                                                     com=" ".join(f"{x:.6f}" for x in COM),
-                                                     com_actual="", kw_unshaped=100.0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = light_load(load_dss_model(tmp_path / "Master.dss").engine)
+    def edit(text):
+        text = text.replace("yearly=res", "yearly=flat").replace("yearly=com", "yearly=flat")
+        text = text.replace("New Load.r", _FLAT + "\nNew Load.r")
+        return text.replace("kw={kw_unshaped} kvar=100", "kw={kw_unshaped} kvar=100 yearly=flat")
+
+    got = light_load(_model(tmp_path, 100.0, edit=edit).engine)
     assert not got.from_model
     assert got.fraction == pytest.approx(DEFAULT_LIGHT_LOAD_FRACTION)
     assert "0 %" not in got.source.replace("100 %", "")
@@ -134,14 +136,10 @@ def test_flat_one_point_shapes_are_not_zero_coverage(tmp_path):
 
 def test_mixed_flat_and_varying_shapes_say_both(tmp_path):
     """Varying shapes on 40 % of the kW, a flat shape on the rest: both shares are stated."""
-    text = MASTER.replace("kw={kw_unshaped} kvar=100",
-                          "kw={kw_unshaped} kvar=100 yearly=flat")
-    text = text.replace("New Load.r", "New LoadShape.flat npts=1 interval=1 mult=(1)\nNew Load.r")
-    (tmp_path / "Master.dss").write_text(text.format(res=" ".join(f"{x:.6f}" for x in RES),
-                                                     com=" ".join(f"{x:.6f}" for x in COM),
-                                                     com_actual="", kw_unshaped=3000.0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = light_load(load_dss_model(tmp_path / "Master.dss").engine)
+    def edit(text):
+        text = text.replace("kw={kw_unshaped} kvar=100", "kw={kw_unshaped} kvar=100 yearly=flat")
+        return text.replace("New Load.r", _FLAT + "\nNew Load.r")
+
+    got = light_load(_model(tmp_path, 3000.0, edit=edit).engine)
     assert not got.from_model
     assert "vary cover 40 %" in got.source and "60 % is on flat shapes" in got.source
