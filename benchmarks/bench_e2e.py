@@ -1316,28 +1316,45 @@ def _draft_sites(text: str, two_sites: bool) -> list[str] | None:
     return sites
 
 
+def _drafted_copy(source: Path, model: Path, master: str, extra: str,
+                  study: Path) -> dict | None:
+    """``source`` copied to ``model`` and ``protv2g init`` of its ``master`` (``extra``: a
+    second .dss or ``-``) into ``study`` in a child process; its figures printed, ``None``
+    (and the error printed) when init failed."""
+    shutil.copytree(source, model)
+    init = _child("init", str(model / master), extra, str(study))
+    if "error" in init:
+        print(f"  protv2g init FAILED: {init['error']}\n{init['traceback']}")
+        return None
+    print(f"  protv2g init: {init['s']:.2f} s (after {init['import_s']:.2f} s of imports), "
+          f"peak RSS {init['peak_mb']:.0f} MB, load {init['load']:.2f}")
+    return init
+
+
+def _add_sites(study: Path, sites: list[str] | tuple[str, ...]) -> None:
+    """The drafted ``v2g_sites: []`` of ``study`` replaced by ``sites`` (YAML flow maps)."""
+    text = study.read_text(encoding="utf-8")
+    block = "v2g_sites:\n" + "".join(f"  - {s}  # added by bench_e2e\n" for s in sites)
+    study.write_text(re.sub(r"^v2g_sites:\s*\[\].*\n", block, text, count=1, flags=re.M),
+                     encoding="utf-8")
+
+
 def ieee8500(root: Path, args: argparse.Namespace) -> None:
     print("\n## IEEE 8500-node: protv2g init + run, beside OpenDSS's own fault study")
     if not IEEE8500.is_dir():
         print(f"  skipped: {IEEE8500} not found")
         return
     model = root / "IEEE8500"
-    shutil.copytree(IEEE8500, model)
     study = root / "ieee8500.yaml"
-    init = _child("init", str(model / "Master.dss"), str(model / "Fuses.DSS"), str(study))
-    if "error" in init:
-        print(f"  protv2g init FAILED: {init['error']}\n{init['traceback']}")
+    init = _drafted_copy(IEEE8500, model, "Master.dss", str(model / "Fuses.DSS"), study)
+    if init is None:
         return
-    print(f"  protv2g init: {init['s']:.2f} s (after {init['import_s']:.2f} s of imports), "
-          f"peak RSS {init['peak_mb']:.0f} MB, load {init['load']:.2f}")
     text = study.read_text(encoding="utf-8")
     if re.search(r"^v2g_sites:\s*\[\]", text, flags=re.M):
         sites = _draft_sites(text, args.two_sites)
         if sites is None:
             return
-        block = "v2g_sites:\n" + "".join(f"  - {s}  # added by bench_e2e\n" for s in sites)
-        text = re.sub(r"^v2g_sites:\s*\[\].*\n", block, text, count=1, flags=re.M)
-        study.write_text(text, encoding="utf-8")
+        _add_sites(study, sites)
         for s in sites:
             print(f"  added V2G site {s}")
     run = _child("run", str(study), "1" if args.hosting else "0")
@@ -1368,19 +1385,10 @@ def epri_j1(root: Path, args: argparse.Namespace) -> None:
     if not EPRI_J1.is_dir():
         print(f"  skipped: {EPRI_J1} not found")
         return
-    model = root / "EPRI_J1"
-    shutil.copytree(EPRI_J1, model)
     study = root / "j1.yaml"
-    init = _child("init", str(model / "Master_withPV.dss"), "-", str(study))
-    if "error" in init:
-        print(f"  protv2g init FAILED: {init['error']}\n{init['traceback']}")
+    if _drafted_copy(EPRI_J1, root / "EPRI_J1", "Master_withPV.dss", "-", study) is None:
         return
-    print(f"  protv2g init: {init['s']:.2f} s, peak RSS {init['peak_mb']:.0f} MB, "
-          f"load {init['load']:.2f}")
-    text = study.read_text(encoding="utf-8")
-    block = "v2g_sites:\n" + "".join(f"  - {s}  # added by bench_e2e\n" for s in J1_SITES)
-    text = re.sub(r"^v2g_sites:\s*\[\].*\n", block, text, count=1, flags=re.M)
-    study.write_text(text, encoding="utf-8")
+    _add_sites(study, J1_SITES)
     _print_run(_child("run", str(study), "1" if args.hosting else "0"))
 
 
