@@ -367,6 +367,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     if study.model is not None:  # an OpenDSS feeder: the phase-domain path
         from protv2g.pipeline_dss import dss_fault_frames
 
+        # s22: the OpenDSS path gets the same close-in positions (the device's line split
+        # in the phase model, close-in buses appended after the model's own)
+        given, study = study, with_close_in_positions(study)
         fr = dss_fault_frames(study, scenarios, staged=staged)
         bus_pos, bus_names = positions(fr.bus["scenario"].to_numpy(), fr.key_of)
         dev_pos, dev_names = positions(fr.device["scenario"].to_numpy(), fr.key_of)
@@ -374,7 +377,8 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         st_high = st if fr.staged_high is fr.staged else kept_stages(fr.staged_high, dev_pos,
                                                                      fr.key_of)
         return FaultTables(take(fr.bus, bus_pos, bus_names),
-                           take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
+                           take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high,
+                           close_in=(given, study))
     given = study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
