@@ -40,8 +40,10 @@ A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stage
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
 OpenDSS; the tables have the same columns (plus the phase detail) and the chargers' stages of
 both brackets (``FaultTables.staged``/``staged_high``, :mod:`protv2g.engine.phase.stages`).
-Sites' interconnection transformers and close-in fault positions are pandapower-path features
-(not applied on an OpenDSS feeder).
+Close-in fault positions apply there too (s22): each device's line is split just past it in the
+phase model (:mod:`protv2g.network.dss_close_in`, close-in buses appended after the model's
+own; ``FaultTables.close_in`` holds the model they were solved on). Sites' interconnection
+transformers are a pandapower-path feature (not applied on an OpenDSS feeder).
 
 Nothing here runs a check, decides a verdict or writes a report (those are later stages).
 

@@ -17,6 +17,10 @@ buses, site buses and the flow tables of the original net still line up. Devices
 transformers get no close-in bus (a transformer cannot be split; their terminal fault is the
 fault at their bus plus what flows back through them, and is reported as not created).
 
+On an OpenDSS model (a study with ``model`` and no net) :func:`with_close_in_positions` splits
+each device's line in the phase model instead (:mod:`protv2g.network.dss_close_in`; same
+distance, close-in buses appended after the model's buses).
+
 Example
 -------
 >>> pos = close_in_positions(study.net, study.device_sites)  # doctest: +SKIP
