@@ -40,8 +40,10 @@ A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stage
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
 OpenDSS; the tables have the same columns (plus the phase detail) and the chargers' stages of
 both brackets (``FaultTables.staged``/``staged_high``, :mod:`protv2g.engine.phase.stages`).
-Sites' interconnection transformers and close-in fault positions are pandapower-path features
-(not applied on an OpenDSS feeder).
+Close-in fault positions apply there too (s22): each device's line is split just past it in the
+phase model (:mod:`protv2g.network.dss_close_in`, close-in buses appended after the model's
+own; ``FaultTables.close_in`` holds the model they were solved on). Sites' interconnection
+transformers are a pandapower-path feature (not applied on an OpenDSS feeder).
 
 Nothing here runs a check, decides a verdict or writes a report (those are later stages).
 
@@ -367,6 +369,9 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     if study.model is not None:  # an OpenDSS feeder: the phase-domain path
         from protv2g.pipeline_dss import dss_fault_frames
 
+        # s22: the OpenDSS path gets the same close-in positions (the device's line split
+        # in the phase model, close-in buses appended after the model's own)
+        given, study = study, with_close_in_positions(study)
         fr = dss_fault_frames(study, scenarios, staged=staged)
         bus_pos, bus_names = positions(fr.bus["scenario"].to_numpy(), fr.key_of)
         dev_pos, dev_names = positions(fr.device["scenario"].to_numpy(), fr.key_of)
@@ -374,7 +379,8 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         st_high = st if fr.staged_high is fr.staged else kept_stages(fr.staged_high, dev_pos,
                                                                      fr.key_of)
         return FaultTables(take(fr.bus, bus_pos, bus_names),
-                           take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high)
+                           take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high,
+                           close_in=(given, study))
     given = study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top

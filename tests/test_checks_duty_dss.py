@@ -13,6 +13,7 @@ import protv2g.checks.duty_rows as duty_rows_mod  # noqa: E402
 from protv2g.checks import check_context  # noqa: E402
 from protv2g.checks.duty import KnownDuty, check_duty  # noqa: E402
 from protv2g.checks.duty_sheet import device_duty_table  # noqa: E402
+from protv2g.network.fault_positions import close_in_study  # noqa: E402
 from protv2g.pipeline import fault_tables, study_with_sites  # noqa: E402
 from protv2g.scenarios import build_scenarios  # noqa: E402
 from protv2g.study.loader import load_study  # noqa: E402
@@ -27,8 +28,11 @@ def dss_faults():
 
 
 def test_duty_sheet_reuses_c7_x_r(dss_faults, monkeypatch) -> None:
-    study, sc, f = dss_faults
-    assert study.model is not None
+    given, sc, f = dss_faults
+    assert given.model is not None
+    # s22: the OpenDSS path's tables are on the model with close-in buses, as the checks'
+    study = close_in_study(given, f.close_in)
+    assert study.model is not given.model
     bases = {s.name for s in sc if s.is_base}
     plain = device_duty_table(study, f.device, bases)
     ctx = check_context(study, f, None, sc)

@@ -109,7 +109,7 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     """
     if device_faults.empty:
         return pd.DataFrame(columns=DUTY_COLUMNS)
-    if has_unknown_buses(study.net, device_faults.fault_bus.to_numpy()):
+    if has_unknown_buses(study.feeder, device_faults.fault_bus.to_numpy()):
         study = with_close_in_positions(study)
     names = [str(n) for n in device_faults.scenario.unique()]
     base_of = resolve_bases([], [*sorted(base_scenarios), *names])

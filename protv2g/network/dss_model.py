@@ -180,6 +180,9 @@ class DssModel:
     controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
     _lines: tuple[ElementY, ...] | None = field(default=None, repr=False)
+    #: elements whose admittance differs from OpenDSS's (a line split at a close-in bus,
+    #: :mod:`protv2g.network.dss_close_in`: the device's section), by lower-case name
+    element_overrides: dict[str, ElementY] = field(default_factory=dict, repr=False)
     #: views derived from the model's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -230,6 +233,8 @@ class DssModel:
         InputError
             No such enabled element in the model.
         """
+        if str(name).lower() in self.element_overrides:
+            return self.element_overrides[str(name).lower()]
         return element_y(self._dss, name, self.source)
 
 

@@ -17,6 +17,10 @@ buses, site buses and the flow tables of the original net still line up. Devices
 transformers get no close-in bus (a transformer cannot be split; their terminal fault is the
 fault at their bus plus what flows back through them, and is reported as not created).
 
+On an OpenDSS model (a study with ``model`` and no net) :func:`with_close_in_positions` splits
+each device's line in the phase model instead (:mod:`protv2g.network.dss_close_in`; same
+distance, close-in buses appended after the model's buses).
+
 Example
 -------
 >>> pos = close_in_positions(study.net, study.device_sites)  # doctest: +SKIP
@@ -252,22 +256,40 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
     return FaultPositions(work, sites, table)
 
 
-def has_unknown_buses(net: pp.pandapowerNet, fault_buses: Sequence[int] | np.ndarray) -> bool:
+def has_unknown_buses(net: Any, fault_buses: Sequence[int] | np.ndarray) -> bool:
     """True when some fault bus is not a bus of ``net`` (a table computed on a net with
-    close-in positions). False without a pandapower net (a study on an OpenDSS model, whose
-    fault tables are on the model's own buses)."""
+    close-in positions). ``net`` may be an OpenDSS model (buses are positions in
+    ``model.buses``: close-in buses are past its last); False for ``None``."""
     if net is None:
         return False
     buses = np.unique(np.asarray(fault_buses, dtype=np.int64))
+    if not isinstance(net, pp.pandapowerNet) and hasattr(net, "node_names"):
+        return bool(len(buses)) and bool((buses >= len(net.buses)).any())
     return bool(len(buses)) and not np.isin(buses, net.bus.index.to_numpy()).all()
 
 
 def with_close_in_positions(study: Any, distance_km: float = CLOSE_IN_KM) -> Any:
     """A copy of a study-like dataclass (``net``, ``device_sites``) on the net with
     close-in positions (:func:`close_in_positions`); the study itself is untouched. A study
-    without a pandapower net (on an OpenDSS model) is returned as it is."""
+    on an OpenDSS model (``model``, no net) gets the model with close-in buses
+    (:func:`protv2g.network.dss_close_in.close_in_model`: the device's line split in the
+    phase model), each line device's ``far_bus`` its close-in bus."""
     if getattr(study, "net", None) is None:
-        return study
+        model = getattr(study, "model", None)
+        if model is None or not study.device_sites:
+            return study
+        from protv2g.network.dss_close_in import close_in_model
+
+        ci = close_in_model(model, [(s.element_name, s.terminal)
+                                    for s in study.device_sites.values()], distance_km)
+        if not len(ci.table):
+            return study
+        bus_of = {(r.line, int(r.terminal)): int(r.bus) for r in ci.table.itertuples()}
+        sites = {n: (dataclasses.replace(s, far_bus=bus_of[(s.element_name.lower(),
+                                                              int(s.terminal))])
+                     if (s.element_name.lower(), int(s.terminal)) in bus_of else s)
+                 for n, s in study.device_sites.items()}
+        return dataclasses.replace(study, model=ci.model, device_sites=sites)
     pos = close_in_positions(study.net, study.device_sites, distance_km)
     return dataclasses.replace(study, net=pos.net, device_sites=pos.device_sites)
 
@@ -280,6 +302,9 @@ def close_in_study(study: Any, solved: tuple[Any, Any] | None) -> Any:
     of one per consumer, ≈ 0.25 s each at 3,000 buses)."""
     given, done = solved or (None, None)
     if (given is not None and getattr(study, "net", None) is given.net
+            and getattr(study, "model", None) is getattr(given, "model", None)
             and study.device_sites is given.device_sites):
+        if getattr(given, "net", None) is None and getattr(given, "model", None) is not None:
+            return dataclasses.replace(study, model=done.model, device_sites=done.device_sites)
         return dataclasses.replace(study, net=done.net, device_sites=done.device_sites)
     return with_close_in_positions(study)

@@ -1,0 +1,238 @@
+"""Close-in fault positions on an OpenDSS model: each device's line split just past it.
+
+The phase-domain counterpart of :func:`protv2g.network.fault_positions.close_in_positions`
+(option (a) of review s22: split the line in protv2g's own phase model). A device on a line
+gets a *close-in bus* :data:`~protv2g.network.fault_positions.CLOSE_IN_KM` (1 m; at most
+:data:`~protv2g.network.fault_positions.MAX_FRACTION_OF_LINE` of the line) past its terminal;
+a fault there is its terminal fault.
+
+How the line is split (OpenDSS's own line model, taken from its primitive admittance): an
+OpenDSS line is a pi section (R. C. Dugan, *OpenDSS Reference Guide*, Line object: series
+``Z·L``, half the shunt ``Y·L`` at each end), so its ``Yprim`` with conductor blocks
+``[[Y11, Y12], [Y21, Y22]]`` gives the series admittance ``Ys = −Y12`` and the end shunts
+``Y11 − Ys``, ``Y22 − Ys``. A section of fraction ``f`` of the line has series admittance
+``Ys/f`` and end shunts ``f·(Y11 − Ys)`` and ``f·(Y22 − Ys)``; the stub (``f = d/L``) and the
+rest (``1 − d/L``) in series are the original line's series impedance exactly, with its shunt
+split in proportion. The model's ``y_s`` loses the line's ``Yprim`` and gains the sections'.
+
+Indices: the close-in buses and their nodes are appended after the model's own (node and bus
+indices of the original model stay), so results at existing buses are unchanged up to the
+rounding of the split. The pre-fault voltages at the new nodes (``v_oc_v``, ``v_pf_v``) are the
+exact solution of Kirchhoff's current law there (no injection at a close-in node):
+``V_new = −Y_nn⁻¹·Y_no·V_old``. The split line's ``element_y`` is its device-side section (the
+device measures the stub), so device currents are the stub's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from protv2g.network.dss_elements import ElementY
+from protv2g.network.fault_positions import CLOSE_IN_KM, MAX_FRACTION_OF_LINE
+
+__all__ = ["CloseInModel", "close_in_model", "close_in_bus_name"]
+
+
+def close_in_bus_name(line: str, terminal: int) -> str:
+    """Name of the close-in bus of ``line`` (``"line.la"``) at ``terminal`` (1 or 2):
+    ``"la~close-in1"`` (no dot: OpenDSS node names are ``bus.k``)."""
+    return f"{line.split('.', 1)[-1]}~close-in{int(terminal)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CloseInModel:
+    """A model with close-in buses and the table of them.
+
+    Attributes
+    ----------
+    model : DssModel
+        The new model (the original is untouched).
+    table : DataFrame
+        One row per close-in bus: ``bus`` (index in ``model.buses``), ``bus_name``, ``line``,
+        ``terminal``, ``near_bus`` (index), ``near_bus_name``, ``distance_km``.
+    """
+
+    model: Any
+    table: pd.DataFrame
+
+
+def _section(e: ElementY, f: float, nodes1: np.ndarray, nodes2: np.ndarray,
+             name: str, buses: tuple[str, str]) -> ElementY:
+    """Fraction ``f`` of line ``e`` between conductor nodes ``nodes1`` and ``nodes2``."""
+    t1 = e.terminal == 1
+    t2 = ~t1
+    y11 = e.yprim_s[np.ix_(t1, t1)]
+    y22 = e.yprim_s[np.ix_(t2, t2)]
+    ys = -e.yprim_s[np.ix_(t1, t2)]
+    y = np.block([[ys / f + f * (y11 - ys), -ys / f], [-ys / f, ys / f + f * (y22 - ys)]])
+    return ElementY(name=name, buses=buses, node=np.concatenate([nodes1, nodes2]),
+                    node_num=e.node_num.copy(), terminal=e.terminal.copy(), yprim_s=y)
+
+
+def _scatter(e: ElementY, sign: float, rows: list, cols: list, vals: list) -> None:
+    keep = e.node >= 0
+    n = e.node[keep]
+    y = e.yprim_s[np.ix_(keep, keep)] * sign
+    r, c = np.meshgrid(n, n, indexing="ij")
+    rows.append(r.ravel())
+    cols.append(c.ravel())
+    vals.append(y.ravel())
+
+
+def close_in_model(model: Any, places: Iterable[tuple[str, int]],
+                   distance_km: float = CLOSE_IN_KM) -> CloseInModel:
+    """``model`` with a close-in bus past each (line, terminal) of ``places``.
+
+    Parameters
+    ----------
+    model : DssModel
+        From :func:`protv2g.network.dss_model.load_dss_model` (not modified).
+    places : iterable of (str, int)
+        ``(element, terminal)`` of each device (``("line.la", 1)``); elements other than
+        lines are skipped (a transformer cannot be split), repeats share one bus.
+    distance_km : float
+        Device to close-in fault, km (at most ``MAX_FRACTION_OF_LINE`` of the line).
+
+    Returns
+    -------
+    CloseInModel
+    """
+    if not distance_km > 0:
+        raise ValueError(f"distance_km must be > 0, got {distance_km!r}")
+    el = model.elements.set_index("name")
+    ends: dict[str, set[int]] = {}
+    for name, term in places:
+        name = str(name).lower()
+        if name.startswith("line.") and name in el.index and bool(el.at[name, "enabled"]):
+            ends.setdefault(name, set()).add(int(term))
+    for name in ends:  # one override per line: a line with devices at both ends is split at
+        if len(ends[name]) > 1:  # terminal 1 only (its terminal-2 device keeps the bus faults)
+            ends[name] = {1}
+    n0 = model.n_nodes
+    node_names = list(model.node_names)
+    node_bus = list(model.node_bus)
+    node_num = list(model.node_num)
+    new_bus_rows = []
+    rows_tab = []
+    rows: list = []
+    cols: list = []
+    vals: list = []
+    overrides: dict[str, ElementY] = {}
+    extra: list[ElementY] = []
+    nb = len(model.buses)
+    elements = model.elements.copy()
+    new_elements: list[dict] = []
+    for line in sorted(ends):
+        e = model.element_y(line)
+        length = float(el.at[line, "length_km"])
+        d = min(distance_km, MAX_FRACTION_OF_LINE * length) if length > 0 else distance_km
+        f = d / length if length > 0 else MAX_FRACTION_OF_LINE
+        t1 = e.terminal == 1
+        ends_nodes = {1: e.node[t1], 2: e.node[~t1]}
+        new_nodes = {}
+        for t in sorted(ends[line]):
+            near = model.buses.index.get_loc(e.buses[t - 1])
+            bname = close_in_bus_name(line, t)
+            nodes = []
+            for nd, num in zip(ends_nodes[t], e.node_num[t1 if t == 1 else ~t1], strict=True):
+                if nd < 0:
+                    nodes.append(-1)
+                    continue
+                nodes.append(len(node_names))
+                node_names.append(f"{bname}.{int(num)}")
+                node_bus.append(nb)
+                node_num.append(int(num))
+            new_nodes[t] = np.array(nodes, dtype=np.int64)
+            row = model.buses.iloc[near].copy()
+            row.name = bname
+            nums = [int(k) for k, nd in zip(e.node_num[t1 if t == 1 else ~t1], nodes,
+                                            strict=True) if nd >= 0]
+            row["phases"] = "".join(p for k, p in enumerate("abc", 1) if k in nums)
+            row["n_nodes"] = len(nums)
+            new_bus_rows.append(row)
+            rows_tab.append({"bus": nb, "bus_name": bname, "line": line, "terminal": t,
+                             "near_bus": int(near), "near_bus_name": e.buses[t - 1],
+                             "distance_km": d})
+            nb += 1
+        _scatter(e, -1.0, rows, cols, vals)
+        a_nodes = new_nodes.get(1, ends_nodes[1])
+        b_nodes = new_nodes.get(2, ends_nodes[2])
+        mid = 1.0 - f * len(new_nodes)
+        a_bus = close_in_bus_name(line, 1) if 1 in new_nodes else e.buses[0]
+        b_bus = close_in_bus_name(line, 2) if 2 in new_nodes else e.buses[1]
+        sections = [_section(e, mid, a_nodes, b_nodes, f"{line}~rest", (a_bus, b_bus))]
+        if 1 in new_nodes:
+            sections.append(_section(e, f, ends_nodes[1], a_nodes, line,
+                                     (e.buses[0], a_bus)))
+        if 2 in new_nodes:
+            sections.append(_section(e, f, b_nodes, ends_nodes[2], f"{line}~stub2",
+                                     (b_bus, e.buses[1])))
+        for s in sections:
+            _scatter(s, 1.0, rows, cols, vals)
+        # the element table follows (graph, zones): the line's row becomes its device-side
+        # section, the other sections are appended (rows of the original keep their index)
+        row = int(np.flatnonzero(elements.name.to_numpy() == line)[0])
+        base = elements.iloc[row].to_dict()
+        dev_section = sections[1]
+        elements.at[elements.index[row], "buses"] = dev_section.buses
+        elements.at[elements.index[row], "length_km"] = d
+        for sec in sections:
+            if sec is not dev_section:
+                new_elements.append({**base, "name": sec.name, "buses": sec.buses,
+                                     "length_km": d if sec.name.endswith("~stub2")
+                                     else mid * length})
+        # the device's section answers element_y(line): stub at terminal 1 if any, else 2
+        if 1 in new_nodes:
+            overrides[line] = sections[-1] if 2 not in new_nodes else sections[1]
+            extra += [sections[0]] + ([sections[2]] if 2 in new_nodes else [])
+        else:
+            stub2 = sections[1]
+            # element_y(line) measures at terminal 2: the stub, as line's terminal 2
+            overrides[line] = dataclasses.replace(stub2, name=line)
+            extra.append(sections[0])
+    n = len(node_names)
+    if n == n0:
+        return CloseInModel(model, pd.DataFrame(rows_tab, columns=[
+            "bus", "bus_name", "line", "terminal", "near_bus", "near_bus_name", "distance_km"]))
+    y = sp.block_diag([model.y_s, sp.csc_matrix((n - n0, n - n0), dtype=complex)],
+                      format="csc")
+    if rows:
+        dy = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(n, n))
+        y = (y + dy).tocsc()
+    y.eliminate_zeros()
+    old, new = np.arange(n0), np.arange(n0, n)
+    y_nn = y[new][:, new].toarray()
+    y_no = y[new][:, old]
+
+    def _extend(v: np.ndarray) -> np.ndarray:
+        return np.concatenate([v, -np.linalg.solve(y_nn, y_no @ v)])
+
+    node_bus_a = np.asarray(node_bus, dtype=np.int64)
+    near_node = np.array([_near(model, node_names[k], rows_tab) for k in range(n0, n)])
+    energized = np.concatenate([model.energized, model.energized[near_node]])
+    buses = pd.concat([model.buses, pd.DataFrame(new_bus_rows)])
+    buses.index.name = model.buses.index.name
+    lines = tuple(overrides.get(x.name, x) for x in model.lines()) + tuple(extra)
+    elements = pd.concat([elements, pd.DataFrame(new_elements, columns=elements.columns)],
+                         ignore_index=True)
+    new_model = dataclasses.replace(
+        model, node_names=np.array(node_names, dtype=object), node_bus=node_bus_a,
+        node_num=np.asarray(node_num, dtype=np.int64), buses=buses, y_s=y,
+        v_oc_v=_extend(model.v_oc_v), v_pf_v=_extend(model.v_pf_v), energized=energized,
+        elements=elements, _lines=lines, element_overrides=overrides)
+    return CloseInModel(new_model, pd.DataFrame(rows_tab))
+
+
+def _near(model: Any, node_name: str, tab: list[dict]) -> int:
+    """The original node a close-in node sits next to (same conductor number)."""
+    bus, num = node_name.rsplit(".", 1)
+    near_bus = next(r["near_bus_name"] for r in tab if r["bus_name"] == bus)
+    hit = np.flatnonzero(model.node_names == f"{near_bus}.{num}")
+    return int(hit[0]) if len(hit) else 0
