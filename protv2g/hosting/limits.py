@@ -235,7 +235,8 @@ def rests_on_text(rows: list[dict[str, Any]]) -> str:
         if not is_stand_in(r):
             continue
         what = input_to_confirm(str(r["criterion"]), _text(r.get("device")),
-                                _text(r.get("other_device")), str(r.get("input_basis")))
+                                _text(r.get("other_device")), str(r.get("input_basis")),
+                                r.get("input_todo", ""))
         if what and what not in out:
             out.append(what)
     return "; ".join(out)
