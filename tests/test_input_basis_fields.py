@@ -1,0 +1,94 @@
+"""What a finding rests on, named per drafted field (review s22, EPRI DG-protection feeder).
+
+Before: init wrote "disabled in the model → in service" above recloser A's item, so every row
+naming A read "rests on … the settings of a (drafted: TODO)" and C10 "a's reclose_intervals_s
+(drafted: TODO)", though A's pickup, curves and 2-2-5 reclosing are the model's; the 20 Ω
+minimum-case fault resistance and "no ground element" deciding the failures were plain
+comments. Now each drafted value is a TODO on its own field and carries only the rows it
+decides.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from protv2g.gate_reasons import reason_line
+from protv2g.input_basis import InputBases, confirm_texts, tag_input_basis
+
+
+def _rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "criterion": ["C10", "C2", "C5", "C5", "C7"],
+        "status": ["fail"] * 5,
+        "device": ["a", "a", "a", "a", "a"],
+        "other_device": ["", "f1", "", "", ""],
+        "fault_type": ["", "SLG-a", "SLG-a", "3ph", ""],
+        "case": ["", "min", "min", "min", "max"],
+    })
+
+
+def test_in_service_names_no_setting():
+    b = InputBases(todo_fields={"location": frozenset({"a"})})
+    texts = confirm_texts(_rows(), b).tolist()
+    assert all(t == "that a is in service (drafted: TODO, its settings from the model)"
+               for t in texts)
+    assert not any("reclose_intervals_s" in t or "settings of a" in t for t in texts)
+    assert tag_input_basis(_rows(), b).tolist() == ["todo"] * 5
+
+
+def test_fault_resistance_and_ground_carry_ground_rows_only():
+    b = InputBases(todo_fields={"ground_min_trip_a": frozenset({"a"})}, r_fault_min_ohm=20.0)
+    texts = confirm_texts(_rows(), b).tolist()
+    assert texts[0] == texts[3] == texts[4] == ""             # C10, 3ph, max case: given
+    for t in texts[1:3]:
+        assert t.startswith("the minimum-case fault resistance r_fault_min_ohm = 20 Ω")
+        assert "that a has no ground element" in t
+    assert tag_input_basis(_rows(), b).tolist() == ["given", "todo", "todo", "given", "given"]
+
+
+def test_gate_line_says_which_input():
+    rows = _rows().iloc[[1]].assign(scenario="s", margin=-1.0, attribution="caused",
+                                    message="m", input_basis="todo")
+    rows["input_todo"] = confirm_texts(rows, InputBases(r_fault_min_ohm=20.0))
+    line = reason_line("fail", rows.reset_index(drop=True))
+    assert ("rests on drafted value (TODO): confirm the minimum-case fault resistance "
+            "r_fault_min_ohm = 20 Ω (drafted: TODO)") in line
+    assert "settings of a" not in line
+
+
+@pytest.fixture(scope="module")
+def dg_study(shared_dir: Path, tmp_path_factory) -> Path:
+    pytest.importorskip("opendssdirect")
+    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    if not src.is_file():
+        pytest.skip(f"EPRI DG-protection feeder {src} not found")
+    out = tmp_path_factory.mktemp("dg22")
+    shutil.copy(src, out / "DG_Prot_Fdr.dss")
+    from protv2g.cli import main
+    assert main(["init", str(out / "DG_Prot_Fdr.dss"), "-o", str(out / "study.yaml"),
+                 "--force"]) == 0
+    return out / "study.yaml"
+
+
+def test_dg_draft_marks_fields_not_devices(dg_study):
+    from protv2g.input_basis import study_input_bases
+    from protv2g.study import load_study, validate_study
+    from protv2g.study.todos import todo_items
+
+    assert validate_study(dg_study) == []
+    text = dg_study.read_text(encoding="utf-8")
+    assert "r_fault_min_ohm: 20   # TODO:" in text
+    assert "    reclose_intervals_s: [2.0, 2.0, 5.0]\n" in text   # the model's: no TODO
+    assert "ground_min_trip_a: null  # TODO: no ground element" in text
+    fields = [t.field.split(" ")[0] for t in todo_items(dg_study)]
+    assert "faults.r_fault_min_ohm" in fields
+    bases = study_input_bases(load_study(dg_study))
+    assert bases.todo_devices == frozenset()
+    assert bases.todo_fields["location"] == frozenset({"a", "b", "d", "f1", "f2"})
+    assert bases.todo_fields["ground_min_trip_a"] == frozenset({"a", "d"})
+    assert bases.r_fault_min_ohm == pytest.approx(20.0)
+    assert "reclose_intervals_s" not in bases.todo_fields
