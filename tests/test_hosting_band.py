@@ -7,8 +7,6 @@ study's own full hosting search), not the band table's own column.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
