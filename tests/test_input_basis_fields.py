@@ -92,3 +92,29 @@ def test_dg_draft_marks_fields_not_devices(dg_study):
     assert bases.todo_fields["ground_min_trip_a"] == frozenset({"a", "d"})
     assert bases.r_fault_min_ohm == pytest.approx(20.0)
     assert "reclose_intervals_s" not in bases.todo_fields
+
+
+def test_reclose_setting_drafted_only_when_its_intervals_are():
+    from protv2g.hosting.limits import settings_text
+    row = {"criterion": "C10", "device": "a", "other_device": "homes", "t_device_s": 2.0,
+           "limit": 2.5, "input_basis": "todo"}
+    in_service = settings_text([{**row, "input_todo": "that a is in service (drafted: TODO, "
+                                 "its settings from the model)"}])
+    assert in_service.startswith("C10 a: first reclose 2 s must exceed 2.5 s for homes")
+    drafted = settings_text([{**row, "input_todo": "a's reclose_intervals_s (drafted: TODO)"}])
+    assert "first reclose 2 s (drafted: TODO)" in drafted
+
+
+def test_voltage_limit_says_the_rise_not_the_limit():
+    # DG feeder homes at lat1 (s22): 1.0484 pu without V2G, the gate's test is the change
+    from protv2g.hosting.voltage_text import voltage_limit_text
+    row = {"criterion": "C12", "margin_unit": "pu", "limit": 1.05, "margin": -0.00726,
+           "base_margin": 0.0016, "tolerance": 0.008333}
+    text = voltage_limit_text(row, 57.6)
+    assert text.startswith("the rise V2G causes (0.00886 pu at 57.6 kW) exceeds the tolerance "
+                           "0.00833 pu on a bus at 1.048 pu without V2G")
+    assert text.endswith("1.05 pu is passed at ≈ 10 kW")   # OpenDSS: ≈ 10.4 kW
+    assert "exceeds 1.05" not in text
+    assert voltage_limit_text({**row, "base_margin": -0.001}, 57.6).endswith(
+        "already above 1.05 pu")
+    assert voltage_limit_text({**row, "margin_unit": "%"}, 57.6) == ""
