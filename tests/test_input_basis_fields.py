@@ -118,3 +118,14 @@ def test_voltage_limit_says_the_rise_not_the_limit():
     assert voltage_limit_text({**row, "base_margin": -0.001}, 57.6).endswith(
         "already above 1.05 pu")
     assert voltage_limit_text({**row, "margin_unit": "%"}, 57.6) == ""
+
+
+def test_passed_criteria_name_the_drafted_field():
+    from types import SimpleNamespace as D
+
+    from protv2g.criteria_basis import criterion_stand_ins
+    b = InputBases(todo_fields={"location": frozenset({"a"})})
+    got = criterion_stand_ins(b, [D(name="a", reclose_intervals_s=(2.0,))])
+    assert got["C8"]["inputs"] == ["that a is in service (drafted: TODO, its settings from "
+                                   "the model)"]
+    assert got["C10"]["inputs"] == got["C8"]["inputs"]        # not a's reclose_intervals_s
