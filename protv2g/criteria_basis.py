@@ -28,7 +28,7 @@ import pandas as pd
 
 from protv2g.input_basis import (
     InputBases,
-    confirm_texts,
+    confirm_items,
     input_to_confirm,
     tag_input_basis,
     weakest,
@@ -102,15 +102,15 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     table["input_basis"] = tag_input_basis(table, bases)
     # the drafted field each row rests on (s22: "the settings of a" where only "in service"
     # was drafted), one input per item
-    table["input_todo"] = confirm_texts(table, bases)
+    items = confirm_items(table, bases)
+    table["input_todo"] = pd.Series(items, index=table.index, dtype=object)
     out: dict[str, dict[str, Any]] = {}
     stand_in = table[table["input_basis"].isin(["todo", "default"])]
     for crit, part in stand_in.groupby("criterion", sort=False):
         inputs = list(dict.fromkeys(
             item for d, b, t in zip(part["device"], part["input_basis"], part["input_todo"],
                                     strict=True)
-            for item in (t.split("; ") if t else [input_to_confirm(str(crit), str(d), "",
-                                                                     str(b))])))
+            for item in (t or [input_to_confirm(str(crit), str(d), "", str(b))])))
         inputs = [t for t in inputs if t]
         if inputs:
             out[str(crit)] = {"basis": weakest(part["input_basis"]),

@@ -56,7 +56,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
-           "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_texts",
+           "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
+           "confirm_texts",
            "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
@@ -340,6 +341,22 @@ def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
         if hit.any():
             sep = np.where(out[hit] == "", "", "; ").astype(object)
             out[hit] = out[hit] + sep + text
+    return out
+
+
+def confirm_items(violations: pd.DataFrame, bases: InputBases) -> list[list[str]]:
+    """The drafted inputs each row rests on, one item each (:func:`confirm_texts` joins them;
+    an item may itself hold "; "). Per row in Python: for small tables (one row per criterion
+    and device, :mod:`protv2g.criteria_basis`).
+
+    >>> v = pd.DataFrame({"criterion": ["C8"], "status": ["fail"], "device": ["A"]})
+    >>> confirm_items(v, InputBases(todo_devices=frozenset({"A"})))
+    [['the settings of A (drafted: TODO)']]
+    """
+    out: list[list[str]] = [[] for _ in range(len(violations))]
+    for hit, text in _todo_sources(violations, bases):
+        for i in np.flatnonzero(hit):
+            out[i].append(text)
     return out
 
 
