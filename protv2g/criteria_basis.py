@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.input_basis import InputBases, input_to_confirm, tag_input_basis, weakest
+from protv2g.input_basis import (
+    InputBases,
+    confirm_items,
+    input_to_confirm,
+    tag_input_basis,
+    weakest,
+)
 
 __all__ = ["criterion_stand_ins", "MAX_INPUTS"]
 
@@ -94,12 +100,17 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
                          columns=["criterion", "device", "margin_unit", "scenario"]).assign(
         status="fail", other_device="")
     table["input_basis"] = tag_input_basis(table, bases)
+    # the drafted field each row rests on (s22: "the settings of a" where only "in service"
+    # was drafted), one input per item
+    items = confirm_items(table, bases)
+    table["input_todo"] = pd.Series(items, index=table.index, dtype=object)
     out: dict[str, dict[str, Any]] = {}
     stand_in = table[table["input_basis"].isin(["todo", "default"])]
     for crit, part in stand_in.groupby("criterion", sort=False):
         inputs = list(dict.fromkeys(
-            input_to_confirm(str(crit), str(d), "", str(b))
-            for d, b in zip(part["device"], part["input_basis"], strict=True)))
+            item for d, b, t in zip(part["device"], part["input_basis"], part["input_todo"],
+                                    strict=True)
+            for item in (t or [input_to_confirm(str(crit), str(d), "", str(b))])))
         inputs = [t for t in inputs if t]
         if inputs:
             out[str(crit)] = {"basis": weakest(part["input_basis"]),

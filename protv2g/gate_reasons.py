@@ -125,7 +125,8 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
     detail.append(folded)
     basis = str(worst.get("input_basis", "")) if is_given(worst.get("input_basis")) else ""
     confirm = input_to_confirm(str(worst["criterion"]), str(worst.get("device", "")),
-                               str(worst.get("other_device", "")), basis)
+                               str(worst.get("other_device", "")), basis,
+                               worst.get("input_todo", ""))
     if confirm:  # the row rests on a stand-in: which input to confirm (#trust_defaults)
         detail.append(f"rests on {InputBasis(basis).label}: confirm {confirm}")
     if is_given(worst.get("rule")):

@@ -56,6 +56,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
+           "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
+           "confirm_texts",
            "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
@@ -99,6 +101,18 @@ CRITERION_FIELDS: dict[str, tuple[str, ...]] = {
     "C7": ("interrupting_rating_ka", "interrupting_rating_basis", "rating_x_r"),
     "C10": ("reclose_intervals_s",),
 }
+#: The device field a drafted "in service" is marked on: ``protv2g init`` adopts a device the
+#: model disables (``enabled=no``) as in service and writes its TODO on ``location`` (review
+#: s22: it sat above the item and every row of recloser A read "the settings of a").
+IN_SERVICE_FIELD = "location"
+#: The device fields a drafted "no ground element" is marked on (``null``: the model sets no
+#: ground curves or pickup): it carries the device's ground-fault rows (SLG, LLG) only.
+GROUND_FIELDS = ("ground_min_trip_a", "ground_pickup_a")
+#: The study field of the minimum-case fault resistance: it carries the min-case ground-fault
+#: rows (the engine applies it to SLG and LLG faults of the minimum case only,
+#: :mod:`protv2g.engine.study`).
+R_FAULT_MIN_FIELD = "faults.r_fault_min_ohm"
+_GROUND_FAULTS = ("SLG", "LLG")
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,9 @@ class InputBases:
     light_scenarios : frozenset of str
         Scenarios at light load whose ``light_load_fraction`` is marked ``# TODO`` (their C12
         rows rest on it).
+    r_fault_min_ohm : float or None
+        The minimum-case fault resistance (Ω) when ``faults.r_fault_min_ohm`` is marked
+        ``# TODO`` (its min-case ground-fault rows rest on it), else None.
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -125,6 +142,7 @@ class InputBases:
     todo_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     default_transformers: frozenset[str] = frozenset()
     light_scenarios: frozenset[str] = frozenset()
+    r_fault_min_ohm: float | None = None
 
 
 def weakest(values: Iterable[str]) -> str:
@@ -201,8 +219,11 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
     if any(str(f).startswith(LIGHT_LOAD_FIELD) for f in todo_fields):
         light = frozenset(sc.name for sc in build_scenarios(study.document)
                           if sc.load_level == LoadLevel.LIGHT)
+    r_min = None
+    if any(str(f).startswith(R_FAULT_MIN_FIELD) for f in todo_fields):
+        r_min = float(getattr(getattr(study.document, "faults", None), "r_fault_min_ohm", 0.0))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light)
+                      trafos, light, r_min)
 
 
 def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
@@ -234,8 +255,6 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
         flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
         out[flagged[codes]] = InputBasis.BAND.value
     dev = violations["device"].astype(str)
-    other = (violations["other_device"].astype(str) if "other_device" in violations
-             else pd.Series("", index=violations.index))
     if bases.default_lines:
         lines = list(bases.default_lines)
         out[(crit == "C12") & dev.isin(lines).to_numpy()] = InputBasis.DEFAULT.value
@@ -244,16 +263,7 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
                 else np.full(n, "%", dtype=object))
         on = dev.str.lower().isin(list(bases.default_transformers)).to_numpy()
         out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
-    if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
-        light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
-        out[(crit == "C12") & light] = InputBasis.TODO.value
-    for crit_id, names in CRITERION_FIELDS.items():
-        todo = set().union(*(bases.todo_fields.get(f, frozenset()) for f in names))
-        if todo:
-            out[(crit == crit_id) & dev.isin(list(todo)).to_numpy()] = InputBasis.TODO.value
-    if bases.todo_devices:
-        whole = list(bases.todo_devices)
-        hit = dev.isin(whole).to_numpy() | other.isin(whole).to_numpy()
+    for hit, _ in _todo_sources(violations, bases):
         out[hit] = InputBasis.TODO.value
     status = violations["status"].astype(str).to_numpy()
     finding = np.isin(status, [s.value for s in CheckStatus if s.is_finding])
@@ -261,9 +271,101 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     return out
 
 
+def _todo_sources(violations: pd.DataFrame,
+                  bases: InputBases) -> list[tuple[np.ndarray, str]]:
+    """Every drafted input of ``bases`` that carries rows of ``violations``: (row mask, the
+    input in words), in the order the report names them.
+
+    A device's field carries only the rows it decides: ``interrupting_rating_*`` C7's,
+    ``reclose_intervals_s`` C10's (:data:`CRITERION_FIELDS`), a drafted "no ground element"
+    (:data:`GROUND_FIELDS`) the device's ground-fault rows, any other field (in service on
+    ``location``, a fuse's ``link``) every row naming the device; a device drafted as a whole
+    (a proposed relay) every row naming it. Values the model gives are not drafted (review
+    s22: recloser A's pickup, curves and reclose intervals came from the model).
+    """
+    n = len(violations)
+    crit = violations["criterion"].astype(str).to_numpy()
+    dev = violations["device"].astype(str)
+    other = (violations["other_device"].astype(str) if "other_device" in violations
+             else pd.Series("", index=violations.index))
+    ftype = (violations["fault_type"].astype(str) if "fault_type" in violations
+             else pd.Series("", index=violations.index))
+    ground = ftype.str.startswith(_GROUND_FAULTS).to_numpy()
+    out: list[tuple[np.ndarray, str]] = []
+    if bases.r_fault_min_ohm is not None and "case" in violations:
+        hit = ground & (violations["case"].astype(str).to_numpy() == "min")
+        out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
+                         f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
+    if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
+        light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
+        out.append(((crit == "C12") & light, LIGHT_LOAD_INPUT))
+    for name in sorted(bases.todo_devices):
+        hit = (dev == name).to_numpy() | (other == name).to_numpy()
+        out.append((hit, f"the settings of {name} (drafted: TODO)"))
+    scoped = {f: c for c, fs in CRITERION_FIELDS.items() for f in fs}
+    for fld, names in sorted(bases.todo_fields.items()):
+        for name in sorted(names):
+            names_it = (dev == name).to_numpy() | (other == name).to_numpy()
+            if fld in scoped:
+                hit, text = ((crit == scoped[fld]) & (dev == name).to_numpy(),
+                             f"{name}'s {fld} (drafted: TODO)")
+            elif fld in GROUND_FIELDS:
+                hit, text = names_it & ground, (f"that {name} has no ground element (none in "
+                                                "the model, drafted: TODO)")
+            elif fld == IN_SERVICE_FIELD:
+                hit, text = names_it, (f"that {name} is in service (drafted: TODO, its settings "
+                                       "from the model)")
+            else:
+                hit, text = names_it, f"{name}'s {fld} (drafted: TODO)"
+            out.append((hit, text))
+    return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
+    """The drafted inputs each row rests on, in words, ``"; "``-joined (``""`` for none):
+    the ``input_todo`` column :func:`input_to_confirm` reads for a ``todo`` row.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"criterion": ["C10", "C2"], "status": ["fail"] * 2,
+    ...                   "device": ["A", "A"], "other_device": ["", "F1"],
+    ...                   "fault_type": ["", "SLG-a"], "case": ["", "min"]})
+    >>> b = InputBases(todo_fields={"location": frozenset({"A"})}, r_fault_min_ohm=20.0)
+    >>> [t.split("; ") for t in confirm_texts(v, b)]  # doctest: +NORMALIZE_WHITESPACE
+    [['that A is in service (drafted: TODO, its settings from the model)'],
+     ['the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)',
+      'that A is in service (drafted: TODO, its settings from the model)']]
+    """
+    out = np.array([""], dtype=object).repeat(len(violations))
+    for hit, text in _todo_sources(violations, bases):
+        if hit.any():
+            sep = np.where(out[hit] == "", "", "; ").astype(object)
+            out[hit] = out[hit] + sep + text
+    return out
+
+
+def confirm_items(violations: pd.DataFrame, bases: InputBases) -> list[list[str]]:
+    """The drafted inputs each row rests on, one item each (:func:`confirm_texts` joins them;
+    an item may itself hold "; "). Per row in Python: for small tables (one row per criterion
+    and device, :mod:`protv2g.criteria_basis`).
+
+    >>> v = pd.DataFrame({"criterion": ["C8"], "status": ["fail"], "device": ["A"]})
+    >>> confirm_items(v, InputBases(todo_devices=frozenset({"A"})))
+    [['the settings of A (drafted: TODO)']]
+    """
+    out: list[list[str]] = [[] for _ in range(len(violations))]
+    for hit, text in _todo_sources(violations, bases):
+        for i in np.flatnonzero(hit):
+            out[i].append(text)
+    return out
+
+
 def input_to_confirm(criterion: str, device: str, other_device: str = "",
-                     basis: str = "") -> str:
+                     basis: str = "", text: object = "") -> str:
     """The input a row's ``basis`` refers to, in words (empty for ``given`` or no basis).
+
+    ``text`` is the row's ``input_todo`` (:func:`confirm_texts`): for a ``todo`` row it names
+    the drafted inputs; without it the input is named from the criterion and devices.
 
     >>> input_to_confirm("C12", "line.a", basis="default")
     "line.a's normamps (OpenDSS default 400 A, not in the model)"
@@ -280,6 +382,8 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
                 "model)")
     if basis != InputBasis.TODO.value:
         return ""
+    if isinstance(text, str) and text and text not in ("nan", "None"):
+        return text
     if criterion == "C12":  # C12 reads no device setting: its drafted input is the light load
         return LIGHT_LOAD_INPUT
     if criterion in CRITERION_FIELDS:

@@ -39,7 +39,7 @@ from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
-from protv2g.input_basis import study_input_bases, tag_input_basis
+from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
@@ -173,6 +173,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
     bases = study_input_bases(study, [i.field for i in todos])
     violations["input_basis"] = tag_input_basis(violations, bases)
+    violations["input_todo"] = confirm_texts(violations, bases)  # which drafted input (s22)
     # what each criterion read, passing rows included: "passed on drafted values" (s20)
     stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)

@@ -79,8 +79,12 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
     # review s17 §3.4: the fuses' OpenDSS klink/tlink curves swapped for the EEI-NEMA links are
     # now TODOs above each fuse (devices[1], devices[2]), with the times that differ
     assert [t.field.split(" ")[0] for t in todos] == [
-        "devices[0].interrupting_rating_ka", "devices[1]", "devices[1].interrupting_rating_ka",
-        "devices[2]", "devices[2].interrupting_rating_ka", "scenarios.light_load_fraction"]
+        # s22: a fuse's swapped link is a TODO on its ``link`` (the rest is the model's); the
+        # minimum-case fault resistance is drafted too
+        "devices[0].interrupting_rating_ka", "devices[1].link",
+        "devices[1].interrupting_rating_ka", "devices[2].link",
+        "devices[2].interrupting_rating_ka", "scenarios.light_load_fraction",
+        "faults.r_fault_min_ohm"]
     assert "nameplate" in todos[0].fix
     assert "TCC_Curve.klink at 65 A" in todos[1].message and "65K melts in" in todos[1].message
     assert "TCC_Curve.tlink at 40 A" in todos[3].message

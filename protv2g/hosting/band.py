@@ -220,7 +220,8 @@ def _limit_text(row: Any, axis: tuple[str, str]) -> str:
     fault = row["limiting_fault"] if isinstance(row["limiting_fault"], str) else ""
     where = "; ".join(x for x in (fault,
                                   f"{axis[0]}, {axis[1]} load") if x)
-    return f"{row['limiting_criterion']} {row['limiting_device']} ({where})"
+    who = " ".join(str(x) for x in (row["limiting_criterion"], row["limiting_device"]) if x)
+    return f"{who} ({where})"
 
 
 def after_not_computed(study: Study) -> str:
@@ -252,7 +253,8 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
     Returns
     -------
     DataFrame
-        One row per site; kW rounded down to whole chargers (``rounding`` says so).
+        One row per site; kW as searched, the figure as the gate says it (``rounding`` says
+        so; review s22: rounded to whole chargers here, 50.4 kW beside the gate's 54 kW).
     """
     if table is None or table.empty:
         return pd.DataFrame(columns=BAND_COLUMNS)
@@ -272,12 +274,15 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
             continue
         axis = _limiting_axis(table, name)
         step = site.p_charger_kw
+        # the site's resolution: a search resolving 50 kW on a 58 kW site said "neither end
+        # moves the figure (54 kW)" beside a band of 43–50 kW (review s22, DG feeder's homes)
+        site_tol = min(tol_kw, step) if step > 0 else tol_kw
         fig = figures[name]
         values = {"figure": fig}
         whats = {}
         for end in ends:
             values[end.name], whats[end.name] = _site_figure(end.study, name, axis, end.checks,
-                                                             n_grid, tol_kw)
+                                                             n_grid, site_tol)
         lo = min(values.values())
         hi = max(values.values())
         limiting = table[(table["site"].astype(str) == name)
@@ -285,31 +290,33 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
                          & (table["load_level"].astype(str) == axis[1])]
         lim = limiting.iloc[0] if len(limiting) else None
         lim_text = ("" if lim is None or not bool(lim["limited"]) else
-                    f"{lim['limiting_criterion']} {lim['limiting_device']} "
-                    f"({lim['limiting_fault']}; {axis[0]}, {axis[1]} load)")
+                    " ".join(str(x) for x in (lim["limiting_criterion"], lim["limiting_device"])
+                             if x) + f" ({lim['limiting_fault']}; {axis[0]}, {axis[1]} load)")
         whats["figure"] = _limit_text(lim, axis)
         driven = []
         for end in ends:
-            if not math.isclose(values[end.name], fig, abs_tol=tol_kw):
+            if not math.isclose(values[end.name], fig, abs_tol=site_tol):
                 driven.append(f"{end.name} end ({values[end.name]:,.0f} kW) limited by "
                               f"{whats[end.name]}; inputs moved: "
                               + ("; ".join(end.changes) or "none"))
         if driven:  # an end the inputs do not move is the figure: say what limits it too
             for label, kw in (("low", lo), ("high", hi)):
-                if math.isclose(kw, fig, abs_tol=tol_kw):
+                if math.isclose(kw, fig, abs_tol=site_tol):
                     driven.append(f"{label} end = the figure ({fig:,.0f} kW): "
                                   f"{whats['figure']}")
         rows.append({
-            "site": name, "hosting_kw": round_kw(fig, step),
-            "band_low_kw": round_kw(lo, step), "band_high_kw": round_kw(hi, step),
+            # the figure as the gate and the Hosting capacity sheet say it (one figure, s22:
+            # 54 kW there, 50.4 kW rounded to whole chargers here)
+            "site": name, "hosting_kw": fig, "band_low_kw": lo, "band_high_kw": hi,
             "driven_by": " | ".join(driven) or (f"neither end moves the figure "
                                                  f"({fig:,.0f} kW): {whats['figure']}"),
             "limiting_finding": lim_text or "none up to the site maximum",
-            "after_recommendations_kw": (round_kw(after_kw[name], step) if name in after_kw
+            "after_recommendations_kw": (after_kw[name] if name in after_kw
                                          else after_not_computed(study) if after is None
                                          else np.nan),
-            "rounding": f"kW rounded down to whole chargers ({step:g} kW per charger at "
-                        f"{name}); band searches resolve {tol_kw:g} kW",
+            "rounding": f"kW as searched, as the gate says them (not rounded to whole "
+                        f"chargers: {step:g} kW per charger at {name}); band searches resolve "
+                        f"{site_tol:g} kW",
             "inputs": "; ".join(f"{e.name}: {', '.join(e.changes) or 'as the study'}"
                                 for e in ends),
         })

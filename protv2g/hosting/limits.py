@@ -119,8 +119,8 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
     if given_hi is not None:
         rows = [r for r in failing[(key, given_hi)].values() if not is_stand_in(r)]
         out["given_limit"] = "; ".join(
-            f"{r['criterion']} {_who(r)} ({describe_fault(r)})".replace(" ()", "")
-            for r in rows) + f" from {given_hi:,.6g} kW"
+            " ".join(x for x in (str(r["criterion"]), _who(r), f"({describe_fault(r)})") if x)
+            .replace(" ()", "") for r in rows) + f" from {given_hi:,.6g} kW"
     if first_fail_kw is not None:
         rows = list(failing[(key, first_fail_kw)].values())
         if all(is_stand_in(r) for r in rows):
@@ -235,7 +235,8 @@ def rests_on_text(rows: list[dict[str, Any]]) -> str:
         if not is_stand_in(r):
             continue
         what = input_to_confirm(str(r["criterion"]), _text(r.get("device")),
-                                _text(r.get("other_device")), str(r.get("input_basis")))
+                                _text(r.get("other_device")), str(r.get("input_basis")),
+                                r.get("input_todo", ""))
         if what and what not in out:
             out.append(what)
     return "; ".join(out)
@@ -264,7 +265,12 @@ def settings_text(rows: list[dict[str, Any]]) -> str:
         dev = _text(r.get("device"))
         first = r.get("t_device_s")
         need = r.get("limit")
-        drafted = " (drafted: TODO)" if is_stand_in(r) else ""
+        # drafted only when the intervals are (s22: recloser A's came from the model, only
+        # its "in service" was drafted)
+        todo = r.get("input_todo")
+        drafted = (" (drafted: TODO)" if is_stand_in(r) and (
+            f"{dev}'s reclose_intervals_s" in todo or f"the settings of {dev} " in todo
+            if isinstance(todo, str) and todo else True) else "")
         if _finite(first) and _finite(need):
             what = (f"first reclose {float(first):g} s{drafted} must exceed {float(need):g} s"
                     f" for {_text(r.get('other_device')) or 'the site'}")

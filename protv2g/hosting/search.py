@@ -33,7 +33,7 @@ from protv2g.hosting.tables import (
     hosting_tables,
     levels,
 )
-from protv2g.input_basis import study_input_bases, tag_input_basis
+from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
@@ -272,6 +272,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
+        ev.violations["input_todo"] = confirm_texts(ev.violations, bases)
         worst, off = worst_by_scenario(ev.violations, gate, set(meta))
         bad = ev.violations[unevaluated_mask(ev.violations)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),

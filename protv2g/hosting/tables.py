@@ -39,6 +39,7 @@ from protv2g.hosting.limits import (
     extras_note,
     settings_text,
 )
+from protv2g.hosting.voltage_text import voltage_limit_text
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
@@ -183,6 +184,10 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
             shown.append(f"{r['criterion']} ({what})" if what else str(r["criterion"]))
         out["limiting_criterion"] = ", ".join([*shown, str(rows[-1]["criterion"])])
         out["limiting_device"], out["limiting_fault"] = _evidence(rows[-1])
+        # a C12 overvoltage row: the rise V2G causes, not "exceeds 1.05 pu" (review s22)
+        rise = voltage_limit_text(rows[-1], hi)
+        if rise:
+            out["limiting_fault"] = "; ".join(t for t in (out["limiting_fault"], rise) if t)
         # what the limiting rows rest on, the weakest (protv2g.input_basis): a limit set by
         # a tool default or a drafted value is a limit to confirm
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows

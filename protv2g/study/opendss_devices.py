@@ -199,6 +199,30 @@ def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
               f"+ {delay:g} s, {mech - delay:.3g} s faster than the library curve")
 
 
+def link_provenance(library: CurveLibrary, link: str) -> str:
+    """What the library says of a link's melting ranges, in a few words (review s22: the draft
+    called them "published" where ``relay_library/fuse_links.yaml`` says "recalled, NOT
+    verified value by value against C37.43").
+
+    >>> from protv2g.devices.library import default_library
+    >>> link_provenance(default_library(), "40K")[:58]
+    'melting ranges as recalled from catalogue reproductions, N'
+    """
+    source = link_source(library, link)
+    if "NOT verified" in source:
+        return ("melting ranges as recalled from catalogue reproductions, NOT verified value "
+                "by value against ANSI C37.43: relay_library/fuse_links.yaml")
+    return f"melting ranges from {source or 'the curve library'}"
+
+
+def link_source(library: CurveLibrary, link: str) -> str:
+    """The ``source`` text the library gives for ``link`` ("" when it has none)."""
+    try:
+        return str(library.get(link).source or "")
+    except Exception:  # noqa: BLE001 - an unknown link: no source to quote
+        return ""
+
+
 def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
                 library: CurveLibrary, extra: dict[str, Curve], rows: list[dict[str, str]],
                 file: str) -> None:
@@ -208,8 +232,9 @@ def _adopt_fuse(entry: dict[str, Any], by_name: dict[str, dict[str, Any]],
     if family and rating_a and f"{rating_a:g}{family}" in library:
         entry["link"] = f"{rating_a:g}{family}"
         _warn(rows, entry["name"], f"{FUSE_SWAP_WHAT}.{link} at {rating_a:g} A",
-              f"the EEI-NEMA {entry['link']} link is used (published melting ranges, "
-              "relay_library/fuse_links.yaml), not OpenDSS's normalised curve (#17)")
+              f"the EEI-NEMA {entry['link']} link is used ("
+              f"{link_provenance(library, entry['link'])}), not OpenDSS's normalised curve "
+              "(#17)")
         return
     spec = by_name.get(link.casefold())
     if spec is not None and rating_a:

@@ -11,7 +11,9 @@ import re
 import numpy as np
 
 from protv2g.network.dss_model import DssModel
-from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
+from protv2g.network.opendss_devices import DISABLED_WHAT
+from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
+from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
@@ -30,6 +32,49 @@ _RECLOSE_TODO = todo(
     "or drafted V2G sites gets 3.5 s; C10 checks the first against the cease-to-energise "
     "time of the chargers and of the feeder's existing DER",
     "give the breaker's reclose intervals, or [] when it does not reclose")
+
+
+#: A device note's TODO → the field it is written on (review s22: written above the item it made
+#: every row of recloser A rest on "the settings of a", though only "in service" was drafted;
+#: :mod:`protv2g.input_basis` scopes each field to the rows it decides).
+_NOTE_FIELDS = ((DISABLED_WHAT, "location"), (FUSE_SWAP_WHAT, "link"),
+                (MODEL_DELAY_WHAT, "fast_curve"), (NO_GROUND_WHAT, "ground"))
+#: The ground element's pickup field by device kind (``null``: no ground element).
+_GROUND_KEYS = {"recloser": ("phase_min_trip_a", "ground_min_trip_a"),
+                "relay": ("pickup_a", "ground_pickup_a")}
+#: The TODO of a device with no ground element in the model (a relay's import notes none).
+_NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no ground pickup) "
+                       "→ ground faults are seen by the phase element only",
+                       NO_GROUND_FIX)
+#: The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
+#: recloser–fuse rows of the minimum case, and was a plain comment).
+_R_FAULT_TODO = todo(
+    f"assumed minimum-case ground-fault resistance {R_FAULT_MIN_OHM:g} Ω (North American "
+    "practice 20–40 Ω, domain.md §2): it decides the min-case ground-fault rows (C5 reach, "
+    "C2 fuse saving)",
+    "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+
+
+def _with_field_todos(entry: dict, todos: dict[str, str], mine: list) -> tuple[dict, list]:
+    """``entry`` with its ground pickup written ``null`` where it has none, the device notes
+    placed on their field (:data:`_NOTE_FIELDS`), and the notes left above the item."""
+    out = dict(entry)
+    keys = _GROUND_KEYS.get(str(entry.get("kind")))
+    if keys and out.get(keys[1]) is None:  # no ground element: null with its TODO
+        items = list(out.items())
+        at = next((i + 1 for i, (k, _v) in enumerate(items) if k == keys[0]), len(items))
+        out = dict([*items[:at], (keys[1], None), *items[at:]])
+        todos.setdefault(keys[1], _NO_GROUND_TODO)
+    above = []
+    for n in mine:
+        fld = next((f for w, f in _NOTE_FIELDS if n.what.startswith(w)), None)
+        if fld == "ground":  # said by the null's TODO
+            continue
+        if n.todo and fld in out and fld not in todos:
+            todos[fld] = todo(f"{n.what} → {n.action}", n.fix)
+        else:
+            above.append(n)
+    return out, above
 
 
 def _study_name(model: DssModel) -> str:
@@ -109,11 +154,16 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
-        lines += device_block({**e, **rating},
-                              [f"# from the model ({e['kind']} on {e['location']})",
+        on_field = {"interrupting_rating_ka": note}
+        entry, above = _with_field_todos({**e, **rating}, on_field, mine)
+        if _NO_GROUND_TODO in on_field.values():
+            todos.append(f"{e['name']}: no ground element")
+        lines += device_block(entry,
+                              [f"# from the model ({e['kind']} on {e['location']}; values "
+                               "without a TODO are the model's)",
                                *[todo(f"{n.what} → {n.action}", n.fix) if n.todo
-                                 else f"# model: {n.what} → {n.action}" for n in mine]],
-                              {"interrupting_rating_ka": note})
+                                 else f"# model: {n.what} → {n.action}" for n in above]],
+                              on_field)
     for p in proposals:
         f = p.figures
         name = p.entry["name"]
@@ -175,6 +225,6 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             "flow read it)"))
         todos.append("light_load_fraction")
     lines += ["faults:", "  method: iec60909",
-              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   # minimum-case ground faults "
-              "(North American practice 20–40 Ω)"]
+              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {_R_FAULT_TODO}"]
+    todos.append("faults.r_fault_min_ohm")
     return "\n".join(lines) + "\n", todos

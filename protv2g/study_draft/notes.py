@@ -44,9 +44,16 @@ from protv2g.study.model_notes import (
 )
 from protv2g.study.opendss_devices import CONFIRM_WHATS, FUSE_SWAP_WHAT
 
-__all__ = ["Note", "model_notes", "note_lines", "fuse_swap_times", "with_fuse_times",
-           "fuse_named_lines", "FUSE_NAMED_FIX", "NO_LOAD_WHAT"]
+__all__ = ["Note", "NO_GROUND_WHAT", "NO_GROUND_FIX", "model_notes", "note_lines",
+           "fuse_swap_times", "with_fuse_times", "fuse_named_lines", "FUSE_NAMED_FIX",
+           "NO_LOAD_WHAT"]
 
+#: ``what`` of the import's note on a recloser with no ground curves
+#: (:func:`protv2g.network.opendss_devices.model_device_dicts`).
+NO_GROUND_WHAT = "no ground curves set"
+#: Its fix: a TODO (review s22: a plain note, while the device's ground-fault rows rest on it).
+NO_GROUND_FIX = ("give the device's ground element (ground pickup and curves) if it has one, "
+                 "or confirm it has none (ground faults then rely on the phase element)")
 #: Names listed on one printed line before "and N more".
 NAMES_SHOWN = 6
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -105,7 +112,8 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
         dev = dev if dev in adopted else ""
         fix = (VSOURCE_FIX if r.element == "vsource" else NO_LOAD_FIX
                if r.what == NO_LOAD_WHAT else DISABLED_FIX
-               if dev and r.what == DISABLED_WHAT else "")
+               if dev and r.what == DISABLED_WHAT else NO_GROUND_FIX
+               if dev and r.what == NO_GROUND_WHAT else "")
         out.append(Note(str(r.name).lower(), str(r.what), str(r.action), fix, dev))
     for r in adopt_warnings.itertuples(index=False):
         dev = str(r.name) if str(r.name) in adopted else ""
