@@ -103,3 +103,17 @@ def test_recloser_c5_notes_do_not_speak_of_a_fuse() -> None:
         assert "minimum trip" in note
     fuse = _no_candidate_note("C5", "fail", {"device": "f2", "device_kind": "fuse"})
     assert "minimum melt" in fuse
+
+
+def test_ground_element_note_names_what_was_not_searched() -> None:
+    """The review expected a ground element on A with a delayed curve slower than F2's; the
+    search tried the recloser's own curves only and must say so."""
+    from protv2g.recommend.notes import ground_element_note
+
+    extra = (("ground_fast_curve", None, "101"), ("ground_delayed_curve", None, "dss-133"))
+    ge = [Change("devices", "a", "ground_min_trip_a", None, g, Family.GROUND_ELEMENT, 0.0,
+                 extra) for g in (170.0, 130.0)]
+    note = ground_element_note([*ge, _lower(180.0)], "f2")
+    assert "fast 101, delayed dss-133" in note and "130–170 A" in note
+    assert "delayed curve slower than f2's total clearing" in note and "not searched" in note
+    assert ground_element_note([_lower(180.0)], "f2") == ""

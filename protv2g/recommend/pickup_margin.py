@@ -30,7 +30,8 @@ import pandas as pd
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.recommend.change import Change, describe
 
-__all__ = ["PickupMargin", "pickup_margins", "tolerance_note", "within_tolerance"]
+__all__ = ["PickupMargin", "pickup_margins", "split_tolerance", "tolerance_note",
+           "within_tolerance"]
 
 #: Pickup fields and the element current they answer to.
 _PHASE = ("pickup_a", "phase_min_trip_a")
@@ -131,3 +132,10 @@ def tolerance_note(texts: list[str]) -> str:
     return (f"within pickup tolerance — not verified: {'; '.join(texts)} (±"
             f"{100 * PICKUP_ACCURACY:g} % pickup accuracy, checks.sensitivity.PICKUP_ACCURACY: "
             "IEC 60255-151 and IEEE C37.112 relays' and recloser controls' declarations)")
+
+
+def split_tolerance(options: list[Change], device_faults: Any, rows: pd.DataFrame
+                    ) -> tuple[list[Change], str]:
+    """``options`` without the lower pickups within tolerance, and the note naming them."""
+    weak = {id(c): w for c in options if (w := within_tolerance(c, device_faults, rows))}
+    return [c for c in options if id(c) not in weak], tolerance_note([*weak.values()])

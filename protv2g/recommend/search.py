@@ -55,8 +55,9 @@ from protv2g.recommend.notes import (
     _practice_notes,
     device_controls,
     device_kind,
+    ground_element_note,
 )
-from protv2g.recommend.pickup_margin import tolerance_note, within_tolerance
+from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
 from protv2g.recommend.saving import SavingFacts, saved_rows
@@ -282,12 +283,12 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                            facts)))
             continue
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
-        rows = evidence[evidence["finding"] == row["finding"]]
-        weak = {id(c): w for c in options if (w := within_tolerance(c, ev.device_faults, rows))}
-        options = [c for c in options if id(c) not in weak]
+        options, weak = split_tolerance(options, ev.device_faults,
+                                        evidence[evidence["finding"] == row["finding"]])
         best, tried, why = _search(ev, accepted, cur, k, options, max_tries) if options \
             else (None, 0, "")
-        why = "; ".join(x for x in (why, tolerance_note([*weak.values()])) if x)
+        why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
+            options, row.get("other_device"))) if x)
         if best is None:
             if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
                 why += ("; every fault of the study is still saved (the range narrowed): "
