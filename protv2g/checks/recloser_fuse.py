@@ -80,7 +80,7 @@ from protv2g.checks.pairs import (
 )
 from protv2g.checks.rule_values import fuse_saving, source_side
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
-from protv2g.devices.kinds import kind_of
+from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
 
@@ -225,8 +225,39 @@ def _amps(ctx: CheckContext, device: str, i_a: float, i3i0_a: float, fault_type:
     return text
 
 
+def _below_pickup(ctx: CheckContext, device: str, i_a: float, i3i0_a: float,
+                  fault_type: str) -> float | None:
+    """The phase pickup (A) of a recloser or relay ``device`` when the fault's quoted
+    currents are below it (phase current below the phase pickup and, in a ground fault, 3I0
+    below the ground pickup or no ground element), else None: a current below pickup has
+    no trip time of its own (review s22: "fast trip 12.7 s at 188 A" under a 200 A minimum
+    trip; the time came from a later charger stage's current)."""
+    dev = ctx.devices.get(device)
+    if dev is None or kind_of(dev).role == "fuse" or not np.isfinite(i_a):
+        return None
+    p_a = phase_pickup_a(dev)
+    g_a = ground_pickup_a(dev)
+    ground_sees = (g_a is not None and np.isfinite(i3i0_a)
+                   and str(fault_type).startswith(("SLG", "LLG")) and i3i0_a >= g_a)
+    return p_a if (i_a < p_a and not ground_sees) else None
+
+
+def _time_at(ctx: CheckContext, device: str, t_s: float, i_a: float, i3i0_a: float,
+             fault_type: str) -> str:
+    """``"0.11 s at 240 A"``; below pickup: ``"188 A, 3I0 219 A: below pickup (200 A); 12.7
+    s only as a later charger stage's current exceeds it"``."""
+    amps = _amps(ctx, device, i_a, i3i0_a, fault_type)
+    p_a = _below_pickup(ctx, device, i_a, i3i0_a, fault_type)
+    if p_a is None:
+        return f"{fmt_s(t_s)} at {amps}"
+    later = (f"; {fmt_s(t_s)} only as a later charger stage's current exceeds it (Charger "
+             "stages sheet)" if np.isfinite(t_s) else "")
+    return f"{amps}: below pickup ({p_a:g} A){later}"
+
+
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
+    t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
     i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
     if r.check == _NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
@@ -235,7 +266,7 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"minimum trip, for {where} {export}; {r.primary} "
                 f"({i_p}) clears alone{was}")
     if r.check == _BACKUP:
-        return (f"{r.backup} delayed trip ({fmt_s(r.t_backup_s)} at {i_b}) "
+        return (f"{r.backup} delayed trip ({t_b}) "
                 f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
                 f"{i_p}) for {where} {export}: the recloser locks out for a "
                 f"lateral fault{tc_band_text(r)}")
@@ -247,7 +278,7 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 "recloser's sequence")
     what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({fmt_s(r.t_backup_s)} at {i_b}) for {where} {export}")
+            f"({t_b}) for {where} {export}")
     if r.status == CheckStatus.INFO.value:
         rng = _range(ctx, r)
         where_ = ("no fuse-saving range at all" if rng == "none" else

@@ -15,7 +15,8 @@ from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
-__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind"]
+__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind",
+           "ground_element_note"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -217,3 +218,25 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                "not searched",
         "C12": "voltage/flow: export cap or volt-var settings; not searched",
     }.get(criterion, "no ordinary setting change applies to this criterion")
+
+
+def ground_element_note(options: Sequence[Any], other: Any = None) -> str:
+    """What the search did not try for a missing ground element, when its candidates (a new
+    51G on the recloser's own phase curves and multipliers, :func:`.candidates._see_moves`)
+    did not clear the finding without side effects: other ground curves — a delayed ground
+    curve slower than the fuse's total clearing, a fast ground curve slower than a
+    downstream recloser's — are the engineer's TCC work (review s22, EPRI DG feeder: a
+    ground element on A with a delayed curve slower than F2's was expected; one curve was
+    tried). ``""`` when no ground element was a candidate."""
+    ge = [c for c in options if getattr(c, "family", None) == "ground_element"]
+    if not ge:
+        return ""
+    curves = {f: n for c in ge[:1] for f, _o, n in c.fields if f.endswith("_curve")}
+    fuse = f" than {other}'s total clearing" if other and str(other) != "nan" else ""
+    return (f"ground element: searched only on the recloser's own curves (fast "
+            f"{curves.get('ground_fast_curve', '—')}, delayed "
+            f"{curves.get('ground_delayed_curve', '—')}, phase multipliers) at "
+            f"{len(ge)} ground minimum trip(s) {min(c.new for c in ge):g}–"
+            f"{max(c.new for c in ge):g} A; a ground element with a delayed curve slower"
+            f"{fuse} (and a fast curve that keeps the downstream reclosers' sequence) is "
+            "not searched: draw it on the TCC sheet")

@@ -21,7 +21,8 @@ Procedure (greedy, every step verified)
    scatter by which the checks themselves call a row worse — and by more than 1 % or
    1 ms/1 mA/… in any case). The smallest accepted
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
-   becomes part of the study for the next findings.
+   becomes part of the study for the next findings. A lower pickup that the finding's
+   current exceeds by no more than the pickup accuracy is not tried (:mod:`.pickup_margin`).
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
 
@@ -54,7 +55,9 @@ from protv2g.recommend.notes import (
     _practice_notes,
     device_controls,
     device_kind,
+    ground_element_note,
 )
+from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
 from protv2g.recommend.saving import SavingFacts, saved_rows
@@ -279,7 +282,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                            str(row["criterion"]), str(row.get("status", "")),
                                            facts)))
             continue
-        best, tried, why = _search(ev, accepted, cur, k, options, max_tries)
+        # a lower pickup within the pickup's accuracy of the faults' current: not verified
+        options, weak = split_tolerance(options, ev.device_faults,
+                                        evidence[evidence["finding"] == row["finding"]])
+        best, tried, why = _search(ev, accepted, cur, k, options, max_tries) if options \
+            else (None, 0, "")
+        why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
+            options, row.get("other_device"))) if x)
         if best is None:
             if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
                 why += ("; every fault of the study is still saved (the range narrowed): "
