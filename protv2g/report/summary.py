@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.findings import Attribution
-from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
+from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site, limit_words
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
@@ -101,6 +101,8 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             best = taken[str(site)]  # the gate's row (ties: a determined one)
             parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
                      if k in rows.columns and pd.notna(best[k]) and str(best[k])]
+            if len(parts) < 2:  # no device (a C12 bus row): the bus and fault in words
+                parts = [limit_words(best)]
             basis = rests_on(best.get("limiting_basis", ""))
             # a stand-in beside a row on given data failing at the same export does not
             # move a determined figure (hosting/limits.py); a fuse curve band still may
