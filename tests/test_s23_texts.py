@@ -44,3 +44,22 @@ def test_gate_hosting_text_has_no_empty_slot() -> None:
     table = pd.DataFrame([_row()])
     text = hosting_limit_per_site(table)["homes"]
     assert text.startswith("limited by C12 (at lat1), firm/light")
+
+
+def test_melting_band_label_follows_the_curve_provenance() -> None:
+    """Review s22: devices/tcc.py called every band "published melting ranges"; the library's
+    K links are recalled EEI-NEMA ranges, not verified against C37.43."""
+    from dataclasses import replace
+
+    from protv2g.devices.library import default_library
+    from protv2g.devices.models import Fuse
+    from protv2g.devices.tcc import device_traces, melting_ranges_label
+
+    k40 = default_library().get("40K")
+    labels = [t.label for t in device_traces(Fuse(name="f1", link="40K"))]
+    band = [x for x in labels if "melting ranges" in x]
+    assert band and "published" not in band[0] and "not verified" in band[0]
+    assert melting_ranges_label(replace(k40, source="")) == "melting ranges (source not stated)"
+    assert "model" in melting_ranges_label(replace(k40, source="x.dss (OpenDSS TCC_Curve)"))
+    assert melting_ranges_label(replace(k40, source="S&C published TCC 153-1")) == \
+        "published melting ranges"

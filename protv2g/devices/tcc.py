@@ -31,7 +31,8 @@ from protv2g.devices.library import Curve, CurveLibrary, default_library
 from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser, curve_boundary
 from protv2g.units import DeviceKind
 
-__all__ = ["TccTrace", "curve_traces", "device_traces", "family_traces", "operated_element",
+__all__ = ["TccTrace", "curve_traces", "device_traces", "family_traces", "melting_ranges_label",
+           "operated_element",
            "plot_tcc",
            "current_grid_a"]
 
@@ -94,6 +95,34 @@ def curve_traces(curve: Curve | str, pickup_a: float = 1.0, time_dial: float = 1
     return [TccTrace(label, grid, t, boundary=curve_boundary(c, grid / pickup_a))]
 
 
+def melting_ranges_label(curve: Curve) -> str:
+    """What a fuse's melting-range band is, from the curve's own provenance (``source``).
+
+    Review s22: the band was labelled "published melting ranges" whatever its source, and the
+    library's K and T links are ANSI C37.43 EEI-NEMA ranges *as recalled* from catalogue
+    reproductions, not verified value by value (``relay_library/fuse_links.yaml`` header).
+    "published" is said only of ranges whose source says so and does not call them recalled
+    or unverified; a curve read from a model or a generic one says what it is.
+
+    Examples
+    --------
+    >>> from protv2g.devices.library import default_library
+    >>> melting_ranges_label(default_library().get("40K"))
+    'melting ranges as recalled (EEI-NEMA, not verified: confirm with the maker)'
+    """
+    src = (curve.source or "").lower()
+    if not src:
+        return "melting ranges (source not stated)"
+    if "not verified" in src or "recalled" in src:
+        what = "EEI-NEMA, " if "eei-nema" in src else ""
+        return f"melting ranges as recalled ({what}not verified: confirm with the maker)"
+    if any(w in src for w in ("opendss", "model", "generic")):
+        return "melting ranges (from the model / generic, not a maker's data)"
+    if "published" in src:
+        return "published melting ranges"
+    return f"melting ranges ({curve.source[:40]})"
+
+
 def device_traces(device: OvercurrentRelay | Recloser | Fuse,
                   i_a: ArrayLike | None = None) -> list[TccTrace]:
     """Traces of a device: relay phase (and ground) curve, recloser fast and delayed
@@ -117,7 +146,7 @@ def device_traces(device: OvercurrentRelay | Recloser | Fuse,
             for t_s, i_lo, i_hi in c.melting_ranges:
                 xs += [i_lo, i_hi, np.nan]
                 ys += [t_s, t_s, np.nan]
-            out.append(TccTrace(f"{name} published melting ranges", np.array(xs),
+            out.append(TccTrace(f"{name} {melting_ranges_label(c)}", np.array(xs),
                                 np.array(ys), {"lw": 5, "alpha": 0.35, "solid_capstyle": "butt"},
                                 same_color_as_previous=True))
         return out
