@@ -63,3 +63,31 @@ def test_melting_band_label_follows_the_curve_provenance() -> None:
     assert "model" in melting_ranges_label(replace(k40, source="x.dss (OpenDSS TCC_Curve)"))
     assert melting_ranges_label(replace(k40, source="S&C published TCC 153-1")) == \
         "published melting ranges"
+
+
+def test_tcc_legend_says_sparse_points_not_outside_the_data() -> None:
+    """Review s22: dss-133 (points at 1, 10, … × minimum trip) was dotted from 1 to 10 × with
+    "dotted: outside the curve data", although those currents lie inside its points' range:
+    the stretch is between two sparse points, and the legend now says so."""
+    from protv2g.devices.library import Curve, CurveLibrary, default_library
+    from protv2g.devices.models import Recloser
+    from protv2g.devices.tcc import device_traces, dotted_title
+    from protv2g.report.tcc_figure import path_figure
+
+    lib = default_library()
+    d133 = Curve(name="dss-133", kind=lib.get("101").kind, family=lib.get("101").family,
+                 source="test", m_points=(1.0, 10.0, 15.0, 25.0, 35.0, 50.0, 100.0),
+                 t_points=(14.0, 0.16, 0.09, 0.052, 0.042, 0.039, 0.039), clearing_adder_s=0.0)
+    lib2 = CurveLibrary([lib.get(n) for n in lib.names()] + [d133])
+    rc = Recloser(name="a", phase_min_trip_a=200.0, fast_curve="101",
+                  delayed_curve="dss-133", library=lib2)
+    traces = device_traces(rc, [300.0, 1200.0, 2500.0])
+    delayed = traces[1]
+    assert delayed.boundary.tolist() == ["interpolated", "interpolated", "inside"]
+    title = dotted_title(traces)
+    assert title.startswith("dotted: between sparse curve points (interpolated)")
+    assert "outside" not in title
+    fig = path_figure([rc], "phase", {("a", "phase"): {"max_base": 1200.0}})
+    texts = [t.get_text() for a in fig.axes for art in a.artists
+             for t in getattr(art, "get_children", list)() if hasattr(t, "get_text")]
+    assert not any("outside the curve data" in t for t in texts)

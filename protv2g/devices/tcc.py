@@ -31,7 +31,8 @@ from protv2g.devices.library import Curve, CurveLibrary, default_library
 from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser, curve_boundary
 from protv2g.units import DeviceKind
 
-__all__ = ["TccTrace", "curve_traces", "device_traces", "family_traces", "melting_ranges_label",
+__all__ = ["TccTrace", "curve_traces", "device_traces", "dotted_title", "family_traces",
+           "melting_ranges_label",
            "operated_element",
            "plot_tcc",
            "current_grid_a"]
@@ -93,6 +94,32 @@ def curve_traces(curve: Curve | str, pickup_a: float = 1.0, time_dial: float = 1
         else:
             label = f"{c.name} trip time (min trip {pickup_a:g} A; interrupting time not stated)"
     return [TccTrace(label, grid, t, boundary=curve_boundary(c, grid / pickup_a))]
+
+
+#: What a dotted stretch of a trace is, per :class:`DataBoundary` value (legend words).
+_DOTTED = {DataBoundary.INTERPOLATED.value: "between sparse curve points (interpolated)",
+           DataBoundary.BEYOND_TABLE.value: "beyond the curve's last point (time held)",
+           DataBoundary.I2T_ASYMPTOTE.value: "I²t asymptote above the fuse data",
+           DataBoundary.LONG_TIME_ASYMPTOTE.value: "long-time asymptote below the fuse data"}
+
+
+def dotted_title(traces: Sequence[TccTrace]) -> str:
+    """The legend title saying what the dotted stretches of ``traces`` are, from the kinds
+    of :class:`DataBoundary` their operating points fall in (review s22: dss-133's 1-10 ×
+    stretch, between two of its points, was called "outside the curve data").
+
+    Examples
+    --------
+    >>> tr = TccTrace("a", np.array([1.0, 2.0]), np.array([1.0, 1.0]),
+    ...               boundary=np.array(["interpolated", "inside"]))
+    >>> dotted_title([tr])
+    'dotted: between sparse curve points (interpolated)'
+    """
+    seen = {str(b) for tr in traces if tr.boundary is not None
+            for b, t in zip(tr.boundary, np.asarray(tr.t_s, float), strict=True)
+            if np.isfinite(t)}
+    words = [w for k, w in _DOTTED.items() if k in seen]
+    return "dotted: " + "; ".join(words) if words else ""
 
 
 def melting_ranges_label(curve: Curve) -> str:
@@ -265,8 +292,7 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
         ax.set_title(title)
     if legend and (traces or fault_currents_a):
         ax.legend(loc="upper right", fontsize=8, framealpha=0.9,
-                  title="dotted: outside the data (asymptote, table end, sparse points)",
-                  title_fontsize=7)
+                  title=dotted_title(traces) or None, title_fontsize=7)
     if path is not None:
         fig.savefig(Path(path), dpi=150)
     return fig
