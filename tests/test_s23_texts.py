@@ -91,3 +91,18 @@ def test_tcc_legend_says_sparse_points_not_outside_the_data() -> None:
     texts = [t.get_text() for a in fig.axes for art in a.artists
              for t in getattr(art, "get_children", list)() if hasattr(t, "get_text")]
     assert not any("outside the curve data" in t for t in texts)
+
+
+def test_evidence_sheet_shows_the_inputs_to_confirm_beside_the_message() -> None:
+    """Review s22: the ``input_todo`` column (runner.py) reached the Evidence sheet only as
+    its last of ~40 columns, headed "Input todo"; it now follows the message, headed in
+    words."""
+    from protv2g.report.format import header_label
+    from protv2g.report.sheets import DATA_SHEETS, _ordered
+
+    spec = next(s for s in DATA_SHEETS if s.title == "Evidence")
+    assert spec.columns[spec.columns.index("message") + 1] == "input_todo"
+    frame = pd.DataFrame({"margin_unit": ["s"], "input_todo": ["the settings of a (drafted: "
+                                                                "TODO)"], "message": ["m"]})
+    assert list(_ordered(frame, spec.columns).columns)[:2] == ["message", "input_todo"]
+    assert header_label("input_todo") == "Inputs to confirm (drafted or default)"
