@@ -106,3 +106,21 @@ def test_evidence_sheet_shows_the_inputs_to_confirm_beside_the_message() -> None
                                                                 "TODO)"], "message": ["m"]})
     assert list(_ordered(frame, spec.columns).columns)[:2] == ["message", "input_todo"]
     assert header_label("input_todo") == "Inputs to confirm (drafted or default)"
+
+
+def test_fast_shot_row_names_the_backups_fast_element() -> None:
+    """Review s22 (C4 fast_shot_order, b → a at bt): the Elements cell read "a delayed P,
+    b fast P" beside a's fast-shot time; the element named is the one whose time is shown."""
+    import numpy as np
+
+    from protv2g.devices.models import Recloser
+    from protv2g.report.elements import _candidates, _element, _time_kinds
+
+    a = Recloser(name="a", phase_min_trip_a=200.0, fast_curve="101", delayed_curve="117")
+    ip, ig = np.array([[274.0]]), np.array([[274.0]])
+    t0, t1 = np.zeros((1, 1)), np.full((1, 1), np.inf)
+    shown_s = float(a.fast_time_s([274.0])[0])
+    kinds = _time_kinds("fast_shot_order", -0.14, "recloser", "recloser")
+    assert kinds == ("fast", "fast")
+    cands = _candidates(a, kinds[1], ip, ig, t0, t1)
+    assert _element(cands, shown_s, 1.0) == "fast P"
