@@ -124,3 +124,20 @@ def test_fast_shot_row_names_the_backups_fast_element() -> None:
     assert kinds == ("fast", "fast")
     cands = _candidates(a, kinds[1], ip, ig, t0, t1)
     assert _element(cands, shown_s, 1.0) == "fast P"
+
+
+def test_finding_without_finite_worst_margin_says_why() -> None:
+    """Review s22 F01 (C2 a / f1): the worst row's recloser never trips (margin −∞), and the
+    Findings sheet's worst margin was blank; it now says why, with the worst finite one."""
+    import numpy as np
+
+    from protv2g.report.findings_margin import no_margin_texts
+
+    f = pd.DataFrame({"finding": ["F01", "F02", "F03"], "worst_margin": [np.nan, -0.39, np.nan],
+                      "margin_unit": ["s", "× pickup", "MW"], "device": ["a", "f2", ""]})
+    e = pd.DataFrame({"finding": ["F01", "F01", "F02", "F03"],
+                      "margin": [-np.inf, -12.003, -0.39, np.nan]})
+    out = no_margin_texts(f, e)
+    assert set(out) == {"F01", "F03"}
+    assert out["F01"].startswith("−∞: a never operates") and out["F01"].endswith("−12 s")
+    assert out["F03"] == "none: its rows carry no margin (see Message)"
