@@ -141,3 +141,35 @@ def test_finding_without_finite_worst_margin_says_why() -> None:
     assert set(out) == {"F01", "F03"}
     assert out["F01"].startswith("−∞: a never operates") and out["F01"].endswith("−12 s")
     assert out["F03"] == "none: its rows carry no margin (see Message)"
+
+
+def test_unseen_lateral_names_fuse_fault_range_and_backup_pickup() -> None:
+    """Review s22 (f2's lateral, lat2): faults of 89–140 A are below recloser a's 200 A
+    minimum trip and nothing backs f2 up; the C2 "not seen by recloser" finding now says so
+    with the fuse, the currents, the pickup and what V2G changes."""
+    from types import SimpleNamespace
+
+    from protv2g.report.findings_backup import unseen_lateral_texts
+
+    findings = pd.DataFrame({"finding": ["F08", "F02"], "criterion": ["C2", "C5"],
+                             "mechanism": ["not seen by recloser", ""],
+                             "device": ["a", "f2"], "other_device": ["f2", ""],
+                             "attribution": ["pre-existing", "pre-existing"]})
+    evidence = pd.DataFrame({"finding": ["F08", "F02"], "fault_bus": ["lat2", "lat2"]})
+    rows = []
+    for scen, i_a, i_f in (("base/light", 0.089, 0.089), ("base/light", 0.140, 0.140),
+                           ("firm/light/100%", 0.050, 0.091), ("firm/light/100%", 0.108, 0.142)):
+        for dev, i in (("a", i_a), ("f2", i_f)):
+            rows.append({"scenario": scen, "device": dev, "fault_bus_name": "lat2",
+                         "fault_type": "SLG-a", "case": "min", "ia_ka": i, "ib_ka": 0.0,
+                         "ic_ka": 0.0, "i3i0_ka": i})
+    result = SimpleNamespace(device_faults=pd.DataFrame(rows), scenarios=pd.DataFrame(
+        {"scenario": ["base/light", "firm/light/100%"], "is_base": [True, False]}))
+    models = {"a": SimpleNamespace(settings=SimpleNamespace(phase_min_trip_a=200.0,
+                                                            ground_min_trip_a=None))}
+    out = unseen_lateral_texts(findings, evidence, result, models)
+    assert list(out) == ["F08"]
+    assert out["F08"] == (
+        "no backup on f2's lateral (lat2): faults there carry 89–142 A through f2, below a's "
+        "minimum trip 200 A (phase; ground off); a sees 89–140 A without V2G, 50–108 A with "
+        "V2G: a pre-existing condition, V2G lowers what it sees")

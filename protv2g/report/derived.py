@@ -41,6 +41,7 @@ from protv2g.report.elements import (
     fault_index,
 )
 from protv2g.report.fault_levels import FAULT_LEVEL_COLUMNS, fault_levels
+from protv2g.report.findings_backup import unseen_lateral_texts
 from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
@@ -351,6 +352,11 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
     if reasons:
         view["worst_margin"] = [reasons.get(str(k), m) for k, m in zip(
             view["finding"], view["worst_margin"], strict=True)]
+    # a lateral its recloser does not see: the fuse, its currents, the pickup (review s22)
+    unseen = unseen_lateral_texts(findings, f.evidence, result, models)
+    if unseen:
+        view["message"] = [f"{unseen[str(k)]}. {m}" if str(k) in unseen else m for k, m in zip(
+            view["finding"], view["message"], strict=True)]
     view = view[["finding", "criterion", "status", "attribution", "rests_on", "title",
                  "worst_margin", "limit", "worst_fault", "worst_scenario", "export_trend",
                  "fault_types", "locations", "load_levels", "n_rows", "evidence",
