@@ -173,3 +173,18 @@ def test_unseen_lateral_names_fuse_fault_range_and_backup_pickup() -> None:
         "no backup on f2's lateral (lat2): faults there carry 89–142 A through f2, below a's "
         "minimum trip 200 A (phase; ground off); a sees 89–140 A without V2G, 50–108 A with "
         "V2G: a pre-existing condition, V2G lowers what it sees")
+
+
+def test_gate_twin_text_of_a_row_that_no_longer_operates_has_no_empty_number() -> None:
+    """Review s22 (gate, C2 a / f1 "fuse saving not possible"): "V2G lowers the margin by
+    (material: more than the tolerance 0 s)" — the change from a finite margin to −∞."""
+    import numpy as np
+
+    from protv2g.gate_reasons import _twin
+
+    worst = pd.Series({"margin_unit": "s", "base_margin": 9.667, "margin": -np.inf,
+                       "tolerance": 0.0, "fault_bus": "lat1", "fault_type": "SLG-a",
+                       "case": "min"})
+    text = _twin(worst)
+    assert "by (" not in text and "lowers the margin by" not in text
+    assert text.endswith("with V2G it does not operate at all (no margin to compare)")
