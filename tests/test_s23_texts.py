@@ -188,3 +188,13 @@ def test_gate_twin_text_of_a_row_that_no_longer_operates_has_no_empty_number() -
     text = _twin(worst)
     assert "by (" not in text and "lowers the margin by" not in text
     assert text.endswith("with V2G it does not operate at all (no margin to compare)")
+
+
+def test_trend_prose_of_a_device_that_does_not_operate() -> None:
+    """Review s22 F01's export trend read "firm −inf s at 658 kW"."""
+    import numpy as np
+
+    from protv2g.findings_trend import _fmt
+
+    assert _fmt(-np.inf, "s") == "−∞ (does not operate)"
+    assert _fmt(np.inf, "s") == "never"
