@@ -85,7 +85,7 @@ def test_tcc_legend_says_sparse_points_not_outside_the_data() -> None:
     delayed = traces[1]
     assert delayed.boundary.tolist() == ["interpolated", "interpolated", "inside"]
     title = dotted_title(traces)
-    assert title.startswith("dotted: between sparse curve points (interpolated)")
+    assert title.startswith("dotted: between sparse curve points")
     assert "outside" not in title
     fig = path_figure([rc], "phase", {("a", "phase"): {"max_base": 1200.0}})
     texts = [t.get_text() for a in fig.axes for art in a.artists

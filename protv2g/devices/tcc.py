@@ -97,10 +97,10 @@ def curve_traces(curve: Curve | str, pickup_a: float = 1.0, time_dial: float = 1
 
 
 #: What a dotted stretch of a trace is, per :class:`DataBoundary` value (legend words).
-_DOTTED = {DataBoundary.INTERPOLATED.value: "between sparse curve points (interpolated)",
-           DataBoundary.BEYOND_TABLE.value: "beyond the curve's last point (time held)",
-           DataBoundary.I2T_ASYMPTOTE.value: "I²t asymptote above the fuse data",
-           DataBoundary.LONG_TIME_ASYMPTOTE.value: "long-time asymptote below the fuse data"}
+_DOTTED = {DataBoundary.INTERPOLATED.value: "between sparse curve points",
+           DataBoundary.BEYOND_TABLE.value: "past the curve's last point",
+           DataBoundary.I2T_ASYMPTOTE.value: "I²t asymptote",
+           DataBoundary.LONG_TIME_ASYMPTOTE.value: "long-time asymptote"}
 
 
 def dotted_title(traces: Sequence[TccTrace]) -> str:
@@ -113,7 +113,7 @@ def dotted_title(traces: Sequence[TccTrace]) -> str:
     >>> tr = TccTrace("a", np.array([1.0, 2.0]), np.array([1.0, 1.0]),
     ...               boundary=np.array(["interpolated", "inside"]))
     >>> dotted_title([tr])
-    'dotted: between sparse curve points (interpolated)'
+    'dotted: between sparse curve points'
     """
     seen = {str(b) for tr in traces if tr.boundary is not None
             for b, t in zip(tr.boundary, np.asarray(tr.t_s, float), strict=True)
