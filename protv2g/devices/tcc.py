@@ -195,7 +195,7 @@ def device_traces(device: OvercurrentRelay | Recloser | Fuse,
         if s.ground_pickup_a is not None:
             g = _grid(s.ground_pickup_a, i_a)
             out.append(TccTrace(f"{device.name} 50/51G ({s.ground_pickup_a:g} A)", g,
-                                device.ground_time_s(g), {"ls": ":"}))
+                                device.ground_time_s(g), {"ls": "-."}))  # not dotted
         return out
     raise TypeError(f"cannot draw a TCC for {type(device).__name__}")
 
@@ -417,9 +417,9 @@ def family_traces(device: OvercurrentRelay | Recloser | Fuse, family: str,
             out.append(TccTrace(f"{device.name} {tag} fast {fc.name} ({pickup:g} A, "
                                 f"{s.n_fast} shot(s))", grid, fast, {"ls": "--"},
                                 boundary=device.boundary(grid, "fast", ground=g)))
-            if k_fast is not None:
+            if k_fast is not None:  # dash-dot: dotted means a data boundary (dotted_title)
                 out.append(TccTrace(f"{device.name} {tag} {k_fast:g} × fast", grid,
-                                    k_fast * fast, {"ls": ":", "lw": 1.2},
+                                    k_fast * fast, {"ls": "-.", "lw": 1.2},
                                     same_color_as_previous=True))
         if s.n_delayed:
             label = (f"{device.name} {tag} delayed {dc.name} ({pickup:g} A, {s.n_delayed} "
