@@ -233,3 +233,37 @@ def test_both_ends_match_opendss_three_sections(both_ends, term, ft):
     for k, p in enumerate("abc"):
         o = dev[f"i{p}_ka"] * 1e3 * np.exp(1j * np.radians(dev[f"i{p}_degree"]))
         assert abs(o - cur[k]) <= REL_TOL * scale, (p, o, cur[k])
+
+
+def test_study_sites_on_both_ends(both_ends):
+    """with_close_in_positions on a study with a device at each end of L3: each its own
+    close-in bus and its own stub's row; the feeder graph runs bm – stub – rest – stub – b2."""
+    from dataclasses import dataclass
+
+    from protv2g.network.dss_graph import device_site, dss_feeder_graph
+    from protv2g.study.places import DeviceSite
+
+    model, _, _ = both_ends
+
+    @dataclass(frozen=True)
+    class S:
+        net: object
+        model: object
+        device_sites: dict
+
+    sites = {}
+    for name, term in (("R-Bm", 1), ("R-B2", 2)):
+        s = device_site(model, "line.l3", term)
+        sites[name] = DeviceSite("line", s.element_index, s.bus, s.far_bus, "line.l3", term)
+    out = with_close_in_positions(S(None, model, sites))
+    names = out.model.buses.index
+    el = out.model.elements
+    for name, bus, stub in (("R-Bm", "bm", "line.l3"), ("R-B2", "b2", "line.l3~stub2")):
+        site = out.device_sites[name]
+        assert names[site.far_bus] == close_in_bus_name([name]).lower()
+        assert names[site.bus] == bus and el.name.iat[site.element_index] == stub
+        assert set(el.buses.iat[site.element_index]) == {bus, names[site.far_bus]}
+    g = dss_feeder_graph(out.model)
+    bm, c1, c2, b2 = out.model.bus_index(["bm", "r-bm close-in", "r-b2 close-in", "b2"])
+    assert all(g.has_edge(a, b) for a, b in ((bm, c1), (c1, c2), (c2, b2)))
+    assert not g.has_edge(bm, b2)
