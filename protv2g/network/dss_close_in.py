@@ -2,14 +2,14 @@
 
 The phase-domain counterpart of :func:`protv2g.network.fault_positions.close_in_positions`
 (option (a) of review s22: split the line in protv2g's own phase model). A device on a line
-gets a *close-in bus* :data:`~protv2g.network.fault_positions.CLOSE_IN_KM` (1 m; at most
-:data:`~protv2g.network.fault_positions.MAX_FRACTION_OF_LINE` of the line) past its terminal,
+gets a *close-in bus* :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` (1 m; at most
+:data:`~protv2g.network.close_in_distance.MAX_FRACTION_OF_LINE` of the line) past its terminal,
 into the line (a device's forward direction is from its bus into its element,
 :class:`protv2g.study.places.DeviceSite`, as on the pandapower path); a fault there is its
 terminal fault. The split is at the device's own end: a device at terminal 2 gets a stub at
 terminal 2, and a line with devices at both ends gets two stubs and a middle section (``~rest``),
 each end's devices their own close-in bus. The bus is named after the devices
-(:func:`~protv2g.network.fault_positions.close_in_bus_name`, the pandapower path's name, in
+(:func:`~protv2g.network.close_in_distance.close_in_bus_name`, the pandapower path's name, in
 lower case as every bus of an OpenDSS model: ``"f1 close-in"``).
 
 How the line is split (OpenDSS's own line model, taken from its primitive admittance): an
@@ -43,12 +43,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from protv2g.network.dss_elements import ElementY
-from protv2g.network.fault_positions import (
+from protv2g.network.close_in_distance import (
     CLOSE_IN_KM,
     MAX_FRACTION_OF_LINE,
     close_in_bus_name,
 )
+from protv2g.network.dss_elements import ElementY
 
 __all__ = ["CloseInModel", "close_in_model"]
 
