@@ -204,6 +204,15 @@ def test_both_ends_two_stubs_named_after_their_devices(both_ends):
         == "line.l3"
 
 
+def test_end_without_stub_measures_the_rest(feeder):
+    """A line split at one end only: a device at its other end (not given as a place) reads the
+    rest section, whose terminal there is the line's own bus."""
+    _, _, ci = feeder
+    for line, term, bus in (("line.la", 2, "lat1"), ("line.l4", 1, "b2")):
+        e = ci.model.element_y(line, term)
+        assert e.name == f"{line}~rest" and e.buses[term - 1] == bus
+
+
 @pytest.mark.parametrize("ft", [FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND])
 @pytest.mark.parametrize("term", [1, 2])
 def test_both_ends_match_opendss_three_sections(both_ends, term, ft):

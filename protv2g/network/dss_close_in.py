@@ -201,6 +201,9 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
             overrides[sec.name] = sec
             if t:
                 sections_at[(line, t)] = sec.name
+            else:  # an end without a stub is the rest's (a device there measures the rest)
+                for end in {1, 2} - set(new_nodes):
+                    sections_at[(line, end)] = sec.name
             if sec.name == line:  # the element table follows (graph, zones): the line's row
                 elements.at[elements.index[row], "buses"] = sec.buses  # becomes its section,
                 elements.at[elements.index[row], "length_km"] = sec_km  # the others appended
