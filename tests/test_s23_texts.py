@@ -187,7 +187,8 @@ def test_gate_twin_text_of_a_row_that_no_longer_operates_has_no_empty_number() -
                        "case": "min"})
     text = _twin(worst)
     assert "by (" not in text and "lowers the margin by" not in text
-    assert text.endswith("with V2G it does not operate at all (no margin to compare)")
+    assert text.endswith("with V2G no margin is left (−∞: a device the rule times no longer "
+                         "operates for this fault)")
 
 
 def test_trend_prose_of_a_device_that_does_not_operate() -> None:
