@@ -21,6 +21,9 @@ What the draft holds, and where each value comes from:
   candidate buses with their short-circuit level and the nearest protective device upstream
   (:mod:`.candidates`) as comments.
 * the feeder's existing sources (PV, storage, generators) listed as comments.
+* a TODO on ``feeder.opendss`` when the model's source is not a plausible utility source
+  (:mod:`protv2g.study.source_check`: an ideal source, IEEE 123's X1 = 0.0001 Ω), and a note
+  on every drafted rating that its duty rests on it.
 * ``scenarios``, ``faults``: export levels 0/50/100 %, light and peak load, IEC 60909 with a
   20 Ω minimum ground-fault resistance (North American practice 20–40 Ω, domain.md §2).
 
@@ -54,6 +57,7 @@ from protv2g.network.dss_graph import (
 from protv2g.network.dss_model import DssModel, load_dss_model
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
+from protv2g.study.source_check import dss_source_levels, implausible_sources
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
@@ -217,7 +221,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                                for h in all_heads if h.skipped))
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light)
+                             device_x_r(model, phase_devices), notes, light,
+                             implausible_sources(dss_source_levels(model)))
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped))

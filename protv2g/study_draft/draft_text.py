@@ -13,6 +13,7 @@ import numpy as np
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
+from protv2g.study.source_check import DSS_SOURCE_FIX
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
@@ -103,8 +104,23 @@ def _existing_sources(model: DssModel) -> list[str]:
     return out
 
 
+#: Appended to a drafted rating's TODO when the model's source is implausible (review s23 §1:
+#: "below the 21906.74 kA computed here" quoted without question).
+SOURCE_CAVEAT = ("; NOTE the fault current is computed on the model's source, which is not "
+                 "a plausible utility source (feeder.opendss's TODO): the duty is not one a "
+                 "real breaker sees and changes with the utility's source impedance")
+
+
+def _source_caveat(note: str, bad_source: bool) -> str:
+    """A rating TODO with :data:`SOURCE_CAVEAT` before its fix when the source is implausible."""
+    if not bad_source:
+        return note
+    what, sep, fix = note.partition(" | fix:")
+    return f"{what}{SOURCE_CAVEAT}{sep}{fix}"
+
+
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
-               level_kv, skipped=(), x_r=None, notes=(), light=None):
+               level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=()):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -115,7 +131,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     study; ``level_kv`` the primary voltage, kV; ``skipped`` why a head has no drafted relay;
     ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`);
     ``light`` the light-load fraction and its source (:class:`.loadshapes.LightLoad`; None:
-    the schema's default, unwritten).
+    the schema's default, unwritten); ``source_issues`` the model's source found implausible
+    (:func:`protv2g.study.source_check.implausible_sources`: a TODO on ``feeder.opendss``,
+    and every drafted rating says its duty rests on it).
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -136,6 +154,11 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         if n.todo and n.what != NO_LOAD_WHAT:
             lines.append("  " + todo(f"{n.name}: {n.what}", n.fix))
             todos.append(f"{n.name}: {n.what}")
+    for text in source_issues:
+        lines.append("  " + todo(f"the model's {text}: every fault level, C7 duty and "
+                                 "drafted interrupting rating near the substation rests on "
+                                 "it", DSS_SOURCE_FIX))
+        todos.append(f"source: {text}")
     lines.append(f"  opendss: {inline(rel[0])}")
     if len(rel) > 1:
         lines.append(f"  redirects: {inline(rel[1:])}")
@@ -154,7 +177,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
-        on_field = {"interrupting_rating_ka": note}
+        on_field = {"interrupting_rating_ka": _source_caveat(note, bool(source_issues))}
         entry, above = _with_field_todos({**e, **rating}, on_field, mine)
         if _NO_GROUND_TODO in on_field.values():
             todos.append(f"{e['name']}: no ground element")
@@ -192,7 +215,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, **rating}, comments,
                               {"reclose_intervals_s": _RECLOSE_TODO,
-                               "interrupting_rating_ka": note})
+                               "interrupting_rating_ka": _source_caveat(
+                                   note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
