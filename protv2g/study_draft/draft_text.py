@@ -56,6 +56,66 @@ _R_FAULT_TODO = todo(
     "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
 
 
+#: The charger assumptions a drafted site gets (review s23 §5: they were in the workbook only),
+#: each ``field → (value or None for the kW rating, TODO text, fix)``; the values are the
+#: schema's defaults (:class:`protv2g.study.schema_sites.V2GSite`,
+#: ``docs/charger-fault-model.md`` §6), written out so that each can carry its source.
+_CHARGER_REF = "../shared/reference/der/inverter_fault_current_and_reclosing.csv"
+SITE_ASSUMPTIONS: dict[str, tuple[float | str | None, str, str]] = {
+    "s_charger_kva": (
+        None, "assumed kVA rating = the kW rating (no reactive headroom; the fault current "
+        "limits below are pu of this kVA)", "give the charger inverter's kVA nameplate "
+        "(≥ p_charger_kw)"),
+    "limit_pu": (
+        1.5, "assumed first-cycle current limit 1.5 pu of rating (conservative planning "
+        f"value 1.5–2.0 pu; general IBR limit 1.1–1.5 pu: {_CHARGER_REF})",
+        "give the charger maker's first-cycle (peak) fault current, pu of its kVA rating"),
+    "sustained_limit_pu": (
+        1.1, "assumed sustained current limit 1.1 pu of rating (the middle of the 1.0–1.2 pu "
+        f"of grid-following inverters: {_CHARGER_REF})",
+        "give the charger maker's sustained fault current, pu of its kVA rating"),
+    "sustained_limit_high_pu": (
+        1.2, "assumed high bracket of the sustained limit 1.2 pu (the top of that 1.0–1.2 pu "
+        "range; docs/charger-fault-model.md §3)",
+        "give the maker's upper value, or the sustained limit again when it is exact"),
+    "ride_through_category": (
+        "II", "assumed IEEE 1547-2018 ride-through Category II (§6.4; trip defaults Tables "
+        "11–13: the category most distribution interconnection requirements assume)",
+        "give the category the utility's interconnection requirement sets (III e.g. under "
+        "California Rule 21)"),
+    "cease_to_energize_s": (
+        2.0, "assumed 2 s cease-to-energise after the feeder opens (IEEE 1547-2018 §8.1, "
+        "unintentional islanding: cease within 2 s); C10 checks the first reclose against it",
+        "give the chargers' anti-islanding clearing time (certificate or utility setting)"),
+}
+
+
+def _site_entry(site: dict) -> tuple[dict, dict[str, str]]:
+    """A ``v2g_sites`` entry with the charger assumptions written out, each with its TODO on
+    its own field (:data:`SITE_ASSUMPTIONS`); values the site already gives are kept."""
+    entry, todos = dict(site), {}
+    for key, (value, what, fix) in SITE_ASSUMPTIONS.items():
+        if key in entry:
+            continue
+        entry[key] = site["p_charger_kw"] if value is None else value
+        todos[key] = todo(what, fix)
+    return entry, todos
+
+
+def _model_load_kw(model: DssModel) -> float:
+    """The model's enabled loads' kW as its script sets them (OpenDSS ``Loads`` interface:
+    the enabled loads), NaN when the engine cannot say."""
+    try:
+        loads = model.engine.Loads
+        total, k = 0.0, loads.First()
+        while k > 0:
+            total += float(loads.kW())
+            k = loads.Next()
+        return total
+    except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return float("nan")
+
+
 def _with_field_todos(entry: dict, todos: dict[str, str], mine: list) -> tuple[dict, list]:
     """``entry`` with its ground pickup written ``null`` where it has none, the device notes
     placed on their field (:data:`_NOTE_FIELDS`), and the notes left above the item."""
@@ -201,7 +261,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                     if f["devices_below"] else "the smallest time dial protv2g drafts (no "
                     "protective device below it in the model to coordinate with)"),
                  "replace by the utility's relay settings"),
-            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
+            f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
+            f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
             + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
@@ -226,7 +287,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if sites:
         lines.append("v2g_sites:")
         for s in sites:
-            lines += [ln.replace("    ", "    ", 1) for ln in device_block(s)]
+            entry, on_field = _site_entry(s)
+            lines += device_block(entry, (), on_field)
+            todos += [f"{s['name']}: {k}" for k in on_field]
     else:
         lines += ["v2g_sites: []   # add sites, e.g.:",
                   "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
@@ -238,8 +301,18 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     # with sites, the firm case too (review s19 §3.5: every charger online is the case a
     # utility plans export limits for; the expected case alone understates reverse flow)
     participation = "[expected, firm]" if sites else "[expected]"
+    load_kw = _model_load_kw(model)
+    peak_todo = "" if loadless or not load_kw > 0 else "   " + todo(
+        f"peak = the model's own snapshot load ({load_kw:,.0f} kW, its loads' kW as the "
+        "script sets them, LoadMult 1), the light level the fraction below × it: init assumed "
+        "the model is loaded at the feeder's peak", "confirm the model's loads are the "
+        "feeder's peak (SCADA/AMI peak), or scale them in a feeder.redirects script (Set "
+        "LoadMult=…)")
+    if peak_todo:
+        todos.append("scenarios.load_levels: peak = the model's snapshot load")
     lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
-              f"  participation: {participation}", "  load_levels: [light, peak]" + no_load]
+              f"  participation: {participation}",
+              "  load_levels: [light, peak]" + (no_load or peak_todo)]
     if light is not None and light.from_model:
         lines.append(f"  light_load_fraction: {light.fraction:g}   # {light.source}")
     elif light is not None:
