@@ -69,6 +69,15 @@ def test_a_pandapower_external_grid_is_read_from_its_short_circuit_data():
     assert implausible_sources(net_source_levels(net)) == []
 
 
+def test_a_stiff_transmission_source_behind_a_substation_transformer_is_not_judged():
+    # IEEE 37: basekv=230 MVAsc3=200000 → 502 kA, but the 2.5 MVA substation transformer
+    # limits the feeder's faults: not flagged
+    z1 = 230.0**2 / 200000.0 * complex(1, 4) / abs(complex(1, 4))
+    levels = pd.DataFrame([_levels("vsource.source", "sourcebus", 230.0, z1, z1)])
+    assert levels.i3_ka.iat[0] > 500 and source_reasons(levels.iloc[0]) != []
+    assert implausible_sources(levels) == []
+
+
 # --- on IEEE 123 (../shared) ------------------------------------------------------------------
 
 STUDY = """name: ieee123

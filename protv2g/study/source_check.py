@@ -15,7 +15,13 @@ no c factor):
   (symmetrical components, IEEE Std 551-2006 §3 / IEC 60909-0 §6.3.1 and §6.5, c = 1);
 * ``X/R = X1 / R1`` (infinite for ``R1 = 0``).
 
-It is implausible when:
+Only a source at distribution voltage — :data:`DISTRIBUTION_KV_MAX`, 35 kV, or below: the
+feeder fed straight from it, no substation transformer between (distribution primaries run
+"from about 5 kV to as high as 35 kV", the same handbook chapter) — is judged: behind a
+substation transformer the transformer's impedance limits the feeder's fault levels and the
+source's hardly moves them (IEEE 34's and 37's 200,000 MVA sources at 69 and 230 kV,
+"stiffened" by their authors, and EPRI ckt5's X1 = 0.001 Ω at 115 kV are not flagged). Such
+a source is implausible when:
 
 * ``I3`` or ``I1`` exceeds :data:`I_SC_MAX_KA` (63 kA): the largest rated short-circuit
   current in the preferred ratings of outdoor circuit breakers, 15.5 kV up to transmission
@@ -47,9 +53,9 @@ import pandas as pd
 
 from protv2g.errors import Issue
 
-__all__ = ["DSS_SOURCE_FIX", "I_SC_MAX_KA", "NET_SOURCE_FIX", "SOURCE_COLUMNS", "X_R_MAX",
-           "X_R_MIN", "dss_source_levels", "implausible_sources", "net_source_levels",
-           "source_reasons", "source_warnings"]
+__all__ = ["DISTRIBUTION_KV_MAX", "DSS_SOURCE_FIX", "I_SC_MAX_KA", "NET_SOURCE_FIX",
+           "SOURCE_COLUMNS", "X_R_MAX", "X_R_MIN", "dss_source_levels", "implausible_sources",
+           "net_source_levels", "source_reasons", "source_warnings"]
 
 #: Largest plausible short-circuit current at the source's terminal, kA (module docstring:
 #: IEEE C37.06-2009's largest preferred outdoor-breaker rating).
@@ -58,6 +64,9 @@ I_SC_MAX_KA = 63.0
 X_R_MAX = 125.0
 #: Smallest plausible X/R of the source (a heuristic: more resistive than reactive).
 X_R_MIN = 1.0
+#: Sources above this line-to-line voltage (kV) are not judged: a substation transformer
+#: stands between them and the feeder (module docstring).
+DISTRIBUTION_KV_MAX = 35.0
 
 #: Columns of :func:`dss_source_levels` and :func:`net_source_levels`.
 SOURCE_COLUMNS = ["name", "bus", "kv_ll", "r1_ohm", "x1_ohm", "r0_ohm", "x0_ohm", "i3_ka",
@@ -160,11 +169,11 @@ def _ka(i_ka: float) -> str:
 
 
 def implausible_sources(levels: pd.DataFrame) -> list[str]:
-    """One sentence per implausible source of ``levels``: what it is and why (module
-    docstring); empty when every source is plausible."""
+    """One sentence per implausible source of ``levels`` at distribution voltage: what it is
+    and why (module docstring); empty when every such source is plausible."""
     out = []
     for r in levels.itertuples(index=False):
-        why = source_reasons(r)
+        why = source_reasons(r) if r.kv_ll <= DISTRIBUTION_KV_MAX else []
         if why:
             out.append(f"source {r.name} at bus {r.bus} ({r.kv_ll:g} kV): R1 = {r.r1_ohm:.4g} "
                        f"Ω, X1 = {r.x1_ohm:.4g} Ω — {'; '.join(why)}")
