@@ -121,6 +121,7 @@ def test_init_drafts_a_source_todo_and_says_the_ratings_rest_on_it(ieee123):
     from protv2g.study_draft import draft_study
 
     draft = draft_study(ieee123 / "IEEE123Master.dss")
+    assert len(draft.source_issues) == 1 and "24,018 kA" in draft.source_issues[0]
     path = ieee123 / "draft.yaml"
     path.write_text(draft.text)
     items = todo_items(path)

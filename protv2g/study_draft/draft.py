@@ -88,6 +88,9 @@ class StudyDraft:
     notes: tuple[Note, ...] = field(default=())
     #: why a feeder head has no drafted relay (guarded by a model device, a load equivalent)
     no_relay: tuple[str, ...] = field(default=())
+    #: the model's source found implausible (:func:`protv2g.study.source_check
+    #: .implausible_sources`), a TODO on ``feeder.opendss``
+    source_issues: tuple[str, ...] = field(default=())
 
 
 
@@ -223,13 +226,13 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
     light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
                                                for h in all_heads if h.skipped))
+    source_issues = implausible_sources(dss_source_levels(model))
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light,
-                             implausible_sources(dss_source_levels(model)))
+                             device_x_r(model, phase_devices), notes, light, source_issues)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
-                      tuple(notes), tuple(skipped))
+                      tuple(notes), tuple(skipped), tuple(source_issues))
 
 
 def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
