@@ -240,7 +240,7 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
     """The devices' close-in (terminal) faults, as ``run`` places them (review s23: the
     DG feeder's fuse F1 drafted "max fault 573 A" and a 0.73 kA duty from the bus faults while
     ``run`` found 1,502 A just past it): each device's line split
-    :data:`~protv2g.network.fault_positions.CLOSE_IN_KM` past it
+    :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` past it
     (:func:`protv2g.network.dss_close_in.close_in_model`, the machinery of
     :func:`~protv2g.network.fault_positions.with_close_in_positions`), IEC 60909 max, every
     fault type, no V2G, the feeder's inverters by their law as the bus faults.
