@@ -197,7 +197,8 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
         Σ over the fault types of the kept pairs (:func:`kept_pairs`), the device table's
         rows (an OpenDSS study: every device at every phase combination of every fault
         type on the model's primary buses, :func:`_model_fault_rows`, an upper estimate:
-        3,720 for the 3,686 rows of ``feeders/opendss_example``); ``set_rows`` the same per
+        4,440 for the 4,400 rows of ``feeders/opendss_example`` with its close-in buses);
+        ``set_rows`` the same per
         charger set (the rows the engine solves and the
         stages are held for). held after the faults = ``_FIXED_B`` + buses ×
         ``_BYTES_PER_BUS_NETS`` + rows × ``_BYTES_PER_ROW_DEVICE`` + bus rows ×

@@ -2,8 +2,8 @@
 
 The phase-domain counterpart of :func:`protv2g.network.fault_positions.close_in_positions`
 (option (a) of review s22: split the line in protv2g's own phase model). A device on a line
-gets a *close-in bus* :data:`~protv2g.network.fault_positions.CLOSE_IN_KM` (1 m; at most
-:data:`~protv2g.network.fault_positions.MAX_FRACTION_OF_LINE` of the line) past its terminal;
+gets a *close-in bus* :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` (1 m; at most
+:data:`~protv2g.network.close_in_distance.MAX_FRACTION_OF_LINE` of the line) past its terminal;
 a fault there is its terminal fault.
 
 How the line is split (OpenDSS's own line model, taken from its primitive admittance): an
@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from protv2g.network.close_in_distance import CLOSE_IN_KM, MAX_FRACTION_OF_LINE
 from protv2g.network.dss_elements import ElementY
-from protv2g.network.fault_positions import CLOSE_IN_KM, MAX_FRACTION_OF_LINE
 
 __all__ = ["CloseInModel", "close_in_model", "close_in_bus_name"]
 

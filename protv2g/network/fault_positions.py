@@ -39,16 +39,12 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from protv2g.network.close_in_distance import CLOSE_IN_KM, MAX_FRACTION_OF_LINE
+
 __all__ = ["CLOSE_IN_KM", "MAX_FRACTION_OF_LINE", "POSITION_COLUMNS", "FaultPositions",
            "close_in_positions", "close_in_study", "has_unknown_buses",
            "with_close_in_positions"]
 
-#: Distance (km) from a device to its close-in fault: 1 m, short enough that the line
-#: impedance between device and fault (≈ 0.4 mΩ on a distribution line) is negligible
-#: against any source impedance (≥ 0.1 Ω at 12 kV), so the fault is the device's terminal fault.
-CLOSE_IN_KM = 0.001
-#: The stub is never longer than this fraction of its line (very short lines).
-MAX_FRACTION_OF_LINE = 0.1
 
 #: Columns of :attr:`FaultPositions.table`.
 POSITION_COLUMNS = ["bus", "bus_name", "position", "devices", "line", "line_index",
