@@ -86,8 +86,10 @@ def _twin(worst: pd.Series) -> str:
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
     same = "at the same fault and case" if describe_fault(worst) else "at the same load level"
-    text = (f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}; V2G lowers the "
-            f"margin by {_fmt(float(m_base) - float(m_v2g), unit)}")
+    text = f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}"
+    if not math.isfinite(float(m_v2g)):  # −∞: it no longer operates (s22: "by (material…")
+        return text + "; with V2G it does not operate at all (no margin to compare)"
+    text += f"; V2G lowers the margin by {_fmt(float(m_base) - float(m_v2g), unit)}"
     if pd.notna(tol) and math.isfinite(float(tol)):
         text += f" (material: more than the tolerance {_fmt(float(tol), unit)})"
     return text
