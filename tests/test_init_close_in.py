@@ -6,10 +6,11 @@ a 0.73 kA duty from the bus faults, while ``run`` found 1,501.7 A just past it â
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+
+from .conftest import dg_protection_copy
 
 pytest.importorskip("opendssdirect")
 
@@ -19,11 +20,7 @@ from protv2g.study_draft import draft_study  # noqa: E402
 
 @pytest.fixture(scope="module")
 def draft_items(shared_dir: Path, tmp_path_factory):
-    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
-    if not src.is_file():
-        pytest.skip(f"EPRI DG-protection feeder {src} not found")
-    out = tmp_path_factory.mktemp("dgci")
-    shutil.copy(src, out / "DG_Prot_Fdr.dss")
+    out = dg_protection_copy(shared_dir, tmp_path_factory, "dgci")
     draft = draft_study(out / "DG_Prot_Fdr.dss")
     (out / "study.yaml").write_text(draft.text)
     return {i.field.split(" (")[0]: i.message for i in todo_items(out / "study.yaml")}

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import yaml
 
+from .conftest import dg_protection_copy
+
 pytest.importorskip("opendssdirect")
 
 from protv2g.cli import main  # noqa: E402
@@ -33,12 +35,7 @@ from protv2g.study_draft.head_relay import feeder_heads  # noqa: E402
 
 @pytest.fixture(scope="module")
 def dg_dir(shared_dir: Path, tmp_path_factory) -> Path:
-    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
-    if not src.is_file():
-        pytest.skip(f"EPRI DG-protection feeder {src} not found")
-    out = tmp_path_factory.mktemp("dg")
-    shutil.copy(src, out / "DG_Prot_Fdr.dss")
-    return out
+    return dg_protection_copy(shared_dir, tmp_path_factory, "dg")
 
 
 @pytest.fixture(scope="module")
