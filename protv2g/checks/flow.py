@@ -21,14 +21,10 @@ loading_percent`` and optionally ``p_from_mw``):
   few percent) — ``fail``;
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
-  taken as forward-locked (the study file has no regulator mode): ``fail``. The row says what
-  that means (:data:`FORWARD_LOCKED_TEXT`): a forward-locked control keeps regulating its load
-  side, right while the substation stays the source (EPRI J1 at light load, s23: OpenDSS holds
-  ``regxfmr_b4868``'s bus at 1.038 -> 1.040 pu, tap -1, from 0 to 72 kW of home export), so
-  what is to confirm is the field control's mode: a bidirectional one takes DER export above
-  its reverse threshold for a source change and runs to a tap limit (OpenDSS
-  ``reversible=yes revthreshold=100``: tap +16, 1.10 pu at 72 kW); cogeneration mode or
-  locked forward without line-drop compensation are the settings for DER export.
+  taken as forward-locked (the study file has no regulator mode): ``fail``, with what that
+  means (:data:`FORWARD_LOCKED_TEXT`; s23, EPRI J1 at light load: OpenDSS holds
+  ``regxfmr_b4868``'s bus at 1.038 -> 1.040 pu, tap -1, over 0-72 kW of home export, while
+  ``reversible=yes`` runs it to tap +16, 1.10 pu at 72 kW).
 
 One row per (scenario, bus/branch) at its worst step. Without flow tables the check cannot be
 evaluated (a failing row).
@@ -50,6 +46,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import factorize_all, first_largest
+from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, REVERSE_MODE_TEXT
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
@@ -61,18 +58,6 @@ __all__ = ["FORWARD_LOCKED_TEXT", "RANGE_A_MAX_KV", "check_flow", "flow_margins"
 #: only (C84.1 §1 scope: its ranges are for service and utilisation voltages).
 RANGE_A_MAX_KV = 34.5
 
-#: What reverse power through a forward-locked regulator means and what to do, in a C12 row
-#: (IEEE Std C57.15 control modes; IEEE Std 1547.2-2023 §9; Beckwith M-6200 "locked forward",
-#: "bi-directional", "co-generation"; OpenDSS RegControl ``reversible``, ``revThreshold``,
-#: ``cogen``). Review s23: the former "regulates the wrong side (set it to bidirectional/
-#: cogeneration mode)" advised the one mode that runs away on DER export.
-FORWARD_LOCKED_TEXT = (
-    "its RegControl is forward-locked (the model sets no reverse mode): it keeps regulating "
-    "its load side, right while the substation stays the source, and a line-drop compensation "
-    "acts on the net reversed current; confirm the field control's mode: locked forward "
-    "without line-drop compensation, or cogeneration mode, suits DER export; bidirectional "
-    "mode would take the export above its reverse threshold for a source change and run its "
-    "taps to a limit")
 
 
 def regulators(ctx: CheckContext) -> list[int]:
@@ -313,18 +298,6 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
     return concat(rows)
 
 
-#: A reverse-mode regulator's ``info`` text (the flow ran OpenDSS with that mode: what its taps
-#: do to the voltages is in C12's voltage rows).
-_REVERSE_MODE_TEXT = {
-    "cogeneration": "its RegControl is in cogeneration mode: it keeps regulating its load "
-                    "side under reverse power (the mode for DER export)",
-    "bidirectional": "its RegControl is bidirectional: above its reverse threshold it takes "
-                     "the export for a source change and regulates the source side (with a "
-                     "stiff source, to a tap limit: see C12's voltage rows); cogeneration "
-                     "mode is the one for DER export",
-}
-
-
 #: Capacitor-control types whose sensing is affected by reverse power, and how (OpenDSS
 #: CapControl ``Type``/``ONsetting`` help: current = line amps / CT ratio, a magnitude; kvar
 #: "is directional"; PF of the total power at the monitored terminal).
@@ -357,7 +330,7 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
             status = (CheckStatus.FAIL if r.control_mode == "forward_locked"
                       else CheckStatus.INFO)
             text = (FORWARD_LOCKED_TEXT if status is CheckStatus.FAIL
-                    else _REVERSE_MODE_TEXT.get(r.control_mode,
+                    else REVERSE_MODE_TEXT.get(r.control_mode,
                                                 f"its RegControl is {r.control_mode}"))
         elif r.control_mode in _REVERSE_SENSITIVE:
             status = CheckStatus.WARN
