@@ -346,10 +346,12 @@ def _reason(crit: str, site: V2GSite, n_on: float) -> str:
     lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
     needs = CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
     if Need.FAULTS in needs:
+        # the first cycle does not depend on the export; the sustained stage (time-delayed
+        # elements, C5 since reach23) does, from the smallest export up to the limit
         return (f"the chargers online ({n_on:g} × {site.charger_kva:g} kVA at "
-                f"{site.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
-                "export; fewer chargers online or a lower first-cycle limit would lift a "
-                "fault-current limit")
+                f"{site.limit_pu:g} pu first-cycle limit) set the fault current already at "
+                "the smallest export (the first cycle whatever they export); fewer chargers "
+                "online or lower current limits would lift a fault-current limit")
     if not needs:  # C10/C11 read neither currents nor flows
         return ("the site's presence behind the device decides it (a reclose interval "
                 "against its cease-to-energise time, or an islanding screen), not its "
