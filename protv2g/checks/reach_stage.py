@@ -95,7 +95,7 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
         ``""`` (the fault result has one stage: its first cycle).
     bracket : numpy.ndarray
         ``(n,)`` object: ``low``/``high``/``both`` for a sustained-stage row, ``""`` for a
-        first-cycle one.
+        first-cycle one and where no stage changes the current (a base case).
     """
     first = np.where(ground, i_ground_a, i_phase_a)
     n = len(first)
@@ -108,6 +108,9 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
     i_high = first if high is None else np.where(ground, high[1], high[0])
     i_sus = np.fmin(i_low, i_high)
     bracket = np.where(i_low == i_high, "both", np.where(i_low < i_high, "low", "high"))
+    # no stage changes what the element sees (a base case, no charger between): no bracket,
+    # as a row of the first cycle (not a finding the "Charger stages" sheet explains)
+    bracket[(i_low == first) & (i_high == first)] = ""
     i_op = np.where(instantaneous, first, i_sus)
     stage = np.where(instantaneous, FIRST_CYCLE, SUSTAINED).astype(object)
     return i_op, stage, np.where(instantaneous, "", bracket).astype(object)
