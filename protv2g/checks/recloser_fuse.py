@@ -79,6 +79,7 @@ from protv2g.checks.pairs import (
     tc_band_text,
 )
 from protv2g.checks.rule_values import fuse_saving, source_side
+from protv2g.checks.saving_reach import reach_text
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
 from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
 from protv2g.devices.rules import RuleOutOfRange
@@ -284,7 +285,7 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
         where_ = ("no fuse-saving range at all" if rng == "none" else
                   f"above the fuse-saving range {rng}")
         return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
-                f"also without V2G): {what}")
+                f"also without V2G): {what}{reach_text(ctx, r)}")
     lead = ("fuse saving not achieved without V2G"
             if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
     return f"{lead}: {what}{_bracket_text(ctx, r)}"

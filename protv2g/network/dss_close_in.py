@@ -2,9 +2,15 @@
 
 The phase-domain counterpart of :func:`protv2g.network.fault_positions.close_in_positions`
 (option (a) of review s22: split the line in protv2g's own phase model). A device on a line
-gets a *close-in bus* :data:`~protv2g.network.fault_positions.CLOSE_IN_KM` (1 m; at most
-:data:`~protv2g.network.fault_positions.MAX_FRACTION_OF_LINE` of the line) past its terminal;
-a fault there is its terminal fault.
+gets a *close-in bus* :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` (1 m; at most
+:data:`~protv2g.network.close_in_distance.MAX_FRACTION_OF_LINE` of the line) past its terminal,
+into the line (a device's forward direction is from its bus into its element,
+:class:`protv2g.study.places.DeviceSite`, as on the pandapower path); a fault there is its
+terminal fault. The split is at the device's own end: a device at terminal 2 gets a stub at
+terminal 2, and a line with devices at both ends gets two stubs and a middle section (``~rest``),
+each end's devices their own close-in bus. The bus is named after the devices
+(:func:`~protv2g.network.close_in_distance.close_in_bus_name`, the pandapower path's name, in
+lower case as every bus of an OpenDSS model: ``"f1 close-in"``).
 
 How the line is split (OpenDSS's own line model, taken from its primitive admittance): an
 OpenDSS line is a pi section (R. C. Dugan, *OpenDSS Reference Guide*, Line object: series
@@ -20,7 +26,11 @@ indices of the original model stay), so results at existing buses are unchanged 
 rounding of the split. The pre-fault voltages at the new nodes (``v_oc_v``, ``v_pf_v``) are the
 exact solution of Kirchhoff's current law there (no injection at a close-in node):
 ``V_new = −Y_nn⁻¹·Y_no·V_old``. The split line's ``element_y`` is its device-side section (the
-device measures the stub), so device currents are the stub's.
+device measures the stub), so device currents are the stub's: the line's own name answers for
+its terminal-1 stub (or its only stub), and a terminal-2 stub of a line split at both ends is
+``"line.x~stub2"``, which ``DssModel.element_y(name, terminal)`` returns for a device at
+terminal 2 (``DssModel.terminal_sections``). Every section is also in the element table (the
+line's row is its named stub, the others appended), so the feeder graph runs through it.
 """
 
 from __future__ import annotations
@@ -33,16 +43,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from protv2g.network.close_in_distance import (
+    CLOSE_IN_KM,
+    MAX_FRACTION_OF_LINE,
+    close_in_bus_name,
+)
 from protv2g.network.dss_elements import ElementY
-from protv2g.network.fault_positions import CLOSE_IN_KM, MAX_FRACTION_OF_LINE
 
-__all__ = ["CloseInModel", "close_in_model", "close_in_bus_name"]
-
-
-def close_in_bus_name(line: str, terminal: int) -> str:
-    """Name of the close-in bus of ``line`` (``"line.la"``) at ``terminal`` (1 or 2):
-    ``"la~close-in1"`` (no dot: OpenDSS node names are ``bus.k``)."""
-    return f"{line.split('.', 1)[-1]}~close-in{int(terminal)}"
+__all__ = ["CloseInModel", "close_in_model"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +62,11 @@ class CloseInModel:
     model : DssModel
         The new model (the original is untouched).
     table : DataFrame
-        One row per close-in bus: ``bus`` (index in ``model.buses``), ``bus_name``, ``line``,
-        ``terminal``, ``near_bus`` (index), ``near_bus_name``, ``distance_km``.
+        One row per close-in bus: ``bus`` (index in ``model.buses``), ``bus_name``,
+        ``devices`` (``", "``-joined names given), ``line``, ``terminal``, ``section`` (the
+        line section a device at that terminal measures: the line's own name, or
+        ``"line.x~stub2"`` for the terminal-2 stub of a line split at both ends),
+        ``near_bus`` (index), ``near_bus_name``, ``distance_km``.
     """
 
     model: Any
@@ -85,17 +96,19 @@ def _scatter(e: ElementY, sign: float, rows: list, cols: list, vals: list) -> No
     vals.append(y.ravel())
 
 
-def close_in_model(model: Any, places: Iterable[tuple[str, int]],
-                   distance_km: float = CLOSE_IN_KM) -> CloseInModel:
+def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLOSE_IN_KM
+                   ) -> CloseInModel:
     """``model`` with a close-in bus past each (line, terminal) of ``places``.
 
     Parameters
     ----------
     model : DssModel
         From :func:`protv2g.network.dss_model.load_dss_model` (not modified).
-    places : iterable of (str, int)
-        ``(element, terminal)`` of each device (``("line.la", 1)``); elements other than
-        lines are skipped (a transformer cannot be split), repeats share one bus.
+    places : iterable of tuple
+        ``(element, terminal)`` or ``(element, terminal, device name)`` of each device
+        (``("line.la", 1, "f1")``); elements other than lines are skipped (a transformer
+        cannot be split). Devices at one end of a line share one close-in bus; a line with
+        devices at both ends gets a stub at each end (and a middle section).
     distance_km : float
         Device to close-in fault, km (at most ``MAX_FRACTION_OF_LINE`` of the line).
 
@@ -106,14 +119,13 @@ def close_in_model(model: Any, places: Iterable[tuple[str, int]],
     if not distance_km > 0:
         raise ValueError(f"distance_km must be > 0, got {distance_km!r}")
     el = model.elements.set_index("name")
-    ends: dict[str, set[int]] = {}
-    for name, term in places:
-        name = str(name).lower()
+    ends: dict[str, dict[int, list[str]]] = {}
+    for place in places:
+        name, term = str(place[0]).lower(), int(place[1])
         if name.startswith("line.") and name in el.index and bool(el.at[name, "enabled"]):
-            ends.setdefault(name, set()).add(int(term))
-    for name in ends:  # one override per line: a line with devices at both ends is split at
-        if len(ends[name]) > 1:  # terminal 1 only (its terminal-2 device keeps the bus faults)
-            ends[name] = {1}
+            names = ends.setdefault(name, {}).setdefault(term, [])
+            if len(place) > 2 and str(place[2]) not in names:
+                names.append(str(place[2]))
     n0 = model.n_nodes
     node_names = list(model.node_names)
     node_bus = list(model.node_bus)
@@ -124,6 +136,7 @@ def close_in_model(model: Any, places: Iterable[tuple[str, int]],
     cols: list = []
     vals: list = []
     overrides: dict[str, ElementY] = {}
+    sections_at: dict[tuple[str, int], str] = {}
     extra: list[ElementY] = []
     nb = len(model.buses)
     elements = model.elements.copy()
@@ -135,12 +148,16 @@ def close_in_model(model: Any, places: Iterable[tuple[str, int]],
         f = d / length if length > 0 else MAX_FRACTION_OF_LINE
         t1 = e.terminal == 1
         ends_nodes = {1: e.node[t1], 2: e.node[~t1]}
-        new_nodes = {}
+        nums = {1: e.node_num[t1], 2: e.node_num[~t1]}
+        new_nodes: dict[int, np.ndarray] = {}
+        bus_name: dict[int, str] = {}
         for t in sorted(ends[line]):
             near = model.buses.index.get_loc(e.buses[t - 1])
-            bname = close_in_bus_name(line, t)
+            # lower case: every bus name of an OpenDSS model is (DssModel.bus_index)
+            bname = bus_name[t] = close_in_bus_name(
+                ends[line][t] or [f"{line.split('.', 1)[-1]} end {t}"]).lower()
             nodes = []
-            for nd, num in zip(ends_nodes[t], e.node_num[t1 if t == 1 else ~t1], strict=True):
+            for nd, num in zip(ends_nodes[t], nums[t], strict=True):
                 if nd < 0:
                     nodes.append(-1)
                     continue
@@ -151,55 +168,57 @@ def close_in_model(model: Any, places: Iterable[tuple[str, int]],
             new_nodes[t] = np.array(nodes, dtype=np.int64)
             row = model.buses.iloc[near].copy()
             row.name = bname
-            nums = [int(k) for k, nd in zip(e.node_num[t1 if t == 1 else ~t1], nodes,
-                                            strict=True) if nd >= 0]
-            row["phases"] = "".join(p for k, p in enumerate("abc", 1) if k in nums)
-            row["n_nodes"] = len(nums)
+            on = [int(k) for k, nd in zip(nums[t], nodes, strict=True) if nd >= 0]
+            row["phases"] = "".join(p for k, p in enumerate("abc", 1) if k in on)
+            row["n_nodes"] = len(on)
             new_bus_rows.append(row)
-            rows_tab.append({"bus": nb, "bus_name": bname, "line": line, "terminal": t,
-                             "near_bus": int(near), "near_bus_name": e.buses[t - 1],
-                             "distance_km": d})
+            rows_tab.append({"bus": nb, "bus_name": bname, "devices": ", ".join(ends[line][t]),
+                             "line": line, "terminal": t, "near_bus": int(near),
+                             "near_bus_name": e.buses[t - 1], "distance_km": d})
             nb += 1
         _scatter(e, -1.0, rows, cols, vals)
+        # sections from terminal 1 to 2: [stub at 1], rest, [stub at 2]; the line's own name
+        # goes to its terminal-1 stub, else to its terminal-2 stub (the device's section)
         a_nodes = new_nodes.get(1, ends_nodes[1])
         b_nodes = new_nodes.get(2, ends_nodes[2])
+        a_bus = bus_name.get(1, e.buses[0])
+        b_bus = bus_name.get(2, e.buses[1])
         mid = 1.0 - f * len(new_nodes)
-        a_bus = close_in_bus_name(line, 1) if 1 in new_nodes else e.buses[0]
-        b_bus = close_in_bus_name(line, 2) if 2 in new_nodes else e.buses[1]
-        sections = [_section(e, mid, a_nodes, b_nodes, f"{line}~rest", (a_bus, b_bus))]
+        stub2_name = f"{line}~stub2" if 1 in new_nodes else line
+        chain = []
         if 1 in new_nodes:
-            sections.append(_section(e, f, ends_nodes[1], a_nodes, line,
-                                     (e.buses[0], a_bus)))
+            chain.append((_section(e, f, ends_nodes[1], a_nodes, line, (e.buses[0], a_bus)),
+                          d, 1))
+        chain.append((_section(e, mid, a_nodes, b_nodes, f"{line}~rest", (a_bus, b_bus)),
+                      mid * length, 0))
         if 2 in new_nodes:
-            sections.append(_section(e, f, b_nodes, ends_nodes[2], f"{line}~stub2",
-                                     (b_bus, e.buses[1])))
-        for s in sections:
-            _scatter(s, 1.0, rows, cols, vals)
-        # the element table follows (graph, zones): the line's row becomes its device-side
-        # section, the other sections are appended (rows of the original keep their index)
+            chain.append((_section(e, f, b_nodes, ends_nodes[2], stub2_name,
+                                   (b_bus, e.buses[1])), d, 2))
         row = int(np.flatnonzero(elements.name.to_numpy() == line)[0])
         base = elements.iloc[row].to_dict()
-        dev_section = sections[1]
-        elements.at[elements.index[row], "buses"] = dev_section.buses
-        elements.at[elements.index[row], "length_km"] = d
-        for sec in sections:
-            if sec is not dev_section:
+        for sec, sec_km, t in chain:
+            _scatter(sec, 1.0, rows, cols, vals)
+            overrides[sec.name] = sec
+            if t:
+                sections_at[(line, t)] = sec.name
+            else:  # an end without a stub is the rest's (a device there measures the rest)
+                for end in {1, 2} - set(new_nodes):
+                    sections_at[(line, end)] = sec.name
+            if sec.name == line:  # the element table follows (graph, zones): the line's row
+                elements.at[elements.index[row], "buses"] = sec.buses  # becomes its section,
+                elements.at[elements.index[row], "length_km"] = sec_km  # the others appended
+            else:
                 new_elements.append({**base, "name": sec.name, "buses": sec.buses,
-                                     "length_km": d if sec.name.endswith("~stub2")
-                                     else mid * length})
-        # the device's section answers element_y(line): stub at terminal 1 if any, else 2
-        if 1 in new_nodes:
-            overrides[line] = sections[-1] if 2 not in new_nodes else sections[1]
-            extra += [sections[0]] + ([sections[2]] if 2 in new_nodes else [])
-        else:
-            stub2 = sections[1]
-            # element_y(line) measures at terminal 2: the stub, as line's terminal 2
-            overrides[line] = dataclasses.replace(stub2, name=line)
-            extra.append(sections[0])
+                                     "length_km": sec_km})
+            if sec.name != line:
+                extra.append(sec)
+        for r in rows_tab[len(rows_tab) - len(new_nodes):]:
+            r["section"] = sections_at[(line, r["terminal"])]
+    columns = ["bus", "bus_name", "devices", "line", "terminal", "section", "near_bus",
+               "near_bus_name", "distance_km"]
     n = len(node_names)
     if n == n0:
-        return CloseInModel(model, pd.DataFrame(rows_tab, columns=[
-            "bus", "bus_name", "line", "terminal", "near_bus", "near_bus_name", "distance_km"]))
+        return CloseInModel(model, pd.DataFrame(rows_tab, columns=columns))
     y = sp.block_diag([model.y_s, sp.csc_matrix((n - n0, n - n0), dtype=complex)],
                       format="csc")
     if rows:
@@ -226,8 +245,9 @@ def close_in_model(model: Any, places: Iterable[tuple[str, int]],
         model, node_names=np.array(node_names, dtype=object), node_bus=node_bus_a,
         node_num=np.asarray(node_num, dtype=np.int64), buses=buses, y_s=y,
         v_oc_v=_extend(model.v_oc_v), v_pf_v=_extend(model.v_pf_v), energized=energized,
-        elements=elements, _lines=lines, element_overrides=overrides)
-    return CloseInModel(new_model, pd.DataFrame(rows_tab))
+        elements=elements, _lines=lines, element_overrides=overrides,
+        terminal_sections={k: v for k, v in sections_at.items() if v != k[0]})
+    return CloseInModel(new_model, pd.DataFrame(rows_tab, columns=columns))
 
 
 def _near(model: Any, node_name: str, tab: list[dict]) -> int:

@@ -183,6 +183,9 @@ class DssModel:
     #: elements whose admittance differs from OpenDSS's (a line split at a close-in bus,
     #: :mod:`protv2g.network.dss_close_in`: the device's section), by lower-case name
     element_overrides: dict[str, ElementY] = field(default_factory=dict, repr=False)
+    #: ``(line, terminal)`` → the section a device at that terminal measures, where it is not
+    #: the line's own entry (a line split at both ends: its terminal-2 stub ``line.x~stub2``)
+    terminal_sections: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
     #: views derived from the model's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -225,16 +228,21 @@ class DssModel:
                                    & (self.elements.cls == "line")].tolist()
         return tuple(element_y(self._dss, n, self.source) for n in names)
 
-    def element_y(self, name: str) -> ElementY:
-        """Primitive admittance and node map of element ``name`` (``"line.l1"``).
+    def element_y(self, name: str, terminal: int | None = None) -> ElementY:
+        """Primitive admittance and node map of element ``name`` (``"line.l1"``); with
+        ``terminal``, of what a device at that terminal measures (a line split at both ends for
+        close-in faults: its terminal-2 stub, :attr:`terminal_sections`).
 
         Raises
         ------
         InputError
             No such enabled element in the model.
         """
-        if str(name).lower() in self.element_overrides:
-            return self.element_overrides[str(name).lower()]
+        key = str(name).lower()
+        if terminal is not None:
+            key = self.terminal_sections.get((key, int(terminal)), key)
+        if key in self.element_overrides:
+            return self.element_overrides[key]
         return element_y(self._dss, name, self.source)
 
 

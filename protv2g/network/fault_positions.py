@@ -39,16 +39,16 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from protv2g.network.close_in_distance import (
+    CLOSE_IN_KM,
+    MAX_FRACTION_OF_LINE,
+    close_in_bus_name,
+)
+
 __all__ = ["CLOSE_IN_KM", "MAX_FRACTION_OF_LINE", "POSITION_COLUMNS", "FaultPositions",
-           "close_in_positions", "close_in_study", "has_unknown_buses",
+           "close_in_bus_name", "close_in_positions", "close_in_study", "has_unknown_buses",
            "with_close_in_positions"]
 
-#: Distance (km) from a device to its close-in fault: 1 m, short enough that the line
-#: impedance between device and fault (≈ 0.4 mΩ on a distribution line) is negligible
-#: against any source impedance (≥ 0.1 Ω at 12 kV), so the fault is the device's terminal fault.
-CLOSE_IN_KM = 0.001
-#: The stub is never longer than this fraction of its line (very short lines).
-MAX_FRACTION_OF_LINE = 0.1
 
 #: Columns of :attr:`FaultPositions.table`.
 POSITION_COLUMNS = ["bus", "bus_name", "position", "devices", "line", "line_index",
@@ -217,7 +217,7 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
         length = float(line.length_km)
         d = min(distance_km, MAX_FRACTION_OF_LINE * length)
         at = ends[li]
-        bus_name = {b: f"{' + '.join(at[b])} close-in" for b in (fb, tb) if b in at}
+        bus_name = {b: close_in_bus_name(at[b]) for b in (fb, tb) if b in at}
         new_bus = {b: add.bus(b, name) for b, name in bus_name.items()}
         # chain of nodes from the from-bus to the to-bus and the segment lengths
         nodes = [fb] + ([new_bus[fb]] if fb in new_bus else []) \
@@ -273,22 +273,28 @@ def with_close_in_positions(study: Any, distance_km: float = CLOSE_IN_KM) -> Any
     close-in positions (:func:`close_in_positions`); the study itself is untouched. A study
     on an OpenDSS model (``model``, no net) gets the model with close-in buses
     (:func:`protv2g.network.dss_close_in.close_in_model`: the device's line split in the
-    phase model), each line device's ``far_bus`` its close-in bus."""
+    phase model at the device's end), each line device's ``far_bus`` its close-in bus and
+    ``element_index`` its stub's row in the model's element table."""
     if getattr(study, "net", None) is None:
         model = getattr(study, "model", None)
         if model is None or not study.device_sites:
             return study
         from protv2g.network.dss_close_in import close_in_model
 
-        ci = close_in_model(model, [(s.element_name, s.terminal)
-                                    for s in study.device_sites.values()], distance_km)
+        ci = close_in_model(model, [(s.element_name, s.terminal, n)
+                                    for n, s in study.device_sites.items()], distance_km)
         if not len(ci.table):
             return study
-        bus_of = {(r.line, int(r.terminal)): int(r.bus) for r in ci.table.itertuples()}
-        sites = {n: (dataclasses.replace(s, far_bus=bus_of[(s.element_name.lower(),
-                                                              int(s.terminal))])
-                     if (s.element_name.lower(), int(s.terminal)) in bus_of else s)
-                 for n, s in study.device_sites.items()}
+        row_of = {name: k for k, name in enumerate(ci.model.elements.name.to_numpy())}
+        at = {(r.line, int(r.terminal)): (int(r.bus), row_of[r.section])
+              for r in ci.table.itertuples()}
+        sites = {}
+        for n, s in study.device_sites.items():
+            hit = at.get((s.element_name.lower(), int(s.terminal)))
+            # the device measures its stub: far_bus its close-in bus, element_index the
+            # stub's row (a terminal-2 stub of a line split at both ends is a new row)
+            sites[n] = s if hit is None else dataclasses.replace(
+                s, far_bus=hit[0], element_index=hit[1])
         return dataclasses.replace(study, model=ci.model, device_sites=sites)
     pos = close_in_positions(study.net, study.device_sites, distance_km)
     return dataclasses.replace(study, net=pos.net, device_sites=pos.device_sites)

@@ -211,7 +211,7 @@ def phase_fault_study(model: DssModel, *,
     tab = model.buses
     has_phase = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
     rows = fault_rows(np.flatnonzero(wanted), has_phase[wanted], fault_types)
-    elements = [model.element_y(d.element) for d in devices]
+    elements = [model.element_y(d.element, d.terminal) for d in devices]
     all_sites = sorted({(s.bus.lower(), s.phases) for v in scen.values() for s in v})
     prepared: dict[tuple[bool, bool], Prepared] = {}
     for case in cases:
