@@ -111,3 +111,15 @@ def test_a_not_determined_site_names_them_on_its_given_figure_too():
     text = hosting_limit_per_site(table)["homes"]
     assert "72 kW on the rows resting on given data (no criterion evaluated limits it)" in text
     assert text.endswith("; C1, C2, C3, C4 not evaluated, the figure says nothing of them")
+
+
+def test_the_band_names_them_too():
+    from protv2g.hosting.band import _limit_text
+
+    row = pd.Series(_hosting_row())
+    assert _limit_text(row, ("firm", "light")) == (
+        "no criterion evaluated fails up to the site maximum (firm, light load) (C1, C2, C3, "
+        "C4 not evaluated)")
+    row = pd.Series(_hosting_row(not_evaluated=""))
+    assert _limit_text(row, ("firm", "light")) == (
+        "no criterion fails up to the site maximum (firm, light load)")
