@@ -10,9 +10,11 @@ sub-rule that failed, e.g. C2's fuse saving vs. C2's fuse backup). Each finding 
 * how the margin moves with the export level (worst margin per total V2G export);
 * its attribution: ``caused by V2G`` (every row new), ``made worse by V2G`` (rows worse than
   the base case, or new rows beside pre-existing ones), ``pre-existing``, or ``not
-  attributed`` when no row says (rows without a base-case comparison); a C8 charging peak
-  says ``caused by charging`` / ``made worse by charging`` instead (vehicle load, there with
-  or without V2G export, :mod:`protv2g.checks.load`);
+  attributed`` when no row says (rows without a base-case comparison); a C8 charging peak,
+  or a finding whose new or worse rows are all charging snapshots, says ``caused by
+  charging`` / ``made worse by charging`` instead (vehicle load, there with or without V2G
+  export, :mod:`protv2g.checks.load`; one rule, :func:`protv2g.findings_attribution
+  .by_charging`);
 * links to its evidence rows: every violation row gets an evidence id (``E0001``…); rows that
   differ only in load level (IEC 60909 fault currents do not depend on load) collapse into
   one evidence row listing the load levels.
@@ -52,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_attribution import Attribution, finding_attribution, is_charging_peak
+from protv2g.findings_attribution import Attribution, by_charging, finding_attribution
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -356,6 +358,9 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     # appear, so that ``weakest`` picks the same one), not from every row (#21: 272,244 rows
     # of the 10,000-bus study, ≈ 0.5 s)
     basis = text_codes(evidence["input_basis"]) if "input_basis" in evidence else None
+    # each row's scenario and attribution for the one charging rule (by_charging, s23)
+    sc_codes, sc_text = coded["scenario"]
+    at_codes, at_text = coded["attribution"]
     out = []
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
@@ -364,8 +369,9 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
-        attribution = finding_attribution(_distinct(given["attribution"], lo, hi),
-                                          is_charging_peak(crit, mech))
+        attribution = finding_attribution(
+            _distinct(given["attribution"], lo, hi),
+            by_charging(crit, mech, sc_text[sc_codes[lo:hi]], at_text[at_codes[lo:hi]]))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),

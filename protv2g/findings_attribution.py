@@ -1,16 +1,34 @@
-"""A finding's one attribution: caused by V2G, made worse by V2G, pre-existing (or by charging
-for a C8 charging peak), from its rows' ``attribution`` (:mod:`protv2g.checks.attribution`).
+"""A finding's one attribution: caused by V2G, made worse by V2G, pre-existing (or by charging),
+from its rows' ``attribution`` (:mod:`protv2g.checks.attribution`).
 Every place that names a finding's attribution says this text (:func:`finding_attribution`).
+
+**Charging** (one rule for every criterion, :func:`by_charging`): a finding is said in words
+of charging ("caused by charging", "made worse by charging") when it is a C8 charging peak
+(:func:`is_charging_peak`), or when every row of it that is new or worse against its base case
+is a row of a charging snapshot (:data:`protv2g.scenarios.CHARGING_SNAPSHOT_PREFIX`: the
+sites charging at peak load, no export — whatever that row changes against its base case,
+the same step without the charging, is the charging's, not V2G export's). Review s23, IEEE
+123: C12's line overloads (L115 177 % at ``charging/firm``, 158 % without) read "made worse
+by V2G" while C8 called the same scenario "caused by charging". A finding with a new or worse
+row of an export scenario stays V2G's. A charging row whose change is inside its tolerance is
+``pre-existing`` like any other (:mod:`protv2g.checks.attribution`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from protv2g.checks.load import CHARGING_PEAKS
+import numpy as np
 
-__all__ = ["Attribution", "finding_attribution", "is_charging_peak"]
+from protv2g.checks.load import CHARGING_PEAKS
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+
+__all__ = ["Attribution", "by_charging", "finding_attribution", "is_charging_peak",
+           "is_charging_snapshot"]
+
+#: Row attributions that make a row V2G's (or the charging's) change against its base case.
+_MOVED = ("new", "worse")
 
 
 class Attribution:
@@ -44,12 +62,50 @@ def is_charging_peak(criterion: Any, mechanism: Any) -> bool:
     return str(criterion) == "C8" and str(mechanism) in CHARGING_PEAKS
 
 
+def is_charging_snapshot(scenario: Any) -> bool:
+    """Whether a row's scenario is a charging snapshot (the sites charging, no export):
+    :data:`protv2g.scenarios.CHARGING_SNAPSHOT_PREFIX`.
+
+    >>> is_charging_snapshot("charging/firm"), is_charging_snapshot("firm/peak/100%")
+    (True, False)
+    """
+    return str(scenario).startswith(CHARGING_SNAPSHOT_PREFIX)
+
+
+def by_charging(criterion: Any, mechanism: Any, scenarios: Sequence[Any] | np.ndarray,
+                attributions: Sequence[Any] | np.ndarray) -> bool:
+    """Whether a finding's (or a gate line's) rows are said in words of charging (module
+    docstring): a C8 charging peak, or every row that is ``new``/``worse`` is in a charging
+    snapshot (at least one is).
+
+    Parameters
+    ----------
+    criterion, mechanism : str
+        The finding's criterion and mechanism.
+    scenarios, attributions : array of str
+        Each row's scenario and row ``attribution`` (``new``/``worse``/``pre-existing``).
+
+    >>> by_charging("C12", "", ["charging/firm", "base/peak"], ["worse", "pre-existing"])
+    True
+    >>> by_charging("C12", "", ["charging/firm", "firm/peak/50%"], ["worse", "new"])
+    False
+    """
+    if is_charging_peak(criterion, mechanism):
+        return True
+    att = np.asarray(attributions, dtype=object).astype(str)
+    moved = np.isin(att, _MOVED)
+    if not moved.any():
+        return False
+    sc = np.asarray(scenarios, dtype=object)[moved].astype(str)
+    return bool(np.char.startswith(sc.astype(np.str_), CHARGING_SNAPSHOT_PREFIX).all())
+
+
 def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     """A finding's one attribution (:class:`Attribution`) from the distinct texts of its rows'
     ``attribution`` (``new``/``worse``/``pre-existing``, :mod:`protv2g.checks.attribution`):
     every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
-    made worse by V2G; none given → not attributed. ``charging``: a C8 charging peak's
-    rows (:func:`is_charging_peak`), said in words of charging.
+    made worse by V2G; none given → not attributed. ``charging``: rows said in words of
+    charging (:func:`by_charging`: a C8 charging peak, or V2G-free charging snapshots).
 
     The Findings, the gate's reason lines (:mod:`protv2g.gate_reasons`), the Summary and
     ``protv2g recommend`` all say this text for a finding (review s20: the gate printed its

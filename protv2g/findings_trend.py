@@ -37,7 +37,10 @@ def _fmt(x: float, unit: str) -> str:
     (:func:`protv2g.significant.number_text`: 4 significant digits, U+2212 minus, a fraction
     in %, "never" for +inf). The trend tells a direction; its worst point is the finding's
     worst margin, whose cell beside it keeps the 10 digits (review s15: prose at 3–4 digits,
-    cells at full precision)."""
+    cells at full precision). −inf, a device that does not operate at all (C2 "fuse
+    saving not possible"), reads "−∞ (does not operate)", not "−inf s" (review s22, F01)."""
+    if x == -np.inf:
+        return "−∞ (does not operate)"
     return number_text(x, unit)
 
 

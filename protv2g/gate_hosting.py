@@ -29,12 +29,45 @@ from protv2g.violations import is_given
 
 __all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "hosting_chargers_per_site",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
-           "hosting_lines", "hosting_row_per_site"]
+           "hosting_lines", "hosting_row_per_site", "limit_words"]
 
 #: What the gate says of a site whose export no criterion limits.
 UNLIMITED_TEXT = "site maximum: no criterion limits it"
 #: How the text of a site whose figure rests on a stand-in input begins.
 NOT_DETERMINED = "not determined"
+
+
+def limit_words(row: Any) -> str:
+    """What limits a hosting row, in words: ``"C5 (a, SLG-b at b2 (min))"``, and where the
+    row names no device (a C12 bus row) ``"C12 (at lat1; …)"``, never an empty slot
+    (review s22: ``protv2g hosting`` printed "C12 (, at lat1)"). With neither device nor
+    fault, the criterion's title from :data:`protv2g.criteria.CATALOGUE` stands in:
+    ``"C12 (voltage, loading and reverse flow)"``.
+
+    Parameters
+    ----------
+    row : mapping
+        A hosting-table row (``limiting_criterion``, ``limiting_device``, ``limiting_fault``).
+
+    Examples
+    --------
+    >>> limit_words({"limiting_criterion": "C12", "limiting_device": "",
+    ...              "limiting_fault": "at lat1"})
+    'C12 (at lat1)'
+    >>> limit_words({"limiting_criterion": "C12", "limiting_device": None})
+    'C12 (voltage, loading and reverse flow)'
+    """
+    from protv2g.criteria import CATALOGUE
+
+    def text(key: str) -> str:
+        value = row.get(key)
+        return str(value).strip() if is_given(value) else ""
+
+    crit = text("limiting_criterion") or "a criterion"
+    what = ", ".join(x for x in (text("limiting_device"), text("limiting_fault")) if x)
+    if not what and crit in CATALOGUE:
+        what = CATALOGUE[crit].title
+    return f"{crit} ({what})" if what else crit
 
 
 def hosting_row_per_site(hosting: pd.DataFrame) -> dict[str, pd.Series]:
@@ -90,13 +123,9 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                     f"site maximum: no criterion evaluated limits it; {missing} not "
                     "evaluated, the figure says nothing of them")
         else:
-            what = ", ".join(str(r.get(c)) for c in ("limiting_device", "limiting_fault")
-                             if is_given(r.get(c)))
             case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                             if is_given(r.get(c)))
-            crit = r.get("limiting_criterion")
-            text = (f"limited by {crit if is_given(crit) else 'a criterion'}"
-                    + (f" ({what})" if what else "") + (f", {case}" if case else ""))
+            text = f"limited by {limit_words(r)}" + (f", {case}" if case else "")
             if not _determined(r):
                 given_kw, given = _given_per_site(hosting[hosting["site"] == r["site"]])
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "

@@ -30,7 +30,12 @@ import pandas as pd
 
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
-from protv2g.findings_attribution import is_charging_peak
+from protv2g.findings_attribution import (
+    Attribution,
+    by_charging,
+    is_charging_peak,
+    is_charging_snapshot,
+)
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text
@@ -60,18 +65,22 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
     worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
-    texts = rows["attribution"].astype(str).unique().tolist() if "attribution" in rows else []
+    att = (rows["attribution"].astype(str).to_numpy() if "attribution" in rows
+           else np.full(len(rows), "", dtype=object))
     return _line(kind, worst, len(rows), rows["scenario"].nunique(), note,
-                 _attribution_of(worst, texts))
+                 _attribution_of(worst, pd.unique(att).tolist(),
+                                 rows["scenario"].astype(str).to_numpy(), att))
 
 
-def _attribution_of(worst: pd.Series, texts: list[str]) -> str:
+def _attribution_of(worst: pd.Series, texts: list[str], scenarios: np.ndarray,
+                    attributions: np.ndarray) -> str:
     """The line's attribution: :func:`~protv2g.findings.finding_attribution` of its rows'
-    distinct ``attribution`` texts (a C8 charging peak, by its worst row's ``mechanism``, in
-    words of charging: :func:`~protv2g.findings_attribution.is_charging_peak`, as the
-    Findings decide it)."""
+    distinct ``attribution`` texts, in words of charging as the Findings decide it
+    (:func:`~protv2g.findings_attribution.by_charging` of the rows' scenarios and
+    attributions: a C8 charging peak, or new/worse rows of charging snapshots only)."""
     return finding_attribution([t for t in texts if is_given(t)],
-                               is_charging_peak(worst.get("criterion"), worst.get("mechanism")))
+                               by_charging(worst.get("criterion"), worst.get("mechanism"),
+                                           scenarios, attributions))
 
 
 def _twin(worst: pd.Series) -> str:
@@ -86,12 +95,26 @@ def _twin(worst: pd.Series) -> str:
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
     same = "at the same fault and case" if describe_fault(worst) else "at the same load level"
-    text = (f"without V2G {same}: {verb} {_fmt(abs(float(m_base)), unit)}; V2G lowers the "
-            f"margin by {_fmt(float(m_base) - float(m_v2g), unit)}")
+    # a charging snapshot's base is the same step without the charging (review s23)
+    charging = is_charging_snapshot(worst.get("scenario")) or is_charging_peak(
+        worst.get("criterion"), worst.get("mechanism"))
+    without, cause = ("without the sites' charging", "charging") if charging else (
+        "without V2G", "V2G")
+    text = f"{without} {same}: {verb} {_fmt(abs(float(m_base)), unit)}; "
+    if math.isinf(float(m_v2g)):  # review s23: "lowers the margin by  (material…"
+        return text + (f"with {cause} no margin is left (−∞: a device the rule times no "
+                       "longer operates for this fault)")
+    change = float(m_base) - float(m_v2g)
+    text += f"{cause} lowers the margin by {_fmt(change, unit)}"
     if pd.notna(tol) and math.isfinite(float(tol)):
-        text += f" (material: more than the tolerance {_fmt(float(tol), unit)})"
+        text += (f" (material: more than the tolerance {_fmt(float(tol), unit)})"
+                 if change > float(tol) else
+                 f" (within the tolerance {_fmt(float(tol), unit)})")
     return text
 
+
+#: A line's attributions in words of charging (:func:`_attribution_of`).
+_CHARGING = (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING)
 
 #: Row attributions that make a line V2G's (:mod:`protv2g.checks.attribution`).
 _ATTRIBUTABLE = ("new", "worse")
@@ -215,6 +238,11 @@ class ReasonRows:
         return c if len(self.pos) == len(c) else c.take(self.pos)
 
     @cached_property
+    def _scenarios(self) -> np.ndarray:
+        """Each coded row's scenario as text, read once (the charging rule, s23)."""
+        return self._column("scenario").astype(str).to_numpy()
+
+    @cached_property
     def _group(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
         key = [*_GROUP, *(["rule"] if "rule" in self.table.columns else [])]
         coded = [text_codes(self._column(c)) for c in key]
@@ -290,7 +318,10 @@ class ReasonRows:
             worst = worst_of(every)
             row = self.table.iloc[self.pos[worst]]
             s = seen[every]
-            attribution = _attribution_of(row, a_texts[np.unique(a_codes[every])].tolist())
+            attribution = _attribution_of(
+                row, a_texts[np.unique(a_codes[every])].tolist(),
+                self._scenarios[every],
+                a_texts[a_codes[every]])
             line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
                          self.folded_note(more) if len(more) else "")
             v2g = worst_of(own)
@@ -302,7 +333,8 @@ class ReasonRows:
                     where = ", ".join(p for p in (str(w["scenario"]), describe_fault(w)) if p)
                     unit = (str(w.get("margin_unit", "")) if is_given(w.get("margin_unit"))
                             else "")
-                    line = line[:-1] + (f"; V2G's worst row {_fmt(w.get('margin'), unit)} at "
+                    who = "charging's" if attribution in _CHARGING else "V2G's"
+                    line = line[:-1] + (f"; {who} worst row {_fmt(w.get('margin'), unit)} at "
                                         f"{where}, {twin})")
             out.append(line)
         return out

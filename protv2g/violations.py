@@ -35,7 +35,10 @@ the load (fraction of peak) at the step the row is from (nan where not known);
 ``default`` (a tool default, e.g. OpenDSS's 400 A ``normamps``), ``todo`` (a value drafted
 by ``protv2g init``) or ``band`` (given data, but the verdict flips inside a fuse's EEI-NEMA
 total-clearing band), empty for rows without a finding status
-(:class:`protv2g.input_basis.InputBasis`, written by the runner); ``message``.
+(:class:`protv2g.input_basis.InputBasis`, written by the runner); ``input_todo``: for a
+``todo`` or ``default`` row, the drafted or default input(s) to confirm, in words
+(:func:`protv2g.input_basis.confirm_texts`, written by the runner), empty otherwise;
+``message``.
 
 Examples
 --------
@@ -98,7 +101,7 @@ VIOLATION_COLUMNS = [
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
     "margin", "margin_unit", "limit", "tolerance", "base_margin", "rule", "rule_value",
     "rule_source", "data_boundary", "bracket", "mechanism", "p_charging_kw", "time_h",
-    "load_fraction", "input_basis", "message",
+    "load_fraction", "input_basis", "input_todo", "message",
 ]
 
 #: One row per study scenario.

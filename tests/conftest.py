@@ -37,6 +37,19 @@ def need_dss_master(path: Path) -> Path:
     return path
 
 
+def dg_protection_copy(shared_dir: Path, tmp_path_factory, name: str) -> Path:
+    """A writable folder holding a copy of EPRI's DG-protection feeder
+    (``DG_Prot_Fdr.dss``, one file); skips the test when it is absent."""
+    import shutil
+
+    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    if not src.is_file():
+        pytest.skip(f"EPRI DG-protection feeder {src} not found")
+    out = tmp_path_factory.mktemp(name)
+    shutil.copy(src, out / "DG_Prot_Fdr.dss")
+    return out
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """Path to ``../shared``; skips the test when it is not there."""

@@ -13,6 +13,7 @@ primitive admittances, split exactly).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,15 @@ from protv2g.network.fault_positions import (  # noqa: E402
 )
 from protv2g.network.opendss_reference import opendss_faulted  # noqa: E402
 from protv2g.units import Case, FaultType, Method  # noqa: E402
+
+
+@dataclass(frozen=True)
+class _PhaseStudy:
+    """The three attributes of a study that :func:`with_close_in_positions` reads."""
+
+    net: object
+    model: object
+    device_sites: dict
 
 REL_TOL = 0.01  # brief: 1 %
 R_FAULT_OHM = 1e-4
@@ -127,21 +137,14 @@ def test_existing_buses_unchanged(feeder):
 
 
 def test_study_gets_close_in_positions_on_the_opendss_path(feeder):
-    from dataclasses import dataclass
-
     from protv2g.study.places import DeviceSite
 
     _, model, _ = feeder
 
-    @dataclass(frozen=True)
-    class S:
-        net: object
-        model: object
-        device_sites: dict
-
     b1, lat1 = model.bus_index(["b1", "lat1"])
     row = int(np.flatnonzero(model.elements.name.to_numpy() == "line.la")[0])
-    study = S(None, model, {"f1": DeviceSite("line", row, int(b1), int(lat1), "line.la", 1)})
+    site = DeviceSite("line", row, int(b1), int(lat1), "line.la", 1)
+    study = _PhaseStudy(None, model, {"f1": site})
     out = with_close_in_positions(study)
     assert out.model is not model and study.device_sites["f1"].far_bus == lat1
     far = out.device_sites["f1"].far_bus
@@ -247,24 +250,16 @@ def test_both_ends_match_opendss_three_sections(both_ends, term, ft):
 def test_study_sites_on_both_ends(both_ends):
     """with_close_in_positions on a study with a device at each end of L3: each its own
     close-in bus and its own stub's row; the feeder graph runs bm – stub – rest – stub – b2."""
-    from dataclasses import dataclass
-
     from protv2g.network.dss_graph import device_site, dss_feeder_graph
     from protv2g.study.places import DeviceSite
 
     model, _, _ = both_ends
 
-    @dataclass(frozen=True)
-    class S:
-        net: object
-        model: object
-        device_sites: dict
-
     sites = {}
     for name, term in (("R-Bm", 1), ("R-B2", 2)):
         s = device_site(model, "line.l3", term)
         sites[name] = DeviceSite("line", s.element_index, s.bus, s.far_bus, "line.l3", term)
-    out = with_close_in_positions(S(None, model, sites))
+    out = with_close_in_positions(_PhaseStudy(None, model, sites))
     names = out.model.buses.index
     el = out.model.elements
     for name, bus, stub in (("R-Bm", "bm", "line.l3"), ("R-B2", "b2", "line.l3~stub2")):

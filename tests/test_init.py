@@ -68,8 +68,13 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
     assert [x["link"] for x in doc["devices"][1:]] == ["65K", "40T"]   # klink 65 A, tlink 40 A
     assert all(x["interrupting_rating_ka"] > 0 for x in doc["devices"])
     assert not d.proposals                                    # r1 protects the feeder head
+    # the site as given, then the charger assumptions written out, each a TODO on its own
+    # field (review s23 §5)
     assert doc["v2g_sites"][1] == {"name": "homes", "bus": "lat2", "n_chargers": 10,
-                                   "p_charger_kw": 7, "phases": 1, "phase": "c"}
+                                   "p_charger_kw": 7, "phases": 1, "phase": "c",
+                                   "s_charger_kva": 7, "limit_pu": 1.5,
+                                   "sustained_limit_pu": 1.1, "sustained_limit_high_pu": 1.2,
+                                   "ride_through_category": "II", "cease_to_energize_s": 2}
     (model_dir / "study.yaml").write_text(d.text)
     if d.curves_text:
         (model_dir / d.curves_folder).mkdir()
@@ -83,7 +88,12 @@ def test_example_draft_adopts_devices_and_validates(model_dir):
         # minimum-case fault resistance is drafted too
         "devices[0].interrupting_rating_ka", "devices[1].link",
         "devices[1].interrupting_rating_ka", "devices[2].link",
-        "devices[2].interrupting_rating_ka", "scenarios.light_load_fraction",
+        "devices[2].interrupting_rating_ka",
+        # s23: each site's charger assumptions on their fields; peak = the model's load
+        *[f"v2g_sites[{i}].{k}" for i in (0, 1) for k in (
+            "s_charger_kva", "limit_pu", "sustained_limit_pu", "sustained_limit_high_pu",
+            "ride_through_category", "cease_to_energize_s")],
+        "scenarios.load_levels", "scenarios.light_load_fraction",
         "faults.r_fault_min_ohm"]
     assert "nameplate" in todos[0].fix
     assert "TCC_Curve.klink at 65 A" in todos[1].message and "65K melts in" in todos[1].message

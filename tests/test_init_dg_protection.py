@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import yaml
 
+from .conftest import dg_protection_copy
+
 pytest.importorskip("opendssdirect")
 
 from protv2g.cli import main  # noqa: E402
@@ -33,12 +35,7 @@ from protv2g.study_draft.head_relay import feeder_heads  # noqa: E402
 
 @pytest.fixture(scope="module")
 def dg_dir(shared_dir: Path, tmp_path_factory) -> Path:
-    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
-    if not src.is_file():
-        pytest.skip(f"EPRI DG-protection feeder {src} not found")
-    out = tmp_path_factory.mktemp("dg")
-    shutil.copy(src, out / "DG_Prot_Fdr.dss")
-    return out
+    return dg_protection_copy(shared_dir, tmp_path_factory, "dg")
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +84,17 @@ def test_disabled_devices_are_todos_and_printed(draft, dg_dir, capsys):
 
 
 def test_fuse_swap_said_with_the_times(draft):
-    # §3.4: Klink (c 2 2.2 3 4 6 30, t 300 20 4 1.3 0.41 0.02) × 40 A at 573 A: M = 14.3,
-    # log-log between (6, 0.41) and (30, 0.02): 0.41·(0.02/0.41)^(ln(14.3/6)/ln 5) = 0.080 s
+    # §3.4: Klink (c 2 2.2 3 4 6 30, t 300 20 4 1.3 0.41 0.02) × 40 A. s23: the max fault is
+    # F1's close-in fault, as run places it (1,501.7 A; OpenDSS 1,504.3 A), no longer the
+    # 573 A at the bus past it: M = 37.5 lies beyond the table's last point (30): OpenDSS
+    # takes the last time, 0.02 s. (At 573 A, M = 14.3, log-log between (6, 0.41) and
+    # (30, 0.02): 0.41·(0.02/0.41)^(ln(14.3/6)/ln 5) = 0.080 s.)
     f1 = next(n for n in draft.notes if n.device == "f1" and "TCC_Curve.klink" in n.what)
     assert f1.todo and "40K" in f1.action
-    m = 573.0 / 40.0
-    t_hand = 0.41 * (0.02 / 0.41) ** (np.log(m / 6.0) / np.log(5.0))
+    t_hand = 0.41 * (0.02 / 0.41) ** (np.log(573.0 / 40.0 / 6.0) / np.log(5.0))
     assert t_hand == pytest.approx(0.0801, abs=5e-4)
-    assert "at 573 A (max fault) the model's curve opens in 0.0801 s" in f1.action
+    assert "at 573 A (max fault)" not in f1.action
+    assert "at 1502 A (max fault) the model's curve opens in 0.02 s" in f1.action
     assert "at 223 A (min fault)" in f1.action                 # 20 Ω SLG at lat1
     assert "# TODO: OpenDSS's generic TCC_Curve.klink at 40 A" in draft.text
     # s22: the library says its ranges are recalled, not verified: so does the draft

@@ -77,6 +77,20 @@ def test_inputs_sheet_tells_a_tool_default_from_a_value_given_empty():
     assert frame.loc["devices[0].name"].tolist() == ["R", "given"]
 
 
+def test_inputs_sheet_zero_after_a_false_reads_back_as_zero(tmp_path):
+    """Review s23 §6: ``faults.r_fault_ohm`` read back ``False`` (pandas ``read_excel`` shares
+    equal values, ``False == 0``); true/false fields are written as the YAML text."""
+    doc = {"feeder": {"adopt_devices": False}, "faults": {"r_fault_ohm": 0.0,
+                                                          "x_fault_ohm": 0}}
+    frame = inputs_frame(doc, doc)
+    path = tmp_path / "inputs.xlsx"
+    frame.to_excel(path, index=False)
+    back = pd.read_excel(path).set_index("key")["value"]
+    assert back["feeder.adopt_devices"] == "false"
+    assert back["faults.r_fault_ohm"] == 0 and back["faults.r_fault_ohm"] is not False
+    assert back["faults.x_fault_ohm"] is not False
+
+
 def test_summary_section_2_lists_what_to_confirm():
     ws = Workbook().active
     w = Memo(ws)

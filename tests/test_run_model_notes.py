@@ -10,11 +10,12 @@ skipped ``solve`` and the disabled ``Fault.flt``).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+
+from .conftest import dg_protection_copy
 
 pytest.importorskip("opendssdirect")
 
@@ -24,11 +25,7 @@ from protv2g.study_draft import draft_study  # noqa: E402
 
 @pytest.fixture(scope="module")
 def drafted(shared_dir: Path, tmp_path_factory):
-    src = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
-    if not src.is_file():
-        pytest.skip(f"EPRI DG-protection feeder {src} not found")
-    out = tmp_path_factory.mktemp("dgrun")
-    shutil.copy(src, out / "DG_Prot_Fdr.dss")
+    out = dg_protection_copy(shared_dir, tmp_path_factory, "dgrun")
     draft = draft_study(out / "DG_Prot_Fdr.dss")
     (out / draft.curves_folder).mkdir(exist_ok=True)
     (out / draft.curves_folder / "model_curves.yaml").write_text(draft.curves_text)

@@ -104,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"proposed feeder-head relay(s): {heads}")
     for why in draft.no_relay:
         print(f"  - no relay drafted: {why}")
+    for text in draft.source_issues:
+        print(f"model's {text}: give the utility's source impedance (the TODO on "
+              "feeder.opendss says how)")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
           f"them; edit them, add V2G sites, then `protv2g run {out}`")
     return 0

@@ -29,9 +29,12 @@ from numpy.typing import ArrayLike, NDArray
 from protv2g.devices.curves import DataBoundary, trip_time_s
 from protv2g.devices.library import Curve, CurveLibrary, default_library
 from protv2g.devices.models import Fuse, OvercurrentRelay, Recloser, curve_boundary
+from protv2g.devices.tcc_labels import dotted_title, melting_ranges_label
 from protv2g.units import DeviceKind
 
-__all__ = ["TccTrace", "curve_traces", "device_traces", "family_traces", "operated_element",
+__all__ = ["TccTrace", "curve_traces", "device_traces", "dotted_title", "family_traces",
+           "melting_ranges_label",
+           "operated_element",
            "plot_tcc",
            "current_grid_a"]
 
@@ -117,7 +120,7 @@ def device_traces(device: OvercurrentRelay | Recloser | Fuse,
             for t_s, i_lo, i_hi in c.melting_ranges:
                 xs += [i_lo, i_hi, np.nan]
                 ys += [t_s, t_s, np.nan]
-            out.append(TccTrace(f"{name} published melting ranges", np.array(xs),
+            out.append(TccTrace(f"{name} {melting_ranges_label(c)}", np.array(xs),
                                 np.array(ys), {"lw": 5, "alpha": 0.35, "solid_capstyle": "butt"},
                                 same_color_as_previous=True))
         return out
@@ -139,7 +142,7 @@ def device_traces(device: OvercurrentRelay | Recloser | Fuse,
         if s.ground_pickup_a is not None:
             g = _grid(s.ground_pickup_a, i_a)
             out.append(TccTrace(f"{device.name} 50/51G ({s.ground_pickup_a:g} A)", g,
-                                device.ground_time_s(g), {"ls": ":"}))
+                                device.ground_time_s(g), {"ls": "-."}))  # not dotted
         return out
     raise TypeError(f"cannot draw a TCC for {type(device).__name__}")
 
@@ -236,8 +239,7 @@ def plot_tcc(traces: Sequence[TccTrace], ax: Axes | None = None,
         ax.set_title(title)
     if legend and (traces or fault_currents_a):
         ax.legend(loc="upper right", fontsize=8, framealpha=0.9,
-                  title="dotted: outside the data (asymptote, table end, sparse points)",
-                  title_fontsize=7)
+                  title=dotted_title(traces) or None, title_fontsize=7)
     if path is not None:
         fig.savefig(Path(path), dpi=150)
     return fig
@@ -362,9 +364,9 @@ def family_traces(device: OvercurrentRelay | Recloser | Fuse, family: str,
             out.append(TccTrace(f"{device.name} {tag} fast {fc.name} ({pickup:g} A, "
                                 f"{s.n_fast} shot(s))", grid, fast, {"ls": "--"},
                                 boundary=device.boundary(grid, "fast", ground=g)))
-            if k_fast is not None:
+            if k_fast is not None:  # dash-dot: dotted means a data boundary (dotted_title)
                 out.append(TccTrace(f"{device.name} {tag} {k_fast:g} × fast", grid,
-                                    k_fast * fast, {"ls": ":", "lw": 1.2},
+                                    k_fast * fast, {"ls": "-.", "lw": 1.2},
                                     same_color_as_previous=True))
         if s.n_delayed:
             label = (f"{device.name} {tag} delayed {dc.name} ({pickup:g} A, {s.n_delayed} "

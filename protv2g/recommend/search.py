@@ -345,10 +345,20 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     best = None
     sides: list[str] = []
     seen_fields: set[str] = set()
+    # every candidate re-checked for this finding, and those already re-run for an earlier
+    # one (their result read from the cache, not counted in ``tried``): review s23, DG
+    # feeder, "no candidate clears it (0 tried)" where every candidate had been re-checked
+    checked: set[Any] = set()
+    cached: set[Any] = set()
 
     def run(c: Change) -> pd.DataFrame:
         nonlocal tried
-        tried += ev.key([*accepted, c]) not in ev._cache
+        key = ev.key([*accepted, c])
+        if key not in checked:
+            checked.add(key)
+            if key in ev._cache:
+                cached.add(key)
+        tried += key not in ev._cache
         try:
             return _active(ev.findings([*accepted, c]))
         except InputError:
@@ -387,12 +397,29 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     # when none of the candidates cleared it at all
     why = ("" if best else
            f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
-           else f"no candidate clears it ({tried} tried)")
+           else _none_clears(len(checked), len(cached), max_tries))
     if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
                + " | ".join(sides[:2]))
     return best, tried, why
+
+
+def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
+    """Why no candidate cleared a finding, with how many were re-checked: a candidate
+    re-run for an earlier finding is read from the cache and not counted in the tries, so
+    "0 tried" said nothing of the candidates that were checked (review s23).
+
+    >>> _none_clears(4, 4, 14).endswith("all 4 already re-run for an earlier finding)")
+    True
+    """
+    if not n_checked:
+        return (f"no candidate was re-checked: the search's limit of {max_tries} re-runs "
+                "was reached before it")
+    seen = ("" if not n_cached else f", all {n_cached} already re-run for an earlier finding"
+            if n_cached == n_checked else f", {n_cached} of them already re-run for an "
+            "earlier finding")
+    return f"no candidate clears it ({n_checked} re-checked on every scenario{seen})"
 
 
 def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:

@@ -41,6 +41,8 @@ from protv2g.report.elements import (
     fault_index,
 )
 from protv2g.report.fault_levels import FAULT_LEVEL_COLUMNS, fault_levels
+from protv2g.report.findings_backup import unseen_lateral_texts
+from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
 
@@ -328,6 +330,8 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
         faults = fault_index(result)
     f = result_findings(result)
     findings, evidence = f.findings, f.evidence
+    if "input_todo" not in evidence.columns:  # a result made before s22 (runner.py) or by hand
+        evidence = evidence.assign(input_todo="")
     if len(evidence):  # the element whose time each pair row prints (#19)
         named = evidence_elements(result, evidence, models, faults)
         if evidence.columns.is_unique and not set(named.columns) & set(evidence.columns):
@@ -343,6 +347,16 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
             strict=True)],
         recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
         rests_on=findings["input_basis"].map(rests_on))
+    # a finding without a finite worst margin says why in its cell (review s22, F01)
+    reasons = no_margin_texts(findings, f.evidence)
+    if reasons:
+        view["worst_margin"] = [reasons.get(str(k), m) for k, m in zip(
+            view["finding"], view["worst_margin"], strict=True)]
+    # a lateral its recloser does not see: the fuse, its currents, the pickup (review s22)
+    unseen = unseen_lateral_texts(findings, f.evidence, result, models)
+    if unseen:
+        view["message"] = [f"{unseen[str(k)]}. {m}" if str(k) in unseen else m for k, m in zip(
+            view["finding"], view["message"], strict=True)]
     view = view[["finding", "criterion", "status", "attribution", "rests_on", "title",
                  "worst_margin", "limit", "worst_fault", "worst_scenario", "export_trend",
                  "fault_types", "locations", "load_levels", "n_rows", "evidence",

@@ -35,7 +35,18 @@ def _time_kinds(rule: str, margin_s: float, p_role: str, b_role: str) -> tuple[s
     """Which time of the primary and of the backup a coordination row shows
     (:mod:`protv2g.checks.coordination`, :mod:`protv2g.checks.recloser_fuse`): ``op`` (relay
     operate time), ``longest`` (recloser's longest shot), ``fast``/``delayed`` (recloser
-    curve), ``mm``/``tc`` (fuse minimum melt / total clearing)."""
+    curve), ``mm``/``tc`` (fuse minimum melt / total clearing). The C4 ``fast_shot_order``
+    rows compare the two reclosers' fast shots (:mod:`protv2g.checks.coordination`).
+
+    Examples
+    --------
+    >>> _time_kinds("fast_shot_order", -0.1, "recloser", "recloser")
+    ('fast', 'fast')
+    >>> _time_kinds("coordination_interval", 0.5, "recloser", "recloser")
+    ('longest', 'delayed')
+    """
+    if rule == "fast_shot_order":  # C4 recloser→recloser fast shots: both show fast times
+        return "fast", "fast"  # (review s22: the backup's was named "delayed P")
     saving = rule == "fuse_saving_k" or margin_s == -np.inf  # saving, or fault not seen
     p_kind = {"relay": "op", "recloser": "longest",
               "fuse": "mm" if saving else "tc"}.get(p_role, "op")

@@ -64,7 +64,9 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 #: which end the column holds (:data:`protv2g.report.sheets.TC_BAND_NOTE`).
 _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
            "min_pol_pu": "Min pol (pu of V LN)",
-           "t_primary_band_low_s": "T primary TC low (s; min melt + arcing)"}
+           "t_primary_band_low_s": "T primary TC low (s; min melt + arcing)",
+           # the drafted / default inputs a row rests on (runner.py, s22), by its message
+           "input_todo": "Inputs to confirm (drafted or default)"}
 
 
 def header_label(column: str) -> str:
@@ -206,7 +208,7 @@ WRAP_COLUMNS = {"title": 38, "message": 60, "export_trend": 34, "locations": 24,
                 "rule": 26, "elements": 24, "pair": 22, "recommendation": 30,
                 "worst_fault": 18, "limiting_fault": 18, "inputs": 40, "driven_by": 28,
                 "limiting_finding": 30, "rounding": 28, "curve_sources": 40,
-                "fuse_saving_range_a": 20}
+                "fuse_saving_range_a": 20, "input_todo": 36}
 #: Alignment of a wrapped row's other cells: read from the top, beside the first line.
 _TOP = Alignment(vertical="top")
 

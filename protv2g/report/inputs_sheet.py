@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["DEFAULT_NONE", "EMPTY_LIST", "GIVEN", "TOOL_DEFAULT", "inputs_frame"]
+__all__ = ["BOOL_TEXT", "DEFAULT_NONE", "EMPTY_LIST", "GIVEN", "TOOL_DEFAULT", "inputs_frame"]
 
 #: An empty list in the Inputs sheet: an empty cell would read as "not given" (the depot's
 #: ``reclose_intervals_s: []`` says the breaker does not reclose, which C10 needs declared).
 EMPTY_LIST = "[] (empty list)"
+
+#: A true/false field as the study file spells it (YAML), not a boolean cell: a boolean cell
+#: in the value column made readers that share equal values (pandas ``read_excel``: ``False
+#: == 0``) show every 0 after it as ``False`` — review s23 §6, ``faults.r_fault_ohm`` read
+#: ``False`` where the study used 0 Ω.
+BOOL_TEXT = {True: "true", False: "false"}
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -27,6 +33,8 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
         return out
     if isinstance(value, list) and not value:
         return [(prefix, EMPTY_LIST)]
+    if isinstance(value, bool):
+        return [(prefix, BOOL_TEXT[value])]
     return [(prefix, ", ".join(map(str, value)) if isinstance(value, list) else value)]
 
 

@@ -126,8 +126,9 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               ("evidence", "finding", "criterion", "status", "attribution", "scenario",
                "load_levels", "fault_bus", "fault_type", "case", "device", "other_device",
                "i_device_a", "i_other_a", "i_device_3i0_a", "i_other_3i0_a", "elements",
-               "t_device_s", "t_other_s", "margin", "limit", "message"),
+               "t_device_s", "t_other_s", "margin", "limit", "message", "input_todo"),
               "every violation row (rows identical across load levels collapsed), by finding; "
+              "inputs to confirm: the drafted (TODO) or tool-default values the row rests on; "
               "I device/other: largest phase current, 3I0: residual current (a ground "
               "element's), elements: the element of each device whose time is shown; "
               + STAGED_TIME_NOTE),

@@ -29,10 +29,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.findings import Attribution
-from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site
+from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site, limit_words
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
+from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import sheet_specs
@@ -101,6 +102,8 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             best = taken[str(site)]  # the gate's row (ties: a determined one)
             parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
                      if k in rows.columns and pd.notna(best[k]) and str(best[k])]
+            if len(parts) < 2:  # no device (a C12 bus row): the bus and fault in words
+                parts = [limit_words(best)]
             basis = rests_on(best.get("limiting_basis", ""))
             # a stand-in beside a row on given data failing at the same export does not
             # move a determined figure (hosting/limits.py); a fuse curve band still may
@@ -127,14 +130,18 @@ def _not_limiting(why: str) -> str:
     return why[at:] if at >= 0 else ""
 
 
-def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str]) -> None:
+def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
+                   no_margin: dict[str, str] | None = None) -> None:
+    """``no_margin``: why a finding has no finite worst margin
+    (:func:`protv2g.report.findings_margin.no_margin_texts`), in its "worst margin" cell."""
     if findings.empty:
         w.note("none")
         return
     rows = []
     for f in findings.itertuples(index=False):
         rows.append([f.finding, f"{f.status}: {f.title}",
-                     margin_text(f.worst_margin, f.margin_unit), f.worst_fault or "",
+                     margin_text(f.worst_margin, f.margin_unit)
+                     or (no_margin or {}).get(str(f.finding), ""), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
     w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
             "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
@@ -178,6 +185,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     findings = derived["_findings"].findings
     recs = result.tables.get("Recommendations")
     rec_map = _recommendation_map(recs)
+    no_margin = no_margin_texts(findings, derived["_findings"].evidence)
     verdict, reasons = gate_verdict(result.meta)
 
     w.heading("1. Decision")
@@ -224,17 +232,17 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     _conditions(w, recs, len(caused) + len(worse), gate)
 
     w.heading("3. Findings caused by V2G")
-    _findings_grid(w, caused, rec_map)
+    _findings_grid(w, caused, rec_map, no_margin)
     w.heading("4. Findings made worse by V2G")
-    _findings_grid(w, worse, rec_map)
+    _findings_grid(w, worse, rec_map, no_margin)
     w.heading("5. Pre-existing findings (present without V2G)")
-    _findings_grid(w, pre, rec_map)
+    _findings_grid(w, pre, rec_map, no_margin)
     if len(charging):  # C8 charging peaks: vehicle load, with or without V2G export
         w.note("From the V2G sites' charging (vehicle load, there with or without export):")
-        _findings_grid(w, charging, rec_map)
+        _findings_grid(w, charging, rec_map, no_margin)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
-        _findings_grid(w, unknown, rec_map)
+        _findings_grid(w, unknown, rec_map, no_margin)
 
     w.heading("6. Recommendations")
     if recs is None or recs.empty:

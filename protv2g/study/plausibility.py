@@ -39,6 +39,9 @@ The bounds, and where each comes from:
   in ``gate.criteria`` by default): C7 then has a ``not_evaluated`` row for it and the gate
   says ERROR — validate said "valid" and ``run``/``gate`` then failed to evaluate (review s19:
   a fuse added without ``interrupting_rating_ka``). Not a bound: the value is missing.
+* **The source** (:mod:`protv2g.study.source_check`): a short-circuit level at its terminal
+  above the largest breaker rating (63 kA, IEEE C37.06) or an X/R outside 1–125 — an ideal
+  source (IEEE 123's X1 = 0.0001 Ω) on which every fault level near the substation rests.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -57,6 +60,7 @@ import pandas as pd
 from protv2g.devices.curve_family import CurveFamily
 from protv2g.errors import Issue
 from protv2g.network.json_tables import unsupplied_buses
+from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,7 +122,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     out += _day_warnings(document, file)
-    return out
+    return out + source_warnings(study)
 
 
 def _no_rating(device: Any, where: str, file: str) -> Issue:

@@ -14,13 +14,17 @@ What the draft holds, and where each value comes from:
   ``interrupting_rating_ka`` a TODO value of the device's class (:mod:`.ratings`: breaker
   IEEE C37.06, recloser C37.60, fuse cutout C37.42 — asymmetrical — in the 15 kV class): the
   smallest preferred rating at or above the largest fault current protv2g computes at the
-  device (IEC 60909 max, all fault types, no V2G), with the class range and source in the
-  comment; outside the 15 kV class the next IEC 60059 R10 value (1, 1.25, 1.6, 2, 2.5, 3.15,
-  4, 5, 6.3, 8 × 10ⁿ kA). Replace it with the nameplate value.
+  device (IEC 60909 max, all fault types, no V2G; the faults at the buses and the device's
+  close-in terminal fault, as ``run`` places it: :func:`_close_in_faults`), with the class
+  range and source in the comment; outside the 15 kV class the next IEC 60059 R10 value
+  (1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8 × 10ⁿ kA). Replace it with the nameplate value.
 * ``v2g_sites``: those given (``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH``), else none; a table of
   candidate buses with their short-circuit level and the nearest protective device upstream
   (:mod:`.candidates`) as comments.
 * the feeder's existing sources (PV, storage, generators) listed as comments.
+* a TODO on ``feeder.opendss`` when the model's source is not a plausible utility source
+  (:mod:`protv2g.study.source_check`: an ideal source, IEEE 123's X1 = 0.0001 Ω), and a note
+  on every drafted rating that its duty rests on it.
 * ``scenarios``, ``faults``: export levels 0/50/100 %, light and peak load, IEC 60909 with a
   20 Ω minimum ground-fault resistance (North American practice 20–40 Ω, domain.md §2).
 
@@ -54,6 +58,7 @@ from protv2g.network.dss_graph import (
 from protv2g.network.dss_model import DssModel, load_dss_model
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
+from protv2g.study.source_check import dss_source_levels, implausible_sources
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
@@ -83,6 +88,9 @@ class StudyDraft:
     notes: tuple[Note, ...] = field(default=())
     #: why a feeder head has no drafted relay (guarded by a model device, a load equivalent)
     no_relay: tuple[str, ...] = field(default=())
+    #: the model's source found implausible (:func:`protv2g.study.source_check
+    #: .implausible_sources`), a TODO on ``feeder.opendss``
+    source_issues: tuple[str, ...] = field(default=())
 
 
 
@@ -201,6 +209,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                            bool(sites))
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
+    close_peak, close_rows = _close_in_faults(model, phase_devices)
+    peak = pd.concat([peak, close_peak]).groupby(level=0).max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     levels = short_circuit_levels(model, res)
     if model.inverters:
@@ -210,17 +220,43 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries})
-    notes = with_fuse_times(notes, dicts, curves, entries, table, full_lib)
+    notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
+                            full_lib)
     # light load from the model's own loadshapes, leaving out the lumped load equivalents of
     # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
     light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
                                                for h in all_heads if h.skipped))
+    source_issues = implausible_sources(dss_source_levels(model))
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light)
+                             device_x_r(model, phase_devices), notes, light, source_issues)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
-                      tuple(notes), tuple(skipped))
+                      tuple(notes), tuple(skipped), tuple(source_issues))
+
+
+def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
+                     ) -> tuple[pd.Series, pd.DataFrame]:
+    """The devices' close-in (terminal) faults, as ``run`` places them (review s23: the
+    DG feeder's fuse F1 drafted "max fault 573 A" and a 0.73 kA duty from the bus faults while
+    ``run`` found 1,502 A just past it): each device's line split
+    :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` past it
+    (:func:`protv2g.network.dss_close_in.close_in_model`, the machinery of
+    :func:`~protv2g.network.fault_positions.with_close_in_positions`), IEC 60909 max, every
+    fault type, no V2G, the feeder's inverters by their law as the bus faults.
+
+    Returns ``(device → largest phase current, kA; device rows)``, both empty where no device
+    sits on a line."""
+    from protv2g.network.dss_close_in import close_in_model
+
+    ci = close_in_model(model, [(d.element, d.terminal) for d in devices])
+    if not len(ci.table) or not devices:
+        return pd.Series(dtype=float), pd.DataFrame()
+    res = phase_fault_study(ci.model, method=Method.IEC60909, cases=(Case.MAX,),
+                            devices=devices, buses=[str(b) for b in ci.table.bus_name],
+                            existing_inverters="law")
+    peak = res.device_summary
+    return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:

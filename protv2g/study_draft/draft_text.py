@@ -13,6 +13,7 @@ import numpy as np
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
+from protv2g.study.source_check import DSS_SOURCE_FIX
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
@@ -53,6 +54,66 @@ _R_FAULT_TODO = todo(
     "practice 20–40 Ω, domain.md §2): it decides the min-case ground-fault rows (C5 reach, "
     "C2 fuse saving)",
     "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+
+
+#: The charger assumptions a drafted site gets (review s23 §5: they were in the workbook only),
+#: each ``field → (value or None for the kW rating, TODO text, fix)``; the values are the
+#: schema's defaults (:class:`protv2g.study.schema_sites.V2GSite`,
+#: ``docs/charger-fault-model.md`` §6), written out so that each can carry its source.
+_CHARGER_REF = "../shared/reference/der/inverter_fault_current_and_reclosing.csv"
+SITE_ASSUMPTIONS: dict[str, tuple[float | str | None, str, str]] = {
+    "s_charger_kva": (
+        None, "assumed kVA rating = the kW rating (no reactive headroom; the fault current "
+        "limits below are pu of this kVA)", "give the charger inverter's kVA nameplate "
+        "(≥ p_charger_kw)"),
+    "limit_pu": (
+        1.5, "assumed first-cycle current limit 1.5 pu of rating (conservative planning "
+        f"value 1.5–2.0 pu; general IBR limit 1.1–1.5 pu: {_CHARGER_REF})",
+        "give the charger maker's first-cycle (peak) fault current, pu of its kVA rating"),
+    "sustained_limit_pu": (
+        1.1, "assumed sustained current limit 1.1 pu of rating (the middle of the 1.0–1.2 pu "
+        f"of grid-following inverters: {_CHARGER_REF})",
+        "give the charger maker's sustained fault current, pu of its kVA rating"),
+    "sustained_limit_high_pu": (
+        1.2, "assumed high bracket of the sustained limit 1.2 pu (the top of that 1.0–1.2 pu "
+        "range; docs/charger-fault-model.md §3)",
+        "give the maker's upper value, or the sustained limit again when it is exact"),
+    "ride_through_category": (
+        "II", "assumed IEEE 1547-2018 ride-through Category II (§6.4; trip defaults Tables "
+        "11–13: the category most distribution interconnection requirements assume)",
+        "give the category the utility's interconnection requirement sets (III e.g. under "
+        "California Rule 21)"),
+    "cease_to_energize_s": (
+        2.0, "assumed 2 s cease-to-energise after the feeder opens (IEEE 1547-2018 §8.1, "
+        "unintentional islanding: cease within 2 s); C10 checks the first reclose against it",
+        "give the chargers' anti-islanding clearing time (certificate or utility setting)"),
+}
+
+
+def _site_entry(site: dict) -> tuple[dict, dict[str, str]]:
+    """A ``v2g_sites`` entry with the charger assumptions written out, each with its TODO on
+    its own field (:data:`SITE_ASSUMPTIONS`); values the site already gives are kept."""
+    entry, todos = dict(site), {}
+    for key, (value, what, fix) in SITE_ASSUMPTIONS.items():
+        if key in entry:
+            continue
+        entry[key] = site["p_charger_kw"] if value is None else value
+        todos[key] = todo(what, fix)
+    return entry, todos
+
+
+def _model_load_kw(model: DssModel) -> float:
+    """The model's enabled loads' kW as its script sets them (OpenDSS ``Loads`` interface:
+    the enabled loads), NaN when the engine cannot say."""
+    try:
+        loads = model.engine.Loads
+        total, k = 0.0, loads.First()
+        while k > 0:
+            total += float(loads.kW())
+            k = loads.Next()
+        return total
+    except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return float("nan")
 
 
 def _with_field_todos(entry: dict, todos: dict[str, str], mine: list) -> tuple[dict, list]:
@@ -103,8 +164,23 @@ def _existing_sources(model: DssModel) -> list[str]:
     return out
 
 
+#: Appended to a drafted rating's TODO when the model's source is implausible (review s23 §1:
+#: "below the 21906.74 kA computed here" quoted without question).
+SOURCE_CAVEAT = ("; NOTE the fault current is computed on the model's source, which is not "
+                 "a plausible utility source (feeder.opendss's TODO): the duty is not one a "
+                 "real breaker sees and changes with the utility's source impedance")
+
+
+def _source_caveat(note: str, bad_source: bool) -> str:
+    """A rating TODO with :data:`SOURCE_CAVEAT` before its fix when the source is implausible."""
+    if not bad_source:
+        return note
+    what, sep, fix = note.partition(" | fix:")
+    return f"{what}{SOURCE_CAVEAT}{sep}{fix}"
+
+
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
-               level_kv, skipped=(), x_r=None, notes=(), light=None):
+               level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=()):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -115,7 +191,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     study; ``level_kv`` the primary voltage, kV; ``skipped`` why a head has no drafted relay;
     ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`);
     ``light`` the light-load fraction and its source (:class:`.loadshapes.LightLoad`; None:
-    the schema's default, unwritten).
+    the schema's default, unwritten); ``source_issues`` the model's source found implausible
+    (:func:`protv2g.study.source_check.implausible_sources`: a TODO on ``feeder.opendss``,
+    and every drafted rating says its duty rests on it).
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -136,6 +214,11 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         if n.todo and n.what != NO_LOAD_WHAT:
             lines.append("  " + todo(f"{n.name}: {n.what}", n.fix))
             todos.append(f"{n.name}: {n.what}")
+    for text in source_issues:
+        lines.append("  " + todo(f"the model's {text}: every fault level, C7 duty and "
+                                 "drafted interrupting rating near the substation rests on "
+                                 "it", DSS_SOURCE_FIX))
+        todos.append(f"source: {text}")
     lines.append(f"  opendss: {inline(rel[0])}")
     if len(rel) > 1:
         lines.append(f"  redirects: {inline(rel[1:])}")
@@ -154,7 +237,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
-        on_field = {"interrupting_rating_ka": note}
+        on_field = {"interrupting_rating_ka": _source_caveat(note, bool(source_issues))}
         entry, above = _with_field_todos({**e, **rating}, on_field, mine)
         if _NO_GROUND_TODO in on_field.values():
             todos.append(f"{e['name']}: no ground element")
@@ -178,7 +261,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                     if f["devices_below"] else "the smallest time dial protv2g drafts (no "
                     "protective device below it in the model to coordinate with)"),
                  "replace by the utility's relay settings"),
-            f"# peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
+            f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
+            f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
             + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
@@ -192,7 +276,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, **rating}, comments,
                               {"reclose_intervals_s": _RECLOSE_TODO,
-                               "interrupting_rating_ka": note})
+                               "interrupting_rating_ka": _source_caveat(
+                                   note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
@@ -202,7 +287,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if sites:
         lines.append("v2g_sites:")
         for s in sites:
-            lines += [ln.replace("    ", "    ", 1) for ln in device_block(s)]
+            entry, on_field = _site_entry(s)
+            lines += device_block(entry, (), on_field)
+            todos += [f"{s['name']}: {k}" for k in on_field]
     else:
         lines += ["v2g_sites: []   # add sites, e.g.:",
                   "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
@@ -214,8 +301,18 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     # with sites, the firm case too (review s19 §3.5: every charger online is the case a
     # utility plans export limits for; the expected case alone understates reverse flow)
     participation = "[expected, firm]" if sites else "[expected]"
+    load_kw = _model_load_kw(model)
+    peak_todo = "" if loadless or not load_kw > 0 else "   " + todo(
+        f"peak = the model's own snapshot load ({load_kw:,.0f} kW, its loads' kW as the "
+        "script sets them, LoadMult 1), the light level the fraction below × it: init assumed "
+        "the model is loaded at the feeder's peak", "confirm the model's loads are the "
+        "feeder's peak (SCADA/AMI peak), or scale them in a feeder.redirects script (Set "
+        "LoadMult=…)")
+    if peak_todo:
+        todos.append("scenarios.load_levels: peak = the model's snapshot load")
     lines += ["scenarios:", "  export_levels_fraction: [0.0, 0.5, 1.0]",
-              f"  participation: {participation}", "  load_levels: [light, peak]" + no_load]
+              f"  participation: {participation}",
+              "  load_levels: [light, peak]" + (no_load or peak_todo)]
     if light is not None and light.from_model:
         lines.append(f"  light_load_fraction: {light.fraction:g}   # {light.source}")
     elif light is not None:

@@ -1,0 +1,109 @@
+"""A fuse's lateral that its recloser does not see, said in the Findings sheet's own words.
+
+Review s22 (EPRI's DG_Prot_Fdr, f2's lateral at lat2): faults on the lateral (89–140 A) lie
+below recloser a's 200 A minimum trip, so nothing backs f2 up. Two criteria find it: C2
+(:mod:`protv2g.checks.recloser_fuse`, mechanism ``not seen by recloser`` of
+:class:`protv2g.checks.fuse_saving_range.SavingMechanism`: fuse saving is not possible) and
+C5's backup-reach rows of the recloser (:mod:`protv2g.checks.sensitivity`). The C2 finding's
+message spoke of fuse saving only; the finding now names the fuse, the fault currents on its
+lateral, the recloser's pickup, and whether V2G changes what the recloser sees (with its
+figures), so that a pre-existing condition reads as one.
+
+Currents are the largest phase current of each device-fault row of ``result.device_faults``
+(``ia_ka``/``ib_ka``/``ic_ka``, kA → A) and its 3I0 (``i3i0_ka``), over every scenario, fault
+type and case at the finding's fault buses; "without V2G" is the base scenarios
+(``result.scenarios.is_base``). No new physics: the engine's rows as the checks read them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.result import StudyResult
+
+__all__ = ["NOT_SEEN", "unseen_lateral_texts"]
+
+#: The C2 mechanism of a fault the recloser does not see
+#: (:class:`protv2g.checks.fuse_saving_range.SavingMechanism`).
+NOT_SEEN = "not seen by recloser"
+
+
+def _range(x: np.ndarray) -> str:
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return "none"
+    lo, hi = float(x.min()), float(x.max())
+    return f"{lo:,.0f} A" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f} A"
+
+
+def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
+                         result: StudyResult, models: dict[str, Any]) -> dict[str, str]:
+    """Finding id → what the lateral's missing backup is, for each C2 finding whose
+    mechanism is :data:`NOT_SEEN`: ``"no backup on f2's lateral (lat2): faults there carry
+    89–142 A through f2, below a's minimum trip 200 A (phase; ground off); a sees 89–140 A
+    without V2G, 50–113 A with V2G: pre-existing, V2G lowers what a sees"``.
+
+    Parameters
+    ----------
+    findings : DataFrame
+        :data:`protv2g.findings.FINDING_COLUMNS`.
+    evidence : DataFrame
+        The findings' evidence rows (``finding``, ``fault_bus``).
+    result : StudyResult
+        ``device_faults`` (:data:`protv2g.report.elements.FAULT_KEY` columns and currents)
+        and ``scenarios`` (``scenario``, ``is_base``).
+    models : dict
+        Device name → model (the recloser's ``settings``).
+    """
+    need = {"finding", "criterion", "mechanism", "device", "other_device"}
+    df = result.device_faults
+    if (findings.empty or not need <= set(findings.columns) or not isinstance(df, pd.DataFrame)
+            or df.empty or "fault_bus_name" not in df.columns):
+        return {}
+    hit = findings[(findings["criterion"].astype(str) == "C2")
+                   & (findings["mechanism"].astype(str) == NOT_SEEN)]
+    out: dict[str, str] = {}
+    sc = result.scenarios
+    base = (set(sc.loc[sc["is_base"].astype(bool), "scenario"].astype(str))
+            if isinstance(sc, pd.DataFrame) and {"scenario", "is_base"} <= set(sc.columns)
+            else set())
+    for f in hit.itertuples(index=False):
+        rc, fuse = str(f.device), str(f.other_device)
+        model = models.get(rc)
+        s = getattr(model, "settings", None)
+        if s is None or not hasattr(s, "phase_min_trip_a"):
+            continue
+        buses = sorted(set(evidence.loc[evidence["finding"].astype(str) == str(f.finding),
+                                        "fault_bus"].dropna().astype(str)))
+        rows = df[df["fault_bus_name"].astype(str).isin(buses)]
+        cur = {}
+        for who in (rc, fuse):
+            d = rows[rows["device"].astype(str) == who]
+            ip = 1000.0 * d[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float).max(axis=1)
+            is_base = d["scenario"].astype(str).isin(base).to_numpy()
+            cur[who] = (ip, is_base)
+        ip_f, _ = cur[fuse]
+        ip_r, is_base = cur[rc]
+        att = str(getattr(f, "attribution", "") or "")
+        what = ("a pre-existing condition" if att in ("", "pre-existing")
+                else f"attribution: {att}")
+        ground = (f"ground {s.ground_min_trip_a:g} A" if s.ground_min_trip_a is not None
+                  else "ground off")
+        text = (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there carry "
+                f"{_range(ip_f)} through {fuse}, below {rc}'s minimum trip "
+                f"{s.phase_min_trip_a:g} A (phase; {ground})")
+        if base and is_base.any() and (~is_base).any():
+            b, v = _range(ip_r[is_base]), _range(ip_r[~is_base])
+            lo_b, lo_v = np.nanmin(ip_r[is_base]), np.nanmin(ip_r[~is_base])
+            change = ("V2G lowers what it sees" if lo_v < lo_b - 0.5 else
+                      "V2G raises what it sees" if lo_v > lo_b + 0.5 else
+                      "V2G does not change it")
+            text += f"; {rc} sees {b} without V2G, {v} with V2G: {what}, {change}"
+        else:
+            text += f"; {rc} sees {_range(ip_r)}: {what}"
+        out[str(f.finding)] = text
+    return out
