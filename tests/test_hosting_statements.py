@@ -123,3 +123,18 @@ def test_the_band_names_them_too():
     row = pd.Series(_hosting_row(not_evaluated=""))
     assert _limit_text(row, ("firm", "light")) == (
         "no criterion fails up to the site maximum (firm, light load)")
+
+
+def test_hosting_command_line_names_the_criteria_not_evaluated():
+    """`protv2g hosting`'s own line for an unlimited row: "not limited" only qualified by the
+    criteria the row could not evaluate (IEEE 123 depot, review s23 §4: C1–C4 without fuses or
+    reclosers modelled)."""
+    from protv2g.commands.hosting import _line
+
+    row = {"site": "depot", "participation": "expected", "load_level": "peak",
+           "hosting_kw": 360.0, "hosting_chargers": 6, "limited": False, "site_max_kw": 360.0,
+           "not_evaluated": "C1, C2, C3, C4"}
+    text = _line(row)
+    assert "not limited by the criteria evaluated up to 360 kW (C1, C2, C3, C4 not evaluated)" \
+        in text
+    assert _line({**row, "not_evaluated": ""}).endswith("not limited up to 360 kW")
