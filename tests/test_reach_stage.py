@@ -14,7 +14,7 @@ from protv2g.checks.reach_stage import (
     instantaneous_ground,
     stage_currents,
 )
-from protv2g.checks.sensitivity import _stage_note
+from protv2g.checks.reach_text import stage_note as _stage_note
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.engine.staged_tables import StagedCurrents
 

@@ -9,7 +9,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.sensitivity import _BAD_COLUMNS, _reach_messages, _stage_note
+from protv2g.checks.reach_text import BAD_COLUMNS as _BAD_COLUMNS
+from protv2g.checks.reach_text import reach_messages as _reach_messages
+from protv2g.checks.reach_text import stage_note as _stage_note
 
 
 def _reference(ctx, bad: pd.DataFrame) -> list[str]:
