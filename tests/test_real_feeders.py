@@ -251,7 +251,8 @@ def test_j1_head_relay_on_gross_load(tmp_path):
     src = need_dss_master(REAL / "EPRI_J1" / "Master_withPV.dss").parent
     shutil.copytree(src, tmp_path / "EPRI_J1")
     d = draft_study(tmp_path / "EPRI_J1" / "Master_withPV.dss")
-    m = re.search(r"# peak load (\d+) A, residual \d+ A \(existing DER off: gross load\)", d.text)
+    m = re.search(r"# peak load (\d+) A \(the model's snapshot load\), residual \d+ A "
+                  r"\(existing DER off: gross load\)", d.text)
     assert m is not None
     assert float(m.group(1)) == pytest.approx(312.0, rel=0.01)
     # a feeder with DER of its own: the first reclose past its 2 s cease-to-energise time
