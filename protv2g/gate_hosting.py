@@ -12,8 +12,11 @@ A figure whose limiting rows all rest on a stand-in input (a drafted value, a to
 ``not determined: <kW> kW if <input> holds (<what limits it>); <kW> kW on the rows resting on
 given data (<what limits that>)``, the second figure reduced over the site's axes as the first
 (the smallest ``given_hosting_kw`` of the axes a given row limits). Of equal figures, a
-determined row is taken. The settings to change (C10) and the rows set aside as an immaterial
-worsening follow as ``; not limiting …`` clauses. None of this changes the gate's verdict.
+determined row is taken. Criteria the search could not evaluate (the table's
+``not_evaluated``: C1–C4 without fuses or reclosers modelled) are named; a site is never
+"not limited" over them without saying so (review23 §4). The settings to change (C10) and the
+rows set aside as an immaterial worsening follow as ``; not limiting …`` clauses. None of this
+changes the gate's verdict.
 """
 
 from __future__ import annotations
@@ -113,8 +116,12 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
     and the rows set aside."""
     out = {}
     for site, r in hosting_row_per_site(hosting).items():
+        missing = r.get("not_evaluated")
+        missing = str(missing) if is_given(missing) and missing else ""
         if not bool(r["limited"]):
-            text = UNLIMITED_TEXT
+            text = (UNLIMITED_TEXT if not missing else
+                    f"site maximum: no criterion evaluated limits it; {missing} not "
+                    "evaluated, the figure says nothing of them")
         else:
             case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                             if is_given(r.get(c)))
@@ -124,6 +131,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
                         f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "
                         f"resting on given data ({given})")
+            if missing:
+                text += f"; {missing} not evaluated, the figure says nothing of them"
         k = r.get("max_online_chargers")
         if is_given(k):  # limited by the chargers online, not the export (hosting.online)
             text += (f"; with at most {int(k)} charger{'' if int(k) == 1 else 's'} online: "
@@ -156,7 +165,11 @@ def _given_per_site(rows: pd.DataFrame) -> tuple[float, str]:
                         if is_given(r.get(c)))
         return float(r["given_hosting_kw"]), f"{r['given_limit']}, {case}" if case else str(
             r["given_limit"])
-    return float(pd.to_numeric(rows["site_max_kw"]).max()), "no criterion limits it"
+    missing = ("" if "not_evaluated" not in rows else
+               next((str(m) for m in rows["not_evaluated"] if is_given(m) and m), ""))
+    # the criteria not evaluated are named once, after the site's text
+    return float(pd.to_numeric(rows["site_max_kw"]).max()), (
+        "no criterion evaluated limits it" if missing else "no criterion limits it")
 
 
 def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:

@@ -112,7 +112,8 @@ def test_capacitor_note_by_its_control_type():
     assert "directional" in note("CAP:c1", "kvar")
     assert "power factor" in note("CAP:c1", "pf")
     assert "review its control type" in note("CAP:c1")
-    assert "bidirectional" in note("REG:r1")
+    reg = note("REG:r1")  # j1light23: cogeneration, not bidirectional (runs to a tap limit)
+    assert "cogeneration mode" in reg and "not bidirectional" in reg
     tables = {"device": pd.DataFrame({"device": ["CAP:c1", "CAP:c1", "REG:r1", "R1"],
                                       "kind": ["capacitor", "capacitor", "regulator", "relay"],
                                       "control_mode": ["current", "current", "cogen", None]})}

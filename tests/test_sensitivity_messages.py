@@ -9,13 +9,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.sensitivity import _BAD_COLUMNS, _reach_messages
+from protv2g.checks.reach_text import BAD_COLUMNS as _BAD_COLUMNS
+from protv2g.checks.reach_text import reach_messages as _reach_messages
+from protv2g.checks.reach_text import stage_note as _stage_note
 
 
 def _reference(ctx, bad: pd.DataFrame) -> list[str]:
     """The message as first written: one f-string per row (``fault_text`` written out; "×
-    pickup" at the end since review s19 found the bare "×" dangling)."""
-    return [f"{r.device} sees {r.i_op_a:.0f} A ({r.element}) for a {r.fault_type} fault "
+    pickup" at the end since review s19 found the bare "×" dangling; the stage note since
+    reach23)."""
+    return [f"{r.device} sees {r.i_op_a:.0f} A ({r.element}"
+            f"{_stage_note(r.stage, r.bracket, r.i_op_a, r.i_first_a, r.pickup_a, r.factor)})"
+            f" for a {r.fault_type} fault "
             f"({r.case} case) at {r.fault_bus_name} in its {r.zone} zone "
             f"{ctx.export_text(r.scenario)}: {r.ratio:.2f} × pickup {r.pickup_a:.0f} A < "
             f"{r.factor:g} × pickup" for r in bad.itertuples(index=False)]
@@ -44,7 +49,11 @@ def _bad(n: int, seed: int) -> pd.DataFrame:
         "case": np.full(n, "min", dtype=object), "zone": rng.choice(["primary", "backup"], n),
         "i_op_a": numbers(5000.0), "ratio": numbers(3.0), "pickup_a": numbers(900.0),
         "factor": rng.choice([1.5, 1.2, 1.25, 2.0, 1e-7, 3.3333333333333335], n),
-        "t_op_s": rng.uniform(0, 9, n), "tolerance": rng.uniform(0, 1, n)})
+        "t_op_s": rng.uniform(0, 9, n), "tolerance": rng.uniform(0, 1, n),
+        "stage": rng.choice(["", "sustained", "first_cycle"], n).astype(object),
+        "bracket": rng.choice(["", "low", "high", "both"], n).astype(object)})
+    # the first cycle's current: the judged one (no charger between) or another
+    frame["i_first_a"] = np.where(rng.random(n) < 0.5, frame.i_op_a, numbers(5000.0))
     # repeated rows across scenarios, as the scenarios sharing a charger set give them
     frame = pd.concat([frame, frame.assign(scenario="x/light/100%")], ignore_index=True)
     return frame[_BAD_COLUMNS]

@@ -22,10 +22,11 @@ time-based criterion is evaluated in both and every finding keeps the worse one,
 * **C9** judges both brackets itself (:func:`protv2g.checks.directional.directional_table`): the
   directional decision is made on the first-cycle phasors (and sealed in), the relay's operate
   time and the clearing time differ by bracket.
-* **Not bracketed**: C5 (sensitivity) and C7 (duty) read the first-cycle currents — duty and
-  instantaneous elements act in the first cycle; the first-cycle infeed is the larger, which is
-  the side that reduces a device's reach; C8, C10, C11, C12 do not read fault currents.
-  Their rows carry ``bracket = ""``.
+* **C5** (reach) judges both brackets itself (:mod:`protv2g.checks.reach_stage`): a
+  time-delayed element on the sustained stage of the worse bracket, an instantaneous one on
+  the first cycle (``bracket = ""``).
+* **Not bracketed**: C7 (duty) reads the first-cycle currents — duty acts in the first cycle;
+  C8, C10, C11, C12 do not read fault currents. Their rows carry ``bracket = ""``.
 
 Rows that are not findings (``not_evaluated``, ``not_applicable``) carry ``bracket = ""``.
 """

@@ -21,7 +21,10 @@ loading_percent`` and optionally ``p_from_mw``):
   few percent) — ``fail``;
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
-  taken as forward-locked (the study file has no regulator mode): ``fail``.
+  taken as forward-locked (the study file has no regulator mode): ``fail``, with what that
+  means (:data:`FORWARD_LOCKED_TEXT`; s23, EPRI J1 at light load: OpenDSS holds
+  ``regxfmr_b4868``'s bus at 1.038 -> 1.040 pu, tap -1, over 0-72 kW of home export, while
+  ``reversible=yes`` runs it to tap +16, 1.10 pu at 72 kW).
 
 One row per (scenario, bus/branch) at its worst step. Without flow tables the check cannot be
 evaluated (a failing row).
@@ -43,15 +46,18 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import factorize_all, first_largest
+from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, REVERSE_MODE_TEXT
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
-__all__ = ["RANGE_A_MAX_KV", "check_flow", "flow_margins", "judged_buses", "regulators"]
+__all__ = ["FORWARD_LOCKED_TEXT", "RANGE_A_MAX_KV", "check_flow", "flow_margins",
+           "judged_buses", "regulators"]
 
 #: Highest nominal system voltage (kV line to line) for which ANSI C84.1-2020 Table 1 gives
 #: Range A/B service voltages; the 46–230 kV systems have a nominal and a maximum voltage
 #: only (C84.1 §1 scope: its ranges are for service and utilisation voltages).
 RANGE_A_MAX_KV = 34.5
+
 
 
 def regulators(ctx: CheckContext) -> list[int]:
@@ -286,8 +292,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
             margin_unit=MarginUnit.MEGAWATT, margin=bad.p_from_mw.to_numpy(), limit=0.0,
             message=[f"reverse power {-p:.2f} MW through regulator {n} "
-                     f"{ctx.export_text(s)}: a forward-locked regulator then regulates the "
-                     "wrong side (set it to bidirectional/cogeneration mode)"
+                     f"{ctx.export_text(s)}: {FORWARD_LOCKED_TEXT}"
                      for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
     rows.append(_controlled(ctx))
     return concat(rows)
@@ -324,9 +329,9 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
         if r.kind == "regulator":
             status = (CheckStatus.FAIL if r.control_mode == "forward_locked"
                       else CheckStatus.INFO)
-            text = ("a forward-locked regulator then regulates the wrong side (set it to "
-                    "bidirectional/cogeneration mode)" if status is CheckStatus.FAIL else
-                    f"its RegControl is {r.control_mode}: set for reverse power")
+            text = (FORWARD_LOCKED_TEXT if status is CheckStatus.FAIL
+                    else REVERSE_MODE_TEXT.get(r.control_mode,
+                                                f"its RegControl is {r.control_mode}"))
         elif r.control_mode in _REVERSE_SENSITIVE:
             status = CheckStatus.WARN
             text = (f"its {r.control_mode}-controlled CapControl "

@@ -18,6 +18,12 @@ own: the buses behind it are its backup zone, judged by its more sensitive eleme
 fault behind a delta winding gives no 3I0); low-voltage buses (at or below 1 kV) are no
 requirement of a device on a medium-voltage bus (:func:`protv2g.checks.reach_zone.reach_rows`).
 
+The current judged is the one of the charger stage that holds while the element would operate
+(:mod:`protv2g.checks.reach_stage`): the sustained stage for a time-delayed element (51/51G,
+recloser curves, fuse melting), in the worse of the two brackets (the row's ``bracket``); the
+first cycle for an instantaneous one (a relay's 50G without a 51G). A row whose first cycle
+gives another verdict says which stage decided it.
+
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
 device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
 base case (minimum case) is a ``warn`` row even when the device still picks up.
@@ -47,7 +53,9 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import FaultKeys, keys_of
-from protv2g.checks._rows import distinct_rows, factorize_all, key_codes
+from protv2g.checks._rows import factorize_all, key_codes
+from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
+from protv2g.checks.reach_text import BAD_COLUMNS, reach_messages
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -119,7 +127,12 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (m.i_phase_a.to_numpy() * gp
                                                     > m.i_ground_a.to_numpy() * ph))
     m["pickup_a"] = np.where(ground, gp, ph)
-    m["i_op_a"] = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
+    inst = ground & (by_device(instantaneous_ground) > 0)
+    first = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
+    m["i_op_a"], m["stage"], m["bracket"] = stage_currents(
+        ctx, m["_at"].to_numpy(), m.i_phase_a.to_numpy(float), m.i_ground_a.to_numpy(float),
+        ground, inst)
+    m["i_first_a"] = first
     # two ``str`` objects shared by the rows (#21: ``np.where`` on the two texts made a
     # ``str`` per row when the frame took it, 27 MiB of 427,896 zone rows at 10,000 buses)
     m["element"] = _ELEMENTS[ground.astype(np.intp)]
@@ -137,13 +150,14 @@ def _zone_join(ctx: CheckContext, z: pd.DataFrame, rows: np.ndarray, cols: list[
     integer codes when it has them (#21: a join on the object device names)."""
     f, k = ctx.faults, keys_of(ctx)
     if k is None:
-        return z.merge(f.iloc[rows][cols], on=["device", "fault_bus"])
+        return z.merge(f.iloc[rows][cols].assign(_at=rows), on=["device", "fault_bus"])
     code = k.device_codes(z.device)
     left = np.where(code >= 0, k.place(z.fault_bus.to_numpy(), code), -1)
     i, r = _join_positions(left, k.row_places(f.fault_bus.to_numpy())[rows])
     r = rows[r]
     out = {c: z[c].to_numpy()[i] for c in z.columns}
     out.update({c: f[c].to_numpy()[r] for c in cols if c not in out})
+    out["_at"] = r  # the fault-table position: the row's charger stages (reach_stage)
     return pd.DataFrame(out)
 
 
@@ -200,7 +214,7 @@ def _absent_zone_faults(ctx: CheckContext, zones: pd.DataFrame, rows: pd.DataFra
         return rows.iloc[:0]
     times = [c for c in rows.columns if c.startswith("t_") and c.endswith("_s")]
     currents = [c for c in rows.columns if c.endswith(("_a", "_ka")) and c not in times]
-    return miss.assign(**{c: 0.0 for c in currents}, **{c: np.inf for c in times})
+    return miss.assign(**{c: 0.0 for c in currents}, **{c: np.inf for c in times}, _at=-1)
 
 
 def _any_absent(k: FaultKeys, zones: pd.DataFrame, b: pd.DataFrame, at: np.ndarray) -> bool:
@@ -275,69 +289,23 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     drop = _reach_drop(ctx, m)
     at = np.flatnonzero((m.ratio < m.factor - 1e-12).to_numpy())
     if len(at):
-        bad = {c: m[c].to_numpy()[at] for c in _BAD_COLUMNS}
+        bad = {c: m[c].to_numpy()[at] for c in BAD_COLUMNS}
         del m
         zone = bad.pop("zone")
         rows.append(violation_rows(
             "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
                            CheckStatus.WARN.value), frame=None,
-            message=_reach_messages(ctx, {**bad, "zone": zone}),
+            message=reach_messages(ctx, {**bad, "zone": zone}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
             fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
             t_device_s=bad["t_op_s"], margin=bad["ratio"] - bad["factor"],
-            limit=bad["factor"], tolerance=bad["tolerance"]))
+            limit=bad["factor"], tolerance=bad["tolerance"], bracket=bad["bracket"]))
         del bad, zone
     else:
         del m
     rows.append(drop)
     return concat_owned(rows)  # rows built here: not copied whole (#21)
-
-
-#: Columns of C5's message other than the scenario (texts, then numbers).
-_TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone")
-_NUMBER_COLUMNS = ("i_op_a", "ratio", "pickup_a", "factor")
-#: C5's message around the export text: device, current, element, fault type, case, bus,
-#: zone; then ratio, pickup, factor.
-_HEAD = "%s sees %.0f A (%s) for a %s fault (%s case) at %s in its %s zone "
-_TAIL = ": %.2f × pickup %.0f A < %g × pickup"
-#: Zone-row columns C5's rows and messages read.
-_BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
-
-
-def _reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> list[str]:
-    """C5's message of every row of ``bad`` (the failing zone rows' columns by name): the
-    text around the scenario formatted once per distinct row of the other columns
-    (:func:`~protv2g.checks._rows.distinct_rows` on the numbers' bits and the texts'
-    codes), the scenario's text put between (#21: 409,046 messages at 10,000 buses, 1.9 s,
-    most of them repeated by the scenarios that share a charger set; the same text)."""
-    scenario = bad["scenario"]
-    texts = [bad[k] for k in _TEXT_COLUMNS]
-    numbers = [np.asarray(bad[k], dtype=float) for k in _NUMBER_COLUMNS]
-    first, inverse = distinct_rows(
-        *numbers, *(factorize_all(t)[0] for t in texts))
-    d, el, b, ft, c, z = (t[first].tolist() for t in texts)
-    # Python floats: formatting NumPy scalars costs twice as much, same text
-    i, q, p, fac = (x[first].tolist() for x in numbers)
-    # :meth:`CheckContext.fault_text` written out, by ``%`` on the tuples zip makes (#21:
-    # 137,000 distinct rows at 10,000 buses; the f-strings' loop cost half as much again):
-    # ``%s``/``%.0f``/``%.2f``/``%g`` write what ``{x}``/``{x:.0f}``/``{x:.2f}``/``{x:g}``
-    # write (the same conversion of the float)
-    heads = _objects(list(map(_HEAD.__mod__, zip(d, i, el, ft, c, b, z, strict=True))))
-    tails = _objects(list(map(_TAIL.__mod__, zip(q, p, fac, strict=True))))
-    # each row's three parts gathered by position and joined in one pass (#21: the
-    # comprehension's per-row look-ups cost half as much again)
-    sc_codes, sc_names = pd.factorize(scenario, use_na_sentinel=False)
-    exports = _objects([ctx.export_text(n) for n in sc_names.tolist()])
-    return list(map("".join, zip(heads[inverse].tolist(), exports[sc_codes].tolist(),
-                                 tails[inverse].tolist(), strict=True)))
-
-
-def _objects(values: list[str]) -> np.ndarray:
-    """``(n,)`` object array of ``values`` (the same ``str`` objects)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:

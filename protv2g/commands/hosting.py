@@ -82,6 +82,10 @@ def _line(row: dict) -> str:
         online = ("" if not is_given(k) else
                   f"; at most {int(k)} online: {float(row['max_online_kw']):,.0f} kW")
         return f"{head}  limited by {limit_words(row)}{online}"
+    missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
+    if isinstance(missing, str) and missing:
+        return (f"{head}  not limited by the criteria evaluated up to "
+                f"{row['site_max_kw']:,.0f} kW ({missing} not evaluated)")
     return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW"
 
 

@@ -216,12 +216,20 @@ def _limit_text(row: Any, axis: tuple[str, str]) -> str:
     hosting-table row (its ``limiting_*`` columns), or that nothing does below the site
     maximum."""
     if row is None or not bool(row["limited"]):
-        return f"no criterion fails up to the site maximum ({axis[0]}, {axis[1]} load)"
+        return (f"no criterion {'evaluated ' if _missing(row) else ''}fails up to the site "
+                f"maximum ({axis[0]}, {axis[1]} load){_missing(row, ' ({} not evaluated)')}")
     fault = row["limiting_fault"] if isinstance(row["limiting_fault"], str) else ""
     where = "; ".join(x for x in (fault,
                                   f"{axis[0]}, {axis[1]} load") if x)
     who = " ".join(str(x) for x in (row["limiting_criterion"], row["limiting_device"]) if x)
     return f"{who} ({where})"
+
+
+def _missing(row: Any, form: str = "{}") -> str:
+    """``form`` with the criteria a hosting-table row could not evaluate (its
+    ``not_evaluated``, e.g. C1–C4 without fuses or reclosers, review23 §4); "" for none."""
+    value = None if row is None else row.get("not_evaluated")
+    return form.format(value) if isinstance(value, str) and value else ""
 
 
 def after_not_computed(study: Study) -> str:
@@ -310,7 +318,8 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
             "site": name, "hosting_kw": fig, "band_low_kw": lo, "band_high_kw": hi,
             "driven_by": " | ".join(driven) or (f"neither end moves the figure "
                                                  f"({fig:,.0f} kW): {whats['figure']}"),
-            "limiting_finding": lim_text or "none up to the site maximum",
+            "limiting_finding": lim_text or ("none up to the site maximum"
+                                             + _missing(lim, " ({} not evaluated)")),
             "after_recommendations_kw": (after_kw[name] if name in after_kw
                                          else after_not_computed(study) if after is None
                                          else np.nan),

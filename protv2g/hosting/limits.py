@@ -55,13 +55,19 @@ import numpy as np
 import pandas as pd
 
 from protv2g.gate import failing_mask
+from protv2g.gate_rows import (
+    FUSE_RECLOSER_CRITERIA,
+    NO_FUSES_OR_RECLOSERS,
+    unmodelled_fuses_and_reclosers,
+)
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "aside_text",
            "axis_extras", "extras_note", "given_bracket", "immaterial_mask", "is_stand_in",
-           "rests_on_text", "setting_mask", "settings_text", "worst_by_scenario", "worsening"]
+           "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
+           "worst_by_scenario", "worsening"]
 
 #: Share of a row's deficit without V2G that V2G's worsening must reach to limit the export
 #: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP's 10 % fault screen).
@@ -127,12 +133,39 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
             out["determined"] = False
             out["rests_on"] = rests_on_text(rows)
     top = first_fail_kw if first_fail_kw is not None else math.inf
-    off = [r for p in levels if p <= top for r in aside.get((key, p), [])]
+    # one verdict per criterion and device (review23 §4: C5 head-sw1 was both "the limit" and
+    # "set aside (4.1 %)" in one line): rows of a pair that limits the figure are not listed
+    # as set aside, whatever another of its faults gives
+    limiting = ({_pair(r) for r in failing[(key, first_fail_kw)].values()}
+                if first_fail_kw is not None else set())
+    off = [r for p in levels if p <= top for r in aside.get((key, p), [])
+           if _pair(r) not in limiting]
     settings = [r for r in off if str(r["criterion"]) in SETTING_CRITERIA]
     out["settings_to_change"] = settings_text(_worst_each(settings))
     out["set_aside"] = aside_text(_worst_each([r for r in off if str(r["criterion"])
                                                not in SETTING_CRITERIA]))
     return out
+
+
+def unmodelled_as_unevaluated(document: Any, criteria: list[str],
+                              unevaluated: dict[str, list[str]], not_applicable: dict[str, str]
+                              ) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """``(unevaluated, not_applicable)`` with C1–C4 moved from the second to the first when
+    the study models no fuse or recloser and does not say it has none
+    (:func:`protv2g.gate_rows.unmodelled_fuses_and_reclosers`): the gate makes that an
+    ``error:`` — those criteria judged nothing — and a hosting figure must not read "no
+    criterion limits it" over them (review23 §4: IEEE 123 depot "360 kW, no criterion limits
+    it" under a gate ERROR). New dicts; the arguments are not changed."""
+    unevaluated, not_applicable = dict(unevaluated), dict(not_applicable)
+    if not unmodelled_fuses_and_reclosers(document):
+        return unevaluated, not_applicable
+    why = (f"{NO_FUSES_OR_RECLOSERS} (the study's devices are relays only; add the feeder's "
+           "fuses and reclosers or state no_fuses_or_reclosers: true)")
+    for crit in FUSE_RECLOSER_CRITERIA:
+        if crit in criteria:
+            not_applicable.pop(crit, None)
+            unevaluated[crit] = [why, *(m for m in unevaluated.get(crit, []) if m != why)]
+    return unevaluated, not_applicable
 
 
 def _worst_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -161,6 +194,11 @@ def extras_note(extras: dict[str, Any]) -> str:
         out.append(f"not limiting, failing without V2G and worsened by less than "
                    f"{100 * MATERIAL_SHARE:g} % of that deficit: {extras['set_aside']}")
     return "".join(f"; {t}" for t in out)
+
+
+def _pair(r: dict[str, Any]) -> tuple[str, str, str]:
+    """A row's (criterion, device, other device)."""
+    return str(r["criterion"]), _text(r.get("device")), _text(r.get("other_device"))
 
 
 def _who(r: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
-from protv2g.hosting.limits import given_bracket, worst_by_scenario
+from protv2g.hosting.limits import given_bracket, unmodelled_as_unevaluated, worst_by_scenario
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
 from protv2g.hosting.points import base_scenario, export_scenario, grid_kw, online_scenario
@@ -320,6 +320,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
 
     # 3. axes limited from the smallest export: the chargers online instead (.online)
     online = search_online(axes, failing, run_online, n_grid, tol_kw)
+    # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
+    unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
+                                                            not_applicable)
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside)
     table = with_online(table, axes, online)

@@ -57,7 +57,11 @@ HOSTING_COLUMNS = [
     # export already fails (:mod:`.online`; NA elsewhere)
     "max_online_chargers", "max_online_kw",
     "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
-    *EXTRA_COLUMNS, "site_max_kw", "limited", "note",
+    *EXTRA_COLUMNS,
+    # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
+    # modelled): the figure says nothing of them, and no text calls it unlimited over them
+    "not_evaluated",
+    "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
@@ -233,8 +237,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         lim = _limiting(failing, axis, evaluated, None)
         extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
                             lim["first_fail_kw"])
-        rows.append({**base, **lim, **extra,
-                     "note": _note(axis, lim, na) + extras_note(extra) + caveat})
+        rows.append({**base, **lim, **extra, "not_evaluated": ", ".join(missing),
+                     "note": _note(axis, lim, na, missing) + extras_note(extra) + caveat})
         for crit in criteria:
             if crit in not_applicable:
                 crit_rows.append({**base, "criterion": crit,
@@ -342,10 +346,12 @@ def _reason(crit: str, site: V2GSite, n_on: float) -> str:
     lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
     needs = CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
     if Need.FAULTS in needs:
+        # the first cycle does not depend on the export; the sustained stage (time-delayed
+        # elements, C5 since reach23) does, from the smallest export up to the limit
         return (f"the chargers online ({n_on:g} × {site.charger_kva:g} kVA at "
-                f"{site.limit_pu:g} pu first-cycle limit) set the fault current whatever they "
-                "export; fewer chargers online or a lower first-cycle limit would lift a "
-                "fault-current limit")
+                f"{site.limit_pu:g} pu first-cycle limit) set the fault current already at "
+                "the smallest export (the first cycle whatever they export); fewer chargers "
+                "online or lower current limits would lift a fault-current limit")
     if not needs:  # C10/C11 read neither currents nor flows
         return ("the site's presence behind the device decides it (a reclose interval "
                 "against its cease-to-energise time, or an islanding screen), not its "
@@ -354,7 +360,8 @@ def _reason(crit: str, site: V2GSite, n_on: float) -> str:
             "edge without it")
 
 
-def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
+def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
+          not_evaluated: list[str] = ()) -> str:
     frac = axis.site.participation.fraction(axis.participation)
     cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
            f"{axis.site.p_charger_kw:g} kW = {axis.cap_kw:g} kW")
@@ -366,7 +373,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str]) -> str:
     if not lim["limited"]:
         na = (f"; {', '.join(not_applicable)} not applicable to this study"
               if not_applicable else "")
-        return (f"no criterion limits it up to the site maximum ({cap}); other sites "
+        which = (f"no criterion evaluated ({', '.join(not_evaluated)} not evaluated)"
+                 if not_evaluated else "no criterion")
+        return (f"{which} limits it up to the site maximum ({cap}); other sites "
                 f"idle{na}")
     hi = lim["first_fail_kw"]
     s = axis.site

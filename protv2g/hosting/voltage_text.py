@@ -13,6 +13,13 @@ The export at which the limit itself is passed is interpolated linearly between 
 voltage rises about linearly with a small injection (the short-line approximation
 ΔV ≈ (R·P + X·Q)/V, Kersting, *Distribution System Modeling and Analysis*, approximate voltage
 drop); it is marked "≈".
+
+A C12 reverse-power row (``margin_unit`` MW: margin = −reverse power through a regulator, limit
+0) is described the same way (:func:`reverse_power_text`): the reverse power without V2G (on
+EPRI J1 at light load, s23: 29.8 kW through ``regxfmr_b4868`` from the feeder's existing PV,
+so the row fails from the smallest export), what V2G adds (about its export on the
+regulator's phase), and what the limit is (0 kW for a control taken as forward-locked: its
+mode is to confirm, :data:`protv2g.checks.flow.FORWARD_LOCKED_TEXT`).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["voltage_limit_text"]
+__all__ = ["reverse_power_text", "voltage_limit_text"]
 
 
 def _num(row: Mapping[str, Any], key: str) -> float:
@@ -36,7 +43,8 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     voltage without V2G, and where the limit itself is passed; "" for other rows.
 
     Only C12 overvoltage rows (``margin_unit`` pu, ``limit`` > 1 pu) with a finite
-    ``base_margin`` are described.
+    ``base_margin`` are described here; C12 reverse-power rows (MW) by
+    :func:`reverse_power_text`.
 
     Examples
     --------
@@ -46,6 +54,8 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     'the rise V2G causes (0.0123 pu at 57.6 kW) exceeds the tolerance 0.00833 pu on a bus at
     1.048 pu without V2G; 1.05 pu is passed at ≈ 7.5 kW'
     """
+    if str(row.get("criterion")) == "C12" and str(row.get("margin_unit")) == "MW":
+        return reverse_power_text(row, p_kw)
     if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "pu":
         return ""
     limit, m, mb, tol = (_num(row, k) for k in ("limit", "margin", "base_margin", "tolerance"))
@@ -60,3 +70,35 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if rise > 0 and m < 0:
         return text + f"; {limit:g} pu is passed at ≈ {p_kw * mb / rise:,.2g} kW"
     return text
+
+
+def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
+    """A C12 reverse-power row (``margin_unit`` MW, margin = −reverse power, MW) at export
+    ``p_kw`` (kW): the reverse power without V2G and what V2G adds; "" for other rows.
+
+    Examples
+    --------
+    >>> r = {"criterion": "C12", "margin_unit": "MW", "margin": -0.0344,
+    ...      "base_margin": -0.0298}
+    >>> reverse_power_text(r, 4.5)  # doctest: +NORMALIZE_WHITESPACE
+    'reverse power 29.8 kW without V2G (generation already on the feeder at this load) and
+    34.4 kW at 4.5 kW export (V2G adds 4.6 kW) against 0 kW for a regulator control taken as
+    forward-locked: confirm its reverse-power mode'
+    >>> reverse_power_text({"criterion": "C12", "margin_unit": "MW", "margin": -0.002}, 7.2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'reverse power 2 kW at 7.2 kW export, none without V2G, against 0 kW for a regulator
+    control taken as forward-locked: confirm its reverse-power mode'
+    """
+    if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "MW":
+        return ""
+    m, mb = _num(row, "margin"), _num(row, "base_margin")
+    if not math.isfinite(m) or m >= 0:
+        return ""
+    tail = (" against 0 kW for a regulator control taken as forward-locked: confirm its "
+            "reverse-power mode")
+    rev_kw = -1000.0 * m
+    if math.isfinite(mb) and mb < 0:
+        return (f"reverse power {-1000.0 * mb:.3g} kW without V2G (generation already on the "
+                f"feeder at this load) and {rev_kw:.3g} kW at {p_kw:,.3g} kW export (V2G adds "
+                f"{1000.0 * (mb - m):.2g} kW)" + tail)
+    return f"reverse power {rev_kw:.3g} kW at {p_kw:,.3g} kW export, none without V2G," + tail

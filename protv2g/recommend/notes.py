@@ -124,8 +124,12 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
     if unit == MarginUnit.MEGAWATT.value:
         if _is_capacitor(finding):
             return _capacitor_note(str(finding.get("control_mode") or ""))
-        return ("reverse power through a regulator: set it to bidirectional or cogeneration "
-                "mode (or cap the export behind it); not searched")
+        # j1light23 (OpenDSS on EPRI J1): a bidirectional control runs to a tap limit when the
+        # source side is stiff (tap +16, 1.10 pu at 72 kW); cogeneration mode holds ≈ 1.01 pu
+        return ("reverse power through a regulator: confirm its reverse-power mode — "
+                "cogeneration mode (keeps regulating toward the load side), or locked forward "
+                "without line-drop compensation; not bidirectional, which runs to a tap limit "
+                "against a stiff source — or cap the export behind it; not searched")
     if unit == MarginUnit.PER_UNIT.value:
         return ("voltage rise: the sites' export cap or volt-var / power-factor settings, or "
                 "the regulators' settings; not searched")

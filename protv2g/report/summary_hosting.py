@@ -62,8 +62,12 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             text = (f"{per_site[str(site)]:,.0f} kW{count} (limited by {' at '.join(parts)}"
                     f"{rests})")
         else:
-            text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion limits it up to the "
-                    "site's maximum")
+            # criteria not evaluated named, never an unqualified "no criterion" (reach23)
+            gone = ", ".join(dict.fromkeys(str(m) for m in rows.get("not_evaluated", [])
+                                           if isinstance(m, str) and m))
+            text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion "
+                    f"{'evaluated ' if gone else ''}limits it up to the site's maximum"
+                    + (f" ({gone} not evaluated)" if gone else ""))
         out.append((f"  {site}", text + _not_limiting(why)))
     return out
 

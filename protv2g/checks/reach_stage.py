@@ -1,0 +1,116 @@
+"""Which charger stage C5 (reach, :mod:`.sensitivity`) judges a device's element on.
+
+A device's reach is whether its element picks up on the smallest fault of its zone. Whether it
+picks up is decided by the current while it would operate, not by the first cycle alone
+(review23 §3): the chargers give their first-cycle current (``limit_pu``, 1.5 pu by default)
+for one cycle only and are at their sustained limit (1.1–1.2 pu, IEEE Std 1547-2018 §6.4 /
+the study's charger model) from then on (``docs/charger-fault-model.md`` §2–3, the stages of
+:class:`~protv2g.engine.staged_tables.StagedCurrents`).
+
+* A **time-delayed element** — a relay's 51/51G (inverse or definite time), a recloser's fast
+  and delayed curves, a fuse's melting — integrates over its operating time, tens of
+  milliseconds at least, while the ``sustained`` stage holds: it is judged on that stage. The
+  stages after a site's ride-through trip (``after_trip_j``) are not counted on: a device that
+  sees the fault only once the chargers have tripped has lost its reach while they ride
+  through.
+* An **instantaneous element** (a relay whose only ground element is its 50G) acts in the
+  first cycle: it is judged on the first cycle.
+
+The sustained stage is taken in both brackets of the chargers' contribution
+(:mod:`.brackets`: ``ctx.staged`` low, ``ctx.staged_high`` high; without the high bracket's
+stages that bracket is the first cycle held) and the worse (the smaller current the element
+sees) kept with its ``bracket``, as C1–C4 keep the worse bracket. Without stages (a one-stage
+charger model) the first cycle is the only stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from protv2g.checks._common import CheckContext
+from protv2g.devices.models import OvercurrentRelay
+from protv2g.engine.staged_tables import StagedCurrents
+
+__all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "stage_currents"]
+
+#: The stage names of :func:`protv2g.engine.staging.stage_names` C5 reads.
+FIRST_CYCLE, SUSTAINED = "first_cycle", "sustained"
+
+
+def instantaneous_ground(device: Any) -> bool:
+    """Whether ``device``'s ground pickup (:func:`protv2g.devices.kinds.ground_pickup_a`) is an
+    instantaneous element: a relay with a 50G and no 51G."""
+    if not isinstance(device, OvercurrentRelay):
+        return False
+    s = device.settings
+    return s.ground_pickup_a is None and s.ground_inst_pickup_a is not None
+
+
+def _sustained(st: StagedCurrents | None, at: np.ndarray, i_phase_a: np.ndarray,
+               i_ground_a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(phase, ground)`` currents (A) of the fault-table rows ``at`` (``-1``: a row the
+    table does not have, 0 A) in ``st``'s sustained stage; the first-cycle currents (float64,
+    ``i_phase_a``/``i_ground_a``) where that stage carries the first cycle's bits (no charger
+    contribution, a padded stage) so that a row without stages is judged exactly as before.
+    ``None`` without that stage."""
+    if st is None or SUSTAINED not in st.stage_names:
+        return None
+    k = st.stage_names.index(SUSTAINED)
+    have = at >= 0
+    rows = st.stage_rows(np.where(have, at, 0))
+    s0, s1 = st.stage_i_a[0, rows], st.stage_i_a[k, rows]  # (n, 4) float32
+    p0, p1 = s0[:, :3].max(axis=1), s1[:, :3].max(axis=1)
+    phase = np.where(p1 == p0, i_phase_a, p1.astype(float))
+    ground = np.where(s1[:, 3] == s0[:, 3], i_ground_a, s1[:, 3].astype(float))
+    return np.where(have, phase, 0.0), np.where(have, ground, 0.0)
+
+
+def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
+                   i_ground_a: np.ndarray, ground: np.ndarray, instantaneous: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The operating current C5 judges each zone row on.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        ``staged`` and ``staged_high`` (aligned with ``ctx.faults``).
+    at : numpy.ndarray
+        ``(n,)`` positions of the rows in ``ctx.faults`` (``-1``: a zone fault without a row).
+    i_phase_a, i_ground_a : numpy.ndarray
+        ``(n,)`` first-cycle phase and 3I0 currents (A).
+    ground : numpy.ndarray
+        ``(n,)`` bool: the row is judged on the ground element (3I0), else the phase element.
+    instantaneous : numpy.ndarray
+        ``(n,)`` bool: the element judged is instantaneous (first cycle).
+
+    Returns
+    -------
+    i_op_a : numpy.ndarray
+        ``(n,)`` the current judged (A): the worse bracket's sustained stage, or the first
+        cycle (instantaneous elements, one-stage model).
+    stage : numpy.ndarray
+        ``(n,)`` object: :data:`SUSTAINED`, :data:`FIRST_CYCLE` (an instantaneous element) or
+        ``""`` (the fault result has one stage: its first cycle).
+    bracket : numpy.ndarray
+        ``(n,)`` object: ``low``/``high``/``both`` for a sustained-stage row, ``""`` for a
+        first-cycle one and where no stage changes the current (a base case).
+    """
+    first = np.where(ground, i_ground_a, i_phase_a)
+    n = len(first)
+    low = _sustained(ctx.staged, at, i_phase_a, i_ground_a)
+    if low is None:  # one stage: the first cycle is all there is
+        return first, np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    high = _sustained(ctx.staged_high, at, i_phase_a, i_ground_a)
+    i_low = np.where(ground, low[1], low[0])
+    # no stages of the high bracket: it is the first cycle held (faults.high_bracket)
+    i_high = first if high is None else np.where(ground, high[1], high[0])
+    i_sus = np.fmin(i_low, i_high)
+    bracket = np.where(i_low == i_high, "both", np.where(i_low < i_high, "low", "high"))
+    # no stage changes what the element sees (a base case, no charger between): no bracket,
+    # as a row of the first cycle (not a finding the "Charger stages" sheet explains)
+    bracket[(i_low == first) & (i_high == first)] = ""
+    i_op = np.where(instantaneous, first, i_sus)
+    stage = np.where(instantaneous, FIRST_CYCLE, SUSTAINED).astype(object)
+    return i_op, stage, np.where(instantaneous, "", bracket).astype(object)

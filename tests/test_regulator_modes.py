@@ -1,0 +1,93 @@
+"""Regulators in the flow and C12's reverse-power texts (session 23, EPRI J1 at light load).
+
+J1's "0 kW at light load" for home chargers was C12's reverse-power row at ``regxfmr_b4868``:
+the existing PV already reverses 29.8 kW through it at 0.3 load, the homes add about their
+export. The flow was not frozen at peak taps: every step is an OpenDSS snapshot solve with the
+model's RegControls acting. These tests hold that (IEEE 13: the engine's taps and regulated
+voltages at light and peak load are OpenDSS's own) and the texts that say what the row means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("opendssdirect")
+
+from protv2g.checks.flow import FORWARD_LOCKED_TEXT  # noqa: E402
+from protv2g.flow.opendss import DssFlowEngine, DssFlowSite  # noqa: E402
+from protv2g.flow.opendss_study import dss_watches  # noqa: E402
+from protv2g.hosting.voltage_text import reverse_power_text, voltage_limit_text  # noqa: E402
+from protv2g.network.dss_model import load_dss_model  # noqa: E402
+
+REGS = ("reg1", "reg2", "reg3")
+
+
+def _taps(dss) -> list[float]:  # noqa: ANN001 - an opendssdirect context
+    out = []
+    for name in REGS:
+        dss.Transformers.Name(name)
+        dss.Transformers.Wdg(2)
+        out.append(dss.Transformers.Tap())
+    return out
+
+
+def _own_run(master, load_mult: float) -> tuple[list[float], np.ndarray]:
+    """OpenDSS's own: compile, snapshot at peak (as the engine's first solve), then the level."""
+    import opendssdirect
+
+    dss = opendssdirect.NewContext()
+    dss.Text.Command("clear")
+    dss.Text.Command(f'redirect "{master}"')
+    dss.Text.Command("set maxiterations=100 maxcontroliter=100 mode=snapshot loadmult=1")
+    dss.Solution.Solve()
+    dss.Text.Command(f"set loadmult={load_mult}")
+    dss.Solution.Solve()
+    assert dss.Solution.Converged()
+    dss.Circuit.SetActiveBus("rg60")
+    return _taps(dss), np.asarray(dss.Bus.puVmagAngle()[0::2])
+
+
+def test_regulators_act_at_each_load_level_as_opendss(shared_dir):
+    """IEEE 13 (RegControls reg1-3 with LDC): the engine's taps at 0.3 load are not the peak
+    ones, and at each level the taps and the voltages at the regulated bus rg60 are what
+    OpenDSS's own snapshot run gives (controls act in every independent step)."""
+    master = shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss"
+    model = load_dss_model(master)
+    eng = DssFlowEngine(model, [DssFlowSite("depot", "675", "abc")],
+                        [w for w in dss_watches(model) if w.kind == "regulator"])
+    names = list(model.node_names)
+    rg60 = [names.index(f"rg60.{k}") for k in (1, 2, 3)]
+    kv_ln = float(model.buses.kv_ln.loc["rg60"]) * 1e3
+    got = {}
+    for lm in (1.0, 0.3):
+        arr = eng.solve(np.array([lm]), np.array([[0.0]]))
+        assert arr.converged.all()
+        got[lm] = (_taps(eng._dss), np.abs(arr.v_v[0, rg60]) / kv_ln)
+        taps, v_pu = _own_run(master, lm)
+        np.testing.assert_allclose(got[lm][0], taps, atol=1e-9)
+        np.testing.assert_allclose(got[lm][1], v_pu, atol=1e-5)
+    assert not np.allclose(got[1.0][0], got[0.3][0])  # the taps moved with the load
+
+
+def test_forward_locked_text_does_not_advise_bidirectional_mode():
+    """Bidirectional mode runs to a tap limit on DER export (J1: tap +16, 1.10 pu at 72 kW in
+    OpenDSS with reversible=yes); the row advises cogeneration or locked forward."""
+    t = FORWARD_LOCKED_TEXT
+    assert "cogeneration mode" in t and "locked forward" in t
+    assert "set it to bidirectional" not in t and "tap" in t
+
+
+def test_reverse_power_text_j1_figures():
+    """J1 at light load, homes at 4.5 kW: 29.8 kW reverse without V2G, 34.4 kW with
+    (OpenDSS: -29.8 / -34.4 kW at regxfmr_b4868's source terminal, phase b)."""
+    row = {"criterion": "C12", "margin_unit": "MW", "margin": -0.0344,
+           "base_margin": -0.0298, "limit": 0.0}
+    t = voltage_limit_text(row, 4.5)
+    assert t == reverse_power_text(row, 4.5)
+    assert "29.8 kW without V2G" in t and "34.4 kW at 4.5 kW export" in t
+    assert "V2G adds 4.6 kW" in t and "forward-locked" in t
+    new = reverse_power_text({**row, "base_margin": float("nan")}, 4.5)
+    assert "none without V2G" in new
+    assert reverse_power_text({**row, "margin_unit": "pu"}, 4.5) == ""
+    assert reverse_power_text({**row, "criterion": "C8"}, 4.5) == ""
