@@ -65,15 +65,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
               "with them):")
         for w in warnings_:
             print(f"  - {w}")
-    _print_todos(args.study)
+    _print_todos(args.study, warnings_)
     return EXIT_OK
 
 
-def _print_todos(path: str) -> None:
-    """Values the study marks '# TODO' (assumed by ``protv2g init``): listed, not errors."""
+def _print_todos(path: str, warnings_: list | None = None) -> None:
+    """Values the study marks '# TODO' (assumed by ``protv2g init``): listed, not errors; a
+    TODO that a warning already says (the model's implausible source,
+    :func:`protv2g.study.source_check.todos_not_warned`) is listed once, as the warning."""
+    from protv2g.study.source_check import todos_not_warned
     from protv2g.study.todos import todo_items
 
-    items = todo_items(path)
+    items = todos_not_warned(todo_items(path), warnings_ or [])
     if items:
         print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
         for line in todo_lines(items):

@@ -15,7 +15,8 @@ Scope of each criterion (the devices whose inputs it reads):
 * C9: relays with a directional element; C10: devices with reclose intervals;
 * C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
   the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
-  review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default).
+  review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default) and the feeder has
+  load for it to scale (``bases.light_scenarios`` is empty otherwise, review s23).
 """
 
 from __future__ import annotations

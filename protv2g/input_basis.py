@@ -15,7 +15,8 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
   row naming it as ``device`` or ``other_device``); a drafted
   ``scenarios.light_load_fraction`` (init's 0.3 default when the model's loadshapes state no
   light load) carries every C12 row of a light-load scenario (review s21, EPRI J1: those rows
-  read "given data").
+  read "given data") — when the feeder has load for it to scale (review s23: the EPRI
+  DG-protection feeder has none, :func:`protv2g.feeder_load.feeder_has_load`).
 * **Fuse curve band** — a failing row on a fuse's total clearing that holds at the low end of
   the link's EEI-NEMA band (``data_boundary`` ``<fuse> tc: curve_band``,
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from protv2g.feeder_load import feeder_has_load
 from protv2g.network.dss_ratings import (
     RatingSource,
     line_rating_sources,
@@ -216,7 +218,9 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
         else:
             fields.setdefault(m.group(2), set()).add(name)
     light: frozenset[str] = frozenset()
-    if any(str(f).startswith(LIGHT_LOAD_FIELD) for f in todo_fields):
+    # a light-load fraction of no load changes nothing: nothing rests on it (review s23, EPRI
+    # DG-protection feeder: no Load in the model, its C12 findings said they did)
+    if any(str(f).startswith(LIGHT_LOAD_FIELD) for f in todo_fields) and feeder_has_load(study):
         light = frozenset(sc.name for sc in build_scenarios(study.document)
                           if sc.load_level == LoadLevel.LIGHT)
     r_min = None

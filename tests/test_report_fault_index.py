@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from protv2g.report import elements
+from protv2g.report import fault_keys
 from protv2g.report.derived import UNIT_FORMATS, _unit_formats
 from protv2g.report.elements import FAULT_KEY, FaultIndex
 
@@ -89,7 +89,7 @@ def test_one_row_and_empty_tables():
 
 
 def test_too_many_combinations_for_one_integer(monkeypatch):
-    monkeypatch.setattr(elements, "_RADIX_LIMIT", 10)
+    monkeypatch.setattr(fault_keys, "_RADIX_LIMIT", 10)
     frame = _table(800, 3, False)
     want = _dict_index(frame)
     index = FaultIndex(frame)

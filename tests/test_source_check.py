@@ -130,3 +130,24 @@ def test_init_drafts_a_source_todo_and_says_the_ratings_rest_on_it(ieee123):
     assert len(src) == 1 and "Edit Vsource.source" in src[0].fix
     rating = [i for i in items if i.field.startswith("devices[0].interrupting_rating_ka")]
     assert len(rating) == 1 and "not a plausible utility source" in rating[0].message
+
+
+def test_validate_lists_the_drafted_source_once_as_the_warning(ieee123, capsys):
+    """Review s23 (tidy23): ``protv2g validate`` on the IEEE 123 draft listed the ideal source
+    twice, as the warning and as init's TODO on feeder.opendss; the warning is kept (figures
+    of the model as it stands, the fix), the other TODOs are still listed."""
+    from protv2g.cli import main
+    from protv2g.study.todos import todo_items
+    from protv2g.study_draft import draft_study
+
+    path = ieee123 / "draft_validate.yaml"
+    path.write_text(draft_study(ieee123 / "IEEE123Master.dss").text)
+    n_todo = len(todo_items(path))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("source vsource.source at bus 150") == 1
+    warning = out.split("warning(s)", 1)[1].split("value(s) to confirm", 1)[0]
+    assert "source vsource.source at bus 150" in warning and "24,018 kA" in warning
+    assert "Edit Vsource.source MVAsc3=" in warning
+    assert f"{n_todo - 1} value(s) to confirm" in out
+    assert "devices[0].interrupting_rating_ka" in out  # the rest still listed

@@ -34,21 +34,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks import run_checks
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.errors import InputError
-from protv2g.findings import PAIR_CRITERIA, Attribution, Findings, build_findings
+from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
+from protv2g.recommend.evaluator import (
+    Evaluator,
+    _active,
+    _effects,
+    _identity,
+    _worse,  # noqa: F401  (re-exported: read from here)
+)
 from protv2g.recommend.notes import (
     _basis,
     _no_candidate_note,
@@ -60,121 +65,12 @@ from protv2g.recommend.notes import (
 from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
-from protv2g.recommend.saving import SavingFacts, saved_rows
-from protv2g.scenarios import Scenario, build_scenarios, scenario_table
+from protv2g.recommend.saving import SavingFacts
+from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 
 __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
            "apply_to_study", "recommend", "site_hosting_kw"]
-
-_ACTIVE = ("fail", "warn")
-#: Severity of an active finding's status (a finding with the same identity and a milder
-#: status after a change has eased).
-_STATUS_RANK = {"warn": 1, "fail": 2}
-
-
-def _identity(f: pd.DataFrame) -> pd.Series:
-    """A finding's identity across re-runs: criterion, device, partner, unit, mechanism."""
-    partner = np.where(f["criterion"].astype(str).isin(PAIR_CRITERIA),
-                       f["other_device"].astype(str), "")
-    return (f["criterion"].astype(str) + "|" + f["device"].astype(str) + "|" + partner + "|"
-            + f["margin_unit"].astype(str) + "|" + f["mechanism"].astype(str))
-
-
-def _active(found: Findings) -> pd.DataFrame:
-    """The active (fail, warn) findings keyed by identity, with ``tolerance``: that of each
-    finding's worst evidence row (``evidence_first``; the row's own scatter, the
-    tolerance by which the checks call a V2G row worse than its base, NaN without one)."""
-    findings = found.findings
-    f = findings[findings["status"].astype(str).isin(_ACTIVE)]
-    ev = found.evidence
-    tol = (pd.to_numeric(ev["tolerance"], errors="coerce").set_axis(ev["evidence"].to_numpy())
-           if len(ev) and {"evidence", "tolerance"} <= set(ev.columns) else pd.Series(
-               dtype=float))
-    f = f.assign(tolerance=f["evidence_first"].map(tol).to_numpy(float)
-                 if "evidence_first" in f.columns else np.nan)
-    return f.set_index(_identity(f)) if len(f) else f.set_index(pd.Index([], dtype=object))
-
-
-@dataclass
-class Evaluator:
-    """Checks and findings of variants of one study, on its fixed fault and flow tables.
-
-    Attributes
-    ----------
-    study : Study
-    device_faults : FaultTables or DataFrame
-        The study's fault tables (:func:`recommend`).
-    flow : mapping
-        Flow tables ``device``, ``bus``, ``branch`` (materialised once).
-    scenarios : list of Scenario
-    n_runs : int
-        Check runs so far.
-    """
-
-    study: Study
-    device_faults: Any
-    flow: Mapping[str, pd.DataFrame] | None
-    scenarios: list[Scenario]
-    n_runs: int = 0
-    seconds: float = 0.0
-    _cache: dict[tuple, Findings] = field(default_factory=dict)
-    #: per memo key: the fuse-saving rows that pass (:func:`.saving.saved_rows`)
-    _saved: dict[tuple, Mapping] = field(default_factory=dict)
-
-    @staticmethod
-    def key(changes: Sequence[Change]) -> tuple:
-        """Memo key of a set of changes."""
-        return tuple(sorted((c.key, repr(c.fields)) for c in changes))
-
-    def findings(self, changes: Sequence[Change] = ()) -> Findings:
-        """Findings of the study with ``changes`` applied (memoised)."""
-        key = self.key(changes)
-        if key not in self._cache:
-            t0 = time.perf_counter()
-            study = apply_to_study(self.study, changes)
-            v, coord = run_checks(study, self.device_faults, self.flow, self.scenarios)
-            self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
-            self._saved[key] = saved_rows(coord)
-            self.n_runs += 1
-            self.seconds += time.perf_counter() - t0
-        return self._cache[key]
-
-    def saved(self, changes: Sequence[Change] = ()) -> Mapping:
-        """``{(recloser, fuse): (rows saved, least margin s)}`` with ``changes`` applied."""
-        self.findings(changes)
-        return self._saved[self.key(changes)]
-
-
-def _worse(before: float, after: float, tolerance: float = np.nan) -> bool:
-    """A finding's worst margin ``after`` a change is worse than ``before``: smaller by more
-    than its evidence's tolerance (the scatter by which the checks call a row worse,
-    :func:`protv2g.checks.attribution.attribute`), and by more than 1 % or 1 ms/1 mA/… in
-    any case (a margin compared with itself, re-computed)."""
-    b, a = float(before), float(after)
-    if not (np.isfinite(a) and np.isfinite(b)):
-        return bool(np.isfinite(b) and not np.isfinite(a) and a < 0)
-    tol = float(tolerance) if np.isfinite(tolerance) else 0.0
-    return a < b - max(1e-3, 0.01 * abs(b), tol)
-
-
-def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, list[str],
-                                                                           list[str]]:
-    """(target cleared, titles cleared, side effects) of a candidate."""
-    cleared = [str(cur.at[k, "title"]) for k in cur.index if k not in new.index]
-    side = [f"new: {new.at[k, 'title']}" for k in new.index if k not in cur.index]
-    # a finding whose status eased (fail → warn: e.g. the primary-zone rows of C5 cleared,
-    # the backup-zone warnings left) is not worse for a smaller margin: the margin is then
-    # that of other rows (a ground element on the DG feeder's recloser read "worse: C5")
-    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
-             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})"
-             for k in new.index if k in cur.index and k != target
-             and _STATUS_RANK.get(str(new.at[k, "status"]), 2)
-             >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
-             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
-                        np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
-    return target not in new.index, cleared, side
-
 
 def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     # what the project brings first (its export or its charging), then what was there before

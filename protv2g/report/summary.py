@@ -3,8 +3,9 @@
 In order: the verdict; the conditions of approval (the verified setting changes that clear
 every finding attributable to V2G, the gate's ``condition:`` and ``confirm:`` lines);
 findings caused by V2G, made worse by V2G, and pre-existing; the recommendations; the
-hosting capacity with its band; the fault model and its assumptions (charger model, IEC
-60909 c-factors, fault resistance: :mod:`protv2g.report.summary_faults`); the fault-level
+hosting capacity with its band (:mod:`protv2g.report.summary_hosting`); the fault model and
+its assumptions (charger model, IEC 60909 c-factors, fault resistance:
+:mod:`protv2g.report.summary_faults`); the fault-level
 table at the device locations with and without V2G; counts per criterion (catalogue order);
 what was not evaluated or not applicable; the study's identity and versions; the workbook's
 sheets, each linked with its description (:mod:`protv2g.report.summary_sheets`); then
@@ -29,9 +30,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.findings import Attribution
-from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site, limit_words
+from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
-from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
@@ -39,6 +39,7 @@ from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import sheet_specs
 from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
+from protv2g.report.summary_hosting import _not_limiting, hosting_headline
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.violations import describe_rows
@@ -67,67 +68,6 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
     if isinstance(reasons, str):
         reasons = [reasons]
     return str(gate["verdict"]), [str(r) for r in reasons]
-
-
-def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = None
-                     ) -> list[tuple[str, str]]:
-    """Per site: its protection hosting capacity, kW and chargers (the gate's
-    ``hosting_chargers``, as its line), and what limits it (one line each); a figure
-    whose limiting rows rest on a stand-in input reads "not determined" with that input and
-    the figure on given data beside it (the gate's ``hosting_limit``,
-    :mod:`protv2g.gate_hosting`), never a bare figure."""
-    if table is None:
-        return [("Hosting capacity", "not computed in this run")]
-    need = {"site", "hosting_kw", "limited", "site_max_kw"}
-    if table.empty or not need <= set(table.columns):
-        return [("Hosting capacity", "no rows" if table.empty else
-                 f"table lacks columns {sorted(need - set(table.columns))}")]
-    per_site = (gate or {}).get("hosting_capacity_kw")
-    if not isinstance(per_site, dict):
-        return [("Hosting capacity", "the gate did not give a hosting capacity per site "
-                 "(no meta['gate']['hosting_capacity_kw'])")]
-    limits = (gate or {}).get("hosting_limit") or {}
-    chargers = (gate or {}).get("hosting_chargers") or {}
-    taken = hosting_row_per_site(table)
-    out = []
-    for site, rows in table.groupby("site", sort=False):
-        why = str(limits.get(str(site), ""))
-        if why.startswith(NOT_DETERMINED):
-            out.append((f"  {site}", why))
-            continue
-        n = chargers.get(str(site))  # as the gate line (gate_hosting.hosting_lines)
-        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
-        limited = rows[rows["limited"].astype(bool)]
-        if len(limited):
-            best = taken[str(site)]  # the gate's row (ties: a determined one)
-            parts = [str(best[k]) for k in ("limiting_criterion", "limiting_device")
-                     if k in rows.columns and pd.notna(best[k]) and str(best[k])]
-            if len(parts) < 2:  # no device (a C12 bus row): the bus and fault in words
-                parts = [limit_words(best)]
-            basis = rests_on(best.get("limiting_basis", ""))
-            # a stand-in beside a row on given data failing at the same export does not
-            # move a determined figure (hosting/limits.py); a fuse curve band still may
-            held = "determined" in best.index and str(best.get("limiting_basis")) in STAND_IN
-            rests = (f"; the limit rests on a {basis}: confirm it" if basis and not held and
-                     best.get("limiting_basis") != InputBasis.GIVEN.value else "")
-            text = (f"{per_site[str(site)]:,.0f} kW{count} (limited by {' at '.join(parts)}"
-                    f"{rests})")
-        else:
-            # criteria not evaluated named, never an unqualified "no criterion" (reach23)
-            gone = ", ".join(dict.fromkeys(str(m) for m in rows.get("not_evaluated", [])
-                                           if isinstance(m, str) and m))
-            text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion "
-                    f"{'evaluated ' if gone else ''}limits it up to the site's maximum"
-                    + (f" ({gone} not evaluated)" if gone else ""))
-        out.append((f"  {site}", text + _not_limiting(why)))
-    return out
-
-
-def _not_limiting(why: str) -> str:
-    """The ``; not limiting …`` clauses of a site's hosting text (settings to change, rows set
-    aside: :mod:`protv2g.hosting.limits`)."""
-    at = why.find("; not limiting")
-    return why[at:] if at >= 0 else ""
 
 
 def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],

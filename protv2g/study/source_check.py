@@ -46,6 +46,8 @@ the master, before any solution) that edits it, or the model's ``New Circuit`` l
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,7 +57,7 @@ from protv2g.errors import Issue
 
 __all__ = ["DISTRIBUTION_KV_MAX", "DSS_SOURCE_FIX", "I_SC_MAX_KA", "NET_SOURCE_FIX",
            "SOURCE_COLUMNS", "X_R_MAX", "X_R_MIN", "dss_source_levels", "implausible_sources",
-           "net_source_levels", "source_reasons", "source_warnings"]
+           "net_source_levels", "source_reasons", "source_warnings", "todos_not_warned"]
 
 #: Largest plausible short-circuit current at the source's terminal, kA (module docstring:
 #: IEEE C37.06-2009's largest preferred outdoor-breaker rating).
@@ -193,3 +195,25 @@ def source_warnings(study: Any) -> list[Issue]:
                   f"{text}: every fault level, C7 duty and drafted interrupting rating near "
                   "the substation rests on it", fix)
             for text in implausible_sources(levels)]
+
+
+#: Field of a source warning on an OpenDSS source (:func:`source_warnings`): its name.
+_DSS_WARNED = re.compile(r"feeder\.opendss \((?P<name>[^)]+)\)")
+
+
+def todos_not_warned(todos: Sequence[Issue], warnings: Sequence[Issue]) -> list[Issue]:
+    """The study's TODO items (:func:`protv2g.study.todos.todo_items`) less those a source
+    warning already says: ``protv2g init``'s TODO on ``feeder.opendss`` for an implausible
+    source (:func:`implausible_sources`) repeats :func:`source_warnings`' warning on the same
+    source, figures and fix alike (review s23: IEEE 123's source listed twice by
+    ``protv2g validate``). The warning is kept: its figures are those of the model as it
+    stands (the TODO's, those of the model init read), and it goes once the source is fixed.
+
+    >>> w = Issue("s.yaml", "feeder.opendss (vsource.source)", "source vsource.source at bus 1")
+    >>> t = Issue("s.yaml", "feeder.opendss (line 6)", "the model's source vsource.source at bus 1")
+    >>> todos_not_warned([t], [w]), len(todos_not_warned([t], []))
+    ([], 1)
+    """
+    names = [m["name"] for w in warnings if (m := _DSS_WARNED.fullmatch(w.field))]
+    return [t for t in todos if not (t.field.startswith("feeder.opendss") and any(
+        f"source {n} at bus " in t.message for n in names))]
