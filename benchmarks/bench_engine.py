@@ -542,6 +542,30 @@ def accuracy() -> list[dict]:
     return rows
 
 
+#: address-space cap of every child (``--mem-cap-gb``): a size that would exhaust the machine's
+#: memory ends in its own ``MemoryError``, printed as such, instead of the kernel's OOM killer
+#: taking it (and possibly other processes) down — session 24: (a) at 10,000 buses (2,000
+#: frozen-PLL chargers × 10 levels) reached 24 GB of anonymous RSS and was killed
+MEM_CAP_GB = [12.0]
+
+
+def _cap_memory() -> None:
+    cap = int(MEM_CAP_GB[0] * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _child(args: list[str]) -> dict | str:
+    """One child's JSON result, or the reason it produced none (its last error line)."""
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          check=False, preexec_fn=_cap_memory)
+    if proc.returncode == 0:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    last = [ln for ln in proc.stderr.strip().splitlines() if ln and not ln.startswith(" ")]
+    if any("MemoryError" in ln for ln in last):
+        return f"does not fit in the {MEM_CAP_GB[0]:g} GB cap (MemoryError)"
+    return last[-1] if last else f"exit {proc.returncode}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
@@ -550,9 +574,12 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=3, help="V2G sites of the default-model run")
     ap.add_argument("--skip-frozen-share", action="store_true",
                     help="skip (a)-(c), the 20 %%-share frozen-PLL runs")
+    ap.add_argument("--mem-cap-gb", type=float, default=12.0,
+                    help="address-space cap of each child process (GB)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
     ap.add_argument("--default-one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    MEM_CAP_GB[0] = args.mem_cap_gb
     if args.one:
         print(json.dumps(run_size(args.one, args.levels)))
         return
@@ -565,10 +592,11 @@ def main() -> None:
           "process peak RSS MB | load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--default-one", str(n), "--levels",
-                               str(args.levels), "--sites", str(args.sites)],
-                              capture_output=True, text=True, check=True)
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = _child(["--default-one", str(n), "--levels", str(args.levels), "--sites",
+                    str(args.sites)])
+        if isinstance(r, str):
+            print(f"| {n} | {args.sites} x {args.levels} | {r} |", flush=True)
+            continue
         print(f"| {n} | {r['sites']} x {r['levels']} | {r['stages']} | {r['default_s']:.2f} | "
               f"{r['default_cpu_s']:.2f} | {r['default_peak_mb']:.0f} | "
               f"{r['first_cycle_s']:.2f} | {r['frozen_s']:.2f} | {r['frozen_cpu_s']:.2f} | "
@@ -581,9 +609,10 @@ def main() -> None:
           "base (b) s | 3ph+SLG bus work s | calc_sc s | x faster |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--levels",
-                               str(args.levels)], capture_output=True, text=True, check=True)
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = _child(["--one", str(n), "--levels", str(args.levels)])
+        if isinstance(r, str):
+            print(f"| {n} | 20 % of buses x {args.levels} | {r} |", flush=True)
+            continue
         pp_s = f"{r['calc_sc_s']:.2f}" if "calc_sc_s" in r else "skipped (> 4 GB)"
         ratio = f"{r['ratio_vs_calc_sc']:.0f}" if "ratio_vs_calc_sc" in r else "–"
         print(f"| {n} | {r['chargers']} x {r['levels']} | {r['study_s']:.2f} | "
