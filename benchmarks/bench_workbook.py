@@ -1,17 +1,21 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
 Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
-[--bulk-rows N] [--pictures auto|serial|parallel]``
+[--bulk-rows N] [--pictures auto|serial|parallel] [--findings-first]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
 there, so a big study, e.g. the IEEE 8500 built as in ``bench_e2e.py``, is computed once and its
 workbook re-timed as often as wanted); then :func:`protv2g.report.excel.write_workbook` is timed
 in a temporary folder, its seconds and CPU seconds (``process_time``, less load-dependent)
-split into derive (derived tables), tables, pictures (TCC and feeder plot: in the main process,
-or the wait for the picture worker), save (XML + zip) and the rest (bulk summaries and side
-files, TCC plan); the picture worker's CPU seconds (``RUSAGE_CHILDREN``, it is joined at the
-end) are printed beside them. ``--pictures`` sets ``parallel_pictures``. ``--bulk-rows N`` passes
+split into pairs (the fault key codes, index and pair table before ``derive``), derive
+(derived tables), spill (tables written whole beside the workbook), tables, pictures (TCC
+and feeder plot sheets: in the main process, or the wait for the picture worker), save (XML +
+zip; the pictures still being drawn are waited for, or drawn here, then) and the rest (bulk
+summaries, TCC plan); the picture worker's CPU seconds (``RUSAGE_CHILDREN``, it is joined at
+the end) are printed beside them. ``--pictures`` sets ``parallel_pictures``.
+``--findings-first`` builds the findings before the clock starts, as ``protv2g run`` does in
+its findings stage (the workbook reuses them: ``StudyResult.derived``). ``--bulk-rows N`` passes
 ``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES` longer than N rows go
 beside the workbook, their sheet holding the summary). Peak RSS is ``ru_maxrss`` at the end
 minus the RSS before the workbook; the 1-min load average is printed beside it (the machine is
@@ -303,7 +307,9 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None,
                 parts[cpu] = parts.get(cpu, 0.0) + time.process_time() - c
         setattr(excel, name, g)
 
-    for name, part in (("derive", "derive_s"), ("write_table", "tables_s"),
+    for name, part in (("fault_key_codes", "pairs_s"), ("fault_index", "pairs_s"),
+                       ("pair_table", "pairs_s"), ("derive", "derive_s"), ("spill", "spill_s"),
+                       ("write_table", "tables_s"),
                        ("write_summary", "tables_s"),
                        ("write_tcc_sheets", "pictures_s"), ("save_workbook_atomic", "save_s")):
         timed(name, part)
@@ -329,7 +335,7 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None,
 
 def _split(r: dict[str, float], unit: str) -> str:
     """Seconds (``_s``) or CPU seconds (``_cpu_s``) per stage, and the rest."""
-    stages = ("derive", "tables", "pictures", "save")
+    stages = ("pairs", "derive", "spill", "tables", "pictures", "save")
     seconds = [r.get(f"{k}{unit}", 0.0) for k in stages]
     rest = r["workbook_s" if unit == "_s" else "cpu_s"] - sum(seconds)
     return ", ".join(f"{k} {v:.2f}" for k, v in zip((*stages, "rest"), (*seconds, rest),
@@ -346,11 +352,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
     ap.add_argument("--pictures", choices=("auto", "serial", "parallel"), default="auto",
                     help="write_workbook's parallel_pictures: None / False / True")
+    ap.add_argument("--findings-first", action="store_true",
+                    help="build the findings before the workbook is timed, as `protv2g run` "
+                         "does in its findings stage (the workbook reuses them)")
     args = ap.parse_args(argv)
     parallel = {"auto": None, "serial": False, "parallel": True}[args.pictures]
     warnings.simplefilter("ignore")
     for source in args.sources:
         result = _result(source, args.save_result)
+        if args.findings_first:
+            from protv2g.report.derived import result_findings
+
+            result_findings(result)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
             r = time_workbook(result, out, args.bulk_rows, parallel)

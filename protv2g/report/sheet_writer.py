@@ -307,6 +307,10 @@ class _TableWriter(_RowWriter):
 
 #: zlib level of the pictures in the workbook's zip (:meth:`_Writer._write_images`).
 _MEDIA_LEVEL = 1
+#: zlib level of the workbook's XML parts (openpyxl: the zip's default, 6): #21, the 10,000-bus
+#: workbook's 14.8 MB of XML deflated in 213 -> 92 ms CPU for 1.96 -> 2.20 MB (depot: 21 -> 11
+#: ms, 0.25 -> 0.29 MB; level 1: 58 ms, 2.39 MB). The parts' bytes are the same.
+_XML_LEVEL = 3
 
 
 class _Writer(ExcelWriter):
@@ -352,7 +356,7 @@ def save_workbook(wb: Workbook, path: str | Path,
     rows serialised a row at a time (module docstring); ``tables``: sheet title → its table
     rows held as columns (:func:`protv2g.report.format.write_table` ``deferred``), written as
     openpyxl would write them as cells."""
-    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=_XML_LEVEL)
     wb.properties.modified = datetime.datetime.now(
         tz=datetime.UTC).replace(tzinfo=None)
     _Writer(wb, archive, tables or {}).save()
