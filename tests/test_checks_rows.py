@@ -270,3 +270,36 @@ def test_key_codes_of_a_generator_equal_the_list_and_the_old_combination():
         codes = [c - c.min() if n else c for c in cols]
         assert combine_code_stream(iter(codes)).tolist() == combine_codes(*codes).tolist()
     assert combine_code_stream(iter([])).tolist() == []
+
+
+@pytest.mark.parametrize("where", ["prefix", "after_prefix", "last"])
+def test_twin_blocks_past_the_compared_prefix(where):
+    """Blocks longer than the prefix compared first (#21): a difference before it, after it
+    or in the last row keeps them apart, in a column, a stage array and through a row
+    map; bit-equal blocks (NaN, -0.0 at the same places) still repeat."""
+    from protv2g.checks import _rows
+
+    n = _rows._PREFIX_ROWS + 1000
+    at = {"prefix": 5, "after_prefix": _rows._PREFIX_ROWS + 3, "last": n - 1}[where]
+    labels = np.repeat(np.array(["a", "b"], dtype=object), n)
+    base = np.linspace(0.0, 1.0, n)
+    base[[1, 7]] = np.nan, -0.0
+    cur = np.tile(base, 2)
+    assert twin_blocks(labels, [cur], [])[1] == [(slice(n, 2 * n), slice(0, n))]
+    for name in ("column", "stage", "mapped"):
+        col, st = cur.copy(), np.stack([cur, cur])
+        row_map = np.r_[np.arange(n), np.arange(n) + n]
+        stage = st
+        if name == "column":
+            col[n + at] = 2.0
+        elif name == "stage":
+            st[1, n + at] = 2.0
+        else:
+            # block b's rows name other stage rows, the same bits: still twins
+            stage = (np.concatenate([st, st[:, :1]], axis=1), row_map.copy())
+            stage[1][n] = stage[0].shape[1] - 1  # a copy of stage row 0
+            assert twin_blocks(labels, [col], [stage]) is not None
+            stage[0][:, -1] = 5.0  # that copy now other bits
+            stage[1][n] = n
+            stage[1][n + at] = stage[0].shape[1] - 1
+        assert twin_blocks(labels, [col], [stage]) is None, name

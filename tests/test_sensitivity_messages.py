@@ -187,3 +187,32 @@ def test_join_positions_are_the_merge_pairs_in_its_order():
         i, r = _join_positions(left, right)
         np.testing.assert_array_equal(i, j["_i"].to_numpy())
         np.testing.assert_array_equal(r, j["_r"].to_numpy())
+
+
+def test_reach_messages_of_rows_that_do_not_repeat():
+    """Rows all distinct (the distinct blocks' rows, #21): each message written whole, in
+    chunks, the same text."""
+    ctx = _ctx()
+    for seed in range(3):
+        bad = _bad(700, seed)
+        bad = bad.iloc[:700].reset_index(drop=True)  # the scenario-swapped copy left out
+        assert _reach_messages(ctx, bad) == _reference(ctx, bad)
+
+
+def test_reach_messages_across_chunks(monkeypatch):
+    import protv2g.checks.reach_text as reach_text
+
+    monkeypatch.setattr(reach_text, "_CHUNK", 64)
+    ctx = _ctx()
+    bad = _bad(500, 11).iloc[:500].reset_index(drop=True)
+    assert _reach_messages(ctx, bad) == _reference(ctx, bad)
+
+
+def test_stage_notes_are_stage_note_of_each_row():
+    from protv2g.checks.reach_text import stage_notes
+
+    bad = _bad(900, 4)
+    cols = [bad[c].tolist() for c in ("stage", "bracket", "i_op_a", "i_first_a", "pickup_a",
+                                      "factor")]
+    assert stage_notes(*cols) == list(map(_stage_note, *cols))
+    assert stage_notes([], [], [], [], [], []) == []

@@ -273,32 +273,72 @@ def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[Any]
 
 def _same_block(a: slice, b: slice, columns: list[np.ndarray], stages: list[Any]
                 ) -> bool:
-    """Rows ``a`` and ``b`` hold the same bits in every array (see :func:`twin_blocks`)."""
+    """Rows ``a`` and ``b`` hold the same bits in every array (see :func:`twin_blocks`).
+
+    Each array is compared on the blocks' first :data:`_PREFIX_ROWS` rows before all of
+    them: blocks that differ mostly differ there, and were read whole (#21: the scenario
+    blocks of 10,000 buses compared with every kept block, 0.3 s, most of them differing).
+    The same answer: equal blocks have equal first rows."""
     if a.stop - a.start != b.stop - b.start:
         return False
+    n = a.stop - a.start
     for c in columns:
-        x, y = c[a], c[b]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        if not np.array_equal(x, y):
+        if not _rows_equal(_column_pair(c, a, b), n):
             return False
     for st in stages:
+        rows = None
         if isinstance(st, tuple):  # (stage array, its row map): rows name their stage rows
             st, rows = st
-            if rows is not None:
-                ra, rb = rows[a], rows[b]
-                if np.array_equal(ra, rb):  # the same stage rows: the same bits
-                    continue
-                x, y = st[:, ra], st[:, rb]
-            else:
-                x, y = st[:, a], st[:, b]
-        else:
-            x, y = st[:, a], st[:, b]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        if not np.array_equal(x, y):
+            if rows is not None and np.array_equal(rows[a], rows[b]):
+                continue  # the same stage rows: the same bits
+        if not _rows_equal(_stage_pair(st, rows, a, b), n):
             return False
     return True
+
+
+#: Rows of two blocks :func:`_same_block` compares first.
+_PREFIX_ROWS = 4096
+
+
+def _rows_equal(pair: Any, n: int) -> bool:
+    """Whether the arrays ``pair(rows)`` gives for the blocks' ``rows`` (a slice of ``n``)
+    hold the same bits: first on the leading :data:`_PREFIX_ROWS` rows, then on all."""
+    if n > _PREFIX_ROWS and not _same_bits(*pair(slice(0, _PREFIX_ROWS))):
+        return False
+    return _same_bits(*pair(slice(None)))
+
+
+def _same_bits(x: np.ndarray, y: np.ndarray) -> bool:
+    """``x`` and ``y`` hold the same bits (floats compared as integers: ``0.0`` and ``-0.0``
+    apart, a NaN equal to the same NaN)."""
+    if x.dtype.kind == "f":
+        x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+    return bool(np.array_equal(x, y))
+
+
+def _column_pair(c: np.ndarray, a: slice, b: slice) -> Any:
+    """``rows -> (c[a][rows], c[b][rows])``: a column's two blocks (:func:`_rows_equal`)."""
+    x, y = c[a], c[b]
+
+    def pair(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        return x[rows], y[rows]
+    return pair
+
+
+def _stage_pair(st: np.ndarray, row_map: np.ndarray | None, a: slice, b: slice) -> Any:
+    """``rows -> (stages of block a's rows, of block b's)``, axis 1 = rows, through the row
+    map when there is one (only the rows asked for gathered)."""
+    if row_map is None:
+        x, y = st[:, a], st[:, b]
+
+        def pair(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+            return x[:, rows], y[:, rows]
+        return pair
+    ra, rb = row_map[a], row_map[b]
+
+    def mapped(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        return st[:, ra[rows]], st[:, rb[rows]]
+    return mapped
 
 
 def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -> np.ndarray:
