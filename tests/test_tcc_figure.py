@@ -116,3 +116,25 @@ def test_a_text_is_pasted_only_over_the_pixels_it_was_drawn_on(monkeypatch) -> N
     np.testing.assert_array_equal(_rgb(cached), _rgb(figure(FigureCanvasAgg, "0.9")))
     assert drawn.count("kept text, 1.8 × fast") == 2  # drawn again, and on the plain canvas
     np.testing.assert_array_equal(first, _rgb(figure(FigureCanvasAgg, "white")))
+
+
+def test_a_legend_without_title_reserves_no_line_for_it() -> None:
+    """Session 24: with nothing dotted (``dotted_title`` is ""), the frame held an empty title
+    line above the rows; now the rows start at the top of the frame."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    heights = {}
+    for title in ("", "dotted: I²t asymptote"):
+        fig = Figure(figsize=(6, 4), dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        legend = RowLegend([(Line2D([], [], color="k"), "R-F1 phase")], title)
+        ax.add_artist(legend)
+        fig.canvas.draw()
+        heights[title] = legend._frame.get_height()
+    empty, titled = heights[""], heights["dotted: I²t asymptote"]
+    assert 0.0 < empty < titled
+    # the difference is one title line: about the title's font size (7 pt) and a gap in pixels
+    assert titled - empty > 7.0 * DPI / 72.0

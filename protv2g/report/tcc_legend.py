@@ -115,8 +115,9 @@ class RowLegend(Artist):
         x0, top = self.axes.transAxes.transform(self._anchor)
         pitch = (_TEXT_HEIGHT + _LINE_GAP) * em
         title_prop = self._title.get_fontproperties()
-        title_pitch = (_TEXT_HEIGHT + _LINE_GAP) * renderer.points_to_pixels(
-            title_prop.get_size_in_points())
+        # no title (nothing dotted): no empty line reserved for it above the rows
+        title_pitch = ((_TEXT_HEIGHT + _LINE_GAP) * renderer.points_to_pixels(
+            title_prop.get_size_in_points()) if self._title.get_text() else 0.0)
         widths = [_text_metrics(renderer, t.get_text(), t.get_fontproperties(), False, dpi)[0]
                   for _, t in self._rows]
         title_w = _text_metrics(renderer, self._title.get_text(), title_prop, False, dpi)[0]
