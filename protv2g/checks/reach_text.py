@@ -25,29 +25,6 @@ _TAIL = ": %.2f × pickup %.0f A < %g × pickup"
 BAD_COLUMNS = ["scenario", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "t_op_s", "tolerance"]
 
 
-def stage_note(stage: str, bracket: str, i_op_a: float, i_first_a: float, pickup_a: float,
-                factor: float) -> str:
-    """The stage a C5 row was judged on (:mod:`protv2g.checks.reach_stage`), after the element
-    in its message: ``""`` where every stage gives the same current (no charger between) or
-    the fault result has one stage;
-    otherwise the stage, why, and the first cycle's current with which stage decided the
-    verdict when the two disagree."""
-    if stage == FIRST_CYCLE:
-        return ", first cycle: an instantaneous element acts in it"
-    if stage == "" or i_op_a == i_first_a:  # one stage, or no charger between
-        return ""
-    end = {"both": "both brackets", "low": "low bracket", "high": "high bracket"}.get(bracket,
-                                                                                   bracket)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as the ratio
-        q = float(np.float64(i_first_a) / pickup_a)
-    verdict = (f"fails in the first cycle too ({i_first_a:.0f} A, {q:.2f} × pickup)"
-               if q < factor - 1e-12 else
-               f"the first cycle's {i_first_a:.0f} A ({q:.2f} × pickup) would pass: the "
-               "sustained stage decides")
-    return (f", sustained stage: the chargers at their sustained limit while its "
-            f"time-delayed element operates, {end}; {verdict}")
-
-
 #: :func:`stage_note`'s texts: the first cycle's, the bracket names, the two verdicts.
 _FIRST_NOTE = ", first cycle: an instantaneous element acts in it"
 _ENDS = {"both": "both brackets", "low": "low bracket", "high": "high bracket"}
@@ -56,6 +33,23 @@ _WOULD_PASS = ("the first cycle's %.0f A (%.2f × pickup) would pass: the sustai
                "decides")
 _SUSTAINED = ", sustained stage: the chargers at their sustained limit while its " \
     "time-delayed element operates, %s; %s"
+
+
+def stage_note(stage: str, bracket: str, i_op_a: float, i_first_a: float, pickup_a: float,
+                factor: float) -> str:
+    """The stage a C5 row was judged on (:mod:`protv2g.checks.reach_stage`), after the element
+    in its message: ``""`` where every stage gives the same current (no charger between) or
+    the fault result has one stage;
+    otherwise the stage, why, and the first cycle's current with which stage decided the
+    verdict when the two disagree."""
+    if stage == FIRST_CYCLE:
+        return _FIRST_NOTE
+    if stage == "" or i_op_a == i_first_a:  # one stage, or no charger between
+        return ""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as the ratio
+        q = float(np.float64(i_first_a) / pickup_a)
+    verdict = (_FAILS_TOO if q < factor - 1e-12 else _WOULD_PASS) % (i_first_a, q)
+    return _SUSTAINED % (_ENDS.get(bracket, bracket), verdict)
 
 
 def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, pickup_a: list,
