@@ -34,6 +34,11 @@ def dotted_title(traces: Sequence[TccTrace]) -> str:
     of :class:`DataBoundary` their operating points fall in (review s22: dss-133's 1-10 ×
     stretch, between two of its points, was called "outside the curve data").
 
+    Raises
+    ------
+    ValueError
+        When a trace's ``boundary`` and ``t_s`` differ in length.
+
     Examples
     --------
     >>> from protv2g.devices.tcc import TccTrace
@@ -42,9 +47,16 @@ def dotted_title(traces: Sequence[TccTrace]) -> str:
     >>> dotted_title([tr])
     'dotted: between sparse curve points'
     """
-    seen = {str(b) for tr in traces if tr.boundary is not None
-            for b, t in zip(tr.boundary, np.asarray(tr.t_s, float), strict=True)
-            if np.isfinite(t)}
+    seen: set[str] = set()
+    for tr in traces:
+        if tr.boundary is None:
+            continue
+        b, t = np.asarray(tr.boundary), np.asarray(tr.t_s, float)
+        if b.shape != t.shape:
+            raise ValueError(f"boundary and t_s differ in length: {b.shape} != {t.shape}")
+        # the distinct labels at finite times, not every point's (#21: ≈ 10 ms of a TCC point
+        # by point, ≈ 1 s of the 10,000-bus study's 112 TCCs)
+        seen.update(str(x) for x in np.unique(b[np.isfinite(t)]).tolist())
     words = [w for k, w in _DOTTED.items() if k in seen]
     return "dotted: " + "; ".join(words) if words else ""
 

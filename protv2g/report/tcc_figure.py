@@ -34,8 +34,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 
 from protv2g.devices.models import Device, Fuse, Recloser
-from protv2g.devices.tcc import family_traces, plot_tcc
-from protv2g.report.tcc_legend import RowLegend, legend_title
+from protv2g.devices.tcc import dotted_title, family_traces, plot_tcc
+from protv2g.report.tcc_legend import RowLegend
 
 __all__ = ["path_figure"]
 
@@ -174,7 +174,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     names_ += [f"interval {text}" for *_, text in annotations]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
     ax.add_artist(RowLegend(list(zip([*handles, *proxies, *numbers], [*labels, *names_],
-                                     strict=True)), legend_title(traces),
+                                     strict=True)), dotted_title(traces),
                             anchor=(1.02, 1.0), fontsize=7.5, title_fontsize=7.0,
                             framealpha=0.95))
     # at y = 1 (the axes' top), where matplotlib places it above these axes, which have no

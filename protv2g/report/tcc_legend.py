@@ -15,11 +15,8 @@ sizes); each row is as high as one of the label's lines and ``legend.labelspacin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
@@ -27,9 +24,7 @@ from matplotlib.text import Text
 from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 from matplotlib.transforms import IdentityTransform
 
-from protv2g.devices.tcc import dotted_title
-
-__all__ = ["RowLegend", "legend_title"]
+__all__ = ["RowLegend"]
 
 #: Spacings in font sizes (matplotlib's legend defaults, module docstring).
 _BORDER, _HANDLE, _HANDLE_PAD, _LINE_GAP, _ROUNDING = 0.4, 2.0, 0.8, 0.5, 0.2
@@ -151,28 +146,3 @@ class RowLegend(Artist):
             a.draw(renderer)
         self.stale = False
 
-
-def legend_title(traces: Sequence[Any]) -> str:
-    """:func:`protv2g.devices.tcc.dotted_title` of ``traces`` (``boundary``, ``t_s``), a
-    trace whose boundary labels are a NumPy text array read by its distinct labels at finite
-    times (``np.unique``) instead of point by point (#21: the set of every point's ``str``
-    took ≈ 10 ms of a TCC, ≈ 1 s of the 10,000-bus study's 112). The same title:
-    ``dotted_title`` reads the set of labels; any other trace is passed as it is.
-
-    Raises
-    ------
-    ValueError
-        When a trace's ``boundary`` and ``t_s`` differ in length (as ``dotted_title``).
-    """
-    read: list[Any] = []
-    for tr in traces:
-        b = tr.boundary
-        if isinstance(b, np.ndarray) and b.dtype.kind == "U" and b.ndim == 1:
-            t = np.asarray(tr.t_s, float)
-            if t.shape != b.shape:
-                raise ValueError(f"boundary and t_s differ in length: {b.shape} != {t.shape}")
-            labels = np.unique(b[np.isfinite(t)])
-            read.append(SimpleNamespace(boundary=labels, t_s=np.ones(len(labels))))
-        else:
-            read.append(tr)
-    return dotted_title(read)
