@@ -22,13 +22,13 @@ import copy
 import warnings
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandapower as pp
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from protv2g.flow.pandapower_der import PandapowerDer
+from protv2g.flow.triangular import NUMBA_MIN_BUSES, TriangularLU
 from protv2g.units import SQRT3
 
 __all__ = ["FlowSolver", "FlowArrays"]
@@ -72,61 +72,6 @@ class FlowArrays:
     trafo_loading_percent: np.ndarray
     solver: str = "fixed_point"
     iterations: int = 0
-
-
-#: Above this many buses the LU factors are applied by the numba kernels below (SuperLU's own
-#: multi-column solve is several times slower for 96 right-hand sides).
-NUMBA_MIN_BUSES = 500
-
-
-@numba.njit(cache=True)
-def _unit_lower_solve(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-                      b: np.ndarray) -> None:  # pragma: no cover - compiled
-    """In place ``b ← L⁻¹ b`` for a CSR unit lower-triangular ``L``, ``b`` of shape (n, m)."""
-    n, m = b.shape
-    for i in range(n):
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if j < i:
-                v = data[k]
-                for c in range(m):
-                    b[i, c] -= v * b[j, c]
-
-
-@numba.njit(cache=True)
-def _upper_solve(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-                 b: np.ndarray) -> None:  # pragma: no cover - compiled
-    """In place ``b ← U⁻¹ b`` for a CSR upper-triangular ``U``, ``b`` of shape (n, m)."""
-    n, m = b.shape
-    for i in range(n - 1, -1, -1):
-        d = 1.0 + 0.0j
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if j > i:
-                v = data[k]
-                for c in range(m):
-                    b[i, c] -= v * b[j, c]
-            elif j == i:
-                d = data[k]
-        for c in range(m):
-            b[i, c] /= d
-
-
-class _TriangularLU:
-    """``A⁻¹ b`` from SuperLU's factors (``Pr·A·Pc = L·U``) with the numba kernels."""
-
-    def __init__(self, lu: spla.SuperLU) -> None:
-        self.l_csr = lu.L.tocsr()
-        self.u_csr = lu.U.tocsr()
-        self.perm_r = lu.perm_r
-        self.perm_c = lu.perm_c
-
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        pb = np.empty((b.shape[0], b.shape[1]), dtype=complex)
-        pb[self.perm_r] = b
-        _unit_lower_solve(self.l_csr.indptr, self.l_csr.indices, self.l_csr.data, pb)
-        _upper_solve(self.u_csr.indptr, self.u_csr.indices, self.u_csr.data, pb)
-        return pb[self.perm_c]
 
 
 def _in_service(net: pp.pandapowerNet, table: str) -> bool:
@@ -206,7 +151,7 @@ class FlowSolver:
         self._n = n
         self._ref, self._pq = ref, pq
         self._lu = spla.splu(ybus[pq][:, pq].tocsc())
-        self._tri = _TriangularLU(self._lu) if n >= NUMBA_MIN_BUSES else None
+        self._tri = TriangularLU(self._lu) if n >= NUMBA_MIN_BUSES else None
         self._y_ps = ybus[pq][:, ref].tocsr()
         self._v_ref = ppci["bus"][ref, 7] * np.exp(1j * np.radians(ppci["bus"][ref, 8]))
         self._v0 = ppci["V"].copy() if "V" in ppci and ppci["V"] is not None else None
