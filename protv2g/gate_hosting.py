@@ -126,7 +126,7 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
             case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                             if is_given(r.get(c)))
             text = f"limited by {limit_words(r)}" + (f", {case}" if case else "")
-            if not _determined(r):
+            if not _determined(r) and is_given(r.get("rests_on")) and r.get("rests_on"):
                 given_kw, given = _given_per_site(hosting[hosting["site"] == r["site"]])
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
                         f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "

@@ -557,6 +557,9 @@ def test_unevaluated_criterion_is_flagged_not_limiting(study):
     assert ha.unevaluated == {"C9": ["could not evaluate C9: no polarising voltage"]}
     row = ha.table.iloc[0]
     assert not row.limited and "NOT ESTABLISHED: C9 could not be evaluated" in row.note
+    # the machine-readable field says so too (review25 §4: ``hosting --json`` gave
+    # determined true beside the note); the gate's line keeps its "not evaluated" wording
+    assert not row.determined and row.not_evaluated == "C9" and row.rests_on == ""
     by = ha.by_criterion.set_index("criterion")
     assert "no polarising voltage" in by.loc["C9", "note"] and by.loc["C1", "note"] == ""
     assert by.loc["C9", "status"] == "not_evaluated" and by.loc["C1", "status"] == "not_limited"

@@ -138,3 +138,16 @@ def test_hosting_command_line_names_the_criteria_not_evaluated():
     assert "not limited by the criteria evaluated up to 360 kW (C1, C2, C3, C4 not evaluated)" \
         in text
     assert _line({**row, "not_evaluated": ""}).endswith("not limited up to 360 kW")
+
+
+def test_a_limited_row_not_determined_for_an_unevaluated_criterion_keeps_its_figure():
+    """``determined`` False because C1–C4 did not run (no stand-in input in ``rests_on``):
+    the gate's line gives the figure with what was not evaluated, not the stand-in sentence."""
+    table = pd.DataFrame([_hosting_row(
+        limited=True, hosting_kw=240.0, hosting_chargers=4, limiting_criterion="C5",
+        limiting_device="head-sw1", limiting_fault="SLG-a at 66 (min)",
+        limiting_basis="given", determined=False, rests_on="")])
+    text = hosting_limit_per_site(table)["depot"]
+    assert text.startswith("limited by C5") and "not determined" not in text
+    assert text.endswith("; C1, C2, C3, C4 not evaluated, the figure says nothing of them")
+

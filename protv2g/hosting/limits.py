@@ -85,10 +85,12 @@ STAND_IN = {InputBasis.TODO.value, InputBasis.DEFAULT.value}
 
 
 #: Columns this module adds to the hosting table (:data:`protv2g.hosting.HOSTING_COLUMNS`):
-#: ``determined`` (False: the limiting rows all rest on a stand-in input), ``rests_on`` (that
-#: input, in words), ``given_hosting_kw`` / ``given_limit`` (the figure and its limit on the
-#: rows resting on given data alone), ``settings_to_change`` (setting rows, the change each
-#: needs), ``set_aside`` (failing rows whose worsening by V2G is immaterial, with its share).
+#: ``determined`` (False: the limiting rows all rest on a stand-in input, or — set by
+#: :func:`protv2g.hosting.tables.hosting_tables` — a criterion could not be evaluated, named in
+#: ``not_evaluated``), ``rests_on`` (the stand-in input, in words), ``given_hosting_kw`` /
+#: ``given_limit`` (the figure and its limit on the rows resting on given data alone),
+#: ``settings_to_change`` (setting rows, the change each needs), ``set_aside`` (failing rows
+#: whose worsening by V2G is immaterial, with its share).
 EXTRA_COLUMNS = ["determined", "rests_on", "given_hosting_kw", "given_limit",
                  "settings_to_change", "set_aside"]
 
