@@ -303,3 +303,59 @@ def test_head_relay_comment_and_values_come_from_one_number(model_dir):
     assert pickup_steps(wanted, floor, ceiling).endswith("→ 110 A")
     kept = pickup_steps(620.0, 465.0, 445.0 / 1.5)  # J1's 51P: the load floor wins
     assert kept.startswith("620 A > min zone fault / 1.5 = 296.7 A → 470 A, the floor"), kept
+
+
+def test_ieee13_init_elsewhere_copies_the_line_codes_it_redirects_to(shared_dir, tmp_path,
+                                                                     capsys):
+    """Review s25: the IEEE test feeders redirect to ``../IEEELineCodes.DSS`` (their
+    ``IEEELineCodes.DSS`` holds only that line); ``init -o`` elsewhere copied the master's
+    folder alone and the drafted study did not validate ("redirected file
+    '../IEEELineCodes.DSS' not found"). The copy now holds every file the scripts reach, at
+    the same relative place."""
+    models = shared_dir / "feeders" / "opendss"
+    out = tmp_path / "ieee13" / "study.yaml"
+    assert main(["init", str(models / "13Bus" / "IEEE13Nodeckt.dss"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    copy = out.parent / models.name
+    assert (copy / "IEEELineCodes.DSS").read_text() == \
+        (models / "IEEELineCodes.DSS").read_text()
+    assert (copy / "13Bus" / "IEEE13Node_BusXY.csv").is_file()  # the master's folder, whole
+    assert not (copy / "123Bus").exists() and not (copy / "real").exists()  # not the rest
+    assert yaml.safe_load(out.read_text())["feeder"]["opendss"] == \
+        f"{models.name}/13Bus/IEEE13Nodeckt.dss"
+    assert validate_study(out) == []
+
+
+def test_sites_added_by_hand_beside_a_drafted_short_reclose_are_warned(model_dir):
+    """Review s25 §1: ``init`` without ``--site`` drafts a 0.5 s first reclose (TODO); sites
+    added by hand then fail C10 on that drafted value alone. ``validate`` warns, naming the
+    field, the site's cease-to-energise time and the 3.5 s ``init --site`` drafts."""
+    from protv2g.study.loader import validate_study_warnings
+
+    text = (model_dir / "Master.dss").read_text().splitlines()
+    keep = [ln for i, ln in enumerate(text) if not ln.startswith(("New Recloser", "New PVSystem"))
+            and not (ln.startswith("~") and text[i - 1].startswith(("New Recloser", "~ phase")))]
+    (model_dir / "Master.dss").write_text("\n".join(keep) + "\n")
+    d = draft_study(model_dir / "Master.dss")
+    doc = yaml.safe_load(d.text)
+    assert d.proposals[0].entry["reclose_intervals_s"] == list(RECLOSE_INTERVALS_S)
+    out = model_dir / "study.yaml"
+    out.write_text(d.text)
+    assert [w for w in validate_study_warnings(out)[1] if "reclose" in w.field] == []
+    k = [x["name"] for x in doc["devices"]].index("head-l1")
+    assert "v2g_sites: []" in d.text
+    out.write_text(d.text.replace(
+        "v2g_sites: []", "v2g_sites:\n  - {name: lot, bus: b2, n_chargers: 20, "
+        "p_charger_kw: 75}\n", 1))
+    problems, warnings = validate_study_warnings(out)
+    assert problems == []
+    hit = [w for w in warnings if w.field == f"devices[{k}].reclose_intervals_s"]
+    assert len(hit) == 1
+    assert "drafted first reclose 0.5 s (TODO)" in hit[0].message
+    assert "site 'lot', 2 s, + checks.reclose_margin_s 0.5 s" in hit[0].message
+    assert "[3.5, 15, 30]" in hit[0].fix and "init --site" in hit[0].fix
+    # the value given (no TODO on it): no warning, whatever it is
+    given = out.read_text().replace("reclose_intervals_s: [0.5, 15.0, 30.0]  # TODO:",
+                                    "reclose_intervals_s: [0.5, 15.0, 30.0]  # given:")
+    out.write_text(given)
+    assert [w for w in validate_study_warnings(out)[1] if "reclose" in w.field] == []

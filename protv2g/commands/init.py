@@ -33,6 +33,7 @@ import stat
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.opendss_script import redirected_files
 
 __all__ = ["MODEL_COPY_LIMIT_MB", "model_copy_plan", "register", "run"]
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                                "give another -o path, or --force to overwrite it"))
     model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent)
     if copy_to is not None:  # the model's files listed once, for the check and the copy
-        files = _model_files(model_dir, copy_to.parent)
+        files = _model_files(model_dir, copy_to.parent, [master, *args.redirect])
         _check_copy(model_dir, copy_to, files, force=args.force)
     # paths in the study are relative to the folder the model (or its copy) hangs from
     draft = draft_study(master, redirects=args.redirect,
@@ -128,10 +129,12 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
     Returns
     -------
     tuple of (Path, Path or None)
-        The deepest folder holding the master and every redirect (resolved), and
+        The deepest folder holding the master, every redirect and every file their
+        ``Redirect``/``Compile`` commands reach (resolved; the IEEE test feeders redirect to
+        ``../IEEELineCodes.DSS``), and
         ``study_dir / <its name>`` when ``study_dir`` is not that folder or above it, else None.
     """
-    files = [Path(master).resolve(), *[Path(r).resolve() for r in redirects]]
+    files = [f for script in (master, *redirects) for f in redirected_files(Path(script))]
     model_dir = Path(os.path.commonpath([f.parent for f in files]))
     study_dir = Path(study_dir).resolve()
     if model_dir.is_relative_to(study_dir):
@@ -139,10 +142,15 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
     return model_dir, study_dir / model_dir.name
 
 
-def _model_files(model_dir: Path, skip: Path) -> list[Path]:
-    """Files under ``model_dir``, without those under ``skip`` (a study folder inside it)."""
-    return [p for p in model_dir.rglob("*")
-            if p.is_file() and not p.resolve().is_relative_to(skip)]
+def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path]) -> list[Path]:
+    """The files to copy: every file under the folders of ``scripts`` (the master and the
+    ``--redirect`` files: their load shapes and coordinates too) and every further file their
+    ``Redirect``/``Compile`` commands reach (under ``model_dir``, the common folder of all of
+    them), without those under ``skip`` (a study folder inside it)."""
+    folders = {Path(s).resolve().parent for s in scripts}
+    found = {p.resolve() for d in folders for p in d.rglob("*") if p.is_file()}
+    found |= {f for s in scripts for f in redirected_files(Path(s))}
+    return sorted(p for p in found if not p.is_relative_to(skip))
 
 
 def _check_copy(model_dir: Path, copy_to: Path, files: list[Path], *, force: bool) -> None:

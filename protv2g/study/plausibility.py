@@ -42,6 +42,13 @@ The bounds, and where each comes from:
 * **The source** (:mod:`protv2g.study.source_check`): a short-circuit level at its terminal
   above the largest breaker rating (63 kA, IEEE C37.06) or an X/R outside 1–125 — an ideal
   source (IEEE 123's X1 = 0.0001 Ω) on which every fault level near the substation rests.
+* **A drafted first reclose that C10 will fail** (review25 §1): ``protv2g init`` without
+  ``--site`` drafts the head relay's first reclose at 0.5 s (TODO); V2G sites added by hand
+  afterwards then fail C10 on that drafted value alone (first reclose ≤ the sites'
+  cease-to-energise time + ``checks.reclose_margin_s``), the study's first "caused by V2G"
+  finding on a number nobody set. ``init --site`` drafts 3.5 s for the same reason
+  (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`). Not a bound: the value
+  is a TODO the user has to replace anyway.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -122,6 +129,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     out += _day_warnings(document, file)
+    out += _drafted_reclose_warnings(study, file)
     return out + source_warnings(study)
 
 
@@ -134,6 +142,39 @@ def _no_rating(device: Any, where: str, file: str) -> Issue:
         f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: 10 "
         "(kA; interrupting_rating_basis: sym or asym), or take C7 out of "
         "gate.criteria")
+
+
+def _drafted_reclose_warnings(study: Study, file: str) -> list[Issue]:
+    """A drafted (TODO) first reclose no longer than the sites' cease-to-energise time plus
+    C10's margin (module docstring)."""
+    from protv2g.study.todos import todo_items
+
+    document = study.document
+    sites = list(document.v2g_sites)
+    if not sites or study.path is None:
+        return []
+    drafted = {t.field.split(" (")[0] for t in todo_items(study.path)}
+    site = max(sites, key=lambda s: s.cease_to_energize_s)
+    need_s = site.cease_to_energize_s + float(document.checks.reclose_margin_s)
+    n_model = len(study.model_devices)
+    out = []
+    for i, device in enumerate(document.devices):
+        where = f"devices[{i - n_model}]" if i >= n_model else None
+        intervals = tuple(getattr(device, "reclose_intervals_s", ()) or ())
+        if (where is None or not intervals or intervals[0] > need_s
+                or f"{where}.reclose_intervals_s" not in drafted):
+            continue
+        out.append(Issue(
+            file, f"{where}.reclose_intervals_s",
+            f"device {device.name!r}: its drafted first reclose {intervals[0]:g} s (TODO) is "
+            f"not longer than the cease-to-energise time of site {site.name!r}, "
+            f"{site.cease_to_energize_s:g} s, + checks.reclose_margin_s "
+            f"{float(document.checks.reclose_margin_s):g} s: C10 will fail for the V2G sites "
+            "behind it on this drafted value alone",
+            "give the breaker's reclose intervals as the utility sets them; a first reclose "
+            "delayed past the DER's cease-to-energise time, e.g. [3.5, 15, 30] as "
+            "`protv2g init --site` drafts, is the practice with DER (IEEE C37.104-2012)"))
+    return out
 
 
 def _day_warnings(document: Any, file: str) -> list[Issue]:
