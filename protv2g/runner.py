@@ -245,8 +245,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     hosting_table = None
     if hosting and doc.v2g_sites:
         mark("hosting")
+        detail = getattr(progress, "detail", None)  # StageProgress: the search's steps
         analysis = hosting_analysis(study, participations=doc.scenarios.participation,
-                                    load_levels=doc.scenarios.load_levels)
+                                    load_levels=doc.scenarios.load_levels, progress=detail)
         hosting_table = analysis.table
         tables["Hosting capacity"] = hosting_table
         # per site × criterion: the same search (it bisects every criterion's bracket), so
@@ -254,7 +255,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Hosting by criterion"] = by_site_criterion(analysis.by_criterion)
         # the figure's range over the uncertain inputs (charger contribution, K, CTI, curve
         # tolerances): two coarse searches per site on its limiting axis
-        tables["Hosting band"] = hosting_band(study, hosting_table)
+        tables["Hosting band"] = hosting_band(
+            study, hosting_table,
+            progress=None if detail is None else (lambda text: detail(f"band: {text}")))
     result = StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),

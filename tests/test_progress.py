@@ -130,3 +130,41 @@ def test_hosting_command_progress_and_error(monkeypatch, terminal):
         assert last.startswith("error:") or "\r" in last  # the bar's line is cleared first
     else:
         assert text == last + "\n"
+
+
+def test_hosting_search_reports_its_engine_calls(monkeypatch):
+    """Review s25 §9: ``protv2g hosting`` on a utility feeder was silent for ≈ 3 minutes after
+    "hosting (2/2)". The search now reports each engine call (its phase and export levels)
+    through ``progress``; :meth:`StageProgress.detail` shows it after the stage's name, as a
+    line of its own with ``PROTV2G_PROGRESS=1`` and in the bar's text on a terminal, and
+    counts no stage."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study import load_study
+
+    seen: list[str] = []
+    study = load_study(DEPOT)
+    hosting_analysis(study, sites=["campus"], participations=["firm"], load_levels=["light"],
+                     n_grid=4, tol_kw=200.0, progress=seen.append)
+    assert seen and seen[0].startswith("grid: engine call 1, ")
+    assert all(" export levels" in s and ": engine call " in s for s in seen)
+    calls = [int(s.split("engine call ")[1].split(",")[0]) for s in seen]
+    assert calls == list(range(1, len(seen) + 1))
+
+    monkeypatch.setenv("PROTV2G_PROGRESS", "1")
+    stream = io.StringIO()
+    with StageProgress("hosting", ["load", "hosting"], stream=stream) as progress:
+        progress("load")
+        progress("hosting")
+        progress.detail("grid: engine call 1, 38 export levels")
+        progress("workbook")
+    lines = [ln.split(" at ")[0] for ln in stream.getvalue().splitlines()]
+    assert lines == ["protv2g hosting: load (1/2)", "protv2g hosting: hosting (2/2)",
+                     "protv2g hosting: hosting — grid: engine call 1, 38 export levels",
+                     "protv2g hosting: workbook (3/3)"]
+    monkeypatch.setenv("PROTV2G_PROGRESS", "")
+    monkeypatch.setenv("TERM", "xterm")
+    term = _Terminal()
+    with StageProgress("hosting", ["hosting"], stream=term) as progress:
+        progress("hosting")
+        progress.detail("bisection round 1: engine call 2, 8 export levels")
+    assert "protv2g hosting: hosting — bisection round 1: engine call 2" in term.getvalue()

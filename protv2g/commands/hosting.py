@@ -126,7 +126,8 @@ def _compute(args: argparse.Namespace, progress: Callable[[str], None]
     progress("hosting")
     try:
         analysis = hosting_analysis(study, sites=args.site, n_grid=args.grid,
-                                    tol_kw=args.tol_kw, **options)
+                                    tol_kw=args.tol_kw, **options,
+                                    progress=getattr(progress, "detail", None))
     except InputError:
         raise
     except Exception as exc:  # a check or the engine could not run: no number to give

@@ -71,6 +71,7 @@ class StageProgress:
         self.lines = plain_lines(self.stream)
         self._bar: Any = None
         self._started = 0
+        self._stage = ""
         self._t0_s = time.perf_counter()
 
     def __enter__(self) -> StageProgress:
@@ -85,6 +86,7 @@ class StageProgress:
 
     def __call__(self, stage: str) -> None:
         """Mark the start of ``stage`` (the previous one is then done)."""
+        self._stage = stage
         if self.lines:
             self._started += 1
             print(f"protv2g {self.command}: {stage} ({self._started}/"
@@ -99,6 +101,15 @@ class StageProgress:
         if self._started > self._bar.total:
             self._bar.total = self._started
         self._bar.set_description_str(f"protv2g {self.command}: {stage}")
+
+    def detail(self, text: str) -> None:
+        """What the running stage is doing now (``"grid: engine call 1, 38 export levels"``:
+        the hosting search's steps), shown after the stage's name; not a stage of its own."""
+        if self.lines:
+            print(f"protv2g {self.command}: {self._stage} — {text} at "
+                  f"{time.perf_counter() - self._t0_s:.1f} s", file=self.stream, flush=True)
+        elif self._bar is not None:
+            self._bar.set_description_str(f"protv2g {self.command}: {self._stage} — {text}")
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -204,9 +204,11 @@ def _limiting_axis(table: pd.DataFrame, site: str) -> tuple[str, str]:
 
 
 def _site_figure(study: Study, site: str, axis: tuple[str, str], checks: Any,
-                 n_grid: int, tol_kw: float) -> tuple[float, str]:
+                 n_grid: int, tol_kw: float,
+                 progress: Callable[[str], None] | None = None) -> tuple[float, str]:
     ha = hosting_analysis(study, checks=checks, sites=[site], participations=[axis[0]],
-                          load_levels=[axis[1]], n_grid=n_grid, tol_kw=tol_kw)
+                          load_levels=[axis[1]], n_grid=n_grid, tol_kw=tol_kw,
+                          progress=progress)
     row = ha.table.iloc[0]
     return float(row["hosting_kw"]), _limit_text(row, axis)
 
@@ -241,7 +243,8 @@ def after_not_computed(study: Study) -> str:
 
 
 def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = None,
-                 n_grid: int = 6, tol_kw: float = 50.0) -> pd.DataFrame:
+                 n_grid: int = 6, tol_kw: float = 50.0,
+                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """The hosting band of every site (:data:`BAND_COLUMNS`).
 
     Parameters
@@ -257,6 +260,8 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         (:func:`after_not_computed`), never an empty cell.
     n_grid, tol_kw : int, float
         Coarseness of the band's searches.
+    progress : callable, optional
+        Passed to each search (:func:`protv2g.hosting.hosting_analysis`).
 
     Returns
     -------
@@ -273,7 +278,8 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         doc = after.document
         after_table = hosting_analysis(after, participations=doc.scenarios.participation,
                                        load_levels=doc.scenarios.load_levels,
-                                       n_grid=n_grid, tol_kw=tol_kw).table
+                                       n_grid=n_grid, tol_kw=tol_kw,
+                                       progress=progress).table
         after_kw = hosting_kw_per_site(after_table)
     rows = []
     for site in study.document.v2g_sites:
@@ -289,8 +295,10 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         values = {"figure": fig}
         whats = {}
         for end in ends:
-            values[end.name], whats[end.name] = _site_figure(end.study, name, axis, end.checks,
-                                                             n_grid, site_tol)
+            values[end.name], whats[end.name] = _site_figure(
+                end.study, name, axis, end.checks, n_grid, site_tol,
+                None if progress is None else
+                (lambda text, e=f"{name} {end.name} end": progress(f"{e}, {text}")))
         lo = min(values.values())
         hi = max(values.values())
         limiting = table[(table["site"].astype(str) == name)

@@ -166,7 +166,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                      participations: Sequence[Participation | str] | None = None,
                      load_levels: Sequence[LoadLevel | str] | None = None,
                      n_grid: int = 16, n_refine: int = 7, tol_kw: float = 5.0,
-                     max_rounds: int = 12) -> HostingAnalysis:
+                     max_rounds: int = 12,
+                     progress: Callable[[str], None] | None = None) -> HostingAnalysis:
     """Protection hosting capacity of every V2G site, overall and per criterion.
 
     Parameters
@@ -191,6 +192,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         Stop refining when a bracket is narrower than this, kW.
     max_rounds : int
         Upper bound on bisection rounds.
+    progress : callable, optional
+        Called before each engine call with what it is (``"bisection round 2: engine call
+        3, 24 export levels"``): a search on a utility feeder takes minutes (review25 §9).
 
     Returns
     -------
@@ -239,6 +243,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     engine_warnings: dict[str, int] = {}
     n_calls = 0
     per_call = exports_per_call(study)
+    phase = "grid"
 
     def run(points: list[tuple[Axis, float]], online: dict[Key, int] | None = None,
             into: Failing | None = None) -> None:
@@ -248,6 +253,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         margins, what could not be evaluated. With ``online`` (axis key → chargers online,
         :mod:`.online`) the rows go to ``into``, not to the export search's record."""
         for chunk in _chunks(points, per_call):
+            if progress is not None:
+                progress(f"{phase}: engine call {n_calls + 1}, {len(chunk)} export levels")
             evaluate(chunk, online, failing if into is None else into)
             release_freed_memory()  # the call's tables are gone: give their pages back (#21)
 
@@ -298,7 +305,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     run([(a, p) for a in axes for p in grid_kw(a, n_grid, tol_kw)])
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
-    for _ in range(max_rounds):
+    for round_no in range(1, max_rounds + 1):
+        phase = f"bisection round {round_no}"
         new: set[tuple[Axis, float]] = set()
         for axis in axes:
             evaluated = levels(failing, axis)
@@ -319,6 +327,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
 
     # 3. axes limited from the smallest export: the chargers online instead (.online)
+    phase = "chargers online"
     online = search_online(axes, failing, run_online, n_grid, tol_kw)
     # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
     unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
