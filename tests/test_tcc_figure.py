@@ -138,3 +138,27 @@ def test_a_legend_without_title_reserves_no_line_for_it() -> None:
     assert 0.0 < empty < titled
     # the difference is one title line: about the title's font size (7 pt) and a gap in pixels
     assert titled - empty > 7.0 * DPI / 72.0
+
+
+def test_a_fault_below_pickup_is_a_dotted_line_and_the_legend_lists_only_what_is_drawn():
+    """Review s25 §7: the legend always listed four marker kinds; a minimum fault below the
+    device's pickup (no operating time) had no marker, so "min fault in the device's zone"
+    stood in the legend with nothing on the plot. Now such a fault is a dotted vertical at
+    its current, with its own legend entry, and only the kinds drawn are listed."""
+    from protv2g.devices.models import build_device
+    from protv2g.report.tcc_legend import RowLegend
+
+    relay = build_device("relay", {"name": "R", "pickup_a": 400.0, "curve": "IEEE-VI",
+                                   "time_dial": 1.0})
+    extremes = {("R", "phase"): {"max_base": 4000.0, "max_v2g": 4200.0, "min_base": 300.0}}
+    fig = path_figure([relay], "phase", extremes)
+    ax = fig.axes[0]
+    legend = next(a for a in ax.artists if isinstance(a, RowLegend))
+    text = " | ".join(label.get_text() for _, label in legend._rows)
+    assert "fault below the device's pickup (it does not operate)" in text
+    assert "max fault in the device's zone, base" in text and "max fault, with V2G" in text
+    assert "min fault in the device's zone, base" not in text
+    assert "min fault, with V2G" not in text
+    verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"
+                 and np.allclose(ln.get_xdata(), 300.0)]
+    assert len(verticals) == 1

@@ -140,6 +140,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     xs = [t.i_a[np.isfinite(t.t_s)] for t in traces]
     lo = min((x.min() for x in xs if x.size), default=10.0)
     hi = max((x.max() for x in xs if x.size), default=1e4)
+    drawn: set[tuple[str, str]] = set()  # marker kinds on the plot: the legend lists these
     for m in models:
         ext = extremes.get((m.name, family), {})
         for key, marker in (("max", "^"), ("min", "v")):
@@ -148,11 +149,18 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                 if i_a is None:
                     continue
                 t = _time(m, family, i_a)
-                if not (np.isfinite(t) and t > 0):
-                    continue
                 c = colors.get(m.name, "k")
+                if not (np.isfinite(t) and t > 0):
+                    # below its pickup: a dotted vertical at its current (review s25 §7:
+                    # the legend listed min-fault markers the plot did not have)
+                    if i_a > 0:
+                        ax.axvline(i_a, ls=":", lw=1.2, color=c)
+                        drawn.add(("below", "any"))
+                        hi, lo = max(hi, i_a), min(lo, i_a)
+                    continue
                 ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
                         mfc=c if face is None else "none", mec=c, mew=1.5)
+                drawn.add((key, who))
                 hi, lo = max(hi, i_a), min(lo, i_a)
     # each interval arrow carries its number; its text is a legend entry (beside the plot,
     # one line each): texts drawn at the arrows ran over one another, the curves and the
@@ -166,10 +174,16 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
     _minor_grid(ax)
     handles, labels = ax.get_legend_handles_labels()
-    proxies = [Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7) for mk, fc in
-               (("^", "none"), ("^", "k"), ("v", "none"), ("v", "k"))]
-    names_ = ["max fault in the device's zone, base", "max fault, with V2G",
-              "min fault in the device's zone, base", "min fault, with V2G"]
+    kinds = [(k, Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7), name)
+             for k, mk, fc, name in (
+                 (("max", "base"), "^", "none", "max fault in the device's zone, base"),
+                 (("max", "v2g"), "^", "k", "max fault, with V2G"),
+                 (("min", "base"), "v", "none", "min fault in the device's zone, base"),
+                 (("min", "v2g"), "v", "k", "min fault, with V2G"))]
+    kinds.append((("below", "any"), Line2D([], [], ls=":", lw=1.2, color="k"),
+                  "fault below the device's pickup (it does not operate)"))
+    proxies = [h for k, h, _ in kinds if k in drawn]
+    names_ = [n for k, _, n in kinds if k in drawn]
     numbers = [str(k) for k in range(1, len(annotations) + 1)]
     names_ += [f"interval {text}" for *_, text in annotations]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
