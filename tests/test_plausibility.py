@@ -110,3 +110,28 @@ def test_device_without_interrupting_rating_is_warned(tmp_path, capsys):
     assert "C7" in w.message and "ERROR" in w.message
     assert "devices[0].interrupting_rating_ka: 10" in w.fix and "gate.criteria" in w.fix
     assert main(["validate", str(study)]) == 0
+
+
+def test_a_study_with_relays_only_is_warned_that_the_gate_will_say_error(tmp_path):
+    """Review s25 §6: ``validate`` said "valid" (exit 0) for a study whose gate is ERROR
+    because C1–C4 judge nothing without a fuse or recloser; it now says so, with the fix the
+    gate's error gives. Stating ``no_fuses_or_reclosers: true`` silences it."""
+    import yaml
+
+    from protv2g.study.loader import validate_study_warnings
+
+    shutil.copy(FEEDERS_DIR / "depot_two_feeder" / "feeder.json", tmp_path / "feeder.json")
+    path = tmp_path / "relays_only.yaml"
+    doc = {"name": "relays-only", "feeder": {"pandapower_json": "feeder.json"},
+           "devices": [{"name": "R1", "kind": "relay",
+                        "location": {"line": "F1-L01", "end": "from"}, "pickup_a": 400,
+                        "curve": "IEEE-VI", "time_dial": 1, "interrupting_rating_ka": 25}]}
+    path.write_text(yaml.safe_dump(doc))
+    problems, warnings = validate_study_warnings(path)
+    assert problems == []
+    hit = [w for w in warnings if w.field == "devices"]
+    assert len(hit) == 1 and "the gate will say ERROR" in hit[0].message
+    assert "C1, C2, C3, C4" in hit[0].message
+    assert "no_fuses_or_reclosers: true" in hit[0].fix
+    path.write_text(yaml.safe_dump({**doc, "no_fuses_or_reclosers": True}))
+    assert [w for w in validate_study_warnings(path)[1] if w.field == "devices"] == []

@@ -49,6 +49,9 @@ The bounds, and where each comes from:
   finding on a number nobody set. ``init --site`` drafts 3.5 s for the same reason
   (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`). Not a bound: the value
   is a TODO the user has to replace anyway.
+* **No fuse or recloser modelled** while the gate judges C1–C4
+  (:func:`protv2g.study.device_coverage.unmodelled_fuses_and_reclosers`): the gate will say
+  ERROR (review25 §6: ``validate`` said "valid").
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -67,6 +70,10 @@ import pandas as pd
 from protv2g.devices.curve_family import CurveFamily
 from protv2g.errors import Issue
 from protv2g.network.json_tables import unsupplied_buses
+from protv2g.study.device_coverage import (
+    FUSE_RECLOSER_CRITERIA,
+    unmodelled_fuses_and_reclosers,
+)
 from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
@@ -130,6 +137,15 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
+    if unmodelled_fuses_and_reclosers(document):  # review25 §6: "valid", then ERROR
+        gated = [c for c in FUSE_RECLOSER_CRITERIA if c in document.gate.criteria]
+        out.append(Issue(
+            file, "devices",
+            f"no fuse or recloser modelled: {', '.join(gated)} (fuse and recloser "
+            "coordination, fuse saving) will judge nothing, so the gate will say ERROR",
+            "add the feeder's fuses and reclosers (devices: kind fuse / recloser; an OpenDSS "
+            "model's own with feeder.adopt_devices: true), or state that none exist: "
+            "no_fuses_or_reclosers: true"))
     return out + source_warnings(study)
 
 
