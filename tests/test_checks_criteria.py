@@ -338,9 +338,9 @@ def test_c10_reclose_margin_rule_and_its_bracket(hand) -> None:
     row = c10(0.5)  # before the chargers must have ceased: no margin decides it
     assert (row.rule, row.rule_value) == ("reclose_margin_s", 0.5)
     assert "no published value" in row.rule_source
-    assert "fails with no margin at all: the breaker recloses before the site" in row.message
+    assert "fails with no margin at all: it recloses before the site" in row.message
     # reclosing as the site ceases (both 2 s, review s17) says "as", not "before"
-    assert "the breaker recloses as the site ceases" in c10(2.0).message
+    assert "it recloses as the site ceases" in c10(2.0).message
     assert "fails at both ends of the margin bracket 0.2-1 s" in c10(2.1).message
     row = c10(2.3)  # 2.3 < 2.5 fails; with 0.2 s (2.2) it would hold
     assert row.margin == pytest.approx(2.3 - 2.5)

@@ -83,7 +83,7 @@ def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the 
     lo, hi = rule.bracket
     if first_s <= cease_s:
         when = "before" if first_s < cease_s - 1e-9 else "as"  # review s17: both at 2.0 s
-        return (f"; fails with no margin at all: the breaker recloses {when} {who} "
+        return (f"; fails with no margin at all: it recloses {when} {who} "
                 f"ceases, whatever margin of the bracket {lo:g}-{hi:g} s is required")
     if first_s > cease_s + lo:
         return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "

@@ -98,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
     heads = ", ".join(p.entry["name"] for p in draft.proposals) or "none needed"
     print(f"study: {out}")
     if draft.notes:  # what the model holds that the engineer must know (review s17 §5)
-        print(f"model: {len(draft.notes)} note(s) on what init read from it (the study's "
+        lines = note_lines(list(draft.notes))  # notes of one kind share a line
+        print(f"model: {len(lines)} note(s) on what init read from it (the study's "
               "comments repeat them; TODO where the study needs your confirmation):")
-        for line in note_lines(list(draft.notes)):
+        for line in lines:
             print(f"  - {line}")
     print(f"proposed feeder-head relay(s): {heads}")
     for why in draft.no_relay:
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"model's {text}: give the utility's source impedance (the TODO on "
               "feeder.opendss says how)")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
-          f"them; edit them, add V2G sites, then `protv2g run {out}`")
+          f"them; edit them{'' if args.site else ', add V2G sites'}, then "
+          f"`protv2g run {out}`")
     return 0
 
 
