@@ -424,7 +424,7 @@ def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
     monkeypatch.setattr(search, "run_checks", _with_worsened_c1(search.run_checks))
     # no band (its own tests): one search, and the Summary's per-site lines (hosting_headline)
     monkeypatch.setattr(runner, "hosting_band",
-                        lambda study, table: pd.DataFrame(columns=BAND_COLUMNS))
+                        lambda study, table, **kw: pd.DataFrame(columns=BAND_COLUMNS))
     study = load_study(_variant(tmp_path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
