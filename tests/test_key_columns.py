@@ -21,6 +21,7 @@ from protv2g.text_codes import text_codes
 from .conftest import REPO_DIR
 
 DEPOT = REPO_DIR / "feeders" / "depot_two_feeder" / "study.yaml"
+OPENDSS = REPO_DIR / "feeders" / "opendss_example" / "study.yaml"
 BUS_KEYS = ["scenario", "bus_name", "fault_type", "case"]
 DEVICE_KEYS = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
 
@@ -46,6 +47,8 @@ def test_key_column_of_other_labels_is_an_object_column():
     col = key_column(["a", None, 3], np.array([2, 1, 0]))
     assert isinstance(col, np.ndarray) and col.dtype == object
     assert col.tolist() == [3, None, "a"]
+    text = key_column(np.array(["b", "a"]), np.array([0, 1, 0]))  # NumPy str_ labels
+    assert list(text) == ["b", "a", "b"] and all(type(x) is str for x in text.categories)
 
 
 def test_concat_keyed_keeps_categoricals_over_the_union():
@@ -93,17 +96,17 @@ def test_parquet_spill_of_categorical_reads_back_as_to_parquet(tmp_path):
     pd.testing.assert_frame_equal(back, _as_object(cat), check_exact=True)
 
 
-@pytest.fixture(scope="module")
-def depot_tables():
-    study = load_study(DEPOT)
+@pytest.fixture(scope="module", params=[DEPOT, OPENDSS], ids=["sequence", "phase"])
+def study_tables(request):
+    study = load_study(request.param)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fault_tables(study, build_scenarios(study.document), staged=False)
 
 
 @pytest.mark.parametrize("which, keys", [("bus", BUS_KEYS), ("device", DEVICE_KEYS)])
-def test_fault_tables_keys_are_categorical_and_order_as_objects(depot_tables, which, keys):
-    frame = getattr(depot_tables, which)
+def test_fault_tables_keys_are_categorical_and_order_as_objects(study_tables, which, keys):
+    frame = getattr(study_tables, which)
     assert len(frame) > 0
     for k in keys:
         assert isinstance(frame[k].dtype, pd.CategoricalDtype), k

@@ -61,8 +61,9 @@ def key_column(labels: Sequence[Any] | np.ndarray, codes: np.ndarray
     lab = np.empty(len(labels), dtype=object)
     lab[:] = list(labels)
     codes = np.asarray(codes)
-    if not all(type(x) is str for x in lab):
+    if not all(isinstance(x, str) for x in lab):
         return lab[codes]
+    lab[:] = [str(x) for x in lab]  # plain str (a NumPy str_ label too)
     cats, inverse = np.unique(lab, return_inverse=True)  # sorted as Python sorts str
     small = next(t for t in (np.int8, np.int16, np.int32) if len(cats) <= np.iinfo(t).max)
     return pd.Categorical.from_codes(inverse.ravel().astype(small)[codes],  # no int64 copy
