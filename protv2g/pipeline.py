@@ -52,7 +52,7 @@ Example
 >>> study = load_study("feeders/depot_two_feeder/study.yaml")  # doctest: +SKIP
 >>> scenarios = build_scenarios(study.document)  # doctest: +SKIP
 >>> faults = fault_tables(study, scenarios)  # doctest: +SKIP
->>> faults.device.groupby("scenario").size()  # doctest: +SKIP
+>>> faults.device.groupby("scenario", observed=True).size()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ from protv2g.engine import fault_study
 from protv2g.engine.bracket_rows import shared_brackets
 from protv2g.engine.device_columns import device_value_block
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
+from protv2g.engine.key_columns import concat_keyed, mapped_codes
 from protv2g.engine.staged_tables import (
     LazyFrame,
     StagedCurrents,
@@ -136,7 +137,10 @@ class FaultTables:
     Attributes
     ----------
     bus : DataFrame
-        The engine's bus table (``ikss_ka``, phase currents, 3I0 …) per study scenario.
+        The engine's bus table (``ikss_ka``, phase currents, 3I0 …) per study scenario. The
+        key columns of both tables (``scenario``, ``device``, ``bus_name`` /
+        ``fault_bus_name``, ``fault_type``, ``case``) are categoricals whose categories are
+        sorted lexically (#21, :mod:`protv2g.engine.key_columns`).
     device : DataFrame
         What every device sees for every fault (currents kA, voltages pu, angles degree).
     staged : StagedCurrents or None
@@ -413,10 +417,11 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> Fault
 
 def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     """Tables of several engine calls as one, rows in study-scenario order."""
-    bus = pd.concat([p.bus for p in parts], ignore_index=True)
-    dev = pd.concat([p.device for p in parts], ignore_index=True)
-    b_ord = np.argsort(bus["scenario"].map(order).to_numpy(), kind="stable")
-    d_ord = np.argsort(dev["scenario"].map(order).to_numpy(), kind="stable")
+    # the key columns stay categorical over the union of the parts' labels (#21)
+    bus = concat_keyed([p.bus for p in parts], ignore_index=True)
+    dev = concat_keyed([p.device for p in parts], ignore_index=True)
+    b_ord = np.argsort(mapped_codes(bus["scenario"], order), kind="stable")
+    d_ord = np.argsort(mapped_codes(dev["scenario"], order), kind="stable")
     st = st_high = None
     if all(p.staged is not None for p in parts):
         st = StagedCurrents.concat([p.staged for p in parts]).take(d_ord)  # type: ignore[misc]

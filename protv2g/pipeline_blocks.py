@@ -12,7 +12,7 @@ import pandas as pd
 
 from protv2g.engine.collect import release_freed_memory  # noqa: F401 - re-exported
 from protv2g.engine.device_rows import DeviceRows
-from protv2g.engine.repeated import repeated
+from protv2g.engine.key_columns import key_column
 from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
@@ -21,10 +21,12 @@ __all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", 
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
-              labels: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+              labels: tuple[str, ...] | None = None
+              ) -> tuple[np.ndarray, pd.Categorical | np.ndarray]:
     """Row positions of each solved charger set, repeated for every study scenario that shares
-    it (in ``key_of`` order), and the study scenario name of each taken row. A charger set
-    with no rows (a study without devices has an empty device table) takes none.
+    it (in ``key_of`` order), and the study scenario name of each taken row (a categorical,
+    :func:`~protv2g.engine.key_columns.key_column`; #21). A charger set with no rows (a study
+    without devices has an empty device table) takes none.
 
     ``scenario``: each row's charger set name, or with ``labels`` its integer position in
     ``labels`` (the engine's kept rows, ``DeviceRows.slice_key[:, 0]``: no strings to
@@ -38,12 +40,13 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
     where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
     none = np.zeros(0, np.int64)
     pos = [where.get(key, none) for key in key_of.values()]
-    names = [repeated(name, len(p)) for name, p in zip(key_of, pos, strict=True)]
+    block = np.repeat(np.arange(len(pos)), [len(p) for p in pos])  # each row's study scenario
     return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
-            np.concatenate(names) if names else np.zeros(0, object))
+            key_column(list(key_of), block))
 
 
-def take(frame: pd.DataFrame, pos: np.ndarray, names: np.ndarray) -> pd.DataFrame:
+def take(frame: pd.DataFrame, pos: np.ndarray, names: pd.Categorical | np.ndarray
+         ) -> pd.DataFrame:
     """:func:`taken` with each row's study scenario name (from :func:`positions`)."""
     out = taken(frame, pos)
     out["scenario"] = object_column(names)  # no type inferred from the names (#21)
@@ -84,7 +87,8 @@ def kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str
         return None
     sites = st.sites
     if len(sites):  # one take of the blocks (#21: a filter, a copy and a concat per scenario)
-        sites = take(sites, *positions(sites["scenario"].to_numpy(), key_of))
+        pos, names = positions(sites["scenario"].to_numpy(), key_of)
+        sites = take(sites, pos, np.asarray(names, dtype=object))  # an object column as before
     return st.take(dev_pos, sites)
 
 

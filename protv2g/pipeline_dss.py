@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
+from protv2g.engine.key_columns import key_column
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, PhaseSite, phase_fault_study
 from protv2g.engine.phase.faults import fault_rows
 from protv2g.engine.staged_tables import StagedCurrents
@@ -98,9 +99,11 @@ def phase_sites(study: Study, sets: dict) -> dict[str, list[PhaseSite]]:
                   for src in sources] for key, sources in sets.items()}
 
 
-def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
+def fold_fault_type(frame: pd.DataFrame, key: bool = True) -> pd.DataFrame:
     """``fault_type`` with the faulted phases (``SLG-a``; ``3ph`` stays), ``fault_kind`` the
-    bare type (module docstring)."""
+    bare type (module docstring). ``key``: ``fault_type`` a categorical
+    (:func:`~protv2g.engine.key_columns.key_column`, the bus and device tables, #21), else
+    an object column (the sites' table)."""
     kind = frame["fault_type"].astype(str).to_numpy()
     # a few distinct (type, phases) pairs over many rows: each label built once
     ck, kinds = pd.factorize(kind)
@@ -109,7 +112,8 @@ def fold_fault_type(frame: pd.DataFrame) -> pd.DataFrame:
     names = np.array([kinds[k] if kinds[k] == "3ph" else f"{kinds[k]}-{phases[p]}"
                       for k, p in zip(*np.divmod(pair, max(len(phases), 1)), strict=True)],
                      dtype=object)
-    out = frame.assign(fault_type=names[inverse.ravel()])
+    inverse = inverse.ravel()
+    out = frame.assign(fault_type=key_column(names, inverse) if key else names[inverse])
     out.insert(out.columns.get_loc("fault_type") + 1, "fault_kind", kind)
     return out
 
@@ -209,7 +213,7 @@ def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]
 
 def _folded(st: StagedCurrents) -> StagedCurrents:
     """``st`` with its site table's ``fault_type`` folded like the device table's."""
-    sites = fold_fault_type(st.sites) if len(st.sites) else st.sites
+    sites = fold_fault_type(st.sites, key=False) if len(st.sites) else st.sites
     return replace(st, site_rows=sites)
 
 

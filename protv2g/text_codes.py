@@ -73,6 +73,13 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
     """:func:`text_codes`, and whether the column is plain ``str`` cells (none missing): then
     ``texts[codes]`` holds the cells themselves (equal ``str``), not only their text."""
     values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the fault tables' key columns (#21)
+        cats = np.asarray(values.cat.categories, dtype=object)
+        at = values.cat.codes.to_numpy()
+        if all(type(x) is str for x in cats.tolist()) and not (at < 0).any():
+            # numbered by first appearance from the codes, as the str column's factorize
+            codes, first = pd.factorize(at)
+            return codes.astype(np.int64), cats[first], True
     if values.dtype != object:
         return (*_factorize_text(values.astype(str)), False)
     codes, uniques = pd.factorize(values)

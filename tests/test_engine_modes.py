@@ -98,7 +98,7 @@ def test_frozen_pll_is_the_iteration_with_a_held_pll(feeder, monkeypatch) -> Non
 def test_pll_flag_in_the_bus_table(feeder) -> None:
     net, devs, scen = feeder
     res = _run(net, devs, scen, charger_model="frozen_pll")
-    flag = res.bus.groupby("scenario").pll_frozen.all()
+    flag = res.bus.groupby("scenario", observed=True).pll_frozen.all()  # categorical (#21)
     assert flag["lv1"] and flag["lv2"] and not flag["base"]
 
 

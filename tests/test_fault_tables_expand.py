@@ -96,5 +96,7 @@ def test_sites_table_equals_the_per_slice_frames_and_their_expansion(depot_resul
     pd.testing.assert_frame_equal(stg.sites, per_slice, check_exact=True)
     # expanded at once = the per-set table's blocks taken per study scenario (kept_stages)
     blocks = list(key_of.items())
-    expected = take(stg.sites, *positions(stg.sites["scenario"].to_numpy(), key_of))
+    pos, names = positions(stg.sites["scenario"].to_numpy(), key_of)
+    # the sites' scenario column stays an object column (kept_stages); the names a categorical
+    expected = take(stg.sites, pos, np.asarray(names, dtype=object))
     pd.testing.assert_frame_equal(stg.sites_table(blocks), expected, check_exact=True)

@@ -148,7 +148,7 @@ def bus_current_ka(bus: str = BUS, export_kw: float | None = None) -> tuple[floa
         p_kw = _site(study).p_max_kw if export_kw is None else export_kw
         variant = protv2g.load_study(depot_variant(Path(tmp), p_kw))
         fc = fault_tables(variant, build_scenarios(variant.document), staged=False).bus
-    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
+    worst = fc[fc["bus_name"] == bus].groupby("scenario", observed=True)["ikss_ka"].max()
     return float(worst["base/peak"]), float(worst.drop("base/peak").iloc[0])
 
 
@@ -159,7 +159,7 @@ def bus_duty_check(limit_ka: float, bus: str = BUS, criterion: str = "C7") -> Ca
     def checks(study, faults, flow, scenarios: Sequence[Scenario]):
         b = faults.bus[faults.bus["bus_name"] == bus]
         return _over_limit(
-            scenarios, b.groupby("scenario")["ikss_ka"].max(), limit_ka,
+            scenarios, b.groupby("scenario", observed=True)["ikss_ka"].max(), limit_ka,
             lambda i_ka, i_base: i_ka <= i_base * (1 + 1e-9),
             lambda i_ka: {"criterion": criterion, "status": "fail", "fault_bus": bus,
                           "device": f"bus {bus}", "margin": (limit_ka - i_ka) / limit_ka,
@@ -360,7 +360,7 @@ def online_bus_current_ka(study, ks: list[int], bus: str = BUS) -> list[float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fc = fault_tables(study, scen, staged=False).bus
-    worst = fc[fc["bus_name"] == bus].groupby("scenario")["ikss_ka"].max()
+    worst = fc[fc["bus_name"] == bus].groupby("scenario", observed=True)["ikss_ka"].max()
     return [float(worst[f"k{k}"]) for k in ks]
 
 

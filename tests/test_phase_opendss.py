@@ -195,7 +195,7 @@ def test_device_summary_is_the_maximum_of_the_device_table(ieee13):
     _, _, res = ieee13
     full = res.device.assign(i_phase=lambda d: d[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1))
     summ = res.device_summary.set_index(["device", "fault_type"])
-    for (dev, ft), g in full.groupby(["device", "fault_type"]):
+    for (dev, ft), g in full.groupby(["device", "fault_type"], observed=True):
         top = g.loc[g.i_phase.idxmax()]
         assert np.isclose(summ.at[(dev, ft), "i_phase_max_ka"], top.i_phase)
         assert np.isclose(summ.at[(dev, ft), "i3i0_max_ka"], g.i3i0_ka.max())

@@ -65,7 +65,8 @@ def _study(tmp_path: Path, **faults) -> Path:
 
 
 def _table(bus: pd.DataFrame) -> pd.DataFrame:
-    return bus.set_index(["bus_name", "fault_type"])["ikss_ka"].unstack()
+    keys = ["bus_name", "fault_type"]  # as texts: categorical key columns (#21)
+    return bus.astype(dict.fromkeys(keys, object)).set_index(keys)["ikss_ka"].unstack()
 
 
 def _engine(net, prefault: str) -> pd.DataFrame:

@@ -76,6 +76,11 @@ def as_text(column: pd.Series) -> pd.Series:
         if (not len(codes) or codes.min() >= 0) and all(type(u) is str for u in uniques):
             return pd.Series(np.asarray(uniques, dtype=object)[codes], index=column.index,
                              name=column.name)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the fault tables' keys (#21): each
+        cats = np.asarray(column.cat.categories, dtype=object)  # category's str once, as
+        codes = column.cat.codes.to_numpy()  # the engine's object columns held them
+        if not (codes < 0).any() and all(type(u) is str for u in cats.tolist()):
+            return pd.Series(cats[codes], index=column.index, name=column.name)
     return column.astype(str)
 
 
@@ -357,7 +362,7 @@ def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -
             isinstance(frame[k].dtype, np.dtype) for k in keys) \
             or n_groups > 8 * len(value) + 4096:  # (key tables of every combination)
         keys = list(keys)
-        return frame[keys].assign(_v=value).groupby(keys)["_v"].idxmax().to_numpy()
+        return frame[keys].assign(_v=value).groupby(keys, observed=True)["_v"].idxmax().to_numpy()
     group = np.zeros(len(value), dtype=np.int64)
     for c, m in codes:  # lexicographic, as the groupby orders its groups
         group = group * m + c

@@ -65,10 +65,15 @@ def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[
     if "scenario" not in faults.columns:
         return None
     cols = [c for c in (columns if columns is not None else faults.columns) if c != "scenario"]
-    if not all(isinstance(faults[c].dtype, np.dtype) for c in [*cols, "scenario"]):
+    # a categorical key column (the fault tables', #21) compared on its codes: equal codes
+    # of one column are equal values; :func:`take_block` takes it as its values (object)
+    # with or without twins
+    cat = {c for c in [*cols, "scenario"] if isinstance(faults[c].dtype, pd.CategoricalDtype)}
+    if not all(isinstance(faults[c].dtype, np.dtype) or c in cat for c in [*cols, "scenario"]):
         return None
-    return base_twins(faults["scenario"].to_numpy(), [faults[c].to_numpy() for c in cols],
-                      base_of, rows)
+    return base_twins(faults["scenario"].to_numpy(),
+                      [faults[c].cat.codes.to_numpy() if c in cat else faults[c].to_numpy()
+                       for c in cols], base_of, rows)
 
 
 def with_twin_scenarios(frame: pd.DataFrame, labels: np.ndarray,

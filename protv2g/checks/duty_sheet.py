@@ -69,7 +69,7 @@ def _worst_rows(w: pd.DataFrame, base_scenarios: set[str]) -> np.ndarray:
     order, a tie within :data:`DUTY_TIE_REL` going to a base-case row, then to the first row
     (a group without any finite duty: all its rows tie)."""
     keys = ["device", "case"]
-    top = w.groupby(keys).i_duty_ka.transform("max").to_numpy(float)
+    top = w.groupby(keys, observed=True).i_duty_ka.transform("max").to_numpy(float)
     duty = w.i_duty_ka.to_numpy(float)
     tied = (duty >= top - DUTY_TIE_REL * np.abs(top)) | np.isnan(top)  # all-NaN: all tie
     order = pd.DataFrame({"device": w.device.to_numpy(), "case": w.case.to_numpy(),
@@ -115,7 +115,8 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     base_of = resolve_bases([], [*sorted(base_scenarios), *names])
     w = _duty_frame_reusing(study, device_faults, base_of, known, names)
     worst = w.loc[_worst_rows(w, base_scenarios)]
-    base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"]).i_max_ka.max()
+    base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"],
+                                                      observed=True).i_max_ka.max()
     checks = study.document.checks
     kinds = {d.name: d.kind.value for d in study.document.devices}
     rows = []

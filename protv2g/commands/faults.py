@@ -211,7 +211,8 @@ def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> No
         print(f"{len(table)} rows -> {path}")
     else:
         live = table[table.energized] if "energized" in table else table
-        summary = live.groupby([c for c in ("scenario", "case", "fault_type") if c in live])
+        summary = live.groupby([c for c in ("scenario", "case", "fault_type") if c in live],
+                               observed=True)  # categorical keys (#21): rows' groups only
         print(summary["ikss_ka"].agg(["min", "max"]).round(4).to_string())
     _say_dead(dead)
 

@@ -209,7 +209,7 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
         names = (pd.Series(net.buses.index.astype(str)) if isinstance(net, DssModel)
                  else net.bus["name"].astype(str))  # type: ignore[attr-defined]
         table = table.assign(fault_bus_name=table.fault_bus.map(names))
-    for device, rows in table.groupby("device", sort=False):
+    for device, rows in table.groupby("device", sort=False, observed=True):
         s = settings.get(str(device))
         if s is None or not s.directional:
             continue

@@ -33,6 +33,7 @@ stage as a result of this same shape (so ``.device`` and ``.bus`` work unchanged
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -53,6 +54,7 @@ from protv2g.engine.faults import (
     peak_phase_12,
     seq_to_abc,
 )
+from protv2g.engine.key_columns import key_column
 from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
 
@@ -163,19 +165,28 @@ class FaultStudyResult:
         return out
 
     # ------------------------------------------------------------------ tidy frames
-    def _index_frame(self, n_inner: int, inner: dict) -> pd.DataFrame:
+    def _index_frame(self, n_inner: int, inner: dict,
+                     keys: dict[str, tuple[Sequence[str], np.ndarray]] | None = None
+                     ) -> pd.DataFrame:
+        """The frame's leading columns: ``scenario, case, fault_type`` (each repeated over
+        ``n_inner`` rows), ``inner``'s columns and ``keys``' label columns (``name →
+        (labels, codes)`` of one ``n_inner`` block) tiled over the outer rows; the label
+        columns categorical from their codes (:func:`~protv2g.engine.key_columns.key_column`,
+        #21: 8 bytes a row as object columns)."""
         s, c, t = len(self.scenarios), len(self.cases), len(self.fault_types)
         outer = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), indexing="ij"))
         outer = outer.reshape(3, -1)
         rep = n_inner
         cols = {
-            "scenario": np.repeat(np.array(self.scenarios, dtype=object)[outer[0]], rep),
-            "case": np.repeat(np.array([x.value for x in self.cases], dtype=object)[outer[1]], rep),
-            "fault_type": np.repeat(
-                np.array([x.value for x in self.fault_types], dtype=object)[outer[2]], rep),
+            "scenario": key_column(self.scenarios, np.repeat(outer[0], rep)),
+            "case": key_column([x.value for x in self.cases], np.repeat(outer[1], rep)),
+            "fault_type": key_column([x.value for x in self.fault_types],
+                                     np.repeat(outer[2], rep)),
         }
         for k, v in inner.items():
             cols[k] = np.tile(v, outer.shape[1])
+        for k, (labels, codes) in (keys or {}).items():
+            cols[k] = key_column(labels, np.tile(codes, outer.shape[1]))
         return pd.DataFrame(cols)
 
     @cached_property
@@ -185,9 +196,12 @@ class FaultStudyResult:
         Columns: ``scenario, bus, bus_name, fault_type, case, ikss_ka, ikss_degree`` (largest
         faulted-phase current and its angle), ``ia_ka … ic_degree``, ``i3i0_ka, i3i0_degree,
         i1_ka, i2_ka, pll_frozen`` (chargers solved with the PLL at the pre-fault angle).
+        ``scenario, bus_name, fault_type, case`` are categoricals, categories sorted
+        lexically (:mod:`protv2g.engine.key_columns`; group them with ``observed=True``).
         """
         m = len(self.fault_buses)
-        df = self._index_frame(m, {"bus": self.fault_buses, "bus_name": self.fault_bus_names})
+        df = self._index_frame(m, {"bus": self.fault_buses},
+                               {"bus_name": (self.fault_bus_names, np.arange(m))})
         i_abc = self.bus_i_abc_ka
         mag = np.abs(i_abc)
         faulted = np.array([[p in FAULTED_PHASES[ft] for p in range(3)]
@@ -218,7 +232,9 @@ class FaultStudyResult:
         ia_ka, ia_degree, ib_ka, ib_degree, ic_ka, ic_degree, i3i0_ka, i3i0_degree, i2_ka,
         i2_degree, va_pu, va_degree, vb_pu, vb_degree, vc_pu, vc_degree, v0_pu, v0_degree,
         v2_pu, v2_degree``. With ``fault_study(..., device_min_a=...)`` only the kept rows
-        (``device_rows``), in the same order.
+        (``device_rows``), in the same order. ``scenario, device, fault_bus_name,
+        fault_type, case`` are categoricals, categories sorted lexically
+        (:mod:`protv2g.engine.key_columns`; group them with ``observed=True``).
         """
         first = ["scenario", "device", "fault_bus", "fault_bus_name", "fault_type", "case"]
         if self.device_i_012_ka is None and self.device_rows is not None:
@@ -228,11 +244,9 @@ class FaultStudyResult:
                              "of fault_study(..., device_min_a=...)): use .device_summary, "
                              "or fault_study(..., keep='full')")
         m, d = len(self.fault_buses), len(self.devices)
-        df = self._index_frame(d * m, {
-            "device": np.repeat(np.array(self.devices, dtype=object), m),
-            "fault_bus": np.tile(self.fault_buses, d),
-            "fault_bus_name": np.tile(self.fault_bus_names, d),
-        })
+        df = self._index_frame(d * m, {"fault_bus": np.tile(self.fault_buses, d)}, {
+            "device": (self.devices, np.repeat(np.arange(d), m)),
+            "fault_bus_name": (self.fault_bus_names, np.tile(np.arange(m), d))})
         for k, v in device_columns(self.device_i_012_ka, self.device_v_012_pu).items():
             df[k] = v
         return df[first + DEVICE_VALUE_COLUMNS]
@@ -263,14 +277,15 @@ class FaultStudyResult:
 
         bus = at(rows.fault_bus)
         labels = {  # each column made when it is inserted (``insert`` copies it)
-            "scenario": lambda: (np.array(self.scenarios, dtype=object)[at(k[:, 0])]
+            # categorical from the engine's positions (#21: 8 bytes a row as objects)
+            "scenario": lambda: (key_column(self.scenarios, at(k[:, 0]))
                                  if scenario is None else scenario),
-            "device": lambda: np.array(self.devices, dtype=object)[at(rows.device)],
+            "device": lambda: key_column(self.devices, at(rows.device)),
             "fault_bus": lambda: np.asarray(self.fault_buses)[bus],
-            "fault_bus_name": lambda: np.asarray(self.fault_bus_names)[bus],
-            "fault_type": lambda: np.array([x.value for x in self.fault_types], dtype=object)[
-                at(k[:, 2])],
-            "case": lambda: np.array([x.value for x in self.cases], dtype=object)[at(k[:, 1])],
+            "fault_bus_name": lambda: key_column(self.fault_bus_names, bus),
+            "fault_type": lambda: key_column([x.value for x in self.fault_types],
+                                             at(k[:, 2])),
+            "case": lambda: key_column([x.value for x in self.cases], at(k[:, 1])),
         }
         # one label column alive beside its inserted copy at a time (#21: all six were,
         # ≈ 90 MB at 10,000 buses); the same frame, blocks and values
@@ -289,7 +304,7 @@ class FaultStudyResult:
         if self.device_max_ka is None:
             raise ValueError("no summary kept: run fault_study(..., keep='summary')")
         d = len(self.devices)
-        df = self._index_frame(d, {"device": np.array(self.devices, dtype=object)})
+        df = self._index_frame(d, {}, {"device": (self.devices, np.arange(d))})
         df["i_phase_max_ka"] = self.device_max_ka[..., 0].ravel()
         df["i_phase_max_bus"] = self.device_max_bus[..., 0].ravel()
         df["i3i0_max_ka"] = self.device_max_ka[..., 1].ravel()

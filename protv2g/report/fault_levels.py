@@ -62,11 +62,11 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
         "ikss_ka": pd.to_numeric(fc["ikss_ka"], errors="coerce").to_numpy()[at],
         "ikss_iec_sum_ka": iec_ka})
     keys = ["_bus", "fault_type", "_case", "_base"]
-    agg = f.groupby(keys, sort=False)["ikss_ka"].agg(["max", "min"])
+    agg = f.groupby(keys, sort=False, observed=True)["ikss_ka"].agg(["max", "min"])
     at_max = f[f["_case"] == "max"]
-    iec = at_max[~at_max["_base"]].groupby(["_bus", "fault_type"], sort=False)[
+    iec = at_max[~at_max["_base"]].groupby(["_bus", "fault_type"], sort=False, observed=True)[
         "ikss_iec_sum_ka"].max()
-    iec_base = at_max[at_max["_base"]].groupby(["_bus", "fault_type"], sort=False)[
+    iec_base = at_max[at_max["_base"]].groupby(["_bus", "fault_type"], sort=False, observed=True)[
         "ikss_iec_sum_ka"].max()
     types: dict[str, list[Any]] = {}  # per bus, its fault types in order of appearance
     for b, ftype in f[["_bus", "fault_type"]].dropna().drop_duplicates().itertuples(

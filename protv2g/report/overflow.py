@@ -92,33 +92,43 @@ def _parquet_available() -> bool:
 PARQUET_CHUNK_ROWS = 32_768
 
 
-def _arrow_schema(frame: pd.DataFrame):
+def _arrow_schema(frame: pd.DataFrame, as_text: bool = False):
     """``pyarrow.Schema.from_pandas(frame, preserve_index=False)`` (types and ``pandas``
     metadata), an object column's type inferred from its cells (``pyarrow.infer_type``, as
     ``pyarrow.array`` infers it) without converting the column: ``from_pandas`` converted every
-    object column whole to learn its type (the Evidence's 23: +166 MiB RSS kept)."""
+    object column whole to learn its type (the Evidence's 23: +166 MiB RSS kept).
+    ``as_text``: a categorical column of ``str`` categories (:func:`_text_categories`) typed
+    as the object column of its values is (a string column)."""
     import pyarrow as pa
 
     head = frame.iloc[:0]
-    fields = [field.with_type(pa.infer_type(column.to_numpy(), from_pandas=True))
+    texts = [c for c, column in frame.items()
+             if as_text and _text_categories(column) is not None]
+    if texts:  # written as the object column of its values (#21: the fault tables' keys)
+        head = head.astype(dict.fromkeys(texts, object))
+    fields = [field.with_type(pa.string()) if name in texts
+              else field.with_type(pa.infer_type(column.to_numpy(), from_pandas=True))
               if column.dtype == object else field
-              for field, (_, column) in zip(pa.Schema.from_pandas(head, preserve_index=False),
-                                            frame.items(), strict=True)]
+              for field, (name, column) in zip(pa.Schema.from_pandas(head, preserve_index=False),
+                                               frame.items(), strict=True)]
     # the pandas metadata as pyarrow writes it for these types
     return pa.Table.from_pandas(head, schema=pa.schema(fields), preserve_index=False).schema
 
 
-def _write_parquet(frame: pd.DataFrame, path: str) -> None:
+def _write_parquet(frame: pd.DataFrame, path: str, as_text: bool = False) -> None:
     """``frame.to_parquet(path, index=False, engine="pyarrow")`` (snappy, the schema and
     ``pandas`` metadata of the whole frame, ``PANDAS_ATTRS`` when ``frame.attrs``; dictionary
     encoding for every column but the floating-point ones), written
     :data:`PARQUET_CHUNK_ROWS` rows at a time from slices of the frame's columns on this
     thread, the pool's unused memory released after each (``MemoryPool.release_unused``): the
-    same table read back (schema and metadata included), in row groups of that size."""
+    same table read back (schema and metadata included), in row groups of that size.
+    ``as_text``: a categorical column of ``str`` categories written as the object column of
+    its values (the spills, #21: the fault tables' key columns read back as the texts they
+    were before they were categoricals; the same file)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _arrow_schema(frame)
+    schema = _arrow_schema(frame, as_text)
     if frame.attrs:
         schema = schema.with_metadata({**(schema.metadata or {}),
                                        b"PANDAS_ATTRS": json.dumps(frame.attrs).encode()})
@@ -166,10 +176,13 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
 
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
     direct = frame.columns.is_unique and all(
-        isinstance(c.dtype, np.dtype) and c.dtype.kind in "biufO" for c in columns)
-    values = ([_repeated_text(c.to_numpy(), f.type) for c, f in zip(columns, schema,
-                                                                     strict=True)]
-              if direct else None)
+        isinstance(c.dtype, np.dtype) and c.dtype.kind in "biufO"
+        or pa.types.is_string(f.type) and _text_categories(c) is not None
+        or _dictionary(c, f.type) is not None for c, f in zip(columns, schema, strict=True))
+    values = ([_category_text(c) if pa.types.is_string(f.type) and _text_categories(c) is not None
+               else _dictionary(c, f.type) if isinstance(c.dtype, pd.CategoricalDtype)
+               else _repeated_text(c.to_numpy(), f.type)
+               for c, f in zip(columns, schema, strict=True)] if direct else None)
     for start in range(0, max(len(frame), 1), PARQUET_CHUNK_ROWS):
         stop = start + PARQUET_CHUNK_ROWS
         if values is None:
@@ -177,9 +190,51 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
                                        preserve_index=False, nthreads=1)
         else:
             yield pa.Table.from_arrays(
-                [v[1].take(pa.array(v[0][start:stop])) if isinstance(v, tuple)
+                [pa.DictionaryArray.from_arrays(pa.array(v[1][start:stop]), v[2])
+                 if isinstance(v, tuple) and len(v) == 3  # a categorical (_dictionary)
+                 else v[1].take(pa.array(v[0][start:stop])) if isinstance(v, tuple)
                  else pa.array(v[start:stop], type=f.type, from_pandas=True)
                  for v, f in zip(values, schema, strict=True)], schema=schema)
+
+
+def _text_categories(column: pd.Series) -> np.ndarray | None:
+    """The categories of a categorical column of ``str`` categories and no missing value (the
+    fault tables' key columns, :mod:`protv2g.engine.key_columns`), else None."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    cats = np.asarray(column.cat.categories, dtype=object)
+    if not all(type(x) is str for x in cats.tolist()) or (column.cat.codes.to_numpy() < 0).any():
+        return None
+    return cats
+
+
+def _category_text(column: pd.Series) -> tuple:
+    """A categorical column of ``str`` categories as :func:`_repeated_text`'s (codes, Arrow
+    array of its texts): a string column, as the object column of its values is written."""
+    import pyarrow as pa
+
+    return (column.cat.codes.to_numpy().astype(np.int32),
+            pa.array(_text_categories(column), type=pa.string()))
+
+
+def _dictionary(column: pd.Series, kind) -> tuple | None:
+    """A categorical column of ``str`` categories and no missing value (the fault tables' key
+    columns, :mod:`protv2g.engine.key_columns`) whose Arrow type ``kind`` is a dictionary of
+    strings, as ``("dictionary", codes, Arrow array of its categories)``: each chunk a
+    ``DictionaryArray`` of its codes, as ``Table.from_pandas`` converts it (#21: the
+    per-chunk ``from_pandas`` of the whole frame otherwise); None for another column."""
+    import pyarrow as pa
+
+    if not isinstance(column.dtype, pd.CategoricalDtype) or not (
+            pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)
+            and pa.types.is_integer(kind.index_type)):
+        return None
+    cats = np.asarray(column.cat.categories, dtype=object)
+    codes = column.cat.codes.to_numpy()
+    if not all(type(x) is str for x in cats.tolist()) or (codes < 0).any() or \
+            np.dtype(kind.index_type.to_pandas_dtype()) != codes.dtype:
+        return None
+    return "dictionary", codes, pa.array(cats, type=kind.value_type)
 
 
 def _repeated_text(values: np.ndarray, kind) -> np.ndarray | tuple:
@@ -205,7 +260,7 @@ def _write_atomic(frame: pd.DataFrame, target: Path, fmt: SpillFormat) -> None:
     os.close(fd)
     try:
         if fmt == "parquet":
-            _write_parquet(frame, tmp)
+            _write_parquet(frame, tmp, as_text=True)
         elif fmt == "csv.gz":
             frame.to_csv(tmp, index=False, compression="gzip")
         else:  # pragma: no cover - SpillFormat literals above

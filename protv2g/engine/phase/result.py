@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.engine.device_rows import device_row_kept
 from protv2g.engine.faults import A_MATRIX, largest_phase
+from protv2g.engine.key_columns import key_column
 from protv2g.engine.phase.faults import FaultRows
 from protv2g.engine.phase.stages import PhaseStaged
 from protv2g.engine.staged_tables import StagedCurrents
@@ -95,9 +97,9 @@ class PhaseFaultResult:
     def _outer(self, inner: int) -> dict[str, np.ndarray]:
         s, c = len(self.scenarios), len(self.cases)
         si, ci = np.meshgrid(np.arange(s), np.arange(c), indexing="ij")
-        return {"scenario": np.repeat(np.array(self.scenarios, dtype=object)[si.ravel()], inner),
-                "case": np.repeat(np.array([x.value for x in self.cases],
-                                           dtype=object)[ci.ravel()], inner)}
+        # key columns categorical from their codes (#21)
+        return {"scenario": key_column(self.scenarios, np.repeat(si.ravel(), inner)),
+                "case": key_column([x.value for x in self.cases], np.repeat(ci.ravel(), inner))}
 
     @cached_property
     def bus(self) -> pd.DataFrame:
@@ -106,9 +108,9 @@ class PhaseFaultResult:
         reps = len(self.scenarios) * len(self.cases)
         cols = self._outer(r)
         cols["bus"] = np.tile(self.rows.bus, reps)
-        cols["bus_name"] = np.tile(self.bus_names[self.rows.bus], reps)
-        cols["fault_type"] = np.tile(np.array([f.value for f in self.rows.fault_type],
-                                              dtype=object), reps)
+        cols["bus_name"] = key_column(self.bus_names, np.tile(self.rows.bus, reps))
+        cols["fault_type"] = key_column([f.value for f in self.rows.fault_type],
+                                        np.tile(np.arange(r), reps))
         cols["phase"] = np.tile(self.rows.label, reps)
         cols["energized"] = np.tile(self.row_energized, reps)
         i = self.bus_i_abc_a.reshape(-1, 3) / 1e3
@@ -159,13 +161,13 @@ class PhaseFaultResult:
         d, r = len(self.devices), len(self.rows)
         i_all = self.device_i_abc_a.reshape(-1, 3)
         si, ci, di, ri = np.unravel_index(idx, (s_n, c_n, d, r))
-        cols: dict[str, np.ndarray] = {
-            "scenario": np.array(self.scenarios, dtype=object)[si],
-            "case": np.array([x.value for x in self.cases], dtype=object)[ci],
-            "device": np.array(self.devices, dtype=object)[di],
+        cols: dict[str, Any] = {  # key columns categorical from their codes (#21)
+            "scenario": key_column(self.scenarios, si),
+            "case": key_column([x.value for x in self.cases], ci),
+            "device": key_column(self.devices, di),
             "fault_bus": self.rows.bus[ri],
-            "fault_bus_name": self.bus_names[self.rows.bus][ri],
-            "fault_type": np.array([f.value for f in self.rows.fault_type], dtype=object)[ri],
+            "fault_bus_name": key_column(self.bus_names, self.rows.bus[ri]),
+            "fault_type": key_column([f.value for f in self.rows.fault_type], ri),
             "phase": self.rows.label[ri], "energized": self.row_energized[ri]}
         i = i_all[idx] / 1e3
         v = self.device_v_abc_pu.reshape(-1, 3)[idx]
