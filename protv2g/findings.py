@@ -314,10 +314,14 @@ def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
 
 def _taken(frame: pd.DataFrame, col: str, at: np.ndarray):
     """``frame[col]``'s cells at positions ``at``, its dtype kept (a column of ``None``
-    without the column)."""
+    without the column); a categorical (the violation table's text columns, #21) as an
+    object array of its cells, as the Evidence's other text columns are made (its sheet and
+    Parquet spill as before)."""
     if col not in frame.columns:
         return np.full(len(at), None, dtype=object)
     values = frame[col]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.array.take(at), dtype=object)
     return (values.to_numpy()[at] if isinstance(values.dtype, np.dtype)
             else values.array.take(at))
 

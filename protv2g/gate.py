@@ -82,6 +82,7 @@ from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.summary_counts import passed_note
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
+from protv2g.violations import text_values
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -160,8 +161,9 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
                    f"{sorted(columns - set(result.violations.columns))}")
         return out
     bad = result.violations[unevaluated_mask(result.violations)]
-    bad = bad[bad["criterion"].astype(str).isin(set(study.document.gate.criteria))]
-    for (_, message), rows in sorted(bad.groupby(["criterion", "message"], sort=False),
+    bad = bad[text_values(bad["criterion"]).isin(set(study.document.gate.criteria))]
+    for (_, message), rows in sorted(bad.groupby(["criterion", "message"], sort=False,
+                                                 observed=True),
                                      key=lambda kv: (order(str(kv[0][0])), kv[0][1])):
         scen = rows["scenario"].astype(str)
         where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""

@@ -40,7 +40,7 @@ from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text
 from protv2g.text_codes import combine_code_stream, text_codes
-from protv2g.violations import describe_fault, is_given
+from protv2g.violations import describe_fault, is_given, text_values
 
 __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line"]
 
@@ -240,7 +240,7 @@ class ReasonRows:
     @cached_property
     def _scenarios(self) -> np.ndarray:
         """Each coded row's scenario as text, read once (the charging rule, s23)."""
-        return self._column("scenario").astype(str).to_numpy()
+        return text_values(self._column("scenario")).to_numpy()
 
     @cached_property
     def _group(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:

@@ -24,7 +24,7 @@ from protv2g.study.device_coverage import (
 )
 from protv2g.study.schema import Gate
 from protv2g.text_codes import text_codes
-from protv2g.violations import CheckStatus, status_mask
+from protv2g.violations import CheckStatus, status_mask, text_values
 
 __all__ = ["OUTCOME_CODES", "OUTCOME_TEXTS", "PRE_EXISTING", "GateOutcome", "classify",
            "classify_codes", "classify_with_pre", "failing_mask", "FUSE_RECLOSER_CRITERIA",
@@ -182,7 +182,7 @@ def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
     """Criterion → why it does not apply to the study (from its ``not_applicable`` row)."""
     rows = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
     out: dict[str, str] = {}
-    for crit, msg in zip(rows["criterion"].astype(str), rows["message"].astype(str),
+    for crit, msg in zip(text_values(rows["criterion"]), rows["message"].astype(str),
                          strict=True):
         out.setdefault(crit, msg)
     return dict(sorted(out.items(), key=lambda kv: order(kv[0])))

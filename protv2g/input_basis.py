@@ -52,7 +52,7 @@ from protv2g.network.dss_ratings import (
 from protv2g.scenarios import build_scenarios
 from protv2g.study.todos import todo_items
 from protv2g.units import LoadLevel
-from protv2g.violations import CheckStatus
+from protv2g.violations import CheckStatus, text_values
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
@@ -252,24 +252,24 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     out = np.array([InputBasis.GIVEN.value], dtype=object).repeat(n)
     if not n:
         return out
-    crit = violations["criterion"].astype(str).to_numpy()
+    crit = text_values(violations["criterion"]).to_numpy()
     if "data_boundary" in violations:  # weaker than given, stronger than any stand-in below
         # tested once per distinct label, not per row (the 10,000-bus study: 472,765 rows)
         codes, labels = pd.factorize(violations["data_boundary"], use_na_sentinel=False)
         flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
         out[flagged[codes]] = InputBasis.BAND.value
-    dev = violations["device"].astype(str)
+    dev = text_values(violations["device"])
     if bases.default_lines:
         lines = list(bases.default_lines)
         out[(crit == "C12") & dev.isin(lines).to_numpy()] = InputBasis.DEFAULT.value
     if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
-        unit = (violations["margin_unit"].astype(str).to_numpy() if "margin_unit" in violations
+        unit = (text_values(violations["margin_unit"]).to_numpy() if "margin_unit" in violations
                 else np.full(n, "%", dtype=object))
         on = dev.str.lower().isin(list(bases.default_transformers)).to_numpy()
         out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
     for hit, _ in _todo_sources(violations, bases):
         out[hit] = InputBasis.TODO.value
-    status = violations["status"].astype(str).to_numpy()
+    status = text_values(violations["status"]).to_numpy()
     finding = np.isin(status, [s.value for s in CheckStatus if s.is_finding])
     out[~finding] = ""
     return out
@@ -288,16 +288,16 @@ def _todo_sources(violations: pd.DataFrame,
     s22: recloser A's pickup, curves and reclose intervals came from the model).
     """
     n = len(violations)
-    crit = violations["criterion"].astype(str).to_numpy()
-    dev = violations["device"].astype(str)
-    other = (violations["other_device"].astype(str) if "other_device" in violations
+    crit = text_values(violations["criterion"]).to_numpy()
+    dev = text_values(violations["device"])
+    other = (text_values(violations["other_device"]) if "other_device" in violations
              else pd.Series("", index=violations.index))
-    ftype = (violations["fault_type"].astype(str) if "fault_type" in violations
+    ftype = (text_values(violations["fault_type"]) if "fault_type" in violations
              else pd.Series("", index=violations.index))
     ground = ftype.str.startswith(_GROUND_FAULTS).to_numpy()
     out: list[tuple[np.ndarray, str]] = []
     if bases.r_fault_min_ohm is not None and "case" in violations:
-        hit = ground & (violations["case"].astype(str).to_numpy() == "min")
+        hit = ground & (text_values(violations["case"]).to_numpy() == "min")
         out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load

@@ -36,7 +36,10 @@ class StudyResult:
         What every device sees for every fault: scenario, device, fault_bus, fault_bus_name,
         fault_type, case, Ia/Ib/Ic, 3I0, I2 (kA, degrees), Va/Vb/Vc, V0, V2 (pu, degrees).
     violations : DataFrame
-        ``VIOLATION_COLUMNS``; empty when nothing was found.
+        ``VIOLATION_COLUMNS``; empty when nothing was found. Its repeated text columns
+        (criterion, status, scenario, device, …; all but ``message``) are categoricals of
+        sorted text categories (:mod:`protv2g.checks._compact`): equal to the texts, sorted
+        as they sort; ``groupby(..., observed=True)`` groups them as text columns.
     scenarios : DataFrame
         ``SCENARIO_COLUMNS`` plus one ``p_<site>_kw`` column per V2G site.
     settings : DataFrame

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks import check_study
+from protv2g.checks._compact import text_category
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
@@ -172,8 +173,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     todos = todo_items(study.path) if study.path else []
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
     bases = study_input_bases(study, [i.field for i in todos])
-    violations["input_basis"] = tag_input_basis(violations, bases)
-    violations["input_todo"] = confirm_texts(violations, bases)  # which drafted input (s22)
+    # as categoricals, as the checks' text columns are (#21, :mod:`protv2g.checks._compact`)
+    violations["input_basis"] = text_category(tag_input_basis(violations, bases))
+    violations["input_todo"] = text_category(confirm_texts(violations, bases))  # (s22)
     # what each criterion read, passing rows included: "passed on drafted values" (s20)
     stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)

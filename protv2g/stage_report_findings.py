@@ -16,7 +16,7 @@ import pandas as pd
 
 from protv2g.scenarios import Scenario
 from protv2g.significant import number_text
-from protv2g.violations import is_given
+from protv2g.violations import is_given, text_values
 
 __all__ = ["FINDING_KEYS", "TimeFinding", "time_findings"]
 
@@ -79,9 +79,9 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
     # the candidate rows' positions, and only the four columns that rank them: never the
     # table's rows copied (#21: 281,006 of 489,286 rows × 30 columns taken, assigned, sorted
     # and deduplicated, +300 MB, the run's peak at 10,000 buses); the worst rows taken last
-    pos = np.flatnonzero((violations["bracket"].astype(str).isin(("low", "high", "both"))
-                          & violations["status"].astype(str).isin(_FINDING)
-                          & violations["device"].astype(str).ne("")
+    pos = np.flatnonzero((text_values(violations["bracket"]).isin(("low", "high", "both"))
+                          & text_values(violations["status"]).isin(_FINDING)
+                          & text_values(violations["device"]).ne("")
                           & violations["scenario"].isin({sc.name for sc in scenarios}))
                          .to_numpy())
     if not len(pos):
@@ -91,7 +91,7 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
         return violations[name].iloc[pos]  # one column's candidate rows
 
     ranks = pd.DataFrame({
-        "not_v2g": ~col("attribution").astype(str).isin(("new", "worse")).to_numpy(),
+        "not_v2g": ~text_values(col("attribution")).isin(("new", "worse")).to_numpy(),
         "margin_sort": pd.to_numeric(col("margin"), errors="coerce").fillna(np.inf).to_numpy(),
         "criterion": col("criterion").to_numpy(), "device": col("device").to_numpy()})
     first = (ranks.sort_values(["not_v2g", "margin_sort"], kind="stable")

@@ -73,13 +73,15 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
     """:func:`text_codes`, and whether the column is plain ``str`` cells (none missing): then
     ``texts[codes]`` holds the cells themselves (equal ``str``), not only their text."""
     values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    if isinstance(values.dtype, pd.CategoricalDtype):  # the fault tables' key columns (#21)
-        cats = np.asarray(values.cat.categories, dtype=object)
-        at = values.cat.codes.to_numpy()
-        if all(type(x) is str for x in cats.tolist()) and not (at < 0).any():
-            # numbered by first appearance from the codes, as the str column's factorize
-            codes, first = pd.factorize(at)
-            return codes.astype(np.int64), cats[first], True
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values):
+        # the fault tables' key columns and the violation table's text columns (#21,
+        # :mod:`protv2g.engine.key_columns`, :mod:`protv2g.checks._compact`): coded
+        # from the categories, numbered by first appearance as the object column was
+        # (``pd.factorize`` of its cells), no text written per row
+        first, at = pd.factorize(values.cat.codes.to_numpy())
+        distinct = np.asarray(values.cat.categories, dtype=object).take(at, mode="clip")
+        if (at >= 0).all() and all(type(x) is str for x in distinct):
+            return (*canonical_codes(first.astype(np.int64), distinct), True)
     if values.dtype != object:
         return (*_factorize_text(values.astype(str)), False)
     codes, uniques = pd.factorize(values)

@@ -58,7 +58,7 @@ import pandas as pd
 
 __all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
            "NOT_GIVEN_TEXT", "describe_fault", "describe_rows", "empty_violations", "is_given",
-           "status_mask"]
+           "status_mask", "text_values"]
 
 
 class CheckStatus(StrEnum):
@@ -113,12 +113,22 @@ def empty_violations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in VIOLATION_COLUMNS})
 
 
+def text_values(column: pd.Series) -> pd.Series:
+    """``column.astype(str)`` (the same texts, index and name); a categorical (the violation
+    table's text columns, :mod:`protv2g.checks._compact`) read through its object values, the
+    categories' own ``str`` in every row: ``Categorical.astype(str)`` writes each row's text
+    as a new ``str`` (#21: 489,286 rows at 10,000 buses, ≈ 60 MB and 0.1–0.5 s a column)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+    return column.astype(str)
+
+
 def status_mask(violations: pd.DataFrame, *statuses: CheckStatus | str) -> pd.Series:
     """Rows of ``violations`` whose ``status`` is one of ``statuses`` (bool Series)."""
     if violations.empty or "status" not in violations.columns:
         return pd.Series(False, index=violations.index, dtype=bool)
     wanted = {CheckStatus(s).value for s in statuses}
-    return violations["status"].astype(str).isin(wanted)
+    return text_values(violations["status"]).isin(wanted)
 
 
 def describe_rows(violations: pd.DataFrame) -> str:

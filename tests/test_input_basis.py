@@ -226,7 +226,7 @@ def test_default_rated_line_c12_row_carries_its_basis(model_dir):
         result = run_study(load_study(out))
     v = result.violations
     thermal = v[(v.criterion == "C12") & v.device.astype(str).str.startswith("line.")]
-    basis = thermal.groupby("device").input_basis.agg(set).to_dict()
+    basis = thermal.groupby("device", observed=True).input_basis.agg(set).to_dict()
     assert basis.get("line.l1") == {"default"} and basis.get("line.l2") == {"default"}
     assert all(b == {"given"} for dev, b in basis.items() if dev not in ("line.l1", "line.l2"))
     c7 = v[(v.criterion == "C7") & v.status.isin(["fail", "warn", "info"])]

@@ -31,7 +31,10 @@ current for reach/duty changes, limit for C7/C8); ``t_device_s``/``t_other_s`` (
 ``margin`` (negative = violated) and ``limit`` in ``margin_unit`` (s for C1–C4/C6/C10,
 multiples of pickup for C5, kA for C7 duty, A for C8, pu for C9 and C12 voltage, MW for C11
 and reverse power, % for C12 loading and unbalance, a fraction for V2G changes of current);
-``message`` (for people; nothing reads it back).
+``message`` (for people; nothing reads it back). The text columns that repeat their values
+(:data:`protv2g.checks._compact.CATEGORY_COLUMNS`: all but ``message``) are categoricals whose
+categories are sorted as ``str`` sorts: they sort as text does; group them with
+``observed=True`` (#21: 1 byte a row, not 8 of pointers).
 
 A check that cannot be evaluated (no fault result, a device whose curve data are missing, no
 engine result for a device, no flow result) yields a ``not_evaluated`` row; a criterion with
@@ -57,6 +60,7 @@ from protv2g.checks._common import (
     could_not,
     without_bracket_times,
 )
+from protv2g.checks._compact import CATEGORY_COLUMNS, compact_violations, text_category
 from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests read it here)
 from protv2g.checks._row_frames import concat_taken, gathered, sort_rows, take_columns
 from protv2g.checks._rows import distinct_values
@@ -250,7 +254,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # concatenated and sorted in one pass where the columns allow (#21)
         rows = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
             frames, gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
-        v = concat_taken(frames, rows, gathers)
+        v = concat_taken(frames, rows, gathers, finish=_compact_column)
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
             if plan is not None:
                 frames[0] = expand(frames[0], twins, ctx.export_text)
@@ -270,7 +274,15 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     v.index = pd.RangeIndex(len(v))
     if list(v.columns) != VIOLATION_COLUMNS:
         v = v[VIOLATION_COLUMNS]
-    return CheckOutcome(v, coord, ctx)
+    # the repetitive text columns as categoricals (#21: already so when taken above)
+    return CheckOutcome(compact_violations(v), coord, ctx)
+
+
+def _compact_column(column: str, values: np.ndarray) -> object:
+    """A violation column as :func:`check_study` keeps it: a categorical for the
+    :data:`~protv2g.checks._compact.CATEGORY_COLUMNS` (:func:`~protv2g.checks._compact.
+    text_category`), any other as it is."""
+    return text_category(values) if column in CATEGORY_COLUMNS else values
 
 
 #: Runs of the coordination table within which rows follow the fault table (scenario

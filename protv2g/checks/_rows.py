@@ -71,6 +71,8 @@ def as_text(column: pd.Series) -> pd.Series:
     """``column.astype(str)``; an object column whose distinct values are all ``str``
     as its values coded once (:func:`factorize_runs`): the same
     texts, no ``str`` per row (#21: two 1.8-million-row columns at 10,000 buses)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # its categories' own str (#21)
+        column = column.astype(object)
     if column.dtype == object:
         codes, uniques = factorize_runs(column.to_numpy())
         if (not len(codes) or codes.min() >= 0) and all(type(u) is str for u in uniques):

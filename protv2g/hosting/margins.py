@@ -48,8 +48,9 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
     if frames:
         allm = pd.concat(frames, ignore_index=True)
         allm = allm[allm["criterion"].astype(str).isin(criteria)]
-        m = allm.groupby(["scenario", "criterion"], sort=False)["margin"].min()
-        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"]).size()
+        m = allm.groupby(["scenario", "criterion"], sort=False, observed=True)["margin"].min()
+        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"],
+                                                         observed=True).size()
                   if not viol.empty else pd.Series(dtype=int))
         for (name, crit), margin in m.items():
             axis, p_kw = meta[name]

@@ -109,6 +109,12 @@ def column_values(series: pd.Series) -> list[Any]:
         inf = NEVER if time else "inf"
         return [None if v != v else (inf if v > 0 else "-inf") if v in (_INF, -_INF) else v
                 for v in values]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # each category converted once, a missing value (code -1, the last entry) empty as
+        # cell_value makes it (#21: the violation table's text columns are categoricals,
+        # :mod:`protv2g.checks._compact`); the cells of the column's values one by one
+        cells = [cell_value(v, time) for v in series.cat.categories.tolist()] + [None]
+        return [cells[c] for c in series.cat.codes.tolist()]
     if len(series) >= _DISTINCT_FROM and series.dtype == object \
             and pd.api.types.infer_dtype(series, skipna=True) == "string":
         # text and missing values only: each distinct text converted once, every missing
