@@ -14,7 +14,7 @@ def test_tcc_k_is_the_k_c2_used(depot_result):
     v = depot_result.violations
     c2 = v[(v["criterion"] == "C2") & (v["rule"] == "fuse_saving_k")]
     assert len(c2), "the depot's C2 rows carry their K"
-    for device, rows in c2.groupby("device"):
+    for device, rows in c2.groupby("device", observed=True):
         used = pd.to_numeric(rows["rule_value"], errors="coerce").dropna().unique()
         assert len(used) == 1 and k[str(device)] == pytest.approx(float(used[0]))
     assert k["RC-F1"] == pytest.approx(1.8)  # Short's table, 2 fast shots (Rules sheet)
