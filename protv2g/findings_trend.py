@@ -106,8 +106,9 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
     trend and the "Worst margin" are one row's story (review s17 §3.11). The check's
     tolerance — the followed rows' largest ``tolerance`` (:func:`_check_tol`), else
     ``tolerance`` (≥ 0) — widens the band inside which the margin "does not move"; when it
-    does not move but other rows of the finding are worsened by V2G (``attribution``), the
-    text names the most worsened one (margin against ``base_margin``)."""
+    does not move, or improves while the followed row is not itself worsened, but other rows
+    of the finding are worsened by V2G (``attribution``), the text names the most worsened one
+    (margin against ``base_margin``)."""
     story, where, same = _story(rows)
     followed = same is not None
     if followed and "tolerance" in story.columns:
@@ -120,7 +121,9 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
     if text.startswith("does not move") and followed:
         text += _worsened_elsewhere(rows, same, unit)
     elif text.startswith("improves") and followed:
-        text += _worse_than_base(story, unit)
+        # the worst row itself worsened by V2G: its base; else the row V2G worsens most
+        # (review s25 §3: "made worse by V2G" with a pre-existing worst row that improves)
+        text += _worse_than_base(story, unit) or _worsened_elsewhere(rows, same, unit)
     return text
 
 

@@ -96,3 +96,22 @@ def test_an_improving_trend_of_a_worsened_row_says_the_base():
                           "export less so")
     pre = rows.assign(attribution="pre-existing")
     assert "without V2G" not in export_trend(pre, "s")
+
+
+def test_an_improving_pre_existing_worst_row_names_the_row_v2g_worsens():
+    """Review s25 §3 (ckt24 F29, C5 reach): the finding is "made worse by V2G" (115 of its
+    1,923 rows worse), but its worst row is a pre-existing one whose margin improves with
+    export, and the trend said only that. It now names the row V2G worsens most."""
+    rows = pd.DataFrame({
+        "margin": [-0.7674, -0.7600, -0.7500, -0.7524, -0.7144],
+        "p_export_kw": [0.0, 50.0, 100.0, 100.0, 0.0],
+        "tolerance": [0.001] * 5, "device": ["head"] * 5, "other_device": [None] * 5,
+        "fault_bus": ["n300452"] * 3 + ["n284244"] * 2, "fault_type": ["SLG-b"] * 3
+        + ["SLG-a"] * 2, "case": ["min"] * 5,
+        "attribution": ["pre-existing"] * 3 + ["worse", "pre-existing"],
+        "base_margin": [np.nan, -0.7674, -0.7674, -0.7144, np.nan]})
+    trend = export_trend(rows, _P)
+    assert trend.startswith("improves with export: −0.7674 × pickup at 0 kW")
+    assert trend.endswith("; V2G worsens another row of the finding: −0.7524 × pickup at "
+                          "SLG-a n284244 min (−0.7144 × pickup without V2G)")
+
