@@ -23,6 +23,12 @@ buses    dev. rows   estimate MiB  peak MiB     est / peak  before (estimate, ra
 10,000   1,823,534   2,197         1,489        1.48        4,932, 2.95 (peak 1,670)
 =======  ==========  ============  ===========  ==========  ==========================
 
+Session 25 (main at 34a0221, the tables' key and text columns categorical; ``python
+benchmarks/bench_memory.py --buses 1000 3000 10000``, load ≈ 2): peaks 270 / 437 / 1,127 MiB,
+which the estimate above overstated 1.80 / 1.82 / 1.95× (the test's own measure at 1,000
+buses, 193 MiB, 2.51×); ``_CHECKS_COLUMNS`` refitted 56 → 24: estimates ≈ 403 / 609 / 1,516
+MiB, 1.49 / 1.39 / 1.35× the peaks.
+
 The six examples (``feeders/*/study.yaml``, pandapower ones; the OpenDSS example has its own
 check, ``pipeline_dss._check_size``): 100–116 MiB estimated for 66–81 MiB, 1.42–1.58×
 (before 258–280 MiB, 3.3–3.9×); with the hosting search (its calls go through
@@ -72,10 +78,12 @@ _BYTES_PER_BUS_NETS = 4_096
 #: The checks' working memory grows with the device rows × the columns the checks add to and
 #: derive from the device table (bracket times, currents, the C5 family …; ``checks/`` is
 #: being slimmed, so this is modelled by its drivers, not as a constant): checks peak − held
-#: after the flows = 146 MiB + 427 B per estimated row at 1k / 3k / 10k buses (237 / 357 /
-#: 907 MiB for 223 k / 508 k / 1,859 k estimated rows), i.e. ≈ 53 float64 columns; counted
-#: as 56 columns × 8 B with a margin of 1.5 (a slimmer checks stage only lowers the peak).
-_CHECKS_COLUMNS = 56
+#: after the flows = 105 MiB + 182 B per estimated row at 1k / 3k / 10k buses (144 / 190 /
+#: 428 MiB for 223 k / 508 k / 1,859 k estimated rows; session 25, after the key columns and
+#: the violations' text columns became categoricals: before, 146 MiB + 427 B), i.e. ≈ 23
+#: float64 columns; counted as 24 columns × 8 B with a margin of 1.5 (a slimmer checks stage
+#: only lowers the peak).
+_CHECKS_COLUMNS = 24
 _CHECKS_MARGIN = 1.5
 #: The checks' part that does not grow with the rows: the fitted intercept at 1k / 3k / 10k
 #: buses is 146–150 MiB, but the checks add 44 MiB in all at 250 buses (39 k rows) and
