@@ -256,6 +256,11 @@ def test_ieee13_candidates_sit_behind_the_proposed_head_relay(shared_dir):
     assert len(d.candidates) >= 5
     assert set(d.candidates.device) == {"head-650632"}
     assert set(d.candidates.device_kind) == {"relay, proposed"}
+    # its substation transformer is nearly ideal (XHL = 0.008 %): 1,363 kA at the 4.16 kV
+    # head, which the Vsource check (115 kV) does not see; the fault level says it (s25)
+    assert len(d.source_issues) == 1 and "above the largest breaker rating 63 kA" in \
+        d.source_issues[0] and "head-650632 (4.16 kV)" in d.source_issues[0]
+    assert "source: fault level" in " ".join(d.todos)
 
 
 def test_summary_says_the_verdict_rests_on_the_todo_values(model_dir, tmp_path):

@@ -58,7 +58,12 @@ from protv2g.network.dss_graph import (
 from protv2g.network.dss_model import DssModel, load_dss_model
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
-from protv2g.study.source_check import dss_source_levels, implausible_sources
+from protv2g.study.source_check import (
+    DISTRIBUTION_KV_MAX,
+    I_SC_MAX_KA,
+    dss_source_levels,
+    implausible_sources,
+)
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
 from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
@@ -227,6 +232,14 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
                                                for h in all_heads if h.skipped))
     source_issues = implausible_sources(dss_source_levels(model))
+    # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
+    # the source check at the Vsource's 115 kV: the fault level the devices see says it
+    over = peak[peak > I_SC_MAX_KA] if level_kv <= DISTRIBUTION_KV_MAX else peak[[]]
+    if len(over) and not source_issues:  # an implausible source already explains it
+        source_issues.append(
+            f"fault level {over.max():,.0f} kA at {over.idxmax()} ({level_kv:g} kV), above "
+            f"the largest breaker rating {I_SC_MAX_KA:g} kA (IEEE C37.06): its source or "
+            "substation transformer impedance is close to ideal")
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues)
