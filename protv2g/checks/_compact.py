@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import factorize_runs
+from protv2g.engine.key_columns import key_column
 
 __all__ = ["CATEGORY_COLUMNS", "compact_violations", "text_category"]
 
@@ -39,20 +40,15 @@ def text_category(values: Any) -> Any:
     its categories sorted (code point order, as ``sorted`` sorts ``str``); anything else —
     another dtype, a missing value, a non-``str`` cell — returned as it is.
 
-    Codes by :func:`protv2g.checks._rows.factorize_runs` (the rows come in blocks); the
-    categories are the column's own ``str`` objects."""
+    Codes by :func:`protv2g.checks._rows.factorize_runs` (the rows come in blocks), the
+    categorical by :func:`protv2g.engine.key_columns.key_column` (the fault tables' key
+    columns' builder); the categories are the column's own ``str`` objects."""
     if not isinstance(values, np.ndarray) or values.dtype != object:
         return values
     codes, distinct = factorize_runs(values)
     if (len(codes) and codes.min() < 0) or not all(type(d) is str for d in distinct):
         return values
-    distinct = np.asarray(distinct, dtype=object)
-    order = np.argsort(distinct, kind="stable") if len(distinct) else np.zeros(0, np.intp)
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    return pd.Categorical.from_codes(rank[codes] if len(codes) else codes,
-                                     categories=pd.Index(distinct[order], dtype=object),
-                                     validate=False)
+    return key_column(distinct, codes)
 
 
 def compact_violations(frame: pd.DataFrame) -> pd.DataFrame:
