@@ -1159,17 +1159,39 @@ def _pgm_input(net):
     return {"node": node, "line": line, "transformer": tr, "source": src, "fault": fault}
 
 
-def child_pgm(feeder_json: str) -> dict:
-    """power-grid-model IEC 60909 (max): one batch per fault type, a scenario per bus."""
-    t0 = time.perf_counter()
+def pgm_fault_currents_ka(model, data, nodes) -> dict:
+    """power-grid-model IEC 60909 (max): one batch per fault type, a scenario per node in
+    ``nodes``; ``{"3ph": (n,), "SLG": (n,)}`` largest phase current, kA (SLG on phase a).
+    Also read by ``tests/test_engine_vs_power_grid_model.py``."""
     from power_grid_model import (
         CalculationMethod,
         FaultPhase,
         FaultType,
-        PowerGridModel,
         ShortCircuitVoltageScaling,
         initialize_array,
     )
+
+    out = {}
+    for key, ftype, phase in (("3ph", FaultType.three_phase, FaultPhase.abc),
+                              ("SLG", FaultType.single_phase_to_ground, FaultPhase.a)):
+        upd = initialize_array("update", "fault", (len(nodes), 1))
+        upd["id"] = data["fault"]["id"][0]
+        upd["status"] = 1
+        upd["fault_type"], upd["fault_phase"] = ftype, phase
+        upd["fault_object"] = nodes[:, None]
+        upd["r_f"] = upd["x_f"] = 0.0
+        res = model.calculate_short_circuit(
+            update_data={"fault": upd}, calculation_method=CalculationMethod.iec60909,
+            short_circuit_voltage_scaling=ShortCircuitVoltageScaling.maximum,
+            output_component_types={"fault"})
+        out[key] = res["fault"]["i_f"][:, 0].reshape(len(nodes), -1).max(axis=1) / 1e3
+    return out
+
+
+def child_pgm(feeder_json: str) -> dict:
+    """power-grid-model IEC 60909 (max): one batch per fault type, a scenario per bus."""
+    t0 = time.perf_counter()
+    from power_grid_model import PowerGridModel
 
     import_s = time.perf_counter() - t0
     net = _net(feeder_json)
@@ -1179,25 +1201,12 @@ def child_pgm(feeder_json: str) -> dict:
     model = PowerGridModel(data, system_frequency=net.f_hz)
     t2 = time.perf_counter()
     nodes = data["node"]["id"]
-    i_ka = {}
-    for ftype, phase in ((FaultType.three_phase, FaultPhase.abc),
-                         (FaultType.single_phase_to_ground, FaultPhase.a)):
-        upd = initialize_array("update", "fault", (len(nodes), 1))
-        upd["id"] = data["fault"]["id"][0]
-        upd["status"] = 1
-        upd["fault_type"], upd["fault_phase"] = ftype, phase
-        upd["fault_object"] = nodes[:, None]
-        upd["r_f"] = upd["x_f"] = 0.0
-        out = model.calculate_short_circuit(
-            update_data={"fault": upd}, calculation_method=CalculationMethod.iec60909,
-            short_circuit_voltage_scaling=ShortCircuitVoltageScaling.maximum,
-            output_component_types={"fault"})
-        i_ka[ftype] = out["fault"]["i_f"][:, 0].reshape(len(nodes), -1).max(axis=1) / 1e3
+    i_ka = pgm_fault_currents_ka(model, data, nodes)
     t3 = time.perf_counter()
     return {"import_s": import_s, "build_s": t2 - t1, "s": t3 - t2,
             "peak_mb": _peak_mb() - base, "load": la, "buses": [int(b) for b in nodes],
-            "i3ph_ka": [float(x) for x in i_ka[FaultType.three_phase]],
-            "i1ph_ka": [float(x) for x in i_ka[FaultType.single_phase_to_ground]]}
+            "i3ph_ka": [float(x) for x in i_ka["3ph"]],
+            "i1ph_ka": [float(x) for x in i_ka["SLG"]]}
 
 
 def child_init(master: str, redirect: str, study: str) -> dict:

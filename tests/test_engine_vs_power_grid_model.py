@@ -28,33 +28,22 @@ pgm = pytest.importorskip("power_grid_model")
 BENCH_E2E = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_e2e.py"
 
 
-def _pgm_input(net):
+def _bench():
     spec = importlib.util.spec_from_file_location("bench_e2e", BENCH_E2E)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return mod._pgm_input(net)
+    return mod
 
 
-def _pgm_currents_ka(net, data) -> dict[str, np.ndarray]:
-    model = pgm.PowerGridModel(data, system_frequency=net.f_hz)
+def _pgm_input(net):
+    return _bench()._pgm_input(net)
+
+
+def _pgm_currents_ka(net, data) -> dict[str, dict[int, float]]:
     nodes = data["node"]["id"]
-    out = {}
-    for key, ftype, phase in (("3ph", pgm.FaultType.three_phase, pgm.FaultPhase.abc),
-                              ("SLG", pgm.FaultType.single_phase_to_ground, pgm.FaultPhase.a)):
-        upd = pgm.initialize_array("update", "fault", (len(nodes), 1))
-        upd["id"] = data["fault"]["id"][0]
-        upd["status"] = 1
-        upd["fault_type"], upd["fault_phase"] = ftype, phase
-        upd["fault_object"] = nodes[:, None]
-        upd["r_f"] = upd["x_f"] = 0.0
-        res = model.calculate_short_circuit(
-            update_data={"fault": upd}, calculation_method=pgm.CalculationMethod.iec60909,
-            short_circuit_voltage_scaling=pgm.ShortCircuitVoltageScaling.maximum,
-            output_component_types={"fault"})
-        out[key] = dict(zip(nodes.tolist(),
-                            res["fault"]["i_f"][:, 0].reshape(len(nodes), -1).max(axis=1) / 1e3,
-                            strict=True))
-    return out
+    model = pgm.PowerGridModel(data, system_frequency=net.f_hz)
+    return {key: dict(zip(nodes.tolist(), i_ka, strict=True))
+            for key, i_ka in _bench().pgm_fault_currents_ka(model, data, nodes).items()}
 
 
 def test_bus_fault_currents_match_power_grid_model():
