@@ -75,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
-    model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent)
+    # every file the scripts reach, read once for the plan and the copy
+    reached = [f for script in (master, *args.redirect) for f in redirected_files(Path(script))]
+    model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent, reached=reached)
     if copy_to is not None:  # the model's files listed once, for the check and the copy
-        files = _model_files(model_dir, copy_to.parent, [master, *args.redirect])
+        files = _model_files(model_dir, copy_to.parent, [master, *args.redirect], reached)
         _check_copy(model_dir, copy_to, files, force=args.force)
     # paths in the study are relative to the folder the model (or its copy) hangs from
     draft = draft_study(master, redirects=args.redirect,
@@ -115,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
-                    ) -> tuple[Path, Path | None]:
+def model_copy_plan(master: Path, redirects: list[str], study_dir: Path, *,
+                    reached: list[Path] | None = None) -> tuple[Path, Path | None]:
     """The model's folder and where to copy it, or None when the study folder is above it.
 
     Parameters
@@ -127,6 +129,9 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
         Further scripts (``--redirect``).
     study_dir : Path
         The folder the study file is written to.
+    reached : list of Path, optional
+        The files the scripts reach (:func:`~protv2g.network.opendss_script.redirected_files`
+        of each), when the caller has them; read here otherwise.
 
     Returns
     -------
@@ -136,7 +141,8 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
         ``../IEEELineCodes.DSS``), and
         ``study_dir / <its name>`` when ``study_dir`` is not that folder or above it, else None.
     """
-    files = [f for script in (master, *redirects) for f in redirected_files(Path(script))]
+    files = reached if reached is not None else [
+        f for script in (master, *redirects) for f in redirected_files(Path(script))]
     model_dir = Path(os.path.commonpath([f.parent for f in files]))
     study_dir = Path(study_dir).resolve()
     if model_dir.is_relative_to(study_dir):
@@ -144,14 +150,15 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path
     return model_dir, study_dir / model_dir.name
 
 
-def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path]) -> list[Path]:
+def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path],
+                 reached: list[Path]) -> list[Path]:
     """The files to copy: every file under the folders of ``scripts`` (the master and the
     ``--redirect`` files: their load shapes and coordinates too) and every further file their
-    ``Redirect``/``Compile`` commands reach (under ``model_dir``, the common folder of all of
-    them), without those under ``skip`` (a study folder inside it)."""
+    ``Redirect``/``Compile`` commands reach (``reached``, under ``model_dir``, the common
+    folder of all of them), without those under ``skip`` (a study folder inside it)."""
     folders = {Path(s).resolve().parent for s in scripts}
     found = {p.resolve() for d in folders for p in d.rglob("*") if p.is_file()}
-    found |= {f for s in scripts for f in redirected_files(Path(s))}
+    found |= set(reached)
     return sorted(p for p in found if not p.is_relative_to(skip))
 
 
