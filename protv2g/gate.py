@@ -80,6 +80,7 @@ from protv2g.gate_rows import (
 )
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.summary_counts import passed_note
+from protv2g.study.device_coverage import empty_collections
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
 from protv2g.violations import text_values
@@ -183,18 +184,8 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
     out = []
     if why := unmodelled_fuses_and_reclosers(study.document):  # C1–C4 judged nothing
         out.append(f"error: {why}")
-    if not study.document.devices:
-        out.append("error: the study has no protective device (devices is empty): no "
-                   "coordination criterion could be judged; fix: list the feeder's relays, "
-                   "reclosers and fuses under devices")
-    if not study.document.v2g_sites:
-        # the question the gate answers is what a V2G site does to the feeder's protection:
-        # with none, nothing was judged (a feeder's own protection review is `protv2g run`'s
-        # workbook, not a pre-pilot verdict) — review of the s15 ckt5 draft, which passed
-        out.append("error: the study has no V2G site (v2g_sites is empty): the gate judges "
-                   "what a site's export or charging does to the feeder's protection, and "
-                   "there is none; fix: add the proposed site under v2g_sites (bus, "
-                   "n_chargers, p_charger_kw)")
+    # no devices, no V2G sites: the same words as validate's warnings
+    out += [f"error: {why}; fix: {fix}" for _, why, fix in empty_collections(study.document)]
     table = result.scenarios
     if not isinstance(table, pd.DataFrame) or "scenario" not in table:
         return out  # no scenario table (a result built by hand): nothing to read exports from

@@ -60,11 +60,16 @@ def _quiet() -> Iterator[None]:
 
 
 def test_case_study_without_devices_runs_from_the_cli(case_dir, tmp_path, capsys):
-    """``validate`` says valid; ``run`` writes a workbook with the fault tables and no
+    """``validate`` says valid and warns, in the gate's own words, that the gate will say
+    ERROR (no device, no V2G site); ``run`` writes a workbook with the fault tables and no
     coordination rows and ends, like ``gate``, with ERROR, exit 2 (nothing could be judged
     without a device), never a traceback or exit 1."""
     study = case_dir / "study.yaml"
     assert main(["validate", str(study)]) == 0
+    printed = capsys.readouterr().out
+    for field, why in (("devices", "the study has no protective device"),
+                       ("v2g_sites", "the study has no V2G site")):
+        assert f"{field}: {why}" in printed and "the gate will say ERROR" in printed, printed
     out = tmp_path / "no_devices.xlsx"
     assert main(["run", str(study), "-o", str(out), "--no-hosting"]) == 2
     printed = capsys.readouterr().out

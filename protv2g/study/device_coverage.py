@@ -10,13 +10,41 @@ from __future__ import annotations
 
 from protv2g.study.schema import StudyDocument
 
-__all__ = ["FUSE_RECLOSER_CRITERIA", "NO_FUSES_OR_RECLOSERS", "unmodelled_fuses_and_reclosers"]
+__all__ = ["FUSE_RECLOSER_CRITERIA", "NO_FUSES_OR_RECLOSERS", "empty_collections",
+           "unmodelled_fuses_and_reclosers"]
 
 #: The criteria that judge a feeder's fuses and reclosers (relay over fuse, recloser–fuse and
 #: fuse saving, fuse–fuse, relay–recloser: :data:`protv2g.criteria.CRITERIA`).
 FUSE_RECLOSER_CRITERIA = ("C1", "C2", "C3", "C4")
 #: How the gate and the Summary say that those criteria judged nothing.
 NO_FUSES_OR_RECLOSERS = "not evaluated: no fuses or reclosers modelled"
+
+
+def empty_collections(document: StudyDocument) -> list[tuple[str, str, str]]:
+    """``(field, why, fix)`` of each collection the gate needs that the study leaves empty.
+
+    A study without devices has nothing the coordination criteria can judge (they all come
+    out ``not_applicable``); a study without V2G sites asks nothing of the gate, whose question
+    is what a site's export or charging does to the feeder's protection (review of the s15
+    ckt5 draft, which passed). The gate makes each an ``error:`` (#20); ``validate`` warns
+    with the same words (the field case ``study-without-devices``: "valid", then ERROR).
+
+    >>> from protv2g.study.schema import StudyDocument
+    >>> doc = StudyDocument.model_validate({"name": "s", "feeder": {"builtin": "x"}})
+    >>> [field for field, _, _ in empty_collections(doc)]
+    ['devices', 'v2g_sites']
+    """
+    out = []
+    if not document.devices:
+        out.append(("devices", "the study has no protective device (devices is empty): no "
+                    "coordination criterion could be judged",
+                    "list the feeder's relays, reclosers and fuses under devices"))
+    if not document.v2g_sites:
+        out.append(("v2g_sites", "the study has no V2G site (v2g_sites is empty): the gate "
+                    "judges what a site's export or charging does to the feeder's protection, "
+                    "and there is none",
+                    "add the proposed site under v2g_sites (bus, n_chargers, p_charger_kw)"))
+    return out
 
 
 def unmodelled_fuses_and_reclosers(document: StudyDocument) -> str:

@@ -52,6 +52,9 @@ The bounds, and where each comes from:
 * **No fuse or recloser modelled** while the gate judges C1–C4
   (:func:`protv2g.study.device_coverage.unmodelled_fuses_and_reclosers`): the gate will say
   ERROR (review25 §6: ``validate`` said "valid").
+* **No device, no V2G site** (:func:`protv2g.study.device_coverage.empty_collections`): the
+  gate will say ERROR, in the same words (field case ``study-without-devices``: "valid", then
+  ERROR).
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -72,6 +75,7 @@ from protv2g.errors import Issue
 from protv2g.network.json_tables import unsupplied_buses
 from protv2g.study.device_coverage import (
     FUSE_RECLOSER_CRITERIA,
+    empty_collections,
     unmodelled_fuses_and_reclosers,
 )
 from protv2g.study.source_check import source_warnings
@@ -146,6 +150,8 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             "add the feeder's fuses and reclosers (devices: kind fuse / recloser; an OpenDSS "
             "model's own with feeder.adopt_devices: true), or state that none exist: "
             "no_fuses_or_reclosers: true"))
+    out += [Issue(file, field, f"{why}, so the gate will say ERROR", fix)
+            for field, why, fix in empty_collections(document)]
     return out + source_warnings(study)
 
 
