@@ -60,6 +60,23 @@ def test_run_summary_names_the_study(cli_workbook):
     values = {r[0]: r[1] for r in ws.iter_rows(min_row=1, values_only=True) if r[0]}
     assert ws.cell(2, 1).value == "depot_two_feeder"  # the memo's title line
     assert len(values["Input digest (SHA-256, 16 hex)"]) == 16
+    # the CTI by pair type, as the Rules sheet gives them (review s25 §8)
+    rules = wb_rules(cli_workbook)
+    intervals = values["Coordination intervals"]
+    for pair, value_s in rules.items():
+        assert f"{pair}, " in intervals and f"= {value_s:g} s" in intervals, intervals
+    assert "IEEE Std 242-2001" in intervals
+
+
+def wb_rules(path: Path) -> dict[str, float]:
+    """The Rules sheet's study-wide coordination intervals: pair type → s."""
+    ws = openpyxl.load_workbook(path, read_only=True)["Rules"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = [str(h).lower() for h in rows[0]]
+    rule, device, value, basis = (next(i for i, h in enumerate(head) if h.startswith(k))
+                                  for k in ("rule", "device", "value", "basis"))
+    return {str(r[basis]).split(",")[0]: float(r[value]) for r in rows[1:]
+            if r[rule] == "coordination_interval" and not r[device]}
 
 
 def test_validate_ok(capsys):

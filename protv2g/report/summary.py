@@ -266,6 +266,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     settings = ", ".join(f"{k} {num_text(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
+    if intervals := _interval_text(result.tables.get("Rules")):
+        w.pair("Coordination intervals", intervals)
     screening = gate.get("screening") or {}
     if screening:
         w.pair("Pilot screening", "; ".join(f"{k}: {v}" for k, v in screening.items()))
@@ -342,6 +344,28 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
             w.pair(key, text)
         if len(lines) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
             w.pair(key, f"… and {len(lines) - _MAX_GATE_CONDITIONS} more: {more}")
+
+
+def _interval_text(rules: pd.DataFrame | None) -> str:
+    """The study-wide coordination intervals (CTI) by pair type, as the Rules sheet gives them
+    (review s25 §8: the Summary named no CTI, and relay–fuse / relay–recloser use 0.12 s, not
+    domain.md's relay–relay 0.2 s: the downstream time is a clearing time, so no breaker time,
+    IEEE Std 242-2001 §15); empty without a Rules table.
+
+    >>> _interval_text(pd.DataFrame({"rule": ["coordination_interval"], "device": [""],
+    ...     "value": [0.2], "basis": ["relay-relay: safety 0.12 s + breaker 0.08 s"]}))[:48]
+    'relay-relay: safety 0.12 s + breaker 0.08 s = 0.'
+    """
+    if rules is None or not {"rule", "device", "value", "basis"} <= set(rules.columns):
+        return ""
+    cti = rules[(rules["rule"].astype(str) == "coordination_interval")
+                & (rules["device"].astype(str) == "")]
+    if cti.empty:
+        return ""
+    parts = [f"{b} = {num_text(float(v))} s" for b, v in zip(cti["basis"], cti["value"],
+                                                             strict=True)]
+    return ("; ".join(parts) + " (a fuse's or recloser's time is a clearing time: no breaker "
+            "time, IEEE Std 242-2001 §15; per device: the Rules sheet)")
 
 
 def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
