@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CATALOGUE", "CRITERIA", "Criterion", "MarginUnit", "Need", "order"]
+__all__ = ["CATALOGUE", "CRITERIA", "FEEDER_FLOW_CRITERION", "Criterion", "MarginUnit", "Need",
+           "order"]
 
 
 class MarginUnit(StrEnum):
@@ -134,6 +135,12 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
 
 #: Criterion ids in report order.
 CRITERIA: tuple[str, ...] = tuple(CATALOGUE)
+
+#: The feeder's own voltage, loading and reverse-flow criterion (the catalogue's last): its
+#: rows present without V2G are the feeder's planning items (an overloaded transformer, a
+#: high voltage), listed after the protection items where a report lists both (review s25
+#: §5: ten pre-existing transformer overloads opened the Summary's conditions).
+FEEDER_FLOW_CRITERION = "C12"
 
 
 #: Criterion id → its place in the catalogue.

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.criteria import order
+from protv2g.criteria import FEEDER_FLOW_CRITERION, order
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
     hosting_kw_per_site,
@@ -235,7 +235,9 @@ def gate_verdict(study: Study, result: StudyResult,
         line each: ``error: …``, ``fail: …``, ``condition: …``, ``confirm: …``, ``info: …``),
         ``conditions`` (the ``condition:`` lines: failing rows present without V2G, to fix
         before the pilot), ``to_confirm`` (the ``confirm:`` lines: such rows resting on a
-        default or drafted input), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
+        default or drafted input), ``flow_items`` (those of the two that are the feeder's own
+        voltage and loading items, :data:`protv2g.criteria.FEEDER_FLOW_CRITERION`: listed
+        after the protection items), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
         (item → met / not met / not declared), ``counts`` (failing, pre-existing, errors,
         conditions, to_confirm, unconfirmed: failing rows resting on a stand-in),
         ``criteria`` and ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
@@ -257,6 +259,7 @@ def gate_verdict(study: Study, result: StudyResult,
     conditions: list[str] = []
     to_confirm: list[str] = []
     infos: list[str] = []
+    flow_items: list[str] = []
     n_fail = n_pre = n_stand_in = 0
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
         # the rows split by the one row-by-row policy (gate_rows.classify), as integer codes
@@ -280,13 +283,22 @@ def gate_verdict(study: Study, result: StudyResult,
 
         fails += table.reasons("fail", pre_with(GateOutcome.FAIL),
                                "present without V2G (gate.pre_existing: fail)")
-        conditions += table.reasons(
-            "condition", pre_with(GateOutcome.CONDITION),
-            "present without V2G: fix before the pilot")
-        # resting on a tool default or a drafted value: a question about the input first
-        to_confirm += table.reasons(
-            "confirm", pre_with(GateOutcome.CONFIRM),
-            "present without V2G: confirm the input, then fix before the pilot if it holds")
+        # the feeder's own voltage and loading items (C12) apart from the protection ones:
+        # the same lines, in the same order (C12 is the catalogue's last), so the Summary can
+        # list protection first (review s25 §5: ten transformer overloads opened it)
+        flow_rows = (violations["criterion"] == FEEDER_FLOW_CRITERION).to_numpy(dtype=bool)
+        for at in (~flow_rows, flow_rows):
+            lines = table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
+                                  "present without V2G: fix before the pilot")
+            # resting on a tool default or a drafted value: a question about the input first
+            more = table.reasons(
+                "confirm", pre_with(GateOutcome.CONFIRM) & at,
+                "present without V2G: confirm the input, then fix before the pilot if it "
+                "holds")
+            conditions += lines
+            to_confirm += more
+            if at is flow_rows:
+                flow_items = lines + more
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G")
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
@@ -317,6 +329,7 @@ def gate_verdict(study: Study, result: StudyResult,
         "reasons": errors + fails + conditions + to_confirm + infos,
         "conditions": conditions,
         "to_confirm": to_confirm,
+        "flow_items": flow_items,
         "pre_existing_policy": gate.pre_existing,
         "screening": screening,
         "counts": {"failing": n_fail, "pre_existing": n_pre, "errors": len(errors),

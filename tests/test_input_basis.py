@@ -156,6 +156,14 @@ def test_gate_confirm_kind_and_fail_names_the_input(depot_study):
     assert out["to_confirm"] == [out["reasons"][1]] and "line.l1" in out["to_confirm"][0]
     assert "confirm line.l1's normamps (OpenDSS default 400 A" in out["to_confirm"][0]
     assert out["counts"]["conditions"] == 1 and out["counts"]["to_confirm"] == 1
+    # both are the feeder's own loading items (C12), listed after protection (review s25 §5)
+    assert out["flow_items"] == out["reasons"][:2]
+    out = gate_verdict(depot_study, _result([
+        _row("given", "pre-existing", criterion="C8", margin=-5.0),
+        _row("given", "pre-existing", "line.l2")]))
+    assert [r.split(" ")[:2] for r in out["conditions"]] == [["condition:", "C8"],
+                                                            ["condition:", "C12"]]
+    assert out["flow_items"] == out["conditions"][1:]
     out = gate_verdict(depot_study, _result([_row("default", "new")]))
     assert out["verdict"] == "FAIL" and out["exit_code"] == 1  # never a pass on a default
     assert out["reasons"][0].startswith("fail: C12 line.l1")

@@ -29,6 +29,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
@@ -316,7 +317,9 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
     worse by V2G, then the gate's ``condition:`` lines (pre-existing failures to fix before
     the pilot) and its ``confirm:`` lines (pre-existing failures resting on a tool default
     or a drafted value: which input to confirm, :mod:`protv2g.input_basis`), at most
-    :data:`_MAX_GATE_CONDITIONS` of each, the rest counted."""
+    :data:`_MAX_GATE_CONDITIONS` of each, the rest counted; the feeder's own voltage and
+    loading items (the gate's ``flow_items``, :data:`protv2g.criteria.FEEDER_FLOW_CRITERION`)
+    counted on one line after them (review s25 §5)."""
     cond = []
     if recs is not None and not recs.empty:
         ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
@@ -334,16 +337,24 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
     for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
         w.pair(f"  condition {k}" if cond else "  —", text)
     reasons = [str(r) for r in gate.get("reasons", [])]
+    # the feeder's own voltage and loading items after the protection ones, counted
+    flow_items = {str(r) for r in gate.get("flow_items") or ()}
     for kind, key, more in (
             ("condition", "  gate condition", "the pre-existing findings of section 5 (fix "
              "before the pilot)"),
             ("confirm", "  to confirm", "pre-existing findings of section 5 resting on a "
              "tool default or a drafted value (confirm the input, then fix or drop)")):
-        lines = [r for r in reasons if r.startswith(f"{kind}:")]
+        lines = [r for r in reasons if r.startswith(f"{kind}:") and r not in flow_items]
         for text in lines[:_MAX_GATE_CONDITIONS]:
             w.pair(key, text)
         if len(lines) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
             w.pair(key, f"… and {len(lines) - _MAX_GATE_CONDITIONS} more: {more}")
+    if flow_items:
+        n = {k: sum(r.startswith(f"{k}:") for r in flow_items) for k in ("condition", "confirm")}
+        w.pair("  feeder items", f"{n['condition']} gate condition(s) and {n['confirm']} to "
+               f"confirm on the feeder's own voltage and loading ({FEEDER_FLOW_CRITERION}, "
+               "present without V2G: planning items, not protection settings): section 5 "
+               "lists them; `protv2g gate <study.yaml>` prints each line")
 
 
 def _interval_text(rules: pd.DataFrame | None) -> str:
