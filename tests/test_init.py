@@ -197,6 +197,44 @@ def test_cli_init_elsewhere_copies_the_model(model_dir, tmp_path_factory, capsys
     assert main(["init", str(model_dir / "Master.dss"), "-o", str(elsewhere), "--force"]) == 0
 
 
+@pytest.mark.parametrize("where", ["elsewhere", "in_the_model"])
+def test_cli_init_copies_a_redirect_from_outside_the_model(model_dir, tmp_path_factory,
+                                                          capsys, where):
+    """Review s26 (IEEE 34): ``init --redirect /tmp/source.dss -o elsewhere`` took the
+    redirect's folder into the model's (the common folder: "/", refused as 1 GB, or a folder
+    holding a virtualenv, copied) and the study never found the script. Now only the files the
+    redirect reaches are copied beside the study, which names the copy; the source it sets
+    is the one the draft and the study read."""
+    src_dir = tmp_path_factory.mktemp("utility")
+    (src_dir / "unrelated.bin").write_bytes(b"x" * 1000)  # must not be copied
+    source = src_dir / "source.dss"
+    source.write_text("Edit Vsource.source MVAsc3=123 MVAsc1=100\n")
+    out = (tmp_path_factory.mktemp("studies") / "s" / "study.yaml" if where == "elsewhere"
+           else model_dir / "study.yaml")
+    assert main(["init", str(model_dir / "Master.dss"), "--redirect", str(source),
+                 "-o", str(out)]) == 0
+    assert f"copied {source} to {out.parent / 'source.dss'}" in capsys.readouterr().out
+    assert (out.parent / "source.dss").read_text() == source.read_text()
+    assert not (out.parent / "unrelated.bin").exists()
+    assert yaml.safe_load(out.read_text())["feeder"]["redirects"] == ["source.dss"]
+    assert validate_study(out) == []
+    model = load_study(out).model
+    assert any(abs(float(v) - 123.0) < 1e-9 for v in _vsource_mvasc3(model))
+    # a redirect the study names but that is not there: its own field and the path
+    bad = out.with_name("bad.yaml")
+    bad.write_text(out.read_text().replace("redirects: [source.dss]", "redirects: [no.dss]"))
+    issues = validate_study(bad)
+    assert [i.field for i in issues] == ["feeder.redirects[0]"], issues
+    assert str(out.parent / "no.dss") in issues[0].message
+
+
+def _vsource_mvasc3(model) -> list[float]:
+    """MVAsc3 of the model's Vsource ``source`` as the engine read it."""
+    dss = model.engine
+    dss.Text.Command("? vsource.source.MVAsc3")
+    return [float(dss.Text.Result())]
+
+
 def test_cli_init_in_a_folder_below_the_model(model_dir, capsys):
     """A study folder inside the model's folder: the copy skips the study folder itself."""
     out = model_dir / "studies" / "study.yaml"

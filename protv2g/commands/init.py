@@ -75,22 +75,37 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
-    # every file the scripts reach, read once for the plan and the copy
-    reached = [f for script in (master, *args.redirect) for f in redirected_files(Path(script))]
-    model_dir, copy_to = model_copy_plan(master, args.redirect, out.parent, reached=reached)
+    # every file the master reaches, read once for the plan and the copy
+    reached = redirected_files(master)
+    model_dir, copy_to = model_copy_plan(master, [], out.parent, reached=reached)
+    inside, outside = _split_redirects(args.redirect, model_dir, out.parent)
+    reached += [f for script in inside for f in redirected_files(Path(script))]
     if copy_to is not None:  # the model's files listed once, for the check and the copy
-        files = _model_files(model_dir, copy_to.parent, [master, *args.redirect], reached)
+        files = _model_files(model_dir, copy_to.parent, [master, *inside], reached)
         _check_copy(model_dir, copy_to, files, force=args.force)
-    # paths in the study are relative to the folder the model (or its copy) hangs from
-    draft = draft_study(master, redirects=args.redirect,
+    # a --redirect outside the model's folder (the utility's source impedance, say): the
+    # files it reaches, not its folder, copied beside the study (review s26: its folder was
+    # taken into the model's, "/" for a file in /tmp, and the study never found it)
+    extra = _redirect_copies(outside, out.parent, force=args.force)
+    study_dir = out.parent.resolve()
+    # paths in the study are relative to the study's folder: the model's copy, or the model
+    paths = [_study_path(Path(p), model_dir, copy_to, study_dir) for p in (master, *inside)]
+    paths += [(extra[Path(r).resolve()]).relative_to(study_dir).as_posix() for r in outside]
+    draft = draft_study(master, redirects=[*inside, *outside],
                         study_dir=out.parent if copy_to is None else model_dir.parent,
-                        sites=[parse_site(s) for s in args.site],
+                        study_paths=paths, sites=[parse_site(s) for s in args.site],
                         n_candidates=args.candidates)
     out.parent.mkdir(parents=True, exist_ok=True)
     if copy_to is not None:
         n_files, size_mb = _copy_model(model_dir, copy_to, files)
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
               "the study reads the copy")
+    for source, target in extra.items():
+        if source != target:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            target.chmod(target.stat().st_mode | stat.S_IWUSR)
+            print(f"redirect: copied {source} to {target}; the study reads the copy")
     out.write_text(draft.text, encoding="utf-8")
     if draft.curves_text is not None:
         folder = out.parent / draft.curves_folder
@@ -148,6 +163,58 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path, *,
     if model_dir.is_relative_to(study_dir):
         return model_dir, None
     return model_dir, study_dir / model_dir.name
+
+
+def _split_redirects(redirects: list[str], model_dir: Path, study_dir: Path
+                     ) -> tuple[list[str], list[str]]:
+    """The ``--redirect`` scripts inside the model's folder (copied with it) and the others."""
+    inside = [r for r in redirects if Path(r).resolve().is_relative_to(model_dir)]
+    return inside, [r for r in redirects if r not in inside]
+
+
+def _redirect_copies(outside: list[str], study_dir: Path, *, force: bool) -> dict[Path, Path]:
+    """Where each file reached by a ``--redirect`` outside the model's folder goes: each
+    script's reached files (:func:`~protv2g.network.opendss_script.redirected_files`, the
+    script first) at their place relative to the script's folder, under the study's folder;
+    a file already under the study's folder stays where it is (maps to itself).
+
+    Raises
+    ------
+    InputError
+        A target exists with other content (without ``force``), or a reached file lies above
+        its script's folder (``Redirect ../x.dss``: put the script beside it, or in the
+        model's folder).
+    """
+    study_dir = Path(study_dir).resolve()
+    plan: dict[Path, Path] = {}
+    issues = []
+    for script in outside:
+        root = Path(script).resolve().parent
+        for f in redirected_files(Path(script)):
+            if f.is_relative_to(study_dir):
+                plan[f] = f
+            elif not f.is_relative_to(root):
+                issues.append(Issue(str(script), "--redirect", f"it reaches {f}, outside its "
+                                    "folder", "put the script in the model's folder, or "
+                                    "beside the files it redirects to"))
+            else:
+                target = study_dir / f.relative_to(root)
+                if target.exists() and not force and target.read_bytes() != f.read_bytes():
+                    issues.append(Issue(str(target), "", "a different file of that name is "
+                                        "beside the study", "give another -o folder, or "
+                                        "--force to copy the redirect over it"))
+                plan[f] = target
+    if issues:
+        raise InputError(issues)
+    return plan
+
+
+def _study_path(path: Path, model_dir: Path, copy_to: Path | None, study_dir: Path) -> str:
+    """A model file's path as the study names it: in the model's copy, or as it is."""
+    path = path.resolve()
+    if copy_to is not None:
+        return (copy_to / path.relative_to(model_dir)).relative_to(study_dir).as_posix()
+    return path.relative_to(study_dir).as_posix()
 
 
 def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path],

@@ -59,7 +59,11 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
     for i, r in enumerate(source.redirects):
         p, found = resolve_inside(study_dir, r, file, f"feeder.redirects[{i}]")
         issues += found
-        if p is not None:
+        if p is not None and not p.is_file():  # review s26: named feeder.opendss, no path
+            issues.append(Issue(file, f"feeder.redirects[{i}]", f"no script at {p}",
+                                "give the script's path relative to the study's folder "
+                                f"({study_dir}); put the file there if it is elsewhere"))
+        elif p is not None:
             redirects.append(p)
     if issues:
         return {"issues": tuple(issues)}

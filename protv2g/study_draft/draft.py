@@ -123,7 +123,8 @@ def parse_site(text: str) -> dict:
 
 
 def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
-                study_dir: str | Path | None = None, sites: Sequence[dict] = (),
+                study_dir: str | Path | None = None,
+                study_paths: Sequence[str] | None = None, sites: Sequence[dict] = (),
                 n_candidates: int = 5) -> StudyDraft:
     """Draft a study from an OpenDSS master (see the module docstring).
 
@@ -137,6 +138,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         Folder the study will be written to (paths in it are relative to it); default the
         master's folder. Must be the master's folder or one above it (the loader refuses
         feeder files outside the study's folder).
+    study_paths : sequence of str, optional
+        The master's and the redirects' paths as the study names them (relative to its
+        folder), where they are not the files read here: ``protv2g init`` drafts from the
+        model and writes the study to read its copy. Default: from ``study_dir``.
     sites : sequence of dict
         ``v2g_sites`` entries (:func:`parse_site`).
     n_candidates : int
@@ -155,8 +160,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     master = Path(master).resolve()
     study_dir = Path(study_dir).resolve() if study_dir is not None else master.parent
     issues = []
-    rel = []
-    for p in (master, *[Path(r).resolve() for r in redirects]):
+    rel = list(study_paths or ())
+    for p in () if study_paths else (master, *[Path(r).resolve() for r in redirects]):
         if not p.is_relative_to(study_dir):
             issues.append(Issue(str(p), "", f"the study folder {study_dir} is not above the "
                                 "model file (the study loader refuses feeder files outside "
