@@ -17,10 +17,12 @@ to ``model_curves/`` beside the study.
 A study reads feeder files only from its own folder or below it
 (:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
 model's folder or above it (the model on a read-only share, a study kept apart from the
-model), the model's folder — the deepest folder holding the master and every
-``--redirect`` — is copied into the study's folder under its own name, and the study reads
-the copy; the command prints what it copied. Exit codes: 0 written, 2 bad input (an existing
-study file or model copy without ``--force``, a model folder over
+model), the model's folder — the deepest folder holding the master and every file its
+``Redirect``/``Compile`` commands reach — is copied into the study's folder under its own
+name, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
+outside it (the utility's source impedance kept elsewhere) is copied beside the study, only
+the files it reaches. The command prints what it copied. Exit codes: 0 written, 2 bad input
+(an existing study file or model copy without ``--force``, a model folder over
 :data:`MODEL_COPY_LIMIT_MB`).
 """
 
