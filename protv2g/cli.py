@@ -133,8 +133,8 @@ def _fields_text(fields: list[str]) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from protv2g.commands.progress import StageProgress
 
-    stages = ["load", "faults", "flows", "checks", *(() if args.no_hosting else ("hosting",)),
-              "gate", "workbook"]
+    stages = ["load", "faults", "flows", "checks", *(("recommend",) if args.recommend else ()),
+              *(() if args.no_hosting else ("hosting",)), "gate", "workbook"]
     with StageProgress("run", stages) as progress:
         progress("load")
         from protv2g import load_study, run_study
@@ -143,7 +143,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
-        result = run_study(study, hosting=not args.no_hosting, progress=progress)
+        result = run_study(study, hosting=not args.no_hosting,
+                           recommendations=args.recommend, progress=progress)
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
         path = result.to_excel(out)
@@ -211,6 +212,10 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="workbook path (default reports/<study name>.xlsx)")
     p.add_argument("--no-hosting", action="store_true",
                    help="skip the hosting-capacity search (faster)")
+    p.add_argument("--recommend", action="store_true",
+                   help="also search verified setting changes for the findings (as `protv2g "
+                        "recommend`) and write them to the Recommendations sheet and the "
+                        "Summary (slower: a check run per candidate)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("validate", help="check a study file and list every problem",
                        description="Check a study file; list every problem with its field path.")

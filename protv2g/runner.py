@@ -112,10 +112,11 @@ def at_tool_default(device: Any) -> str:
 
 
 #: Stages of :func:`run_study`, in order, as passed to its ``progress`` callback.
-RUN_STAGES = ("faults", "flows", "checks", "hosting", "gate")
+RUN_STAGES = ("faults", "flows", "checks", "recommend", "hosting", "gate")
 
 
 def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
+              recommendations: bool = False,
               progress: Callable[[str], None] | None = None) -> StudyResult:
     """Run every stage of a study and return its results.
 
@@ -133,8 +134,16 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         Solve and keep the chargers' later stages (``result.staged``, the low bracket of the
         time-based criteria; default). ``False`` saves time and memory: every criterion is
         then judged on the first cycle held only.
+    recommendations : bool
+        Also search the smallest ordinary setting change that clears each finding, each
+        verified by re-running the checks on this run's fault tables and flows
+        (:func:`protv2g.recommend.recommend`, as ``protv2g recommend``):
+        ``tables["Recommendations"]``, the workbook's Recommendations sheet and the Summary's
+        conditions of approval (review s26: ``protv2g run`` never filled them). A check run
+        per candidate: seconds on a small feeder, minutes on a large one.
     progress : callable, optional
-        Called with each stage's name (:data:`RUN_STAGES`; "hosting" only when computed) as
+        Called with each stage's name (:data:`RUN_STAGES`; "recommend" and "hosting" only
+        when computed) as
         the stage starts; the CLI draws a progress bar with it. Nothing here prints.
 
     Returns
@@ -260,6 +269,12 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Hosting band"] = hosting_band(
             study, hosting_table,
             progress=None if detail is None else (lambda text: detail(f"band: {text}")))
+    if recommendations:
+        from protv2g.recommend import recommend
+
+        mark("recommend")
+        # the run's own fault tables (both brackets) and flows: nothing solved again
+        tables["Recommendations"] = recommend(study, faults, flow, scenarios=scenarios).table()
     result = StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),

@@ -120,3 +120,25 @@ def test_console_script_help_and_no_traceback(tmp_path):
     proc = subprocess.run([exe, "validate", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "YAML" in proc.stderr
+
+
+def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys):
+    """Review s26: `protv2g run` never filled the workbook's Recommendations sheet (only
+    `protv2g recommend` printed them). ``--recommend`` searches them on the run's own fault
+    tables and flows and writes them to the sheet and to the Summary's conditions, the same
+    changes `protv2g recommend` prints."""
+    out = tmp_path / "depot.xlsx"
+    assert main(["run", str(DEPOT), "-o", str(out), "--no-hosting", "--recommend"]) == 1
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["Recommendations"].iter_rows(values_only=True))
+    head = [str(h) for h in rows[0]]
+    status, change = head.index("Status"), head.index("Change")
+    verified = [r[change] for r in rows[1:] if r[status] == "verified"]
+    assert "RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2]" in verified
+    summary = {r[1] for r in wb["Summary"].iter_rows(values_only=True)
+               if r[0] and str(r[0]).startswith("  condition")}
+    assert any(str(s).startswith("RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2] — clears")
+               for s in summary), summary
+    assert main(["recommend", str(DEPOT)]) == 0
+    assert "RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2]" in capsys.readouterr().out

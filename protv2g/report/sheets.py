@@ -220,8 +220,8 @@ _FLOW = "the power flows did not run (every `protv2g run` makes this sheet)"
 #: What is missing, in user terms, and which command makes it, by sheet (the default note
 #: of an absent source; a runner's own reason in ``meta["not_computed"]`` comes first).
 MISSING = {
-    "Recommendations": "the verified setting changes come from `protv2g recommend "
-                       "<study.yaml>`, not from `protv2g run` (it prints them; --apply -o "
+    "Recommendations": "the verified setting changes: `protv2g run --recommend` writes "
+                       "them here; `protv2g recommend <study.yaml>` prints them (--apply -o "
                        "fixed.yaml writes the changed study)",
     "Coordination": _CHECKS, "Device duty": _CHECKS, "Directional": _CHECKS,
     "Rules": _CHECKS, "Evidence": _CHECKS, "Findings": _CHECKS,

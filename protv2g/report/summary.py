@@ -186,9 +186,11 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         _findings_grid(w, unknown, rec_map, no_margin)
 
     w.heading("6. Recommendations")
-    if recs is None or recs.empty:
-        w.note("not computed in this run: `protv2g recommend <study.yaml>` proposes the smallest "
-               "ordinary setting change for each finding")
+    if recs is None:
+        w.note("not computed in this run: `protv2g run --recommend` (or `protv2g recommend "
+               "<study.yaml>`) proposes the smallest ordinary setting change for each finding")
+    elif recs.empty:
+        w.note("none: no finding to clear")
     else:
         rows = [[r.recommendation, r.finding, r.change or r.status, r.clears or r.note,
                  r.side_effects, r.hosting_after_kw] for r in recs.itertuples(index=False)]
@@ -332,7 +334,7 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
             cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
     elif n_v2g:
         cond = [f"clear the {n_v2g} finding(s) of sections 3–4 (caused or "
-                "made worse by V2G); `protv2g recommend <study.yaml>` proposes setting "
+                "made worse by V2G); `protv2g run --recommend` proposes setting "
                 "changes verified by re-running the checks (not run here)"]
     for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
         w.pair(f"  condition {k}" if cond else "  —", text)
