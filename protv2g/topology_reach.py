@@ -198,7 +198,7 @@ def first_step_behind(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping
     The rule of :func:`reach_zones` for the coordination criteria: a bus behind such a
     transformer (below the device's far bus) is in the transformer's own protection's zone —
     its unmodelled primary fuse or breaker is the primary device there, the device one of
-    its backups (IEEE Std C37.230-2020 §6.2; IEEE Std C37.48.1, IEEE Std C57.109).
+    its backups (IEEE Std C37.230-2020 §6.2; IEEE Std C37.48, IEEE Std C57.109).
 
     Parameters
     ----------

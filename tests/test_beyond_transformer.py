@@ -196,3 +196,18 @@ def test_the_rule_is_c5s(guarded):
     assert ((got >= 0) == either).all()
     at_r = (z.device.to_numpy() == "R") & np.isin(z.bus.to_numpy(), [b[2], b[3]])
     assert at_r.any() and ((got[at_r] >= 0) != guarded).all()
+
+
+def test_recommend_proposes_no_setting_for_a_missing_transformer_fuse():
+    """The rows say what is missing from the model; no setting of the pair can supply it
+    (ckt24 B before: "not cleared: no candidate clears it (4 re-checked)" for C4)."""
+    from protv2g.checks.beyond_transformer import RULE
+    from protv2g.findings import _title
+    from protv2g.recommend.candidates import candidates
+    from protv2g.recommend.notes import _no_candidate_note
+
+    finding = {"criterion": "C4", "device": "head", "other_device": "RC", "mechanism": RULE,
+               "attribution": "pre-existing"}
+    assert candidates(finding, [], []) == []
+    assert _no_candidate_note("C4", "warn", finding).startswith("not a setting: ")
+    assert _title("C2", "RC", "FU", RULE).endswith("(no device at a step transformer)")

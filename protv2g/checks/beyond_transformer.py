@@ -3,32 +3,40 @@
 A pair's rule (C1 relay–relay/fuse, C2 recloser–fuse, C3 fuse–fuse, C4 relay–recloser) is
 about the pair's primary clearing a fault in its zone before its backup operates. A fault
 behind an in-service step transformer (MV/MV step, service transformer) on which the study
-has no device is not in the primary's zone: that transformer's own primary fuse (or breaker),
-which the model does not hold, is the primary device there, and the pair's two devices are
-both its backups — their mutual coordination for that fault is not what the criterion asks
-(IEEE Std C37.230-2020 §6.2: a feeder device's zone ends at its line section; each step and
-distribution transformer has its own primary fuse, IEEE Std C37.48.1-2011, sized against its
-through-fault curve, IEEE Std C57.109-2018). The same rule as C5's reach
-(:func:`protv2g.topology_reach.first_step_behind`, one rule for all criteria): the
-transformer is *unguarded* when no device of the study sits on it, and its buses — low
-voltage included — are behind it.
+has no device is not in the primary's zone: that transformer's own primary fuse (or
+breaker), which the model does not hold, is the primary device there, and the pair's two
+devices are both its backups — their mutual coordination for that fault is not what the
+criterion asks (IEEE Std C37.230-2020 §6.2: a feeder device's zone ends at its line
+section; each step and distribution transformer has its own primary fuse, IEEE Std C37.48,
+sized against its through-fault curve, IEEE Std C57.109-2018). The rule is C5's
+(:func:`protv2g.topology_reach.first_step_behind`, one rule for all criteria): a transformer
+is *unguarded* when no device of the study sits on it, and every bus past it — low voltage
+included — is behind it; a fuse on the transformer (``location: {trafo: NAME, side: hv}``)
+makes it the primary there and the rows come back, judged as that fuse's pairs.
 
-So such pair rows (:func:`split_pairs`) leave the coordination table (:func:`protv2g.checks.
-pairs.merged`): they neither set a pair's worst margin nor steer ``recommend``'s search
-(EPRI ckt24, review s25 §2: a −18.15 s C2 margin at 343 A behind a 333 kVA step transformer,
-where a 100K link's TC is 19.5 s, set the finding and left ``recommend`` with no candidate).
-Each such transformer is reported once (:func:`transformer_rows`), under the criterion of the
-pair whose primary is the device nearest above it (the device its unmodelled fuse would
-coordinate with): "no device at transformer X (N buses behind it)…; model its fuse".
+Such pair rows (:func:`split_pairs`) leave the coordination table (:func:`protv2g.checks.
+pairs.merged`): they neither set a pair's worst margin, the Findings' worst margin and the
+TCC's interval (read from the same table), nor steer ``recommend``'s search (EPRI ckt24,
+review s25 §2: a −18.15 s C2 margin at 343 A behind a 333 kVA step transformer, where a
+100K link's TC is 19.5 s, set the finding and left ``recommend`` with no candidate). They
+are reported instead (:func:`transformer_rows`), under the criterion of the pair whose
+primary is the device nearest above the transformer (the device its fuse would coordinate
+with), keyed as that pair's rows:
 
-Status ``warn``: the precedent of C5's rule (:mod:`protv2g.topology_reach`) — behind an
-unguarded step transformer the feeder devices' requirement drops to backup, and an unmet
-backup requirement is a ``warn``; nothing the criterion requires of the *modelled* devices went
-unjudged (their own zones are evaluated in full), so it is not ``not_evaluated`` (an ERROR
-for the gate, which would then refuse every utility feeder whose service transformers'
-fuses are not modelled). It is a finding the Findings sheet lists and ``gate.fail_severities:
-[fail, warn]`` can gate on; its attribution is ``pre-existing`` where the study has a base
-case (the transformer is unfused without V2G too).
+* one ``warn`` per medium-voltage step transformer: "no device at transformer X (N buses
+  behind it) …; model it (devices: a fuse with location {trafo: X, side: hv})";
+* one ``info`` per pair for its service transformers (only low-voltage buses behind them):
+  as C5 leaves low voltage out (a secondary is the transformer fuse's and the customer main
+  breaker's), a count, not a row per transformer (IEEE 8500: over a thousand).
+
+Status ``warn``, not ``not_evaluated``: the precedent of C5's rule — behind an unguarded step
+transformer the feeder devices' requirement drops to backup, and an unmet backup
+requirement is a ``warn``; nothing the criteria require of the *modelled* devices goes
+unjudged (their own zones are evaluated in full). ``not_evaluated`` is an ERROR for the gate
+and would refuse every utility feeder whose transformer fuses are not modelled. The rows
+are findings (the Findings sheet lists them, ``gate.fail_severities: [fail, warn]`` gates on
+them), one per base-case scenario: the transformer is unfused without V2G too, so they are
+``pre-existing``, never "caused by V2G".
 """
 
 from __future__ import annotations
@@ -124,6 +132,8 @@ def transformer_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> pd.DataFra
     _, behind = split_pairs(ctx)
     have = set(ctx.devices)
     behind = behind[behind.primary.isin(have) & behind.backup.isin(have)]
+    if len(behind):  # buses the fault table holds: only faults the study computed left out
+        behind = behind[behind.fault_bus.isin(pd.unique(ctx.faults["fault_bus"]))]
     if behind.empty:
         return empty()
     from protv2g.checks.pairs import pair_criterion  # pairs imports this module
@@ -164,7 +174,7 @@ def transformer_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> pd.DataFra
         scenario=np.repeat(np.array(bases, dtype=object), n), fault_bus=each(bus),
         device=each(dev), other_device=each(other), rule=RULE,
         rule_source="IEEE Std C37.230-2020 §6.2 (a feeder device's zone ends at its line "
-                    "section); IEEE Std C37.48.1 / C57.109 (a transformer's own primary fuse)",
+                    "section); IEEE Std C37.48 / C57.109 (a transformer's own primary fuse)",
         message=each(msgs))
 
 
