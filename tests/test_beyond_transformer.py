@@ -211,3 +211,62 @@ def test_recommend_proposes_no_setting_for_a_missing_transformer_fuse():
     assert candidates(finding, [], []) == []
     assert _no_candidate_note("C4", "warn", finding).startswith("not a setting: ")
     assert _title("C2", "RC", "FU", RULE).endswith("(no device at a step transformer)")
+
+
+RESIDENTIAL = FEEDERS_DIR / "residential_evening_peak"
+
+
+@pytest.fixture(scope="module")
+def residential(tmp_path_factory):
+    """The residential example with a 12.47/4.16 kV step behind FU-LAT2 (a 4.16 kV line past
+    it) and a 12.47/0.4 kV service transformer behind FU-LAT1: pandapower studies fault
+    every bus, low voltage included."""
+    from protv2g import load_study, run_study
+
+    folder = tmp_path_factory.mktemp("residential_steps")
+    shutil.copytree(RESIDENTIAL, folder, dirs_exist_ok=True)
+    net = pp.from_json(str(folder / "feeder.json"))
+    at = {n: i for i, n in net.bus.name.items()}
+    m = pp.create_bus(net, vn_kv=4.16, name="LAT2-M")
+    m2 = pp.create_bus(net, vn_kv=4.16, name="LAT2-M2")
+    lv = pp.create_bus(net, vn_kv=0.4, name="LAT1-LV")
+    pp.create_transformer_from_parameters(net, at["LAT2-B2"], m, sn_mva=0.5, vn_hv_kv=12.47,
+                                          vn_lv_kv=4.16, vkr_percent=1.0, vk_percent=5.0,
+                                          pfe_kw=0.0, i0_percent=0.0, name="STEP-LAT2")
+    pp.create_line_from_parameters(net, m, m2, 0.3, r_ohm_per_km=0.3, x_ohm_per_km=0.35,
+                                   c_nf_per_km=10.0, max_i_ka=0.3, r0_ohm_per_km=0.9,
+                                   x0_ohm_per_km=1.05, c0_nf_per_km=5.0, name="LAT2-ML",
+                                   endtemp_degree=80.0)
+    pp.create_transformer_from_parameters(net, at["LAT1-B2"], lv, sn_mva=0.05,
+                                          vn_hv_kv=12.47, vn_lv_kv=0.4, vkr_percent=1.5,
+                                          vk_percent=4.0, pfe_kw=0.0, i0_percent=0.0,
+                                          name="SVC-LAT1")
+    for t in net.trafo.index[-2:]:
+        net.trafo.loc[t, ["vector_group", "vk0_percent", "vkr0_percent", "mag0_percent",
+                          "mag0_rx", "si0_hv_partial"]] = ["Dyn", 5.0, 1.0, 100.0, 0.0, 0.9]
+    pp.create_load(net, m2, p_mw=0.1, q_mvar=0.03)
+    pp.create_load(net, lv, p_mw=0.02, q_mvar=0.005)
+    pp.to_json(net, str(folder / "feeder.json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_study(load_study(folder / "study.yaml"), hosting=False)
+
+
+def test_pandapower_step_and_service_transformers(residential):
+    r = residential
+    c = _coordination(r)
+    assert not c.fault_bus.astype(str).isin({"LAT2-M", "LAT2-M2", "LAT1-LV"}).any()
+    faulted = set(r.device_faults.fault_bus_name.astype(str))
+    assert {"LAT2-M", "LAT2-M2", "LAT1-LV"} <= faulted       # faulted, just not the pairs'
+    v = r.violations
+    t = v[v.rule.astype(str).eq("unguarded_step_transformer")]
+    step = t[t.status.astype(str).eq("warn")]
+    assert set(step.fault_bus.astype(str)) == {"STEP-LAT2"}
+    assert set(zip(step.criterion.astype(str), step.device, step.other_device,
+                   strict=True)) == {("C2", "RC-MID", "FU-LAT2")}
+    svc = t[t.status.astype(str).eq("info")]
+    assert set(zip(svc.criterion.astype(str), svc.device, svc.other_device,
+                   strict=True)) == {("C2", "RC-MID", "FU-LAT1")}
+    assert svc.message.str.startswith("1 service transformer(s) with no device behind "
+                                      "FU-LAT1 (SVC-LAT1; 1 low-voltage bus(es))").all()
+    assert set(t.attribution.astype(str)) == {"pre-existing"}
