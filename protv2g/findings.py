@@ -196,8 +196,13 @@ def _title(criterion: str, device: str, partner: str, mechanism: str,
     head = f"{criterion} {name}" if name else criterion
     who = f"{device} / {partner}" if partner else device
     text = f"{head}: {who}" if who else head
-    rule = (labels or {}).get(mechanism, mechanism)
+    rule = (labels or {}).get(mechanism) or FIXED_RULE_LABELS.get(mechanism, mechanism)
     return f"{text} ({rule})" if rule else text
+
+
+#: Labels of rules with no row of the coordination table: the rows that report a step
+#: transformer with no device behind a pair (:mod:`protv2g.checks.beyond_transformer`).
+FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transformer"}
 
 
 def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = None,

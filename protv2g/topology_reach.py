@@ -36,7 +36,7 @@ zone: the transformer is its protected element, not one below it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandapower as pp
@@ -45,7 +45,8 @@ from protv2g.network.dss_model import DssModel
 from protv2g.topology import source_buses, source_trees
 from protv2g.topology_tree import SourceTree, feeder_edges
 
-__all__ = ["LOW_VOLTAGE_KV", "PRIMARY", "BACKUP", "reach_zones", "step_counts"]
+__all__ = ["LOW_VOLTAGE_KV", "PRIMARY", "BACKUP", "bus_kv", "first_step_behind", "reach_zones",
+           "step_counts", "transformer_names"]
 
 #: Upper limit of low voltage, kV (a.c., IEC 60038:2009 / IEC 60050-601: up to 1 kV).
 LOW_VOLTAGE_KV = 1.0
@@ -105,6 +106,28 @@ def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
         substation source, and ``(n,)`` int: the unguarded step transformers on the path from
         the source (the first source, by name, that reaches the bus).
     """
+    steps = _step_paths(feeder, device_sites)
+    return steps.buses, steps.count
+
+
+class _StepPaths(NamedTuple):
+    """The unguarded step transformers on every bus's substation path (:func:`_step_paths`).
+
+    ``buses`` ascending ids; per bus ``count`` (how many) and ``nearest`` (the transformer
+    element nearest the bus on the path, ``-1`` for none); per transformer element (keys of
+    ``count_at``/``above``): the count at its far end (itself included) and the next one
+    up its path (``-1``)."""
+
+    buses: np.ndarray
+    count: np.ndarray
+    nearest: np.ndarray
+    count_at: dict[int, int]
+    above: dict[int, int]
+
+
+def _step_paths(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any]
+                ) -> _StepPaths:
+    """:class:`_StepPaths` of ``feeder`` (module docstring: step, unguarded)."""
     ids, kv = _vn_kv(feeder)
     kv_of = dict(zip(ids.tolist(), kv.tolist(), strict=True))
     a, b, element = _transformer_ends(feeder)
@@ -114,26 +137,132 @@ def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     kb = np.array([kv_of.get(x, np.nan) for x in b.tolist()], dtype=float)
     step = ((ka > 0) & (kb > 0) & (np.abs(ka - kb) > STEP_RTOL * np.fmax(ka, kb))
             & ~np.isin(element, np.array(sorted(guarded), dtype=np.int64)))
-    a, b = a[step], b[step]
+    a, b, element = a[step], b[step], element[step]
     counts: dict[int, int] = {}
+    nearest: dict[int, int] = {}
+    count_at: dict[int, int] = {}
+    above: dict[int, int] = {}
     for tree in _trees(feeder):
         nodes = tree.nodes
         pa = np.searchsorted(nodes, a).clip(0, max(len(nodes) - 1, 0))
         pb = np.searchsorted(nodes, b).clip(0, max(len(nodes) - 1, 0))
         ok = (nodes[pa] == a) & (nodes[pb] == b) if len(nodes) else np.zeros(len(a), bool)
         mark = np.zeros(len(nodes), dtype=np.int64)
+        own = np.full(len(nodes), -1, dtype=np.int64)
         # the transformer's far end from the source is the tree child of the other end
-        mark[pb[ok & (tree.parent[pb] == pa)]] = 1
-        mark[pa[ok & (tree.parent[pa] == pb)]] = 1
+        down = ok & (tree.parent[pb] == pa)
+        up_ = ok & (tree.parent[pa] == pb)
+        mark[pb[down]] = 1
+        mark[pa[up_]] = 1
+        own[pb[down]] = element[down]
+        own[pa[up_]] = element[up_]
         order = np.argsort(tree.tin, kind="stable")  # pre-order: parents first
-        up, cum = tree.parent.tolist(), mark.tolist()
+        up, cum, near = tree.parent.tolist(), mark.tolist(), own.tolist()
+        mine = own.tolist()
         for x in order.tolist():
-            if up[x] >= 0:
-                cum[x] += cum[up[x]]
-        for bus, c in zip(nodes.tolist(), cum, strict=True):
-            counts.setdefault(int(bus), int(c))
+            p = up[x]
+            if p >= 0:
+                cum[x] += cum[p]
+                if mine[x] >= 0:
+                    above.setdefault(mine[x], near[p])
+                else:
+                    near[x] = near[p]
+            elif mine[x] >= 0:
+                above.setdefault(mine[x], -1)
+            if mine[x] >= 0:
+                count_at.setdefault(mine[x], cum[x])
+        for bus, c, t in zip(nodes.tolist(), cum, near, strict=True):
+            if int(bus) not in counts:
+                counts[int(bus)] = int(c)
+                nearest[int(bus)] = int(t)
     buses = np.array(sorted(counts), dtype=np.int64)
-    return buses, np.array([counts[x] for x in buses.tolist()], dtype=np.int64)
+    return _StepPaths(buses, np.array([counts[x] for x in buses.tolist()], dtype=np.int64),
+                      np.array([nearest[x] for x in buses.tolist()], dtype=np.int64),
+                      count_at, above)
+
+
+def _at(table_ids: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing: Any
+        ) -> np.ndarray:
+    """``values`` of ``wanted`` ids in the ascending ``table_ids`` (``missing`` where absent)."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    if not len(table_ids):
+        return np.full(len(wanted), missing)
+    p = np.searchsorted(table_ids, wanted).clip(0, len(table_ids) - 1)
+    return np.where(table_ids[p] == wanted, values[p], missing)
+
+
+def first_step_behind(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],
+                      devices: np.ndarray, buses: np.ndarray) -> np.ndarray:
+    """The first unguarded step transformer between each device and a bus behind it.
+
+    The rule of :func:`reach_zones` for the coordination criteria: a bus behind such a
+    transformer (below the device's far bus) is in the transformer's own protection's zone —
+    its unmodelled primary fuse or breaker is the primary device there, the device one of
+    its backups (IEEE Std C37.230-2020 §6.2; IEEE Std C37.48, IEEE Std C57.109).
+
+    Parameters
+    ----------
+    feeder : pandapowerNet or DssModel
+        ``study.feeder``.
+    device_sites : mapping
+        Device name → ``DeviceSite``: every device of the study (a device on a transformer
+        guards it).
+    devices, buses : numpy.ndarray
+        ``(n,)`` device names and bus ids (a device's zone or pair rows).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` int64: the transformer's element index (``net.trafo`` row, OpenDSS element
+        position; :func:`transformer_names`), ``-1`` where the bus is not behind one (or the
+        device is unknown).
+    """
+    n = len(buses)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    names, code = np.unique(np.asarray(devices).astype(str), return_inverse=True)
+    far = np.array([int(device_sites[x].far_bus) if x in device_sites else -1
+                    for x in names.tolist()], dtype=np.int64)
+    steps = _step_paths(feeder, device_sites)
+    c_dev = _at(steps.buses, steps.count, far, 0)[code]
+    c_bus = _at(steps.buses, steps.count, np.asarray(buses, np.int64), 0)
+    out = _at(steps.buses, steps.nearest, np.asarray(buses, np.int64), -1)
+    behind = (c_bus > c_dev) & (far[code] >= 0) & (out >= 0)
+    out = np.where(behind, out, -1)
+    keys = np.array(sorted(steps.count_at), dtype=np.int64)
+    count_at = np.array([steps.count_at[k] for k in keys.tolist()], dtype=np.int64)
+    above = np.array([steps.above.get(k, -1) for k in keys.tolist()], dtype=np.int64)
+    for _ in range(int(steps.count.max(initial=0))):  # up the path to the device's level + 1
+        c = _at(keys, count_at, out, 0)
+        climb = (out >= 0) & (c > c_dev + 1)
+        if not climb.any():
+            break
+        out = np.where(climb, _at(keys, above, out, -1), out)
+    return out
+
+
+def bus_kv(feeder: pp.pandapowerNet | DssModel, buses: np.ndarray) -> np.ndarray:
+    """``(n,)`` float: each bus's line-to-line voltage base, kV (NaN for an unknown bus)."""
+    ids, kv = _vn_kv(feeder)
+    order = np.argsort(ids, kind="stable")
+    return _at(ids[order], kv[order], np.asarray(buses, dtype=np.int64), np.nan)
+
+
+def transformer_names(feeder: pp.pandapowerNet | DssModel, elements: np.ndarray
+                      ) -> np.ndarray:
+    """``(n,)`` object: the name of each transformer element index (``-1`` → ``""``), as a
+    device's ``location: {trafo: NAME}`` names it (a pandapower transformer without a name:
+    its index)."""
+    elements = np.asarray(elements, dtype=np.int64)
+    out = np.full(len(elements), "", dtype=object)
+    for k in np.unique(elements[elements >= 0]).tolist():
+        if isinstance(feeder, DssModel):
+            name = str(feeder.elements.name.iat[k])
+        else:
+            raw = feeder.trafo.name.get(k) if "name" in feeder.trafo else None
+            name = str(raw) if isinstance(raw, str) and raw else str(k)
+        out[elements == k] = name
+    return out
 
 
 def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],

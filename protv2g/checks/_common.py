@@ -68,7 +68,8 @@ __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "
            "concat_owned", "without_bracket_times"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
-SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names"})
+SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names",
+                          "beyond transformer"})
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
+from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
     concat_rows,
@@ -364,10 +365,13 @@ def not_applicable_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> list[pd
 
 
 def check_coordination(ctx: CheckContext) -> pd.DataFrame:
-    """C1, C3 and C4 violations, ``not_evaluated`` rows for unusable devices and
-    ``not_applicable`` rows for criteria with no pair of their kind."""
+    """C1, C3 and C4 violations, a ``warn`` row per step transformer with no device behind
+    a pair (:func:`~protv2g.checks.beyond_transformer.transformer_rows`), ``not_evaluated``
+    rows for unusable devices and ``not_applicable`` rows for criteria with no pair of their
+    kind."""
     coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
-    rows = [pair_violations(ctx, coord, ("C1", "C3", "C4"), _message)]
+    rows = [pair_violations(ctx, coord, ("C1", "C3", "C4"), _message),
+            transformer_rows(ctx, ("C1", "C3", "C4"))]
     by_criterion = pair_criteria(ctx)
     for c in ("C1", "C3", "C4"):
         rows.append(unevaluable(ctx, c, sorted(by_criterion.get(c, set()))))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, bracket_column, empty, fmt_s, violation_rows
 from protv2g.checks._keys import keys_of
+from protv2g.checks.beyond_transformer import split_pairs
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
@@ -72,7 +73,10 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     if f is None or ctx.pairs.empty:
         return pd.DataFrame()
     have = set(ctx.devices)
-    pairs = ctx.pairs[ctx.pairs.primary.isin(have) & ctx.pairs.backup.isin(have)]
+    # faults behind a step transformer with no device are its own fuse's, not the pair's
+    # (:mod:`protv2g.checks.beyond_transformer`, reported once per transformer)
+    pairs, _ = split_pairs(ctx)
+    pairs = pairs[pairs.primary.isin(have) & pairs.backup.isin(have)]
     time_cols = [*_TIME_COLS, *(c for b in brackets for c in _bracket_columns(b)
                                 if c in f.columns)]
     # joined on the keys and each row's position only, the values taken by position after

@@ -58,6 +58,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_saving_range import (
     GROUND_FAULT_PREFIXES,
     SavingMechanism,
@@ -402,7 +403,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
                               "study")
     rows = [pair_violations(ctx, coord, ("C2",), _message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
-            _shrink_rows(ctx, coord), unevaluable(ctx, "C2", names)]
+            _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
+            unevaluable(ctx, "C2", names)]
     pairs = ctx.pairs[["primary", "backup"]].drop_duplicates()
     role = {n: kind_of(d).role for n, d in ctx.devices.items()}
     for p, b in pairs.itertuples(index=False):

@@ -58,6 +58,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
 from protv2g.findings import Attribution
@@ -305,6 +306,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     mech = str(finding.get("mechanism") or "")
     if crit == "C8" and mech in CHARGING_PEAKS:
         return []  # manage the charging; no pickup raise for a schedulable load
+    if mech == UNGUARDED_STEP:
+        return []  # a transformer's own fuse is missing from the model: not a setting
     by_name = {d.name: d for d in devices}
     dev = by_name.get(str(finding.get("device") or ""))
     other = by_name.get(str(finding.get("other_device") or ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.criteria import MarginUnit
 from protv2g.recommend.change import Change, Family
 from protv2g.recommend.saving import FindingReach, RecloserLimits
@@ -203,6 +204,11 @@ def _no_candidate_note(criterion: str, status: str = "fail",
     """Why a finding has no ordinary setting change, and what would change it. ``finding``:
     its Findings row, with ``device_kind`` (relay, recloser, fuse) where the search knows
     the device — the C5 and C8 notes speak of that kind's setting."""
+    if str((finding or {}).get("mechanism") or "") == UNGUARDED_STEP:
+        return ("not a setting: faults behind a step transformer with no device are its own "
+                "primary fuse's, which the model does not hold — model the fuse (devices: a "
+                "fuse with location {trafo: NAME, side: hv}; the Evidence names each "
+                "transformer) to check its coordination with the feeder devices")
     if criterion == "C12" and finding is not None:
         return _c12_note(finding)
     if criterion == "C7" and status == "warn":
