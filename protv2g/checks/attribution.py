@@ -96,6 +96,7 @@ from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.checks.attribution_codes import smallest_by_key as _smallest_by_key
+from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
@@ -344,7 +345,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     if len(marginal) or len(material):
         unit = v.margin_unit.astype(str).to_numpy() if "margin_unit" in v else np.full(
             len(v), "")
-        msg = v.message.astype(str).to_numpy().copy()
+        # the messages of these rows only, as ``astype(str)`` writes them (#21: the rows'
+        # messages are written when read, :class:`~protv2g.messages.MessageArray`)
+        at = np.union1d(material, marginal)
+        lazy = is_messages(v.message)
+        msg = np.empty(len(v), dtype=object)
+        msg[at] = pd.Series(as_messages(v.message).texts(at) if lazy else
+                            v.message.to_numpy()[at], dtype=object).astype(str).to_numpy()
         crit = v["criterion"].to_numpy()  # once, not per row (#21)
         for k, d, t in zip(material.tolist(), change.tolist(), tol_mat.tolist(),
                            strict=True):
@@ -363,5 +370,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
                       f"{_fmt(p, unit[k])}, within the tolerance {_fmt(t, unit[k])} "
                       "of the device data: the limit is not met with the devices' own "
                       "scatter even without V2G")
-        v["message"] = msg
+        if lazy:
+            v["message"] = as_messages(v.message).with_texts(at, msg[at])
+        else:
+            full = v.message.astype(str).to_numpy().copy()
+            full[at] = msg[at]
+            v["message"] = full
     return v
