@@ -46,7 +46,9 @@ class Recipe:
 
     ``render`` is a module-level function (the array pickles), ``args`` a mapping of compact
     arrays and small tables it reads (never a study, a context or a device table). A recipe
-    is immutable: a twin or a take shares its arrays."""
+    is immutable: a twin or a take shares its arrays. A recipe with ``args["exports"]`` (an
+    object array: the scenarios' export texts, ``CheckContext.export_text``) writes a row's
+    scenario from that table alone, nowhere else (:meth:`MessageArray.swappable`)."""
 
     __slots__ = ("args", "length", "render")
 
@@ -66,23 +68,29 @@ class Recipe:
     @property
     def nbytes(self) -> int:
         """Bytes of the NumPy arrays among ``args`` (nested in tuples too)."""
-        return _nbytes(self.args)
+        return sum(a.nbytes for a in _arrays(self.args, {}).values())
 
     def texts(self, rows: np.ndarray) -> np.ndarray:
         """``(len(rows),)`` object array of the rows' texts."""
         return _objects(self.render(self.args, np.asarray(rows, dtype=np.intp)))
 
 
-def _nbytes(value: Any) -> int:
+def _arrays(value: Any, seen: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """The NumPy arrays in ``value`` (nested mappings, tuples, lists, recipes) by ``id``,
+    each once (a twin's recipe shares its source's)."""
     if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    if isinstance(value, tuple | list):
-        return sum(_nbytes(v) for v in value)
-    if isinstance(value, Recipe):
-        return value.nbytes
-    return 0
+        seen[id(value)] = value
+    elif isinstance(value, dict):
+        for v in value.values():
+            _arrays(v, seen)
+    elif isinstance(value, tuple | list):
+        for v in value:
+            _arrays(v, seen)
+    elif isinstance(value, Recipe):
+        _arrays(value.args, seen)
+    elif isinstance(value, MessageArray):
+        _arrays([value._pos, *value._chunks], seen)
+    return seen
 
 
 def _objects(values: Sequence) -> np.ndarray:
@@ -113,6 +121,13 @@ def _replaced(args: dict, rows: np.ndarray) -> list:
     old, new = args["old"], args["new"]
     return [t.replace(old, new) if isinstance(t, str) else t
             for t in _chunk_texts(args["base"], rows).tolist()]
+
+
+def _suffixed(args: dict, rows: np.ndarray) -> list[str]:
+    """``str(text) + suffix`` of ``args["base"]`` (a :class:`MessageArray`) and
+    ``args["suffix"]`` at ``rows`` (:meth:`MessageArray.suffixed`)."""
+    return [f"{t}{x}" for t, x in zip(args["base"].texts(rows).tolist(),
+                                      args["suffix"][rows].tolist(), strict=True)]
 
 
 def _chunk_texts(chunk: np.ndarray | Recipe, rows: np.ndarray) -> np.ndarray:
@@ -222,7 +237,8 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
     def nbytes(self) -> int:
         """The row positions and the chunks' arrays (pointers, codes, floats; not the bytes
         of the plain chunks' ``str`` objects)."""
-        return self._pos.nbytes + sum(c.nbytes for c in self._chunks)
+        return self._pos.nbytes + sum(a.nbytes for a in _arrays(list(self._chunks),
+                                                                {}).values())
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, int | np.integer):
@@ -246,7 +262,8 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         total = int(self._offsets[-1])
         self._chunks = (*self._chunks, new)
         self._offsets = np.append(self._offsets, total + len(new))
-        pos = self._pos.astype(_index_dtype(total + len(new)), copy=False)
+        # a copy: a slice's positions are a view of its parent's
+        pos = self._pos.astype(_index_dtype(total + len(new)), copy=True)
         pos[rows] = total + np.arange(len(new))
         self._pos = pos
 
@@ -328,6 +345,17 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         """Object array of the texts of ``rows`` (positions; all rows by default)."""
         return self._render(self._pos if rows is None else self._pos[np.asarray(rows)])
 
+    def suffixed(self, rows: np.ndarray, suffixes: Sequence[str]) -> MessageArray:
+        """A copy whose messages of ``rows`` (positions, distinct) are ``str(message) +
+        suffix``, written when read (the messages of ``rows`` not written here)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        chunk = Recipe(_suffixed, {"base": self.take(rows), "suffix": _objects(list(suffixes))},
+                       len(rows))
+        total = int(self._offsets[-1])
+        pos = self._pos.astype(_index_dtype(total + len(rows)), copy=True)
+        pos[rows] = total + np.arange(len(rows))
+        return MessageArray((*self._chunks, chunk), pos)
+
     def with_texts(self, rows: np.ndarray, texts: Sequence[Any]) -> MessageArray:
         """A copy with ``texts`` as the messages of ``rows`` (positions)."""
         out = self.copy()
@@ -341,6 +369,17 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         rendered."""
         chunks = [_replaced_chunk(c, old, new) for c in self._chunks]
         return MessageArray(chunks, self._pos)
+
+    def swappable(self) -> np.ndarray:
+        """``(n,)`` bool: the rows whose chunk is a recipe with an ``args["exports"]`` table,
+        whose scenario the recipe writes from that table alone (its contract): for such a
+        row of another scenario, :meth:`replaced` writes what the recipe writes for that
+        scenario's rows."""
+        out = np.zeros(len(self), dtype=bool)
+        for k, rows, _ in self._by_chunk(self._pos):
+            c = self._chunks[k]
+            out[rows] = isinstance(c, Recipe) and isinstance(c.args.get("exports"), np.ndarray)
+        return out
 
     def type_sample(self) -> np.ndarray:
         """Object array from which ``pyarrow.infer_type`` infers the type it infers from

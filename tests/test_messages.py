@@ -111,6 +111,18 @@ def test_setitem_and_with_texts():
     s = pd.Series(m.copy())
     s.iloc[0] = "first"
     assert s.tolist() == ["first", *texts[1:]]
+    part = m[2:6]  # a slice: its positions a view of m's
+    part[0] = "other"
+    assert part.tolist() == ["other", *texts[3:6]] and m.tolist() == texts
+
+
+def test_suffixed_joins_when_read():
+    m, texts = _mixed(20)
+    _RENDERED.clear()
+    n = m.suffixed(np.array([7, 3]), ["; a", "; b"])
+    assert _RENDERED == []
+    assert n.tolist() == [t + {7: "; a", 3: "; b"}.get(k, "") for k, t in enumerate(texts)]
+    assert pickle.loads(pickle.dumps(n)).tolist() == n.tolist()
 
 
 def test_replaced_swaps_a_recipes_export_text():
