@@ -33,46 +33,20 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray, ExtensionDtype, register_extension_dtype
 from pandas.core.strings.object_array import ObjectStringArrayMixin
 
+from protv2g.message_recipes import (
+    Recipe,
+    chunk_texts,
+    objects,
+    render_formatted,
+    render_replaced,
+    render_suffixed,
+)
+
 __all__ = ["MessageArray", "MessageDtype", "RENDER_ROWS", "Recipe", "as_messages",
            "is_messages", "render_formatted"]
 
 #: Rows rendered at a time where a whole column is read (iteration, Arrow, Parquet spills).
 RENDER_ROWS = 2**14
-
-
-class Recipe:
-    """Texts of ``length`` rows made on demand: ``render(args, rows)`` returns the texts of
-    the ``rows`` (int array, positions in ``0 .. length-1``) as a list of ``str``.
-
-    ``render`` is a module-level function (the array pickles), ``args`` a mapping of compact
-    arrays and small tables it reads (never a study, a context or a device table). A recipe
-    is immutable: a twin or a take shares its arrays. A recipe with ``args["exports"]`` (an
-    object array: the scenarios' export texts, ``CheckContext.export_text``) writes a row's
-    scenario from that table alone, nowhere else (:meth:`MessageArray.swappable`)."""
-
-    __slots__ = ("args", "length", "render")
-
-    def __init__(self, render: Callable[[dict, np.ndarray], list], args: dict, length: int
-                 ) -> None:
-        self.render, self.args, self.length = render, args, int(length)
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getstate__(self) -> tuple:
-        return self.render, self.args, self.length
-
-    def __setstate__(self, state: tuple) -> None:
-        self.render, self.args, self.length = state
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the NumPy arrays among ``args`` (nested in tuples too)."""
-        return sum(a.nbytes for a in _arrays(self.args, {}).values())
-
-    def texts(self, rows: np.ndarray) -> np.ndarray:
-        """``(len(rows),)`` object array of the rows' texts."""
-        return _objects(self.render(self.args, np.asarray(rows, dtype=np.intp)))
 
 
 def _arrays(value: Any, seen: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -91,50 +65,6 @@ def _arrays(value: Any, seen: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
     elif isinstance(value, MessageArray):
         _arrays([value._pos, *value._chunks], seen)
     return seen
-
-
-def _objects(values: Sequence) -> np.ndarray:
-    """``(n,)`` object array holding ``values`` themselves."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def render_formatted(args: dict, rows: np.ndarray) -> list[str]:
-    """``args["format"] % row`` of each row, its values from ``args["columns"]`` (arrays;
-    a pair ``(codes, table)`` stands for ``table[codes]``, ``(codes, "exports")`` for
-    ``args["exports"][codes]``, the table :meth:`MessageArray.replaced` changes), made
-    Python objects first: ``%`` on Python floats writes what it writes on the floats the
-    plain column held."""
-    cols = [(_table(args, c[1])[c[0][rows]] if isinstance(c, tuple) else c[rows]).tolist()
-            for c in args["columns"]]
-    return list(map(args["format"].__mod__, zip(*cols, strict=True)))
-
-
-def _table(args: dict, table: np.ndarray | str) -> np.ndarray:
-    return args[table] if isinstance(table, str) else table
-
-
-def _replaced(args: dict, rows: np.ndarray) -> list:
-    """The texts of ``args["base"]`` (a chunk) at ``rows``, ``args["old"]`` replaced by
-    ``args["new"]`` in each ``str`` (:meth:`MessageArray.replaced`)."""
-    old, new = args["old"], args["new"]
-    return [t.replace(old, new) if isinstance(t, str) else t
-            for t in _chunk_texts(args["base"], rows).tolist()]
-
-
-def _suffixed(args: dict, rows: np.ndarray) -> list[str]:
-    """``str(text) + suffix`` of ``args["base"]`` (a :class:`MessageArray`) and
-    ``args["suffix"]`` at ``rows`` (:meth:`MessageArray.suffixed`)."""
-    return [f"{t}{x}" for t, x in zip(args["base"].texts(rows).tolist(),
-                                      args["suffix"][rows].tolist(), strict=True)]
-
-
-def _chunk_texts(chunk: np.ndarray | Recipe, rows: np.ndarray) -> np.ndarray:
-    """Object array of a chunk's texts at ``rows``."""
-    if isinstance(chunk, Recipe):
-        return chunk.texts(rows)
-    return chunk[rows]
 
 
 @register_extension_dtype
@@ -198,7 +128,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         if isinstance(scalars, np.ndarray) and scalars.dtype == object:
             values = scalars.copy() if copy else scalars
         else:
-            values = _objects(list(scalars))
+            values = objects(list(scalars))
         return cls._whole(values.ravel())
 
     @classmethod
@@ -258,7 +188,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
                   else [value] * len(rows))
         if len(values) != len(rows):
             raise ValueError(f"{len(values)} values for {len(rows)} rows")
-        new = _objects(values)
+        new = objects(values)
         total = int(self._offsets[-1])
         self._chunks = (*self._chunks, new)
         self._offsets = np.append(self._offsets, total + len(new))
@@ -279,7 +209,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         total = int(self._offsets[-1])
         pos = np.where(missing, total, self._pos.take(np.where(missing, 0, idx))
                        if len(self) else total)
-        return MessageArray((*self._chunks, _objects([fill])), _positions(pos, total + 1))
+        return MessageArray((*self._chunks, objects([fill])), _positions(pos, total + 1))
 
     def copy(self) -> MessageArray:
         return MessageArray(self._chunks, self._pos.copy())
@@ -349,8 +279,8 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         """A copy whose messages of ``rows`` (positions, distinct) are ``str(message) +
         suffix``, written when read (the messages of ``rows`` not written here)."""
         rows = np.asarray(rows, dtype=np.intp)
-        chunk = Recipe(_suffixed, {"base": self.take(rows), "suffix": _objects(list(suffixes))},
-                       len(rows))
+        chunk = Recipe(render_suffixed, {"base": self.take(rows),
+                                          "suffix": objects(list(suffixes))}, len(rows))
         total = int(self._offsets[-1])
         pos = self._pos.astype(_index_dtype(total + len(rows)), copy=True)
         pos[rows] = total + np.arange(len(rows))
@@ -359,7 +289,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
     def with_texts(self, rows: np.ndarray, texts: Sequence[Any]) -> MessageArray:
         """A copy with ``texts`` as the messages of ``rows`` (positions)."""
         out = self.copy()
-        out[np.asarray(rows, dtype=np.intp)] = _objects(list(texts))
+        out[np.asarray(rows, dtype=np.intp)] = objects(list(texts))
         return out
 
     def replaced(self, old: str, new: str) -> MessageArray:
@@ -392,7 +322,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
                 recipe = True
             else:
                 parts.append(c[local])
-        return np.concatenate([*parts, _objects([""] if recipe else [])])
+        return np.concatenate([*parts, objects([""] if recipe else [])])
 
     def _by_chunk(self, pos: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """``(chunk, rows, local)`` for each chunk ``pos`` points into: the positions in
@@ -415,7 +345,7 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         """Object array of the texts at ``pos``."""
         out = np.empty(len(pos), dtype=object)
         for k, rows, local in self._by_chunk(pos):
-            out[rows] = _chunk_texts(self._chunks[k], local)
+            out[rows] = chunk_texts(self._chunks[k], local)
         return out
 
 
@@ -425,7 +355,7 @@ def _replaced_chunk(chunk: np.ndarray | Recipe, old: str, new: str) -> Recipe:
         table = exports.copy()
         table[table == old] = new
         return Recipe(chunk.render, {**chunk.args, "exports": table}, chunk.length)
-    return Recipe(_replaced, {"base": chunk, "old": old, "new": new}, len(chunk))
+    return Recipe(render_replaced, {"base": chunk, "old": old, "new": new}, len(chunk))
 
 
 def _index_dtype(total: int) -> np.dtype:
