@@ -38,7 +38,8 @@ total-clearing band), empty for rows without a finding status
 (:class:`protv2g.input_basis.InputBasis`, written by the runner); ``input_todo``: for a
 ``todo`` or ``default`` row, the drafted or default input(s) to confirm, in words
 (:func:`protv2g.input_basis.confirm_texts`, written by the runner), empty otherwise;
-``message``.
+``message`` (in a study's result a :class:`protv2g.messages.MessageArray`: the texts,
+written when read).
 
 Examples
 --------

@@ -101,3 +101,26 @@ def test_an_ordered_table_follows_the_blocks_within_each_run() -> None:
         ("P", "a"), ("P", "a"), ("P", "b"), ("P", "b"), ("P", "c"), ("Q", "a"), ("Q", "b")]
     with pytest.raises(NotTwins):  # rows not in block order within a run: not guessed
         expand(f.iloc[[2, 0, 1, 3]].reset_index(drop=True), tw, outer=["primary"])
+
+
+def test_expand_keeps_messages_written_when_read():
+    """Messages written when read (#21, :class:`~protv2g.messages.MessageArray`): a twin's
+    rows of a recipe with export texts get the twin's text in that slot, unchecked (the full
+    evaluation writes the same); plain texts are checked and replaced as before."""
+    from protv2g.checks._recipes import formatted
+    from protv2g.messages import MessageArray, as_messages
+
+    tw = FaultTwins(copies={"b": "a"}, rank={"a": 0, "b": 1},
+                    block={"a": slice(0, 2), "b": slice(2, 4)}, rows=np.arange(2),
+                    bus_rows=None)
+    text = {"a": "in scenario a", "b": "in scenario b"}.get
+    lazy = formatted("x %.1f %s", [[1.0, 2.0]], ["a", "a"], text)
+    f = pd.DataFrame({"scenario": ["a", "a"], "message": lazy})
+    out = expand(f, tw, text)
+    assert isinstance(out["message"].array, MessageArray)
+    assert out["message"].tolist() == ["x 1.0 in scenario a", "x 2.0 in scenario a",
+                                       "x 1.0 in scenario b", "x 2.0 in scenario b"]
+    plain = MessageArray._concat_same_type([lazy[:1], as_messages(
+        np.array(["names a by name: in scenario a"], dtype=object))])
+    with pytest.raises(NotTwins):
+        expand(pd.DataFrame({"scenario": ["a", "a"], "message": plain}), tw, text)

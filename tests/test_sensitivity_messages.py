@@ -1,6 +1,7 @@
-"""C5's reach messages (#21, ``protv2g.checks.sensitivity._reach_messages``): written by ``%``
-templates once per distinct row, the text the per-row f-strings wrote, character for
-character — floats at rounding ties, ``-0.0``, NaN, ``inf``, huge and tiny values included."""
+"""C5's reach messages (#21, ``protv2g.checks.reach_text.reach_messages``): written by ``%``
+templates when read (a :class:`~protv2g.messages.MessageArray`), the text the per-row
+f-strings wrote, character for character — floats at rounding ties, ``-0.0``, NaN,
+``inf``, huge and tiny values included."""
 
 from __future__ import annotations
 
@@ -70,14 +71,14 @@ def test_reach_messages_are_the_per_row_f_strings():
     ctx = _ctx()
     for seed in range(6):
         bad = _bad(700, seed)
-        assert _reach_messages(ctx, bad) == _reference(ctx, bad)
+        assert _reach_messages(ctx, bad).tolist() == _reference(ctx, bad)
 
 
 def test_reach_messages_of_one_row_and_of_none():
     ctx = _ctx()
     bad = _bad(1, 9)
-    assert _reach_messages(ctx, bad) == _reference(ctx, bad)
-    assert _reach_messages(ctx, bad.iloc[:0]) == []
+    assert _reach_messages(ctx, bad).tolist() == _reference(ctx, bad)
+    assert _reach_messages(ctx, bad.iloc[:0]).tolist() == []
 
 
 def _reach_drop_by_merge(ctx, m: pd.DataFrame) -> pd.DataFrame:
@@ -196,7 +197,7 @@ def test_reach_messages_of_rows_that_do_not_repeat():
     for seed in range(3):
         bad = _bad(700, seed)
         bad = bad.iloc[:700].reset_index(drop=True)  # the scenario-swapped copy left out
-        assert _reach_messages(ctx, bad) == _reference(ctx, bad)
+        assert _reach_messages(ctx, bad).tolist() == _reference(ctx, bad)
 
 
 def test_reach_messages_across_chunks(monkeypatch):
@@ -205,7 +206,7 @@ def test_reach_messages_across_chunks(monkeypatch):
     monkeypatch.setattr(reach_text, "_CHUNK", 64)
     ctx = _ctx()
     bad = _bad(500, 11).iloc[:500].reset_index(drop=True)
-    assert _reach_messages(ctx, bad) == _reference(ctx, bad)
+    assert _reach_messages(ctx, bad).tolist() == _reference(ctx, bad)
 
 
 def test_stage_notes_are_stage_note_of_each_row():
@@ -216,3 +217,15 @@ def test_stage_notes_are_stage_note_of_each_row():
                                       "factor")]
     assert stage_notes(*cols) == list(map(_stage_note, *cols))
     assert stage_notes([], [], [], [], [], []) == []
+
+
+def test_reach_messages_taken_and_for_a_twin_are_the_rows_texts():
+    """Rows taken in any order, and the rows of a twin scenario (the export text replaced,
+    ``MessageArray.replaced``): the texts of the rows, as the f-strings write them."""
+    ctx = _ctx()
+    bad = _bad(300, 5)
+    m, ref = _reach_messages(ctx, bad), _reference(ctx, bad)
+    at = np.random.default_rng(2).permutation(len(ref))[:200]
+    assert m.take(at).tolist() == [ref[k] for k in at]
+    old, new = ctx.export_text("x/peak/100%"), ctx.export_text("x/light/100%")
+    assert m.replaced(old, new).tolist() == [r.replace(old, new) for r in ref]

@@ -34,7 +34,10 @@ and reverse power, % for C12 loading and unbalance, a fraction for V2G changes o
 ``message`` (for people; nothing reads it back). The text columns that repeat their values
 (:data:`protv2g.checks._compact.CATEGORY_COLUMNS`: all but ``message``) are categoricals whose
 categories are sorted as ``str`` sorts: they sort as text does; group them with
-``observed=True`` (#21: 1 byte a row, not 8 of pointers).
+``observed=True`` (#21: 1 byte a row, not 8 of pointers). ``message`` is a
+:class:`protv2g.messages.MessageArray` (dtype ``message``): each row's text is written when
+it is read (``iloc``, ``tolist()``, ``astype(str)``, Parquet, Excel give the texts), C5's
+and C12's from compact recipes (#21: 164 MiB of strings at 10,000 buses).
 
 A check that cannot be evaluated (no fault result, a device whose curve data are missing, no
 engine result for a device, no flow result) yields a ``not_evaluated`` row; a criterion with

@@ -24,6 +24,7 @@ import pandas as pd
 
 from protv2g.checks._rows import factorize_runs
 from protv2g.engine.key_columns import key_column
+from protv2g.messages import as_messages, is_messages
 
 __all__ = ["CATEGORY_COLUMNS", "compact_violations", "text_category"]
 
@@ -54,7 +55,9 @@ def text_category(values: Any) -> Any:
 def compact_violations(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its :data:`CATEGORY_COLUMNS` object columns as :func:`text_category`
     makes them, the other columns as they are (not copied); ``frame`` is emptied (each column
-    dropped once converted: the table is not held twice). Equal in value to ``frame``
+    dropped once converted: the table is not held twice); the ``message`` column a
+    :class:`~protv2g.messages.MessageArray` (its texts written when read). Equal in value to
+    ``frame``
     (``assert_frame_equal(check_dtype=False, check_categorical=False)``)."""
     if not frame.columns.is_unique:
         return frame
@@ -65,6 +68,8 @@ def compact_violations(frame: pd.DataFrame) -> pd.DataFrame:
         col = frame.pop(c)
         data[c] = (text_category(col.to_numpy()) if c in CATEGORY_COLUMNS
                    and col.dtype == object else
+                   as_messages(col) if c == "message" and (col.dtype == object
+                                                           or is_messages(col)) else
                    col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array)
     out = pd.DataFrame(data, columns=columns, index=index, copy=False)
     out.attrs = frame.attrs

@@ -16,6 +16,7 @@ import pandas as pd
 from protv2g.checks._rows import factorize_runs
 from protv2g.checks._violation_rows import violation_rows
 from protv2g.criteria import order
+from protv2g.messages import MessageArray, as_messages, is_messages
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
 __all__ = ["Gather", "concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
@@ -134,7 +135,8 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     places, one pass (#21: the concatenation and then the sorted take each copied the
     489,846 violation rows of the 10,000-bus study), each frame's column dropped once
     placed (the frames are emptied). None, the frames untouched, unless every frame has the
-    same columns, each of one NumPy dtype in all.
+    same columns, each of one NumPy dtype in all (a message column: object or
+    :class:`~protv2g.messages.MessageArray` in each, concatenated as messages and taken).
 
     ``gathers``: per frame, None or ``(at, new)``: that frame's rows are then
     ``frame.take(at)`` with the columns ``new`` (same dtypes) in place of its own, taken
@@ -153,10 +155,17 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     if frames[0].columns.has_duplicates or any(list(f.columns) != columns for f in frames):
         return None
     dtypes = [f.dtypes.tolist() for f in frames]
-    if any(d != dtypes[0] for d in dtypes) or not all(isinstance(d, np.dtype)
-                                                     for d in dtypes[0]):
+    # message columns (:class:`~protv2g.messages.MessageArray` in one frame at least, object
+    # in the others) concatenated as messages and taken, their texts not written (#21)
+    lazy = {c for j, c in enumerate(columns) if any(is_messages(f[c]) for f in frames)
+            and all(is_messages(f[c]) or d[j] == np.dtype(object) for f, d in zip(frames, dtypes,
+                                                                         strict=True))}
+    if any(not (c in lazy or (isinstance(dtypes[0][j], np.dtype)
+                              and all(d[j] == dtypes[0][j] for d in dtypes)))
+           for j, c in enumerate(columns)):
         return None
-    if any(g is not None and any(np.asarray(v).dtype != frames[0][c].dtype
+    if any(g is not None and any((not (is_messages(v) or np.asarray(v).dtype == object))
+                                 if c in lazy else np.asarray(v).dtype != frames[0][c].dtype
                                  for c, v in g[1].items()) for g in gathers):
         return None
     sizes = [len(f) if g is None else len(g[0]) for f, g in zip(frames, gathers, strict=True)]
@@ -166,6 +175,15 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     bounds = np.cumsum([0, *sizes])
     data = {}
     for c, dtype in zip(columns, dtypes[0], strict=True):
+        if c in lazy:
+            parts = []
+            for f, g in zip(frames, gathers, strict=True):
+                values = as_messages(f.pop(c))
+                parts.append(values if g is None else as_messages(g[1][c]) if c in g[1]
+                             else values.take(g[0]))
+            data[c] = MessageArray._concat_same_type(parts).take(rows)
+            del parts
+            continue
         out = np.empty(n, dtype=dtype)
         for f, g, a, b in zip(frames, gathers, bounds[:-1], bounds[1:], strict=True):
             values = f.pop(c).to_numpy()

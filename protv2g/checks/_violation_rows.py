@@ -16,6 +16,7 @@ import pandas as pd
 
 from protv2g.checks._rows import factorize_all
 from protv2g.criteria import CATALOGUE, MarginUnit
+from protv2g.messages import MessageArray, is_messages
 from protv2g.units import Severity
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
 
@@ -60,13 +61,17 @@ def violation_rows(criterion: str | Sequence[str],
         For a status outside :class:`~protv2g.violations.CheckStatus`.
     """
     n = len(frame) if frame is not None else max(
-        (len(v) for v in columns.values() if isinstance(v, list | np.ndarray | pd.Series)),
+        (len(v) for v in columns.values()
+         if isinstance(v, list | np.ndarray | pd.Series | MessageArray)),
         default=1)
     data: dict[str, Any] = {}
     for c in VIOLATION_COLUMNS:
         v = columns.get(c, np.nan if c in _FLOAT_COLS else "")
         if isinstance(v, pd.Series):
-            v = v.to_numpy()
+            v = v.array if is_messages(v) else v.to_numpy()
+        if isinstance(v, MessageArray):  # messages written when read (#21)
+            data[c] = v
+            continue
         if not isinstance(v, np.ndarray | list):  # a scalar for every row
             v = (_repeated(v, n) if isinstance(v, str) or v is None
                  else np.full(n, v)) if n else []

@@ -42,6 +42,7 @@ import pandas as pd
 from protv2g.checks._rows import _same_block, factorize_all, key_codes
 from protv2g.checks.scenario_twins import base_twins, cell_ids
 from protv2g.criteria import Criterion, Need
+from protv2g.messages import MessageArray, as_messages, is_messages
 
 __all__ = ["FLOW_COLUMNS", "Expansion", "FaultTwins", "NotTwins", "expand", "expansion",
            "fault_twins", "twin_able"]
@@ -282,7 +283,13 @@ def expansion(frame: pd.DataFrame | None, tw: FaultTwins | None,
     new = {"scenario": np.concatenate([frame["scenario"].to_numpy(), *(
         np.array([t], dtype=object).repeat(len(rows[s])) for _, s, twins in plan
         for t in twins)])}
-    if "message" in frame.columns:
+    if "message" in frame.columns and is_messages(frame["message"]):
+        lazy = as_messages(frame["message"])
+        parts = [lazy]
+        for _, s, twins in plan:
+            parts += _lazy_messages(lazy.take(rows[s]), s, twins, export_text)
+        new["message"] = MessageArray._concat_same_type(parts)
+    elif "message" in frame.columns:
         msg = frame["message"].to_numpy()
         parts = [msg]
         for _, s, twins in plan:
@@ -336,6 +343,33 @@ def _messages(messages: np.ndarray, source: str, twins: list[str],
                                                  export_text), strict=True):
             new[a:a + _CHUNK] = part
     return out
+
+
+def _lazy_messages(messages: MessageArray, source: str, twins: list[str],
+                   export_text: Callable[[str], str] | None) -> list[MessageArray]:
+    """:func:`_messages` of messages written when read (#21): each twin's rows the same
+    with the source's scenario text replaced by the twin's
+    (:meth:`~protv2g.messages.MessageArray.replaced`), not written. A recipe that writes the
+    scenario from its export texts alone (:meth:`~protv2g.messages.MessageArray.swappable`:
+    C5's, 204,536 rows at 10,000 buses) then writes the twin's rows as the full evaluation
+    would: its rows are not checked; the others are, :data:`_CHUNK` at a time.
+
+    Raises
+    ------
+    NotTwins
+        When a message names ``source`` by its name.
+    """
+    check = np.flatnonzero(~messages.swappable())
+    for a in range(0, len(check), _CHUNK):
+        texts = messages.texts(check[a:a + _CHUNK])
+        text = _joined(texts)
+        if (any(source in m for m in texts.tolist() if isinstance(m, str)) if text is None
+                else source in text):
+            raise NotTwins(f"a message names scenario {source}")
+        del texts, text
+    if export_text is None:
+        return [messages for _ in twins]
+    return [messages.replaced(export_text(source), export_text(t)) for t in twins]
 
 
 #: Messages joined at a time by :func:`_messages` (#21: all of a scenario's at once, ≈ 100

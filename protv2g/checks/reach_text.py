@@ -1,17 +1,17 @@
-"""C5's (reach, :mod:`.sensitivity`) row messages: the failing zone rows' text, formatted once
-per distinct row and the scenario's export text put between (#21), with the stage the row was
-judged on (:mod:`.reach_stage`, review s23)."""
+"""C5's (reach, :mod:`.sensitivity`) row messages: the failing zone rows' text with the stage
+the row was judged on (:mod:`.reach_stage`, review s23), written when read
+(:class:`~protv2g.messages.MessageArray`, #21)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from protv2g.checks._common import CheckContext
-from protv2g.checks._rows import distinct_rows, factorize_all
+from protv2g.checks._recipes import coded, objects
 from protv2g.checks.reach_stage import FIRST_CYCLE
+from protv2g.messages import MessageArray
 
-__all__ = ["BAD_COLUMNS", "reach_messages", "stage_note", "stage_notes"]
+__all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes"]
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
@@ -82,69 +82,46 @@ def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, picku
     return notes
 
 
-def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> list[str]:
-    """C5's message of every row of ``bad`` (the failing zone rows' columns by name).
+def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArray:
+    """C5's message of every row of ``bad`` (the failing zone rows' columns by name), as a
+    :class:`~protv2g.messages.MessageArray` that writes each row's text when it is read
+    (:func:`render_reach`; #21: at 10,000 buses C5's 409,122 messages were 140 MiB of
+    strings held from the checks to the workbook, which writes a few thousand of them).
 
-    Where rows repeat (more than :data:`_DISTINCT_SHARE` of them equal to another in every
-    column but the scenario: scenarios sharing a charger set, evaluated without
-    :mod:`~protv2g.checks.distinct_blocks`) the text around the scenario is formatted once
-    per distinct row (:func:`~protv2g.checks._rows.distinct_rows` on the numbers' bits and
-    the texts' codes) and the scenario's text put between; otherwise each message is
-    written whole, :data:`_CHUNK` rows at a time (#21: at 10,000 buses the distinct blocks'
-    204,555 rows are all distinct; the per-distinct heads, ≈ 55 MiB, were held beside the
-    messages at C5's peak, 0.8 s of which 0.5 s joining). The same text either way."""
-    scenario = bad["scenario"]
-    texts = [bad[k] for k in _TEXT_COLUMNS]
-    numbers = [np.asarray(bad[k], dtype=float) for k in _NUMBER_COLUMNS]
-    first, inverse = distinct_rows(
-        *numbers, *(factorize_all(t)[0] for t in texts))
-    sc_codes, sc_names = pd.factorize(scenario, use_na_sentinel=False)
-    exports = _objects([ctx.export_text(n) for n in sc_names.tolist()])
-    if len(first) > _DISTINCT_SHARE * len(inverse):
-        return _whole_messages([np.asarray(t, dtype=object) for t in texts], numbers,
-                               exports[sc_codes])
-    d, el, b, ft, c, z, st, br = (t[first].tolist() for t in texts)
-    # Python floats: formatting NumPy scalars costs twice as much, same text
-    i, q, p, fac, i1 = (x[first].tolist() for x in numbers)
-    notes = stage_notes(st, br, i, i1, p, fac)
-    # :meth:`CheckContext.fault_text` written out, by ``%`` on the tuples zip makes (#21:
-    # 137,000 distinct rows at 10,000 buses; the f-strings' loop cost half as much again):
-    # ``%s``/``%.0f``/``%.2f``/``%g`` write what ``{x}``/``{x:.0f}``/``{x:.2f}``/``{x:g}``
-    # write (the same conversion of the float)
-    heads = _objects(list(map(_HEAD.__mod__, zip(d, i, el, notes, ft, c, b, z, strict=True))))
-    tails = _objects(list(map(_TAIL.__mod__, zip(q, p, fac, strict=True))))
-    # each row's three parts gathered by position and joined in one pass (#21: the
-    # comprehension's per-row look-ups cost half as much again)
-    return list(map("".join, zip(heads[inverse].tolist(), exports[sc_codes].tolist(),
-                                 tails[inverse].tolist(), strict=True)))
+    The recipe holds the texts as codes into their distinct values, the numbers as floats
+    and the scenario as a code into its export texts (:meth:`CheckContext.export_text`), the
+    one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`)."""
+    n = len(bad["scenario"])
+    texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
+    numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
+    sc_codes, sc_names = coded(np.asarray(bad["scenario"], dtype=object))
+    exports = objects([ctx.export_text(n) for n in sc_names.tolist()])
+    return MessageArray.from_recipe(render_reach, {
+        "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports}, n)
 
 
-#: Share of distinct rows above which :func:`reach_messages` writes every message whole.
-_DISTINCT_SHARE = 0.9
-#: Rows whose values are made Python objects at a time by :func:`_whole_messages`.
+def render_reach(args: dict, rows: np.ndarray) -> list[str]:
+    """C5's messages of ``rows`` (positions in the recipe :func:`reach_messages` makes):
+    each by one ``%`` (:data:`_MESSAGE`), the columns made Python objects :data:`_CHUNK`
+    rows at a time (Python floats: formatting NumPy scalars costs twice as much, the same
+    text; ``%s``/``%.0f``/``%.2f``/``%g`` write what ``{x}``/``{x:.0f}``/``{x:.2f}``/``{x:g}``
+    write)."""
+    out: list[str] = []
+    exports = args["exports"]
+    for a in range(0, len(rows), _CHUNK):
+        at = rows[a:a + _CHUNK]
+        d, el, b, ft, c, z, st, br = (t[1][t[0][at]].tolist() for t in args["texts"])
+        i, q, p, fac, i1 = (x[at].tolist() for x in args["numbers"])
+        notes = stage_notes(st, br, i, i1, p, fac)
+        out += map(_MESSAGE.__mod__, zip(d, i, el, notes, ft, c, b, z,
+                                         exports[args["scenario"][at]].tolist(), q, p, fac,
+                                         strict=True))
+    return out
+
+
+#: Rows whose values are made Python objects at a time by :func:`render_reach`.
 _CHUNK = 2**14
 #: C5's whole message: :data:`_HEAD`, the export text, :data:`_TAIL` (``%`` on the
 #: concatenation writes the three parts' concatenation).
 _MESSAGE = _HEAD + "%s" + _TAIL
 
-
-def _whole_messages(texts: list[np.ndarray], numbers: list[np.ndarray], exports: np.ndarray
-                    ) -> list[str]:
-    """:func:`reach_messages` of rows that do not repeat: each row's message by one ``%``
-    (:data:`_MESSAGE`), the columns made Python objects :data:`_CHUNK` rows at a time."""
-    out: list[str] = []
-    for a in range(0, len(exports), _CHUNK):
-        at = slice(a, a + _CHUNK)
-        d, el, b, ft, c, z, st, br = (t[at].tolist() for t in texts)
-        i, q, p, fac, i1 = (x[at].tolist() for x in numbers)
-        notes = stage_notes(st, br, i, i1, p, fac)
-        out += map(_MESSAGE.__mod__, zip(d, i, el, notes, ft, c, b, z, exports[at].tolist(),
-                                         q, p, fac, strict=True))
-    return out
-
-
-def _objects(values: list[str]) -> np.ndarray:
-    """``(n,)`` object array of ``values`` (the same ``str`` objects)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out

@@ -33,6 +33,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.messages import MessageArray, is_messages
+
 __all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill", "spill_if_too_long",
            "overflow_note"]
 
@@ -104,9 +106,13 @@ def _arrow_schema(frame: pd.DataFrame, as_text: bool = False):
     head = frame.iloc[:0]
     texts = [c for c, column in frame.items()
              if as_text and _text_categories(column) is not None]
-    if texts:  # written as the object column of its values (#21: the fault tables' keys)
-        head = head.astype(dict.fromkeys(texts, object))
+    lazy = [c for c, column in frame.items() if is_messages(column)]
+    if texts or lazy:  # written as the object column of its values (#21: the fault tables'
+        # keys; the messages, :class:`~protv2g.messages.MessageArray`)
+        head = head.astype(dict.fromkeys([*texts, *lazy], object))
     fields = [field.with_type(pa.string()) if name in texts
+              else field.with_type(pa.infer_type(column.array.type_sample(), from_pandas=True))
+              if name in lazy
               else field.with_type(pa.infer_type(column.to_numpy(), from_pandas=True))
               if column.dtype == object else field
               for field, (name, column) in zip(pa.Schema.from_pandas(head, preserve_index=False),
@@ -176,10 +182,11 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
 
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
     direct = frame.columns.is_unique and all(
-        isinstance(c.dtype, np.dtype) and c.dtype.kind in "biufO"
+        isinstance(c.dtype, np.dtype) and c.dtype.kind in "biufO" or is_messages(c)
         or pa.types.is_string(f.type) and _text_categories(c) is not None
         or _dictionary(c, f.type) is not None for c, f in zip(columns, schema, strict=True))
     values = ([_category_text(c) if pa.types.is_string(f.type) and _text_categories(c) is not None
+               else c.array if is_messages(c)  # written RENDER_ROWS at a time
                else _dictionary(c, f.type) if isinstance(c.dtype, pd.CategoricalDtype)
                else _repeated_text(c.to_numpy(), f.type)
                for c, f in zip(columns, schema, strict=True)] if direct else None)
@@ -193,6 +200,8 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
                 [pa.DictionaryArray.from_arrays(pa.array(v[1][start:stop]), v[2])
                  if isinstance(v, tuple) and len(v) == 3  # a categorical (_dictionary)
                  else v[1].take(pa.array(v[0][start:stop])) if isinstance(v, tuple)
+                 else pa.array(v[start:stop].texts(), type=f.type, from_pandas=True)
+                 if isinstance(v, MessageArray)
                  else pa.array(v[start:stop], type=f.type, from_pandas=True)
                  for v, f in zip(values, schema, strict=True)], schema=schema)
 
