@@ -18,7 +18,7 @@ from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
 from protv2g.engine.slices import FaultSlice
-from protv2g.engine.staged_result import StagedResult, put_stages
+from protv2g.engine.staged_result import StagedResult, put_site_peaks, put_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -299,7 +299,8 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
     """Stage arrays of every slice, padded to the largest stage count; device arrays dense
     (``device="full"``), per-device maxima (``"summary"``) or none (``"kept"``: the kept
     rows are in ``FaultStudyResult.device_rows``; the bus stages then assembled on first
-    use from the slices' own arrays, :attr:`StagedResult.bus_i_012_ka`)."""
+    use from the slices' own arrays, :attr:`StagedResult.bus_i_012_ka`, and of the
+    chargers' staged currents only the sites' peaks, ``site_peaks_ka``)."""
     full = device == "full"
     names = list(scen)
     s_n, c_n, t_n = len(names), len(cases), len(fault_types)
@@ -322,7 +323,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
     elif device == "summary":
         dev_max = np.zeros((s_n, c_n, t_n, n, d, 2))
         dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
-    chg, trip, ceased, v_min = {}, {}, {}, {}
+    chg, trip, ceased, v_min, peaks = {}, {}, {}, {}, {}
     for (si, ci, ti), sl in pieces.items():
         put_stages(t0[si, ci, ti], sl.stage_t_start_s, True)
         put_stages(t1[si, ci, ti], sl.stage_t_end_s, True)
@@ -341,7 +342,11 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
                 if name not in store:
                     store[name] = np.full((c_n, t_n, k, m), fill, dtype=np.asarray(x).dtype)
                 store[name][ci, ti] = x
-        if sl.staged_charger_i_12_ka is not None:
+        if sl.staged_charger_i_12_ka is not None and device == "kept":  # the peaks only
+            if name not in peaks:
+                peaks[name] = np.zeros((c_n, t_n, 2, k, m))
+            put_site_peaks(peaks[name][ci, ti], sl.staged_charger_i_12_ka, dtype)
+        elif sl.staged_charger_i_12_ka is not None:
             if name not in chg:
                 chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
             put_stages(chg[name][ci, ti], sl.staged_charger_i_12_ka)
@@ -358,7 +363,8 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         bus_stages=bus_stages if device == "kept" else bus_stages(),
         device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
-        charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min)
+        charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min,
+        site_peaks_ka=peaks)
 
 
 def release_freed_memory() -> None:

@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
+from protv2g.engine.faults import A_MATRIX, seq_to_abc
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.slices import FaultSlice
+from protv2g.engine.stage_magnitudes import staged_rows
 
 __all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept",
            "float_bits", "kept_device_arrays", "kept_positions", "rows_differ",
@@ -194,7 +195,7 @@ class DeviceRowsBuilder:
             i = _own(sl.device_i_012_ka)
             v = None if v_rows is None else _own(v_rows)  # None: NaN, made in ``build``
             self.pieces[key] = self._differing(key, (
-                pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
+                pos, i, v, staged_rows(sl, sl.staged_device_i_012_ka,
                                         pos % max(len(sl.fault_buses), 1))))
             return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                            staged_device_i_012_ka=None, staged_device_v_012_pu=None,
@@ -210,7 +211,7 @@ class DeviceRowsBuilder:
         v = None if v_dev is None else v_dev.reshape(d * m, 3)[pos]
         st = sl.staged_device_i_012_ka
         x = None if st is None else st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
-        self.pieces[key] = self._differing(key, (pos, i, v, _staged_rows(sl, x, pos % m)))
+        self.pieces[key] = self._differing(key, (pos, i, v, staged_rows(sl, x, pos % m)))
         return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
@@ -297,19 +298,6 @@ def _own(x: np.ndarray) -> np.ndarray:
     return x.copy() if base is not None and np.asarray(base).nbytes > x.nbytes else x
 
 
-def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
-    """``(|Ia|, |Ib|, |Ic|, |3·I0|`` A float32 ``(n_stage, k, 4)``, stage starts, stage ends
-    ``(n_stage, k)``) of the kept rows' staged currents ``x`` ``(n_stage, k, 3)`` (kA,
-    sequence order; ``col`` the rows' fault-bus positions); ``None`` without stages."""
-    if x is None:
-        return None
-    i_a = np.empty(x.shape[:2] + (4,), np.float32)
-    phase_magnitudes(x, 1e3, i_a)  # one phase at a time (#21: the phase array and temporaries)
-    i_a[..., 3] = 3e3 * np.abs(x[..., 0])
-    return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
-            np.asarray(sl.stage_t_end_s, np.float32)[:, col])
-
-
 def unconverged_columns(sv: Any, m: int) -> np.ndarray:
     """``(m,)`` fault buses where some stage of a solved slice has no solution (its results
     are NaN; as :func:`~protv2g.engine.slices.make_slice` flags them)."""
@@ -353,10 +341,13 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
     for j in range(n_s):
         if j == 0 and i0 is not None:
-            i[0] = i0.reshape(d * m, 3)[pos]
-            if v is not None:
-                solver.fill_rows(np.empty_like(i[0]), v[0], dev, col, sv.i_f[0], sv.terms[0],
-                                 pre, scale_i, fault_type, zf_pu)
+            if len(pos) and (pos.min() < 0 or pos.max() >= d * m):
+                raise IndexError("device row positions outside the slice's grid")
+            # straight into the rows (``mode="raise"`` would gather into a buffer first)
+            np.take(i0.reshape(d * m, 3), pos, axis=0, out=i[0], mode="clip")
+            if v is not None:  # the voltages only: the currents are the dense grid's
+                solver.fill_rows(None, v[0], dev, col, sv.i_f[0], sv.terms[0], pre, scale_i,
+                                 fault_type, zf_pu)
             continue
         at = _reached_rows(sv, j, col) if j >= max(2, n_voltages) else None
         if at is not None:  # the rows the stage does not reach: the previous stage's
