@@ -23,11 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.engine.faults import A_MATRIX, seq_to_abc
+from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.slices import FaultSlice
-from protv2g.engine.stage_magnitudes import staged_rows
 
 __all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept",
            "float_bits", "kept_device_arrays", "kept_positions", "rows_differ",
@@ -195,7 +194,7 @@ class DeviceRowsBuilder:
             i = _own(sl.device_i_012_ka)
             v = None if v_rows is None else _own(v_rows)  # None: NaN, made in ``build``
             self.pieces[key] = self._differing(key, (
-                pos, i, v, staged_rows(sl, sl.staged_device_i_012_ka,
+                pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
                                         pos % max(len(sl.fault_buses), 1))))
             return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                            staged_device_i_012_ka=None, staged_device_v_012_pu=None,
@@ -211,7 +210,7 @@ class DeviceRowsBuilder:
         v = None if v_dev is None else v_dev.reshape(d * m, 3)[pos]
         st = sl.staged_device_i_012_ka
         x = None if st is None else st.reshape(len(st), d * m, 3)[:, pos]  # (n_stage, k, 3)
-        self.pieces[key] = self._differing(key, (pos, i, v, staged_rows(sl, x, pos % m)))
+        self.pieces[key] = self._differing(key, (pos, i, v, _staged_rows(sl, x, pos % m)))
         return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
@@ -296,6 +295,19 @@ def _own(x: np.ndarray) -> np.ndarray:
     """``x`` itself, or a copy of it when it is a view of a larger array."""
     base = x.base
     return x.copy() if base is not None and np.asarray(base).nbytes > x.nbytes else x
+
+
+def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
+    """``(|Ia|, |Ib|, |Ic|, |3·I0|`` A float32 ``(n_stage, k, 4)``, stage starts, stage ends
+    ``(n_stage, k)``) of the kept rows' staged currents ``x`` ``(n_stage, k, 3)`` (kA,
+    sequence order; ``col`` the rows' fault-bus positions); ``None`` without stages."""
+    if x is None:
+        return None
+    i_a = np.empty(x.shape[:2] + (4,), np.float32)
+    phase_magnitudes(x, 1e3, i_a)  # one phase at a time (#21: the phase array and temporaries)
+    i_a[..., 3] = 3e3 * np.abs(x[..., 0])
+    return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
+            np.asarray(sl.stage_t_end_s, np.float32)[:, col])
 
 
 def unconverged_columns(sv: Any, m: int) -> np.ndarray:
