@@ -18,7 +18,7 @@ from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
 from protv2g.engine.slices import FaultSlice
-from protv2g.engine.staged_result import StagedResult, put_stages
+from protv2g.engine.staged_result import StagedResult, put_site_peaks, put_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -219,6 +219,7 @@ class _Collected:
         self.iterations: dict = {}
         self.frozen = self.unconverged = self.residual = self.fault_buses = None
         self.pieces: dict = {}
+        self.peaks: dict = {}  # kept rows: the sites' peaks
         self.v1_pre = np.full((c_n, d), np.nan + 0j)
 
     def add(self, sl: FaultSlice) -> None:
@@ -263,6 +264,13 @@ class _Collected:
                     self.chg_i[sl.scenario] = np.zeros((c_n, t_n) + sl.charger_i_12_ka.shape,
                                                        dtype=dtype)
                 self.chg_i[sl.scenario][ci, ti] = sl.charger_i_12_ka
+        x = sl.staged_charger_i_12_ka
+        if self.rows is not None and x is not None:  # kept rows: the sites' peaks now, the
+            # slice's staged charger currents let go (#21: ≈ 5 MB a slice held to the end)
+            put_site_peaks(self.peaks.setdefault(sl.scenario, np.zeros(
+                (c_n, t_n, 2) + x.shape[1:3]))[ci, ti], x, dtype)
+            self.pieces[(si, ci, ti)] = replace(sl, charger_i_12_ka=None,
+                                                staged_charger_i_12_ka=None)
 
     def result(self, net: pp.pandapowerNet, devices: Sequence[DeviceTerminal],
                bus_names: np.ndarray | None = None, spare_rows: int = 0) -> FaultStudyResult:
@@ -279,7 +287,7 @@ class _Collected:
             bus_names = _bus_names(net, fault_buses)
         st = _collect_stages(self.pieces, scen, self.cases, self.fault_types, fault_buses,
                              bus_names, devices, "full" if self.dev_i is not None else "summary"
-                             if not self.full else "kept", self.dtype)
+                             if not self.full else "kept", self.dtype, self.peaks)
         return FaultStudyResult(
             scenarios=tuple(scen), cases=self.cases, fault_types=self.fault_types,
             fault_buses=fault_buses, fault_bus_names=bus_names,
@@ -295,11 +303,13 @@ class _Collected:
 
 
 def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, bus_names,
-                    devices, device: str, dtype) -> StagedResult:
+                    devices, device: str, dtype, peaks: dict | None = None) -> StagedResult:
     """Stage arrays of every slice, padded to the largest stage count; device arrays dense
     (``device="full"``), per-device maxima (``"summary"``) or none (``"kept"``: the kept
     rows are in ``FaultStudyResult.device_rows``; the bus stages then assembled on first
-    use from the slices' own arrays, :attr:`StagedResult.bus_i_012_ka`)."""
+    use from the slices' own arrays, :attr:`StagedResult.bus_i_012_ka`, and of the
+    chargers' staged currents only the sites' peaks, ``site_peaks_ka``; ``peaks``: those
+    already taken from the slices, :meth:`_Collected.add`)."""
     full = device == "full"
     names = list(scen)
     s_n, c_n, t_n = len(names), len(cases), len(fault_types)
@@ -323,6 +333,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         dev_max = np.zeros((s_n, c_n, t_n, n, d, 2))
         dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
     chg, trip, ceased, v_min = {}, {}, {}, {}
+    peaks = {} if peaks is None else peaks
     for (si, ci, ti), sl in pieces.items():
         put_stages(t0[si, ci, ti], sl.stage_t_start_s, True)
         put_stages(t1[si, ci, ti], sl.stage_t_end_s, True)
@@ -341,7 +352,11 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
                 if name not in store:
                     store[name] = np.full((c_n, t_n, k, m), fill, dtype=np.asarray(x).dtype)
                 store[name][ci, ti] = x
-        if sl.staged_charger_i_12_ka is not None:
+        if sl.staged_charger_i_12_ka is not None and device == "kept":  # the peaks only
+            if name not in peaks:
+                peaks[name] = np.zeros((c_n, t_n, 2, k, m))
+            put_site_peaks(peaks[name][ci, ti], sl.staged_charger_i_12_ka, dtype)
+        elif sl.staged_charger_i_12_ka is not None:
             if name not in chg:
                 chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
             put_stages(chg[name][ci, ti], sl.staged_charger_i_12_ka)
@@ -358,7 +373,8 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         bus_stages=bus_stages if device == "kept" else bus_stages(),
         device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
-        charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min)
+        charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min,
+        site_peaks_ka=peaks)
 
 
 def release_freed_memory() -> None:

@@ -353,10 +353,13 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
     for j in range(n_s):
         if j == 0 and i0 is not None:
-            i[0] = i0.reshape(d * m, 3)[pos]
-            if v is not None:
-                solver.fill_rows(np.empty_like(i[0]), v[0], dev, col, sv.i_f[0], sv.terms[0],
-                                 pre, scale_i, fault_type, zf_pu)
+            if len(pos) and (pos.min() < 0 or pos.max() >= d * m):
+                raise IndexError("device row positions outside the slice's grid")
+            # straight into the rows (``mode="raise"`` would gather into a buffer first)
+            np.take(i0.reshape(d * m, 3), pos, axis=0, out=i[0], mode="clip")
+            if v is not None:  # the voltages only: the currents are the dense grid's
+                solver.fill_rows(None, v[0], dev, col, sv.i_f[0], sv.terms[0], pre, scale_i,
+                                 fault_type, zf_pu)
             continue
         at = _reached_rows(sv, j, col) if j >= max(2, n_voltages) else None
         if at is not None:  # the rows the stage does not reach: the previous stage's

@@ -136,7 +136,7 @@ class FaultStudyResult:
             device_v_012_pu=None if st.device_v_012_pu is None else st.device_v_012_pu[sel],
             device_max_ka=None if st.device_max_ka is None else st.device_max_ka[sel],
             device_max_bus=None if st.device_max_bus is None else st.device_max_bus[sel],
-            charger_i_12_ka=chg or self.charger_i_12_ka,
+            charger_i_12_ka=chg if chg or st.site_peaks_ka else self.charger_i_12_ka,
             device_rows=None,  # kept rows are first-cycle rows: their stages are in .staged
             high=None)
 

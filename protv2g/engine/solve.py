@@ -315,23 +315,27 @@ class CaseSolver:
             e1, e2 = terms["e12"]
             self._floating_v0(out_v, fault_type, e1, e2, zf_pu)
 
-    def fill_rows(self, out_i: np.ndarray, out_v: np.ndarray | None, dev: np.ndarray,
+    def fill_rows(self, out_i: np.ndarray | None, out_v: np.ndarray | None, dev: np.ndarray,
                   col: np.ndarray, i_f: np.ndarray, terms: dict, pre: PreFault,
                   scale_i: np.ndarray, fault_type: FaultType,
                   zf_pu: np.ndarray | complex) -> None:
         """:meth:`fill` at the device rows ``(dev[r], col[r])`` (device, fault-bus position)
-        only: ``out_i``/``out_v`` ``(n, 3)``; the same values as :meth:`fill` there."""
+        only: ``out_i``/``out_v`` ``(n, 3)``; the same values as :meth:`fill` there.
+        ``out_i=None``: voltages only (#21: the first cycle's currents are taken from the
+        dense grid, its voltages at the kept rows; the currents were filled again and
+        dropped)."""
         ones = np.ones(len(scale_i))
         for s, rows, i_s, current, voltage in self._sequence_terms(i_f, terms, pre, scale_i):
-            fill_sequence_rows(out_i, s, dev, col, current[0], pre.b, *current[1:], rows.w_i,
-                               i_s, scale_i)
+            if out_i is not None:
+                fill_sequence_rows(out_i, s, dev, col, current[0], pre.b, *current[1:],
+                                   rows.w_i, i_s, scale_i)
             if out_v is not None:
                 fill_sequence_rows(out_v, s, dev, col, voltage[0], pre.b, *voltage[1:],
                                    rows.w_v, i_s, ones)
         if 0 not in self.seq:
-            out_i[:, 0] = 0
-            if out_v is not None:
-                out_v[:, 0] = 0
+            for out in (out_i, out_v):
+                if out is not None:
+                    out[:, 0] = 0
         elif self.cn.zero.any_floating and out_v is not None:
             e1, e2 = terms["e12"]
             self._floating_v0_rows(out_v, dev, col, fault_type, e1, e2, zf_pu)
