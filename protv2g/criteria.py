@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["CATALOGUE", "CRITERIA", "FEEDER_FLOW_CRITERION", "Criterion", "MarginUnit", "Need",
-           "order"]
+           "order", "pair_criterion"]
 
 
 class MarginUnit(StrEnum):
@@ -151,3 +151,18 @@ def order(criterion: str) -> tuple[int, str]:
     """Sort key: catalogue order (C2 before C10); unknown ids last, by name."""
     return (_RANK.get(criterion, len(_RANK)), str(criterion))
 
+
+
+def pair_criterion(primary_kind: str, backup_kind: str) -> str:
+    """Criterion that governs a pair of coordination roles (``relay``, ``recloser``, ``fuse``;
+    :attr:`protv2g.devices.kinds.KindSpec.role`).
+
+    >>> pair_criterion("fuse", "recloser"), pair_criterion("relay", "relay")
+    ('C2', 'C1')
+    """
+    if backup_kind == "fuse":
+        # a fuse on the source side of a recloser: recloser–fuse coordination (C2, #17)
+        return "C2" if primary_kind == "recloser" else "C3"
+    if backup_kind == "recloser":
+        return "C2" if primary_kind == "fuse" else "C4"
+    return "C4" if primary_kind == "recloser" else "C1"

@@ -79,9 +79,9 @@ def test_plain_lines_on_request_when_not_a_terminal(monkeypatch):
 def _fake_run(calls):
     """run_study's stand-in: reports its stages through the callback and returns a small
     hand-made result (this test is about the command's output, not the study)."""
-    def run_study(study, *, hosting=False, staged=True, progress=None):
+    def run_study(study, *, hosting=False, staged=True, recommendations=False, progress=None):
         for stage in RUN_STAGES:
-            if stage != "hosting" or hosting:
+            if (stage != "hosting" or hosting) and (stage != "recommend" or recommendations):
                 calls.append(stage)
                 if progress:
                     progress(stage)

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, empty, violation_rows
+from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.topology_reach import (
     LOW_VOLTAGE_KV,
@@ -136,7 +137,6 @@ def transformer_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> pd.DataFra
         behind = behind[behind.fault_bus.isin(pd.unique(ctx.faults["fault_bus"]))]
     if behind.empty:
         return empty()
-    from protv2g.checks.pairs import pair_criterion  # pairs imports this module
 
     t = _nearest_pairs(ctx, behind)
     crit = np.array([pair_criterion(spec(ctx.kind(p)).role, spec(ctx.kind(b)).role)

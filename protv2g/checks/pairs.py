@@ -20,6 +20,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, bracket_column, empty, fmt_s, violation_rows
 from protv2g.checks._keys import keys_of
 from protv2g.checks.beyond_transformer import split_pairs
+from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
@@ -278,17 +279,6 @@ def _na_objects_as_float(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
 def empty_coordination() -> pd.DataFrame:
     """A coordination table with no rows."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in COORDINATION_COLUMNS})
-
-
-def pair_criterion(primary_kind: str, backup_kind: str) -> str:
-    """Criterion that governs a pair of coordination roles (``relay``, ``recloser``, ``fuse``;
-    :attr:`protv2g.devices.kinds.KindSpec.role`)."""
-    if backup_kind == "fuse":
-        # a fuse on the source side of a recloser: recloser–fuse coordination (C2, #17)
-        return "C2" if primary_kind == "recloser" else "C3"
-    if backup_kind == "recloser":
-        return "C2" if primary_kind == "fuse" else "C4"
-    return "C4" if primary_kind == "recloser" else "C1"
 
 
 def pair_criteria(ctx: CheckContext) -> dict[str, set[str]]:
