@@ -152,7 +152,6 @@ def order(criterion: str) -> tuple[int, str]:
     return (_RANK.get(criterion, len(_RANK)), str(criterion))
 
 
-
 def pair_criterion(primary_kind: str, backup_kind: str) -> str:
     """Criterion that governs a pair of coordination roles (``relay``, ``recloser``, ``fuse``;
     :attr:`protv2g.devices.kinds.KindSpec.role`).

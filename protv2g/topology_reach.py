@@ -304,23 +304,15 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     far = np.array([device_sites[x].far_bus if k else -1
                     for x, k in zip(names.tolist(), known, strict=True)], dtype=np.int64)
     ids, kv = _vn_kv(feeder)
-
-    def at(table_ids: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing: Any
-           ) -> np.ndarray:
-        if not len(table_ids):
-            return np.full(len(wanted), missing)
-        p = np.searchsorted(table_ids, wanted).clip(0, len(table_ids) - 1)
-        return np.where(table_ids[p] == wanted, values[p], missing)
-
     order = np.argsort(ids, kind="stable")
     ids, kv = ids[order], kv[order]
-    own_kv = at(ids, kv, near, np.nan)[code]
-    bus_kv = at(ids, kv, buses, np.nan)
+    own_kv = _at(ids, kv, near, np.nan)[code]
+    row_kv = _at(ids, kv, buses, np.nan)
     step_buses, count = step_counts(feeder, device_sites)
-    behind = np.maximum(at(step_buses, count, buses, 0)
-                        - at(step_buses, count, far, 0)[code], 0)
+    behind = np.maximum(_at(step_buses, count, buses, 0)
+                        - _at(step_buses, count, far, 0)[code], 0)
     rank = np.where(np.asarray(zones).astype(str) == PRIMARY, 0, 1) + behind
     out = _RANKS[np.minimum(rank, 2)]
     # unknown voltages (NaN) keep the requirement: never a silent pass
-    out[(own_kv > LOW_VOLTAGE_KV) & (bus_kv <= LOW_VOLTAGE_KV)] = ""
+    out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV)] = ""
     return out, behind > 0

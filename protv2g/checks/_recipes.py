@@ -9,16 +9,10 @@ from typing import Any
 import numpy as np
 
 from protv2g.checks._rows import factorize_all
+from protv2g.message_recipes import objects
 from protv2g.messages import MessageArray, render_formatted
 
 __all__ = ["coded", "formatted", "objects"]
-
-
-def objects(values: Sequence[Any]) -> np.ndarray:
-    """``(n,)`` object array holding ``values`` themselves."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
 
 
 def coded(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -26,7 +20,7 @@ def coded(values: Any) -> tuple[np.ndarray, np.ndarray]:
     them (the same objects; a missing value coded as a value), the codes of the smallest
     signed integer type that holds them."""
     codes, distinct = factorize_all(values if isinstance(values, np.ndarray)
-                                    and values.dtype == object else objects(values))
+                                    and values.dtype == object else objects(list(values)))
     n = len(distinct)
     kind = np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32
     return np.asarray(codes).astype(kind), objects(list(distinct))

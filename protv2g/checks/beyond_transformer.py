@@ -178,8 +178,6 @@ def transformer_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> pd.DataFra
         message=each(msgs))
 
 
-
-
 def _base_scenarios(ctx: CheckContext) -> list[str]:
     """The fault table's base-case scenarios (``[""]`` when it names none)."""
     have = {str(s) for s in pd.unique(ctx.faults["scenario"])}
