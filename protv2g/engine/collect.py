@@ -333,7 +333,6 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         dev_max = np.zeros((s_n, c_n, t_n, n, d, 2))
         dev_bus = np.zeros((s_n, c_n, t_n, n, d, 2), dtype=np.int64)
     chg, trip, ceased, v_min = {}, {}, {}, {}
-    peaks = {} if peaks is None else peaks
     for (si, ci, ti), sl in pieces.items():
         put_stages(t0[si, ci, ti], sl.stage_t_start_s, True)
         put_stages(t1[si, ci, ti], sl.stage_t_end_s, True)
@@ -352,11 +351,9 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
                 if name not in store:
                     store[name] = np.full((c_n, t_n, k, m), fill, dtype=np.asarray(x).dtype)
                 store[name][ci, ti] = x
-        if sl.staged_charger_i_12_ka is not None and device == "kept":  # the peaks only
-            if name not in peaks:
-                peaks[name] = np.zeros((c_n, t_n, 2, k, m))
-            put_site_peaks(peaks[name][ci, ti], sl.staged_charger_i_12_ka, dtype)
-        elif sl.staged_charger_i_12_ka is not None:
+        # kept rows: the slice's staged charger currents were let go once its sites' peaks
+        # were taken (:meth:`_Collected.add`, ``peaks``)
+        if sl.staged_charger_i_12_ka is not None:
             if name not in chg:
                 chg[name] = np.zeros((c_n, t_n, n, k, m, 2), dtype=dtype)
             put_stages(chg[name][ci, ti], sl.staged_charger_i_12_ka)
@@ -374,7 +371,7 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
         charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min,
-        site_peaks_ka=peaks)
+        site_peaks_ka={} if peaks is None else peaks)
 
 
 def release_freed_memory() -> None:
