@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     # every file the master reaches, read once for the plan and the copy
     reached = redirected_files(master)
     model_dir, copy_to = model_copy_plan(master, [], out.parent, reached=reached)
-    inside, outside = _split_redirects(args.redirect, model_dir, out.parent)
+    inside, outside = _split_redirects(args.redirect, model_dir)
     reached += [f for script in inside for f in redirected_files(Path(script))]
     if copy_to is not None:  # the model's files listed once, for the check and the copy
         files = _model_files(model_dir, copy_to.parent, [master, *inside], reached)
@@ -93,9 +93,8 @@ def run(args: argparse.Namespace) -> int:
     # paths in the study are relative to the study's folder: the model's copy, or the model
     paths = [_study_path(Path(p), model_dir, copy_to, study_dir) for p in (master, *inside)]
     paths += [(extra[Path(r).resolve()]).relative_to(study_dir).as_posix() for r in outside]
-    draft = draft_study(master, redirects=[*inside, *outside],
-                        study_dir=out.parent if copy_to is None else model_dir.parent,
-                        study_paths=paths, sites=[parse_site(s) for s in args.site],
+    draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,
+                        sites=[parse_site(s) for s in args.site],
                         n_candidates=args.candidates)
     out.parent.mkdir(parents=True, exist_ok=True)
     if copy_to is not None:
@@ -167,8 +166,7 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path, *,
     return model_dir, study_dir / model_dir.name
 
 
-def _split_redirects(redirects: list[str], model_dir: Path, study_dir: Path
-                     ) -> tuple[list[str], list[str]]:
+def _split_redirects(redirects: list[str], model_dir: Path) -> tuple[list[str], list[str]]:
     """The ``--redirect`` scripts inside the model's folder (copied with it) and the others."""
     inside = [r for r in redirects if Path(r).resolve().is_relative_to(model_dir)]
     return inside, [r for r in redirects if r not in inside]
