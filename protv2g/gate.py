@@ -287,18 +287,20 @@ def gate_verdict(study: Study, result: StudyResult,
         # the same lines, in the same order (C12 is the catalogue's last), so the Summary can
         # list protection first (review s25 §5: ten transformer overloads opened it)
         flow_rows = (violations["criterion"] == FEEDER_FLOW_CRITERION).to_numpy(dtype=bool)
-        for at in (~flow_rows, flow_rows):
-            lines = table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
-                                  "present without V2G: fix before the pilot")
-            # resting on a tool default or a drafted value: a question about the input first
-            more = table.reasons(
-                "confirm", pre_with(GateOutcome.CONFIRM) & at,
-                "present without V2G: confirm the input, then fix before the pilot if it "
-                "holds")
-            conditions += lines
-            to_confirm += more
-            if at is flow_rows:
-                flow_items = lines + more
+
+        def pre_reasons(at: np.ndarray) -> tuple[list[str], list[str]]:
+            """The ``condition:`` and ``confirm:`` lines of the rows ``at``; a row resting on
+            a tool default or a drafted value is a question about the input first."""
+            return (table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
+                                  "present without V2G: fix before the pilot"),
+                    table.reasons("confirm", pre_with(GateOutcome.CONFIRM) & at,
+                                  "present without V2G: confirm the input, then fix before "
+                                  "the pilot if it holds"))
+
+        protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
+        conditions += protection[0] + feeder[0]
+        to_confirm += protection[1] + feeder[1]
+        flow_items = feeder[0] + feeder[1]
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G")
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)

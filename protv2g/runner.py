@@ -253,6 +253,12 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Charger stages"] = stages
     if study.feeder_warnings is not None and len(study.feeder_warnings):
         tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
+    if recommendations:
+        from protv2g.recommend import recommend
+
+        mark("recommend")
+        # the run's own fault tables (both brackets) and flows: nothing solved again
+        tables["Recommendations"] = recommend(study, faults, flow, scenarios=scenarios).table()
     hosting_table = None
     if hosting and doc.v2g_sites:
         mark("hosting")
@@ -269,12 +275,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Hosting band"] = hosting_band(
             study, hosting_table,
             progress=None if detail is None else (lambda text: detail(f"band: {text}")))
-    if recommendations:
-        from protv2g.recommend import recommend
-
-        mark("recommend")
-        # the run's own fault tables (both brackets) and flows: nothing solved again
-        tables["Recommendations"] = recommend(study, faults, flow, scenarios=scenarios).table()
     result = StudyResult(
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),
