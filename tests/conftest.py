@@ -37,6 +37,18 @@ def need_dss_master(path: Path) -> Path:
     return path
 
 
+def with_lines_before_voltage_bases(lines: list[str], dss: str, bases: str) -> list[str]:
+    """An OpenDSS master's ``lines`` with the lines of ``dss`` (e.g. a step transformer and
+    its far-side line) before its ``Set VoltageBases`` line, which becomes ``bases``."""
+    out = []
+    for ln in lines:
+        if ln.startswith("Set VoltageBases"):
+            out += dss.strip().splitlines()
+            ln = bases
+        out.append(ln)
+    return out
+
+
 def dg_protection_copy(shared_dir: Path, tmp_path_factory, name: str) -> Path:
     """A writable folder holding a copy of EPRI's DG-protection feeder
     (``DG_Prot_Fdr.dss``, one file); skips the test when it is absent."""

@@ -26,7 +26,7 @@ from protv2g.study.places import DeviceSite
 from protv2g.topology import device_chains
 from protv2g.topology_reach import first_step_behind, transformer_names
 
-from .conftest import FEEDERS_DIR
+from .conftest import FEEDERS_DIR, with_lines_before_voltage_bases
 
 EXAMPLE = FEEDERS_DIR / "opendss_example"
 STEP = """
@@ -47,12 +47,7 @@ FUSE_ON_STEP = """  - name: ft
 def _study(folder, fused: bool):
     shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
     lines = (folder / "Master.dss").read_text().splitlines()
-    out = []
-    for ln in lines:
-        if ln.startswith("Set VoltageBases"):
-            out += STEP.strip().splitlines()
-            ln = "Set VoltageBases=(115, 12.47, 4.16)"
-        out.append(ln)
+    out = with_lines_before_voltage_bases(lines, STEP, "Set VoltageBases=(115, 12.47, 4.16)")
     (folder / "Master.dss").write_text("\n".join(out) + "\n")
     text = (folder / "study.yaml").read_text()
     if fused:

@@ -30,7 +30,7 @@ from protv2g.study.places import DeviceSite
 from protv2g.topology import device_chains, device_zones
 from protv2g.topology_reach import reach_zones
 
-from .conftest import FEEDERS_DIR
+from .conftest import FEEDERS_DIR, with_lines_before_voltage_bases
 
 EXAMPLE = FEEDERS_DIR / "opendss_example"
 STEPS = """
@@ -56,12 +56,7 @@ def _write_model(folder):
             if not ln.startswith(("New Recloser", "New PVSystem", "BusCoords"))
             and not (ln.startswith("~") and lines[i - 1].startswith(("New Recloser",
                                                                      "~ phase")))]
-    out = []
-    for ln in keep:
-        if ln.startswith("Set VoltageBases"):
-            out += STEPS.strip().splitlines()
-            ln = "Set VoltageBases=(115, 12.47, 4.16)"
-        out.append(ln)
+    out = with_lines_before_voltage_bases(keep, STEPS, "Set VoltageBases=(115, 12.47, 4.16)")
     (folder / "Master.dss").write_text("\n".join(out) + "\n")
     return folder / "Master.dss"
 
