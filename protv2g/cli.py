@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from protv2g.errors import InputError
+from protv2g.memory_pages import small_pages
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the CLI starts without pandas)
     import pandas as pd
@@ -304,7 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            code = int(args.func(args))
+            with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
+                code = int(args.func(args))
         _print_notes(caught, getattr(args, "note_details", None))
         return code
     except InputError as exc:

@@ -41,6 +41,7 @@ from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
+from protv2g.memory_pages import small_pages
 from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
@@ -115,6 +116,7 @@ def at_tool_default(device: Any) -> str:
 RUN_STAGES = ("faults", "flows", "checks", "recommend", "hosting", "gate")
 
 
+@small_pages()
 def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
               recommendations: bool = False,
               progress: Callable[[str], None] | None = None) -> StudyResult:

@@ -27,11 +27,13 @@ from protv2g.engine.study import (
     iter_fault_study,
 )
 from protv2g.errors import InputError, Issue
+from protv2g.memory_pages import small_pages
 from protv2g.units import Case, FaultType, Method
 
 __all__ = ["fault_study", "release_freed_memory"]
 
 
+@small_pages()
 def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tuple(FaultType),
                 cases: Sequence[Case] = (Case.MAX, Case.MIN),
                 method: Method = Method.IEC60909, r_fault_ohm: float = 0.0,
