@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.flow_limit import SETPOINT_MECHANISMS
 from protv2g.feeder_load import feeder_has_load
 from protv2g.network.dss_ratings import (
     RatingSource,
@@ -302,6 +303,11 @@ def _todo_sources(violations: pd.DataFrame,
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
         light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
+        # not a voltage a source or regulator set-point holds: it rests on that set-point
+        # (review s26: IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load)
+        if "mechanism" in violations:
+            light &= ~text_values(violations["mechanism"]).isin(list(SETPOINT_MECHANISMS)
+                                                               ).to_numpy()
         out.append(((crit == "C12") & light, LIGHT_LOAD_INPUT))
     for name in sorted(bases.todo_devices):
         hit = (dev == name).to_numpy() | (other == name).to_numpy()

@@ -3,11 +3,11 @@ V2G depot (10 × 100 kW) at ``b1``, near the substation, on the study ``protv2g 
 
 - **C12 attribution at the limit** (§3.6): without V2G ``bt`` is at 1.0489 pu (passes the
   1.05 pu of ANSI C84.1 Range A by 0.0011 pu), with the depot exporting 0.8 MW 1.0545 pu (fails
-  by 0.0045 pu): V2G changes it by 0.0056 pu, under ``checks.voltage_change_min_pu`` (1/120
-  pu), as at ``lat2`` (1.0502 → 1.0558 pu, failing in both). Both are pre-existing now; ``bt``
-  was ``new`` and failed the gate because C12 wrote failing rows only and the attribution had
-  no base margin for a passing bus (:func:`protv2g.checks.flow.flow_margins`). Voltages
-  checked by the reviewer in an OpenDSS snapshot: bt 1.0545, lat2 1.0558 pu.
+  by 0.0045 pu): V2G changes it by 0.0056 pu, as at ``lat2`` (1.0502 → 1.0558 pu). s17 made
+  both pre-existing under ``checks.voltage_change_min_pu`` (1/120 pu); since review s26 §4
+  lat2's 1.0502 pu is at the limit within ``checks.voltage_limit_tolerance_pu`` (0.001 pu),
+  and a rise from within the limit is caused by V2G at both (:mod:`protv2g.checks.flow_limit`).
+  Voltages checked by the reviewer in an OpenDSS snapshot: bt 1.0545, lat2 1.0558 pu.
 - **Recloser–recloser fast shots** (§3.9): for a bolted 3ph fault at ``bt`` (recloser B's
   zone) recloser A's fast shot (101 at M ≈ 4.0: 0.0575 s) opens before B's (104 at M ≈ 5.4:
   0.0596 s) — OpenDSS dynamics (0.5 ms step, A, B, D, F1, F2 enabled): A opens at 0.058 s, B
@@ -48,17 +48,22 @@ def _c12(result, bus: str):
              & (v.scenario == "expected/light/100%")].iloc[0]
 
 
-def test_c12_rise_under_the_threshold_is_pre_existing_at_both_buses(depot_result):
+def test_c12_rise_from_within_the_limit_is_caused_by_v2g_at_both_buses(depot_result):
+    """Review s26 §4 (:mod:`protv2g.checks.flow_limit`): lat2's 1.0502 pu without V2G is at
+    the limit within its tolerance (0.001 pu), bt's 1.0489 pu within it: neither exceeds
+    without V2G, so both rises are caused by V2G (s17 had made both pre-existing under the
+    materiality threshold, which now judges only a base case failing beyond the tolerance)."""
     bt, lat2 = _c12(depot_result, "bt"), _c12(depot_result, "lat2")
     assert bt.margin == pytest.approx(1.05 - 1.0545, abs=2e-4)       # OpenDSS 1.0545 pu
     assert bt.base_margin == pytest.approx(1.05 - 1.0489, abs=2e-4)  # passes without V2G
+    assert lat2.base_margin == pytest.approx(1.05 - 1.0502, abs=2e-4)  # at the limit
     for row in (bt, lat2):
-        assert row.attribution == "pre-existing"
-        assert "under the materiality threshold 0.00833 pu" in row.message
-    assert "without V2G it passes by 0.00109 pu" in bt.message
+        assert row.attribution == "new"
+        assert "materiality threshold" not in row.message
+    assert "at the limit within its tolerance 0.001 pu" in lat2.message
     reasons = [str(r) for r in depot_result.meta["gate"].get("reasons", [])]
     assert reasons, "the gate gives its reasons"
-    assert not [r for r in reasons if r.startswith("fail: C12") and "at bt" in r]
+    assert [r for r in reasons if r.startswith("fail: C12") and "caused by V2G" in r]
 
 
 def test_backup_recloser_fast_shot_before_the_primary_is_a_warn_row(depot_result):

@@ -9,10 +9,15 @@ loading_percent`` and optionally ``p_from_mw``):
   study's input, not a result: ckt24's 230 kV ``Vsource pu=1.05`` was a "fix before the
   pilot" condition) nor above :data:`RANGE_A_MAX_KV` (C84.1 gives Range A for nominal system
   voltages up to 34.5 kV; above, only a maximum system voltage for equipment, e.g. 242 kV for
-  230 kV). One ``info`` row names those buses above the limit and why they are not judged;
+  230 kV). One ``info`` row names those buses above the limit and why they are not judged.
+  "Above" is beyond ``voltage_limit_tolerance_pu`` (0.001 pu, IEC 61000-4-30 Class A; a
+  voltage within it is at the limit), a bus a source or regulator set-point holds is named
+  so, and a V2G row whose bus is within the limit without V2G is ``new``
+  (:mod:`protv2g.checks.flow_limit`, review s26 §4);
 * branch loading above ``loading_max_percent`` (default 100 %) — ``fail``;
 
-  a voltage or loading row that fails without V2G too is ``worse`` only when V2G changes it
+  a voltage (beyond the tolerance) or loading row that fails without V2G too is ``worse``
+  only when V2G changes it
   by more than ``voltage_change_min_pu`` / ``loading_change_min_percent`` (the rows'
   ``tolerance``: half a regulator's bandwidth, a metering CT's ratio error; s16 A3: ckt5's
   service transformer 107.5 → 107.75 % failed the gate as "made worse by V2G");
@@ -38,15 +43,23 @@ bidirectional modes).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
-from protv2g.checks._rows import factorize_all, first_largest
+from protv2g.checks._rows import first_largest
+from protv2g.checks.flow_limit import (
+    AT_LIMIT,
+    at_limit_text,
+    limit_tolerance_pu,
+    regulated_buses,
+    setpoint_texts,
+    v2g_caused,
+)
+from protv2g.checks.flow_names import branch_names as _branch_names
+from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, REVERSE_MODE_TEXT
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
@@ -112,7 +125,9 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     high = np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6
     skip = is_src | high
     judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
-    over = bus[~judged & (bus.vm_pu.to_numpy(float) > v_max_pu + 1e-9)]
+    # above the limit beyond its tolerance (:mod:`protv2g.checks.flow_limit`)
+    over_pu = v_max_pu + max(limit_tolerance_pu(ctx.thresholds), 1e-9)
+    over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
     if over.empty:
         return judged, concat([])
     v_max = over.groupby("bus").vm_pu.max()
@@ -168,14 +183,6 @@ def _worst(df: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
     return df.iloc[top if every else at[top]]
 
 
-def _bus_names(ctx: CheckContext, buses: pd.Series) -> list[str]:
-    """``[ctx.bus_name(b) for b in buses]``, each distinct bus looked up once (#21: 54,799
-    over-voltage rows of the 10,000-bus study, 4.8 s in pandapower's ``.at``)."""
-    codes, distinct = factorize_all(buses.to_numpy())
-    names = np.array([ctx.bus_name(b) for b in distinct] or [""], dtype=object)
-    return names[codes].tolist() if len(codes) else []
-
-
 #: Columns C12 needs of the flow's bus and branch tables, and the keys a row is judged by.
 _BUS_COLUMNS = {"scenario", "bus", "vm_pu"}
 _BRANCH_KEYS = ["scenario", "element", "element_index"]
@@ -195,6 +202,61 @@ def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame
 
 def _has_loading(branch: pd.DataFrame | None) -> bool:
     return branch is not None and {*_BRANCH_KEYS, "loading_percent"} <= set(branch.columns)
+
+
+def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
+    """C12's failing voltage rows: the worst voltage ``w`` of each judged (scenario, bus)
+    above ``v_max_pu`` beyond its tolerance; a bus a source or regulator set-point holds
+    named so (``mechanism``); a V2G row whose base case is within the limit ``new``
+    (:mod:`protv2g.checks.flow_limit`); ``bus`` the flow's whole bus table."""
+    th = ctx.thresholds
+    tol = limit_tolerance_pu(th)
+    bad = w[w.vm_pu > th.v_max_pu + max(tol, 1e-9)]
+    names = _bus_names(ctx, bad.bus)
+    # Python floats and lists, not the Series' NumPy scalars (#21: 63,262 rows at 10,000
+    # buses; the same text), the scenario's text and the limit's once each
+    message = _voltage_messages(ctx, bad.vm_pu.tolist(), names, bad.scenario.tolist())
+    caused, v_base = v2g_caused(w, bad, ctx.base_of, th.v_max_pu, tol)
+    mechanism = np.full(len(bad), "", dtype=object)
+    suffix: dict[int, str] = {}
+    for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
+        suffix[k] = (f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
+                     f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
+    if len(bad):
+        distinct = pd.unique(bad.bus.to_numpy())
+        held = setpoint_texts(bus, distinct, _bus_kv_and_sources(ctx, distinct)[1],
+                              regulated_buses(ctx.study.model), tol, ctx.bus_name)
+        if held:
+            at = bad.bus.isin(list(held)).to_numpy()
+            for k, b in zip(np.flatnonzero(at).tolist(), bad.bus.to_numpy()[at].tolist(),
+                            strict=True):
+                mechanism[k], text = held[b]
+                suffix[k] = f"{suffix.get(k, '')}; {text}"
+    if suffix:
+        at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))
+        message = message.suffixed(at, [suffix[k] for k in at.tolist()])
+    out = violation_rows(
+        "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
+        margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
+        # a row V2G causes is judged against the limit's tolerance, not the materiality of
+        # a change to a failure already there (the gate and the trend read the column)
+        tolerance=np.where(caused, tol, th.voltage_change_min_pu), mechanism=mechanism,
+        message=message)
+    if caused.any():  # kept by the attribution (a check's own attribution, as C10's)
+        out["attribution"] = np.where(caused, "new", "").astype(object)
+    return out
+
+
+def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
+    """C12's ``info`` row on the buses a set-point holds at the limit
+    (:func:`~protv2g.checks.flow_limit.at_limit_text`); empty when none."""
+    th = ctx.thresholds
+    text = at_limit_text(bus, w, _bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
+                         regulated_buses(ctx.study.model), th.v_max_pu,
+                         limit_tolerance_pu(th), ctx.bus_name)
+    return violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+                          mechanism=AT_LIMIT, message=text) if text else concat([])
 
 
 def flow_margins(ctx: CheckContext) -> pd.DataFrame:
@@ -252,17 +314,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         judged, not_judged = _judged_bus_rows(ctx, bus)
         rows.append(not_judged)
         w = _worst(judged, ["scenario", "bus"], "vm_pu")
-        bad = w[w.vm_pu > th.v_max_pu + 1e-9]
-        names = _bus_names(ctx, bad.bus)
-        rows.append(violation_rows(
-            "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-            fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
-            margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
-            tolerance=th.voltage_change_min_pu,
-            # Python floats and lists, not the Series' NumPy scalars (#21: 63,262 rows at
-            # 10,000 buses; the same text), the scenario's text and the limit's once each
-            message=_voltage_messages(ctx, bad.vm_pu.tolist(), names,
-                                      bad.scenario.tolist())))
+        rows.append(_over_voltage_rows(ctx, bus, w))
+        rows.append(_at_limit_row(ctx, bus, w))
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
@@ -355,58 +408,3 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
             message=f"reverse power (phase {phases}, up to {p_rev:.3f} MW) through {r.device} "
                     f"{ctx.export_text(r.scenario)}: {text}"))
     return concat(out)
-
-
-#: :func:`_branch_name`'s "look the name up" (a name cell may be None).
-_LOOK_UP = object()
-
-
-def _branch_name(ctx: CheckContext, element: str, index: int, name: object = _LOOK_UP
-                 ) -> str:
-    """A branch's label: its name (OpenDSS: the element's), else ``"<element> <index>"``;
-    ``name``: its ``name`` cell when already looked up (None: the table has no names)."""
-    if ctx.study.model is not None:
-        return str(ctx.study.model.elements.name.iat[int(index)])
-    if name is _LOOK_UP:
-        table = ctx.study.net[element]
-        name = table.at[int(index), "name"] if "name" in table else None
-    return str(name) if name not in (None, "") else f"{element} {index}"
-
-
-def _branch_names(ctx: CheckContext, element: Any, index: Any) -> list[str]:
-    """:func:`_branch_name` of every ``(element, index)`` pair: each distinct pair once, the
-    name cells of each element's table gathered by position in one look-up (#21: a ``.at``
-    per row, 29,997 at 10,000 buses, 0.3 s); the same texts. Pairs that cannot be gathered
-    so (a label missing, a table index with repeats) go through :func:`_branch_name`."""
-    pairs = list(zip(list(element), list(index), strict=True))
-    label: dict[Any, str] = {}
-    by_element: dict[Any, list[Any]] = {}
-    for e, i in dict.fromkeys(pairs):
-        by_element.setdefault(e, []).append(i)
-    for e, indices in by_element.items():
-        names = _name_cells(ctx, e, indices)
-        for k, i in enumerate(indices):
-            label[(e, i)] = (_branch_name(ctx, e, i) if names is None
-                             else _branch_name(ctx, e, i, names[k]))
-    return [label[p] for p in pairs]
-
-
-def _name_cells(ctx: CheckContext, element: Any, indices: list[Any]) -> list[Any] | None:
-    """The ``name`` cells of ``element``'s table at the labels ``int(i)`` (None in every
-    place when it has no ``name`` column); None when not found by one look-up (an OpenDSS
-    feeder, a missing label, repeated labels, an index that is not a whole number)."""
-    if ctx.study.model is not None:
-        return None
-    table = ctx.study.net[element]
-    if "name" not in table:
-        return [None] * len(indices)
-    try:
-        labels = [int(i) for i in indices]
-        if not table.index.is_unique:
-            return None
-        at = table.index.get_indexer(labels)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if len(at) and at.min() < 0:
-        return None
-    return table["name"].to_numpy()[at].tolist()

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks._common import build_devices
+from protv2g.checks.flow_limit import voltage_limit_tolerance
 from protv2g.devices.rules import (
     DevicePair,
     RuleOutOfRange,
@@ -168,6 +169,7 @@ def rules_used_table(ctx: Any) -> pd.DataFrame:
     rows = [_row(interval(ctx, p)) for p in DevicePair]
     rows.append(_row(fuse_ratio(ctx)))
     rows.append(_row(reclose_margin(ctx)))
+    rows.append(_row(voltage_limit_tolerance(_checks(ctx))))  # C12 (review s26 §4)
     for name, dev in ctx.devices.items():
         if not hasattr(dev.settings, "n_fast"):
             continue

@@ -182,6 +182,10 @@ class Checks(_Model):
     reclose_margin_s: NonNegFloat = 0.5
     island_load_ratio: Annotated[float, Field(gt=0)] = 1.0 / 3.0
     v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
+    #: tolerance on v_max_pu (C12): a voltage above the limit by no more than it is at the
+    #: limit, not over it — IEC 61000-4-30 Class A's ±0.1 % voltage uncertainty, 10× OpenDSS's
+    #: convergence tolerance (bracket 0.0001–1/240 pu; protv2g.checks.flow_limit)
+    voltage_limit_tolerance_pu: Annotated[float, Field(ge=0.0, le=0.01)] = 0.001
     loading_max_percent: PositiveFloat = 100.0
     unbalance_max_percent: PositiveFloat = 3.0
     #: materiality of a V2G change of a failing C12 voltage row (s16 A3): half the 2 V

@@ -1,0 +1,212 @@
+"""C12's voltage limit with a tolerance, the buses a set-point holds, and what V2G causes
+(review s26 §4: IEEE 34 with a depot near the substation; :mod:`protv2g.checks.flow_limit`).
+
+Hand-built flow tables on the hand-built feeder of :mod:`tests.test_checks_common` (``SUB`` is
+its source bus; ``v2g``'s base case is ``base/peak``), then IEEE 34 itself from ``../shared``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from protv2g.checks import run_checks
+from protv2g.checks.flow_limit import (
+    AT_LIMIT,
+    REGULATOR_SETPOINT,
+    SOURCE_SETPOINT,
+    V_LIMIT_TOLERANCE_PU,
+    regulated_buses,
+    setpoint_texts,
+    v2g_caused,
+)
+from protv2g.checks.rule_values import study_rules_table
+from protv2g.input_basis import InputBases, confirm_texts, tag_input_basis
+from tests.test_checks_common import BASE, BUS, V2G, make_study, rows, scenarios
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    return make_study(tmp_path_factory.mktemp("c12"))
+
+
+def _flow(base: dict[str, float], v2g: dict[str, float]) -> dict[str, pd.DataFrame]:
+    """Bus voltages (pu) of the base case and of the V2G scenario, every other bus 1.0 pu."""
+    def table(scenario: str, given: dict[str, float]) -> pd.DataFrame:
+        vm = {**dict.fromkeys(BUS, 1.0), **given}
+        return pd.DataFrame({"scenario": scenario, "step": 0, "bus": [BUS[b] for b in vm],
+                             "vm_pu": list(vm.values())})
+    br = pd.DataFrame({"scenario": BASE, "step": 0, "element": "line",
+                       "element_index": [0, 1], "loading_percent": [40.0, 30.0]})
+    return {"bus": pd.concat([table(BASE, base), table(V2G, v2g)], ignore_index=True),
+            "branch": br}
+
+
+def _c12(study, flow) -> pd.DataFrame:
+    v, _ = run_checks(study, rows((BASE, "R1", "B1", "3ph", "max", 1000.0)), flow,
+                      scenarios())
+    return v[(v.criterion == "C12") & v.status.isin(["fail", "info"])]
+
+
+def _fail_at(c12: pd.DataFrame, bus: str, scenario: str = V2G) -> pd.DataFrame:
+    return c12[(c12.status == "fail") & (c12.fault_bus == bus) & (c12.scenario == scenario)]
+
+
+# ---------------------------------------------------------------- the tolerance
+def test_a_voltage_within_the_tolerance_is_at_the_limit_not_over_it(hand) -> None:
+    """IEEE 34's 800 "exceeded" 1.05 pu by 5.7e-6 pu; 852r by 0.00036 pu. Within 0.001 pu
+    (IEC 61000-4-30 Class A) the bus is at the limit; beyond it, it fails as before."""
+    c12 = _c12(hand, _flow({"B3": 1.0}, {"B3": 1.0505, "B4": 1.0515}))
+    assert _fail_at(c12, "B3").empty
+    row = _fail_at(c12, "B4").iloc[0]
+    assert row.margin == pytest.approx(1.05 - 1.0515)
+    strict = hand.with_updates(checks={"voltage_limit_tolerance_pu": 0.0})
+    assert len(_fail_at(_c12(strict, _flow({}, {"B3": 1.0505})), "B3")) == 1
+
+
+def test_the_tolerance_is_in_the_rules_sheet_with_its_source(hand) -> None:
+    rules = study_rules_table(hand).set_index("rule")
+    row = rules.loc["voltage_limit_tolerance_pu"]
+    assert row.value == V_LIMIT_TOLERANCE_PU == 0.001 and row.unit == "pu"
+    assert "IEC 61000-4-30" in row.source and "OpenDSS" in row.source
+    assert (row.bracket_low, row.bracket_high) == pytest.approx((1e-4, 1 / 240))
+    given = study_rules_table(hand.with_updates(
+        checks={"voltage_limit_tolerance_pu": 0.0005})).set_index("rule")
+    assert given.loc["voltage_limit_tolerance_pu"].source == (
+        "study file (checks.voltage_limit_tolerance_pu)")
+
+
+# ---------------------------------------------------------------- what V2G causes
+def test_a_base_case_over_only_by_noise_is_caused_by_v2g(hand) -> None:
+    """IEEE 34's 814: 1.0503 pu without V2G, 1.0583 with it (V2G supplies 0.0079 of the
+    0.0083 pu exceedance) was "pre-existing" under the materiality threshold."""
+    row = _fail_at(_c12(hand, _flow({"B4": 1.0503}, {"B4": 1.0583})), "B4").iloc[0]
+    assert row.attribution == "new"
+    assert "without V2G 1.0503 pu, at the limit within its tolerance 0.001 pu" in row.message
+    assert "pre-existing" not in row.message
+    # judged against the limit's tolerance (floored by the attribution), not the materiality
+    assert row.tolerance == pytest.approx(0.00105, abs=1e-5)
+    assert row.base_margin == pytest.approx(1.05 - 1.0503)
+
+
+def test_a_base_case_within_the_limit_is_caused_by_v2g_whatever_the_rise(hand) -> None:
+    """Review s17's bt (1.0489 → 1.0545 pu) reads as lat2 (1.0502 → 1.0558 pu): both new."""
+    c12 = _c12(hand, _flow({"B3": 1.0489, "B4": 1.0502}, {"B3": 1.0545, "B4": 1.0558}))
+    assert _fail_at(c12, "B3").attribution.tolist() == ["new"]
+    assert _fail_at(c12, "B4").attribution.tolist() == ["new"]
+
+
+def test_a_base_case_failing_beyond_the_tolerance_keeps_the_materiality_rule(hand) -> None:
+    c12 = _c12(hand, _flow({"B3": 1.053, "B4": 1.053}, {"B3": 1.058, "B4": 1.063}))
+    b3, b4 = _fail_at(c12, "B3").iloc[0], _fail_at(c12, "B4").iloc[0]
+    assert b3.attribution == "pre-existing" and "under the materiality threshold" in b3.message
+    assert b4.attribution == "worse"
+    assert b3.tolerance == pytest.approx(1 / 120)
+    assert _fail_at(c12, "B4", BASE).attribution.tolist() == ["pre-existing"]
+
+
+def test_v2g_caused_needs_a_rise_beyond_the_tolerance() -> None:
+    w = pd.DataFrame({"scenario": ["b", "b", "v", "v", "x"], "bus": [1, 2, 1, 2, 1],
+                      "vm_pu": [1.0509, 1.05, 1.0512, 1.06, 1.07]})
+    bad = w[w.vm_pu > 1.051]
+    caused, v_base = v2g_caused(w, bad, {"b": "b", "v": "b", "x": ""}, 1.05, 0.001)
+    # bus 1 at 1.0509 → 1.0512: a rise of 0.0003 pu, inside the tolerance; no base for x
+    assert caused.tolist() == [False, True, False]
+    assert v_base[:2] == pytest.approx([1.0509, 1.05]) and np.isnan(v_base[2])
+
+
+# ---------------------------------------------------------------- set-point buses
+def test_a_bus_held_at_the_source_set_point_is_named_so(hand) -> None:
+    """A source above the limit holds the bus behind a near-zero impedance there, with and
+    without V2G: the set-point is the input the row rests on, not the load."""
+    held = {"SUB": 1.06, "B1": 1.0602}
+    c12 = _c12(hand, _flow(held, {**held, "B4": 1.07}))
+    b1 = _fail_at(c12, "B1").iloc[0]
+    assert b1.mechanism == SOURCE_SETPOINT
+    assert "B1 is held at the source's set-point (1.0600 pu at SUB" in b1.message
+    assert _fail_at(c12, "B4").mechanism.tolist() == [""]  # 1.0 pu without V2G: a rise
+    # not put on the drafted light-load fraction (review s26: "rests on light_load_fraction")
+    v = pd.DataFrame({"criterion": "C12", "status": "fail", "device": "", "other_device": "",
+                      "scenario": "v2g/light", "mechanism": [SOURCE_SETPOINT, ""]})
+    bases = InputBases(light_scenarios=frozenset({"v2g/light"}))
+    assert tag_input_basis(v, bases).tolist() == ["given", "todo"]
+    assert confirm_texts(v, bases)[0] == ""
+
+
+def test_a_set_point_at_the_limit_is_one_info_row(hand) -> None:
+    held = {"SUB": 1.05, "B1": 1.0500057}
+    c12 = _c12(hand, _flow(held, held))
+    assert c12[c12.status == "fail"].empty
+    info = c12[(c12.status == "info") & (c12.mechanism == AT_LIMIT)].message.tolist()
+    assert len(info) == 1 and "1.0500 pu at B1 (B1 is held at the source's set-point" in info[0]
+
+
+def _model(controls_on: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(
+        controls_on=controls_on,
+        controls=pd.DataFrame({"name": ["regcontrol.creg2a", "capcontrol.c1"],
+                               "kind": ["regcontrol", "capcontrol"],
+                               "target": ["transformer.reg2a", "capacitor.c1"],
+                               "terminal": [2, 1], "enabled": [True, True]}),
+        elements=pd.DataFrame({"name": ["transformer.reg2a", "capacitor.c1"],
+                               "buses": [("852.1", "852r.1"), ("844",)]}),
+        buses=pd.DataFrame(index=pd.Index(["852", "852r", "844"], name="bus")))
+
+
+def test_a_regulators_output_is_named_as_its_set_point() -> None:
+    assert regulated_buses(_model()) == {1: "regulator reg2a (creg2a)"}
+    assert regulated_buses(_model(controls_on=False)) == {}  # taps as compiled: not held
+    assert regulated_buses(None) == {}
+    bus = pd.DataFrame({"scenario": ["b", "v"], "step": 0, "bus": [1, 1],
+                        "vm_pu": [1.0503, 1.056]})
+    held = setpoint_texts(bus, np.array([1]), {0}, regulated_buses(_model()), 0.001,
+                          lambda b: ["852", "852r", "844"][b])
+    mech, text = held[1]
+    assert mech == REGULATOR_SETPOINT
+    assert text.startswith("852r is the output of regulator reg2a (creg2a): its voltage is "
+                           "held there by the regulator's set-point")
+
+
+# ---------------------------------------------------------------- IEEE 34 (review s26 §4)
+@pytest.fixture(scope="module")
+def ieee34(shared_dir, tmp_path_factory):
+    import protv2g
+    from protv2g.cli import main
+
+    dss = shared_dir / "feeders" / "opendss" / "34Bus" / "ieee34Mod1.dss"
+    if not dss.is_file():
+        pytest.skip(f"{dss} absent (../shared not mounted)")
+    out = tmp_path_factory.mktemp("ieee34") / "study.yaml"
+    assert main(["init", str(dss), "-o", str(out), "--site", "depot:802:10:60",
+                 "--site", "homes:838.b:8:7.2"]) == 0
+    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return protv2g.run_study(protv2g.load_study(out), hosting=False, staged=False)
+
+
+def test_ieee34_source_set_point_and_the_rise_v2g_causes(ieee34) -> None:
+    """800 sits behind the model's 0.01 % substation transformer on ``Vsource pu=1.05``
+    (1.050005 pu): at the limit, named as the source's set-point, not a failing row. 814 is
+    1.0503 pu without V2G and 1.058 pu with the depot and homes exporting: caused by V2G."""
+    v = ieee34.violations
+    c12 = v[v.criterion == "C12"]
+    fails = c12[c12.status == "fail"]
+    assert not (fails.fault_bus == "800").any()
+    assert not fails.scenario.astype(str).str.startswith("base").any()
+    row = fails[(fails.fault_bus == "814") & (fails.scenario == "firm/light/100%")].iloc[0]
+    assert row.margin == pytest.approx(1.05 - 1.0583, abs=2e-4)
+    assert row.base_margin == pytest.approx(1.05 - 1.0503, abs=1e-4)
+    assert row.attribution == "new"
+    assert (fails.attribution == "new").all()
+    info = c12[(c12.status == "info") & (c12.mechanism == AT_LIMIT)].message.astype(str)
+    assert len(info) == 1 and "at 800 (800 is held at the source's set-point" in info.iat[0]
+    assert "852r is the output of regulator reg2a" in info.iat[0]
+    reasons = [str(r) for r in ieee34.meta["gate"].get("reasons", [])]
+    assert not [r for r in reasons if "C12" in r and "at 800" in r]
