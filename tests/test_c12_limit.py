@@ -210,3 +210,21 @@ def test_ieee34_source_set_point_and_the_rise_v2g_causes(ieee34) -> None:
     assert "852r is the output of regulator reg2a" in info.iat[0]
     reasons = [str(r) for r in ieee34.meta["gate"].get("reasons", [])]
     assert not [r for r in reasons if "C12" in r and "at 800" in r]
+
+
+@pytest.mark.parametrize(("mechanism", "words"), [
+    ("source set-point", "source's set-point"),
+    ("regulator set-point", "lower its vreg"),
+    ("set-point at the limit", "no change needed"),
+])
+def test_recommendation_note_names_the_set_point(mechanism: str, words: str) -> None:
+    """Review s26 §4: a set-point finding is told to look at the set-point, not at the
+    sites' export cap or volt-var settings (the note of a voltage rise)."""
+    from protv2g.recommend.notes import _no_candidate_note
+
+    finding = {"margin_unit": "pu", "mechanism": mechanism, "attribution": "pre-existing"}
+    note = _no_candidate_note("C12", "fail", finding)
+    assert words in note
+    assert "export cap" not in note
+    rise = _no_candidate_note("C12", "fail", {"margin_unit": "pu", "mechanism": ""})
+    assert "export cap" in rise

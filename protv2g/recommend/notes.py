@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
+from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.criteria import MarginUnit
 from protv2g.recommend.change import Change, Family
 from protv2g.recommend.saving import FindingReach, RecloserLimits
@@ -131,6 +132,19 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
                 "cogeneration mode (keeps regulating toward the load side), or locked forward "
                 "without line-drop compensation; not bidirectional, which runs to a tap limit "
                 "against a stiff source — or cap the export behind it; not searched")
+    mechanism = str(finding.get("mechanism") or "")
+    # review s26 §4 (IEEE 34: bus 800 on the model's Vsource pu=1.05, regulator output 852r)
+    if mechanism == SOURCE_SETPOINT:
+        return ("voltage held by the source's set-point, the same with and without V2G: not a "
+                "protection setting — confirm the substation's regulated voltage (the model's "
+                "source pu) or lower it; not searched")
+    if mechanism == REGULATOR_SETPOINT:
+        return ("voltage at a regulator's output, held inside its band around its set-point: "
+                "lower its vreg or narrow its band (or use line-drop compensation); not "
+                "searched")
+    if mechanism == AT_LIMIT:
+        return ("buses a source or regulator set-point holds at the voltage limit: no change "
+                "needed; any rise behind them is judged by its own finding")
     if unit == MarginUnit.PER_UNIT.value:
         return ("voltage rise: the sites' export cap or volt-var / power-factor settings, or "
                 "the regulators' settings; not searched")
