@@ -18,7 +18,7 @@ from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
 from protv2g.engine.slices import FaultSlice
-from protv2g.engine.staged_result import StagedResult, put_site_peaks, put_stages
+from protv2g.engine.staged_result import BusStages, StagedResult, put_site_peaks, put_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -370,36 +370,6 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
         charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min,
         site_peaks_ka={} if peaks is None else peaks)
-
-
-class BusStages:
-    """The bus currents of every stage ``(scenario, case, fault_type, stage, fault_bus, seq)``
-    built from the slices' own stage arrays when called (:attr:`StagedResult.bus_i_012_ka`
-    calls it on first use): each slice's stages, the last one repeated up to the study's
-    stage count (:func:`~protv2g.engine.staged_result.put_stages`). Pickled as the array it
-    builds (a result sent between processes or copied carries the values, not the slices).
-
-    Parameters
-    ----------
-    parts : dict
-        ``(scenario, case, fault type)`` positions → that slice's ``(n_stage, m, 3)`` bus
-        currents (kA).
-    shape : tuple
-        The dense array's shape.
-    dtype : numpy dtype
-    """
-
-    def __init__(self, parts: dict, shape: tuple, dtype: type) -> None:
-        self.parts, self.shape, self.dtype = parts, shape, dtype
-
-    def __call__(self) -> np.ndarray:
-        bus = np.zeros(self.shape, dtype=self.dtype)
-        for (si, ci, ti), x in self.parts.items():
-            put_stages(bus[si, ci, ti], x)
-        return bus
-
-    def __reduce__(self) -> tuple:
-        return (np.asarray, (self(),))
 
 
 def release_freed_memory() -> None:
