@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import _same_block, factorize_all, key_codes
-from protv2g.checks.scenario_twins import base_twins, cell_ids
+from protv2g.checks.scenario_twins import base_twins, column_bits
 from protv2g.criteria import Criterion, Need
 from protv2g.messages import MessageArray, as_messages, is_messages
 
@@ -160,7 +160,7 @@ def fault_twins(fault_result: Any, base_of: dict[str, str]) -> FaultTwins | None
                 stages += [(a, st.row_map) for a in (st.stage_i_a, st.stage_t_start_s,
                                                      st.stage_t_end_s)]
     labels = table["scenario"].to_numpy()
-    found = base_twins(labels, [table[c].to_numpy() for c in table.columns
+    found = base_twins(labels, [column_bits(table[c]) for c in table.columns
                                 if c != "scenario"], base_of, stages=stages)
     if found is None:
         return None
@@ -199,8 +199,7 @@ def _bus_rows(bus: pd.DataFrame, copies: dict[str, str]) -> np.ndarray | None:
     block = {n: slice(a, b) for n, a, b in zip(names, starts, [*starts[1:], len(labels)],
                                                strict=True)}
     # object cells by identity (a copy built apart counts as different), as the device rows
-    cols = [cell_ids(v) if v.dtype == object else v
-            for v in (bus[c].to_numpy() for c in bus.columns if c != "scenario")]
+    cols = [column_bits(bus[c]) for c in bus.columns if c != "scenario"]
     for t, s in copies.items():
         if t not in block or s not in block or not _same_block(block[t], block[s], cols, []):
             return None
