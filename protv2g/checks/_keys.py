@@ -170,12 +170,12 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     levels = []
     span = 1
     for c in FAULT_KEY_COLUMNS:  # lexicographic: code = ((s·nb + b)·nt + t)·nc + c
-        codes, uniques = factorize_all(faults[c].to_numpy(), sort=True)
+        codes, uniques = _factorize(faults[c], sort=True)
         levels.append(pd.Index(uniques))
         fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
         span *= max(len(uniques), 1)
     combined, fault = _dense_ranks(fault, span)
-    device, names = factorize_runs(faults["device"].to_numpy(dtype=object))
+    device, names = _factorize(faults["device"], sort=False)
     if (device < 0).any():
         return None
     keys = _with_pairs(FaultKeys(fault=fault, device=device.astype(np.int64),
@@ -185,6 +185,42 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     if len(ranked) > 1 and (ranked[1:] == ranked[:-1]).any():
         return None
     return keys
+
+
+def _factorize(column: pd.Series, sort: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~protv2g.checks._rows.factorize_all` of the column's values (``sort``) or, not
+    sorted, :func:`~protv2g.checks._rows.factorize_runs` of them as objects: the same codes
+    and uniques; a categorical of ``str`` categories without a missing value from its own
+    codes, the categories present numbered in order of first appearance or of their text
+    (#21: the device column's 911,767 rows at 10,000 buses written out as objects and
+    hashed, one run a row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        cats = np.asarray(column.cat.categories, dtype=object)
+        if len(codes) and codes.min() >= 0 and all(type(c) is str for c in cats.tolist()):
+            heads = codes[np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]]
+            present, first = np.unique(heads, return_index=True)
+            present = present[np.argsort(first, kind="stable")].tolist()
+            if sort:
+                present = sorted(present, key=lambda k: cats[k])
+            remap = np.full(len(cats), -1, dtype=np.int64)
+            remap[present] = np.arange(len(present))
+            return remap[codes], cats[present]
+    values = column.to_numpy()
+    if sort and values.dtype.kind in "iu" and len(values):
+        # integers (fault buses) by a table of the values present when their range is not
+        # much larger than the rows: the sorted distinct values and each row's place among
+        # them, as the sorted factorisation numbers them (#21: a hash and a sort of 911,767
+        # fault buses at 10,000 buses)
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * len(values) + 2**20:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[values - lo] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return rank[values - lo], (np.flatnonzero(present) + lo).astype(values.dtype)
+    if sort:
+        return factorize_all(values, sort=True)
+    return factorize_runs(column.to_numpy(dtype=object))
 
 
 def _with_pairs(keys: FaultKeys) -> FaultKeys:

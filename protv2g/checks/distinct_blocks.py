@@ -411,10 +411,13 @@ def _check_copies(frame: pd.DataFrame, rows: np.ndarray, sources: list[str],
                 raise NotTwins(f"column {c} filled on a row to copy")
     texts = [export_text(s) for s in sources] if export_text is not None else []
     marks = [m for m in (*sources, *texts) if m]
+    every = len(rows) == len(frame)  # ``rows`` ascending and distinct: all of them
     for c in frame.columns:
         if c in ("scenario", "message") or frame[c].dtype != object:
             continue
-        values = np.asarray(factorize_all(frame[c].to_numpy()[rows])[1], dtype=object)
+        values = frame[c].to_numpy()  # not gathered when every row is copied (#21)
+        values = np.asarray(factorize_all(values if every else values[rows])[1],
+                            dtype=object)
         text = _joined(values)
         if text is None:  # not all texts, or one holding the separator: one by one
             found = any(m in v for v in values.tolist() if isinstance(v, str) for m in marks)
