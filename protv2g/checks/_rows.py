@@ -376,7 +376,10 @@ def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -
     is its own) or far more key combinations than rows: that groupby itself."""
     codes = []
     for k in keys:
-        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
+        v = frame[k].to_numpy()
+        # by runs (:func:`factorize_runs`: the same codes, C7's blocks come device by device)
+        c, uniques = (factorize_runs(v, sort=True) if v.dtype == object
+                      else pd.factorize(v, sort=True))
         codes.append((c, max(len(uniques), 1)))
     value = np.asarray(value, dtype=float)
     n_groups = int(np.prod([m for _, m in codes], dtype=object))

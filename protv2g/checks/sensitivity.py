@@ -53,7 +53,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import FaultKeys, keys_of
-from protv2g.checks._rows import factorize_all, key_codes
+from protv2g.checks._rows import column_at, factorize_all, key_codes
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
 from protv2g.checks.reach_text import BAD_COLUMNS, reach_messages
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
@@ -155,10 +155,11 @@ def _zone_join(ctx: CheckContext, z: pd.DataFrame, rows: np.ndarray, cols: list[
     left = np.where(code >= 0, k.place(z.fault_bus.to_numpy(), code), -1)
     i, r = _join_positions(left, k.row_places(f.fault_bus.to_numpy())[rows])
     r = rows[r]
-    out = {c: z[c].to_numpy()[i] for c in z.columns}
-    out.update({c: f[c].to_numpy()[r] for c in cols if c not in out})
+    out = {c: column_at(z[c], i) for c in z.columns}
+    out.update({c: column_at(f[c], r) for c in cols if c not in out})
     out["_at"] = r  # the fault-table position: the row's charger stages (reach_stage)
-    return pd.DataFrame(out)
+    # the gathered arrays are new: taken as they are, not consolidated (#21)
+    return pd.DataFrame(out, copy=False)
 
 
 def _join_positions(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
