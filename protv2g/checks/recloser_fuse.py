@@ -170,13 +170,19 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     kk = k[at]
     prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
     ground = is_ground_fault(sub.fault_type)  # against the ground element's range (review s15)
+    # a pair's range depends on its devices and K alone: worked out once for both brackets
+    # (``ctx.cache``, shared by :func:`~protv2g.checks._common.in_bracket`)
+    ranges = ctx.cache.setdefault("saving ranges", {})
     for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
         here = (prim == p) & (back == b)
         k_pair = kk[here & np.isfinite(kk)]
         if len(k_pair):
             for g in (False, True):
-                high[here & (ground == g)] = saving_range_a(
-                    ctx.devices[b], ctx.devices[p], float(k_pair[0]), ground=g)[1]
+                key = (b, p, float(k_pair[0]), g)
+                if key not in ranges:
+                    ranges[key] = saving_range_a(ctx.devices[b], ctx.devices[p], key[2],
+                                                 ground=g)
+                high[here & (ground == g)] = ranges[key][1]
     twin = base_twin(sub, ctx.base_of)
     mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)

@@ -49,6 +49,7 @@ from protv2g.checks._common import (
     ground_pickup_a,
     not_applicable,
     phase_pickup_a,
+    step_paths_of,
     unevaluable,
     violation_rows,
 )
@@ -103,7 +104,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     cols = [c for c in _ZONE_COLUMNS if c in ctx.faults.columns]
     in_case = ctx.faults.case.to_numpy() == _REACH_CASE  # str since build_context
     z = ctx.zones[ctx.zones.device.isin(list(ctx.devices))].rename(columns={"bus": "fault_bus"})
-    z = reach_rows(ctx.study, z)
+    z = reach_rows(ctx.study, z, step_paths_of(ctx))
     m = _zone_join(ctx, z, np.flatnonzero(in_case), cols)
     absent = _absent_zone_faults(ctx, z, m)
     if len(absent):
