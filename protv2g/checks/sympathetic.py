@@ -129,12 +129,16 @@ def _clearing_rows(ctx: CheckContext) -> np.ndarray | None:
     if k is None or sub.duplicated(["fault_bus", "device"]).any():
         return None
     f = ctx.faults
-    code = k.device_codes(sub.device)
-    known = code >= 0
-    places = pd.Index(k.place(sub.fault_bus.to_numpy()[known], code[known]))
-    at = places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+    if "clearing places" not in ctx.cache:  # the same in both brackets (#21)
+        code = k.device_codes(sub.device)
+        known = code >= 0
+        places = pd.Index(k.place(sub.fault_bus.to_numpy()[known], code[known]))
+        ctx.cache["clearing places"] = (
+            places.get_indexer(k.row_places(f.fault_bus.to_numpy())),
+            sub.order.to_numpy()[known])
+    at, sub_order = ctx.cache["clearing places"]
     rows = np.flatnonzero((at >= 0) & np.isfinite(f.t_clear_s.to_numpy(dtype=float)))
-    order = sub.order.to_numpy()[known][at[rows]]
+    order = sub_order[at[rows]]
     rows = rows[np.lexsort((order, k.fault[rows]))]  # by fault, nearest the fault first
     fault = k.fault[rows]
     return rows[np.r_[True, fault[1:] != fault[:-1]]] if len(rows) else rows
@@ -250,10 +254,15 @@ def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         m = m.merge(behind.assign(_behind=True), how="left", on=["clearing_device", "_bus"])
         return m[m._behind.isna()]
     # on the integer codes (#21): the candidates' rows in the candidates' order (as the
-    # inner join did), each fault's clearing row by its fault code, "behind" as places
-    at = cand_places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
-    rows = np.flatnonzero(at >= 0)
-    rows = rows[np.argsort(at[rows], kind="stable")]
+    # inner join did), each fault's clearing row by its fault code, "behind" as places;
+    # the candidates' rows the same in both brackets (``ctx.cache``, #21)
+    known = ctx.cache.get("candidate rows")
+    if known is None or not np.array_equal(known[0], cand_places.to_numpy()):
+        at = cand_places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+        rows = np.flatnonzero(at >= 0)
+        known = ctx.cache["candidate rows"] = (cand_places.to_numpy(),
+                                               rows[np.argsort(at[rows], kind="stable")])
+    rows = known[1]
     of_fault = np.full(k.n_faults, -1, dtype=np.int64)
     of_fault[k.fault[clr]] = clr
     clr_rows = of_fault[k.fault[rows]]
