@@ -23,9 +23,9 @@ import pandas as pd
 
 from protv2g.text_codes import combine_code_stream
 
-__all__ = ["cell_ids", "column_at", "rows_by_value", "labels_by_key", "key_codes", "distinct_rows",
-           "per_distinct", "twin_blocks", "factorize_all", "factorize_runs", "as_text", "is_text",
-           "distinct_values", "first_largest"]
+__all__ = ["cell_ids", "column_at", "text_isin", "rows_by_value", "labels_by_key", "key_codes",
+           "distinct_rows", "per_distinct", "twin_blocks", "factorize_all", "factorize_runs",
+           "as_text", "is_text", "distinct_values", "first_largest"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
@@ -106,6 +106,23 @@ def column_at(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return np.asarray(column.array.take(np.asarray(rows, dtype=np.intp)))
     return column.to_numpy()[rows]
+
+
+def text_isin(column: pd.Series, texts: set[str]) -> np.ndarray:
+    """``column.astype(str).isin(texts).to_numpy()``: each distinct value's text tested once
+    (a categorical's categories, an object column's values coded by
+    :func:`factorize_runs`; #21: the zone rows' and base margins' scenario columns, 427,896
+    rows at 10,000 buses, written out as text and hashed again)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        cats = column.cat.categories.tolist()
+        if not len(codes) or codes.min() >= 0:
+            return np.array([str(c) in texts for c in cats], dtype=bool)[codes]
+    elif column.dtype == object:
+        codes, uniques = factorize_runs(column.to_numpy())
+        if not len(codes) or codes.min() >= 0:
+            return np.array([str(u) in texts for u in uniques.tolist()], dtype=bool)[codes]
+    return column.astype(str).isin(texts).to_numpy()
 
 
 def as_text(column: pd.Series) -> pd.Series:

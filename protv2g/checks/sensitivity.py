@@ -54,7 +54,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import FaultKeys, keys_of
-from protv2g.checks._rows import column_at, factorize_all, key_codes
+from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
 from protv2g.checks.reach_text import BAD_COLUMNS, reach_messages
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
@@ -285,7 +285,7 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
             "other_device", "margin_unit", "rule", "margin"]
     if not m.empty:
         bases = {b for b in ctx.base_of.values() if b}
-        m = m[m.scenario.astype(str).isin(bases).to_numpy()]
+        m = m[text_isin(m.scenario, bases)]
     if m.empty:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame({
