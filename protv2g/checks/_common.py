@@ -71,7 +71,7 @@ __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names",
                           "beyond transformer", "step paths", "saving ranges",
-                          "clearing places", "candidate rows"})
+                          "clearing places", "candidate rows", "pickups"})
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
