@@ -83,14 +83,14 @@ def test_pickup_margin_ignores_faults_below_the_new_pickup() -> None:
 def test_trip_time_not_quoted_below_pickup() -> None:
     """'fast trip × K (12.7 s at 188 A, 3I0 219 A)' under a 200 A minimum trip without a
     ground element: below pickup (200 A), its time from a later stage's current."""
-    ctx = SimpleNamespace(devices={"a": RC, "f1": Fuse(name="f1", link="65K")})
+    ctx = SimpleNamespace(devices={"a": RC, "f1": Fuse(name="f1", link="65K")}, cache={})
     text = _time_at(ctx, "a", 12.7, 188.0, 219.0, "SLG-a")
     assert text.startswith("188 A, 3I0 219 A: below pickup (200 A)")
     assert "12.7 s at" not in text and "12.7 s only as a later charger stage" in text
     assert _time_at(ctx, "a", 0.11, 240.0, 281.0, "SLG-c") == "0.11 s at 240 A, 3I0 281 A"
     assert _time_at(ctx, "a", np.inf, 150.0, np.nan, "3ph") == "150 A: below pickup (200 A)"
     # a ground element that sees the 3I0: not below pickup
-    ctx_g = SimpleNamespace(devices={"a": RC_G})
+    ctx_g = SimpleNamespace(devices={"a": RC_G}, cache={})
     assert _time_at(ctx_g, "a", 1.2, 188.0, 219.0, "SLG-a") == "1.2 s at 188 A, 3I0 219 A"
 
 
