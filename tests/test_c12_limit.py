@@ -69,6 +69,21 @@ def test_a_voltage_within_the_tolerance_is_at_the_limit_not_over_it(hand) -> Non
     assert len(_fail_at(_c12(strict, _flow({}, {"B3": 1.0505})), "B3")) == 1
 
 
+def test_a_voltage_within_the_tolerance_is_said_in_one_info_row(hand) -> None:
+    """Review s27 §5 (EPRI J1, 40 homes: 1.050181 pu at the far end left no row anywhere):
+    the buses within the tolerance above the limit are named in one info row."""
+    from protv2g.checks.flow_limit import WITHIN_TOLERANCE
+
+    c12 = _c12(hand, _flow({"B3": 1.0}, {"B3": 1.0505, "B4": 1.0515}))
+    info = c12[(c12.status == "info") & (c12.mechanism == WITHIN_TOLERANCE)]
+    assert len(info) == 1
+    msg = str(info.message.iloc[0])
+    assert "1.05050 pu at B3" in msg and "tolerance 0.001 pu" in msg
+    assert "at B4" not in msg                                    # B4 fails, beyond it
+    quiet = _c12(hand, _flow({}, {"B3": 1.049}))
+    assert not (quiet.mechanism == WITHIN_TOLERANCE).any()
+
+
 def test_the_tolerance_is_in_the_rules_sheet_with_its_source(hand) -> None:
     rules = study_rules_table(hand).set_index("rule")
     row = rules.loc["voltage_limit_tolerance_pu"]

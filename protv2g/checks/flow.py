@@ -52,11 +52,13 @@ from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
+    WITHIN_TOLERANCE,
     at_limit_text,
     limit_tolerance_pu,
     regulated_buses,
     setpoint_texts,
     v2g_caused,
+    within_tolerance_text,
 )
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
@@ -249,14 +251,18 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
 
 
 def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
-    """C12's ``info`` row on the buses a set-point holds at the limit
-    (:func:`~protv2g.checks.flow_limit.at_limit_text`); empty when none."""
+    """C12's ``info`` rows on the buses a set-point holds at the limit
+    (:func:`~protv2g.checks.flow_limit.at_limit_text`) and on the other buses above it within
+    its tolerance (:func:`~protv2g.checks.flow_limit.within_tolerance_text`, review s27 §5:
+    said, not silent); empty when none."""
     th = ctx.thresholds
-    text = at_limit_text(bus, w, _bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
-                         regulated_buses(ctx.study.model), th.v_max_pu,
-                         limit_tolerance_pu(th), ctx.bus_name)
-    return violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
-                          mechanism=AT_LIMIT, message=text) if text else concat([])
+    args = (bus, w, _bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
+            regulated_buses(ctx.study.model), th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
+    return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+                                  mechanism=mechanism, message=text)
+                   for mechanism, text in ((AT_LIMIT, at_limit_text(*args)),
+                                           (WITHIN_TOLERANCE, within_tolerance_text(*args)))
+                   if text])
 
 
 def flow_margins(ctx: CheckContext) -> pd.DataFrame:

@@ -57,7 +57,8 @@ from protv2g.devices.rules import RuleValue
 __all__ = ["V_LIMIT_TOLERANCE_PU", "V_LIMIT_TOLERANCE_BRACKET_PU", "SOURCE_SETPOINT",
            "REGULATOR_SETPOINT", "SETPOINT_MECHANISMS", "limit_tolerance_pu",
            "voltage_limit_tolerance", "regulated_buses", "setpoint_texts", "v2g_caused",
-           "at_limit_text", "AT_LIMIT"]
+           "at_limit_text", "AT_LIMIT", "WITHIN_TOLERANCE",
+           "within_tolerance_text"]
 
 #: Default tolerance (pu) on C12's voltage limit (module docstring).
 V_LIMIT_TOLERANCE_PU = 0.001
@@ -75,6 +76,9 @@ REGULATOR_SETPOINT = "regulator set-point"
 #: ``mechanism`` of C12's ``info`` row on the buses a set-point holds at the limit
 #: (:func:`at_limit_text`): a finding of its own, not merged into the voltage rise's.
 AT_LIMIT = "set-point at the limit"
+#: ``mechanism`` of C12's ``info`` row on the buses above the limit within its tolerance that
+#: no set-point holds (:func:`within_tolerance_text`, review s27 §5).
+WITHIN_TOLERANCE = "at the limit within its tolerance"
 #: Both: the rows whose voltage rests on a set-point, not on the load
 #: (:func:`protv2g.input_basis.tag_input_basis` does not put them on the light-load fraction).
 SETPOINT_MECHANISMS = (SOURCE_SETPOINT, REGULATOR_SETPOINT)
@@ -267,3 +271,32 @@ def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
     return (f"voltage at the ANSI C84.1 Range A limit {v_max_pu:g} pu (within its tolerance "
             f"{tol_pu:g} pu, not over it) where a set-point holds it: {what}: any rise V2G "
             "causes starts from there, and the set-point is the input it rests on")
+
+
+def within_tolerance_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
+                          regulated: Mapping[int, str], v_max_pu: float, tol_pu: float,
+                          bus_name: Any, shown: int = 10) -> str:
+    """The words of C12's ``info`` row on the buses above ``v_max_pu`` by no more than
+    ``tol_pu`` that no set-point holds (those are in :func:`at_limit_text`'s row): at the
+    limit, not judged over it, but said (review s27 §5, EPRI J1 with 40 home chargers:
+    1.050181 pu at the far end left no row anywhere in the workbook). Each bus at its highest
+    over the scenarios ``w`` holds (``scenario``, ``bus``, ``vm_pu``), highest first; the
+    first ``shown`` named, the rest counted. "" for none.
+    """
+    if w.empty:
+        return ""
+    v = w.vm_pu.to_numpy(float)
+    near = w[(v > v_max_pu + 1e-9) & (v <= v_max_pu + max(tol_pu, 1e-9))]
+    if near.empty:
+        return ""
+    top = near.sort_values("vm_pu", ascending=False, kind="stable").drop_duplicates("bus")
+    held = setpoint_texts(bus, top.bus.to_numpy(), sources, regulated, tol_pu, bus_name)
+    top = top[~top.bus.isin(list(held))]
+    if top.empty:
+        return ""
+    what = "; ".join(f"{r.vm_pu:.5f} pu at {bus_name(r.bus)} ({r.scenario})"
+                     for r in top.head(shown).itertuples(index=False))
+    more = f"; and {len(top) - shown} more bus(es)" if len(top) > shown else ""
+    return (f"voltage above the ANSI C84.1 Range A limit {v_max_pu:g} pu by no more than its "
+            f"tolerance {tol_pu:g} pu (checks.voltage_limit_tolerance_pu): at the limit, not "
+            f"judged over it — {what}{more}; a rise beyond the tolerance fails")
