@@ -90,6 +90,12 @@ PAIR_CRITERIA = frozenset({"C1", "C2", "C3", "C4", "C10"})
 MECHANISM_COLUMNS = ("mechanism", "rule")
 
 
+#: The violation rows' columns :func:`build_findings` codes (its finding key, collapse and
+#: order), read again at the evidence rows.
+_CODED = ("status", "criterion", "device", "other_device", "margin_unit", *MECHANISM_COLUMNS,
+          "scenario", "attribution", "fault_bus", "fault_type", "case")
+
+
 #: Columns of the Findings table.
 FINDING_COLUMNS = [
     "finding", "criterion", "title", "status", "attribution", "device", "other_device",
@@ -249,18 +255,35 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                                      "other_device")],
         margin, scen["load_level"], scenario)
 
-    # order findings: criterion, status, worst margin
-    status_rank = np.array([STATUS_ORDER.get(str(x), 9) for x in status[1].tolist()])
-    s_ev = status_rank[cols.text("status")[0][first]].astype(np.int64)
-    m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
+    # from here on only each group's first row is read (``first``: the evidence rows to be):
+    # what is read of the kept rows' codes is taken at those rows, and the codes of every
+    # kept row (≈ 20 columns of 489,286 rows at 10,000 buses) are let go (#21: held to the
+    # end, they set the findings stage's peak)
+    coded_at = {c: _at_rows(cols.text(c), first) for c in _CODED}
+    plain = {c for c in _CODED if cols.cells(c, first[:0]) is not None}  # str cells
+    keys = {k: _at_rows(v, first) for k, v in keys.items()}
+    scen = {k: _at_rows(v, first) for k, v in scen.items()}
+    if isinstance(p_export_kw, np.ndarray):
+        p_export_kw = p_export_kw[first]
+    n_key_rows, key_top = np.bincount(key), int(key.max())
     k_ev = key[first]
+    m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
+    at_first = cols.at[first]
+    status_texts = status[1]
+    del cols, key, margin, scenario, status, keep
+
+    # order findings: criterion, status, worst margin
+    status_rank = np.array([STATUS_ORDER.get(str(x), 9) for x in status_texts.tolist()])
+    s_ev = status_rank[coded_at["status"][0]].astype(np.int64)
     # worst first, equal margins in one order whatever the rows' order (worst_order)
-    by_margin = worst_order(m_ev, s_ev, (p_export_kw[first] if isinstance(
-        p_export_kw, np.ndarray) else None), tuple(text_ranks(cols.text(c))[first] for c in (
-            "scenario", "fault_bus", "fault_type", "case", "device", "other_device")))
+    by_margin = worst_order(m_ev, s_ev, (p_export_kw if isinstance(p_export_kw, np.ndarray)
+                                         else None),
+                            tuple(text_ranks(coded_at[c]) for c in (
+                                "scenario", "fault_bus", "fault_type", "case", "device",
+                                "other_device")))
     _, head_at = np.unique(k_ev[by_margin], return_index=True)
     head_at = by_margin[np.sort(head_at)]
-    at = cols.at[first[head_at]]
+    at = at_first[head_at]
     head = pd.DataFrame({
         "_s": s_ev[head_at], "_o": [order(str(c))[0] for c in _cells(violations, "criterion",
                                                                      at)],
@@ -268,48 +291,59 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         "_m": m_ev[head_at], "_key": k_ev[head_at]})
     # failing first; then criterion number; margins compared only within one unit
     head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
+    n_rows = n_key_rows[head["_key"].to_numpy()]
+    parts = {k: texts[codes[head_at[head.index.to_numpy()]]]
+             for k, (codes, texts) in keys.items()}
     width = max(2, len(str(len(head))))
     fid = np.array([f"F{i:0{width}d}" for i in range(1, len(head) + 1)], dtype=object)
-    rank = np.zeros(int(key.max()) + 1, dtype=np.int64)
+    rank = np.zeros(key_top + 1, dtype=np.int64)
     rank[head["_key"].to_numpy()] = np.arange(len(head))
     f_ev = rank[k_ev]
     worst_rank = np.empty(len(by_margin), dtype=np.int64)
     worst_rank[by_margin] = np.arange(len(by_margin))
-    sorted_at = np.lexsort((worst_rank, f_ev))
-    pos = first[sorted_at]  # the evidence rows' positions among the kept rows, in order
+    sorted_at = np.lexsort((worst_rank, f_ev))  # the evidence rows in order, among first's
 
-    at = cols.at[pos]
-    made = {col: texts[codes[pos]] for col, (codes, texts) in scen.items()}
-    made["p_export_kw"] = (p_export_kw[pos] if isinstance(p_export_kw, np.ndarray)
-                           else np.full(len(pos), p_export_kw))
-    made["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][pos]]
+    at = at_first[sorted_at]
+    made = {col: texts[codes[sorted_at]] for col, (codes, texts) in scen.items()}
+    made["p_export_kw"] = (p_export_kw[sorted_at] if isinstance(p_export_kw, np.ndarray)
+                           else np.full(len(sorted_at), p_export_kw))
+    made["mechanism"] = keys["mechanism"][1][keys["mechanism"][0][sorted_at]]
+    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
+    later = {"load_levels", "finding", "evidence"}  # made below
+    # a coded column of str cells from its texts (#21: not gathered from the table's cells)
+    cells = {c: coded_at[c][1][coded_at[c][0][sorted_at]] for c in plain
+             if c not in made and c not in later}
+    coded = {c: _at_rows(coded_at[c], sorted_at) for c in (
+        "attribution", "fault_bus", "fault_type", "case", "other_device", "scenario")}
+    coded["export_level"] = _at_rows(scen["export_level"], sorted_at)
+    del coded_at, keys, scen
+
     made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
         {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
     made["finding"] = fid[f_ev[sorted_at]]
-    made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(pos) + 1))),
+    made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(sorted_at) + 1))),
                                 dtype=object)
-    extra = [c for c in violations.columns if c not in EVIDENCE_COLUMNS]
     # one array per column, left unconsolidated: the 10⁵-row table is not copied again
 
     def column(c: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
         if c in made:
             return made[c]
-        plain = cols.cells(c, pos)  # a coded text column from its texts
-        return _taken(violations, c, at) if plain is None else plain
+        return cells[c] if c in cells else _taken(violations, c, at)
 
     evidence = pd.DataFrame({c: column(c) for c in EVIDENCE_COLUMNS + extra}, copy=False)
-
-    coded = {c: cols.text(c) for c in ("attribution", "fault_bus", "fault_type", "case",
-                                       "other_device", "scenario")}
     findings = _finding_rows(
-        evidence, {c: (codes[pos], texts) for c, (codes, texts) in
-                   {**coded, "export_level": scen["export_level"]}.items()},
-        np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1, [len(pos)]]),
-        {k: texts[codes[first[head_at[head.index.to_numpy()]]]]
-         for k, (codes, texts) in keys.items()},
-        np.bincount(key)[head["_key"].to_numpy()], m_ev[sorted_at], rule_labels(coordination))
+        evidence, coded, np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1,
+                                         [len(sorted_at)]]),
+        parts, n_rows, m_ev[sorted_at], rule_labels(coordination))
     return Findings(findings, evidence)
+
+
+def _at_rows(coded: tuple[np.ndarray, np.ndarray], rows: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """A coded column (codes, texts) at the rows ``rows`` (positions)."""
+    codes, texts = coded
+    return codes[rows], texts
 
 
 def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:

@@ -127,10 +127,15 @@ def engine_inputs(study: Study, scenarios: Sequence[Scenario]) -> EngineInputs:
 
 def _energized_buses(net: Any) -> list[int] | None:
     """In-service buses with a path to a source, or None when every in-service bus has one
-    (#20 item 5: the dead ones are reported by the loader, ``Study.feeder_warnings``)."""
+    (#20 item 5: the dead ones are reported by the loader, ``Study.feeder_warnings``).
+
+    The search is :func:`protv2g.network.json_tables.unsupplied_buses` (pandapower's rules,
+    tested against ``pandapower.topology.unsupplied_buses`` in ``tests/test_validate_light.py``;
+    a union–find over the branch tables: 0.014 s at 10,000 buses where pandapower's networkx
+    graph took 0.03–0.17 s, #21)."""
     if net is None or len(net.ext_grid) == 0:
         return None
-    from pandapower.topology import unsupplied_buses
+    from protv2g.network.json_tables import unsupplied_buses
 
     dead = {int(b) for b in unsupplied_buses(net)}
     if not dead:

@@ -45,8 +45,8 @@ from protv2g.network.dss_model import DssModel
 from protv2g.topology import source_buses, source_trees
 from protv2g.topology_tree import SourceTree, feeder_edges
 
-__all__ = ["LOW_VOLTAGE_KV", "PRIMARY", "BACKUP", "bus_kv", "first_step_behind", "reach_zones",
-           "step_counts", "transformer_names"]
+__all__ = ["LOW_VOLTAGE_KV", "PRIMARY", "BACKUP", "StepPaths", "bus_kv", "first_step_behind",
+           "reach_zones", "step_counts", "step_paths", "transformer_names"]
 
 #: Upper limit of low voltage, kV (a.c., IEC 60038:2009 / IEC 60050-601: up to 1 kV).
 LOW_VOLTAGE_KV = 1.0
@@ -95,8 +95,8 @@ def _trees(feeder: pp.pandapowerNet | DssModel) -> list[SourceTree]:
     return [tree for _, _, tree in source_trees(feeder, feeder_edges(feeder), sources)]
 
 
-def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],
+                steps: StepPaths | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unguarded step transformers between the substation and every bus.
 
     Returns
@@ -104,9 +104,10 @@ def step_counts(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     (buses, count) : numpy.ndarray
         Ascending bus ids (pandapower indices or OpenDSS bus positions) reached from a
         substation source, and ``(n,)`` int: the unguarded step transformers on the path from
-        the source (the first source, by name, that reaches the bus).
+        the source (the first source, by name, that reaches the bus). ``steps``: the
+        feeder's :func:`step_paths` when the caller has them (not walked again).
     """
-    steps = _step_paths(feeder, device_sites)
+    steps = steps if steps is not None else _step_paths(feeder, device_sites)
     return steps.buses, steps.count
 
 
@@ -123,6 +124,19 @@ class _StepPaths(NamedTuple):
     nearest: np.ndarray
     count_at: dict[int, int]
     above: dict[int, int]
+
+
+#: The public name of :class:`_StepPaths` (what :func:`step_paths` returns).
+StepPaths = _StepPaths
+
+
+def step_paths(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any]
+               ) -> _StepPaths:
+    """The unguarded step transformers on every bus's substation path, walked once: what
+    :func:`first_step_behind`, :func:`reach_zones` and :func:`step_counts` read (their
+    ``steps``; #21: the checks walked the source trees twice, for C5's zones and for the
+    pairs behind a transformer)."""
+    return _step_paths(feeder, device_sites)
 
 
 def _step_paths(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any]
@@ -192,7 +206,8 @@ def _at(table_ids: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing: 
 
 
 def first_step_behind(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],
-                      devices: np.ndarray, buses: np.ndarray) -> np.ndarray:
+                      devices: np.ndarray, buses: np.ndarray,
+                      steps: StepPaths | None = None) -> np.ndarray:
     """The first unguarded step transformer between each device and a bus behind it.
 
     The rule of :func:`reach_zones` for the coordination criteria: a bus behind such a
@@ -209,6 +224,8 @@ def first_step_behind(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping
         guards it).
     devices, buses : numpy.ndarray
         ``(n,)`` device names and bus ids (a device's zone or pair rows).
+    steps : StepPaths, optional
+        :func:`step_paths` of ``feeder`` and ``device_sites`` (walked here without it).
 
     Returns
     -------
@@ -223,7 +240,7 @@ def first_step_behind(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping
     names, code = np.unique(np.asarray(devices).astype(str), return_inverse=True)
     far = np.array([int(device_sites[x].far_bus) if x in device_sites else -1
                     for x in names.tolist()], dtype=np.int64)
-    steps = _step_paths(feeder, device_sites)
+    steps = steps if steps is not None else _step_paths(feeder, device_sites)
     c_dev = _at(steps.buses, steps.count, far, 0)[code]
     c_bus = _at(steps.buses, steps.count, np.asarray(buses, np.int64), 0)
     out = _at(steps.buses, steps.nearest, np.asarray(buses, np.int64), -1)
@@ -266,8 +283,8 @@ def transformer_names(feeder: pp.pandapowerNet | DssModel, elements: np.ndarray
 
 
 def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],
-                devices: np.ndarray, buses: np.ndarray, zones: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+                devices: np.ndarray, buses: np.ndarray, zones: np.ndarray,
+                steps: StepPaths | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The reach level of each zone row (module docstring).
 
     Parameters
@@ -280,6 +297,8 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     devices, buses, zones : numpy.ndarray
         ``(n,)`` zone rows: device name, bus, ``"primary"``/``"backup"``
         (:func:`protv2g.topology.device_zones`).
+    steps : StepPaths, optional
+        :func:`step_paths` of ``feeder`` and ``device_sites`` (walked here without it).
 
     Returns
     -------
@@ -308,7 +327,7 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     ids, kv = ids[order], kv[order]
     own_kv = _at(ids, kv, near, np.nan)[code]
     row_kv = _at(ids, kv, buses, np.nan)
-    step_buses, count = step_counts(feeder, device_sites)
+    step_buses, count = step_counts(feeder, device_sites, steps)
     behind = np.maximum(_at(step_buses, count, buses, 0)
                         - _at(step_buses, count, far, 0)[code], 0)
     rank = np.where(np.asarray(zones).astype(str) == PRIMARY, 0, 1) + behind

@@ -11,6 +11,7 @@ import pytest
 from protv2g.report import fault_keys
 from protv2g.report.derived import UNIT_FORMATS, _unit_formats
 from protv2g.report.elements import FAULT_KEY, FaultIndex
+from protv2g.text_codes import text_codes
 
 
 def _dict_index(frame: pd.DataFrame) -> dict[tuple[str, ...], int]:
@@ -51,6 +52,41 @@ def test_positions_as_the_dict_of_texts(seed, runs):
     assert got.tolist() == [want.get(k, -1) for k in texts]
     assert index.get(("none", "R-1", "b1", "3ph", "max")) is None
     assert index.get(("base/light", "R-1", "b1", "3ph", "nope"), -1) == -1
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("runs", [True, False])
+def test_categorical_key_columns_read_from_their_codes(seed, runs):
+    """The device table's key columns are categoricals (#21): coded from the category codes
+    (by runs where long, the smallest unsigned type), the same codes and texts as
+    ``text_codes`` and the same positions as the dict of texts."""
+    frame = _table(5000, seed, runs)
+    coded = frame.astype(str).astype("category")  # texts as astype(str) writes them
+    for c in FAULT_KEY:
+        codes, texts, lengths = fault_keys._column_codes(coded[c])
+        assert codes.dtype.kind == "u" and codes.dtype.itemsize <= 2
+        want_codes, want_texts = text_codes(coded[c])
+        assert texts.tolist() == want_texts.tolist()
+        assert (codes if lengths is None else np.repeat(codes, lengths)).tolist() == \
+            want_codes.tolist()
+    want = _dict_index(frame)
+    index = FaultIndex(coded)
+    assert all(index.get(k) == p for k, p in list(want.items())[:300])
+    asked = _table(2000, seed + 100, not runs)
+    texts = zip(*(asked[c].astype(str).to_numpy() for c in FAULT_KEY), strict=True)
+    assert index.positions([asked[c] for c in FAULT_KEY]).tolist() == [
+        want.get(k, -1) for k in texts]
+
+
+def test_categorical_with_missing_or_other_cells_coded_as_text():
+    """A categorical with a missing cell or a non-``str`` category is coded by its text (the
+    object path), as before."""
+    for values in (pd.Categorical(["a", None, "a", "b"]), pd.Categorical([1, 2, 2, 1])):
+        codes, texts, lengths = fault_keys._column_codes(pd.Series(values))
+        want_codes, want_texts = text_codes(pd.Series(values))
+        assert texts.tolist() == want_texts.tolist()
+        assert (codes if lengths is None else np.repeat(codes, lengths)).tolist() == \
+            want_codes.tolist()
 
 
 def test_all_text_columns_coded_by_their_runs():
@@ -143,3 +179,17 @@ def test_fraction_margin_cells_name_their_reference():
     rounded from −0.75 % — beside F01's "× pickup". The format names the reference."""
     fmt = _unit_formats(pd.Series(["fraction", "× pickup"]))[0]
     assert fmt.startswith("0.00%") and "of I without V2G" in fmt
+
+
+@pytest.mark.parametrize("key", [
+    np.array([], dtype=np.int32), np.array([5], dtype=np.int32),
+    np.array([0, 1, 2, 7, 9], dtype=np.int32),  # sorted, each once: positions are indices
+    np.array([0, 0, 1, 3, 3, 3], dtype=np.int64),  # sorted with repeats
+    np.array([4, 1, 3, 0, 2], dtype=np.int32),  # unsorted, each once
+    np.array([4, 1, 4, 0, 1, 1], dtype=np.int64),  # unsorted with repeats
+])
+def test_first_of_keys_as_numpy_unique(key):
+    keys, first = fault_keys._first_of_keys(key)
+    want_keys, want_first = np.unique(key, return_index=True)
+    assert keys.tolist() == want_keys.tolist()
+    assert (np.arange(len(keys)) if first is None else first).tolist() == want_first.tolist()

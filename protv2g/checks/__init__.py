@@ -66,7 +66,7 @@ from protv2g.checks._common import (
 from protv2g.checks._compact import CATEGORY_COLUMNS, compact_violations, text_category
 from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests read it here)
 from protv2g.checks._row_frames import concat_taken, gathered, sort_rows, take_columns
-from protv2g.checks._rows import distinct_values
+from protv2g.checks._rows import distinct_values, text_isin
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.brackets import (
     BRACKETED,
@@ -345,7 +345,7 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> p
         parts.append(reach_margins(ctx))
     if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
-    parts = [p[p.scenario.astype(str).isin(bases)] for p in parts]
+    parts = [p[text_isin(p.scenario, bases)] for p in parts]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

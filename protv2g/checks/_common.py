@@ -61,15 +61,17 @@ from protv2g.topology import (
     downstream_bus_sets,
     primary_backup_pairs,
 )
+from protv2g.topology_reach import StepPaths, step_paths
 from protv2g.units import DeviceKind
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
            "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable",
-           "concat_owned", "without_bracket_times"]
+           "concat_owned", "step_paths_of", "without_bracket_times"]
 
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names",
-                          "beyond transformer"})
+                          "beyond transformer", "step paths", "saving ranges",
+                          "clearing places", "candidate rows", "pickups"})
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -216,6 +218,15 @@ class CheckContext:
         """``"a 3ph fault (max case) at F2-B03"`` (written out in C5's messages,
         :func:`protv2g.checks.sensitivity.check_sensitivity`: keep the two alike)."""
         return f"a {fault_type} fault ({case} case) at {bus_name}"
+
+
+def step_paths_of(ctx: CheckContext) -> StepPaths:
+    """:func:`protv2g.topology_reach.step_paths` of the context's study, walked once and kept
+    in ``ctx.cache`` (#21: C5's reach zones and the pairs behind a transformer each walked
+    the source trees, 0.03 s each at 10,000 buses)."""
+    if "step paths" not in ctx.cache:
+        ctx.cache["step paths"] = step_paths(ctx.study.feeder, ctx.study.device_sites)
+    return ctx.cache["step paths"]
 
 
 def _bus_names(study: Study) -> dict[int, str]:

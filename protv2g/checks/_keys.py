@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,11 +72,12 @@ class FaultKeys:
 
     def fault_codes(self, columns: Sequence[np.ndarray]) -> np.ndarray:
         """Fault codes of other rows given their ``FAULT_KEY_COLUMNS`` values (in that
-        order); ``-1`` for a fault the table does not have."""
+        order; arrays, or :class:`pandas.Categorical`); ``-1`` for a fault the table does not
+        have."""
         raw = np.zeros(len(columns[0]), dtype=np.int64)
         missing = np.zeros(len(raw), dtype=bool)
         for values, level in zip(columns, self.levels, strict=True):
-            c = level.get_indexer(np.asarray(values))
+            c = _level_codes(level, values)
             missing |= c < 0
             raw = raw * max(len(level), 1) + c
         at = np.searchsorted(self.combined, raw)
@@ -150,6 +152,16 @@ class FaultKeys:
         return np.where(has & (full >= 0) & (rows[pos] == full), pos, -1)
 
 
+def _level_codes(level: pd.Index, values: Any) -> np.ndarray:
+    """``level.get_indexer(np.asarray(values))``; a :class:`pandas.Categorical` without
+    missing values looked up by its categories, once each, and spread by its codes (#21:
+    the bus table's 240,000 minimum-case keys of 10,000 buses hashed row by row)."""
+    if isinstance(values, pd.Categorical) and not (values.codes < 0).any():
+        at = level.get_indexer(np.asarray(values.categories, dtype=object))
+        return at[values.codes]
+    return level.get_indexer(np.asarray(values))
+
+
 def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     """:class:`FaultKeys` of a checks fault table; ``None`` when its keys do not name its
     rows one by one (a hand-built table with repeated rows): the checks then join on the
@@ -158,12 +170,12 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     levels = []
     span = 1
     for c in FAULT_KEY_COLUMNS:  # lexicographic: code = ((s·nb + b)·nt + t)·nc + c
-        codes, uniques = factorize_all(faults[c].to_numpy(), sort=True)
+        codes, uniques = _factorize(faults[c], sort=True)
         levels.append(pd.Index(uniques))
         fault = fault * max(len(uniques), 1) + codes.astype(np.int64)
         span *= max(len(uniques), 1)
     combined, fault = _dense_ranks(fault, span)
-    device, names = factorize_runs(faults["device"].to_numpy(dtype=object))
+    device, names = _factorize(faults["device"], sort=False)
     if (device < 0).any():
         return None
     keys = _with_pairs(FaultKeys(fault=fault, device=device.astype(np.int64),
@@ -173,6 +185,42 @@ def fault_keys(faults: pd.DataFrame) -> FaultKeys | None:
     if len(ranked) > 1 and (ranked[1:] == ranked[:-1]).any():
         return None
     return keys
+
+
+def _factorize(column: pd.Series, sort: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~protv2g.checks._rows.factorize_all` of the column's values (``sort``) or, not
+    sorted, :func:`~protv2g.checks._rows.factorize_runs` of them as objects: the same codes
+    and uniques; a categorical of ``str`` categories without a missing value from its own
+    codes, the categories present numbered in order of first appearance or of their text
+    (#21: the device column's 911,767 rows at 10,000 buses written out as objects and
+    hashed, one run a row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        cats = np.asarray(column.cat.categories, dtype=object)
+        if len(codes) and codes.min() >= 0 and all(type(c) is str for c in cats.tolist()):
+            heads = codes[np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]]
+            present, first = np.unique(heads, return_index=True)
+            present = present[np.argsort(first, kind="stable")].tolist()
+            if sort:
+                present = sorted(present, key=lambda k: cats[k])
+            remap = np.full(len(cats), -1, dtype=np.int64)
+            remap[present] = np.arange(len(present))
+            return remap[codes], cats[present]
+    values = column.to_numpy()
+    if sort and values.dtype.kind in "iu" and len(values):
+        # integers (fault buses) by a table of the values present when their range is not
+        # much larger than the rows: the sorted distinct values and each row's place among
+        # them, as the sorted factorisation numbers them (#21: a hash and a sort of 911,767
+        # fault buses at 10,000 buses)
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * len(values) + 2**20:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[values - lo] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return rank[values - lo], (np.flatnonzero(present) + lo).astype(values.dtype)
+    if sort:
+        return factorize_all(values, sort=True)
+    return factorize_runs(column.to_numpy(dtype=object))
 
 
 def _with_pairs(keys: FaultKeys) -> FaultKeys:

@@ -14,6 +14,7 @@ a device backs up several primaries at the same fault, so most rows of a device 
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -22,9 +23,9 @@ import pandas as pd
 
 from protv2g.text_codes import combine_code_stream
 
-__all__ = ["rows_by_value", "labels_by_key", "key_codes", "distinct_rows", "per_distinct",
-           "twin_blocks", "factorize_all", "factorize_runs", "as_text", "is_text",
-           "distinct_values", "first_largest"]
+__all__ = ["cell_ids", "column_at", "text_isin", "rows_by_value", "labels_by_key", "key_codes",
+           "distinct_rows", "per_distinct", "twin_blocks", "factorize_all", "factorize_runs",
+           "as_text", "is_text", "distinct_values", "first_largest"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
@@ -48,23 +49,80 @@ _RUNS_MIN_ROWS = 4096
 
 def factorize_runs(values: np.ndarray, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``pandas.factorize(values, sort=sort)`` of an ``(n,)`` object array (missing values
-    ``-1``), the same codes and uniques, hashing only the first value of each run of equal
-    neighbours when the runs are few: the pipeline's tables come in blocks (scenario, case
-    and fault type in a few runs, each device's rows together), and one comparison of
-    neighbours costs a third of hashing every string (#21). The first occurrence of a
-    value always starts a run, so the uniques are the same objects in the same order.
+    ``-1``), the same codes and uniques, hashing only the first value of each run of
+    neighbours that are one object when the runs are few, else only the first cell of each
+    distinct object when those are few: the pipeline's tables come in blocks (scenario, case
+    and fault type in a few runs, each device's rows together) and share one ``str`` per
+    text, and comparing or hashing cell addresses (:func:`cell_ids`) costs a fraction of
+    comparing or hashing the strings (#21: the violation table's 17 text columns, 489,286
+    rows at 10,000 buses). The first occurrence of a value is always the first cell of its
+    object (and starts a run), so the uniques are the same objects in the same order;
+    cells that are other objects of equal value are hashed as values.
     """
     n = len(values)
-    if n >= _RUNS_MIN_ROWS:
+    if n >= _RUNS_MIN_ROWS and values.dtype == object:
+        ids = cell_ids(values)
+        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        if 4 * (len(starts) + 1) <= n:
+            starts = np.r_[0, starts]
+            head_codes, uniques = pd.factorize(values[starts], sort=sort)
+            return np.repeat(head_codes, np.diff(np.r_[starts, n])), uniques
+        cell, distinct = pd.factorize(ids)  # the cells' objects, in first appearance
+        if 4 * len(distinct) <= n:
+            head_codes, uniques = pd.factorize(values[_first_rows(cell)], sort=sort)
+            return head_codes[cell], uniques
+    elif n >= _RUNS_MIN_ROWS:  # another dtype: by runs of equal values
         try:
             starts = np.flatnonzero(np.asarray(values[1:] != values[:-1], dtype=bool)) + 1
-        except (TypeError, ValueError):  # values whose comparison is not a bool (pd.NA)
+        except (TypeError, ValueError):  # values whose comparison is not a bool
             starts = None
         if starts is not None and 4 * (len(starts) + 1) <= n:
             starts = np.r_[0, starts]
             head_codes, uniques = pd.factorize(values[starts], sort=sort)
             return np.repeat(head_codes, np.diff(np.r_[starts, n])), uniques
     return pd.factorize(values, sort=sort)
+
+
+def cell_ids(values: np.ndarray) -> np.ndarray:
+    """The addresses of an object array's cells, int64 ``(n,)``: equal where a cell holds
+    the same object. Blocks compared on them, not by ``==`` on the objects (#21: 10–30 ms
+    per 300,000-cell text column, four columns of four scenarios per duty frame); the
+    pipeline's scenario blocks share one ``str`` per name, and a copy built apart only
+    counts as different (the function is then evaluated on both blocks)."""
+    a = np.ascontiguousarray(values, dtype=object)
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    # read in place while ``a`` holds the references, then copied: the ctypes buffer does
+    # not keep ``a`` alive
+    cells = (ctypes.c_ssize_t * len(a)).from_address(a.ctypes.data)
+    return np.frombuffer(cells, dtype=np.intp).astype(np.int64, copy=True)
+
+
+def column_at(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``column.to_numpy()[rows]`` for integer positions ``rows``: the same array (a
+    categorical's rows the same category objects), a categorical's codes taken first and
+    only those rows written out (#21: the checks' fault table's categorical columns, 911,767
+    rows at 10,000 buses, were written out whole as objects to take a part)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.array.take(np.asarray(rows, dtype=np.intp)))
+    return column.to_numpy()[rows]
+
+
+def text_isin(column: pd.Series, texts: set[str]) -> np.ndarray:
+    """``column.astype(str).isin(texts).to_numpy()``: each distinct value's text tested once
+    (a categorical's categories, an object column's values coded by
+    :func:`factorize_runs`; #21: the zone rows' and base margins' scenario columns, 427,896
+    rows at 10,000 buses, written out as text and hashed again)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        cats = column.cat.categories.tolist()
+        if not len(codes) or codes.min() >= 0:
+            return np.array([str(c) in texts for c in cats], dtype=bool)[codes]
+    elif column.dtype == object:
+        codes, uniques = factorize_runs(column.to_numpy())
+        if not len(codes) or codes.min() >= 0:
+            return np.array([str(u) in texts for u in uniques.tolist()], dtype=bool)[codes]
+    return column.astype(str).isin(texts).to_numpy()
 
 
 def as_text(column: pd.Series) -> pd.Series:
@@ -113,16 +171,24 @@ def rows_by_value(values: Any) -> Iterator[tuple[Any, np.ndarray]]:
     Parameters
     ----------
     values : array-like
-        One key per row (device names, …); missing keys (None, NaN) belong to no group.
+        One key per row (device names, …); missing keys (None, NaN) belong to no group. A
+        categorical (Series or Categorical) is grouped by its codes.
     """
-    arr = np.asarray(values, dtype=object)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        # a categorical's own codes and categories (#21: the checks' device column, 911,767
+        # rows at 10,000 buses, written out as objects and hashed again); a category
+        # without rows is no group
+        cat = pd.Categorical(values)
+        codes, uniques = cat.codes.astype(np.int64), np.asarray(cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     if len(uniques) == 0:
         return
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for k in sorted(range(len(uniques)), key=lambda j: uniques[j]):
-        yield uniques[k], order[bounds[k]:bounds[k + 1]]
+        if bounds[k + 1] > bounds[k]:
+            yield uniques[k], order[bounds[k]:bounds[k + 1]]
 
 
 def labels_by_key(*parts: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -256,7 +322,9 @@ def twin_blocks(labels: Any, columns: list[np.ndarray], stages: list[Any]
     NaN, as :func:`distinct_rows`): the study's scenarios that share a charger set (light and
     peak load) are copies of one engine block, found here by comparing, not by hashing
     every row."""
-    arr = np.asarray(labels, dtype=object)
+    arr = np.asarray(labels)
+    if arr.dtype.kind not in "iu":  # integer labels (a categorical's codes) compared as such
+        arr = np.asarray(labels, dtype=object)
     n = len(arr)
     if n == 0:
         return None
@@ -356,7 +424,10 @@ def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -
     is its own) or far more key combinations than rows: that groupby itself."""
     codes = []
     for k in keys:
-        c, uniques = pd.factorize(frame[k].to_numpy(), sort=True)
+        v = frame[k].to_numpy()
+        # by runs (:func:`factorize_runs`: the same codes, C7's blocks come device by device)
+        c, uniques = (factorize_runs(v, sort=True) if v.dtype == object
+                      else pd.factorize(v, sort=True))
         codes.append((c, max(len(uniques), 1)))
     value = np.asarray(value, dtype=float)
     n_groups = int(np.prod([m for _, m in codes], dtype=object))

@@ -97,13 +97,14 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     n = len(out)
     cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
     i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
-    names = out["device"].to_numpy()
     # scenarios sharing a charger set repeat one block of rows: evaluated on the first only,
     # copied to the others (#21: found per device by hashing every row, 2.6 s of 10 at
     # 10,000 buses); the rows that are left barely repeat, so they are evaluated directly
     # (the stages compared through their row maps: blocks of one charger set name the
-    # same stage rows and are not compared value by value, #21)
-    twins = twin_blocks(out["scenario"].to_numpy(), [names, i_phase, i_ground],
+    # same stage rows and are not compared value by value, #21); scenario and device by
+    # their codes where categorical (equal codes, equal names: #21, not written out as
+    # objects to be compared)
+    twins = twin_blocks(_labels(out["scenario"]), [_labels(out["device"]), i_phase, i_ground],
                         [(a, st.row_map) for st in {id(s): s for s in (staged, staged_high)
                                                     if s is not None}.values()
                          for a in (st.stage_i_a, st.stage_t_start_s, st.stage_t_end_s)])
@@ -111,9 +112,9 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # each device's rows found once, by hashing (#21: ``names == name`` per device and
     # bracket scanned the whole object column 3 × devices times)
     if twins is None:
-        rows = dict(rows_by_value(names))
+        rows = dict(rows_by_value(out["device"]))
     else:
-        rows = {k: twins[0][r] for k, r in rows_by_value(names[twins[0]])}
+        rows = {k: twins[0][r] for k, r in rows_by_value(out["device"].to_numpy()[twins[0]])}
     for name, dev in devices.items():
         idx = rows.get(name)
         if idx is None:
@@ -146,6 +147,14 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     data: dict[str, Any] = {c: out[c] for c in out.columns}
     data.update(new)
     return pd.DataFrame(data, index=out.index, copy=False)
+
+
+def _labels(column: pd.Series) -> np.ndarray:
+    """A key column as :func:`~protv2g.checks._rows.twin_blocks` compares it: a categorical's
+    codes (equal codes, equal values), any other column's values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    return column.to_numpy()
 
 
 def _direct(fn: Callable[..., Any], *arrays: Any) -> Any:

@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, empty, violation_rows
+from protv2g.checks._common import CheckContext, empty, step_paths_of, violation_rows
 from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.topology_reach import (
@@ -79,7 +79,8 @@ def split_pairs(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         return ctx.cache[CACHE_KEY]
     pairs = ctx.pairs
     element = (first_step_behind(ctx.study.feeder, ctx.study.device_sites,
-                                 pairs.primary.to_numpy(), pairs.fault_bus.to_numpy())
+                                 pairs.primary.to_numpy(), pairs.fault_bus.to_numpy(),
+                                 step_paths_of(ctx))
                if len(pairs) else np.zeros(0, dtype=np.int64))
     out = element >= 0
     behind = pairs[out].assign(element=element[out],

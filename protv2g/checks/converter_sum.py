@@ -138,6 +138,10 @@ class ConverterSplit:
     basis: NDArray[np.object_]
 
 
+#: :func:`split_currents`' ``basis`` texts by code.
+_BASES = np.array(["iec_sum", "phasor_min_case", "phasor_no_base"], dtype=object)
+
+
 def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
                    i_grid_ka: ArrayLike | None = None) -> ConverterSplit:
     """Network / converter split of phase currents and the symmetrical current per row.
@@ -189,8 +193,9 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
     net_iec = net_mag[rows, k]
     net_min = np.minimum(net_mag.max(axis=1), phasor)
     use_iec = mx & has_base
-    basis = np.where(use_iec, "iec_sum",
-                     np.where(has_base, "phasor_min_case", "phasor_no_base")).astype(object)
+    # one ``str`` of each basis shared by the rows (#21: ``np.where`` on the texts and
+    # ``astype(object)`` made a ``str`` per row, 911,767 rows at 10,000 buses)
+    basis = _BASES[np.where(use_iec, 0, np.where(has_base, 1, 2))]
     i_sym = np.where(use_iec, iec, phasor)
     net = np.where(use_iec, net_iec, np.where(has_base, net_min, phasor))
     return ConverterSplit(

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import _same_block, factorize_all, key_codes
-from protv2g.checks.scenario_twins import base_twins, cell_ids
+from protv2g.checks.scenario_twins import base_twins, column_bits
 from protv2g.criteria import Criterion, Need
 from protv2g.messages import MessageArray, as_messages, is_messages
 
@@ -160,7 +160,7 @@ def fault_twins(fault_result: Any, base_of: dict[str, str]) -> FaultTwins | None
                 stages += [(a, st.row_map) for a in (st.stage_i_a, st.stage_t_start_s,
                                                      st.stage_t_end_s)]
     labels = table["scenario"].to_numpy()
-    found = base_twins(labels, [table[c].to_numpy() for c in table.columns
+    found = base_twins(labels, [column_bits(table[c]) for c in table.columns
                                 if c != "scenario"], base_of, stages=stages)
     if found is None:
         return None
@@ -199,8 +199,7 @@ def _bus_rows(bus: pd.DataFrame, copies: dict[str, str]) -> np.ndarray | None:
     block = {n: slice(a, b) for n, a, b in zip(names, starts, [*starts[1:], len(labels)],
                                                strict=True)}
     # object cells by identity (a copy built apart counts as different), as the device rows
-    cols = [cell_ids(v) if v.dtype == object else v
-            for v in (bus[c].to_numpy() for c in bus.columns if c != "scenario")]
+    cols = [column_bits(bus[c]) for c in bus.columns if c != "scenario"]
     for t, s in copies.items():
         if t not in block or s not in block or not _same_block(block[t], block[s], cols, []):
             return None
@@ -412,10 +411,13 @@ def _check_copies(frame: pd.DataFrame, rows: np.ndarray, sources: list[str],
                 raise NotTwins(f"column {c} filled on a row to copy")
     texts = [export_text(s) for s in sources] if export_text is not None else []
     marks = [m for m in (*sources, *texts) if m]
+    every = len(rows) == len(frame)  # ``rows`` ascending and distinct: all of them
     for c in frame.columns:
         if c in ("scenario", "message") or frame[c].dtype != object:
             continue
-        values = np.asarray(factorize_all(frame[c].to_numpy()[rows])[1], dtype=object)
+        values = frame[c].to_numpy()  # not gathered when every row is copied (#21)
+        values = np.asarray(factorize_all(values if every else values[rows])[1],
+                            dtype=object)
         text = _joined(values)
         if text is None:  # not all texts, or one holding the separator: one by one
             found = any(m in v for v in values.tolist() if isinstance(v, str) for m in marks)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
-from protv2g.checks._rows import first_largest
+from protv2g.checks._rows import column_at, first_largest
 from protv2g.checks.asymmetry import dss_driving_point_x_r
 from protv2g.checks.converter_sum import split_against_base
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
@@ -164,7 +164,9 @@ def take_block(faults: pd.DataFrame, rows: np.ndarray | None, columns: list[str]
     r = np.arange(len(faults)) if rows is None else np.asarray(rows)
     r = r if at is None else r[at]
     # the gathered arrays are new: taken as they are, not consolidated (a second copy, #21)
-    return pd.DataFrame({c: faults[c].to_numpy()[r] for c in columns or faults.columns},
+    # a categorical column's rows written out alone (#21: each block wrote out the whole
+    # 911,767-row column at 10,000 buses): the same values
+    return pd.DataFrame({c: column_at(faults[c], r) for c in columns or faults.columns},
                         copy=False)
 
 

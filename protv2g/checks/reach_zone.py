@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.topology_reach import LOW_VOLTAGE_KV, reach_zones
+from protv2g.topology_reach import LOW_VOLTAGE_KV, StepPaths, reach_zones
 
 __all__ = ["LOW_VOLTAGE_KV", "EITHER_ELEMENT", "reach_rows"]
 
@@ -17,7 +17,8 @@ __all__ = ["LOW_VOLTAGE_KV", "EITHER_ELEMENT", "reach_rows"]
 EITHER_ELEMENT = "either_element"
 
 
-def reach_rows(study: Any, zones: pd.DataFrame) -> pd.DataFrame:
+def reach_rows(study: Any, zones: pd.DataFrame, steps: StepPaths | None = None
+               ) -> pd.DataFrame:
     """The zone rows that are reach requirements, with their reach level.
 
     A device's primary zone ends at the first step transformer below it that has no device
@@ -34,6 +35,8 @@ def reach_rows(study: Any, zones: pd.DataFrame) -> pd.DataFrame:
         ``feeder`` and ``device_sites``.
     zones : DataFrame
         ``device``, ``fault_bus``, ``zone`` (:func:`protv2g.topology.device_zones`, renamed).
+    steps : StepPaths, optional
+        :func:`protv2g.topology_reach.step_paths` of the study (walked without it).
 
     Returns
     -------
@@ -41,6 +44,6 @@ def reach_rows(study: Any, zones: pd.DataFrame) -> pd.DataFrame:
         The rows kept, ``zone`` replaced by the reach level and :data:`EITHER_ELEMENT` added.
     """
     zone, either = reach_zones(study.feeder, study.device_sites, zones.device.to_numpy(),
-                               zones.fault_bus.to_numpy(), zones.zone.to_numpy())
+                               zones.fault_bus.to_numpy(), zones.zone.to_numpy(), steps)
     keep = zone != ""
     return zones.assign(zone=zone, **{EITHER_ELEMENT: either})[keep]

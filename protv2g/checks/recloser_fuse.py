@@ -170,13 +170,19 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     kk = k[at]
     prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
     ground = is_ground_fault(sub.fault_type)  # against the ground element's range (review s15)
+    # a pair's range depends on its devices and K alone: worked out once for both brackets
+    # (``ctx.cache``, shared by :func:`~protv2g.checks._common.in_bracket`)
+    ranges = ctx.cache.setdefault("saving ranges", {})
     for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
         here = (prim == p) & (back == b)
         k_pair = kk[here & np.isfinite(kk)]
         if len(k_pair):
             for g in (False, True):
-                high[here & (ground == g)] = saving_range_a(
-                    ctx.devices[b], ctx.devices[p], float(k_pair[0]), ground=g)[1]
+                key = (b, p, float(k_pair[0]), g)
+                if key not in ranges:
+                    ranges[key] = saving_range_a(ctx.devices[b], ctx.devices[p], key[2],
+                                                 ground=g)
+                high[here & (ground == g)] = ranges[key][1]
     twin = base_twin(sub, ctx.base_of)
     mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
@@ -220,11 +226,26 @@ def _amps(ctx: CheckContext, device: str, i_a: float, i3i0_a: float, fault_type:
     time may be its ground element's, which runs on 3I0 (a review found "1.08 s at 178 A" for
     a delayed ground trip on 253 A of 3I0). A fuse answers to its phase current only."""
     text = f"{i_a:.0f} A"
-    dev = ctx.devices.get(device)
-    if (dev is not None and kind_of(dev).role != "fuse" and np.isfinite(i3i0_a)
+    figures = _pickups(ctx, device)
+    if (figures is not None and figures[0] != "fuse" and np.isfinite(i3i0_a)
             and str(fault_type).startswith(("SLG", "LLG"))):
         text += f", 3I0 {i3i0_a:.0f} A"
     return text
+
+
+def _pickups(ctx: CheckContext, device: str
+             ) -> tuple[str, float | None, float | None] | None:
+    """``(role, phase pickup, ground pickup)`` of a device (None without a model), worked
+    out once per device and kept in ``ctx.cache`` (#21: the messages of C2's 3,998 rows at
+    10,000 buses, 8,474 at 3,000, asked for them row by row); the pickups of a fuse are not
+    asked for (None)."""
+    known = ctx.cache.setdefault("pickups", {})
+    if device not in known:
+        dev = ctx.devices.get(device)
+        role = None if dev is None else kind_of(dev).role
+        known[device] = (None if dev is None else (role, None, None) if role == "fuse"
+                         else (role, phase_pickup_a(dev), ground_pickup_a(dev)))
+    return known[device]
 
 
 def _below_pickup(ctx: CheckContext, device: str, i_a: float, i3i0_a: float,
@@ -234,11 +255,10 @@ def _below_pickup(ctx: CheckContext, device: str, i_a: float, i3i0_a: float,
     below the ground pickup or no ground element), else None: a current below pickup has
     no trip time of its own (review s22: "fast trip 12.7 s at 188 A" under a 200 A minimum
     trip; the time came from a later charger stage's current)."""
-    dev = ctx.devices.get(device)
-    if dev is None or kind_of(dev).role == "fuse" or not np.isfinite(i_a):
+    figures = _pickups(ctx, device)
+    if figures is None or figures[0] == "fuse" or not np.isfinite(i_a):
         return None
-    p_a = phase_pickup_a(dev)
-    g_a = ground_pickup_a(dev)
+    _, p_a, g_a = figures
     ground_sees = (g_a is not None and np.isfinite(i3i0_a)
                    and str(fault_type).startswith(("SLG", "LLG")) and i3i0_a >= g_a)
     return p_a if (i_a < p_a and not ground_sees) else None

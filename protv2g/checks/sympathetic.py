@@ -58,6 +58,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks._keys import keys_of
+from protv2g.checks._rows import column_at
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
 from protv2g.checks.tolerance import (
@@ -94,8 +95,8 @@ def clearing_devices(ctx: CheckContext) -> pd.DataFrame:
     if rows is None:
         return _clearing_by_merge(ctx, _substation_paths(ctx))
     f = ctx.faults
-    return pd.DataFrame({**{c: f[c].to_numpy()[rows] for c in _KEYS},
-                         "clearing_device": f.device.to_numpy()[rows],
+    return pd.DataFrame({**{c: column_at(f[c], rows) for c in _KEYS},
+                         "clearing_device": column_at(f.device, rows),
                          "t_clear_s": f.t_clear_s.to_numpy()[rows],
                          "i_clear_a": f.i_phase_a.to_numpy()[rows]})
 
@@ -128,12 +129,16 @@ def _clearing_rows(ctx: CheckContext) -> np.ndarray | None:
     if k is None or sub.duplicated(["fault_bus", "device"]).any():
         return None
     f = ctx.faults
-    code = k.device_codes(sub.device)
-    known = code >= 0
-    places = pd.Index(k.place(sub.fault_bus.to_numpy()[known], code[known]))
-    at = places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+    if "clearing places" not in ctx.cache:  # the same in both brackets (#21)
+        code = k.device_codes(sub.device)
+        known = code >= 0
+        places = pd.Index(k.place(sub.fault_bus.to_numpy()[known], code[known]))
+        ctx.cache["clearing places"] = (
+            places.get_indexer(k.row_places(f.fault_bus.to_numpy())),
+            sub.order.to_numpy()[known])
+    at, sub_order = ctx.cache["clearing places"]
     rows = np.flatnonzero((at >= 0) & np.isfinite(f.t_clear_s.to_numpy(dtype=float)))
-    order = sub.order.to_numpy()[known][at[rows]]
+    order = sub_order[at[rows]]
     rows = rows[np.lexsort((order, k.fault[rows]))]  # by fault, nearest the fault first
     fault = k.fault[rows]
     return rows[np.r_[True, fault[1:] != fault[:-1]]] if len(rows) else rows
@@ -249,21 +254,26 @@ def _candidate_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         m = m.merge(behind.assign(_behind=True), how="left", on=["clearing_device", "_bus"])
         return m[m._behind.isna()]
     # on the integer codes (#21): the candidates' rows in the candidates' order (as the
-    # inner join did), each fault's clearing row by its fault code, "behind" as places
-    at = cand_places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
-    rows = np.flatnonzero(at >= 0)
-    rows = rows[np.argsort(at[rows], kind="stable")]
+    # inner join did), each fault's clearing row by its fault code, "behind" as places;
+    # the candidates' rows the same in both brackets (``ctx.cache``, #21)
+    known = ctx.cache.get("candidate rows")
+    if known is None or not np.array_equal(known[0], cand_places.to_numpy()):
+        at = cand_places.get_indexer(k.row_places(f.fault_bus.to_numpy()))
+        rows = np.flatnonzero(at >= 0)
+        known = ctx.cache["candidate rows"] = (cand_places.to_numpy(),
+                                               rows[np.argsort(at[rows], kind="stable")])
+    rows = known[1]
     of_fault = np.full(k.n_faults, -1, dtype=np.int64)
     of_fault[k.fault[clr]] = clr
     clr_rows = of_fault[k.fault[rows]]
     rows, clr_rows = rows[clr_rows >= 0], clr_rows[clr_rows >= 0]
-    bus = pd.Series(f.device.to_numpy()[rows]).map(bus_of).to_numpy(dtype=np.int64)
+    bus = pd.Series(column_at(f.device, rows)).map(bus_of).to_numpy(dtype=np.int64)
     code = k.device_codes(behind.device)
     off = ~np.isin(k.place(bus, k.device[clr_rows]),
                    k.place(behind.fault_bus.to_numpy()[code >= 0], code[code >= 0]))
     rows, clr_rows = rows[off], clr_rows[off]
-    take = {c: f[c].to_numpy()[rows] for c in ["fault_bus", *_KEYS, *cols]}
-    return pd.DataFrame({**take, "clearing_device": f.device.to_numpy()[clr_rows],
+    take = {c: column_at(f[c], rows) for c in ["fault_bus", *_KEYS, *cols]}
+    return pd.DataFrame({**take, "clearing_device": column_at(f.device, clr_rows),
                          "t_clear_s": f.t_clear_s.to_numpy()[clr_rows],
                          "i_clear_a": f.i_phase_a.to_numpy()[clr_rows]})
 
@@ -311,8 +321,10 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
     if cand.empty:
         return pd.DataFrame()
     cols = ["device", "fault_bus_name", "i_phase_a", "i_ground_a", "t_op_s"]
-    m = cand.merge(f.loc[f.fault_bus.isin(off).to_numpy(), [*_KEYS,
-                                                          *cols]],
+    # the off buses' rows column by column (#21: ``f.loc[mask, columns]`` read the fault
+    # table's 911,767 rows per bracket at 10,000 buses for 181 rows)
+    at = np.flatnonzero(f.fault_bus.isin(off).to_numpy())
+    m = cand.merge(pd.DataFrame({c: f[c].iloc[at] for c in [*_KEYS, *cols]}),
                    on=["fault_bus", "device"])
     t = m.t_op_s.to_numpy(dtype=float)
     given = ctx.thresholds.substation_clearing_s

@@ -18,7 +18,7 @@ from protv2g.engine.device_rows import DeviceRowsBuilder, SliceKey
 from protv2g.engine.result import FaultStudyResult
 from protv2g.engine.sequence import Prefault
 from protv2g.engine.slices import FaultSlice
-from protv2g.engine.staged_result import StagedResult, put_site_peaks, put_stages
+from protv2g.engine.staged_result import BusStages, StagedResult, put_site_peaks, put_stages
 from protv2g.engine.study import (
     ChargerModel,
     DeviceTerminal,
@@ -319,14 +319,8 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
     m, d = len(fault_buses), len(devices)
     t0 = np.full((s_n, c_n, t_n, n, m), np.inf)
     t1 = np.full((s_n, c_n, t_n, n, m), np.inf)
-    bus_parts = {k: sl.staged_bus_i_012_ka for k, sl in pieces.items()}
-
-    def bus_stages() -> np.ndarray:
-        bus = np.zeros((s_n, c_n, t_n, n, m, 3), dtype=dtype)
-        for (si, ci, ti), x in bus_parts.items():
-            put_stages(bus[si, ci, ti], x)
-        return bus
-
+    bus_stages = BusStages({k: sl.staged_bus_i_012_ka for k, sl in pieces.items()},
+                           (s_n, c_n, t_n, n, m, 3), dtype)
     dev_i = dev_v = dev_max = dev_bus = None
     if full:
         dev_i = np.zeros((s_n, c_n, t_n, n, d, m, 3), dtype=dtype)
@@ -367,9 +361,11 @@ def _collect_stages(pieces: dict, scen: dict, cases, fault_types, fault_buses, b
         scenarios=tuple(names), cases=tuple(cases), fault_types=tuple(fault_types),
         fault_buses=fault_buses, fault_bus_names=bus_names,
         devices=tuple(dv.name for dv in devices), t_start_s=t0, t_end_s=t1,
-        # the dense bus stages only on first use where the device rows are kept (nothing
-        # on the pipeline's path reads them, #21: ≈ 120 MiB at the engine's peak); else now
-        bus_stages=bus_stages if device == "kept" else bus_stages(),
+        # the dense bus stages only on first use where the device rows are kept or only the
+        # devices' maxima (nothing on the pipeline's path reads them, #21: ≈ 120 MiB at the
+        # engine's peak; a summary run's largest array: 10 scenarios × 5 stages at 10,000
+        # buses, 384 MB); with every device phasor now
+        bus_stages=bus_stages if device in ("kept", "summary") else bus_stages(),
         device_i_012_ka=dev_i, device_v_012_pu=dev_v, device_max_ka=dev_max,
         device_max_bus=dev_bus, chargers={k: tuple(c.name for c in v) for k, v in scen.items()},
         charger_i_12_ka=chg, site_trip_s=trip, site_ceased=ceased, site_v_min_pu=v_min,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from protv2g.engine.site_law_kernel import site_law
+from protv2g.engine.site_law_kernel import site_law, site_law_d, site_law_v
 
 __all__ = ["site_law", "newton_columns", "continuation_columns"]
 
@@ -70,8 +70,8 @@ def _solve_real(a, b):  # pragma: no cover - numba
             b[col], b[piv] = b[piv], b[col]
         for r in range(col + 1, n):
             f = a[r, col] / a[col, col]
-            if f != 0.0:
-                for c in range(col, n):
+            if f != 0.0:  # a[r, col] (→ 0) is never read again: from col + 1 on
+                for c in range(col + 1, n):
                     a[r, c] -= f * a[col, c]
                 b[r] -= f * b[col]
     for r in range(n - 1, -1, -1):
@@ -101,8 +101,13 @@ def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam,
     k = len(x)
     _site_voltages(x, v0, m, v)
     for i in range(k):
-        fi, di, dci = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
-                               kf[i], db[i], pre[i], v_pll, lam, deriv)
+        if deriv:
+            fi, di, dci = site_law_d(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i],
+                                     phi[i], kf[i], db[i], pre[i], v_pll, lam)
+        else:
+            fi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
+                            db[i], pre[i], v_pll, lam)
+            di = dci = 0j
         r[i] = x[i] - fi
         d[i] = di
         dc[i] = dci
@@ -116,8 +121,8 @@ def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out,
     k = len(x)
     _site_voltages(x, v0, m, v)
     for i in range(k):
-        fi, _, _ = site_law(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
-                            db[i], pre[i], v_pll, 1.0, False)
+        fi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
+                        db[i], pre[i], v_pll, 1.0)
         if not (np.isfinite(fi.real) and np.isfinite(fi.imag)):
             return False
         out[i] = fi

@@ -37,8 +37,8 @@ from protv2g.engine.repeated import repeated
 from protv2g.engine.staging import stage_names
 from protv2g.units import Case, FaultType
 
-__all__ = ["SITE_COLUMNS", "SITE_KEY_COLUMNS", "StagedResult", "pad_stages", "put_site_peaks",
-           "put_stages"]
+__all__ = ["SITE_COLUMNS", "SITE_KEY_COLUMNS", "BusStages", "StagedResult", "pad_stages",
+           "put_site_peaks", "put_stages"]
 
 #: Columns of :attr:`StagedResult.sites`, in order; the first six label the rows.
 SITE_COLUMNS = ("scenario", "case", "fault_type", "site", "fault_bus", "fault_bus_name",
@@ -74,6 +74,36 @@ def put_site_peaks(out: np.ndarray, x: np.ndarray, dtype: type) -> None:
     currents, ≈ 140 MB of new memory a bracket at 10,000 buses). ``out`` ``(2, k, m)``."""
     for j in (0, 1):
         out[j] = peak_phase_12(np.asarray(x[min(j, len(x) - 1)], dtype=dtype))
+
+
+class BusStages:
+    """The bus currents of every stage ``(scenario, case, fault_type, stage, fault_bus, seq)``
+    built from the slices' own stage arrays when called (:attr:`StagedResult.bus_i_012_ka`
+    calls it on first use): each slice's stages, the last one repeated up to the study's
+    stage count (:func:`put_stages`). Pickled as the array it
+    builds (a result sent between processes or copied carries the values, not the slices).
+
+    Parameters
+    ----------
+    parts : dict
+        ``(scenario, case, fault type)`` positions → that slice's ``(n_stage, m, 3)`` bus
+        currents (kA).
+    shape : tuple
+        The dense array's shape.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, parts: dict, shape: tuple, dtype: type) -> None:
+        self.parts, self.shape, self.dtype = parts, shape, dtype
+
+    def __call__(self) -> np.ndarray:
+        bus = np.zeros(self.shape, dtype=self.dtype)
+        for (si, ci, ti), x in self.parts.items():
+            put_stages(bus[si, ci, ti], x)
+        return bus
+
+    def __reduce__(self) -> tuple:
+        return (np.asarray, (self(),))
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,10 @@ def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     lengths : ndarray of int64 or None
         The runs' lengths, or None when the column is not coded by runs.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values):
+        coded = _category_codes(values)
+        if coded is not None:
+            return coded
     a = values.to_numpy()
     head = a[:_RUN_SAMPLE]
     if (values.dtype != object or len(a) < 2
@@ -98,15 +102,60 @@ def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return codes, texts, np.diff(np.append(starts, len(a)))
 
 
-def _first_of_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _category_codes(values: pd.Series) -> ColumnCoding | None:
+    """:func:`_column_codes` of a categorical column of ``str`` categories, read from its
+    category codes (the smallest integer type; #21, 10,000 buses: the device table's key
+    columns are categoricals, whose :func:`~protv2g.text_codes.text_codes` made two int64
+    codes per cell, ≈ 44 MiB a column for its 1.8 M rows, 110 MiB RSS for the five, the
+    workbook's peak): by runs where they are long, the codes numbered by first appearance as
+    :func:`~protv2g.text_codes.text_codes` numbers them, in the smallest unsigned type that
+    holds them. None for a column with missing cells or a non-``str`` category (coded as
+    text by the caller)."""
+    cat = values.cat.codes.to_numpy()
+    head = cat[:_RUN_SAMPLE]
+    lengths = None
+    if np.count_nonzero(head[1:] != head[:-1]) <= len(head) // 8:
+        starts = np.flatnonzero(cat[1:] != cat[:-1]) + 1
+        lengths = np.diff(np.concatenate([[0], starts, [len(cat)]]))
+        cat = cat[np.concatenate([[0], starts])]
+    seen = pd.unique(cat)  # the categories in the order they first appear
+    if len(seen) and seen.min() < 0:
+        return None
+    texts = np.asarray(values.cat.categories, dtype=object).take(seen)
+    if not all(type(t) is str for t in texts.tolist()):
+        return None
+    renumber = np.zeros(len(values.cat.categories),
+                        dtype=np.min_scalar_type(max(len(seen) - 1, 0)))
+    renumber[seen] = np.arange(len(seen))
+    return renumber[cat], texts, lengths
+
+
+def _first_of_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """``np.unique(key, return_index=True)``: the distinct keys ascending and the first
-    position of each; a key column already sorted (a device-fault table ordered by its key
-    columns) is read without sorting it (#21: the sort's permutation and sorted copy were
-    2 × 14.6 MB of the 10,000-bus study's 1.8 M rows)."""
+    position of each (int32 where it holds them), ``None`` for positions that are the
+    keys' own indices (every key once, already sorted).
+
+    A key column already sorted (a device-fault table ordered by its key columns) is read
+    without sorting it (#21: the sort's permutation and sorted copy were 2 × 14.6 MB of the
+    10,000-bus study's 1.8 M rows); otherwise a stable sort, as ``np.unique``'s, keeps the
+    first of equal keys (#21: at 10,000 buses the bus order differs between devices, so the
+    1.8 M distinct keys are sorted; the positions as int32 hold 7.3 MB, not 14.6).
+    """
     if len(key) and bool(np.all(key[1:] >= key[:-1])):
-        first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        new = key[1:] != key[:-1]
+        if new.all():
+            return key, None
+        first = np.flatnonzero(np.concatenate([[True], new]))
         return key[first], first
-    return np.unique(key, return_index=True)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    new = np.empty(len(ordered), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    small = np.int32 if len(key) < 2 ** 31 else np.int64
+    if new.all():
+        return ordered, order.astype(small)
+    return ordered[new], order[new].astype(small)
 
 
 class FaultIndex:
@@ -142,7 +191,9 @@ class FaultIndex:
             for pos, key in enumerate(zip(*cols, strict=True)):
                 self._dict.setdefault(key, pos)
             return
-        key = np.zeros(len(faults), dtype=np.int64)
+        # in the smallest signed type that holds every joined key (int32 at 10,000 buses)
+        top = int(np.prod(np.array(self._width, dtype=object)))
+        key = np.zeros(len(faults), dtype=np.int32 if top <= 2 ** 31 else np.int64)
         for k in self._order:  # in place, one column's codes expanded at a time
             key *= self._width[k]
             key += cell_codes(columns[k])[0]
@@ -162,7 +213,7 @@ class FaultIndex:
             joined = joined * self._width[k] + code
         j = int(np.searchsorted(self._keys, joined))
         if j < len(self._keys) and self._keys[j] == joined:
-            return int(self._first[j])
+            return j if self._first is None else int(self._first[j])
         return default
 
     def positions(self, columns: list[pd.Series]) -> np.ndarray:
@@ -194,4 +245,5 @@ class FaultIndex:
         if not len(self._keys):
             return np.full(m, -1, dtype=np.int64)
         j = np.minimum(np.searchsorted(self._keys, joined), len(self._keys) - 1)
-        return np.where(found & (self._keys[j] == joined), self._first[j], -1).astype(np.int64)
+        return np.where(found & (self._keys[j] == joined),
+                        j if self._first is None else self._first[j], -1).astype(np.int64)

@@ -93,6 +93,24 @@ def _parquet_available() -> bool:
 #: texts once pyarrow has read them). 16,384 rows: +82 / +55 MiB, 65,536: +115 / +56 MiB.
 PARQUET_CHUNK_ROWS = 32_768
 
+#: Rows of a lazily written text column (:class:`~protv2g.messages.MessageArray`) rendered
+#: and converted to Arrow at a time within a chunk (#21: the 10,000-bus Evidence's 32,768
+#: messages of a chunk as Python strings, two bytes a character and the UTF-8 copy pyarrow
+#: makes of each, were ≈ 25 MiB at once beside their 9.6 MiB of Arrow); a multiple of the
+#: writer's 1,024-row batches.
+TEXT_BATCH_ROWS = 4_096
+
+
+def _pool():
+    """The memory pool the spills convert and write with: pyarrow's system allocator
+    (``malloc``), whose freed blocks go back to the system as the rest of the process's do.
+    pyarrow's default pool (mimalloc) held ≈ 2× the Arrow bytes of each chunk in RSS (#21,
+    10,000 buses: a chunk of the Evidence +57 MiB RSS for 15.5 MiB allocated, +25 MiB with
+    the system pool); the bytes written are the same whatever the pool."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
+
 
 def _arrow_schema(frame: pd.DataFrame, as_text: bool = False):
     """``pyarrow.Schema.from_pandas(frame, preserve_index=False)`` (types and ``pandas``
@@ -151,8 +169,8 @@ def _write_parquet(frame: pd.DataFrame, path: str, as_text: bool = False) -> Non
     dictionary = [f.name for k, f in enumerate(schema) if not pa.types.is_floating(f.type)
                   and not (pa.types.is_string(f.type)
                            and 2 * _distinct(first.column(k)) > first.num_rows)]
-    with pq.ParquetWriter(path, schema, compression="snappy",
-                          use_dictionary=dictionary) as writer:
+    with pq.ParquetWriter(path, schema, compression="snappy", use_dictionary=dictionary,
+                          memory_pool=_pool()) as writer:
         writer.write_table(first)
         del first
         pa.default_memory_pool().release_unused()
@@ -168,7 +186,7 @@ def _distinct(column) -> int:
     messages 126 -> 5 ms (``count_distinct``'s hash aggregate on long texts)."""
     import pyarrow.compute as pc
 
-    return len(pc.unique(column)) - (1 if column.null_count else 0)
+    return len(pc.unique(column, memory_pool=_pool())) - (1 if column.null_count else 0)
 
 
 def _chunks(frame: pd.DataFrame, schema) -> Iterator:
@@ -179,6 +197,7 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
     pandas' per-chunk conversion plan: #21, the 10,000-bus study's Evidence 0.62 -> 0.52 s
     CPU (first conversion), 0.55 -> 0.29 s (again); the same tables."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
     direct = frame.columns.is_unique and all(
@@ -190,6 +209,7 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
                else _dictionary(c, f.type) if isinstance(c.dtype, pd.CategoricalDtype)
                else _repeated_text(c.to_numpy(), f.type)
                for c, f in zip(columns, schema, strict=True)] if direct else None)
+    pool = _pool()
     for start in range(0, max(len(frame), 1), PARQUET_CHUNK_ROWS):
         stop = start + PARQUET_CHUNK_ROWS
         if values is None:
@@ -197,13 +217,29 @@ def _chunks(frame: pd.DataFrame, schema) -> Iterator:
                                        preserve_index=False, nthreads=1)
         else:
             yield pa.Table.from_arrays(
-                [pa.DictionaryArray.from_arrays(pa.array(v[1][start:stop]), v[2])
+                [pa.DictionaryArray.from_arrays(pa.array(v[1][start:stop], memory_pool=pool),
+                                                v[2], memory_pool=pool)
                  if isinstance(v, tuple) and len(v) == 3  # a categorical (_dictionary)
-                 else v[1].take(pa.array(v[0][start:stop])) if isinstance(v, tuple)
-                 else pa.array(v[start:stop].texts(), type=f.type, from_pandas=True)
+                 else pc.take(v[1], pa.array(v[0][start:stop], memory_pool=pool),
+                              memory_pool=pool) if isinstance(v, tuple)
+                 else _text_array(v, start, stop, f.type)
                  if isinstance(v, MessageArray)
-                 else pa.array(v[start:stop], type=f.type, from_pandas=True)
+                 else pa.array(v[start:stop], type=f.type, from_pandas=True, memory_pool=pool)
                  for v, f in zip(values, schema, strict=True)], schema=schema)
+
+
+def _text_array(messages: MessageArray, start: int, stop: int, kind):
+    """Rows ``start:stop`` of a lazily written text column as one Arrow array of ``kind``
+    (``pyarrow.array(messages[start:stop].texts(), type=kind, from_pandas=True)``), its
+    texts rendered and converted :data:`TEXT_BATCH_ROWS` rows at a time: the same array."""
+    import pyarrow as pa
+
+    pool = _pool()
+    stop = min(stop, len(messages))
+    parts = [pa.array(messages[a:min(a + TEXT_BATCH_ROWS, stop)].texts(), type=kind,
+                      from_pandas=True, memory_pool=pool)
+             for a in range(start, max(stop, start + 1), TEXT_BATCH_ROWS)]
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts, memory_pool=pool)
 
 
 def _text_categories(column: pd.Series) -> np.ndarray | None:
@@ -222,7 +258,7 @@ def _category_text(column: pd.Series) -> tuple:
     array of its texts): a string column, as the object column of its values is written."""
     import pyarrow as pa
 
-    return (column.cat.codes.to_numpy().astype(np.int32),
+    return (column.cat.codes.to_numpy(),  # the categorical's own (int8/int16): no copy
             pa.array(_text_categories(column), type=pa.string()))
 
 
@@ -261,7 +297,10 @@ def _repeated_text(values: np.ndarray, kind) -> np.ndarray | tuple:
     if 4 * len(distinct) > len(values) or codes.min() < 0 or not all(
             type(x) is str for x in distinct.tolist()):
         return values
-    return codes.astype(np.int32), pa.array(distinct, type=kind)
+    # in the smallest type that holds them (#21: int32 codes of the Evidence's ≈ 20 such
+    # columns were 22 MiB held through its spill; int8 a quarter of that)
+    return (codes.astype(np.min_scalar_type(max(len(distinct) - 1, 0))),
+            pa.array(distinct, type=kind))
 
 
 def _write_atomic(frame: pd.DataFrame, target: Path, fmt: SpillFormat) -> None:
