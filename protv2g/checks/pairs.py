@@ -24,8 +24,8 @@ from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
-__all__ = ["COORDINATION_COLUMNS", "cleared_nearer", "concat_rows", "coordination_rows", "empty_coordination",
-           "in_pair_bracket", "merged",
+__all__ = ["COORDINATION_COLUMNS", "cleared_nearer", "concat_rows", "coordination_rows",
+           "empty_coordination", "in_pair_bracket", "merged",
            "pair_criteria", "pair_criterion", "pair_violations", "tc_band_text"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
