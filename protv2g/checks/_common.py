@@ -48,6 +48,7 @@ from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column,
 from protv2g.checks._violation_rows import violation_rows
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
+from protv2g.devices.kinds import spec
 from protv2g.devices.models import Device, build_device
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError
@@ -59,6 +60,7 @@ from protv2g.topology import (
     device_chains,
     device_zones,
     downstream_bus_sets,
+    fuse_saving_pairs,
     primary_backup_pairs,
 )
 from protv2g.topology_reach import StepPaths, step_paths
@@ -352,6 +354,16 @@ def _base_map(scenarios: Sequence[Scenario], names: Sequence[str]) -> dict[str, 
     return out
 
 
+def _pairs(chains: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The pairs the coordination rules judge: consecutive devices on every path
+    (:func:`~protv2g.topology.primary_backup_pairs`) and each recloser with the nearest fuse
+    beyond fuses in series (:func:`~protv2g.topology.fuse_saving_pairs`, review s27 §1)."""
+    roles = {d.name: spec(d.kind).role for d in study.document.devices}
+    pairs = primary_backup_pairs(chains)
+    saving = fuse_saving_pairs(chains, roles)
+    return pairs if saving.empty else pd.concat([pairs, saving], ignore_index=True)
+
+
 def build_context(study: Study, fault_result: Any, flow_result: Any = None,
                   scenarios: Sequence[Scenario] | None = None) -> CheckContext:
     """Gather what the checks need (see :func:`protv2g.checks.run_checks`)."""
@@ -390,7 +402,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
     names += [sc.name for sc in scen_list if sc.name not in names]
     return CheckContext(
         study=study, thresholds=study.document.checks, devices=devices, build_errors=errors,
-        faults=faults, chains=chains, pairs=primary_backup_pairs(chains),
+        faults=faults, chains=chains, pairs=_pairs(chains, study),
         zones=device_zones(chains), scenarios={sc.name: sc for sc in scen_list},
         base_of=_base_map(scen_list, names), flow=_flow_tables(flow_result),
         staged=staged if faults is not None else None,

@@ -24,8 +24,8 @@ from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
-__all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_coordination",
-           "in_pair_bracket", "merged",
+__all__ = ["COORDINATION_COLUMNS", "cleared_nearer", "concat_rows", "coordination_rows",
+           "empty_coordination", "in_pair_bracket", "merged",
            "pair_criteria", "pair_criterion", "pair_violations", "tc_band_text"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
@@ -94,11 +94,70 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
         for c in time_cols:
             if side == "p" or c != "fault_bus_name":
                 m[f"{side}_{c}"] = f[c].to_numpy()[at[side]]
+    # a pair races only where no device nearer the fault clears first (review s27 §1)
+    keep = ~cleared_nearer(m, at, [c for c in ("t_clear_s", *(bracket_column("t_clear_s", b)
+                                                              for b in brackets))
+                                  if c in f.columns], len(f))
+    if not keep.all():
+        m = m[keep].reset_index(drop=True)
     # one look-up per device, not per row (#21)
     role = {n: spec(ctx.kind(n)).role for n in pairs[["primary", "backup"]].stack().unique()}
     m["p_kind"] = m.primary.map(role)
     m["b_kind"] = m.backup.map(role)
     return m
+
+
+def cleared_nearer(m: pd.DataFrame, at: dict[str, np.ndarray], time_columns: Sequence[str],
+                   n_rows: int) -> np.ndarray:
+    """Rows of the pairs × faults ``m`` whose fault a device nearer the fault than the
+    primary clears first, in every bracket: the pair's race never happens there.
+
+    On a radial path the pairs at a fault are the consecutive devices D0 → D1 → D2 … (D0
+    nearest the fault, :func:`protv2g.topology.primary_backup_pairs`), so the pair (D1, D2)
+    is also a pair at every fault behind D0. Where D0 clears such a fault before D1 would,
+    D0 ends the fault: D1 does not have to clear it before D2 (a fuse's backup rule), nor to
+    melt after D2's fast shot (fuse saving) — that is the pair (D0, D1)'s judgement (review
+    s27 §1, EPRI J1: recloser R-MID judged against the 80K lateral fuse F-LAT on a 20 Ω
+    fault behind the 25K fuse F-END, which clears it in 0.57 s, reported R-MID locking out
+    at 1.69 s before F-LAT's 256 s; IEEE Std 242-2001 §15.2: coordination is judged between
+    a device and the next one toward the source for faults the device clears).
+
+    Parameters
+    ----------
+    m : DataFrame
+        :func:`merged`'s rows (one per pair and fault key).
+    at : dict
+        The fault table's row of the primary (``"p"``) and of the backup (``"b"``) of every
+        row of ``m``; a row position names a (fault, device).
+    time_columns : sequence of str
+        The fault table's clearing-time columns (the plain one and each bracket's), present
+        in ``m`` as ``p_<column>``.
+    n_rows : int
+        The fault table's length.
+
+    Returns
+    -------
+    ndarray of bool, shape (len(m),)
+        True where a nearer device's clearing time (its latest over the brackets) is shorter
+        than the primary's (its earliest): dropped only where every bracket agrees. A device
+        that does not operate (NaN) clears nothing.
+    """
+    if m.empty or not time_columns:
+        return np.zeros(len(m), dtype=bool)
+    t = np.column_stack([m[f"p_{c}"].to_numpy(dtype=float) for c in time_columns])
+    t = np.where(np.isnan(t), np.inf, t)
+    t_late, t_early = t.max(axis=1), t.min(axis=1)
+    p, b = at["p"], at["b"]
+    # first clearing among the devices nearer the fault than each (fault, device), carried
+    # one pair further per pass: D0's time reaches D2's rows in two passes
+    nearer = np.full(n_rows, np.inf)
+    for _ in range(len(m)):
+        carried = np.minimum(nearer[p], t_late)
+        before = nearer[b].copy()
+        np.minimum.at(nearer, b, carried)
+        if np.array_equal(nearer[b], before):
+            break
+    return nearer[p] < t_early - _TOL_S
 
 
 def _primary_operates(f: pd.DataFrame, brackets: Sequence[str]) -> np.ndarray:
