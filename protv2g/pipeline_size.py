@@ -86,11 +86,16 @@ _BYTES_PER_BUS_NETS = 4_096
 _CHECKS_COLUMNS = 24
 _CHECKS_MARGIN = 1.5
 #: The checks' part that does not grow with the rows: the fitted intercept at 1k / 3k / 10k
-#: buses is 146–150 MiB, but the checks add 44 MiB in all at 250 buses (39 k rows) and
-#: < 20 MiB on the 12–24-bus examples: counted as 160 KiB per bus up to 160 MiB (an
-#: empirical fit, not a model of one table), bytes.
+#: buses was 146–150 MiB (session 25), but the checks add 44 MiB in all at 250 buses (39 k
+#: rows) and < 20 MiB on the 12–24-bus examples: counted as 160 KiB per bus up to a cap (an
+#: empirical fit, not a model of one table), bytes. Session 27 (main at 42ce507: the checks'
+#: keys read by their codes, chk27; pairs judged only where no nearer device clears first,
+#: pair27 — the 1,000-bus test's peak 178.6 → 142.6 MiB): ``bench_memory.py`` peaks 203 / 376
+#: / 944 MiB at 1k / 3k / 10k against estimates 404 / 608 / 1,516 (1.99 / 1.62 / 1.61×; the
+#: test's warm measure at 1k 2.97×); the cap 160 → 64 MiB: estimates 308 / 512 / 1,420 MiB,
+#: 1.52 / 1.36 / 1.50× (test 2.2×), never under a peak.
 _CHECKS_BYTES_PER_BUS = 160 * 2**10
-_CHECKS_FIXED_B = 160 * 2**20
+_CHECKS_FIXED_B = 64 * 2**20
 #: Fixed part (a first run's lazily imported modules, numba's cached functions, pandas
 #: working memory: 60–67 MiB over the imports on the 12–24-bus examples, cold), bytes.
 _FIXED_B = 96 * 2**20

@@ -65,9 +65,15 @@ def test_reach_margins_built_once_equal_the_base_only_ones(depot):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
-def test_pair_join_by_positions_equals_the_column_join(depot):
+def test_pair_join_by_positions_equals_the_column_join(depot, monkeypatch):
+    import protv2g.checks.pairs as pairs_module
+
     study, scenarios, faults = depot
     ctx = check_context(study, faults, None, scenarios)
+    # the join itself: every row, none dropped for a nearer device clearing first (review
+    # s27 §1, :func:`protv2g.checks.pairs.cleared_nearer`, tested on its own)
+    monkeypatch.setattr(pairs_module, "cleared_nearer",
+                        lambda m, at, cols, n: np.zeros(len(m), dtype=bool))
     got = merged(ctx, brackets=("high", "low"))
     f, pairs = ctx.faults, ctx.pairs  # the join as it was written before (#21)
     time_cols = [*_TIME_COLS, *(c for b in ("high", "low") for c in _bracket_columns(b)
