@@ -80,6 +80,7 @@ def test_a_voltage_within_the_tolerance_is_said_in_one_info_row(hand) -> None:
     msg = str(info.message.iloc[0])
     assert "1.05050 pu at B3" in msg and "tolerance 0.001 pu" in msg
     assert "at B4" not in msg                                    # B4 fails, beyond it
+    assert info.scenario.iloc[0] == V2G and info.attribution.iloc[0] == "new"  # V2G's rise
     quiet = _c12(hand, _flow({}, {"B3": 1.049}))
     assert not (quiet.mechanism == WITHIN_TOLERANCE).any()
 

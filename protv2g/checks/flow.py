@@ -258,10 +258,12 @@ def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.D
     th = ctx.thresholds
     args = (bus, w, _bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
             regulated_buses(ctx.study.model), th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
+    near, scenario = within_tolerance_text(*args)
     return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
-                                  mechanism=mechanism, message=text)
-                   for mechanism, text in ((AT_LIMIT, at_limit_text(*args)),
-                                           (WITHIN_TOLERANCE, within_tolerance_text(*args)))
+                                  mechanism=mechanism, message=text, **where)
+                   for mechanism, text, where in (
+                       (AT_LIMIT, at_limit_text(*args), {}),
+                       (WITHIN_TOLERANCE, near, {"scenario": scenario}))
                    if text])
 
 

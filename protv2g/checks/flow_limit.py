@@ -275,28 +275,31 @@ def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
 
 def within_tolerance_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
                           regulated: Mapping[int, str], v_max_pu: float, tol_pu: float,
-                          bus_name: Any, shown: int = 10) -> str:
+                          bus_name: Any, shown: int = 10) -> tuple[str, str]:
     """The words of C12's ``info`` row on the buses above ``v_max_pu`` by no more than
     ``tol_pu`` that no set-point holds (those are in :func:`at_limit_text`'s row): at the
     limit, not judged over it, but said (review s27 §5, EPRI J1 with 40 home chargers:
     1.050181 pu at the far end left no row anywhere in the workbook). Each bus at its highest
     over the scenarios ``w`` holds (``scenario``, ``bus``, ``vm_pu``), highest first; the
-    first ``shown`` named, the rest counted. "" for none.
+    first ``shown`` named, the rest counted. Returns the words and the scenario of the highest
+    (the row's scenario: attributed as any row, ``new`` where its base case has none);
+    ``("", "")`` for none.
     """
     if w.empty:
-        return ""
+        return "", ""
     v = w.vm_pu.to_numpy(float)
     near = w[(v > v_max_pu + 1e-9) & (v <= v_max_pu + max(tol_pu, 1e-9))]
     if near.empty:
-        return ""
+        return "", ""
     top = near.sort_values("vm_pu", ascending=False, kind="stable").drop_duplicates("bus")
     held = setpoint_texts(bus, top.bus.to_numpy(), sources, regulated, tol_pu, bus_name)
     top = top[~top.bus.isin(list(held))]
     if top.empty:
-        return ""
+        return "", ""
     what = "; ".join(f"{r.vm_pu:.5f} pu at {bus_name(r.bus)} ({r.scenario})"
                      for r in top.head(shown).itertuples(index=False))
     more = f"; and {len(top) - shown} more bus(es)" if len(top) > shown else ""
-    return (f"voltage above the ANSI C84.1 Range A limit {v_max_pu:g} pu by no more than its "
+    text = (f"voltage above the ANSI C84.1 Range A limit {v_max_pu:g} pu by no more than its "
             f"tolerance {tol_pu:g} pu (checks.voltage_limit_tolerance_pu): at the limit, not "
             f"judged over it — {what}{more}; a rise beyond the tolerance fails")
+    return text, str(top.scenario.iloc[0])
