@@ -91,11 +91,30 @@ def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the 
     return f"; fails at both ends of the margin bracket {lo:g}-{hi:g} s"
 
 
+def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_load_mw: float) -> str:
+    """Where the DER behind ``device`` stands against C11's island screen (review s27 §7,
+    EPRI J1: 0.30 MW of V2G against ≈ 1.9 MW of minimum load behind the head relay, ratio
+    0.16, was not said): context for the reclose row, which stands either way — the
+    screen (Sandia SAND2012-1365, one third of the minimum load) says whether a *sustained*
+    island is plausible; the reclose is judged on the cease-to-energise time the site
+    declares (IEEE 1547-2018 §8.1), which is how long it may energise an island at all."""
+    if min_load_mw <= 0:
+        return f"; no load behind {device}: an island of the DER alone"
+    ratio, screen = der_mw / min_load_mw, ctx.thresholds.island_load_ratio
+    basis = f"({screen:.2g} × minimum load, Sandia SAND2012-1365)"
+    where = (f"under the island screen {basis}: a sustained island is unlikely; the window up "
+             "to cease-to-energise remains" if ratio <= screen else
+             f"over the island screen {basis}: a sustained island is not ruled out (C11)")
+    return (f"; DER behind {device} {der_mw:.3g} MW against its minimum load "
+            f"{min_load_mw:.3g} MW: ratio {ratio:.2g}, {where}")
+
+
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     """C10 violation rows (see the module docstring)."""
     rule = reclose_margin(ctx)
     sites = {s.name: s for s in ctx.study.document.v2g_sites}
-    _load_mw, gen_mw = bus_power_mw(ctx)
+    load_mw, gen_mw = bus_power_mw(ctx)
+    light = ctx.study.document.scenarios.light_load_fraction
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
@@ -115,6 +134,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 applies = True
             continue  # single-shot recloser or declared non-reclosing breaker
         first = intervals[0]
+        min_load_mw = light * float(load_mw[load_mw.index.isin(list(behind))].sum())
         for name in names:
             applies = True
             cease = sites[name].cease_to_energize_s
@@ -131,6 +151,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
                     continue
+                v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in names) / 1000
                 row = violation_rows(
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
                     other_device=name, t_device_s=first,
@@ -142,7 +163,9 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                              f"{ctx.export_text(sc.name)}) may energise the island for up to "
                              f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
                              f"risk (needs > {need:g} s)"
-                             f"{_bracket_text(first, cease, rule)}{also}"))
+                             f"{_bracket_text(first, cease, rule)}"
+                             f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_load_mw)}"
+                             f"{also}"))
                 rows.append(row.assign(attribution="pre-existing") if there else row)
     if not applies:
         return not_applicable("C10", "no reclosing device has a V2G site or existing DER "
