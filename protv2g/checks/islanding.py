@@ -20,13 +20,12 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_islanding", "bus_power_mw"]
+__all__ = ["check_islanding", "bus_power_mw", "min_load_mw"]
 
 
 def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     """C11 violation rows."""
     th = ctx.thresholds
-    frac = ctx.study.document.scenarios.light_load_fraction
     load_mw, sgen_mw = bus_power_mw(ctx)
     rows = []
     applies = False
@@ -35,13 +34,13 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
         if not behind:
             continue
         applies = True
-        min_load_mw = frac * float(load_mw[load_mw.index.isin(list(behind))].sum())
+        min_mw = min_load_mw(ctx, load_mw, behind)
         pv_mw = float(sgen_mw[sgen_mw.index.isin(list(behind))].sum())
         site_names = [n for n, b in ctx.study.site_buses.items() if b in behind]
         for sc in ctx.scenarios.values():
             v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in site_names) / 1000
             der_mw = v2g_mw + pv_mw
-            limit = th.island_load_ratio * min_load_mw
+            limit = th.island_load_ratio * min_mw
             if der_mw <= limit + 1e-9 or der_mw <= 0:
                 continue
             rows.append(violation_rows(
@@ -49,11 +48,19 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
                 other_device=", ".join(site_names), margin=limit - der_mw, limit=limit,
                 message=(f"behind {dev.name}: V2G {v2g_mw:.3g} MW + PV {pv_mw:.3g} MW "
                          f"exceeds {th.island_load_ratio:.2g} × minimum load "
-                         f"{min_load_mw:.3g} MW {ctx.export_text(sc.name)}: sustained "
+                         f"{min_mw:.3g} MW {ctx.export_text(sc.name)}: sustained "
                          "island possible when it opens; anti-islanding must be shown")))
     if not applies:
         return not_applicable("C11", "no device has feeder load or generation behind it")
     return concat(rows)
+
+
+def min_load_mw(ctx: CheckContext, load_mw: pd.Series, behind: set[int]) -> float:
+    """The minimum load (MW) behind a device: the peak load of the buses ``behind`` it
+    (``load_mw``, :func:`bus_power_mw`) × the study's ``light_load_fraction`` — the load C11's
+    island screen and C10's screen text compare the DER with."""
+    frac = ctx.study.document.scenarios.light_load_fraction
+    return frac * float(load_mw[load_mw.index.isin(list(behind))].sum())
 
 
 def bus_power_mw(ctx: CheckContext) -> tuple[pd.Series, pd.Series]:

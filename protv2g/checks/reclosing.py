@@ -41,7 +41,7 @@ from __future__ import annotations
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
-from protv2g.checks.islanding import bus_power_mw
+from protv2g.checks.islanding import bus_power_mw, min_load_mw
 from protv2g.checks.rule_values import reclose_margin
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
@@ -91,22 +91,22 @@ def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the 
     return f"; fails at both ends of the margin bracket {lo:g}-{hi:g} s"
 
 
-def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_load_mw: float) -> str:
+def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float) -> str:
     """Where the DER behind ``device`` stands against C11's island screen (review s27 §7,
     EPRI J1: 0.30 MW of V2G against ≈ 1.9 MW of minimum load behind the head relay, ratio
     0.16, was not said): context for the reclose row, which stands either way — the
     screen (Sandia SAND2012-1365, one third of the minimum load) says whether a *sustained*
     island is plausible; the reclose is judged on the cease-to-energise time the site
     declares (IEEE 1547-2018 §8.1), which is how long it may energise an island at all."""
-    if min_load_mw <= 0:
+    if min_mw <= 0:
         return f"; no load behind {device}: an island of the DER alone"
-    ratio, screen = der_mw / min_load_mw, ctx.thresholds.island_load_ratio
+    ratio, screen = der_mw / min_mw, ctx.thresholds.island_load_ratio
     basis = f"({screen:.2g} × minimum load, Sandia SAND2012-1365)"
     where = (f"under the island screen {basis}: a sustained island is unlikely; the window up "
              "to cease-to-energise remains" if ratio <= screen else
              f"over the island screen {basis}: a sustained island is not ruled out (C11)")
     return (f"; DER behind {device} {der_mw:.3g} MW against its minimum load "
-            f"{min_load_mw:.3g} MW: ratio {ratio:.2g}, {where}")
+            f"{min_mw:.3g} MW: ratio {ratio:.2g}, {where}")
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
@@ -114,7 +114,6 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     rule = reclose_margin(ctx)
     sites = {s.name: s for s in ctx.study.document.v2g_sites}
     load_mw, gen_mw = bus_power_mw(ctx)
-    light = ctx.study.document.scenarios.light_load_fraction
     rows = []
     applies = False
     for dev in ctx.study.document.devices:
@@ -134,7 +133,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 applies = True
             continue  # single-shot recloser or declared non-reclosing breaker
         first = intervals[0]
-        min_load_mw = light * float(load_mw[load_mw.index.isin(list(behind))].sum())
+        min_mw = min_load_mw(ctx, load_mw, behind)
         for name in names:
             applies = True
             cease = sites[name].cease_to_energize_s
@@ -164,7 +163,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                              f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
                              f"risk (needs > {need:g} s)"
                              f"{_bracket_text(first, cease, rule)}"
-                             f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_load_mw)}"
+                             f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_mw)}"
                              f"{also}"))
                 rows.append(row.assign(attribution="pre-existing") if there else row)
     if not applies:
