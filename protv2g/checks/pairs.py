@@ -119,8 +119,10 @@ def cleared_nearer(m: pd.DataFrame, at: dict[str, np.ndarray], time_columns: Seq
     melt after D2's fast shot (fuse saving) — that is the pair (D0, D1)'s judgement (review
     s27 §1, EPRI J1: recloser R-MID judged against the 80K lateral fuse F-LAT on a 20 Ω
     fault behind the 25K fuse F-END, which clears it in 0.57 s, reported R-MID locking out
-    at 1.69 s before F-LAT's 256 s; IEEE Std 242-2001 §15.2: coordination is judged between
-    a device and the next one toward the source for faults the device clears).
+    at 1.69 s before F-LAT's 256 s; IEEE Std 242-2001 ch. 15, overcurrent coordination: a
+    device is coordinated with the next one toward the source for the faults it clears).
+    Conservative where the chain breaks: a device with no row at a fault (it does not
+    operate there) carries no nearer time on, so rows behind it are kept.
 
     Parameters
     ----------
