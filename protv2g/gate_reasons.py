@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.attribution_share import MATERIAL_SHARE, TIME_UNIT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -38,7 +39,7 @@ from protv2g.findings_attribution import (
 )
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.input_basis import InputBasis, input_to_confirm
-from protv2g.significant import SIGNIFICANT_DIGITS, number_text
+from protv2g.significant import SIGNIFICANT_DIGITS, number_text, percent_text
 from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import describe_fault, is_given, text_values
 
@@ -106,10 +107,23 @@ def _twin(worst: pd.Series) -> str:
                        "longer operates for this fault)")
     change = float(m_base) - float(m_v2g)
     text += f"{cause} lowers the margin by {_fmt(change, unit)}"
+    # a deficit without V2G: V2G's part of it, as the attribution judged it (review s27 §2,
+    # protv2g.checks.attribution_share: a time margin on the devices' currents)
+    share = ""
+    if m_base < 0 and change > 0:
+        by_current = unit == TIME_UNIT and any(
+            math.isfinite(float(pd.to_numeric(worst.get(c), errors="coerce")))
+            for c in ("i_device_a", "i_other_a"))
+        text += f", {percent_text(change / abs(float(m_base)))} of that deficit"
+        share = (f"a device's current moves by {100.0 * MATERIAL_SHARE:g} % or more"
+                 if by_current else
+                 f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more")
     if pd.notna(tol) and math.isfinite(float(tol)):
-        text += (f" (material: more than the tolerance {_fmt(float(tol), unit)})"
-                 if change > float(tol) else
-                 f" (within the tolerance {_fmt(float(tol), unit)})")
+        if change > float(tol):
+            text += f" (material: more than the tolerance {_fmt(float(tol), unit)}"
+            text += f", and {share})" if share else ")"
+        else:
+            text += f" (within the tolerance {_fmt(float(tol), unit)})"
     return text
 
 

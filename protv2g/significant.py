@@ -31,8 +31,8 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["MINUS", "SIGNIFICANT_DIGITS", "TEXT_DIGITS", "number_text", "round_significant",
-           "short_numbers"]
+__all__ = ["MINUS", "SIGNIFICANT_DIGITS", "TEXT_DIGITS", "number_text", "percent_text",
+           "round_significant", "short_numbers"]
 
 #: Significant digits of a float shown in a cell (the side files, Parquet or CSV, keep full
 #: precision) and of a margin compared for ties (:func:`protv2g.findings_rows.worst_order`).
@@ -130,3 +130,16 @@ def short_numbers(text: str, digits: int = TEXT_DIGITS) -> str:
         return f"{sign}{mantissa}e{power}"
 
     return _DECIMAL.sub(short, str(text))
+
+
+def percent_text(share: float) -> str:
+    """A share (1 = 100 %) as a percentage in prose: two significant digits, whole percent
+    from 100 % up (a share of a deficit, review s27 §2).
+
+    >>> percent_text(0.018963), percent_text(4.7503), percent_text(0.0023)
+    ('1.9 %', '475 %', '0.23 %')
+    """
+    x = 100.0 * float(share)
+    if abs(x) >= 100.0 and np.isfinite(x):
+        return number_text(round(x), "%", max(TEXT_DIGITS, len(str(abs(round(x))))))
+    return number_text(x, "%", 2)

@@ -59,8 +59,17 @@ def test_c7_change_of_solver_noise_is_pre_existing():
 
 
 def test_c7_material_change_is_still_worse():
-    """A change beyond 0.1 % of the duty (50 kA of 21,876 kA) is V2G's."""
-    assert _c7_pair(50.0).attribution.iloc[1] == "worse"
+    """A change beyond 0.1 % of the duty and 10 % of the deficit (3,000 kA of 21,813 kA) is
+    V2G's."""
+    assert _c7_pair(3000.0).attribution.iloc[1] == "worse"
+
+
+def test_c7_change_under_the_share_of_the_deficit_is_pre_existing():
+    """Beyond the 0.1 % floor (50 kA > 21.9 kA) but 0.23 % of the 21,813 kA deficit: under
+    MATERIAL_SHARE (review s27 §2), pre-existing, and the message says why."""
+    v = _c7_pair(50.0)
+    assert v.attribution.iloc[1] == "pre-existing"
+    assert "0.23 % of that deficit, under the 10 % material share" in str(v.message.iloc[1])
 
 
 def test_floor_does_not_hide_a_change_a_data_tolerance_calls_material():

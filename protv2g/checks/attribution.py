@@ -10,8 +10,16 @@ of, :mod:`protv2g.checks.tolerance`):
 * base case **fails** the same row (it is a violation row there too):
 
   - ``pre-existing`` — ``m_base − m_v2g ≤ tol``: inside that band the change is the devices'
-    own scatter, not something V2G can be said to cause;
-  - ``worse`` — ``m_base − m_v2g > tol``.
+    own scatter, not something V2G can be said to cause; or V2G's part is under
+    :data:`MATERIAL_SHARE` (**Share**, below);
+  - ``worse`` — ``m_base − m_v2g > tol`` and V2G's part reaches the share.
+
+  **Share** (review s27 §2, EPRI J1: a recloser's delayed curve against an 80K link's total
+  clearing near its asymptote, failing by 249.7 s without V2G; V2G moved the link's current by
+  ≈ 0.3 % and its time by 4.7 s, and the gate said "made worse by V2G" where the hosting search
+  set the row aside): V2G's part must also be material — for a time margin, V2G moves a
+  device's current by at least 10 %; for any other margin, V2G's worsening is at least 10 % of
+  the deficit without V2G (:mod:`protv2g.checks.attribution_share`, the rule and its sources).
 
 * base case **passes** the row with a known margin ``m_base ≥ 0`` (``base_margins``: the
   coordination table's C1–C4 margins of every pair, C5's reach of every device at every bus
@@ -97,11 +105,21 @@ from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.checks.attribution_codes import smallest_by_key as _smallest_by_key
+from protv2g.checks.attribution_share import (
+    MATERIAL_SHARE,
+    TIME_UNIT,
+    current_change,
+    current_text,
+    share_text,
+    small_share,
+    smallest_with_row,
+)
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
-           "fallback_tolerance", "tolerance_floor", "QUANTITY_REL", "NUMERICAL_ABS"]
+           "fallback_tolerance", "tolerance_floor", "QUANTITY_REL", "NUMERICAL_ABS",
+           "MATERIAL_SHARE"]
 
 #: Relative floor of every row's tolerance, on the size of the quantities its margin is made
 #: of (module docstring, "Floor"): 0.1 %.
@@ -274,11 +292,16 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # each row's key and base-case name against the base-case rows' key and scenario
     codes = {c: _Codes(v[c]) for c in key}
     ref = np.flatnonzero(sc.per_row(sc.own == sc.base))
-    bm, n_ref = _smallest_by_key(
+    bm, n_ref, twin = smallest_with_row(
         len(v), chain(((codes[c].rows, codes[c].rows[ref]) for c in key),
                       [(base_at, scen_at[ref])]),
         pd.to_numeric(v["margin"].iloc[ref], errors="coerce").to_numpy(float))
     had = (n_ref > 0) & ~no_base
+    # each row's base twin (the row of the smallest base margin) and how far V2G moves the
+    # devices' currents from it (attribution_share: time margins are judged on the current)
+    twin = (np.where(had, ref[np.maximum(twin, 0)], -1) if len(ref)
+            else np.full(len(v), -1, dtype=np.intp))
+    i_change, i_which = current_change(v, twin)
     del n_ref
     pm = np.full(len(v), np.nan)  # margin of a passing base row
     if base_margins is not None and len(base_margins):
@@ -311,6 +334,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     margin = pd.to_numeric(v.margin, errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):
         moved = margin < m_base - np.nan_to_num(tol)
+    # a base failing the row: V2G's part must also reach MATERIAL_SHARE (module docstring,
+    # "Share"; review s27 §2)
+    is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
+               else np.zeros(len(v), dtype=bool))
+    small, by_current = small_share(m_base, margin, is_time, i_change)
+    small &= had & moved
+    moved &= ~small
     # codes into _ATTRIBUTIONS, the preset texts by their distinct values (#21: text arrays
     # and comparisons of every row)
     with np.errstate(invalid="ignore"):
@@ -332,10 +362,18 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         del p_codes, given
     marginal = np.flatnonzero(passed & ~moved & pre)
     material = np.flatnonzero(
-        _under_materiality(v, had & ~moved & pre & ~fill & ~is_base, margin, m_base))
-    del passed, moved, pre, fill, had
+        _under_materiality(v, had & ~moved & pre & ~fill & ~is_base & ~small, margin,
+                           m_base))
+    shared = np.flatnonzero(small & pre & ~is_base)
+    # time rows worse on their current: the message names the current that moved
+    moved_i = np.flatnonzero(by_current & moved & ~pre & ~is_base)
+    del passed, moved, pre, fill, had, small
     # the figures the messages read, at their rows only
     change, tol_mat = m_base[material] - margin[material], tol[material]
+    base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
+    i_sh = np.where(by_current[shared], i_change[shared], np.nan)
+    moved_texts = _current_texts(v, moved_i, twin, i_which)
+    del by_current, i_change, i_which, twin
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
     del pm, margin
@@ -343,10 +381,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     v["tolerance"] = tol
     v["base_margin"] = np.where(is_base, np.nan, m_base)
     del att, tol, m_base, is_base
-    if len(marginal) or len(material):
+    if len(marginal) or len(material) or len(shared) or len(moved_i):
         # the unit's text (``astype(str)``) at the suffixed rows only (#21: the column's
         # 489,286 rows at 10,000 buses written out as text for 27,981 of them)
-        read = np.union1d(material, marginal)
+        read = np.union1d(np.union1d(material, marginal), shared)
         unit = (dict(zip(read.tolist(), map(str, column_at(v["margin_unit"], read).tolist()),
                          strict=True)) if "margin_unit" in v
                 else dict.fromkeys(read.tolist(), ""))
@@ -373,6 +411,12 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
                          f"{_fmt(p, unit[k])}, within the tolerance {_fmt(t, unit[k])} "
                          "of the device data: the limit is not met with the devices' own "
                          "scatter even without V2G")
+        for k, b, d, ic in zip(shared.tolist(), base_sh.tolist(), chg_sh.tolist(),
+                               i_sh.tolist(), strict=True):
+            suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k],
+                                                       ic if ic == ic else None)
+        for k, text in zip(moved_i.tolist(), moved_texts, strict=True):
+            suffix[k] = suffix.get(k, "") + text
         at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))
         ends = [suffix[k] for k in at.tolist()]
         if is_messages(v.message):
@@ -382,3 +426,22 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends, strict=True)]
             v["message"] = msg
     return v
+
+
+def _current_texts(v: pd.DataFrame, at: np.ndarray, twin: np.ndarray, which: np.ndarray
+                   ) -> list[str]:
+    """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
+    whose current moved most (``which``), its base twin's current and its own (columns read
+    at those rows only, #21)."""
+    if not len(at):
+        return []
+    other = which[at] == 1
+    base = twin[at]
+    names = np.where(other, column_at(v["other_device"], at).astype(object),
+                     column_at(v["device"], at).astype(object))
+    i_now, i_base = (np.where(other, pd.to_numeric(column_at(v[c2], rows), errors="coerce"),
+                              pd.to_numeric(column_at(v[c1], rows), errors="coerce"))
+                     for rows in (at, base) for c1, c2 in [("i_device_a", "i_other_a")])
+    return [current_text(str(n), b, x) for n, b, x in
+            zip(names.tolist(), np.asarray(i_base, float).tolist(),
+                np.asarray(i_now, float).tolist(), strict=True)]

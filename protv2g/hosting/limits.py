@@ -22,7 +22,12 @@ verdict (the gate still lists every row):
   V2G, ``|m_base|``. domain.md §5 attributes a violation to V2G when it is "new or worse than
   in the base case"; whatever fixes the deficit without V2G (a setting, a device) is sized
   by it, and a change of a few percent of it does not move that fix. Rows set aside are
-  listed with their share (``set_aside``), so a reader can apply another share.
+  listed with their share (``set_aside``), so a reader can apply another share. Since review
+  s27 §2 the attribution applies the same share (one constant,
+  :data:`protv2g.checks.attribution.MATERIAL_SHARE`): such a row is ``pre-existing`` there and
+  the gate lists it as a condition, so the gate and the hosting figures agree; this rule
+  still sets aside ``worse`` rows of a table attributed without it (a hand-built table, a
+  result written before).
 * **Rests on an input the study does not give**: a limiting row whose ``input_basis`` is
   ``todo`` (a value ``protv2g init`` drafted) or ``default`` (an OpenDSS default rating)
   still limits the figure, but the figure is *not determined* (``determined`` False,
@@ -54,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.attribution_share import MATERIAL_SHARE, TIME_UNIT
 from protv2g.gate import failing_mask
 from protv2g.gate_rows import (
     FUSE_RECLOSER_CRITERIA,
@@ -69,9 +75,6 @@ __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "a
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
 
-#: Share of a row's deficit without V2G that V2G's worsening must reach to limit the export
-#: (module docstring: domain.md §4's 10 % V2G significance; FERC SGIP's 10 % fault screen).
-MATERIAL_SHARE = 0.10
 
 #: Criteria whose failing rows are settings to change, not export limits (module docstring).
 SETTING_CRITERIA = {
@@ -232,13 +235,22 @@ def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def immaterial_mask(rows: pd.DataFrame, share: float = MATERIAL_SHARE) -> np.ndarray:
     """``worse`` rows whose worsening is below ``share`` of their deficit without V2G
     (module docstring). A row without a base margin is never immaterial: it limits, as the
-    gate says."""
+    gate says; nor is a time margin with device currents, which the attribution judges on the
+    current V2G moves (:mod:`protv2g.checks.attribution_share`: a ``worse`` one moved a
+    device's current by the share or more)."""
     if rows.empty or "attribution" not in rows:
         return np.zeros(len(rows), dtype=bool)
     worse = rows["attribution"].astype(str).to_numpy() == "worse"
     _, frac = worsening(rows)
+    by_current = np.zeros(len(rows), dtype=bool)
+    if "margin_unit" in rows:
+        for col in ("i_device_a", "i_other_a"):
+            if col in rows:
+                by_current |= np.isfinite(pd.to_numeric(rows[col], errors="coerce")
+                                          .to_numpy(float))
+        by_current &= rows["margin_unit"].astype(str).to_numpy() == TIME_UNIT
     with np.errstate(invalid="ignore"):
-        return worse & np.isfinite(frac) & (frac < share)
+        return worse & np.isfinite(frac) & (frac < share) & ~by_current
 
 
 def is_stand_in(row: dict[str, Any]) -> bool:

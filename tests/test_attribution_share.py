@@ -1,0 +1,133 @@
+"""V2G's worsening of a failure already there without V2G: when it is V2G's (review s27 §2).
+
+EPRI J1: a recloser's delayed curve (1.7 s) against an 80K link's total clearing near its
+asymptote failed by 249.7 s without V2G; V2G moved the link's current by ≈ 0.3 % and its time
+by 4.735 s (tolerance: the 0.1 % floor, 0.2497 s) and the gate said "made worse by V2G", while
+the hosting search set the same row aside. A time margin is now judged on the current V2G moves
+(:mod:`protv2g.checks.attribution_share`): ≈ 0.3 % is pre-existing; the same feeder with 48
+homes (F-LAT's current 220.6 → 179.5 A, −19 %, the deficit 73.3 → 421.5 s) stays worse. Other
+margins: V2G's worsening against 10 % of the deficit. Hosting reads the same rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from protv2g.checks import attribute
+from protv2g.checks.attribution import MATERIAL_SHARE
+from protv2g.checks.attribution_share import current_change, smallest_with_row
+from protv2g.gate_reasons import grouped_reasons
+from protv2g.hosting.limits import MATERIAL_SHARE as HOSTING_SHARE
+from protv2g.hosting.limits import immaterial_mask
+
+BASE, V2G = "base/light", "expected/light/100%"
+BASE_OF = {BASE: BASE, V2G: BASE}
+
+
+def _c2(scenario: str, margin: float, i_a: float | None, tolerance: float = 0.0,
+        fault_bus: str = "b56685") -> dict:
+    """A C2 backup row (R-MID's delayed curve against F-LAT's total clearing), both devices
+    at the same current ``i_a`` (A; None: no currents given)."""
+    i = np.nan if i_a is None else i_a
+    return {"criterion": "C2", "status": "fail", "scenario": scenario,
+            "fault_bus": fault_bus, "fault_type": "SLG-b", "case": "min", "device": "R-MID",
+            "other_device": "F-LAT", "margin": margin, "margin_unit": "s", "limit": 0.0,
+            "tolerance": tolerance, "rule": "backup", "attribution": "", "i_device_a": i,
+            "i_other_a": i, "message": "R-MID locks out before F-LAT clears", "mechanism": ""}
+
+
+def _pair(m_base: float, m_v2g: float, i_base: float | None, i_v2g: float | None,
+          tol: float = 0.0) -> pd.DataFrame:
+    return attribute(pd.DataFrame([_c2(BASE, m_base, i_base, tol),
+                                   _c2(V2G, m_v2g, i_v2g, tol)]), BASE_OF)
+
+
+def test_one_share_for_gate_and_hosting():
+    assert MATERIAL_SHARE == pytest.approx(0.10)
+    assert HOSTING_SHARE is MATERIAL_SHARE
+
+
+def test_seconds_near_the_asymptote_on_a_fraction_of_the_current_are_pre_existing():
+    """J1: 4.735 s on a 249.7 s deficit for 188.0 → 188.6 A (0.32 %): pre-existing."""
+    v = _pair(-249.7, -254.435, 188.0, 188.6)
+    assert v.attribution.tolist() == ["pre-existing", "pre-existing"]
+    assert v.base_margin.iloc[1] == pytest.approx(-249.7)
+    msg = str(v.message.iloc[1])
+    assert ("without V2G it fails by 249.7 s and V2G lowers the margin by 4.735 s but moves "
+            "the devices' currents by 0.32 % at most, under the 10 % significance") in msg
+    (line,) = grouped_reasons("condition", v.iloc[[1]])
+    assert "pre-existing" in line and "made worse" not in line
+
+
+def test_a_current_moved_by_a_fifth_stays_worse_and_the_gate_says_so():
+    """J1 with 48 homes: F-LAT 220.6 → 179.5 A (−18.6 %), 73.3 → 421.5 s: worse."""
+    v = _pair(-73.3, -421.5, 220.6, 179.5, 0.2)
+    assert v.attribution.iloc[1] == "worse"
+    assert "V2G moves R-MID's current 220.6 → 179.5 A (−19 %)" in str(v.message.iloc[1])
+    (line,) = grouped_reasons("fail", v.iloc[[1]])
+    assert "V2G lowers the margin by 348.2 s, 475 % of that deficit" in line
+    assert ("(material: more than the tolerance 0.2 s, and a device's current moves by 10 % "
+            "or more)") in line
+
+
+@pytest.mark.parametrize("rel", [0.0999, 0.1001])
+def test_the_current_share_is_the_boundary(rel):
+    """A time margin with currents: the current's relative change alone decides (the deficit
+    quadruples either way)."""
+    v = _pair(-1.0, -4.0, 100.0, 100.0 * (1.0 - rel), 0.01)
+    assert v.attribution.iloc[1] == ("worse" if rel > MATERIAL_SHARE else "pre-existing")
+
+
+@pytest.mark.parametrize("share", [0.0999, 0.1001])
+def test_without_currents_the_deficit_share_is_the_boundary(share):
+    """No currents (or a margin not in seconds): V2G's share of the deficit decides."""
+    v = _pair(-10.0, -10.0 - 10.0 * share, None, None, 0.01)
+    assert v.attribution.iloc[1] == ("worse" if share > MATERIAL_SHARE else "pre-existing")
+    if share < MATERIAL_SHARE:
+        assert "% of that deficit, under the 10 % material share" in str(v.message.iloc[1])
+
+
+def test_c5_deficit_share():
+    """C5 (× pickup): 0.05 on a 0.2 deficit is 25 %: worse; 0.01 is 5 %: pre-existing."""
+    rows = [{**_c2(s, m, 150.0, 0.005), "criterion": "C5", "margin_unit": "× pickup",
+             "limit": 1.5, "fault_bus": fb}
+            for s, m, fb in [(BASE, -0.2, "b1"), (V2G, -0.25, "b1"), (BASE, -0.2, "b2"),
+                             (V2G, -0.21, "b2")]]
+    v = attribute(pd.DataFrame(rows), BASE_OF)
+    assert v.attribution.tolist() == ["pre-existing", "worse", "pre-existing", "pre-existing"]
+
+
+def test_smallest_with_row_and_current_change():
+    best, count, row = smallest_with_row(
+        3, [(np.array([0, 1, 2]), np.array([0, 0, 1, 1]))],
+        np.array([-1.0, -3.0, np.nan, -2.0]))
+    np.testing.assert_allclose(best, [-3.0, -2.0, np.nan])
+    assert count.tolist() == [2, 2, 0] and row.tolist() == [1, 3, -1]
+    v = pd.DataFrame({"i_device_a": [100.0, 95.0, 50.0], "i_other_a": [10.0, 12.0, np.nan]})
+    rel, which = current_change(v, np.array([-1, 0, 0]))
+    np.testing.assert_allclose(rel, [np.nan, 0.2, 0.5])
+    assert which.tolist() == [-1, 1, 0]
+
+
+def test_worse_rows_never_set_aside_by_hosting():
+    """Any deficit, change, tolerance and current: a row the attribution calls ``worse`` on a
+    failing base is one hosting's rule keeps limiting (the gate and hosting agree)."""
+    rng = np.random.default_rng(28)
+    n = 400
+    m_base = -rng.uniform(0.01, 300.0, n)
+    m_v2g = m_base - rng.uniform(0.0, 0.5, n) * np.abs(m_base)
+    tol = rng.uniform(0.0, 5.0, n)
+    i_base = rng.uniform(50.0, 500.0, n)
+    i_v2g = i_base * (1.0 - rng.uniform(-0.2, 0.2, n))
+    with_i = rng.random(n) < 0.5
+    rows = []
+    for k in range(n):
+        for s, m, i in ((BASE, m_base[k], i_base[k]), (V2G, m_v2g[k], i_v2g[k])):
+            rows.append(_c2(s, m, i if with_i[k] else None, tol[k], fault_bus=f"b{k}"))
+    v = attribute(pd.DataFrame(rows), BASE_OF)
+    v2g = v[v.scenario == V2G]
+    worse = v2g.attribution.to_numpy() == "worse"
+    assert worse[with_i[: len(worse)]].any() and worse[~with_i].any() and (~worse).any()
+    assert not immaterial_mask(v2g).any()
