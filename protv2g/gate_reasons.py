@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.attribution_share import MATERIAL_SHARE, TIME_UNIT
+from protv2g.checks.attribution_share import CURRENT_SCATTER, MATERIAL_SHARE, TIME_UNIT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -115,13 +115,14 @@ def _twin(worst: pd.Series) -> str:
             math.isfinite(float(pd.to_numeric(worst.get(c), errors="coerce")))
             for c in ("i_device_a", "i_other_a"))
         text += f", {percent_text(change / abs(float(m_base)))} of that deficit"
-        share = (f"a device's current moves by {100.0 * MATERIAL_SHARE:g} % or more"
-                 if by_current else
-                 f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more")
+        share = f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more"
+        if by_current:
+            share += (f", and a device's current moves by more than "
+                      f"{100.0 * CURRENT_SCATTER:g} %")
     if pd.notna(tol) and math.isfinite(float(tol)):
         if change > float(tol):
             text += f" (material: more than the tolerance {_fmt(float(tol), unit)}"
-            text += f", and {share})" if share else ")"
+            text += f", {share})" if share else ")"
         else:
             text += f" (within the tolerance {_fmt(float(tol), unit)})"
     return text

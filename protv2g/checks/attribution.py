@@ -17,9 +17,10 @@ of, :mod:`protv2g.checks.tolerance`):
   **Share** (review s27 §2, EPRI J1: a recloser's delayed curve against an 80K link's total
   clearing near its asymptote, failing by 249.7 s without V2G; V2G moved the link's current by
   ≈ 0.3 % and its time by 4.7 s, and the gate said "made worse by V2G" where the hosting search
-  set the row aside): V2G's part must also be material — for a time margin, V2G moves a
-  device's current by at least 10 %; for any other margin, V2G's worsening is at least 10 % of
-  the deficit without V2G (:mod:`protv2g.checks.attribution_share`, the rule and its sources).
+  set the row aside): V2G's part must also be material — V2G's worsening is at least 10 % of
+  the deficit without V2G and, for a time margin, V2G moves a device's current by more than the
+  ±5 % the devices respond to current with (:mod:`protv2g.checks.attribution_share`, the rule
+  and its sources).
 
 * base case **passes** the row with a known margin ``m_base ≥ 0`` (``base_margins``: the
   coordination table's C1–C4 margins of every pair, C5's reach of every device at every bus
@@ -341,6 +342,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     small, by_current = small_share(m_base, margin, is_time, i_change)
     small &= had & moved
     moved &= ~small
+    is_time_i = is_time & np.isfinite(i_change)
+    del is_time
     # codes into _ATTRIBUTIONS, the preset texts by their distinct values (#21: text arrays
     # and comparisons of every row)
     with np.errstate(invalid="ignore"):
@@ -365,15 +368,15 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         _under_materiality(v, had & ~moved & pre & ~fill & ~is_base & ~small, margin,
                            m_base))
     shared = np.flatnonzero(small & pre & ~is_base)
-    # time rows worse on their current: the message names the current that moved
-    moved_i = np.flatnonzero(by_current & moved & ~pre & ~is_base)
+    # time rows worse with their currents known: the message names the current that moved
+    moved_i = np.flatnonzero(is_time_i & moved & ~pre & ~is_base)
     del passed, moved, pre, fill, had, small
     # the figures the messages read, at their rows only
     change, tol_mat = m_base[material] - margin[material], tol[material]
     base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
     i_sh = np.where(by_current[shared], i_change[shared], np.nan)
     moved_texts = _current_texts(v, moved_i, twin, i_which)
-    del by_current, i_change, i_which, twin
+    del by_current, i_change, i_which, twin, is_time_i
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
     del pm, margin

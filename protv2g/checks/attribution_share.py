@@ -1,27 +1,30 @@
 """When V2G's worsening of a failure already there without V2G is material (review s27 §2).
 
 A row the base case fails too (``m_base < 0``) is ``worse`` only when V2G lowers its margin by
-more than the row's tolerance (:mod:`protv2g.checks.attribution`) **and** V2G's part is a
-material share of what the fix must cover:
+more than the row's tolerance (:mod:`protv2g.checks.attribution`) **and** V2G's part is
+material:
 
-* **time margins** (``margin_unit`` ``s``: C1–C4, C6) of rows whose device currents are known
-  in both cases (``i_device_a``, ``i_other_a``): V2G moves a device's current by at least
-  :data:`MATERIAL_SHARE` (relative to the base case's current). Near a curve's asymptote a
+* **share of the deficit** — V2G's worsening ``m_base − m_v2g`` is at least
+  :data:`MATERIAL_SHARE` (10 %) of the deficit without V2G, ``|m_base|``. Whatever fixes the
+  deficit without V2G (a setting, a device) is sized by it; a change of a few percent of it
+  does not move that fix;
+* **and, for a time margin** (``margin_unit`` ``s``: C1–C4, C6) whose device currents are
+  known in both cases (``i_device_a``, ``i_other_a``): V2G moves a device's current by more
+  than :data:`CURRENT_SCATTER` (±5 %, the start-value accuracy of a relay or recloser control,
+  :data:`protv2g.checks.sensitivity.PICKUP_ACCURACY`, IEC 60255-151; less than an EEI-NEMA
+  link's melting-current band, so the conservative one for a fuse). Near a curve's asymptote a
   time moves by seconds for a fraction of a percent of current (EPRI J1: an 80K link's total
-  clearing at 188 A, 2.35 × rating, the deficit 249.7 s moved by 4.7 s for ≈ 0.3 % of current;
-  the same fault with 48 homes: F-LAT's current 220.6 → 179.5 A, −19 %, the deficit
-  73.3 → 421.5 s), so the seconds say little about V2G's part; the current is what V2G changes,
-  and what a fix near the asymptote is sized on (a link whose melting current is clear of the
-  fault current, a recloser's minimum trip);
-* **other margins** (C5 × pickup, C7 kA, C8 A, C12 pu / %), and time rows without currents:
-  V2G's worsening ``m_base − m_v2g`` is at least :data:`MATERIAL_SHARE` of the deficit without
-  V2G, ``|m_base|``. Whatever fixes the deficit without V2G (a setting, a device) is sized by
-  it; a change of a few percent of it does not move that fix.
+  clearing at 188 A, 2.35 × rating; the deficit 249.7 s moved by 4.7 s for ≈ 0.3 % of current,
+  and 34.8 → 39.7 s, 14 % of the deficit, for 2.4 %), so a time change whose current change is
+  inside the devices' own accuracy of response is that scatter magnified by the curve's slope
+  (|dt/dI| × ΔI), not something V2G can be said to cause. The same feeder with 48 homes (F-LAT's
+  current 220.6 → 179.5 A, −19 %, the deficit 73.3 → 421.5 s) passes both tests.
 
 Otherwise the row is ``pre-existing``, and its message says by how much V2G moves it and why
 that is not V2G's ("… the fix the deficit needs without V2G is the fix (size it with V2G's
-part)"); the gate lists it as a condition. The hosting search reads the same rule
-(:mod:`protv2g.hosting.limits`), so the gate and the hosting figures agree.
+part)"); the gate lists it as a condition. The hosting search sets ``worse`` rows aside by the
+same share of the deficit (:mod:`protv2g.hosting.limits`), so the gate and the hosting figures
+agree: a ``worse`` row passed that share here.
 
 Source of :data:`MATERIAL_SHARE` (10 %): the significance domain.md §4 gives a V2G-caused
 change of a device's fault current (C5 reduction of reach, C7 duty increase), the same share as
@@ -39,14 +42,18 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import key_codes
+from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.significant import number_text, percent_text
 
-__all__ = ["MATERIAL_SHARE", "TIME_UNIT", "smallest_with_row", "current_change",
+__all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "TIME_UNIT", "smallest_with_row", "current_change",
            "small_share", "share_text", "current_text"]
 
-#: Share V2G's part must reach for ``worse`` on a failing base (module docstring): of a
-#: device's fault current for a time margin, of the deficit otherwise.
+#: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
+#: base (module docstring).
 MATERIAL_SHARE = 0.10
+#: Relative change of a device's current within which a time margin's change is the devices'
+#: own scatter (module docstring): a relay's or recloser control's ±5 % start accuracy.
+CURRENT_SCATTER = PICKUP_ACCURACY
 
 #: The margin unit of the time margins judged by current.
 TIME_UNIT = "s"
@@ -117,8 +124,8 @@ def current_change(v: pd.DataFrame, base_row: np.ndarray) -> tuple[np.ndarray, n
 
 def small_share(m_base: np.ndarray, margin: np.ndarray, is_time: np.ndarray,
                 i_change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose worsening of a failing base is under :data:`MATERIAL_SHARE` (module
-    docstring), and which of them were judged by current.
+    """Rows whose worsening of a failing base is immaterial (module docstring), and which of
+    them are so on the current alone.
 
     Parameters
     ----------
@@ -133,26 +140,29 @@ def small_share(m_base: np.ndarray, margin: np.ndarray, is_time: np.ndarray,
     -------
     (numpy.ndarray, numpy.ndarray)
         ``small`` (only where the base fails, ``m_base < 0`` finite, and V2G lowers the
-        margin) and ``by_current`` (the rows judged on the current, whatever the verdict).
+        margin: under :data:`MATERIAL_SHARE` of the deficit, or a time margin whose currents
+        move by no more than :data:`CURRENT_SCATTER`) and ``by_current`` (the rows of
+        ``small`` whose deficit share reaches the share: immaterial on the current alone).
     """
     with np.errstate(invalid="ignore"):
         fails = np.isfinite(m_base) & (m_base < 0) & (margin < m_base)
-        by_current = fails & is_time & np.isfinite(i_change)
-        small = fails & np.where(by_current, i_change < MATERIAL_SHARE,
-                                 m_base - margin < MATERIAL_SHARE * np.abs(m_base))
-    return small, by_current
+        under_share = m_base - margin < MATERIAL_SHARE * np.abs(m_base)
+        in_scatter = is_time & np.isfinite(i_change) & (i_change <= CURRENT_SCATTER)
+    return fails & (under_share | in_scatter), fails & ~under_share & in_scatter
 
 
 def share_text(m_base: float, change: float, unit: str, i_change: float | None) -> str:
-    """The message suffix of a row made ``pre-existing`` by :func:`small_share`."""
+    """The message suffix of a row made ``pre-existing`` by :func:`small_share`;
+    ``i_change`` given where it is so on the current alone."""
     head = (f"; pre-existing: without V2G it fails by {number_text(-m_base, unit)} and V2G "
             f"lowers the margin by {number_text(change, unit)}")
     tail = ": the fix the deficit needs without V2G is the fix (size it with V2G's part)"
     if i_change is not None:
-        return (f"{head} but moves the devices' currents by {percent_text(i_change)} at most, "
-                f"under the {100.0 * MATERIAL_SHARE:g} % significance of a V2G-caused change "
-                "of a device's fault current (domain.md §4; near a curve's asymptote a time "
-                f"moves by seconds for a fraction of the current){tail}")
+        return (f"{head} ({percent_text(change / -m_base)} of that deficit) but moves the "
+                f"devices' currents by {percent_text(i_change)} at most, within the "
+                f"±{100.0 * CURRENT_SCATTER:g} % accuracy with which they respond to current "
+                "(IEC 60255-151 start value; near a curve's asymptote a fraction of a percent "
+                f"of current moves the time by seconds){tail}")
     return (f"{head}, {percent_text(change / -m_base)} of that deficit, under the "
             f"{100.0 * MATERIAL_SHARE:g} % material share{tail}")
 

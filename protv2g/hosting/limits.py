@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.attribution_share import MATERIAL_SHARE, TIME_UNIT
+from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.gate import failing_mask
 from protv2g.gate_rows import (
     FUSE_RECLOSER_CRITERIA,
@@ -235,22 +235,15 @@ def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def immaterial_mask(rows: pd.DataFrame, share: float = MATERIAL_SHARE) -> np.ndarray:
     """``worse`` rows whose worsening is below ``share`` of their deficit without V2G
     (module docstring). A row without a base margin is never immaterial: it limits, as the
-    gate says; nor is a time margin with device currents, which the attribution judges on the
-    current V2G moves (:mod:`protv2g.checks.attribution_share`: a ``worse`` one moved a
-    device's current by the share or more)."""
+    gate says. At the default share it sets aside no ``worse`` row of
+    :func:`protv2g.checks.attribute` (the attribution applies the same share,
+    :mod:`protv2g.checks.attribution_share`); another share brackets the figure."""
     if rows.empty or "attribution" not in rows:
         return np.zeros(len(rows), dtype=bool)
     worse = rows["attribution"].astype(str).to_numpy() == "worse"
     _, frac = worsening(rows)
-    by_current = np.zeros(len(rows), dtype=bool)
-    if "margin_unit" in rows:
-        for col in ("i_device_a", "i_other_a"):
-            if col in rows:
-                by_current |= np.isfinite(pd.to_numeric(rows[col], errors="coerce")
-                                          .to_numpy(float))
-        by_current &= rows["margin_unit"].astype(str).to_numpy() == TIME_UNIT
     with np.errstate(invalid="ignore"):
-        return worse & np.isfinite(frac) & (frac < share) & ~by_current
+        return worse & np.isfinite(frac) & (frac < share)
 
 
 def is_stand_in(row: dict[str, Any]) -> bool:
