@@ -28,8 +28,8 @@ def test_note_says_what_it_means_and_whether_to_act():
     text = str(w.message)
     assert text.startswith("2 fault bus(es) where the chargers' control cannot lock on to the "
                            "grid voltage")
-    assert "all but cuts it off from the substation" in text
-    assert "its current there is an estimate" in text
+    assert "a fault between a charger and the grid's source, at the substation bus" in text
+    assert "the chargers' current there is an estimate" in text
     assert "flagged in the `pll_frozen` column" in text
     assert "nothing to do unless a finding's worst row is at one of these buses" in text
     assert _PLL in text  # the CLI adds the buses and the sheet to this note
