@@ -28,6 +28,7 @@ from protv2g.input_basis import drafted_devices  # noqa: E402
 from protv2g.recommend.notes import drafted_first, with_drafted_first  # noqa: E402
 from protv2g.recommend.search import _todo_findings  # noqa: E402
 from protv2g.study import load_study  # noqa: E402
+from protv2g.study.todos import todo_items  # noqa: E402
 from protv2g.study_draft import draft_study  # noqa: E402
 from protv2g.study_draft.draft import DRAFT_STAGES  # noqa: E402
 from protv2g.study_draft.redraft import (  # noqa: E402
@@ -124,7 +125,7 @@ def test_validate_warns_with_file_field_values_and_fix(drafted, capsys):
     assert line.startswith(f"  - {path}: devices[0].pickup_a: device 'head-l1': pickup_a 290 A")
     assert "gives 340 A" in line
     assert "Fix: replace it with the utility's setting" in line
-    assert f"`protv2g init --redraft {path}` writes pickup_a: 340" in line
+    assert f"`protv2g init --redraft {path}` writes pickup_a: 340 (and the rule's other" in line
     assert "gone stale" in out
     assert main(["validate", str(folder / "fresh.yaml")]) == 0
     assert "gone stale" not in capsys.readouterr().out
@@ -166,9 +167,19 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
     after = path.read_text()
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
                if a != b]
-    assert [b.split("#")[0].strip() for _a, b in changed][:1] == ["pickup_a: 340"]
-    assert all("re-drafted by protv2g init --redraft (was " in b for _a, b in changed)
-    assert len(changed) == 2  # pickup_a and ground_time_dial; every other line as it was
+    values = [b.split("#")[0].strip() for _a, b in changed if not b.lstrip().startswith("#")]
+    # the rule's whole set for the relay: 51G 80 → 90 A is within one step (not stale by
+    # itself) but the re-drafted ground time dial coordinates 90 A, not 80 A
+    assert values == ["pickup_a: 340", "ground_pickup_a: 90", "ground_time_dial: 0.8"]
+    assert all("re-drafted by protv2g init --redraft (was " in b for _a, b in changed
+               if not b.lstrip().startswith("#"))
+    comments = [b.strip() for _a, b in changed if b.lstrip().startswith("#")]
+    assert comments[0].startswith("# peak load 168 A") and "phase 534 A, ground 279 A" in \
+        comments[0]
+    assert comments[1:] == ["# 51P: 335.3 A → 340 A (10 A steps) (re-drafted by protv2g init "
+                            "--redraft)", "# 51G: 85 A → 90 A (10 A steps) (re-drafted by "
+                            "protv2g init --redraft)"]
+    assert len(changed) == 6  # every other line as it was
     assert stale_drafts(load_study(path)) == []
     assert main(["init", "--redraft", str(path)]) == 0
     assert "nothing re-drafted" in capsys.readouterr().out
@@ -236,3 +247,32 @@ def test_init_progress(tmp_path, monkeypatch, env):
 def test_init_needs_a_master_or_redraft(capsys):
     assert main(["init"]) == 2
     assert "no OpenDSS master file given" in capsys.readouterr().err
+
+
+def test_redraft_refreshes_the_reach_todo(tmp_path):
+    """EPRI J1 (review s27 §6): the first draft's "51P reach" TODO (the zone's minimum fault
+    not reached at the load floor) is gone once the recloser bounds the zone: after the
+    re-draft it is a plain comment, not a TODO that validate lists."""
+    from protv2g.study_draft.head_relay import RelayProposal
+    from protv2g.study_draft.redraft import StaleValue
+
+    text = ("devices:\n"
+            "  # peak load 312 A (the model's snapshot load), residual 37 A; min zone faults: "
+            "phase 445 A, ground 172 A (IEC 60909 min, 20 Ω)\n"
+            "  # 51P: 623.7 A → 630 A (10 A steps) > min zone fault / 1.5 = 296.8 A → 470 A\n"
+            "  # TODO: 51P reach: the minimum multi-phase fault … | fix: review the setting\n"
+            "  - name: head\n    kind: relay\n    pickup_a: 470\n")
+    prop = RelayProposal({"pickup_a": 630}, {
+        "peak_load_a": 312.0, "peak_residual_a": 37.0, "min_phase_fault_zone_a": 974.0,
+        "min_ground_fault_zone_a": 223.0,
+        "pickup_steps": {"51P": "623.7 A → 630 A (10 A steps)"}}, [])
+    out = redraft_text(text, [StaleValue("head", 0, "pickup_a", 470.0, 630.0, "")], {0: prop})
+    lines = out.splitlines()
+    assert "phase 974 A, ground 223 A" in lines[1]
+    assert lines[2] == ("  # 51P: 623.7 A → 630 A (10 A steps) (re-drafted by protv2g init "
+                        "--redraft)")
+    assert lines[3].startswith("  # re-drafted by protv2g init --redraft: the first draft's "
+                               "51P reach conflict is gone")
+    assert lines[-1] == "    pickup_a: 630  # re-drafted by protv2g init --redraft (was 470 A)"
+    (tmp_path / "s.yaml").write_text(out)
+    assert todo_items(tmp_path / "s.yaml") == []

@@ -158,7 +158,7 @@ def _redraft(args: argparse.Namespace) -> int:
     """``init --redraft STUDY``: the study's stale drafted head-relay values
     (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
     from protv2g.study import load_study
-    from protv2g.study_draft.redraft import redraft_text, stale_drafts
+    from protv2g.study_draft.redraft import redraft_text, redrafted, stale_drafts
 
     if args.master is not None or args.site:
         raise InputError(Issue("init", "--redraft", "--redraft takes the study only (its "
@@ -176,12 +176,14 @@ def _redraft(args: argparse.Namespace) -> int:
             raise InputError(Issue(str(out), "", "the file exists",
                                    "give another -o path, or --force to overwrite it"))
     study = load_study(path)
-    stale = stale_drafts(study)
+    again = redrafted(study)
+    stale = stale_drafts(study, again, whole=True)  # the rule's coherent set
     if not stale:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule as the study now stands: nothing re-drafted")
         return 0
-    out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale), encoding="utf-8")
+    out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
+                                {i: prop for i, _d, prop in again}), encoding="utf-8")
     print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
           "TODO stays: replace them with the utility's settings):")
     for s in stale:

@@ -171,7 +171,8 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     return [(index, d, prop) for (index, d, _h), prop in zip(mine, proposals, strict=True)]
 
 
-def stale_drafts(study: Study) -> list[StaleValue]:
+def stale_drafts(study: Study, again: list | None = None, *,
+                 whole: bool = False) -> list[StaleValue]:
     """The drafted head-relay values init's rule now gives materially otherwise (module
     docstring, :func:`redrafted`); empty for a study without an OpenDSS model or drafted relay.
 
@@ -180,15 +181,24 @@ def stale_drafts(study: Study) -> list[StaleValue]:
     >>> for s in stale_drafts(load_study("study.yaml")):  # doctest: +SKIP
     ...     print(s.field, s.drafted, "→", s.redrafted)
     devices[0].pickup_a 470.0 → 630.0
+
+    ``again``: :func:`redrafted`'s result when the caller has it (computed otherwise).
+    ``whole``: for a relay with a stale value, every value the rule now gives otherwise, be
+    it material or not — the set ``init --redraft`` writes: the rule's time dials coordinate
+    its own pickups, not a mix of drafted and re-drafted ones.
     """
     r_min = float(study.document.faults.r_fault_min_ohm)
     out = []
-    for index, d, prop in redrafted(study):
+    for index, d, prop in (redrafted(study) if again is None else again):
         why = _why(prop, list(prop.figures.get("below_names", ())), r_min)
-        for key in FIELDS:
-            now, new = getattr(d, key, None), prop.entry.get(key)
-            if new is None or not material(key, now, new):
-                continue
+        changed = {key: (getattr(d, key, None), prop.entry.get(key)) for key in FIELDS
+                   if prop.entry.get(key) is not None
+                   and str(getattr(d, key, None)) != str(prop.entry.get(key))
+                   and not (key in _STEPS and getattr(d, key, None) is not None
+                            and abs(float(getattr(d, key)) - float(prop.entry[key])) < 1e-9)}
+        stale = [k for k, (now, new) in changed.items() if material(k, now, new)]
+        for key in (list(changed) if whole and stale else stale):
+            now, new = changed[key]
             new = float(new) if key in _STEPS else new
             now = float(now) if key in _STEPS and now is not None else now
             out.append(StaleValue(d.name, index, key, now, new, why.get(key, "")))
@@ -246,13 +256,20 @@ def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Is
         f"it now stands gives {s.text(s.redrafted)} ({s.why})",
         f"replace it with the utility's setting (and delete the TODO), or re-draft: "
         f"`{redraft_command(study.path)}` writes {s.key}: {s.text(s.redrafted).split()[0]} "
-        "(and the relay's other stale values; the TODO stays)") for s in stale]
+        "(and the rule's other values for the relay, which its time dials coordinate; the "
+        "TODO stays)") for s in stale]
 
 
-def redraft_text(text: str, stale: list[StaleValue]) -> str:
+def redraft_text(text: str, stale: list[StaleValue],
+                 proposals: dict[int, RelayProposal] | None = None) -> str:
     """The study file's ``text`` with each stale value replaced by its re-drafted one, in place
-    (the rest of the file, comments included, unchanged); the replaced value gets an
-    end-of-line comment naming the value it replaces.
+    (the rest of the file unchanged); the replaced value gets an end-of-line comment naming
+    the value it replaces. ``proposals`` (file index → the relay's proposal now,
+    :func:`redrafted`): the figure comments init wrote above such a relay (``# peak load …
+    min zone faults …``, ``# 51P: …``, ``# 51G: …``) are re-written with the rule's figures
+    now, and a reach TODO (``# TODO: 51P reach: …``) with the proposal's conflict now, or
+    replaced by a plain comment saying it is gone (review s27 §6: J1's "51P reach" TODO
+    stayed in the file after the re-draft had resolved it).
 
     Raises
     ------
@@ -271,6 +288,10 @@ def redraft_text(text: str, stale: list[StaleValue]) -> str:
             raise InputError(Issue("", s.field, "not a plain value on one line",
                                    f"set it by hand: {s.key}: {s.text(s.redrafted)}"))
         edits.append((node.start_mark.line, node.start_mark.column, node.end_mark.column, s))
+    for index, prop in (proposals or {}).items():
+        keys = {s.key for s in stale if s.index == index}
+        if keys:
+            _refresh_comments(lines, devices.value[index].start_mark.line, prop, keys)
     for line_no, start, end, s in sorted(edits, key=lambda e: (e[0], -e[1])):
         line = lines[line_no]
         body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
@@ -294,3 +315,48 @@ def _in_flow(line: str, pos: int) -> bool:
     before = line[:pos]
     return before.count("{") > before.count("}") or before.count("[") > before.count("]")
 
+
+
+_STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
+_REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
+
+
+#: The pickup a ``# 51P:`` / ``# 51G:`` comment line derives.
+_PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
+
+
+def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
+                      keys: set[str]) -> None:
+    """Re-write init's figure comments in the comment block above the relay's item (at
+    ``item_line``, 0-based) with ``prop``'s figures (:func:`redraft_text`); ``keys``: the
+    settings re-drafted (a pickup kept, not materially different, keeps its line, which says
+    what the rule now gives)."""
+    from protv2g.study_draft.writer import todo
+
+    f = prop.figures
+    steps = f.get("pickup_steps", {})
+    i = item_line - 1
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        line = lines[i]
+        newline = "\n" if line.endswith("\n") else ""
+        if (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
+            key = _PICKUP_OF[m.group(2)]
+            lines[i] = (f"{m.group(1)}# {m.group(2)}: {steps[m.group(2)]} (re-drafted by "
+                        f"protv2g init --redraft){newline}" if key in keys else
+                        f"{line.rstrip()} (first draft, kept: the rule now gives "
+                        f"{float(prop.entry[key]):g} A, within {MATERIAL_FRACTION:.0%} or one "
+                        f"step){newline}")
+        elif (m := _REACH_TODO.match(line)) and _PICKUP_OF[m.group(2)] in keys:
+            now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")), None)
+            lines[i] = m.group(1) + (
+                todo(now, "review the setting") if now is not None else
+                f"# re-drafted by protv2g init --redraft: the first draft's {m.group(2)} reach "
+                "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
+            ) + newline
+        elif "min zone faults:" in line:
+            line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
+            line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)
+            lines[i] = re.sub(r"min zone faults: phase \S+ A, ground \S+ A",
+                              f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, "
+                              f"ground {f['min_ground_fault_zone_a']:.0f} A", line)
+        i -= 1
