@@ -16,9 +16,10 @@ every assumed value ``# TODO`` (``protv2g validate`` lists them); see
 to ``model_curves/`` beside the study.
 
 ``--redraft STUDY`` re-applies the head-relay rule to a study drafted before, as it now stands
-(the devices added since bound the head's zone and set its coordination), and writes the
-values that changed materially into the study — only those still marked TODO
-(:mod:`protv2g.study_draft.redraft`; ``validate`` and ``run`` warn of them).
+(the devices added since bound the head's zone and set its coordination): for a relay still
+marked TODO whose values the rule now gives materially otherwise (``validate`` and ``run``
+warn of them), it writes the rule's values for that relay into the study
+(:mod:`protv2g.study_draft.redraft`).
 
 A study reads feeder files only from its own folder or below it
 (:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
@@ -72,9 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing study file")
     p.add_argument("--redraft", metavar="STUDY.yaml", default=None,
                    help="instead of drafting a study: re-apply the head-relay rule to a study "
-                        "drafted before, with the devices added since, and write the values "
-                        "that changed into it (only values still marked TODO; in place, or "
-                        "to -o in the same folder)")
+                        "drafted before, with the devices added since, and write its values "
+                        "for a drafted (TODO) relay they changed materially (in place, or to "
+                        "-o in the same folder)")
     p.set_defaults(func=run)
 
 
