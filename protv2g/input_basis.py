@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
-           "confirm_texts",
+           "confirm_texts", "drafted_devices",
            "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
@@ -183,6 +183,32 @@ def rests_on(value: object) -> str:
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 
 
+def drafted_devices(study: Study, todo_fields: Iterable[str] | None = None
+                    ) -> tuple[set[str], dict[str, set[str]]]:
+    """The devices drafted as a whole (a ``# TODO`` on the device item: a proposed relay),
+    and device field → the devices whose field is drafted, from the study file's TODO items
+    (``todo_fields``: their ``Issue.field``, read from the file by default).
+
+    >>> drafted_devices(study)  # doctest: +SKIP
+    ({'head-temp_sub'}, {'reclose_intervals_s': {'head-temp_sub'}, ...})
+    """
+    if todo_fields is None:
+        todo_fields = [i.field for i in (todo_items(study.path) if study.path else [])]
+    names = [d.name for d in study.document.devices]
+    whole: set[str] = set()
+    fields: dict[str, set[str]] = {}
+    for f in todo_fields:
+        m = _FIELD.match(str(f))
+        if m is None or int(m.group(1)) >= len(names):
+            continue
+        name = names[int(m.group(1))]
+        if m.group(2) is None or m.group(2) == "name":
+            whole.add(name)
+        else:
+            fields.setdefault(m.group(2), set()).add(name)
+    return whole, fields
+
+
 def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) -> InputBases:
     """The stand-in inputs of ``study``.
 
@@ -206,18 +232,7 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
         lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
         table = transformer_rating_sources(model.source, model.redirects)
         trafos = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
-    names = [d.name for d in study.document.devices]
-    whole: set[str] = set()
-    fields: dict[str, set[str]] = {}
-    for f in todo_fields:
-        m = _FIELD.match(str(f))
-        if m is None or int(m.group(1)) >= len(names):
-            continue
-        name = names[int(m.group(1))]
-        if m.group(2) is None or m.group(2) == "name":
-            whole.add(name)
-        else:
-            fields.setdefault(m.group(2), set()).add(name)
+    whole, fields = drafted_devices(study, todo_fields)
     light: frozenset[str] = frozenset()
     # a light-load fraction of no load changes nothing: nothing rests on it (review s23, EPRI
     # DG-protection feeder: no Load in the model, its C12 findings said they did)

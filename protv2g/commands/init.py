@@ -7,12 +7,19 @@ Examples
     protv2g init feeders/opendss_example/Master.dss -o feeders/opendss_example/study.yaml
     protv2g init model/Master.dss --redirect model/Fuses.DSS -o study.yaml \
         --site depot:m1209817:20:100 --site homes:l3312692.a:20:7.2
+    protv2g init --redraft study.yaml
 
 The study adopts the model's fuses, reclosers and relays, proposes a feeder-head relay where
 the model has none, lists candidate V2G site buses with their short-circuit level and marks
 every assumed value ``# TODO`` (``protv2g validate`` lists them); see
 :mod:`protv2g.study_draft`. The model's own curve tables, when the library has no equal, go
 to ``model_curves/`` beside the study.
+
+``--redraft STUDY`` re-applies the head-relay rule to a study drafted before, as it now stands
+(the devices added since bound the head's zone and set its coordination): for a relay still
+marked TODO whose values the rule now gives materially otherwise (``validate`` and ``run``
+warn of them), it writes the rule's values for that relay into the study
+(:mod:`protv2g.study_draft.redraft`).
 
 A study reads feeder files only from its own folder or below it
 (:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
@@ -51,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Draft a study from an OpenDSS master: the model's devices, a proposed "
                     "feeder-head relay where it has none, candidate V2G site buses with their "
                     "short-circuit level, and every assumed value marked '# TODO'.")
-    p.add_argument("master", metavar="MASTER.dss", help="OpenDSS master file")
+    p.add_argument("master", metavar="MASTER.dss", nargs="?", help="OpenDSS master file")
     p.add_argument("--redirect", action="append", default=[], metavar="FILE.dss",
                    help="a further script run after the master (e.g. Fuses.DSS); repeatable")
     p.add_argument("-o", "--output", metavar="STUDY.yaml", default=None,
@@ -64,14 +71,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--candidates", type=int, default=5, metavar="N",
                    help="candidate buses listed per group (default 5)")
     p.add_argument("--force", action="store_true", help="overwrite an existing study file")
+    p.add_argument("--redraft", metavar="STUDY.yaml", default=None,
+                   help="instead of drafting a study: re-apply the head-relay rule to a study "
+                        "drafted before, with the devices added since, and write its values "
+                        "for a drafted (TODO) relay they changed materially (in place, or to "
+                        "-o in the same folder)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the drafted study (and its curve file); print what needs the engineer."""
+    from protv2g.commands.progress import StageProgress
     from protv2g.study_draft import draft_study, parse_site
+    from protv2g.study_draft.draft import DRAFT_STAGES
     from protv2g.study_draft.notes import note_lines
 
+    if args.redraft is not None:
+        return _redraft(args)
+    if args.master is None:
+        raise InputError(Issue("init", "MASTER.dss", "no OpenDSS master file given",
+                               "protv2g init MASTER.dss -o STUDY.yaml (or --redraft "
+                               "STUDY.yaml to re-draft a study's head relay)"))
     master = Path(args.master)
     out = Path(args.output) if args.output else master.parent / "study.yaml"
     if out.exists() and not args.force:
@@ -93,9 +113,11 @@ def run(args: argparse.Namespace) -> int:
     # paths in the study are relative to the study's folder: the model's copy, or the model
     paths = [_study_path(Path(p), model_dir, copy_to, study_dir) for p in (master, *inside)]
     paths += [(extra[Path(r).resolve()]).relative_to(study_dir).as_posix() for r in outside]
-    draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,
-                        sites=[parse_site(s) for s in args.site],
-                        n_candidates=args.candidates)
+    sites = [parse_site(s) for s in args.site]
+    # stage progress as `run` and `hosting` show it (review s27 §8: ≈ 29 s silent on EPRI J1)
+    with StageProgress("init", DRAFT_STAGES) as progress:
+        draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,
+                            sites=sites, n_candidates=args.candidates, progress=progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     if copy_to is not None:
         n_files, size_mb = _copy_model(model_dir, copy_to, files)
@@ -130,6 +152,43 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
           f"them; edit them{'' if args.site else ', add V2G sites'}, then "
           f"`protv2g run {out}`")
+    return 0
+
+
+def _redraft(args: argparse.Namespace) -> int:
+    """``init --redraft STUDY``: the study's stale drafted head-relay values
+    (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
+    from protv2g.study import load_study
+    from protv2g.study_draft.redraft import redraft_text, redrafted, stale_drafts
+
+    if args.master is not None or args.site:
+        raise InputError(Issue("init", "--redraft", "--redraft takes the study only (its "
+                               "model and sites are the study's)",
+                               f"protv2g init --redraft {args.redraft}"))
+    path = Path(args.redraft)
+    out = Path(args.output) if args.output else path
+    if out.resolve() != path.resolve():
+        if out.resolve().parent != path.resolve().parent:
+            raise InputError(Issue(str(out), "-o", "not in the study's folder (the study "
+                                   "reads its feeder relative to its folder)",
+                                   f"write it beside {path.name}, or leave -o out to "
+                                   "re-draft in place"))
+        if out.exists() and not args.force:
+            raise InputError(Issue(str(out), "", "the file exists",
+                                   "give another -o path, or --force to overwrite it"))
+    study = load_study(path)
+    again = redrafted(study)
+    stale = stale_drafts(study, again, whole=True)  # the rule's coherent set
+    if not stale:
+        print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
+              "init's rule as the study now stands: nothing re-drafted")
+        return 0
+    out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
+                                {i: prop for i, _d, prop in again}), encoding="utf-8")
+    print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
+          "TODO stays: replace them with the utility's settings):")
+    for s in stale:
+        print(f"  - {s.field}: {s.text(s.drafted)} → {s.text(s.redrafted)} ({s.why})")
     return 0
 
 

@@ -164,10 +164,18 @@ def _warn(frozen, bad, residual, name: str, case: Case, ft: FaultType) -> None:
     n_frozen = int(frozen.sum())
     if n_frozen:
         worst = float(np.nanmin(residual)) if np.isfinite(residual).any() else float("nan")
-        warnings.warn(f"{n_frozen} fault bus(es) where no PLL-tracking solution of the charger "
-                      f"control law was found (smallest tracking residual {worst:.2e} pu): "
-                      f"solved with the PLL held at the pre-fault angle, flagged in the "
-                      f"`pll_frozen` column (scenario {name}, {case.value}, {ft.value})",
+        # in words a protection engineer can act on (review s27 §8: jargon to a new user)
+        warnings.warn(f"{n_frozen} fault bus(es) where the chargers' control cannot lock on to "
+                      "the grid voltage (no PLL-tracking solution: a fault between a charger "
+                      "and the grid's source, at the substation bus or close to it, leaves the "
+                      "charger's own current setting its terminal voltage; smallest tracking "
+                      f"residual {worst:.2e} pu): the chargers' current there is an estimate, "
+                      "its angle held at the pre-fault value and its magnitude within the limit "
+                      "(a real charger loses phase lock and ceases or trips); those rows are "
+                      "flagged in the `pll_frozen` column — "
+                      "nothing to do unless a finding's worst row is at one of these buses, "
+                      "then confirm the charger's loss-of-lock behaviour with its maker "
+                      f"(scenario {name}, {case.value}, {ft.value})",
                       RuntimeWarning, stacklevel=4)
     n_bad = int(bad.sum())
     if n_bad:

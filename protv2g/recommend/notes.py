@@ -18,7 +18,7 @@ from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
 __all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind",
-           "ground_element_note"]
+           "drafted_first", "ground_element_note", "with_drafted_first"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -242,6 +242,46 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                "not searched",
         "C12": "voltage/flow: export cap or volt-var settings; not searched",
     }.get(criterion, "no ordinary setting change applies to this criterion")
+
+
+def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
+                  study_path: Any = None) -> str:
+    """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
+    :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
+    utility's, so neither a setting change nor a cap on the sites is the answer before they
+    are given (review s27 §6, EPRI J1: a C8 on the drafted head relay was told "schedule or
+    cap the sites' charging"; its drafted pickup was stale).
+
+    ``drafted``: the devices drafted as a whole (:func:`protv2g.input_basis.drafted_devices`).
+
+    >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
+    'first give the utility\'s settings of head ('
+    >>> drafted_first({"input_basis": "given", "device": "head"}, {"head"})
+    ''
+    """
+    if str(finding.get("input_basis", "")) != "todo":
+        return ""
+    names = [str(finding.get(k)) for k in ("device", "other_device")
+             if is_given(finding.get(k)) and str(finding.get(k)) in drafted]
+    if names:
+        redraft = (f"`protv2g init --redraft {study_path}`" if study_path
+                   else "`protv2g init --redraft STUDY.yaml`")
+        return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
+                f"protv2g init: TODO), or re-draft them for the study as it now stands "
+                f"({redraft}), and re-run: the finding rests on them")
+    return ("first confirm the drafted value (TODO) the finding rests on (the Findings "
+            "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
+
+
+def with_drafted_first(first: str, note: str) -> str:
+    """``note`` after :func:`drafted_first`'s text (``first``), which it then qualifies.
+
+    >>> with_drafted_first("first give X", "raise the pickup")
+    'first give X; with the drafted values: raise the pickup'
+    """
+    if not first:
+        return note
+    return f"{first}; with the drafted values: {note}" if note else first
 
 
 def ground_element_note(options: Sequence[Any], other: Any = None) -> str:

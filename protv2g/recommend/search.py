@@ -44,6 +44,7 @@ from protv2g.errors import InputError
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
+from protv2g.input_basis import drafted_devices, study_input_bases, tag_input_basis
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
 from protv2g.recommend.conductor import protected_conductor_a
@@ -60,7 +61,9 @@ from protv2g.recommend.notes import (
     _practice_notes,
     device_controls,
     device_kind,
+    drafted_first,
     ground_element_note,
+    with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.reach import ReachFacts
@@ -136,6 +139,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     recs: list[Recommendation] = []
     cur = _active(before)
     evidence = before.evidence
+    drafted = drafted_devices(study)[0] if study.path else set()
+    on_todo = _todo_findings(study, evidence)
     ground = {}
     for k in cur.index:
         fid = cur.at[k, "finding"]
@@ -159,6 +164,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         base = dict(finding=str(row["finding"]), title=str(row["title"]),
                     attribution=str(row["attribution"]), margin_unit=str(row["margin_unit"]),
                     margin_before=float(row["worst_margin"]))
+        # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
+        first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
+                               in on_todo else ""}, drafted, study.path)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,
@@ -174,9 +182,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "device_kind": device_kind(row["device"], doc_now.devices)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
-                                       note=c5.note(row, doc_now.devices) or _no_candidate_note(
+                                       note=with_drafted_first(first, c5.note(
+                                           row, doc_now.devices) or _no_candidate_note(
                                            str(row["criterion"]), str(row.get("status", "")),
-                                           facts)))
+                                           facts))))
             continue
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
@@ -192,7 +201,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             why = "; ".join(x for x in (why, c5.note(row, doc_now.devices)) if x)
             recs.append(Recommendation(**base, status="not cleared", change=None,
                                        margin_after=float(row["worst_margin"]),
-                                       candidates_tried=tried, note=why))
+                                       candidates_tried=tried,
+                                       note=with_drafted_first(first, why)))
             continue
         change, new, cleared, side = best
         gives_up = None
@@ -214,9 +224,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                    margin_after=np.nan, clears=tuple(cleared),
                                    side_effects=tuple(side), candidates_tried=tried,
                                    hosting_after_kw=hosting_kw,
-                                   note="re-checked on every scenario, fault and case"
-                                   + (f"; {basis}" if basis else "")
-                                   + (f"; {why}" if why else "")))
+                                   note=with_drafted_first(
+                                       first, "re-checked on every scenario, fault and case"
+                                       + (f"; {basis}" if basis else "")
+                                       + (f"; {why}" if why else ""))))
         cur = new
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
@@ -227,6 +238,16 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _todo_findings(study: Study, evidence: pd.DataFrame) -> set[str]:
+    """The findings with a row resting on a value drafted by ``protv2g init`` (``input_basis``
+    ``todo``, :func:`protv2g.input_basis.tag_input_basis`, as the run tags them; the search's
+    own check runs do not)."""
+    if study.path is None or not len(evidence) or "finding" not in evidence:
+        return set()
+    basis = tag_input_basis(evidence, study_input_bases(study))
+    return set(evidence.loc[basis == "todo", "finding"].astype(str))
 
 
 def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,

@@ -317,10 +317,22 @@ def validate_study_warnings(path: str | Path) -> tuple[list[Issue], list[Issue]]
     """
     from protv2g.study.plausibility import plausibility_warnings
 
-    issues, study = _validate(Path(path), light=True)
+    issues, study = validated_study(path)
     if issues or study is None:
         return issues, []
     return [], plausibility_warnings(study)
+
+
+def validated_study(path: str | Path) -> tuple[list[Issue], Study | None]:
+    """Every problem in a study file, and the Study when there is none, as ``validate`` reads
+    it: a pandapower JSON feeder as tables (:func:`validate_study`'s notes), so the Study
+    is for further checks (plausibility, drafted values), not for a run.
+
+    Example
+    -------
+    >>> problems, study = validated_study("study.yaml")  # doctest: +SKIP
+    """
+    return _validate(Path(path), light=True)
 
 
 def load_study(path: str | Path) -> Study:
@@ -338,4 +350,4 @@ def load_study(path: str | Path) -> Study:
 
 
 __all__ = ["DeviceKind", "DeviceSite", "Study", "load_study", "validate_study",
-           "validate_study_warnings"]
+           "validate_study_warnings", "validated_study"]

@@ -36,23 +36,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
-import numpy as np
 import pandas as pd
 
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.devices.models import build_device
 from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
-from protv2g.flow.opendss import DssFlowEngine, DssWatch
 from protv2g.network.dss_devices import model_device_dicts
 from protv2g.network.dss_graph import (
-    dss_feeder_graph,
-    dss_source_buses,
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
@@ -66,14 +61,21 @@ from protv2g.study.source_check import (
 )
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
-from protv2g.study_draft.head_relay import feeder_heads, propose_relay, subtree_buses
+from protv2g.study_draft.head_relay import feeder_heads
+from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.writer import curves_file_text
 from protv2g.units import Case, FaultType, Method
 
-__all__ = ["StudyDraft", "draft_study", "parse_site", "r10_rating_ka", "R_FAULT_MIN_OHM"]
+__all__ = ["DRAFT_STAGES", "StudyDraft", "draft_study", "parse_site", "r10_rating_ka",
+           "R_FAULT_MIN_OHM"]
+
+#: The stages :func:`draft_study` reports to its ``progress`` callback, in order: compiling
+#: the model, the fault study, the head relays' rule (with a power flow), the devices'
+#: close-in faults, the candidate site buses, the notes and light load.
+DRAFT_STAGES = ("model", "faults", "head relay", "close-in faults", "candidates", "notes")
 
 #: Settings written even at their default (they say how the device operates).
 _ALWAYS = {"n_fast", "n_delayed", "reclose_intervals_s", "time_dial", "fast_multiplier",
@@ -125,7 +127,8 @@ def parse_site(text: str) -> dict:
 def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                 study_dir: str | Path | None = None,
                 study_paths: Sequence[str] | None = None, sites: Sequence[dict] = (),
-                n_candidates: int = 5) -> StudyDraft:
+                n_candidates: int = 5,
+                progress: Callable[[str], None] | None = None) -> StudyDraft:
     """Draft a study from an OpenDSS master (see the module docstring).
 
     Parameters
@@ -146,6 +149,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         ``v2g_sites`` entries (:func:`parse_site`).
     n_candidates : int
         Candidate buses per group.
+    progress : callable, optional
+        Called with each stage's name as it starts (:data:`DRAFT_STAGES`), as
+        :func:`protv2g.runner.run_study` does; the draft itself never prints.
 
     Returns
     -------
@@ -171,6 +177,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
             rel.append(p.relative_to(study_dir).as_posix())
     if issues:
         raise InputError(issues)
+    mark = progress or (lambda stage: None)
+    mark("model")
     model = load_dss_model(master, redirects=list(redirects))
     _check_sites(model, sites)
     dicts, curves, import_warn = model_device_dicts(model)
@@ -207,21 +215,19 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
         head_names, heads, strict=True)]
-    # the feeder's own inverters as a study runs them (review s18: OpenDSS's fault-study
-    # admittance of a PVSystem is a negative conductance that lowered the draft's currents by
-    # 2–9 % on EPRI J1, while the study and its breaker-rating TODO had the grid's): current
-    # sources by their control law in the max case, ceased in the min case (IEC 60909)
-    res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
-                            r_fault_min_ohm=R_FAULT_MIN_OHM, devices=phase_devices,
-                            existing_inverters="law")
+    mark("faults")
+    res = head_fault_study(model, phase_devices)  # the feeder's inverters by their law
     table = res.device_rows(1.0)
-    proposals = _proposals(model, heads, head_names, entries, places, table, full_lib,
-                           bool(sites))
+    mark("head relay")
+    proposals = head_proposals(model, heads, head_names, places,
+                               _built(entries, places, full_lib), table, full_lib, bool(sites))
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
+    mark("close-in faults")
     close_peak, close_rows = _close_in_faults(model, phase_devices)
     peak = pd.concat([peak, close_peak]).groupby(level=0).max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
+    mark("candidates")
     levels = short_circuit_levels(model, res)
     if model.inverters:
         levels["x_r"] = _network_x_r(model, levels)
@@ -229,6 +235,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
+    mark("notes")
     notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries})
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
@@ -309,40 +316,18 @@ def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
         raise InputError(issues)
 
 
-def _proposals(model, heads, head_names, entries, places, table, library,  # noqa: ANN001, ANN202
-               with_sites=False):
-    if not heads:
-        return []
-    g = dss_feeder_graph(model)
-    tree = nx.bfs_tree(g, next(iter(dss_source_buses(model).values())))
-    engine = DssFlowEngine(model, (), [DssWatch(n, "relay", h.element, h.terminal)
-                                       for n, h in zip(head_names, heads, strict=True)])
-    # peak load with the feeder's own DER off (gross load: review s18, EPRI J1's 1.9 MW of
-    # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load); C8 judges the
-    # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`)
-    load = engine.solve(np.array([1.0]), np.zeros((0, 1)),
-                        der_fraction=np.array([0.0])).watch_i_a[0]
-    by_name = {e["name"]: e for e in entries}
-    out = []
-    for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
-        behind = subtree_buses(tree, h.far_bus)
-        below, zone = [], set(behind)
-        for dev, (element, _term) in places.items():
-            ends = model.bus_index(list(model.elements.buses[model.elements.name
-                                                             == element].iat[0]))
-            child = [int(b) for b in ends if int(b) in behind]
-            if len(child) != len(ends):
-                continue                     # not wholly below this head
-            far = max(child, key=lambda b: nx.shortest_path_length(tree, h.far_bus, b))
-            zone -= subtree_buses(tree, far)
-            e = {k2: v for k2, v in by_name[dev].items()
-                 if k2 not in ("kind", "location", "reclose_intervals_s", "directional",
+def _built(entries: Sequence[dict], places: dict, library: CurveLibrary) -> dict:
+    """The located entries built as device models (name → model); one that does not build is
+    left out (not coordinated with)."""
+    out = {}
+    for e in entries:
+        if e["name"] not in places:
+            continue
+        fields = {k: v for k, v in e.items()
+                  if k not in ("kind", "location", "reclose_intervals_s", "directional",
                                "characteristic_angle_degree", "interrupting_rating_ka")}
-            try:
-                below.append((dev, build_device(by_name[dev]["kind"], e, library)))
-            except InputError:
-                continue
-        rows = table[table.device.isin([name, *[n for n, _ in below]])]
-        out.append(propose_relay(model, h, name, load[k], rows, below, zone, library,
-                                 with_sites))
+        try:
+            out[e["name"]] = build_device(e["kind"], fields, library)
+        except (InputError, KeyError, ValueError, TypeError):
+            continue
     return out

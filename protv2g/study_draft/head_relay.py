@@ -324,7 +324,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                                          else RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
-               "devices_below": len(below), "cti_s": CTI_S,
+               "devices_below": len(below), "below_names": [n for n, _ in below],
+               "cti_s": CTI_S,
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}

@@ -1,0 +1,362 @@
+"""Drafted head-relay settings that went stale: init's rule re-applied to the study as it now
+stands (review s27 §6).
+
+``protv2g init`` drafts a feeder-head relay (:mod:`.head_relay`) from the model as it finds it:
+its 51P/51G pickups from the head's primary zone (the buses not behind a device below it), its
+curves and time dials from the devices below it. A user then adds devices the model lacks (a
+mid-feeder recloser, lateral fuses): the head's zone and the devices it must coordinate with
+change, and the rule gives other values (EPRI J1: 51P drafted 470 A at the 1.5 × peak-load
+floor with the whole feeder in the zone, 630 A once a recloser at 8.3 km bounds it). While a
+value is still the draft's (its ``# TODO`` is in the file), :func:`stale_drafts` re-applies
+the same rule (:func:`.head_rule.head_proposals` — the function ``init`` calls, on the same
+fault study, :func:`.head_rule.head_fault_study`) to the study's model with the study's
+devices and minimum-case fault resistance, and reports each drafted value the re-drafted one
+differs from materially; ``protv2g validate`` and ``protv2g run`` print them as warnings and
+``protv2g init --redraft STUDY`` writes the re-drafted values (:func:`redraft_text`).
+
+Which values: a relay of the study file drafted as a whole (a ``# TODO`` on its item, as init
+writes it above a proposed relay) on an unprotected feeder head of the model
+(:func:`.head_relay.feeder_heads`, guarded by none of the study's other relays and
+reclosers): its ``pickup_a``, ``ground_pickup_a``, ``curve``, ``ground_curve``,
+``time_dial``, ``ground_time_dial``. Its ``reclose_intervals_s`` has its own warning
+(:func:`protv2g.study.plausibility.plausibility_warnings`: a drafted first reclose C10 will
+fail once V2G sites are added).
+
+Material (a stated rule, not a standard): a curve that differs; a pickup or time dial that
+differs by more than :data:`MATERIAL_FRACTION` of the drafted value and by more than one step
+of the rule (10 A, 0.1) — a 10 % move of a pickup moves C5's and C8's 1.5 × margins by a fifth
+of the margin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from protv2g.devices.kinds import spec
+from protv2g.devices.models import build_device
+from protv2g.engine.phase import PhaseDevice
+from protv2g.errors import InputError, Issue
+from protv2g.study.todos import todo_items
+from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
+from protv2g.study_draft.head_rule import head_fault_study, head_proposals
+from protv2g.units import DeviceKind
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.study.loader import Study
+
+__all__ = ["MATERIAL_FRACTION", "StaleValue", "redraft_command", "redraft_text", "redrafted",
+           "stale_drafts", "stale_issues"]
+
+#: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
+MATERIAL_FRACTION = 0.10
+#: The rule's steps: pickups in 10 A, time dials in :data:`~.head_relay.TD_STEP`.
+_STEPS = {"pickup_a": 10.0, "ground_pickup_a": 10.0, "time_dial": TD_STEP,
+          "ground_time_dial": TD_STEP}
+_UNITS = {"pickup_a": " A", "ground_pickup_a": " A"}
+#: The drafted settings compared, in the order they are reported.
+FIELDS = ("pickup_a", "ground_pickup_a", "curve", "ground_curve", "time_dial",
+          "ground_time_dial")
+_FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
+
+
+@dataclass(frozen=True)
+class StaleValue:
+    """A drafted value and the value init's rule now gives (:func:`stale_drafts`).
+
+    Attributes
+    ----------
+    device : str
+        The relay's name.
+    index : int
+        Its position in the study file's ``devices`` list.
+    key : str
+        The setting (``pickup_a`` …); ``field`` is its study-file path.
+    drafted, redrafted : float or str
+        The value in the file (TODO) and the rule's value now (A for pickups).
+    why : str
+        The rule's figures behind ``redrafted`` (the pickup steps; the devices below).
+    """
+
+    device: str
+    index: int
+    key: str
+    drafted: Any
+    redrafted: Any
+    why: str
+
+    @property
+    def field(self) -> str:
+        return f"devices[{self.index}].{self.key}"
+
+    def text(self, value: Any) -> str:
+        """``value`` with its unit (``470 A``)."""
+        return f"{value:g}{_UNITS.get(self.key, '')}" if isinstance(value, float) \
+            else str(value)
+
+
+def material(key: str, drafted: Any, redrafted: Any) -> bool:
+    """Whether ``redrafted`` differs materially from ``drafted`` (module docstring).
+
+    >>> material("pickup_a", 470.0, 630.0), material("pickup_a", 470.0, 480.0)
+    (True, False)
+    >>> material("time_dial", 0.5, 0.6), material("curve", "IEEE-VI", "IEEE-EI")
+    (False, True)
+    """
+    if key not in _STEPS:
+        return str(drafted) != str(redrafted)
+    if drafted is None or redrafted is None:
+        return (drafted is None) != (redrafted is None)
+    d, r = float(drafted), float(redrafted)
+    step = _STEPS[key] * (1.0 + 1e-6)
+    return abs(r - d) > max(step, MATERIAL_FRACTION * abs(d))
+
+
+def _drafted_relays(study: Study) -> dict[int, Any]:
+    """File index → relay of the study file drafted as a whole (a TODO on its item)."""
+    n_model = len(study.model_devices)
+    mine = list(study.document.devices)[n_model:]
+    out = {}
+    for item in todo_items(study.path) if study.path else []:
+        m = _FIELD.match(item.field)
+        if m is None or (m.group(2) not in (None, "name")) or int(m.group(1)) >= len(mine):
+            continue
+        d = mine[int(m.group(1))]
+        if d.kind is DeviceKind.RELAY and d.location.line is not None:
+            out[int(m.group(1))] = d
+    return out
+
+
+def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
+    """Init's rule re-applied to each drafted head relay of ``study`` (module docstring):
+    ``(file index, the relay's entry, the proposal now)``; empty for a study without an
+    OpenDSS model or a drafted relay on an unprotected feeder head.
+
+    Runs the rule's fault study on the study's model (EPRI J1: ≈ 1.2 s of CPU, 3 s wall at
+    load 7).
+    """
+    model = getattr(study, "model", None)
+    drafted = _drafted_relays(study) if model is not None else {}
+    if not drafted:
+        return []
+    names = {d.name for d in drafted.values()}
+    places = {n: (s.element_name, s.terminal) for n, s in study.device_sites.items()
+              if n not in names and s.element_name}
+    kinds = {d.name: d.kind for d in study.document.devices}
+    guards = {n: el for n, (el, _t) in places.items()
+              if kinds.get(n) in (DeviceKind.RELAY, DeviceKind.RECLOSER)}
+    heads = {}
+    for h in feeder_heads(model, guards):
+        if not h.protected_by and not h.skipped:
+            heads[(h.element.split(".", 1)[1].lower(), h.terminal)] = h
+    mine = []
+    for index, d in drafted.items():
+        head = heads.get((str(d.location.line).lower(), 1 if d.location.end == "from" else 2))
+        if head is not None:
+            mine.append((index, d, head))
+    if not mine:
+        return []
+    devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
+    devices += [PhaseDevice(d.name, h.element, h.terminal) for _i, d, h in mine]
+    r_min = float(study.document.faults.r_fault_min_ohm)
+    table = head_fault_study(model, devices, r_min).device_rows(1.0)
+    proposals = head_proposals(model, [h for *_x, h in mine], [d.name for _i, d, _h in mine],
+                               places, _built(study, places), table, study.library,
+                               bool(study.document.v2g_sites))
+    return [(index, d, prop) for (index, d, _h), prop in zip(mine, proposals, strict=True)]
+
+
+def stale_drafts(study: Study, again: list | None = None, *,
+                 whole: bool = False) -> list[StaleValue]:
+    """The drafted head-relay values init's rule now gives materially otherwise (module
+    docstring, :func:`redrafted`); empty for a study without an OpenDSS model or drafted relay.
+
+    Example
+    -------
+    >>> for s in stale_drafts(load_study("study.yaml")):  # doctest: +SKIP
+    ...     print(s.field, s.drafted, "→", s.redrafted)
+    devices[0].pickup_a 470.0 → 630.0
+
+    ``again``: :func:`redrafted`'s result when the caller has it (computed otherwise).
+    ``whole``: for a relay with a stale value, every value the rule now gives otherwise, be
+    it material or not — the set ``init --redraft`` writes: the rule's time dials coordinate
+    its own pickups, not a mix of drafted and re-drafted ones.
+    """
+    r_min = float(study.document.faults.r_fault_min_ohm)
+    out = []
+    for index, d, prop in (redrafted(study) if again is None else again):
+        why = _why(prop, list(prop.figures.get("below_names", ())), r_min)
+        changed = {key: (getattr(d, key, None), prop.entry.get(key)) for key in FIELDS
+                   if prop.entry.get(key) is not None
+                   and str(getattr(d, key, None)) != str(prop.entry.get(key))
+                   and not (key in _STEPS and getattr(d, key, None) is not None
+                            and abs(float(getattr(d, key)) - float(prop.entry[key])) < 1e-9)}
+        stale = [k for k, (now, new) in changed.items() if material(k, now, new)]
+        for key in (list(changed) if whole and stale else stale):
+            now, new = changed[key]
+            new = float(new) if key in _STEPS else new
+            now = float(now) if key in _STEPS and now is not None else now
+            out.append(StaleValue(d.name, index, key, now, new, why.get(key, "")))
+    return out
+
+
+def _built(study: Study, places: dict) -> dict:
+    """The study's devices of ``places`` built as device models (a device that does not
+    build is not coordinated with, as init leaves it)."""
+    out = {}
+    for d in study.document.devices:
+        if d.name not in places:
+            continue
+        allowed = {f.name for f in dataclasses.fields(spec(d.kind).settings)}
+        fields = {k: v for k, v in d.model_dump().items() if k in allowed}
+        try:
+            out[d.name] = build_device(d.kind, fields, study.library)
+        except (InputError, KeyError, ValueError, TypeError):
+            continue
+    return out
+
+
+def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
+    """The rule's figures behind each re-drafted value."""
+    f = prop.figures
+    devs = (f"devices below the head now: {', '.join(below)}" if below
+            else "no device below the head")
+    zone = (f"min zone faults phase {f['min_phase_fault_zone_a']:.0f} A, ground "
+            f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {r_min:g} Ω)")
+    steps = f.get("pickup_steps", {})
+    head = f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
+    dials = (f"{devs}; the smallest time dial with a {f['cti_s']:g} s interval over "
+             "every device below at every fault behind it (max case)")
+    return {"pickup_a": head + zone + f"; 51P: {steps.get('51P', '')}",
+            "ground_pickup_a": head + zone + f"; 51G: {steps.get('51G', '')}",
+            "curve": f"{devs} (IEEE-EI when every device below is a fuse, else IEEE-VI)",
+            "ground_curve": f"{devs} (IEEE-EI when every device below is a fuse, else IEEE-VI)",
+            "time_dial": dials, "ground_time_dial": dials}
+
+
+def redraft_command(study_path: str | Path) -> str:
+    """The command that writes the re-drafted values into the study file."""
+    return f"protv2g init --redraft {study_path}"
+
+
+def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Issue]:
+    """:func:`stale_drafts` as warnings: the file, the field path, the drafted and the
+    re-drafted value, and the fix (the utility's setting, or the re-draft command)."""
+    stale = stale_drafts(study) if stale is None else stale
+    file = str(study.path)
+    return [Issue(
+        file, s.field,
+        f"device {s.device!r}: {s.key} {s.text(s.drafted)} was drafted by `protv2g init` "
+        f"(TODO) for the feeder as the model held it; init's rule re-applied to the study as "
+        f"it now stands gives {s.text(s.redrafted)} ({s.why})",
+        f"replace it with the utility's setting (and delete the TODO), or re-draft: "
+        f"`{redraft_command(study.path)}` writes {s.key}: {s.text(s.redrafted).split()[0]} "
+        "(and the rule's other values for the relay, which its time dials coordinate; the "
+        "TODO stays)") for s in stale]
+
+
+def redraft_text(text: str, stale: list[StaleValue],
+                 proposals: dict[int, RelayProposal] | None = None) -> str:
+    """The study file's ``text`` with each stale value replaced by its re-drafted one, in place
+    (the rest of the file unchanged); the replaced value gets an end-of-line comment naming
+    the value it replaces. ``proposals`` (file index → the relay's proposal now,
+    :func:`redrafted`): the figure comments init wrote above such a relay (``# peak load …
+    min zone faults …``, ``# 51P: …``, ``# 51G: …``) are re-written with the rule's figures
+    now, and a reach TODO (``# TODO: 51P reach: …``) with the proposal's conflict now, or
+    replaced by a plain comment saying it is gone (review s27 §6: J1's "51P reach" TODO
+    stayed in the file after the re-draft had resolved it).
+
+    Raises
+    ------
+    InputError
+        A value to replace is not written as a plain scalar under its device's item.
+    """
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    devices = _key(root, "devices")
+    lines = text.splitlines(keepends=True)
+    edits = []
+    for s in stale:
+        item = devices.value[s.index] if isinstance(devices, yaml.SequenceNode) and \
+            s.index < len(devices.value) else None
+        node = _key(item, s.key)
+        if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
+            raise InputError(Issue("", s.field, "not a plain value on one line",
+                                   f"set it by hand: {s.key}: {s.text(s.redrafted)}"))
+        edits.append((node.start_mark.line, node.start_mark.column, node.end_mark.column, s))
+    for index, prop in (proposals or {}).items():
+        keys = {s.key for s in stale if s.index == index}
+        if keys:
+            _refresh_comments(lines, devices.value[index].start_mark.line, prop, keys)
+    for line_no, start, end, s in sorted(edits, key=lambda e: (e[0], -e[1])):
+        line = lines[line_no]
+        body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        value = f"{s.redrafted:g}" if isinstance(s.redrafted, float) else str(s.redrafted)
+        body = body[:start] + value + body[end:]
+        note = f"re-drafted by protv2g init --redraft (was {s.text(s.drafted)})"
+        if not _in_flow(body, start) and "#" not in body[start + len(value):]:
+            body = f"{body}  # {note}"
+        lines[line_no] = body + newline
+    return "".join(lines)
+
+
+def _key(node: Any, key: str) -> Any:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if k.value == key), None)
+
+
+def _in_flow(line: str, pos: int) -> bool:
+    """The value at ``pos`` lies in a flow mapping or sequence (``{…}``): no comment inside."""
+    before = line[:pos]
+    return before.count("{") > before.count("}") or before.count("[") > before.count("]")
+
+
+
+_STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
+_REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
+
+
+#: The pickup a ``# 51P:`` / ``# 51G:`` comment line derives.
+_PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
+
+
+def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
+                      keys: set[str]) -> None:
+    """Re-write init's figure comments in the comment block above the relay's item (at
+    ``item_line``, 0-based) with ``prop``'s figures (:func:`redraft_text`); ``keys``: the
+    settings re-drafted (a pickup kept, not materially different, keeps its line, which says
+    what the rule now gives)."""
+    from protv2g.study_draft.writer import todo
+
+    f = prop.figures
+    steps = f.get("pickup_steps", {})
+    i = item_line - 1
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        line = lines[i]
+        newline = "\n" if line.endswith("\n") else ""
+        if (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
+            key = _PICKUP_OF[m.group(2)]
+            lines[i] = (f"{m.group(1)}# {m.group(2)}: {steps[m.group(2)]} (re-drafted by "
+                        f"protv2g init --redraft){newline}" if key in keys else
+                        f"{line.rstrip()} (first draft, kept: the rule now gives "
+                        f"{float(prop.entry[key]):g} A, within {MATERIAL_FRACTION:.0%} or one "
+                        f"step){newline}")
+        elif (m := _REACH_TODO.match(line)) and _PICKUP_OF[m.group(2)] in keys:
+            now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")), None)
+            lines[i] = m.group(1) + (
+                todo(now, "review the setting") if now is not None else
+                f"# re-drafted by protv2g init --redraft: the first draft's {m.group(2)} reach "
+                "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
+            ) + newline
+        elif "min zone faults:" in line:
+            line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
+            line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)
+            lines[i] = re.sub(r"min zone faults: phase \S+ A, ground \S+ A",
+                              f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, "
+                              f"ground {f['min_ground_fault_zone_a']:.0f} A", line)
+        i -= 1
