@@ -42,10 +42,29 @@ def _element(d, f, a, b, g, g_dev, i_chg, w, i_f, scale, n_k):  # pragma: no cov
     return x * scale[d]
 
 
+@njit(cache=True, inline="always")
+def _bound(d, f, ab, gb, gdb, icb, wb, ifb, bb, n_k):  # pragma: no cover - numba
+    """An upper bound of ``|x|`` before its scale, ``x`` the element of :func:`_element`:
+    the terms' magnitudes summed, ``|a[d]|·|b[f]| + |g[d]| + |w[d, f]|·|i_f[f]| +
+    Σ_c |g_dev[d, c]|·|i_chg[c, f]|`` (magnitudes given)."""
+    x = ab[d] * bb[f] + gb[d] + wb[d, f] * ifb[f]
+    for c in range(n_k):
+        x += gdb[d, c] * icb[c, f]
+    return x
+
+
+#: Margin of :func:`kept_first_cycle_state`'s early drop (relative): a row is dropped without
+#: its phasors only when the bound of every phase and of ``|3·I0|`` is below the threshold by
+#: this much — ≈ 10⁸ times the round-off of the phasors' and the bound's own arithmetic
+#: (tens of units of 2⁻⁵³) and ≈ 10³ times :data:`~protv2g.engine.kernels.KEPT_BAND_RTOL`.
+DROP_MARGIN = 1e-6
+
+
 @njit(parallel=True, cache=True)
 def kept_first_cycle_state(has, a0, g0, gd0, ic0, w0, if0, a1, g1, gd1, ic1, w1, if1,
                            a2, g2, gd2, ic2, w2, if2, b, scale, bad, op_a, op_a2, scale_a,
-                           min_current, state):  # pragma: no cover - numba
+                           min_current, ab, gb, ifb, bb, gdb0, icb0, wb0, gdb1, icb1, wb1,
+                           gdb2, icb2, wb2, state):  # pragma: no cover - numba
     """``state[d·m + f]`` of every (device ``d``, fault bus ``f``): 1 kept, 0 dropped, 2 left
     to NumPy's rule (within :data:`~protv2g.engine.kernels.KEPT_BAND_RTOL` of the threshold,
     or not finite), as :func:`~protv2g.engine.kernels.rows_kept_bounded` decides on the
@@ -53,7 +72,16 @@ def kept_first_cycle_state(has, a0, g0, gd0, ic0, w0, if0, a1, g1, gd1, ic1, w1,
     ``(D,)``, ``gd_s`` ``(D, k)``, ``ic_s`` ``(k, m)``, ``w_s`` ``(D, m)``, ``if_s`` ``(m,)``;
     ``has[s]``: the sequence is solved, else its current is 0). ``bad`` ``(m,)``: fault buses
     without a solution (their rows are NaN, kept: state 1). ``op_a``, ``op_a2``: Fortescue's
-    operators; ``scale_a`` A per unit of the currents; ``min_current`` A."""
+    operators; ``scale_a`` A per unit of the currents; ``min_current`` A.
+
+    Most rows are far below the threshold (a device away from the fault's path): they are
+    dropped on a bound of their currents first, without the phasors (``ab, gb`` ``(3, D)``,
+    ``ifb`` ``(3, m)``, ``bb`` ``(m,)``, ``gdb_s``, ``icb_s``, ``wb_s``: the magnitudes of
+    ``a_s, g_s, if_s, b, gd_s, ic_s, w_s``; :func:`_bound`). Every phase ``|x_a + …|`` is
+    at most ``T = Σ_s |x_s|`` and ``|3·I0|`` at most ``3·|x_0|`` (plus round-off of the
+    other sequences); a row whose ``scale_a·scale·max(T, 3·B_0 + margin·T)`` is below the
+    threshold by :data:`DROP_MARGIN` is one the rule drops (state 0): the same state. A NaN
+    or infinite bound decides nothing (the exact path)."""
     n_d = scale.shape[0]
     m = b.shape[0]
     n_k0 = gd0.shape[1] if ic0.shape[1] == m else 0
@@ -64,6 +92,18 @@ def kept_first_cycle_state(has, a0, g0, gd0, ic0, w0, if0, a1, g1, gd1, ic1, w1,
             r = d * m + f
             if bad[f]:
                 state[r] = 1
+                continue
+            b0 = _bound(d, f, ab[0], gb[0], gdb0, icb0, wb0, ifb[0], bb, n_k0) if has[0] \
+                else 0.0
+            b1 = _bound(d, f, ab[1], gb[1], gdb1, icb1, wb1, ifb[1], bb, n_k1) if has[1] \
+                else 0.0
+            b2 = _bound(d, f, ab[2], gb[2], gdb2, icb2, wb2, ifb[2], bb, n_k2) if has[2] \
+                else 0.0
+            tot = (b0 + b1) + b2
+            top = max(tot, 3.0 * b0 + DROP_MARGIN * tot)
+            if scale_a * abs(scale[d]) * top * (1.0 + DROP_MARGIN) \
+                    < min_current * (1.0 - DROP_MARGIN):
+                state[r] = 0
                 continue
             x0 = _element(d, f, a0, b, g0, gd0, ic0, w0, if0, scale, n_k0) if has[0] else 0j
             x1 = _element(d, f, a1, b, g1, gd1, ic1, w1, if1, scale, n_k1) if has[1] else 0j
@@ -129,11 +169,22 @@ def kept_first_cycle_positions(solver: Any, i_f: np.ndarray, terms: dict, pre: A
                    np.ascontiguousarray(g_dev, complex), np.ascontiguousarray(i_chg, complex),
                    rows.w_i, i_s)
     seq = [args.get(s, (empty_d, empty_d, *none)) for s in (0, 1, 2)]
+    b = np.ascontiguousarray(pre.b, complex)
+    # the magnitudes the early drop's bound reads (kernel docstring): |w_s| once per case
+    ab = np.stack([np.abs(x[0]) for x in seq])
+    gb = np.stack([np.abs(x[1]) for x in seq])
+    ifb = np.zeros((3, m))
+    for s in args:
+        ifb[s] = np.abs(seq[s][5])
+    bounds = []
+    for s in (0, 1, 2):
+        w_abs = _w_abs(solver, s) if s in args else np.zeros((1, 1))
+        bounds += [np.abs(seq[s][2]), np.abs(seq[s][3]), w_abs]
     state = np.empty(n_d * m, np.int8)
     kept_first_cycle_state(np.array([s in args for s in (0, 1, 2)]), *seq[0], *seq[1], *seq[2],
-                           np.ascontiguousarray(pre.b, complex),
-                           np.ascontiguousarray(scale_i, float), np.asarray(bad, bool),
-                           A_MATRIX[2, 1], A_MATRIX[1, 1], 1e3, float(min_current_a), state)
+                           b, np.ascontiguousarray(scale_i, float), np.asarray(bad, bool),
+                           A_MATRIX[2, 1], A_MATRIX[1, 1], 1e3, float(min_current_a), ab, gb,
+                           ifb, np.abs(b), *bounds, state)
     near = np.flatnonzero(state == 2)
     if len(near):  # the rows the rule leaves to NumPy: their currents filled alone
         x = np.empty((len(near), 3), complex)
@@ -144,3 +195,17 @@ def kept_first_cycle_positions(solver: Any, i_f: np.ndarray, terms: dict, pre: A
 
         state[near] = device_row_kept(1e3 * seq_to_abc(x), min_current_a)
     return np.flatnonzero(state)
+
+
+def _w_abs(solver: Any, s: int) -> np.ndarray:
+    """``|w_i|`` of sequence ``s`` of a case solver ``(D, m)``, made on first use and kept on
+    the solver (every slice of the case reads it); written into the solver's work pool, as
+    its transfer rows are (the next case's solver reuses the array)."""
+    cache = solver.__dict__.setdefault("_w_abs", {})
+    out = cache.get(s)
+    if out is None:
+        w = solver.seq[s].w_i
+        out = solver.work_array(f"w_abs{s}", w.shape, float)
+        np.abs(w, out=out)
+        cache[s] = out
+    return out
