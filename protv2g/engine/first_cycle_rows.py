@@ -6,13 +6,16 @@ device_row_kept`), decided on the first cycle's currents at every (device, fault
 currents were written whole — a ``(devices, fault buses, 3)`` complex grid per slice
 (:meth:`~protv2g.engine.solve.CaseSolver.fill`, ≈ 29 MB at 10,000 buses × 60 devices) — and
 read again by the rule (:func:`~protv2g.engine.kernels.rows_kept_bounded`), to keep ≈ 4 % of
-them. :func:`kept_first_cycle_state` does both in one compiled pass without the grid: each
-element is computed by the same arithmetic, in the same order, as
+them. :func:`kept_first_cycle_state` does both in one compiled pass without the grid: a row
+whose currents are bounded well below the threshold (:func:`_bound`, the terms' magnitudes
+summed; most rows: a device away from the fault's path) is dropped without its phasors; any
+other element is computed by the same arithmetic, in the same order, as
 :func:`~protv2g.engine.kernels.fill_sequence` (so the same bits) and decided at once by the
 same rule as :func:`~protv2g.engine.kernels.rows_kept_bounded`; the rows within round-off of the
 threshold are filled alone (:meth:`~protv2g.engine.solve.CaseSolver.fill_rows`, the same values)
 and left to NumPy's rule, as :func:`~protv2g.engine.device_rows.kept_positions` does. The same
-positions, the same values at them.
+positions, the same values at them (``tests/test_first_cycle_rows.py``). At 10,000 buses the
+24 first-cycle slices took 0.36 s CPU (dense fill and rule) and take 0.16 s.
 """
 
 from __future__ import annotations
