@@ -15,11 +15,17 @@ was ≈ 30 % of the charger model's CPU time (``benchmarks/bench_engine.py``). T
 therefore asks for passive waiting (``OMP_WAIT_POLICY=PASSIVE``) unless the caller has set
 the variable before importing it; it acts only if libgomp is loaded afterwards (numba loads
 it at the first parallel kernel).
+
+numba's on-disk cache of a kernel is keyed on its own file and on the engine modules it
+compiles in (:mod:`.kernel_cache`), installed here before any kernel is defined.
 """
 
 import os as _os
 
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# installs its cache locator on import: first, before any kernel is defined
+from protv2g.engine import kernel_cache as _kernel_cache  # noqa: F401, I001
 
 from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.collect import fault_study

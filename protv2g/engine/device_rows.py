@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
+from protv2g.engine.first_cycle_rows import kept_first_cycle_positions
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.slices import FaultSlice
@@ -326,10 +327,12 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The device phasors of one solved slice at its kept rows only (#21).
 
-    The first-cycle currents are filled for every (device, fault bus) when the rows are to
-    be found by :func:`device_row_kept` (``pos`` ``None``); every other stage, and the
-    voltages, only at the kept rows (:meth:`~protv2g.engine.solve.CaseSolver.fill_rows`,
-    the same values as the dense fill there).
+    When the rows are to be found by :func:`device_row_kept` (``pos`` ``None``) the
+    first-cycle currents are decided on for every (device, fault bus) without being written
+    (complex128: :func:`~protv2g.engine.first_cycle_rows.kept_first_cycle_positions`, the same
+    positions; else filled into a dense grid and :func:`kept_positions`); every stage, and the
+    voltages, are filled at the kept rows only (:meth:`~protv2g.engine.solve.CaseSolver.
+    fill_rows`, the same values as the dense fill there).
 
     Returns
     -------
@@ -342,7 +345,11 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     bad = unconverged_columns(sv, m)
     n_s = sv.n_stages
     i0 = None
-    if pos is None:
+    if pos is None and np.dtype(dtype) == np.complex128 and min_current_a > 0:
+        # decided without the dense grid (#21), the same positions: first_cycle_rows
+        pos = kept_first_cycle_positions(solver, sv.i_f[0], sv.terms[0], pre, scale_i,
+                                         fault_type, zf_pu, bad, min_current_a)
+    elif pos is None:
         i0 = solver.work_array("dense_first_cycle_i", (d, m, 3), dtype)  # reused per slice
         solver.fill(i0, None, sv.i_f[0], sv.terms[0], pre, scale_i, fault_type, zf_pu)
         i0[:, bad] = np.nan
@@ -352,7 +359,11 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     i = np.empty((n_s, len(pos), 3), dtype=dtype)
     v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
     for j in range(n_s):
-        if j == 0 and i0 is not None:
+        if j == 0 and i0 is None:  # the kept rows' currents and voltages filled alone
+            solver.fill_rows(i[0], v[0] if v is not None else None, dev, col, sv.i_f[0],
+                             sv.terms[0], pre, scale_i, fault_type, zf_pu)
+            continue
+        if j == 0:
             if len(pos) and (pos.min() < 0 or pos.max() >= d * m):
                 raise IndexError("device row positions outside the slice's grid")
             # straight into the rows (``mode="raise"`` would gather into a buffer first)
