@@ -59,6 +59,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks.beyond_transformer import transformer_rows
+from protv2g.checks.fuse_melt_text import clearing_text
 from protv2g.checks.fuse_saving_range import (
     GROUND_FAULT_PREFIXES,
     SavingMechanism,
@@ -289,8 +290,9 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"({i_p}) clears alone{was}")
     if r.check == _BACKUP:
         return (f"{r.backup} delayed trip ({t_b}) "
-                f"comes before {r.primary} clears ({fmt_s(r.t_primary_s)} at "
-                f"{i_p}) for {where} {export}: the recloser locks out for a "
+                f"comes before {r.primary} clears "
+                f"({clearing_text(ctx, r.primary, r.t_primary_s, i_p, r.i_primary_a)}) "
+                f"for {where} {export}: the recloser locks out for a "
                 f"lateral fault{tc_band_text(r)}")
     if r.check == _SOURCE_SIDE:
         return (f"{r.backup} (source side of {r.primary}) starts to melt in "

@@ -1,0 +1,74 @@
+"""A fuse's clearing time quoted at a current where its curve says it need not melt (review s27 §3).
+
+The checks time a fuse on the staged currents of the fault (the chargers' first cycle, their
+sustained limit, what is left after some cease to energise: :mod:`protv2g.checks._times`) and
+quote the fault's current beside the time. Where that current is at or below the link's
+**guaranteed melting current** — the current below which its maximum-melt (or, for a link given
+by its TC table, its total-clearing) curve never reaches (the curve's asymptote, EEI-NEMA
+links: ANSI C37.43's 300 s / 600 s melting currents) — the link's curve gives no time at that
+current, and the quoted time comes from a later stage's higher current (EPRI J1: "F-LAT clears
+(256 s at 188 A)" for an 80K link whose maximum-melt curve ends at 192 A; the time came from
+194 A after the home chargers ceased on UV1 at 10 s). A reviewer reading the TCC would take the
+figure for an error; :func:`clearing_text` says where it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from protv2g.devices.kinds import kind_of
+
+__all__ = ["guaranteed_melt_a", "below_melt_note", "clearing_text"]
+
+
+def guaranteed_melt_a(device: Any) -> float:
+    """The current (A) at and below which a fuse's clearing curve gives no time: the
+    asymptote of its maximum-melt curve (EEI-NEMA links) or of its total-clearing table;
+    NaN for a device that is not a fuse."""
+    if device is None or kind_of(device).role != "fuse":
+        return math.nan
+    c = device.curve
+    m = c.mx_asymptote_m if device.has_max_melt else c.tc_asymptote_m
+    return float(m) * float(device.rating_a)
+
+
+def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
+                    say_current: bool = True) -> str:
+    """``" — at or below F-LAT's guaranteed melting current 190 A at 188 A (its curve gives no
+    time there); the time is from a later charger stage's higher current (Charger stages
+    sheet)"``, where ``device`` is a fuse timed ``t_s`` (finite) at a quoted phase current
+    ``i_a`` (A) at or below its guaranteed melting current; ``""`` otherwise.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models (``ctx.devices``) and a per-device cache (``ctx.cache``).
+    device : str
+        The device (a relay or recloser gets ``""``).
+    t_s : float
+        The time the rule used (s; ``inf``: does not operate).
+    i_a : float
+        The quoted phase current (A).
+    say_current : bool
+        Name ``i_a`` in the note (False where the message quotes it just before).
+    """
+    if not (math.isfinite(t_s) and math.isfinite(i_a)):
+        return ""
+    known = ctx.cache.setdefault("guaranteed melt", {})
+    if device not in known:
+        known[device] = guaranteed_melt_a(ctx.devices.get(device))
+    i_melt = known[device]
+    if not (i_a <= i_melt):  # NaN (not a fuse) or above
+        return ""
+    at = f" at {i_a:.0f} A" if say_current else ""
+    return (f" — at or below {device}'s guaranteed melting current {i_melt:.0f} A{at} (its "
+            "curve gives no time there); the time is from a later charger stage's higher "
+            "current (Charger stages sheet)")
+
+
+def clearing_text(ctx: Any, device: str, t_s: float, amps: str, i_a: float) -> str:
+    """``"2.47 s at 423 A"``, with :func:`below_melt_note` where it applies (``amps``: the
+    current as the message quotes it; the other parameters as there)."""
+    time = "does not operate" if not math.isfinite(t_s) else f"{t_s:.3g} s"
+    return f"{time} at {amps}{below_melt_note(ctx, device, t_s, i_a, say_current=False)}"
