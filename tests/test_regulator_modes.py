@@ -91,3 +91,30 @@ def test_reverse_power_text_j1_figures():
     assert "none without V2G" in new
     assert reverse_power_text({**row, "margin_unit": "pu"}, 4.5) == ""
     assert reverse_power_text({**row, "criterion": "C8"}, 4.5) == ""
+
+
+def test_reverse_power_status_by_line_drop_compensation(shared_dir):
+    """Review s27 §4 (EPRI J1: RegControls with no LDC failed the gate on reverse power while
+    the row said their mode suits export): forward-locked with LDC fails, without LDC warns
+    (confirm the field mode), a reverse mode is information. IEEE 13's controls have LDC
+    (R=3 X=9); the same controls with R=X=0 read as forward-locked without it."""
+    from protv2g.checks.regulator_text import FORWARD_LOCKED_LDC_TEXT, regulator_row
+    from protv2g.network.dss_elements import control_table
+    from protv2g.violations import CheckStatus
+
+    assert regulator_row("forward_locked_ldc") == (CheckStatus.FAIL, FORWARD_LOCKED_LDC_TEXT)
+    assert regulator_row("forward_locked") == (CheckStatus.WARN, FORWARD_LOCKED_TEXT)
+    assert regulator_row("cogeneration")[0] is CheckStatus.INFO
+    assert regulator_row("bidirectional")[0] is CheckStatus.INFO
+    import opendssdirect
+
+    master = shared_dir / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss"
+    dss = opendssdirect.NewContext()
+    dss.Text.Command("clear")
+    dss.Text.Command(f'redirect "{master}"')
+    modes = control_table(dss).set_index("name")["mode"]
+    assert modes[[f"regcontrol.{r}" for r in REGS]].tolist() == ["forward_locked_ldc"] * 3
+    for r in REGS:
+        dss.Text.Command(f"edit regcontrol.{r} R=0 X=0")
+    modes = control_table(dss).set_index("name")["mode"]
+    assert modes[[f"regcontrol.{r}" for r in REGS]].tolist() == ["forward_locked"] * 3

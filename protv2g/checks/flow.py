@@ -26,10 +26,14 @@ loading_percent`` and optionally ``p_from_mw``):
   few percent) — ``fail``;
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
-  taken as forward-locked (the study file has no regulator mode): ``fail``, with what that
-  means (:data:`FORWARD_LOCKED_TEXT`; s23, EPRI J1 at light load: OpenDSS holds
+  taken as forward-locked (the study file has no regulator mode): ``fail`` when its control
+  has line-drop compensation (it acts on the net reversed current,
+  :data:`FORWARD_LOCKED_LDC_TEXT`), ``warn`` without (it keeps regulating its load side, the
+  voltages are judged by the rows above: confirm the field mode, :data:`FORWARD_LOCKED_TEXT`;
+  review s27 §4, EPRI J1: two RegControls with no LDC failed the gate while the row's own text
+  said their mode suits DER export); s23, EPRI J1 at light load: OpenDSS holds
   ``regxfmr_b4868``'s bus at 1.038 -> 1.040 pu, tap -1, over 0-72 kW of home export, while
-  ``reversible=yes`` runs it to tap +16, 1.10 pu at 72 kW).
+  ``reversible=yes`` runs it to tap +16, 1.10 pu at 72 kW.
 
 One row per (scenario, bus/branch) at its worst step. Without flow tables the check cannot be
 evaluated (a failing row).
@@ -62,7 +66,7 @@ from protv2g.checks.flow_limit import (
 )
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
-from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, REVERSE_MODE_TEXT
+from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, regulator_row
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
 from protv2g.violations import CheckStatus
@@ -384,8 +388,8 @@ _REVERSE_SENSITIVE = {
 
 def _controlled(ctx: CheckContext) -> pd.DataFrame:
     """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
-    flow device table (``kind`` regulator/capacitor with ``control_mode``): a forward-locked
-    regulator ``fail``; a bidirectional or cogeneration one ``info`` (set for it); a current-,
+    flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
+    :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
     kvar- or power-factor-controlled capacitor bank ``warn`` (it senses reversed power)."""
     dev = ctx.flow.get("device")
     if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
@@ -398,11 +402,7 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
     for r in worst.itertuples(index=False):
         phases = getattr(r, "reverse_phases", "") or "abc"
         if r.kind == "regulator":
-            status = (CheckStatus.FAIL if r.control_mode == "forward_locked"
-                      else CheckStatus.INFO)
-            text = (FORWARD_LOCKED_TEXT if status is CheckStatus.FAIL
-                    else REVERSE_MODE_TEXT.get(r.control_mode,
-                                                f"its RegControl is {r.control_mode}"))
+            status, text = regulator_row(str(r.control_mode))
         elif r.control_mode in _REVERSE_SENSITIVE:
             status = CheckStatus.WARN
             text = (f"its {r.control_mode}-controlled CapControl "

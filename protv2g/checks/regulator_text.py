@@ -15,17 +15,28 @@ and reverse power flow); OpenDSS RegControl ``reversible``, ``revThreshold``, ``
 
 from __future__ import annotations
 
-__all__ = ["FORWARD_LOCKED_TEXT", "REVERSE_MODE_TEXT"]
+from protv2g.violations import CheckStatus
 
-#: Reverse power through a forward-locked regulator: what it means, what to do (IEEE Std C57.15
-#: control modes; IEEE Std 1547.2-2023 §9; OpenDSS RegControl ``reversible``, ``cogen``).
+__all__ = ["FORWARD_LOCKED_TEXT", "FORWARD_LOCKED_LDC_TEXT", "REVERSE_MODE_TEXT", "regulator_row"]
+
+#: Reverse power through a forward-locked regulator without line-drop compensation (``warn``):
+#: what it means, what to confirm (IEEE Std C57.15 control modes; IEEE Std 1547.2-2023 §9;
+#: OpenDSS RegControl ``reversible``, ``cogen``, ``R``, ``X``; review s27 §4).
 FORWARD_LOCKED_TEXT = (
-    "its RegControl is forward-locked (the model sets no reverse mode): it keeps regulating "
-    "its load side, right while the substation stays the source, and a line-drop compensation "
-    "acts on the net reversed current; confirm the field control's mode: locked forward "
-    "without line-drop compensation, or cogeneration mode, suits DER export; bidirectional "
-    "mode would take the export above its reverse threshold for a source change and run its "
-    "taps to a limit")
+    "its RegControl is forward-locked without line-drop compensation (the model sets no "
+    "reverse mode, R = X = 0): it keeps regulating its load side, right while the substation "
+    "stays the source (its bus's voltage is in C12's voltage rows), which suits DER export, "
+    "as locked forward without line-drop compensation or cogeneration mode do in the field; "
+    "confirm the field control's mode: bidirectional mode would take the export above its "
+    "reverse threshold for a source change and run its taps to a limit")
+
+#: Reverse power through a forward-locked regulator with line-drop compensation (``fail``).
+FORWARD_LOCKED_LDC_TEXT = (
+    "its RegControl is forward-locked with line-drop compensation (R or X set, no reverse "
+    "mode): the compensation acts on the net reversed current and moves the regulated voltage "
+    "the wrong way for the export; set the compensation for the export (or to zero), or use "
+    "cogeneration mode; bidirectional mode would take the export above its reverse threshold "
+    "for a source change and run its taps to a limit")
 
 #: A reverse-mode regulator's ``info`` text (the flow ran OpenDSS with that mode: what its taps
 #: do to the voltages is in C12's voltage rows).
@@ -37,3 +48,15 @@ REVERSE_MODE_TEXT = {
                      "stiff source, to a tap limit: see C12's voltage rows); cogeneration "
                      "mode is the one for DER export",
 }
+
+
+def regulator_row(mode: str) -> tuple[CheckStatus, str]:
+    """C12's status and text for reverse power through a regulator whose control is in
+    ``mode`` (:func:`protv2g.network.dss_elements.control_table`): forward-locked with
+    line-drop compensation ``fail``; forward-locked without it ``warn`` (it keeps regulating
+    its load side: confirm the field mode; review s27 §4); a reverse mode ``info``."""
+    if mode == "forward_locked_ldc":
+        return CheckStatus.FAIL, FORWARD_LOCKED_LDC_TEXT
+    if mode == "forward_locked":
+        return CheckStatus.WARN, FORWARD_LOCKED_TEXT
+    return CheckStatus.INFO, REVERSE_MODE_TEXT.get(mode, f"its RegControl is {mode}")

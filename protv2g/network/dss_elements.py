@@ -226,10 +226,12 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
     """The model's regulator and capacitor controls: what each one switches and senses.
 
     A RegControl's ``target`` and ``element`` are its transformer, ``terminal`` the winding it
-    regulates and ``mode`` ``forward_locked`` (neither ``reversible`` nor ``cogen``),
-    ``bidirectional`` (``reversible=yes``) or ``cogeneration`` (``cogen=yes``), IEEE Std
-    C57.15 terms. A CapControl's ``target`` is its capacitor, ``element``/``terminal`` where it
-    senses (its CT), ``mode`` its control type (:data:`CAP_CONTROL_MODES`).
+    regulates and ``mode`` ``forward_locked`` (neither ``reversible`` nor ``cogen``, no
+    line-drop compensation), ``forward_locked_ldc`` (the same with a forward ``R`` or ``X``
+    line-drop compensation), ``bidirectional`` (``reversible=yes``) or ``cogeneration``
+    (``cogen=yes``), IEEE Std C57.15 terms. A CapControl's ``target`` is its capacitor,
+    ``element``/``terminal`` where it senses (its CT), ``mode`` its control type
+    (:data:`CAP_CONTROL_MODES`).
     """
     rows = []
     for name in dss.RegControls.AllNames() if dss.RegControls.Count() else []:
@@ -241,6 +243,11 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
             flags[prop] = dss.Text.Result().strip().lower() in ("yes", "true", "y", "t")
         mode = ("cogeneration" if flags["cogen"] else "bidirectional" if flags["reversible"]
                 else "forward_locked")
+        # line-drop compensation (forward R or X, volts on the 120 V base): a forward-locked
+        # control compensating acts on the net reversed current (review s27 §4)
+        if mode == "forward_locked" and (float(dss.RegControls.ForwardR()) != 0.0
+                                         or float(dss.RegControls.ForwardX()) != 0.0):
+            mode = "forward_locked_ldc"
         target = f"transformer.{dss.RegControls.Transformer().lower()}"
         dss.Circuit.SetActiveElement(full)
         rows.append((full, "regcontrol", target, target, int(dss.RegControls.Winding()), mode,
