@@ -66,8 +66,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from protv2g.checks._rows import factorize_all
-from protv2g.checks.scenario_twins import base_twins
+from protv2g.checks._rows import column_at, factorize_all
+from protv2g.checks.scenario_twins import base_twins, column_bits
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
@@ -366,20 +366,29 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
-    # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses)
+    # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);
+    # a categorical column compared on its codes (equal codes, equal values: #21, the
+    # engine's bus table has four, and every row was split)
     read = ["scenario", *keys, *cols]
-    twins = base_twins(bus["scenario"].to_numpy(), [bus[c].to_numpy() for c in read[1:]],
-                       base_of) if all(isinstance(bus[c].dtype, np.dtype) for c in read) \
-        else None
+    twins = base_twins(bus["scenario"].to_numpy(), [column_bits(bus[c]) for c in read[1:]],
+                       base_of) if all(isinstance(bus[c].dtype, np.dtype | pd.CategoricalDtype)
+                                       for c in read) else None
+    part = bus if twins is None else pd.DataFrame(
+        {c: column_at(bus[c], twins.rows) for c in read}, copy=False)
+    # the maximum case's rows only: every other row's figure is NaN (#21: the minimum
+    # case's half of the 482,880 bus rows at 10,000 buses was split for nothing)
+    codes, cases = factorize_all(part["case"].to_numpy())
+    is_max = np.array([str(u) == "max" for u in cases], bool)
+    at = np.flatnonzero(is_max[codes]) if len(is_max) else np.zeros(0, np.int64)
+    figures = np.full(len(part), np.nan)
+    figures[at] = split_against_base(part, keys, base_of, rows=at).i_iec_sum_ka
     if twins is None:
-        # the maximum case's rows only: every other row's figure is NaN (#21: the minimum
-        # case's half of the 482,880 bus rows at 10,000 buses was split for nothing)
-        codes, cases = factorize_all(bus["case"].to_numpy())
-        is_max = np.array([str(u) == "max" for u in cases], bool)
-        at = np.flatnonzero(is_max[codes]) if len(is_max) else np.zeros(0, np.int64)
-        out = np.full(len(bus), np.nan)
-        out[at] = split_against_base(bus, keys, base_of, rows=at).i_iec_sum_ka
-        return pd.Series(out, index=bus.index, name="ikss_iec_sum_ka")
+        return pd.Series(figures, index=bus.index, name="ikss_iec_sum_ka")
+    out = np.empty(len(bus))
+    out[twins.rows] = figures
+    for dst, src in twins.copies:
+        out[dst] = out[src]
+    return pd.Series(out, index=bus.index, name="ikss_iec_sum_ka")
     part = pd.DataFrame({c: bus[c].to_numpy()[twins.rows] for c in read}, copy=False)
     out = np.empty(len(bus))
     out[twins.rows] = split_against_base(part, keys, base_of).i_iec_sum_ka

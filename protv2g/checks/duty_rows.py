@@ -16,6 +16,7 @@ from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import dss_driving_point_x_r
 from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
+from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 from protv2g.units import Method
 
@@ -46,6 +47,8 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
     missing = {c: 0.0 for c in cols if c not in f.columns}
     if missing:
         f = f.assign(**missing)
+    if base_row is None and not missing:  # each row's base row, as the split finds it
+        base_row = base_rows(f, KEYS, base_of)[0]
     cand = None if base_row is None or missing else candidate_rows(f, base_row)
     if cand is None:
         split = split_against_base(f, KEYS, base_of, base_row)
