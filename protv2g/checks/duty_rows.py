@@ -65,7 +65,7 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
 
 
 #: Relative allowance on :func:`candidate_rows`' bounds for the rounding of the phasor
-#: arithmetic (a few units in the last place; this is 10⁹ of them).
+#: arithmetic (a few units in the last place, ~1e-15 relative: far above it).
 _BOUND_SLACK = 1e-6
 
 
@@ -84,8 +84,9 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     whose upper bound is below its group's largest lower bound (each with
     :data:`_BOUND_SLACK`) carries less than the group's largest and is never its first
     largest; every other row is kept, so the first largest of the kept rows is the group's:
-    the same row, the same numbers (#21: C7 split 911,767 rows at 10,000 buses for 360
-    groups, the Device duty sheet the minimum case's as many again).
+    the same row, the same numbers (#21: C7 split every maximum-case row of the rated
+    devices at 10,000 buses for one row per device and scenario, the Device duty sheet the
+    minimum case's rows as well).
     """
     if set(GRID_COLUMNS) & set(f.columns):
         return None
