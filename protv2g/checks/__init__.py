@@ -366,7 +366,7 @@ def check_context(study: Study, fault_result: Any, flow_result: Any = None,
     table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
         fault_result, "device", None)
     if (isinstance(table, pd.DataFrame) and "fault_bus" in table
-            and has_unknown_buses(study.feeder, table["fault_bus"].to_numpy())):
+            and has_unknown_buses(study.feeder, pd.unique(table["fault_bus"].to_numpy()))):
         # taken from the fault tables when solved on it (#21: 2 s to rebuild at 3,000 buses)
         study = close_in_study(study, getattr(fault_result, "close_in", None))
     ctx = build_context(study, fault_result, flow_result, scenarios)

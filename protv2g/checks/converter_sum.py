@@ -66,8 +66,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from protv2g.checks._rows import factorize_all
-from protv2g.checks.scenario_twins import base_twins
+from protv2g.checks._rows import column_at, factorize_all
+from protv2g.checks.scenario_twins import base_twins, column_bits
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
@@ -204,8 +204,8 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
 
 
 def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
-                       base_of: Mapping[str, str], base_row: np.ndarray | None = None
-                       ) -> ConverterSplit:
+                       base_of: Mapping[str, str], base_row: np.ndarray | None = None,
+                       rows: np.ndarray | None = None) -> ConverterSplit:
     """:func:`split_currents` of every row of a fault table against its base case's row.
 
     Parameters
@@ -221,35 +221,56 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         ``(len(frame),)``: the position in ``frame`` of each row's base row (``-1``: none),
         when the caller has it from integer codes (C7:
         :meth:`protv2g.checks._keys.FaultKeys.base_rows`); the keys are then not joined.
+    rows : ndarray of int, optional
+        Only these positions of ``frame`` are split (their base rows read where they are):
+        each row is split on its own, so a row's figures are the same numbers as when every
+        row is (#21: C7 splits the candidates of each group's largest current only).
 
     Returns
     -------
     ConverterSplit
-        Aligned row by row with ``frame``; the network part is the base row's phasor (NaN
-        where the base case has no such row).
+        Aligned row by row with ``frame`` (with ``rows``: with ``rows``); the network part
+        is the base row's phasor (NaN where the base case has no such row).
     """
     case = None
     if base_row is None:
         row, case = _base_rows(frame, keys, base_of)
     else:
         row = np.asarray(base_row, dtype=np.int64)
-    has = row >= 0
-    i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
-                         for p in _PHASES])
     if case is None:
         case = factorize_all(frame["case"].to_numpy())
     is_max = np.array([str(u) == "max" for u in case[1]], bool)
     mx = is_max[case[0]] if len(is_max) else np.zeros(0, bool)
-    # chunk by chunk of rows (each row on its own: the same numbers): the temporaries of
-    # split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the Device
-    # duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
-    grid = None
-    if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
-        grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"], frame[f"i{p}_grid_degree"])
-                                for p in _PHASES])
-    parts = [split_currents(i[a:b], np.where(has[a:b, None], i[np.maximum(row[a:b], 0)],
-                                             np.nan), mx[a:b],
-                            None if grid is None else grid[a:b])
+    if rows is not None:  # the rows asked for; each one's base row from the whole frame
+        at = np.asarray(rows, dtype=np.int64)
+        row, mx = row[at], mx[at]
+        base = np.maximum(row, 0)
+
+        def phasors(ka: str, degree: str, where: np.ndarray) -> np.ndarray:
+            return np.column_stack([phasors_ka(frame[ka.format(p)].to_numpy()[where],
+                                               frame[degree.format(p)].to_numpy()[where])
+                                    for p in _PHASES])
+
+        i = phasors("i{}_ka", "i{}_degree", at)
+        i_base = phasors("i{}_ka", "i{}_degree", base)
+        grid = (phasors("i{}_grid_ka", "i{}_grid_degree", at)
+                if set(GRID_COLUMNS) <= set(frame.columns) else None)
+    else:
+        i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
+                             for p in _PHASES])
+        i_base = None
+        # chunk by chunk of rows (each row on its own: the same numbers): the temporaries
+        # of split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the
+        # Device duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
+        grid = None
+        if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
+            grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"],
+                                               frame[f"i{p}_grid_degree"])
+                                    for p in _PHASES])
+    has = row >= 0
+    parts = [split_currents(i[a:b], np.where(
+        has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None else i_base[a:b],
+        np.nan), mx[a:b], None if grid is None else grid[a:b])
              for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
     if len(parts) == 1:
         return parts[0]
@@ -345,14 +366,29 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
-    # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses)
+    # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);
+    # a categorical column compared on its codes (equal codes, equal values: #21, the
+    # engine's bus table has four, and every row was split)
     read = ["scenario", *keys, *cols]
-    twins = base_twins(bus["scenario"].to_numpy(), [bus[c].to_numpy() for c in read[1:]],
-                       base_of) if all(isinstance(bus[c].dtype, np.dtype) for c in read) \
-        else None
+    twins = base_twins(bus["scenario"].to_numpy(), [column_bits(bus[c]) for c in read[1:]],
+                       base_of) if all(isinstance(bus[c].dtype, np.dtype | pd.CategoricalDtype)
+                                       for c in read) else None
+    part = bus if twins is None else pd.DataFrame(
+        {c: column_at(bus[c], twins.rows) for c in read}, copy=False)
+    # the maximum case's rows only: every other row's figure is NaN (#21: the minimum
+    # case's half of the 482,880 bus rows at 10,000 buses was split for nothing)
+    codes, cases = factorize_all(part["case"].to_numpy())
+    is_max = np.array([str(u) == "max" for u in cases], bool)
+    at = np.flatnonzero(is_max[codes]) if len(is_max) else np.zeros(0, np.int64)
+    figures = np.full(len(part), np.nan)
+    figures[at] = split_against_base(part, keys, base_of, rows=at).i_iec_sum_ka
     if twins is None:
-        split = split_against_base(bus, keys, base_of)
-        return pd.Series(split.i_iec_sum_ka, index=bus.index, name="ikss_iec_sum_ka")
+        return pd.Series(figures, index=bus.index, name="ikss_iec_sum_ka")
+    out = np.empty(len(bus))
+    out[twins.rows] = figures
+    for dst, src in twins.copies:
+        out[dst] = out[src]
+    return pd.Series(out, index=bus.index, name="ikss_iec_sum_ka")
     part = pd.DataFrame({c: bus[c].to_numpy()[twins.rows] for c in read}, copy=False)
     out = np.empty(len(bus))
     out[twins.rows] = split_against_base(part, keys, base_of).i_iec_sum_ka

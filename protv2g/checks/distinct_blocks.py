@@ -110,7 +110,16 @@ class FaultTwins(NamedTuple):
             b, tb = self.block[s], self.block[t]
             inside = at[(at >= b.start) & (at < b.stop)]
             out.append(inside - b.start + tb.start)
-        return np.sort(np.concatenate(out))
+        # distinct positions (each copy in a block of its own, none evaluated) marked and
+        # read back in order, O(n): the same ascending array as their sort (#21: the sort
+        # of 1.4 million positions at 10,000 buses); repeated positions: sorted
+        every = np.concatenate(out)
+        if not len(every) or every.min() < 0:
+            return np.sort(every)
+        mark = np.zeros(int(every.max()) + 1, dtype=bool)
+        mark[every] = True
+        found = np.flatnonzero(mark)
+        return found if len(found) == len(every) else np.sort(every)
 
 
 def _take(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:

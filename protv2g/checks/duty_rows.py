@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
-from protv2g.checks._rows import column_at, first_largest
+from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import dss_driving_point_x_r
-from protv2g.checks.converter_sum import split_against_base
+from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
+from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins
 from protv2g.units import Method
 
@@ -46,12 +47,70 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
     missing = {c: 0.0 for c in cols if c not in f.columns}
     if missing:
         f = f.assign(**missing)
-    split = split_against_base(f, KEYS, base_of, base_row)
-    top = first_largest(f, GROUP_KEYS, split.i_sym_ka)
+    if base_row is None and not missing:  # each row's base row, as the split finds it
+        base_row = base_rows(f, KEYS, base_of)[0]
+    cand = None if base_row is None or missing else candidate_rows(f, base_row)
+    if cand is None:
+        split = split_against_base(f, KEYS, base_of, base_row)
+        top = at = first_largest(f, GROUP_KEYS, split.i_sym_ka)
+    else:  # only the rows that can hold their group's largest current are split (#21)
+        split = split_against_base(f, KEYS, base_of, base_row, rows=cand)
+        at = first_largest(f[GROUP_KEYS].iloc[cand].reset_index(drop=True), GROUP_KEYS,
+                           split.i_sym_ka)
+        top = cand[at]
     return f.loc[top].assign(
-        i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
-        i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
-        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
+        i_max_ka=split.i_sym_ka[at], i_phasor_ka=split.i_phasor_ka[at],
+        i_iec_sum_ka=split.i_iec_sum_ka[at], current_basis=split.basis[at],
+        i_network_ka=split.i_network_ka[at], i_converter_ka=split.i_converter_ka[at])
+
+
+#: Relative allowance on :func:`candidate_rows`' bounds for the rounding of the phasor
+#: arithmetic (a few units in the last place, ~1e-15 relative: far above it).
+_BOUND_SLACK = 1e-6
+
+
+def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
+    """Ascending positions of the rows of ``f`` that may hold the largest symmetrical
+    current of their (scenario, device, case) group (:func:`worst_rows`), found on the
+    magnitudes alone before any phasor is formed; None where that cannot be said (an
+    infinite magnitude, an existing-DER split) — then every row is split.
+
+    Per row (phases ``p``; ``I`` the row's phasor, ``I_b`` its base row's, magnitudes the
+    ``i<p>_ka`` columns, a phase that is not finite counted as 0 as
+    :func:`~protv2g.checks.converter_sum.split_currents` takes it): the current judged is
+    the phasor ``max|I_p|`` or, in the maximum case, the IEC sum ``max(|I_b,p| + |I_p −
+    I_b,p|)``. Both are at least the largest magnitude whose angle is finite (triangle
+    inequality); at most ``max|I_p|``, in the maximum case ``max(2|I_b,p| + |I_p|)``. A row
+    whose upper bound is below its group's largest lower bound (each with
+    :data:`_BOUND_SLACK`) carries less than the group's largest and is never its first
+    largest; every other row is kept, so the first largest of the kept rows is the group's:
+    the same row, the same numbers (#21: C7 split every maximum-case row of the rated
+    devices at 10,000 buses for one row per device and scenario, the Device duty sheet the
+    minimum case's rows as well).
+    """
+    if set(GRID_COLUMNS) & set(f.columns):
+        return None
+    ka = [np.abs(f[f"i{p}_ka"].to_numpy(dtype=float)) for p in "abc"]
+    deg = [f[f"i{p}_degree"].to_numpy(dtype=float) for p in "abc"]
+    if any(np.isinf(x).any() for x in ka):
+        return None  # an infinite magnitude: its phasor is not finite, taken as 0
+    row = np.asarray(base_row, dtype=np.int64)
+    # the IEC sum only in the maximum case (as split_currents decides it): the phasor else
+    codes, cases = factorize_all(f["case"].to_numpy())
+    is_max = np.array([str(u) == "max" for u in cases], bool)
+    has = (row >= 0) & (is_max[codes] if len(is_max) else np.zeros(len(row), bool))
+    base = np.maximum(row, 0)
+    low = np.zeros(len(f))
+    high = np.zeros(len(f))
+    for m, d in zip(ka, deg, strict=True):
+        m0 = np.where(np.isnan(m), 0.0, m)
+        low = np.maximum(low, np.where(np.isfinite(d), m0, 0.0))
+        high = np.maximum(high, m0 + 2.0 * np.where(has, m0[base], 0.0))
+    group = key_codes([f[k].to_numpy() for k in GROUP_KEYS])
+    largest_low = np.zeros(int(group.max()) + 1 if len(group) else 0)
+    np.maximum.at(largest_low, group, low * (1.0 - _BOUND_SLACK))
+    keep = high * (1.0 + _BOUND_SLACK) >= largest_low[group]
+    return np.flatnonzero(keep)
 
 
 def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[str] | None,
