@@ -325,7 +325,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
     made["finding"] = fid[f_ev[sorted_at]]
-    made["evidence"] = np.array(list(map("E{:04d}".format, range(1, len(sorted_at) + 1))),
+    made["evidence"] = np.array(list(map("E%04d".__mod__, range(1, len(sorted_at) + 1))),
                                 dtype=object)
     # one array per column, left unconsolidated: the 10⁵-row table is not copied again
 
