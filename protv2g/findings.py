@@ -65,6 +65,7 @@ from protv2g.findings_rows import (
     worst_order,
 )
 from protv2g.findings_trend import (
+    ROW_KEY,
     TREND_ABS,
     TREND_COLUMNS,
     TREND_REL,
@@ -316,7 +317,8 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     cells = {c: coded_at[c][1][coded_at[c][0][sorted_at]] for c in plain
              if c not in made and c not in later}
     coded = {c: _at_rows(coded_at[c], sorted_at) for c in (
-        "attribution", "fault_bus", "fault_type", "case", "other_device", "scenario")}
+        "attribution", "fault_bus", "fault_type", "case", "other_device", "scenario",
+        "device")}
     coded["export_level"] = _at_rows(scen["export_level"], sorted_at)
     coded["participation"] = _at_rows(scen["participation"], sorted_at)
     del coded_at, keys, scen
@@ -336,7 +338,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
 
     evidence = pd.DataFrame({c: column(c) for c in EVIDENCE_COLUMNS + extra}, copy=False)
     findings = _finding_rows(
-        evidence, coded, np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1,
+        evidence, coded, plain, np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1,
                                          [len(sorted_at)]]),
         parts, n_rows, m_ev[sorted_at], rule_labels(coordination))
     return Findings(findings, evidence)
@@ -383,11 +385,12 @@ def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float
 
 
 def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
-                  ends: np.ndarray, parts: dict[str, np.ndarray], n_rows: np.ndarray,
-                  worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+                  plain: set[str], ends: np.ndarray, parts: dict[str, np.ndarray],
+                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
-    (``coded``, in evidence order), the finding's key texts (``parts``, (f,) each) and its
+    (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
+    ``str``), the finding's key texts (``parts``, (f,) each) and its
     violation-row count (``n_rows``, (f,)); ``worst_m`` (n,): the rows' margins, NaN as
     +inf."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
@@ -401,7 +404,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     trend = trend_columns(pd.DataFrame({c: evidence[c] if c in evidence.columns
                                         else np.full(len(evidence), None, dtype=object)
                                         for c in TREND_COLUMNS}, copy=False),
-                          {c: coded[c] for c in ("attribution", "participation")})
+                          {c: coded[c] for c in ("attribution", "participation")},
+                          {c: coded[c] for c in ROW_KEY if c in plain})
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit")}

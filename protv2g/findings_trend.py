@@ -57,7 +57,8 @@ _WHERE = ("fault_type", "fault_bus", "case")
 
 
 def trend_columns(rows: pd.DataFrame,
-                  texts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                  texts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                  keys: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
                   ) -> dict[str, np.ndarray]:
     """The columns of ``rows`` :func:`export_trend` reads, each converted once for all of
     them (#21: converted again for every finding, its rows copied into the worst row's story
@@ -67,7 +68,9 @@ def trend_columns(rows: pd.DataFrame,
     missing) and ``"<col>:blank"`` (missing or ``""``). A column ``rows`` lacks is absent.
 
     ``texts``: column → (codes (n,), texts) of a :data:`_TEXT` column whose ``texts[codes]``
-    is its ``astype(str)`` (:func:`protv2g.text_codes.text_codes`), already made."""
+    is its ``astype(str)`` (:func:`protv2g.text_codes.text_codes`), already made; ``keys``
+    the same of a :data:`ROW_KEY` column of plain ``str`` cells (none missing), whose codes
+    then tell equal cells (canonical codes: equal exactly for equal texts)."""
     out: dict[str, np.ndarray] = {}
     for c in _NUMERIC:
         if c in rows.columns:
@@ -86,7 +89,8 @@ def trend_columns(rows: pd.DataFrame,
         for c in ROW_KEY:
             # equal codes exactly for cells that compare equal (hashing by ``==``), missing
             # cells (None, NaN) -1: a row's key against another's without a Python call a cell
-            codes, uniques = pd.factorize(rows[c].to_numpy())
+            codes, uniques = (keys[c] if keys is not None and c in keys
+                              else pd.factorize(rows[c].to_numpy()))
             empty = np.asarray(uniques, dtype=object) == ""
             out[f"{c}:code"] = codes
             out[f"{c}:blank"] = (codes < 0) | (empty[codes] if len(empty) else False)
