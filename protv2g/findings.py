@@ -54,7 +54,11 @@ import numpy as np
 import pandas as pd
 
 from protv2g.criteria import CATALOGUE, order
-from protv2g.findings_attribution import Attribution, by_charging, finding_attribution
+from protv2g.findings_attribution import (
+    Attribution,
+    by_charging_coded,
+    finding_attribution,
+)
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -433,7 +437,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
         base_m = _base_margin(evidence["margin"], base, lo, hi)
         attribution = finding_attribution(
             _distinct(given["attribution"], lo, hi),
-            by_charging(crit, mech, sc_text[sc_codes[lo:hi]], at_text[at_codes[lo:hi]]))
+            by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": _title(crit, dev, partner, mech, labels),
