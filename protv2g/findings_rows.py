@@ -286,14 +286,37 @@ def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
     [3, 1, 0, 2]
     """
     m = round_significant(np.asarray(margin, dtype=float))
-    n = len(m)
-    keys: list[np.ndarray] = [_alphabetical(np.asarray(v)) for v in reversed(names)]
-    p = (np.zeros(n) if p_export_kw is None
-         else -np.asarray(p_export_kw, dtype=float))
-    keys += [np.where(np.isnan(p), np.inf, p), np.where(np.isnan(m), np.inf, m)]
-    keys.append(np.zeros(n, np.int64) if status_rank is None
-                else np.asarray(status_rank, dtype=np.int64))
+    # least significant first, as ``np.lexsort`` takes them: the names as few integer keys
+    # as fit (#21: a sort pass per name, 0.06 s of the 10,000-bus findings and as much of
+    # its gate); a key left out when every row has it alike (lexsort is stable)
+    keys = _rank_keys([_alphabetical(np.asarray(v)) for v in names])
+    if p_export_kw is not None:
+        p = -np.asarray(p_export_kw, dtype=float)
+        keys.append(np.where(np.isnan(p), np.inf, p))
+    keys.append(np.where(np.isnan(m), np.inf, m))
+    if status_rank is not None:
+        keys.append(np.asarray(status_rank, dtype=np.int64))
     return np.lexsort(keys)
+
+
+def _rank_keys(ranks: list[np.ndarray]) -> list[np.ndarray]:
+    """Integer ranks ((n,) each, most significant first) as the fewest int64 keys that sort
+    the same, least significant first (``np.lexsort``'s order): consecutive ranks packed
+    into one mixed-radix key while it stays below 2**62."""
+    keys: list[np.ndarray] = []
+    packed, top = None, 1
+    for r in ranks:
+        r = r - r.min() if len(r) else r.astype(np.int64)  # from 0: the same order
+        width = int(r.max()) + 1 if len(r) else 1
+        if packed is not None and top * width < 2 ** 62:
+            packed, top = packed * width + r, top * width
+            continue
+        if packed is not None:
+            keys.insert(0, packed)
+        packed, top = r.astype(np.int64), width
+    if packed is not None:
+        keys.insert(0, packed)
+    return keys
 
 
 def text_ranks(coded: Coded) -> np.ndarray:

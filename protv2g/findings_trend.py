@@ -18,8 +18,8 @@ import pandas as pd
 
 from protv2g.significant import number_text
 
-__all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "export_trend",
-           "finding_tolerance", "worst_row_story"]
+__all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "columns_trend", "export_trend",
+           "finding_tolerance", "rows_of", "trend_columns", "worst_row_story"]
 
 #: What makes a finding's rows one row's story across export levels (review s17 §3.11).
 ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
@@ -44,57 +44,96 @@ def _fmt(x: float, unit: str) -> str:
     return number_text(x, unit)
 
 
-def _charging(rows: pd.DataFrame) -> bool:
-    """Rows of a charging peak: every row carries the sites' charging at its step, and some
-    charge (``p_charging_kw``, :mod:`protv2g.checks.load`)."""
-    if "p_charging_kw" not in rows.columns:
-        return False
-    p = pd.to_numeric(rows["p_charging_kw"], errors="coerce")
-    return bool(p.notna().all() and (p > 0).any())
-
-
 def _given(v: object) -> str:
     """A key cell as text, a missing value (None, NaN, "") as ""."""
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
-def _same_key(rows: pd.DataFrame, at: int) -> np.ndarray:
-    """``(n,)`` bool: the rows with row ``at``'s :data:`ROW_KEY` values (missing = missing),
-    column by column on arrays (no Python call per cell)."""
-    same = np.ones(len(rows), dtype=bool)
+#: The columns :func:`export_trend` reads as numbers (``pd.to_numeric``, NaN where not one)
+#: and as text (``astype(str)``); the fault's cells are read as they are (:func:`_where`).
+_NUMERIC = ("margin", "p_export_kw", "p_charging_kw", "tolerance", "base_margin")
+_TEXT = ("participation", "attribution")
+_WHERE = ("fault_type", "fault_bus", "case")
+
+
+def trend_columns(rows: pd.DataFrame,
+                  texts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                  keys: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                  ) -> dict[str, np.ndarray]:
+    """The columns of ``rows`` :func:`export_trend` reads, each converted once for all of
+    them (#21: converted again for every finding, its rows copied into the worst row's story
+    first, 0.17 s of the 10,000-bus study's findings): :data:`_NUMERIC` as float (NaN where
+    not a number), :data:`_TEXT` as ``astype(str)`` text, :data:`_WHERE` as the cells, and
+    for each :data:`ROW_KEY` column ``"<col>:code"`` (equal codes for equal cells, -1
+    missing) and ``"<col>:blank"`` (missing or ``""``). A column ``rows`` lacks is absent.
+
+    ``texts``: column → (codes (n,), texts) of a :data:`_TEXT` column whose ``texts[codes]``
+    is its ``astype(str)`` (:func:`protv2g.text_codes.text_codes`), already made; ``keys``
+    the same of a :data:`ROW_KEY` column of plain ``str`` cells (none missing), whose codes
+    then tell equal cells (canonical codes: equal exactly for equal texts)."""
+    out: dict[str, np.ndarray] = {}
+    for c in _NUMERIC:
+        if c in rows.columns:
+            out[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+    for c in _TEXT:
+        if texts is not None and c in texts:
+            codes, values = texts[c]
+            out[c] = values[codes]
+        elif c in rows.columns:
+            out[c] = rows[c].astype(str).to_numpy()
+    for c in _WHERE:
+        if c in rows.columns:
+            out[c] = rows[c].to_numpy()
+    if set(ROW_KEY) <= set(rows.columns):
+        for c in ROW_KEY:
+            # equal codes exactly for cells that compare equal (hashing by ``==``), missing
+            # cells (None, NaN) -1: a row's key against another's without a Python call a cell
+            codes, uniques = (keys[c] if keys is not None and c in keys
+                              else pd.factorize(rows[c].to_numpy()))
+            empty = np.asarray(uniques, dtype=object) == ""
+            out[f"{c}:code"] = codes
+            out[f"{c}:blank"] = (codes < 0) | (empty[codes] if len(empty) else False)
+    return out
+
+
+def _same_key(cols: dict[str, np.ndarray], at: int) -> np.ndarray:
+    """``(n,)`` bool: the rows with row ``at``'s :data:`ROW_KEY` values (missing = missing:
+    None, NaN and "" alike), from :func:`trend_columns`' codes."""
+    same = np.ones(len(cols[f"{ROW_KEY[0]}:code"]), dtype=bool)
     for c in ROW_KEY:
-        col = rows[c]
-        raw = col.iat[at]
-        missing = col.isna().to_numpy()
-        cells = col.to_numpy()
-        # each cell against the row's own value, not as text (#21: ``astype(str)`` of the
-        # five key columns of a 10⁵-row finding cost 0.4 s at 10,000 buses); a key column
-        # holds one type, so equal values are equal texts
-        same &= ((missing | (cells == "")) if not _given(raw)
-                 else (~missing & (cells == raw)))
+        codes, blank = cols[f"{c}:code"], cols[f"{c}:blank"]
+        same &= blank if blank[at] else (codes == codes[at])
     return same
 
 
-def _where(rows: pd.DataFrame, at: int) -> str:
+def _where(cols: dict[str, np.ndarray], at: int) -> str:
     """Where row ``at`` is: ``"SLG-a b2 min"`` ("" without a fault position)."""
-    return " ".join(t for t in (_given(rows[c].iat[at]) for c in ("fault_type", "fault_bus",
-                                                                  "case")) if t)
+    return " ".join(t for t in (_given(cols[c][at]) for c in _WHERE) if t)
+
+
+def rows_of(cols: dict[str, np.ndarray], at: np.ndarray | slice) -> dict[str, np.ndarray]:
+    """:func:`trend_columns` at the rows ``at`` (a mask, positions or a slice)."""
+    return {k: v[at] for k, v in cols.items()}
 
 
 def worst_row_story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The rows of ``rows`` telling its first (worst) row's story: those with its
     :data:`ROW_KEY` values, and where that row is (:func:`_where`). All of ``rows`` and ""
     when a key column is missing or ``rows`` is empty."""
-    story, where, _same = _story(rows)
-    return story, where
+    cols = trend_columns(rows)
+    same = _followed(cols, len(rows))
+    if same is None:
+        return rows, ""
+    return rows[same], _where(cols, 0)
 
 
-def _story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str, np.ndarray | None]:
-    """:func:`worst_row_story` and the ``(n,)`` mask of its rows (None: all of them)."""
-    if not len(rows) or not set(ROW_KEY) <= set(rows.columns):
-        return rows, "", None
-    same = _same_key(rows, 0)
-    return rows[same], _where(rows, 0), same
+def _followed(cols: dict[str, np.ndarray], n: int) -> np.ndarray | None:
+    """The ``(n,)`` mask of the worst (first) row's story; None (all rows) when a key column
+    is missing or there is no row."""
+    if not n or f"{ROW_KEY[0]}:code" not in cols:
+        return None
+    return _same_key(cols, 0)
 
 
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
@@ -109,54 +148,69 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
     does not move, or improves while the followed row is not itself worsened, but other rows
     of the finding are worsened by V2G (``attribution``), the text names the most worsened one
     (margin against ``base_margin``)."""
-    story, where, same = _story(rows)
+    return columns_trend(trend_columns(rows), len(rows), unit, tolerance)
+
+
+def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
+                  tolerance: float | None = None) -> str:
+    """:func:`export_trend` of the ``n`` rows whose :func:`trend_columns` are ``cols`` (the
+    findings convert their Evidence's columns once and pass each finding's slice)."""
+    same = _followed(cols, n)
     followed = same is not None
-    if followed and "tolerance" in story.columns:
-        own = _check_tol(story, np.ones(len(story), dtype=bool))
+    story = rows_of(cols, same) if followed else cols
+    where = _where(cols, 0) if followed else ""
+    if followed and "tolerance" in story:
+        own = _check_tol(story, np.ones(len(story["tolerance"]), dtype=bool))
         tolerance = own if own > 0 else tolerance
     charging = _charging(story)
     column, what = ("p_charging_kw", "charging") if charging else ("p_export_kw", "export")
     text = _trend(story, unit, column, what, tolerance,
                   f"; at the worst margin's {where}" if where else "")
     if text.startswith("does not move") and followed:
-        text += _worsened_elsewhere(rows, same, unit)
+        text += _worsened_elsewhere(cols, same, unit)
     elif text.startswith("improves") and followed:
         # the worst row itself worsened by V2G: its base; else the row V2G worsens most
         # (review s25 §3: "made worse by V2G" with a pre-existing worst row that improves)
-        text += _worse_than_base(story, unit) or _worsened_elsewhere(rows, same, unit)
+        text += _worse_than_base(story, unit) or _worsened_elsewhere(cols, same, unit)
     return text
 
 
-def _worse_than_base(story: pd.DataFrame, unit: str) -> str:
+def _charging(cols: dict[str, np.ndarray]) -> bool:
+    """Rows of a charging peak: every row carries the sites' charging at its step, and some
+    charge (``p_charging_kw``, :mod:`protv2g.checks.load`)."""
+    if "p_charging_kw" not in cols:
+        return False
+    p = cols["p_charging_kw"]
+    return bool((~np.isnan(p)).all() and (p > 0).any())
+
+
+def _worse_than_base(story: dict[str, np.ndarray], unit: str) -> str:
     """"; <base> without V2G: …" when the followed (worst) row is worsened by V2G although its
     margin improves with export — the chargers' presence worsens it, export less so (review
     s19: "made worse by V2G" beside "improves with export" read as a contradiction); "" else."""
-    if not {"attribution", "base_margin"} <= set(story.columns):
+    if not {"attribution", "base_margin"} <= set(story):
         return ""
-    b = pd.to_numeric(story["base_margin"].iloc[:1], errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan)
-    if str(story["attribution"].iat[0]) not in _WORSENED or not np.isfinite(b).all():
+    b = story["base_margin"][:1]
+    if str(story["attribution"][0]) not in _WORSENED or not np.isfinite(b).all():
         return ""
     return (f"; {_fmt(float(b[0]), unit)} without V2G: the chargers' presence worsens it, "
             "more export less so")
 
 
-def _worsened_elsewhere(rows: pd.DataFrame, followed: np.ndarray, unit: str) -> str:
+def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit: str) -> str:
     """"; V2G worsens another row of the finding: …" — the row outside the ``followed``
     ones ((n,) bool) that V2G worsened most (margin − base margin), or "" when none is (no
     ``attribution`` "worse"/"new")."""
-    if not {"attribution", "base_margin"} <= set(rows.columns):
+    if not {"attribution", "base_margin"} <= set(cols):
         return ""
-    other = rows[~followed & rows["attribution"].astype(str).isin(_WORSENED).to_numpy()]
-    if other.empty:
+    other = np.flatnonzero(~followed & np.isin(cols["attribution"], _WORSENED))
+    if not len(other):
         return ""
-    m = pd.to_numeric(other["margin"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    b = pd.to_numeric(other["base_margin"], errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
+    m, b = cols["margin"][other], cols["base_margin"][other]
     drop = m - b
     at = int(np.argmin(np.where(np.isfinite(drop), drop, np.inf))) if np.isfinite(
         drop).any() else 0
-    where = _where(other, at)
+    where = _where(cols, int(other[at]))
     base = f" ({_fmt(float(b[at]), unit)} without V2G)" if np.isfinite(b[at]) else ""
     return (f"; V2G worsens another row of the finding: {_fmt(float(m[at]), unit)}"
             + (f" at {where}" if where else "") + base)
@@ -173,16 +227,14 @@ def _trend_tol(worst: np.ndarray) -> float:
     return max(TREND_ABS, TREND_REL * float(np.abs(finite).max())) if len(finite) else TREND_ABS
 
 
-def _check_tol(rows: pd.DataFrame, ok: np.ndarray) -> float:
-    """The check's tolerance of the finding's rows (the largest finite ``tolerance``), 0
-    without one: the margin's change between export levels is compared with the same
-    scatter the check and its attribution allow each row."""
-    if "tolerance" not in rows.columns:
+def _check_tol(cols: dict[str, np.ndarray], ok: np.ndarray) -> float:
+    """The check's tolerance of the finding's rows (:func:`trend_columns`; the largest
+    finite ``tolerance`` of the rows ``ok``), 0 without one: the margin's change between
+    export levels is compared with the same scatter the check and its attribution allow
+    each row."""
+    if "tolerance" not in cols:
         return 0.0
-    col = rows["tolerance"]
-    if not pd.api.types.is_float_dtype(col):
-        col = pd.to_numeric(col, errors="coerce")
-    tol = col.to_numpy(dtype=float, na_value=np.nan)[ok]
+    tol = cols["tolerance"][ok]
     tol = tol[np.isfinite(tol)]
     return float(np.abs(tol).max()) if len(tol) else 0.0
 
@@ -210,7 +262,7 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
     return {c: _min_by(m[base | (part == c)], p[base | (part == c)]) for c in cases}
 
 
-def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
+def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
            tolerance: float | None = None, followed: str = "") -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
@@ -221,14 +273,12 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     it. The points printed are the worst margin per kW over the cases (or, for a margin that
     does not move, each case's value). On NumPy arrays (#21: the same numbers as the pandas
     groupings it replaced, ≈ 4 ms → 0.3 ms a finding, 92 findings on the IEEE 8500)."""
-    m = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    p_all = pd.to_numeric(rows[column], errors="coerce")
-    ok = ~np.isnan(m) & p_all.notna().to_numpy()
+    m, p_all = rows["margin"], rows[column]
+    ok = ~np.isnan(m) & ~np.isnan(p_all)
     if not ok.any():
         return ""
-    m, p = m[ok], p_all.to_numpy()[ok]
-    part = (rows["participation"].astype(str).to_numpy()[ok] if "participation" in rows.columns
-            else np.full(len(m), ""))
+    m, p = m[ok], p_all[ok]
+    part = rows["participation"][ok] if "participation" in rows else np.full(len(m), "")
     # rows caused by V2G at one export level of a case: their base case (it passes) is the
     # point the margin moves from (a case with two levels or more is judged on its own rows)
     passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
@@ -289,7 +339,8 @@ def _trend(rows: pd.DataFrame, unit: str, column: str, what: str,
     return f"{verdict}: {text} {basis}"
 
 
-def _passes_without_v2g(rows: pd.DataFrame, ok: np.ndarray, p: np.ndarray) -> bool:
+def _passes_without_v2g(rows: dict[str, np.ndarray], ok: np.ndarray, p: np.ndarray
+                        ) -> bool:
     """Whether the rows' margin passes without V2G although no row says so: no row at 0 kW
     and every row ``new`` (caused by V2G: it passes in the base case,
     :mod:`protv2g.checks.attribution`). Where a participation case has a row at one export
@@ -297,9 +348,9 @@ def _passes_without_v2g(rows: pd.DataFrame, ok: np.ndarray, p: np.ndarray) -> bo
     s21, EPRI J1's F03: reverse power through the substation regulator at 100 % export only,
     in each participation case, read "does not move with export: expected −0.0556 MW; firm
     −0.4458 MW at every level")."""
-    if "attribution" not in rows.columns or not len(p) or (p <= 0).any():
+    if "attribution" not in rows or not len(p) or (p <= 0).any():
         return False
-    att = rows["attribution"].astype(str).to_numpy()[ok]
+    att = rows["attribution"][ok]
     return bool((att == "new").all())
 
 

@@ -24,7 +24,7 @@ from protv2g.study.device_coverage import (
 )
 from protv2g.study.schema import Gate
 from protv2g.text_codes import text_codes
-from protv2g.violations import CheckStatus, status_mask, text_values
+from protv2g.violations import CheckStatus, text_values
 
 __all__ = ["OUTCOME_CODES", "OUTCOME_TEXTS", "PRE_EXISTING", "GateOutcome", "classify",
            "classify_codes", "classify_with_pre", "failing_mask", "FUSE_RECLOSER_CRITERIA",
@@ -173,14 +173,24 @@ def stand_in_mask(violations: pd.DataFrame) -> pd.Series:
                      index=violations.index, dtype=bool)
 
 
+def _status_is(violations: pd.DataFrame, status: CheckStatus) -> pd.Series:
+    """:func:`~protv2g.violations.status_mask` of one status, decided once per distinct
+    text (:func:`_text_in`; #21: every row's status written and hashed, 489,286 rows at
+    10,000 buses, ≈ 10 ms a call)."""
+    if violations.empty or "status" not in violations.columns:
+        return pd.Series(False, index=violations.index, dtype=bool)
+    return pd.Series(_text_in(violations["status"], {status.value}), index=violations.index,
+                     dtype=bool)
+
+
 def unevaluated_mask(violations: pd.DataFrame) -> pd.Series:
     """Rows by which a check says it could not evaluate something (status ``not_evaluated``)."""
-    return status_mask(violations, CheckStatus.NOT_EVALUATED)
+    return _status_is(violations, CheckStatus.NOT_EVALUATED)
 
 
 def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
     """Criterion → why it does not apply to the study (from its ``not_applicable`` row)."""
-    rows = violations[status_mask(violations, CheckStatus.NOT_APPLICABLE)]
+    rows = violations[_status_is(violations, CheckStatus.NOT_APPLICABLE)]
     out: dict[str, str] = {}
     for crit, msg in zip(text_values(rows["criterion"]), rows["message"].astype(str),
                          strict=True):

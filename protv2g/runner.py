@@ -19,7 +19,9 @@ findings_stage_table`; on an OpenDSS feeder from the stages the fault study kept
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -116,7 +118,33 @@ def at_tool_default(device: Any) -> str:
 RUN_STAGES = ("faults", "flows", "checks", "recommend", "hosting", "gate")
 
 
+@contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """Within the block, the objects alive when it starts are out of the cyclic garbage
+    collector's scans (:func:`gc.freeze`); they are handed back after it (:func:`gc.unfreeze`).
+
+    When a run starts, its study (the net's tables, the library's curves) and the imported
+    modules are ≈ 260,000 tracked objects at 10,000 buses, none of them garbage the run
+    makes; each full collection the run's allocations start walked them all: 0.13-0.16 s of
+    CPU a collection, one of them in the flows stage (#21, 10,000 buses, ``gc.callbacks``
+    timing: 0.157 s → 0.028 s with them frozen). Objects made inside the block are collected
+    as before, so the run's own cycles do not pile up (as they would under ``gc.disable``).
+    Values are untouched. Process-wide while it lasts, like any ``gc`` setting; when objects
+    are already frozen (a caller's own :func:`gc.freeze`, or a nested run) nothing is done,
+    so theirs stay frozen.
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @small_pages()
+@long_lived_frozen()
 def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
               recommendations: bool = False,
               progress: Callable[[str], None] | None = None) -> StudyResult:

@@ -326,23 +326,35 @@ def _direction(p_mw: np.ndarray, deadband_mw: float) -> np.ndarray:
 
 def _device_table(net, res: FlowArrays, points: list[WatchPoint], scen, step, time_h, lf,
                   deadband_mw: float) -> pd.DataFrame:
-    frames = []
-    for w in points:
-        s, i, load = _measure(net, res, w)
-        d = _direction(s.real, deadband_mw)
-        vm = np.abs(res.v_pu[:, net.bus.index.get_loc(w.bus)])
-        frames.append(pd.DataFrame({
-            "scenario": scen, "step": step, "time_h": time_h, "device": w.name, "kind": w.kind,
-            "element": w.element, "element_index": w.element_index, "bus": w.bus,
-            # balanced flow: the three phases cancel (3I0 = 0; :func:`_unbalanced` fills the
-            # three-phase steps)
-            "i_a": np.abs(i) * 1000.0, "i_residual_a": np.zeros(len(i)), "p_mw": s.real,
-            "q_mvar": s.imag,
-            "loading_percent": load, "vm_pu": vm, "direction": d,
-            "reverse_flow": d == _REV, "load_fraction": lf}))
-    if not frames:
+    """One row per watched point and step, point-major (each point's steps together), each
+    column made once for every point (#21: a frame per point then concatenated, 60 points at
+    10,000 buses: 0.03 s warm, 0.18 s inside a run where its copies were first touches)."""
+    if not points:
         return pd.DataFrame(columns=DEVICE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[DEVICE_COLUMNS]
+    n = len(scen)
+    measured = [_measure(net, res, w) for w in points]
+    s = np.concatenate([m[0] for m in measured])
+    i = np.concatenate([m[1] for m in measured])
+    load = np.concatenate([m[2] for m in measured])
+    d = _direction(s.real, deadband_mw)
+    vm = np.abs(res.v_pu[:, net.bus.index.get_indexer([w.bus for w in points])]).T.ravel()
+
+    def each(values: list) -> np.ndarray:
+        """A point's value on each of its steps (a cell per point, as a scalar column)."""
+        return pd.Series(values).to_numpy().repeat(n)
+
+    return pd.DataFrame({
+        "scenario": np.tile(scen, len(points)), "step": np.tile(step, len(points)),
+        "time_h": np.tile(time_h, len(points)), "device": each([w.name for w in points]),
+        "kind": each([w.kind for w in points]), "element": each([w.element for w in points]),
+        "element_index": each([w.element_index for w in points]),
+        "bus": each([w.bus for w in points]),
+        # balanced flow: the three phases cancel (3I0 = 0; :func:`_unbalanced` fills the
+        # three-phase steps)
+        "i_a": np.abs(i) * 1000.0, "i_residual_a": np.zeros(len(i)), "p_mw": s.real,
+        "q_mvar": s.imag, "loading_percent": load, "vm_pu": vm, "direction": d,
+        "reverse_flow": d == _REV, "load_fraction": np.tile(lf, len(points))},
+        columns=DEVICE_COLUMNS)
 
 
 def _flow_directional(net, res: FlowArrays, points: list[WatchPoint],
