@@ -106,11 +106,15 @@ from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.checks.attribution_codes import smallest_by_key as _smallest_by_key
+from protv2g.checks.attribution_materiality import MATERIALITY as _MATERIALITY
+from protv2g.checks.attribution_materiality import fallback_tolerance
+from protv2g.checks.attribution_materiality import fmt as _fmt
+from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     MATERIAL_SHARE,
     TIME_UNIT,
     current_change,
-    current_text,
+    current_texts,
     share_text,
     small_share,
     smallest_with_row,
@@ -190,11 +194,6 @@ def base_scenarios(scenarios: Sequence[Any], names: Sequence[str]) -> dict[str, 
     return out
 
 
-def fallback_tolerance(base_margin: np.ndarray) -> np.ndarray:
-    """Numerical floor for rows without a data-derived tolerance: ``max(1e-3, 1 %·|m|)``."""
-    return np.maximum(1e-3, 0.01 * np.abs(np.asarray(base_margin, dtype=float)))
-
-
 def tolerance_floor(limit: np.ndarray, base_margin: np.ndarray) -> np.ndarray:
     """Smallest tolerance of a row (module docstring, "Floor"): ``max(NUMERICAL_ABS,
     QUANTITY_REL · (|limit| + |m_base|))``, the non-finite parts taken as 0 (a base margin of
@@ -212,42 +211,6 @@ def tolerance_floor(limit: np.ndarray, base_margin: np.ndarray) -> np.ndarray:
 
 #: The attributions :func:`attribute` sets, by code.
 _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
-
-
-#: Criteria whose failing rows carry a materiality threshold as their ``tolerance`` (s16 A3),
-#: and the study keys that set it: a row failing without V2G that V2G changes by less is
-#: ``pre-existing``, and its message says by how much and under which threshold.
-_MATERIALITY = {
-    ("C12", "pu"): "checks.voltage_change_min_pu: half a feeder regulator's bandwidth",
-    ("C12", "%"): "checks.loading_change_min_percent: a class 1.2 metering CT's ratio error",
-    ("C8", "A"): "checks.loading_change_min_percent of the current: a class 1.2 metering "
-                 "CT's ratio error"}
-
-
-def _under_materiality(v: pd.DataFrame, pre_had: np.ndarray, margin: np.ndarray,
-                       m_base: np.ndarray) -> np.ndarray:
-    """Rows of a :data:`_MATERIALITY` criterion made pre-existing by their threshold: the
-    base fails them too and V2G lowers the margin, by more than the numerical floor."""
-    out = np.zeros(len(v), dtype=bool)
-    if "criterion" not in v or "margin_unit" not in v or not pre_had.any():
-        return out
-    with np.errstate(invalid="ignore"):
-        lower = margin < m_base - fallback_tolerance(np.nan_to_num(m_base))
-    crit = _isin_runs(v["criterion"].to_numpy(), {c for c, _ in _MATERIALITY})
-    at = np.flatnonzero(pre_had & lower & crit)  # C8/C12 rows failing in the base
-    if len(at):
-        # the two columns gathered once, not read cell by cell (#21: 27,629 rows at 10,000
-        # buses, two ``DataFrame.__getattr__`` and ``.iat`` each, ≈ 1 s)
-        crits = map(str, v["criterion"].to_numpy()[at].tolist())
-        units = map(str, v["margin_unit"].to_numpy()[at].tolist())
-        out[at] = [key in _MATERIALITY for key in zip(crits, units, strict=True)]
-    return out
-
-
-def _fmt(x: float, unit: str) -> str:
-    if unit == "s":
-        return f"{1000.0 * x:.3g} ms"
-    return f"{x:.3g} {unit}".rstrip()
 
 
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
@@ -375,7 +338,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     change, tol_mat = m_base[material] - margin[material], tol[material]
     base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
     i_sh = np.where(by_current[shared], i_change[shared], np.nan)
-    moved_texts = _current_texts(v, moved_i, twin, i_which)
+    moved_texts = current_texts(v, moved_i, twin, i_which)
     del by_current, i_change, i_which, twin, is_time_i
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
@@ -430,21 +393,3 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             v["message"] = msg
     return v
 
-
-def _current_texts(v: pd.DataFrame, at: np.ndarray, twin: np.ndarray, which: np.ndarray
-                   ) -> list[str]:
-    """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
-    whose current moved most (``which``), its base twin's current and its own (columns read
-    at those rows only, #21)."""
-    if not len(at):
-        return []
-    other = which[at] == 1
-    base = twin[at]
-    names = np.where(other, column_at(v["other_device"], at).astype(object),
-                     column_at(v["device"], at).astype(object))
-    i_now, i_base = (np.where(other, pd.to_numeric(column_at(v[c2], rows), errors="coerce"),
-                              pd.to_numeric(column_at(v[c1], rows), errors="coerce"))
-                     for rows in (at, base) for c1, c2 in [("i_device_a", "i_other_a")])
-    return [current_text(str(n), b, x) for n, b, x in
-            zip(names.tolist(), np.asarray(i_base, float).tolist(),
-                np.asarray(i_now, float).tolist(), strict=True)]

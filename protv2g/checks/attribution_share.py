@@ -41,12 +41,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import key_codes
+from protv2g.checks._rows import column_at, key_codes
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.significant import number_text, percent_text
 
 __all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "TIME_UNIT", "smallest_with_row", "current_change",
-           "small_share", "share_text", "current_text"]
+           "small_share", "share_text", "current_text", "current_texts"]
 
 #: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
 #: base (module docstring).
@@ -172,3 +172,22 @@ def current_text(device: str, i_base_a: float, i_a: float) -> str:
     F-LAT's current 220.6 → 179.5 A (−19 %)"``."""
     return (f"; V2G moves {device}'s current {number_text(i_base_a)} → {number_text(i_a, 'A')} "
             f"({percent_text((i_a - i_base_a) / i_base_a)})")
+
+
+def current_texts(v: pd.DataFrame, at: np.ndarray, twin: np.ndarray, which: np.ndarray
+                   ) -> list[str]:
+    """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
+    whose current moved most (``which``), its base twin's current and its own (columns read
+    at those rows only, #21)."""
+    if not len(at):
+        return []
+    other = which[at] == 1
+    base = twin[at]
+    names = np.where(other, column_at(v["other_device"], at).astype(object),
+                     column_at(v["device"], at).astype(object))
+    i_now, i_base = (np.where(other, pd.to_numeric(column_at(v[c2], rows), errors="coerce"),
+                              pd.to_numeric(column_at(v[c1], rows), errors="coerce"))
+                     for rows in (at, base) for c1, c2 in [("i_device_a", "i_other_a")])
+    return [current_text(str(n), b, x) for n, b, x in
+            zip(names.tolist(), np.asarray(i_base, float).tolist(),
+                np.asarray(i_now, float).tolist(), strict=True)]
