@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
@@ -213,6 +214,28 @@ def _in_groups_of(table: ReasonRows, rows: np.ndarray, of: np.ndarray) -> np.nda
     return out
 
 
+def _mode_confirms(violations: pd.DataFrame) -> list[str]:
+    """``confirm:`` lines for reverse power through forward-locked regulators without
+    line-drop compensation (C12 ``warn`` rows, ``mechanism``
+    :data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`; review s28 §5): the model's mode
+    suits DER export, but the field control's mode is an input only OpenDSS's default gives,
+    and a bidirectional one would run its taps to a limit. One line per regulator, its
+    largest reverse power; never decides the verdict."""
+    if not {"mechanism", "device", "margin", "scenario"} <= set(violations.columns):
+        return []
+    at = violations["mechanism"].isin([MODE_TO_CONFIRM]).to_numpy(dtype=bool)
+    if not at.any():
+        return []
+    rows = violations[at]
+    lines = []
+    for device, g in rows.groupby(rows["device"].astype(str), sort=True):
+        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
+        lines.append(f"confirm: C12 {device}: {w['message']} (warn: the model's mode suits the "
+                     f"export; {w['scenario']}; {len(g)} row(s) in {g['scenario'].nunique()} "
+                     "scenario(s))")
+    return lines
+
+
 def gate_verdict(study: Study, result: StudyResult,
                  hosting: pd.DataFrame | None = None) -> dict[str, Any]:
     """The gate verdict of a study result.
@@ -298,9 +321,10 @@ def gate_verdict(study: Study, result: StudyResult,
                                   "the pilot if it holds"))
 
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
+        modes = _mode_confirms(violations)
         conditions += protection[0] + feeder[0]
-        to_confirm += protection[1] + feeder[1]
-        flow_items = feeder[0] + feeder[1]
+        to_confirm += protection[1] + feeder[1] + modes
+        flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G")
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)

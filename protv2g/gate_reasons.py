@@ -110,7 +110,8 @@ def _twin(worst: pd.Series) -> str:
     # a deficit without V2G: V2G's part of it, as the attribution judged it (review s27 §2,
     # protv2g.checks.attribution_share: a time margin on the devices' currents)
     share = ""
-    if m_base < 0 and change > 0:
+    material = pd.notna(tol) and math.isfinite(float(tol)) and change > float(tol)
+    if m_base < 0 and change > 0 and material:  # the share where it decided (review s28)
         by_current = unit == TIME_UNIT and any(
             math.isfinite(float(pd.to_numeric(worst.get(c), errors="coerce")))
             for c in ("i_device_a", "i_other_a"))

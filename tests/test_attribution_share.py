@@ -146,3 +146,11 @@ def test_worse_rows_never_set_aside_by_hosting():
     worse = v2g.attribution.to_numpy() == "worse"
     assert worse[with_i[: len(worse)]].any() and worse[~with_i].any() and (~worse).any()
     assert not immaterial_mask(v2g).any()
+
+
+def test_a_device_that_stops_operating_is_always_material():
+    """Review s28: V2G's −∞ margin (the device no longer operates) after a 1 % current change
+    was pre-existing ("lowers the margin by never"); it is worse."""
+    v = _pair(-0.01, -np.inf, 100.0, 99.0, 0.01)
+    assert v.attribution.iloc[1] == "worse"
+    assert "never" not in str(v.message.iloc[1]).split("R-MID locks out before F-LAT clears")[1]

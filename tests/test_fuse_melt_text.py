@@ -62,3 +62,16 @@ def test_the_note_names_the_current_where_the_message_does_not():
     assert below_melt_note(ctx, "F-LAT", 256.0, 188.0).startswith(
         " — at or below F-LAT's guaranteed melting current 190 A at 188 A (its curve")
     assert below_melt_note(ctx, "F-LAT", 2.47, 423.0) == ""
+
+
+def test_a_time_away_from_the_curve_says_where_it_comes_from():
+    """Review s28 §4 (J1): "192 s at 190.4 A" where the 80K curve gives far more; a time
+    within 10 % of the curve's is plain."""
+    from protv2g.checks.fuse_melt_text import DEPARTURE_REL, below_melt_note
+    f = Fuse(name="F-LAT", link="80K")
+    ctx = _ctx(f)
+    t_curve = float(f.total_clear_time_s([200.0])[0])
+    note = below_melt_note(ctx, "F-LAT", 0.5 * t_curve, 200.0)
+    assert note.startswith(f" — F-LAT's curve gives {t_curve:.3g} s at 200 A; the time is "
+                           "from the fault's later stages' currents")
+    assert below_melt_note(ctx, "F-LAT", (1 + 0.5 * DEPARTURE_REL) * t_curve, 200.0) == ""

@@ -118,3 +118,25 @@ def test_reverse_power_status_by_line_drop_compensation(shared_dir):
         dss.Text.Command(f"edit regcontrol.{r} R=0 X=0")
     modes = control_table(dss).set_index("name")["mode"]
     assert modes[[f"regcontrol.{r}" for r in REGS]].tolist() == ["forward_locked"] * 3
+
+
+def test_gate_lists_a_regulator_mode_to_confirm():
+    """Review s28 §5: the warn row of a forward-locked regulator without LDC is a ``confirm:``
+    line of the gate (one per regulator, its largest reverse power), never a ``fail:``."""
+    import pandas as pd
+
+    from protv2g.checks.regulator_text import MODE_TO_CONFIRM
+    from protv2g.gate import _mode_confirms
+
+    v = pd.DataFrame({"criterion": ["C12"] * 3, "status": ["warn"] * 3,
+                      "device": ["REG:b19008", "REG:b19008", "REG:b18864"],
+                      "scenario": ["e/light/50%", "e/light/100%", "e/light/100%"],
+                      "margin": [-0.05, -0.107, -0.024], "mechanism": [MODE_TO_CONFIRM] * 3,
+                      "message": ["m50", "m100", "m18864"]})
+    lines = _mode_confirms(v)
+    assert lines == [
+        "confirm: C12 REG:b18864: m18864 (warn: the model's mode suits the export; "
+        "e/light/100%; 1 row(s) in 1 scenario(s))",
+        "confirm: C12 REG:b19008: m100 (warn: the model's mode suits the export; "
+        "e/light/100%; 2 row(s) in 2 scenario(s))"]
+    assert _mode_confirms(v.assign(mechanism="")) == []

@@ -147,7 +147,9 @@ def small_share(m_base: np.ndarray, margin: np.ndarray, is_time: np.ndarray,
     with np.errstate(invalid="ignore"):
         fails = np.isfinite(m_base) & (m_base < 0) & (margin < m_base)
         under_share = m_base - margin < MATERIAL_SHARE * np.abs(m_base)
-        in_scatter = is_time & np.isfinite(i_change) & (i_change <= CURRENT_SCATTER)
+        # a device that stops operating with V2G (margin −∞) is always material (review s28)
+        in_scatter = (is_time & np.isfinite(i_change) & (i_change <= CURRENT_SCATTER)
+                      & np.isfinite(margin))
     return fails & (under_share | in_scatter), fails & ~under_share & in_scatter
 
 

@@ -66,7 +66,12 @@ from protv2g.checks.flow_limit import (
 )
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
-from protv2g.checks.regulator_text import FORWARD_LOCKED_TEXT, regulator_row
+from protv2g.checks.regulator_text import (
+    FORWARD_LOCKED_TEXT,
+    MODE_TO_CONFIRM,
+    TAKEN_FORWARD_LOCKED_TEXT,
+    regulator_row,
+)
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
 from protv2g.violations import CheckStatus
@@ -367,7 +372,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
             margin_unit=MarginUnit.MEGAWATT, margin=bad.p_from_mw.to_numpy(), limit=0.0,
             message=[f"reverse power {-p:.2f} MW through regulator {n} "
-                     f"{ctx.export_text(s)}: {FORWARD_LOCKED_TEXT}"
+                     f"{ctx.export_text(s)}: {TAKEN_FORWARD_LOCKED_TEXT}"
                      for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
     rows.append(_controlled(ctx))
     return concat(rows)
@@ -410,8 +415,10 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
         else:
             continue
         p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))
+        confirm = r.kind == "regulator" and status is CheckStatus.WARN
         out.append(violation_rows(
             "C12", status, scenario=r.scenario, device=r.device,
+            mechanism=MODE_TO_CONFIRM if confirm else "",
             margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
             message=f"reverse power (phase {phases}, up to {p_rev:.3f} MW) through {r.device} "
                     f"{ctx.export_text(r.scenario)}: {text}"))

@@ -19,7 +19,7 @@ from typing import Any
 
 from protv2g.devices.kinds import kind_of
 
-__all__ = ["guaranteed_melt_a", "below_melt_note", "clearing_text"]
+__all__ = ["DEPARTURE_REL", "guaranteed_melt_a", "below_melt_note", "clearing_text"]
 
 
 def guaranteed_melt_a(device: Any) -> float:
@@ -33,19 +33,30 @@ def guaranteed_melt_a(device: Any) -> float:
     return float(m) * float(device.rating_a)
 
 
+#: Relative departure of a quoted time from the link's curve time at the quoted current above
+#: which the message says where the time comes from (review s28 §4: "192 s at 190.4 A" where
+#: the 80K curve gives 542 s). A display threshold, not a criterion.
+DEPARTURE_REL = 0.10
+
+
 def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
                     say_current: bool = True) -> str:
-    """``" — at or below F-LAT's guaranteed melting current 190 A at 188 A (its curve gives no
-    time there); the time is from a later charger stage's higher current (Charger stages
-    sheet)"``, where ``device`` is a fuse timed ``t_s`` (finite) at a quoted phase current
-    ``i_a`` (A) at or below its guaranteed melting current; ``""`` otherwise.
+    """Where a fuse's quoted clearing time ``t_s`` is not its curve's time at the quoted
+    current ``i_a``, a note saying so; ``""`` otherwise (a relay or recloser, a time within
+    :data:`DEPARTURE_REL` of the curve's, no time).
+
+    * at or below the guaranteed melting current: ``" — at or below F-LAT's guaranteed melting
+      current 190 A at 188 A (its curve gives no time there); the time is from a later charger
+      stage's higher current (Charger stages sheet)"``;
+    * above it: ``" — F-LAT's curve gives 542 s at 190 A; the time is from the fault's later
+      stages' currents (the chargers' sustained limit or ceasing; Charger stages sheet)"``.
 
     Parameters
     ----------
     ctx : CheckContext
         For the device models (``ctx.devices``) and a per-device cache (``ctx.cache``).
     device : str
-        The device (a relay or recloser gets ``""``).
+        The device.
     t_s : float
         The time the rule used (s; ``inf``: does not operate).
     i_a : float
@@ -59,12 +70,23 @@ def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
     if device not in known:
         known[device] = guaranteed_melt_a(ctx.devices.get(device))
     i_melt = known[device]
-    if not (i_a <= i_melt):  # NaN (not a fuse) or above
+    if not (i_melt == i_melt):  # not a fuse
         return ""
     at = f" at {i_a:.0f} A" if say_current else ""
-    return (f" — at or below {device}'s guaranteed melting current {i_melt:.0f} A{at} (its "
-            "curve gives no time there); the time is from a later charger stage's higher "
-            "current (Charger stages sheet)")
+    if i_a <= i_melt:
+        return (f" — at or below {device}'s guaranteed melting current {i_melt:.0f} A{at} "
+                "(its curve gives no time there); the time is from a later charger stage's "
+                "higher current (Charger stages sheet)")
+    curve = ctx.cache.setdefault("curve tc", {})
+    key = (device, float(i_a))
+    if key not in curve:
+        curve[key] = float(ctx.devices[device].total_clear_time_s([i_a])[0])
+    t_curve = curve[key]
+    if not (math.isfinite(t_curve) and abs(t_s - t_curve) > DEPARTURE_REL * t_curve):
+        return ""
+    return (f" — {device}'s curve gives {t_curve:.3g} s at {i_a:.0f} A; the time is from the "
+            "fault's later stages' currents (the chargers' sustained limit or ceasing; Charger "
+            "stages sheet)")
 
 
 def clearing_text(ctx: Any, device: str, t_s: float, amps: str, i_a: float) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from protv2g.violations import CheckStatus
 
-__all__ = ["FORWARD_LOCKED_TEXT", "FORWARD_LOCKED_LDC_TEXT", "REVERSE_MODE_TEXT", "regulator_row"]
+__all__ = ["FORWARD_LOCKED_TEXT", "FORWARD_LOCKED_LDC_TEXT", "MODE_TO_CONFIRM", "REVERSE_MODE_TEXT",
+           "TAKEN_FORWARD_LOCKED_TEXT", "regulator_row"]
 
 #: Reverse power through a forward-locked regulator without line-drop compensation (``warn``):
 #: what it means, what to confirm (IEEE Std C57.15 control modes; IEEE Std 1547.2-2023 §9;
@@ -29,6 +30,21 @@ FORWARD_LOCKED_TEXT = (
     "as locked forward without line-drop compensation or cogeneration mode do in the field; "
     "confirm the field control's mode: bidirectional mode would take the export above its "
     "reverse threshold for a source change and run its taps to a limit")
+
+#: ``mechanism`` of a C12 ``warn`` row on reverse power through a forward-locked regulator
+#: without line-drop compensation: the gate lists it as a ``confirm:`` item (the field
+#: control's mode is an input the model gives only by OpenDSS's default; review s28 §5).
+MODE_TO_CONFIRM = "regulator mode to confirm"
+
+#: Reverse power through a regulator of a pandapower network (``fail``): its control's mode and
+#: line-drop compensation are not in the model, so it is taken as forward-locked (s23's text).
+TAKEN_FORWARD_LOCKED_TEXT = (
+    "its control is taken as forward-locked (the network gives no regulator mode or line-drop "
+    "compensation): it keeps regulating its load side, right while the substation stays the "
+    "source, and a line-drop compensation would act on the net reversed current; confirm the "
+    "field control's mode: locked forward without line-drop compensation, or cogeneration "
+    "mode, suits DER export; bidirectional mode would take the export above its reverse "
+    "threshold for a source change and run its taps to a limit")
 
 #: Reverse power through a forward-locked regulator with line-drop compensation (``fail``).
 FORWARD_LOCKED_LDC_TEXT = (
