@@ -186,7 +186,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         gate = result.meta.get("gate", {})
         del result
         stale = io.StringIO()
-        if study.model is not None:  # drafted head settings gone stale (review s27 §6),
+        if getattr(study, "model", None) is not None:  # drafted head settings gone stale (s27 §6),
             # checked after the run (its result let go): the check's fault study adds to no
             # stage's peak (J1: run peak 672 MB as before; before the run it held +48 MB)
             progress.detail("drafted settings against init's rule")

@@ -27,48 +27,15 @@ from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.first_cycle_rows import kept_first_cycle_positions
 from protv2g.engine.kernels import rows_kept_bounded
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
+from protv2g.engine.row_rule import DEVICE_ROW_MIN_A, device_row_kept
 from protv2g.engine.slices import FaultSlice
 
 __all__ = ["DEVICE_ROW_MIN_A", "DeviceRows", "DeviceRowsBuilder", "device_row_kept",
            "float_bits", "kept_device_arrays", "kept_positions", "rows_differ",
            "stages_differ", "unconverged_columns"]
 
-#: Device rows below this current (largest phase and ``|3·I0|``), A, are not kept (module
-#: docstring). SOURCE: the smallest pickups a device can have here — relay and recloser
-#: ground pickups and minimum trips of tens of amperes, fuse links from 1 A (``relay_library``)
-#: — so a row below it changes no operating time and no check.
-DEVICE_ROW_MIN_A = 1.0
-
 #: Key of one engine slice: (scenario, case, fault type) positions.
 SliceKey = tuple[int, int, int]
-
-
-def device_row_kept(i_abc_a: np.ndarray, min_current_a: float = DEVICE_ROW_MIN_A
-                    ) -> np.ndarray:
-    """Which device rows a study keeps.
-
-    Parameters
-    ----------
-    i_abc_a : numpy.ndarray
-        ``(..., 3)`` complex phase currents of the device, A.
-    min_current_a : float
-        Threshold, A (:data:`DEVICE_ROW_MIN_A`); ``≤ 0`` keeps every row.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(...)`` bool: ``max(|Ia|, |Ib|, |Ic|) ≥ min_current_a`` or ``|Ia + Ib + Ic|`` (=
-        ``|3·I0|``) ``≥ min_current_a``, or a current is not finite.
-    """
-    i_abc_a = np.asarray(i_abc_a)
-    if min_current_a <= 0:
-        return np.ones(i_abc_a.shape[:-1], dtype=bool)
-    # element-wise over the three phases (a reduction over a 3-wide axis is ≈ 4× slower;
-    # the same values: max and a left-to-right sum, NaN propagated)
-    a, b, c = i_abc_a[..., 0], i_abc_a[..., 1], i_abc_a[..., 2]
-    mag = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
-    keep = (mag >= min_current_a) | (np.abs(a + b + c) >= min_current_a)
-    return keep | ~np.isfinite(mag)
 
 
 def kept_positions(i_012_ka: np.ndarray, min_current_a: float = DEVICE_ROW_MIN_A

@@ -27,6 +27,7 @@ from numba import njit, prange
 
 from protv2g.engine.faults import A_MATRIX, seq_to_abc
 from protv2g.engine.kernels import KEPT_BAND_RTOL
+from protv2g.engine.row_rule import device_row_kept
 
 __all__ = ["kept_first_cycle_positions", "kept_first_cycle_state"]
 
@@ -194,8 +195,6 @@ def kept_first_cycle_positions(solver: Any, i_f: np.ndarray, terms: dict, pre: A
         solver.fill_rows(x, None, near // max(m, 1), near % max(m, 1), i_f, terms, pre,
                          scale_i, fault_type, zf_pu)
         x[bad[near % max(m, 1)]] = np.nan
-        from protv2g.engine.device_rows import device_row_kept  # (it imports this module)
-
         state[near] = device_row_kept(1e3 * seq_to_abc(x), min_current_a)
     return np.flatnonzero(state)
 
