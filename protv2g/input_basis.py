@@ -52,15 +52,16 @@ from protv2g.network.dss_ratings import (
 )
 from protv2g.scenarios import build_scenarios
 from protv2g.study.todos import todo_items
+from protv2g.text_codes import text_codes
 from protv2g.units import LoadLevel
-from protv2g.violations import CheckStatus, text_values
+from protv2g.violations import CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
-           "confirm_texts", "drafted_devices",
+           "confirm_texts", "drafted_devices", "input_basis_columns",
            "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
@@ -262,37 +263,67 @@ def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     >>> tag_input_basis(v, b).tolist()
     ['default', 'todo', 'given']
     """
+    return input_basis_columns(violations, bases, todo=False)[0]
+
+
+def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`tag_input_basis` and (``todo``) :func:`confirm_texts` of ``violations``, each
+    ``(n,)`` object, from one pass over the drafted inputs (:func:`_todo_sources`; #21: the
+    run wrote the rows' texts and matched every drafted input three times, 0.2 s at 10,000
+    buses). ``None`` in place of the second without ``todo``."""
     n = len(violations)
     # the one label object in every row (``np.full(n, "given", dtype=object)`` made a new
     # ``str`` per row: #21, 490,000 at 10,000 buses, ≈ 26 MB; the same values)
     out = np.array([InputBasis.GIVEN.value], dtype=object).repeat(n)
     if not n:
-        return out
-    crit = text_values(violations["criterion"]).to_numpy()
+        return out, (np.array([""], dtype=object).repeat(0) if todo else None)
+    rows = _Coded(violations)
+    crit_c12 = rows.test("criterion", lambda t: t == "C12")
     if "data_boundary" in violations:  # weaker than given, stronger than any stand-in below
         # tested once per distinct label, not per row (the 10,000-bus study: 472,765 rows)
         codes, labels = pd.factorize(violations["data_boundary"], use_na_sentinel=False)
         flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
         out[flagged[codes]] = InputBasis.BAND.value
-    dev = text_values(violations["device"])
     if bases.default_lines:
-        lines = list(bases.default_lines)
-        out[(crit == "C12") & dev.isin(lines).to_numpy()] = InputBasis.DEFAULT.value
+        lines = bases.default_lines
+        out[crit_c12 & rows.test("device", lambda t: t in lines)] = InputBasis.DEFAULT.value
     if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
-        unit = (text_values(violations["margin_unit"]).to_numpy() if "margin_unit" in violations
-                else np.full(n, "%", dtype=object))
-        on = dev.str.lower().isin(list(bases.default_transformers)).to_numpy()
-        out[(crit == "C12") & on & (unit == "%")] = InputBasis.DEFAULT.value
-    for hit, _ in _todo_sources(violations, bases):
+        unit = (rows.test("margin_unit", lambda t: t == "%") if "margin_unit" in violations
+                else np.ones(n, dtype=bool))
+        trafos = bases.default_transformers
+        on = rows.test("device", lambda t: t.lower() in trafos)
+        out[crit_c12 & on & unit] = InputBasis.DEFAULT.value
+    sources = _todo_sources(violations, bases, rows)
+    for hit, _ in sources:
         out[hit] = InputBasis.TODO.value
-    status = text_values(violations["status"]).to_numpy()
-    finding = np.isin(status, [s.value for s in CheckStatus if s.is_finding])
-    out[~finding] = ""
-    return out
+    findings = {s.value for s in CheckStatus if s.is_finding}
+    out[~rows.test("status", lambda t: t in findings)] = ""
+    return out, (_joined(n, sources) if todo else None)
 
 
-def _todo_sources(violations: pd.DataFrame,
-                  bases: InputBases) -> list[tuple[np.ndarray, str]]:
+class _Coded:
+    """The text columns of a violation table as :func:`~protv2g.text_codes.text_codes` codes,
+    each coded once; a test of a column's text (``astype(str)``, as :func:`~protv2g.violations
+    .text_values` writes it) decided once per distinct text, not per row (#21)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def test(self, col: str, fn) -> np.ndarray:
+        """``(n,)`` bool: ``fn(text)`` of each row's text of ``col`` (all False without it)."""
+        if col not in self.frame:
+            return np.zeros(len(self.frame), dtype=bool)
+        if col not in self._codes:
+            self._codes[col] = text_codes(self.frame[col])
+        codes, texts = self._codes[col]
+        return (np.array([bool(fn(t)) for t in texts.tolist()], dtype=bool)[codes]
+                if len(texts) else np.zeros(len(codes), dtype=bool))
+
+
+def _todo_sources(violations: pd.DataFrame, bases: InputBases,
+                  rows: _Coded | None = None) -> list[tuple[np.ndarray, str]]:
     """Every drafted input of ``bases`` that carries rows of ``violations``: (row mask, the
     input in words), in the order the report names them.
 
@@ -304,16 +335,11 @@ def _todo_sources(violations: pd.DataFrame,
     s22: recloser A's pickup, curves and reclose intervals came from the model).
     """
     n = len(violations)
-    crit = text_values(violations["criterion"]).to_numpy()
-    dev = text_values(violations["device"])
-    other = (text_values(violations["other_device"]) if "other_device" in violations
-             else pd.Series("", index=violations.index))
-    ftype = (text_values(violations["fault_type"]) if "fault_type" in violations
-             else pd.Series("", index=violations.index))
-    ground = ftype.str.startswith(_GROUND_FAULTS).to_numpy()
+    rows = _Coded(violations) if rows is None else rows
+    ground = rows.test("fault_type", lambda t: t.startswith(_GROUND_FAULTS))
     out: list[tuple[np.ndarray, str]] = []
     if bases.r_fault_min_ohm is not None and "case" in violations:
-        hit = ground & (text_values(violations["case"]).to_numpy() == "min")
+        hit = ground & rows.test("case", lambda t: t == "min")
         out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
@@ -321,18 +347,18 @@ def _todo_sources(violations: pd.DataFrame,
         # not a voltage a source or regulator set-point holds: it rests on that set-point
         # (review s26: IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load)
         if "mechanism" in violations:
-            light &= ~text_values(violations["mechanism"]).isin(list(SETPOINT_MECHANISMS)
-                                                               ).to_numpy()
-        out.append(((crit == "C12") & light, LIGHT_LOAD_INPUT))
+            light &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
+        out.append((rows.test("criterion", lambda t: t == "C12") & light, LIGHT_LOAD_INPUT))
     for name in sorted(bases.todo_devices):
-        hit = (dev == name).to_numpy() | (other == name).to_numpy()
+        hit = rows.test("device", name.__eq__) | rows.test("other_device", name.__eq__)
         out.append((hit, f"the settings of {name} (drafted: TODO)"))
     scoped = {f: c for c, fs in CRITERION_FIELDS.items() for f in fs}
     for fld, names in sorted(bases.todo_fields.items()):
         for name in sorted(names):
-            names_it = (dev == name).to_numpy() | (other == name).to_numpy()
+            is_dev = rows.test("device", name.__eq__)
+            names_it = is_dev | rows.test("other_device", name.__eq__)
             if fld in scoped:
-                hit, text = ((crit == scoped[fld]) & (dev == name).to_numpy(),
+                hit, text = (rows.test("criterion", scoped[fld].__eq__) & is_dev,
                              f"{name}'s {fld} (drafted: TODO)")
             elif fld in GROUND_FIELDS:
                 hit, text = names_it & ground, (f"that {name} has no ground element (none in "
@@ -361,8 +387,13 @@ def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
      ['the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)',
       'that A is in service (drafted: TODO, its settings from the model)']]
     """
-    out = np.array([""], dtype=object).repeat(len(violations))
-    for hit, text in _todo_sources(violations, bases):
+    return _joined(len(violations), _todo_sources(violations, bases))
+
+
+def _joined(n: int, sources: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    """``(n,)`` object: each row's texts of ``sources`` (:func:`_todo_sources`), "; "-joined."""
+    out = np.array([""], dtype=object).repeat(n)
+    for hit, text in sources:
         if hit.any():
             sep = np.where(out[hit] == "", "", "; ").astype(object)
             out[hit] = out[hit] + sep + text

@@ -42,7 +42,7 @@ from protv2g.engine.phase.der import der_table
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
-from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
+from protv2g.input_basis import input_basis_columns, study_input_bases
 from protv2g.memory_pages import small_pages
 from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
@@ -213,8 +213,12 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
     bases = study_input_bases(study, [i.field for i in todos])
     # as categoricals, as the checks' text columns are (#21, :mod:`protv2g.checks._compact`)
-    violations["input_basis"] = text_category(tag_input_basis(violations, bases))
-    violations["input_todo"] = text_category(confirm_texts(violations, bases))  # (s22)
+    # and the drafted inputs each row rests on, in words (s22): one pass over the drafted
+    # inputs for both (#21)
+    basis, todo_text = input_basis_columns(violations, bases)
+    violations["input_basis"] = text_category(basis)
+    violations["input_todo"] = text_category(todo_text)
+    del basis, todo_text
     # what each criterion read, passing rows included: "passed on drafted values" (s20)
     stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)

@@ -199,33 +199,76 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         part = Participation(participation)
         states = tuple(site_state(s, part, export_fraction * s.p_max_kw)
                        for s in doc.v2g_sites)
-        sc = Scenario(f"{part.value}/{LoadLevel(load_level).value}/{100 * export_fraction:g}%",
-                      part, LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
+        scenario = Scenario(
+            f"{part.value}/{LoadLevel(load_level).value}/{100 * export_fraction:g}%", part,
+            LoadLevel(load_level), f"{100 * export_fraction:g}%", states)
+        sets = _stage_sets(study, scenario, export_fraction)
     else:
-        sc, part = scenario, scenario.participation
-        export_fraction = export_of_all_sites(study, sc)
-    low = charger_sources(study, sc)
-    scen = {"staged": low, "today": _today(study, sc)}
-    staged_high = doc.faults.high_bracket == "sustained_limit"
-    if staged_high:  # the high bracket's own stages; else it is the first cycle held
-        scen["high"] = high_bracket_sets(study, {"high": low})["high"]
+        sets = _stage_sets(study, scenario)
     # the one device's terminal only: each device's currents are its own rows of Z (one
     # unit solve per terminal bus), apart from the others' (#21: all 60 devices' rows solved
     # for one, 3 × 0.1 s at 10,000 buses)
     res = fault_study(study.net, fault_types=[FaultType(x) for x in fault_types],
-                      cases=[Case(c) for c in cases], **fault_options(study), scenarios=scen,
+                      cases=[Case(c) for c in cases], **fault_options(study),
+                      scenarios=sets.scenarios(""),
                       devices=[t for t in device_terminals(study) if t.name == device],
                       buses=[bus], networks=networks)
+    return pd.DataFrame(_stage_rows(res, dev, device, fault_bus, sets, "", 0, t_shown_s,
+                                    t_scale))
+
+
+@dataclasses.dataclass(frozen=True)
+class _StageSets:
+    """One scenario's charger sets for :func:`staged_device_table`: ``staged`` (the low
+    bracket's stages), ``today`` (:func:`_today`) and, when the study's high bracket is its
+    sustained limit, ``high``; with the sheet's scenario, participation and export labels."""
+
+    scenario: Scenario
+    export_fraction: float
+    staged: tuple[ChargerSource, ...]
+    today: tuple[ChargerSource, ...]
+    high: tuple[ChargerSource, ...] | None
+
+    def scenarios(self, tag: str) -> dict[str, tuple[ChargerSource, ...]]:
+        """The sets as ``fault_study`` scenarios, named ``staged<tag>``, ``today<tag>`` …"""
+        out = {f"staged{tag}": self.staged, f"today{tag}": self.today}
+        if self.high is not None:
+            out[f"high{tag}"] = self.high
+        return out
+
+
+def _stage_sets(study: Study, sc: Scenario, export_fraction: float | None = None
+                ) -> _StageSets:
+    """:class:`_StageSets` of ``sc`` (its export as :func:`export_of_all_sites` unless
+    ``export_fraction`` is given: a scenario made from one)."""
+    low = charger_sources(study, sc)
+    # the high bracket's own stages; else it is the first cycle held
+    high = (high_bracket_sets(study, {"high": low})["high"]
+            if study.document.faults.high_bracket == "sustained_limit" else None)
+    return _StageSets(sc, export_of_all_sites(study, sc) if export_fraction is None
+                      else export_fraction, low, _today(study, sc), high)
+
+
+def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: str, m: int,
+                t_shown_s: float | None, t_scale: float) -> list[dict]:
+    """:func:`staged_device_table`'s rows of ``device`` at the fault bus at position ``m``
+    of ``res`` (a ``fault_study`` result with ``sets.scenarios(tag)`` among its scenarios)."""
+    sc = sets.scenario
+    part, export_fraction = sc.participation, sets.export_fraction
     st = res.staged
+    scenario_names = list(res.scenarios)
+    s_low = scenario_names.index(f"staged{tag}")
+    s_today = scenario_names.index(f"today{tag}")
     d = list(res.devices).index(device)
-    site_names = st.chargers["staged"]
+    site_names = st.chargers[f"staged{tag}"]
+    chg = st.charger_i_12_ka.get(f"staged{tag}")
     rows = []
     for c, case in enumerate(res.cases):
         for t, ft in enumerate(res.fault_types):
-            t0, t1 = st.t_start_s[0, c, t, :, 0], st.t_end_s[0, c, t, :, 0]
-            i012 = st.device_i_012_ka[0, c, t, :, d, 0]  # (stage, seq)
+            t0, t1 = st.t_start_s[s_low, c, t, :, m], st.t_end_s[s_low, c, t, :, m]
+            i012 = st.device_i_012_ka[s_low, c, t, :, d, m]  # (stage, seq)
             ip, ig = _phase_ground_a(i012)
-            today = res.device_i_012_ka[list(res.scenarios).index("today"), c, t, d, 0]
+            today = res.device_i_012_ka[s_today, c, t, d, m]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             staged = _all_times(dev, ip, ig, t0, t1)
             key = time_key(staged, t_shown_s, t_scale)
@@ -233,12 +276,11 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
             t_staged = staged[key]
             t_held = float(_held(dev, ip[0], ig[0], key))
             t_high = t_held
-            if staged_high:
-                h = list(res.scenarios).index("high")
-                i_h = st.device_i_012_ka[h, c, t, :, d, 0]
-                t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, 0],
-                                st.t_end_s[h, c, t, :, 0], key)
-            chg = st.charger_i_12_ka.get("staged")
+            if sets.high is not None:
+                h = scenario_names.index(f"high{tag}")
+                i_h = st.device_i_012_ka[h, c, t, :, d, m]
+                t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, m],
+                                st.t_end_s[h, c, t, :, m], key)
             for j in range(st.n_stages):
                 if not np.isfinite(t0[j]):
                     continue
@@ -254,12 +296,12 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                 for k, s in enumerate(site_names):
                     if chg is None:
                         break
-                    a = chg[c, t, j, k, 0]
+                    a = chg[c, t, j, k, m]
                     row[f"i_{s}_a"] = 1e3 * float(peak_phase_12(a))
-                    row[f"trip_{s}_s"] = float(st.site_trip_s["staged"][c, t, k, 0])
-                    row[f"ceased_{s}"] = bool(st.site_ceased["staged"][c, t, k, 0])
+                    row[f"trip_{s}_s"] = float(st.site_trip_s[f"staged{tag}"][c, t, k, m])
+                    row[f"ceased_{s}"] = bool(st.site_ceased[f"staged{tag}"][c, t, k, m])
                 rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
 
 def staged_times(study: Study, result) -> pd.DataFrame:
@@ -314,8 +356,11 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
                          close_in: tuple[Study, Study] | None = None,
                          networks: dict | None = None) -> pd.DataFrame:
     """The "Charger stages" table: :func:`staged_device_table` for the findings that depend on
-    the chargers' behaviour in time (:func:`time_findings`), one engine call per finding (one
-    fault bus). On an OpenDSS feeder the table comes from the stored stages instead:
+    the chargers' behaviour in time (:func:`time_findings`), one engine call per fault type
+    and case of them (their buses, devices and scenarios together; the rows of each finding
+    as :func:`staged_device_table` writes them: each (scenario, fault bus) column is solved
+    on its own, so the values are those of a call per finding). On an OpenDSS feeder the
+    table comes from the stored stages instead:
     :func:`protv2g.stage_report_dss.dss_findings_stage_table`.
 
     Parameters
@@ -352,8 +397,38 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
     # the faults stage's networks (read only: a copy of the dict takes this call's builds)
     networks = (dict(networks) if networks and solved_on is not None and study.net is solved_on
                 else {})
-    frames: dict[int, pd.DataFrame] = {}
+    names = study.net.bus.name.astype(str)
+    index_of = dict(zip(names.tolist(), study.net.bus.index.tolist(), strict=True))
+    # the findings of one fault type and case solved in one engine call (#21: one call per
+    # finding, each validating the 10,000-bus net and setting up its solver again): every
+    # finding's scenario sets under its own names, its device's terminal and its bus; each
+    # column of the call (scenario, fault bus) solved on its own, as in a call of its own
+    groups: dict[tuple[str, str], list[int]] = {}
     for k in order:
+        f = found[k]
+        if f.fault_bus in index_of:  # else a close-in position the net lacks: one call
+            groups.setdefault((f.fault_type, f.case), []).append(k)
+    frames: dict[int, pd.DataFrame] = {}
+    for (fault_type, case), ks in groups.items():
+        sets = {k: _stage_sets(study, by_name[found[k].scenario]) for k in ks}
+        buses = list(dict.fromkeys(index_of[found[k].fault_bus] for k in ks))
+        devices = {found[k].device for k in ks}
+        scen: dict[str, tuple[ChargerSource, ...]] = {}
+        for k in ks:
+            scen.update(sets[k].scenarios(f"#{k}"))
+        res = fault_study(study.net, fault_types=[FaultType(fault_type)], cases=[Case(case)],
+                          **fault_options(study), scenarios=scen,
+                          devices=[t for t in device_terminals(study) if t.name in devices],
+                          buses=buses, networks=networks)
+        for k in ks:
+            f = found[k]
+            rows = _stage_rows(res, _device(study, f.device), f.device, f.fault_bus, sets[k],
+                               f"#{k}", buses.index(index_of[f.fault_bus]), f.t_shown_s,
+                               f.t_scale)
+            frames[k] = pd.DataFrame(rows).assign(finding=f.label, **f.keys)
+    for k in order:
+        if k in frames:
+            continue
         f = found[k]
         table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],
                                     cases=[f.case], scenario=by_name[f.scenario],
