@@ -35,7 +35,10 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
         codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
     else:
         codes, uniques = np.asarray(scenario, dtype=np.int64), list(labels)
-    order = np.argsort(codes, kind="stable")
+    # rows come grouped by charger set: a stable sort of codes already in order is the
+    # identity (#21: 15 ms on the 10,000-bus study's 0.9 M device rows, checked in 1 ms)
+    order = (np.arange(len(codes)) if len(codes) < 2 or bool((codes[1:] >= codes[:-1]).all())
+             else np.argsort(codes, kind="stable"))
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     where = {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
     none = np.zeros(0, np.int64)

@@ -26,6 +26,7 @@ import numpy as np
 from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.first_cycle_rows import kept_first_cycle_positions
 from protv2g.engine.kernels import rows_kept_bounded
+from protv2g.engine.page_fill import populate
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.row_rule import DEVICE_ROW_MIN_A, device_row_kept
 from protv2g.engine.slices import FaultSlice
@@ -236,6 +237,14 @@ class DeviceRowsBuilder:
             p = self.pieces.pop(k)
             end = start + size
             positions[k] = p[0]
+            # the slice's rows of each table mapped in one call each, just before they are
+            # written (#21: the tables' fresh pages faulted one by one; the same pages in
+            # the same order, :mod:`~protv2g.engine.page_fill`)
+            for x in (pos, i) + ((v,) if not no_v else ()):
+                populate(x[start:end])
+            for x in (staged, t0, t1) if n_stage else ():
+                for row in x[:, start:end]:
+                    populate(row)
             pos[start:end] = p[0]
             i[start:end] = p[1]
             if not no_v:
@@ -268,14 +277,46 @@ def _own(x: np.ndarray) -> np.ndarray:
 def _staged_rows(sl: FaultSlice, x: np.ndarray | None, col: np.ndarray) -> tuple | None:
     """``(|Ia|, |Ib|, |Ic|, |3·I0|`` A float32 ``(n_stage, k, 4)``, stage starts, stage ends
     ``(n_stage, k)``) of the kept rows' staged currents ``x`` ``(n_stage, k, 3)`` (kA,
-    sequence order; ``col`` the rows' fault-bus positions); ``None`` without stages."""
+    sequence order; ``col`` the rows' fault-bus positions); ``None`` without stages.
+
+    A stage's rows whose currents are the previous stage's bit for bit (the stages that do
+    not reach a fault bus repeat the previous one, :func:`kept_device_arrays`) take the
+    previous stage's magnitudes; the others are computed (#21: every stage's magnitudes
+    were computed at every row; element-wise operations, the same values)."""
     if x is None:
         return None
     i_a = np.empty(x.shape[:2] + (4,), np.float32)
-    phase_magnitudes(x, 1e3, i_a)  # one phase at a time (#21: the phase array and temporaries)
-    i_a[..., 3] = 3e3 * np.abs(x[..., 0])
+    for j in range(len(x)):
+        at = None if j == 0 else np.flatnonzero(_rows_changed(x[j], x[j - 1]))
+        if at is None or 2 * len(at) > len(col):  # most rows new: the stage whole
+            _row_magnitudes(x[j], i_a[j])
+            continue
+        i_a[j] = i_a[j - 1]
+        if len(at):
+            part = np.empty((len(at), 4), np.float32)
+            _row_magnitudes(x[j, at], part)
+            i_a[j, at] = part
     return (i_a, np.asarray(sl.stage_t_start_s, np.float32)[:, col],
             np.asarray(sl.stage_t_end_s, np.float32)[:, col])
+
+
+def _row_magnitudes(x: np.ndarray, out: np.ndarray) -> None:
+    """``out (k, 4)`` float32 ← ``1e3·|Ia|, 1e3·|Ib|, 1e3·|Ic|, 3e3·|I0|`` (A) of the
+    sequence currents ``x (k, 3)`` (kA)."""
+    phase_magnitudes(x, 1e3, out)  # one phase at a time (#21: the phase array, temporaries)
+    out[..., 3] = 3e3 * np.abs(x[..., 0])
+
+
+def _rows_changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(k,)`` bool: the rows of two ``(k, 3)`` complex arrays that differ in some bit
+    (a NaN equals the same NaN, 0.0 and −0.0 differ): each row's six flags of its floats'
+    bits read as a 4- and a 2-byte integer (``any`` along a short axis is 5× slower,
+    :func:`~protv2g.engine.row_bits.rows_differ`)."""
+    ne = np.not_equal(float_bits(a.view(a.real.dtype)), float_bits(b.view(b.real.dtype)))
+    if ne.shape[1] != 6:  # pragma: no cover - the rows are (k, 3) complex
+        return ne.any(axis=1)
+    return (ne[:, :4].view(np.uint32).reshape(-1) != 0) | \
+        (ne[:, 4:].view(np.uint16).reshape(-1) != 0)
 
 
 def unconverged_columns(sv: Any, m: int) -> np.ndarray:
