@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.faults import abc_phases
-from protv2g.engine.page_fill import populate
 
 __all__ = ["DEVICE_VALUE_COLUMNS", "N_CURRENT_COLUMNS", "device_columns",
            "device_value_block", "object_column", "row_runs"]
@@ -141,10 +140,6 @@ def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
         block[:, whole[0]:whole[1]]
     items = _device_column_items(i_012_ka, v_012_pu, reuse=True, dest=dest)
     first = 0 if i_012_ka is not None else N_CURRENT_COLUMNS
-    # the block's rows this call writes, its fresh pages mapped in one call (#21: ≈ 290 MB
-    # at 10,000 buses faulted page by page; :mod:`~protv2g.engine.page_fill`), the same
-    # rows as written below — the other call's stay untouched until it writes them
-    populate(block[first:N_CURRENT_COLUMNS if v_012_pu is None else len(DEVICE_VALUE_COLUMNS)])
     for j, (name, col) in enumerate(items, start=first):
         if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
             raise RuntimeError(f"device column {j} is {name!r}, expected "

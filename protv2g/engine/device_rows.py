@@ -26,7 +26,6 @@ import numpy as np
 from protv2g.engine.faults import A_MATRIX, phase_magnitudes, seq_to_abc
 from protv2g.engine.first_cycle_rows import kept_first_cycle_positions
 from protv2g.engine.kernels import rows_kept_bounded
-from protv2g.engine.page_fill import populate
 from protv2g.engine.row_bits import float_bits, rows_differ, stages_differ
 from protv2g.engine.row_rule import DEVICE_ROW_MIN_A, device_row_kept
 from protv2g.engine.slices import FaultSlice
@@ -237,14 +236,6 @@ class DeviceRowsBuilder:
             p = self.pieces.pop(k)
             end = start + size
             positions[k] = p[0]
-            # the slice's rows of each table mapped in one call each, just before they are
-            # written (#21: the tables' fresh pages faulted one by one; the same pages in
-            # the same order, :mod:`~protv2g.engine.page_fill`)
-            for x in (pos, i) + ((v,) if not no_v else ()):
-                populate(x[start:end])
-            for x in (staged, t0, t1) if n_stage else ():
-                for row in x[:, start:end]:
-                    populate(row)
             pos[start:end] = p[0]
             i[start:end] = p[1]
             if not no_v:

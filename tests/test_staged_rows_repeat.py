@@ -1,29 +1,12 @@
-"""#21: fresh table pages mapped in one call (:mod:`protv2g.engine.page_fill`) and the
-staged rows' magnitudes taken from the previous stage where its currents repeat
+"""#21: the staged rows' magnitudes taken from the previous stage where its currents repeat
 (:func:`protv2g.engine.device_rows._staged_rows`): values unchanged."""
 
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 
-from protv2g.engine import page_fill
 from protv2g.engine.device_rows import _rows_changed, _staged_rows
 from protv2g.engine.faults import phase_magnitudes
-
-
-@pytest.mark.parametrize("shape", [(3,), (1 << 18,), (5, 1 << 16)])
-def test_populate_keeps_values_and_accepts_any_array(shape):
-    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
-    before = x.copy()
-    page_fill.populate(x)  # whole pages inside the array only
-    page_fill.populate(x[..., ::2])  # not contiguous: nothing
-    page_fill.populate(x.reshape(-1)[1:])  # an unaligned start
-    np.testing.assert_array_equal(x, before)
-    fresh = np.empty(shape)
-    page_fill.populate(fresh)
-    fresh[...] = 7.0
-    assert (fresh == 7.0).all()
 
 
 def test_rows_changed_compares_bits():
