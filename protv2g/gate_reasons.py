@@ -101,7 +101,11 @@ def _twin(worst: pd.Series) -> str:
         return ""
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
-    same = "at the same fault and case" if describe_fault(worst) else "at the same load level"
+    # a fault row's twin is the same fault and case; a flow row's (C8/C12: a bus or branch at a
+    # load level, no fault type) the same place at the same load level (review s28 §7)
+    same = ("at the same fault and case" if is_given(worst.get("fault_type"))
+            else "at the same place and load level" if describe_fault(worst)
+            else "at the same load level")
     # a charging snapshot's base is the same step without the charging (review s23)
     charging = is_charging_snapshot(worst.get("scenario")) or is_charging_peak(
         worst.get("criterion"), worst.get("mechanism"))

@@ -154,3 +154,16 @@ def test_a_device_that_stops_operating_is_always_material():
     v = _pair(-0.01, -np.inf, 100.0, 99.0, 0.01)
     assert v.attribution.iloc[1] == "worse"
     assert "never" not in str(v.message.iloc[1]).split("R-MID locks out before F-LAT clears")[1]
+
+
+def test_a_flow_rows_twin_is_not_called_a_fault():
+    """Review s28 §7 (EPRI DG feeder): a C12 voltage row's twin was "at the same fault and
+    case"; it is the same bus at the same load level."""
+    from protv2g.gate_reasons import _twin
+
+    row = pd.Series({"criterion": "C12", "fault_bus": "bt", "fault_type": None, "case": None,
+                     "margin": -0.006, "base_margin": -0.0002, "tolerance": 0.0083,
+                     "margin_unit": "pu", "scenario": V2G})
+    text = _twin(row)
+    assert text.startswith("without V2G at the same place and load level: fails by")
+    assert "of that deficit" not in text  # within the tolerance: no share is given
