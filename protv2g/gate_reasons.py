@@ -128,8 +128,8 @@ def _twin(worst: pd.Series) -> str:
         text += f", {percent_text(change / abs(float(m_base)))} of that deficit"
         share = f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more"
         if by_current:
-            share += (f", and a device's current moves by more than "
-                      f"{100.0 * CURRENT_SCATTER:g} %")
+            share += (f", and, where a time is read in a curve's long-time region, a device's "
+                      f"current moves by more than {100.0 * CURRENT_SCATTER:g} %")
     if pd.notna(tol) and math.isfinite(float(tol)):
         if change > float(tol):
             text += f" (material: more than the tolerance {_fmt(float(tol), unit)}"

@@ -105,7 +105,6 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_codes import smallest_by_key as _smallest_by_key
 from protv2g.checks.attribution_materiality import MATERIALITY as _MATERIALITY
 from protv2g.checks.attribution_materiality import fallback_tolerance
 from protv2g.checks.attribution_materiality import fmt as _fmt
@@ -115,9 +114,12 @@ from protv2g.checks.attribution_share import (
     TIME_UNIT,
     current_change,
     current_texts,
+    in_scatter,
+    marginal_scatter_text,
     share_text,
     small_share,
     smallest_with_row,
+    twin_values,
 )
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
@@ -265,20 +267,29 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # devices' currents from it (attribution_share: time margins are judged on the current)
     twin = (np.where(had, ref[np.maximum(twin, 0)], -1) if len(ref)
             else np.full(len(v), -1, dtype=np.intp))
-    i_change, i_which = current_change(v, twin)
     del n_ref
     pm = np.full(len(v), np.nan)  # margin of a passing base row
+    sources = [(v, np.flatnonzero(had), twin[had])]
     if base_margins is not None and len(base_margins):
         bk = [c for c in key if c in base_margins.columns]
         bsc = _ScenarioCodes(base_margins.scenario, base_of)
         in_base = np.flatnonzero(bsc.per_row(bsc.base_text == bsc.text))
-        pmj, _ = _smallest_by_key(
+        pmj, _, pm_row = smallest_with_row(
             len(v), chain(((codes[c].rows, codes[c].of(base_margins[c], in_base, -2))
                            for c in bk), [(base_at, sc.of(bsc.text, -2)[bsc.codes[in_base]])]),
             pd.to_numeric(base_margins["margin"].iloc[in_base], errors="coerce").to_numpy(
                 float))
         pm = np.where(had | no_base, np.nan, pmj)
-        del pmj
+        # a passing base twin's currents and times (review s28 §1: the current test on both
+        # branches), where the base-margin table has them (C1–C4's pair rows)
+        at = np.flatnonzero(np.isfinite(pm) & (pm_row >= 0))
+        sources.append((base_margins, at, in_base[pm_row[at]]))
+        del pmj, pm_row
+    # each row's base twin's device currents and times: V2G's change of current is judged
+    # against the devices' accuracy of response (attribution_share)
+    base_iv = twin_values(len(v), sources)
+    i_change, i_which = current_change(v, base_iv)
+    del sources
     # the key columns' codes and the per-row scenario codes, let go before the attribution
     # texts are coded; each per-row temporary below once used (#21: ≈ 20 arrays of the
     # 481,228 rows at 10,000 buses were held to the end, +96 MiB over the rows)
@@ -302,20 +313,24 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # "Share"; review s27 §2)
     is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
                else np.zeros(len(v), dtype=bool))
-    small, by_current = small_share(m_base, margin, is_time, i_change)
+    scatter = in_scatter(v, margin, is_time, i_change, base_iv)
+    small, by_current = small_share(m_base, margin, scatter)
     small &= had & moved
-    moved &= ~small
     is_time_i = is_time & np.isfinite(i_change)
     del is_time
     # codes into _ATTRIBUTIONS, the preset texts by their distinct values (#21: text arrays
     # and comparisons of every row)
     with np.errstate(invalid="ignore"):
         marginal_base = passed & (m_base < np.nan_to_num(tol))
+    # a marginal passing base whose V2G change is the devices' response scatter: the same
+    # current test as a failing base's (review s28 §1)
+    scatter_marginal = marginal_base & moved & scatter
+    moved &= ~(small | scatter_marginal)
+    del scatter
     # a passing base: new when it passes clear of the tolerance, worse when it is marginal and
     # V2G moves it by more than the tolerance, pre-existing when V2G's change is inside it
     code = np.where(had, np.where(moved, 1, 2),
                     np.where(passed & ~moved, 2, np.where(marginal_base, 1, 0)))
-    del marginal_base
     code = np.where(is_base, 2, code)
     att = _ATTRIBUTIONS[code]
     pre = code == 2
@@ -326,20 +341,23 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         att = np.where(given, p_text[p_codes], att)
         pre = np.where(given, (p_text == "pre-existing")[p_codes], pre)
         del p_codes, given
-    marginal = np.flatnonzero(passed & ~moved & pre)
+    marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal)
+    scattered = np.flatnonzero(scatter_marginal & pre & ~is_base)
     material = np.flatnonzero(
         _under_materiality(v, had & ~moved & pre & ~fill & ~is_base & ~small, margin,
                            m_base))
     shared = np.flatnonzero(small & pre & ~is_base)
     # time rows worse with their currents known: the message names the current that moved
-    moved_i = np.flatnonzero(is_time_i & moved & ~pre & ~is_base)
-    del passed, moved, pre, fill, had, small
+    moved_i = np.flatnonzero(is_time_i & moved & ~pre & ~is_base & (had | marginal_base))
+    del passed, moved, pre, fill, had, small, marginal_base, scatter_marginal
     # the figures the messages read, at their rows only
     change, tol_mat = m_base[material] - margin[material], tol[material]
     base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
     i_sh = np.where(by_current[shared], i_change[shared], np.nan)
-    moved_texts = current_texts(v, moved_i, twin, i_which)
-    del by_current, i_change, i_which, twin, is_time_i
+    moved_texts = current_texts(v, moved_i, base_iv, i_which)
+    sc_figures = (pm[scattered], tol[scattered], pm[scattered] - margin[scattered],
+                  i_change[scattered])
+    del by_current, i_change, i_which, twin, is_time_i, base_iv
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
     del pm, margin
@@ -347,10 +365,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     v["tolerance"] = tol
     v["base_margin"] = np.where(is_base, np.nan, m_base)
     del att, tol, m_base, is_base
-    if len(marginal) or len(material) or len(shared) or len(moved_i):
+    if len(marginal) or len(material) or len(shared) or len(moved_i) or len(scattered):
         # the unit's text (``astype(str)``) at the suffixed rows only (#21: the column's
         # 489,286 rows at 10,000 buses written out as text for 27,981 of them)
-        read = np.union1d(np.union1d(material, marginal), shared)
+        read = np.union1d(np.union1d(np.union1d(material, marginal), shared), scattered)
         unit = (dict(zip(read.tolist(), map(str, column_at(v["margin_unit"], read).tolist()),
                          strict=True)) if "margin_unit" in v
                 else dict.fromkeys(read.tolist(), ""))
@@ -381,6 +399,9 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
                                i_sh.tolist(), strict=True):
             suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k],
                                                        ic if ic == ic else None)
+        for k, p, t, d, ic in zip(scattered.tolist(), *(a.tolist() for a in sc_figures),
+                                  strict=True):
+            suffix[k] = suffix.get(k, "") + marginal_scatter_text(p, t, d, unit[k], ic)
         for k, text in zip(moved_i.tolist(), moved_texts, strict=True):
             suffix[k] = suffix.get(k, "") + text
         at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))

@@ -15,7 +15,7 @@ from protv2g.checks._rows import factorize_runs, key_codes
 from protv2g.text_codes import text_codes
 
 __all__ = ["filled_texts", "isin_runs", "key_text_codes", "KeyCodes", "ScenarioCodes",
-           "smallest_by_key"]
+           "smallest_by_key", "smallest_with_row"]
 
 
 def filled_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -112,14 +112,32 @@ def smallest_by_key(n: int, pairs: Iterable[tuple[np.ndarray, np.ndarray]],
     columns of both sides and their joined codes were held at once, attribution's peak at
     10,000 buses). The same as joining the texts (#21: a ``groupby`` and a ``merge`` on nine
     text keys, ≈ 2 s for the 472,765 rows of the 10,000-bus study)."""
+    best, count, _ = smallest_with_row(n, pairs, margin)
+    return best, count
+
+
+def smallest_with_row(n: int, pairs: Iterable[tuple[np.ndarray, np.ndarray]],
+                      margin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`smallest_by_key` with the row it comes from (one implementation of both).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Per left row: the smallest ``margin`` of the right rows with its key (NaN skipped;
+        NaN when all are), their count (0: none), and the position among the right rows of
+        the row holding that smallest margin (the first in order on a tie; ``-1`` where none).
+    """
     code = key_codes(np.concatenate([a, b]) for a, b in pairs)
     at, of = code[:n], code[n:]
     k = int(code.max()) + 1 if len(code) else 0
     count = np.bincount(of, minlength=k)
     best = np.full(k, np.nan)
+    row = np.full(k, -1, dtype=np.intp)
     if len(of):
-        order = np.argsort(of, kind="stable")
+        m = np.asarray(margin, dtype=float)
+        order = np.lexsort((np.where(np.isnan(m), np.inf, m), of))  # NaN after every number
         g = of[order]
         starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        best[g[starts]] = np.fmin.reduceat(margin[order], starts)
-    return best[at], count[at]
+        best[g[starts]] = m[order[starts]]
+        row[g[starts]] = order[starts]
+    return best[at], count[at], row[at]

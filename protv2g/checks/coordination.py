@@ -387,7 +387,10 @@ def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
     """Margins of every evaluated pair row, passing or not, keyed as its violation row would be
     (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`: ``device`` = backup,
     ``other_device`` = primary, unit s): what the attribution reads for a row whose base case
-    passes (:func:`protv2g.checks.attribution.attribute`)."""
+    passes (:func:`protv2g.checks.attribution.attribute`), with both devices' first-cycle
+    currents (A) and times (s) as their violation rows hold them (``i_device_a``,
+    ``i_other_a``, ``t_device_s``, ``t_other_s``: V2G's change of current is judged against
+    the devices' accuracy of response on a passing base too, review s28 §1)."""
     c = coordination
     return pd.DataFrame({
         "scenario": c.scenario.to_numpy(), "criterion": c.criterion.to_numpy(),
@@ -395,4 +398,8 @@ def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
         "case": c.case.to_numpy(), "device": c.backup.to_numpy(),
         "other_device": c.primary.to_numpy(), "margin_unit": MarginUnit.SECOND.value,
         "rule": c.rule.to_numpy(),
-        "margin": pd.to_numeric(c.margin_s, errors="coerce").to_numpy(float)})
+        "margin": pd.to_numeric(c.margin_s, errors="coerce").to_numpy(float),
+        **{col: pd.to_numeric(c[src], errors="coerce").to_numpy(float)
+           for col, src in (("i_device_a", "i_backup_a"), ("i_other_a", "i_primary_a"),
+                            ("t_device_s", "t_backup_s"), ("t_other_s", "t_primary_s"))
+           if src in c.columns}})
