@@ -201,3 +201,12 @@ def test_a_time_the_charger_stages_move_is_not_called_scatter():
     0.325 → 0.365 s with the charger stages. Failing without V2G by 10 ms, the 40 ms is V2G's."""
     v = _pair(-0.010, -0.050, 200.5, 199.2, 0.017, t_s=0.365)
     assert v.attribution.iloc[1] == "worse"
+
+
+def test_a_long_time_the_stages_set_is_judged_on_time():
+    """Review s28 §2: where the checks say the long time is not the fuse's curve at the
+    first-cycle current (``explained`` false), the current test does not apply."""
+    rows = pd.DataFrame([_c2(BASE, -34.83, 245.8, 0.087), _c2(V2G, -39.68, 240.0, 0.087)])
+    assert attribute(rows, BASE_OF).attribution.iloc[1] == "pre-existing"
+    staged = attribute(rows, BASE_OF, explained=lambda v, at: np.zeros(len(at), dtype=bool))
+    assert staged.attribution.iloc[1] == "worse"

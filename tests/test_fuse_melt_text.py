@@ -75,3 +75,29 @@ def test_a_time_away_from_the_curve_says_where_it_comes_from():
     assert note.startswith(f" — F-LAT's curve gives {t_curve:.3g} s at 200 A; the time is "
                            "from the fault's later stages' currents")
     assert below_melt_note(ctx, "F-LAT", (1 + 0.5 * DEPARTURE_REL) * t_curve, 200.0) == ""
+
+
+def test_first_cycle_fuse_time_tells_a_staged_time_apart():
+    """Review s28 §2: the attribution's current test needs the long time to be the fuse's
+    curve at the first-cycle current. F-LAT (80K) at 245.8 A: its curve's time passes; twice
+    it (a later stage set it), a short time, a current at the guaranteed melt, a relay's
+    long time do not."""
+    import pandas as pd
+
+    from protv2g.checks.fuse_melt_text import first_cycle_fuse_time
+
+    f = Fuse(name="F-LAT", link="80K")
+    ctx = _ctx(f, OvercurrentRelay(name="R", pickup_a=100.0, curve="IEEE-VI"))
+    t_curve = float(f.total_clear_time_s([245.8])[0])
+    assert t_curve > 10.0
+    v = pd.DataFrame({
+        "device": ["R", "R", "R", "R", "F-LAT"],
+        "other_device": ["F-LAT", "F-LAT", "F-LAT", "F-LAT", "R"],
+        "t_device_s": [1.7, 1.7, 1.7, 1.7, 1.05 * t_curve],
+        "t_other_s": [1.08 * t_curve, 2.0 * t_curve, 0.5, 300.0, 20.0],
+        "i_device_a": [260.0] * 5,
+        "i_other_a": [245.8, 245.8, 245.8, 150.0, 245.8],
+    })
+    v.loc[4, "i_device_a"] = 245.8
+    got = first_cycle_fuse_time(ctx, v, np.arange(5), 10.0)
+    assert got.tolist() == [True, False, False, False, True]

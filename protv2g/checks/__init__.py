@@ -68,6 +68,7 @@ from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests rea
 from protv2g.checks._row_frames import concat_taken, gathered, sort_rows, take_columns
 from protv2g.checks._rows import distinct_values, text_isin
 from protv2g.checks.attribution import attribute, base_scenarios
+from protv2g.checks.attribution_share import LONG_TIME_S
 from protv2g.checks.brackets import (
     BRACKETED,
     last_bracket_reader,
@@ -86,6 +87,7 @@ from protv2g.checks.distinct_blocks import (
 )
 from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
+from protv2g.checks.fuse_melt_text import first_cycle_fuse_time
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
@@ -238,7 +240,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # attributed on the distinct blocks (a twin's base case repeats its source's), then
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = [p for p in fault if p is not None]
-        rows = attribute(concat_owned(fault), ctx.base_of, base_margins(ctx, flow=False))
+        rows = attribute(concat_owned(fault), ctx.base_of, base_margins(ctx, flow=False),
+                         explained=_explained(ctx))
         fault.clear()
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
@@ -250,7 +253,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
         frames = [rows, attribute(concat_owned(parts), ctx.base_of,
-                                  base_margins(ctx, faults=False))]
+                                  base_margins(ctx, faults=False), explained=_explained(ctx))]
         del rows
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
@@ -269,7 +272,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
         parts = [p for p in parts if p is not None]
         v = concat_owned(parts)  # column by column, each family's column let go once copied
-        v = attribute(v, ctx.base_of, base_margins(ctx))
+        v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx))
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v) and not sorted_:
@@ -327,6 +330,12 @@ def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
     n_rows = max(b.stop for b in twins.block.values())
     ctx.cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
                                              n_rows=n_rows, keys=None)
+
+
+def _explained(ctx: CheckContext) -> Callable[[pd.DataFrame, np.ndarray], np.ndarray]:
+    """The attribution's test that a long time is a fuse's clearing at the first-cycle
+    current (:func:`.fuse_melt_text.first_cycle_fuse_time`), on this study's devices."""
+    return lambda v, at: first_cycle_fuse_time(ctx, v, at, LONG_TIME_S)
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

@@ -93,7 +93,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -105,9 +105,7 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_materiality import MATERIALITY as _MATERIALITY
-from protv2g.checks.attribution_materiality import fallback_tolerance
-from protv2g.checks.attribution_materiality import fmt as _fmt
+from protv2g.checks.attribution_materiality import fallback_tolerance, marginal_text, material_text
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     MATERIAL_SHARE,
@@ -216,7 +214,9 @@ _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
 
 
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
-              base_margins: pd.DataFrame | None = None) -> pd.DataFrame:
+              base_margins: pd.DataFrame | None = None,
+              explained: Callable[[pd.DataFrame, np.ndarray], np.ndarray] | None = None
+              ) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
     row with its base case (see the module docstring).
 
@@ -230,6 +230,11 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         :data:`BASE_MARGIN_COLUMNS`: margins of rows a criterion evaluated, passing or not
         (only base-case scenarios are read; a key missing a column matches on the others).
         Without it a row the base case does not fail is ``new``.
+    explained : callable, optional
+        ``explained(v, at)`` → bool per row ``at``: the row's long time is a curve's time at
+        its first-cycle current, so V2G's change of it may be judged on that current
+        (:func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`, review s28 §2). Without
+        it every time row in the long-time region is taken as such.
 
     Returns
     -------
@@ -314,6 +319,9 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
                else np.zeros(len(v), dtype=bool))
     scatter = in_scatter(v, margin, is_time, i_change, base_iv)
+    if explained is not None:  # a time the charger stages set is not judged on the current
+        at = np.flatnonzero(scatter)
+        scatter[at] = explained(v, at)
     small, by_current = small_share(m_base, margin, scatter)
     small &= had & moved
     is_time_i = is_time & np.isfinite(i_change)
@@ -379,22 +387,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         crit = v["criterion"].to_numpy()  # once, not per row (#21)
         for k, d, t in zip(material.tolist(), change.tolist(), tol_mat.tolist(),
                            strict=True):
-            key = _MATERIALITY[(str(crit[k]), unit[k])]
-            suffix[k] = (f"{suffix.get(k, '')}; pre-existing: V2G changes it by "
-                         f"{_fmt(d, unit[k])}, under the materiality threshold "
-                         f"{_fmt(t, unit[k])} ({key})")
+            suffix[k] = suffix.get(k, "") + material_text(str(crit[k]), unit[k], d, t)
         for k, p, d, t in zip(marginal.tolist(), pm_marg.tolist(), chg_marg.tolist(),
                               tol_marg.tolist(), strict=True):
-            key = _MATERIALITY.get((str(crit[k]), unit[k]))
-            if key is not None:  # a flow criterion: the threshold is the change's (s17)
-                suffix[k] = (f"{suffix.get(k, '')}; pre-existing: without V2G it passes by "
-                             f"{_fmt(p, unit[k])} and V2G changes it by {_fmt(d, unit[k])}, "
-                             f"under the materiality threshold {_fmt(t, unit[k])} ({key})")
-                continue
-            suffix[k] = (f"{suffix.get(k, '')}; pre-existing: without V2G it passes by "
-                         f"{_fmt(p, unit[k])}, within the tolerance {_fmt(t, unit[k])} "
-                         "of the device data: the limit is not met with the devices' own "
-                         "scatter even without V2G")
+            suffix[k] = suffix.get(k, "") + marginal_text(str(crit[k]), unit[k], p, d, t)
         for k, b, d, ic in zip(shared.tolist(), base_sh.tolist(), chg_sh.tolist(),
                                i_sh.tolist(), strict=True):
             suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k],

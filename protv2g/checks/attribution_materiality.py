@@ -13,7 +13,8 @@ import pandas as pd
 
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 
-__all__ = ["MATERIALITY", "fallback_tolerance", "fmt", "under_materiality"]
+__all__ = ["MATERIALITY", "fallback_tolerance", "fmt", "under_materiality", "material_text",
+           "marginal_text"]
 
 
 def fallback_tolerance(base_margin: np.ndarray) -> np.ndarray:
@@ -56,3 +57,24 @@ def fmt(x: float, unit: str) -> str:
     if unit == "s":
         return f"{1000.0 * x:.3g} ms"
     return f"{x:.3g} {unit}".rstrip()
+
+
+def material_text(criterion: str, unit: str, change: float, tol: float) -> str:
+    """The message suffix of a C8/C12 row failing without V2G that V2G changes by less than
+    its :data:`MATERIALITY` threshold ``tol``."""
+    key = MATERIALITY[(criterion, unit)]
+    return (f"; pre-existing: V2G changes it by {fmt(change, unit)}, under the materiality "
+            f"threshold {fmt(tol, unit)} ({key})")
+
+
+def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: float) -> str:
+    """The message suffix of a row whose base passes by ``m_base``, under its tolerance or
+    threshold ``tol``, and that V2G changes by ``change`` within it."""
+    key = MATERIALITY.get((criterion, unit))
+    if key is not None:  # a flow criterion: the threshold is the change's (s17)
+        return (f"; pre-existing: without V2G it passes by {fmt(m_base, unit)} and V2G "
+                f"changes it by {fmt(change, unit)}, under the materiality threshold "
+                f"{fmt(tol, unit)} ({key})")
+    return (f"; pre-existing: without V2G it passes by {fmt(m_base, unit)}, within the "
+            f"tolerance {fmt(tol, unit)} of the device data: the limit is not met with the "
+            "devices' own scatter even without V2G")

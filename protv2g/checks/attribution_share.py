@@ -28,10 +28,15 @@ material:
   a time change of a coordination interval is judged on time alone (tolerance and share),
   and a time that the charger stages move while the first-cycle current stays (EPRI J1 with
   3 homes on the LV bus: 200.5 → 199.2 A, K × fast 0.325 → 0.365 s) is not called scatter.
-  And on **both branches**: a base that passes by less than the row's tolerance (marginal,
-  ``worse`` when V2G moves it by more than that tolerance, :mod:`protv2g.checks.attribution`)
-  is ``pre-existing`` on the same current test, so a base failing by 10 ms and one passing by
-  10 ms get the same verdict for the same V2G change.
+  In the checks the long time must also be **a fuse's clearing time at the fault's
+  first-cycle current** (within 10 % of its curve there,
+  :func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`): a time the later stages set
+  (the chargers' sustained limit, or ceasing) is judged on time alone, and so is a relay's or
+  recloser's long time (its phase or ground element). And on **both branches**: a base that
+  passes by less than the row's tolerance (marginal, ``worse`` when V2G moves it by more than
+  that tolerance, :mod:`protv2g.checks.attribution`) is ``pre-existing`` on the same current
+  test, so a base failing by 10 ms and one passing by 10 ms get the same verdict for the same
+  V2G change.
 
 Otherwise the row is ``pre-existing``, and its message says by how much V2G moves it and why
 that is not V2G's ("… the fix the deficit needs without V2G is the fix (size it with V2G's

@@ -17,9 +17,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from protv2g.devices.kinds import kind_of
 
-__all__ = ["DEPARTURE_REL", "guaranteed_melt_a", "below_melt_note", "clearing_text"]
+__all__ = ["DEPARTURE_REL", "guaranteed_melt_a", "below_melt_note", "clearing_text",
+           "first_cycle_fuse_time"]
 
 
 def guaranteed_melt_a(device: Any) -> float:
@@ -77,11 +81,7 @@ def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
         return (f" — at or below {device}'s guaranteed melting current {i_melt:.0f} A{at} "
                 "(its curve gives no time there); the time is from a later charger stage's "
                 "higher current (Charger stages sheet)")
-    curve = ctx.cache.setdefault("curve tc", {})
-    key = (device, float(i_a))
-    if key not in curve:
-        curve[key] = float(ctx.devices[device].total_clear_time_s([i_a])[0])
-    t_curve = curve[key]
+    t_curve = _curve_tc_s(ctx, device, i_a)
     if not (math.isfinite(t_curve) and abs(t_s - t_curve) > DEPARTURE_REL * t_curve):
         return ""
     return (f" — {device}'s curve gives {t_curve:.3g} s at {i_a:.0f} A; the time is from the "
@@ -94,3 +94,51 @@ def clearing_text(ctx: Any, device: str, t_s: float, amps: str, i_a: float) -> s
     current as the message quotes it; the other parameters as there)."""
     time = "does not operate" if not math.isfinite(t_s) else f"{t_s:.3g} s"
     return f"{time} at {amps}{below_melt_note(ctx, device, t_s, i_a, say_current=False)}"
+
+
+def _curve_tc_s(ctx: Any, device: str, i_a: float) -> float:
+    curve = ctx.cache.setdefault("curve tc", {})
+    key = (device, float(i_a))
+    if key not in curve:
+        curve[key] = float(ctx.devices[device].total_clear_time_s([i_a])[0])
+    return curve[key]
+
+
+def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s: float
+                          ) -> np.ndarray:
+    """Rows ``at`` of ``v`` whose margin holds a fuse's clearing time read in its long-time
+    region at the fault's first-cycle current: a fuse (``device`` or ``other_device``) whose
+    time (``t_device_s``/``t_other_s``) is at least ``long_time_s`` and within
+    :data:`DEPARTURE_REL` of its curve's time at its quoted current (above its guaranteed
+    melting current). Where none is, the time was set by the fault's later stages (the
+    chargers' sustained limit or ceasing) or by a relay's or recloser's element, and V2G's
+    change of it is not judged on the first-cycle current
+    (:func:`protv2g.checks.attribution_share.in_scatter`, review s28 §2).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(at),)
+    """
+    out = np.zeros(len(at), dtype=bool)
+    if not len(at):
+        return out
+    melt = ctx.cache.setdefault("guaranteed melt", {})
+    for dev_col, t_col, i_col in (("device", "t_device_s", "i_device_a"),
+                                  ("other_device", "t_other_s", "i_other_a")):
+        if not {dev_col, t_col, i_col} <= set(v.columns):
+            continue
+        names = v[dev_col].to_numpy()[at]
+        t_s = pd.to_numeric(pd.Series(v[t_col].to_numpy()[at]), errors="coerce").to_numpy(float)
+        i_a = pd.to_numeric(pd.Series(v[i_col].to_numpy()[at]), errors="coerce").to_numpy(float)
+        for k, (name, t, i) in enumerate(zip(names.tolist(), t_s.tolist(), i_a.tolist(),
+                                             strict=True)):
+            if out[k] or not (math.isfinite(t) and math.isfinite(i) and t >= long_time_s):
+                continue
+            name = str(name)
+            if name not in melt:
+                melt[name] = guaranteed_melt_a(ctx.devices.get(name))
+            if not (i > melt[name]):  # not a fuse (NaN), or at/below its melting current
+                continue
+            t_curve = _curve_tc_s(ctx, name, i)
+            out[k] = math.isfinite(t_curve) and abs(t - t_curve) <= DEPARTURE_REL * t_curve
+    return out
