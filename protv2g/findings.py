@@ -59,7 +59,7 @@ from protv2g.findings_attribution import (
     by_charging_coded,
     finding_attribution,
 )
-from protv2g.findings_headline import lead_message, lead_positions, lead_rows, moved_texts
+from protv2g.findings_headline import lead_message, lead_positions, moved_texts, tied
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -296,10 +296,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         "_s": s_ev[head_at], "_o": [order(str(c))[0] for c in _cells(violations, "criterion",
                                                                      at)],
         "_u": [str(u) if is_given(u) else "" for u in _cells(violations, "margin_unit", at)],
-        "_m": m_ev[lead_rows(k_ev, by_margin, head_at, coded_at["attribution"])],
-        "_key": k_ev[head_at]})
-    # failing first; then criterion number; margins compared only within one unit (the
-    # margin of the row the finding leads with, findings_headline: the one its sheet shows)
+        "_m": m_ev[head_at], "_key": k_ev[head_at]})
+    # failing first; then criterion number; margins compared only within one unit (the worst
+    # row's overall: a finding led by V2G's row keeps its rank, its tail names that row)
     head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
     n_rows = n_key_rows[head["_key"].to_numpy()]
     parts = {k: texts[codes[head_at[head.index.to_numpy()]]]
@@ -474,7 +473,8 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)
             "input_basis": weakest(_distinct(basis, lo, hi)) if basis is not None else "",
-            "message": lead_message(w["message"], h == lo, worst, lo, float(worst_m[lo]),
+            "message": lead_message(w["message"], tied(worst_m, h, lo), worst, lo,
+                                    float(worst_m[lo]),
                                      np.nan if base_of is None else float(base_of[lo]), unit,
                                      attribution in (Attribution.CAUSED_CHARGING,
                                                      Attribution.WORSE_CHARGING)),

@@ -21,11 +21,11 @@ import math
 
 import numpy as np
 
-from protv2g.significant import TEXT_DIGITS, number_text
+from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
-__all__ = ["MOVED", "headline_offset", "lead_message", "lead_positions", "lead_rows", "moved_texts",
-           "overall_worst_tail"]
+__all__ = ["MOVED", "headline_offset", "lead_message", "lead_positions", "moved_texts",
+           "overall_worst_tail", "tied"]
 
 #: Row attributions of a row V2G (or the sites' charging) moved against its base case.
 MOVED = ("new", "worse")
@@ -108,22 +108,6 @@ def overall_worst_tail(margin: float, base_margin: float, unit: str, where: str,
     return text
 
 
-def lead_rows(key: np.ndarray, by_margin: np.ndarray, head_at: np.ndarray,
-               attribution: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """For each finding's worst row ``head_at`` (positions among the evidence rows, one per
-    finding key), the row the finding leads with (:mod:`protv2g.findings_headline`): its
-    first row V2G moved in the order ``by_margin`` (worst first), else that worst row.
-    ``key``: each evidence row's finding key; ``attribution``: their (codes, texts)."""
-    codes, texts = attribution
-    moved = moved_texts(texts)[codes][by_margin]
-    keys, first = np.unique(key[by_margin][moved], return_index=True)
-    lead = dict(zip(keys.tolist(), by_margin[np.flatnonzero(moved)[first]].tolist(),
-                    strict=True))
-    return np.array([lead.get(int(k), int(h)) for k, h in zip(key[head_at].tolist(),
-                                                              head_at.tolist(), strict=True)],
-                    dtype=np.int64)
-
-
 def lead_message(message: object, own: bool, worst: dict[str, np.ndarray], lo: int,
                   margin: float, base_margin: float, unit: str, charging: bool = False) -> str:
     """The finding's message: its leading row's; when that is not its worst row (``own``
@@ -141,3 +125,11 @@ def lead_message(message: object, own: bool, worst: dict[str, np.ndarray], lo: i
                               without="without the sites' charging" if charging
                               else "without V2G")
     return f"{text}; {tail}" if text else tail
+
+
+def tied(margin: np.ndarray, h: int, lo: int) -> bool:
+    """Whether rows ``h`` and ``lo`` have one margin to
+    :data:`~protv2g.significant.SIGNIFICANT_DIGITS` digits (equal infinities alike): the row
+    a finding leads with is then one of its worst, no tail needed."""
+    a, b = round_significant(margin[[h, lo]].astype(float))
+    return bool(a == b or (np.isnan(a) and np.isnan(b)))

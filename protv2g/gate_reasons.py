@@ -317,6 +317,7 @@ class ReasonRows:
             # Findings lead with the same row)
             lead = (v2g if v2g != worst and str(a_texts[a_codes[v2g]]) in _ATTRIBUTABLE
                     else worst)
+            tail = lead != worst and key[lead] != key[worst]  # not a tie: said in the tail
             row = self._row(lead)
             s = seen[every]
             attribution = finding_attribution(
@@ -324,8 +325,8 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
-                         self.folded_note(more, named=lead == worst) if len(more) else "")
-            if lead != worst:
+                         self.folded_note(more, named=not tail) if len(more) else "")
+            if tail:
                 line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
             out.append(line)
         return out

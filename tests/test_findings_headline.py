@@ -95,13 +95,14 @@ def test_a_pre_existing_finding_leads_with_its_worst_row():
     assert row["worst_margin"] == pytest.approx(-199.1)
 
 
-def test_findings_are_ordered_by_the_margin_they_show():
-    """Two C2 findings: the one led by V2G's −124.2 s row comes after one at −150 s."""
+def test_findings_keep_their_rank_by_their_worst_row_overall():
+    """Two C2 findings: the one led by V2G's −124.2 s row keeps its rank by its −199.1 s row
+    (named in its tail) before one at −150 s: the ids do not move."""
     other = _rows(v2g_worst=True).assign(device="R-2", margin=[-10.0, -150.0, -9.0],
                                          base_margin=[-9.0, -100.0, np.nan])
     f = build_findings(pd.concat([_rows(), other], ignore_index=True), _SCEN).findings
-    assert f["device"].tolist() == ["R-2", "R-MID"]
-    assert f["worst_margin"].tolist() == pytest.approx([-150.0, -124.2])
+    assert f["device"].tolist() == ["R-MID", "R-2"]
+    assert f["worst_margin"].tolist() == pytest.approx([-124.2, -150.0])
 
 
 def test_helpers():
@@ -113,3 +114,16 @@ def test_helpers():
     assert overall_worst_tail(-1.0, np.nan, "s", "x") == (
         "the worst row overall, −1 s at x, is pre-existing")
 
+
+
+def test_a_tie_leads_with_v2g_row_without_a_tail():
+    """A V2G row as bad as the pre-existing worst (−∞: a device that does not operate; the
+    10,000-bus study's C2 "fuse saving not possible" warns) leads, with no tail."""
+    rows = _rows().assign(margin=[-np.inf, -np.inf, -60.5], base_margin=[-np.inf, -1.0, np.nan],
+                          scenario=["expected/light/100%", "expected/light/50%", "base/light"])
+    # the pre-existing row comes first on the tie (more export; its scenario's name first)
+    (row,) = build_findings(rows, _SCEN).findings.to_dict("records")
+    assert row["message"] == "V2G's row at b2" and row["worst_fault"] == "SLG-b b2 min"
+    (line,) = grouped_reasons("fail", rows.iloc[[1]], folded=rows.iloc[[0, 2]])
+    assert line.startswith("fail: C2 R-MID / F-LAT: V2G's row at b2 (")
+    assert "the worst row overall" not in line
