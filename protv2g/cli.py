@@ -64,14 +64,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     warnings_ = plausibility_warnings(study)
     print(f"{args.study}: valid")
-    if warnings_:  # plausibility: listed, the study is valid and runs with these values
-        print(f"{len(warnings_)} warning(s): values that look like a slip (the study runs "
-              "with them):")
-        for w in warnings_:
-            print(f"  - {w}")
+    _print_slips(warnings_)
     _print_stale(study)
     _print_todos(args.study, warnings_)
     return EXIT_OK
+
+
+def _print_slips(warnings_: list, file: object = None) -> None:
+    """The study's plausibility warnings (values the schema accepts that look like a slip,
+    :func:`protv2g.study.plausibility.plausibility_warnings`), as ``validate`` and ``run``
+    both print them (review s28 §6b: ``run`` printed the stale-draft warnings but not the
+    drafted first reclose that C10 fails on)."""
+    if warnings_:  # plausibility: listed, the study is valid and runs with these values
+        print(f"{len(warnings_)} warning(s): values that look like a slip (the study runs "
+              "with them):", file=file)
+        for w in warnings_:
+            print(f"  - {w}", file=file)
 
 
 def _print_stale(study: object, file: object = None) -> None:
@@ -186,6 +194,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         gate = result.meta.get("gate", {})
         del result
         stale = io.StringIO()
+        # the warnings `validate` prints, before the stale drafts, as it prints them
+        _print_slips(_slips(study), stale)
         if getattr(study, "model", None) is not None:  # drafted head settings gone stale (s27 §6),
             # checked after the run (its result let go): the check's fault study adds to no
             # stage's peak (J1: run peak 672 MB as before; before the run it held +48 MB)
@@ -202,6 +212,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"workbook: {path}")
     # the gate's exit code, as ``protv2g gate``; a gate that was not evaluated never reads 0
     return EXIT_CODES.get(gate.get("verdict", ""), EXIT_INPUT)
+
+
+def _slips(study: object) -> list:
+    """:func:`protv2g.study.plausibility.plausibility_warnings` of a loaded study; a failure
+    of the check is a note, never the run's failure."""
+    from protv2g.study.plausibility import plausibility_warnings
+
+    try:
+        return plausibility_warnings(study)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - an optional check: say so, run on
+        print(f"note: the study's values could not be checked for slips "
+              f"({type(exc).__name__}: {exc})", file=sys.stderr)
+        return []
 
 
 #: At most this many of the gate's deciding reasons are printed by ``protv2g run``.

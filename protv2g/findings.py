@@ -59,6 +59,7 @@ from protv2g.findings_attribution import (
     by_charging_coded,
     finding_attribution,
 )
+from protv2g.findings_headline import lead_message, lead_positions, moved_texts, tied
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -296,7 +297,8 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
                                                                      at)],
         "_u": [str(u) if is_given(u) else "" for u in _cells(violations, "margin_unit", at)],
         "_m": m_ev[head_at], "_key": k_ev[head_at]})
-    # failing first; then criterion number; margins compared only within one unit
+    # failing first; then criterion number; margins compared only within one unit (the worst
+    # row's overall: a finding led by V2G's row keeps its rank, its tail names that row)
     head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
     n_rows = n_key_rows[head["_key"].to_numpy()]
     parts = {k: texts[codes[head_at[head.index.to_numpy()]]]
@@ -413,12 +415,16 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit")}
-    # the message of each finding's first (worst) row only (#21: the messages are written
-    # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
     first = np.r_[0, ends[:-1]].astype(np.intp) if len(ends) else np.empty(0, np.intp)
+    # the row each finding leads with (review s28 §3, findings_headline): its first row V2G
+    # moved (rows sorted worst first), else its first (worst) row
+    lead = lead_positions(moved_texts(coded["attribution"][1])[coded["attribution"][0]],
+                          first, ends)
+    # the message of each finding's leading row only (#21: the messages are written
+    # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
     messages = evidence["message"]
-    worst_message = (as_messages(messages).texts(first) if is_messages(messages)
-                     else messages.to_numpy()[first])
+    worst_message = (as_messages(messages).texts(lead) if is_messages(messages)
+                     else messages.to_numpy()[lead])
     # coded: the weakest basis from each finding's distinct texts (in the order they first
     # appear, so that ``weakest`` picks the same one), not from every row (#21: 272,244 rows
     # of the 10,000-bus study, ≈ 0.5 s)
@@ -427,11 +433,14 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
     sc_codes, sc_text = coded["scenario"]
     at_codes, at_text = coded["attribution"]
     out = []
+    base_of = trend.get("base_margin")
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
-        w = {c: v[lo] for c, v in worst.items()}  # sorted: worst status, then smallest margin
+        h = int(lead[k])  # the leading row; lo: the worst (sorted: status, then margin)
+        w = {c: v[h] for c, v in worst.items()}
+        w["status"] = worst["status"][lo]  # the finding's status: its worst row's
         w["message"] = worst_message[k]
-        w_m = float(worst_m[lo])
+        w_m = float(worst_m[h])
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
@@ -453,7 +462,7 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
             "export_trend": columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit,
-                                          tol[k]),
+                                          tol[k], h - lo),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),
@@ -464,6 +473,10 @@ def _finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)
             "input_basis": weakest(_distinct(basis, lo, hi)) if basis is not None else "",
-            "message": str(w["message"]) if is_given(w["message"]) else "",
+            "message": lead_message(w["message"], tied(worst_m, h, lo), worst, lo,
+                                    float(worst_m[lo]),
+                                     np.nan if base_of is None else float(base_of[lo]), unit,
+                                     attribution in (Attribution.CAUSED_CHARGING,
+                                                     Attribution.WORSE_CHARGING)),
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -128,12 +128,12 @@ def worst_row_story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return rows[same], _where(cols, 0)
 
 
-def _followed(cols: dict[str, np.ndarray], n: int) -> np.ndarray | None:
-    """The ``(n,)`` mask of the worst (first) row's story; None (all rows) when a key column
-    is missing or there is no row."""
+def _followed(cols: dict[str, np.ndarray], n: int, at: int = 0) -> np.ndarray | None:
+    """The ``(n,)`` mask of row ``at``'s story (default the worst, first, row); None (all
+    rows) when a key column is missing or there is no row."""
     if not n or f"{ROW_KEY[0]}:code" not in cols:
         return None
-    return _same_key(cols, 0)
+    return _same_key(cols, at)
 
 
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
@@ -152,13 +152,18 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
 
 
 def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
-                  tolerance: float | None = None) -> str:
+                  tolerance: float | None = None, at: int = 0) -> str:
     """:func:`export_trend` of the ``n`` rows whose :func:`trend_columns` are ``cols`` (the
-    findings convert their Evidence's columns once and pass each finding's slice)."""
-    same = _followed(cols, n)
+    findings convert their Evidence's columns once and pass each finding's slice).
+
+    ``at``: the row whose story is followed (default the first, the worst): the row the
+    finding leads with (:func:`protv2g.findings_headline.headline_offset`, review s28 §3: a
+    "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one)."""
+    same = _followed(cols, n, at)
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
-    where = _where(cols, 0) if followed else ""
+    where = _where(cols, at) if followed else ""
+    pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
     if followed and "tolerance" in story:
         own = _check_tol(story, np.ones(len(story["tolerance"]), dtype=bool))
         tolerance = own if own > 0 else tolerance
@@ -171,7 +176,7 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     elif text.startswith("improves") and followed:
         # the worst row itself worsened by V2G: its base; else the row V2G worsens most
         # (review s25 §3: "made worse by V2G" with a pre-existing worst row that improves)
-        text += _worse_than_base(story, unit) or _worsened_elsewhere(cols, same, unit)
+        text += _worse_than_base(story, unit, pos) or _worsened_elsewhere(cols, same, unit)
     return text
 
 
@@ -184,14 +189,15 @@ def _charging(cols: dict[str, np.ndarray]) -> bool:
     return bool((~np.isnan(p)).all() and (p > 0).any())
 
 
-def _worse_than_base(story: dict[str, np.ndarray], unit: str) -> str:
+def _worse_than_base(story: dict[str, np.ndarray], unit: str, at: int = 0) -> str:
     """"; <base> without V2G: …" when the followed (worst) row is worsened by V2G although its
     margin improves with export — the chargers' presence worsens it, export less so (review
-    s19: "made worse by V2G" beside "improves with export" read as a contradiction); "" else."""
+    s19: "made worse by V2G" beside "improves with export" read as a contradiction); "" else.
+    ``at``: the followed row's position in ``story``."""
     if not {"attribution", "base_margin"} <= set(story):
         return ""
-    b = story["base_margin"][:1]
-    if str(story["attribution"][0]) not in _WORSENED or not np.isfinite(b).all():
+    b = story["base_margin"][at:at + 1]
+    if str(story["attribution"][at]) not in _WORSENED or not np.isfinite(b).all():
         return ""
     return (f"; {_fmt(float(b[0]), unit)} without V2G: the chargers' presence worsens it, "
             "more export less so")

@@ -28,22 +28,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.attribution_share import CURRENT_SCATTER, MATERIAL_SHARE, TIME_UNIT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
     Attribution,
     by_charging,
     by_charging_coded,
-    is_charging_peak,
-    is_charging_snapshot,
 )
+from protv2g.findings_headline import overall_worst_tail
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
+from protv2g.gate_twin import cell_text as _fmt
+from protv2g.gate_twin import twin_text as _twin
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.significant import (
     SIGNIFICANT_DIGITS,
-    number_text,
-    percent_text,
     round_significant,
 )
 from protv2g.text_codes import combine_code_stream, text_codes
@@ -53,15 +51,6 @@ __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
-
-
-def _fmt(value: Any, unit: str = "") -> str:
-    """A finite number as the report writes numbers in text (:func:`protv2g.significant
-    .number_text`: the cells' 10 significant digits, U+2212 minus), "" otherwise."""
-    x = pd.to_numeric(value, errors="coerce")
-    if pd.isna(x) or not math.isfinite(float(x)):
-        return ""
-    return number_text(float(x), unit, SIGNIFICANT_DIGITS)  # the gate's data: as the cells
 
 
 def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
@@ -88,55 +77,6 @@ def _attribution_of(worst: pd.Series, texts: list[str], scenarios: np.ndarray,
     return finding_attribution([t for t in texts if is_given(t)],
                                by_charging(worst.get("criterion"), worst.get("mechanism"),
                                            scenarios, attributions))
-
-
-def _twin(worst: pd.Series) -> str:
-    """The worst row's twin without V2G — the same fault, fault type, case and rule in the
-    base case of its load level (``base_margin``, :mod:`protv2g.checks.attribution`) — and
-    V2G's change against the tolerance that decides its materiality; "" without a twin."""
-    unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
-    m_base = pd.to_numeric(worst.get("base_margin"), errors="coerce")
-    m_v2g = pd.to_numeric(worst.get("margin"), errors="coerce")
-    if pd.isna(m_base) or pd.isna(m_v2g) or not math.isfinite(float(m_base)):
-        return ""
-    tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
-    verb = "passes by" if m_base >= 0 else "fails by"
-    # a fault row's twin is the same fault and case; a flow row's (C8/C12: a bus or branch at a
-    # load level, no fault type) the same place at the same load level (review s28 §7)
-    same = ("at the same fault and case" if is_given(worst.get("fault_type"))
-            else "at the same place and load level" if describe_fault(worst)
-            else "at the same load level")
-    # a charging snapshot's base is the same step without the charging (review s23)
-    charging = is_charging_snapshot(worst.get("scenario")) or is_charging_peak(
-        worst.get("criterion"), worst.get("mechanism"))
-    without, cause = ("without the sites' charging", "charging") if charging else (
-        "without V2G", "V2G")
-    text = f"{without} {same}: {verb} {_fmt(abs(float(m_base)), unit)}; "
-    if math.isinf(float(m_v2g)):  # review s23: "lowers the margin by  (material…"
-        return text + (f"with {cause} no margin is left (−∞: a device the rule times no "
-                       "longer operates for this fault)")
-    change = float(m_base) - float(m_v2g)
-    text += f"{cause} lowers the margin by {_fmt(change, unit)}"
-    # a deficit without V2G: V2G's part of it, as the attribution judged it (review s27 §2,
-    # protv2g.checks.attribution_share: a time margin on the devices' currents)
-    share = ""
-    material = pd.notna(tol) and math.isfinite(float(tol)) and change > float(tol)
-    if m_base < 0 and change > 0 and material:  # the share where it decided (review s28)
-        by_current = unit == TIME_UNIT and any(
-            math.isfinite(float(pd.to_numeric(worst.get(c), errors="coerce")))
-            for c in ("i_device_a", "i_other_a"))
-        text += f", {percent_text(change / abs(float(m_base)))} of that deficit"
-        share = f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more"
-        if by_current:
-            share += (f", and, where a time is read in a curve's long-time region, a device's "
-                      f"current moves by more than {100.0 * CURRENT_SCATTER:g} %")
-    if pd.notna(tol) and math.isfinite(float(tol)):
-        if change > float(tol):
-            text += f" (material: more than the tolerance {_fmt(float(tol), unit)}"
-            text += f", {share})" if share else ")"
-        else:
-            text += f" (within the tolerance {_fmt(float(tol), unit)})"
-    return text
 
 
 #: A line's attributions in words of charging (:func:`_attribution_of`).
@@ -371,36 +311,47 @@ class ReasonRows:
             more = extra.get(gk, own[:0])
             every = np.sort(np.concatenate([own, more]))
             worst = worst_of(every)
-            row = self._row(worst)
+            v2g = worst_of(own)
+            # a line V2G's rows make V2G's leads with V2G's worst row; a worse, folded
+            # pre-existing row is said in its tail (review s28 §3, findings_headline: the
+            # Findings lead with the same row)
+            lead = (v2g if v2g != worst and str(a_texts[a_codes[v2g]]) in _ATTRIBUTABLE
+                    else worst)
+            tail = lead != worst and key[lead] != key[worst]  # not a tie: said in the tail
+            row = self._row(lead)
             s = seen[every]
             attribution = finding_attribution(
                 [t for t in a_texts[np.unique(a_codes[every])].tolist() if is_given(t)],
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
-                         self.folded_note(more) if len(more) else "")
-            v2g = worst_of(own)
-            if v2g != worst and str(a_texts[a_codes[v2g]]) in _ATTRIBUTABLE:
-                # the worst row is a folded pre-existing one: the twin of V2G's worst row
-                w = self._row(v2g)
-                twin = _twin(w)
-                if twin:
-                    where = ", ".join(p for p in (str(w["scenario"]), describe_fault(w)) if p)
-                    unit = (str(w.get("margin_unit", "")) if is_given(w.get("margin_unit"))
-                            else "")
-                    who = "charging's" if attribution in _CHARGING else "V2G's"
-                    line = line[:-1] + (f"; {who} worst row {_fmt(w.get('margin'), unit)} at "
-                                        f"{where}, {twin})")
+                         self.folded_note(more, named=not tail) if len(more) else "")
+            if tail:
+                line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
             out.append(line)
         return out
 
-    def folded_note(self, at: np.ndarray) -> str:
+    def _worst_tail(self, k: int, attribution: str) -> str:
+        """The tail of a line led by V2G's worst row: its worst row overall, the coded row
+        ``k``, pre-existing (:func:`protv2g.findings_headline.overall_worst_tail`)."""
+        row = self._row(k)
+        unit = str(row.get("margin_unit", "")) if is_given(row.get("margin_unit")) else ""
+        where = ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p)
+        base = pd.to_numeric(row.get("base_margin"), errors="coerce")
+        return overall_worst_tail(float(self._columns[0][k]),
+                                  float(base) if pd.notna(base) else math.nan, unit, where,
+                                  SIGNIFICANT_DIGITS,
+                                  "without the sites' charging" if attribution in _CHARGING
+                                  else "without V2G")
+
+    def folded_note(self, at: np.ndarray, named: bool = True) -> str:
         """"pre-existing on N row(s) …, the worst M at <scenario>, <fault>" of the folded rows
         at positions ``at`` (within the coded rows): what they are — V2G rows whose change
         is inside the tolerance, or rows failing without V2G — named by their worst row's
         scenario and fault, never as "failing without V2G" alone (review s20: ckt5's
         "also failing without V2G: 72 row(s), margin −0.05036" was a V2G row whose twin
-        passes)."""
+        passes). ``named`` False: their worst row is not named (the line's tail names it,
+        :meth:`_worst_tail`)."""
         margin = self._columns[0]
         m = margin[at]
         k = int(at[np.lexsort((at, np.where(np.isnan(m), np.inf, m)))[0]])
@@ -415,7 +366,7 @@ class ReasonRows:
                      f"{len(at) - n_pass} fail without V2G)")
         else:
             text += " (failing without V2G)"
-        if math.isfinite(margin[k]):
+        if named and math.isfinite(margin[k]):
             unit = str(row.get("margin_unit", "")) if is_given(row.get("margin_unit")) else ""
             where = ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p)
             text += f", the worst {_fmt(margin[k], unit)} at {where}"

@@ -160,6 +160,8 @@ def _redraft(args: argparse.Namespace) -> int:
     (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
     from protv2g.study import load_study
     from protv2g.study_draft.redraft import redraft_text, redrafted, stale_drafts
+    from protv2g.study_draft.redraft_reclose import stale_reclose
+    from protv2g.study_draft.trade import redraft_trade
 
     if args.master is not None or args.site:
         raise InputError(Issue("init", "--redraft", "--redraft takes the study only (its "
@@ -179,16 +181,25 @@ def _redraft(args: argparse.Namespace) -> int:
     study = load_study(path)
     again = redrafted(study)
     stale = stale_drafts(study, again, whole=True)  # the rule's coherent set
+    # a first reclose still drafted (TODO) before V2G sites were added (review s28 §6b)
+    stale += stale_reclose(study, again)
     if not stale:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule as the study now stands: nothing re-drafted")
         return 0
+    trade = redraft_trade(study, again, stale)
     out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
-                                {i: prop for i, _d, prop in again}), encoding="utf-8")
+                                {i: prop for i, _d, prop in again}, trade), encoding="utf-8")
     print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
           "TODO stays: replace them with the utility's settings):")
     for s in stale:
         print(f"  - {s.field}: {s.text(s.drafted)} → {s.text(s.redrafted)} ({s.why})")
+    names = {i: d.name for i, d, _p in again}
+    for index, lines in trade.items():  # review s28 §6a: the trade, stated
+        print(f"what the re-drafted values of {names[index]!r} give up, and why its time "
+              "dials (init's rule, IEC 60909 min/max faults without V2G):")
+        for line in lines:
+            print(f"  - {line}")
     return 0
 
 

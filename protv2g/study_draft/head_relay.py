@@ -55,6 +55,7 @@ from protv2g.devices.models import build_device
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.trade import dial_figures, zone_minimum
 from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
@@ -237,7 +238,8 @@ def primary_reach(model: DssModel, head: FeederHead, zone_buses: set[int]) -> se
 def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np.ndarray,
                   device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
                   zone_buses: set[int], library: CurveLibrary,
-                  v2g_sites: bool = False) -> RelayProposal:
+                  v2g_sites: bool = False, backup: Mapping[int, str] | None = None
+                  ) -> RelayProposal:
     """Settings of a proposed relay at ``head`` (module docstring).
 
     Parameters
@@ -257,6 +259,12 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     v2g_sites : bool
         Whether the draft has V2G sites: the first reclose is then delayed past their
         cease-to-energise time (:data:`RECLOSE_INTERVALS_DER_S`), as for the model's own DER.
+    backup : mapping of int to str, optional
+        The head's backup zone, bus → the device whose zone it is
+        (:func:`protv2g.study_draft.trade.backup_zone`): its minimum faults are kept in the
+        figures (``backup_min``), with why each time dial is what it is (``dials``) and the
+        head's close-in operate times (``close_in``) — what a re-draft gives up
+        (:func:`protv2g.study_draft.trade.trade_lines`).
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -296,7 +304,7 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     unit = build_device("relay", {"name": name, "pickup_a": pickup, "curve": curve,
                                   "time_dial": 1.0, "ground_pickup_a": g_pickup,
                                   "ground_curve": curve, "ground_time_dial": 1.0}, library)
-    t_rel, t_dev, t_rel_g, t_dev_g = [], [], [], []
+    t_rel, t_dev, t_rel_g, t_dev_g, who, where = [], [], [], [], [], []
     mx = d[d.case == "max"]
     relay_rows = mx[mx.device == name].set_index(["fault_bus", "fault_type", "phase"])
     for dev_name, model_dev in below:
@@ -310,9 +318,21 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
         t_dev.append(t)
         t_rel_g.append(unit.ground_time_s(r.i_ground_a.to_numpy()))
         t_dev_g.append(t)
+        who.append(np.full(len(both), dev_name, dtype=object))
+        where.append(np.array([f"{ft}-{ph} at {model.buses.index[int(b)]}"
+                               for b, ft, ph in both.tolist()], dtype=object))
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))  # noqa: E731
     td, capped = _time_dial(cat(t_rel), cat(t_dev))
     tdg, capped_g = _time_dial(cat(t_rel_g), cat(t_dev_g))
+    dials = {k: dial_figures(cat(tr), cat(tv), cat(who), cat(where), dial, TD_MIN, CTI_S)
+             for k, tr, tv, dial in (("51P", t_rel, t_dev, td), ("51G", t_rel_g, t_dev_g, tdg))}
+    close_in = {}
+    mine_max = mx[mx.device == name]
+    for k, col, time_s in (("51P", "i_phase_a", unit.phase_time_s),
+                           ("51G", "i_ground_a", unit.ground_time_s)):
+        if len(mine_max) and np.isfinite(mine_max[col]).any():
+            i_a = float(mine_max[col].max())
+            close_in[k] = {"i_a": i_a, "t_td1_s": float(np.asarray(time_s(np.array([i_a])))[0])}
     if capped or capped_g:
         conflicts.append(f"time dial capped at {TD_MAX:g}: the relay cannot clear the "
                          f"coordination interval {CTI_S:g} s over every device below it")
@@ -325,7 +345,9 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "below_names": [n for n, _ in below],
-               "cti_s": CTI_S,
+               "cti_s": CTI_S, "dials": dials, "close_in": close_in,
+               "backup_min": zone_minimum(d[d.device == name], backup or {},
+                                          list(model.buses.index)),
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}

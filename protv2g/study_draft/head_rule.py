@@ -26,6 +26,7 @@ from protv2g.study_draft.head_relay import (
     propose_relay,
     subtree_buses,
 )
+from protv2g.study_draft.trade import backup_zone
 from protv2g.units import Case, Method
 
 __all__ = ["head_fault_study", "head_proposals"]
@@ -82,7 +83,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     out = []
     for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
         behind = subtree_buses(tree, h.far_bus)
-        below, zone = [], set(behind)
+        below, zone, fars = [], set(behind), {}
         for dev, (element, _term) in places.items():
             ends = model.bus_index(list(model.elements.buses[model.elements.name
                                                              == element].iat[0]))
@@ -91,9 +92,10 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                 continue                     # not wholly below this head
             far = max(child, key=lambda b: nx.shortest_path_length(tree, h.far_bus, b))
             zone -= subtree_buses(tree, far)
+            fars[dev] = far
             if built.get(dev) is not None:
                 below.append((dev, built[dev]))
         rows = table[table.device.isin([name, *[n for n, _ in below]])]
         out.append(propose_relay(model, h, name, load[k], rows, below, zone, library,
-                                 with_sites))
+                                 with_sites, backup_zone(model, tree, h, fars)))
     return out

@@ -20,7 +20,8 @@ writes it above a proposed relay) on an unprotected feeder head of the model
 reclosers): its ``pickup_a``, ``ground_pickup_a``, ``curve``, ``ground_curve``,
 ``time_dial``, ``ground_time_dial``. Its ``reclose_intervals_s`` has its own warning
 (:func:`protv2g.study.plausibility.plausibility_warnings`: a drafted first reclose C10 will
-fail once V2G sites are added).
+fail once V2G sites are added), printed by ``validate`` and ``run``; ``init --redraft``
+re-drafts it while it is still marked TODO (:func:`.redraft_reclose.stale_reclose`).
 
 Material (a stated rule, not a standard): a curve that differs; a pickup or time dial that
 differs by more than :data:`MATERIAL_FRACTION` of the drafted value and by more than one step
@@ -50,8 +51,8 @@ from protv2g.units import DeviceKind
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["MATERIAL_FRACTION", "StaleValue", "redraft_command", "redraft_text", "redrafted",
-           "stale_drafts", "stale_issues"]
+__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_text",
+           "redrafted", "stale_drafts", "stale_issues"]
 
 #: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
 MATERIAL_FRACTION = 0.10
@@ -95,9 +96,21 @@ class StaleValue:
         return f"devices[{self.index}].{self.key}"
 
     def text(self, value: Any) -> str:
-        """``value`` with its unit (``470 A``)."""
+        """``value`` with its unit (``470 A``; reclose intervals ``[3.5, 15, 30] s``)."""
+        if isinstance(value, (list, tuple)):
+            return f"{_list_text(value)} s"
         return f"{value:g}{_UNITS.get(self.key, '')}" if isinstance(value, float) \
             else str(value)
+
+
+def _list_text(values: Any) -> str:
+    """``[3.5, 15, 30]``: a list of numbers as the study file writes it."""
+    return "[" + ", ".join(f"{float(v):g}" for v in values) + "]"
+
+
+#: The drafted relay's reclose intervals (s): re-drafted by ``init --redraft`` while still
+#: marked TODO (:func:`stale_reclose`; review s28 §6b).
+RECLOSE = "reclose_intervals_s"
 
 
 def material(key: str, drafted: Any, redrafted: Any) -> bool:
@@ -261,7 +274,8 @@ def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Is
 
 
 def redraft_text(text: str, stale: list[StaleValue],
-                 proposals: dict[int, RelayProposal] | None = None) -> str:
+                 proposals: dict[int, RelayProposal] | None = None,
+                 trade: dict[int, list[str]] | None = None) -> str:
     """The study file's ``text`` with each stale value replaced by its re-drafted one, in place
     (the rest of the file unchanged); the replaced value gets an end-of-line comment naming
     the value it replaces. ``proposals`` (file index → the relay's proposal now,
@@ -269,7 +283,9 @@ def redraft_text(text: str, stale: list[StaleValue],
     min zone faults …``, ``# 51P: …``, ``# 51G: …``) are re-written with the rule's figures
     now, and a reach TODO (``# TODO: 51P reach: …``) with the proposal's conflict now, or
     replaced by a plain comment saying it is gone (review s27 §6: J1's "51P reach" TODO
-    stayed in the file after the re-draft had resolved it).
+    stayed in the file after the re-draft had resolved it) and what the new pickup gives up
+    in backup reach, from ``trade`` (file index → :func:`redraft_trade`'s lines; review s28
+    §6a: "the conflict is gone" while the head no longer reached R-MID's zone).
 
     Raises
     ------
@@ -284,22 +300,32 @@ def redraft_text(text: str, stale: list[StaleValue],
         item = devices.value[s.index] if isinstance(devices, yaml.SequenceNode) and \
             s.index < len(devices.value) else None
         node = _key(item, s.key)
-        if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
+        plain = isinstance(node, yaml.ScalarNode) or (
+            s.key == RECLOSE and isinstance(node, yaml.SequenceNode) and node.flow_style)
+        if not plain or node.start_mark.line != node.end_mark.line:
             raise InputError(Issue("", s.field, "not a plain value on one line",
                                    f"set it by hand: {s.key}: {s.text(s.redrafted)}"))
         edits.append((node.start_mark.line, node.start_mark.column, node.end_mark.column, s))
     for index, prop in (proposals or {}).items():
         keys = {s.key for s in stale if s.index == index}
         if keys:
-            _refresh_comments(lines, devices.value[index].start_mark.line, prop, keys)
+            _refresh_comments(lines, devices.value[index].start_mark.line, prop, keys,
+                              (trade or {}).get(index, []))
     for line_no, start, end, s in sorted(edits, key=lambda e: (e[0], -e[1])):
         line = lines[line_no]
         body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
-        value = f"{s.redrafted:g}" if isinstance(s.redrafted, float) else str(s.redrafted)
+        value = (_list_text(s.redrafted) if isinstance(s.redrafted, (list, tuple))
+                 else f"{s.redrafted:g}" if isinstance(s.redrafted, float)
+                 else str(s.redrafted))
         body = body[:start] + value + body[end:]
         note = f"re-drafted by protv2g init --redraft (was {s.text(s.drafted)})"
-        if not _in_flow(body, start) and "#" not in body[start + len(value):]:
+        rest = body[start + len(value):]
+        if not _in_flow(body, start) and "#" not in rest:
             body = f"{body}  # {note}"
+        elif s.key == RECLOSE and "# TODO" in rest:  # said in its TODO, before the fix
+            at = body.find(" | fix:", start + len(value))
+            at = len(body) if at < 0 else at
+            body = f"{body[:at]}; {note}{body[at:]}"
         lines[line_no] = body + newline
     return "".join(lines)
 
@@ -326,11 +352,12 @@ _PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
 
 
 def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
-                      keys: set[str]) -> None:
+                      keys: set[str], trade: list[str] = ()) -> None:
     """Re-write init's figure comments in the comment block above the relay's item (at
     ``item_line``, 0-based) with ``prop``'s figures (:func:`redraft_text`); ``keys``: the
     settings re-drafted (a pickup kept, not materially different, keeps its line, which says
-    what the rule now gives)."""
+    what the rule now gives); ``trade``: what the re-drafted values give up
+    (:func:`redraft_trade`), its backup reach said on the reach line."""
     from protv2g.study_draft.writer import todo
 
     f = prop.figures
@@ -348,10 +375,12 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
                         f"step){newline}")
         elif (m := _REACH_TODO.match(line)) and _PICKUP_OF[m.group(2)] in keys:
             now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")), None)
+            lost = [t for t in trade if t.startswith(f"backup reach: {m.group(2)} ")]
             lines[i] = m.group(1) + (
                 todo(now, "review the setting") if now is not None else
                 f"# re-drafted by protv2g init --redraft: the first draft's {m.group(2)} reach "
                 "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
+                + (f"; what it gives up: {lost[0]}" if lost else "")
             ) + newline
         elif "min zone faults:" in line:
             line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
