@@ -131,7 +131,13 @@ def tolerance_s(device: Fuse | OvercurrentRelay | Recloser, i_a: ArrayLike, whic
 
     The time the checks use is the nominal one (fuse: minimum melt for ``"mm"``, total
     clearing with the nominal arcing time for ``"tc"``); the tolerance is
-    ``max(t − t_low, t_high − t)``, ``nan`` where the device does not operate.
+    ``max(t − t_low, t_high − t)``, ``nan`` where the device does not operate (``t`` not
+    finite) and ``inf`` where it operates but its band has no upper end: a fuse's minimum-melt
+    time at a current under its maximum-melt curve's asymptote (EEI-NEMA links: ANSI C37.43's
+    300 s / 600 s maximum melting current), where the link need not melt at all (review rev28
+    §7, EPRI J1: an 80K link at 190.3 A, 2.379 × its rating, melts from 15.3 s on its
+    minimum-melt curve and never on its maximum-melt curve, asymptote 2.380 ×; at 196.2 A the
+    band is 13.6 … 195.0 s, a tolerance of 181.4 s).
 
     Examples
     --------
@@ -151,4 +157,5 @@ def tolerance_s(device: Fuse | OvercurrentRelay | Recloser, i_a: ArrayLike, whic
         t = device.phase_time_s(i)
     with np.errstate(invalid="ignore"):
         tol = np.maximum(t - lo, hi - t)
-    return np.where(np.isfinite(tol), tol, np.nan)
+    t = np.broadcast_to(t, tol.shape)
+    return np.where(np.isfinite(tol), tol, np.where(np.isfinite(t), np.inf, np.nan))
