@@ -80,6 +80,7 @@ from protv2g.checks.pairs import (
     pair_violations,
     tc_band_text,
 )
+from protv2g.checks.recloser_element_text import element_text, prime_element_times
 from protv2g.checks.rule_values import fuse_saving, source_side
 from protv2g.checks.saving_reach import reach_text
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
@@ -289,7 +290,9 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"minimum trip, for {where} {export}; {r.primary} "
                 f"({i_p}) clears alone{was}")
     if r.check == _BACKUP:
-        return (f"{r.backup} delayed trip ({t_b}) "
+        el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
+                          r.i_backup_3i0_a, r.fault_type)
+        return (f"{r.backup} delayed trip ({t_b}{el}) "
                 f"comes before {r.primary} clears "
                 f"({clearing_text(ctx, r.primary, r.t_primary_s, i_p, r.i_primary_a)}) "
                 f"for {where} {export}: the recloser locks out for a "
@@ -300,9 +303,11 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
                 f"{i_p}) for {where} {export}: the fuse may blow during the "
                 "recloser's sequence")
+    el = element_text(ctx, r.backup, "fast", r.t_backup_s, r.rule_value, r.i_backup_a,
+                      r.i_backup_3i0_a, r.fault_type)
     what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({t_b}) for {where} {export}")
+            f"({t_b}{el}) for {where} {export}")
     if r.status == CheckStatus.INFO.value:
         rng = _range(ctx, r)
         where_ = ("no fuse-saving range at all" if rng == "none" else
@@ -423,6 +428,7 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     if not names:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
+    prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)])
     rows = [pair_violations(ctx, coord, ("C2",), _message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
