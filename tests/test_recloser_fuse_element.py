@@ -73,7 +73,13 @@ def test_the_message_names_the_element_curve_and_multiple():
     v2g = element_text(_ctx(), "R-MID", "fast", 0.364702, K, *V2G, "SLG-b")
     assert v2g == (": 1.8 × 0.203 s on its ground fast curve 104 at 1.993 × the 100 A ground "
                    "minimum trip, 0.042 s mechanism time included; the phase current is 0.4 % "
-                   "under its 200 A minimum trip, inside its ±5 % accuracy")
+                   "under its 200 A minimum trip, inside its ±5 % accuracy: picking up there, "
+                   "its phase fast curve 101 gives 1.8 × 0.182 s = 0.328 s")
+    # the delayed shot: the phase curve 133 near its minimum trip (≈ 14.6 s) is far slower
+    # than the ground curve 117: nothing to say about the phase current
+    delayed = element_text(_ctx(), "R-MID", "delayed", 1.547889, 1.0, *V2G, "SLG-b")
+    assert delayed == (": 1.55 s on its ground delayed curve 117 at 1.993 × the 100 A ground "
+                       "minimum trip, 0.042 s mechanism time included")
 
 
 def test_a_time_the_staged_currents_set_is_said_so():

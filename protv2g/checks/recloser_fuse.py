@@ -428,7 +428,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     if not names:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
-    prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)])
+    prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
+                                   & coord.check.isin([_SAVING, _BACKUP])])
     rows = [pair_violations(ctx, coord, ("C2",), _message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
