@@ -8,7 +8,9 @@ melt at its current, :func:`protv2g.devices.tolerances.tolerance_s`) and K × R-
 accuracy (1.8 × 10 ms = 0.018 s). With V2G F-LAT's current falls to 190.29 A, under the 80K
 maximum-melt asymptote (190.4 A): the band has no upper end, and
 ``protv2g.checks.tolerance._tolerance_s`` maps that to 0, so the row keeps the recloser's
-0.018 s alone.
+0.018 s alone. The row's minimum melt, 15.26 s, is not even the curve's at 190.29 A (17.76 s):
+it comes from the staged currents, the curve's time at 193.38 A, where the band is 15.26 …
+260.47 s, a tolerance of 245.2 s (:func:`protv2g.devices.tolerances.mm_tolerance_at_time_s`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 
 from protv2g.checks.tolerance import device_tolerance_s
 from protv2g.devices.models import Fuse
-from protv2g.devices.tolerances import tolerance_s
+from protv2g.devices.tolerances import mm_tolerance_at_time_s, tolerance_s
 
 F_LAT = Fuse(name="F-LAT", link="80K")
 I_BASE, I_V2G = 196.243370, 190.293903  # F-LAT's current without / with V2G (A)
@@ -53,3 +55,26 @@ def test_the_rows_tolerance_keeps_the_unbounded_band():
                              np.array([I_BASE, I_V2G]), "mm")
     assert tol[0] == pytest.approx(181.42, abs=0.01)
     assert tol[1] >= tol[0]  # now 0.0: K × the recloser's 10 ms gives the row its 0.018 s
+
+
+@pytest.mark.parametrize("link", ["25K", "80K", "100K", "140K"])
+def test_the_band_at_the_time_is_the_band_at_the_current_that_set_it(link):
+    """Without stages (the time is the curve's at the quoted current) both readings agree."""
+    f = Fuse(name="F", link=link)
+    i_a = f.min_melt_current_a * np.array([1.3, 1.6, 2.0, 4.0, 10.0, 40.0])
+    np.testing.assert_allclose(mm_tolerance_at_time_s(f, f.min_melt_time_s(i_a)),
+                               tolerance_s(f, i_a, "mm"), rtol=2e-3)
+
+
+def test_the_v2g_twins_band_at_its_staged_time():
+    """EPRI J1 b56685 SLG-b min, expected/light/50 %: F-LAT's staged minimum melt 15.2628 s
+    (Coordination parquet row 15222) is the 80K curve's at 193.38 A (2.4173 ×: ``protv2g
+    curves eval 80K --min-melt --multiples 2.41727`` 15.26 s, ``--max-melt`` 260.5 s): a
+    band of 245.2 s, wider than the base twin's 181.4 s at 196.24 A (less current, nearer the
+    asymptote), not the 0 the quoted 190.29 A gives."""
+    base, v2g = mm_tolerance_at_time_s(F_LAT, [13.582921, 15.262782])
+    assert base == pytest.approx(181.42, abs=0.05)
+    assert F_LAT.min_melt_time_s([193.382])[0] == pytest.approx(15.2628, abs=2e-3)
+    assert F_LAT.max_melt_time_s([193.382])[0] == pytest.approx(260.47, abs=0.1)
+    assert v2g == pytest.approx(260.47 - 15.2628, abs=0.2)
+    assert math.isnan(mm_tolerance_at_time_s(F_LAT, [math.inf])[0])  # does not melt
