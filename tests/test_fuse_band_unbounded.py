@@ -46,8 +46,9 @@ def test_the_melting_band_is_unbounded_under_the_max_melt_asymptote():
 
 
 @pytest.mark.xfail(strict=True, reason="fix belongs in protv2g/checks/tolerance.py "
-                   "(_tolerance_s maps an unbounded band to 0: the twin gets the recloser's "
-                   "0.018 s alone); the lead edits that file this session")
+                   "(_tolerance_s maps an unbounded band to 0); the lead edits that file this "
+                   "session. C2 reads the band at its staged time (melt_band); C3's fuse-fuse "
+                   "rows (coordination.py, terms.tol('b', 'mm')) still read it here")
 def test_the_rows_tolerance_keeps_the_unbounded_band():
     ctx = SimpleNamespace(devices={"F-LAT": F_LAT},
                           thresholds=SimpleNamespace(relay_technology="numerical"))
@@ -78,3 +79,22 @@ def test_the_v2g_twins_band_at_its_staged_time():
     assert F_LAT.max_melt_time_s([193.382])[0] == pytest.approx(260.47, abs=0.1)
     assert v2g == pytest.approx(260.47 - 15.2628, abs=0.2)
     assert math.isnan(mm_tolerance_at_time_s(F_LAT, [math.inf])[0])  # does not melt
+
+
+def test_the_c2_row_reads_the_band_at_its_staged_time():
+    """:func:`protv2g.checks.melt_band.staged_mm_tolerance_s` (what C2's fuse-saving and
+    source-side rows use): the V2G twin 245.2 s (rss with 1.8 × 10 ms: 245.2 s, the row's
+    ``tolerance_s``; it was 0.018 s); the base row keeps its look-up at the quoted current bit
+    for bit; a link that does not melt 0; a row not read keeps its value."""
+    from protv2g.checks.melt_band import staged_mm_tolerance_s
+
+    ctx = SimpleNamespace(devices={"F-LAT": F_LAT}, cache={})
+    names = np.array(["F-LAT"] * 4, dtype=object)
+    quoted = tolerance_s(F_LAT, [I_BASE], "mm")[0]
+    fallback = np.array([quoted, 0.0, 0.0, 7.0])
+    tol = staged_mm_tolerance_s(ctx, names, np.array([13.582921, 15.262782, math.inf, 1.0]),
+                                np.array([True, True, True, False]), fallback)
+    assert tol[0] == quoted  # bit for bit
+    assert tol[1] == pytest.approx(245.21, abs=0.05)
+    assert np.hypot(tol[1], 1.8 * 0.010) == pytest.approx(245.21, abs=0.05)
+    assert tol[2] == 0.0 and tol[3] == 7.0
