@@ -23,8 +23,11 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   (:func:`protv2g.devices.rules.source_side_fuse_factor`, 1.35–3.70), for the cumulative
   heating of the fuse over the whole sequence to lockout; margin ``MM − f·t_delayed`` (s).
 
-Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f),
-the rule value with its source and the data boundary of both lookups.
+Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f;
+a fuse's melting band read at the current that set its staged minimum melt,
+:mod:`protv2g.checks.melt_band`), the rule value with its source and the data boundary of both
+lookups. A message names the recloser element (phase or ground), curve and multiple of minimum
+trip that set its time (:mod:`protv2g.checks.recloser_element_text`).
 
 Fuse saving is judged on the **fuse-saving range** (:mod:`protv2g.checks.fuse_saving_range`):
 a failing row above the crossover of the fuse's minimum melt with the recloser's fast curve
@@ -72,6 +75,7 @@ from protv2g.checks.fuse_saving_range import (
     saving_range_a,
     statuses,
 )
+from protv2g.checks.melt_band import staged_mm_tolerance_s
 from protv2g.checks.pairs import (
     concat_rows,
     coordination_rows,
@@ -80,6 +84,7 @@ from protv2g.checks.pairs import (
     pair_violations,
     tc_band_text,
 )
+from protv2g.checks.recloser_element_text import element_text, prime_element_times
 from protv2g.checks.rule_values import fuse_saving, source_side
 from protv2g.checks.saving_reach import reach_text
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
@@ -133,7 +138,11 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         # base twin; above the crossover without V2G it is information, not a V2G effect
         status = _saving_status(ctx, m, save | unseen, seen, p_mm - k * b_fast, k)
         # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here
-        tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
+        # the fuse's melting band at the current that set its (staged) minimum melt
+        # (:mod:`.melt_band`, review rev28 §7), not at the quoted first-cycle current
+        p_tol = staged_mm_tolerance_s(ctx, m.primary.to_numpy(), p_mm, save,
+                                      terms.tol("p", "mm"))
+        tol = rss(p_tol, np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
         bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
             m, save, "C2", _SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
@@ -206,7 +215,9 @@ def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     p_clear = m.p_t_clear_s.to_numpy(dtype=float)  # the sequence's longest shot (delayed)
     fs = np.where(np.isfinite(f), f, 1.0)
     with np.errstate(invalid="ignore"):
-        tol = rss(terms.tol("b", "mm"), fs * terms.tol("p", PRIMARY_TIME))
+        b_tol = staged_mm_tolerance_s(ctx, m.backup.to_numpy(), b_mm, sel & np.isfinite(f),
+                                      terms.tol("b", "mm"))
+        tol = rss(b_tol, fs * terms.tol("p", PRIMARY_TIME))
         bnd = terms.boundaries(PRIMARY_TIME, "mm")
         ok = sel & np.isfinite(f)
         return coordination_rows(m, ok, "C2", _SOURCE_SIDE, f * p_clear, b_mm,
@@ -289,7 +300,9 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"minimum trip, for {where} {export}; {r.primary} "
                 f"({i_p}) clears alone{was}")
     if r.check == _BACKUP:
-        return (f"{r.backup} delayed trip ({t_b}) "
+        el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
+                          r.i_backup_3i0_a, r.fault_type)
+        return (f"{r.backup} delayed trip ({t_b}{el}) "
                 f"comes before {r.primary} clears "
                 f"({clearing_text(ctx, r.primary, r.t_primary_s, i_p, r.i_primary_a)}) "
                 f"for {where} {export}: the recloser locks out for a "
@@ -300,9 +313,11 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
                 f"{i_p}) for {where} {export}: the fuse may blow during the "
                 "recloser's sequence")
+    el = element_text(ctx, r.backup, "fast", r.t_backup_s, r.rule_value, r.i_backup_a,
+                      r.i_backup_3i0_a, r.fault_type)
     what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({t_b}) for {where} {export}")
+            f"({t_b}{el}) for {where} {export}")
     if r.status == CheckStatus.INFO.value:
         rng = _range(ctx, r)
         where_ = ("no fuse-saving range at all" if rng == "none" else
@@ -423,6 +438,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     if not names:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
+    prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
+                                   & coord.check.isin([_SAVING, _BACKUP])])
     rows = [pair_violations(ctx, coord, ("C2",), _message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
