@@ -45,10 +45,11 @@ def test_the_melting_band_is_unbounded_under_the_max_melt_asymptote():
     assert math.isnan(tol[2])  # does not melt at all (under its min-melt asymptote)
 
 
-@pytest.mark.xfail(strict=True, reason="fix belongs in protv2g/checks/tolerance.py "
-                   "(_tolerance_s maps an unbounded band to 0); the lead edits that file this "
-                   "session. C2 reads the band at its staged time (melt_band); C3's fuse-fuse "
-                   "rows (coordination.py, terms.tol('b', 'mm')) still read it here")
+@pytest.mark.xfail(strict=True, reason="kept at 0 on purpose (lead, s29): an inf tolerance "
+                   "makes every V2G change of a row immaterial (pre-existing), 0 errs toward "
+                   "'worse'. C2 reads the band at its staged time (melt_band); C3's fuse-fuse "
+                   "rows (coordination.py, terms.tol('b', 'mm')) should do the same, then this "
+                   "mapping matters only where a fuse does not melt at all")
 def test_the_rows_tolerance_keeps_the_unbounded_band():
     ctx = SimpleNamespace(devices={"F-LAT": F_LAT},
                           thresholds=SimpleNamespace(relay_technology="numerical"))

@@ -53,7 +53,10 @@ def under_materiality(v: pd.DataFrame, pre_had: np.ndarray, margin: np.ndarray,
 
 
 def fmt(x: float, unit: str) -> str:
-    """A change or threshold in a materiality text: ``12.3 ms``, ``0.0083 pu``."""
+    """A change or threshold in a materiality text: ``12.3 ms``, ``0.0083 pu``; ``unbounded``
+    for an infinite tolerance (a fuse band with no upper end, review rev28 §7)."""
+    if x == float("inf"):
+        return "unbounded"
     if unit == "s":
         return f"{1000.0 * x:.3g} ms"
     return f"{x:.3g} {unit}".rstrip()
