@@ -1,6 +1,6 @@
 """Review s22 (EPRI DG-protection feeder): a lower pickup is verified only beyond the pickup
 tolerance (:mod:`protv2g.recommend.pickup_margin`); a C2 row's backup time is not quoted at
-a current below pickup (:func:`protv2g.checks.recloser_fuse._time_at`); a recloser's C5
+a current below pickup (:func:`protv2g.checks.recloser_fuse_text._time_at`); a recloser's C5
 notes speak of a recloser, not of a fuse (:mod:`protv2g.recommend.notes`)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.recloser_fuse import _time_at
+from protv2g.checks.recloser_fuse_text import _time_at
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.devices.models import Fuse, Recloser
 from protv2g.recommend.change import Change, Family

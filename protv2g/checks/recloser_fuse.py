@@ -56,19 +56,15 @@ from protv2g.checks._common import (
     concat,
     could_not,
     empty,
-    fmt_s,
     not_applicable,
     unevaluable,
     violation_rows,
 )
 from protv2g.checks.beyond_transformer import transformer_rows
-from protv2g.checks.fuse_melt_text import clearing_text
 from protv2g.checks.fuse_saving_range import (
-    GROUND_FAULT_PREFIXES,
     SavingMechanism,
     base_twin,
     classify,
-    has_ground_element,
     is_ground_fault,
     range_text,
     ranges_by_scenario,
@@ -82,13 +78,12 @@ from protv2g.checks.pairs import (
     empty_coordination,
     pair_criteria,
     pair_violations,
-    tc_band_text,
 )
-from protv2g.checks.recloser_element_text import element_text, prime_element_times
+from protv2g.checks.recloser_element_text import prime_element_times
+from protv2g.checks.recloser_fuse_text import BACKUP, NOT_SEEN, SAVING, SOURCE_SIDE, message
 from protv2g.checks.rule_values import fuse_saving, source_side
-from protv2g.checks.saving_reach import reach_text
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
-from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
+from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
 
@@ -145,19 +140,19 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         tol = rss(p_tol, np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
         bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
-            m, save, "C2", _SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
+            m, save, "C2", SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
             rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd,
             fail_status=status))
         # the recloser cannot save the fuse at all: a warning (the fuse still clears), a
         # failure where it saved the fuse without V2G
-        frames.append(coordination_rows(m, unseen, "C2", _NOT_SEEN, p_mm, b_fast,
+        frames.append(coordination_rows(m, unseen, "C2", NOT_SEEN, p_mm, b_fast,
                                         np.full(len(m), -np.inf), 0.0, fail_status=status))
         backup = sel & np.isfinite(b_del)
         tol = rss(terms.tol("p", PRIMARY_TIME), terms.tol("b", "delayed"))
         bnd = terms.boundaries(PRIMARY_TIME, "delayed")
         margin = b_del - p_tc
         bnd = with_curve_band(bnd, m.primary.to_numpy(), margin, b_del - p_tc_low)
-        frames.append(coordination_rows(m, backup, "C2", _BACKUP, p_tc, b_del, margin,
+        frames.append(coordination_rows(m, backup, "C2", BACKUP, p_tc, b_del, margin,
                                         0.0, tolerance=tol, boundary=bnd,
                                         t_primary_low=p_tc_low))
     return concat_rows(frames)
@@ -220,113 +215,10 @@ def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         tol = rss(b_tol, fs * terms.tol("p", PRIMARY_TIME))
         bnd = terms.boundaries(PRIMARY_TIME, "mm")
         ok = sel & np.isfinite(f)
-        return coordination_rows(m, ok, "C2", _SOURCE_SIDE, f * p_clear, b_mm,
+        return coordination_rows(m, ok, "C2", SOURCE_SIDE, f * p_clear, b_mm,
                                  b_mm - f * p_clear, 0.0, tolerance=tol,
                                  rule="source_side_fuse_factor", rule_value=f,
                                  rule_source=f_src, boundary=bnd)
-
-
-#: The C2 rules, as named in the coordination table's ``check`` column.
-_SAVING = "fuse saving: K × fast < fuse MM"
-_NOT_SEEN = "fuse saving: fault not seen by recloser"
-_BACKUP = "fuse TC < recloser delayed"
-_SOURCE_SIDE = "source-side fuse: MM ≥ f × recloser delayed"
-
-
-def _amps(ctx: CheckContext, device: str, i_a: float, i3i0_a: float, fault_type: str) -> str:
-    """``"178 A"``, or ``"178 A, 3I0 253 A"`` for a recloser or relay in a ground fault: its
-    time may be its ground element's, which runs on 3I0 (a review found "1.08 s at 178 A" for
-    a delayed ground trip on 253 A of 3I0). A fuse answers to its phase current only."""
-    text = f"{i_a:.0f} A"
-    figures = _pickups(ctx, device)
-    if (figures is not None and figures[0] != "fuse" and np.isfinite(i3i0_a)
-            and str(fault_type).startswith(("SLG", "LLG"))):
-        text += f", 3I0 {i3i0_a:.0f} A"
-    return text
-
-
-def _pickups(ctx: CheckContext, device: str
-             ) -> tuple[str, float | None, float | None] | None:
-    """``(role, phase pickup, ground pickup)`` of a device (None without a model), worked
-    out once per device and kept in ``ctx.cache`` (#21: the messages of C2's 3,998 rows at
-    10,000 buses, 8,474 at 3,000, asked for them row by row); the pickups of a fuse are not
-    asked for (None)."""
-    known = ctx.cache.setdefault("pickups", {})
-    if device not in known:
-        dev = ctx.devices.get(device)
-        role = None if dev is None else kind_of(dev).role
-        known[device] = (None if dev is None else (role, None, None) if role == "fuse"
-                         else (role, phase_pickup_a(dev), ground_pickup_a(dev)))
-    return known[device]
-
-
-def _below_pickup(ctx: CheckContext, device: str, i_a: float, i3i0_a: float,
-                  fault_type: str) -> float | None:
-    """The phase pickup (A) of a recloser or relay ``device`` when the fault's quoted
-    currents are below it (phase current below the phase pickup and, in a ground fault, 3I0
-    below the ground pickup or no ground element), else None: a current below pickup has
-    no trip time of its own (review s22: "fast trip 12.7 s at 188 A" under a 200 A minimum
-    trip; the time came from a later charger stage's current)."""
-    figures = _pickups(ctx, device)
-    if figures is None or figures[0] == "fuse" or not np.isfinite(i_a):
-        return None
-    _, p_a, g_a = figures
-    ground_sees = (g_a is not None and np.isfinite(i3i0_a)
-                   and str(fault_type).startswith(("SLG", "LLG")) and i3i0_a >= g_a)
-    return p_a if (i_a < p_a and not ground_sees) else None
-
-
-def _time_at(ctx: CheckContext, device: str, t_s: float, i_a: float, i3i0_a: float,
-             fault_type: str) -> str:
-    """``"0.11 s at 240 A"``; below pickup: ``"188 A, 3I0 219 A: below pickup (200 A); 12.7
-    s only as a later charger stage's current exceeds it"``."""
-    amps = _amps(ctx, device, i_a, i3i0_a, fault_type)
-    p_a = _below_pickup(ctx, device, i_a, i3i0_a, fault_type)
-    if p_a is None:
-        return f"{fmt_s(t_s)} at {amps}"
-    later = (f"; {fmt_s(t_s)} only as a later charger stage's current exceeds it (Charger "
-             "stages sheet)" if np.isfinite(t_s) else "")
-    return f"{amps}: below pickup ({p_a:g} A){later}"
-
-
-def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
-    i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
-    t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
-    i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
-    if r.check == _NOT_SEEN:
-        was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
-               else "")
-        return (f"fuse saving not possible: {r.backup} sees {i_b}, below its "
-                f"minimum trip, for {where} {export}; {r.primary} "
-                f"({i_p}) clears alone{was}")
-    if r.check == _BACKUP:
-        el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
-                          r.i_backup_3i0_a, r.fault_type)
-        return (f"{r.backup} delayed trip ({t_b}{el}) "
-                f"comes before {r.primary} clears "
-                f"({clearing_text(ctx, r.primary, r.t_primary_s, i_p, r.i_primary_a)}) "
-                f"for {where} {export}: the recloser locks out for a "
-                f"lateral fault{tc_band_text(r)}")
-    if r.check == _SOURCE_SIDE:
-        return (f"{r.backup} (source side of {r.primary}) starts to melt in "
-                f"{fmt_s(r.t_backup_s)} at {i_b}, before {r.rule_value:g} × "
-                f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
-                f"{i_p}) for {where} {export}: the fuse may blow during the "
-                "recloser's sequence")
-    el = element_text(ctx, r.backup, "fast", r.t_backup_s, r.rule_value, r.i_backup_a,
-                      r.i_backup_3i0_a, r.fault_type)
-    what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
-            f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
-            f"({t_b}{el}) for {where} {export}")
-    if r.status == CheckStatus.INFO.value:
-        rng = _range(ctx, r)
-        where_ = ("no fuse-saving range at all" if rng == "none" else
-                  f"above the fuse-saving range {rng}")
-        return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
-                f"also without V2G): {what}{reach_text(ctx, r)}")
-    lead = ("fuse saving not achieved without V2G"
-            if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
-    return f"{lead}: {what}{_bracket_text(ctx, r)}"
 
 
 def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np.ndarray:
@@ -335,7 +227,7 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     twin in ``coord`` (saved there: lost saving); ``""`` for the backup and source-side
     rules (their ``check`` names them)."""
     out = np.full(len(bad), "", dtype=object)
-    saving = bad.check.isin([_SAVING, _NOT_SEEN]).to_numpy()
+    saving = bad.check.isin([SAVING, NOT_SEEN]).to_numpy()
     if not saving.any():
         return out
     status = bad.status.astype(str).to_numpy()
@@ -343,7 +235,7 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     out[saving & (status == CheckStatus.WARN.value)] = SavingMechanism.NOT_SEEN.value
     failing = saving & (status == CheckStatus.FAIL.value)
     if failing.any():
-        c2 = coord[(coord.criterion == "C2") & coord.check.isin([_SAVING, _NOT_SEEN])]
+        c2 = coord[(coord.criterion == "C2") & coord.check.isin([SAVING, NOT_SEEN])]
         twin = base_twin(c2, ctx.base_of)
         ok = c2.ok.astype(bool).to_numpy()
         saved_twin = (twin >= 0) & (twin != np.arange(len(c2))) & ok[np.maximum(twin, 0)]
@@ -365,7 +257,7 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
     case's: infeed between recloser and fuse shrinks the range. A fault the shrink costs is
     a ``fail`` row of its own (lost saving); the shrink alone costs no fault of the study,
     only margin for faults it does not model. Margin: the change of the range's width (A)."""
-    c2 = coord[(coord.criterion == "C2") & (coord.check == _SAVING)]
+    c2 = coord[(coord.criterion == "C2") & (coord.check == SAVING)]
     if c2.empty:
         return empty()
     cols: dict[str, list] = {k: [] for k in ("scenario", "device", "other_device", "margin",
@@ -397,37 +289,6 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
                                            else float) for k, v in cols.items()})
 
 
-def _range(ctx: CheckContext, r: object) -> str:
-    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
-    ground element's for a ground fault (when the recloser has one)."""
-    # one row's type by str.startswith, as is_ground_fault does for a column (a Series per
-    # message row cost ≈ 60 µs: 156,816 rows in the 250-bus hosting search, hosting_mem s16)
-    ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES) and has_ground_element(
-        ctx.devices[r.backup])
-    key = ("fuse saving range", r.primary, r.backup, float(r.rule_value), ground)
-    if key not in ctx.cache:
-        lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
-                                float(r.rule_value), ground=ground)
-        ctx.cache[key] = range_text(lo, hi) + (" (ground faults)" if ground else "")
-    return ctx.cache[key]
-
-
-def _bracket_text(ctx: CheckContext, r: object) -> str:
-    """Which end of the published K bracket decides a failing fuse-saving row."""
-    k = fuse_saving(ctx, r.backup)
-    if isinstance(k, RuleOutOfRange) or k.bracket is None or k.overridden:
-        return ""
-    lo, hi = k.bracket
-    if hi - lo < 1e-9:
-        return ""
-    t_fast = r.t_backup_s / r.rule_value
-    margin_lo = r.t_primary_s - lo * t_fast
-    if margin_lo >= 0:
-        return (f"; with K = {lo:g} (low end of the published bracket {lo:g}-{hi:g}) it holds "
-                f"by {1000 * margin_lo:.1f} ms: the choice of K decides this row")
-    return f"; fails at both ends of the published K bracket {lo:g}-{hi:g}"
-
-
 def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     """C2 violations from the coordination table (``fail``; ``warn`` where fuse saving is
     impossible because the recloser does not see the fault); ``not_evaluated`` for reclosers
@@ -439,8 +300,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
     prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
-                                   & coord.check.isin([_SAVING, _BACKUP])])
-    rows = [pair_violations(ctx, coord, ("C2",), _message,
+                                   & coord.check.isin([SAVING, BACKUP])])
+    rows = [pair_violations(ctx, coord, ("C2",), message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
             unevaluable(ctx, "C2", names)]

@@ -1,0 +1,164 @@
+"""C2's messages: the times, currents and elements a fuse–recloser row quotes.
+
+Split from :mod:`protv2g.checks.recloser_fuse` (which judges the rows): each message names the
+recloser's time with the element and curve that set it
+(:mod:`protv2g.checks.recloser_element_text`), the fuse's clearing with where its time comes
+from (:mod:`protv2g.checks.fuse_melt_text`), a current below pickup as such (review s22), and
+for a fuse-saving row the published K bracket and fuse-saving range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from protv2g.checks._common import CheckContext, fmt_s
+from protv2g.checks.fuse_melt_text import clearing_text
+from protv2g.checks.fuse_saving_range import (
+    GROUND_FAULT_PREFIXES,
+    has_ground_element,
+    range_text,
+    saving_range_a,
+)
+from protv2g.checks.pairs import tc_band_text
+from protv2g.checks.recloser_element_text import element_text
+from protv2g.checks.rule_values import fuse_saving
+from protv2g.checks.saving_reach import reach_text
+from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
+from protv2g.devices.rules import RuleOutOfRange
+from protv2g.violations import CheckStatus
+
+__all__ = ["SAVING", "NOT_SEEN", "BACKUP", "SOURCE_SIDE", "message"]
+
+
+#: The C2 rules, as named in the coordination table's ``check`` column.
+SAVING = "fuse saving: K × fast < fuse MM"
+NOT_SEEN = "fuse saving: fault not seen by recloser"
+BACKUP = "fuse TC < recloser delayed"
+SOURCE_SIDE = "source-side fuse: MM ≥ f × recloser delayed"
+
+
+def _amps(ctx: CheckContext, device: str, i_a: float, i3i0_a: float, fault_type: str) -> str:
+    """``"178 A"``, or ``"178 A, 3I0 253 A"`` for a recloser or relay in a ground fault: its
+    time may be its ground element's, which runs on 3I0 (a review found "1.08 s at 178 A" for
+    a delayed ground trip on 253 A of 3I0). A fuse answers to its phase current only."""
+    text = f"{i_a:.0f} A"
+    figures = _pickups(ctx, device)
+    if (figures is not None and figures[0] != "fuse" and np.isfinite(i3i0_a)
+            and str(fault_type).startswith(("SLG", "LLG"))):
+        text += f", 3I0 {i3i0_a:.0f} A"
+    return text
+
+
+def _pickups(ctx: CheckContext, device: str
+             ) -> tuple[str, float | None, float | None] | None:
+    """``(role, phase pickup, ground pickup)`` of a device (None without a model), worked
+    out once per device and kept in ``ctx.cache`` (#21: the messages of C2's 3,998 rows at
+    10,000 buses, 8,474 at 3,000, asked for them row by row); the pickups of a fuse are not
+    asked for (None)."""
+    known = ctx.cache.setdefault("pickups", {})
+    if device not in known:
+        dev = ctx.devices.get(device)
+        role = None if dev is None else kind_of(dev).role
+        known[device] = (None if dev is None else (role, None, None) if role == "fuse"
+                         else (role, phase_pickup_a(dev), ground_pickup_a(dev)))
+    return known[device]
+
+
+def _below_pickup(ctx: CheckContext, device: str, i_a: float, i3i0_a: float,
+                  fault_type: str) -> float | None:
+    """The phase pickup (A) of a recloser or relay ``device`` when the fault's quoted
+    currents are below it (phase current below the phase pickup and, in a ground fault, 3I0
+    below the ground pickup or no ground element), else None: a current below pickup has
+    no trip time of its own (review s22: "fast trip 12.7 s at 188 A" under a 200 A minimum
+    trip; the time came from a later charger stage's current)."""
+    figures = _pickups(ctx, device)
+    if figures is None or figures[0] == "fuse" or not np.isfinite(i_a):
+        return None
+    _, p_a, g_a = figures
+    ground_sees = (g_a is not None and np.isfinite(i3i0_a)
+                   and str(fault_type).startswith(("SLG", "LLG")) and i3i0_a >= g_a)
+    return p_a if (i_a < p_a and not ground_sees) else None
+
+
+def _time_at(ctx: CheckContext, device: str, t_s: float, i_a: float, i3i0_a: float,
+             fault_type: str) -> str:
+    """``"0.11 s at 240 A"``; below pickup: ``"188 A, 3I0 219 A: below pickup (200 A); 12.7
+    s only as a later charger stage's current exceeds it"``."""
+    amps = _amps(ctx, device, i_a, i3i0_a, fault_type)
+    p_a = _below_pickup(ctx, device, i_a, i3i0_a, fault_type)
+    if p_a is None:
+        return f"{fmt_s(t_s)} at {amps}"
+    later = (f"; {fmt_s(t_s)} only as a later charger stage's current exceeds it (Charger "
+             "stages sheet)" if np.isfinite(t_s) else "")
+    return f"{amps}: below pickup ({p_a:g} A){later}"
+
+
+def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
+    i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
+    t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
+    i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
+    if r.check == NOT_SEEN:
+        was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
+               else "")
+        return (f"fuse saving not possible: {r.backup} sees {i_b}, below its "
+                f"minimum trip, for {where} {export}; {r.primary} "
+                f"({i_p}) clears alone{was}")
+    if r.check == BACKUP:
+        el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
+                          r.i_backup_3i0_a, r.fault_type)
+        return (f"{r.backup} delayed trip ({t_b}{el}) "
+                f"comes before {r.primary} clears "
+                f"({clearing_text(ctx, r.primary, r.t_primary_s, i_p, r.i_primary_a)}) "
+                f"for {where} {export}: the recloser locks out for a "
+                f"lateral fault{tc_band_text(r)}")
+    if r.check == SOURCE_SIDE:
+        return (f"{r.backup} (source side of {r.primary}) starts to melt in "
+                f"{fmt_s(r.t_backup_s)} at {i_b}, before {r.rule_value:g} × "
+                f"{r.primary}'s delayed clearing ({fmt_s(r.t_primary_s)} with the factor, at "
+                f"{i_p}) for {where} {export}: the fuse may blow during the "
+                "recloser's sequence")
+    el = element_text(ctx, r.backup, "fast", r.t_backup_s, r.rule_value, r.i_backup_a,
+                      r.i_backup_3i0_a, r.fault_type)
+    what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
+            f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
+            f"({t_b}{el}) for {where} {export}")
+    if r.status == CheckStatus.INFO.value:
+        rng = _range(ctx, r)
+        where_ = ("no fuse-saving range at all" if rng == "none" else
+                  f"above the fuse-saving range {rng}")
+        return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
+                f"also without V2G): {what}{reach_text(ctx, r)}")
+    lead = ("fuse saving not achieved without V2G"
+            if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
+    return f"{lead}: {what}{_bracket_text(ctx, r)}"
+
+
+def _range(ctx: CheckContext, r: object) -> str:
+    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
+    ground element's for a ground fault (when the recloser has one)."""
+    # one row's type by str.startswith, as is_ground_fault does for a column (a Series per
+    # message row cost ≈ 60 µs: 156,816 rows in the 250-bus hosting search, hosting_mem s16)
+    ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES) and has_ground_element(
+        ctx.devices[r.backup])
+    key = ("fuse saving range", r.primary, r.backup, float(r.rule_value), ground)
+    if key not in ctx.cache:
+        lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
+                                float(r.rule_value), ground=ground)
+        ctx.cache[key] = range_text(lo, hi) + (" (ground faults)" if ground else "")
+    return ctx.cache[key]
+
+
+def _bracket_text(ctx: CheckContext, r: object) -> str:
+    """Which end of the published K bracket decides a failing fuse-saving row."""
+    k = fuse_saving(ctx, r.backup)
+    if isinstance(k, RuleOutOfRange) or k.bracket is None or k.overridden:
+        return ""
+    lo, hi = k.bracket
+    if hi - lo < 1e-9:
+        return ""
+    t_fast = r.t_backup_s / r.rule_value
+    margin_lo = r.t_primary_s - lo * t_fast
+    if margin_lo >= 0:
+        return (f"; with K = {lo:g} (low end of the published bracket {lo:g}-{hi:g}) it holds "
+                f"by {1000 * margin_lo:.1f} ms: the choice of K decides this row")
+    return f"; fails at both ends of the published K bracket {lo:g}-{hi:g}"
