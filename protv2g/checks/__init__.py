@@ -257,7 +257,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # concatenated and sorted in one pass where the columns allow (#21)
         rows = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
             frames, gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
-        v = concat_taken(frames, rows, gathers, finish=_compact_column)
+        v = concat_taken(frames, rows, gathers, finish=_compact_column,
+                         categorical=CATEGORY_COLUMNS)
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
             if plan is not None:
                 frames[0] = expand(frames[0], twins, ctx.export_text)
