@@ -424,9 +424,16 @@ def _check_copies(frame: pd.DataFrame, rows: np.ndarray, sources: list[str],
     for c in frame.columns:
         if c in ("scenario", "message") or frame[c].dtype != object:
             continue
-        values = frame[c].to_numpy()  # not gathered when every row is copied (#21)
-        values = np.asarray(factorize_all(values if every else values[rows])[1],
-                            dtype=object)
+        # the column's distinct values on ``rows``: the whole column coded (its blocks of
+        # equal cells in their order), the codes of ``rows`` marked (#21: the rows' object
+        # cells gathered and coded, 15 columns of ≈ 240,000 rows at 10,000 buses)
+        codes, values = factorize_all(frame[c].to_numpy())
+        if not every:
+            used = np.zeros(len(values), dtype=bool)
+            used[codes[rows]] = True
+            values = values[used] if isinstance(values, np.ndarray) else [
+                v for v, u in zip(values, used.tolist(), strict=True) if u]
+        values = np.asarray(values, dtype=object)
         text = _joined(values)
         if text is None:  # not all texts, or one holding the separator: one by one
             found = any(m in v for v in values.tolist() if isinstance(v, str) for m in marks)
