@@ -147,3 +147,23 @@ def test_parquet_spill_reads_back_equal(tmp_path) -> None:
     assert_frame_equal(back, out.astype({"message": object}), check_exact=True)
     assert_frame_equal(back, before, check_exact=True, check_dtype=False,
                        check_categorical=False)
+
+
+def test_sort_coded_is_sort_rows() -> None:
+    """The violation rows' order found on each frame's codes (#21) is :func:`sort_rows`' on
+    the gathered texts, a gather included."""
+    from protv2g.checks._row_frames import gathered, gathered_codes, sort_coded, sort_rows
+
+    rng = np.random.default_rng(5)
+    a, b = _violations(300, seed=1), _violations(200, seed=2)
+    for f in (a, b):
+        f["criterion"] = np.array(["C12", "C5", "C1", "C10", "C2"], dtype=object)[
+            rng.integers(0, 5, len(f))]
+        f["status"] = np.array(["warn", "fail", "info"], dtype=object)[
+            rng.integers(0, 3, len(f))]
+    at = np.arange(0, 300, 3)
+    gathers = [(at, {"scenario": np.array(["v2g/x"] * len(at), dtype=object)}), None]
+    keys = [gathered_codes([a, b], gathers, c) for c in ("criterion", "status", "scenario")]
+    want = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
+        [a, b], gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
+    assert np.array_equal(sort_coded(*keys), want)
