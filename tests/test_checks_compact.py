@@ -106,6 +106,33 @@ def test_concat_taken_finish_per_column() -> None:
     assert isinstance(out["criterion"].dtype, pd.CategoricalDtype)
 
 
+
+def _finish(c: str, x: np.ndarray) -> object:
+    return text_category(x) if c in CATEGORY_COLUMNS else x
+
+
+def test_concat_taken_categorical_from_codes() -> None:
+    """The coded categorical columns (#21) are the finished object columns exactly: the same
+    categories, codes and code dtype; with gathers (a frame's rows taken, so some of its
+    values on no row; a column given anew) and with a column holding a missing value (kept
+    as objects, as ``text_category`` keeps it)."""
+    a, b = _violations(300, seed=1), _violations(200, seed=2)
+    a.loc[7, "rule"] = None  # not all str (a gathered row): objects, finished as before
+    at = np.arange(0, 300, 7)  # few rows of ``a``: some of its texts on none
+    new = {"device": np.array(["z"] * len(at), dtype=object)}
+    rows = np.random.default_rng(0).permutation(len(at) + len(b))
+    gathers = [(at, new), None]
+    want = concat_taken([a.copy(), b.copy()], rows, gathers, finish=_finish)
+    got = concat_taken([a.copy(), b.copy()], rows, gathers, finish=_finish,
+                       categorical=CATEGORY_COLUMNS)
+    assert_frame_equal(got, want, check_exact=True)
+    for c in CATEGORY_COLUMNS - {"rule"}:
+        assert isinstance(got[c].dtype, pd.CategoricalDtype), c
+        assert got[c].cat.codes.dtype == want[c].cat.codes.dtype
+        assert got[c].cat.categories.tolist() == want[c].cat.categories.tolist()
+    assert got["rule"].dtype == object
+
+
 def test_parquet_spill_reads_back_equal(tmp_path) -> None:
     """A spilled table of these columns (the Evidence) reads back equal in value: its text
     columns dictionary-encoded, as ``DataFrame.to_parquet`` writes a categorical."""
@@ -120,3 +147,23 @@ def test_parquet_spill_reads_back_equal(tmp_path) -> None:
     assert_frame_equal(back, out.astype({"message": object}), check_exact=True)
     assert_frame_equal(back, before, check_exact=True, check_dtype=False,
                        check_categorical=False)
+
+
+def test_sort_coded_is_sort_rows() -> None:
+    """The violation rows' order found on each frame's codes (#21) is :func:`sort_rows`' on
+    the gathered texts, a gather included."""
+    from protv2g.checks._row_frames import gathered, gathered_codes, sort_coded, sort_rows
+
+    rng = np.random.default_rng(5)
+    a, b = _violations(300, seed=1), _violations(200, seed=2)
+    for f in (a, b):
+        f["criterion"] = np.array(["C12", "C5", "C1", "C10", "C2"], dtype=object)[
+            rng.integers(0, 5, len(f))]
+        f["status"] = np.array(["warn", "fail", "info"], dtype=object)[
+            rng.integers(0, 3, len(f))]
+    at = np.arange(0, 300, 3)
+    gathers = [(at, {"scenario": np.array(["v2g/x"] * len(at), dtype=object)}), None]
+    keys = [gathered_codes([a, b], gathers, c) for c in ("criterion", "status", "scenario")]
+    want = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
+        [a, b], gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
+    assert np.array_equal(sort_coded(*keys), want)

@@ -124,3 +124,29 @@ def test_expand_keeps_messages_written_when_read():
         np.array(["names a by name: in scenario a"], dtype=object))])
     with pytest.raises(NotTwins):
         expand(pd.DataFrame({"scenario": ["a", "a"], "message": plain}), tw, text)
+
+
+def test_base_twins_categorical_labels_as_objects() -> None:
+    """A categorical scenario column is read on its codes (#21): the same runs, names and
+    twins as its object values."""
+    from protv2g.checks.scenario_twins import base_twins, label_runs, scenario_labels
+
+    names = ["base/peak", "base/peak", "v2g/peak", "v2g/peak", "base/light", "base/light",
+             "v2g/light", "v2g/light"]
+    col = pd.Series(pd.Categorical(names))
+    labels = scenario_labels(col)
+    assert isinstance(labels, pd.Categorical)
+    values = np.array([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0])
+    base_of = {"base/peak": "base/peak", "v2g/peak": "base/peak",
+               "base/light": "base/light", "v2g/light": "base/light"}
+    a = base_twins(labels, [values], base_of)
+    b = base_twins(np.array(names, dtype=object), [values], base_of)
+    assert a is not None and b is not None
+    assert a.rows.tolist() == b.rows.tolist() and a.copies == b.copies
+    runs = label_runs(labels)
+    assert runs[1].tolist() == [0, 2, 4, 6]
+    assert runs[2] == ["base/peak", "v2g/peak", "base/light", "v2g/light"]
+    assert label_runs(np.array(names, dtype=object))[2] == runs[2]
+    # a missing value: read as objects
+    assert not isinstance(scenario_labels(pd.Series(pd.Categorical([*names, None]))),
+                          pd.Categorical)

@@ -65,7 +65,14 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._compact import CATEGORY_COLUMNS, compact_violations, text_category
 from protv2g.checks._row_frames import _ranks as _ranks  # noqa: F401 (tests read it here)
-from protv2g.checks._row_frames import concat_taken, gathered, sort_rows, take_columns
+from protv2g.checks._row_frames import (
+    concat_taken,
+    gathered,
+    gathered_codes,
+    sort_coded,
+    sort_rows,
+    take_columns,
+)
 from protv2g.checks._rows import distinct_values, text_isin
 from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.attribution_share import LONG_TIME_S
@@ -258,9 +265,15 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
         # concatenated and sorted in one pass where the columns allow (#21)
-        rows = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
-            frames, gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
-        v = concat_taken(frames, rows, gathers, finish=_compact_column)
+        # on each frame's codes where the keys are texts (#21), else on the gathered values
+        keys = [gathered_codes(frames, gathers, c) for c in ("criterion", "status", "scenario")]
+        rows = (sort_coded(*keys) if all(k is not None for k in keys) else  # type: ignore[arg-type]
+                sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
+                    frames, gathers, strict=True)])) for c in ("criterion", "status",
+                                                                  "scenario"))))
+        del keys
+        v = concat_taken(frames, rows, gathers, finish=_compact_column,
+                         categorical=CATEGORY_COLUMNS)
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
             if plan is not None:
                 frames[0] = expand(frames[0], twins, ctx.export_text)

@@ -67,7 +67,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from protv2g.checks._rows import column_at, factorize_all
-from protv2g.checks.scenario_twins import base_twins, column_bits
+from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labels
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
@@ -370,7 +370,7 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     # a categorical column compared on its codes (equal codes, equal values: #21, the
     # engine's bus table has four, and every row was split)
     read = ["scenario", *keys, *cols]
-    twins = base_twins(bus["scenario"].to_numpy(), [column_bits(bus[c]) for c in read[1:]],
+    twins = base_twins(scenario_labels(bus["scenario"]), [column_bits(bus[c]) for c in read[1:]],
                        base_of) if all(isinstance(bus[c].dtype, np.dtype | pd.CategoricalDtype)
                                        for c in read) else None
     part = bus if twins is None else pd.DataFrame(

@@ -17,7 +17,7 @@ from protv2g.checks._rows import column_at, factorize_all, first_largest, key_co
 from protv2g.checks.asymmetry import dss_driving_point_x_r
 from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
 from protv2g.checks.converter_sum import _base_rows as base_rows
-from protv2g.checks.scenario_twins import BaseTwins, base_twins
+from protv2g.checks.scenario_twins import BaseTwins, base_twins, scenario_labels
 from protv2g.units import Method
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
@@ -130,7 +130,7 @@ def duty_twins(faults: pd.DataFrame, rows: np.ndarray | None, columns: Sequence[
     cat = {c for c in [*cols, "scenario"] if isinstance(faults[c].dtype, pd.CategoricalDtype)}
     if not all(isinstance(faults[c].dtype, np.dtype) or c in cat for c in [*cols, "scenario"]):
         return None
-    return base_twins(faults["scenario"].to_numpy(),
+    return base_twins(scenario_labels(faults["scenario"]),
                       [faults[c].cat.codes.to_numpy() if c in cat else faults[c].to_numpy()
                        for c in cols], base_of, rows)
 
