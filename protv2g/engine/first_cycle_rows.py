@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from protv2g.engine.faults import A_MATRIX, seq_to_abc
-from protv2g.engine.kernels import KEPT_BAND_RTOL
+from protv2g.engine.kernels import kept_state
 from protv2g.engine.row_rule import device_row_kept
 
 __all__ = ["kept_first_cycle_positions", "kept_first_cycle_state"]
@@ -112,29 +112,8 @@ def kept_first_cycle_state(has, a0, g0, gd0, ic0, w0, if0, a1, g1, gd1, ic1, w1,
             x0 = _element(d, f, a0, b, g0, gd0, ic0, w0, if0, scale, n_k0) if has[0] else 0j
             x1 = _element(d, f, a1, b, g1, gd1, ic1, w1, if1, scale, n_k1) if has[1] else 0j
             x2 = _element(d, f, a2, b, g2, gd2, ic2, w2, if2, scale, n_k2) if has[2] else 0j
-            # rows_kept_bounded's decision on (x0, x1, x2), the same operations
-            bound = scale_a * (abs(x0.real) + abs(x0.imag) + abs(x1.real) + abs(x1.imag)
-                               + abs(x2.real) + abs(x2.imag))
-            if not np.isfinite(bound) or bound > 1e150:
-                state[r] = 2
-                continue
-            pa = (x0 + x1) + x2
-            pb = (x0 + op_a2 * x1) + op_a * x2
-            pc = (x0 + op_a * x1) + op_a2 * x2
-            gsum = (pa + pb) + pc
-            top2 = scale_a * scale_a * max(max(pa.real * pa.real + pa.imag * pa.imag,
-                                               pb.real * pb.real + pb.imag * pb.imag),
-                                           pc.real * pc.real + pc.imag * pc.imag)
-            g2s = scale_a * scale_a * (gsum.real * gsum.real + gsum.imag * gsum.imag)
-            tol = KEPT_BAND_RTOL * bound
-            hi = min_current + tol
-            lo = max(min_current - tol, 0.0)
-            if top2 >= hi * hi or g2s >= hi * hi:
-                state[r] = 1
-            elif top2 < lo * lo and g2s < lo * lo:
-                state[r] = 0
-            else:
-                state[r] = 2
+            # rows_kept_bounded's decision on (x0, x1, x2): the same helper
+            state[r] = kept_state(x0, x1, x2, op_a, op_a2, scale_a, min_current)
 
 
 def kept_first_cycle_positions(solver: Any, i_f: np.ndarray, terms: dict, pre: Any,

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["device_transfer", "fill_sequence", "fill_sequence_rows", "reduce_devices",
-           "rows_kept_bounded"]
+__all__ = ["device_transfer", "fill_sequence", "fill_sequence_rows", "kept_state",
+           "reduce_devices", "rows_kept_bounded"]
 
 _A = np.exp(2j * np.pi / 3)
 
@@ -108,11 +108,49 @@ def fill_sequence_rows(out, s, dev, col, a, b, g, g_dev, i_chg, w, i_f, scale
 KEPT_BAND_RTOL = 1e-9
 
 
+@njit(cache=True, inline="always")
+def kept_state(x0, x1, x2, a, a2, scale, min_current):  # pragma: no cover - numba
+    """The kept-row decision of one row of sequence currents ``x0, x1, x2`` (complex128):
+    1 (kept), 0 (dropped) or 2 (within :data:`KEPT_BAND_RTOL` of the threshold, or not
+    finite: left to the NumPy rule,
+    :func:`~protv2g.engine.device_rows.device_row_kept`).
+
+    The row is kept where its largest phase ``scale·|x_a|, |x_b|, |x_c|`` or
+    ``scale·|x_a + x_b + x_c|`` (``|3·I0|``) reaches ``min_current``; squared magnitudes
+    are compared, decided only outside a band of ``KEPT_BAND_RTOL·scale·Σ_s (|Re x_s| +
+    |Im x_s|)`` around the threshold (every phase and their sum are bounded by that sum).
+    ``a``, ``a2``: the Fortescue operators ``1∠120°``, ``1∠240°`` (Fortescue 1918). The one
+    decision of :func:`rows_kept_bounded` and
+    :func:`~protv2g.engine.first_cycle_rows.kept_first_cycle_state` (read-through D1).
+    """
+    bound = scale * (abs(x0.real) + abs(x0.imag) + abs(x1.real) + abs(x1.imag)
+                     + abs(x2.real) + abs(x2.imag))
+    if not np.isfinite(bound) or bound > 1e150:  # squares overflow: NumPy decides
+        return 2
+    pa = (x0 + x1) + x2
+    pb = (x0 + a2 * x1) + a * x2
+    pc = (x0 + a * x1) + a2 * x2
+    g = (pa + pb) + pc
+    top2 = scale * scale * max(max(pa.real * pa.real + pa.imag * pa.imag,
+                                   pb.real * pb.real + pb.imag * pb.imag),
+                               pc.real * pc.real + pc.imag * pc.imag)
+    g2 = scale * scale * (g.real * g.real + g.imag * g.imag)
+    tol = KEPT_BAND_RTOL * bound
+    hi = min_current + tol
+    lo = max(min_current - tol, 0.0)
+    if top2 >= hi * hi or g2 >= hi * hi:
+        return 1
+    if top2 < lo * lo and g2 < lo * lo:
+        return 0
+    return 2
+
+
 @njit(parallel=True, cache=True)
 def rows_kept_bounded(x, a, a2, scale, min_current, state):  # pragma: no cover - numba
     """:func:`~protv2g.engine.device_rows.device_row_kept` of ``scale·seq_to_abc(x)`` decided
     where it is not close: ``state[r]`` = 1 (kept), 0 (dropped) or 2 (within
-    :data:`KEPT_BAND_RTOL` of the threshold, or not finite: left to the NumPy rule itself).
+    :data:`KEPT_BAND_RTOL` of the threshold, or not finite: left to the NumPy rule itself),
+    :func:`kept_state` of every row.
 
     ``x`` ``(n, 3)`` sequence currents, ``a``, ``a2`` the Fortescue operators; one pass
     without the phase arrays and their temporaries, squared magnitudes compared (#21: the
@@ -121,31 +159,8 @@ def rows_kept_bounded(x, a, a2, scale, min_current, state):  # pragma: no cover 
     caller's result is NumPy's.
     """
     for r in prange(x.shape[0]):
-        x0 = np.complex128(x[r, 0])
-        x1 = np.complex128(x[r, 1])
-        x2 = np.complex128(x[r, 2])
-        bound = scale * (abs(x0.real) + abs(x0.imag) + abs(x1.real) + abs(x1.imag)
-                         + abs(x2.real) + abs(x2.imag))
-        if not np.isfinite(bound) or bound > 1e150:  # squares overflow: NumPy decides
-            state[r] = 2
-            continue
-        pa = (x0 + x1) + x2
-        pb = (x0 + a2 * x1) + a * x2
-        pc = (x0 + a * x1) + a2 * x2
-        g = (pa + pb) + pc
-        top2 = scale * scale * max(max(pa.real * pa.real + pa.imag * pa.imag,
-                                       pb.real * pb.real + pb.imag * pb.imag),
-                                   pc.real * pc.real + pc.imag * pc.imag)
-        g2 = scale * scale * (g.real * g.real + g.imag * g.imag)
-        tol = KEPT_BAND_RTOL * bound
-        hi = min_current + tol
-        lo = max(min_current - tol, 0.0)
-        if top2 >= hi * hi or g2 >= hi * hi:
-            state[r] = 1
-        elif top2 < lo * lo and g2 < lo * lo:
-            state[r] = 0
-        else:
-            state[r] = 2
+        state[r] = kept_state(np.complex128(x[r, 0]), np.complex128(x[r, 1]),
+                              np.complex128(x[r, 2]), a, a2, scale, min_current)
 
 
 #: fast-math without the no-NaN/no-Inf assumptions (NaN devices must stay NaN)
