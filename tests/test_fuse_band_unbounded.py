@@ -47,9 +47,8 @@ def test_the_melting_band_is_unbounded_under_the_max_melt_asymptote():
 
 @pytest.mark.xfail(strict=True, reason="kept at 0 on purpose (lead, s29): an inf tolerance "
                    "makes every V2G change of a row immaterial (pre-existing), 0 errs toward "
-                   "'worse'. C2 reads the band at its staged time (melt_band); C3's fuse-fuse "
-                   "rows (coordination.py, terms.tol('b', 'mm')) should do the same, then this "
-                   "mapping matters only where a fuse does not melt at all")
+                   "'worse'. C2 and C3 read the band at the staged time (melt_band); the pair "
+                   "table's look-up at the quoted current keeps this mapping")
 def test_the_rows_tolerance_keeps_the_unbounded_band():
     ctx = SimpleNamespace(devices={"F-LAT": F_LAT},
                           thresholds=SimpleNamespace(relay_technology="numerical"))

@@ -1,15 +1,16 @@
-"""A fuse's melting band at the time a C2 row uses (review rev28 §7 "Noticed").
+"""A fuse's melting band at the time a C2 or C3 row uses (review rev28 §7 "Noticed").
 
-A C2 row's tolerance holds the fuse's melting band (minimum to maximum melt,
-:func:`protv2g.devices.tolerances.tolerance_s`). The pair table reads it at the fault's quoted
-first-cycle current (:class:`protv2g.checks.coordination.PairTerms`), while the row's minimum
-melt comes from the staged currents (:mod:`protv2g.checks._times`). EPRI J1, SLG-b min at
-b56685, F-LAT 80K under R-MID: without V2G 196.24 A, minimum melt 13.58 s, band to 195.00 s,
-a tolerance of 181.4 s; with V2G 190.29 A quoted, under the 80K maximum-melt asymptote (190.4
-A), where the band has no upper end and was taken as 0 — the row kept R-MID's 1.8 × 10 ms =
-0.018 s alone — while its staged minimum melt, 15.26 s, is the curve's at 193.38 A, where the
-band reaches 260.47 s: a tolerance of 245.2 s. :func:`staged_mm_tolerance_s` reads the band
-at the current that set the row's time (:func:`protv2g.devices.tolerances.mm_tolerance_at_time_s`).
+A C2 row's tolerance (and a C3 row's, for its backup fuse) holds the fuse's melting band
+(minimum to maximum melt, :func:`protv2g.devices.tolerances.tolerance_s`). The pair table reads
+it at the fault's quoted first-cycle current (:class:`protv2g.checks.coordination.PairTerms`),
+while the row's minimum melt comes from the staged currents (:mod:`protv2g.checks._times`). EPRI
+J1, SLG-b min at b56685, F-LAT 80K under R-MID: without V2G 196.24 A, minimum melt 13.58 s, band
+to 195.00 s, a tolerance of 181.4 s; with V2G 190.29 A quoted, under the 80K maximum-melt
+asymptote (190.4 A), where the band has no upper end and was taken as 0 — the row kept R-MID's
+1.8 × 10 ms = 0.018 s alone — while its staged minimum melt, 15.26 s, is the curve's at 193.38
+A, where the band reaches 260.47 s: a tolerance of 245.2 s. :func:`staged_mm_tolerance_s` reads
+the band at the current that set the row's time
+(:func:`protv2g.devices.tolerances.mm_tolerance_at_time_s`).
 """
 
 from __future__ import annotations
