@@ -145,8 +145,13 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
             fail_status=status))
         # the recloser cannot save the fuse at all: a warning (the fuse still clears), a
         # failure where it saved the fuse without V2G
+        # keyed as the fuse-saving rule: its twin without V2G is the pair's fuse-saving row,
+        # not the lockout row (rule "" both, review rev29 §1: IEEE 123 R-67/F-73 "made worse"
+        # against the base's −38.09 s lockout margin where fuse saving passed by 4.55 s)
         frames.append(coordination_rows(m, unseen, "C2", NOT_SEEN, p_mm, b_fast,
-                                        np.full(len(m), -np.inf), 0.0, fail_status=status))
+                                        np.full(len(m), -np.inf), 0.0, fail_status=status,
+                                        rule="fuse_saving_k", rule_value=k,
+                                        rule_source=k_src))
         backup = sel & np.isfinite(b_del)
         tol = rss(terms.tol("p", PRIMARY_TIME), terms.tol("b", "delayed"))
         bnd = terms.boundaries(PRIMARY_TIME, "delayed")

@@ -102,7 +102,7 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                else "")
         return (f"fuse saving not possible: {r.backup} sees {i_b}, below its "
                 f"minimum trip, for {where} {export}; {r.primary} "
-                f"({i_p}) clears alone{was}")
+                f"({i_p}) clears alone{_alone_text(ctx, r)}{was}")
     if r.check == BACKUP:
         el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
                           r.i_backup_3i0_a, r.fault_type)
@@ -162,3 +162,20 @@ def _bracket_text(ctx: CheckContext, r: object) -> str:
         return (f"; with K = {lo:g} (low end of the published bracket {lo:g}-{hi:g}) it holds "
                 f"by {1000 * margin_lo:.1f} ms: the choice of K decides this row")
     return f"; fails at both ends of the published K bracket {lo:g}-{hi:g}"
+
+
+def _alone_text(ctx: CheckContext, r: object) -> str:
+    """When a fuse clearing alone starts to melt (its minimum melt, the row's primary time),
+    and where its quoted current is at or below its minimum melting current, that its curve
+    gives no time there (review rev29 §1: "F-73 (65 A) clears alone" for a 40K link melting
+    only from ≈ 80 A; its 12.4 s came from a later charger stage's current)."""
+    t_s = float(r.t_primary_s)
+    if not np.isfinite(t_s):
+        return ", never melting in the fault's stages"
+    dev = ctx.devices.get(r.primary)
+    i_a = float(r.i_primary_a)
+    i_mm = float(getattr(dev, "min_melt_current_a", np.nan)) if dev is not None else np.nan
+    note = (f" — at or below its minimum melting current {i_mm:.0f} A (its curve gives no "
+            "time there); the time is from a later charger stage's higher current (Charger "
+            "stages sheet)" if np.isfinite(i_a) and i_a <= i_mm else "")
+    return f", starting to melt in {fmt_s(t_s)}{note}"
