@@ -211,7 +211,10 @@ class FaultIndex:
             if code is None:
                 return default
             joined = joined * self._width[k] + code
-        j = int(np.searchsorted(self._keys, joined))
+        # the key in the keys' own type: a Python int searched in int32 keys would cast
+        # all of them to int64 first (≈ 3.6 ms a call at 1.8 M keys; #21, ≈ 1,000 calls at
+        # 10,000 buses). ``joined`` < the product of the widths, which the type holds.
+        j = int(self._keys.searchsorted(self._keys.dtype.type(joined)))
         if j < len(self._keys) and self._keys[j] == joined:
             return j if self._first is None else int(self._first[j])
         return default

@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.engine.collect import release_freed_memory
 from protv2g.messages import MessageArray, is_messages
 
 __all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill", "spill_if_too_long",
@@ -173,11 +174,22 @@ def _write_parquet(frame: pd.DataFrame, path: str, as_text: bool = False) -> Non
                           memory_pool=_pool()) as writer:
         writer.write_table(first)
         del first
-        pa.default_memory_pool().release_unused()
+        _release()
         for chunk in chunks:
             writer.write_table(chunk)
             del chunk
-            pa.default_memory_pool().release_unused()
+            _release()
+
+
+def _release() -> None:
+    """Hand back what a chunk took and freed: pyarrow's default pool's unused memory and
+    the C heap's (glibc ``malloc_trim``, :func:`~protv2g.engine.collect.release_freed_memory`:
+    the chunk's Arrow buffers in the system pool, :func:`_pool`, and the texts rendered for
+    it). The system pool's freed blocks otherwise stayed in the heap between chunks."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    release_freed_memory()
 
 
 def _distinct(column) -> int:

@@ -60,6 +60,7 @@ from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from protv2g.engine.collect import release_freed_memory
 from protv2g.report.table_rows import TableRows, column_xml
 
 __all__ = ["save_workbook"]
@@ -341,6 +342,9 @@ class _Writer(ExcelWriter):
         self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
+        # the sheet's XML texts, freed, handed back before the next sheet's (#21: the
+        # 10,000-bus workbook's peak was in its save)
+        release_freed_memory()
 
     def _write_images(self) -> None:
         """The pictures, each deflated at level 1 (openpyxl: the zip's default, 6): a PNG is
