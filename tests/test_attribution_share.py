@@ -208,5 +208,25 @@ def test_a_long_time_the_stages_set_is_judged_on_time():
     first-cycle current (``explained`` false), the current test does not apply."""
     rows = pd.DataFrame([_c2(BASE, -34.83, 245.8, 0.087), _c2(V2G, -39.68, 240.0, 0.087)])
     assert attribute(rows, BASE_OF).attribution.iloc[1] == "pre-existing"
-    staged = attribute(rows, BASE_OF, explained=lambda v, at: np.zeros(len(at), dtype=bool))
+    staged = attribute(rows, BASE_OF, explained=lambda v, at, side: np.zeros(len(at), dtype=bool))
     assert staged.attribution.iloc[1] == "worse"
+
+
+def test_the_current_test_needs_the_moving_time_to_be_long():
+    """Review rev29 §3: a fuse steady at 32.9 s beside a relay moving 14.0 → 11.5 s on −4 % of
+    its current: the margin's change is the relay's, so the long fuse time does not excuse it
+    (worse); with the fuse's time the one moving, the same figures are the scatter. The
+    checks' ``explained`` accepts a moving fuse's time on its curve only (``side`` 1 here)."""
+    def fuse_side(v, at, side):
+        return np.asarray(side) == 1
+
+    def row(scenario, m, i, t_relay, t_fuse):
+        return {**_c2(scenario, m, i, 0.05), "t_device_s": t_relay, "t_other_s": t_fuse}
+
+    relay_moves = pd.DataFrame([row(BASE, -0.2, 100.0, 14.0, 32.9),
+                                row(V2G, -2.7, 96.0, 11.5, 32.9)])
+    assert attribute(relay_moves, BASE_OF, explained=fuse_side).attribution.iloc[1] == "worse"
+    fuse_moves = pd.DataFrame([row(BASE, -0.2, 100.0, 1.5, 32.9),
+                               row(V2G, -2.7, 96.0, 1.5, 35.4)])
+    assert attribute(fuse_moves, BASE_OF,
+                     explained=fuse_side).attribution.iloc[1] == "pre-existing"

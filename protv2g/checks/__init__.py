@@ -345,10 +345,12 @@ def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
                                              n_rows=n_rows, keys=None)
 
 
-def _explained(ctx: CheckContext) -> Callable[[pd.DataFrame, np.ndarray], np.ndarray]:
-    """The attribution's test that a long time is a fuse's clearing at the first-cycle
-    current (:func:`.fuse_melt_text.first_cycle_fuse_time`), on this study's devices."""
-    return lambda v, at: first_cycle_fuse_time(ctx, v, at, LONG_TIME_S)
+def _explained(ctx: CheckContext
+               ) -> Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray]:
+    """The attribution's test that a moving long time is a fuse's clearing at the
+    first-cycle current (:func:`.fuse_melt_text.first_cycle_fuse_time`), on this study's
+    devices."""
+    return lambda v, at, side: first_cycle_fuse_time(ctx, v, at, LONG_TIME_S, side)
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

@@ -114,6 +114,7 @@ from protv2g.checks.attribution_share import (
     current_texts,
     in_scatter,
     marginal_scatter_text,
+    moving_side,
     share_text,
     small_share,
     smallest_with_row,
@@ -215,7 +216,8 @@ _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
 
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
               base_margins: pd.DataFrame | None = None,
-              explained: Callable[[pd.DataFrame, np.ndarray], np.ndarray] | None = None
+              explained: Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray] | None
+              = None
               ) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
     row with its base case (see the module docstring).
@@ -231,8 +233,9 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         (only base-case scenarios are read; a key missing a column matches on the others).
         Without it a row the base case does not fail is ``new``.
     explained : callable, optional
-        ``explained(v, at)`` → bool per row ``at``: the row's long time is a curve's time at
-        its first-cycle current, so V2G's change of it may be judged on that current
+        ``explained(v, at, side)`` → bool per row ``at``: the moving device's long time
+        (``side``: 0 ``device``, 1 ``other_device``) is a fuse curve's time at its
+        first-cycle current, so V2G's change of it may be judged on that current
         (:func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`, review s28 §2). Without
         it every time row in the long-time region is taken as such.
 
@@ -318,10 +321,14 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # "Share"; review s27 §2)
     is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
                else np.zeros(len(v), dtype=bool))
-    scatter = in_scatter(v, margin, is_time, i_change, base_iv)
+    side = moving_side(v, base_iv)
+    scatter = in_scatter(v, margin, is_time, i_change, base_iv, side)
     if explained is not None:  # a time the charger stages set is not judged on the current
         at = np.flatnonzero(scatter)
-        scatter[at] = explained(v, at)
+        scatter[at] = explained(v, at, side[at])
+    # a time row names the current of the device whose time moves (review rev29 §6)
+    i_which = np.where(is_time & (side >= 0), side, i_which).astype(np.int8)
+    del side
     small, by_current = small_share(m_base, margin, scatter)
     small &= had & moved
     is_time_i = is_time & np.isfinite(i_change)

@@ -9,8 +9,9 @@ material:
   deficit without V2G (a setting, a device) is sized by it; a change of a few percent of it
   does not move that fix;
 * **and, for a time margin** (``margin_unit`` ``s``: C1–C4, C6) whose device currents are
-  known in both cases (``i_device_a``, ``i_other_a``) and one of whose times is **read in a
-  curve's long-time region** (with or without V2G, at least :data:`LONG_TIME_S`):
+  known in both cases (``i_device_a``, ``i_other_a``) and whose moving time (the device's
+  time that changes most from its twin, review rev29 §3) is **read in a curve's long-time
+  region** (with or without V2G, at least :data:`LONG_TIME_S`):
   V2G moves a device's current by more than :data:`CURRENT_SCATTER` (±5 %, the start-value
   accuracy of a relay or recloser control, :data:`protv2g.checks.sensitivity.
   PICKUP_ACCURACY`, IEC 60255-151; less than an EEI-NEMA link's melting-current band, so the
@@ -73,7 +74,8 @@ from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.significant import number_text, percent_text
 
 __all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "LONG_TIME_S", "TIME_UNIT", "smallest_with_row",
-           "TwinValues", "twin_values", "current_change", "in_scatter", "small_share",
+           "TwinValues", "twin_values", "current_change", "moving_side", "in_scatter",
+           "small_share",
            "share_text", "marginal_scatter_text", "current_text", "current_texts"]
 
 #: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
@@ -165,21 +167,39 @@ def current_change(v: pd.DataFrame, base: TwinValues) -> tuple[np.ndarray, np.nd
     return out, which
 
 
-def in_scatter(v: pd.DataFrame, margin: np.ndarray, is_time: np.ndarray, i_change: np.ndarray,
-               base: TwinValues) -> np.ndarray:
-    """Time rows whose change is the devices' response scatter (module docstring): no
-    device's current moves by more than :data:`CURRENT_SCATTER` (``i_change``, the largest,
-    :func:`current_change`), one of the margin's times, with or without V2G, is at least
-    :data:`LONG_TIME_S` (the curve read in its long-time region, where that time's slope
-    makes seconds of a percent of current), and the V2G margin is finite (a device that
-    starts or stops operating with V2G is always material, review s28)."""
-    long_time = np.zeros(len(v), dtype=bool)
+def moving_side(v: pd.DataFrame, base: TwinValues) -> np.ndarray:
+    """Which device's time moves the margin most from its base twin: 0 ``device``
+    (``t_device_s``), 1 ``other_device`` (``t_other_s``), -1 where neither time is known
+    (finite) in both rows (review rev29 §3: a relay's time that moves beside a fuse's that
+    stays)."""
+    moved = []
     for col, b in (("t_device_s", base.t_device_s), ("t_other_s", base.t_other_s)):
         t_now = (pd.to_numeric(v[col], errors="coerce").to_numpy(float) if col in v
                  else np.full(len(v), np.nan))
         with np.errstate(invalid="ignore"):
-            long_time |= (np.isfinite(t_now) & (t_now >= LONG_TIME_S)) | (
-                np.isfinite(b) & (b >= LONG_TIME_S))
+            d = np.abs(t_now - b)
+        moved.append(np.where(np.isfinite(d), d, -1.0))
+    out = np.where(moved[1] > moved[0], 1, 0).astype(np.int8)
+    return np.where((moved[0] < 0) & (moved[1] < 0), -1, out).astype(np.int8)
+
+
+def in_scatter(v: pd.DataFrame, margin: np.ndarray, is_time: np.ndarray, i_change: np.ndarray,
+               base: TwinValues, side: np.ndarray) -> np.ndarray:
+    """Time rows whose change is the devices' response scatter (module docstring): no
+    device's current moves by more than :data:`CURRENT_SCATTER` (``i_change``, the largest,
+    :func:`current_change`), the time that moves the margin (``side``, :func:`moving_side`)
+    is, with or without V2G, at least :data:`LONG_TIME_S` (the curve read in its long-time
+    region, where that time's slope makes seconds of a percent of current), and the V2G
+    margin is finite (a device that starts or stops operating with V2G is always material,
+    review s28)."""
+    long_time = np.zeros(len(v), dtype=bool)
+    for j, (col, b) in enumerate((("t_device_s", base.t_device_s),
+                                  ("t_other_s", base.t_other_s))):
+        t_now = (pd.to_numeric(v[col], errors="coerce").to_numpy(float) if col in v
+                 else np.full(len(v), np.nan))
+        with np.errstate(invalid="ignore"):
+            long_time |= (side == j) & ((np.isfinite(t_now) & (t_now >= LONG_TIME_S)) | (
+                np.isfinite(b) & (b >= LONG_TIME_S)))
     with np.errstate(invalid="ignore"):
         return (is_time & np.isfinite(i_change) & (i_change <= CURRENT_SCATTER)
                 & np.isfinite(margin) & long_time)
@@ -221,8 +241,9 @@ def share_text(m_base: float, change: float, unit: str, i_change: float | None) 
         return (f"{head} ({percent_text(change / -m_base)} of that deficit) but moves the "
                 f"devices' currents by {percent_text(i_change)} at most, within the "
                 f"±{100.0 * CURRENT_SCATTER:g} % accuracy with which they respond to current "
-                "(IEC 60255-151 start value; near a curve's asymptote a fraction of a percent "
-                f"of current moves the time by seconds){tail}")
+                "(a relay's or recloser's start value, IEC 60255-151; an EEI-NEMA link's "
+                "melting current spans more, ANSI C37.43; in a fuse curve's long-time region "
+                f"a few percent of current move the time by seconds){tail}")
     return (f"{head}, {percent_text(change / -m_base)} of that deficit, under the "
             f"{100.0 * MATERIAL_SHARE:g} % material share{tail}")
 
@@ -236,8 +257,9 @@ def marginal_scatter_text(m_base: float, tol: float, change: float, unit: str,
             f"{number_text(change, unit)} but moves the devices' first-cycle currents by "
             f"{percent_text(i_change)} at most, within the ±{100.0 * CURRENT_SCATTER:g} % "
             "accuracy with which they respond to current in the curve's long-time region "
-            "(IEC 60255-151 start value): the limit is not met with the devices' own scatter "
-            "even without V2G")
+            "(a relay's or recloser's start value, IEC 60255-151; an EEI-NEMA link's melting "
+            "current spans more, ANSI C37.43): the limit is not met with the devices' own "
+            "scatter even without V2G")
 
 
 def current_text(device: str, i_base_a: float, i_a: float) -> str:

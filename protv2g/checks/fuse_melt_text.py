@@ -104,10 +104,11 @@ def _curve_tc_s(ctx: Any, device: str, i_a: float) -> float:
     return curve[key]
 
 
-def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s: float
-                          ) -> np.ndarray:
+def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s: float,
+                          side: np.ndarray | None = None) -> np.ndarray:
     """Rows ``at`` of ``v`` whose margin holds a fuse's clearing time read in its long-time
-    region at the fault's first-cycle current: a fuse (``device`` or ``other_device``) whose
+    region at the fault's first-cycle current: a fuse (``device`` or ``other_device``; with
+    ``side``, only that one per row: 0 ``device``, 1 ``other_device``) whose
     time (``t_device_s``/``t_other_s``) is at least ``long_time_s`` and within
     :data:`DEPARTURE_REL` of its curve's time at its quoted current (above its guaranteed
     melting current). Where none is, the time was set by the fault's later stages (the
@@ -123,16 +124,18 @@ def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s
     if not len(at):
         return out
     melt = ctx.cache.setdefault("guaranteed melt", {})
-    for dev_col, t_col, i_col in (("device", "t_device_s", "i_device_a"),
-                                  ("other_device", "t_other_s", "i_other_a")):
+    for j, (dev_col, t_col, i_col) in enumerate((("device", "t_device_s", "i_device_a"),
+                                                 ("other_device", "t_other_s", "i_other_a"))):
         if not {dev_col, t_col, i_col} <= set(v.columns):
             continue
+        this = np.ones(len(at), dtype=bool) if side is None else np.asarray(side) == j
         names = v[dev_col].to_numpy()[at]
         t_s = pd.to_numeric(pd.Series(v[t_col].to_numpy()[at]), errors="coerce").to_numpy(float)
         i_a = pd.to_numeric(pd.Series(v[i_col].to_numpy()[at]), errors="coerce").to_numpy(float)
         for k, (name, t, i) in enumerate(zip(names.tolist(), t_s.tolist(), i_a.tolist(),
                                              strict=True)):
-            if out[k] or not (math.isfinite(t) and math.isfinite(i) and t >= long_time_s):
+            if out[k] or not this[k] or not (math.isfinite(t) and math.isfinite(i)
+                                             and t >= long_time_s):
                 continue
             name = str(name)
             if name not in melt:
