@@ -15,6 +15,7 @@ import pytest
 
 import protv2g
 import protv2g.checks.recloser_fuse as recloser_fuse
+import protv2g.checks.recloser_fuse_text as recloser_fuse_text
 from protv2g.checks import family_function
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
@@ -71,8 +72,10 @@ def test_rewording_every_message_changes_no_verdict_and_no_hosting_figure(
         if crit.flow_function:  # the criterion's flow-based rows (C9's reverse power)
             monkeypatch.setattr(module, crit.flow_function,
                                 _reworded(family_function(crit, crit.flow_function)))
-    for name in ("_SAVING", "_NOT_SEEN", "_BACKUP"):  # C2's rule names in the check column
-        monkeypatch.setattr(recloser_fuse, name, "renamed " + getattr(recloser_fuse, name))
+    # C2's rule names in the check column, where the rows are made and where they are worded
+    for name in ("SAVING", "NOT_SEEN", "BACKUP"):
+        for module in (recloser_fuse, recloser_fuse_text):
+            monkeypatch.setattr(module, name, "renamed " + getattr(recloser_fuse_text, name))
     reworded = _run(small_depot)
     assert (reworded.violations["message"].str.startswith("Reworded entirely")).all()
     assert reworded.tables["Coordination"]["check"].astype(str).str.startswith(
