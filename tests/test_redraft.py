@@ -145,13 +145,19 @@ def test_a_value_without_its_todo_is_not_checked(drafted, tmp_path):
         (folder / "given.yaml").unlink()
 
 
-def test_run_prints_the_warning(drafted, monkeypatch, capsys, tmp_path):
+def run_printout(study, monkeypatch, capsys, tmp_path) -> str:
+    """What ``protv2g run STUDY --no-hosting`` prints, the study itself not run (a stand-in
+    result: the warnings come before it)."""
     from .test_progress import _fake_run
 
-    folder, _ = drafted
     monkeypatch.setattr(protv2g, "run_study", _fake_run([]))
-    main(["run", str(folder / "added.yaml"), "--no-hosting", "-o", str(tmp_path / "r.xlsx")])
-    out = capsys.readouterr().out
+    main(["run", str(study), "--no-hosting", "-o", str(tmp_path / "r.xlsx")])
+    return capsys.readouterr().out
+
+
+def test_run_prints_the_warning(drafted, monkeypatch, capsys, tmp_path):
+    folder, _ = drafted
+    out = run_printout(folder / "added.yaml", monkeypatch, capsys, tmp_path)
     assert "drafted value(s) (TODO) gone stale" in out
     assert f"{folder / 'added.yaml'}: devices[0].pickup_a" in out
     assert out.index("gone stale") < out.index("gate:")

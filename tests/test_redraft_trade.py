@@ -17,13 +17,12 @@ import pytest
 
 pytest.importorskip("opendssdirect")
 
-import protv2g  # noqa: E402
 from protv2g.cli import main  # noqa: E402
 from protv2g.study.todos import todo_items  # noqa: E402
 from protv2g.study_draft import draft_study  # noqa: E402
 from protv2g.study_draft.trade import trade_lines  # noqa: E402
 
-from .test_redraft import _bare_model, _with_recloser  # noqa: E402
+from .test_redraft import _bare_model, _with_recloser, run_printout  # noqa: E402
 
 _SITE = "v2g_sites:\n  - {name: homes, bus: b1, n_chargers: 20, p_charger_kw: 7.2}\n# "
 
@@ -92,12 +91,8 @@ def test_redraft_names_the_backup_reach_it_gives_up(sited, capsys):
 
 
 def test_run_prints_validates_slip_warnings(sited, monkeypatch, capsys, tmp_path):
-    from .test_progress import _fake_run
-
     folder, _ = sited
-    monkeypatch.setattr(protv2g, "run_study", _fake_run([]))
-    main(["run", str(folder / "sited.yaml"), "--no-hosting", "-o", str(tmp_path / "r.xlsx")])
-    out = capsys.readouterr().out
+    out = run_printout(folder / "sited.yaml", monkeypatch, capsys, tmp_path)
     assert "warning(s): values that look like a slip (the study runs with them):" in out
     assert "devices[0].reclose_intervals_s: device 'head-l1': its drafted first reclose 0.5 s" \
         in out

@@ -115,6 +115,7 @@ from protv2g.checks.attribution_share import (
     in_scatter,
     marginal_scatter_text,
     moving_side,
+    row_times,
     share_text,
     small_share,
     smallest_with_row,
@@ -321,8 +322,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # "Share"; review s27 §2)
     is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
                else np.zeros(len(v), dtype=bool))
-    side = moving_side(v, base_iv)
-    scatter = in_scatter(v, margin, is_time, i_change, base_iv, side)
+    t_now = row_times(v)
+    side = moving_side(t_now, base_iv)
+    scatter = in_scatter(t_now, margin, is_time, i_change, base_iv, side)
+    del t_now
     if explained is not None:  # a time the charger stages set is not judged on the current
         at = np.flatnonzero(scatter)
         scatter[at] = explained(v, at, side[at])

@@ -15,7 +15,7 @@ from protv2g.checks._rows import factorize_runs, key_codes
 from protv2g.text_codes import text_codes
 
 __all__ = ["filled_texts", "isin_runs", "key_text_codes", "KeyCodes", "ScenarioCodes",
-           "smallest_by_key", "smallest_with_row"]
+           "smallest_with_row"]
 
 
 def filled_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -102,23 +102,16 @@ class ScenarioCodes:
         return np.where(c < 0, absent, c)
 
 
-def smallest_by_key(n: int, pairs: Iterable[tuple[np.ndarray, np.ndarray]],
-                     margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of the ``n`` left rows, the smallest ``margin`` (NaN skipped; NaN when all
-    are) of the right rows with the same key, and how many there are (0: none): ``pairs``
-    gives each key column's integer codes on the left and on the right rows (:class:`KeyCodes`;
-    a text absent on one side coded apart from the other's, ``-1`` / ``-2``), one column
-    after the other — a generator makes, joins and lets go each in turn (#21: the nine
-    columns of both sides and their joined codes were held at once, attribution's peak at
-    10,000 buses). The same as joining the texts (#21: a ``groupby`` and a ``merge`` on nine
-    text keys, ≈ 2 s for the 472,765 rows of the 10,000-bus study)."""
-    best, count, _ = smallest_with_row(n, pairs, margin)
-    return best, count
-
-
 def smallest_with_row(n: int, pairs: Iterable[tuple[np.ndarray, np.ndarray]],
                       margin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`smallest_by_key` with the row it comes from (one implementation of both).
+    """Per row of the ``n`` left rows, the smallest ``margin`` (NaN skipped; NaN when all
+    are) of the right rows with the same key, how many there are, and which row it is:
+    ``pairs`` gives each key column's integer codes on the left and on the right rows
+    (:class:`KeyCodes`; a text absent on one side coded apart from the other's, ``-1`` /
+    ``-2``), one column after the other — a generator makes, joins and lets go each in turn
+    (#21: the nine columns of both sides and their joined codes were held at once,
+    attribution's peak at 10,000 buses). The same as joining the texts (#21: a ``groupby``
+    and a ``merge`` on nine text keys, ≈ 2 s for the 472,765 rows of the 10,000-bus study).
 
     Returns
     -------

@@ -74,9 +74,9 @@ from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.significant import number_text, percent_text
 
 __all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "LONG_TIME_S", "TIME_UNIT", "smallest_with_row",
-           "TwinValues", "twin_values", "current_change", "moving_side", "in_scatter",
-           "small_share",
-           "share_text", "marginal_scatter_text", "current_text", "current_texts"]
+           "TwinValues", "twin_values", "current_change", "row_times", "moving_side",
+           "in_scatter", "small_share", "share_text", "marginal_scatter_text", "current_text",
+           "current_texts"]
 
 #: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
 #: base (module docstring).
@@ -167,38 +167,40 @@ def current_change(v: pd.DataFrame, base: TwinValues) -> tuple[np.ndarray, np.nd
     return out, which
 
 
-def moving_side(v: pd.DataFrame, base: TwinValues) -> np.ndarray:
+def row_times(v: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' own ``t_device_s`` and ``t_other_s`` (s; NaN where a column is missing),
+    read once for :func:`moving_side` and :func:`in_scatter`."""
+    return tuple(pd.to_numeric(v[c], errors="coerce").to_numpy(float) if c in v
+                 else np.full(len(v), np.nan) for c in ("t_device_s", "t_other_s"))
+
+
+def moving_side(t_now: tuple[np.ndarray, np.ndarray], base: TwinValues) -> np.ndarray:
     """Which device's time moves the margin most from its base twin: 0 ``device``
     (``t_device_s``), 1 ``other_device`` (``t_other_s``), -1 where neither time is known
     (finite) in both rows (review rev29 §3: a relay's time that moves beside a fuse's that
-    stays)."""
+    stays). ``t_now``: :func:`row_times`."""
     moved = []
-    for col, b in (("t_device_s", base.t_device_s), ("t_other_s", base.t_other_s)):
-        t_now = (pd.to_numeric(v[col], errors="coerce").to_numpy(float) if col in v
-                 else np.full(len(v), np.nan))
+    for t, b in zip(t_now, (base.t_device_s, base.t_other_s), strict=True):
         with np.errstate(invalid="ignore"):
-            d = np.abs(t_now - b)
+            d = np.abs(t - b)
         moved.append(np.where(np.isfinite(d), d, -1.0))
     out = np.where(moved[1] > moved[0], 1, 0).astype(np.int8)
     return np.where((moved[0] < 0) & (moved[1] < 0), -1, out).astype(np.int8)
 
 
-def in_scatter(v: pd.DataFrame, margin: np.ndarray, is_time: np.ndarray, i_change: np.ndarray,
-               base: TwinValues, side: np.ndarray) -> np.ndarray:
+def in_scatter(t_now: tuple[np.ndarray, np.ndarray], margin: np.ndarray, is_time: np.ndarray,
+               i_change: np.ndarray, base: TwinValues, side: np.ndarray) -> np.ndarray:
     """Time rows whose change is the devices' response scatter (module docstring): no
     device's current moves by more than :data:`CURRENT_SCATTER` (``i_change``, the largest,
     :func:`current_change`), the time that moves the margin (``side``, :func:`moving_side`)
     is, with or without V2G, at least :data:`LONG_TIME_S` (the curve read in its long-time
     region, where that time's slope makes seconds of a percent of current), and the V2G
     margin is finite (a device that starts or stops operating with V2G is always material,
-    review s28)."""
-    long_time = np.zeros(len(v), dtype=bool)
-    for j, (col, b) in enumerate((("t_device_s", base.t_device_s),
-                                  ("t_other_s", base.t_other_s))):
-        t_now = (pd.to_numeric(v[col], errors="coerce").to_numpy(float) if col in v
-                 else np.full(len(v), np.nan))
+    review s28). ``t_now``: :func:`row_times`."""
+    long_time = np.zeros(len(margin), dtype=bool)
+    for j, (t, b) in enumerate(zip(t_now, (base.t_device_s, base.t_other_s), strict=True)):
         with np.errstate(invalid="ignore"):
-            long_time |= (side == j) & ((np.isfinite(t_now) & (t_now >= LONG_TIME_S)) | (
+            long_time |= (side == j) & ((np.isfinite(t) & (t >= LONG_TIME_S)) | (
                 np.isfinite(b) & (b >= LONG_TIME_S)))
     with np.errstate(invalid="ignore"):
         return (is_time & np.isfinite(i_change) & (i_change <= CURRENT_SCATTER)

@@ -70,10 +70,7 @@ def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
     """
     if not (math.isfinite(t_s) and math.isfinite(i_a)):
         return ""
-    known = ctx.cache.setdefault("guaranteed melt", {})
-    if device not in known:
-        known[device] = guaranteed_melt_a(ctx.devices.get(device))
-    i_melt = known[device]
+    i_melt = _melt_a(ctx, device)
     if not (i_melt == i_melt):  # not a fuse
         return ""
     at = f" at {i_a:.0f} A" if say_current else ""
@@ -82,7 +79,7 @@ def below_melt_note(ctx: Any, device: str, t_s: float, i_a: float,
                 "(its curve gives no time there); the time is from a later charger stage's "
                 "higher current (Charger stages sheet)")
     t_curve = _curve_tc_s(ctx, device, i_a)
-    if not (math.isfinite(t_curve) and abs(t_s - t_curve) > DEPARTURE_REL * t_curve):
+    if not (math.isfinite(t_curve) and _departs(t_s, t_curve)):
         return ""
     return (f" — {device}'s curve gives {t_curve:.3g} s at {i_a:.0f} A; the time is from the "
             "fault's later stages' currents (the chargers' sustained limit or ceasing; Charger "
@@ -94,6 +91,19 @@ def clearing_text(ctx: Any, device: str, t_s: float, amps: str, i_a: float) -> s
     current as the message quotes it; the other parameters as there)."""
     time = "does not operate" if not math.isfinite(t_s) else f"{t_s:.3g} s"
     return f"{time} at {amps}{below_melt_note(ctx, device, t_s, i_a, say_current=False)}"
+
+
+def _melt_a(ctx: Any, device: str) -> float:
+    """:func:`guaranteed_melt_a` of ``device``, once per device (``ctx.cache``)."""
+    known = ctx.cache.setdefault("guaranteed melt", {})
+    if device not in known:
+        known[device] = guaranteed_melt_a(ctx.devices.get(device))
+    return known[device]
+
+
+def _departs(t_s: float, t_curve_s: float) -> bool:
+    """Whether a quoted time departs from the curve's by more than :data:`DEPARTURE_REL`."""
+    return abs(t_s - t_curve_s) > DEPARTURE_REL * t_curve_s
 
 
 def _curve_tc_s(ctx: Any, device: str, i_a: float) -> float:
@@ -123,7 +133,6 @@ def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s
     out = np.zeros(len(at), dtype=bool)
     if not len(at):
         return out
-    melt = ctx.cache.setdefault("guaranteed melt", {})
     for j, (dev_col, t_col, i_col) in enumerate((("device", "t_device_s", "i_device_a"),
                                                  ("other_device", "t_other_s", "i_other_a"))):
         if not {dev_col, t_col, i_col} <= set(v.columns):
@@ -137,11 +146,8 @@ def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s
             if out[k] or not this[k] or not (math.isfinite(t) and math.isfinite(i)
                                              and t >= long_time_s):
                 continue
-            name = str(name)
-            if name not in melt:
-                melt[name] = guaranteed_melt_a(ctx.devices.get(name))
-            if not (i > melt[name]):  # not a fuse (NaN), or at/below its melting current
+            if not (i > _melt_a(ctx, str(name))):  # not a fuse (NaN), or at/below its melt
                 continue
-            t_curve = _curve_tc_s(ctx, name, i)
-            out[k] = math.isfinite(t_curve) and abs(t - t_curve) <= DEPARTURE_REL * t_curve
+            t_curve = _curve_tc_s(ctx, str(name), i)
+            out[k] = math.isfinite(t_curve) and not _departs(t, t_curve)
     return out

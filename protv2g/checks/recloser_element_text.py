@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_melt_text import DEPARTURE_REL
+from protv2g.checks.fuse_saving_range import GROUND_FAULT_PREFIXES
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.devices.kinds import kind_of
 
@@ -39,13 +40,21 @@ __all__ = ["element_text", "prime_element_times"]
 Shot = Literal["fast", "delayed"]
 
 
-def _times(dev: Any, shot: Shot, i_a: float, i3i0_a: float) -> tuple[float, float]:
+def _shot_times(dev: Any, shot: Shot, i_a: np.ndarray, i3i0_a: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(phase, ground) element times (s, clearing: adders and mechanism time included) of a
-    recloser's ``shot`` curve at the phase current ``i_a`` and 3I0 ``i3i0_a`` (A)."""
-    if shot == "fast":
-        t_p, t_g = dev.fast_time_s([i_a]), dev.ground_fast_time_s([i3i0_a])
-    else:
-        t_p, t_g = dev.delayed_time_s([i_a]), dev.ground_delayed_time_s([i3i0_a])
+    recloser's ``shot`` curve at the phase currents ``i_a`` and 3I0 ``i3i0_a`` (A)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if shot == "fast":
+            t_p, t_g = dev.fast_time_s(i_a), dev.ground_fast_time_s(i3i0_a)
+        else:
+            t_p, t_g = dev.delayed_time_s(i_a), dev.ground_delayed_time_s(i3i0_a)
+    return np.asarray(t_p, float), np.asarray(t_g, float)
+
+
+def _times(dev: Any, shot: Shot, i_a: float, i3i0_a: float) -> tuple[float, float]:
+    """:func:`_shot_times` at one phase current and 3I0 (A)."""
+    t_p, t_g = _shot_times(dev, shot, np.array([i_a]), np.array([i3i0_a]))
     return float(t_p[0]), float(t_g[0])
 
 
@@ -69,7 +78,7 @@ def prime_element_times(ctx: Any, rows: pd.DataFrame) -> None:
     if rows.empty:
         return
     cache = ctx.cache.setdefault(_CACHE, {})
-    ground = rows.fault_type.astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    ground = rows.fault_type.astype(str).str.startswith(GROUND_FAULT_PREFIXES).to_numpy()
     names = rows.backup.to_numpy()
     i_p = pd.to_numeric(rows.i_backup_a, errors="coerce").to_numpy(float)
     i_g = pd.to_numeric(rows.i_backup_3i0_a, errors="coerce").to_numpy(float)
@@ -81,15 +90,10 @@ def prime_element_times(ctx: Any, rows: pd.DataFrame) -> None:
         p, g = i_p[at], i_g[at]
         keys_p, keys_g = p.tolist(), g.tolist()
         for shot in ("fast", "delayed"):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if shot == "fast":
-                    t_p, t_g = dev.fast_time_s(p), dev.ground_fast_time_s(g)
-                else:
-                    t_p, t_g = dev.delayed_time_s(p), dev.ground_delayed_time_s(g)
+            t_p, t_g = _shot_times(dev, shot, p, g)
             cache.update(zip(((str(name), shot, a, b) for a, b in zip(keys_p, keys_g,
                                                                        strict=True)),
-                             zip(np.asarray(t_p, float).tolist(),
-                                 np.asarray(t_g, float).tolist(), strict=True), strict=True))
+                             zip(t_p.tolist(), t_g.tolist(), strict=True), strict=True))
 
 
 #: Relative step above a minimum trip where a curve is read "at" it (a curve gives no time
@@ -156,7 +160,7 @@ def element_text(ctx: Any, device: str, shot: Shot, t_s: float, factor: float, i
     if not (math.isfinite(t_s) and math.isfinite(i_a) and math.isfinite(i3i0_a)
             and math.isfinite(factor) and factor > 0):
         return ""
-    if not str(fault_type).startswith(("SLG", "LLG")):
+    if not str(fault_type).startswith(GROUND_FAULT_PREFIXES):
         return ""
     dev = _recloser_with_ground(ctx, device)
     if dev is None:
