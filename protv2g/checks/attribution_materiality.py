@@ -53,12 +53,12 @@ def under_materiality(v: pd.DataFrame, pre_had: np.ndarray, margin: np.ndarray,
 
 
 def fmt(x: float, unit: str) -> str:
-    """A change or threshold in a materiality text: ``12.3 ms``, ``0.0083 pu``; ``unbounded``
-    for an infinite tolerance (a fuse band with no upper end, review rev28 §7)."""
+    """A change or threshold in a materiality text: ``12.3 ms``, ``4.55 s``, ``0.0083 pu``;
+    ``unbounded`` for an infinite tolerance (a fuse band with no upper end, review rev28 §7)."""
     if x == float("inf"):
         return "unbounded"
-    if unit == "s":
-        return f"{1000.0 * x:.3g} ms"
+    if unit == "s":  # seconds from 1 s up (review rev29 §2: "4.55e+03 ms")
+        return f"{x:.3g} s" if abs(x) >= 1.0 else f"{1000.0 * x:.3g} ms"
     return f"{x:.3g} {unit}".rstrip()
 
 

@@ -58,7 +58,6 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_melt_text import below_melt_note
-from protv2g.checks.melt_band import staged_mm_tolerance_s
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
     concat_rows,
@@ -259,11 +258,9 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
         sel = operates & (bk == fuse) & (pk != rc)
-        # the backup fuse's melting band at the current that set its (staged) minimum melt
-        # (:mod:`.melt_band`, as C2's; review rev28 §7), not at the quoted first-cycle current
-        b_tol = staged_mm_tolerance_s(ctx, m.backup.to_numpy(), b_mm, sel,
-                                      terms.tol("b", "mm"))
-        tol = rss(terms.tol("p", PRIMARY_TIME), ratio.value * b_tol)
+        # the backup fuse's minimum melt is its band's low end: no failing-side tolerance
+        # (:mod:`.tolerance`, review rev29 §2); the primary's time carries the row's
+        tol = rss(terms.tol("p", PRIMARY_TIME), ratio.value * terms.tol("b", "mm"))
         bnd = terms.boundaries(PRIMARY_TIME, "mm")
         margin = ratio.value * b_mm - p_clear
         frames.append(coordination_rows(

@@ -23,9 +23,9 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   (:func:`protv2g.devices.rules.source_side_fuse_factor`, 1.35–3.70), for the cumulative
   heating of the fuse over the whole sequence to lockout; margin ``MM − f·t_delayed`` (s).
 
-Every row carries its tolerance (both devices' data bands, the recloser's scaled by K or f;
-a fuse's melting band read at the current that set its staged minimum melt,
-:mod:`protv2g.checks.melt_band`), the rule value with its source and the data boundary of both
+Every row carries its tolerance (the recloser's data band scaled by K or f; a fuse's minimum
+melt is its melting band's low end, with nothing on the failing side,
+:mod:`protv2g.checks.tolerance`), the rule value with its source and the data boundary of both
 lookups. A message names the recloser element (phase or ground), curve and multiple of minimum
 trip that set its time (:mod:`protv2g.checks.recloser_element_text`).
 
@@ -71,7 +71,6 @@ from protv2g.checks.fuse_saving_range import (
     saving_range_a,
     statuses,
 )
-from protv2g.checks.melt_band import staged_mm_tolerance_s
 from protv2g.checks.pairs import (
     concat_rows,
     coordination_rows,
@@ -132,12 +131,10 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
         # base twin; above the crossover without V2G it is information, not a V2G effect
         status = _saving_status(ctx, m, save | unseen, seen, p_mm - k * b_fast, k)
-        # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here
-        # the fuse's melting band at the current that set its (staged) minimum melt
-        # (:mod:`.melt_band`, review rev28 §7), not at the quoted first-cycle current
-        p_tol = staged_mm_tolerance_s(ctx, m.primary.to_numpy(), p_mm, save,
-                                      terms.tol("p", "mm"))
-        tol = rss(p_tol, np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
+        # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here; its
+        # minimum melt is its band's low end, no failing-side tolerance (:mod:`.tolerance`,
+        # review rev29 §2): the recloser's K × fast-curve accuracy is the row's
+        tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
         bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
             m, save, "C2", SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
@@ -215,9 +212,7 @@ def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     p_clear = m.p_t_clear_s.to_numpy(dtype=float)  # the sequence's longest shot (delayed)
     fs = np.where(np.isfinite(f), f, 1.0)
     with np.errstate(invalid="ignore"):
-        b_tol = staged_mm_tolerance_s(ctx, m.backup.to_numpy(), b_mm, sel & np.isfinite(f),
-                                      terms.tol("b", "mm"))
-        tol = rss(b_tol, fs * terms.tol("p", PRIMARY_TIME))
+        tol = rss(terms.tol("b", "mm"), fs * terms.tol("p", PRIMARY_TIME))
         bnd = terms.boundaries(PRIMARY_TIME, "mm")
         ok = sel & np.isfinite(f)
         return coordination_rows(m, ok, "C2", SOURCE_SIDE, f * p_clear, b_mm,

@@ -8,7 +8,13 @@ device's own current. Two things about those lookups travel with every row:
   bracket, a relay's or recloser control's timing accuracy) — of the element whose time is
   used: a relay's or recloser's ground element where it is faster than the phase element
   (a minimum SLG fault is often cleared on the ground curve while the phase current is
-  below the phase pickup), as :func:`device_boundary` reads it. The margin's tolerance is the
+  below the phase pickup), as :func:`device_boundary` reads it. A fuse's **minimum melt** is
+  the low end of its melting band (ANSI C37.43, EEI-NEMA K/T links: the link melts no
+  earlier), and every rule reads it as the time a fuse must not undercut (C2 fuse saving and
+  source side, C3's backup link): the band lies wholly on the passing side of such a margin,
+  so the minimum melt's tolerance is 0 — the link melting later only helps the rule (review
+  rev29 §2: the whole band, up to 245 s on EPRI J1's 80K link, called a V2G loss of fuse
+  saving "within the devices' scatter"). The margin's tolerance is the
   root-sum-square of its terms' tolerances, each scaled by its factor in the rule (e.g.
   ``K × t_fast``): the two devices' errors are independent. A margin that moves by less
   than this against the base case is inside the devices' own scatter: not a change V2G can be
@@ -193,6 +199,8 @@ def _tolerance_s(dev: Any, i_p: np.ndarray, i_g: np.ndarray | None, which: str, 
     """:func:`device_tolerance_s` of one device's rows."""
     role = kind_of(dev).role
     w = _which(role, which)
+    if role == "fuse" and w == "mm":  # the band's low end: nothing on the failing side
+        return np.zeros(np.shape(i_p))
     with np.errstate(invalid="ignore", divide="ignore"):
         tol = tolerance_s(dev, i_p, w, relay_technology=tech)  # type: ignore[arg-type]
         if i_g is not None and role in ("relay", "recloser"):

@@ -32,7 +32,7 @@ from protv2g.devices.recloser import Recloser
 from protv2g.devices.relay import OvercurrentRelay
 from protv2g.devices.rules import RelayTechnology, load_rules
 
-__all__ = ["time_band_s", "tolerance_s", "accuracy", "mm_tolerance_at_time_s", "mm_inverse_grid"]
+__all__ = ["time_band_s", "tolerance_s", "accuracy"]
 
 FloatArray = NDArray[np.float64]
 Which = Literal["op", "mm", "tc", "fast", "delayed"]
@@ -159,78 +159,3 @@ def tolerance_s(device: Fuse | OvercurrentRelay | Recloser, i_a: ArrayLike, whic
         tol = np.maximum(t - lo, hi - t)
     t = np.broadcast_to(t, tol.shape)
     return np.where(np.isfinite(tol), tol, np.where(np.isfinite(t), np.inf, np.nan))
-
-
-#: Points per decade of current of the grid :func:`mm_tolerance_at_time_s` inverts the
-#: minimum-melt curve on (0.12 % steps: the interpolation error of a time is far below the
-#: melting band it looks up).
-_GRID_PER_DECADE = 2000
-#: Decades of current above the minimum-melt asymptote that grid spans.
-_GRID_DECADES = 3.0
-#: Step in log current of the slope of the Newton refinement.
-_STEP = 1e-6
-
-
-def mm_inverse_grid(fuse: Fuse) -> tuple[FloatArray, FloatArray]:
-    """``(log t_mm, log i)`` of a fuse's minimum-melt curve on a grid of currents from its
-    minimum-melt asymptote up :data:`_GRID_DECADES` decades, ``log t_mm`` increasing: what
-    :func:`mm_tolerance_at_time_s` inverts (kept by a caller that looks up one link often)."""
-    i0 = fuse.min_melt_current_a
-    grid = i0 * np.logspace(1e-6, _GRID_DECADES, int(_GRID_DECADES * _GRID_PER_DECADE))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mm = fuse.min_melt_time_s(grid)
-    ok = np.isfinite(mm) & (mm > 0)
-    grid, mm = grid[ok], mm[ok]
-    order = np.argsort(mm, kind="stable")  # minimum melt falls with current
-    return np.log(mm[order]), np.log(grid[order])
-
-
-def mm_tolerance_at_time_s(fuse: Fuse, t_mm_s: ArrayLike,
-                           grid: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
-    """The melting band's tolerance (s) of a fuse whose minimum-melt time is ``t_mm_s``.
-
-    A row's minimum-melt time comes from the fault's staged currents (the chargers' first
-    cycle, their sustained limit, what is left after some cease: :mod:`protv2g.checks._times`)
-    while its quoted current is the first cycle's. Read at the quoted current, the band
-    belongs to another time, and under the maximum-melt asymptote it has no value at all
-    (review rev28 §7, EPRI J1 b56685 SLG-b min, F-LAT 80K: 190.29 A quoted, 2.379 × its rating,
-    under the 2.380 × asymptote; the staged minimum melt 15.26 s is the curve's at 193.38 A).
-    This reads the band at the current whose minimum melt is ``t_mm_s`` — the current that
-    set the time: ``max_melt(I) − t_mm`` with ``min_melt(I) = t_mm`` (the largest deviation
-    of :func:`tolerance_s`, the minimum melt being the band's low end).
-
-    Parameters
-    ----------
-    fuse : Fuse
-    t_mm_s : array_like
-        Minimum-melt times (s), as the checks use them (melt factor included).
-    grid : tuple of numpy.ndarray, optional
-        :func:`mm_inverse_grid` of ``fuse`` when the caller keeps it.
-
-    Returns
-    -------
-    numpy.ndarray
-        Tolerance (s): ``nan`` where ``t_mm_s`` is not finite (the link does not melt),
-        ``inf`` where the band has no upper end at that current (its maximum-melt curve does
-        not reach it); for a time beyond the grid's ends the band at that end.
-
-    Examples
-    --------
-    >>> f = Fuse(name="F", link="80K")
-    >>> [round(float(x), 1) for x in mm_tolerance_at_time_s(f, [13.5829, 15.262782])]
-    [181.4, 245.2]
-    """
-    t = np.asarray(t_mm_s, dtype=float)
-    log_t, log_i = mm_inverse_grid(fuse) if grid is None else grid
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_i_eq = np.interp(np.log(t), log_t, log_i)
-        # one Newton step in log-log on the curve itself (the grid's chords cut its corners
-        # at the EEI-NEMA anchors: 3e-4 of the band at 80K's 10 s anchor without it)
-        mm0 = np.log(fuse.min_melt_time_s(np.exp(log_i_eq)))
-        mm1 = np.log(fuse.min_melt_time_s(np.exp(log_i_eq + _STEP)))
-        slope = (mm1 - mm0) / _STEP
-        step = np.where(np.isfinite(slope) & (slope < 0), (np.log(t) - mm0) / slope, 0.0)
-        i_eq = np.exp(log_i_eq + np.where(np.isfinite(step), step, 0.0))
-        band = fuse.max_melt_time_s(i_eq) - t
-    out = np.where(np.isfinite(band), np.maximum(band, 0.0), np.inf)
-    return np.where(np.isfinite(t), out, np.nan)
