@@ -202,7 +202,7 @@ def test_recommend_proposes_no_setting_for_a_missing_transformer_fuse():
     """The rows say what is missing from the model; no setting of the pair can supply it
     (ckt24 B before: "not cleared: no candidate clears it (4 re-checked)" for C4)."""
     from protv2g.checks.beyond_transformer import RULE
-    from protv2g.findings import _title
+    from protv2g.findings_table import finding_title as _title
     from protv2g.recommend.candidates import candidates
     from protv2g.recommend.notes import _no_candidate_note
 

@@ -1,0 +1,190 @@
+"""The Findings table: one row per finding from its evidence rows (split from
+:mod:`protv2g.findings`, which groups the violation rows and orders them): the finding's title,
+attribution, worst and leading row, export trend, where it appears and the weakest input it
+rests on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.criteria import CATALOGUE
+from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
+from protv2g.findings_headline import lead_message, lead_positions, moved_texts, tied
+from protv2g.findings_trend import (
+    ROW_KEY,
+    TREND_COLUMNS,
+    columns_trend,
+    finding_tolerance,
+    rows_of,
+    trend_columns,
+)
+from protv2g.input_basis import weakest
+from protv2g.messages import as_messages, is_messages
+from protv2g.text_codes import given_codes, text_codes
+from protv2g.violations import is_given
+
+__all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "finding_rows", "finding_title",
+           "rule_labels"]
+
+#: Columns of the Findings table.
+FINDING_COLUMNS = [
+    "finding", "criterion", "title", "status", "attribution", "device", "other_device",
+    "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
+    "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
+    "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
+    "message",
+]
+
+
+#: Labels of rules with no row of the coordination table: the rows that report a step
+#: transformer with no device behind a pair (:mod:`protv2g.checks.beyond_transformer`).
+FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transformer"}
+
+
+
+def _join(texts: list[str], limit: int = 8) -> str:
+    """The distinct non-empty ``texts``, sorted, at most ``limit`` of them named."""
+    items = sorted({v for v in texts if v})
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" … (+{len(items) - limit})"
+    return ", ".join(items)
+
+
+def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[str]:
+    """The distinct texts of rows ``lo:hi`` of a coded column."""
+    codes, texts = coded
+    return texts[pd.unique(codes[lo:hi])].tolist()
+
+
+def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
+    """Rule id → the coordination table's name of that rule (``fuse_saving_k`` → ``fuse
+    saving: K × fast < fuse MM``), where one id has one name."""
+    if coordination is None or coordination.empty or not {"rule", "check"} <= set(
+            coordination.columns):
+        return {}
+    pairs = coordination[["rule", "check"]].astype(str).drop_duplicates()
+    pairs = pairs[pairs["rule"].ne("") & pairs["rule"].ne("nan")]
+    one = pairs.groupby("rule")["check"].transform("size").eq(1)
+    return dict(zip(pairs.loc[one, "rule"], pairs.loc[one, "check"], strict=True))
+
+
+def finding_title(criterion: str, device: str, partner: str, mechanism: str,
+           labels: dict[str, str] | None = None) -> str:
+    """``"C2 recloser–fuse: RC-F1 / FU-F1 (fuse TC < recloser delayed)"``: the criterion,
+    the device(s) and the rule that failed. With a rule named, the catalogue title's own
+    parenthesis (C2's "(fuse saving)", one of its two rules) is left out."""
+    crit = CATALOGUE.get(criterion)
+    name = crit.title if crit else ""
+    if mechanism and name.endswith(")") and " (" in name:
+        name = name[:name.rindex(" (")]
+    head = f"{criterion} {name}" if name else criterion
+    who = f"{device} / {partner}" if partner else device
+    text = f"{head}: {who}" if who else head
+    rule = (labels or {}).get(mechanism) or FIXED_RULE_LABELS.get(mechanism, mechanism)
+    return f"{text} ({rule})" if rule else text
+
+
+def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
+    """The smallest margin of rows ``lo:hi`` where ``base`` ((n,) bool) holds, NaN without
+    (pandas' ``min``, skipping NaN, on a float column without a Series per finding)."""
+    sel = base[lo:hi]
+    if not sel.any():
+        return np.nan
+    if margin.dtype != np.float64:
+        return pd.to_numeric(margin.iloc[lo:hi][sel], errors="coerce").min()
+    values = margin.to_numpy()[lo:hi][sel]
+    values = values[~np.isnan(values)]
+    return values.min() if len(values) else np.float64(np.nan)
+
+
+def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
+                  plain: set[str], ends: np.ndarray, parts: dict[str, np.ndarray],
+                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+    """One row per finding from its evidence rows (``evidence``, sorted by finding then
+    worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
+    (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
+    ``str``), the finding's key texts (``parts``, (f,) each) and its
+    violation-row count (``n_rows``, (f,)); ``worst_m`` (n,): the rows' margins, NaN as
+    +inf."""
+    given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
+    base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
+            & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
+    levels = pd.factorize(evidence["load_levels"].to_numpy(dtype=object))
+    # the worst row's key (s17 §3.11); its columns not copied into one block (#21), read
+    # once for every finding (findings_trend.trend_columns: #21, converted again and the
+    # worst row's story copied out for each finding, 0.17 s at 10,000 buses); the
+    # attribution and participation texts from their codes
+    trend = trend_columns(pd.DataFrame({c: evidence[c] if c in evidence.columns
+                                        else np.full(len(evidence), None, dtype=object)
+                                        for c in TREND_COLUMNS}, copy=False),
+                          {c: coded[c] for c in ("attribution", "participation")},
+                          {c: coded[c] for c in ROW_KEY if c in plain})
+    tol = finding_tolerance(evidence, ends)
+    worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
+                                                "fault_bus", "case", "limit")}
+    first = np.r_[0, ends[:-1]].astype(np.intp) if len(ends) else np.empty(0, np.intp)
+    # the row each finding leads with (review s28 §3, findings_headline): its first row V2G
+    # moved (rows sorted worst first), else its first (worst) row
+    lead = lead_positions(moved_texts(coded["attribution"][1])[coded["attribution"][0]],
+                          first, ends)
+    # the message of each finding's leading row only (#21: the messages are written
+    # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
+    messages = evidence["message"]
+    worst_message = (as_messages(messages).texts(lead) if is_messages(messages)
+                     else messages.to_numpy()[lead])
+    # coded: the weakest basis from each finding's distinct texts (in the order they first
+    # appear, so that ``weakest`` picks the same one), not from every row (#21: 272,244 rows
+    # of the 10,000-bus study, ≈ 0.5 s)
+    basis = text_codes(evidence["input_basis"]) if "input_basis" in evidence else None
+    # each row's scenario and attribution for the one charging rule (by_charging, s23)
+    sc_codes, sc_text = coded["scenario"]
+    at_codes, at_text = coded["attribution"]
+    out = []
+    base_of = trend.get("base_margin")
+    for k, hi in enumerate(ends.tolist()):
+        lo = int(ends[k - 1]) if k else 0
+        h = int(lead[k])  # the leading row; lo: the worst (sorted: status, then margin)
+        w = {c: v[h] for c, v in worst.items()}
+        w["status"] = worst["status"][lo]  # the finding's status: its worst row's
+        w["message"] = worst_message[k]
+        w_m = float(worst_m[h])
+        crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
+            "criterion", "device", "partner", "mechanism", "margin_unit"))
+        base_m = _base_margin(evidence["margin"], base, lo, hi)
+        attribution = finding_attribution(
+            _distinct(given["attribution"], lo, hi),
+            by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
+        out.append({
+            "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
+            "title": finding_title(crit, dev, partner, mech, labels),
+            "status": str(w["status"]),
+            "attribution": attribution,
+            "device": dev, "other_device": partner or _join(
+                _distinct(given["other_device"], lo, hi), 4),
+            "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
+            "margin_unit": unit,
+            "limit": (np.float64(w["limit"]) if isinstance(w["limit"], float)
+                      else pd.to_numeric(pd.Series([w["limit"]]), errors="coerce").iloc[0]),
+            "base_margin": base_m, "worst_scenario": str(w["scenario"]),
+            "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
+                                    if is_given(w[c])),
+            "export_trend": columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit,
+                                          tol[k], h - lo),
+            "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
+            "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
+            "cases": _join(_distinct(coded["case"], lo, hi)),
+            "locations": _join(_distinct(coded["fault_bus"], lo, hi), 10),
+            "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
+            "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
+            "evidence_first": str(evidence["evidence"].iat[lo]),
+            "evidence_last": str(evidence["evidence"].iat[hi - 1]),
+            # the weakest input any of its rows rests on (protv2g.input_basis)
+            "input_basis": weakest(_distinct(basis, lo, hi)) if basis is not None else "",
+            "message": lead_message(w["message"], tied(worst_m, h, lo), worst, lo,
+                                    float(worst_m[lo]),
+                                     np.nan if base_of is None else float(base_of[lo]), unit,
+                                     attribution in (Attribution.CAUSED_CHARGING,
+                                                     Attribution.WORSE_CHARGING)),
+        })
+    return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)
