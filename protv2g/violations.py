@@ -11,12 +11,12 @@ Columns (:data:`VIOLATION_COLUMNS`)
 ``fault_bus`` (bus name); ``fault_type``; ``case``; ``device`` and ``other_device``;
 ``i_device_a``/``i_other_a`` (A); ``t_device_s``/``t_other_s`` (s); ``margin`` (negative =
 violated) and ``limit``, both in ``margin_unit`` (:class:`protv2g.criteria.MarginUnit`);
-``tolerance`` (same unit): the scatter of the data the margin is made of (device timing
-bands, curve tolerance) on its failing side — a fuse's minimum melt, the low end of its
-melting band, adds none (:mod:`protv2g.checks.tolerance`) — a margin that changes by less than it against the base case is not
-a change attributable to V2G; ``base_margin`` (same unit): the margin of the same row in
-the base case, failing or passing, that the attribution compared with (NaN where the base
-case gives none, :mod:`protv2g.checks.attribution`); ``rule``, ``rule_value`` and
+``tolerance`` (same unit): the scatter of the data the margin is made of (device timing bands,
+curve tolerance) on its failing side — a fuse's minimum melt, the low end of its melting band,
+adds none (:mod:`protv2g.checks.tolerance`) — a margin that changes by less than it against the
+base case is not a change attributable to V2G; ``base_margin`` (same unit): the margin of the
+same row in the base case, failing or passing, that the attribution compared with (NaN where
+the base case gives none, :mod:`protv2g.checks.attribution`); ``rule``, ``rule_value`` and
 ``rule_source``: the published rule the row was judged by (name, value in the rule's unit,
 source; empty where the limit is a study threshold); ``data_boundary``: where the curve
 lookups behind the row fall in their data (``inside``, or each device's
