@@ -118,7 +118,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     trend = trend_columns(pd.DataFrame({c: evidence[c] if c in evidence.columns
                                         else np.full(len(evidence), None, dtype=object)
                                         for c in TREND_COLUMNS}, copy=False),
-                          {c: coded[c] for c in ("attribution", "participation")},
+                          {**{c: coded[c] for c in ("attribution", "participation")},
+                           "load_levels": (levels[0], np.asarray(levels[1], dtype=object))},
                           {c: coded[c] for c in ROW_KEY if c in plain})
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",

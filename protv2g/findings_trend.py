@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.significant import number_text
+from protv2g.violations import is_given
 
 __all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "columns_trend", "export_trend",
            "finding_tolerance", "rows_of", "trend_columns", "worst_row_story"]
@@ -27,7 +28,7 @@ ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 #: without): the margin and what it trends against, the participation case, the check's
 #: tolerance, the worst row's key and the rows' attribution against the base case.
 TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
-                 *ROW_KEY, "attribution", "base_margin")
+                 *ROW_KEY, "attribution", "base_margin", "load_levels")
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
 _WORSENED = ("worse", "new")
 
@@ -85,6 +86,10 @@ def trend_columns(rows: pd.DataFrame,
     for c in _WHERE:
         if c in rows.columns:
             out[c] = rows[c].to_numpy()
+    if "load_levels" in rows.columns or (texts is not None and "load_levels" in texts):
+        codes, values = (texts["load_levels"] if texts is not None and "load_levels" in texts
+                         else pd.factorize(rows["load_levels"].to_numpy(dtype=object)))
+        out["load_levels"], out["load_levels:mask"] = _level_masks(codes, values)
     if set(ROW_KEY) <= set(rows.columns):
         for c in ROW_KEY:
             # equal codes exactly for cells that compare equal (hashing by ``==``), missing
@@ -95,6 +100,22 @@ def trend_columns(rows: pd.DataFrame,
             out[f"{c}:code"] = codes
             out[f"{c}:blank"] = (codes < 0) | (empty[codes] if len(empty) else False)
     return out
+
+
+def _level_masks(codes: np.ndarray, values: np.ndarray | pd.Index
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's load levels (an Evidence row's ``load_levels``, ``"light, peak"`` where rows
+    differing only in load level collapsed) as text and as a bit mask of the levels it holds
+    (one bit per distinct level; 0 for none), from the column's codes (-1 missing) and
+    distinct texts."""
+    texts = [str(v) if is_given(v) else "" for v in np.asarray(values, dtype=object)]
+    names = sorted({t for v in texts for t in v.split(", ") if t})
+    bit = {n: 1 << k for k, n in enumerate(names[:62])}  # int64 bits; more levels: unmasked
+    masks = np.array([sum(bit.get(t, 0) for t in v.split(", ") if t) for v in texts] + [0],
+                     dtype=np.int64)
+    text = np.array([*texts, ""], dtype=object)
+    codes = np.asarray(codes)
+    return text[codes], masks[codes]  # code -1: the appended "" / 0
 
 
 def _same_key(cols: dict[str, np.ndarray], at: int) -> np.ndarray:
@@ -133,7 +154,27 @@ def _followed(cols: dict[str, np.ndarray], n: int, at: int = 0) -> np.ndarray | 
     rows) when a key column is missing or there is no row."""
     if not n or f"{ROW_KEY[0]}:code" not in cols:
         return None
-    return _same_key(cols, at)
+    same = _same_key(cols, at)
+    levels = cols.get("load_levels:mask")
+    if levels is not None and levels[at]:
+        # the followed row's load level(s) only (a flow margin at light load and one at peak
+        # are two stories; trust29: C12's trend took each export level's worst over both)
+        same &= (levels & levels[at]) != 0
+    return same
+
+
+def _level_named(cols: dict[str, np.ndarray], same: np.ndarray, at: int) -> str:
+    """``"light load"`` when the followed rows (``same``) are the followed row's load
+    level(s) while rows of the same key at other levels were left out (:func:`_followed`);
+    "" else."""
+    levels = cols.get("load_levels:mask")
+    if levels is None or not levels[at]:
+        return ""
+    key = _same_key(cols, at)
+    if np.array_equal(key, same):
+        return ""
+    level = str(cols["load_levels"][at])
+    return level if "load" in level else f"{level} load"
 
 
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
@@ -163,6 +204,8 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
     where = _where(cols, at) if followed else ""
+    level = _level_named(cols, same, at) if followed else ""
+    where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
     if followed and "tolerance" in story:
         own = _check_tol(story, np.ones(len(story["tolerance"]), dtype=bool))
