@@ -432,7 +432,7 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
         return f"{device}'s normamps (OpenDSS default 400 A, not in the model)"
     if basis == InputBasis.BAND.value:
         return (f"{other_device}'s total-clearing curve (the verdict flips inside its EEI-NEMA "
-                "band, min melt … max melt + arcing: give the link maker's TC table)")
+                "band, min melt … max melt + nominal arcing: give the link maker's TC table)")
     if basis == InputBasis.DEFAULT.value and str(device).lower().startswith("transformer."):
         return (f"{device}'s normhkva (OpenDSS default 110 % of winding 1's kVA, not in the "
                 "model)")

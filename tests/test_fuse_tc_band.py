@@ -3,8 +3,8 @@
 The rules that read a fuse's total clearing (TC) as the downstream device's time — C1 relay
 over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse, C6 against a clearing fuse — take the
 high end of the link's EEI-NEMA band (maximum melt + arcing, as before) and say whether the
-verdict holds at its low end (minimum melt + arcing). A link given by a maker's TC table has
-no band.
+verdict holds at its low end (minimum melt, no arcing: review rev30 §3). A link given by a
+maker's TC table has no band.
 
 Hand case: EPRI J1 with a 40K link on a tap (review s18, "Device times by hand"): the fuse sees
 192.4 A, the head relay's 51G (IEEE VI, TD 0.5, 90 A) 3I0 = 205.08 A.
@@ -91,10 +91,10 @@ def test_j1_40k_band_by_hand():
     assert float(fuse.min_melt_time_s(192.4)) == pytest.approx(mm_hand, rel=0.20)
     assert float(fuse.max_melt_time_s(192.4)) == pytest.approx(mx_hand, rel=0.25)
     # the review's figures: MM 0.989 s, max melt 3.114 s, TC 3.122 s; the band's low end is
-    # MM + arcing
+    # MM with the arcing bracket's low end, 0 (melting at a current zero, review rev30 §3)
     assert float(fuse.min_melt_time_s(192.4)) == pytest.approx(0.9889, abs=1e-3)
     assert float(high[0]) == pytest.approx(3.1221, abs=1e-3)
-    assert float(low[0]) == pytest.approx(0.9889 + ARC_S, abs=1e-3)
+    assert float(low[0]) == pytest.approx(0.9889, abs=1e-3)
     assert fuse.tc_basis is TcBasis.STANDARD_BAND
 
     # the head relay's 51G by hand: t = TD·(19.61/(M² − 1) + 0.491), M = 205.08/90
@@ -117,7 +117,7 @@ def test_j1_40k_band_by_hand():
     text = tc_band_text(SimpleNamespace(primary="f-tap", t_primary_s=float(high[0]),
                                         t_primary_band_low_s=float(low[0]),
                                         margin_s=float(margin[0])))
-    assert "EEI-NEMA TC band 0.997 s–3.12 s" in text and "rests on the fuse curve band" in text
+    assert "EEI-NEMA TC band 0.989 s–3.12 s" in text and "rests on the fuse curve band" in text
 
     # the row rests on the fuse curve band (a drafted relay keeps "drafted value (TODO)")
     rows = {"criterion": ["C1", "C1"], "status": ["fail", "fail"], "device": ["head", "head2"],
@@ -257,8 +257,10 @@ def test_c3_fuse_fuse_rows_state_the_band(tmp_path):
     """C3 on the hand-built study of test_checks_criteria (F2 = 15K protecting F = 40K): above
     both links' 0.1-s anchors the times are constant I²t (slope −2) plus 8.3 ms arcing, so
     by hand 0.75·MM_40K − TC_15K = (0.75·0.1·565² − 0.1·258²)/I² − 0.0083 (high end) and
-    (0.75·0.1·565² − 0.1·215²)/I² − 0.0083 at the band's low end (15K minimum melt):
-    between 1,442 A and 1,526 A the rule fails at the high end and holds at the low end."""
+    (0.75·0.1·565² − 0.1·215²)/I² at the band's low end (15K minimum melt, no arcing: review
+    rev30 §3): above 1,442 A the rule fails at the high end and holds at the low end — the
+    verdict rests on the link's arcing time, which the row states (at 2,000 A: within
+    (0.75·0.1·565² − 0.1·258²)/2000² = 4.32 ms of melting); below, it passes."""
     from protv2g.checks import run_checks
     from tests.test_checks_common import BASE, make_study, rows, scenarios
 
@@ -266,18 +268,20 @@ def test_c3_fuse_fuse_rows_state_the_band(tmp_path):
     i_flip = (math.sqrt((k40 - k15_hi) / ARC_S) + math.sqrt((k40 - k15_lo) / ARC_S)) / 2
     assert 1440.0 < i_flip < 1530.0
     study = make_study(tmp_path)
-    for i_a, flips in ((i_flip, True), (2000.0, False)):
+    for i_a, flips in ((i_flip, True), (2000.0, True)):
         v, coord = run_checks(study, rows((BASE, "F2", "B5", "3ph", "max", i_a),
                                           (BASE, "F", "B5", "3ph", "max", i_a)), None,
                               scenarios(500.0))
         c = coord[coord.criterion == "C3"].iloc[0]
         assert not c.ok
         assert c.margin_s == pytest.approx((k40 - k15_hi) / i_a**2 - ARC_S, abs=1e-6)
-        assert c.t_primary_band_low_s == pytest.approx(k15_lo / i_a**2 + ARC_S, abs=1e-6)
+        assert c.t_primary_band_low_s == pytest.approx(k15_lo / i_a**2, abs=1e-6)
         row = v[(v.criterion == "C3") & (v.status == "fail")].iloc[0]
         assert ("F2 tc: curve_band" in row.data_boundary) is flips
         assert ("rests on the fuse curve band" in row.message) is flips
         assert ("fails across F2's EEI-NEMA TC band" in row.message) is not flips
+        need_ms = 1000.0 * (k40 - k15_hi) / i_a**2
+        assert f"cleared within {need_ms:.3g} ms of melting" in row.message
 
 
 def test_workbook_shows_the_band_and_counts_it(residential_runs, tmp_path):
@@ -300,14 +304,14 @@ def test_workbook_shows_the_band_and_counts_it(residential_runs, tmp_path):
     header = list(rows[0])
     j = header.index("T primary (s)")
     assert header[j + 1] == header_label("t_primary_band_low_s")
-    assert header[j + 1] == "T primary TC low (s; min melt + arcing)"
+    assert header[j + 1] == "T primary TC low (s; min melt, no arcing)"
     check = header.index("Check")
     data = [r for r in rows[1:] if r[check] is not None]
     band = [r for r in data if r[check] == "fuse TC < recloser delayed"]
     assert band and all(0 < r[j + 1] < r[j] for r in band)
     assert all(r[j + 1] is None for r in data if r[check] != "fuse TC < recloser delayed")
     spec = next(s for s in DATA_SHEETS if s.title == "Coordination")
-    assert TC_BAND_NOTE in spec.description and "minimum melt + arcing" in TC_BAND_NOTE
+    assert TC_BAND_NOTE in spec.description and "minimum melt, no arcing" in TC_BAND_NOTE
     # the Findings' note lists every basis a finding can rest on, the band among them
     note = next(s for s in DATA_SHEETS if s.title == "Findings").description
     assert all(b.label in note for b in InputBasis)

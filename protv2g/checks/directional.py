@@ -14,7 +14,7 @@ overcurrent elements are directionally controlled (``directional: forward`` or a
   ``unmodelled_clearing_time_s`` (default 0.5 s) when no modelled device does (bus and
   sub-transmission faults); a clearing fuse's time is the high end of its EEI-NEMA TC band
   (maximum melt + arcing), and a wrong trip the relay would not make at the band's low end
-  (minimum melt + arcing) is flagged ``<fuse> tc: curve_band``
+  (minimum melt, no arcing) is flagged ``<fuse> tc: curve_band``
   (:func:`protv2g.checks.tolerance.with_curve_band`), as C1–C3 and C6 do;
 * **fails to trip** — the fault is ahead of the relay in its primary or backup zone, its
   overcurrent element picks up, yet no directional element releases any of them.

@@ -403,7 +403,7 @@ def tc_band_text(r: object) -> str:
     margin_low = float(r.margin_s) + (t_p - low)  # type: ignore[attr-defined]
     band = f"{r.primary}'s EEI-NEMA TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
     if margin_low >= -_TOL_S:
-        return (f"; TC taken at the high end of {band} (max melt + arcing); at the low end "
-                "(min melt + arcing) the rule holds: the verdict rests on the fuse curve band "
+        return (f"; TC taken at the high end of {band} (max melt + nominal arcing); at the low end "
+                "(min melt, no arcing) the rule holds: the verdict rests on the fuse curve band "
                 "(a maker's TC table for the link decides it)")
-    return f"; fails across {band} (min melt … max melt + arcing)"
+    return f"; fails across {band} (min melt … max melt + nominal arcing)"

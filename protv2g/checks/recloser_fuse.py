@@ -15,7 +15,7 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
 * **backup**: ``TC(I_fuse) < t_delayed(I_recloser)`` — the fuse clears before the recloser's
   delayed shot, so a permanent lateral fault does not lock the recloser out;
   margin ``t_delayed − TC`` (s), TC at the high end of the link's EEI-NEMA band (max melt +
-  arcing); a failing row that holds at the band's low end (min melt + arcing) is flagged
+  arcing); a failing row that holds at the band's low end (min melt, no arcing) is flagged
   ``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`).
 * **fuse on the source side of a recloser** (the fuse backs the recloser up):
   ``MM(I_fuse) ≥ f · t_delayed(I_recloser)`` with ``f`` from the published table by the

@@ -15,7 +15,7 @@ when a relay clears the fault, relay-fuse or relay-recloser (0.12 s / 0.22 s: th
 times are already interrupting times) when a fuse or recloser does
 (:mod:`protv2g.checks.rule_values`); margin ``t − t_clear − CTI`` with the tolerance of both
 devices' times; a fuse's clearing time is the high end of its EEI-NEMA TC band (max melt +
-arcing), and a failing row that holds at the band's low end (min melt + arcing) is flagged
+arcing), and a failing row that holds at the band's low end (min melt, no arcing) is flagged
 ``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`). A relay with
 ``directional: forward``
 is blocked (whether its direction is right is C9).

@@ -26,7 +26,7 @@ device's own current. Two things about those lookups travel with every row:
   device's time (C1 relay over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse 75 % rule,
   C6 a fed-back device against the fuse clearing the fault) takes the high end of the link's
   EEI-NEMA band (maximum melt + arcing, the conservative end, as the makers' TC curves do);
-  :func:`fuse_tc_band_low_s` gives the band's low end (minimum melt + arcing) and
+  :func:`fuse_tc_band_low_s` gives the band's low end (minimum melt, no arcing) and
   :func:`with_curve_band` flags a failing row that holds there (``<fuse> tc: curve_band``,
   :attr:`DataBoundary.CURVE_BAND`): its verdict flips inside the band and rests on the real
   link's curve (:meth:`protv2g.devices.fuse.Fuse.total_clear_band_s`). A link given by its

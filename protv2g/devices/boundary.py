@@ -45,7 +45,7 @@ class DataBoundary(StrEnum):
     #: The element does not operate (at or below pickup / minimum melting current).
     NOT_OPERATING = "not_operating"
     #: A failing verdict on a fuse's total clearing that holds at the low end of the link's
-    #: EEI-NEMA band (minimum melt + arcing): it rests on where the real link's curve lies
+    #: EEI-NEMA band (minimum melt, no arcing): it rests on where the real link's curve lies
     #: inside the band (:meth:`protv2g.devices.fuse.Fuse.total_clear_band_s`).
     CURVE_BAND = "curve_band"
 

@@ -18,8 +18,9 @@ side for fuse saving and for a fuse protected by another).
 specified by melting-current *ranges* (ANSI C37.43): a conforming link melts no sooner than the
 minimum-melting curve and no later than the maximum-melting curve, and clears one arcing time
 after it melts (ANSI C37.40 definitions: clearing time = melting time + arcing time). Its total
-clearing therefore lies in the band ``[MM + arcing, max melt + arcing]``. The checks use the
-high end, the conservative one for a fuse downstream of the device judged, as a maker's
+clearing therefore lies in the band ``[MM, max melt + arcing]`` (arcing 0 to 1 cycle, ½ cycle
+nominal; the low end: melting at a current zero, review rev30 §3). The checks use the high end,
+the conservative one for a fuse downstream of the device judged, as a maker's
 published total-clearing curve is an upper bound over its links' construction tolerance
 (S&C TCC 153-2-3-4 notes: the interval between the minimum-melting and the total-clearing
 curve holds that tolerance; S&C Information Bulletin 766-211: maximum-clear curves "plotted
@@ -59,7 +60,8 @@ class TcBasis(StrEnum):
     """Where a fuse's total-clearing (TC) time comes from."""
 
     #: The high end of the EEI-NEMA band: maximum melt + arcing time; the band's low end is
-    #: minimum melt + arcing time (a real link clears somewhere in between).
+    #: minimum melt + the low end of the arcing bracket, 0: melting at a current zero
+    #: (a real link clears somewhere in between; review rev30 §3).
     STANDARD_BAND = "standard_band"
     #: The link's own total-clearing table (a maker's published TC curve): no band.
     TC_TABLE = "tc_table"
@@ -178,20 +180,27 @@ class Fuse(DeviceBase):
     def tc_band_low_s(self, t_mm_s: ArrayLike) -> FloatArray:
         """Low end of the total-clearing band (s) from minimum-melt times ``t_mm_s`` (s; e.g.
         the staged minimum melt of the fault table): ``t_mm + arcing + time_adder_s`` for a
-        link with a band, ``nan`` for a TC-table link (no band: its TC is the TC)."""
-        return arr(t_mm_s) + self.clearing_after_melt_s
+        link with a band, the arcing at the low end of its bracket (``Curve.arcing_time_range_s``:
+        0, melting at a current zero, ANSI C37.40; review rev30 §3: at high currents the arcing
+        is half the TC or more, and a verdict that flips within it rests on the link's curve),
+        ``nan`` for a TC-table link (no band: its TC is the TC)."""
+        if not self.has_max_melt:
+            return arr(t_mm_s) + float("nan")
+        low = (self.curve.arcing_time_range_s or (self.curve.arcing_time_s,))[0]
+        return arr(t_mm_s) + float(low) + float(self.settings.time_adder_s)
 
     def total_clear_band_s(self, i_a: ArrayLike) -> tuple[FloatArray, FloatArray]:
         """``(low, high)`` total-clearing band (s) at currents ``i_a`` (A).
 
-        High: :meth:`total_clear_time_s` (what the checks use). Low: minimum melt + arcing
-        (+ ``time_adder_s``) for an EEI-NEMA link, the same TC for a TC-table link.
+        High: :meth:`total_clear_time_s` (what the checks use). Low: minimum melt + the low
+        end of the arcing bracket (+ ``time_adder_s``) for an EEI-NEMA link
+        (:meth:`tc_band_low_s`), the same TC for a TC-table link.
 
         Examples
         --------
         >>> lo, hi = Fuse(name="F", link="40K").total_clear_band_s([192.4])
         >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
-        (0.997, 3.122)
+        (0.989, 3.122)
         """
         hi = self.total_clear_time_s(i_a)
         if not self.has_max_melt:

@@ -64,7 +64,7 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 #: which end the column holds (:data:`protv2g.report.sheets.TC_BAND_NOTE`).
 _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
            "min_pol_pu": "Min pol (pu of V LN)",
-           "t_primary_band_low_s": "T primary TC low (s; min melt + arcing)",
+           "t_primary_band_low_s": "T primary TC low (s; min melt, no arcing)",
            # the drafted / default inputs a row rests on (runner.py, s22), by its message
            "input_todo": "Inputs to confirm (drafted or default)"}
 

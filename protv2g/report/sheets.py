@@ -84,7 +84,7 @@ def staged_time_note(tables: Mapping[str, Any]) -> str:
 TC_BAND_NOTE = (
     "T primary band low: where the rule reads a fuse's total clearing (C1 relay over fuse, C2 "
     "fuse TC < recloser delayed, C3 fuse–fuse, C6), T primary is the high end of the link's "
-    "EEI-NEMA band (maximum melt + arcing) and this the low end (minimum melt + arcing): a "
+    "EEI-NEMA band (maximum melt + arcing) and this the low end (minimum melt, no arcing): a "
     "failing row that holds at the low end rests on the fuse curve band; equal to T primary "
     "for a link given by its maker's TC table (no band), empty for the other rules")
 
