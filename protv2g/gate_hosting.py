@@ -27,7 +27,7 @@ import pandas as pd
 
 from protv2g.violations import is_given
 
-__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "hosting_chargers_per_site",
+__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
            "hosting_lines", "hosting_row_per_site", "limit_words"]
 
@@ -68,6 +68,30 @@ def limit_words(row: Any) -> str:
     if not what and crit in CATALOGUE:
         what = CATALOGUE[crit].title
     return f"{crit} ({what})" if what else crit
+
+
+def online_words(row: Any) -> str:
+    """What the chargers-online search found for a hosting row limited from its smallest
+    export (:mod:`protv2g.hosting.online`), and why it is not a matter of export; ``""``
+    for another row. The gate's and ``protv2g hosting``'s line (review rev29 §6, IEEE 123
+    homes: "limited by C2 …; at most 0 online: 0 kW" beside "first fail 5 kW" did not say
+    that the chargers' connected kVA, not their 5 kW, limits it).
+
+    >>> online_words({"max_online_chargers": 0, "limiting_criterion": "C2"})
+    "; from the smallest export evaluated: the fault current comes from the chargers' \
+connected kVA (the fleet online), not from their export; even one charger online fails: at \
+most 0 online, 0 kW"
+    """
+    from protv2g.hosting.at_once import at_once_why
+
+    k = row.get("max_online_chargers")
+    if not is_given(k):
+        return ""
+    k = int(k)
+    why = f"; from the smallest export evaluated: {at_once_why(row.get('limiting_criterion'))}"
+    return why + (f"; at most {k} charger{'' if k == 1 else 's'} online: "
+                  f"{float(row['max_online_kw']):,.0f} kW (their full export)" if k > 0 else
+                  "; even one charger online fails: at most 0 online, 0 kW")
 
 
 def hosting_row_per_site(hosting: pd.DataFrame) -> dict[str, pd.Series]:
@@ -133,11 +157,7 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                         f"resting on given data ({given})")
             if missing:
                 text += f"; {missing} not evaluated, the figure says nothing of them"
-        k = r.get("max_online_chargers")
-        if is_given(k):  # limited by the chargers online, not the export (hosting.online)
-            text += (f"; with at most {int(k)} charger{'' if int(k) == 1 else 's'} online: "
-                     f"{float(r['max_online_kw']):,.0f} kW (their full export)"
-                     if int(k) > 0 else "; even one charger online fails")
+        text += online_words(r)
         for col, label in (("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "
                                          "worsening immaterial): ")):

@@ -316,8 +316,11 @@ def _limited_at_chargers_online(row, p_max_kw: float) -> None:
     """What the hosting row of the depot (firm, peak, real checks) must say since #16."""
     assert row.limited and row.hosting_kw == 0.0 and row.hosting_chargers == 0, row.note
     assert row.limiting_criterion and row.limiting_device and row.limiting_fault
-    assert "fails from the smallest export evaluated (5 kW)" in row.note
-    assert "chargers online (48 × 125 kVA at 2 pu first-cycle limit)" in row.note
+    assert ("fails from the smallest export evaluated (5 kW, the search's first export step, "
+            "with all 48 chargers of the participation online)") in row.note
+    assert ("the fault current comes from the chargers' connected kVA (the fleet online), not "
+            "from their export: the 48 chargers online give up to their first-cycle limit "
+            "(48 × 125 kVA at 2 pu)") in row.note
     assert "NOT ESTABLISHED" not in row.note  # every criterion ran (flow included)
     assert row.site_max_kw == pytest.approx(p_max_kw)
 

@@ -320,8 +320,11 @@ def test_first_cycle_fault_current_is_a_step_at_the_smallest_export(study):
     ha = hosting_analysis(study, checks=bus_duty_check(limit_ka), **ONE_AXIS)
     row = ha.table.iloc[0]
     assert row.limited and row.limiting_criterion == "C7" and row.hosting_kw == 0.0
-    assert "fails from the smallest export evaluated (5 kW)" in row.note
-    assert "chargers online (48 × 125 kVA at 2 pu first-cycle limit)" in row.note
+    assert ("fails from the smallest export evaluated (5 kW, the search's first export step, "
+            "with all 48 chargers of the participation online)") in row.note
+    assert ("the fault current comes from the chargers' connected kVA (the fleet online), not "
+            "from their export: the 48 chargers online give up to their first-cycle limit "
+            "(48 × 125 kVA at 2 pu)") in row.note
     assert min(ha.levels_kw[("depot", "firm", "peak")]) == pytest.approx(5.0)
     # the current itself: the same at 5 kW as at the nameplate (the 48 online inverters at
     # their first-cycle limit either way; 0.1 % for the pre-fault state)

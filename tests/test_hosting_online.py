@@ -86,6 +86,66 @@ def test_gate_line_names_the_chargers_online_figure():
                            "limiting_fault": "SLG-a at b9 (min)",
                            "max_online_chargers": 9, "max_online_kw": 64.8}])
     text = hosting_limit_per_site(table)["homes"]
-    assert "with at most 9 chargers online: 65 kW (their full export)" in text
+    why = ("; from the smallest export evaluated: the fault current comes from the chargers' "
+           "connected kVA (the fleet online), not from their export")
+    assert text == (f"limited by C5 (R1, SLG-a at b9 (min)), firm/light{why}; at most 9 "
+                    "chargers online: 65 kW (their full export)")
     table.loc[0, "max_online_chargers"] = 0
-    assert "even one charger online fails" in hosting_limit_per_site(table)["homes"]
+    # review rev29 §6 (IEEE 123 homes): why the figure is 0, beside the failing export
+    assert hosting_limit_per_site(table)["homes"] == (
+        f"limited by C5 (R1, SLG-a at b9 (min)), firm/light{why}; even one charger online "
+        "fails: at most 0 online, 0 kW")
+
+
+def test_hosting_command_line_says_why_the_chargers_online_limit_it():
+    """``protv2g hosting``'s line (review rev29 §6: "limited by C2 (…); at most 0 online:
+    0 kW" beside the by-criterion "first fail 5 kW"): the gate's words; a presence-driven
+    criterion (C11) is not said to be a fault current."""
+    from protv2g.commands.hosting import _line
+
+    row = {"site": "homes", "participation": "expected", "load_level": "light",
+           "hosting_kw": 0.0, "hosting_chargers": 0, "limited": True,
+           "limiting_criterion": "C2", "limiting_device": "R-67 / F-73",
+           "limiting_fault": "SLG-c at 75 (min)", "max_online_chargers": 0,
+           "max_online_kw": 0.0}
+    assert _line(row).endswith(
+        "limited by C2 (R-67 / F-73, SLG-c at 75 (min)); from the smallest export "
+        "evaluated: the fault current comes from the chargers' connected kVA (the fleet "
+        "online), not from their export; even one charger online fails: at most 0 online, "
+        "0 kW")
+    row.update(limiting_criterion="C11", max_online_chargers=3, max_online_kw=21.6)
+    assert _line(row).endswith(
+        "; from the smallest export evaluated: the site's presence behind the device decides "
+        "it, not its export; at most 3 chargers online: 22 kW (their full export)")
+    row.pop("max_online_chargers")
+    assert _line(row).endswith("limited by C11 (R-67 / F-73, SLG-c at 75 (min))")
+
+
+def test_with_online_and_by_criterion_say_what_the_first_failing_export_is():
+    """The hosting note's chargers-online sentence and the by-criterion note of a criterion
+    limited from its smallest export (hosting 0 kW beside first fail 5 kW): IEEE 123's homes
+    (review rev29 §6)."""
+    from protv2g.hosting.at_once import at_once_note
+    from protv2g.hosting.online import OnlineLimit, with_online
+
+    axis = Axis(V2GSite(name="homes", bus="75", n_chargers=15, p_charger_kw=7.2,
+                        participation={"low": 0.5, "expected": 0.8, "firm": 1.0}),
+                Participation.EXPECTED, LoadLevel.LIGHT)
+    row = {**ROW, "criterion": "C2", "device": "R-67", "fault_bus": "75", "fault_type": "SLG-c"}
+    table = pd.DataFrame([{"note": "hosting 0 of 12 chargers (0 kW): …",
+                           "max_online_chargers": pd.NA, "max_online_kw": float("nan")}])
+    out = with_online(table, [axis], {axis.key: OnlineLimit(0, 12.0, 1.0, (row,), 5.0)})
+    assert out["note"].iloc[0].endswith(
+        "; chargers online searched instead: even one charger online fails (with 1 online "
+        "C2 (R-67, SLG-c at 75 (min)) fails at 5 kW): at most 0 online, 0 kW")
+    c = {"limited": True, "hosting_kw": 0.0, "first_fail_kw": 5.0}
+    assert at_once_note(axis, c, "C2") == (
+        "fails from the smallest export evaluated (5 kW, the search's first export step, "
+        "with all 12 chargers of the participation online): not a matter of export — the "
+        "fault current comes from the chargers' connected kVA (the fleet online), not from "
+        "their export: the 12 chargers online give up to their first-cycle limit (12 × 7.2 "
+        "kVA at 1.5 pu) whatever they export, the smallest export included; fewer chargers "
+        "online or lower current limits would lift a fault-current limit, an export cap "
+        "would not; how many chargers may be online: the Hosting capacity table "
+        "(max_online_chargers)")
+    assert at_once_note(axis, {**c, "hosting_kw": 12.7, "first_fail_kw": 13.5}, "C5") == ""

@@ -195,7 +195,11 @@ def test_criteria_failing_together_each_carry_their_evidence():
         "limited by C5 (a, SLG-a at b2 (min)), C10 (a / homes, at lat2), expected/light")
     note = _note(axis, lim, [])
     assert note.startswith("hosting 0 of 16 chargers (0 kW): C5 and C10 fail from the "
-                           "smallest export evaluated (57.6 kW): not a matter of export — ")
+                           "smallest export evaluated (57.6 kW, the search's first export "
+                           "step, with all 16 chargers of the participation online): not a "
+                           "matter of export — ")
     c5_why, c10_why = note.split("; C10: ")
-    assert "C5: the chargers online (16 × 7.2 kVA" in c5_why
+    assert ("C5: the fault current comes from the chargers' connected kVA (the fleet online), "
+            "not from their export: the 16 chargers online give up to their first-cycle limit "
+            "(16 × 7.2 kVA at 1.5 pu)") in c5_why
     assert "presence behind the device" in c10_why and "chargers online" not in c10_why

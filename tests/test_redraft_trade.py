@@ -69,25 +69,45 @@ def test_a_confirmed_reclose_is_left_alone(sited, capsys):
     assert "reclose_intervals_s:" not in out.split("give up")[0].split("re-drafted by")[-1]
 
 
+#: Why the ground dial is 0.8, and its cost: the interval with the two times it is the
+#: difference of, and the fault carrying the largest |3I0| named (review rev29 §6).
+_DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device below it, the "
+         "fuses included; set by R-MID at SLG-b at b2 (max case), where the head operates in "
+         "0.767 s and R-MID clears in 0.428 s: interval 0.339 s; at TD 0.5 the head would "
+         "operate there in 0.479 s, 0.0515 s after R-MID clears (interval 0.0515 s, under "
+         "0.3 s); the cost: the largest |3I0| at the head, 0.684 kA of an LLG-ab fault at b1 "
+         "(max case; above the largest SLG's 0.673 kA), trips the head's 51G in 0.67 s "
+         "instead of 0.42 s at TD 0.5")
+
+
 def test_redraft_says_why_the_dials_and_their_cost(sited, capsys):
     folder, text = sited
-    _after, out = _redraft(folder, text, "w3.yaml", capsys)
+    after, out = _redraft(folder, text, "w3.yaml", capsys)
     assert "what the re-drafted values of 'head-l1' give up" in out
-    assert ("ground TD 0.8: the smallest dial with a 0.3 s interval over every device below "
-            "it, the fuses included; set by R-MID at SLG-b at b2 (max case), 0.339 s there; "
-            "TD 0.5 would give 0.0515 s there; the cost: the largest ground fault of |3I0| "
-            "0.684 kA at the head (max case) clears in 0.67 s instead of 0.42 s") in out
+    assert f"  - ground TD 0.8: {_DIAL}\n" in out
     assert "phase TD 0.5: the smallest dial the rule drafts" in out
     assert "backup reach" not in out  # 446 A = 1.31 × 340 A ≥ 1.2
+    # kept in the study file, beside the value (review rev29 §6: printed, not kept)
+    assert (f"    ground_time_dial: 0.8  # re-drafted by protv2g init --redraft (was 0.5): "
+            f"{_DIAL}\n") in after
+    assert "    pickup_a: 340  # re-drafted by protv2g init --redraft (was 290 A)\n" in after
+    # the reason is a comment, not a TODO: the same fields to confirm as before
+    assert [t.field for t in todo_items(folder / "w3.yaml")] == \
+        [t.field for t in todo_items(folder / "sited.yaml")]
 
 
 def test_redraft_names_the_backup_reach_it_gives_up(sited, capsys):
     folder, text = sited
     text = text.replace("faults:\n", "checks:\n  sensitivity_backup_factor: 1.4\nfaults:\n", 1)
-    _after, out = _redraft(folder, text, "w4.yaml", capsys)
-    assert ("backup reach: 51P 340 A no longer reaches the minimum phase fault in R-MID's "
-            "zone with 1.4 × — LL-ab at b4 (min), 446 A = 1.31 × pickup (at the drafted "
-            "290 A: 1.54 ×); C5 will warn of it") in out
+    after, out = _redraft(folder, text, "w4.yaml", capsys)
+    reach = ("backup reach: 51P 340 A no longer reaches the minimum phase fault in R-MID's "
+             "zone with 1.4 × — LL-ab at b4 (min), 446 A = 1.31 × pickup (at the drafted "
+             "290 A: 1.54 ×); C5 will warn of it (the rule keeps the load margin over backup "
+             "reach)")
+    assert f"  - {reach}\n" in out
+    # and beside the pickup in the study file
+    assert ("    pickup_a: 340  # re-drafted by protv2g init --redraft (was 290 A); what it "
+            f"gives up: {reach}\n") in after
 
 
 def test_run_prints_validates_slip_warnings(sited, monkeypatch, capsys, tmp_path):
@@ -106,3 +126,52 @@ def test_trade_lines_when_the_first_draft_did_not_reach_either():
                     "zone with 1.2 × — SLG-a at b9 (min), 100 A = 1.00 × pickup (at the "
                     "drafted 90 A: 1.11 ×)")
     assert trade_lines({}, {"51P": 1.0}, {"51P": 1.0}) == []
+
+
+def test_the_dial_note_says_which_interval_and_whose_times():
+    """EPRI J1's ground dial (review rev29 §6): "TD 0.5 would give −1.17 s there (over F-END
+    1.22 s; R-MID 0.313 s)" said neither which margin nor whose times; the 5.01 kA of its cost
+    is an LLG-ca fault's 3I0, above the 4.75 kA SLG."""
+    import numpy as np
+
+    from protv2g.study_draft.trade import dial_figures, setting_notes
+
+    # head at TD 1 and the device's clearing time (s) at three faults (max case)
+    f = dial_figures(np.array([3.004, 4.0, 2.0]), np.array([2.67, 0.78, 0.687]),
+                     np.array(["F-LAT", "F-END", "R-MID"]),
+                     np.array(["SLG-b at 5962929303", "SLG-a at b1", "SLG-b at b2"]),
+                     1.0, 0.5, 0.3)
+    cost = {"i_a": 5010.0, "kind": "LLG-ca", "bus": "feederhead", "fault_type": "LLG",
+            "slg_i_a": 4750.0, "t_td1_s": 0.506}
+    notes = setting_notes({"dials": {"51G": f}, "close_in": {"51G": cost}}, {}, {})
+    assert list(notes) == ["ground_time_dial"]
+    assert notes["ground_time_dial"] == (
+        "the smallest dial (0.1 steps) with a 0.3 s interval over every device below it, "
+        "the fuses included; set by F-LAT at SLG-b at 5962929303 (max case), where the head "
+        "operates in 3 s and F-LAT clears in 2.67 s: interval 0.334 s; at TD 0.5 the head "
+        "would operate there in 1.5 s, 1.17 s before F-LAT clears (interval −1.17 s); its "
+        "smallest intervals at TD 0.5 over the other devices below, at any fault behind "
+        "each: F-END 1.22 s, R-MID 0.313 s; the cost: the largest |3I0| at the head, "
+        "5.01 kA of an LLG-ca fault at feederhead (max case; above the largest SLG's "
+        "4.75 kA), trips the head's 51G in 0.51 s instead of 0.25 s at TD 0.5")
+    # a phase cost names its fault with "a 3ph…"; no SLG comparison
+    cost = {"i_a": 6000.0, "kind": "3ph-abc", "bus": "b0", "t_td1_s": 0.4}
+    notes = setting_notes({"dials": {"51P": f}, "close_in": {"51P": cost}}, {}, {})
+    assert notes["time_dial"].endswith(
+        "the cost: the largest phase current at the head, 6 kA of a 3ph-abc fault at b0 (max "
+        "case), trips the head's 51P in 0.40 s instead of 0.20 s at TD 0.5")
+
+
+def test_largest_fault_names_the_fault_and_the_slg_below_it():
+    import pandas as pd
+
+    from protv2g.study_draft.head_relay import _largest_fault
+
+    rows = pd.DataFrame({"fault_type": ["SLG", "LLG", "3ph"], "phase": ["a", "ca", "abc"],
+                         "fault_bus": [0, 0, 1], "i_ground_a": [4750.0, 5010.0, 0.0],
+                         "i_phase_a": [4750.0, 5400.0, 5600.0]})
+    assert _largest_fault(rows, "i_ground_a", ["feederhead", "b1"]) == {
+        "i_a": 5010.0, "fault_type": "LLG", "kind": "LLG-ca", "bus": "feederhead",
+        "slg_i_a": 4750.0}
+    assert _largest_fault(rows, "i_phase_a", ["feederhead", "b1"]) == {
+        "i_a": 5600.0, "fault_type": "3ph", "kind": "3ph-abc", "bus": "b1"}

@@ -13,18 +13,29 @@ import pandas as pd
 from protv2g.checks.reach_text import BAD_COLUMNS as _BAD_COLUMNS
 from protv2g.checks.reach_text import reach_messages as _reach_messages
 from protv2g.checks.reach_text import stage_note as _stage_note
+from protv2g.devices.models import Fuse, OvercurrentRelay
 
 
 def _reference(ctx, bad: pd.DataFrame) -> list[str]:
     """The message as first written: one f-string per row (``fault_text`` written out; "×
     pickup" at the end since review s19 found the bare "×" dangling; the stage note since
-    reach23)."""
-    return [f"{r.device} sees {r.i_op_a:.0f} A ({r.element}"
-            f"{_stage_note(r.stage, r.bracket, r.i_op_a, r.i_first_a, r.pickup_a, r.factor)})"
-            f" for a {r.fault_type} fault "
-            f"({r.case} case) at {r.fault_bus_name} in its {r.zone} zone "
-            f"{ctx.export_text(r.scenario)}: {r.ratio:.2f} × pickup {r.pickup_a:.0f} A < "
-            f"{r.factor:g} × pickup" for r in bad.itertuples(index=False)]
+    reach23); a fuse's in a fuse's words since review rev29 §6 (it melts; its pickup is its
+    minimum melting current)."""
+    out = []
+    for r in bad.itertuples(index=False):
+        fuse = r.device in _FUSES
+        pickup = "minimum melting current" if fuse else "pickup"
+        note = _stage_note(r.stage, r.bracket, r.i_op_a, r.i_first_a, r.pickup_a, r.factor,
+                           fuse)
+        out.append(f"{r.device} sees {r.i_op_a:.0f} A ({r.element}{note}) for a "
+                   f"{r.fault_type} fault ({r.case} case) at {r.fault_bus_name} in its "
+                   f"{r.zone} zone {ctx.export_text(r.scenario)}: {r.ratio:.2f} × {pickup} "
+                   f"{r.pickup_a:.0f} A < {r.factor:g} × {pickup}")
+    return out
+
+
+#: The devices of :func:`_bad` that are fuses (the others: a relay, and names without a model).
+_FUSES = ("F 1",)
 
 
 def _bad(n: int, seed: int) -> pd.DataFrame:
@@ -64,7 +75,9 @@ def _ctx():
     texts = {"base/light": "without V2G (base case, light load)",
              "x/peak/100%": "with s1 exporting 1.25 MW (peak load)",
              "x/light/100%": "with s1 exporting 1.25 MW (light load)", "gone": "in scenario %s"}
-    return SimpleNamespace(export_text=texts.__getitem__)
+    devices = {"F 1": Fuse(name="F 1", link="40K"),
+               "R-HEAD": OvercurrentRelay(name="R-HEAD", pickup_a=400.0, curve="U2")}
+    return SimpleNamespace(export_text=texts.__getitem__, devices=devices)
 
 
 def test_reach_messages_are_the_per_row_f_strings():
@@ -216,7 +229,32 @@ def test_stage_notes_are_stage_note_of_each_row():
     cols = [bad[c].tolist() for c in ("stage", "bracket", "i_op_a", "i_first_a", "pickup_a",
                                       "factor")]
     assert stage_notes(*cols) == list(map(_stage_note, *cols))
+    fuse = (bad.device == "F 1").tolist()
+    assert stage_notes(*cols, fuse) == list(map(_stage_note, *cols, fuse))
     assert stage_notes([], [], [], [], [], []) == []
+
+
+def test_a_fuses_reach_message_says_it_melts():
+    """Review rev29 §6 (IEEE 123, F-73): C5 said "while its time-delayed element operates"
+    and "× pickup" of a fuse; a relay's and a recloser's keep their words."""
+    ctx = _ctx()
+    row = {"scenario": "x/peak/100%", "element": "phase", "fault_bus_name": "73",
+           "fault_type": "SLG-c", "case": "min", "zone": "primary", "i_op_a": 82.0,
+           "ratio": 1.025, "pickup_a": 80.0, "factor": 1.5, "t_op_s": 30.0, "tolerance": 0.2,
+           "stage": "sustained", "bracket": "both", "i_first_a": 65.0}
+    bad = pd.DataFrame([{**row, "device": "F 1"}, {**row, "device": "R-HEAD"}])[_BAD_COLUMNS]
+    fuse, relay = _reach_messages(ctx, bad).tolist()
+    assert fuse == (
+        "F 1 sees 82 A (phase, sustained stage: the chargers at their sustained limit while it "
+        "melts, both brackets; fails in the first cycle too (65 A, 0.81 × minimum melting "
+        "current)) for a SLG-c fault (min case) at 73 in its primary zone with s1 exporting "
+        "1.25 MW (peak load): 1.02 × minimum melting current 80 A < 1.5 × minimum melting "
+        "current")
+    assert "time-delayed element operates" not in fuse and "pickup" not in fuse
+    assert relay.startswith("R-HEAD sees 82 A (phase, sustained stage: the chargers at their "
+                            "sustained limit while its time-delayed element operates, both "
+                            "brackets; fails in the first cycle too (65 A, 0.81 × pickup))")
+    assert relay.endswith(": 1.02 × pickup 80 A < 1.5 × pickup")
 
 
 def test_reach_messages_taken_and_for_a_twin_are_the_rows_texts():

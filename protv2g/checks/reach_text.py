@@ -9,6 +9,7 @@ import numpy as np
 from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
 from protv2g.checks.reach_stage import FIRST_CYCLE
+from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
 
 __all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes"]
@@ -33,31 +34,44 @@ _WOULD_PASS = ("the first cycle's %.0f A (%.2f × pickup) would pass: the sustai
                "decides")
 _SUSTAINED = ", sustained stage: the chargers at their sustained limit while its " \
     "time-delayed element operates, %s; %s"
+#: A fuse's (review rev29 §6: "while its time-delayed element operates" of a fuse): a link
+#: melts, and its C5 pickup is its minimum melting current — the 300 s point of its
+#: minimum-melt curve, ≈ 2 × rating for K and T links (EEI-NEMA; ``kinds._fuse_pickup``).
+_MELT = "minimum melting current"
+_FUSE_FAILS_TOO = f"fails in the first cycle too (%.0f A, %.2f × {_MELT})"
+_FUSE_WOULD_PASS = (f"the first cycle's %.0f A (%.2f × {_MELT}) would pass: the sustained "
+                    "stage decides")
+_FUSE_SUSTAINED = (", sustained stage: the chargers at their sustained limit while it melts, "
+                   "%s; %s")
 
 
 def stage_note(stage: str, bracket: str, i_op_a: float, i_first_a: float, pickup_a: float,
-                factor: float) -> str:
+               factor: float, fuse: bool = False) -> str:
     """The stage a C5 row was judged on (:mod:`protv2g.checks.reach_stage`), after the element
     in its message: ``""`` where every stage gives the same current (no charger between) or
     the fault result has one stage;
     otherwise the stage, why, and the first cycle's current with which stage decided the
-    verdict when the two disagree."""
+    verdict when the two disagree. ``fuse``: the device is a fuse (it melts; its pickup is
+    its minimum melting current)."""
     if stage == FIRST_CYCLE:
         return _FIRST_NOTE
     if stage == "" or i_op_a == i_first_a:  # one stage, or no charger between
         return ""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as the ratio
         q = float(np.float64(i_first_a) / pickup_a)
-    verdict = (_FAILS_TOO if q < factor - 1e-12 else _WOULD_PASS) % (i_first_a, q)
-    return _SUSTAINED % (_ENDS.get(bracket, bracket), verdict)
+    fails, passes, note = ((_FUSE_FAILS_TOO, _FUSE_WOULD_PASS, _FUSE_SUSTAINED) if fuse
+                           else (_FAILS_TOO, _WOULD_PASS, _SUSTAINED))
+    verdict = (fails if q < factor - 1e-12 else passes) % (i_first_a, q)
+    return note % (_ENDS.get(bracket, bracket), verdict)
 
 
 def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, pickup_a: list,
-                factor: list) -> list[str]:
-    """:func:`stage_note` of every row of the ``(n,)`` lists (Python ``str`` and ``float``),
-    the same texts: the ratio and the verdict computed for all rows at once and a row
-    formatted only where it has a sustained-stage note (#21: one ``np.errstate`` and one
-    NumPy division per row, 1.0 s of C5's 204,554 distinct rows at 10,000 buses)."""
+                factor: list, fuse: list | None = None) -> list[str]:
+    """:func:`stage_note` of every row of the ``(n,)`` lists (Python ``str`` and ``float``;
+    ``fuse``: bool, the row's device is a fuse, none by default), the same texts: the ratio
+    and the verdict computed for all rows at once and a row formatted only where it has a
+    sustained-stage note (#21: one ``np.errstate`` and one NumPy division per row, 1.0 s of
+    C5's 204,554 distinct rows at 10,000 buses)."""
     n = len(stage)
     if n == 0:
         return []
@@ -77,6 +91,10 @@ def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, picku
         fl, ql, fa = i1[write].tolist(), q[write].tolist(), fails[write].tolist()
         for j, k in enumerate(write):
             b = bracket[k]
+            if fuse is not None and fuse[k]:
+                verdict = (_FUSE_FAILS_TOO if fa[j] else _FUSE_WOULD_PASS) % (fl[j], ql[j])
+                notes[k] = _FUSE_SUSTAINED % (_ENDS.get(b, b), verdict)
+                continue
             verdict = (_FAILS_TOO if fa[j] else _WOULD_PASS) % (fl[j], ql[j])
             notes[k] = _SUSTAINED % (_ENDS.get(b, b), verdict)
     return notes
@@ -90,14 +108,20 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
 
     The recipe holds the texts as codes into their distinct values, the numbers as floats
     and the scenario as a code into its export texts (:meth:`CheckContext.export_text`), the
-    one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`)."""
+    one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`),
+    and whether each distinct device is a fuse (``fuse``: its rows said in a fuse's words,
+    :data:`_FUSE_MESSAGE`)."""
     n = len(bad["scenario"])
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
     sc_codes, sc_names = coded(np.asarray(bad["scenario"], dtype=object))
     exports = objects([ctx.export_text(n) for n in sc_names.tolist()])
+    devices = getattr(ctx, "devices", None) or {}
+    fuse = np.array([n in devices and kind_of(devices[n]).role == "fuse"
+                     for n in texts[0][1].tolist()], dtype=bool)
     return MessageArray.from_recipe(render_reach, {
-        "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports}, n)
+        "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
+        "fuse": fuse}, n)
 
 
 def render_reach(args: dict, rows: np.ndarray) -> list[str]:
@@ -112,10 +136,14 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         at = rows[a:a + _CHUNK]
         d, el, b, ft, c, z, st, br = (t[1][t[0][at]].tolist() for t in args["texts"])
         i, q, p, fac, i1 = (x[at].tolist() for x in args["numbers"])
-        notes = stage_notes(st, br, i, i1, p, fac)
-        out += map(_MESSAGE.__mod__, zip(d, i, el, notes, ft, c, b, z,
-                                         exports[args["scenario"][at]].tolist(), q, p, fac,
-                                         strict=True))
+        fz = args["fuse"][args["texts"][0][0][at]] if "fuse" in args else None
+        notes = stage_notes(st, br, i, i1, p, fac, None if fz is None else fz.tolist())
+        values = zip(d, i, el, notes, ft, c, b, z, exports[args["scenario"][at]].tolist(), q,
+                     p, fac, strict=True)
+        if fz is None or not fz.any():
+            out += map(_MESSAGE.__mod__, values)
+        else:  # a fuse's row in a fuse's words
+            out += map(str.__mod__, _TEMPLATES[fz.astype(np.intp)].tolist(), values)
     return out
 
 
@@ -124,4 +152,8 @@ _CHUNK = 2**14
 #: C5's whole message: :data:`_HEAD`, the export text, :data:`_TAIL` (``%`` on the
 #: concatenation writes the three parts' concatenation).
 _MESSAGE = _HEAD + "%s" + _TAIL
+#: A fuse's: its pickup is its minimum melting current (:data:`_MELT`).
+_FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}"
+#: The message of a row by whether its device is a fuse (0: relay or recloser, 1: fuse).
+_TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE], dtype=object)
 

@@ -75,13 +75,9 @@ def _line(row: dict) -> str:
     head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
             f"{row['hosting_kw']:>10,.0f} kW {row['hosting_chargers']:>4} chargers")
     if row["limited"]:
-        from protv2g.gate_hosting import limit_words
-        from protv2g.violations import is_given
+        from protv2g.gate_hosting import limit_words, online_words
 
-        k = row.get("max_online_chargers")
-        online = ("" if not is_given(k) else
-                  f"; at most {int(k)} online: {float(row['max_online_kw']):,.0f} kW")
-        return f"{head}  limited by {limit_words(row)}{online}"
+        return f"{head}  limited by {limit_words(row)}{online_words(row)}"
     missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
     if isinstance(missing, str) and missing:
         return (f"{head}  not limited by the criteria evaluated up to "

@@ -161,7 +161,7 @@ def _redraft(args: argparse.Namespace) -> int:
     from protv2g.study import load_study
     from protv2g.study_draft.redraft import redraft_text, redrafted, stale_drafts
     from protv2g.study_draft.redraft_reclose import stale_reclose
-    from protv2g.study_draft.trade import redraft_trade
+    from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
     if args.master is not None or args.site:
         raise InputError(Issue("init", "--redraft", "--redraft takes the study only (its "
@@ -189,7 +189,8 @@ def _redraft(args: argparse.Namespace) -> int:
         return 0
     trade = redraft_trade(study, again, stale)
     out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
-                                {i: prop for i, _d, prop in again}, trade), encoding="utf-8")
+                                {i: prop for i, _d, prop in again}, trade,
+                                redraft_notes(study, again, stale)), encoding="utf-8")
     print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
           "TODO stays: replace them with the utility's settings):")
     for s in stale:

@@ -155,11 +155,13 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
         kw = lim.max_chargers * axis.site.p_charger_kw
         out.iloc[i, out.columns.get_loc("max_online_chargers")] = lim.max_chargers
         out.iloc[i, out.columns.get_loc("max_online_kw")] = kw
-        head = (f"; chargers online searched instead: at most {lim.max_chargers} of "
-                f"{lim.n_online:g} online, no criterion limits up to their full export "
-                f"({number_text(kw, 'kW')})" if lim.max_chargers > 0 else
-                "; chargers online searched instead: even one charger online fails")
-        notes[i] += (f"{head}; with {lim.failing_chargers:g} online "
-                     f"{_evidence(lim.rows)} fails at {number_text(lim.first_fail_kw, 'kW')}")
+        fail = (f"with {lim.failing_chargers:g} online {_evidence(lim.rows)} fails at "
+                f"{number_text(lim.first_fail_kw, 'kW')}")
+        # review rev29 §6: why the figure is 0 said beside the failing step (IEEE 123 homes)
+        notes[i] += (f"; chargers online searched instead: at most {lim.max_chargers} of "
+                     f"{lim.n_online:g} online, no criterion limits up to their full export "
+                     f"({number_text(kw, 'kW')}); {fail}" if lim.max_chargers > 0 else
+                     f"; chargers online searched instead: even one charger online fails "
+                     f"({fail}): at most 0 online, 0 kW")
     out["note"] = notes
     return out

@@ -31,7 +31,8 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.criteria import CATALOGUE, Need, order
+from protv2g.criteria import order
+from protv2g.hosting.at_once import at_once_note, reason, smallest_text
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
     SETTING_CRITERIA,
@@ -261,7 +262,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
             status = (HostingStatus.NOT_EVALUATED if crit in unevaluated else
                       HostingStatus.LIMITED if c["limited"] else
                       HostingStatus.SETTING if setting else HostingStatus.NOT_LIMITED)
-            why = why or settings_text(setting[:1])
+            why = why or settings_text(setting[:1]) or at_once_note(axis, c, crit)
             crit_rows.append({**base, **c, "criterion": crit, "status": status.value,
                               "note": why})
     table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)
@@ -345,25 +346,6 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _reason(crit: str, site: V2GSite, n_on: float) -> str:
-    """Why ``crit`` fails at any export (a zero hosting figure): what decides it and what
-    lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
-    needs = CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
-    if Need.FAULTS in needs:
-        # the first cycle does not depend on the export; the sustained stage (time-delayed
-        # elements, C5 since reach23) does, from the smallest export up to the limit
-        return (f"the chargers online ({n_on:g} × {site.charger_kva:g} kVA at "
-                f"{site.limit_pu:g} pu first-cycle limit) set the fault current already at "
-                "the smallest export (the first cycle whatever they export); fewer chargers "
-                "online or lower current limits would lift a fault-current limit")
-    if not needs:  # C10/C11 read neither currents nor flows
-        return ("the site's presence behind the device decides it (a reclose interval "
-                "against its cease-to-energise time, or an islanding screen), not its "
-                "current: a setting or anti-islanding measure lifts it")
-    return ("the power flow with any export crosses a load or voltage limit already at its "
-            "edge without it")
-
-
 def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
           not_evaluated: list[str] = ()) -> str:
     frac = axis.site.participation.fraction(axis.participation)
@@ -392,9 +374,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
     names = " and ".join(crits) if crits else str(lim["limiting_criterion"])
     if lim["hosting_kw"] <= 0:
         head = (f"{names} {'fail' if len(crits) > 1 else 'fails'} from the smallest export "
-                f"evaluated ({number_text(hi, 'kW')}): not a matter of export — ")
-        why = ("; ".join(f"{c}: {_reason(c, s, n_on)}" for c in crits) if len(crits) > 1
-               else _reason(crits[0] if crits else "", s, n_on))
+                f"evaluated ({smallest_text(hi, n_on)}): not a matter of export — ")
+        why = ("; ".join(f"{c}: {reason(c, s, n_on)}" for c in crits) if len(crits) > 1
+               else reason(crits[0] if crits else "", s, n_on))
         return f"{chargers}{head}{why}; {cap}; other sites idle"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -331,8 +332,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     for k, col, time_s in (("51P", "i_phase_a", unit.phase_time_s),
                            ("51G", "i_ground_a", unit.ground_time_s)):
         if len(mine_max) and np.isfinite(mine_max[col]).any():
-            i_a = float(mine_max[col].max())
-            close_in[k] = {"i_a": i_a, "t_td1_s": float(np.asarray(time_s(np.array([i_a])))[0])}
+            close_in[k] = _largest_fault(mine_max, col, list(model.buses.index))
+            close_in[k]["t_td1_s"] = float(np.asarray(time_s(np.array([close_in[k]["i_a"]])))[0])
     if capped or capped_g:
         conflicts.append(f"time dial capped at {TD_MAX:g}: the relay cannot clear the "
                          f"coordination interval {CTI_S:g} s over every device below it")
@@ -352,6 +353,23 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}
     return RelayProposal(entry, figures, conflicts)
+
+
+def _largest_fault(rows: pd.DataFrame, col: str, bus_names: list[str]) -> dict[str, Any]:
+    """The largest current of ``col`` (A) in the head's ``rows`` (max case) and the fault that
+    carries it (``kind``: "LLG-ca", at ``bus``); for the ground current also the largest
+    SLG's (``slg_i_a``) when another fault type carries more |3I0| (review rev29 §6, EPRI J1:
+    the 5.01 kA of the re-draft's cost is an LLG-ca fault's 3I0, above the 4.75 kA SLG)."""
+    w = rows.loc[rows[col].idxmax()]
+    phase = str(w["phase"]) if "phase" in rows.columns else ""
+    phase = f"-{phase}" if phase not in ("", "nan", "None") else ""
+    out: dict[str, Any] = {"i_a": float(w[col]), "fault_type": str(w["fault_type"]),
+                           "kind": f"{w['fault_type']}{phase}",
+                           "bus": str(bus_names[int(w["fault_bus"])])}
+    slg = rows[rows.fault_type == "SLG"][col]
+    if col == "i_ground_a" and out["fault_type"] != "SLG" and np.isfinite(slg).any():
+        out["slg_i_a"] = float(slg.max())
+    return out
 
 
 def _clearing_s(device: object, i_phase_a: np.ndarray, i_ground_a: np.ndarray) -> np.ndarray:

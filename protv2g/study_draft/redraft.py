@@ -275,7 +275,8 @@ def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Is
 
 def redraft_text(text: str, stale: list[StaleValue],
                  proposals: dict[int, RelayProposal] | None = None,
-                 trade: dict[int, list[str]] | None = None) -> str:
+                 trade: dict[int, list[str]] | None = None,
+                 notes: dict[int, dict[str, str]] | None = None) -> str:
     """The study file's ``text`` with each stale value replaced by its re-drafted one, in place
     (the rest of the file unchanged); the replaced value gets an end-of-line comment naming
     the value it replaces. ``proposals`` (file index → the relay's proposal now,
@@ -285,7 +286,10 @@ def redraft_text(text: str, stale: list[StaleValue],
     replaced by a plain comment saying it is gone (review s27 §6: J1's "51P reach" TODO
     stayed in the file after the re-draft had resolved it) and what the new pickup gives up
     in backup reach, from ``trade`` (file index → :func:`redraft_trade`'s lines; review s28
-    §6a: "the conflict is gone" while the head no longer reached R-MID's zone).
+    §6a: "the conflict is gone" while the head no longer reached R-MID's zone). ``notes``
+    (file index → setting → text, :func:`.trade.redraft_notes`): why a re-drafted time dial
+    is what it is and its cost, what a re-drafted pickup gives up, written in the value's
+    comment after the value it replaces (review rev29 §6: printed, not kept in the file).
 
     Raises
     ------
@@ -319,6 +323,9 @@ def redraft_text(text: str, stale: list[StaleValue],
                  else str(s.redrafted))
         body = body[:start] + value + body[end:]
         note = f"re-drafted by protv2g init --redraft (was {s.text(s.drafted)})"
+        said = (notes or {}).get(s.index, {}).get(s.key)
+        if said:
+            note += ("; what it gives up: " if s.key in _PICKUP_OF.values() else ": ") + said
         rest = body[start + len(value):]
         if not _in_flow(body, start) and "#" not in rest:
             body = f"{body}  # {note}"

@@ -34,7 +34,8 @@ from protv2g.significant import number_text
 from protv2g.study.places import DeviceSite
 from protv2g.topology_reach import BACKUP, reach_zones
 
-__all__ = ["backup_zone", "dial_figures", "redraft_trade", "trade_lines", "zone_minimum"]
+__all__ = ["backup_zone", "dial_figures", "redraft_notes", "redraft_trade", "setting_notes",
+           "trade_lines", "zone_minimum"]
 
 _PHASE_FAULTS, _GROUND_FAULTS = ("3ph", "LL"), ("SLG", "LLG")
 
@@ -91,7 +92,9 @@ def zone_minimum(rows: pd.DataFrame, zone: Mapping[int, str], bus_names: Sequenc
 def dial_figures(t_rel_td1: np.ndarray, t_dev: np.ndarray, devices: np.ndarray,
                  faults: np.ndarray, td: float, td_min: float, cti_s: float) -> dict[str, Any]:
     """Why a time dial is ``td``: the device and fault that need the largest dial (``by``,
-    ``fault``), the interval there at ``td`` and at ``td_min`` (s), and at ``td_min`` the
+    ``fault``), the interval there at ``td`` and at ``td_min`` (``interval_s``,
+    ``interval_min_s``: the head's time minus the device's, s) with the two times it is the
+    difference of (``t_head_s``, ``t_head_min_s``, ``t_by_s``), and at ``td_min`` the
     smallest interval over each device below (``at_min``: device → s).
 
     Parameters
@@ -112,64 +115,115 @@ def dial_figures(t_rel_td1: np.ndarray, t_dev: np.ndarray, devices: np.ndarray,
         at_min[d] = float(np.min(td_min * t_rel_td1[sel] - t_dev[sel]))
     return {"td": td, "td_min": td_min, "cti_s": cti_s, "by": str(devices[k]),
             "fault": str(faults[k]), "interval_s": float(td * t_rel_td1[k] - t_dev[k]),
-            "interval_min_s": float(td_min * t_rel_td1[k] - t_dev[k]), "at_min": at_min}
+            "interval_min_s": float(td_min * t_rel_td1[k] - t_dev[k]), "at_min": at_min,
+            "t_head_s": float(td * t_rel_td1[k]), "t_head_min_s": float(td_min * t_rel_td1[k]),
+            "t_by_s": float(t_dev[k])}
 
 
 def _s(x: float) -> str:
     return number_text(x, "s", 3)
 
 
-def _dial_text(element: str, f: Mapping[str, Any]) -> str:
-    """"ground TD 1: … set by F-LAT at SLG-b at b56685 (max case) …" (:func:`dial_figures`)."""
+def _dial_text(f: Mapping[str, Any]) -> str:
+    """Why a time dial is ``f["td"]`` (:func:`dial_figures`), said with the head's and the
+    device's times the intervals are the difference of (review rev29 §6: "TD 0.5 would give
+    −1.17 s there (over F-END 1.22 s; R-MID 0.313 s)" did not say which margin)."""
     if f["td"] <= f["td_min"] + 1e-9:  # the floor: no device sets it
-        return (f"{element} TD {f['td']:g}: the smallest dial the rule drafts; its tightest "
-                f"interval over the devices below is {_s(f['interval_s'])} ({f['by']} at "
-                f"{f['fault']}, max case; {f['cti_s']:g} s wanted)")
-    others = "; ".join(f"{d} {_s(s)}" for d, s in f["at_min"].items() if d != f["by"])
-    return (f"{element} TD {f['td']:g}: the smallest dial with a {f['cti_s']:g} s interval "
-            f"over every device below it, the fuses included; set by {f['by']} at "
-            f"{f['fault']} (max case), {_s(f['interval_s'])} there; TD {f['td_min']:g} would "
-            f"give {_s(f['interval_min_s'])} there" + (f" (over {others})" if others else ""))
+        return (f"the smallest dial the rule drafts; its tightest interval over the devices "
+                f"below is {_s(f['interval_s'])} ({f['by']} at {f['fault']}, max case; "
+                f"{f['cti_s']:g} s wanted)")
+    by, x = f["by"], f["interval_min_s"]
+    text = (f"the smallest dial (0.1 steps) with a {f['cti_s']:g} s interval over every "
+            f"device below it, the fuses included; set by {by} at {f['fault']} (max case)")
+    if "t_by_s" in f:
+        text += (f", where the head operates in {_s(f['t_head_s'])} and {by} clears in "
+                 f"{_s(f['t_by_s'])}: interval {_s(f['interval_s'])}; at TD {f['td_min']:g} "
+                 f"the head would operate there in {_s(f['t_head_min_s'])}, " + (
+                     f"{_s(-x)} before {by} clears (interval {_s(x)})" if x < 0 else
+                     f"{_s(x)} after {by} clears (interval {_s(x)}, under "
+                     f"{f['cti_s']:g} s)"))
+    else:
+        text += (f", {_s(f['interval_s'])} there; TD {f['td_min']:g} would give {_s(x)} "
+                 "there")
+    others = ", ".join(f"{d} {_s(v)}" for d, v in f["at_min"].items() if d != by)
+    return text + (f"; its smallest intervals at TD {f['td_min']:g} over the other devices "
+                   f"below, at any fault behind each: {others}" if others else "")
+
+
+def _cost_text(key: str, f: Mapping[str, Any], cost: Mapping[str, Any]) -> str:
+    """What the larger dial costs: the head's time at its largest fault current, at the
+    dial and at the rule's smallest; the fault named, and for |3I0| the largest SLG's when
+    another fault carries more (review rev29 §6: J1's 5.01 kA is an LLG-ca fault's 3I0)."""
+    what = "phase current" if key == "51P" else "|3I0|"
+    kind = cost.get("kind")
+    fault = (f" of {'a' if kind[0].isdigit() else 'an'} {kind} fault at {cost['bus']}"
+             if kind else "")
+    slg = (f"; above the largest SLG's {cost['slg_i_a'] / 1e3:.3g} kA"
+           if cost.get("slg_i_a") is not None else "")
+    return (f"the cost: the largest {what} at the head, {cost['i_a'] / 1e3:.3g} kA{fault} "
+            f"(max case{slg}), trips the head's {key} in {f['td'] * cost['t_td1_s']:.2f} s "
+            f"instead of {f['td_min'] * cost['t_td1_s']:.2f} s at TD {f['td_min']:g}")
+
+
+def _reach_text(key: str, element: str, m: Mapping[str, Any], new: float,
+                old: float | None, backup_factor: float) -> str:
+    ratio = m["i_a"] / new
+    was = (f" (at the drafted {old:g} A: {m['i_a'] / old:.2f} ×)" if old else "")
+    return (f"backup reach: {key} {new:g} A no longer reaches the minimum "
+            f"{element} fault in {m['device']}'s zone with {backup_factor:g} × — "
+            f"{m['fault']}, {m['i_a']:.0f} A = {ratio:.2f} × pickup{was}; C5 will warn "
+            "of it (the rule keeps the load margin over backup reach)"
+            if not old or m["i_a"] / old >= backup_factor else
+            f"backup reach: {key} {new:g} A does not reach the minimum {element} "
+            f"fault in {m['device']}'s zone with {backup_factor:g} × — {m['fault']}, "
+            f"{m['i_a']:.0f} A = {ratio:.2f} × pickup{was}")
+
+
+_SETTING = {("51P", "reach"): "pickup_a", ("51G", "reach"): "ground_pickup_a",
+            ("51P", "dial"): "time_dial", ("51G", "dial"): "ground_time_dial"}
+
+
+def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None],
+                  drafted: Mapping[str, float | None], backup_factor: float = 1.2
+                  ) -> dict[str, str]:
+    """Setting (``pickup_a`` … ``ground_time_dial``) → what its re-drafted value gives up or
+    why it is what it is (module docstring), the text ``init --redraft`` writes beside the
+    value in the study file (review rev29 §6: the reasons were printed, not kept): for each
+    pickup (``"51P"``/``"51G"`` → A, now and as ``drafted``) that no longer reaches its
+    backup zone's minimum fault with ``backup_factor`` ×, the fault, the figure and the
+    drafted pickup's; for each time dial, what sets it (:func:`dial_figures`) and, above the
+    rule's smallest dial, its cost at the head's largest fault.
+    """
+    out = {}
+    for key, element in (("51P", "phase"), ("51G", "ground")):
+        m = figures.get("backup_min", {}).get(key)
+        new, old = pickups.get(key), drafted.get(key)
+        if m is not None and new and m["i_a"] / new < backup_factor:
+            out[_SETTING[key, "reach"]] = _reach_text(key, element, m, new, old,
+                                                      backup_factor)
+    for key in ("51P", "51G"):
+        f = figures.get("dials", {}).get(key)
+        if f:
+            text = _dial_text(f)
+            cost = figures.get("close_in", {}).get(key)
+            if cost and f["td"] > f["td_min"] + 1e-9:
+                text += "; " + _cost_text(key, f, cost)
+            out[_SETTING[key, "dial"]] = text
+    return out
 
 
 def trade_lines(figures: Mapping[str, Any], pickups: Mapping[str, float | None],
                 drafted: Mapping[str, float | None], backup_factor: float = 1.2) -> list[str]:
-    """What the re-drafted relay gives up and why its dials are what they are (module
-    docstring): for each pickup (``"51P"``/``"51G"`` → A, now and as ``drafted``) that no
-    longer reaches its backup zone's minimum fault with ``backup_factor`` ×, the fault, the
-    figure and the drafted pickup's; then each time dial's reason (:func:`dial_figures`).
+    """What the re-drafted relay gives up and why its dials are what they are, as printed
+    by ``init --redraft`` (:func:`setting_notes`: each backup reach given up, then each
+    time dial's reason, ``"ground TD 1: …"``).
     """
-    out = []
-    for key, element in (("51P", "phase"), ("51G", "ground")):
-        m = figures.get("backup_min", {}).get(key)
-        new, old = pickups.get(key), drafted.get(key)
-        if m is None or not new:
-            continue
-        ratio = m["i_a"] / new
-        if ratio >= backup_factor:
-            continue
-        was = (f" (at the drafted {old:g} A: {m['i_a'] / old:.2f} ×)" if old else "")
-        out.append(f"backup reach: {key} {new:g} A no longer reaches the minimum "
-                   f"{element} fault in {m['device']}'s zone with {backup_factor:g} × — "
-                   f"{m['fault']}, {m['i_a']:.0f} A = {ratio:.2f} × pickup{was}; C5 will warn "
-                   "of it (the rule keeps the load margin over backup reach)"
-                   if not old or m["i_a"] / old >= backup_factor else
-                   f"backup reach: {key} {new:g} A does not reach the minimum {element} "
-                   f"fault in {m['device']}'s zone with {backup_factor:g} × — {m['fault']}, "
-                   f"{m['i_a']:.0f} A = {ratio:.2f} × pickup{was}")
-    for key, element in (("51P", "phase"), ("51G", "ground")):
-        f = figures.get("dials", {}).get(key)
-        if f:
-            text = _dial_text(element, f)
-            cost = figures.get("close_in", {}).get(key)
-            if cost and f["td"] > f["td_min"] + 1e-9:
-                what = "phase fault of" if key == "51P" else "ground fault of |3I0|"
-                text += (f"; the cost: the largest {what} {cost['i_a'] / 1e3:.3g} kA at the "
-                         f"head (max case) clears in "
-                         f"{f['td'] * cost['t_td1_s']:.2f} s instead of "
-                         f"{f['td_min'] * cost['t_td1_s']:.2f} s")
-            out.append(text)
-    return out
+    notes = setting_notes(figures, pickups, drafted, backup_factor)
+    dials = figures.get("dials", {})
+    return ([notes[k] for k in ("pickup_a", "ground_pickup_a") if k in notes]
+            + [f"{element} TD {dials[key]['td']:g}: {notes[k]}"
+               for key, element, k in (("51P", "phase", "time_dial"),
+                                       ("51G", "ground", "ground_time_dial")) if k in notes])
 
 
 def redraft_trade(study: Any, again: list, stale: list) -> dict[int, list[str]]:
@@ -178,6 +232,16 @@ def redraft_trade(study: Any, again: list, stale: list) -> dict[int, list[str]]:
     (:func:`protv2g.study_draft.redraft.redrafted`) with a re-drafted value (``stale``,
     :class:`~protv2g.study_draft.redraft.StaleValue`); the pickups compared with the
     study's (``study``: the loaded study)."""
+    return _per_relay(study, again, stale, trade_lines)
+
+
+def redraft_notes(study: Any, again: list, stale: list) -> dict[int, dict[str, str]]:
+    """File index → setting → the text ``init --redraft`` writes beside its re-drafted
+    value (:func:`setting_notes`), for the relays of :func:`redraft_trade`."""
+    return _per_relay(study, again, stale, setting_notes)
+
+
+def _per_relay(study: Any, again: list, stale: list, fn: Any) -> dict[int, Any]:
     out = {}
     factor = float(study.document.checks.sensitivity_backup_factor)
     for index, d, prop in again:
@@ -185,7 +249,7 @@ def redraft_trade(study: Any, again: list, stale: list) -> dict[int, list[str]]:
             continue
         now = {"51P": prop.entry.get("pickup_a"), "51G": prop.entry.get("ground_pickup_a")}
         was = {"51P": getattr(d, "pickup_a", None), "51G": getattr(d, "ground_pickup_a", None)}
-        lines = trade_lines(prop.figures, now, was, factor)
-        if lines:
-            out[index] = lines
+        said = fn(prop.figures, now, was, factor)
+        if said:
+            out[index] = said
     return out

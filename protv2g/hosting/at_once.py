@@ -1,0 +1,102 @@
+"""Why a hosting axis is limited from its smallest export: the texts of a zero figure.
+
+A criterion that fails at the smallest export evaluated (the search's first export step,
+its ``tol_kw`` unless the site's maximum is smaller) fails at any export when it is driven
+by the fault current: in the first cycle every online charger gives its first-cycle current
+limit whatever it exports (:mod:`protv2g.hosting`, module docstring). The figure is 0 kW
+and the chargers online are searched instead (:mod:`.online`). Review rev29 §6 (IEEE 123,
+the homes behind F-73: 0 kW; at 5 kW the whole expected fleet is online and its fault
+current moves R-67's current 115.5 → 63.65 A, −45 %): the texts said "first fail 5 kW"
+beside "at most 0 online: 0 kW" without saying that the current is the fleet's connected
+kVA, not its export. Here the texts say what that export is (:func:`smallest_text`), why it
+fails by what the criterion reads (:func:`reason`, the note; :func:`at_once_why`, the
+gate's and ``protv2g hosting``'s lines) and, per criterion, both (:func:`at_once_note`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from protv2g.criteria import CATALOGUE, Need
+from protv2g.significant import number_text
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from protv2g.hosting.tables import Axis
+    from protv2g.study.schema import V2GSite
+
+__all__ = ["AT_ONCE_WHY", "at_once_note", "at_once_why", "reason", "smallest_text"]
+
+#: Why a criterion fails from the smallest export, by what it reads (``None``: neither
+#: currents nor flows — C10/C11); short, for one line.
+AT_ONCE_WHY = {Need.FAULTS: "the fault current comes from the chargers' connected kVA (the "
+                            "fleet online), not from their export",
+               Need.FLOW: "the power flow crosses a limit at any export",
+               None: "the site's presence behind the device decides it, not its export"}
+
+
+def _needs(crit: str) -> frozenset:
+    return CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
+
+
+def reason(crit: str, site: V2GSite, n_on: float) -> str:
+    """Why ``crit`` fails at any export (a zero hosting figure): what decides it and what
+    lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
+    needs = _needs(crit)
+    if Need.FAULTS in needs:
+        # the first cycle does not depend on the export; the sustained stage (time-delayed
+        # elements, C5 since reach23) does, from the smallest export up to the limit
+        return (f"{AT_ONCE_WHY[Need.FAULTS]}: the {n_on:g} chargers online give up to "
+                f"their first-cycle limit ({n_on:g} × {site.charger_kva:g} kVA at "
+                f"{site.limit_pu:g} pu) whatever they export, the smallest export included; "
+                "fewer chargers online or lower current limits would lift a fault-current "
+                "limit, an export cap would not")
+    if not needs:  # C10/C11 read neither currents nor flows
+        return ("the site's presence behind the device decides it (a reclose interval "
+                "against its cease-to-energise time, or an islanding screen), not its "
+                "current: a setting or anti-islanding measure lifts it")
+    return ("the power flow with any export crosses a load or voltage limit already at its "
+            "edge without it")
+
+
+def at_once_why(limiting_criterion: object) -> str:
+    """Why the criteria of a ``limiting_criterion`` cell fail from the smallest export
+    (:data:`AT_ONCE_WHY`, the first that applies: fault current, then flow, then presence).
+
+    >>> at_once_why("C5 (a, SLG-a at b2 (min)), C10")[:41]
+    'the fault current comes from the chargers'
+    >>> at_once_why("C11")
+    "the site's presence behind the device decides it, not its export"
+    """
+    from protv2g.hosting.tables import limiting_criteria
+
+    crits = limiting_criteria(limiting_criterion)
+    needs: set = set()
+    for c in crits:
+        needs |= set(_needs(c))
+    key = (Need.FAULTS if Need.FAULTS in needs or not crits else
+           Need.FLOW if needs else None)
+    return AT_ONCE_WHY[key]
+
+
+def smallest_text(first_fail_kw: float, n_on: float) -> str:
+    """What the smallest export evaluated is.
+
+    >>> smallest_text(5.0, 12.0)
+    "5 kW, the search's first export step, with all 12 chargers of the participation online"
+    """
+    return (f"{number_text(first_fail_kw, 'kW')}, the search's first export step, with all "
+            f"{n_on:g} chargers of the participation online")
+
+
+def at_once_note(axis: Axis, c: dict[str, Any], crit: str) -> str:
+    """The per-criterion note of a criterion limited from the smallest export (``c``: its
+    ``hosting_kw``, ``first_fail_kw``, ``limited``), ``""`` otherwise: its hosting 0 kW
+    beside its first failing export, said (review rev29 §6)."""
+    if not c["limited"] or c["hosting_kw"] > 0 or c["first_fail_kw"] is None:
+        return ""
+    s = axis.site
+    n_on = s.participation.fraction(axis.participation) * s.n_chargers
+    return (f"fails from the smallest export evaluated "
+            f"({smallest_text(c['first_fail_kw'], n_on)}): not a matter of export — "
+            f"{reason(crit, s, n_on)}; how many chargers may be online: the Hosting "
+            "capacity table (max_online_chargers)")
