@@ -27,7 +27,7 @@ __all__ = ["arcing_text"]
 
 
 def arcing_text(ctx: Any, r: Any) -> str:
-    """``"; it would hold if F-END cleared within 2.4 ms of melting …"`` for a failing pair
+    """``"; it would hold if F-END cleared within 3.18 ms of melting …"`` for a failing pair
     row ``r`` (a coordination row: ``primary``, ``margin_s``, ``t_primary_s``,
     ``data_boundary``) whose rule subtracts the primary fuse's TC once (C1 relay over fuse, C3
     fuse–fuse) and that holds with less arcing than the nominal; ``""`` else (it passes, the
@@ -50,6 +50,6 @@ def arcing_text(ctx: Any, r: Any) -> str:
                     "EEI-NEMA point (ANSI C37.43), extrapolated at constant I²t"
                     if flag in str(getattr(r, "data_boundary", "")) else "")
     return (f"; it would hold if {r.primary} cleared within {need * 1000:.3g} ms of melting: the "
-            f"rule takes ½-cycle arcing, {arc * 1000:.3g} ms (ANSI C37.40: a link interrupts "
-            f"at a current zero, 0 to 1 cycle after melting), so the verdict rests on the "
-            f"arcing time{extrapolated} — the link maker's total-clearing curve decides it")
+            f"rule takes the link's nominal arcing, {arc * 1000:.3g} ms (ANSI C37.40: a link "
+            "interrupts at a current zero, 0 to 1 cycle after melting), so the verdict rests on "
+            f"the arcing time{extrapolated} — the link maker's total-clearing curve decides it")
