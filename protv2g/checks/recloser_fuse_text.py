@@ -102,7 +102,7 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
         return (f"no device of the pair clears {where} {export}: "
                 f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a, i_p)}, "
                 f"{_recloser_not_tripping(ctx, r, i_b)}, and neither operates in the "
-                "chargers' later stages (Charger stages sheet) — fuse saving and the fuse's "
+                "chargers' later stages (Charger stages sheet): fuse saving and the fuse's "
                 "backup both lost; see C5 for the devices' reach")
     if r.check == NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
