@@ -11,7 +11,10 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   ``checks.fuse_saving_k``; margin ``MM − K·t_fast`` (s). Where the recloser does not see the
   fault at all (below its minimum trip) fuse saving is impossible: a ``warn`` row. A recloser
   with no fast shot does not save fuses (no row); a sequence outside the table is
-  ``not_evaluated`` until ``checks.fuse_saving_k`` is given.
+  ``not_evaluated`` until ``checks.fuse_saving_k`` is given. ``t_fast`` is the element fuse
+  saving can count on: where the faster element (phase or ground) runs within its minimum
+  trip's ±5 % start accuracy and the other surely operates, the other's time (review rev29
+  §6, :func:`protv2g.checks.recloser_element_text.sure_fast_rows`).
 * **backup**: ``TC(I_fuse) < t_delayed(I_recloser)`` — the fuse clears before the recloser's
   delayed shot, so a permanent lateral fault does not lock the recloser out;
   margin ``t_delayed − TC`` (s), TC at the high end of the link's EEI-NEMA band (max melt +
@@ -84,7 +87,7 @@ from protv2g.checks.pairs import (
     pair_criteria,
     pair_violations,
 )
-from protv2g.checks.recloser_element_text import prime_element_times
+from protv2g.checks.recloser_element_text import prime_element_times, sure_fast_rows
 from protv2g.checks.recloser_fuse_text import (
     BACKUP,
     NOT_CLEARED,
@@ -141,6 +144,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
         save = sel & (n_fast > 0) & seen & np.isfinite(k)
+        # fuse saving counts on the element that surely operates (review rev29 §6)
+        b_fast = sure_fast_rows(ctx, m, save, b_fast)
         unseen = sel & (n_fast > 0) & ~seen
         # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
         # base twin; above the crossover without V2G it is information, not a V2G effect
