@@ -96,14 +96,14 @@ def _time_at(ctx: CheckContext, device: str, t_s: float, i_a: float, i3i0_a: flo
 
 def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
-    t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
-    i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
-    if r.check == NOT_CLEARED:
+    if r.check == NOT_CLEARED:  # no time to quote (13,554 rows at 10,000 buses)
         return (f"no device of the pair clears {where} {export}: "
-                f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a, i_p)}, "
+                f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a)}, "
                 f"{_recloser_not_tripping(ctx, r, i_b)}, and neither operates in the "
                 "chargers' later stages (Charger stages sheet): fuse saving and the fuse's "
                 "backup both lost; see C5 for the devices' reach")
+    t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
+    i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
     if r.check == NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
                else "")
@@ -188,7 +188,7 @@ def _alone_text(ctx: CheckContext, r: object) -> str:
     return f", starting to melt in {fmt_s(t_s)}{note}"
 
 
-def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float, amps: str) -> str:
+def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float) -> str:
     """``"F-73 (51 A) below 95 A, the current at which its 40K link surely melts (its
     maximum-melt asymptote)"``, or ``"F-73 (120 A) does not melt"`` above that current (its
     stages too short to melt it)."""
@@ -198,6 +198,7 @@ def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float, amps: str) -> st
         known[fuse] = (guaranteed_melt_a(dev),
                        getattr(getattr(dev, "settings", None), "link", ""))
     i_melt, link = known[fuse]
+    amps = f"{i_a:.0f} A"  # a fuse answers to its phase current (_amps)
     if np.isfinite(i_a) and i_a <= i_melt:
         return (f"{fuse} ({amps}) below {i_melt:.0f} A, the current at which its "
                 f"{link + ' ' if link else ''}link surely melts (its maximum-melt asymptote)")
