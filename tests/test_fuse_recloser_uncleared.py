@@ -115,7 +115,7 @@ def test_the_message_says_neither_clears_with_both_thresholds():
     r = SimpleNamespace(check=NOT_CLEARED, primary="F-73", backup="R-67", fault_type="SLG-c",
                         i_primary_a=51.4, i_primary_3i0_a=51.4, i_backup_a=52.0,
                         i_backup_3i0_a=51.4, t_primary_s=np.inf, t_backup_s=np.inf,
-                        status="fail", scenario=V2G, rule_value=1.35)
+                        status="fail", scenario=V2G, rule_value=1.35, rule="fuse_saving_k")
     ctx = SimpleNamespace(devices={"R-67": R67, "F-73": F73}, cache={}, base_of={})
     assert guaranteed_melt_a(F73) == pytest.approx(95.2, abs=0.05)  # 40K max-melt asymptote
     text = message(ctx, r, "a SLG-c fault (min case) at 75", "with homes exporting")
@@ -132,6 +132,10 @@ def test_the_message_says_neither_clears_with_both_thresholds():
     text = message(ctx, r2, "a fault", "")
     assert "F-73 (120 A) does not melt" in text
     assert "R-67 (450 A, 3I0 51 A; minimum trips 400 A phase, 100 A ground) does not trip" in text
+    # a recloser without fast shots saves no fuse: only the backup is lost
+    r3 = SimpleNamespace(**{**vars(r), "rule": "", "rule_value": np.nan})
+    assert message(ctx, r3, "a fault", "").endswith(
+        "(Charger stages sheet): the fuse's backup lost; see C5 for the devices' reach")
 
 
 KEY = {"criterion": "C2", "fault_bus": "75", "fault_type": "SLG-c", "case": "min",
@@ -156,3 +160,15 @@ def test_attributed_against_the_saving_twin_caused_by_v2g_or_pre_existing():
                   pd.DataFrame([{**KEY, "scenario": BASE, "rule": "fuse_saving_k",
                                  "margin": -np.inf}])[BASE_MARGIN_COLUMNS])
     assert v.attribution.tolist() == ["pre-existing", "pre-existing"]
+
+
+def test_a_recloser_without_fast_shots_keys_the_row_as_the_backup_rule():
+    ctx = _ctx(_faults({(BASE, "F-73"): 47.4, (BASE, "R-67"): 4.44}))
+    ctx.devices["R-67"] = Recloser(name="R-67", phase_min_trip_a=400.0, ground_min_trip_a=100.0,
+                                   fast_curve="101", delayed_curve="133",
+                                   ground_fast_curve="104", ground_delayed_curve="117",
+                                   n_fast=0, n_delayed=3, reclose_intervals_s=[5.0, 5.0])
+    ctx.thresholds = SimpleNamespace(rule_override=lambda key: None)
+    rows = pd.concat(_uncleared_rows(ctx), ignore_index=True)
+    assert len(rows) == 2 and (rows.rule == "").all() and rows.rule_value.isna().all()
+    assert (rows.status == "fail").all() and np.isneginf(rows.margin_s.astype(float)).all()

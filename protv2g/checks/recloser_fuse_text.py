@@ -100,8 +100,10 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
         return (f"no device of the pair clears {where} {export}: "
                 f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a)}, "
                 f"{_recloser_not_tripping(ctx, r, i_b)}, and neither operates in the "
-                "chargers' later stages (Charger stages sheet): fuse saving and the fuse's "
-                "backup both lost; see C5 for the devices' reach")
+                "chargers' later stages (Charger stages sheet): "
+                + ("fuse saving and the fuse's backup both lost"
+                   if getattr(r, "rule", "") == "fuse_saving_k" else "the fuse's backup lost")
+                + "; see C5 for the devices' reach")
     t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
     i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
     if r.check == NOT_SEEN:
@@ -213,7 +215,7 @@ def _recloser_not_tripping(ctx: CheckContext, r: object, amps: str) -> str:
     if figures is None or figures[0] == "fuse":
         return f"{r.backup} ({amps}) does not trip"
     _, p_a, g_a = figures
-    ground = str(r.fault_type).startswith(("SLG", "LLG"))
+    ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES)
     trips = [f"{p_a:g} A phase"] + ([f"{g_a:g} A ground"] if g_a is not None else [])
     plural = "s" if len(trips) > 1 else ""
     if r.i_backup_a < p_a and (g_a is None or not ground or r.i_backup_3i0_a < g_a):
