@@ -21,9 +21,10 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from protv2g.checks.recloser_element_text import element_text
+from protv2g.checks.recloser_element_text import element_text, sure_fast_rows, sure_fast_times_s
 from protv2g.devices.kinds import operating_times
 from protv2g.devices.models import Fuse, Recloser
 
@@ -64,6 +65,8 @@ def _ctx():
 
 
 def test_the_message_names_the_element_curve_and_multiple():
+    # a time the faster element set (a row the conservative element did not replace, e.g.
+    # the direct call here): named, and the other element within the accuracy beside it
     base = element_text(_ctx(), "R-MID", "fast", 0.325338, K, *BASE, "SLG-b")
     assert base.startswith(": 1.8 × 0.181 s on its phase fast curve 101 at 1.003 × the "
                            "200 A minimum trip, 0.042 s mechanism time included")
@@ -102,3 +105,64 @@ def test_a_recloser_without_ground_element_is_not_named():
     rc = Recloser(name="R", phase_min_trip_a=200.0, fast_curve="101", delayed_curve="133")
     ctx = SimpleNamespace(devices={"R": rc}, cache={})
     assert element_text(ctx, "R", "fast", 0.3, K, *BASE, "SLG-b") == ""
+
+
+# --- the conservative element for fuse saving (review rev29 §6) -------------------------
+
+
+def test_fuse_saving_counts_on_the_element_that_surely_operates():
+    """Base b52572: the phase element at 1.0027 × its 200 A minimum trip is inside the ±5 %
+    start accuracy (IEC 60255-151) and may not start; the ground element at 2.007 × surely
+    does: fuse saving's fast time is the ground curve 104's 0.2009 s (hand value), K × =
+    0.3616 s, not the phase curve's 0.18074 s (K × 0.32533 s): with F-END's minimum melt
+    0.3147 s (rev29: the row's 0.315 s) the margin −0.047 s, not −0.011 s."""
+    t_sure, t_fast, swapped = sure_fast_times_s(R_MID, np.array([BASE[0]]),
+                                                np.array([BASE[1]]))
+    assert bool(swapped[0])
+    assert t_fast[0] == pytest.approx(_hand_101(BASE[0] / 200.0), rel=1e-6)
+    assert t_sure[0] == pytest.approx(_hand_104(BASE[1] / 100.0), rel=1e-6)
+    assert K * t_sure[0] == pytest.approx(0.36163, abs=5e-5)
+
+
+@pytest.mark.parametrize(("i", "why"), [
+    (V2G, "phase under its minimum trip: the ground element alone, already the model's"),
+    ((260.0, 261.0), "phase at 1.3 ×: surely starts"),
+    ((205.0, 103.0), "both inside their accuracy: no element surely operates, kept (C5)"),
+    ((205.0, 1e-3), "no ground current: no other element"),
+])
+def test_the_model_time_is_kept_where_no_slower_element_is_surer(i, why):
+    t_sure, t_fast, swapped = sure_fast_times_s(R_MID, np.array([i[0]]), np.array([i[1]]))
+    assert not swapped[0], why
+    assert t_sure[0] == t_fast[0] or (np.isinf(t_sure[0]) and np.isinf(t_fast[0]))
+
+
+def test_the_message_says_which_element_fuse_saving_used_and_why():
+    t_sure = _hand_104(BASE[1] / 100.0)
+    text = element_text(_ctx(), "R-MID", "fast", K * t_sure, K, *BASE, "SLG-b")
+    assert text == (": 1.8 × 0.201 s on its ground fast curve 104 at 2.007 × the 100 A ground "
+                    "minimum trip, 0.042 s mechanism time included; not its phase fast curve "
+                    "101 at 1.003 × the 200 A minimum trip (1.8 × 0.181 s = 0.325 s): that "
+                    "element runs within its minimum trip's ±5 % accuracy and may not start, "
+                    "so fuse saving counts on the slower element, which surely operates")
+    # the delayed shot (fuse backup, lockout): the faster element is the conservative one
+    delayed = element_text(_ctx(), "R-MID", "delayed", 100.0, 1.0, *BASE, "SLG-b")
+    assert "may not start" not in delayed
+
+
+def _pair_rows(fault_type, t_fast_s):
+    return pd.DataFrame({"fault_type": fault_type, "backup": "R-MID",
+                         "b_i_phase_a": BASE[0], "b_i_ground_a": BASE[1]},
+                        index=range(len(fault_type))), np.asarray(t_fast_s, float)
+
+
+def test_the_fuse_saving_rows_take_the_sure_element_only_where_the_first_cycle_set_it():
+    t_phase = _hand_101(BASE[0] / 200.0)
+    m, b_fast = _pair_rows(["SLG-b", "SLG-b", "LL-ab", "SLG-b"],
+                           [t_phase, 0.5, t_phase, t_phase])
+    rows = np.array([True, True, True, False])
+    out = sure_fast_rows(_ctx(), m, rows, b_fast)
+    assert out[0] == pytest.approx(_hand_104(BASE[1] / 100.0), rel=1e-6)  # swapped
+    assert out[1] == 0.5  # a time the later stages set (departs > 10 %): kept
+    assert out[2] == t_phase  # a phase fault: one element
+    assert out[3] == t_phase  # not a fuse-saving row
+    assert b_fast[0] == t_phase  # the pair table's own times untouched

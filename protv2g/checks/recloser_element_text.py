@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_melt_text import DEPARTURE_REL
-from protv2g.checks.fuse_saving_range import GROUND_FAULT_PREFIXES
+from protv2g.checks.fuse_saving_range import GROUND_FAULT_PREFIXES, is_ground_fault
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.devices.kinds import kind_of
 
-__all__ = ["element_text", "prime_element_times"]
+__all__ = ["element_text", "prime_element_times", "sure_fast_rows", "sure_fast_times_s"]
 
 Shot = Literal["fast", "delayed"]
 
@@ -50,6 +50,104 @@ def _shot_times(dev: Any, shot: Shot, i_a: np.ndarray, i3i0_a: np.ndarray
         else:
             t_p, t_g = dev.delayed_time_s(i_a), dev.ground_delayed_time_s(i3i0_a)
     return np.asarray(t_p, float), np.asarray(t_g, float)
+
+
+def sure_fast_times_s(dev: Any, i_a: np.ndarray, i3i0_a: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A recloser's fast time for fuse saving at the conservative element (review rev29 §6).
+
+    The model trips on the faster of the phase and ground elements. Where that element's
+    current is within its minimum trip's accuracy (±:data:`~protv2g.checks.sensitivity.
+    PICKUP_ACCURACY`, IEC 60255-151) it may not start; if the other element surely operates
+    (its current more than that accuracy above its own minimum trip), fuse saving can count
+    only on the other, slower, element's time (EPRI J1 lv b52572: phase 101 at 1.003 × 200 A,
+    0.181 s; ground 104 at 1.993 × 100 A, 0.203 s: K × t_fast 0.365 s, not 0.325 s). Where no
+    other element surely operates the faster element's time is kept (a current that close to
+    a minimum trip is C5's reach finding). For the recloser's fuse backup (lockout) the faster
+    time is the conservative one: not used there.
+
+    Parameters
+    ----------
+    dev : Recloser
+        With a ground element (``ground_min_trip_a``).
+    i_a, i3i0_a : ndarray
+        ``(n,)`` first-cycle phase current and 3I0 (A) of ground faults.
+
+    Returns
+    -------
+    t_sure_s : ndarray
+        ``(n,)`` fast clearing time (s) of the element fuse saving counts on.
+    t_fast_s : ndarray
+        ``(n,)`` the model's fast clearing time (s): the faster element's.
+    swapped : ndarray of bool
+        ``(n,)`` where that is the slower element (the faster one near its minimum trip).
+    """
+    t_p, t_g = _shot_times(dev, "fast", np.asarray(i_a, float), np.asarray(i3i0_a, float))
+    ground = t_g < t_p
+    t_el, t_other = np.where(ground, t_g, t_p), np.where(ground, t_p, t_g)
+    swapped = _unsure(dev, ground, t_p, t_g, i_a, i3i0_a)
+    return np.where(swapped, t_other, t_el), t_el, swapped
+
+
+def _unsure(dev: Any, ground: Any, t_p: Any, t_g: Any, i_a: Any, i3i0_a: Any) -> np.ndarray:
+    """Where the faster element (``ground``: the ground one) runs within its minimum trip's
+    accuracy and the other surely operates (arrays or scalars: the condition of
+    :func:`sure_fast_times_s`, also read by :func:`element_text` on its cached times)."""
+    s = dev.settings
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m_p = np.asarray(i_a, float) / float(s.phase_min_trip_a)
+        m_g = np.asarray(i3i0_a, float) / float(s.ground_min_trip_a)
+        t_el, t_other = np.where(ground, t_g, t_p), np.where(ground, t_p, t_g)
+        m_el, m_other = np.where(ground, m_g, m_p), np.where(ground, m_p, m_g)
+        return (np.isfinite(t_el) & np.isfinite(t_other)
+                & (np.abs(m_el - 1.0) <= PICKUP_ACCURACY) & (m_other - 1.0 > PICKUP_ACCURACY))
+
+
+def sure_fast_rows(ctx: Any, m: pd.DataFrame, rows: np.ndarray, b_fast: np.ndarray
+                   ) -> np.ndarray:
+    """The fuse-saving rows' recloser fast times at the element fuse saving can count on.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models (``ctx.devices``).
+    m : DataFrame
+        The pair table (:func:`protv2g.checks.pairs.merged`): ``fault_type``, ``backup``
+        (the recloser), ``b_i_phase_a``, ``b_i_ground_a`` (first-cycle, A).
+    rows : ndarray of bool
+        ``(len(m),)`` the fuse-saving rows.
+    b_fast : ndarray
+        ``(len(m),)`` the recloser's fast time of each row (s; staged, the bracket's).
+
+    Returns
+    -------
+    ndarray
+        ``b_fast`` (not copied where nothing changes), on the ground-fault rows of ``rows``
+        the other element's time where :func:`sure_fast_times_s` takes it — only where the
+        row's time is the faster element's at the first-cycle currents (within
+        :data:`~protv2g.checks.fuse_melt_text.DEPARTURE_REL`): a time the fault's later
+        stages set is kept (its message says so).
+    """
+    at = np.flatnonzero(rows)
+    if not len(at):
+        return b_fast
+    at = at[is_ground_fault(m.fault_type.to_numpy()[at])]
+    names = m.backup.to_numpy()[at]
+    out = b_fast
+    for name in pd.unique(names):
+        dev = ctx.devices[name]
+        if getattr(dev.settings, "ground_min_trip_a", None) is None:
+            continue
+        idx = at[names == name]
+        t_sure, t_fc, swapped = sure_fast_times_s(
+            dev, m.b_i_phase_a.to_numpy(dtype=float)[idx],
+            m.b_i_ground_a.to_numpy(dtype=float)[idx])
+        t_row = b_fast[idx]
+        use = swapped & (np.abs(t_row - t_fc) <= DEPARTURE_REL * t_fc)
+        if use.any():
+            out = out.copy() if out is b_fast else out
+            out[idx[use]] = t_sure[use]
+    return out
 
 
 def _times(dev: Any, shot: Shot, i_a: float, i3i0_a: float) -> tuple[float, float]:
@@ -173,19 +271,28 @@ def element_text(ctx: Any, device: str, shot: Shot, t_s: float, factor: float, i
     if not (math.isfinite(t_p) or math.isfinite(t_g)):
         return ""
     ground = t_g < t_p
-    t_el = t_g if ground else t_p
-    mech = dev.mechanism_s(_curve(dev, shot, ground))
     k = f"{factor:g} × " if abs(factor - 1.0) > 1e-9 else ""
     own = t_s / factor
+    acc = f"±{100 * PICKUP_ACCURACY:g} %"
+    swapped = shot == "fast" and _swapped(dev, ground, t_p, t_g, own, i_a, i3i0_a)
+    if swapped:  # fuse saving on the slower element (sure_fast_times_s)
+        faster = t_g if ground else t_p
+        quick = _element(dev, shot, ground, i3i0_a if ground else i_a)
+        ground = not ground
+    t_el = t_g if ground else t_p
+    mech = dev.mechanism_s(_curve(dev, shot, ground))
     text = (f": {k}{own:.3g} s on its {_element(dev, shot, ground, i3i0_a if ground else i_a)}"
             + (f", {mech:g} s mechanism time included" if mech > 0 else ""))
+    if swapped:
+        return (f"{text}; not its {quick} ({k}{faster:.3g} s = {factor * faster:.3g} s): "
+                f"that element runs within its minimum trip's {acc} accuracy and may not "
+                "start, so fuse saving counts on the slower element, which surely operates")
     if abs(own - t_el) > DEPARTURE_REL * t_el:
         return (f"{text}; at the quoted currents that curve gives {t_el:.3g} s: the time is "
                 "from the fault's later stages' currents (Charger stages sheet)")
     s = dev.settings
     pickup = float(s.ground_min_trip_a if ground else s.phase_min_trip_a)
     near = abs((i3i0_a if ground else i_a) / pickup - 1.0) <= PICKUP_ACCURACY
-    acc = f"±{100 * PICKUP_ACCURACY:g} %"
     if near and math.isfinite(t_g if not ground else t_p):
         other = t_p if ground else t_g
         return (f"{text}; within that minimum trip's {acc} accuracy: on its "
@@ -207,3 +314,13 @@ def element_text(ctx: Any, device: str, shot: Shot, t_s: float, factor: float, i
                     f"{shot} curve {_curve(dev, shot, False).name} gives {k}"
                     f"{t_edge:.3g} s = {factor * t_edge:.3g} s")
     return text
+
+
+def _swapped(dev: Any, ground: bool, t_p: float, t_g: float, own_s: float, i_a: float,
+             i3i0_a: float) -> bool:
+    """Whether a fuse-saving row's own fast time ``own_s`` is the slower element's, taken by
+    :func:`sure_fast_times_s` (the faster element, ``ground`` or phase, within its minimum
+    trip's accuracy; the other surely operating)."""
+    other = t_p if ground else t_g
+    return bool(_unsure(dev, ground, t_p, t_g, i_a, i3i0_a)) and (
+        abs(own_s - other) <= 1e-9 * max(1.0, abs(other)))

@@ -11,12 +11,20 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   ``checks.fuse_saving_k``; margin ``MM − K·t_fast`` (s). Where the recloser does not see the
   fault at all (below its minimum trip) fuse saving is impossible: a ``warn`` row. A recloser
   with no fast shot does not save fuses (no row); a sequence outside the table is
-  ``not_evaluated`` until ``checks.fuse_saving_k`` is given.
+  ``not_evaluated`` until ``checks.fuse_saving_k`` is given. ``t_fast`` is the element fuse
+  saving can count on: where the faster element (phase or ground) runs within its minimum
+  trip's ±5 % start accuracy and the other surely operates, the other's time (review rev29
+  §6, :func:`protv2g.checks.recloser_element_text.sure_fast_rows`).
 * **backup**: ``TC(I_fuse) < t_delayed(I_recloser)`` — the fuse clears before the recloser's
   delayed shot, so a permanent lateral fault does not lock the recloser out;
   margin ``t_delayed − TC`` (s), TC at the high end of the link's EEI-NEMA band (max melt +
   arcing); a failing row that holds at the band's low end (min melt, no arcing) is flagged
   ``<fuse> tc: curve_band`` (:func:`protv2g.checks.tolerance.with_curve_band`).
+* **neither clears** (review rev29 §5): a fault the fuse does not melt for and the recloser
+  does not trip for, no device nearer the fault clearing it
+  (:mod:`protv2g.checks.recloser_fuse_uncleared`): a ``fail`` row, margin −∞, keyed as the
+  fuse-saving rule (its twin without V2G the pair's fuse-saving row) — fuse saving and the
+  fuse's backup both lost.
 * **fuse on the source side of a recloser** (the fuse backs the recloser up):
   ``MM(I_fuse) ≥ f · t_delayed(I_recloser)`` with ``f`` from the published table by the
   recloser's sequence and shortest reclose interval
@@ -78,8 +86,16 @@ from protv2g.checks.pairs import (
     pair_criteria,
     pair_violations,
 )
-from protv2g.checks.recloser_element_text import prime_element_times
-from protv2g.checks.recloser_fuse_text import BACKUP, NOT_SEEN, SAVING, SOURCE_SIDE, message
+from protv2g.checks.recloser_element_text import prime_element_times, sure_fast_rows
+from protv2g.checks.recloser_fuse_text import (
+    BACKUP,
+    NOT_CLEARED,
+    NOT_SEEN,
+    SAVING,
+    SOURCE_SIDE,
+    message,
+)
+from protv2g.checks.recloser_fuse_uncleared import NOT_CLEARED_MECHANISM, uncleared_pairs
 from protv2g.checks.rule_values import fuse_saving, source_side
 from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
 from protv2g.devices.kinds import kind_of
@@ -127,6 +143,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
         save = sel & (n_fast > 0) & seen & np.isfinite(k)
+        # fuse saving counts on the element that surely operates (review rev29 §6)
+        b_fast = sure_fast_rows(ctx, m, save, b_fast)
         unseen = sel & (n_fast > 0) & ~seen
         # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
         # base twin; above the crossover without V2G it is information, not a V2G effect
@@ -157,7 +175,28 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         frames.append(coordination_rows(m, backup, "C2", BACKUP, p_tc, b_del, margin,
                                         0.0, tolerance=tol, boundary=bnd,
                                         t_primary_low=p_tc_low))
+    frames += _uncleared_rows(ctx)
     return concat_rows(frames)
+
+
+def _uncleared_rows(ctx: CheckContext) -> list[pd.DataFrame]:
+    """``fail`` rows of the faults neither the fuse nor the recloser clears
+    (:func:`~protv2g.checks.recloser_fuse_uncleared.uncleared_pairs`, review rev29 §5): fuse
+    saving and the fuse's backup both lost. Both times ``inf``, margin −∞ (no margin in
+    seconds exists; never a pass). Keyed as the fuse-saving rule where the recloser has fast
+    shots (its twin without V2G the pair's fuse-saving row, as the "not seen" row's), else
+    as the backup rule (``""``, its twin the backup row)."""
+    u = uncleared_pairs(ctx)
+    if u.empty:
+        return []
+    names = u.backup.to_numpy()
+    n_fast = np.array([getattr(ctx.devices[n].settings, "n_fast", 0) for n in names.tolist()])
+    saves = n_fast > 0
+    k, k_src, _ = _per_recloser(ctx, names, saves, fuse_saving)
+    inf = np.full(len(u), np.inf)
+    return [coordination_rows(u, sel, "C2", NOT_CLEARED, inf, inf, -inf, 0.0,
+                              rule=rule, rule_value=k, rule_source=k_src)
+            for sel, rule in ((saves, "fuse_saving_k"), (~saves, "")) if sel.any()]
 
 
 def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: np.ndarray,
@@ -225,8 +264,10 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     """:class:`~protv2g.checks.fuse_saving_range.SavingMechanism` of every failing C2 row of
     ``bad`` (a subset of ``coord``): from its status, and for a failing row from its base
     twin in ``coord`` (saved there: lost saving); ``""`` for the backup and source-side
-    rules (their ``check`` names them)."""
+    rules (their ``check`` names them); :data:`~.recloser_fuse_uncleared.NOT_CLEARED_MECHANISM`
+    for a fault neither device clears."""
     out = np.full(len(bad), "", dtype=object)
+    out[(bad.check == NOT_CLEARED).to_numpy()] = NOT_CLEARED_MECHANISM
     saving = bad.check.isin([SAVING, NOT_SEEN]).to_numpy()
     if not saving.any():
         return out
