@@ -316,3 +316,32 @@ def test_ckt5_depot_transformer_head_3i0(shared_dir, tmp_path):
     assert want_xf == pytest.approx(232.2, abs=0.1)
     assert head(base, endtemp_degree=None) == pytest.approx(want_base, rel=0.01)
     assert head(model, endtemp_degree=None) == pytest.approx(want_xf, rel=0.01)
+
+
+def test_run_attributes_the_transformer_to_the_project_and_names_it(folder):
+    """End to end on the small feeder: no row is pre-existing because of the site's YNd; the
+    C5 reach-drop rows of ground faults and the C6 rows of a ground fault fed back through
+    the head name the transformer as the 3I0's source (review rev30 §1)."""
+    from protv2g.runner import run_study
+    from protv2g.study.dss_site_transformers import grounded_site_transformers
+    from protv2g.study.loader import load_study
+
+    study = load_study(_study(folder, "run"))
+    assert grounded_site_transformers(study) == {"depot": "depot's transformer depot_xf (YNd)"}
+    v = run_study(study).violations
+    name = "depot's transformer depot_xf (YNd)"
+    drop = v[(v.criterion == "C5") & v.message.astype(str).str.startswith("reach of head")]
+    ground = drop[drop.fault_type.astype(str).str.startswith("SLG")]
+    assert len(ground) and ground.message.astype(str).str.contains(name, regex=False).all()
+    assert (ground.attribution.astype(str) != "pre-existing").all()
+    c6 = v[(v.criterion == "C6") & v.fault_type.astype(str).str.startswith("SLG")
+           & (v.device == "head")]
+    assert len(c6)
+    msg = c6.message.astype(str)
+    assert msg.str.contains(f"{name} feeds 3I0 into ground faults", regex=False).all()
+    assert not msg.str.contains("fed back by V2G", regex=False).any()
+    assert (c6.attribution.astype(str) != "pre-existing").all()
+    # the same feeder, the transformer kept in the base case (no model_transformer): its
+    # effects are the feeder's (what rev30 §1 found), and no text names it
+    kept = run_study(load_study(_study(folder, "run_kept", extra=""))).violations
+    assert not kept.message.astype(str).str.contains(name, regex=False).any()

@@ -21,13 +21,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
+import numpy as np
+
 from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import dead_buses, without_elements
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
 
-__all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model"]
+__all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model",
+           "grounded_site_transformers", "transformer_3i0_note"]
 
 
 def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
@@ -135,3 +138,65 @@ def base_case_model(study: object) -> DssModel | None:
     if model is None:
         return None
     return without_elements(model, site_transformer_names(study.document))  # type: ignore
+
+
+def grounded_site_transformers(study: object) -> dict[str, str]:
+    """Sites whose own transformer is a zero-sequence source to the feeder, and how texts
+    name it: site name → ``"depot's transformer depot_xf (YNd)"``.
+
+    A site's ``model_transformer`` (OpenDSS) with a grounded-wye winding on the feeder side
+    (wye, its neutral conductor at node 0), or its ``interconnection_transformer``
+    (pandapower) with a connection starting ``YN``. Such a winding feeds ``3I0`` into every
+    ground fault on the feeder, with the chargers idle too (IEEE 1547.2-2008 §8.3;
+    docs/study-file.md). Empty when no site has one (or the model cannot be read).
+    """
+    doc = study.document  # type: ignore[attr-defined]
+    out: dict[str, str] = {}
+    model = getattr(study, "model", None)
+    for s in doc.v2g_sites:
+        tr = getattr(s, "interconnection_transformer", None)
+        if model is None and tr is not None and str(tr.connection).startswith("YN"):
+            out[s.name] = f"{s.name}'s transformer ({tr.connection})"
+        name = getattr(s, "model_transformer", None)
+        if model is not None and name:
+            code = _connection(model, _element(name))
+            if code is not None and code.startswith("YN"):
+                out[s.name] = f"{s.name}'s transformer {name} ({code})"
+    return out
+
+
+def _connection(model: DssModel, el: str) -> str | None:
+    """The transformer's connection code, the feeder-side winding first (``YNd``): ``YN`` /
+    ``Y`` / ``D`` by OpenDSS's ``IsDelta`` and the neutral conductor's node, the others in
+    lower case; None when it cannot be read."""
+    try:
+        e = model.element_y(el)
+        dss = model.engine
+        dss.Transformers.Name(el.split(".", 1)[1])
+        n_w = int(dss.Transformers.NumWindings())
+        delta = []
+        for w in range(1, n_w + 1):
+            dss.Transformers.Wdg(w)
+            delta.append(bool(dss.Transformers.IsDelta()))
+    except Exception:  # noqa: BLE001 - a text only: no name rather than no study
+        return None
+    dead = set(model.buses.index[dead_buses(model, [el])])
+    codes = []
+    for w in range(1, n_w + 1):
+        conductors = np.flatnonzero(e.terminal == w)
+        grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
+        codes.append("D" if delta[w - 1] else ("YN" if grounded else "Y"))
+    feeder = [w for w in range(n_w) if str(e.buses[w]).lower() not in dead]
+    first = feeder[0] if feeder else 0
+    order = [first] + [w for w in range(n_w) if w != first]
+    return codes[order[0]] + "".join(codes[w].lower() for w in order[1:])
+
+
+def transformer_3i0_note(labels: list[str]) -> str:
+    """The clause texts add where a row's ``3I0`` comes from sites' grounded transformer
+    windings (:func:`grounded_site_transformers`): ``"depot's transformer depot_xf (YNd)
+    feeds 3I0 into ground faults, with the chargers idle too"``; empty for none."""
+    if not labels:
+        return ""
+    verb = "feeds" if len(labels) == 1 else "feed"
+    return f"{' and '.join(labels)} {verb} 3I0 into ground faults, with the chargers idle too"
