@@ -345,3 +345,41 @@ def test_run_attributes_the_transformer_to_the_project_and_names_it(folder):
     # effects are the feeder's (what rev30 §1 found), and no text names it
     kept = run_study(load_study(_study(folder, "run_kept", extra=""))).violations
     assert not kept.message.astype(str).str.contains(name, regex=False).any()
+
+
+def test_stale_draft_check_runs_on_the_base_case(tmp_path):
+    """init's drafted head relay is not re-drafted for the project's own transformer: with
+    a 5 MVA YNd at b3 of the example (no model_transformer) the rule gives 51G 80 → 20 A
+    "for the feeder as it now stands" (rev30 §1's 190 → 140 A on ckt5); naming it as the
+    site's, the base case is the feeder without it and nothing is stale."""
+    import re
+    import shutil
+
+    from protv2g.study.loader import load_study
+    from protv2g.study_draft import draft_study
+    from protv2g.study_draft.redraft import stale_drafts
+
+    from .conftest import FEEDERS_DIR
+
+    example = FEEDERS_DIR / "opendss_example"
+    shutil.copy(example / "LineCodes.dss", tmp_path / "LineCodes.dss")
+    lines = (example / "Master.dss").read_text().splitlines()
+    keep = [ln for ln in lines if not ln.startswith(("New Recloser", "New Fuse", "~"))]
+    (tmp_path / "Master.dss").write_text("\n".join(keep) + "\n")
+    text = draft_study(tmp_path / "Master.dss", study_dir=tmp_path).text
+    assert "ground_pickup_a: 80" in text
+    (tmp_path / "depot_xf.dss").write_text(
+        "New Transformer.depot_xf phases=3 windings=2 buses=(b3, depot_lv) conns=(wye, delta)"
+        " kvs=(12.47, 0.48) kvas=(5000, 5000) xhl=5.64 %r=0.564\n"
+        "Set VoltageBases=(115, 12.47, 0.48)\nCalcVoltageBases\n")
+    at = text.index("\n", text.index("  opendss:"))
+    text = text[:at] + "\n  redirects: [depot_xf.dss]" + text[at:]
+    site = "v2g_sites:\n  - {name: depot, bus: depot_lv, n_chargers: 20, p_charger_kw: 100%s}"
+    stale = {}
+    for name, extra in (("kept", ""), ("site", ", model_transformer: depot_xf")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(re.sub(r"^v2g_sites:.*$", site % extra, text, count=1, flags=re.M))
+        stale[name] = [(s.field, s.drafted, s.redrafted)
+                       for s in stale_drafts(load_study(path))]
+    assert stale["kept"] == [("devices[0].ground_pickup_a", 80.0, 20.0)]
+    assert stale["site"] == []

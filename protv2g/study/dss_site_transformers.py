@@ -156,7 +156,7 @@ def grounded_site_transformers(study: object) -> dict[str, str]:
     for s in doc.v2g_sites:
         tr = getattr(s, "interconnection_transformer", None)
         if model is None and tr is not None and str(tr.connection).startswith("YN"):
-            out[s.name] = f"{s.name}'s transformer ({tr.connection})"
+            out[s.name] = f"{s.name}'s transformer {s.name}-XFMR ({tr.connection})"
         name = getattr(s, "model_transformer", None)
         if model is not None and name:
             code = _connection(model, _element(name))
