@@ -36,6 +36,12 @@ buses (above 1 kV). The tables:
   so the time-based checks integrate operate times through the stages as on the pandapower
   path (``docs/charger-fault-model.md`` §3.1).
 
+A site's own transformer in the model (``v2g_sites[].model_transformer``, it comes with the
+project) is out of the base case: the base scenarios' faults are solved on the model without
+it (:func:`~protv2g.network.dss_site_transformers.without_elements`), the V2G scenarios' on
+the model with it — the pandapower path's rule for ``interconnection_transformer``
+(:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open.
+
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
 """

@@ -108,10 +108,15 @@ def transformer_note(ctx: CheckContext, scenario: str) -> str:
     case), ``", with depot's transformer depot_xf (YNd) (a zero-sequence source …)"``: the
     3I0 a relay loses to it is the project's (review rev30 §1); empty otherwise. Scenario-level,
     as the export text it follows (the recipe's contract, :meth:`MessageArray.swappable`)."""
-    if "grounded site transformers" not in ctx.cache:
-        ctx.cache["grounded site transformers"] = grounded_site_transformers(ctx.study)
-    xf = ctx.cache["grounded site transformers"]
-    base = ctx.base_of.get(scenario)
+    study, cache = getattr(ctx, "study", None), getattr(ctx, "cache", None)
+    if study is None:  # a bare context (the messages' unit tests): no study, no sites
+        return ""
+    if cache is None:
+        cache = {}
+    if "grounded site transformers" not in cache:
+        cache["grounded site transformers"] = grounded_site_transformers(study)
+    xf = cache["grounded site transformers"]
+    base = getattr(ctx, "base_of", {}).get(scenario)
     if not xf or base is None or base == scenario:
         return ""
     return (f", with {' and '.join(xf.values())} (a zero-sequence source that comes with "

@@ -67,6 +67,7 @@ from protv2g.checks._keys import keys_of
 from protv2g.checks._rows import column_at
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
+from protv2g.checks.sympathetic_text import fed_back_texts
 from protv2g.checks.tolerance import (
     combine_boundaries,
     device_boundary,
@@ -78,7 +79,6 @@ from protv2g.checks.tolerance import (
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import DevicePair
 from protv2g.directional import is_forward_directional
-from protv2g.study.dss_site_transformers import transformer_3i0_note
 from protv2g.units import Direction
 from protv2g.violations import CheckStatus
 
@@ -207,7 +207,7 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     low = _clearing_band_low_s(ctx, bad)  # a clearing fuse's TC band (nan for other devices)
     bnd = with_curve_band(bnd, bad.clearing_device.to_numpy(), margin,
                           bad.t_op_s.to_numpy(dtype=float) - low - cti)
-    fed = _fed_back_texts(ctx, bad)
+    fed = fed_back_texts(ctx, bad)
     msgs = [
         f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A {fb} "
         f"for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
@@ -356,7 +356,7 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
                                                                             strict=True) if k],
                    dtype=object)
     dev, i_a = bad.device.to_numpy(), bad.i_phase_a.to_numpy()
-    fed = _fed_back_texts(ctx, bad)
+    fed = fed_back_texts(ctx, bad)
     msgs = [
         f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A {fb} "
         f"for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
@@ -374,34 +374,3 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         data_boundary=device_boundary(ctx, dev, i_a, bad.i_ground_a.to_numpy(), "op"),
         message=msgs)
 
-
-def _fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
-    """Per row, what feeds the device back: ``"fed back by V2G (3I0 … A)"``, or for a ground
-    fault that a site with a grounded-wye transformer feeds through the device in reverse
-    (``ctx.chains``), the transformer named as the source of the 3I0 (review rev30 §1: the
-    1,445 A of "3I0 fed back by V2G" were the depot transformer's YNd winding's):
-    ``"fed back (3I0 … A: depot's transformer depot_xf (YNd) feeds 3I0 …)"``."""
-    if "grounded site transformers" not in ctx.cache:
-        from protv2g.study.dss_site_transformers import grounded_site_transformers
-
-        ctx.cache["grounded site transformers"] = grounded_site_transformers(ctx.study)
-    xf = ctx.cache["grounded site transformers"]
-    plain = [f"fed back by V2G (3I0 {g:.0f} A)" for g in bad.i_ground_a.to_numpy(float)]
-    if not xf or bad.empty:
-        return plain
-    ch = ctx.chains
-    sel = (ch.source.astype(str).isin(list(xf)).to_numpy()
-           & (ch.direction == Direction.REVERSE.value).to_numpy())
-    feeds: dict[tuple[int, str], set[str]] = {}
-    for fb, dev, src in zip(ch.fault_bus.to_numpy()[sel], ch.device.to_numpy()[sel],
-                            ch.source.to_numpy()[sel], strict=True):
-        feeds.setdefault((int(fb), str(dev)), set()).add(str(src))
-    out = []
-    for text, r in zip(plain, bad.itertuples(index=False), strict=True):
-        ground = str(r.fault_type).startswith(("SLG", "LLG"))
-        sites = sorted(feeds.get((int(r.fault_bus), str(r.device)), ())) if ground else []
-        if sites:
-            note = transformer_3i0_note([xf[s] for s in sites])
-            text = f"fed back (3I0 {r.i_ground_a:.0f} A: {note})"
-        out.append(text)
-    return out
