@@ -383,3 +383,21 @@ def test_stale_draft_check_runs_on_the_base_case(tmp_path):
                        for s in stale_drafts(load_study(path))]
     assert stale["kept"] == [("devices[0].ground_pickup_a", 80.0, 20.0)]
     assert stale["site"] == []
+
+
+def test_grounded_site_transformers_pandapower_labels():
+    """A pandapower site's ``interconnection_transformer`` is named by its net element
+    (``<site>-XFMR``, :mod:`protv2g.network.site_transformer`) when its feeder-side winding
+    is grounded wye (``YN…``); a delta or ungrounded one feeds no 3I0 and is not named."""
+    from types import SimpleNamespace
+
+    from protv2g.study.dss_site_transformers import grounded_site_transformers
+    from protv2g.study.schema_sites import InterconnectionTransformer, V2GSite
+
+    sites = [V2GSite(name=n, bus="1", n_chargers=2, p_charger_kw=50,
+                     interconnection_transformer=InterconnectionTransformer(
+                         sn_kva=500, connection=c))
+             for n, c in (("a", "YNd"), ("b", "Dyn"), ("c", "Yd"), ("d", "YNyn"))]
+    study = SimpleNamespace(document=SimpleNamespace(v2g_sites=sites), model=None)
+    assert grounded_site_transformers(study) == {"a": "a's transformer a-XFMR (YNd)",
+                                                 "d": "d's transformer d-XFMR (YNyn)"}
