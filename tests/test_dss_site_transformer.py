@@ -401,3 +401,24 @@ def test_grounded_site_transformers_pandapower_labels():
     study = SimpleNamespace(document=SimpleNamespace(v2g_sites=sites), model=None)
     assert grounded_site_transformers(study) == {"a": "a's transformer a-XFMR (YNd)",
                                                  "d": "d's transformer d-XFMR (YNyn)"}
+
+
+def test_two_sites_behind_one_transformer(folder):
+    """Several sites may name one transformer; a site behind it that does not is refused
+    (the base case would cut it off)."""
+    from protv2g.study.loader import load_study
+
+    two = "  - {name: vans, bus: depot_lv, n_chargers: 4, p_charger_kw: 50%s}\n"
+    path = _study(folder, "two")
+    text = path.read_text()
+    at = text.index("scenarios:")
+    path.write_text(text[:at] + two % ", model_transformer: depot_xf" + text[at:])
+    study = load_study(path)
+    assert not base_case_model(study).buses.energized["depot_lv"]
+    path.write_text(text[:at] + two % "" + text[at:])
+    with pytest.raises(InputError) as exc:
+        load_study(path)
+    (issue,) = exc.value.issues
+    assert issue.field == "v2g_sites[0].model_transformer"
+    assert "also supplies site 'vans' (v2g_sites[1])" in issue.message
+    assert "model_transformer: depot_xf" in issue.fix

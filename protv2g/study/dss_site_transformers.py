@@ -124,9 +124,10 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
                             f"transformer {short!r} also supplies {listed}: the study takes "
                             "it out of the base case (it comes with the V2G project), which "
                             "would cut those off",
-                            "name only a transformer that feeds nothing but the site (its "
-                            "own step-up transformer), or remove model_transformer if the "
-                            "transformer is the utility's"))
+                            "name only a transformer that feeds nothing but the sites that "
+                            f"name it (another site behind it names it too: model_transformer: "
+                            f"{short}), or remove model_transformer if the transformer is the "
+                            "utility's"))
     return issues
 
 
