@@ -36,6 +36,12 @@ buses (above 1 kV). The tables:
   so the time-based checks integrate operate times through the stages as on the pandapower
   path (``docs/charger-fault-model.md`` §3.1).
 
+A site's own transformer in the model (``v2g_sites[].model_transformer``, it comes with the
+project) is out of the base case: the base scenarios' faults are solved on the model without
+it (:func:`~protv2g.network.dss_site_transformers.without_elements`), the V2G scenarios' on
+the model with it — the pandapower path's rule for ``interconnection_transformer``
+(:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open.
+
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
 """
@@ -50,15 +56,17 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.engine.key_columns import key_column
+from protv2g.engine.key_columns import concat_keyed, key_column
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, PhaseSite, phase_fault_study
 from protv2g.engine.phase.faults import fault_rows
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
+from protv2g.network.dss_site_transformers import without_elements
 from protv2g.pipeline_blocks import with_grid_columns
 from protv2g.scenarios import Scenario
+from protv2g.study.dss_site_transformers import site_transformer_names
 from protv2g.study.engine_inputs import (
     EXISTING_INVERTERS,
     GRID_ONLY,
@@ -145,11 +153,64 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     """Bus and device tables per distinct charger set, each scenario's set, and the
     chargers' stages in both brackets (module docstring).
 
+    With sites' own model transformers (``v2g_sites[].model_transformer``) the base-case
+    scenarios are solved on the model without them
+    (:func:`~protv2g.network.dss_site_transformers.without_elements`: the feeder as it is
+    today), the V2G scenarios on the model with them, and the tables put together — the
+    pandapower path's rule (:mod:`protv2g.pipeline`); the grid alone (existing inverters) is
+    the base part's on every row, as there.
+
     Raises
     ------
     InputError
         When the engine's arrays would not fit in memory, or for bad input the engine finds.
     """
+    scenarios = list(scenarios)
+    xf = site_transformer_names(study.document)
+    base = [sc for sc in scenarios if sc.is_base]
+    if not xf or not base:
+        return _fault_frames(study, scenarios, staged)
+    base_study = replace(study, model=without_elements(study.model, xf))
+    parts = [_fault_frames(base_study, base, staged)]
+    others = [sc for sc in scenarios if not sc.is_base]
+    if others:
+        parts.append(_fault_frames(study, others, staged))
+    return _concat_frames(parts)
+
+
+def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
+    """The frames of several engine calls as one (rows part after part, the base part
+    first; its grid-only phasors on every later part's rows)."""
+    first = parts[0]
+    bus, dev = [first.bus], [first.device]
+    grid = "ia_grid_ka" in first.bus.columns
+    for p in parts[1:]:
+        b, d = p.bus, p.device
+        if grid:
+            b = with_grid_columns(b, first.bus[first.bus["scenario"] == GRID_ONLY])
+            if len(d):
+                d = with_grid_columns(d, first.device[first.device["scenario"] == GRID_ONLY])
+        bus.append(b)
+        dev.append(d)
+    key_of: dict[str, str] = {}
+    v1: dict[tuple[str, int], complex] = {}
+    for p in parts:
+        key_of.update(p.key_of)
+        v1.update(p.v1_pre_pu)
+    st = st_high = None
+    if all(p.staged is not None for p in parts):
+        st = StagedCurrents.concat([p.staged for p in parts])  # type: ignore[misc]
+    if all(p.staged_high is not None for p in parts):
+        st_high = st if all(p.staged_high is p.staged for p in parts) else (
+            StagedCurrents.concat([p.staged_high for p in parts]))  # type: ignore[misc]
+    return DssFaultFrames(concat_keyed(bus, ignore_index=True),
+                          concat_keyed([d for d in dev if len(d)] or dev[:1],
+                                       ignore_index=True),
+                          key_of, st, st_high, v1)
+
+
+def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool) -> DssFaultFrames:
+    """:func:`dss_fault_frames` on one model."""
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))

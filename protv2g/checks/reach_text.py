@@ -11,6 +11,7 @@ from protv2g.checks._recipes import coded, objects
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
+from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes"]
 
@@ -115,13 +116,35 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
     sc_codes, sc_names = coded(np.asarray(bad["scenario"], dtype=object))
-    exports = objects([ctx.export_text(n) for n in sc_names.tolist()])
+    exports = objects([ctx.export_text(n) + transformer_note(ctx, n)
+                       for n in sc_names.tolist()])
     devices = getattr(ctx, "devices", None) or {}
     fuse = np.array([n in devices and kind_of(devices[n]).role == "fuse"
                      for n in texts[0][1].tolist()], dtype=bool)
     return MessageArray.from_recipe(render_reach, {
         "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
         "fuse": fuse}, n)
+
+
+def transformer_note(ctx: CheckContext, scenario: str) -> str:
+    """For a V2G scenario of a study whose sites have grounded-wye transformers of their own
+    (:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers`; out of the base
+    case), ``", with depot's transformer depot_xf (YNd) (a zero-sequence source …)"``: the
+    3I0 a relay loses to it is the project's (review rev30 §1); empty otherwise. Scenario-level,
+    as the export text it follows (the recipe's contract, :meth:`MessageArray.swappable`)."""
+    study, cache = getattr(ctx, "study", None), getattr(ctx, "cache", None)
+    if study is None:  # a bare context (the messages' unit tests): no study, no sites
+        return ""
+    if cache is None:
+        cache = {}
+    if "grounded site transformers" not in cache:
+        cache["grounded site transformers"] = grounded_site_transformers(study)
+    xf = cache["grounded site transformers"]
+    base = getattr(ctx, "base_of", {}).get(scenario)
+    if not xf or base is None or base == scenario:
+        return ""
+    return (f", with {' and '.join(xf.values())} (a zero-sequence source that comes with "
+            "the project)")
 
 
 def render_reach(args: dict, rows: np.ndarray) -> list[str]:

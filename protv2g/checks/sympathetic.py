@@ -34,6 +34,12 @@ breaker at 60 Hz, IEEE C37.234 and C37.91 describe the schemes) to 1.0 s for a t
 low-side time overcurrent that protects the bus a coordination interval above the feeder
 relays (the common scheme without a bus differential).
 
+A ground-fault row whose candidate a site with a grounded-wye transformer of its own feeds in
+reverse (:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers`: out of the
+base case) names that transformer as the source of the 3I0 — "fed back (3I0 1445 A: depot's
+transformer depot_xf (YNd) feeds 3I0 into ground faults, with the chargers idle too)" — not
+"fed back by V2G" (review rev30 §1).
+
 References
 ----------
 IEEE Std 1547.2-2023 §8.3 (sympathetic tripping of adjacent feeders by DER infeed);
@@ -61,6 +67,7 @@ from protv2g.checks._keys import keys_of
 from protv2g.checks._rows import column_at
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
+from protv2g.checks.sympathetic_text import fed_back_texts
 from protv2g.checks.tolerance import (
     combine_boundaries,
     device_boundary,
@@ -200,14 +207,16 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     low = _clearing_band_low_s(ctx, bad)  # a clearing fuse's TC band (nan for other devices)
     bnd = with_curve_band(bnd, bad.clearing_device.to_numpy(), margin,
                           bad.t_op_s.to_numpy(dtype=float) - low - cti)
+    fed = fed_back_texts(ctx, bad)
     msgs = [
-        f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
-        f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
+        f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A {fb} "
+        f"for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
         f" in the zone of {r.clearing_device} {ctx.export_text(r.scenario)}; {r.clearing_device} "
         f"clears in {fmt_s(r.t_clear_s)} and needs {c:g} s coordination interval"
         + tc_band_text(SimpleNamespace(primary=r.clearing_device, t_primary_s=r.t_clear_s,
                                        t_primary_band_low_s=lo, margin_s=mg))
-        for r, c, lo, mg in zip(bad.itertuples(index=False), cti, low, margin, strict=True)]
+        for r, c, lo, mg, fb in zip(bad.itertuples(index=False), cti, low, margin, fed,
+                                    strict=True)]
     rows.append(violation_rows(
         "C6", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -347,12 +356,13 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
                                                                             strict=True) if k],
                    dtype=object)
     dev, i_a = bad.device.to_numpy(), bad.i_phase_a.to_numpy()
+    fed = fed_back_texts(ctx, bad)
     msgs = [
-        f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A fed back by V2G "
-        f"(3I0 {r.i_ground_a:.0f} A) for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
+        f"{r.device} trips in {fmt_s(r.t_op_s)} on {r.i_phase_a:.0f} A {fb} "
+        f"for {ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}"
         f" {ctx.export_text(r.scenario)}, where no clearing device is modelled: the substation's "
         f"protection clears in {t_clear:g} s ({basis}) and needs {c:g} s coordination interval"
-        for r, c in zip(bad.itertuples(index=False), cti, strict=True)]
+        for r, c, fb in zip(bad.itertuples(index=False), cti, fed, strict=True)]
     return violation_rows(
         "C6", CheckStatus.FAIL if given is not None else CheckStatus.WARN, frame=bad,
         scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
@@ -363,3 +373,4 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         rule_value=cti, rule_source=src,
         data_boundary=device_boundary(ctx, dev, i_a, bad.i_ground_a.to_numpy(), "op"),
         message=msgs)
+

@@ -88,6 +88,10 @@ class DssFlowEngine:
     sites: Sequence[DssFlowSite] = ()
     watches: Sequence[DssWatch] = ()
     notes: list[str] = field(default_factory=list)
+    #: elements out of the base case (the sites' own model transformers, ``"transformer.x"``):
+    #: every terminal opened in the steps :meth:`solve` is told are the base case's, their
+    #: nodes without a source then NaN (:mod:`protv2g.network.dss_site_transformers`)
+    base_open: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         self.sites = tuple(self.sites)
@@ -187,8 +191,8 @@ class DssFlowEngine:
 
     # ------------------------------------------------------------------ solving
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
-              sequential: bool = False, der_fraction: np.ndarray | None = None
-              ) -> DssFlowArrays:
+              sequential: bool = False, der_fraction: np.ndarray | None = None,
+              base_case: bool = False) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -204,6 +208,8 @@ class DssFlowEngine:
             ``(n,)`` multiplier on the model's existing DER (default 1; 0 in C8's charging
             snapshots): its PV systems, generating generators and discharging storage
             (:class:`~protv2g.flow.opendss_der.ExistingDer`; loads among them stay).
+        base_case : bool
+            The steps are the base case's: :attr:`base_open` out (their terminals open).
 
         Returns
         -------
@@ -225,6 +231,7 @@ class DssFlowEngine:
             watch_i_a=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
             watch_s_kva=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
             converged=np.zeros(n, dtype=bool), iterations=np.zeros(n, dtype=np.int64))
+        dead = self._switch_base(True) if base_case else None
         for k in range(n):
             if k == 0 or not sequential:
                 self._restore_state()
@@ -256,4 +263,21 @@ class DssFlowEngine:
             out.watch_i_a[k] = np.where(has, c[idx], 0.0)
             out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
         self._der.scale(dss, 1.0)
+        if dead is not None:
+            self._switch_base(False)
+            out.v_v[:, dead] = np.nan
         return out
+
+    def _switch_base(self, out: bool) -> np.ndarray | None:
+        """Open (``out``) or close every terminal of :attr:`base_open`; the model's nodes
+        that have no source without them (None when there is nothing to switch)."""
+        if not self.base_open:
+            return None
+        from protv2g.network.dss_site_transformers import without_elements
+
+        for name in self.base_open:
+            self._dss.Circuit.SetActiveElement(name)
+            for t in range(1, self._dss.CktElement.NumTerminals() + 1):
+                self._dss.Text.Command(f"{'open' if out else 'close'} {name} {t}")
+        base = without_elements(self.model, self.base_open)
+        return np.flatnonzero(self.model.energized & ~base.energized)

@@ -15,7 +15,8 @@ a control, on the branch that feeds its bus from the source side (forward toward
 
 A site is ``phases=3`` → ``abc``; a single-phase site → its ``phase``. A site with an
 ``interconnection_transformer`` is refused on an OpenDSS feeder (model the transformer in the
-``.dss`` and put the site on its low-voltage bus).
+``.dss``, put the site on its low-voltage bus and name it in ``model_transformer``: the base
+case's blocks then run with it open, :func:`opendss_flow`).
 """
 
 from __future__ import annotations
@@ -121,18 +122,24 @@ def flow_sites(document: object) -> list[DssFlowSite]:
 def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence[ScenarioBlock],
                  watches: Sequence[DssWatch], *, p_deadband_mw: float = 1e-3,
                  directional_settings: Mapping[str, object] | None = None,
-                 notes: Sequence[str] = ()) -> tuple[FlowResult, DssFlowEngine]:
+                 notes: Sequence[str] = (), base_open: Sequence[str] = ()
+                 ) -> tuple[FlowResult, DssFlowEngine]:
     """Solve ``blocks`` on ``model`` with ``sites`` and tabulate (see the module docstring).
+
+    ``base_open``: the sites' own model transformers (``v2g_sites[].model_transformer``),
+    out of the base-case blocks (a block that is its own base: ``base/peak``,
+    ``base/der_off``, ``day/base``), in the others.
 
     Returns the :class:`FlowResult` (site table left empty: the caller knows the sites'
     study entries) and the engine (its ``commands`` are the OpenDSS lines that added the
     sites).
     """
-    engine = DssFlowEngine(model, sites, watches)
+    engine = DssFlowEngine(model, sites, watches, base_open=tuple(base_open))
     parts = []
     for b in blocks:
         parts.append(engine.solve(b.load_fraction, b.site_p_mw,
-                                  sequential=len(b.load_fraction) > 1, der_fraction=b.der))
+                                  sequential=len(b.load_fraction) > 1, der_fraction=b.der,
+                                  base_case=b.scenario == b.base))
     arr = _concat(parts)
     sizes = [len(b.load_fraction) for b in blocks]
     offsets = np.cumsum([0, *sizes])
@@ -220,9 +227,12 @@ def opendss_flow_study(document: object, model: DssModel,
         raise InputError(Issue("study", "v2g_sites[].comm_loss_fallback", str(exc),
                                "use cease_export, hold_last or revert_to_charging")) from None
     sites = flow_sites(document)
+    from protv2g.study.dss_site_transformers import site_transformer_names
+
     res, _engine = opendss_flow(model, sites, blocks, dss_watches(model, devices),
                                 p_deadband_mw=p_deadband_mw,
-                                directional_settings=directional_settings, notes=notes)
+                                directional_settings=directional_settings, notes=notes,
+                                base_open=site_transformer_names(document))
     meta = dict(res.meta)
     meta["comm_loss_step"] = comm_loss_step
     meta["comm_loss_fallback"] = ({k: v.value for k, v in comm_loss_fallbacks(

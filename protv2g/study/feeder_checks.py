@@ -105,6 +105,13 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
     for i, site in enumerate(document.v2g_sites):
         bus, found = find_one(net.bus, site.bus, "bus", file, f"v2g_sites[{i}].bus")
         issues.extend(found)
+        if site.model_transformer is not None:
+            issues.append(Issue(file, f"v2g_sites[{i}].model_transformer",
+                                "model_transformer names a transformer of an OpenDSS model; "
+                                "this feeder is a pandapower net",
+                                "give the site's transformer as interconnection_transformer "
+                                "(sn_kva, connection …): the study adds it, out of the base "
+                                "case"))
         if bus is not None:
             site_buses[site.name] = bus
     if len(net.bus) == 0:

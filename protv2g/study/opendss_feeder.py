@@ -13,7 +13,8 @@ instead of a pandapower net:
   on a de-energised element is refused (as the pandapower branch refuses an isolated one);
 * site buses are OpenDSS buses: a three-phase site needs phases a, b and c there, a
   single-phase one its phase, both energised; an ``interconnection_transformer`` is refused
-  (model the transformer in the ``.dss``).
+  (model the transformer in the ``.dss``, put the site on its LV bus and name it in
+  ``model_transformer``: :mod:`protv2g.study.dss_site_transformers` checks it).
 
 Buses of a de-energised part of the model do not make the study invalid: they are listed in
 the feeder warnings and their faults are reported at 0 A (#20 item 5).
@@ -33,6 +34,7 @@ from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
+from protv2g.study.dss_site_transformers import site_transformer_issues
 from protv2g.study.paths import resolve_inside
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
@@ -151,10 +153,13 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
         if site.interconnection_transformer is not None:
             issues.append(Issue(file, f"{key}.interconnection_transformer",
                                 "a site transformer is not added to an OpenDSS feeder",
-                                "model the transformer in the .dss file and connect the site "
-                                "to its low-voltage bus (remove interconnection_transformer)"))
+                                "model the transformer in the .dss file, connect the site to "
+                                "its low-voltage bus and name the transformer in "
+                                "model_transformer (it is then out of the base case, as it "
+                                "comes with the project); remove interconnection_transformer"))
             continue
         site_buses[site.name] = b
+    issues += site_transformer_issues(document, model, file, device_sites, site_buses)
     if not dss_source_buses(model):
         issues.append(Issue(file, "feeder.opendss", "the model has no enabled Vsource",
                             "enable the circuit's source"))

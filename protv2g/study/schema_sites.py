@@ -123,6 +123,10 @@ class V2GSite(_Model):
         "cease_export")
     day: DayProfile | None = None
     interconnection_transformer: InterconnectionTransformer | None = None
+    #: an OpenDSS feeder's transformer that comes with the site (its step-up transformer
+    #: modelled in the ``.dss``, the site on its LV bus): out of the base case
+    #: (:mod:`protv2g.study.dss_site_transformers`)
+    model_transformer: str | None = Field(default=None, min_length=1)
 
     @field_validator("modes")
     @classmethod

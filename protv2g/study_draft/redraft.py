@@ -43,6 +43,7 @@ from protv2g.devices.kinds import spec
 from protv2g.devices.models import build_device
 from protv2g.engine.phase import PhaseDevice
 from protv2g.errors import InputError, Issue
+from protv2g.study.dss_site_transformers import base_case_model
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
@@ -153,7 +154,9 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     Runs the rule's fault study on the study's model (EPRI J1: ≈ 1.2 s of CPU, 3 s wall at
     load 7).
     """
-    model = getattr(study, "model", None)
+    # the base case (no V2G): without the sites' own model transformers, which come with
+    # the project — a utility relay is not re-drafted for them (review rev30 §1)
+    model = base_case_model(study)
     drafted = _drafted_relays(study) if model is not None else {}
     if not drafted:
         return []

@@ -1,0 +1,50 @@
+"""C6's text of what feeds a device back: V2G, or a site's own grounded-wye transformer.
+
+Split from :mod:`protv2g.checks.sympathetic` (module size). A ground-fault row whose
+candidate a site with a grounded-wye transformer of its own feeds in reverse names that
+transformer as the source of the 3I0 (review rev30 §1: on EPRI ckt5 the "3I0 1445 A fed
+back by V2G" were the depot transformer's YNd winding's, with the chargers idle too).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from protv2g.checks._common import CheckContext
+from protv2g.study.dss_site_transformers import (
+    grounded_site_transformers,
+    transformer_3i0_note,
+)
+from protv2g.units import Direction
+
+__all__ = ["fed_back_texts"]
+
+
+def fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
+    """Per row, what feeds the device back: ``"fed back by V2G (3I0 … A)"``, or for a ground
+    fault that a site with a grounded-wye transformer feeds through the device in reverse
+    (``ctx.chains``), the transformer named as the source of the 3I0 (review rev30 §1: the
+    1,445 A of "3I0 fed back by V2G" were the depot transformer's YNd winding's):
+    ``"fed back (3I0 … A: depot's transformer depot_xf (YNd) feeds 3I0 …)"``."""
+    if "grounded site transformers" not in ctx.cache:
+        ctx.cache["grounded site transformers"] = grounded_site_transformers(ctx.study)
+    xf = ctx.cache["grounded site transformers"]
+    plain = [f"fed back by V2G (3I0 {g:.0f} A)" for g in bad.i_ground_a.to_numpy(float)]
+    if not xf or bad.empty:
+        return plain
+    ch = ctx.chains
+    sel = (ch.source.astype(str).isin(list(xf)).to_numpy()
+           & (ch.direction == Direction.REVERSE.value).to_numpy())
+    feeds: dict[tuple[int, str], set[str]] = {}
+    for fb, dev, src in zip(ch.fault_bus.to_numpy()[sel], ch.device.to_numpy()[sel],
+                            ch.source.to_numpy()[sel], strict=True):
+        feeds.setdefault((int(fb), str(dev)), set()).add(str(src))
+    out = []
+    for text, r in zip(plain, bad.itertuples(index=False), strict=True):
+        ground = str(r.fault_type).startswith(("SLG", "LLG"))
+        sites = sorted(feeds.get((int(r.fault_bus), str(r.device)), ())) if ground else []
+        if sites:
+            note = transformer_3i0_note([xf[s] for s in sites])
+            text = f"fed back (3I0 {r.i_ground_a:.0f} A: {note})"
+        out.append(text)
+    return out

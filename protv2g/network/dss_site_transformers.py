@@ -1,0 +1,108 @@
+"""An OpenDSS feeder without the transformers that come with the V2G project (its base case).
+
+A V2G site on an OpenDSS feeder may sit behind a transformer of the model that the project
+brings (``v2g_sites[].model_transformer``, docs/study-file.md): a depot's step-up transformer
+modelled in the ``.dss`` with the chargers on its low-voltage bus. As on the pandapower path
+(:func:`protv2g.network.site_transformer.without_site_transformers`), the **base case** — the
+feeder as it is today — is the feeder *without* it, so what its windings do (a grounded-wye /
+delta transformer is a zero-sequence source: it feeds ``3I0`` into every ground fault on the
+feeder, IEEE 1547.2-2008 §8.3) is attributed to the project (``new``/``worse``), not
+``pre-existing``.
+
+:func:`without_elements` takes the elements out of a :class:`~protv2g.network.dss_model.
+DssModel` as if they were disabled in the model, without compiling it again:
+
+* ``y_s`` loses their primitive admittances (OpenDSS assembles ``Y`` from the elements'
+  ``Yprim``: R. C. Dugan, *OpenDSS Reference Guide*, "Solution"), node and bus indices stay;
+* the nodes that then have no path to a source are de-energised (their faults are reported at
+  0 A, as any de-energised part of a model, #20 item 5);
+* the pre-fault voltages (``v_oc_v``, ``v_pf_v``) lose the elements' current by superposition:
+  with ``Y = Y′ + Y_x`` and ``Y·V = J`` (no source behind the elements),
+  ``V′_r = V_r + Y′_rr⁻¹·(Y_x·V)_r`` on the energised nodes ``r`` — exact for the open-circuit
+  voltages of OpenDSS's fault study (loads as admittances), the admittance-load linearisation
+  for the power flow's;
+* the element table marks them disabled, and the IEC 60909 network's rated transformers
+  (:mod:`protv2g.engine.phase.iec_transformers`) leave them out.
+
+The model derived is cached on the model it comes from (:meth:`DssModel.derived`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from protv2g.network.dss_compile import rated_transformers
+from protv2g.network.dss_model import DssModel, _energized
+
+__all__ = ["without_elements", "dead_buses"]
+
+
+def without_elements(model: DssModel, names: Iterable[str]) -> DssModel:
+    """``model`` with elements ``names`` (``"transformer.depot_xf"``) taken out (module
+    docstring); ``model`` itself when ``names`` is empty.
+
+    Raises
+    ------
+    InputError
+        An element the model does not have enabled (``DssModel.element_y``).
+    """
+    key = tuple(sorted({str(n).lower() for n in names}))
+    if not key:
+        return model
+    return model.derived(f"without:{','.join(key)}", lambda m: _without(m, key))
+
+
+def dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
+    """Positions in ``model.buses`` of the energised buses that lose every path to a source
+    when ``names`` are taken out."""
+    base = without_elements(model, names)
+    was = model.buses.energized.to_numpy(bool)
+    return np.flatnonzero(was & ~base.buses.energized.to_numpy(bool))
+
+
+def _without(model: DssModel, names: tuple[str, ...]) -> DssModel:
+    elements = [model.element_y(n) for n in names]
+    n = model.n_nodes
+    rows, cols, vals = [], [], []
+    for e in elements:
+        sel = np.flatnonzero(e.node >= 0)
+        node = e.node[sel]
+        rows.append(np.repeat(node, len(node)))
+        cols.append(np.tile(node, len(node)))
+        vals.append(e.yprim_s[np.ix_(sel, sel)].ravel())
+    y_x = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(n, n))
+    y = (model.y_s - y_x).tocsc()
+    live = _energized(y, model.sources)
+    r = np.flatnonzero(live)
+    lu = spla.splu(y[r][:, r].tocsc())
+
+    def corrected(v: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(v)
+        out[r] = v[r] + lu.solve((y_x @ v)[r])
+        return out
+
+    buses = model.buses.copy()
+    buses["energized"] = np.bincount(model.node_bus, weights=live,
+                                     minlength=len(buses)) > 0
+    live_bus = set(buses.index[buses.energized.to_numpy(bool)])
+    tab = model.elements.copy()
+    out_rows = tab.name.str.lower().isin(names).to_numpy()
+    tab.loc[out_rows, ["enabled", "closed", "energized"]] = False
+    tab["energized"] = tab.energized.to_numpy(bool) & np.array(
+        [any(b in live_bus for b in bs) for bs in tab.buses], dtype=bool)
+    base = dataclasses.replace(
+        model, y_s=y, energized=live, v_oc_v=corrected(model.v_oc_v),
+        v_pf_v=corrected(model.v_pf_v), buses=buses, elements=tab,
+        shunts=tuple(s for s in model.shunts if live[s.node[s.node >= 0]].any()),
+        inverters=tuple(s for s in model.inverters if live[s.node[s.node >= 0]].any()))
+    rated = model.derived("rated_transformers", lambda m: rated_transformers(
+        m.source, m.redirects, m.engine))
+    base._derived["rated_transformers"] = tuple(t for t in rated
+                                                if t.element.name.lower() not in names)
+    return base

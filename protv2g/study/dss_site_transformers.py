@@ -1,0 +1,203 @@
+"""A V2G site's own transformer in an OpenDSS model (``v2g_sites[].model_transformer``).
+
+A depot or campus connects to the feeder through its own transformer, which comes with the
+V2G project. On a pandapower feeder the study adds it (``interconnection_transformer``); on an
+OpenDSS feeder it is modelled in the ``.dss`` (e.g. a ``feeder.redirects`` script) with the
+site on its low-voltage bus, and ``model_transformer`` names it. The study's base case (no
+V2G: its faults, flows, the stale-draft check) is then the feeder **without** it
+(:func:`protv2g.network.dss_site_transformers.without_elements`), the V2G scenarios with it —
+the pandapower path's rule (:mod:`protv2g.pipeline`), so a grounded-wye / delta transformer's
+``3I0`` is the project's (``new``/``worse``), not ``pre-existing``.
+
+:func:`site_transformer_issues` checks each named transformer (all problems at once, file +
+field + fix): it is a transformer of the model, enabled and energised; one of its windings is
+at the site's bus, or the site's bus is reachable only through it; and taking it out
+de-energises nothing but what belongs to the sites that name it (no other site, study
+device, load, generator, PV system or storage behind it, and not the feeder's own path).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+import numpy as np
+
+from protv2g.errors import Issue
+from protv2g.network.dss_model import DssModel
+from protv2g.network.dss_site_transformers import dead_buses, without_elements
+from protv2g.study.places import DeviceSite
+from protv2g.study.schema import StudyDocument
+
+__all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model",
+           "grounded_site_transformers", "transformer_3i0_note"]
+
+
+def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
+    """Element names (``"transformer.depot_xf"``, lower case) of the sites' own model
+    transformers, in study order, each once."""
+    out: dict[str, None] = {}
+    for s in document.v2g_sites:
+        name = getattr(s, "model_transformer", None)
+        if name:
+            out[_element(name)] = None
+    return tuple(out)
+
+
+def _element(name: str) -> str:
+    n = str(name).strip().lower()
+    return n if n.startswith("transformer.") else f"transformer.{n}"
+
+
+def site_transformer_issues(document: StudyDocument, model: DssModel, file: str,
+                            device_sites: Mapping[str, DeviceSite],
+                            site_buses: Mapping[str, int]) -> list[Issue]:
+    """Problems with the sites' ``model_transformer`` (module docstring); empty when none."""
+    issues: list[Issue] = []
+    tab = model.elements
+    names = tab.name.str.lower()
+    valid: dict[str, list[int]] = {}  # element → indices of the sites naming it
+    for i, site in enumerate(document.v2g_sites):
+        given = getattr(site, "model_transformer", None)
+        if not given:
+            continue
+        key = f"v2g_sites[{i}].model_transformer"
+        el = _element(given)
+        hit = tab[names == el]
+        if not len(hit):
+            known = sorted(n.split(".", 1)[1] for n in names[tab.cls == "transformer"])
+            close = difflib.get_close_matches(el.split(".", 1)[1], known, n=5, cutoff=0.3)
+            issues.append(Issue(file, key, f"the OpenDSS model has no transformer {given!r}",
+                                "name the site's transformer as the model has it (New "
+                                "Transformer.<name> …)" + (f", e.g. {', '.join(close)}"
+                                                           if close else "")))
+            continue
+        row = hit.iloc[0]
+        if not bool(row.enabled) or not bool(row.closed) or not bool(row.energized):
+            issues.append(Issue(file, key, f"transformer {given!r} is disabled, open or "
+                                "de-energised in the model",
+                                "enable it and close its terminals in the model (the study "
+                                "takes it out of the base case itself)"))
+            continue
+        valid.setdefault(el, []).append(i)
+    for el, idx in valid.items():
+        issues += _placement_issues(document, model, file, el, idx, device_sites, site_buses)
+    return issues
+
+
+def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: str,
+                      idx: list[int], device_sites: Mapping[str, DeviceSite],
+                      site_buses: Mapping[str, int]) -> list[Issue]:
+    """The transformer ``el`` against the sites ``idx`` naming it and the rest of the study."""
+    issues = []
+    tab = model.elements
+    windings = {str(b).lower() for b in tab.buses[tab.name.str.lower() == el].iat[0]}
+    dead = {int(b) for b in dead_buses(model, [el])}
+    dead_names = set(model.buses.index[sorted(dead)])
+    short = el.split(".", 1)[1]
+    mine = {document.v2g_sites[i].name for i in idx}
+    for i in idx:
+        site = document.v2g_sites[i]
+        b = site_buses.get(site.name)
+        if b is None:
+            continue  # the bus itself is wrong: reported already
+        if str(site.bus).lower() not in windings and b not in dead:
+            issues.append(Issue(file, f"v2g_sites[{i}].model_transformer",
+                                f"site {site.name!r} on bus {site.bus!r} is not behind "
+                                f"transformer {short!r} (its windings are at "
+                                f"{', '.join(sorted(windings))})",
+                                "put the site on the transformer's low-voltage bus, or name "
+                                "the transformer the site connects through"))
+    behind = []
+    for j, s in enumerate(document.v2g_sites):
+        if s.name not in mine and site_buses.get(s.name) in dead:
+            behind.append(f"site {s.name!r} (v2g_sites[{j}])")
+    behind += [f"device {n!r}" for n, d in device_sites.items()
+               if d.bus in dead or (d.far_bus is not None and int(d.far_bus) in dead)]
+    inj = model.injections
+    on = inj.enabled.astype(bool) & inj.bus.astype(str).str.lower().isin(dead_names)
+    behind += list(inj.name[on])
+    if behind:
+        listed = ", ".join(behind[:6]) + (f" and {len(behind) - 6} more" if len(behind) > 6
+                                          else "")
+        issues.append(Issue(file, f"v2g_sites[{idx[0]}].model_transformer",
+                            f"transformer {short!r} also supplies {listed}: the study takes "
+                            "it out of the base case (it comes with the V2G project), which "
+                            "would cut those off",
+                            "name only a transformer that feeds nothing but the sites that "
+                            f"name it (another site behind it names it too: model_transformer: "
+                            f"{short}), or remove model_transformer if the transformer is the "
+                            "utility's"))
+    return issues
+
+
+def base_case_model(study: object) -> DssModel | None:
+    """The study's OpenDSS model as its base case sees it: without the sites' own model
+    transformers (:func:`~protv2g.network.dss_site_transformers.without_elements`); the
+    model itself when no site names one; None without an OpenDSS model."""
+    model = getattr(study, "model", None)
+    if model is None:
+        return None
+    return without_elements(model, site_transformer_names(study.document))  # type: ignore
+
+
+def grounded_site_transformers(study: object) -> dict[str, str]:
+    """Sites whose own transformer is a zero-sequence source to the feeder, and how texts
+    name it: site name → ``"depot's transformer depot_xf (YNd)"``.
+
+    A site's ``model_transformer`` (OpenDSS) with a grounded-wye winding on the feeder side
+    (wye, its neutral conductor at node 0), or its ``interconnection_transformer``
+    (pandapower) with a connection starting ``YN``. Such a winding feeds ``3I0`` into every
+    ground fault on the feeder, with the chargers idle too (IEEE 1547.2-2008 §8.3;
+    docs/study-file.md). Empty when no site has one (or the model cannot be read).
+    """
+    doc = study.document  # type: ignore[attr-defined]
+    out: dict[str, str] = {}
+    model = getattr(study, "model", None)
+    for s in doc.v2g_sites:
+        tr = getattr(s, "interconnection_transformer", None)
+        if model is None and tr is not None and str(tr.connection).startswith("YN"):
+            out[s.name] = f"{s.name}'s transformer {s.name}-XFMR ({tr.connection})"
+        name = getattr(s, "model_transformer", None)
+        if model is not None and name:
+            code = _connection(model, _element(name))
+            if code is not None and code.startswith("YN"):
+                out[s.name] = f"{s.name}'s transformer {name} ({code})"
+    return out
+
+
+def _connection(model: DssModel, el: str) -> str | None:
+    """The transformer's connection code, the feeder-side winding first (``YNd``): ``YN`` /
+    ``Y`` / ``D`` by OpenDSS's ``IsDelta`` and the neutral conductor's node, the others in
+    lower case; None when it cannot be read."""
+    try:
+        e = model.element_y(el)
+        dss = model.engine
+        dss.Transformers.Name(el.split(".", 1)[1])
+        n_w = int(dss.Transformers.NumWindings())
+        delta = []
+        for w in range(1, n_w + 1):
+            dss.Transformers.Wdg(w)
+            delta.append(bool(dss.Transformers.IsDelta()))
+    except Exception:  # noqa: BLE001 - a text only: no name rather than no study
+        return None
+    dead = set(model.buses.index[dead_buses(model, [el])])
+    codes = []
+    for w in range(1, n_w + 1):
+        conductors = np.flatnonzero(e.terminal == w)
+        grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
+        codes.append("D" if delta[w - 1] else ("YN" if grounded else "Y"))
+    feeder = [w for w in range(n_w) if str(e.buses[w]).lower() not in dead]
+    first = feeder[0] if feeder else 0
+    order = [first] + [w for w in range(n_w) if w != first]
+    return codes[order[0]] + "".join(codes[w].lower() for w in order[1:])
+
+
+def transformer_3i0_note(labels: list[str]) -> str:
+    """The clause texts add where a row's ``3I0`` comes from sites' grounded transformer
+    windings (:func:`grounded_site_transformers`): ``"depot's transformer depot_xf (YNd)
+    feeds 3I0 into ground faults, with the chargers idle too"``; empty for none."""
+    if not labels:
+        return ""
+    verb = "feeds" if len(labels) == 1 else "feed"
+    return f"{' and '.join(labels)} {verb} 3I0 into ground faults, with the chargers idle too"
