@@ -34,7 +34,9 @@ transformers (they come with the V2G project): the base-case faults are solved o
 those transformers out of service (a second factorisation), the V2G scenarios on the net with
 them — so a grounded-wye/delta site transformer's zero-sequence current is attributed to V2G
 (``new``/``worse``), not ``pre-existing``. The base-case power flow keeps the (unloaded)
-transformer in the net: with the site idle it carries no current and changes no result.
+transformer in the net: with the site idle it carries no current and changes no result. On an
+OpenDSS feeder a site names the model's own transformer instead (``v2g_sites[].model_transformer``,
+:mod:`protv2g.pipeline_dss`): the same rule, the base case without it.
 
 A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
