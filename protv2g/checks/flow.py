@@ -56,8 +56,10 @@ from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
+    LINE_TO_LINE_TEXT,
     WITHIN_TOLERANCE,
     at_limit_text,
+    judged_voltage_pu,
     limit_tolerance_pu,
     regulated_buses,
     setpoint_texts,
@@ -165,6 +167,7 @@ def _voltage_messages(ctx: CheckContext, vm_pu: list[float], names: list[str],
     return formatted(head, [vm_pu, coded(names)], scenarios, ctx.export_text)
 
 
+
 def _loading_messages(ctx: CheckContext, names: list[str], loading_percent: list[float],
                       scenarios: list) -> MessageArray:
     """C12's loading messages, ``f"{n} loaded {x:.0f} % {export text} (limit {limit:g} %)"``
@@ -201,10 +204,14 @@ _BRANCH_KEYS = ["scenario", "element", "element_index"]
 
 def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of the flow's ``bus`` table C12 judges, ``vm_pu`` the highest phase voltage
-    where a three-phase flow ran, and the ``info`` row of :func:`judged_buses`."""
+    where a three-phase flow ran (line to line on a bus with no ground path,
+    :func:`~protv2g.checks.flow_limit.judged_voltage_pu`), and the ``info`` row of
+    :func:`judged_buses`."""
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     if phases:  # a column replaced on a shallow copy (``assign`` copied the table, #21)
         vm_pu = bus[["vm_pu", *phases]].max(axis=1)
+        if "vm_ll_pu" in bus.columns:  # line to line on a bus with no ground path
+            vm_pu = pd.Series(judged_voltage_pu(bus), index=bus.index)
         bus = bus.copy(deep=False)
         bus["vm_pu"] = vm_pu
     judged, not_judged = judged_buses(ctx, bus, ctx.thresholds.v_max_pu)
@@ -230,9 +237,13 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     caused, v_base = v2g_caused(w, bad, ctx.base_of, th.v_max_pu, tol)
     mechanism = np.full(len(bad), "", dtype=object)
     suffix: dict[int, str] = {}
+    if "vm_ll_pu" in bad.columns:
+        for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
+            suffix[k] = LINE_TO_LINE_TEXT
     for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
-        suffix[k] = (f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
-                     f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
+        suffix[k] = suffix.get(k, "") + (
+            f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
+            f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, _bus_kv_and_sources(ctx, distinct)[1],
