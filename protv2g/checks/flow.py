@@ -54,6 +54,7 @@ from protv2g.checks._common import CheckContext, concat, could_not, violation_ro
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest
+from protv2g.checks.flow_capacitor import capacitor_verdict
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
     LINE_TO_LINE_TEXT,
@@ -406,7 +407,9 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
     """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
     flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
     :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
-    kvar- or power-factor-controlled capacitor bank ``warn`` (it senses reversed power)."""
+    kvar- or power-factor-controlled capacitor bank ``warn`` where V2G moves what it senses
+    across its ON or OFF setting, else ``info`` with the figures
+    (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`)."""
     dev = ctx.flow.get("device")
     if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
         return concat([])
@@ -420,9 +423,11 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
         if r.kind == "regulator":
             status, text = regulator_row(str(r.control_mode))
         elif r.control_mode in _REVERSE_SENSITIVE:
-            status = CheckStatus.WARN
-            text = (f"its {r.control_mode}-controlled CapControl "
-                    f"{_REVERSE_SENSITIVE[r.control_mode]}")
+            # what it senses with and without V2G against its settings (review rev30 §7)
+            status, text = capacitor_verdict(
+                ctx.study.model, dev, ctx.base_of, r.scenario, r.device,
+                getattr(r, "step", 0), f"its {r.control_mode}-controlled CapControl "
+                f"{_REVERSE_SENSITIVE[r.control_mode]}")
         else:
             continue
         p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))
