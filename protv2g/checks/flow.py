@@ -168,7 +168,6 @@ def _voltage_messages(ctx: CheckContext, vm_pu: list[float], names: list[str],
     return formatted(head, [vm_pu, coded(names)], scenarios, ctx.export_text)
 
 
-
 def _loading_messages(ctx: CheckContext, names: list[str], loading_percent: list[float],
                       scenarios: list) -> MessageArray:
     """C12's loading messages, ``f"{n} loaded {x:.0f} % {export text} (limit {limit:g} %)"``
@@ -210,9 +209,9 @@ def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame
     :func:`judged_buses`."""
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     if phases:  # a column replaced on a shallow copy (``assign`` copied the table, #21)
-        vm_pu = bus[["vm_pu", *phases]].max(axis=1)
-        if "vm_ll_pu" in bus.columns:  # line to line on a bus with no ground path
-            vm_pu = pd.Series(judged_voltage_pu(bus), index=bus.index)
+        vm_pu = (pd.Series(judged_voltage_pu(bus), index=bus.index)
+                 if "vm_ll_pu" in bus.columns  # line to line on a bus with no ground path
+                 else bus[["vm_pu", *phases]].max(axis=1))
         bus = bus.copy(deep=False)
         bus["vm_pu"] = vm_pu
     judged, not_judged = judged_buses(ctx, bus, ctx.thresholds.v_max_pu)

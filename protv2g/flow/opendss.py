@@ -8,9 +8,10 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
   three-wire converter, no neutral and no zero-sequence current, as the fault engine models
   it (balanced positive-sequence current). Wye-connected, its constant power per phase to
   ground moved the neutral of a bus with no ground path until its phase currents summed to
-  zero: a converged solution with floating phase-to-ground voltages (review rev30 §2: a YNd
-  depot transformer's 480 V side at 1.107 / 1.085 / 0.880 pu phase to ground, 1.02 pu line to
-  line; :mod:`protv2g.flow.opendss_ground`); a site on one phase (a single-phase fleet):
+  zero: a converged solution with floating phase-to-ground voltages (review rev30 §2: the
+  480 V delta side of a YNd depot transformer on EPRI ckt5, 1.2 MW at peak load, at 1.107 /
+  1.085 / 0.880 pu phase to ground, 1.02 pu line to line; :mod:`protv2g.flow.opendss_ground`);
+  a site on one phase (a single-phase fleet):
   ``phases=1 bus1=<bus>.<phase> kv=<kV line-to-neutral>`` (two phases: ``phases=2``,
   line-to-line kV);
 * ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
