@@ -98,14 +98,16 @@ def test_sites_match_an_independent_opendss_run(example):
     watches = [DssWatch("r1", "recloser", "line.l1", 1), DssWatch("fb", "fuse", "line.lb", 1)]
     eng = DssFlowEngine(example, sites, watches)
     assert eng.commands[0].startswith("new generator.protv2g_site_0 phases=3 bus1=b2.1.2.3")
+    assert eng.commands[0].endswith(" conn=delta")
     assert "phases=1 bus1=lat2.3" in eng.commands[1]
     p_mw = np.array([[1.5, -1.2], [0.06, -0.05]])          # export, then charging
     lf = np.array([0.3, 1.0])
     arr = eng.solve(lf, p_mw)
     assert arr.converged.all()
     for k in range(2):
+        # a three-phase site is a 3-wire converter: delta-connected (review rev30 §2)
         cmds = [f"new load.ind_lot bus1=b2.1.2.3 phases=3 kv=12.47 kw={-p_mw[0, k] * 1e3} "
-                "pf=1 model=1 status=fixed",
+                "pf=1 model=1 status=fixed conn=delta",
                 f"new load.ind_homes bus1=lat2.3 phases=1 kv=7.199557857 kw={-p_mw[1, k] * 1e3}"
                 " pf=1 model=1 status=fixed"]
         ref = _independent(EXAMPLE, cmds, lf[k])
@@ -152,7 +154,7 @@ def test_regulator_reverse_flow_ieee13(ieee13, shared_dir):
     p = arr.watch_s_kva[0].real.sum(axis=1)
     assert (p < -500).all()                        # every unit of the bank reverses
     ref = _independent(master, ["new load.ind bus1=675.1.2.3 phases=3 kv=4.16 kw=-3000 pf=1 "
-                                "model=1 status=fixed"], 0.3)
+                                "model=1 status=fixed conn=delta"], 0.3)
     for w, x in enumerate(watches):
         np.testing.assert_allclose(arr.watch_s_kva[0, w].sum(),
                                    _phase_powers_kw(ref, x.element).sum(), rtol=1e-4)
@@ -168,7 +170,8 @@ def test_unbalance_factor_hand_phasors():
     assert abs(v1 - 0.95) < 1e-12 and abs(abs(v2) - 0.0866025 / 3) < 1e-6
     model = types.SimpleNamespace(
         buses=pd.DataFrame({"kv_ln": [1.0], "phases": ["abc"]}, index=pd.Index(["x"])),
-        node_bus=np.zeros(3, np.int64), node_num=np.array([1, 2, 3]))
+        node_bus=np.zeros(3, np.int64), node_num=np.array([1, 2, 3]),
+        derived=lambda key, build: np.zeros(1, bool))     # no bus without a ground path
     v = np.array([[va, vb, vc]]) * 1e3
     t = bus_table(model, v, np.array([0]), np.array(["s"], object), np.array([0]),
                   np.array([np.nan]))

@@ -141,8 +141,8 @@ def ckt5_review(tmp_path_factory) -> Path:
 
 def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_review, capsys):
     """F01: 51G 190 → 180 A, verified, with its C8 margin; an independent re-run of the
-    checks with 180 A has no C5 row of the relay failing and no C8 row at all. F16: the
-    current-controlled bank is a capacitor, not a regulator (the check's row too)."""
+    checks with 180 A has no C5 row of the relay failing and no C8 row at all. The
+    current-controlled bank's row is info with what it senses (rev30 §7)."""
     import warnings
 
     from protv2g import load_study
@@ -165,8 +165,10 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
     assert c5.change == "head-mdv201_connector ground_pickup_a 190 → 180"
     assert "C8 margin: largest standing residual 3I0" in c5.note
     assert "180 A / 1.5 = 120 A" in c5.note
-    cap = table[table.title.str.contains("CAP:")].iloc[0]
-    assert "regulator" not in cap.note and "current-controlled capacitor bank" in cap.note
+    # rev30 §7: the bank's current control senses the same current with and without V2G,
+    # far below its ON/OFF settings: an info row, nothing to recommend (F16's wording of a
+    # capacitor warning: test_capacitor_note_by_its_control_type)
+    assert table[table.title.str.contains("CAP:")].empty
     tables = {"device": flow.devices, "bus": flow.buses, "branch": flow.branches,
               "sites": flow.sites}
     changed = apply_to_study(study, [c for c in rec.changes if c.field == "ground_pickup_a"])
@@ -177,8 +179,12 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
     assert not ((bad.criterion == "C5") & (bad.device == "head-mdv201_connector")
                 & (bad.status == "fail")).any()
     assert not (bad.criterion == "C8").any()
-    msg = bad[(bad.criterion == "C12") & bad.device.astype(str).str.startswith("CAP:")]
-    assert len(msg) and msg.message.str.contains("cannot tell export from load").all()
+    assert not (bad.device.astype(str).str.startswith("CAP:")).any()
+    info = v[(v.criterion == "C12") & v.device.astype(str).str.startswith("CAP:")]
+    assert len(info) and (info.status.astype(str) == "info").all()
+    assert info.message.str.contains("current-controlled CapControl senses the current "
+                                     r"\(phase 1\) ÷ CT ratio 60").all()
+    assert info.message.str.contains("against ON 300 A / OFF 200 A: V2G does not move it").all()
     main(["recommend", str(ckt5_review)])
     out = capsys.readouterr().out
     assert "change: head-mdv201_connector ground_pickup_a 190 → 180  (verified)" in out

@@ -54,10 +54,13 @@ from protv2g.checks._common import CheckContext, concat, could_not, violation_ro
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest
+from protv2g.checks.flow_capacitor import capacitor_verdict
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
+    LINE_TO_LINE_TEXT,
     WITHIN_TOLERANCE,
     at_limit_text,
+    judged_voltage_pu,
     limit_tolerance_pu,
     regulated_buses,
     setpoint_texts,
@@ -201,10 +204,14 @@ _BRANCH_KEYS = ["scenario", "element", "element_index"]
 
 def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of the flow's ``bus`` table C12 judges, ``vm_pu`` the highest phase voltage
-    where a three-phase flow ran, and the ``info`` row of :func:`judged_buses`."""
+    where a three-phase flow ran (line to line on a bus with no ground path,
+    :func:`~protv2g.checks.flow_limit.judged_voltage_pu`), and the ``info`` row of
+    :func:`judged_buses`."""
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     if phases:  # a column replaced on a shallow copy (``assign`` copied the table, #21)
-        vm_pu = bus[["vm_pu", *phases]].max(axis=1)
+        vm_pu = (pd.Series(judged_voltage_pu(bus), index=bus.index)
+                 if "vm_ll_pu" in bus.columns  # line to line on a bus with no ground path
+                 else bus[["vm_pu", *phases]].max(axis=1))
         bus = bus.copy(deep=False)
         bus["vm_pu"] = vm_pu
     judged, not_judged = judged_buses(ctx, bus, ctx.thresholds.v_max_pu)
@@ -230,9 +237,13 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     caused, v_base = v2g_caused(w, bad, ctx.base_of, th.v_max_pu, tol)
     mechanism = np.full(len(bad), "", dtype=object)
     suffix: dict[int, str] = {}
+    if "vm_ll_pu" in bad.columns:
+        for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
+            suffix[k] = LINE_TO_LINE_TEXT
     for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
-        suffix[k] = (f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
-                     f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
+        suffix[k] = suffix.get(k, "") + (
+            f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
+            f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, _bus_kv_and_sources(ctx, distinct)[1],
@@ -395,7 +406,9 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
     """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
     flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
     :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
-    kvar- or power-factor-controlled capacitor bank ``warn`` (it senses reversed power)."""
+    kvar- or power-factor-controlled capacitor bank ``warn`` where V2G moves what it senses
+    across its ON or OFF setting, else ``info`` with the figures
+    (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`)."""
     dev = ctx.flow.get("device")
     if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
         return concat([])
@@ -409,9 +422,11 @@ def _controlled(ctx: CheckContext) -> pd.DataFrame:
         if r.kind == "regulator":
             status, text = regulator_row(str(r.control_mode))
         elif r.control_mode in _REVERSE_SENSITIVE:
-            status = CheckStatus.WARN
-            text = (f"its {r.control_mode}-controlled CapControl "
-                    f"{_REVERSE_SENSITIVE[r.control_mode]}")
+            # what it senses with and without V2G against its settings (review rev30 §7)
+            status, text = capacitor_verdict(
+                ctx.study.model, dev, ctx.base_of, r.scenario, r.device,
+                getattr(r, "step", 0), f"its {r.control_mode}-controlled CapControl "
+                f"{_REVERSE_SENSITIVE[r.control_mode]}")
         else:
             continue
         p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))

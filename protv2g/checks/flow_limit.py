@@ -58,7 +58,7 @@ __all__ = ["V_LIMIT_TOLERANCE_PU", "V_LIMIT_TOLERANCE_BRACKET_PU", "SOURCE_SETPO
            "REGULATOR_SETPOINT", "SETPOINT_MECHANISMS", "limit_tolerance_pu",
            "voltage_limit_tolerance", "regulated_buses", "setpoint_texts", "v2g_caused",
            "at_limit_text", "AT_LIMIT", "WITHIN_TOLERANCE",
-           "within_tolerance_text"]
+           "within_tolerance_text", "judged_voltage_pu", "LINE_TO_LINE_TEXT"]
 
 #: Default tolerance (pu) on C12's voltage limit (module docstring).
 V_LIMIT_TOLERANCE_PU = 0.001
@@ -130,6 +130,34 @@ def regulated_buses(model: Any) -> dict[int, str]:
     return out
 
 
+#: What a C12 voltage row on a bus with no ground path adds (:func:`judged_voltage_pu`).
+LINE_TO_LINE_TEXT = ("; line to line: the bus has no path to ground (fed by a delta or "
+                     "ungrounded winding, nothing grounded on it), so its phase-to-ground "
+                     "voltages float and its service voltage is the line-to-line one (ANSI "
+                     "C84.1, 3-wire systems)")
+
+
+def judged_voltage_pu(bus: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """The voltage C12's limit judges on each row of the flow's ``bus`` table (or on its
+    ``rows``, positions), pu: the highest of ``vm_pu`` and the phase voltages ``vm_a_pu`` ..
+    ``vm_c_pu`` where a three-phase flow ran; on a bus with no path to ground (``vm_ll_pu``
+    given: :func:`protv2g.flow.opendss_tables.bus_table`) the higher of ``vm_pu`` and the
+    largest line-to-line voltage instead, its floating phase-to-ground voltages left out
+    (review rev30 §2; ANSI C84.1-2020: a 3-wire system's voltage is line to line)."""
+    def col(c: str) -> np.ndarray:
+        v = bus[c].to_numpy(float)
+        return v if rows is None else v[rows]
+
+    phases = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
+    vm = np.fmax.reduce([col(c) for c in phases])
+    if "vm_ll_pu" in bus.columns:
+        ll = col("vm_ll_pu")
+        at = ~np.isnan(ll)
+        if at.any():
+            vm = np.where(at, np.fmax(col("vm_pu"), ll), vm)
+    return vm
+
+
 def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
                    regulated: Mapping[int, str], tol_pu: float,
                    bus_name: Any) -> dict[int, tuple[str, str]]:
@@ -169,9 +197,8 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
     if not len(sel):
         return out
     ids = ids[sel]
-    # the highest phase voltage where a three-phase flow ran, as the limit judges it
-    phases = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
-    vm = np.fmax.reduce([bus[c].to_numpy(float)[sel] for c in phases])
+    # the voltage the limit judges (:func:`judged_voltage_pu`)
+    vm = judged_voltage_pu(bus, sel)
     # each row's solved step (scenario, step) as one code, by arrays (#21: 10,000 buses)
     step = (pd.to_numeric(bus["step"].iloc[sel], errors="coerce").fillna(-1).to_numpy(float)
             if "step" in bus.columns else np.zeros(len(sel)))

@@ -4,9 +4,16 @@
 OpenDSS context — never the one a :class:`~protv2g.network.dss_model.DssModel` holds for its
 fault study — and adds every V2G site as one ``Generator`` on its own phases:
 
-* a three-phase site: ``phases=3 bus1=<bus>.1.2.3 kv=<kV line-to-line>``; a site on one phase
-  (a single-phase fleet): ``phases=1 bus1=<bus>.<phase> kv=<kV line-to-neutral>`` (two phases:
-  ``phases=2``, line-to-line kV);
+* a three-phase site: ``phases=3 bus1=<bus>.1.2.3 kv=<kV line-to-line> conn=delta`` — a
+  three-wire converter, no neutral and no zero-sequence current, as the fault engine models
+  it (balanced positive-sequence current). Wye-connected, its constant power per phase to
+  ground moved the neutral of a bus with no ground path until its phase currents summed to
+  zero: a converged solution with floating phase-to-ground voltages (review rev30 §2: the
+  480 V delta side of a YNd depot transformer on EPRI ckt5, 1.2 MW at peak load, at 1.107 /
+  1.085 / 0.880 pu phase to ground, 1.02 pu line to line; :mod:`protv2g.flow.opendss_ground`);
+  a site on one phase (a single-phase fleet):
+  ``phases=1 bus1=<bus>.<phase> kv=<kV line-to-neutral>`` (two phases: ``phases=2``,
+  line-to-line kV);
 * ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
   negative while charging (OpenDSS then takes the power in, as a load of that size; a
   generator is not scaled by ``LoadMult``), 0 when idle. Below ``Vminpu`` (0.9 pu, OpenDSS's
@@ -135,8 +142,9 @@ class DssFlowEngine:
         nodes = ".".join(str("abc".index(p) + 1) for p in sorted(site.phases.lower()))
         n = len(site.phases)
         kv = float(row.kv_ln) if n == 1 else float(row.kv_ll)
+        conn = " conn=delta" if n == 3 else ""  # a 3-wire converter: no zero sequence
         cmd = (f"new generator.{SITE_PREFIX}{k} phases={n} bus1={site.bus.lower()}.{nodes} "
-               f"kv={kv:.9g} kw=0 pf=1 model=1")
+               f"kv={kv:.9g} kw=0 pf=1 model=1{conn}")
         self._dss.Text.Command(cmd)
         return cmd
 

@@ -13,7 +13,13 @@ shape; the phase detail follows in extra columns:
   ``dv_pu_vs_base`` is the largest per-phase rise against the base case (same load level, or
   the same step of ``day/base``); ``unbalance_percent`` is ``|V2|/|V1| × 100`` (the voltage
   unbalance factor of IEC 61000-4-30 §5.7.1; the same from phase-to-neutral or phase-to-phase
-  voltages) on buses with three phases, NaN on the others; ``phases``.
+  voltages) on buses with three phases, NaN on the others; ``phases``; ``vm_ll_pu`` the
+  largest line-to-line voltage (pu of the line-to-line base) on a bus with two or three
+  phases and no path to ground (fed by a delta or ungrounded winding, nothing grounded on it:
+  :mod:`protv2g.flow.opendss_ground`), NaN on the others. There the phase-to-ground
+  voltages float (OpenDSS holds them by its ``ppm_antifloat`` admittance only), so C12 judges
+  ``vm_ll_pu`` instead and ``dv_pu_vs_base`` is the largest line-to-line rise (review rev30
+  §2: ANSI C84.1 gives a 3-wire system's ranges line to line).
 * Devices (every watched terminal): ``ia_a``..``ic_a`` phase current magnitudes, ``pa_mw``..
   ``pc_mw`` phase active power into the element; ``i_a`` the largest phase current, ``p_mw``/
   ``q_mvar`` the three-phase sums; ``direction`` from ``p_mw`` (``forward`` ≥ dead band,
@@ -40,6 +46,7 @@ from protv2g.directional.decide import DIRECTIONAL_COLUMNS
 from protv2g.directional.elements import phase_67p, reverse_power_32
 from protv2g.flow.day import STEP_H
 from protv2g.flow.opendss import DssFlowArrays, DssWatch
+from protv2g.flow.opendss_ground import ungrounded_buses
 from protv2g.flow.result import BRANCH_COLUMNS, BUS_COLUMNS, DEVICE_COLUMNS
 from protv2g.network.dss_model import DssModel
 from protv2g.units import A_OP, Direction
@@ -49,7 +56,7 @@ __all__ = ["bus_table", "branch_table", "device_table", "directional_table",
 
 _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
 #: Columns after :data:`BUS_COLUMNS` in the OpenDSS bus table.
-DSS_BUS_EXTRA = ["phases"]
+DSS_BUS_EXTRA = ["phases", "vm_ll_pu"]
 #: Columns after :data:`DEVICE_COLUMNS` in the OpenDSS device table.
 DSS_DEVICE_EXTRA = ["element_name", "terminal", "bus_name", "phases", "ia_a", "ib_a", "ic_a",
                     "pa_mw", "pb_mw", "pc_mw", "reverse_phases", "control_mode"]
@@ -93,7 +100,15 @@ def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario:
                                    axis=2)[..., 0]
         va = np.degrees(np.angle(np.where(three[None], v1, first)))
         unb = np.where(three[None], np.abs(v2) / np.abs(v1) * 100.0, np.nan)
-        rise = np.nanmax(np.where(has[None], mag - mag[base_rows], -np.inf), axis=2)
+        # the rise of what C12 judges: line to line on a bus with no ground path
+        at = _ungrounded(model, has)
+        vm_ll = np.full(mag.shape[:2], np.nan)
+        judged = mag
+        if len(at):
+            judged = mag.copy()
+            judged[:, at] = _pair_pu(v[:, at], has[at])
+            vm_ll[:, at] = np.fmax.reduce(judged[:, at], axis=2)
+        rise = np.nanmax(np.where(has[None], judged - judged[base_rows], -np.inf), axis=2)
     rise = np.where(np.isfinite(rise), rise, np.nan)
     nb = len(model.buses)
     return pd.DataFrame({
@@ -104,7 +119,23 @@ def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario:
         "unbalance_percent": unb.ravel(), "vm_a_pu": mag[..., 0].ravel(),
         "vm_b_pu": mag[..., 1].ravel(), "vm_c_pu": mag[..., 2].ravel(),
         "phases": np.tile(model.buses.phases.to_numpy(dtype=object), n),
+        "vm_ll_pu": vm_ll.ravel(),
     }, columns=BUS_COLUMNS + DSS_BUS_EXTRA)
+
+
+def _pair_pu(v: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """``(n, buses, 3)`` line-to-line magnitudes ab, bc, ca in pu of the line-to-line base
+    (``v`` in pu of the line-to-neutral base: ``|Va − Vb| / √3``); NaN where a phase of the
+    pair is absent."""
+    pair = has & np.roll(has, -1, axis=1)
+    return np.where(pair[None], np.abs(v - np.roll(v, -1, axis=2)) / np.sqrt(3.0), np.nan)
+
+
+def _ungrounded(model: DssModel, has: np.ndarray) -> np.ndarray:
+    """Positions of the buses with two or three phases and no ground path
+    (:func:`~protv2g.flow.opendss_ground.ungrounded_buses`): C12 judges their line-to-line
+    voltages."""
+    return np.flatnonzero(ungrounded_buses(model) & (has.sum(axis=1) >= 2))
 
 
 def branch_table(model: DssModel, names: Sequence[str], arr: DssFlowArrays,

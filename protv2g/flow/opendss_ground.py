@@ -1,0 +1,132 @@
+"""Which buses of an OpenDSS feeder have no path to ground (an ungrounded, delta-fed system).
+
+A bus fed through a delta (or ungrounded-wye) winding with nothing grounded on it has no
+zero-sequence path: its phase-to-ground voltages are set by nothing but OpenDSS's
+``ppm_antifloat`` admittance (1 ppm of the winding's, added so that the matrix can be
+factorised) and float — a wye-connected constant-power element there moves its neutral until
+its phase currents sum to zero (review rev30 §2: a YNd depot transformer's 480 V side went
+1.044 → 1.136 / 1.124 / 0.900 pu phase to ground with a wye generator, 1.02 pu line to line).
+The service voltage of such a 3-wire system is the line-to-line one (ANSI C84.1-2020 gives
+its ranges for 3-wire systems line to line), which C12 judges there
+(:func:`protv2g.flow.opendss_tables.bus_table`'s ``vm_ll_pu``).
+
+How it is found, from OpenDSS's own element admittances (no rule per element class):
+
+1. Galvanic islands: buses joined by enabled, closed lines (switches included) and series
+   reactors and capacitors. Transformers and autotransformers separate islands (each winding
+   sits in its own).
+2. An island is grounded when some element has a conductor on ground (OpenDSS node 0) that
+   carries current when every node of the island rises by the same voltage, the rest of the
+   circuit held: ``|Σ_g (Yprim·u)_g| ≥`` :data:`GROUND_MIN_RATIO` ``× max |Yprim_kk|`` over the
+   element's conductors in the island (``u`` = 1 on them, 0 elsewhere; ``g`` its conductors on
+   ground). A grounded-wye winding, a wye load, capacitor, generator or source does (the ratio
+   is of order 1); a delta winding, a delta load and a line do not (a line with a grounded
+   neutral only by its capacitance, ≈ 1e-5 of its series admittance; OpenDSS's anti-float
+   admittance is on the diagonal, not through a ground conductor). A neutral brought out to a
+   node of its bus and grounded through a reactor counts (the reactor carries the current); a
+   high-resistance-grounded winding (ratio below :data:`GROUND_MIN_RATIO`) does not: its phase
+   to ground voltages are not a service voltage either.
+
+The V2G sites are not in the model (:class:`~protv2g.flow.opendss.DssFlowEngine` adds them
+delta-connected, without a ground conductor).
+
+References
+----------
+R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution System Simulator
+(OpenDSS)", EPRI, 2020 — Transformer ``conns``, ``ppm_antifloat``; node 0 = ground.
+ANSI C84.1-2020 §4 and Table 1 (nominal system voltages of 3-wire systems, line to line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from protv2g.network.dss_model import DssModel, ElementY
+
+__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "ungrounded_buses"]
+
+#: An element grounds an island when the current into its ground conductors under a common
+#: rise of the island's nodes is at least this fraction of its largest self-admittance there
+#: (a wye winding or load ≈ 1; a line's capacitance to a grounded neutral ≈ 1e-5; a delta
+#: winding 0).
+GROUND_MIN_RATIO = 1e-3
+#: Element classes that join two buses galvanically (one island); transformers do not.
+LINK_CLASSES = ("line", "reactor", "capacitor")
+
+
+def _islands(model: DssModel) -> np.ndarray:
+    """``(buses,)`` island label of each bus (buses joined by :data:`LINK_CLASSES`)."""
+    e = model.elements
+    pick = (e.enabled.to_numpy(bool) & e.closed.to_numpy(bool)
+            & e.cls.isin(LINK_CLASSES).to_numpy())
+    terminals = e.buses[pick].tolist()
+    first = model.bus_index([b[0] for b in terminals for _ in b[1:]])
+    other = model.bus_index([x for b in terminals for x in b[1:]])
+    keep = (first >= 0) & (other >= 0)
+    nb = len(model.buses)
+    graph = sp.csr_matrix((np.ones(int(keep.sum())), (first[keep], other[keep])), shape=(nb, nb))
+    return connected_components(graph, directed=False)[1]
+
+
+def _admittances(model: DssModel, names: list[str]) -> Iterator[ElementY]:
+    """The :class:`ElementY` of the lines and of ``names``: the lines' and shunts' (loads,
+    shunt capacitors and reactors) as the model read them, the others read now."""
+    yield from model.lines()
+    read = {el.name: el for el in model.shunts}
+    for name in names:
+        if name in read:
+            yield read[name]
+            continue
+        try:
+            yield model.element_y(name)
+        except Exception:  # noqa: BLE001 - an element OpenDSS gives no admittance (controls)
+            continue
+
+
+def _grounded_islands(model: DssModel, island: np.ndarray) -> set[int]:
+    """Islands some element grounds (module docstring, step 2)."""
+    e = model.elements
+    pick = (e.enabled.to_numpy(bool) & e.energized.to_numpy(bool)
+            & (e.cls != "line").to_numpy())
+    out: set[int] = set()
+    for el in _admittances(model, e.name[pick].tolist()):
+        ground = el.node < 0
+        if not ground.any() or el.yprim_s.size == 0:
+            continue
+        where = np.where(ground, -1, island[model.node_bus[np.maximum(el.node, 0)]])
+        for k in np.unique(where[~ground]).tolist():
+            if k in out:
+                continue
+            u = (where == k).astype(float)
+            i_g = abs(complex((el.yprim_s @ u)[ground].sum()))
+            scale = float(np.abs(np.diag(el.yprim_s))[where == k].max())
+            if scale > 0 and i_g >= GROUND_MIN_RATIO * scale:
+                out.add(int(k))
+    return out
+
+
+def ungrounded_buses(model: DssModel) -> np.ndarray:
+    """``(buses,)`` bool: the bus (in :attr:`DssModel.buses` order) has no path to ground.
+
+    Parameters
+    ----------
+    model : DssModel
+
+    Returns
+    -------
+    numpy.ndarray
+        True on the buses of every galvanic island that no element grounds (module
+        docstring); cached on the model (:meth:`DssModel.derived`).
+    """
+    def build(m: DssModel) -> np.ndarray:
+        island = _islands(m)
+        grounded = np.fromiter(_grounded_islands(m, island), dtype=np.int64)
+        out = ~np.isin(island, grounded)
+        out.setflags(write=False)
+        return out
+
+    return model.derived("ungrounded_buses", build)
