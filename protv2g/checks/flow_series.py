@@ -31,7 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "merge_series"]
+__all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends", "merge_series"]
 
 #: Relative agreement of two branches' currents taken as one current (OpenDSS's and
 #: pandapower's flow tolerances are ≈ 1e-8–1e-6 pu; 1e-4 leaves room, still far below any
@@ -47,29 +47,37 @@ STUB_KM = 0.001 + 1e-9
 _SAME_LOADING = 1e-3
 
 
+def element_ends(model: Any, rows: Any) -> np.ndarray:
+    """``(n, 2)`` bus ids (positions in ``model.buses``) of the two ends of the OpenDSS
+    elements at ``rows`` of ``model.elements`` (-1 where an element has more or fewer than
+    two buses), a line split for close-in faults taken whole."""
+    index = np.asarray(rows)
+    out = np.full((len(index), 2), -1, dtype=np.int64)
+    # a line split for close-in faults (:mod:`protv2g.network.dss_close_in`): its row is
+    # one section, the others appended as ``<line>~…``; its ends are the buses that only
+    # one of its sections reaches
+    names = model.elements.name.to_numpy()
+    buses = model.elements.buses.to_numpy()
+    split: dict[str, list[str]] = {}
+    for k in np.flatnonzero(pd.Series(names, dtype=object).str.contains("~", regex=False)
+                            .to_numpy()):
+        split.setdefault(str(names[k]).split("~", 1)[0], []).extend(buses[k])
+    for k, i in enumerate(index.tolist()):
+        b = list(buses[int(i)])
+        if names[int(i)] in split:
+            every = b + split[names[int(i)]]
+            b = [x for x in dict.fromkeys(every) if every.count(x) == 1]
+        if len(b) == 2:
+            out[k] = model.bus_index(b)
+    return out
+
+
 def _ends(ctx: Any, element: np.ndarray, index: np.ndarray) -> np.ndarray | None:
     """``(n, 2)`` bus ids of each branch's two ends (-1 where not known: a branch of more or
     fewer than two buses), None when the feeder's tables cannot say."""
-    model = ctx.study.model
+    if ctx.study.model is not None:
+        return element_ends(ctx.study.model, index)
     out = np.full((len(index), 2), -1, dtype=np.int64)
-    if model is not None:
-        # a line split for close-in faults (:mod:`protv2g.network.dss_close_in`): its row is
-        # one section, the others appended as ``<line>~…``; its ends are the buses that only
-        # one of its sections reaches
-        names = model.elements.name.to_numpy()
-        buses = model.elements.buses.to_numpy()
-        split: dict[str, list[str]] = {}
-        for k in np.flatnonzero(pd.Series(names, dtype=object).str.contains("~", regex=False)
-                                .to_numpy()):
-            split.setdefault(str(names[k]).split("~", 1)[0], []).extend(buses[k])
-        for k, i in enumerate(index.tolist()):
-            b = list(buses[int(i)])
-            if names[int(i)] in split:
-                every = b + split[names[int(i)]]
-                b = [x for x in dict.fromkeys(every) if every.count(x) == 1]
-            if len(b) == 2:
-                out[k] = model.bus_index(b)
-        return out
     net = ctx.study.net
     for kind, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
         sel = element == kind
