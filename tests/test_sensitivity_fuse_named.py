@@ -61,4 +61,4 @@ def test_a_bus_behind_it_is_said_with_the_backup_verdict(study):
     assert out[2:] == ["", ""]           # behind the study's fuse F8; on the trunk
     backup = behind_unmodelled_fuse(ctx, np.array(["R"], dtype=object), np.array([b2]),
                                     np.array(["backup"], dtype=object), np.array([1.0]))
-    assert backup == [""]
+    assert backup == []                  # no primary row: nothing to say

@@ -26,15 +26,17 @@ def behind_unmodelled_fuse(ctx: Any, device: np.ndarray, fault_bus: np.ndarray,
                            zone: np.ndarray, ratio: np.ndarray) -> list[str]:
     """Per row, ``" (behind line.x, named like a fuse and not modelled: …)"`` for a primary
     row (``zone == "primary"``) whose ``fault_bus`` (bus id) lies behind one of the study's
-    unmodelled fuse lines below ``device`` (module docstring), else ``""``; ``ratio``: the
-    row's current over the pickup."""
-    n = len(device)
-    out = [""] * n
+    unmodelled fuse lines below ``device`` (module docstring), else ``""``; an empty list when
+    no row can be (no such line, no primary row). ``ratio``: the row's current over the
+    pickup."""
     lines = getattr(ctx.study, "unmodelled_fuse_lines", ())
     model = ctx.study.model
+    if not lines or model is None:  # nothing to say: no list of one per row (C5's rows at
+        return []                   # 10,000 buses: 409,122)
     prim = np.flatnonzero(np.asarray(zone, dtype=object) == "primary")
-    if not lines or model is None or not len(prim):
-        return out
+    if not len(prim):
+        return []
+    out = [""] * len(device)
     import networkx as nx
 
     from protv2g.checks.flow_series import element_ends
