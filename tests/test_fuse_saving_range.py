@@ -73,7 +73,8 @@ def test_ground_element_range():
     t_first = min(float(RC_G.fast_time_s(hi_g * 1.01)),
                   float(RC_G.ground_fast_time_s(hi_g * 1.01)))
     assert float(FU.min_melt_time_s(hi_g * 1.01)) < K * t_first  # melts first above it
-    assert ground_range_text(RC_G, FU, K) == "ground faults 100 … 548 A"
+    assert ground_range_text(RC_G, FU, K) == ("ground faults 100 … 548 A (the first shot the "
+                                              "faster of the phase and ground fast curves)")
     # without a ground element the ground faults are timed on the phase element: said so
     assert saving_range_a(RC, FU, K, ground=True) == saving_range_a(RC, FU, K)
     assert "no ground (51G) element" in ground_range_text(RC, FU, K)
@@ -178,7 +179,8 @@ def test_pair_table_range_agrees_with_c2(depot_result):
         assert phase.startswith(expect)
         k = float(g.rule_value.iloc[0])
         assert ground == "ground faults " + range_text(
-            *saving_range_a(models[b], models[p], k, ground=True))
+            *saving_range_a(models[b], models[p], k, ground=True)) + (
+            " (the first shot the faster of the phase and ground fast curves)")
 
 
 def test_weak_end_of_line_loses_saving_inside_the_range():

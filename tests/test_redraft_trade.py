@@ -77,7 +77,8 @@ _DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device 
          "operate there in 0.479 s, 0.0515 s after R-MID clears (interval 0.0515 s, under "
          "0.3 s); the cost: the largest |3I0| at the head, 0.684 kA of an LLG-ab fault at b1 "
          "(max case; above the largest SLG's 0.673 kA), trips the head's 51G in 0.67 s "
-         "instead of 0.42 s at TD 0.5")
+         "instead of 0.42 s at TD 0.5; C4 judges the head over R-MID with 0.12 s (Rules "
+         "sheet), not 0.3 s: TD 0.5's 0.0515 s there would fail it too")
 
 
 def test_redraft_says_why_the_dials_and_their_cost(sited, capsys):

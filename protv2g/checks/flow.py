@@ -14,7 +14,9 @@ loading_percent`` and optionally ``p_from_mw``):
   voltage within it is at the limit), a bus a source or regulator set-point holds is named
   so, and a V2G row whose bus is within the limit without V2G is ``new``
   (:mod:`protv2g.checks.flow_limit`, review s26 §4);
-* branch loading above ``loading_max_percent`` (default 100 %) — ``fail``;
+* branch loading above ``loading_max_percent`` (default 100 %) — ``fail``; failing branches
+  in series that carry one current are one row per scenario naming them all
+  (:mod:`protv2g.checks.flow_series`, review rev30 §5);
 
   a voltage (beyond the tolerance) or loading row that fails without V2G too is ``worse``
   only when V2G changes it
@@ -47,6 +49,8 @@ bidirectional modes).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -69,6 +73,7 @@ from protv2g.checks.flow_limit import (
 )
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
+from protv2g.checks.flow_series import merge_series
 from protv2g.checks.regulator_text import (
     FORWARD_LOCKED_TEXT,
     MODE_TO_CONFIRM,
@@ -365,12 +370,14 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
     w = _worst(branch, _BRANCH_KEYS, "loading_percent")
     bad = w[w.loading_percent > th.loading_max_percent + 1e-9]
     label = _branch_names(ctx, bad.element, bad.element_index)
+    # failing branches in series carrying one current: one row per path (review rev30 §5)
+    bad, label, said = merge_series(ctx, branch, w, bad, label, partial(_branch_names, ctx))
     rows.append(violation_rows(
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(), device=label,
         margin_unit=MarginUnit.PERCENT,
         margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
         limit=th.loading_max_percent, tolerance=th.loading_change_min_percent,
-        message=_loading_messages(ctx, label, bad.loading_percent.tolist(),
+        message=_loading_messages(ctx, said, bad.loading_percent.tolist(),
                                   bad.scenario.tolist())))
     regs = regulators(ctx)
     if regs and "p_from_mw" in branch.columns:

@@ -254,13 +254,15 @@ def ranges_by_scenario(rows: pd.DataFrame, devices: dict[str, Any]
 
 
 def ground_range_text(recloser: Any, fuse: Any, k: float) -> str:
-    """The ground element's fuse-saving range as text (``"ground faults 100 … 553 A"``), or
+    """The ground faults' fuse-saving range as text (``"ground faults 100 … 553 A (the first
+    shot the faster of the phase and ground fast curves)"``), or
     why it is not judged (no ground element: ground faults are timed on the phase element,
     whose range applies)."""
     if not has_ground_element(recloser):
         return ("ground faults: no ground (51G) element, timed on the phase element (its "
                 "range applies)")
-    return f"ground faults {range_text(*saving_range_a(recloser, fuse, k, ground=True))}"
+    return (f"ground faults {range_text(*saving_range_a(recloser, fuse, k, ground=True))} "
+            "(the first shot the faster of the phase and ground fast curves)")
 
 
 #: Fault types that are ground faults (the recloser's ground element may time them).

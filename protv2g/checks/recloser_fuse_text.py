@@ -142,6 +142,13 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     return f"{lead}: {what}{_bracket_text(ctx, r)}"
 
 
+#: What a ground fault's fuse-saving range is timed on (review rev30 §8: ckt5's "100 … 165 A
+#: (ground faults)" beside rows timed on the phase fast curve read as the ground element's
+#: alone; :func:`~protv2g.checks.fuse_saving_range.crossover_grid`).
+GROUND_RANGE_NOTE = (" (ground faults, the first shot the faster of the recloser's phase and "
+                     "ground fast curves)")
+
+
 def _range(ctx: CheckContext, r: object) -> str:
     """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
     ground element's for a ground fault (when the recloser has one)."""
@@ -153,7 +160,7 @@ def _range(ctx: CheckContext, r: object) -> str:
     if key not in ctx.cache:
         lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
                                 float(r.rule_value), ground=ground)
-        ctx.cache[key] = range_text(lo, hi) + (" (ground faults)" if ground else "")
+        ctx.cache[key] = range_text(lo, hi) + (GROUND_RANGE_NOTE if ground else "")
     return ctx.cache[key]
 
 

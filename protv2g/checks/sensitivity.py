@@ -55,6 +55,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
+from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
 from protv2g.checks.reach_text import BAD_COLUMNS, reach_messages, transformer_note
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
@@ -319,12 +320,18 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     at = np.flatnonzero((m.ratio < m.factor - 1e-12).to_numpy())
     if len(at):
         bad = {c: m[c].to_numpy()[at] for c in BAD_COLUMNS}
+        fault_bus = m.fault_bus.to_numpy()[at]
         del m
         zone = bad.pop("zone")
+        # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
+        where = behind_unmodelled_fuse(ctx, bad["device"], fault_bus, zone, bad["ratio"])
+        said = (bad["fault_bus_name"] if not any(where) else np.array(
+            [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
+            dtype=object))
         rows.append(violation_rows(
             "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
                            CheckStatus.WARN.value), frame=None,
-            message=reach_messages(ctx, {**bad, "zone": zone}),
+            message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
             fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],

@@ -190,7 +190,8 @@ def _redraft(args: argparse.Namespace) -> int:
     trade = redraft_trade(study, again, stale)
     out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
                                 {i: prop for i, _d, prop in again}, trade,
-                                redraft_notes(study, again, stale)), encoding="utf-8")
+                                redraft_notes(study, again, stale),
+                                study.document.checks), encoding="utf-8")
     print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
           "TODO stays: replace them with the utility's settings):")
     for s in stale:

@@ -346,7 +346,7 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
         recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
-        rests_on=findings["input_basis"].map(rests_on))
+        rests_on=_rests_on_texts(findings, evidence))
     # a finding without a finite worst margin says why in its cell (review s22, F01)
     reasons = no_margin_texts(findings, f.evidence)
     if reasons:
@@ -369,3 +369,25 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
         pairs = pair_table(result, models, faults)
     return {"findings": view, "evidence": evidence, "pairs": pairs,
             "fault_levels": fault_levels(result), "_findings": f, "_formats": formats}
+
+
+def _rests_on_texts(findings: pd.DataFrame, evidence: pd.DataFrame) -> list[str]:
+    """The Findings sheet's "Rests on" of each finding: the weakest input of any of its rows
+    (:func:`protv2g.input_basis.weakest`, the rule the gate's verdict keeps), said as *some
+    rows'* with its worst row's beside it where that row rests on a stronger input (review
+    rev30 §8, EPRI ckt5: R-MID / F-END read "drafted value (TODO)" from its min-case rows,
+    on the drafted fault resistance, while its worst row rests on given data).
+    """
+    weakest_text = findings["input_basis"].map(rests_on).tolist()
+    if "input_basis" not in evidence.columns or not len(evidence):
+        return weakest_text
+    first = dict(zip(evidence["evidence"].astype(str), evidence["input_basis"].astype(str),
+                     strict=True))
+    out = []
+    for text, basis, at in zip(weakest_text, findings["input_basis"].astype(str),
+                               findings["evidence_first"].astype(str), strict=True):
+        worst = first.get(at, basis)
+        out.append(text if not text or worst in ("", basis) or not rests_on(worst) else
+                   f"some rows: {text}; its worst row: {rests_on(worst)}")
+    return out
+

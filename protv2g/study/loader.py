@@ -67,6 +67,21 @@ class Study:
         """The feeder model: the OpenDSS model when there is one, else the net."""
         return self.model if self.model is not None else self.net
 
+    @property
+    def unmodelled_fuse_lines(self) -> tuple[str, ...]:
+        """The OpenDSS model's lines named like fuses with no ``Fuse`` element on them and no
+        device of the study (``line.<name>``, lower case;
+        :func:`protv2g.network.dss_fuse_named.fuse_named_lines`, the list ``init`` writes in
+        its TODO): empty for a pandapower feeder. In the field each is likely a fuse whose zone
+        the devices above it back up (C5 says so, review rev30 §4)."""
+        if self.model is None:
+            return ()
+        from protv2g.network.dss_fuse_named import fuse_named_lines
+
+        mine = {str(s.element_name).lower() for s in self.device_sites.values()
+                if getattr(s, "element_name", None)}
+        return tuple(n.lower() for n in fuse_named_lines(self.model) if n.lower() not in mine)
+
     def bus_name(self, bus: int) -> str:
         """Name of bus ``bus`` (a net bus index, or a position in ``model.buses``)."""
         if self.model is not None:

@@ -16,6 +16,7 @@ from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER"]
@@ -256,10 +257,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
                  "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
                  "51G = max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone "
-                 "ground fault / 1.5], time dials for "
-                 + (f"{f['cti_s']:g} s over the {f['devices_below']} devices below"
-                    if f["devices_below"] else "the smallest time dial protv2g drafts (no "
-                    "protective device below it in the model to coordinate with)"),
+                 "ground fault / 1.5], time dials for " + dials_clause(f),
                  "replace by the utility's relay settings"),
             f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
             f"{f['peak_residual_a']:.0f} A"

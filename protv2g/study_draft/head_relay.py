@@ -346,6 +346,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "below_names": [n for n, _ in below],
+               "below_kinds": {n: getattr(getattr(m, "kind", None), "value",
+                                          str(getattr(m, "kind", ""))) for n, m in below},
                "cti_s": CTI_S, "dials": dials, "close_in": close_in,
                "backup_min": zone_minimum(d[d.device == name], backup or {},
                                           list(model.buses.index)),

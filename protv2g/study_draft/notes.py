@@ -32,6 +32,7 @@ import pandas as pd
 
 from protv2g.devices.library import CurveLibrary
 from protv2g.devices.models import build_device
+from protv2g.network.dss_fuse_named import fuse_named_lines
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.model_notes import (
@@ -138,21 +139,6 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
 FUSE_NAMED_FIX = ("add the fuses to the model (New Fuse.<name> MonitoredObj=Line.<line> "
                   "FuseCurve=… RatedCurrent=…) or as study devices (kind: fuse, location: "
                   "{line: <line>}, link: <e.g. 65K>), or confirm they are not fuses")
-
-
-def fuse_named_lines(model: DssModel) -> list[str]:
-    """Enabled lines whose name says fuse (``…FUSE…``) with no ``Fuse`` element monitoring
-    them: utility models often draw a fuse as a short line or switch and leave out the
-    ``Fuse`` (review s20: EPRI ckt5's 95 ``*FUSE`` lines; init drafted no fuse, C1–C4 read
-    "not applicable" and the homes site counted as behind the head relay)."""
-    e = model.elements
-    named = e[(e.cls == "line") & e.enabled.astype(bool)
-              & e.name.str.contains("fuse", case=False, regex=False)]
-    if named.empty:
-        return []
-    d = model.devices
-    watched = set(d.element[d.kind == "fuse"].astype(str).str.lower()) if len(d) else set()
-    return [str(n) for n in named.name if str(n).lower() not in watched]
 
 
 def fuse_swap_times(link_curve: dict, rating_a: float, link: str, library: CurveLibrary,

@@ -47,6 +47,12 @@ from protv2g.study.dss_site_transformers import base_case_model
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
+from protv2g.study_draft.redraft_comments import (
+    PICKUP_OF,
+    in_flow,
+    key_node,
+    refresh_relay_comments,
+)
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -279,7 +285,8 @@ def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Is
 def redraft_text(text: str, stale: list[StaleValue],
                  proposals: dict[int, RelayProposal] | None = None,
                  trade: dict[int, list[str]] | None = None,
-                 notes: dict[int, dict[str, str]] | None = None) -> str:
+                 notes: dict[int, dict[str, str]] | None = None,
+                 checks: Any = None) -> str:
     """The study file's ``text`` with each stale value replaced by its re-drafted one, in place
     (the rest of the file unchanged); the replaced value gets an end-of-line comment naming
     the value it replaces. ``proposals`` (file index → the relay's proposal now,
@@ -293,6 +300,11 @@ def redraft_text(text: str, stale: list[StaleValue],
     (file index → setting → text, :func:`.trade.redraft_notes`): why a re-drafted time dial
     is what it is and its cost, what a re-drafted pickup gives up, written in the value's
     comment after the value it replaces (review rev29 §6: printed, not kept in the file).
+    A time dial the rule now gives otherwise but within one step, left as drafted, gets a
+    comment saying so with the rule's value and reason, as a kept pickup's figure line does,
+    and the relay's ``# TODO: assumed feeder-head relay …`` says what its dials are for now
+    (:func:`.trade.dials_clause`, the study's ``checks`` for C4's intervals; review rev30 §6:
+    ckt5's said "no protective device below it" after R-MID, F-TAP and F-END were added).
 
     Raises
     ------
@@ -300,13 +312,13 @@ def redraft_text(text: str, stale: list[StaleValue],
         A value to replace is not written as a plain scalar under its device's item.
     """
     root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    devices = _key(root, "devices")
+    devices = key_node(root, "devices")
     lines = text.splitlines(keepends=True)
     edits = []
     for s in stale:
         item = devices.value[s.index] if isinstance(devices, yaml.SequenceNode) and \
             s.index < len(devices.value) else None
-        node = _key(item, s.key)
+        node = key_node(item, s.key)
         plain = isinstance(node, yaml.ScalarNode) or (
             s.key == RECLOSE and isinstance(node, yaml.SequenceNode) and node.flow_style)
         if not plain or node.start_mark.line != node.end_mark.line:
@@ -316,8 +328,9 @@ def redraft_text(text: str, stale: list[StaleValue],
     for index, prop in (proposals or {}).items():
         keys = {s.key for s in stale if s.index == index}
         if keys:
-            _refresh_comments(lines, devices.value[index].start_mark.line, prop, keys,
-                              (trade or {}).get(index, []))
+            refresh_relay_comments(lines, devices.value[index], prop, keys,
+                                   (trade or {}).get(index, []), (notes or {}).get(index, {}),
+                                   checks, f"within {MATERIAL_FRACTION:.0%} or one step")
     for line_no, start, end, s in sorted(edits, key=lambda e: (e[0], -e[1])):
         line = lines[line_no]
         body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
@@ -328,9 +341,9 @@ def redraft_text(text: str, stale: list[StaleValue],
         note = f"re-drafted by protv2g init --redraft (was {s.text(s.drafted)})"
         said = (notes or {}).get(s.index, {}).get(s.key)
         if said:
-            note += ("; what it gives up: " if s.key in _PICKUP_OF.values() else ": ") + said
+            note += ("; what it gives up: " if s.key in PICKUP_OF.values() else ": ") + said
         rest = body[start + len(value):]
-        if not _in_flow(body, start) and "#" not in rest:
+        if not in_flow(body, start) and "#" not in rest:
             body = f"{body}  # {note}"
         elif s.key == RECLOSE and "# TODO" in rest:  # said in its TODO, before the fix
             at = body.find(" | fix:", start + len(value))
@@ -338,64 +351,3 @@ def redraft_text(text: str, stale: list[StaleValue],
             body = f"{body[:at]}; {note}{body[at:]}"
         lines[line_no] = body + newline
     return "".join(lines)
-
-
-def _key(node: Any, key: str) -> Any:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((v for k, v in node.value if k.value == key), None)
-
-
-def _in_flow(line: str, pos: int) -> bool:
-    """The value at ``pos`` lies in a flow mapping or sequence (``{…}``): no comment inside."""
-    before = line[:pos]
-    return before.count("{") > before.count("}") or before.count("[") > before.count("]")
-
-
-
-_STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
-_REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
-
-
-#: The pickup a ``# 51P:`` / ``# 51G:`` comment line derives.
-_PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
-
-
-def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
-                      keys: set[str], trade: list[str] = ()) -> None:
-    """Re-write init's figure comments in the comment block above the relay's item (at
-    ``item_line``, 0-based) with ``prop``'s figures (:func:`redraft_text`); ``keys``: the
-    settings re-drafted (a pickup kept, not materially different, keeps its line, which says
-    what the rule now gives); ``trade``: what the re-drafted values give up
-    (:func:`redraft_trade`), its backup reach said on the reach line."""
-    from protv2g.study_draft.writer import todo
-
-    f = prop.figures
-    steps = f.get("pickup_steps", {})
-    i = item_line - 1
-    while i >= 0 and lines[i].lstrip().startswith("#"):
-        line = lines[i]
-        newline = "\n" if line.endswith("\n") else ""
-        if (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
-            key = _PICKUP_OF[m.group(2)]
-            lines[i] = (f"{m.group(1)}# {m.group(2)}: {steps[m.group(2)]} (re-drafted by "
-                        f"protv2g init --redraft){newline}" if key in keys else
-                        f"{line.rstrip()} (first draft, kept: the rule now gives "
-                        f"{float(prop.entry[key]):g} A, within {MATERIAL_FRACTION:.0%} or one "
-                        f"step){newline}")
-        elif (m := _REACH_TODO.match(line)) and _PICKUP_OF[m.group(2)] in keys:
-            now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")), None)
-            lost = [t for t in trade if t.startswith(f"backup reach: {m.group(2)} ")]
-            lines[i] = m.group(1) + (
-                todo(now, "review the setting") if now is not None else
-                f"# re-drafted by protv2g init --redraft: the first draft's {m.group(2)} reach "
-                "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
-                + (f"; what it gives up: {lost[0]}" if lost else "")
-            ) + newline
-        elif "min zone faults:" in line:
-            line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
-            line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)
-            lines[i] = re.sub(r"min zone faults: phase \S+ A, ground \S+ A",
-                              f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, "
-                              f"ground {f['min_ground_fault_zone_a']:.0f} A", line)
-        i -= 1

@@ -17,7 +17,10 @@ reach; coordination over every device below, fuses included); the re-draft says 
   (IEC 60909 min, no V2G), with its fault and the device whose zone it is;
 * :func:`dial_figures` — which device and fault set a time dial, the interval there, and the
   intervals the smallest dial would give over each device below;
-* :func:`trade_lines` — the text, against the pickups the study had.
+* :func:`trade_lines` — the text, against the pickups the study had;
+* :func:`interval_text` — why the draft's one interval (0.3 s) is not C4's per-pair interval
+  (review rev30 §6: the draft wanted 0.3 s over R-MID while C4 judged 0.12 s, and neither
+  text said so).
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from protv2g.devices.rules import DevicePair, coordination_interval_s
 from protv2g.network.dss_model import DssModel
 from protv2g.significant import number_text
 from protv2g.study.places import DeviceSite
 from protv2g.topology_reach import BACKUP, reach_zones
 
-__all__ = ["backup_zone", "dial_figures", "redraft_notes", "redraft_trade", "setting_notes",
-           "trade_lines", "zone_minimum"]
+__all__ = ["backup_zone", "check_intervals", "dial_figures", "dials_clause", "interval_text",
+           "redraft_notes", "redraft_trade", "setting_notes", "trade_lines", "zone_minimum"]
 
 _PHASE_FAULTS, _GROUND_FAULTS = ("3ph", "LL"), ("SLG", "LLG")
 
@@ -179,20 +183,107 @@ def _reach_text(key: str, element: str, m: Mapping[str, Any], new: float,
             f"{m['i_a']:.0f} A = {ratio:.2f} × pickup{was}")
 
 
+#: Device kind below the head → the pair C4 judges the head over it, and its ``checks`` key.
+_PAIRS = {"recloser": (DevicePair.RELAY_RECLOSER, "cti_recloser_relay_s"),
+          "fuse": (DevicePair.RELAY_FUSE, "cti_relay_fuse_s"),
+          "relay": (DevicePair.RELAY_RELAY, "cti_relay_relay_s")}
+
+
+def check_intervals(kinds: Mapping[str, str], checks: Any = None) -> dict[str, float]:
+    """Device below the head → the interval (s) C4 judges the head relay over it with: the
+    pair's coordination interval of ``relay_library/rules.yaml``
+    (:func:`protv2g.devices.rules.coordination_interval_s`) for the study's
+    ``checks.relay_technology`` (numerical by default) and its ``cti_*`` override.
+
+    ``kinds``: device → kind (``"recloser"``, ``"fuse"``, ``"relay"``; others are skipped);
+    ``checks``: the study's :class:`~protv2g.study.schema.Checks` (None: the defaults).
+
+    >>> check_intervals({"R-MID": "recloser", "F-TAP": "fuse"})
+    {'R-MID': 0.12, 'F-TAP': 0.12}
+    """
+    tech = str(getattr(checks, "relay_technology", "numerical"))
+    out = {}
+    for device, kind in kinds.items():
+        if kind in _PAIRS:
+            pair, key = _PAIRS[kind]
+            out[device] = coordination_interval_s(pair, tech,
+                                                  override=getattr(checks, key, None)).value
+    return out
+
+
+def interval_text(cti_s: float, kinds: Mapping[str, str], checks: Any = None) -> str:
+    """Which interval the draft's time dials keep over the devices below and why C4 judges
+    with others (review rev30 §6, EPRI ckt5: the draft wanted 0.3 s over R-MID, C4 judged the
+    head over it with 0.12 s, and neither text said so).
+
+    The draft's ``cti_s`` (:data:`~.head_relay.CTI_S`, 0.3 s) is IEEE 242-2001 §15's
+    relay–relay interval for an electromechanical relay (breaker 0.08 + overtravel 0.10 +
+    safety 0.12 s), one value over every kind of device: the draft knows neither the relay
+    nor its breaker. C4 takes each pair's interval from the rule table
+    (:func:`check_intervals`; the Rules sheet): below a numerical relay a fuse's or
+    recloser's time is already a clearing time, so the safety margin alone, 0.12 s.
+
+    >>> interval_text(0.3, {"R-MID": "recloser"}).endswith("may still pass C4")
+    True
+    """
+    text = (f"{cti_s:g} s: init's one interval over every device below (IEEE 242-2001 §15's "
+            "relay–relay interval for an electromechanical relay: breaker 0.08 + overtravel "
+            "0.10 + safety 0.12 s; the draft knows neither the relay nor its breaker)")
+    c4 = check_intervals(kinds, checks)
+    if not c4:
+        return text
+    by_kind: dict[str, float] = {}
+    for device, value in c4.items():
+        by_kind.setdefault(kinds[device], value)
+    tech = str(getattr(checks, "relay_technology", "numerical"))
+    return text + ("; C4 judges each pair with its own interval (Rules sheet, " + tech
+                   + " relay: " + ", ".join(f"over a {k} {v:g} s" for k, v in by_kind.items())
+                   + "; a fuse's or recloser's time is already a clearing time), so a dial "
+                   f"with less than {cti_s:g} s may still pass C4")
+
+
+def dials_clause(figures: Mapping[str, Any], checks: Any = None,
+                 kept: Mapping[str, tuple[float, float]] | None = None) -> str:
+    """What the drafted relay's time dials are for, as its ``# TODO: assumed feeder-head
+    relay …`` comment says it after "time dials for " (init's draft; re-written by
+    ``init --redraft``, review rev30 §6: it still said "no protective device below it" once
+    R-MID, F-TAP and F-END had been added).
+
+    ``figures``: the proposal's (``cti_s``, ``below_names``, ``below_kinds``);
+    ``kept``: setting → (the file's value, the rule's value) of a time dial the re-draft
+    left as drafted (within one step).
+    """
+    names = list(figures.get("below_names", ()))
+    if not names:
+        return ("the smallest time dial protv2g drafts (no protective device below it in the "
+                "model to coordinate with)")
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    text = f"{figures['cti_s']:g} s over the {len(names)} device(s) below ({shown})"
+    for key, (was, now) in (kept or {}).items():
+        element = "phase" if key == "time_dial" else "ground"
+        text += (f"; {element} TD {was:g} is the first draft's, kept: the rule now gives "
+                 f"{now:g}, within 10% or one step")
+    return text + "; " + interval_text(figures["cti_s"], figures.get("below_kinds", {}),
+                                       checks)
+
+
 _SETTING = {("51P", "reach"): "pickup_a", ("51G", "reach"): "ground_pickup_a",
             ("51P", "dial"): "time_dial", ("51G", "dial"): "ground_time_dial"}
 
 
 def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None],
-                  drafted: Mapping[str, float | None], backup_factor: float = 1.2
-                  ) -> dict[str, str]:
+                  drafted: Mapping[str, float | None], backup_factor: float = 1.2, *,
+                  checks: Any = None) -> dict[str, str]:
     """Setting (``pickup_a`` … ``ground_time_dial``) → what its re-drafted value gives up or
     why it is what it is (module docstring), the text ``init --redraft`` writes beside the
     value in the study file (review rev29 §6: the reasons were printed, not kept): for each
     pickup (``"51P"``/``"51G"`` → A, now and as ``drafted``) that no longer reaches its
     backup zone's minimum fault with ``backup_factor`` ×, the fault, the figure and the
     drafted pickup's; for each time dial, what sets it (:func:`dial_figures`) and, above the
-    rule's smallest dial, its cost at the head's largest fault.
+    rule's smallest dial, its cost at the head's largest fault; where the device setting it
+    is one C4 judges the head over (``figures["below_kinds"]``), the interval C4 wants there
+    (:func:`check_intervals`, the study's ``checks``) and whether the rule's smallest dial
+    would meet it (review rev30 §6: 0.3 s drafted, 0.12 s judged).
     """
     out = {}
     for key, element in (("51P", "phase"), ("51G", "ground")):
@@ -201,6 +292,7 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
         if m is not None and new and m["i_a"] / new < backup_factor:
             out[_SETTING[key, "reach"]] = _reach_text(key, element, m, new, old,
                                                       backup_factor)
+    c4 = check_intervals(figures.get("below_kinds", {}), checks)
     for key in ("51P", "51G"):
         f = figures.get("dials", {}).get(key)
         if f:
@@ -208,20 +300,37 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
             cost = figures.get("close_in", {}).get(key)
             if cost and f["td"] > f["td_min"] + 1e-9:
                 text += "; " + _cost_text(key, f, cost)
+            if f["by"] in c4 and f["td"] > f["td_min"] + 1e-9:
+                x, want = f["interval_min_s"], c4[f["by"]]
+                text += (f"; C4 judges the head over {f['by']} with {want:g} s (Rules sheet), "
+                         f"not {f['cti_s']:g} s: TD {f['td_min']:g}'s {_s(x)} there would "
+                         + ("pass it" if x >= want - 1e-9 else "fail it too"))
             out[_SETTING[key, "dial"]] = text
     return out
 
 
 def trade_lines(figures: Mapping[str, Any], pickups: Mapping[str, float | None],
-                drafted: Mapping[str, float | None], backup_factor: float = 1.2) -> list[str]:
+                drafted: Mapping[str, float | None], backup_factor: float = 1.2, *,
+                checks: Any = None, kept: Mapping[str, float] | None = None) -> list[str]:
     """What the re-drafted relay gives up and why its dials are what they are, as printed
     by ``init --redraft`` (:func:`setting_notes`: each backup reach given up, then each
-    time dial's reason, ``"ground TD 1: …"``).
+    time dial's reason, ``"ground TD 1: …"``). ``kept``: ``"51P"``/``"51G"`` → the file's
+    time dial where the re-draft keeps the first draft's (within one step of the rule's:
+    review rev30 §6, the print named TD 0.6 while the file kept 0.5), said before its reason.
     """
-    notes = setting_notes(figures, pickups, drafted, backup_factor)
+    notes = setting_notes(figures, pickups, drafted, backup_factor, checks=checks)
     dials = figures.get("dials", {})
+    kept = kept or {}
+
+    def head(key: str, element: str) -> str:
+        td = dials[key]["td"]
+        if key in kept and abs(float(kept[key]) - td) > 1e-9:
+            return (f"{element} TD {td:g} (not written: the file keeps the first draft's TD "
+                    f"{float(kept[key]):g}, within 10% or one step of the rule's)")
+        return f"{element} TD {td:g}"
+
     return ([notes[k] for k in ("pickup_a", "ground_pickup_a") if k in notes]
-            + [f"{element} TD {dials[key]['td']:g}: {notes[k]}"
+            + [f"{head(key, element)}: {notes[k]}"
                for key, element, k in (("51P", "phase", "time_dial"),
                                        ("51G", "ground", "ground_time_dial")) if k in notes])
 
@@ -243,13 +352,20 @@ def redraft_notes(study: Any, again: list, stale: list) -> dict[int, dict[str, s
 
 def _per_relay(study: Any, again: list, stale: list, fn: Any) -> dict[int, Any]:
     out = {}
-    factor = float(study.document.checks.sensitivity_backup_factor)
+    checks = study.document.checks
+    factor = float(checks.sensitivity_backup_factor)
     for index, d, prop in again:
         if not any(s.index == index for s in stale):
             continue
         now = {"51P": prop.entry.get("pickup_a"), "51G": prop.entry.get("ground_pickup_a")}
         was = {"51P": getattr(d, "pickup_a", None), "51G": getattr(d, "ground_pickup_a", None)}
-        said = fn(prop.figures, now, was, factor)
+        written = {s.key for s in stale if s.index == index}
+        extra = {"checks": checks}
+        if fn is trade_lines:
+            extra["kept"] = {k: getattr(d, key) for k, key in (("51P", "time_dial"),
+                                                               ("51G", "ground_time_dial"))
+                             if key not in written and getattr(d, key, None) is not None}
+        said = fn(prop.figures, now, was, factor, **extra)
         if said:
             out[index] = said
     return out

@@ -1,0 +1,319 @@
+"""C12's loading rows of branches in series that carry one current: one row for the path.
+
+Elements in series with no branch between them carry the same current; when several of them
+fail C12's loading limit they are one problem, not one per element (review rev30 §5, EPRI
+ckt5: three gate ``fail:`` lines, each "loaded 108 %", were ``line.mdv201_connector`` (1 m),
+``line.mdv201_hn_2_793_abc1023346_sw`` and ``line.sw-hn_2_793_sw``, one current path rated
+by OpenDSS's default 400 A, in series with the 619 A conductor
+``line.mdv201_hn_2_793_abc1023346`` at 70 %).
+
+Series (a stated rule): two branches of the flow table share a bus at which no other branch
+of the table ends and no source (external grid, Vsource) is connected, and their currents
+(``i_ka``) agree in every scenario and step of the flow (within :data:`SAME_CURRENT_REL` of
+the larger, or :data:`SAME_CURRENT_ABS_KA`); a load or shunt at the shared bus makes them
+differ and so breaks the path. A *path* is a connected set of such pairs. Where two or more
+of a path's branches fail in a scenario, C12 keeps one row for them (the first along the
+path, from the source, of the most loaded) naming every failing element, the path's count,
+and — where an element rated by OpenDSS's default ``normamps``
+(:mod:`protv2g.network.dss_ratings`) is a stub of at most :data:`STUB_KM` (OpenDSS gives a
+``switch=yes`` line 1 m; connectors are drawn as such) — that it is one, beside the rated
+element(s) of the same path with their rating and loading.
+No rating is invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends", "merge_series"]
+
+#: Relative agreement of two branches' currents taken as one current (OpenDSS's and
+#: pandapower's flow tolerances are ≈ 1e-8–1e-6 pu; 1e-4 leaves room, still far below any
+#: load at the shared bus that matters to a loading limit).
+SAME_CURRENT_REL = 1e-4
+#: Absolute agreement (kA) for currents near zero.
+SAME_CURRENT_ABS_KA = 1e-6
+#: Longest element called a stub (km): OpenDSS draws a ``switch=yes`` line 0.001 km long.
+STUB_KM = 0.001 + 1e-9
+#: Loadings (percentage points) taken as equal when choosing the row a path keeps: the first
+#: along the path of the most loaded (one current, one rating: the same loading up to the
+#: flow's rounding).
+_SAME_LOADING = 1e-3
+
+
+def element_ends(model: Any, rows: Any) -> np.ndarray:
+    """``(n, 2)`` bus ids (positions in ``model.buses``) of the two ends of the OpenDSS
+    elements at ``rows`` of ``model.elements`` (-1 where an element has more or fewer than
+    two buses), a line split for close-in faults taken whole."""
+    index = np.asarray(rows)
+    out = np.full((len(index), 2), -1, dtype=np.int64)
+    # a line split for close-in faults (:mod:`protv2g.network.dss_close_in`): its row is
+    # one section, the others appended as ``<line>~…``; its ends are the buses that only
+    # one of its sections reaches
+    names = model.elements.name.to_numpy()
+    buses = model.elements.buses.to_numpy()
+    split: dict[str, list[str]] = {}
+    for k in np.flatnonzero(pd.Series(names, dtype=object).str.contains("~", regex=False)
+                            .to_numpy()):
+        split.setdefault(str(names[k]).split("~", 1)[0], []).extend(buses[k])
+    for k, i in enumerate(index.tolist()):
+        b = list(buses[int(i)])
+        if names[int(i)] in split:
+            every = b + split[names[int(i)]]
+            b = [x for x in dict.fromkeys(every) if every.count(x) == 1]
+        if len(b) == 2:
+            out[k] = model.bus_index(b)
+    return out
+
+
+def _ends(ctx: Any, element: np.ndarray, index: np.ndarray) -> np.ndarray | None:
+    """``(n, 2)`` bus ids of each branch's two ends (-1 where not known: a branch of more or
+    fewer than two buses), None when the feeder's tables cannot say."""
+    if ctx.study.model is not None:
+        return element_ends(ctx.study.model, index)
+    out = np.full((len(index), 2), -1, dtype=np.int64)
+    net = ctx.study.net
+    for kind, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
+        sel = element == kind
+        if not sel.any() or kind not in net or not len(net[kind]):
+            continue
+        t = net[kind]
+        at = t.index.get_indexer(index[sel].astype(np.int64))
+        ok = at >= 0
+        rows = np.flatnonzero(sel)[ok]
+        out[rows, 0] = t[a].to_numpy(np.int64)[at[ok]]
+        out[rows, 1] = t[b].to_numpy(np.int64)[at[ok]]
+    return out
+
+
+def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame) -> dict[tuple, list[tuple]]:
+    """Failing branch ``(element, index)`` → its path's branches in order along it, for the
+    paths with two failing branches or more (module docstring)."""
+    codes, element, index, key_of = _pair_codes(branch.element.to_numpy(),
+                                                 branch.element_index.to_numpy())
+    fcode = np.unique(key_of(failing.element.to_numpy(), failing.element_index.to_numpy()))
+    fcode = fcode[fcode >= 0]
+    if len(fcode) < 2:
+        return {}
+    n = len(element)
+    uniq = list(zip(element.tolist(), index.tolist(), strict=True))
+    ends = _ends(ctx, element, index)
+    if ends is None:
+        return {}
+    # buses where exactly two branches end: each such bus pairs them
+    flat = ends.ravel()
+    owner = np.repeat(np.arange(n), 2)
+    ok = flat >= 0
+    bus, who = flat[ok], owner[ok]
+    order = np.argsort(bus, kind="stable")
+    bus, who = bus[order], who[order]
+    ub, start, count = np.unique(bus, return_index=True, return_counts=True)
+    # not at a source's bus: two feeders leaving it may carry equal currents in parallel
+    two = start[(count == 2) & ~np.isin(ub, _sources(ctx))]
+    a, b = who[two], who[two + 1]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    touching = np.isin(a, fcode) | np.isin(b, fcode)
+    if not touching.any():
+        return {}
+    # the currents of every branch in every (scenario, step) column
+    step = branch.step.to_numpy() if "step" in branch.columns else np.zeros(len(branch))
+    col, _e, _i, _k = _pair_codes(branch.scenario.to_numpy(), step)
+    m = np.full((n, int(col.max()) + 1 if len(col) else 0), np.nan)
+    m[codes, col] = branch.i_ka.to_numpy(float)
+    ia, ib = m[a], m[b]
+    tol = np.maximum(SAME_CURRENT_ABS_KA, SAME_CURRENT_REL * np.fmax(np.abs(ia), np.abs(ib)))
+    same = np.all((np.abs(ia - ib) <= tol) | (np.isnan(ia) & np.isnan(ib)), axis=1)
+    a, b = a[same], b[same]
+    if not len(a):
+        return {}
+    g = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = connected_components(g, directed=False)
+    failing_in = pd.Series(label[fcode]).value_counts()
+    out = {}
+    graph: list = []
+    for lab in failing_in.index[failing_in >= 2].tolist():
+        members = np.flatnonzero(label == lab)
+        along = _source_first(ctx, _ordered(members, a, b), ends, graph)
+        path = [uniq[k] for k in along]
+        for k in members.tolist():
+            if k in set(fcode.tolist()):
+                out[uniq[k]] = path
+    return out
+
+
+def _sources(ctx: Any) -> np.ndarray:
+    """Bus ids of the feeder's sources (external grids, Vsources)."""
+    from protv2g.topology import source_buses
+
+    feeder = ctx.study.model if ctx.study.model is not None else ctx.study.net
+    try:
+        return np.array(list(source_buses(feeder).values()), dtype=np.int64)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return np.zeros(0, dtype=np.int64)
+
+
+def _ordered(members: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """``members`` (a path) in order along it, from its end of the smaller code."""
+    mine = set(members.tolist())
+    nbr: dict[int, list[int]] = {k: [] for k in mine}
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        if x in mine and y in mine:
+            nbr[x].append(y)
+            nbr[y].append(x)
+    ends = [k for k, v in nbr.items() if len(v) <= 1] or sorted(mine)
+    at, seen, out = min(ends), set(), []
+    while at is not None:
+        out.append(at)
+        seen.add(at)
+        at = next((k for k in nbr[at] if k not in seen), None)
+    return out + sorted(mine - seen)
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray) -> tuple:
+    """Integer codes of the pairs ``(first[k], second[k])`` (``0 … m-1``, in sorted order of
+    the two columns' codes), the pairs' first and second values (``(m,)`` each) and a
+    function giving the code of other pairs (-1 where not among them): factorized column by
+    column (a MultiIndex's tuples cost ≈ 1 s at 80,000 rows)."""
+    fc, fu = pd.factorize(first)
+    sc, su = pd.factorize(second)
+    width = max(len(su), 1)
+    uk, inv = np.unique(fc.astype(np.int64) * width + sc, return_inverse=True)
+
+    def key_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ia = pd.Index(fu).get_indexer(a)
+        ib = pd.Index(su).get_indexer(b)
+        k = ia.astype(np.int64) * width + ib
+        at = np.minimum(np.searchsorted(uk, k), max(len(uk) - 1, 0))
+        return np.where((ia >= 0) & (ib >= 0) & (len(uk) > 0) & (uk[at] == k), at, -1)
+
+    return (inv.reshape(-1), np.asarray(fu, dtype=object)[uk // width],
+            np.asarray(su)[uk % width], key_of)
+
+
+def _source_first(ctx: Any, along: list[int], ends: np.ndarray, graph: list) -> list[int]:
+    """``along`` (a path's branch codes in order) from the end nearer the feeder's source
+    (fewest edges of :func:`protv2g.topology.feeder_graph`); as it is where that cannot be
+    told. ``graph``: an empty list, or the graph and source built for an earlier path."""
+    import networkx as nx
+
+    from protv2g.topology import feeder_graph, source_buses
+
+    if len(along) < 2:
+        return along
+    outer = []
+    for k, other in ((along[0], along[1]), (along[-1], along[-2])):
+        free = [x for x in ends[k].tolist() if x not in ends[other].tolist()]
+        outer.append(free[0] if free else -1)
+    if not graph:
+        feeder = ctx.study.model if ctx.study.model is not None else ctx.study.net
+        graph.extend([feeder_graph(feeder), next(iter(source_buses(feeder).values()), None)])
+    g, src = graph
+    try:
+        first, last = (nx.shortest_path_length(g, src, b) for b in outer)
+    except (nx.NetworkXException, KeyError, TypeError):
+        return along
+    return along[::-1] if last < first else along
+
+
+def _stub_text(ctx: Any, path: list[tuple], names: dict[tuple, str], failing: list[tuple],
+               worst: pd.DataFrame) -> str:
+    """Where a failing element rated by OpenDSS's default is a stub: which, and the rated
+    elements of the path beside it with their rating and loading (``worst``: the scenario's
+    worst rows of the path's branches, ``i_ka`` and ``loading_percent``); "" otherwise."""
+    model = ctx.study.model
+    if model is None:
+        return ""
+    from protv2g.network.dss_ratings import RatingSource, line_rating_sources
+
+    length = model.elements.length_km.to_numpy()
+    stubs = [k for k in failing if k[0] == "line" and np.isfinite(length[int(k[1])])
+             and length[int(k[1])] <= STUB_KM]
+    if not stubs:
+        return ""
+    table = line_rating_sources(model.source, model.redirects)
+    default = set(table.index[table.source == RatingSource.DEFAULT.value])
+    stubs = [k for k in stubs if names[k].lower() in default]
+    if not stubs:
+        return ""
+    rated = []
+    for k in path:
+        if k[0] != "line" or k in failing or names[k].lower() in default:
+            continue
+        row = worst[(worst.element == k[0]) & (worst.element_index == k[1])]
+        if len(row) and float(row.loading_percent.iat[0]) > 0:
+            i_a, pct = 1e3 * float(row.i_ka.iat[0]), float(row.loading_percent.iat[0])
+            rated.append(f"{names[k]} rated {100.0 * i_a / pct:.0f} A ({pct:.0f} %)")
+    m = 1e3 * max(length[int(k[1])] for k in stubs)
+    who = ("each" if len(stubs) == len(failing) else
+           ", ".join(names[k] for k in stubs) + (": each" if len(stubs) > 1 else ":"))
+    return (f"; {who} a stub of {m:.0f} m (a switch or connector) rated by OpenDSS's default "
+            "400 A, not by the model"
+            + (f", in series with {' and '.join(rated)}" if rated else ""))
+
+
+def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.DataFrame,
+                 label: list[str], names_of: Callable[[Any, Any], list[str]]
+                 ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """``bad`` (C12's failing loading rows, one per scenario and branch, labelled ``label``)
+    with the rows of failing branches in series that carry one current merged: per scenario
+    and path, one row (the first along the path of the most loaded) whose label names
+    every failing element of the path and what the path is (module docstring).
+
+    Parameters
+    ----------
+    branch : DataFrame
+        The flow's branch table (``scenario``, ``step``, ``element``, ``element_index``,
+        ``i_ka``, ``loading_percent``).
+    worst : DataFrame
+        Its worst row per scenario and branch (C12's ``_worst``).
+    names_of : callable
+        ``(elements, indices) → labels`` (:func:`protv2g.checks.flow_names.branch_names`).
+
+    Returns
+    -------
+    (DataFrame, list of str, list of str)
+        The rows kept, their device labels (the element of each row) and the names their
+        messages give (a merged row's: its path's failing elements and what the path is).
+    """
+    if len(bad) < 2 or "i_ka" not in branch.columns:
+        return bad, label, label
+    paths = _paths(ctx, branch, bad)
+    if not paths:
+        return bad, label, label
+    every = sorted({k for p in paths.values() for k in p}, key=str)
+    names = dict(zip(every, names_of([k[0] for k in every], [k[1] for k in every]),
+                     strict=True))
+    keep = np.ones(len(bad), dtype=bool)
+    said = list(label)
+    keys = list(zip(bad.element.tolist(), bad.element_index.tolist(), strict=True))
+    scen = bad.scenario.astype(str).to_numpy()
+    load = bad.loading_percent.to_numpy(float)
+    groups: dict[tuple, list[int]] = {}
+    for r, k in enumerate(keys):
+        if k in paths:
+            groups.setdefault((scen[r], tuple(paths[k])), []).append(r)
+    for (sc, path), rows in groups.items():
+        if len(rows) < 2:
+            continue
+        along = {k: j for j, k in enumerate(path)}
+        rows.sort(key=lambda r: along[keys[r]])
+        most = max(load[r] for r in rows)
+        top = next(r for r in rows if load[r] >= most - _SAME_LOADING)
+        failing = [keys[r] for r in rows]
+        w = worst[worst.scenario.astype(str).to_numpy() == sc]
+        text = (", ".join(names[k] for k in failing[:-1]) + f" and {names[failing[-1]]}"
+                f" ({len(failing)} elements in series carrying one current: the same in "
+                "every step, no branch between them"
+                + _stub_text(ctx, list(path), names, failing, w) + ")")
+        for r in rows:
+            keep[r] = r == top
+        said[top] = text
+    return (bad[keep], [t for t, k in zip(label, keep, strict=True) if k],
+            [t for t, k in zip(said, keep, strict=True) if k])

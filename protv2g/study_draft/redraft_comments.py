@@ -1,0 +1,141 @@
+"""The comments ``protv2g init --redraft`` re-writes around a re-drafted head relay in the
+study file (:func:`protv2g.study_draft.redraft.redraft_text`): init's figure comments and
+TODOs above the relay's item, and a comment beside a time dial left as drafted (review rev30
+§6).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from protv2g.study_draft.head_relay import RelayProposal
+from protv2g.study_draft.trade import dials_clause
+from protv2g.study_draft.writer import todo
+
+__all__ = ["KEPT", "PICKUP_OF", "in_flow", "key_node", "refresh_relay_comments"]
+
+
+def refresh_relay_comments(lines: list[str], item: Any, prop: RelayProposal, keys: set[str],
+                           trade: Sequence[str], notes: Mapping[str, str], checks: Any,
+                           within: str) -> None:
+    """The comments of a re-drafted relay's item (``item``: its YAML node) re-written in
+    ``lines`` (:func:`protv2g.study_draft.redraft.redraft_text`): the figure comments and
+    TODOs above it (:func:`_refresh_comments`), and beside each time dial the rule now gives
+    otherwise but ``within`` one step (left as drafted) a comment saying so, with the rule's
+    value and its reason (``notes``: setting → :func:`.trade.setting_notes`' text; review
+    rev30 §6: ckt5's print named ground TD 0.6, the file kept 0.5 and said nothing).
+    ``keys``: the settings re-drafted; ``trade``: what they give up."""
+    kept, marks = {}, []
+    for key in ("time_dial", "ground_time_dial"):
+        node = key_node(item, key)
+        if key in keys or not isinstance(node, yaml.ScalarNode) or prop.entry.get(key) is None:
+            continue
+        try:
+            was = float(node.value)
+        except ValueError:
+            continue
+        now = float(prop.entry[key])
+        if abs(was - now) > 1e-9:
+            kept[key] = (was, now)
+            marks.append((node.end_mark.line, node.end_mark.column, now, notes.get(key, "")))
+    values = {}
+    for key in PICKUP_OF.values():
+        try:
+            values[key] = float(key_node(item, key).value)
+        except (AttributeError, TypeError, ValueError):
+            continue
+    _refresh_comments(lines, item.start_mark.line, prop, keys, trade, kept, checks, values,
+                      within)
+    for line_no, end, now, said in marks:
+        line = lines[line_no]
+        body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        rest = body[end:]
+        if in_flow(body, end) or ("#" in rest and KEPT not in rest):
+            continue
+        note = (f"{KEPT} by protv2g init --redraft: the rule now gives {now:g}, {within}"
+                + (f"; the rule's reason for {now:g}: {said}" if said else ""))
+        lines[line_no] = f"{body[:end]}  # {note}{newline}"
+
+
+def key_node(node: Any, key: str) -> Any:
+    """The value node of ``key`` in a YAML mapping node (None: not a mapping, or no key)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if k.value == key), None)
+
+
+def in_flow(line: str, pos: int) -> bool:
+    """The value at ``pos`` lies in a flow mapping or sequence (``{…}``): no comment inside."""
+    before = line[:pos]
+    return before.count("{") > before.count("}") or before.count("[") > before.count("]")
+
+
+_STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
+_REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
+
+
+#: The pickup a ``# 51P:`` / ``# 51G:`` comment line derives.
+PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
+
+
+#: How a time dial left as drafted is marked (its comment replaced on a later re-draft).
+KEPT = "first draft, kept"
+_RELAY_TODO = re.compile(r"^(\s*# TODO: assumed feeder-head relay .*?time dials for )(.*?)"
+                         r"( \| fix: .*)$")
+
+
+def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
+                      keys: set[str], trade: list[str] = (),
+                      kept: dict[str, tuple[float, float]] | None = None,
+                      checks: Any = None, values: dict[str, float] | None = None,
+                      within: str = "within 10% or one step") -> None:
+    """Re-write init's figure comments in the comment block above the relay's item (at
+    ``item_line``, 0-based) with ``prop``'s figures
+    (:func:`protv2g.study_draft.redraft.redraft_text`); ``keys``: the
+    settings re-drafted (a pickup kept, not materially different, keeps its line, which says
+    what the rule now gives); ``trade``: what the re-drafted values give up
+    (:func:`.trade.redraft_trade`), its backup reach said on the reach line; ``kept``: the time
+    dials left as drafted, (file value, rule's value), and ``checks``: the study's, both said
+    in the relay's TODO (:func:`.trade.dials_clause`); ``values``: the file's pickups (a kept
+    pickup the rule gives unchanged is said to be re-checked, not kept)."""
+    f = prop.figures
+    steps = f.get("pickup_steps", {})
+    i = item_line - 1
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        line = lines[i]
+        newline = "\n" if line.endswith("\n") else ""
+        if m := _RELAY_TODO.match(line.rstrip("\n")):
+            lines[i] = (m.group(1) + dials_clause(f, checks, kept) + m.group(3) + newline)
+        elif (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
+            key = PICKUP_OF[m.group(2)]
+            base = re.sub(r" \((first draft, kept|re-checked by protv2g init --redraft)"
+                          r"[^()]*\)$", "", line.rstrip())
+            now = float(prop.entry[key])
+            same = abs(float((values or {}).get(key, math.nan)) - now) < 1e-9
+            lines[i] = (f"{m.group(1)}# {m.group(2)}: {steps[m.group(2)]} (re-drafted by "
+                        f"protv2g init --redraft){newline}" if key in keys else
+                        f"{base} (re-checked by protv2g init --redraft: the rule gives the "
+                        f"same){newline}" if same else
+                        f"{base} ({KEPT}: the rule now gives {now:g} A, "
+                        f"{within}){newline}")
+        elif (m := _REACH_TODO.match(line)) and PICKUP_OF[m.group(2)] in keys:
+            now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")), None)
+            lost = [t for t in trade if t.startswith(f"backup reach: {m.group(2)} ")]
+            lines[i] = m.group(1) + (
+                todo(now, "review the setting") if now is not None else
+                f"# re-drafted by protv2g init --redraft: the first draft's {m.group(2)} reach "
+                "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
+                + (f"; what it gives up: {lost[0]}" if lost else "")
+            ) + newline
+        elif "min zone faults:" in line:
+            line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
+            line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)
+            lines[i] = re.sub(r"min zone faults: phase \S+ A, ground \S+ A",
+                              f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, "
+                              f"ground {f['min_ground_fault_zone_a']:.0f} A", line)
+        i -= 1

@@ -1,0 +1,104 @@
+"""C12: failing branches in series that carry one current are one row per scenario (review
+rev30 §5, EPRI ckt5: three gate ``fail:`` lines "loaded 108 %" were one current path of a 1 m
+connector and two switches on OpenDSS's default 400 A beside a 619 A conductor at 70 %)."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from protv2g.checks.flow_series import merge_series
+
+
+def _net():
+    """Source at b0; l0 b0–b1, l1 b1–b2, l2 b2–b3 in series (nothing at b1, b2), a load at
+    b3 then l3 b3–b4; l4 b0–b5 a second feeder leaving the source bus."""
+    net = pp.create_empty_network()
+    for k in range(6):
+        pp.create_bus(net, 12.47, name=f"b{k}")
+    pp.create_ext_grid(net, 0)
+    for k, (a, b) in enumerate(((0, 1), (1, 2), (2, 3), (3, 4), (0, 5))):
+        pp.create_line_from_parameters(net, a, b, 1.0, 0.1, 0.1, 0.0, 0.4, name=f"l{k}")
+    return net
+
+
+def _branch(currents: dict[int, list[float]], rating_ka: dict[int, float]) -> pd.DataFrame:
+    rows = []
+    for k, values in currents.items():
+        for s, i in enumerate(values):
+            rows.append({"scenario": f"s{s}", "step": 0, "element": "line", "element_index": k,
+                         "i_ka": i, "loading_percent": 100.0 * i / rating_ka[k]})
+    return pd.DataFrame(rows)
+
+
+def _names(elements, indices):
+    return [f"{e}.l{i}" for e, i in zip(elements, indices, strict=True)]
+
+
+def _merge(branch):
+    ctx = types.SimpleNamespace(study=types.SimpleNamespace(model=None, net=_net()))
+    worst = branch
+    bad = worst[worst.loading_percent > 100.0]
+    label = _names(bad.element, bad.element_index)
+    return merge_series(ctx, branch, worst, bad, label, _names)
+
+
+def test_series_rows_merge_into_one_per_scenario():
+    one = [0.45, 0.30]                       # l0, l1, l2 carry it; s1 passes
+    branch = _branch({0: one, 1: one, 2: one, 3: [0.2, 0.1], 4: one},
+                     {0: 0.4, 1: 0.4, 2: 0.6, 3: 0.4, 4: 0.4})
+    kept, device, said = _merge(branch)
+    # l0 and l1 fail in s0 and are one path; l2 (0.6 kA) passes; l4 is the other feeder
+    # (its bus b0 has the source): its own row
+    assert device == ["line.l0", "line.l4"]
+    assert said[0] == ("line.l0 and line.l1 (2 elements in series carrying one current: the "
+                       "same in every step, no branch between them)")
+    assert said[1] == "line.l4"
+    assert kept.element_index.tolist() == [0, 4]
+
+
+def test_a_current_that_differs_in_one_step_is_not_one_path():
+    branch = _branch({0: [0.45, 0.30], 1: [0.45, 0.29], 2: [0.1, 0.1], 3: [0.1, 0.1],
+                      4: [0.1, 0.1]}, dict.fromkeys(range(5), 0.4))
+    kept, device, said = _merge(branch)
+    assert device == said == ["line.l0", "line.l1"]
+    assert len(kept) == 2
+
+
+def test_nothing_to_merge_returns_the_rows_as_they_are():
+    branch = _branch({k: [0.1] for k in range(5)}, dict.fromkeys(range(5), 0.4))
+    branch.loc[0, "loading_percent"] = 120.0
+    kept, device, said = _merge(branch)
+    assert device == said == ["line.l0"] and len(kept) == 1
+    assert np.isclose(kept.loading_percent.iat[0], 120.0)
+
+
+def test_stubs_on_the_default_rating_are_said_beside_the_rated_conductor(monkeypatch):
+    """ckt5's path: a 1 m connector and two 1 m switches on OpenDSS's default 400 A, in series
+    with a conductor rated 619 A (from the flow: 430.85 A at 69.6 %)."""
+    from protv2g.checks import flow_series
+    from protv2g.network import dss_ratings
+
+    elements = pd.DataFrame({"name": ["line.conn", "line.sw1", "line.cond", "line.sw2"],
+                             "length_km": [0.001, 0.001, 0.04572, 0.001]})
+    model = types.SimpleNamespace(elements=elements, source="m.dss", redirects=())
+    table = pd.DataFrame({"source": ["default", "default", "geometry", "default"]},
+                         index=["line.conn", "line.sw1", "line.cond", "line.sw2"])
+    monkeypatch.setattr(dss_ratings, "line_rating_sources", lambda *_a: table)
+    ctx = types.SimpleNamespace(study=types.SimpleNamespace(model=model))
+    path = [("line", k) for k in range(4)]
+    names = {k: elements.name.iat[k[1]] for k in path}
+    worst = pd.DataFrame({"element": ["line"] * 4, "element_index": range(4),
+                          "i_ka": [0.430851] * 4,
+                          "loading_percent": [107.71, 107.71, 69.604435, 107.71]})
+    failing = [path[0], path[1], path[3]]
+    assert flow_series._stub_text(ctx, path, names, failing, worst) == (
+        "; each a stub of 1 m (a switch or connector) rated by OpenDSS's default 400 A, not "
+        "by the model, in series with line.cond rated 619 A (70 %)")
+    # a failing conductor is not called a stub
+    assert flow_series._stub_text(ctx, path, names, [path[0], path[2]], worst) == (
+        "; line.conn: a stub of 1 m (a switch or connector) rated by OpenDSS's default 400 A, "
+        "not by the model")

@@ -1,0 +1,109 @@
+"""``init --redraft`` says which drafted values it keeps and what the draft's interval is
+(review rev30 §6, EPRI ckt5): it printed "ground TD 0.6: the smallest dial with a 0.3 s
+interval …" and kept 0.5 in the file (0.5 → 0.6 is within one step) without saying so; the
+relay's TODO still said "no protective device below it" after R-MID, F-TAP and F-END were
+added; and the draft's 0.3 s over R-MID against C4's 0.12 s (relay over recloser, numerical)
+was said nowhere.
+"""
+
+from __future__ import annotations
+
+from protv2g.study.schema import Checks
+from protv2g.study_draft.head_relay import RelayProposal
+from protv2g.study_draft.redraft import StaleValue, redraft_text
+from protv2g.study_draft.trade import (
+    check_intervals,
+    dials_clause,
+    interval_text,
+    setting_notes,
+    trade_lines,
+)
+
+_KINDS = {"R-MID": "recloser", "F-TAP": "fuse", "F-END": "fuse"}
+#: ckt5's ground dial (max case): the head at TD 1 and R-MID's clearing time at SLG-b at 6584
+_DIAL = {"td": 0.6, "td_min": 0.5, "cti_s": 0.3, "by": "R-MID", "fault": "SLG-b at 6584",
+         "interval_s": 0.318, "interval_min_s": 0.254, "t_head_s": 0.384,
+         "t_head_min_s": 0.32, "t_by_s": 0.0656, "at_min": {"R-MID": 0.254, "F-END": 0.411}}
+_FIGURES = {"cti_s": 0.3, "below_names": list(_KINDS), "below_kinds": _KINDS,
+            "dials": {"51G": _DIAL}, "peak_load_a": 379.0, "peak_residual_a": 36.0,
+            "min_phase_fault_zone_a": 1638.0, "min_ground_fault_zone_a": 287.0,
+            "pickup_steps": {"51P": "758.1 A → 760 A (10 A steps)", "51G": "190 A"}}
+
+
+def test_c4_intervals_follow_the_rule_table_and_the_studys_checks():
+    assert check_intervals(_KINDS) == {"R-MID": 0.12, "F-TAP": 0.12, "F-END": 0.12}
+    em = Checks(relay_technology="electromechanical", cti_recloser_relay_s=0.25)
+    assert check_intervals({"R": "recloser", "F": "fuse", "X": "sectionaliser"}, em) == \
+        {"R": 0.25, "F": 0.22}
+
+
+def test_the_interval_text_says_which_and_why_c4_differs():
+    text = interval_text(0.3, _KINDS)
+    assert text.startswith("0.3 s: init's one interval over every device below (IEEE "
+                           "242-2001 §15's relay–relay interval for an electromechanical "
+                           "relay: breaker 0.08 + overtravel 0.10 + safety 0.12 s")
+    assert ("C4 judges each pair with its own interval (Rules sheet, numerical relay: over a "
+            "recloser 0.12 s, over a fuse 0.12 s; a fuse's or recloser's time is already a "
+            "clearing time)") in text
+    assert "C4" not in interval_text(0.3, {})
+
+
+def test_the_relays_todo_names_the_devices_below_and_a_kept_dial():
+    assert dials_clause({"cti_s": 0.3, "below_names": []}).endswith(
+        "(no protective device below it in the model to coordinate with)")
+    text = dials_clause(_FIGURES, None, {"ground_time_dial": (0.5, 0.6)})
+    assert text.startswith("0.3 s over the 3 device(s) below (R-MID, F-TAP, F-END); ground "
+                           "TD 0.5 is the first draft's, kept: the rule now gives 0.6, within "
+                           "10% or one step; 0.3 s: init's one interval")
+    many = dials_clause({"cti_s": 0.3, "below_names": [f"F{i}" for i in range(9)]})
+    assert "(F0, F1, F2, F3, F4, F5 and 3 more)" in many
+
+
+def test_the_dial_note_compares_with_c4_and_the_print_says_kept():
+    note = setting_notes(_FIGURES, {}, {})["ground_time_dial"]
+    assert note.endswith("C4 judges the head over R-MID with 0.12 s (Rules sheet), not "
+                         "0.3 s: TD 0.5's 0.254 s there would pass it")
+    (line,) = trade_lines(_FIGURES, {}, {}, kept={"51G": 0.5})
+    assert line.startswith("ground TD 0.6 (not written: the file keeps the first draft's TD "
+                           "0.5, within 10% or one step of the rule's): the smallest dial")
+    (line,) = trade_lines(_FIGURES, {}, {}, kept={"51G": 0.6})   # written: no remark
+    assert line.startswith("ground TD 0.6: the smallest dial")
+
+
+_TEXT = "".join((
+    "devices:\n",
+    "  # TODO: assumed feeder-head relay head: settings by protv2g's stated rule, time dials "
+    "for the smallest time dial protv2g drafts (no protective device below it in the model "
+    "to coordinate with) | fix: replace by the utility's relay settings\n",
+    "  # peak load 379 A (the model's snapshot load), residual 36 A; min zone faults: phase "
+    "1526 A, ground 287 A (IEC 60909 min, 20 Ω)\n",
+    "  # 51P: 758.1 A → 760 A (10 A steps)\n",
+    "  # 51G: 190 A\n",
+    "  - name: head\n    kind: relay\n    pickup_a: 760\n    time_dial: 0.5\n",
+    "    ground_pickup_a: 190\n    ground_time_dial: 0.5\n",
+    "    reclose_intervals_s: [0.5, 15.0, 30.0]\n"))
+
+
+def test_redraft_text_says_what_it_keeps(tmp_path):
+    prop = RelayProposal({"pickup_a": 760, "ground_pickup_a": 200, "time_dial": 0.5,
+                          "ground_time_dial": 0.6}, _FIGURES, [])
+    stale = [StaleValue("head", 0, "reclose_intervals_s", [0.5, 15.0, 30.0],
+                        [3.5, 15.0, 30.0], "")]
+    notes = {0: {"ground_time_dial": "the reason"}}
+    out = redraft_text(_TEXT, stale, {0: prop}, {}, notes, Checks())
+    lines = out.splitlines()
+    assert "time dials for 0.3 s over the 3 device(s) below (R-MID, F-TAP, F-END); ground " \
+        "TD 0.5 is the first draft's, kept" in lines[1]
+    assert lines[1].endswith(" | fix: replace by the utility's relay settings")
+    assert lines[3].endswith("(10 A steps) (re-checked by protv2g init --redraft: the rule "
+                             "gives the same)")
+    assert lines[4] == ("  # 51G: 190 A (first draft, kept: the rule now gives 200 A, within "
+                        "10% or one step)")
+    assert "    time_dial: 0.5" in lines                      # the rule's own value: no note
+    assert ("    ground_time_dial: 0.5  # first draft, kept by protv2g init --redraft: the "
+            "rule now gives 0.6, within 10% or one step; the rule's reason for 0.6: the "
+            "reason") in lines
+    # a second re-draft replaces the remarks, it does not stack them
+    again = redraft_text(out, stale, {0: prop}, {}, notes, Checks())
+    assert again.replace("[3.5, 15, 30]", "[0.5, 15.0, 30.0]") == \
+        out.replace("[3.5, 15, 30]", "[0.5, 15.0, 30.0]")
