@@ -286,18 +286,22 @@ def _keep_bases(ctx: CheckContext, column: str, table: pd.DataFrame, w: pd.DataF
     on ``table`` that are in a base case, for :func:`_worst_of_bases`."""
     if table.index.is_unique:  # (``_worst``'s positions: a row per group)
         bases = frozenset(b for b in ctx.base_of.values() if b)
-        ctx.cache[(_WORST_KEY, column)] = (table, bases, w[text_isin(w["scenario"], bases)])
+        keys = ["scenario", "bus"] if column == "vm_pu" else _BRANCH_KEYS
+        # the columns :func:`flow_margins` reads only, held until it takes them
+        ctx.cache[(_WORST_KEY, column)] = (table, bases, w[text_isin(w["scenario"], bases)][
+            [*keys, column]])
 
 
 def _worst_of_bases(ctx: CheckContext, column: str, table: pd.DataFrame, bases: set[str]
                     ) -> pd.DataFrame | None:
     """The worst rows of ``column`` (``vm_pu`` of the judged buses, ``loading_percent``) in
-    the scenarios ``bases``, as :func:`check_flow` found them on the same ``table`` for the
-    same bases (:func:`_keep_bases`; None otherwise): a row's being judged is its bus's, and
+    the scenarios ``bases`` (their keys and ``column``), as :func:`check_flow` found them on
+    the same ``table`` for the same bases (:func:`_keep_bases`, taken out of ``ctx.cache``;
+    None otherwise): a row's being judged is its bus's, and
     the worst row of a (scenario, bus or branch) is found within that scenario, so they are
     the rows :func:`_worst` finds on the bases' rows alone, in the same order (#21: the flow
     tables filtered, judged and grouped again for the base margins)."""
-    cached = ctx.cache.get((_WORST_KEY, column))
+    cached = ctx.cache.pop((_WORST_KEY, column), None)  # read once, then let go
     if cached is None or cached[0] is not table or cached[1] != bases:
         return None
     return cached[2]
