@@ -108,6 +108,7 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
                         [(a, st.row_map) for st in {id(s): s for s in (staged, staged_high)
                                                     if s is not None}.values()
                          for a in (st.stage_i_a, st.stage_t_start_s, st.stage_t_end_s)])
+    once = per_distinct if twins is None else _direct
     # each device's rows found once, by hashing (#21: ``names == name`` per device and
     # bracket scanned the whole object column 3 × devices times)
     if twins is None:
@@ -118,11 +119,8 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         idx = rows.get(name)
         if idx is None:
             continue
-        # every row directly, also without twin blocks: the rows that are left repeat too
-        # little for finding the repeats to pay (#21: the checks' distinct blocks, 67 % of a
-        # device's rows distinct at 10,000 buses; hashing them cost 0.05 s, more than the
-        # third of the evaluation it saved: 0.115 → 0.083 s CPU, 3,000 buses 0.041 → 0.030)
-        times = operating_times(dev, i_phase[idx], i_ground[idx])
+        # once per distinct current pair (#21: scenarios sharing a charger set repeat them)
+        times = once(functools.partial(operating_times, dev), i_phase[idx], i_ground[idx])
         for k, t in times.items():
             cols[k][idx] = t
     # through the stages every row directly: their stage currents and times barely repeat
