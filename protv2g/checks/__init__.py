@@ -69,6 +69,7 @@ from protv2g.checks._row_frames import (
     concat_taken,
     gathered,
     gathered_codes,
+    small_code_type,
     sort_coded,
     sort_rows,
     take_columns,
@@ -266,14 +267,19 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         release_freed_memory()  # the attribution's transients, before the rows are taken
         # concatenated and sorted in one pass where the columns allow (#21)
         # on each frame's codes where the keys are texts (#21), else on the gathered values
-        keys = [gathered_codes(frames, gathers, c) for c in ("criterion", "status", "scenario")]
+        sort_keys = ("criterion", "status", "scenario")
+        keys = [gathered_codes(frames, gathers, c) for c in sort_keys]
         rows = (sort_coded(*keys) if all(k is not None for k in keys) else  # type: ignore[arg-type]
                 sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
-                    frames, gathers, strict=True)])) for c in ("criterion", "status",
-                                                                  "scenario"))))
+                    frames, gathers, strict=True)])) for c in sort_keys)))
+        # the keys' codes placed as their columns (#21: coded again there), held meanwhile
+        # in a byte or two a row
+        known = {c: (k[0].astype(small_code_type(len(k[1]))), k[1])
+                 for c, k in zip(sort_keys, keys, strict=True) if k is not None}
         del keys
         v = concat_taken(frames, rows, gathers, finish=_compact_column,
-                         categorical=CATEGORY_COLUMNS)
+                         categorical=CATEGORY_COLUMNS, known=known)
+        del known
         if v is None:  # no rows, or columns of pandas dtypes: concatenated, then taken
             if plan is not None:
                 frames[0] = expand(frames[0], twins, ctx.export_text)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import factorize_runs
+from protv2g.checks._rows import columns_out, factorize_runs
 from protv2g.engine.key_columns import key_column
 from protv2g.messages import as_messages, is_messages
 
@@ -63,9 +63,10 @@ def compact_violations(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     index = frame.index
     columns = list(frame.columns)
+    held = columns_out(frame)  # emptied at once (#21: a pop per column remade its blocks)
     data = {}
     for c in columns:
-        col = frame.pop(c)
+        col = held.pop(c)
         data[c] = (text_category(col.to_numpy()) if c in CATEGORY_COLUMNS
                    and col.dtype == object else
                    as_messages(col) if c == "message" and (col.dtype == object

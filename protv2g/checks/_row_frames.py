@@ -7,24 +7,26 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import factorize_runs
+from protv2g.checks._rows import columns_out, factorize_runs
 from protv2g.checks._violation_rows import violation_rows
 from protv2g.criteria import order
 from protv2g.messages import MessageArray, as_messages, is_messages
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
 __all__ = ["Gather", "concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
-           "gathered", "gathered_codes", "not_applicable", "sort_coded", "sort_rows",
-           "take_columns", "unsolved_flow"]
+           "gathered", "gathered_codes", "not_applicable", "small_code_type", "sort_coded",
+           "sort_rows", "take_columns", "unsolved_flow"]
 
 #: A frame's rows as positions in it and the columns given anew (:func:`concat_taken`).
 Gather = tuple[np.ndarray, dict[str, np.ndarray]]
+#: A frame's columns by name, taken out of it (:func:`~protv2g.checks._rows.columns_out`).
+Columns = dict[str, pd.Series]
 
 
 def empty() -> pd.DataFrame:
@@ -114,23 +116,28 @@ def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
     columns = list(frames[0].columns)
     if frames[0].columns.has_duplicates or any(list(f.columns) != columns for f in frames):
         return concat(frames)
+    # the frames emptied at once, their columns held here and each let go once copied (#21:
+    # popped one by one, every pop remade each frame's block list)
+    held = [columns_out(f) for f in frames]
     data = {}
     for c in columns:
-        dtypes = [f[c].dtype for f in frames]
+        parts = [h.pop(c) for h in held]
+        dtypes = [p.dtype for p in parts]
         if all(isinstance(d, np.dtype) and d == dtypes[0] for d in dtypes):
-            data[c] = np.concatenate([f.pop(c).to_numpy() for f in frames])
+            data[c] = np.concatenate([p.to_numpy() for p in parts])
         else:
-            col = pd.concat([f[[c]] for f in frames], ignore_index=True)[c]
+            col = pd.concat([p.to_frame() for p in parts], ignore_index=True)[c]
             data[c] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
-            for f in frames:
-                del f[c]
+        del parts
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
                  gathers: Sequence[Gather | None] | None = None,
                  finish: Callable[[str, np.ndarray], Any] | None = None,
-                 categorical: Collection[str] = ()) -> pd.DataFrame | None:
+                 categorical: Collection[str] = (),
+                 known: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
+                 ) -> pd.DataFrame | None:
     """``concat_owned(frames).take(rows)`` with a default index, ``rows`` a permutation of
     the concatenation's positions: each column scattered from each frame straight to its
     places, one pass (#21: the concatenation and then the sorted take each copied the
@@ -153,7 +160,10 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     none missing, a :class:`pandas.Categorical` made from each frame's codes
     (:func:`_coded_column`) — the same categories, codes and values as ``text_category`` of
     the placed object column, but no object column placed and coded again (#21: 17 columns
-    of 489,195 rows at 10,000 buses); any other column placed and finished as above."""
+    of 489,195 rows at 10,000 buses); any other column placed and finished as above.
+    ``known``: :func:`gathered_codes` of some of them, already made on these frames and
+    gathers (the sort keys', #21: coded twice), any integer dtype."""
+    known = known or {}
     keep = [k for k, f in enumerate(frames) if f is not None and len(f)]
     frames = [frames[k] for k in keep]
     gathers = [None] * len(frames) if gathers is None else [gathers[k] for k in keep]
@@ -181,25 +191,28 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     place = np.empty(n, dtype=np.int64)
     place[np.asarray(rows, dtype=np.int64)] = np.arange(n)
     bounds = np.cumsum([0, *sizes])
+    # the frames emptied at once, their columns held here and each let go once placed (#21:
+    # popped one by one, every pop remade each frame's block list)
+    held = [columns_out(f) for f in frames]
     data = {}
     for c, dtype in zip(columns, dtypes[0], strict=True):
         if c in lazy:
             parts = []
-            for f, g in zip(frames, gathers, strict=True):
-                values = as_messages(f.pop(c))
+            for h, g in zip(held, gathers, strict=True):
+                values = as_messages(h.pop(c))
                 parts.append(values if g is None else as_messages(g[1][c]) if c in g[1]
                              else values.take(g[0]))
             data[c] = MessageArray._concat_same_type(parts).take(rows)
             del parts
             continue
         if c in categorical and dtype == np.dtype(object):
-            coded = _coded_column(frames, gathers, c, place, bounds)
+            coded = _coded_column(held, gathers, c, place, bounds, known.get(c))
             if coded is not None:
                 data[c] = coded
                 continue
         out = np.empty(n, dtype=dtype)
-        for f, g, a, b in zip(frames, gathers, bounds[:-1], bounds[1:], strict=True):
-            values = f.pop(c).to_numpy()
+        for h, g, a, b in zip(held, gathers, bounds[:-1], bounds[1:], strict=True):
+            values = h.pop(c).to_numpy()
             out[place[a:b]] = (values if g is None else g[1][c] if c in g[1]
                                else values.take(g[0]))
             del values
@@ -208,8 +221,10 @@ def concat_taken(frames: list[pd.DataFrame], rows: np.ndarray,
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
-def _coded_column(frames: list[pd.DataFrame], gathers: list[Gather | None], column: str,
-                  place: np.ndarray, bounds: np.ndarray) -> pd.Categorical | None:
+def _coded_column(frames: list[Columns], gathers: list[Gather | None], column: str,
+                  place: np.ndarray, bounds: np.ndarray,
+                  coded: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> pd.Categorical | None:
     """``text_category`` (:mod:`protv2g.checks._compact`) of the object column
     :func:`concat_taken` would place, made from codes (:func:`gathered_codes`) put in their
     places: the categories the distinct texts sorted as ``sorted`` sorts ``str``, codes of
@@ -218,27 +233,37 @@ def _coded_column(frames: list[pd.DataFrame], gathers: list[Gather | None], colu
     it). None, the frames untouched, when a value is missing or not a ``str``
     (``text_category`` keeps such a column as objects).
 
-    ``place``: ``(n,)`` the output position of each row of the frames one after the other;
-    ``bounds``: ``(frames + 1,)`` where each frame's rows start in that order."""
-    coded = gathered_codes(frames, gathers, column)
+    ``frames``: each frame's columns (:func:`~protv2g.checks._rows.columns_out`), ``column``
+    dropped from each once coded. ``place``: ``(n,)`` the output position of each row of the
+    frames one after the other; ``bounds``: ``(frames + 1,)`` where each frame's rows start
+    in that order; ``coded``: :func:`gathered_codes` of the column when already made."""
+    coded = gathered_codes(frames, gathers, column) if coded is None else coded
     if coded is None:
         return None
     codes, cats = coded
-    out = np.empty(len(place), dtype=np.int64)
+    # placed straight in the smallest type that holds them (#21: an int64 column and its
+    # cast per column); renumbered below when some category is on no row
+    out = np.empty(len(place), dtype=small_code_type(len(cats)))
     out[place[bounds[0]:bounds[-1]]] = codes
-    del codes
+    del codes, coded
     for f in frames:
         del f[column]
     used = np.bincount(out, minlength=len(cats)) > 0
     if not used.all():  # a frame's value on none of its gathered rows
-        out = (np.cumsum(used) - 1)[out]
         cats = cats[used]
-    small = next(t for t in (np.int8, np.int16, np.int32) if len(cats) <= np.iinfo(t).max)
-    return pd.Categorical.from_codes(out.astype(small), categories=pd.Index(cats, dtype=object),
+        out = (np.cumsum(used) - 1)[out].astype(small_code_type(len(cats)))
+    return pd.Categorical.from_codes(out, categories=pd.Index(cats, dtype=object),
                                      validate=False)
 
 
-def gathered_codes(frames: Sequence[pd.DataFrame], gathers: Sequence[Gather | None],
+def small_code_type(n_categories: int) -> type:
+    """The smallest of int8, int16, int32 that holds the codes of ``n_categories``
+    (:func:`protv2g.engine.key_columns.key_column`'s choice)."""
+    return next(t for t in (np.int8, np.int16, np.int32) if n_categories <= np.iinfo(t).max)
+
+
+def gathered_codes(frames: Sequence[pd.DataFrame | Columns],
+                   gathers: Sequence[Gather | None],
                    column: str) -> tuple[np.ndarray, np.ndarray] | None:
     """``column`` of the frames' rows one after the other, each frame's as
     :func:`gathered` reads it, as codes: ``(codes, texts)``, ``codes`` ``(n,)`` int64 into

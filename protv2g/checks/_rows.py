@@ -25,7 +25,7 @@ from protv2g.text_codes import combine_code_stream
 
 __all__ = ["cell_ids", "column_at", "text_isin", "rows_by_value", "labels_by_key", "key_codes",
            "distinct_rows", "per_distinct", "twin_blocks", "factorize_all", "factorize_runs",
-           "as_text", "is_text", "distinct_values", "first_largest"]
+           "as_text", "is_text", "distinct_values", "first_largest", "columns_out"]
 
 
 def factorize_all(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
@@ -447,3 +447,15 @@ def first_largest(frame: pd.DataFrame, keys: Sequence[str], value: np.ndarray) -
     first = np.full(n_groups, len(value), dtype=np.int64)
     np.minimum.at(first, group[top], top)
     return first[np.bincount(group, minlength=n_groups) > 0]
+
+
+def columns_out(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every column of ``frame`` (unique column names) as a Series, ``frame`` emptied of them
+    in one step (its index kept): the columns are then held by the returned dict alone, each
+    let go when the caller drops it — as popping them one by one lets each go, but without
+    rebuilding the frame's blocks at every pop (#21: each ``pop`` or ``del`` remakes the
+    frame's block list, O(columns) per column: 345 of them, ≈ 16 ms per 28-column frame,
+    in the checks' concatenations at 10,000 buses)."""
+    out = {c: frame[c] for c in frame.columns}
+    frame.drop(columns=frame.columns, inplace=True)
+    return out

@@ -192,7 +192,9 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
         if idx is None:
             continue
         count = counts[idx]
-        for k in np.unique(count).tolist():  # at most n_stages groups
+        # the counts present, ascending (at most n_stages groups): by a bincount of the
+        # small counts, not a sort of the device's rows (``np.unique``)
+        for k in np.flatnonzero(np.bincount(count)).tolist():
             r = idx[count == k]
             t0, t1 = staged.times_s(r, k)
             times = once(functools.partial(staged_operating_times, dev),

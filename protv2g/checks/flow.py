@@ -57,7 +57,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, could_not, violation_rows
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
-from protv2g.checks._rows import first_largest
+from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.flow_capacitor import capacitor_verdict
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
@@ -292,6 +292,37 @@ def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.D
                    if text])
 
 
+#: ``ctx.cache`` key (with the column) of :func:`check_flow`'s worst rows of the base cases:
+#: ``(table, bases, rows)``.
+_WORST_KEY = "C12 worst"
+
+
+def _keep_bases(ctx: CheckContext, column: str, table: pd.DataFrame, w: pd.DataFrame) -> None:
+    """Keep in ``ctx.cache`` the rows of :func:`check_flow`'s worst rows ``w`` of ``column``
+    on ``table`` that are in a base case, for :func:`_worst_of_bases`."""
+    if table.index.is_unique:  # (``_worst``'s positions: a row per group)
+        bases = frozenset(b for b in ctx.base_of.values() if b)
+        keys = ["scenario", "bus"] if column == "vm_pu" else _BRANCH_KEYS
+        # the columns :func:`flow_margins` reads only, held until it takes them
+        ctx.cache[(_WORST_KEY, column)] = (table, bases, w[text_isin(w["scenario"], bases)][
+            [*keys, column]])
+
+
+def _worst_of_bases(ctx: CheckContext, column: str, table: pd.DataFrame, bases: set[str]
+                    ) -> pd.DataFrame | None:
+    """The worst rows of ``column`` (``vm_pu`` of the judged buses, ``loading_percent``) in
+    the scenarios ``bases`` (their keys and ``column``), as :func:`check_flow` found them on
+    the same ``table`` for the same bases (:func:`_keep_bases`, taken out of ``ctx.cache``;
+    None otherwise): a row's being judged is its bus's, and
+    the worst row of a (scenario, bus or branch) is found within that scenario, so they are
+    the rows :func:`_worst` finds on the bases' rows alone, in the same order (#21: the flow
+    tables filtered, judged and grouped again for the base margins)."""
+    cached = ctx.cache.pop((_WORST_KEY, column), None)  # read once, then let go
+    if cached is None or cached[0] is not table or cached[1] != bases:
+        return None
+    return cached[2]
+
+
 def flow_margins(ctx: CheckContext) -> pd.DataFrame:
     """C12's voltage and thermal margins of every judged bus and branch in the base cases
     (the scenarios ``ctx.base_of`` names as bases), passing or not, keyed as their violation
@@ -307,15 +338,20 @@ def flow_margins(ctx: CheckContext) -> pd.DataFrame:
     th = ctx.thresholds
     parts = []
     if bus is not None and _BUS_COLUMNS <= set(bus.columns):
-        judged, _ = _judged_bus_rows(ctx, bus[bus.scenario.astype(str).isin(bases).to_numpy()])
-        w = _worst(judged, ["scenario", "bus"], "vm_pu")
+        w = _worst_of_bases(ctx, "vm_pu", bus, bases)
+        if w is None:
+            judged, _ = _judged_bus_rows(ctx, bus[bus.scenario.astype(str).isin(bases)
+                                                  .to_numpy()])
+            w = _worst(judged, ["scenario", "bus"], "vm_pu")
         parts.append(pd.DataFrame({
             "scenario": w.scenario.to_numpy(), "fault_bus": _bus_names(ctx, w.bus),
             "device": "", "margin_unit": MarginUnit.PER_UNIT.value,
             "margin": (th.v_max_pu - w.vm_pu).to_numpy(float)}))
     if _has_loading(branch):
-        branch = branch[branch.scenario.astype(str).isin(bases).to_numpy()]
-        w = _worst(branch, _BRANCH_KEYS, "loading_percent")
+        w = _worst_of_bases(ctx, "loading_percent", branch, bases)
+        if w is None:
+            branch = branch[branch.scenario.astype(str).isin(bases).to_numpy()]
+            w = _worst(branch, _BRANCH_KEYS, "loading_percent")
         parts.append(pd.DataFrame({
             "scenario": w.scenario.to_numpy(), "fault_bus": "",
             "device": _branch_names(ctx, w.element, w.element_index),
@@ -347,6 +383,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         judged, not_judged = _judged_bus_rows(ctx, bus)
         rows.append(not_judged)
         w = _worst(judged, ["scenario", "bus"], "vm_pu")
+        _keep_bases(ctx, "vm_pu", bus, w)
         rows.append(_over_voltage_rows(ctx, bus, w))
         rows.append(_at_limit_row(ctx, bus, w))
         if "unbalance_percent" in bus.columns:
@@ -368,6 +405,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         rows.append(could_not("C12", "no branch loading in the power-flow result"))
         return concat(rows)
     w = _worst(branch, _BRANCH_KEYS, "loading_percent")
+    _keep_bases(ctx, "loading_percent", branch, w)
     bad = w[w.loading_percent > th.loading_max_percent + 1e-9]
     label = _branch_names(ctx, bad.element, bad.element_index)
     # failing branches in series carrying one current: one row per path (review rev30 §5)
