@@ -81,9 +81,12 @@ def test_a_fault_neither_device_clears_is_found_and_one_either_clears_is_not():
         [V2G, "75", "F-73", "R-67"], [V2G, "76", "F-73", "R-67"]]
     assert u.p_i_phase_a.tolist() == [65.2, 65.2]
     assert u.b_i_phase_a.tolist() == [41.6, 41.6] and u.b_i_ground_a.tolist() == [65.23] * 2
-    # the recloser trips (its own rows judge it): no row
+    # the recloser trips with V2G (its own rows judge it): no V2G row; without V2G neither
+    # clears either, which is the devices' reach, pre-existing (C5's rows): no C2 row there
     ctx = _ctx(_faults({(V2G, "R-67"): 4.0}))
-    assert U.uncleared_pairs(ctx)[["scenario"]].values.tolist() == [[BASE], [BASE]]
+    assert U.uncleared_pairs(ctx).empty
+    # uncleared with and without V2G: pre-existing, C5's rows say it; no C2 row
+    assert U.uncleared_pairs(_ctx(_faults({}))).empty
 
 
 def test_a_nearer_device_that_clears_ends_the_fault_and_one_beyond_does_not():
