@@ -58,7 +58,8 @@ from protv2g.checks._common import CheckContext, concat, could_not, violation_ro
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
-from protv2g.checks.flow_capacitor import capacitor_verdict
+from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
+from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
     LINE_TO_LINE_TEXT,
@@ -76,9 +77,7 @@ from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
 from protv2g.checks.regulator_text import (
     FORWARD_LOCKED_TEXT,
-    MODE_TO_CONFIRM,
     TAKEN_FORWARD_LOCKED_TEXT,
-    regulator_row,
 )
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
@@ -86,82 +85,6 @@ from protv2g.violations import CheckStatus
 
 __all__ = ["FORWARD_LOCKED_TEXT", "RANGE_A_MAX_KV", "check_flow", "flow_margins",
            "judged_buses", "regulators"]
-
-#: Highest nominal system voltage (kV line to line) for which ANSI C84.1-2020 Table 1 gives
-#: Range A/B service voltages; the 46–230 kV systems have a nominal and a maximum voltage
-#: only (C84.1 §1 scope: its ranges are for service and utilisation voltages).
-RANGE_A_MAX_KV = 34.5
-
-
-
-def regulators(ctx: CheckContext) -> list[int]:
-    """Transformer indices that are voltage regulators (equal winding voltages); none on an
-    OpenDSS feeder, whose flow device table names its regulators (:func:`_controlled`)."""
-    if ctx.study.net is None:
-        return []
-    t = ctx.study.net.trafo
-    if t.empty:
-        return []
-    same = np.isclose(t.vn_hv_kv.to_numpy(float), t.vn_lv_kv.to_numpy(float), rtol=0.02)
-    return [int(i) for i in t.index[same]]
-
-
-def _bus_kv_and_sources(ctx: CheckContext, buses: np.ndarray
-                        ) -> tuple[np.ndarray, set[int]]:
-    """Nominal line-to-line kV of ``buses`` (NaN where unknown) and the source buses."""
-    model = ctx.study.model
-    if model is not None:
-        kv = model.buses.kv_ll.to_numpy(float)
-        ok = (buses >= 0) & (buses < len(kv))
-        out = np.where(ok, kv[np.clip(buses, 0, max(len(kv) - 1, 0))], np.nan)
-        return np.where(out > 0, out, np.nan), {int(b) for b in model.node_bus[model.sources]}
-    net = ctx.study.net
-    if net is None:
-        return np.full(len(buses), np.nan), set()
-    kv = net.bus.vn_kv.reindex(buses).to_numpy(float)
-    eg = net.ext_grid
-    src = eg.bus[eg.in_service.astype(bool)] if "in_service" in eg else eg.bus
-    return kv, {int(b) for b in src}
-
-
-def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
-                 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Which rows of the flow's ``bus`` table (``bus``, ``vm_pu``) C12's voltage limit
-    judges, and one ``info`` row naming the buses it does not judge that are above
-    ``v_max_pu`` (the ones where the answer would differ; empty when none).
-
-    Not judged: a source bus (its voltage is the study's input, the same with and without
-    V2G) and a bus whose nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
-    gives Range A for systems up to 34.5 kV nominal and only a maximum system voltage above:
-    a transmission bus is judged by its own planning criteria, not by a service-voltage
-    range). A bus of unknown nominal voltage is judged. The voltage-unbalance limit judges the
-    same buses (no info row is written for an unbalance it does not judge).
-    """
-    buses = bus.bus.to_numpy()
-    distinct = pd.unique(buses)
-    kv, sources = _bus_kv_and_sources(ctx, distinct.astype(np.int64))
-    is_src = np.array([int(b) in sources for b in distinct], dtype=bool)
-    high = np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6
-    skip = is_src | high
-    judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
-    # above the limit beyond its tolerance (:mod:`protv2g.checks.flow_limit`)
-    over_pu = v_max_pu + max(limit_tolerance_pu(ctx.thresholds), 1e-9)
-    over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
-    if over.empty:
-        return judged, concat([])
-    v_max = over.groupby("bus").vm_pu.max()
-    why = []
-    for b, v in v_max.items():
-        k = int(np.flatnonzero(distinct == b)[0])
-        reason = ("a source bus: its voltage is the study's input, not a result" if is_src[k]
-                  else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A only up to "
-                       f"{RANGE_A_MAX_KV:g} kV")
-        why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
-    return judged, violation_rows(
-        "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
-        message="voltage not judged against the ANSI C84.1 Range A limit "
-                f"{v_max_pu:g} pu: " + "; ".join(why))
-
 
 def _voltage_messages(ctx: CheckContext, vm_pu: list[float], names: list[str],
                       scenarios: list) -> MessageArray:
@@ -251,7 +174,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
             f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
-        held = setpoint_texts(bus, distinct, _bus_kv_and_sources(ctx, distinct)[1],
+        held = setpoint_texts(bus, distinct, bus_kv_and_sources(ctx, distinct)[1],
                               regulated_buses(ctx.study.model), tol, ctx.bus_name)
         if held:
             at = bad.bus.isin(list(held)).to_numpy()
@@ -281,7 +204,7 @@ def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.D
     its tolerance (:func:`~protv2g.checks.flow_limit.within_tolerance_text`, review s27 §5:
     said, not silent); empty when none."""
     th = ctx.thresholds
-    args = (bus, w, _bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
+    args = (bus, w, bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
             regulated_buses(ctx.study.model), th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
     near, scenario = within_tolerance_text(*args)
     return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
@@ -430,56 +353,5 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             message=[f"reverse power {-p:.2f} MW through regulator {n} "
                      f"{ctx.export_text(s)}: {TAKEN_FORWARD_LOCKED_TEXT}"
                      for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
-    rows.append(_controlled(ctx))
+    rows.append(controlled_rows(ctx))
     return concat(rows)
-
-
-#: Capacitor-control types whose sensing is affected by reverse power, and how (OpenDSS
-#: CapControl ``Type``/``ONsetting`` help: current = line amps / CT ratio, a magnitude; kvar
-#: "is directional"; PF of the total power at the monitored terminal).
-_REVERSE_SENSITIVE = {
-    "current": "switches the bank on the current's magnitude and cannot tell export from "
-               "load: reverse flow can switch it in or out as if it were load",
-    "kvar": "reads the reactive power with its sign (directional): check its ON/OFF settings "
-            "for the export",
-    "pf": "reads the power factor of the total power, which follows the sign of the flow: "
-          "check its ON/OFF settings for the export",
-}
-
-
-def _controlled(ctx: CheckContext) -> pd.DataFrame:
-    """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
-    flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
-    :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
-    kvar- or power-factor-controlled capacitor bank ``warn`` where V2G moves what it senses
-    across its ON or OFF setting, else ``info`` with the figures
-    (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`)."""
-    dev = ctx.flow.get("device")
-    if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
-        return concat([])
-    sel = dev[dev.kind.isin(["regulator", "capacitor"]) & dev.reverse_flow.astype(bool)]
-    if sel.empty:
-        return concat([])
-    worst = sel.loc[sel.groupby(["scenario", "device"]).p_mw.idxmin()]
-    out = []
-    for r in worst.itertuples(index=False):
-        phases = getattr(r, "reverse_phases", "") or "abc"
-        if r.kind == "regulator":
-            status, text = regulator_row(str(r.control_mode))
-        elif r.control_mode in _REVERSE_SENSITIVE:
-            # what it senses with and without V2G against its settings (review rev30 §7)
-            status, text = capacitor_verdict(
-                ctx.study.model, dev, ctx.base_of, r.scenario, r.device,
-                getattr(r, "step", 0), f"its {r.control_mode}-controlled CapControl "
-                f"{_REVERSE_SENSITIVE[r.control_mode]}")
-        else:
-            continue
-        p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))
-        confirm = r.kind == "regulator" and status is CheckStatus.WARN
-        out.append(violation_rows(
-            "C12", status, scenario=r.scenario, device=r.device,
-            mechanism=MODE_TO_CONFIRM if confirm else "",
-            margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
-            message=f"reverse power (phase {phases}, up to {p_rev:.3f} MW) through {r.device} "
-                    f"{ctx.export_text(r.scenario)}: {text}"))
-    return concat(out)

@@ -1,0 +1,77 @@
+"""The buses C12's voltage limit judges (split from :mod:`protv2g.checks.flow`): not a source
+bus (its voltage is the study's input) nor one above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
+Table 1 gives Range A service voltages up to 34.5 kV nominal)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, concat, violation_rows
+from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.criteria import MarginUnit
+from protv2g.violations import CheckStatus
+
+__all__ = ["RANGE_A_MAX_KV", "bus_kv_and_sources", "judged_buses"]
+
+#: Highest nominal system voltage (kV line to line) for which ANSI C84.1-2020 Table 1 gives
+#: Range A/B service voltages; the 46–230 kV systems have a nominal and a maximum voltage
+#: only (C84.1 §1 scope: its ranges are for service and utilisation voltages).
+RANGE_A_MAX_KV = 34.5
+
+
+def bus_kv_and_sources(ctx: CheckContext, buses: np.ndarray
+                       ) -> tuple[np.ndarray, set[int]]:
+    """Nominal line-to-line kV of ``buses`` (NaN where unknown) and the source buses."""
+    model = ctx.study.model
+    if model is not None:
+        kv = model.buses.kv_ll.to_numpy(float)
+        ok = (buses >= 0) & (buses < len(kv))
+        out = np.where(ok, kv[np.clip(buses, 0, max(len(kv) - 1, 0))], np.nan)
+        return np.where(out > 0, out, np.nan), {int(b) for b in model.node_bus[model.sources]}
+    net = ctx.study.net
+    if net is None:
+        return np.full(len(buses), np.nan), set()
+    kv = net.bus.vn_kv.reindex(buses).to_numpy(float)
+    eg = net.ext_grid
+    src = eg.bus[eg.in_service.astype(bool)] if "in_service" in eg else eg.bus
+    return kv, {int(b) for b in src}
+
+
+def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
+                 ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows of the flow's ``bus`` table (``bus``, ``vm_pu``) C12's voltage limit
+    judges, and one ``info`` row naming the buses it does not judge that are above
+    ``v_max_pu`` (the ones where the answer would differ; empty when none).
+
+    Not judged: a source bus (its voltage is the study's input, the same with and without
+    V2G) and a bus whose nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
+    gives Range A for systems up to 34.5 kV nominal and only a maximum system voltage above:
+    a transmission bus is judged by its own planning criteria, not by a service-voltage
+    range). A bus of unknown nominal voltage is judged. The voltage-unbalance limit judges the
+    same buses (no info row is written for an unbalance it does not judge).
+    """
+    buses = bus.bus.to_numpy()
+    distinct = pd.unique(buses)
+    kv, sources = bus_kv_and_sources(ctx, distinct.astype(np.int64))
+    is_src = np.array([int(b) in sources for b in distinct], dtype=bool)
+    high = np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6
+    skip = is_src | high
+    judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
+    # above the limit beyond its tolerance (:mod:`protv2g.checks.flow_limit`)
+    over_pu = v_max_pu + max(limit_tolerance_pu(ctx.thresholds), 1e-9)
+    over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
+    if over.empty:
+        return judged, concat([])
+    v_max = over.groupby("bus").vm_pu.max()
+    why = []
+    for b, v in v_max.items():
+        k = int(np.flatnonzero(distinct == b)[0])
+        reason = ("a source bus: its voltage is the study's input, not a result" if is_src[k]
+                  else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A only up to "
+                       f"{RANGE_A_MAX_KV:g} kV")
+        why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
+    return judged, violation_rows(
+        "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+        message="voltage not judged against the ANSI C84.1 Range A limit "
+                f"{v_max_pu:g} pu: " + "; ".join(why))
