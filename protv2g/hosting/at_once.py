@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from protv2g.criteria import CATALOGUE, Need
 from protv2g.significant import number_text
+from protv2g.violations import is_given
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.hosting.tables import Axis
     from protv2g.study.schema import V2GSite
 
-__all__ = ["AT_ONCE_WHY", "at_once_note", "at_once_why", "reason", "smallest_text"]
+__all__ = ["AT_ONCE_WHY", "at_once_note", "at_once_why", "limiting_criteria", "reason",
+           "smallest_text"]
 
 #: Why a criterion fails from the smallest export, by what it reads (``None``: neither
 #: currents nor flows — C10/C11); short, for one line.
@@ -58,6 +60,21 @@ def reason(crit: str, site: V2GSite, n_on: float) -> str:
             "edge without it")
 
 
+def limiting_criteria(text: object) -> list[str]:
+    """The criterion ids of a ``limiting_criterion`` cell: ``"C5 (a, SLG-a at b2 (min)),
+    C10"`` → ``["C5", "C10"]`` (commas inside parentheses are the evidence's)."""
+    items, depth, cur = [], 0, []
+    for ch in str(text) if is_given(text) else "":
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur))
+    return [t.strip().split(" ", 1)[0] for t in items if t.strip()]
+
+
 def at_once_why(limiting_criterion: object) -> str:
     """Why the criteria of a ``limiting_criterion`` cell fail from the smallest export
     (:data:`AT_ONCE_WHY`, the first that applies: fault current, then flow, then presence).
@@ -67,8 +84,6 @@ def at_once_why(limiting_criterion: object) -> str:
     >>> at_once_why("C11")
     "the site's presence behind the device decides it, not its export"
     """
-    from protv2g.hosting.tables import limiting_criteria
-
     crits = limiting_criteria(limiting_criterion)
     needs: set = set()
     for c in crits:

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.criteria import order
-from protv2g.hosting.at_once import at_once_note, reason, smallest_text
+from protv2g.hosting.at_once import at_once_note, limiting_criteria, reason, smallest_text
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
     SETTING_CRITERIA,
@@ -150,21 +150,6 @@ def _evidence(row: dict[str, Any]) -> tuple[str, str]:
     device = str(row["device"]) if is_given(row.get("device")) else ""
     other = row.get("other_device")
     return device + (f" / {other}" if is_given(other) else ""), describe_fault(row)
-
-
-def limiting_criteria(text: object) -> list[str]:
-    """The criterion ids of a ``limiting_criterion`` cell: ``"C5 (a, SLG-a at b2 (min)),
-    C10"`` → ``["C5", "C10"]`` (commas inside parentheses are the evidence's)."""
-    items, depth, cur = [], 0, []
-    for ch in str(text) if is_given(text) else "":
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            items.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    items.append("".join(cur))
-    return [t.strip().split(" ", 1)[0] for t in items if t.strip()]
 
 
 def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None
