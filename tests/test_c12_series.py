@@ -85,6 +85,7 @@ def test_stubs_on_the_default_rating_are_said_beside_the_rated_conductor(monkeyp
     elements = pd.DataFrame({"name": ["line.conn", "line.sw1", "line.cond", "line.sw2"],
                              "length_km": [0.001, 0.001, 0.04572, 0.001]})
     model = types.SimpleNamespace(elements=elements, source="m.dss", redirects=())
+    model.derived = lambda key, build: build(model)  # DssModel's per-model view, not cached
     table = pd.DataFrame({"source": ["default", "default", "geometry", "default"]},
                          index=["line.conn", "line.sw1", "line.cond", "line.sw2"])
     monkeypatch.setattr(dss_ratings, "line_rating_sources", lambda *_a: table)
