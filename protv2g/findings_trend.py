@@ -143,38 +143,31 @@ def worst_row_story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     :data:`ROW_KEY` values, and where that row is (:func:`_where`). All of ``rows`` and ""
     when a key column is missing or ``rows`` is empty."""
     cols = trend_columns(rows)
-    same = _followed(cols, len(rows))
+    same, _ = _followed(cols, len(rows))
     if same is None:
         return rows, ""
     return rows[same], _where(cols, 0)
 
 
-def _followed(cols: dict[str, np.ndarray], n: int, at: int = 0) -> np.ndarray | None:
-    """The ``(n,)`` mask of row ``at``'s story (default the worst, first, row); None (all
-    rows) when a key column is missing or there is no row."""
+def _followed(cols: dict[str, np.ndarray], n: int, at: int = 0
+              ) -> tuple[np.ndarray | None, str]:
+    """The ``(n,)`` mask of row ``at``'s story (default the worst, first, row) — its
+    :data:`ROW_KEY` and its load level(s) — and ``"light load"`` where rows of the same key at
+    other levels were left out ("" else); ``(None, "")`` (all rows) when a key column is
+    missing or there is no row."""
     if not n or f"{ROW_KEY[0]}:code" not in cols:
-        return None
-    same = _same_key(cols, at)
-    levels = cols.get("load_levels:mask")
-    if levels is not None and levels[at]:
-        # the followed row's load level(s) only (a flow margin at light load and one at peak
-        # are two stories; trust29: C12's trend took each export level's worst over both)
-        same &= (levels & levels[at]) != 0
-    return same
-
-
-def _level_named(cols: dict[str, np.ndarray], same: np.ndarray, at: int) -> str:
-    """``"light load"`` when the followed rows (``same``) are the followed row's load
-    level(s) while rows of the same key at other levels were left out (:func:`_followed`);
-    "" else."""
+        return None, ""
+    key = _same_key(cols, at)
     levels = cols.get("load_levels:mask")
     if levels is None or not levels[at]:
-        return ""
-    key = _same_key(cols, at)
+        return key, ""
+    # the followed row's load level(s) only (a flow margin at light load and one at peak
+    # are two stories; trust29: C12's trend took each export level's worst over both)
+    same = key & ((levels & levels[at]) != 0)
     if np.array_equal(key, same):
-        return ""
+        return same, ""
     level = str(cols["load_levels"][at])
-    return level if "load" in level else f"{level} load"
+    return same, level if "load" in level else f"{level} load"
 
 
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
@@ -200,11 +193,10 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     ``at``: the row whose story is followed (default the first, the worst): the row the
     finding leads with (:func:`protv2g.findings_headline.headline_offset`, review s28 §3: a
     "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one)."""
-    same = _followed(cols, n, at)
+    same, level = _followed(cols, n, at)
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
     where = _where(cols, at) if followed else ""
-    level = _level_named(cols, same, at) if followed else ""
     where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
     if followed and "tolerance" in story:
