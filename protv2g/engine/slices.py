@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from protv2g.engine.faults import seq_to_abc
+from protv2g.engine.pll_note import warn_pll_frozen
 from protv2g.units import Case, FaultType
 
 __all__ = ["FaultSlice", "reduce_full"]
@@ -164,19 +165,7 @@ def _warn(frozen, bad, residual, name: str, case: Case, ft: FaultType) -> None:
     n_frozen = int(frozen.sum())
     if n_frozen:
         worst = float(np.nanmin(residual)) if np.isfinite(residual).any() else float("nan")
-        # in words a protection engineer can act on (review s27 §8: jargon to a new user)
-        warnings.warn(f"{n_frozen} fault bus(es) where the chargers' control cannot lock on to "
-                      "the grid voltage (no PLL-tracking solution: a fault between a charger "
-                      "and the grid's source, at the substation bus or close to it, leaves the "
-                      "charger's own current setting its terminal voltage; smallest tracking "
-                      f"residual {worst:.2e} pu): the chargers' current there is an estimate, "
-                      "its angle held at the pre-fault value and its magnitude within the limit "
-                      "(a real charger loses phase lock and ceases or trips); those rows are "
-                      "flagged in the `pll_frozen` column — "
-                      "nothing to do unless a finding's worst row is at one of these buses, "
-                      "then confirm the charger's loss-of-lock behaviour with its maker "
-                      f"(scenario {name}, {case.value}, {ft.value})",
-                      RuntimeWarning, stacklevel=4)
+        warn_pll_frozen(n_frozen, name, case, ft, worst, stacklevel=4)
     n_bad = int(bad.sum())
     if n_bad:
         warnings.warn(f"charger control law has no solution at {n_bad} fault bus(es) (scenario "

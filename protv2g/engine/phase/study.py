@@ -48,6 +48,7 @@ from protv2g.engine.phase.system import (
     prefault_voltage,
 )
 from protv2g.engine.phase.terminals import Terminals
+from protv2g.engine.pll_note import warn_pll_frozen
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel
 from protv2g.units import Case, ChargerMode, FaultType, Method
@@ -259,6 +260,8 @@ def phase_fault_study(model: DssModel, *,
                                       z_rows, z_cols, charger_model, groups)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
+            if charger_model != "frozen_pll" and fz.any():  # held by choice: no note
+                _note_frozen(rows, fz, name, case)
             if law is not None:
                 arr = chg.setdefault(name, np.zeros((c_n, len(sites), r, 3), dtype=complex))
                 arr[ci, law.site_of, :, law.phase_of] = i_c.T
@@ -308,6 +311,17 @@ def phase_fault_study(model: DssModel, *,
 
 
 # --------------------------------------------------------------------------------- pieces
+
+
+def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case) -> None:
+    """The PLL note of the sequence engine (:func:`protv2g.engine.pll_note.warn_pll_frozen`)
+    for the rows of one (scenario, case) solved with the PLL held: one note per fault type,
+    counting fault buses (review rev31 §7: the phase engine flagged them silently)."""
+    types = np.array([f.value for f in rows.fault_type], dtype=object)
+    for ft in dict.fromkeys(types[frozen].tolist()):
+        at = frozen & (types == ft)
+        warn_pll_frozen(len(np.unique(np.asarray(rows.bus)[at])), scenario, case,
+                        FaultType(ft), stacklevel=3)
 
 
 def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: int,
