@@ -34,10 +34,12 @@ from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
+from protv2g.network.dss_voltage_bases import buses_without_base, voltage_base_fix
 from protv2g.study.dss_site_transformers import site_transformer_issues
 from protv2g.study.paths import resolve_inside
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
+from protv2g.units import Method
 
 __all__ = ["load_dss_feeder", "dss_semantics"]
 
@@ -166,4 +168,11 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
     if not np.any(tab.energized.to_numpy()):
         issues.append(Issue(file, "feeder.opendss", "no bus of the model is energised",
                             "check the model's source and switches"))
+    if document.faults.method is not Method.CLASSICAL and (bare := buses_without_base(model)):
+        # the fault study would stop on them (IEC 60909's c·Un/√3): said by validate too
+        # (review rev31b F1: "valid", then run's exit 2)
+        issues.append(Issue(file, "feeder.redirects" if model.redirects else "feeder.opendss",
+                            "bus(es) without a voltage base: " + ", ".join(bare[:10])
+                            + (f" and {len(bare) - 10} more" if len(bare) > 10 else ""),
+                            voltage_base_fix(model.redirects)))
     return issues, device_sites, site_buses, library

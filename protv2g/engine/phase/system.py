@@ -48,6 +48,7 @@ from protv2g.engine.phase.selinv import (
 )
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel, ElementY
+from protv2g.network.dss_voltage_bases import voltage_base_fix
 from protv2g.units import (
     C_MAX_LV_6PCT,
     C_MAX_LV_10PCT,
@@ -318,10 +319,11 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
     bus = model.node_bus[nodes]
     kv_ln = model.buses.kv_ln.to_numpy()[bus]
     if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
-        bad = model.buses.index[bus[kv_ln <= 0]][:10].tolist()
-        raise InputError(Issue(model.source, "voltagebases", f"bus(es) without a voltage base: "
-                               f"{bad}", "add their voltage to 'Set VoltageBases=…' and "
-                               "'CalcVoltageBases' in the master, or use --method classical"))
+        bad = list(dict.fromkeys(model.buses.index[bus[kv_ln <= 0]].tolist()))
+        raise InputError(Issue(model.source, "voltagebases", "bus(es) without a voltage base: "
+                               + ", ".join(map(str, bad[:10]))
+                               + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""),
+                               voltage_base_fix(model.redirects)))
     c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
     v = system.v_open
     unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
