@@ -51,6 +51,7 @@ __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
+_EXTRA_GROUP = ("rule", "mechanism", "margin_unit")
 
 
 def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
@@ -127,10 +128,20 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
+def _group_columns(columns: pd.Index) -> list[str]:
+    """The columns of a reason group: :data:`_GROUP`, then ``rule``, ``mechanism`` and
+    ``margin_unit`` where the table has them — the Findings' key splits by mechanism and
+    margin unit too (:func:`protv2g.findings.finding_keys`), and a group's worst row is its
+    smallest margin, which means nothing across units (review rev31 §1: the IEEE 8500 gate
+    grouped the C12 voltage rows (pu) with the unbalance rows (%): −0.7878 % "beat"
+    −0.0136 pu and the overvoltage F65 and the set-point row F66 had no line)."""
+    return [*_GROUP, *(c for c in _EXTRA_GROUP if c in columns)]
+
+
 def group_keys(rows: pd.DataFrame) -> pd.Series:
-    """Each row's reason group (criterion, device, other device and rule, as text): the rows
+    """Each row's reason group (:func:`_group_columns`, as text): the rows
     :func:`grouped_reasons` writes one line for."""
-    key = [*_GROUP, *(["rule"] if "rule" in rows.columns else [])]
+    key = _group_columns(rows.columns)
     return pd.Series(list(zip(*(rows[c].astype(str) for c in key), strict=True)),
                      index=rows.index, dtype=object)
 
@@ -229,8 +240,7 @@ class ReasonRows:
 
     @cached_property
     def _group(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        key = [*_GROUP, *(["rule"] if "rule" in self.table.columns else [])]
-        coded = [text_codes(self._column(c)) for c in key]
+        coded = [text_codes(self._column(c)) for c in _group_columns(self.table.columns)]
         group = combine_code_stream(c for c, _ in coded)
         first = np.unique(group, return_index=True)[1]  # groups are numbered as they appear
         texts = [tuple(str(t[c[k]]) for c, t in coded) for k in first.tolist()]

@@ -50,3 +50,21 @@ def test_c8_charging_peak_line_says_charging_as_the_findings() -> None:
     (line,) = grouped_reasons("fail", rows.assign(mechanism=IMPORT_PEAK,
                                                   scenario=["day/firm", "day/expected"]))
     assert f"; {Attribution.CAUSED};" in line
+
+
+def test_one_line_per_margin_unit_and_mechanism_as_the_findings() -> None:
+    """Review rev31 §1 (IEEE 8500): C12's voltage rows (pu), its set-point rows and its
+    unbalance rows (%) carry no device; grouped by criterion and device alone, the smallest
+    margin across units (−0.79 % "beating" −0.0136 pu) was the only C12 line and the
+    overvoltage finding had none. The Findings key on mechanism and margin unit too."""
+    rows = pd.DataFrame({
+        "criterion": "C12", "device": "", "other_device": "", "rule": "",
+        "mechanism": ["", "", "regulator set-point"], "status": "fail", "attribution": "new",
+        "scenario": "expected/light/100%", "fault_bus": ["m1", "r190", "sub"],
+        "fault_type": "", "case": "",
+        "message": ["voltage unbalance 3.79 %", "voltage 1.064 pu", "voltage 1.054 pu"],
+        "margin": [-0.7878, -0.0136, -0.0036], "margin_unit": ["%", "pu", "pu"]})
+    lines = grouped_reasons("fail", rows)
+    assert len(lines) == 3
+    assert sum("voltage 1.064 pu" in x for x in lines) == 1
+    assert sum("voltage 1.054 pu" in x for x in lines) == 1
