@@ -113,3 +113,17 @@ def test_each_band_end_names_what_limits_it(band):
                                       "fails up to the site maximum (")
     i_held_a = 48 * 125 * 2.0 / (3 ** 0.5 * 12.47)
     assert i_held_a == pytest.approx(555.6, abs=0.05) and i_held_a > 400.0
+
+
+def test_optimistic_end_keeps_a_drafted_sustained_high_end_valid(depot_study):
+    """``init --site`` drafts ``sustained_limit_high_pu: 1.2``; the optimistic end lowers the
+    first-cycle limit to the sustained one (1.1 pu), and the study file's validator refused a
+    high end above it: `run` with hosting ended in "bad input" on every drafted study
+    (helper fuse31, session 31)."""
+    sites = [{**s, "sustained_limit_high_pu": 1.2} for s in depot_study.raw["v2g_sites"]]
+    pess, opt = band_ends(depot_study.with_updates(v2g_sites=sites))
+    for s in opt.study.document.v2g_sites:
+        assert s.sustained_limit_high_pu is not None
+        assert s.sustained_limit_high_pu <= s.limit_pu + 1e-12
+        assert s.sustained_limit_high_pu == pytest.approx(min(1.2, s.limit_pu))
+    assert all(s.limit_pu >= 1.2 for s in pess.study.document.v2g_sites)

@@ -175,7 +175,13 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
         low = s.get("sustained_limit_pu") or min(SUSTAINED_PU, float(s["limit_pu"]))
         if not math.isclose(low, float(s["limit_pu"])):
             opt_changes.append(f"{s['name']} charger limit {s['limit_pu']:g} → {low:g} pu")
-        low_sites.append({**s, "limit_pu": low})
+        low_s = {**s, "limit_pu": low}
+        if s.get("sustained_limit_high_pu") is not None:
+            # the high end of the sustained limit within the lowered first-cycle limit: the
+            # study file's validator refuses it above (init --site drafts 1.2 pu; fuse31
+            # noticed `run` with hosting ending in "bad input" on every such study)
+            low_s["sustained_limit_high_pu"] = min(float(s["sustained_limit_high_pu"]), low)
+        low_sites.append(low_s)
     opt_changes.append("curve tolerances (deficits inside the devices' time scatter)")
     base_checks = checks.model_dump(mode="json")
     high_sites = []
