@@ -14,7 +14,7 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
-from protv2g.study_draft.fuse_draft import link_rule_text
+from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.trade import dials_clause
@@ -285,6 +285,10 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
+    if drafted:
+        lines += ["  # Fuses drafted on the lines the model names like fuses with no Fuse on them "
+                  "(protv2g.study_draft.fuse_draft): link = " + link_rule_text() + "; cutout "
+                  "rating as for the model's own fuses. Delete an item whose line is no fuse."]
     for f in drafted:
         rating, note = _rating("fuse", level_kv, float(peak.get(f.name, np.nan)),
                                x_r.get(f.name, np.nan), model.f_hz)
@@ -293,8 +297,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             f"# drafted: {f.element} is named like a fuse and the model has no Fuse on it; "
             f"peak load {f.peak_load_a:.1f} A (the model's snapshot load, existing DER off)"
             + (f", fuses next below it: {', '.join(f.below)}" if f.below else "")],
-            {"link": todo(f"drafted link {f.why}; rule: {link_rule_text()} "
-                          "(protv2g.study_draft.fuse_draft)", FUSE_LINK_FIX),
+            {"link": todo(f"drafted link {f.why} (rule: {LINK_RULE_SHORT}, stated above "
+                          "the first drafted fuse)", FUSE_LINK_FIX),
              "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",

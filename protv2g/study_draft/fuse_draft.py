@@ -20,8 +20,11 @@ Link rule (a stated rule; the smallest preferred EEI-NEMA K link that meets both
    therefore the smallest rated at or above the peak load: the margin covers cold-load pickup
    after an outage (diversity lost for minutes: 2–3 × peak at first, decaying — the link's
    time–current curve, not its continuous capability, rides through the first seconds) and
-   load growth. A line whose peak needs more than the largest link (200K) is not drafted (the
-   note keeps it: a line that carries that much is not a lateral's cutout).
+   load growth. It also keeps the link inside C8's limit at peak load without V2G (its
+   minimum melting current / 1.5, :mod:`protv2g.checks.load`: 33 A for a 25K), so C8 rows on
+   a drafted fuse are the charging or export V2G adds. A line whose peak needs more than the
+   largest link (200K) is not drafted (the note keeps it: a line that carries that much is
+   not a lateral's cutout).
 2. **Series.** It coordinates with every drafted fuse next below it (the first fuse on each
    path down from it) by C3's own criterion (:func:`protv2g.devices.rules.fuse_fuse_ratio`,
    the 75 % rule: the protecting link's total clearing ≤ 0.75 × this link's minimum melt at
@@ -52,7 +55,8 @@ from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "DraftedFuse", "fuse_line_ends",
-           "load_link", "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text"]
+           "load_link", "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text",
+           "LINK_RULE_SHORT", "line_peak_load_a"]
 
 #: EEI-NEMA preferred K link ratings, A (ANSI C37.43; the intermediate 8, 12, 20, 30, 50, 80 A
 #: sizes are left out, as utilities stock the preferred series).
@@ -177,8 +181,14 @@ def coordinates(below: str, above: str, i_max_a: float, library: CurveLibrary,
     return bool(np.all(tc[both] <= ratio * mm[both] * (1 + 1e-9)))
 
 
+#: The rule in short, in each drafted link's TODO (:func:`link_rule_text` above the first).
+LINK_RULE_SHORT = ("smallest K link carrying 1.5 × peak load within its continuous capability, "
+                   "coordinated by C3's 75 % rule with the drafted fuses below it")
+
+
 def link_rule_text() -> str:
-    """The link rule in one clause (the TODOs and the docstring say the same)."""
+    """The link rule in one clause (the study's comment above the drafted fuses; the module
+    docstring says the same)."""
     return ("the smallest EEI-NEMA preferred K link (6–200K) whose continuous capability "
             "(tin links 150 % of rating up to 100K, 100 % for 140K/200K: ANSI C37.43, "
             f"recalled) carries {COLD_LOAD_MARGIN:g} × the peak load (cold-load pickup and "
