@@ -55,9 +55,11 @@ def _drafted(master: Path, study: Path, depot_bus: str, homes_bus: str, phase: s
         f"  - {{name: depot, bus: {depot_bus}, n_chargers: 20, p_charger_kw: 100}}\n"
         f"  - {{name: homes, bus: {homes_bus}, phases: 1, phase: {phase}, n_chargers: 20, "
         "p_charger_kw: 7.2}\n# add sites, e.g.:")
-    # these models have no fuses or reclosers: stated, so the gate judges the rest (s22:
-    # otherwise it is an ERROR, C1–C4 not evaluated)
-    text += "\nno_fuses_or_reclosers: true\n"
+    # a model with no fuses or reclosers (ckt24, J1; ckt5 gets the fuses init drafts on its
+    # fuse-named lines, fuse31): stated, so the gate judges the rest (s22: otherwise it is an
+    # ERROR, C1–C4 not evaluated)
+    if "    kind: fuse\n" not in text:
+        text += "\nno_fuses_or_reclosers: true\n"
     study.write_text(text, encoding="utf-8")
     return study
 

@@ -136,7 +136,26 @@ def ckt5_review(tmp_path_factory) -> Path:
     study = folder / "study.yaml"
     assert main(["init", str(folder / CKT5.name), "-o", str(study), "--site",
                  "depot:796:20:100", "--site", "homes:74436.c:10:7.2"]) == 0
+    # the study as the reviewer had it: init now drafts a fuse on each fuse-named line
+    # (fuse31); without them the head's primary zone is the whole feeder, as here
+    _drop_drafted_fuses(study)
+    assert main(["init", "--redraft", str(study)]) == 0
     return study
+
+
+def _drop_drafted_fuses(study: Path) -> None:
+    """Delete init's drafted fuses (``# drafted: line.…`` and the item below it): the
+    user's "confirm they are not fuses"."""
+    out, skip = [], False
+    for line in study.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("  # drafted: line."):
+            skip = True
+            continue
+        if skip and (line.startswith("  - name: f-") or line.startswith("    ")):
+            continue
+        skip = False
+        out.append(line)
+    study.write_text("".join(out), encoding="utf-8")
 
 
 def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_review, capsys):

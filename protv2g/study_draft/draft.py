@@ -6,7 +6,10 @@ What the draft holds, and where each value comes from:
   false`` (every model device is written out).
 * ``devices``: the model's fuses, reclosers and relays as the study loader adopts them
   (:func:`protv2g.study.opendss_devices.adopt_model_devices`: OpenDSS K/T links → EEI-NEMA
-  links, other curves → the model's point tables in a curve file beside the study); a proposed
+  links, other curves → the model's point tables in a curve file beside the study); a study
+  fuse on each primary line the model names like a fuse with no ``Fuse`` on it
+  (:mod:`.fuse_draft`: a K link by load and C3's series rule, TODO; the head relay is drafted
+  over them); a proposed
   feeder-head relay where the model has none (:mod:`.head_relay`, marked TODO; its
   ``reclose_intervals_s`` a TODO value, typical practice in the comment, so that C10 checks a
   sequence the user confirms instead of warning "reclosing not declared"; the model's relays
@@ -47,6 +50,7 @@ from protv2g.devices.models import build_device
 from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_devices import model_device_dicts
+from protv2g.network.dss_fuse_named import fuse_named_lines
 from protv2g.network.dss_graph import (
     locate,
 )
@@ -61,6 +65,12 @@ from protv2g.study.source_check import (
 )
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
+from protv2g.study_draft.fuse_draft import (
+    choose_links,
+    drafted_fuse_name,
+    fuse_line_ends,
+    line_peak_load_a,
+)
 from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.loadshapes import light_load
@@ -73,9 +83,11 @@ __all__ = ["DRAFT_STAGES", "StudyDraft", "draft_study", "parse_site", "r10_ratin
            "R_FAULT_MIN_OHM"]
 
 #: The stages :func:`draft_study` reports to its ``progress`` callback, in order: compiling
-#: the model, the fault study, the head relays' rule (with a power flow), the devices'
-#: close-in faults, the candidate site buses, the notes and light load.
-DRAFT_STAGES = ("model", "faults", "head relay", "close-in faults", "candidates", "notes")
+#: the model, the fault study, the devices' close-in faults, the fuses drafted on fuse-named
+#: lines (with a power flow), the head relays' rule (with a power flow), the candidate site
+#: buses, the notes and light load.
+DRAFT_STAGES = ("model", "faults", "close-in faults", "fuses", "head relay", "candidates",
+                "notes")
 
 #: Settings written even at their default (they say how the device operates).
 _ALWAYS = {"n_fast", "n_delayed", "reclose_intervals_s", "time_dial", "fast_multiplier",
@@ -215,17 +227,27 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     phase_devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
     phase_devices += [PhaseDevice(n, h.element, h.terminal) for n, h in zip(
         head_names, heads, strict=True)]
+    fuse_lines = fuse_named_lines(model)   # a fuse drafted on each (:mod:`.fuse_draft`)
+    fuse_ends = fuse_line_ends(model, fuse_lines)
+    phase_devices += [PhaseDevice(drafted_fuse_name(ln), ln, t)
+                      for ln, (t, _near, _far) in fuse_ends.items()]
     mark("faults")
     res = head_fault_study(model, phase_devices)  # the feeder's inverters by their law
     table = res.device_rows(1.0)
-    mark("head relay")
-    proposals = head_proposals(model, heads, head_names, places,
-                               _built(entries, places, full_lib), table, full_lib, bool(sites))
     peak = res.device_summary
     peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
     mark("close-in faults")
     close_peak, close_rows = _close_in_faults(model, phase_devices)
     peak = pd.concat([peak, close_peak]).groupby(level=0).max()
+    mark("fuses")
+    drafted, not_drafted = choose_links(model, fuse_lines, line_peak_load_a(model, fuse_ends),
+                                        (1e3 * peak).to_dict(), full_lib)
+    fuse_places = {f.name: (f.element, f.terminal) for f in drafted}
+    fuse_entries = [f.entry for f in drafted]
+    mark("head relay")
+    proposals = head_proposals(model, heads, head_names, {**places, **fuse_places},
+                               _built([*entries, *fuse_entries], {**places, **fuse_places},
+                                      full_lib), table, full_lib, bool(sites))
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(model, res)
@@ -234,9 +256,11 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
+    behind.update({f.name: (f.element, "fuse, drafted") for f in drafted})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     mark("notes")
-    notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries})
+    notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries},
+                        [f.element for f in drafted], not_drafted)
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
     # light load from the model's own loadshapes, leaving out the lumped load equivalents of
@@ -254,7 +278,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
             "substation transformer impedance is close to ideal")
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light, source_issues)
+                             device_x_r(model, phase_devices), notes, light, source_issues,
+                             drafted)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped), tuple(source_issues))

@@ -14,6 +14,7 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
+from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.trade import dials_clause
@@ -34,6 +35,11 @@ _RECLOSE_TODO = todo(
     "or drafted V2G sites gets 3.5 s; C10 checks the first against the cease-to-energise "
     "time of the chargers and of the feeder's existing DER",
     "give the breaker's reclose intervals, or [] when it does not reclose")
+
+
+#: The fix of a drafted fuse's link (:mod:`.fuse_draft`).
+FUSE_LINK_FIX = ("give the link in service (type and rating, e.g. 40K, or the fuse's own curve "
+                 "in a curve file), or delete the item if the line is not a fuse")
 
 
 #: A device note's TODO → the field it is written on (review s22: written above the item it made
@@ -181,7 +187,8 @@ def _source_caveat(note: str, bad_source: bool) -> str:
 
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
-               level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=()):
+               level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
+               drafted=()):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -194,7 +201,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     ``light`` the light-load fraction and its source (:class:`.loadshapes.LightLoad`; None:
     the schema's default, unwritten); ``source_issues`` the model's source found implausible
     (:func:`protv2g.study.source_check.implausible_sources`: a TODO on ``feeder.opendss``,
-    and every drafted rating says its duty rests on it).
+    and every drafted rating says its duty rests on it); ``drafted`` the fuses drafted on
+    the model's fuse-named lines (:class:`.fuse_draft.DraftedFuse`), written after the relays.
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -230,7 +238,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if src:
         lines += ["# Existing sources of the model (in every fault run and flow, base case "
                   "included):", *src]
-    lines.append("devices:" if entries or proposals else "devices: []")
+    lines.append("devices:" if entries or proposals or drafted else "devices: []")
     for e in entries:
         i_ka = float(peak.get(e["name"], np.nan))
         rating, note = _rating(e["kind"], level_kv, i_ka, x_r.get(e["name"], np.nan),
@@ -277,6 +285,21 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
+    if drafted:
+        lines += ["  # Fuses drafted on the lines the model names like fuses with no Fuse on them "
+                  "(protv2g.study_draft.fuse_draft): link = " + link_rule_text() + "; cutout "
+                  "rating as for the model's own fuses. Delete an item whose line is no fuse."]
+    for f in drafted:
+        rating, note = _rating("fuse", level_kv, float(peak.get(f.name, np.nan)),
+                               x_r.get(f.name, np.nan), model.f_hz)
+        todos += [f"{f.name}: link", f"{f.name}: interrupting_rating_ka"]
+        lines += device_block({**f.entry, **rating}, [
+            f"# drafted: {f.element} is named like a fuse and the model has no Fuse on it; "
+            f"peak load {f.peak_load_a:.1f} A (the model's snapshot load, existing DER off)"
+            + (f", fuses next below it: {', '.join(f.below)}" if f.below else "")],
+            {"link": todo(f"drafted link {f.why} (rule: {LINK_RULE_SHORT}, stated above "
+                          "the first drafted fuse)", FUSE_LINK_FIX),
+             "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})
     for issue in bad:
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
                                  issue.fix or "add it by hand"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,7 +93,9 @@ class Note:
 
 
 def model_notes(model: DssModel, import_warnings: pd.DataFrame,
-                adopt_warnings: pd.DataFrame, adopted: set[str]) -> list[Note]:
+                adopt_warnings: pd.DataFrame, adopted: set[str],
+                drafted_fuses: Sequence[str] = (), not_drafted: Sequence[str] = ()
+                ) -> list[Note]:
     """Every note of the draft, model-wide ones first, then the devices' in import order.
 
     The model's compile warnings, then the rows the run's Feeder warnings repeat
@@ -105,6 +108,12 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
         ``element, name, what, action`` rows (module docstring).
     adopted : set of str
         Names of the study devices adopted from the model.
+    drafted_fuses : sequence of str
+        The fuse-named lines (``line.<name>``) on which the draft put a study fuse
+        (:mod:`.fuse_draft`): one plain note for them; the other fuse-named lines keep the TODO
+        (:data:`FUSE_NAMED_FIX`).
+    not_drafted : sequence of str
+        Why a fuse-named line got no fuse (``"line.x: …"``), said in that TODO.
     """
     out = [Note(str(r.name), str(r.what), str(r.action))
            for r in model.warnings.itertuples(index=False)]
@@ -124,15 +133,28 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
             "file" if what.startswith(FUSE_SWAP_WHAT) else
             "give the recloser's clearing time (fast_adder_s / delayed_adder_s)")
         out.append(Note(str(r.name), what, str(r.action), fix, dev))
-    unfused = fuse_named_lines(model)
+    named = fuse_named_lines(model)
+    done = set(drafted_fuses)
+    if done:
+        shown = _shown([n for n in named if n in done])
+        out.append(Note("model", f"{len(done)} line(s) named like fuses ({shown}) with no "
+                        "Fuse element on them", "a study fuse drafted on each "
+                        "(f-<line>: link by the stated load and series rule, cutout rating, "
+                        "each a TODO on the device)"))
+    unfused = [n for n in named if n not in done]
     if unfused:
-        shown = ", ".join(unfused[:NAMES_SHOWN]) + (
-            f" and {len(unfused) - NAMES_SHOWN} more" if len(unfused) > NAMES_SHOWN else "")
-        out.append(Note("model", f"{len(unfused)} line(s) named like fuses ({shown}) with no "
-                        "Fuse element on them", "no fuse there in the study: C1–C4 judge "
-                        "only the modelled devices, and a site behind such a line counts as "
-                        "behind the next device upstream", FUSE_NAMED_FIX))
+        why = f" ({'; '.join(not_drafted)})" if not_drafted and done else ""
+        out.append(Note("model", f"{len(unfused)} line(s) named like fuses ({_shown(unfused)}) "
+                        "with no Fuse element on them", "no fuse there in the study" + why
+                        + ": C1–C4 judge only the modelled devices, and a site behind such a "
+                        "line counts as behind the next device upstream", FUSE_NAMED_FIX))
     return out
+
+
+def _shown(names: Sequence[str]) -> str:
+    """The first :data:`NAMES_SHOWN` names, then "and N more"."""
+    return ", ".join(names[:NAMES_SHOWN]) + (
+        f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
 
 
 #: The fix of :data:`fuse_named_lines`' note.

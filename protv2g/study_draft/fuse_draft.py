@@ -1,0 +1,302 @@
+"""Study fuses that ``protv2g init`` drafts on the lines a model only names like fuses.
+
+Utility models often draw a lateral's fuse as a short line named ``…FUSE…`` and leave out the
+``Fuse`` element (:func:`protv2g.network.dss_fuse_named.fuse_named_lines`; EPRI ckt5: 110 such
+lines). Without a device there, C1–C4 see no fuse on the laterals and a site behind one counts
+as behind the feeder head (review rev30 §9: the reviewer found each lateral's fuse-named lines,
+their peak currents and link sizes with scripts of his own). ``init`` drafts each energised one
+as a study device ``kind: fuse``, ``location: {line: <line>, end: <source side>}``, its link
+chosen by the rule below and its cutout rating by :mod:`.ratings` (the same C37.42 class as the
+model's own fuses), both marked TODO with the reason.
+
+Link rule (a stated rule; the smallest preferred EEI-NEMA K link that meets both parts):
+
+1. **Load.** Its continuous capability carries :data:`COLD_LOAD_MARGIN` × the line's peak
+   load current (largest phase, the model's snapshot load, existing DER off: the gross load,
+   as the head relay's pickup rule takes it). Tin-element EEI-NEMA K links of 6–100 A carry
+   150 % of their rating continuously, the 140 and 200 A links 100 % (:data:`CONTINUOUS_PU`;
+   ANSI C37.43 links in C37.42 cutouts, as fuse-link makers' application guides state it —
+   recalled, not checked against the standard's text). With the 1.5 margin a link ≤ 100K is
+   therefore the smallest rated at or above the peak load: the margin covers cold-load pickup
+   after an outage (diversity lost for minutes: 2–3 × peak at first, decaying — the link's
+   time–current curve, not its continuous capability, rides through the first seconds) and
+   load growth. It also keeps the link inside C8's limit at peak load without V2G (its
+   minimum melting current / 1.5, :mod:`protv2g.checks.load`: 33 A for a 25K), so C8 rows on
+   a drafted fuse are the charging or export V2G adds. A line whose peak needs more than the
+   largest link (200K) is not drafted (the note keeps it: a line that carries that much is
+   not a lateral's cutout).
+2. **Series.** It coordinates with every drafted fuse next below it (the first fuse on each
+   path down from it) by C3's own criterion (:func:`protv2g.devices.rules.fuse_fuse_ratio`,
+   the 75 % rule: the protecting link's total clearing ≤ 0.75 × this link's minimum melt at
+   every current up to the largest fault current the fuse below carries — IEC 60909 max, no
+   V2G, its close-in fault included), on the project's EEI-NEMA curves
+   (``relay_library/fuse_links.yaml``). The choice is the check the study then runs, so the
+   draft does not hand C3 a pair it fails; where no preferred link up to 200K coordinates
+   (faults above ~11 kA), the smallest link above every one below it is drafted and the TODO
+   says the pair does not coordinate. On ckt5 this gives two sizes between fuses in series
+   (25K below → 65K), the EEI-NEMA coordination table's practice (25K–65K coordinate to
+   2,800 A there, 25K–40K only to 1,350 A).
+
+Fuses are drafted from the feeder's ends upwards (a fuse's size depends on those below it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from protv2g.devices.library import CurveLibrary
+from protv2g.devices.models import build_device
+from protv2g.devices.rules import fuse_fuse_ratio
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "DraftedFuse", "fuse_line_ends",
+           "load_link", "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text",
+           "LINK_RULE_SHORT", "line_peak_load_a"]
+
+#: EEI-NEMA preferred K link ratings, A (ANSI C37.43; the intermediate 8, 12, 20, 30, 50, 80 A
+#: sizes are left out, as utilities stock the preferred series).
+K_LINKS = (6, 10, 15, 25, 40, 65, 100, 140, 200)
+#: Continuous capability of a tin-element K link, pu of its rating (module docstring).
+CONTINUOUS_PU = {6: 1.5, 10: 1.5, 15: 1.5, 25: 1.5, 40: 1.5, 65: 1.5, 100: 1.5, 140: 1.0,
+                 200: 1.0}
+#: Peak load × this must be within the link's continuous capability (module docstring).
+COLD_LOAD_MARGIN = 1.5
+#: Currents the series rule checks between the upstream link's melting and the fault, points.
+_GRID_POINTS = 96
+
+
+@dataclass(frozen=True)
+class DraftedFuse:
+    """A fuse drafted on a fuse-named line.
+
+    Attributes
+    ----------
+    name : str
+        The study device's name (:func:`drafted_fuse_name`).
+    element : str
+        ``line.<name>``.
+    terminal : int
+        The line's source-side terminal (1: ``end: from``, 2: ``end: to``).
+    link : str
+        The drafted EEI-NEMA K link (``"40K"``).
+    peak_load_a : float
+        The line's peak load current, A (largest phase).
+    below : tuple of str
+        The drafted fuses next below it (names).
+    why : str
+        The rule applied, with its figures (the link's TODO).
+    coordinated : bool
+        False where no preferred link coordinates with a fuse below it.
+    """
+
+    name: str
+    element: str
+    terminal: int
+    link: str
+    peak_load_a: float
+    below: tuple[str, ...]
+    why: str
+    coordinated: bool = True
+
+    @property
+    def entry(self) -> dict:
+        """The ``devices`` item (without its interrupting rating)."""
+        return {"name": self.name, "kind": "fuse",
+                "location": {"line": self.element.split(".", 1)[1],
+                             "end": "from" if self.terminal == 1 else "to"},
+                "link": self.link}
+
+
+def drafted_fuse_name(element: str) -> str:
+    """The study device drafted on ``line.<name>``: ``f-<name>``.
+
+    >>> drafted_fuse_name("line.mdv201_106259fuse")
+    'f-mdv201_106259fuse'
+    """
+    return f"f-{element.split('.', 1)[1]}"
+
+
+def fuse_line_ends(model: DssModel, lines: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """``line.<name>`` → (source-side terminal, its bus, the far bus) for the lines the source
+    reaches (by the closed elements' graph; the source side is the end fewer hops from it).
+
+    Parameters
+    ----------
+    model : DssModel
+    lines : sequence of str
+        ``line.<name>`` elements.
+    """
+    g = dss_feeder_graph(model)
+    src = next(iter(dss_source_buses(model).values()))
+    hops = nx.single_source_shortest_path_length(g, src)
+    e = model.elements
+    row = {str(n): i for i, n in enumerate(e.name)}
+    out = {}
+    for line in lines:
+        ends = [int(b) for b in model.bus_index(list(e.buses.iat[row[line]]))]
+        if len(ends) != 2 or not all(b in hops for b in ends) or ends[0] == ends[1]:
+            continue
+        t = 1 if hops[ends[0]] <= hops[ends[1]] else 2
+        out[line] = (t, ends[t - 1], ends[2 - t])
+    return out
+
+
+def load_link(peak_load_a: float) -> int | None:
+    """The smallest K link (A) whose continuous capability carries
+    :data:`COLD_LOAD_MARGIN` × ``peak_load_a``; None above the largest.
+
+    >>> load_link(33.0), load_link(19.7), load_link(0.0), load_link(94.2), load_link(210.0)
+    (40, 25, 6, 100, None)
+    """
+    need = COLD_LOAD_MARGIN * max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
+    return next((r for r in K_LINKS if CONTINUOUS_PU[r] * r >= need * (1 - 1e-9)), None)
+
+
+def coordinates(below: str, above: str, i_max_a: float, library: CurveLibrary,
+                ratio: float | None = None) -> bool:
+    """C3's criterion between two links: ``below``'s total clearing ≤ ``ratio`` × ``above``'s
+    minimum melt at every current up to ``i_max_a`` (A) at which both operate.
+
+    ``ratio`` defaults to the project's :func:`~protv2g.devices.rules.fuse_fuse_ratio` (0.75).
+
+    >>> from protv2g.devices.library import default_library
+    >>> lib = default_library()
+    >>> coordinates("25K", "65K", 1409.0, lib), coordinates("25K", "40K", 1409.0, lib)
+    (True, False)
+    """
+    ratio = fuse_fuse_ratio().value if ratio is None else ratio
+    lo = build_device("fuse", {"name": "below", "link": below}, library)
+    hi = build_device("fuse", {"name": "above", "link": above}, library)
+    if not i_max_a > hi.min_melt_current_a:
+        return True
+    grid = np.geomspace(hi.min_melt_current_a * 1.001, i_max_a, _GRID_POINTS)
+    tc = np.asarray(lo.total_clear_time_s(grid), float)
+    mm = np.asarray(hi.min_melt_time_s(grid), float)
+    both = np.isfinite(tc) & np.isfinite(mm)
+    return bool(np.all(tc[both] <= ratio * mm[both] * (1 + 1e-9)))
+
+
+#: The rule in short, in each drafted link's TODO (:func:`link_rule_text` above the first).
+LINK_RULE_SHORT = ("smallest K link carrying 1.5 × peak load within its continuous capability, "
+                   "coordinated by C3's 75 % rule with the drafted fuses below it")
+
+
+def link_rule_text() -> str:
+    """The link rule in one clause (the study's comment above the drafted fuses; the module
+    docstring says the same)."""
+    return ("the smallest EEI-NEMA preferred K link (6–200K) whose continuous capability "
+            "(tin links 150 % of rating up to 100K, 100 % for 140K/200K: ANSI C37.43, "
+            f"recalled) carries {COLD_LOAD_MARGIN:g} × the peak load (cold-load pickup and "
+            "growth margin) and that coordinates with every drafted fuse next below it by C3's "
+            "75 % rule up to that fuse's max fault (IEC 60909 max, no V2G)")
+
+
+def choose_links(model: DssModel, lines: Sequence[str], peak_load_a: Mapping[str, float],
+                 fault_a: Mapping[str, float], library: CurveLibrary
+                 ) -> tuple[list[DraftedFuse], list[str]]:
+    """The drafted fuses of ``lines`` (module docstring's rule), from the feeder's ends up.
+
+    Parameters
+    ----------
+    lines : sequence of str
+        The fuse-named lines, ``line.<name>``.
+    peak_load_a : mapping
+        ``line.<name>`` → peak load current through it, A (largest phase).
+    fault_a : mapping
+        Drafted fuse name → largest fault current through it, A (IEC 60909 max, no V2G, its
+        close-in fault included); a fuse missing here is coordinated at no current.
+    library : CurveLibrary
+        With the EEI-NEMA K links.
+
+    Returns
+    -------
+    (list of DraftedFuse, list of str)
+        The drafted fuses in ``lines``' order, and the lines not drafted with why
+        (``"line.x: …"``).
+    """
+    ends = fuse_line_ends(model, lines)
+    skipped = [f"{ln}: not reached from the source by closed elements" for ln in lines
+               if ln not in ends]
+    g = dss_feeder_graph(model)
+    src = next(iter(dss_source_buses(model).values()))
+    tree = nx.bfs_tree(g, src)
+    parent = {v: u for u, v in tree.edges()}
+    depth = nx.shortest_path_length(tree, src)
+    at_far = {far: ln for ln, (_t, _near, far) in ends.items()}
+    above: dict[str, str] = {}     # line → the fuse-named line next above it
+    for ln, (_t, near, _far) in ends.items():
+        b = near
+        while b is not None:
+            if b in at_far and at_far[b] != ln:
+                above[ln] = at_far[b]
+                break
+            b = parent.get(b)
+    below: dict[str, list[str]] = {}
+    for ln, up in above.items():
+        below.setdefault(up, []).append(ln)
+    links: dict[str, int] = {}
+    out: dict[str, DraftedFuse] = {}
+    for ln in sorted(ends, key=lambda x: -depth.get(ends[x][2], 0)):   # ends first
+        fuse = _choose(ln, ends[ln][0], peak_load_a.get(ln, np.nan), below.get(ln, []),
+                       links, fault_a, library)
+        if fuse is None:
+            skipped.append(f"{ln}: peak load {peak_load_a.get(ln, np.nan):.0f} A needs more "
+                           f"than a {K_LINKS[-1]}K link carries")
+            continue
+        links[ln] = int(fuse.link[:-1])
+        out[ln] = fuse
+    return [out[ln] for ln in lines if ln in out], skipped
+
+
+def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
+            links: Mapping[str, int], fault_a: Mapping[str, float], library: CurveLibrary
+            ) -> DraftedFuse | None:
+    """One line's drafted fuse (:func:`choose_links`); None when the load needs > 200K."""
+    base = load_link(peak_a)
+    if base is None:
+        return None
+    down = [(drafted_fuse_name(b), links[b]) for b in below if b in links]
+    floor = max([base, *[r for _n, r in down]])
+    larger = [r for r in K_LINKS if r >= floor and all(r > d for _n, d in down)]
+    chosen, ok = None, True
+    for r in larger:
+        if all(coordinates(f"{d}K", f"{r}K", fault_a.get(n, 0.0), library) for n, d in down):
+            chosen = r
+            break
+    if chosen is None:
+        chosen, ok = (larger[0] if larger else K_LINKS[-1]), False
+    why = (f"{chosen}K: peak load {peak_a:.1f} A × {COLD_LOAD_MARGIN:g} = "
+           f"{COLD_LOAD_MARGIN * peak_a:.1f} A needs ≥ {base}K "
+           f"({CONTINUOUS_PU[base] * base:g} A continuous)")
+    if down:
+        pairs = ", ".join(f"{n} {d}K (max fault {fault_a.get(n, 0.0):,.0f} A)"
+                          for n, d in down)
+        why += (f"; below it {pairs}: " + (f"{chosen}K is the smallest that coordinates with "
+                                          "each by C3's 75 % rule" if ok else
+                                          f"no K link up to {K_LINKS[-1]}K coordinates with "
+                                          f"each by C3's 75 % rule: {chosen}K, the smallest "
+                                          "above them, drafted (C3 reports the pair)"))
+    return DraftedFuse(drafted_fuse_name(line), line, terminal, f"{chosen}K", float(peak_a),
+                       tuple(n for n, _d in down), why, ok)
+
+
+def line_peak_load_a(model: DssModel, ends: Mapping[str, tuple[int, int, int]]
+                     ) -> dict[str, float]:
+    """``line.<name>`` → its peak load current, A (largest phase at its source-side terminal):
+    the model's snapshot load (``LoadMult`` 1), existing DER off — the gross load, as the head
+    relay's rule takes it (:func:`protv2g.study_draft.head_rule.head_proposals`)."""
+    from protv2g.flow.opendss import DssFlowEngine, DssWatch
+
+    if not ends:
+        return {}
+    lines = list(ends)
+    engine = DssFlowEngine(model, (), [DssWatch(drafted_fuse_name(ln), "fuse", ln, ends[ln][0])
+                                       for ln in lines])
+    i_a = np.abs(engine.solve(np.array([1.0]), np.zeros((0, 1)),
+                              der_fraction=np.array([0.0])).watch_i_a[0]).max(axis=1)
+    return {ln: float(i) for ln, i in zip(lines, i_a, strict=True)}
