@@ -15,8 +15,11 @@ Link rule (a stated rule; the smallest preferred EEI-NEMA K link that meets both
    load current (largest phase, the model's snapshot load, existing DER off: the gross load,
    as the head relay's pickup rule takes it). Tin-element EEI-NEMA K links of 6–100 A carry
    150 % of their rating continuously, the 140 and 200 A links 100 % (:data:`CONTINUOUS_PU`;
-   ANSI C37.43 links in C37.42 cutouts, as fuse-link makers' application guides state it —
-   recalled, not checked against the standard's text). With the 1.5 margin a link ≤ 100K is
+   ANSI C37.43 links in C37.42 cutouts, as fuse-link makers' application guides state it:
+   "designed to carry 150 % of their rated current without damage … for short-time
+   overloads and cold load pick-up" (Eaton/Cooper-derived K/T link catalogues, e.g.
+   Morstar's cutout fuse-link page; the 140/200 A figure recalled, not checked against the
+   standard's text). With the 1.5 margin a link ≤ 100K is
    therefore the smallest rated at or above the peak load: the margin covers cold-load pickup
    after an outage (diversity lost for minutes: 2–3 × peak at first, decaying — the link's
    time–current curve, not its continuous capability, rides through the first seconds) and
