@@ -110,3 +110,25 @@ def test_a_single_pre_existing_line_is_left_as_it_is():
 
     one = [CKT24_LIKE[0], _c12("confirm", "transformer.t1", 120.0, "confirm the input")]
     assert grouped_lines(one) == one
+
+
+def test_lines_on_a_tool_default_rating_are_one_line():
+    """Review rev31 §4 (IEEE 8500): 29 of the gate's 38 ``fail:`` lines were trunk lines at
+    OpenDSS's default 400 A, made worse by charging — one missing input said 29 times. The
+    terminal prints them as one line naming the count and the worst; ``--json`` keeps each."""
+    from protv2g.commands.gate import _DEFAULT_RATING, grouped_lines
+    from protv2g.input_basis import InputBasis
+
+    assert _DEFAULT_RATING == f"; rests on {InputBasis.DEFAULT.label}: "
+    rows = [f"fail: C12 line.l{k}: line.l{k} loaded {m} % in scenario charging/expected "
+            f"(fail; made worse by charging; charging/expected; rests on tool default: "
+            f"confirm line.l{k}'s normamps (OpenDSS default 400 A, not in the model); "
+            f"margin \u2212{m - 100} %; 1 row(s) in 1 scenario(s))"
+            for k, m in ((1, 120), (2, 159), (3, 131))]
+    given = ("fail: C12 line.g1: line.g1 loaded 130 % (fail; made worse by charging; "
+             "charging/expected; margin \u221230 %; 1 row(s) in 1 scenario(s))")
+    out = grouped_lines(["fail: C10 R1 / depot: recloses after 0.5 s (…)", *rows, given])
+    assert len(out) == 3
+    assert out[1].startswith("fail: C12 3 line(s) rated by a tool default (confirm their "
+                             "ratings first), the worst line.l2: line.l2 loaded 159 %")
+    assert out[2] == given  # a given rating: its own line

@@ -57,6 +57,9 @@ GROUPED_CRITERIA = ("C12",)
 _HEAD = re.compile(r"^(?P<kind>[a-z]+): (?P<crit>C\d+)(?: (?P<device>[^:]+))?: ")
 #: The attribution in a reason's detail (``…; fail; pre-existing; base/peak; …``).
 _PRE_EXISTING = "; pre-existing; "
+#: What a line resting on a tool default rating says in its detail
+#: (:func:`protv2g.gate_reasons._line`: ``rests on <InputBasis.DEFAULT's label>: confirm …``).
+_DEFAULT_RATING = "; rests on tool default: "
 #: The margin in a reason's detail (``; margin −23.6728647 %;``), U+2212 or hyphen minus.
 _MARGIN = re.compile(r"; margin ([−-]?(?:\d+\.?\d*|\.\d+)(?:e[−+-]?\d+)?)\b")
 
@@ -83,24 +86,32 @@ def grouped_lines(reasons: list[str], criteria: tuple[str, ...] = GROUPED_CRITER
     >>> len(out)
     2
     """
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[str, str, bool], list[int]] = {}
     for k, line in enumerate(reasons):
         m = _HEAD.match(str(line))
-        if m is None or m["crit"] not in criteria or _PRE_EXISTING not in str(line):
+        if m is None or m["crit"] not in criteria:
+            continue
+        # pre-existing lines, and lines V2G or charging makes worse that rest on a tool
+        # default rating (review rev31 §4: 29 of IEEE 8500's 38 fail lines were trunk
+        # lines at OpenDSS's default 400 A, one missing input said 29 times)
+        default = _DEFAULT_RATING in str(line) and _PRE_EXISTING not in str(line)
+        if not default and _PRE_EXISTING not in str(line):
             continue
         device = (m["device"] or "").strip()
         element = device.partition(".")[0] if "." in device else "element"
-        groups.setdefault((m["kind"], f"{m['crit']} {element}"), []).append(k)
+        groups.setdefault((m["kind"], f"{m['crit']} {element}", default), []).append(k)
     first: dict[int, str] = {}
     dropped: set[int] = set()
-    for (kind, what), at in groups.items():
+    for (kind, what, default), at in groups.items():
         if len(at) < least:
             continue
         worst = min(at, key=lambda k: (_margin(reasons[k]), k))
         crit, element = what.split(" ", 1)
         worst_line = str(reasons[worst])
         shown = worst_line[len(f"{kind}: {crit} "):]  # "<device>: <message> (<detail>)"
-        first[at[0]] = (f"{kind}: {crit} {len(at)} {element}(s) present without V2G, the "
+        which = ("rated by a tool default (confirm their ratings first)" if default
+                 else "present without V2G")
+        first[at[0]] = (f"{kind}: {crit} {len(at)} {element}(s) {which}, the "
                         f"worst {shown} — each of the {len(at)} in `protv2g gate --json` "
                         "and the workbook's Findings")
         dropped.update(at[1:])
