@@ -181,8 +181,8 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
                if not b.lstrip().startswith("#"))
     comments = [b.strip() for _a, b in changed if b.lstrip().startswith("#")]
     # the relay's TODO says what its dials are for now (review rev30 §6)
-    assert "time dials for 0.3 s over the 1 device(s) below (R-MID); 0.3 s: init's one " \
-        "interval" in comments.pop(0)
+    assert "time dials for 0.3 s over the 1 device(s) right below it (R-MID); 0.3 s: init's " \
+        "one interval" in comments.pop(0)
     assert comments[0].startswith("# peak load 168 A") and "phase 534 A, ground 279 A" in \
         comments[0]
     assert comments[1:] == ["# 51P: 335.3 A → 340 A (10 A steps) (re-drafted by protv2g init "

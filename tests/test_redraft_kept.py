@@ -39,12 +39,14 @@ def test_c4_intervals_follow_the_rule_table_and_the_studys_checks():
 
 def test_the_interval_text_says_which_and_why_c4_differs():
     text = interval_text(0.3, _KINDS)
-    assert text.startswith("0.3 s: init's one interval over every device below (IEEE "
+    assert text.startswith("0.3 s: init's one interval over every device right below (IEEE "
                            "242-2001 §15's relay–relay interval for an electromechanical "
                            "relay: breaker 0.08 + overtravel 0.10 + safety 0.12 s")
-    assert ("C4 judges each pair with its own interval (Rules sheet, numerical relay: over a "
-            "recloser 0.12 s, over a fuse 0.12 s; a fuse's or recloser's time is already a "
-            "clearing time)") in text
+    # a fuse right below the head is C1's pair, a recloser C4's (review rev31b W1)
+    assert ("C1 and C4 judge each pair with its own interval (Rules sheet, numerical relay: "
+            "over a recloser 0.12 s, over a fuse 0.12 s; a fuse's or recloser's time is already "
+            "a clearing time), so a dial with less than 0.3 s may still pass C1 and C4") in text
+    assert interval_text(0.3, {"R-MID": "recloser"}).endswith("may still pass C4")
     assert "C4" not in interval_text(0.3, {})
 
 
@@ -52,11 +54,19 @@ def test_the_relays_todo_names_the_devices_below_and_a_kept_dial():
     assert dials_clause({"cti_s": 0.3, "below_names": []}).endswith(
         "(no protective device below it in the model to coordinate with)")
     text = dials_clause(_FIGURES, None, {"ground_time_dial": (0.5, 0.6)})
-    assert text.startswith("0.3 s over the 3 device(s) below (R-MID, F-TAP, F-END); ground "
+    assert text.startswith("0.3 s over the 3 device(s) right below it (R-MID, F-TAP, F-END); "
+                           "ground "
                            "TD 0.5 is the first draft's, kept: the rule now gives 0.6, within "
                            "10% or one step; 0.3 s: init's one interval")
     many = dials_clause({"cti_s": 0.3, "below_names": [f"F{i}" for i in range(9)]})
     assert "(F0, F1, F2, F3, F4, F5 and 3 more)" in many
+    # the devices behind those right below are named as not coordinated with (rev31b W1)
+    beyond = dials_clause({**_FIGURES, "below_names": ["R-MID"],
+                           "below_kinds": {"R-MID": "recloser"},
+                           "beyond_names": ["F-TAP", "F-END"]})
+    assert beyond.startswith("0.3 s over the 1 device(s) right below it (R-MID), not over the "
+                             "2 behind them (F-TAP, F-END): the device above each is its "
+                             "backup, not the head; ")
 
 
 def test_the_dial_note_compares_with_c4_and_the_print_says_kept():
@@ -92,8 +102,8 @@ def test_redraft_text_says_what_it_keeps(tmp_path):
     notes = {0: {"ground_time_dial": "the reason"}}
     out = redraft_text(_TEXT, stale, {0: prop}, {}, notes, Checks())
     lines = out.splitlines()
-    assert "time dials for 0.3 s over the 3 device(s) below (R-MID, F-TAP, F-END); ground " \
-        "TD 0.5 is the first draft's, kept" in lines[1]
+    assert "time dials for 0.3 s over the 3 device(s) right below it (R-MID, F-TAP, F-END); " \
+        "ground TD 0.5 is the first draft's, kept" in lines[1]
     assert lines[1].endswith(" | fix: replace by the utility's relay settings")
     assert lines[3].endswith("(10 A steps) (re-checked by protv2g init --redraft: the rule "
                              "gives the same)")

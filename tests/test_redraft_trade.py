@@ -71,8 +71,10 @@ def test_a_confirmed_reclose_is_left_alone(sited, capsys):
 
 #: Why the ground dial is 0.8, and its cost: the interval with the two times it is the
 #: difference of, and the fault carrying the largest |3I0| named (review rev29 §6).
-_DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device below it, the "
-         "fuses included; set by R-MID at SLG-b at b2 (max case), where the head operates in "
+_DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device right below "
+         "it (the first on each path down), the fuses included, at the faults C1–C4 judge each "
+         "pair at (none behind a step transformer without a device); set by R-MID at SLG-b at "
+         "b2 (max case), where the head operates in "
          "0.767 s and R-MID clears in 0.428 s: interval 0.339 s; at TD 0.5 the head would "
          "operate there in 0.479 s, 0.0515 s after R-MID clears (interval 0.0515 s, under "
          "0.3 s); the cost: the largest |3I0| at the head, 0.684 kA of an LLG-ab fault at b1 "
@@ -132,7 +134,8 @@ def test_trade_lines_when_the_first_draft_did_not_reach_either():
 def test_the_dial_note_says_which_interval_and_whose_times():
     """EPRI J1's ground dial (review rev29 §6): "TD 0.5 would give −1.17 s there (over F-END
     1.22 s; R-MID 0.313 s)" said neither which margin nor whose times; the 5.01 kA of its cost
-    is an LLG-ca fault's 3I0, above the 4.75 kA SLG."""
+    is an LLG-ca fault's 3I0, above the 4.75 kA SLG. (Figures of the old rule, which had
+    F-LAT below R-MID set the dial, review rev31b W1: the text alone is tested here.)"""
     import numpy as np
 
     from protv2g.study_draft.trade import dial_figures, setting_notes
@@ -147,12 +150,14 @@ def test_the_dial_note_says_which_interval_and_whose_times():
     notes = setting_notes({"dials": {"51G": f}, "close_in": {"51G": cost}}, {}, {})
     assert list(notes) == ["ground_time_dial"]
     assert notes["ground_time_dial"] == (
-        "the smallest dial (0.1 steps) with a 0.3 s interval over every device below it, "
-        "the fuses included; set by F-LAT at SLG-b at 5962929303 (max case), where the head "
+        "the smallest dial (0.1 steps) with a 0.3 s interval over every device right below "
+        "it (the first on each path down), the fuses included, at the faults C1–C4 judge each "
+        "pair at (none behind a step transformer without a device); set by F-LAT at SLG-b at "
+        "5962929303 (max case), where the head "
         "operates in 3 s and F-LAT clears in 2.67 s: interval 0.334 s; at TD 0.5 the head "
         "would operate there in 1.5 s, 1.17 s before F-LAT clears (interval −1.17 s); its "
-        "smallest intervals at TD 0.5 over the other devices below, at any fault behind "
-        "each: F-END 1.22 s, R-MID 0.313 s; the cost: the largest |3I0| at the head, "
+        "smallest intervals at TD 0.5 over the other devices right below it, at the faults "
+        "judged behind each: F-END 1.22 s, R-MID 0.313 s; the cost: the largest |3I0| at the head, "
         "5.01 kA of an LLG-ca fault at feederhead (max case; above the largest SLG's "
         "4.75 kA), trips the head's 51G in 0.51 s instead of 0.25 s at TD 0.5")
     # a phase cost names its fault with "a 3ph…"; no SLG comparison

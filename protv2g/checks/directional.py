@@ -17,7 +17,9 @@ overcurrent elements are directionally controlled (``directional: forward`` or a
   (minimum melt, no arcing) is flagged ``<fuse> tc: curve_band``
   (:func:`protv2g.checks.tolerance.with_curve_band`), as C1–C3 and C6 do;
 * **fails to trip** — the fault is ahead of the relay in its primary or backup zone, its
-  overcurrent element picks up, yet no directional element releases any of them.
+  overcurrent element picks up, yet no directional element releases any of them. Behind a
+  step transformer without a device the relay is a backup, as C5 ranks it: such a row is a
+  ``warn`` (backup zone) or an ``info`` (beyond it) (:mod:`.directional_zone`).
 
 Both brackets of the chargers' contribution (:mod:`protv2g.checks.brackets`): the decision is
 made on the first-cycle phasors (numerical relays seal it in while the overcurrent element is
@@ -55,6 +57,7 @@ from protv2g.checks._common import (
     in_bracket,
     violation_rows,
 )
+from protv2g.checks.directional_zone import step_zone_grades
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.sympathetic import _clearing_band_low_s as clearing_band_low_s
 from protv2g.checks.sympathetic import clearing_devices
@@ -228,7 +231,7 @@ def _name(r: Any) -> str:
     return f"{r.element}-{r.phase}" if r.phase else str(r.element)
 
 
-def _message(ctx: CheckContext, r: Any) -> str:
+def _message(ctx: CheckContext, r: Any, zone: str = "in its zone") -> str:
     fault = ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)
     export = ctx.export_text(r.scenario)
     head = (f"{r.device} {_name(r)} declares {r.declared_direction} for {fault} that is "
@@ -246,16 +249,19 @@ def _message(ctx: CheckContext, r: Any) -> str:
         why = (f" ({what} {r.v_polarising_pu:.3g} pu below its minimum {r.min_pol_pu:.3g} pu)"
                if r.low_polarising and not r.memory_used else
                " (its supervision does not pick up)")
-    return (f"{head}{why}, in its zone: the relay never trips although its {r.controls} picks "
+    return (f"{head}{why}, {zone}: the relay never trips although its {r.controls} picks "
             f"up on {r.oc_current_a:.0f} A (without directional control it would trip in "
             f"{r.relay_t_nondirectional_s:.3g} s)")
 
 
 def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
-    """C9 violation rows: one per row of ``table`` whose decision matters."""
+    """C9 violation rows: one per row of ``table`` whose decision matters (``fail``; a
+    *fails to trip* behind a step transformer without a device ``warn`` or ``info``:
+    :func:`~protv2g.checks.directional_zone.step_zone_grades`)."""
     bad = table[table["matters"].astype(bool)]
     if bad.empty:
         return concat([])
+    status, zone = step_zone_grades(ctx, bad)
     wrong = (bad.verdict == Verdict.WRONG_TRIP.value).to_numpy()
     t_op = bad.t_operate_s.to_numpy(float)
     t_clear = bad.t_clear_s.to_numpy(float)
@@ -271,7 +277,7 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
             for d, tc, lo, mg in zip(bad.clearing_device.fillna(""), t_clear, low, margin,
                                      strict=True)]
     return violation_rows(
-        "C9", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C9", status, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus_name.astype(str).to_numpy(),
         fault_type=bad.fault_type.astype(str).to_numpy(), case=bad.case.astype(str).to_numpy(),
         device=bad.device.to_numpy(), other_device=bad.clearing_device.fillna("").to_numpy(),
@@ -279,8 +285,8 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
         t_device_s=t_op, t_other_s=t_clear,
         margin=margin, limit=np.where(wrong, margin_s, np.nan), data_boundary=boundary,
         bracket=(bad["bracket"].fillna("").to_numpy() if "bracket" in bad.columns else ""),
-        message=[_message(ctx, r) + b for r, b in zip(bad.itertuples(index=False), band,
-                                                      strict=True)])
+        message=[_message(ctx, r, z) + b for r, z, b in zip(bad.itertuples(index=False), zone,
+                                                            band, strict=True)])
 
 
 def _clearing_band_low_s(ctx: CheckContext, rows: pd.DataFrame) -> np.ndarray:

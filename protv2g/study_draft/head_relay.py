@@ -29,11 +29,14 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 * ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P), rounded
   up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone / 1.5`` but not
   below 1.5 × the residual.
-* curves: ``IEEE-EI`` when every device below the head is a fuse (its I²t-like slope follows
-  the fuses'), else ``IEEE-VI``.
+* curves: ``IEEE-EI`` when every device right below the head is a fuse (its I²t-like slope
+  follows the fuses'), else ``IEEE-VI``.
 * time dials: the smallest multiple of 0.1 (0.5…15) with which the relay is slower than every
-  device below it by the coordination interval at every fault behind that device (max case,
-  every fault type): fuse total clearing, recloser delayed curve, relay operate time.
+  device right below it (the first device on each path down: the pairs C1/C4 judge the head
+  in) by the coordination interval at every fault of that pair (behind the device, none
+  behind a step transformer without a device: :mod:`.head_rule`) (max case, every fault
+  type): fuse total clearing, recloser delayed curve, relay operate time. A device behind
+  another one below the head is that device's to coordinate with (review rev31b W1).
 * ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
   user must confirm (the draft marks it TODO), :data:`RECLOSE_INTERVALS_DER_S` on a feeder
   with DER of its own: without the key C10 cannot tell whether the
@@ -239,8 +242,8 @@ def primary_reach(model: DssModel, head: FeederHead, zone_buses: set[int]) -> se
 def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np.ndarray,
                   device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
                   zone_buses: set[int], library: CurveLibrary,
-                  v2g_sites: bool = False, backup: Mapping[int, str] | None = None
-                  ) -> RelayProposal:
+                  v2g_sites: bool = False, backup: Mapping[int, str] | None = None,
+                  judged: Mapping[str, set[int]] | None = None) -> RelayProposal:
     """Settings of a proposed relay at ``head`` (module docstring).
 
     Parameters
@@ -251,7 +254,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
         The phase fault study's device table (``device``, ``fault_bus``, ``fault_type``,
         ``case``, ``ia_ka``…``i3i0_ka``) for the head (named ``name``) and the devices below.
     below : sequence of (name, device model)
-        The model's devices below the head, built (:func:`protv2g.devices.build_device`).
+        The devices the head coordinates with (right below it: :func:`.head_rule.right_below`),
+        built (:func:`protv2g.devices.build_device`).
     zone_buses : set of int
         The head's primary zone (buses not behind a device below it); its minimum faults are
         taken at those that are reach requirements (:func:`primary_reach`).
@@ -266,6 +270,9 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
         figures (``backup_min``), with why each time dial is what it is (``dials``) and the
         head's close-in operate times (``close_in``) — what a re-draft gives up
         (:func:`protv2g.study_draft.trade.trade_lines`).
+    judged : mapping of str to set of int, optional
+        Device of ``below`` → the fault buses (bus index) the head is coordinated over it at:
+        the pair's rows in C1–C4 (:mod:`.head_rule`); every fault both operate for without.
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -311,6 +318,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     for dev_name, model_dev in below:
         rows = mx[mx.device == dev_name].set_index(["fault_bus", "fault_type", "phase"])
         both = rows.index.intersection(relay_rows.index)
+        if judged is not None and dev_name in judged:
+            both = both[both.get_level_values("fault_bus").isin(list(judged[dev_name]))]
         if not len(both):
             continue
         r, x = relay_rows.loc[both], rows.loc[both]

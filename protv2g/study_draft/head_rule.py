@@ -4,6 +4,17 @@ reads and the proposals (:func:`protv2g.study_draft.head_relay.propose_relay` pe
 One place for both users of the rule: ``protv2g init`` drafting a study from the model's own
 devices (:func:`protv2g.study_draft.draft.draft_study`), and the stale-draft check re-applying
 it to a study as it now stands, with the devices the user added (:mod:`.redraft`).
+
+The time dials coordinate the head over what C1–C4 judge it over (review rev31b W1): the
+devices *right below* it — the first device on each path down, the primary of a pair whose
+backup is the head (:func:`protv2g.topology.primary_backup_pairs` pairs consecutive devices; a
+device behind another one below the head is that device's to coordinate with) — at the
+faults of those pairs' rows: every bus behind the device except those behind a step
+transformer on which no device sits (:func:`protv2g.topology_reach.first_step_behind`, the
+rule by which :mod:`protv2g.checks.beyond_transformer` leaves them out of C1–C4: that
+transformer's own, unmodelled fuse is the primary there). EPRI ckt24 with a recloser RC-MID
+and a 100K fuse below it: the ground dial 0.5 → 1.1 was set by the fuse at a 7.62 kV bus
+behind a 1-phase step transformer, a fault and a pair C4 never judges.
 """
 
 from __future__ import annotations
@@ -17,8 +28,9 @@ import pandas as pd
 from protv2g.devices.library import CurveLibrary
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, phase_fault_study
 from protv2g.flow.opendss import DssFlowEngine, DssWatch
-from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
+from protv2g.study.places import DeviceSite
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
 from protv2g.study_draft.head_relay import (
     FeederHead,
@@ -27,9 +39,49 @@ from protv2g.study_draft.head_relay import (
     subtree_buses,
 )
 from protv2g.study_draft.trade import backup_zone
+from protv2g.topology_reach import first_step_behind, step_paths
 from protv2g.units import Case, Method
 
-__all__ = ["head_fault_study", "head_proposals"]
+__all__ = ["head_fault_study", "head_proposals", "device_sites", "right_below"]
+
+
+def device_sites(model: DssModel, places: Mapping[str, tuple[str, int]]
+                 ) -> dict[str, DeviceSite]:
+    """Name → :class:`~protv2g.study.places.DeviceSite` of each device of ``places`` (name →
+    (OpenDSS element, terminal)), as a study's loader builds them
+    (:func:`protv2g.study.opendss_feeder.dss_semantics`): what
+    :func:`protv2g.topology_reach.first_step_behind` reads (a device on a transformer guards
+    it). A place the model does not hold is left out."""
+    out = {}
+    for name, (element, terminal) in places.items():
+        try:
+            s = device_site(model, element, terminal)
+        except KeyError:
+            continue
+        out[name] = DeviceSite("line" if s.element_class == "line" else "trafo",
+                               s.element_index, s.bus, s.far_bus, element_name=element,
+                               terminal=terminal)
+    return out
+
+
+def right_below(tree: nx.DiGraph, fars: Mapping[str, int]) -> list[str]:
+    """The devices of ``fars`` (device wholly below a head → its far bus in the source's
+    ``tree``) not behind another one of them: the first device on each path down from the
+    head, in ``fars``' order (two devices with the same far bus are both first)."""
+    behind = {d: subtree_buses(tree, f) for d, f in fars.items()}
+    return [d for d, f in fars.items()
+            if not any(f in behind[e] for e in fars if e != d and fars[e] != f)]
+
+
+def _judged_buses(model: DssModel, sites: Mapping[str, DeviceSite], steps: object,
+                  tree: nx.DiGraph, device: str, far: int) -> set[int]:
+    """The fault buses of the pair (``device``, head) in C1–C4 (module docstring): behind
+    ``far``, none behind a step transformer without a device."""
+    buses = np.array(sorted(subtree_buses(tree, far)), dtype=np.int64)
+    if device not in sites:
+        return set(buses.tolist())
+    step = first_step_behind(model, sites, np.full(len(buses), device), buses, steps)
+    return set(buses[step < 0].tolist())
 
 
 def head_fault_study(model: DssModel, devices: Sequence[PhaseDevice],
@@ -61,13 +113,19 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         The other devices: name → (OpenDSS element, terminal).
     built : mapping of str to device model
         Those of ``places`` built (:func:`protv2g.devices.build_device`); a device missing
-        here is not coordinated with.
+        here is not coordinated with (it still bounds the zone: the devices behind it are
+        its own to coordinate with, not the head's).
     table : DataFrame
         :func:`head_fault_study`'s device rows (``device_rows(1.0)``) for the heads and the
         devices of ``places``.
     with_sites : bool
         The study has V2G sites (the first reclose is then delayed past their
         cease-to-energise time).
+
+    Each proposal's time dials coordinate over the devices right below its head
+    (:func:`right_below`) at the faults C1–C4 judge the pair at (module docstring); its
+    ``figures["beyond_names"]`` are the devices below those, which it does not coordinate
+    with.
     """
     if not heads:
         return []
@@ -80,10 +138,12 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`)
     load = engine.solve(np.array([1.0]), np.zeros((0, 1)),
                         der_fraction=np.array([0.0])).watch_i_a[0]
+    sites = device_sites(model, places)
+    steps = step_paths(model, sites)
     out = []
     for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
         behind = subtree_buses(tree, h.far_bus)
-        below, zone, fars = [], set(behind), {}
+        zone, fars = set(behind), {}
         for dev, (element, _term) in places.items():
             ends = model.bus_index(list(model.elements.buses[model.elements.name
                                                              == element].iat[0]))
@@ -93,9 +153,13 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
             far = max(child, key=lambda b: nx.shortest_path_length(tree, h.far_bus, b))
             zone -= subtree_buses(tree, far)
             fars[dev] = far
-            if built.get(dev) is not None:
-                below.append((dev, built[dev]))
+        first = right_below(tree, fars)
+        below = [(dev, built[dev]) for dev in first if built.get(dev) is not None]
+        judged = {dev: _judged_buses(model, sites, steps, tree, dev, fars[dev])
+                  for dev, _m in below}
         rows = table[table.device.isin([name, *[n for n, _ in below]])]
-        out.append(propose_relay(model, h, name, load[k], rows, below, zone, library,
-                                 with_sites, backup_zone(model, tree, h, fars)))
+        prop = propose_relay(model, h, name, load[k], rows, below, zone, library,
+                             with_sites, backup_zone(model, tree, h, fars), judged)
+        prop.figures["beyond_names"] = [d for d in fars if d not in first]
+        out.append(prop)
     return out

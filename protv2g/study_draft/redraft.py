@@ -246,18 +246,19 @@ def _built(study: Study, places: dict) -> dict:
 def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
     """The rule's figures behind each re-drafted value."""
     f = prop.figures
-    devs = (f"devices below the head now: {', '.join(below)}" if below
+    devs = (f"devices right below the head now: {', '.join(below)}" if below
             else "no device below the head")
     zone = (f"min zone faults phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {r_min:g} Ω)")
     steps = f.get("pickup_steps", {})
     head = f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
     dials = (f"{devs}; the smallest time dial with a {f['cti_s']:g} s interval over "
-             "every device below at every fault behind it (max case)")
+             "every device right below it at every fault C1–C4 judge that pair at (max case: "
+             "behind it, none behind a step transformer without a device)")
     return {"pickup_a": head + zone + f"; 51P: {steps.get('51P', '')}",
             "ground_pickup_a": head + zone + f"; 51G: {steps.get('51G', '')}",
-            "curve": f"{devs} (IEEE-EI when every device below is a fuse, else IEEE-VI)",
-            "ground_curve": f"{devs} (IEEE-EI when every device below is a fuse, else IEEE-VI)",
+            "curve": f"{devs} (IEEE-EI when every one is a fuse, else IEEE-VI)",
+            "ground_curve": f"{devs} (IEEE-EI when every one is a fuse, else IEEE-VI)",
             "time_dial": dials, "ground_time_dial": dials}
 
 

@@ -6,9 +6,12 @@ EPRI J1 re-drafted once a mid-feeder recloser R-MID bounds the head's zone: 51P 
 clears the C8 load margin and reaches the zone's minimum fault with 1.5 ×, but the head no
 longer reaches the minimum fault in R-MID's zone (its *backup* zone, C5: ≥ the study's
 ``checks.sensitivity_backup_factor``, 1.2 by default) — LL-ca at b18968, 628 A = 1.00 × 630 A
-(1.34 × the first draft's 470 A). And the ground dial 1.0, where 0.5 gives R-MID a 0.31 s
-interval, is set by a fuse below R-MID. Both are the rule's choices (load margin over backup
-reach; coordination over every device below, fuses included); the re-draft says them:
+(1.34 × the first draft's 470 A). That is the rule's choice (load margin over backup reach);
+the re-draft says it. The time dials coordinate over the devices right below the head only,
+at the faults C1–C4 judge those pairs at (:mod:`.head_rule`; review rev31b W1: J1's ground
+dial 1.0 was set by a fuse below R-MID, ckt24's 1.1 by a fuse below a recloser at a fault
+behind an unfused step transformer — pairs and faults no criterion judges); the re-draft
+says what sets each dial:
 
 * :func:`backup_zone` — the head's backup zone: the primary zones of the devices right below
   it (the buses behind each, minus those behind a device below that one), as C5 ranks them
@@ -18,7 +21,7 @@ reach; coordination over every device below, fuses included); the re-draft says 
 * :func:`dial_figures` — which device and fault set a time dial, the interval there, and the
   intervals the smallest dial would give over each device below;
 * :func:`trade_lines` — the text, against the pickups the study had;
-* :func:`interval_text` — why the draft's one interval (0.3 s) is not C4's per-pair interval
+* :func:`interval_text` — why the draft's one interval (0.3 s) is not C1/C4's per-pair interval
   (review rev30 §6: the draft wanted 0.3 s over R-MID while C4 judged 0.12 s, and neither
   text said so).
 """
@@ -32,6 +35,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from protv2g.criteria import pair_criterion
 from protv2g.devices.rules import DevicePair, coordination_interval_s
 from protv2g.network.dss_model import DssModel
 from protv2g.significant import number_text
@@ -134,11 +138,13 @@ def _dial_text(f: Mapping[str, Any]) -> str:
     −1.17 s there (over F-END 1.22 s; R-MID 0.313 s)" did not say which margin)."""
     if f["td"] <= f["td_min"] + 1e-9:  # the floor: no device sets it
         return (f"the smallest dial the rule drafts; its tightest interval over the devices "
-                f"below is {_s(f['interval_s'])} ({f['by']} at {f['fault']}, max case; "
+                f"right below it is {_s(f['interval_s'])} ({f['by']} at {f['fault']}, max case; "
                 f"{f['cti_s']:g} s wanted)")
     by, x = f["by"], f["interval_min_s"]
     text = (f"the smallest dial (0.1 steps) with a {f['cti_s']:g} s interval over every "
-            f"device below it, the fuses included; set by {by} at {f['fault']} (max case)")
+            "device right below it (the first on each path down), the fuses included, at "
+            "the faults C1–C4 judge each pair at (none behind a step transformer without a "
+            f"device); set by {by} at {f['fault']} (max case)")
     if "t_by_s" in f:
         text += (f", where the head operates in {_s(f['t_head_s'])} and {by} clears in "
                  f"{_s(f['t_by_s'])}: interval {_s(f['interval_s'])}; at TD {f['td_min']:g} "
@@ -151,7 +157,8 @@ def _dial_text(f: Mapping[str, Any]) -> str:
                  "there")
     others = ", ".join(f"{d} {_s(v)}" for d, v in f["at_min"].items() if d != by)
     return text + (f"; its smallest intervals at TD {f['td_min']:g} over the other devices "
-                   f"below, at any fault behind each: {others}" if others else "")
+                   f"right below it, at the faults judged behind each: {others}"
+                   if others else "")
 
 
 def _cost_text(key: str, f: Mapping[str, Any], cost: Mapping[str, Any]) -> str:
@@ -189,8 +196,19 @@ _PAIRS = {"recloser": (DevicePair.RELAY_RECLOSER, "cti_recloser_relay_s"),
           "relay": (DevicePair.RELAY_RELAY, "cti_relay_relay_s")}
 
 
+def criterion(kind: str) -> str:
+    """The criterion that judges the head relay over a device of ``kind`` right below it
+    (:func:`protv2g.criteria.pair_criterion` with the relay as backup).
+
+    >>> criterion("recloser"), criterion("fuse")
+    ('C4', 'C1')
+    """
+    return pair_criterion(kind, "relay")
+
+
 def check_intervals(kinds: Mapping[str, str], checks: Any = None) -> dict[str, float]:
-    """Device below the head → the interval (s) C4 judges the head relay over it with: the
+    """Device right below the head → the interval (s) its criterion (C4 over a recloser, C1
+    over a fuse or relay: :func:`criterion`) judges the head relay over it with: the
     pair's coordination interval of ``relay_library/rules.yaml``
     (:func:`protv2g.devices.rules.coordination_interval_s`) for the study's
     ``checks.relay_technology`` (numerical by default) and its ``cti_*`` override.
@@ -225,10 +243,13 @@ def interval_text(cti_s: float, kinds: Mapping[str, str], checks: Any = None) ->
 
     >>> interval_text(0.3, {"R-MID": "recloser"}).endswith("may still pass C4")
     True
+    >>> "C1 and C4 judge each pair" in interval_text(0.3, {"R": "recloser", "F": "fuse"})
+    True
     """
-    text = (f"{cti_s:g} s: init's one interval over every device below (IEEE 242-2001 §15's "
-            "relay–relay interval for an electromechanical relay: breaker 0.08 + overtravel "
-            "0.10 + safety 0.12 s; the draft knows neither the relay nor its breaker)")
+    text = (f"{cti_s:g} s: init's one interval over every device right below (IEEE 242-2001 "
+            "§15's relay–relay interval for an electromechanical relay: breaker 0.08 + "
+            "overtravel 0.10 + safety 0.12 s; the draft knows neither the relay nor its "
+            "breaker)")
     c4 = check_intervals(kinds, checks)
     if not c4:
         return text
@@ -236,10 +257,12 @@ def interval_text(cti_s: float, kinds: Mapping[str, str], checks: Any = None) ->
     for device, value in c4.items():
         by_kind.setdefault(kinds[device], value)
     tech = str(getattr(checks, "relay_technology", "numerical"))
-    return text + ("; C4 judges each pair with its own interval (Rules sheet, " + tech
+    crits = sorted({criterion(k) for k in by_kind})
+    who = (f"{crits[0]} judges" if len(crits) == 1 else " and ".join(crits) + " judge")
+    return text + (f"; {who} each pair with its own interval (Rules sheet, " + tech
                    + " relay: " + ", ".join(f"over a {k} {v:g} s" for k, v in by_kind.items())
                    + "; a fuse's or recloser's time is already a clearing time), so a dial "
-                   f"with less than {cti_s:g} s may still pass C4")
+                   f"with less than {cti_s:g} s may still pass " + " and ".join(crits))
 
 
 def dials_clause(figures: Mapping[str, Any], checks: Any = None,
@@ -249,7 +272,9 @@ def dials_clause(figures: Mapping[str, Any], checks: Any = None,
     ``init --redraft``, review rev30 §6: it still said "no protective device below it" once
     R-MID, F-TAP and F-END had been added).
 
-    ``figures``: the proposal's (``cti_s``, ``below_names``, ``below_kinds``);
+    ``figures``: the proposal's (``cti_s``, ``below_names``, ``below_kinds``: the devices
+    right below the head; ``beyond_names``: those behind them, which it does not coordinate
+    with);
     ``kept``: setting → (the file's value, the rule's value) of a time dial the re-draft
     left as drafted (within one step).
     """
@@ -258,7 +283,13 @@ def dials_clause(figures: Mapping[str, Any], checks: Any = None,
         return ("the smallest time dial protv2g drafts (no protective device below it in the "
                 "model to coordinate with)")
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-    text = f"{figures['cti_s']:g} s over the {len(names)} device(s) below ({shown})"
+    text = f"{figures['cti_s']:g} s over the {len(names)} device(s) right below it ({shown})"
+    beyond = list(figures.get("beyond_names", ()))
+    if beyond:
+        more = ", ".join(beyond[:6]) + (f" and {len(beyond) - 6} more" if len(beyond) > 6
+                                        else "")
+        text += (f", not over the {len(beyond)} behind them ({more}): the device above "
+                 "each is its backup, not the head")
     for key, (was, now) in (kept or {}).items():
         element = "phase" if key == "time_dial" else "ground"
         text += (f"; {element} TD {was:g} is the first draft's, kept: the rule now gives "
@@ -281,9 +312,11 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
     backup zone's minimum fault with ``backup_factor`` ×, the fault, the figure and the
     drafted pickup's; for each time dial, what sets it (:func:`dial_figures`) and, above the
     rule's smallest dial, its cost at the head's largest fault; where the device setting it
-    is one C4 judges the head over (``figures["below_kinds"]``), the interval C4 wants there
-    (:func:`check_intervals`, the study's ``checks``) and whether the rule's smallest dial
-    would meet it (review rev30 §6: 0.3 s drafted, 0.12 s judged).
+    is one right below the head (``figures["below_kinds"]``: the pairs C1 and C4 judge the
+    head in), the interval its criterion wants there (:func:`check_intervals`, the study's
+    ``checks``) and whether the rule's smallest dial would meet it (review rev30 §6: 0.3 s
+    drafted, 0.12 s judged; review rev31b W1: the text named C4 over a fuse below a
+    recloser, a pair no criterion judges).
     """
     out = {}
     for key, element in (("51P", "phase"), ("51G", "ground")):
@@ -302,7 +335,9 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
                 text += "; " + _cost_text(key, f, cost)
             if f["by"] in c4 and f["td"] > f["td_min"] + 1e-9:
                 x, want = f["interval_min_s"], c4[f["by"]]
-                text += (f"; C4 judges the head over {f['by']} with {want:g} s (Rules sheet), "
+                crit = criterion(figures["below_kinds"][f["by"]])
+                text += (f"; {crit} judges the head over {f['by']} with {want:g} s (Rules "
+                         "sheet), "
                          f"not {f['cti_s']:g} s: TD {f['td_min']:g}'s {_s(x)} there would "
                          + ("pass it" if x >= want - 1e-9 else "fail it too"))
             out[_SETTING[key, "dial"]] = text
