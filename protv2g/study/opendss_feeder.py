@@ -32,6 +32,7 @@ import pandas as pd
 
 from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss_ground import line_to_neutral_issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
 from protv2g.study.dss_site_transformers import site_transformer_issues
@@ -149,6 +150,10 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             issues.append(Issue(file, f"{key}.bus", f"bus {site.bus!r} is de-energised on "
                                 f"phase(s) {need} (no path to a source)",
                                 "connect the site to an energised bus"))
+            continue
+        why = line_to_neutral_issue(model, site.bus, need or "abc")
+        if why is not None:  # a single-phase site on a 3-wire bus (no neutral)
+            issues.append(Issue(file, f"{key}.phases", *why))
             continue
         if site.interconnection_transformer is not None:
             issues.append(Issue(file, f"{key}.interconnection_transformer",
