@@ -12,7 +12,9 @@ instead of a pandapower net:
 * device locations name OpenDSS elements (:func:`protv2g.network.dss_graph.locate`); a device
   on a de-energised element is refused (as the pandapower branch refuses an isolated one);
 * site buses are OpenDSS buses: a three-phase site needs phases a, b and c there, a
-  single-phase one its phase, both energised; an ``interconnection_transformer`` is refused
+  single-phase one its phase, both energised, and a ground path (a single-phase site is line
+  to neutral: :func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`); an
+  ``interconnection_transformer`` is refused
   (model the transformer in the ``.dss``, put the site on its LV bus and name it in
   ``model_transformer``: :mod:`protv2g.study.dss_site_transformers` checks it).
 
