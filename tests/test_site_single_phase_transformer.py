@@ -45,3 +45,49 @@ def test_a_single_phase_site_behind_an_ungrounded_winding_is_refused(tmp_path, c
 ])
 def test_a_grounded_wye_winding_or_a_three_phase_site_is_accepted(tmp_path, site) -> None:
     load_study(_study(tmp_path, site))
+
+
+def test_pp_ungrounded_buses_from_the_vector_groups() -> None:
+    """A site's LV bus behind a YNd/Yd/Dd/YNy/Yy/Dy winding has no ground path; behind Dyn,
+    YNyn or Yyn (a grounded LV star) it has; the shipped feeders (Dyn substation, YNyn
+    regulator) have none."""
+    from protv2g.network.pp_ground import ungrounded_bus_mask
+    from protv2g.network.site_transformer import with_site_transformers
+
+    base = load_study(ROOT / "feeders" / "weak_end_of_line" / "study.yaml")
+    assert not ungrounded_bus_mask(base.net).any()
+    for connection, floating in (("YNd", True), ("Yd", True), ("Dd", True), ("Yy", True),
+                                 ("YNy", True), ("Dy", True), ("Dyn", False),
+                                 ("YNyn", False), ("Yyn", False)):
+        sites = [s.model_dump(exclude_none=True) for s in base.document.v2g_sites]
+        sites[0]["interconnection_transformer"] = {"sn_kva": 1000, "connection": connection}
+        study = with_site_transformers(base.with_updates(v2g_sites=sites))
+        mask = ungrounded_bus_mask(study.net)
+        assert set(study.net.bus.name[mask]) == ({"farm-fleet-LV"} if floating else set())
+
+
+def test_c12_judges_the_lv_bus_behind_a_delta_winding_line_to_line(tmp_path) -> None:
+    """The farm fleet behind its 1 MVA YNd transformer (480 V delta): pandapower's balanced
+    flow gives the LV bus its positive-sequence voltage, which in pu of the line-to-line base
+    is the line-to-line voltage (|Va − Vb| = √3·|V1| when balanced); the bus table carries it
+    as ``vm_ll_pu`` there (NaN elsewhere) and a C12 row there says it is line to line."""
+    import warnings
+
+    from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT
+    from protv2g.runner import run_study
+
+    path = _study(tmp_path, "interconnection_transformer: {sn_kva: 1000, connection: YNd}")
+    path.write_text(path.read_text() + "checks: {v_max_pu: 1.01}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(path)
+        result = run_study(study, hosting=False)
+    bus = result.flow.buses
+    lv = bus.bus_name == "farm-fleet-LV"
+    assert lv.any() and (bus.vm_ll_pu[lv] == bus.vm_pu[lv]).all()
+    assert bus.vm_ll_pu[~lv].isna().all()
+    v = result.violations
+    c12 = v[(v.criterion == "C12") & (v.fault_bus == "farm-fleet-LV") & (v.status == "fail")]
+    assert len(c12) and all(LINE_TO_LINE_TEXT in str(m) for m in c12.message)
+    other = v[(v.criterion == "C12") & (v.fault_bus != "farm-fleet-LV") & (v.status == "fail")]
+    assert not any(LINE_TO_LINE_TEXT in str(m) for m in other.message)
