@@ -91,3 +91,25 @@ def test_c12_judges_the_lv_bus_behind_a_delta_winding_line_to_line(tmp_path) -> 
     assert len(c12) and all(LINE_TO_LINE_TEXT in str(m) for m in c12.message)
     other = v[(v.criterion == "C12") & (v.fault_bus != "farm-fleet-LV") & (v.status == "fail")]
     assert not any(LINE_TO_LINE_TEXT in str(m) for m in other.message)
+
+
+def test_a_single_phase_site_on_a_delta_fed_bus_of_the_net_is_refused(tmp_path) -> None:
+    """The feeder's regulator REG-1 made YNd (its LV side a delta winding): every bus behind
+    it, B07 among them, is a 3-wire bus; the single-phase farm fleet there is refused by
+    ``load_study`` and by ``protv2g validate`` (the tables read without pandapower), and
+    accepted with the regulator YNyn as shipped."""
+    import pandapower as pp
+
+    from protv2g.network.pp_ground import ungrounded_bus_mask
+    from protv2g.study.loader import validate_study
+
+    path = _study(tmp_path, "phases: 1, phase: a")
+    load_study(path)
+    net = pp.from_json(str(tmp_path / "feeder.json"))
+    net.trafo.loc[net.trafo.name == "REG-1", "vector_group"] = "YNd"
+    pp.to_json(net, str(tmp_path / "feeder.json"))
+    assert "B07" in set(net.bus.name[ungrounded_bus_mask(net)])
+    with pytest.raises(InputError, match="no path to ground") as err:
+        load_study(path)
+    assert "v2g_sites[0].phases" in str(err.value)
+    assert any("no path to ground" in str(i) for i in validate_study(path))

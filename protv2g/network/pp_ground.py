@@ -57,8 +57,15 @@ def grounded_sides(vector_group: object) -> tuple[bool, bool]:
     return hv.endswith("N"), lv[1:2] == "n"
 
 
+def _table(net, name: str) -> pd.DataFrame:  # noqa: ANN001
+    """``net[name]`` of a pandapower net or a :class:`~protv2g.network.json_tables.
+    FeederTables` (attribute access), empty when it has none."""
+    df = getattr(net, name, None)
+    return df if isinstance(df, pd.DataFrame) else pd.DataFrame()
+
+
 def _pairs(net, table: str, a: str, b: str, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    df = net[table] if table in net else pd.DataFrame()
+    df = _table(net, table)
     if not len(df):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return (df[a].to_numpy(np.int64)[keep], df[b].to_numpy(np.int64)[keep])
@@ -70,44 +77,45 @@ def ungrounded_bus_mask(net) -> np.ndarray:  # noqa: ANN001 - a pandapowerNet
 
     Parameters
     ----------
-    net : pandapower.pandapowerNet
+    net : pandapower.pandapowerNet or FeederTables
+        The net, or the tables ``protv2g validate`` reads
+        (:class:`~protv2g.network.json_tables.FeederTables`).
     """
     index = net.bus.index.to_numpy(np.int64)
     n = len(index)
     if not n:
         return np.zeros(0, bool)
     pos = pd.Series(np.arange(n), index=index)
+    line, sw, imp = _table(net, "line"), _table(net, "switch"), _table(net, "impedance")
     edges = []
-    if len(net.line):
-        keep = net.line.in_service.to_numpy(bool)
-        sw = net.switch if "switch" in net else pd.DataFrame()
+    if len(line):
+        keep = line.in_service.to_numpy(bool)
         if len(sw):
             open_lines = sw[(sw.et == "l") & ~sw.closed.astype(bool)].element.to_numpy()
-            keep &= ~net.line.index.isin(open_lines)
+            keep &= ~line.index.isin(open_lines)
         edges.append(_pairs(net, "line", "from_bus", "to_bus", keep))
-    if "switch" in net and len(net.switch):
-        sw = net.switch
+    if len(sw):
         edges.append(_pairs(net, "switch", "bus", "element",
                             ((sw.et == "b") & sw.closed.astype(bool)).to_numpy()))
-    if "impedance" in net and len(net.impedance):
+    if len(imp):
         edges.append(_pairs(net, "impedance", "from_bus", "to_bus",
-                            net.impedance.in_service.to_numpy(bool)))
+                            imp.in_service.to_numpy(bool)))
     a = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, np.int64)
     b = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, np.int64)
     ok = np.isin(a, index) & np.isin(b, index)
     ia, ib = pos.loc[a[ok]].to_numpy(), pos.loc[b[ok]].to_numpy()
     graph = sp.csr_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n))
     island = connected_components(graph, directed=False)[1]
-    grounds = list(net.ext_grid.bus[net.ext_grid.in_service.astype(bool)]) if len(
-        net.ext_grid) else []
-    if len(net.trafo):
-        tr = net.trafo[net.trafo.in_service.astype(bool)]
+    ext, tr, t3 = _table(net, "ext_grid"), _table(net, "trafo"), _table(net, "trafo3w")
+    grounds = list(ext.bus[ext.in_service.astype(bool)]) if len(ext) else []
+    if len(tr):
+        tr = tr[tr.in_service.astype(bool)]
         sides = [grounded_sides(v) for v in tr.get("vector_group",
                                                    pd.Series(None, index=tr.index))]
         grounds += [h for h, (g, _) in zip(tr.hv_bus, sides, strict=True) if g]
         grounds += [lv for lv, (_, g) in zip(tr.lv_bus, sides, strict=True) if g]
-    if "trafo3w" in net and len(net.trafo3w):
-        t3 = net.trafo3w[net.trafo3w.in_service.astype(bool)]
+    if len(t3):
+        t3 = t3[t3.in_service.astype(bool)]
         grounds += [*t3.hv_bus, *t3.mv_bus, *t3.lv_bus]
     grounds = [g for g in grounds if g in pos.index]
     grounded = np.unique(island[pos.loc[grounds].to_numpy()]) if grounds else np.zeros(0, int)
