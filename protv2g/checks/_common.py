@@ -67,6 +67,7 @@ from protv2g.topology_reach import StepPaths, step_paths
 from protv2g.units import DeviceKind
 
 __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "device_times",
+           "site_transformer_texts",
            "from_substation", "in_bracket", "violation_rows", "could_not", "not_applicable",
            "concat_owned", "step_paths_of", "without_bracket_times"]
 
@@ -197,7 +198,11 @@ class CheckContext:
 
     def export_text(self, scenario: str) -> str:
         """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"`` (built once per
-        scenario and kept in ``cache``: messages ask for it row by row, #21)."""
+        scenario and kept in ``cache``: messages ask for it row by row, #21). A scenario that
+        is not the base case and in which no site exports is ``"with depot charging 0.6 MW"``
+        or, when the sites' transformers (out of the base case) are in it, ``"with the sites
+        connected and idle (depot's transformer depot_xf in service, no export; …)"``: their
+        effect is the project's, not the feeder's as it is (review rev30 §1)."""
         key = ("export_text", scenario)
         if key not in self.cache:
             self.cache[key] = self._export_text(scenario)
@@ -210,16 +215,40 @@ class CheckContext:
                     f"base case {DER_OFF_BASE})")
         if sc is None:
             return f"in scenario {scenario}"
+        load = sc.load_level.value
         parts = [f"{st.site} exporting {st.p_export_kw / 1000:.3g} MW" for st in sc.sites
                  if st.p_export_kw > 0]
-        if not parts:
-            return f"without V2G (base case, {sc.load_level.value} load)"
-        return "with " + " and ".join(parts) + f" ({sc.load_level.value} load)"
+        if parts:
+            return "with " + " and ".join(parts) + f" ({load} load)"
+        parts = [f"{st.site} charging {-st.p_export_kw / 1000:.3g} MW" for st in sc.sites
+                 if st.p_export_kw < 0]
+        if parts:
+            return "with " + " and ".join(parts) + f" ({load} load)"
+        connected = [] if sc.is_base else site_transformer_texts(self.study)
+        if connected:  # the project's transformers are in it: no base case (review rev30 §1)
+            return (f"with the sites connected and idle ({' and '.join(connected)} in "
+                    f"service, no export; {load} load)")
+        return f"without V2G (base case, {load} load)"
 
     def fault_text(self, bus_name: str, fault_type: str, case: str) -> str:
         """``"a 3ph fault (max case) at F2-B03"`` (written out in C5's messages,
         :func:`protv2g.checks.sensitivity.check_sensitivity`: keep the two alike)."""
         return f"a {fault_type} fault ({case} case) at {bus_name}"
+
+
+def site_transformer_texts(study: Any) -> list[str]:
+    """``["depot's transformer depot_xf"]``: the V2G sites' own transformers, which come with
+    the project and are out of the base case — an OpenDSS model's ``model_transformer``, a
+    pandapower site's ``interconnection_transformer`` (``"depot's YNd transformer"``); empty
+    without a study (a bare context)."""
+    document = getattr(study, "document", None)
+    out = []
+    for s in getattr(document, "v2g_sites", ()):
+        if getattr(s, "model_transformer", None):
+            out.append(f"{s.name}'s transformer {s.model_transformer}")
+        elif getattr(s, "interconnection_transformer", None) is not None:
+            out.append(f"{s.name}'s {s.interconnection_transformer.connection} transformer")
+    return out
 
 
 def step_paths_of(ctx: CheckContext) -> StepPaths:

@@ -13,7 +13,11 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
   1.085 / 0.880 pu phase to ground, 1.02 pu line to line; :mod:`protv2g.flow.opendss_ground`);
   a site on one phase (a single-phase fleet):
   ``phases=1 bus1=<bus>.<phase> kv=<kV line-to-neutral>`` (two phases: ``phases=2``,
-  line-to-line kV);
+  line-to-line kV, wye: each phase line to neutral with half the power) — the fault engine's
+  single-phase inverters, one per phase with ``1/n`` of the site
+  (:mod:`protv2g.engine.phase.sites`). On a bus with no ground path such a site has no
+  neutral (its wye generator found no solution in 100 iterations there): refused
+  (:func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`);
 * ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
   negative while charging (OpenDSS then takes the power in, as a load of that size; a
   generator is not scaled by ``LoadMult``), 0 when idle. Below ``Vminpu`` (0.9 pu, OpenDSS's
@@ -87,8 +91,9 @@ class DssFlowEngine:
     Raises
     ------
     InputError
-        A site on an unknown bus or on phases the bus does not have; a watch on an unknown or
-        disabled element or terminal — all listed at once.
+        A site on an unknown bus or on phases the bus does not have, or on one or two phases
+        of a bus with no ground path (no neutral for it); a watch on an unknown or disabled
+        element or terminal — all listed at once.
     """
 
     model: DssModel

@@ -27,8 +27,12 @@ How it is found, from OpenDSS's own element admittances (no rule per element cla
    high-resistance-grounded winding (ratio below :data:`GROUND_MIN_RATIO`) does not: its phase
    to ground voltages are not a service voltage either.
 
-The V2G sites are not in the model (:class:`~protv2g.flow.opendss.DssFlowEngine` adds them
-delta-connected, without a ground conductor).
+The V2G sites are not in the model (:class:`~protv2g.flow.opendss.DssFlowEngine` adds a
+three-phase one delta-connected, without a ground conductor). A site on one or two phases is
+line to neutral, in the fault engine (one single-phase inverter per phase,
+:mod:`protv2g.engine.phase.sites`) and in the flow: on a bus with no ground path it has no
+neutral to connect to, and :func:`line_to_neutral_issue` refuses it (the flow's wye generator
+there found no solution in 100 iterations — its current has no return path).
 
 References
 ----------
@@ -47,7 +51,7 @@ from scipy.sparse.csgraph import connected_components
 
 from protv2g.network.dss_model import DssModel, ElementY
 
-__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "ungrounded_buses"]
+__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "line_to_neutral_issue", "ungrounded_buses"]
 
 #: An element grounds an island when the current into its ground conductors under a common
 #: rise of the island's nodes is at least this fraction of its largest self-admittance there
@@ -130,3 +134,37 @@ def ungrounded_buses(model: DssModel) -> np.ndarray:
         return out
 
     return model.derived("ungrounded_buses", build)
+
+
+def line_to_neutral_issue(model: DssModel, bus: str, phases: str) -> tuple[str, str] | None:
+    """Why a site on ``phases`` of ``bus`` cannot be modelled there, or None.
+
+    A site on one or two phases is line to neutral (module docstring): a bus with no ground
+    path (:func:`ungrounded_buses`, a 3-wire system) has no neutral for it. Three-phase sites
+    (a 3-wire converter) and unknown buses give None.
+
+    Parameters
+    ----------
+    model : DssModel
+    bus : str
+        OpenDSS bus name.
+    phases : str
+        The site's phases, ``"abc"``, ``"c"``, ``"ac"`` ….
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        The problem and its fix, as an :class:`~protv2g.errors.Issue` takes them.
+    """
+    if len(set(phases.lower())) >= 3:
+        return None
+    b = int(model.bus_index([bus])[0])
+    if b < 0 or not bool(ungrounded_buses(model)[b]):
+        return None
+    return (f"bus {bus!r} has no path to ground (fed through a delta or ungrounded winding, "
+            f"nothing grounded on it): a site on {len(set(phases))} phase(s) is line to "
+            "neutral (single-phase inverters in the fault engine and the flow), and this "
+            "3-wire bus has no neutral",
+            "make the site three-phase (a 3-wire converter), or connect it to a bus with a "
+            "ground path (e.g. the grounded-wye side of a transformer); a charger between two "
+            "phases (line to line) is not modelled")

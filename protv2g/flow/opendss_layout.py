@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss_ground import line_to_neutral_issue
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "build_layout", "validate_inputs"]
@@ -164,6 +165,10 @@ def validate_inputs(model: DssModel, sites: Sequence[DssFlowSite], watches: Sequ
             issues.append(Issue(model.source, where, f"phases {s.phases!r} not all at bus "
                                 f"{s.bus!r} (it has {have!r})",
                                 "connect the site to phases the bus has"))
+            continue
+        why = line_to_neutral_issue(model, s.bus, ph)
+        if why is not None:
+            issues.append(Issue(model.source, where, *why))
     e = model.elements.set_index("name")
     for i, w in enumerate(watches):
         name = w.element.lower()

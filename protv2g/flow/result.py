@@ -26,6 +26,9 @@ DEVICE_COLUMNS = ["scenario", "step", "time_h", "device", "kind", "element", "el
 #: equivalent) solution; ``vm_a_pu``..``vm_c_pu`` and ``unbalance_percent`` (|V2|/|V1| × 100)
 #: come from the three-phase flow on steps where a single-phase site exports or charges, and
 #: equal ``vm_pu`` / 0 on balanced steps (NaN where the three-phase flow could not be run).
+#: After them: ``vm_ll_pu``, the line-to-line voltage of a bus with no path to ground (an
+#: OpenDSS feeder always, :mod:`protv2g.flow.opendss_tables`; a pandapower net with such a
+#: bus, :mod:`protv2g.network.pp_ground`), NaN on the other buses.
 BUS_COLUMNS = ["scenario", "step", "time_h", "bus", "bus_name", "vm_pu", "va_degree",
                "dv_pu_vs_base", "unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]
 #: One row per line / transformer and step.

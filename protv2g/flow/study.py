@@ -37,6 +37,7 @@ from protv2g.flow.result import (
 )
 from protv2g.flow.unbalance import ThreePhaseArrays, ThreePhaseSolver
 from protv2g.flow.watch import WatchPoint, watch_points
+from protv2g.network.pp_ground import ungrounded_bus_mask
 from protv2g.units import A_OP, Direction
 
 __all__ = ["flow_study", "WatchPoint", "watch_points"]
@@ -262,17 +263,25 @@ def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint
 
 
 def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
+    """One row per step and bus; ``vm_ll_pu`` (after :data:`BUS_COLUMNS`) only on a net with
+    buses that have no path to ground (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`,
+    a site's LV bus behind its YNd transformer): there the balanced flow's ``vm_pu`` is the
+    line-to-line voltage (pu of the line-to-line base), what C12 judges and says
+    (:func:`~protv2g.checks.flow_limit.judged_voltage_pu`), NaN on the other buses."""
     n_steps, n_bus = res.v_pu.shape
     vm = np.abs(res.v_pu)
     dv = vm - vm[base_rows]
+    floating = ungrounded_bus_mask(net)
+    extra = ({"vm_ll_pu": np.where(floating[None], vm, np.nan).ravel()} if floating.any()
+             else {})
     return pd.DataFrame({
         "scenario": np.repeat(scen, n_bus), "step": np.repeat(step, n_bus),
         "time_h": np.repeat(time_h, n_bus), "bus": np.tile(net.bus.index.to_numpy(), n_steps),
         "bus_name": np.tile(net.bus.name.astype(str).to_numpy(), n_steps),
         "vm_pu": vm.ravel(), "va_degree": np.degrees(np.angle(res.v_pu)).ravel(),
         "dv_pu_vs_base": dv.ravel(), "unbalance_percent": 0.0,
-        "vm_a_pu": vm.ravel(), "vm_b_pu": vm.ravel(), "vm_c_pu": vm.ravel(),
-    }, columns=BUS_COLUMNS)
+        "vm_a_pu": vm.ravel(), "vm_b_pu": vm.ravel(), "vm_c_pu": vm.ravel(), **extra,
+    }, columns=BUS_COLUMNS + list(extra))
 
 
 def _branch_table(net, res: FlowArrays, scen, step, time_h) -> pd.DataFrame:

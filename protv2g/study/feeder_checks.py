@@ -114,6 +114,7 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
                                 "case"))
         if bus is not None:
             site_buses[site.name] = bus
+    issues.extend(_line_to_neutral_issues(document, net, file, site_buses))
     if len(net.bus) == 0:
         issues.append(Issue(file, "feeder", "the feeder has no buses", "check the feeder file"))
     if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
@@ -122,6 +123,27 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
     else:
         issues.extend(isolation_issues(net, file, document, device_sites, site_buses))
     return issues, device_sites, site_buses, library
+
+
+def _line_to_neutral_issues(document: StudyDocument, net: Any, file: str,
+                            site_buses: dict[str, int]) -> list[Issue]:
+    """A single-phase site (line to neutral, in the fault engine and the flows) on a bus of
+    the net with no path to ground (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`:
+    a 3-wire bus behind a delta or ungrounded-wye winding), which has no neutral for it."""
+    one = [(i, s) for i, s in enumerate(document.v2g_sites)
+           if s.phases == 1 and s.name in site_buses]
+    if not one:
+        return []
+    from protv2g.network.pp_ground import ungrounded_bus_mask
+
+    mask = pd.Series(ungrounded_bus_mask(net), index=net.bus.index)
+    return [Issue(file, f"v2g_sites[{i}].phases",
+                  f"bus {s.bus!r} has no path to ground (behind a delta or ungrounded-wye "
+                  "winding, no grounded winding or source on it): a single-phase site is line "
+                  "to neutral (in the fault engine and the flows), and this 3-wire bus has no "
+                  "neutral", "make the site three-phase (a 3-wire converter), or connect it to "
+                  "a bus with a ground path")
+            for i, s in one if bool(mask.get(site_buses[s.name], False))]
 
 
 def isolation_issues(net: pp.pandapowerNet, file: str, document: StudyDocument,

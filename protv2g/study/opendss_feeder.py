@@ -12,7 +12,9 @@ instead of a pandapower net:
 * device locations name OpenDSS elements (:func:`protv2g.network.dss_graph.locate`); a device
   on a de-energised element is refused (as the pandapower branch refuses an isolated one);
 * site buses are OpenDSS buses: a three-phase site needs phases a, b and c there, a
-  single-phase one its phase, both energised; an ``interconnection_transformer`` is refused
+  single-phase one its phase, both energised, and a ground path (a single-phase site is line
+  to neutral: :func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`); an
+  ``interconnection_transformer`` is refused
   (model the transformer in the ``.dss``, put the site on its LV bus and name it in
   ``model_transformer``: :mod:`protv2g.study.dss_site_transformers` checks it).
 
@@ -32,6 +34,7 @@ import pandas as pd
 
 from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
+from protv2g.flow.opendss_ground import line_to_neutral_issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_voltage_bases import buses_without_base, voltage_base_fix
@@ -151,6 +154,10 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             issues.append(Issue(file, f"{key}.bus", f"bus {site.bus!r} is de-energised on "
                                 f"phase(s) {need} (no path to a source)",
                                 "connect the site to an energised bus"))
+            continue
+        why = line_to_neutral_issue(model, site.bus, need or "abc")
+        if why is not None:  # a single-phase site on a 3-wire bus (no neutral)
+            issues.append(Issue(file, f"{key}.phases", *why))
             continue
         if site.interconnection_transformer is not None:
             issues.append(Issue(file, f"{key}.interconnection_transformer",

@@ -40,8 +40,9 @@ class DeviceSite:
 
 
 def document_issues(document: StudyDocument, file: str) -> list[Issue]:
-    """Duplicate names, single-phase sites without a phase, export levels above a site's
-    nameplate — everything checkable without the feeder."""
+    """Duplicate names, single-phase sites without a phase or behind an interconnection
+    transformer whose low-voltage winding has no grounded neutral, export levels above a
+    site's nameplate — everything checkable without the feeder."""
     issues = []
     for kind, names in (("devices", [d.name for d in document.devices]),
                         ("v2g_sites", [s.name for s in document.v2g_sites])):
@@ -53,6 +54,15 @@ def document_issues(document: StudyDocument, file: str) -> list[Issue]:
         if site.phases == 1 and site.phase is None:
             issues.append(Issue(file, f"v2g_sites[{i}].phase", "a single-phase site needs its "
                                 "phase", "add 'phase: a', 'b' or 'c'"))
+        tr = site.interconnection_transformer
+        if site.phases == 1 and tr is not None and not tr.connection.endswith("yn"):
+            issues.append(Issue(
+                file, f"v2g_sites[{i}].phases",
+                f"a single-phase site behind its {tr.connection} interconnection transformer: "
+                "the low-voltage winding is delta or an ungrounded wye (a 3-wire bus, no "
+                "neutral), and a single-phase site is line to neutral (in the fault engine and "
+                "the flow)", "make the site three-phase (a 3-wire converter), or give the "
+                "transformer a grounded-wye low-voltage winding (connection Dyn, YNyn or Yyn)"))
         levels = document.export_levels_kw(site)
         too_high = [p for p in levels if p > site.p_max_kw * (1 + 1e-9)]
         if too_high:
