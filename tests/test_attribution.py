@@ -79,6 +79,25 @@ def test_ieee8500_head_relay_knife_edge_is_pre_existing() -> None:
     assert "passes by 0.00181 × pickup, within the tolerance 0.0745 × pickup" in r.message
 
 
+def test_a_fuse_reach_row_says_its_margin_in_multiples_of_minimum_melting_current() -> None:
+    """Brief trust31 §2a: C5's pickup of a fuse is its minimum melting current (its message
+    says so, :mod:`protv2g.checks.reach_text`); the attribution's text wrote "× pickup". The
+    same row of a relay keeps "× pickup"."""
+    rows = []
+    for dev in ("F-73", "head"):
+        key = {"criterion": "C5", "fault_bus": "73", "fault_type": "SLG-c", "case": "min",
+               "device": dev, "other_device": "", "margin_unit": "× pickup", "rule": ""}
+        rows.append(({**key, "scenario": V2G, "margin": -0.00916, "tolerance": 0.0745,
+                      "attribution": "", "message": "m"}, {**key, "scenario": BASE,
+                                                         "margin": 0.00181}))
+    v = attribute(pd.DataFrame([r[0] for r in rows]), BASE_OF,
+                  pd.DataFrame([r[1] for r in rows]), fuses={"F-73"})
+    assert v.attribution.tolist() == ["pre-existing", "pre-existing"]
+    assert ("passes by 0.00181 × minimum melting current, within the tolerance 0.0745 × "
+            "minimum melting current") in v.message.iloc[0]
+    assert "passes by 0.00181 × pickup, within the tolerance 0.0745 × pickup" in v.message.iloc[1]
+
+
 def test_failing_base_rule_and_unit_keep_rows_apart() -> None:
     both = _rows((BASE, -0.010, 0.03), (V2G, -0.030, 0.03), (V2G, -0.050, 0.03))
     v = attribute(both, BASE_OF)

@@ -124,12 +124,17 @@ def test_the_message_says_neither_clears_with_both_thresholds():
     text = message(ctx, r, "a SLG-c fault (min case) at 75", "with homes exporting")
     assert text == (
         "no device of the pair clears a SLG-c fault (min case) at 75 with homes exporting: "
-        "F-73 (51 A) below 95 A, the current at which its 40K link surely melts (its "
-        "maximum-melt asymptote), R-67 (52 A, 3I0 51 A) below its minimum trips (400 A "
+        "F-73 (51 A) below its minimum melting current 79 A: its 40K link cannot melt, "
+        "R-67 (52 A, 3I0 51 A) below its minimum trips (400 A "
         "phase, 100 A ground), and neither operates in the chargers' later stages (Charger "
         "stages sheet): fuse saving and the fuse's backup both lost; see C5 for the "
         "devices' reach")
     assert text.isascii()
+    # between its minimum melting current and the current at which it surely melts
+    r1 = SimpleNamespace(**{**vars(r), "i_primary_a": 88.0})
+    assert message(ctx, r1, "a fault", "").startswith(
+        "no device of the pair clears a fault : F-73 (88 A) below 95 A, the current at which "
+        "its 40K link surely melts (its maximum-melt asymptote), R-67")
     # above the thresholds in the first cycle: said as not operating, not as "below"
     r2 = SimpleNamespace(**{**vars(r), "i_primary_a": 120.0, "i_backup_a": 450.0})
     text = message(ctx, r2, "a fault", "")
@@ -175,3 +180,66 @@ def test_a_recloser_without_fast_shots_keys_the_row_as_the_backup_rule():
     rows = pd.concat(_uncleared_rows(ctx), ignore_index=True)
     assert len(rows) == 2 and (rows.rule == "").all() and rows.rule_value.isna().all()
     assert (rows.status == "fail").all() and np.isneginf(rows.margin_s.astype(float)).all()
+
+
+def test_the_message_says_the_backup_failed_without_v2g_too_where_its_base_row_fails():
+    # IEEE 123 (brief trust31 §2d): without V2G R-67's delayed trip (4.33 s) comes before
+    # F-73 clears (43.7 s): the fuse's backup is lost there already; what V2G loses is that
+    # the pair ends the fault at all
+    from protv2g.checks.recloser_fuse_text import BACKUP, prime_base_backups
+
+    coord = pd.DataFrame({
+        "criterion": "C2", "check": [NOT_CLEARED, BACKUP, BACKUP],
+        "scenario": [V2G, BASE, BASE], "fault_bus": "73", "fault_type": "SLG-c",
+        "case": ["min", "min", "max"], "primary": "F-73", "backup": "R-67",
+        "t_primary_s": [np.inf, 43.66, 0.1], "t_backup_s": [np.inf, 4.328, 0.2],
+        "margin_s": [-np.inf, -39.33, 0.1], "bracket": "both"})
+    ctx = SimpleNamespace(devices={"R-67": R67, "F-73": F73}, cache={},
+                          base_of={BASE: BASE, V2G: BASE})
+    prime_base_backups(ctx, coord)
+    r = SimpleNamespace(check=NOT_CLEARED, primary="F-73", backup="R-67", fault_type="SLG-c",
+                        fault_bus="73", case="min", bracket="both", i_primary_a=65.0,
+                        i_primary_3i0_a=65.0, i_backup_a=42.0, i_backup_3i0_a=65.0,
+                        t_primary_s=np.inf, t_backup_s=np.inf, status="fail", scenario=V2G,
+                        rule_value=1.35, rule="fuse_saving_k")
+    text = message(ctx, r, "a fault", "")
+    assert text.endswith(
+        "(Charger stages sheet): fuse saving lost; the fuse's backup fails without V2G too "
+        "(R-67's delayed trip in 4.33 s before F-73 clears in 43.7 s), but there R-67 ends "
+        "the fault by locking out: with V2G nothing of the pair ends it; see C5 for the "
+        "devices' reach")
+    # its base backup row passing (the max case here): both lost, as before
+    r2 = SimpleNamespace(**{**vars(r), "case": "max"})
+    assert "fuse saving and the fuse's backup both lost" in message(ctx, r2, "a fault", "")
+
+
+def test_a_link_melting_at_its_band_low_end_in_the_stages_makes_the_row_rest_on_its_curve():
+    # IEEE 123 with V2G (brief trust31 §2d): F-73 carries 65 A in the first cycle, but the
+    # later stages' currents melt a link at its band's low end (staged minimum melt 163 s);
+    # at the band's high end (maximum melt) it never melts: "cleared by neither" flips
+    # inside the band
+    f = _faults({(BASE, "F-73"): 47.4, (BASE, "R-67"): 4.44})
+    f["t_mm_s"] = np.where((f.device == "F-73") & (f.scenario == V2G) & (f.fault_bus == 75),
+                           163.2, np.inf)
+    ctx = _ctx(f)
+    ctx.thresholds = SimpleNamespace(rule_override=lambda key: None)
+    rows = pd.concat(_uncleared_rows(ctx), ignore_index=True)
+    assert rows.data_boundary.tolist() == ["F-73 tc: curve_band", "inside"]
+    assert rows.t_primary_band_low_s.tolist()[0] == pytest.approx(163.2)  # no arcing
+    assert np.isinf(rows.t_primary_band_low_s.iloc[1])
+    r = SimpleNamespace(check=NOT_CLEARED, primary="F-73", backup="R-67", fault_type="SLG-c",
+                        i_primary_a=65.0, i_primary_3i0_a=65.0, i_backup_a=42.0,
+                        i_backup_3i0_a=65.0, t_primary_s=np.inf, t_backup_s=np.inf,
+                        t_primary_band_low_s=163.2, status="fail", scenario=V2G,
+                        rule_value=1.35, rule="fuse_saving_k")
+    text = message(SimpleNamespace(devices={"R-67": R67, "F-73": F73}, cache={}, base_of={}),
+                   r, "a fault", "")
+    assert text.startswith(
+        "no device of the pair clears a fault : F-73 (65 A in the first cycle) does not "
+        "surely melt in the fault's stages (at its melting band's high end, the maximum-melt "
+        "curve, it never does), R-67")
+    assert "cannot melt" not in text
+    assert text.endswith(
+        "; see C5 for the devices' reach; a link at its melting band's low end (minimum melt) "
+        "would melt in 163 s as the stages' currents rise, and clear it: the verdict rests on "
+        "the link's curve (a maker's TC table decides it)")

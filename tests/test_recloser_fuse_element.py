@@ -166,3 +166,38 @@ def test_the_fuse_saving_rows_take_the_sure_element_only_where_the_first_cycle_s
     assert out[2] == t_phase  # a phase fault: one element
     assert out[3] == t_phase  # not a fuse-saving row
     assert b_fast[0] == t_phase  # the pair table's own times untouched
+
+
+# --- the swapped row's tolerance (brief trust31 §2c) ---------------------------------------
+
+#: A recloser whose phase fast curve (104) is the faster element at 1.005 × its minimum trip
+#: while its ground fast curve (117) surely operates at 2.5 ×: fuse saving counts on 117.
+R_SLOW = Recloser(name="R-SLOW", phase_min_trip_a=200.0, ground_min_trip_a=100.0,
+                  fast_curve="104", delayed_curve="133", ground_fast_curve="117",
+                  ground_delayed_curve="117", n_fast=2, n_delayed=2,
+                  reclose_intervals_s=[0.5, 2.0, 2.0])
+
+
+def test_a_swapped_fuse_saving_row_takes_the_tolerance_of_the_element_its_time_is_from():
+    """117 at 2.5 ×: 1.000 s + 0.042 s mechanism, ±5 % of the curve time (recloser control,
+    e.g. Eaton Form 6) = 0.050 s; the faster phase element (104 at 1.005 ×, 0.548 s) has
+    0.0253 s, which the row used to carry."""
+    from protv2g.checks.coordination import PairTerms
+    from protv2g.checks.tolerance import slower_element_tolerance_s, with_sure_tolerance
+
+    i = (np.array([201.0, 201.0]), np.array([250.0, 250.0]))
+    t_sure, t_fast, swapped = sure_fast_times_s(R_SLOW, *i)
+    assert swapped.all() and t_sure[0] == pytest.approx(1.042, abs=1e-3)
+    assert t_fast[0] == pytest.approx(0.5478, abs=1e-3)
+    ctx = SimpleNamespace(devices={"R-SLOW": R_SLOW},
+                          thresholds=SimpleNamespace(relay_technology="numerical"))
+    tol = slower_element_tolerance_s(ctx, ["R-SLOW"] * 2, *i, "fast")
+    assert tol == pytest.approx([0.05, 0.05], abs=1e-6)
+    m = pd.DataFrame({"primary": "F", "backup": "R-SLOW", "p_i_phase_a": 250.0,
+                      "p_i_ground_a": 250.0, "b_i_phase_a": i[0], "b_i_ground_a": i[1]})
+    terms = PairTerms(ctx, m)
+    assert terms.tol("b", "fast") == pytest.approx([0.02529, 0.02529], abs=1e-5)
+    # the first row's time was swapped to the ground element's, the second's kept
+    out = with_sure_tolerance(ctx, m, terms.tol("b", "fast"), np.array([True, False]))
+    assert out == pytest.approx([0.05, 0.02529], abs=1e-5)
+    assert terms.tol("b", "fast")[0] == pytest.approx(0.02529, abs=1e-5)  # not written into

@@ -73,7 +73,7 @@ def test_rewording_every_message_changes_no_verdict_and_no_hosting_figure(
             monkeypatch.setattr(module, crit.flow_function,
                                 _reworded(family_function(crit, crit.flow_function)))
     # C2's rule names in the check column, where the rows are made and where they are worded
-    for name in ("SAVING", "NOT_SEEN", "NOT_CLEARED", "BACKUP"):
+    for name in ("SAVING", "NOT_SEEN", "NOT_CLEARED", "NEVER_MELTS", "BACKUP"):
         for module in (recloser_fuse, recloser_fuse_text):
             monkeypatch.setattr(module, name, "renamed " + getattr(recloser_fuse_text, name))
     reworded = _run(small_depot)

@@ -99,6 +99,7 @@ from protv2g.checks.fuse_melt_text import first_cycle_fuse_time
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
+from protv2g.devices.kinds import kind_of
 from protv2g.engine.collect import release_freed_memory
 from protv2g.network.fault_positions import close_in_study, has_unknown_buses
 from protv2g.scenarios import Scenario, build_scenarios
@@ -249,7 +250,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = [p for p in fault if p is not None]
         rows = attribute(concat_owned(fault), ctx.base_of, base_margins(ctx, flow=False),
-                         explained=_explained(ctx))
+                         explained=_explained(ctx), fuses=_fuses(ctx))
         fault.clear()
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
@@ -261,7 +262,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
         frames = [rows, attribute(concat_owned(parts), ctx.base_of,
-                                  base_margins(ctx, faults=False), explained=_explained(ctx))]
+                                  base_margins(ctx, faults=False), explained=_explained(ctx),
+                                  fuses=_fuses(ctx))]
         del rows
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
@@ -291,7 +293,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
         parts = [p for p in parts if p is not None]
         v = concat_owned(parts)  # column by column, each family's column let go once copied
-        v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx))
+        v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
+                      fuses=_fuses(ctx))
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v) and not sorted_:
@@ -349,6 +352,12 @@ def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
     n_rows = max(b.stop for b in twins.block.values())
     ctx.cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
                                              n_rows=n_rows, keys=None)
+
+
+def _fuses(ctx: CheckContext) -> frozenset[str]:
+    """The study's fuses: the attribution says their margins in multiples of pickup in
+    multiples of minimum melting current (:func:`.attribution_materiality.unit_words`)."""
+    return frozenset(n for n, d in ctx.devices.items() if kind_of(d).role == "fuse")
 
 
 def _explained(ctx: CheckContext

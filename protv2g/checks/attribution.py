@@ -93,7 +93,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -105,7 +105,12 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_materiality import fallback_tolerance, marginal_text, material_text
+from protv2g.checks.attribution_materiality import (
+    fallback_tolerance,
+    marginal_text,
+    material_text,
+    unit_words,
+)
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     MATERIAL_SHARE,
@@ -218,7 +223,7 @@ _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
               base_margins: pd.DataFrame | None = None,
               explained: Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray] | None
-              = None
+              = None, fuses: Collection[str] = ()
               ) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
     row with its base case (see the module docstring).
@@ -239,6 +244,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         first-cycle current, so V2G's change of it may be judged on that current
         (:func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`, review s28 §2). Without
         it every time row in the long-time region is taken as such.
+    fuses : collection of str, optional
+        The study's fuses: a margin in multiples of pickup of a row whose ``device`` is one
+        is said in multiples of its minimum melting current, its C5 pickup
+        (:func:`~protv2g.checks.attribution_materiality.unit_words`).
 
     Returns
     -------
@@ -390,6 +399,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         unit = (dict(zip(read.tolist(), map(str, column_at(v["margin_unit"], read).tolist()),
                          strict=True)) if "margin_unit" in v
                 else dict.fromkeys(read.tolist(), ""))
+        if fuses and "device" in v:
+            unit = unit_words(unit, column_at(v["device"], read).tolist(), fuses)
         # each row's suffix alone, joined to its message when read (#21: the messages are
         # written when read, :class:`~protv2g.messages.MessageArray`; 27,981 rows at 10,000
         # buses); a row of both sets gets both, in this order

@@ -8,13 +8,35 @@ says by how much and under which threshold (:func:`protv2g.checks.attribution.at
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
+from protv2g.criteria import MarginUnit
 
-__all__ = ["MATERIALITY", "fallback_tolerance", "fmt", "under_materiality", "material_text",
-           "marginal_text"]
+__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "fallback_tolerance", "fmt", "under_materiality",
+           "material_text", "marginal_text", "unit_words"]
+
+
+#: A fuse's margin in multiples of pickup, in words: its C5 pickup is its minimum melting
+#: current (the 300 s point of its minimum-melt curve, :mod:`protv2g.checks.reach_text`;
+#: brief trust31 §2a: the attribution texts wrote "× pickup" of a fuse).
+FUSE_PICKUP_UNIT = "× minimum melting current"
+
+
+def unit_words(units: Mapping[int, str], devices: Sequence[object], fuses: Collection[str]
+               ) -> dict[int, str]:
+    """``units`` (row → its margin unit's text, in row order) with the rows whose device
+    (``devices``, aligned with ``units``' keys) is one of ``fuses`` and whose unit is
+    multiples of pickup said as :data:`FUSE_PICKUP_UNIT`.
+
+    >>> unit_words({3: "× pickup", 7: "× pickup", 9: "s"}, ["F1", "R1", "F1"], {"F1"})
+    {3: '× minimum melting current', 7: '× pickup', 9: 's'}
+    """
+    return {k: (FUSE_PICKUP_UNIT if u == MarginUnit.PICKUP_MULTIPLE.value and str(d) in fuses
+                else u) for (k, u), d in zip(units.items(), devices, strict=True)}
 
 
 def fallback_tolerance(base_margin: np.ndarray) -> np.ndarray:

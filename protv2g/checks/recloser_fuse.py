@@ -87,17 +87,34 @@ from protv2g.checks.pairs import (
     pair_violations,
 )
 from protv2g.checks.recloser_element_text import prime_element_times, sure_fast_rows
+from protv2g.checks.recloser_fuse_lockout import (
+    LOCKOUT_MECHANISM,
+    coordinated_keys,
+    lockout_rows,
+)
 from protv2g.checks.recloser_fuse_text import (
     BACKUP,
+    NEVER_MELTS,
     NOT_CLEARED,
     NOT_SEEN,
     SAVING,
     SOURCE_SIDE,
     message,
+    prime_base_backups,
 )
-from protv2g.checks.recloser_fuse_uncleared import NOT_CLEARED_MECHANISM, uncleared_pairs
+from protv2g.checks.recloser_fuse_uncleared import (
+    NOT_CLEARED_MECHANISM,
+    fuse_not_clearing,
+    uncleared_pairs,
+)
 from protv2g.checks.rule_values import fuse_saving, source_side
-from protv2g.checks.tolerance import PRIMARY_TIME, rss, with_curve_band
+from protv2g.checks.tolerance import (
+    PRIMARY_TIME,
+    fuse_tc_band_low_s,
+    rss,
+    with_curve_band,
+    with_sure_tolerance,
+)
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
@@ -143,8 +160,13 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(b_fast)
         save = sel & (n_fast > 0) & seen & np.isfinite(k)
-        # fuse saving counts on the element that surely operates (review rev29 §6)
-        b_fast = sure_fast_rows(ctx, m, save, b_fast)
+        # fuse saving counts on the element that surely operates (review rev29 §6), with
+        # that element's tolerance (trust31 §2c)
+        b_sure = sure_fast_rows(ctx, m, save, b_fast)
+        swapped = (np.zeros(len(m), dtype=bool) if b_sure is b_fast
+                   else ~((b_sure == b_fast) | (np.isnan(b_sure) & np.isnan(b_fast))))
+        tol_fast = with_sure_tolerance(ctx, m, terms.tol("b", "fast"), swapped)
+        b_fast = b_sure
         unseen = sel & (n_fast > 0) & ~seen
         # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
         # base twin; above the crossover without V2G it is information, not a V2G effect
@@ -152,7 +174,7 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         # margin = MM(fuse) − K·t_fast(recloser): the fuse is the primary (p) here; its
         # minimum melt is its band's low end, no failing-side tolerance (:mod:`.tolerance`,
         # review rev29 §2): the recloser's K × fast-curve accuracy is the row's
-        tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * terms.tol("b", "fast"))
+        tol = rss(terms.tol("p", "mm"), np.where(np.isfinite(k), k, 1.0) * tol_fast)
         bnd = terms.boundaries("mm", "fast")
         frames.append(coordination_rows(
             m, save, "C2", SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
@@ -175,18 +197,21 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         frames.append(coordination_rows(m, backup, "C2", BACKUP, p_tc, b_del, margin,
                                         0.0, tolerance=tol, boundary=bnd,
                                         t_primary_low=p_tc_low))
-    frames += _uncleared_rows(ctx)
+        coordinated = coordinated_keys(ctx, m, sel, backup & (margin < -1e-9))
+    nm = fuse_not_clearing(ctx)
+    frames += _uncleared_rows(ctx, nm) + lockout_rows(ctx, nm, coordinated, NEVER_MELTS)
     return concat_rows(frames)
 
 
-def _uncleared_rows(ctx: CheckContext) -> list[pd.DataFrame]:
+def _uncleared_rows(ctx: CheckContext, nm: pd.DataFrame | None = None) -> list[pd.DataFrame]:
     """``fail`` rows of the faults neither the fuse nor the recloser clears
-    (:func:`~protv2g.checks.recloser_fuse_uncleared.uncleared_pairs`, review rev29 §5): fuse
-    saving and the fuse's backup both lost. Both times ``inf``, margin −∞ (no margin in
-    seconds exists; never a pass). Keyed as the fuse-saving rule where the recloser has fast
-    shots (its twin without V2G the pair's fuse-saving row, as the "not seen" row's), else
-    as the backup rule (``""``, its twin the backup row)."""
-    u = uncleared_pairs(ctx)
+    (:func:`~protv2g.checks.recloser_fuse_uncleared.uncleared_pairs`, review rev29 §5; ``nm``
+    its :func:`~protv2g.checks.recloser_fuse_uncleared.fuse_not_clearing`): fuse saving and
+    the fuse's backup lost. Both times ``inf``, margin −∞ (no margin in seconds exists; never
+    a pass). Keyed as the fuse-saving rule where the recloser has fast shots (its twin
+    without V2G the pair's fuse-saving row, as the "not seen" row's), else as the backup rule
+    (``""``, its twin the backup row)."""
+    u = uncleared_pairs(ctx, nm)
     if u.empty:
         return []
     names = u.backup.to_numpy()
@@ -194,8 +219,14 @@ def _uncleared_rows(ctx: CheckContext) -> list[pd.DataFrame]:
     saves = n_fast > 0
     k, k_src, _ = _per_recloser(ctx, names, saves, fuse_saving)
     inf = np.full(len(u), np.inf)
+    # a link at its band's low end melting in the stages clears it: the verdict rests on
+    # the link's curve (IEEE 123: 10 of 14 rows, minimum melt 13–254 s)
+    low = fuse_tc_band_low_s(ctx, u.primary.to_numpy(), u.p_t_mm_s.to_numpy(float), inf)
+    bnd = with_curve_band("inside", u.primary.to_numpy(), -inf,
+                          np.where(np.isfinite(low), 0.0, -np.inf))
     return [coordination_rows(u, sel, "C2", NOT_CLEARED, inf, inf, -inf, 0.0,
-                              rule=rule, rule_value=k, rule_source=k_src)
+                              rule=rule, rule_value=k, rule_source=k_src, boundary=bnd,
+                              t_primary_low=low)
             for sel, rule in ((saves, "fuse_saving_k"), (~saves, "")) if sel.any()]
 
 
@@ -265,9 +296,11 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     ``bad`` (a subset of ``coord``): from its status, and for a failing row from its base
     twin in ``coord`` (saved there: lost saving); ``""`` for the backup and source-side
     rules (their ``check`` names them); :data:`~.recloser_fuse_uncleared.NOT_CLEARED_MECHANISM`
-    for a fault neither device clears."""
+    for a fault neither device clears, :data:`~.recloser_fuse_lockout.LOCKOUT_MECHANISM` for
+    one the fuse never melts for while the recloser locks out."""
     out = np.full(len(bad), "", dtype=object)
     out[(bad.check == NOT_CLEARED).to_numpy()] = NOT_CLEARED_MECHANISM
+    out[(bad.check == NEVER_MELTS).to_numpy()] = LOCKOUT_MECHANISM
     saving = bad.check.isin([SAVING, NOT_SEEN]).to_numpy()
     if not saving.any():
         return out
@@ -341,7 +374,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
         return not_applicable("C2", "no primary/backup pair of a fuse and a recloser in this "
                               "study")
     prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
-                                   & coord.check.isin([SAVING, BACKUP])])
+                                   & coord.check.isin([SAVING, BACKUP, NEVER_MELTS])])
+    prime_base_backups(ctx, coord)
     rows = [pair_violations(ctx, coord, ("C2",), message,
                             lambda bad: _mechanisms(ctx, coord, bad)),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),

@@ -10,6 +10,7 @@ for a fuse-saving row the published K bracket and fuse-saving range.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from protv2g.checks._common import CheckContext, fmt_s
 from protv2g.checks.fuse_melt_text import clearing_text, guaranteed_melt_a
@@ -27,13 +28,15 @@ from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
 from protv2g.devices.rules import RuleOutOfRange
 from protv2g.violations import CheckStatus
 
-__all__ = ["SAVING", "NOT_SEEN", "NOT_CLEARED", "BACKUP", "SOURCE_SIDE", "message"]
+__all__ = ["SAVING", "NOT_SEEN", "NOT_CLEARED", "NEVER_MELTS", "BACKUP", "SOURCE_SIDE",
+           "BASE_BACKUP", "message", "prime_base_backups"]
 
 
 #: The C2 rules, as named in the coordination table's ``check`` column.
 SAVING = "fuse saving: K × fast < fuse MM"
 NOT_SEEN = "fuse saving: fault not seen by recloser"
 NOT_CLEARED = "fuse saving and backup: fault cleared by neither"
+NEVER_MELTS = "fuse backup: fuse never melts, recloser locks out"
 BACKUP = "fuse TC < recloser delayed"
 SOURCE_SIDE = "source-side fuse: MM ≥ f × recloser delayed"
 
@@ -98,13 +101,19 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     i_b = _amps(ctx, r.backup, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
     if r.check == NOT_CLEARED:  # no time to quote (13,554 rows at 10,000 buses)
         return (f"no device of the pair clears {where} {export}: "
-                f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a)}, "
+                f"{_fuse_not_melting(ctx, r.primary, r.i_primary_a, _low(r))}, "
                 f"{_recloser_not_tripping(ctx, r, i_b)}, and neither operates in the "
-                "chargers' later stages (Charger stages sheet): "
-                + ("fuse saving and the fuse's backup both lost"
-                   if getattr(r, "rule", "") == "fuse_saving_k" else "the fuse's backup lost")
-                + "; see C5 for the devices' reach")
+                f"chargers' later stages (Charger stages sheet): {_lost_text(ctx, r)}"
+                f"; see C5 for the devices' reach{_band_text(r, np.inf)}")
     t_b = _time_at(ctx, r.backup, r.t_backup_s, r.i_backup_a, r.i_backup_3i0_a, r.fault_type)
+    if r.check == NEVER_MELTS:
+        shot = "delayed" if _has_delayed(ctx, r.backup) else "fast"
+        el = element_text(ctx, r.backup, shot, r.t_backup_s, 1.0, r.i_backup_a,
+                          r.i_backup_3i0_a, r.fault_type)
+        return (f"{r.primary} never melts for {where} {export} ("
+                f"{_never_melting(ctx, r.primary, r.i_primary_a, _low(r))}); {r.backup} locks "
+                f"out on its {shot} curve ({t_b}{el}): the lateral fault takes out "
+                f"{r.backup}'s zone{_band_text(r, float(r.t_backup_s))}")
     i_p = _amps(ctx, r.primary, r.i_primary_a, r.i_primary_3i0_a, r.fault_type)
     if r.check == NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
@@ -197,17 +206,31 @@ def _alone_text(ctx: CheckContext, r: object) -> str:
     return f", starting to melt in {fmt_s(t_s)}{note}"
 
 
-def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float) -> str:
-    """``"F-73 (51 A) below 95 A, the current at which its 40K link surely melts (its
-    maximum-melt asymptote)"``, or ``"F-73 (120 A) does not melt"`` above that current (its
-    stages too short to melt it)."""
-    known = ctx.cache.setdefault("C2 guaranteed melt", {})  # per device, not per row (#21)
-    if fuse not in known:
-        dev = ctx.devices.get(fuse)
-        known[fuse] = (guaranteed_melt_a(dev),
-                       getattr(getattr(dev, "settings", None), "link", ""))
-    i_melt, link = known[fuse]
+def _low(r: object) -> float:
+    """The row's fuse melting at its band's low end (s, its staged minimum melt; ``inf``
+    where it never melts, NaN where not known)."""
+    return float(getattr(r, "t_primary_band_low_s", np.nan))
+
+
+def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float, low_s: float = np.nan
+                      ) -> str:
+    """``"F-73 (65 A) below its minimum melting current 79 A: its 40K link cannot melt"``
+    (trust31 §2d: "below 95 A, the current at which it surely melts" of 65 A read as if it
+    might melt), ``"F-73 (88 A) below 95 A, the current at which its 40K link surely melts
+    (its maximum-melt asymptote)"``, or ``"F-73 (120 A) does not melt"`` above that current
+    (its stages too short to melt it). Where the link at its band's low end melts in the
+    fault's stages (``low_s`` finite: the later stages' currents exceed the first cycle's;
+    IEEE 123 with V2G: 65 A in the first cycle, minimum melt in 13–254 s): ``"F-73 (65 A in
+    the first cycle) does not surely melt in the fault's stages"``, the current's threshold
+    not being what decides."""
+    i_melt, link, i_mm = _melting_currents(ctx, fuse)
     amps = f"{i_a:.0f} A"  # a fuse answers to its phase current (_amps)
+    if np.isfinite(low_s):
+        return (f"{fuse} ({amps} in the first cycle) does not surely melt in the fault's "
+                "stages (at its melting band's high end, the maximum-melt curve, it never does)")
+    if np.isfinite(i_a) and i_a <= i_mm:
+        return (f"{fuse} ({amps}) below its minimum melting current {i_mm:.0f} A: its "
+                f"{link + ' ' if link else ''}link cannot melt")
     if np.isfinite(i_a) and i_a <= i_melt:
         return (f"{fuse} ({amps}) below {i_melt:.0f} A, the current at which its "
                 f"{link + ' ' if link else ''}link surely melts (its maximum-melt asymptote)")
@@ -228,3 +251,116 @@ def _recloser_not_tripping(ctx: CheckContext, r: object, amps: str) -> str:
     if r.i_backup_a < p_a and (g_a is None or not ground or r.i_backup_3i0_a < g_a):
         return f"{r.backup} ({amps}) below its minimum trip{plural} ({', '.join(trips)})"
     return f"{r.backup} ({amps}; minimum trip{plural} {', '.join(trips)}) does not trip"
+
+
+#: ``ctx.cache`` key of the base cases' backup rows (``fuse TC < recloser delayed``) the
+#: "cleared by neither" messages compare with: ``(scenario, fault_bus, fault_type, case,
+#: primary, backup) → {bracket: (t_primary_s, t_backup_s, margin_s)}``, filled by
+#: :func:`protv2g.checks.recloser_fuse.check_recloser_fuse`.
+BASE_BACKUP = "C2 base backup rows"
+
+
+def _lost_text(ctx: CheckContext, r: object) -> str:
+    """What a fault neither device clears costs, against its base case (review trust31 §2d,
+    IEEE 123: "fuse saving and the fuse's backup both lost" where R-67 locked out 38–43 s
+    before F-73 cleared without V2G — the backup was lost already; what V2G loses is that the
+    pair ends the fault at all)."""
+    saving = getattr(r, "rule", "") == "fuse_saving_k"
+    known = ctx.cache.get(BASE_BACKUP)
+    by_bracket = None if not known else known.get(
+        (ctx.base_of.get(r.scenario, ""), r.fault_bus, r.fault_type, r.case, r.primary,
+         r.backup))
+    # the same bracket's, else the one both brackets share, else the worse of the two
+    twin = None if not by_bracket else by_bracket.get(
+        getattr(r, "bracket", ""), by_bracket.get("both", min(by_bracket.values(),
+                                                              key=lambda x: x[2])))
+    if twin is None or not twin[2] < 0:
+        return ("fuse saving and the fuse's backup both lost" if saving
+                else "the fuse's backup lost")
+    t_p, t_b, _ = twin
+    return (("fuse saving lost; " if saving else "")
+            + f"the fuse's backup fails without V2G too ({r.backup}'s delayed trip in "
+            f"{fmt_s(t_b)} before {r.primary} clears in {fmt_s(t_p)}), but there "
+            f"{r.backup} ends the fault by locking out: with V2G nothing of the pair ends it")
+
+
+def _has_delayed(ctx: CheckContext, device: str) -> bool:
+    """Whether the recloser's sequence has a delayed shot (its lockout shot's curve)."""
+    dev = ctx.devices.get(device)
+    return int(getattr(getattr(dev, "settings", None), "n_delayed", 1) or 0) > 0
+
+
+def _melting_currents(ctx: CheckContext, fuse: str) -> tuple[float, str, float]:
+    """``(guaranteed melting current A, link, minimum melting current A)`` of a fuse, once
+    per device (``ctx.cache``, #21): below the minimum melting current (the 300 s point of
+    its minimum-melt curve, C5's pickup of a fuse) no link of the type melts; below the
+    guaranteed one (its maximum-melt asymptote) it need not."""
+    known = ctx.cache.setdefault("C2 melting currents", {})
+    if fuse not in known:
+        dev = ctx.devices.get(fuse)
+        known[fuse] = (guaranteed_melt_a(dev),
+                       getattr(getattr(dev, "settings", None), "link", ""),
+                       float(getattr(dev, "min_melt_current_a", np.nan)))
+    return known[fuse]
+
+
+def _never_melting(ctx: CheckContext, fuse: str, i_a: float, low_s: float = np.nan) -> str:
+    """``"65 A, below its minimum melting current 79 A: its 40K link cannot melt"``, ``"88 A,
+    below the 95 A at which its 40K link surely melts"``, or above that current
+    ``"120 A in the first cycle, not held long enough through the chargers' later stages to
+    melt it (Charger stages sheet)"``."""
+    i_melt, link, i_mm = _melting_currents(ctx, fuse)
+    if np.isfinite(low_s):  # the band's low end melts in the stages: not the current's say
+        return (f"{i_a:.0f} A in the first cycle; at its melting band's high end, the "
+                "maximum-melt curve, it never melts in the fault's stages")
+    if np.isfinite(i_a) and i_a <= i_mm:
+        return (f"{i_a:.0f} A, below its minimum melting current {i_mm:.0f} A: its "
+                f"{link + ' ' if link else ''}link cannot melt")
+    if np.isfinite(i_a) and i_a <= i_melt:
+        return (f"{i_a:.0f} A, below the {i_melt:.0f} A at which its "
+                f"{link + ' ' if link else ''}link surely melts")
+    return (f"{i_a:.0f} A in the first cycle, not held long enough through the chargers' "
+            "later stages to melt it (Charger stages sheet)")
+
+
+def _band_text(r: object, t_shot_s: float) -> str:
+    """Where the link's melting band's low end (its staged minimum melt) melts it: when, and
+    whether before ``t_shot_s`` (the recloser's lockout shot; ``inf``: the fault goes on) —
+    the verdict then rests on the link's curve (``<fuse> tc: curve_band``)."""
+    low = _low(r)
+    if not np.isfinite(low):
+        return ""
+    if not np.isfinite(t_shot_s):
+        return (f"; a link at its melting band's low end (minimum melt) would melt in "
+                f"{fmt_s(low)} as the stages' currents rise, and clear it: the verdict rests "
+                "on the link's curve (a maker's TC table decides it)")
+    when = "before" if low < t_shot_s else "after"
+    note = (": the verdict rests on the link's curve (a maker's TC table decides it)"
+            if when == "before" else "")
+    return (f"; a link at its melting band's low end (minimum melt) would melt in "
+            f"{fmt_s(low)}, {when} that shot{note}")
+
+
+def prime_base_backups(ctx: CheckContext, coord: pd.DataFrame) -> None:
+    """The base cases' backup rows of the pairs whose faults neither device clears with V2G,
+    by key, into ``ctx.cache`` (:data:`BASE_BACKUP`: what the "cleared by
+    neither" message compares with)."""
+    c2 = coord[coord.criterion == "C2"]
+    lost = c2[c2.check == NOT_CLEARED]
+    if lost.empty:
+        return
+    pairs = set(zip(lost.primary.tolist(), lost.backup.tolist(), strict=True))
+    bases = {str(x) for x in ctx.base_of.values()}
+    b = c2[(c2.check == BACKUP) & c2.scenario.astype(str).isin(bases)]
+    b = b[[(p, k) in pairs for p, k in zip(b.primary.tolist(), b.backup.tolist(),
+                                            strict=True)]]
+    bracket = b["bracket"].tolist() if "bracket" in b.columns else [""] * len(b)
+    out: dict[tuple, dict[str, tuple[float, float, float]]] = {}
+    for key, br, v in zip(
+            zip(*(b[c].tolist() for c in ("scenario", "fault_bus", "fault_type", "case",
+                                          "primary", "backup")), strict=True), bracket,
+            zip(*(b[c].astype(float).tolist() for c in ("t_primary_s", "t_backup_s",
+                                                        "margin_s")), strict=True),
+            strict=True):
+        out.setdefault(key, {})[br] = v
+    ctx.cache[BASE_BACKUP] = out

@@ -8,7 +8,10 @@ melts, and 3I0 51–72 A through R-67, below its 100 A ground minimum trip) had 
 only C5 said "F-73 sees 72 A … 0.90 × pickup", and C2 fell silent exactly where both fuse
 saving and the fuse's backup are lost.
 
-:func:`uncleared_pairs` finds those faults, bracket by bracket (the context's own times):
+:func:`uncleared_pairs` finds those faults, bracket by bracket (the context's own times),
+among :func:`fuse_not_clearing`'s rows (every condition below but the recloser's and the base
+case's; those where the recloser does clear, locking out, are
+:mod:`protv2g.checks.recloser_fuse_lockout`'s):
 
 * a fuse → recloser pair of the study (the pair rows C2 judges: both devices modelled, the
   fault in the fuse's own zone, :func:`protv2g.checks.beyond_transformer.split_pairs`);
@@ -51,7 +54,8 @@ from protv2g.checks.beyond_transformer import split_pairs
 from protv2g.devices.kinds import kind_of
 from protv2g.topology import Direction
 
-__all__ = ["NOT_CLEARED_MECHANISM", "UNCLEARED_COLUMNS", "uncleared_pairs"]
+__all__ = ["NOT_CLEARED_MECHANISM", "TIME_COLUMNS", "UNCLEARED_COLUMNS", "fuse_not_clearing",
+           "uncleared_pairs"]
 
 #: The violation row's ``mechanism`` of a fault neither device of the pair clears (its own
 #: finding, apart from the fuse-saving mechanisms of
@@ -63,6 +67,9 @@ _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 #: reads of a pair table, with the same names).
 UNCLEARED_COLUMNS = [*_KEYS, "p_fault_bus_name", "primary", "backup", "p_i_phase_a",
                      "p_i_ground_a", "b_i_phase_a", "b_i_ground_a"]
+#: The devices' times :func:`fuse_not_clearing` adds (s; the fault table's columns of the
+#: fuse, ``p_``, and of the recloser, ``b_``).
+TIME_COLUMNS = ["p_t_mm_s", "b_t_clear_s", "b_t_delayed_s", "b_t_fast_s"]
 _CACHE_KEY = "fuse-recloser pairs"
 
 
@@ -82,11 +89,15 @@ def _fuse_recloser_pairs(ctx: CheckContext) -> pd.DataFrame:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in UNCLEARED_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=object if c in UNCLEARED_COLUMNS else float)
+                         for c in (*UNCLEARED_COLUMNS, *TIME_COLUMNS)})
 
 
-def uncleared_pairs(ctx: CheckContext) -> pd.DataFrame:
-    """The faults of every fuse → recloser pair that neither device clears (module docstring).
+def fuse_not_clearing(ctx: CheckContext) -> pd.DataFrame:
+    """The faults of every fuse → recloser pair the fuse does not clear and no device nearer
+    the fault than the recloser clears (module docstring), whether the recloser clears them
+    or not: :func:`uncleared_pairs` keeps those it does not clear, :mod:`protv2g.checks.
+    recloser_fuse_lockout` those it clears by locking out.
 
     Parameters
     ----------
@@ -97,11 +108,14 @@ def uncleared_pairs(ctx: CheckContext) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        :data:`UNCLEARED_COLUMNS`, one row per pair and fault: the fault's keys and bus name,
-        the fuse (``primary``) and the recloser (``backup``), each device's first-cycle
-        largest phase current and 3I0 (A), as the pair table holds them. Found on the fault
-        table's integer codes (:mod:`protv2g.checks._keys`; #21: at 10,000 buses 115,405
-        fuse rows do not clear, 13,554 of them make a row).
+        :data:`UNCLEARED_COLUMNS` and :data:`TIME_COLUMNS`, one row per pair and fault: the
+        fault's keys and bus name, the fuse (``primary``) and the recloser (``backup``), each
+        device's first-cycle largest phase current and 3I0 (A), as the pair table holds them;
+        the fuse's staged minimum melt (``p_t_mm_s``, s; ``inf`` where it does not melt), the
+        recloser's clearing (``b_t_clear_s``: its longest shot, ``inf`` where it does not
+        trip), delayed and fast shots (s). Found on the fault table's integer codes
+        (:mod:`protv2g.checks._keys`; #21: at 10,000 buses 115,405 fuse rows do not clear,
+        13,554 of them with the recloser not clearing either, 664 with it locking out).
     """
     f = ctx.faults
     if f is None or f.empty:
@@ -127,7 +141,6 @@ def uncleared_pairs(ctx: CheckContext) -> pd.DataFrame:
     rows, pair = j["_r"].to_numpy(), j["_p"].to_numpy()
     b_rows = k.rows_of(k.fault[rows], code_b[pair])
     keep = b_rows >= 0
-    keep[keep] = ~np.isfinite(t_clear[b_rows[keep]])
     rows, pair, b_rows = rows[keep], pair[keep], b_rows[keep]
     # a device nearer the fault than the recloser that clears it ends the fault
     ended = _cleared_nearer(ctx, k, pairs, code_b, rows, pair, t_clear)
@@ -141,7 +154,36 @@ def uncleared_pairs(ctx: CheckContext) -> pd.DataFrame:
     for side, at in (("p", rows), ("b", b_rows)):
         for c in ("i_phase_a", "i_ground_a"):
             out[f"{side}_{c}"] = f[c].to_numpy(dtype=float)[at]
-    return _cleared_without_v2g(ctx, pd.DataFrame(out, columns=UNCLEARED_COLUMNS))
+    for c in TIME_COLUMNS:
+        src = c[2:]
+        at = rows if c.startswith("p_") else b_rows
+        out[c] = (f[src].to_numpy(dtype=float)[at] if src in f.columns
+                  else np.full(len(rows), np.nan))
+    return pd.DataFrame(out, columns=[*UNCLEARED_COLUMNS, *TIME_COLUMNS])
+
+
+def uncleared_pairs(ctx: CheckContext, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The faults of every fuse → recloser pair that neither device clears (module docstring).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        In the bracket to evaluate (its times under the plain names,
+        :func:`protv2g.checks._common.in_bracket`).
+    rows : DataFrame, optional
+        :func:`fuse_not_clearing` of ``ctx``, when the caller has it.
+
+    Returns
+    -------
+    DataFrame
+        :func:`fuse_not_clearing`'s rows where the recloser does not clear either (no finite
+        clearing time) and the pair clears the fault without V2G (:func:`_cleared_without_v2g`).
+    """
+    u = fuse_not_clearing(ctx) if rows is None else rows
+    if u.empty:
+        return u
+    u = u[~np.isfinite(u.b_t_clear_s.to_numpy(dtype=float))].reset_index(drop=True)
+    return _cleared_without_v2g(ctx, u)
 
 
 def _cleared_without_v2g(ctx: CheckContext, u: pd.DataFrame) -> pd.DataFrame:

@@ -50,9 +50,10 @@ from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
-__all__ = ["device_tolerance_s", "device_boundary", "combine_boundaries", "rss",
-           "fuse_tc_band_low_s", "with_curve_band", "INSIDE", "PRIMARY_TIME", "DeviceRows",
-           "device_rows"]
+__all__ = ["device_tolerance_s", "slower_element_tolerance_s", "with_sure_tolerance",
+           "device_boundary",
+           "combine_boundaries", "rss", "fuse_tc_band_low_s", "with_curve_band", "INSIDE",
+           "PRIMARY_TIME", "DeviceRows", "device_rows"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
@@ -191,6 +192,67 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
         # scenarios sharing a charger set and the pairs sharing a device)
         out[idx] = per_distinct(lambda p, d=dev: _tolerance_s(d, p, None, which, tech),
                                 i_a[idx])
+    return out
+
+
+def slower_element_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndarray,
+                               i_ground_a: np.ndarray, which: str) -> np.ndarray:
+    """Tolerance (s) of the **slower** of a relay's or recloser's phase and ground elements
+    at each row's currents: that of the element whose time a row takes where the faster one
+    runs within its minimum trip's accuracy and may not start (C2 fuse saving,
+    :func:`protv2g.checks.recloser_element_text.sure_fast_rows`, review rev29 §6) — not the
+    faster element's, which :func:`device_tolerance_s` gives (brief trust31 §2c).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models and the relay technology.
+    names : array of str
+        ``(n,)`` device of each row.
+    i_a, i_ground_a : numpy.ndarray
+        ``(n,)`` phase current and 3I0 of each row (A).
+    which : {"op", "fast", "delayed"}
+        The time the check uses.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` the slower element's tolerance (s); 0 where it does not operate or the
+        device is not a relay or recloser.
+    """
+    names = np.asarray(names, dtype=object)
+    i_a, i_g = np.asarray(i_a, dtype=float), np.asarray(i_ground_a, dtype=float)
+    out = np.zeros(len(names))
+    tech = ctx.thresholds.relay_technology
+    for name, idx in rows_by_value(names):
+        dev = ctx.devices.get(str(name))
+        role = None if dev is None else kind_of(dev).role
+        if role not in ("relay", "recloser"):
+            continue
+        w = _which(role, which)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tol_p = tolerance_s(dev, i_a[idx], w, relay_technology=tech)  # type: ignore[arg-type]
+            t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g[idx], w, tech)
+            t_p = _phase_time_s(dev, role, i_a[idx], w)
+            tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_p, tol_g)
+        out[idx] = np.where(np.isfinite(tol), tol, 0.0)
+    return out
+
+
+def with_sure_tolerance(ctx: Any, m: pd.DataFrame, tol_fast_s: np.ndarray,
+                        swapped: np.ndarray) -> np.ndarray:
+    """``(len(m),)`` the recloser's fast-time tolerance (s) on every row of the pair table
+    ``m`` (``backup``, ``b_i_phase_a``, ``b_i_ground_a``): ``tol_fast_s`` (the faster
+    element's, :func:`device_tolerance_s`; not written into), the slower element's
+    (:func:`slower_element_tolerance_s`) on the rows whose time fuse saving took from it
+    (``swapped``, :func:`protv2g.checks.recloser_element_text.sure_fast_rows`)."""
+    at = np.flatnonzero(swapped)
+    if not len(at):
+        return tol_fast_s
+    out = np.array(tol_fast_s, dtype=float, copy=True)
+    out[at] = slower_element_tolerance_s(ctx, m.backup.to_numpy()[at],
+                                         m.b_i_phase_a.to_numpy(dtype=float)[at],
+                                         m.b_i_ground_a.to_numpy(dtype=float)[at], "fast")
     return out
 
 
