@@ -13,7 +13,8 @@ from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
-__all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes"]
+__all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes",
+           "transformer_note", "transformers_below"]
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
@@ -116,30 +117,63 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
     sc_codes, sc_names = coded(np.asarray(bad["scenario"], dtype=object))
-    exports = objects([ctx.export_text(n) + transformer_note(ctx, n)
-                       for n in sc_names.tolist()])
+    exports = objects([ctx.export_text(n) for n in sc_names.tolist()])
     devices = getattr(ctx, "devices", None) or {}
     fuse = np.array([n in devices and kind_of(devices[n]).role == "fuse"
                      for n in texts[0][1].tolist()], dtype=bool)
+    below = [transformers_below(ctx, d) for d in texts[0][1].tolist()]
+    notes = np.array([[transformer_note(ctx, s, b) for b in below]
+                      for s in sc_names.tolist()], dtype=object).reshape(len(sc_names),
+                                                                        len(below))
     return MessageArray.from_recipe(render_reach, {
         "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
-        "fuse": fuse}, n)
+        "fuse": fuse, "notes": notes}, n)
 
 
-def transformer_note(ctx: CheckContext, scenario: str) -> str:
+def _grounded(ctx: CheckContext) -> dict[str, str]:
+    """:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers` of the study,
+    kept in ``ctx.cache``; empty for a bare context (no study)."""
+    study, cache = getattr(ctx, "study", None), getattr(ctx, "cache", None)
+    if study is None:  # a bare context (the messages' unit tests): no study, no sites
+        return {}
+    if cache is None:
+        return grounded_site_transformers(study)
+    if "grounded site transformers" not in cache:
+        cache["grounded site transformers"] = grounded_site_transformers(study)
+    return cache["grounded site transformers"]
+
+
+def transformers_below(ctx: CheckContext, device: str) -> tuple[str, ...]:
+    """The sites with a grounded-wye transformer of their own behind ``device`` (their bus
+    among the buses downstream of it): only those take ``3I0`` from a fault the device sees.
+    A zero-sequence source upstream of the device, or on another branch, is in parallel with
+    the substation's from the fault's side and diverts none of the device's ``3I0``
+    (review rev31b M2: EPRI ckt24's C5 rows of RC-MID and of a fuse 10 km past the depot
+    named its YNd; OpenDSS: RC-MID's 3I0 125.5 A with and without it)."""
+    xf = _grounded(ctx)
+    if not xf:
+        return ()
+    site_buses = getattr(ctx.study, "site_buses", None) or {}
+    try:
+        behind = ctx.downstream(device)
+    except (AttributeError, KeyError):  # no chains: every transformer, as before
+        return tuple(xf)
+    return tuple(s for s in xf if site_buses.get(s) in behind)
+
+
+def transformer_note(ctx: CheckContext, scenario: str,
+                     sites: tuple[str, ...] | None = None) -> str:
     """For a V2G scenario of a study whose sites have grounded-wye transformers of their own
     (:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers`; out of the base
     case), ``", with depot's transformer depot_xf (YNd) (a zero-sequence source …)"``: the
-    3I0 a relay loses to it is the project's (review rev30 §1); empty otherwise. Scenario-level,
-    as the export text it follows (the recipe's contract, :meth:`MessageArray.swappable`)."""
-    study, cache = getattr(ctx, "study", None), getattr(ctx, "cache", None)
-    if study is None:  # a bare context (the messages' unit tests): no study, no sites
-        return ""
-    if cache is None:
-        cache = {}
-    if "grounded site transformers" not in cache:
-        cache["grounded site transformers"] = grounded_site_transformers(study)
-    xf = cache["grounded site transformers"]
+    3I0 a relay loses to it is the project's (review rev30 §1); empty otherwise. ``sites``:
+    only those sites' transformers (:func:`transformers_below` of the row's device); all
+    without it. Per scenario and device: the recipe keeps it apart from the export texts a
+    twin scenario replaces (:meth:`MessageArray.replaced`), as twins share their chargers and
+    transformers."""
+    xf = _grounded(ctx)
+    if sites is not None:
+        xf = {s: t for s, t in xf.items() if s in sites}
     base = getattr(ctx, "base_of", {}).get(scenario)
     if not xf or base is None or base == scenario:
         return ""
@@ -161,8 +195,10 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         i, q, p, fac, i1 = (x[at].tolist() for x in args["numbers"])
         fz = args["fuse"][args["texts"][0][0][at]] if "fuse" in args else None
         notes = stage_notes(st, br, i, i1, p, fac, None if fz is None else fz.tolist())
-        values = zip(d, i, el, notes, ft, c, b, z, exports[args["scenario"][at]].tolist(), q,
-                     p, fac, strict=True)
+        shown = exports[args["scenario"][at]]
+        if "notes" in args:  # each row's site transformers behind its device
+            shown = shown + args["notes"][args["scenario"][at], args["texts"][0][0][at]]
+        values = zip(d, i, el, notes, ft, c, b, z, shown.tolist(), q, p, fac, strict=True)
         if fz is None or not fz.any():
             out += map(_MESSAGE.__mod__, values)
         else:  # a fuse's row in a fuse's words

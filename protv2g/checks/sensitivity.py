@@ -57,7 +57,12 @@ from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
-from protv2g.checks.reach_text import BAD_COLUMNS, reach_messages, transformer_note
+from protv2g.checks.reach_text import (
+    BAD_COLUMNS,
+    reach_messages,
+    transformer_note,
+    transformers_below,
+)
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -367,7 +372,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     msgs = [
         f"reach of {d} reduced: {i:.0f} A instead of {i0:.0f} A without V2G (−{x:.0%}) for "
         f"{ctx.fault_text(b, t, c)} {ctx.export_text(sc)}"
-        + (transformer_note(ctx, sc) if str(t).startswith(("SLG", "LLG")) else "")
+        + (transformer_note(ctx, sc, transformers_below(ctx, d))
+           if str(t).startswith(("SLG", "LLG")) else "")
         for d, i, i0, x, b, t, c, sc in zip(
             device.tolist(), i_op.tolist(), i_base.tolist(), drop.tolist(), bus.tolist(),
             fault_type.tolist(), case.tolist(), scenario.tolist(), strict=True)]
