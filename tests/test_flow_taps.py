@@ -207,3 +207,17 @@ def test_a_regulated_bus_moved_inside_a_band_over_the_limit_is_the_set_points(tm
     assert pre.tolist() == [False, True, False]
     assert "reaches over 1.05 pu by itself" in suffix[1]
     assert "1.0503 → 1.0536 pu, +0.0033 pu" in suffix[1]
+
+
+def test_a_ganged_regulator_has_its_three_phases(tmp_path) -> None:
+    """One RegControl on a three-phase regulator: one tap for all phases."""
+    pytest.importorskip("opendssdirect")
+    from protv2g.network.dss_model import load_dss_model
+
+    regs = ("new transformer.reg3 phases=3 windings=2 buses=[a ar] conns=[wye wye] "
+            "kvs=[12.47 12.47] kvas=[5000 5000] xhl=0.01 %loadloss=0.01\n"
+            "new regcontrol.creg3 transformer=reg3 winding=2 vreg=125 band=2 ptratio=60")
+    path = tmp_path / "ganged.dss"
+    path.write_text(_DSS.format(regs=regs))
+    s = regulator_settings(load_dss_model(path))
+    assert s.transformer.tolist() == ["reg3"] and s.phases.tolist() == [[0, 1, 2]]
