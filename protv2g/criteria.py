@@ -39,6 +39,9 @@ class MarginUnit(StrEnum):
     PER_UNIT = "pu"
     MEGAWATT = "MW"
     PERCENT = "%"
+    #: Points of the voltage unbalance factor u2 = |V2|/|V1| × 100 (C12's unbalance rows, kept
+    #: apart from its loading rows in %, review rev31 §2).
+    UNBALANCE_PERCENT = "% VUF"
     #: A fraction of a reference quantity (0.1 = 10 %), e.g. of the base-case current.
     FRACTION = "fraction"
 

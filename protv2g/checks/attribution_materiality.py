@@ -50,6 +50,8 @@ def fallback_tolerance(base_margin: np.ndarray) -> np.ndarray:
 MATERIALITY = {
     ("C12", "pu"): "checks.voltage_change_min_pu: half a feeder regulator's bandwidth",
     ("C12", "%"): "checks.loading_change_min_percent: a class 1.2 metering CT's ratio error",
+    ("C12", "% VUF"): "checks.unbalance_change_min_percent: IEC 61000-4-30 Class A's "
+                      "uncertainty of the voltage unbalance u2",
     ("C8", "A"): "checks.loading_change_min_percent of the current: a class 1.2 metering "
                  "CT's ratio error"}
 

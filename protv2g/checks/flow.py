@@ -25,7 +25,11 @@ loading_percent`` and optionally ``p_from_mw``):
   service transformer 107.5 → 107.75 % failed the gate as "made worse by V2G");
 * voltage unbalance above ``unbalance_max_percent`` (default 3 %; the flow reports the voltage
   unbalance factor |V2|/|V1| of IEC 61000-4-30, close to ANSI C84.1 Annex D's definition at a
-  few percent) — ``fail``;
+  few percent) — ``fail``, in points of u2 (``% VUF``) with its own materiality threshold
+  ``unbalance_change_min_percent`` (:mod:`protv2g.checks.flow_unbalance`, review rev31 §2);
+* on an OpenDSS feeder, a voltage or unbalance row whose V2G change a regulator's unforced tap
+  move explains, or a regulated bus V2G moves only inside a band that reaches over the limit by
+  itself, is ``pre-existing`` and says so (:mod:`protv2g.checks.flow_taps`, review rev31 §1, §6);
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
   taken as forward-locked (the study file has no regulator mode): ``fail`` when its control
@@ -75,6 +79,8 @@ from protv2g.checks.flow_limit import (
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
+from protv2g.checks.flow_taps import regulators_own
+from protv2g.checks.flow_unbalance import unbalance_margins, unbalance_rows
 from protv2g.checks.regulator_text import (
     FORWARD_LOCKED_TEXT,
     TAKEN_FORWARD_LOCKED_TEXT,
@@ -163,11 +169,14 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     # buses; the same text), the scenario's text and the limit's once each
     message = _voltage_messages(ctx, bad.vm_pu.tolist(), names, bad.scenario.tolist())
     caused, v_base = v2g_caused(w, bad, ctx.base_of, th.v_max_pu, tol)
+    # V2G's change a regulator's unforced tap move explains, and a regulated bus V2G moves
+    # inside its regulator's band where that band reaches over the limit (review rev31 §1, §6)
+    pre, suffix = regulators_own(ctx, bus, bad, caused, v_base, tol)
+    caused &= ~pre
     mechanism = np.full(len(bad), "", dtype=object)
-    suffix: dict[int, str] = {}
     if "vm_ll_pu" in bad.columns:
         for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
-            suffix[k] = LINE_TO_LINE_TEXT
+            suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")
     for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
         suffix[k] = suffix.get(k, "") + (
             f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
@@ -191,10 +200,11 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
         # a row V2G causes is judged against the limit's tolerance, not the materiality of
         # a change to a failure already there (the gate and the trend read the column)
-        tolerance=np.where(caused, tol, th.voltage_change_min_pu), mechanism=mechanism,
+        tolerance=np.where(caused | pre, tol, th.voltage_change_min_pu), mechanism=mechanism,
         message=message)
-    if caused.any():  # kept by the attribution (a check's own attribution, as C10's)
-        out["attribution"] = np.where(caused, "new", "").astype(object)
+    if caused.any() or pre.any():  # kept by the attribution (a check's own, as C10's)
+        out["attribution"] = np.where(caused, "new", np.where(pre, "pre-existing", "")
+                                      ).astype(object)
     return out
 
 
@@ -225,7 +235,7 @@ def _keep_bases(ctx: CheckContext, column: str, table: pd.DataFrame, w: pd.DataF
     on ``table`` that are in a base case, for :func:`_worst_of_bases`."""
     if table.index.is_unique:  # (``_worst``'s positions: a row per group)
         bases = frozenset(b for b in ctx.base_of.values() if b)
-        keys = ["scenario", "bus"] if column == "vm_pu" else _BRANCH_KEYS
+        keys = _BRANCH_KEYS if column == "loading_percent" else ["scenario", "bus"]
         # the columns :func:`flow_margins` reads only, held until it takes them
         ctx.cache[(_WORST_KEY, column)] = (table, bases, w[text_isin(w["scenario"], bases)][
             [*keys, column]])
@@ -270,6 +280,13 @@ def flow_margins(ctx: CheckContext) -> pd.DataFrame:
             "scenario": w.scenario.to_numpy(), "fault_bus": _bus_names(ctx, w.bus),
             "device": "", "margin_unit": MarginUnit.PER_UNIT.value,
             "margin": (th.v_max_pu - w.vm_pu).to_numpy(float)}))
+        if "unbalance_percent" in bus.columns:  # passing or not (review rev31 §2)
+            w = _worst_of_bases(ctx, "unbalance_percent", bus, bases)
+            if w is None:
+                judged, _ = _judged_bus_rows(ctx, bus[bus.scenario.astype(str).isin(bases)
+                                                      .to_numpy()])
+                w = _worst(judged, ["scenario", "bus"], "unbalance_percent")
+            parts.append(unbalance_margins(ctx, w, partial(_bus_names, ctx)))
     if _has_loading(branch):
         w = _worst_of_bases(ctx, "loading_percent", branch, bases)
         if w is None:
@@ -313,17 +330,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
             w = _worst(judged, ["scenario", "bus"], "unbalance_percent")
-            bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
-            names = _bus_names(ctx, bad.bus)
-            rows.append(violation_rows(
-                "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-                fault_bus=names, margin_unit=MarginUnit.PERCENT,
-                margin=(th.unbalance_max_percent - bad.unbalance_percent).to_numpy(),
-                limit=th.unbalance_max_percent,
-                message=[f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
-                         f"{th.unbalance_max_percent:g} %" for u, n, s in
-                         zip(bad.unbalance_percent.tolist(), names,
-                             bad.scenario.tolist(), strict=True)]))
+            _keep_bases(ctx, "unbalance_percent", bus, w)
+            rows.append(unbalance_rows(ctx, bus, w, partial(_bus_names, ctx)))
     if not _has_loading(branch):
         rows.append(could_not("C12", "no branch loading in the power-flow result"))
         return concat(rows)

@@ -285,6 +285,7 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
 #: decimals: its −0.75 % was rounded to −0.8 %).
 UNIT_FORMATS = {"s": '0.000" s"', "A": '0" A"', "kA": '0.00" kA"', "MW": '0.00" MW"',
                 "pu": '0.000" pu"', "× pickup": '0.00" × pickup"', "%": '0.0" %"',
+                "% VUF": '0.000" % VUF"',
                 "fraction": '0.00%" of I without V2G"'}
 
 
