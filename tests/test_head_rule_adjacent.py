@@ -151,7 +151,7 @@ def test_c9_fails_to_trip_behind_an_unfused_step_is_graded_as_c5(study):
     # behind the step it is beyond its backup zone; fb: primary → backup behind the step
     assert status[0] == "info" and "beyond its backup zone" in words[0]
     assert status[1] == "warn"
-    assert words[1] == ("in its backup zone, behind transformer transformer.steplat whose own "
+    assert words[1] == ("in its backup zone, behind transformer.steplat whose own "
                         "fuse is not modelled (C5 ranks it so; C1–C4 leave it out)")
     assert (status[2], words[2]) == ("fail", "in its zone")   # b3: no step, unchanged
     assert (status[3], words[3]) == ("fail", "in its zone")   # a wrong trip: unchanged

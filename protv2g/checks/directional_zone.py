@@ -93,13 +93,15 @@ def step_zone_grades(ctx: CheckContext, rows: pd.DataFrame
         if e < 0:
             continue
         at = fails[k]
+        # an OpenDSS element's name says its class (review ver31: "transformer transformer.")
+        t = t if str(t).lower().startswith("transformer.") else f"transformer {t}"
         if lv == BACKUP:
             status[at] = CheckStatus.WARN.value
-            words[at] = (f"in its backup zone, behind transformer {t} whose own fuse is not "
+            words[at] = (f"in its backup zone, behind {t} whose own fuse is not "
                          "modelled (C5 ranks it so; C1–C4 leave it out)")
         elif lv == "":
             status[at] = CheckStatus.INFO.value
-            words[at] = (f"beyond its backup zone, behind transformer {t} whose own fuse is "
+            words[at] = (f"beyond its backup zone, behind {t} whose own fuse is "
                          "not modelled (no reach requirement of the relay, as C5 leaves it "
                          "out)")
     return status, words

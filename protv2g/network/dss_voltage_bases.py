@@ -34,6 +34,9 @@ def voltage_base_fix(redirects: tuple[str, ...] | list[str] = ()) -> str:
         names = ", ".join(Path(r).name for r in redirects)
         return ("the buses were made after the master's CalcVoltageBases: end the redirect "
                 f"that adds them ({names}) with 'Set VoltageBases=[…, their kV line-to-line]' "
-                "and 'CalcVoltageBases' (or add them to the master), or use --method classical")
+                "and 'CalcVoltageBases' (or add them to the master), or set faults.method: "
+                "classical in the study (`protv2g faults --method classical` for the faults "
+                "command)")
     return ("add their voltage to 'Set VoltageBases=…' and 'CalcVoltageBases' in the master, "
-            "after the elements that make them, or use --method classical")
+            "after the elements that make them, or set faults.method: classical in the study "
+            "(`protv2g faults --method classical` for the faults command)")
