@@ -151,7 +151,9 @@ def test_init_drafts_the_fuses_on_the_synthetic_feeder(tmp_path):
     assert any("a study fuse drafted on each" in n.action for n in d.notes)
     ends = d.candidates[d.candidates.group.str.startswith("lateral")]
     assert set(ends.device) <= {"f-sub_fuse", "f-tap_fuse"} and len(ends)
-    assert "over the 2 device(s) below" in text
+    # the head's dials over the fuse right below it only (rd31, review rev31b W1)
+    assert ("over the 1 device(s) right below it (f-tap_fuse), not over the 1 behind them "
+            "(f-sub_fuse)") in text
     study = tmp_path / "study.yaml"
     study.write_text(text, encoding="utf-8")
     s = load_study(study)
