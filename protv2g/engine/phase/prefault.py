@@ -26,7 +26,8 @@ from protv2g.units import (
 if TYPE_CHECKING:
     from protv2g.engine.phase.system import FaultSystem
 
-__all__ = ["c_factor", "prefault_voltage", "balanced_units", "MIN_POSITIVE_SEQUENCE"]
+__all__ = ["c_factor", "prefault_voltage", "source_units", "balanced_units",
+           "MIN_POSITIVE_SEQUENCE"]
 
 
 def c_factor(kv_ll: np.ndarray, case: Case, lv_tolerance_percent: int = 10) -> np.ndarray:
@@ -79,13 +80,36 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
                                f"{bad}", "add their voltage to 'Set VoltageBases=…' and "
                                "'CalcVoltageBases' in the master, or use --method classical"))
     c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
-    v = system.v_open
-    unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
-    full = np.all(system.phase_node >= 0, axis=1)
-    three = system.phase_node[full]
-    unit[three] = balanced_units(unit[three])
+    unit = source_units(bus, model.node_num[nodes], system.v_open)
     phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
     return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
+
+
+def source_units(node_bus: np.ndarray, node_num: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angles of the IEC equivalent source per node: ``(n,)`` complex unit phasors.
+
+    ``v/|v|`` (1 where ``v`` is 0), and at a bus whose phase nodes 1, 2, 3 all have a voltage
+    the :func:`balanced_units` of the three. The one rule of :func:`prefault_voltage` — for a
+    caller that reads the source's angle beside the fault currents (an X/R from the current's
+    angle, :mod:`protv2g.study_draft.candidates`).
+
+    Parameters
+    ----------
+    node_bus, node_num : numpy.ndarray
+        ``(n,)`` bus position and OpenDSS node number (1, 2, 3 = a, b, c) of each node.
+    v : numpy.ndarray
+        ``(n,)`` complex open-circuit voltages (OpenDSS's fault-study ``Voc``), V.
+    """
+    v = np.asarray(v, dtype=complex)
+    mag = np.abs(v)
+    unit = np.where(mag > 0, v / np.where(mag > 0, mag, 1.0), 1.0)
+    idx = np.flatnonzero((node_num >= 1) & (node_num <= 3) & (mag > 0))
+    _, row = np.unique(np.asarray(node_bus)[idx], return_inverse=True)
+    tab = np.full((row.max() + 1 if len(idx) else 0, 3), -1, dtype=np.int64)
+    tab[row, np.asarray(node_num)[idx] - 1] = idx
+    three = tab[np.all(tab >= 0, axis=1)]
+    unit[three] = balanced_units(unit[three])
+    return unit
 
 
 #: A bus whose phase angles have a positive-sequence part below this (of unit phasors, pu) is
