@@ -183,7 +183,9 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
     # the relay's TODO says what its dials are for now (review rev30 §6)
     assert "time dials for 0.3 s over the 1 device(s) right below it (R-MID); 0.3 s: init's " \
         "one interval" in comments.pop(0)
-    assert comments[0].startswith("# peak load 168 A") and "phase 534 A, ground 279 A" in \
+    # 542 A: LL at b1 on every phase pair (534.2/546.9/545.1 A by pair before session 31, the
+    # equivalent source at the loaded state's unbalanced angles: engine/phase/prefault.py)
+    assert comments[0].startswith("# peak load 168 A") and "phase 542 A, ground 279 A" in \
         comments[0]
     assert comments[1:] == ["# 51P: 335.3 A → 340 A (10 A steps) (re-drafted by protv2g init "
                             "--redraft)", "# 51G: 85 A → 90 A (10 A steps) (re-drafted by "

@@ -6,9 +6,12 @@ The stand-in (tests/test_redraft.py): the project's OpenDSS example without its 
 drafted (head relay head-l1: 51P 290 A, 51G 80 A, dials 0.5), then a recloser R-MID added at
 l2. Here the head's first reclose is set back to the 0.5 s init drafts for a feeder without DER
 and a V2G site is added: init's rule now drafts 3.5 s (IEEE 1547-2018 §8.1). Re-drafted: 51P
-340 A, 51G 90 A, ground dial 0.8 — set by R-MID at SLG-b b2 (max), 0.339 s there, 0.0515 s
-at dial 0.5. R-MID's zone (the head's backup zone) has its minimum phase fault LL-ab at b4,
-446 A: 1.31 × 340 A (1.54 × 290 A), under a backup factor of 1.4.
+340 A, 51G 90 A, ground dial 0.8 — set by R-MID at SLG-a b2 (max), 0.339 s there, 0.051 s
+at dial 0.5. R-MID's zone (the head's backup zone) has its minimum phase fault LL-ca at b4,
+449 A: 1.32 × 340 A (1.55 × 290 A), under a backup factor of 1.4. (Before session 31, with the
+IEC source at the loaded state's unbalanced angles, engine/phase/prefault.py: SLG-b at b2,
+0.0515 s; LL-ab at b4, 446 A; the largest |3I0| an LLG-ab's 0.684 kA above the SLG's — now
+the SLG-a's 0.672 kA: an LLG's 3I0 is below an SLG's where Z0 > Z1.)
 """
 
 from __future__ import annotations
@@ -73,14 +76,14 @@ def test_a_confirmed_reclose_is_left_alone(sited, capsys):
 #: difference of, and the fault carrying the largest |3I0| named (review rev29 §6).
 _DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device right below "
          "it (the first on each path down), the fuses included, at the faults C1–C4 judge each "
-         "pair at (none behind a step transformer without a device); set by R-MID at SLG-b at "
+         "pair at (none behind a step transformer without a device); set by R-MID at SLG-a at "
          "b2 (max case), where the head operates in "
-         "0.767 s and R-MID clears in 0.428 s: interval 0.339 s; at TD 0.5 the head would "
-         "operate there in 0.479 s, 0.0515 s after R-MID clears (interval 0.0515 s, under "
-         "0.3 s); the cost: the largest |3I0| at the head, 0.684 kA of an LLG-ab fault at b1 "
-         "(max case; above the largest SLG's 0.673 kA), trips the head's 51G in 0.67 s "
+         "0.768 s and R-MID clears in 0.429 s: interval 0.339 s; at TD 0.5 the head would "
+         "operate there in 0.48 s, 0.051 s after R-MID clears (interval 0.051 s, under "
+         "0.3 s); the cost: the largest |3I0| at the head, 0.672 kA of an SLG-a fault at b1 "
+         "(max case), trips the head's 51G in 0.68 s "
          "instead of 0.42 s at TD 0.5; C4 judges the head over R-MID with 0.12 s (Rules "
-         "sheet), not 0.3 s: TD 0.5's 0.0515 s there would fail it too")
+         "sheet), not 0.3 s: TD 0.5's 0.051 s there would fail it too")
 
 
 def test_redraft_says_why_the_dials_and_their_cost(sited, capsys):
@@ -89,7 +92,7 @@ def test_redraft_says_why_the_dials_and_their_cost(sited, capsys):
     assert "what the re-drafted values of 'head-l1' give up" in out
     assert f"  - ground TD 0.8: {_DIAL}\n" in out
     assert "phase TD 0.5: the smallest dial the rule drafts" in out
-    assert "backup reach" not in out  # 446 A = 1.31 × 340 A ≥ 1.2
+    assert "backup reach" not in out  # 449 A = 1.32 × 340 A ≥ 1.2
     # kept in the study file, beside the value (review rev29 §6: printed, not kept)
     assert (f"    ground_time_dial: 0.8  # re-drafted by protv2g init --redraft (was 0.5): "
             f"{_DIAL}\n") in after
@@ -104,8 +107,8 @@ def test_redraft_names_the_backup_reach_it_gives_up(sited, capsys):
     text = text.replace("faults:\n", "checks:\n  sensitivity_backup_factor: 1.4\nfaults:\n", 1)
     after, out = _redraft(folder, text, "w4.yaml", capsys)
     reach = ("backup reach: 51P 340 A no longer reaches the minimum phase fault in R-MID's "
-             "zone with 1.4 × — LL-ab at b4 (min), 446 A = 1.31 × pickup (at the drafted "
-             "290 A: 1.54 ×); C5 will warn of it (the rule keeps the load margin over backup "
+             "zone with 1.4 × — LL-ca at b4 (min), 449 A = 1.32 × pickup (at the drafted "
+             "290 A: 1.55 ×); C5 will warn of it (the rule keeps the load margin over backup "
              "reach)")
     assert f"  - {reach}\n" in out
     # and beside the pickup in the study file

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.phase import PhaseFaultResult
+from protv2g.engine.phase.prefault import source_units
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, hops_from_sources
 from protv2g.network.dss_model import DssModel
 
@@ -62,11 +63,13 @@ CANDIDATE_COLUMNS = ["group", "bus", "phases", "kv_ll", "distance_km", "i3ph_ka"
 def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame:
     """Per fault bus: ``i3ph_ka``, ``islg_ka`` (largest phase), ``x_r`` and ``x_r_of``.
 
-    ``res`` must hold 3ph and SLG faults of the ``max`` case for the base scenario.
+    ``res`` must hold 3ph and SLG faults of the ``max`` case for the base scenario, by the
+    ``iec60909`` method: ``x_r`` is ``tan`` of the angle from the equivalent source's phasor
+    (:func:`~protv2g.engine.phase.prefault.source_units`) to the fault current.
     """
     b = res.bus
     b = b[(b.case == "max") & b.energized & (b.scenario == res.scenarios[0])]
-    v = model.v_oc_v
+    v = source_units(model.node_bus, model.node_num, model.v_oc_v)  # the IEC source's angles
     node_of = {(int(nb), int(nn)): i for i, (nb, nn) in enumerate(zip(
         model.node_bus, model.node_num, strict=True))}
     rows = {}

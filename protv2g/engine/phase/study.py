@@ -10,9 +10,10 @@ row the faulted phases ``P`` see the Thevenin equivalent ``(E_P, Z_PP)``; with s
     I_dev = Yprim_τ · V_element                     (OpenDSS's primitive admittance)
 
 For ``iec60909`` the pre-fault state is the equivalent source ``c·Un/√3`` (at the angle of
-OpenDSS's open-circuit voltage) and device currents are the fault's change only (no load
-current, IEC 60909-0 §1); for ``classical`` they are the total currents in OpenDSS's
-fault-study state (loads as admittances carry their pre-fault current).
+OpenDSS's open-circuit voltage, balanced at three-phase buses: :mod:`.prefault`) and device
+currents are the fault's change only (no load current, IEC 60909-0 §1); for ``classical``
+they are the total currents in OpenDSS's fault-study state (loads as admittances carry their
+pre-fault current).
 """
 
 from __future__ import annotations

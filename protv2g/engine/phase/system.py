@@ -20,7 +20,8 @@ Methods
     Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1), ``K_G`` not
     applied. Transformers (regulators too) at their rated ratio, taps 1.0, in both cases, and
     network transformers corrected by ``K_T = 0.95·c_max/(1 + 0.6·x_T)`` (§6.3.3) in the
-    maximum case — the rule of :mod:`.iec_transformers`, the sequence path's too.
+    maximum case — the rule of :mod:`.iec_transformers`, the sequence path's too. The
+    pre-fault state: :mod:`.prefault` (balanced at three-phase buses).
 
 Machines: OpenDSS's fault study puts a generator behind its *transient* reactance ``Xdp``
 (OpenDSS Reference Guide, Generator: ``Xdp`` "used for Dynamics mode and Fault studies").
@@ -41,6 +42,7 @@ from scipy.sparse.linalg import splu
 
 from protv2g.engine.phase.hot_lines import hot_line_changes
 from protv2g.engine.phase.iec_transformers import transformer_changes
+from protv2g.engine.phase.prefault import balanced_units, c_factor, prefault_voltage
 from protv2g.engine.phase.selinv import (
     EliminationPlan,
     SingularBlockError,
@@ -48,43 +50,15 @@ from protv2g.engine.phase.selinv import (
 )
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_model import DssModel, ElementY
-from protv2g.network.dss_voltage_bases import voltage_base_fix
-from protv2g.units import (
-    C_MAX_LV_6PCT,
-    C_MAX_LV_10PCT,
-    C_MAX_MV,
-    C_MIN_LV,
-    C_MIN_MV,
-    Case,
-    Method,
-)
+from protv2g.units import Case, Method
 
-__all__ = ["FaultSystem", "build_system", "c_factor", "prefault_voltage", "MachineReactance",
-           "Prefault"]
+__all__ = ["FaultSystem", "build_system", "c_factor", "prefault_voltage", "balanced_units",
+           "MachineReactance", "Prefault"]
 
 MachineReactance = Literal["transient", "subtransient"]
 Prefault = Literal["open_circuit", "power_flow"]
 #: Columns solved at once when transfer rows are needed (memory: n × CHUNK complex).
 CHUNK = 256
-
-
-def c_factor(kv_ll: np.ndarray, case: Case, lv_tolerance_percent: int = 10) -> np.ndarray:
-    """IEC 60909-0:2016 Table 1 voltage factor per bus (LV ≤ 1 kV, MV/HV above).
-
-    Raises
-    ------
-    ValueError
-        ``lv_tolerance_percent`` not 6 or 10, or an unknown case.
-    """
-    if lv_tolerance_percent not in (6, 10):
-        raise ValueError("lv_tolerance_percent must be 6 or 10")
-    lv = np.asarray(kv_ll) <= 1.0
-    if case is Case.MAX:
-        return np.where(lv, C_MAX_LV_6PCT if lv_tolerance_percent == 6 else C_MAX_LV_10PCT,
-                        C_MAX_MV)
-    if case is Case.MIN:
-        return np.where(lv, C_MIN_LV, C_MIN_MV)
-    raise ValueError(f"unknown case {case!r}")  # pragma: no cover - closed set
 
 
 @dataclass(eq=False)
@@ -308,27 +282,6 @@ def _by_element(changes: list[tuple[ElementY, np.ndarray]]) -> dict[str, np.ndar
     for e, mat in changes:
         out[e.name] = out[e.name] + mat if e.name in out else mat
     return out
-
-
-def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
-    """Pre-fault node voltages of the method and case, V (see the module docstring)."""
-    if method is Method.CLASSICAL:
-        return system.v_open
-    model = system.model
-    nodes = system.nodes
-    bus = model.node_bus[nodes]
-    kv_ln = model.buses.kv_ln.to_numpy()[bus]
-    if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
-        bad = list(dict.fromkeys(model.buses.index[bus[kv_ln <= 0]].tolist()))
-        raise InputError(Issue(model.source, "voltagebases", "bus(es) without a voltage base: "
-                               + ", ".join(map(str, bad[:10]))
-                               + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""),
-                               voltage_base_fix(model.redirects)))
-    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
-    v = system.v_open
-    unit = np.where(np.abs(v) > 0, v / np.where(np.abs(v) > 0, np.abs(v), 1.0), 1.0)
-    phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
-    return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
 
 
 def _scatter(changes: list[tuple[ElementY, np.ndarray]], local: np.ndarray, s: int
