@@ -1,5 +1,6 @@
 """numba's cache of the engine kernels keyed on the files they compile in
-(``engine/kernel_cache.py``): an edit to the site law invalidates the Newton kernel's entry."""
+(``engine/kernel_cache.py``): an edit to the site law (or to the Newton kernel's column-local
+pieces, ``newton_parts.py``) invalidates the Newton kernel's entry."""
 
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ def _sha(path: str) -> bytes:
 
 
 def test_newton_kernel_is_stamped_with_the_site_law():
-    from protv2g.engine import newton_kernel, site_law_kernel
+    from protv2g.engine import newton_kernel, newton_parts, site_law_kernel
 
     loc = newton_kernel.newton_columns._cache._impl._locator
     assert isinstance(loc, DependentSourceLocator)
     own, deps = loc.get_source_stamp()
-    assert deps == (_sha(site_law_kernel.__file__),)
+    assert deps == (_sha(site_law_kernel.__file__), _sha(newton_parts.__file__))
     assert loc.get_cache_path() == os.path.join(os.path.dirname(newton_kernel.__file__),
                                                 "__pycache__")
 

@@ -26,7 +26,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 #: it reads), paths relative to ``protv2g/engine``. Add a line when a kernel module imports
 #: from another one.
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "newton_kernel.py": ("site_law_kernel.py",),
+    "newton_kernel.py": ("site_law_kernel.py", "newton_parts.py"),
     "first_cycle_rows.py": ("kernels.py",),
     "reduce_kernel.py": ("kernels.py",),
 }
