@@ -76,6 +76,7 @@ from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
+from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.writer import curves_file_text
 from protv2g.units import Case, FaultType, Method
 
@@ -263,6 +264,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                         [f.element for f in drafted], not_drafted)
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
+    notes = [*uncompiled_device_notes(master, model, redirects), *notes]  # review rev31
     # light load from the model's own loadshapes, leaving out the lumped load equivalents of
     # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
     light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
