@@ -125,9 +125,11 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     notes = np.array([[transformer_note(ctx, s, b) for b in below]
                       for s in sc_names.tolist()], dtype=object).reshape(len(sc_names),
                                                                         len(below))
-    return MessageArray.from_recipe(render_reach, {
-        "texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
-        "fuse": fuse, "notes": notes}, n)
+    args = {"texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
+            "fuse": fuse}
+    if any(notes.ravel().tolist()):  # else no per-row concatenation when rendered
+        args["notes"] = notes
+    return MessageArray.from_recipe(render_reach, args, n)
 
 
 def _grounded(ctx: CheckContext) -> dict[str, str]:

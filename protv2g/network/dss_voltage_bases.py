@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["buses_without_base", "voltage_base_fix"]
+__all__ = ["buses_without_base", "without_base_text", "voltage_base_fix"]
 
 
 def buses_without_base(model: Any) -> list[str]:
@@ -26,6 +26,14 @@ def buses_without_base(model: Any) -> list[str]:
     bus = np.unique(model.node_bus[nodes])
     kv = model.buses.kv_ln.to_numpy()[bus]
     return [str(model.buses.index[b]) for b in bus[kv <= 0]]
+
+
+def without_base_text(names: list[str], shown: int = 10) -> str:
+    """``"bus(es) without a voltage base: a, b and 3 more"``: the issue's message, each bus
+    once (the first ``shown`` named)."""
+    names = list(dict.fromkeys(map(str, names)))
+    return ("bus(es) without a voltage base: " + ", ".join(names[:shown])
+            + (f" and {len(names) - shown} more" if len(names) > shown else ""))
 
 
 def voltage_base_fix(redirects: tuple[str, ...] | list[str] = ()) -> str:

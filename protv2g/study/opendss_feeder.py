@@ -37,7 +37,11 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_ground import line_to_neutral_issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
-from protv2g.network.dss_voltage_bases import buses_without_base, voltage_base_fix
+from protv2g.network.dss_voltage_bases import (
+    buses_without_base,
+    voltage_base_fix,
+    without_base_text,
+)
 from protv2g.study.dss_site_transformers import site_transformer_issues
 from protv2g.study.paths import resolve_inside
 from protv2g.study.places import DeviceSite, library_and_document_issues
@@ -179,7 +183,6 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
         # the fault study would stop on them (IEC 60909's c·Un/√3): said by validate too
         # (review rev31b F1: "valid", then run's exit 2)
         issues.append(Issue(file, "feeder.redirects" if model.redirects else "feeder.opendss",
-                            "bus(es) without a voltage base: " + ", ".join(bare[:10])
-                            + (f" and {len(bare) - 10} more" if len(bare) > 10 else ""),
+                            without_base_text(bare),
                             voltage_base_fix(model.redirects)))
     return issues, device_sites, site_buses, library

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from protv2g.errors import InputError, Issue
-from protv2g.network.dss_voltage_bases import voltage_base_fix
+from protv2g.network.dss_voltage_bases import voltage_base_fix, without_base_text
 from protv2g.units import (
     C_MAX_LV_6PCT,
     C_MAX_LV_10PCT,
@@ -76,10 +76,8 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
     bus = model.node_bus[nodes]
     kv_ln = model.buses.kv_ln.to_numpy()[bus]
     if np.any(kv_ln[(model.node_num[nodes] <= 3)] <= 0):
-        bad = list(dict.fromkeys(model.buses.index[bus[kv_ln <= 0]].tolist()))
-        raise InputError(Issue(model.source, "voltagebases", "bus(es) without a voltage base: "
-                               + ", ".join(map(str, bad[:10]))
-                               + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""),
+        raise InputError(Issue(model.source, "voltagebases",
+                               without_base_text(model.buses.index[bus[kv_ln <= 0]].tolist()),
                                voltage_base_fix(model.redirects)))
     c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
     unit = source_units(bus, model.node_num[nodes], system.v_open)
