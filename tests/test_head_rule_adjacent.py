@@ -34,25 +34,11 @@ from protv2g.study_draft.redraft import redrafted  # noqa: E402
 from protv2g.study_draft.trade import dials_clause, setting_notes  # noqa: E402
 from protv2g.topology import device_chains, device_zones  # noqa: E402
 
-from .conftest import FEEDERS_DIR, with_lines_before_voltage_bases  # noqa: E402
+from .conftest import with_lines_before_voltage_bases  # noqa: E402
+from .test_beyond_transformer import BEHIND, EXAMPLE, STEP  # noqa: E402
+from .test_redraft import RECLOSER  # noqa: E402
 
-EXAMPLE = FEEDERS_DIR / "opendss_example"
-STEP = """
-New Transformer.steplat phases=1 windings=2 buses=(lat2.3 lat2lo.1) kvs=(7.2 2.4)
-~ kvas=(250 250) xhl=3.5 %loadloss=1.0
-New Line.llo phases=1 bus1=lat2lo.1 bus2=lat2end.1 linecode=lat2 length=1.0 units=kft
-New Load.lat2end bus1=lat2end.1 phases=1 conn=wye model=1 kv=2.4 kw=100 kvar=30
-"""
-BEHIND = {"lat2lo", "lat2end"}
-DEVICES = """  - name: R-MID
-    kind: recloser
-    location: {line: l2, end: from}
-    phase_min_trip_a: 200
-    ground_min_trip_a: 100
-    fast_curve: "101"
-    delayed_curve: "133"
-    interrupting_rating_ka: 12.5
-  - name: fa
+DEVICES = RECLOSER + """  - name: fa
     kind: fuse
     location: {line: la, end: from}
     link: 65K

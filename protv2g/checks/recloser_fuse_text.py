@@ -223,18 +223,36 @@ def _fuse_not_melting(ctx: CheckContext, fuse: str, i_a: float, low_s: float = n
     IEEE 123 with V2G: 65 A in the first cycle, minimum melt in 13–254 s): ``"F-73 (65 A in
     the first cycle) does not surely melt in the fault's stages"``, the current's threshold
     not being what decides."""
-    i_melt, link, i_mm = _melting_currents(ctx, fuse)
+    case, i_melt, link, i_mm = _melt_case(ctx, fuse, i_a, low_s)
     amps = f"{i_a:.0f} A"  # a fuse answers to its phase current (_amps)
-    if np.isfinite(low_s):
+    if case == "band":
         return (f"{fuse} ({amps} in the first cycle) does not surely melt in the fault's "
                 "stages (at its melting band's high end, the maximum-melt curve, it never does)")
-    if np.isfinite(i_a) and i_a <= i_mm:
+    if case == "below_minimum":
         return (f"{fuse} ({amps}) below its minimum melting current {i_mm:.0f} A: its "
-                f"{link + ' ' if link else ''}link cannot melt")
-    if np.isfinite(i_a) and i_a <= i_melt:
+                f"{link}link cannot melt")
+    if case == "below_sure":
         return (f"{fuse} ({amps}) below {i_melt:.0f} A, the current at which its "
-                f"{link + ' ' if link else ''}link surely melts (its maximum-melt asymptote)")
+                f"{link}link surely melts (its maximum-melt asymptote)")
     return f"{fuse} ({amps}) does not melt"
+
+
+def _melt_case(ctx: CheckContext, fuse: str, i_a: float, low_s: float
+               ) -> tuple[str, float, str, float]:
+    """Why a fuse does not clear, for :func:`_fuse_not_melting` and :func:`_never_melting`:
+    ``"band"`` (its band's low end melts in the fault's stages, ``low_s`` finite),
+    ``"below_minimum"`` (``i_a`` at most its minimum melting current), ``"below_sure"`` (at
+    most the current at which it surely melts), else ``"stages"``; with those two currents
+    (A) and its link's name followed by a space (``""`` without one)."""
+    i_melt, link, i_mm = _melting_currents(ctx, fuse)
+    link = f"{link} " if link else ""
+    if np.isfinite(low_s):
+        return "band", i_melt, link, i_mm
+    if np.isfinite(i_a) and i_a <= i_mm:
+        return "below_minimum", i_melt, link, i_mm
+    if np.isfinite(i_a) and i_a <= i_melt:
+        return "below_sure", i_melt, link, i_mm
+    return "stages", i_melt, link, i_mm
 
 
 def _recloser_not_tripping(ctx: CheckContext, r: object, amps: str) -> str:
@@ -309,16 +327,16 @@ def _never_melting(ctx: CheckContext, fuse: str, i_a: float, low_s: float = np.n
     below the 95 A at which its 40K link surely melts"``, or above that current
     ``"120 A in the first cycle, not held long enough through the chargers' later stages to
     melt it (Charger stages sheet)"``."""
-    i_melt, link, i_mm = _melting_currents(ctx, fuse)
-    if np.isfinite(low_s):  # the band's low end melts in the stages: not the current's say
+    case, i_melt, link, i_mm = _melt_case(ctx, fuse, i_a, low_s)
+    if case == "band":  # the band's low end melts in the stages: not the current's say
         return (f"{i_a:.0f} A in the first cycle; at its melting band's high end, the "
                 "maximum-melt curve, it never melts in the fault's stages")
-    if np.isfinite(i_a) and i_a <= i_mm:
+    if case == "below_minimum":
         return (f"{i_a:.0f} A, below its minimum melting current {i_mm:.0f} A: its "
-                f"{link + ' ' if link else ''}link cannot melt")
-    if np.isfinite(i_a) and i_a <= i_melt:
+                f"{link}link cannot melt")
+    if case == "below_sure":
         return (f"{i_a:.0f} A, below the {i_melt:.0f} A at which its "
-                f"{link + ' ' if link else ''}link surely melts")
+                f"{link}link surely melts")
     return (f"{i_a:.0f} A in the first cycle, not held long enough through the chargers' "
             "later stages to melt it (Charger stages sheet)")
 
