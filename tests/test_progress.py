@@ -5,6 +5,7 @@ takes a callback."""
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 import pytest
@@ -147,8 +148,27 @@ def test_hosting_search_reports_its_engine_calls(monkeypatch):
                      n_grid=4, tol_kw=200.0, progress=seen.append)
     assert seen and seen[0].startswith("grid: engine call 1, ")
     assert all(" export levels" in s and ": engine call " in s for s in seen)
-    calls = [int(s.split("engine call ")[1].split(",")[0]) for s in seen]
+    calls = [int(re.search(r"engine call (\d+)", s).group(1)) for s in seen]
     assert calls == list(range(1, len(seen) + 1))
+    assert all(re.match(r"(grid|bisection round \d+ \(at most 12\)|chargers online): ", s)
+               for s in seen)
+
+
+def test_hosting_progress_says_where_a_step_stands(monkeypatch):
+    """Review s31: a step of several engine calls said "engine call 7" with no total; each call
+    now says its place in the step ("(2 of 3 in this step)")."""
+    from protv2g.hosting import hosting_analysis, search
+    from protv2g.study import load_study
+
+    monkeypatch.setattr(search, "exports_per_call", lambda study: 2)
+    seen: list[str] = []
+    hosting_analysis(load_study(DEPOT), sites=["campus"], participations=["firm"],
+                     load_levels=["light"], n_grid=4, tol_kw=200.0, progress=seen.append)
+    grid = [s for s in seen if s.startswith("grid: ")]
+    n = len(grid)
+    assert n > 1
+    assert [re.search(r"\((\d+) of (\d+) in this step\)", s).groups() for s in grid] == [
+        (str(k), str(n)) for k in range(1, n + 1)]
 
     monkeypatch.setenv("PROTV2G_PROGRESS", "1")
     stream = io.StringIO()

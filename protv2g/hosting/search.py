@@ -252,9 +252,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         what the search reads of each: the worst failing row per scenario and criterion, the
         margins, what could not be evaluated. With ``online`` (axis key → chargers online,
         :mod:`.online`) the rows go to ``into``, not to the export search's record."""
-        for chunk in _chunks(points, per_call):
-            if progress is not None:
-                progress(f"{phase}: engine call {n_calls + 1}, {len(chunk)} export levels")
+        chunks = _chunks(points, per_call)
+        for k, chunk in enumerate(chunks, start=1):
+            if progress is not None:  # where the step stands: "call 2 of 5" (review s31)
+                of = f" ({k} of {len(chunks)} in this step)" if len(chunks) > 1 else ""
+                progress(f"{phase}: engine call {n_calls + 1}{of}, {len(chunk)} export levels")
             evaluate(chunk, online, failing if into is None else into)
             release_freed_memory()  # the call's tables are gone: give their pages back (#21)
 
@@ -306,7 +308,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
     for round_no in range(1, max_rounds + 1):
-        phase = f"bisection round {round_no}"
+        phase = f"bisection round {round_no} (at most {max_rounds})"
         new: set[tuple[Axis, float]] = set()
         for axis in axes:
             evaluated = levels(failing, axis)
