@@ -91,20 +91,31 @@ def _print_stale(study: object, file: object = None) -> None:
     pandapower JSON feeder starts without the engine, #21)."""
     if getattr(study, "model", None) is None:
         return
-    from protv2g.study_draft.redraft import stale_issues
+    from protv2g.study_draft.redraft import redraft_command, stale_drafts, stale_issues
 
     try:
-        stale = stale_issues(study)  # type: ignore[arg-type]
+        values = stale_drafts(study)  # type: ignore[arg-type]
+        stale = stale_issues(study, values)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - an optional check: say so, run on
         print(f"note: the drafted settings could not be re-checked against init's rule "
               f"({type(exc).__name__}: {exc})", file=sys.stderr)
         return
-    if stale:
-        print(f"{len(stale)} warning(s): drafted value(s) (TODO) gone stale — init's rule, "
-              "re-applied to the study as it now stands, gives another value (the study runs "
-              "with the drafted one):", file=file)
-        for w in stale:
-            print(f"  - {w}", file=file)
+    if not stale:
+        return
+    print(f"{len(stale)} warning(s): drafted value(s) (TODO) gone stale — init's rule, "
+          "re-applied to the study as it now stands, gives another value (the study runs "
+          "with the drafted one):", file=file)
+    if len(stale) == 1:
+        print(f"  - {stale[0]}", file=file)
+        return
+    # one fix for them all: the re-draft command writes every value at once (review s31:
+    # the same command and its clause were printed after each of a relay's values)
+    for w in stale:
+        print(f"  - {w.file}: {w.field}: {w.message}", file=file)
+    writes = ", ".join(f"{s.key}: {s.text(s.redrafted).split()[0]}" for s in values)
+    print(f"  Fix: replace each with the utility's setting (and delete its TODO), or re-draft "
+          f"them all: `{redraft_command(study.path)}` writes {writes} (the TODOs stay)",
+          file=file)
 
 
 def _print_todos(path: str, warnings_: list | None = None) -> None:
