@@ -367,6 +367,22 @@ def test_c11_island_screen(hand) -> None:
     assert crit(v, "C11")[lambda d: d.device == "RC"].empty
 
 
+def test_c11_zone_with_only_the_site_is_info(hand, monkeypatch) -> None:
+    """Review rev32a W5 (EPRI J1): the depot's own fuse, with nothing behind it but the
+    depot, read "sustained island possible" (warn, limit 0 MW). With no feeder load and no
+    other generation behind a device the sites cannot hold an island of other customers."""
+    import protv2g.checks.islanding as islanding
+
+    empty = pd.Series(dtype=float)
+    monkeypatch.setattr(islanding, "bus_power_mw", lambda ctx: (empty, empty))
+    v, _ = run(_site_at(hand, "B3"), rows((BASE, "R1", "B1", "3ph", "max", 1000.0)),
+               p_kw=500.0)
+    row = crit(v, "C11")[lambda d: d.device == "RC"].iloc[0]
+    assert row.status == "info" and row.limit == pytest.approx(0.0)
+    assert row.margin == pytest.approx(-0.5)
+    assert "no feeder load or other generation: no sustained island" in row.message
+
+
 # ---------------------------------------------------------------- C12
 def test_c12_voltage_rise_and_missing_flow(hand) -> None:
     t = rows((BASE, "R1", "B1", "3ph", "max", 1000.0))

@@ -43,6 +43,9 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
             limit = th.island_load_ratio * min_mw
             if der_mw <= limit + 1e-9 or der_mw <= 0:
                 continue
+            if min_mw <= 0 and pv_mw <= 0:
+                rows.append(_no_load_row(dev.name, site_names, sc.name, v2g_mw))
+                continue
             rows.append(violation_rows(
                 "C11", CheckStatus.WARN, scenario=sc.name, device=dev.name,
                 other_device=", ".join(site_names), margin=limit - der_mw, limit=limit,
@@ -53,6 +56,22 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     if not applies:
         return not_applicable("C11", "no device has feeder load or generation behind it")
     return concat(rows)
+
+
+def _no_load_row(device: str, site_names: list[str], scenario: str,
+                 v2g_mw: float) -> pd.DataFrame:
+    """``info``: only the V2G sites behind ``device``, no feeder load and no other generation
+    (review rev32a W5: the depot's own fuse read "sustained island possible"). With no load
+    to carry, the sites alone cannot hold a sustained island of other customers when the
+    device opens (the one-third screen compares DER with load: SAND2012-1365); what remains
+    is the sites' own cease to energize (IEEE 1547-2018 §8.1), which C10 judges."""
+    sites = ", ".join(site_names)
+    return violation_rows(
+        "C11", CheckStatus.INFO, scenario=scenario, device=device, other_device=sites,
+        margin=-v2g_mw, limit=0.0,
+        message=(f"behind {device}: only {sites} ({v2g_mw:.3g} MW export), no feeder load "
+                 "or other generation: no sustained island of other customers when it "
+                 "opens; the site's own cease to energize (IEEE 1547 §8.1) applies"))
 
 
 def min_load_mw(ctx: CheckContext, load_mw: pd.Series, behind: set[int]) -> float:
