@@ -29,7 +29,7 @@ def test_terminal_text_rounds_long_decimals_only():
 
 
 def _run(monkeypatch, capsys, as_json: bool) -> str:
-    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True: OUT)
+    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True, progress=None: OUT)
     code = gate_cmd.run(argparse.Namespace(study="s.yaml", json=as_json, no_hosting=True))
     assert code == 1
     return capsys.readouterr().out
@@ -70,7 +70,7 @@ def test_gate_groups_pre_existing_c12_lines(monkeypatch, capsys):
     the V2G lines first, then one line per kind of reason and element with the count and the
     worst element; the verdict, the exit code and ``--json`` are unchanged."""
     out = dict(OUT, reasons=CKT24_LIKE)
-    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True: out)
+    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True, progress=None: out)
     code = gate_cmd.run(argparse.Namespace(study="s.yaml", json=False, no_hosting=True))
     lines = [x.strip() for x in capsys.readouterr().out.splitlines()]
     assert code == 1 and lines[0] == "FAIL demo"
@@ -89,7 +89,7 @@ def test_gate_groups_pre_existing_c12_lines(monkeypatch, capsys):
 
 
 def _run_json(monkeypatch, capsys, out: dict) -> str:
-    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True: out)
+    monkeypatch.setattr(gate_cmd, "evaluate", lambda study, hosting=True, progress=None: out)
     assert gate_cmd.run(argparse.Namespace(study="s.yaml", json=True, no_hosting=True)) == 1
     return capsys.readouterr().out
 

@@ -188,3 +188,26 @@ def test_hosting_progress_says_where_a_step_stands(monkeypatch):
         progress("hosting")
         progress.detail("bisection round 1: engine call 2, 8 export levels")
     assert "protv2g hosting: hosting — bisection round 1: engine call 2" in term.getvalue()
+
+
+def test_gate_command_shows_its_stages_and_the_hosting_search(monkeypatch, capsys):
+    """Review rev32a (EPRI J1): ``protv2g gate`` sat silent for 8 min 47 s in the hosting
+    search. It now shows its stages (load, study, hosting) and the search's engine calls, as
+    ``run`` and ``hosting`` do (plain lines with ``PROTV2G_PROGRESS=1`` off a terminal)."""
+    def hosting(study, progress=None, **options):
+        progress("grid: engine call 1, 3 export levels")
+        raise RuntimeError("engine stopped")
+
+    monkeypatch.setattr(protv2g, "run_study", _fake_run([]))
+    monkeypatch.setattr(protv2g.hosting, "hosting_capacity", hosting)
+    # the stand-in result is not gated: a FAIL, so hosting runs
+    monkeypatch.setattr("protv2g.gate.gate_verdict", lambda *a, **k: {"verdict": "FAIL"})
+    monkeypatch.setenv("PROTV2G_PROGRESS", "1")
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    main(["gate", str(DEPOT)])
+    text = stderr.getvalue()
+    for k, stage in enumerate(("load", "study", "hosting"), start=1):
+        assert f"protv2g gate: {stage} ({k}/3) at " in text
+    assert "protv2g gate: hosting — grid: engine call 1, 3 export levels at " in text
+    assert "engine stopped" in capsys.readouterr().out + text
