@@ -138,13 +138,13 @@ def _dial_text(f: Mapping[str, Any]) -> str:
     −1.17 s there (over F-END 1.22 s; R-MID 0.313 s)" did not say which margin)."""
     if f["td"] <= f["td_min"] + 1e-9:  # the floor: no device sets it
         return (f"the smallest dial the rule drafts; its tightest interval over the devices "
-                f"right below it is {_s(f['interval_s'])} ({f['by']} at {f['fault']}, max case; "
+                f"right below it is {_s(f['interval_s'])} ({f['by']} at {f['fault']}; "
                 f"{f['cti_s']:g} s wanted)")
     by, x = f["by"], f["interval_min_s"]
     text = (f"the smallest dial (0.1 steps) with a {f['cti_s']:g} s interval over every "
             "device right below it (the first on each path down), the fuses included, at "
-            "the faults C1–C4 judge each pair at (none behind a step transformer without a "
-            f"device); set by {by} at {f['fault']} (max case)")
+            "the faults C1–C4 judge each pair at, max and min case (none behind a step "
+            f"transformer without a device); set by {by} at {f['fault']}")
     if "t_by_s" in f:
         text += (f", where the head operates in {_s(f['t_head_s'])} and {by} clears in "
                  f"{_s(f['t_by_s'])}: interval {_s(f['interval_s'])}; at TD {f['td_min']:g} "
