@@ -150,6 +150,10 @@ def test_slow_clearing_is_a_todo_beyond_the_bound():
               "tries": {"IEEE-EI": {"t_min_phase_s": math.inf, "t_min_ground_s": 46.5}}}
     assert "51G clears its zone's minimum fault (SLG-a at x, 181 A) in 46.5 s" \
         in slow_clearing(choice)
+    choice["set_by"] = {"51G": "F1 at SLG-c at y (min case), which clears in 43.9 s"}
+    assert slow_clearing(choice).endswith("its dial is set by F1 at SLG-c at y (min case), "
+                                          "which clears in 43.9 s: the head must be slower "
+                                          "there")
     choice["tries"]["IEEE-EI"]["t_min_ground_s"] = 3.3
     assert slow_clearing(choice) is None
 

@@ -76,9 +76,11 @@ CLEAR_BOUND_BRACKET_S = (2.0, 10.0)
 #: The bound above which the draft marks the clearing time TODO: the bracket's high end.
 CLEAR_BOUND_S = CLEAR_BOUND_BRACKET_S[1]
 #: The fix of the slow-clearing TODO.
-CLEAR_FIX = ("shorten the zone (a mid-feeder recloser or a sectionalising fuse where the "
-             "minimum fault is), lower the ground pickup where the residual load allows, or "
-             "give the utility's settings and its practice for end-of-zone clearing")
+CLEAR_FIX = ("where a device below sets the dial, make it faster at its own minimum faults "
+             "(a smaller link, a recloser instead of a fuse in series); shorten the zone (a "
+             "mid-feeder recloser where the minimum fault is); lower the ground pickup where "
+             "the residual load allows; or give the utility's settings and its practice for "
+             "end-of-zone clearing")
 
 
 @dataclass(frozen=True)
@@ -213,4 +215,6 @@ def slow_clearing(choice: Mapping[str, Any]) -> str | None:
             f"{t:.3g} s, beyond {choice['bound_s']:g} s (utility practice for the slowest "
             f"end-of-zone clearing, {lo:g}–{hi:g} s, recalled: sustained arcing at the zone's "
             "end, burndown); no IEEE family with the interval over the devices right below "
-            f"clears it more than {TIE_FRACTION:.0%} sooner")
+            f"clears it more than {TIE_FRACTION:.0%} sooner"
+            + (f"; its dial is set by {choice['set_by'][key]}: the head must be slower "
+               "there" if choice.get("set_by", {}).get(key) else ""))

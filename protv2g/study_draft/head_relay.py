@@ -345,6 +345,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     dials = {k: dial_figures(tr, pf.t_dev_s, pf.devices, pf.faults, dial, TD_MIN, CTI_S)
              for k, tr, dial in (("51P", t1[curve][0], td), ("51G", t1[curve][1], tdg))}
     choice = {"curve": curve, "met": met, "order": list(order), "bound_s": CLEAR_BOUND_S,
+              "set_by": {k: f"{v['by']} at {v['fault']}, which clears in {v['t_by_s']:.3g} s"
+                         for k, v in dials.items() if v and v["td"] > TD_MIN + 1e-9},
               "breaker_s": BREAKER_CYCLES / model.f_hz,
               "tries": {t.curve: dataclasses.asdict(t) for t in tries},
               "faults": {k: _min_fault_text(z, col, list(model.buses.index))
