@@ -40,6 +40,7 @@ from protv2g.devices.rules import DevicePair, coordination_interval_s
 from protv2g.network.dss_model import DssModel
 from protv2g.significant import number_text
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.curve_choice import clearing_summary
 from protv2g.topology_reach import BACKUP, reach_zones
 
 __all__ = ["backup_zone", "check_intervals", "dial_figures", "dials_clause", "interval_text",
@@ -341,6 +342,9 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
                          f"not {f['cti_s']:g} s: TD {f['td_min']:g}'s {_s(x)} there would "
                          + ("pass it" if x >= want - 1e-9 else "fail it too"))
             out[_SETTING[key, "dial"]] = text
+    choice = figures.get("curve_choice")
+    if choice:  # the family and what it gives at the zone's end (review s32)
+        out["curve"] = clearing_summary(choice)
     return out
 
 
