@@ -182,8 +182,9 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
                if a != b]
     values = [b.split("#")[0].strip() for _a, b in changed if not b.lstrip().startswith("#")]
     # the rule's whole set for the relay: 51G 80 → 90 A is within one step (not stale by
-    # itself) but the re-drafted ground time dial coordinates 90 A, not 80 A
-    assert values == ["pickup_a: 340", "ground_pickup_a: 90", "ground_time_dial: 0.8"]
+    # itself) but the re-drafted ground time dial coordinates 90 A, not 80 A; 0.9 (0.8 before
+    # session 32): the interval over R-MID held at its min-case faults too (LLG-bc at b4)
+    assert values == ["pickup_a: 340", "ground_pickup_a: 90", "ground_time_dial: 0.9"]
     assert all("re-drafted by protv2g init --redraft (was " in b for _a, b in changed
                if not b.lstrip().startswith("#"))
     comments = [b.strip() for _a, b in changed if b.lstrip().startswith("#")]
@@ -194,10 +195,13 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
     # equivalent source at the loaded state's unbalanced angles: engine/phase/prefault.py)
     assert comments[0].startswith("# peak load 168 A") and "phase 542 A, ground 279 A" in \
         comments[0]
-    assert comments[1:] == ["# 51P: 335.3 A → 340 A (10 A steps) (re-drafted by protv2g init "
-                            "--redraft)", "# 51G: 85 A → 90 A (10 A steps) (re-drafted by "
-                            "protv2g init --redraft)"]
-    assert len(changed) == 7  # every other line as it was
+    assert comments[1:3] == ["# 51P: 335.3 A → 340 A (10 A steps) (re-drafted by protv2g init "
+                             "--redraft)", "# 51G: 85 A → 90 A (10 A steps) (re-drafted by "
+                             "protv2g init --redraft)"]
+    # the minimum-fault clearing line re-written with the re-drafted dials (session 32)
+    assert comments[3].startswith("# min-fault clearing: ") and \
+        "with IEEE-MI" in comments[3] and "(re-drafted by protv2g init --redraft)" in comments[3]
+    assert len(changed) == 8  # every other line as it was
     assert stale_drafts(load_study(path)) == []
     assert main(["init", "--redraft", str(path)]) == 0
     assert "nothing re-drafted" in capsys.readouterr().out

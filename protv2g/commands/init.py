@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the drafted study (and its curve file); print what needs the engineer."""
     from protv2g.commands.progress import StageProgress
     from protv2g.study_draft import draft_study, parse_site
+    from protv2g.study_draft.curve_choice import CLEAR_FIX, clearing_summary, slow_clearing
     from protv2g.study_draft.draft import DRAFT_STAGES
     from protv2g.study_draft.notes import note_lines
 
@@ -144,6 +145,13 @@ def run(args: argparse.Namespace) -> int:
         for line in lines:
             print(f"  - {line}")
     print(f"proposed feeder-head relay(s): {heads}")
+    for p in draft.proposals:  # the slowest end-of-zone clearing (review s32)
+        choice = p.figures.get("curve_choice")
+        if choice:
+            print(f"  - {p.entry['name']}: {clearing_summary(choice)}")
+            slow = slow_clearing(choice)
+            if slow:
+                print(f"    TODO: {slow} | fix: {CLEAR_FIX}")
     for why in draft.no_relay:
         print(f"  - no relay drafted: {why}")
     for text in draft.source_issues:

@@ -14,6 +14,7 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
+from protv2g.study_draft.curve_choice import clearing_comment, slow_clearing
 from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
@@ -273,11 +274,14 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
             *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
+            *clearing_comment(f),
             todo("CT ratio not known: the pickups are primary amperes",
                  "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
                  "round the pickups to the relay's secondary steps"),
             *[todo(c, "review the setting") for c in p.conflicts]]
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
+        if "curve_choice" in f and slow_clearing(f["curve_choice"]):
+            todos.append(f"{name}: min-fault clearing")
         rating, note = _rating("relay", level_kv, i_ka, x_r.get(name, np.nan), model.f_hz)
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, **rating}, comments,

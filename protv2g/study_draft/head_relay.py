@@ -29,14 +29,20 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 * ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P), rounded
   up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone / 1.5`` but not
   below 1.5 × the residual.
-* curves: ``IEEE-EI`` when every device right below the head is a fuse (its I²t-like slope
-  follows the fuses'), else ``IEEE-VI``.
-* time dials: the smallest multiple of 0.1 (0.5…15) with which the relay is slower than every
-  device right below it (the first device on each path down: the pairs C1/C4 judge the head
-  in) by the coordination interval at every fault of that pair (behind the device, none
-  behind a step transformer without a device: :mod:`.head_rule`) (max case, every fault
-  type): fuse total clearing, recloser delayed curve, relay operate time. A device behind
-  another one below the head is that device's to coordinate with (review rev31b W1).
+* time dials: for each IEEE C37.112 family (MI, VI, EI), the smallest multiple of 0.1
+  (0.5…15) with which the relay is slower than every device right below it (the first
+  device on each path down: the pairs C1/C4 judge the head in) by the coordination interval
+  at every fault of that pair (behind the device, none behind a step transformer without a
+  device: :mod:`.head_rule`), **max and min case** (review s32: EPRI ckt5's EI dials, set at
+  max-case faults only, failed C1 at its 20 Ω min-case faults), every fault type: fuse
+  total clearing, recloser delayed curve, relay operate time. A device behind another one
+  below the head is that device's to coordinate with (review rev31b W1).
+* curves: of those families, the one that meets the interval and clears the primary zone's
+  minimum faults soonest (:mod:`.curve_choice`; ties → EI over fuses, VI over a recloser
+  or relay; none meets it → EI over fuses only, else VI, at the capped dial, a conflict);
+  the clearing times at the zone's minimum faults are kept (``figures["curve_choice"]``)
+  and the draft marks them TODO beyond :data:`~.curve_choice.CLEAR_BOUND_S` (review s32:
+  IEEE 8500's 51G, EI at TD 2.1, cleared its zone's minimum ground fault in 46 s).
 * ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
   user must confirm (the draft marks it TODO), :data:`RECLOSE_INTERVALS_DER_S` on a feeder
   with DER of its own: without the key C10 cannot tell whether the
@@ -45,6 +51,7 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +66,16 @@ from protv2g.devices.models import build_device
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.curve_choice import (
+    BREAKER_CYCLES,
+    CLEAR_BOUND_S,
+    FAMILIES,
+    FamilyTry,
+    choose_family,
+    min_fault_times,
+    preference,
+)
+from protv2g.study_draft.head_pairs import pair_faults
 from protv2g.study_draft.trade import dial_figures, zone_minimum
 from protv2g.topology_reach import PRIMARY, reach_zones
 
@@ -308,44 +325,44 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                          f"{i0_load:.0f} A)")
     kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
              for _, m in below}
-    curve = "IEEE-EI" if below and kinds <= {"fuse"} else "IEEE-VI"
-    unit = build_device("relay", {"name": name, "pickup_a": pickup, "curve": curve,
-                                  "time_dial": 1.0, "ground_pickup_a": g_pickup,
-                                  "ground_curve": curve, "ground_time_dial": 1.0}, library)
-    t_rel, t_dev, t_rel_g, t_dev_g, who, where = [], [], [], [], [], []
-    mx = d[d.case == "max"]
-    relay_rows = mx[mx.device == name].set_index(["fault_bus", "fault_type", "phase"])
-    for dev_name, model_dev in below:
-        rows = mx[mx.device == dev_name].set_index(["fault_bus", "fault_type", "phase"])
-        both = rows.index.intersection(relay_rows.index)
-        if judged is not None and dev_name in judged:
-            both = both[both.get_level_values("fault_bus").isin(list(judged[dev_name]))]
-        if not len(both):
-            continue
-        r, x = relay_rows.loc[both], rows.loc[both]
-        t = np.asarray(_clearing_s(model_dev, x.i_phase_a.to_numpy(), x.i_ground_a.to_numpy()))
-        t_rel.append(unit.phase_time_s(r.i_phase_a.to_numpy()))
-        t_dev.append(t)
-        t_rel_g.append(unit.ground_time_s(r.i_ground_a.to_numpy()))
-        t_dev_g.append(t)
-        who.append(np.full(len(both), dev_name, dtype=object))
-        where.append(np.array([f"{ft}-{ph} at {model.buses.index[int(b)]}"
-                               for b, ft, ph in both.tolist()], dtype=object))
-    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))  # noqa: E731
-    td, capped = _time_dial(cat(t_rel), cat(t_dev))
-    tdg, capped_g = _time_dial(cat(t_rel_g), cat(t_dev_g))
-    dials = {k: dial_figures(cat(tr), cat(tv), cat(who), cat(where), dial, TD_MIN, CTI_S)
-             for k, tr, tv, dial in (("51P", t_rel, t_dev, td), ("51G", t_rel_g, t_dev_g, tdg))}
+    pf = pair_faults(d, name, below, judged, list(model.buses.index))
+    tries, units, t1 = [], {}, {}
+    for family in FAMILIES:
+        units[family] = u = build_device("relay", {
+            "name": name, "pickup_a": pickup, "curve": family, "time_dial": 1.0,
+            "ground_pickup_a": g_pickup, "ground_curve": family, "ground_time_dial": 1.0},
+            library)
+        t1[family] = (u.phase_time_s(pf.i_phase_a), u.ground_time_s(pf.i_ground_a))
+        td_f, cp = _time_dial(t1[family][0], pf.t_dev_s)
+        tdg_f, cg = _time_dial(t1[family][1], pf.t_dev_s)
+        tries.append(FamilyTry(family, td_f, tdg_f, cp or cg,
+                               min_fault_times(u.phase_time_s, td_f, i_min_phase, model.f_hz),
+                               min_fault_times(u.ground_time_s, tdg_f, i_min_ground,
+                                               model.f_hz)))
+    order = preference(kinds)
+    chosen, met = choose_family(tries, order)   # not met: order[0] (EI over fuses, else VI)
+    curve, unit, td, tdg = chosen.curve, units[chosen.curve], chosen.td, chosen.tdg
+    dials = {k: dial_figures(tr, pf.t_dev_s, pf.devices, pf.faults, dial, TD_MIN, CTI_S)
+             for k, tr, dial in (("51P", t1[curve][0], td), ("51G", t1[curve][1], tdg))}
+    choice = {"curve": curve, "met": met, "order": list(order), "bound_s": CLEAR_BOUND_S,
+              "set_by": {k: f"{v['by']} at {v['fault']}, which clears in {v['t_by_s']:.3g} s"
+                         for k, v in dials.items() if v and v["td"] > TD_MIN + 1e-9},
+              "breaker_s": BREAKER_CYCLES / model.f_hz,
+              "tries": {t.curve: dataclasses.asdict(t) for t in tries},
+              "faults": {k: _min_fault_text(z, col, list(model.buses.index))
+                         for k, z, col in (("51P", multi, "i_phase_a"),
+                                           ("51G", ground, "i_ground_a")) if len(z)}}
     close_in = {}
-    mine_max = mx[mx.device == name]
+    mine_max = d[(d.device == name) & (d.case == "max")]
     for k, col, time_s in (("51P", "i_phase_a", unit.phase_time_s),
                            ("51G", "i_ground_a", unit.ground_time_s)):
         if len(mine_max) and np.isfinite(mine_max[col]).any():
             close_in[k] = _largest_fault(mine_max, col, list(model.buses.index))
             close_in[k]["t_td1_s"] = float(np.asarray(time_s(np.array([close_in[k]["i_a"]])))[0])
-    if capped or capped_g:
-        conflicts.append(f"time dial capped at {TD_MAX:g}: the relay cannot clear the "
-                         f"coordination interval {CTI_S:g} s over every device below it")
+    if not met:
+        conflicts.append(f"time dial capped at {TD_MAX:g}: with none of IEEE MI/VI/EI can "
+                         f"the relay clear the coordination interval {CTI_S:g} s over every "
+                         "device right below it (max and min case)")
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
              "ground_curve": curve, "ground_time_dial": tdg,
@@ -357,13 +374,21 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                "devices_below": len(below), "below_names": [n for n, _ in below],
                "below_kinds": {n: getattr(getattr(m, "kind", None), "value",
                                           str(getattr(m, "kind", ""))) for n, m in below},
-               "cti_s": CTI_S, "dials": dials, "close_in": close_in,
+               "cti_s": CTI_S, "dials": dials, "close_in": close_in, "curve_choice": choice,
                "backup_min": zone_minimum(d[d.device == name], backup or {},
                                           list(model.buses.index)),
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}
     return RelayProposal(entry, figures, conflicts)
+
+
+def _min_fault_text(rows: pd.DataFrame, col: str, bus_names: list[str]) -> str:
+    """The zone's minimum fault of ``col`` in ``rows`` (min case), said: "SLG-a at b1, 181 A"."""
+    w = rows.loc[rows[col].idxmin()]
+    phase = str(w["phase"]) if "phase" in rows.columns else ""
+    phase = f"-{phase}" if phase not in ("", "nan", "None") else ""
+    return f"{w['fault_type']}{phase} at {bus_names[int(w['fault_bus'])]}, {w[col]:.0f} A"
 
 
 def _largest_fault(rows: pd.DataFrame, col: str, bus_names: list[str]) -> dict[str, Any]:
@@ -382,14 +407,3 @@ def _largest_fault(rows: pd.DataFrame, col: str, bus_names: list[str]) -> dict[s
         out["slg_i_a"] = float(slg.max())
     return out
 
-
-def _clearing_s(device: object, i_phase_a: np.ndarray, i_ground_a: np.ndarray) -> np.ndarray:
-    """Time the device below clears a fault: fuse total clearing, recloser delayed (slowest)
-    shot, relay operate time."""
-    if hasattr(device, "total_clear_time_s"):
-        return device.total_clear_time_s(i_phase_a)
-    if hasattr(device, "shot_times_s"):
-        shots = np.asarray(device.shot_times_s(i_phase_a, i_ground_a), dtype=float)
-        slowest = np.where(np.isfinite(shots), shots, -np.inf).max(axis=0)
-        return np.where(np.isfinite(slowest), slowest, np.inf)
-    return device.operate_time_s(i_phase_a, i_ground_a)

@@ -45,6 +45,7 @@ from protv2g.engine.phase import PhaseDevice
 from protv2g.errors import InputError, Issue
 from protv2g.study.dss_site_transformers import base_case_model
 from protv2g.study.todos import todo_items
+from protv2g.study_draft.curve_choice import clearing_line
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.redraft_comments import (
@@ -253,12 +254,14 @@ def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
     steps = f.get("pickup_steps", {})
     head = f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
     dials = (f"{devs}; the smallest time dial with a {f['cti_s']:g} s interval over "
-             "every device right below it at every fault C1–C4 judge that pair at (max case: "
-             "behind it, none behind a step transformer without a device)")
+             "every device right below it at every fault C1–C4 judge that pair at (max and "
+             "min case: behind it, none behind a step transformer without a device)")
+    choice = f.get("curve_choice")
+    curve = (f"{devs}; " + clearing_line(choice) if choice else
+             f"{devs} (IEEE-EI when every one is a fuse, else IEEE-VI)")
     return {"pickup_a": head + zone + f"; 51P: {steps.get('51P', '')}",
             "ground_pickup_a": head + zone + f"; 51G: {steps.get('51G', '')}",
-            "curve": f"{devs} (IEEE-EI when every one is a fuse, else IEEE-VI)",
-            "ground_curve": f"{devs} (IEEE-EI when every one is a fuse, else IEEE-VI)",
+            "curve": curve, "ground_curve": curve,
             "time_dial": dials, "ground_time_dial": dials}
 
 

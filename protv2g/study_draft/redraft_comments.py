@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from protv2g.study_draft.curve_choice import clearing_comment
 from protv2g.study_draft.head_relay import RelayProposal
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import todo
@@ -75,6 +76,8 @@ def in_flow(line: str, pos: int) -> bool:
     return before.count("{") > before.count("}") or before.count("[") > before.count("]")
 
 
+#: init's minimum-fault clearing line (:func:`.curve_choice.clearing_comment`), TODO or not.
+_CLEARING_LINE = re.compile(r"^(\s*)# (TODO: )?min-fault clearing: ")
 _STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
 _REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
 
@@ -132,6 +135,10 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
                 "conflict is gone (the zone's minimum fault is reached with the 1.5 margin)"
                 + (f"; what it gives up: {lost[0]}" if lost else "")
             ) + newline
+        elif _CLEARING_LINE.match(line) and clearing_comment(f):
+            said, sep, fix = clearing_comment(f)[0].partition(" | fix:")
+            lines[i] = (_CLEARING_LINE.match(line).group(1) + said
+                        + " (re-drafted by protv2g init --redraft)" + sep + fix + newline)
         elif "min zone faults:" in line:
             line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
             line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)

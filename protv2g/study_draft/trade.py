@@ -40,6 +40,7 @@ from protv2g.devices.rules import DevicePair, coordination_interval_s
 from protv2g.network.dss_model import DssModel
 from protv2g.significant import number_text
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.curve_choice import clearing_summary
 from protv2g.topology_reach import BACKUP, reach_zones
 
 __all__ = ["backup_zone", "check_intervals", "dial_figures", "dials_clause", "interval_text",
@@ -138,13 +139,13 @@ def _dial_text(f: Mapping[str, Any]) -> str:
     −1.17 s there (over F-END 1.22 s; R-MID 0.313 s)" did not say which margin)."""
     if f["td"] <= f["td_min"] + 1e-9:  # the floor: no device sets it
         return (f"the smallest dial the rule drafts; its tightest interval over the devices "
-                f"right below it is {_s(f['interval_s'])} ({f['by']} at {f['fault']}, max case; "
+                f"right below it is {_s(f['interval_s'])} ({f['by']} at {f['fault']}; "
                 f"{f['cti_s']:g} s wanted)")
     by, x = f["by"], f["interval_min_s"]
     text = (f"the smallest dial (0.1 steps) with a {f['cti_s']:g} s interval over every "
             "device right below it (the first on each path down), the fuses included, at "
-            "the faults C1–C4 judge each pair at (none behind a step transformer without a "
-            f"device); set by {by} at {f['fault']} (max case)")
+            "the faults C1–C4 judge each pair at, max and min case (none behind a step "
+            f"transformer without a device); set by {by} at {f['fault']}")
     if "t_by_s" in f:
         text += (f", where the head operates in {_s(f['t_head_s'])} and {by} clears in "
                  f"{_s(f['t_by_s'])}: interval {_s(f['interval_s'])}; at TD {f['td_min']:g} "
@@ -341,6 +342,9 @@ def setting_notes(figures: Mapping[str, Any], pickups: Mapping[str, float | None
                          f"not {f['cti_s']:g} s: TD {f['td_min']:g}'s {_s(x)} there would "
                          + ("pass it" if x >= want - 1e-9 else "fail it too"))
             out[_SETTING[key, "dial"]] = text
+    choice = figures.get("curve_choice")
+    if choice:  # the family and what it gives at the zone's end (review s32)
+        out["curve"] = clearing_summary(choice)
     return out
 
 
