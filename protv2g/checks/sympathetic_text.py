@@ -29,7 +29,7 @@ def fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     if "grounded site transformers" not in ctx.cache:
         ctx.cache["grounded site transformers"] = grounded_site_transformers(ctx.study)
     xf = ctx.cache["grounded site transformers"]
-    plain = [f"fed back by V2G (3I0 {g:.0f} A)" for g in bad.i_ground_a.to_numpy(float)]
+    plain = _by_whom(ctx, bad)
     if not xf or bad.empty:
         return plain
     ch = ctx.chains
@@ -47,4 +47,31 @@ def fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
             note = transformer_3i0_note([xf[s] for s in sites])
             text = f"fed back (3I0 {r.i_ground_a:.0f} A: {note})"
         out.append(text)
+    return out
+
+
+def _by_whom(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
+    """``"fed back by V2G (3I0 … A)"``, or, where the row's scenario has no V2G exporting,
+    ``"fed back by the feeder's own sources, no V2G exporting (3I0 … A)"``, and in a V2G
+    scenario whose base twin (same device, fault, case and load level) fails too, ``"fed back
+    by V2G and the feeder's own sources (… A of it without V2G; 3I0 … A)"`` (review rev32b
+    M1: EPRI's DG feeder with its wind machine connected read "258 A fed back by V2G …
+    without V2G (base case)": the 258 A were the machine's)."""
+    scen = ctx.scenarios
+    names = bad.scenario.astype(str).to_numpy()
+    is_base = [scen[n].is_base if n in scen else False for n in names]
+    level = [str(getattr(scen.get(n), "load_level", "")) for n in names]
+    keys = list(zip(bad.device.astype(str), bad.fault_bus.to_numpy(), bad.fault_type.astype(str),
+                    bad.case.astype(str), level, strict=True))
+    i_phase = bad.i_phase_a.to_numpy(float)
+    base_i = {k: i for k, i, b in zip(keys, i_phase, is_base, strict=True) if b}
+    out = []
+    for k, g, b in zip(keys, bad.i_ground_a.to_numpy(float), is_base, strict=True):
+        if b:
+            out.append(f"fed back by the feeder's own sources, no V2G exporting (3I0 {g:.0f} A)")
+        elif k in base_i:
+            out.append(f"fed back by V2G and the feeder's own sources ({base_i[k]:.0f} A of it "
+                       f"without V2G; 3I0 {g:.0f} A)")
+        else:
+            out.append(f"fed back by V2G (3I0 {g:.0f} A)")
     return out
