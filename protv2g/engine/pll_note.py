@@ -36,10 +36,10 @@ def warn_pll_frozen(n_buses: int, scenario: str, case: Case, fault_type: FaultTy
     residual = ("" if worst_residual_pu is None or not math.isfinite(worst_residual_pu)
                 else f"; smallest tracking residual {worst_residual_pu:.2e} pu")
     warnings.warn(f"{n_buses} fault bus(es) where the chargers' control cannot lock on to "
-                  "the grid voltage (no PLL-tracking solution: a fault between a charger "
-                  "and the grid's source, at the substation bus or close to it, leaves the "
-                  "charger's own current setting its terminal voltage" + residual + "): the "
-                  "chargers' current there is an estimate, "
+                  "the grid voltage (no PLL-tracking solution: a fault on the path between a "
+                  "charger and the grid's source, near the source or far along a long feeder, "
+                  "leaves the charger's own current setting its terminal voltage"
+                  + residual + "): the chargers' current there is an estimate, "
                   "its angle held at the pre-fault value and its magnitude within the limit "
                   "(a real charger loses phase lock and ceases or trips); those rows are "
                   "flagged in the `pll_frozen` column — "
