@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("opendssdirect")
@@ -85,3 +86,15 @@ def test_existing_sources_sheet_lists_a_vsource_dg(shared_dir: Path):
     assert row.fault_model.startswith("voltage source behind its impedance")
     assert "X1 = 0.03709 Ω" in row.fault_model and "0.224 MVA" in row.fault_model
     assert existing_sources_assumption(t).startswith("vsource.windgen1: voltage sources")
+    # review rev32b M2: OpenDSS's own Yprim of WindGen1 (read here, not by protv2g) is real
+    # (X1 lost beside X0 = 1e99) and R1 is 43 × X1: the sheet says both, with the fix
+    import opendssdirect as dss
+
+    dss.Text.Command("clear")
+    dss.Text.Command(f"compile [{master}]")
+    dss.Circuit.SetActiveElement("Vsource.WindGen1")
+    y = np.asarray(dss.CktElement.YPrim())
+    assert np.all(np.abs(y[1::2]) < 1e-30) and y[0] == pytest.approx(0.4157, rel=1e-3)
+    assert "caution: R1 is 43.2 × X1 (X/R 0.023): a resistor, not a machine" in row.fault_model
+    assert "give R1" in row.fault_model
+    assert "X0 = 1e+99 Ω is 2.7e+100 × X1: OpenDSS's Yprim loses X1" in row.fault_model

@@ -117,10 +117,47 @@ def _vsource_data(model: DssModel, name: str) -> str:
     R1 = 1.604 Ω, 0.224 MVA); "" when the engine no longer holds the element."""
     try:
         vals = {}
-        for prop in ("R1", "X1", "MVAsc3"):
+        for prop in ("R1", "X1", "X0", "MVAsc3"):
             model.engine.Text.Command(f"? {name}.{prop}")
             vals[prop] = float(model.engine.Text.Result())
     except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
         return ""
     return (f"; R1 = {vals['R1']:.4g} Ω, X1 = {vals['X1']:.4g} Ω: {vals['MVAsc3']:.3g} MVA "
-            "three-phase short circuit at its terminal (OpenDSS's values)")
+            "three-phase short circuit at its terminal (OpenDSS's values)"
+            + vsource_caution(vals["R1"], vals["X1"], vals["X0"]))
+
+
+#: X/R below which a Vsource standing for a machine is implausible: a synchronous machine's
+#: X″d/R is about 6.7–20 (IEC 60909-0:2016 §6.6.1, fictitious R_Gf = 0.05–0.15 X″d), an
+#: inverter's or a transformer's well above 1; X/R < 0.5 is a resistor, typically OpenDSS's
+#: default R1 where the script gives X1 only.
+MIN_MACHINE_X_R = 0.5
+#: X0/X1 beyond which Yprim loses X1 in floating point (about 1/eps of a double, 4.5e15,
+#: with margin): EPRI DG_Prot_Fdr's WindGen1 writes X0=1e99.
+MAX_X0_X1 = 1e12
+
+
+def vsource_caution(r1_ohm: float, x1_ohm: float, x0_ohm: float) -> str:
+    """Why a Vsource's data, as OpenDSS holds them, may not be the machine it stands for
+    (review rev32b M2, EPRI DG_Prot_Fdr's WindGen1: X1 = 0.0371 Ω given, R1 = 1.604 Ω,
+    OpenDSS's default from basekv 115 kV / MVAsc3 2000 / X1R1 4, and X0 = 1e99: the source
+    feeds 3 A at 12.47 kV where the 0.17 pu machine would feed about 384 A). "" when
+    nothing is implausible.
+
+    Examples
+    --------
+    >>> vsource_caution(1.604, 0.0371, 1e99)[:42]
+    '; caution: R1 is 43.2 × X1 (X/R 0.023): a '
+    >>> vsource_caution(0.01, 0.2, 0.6)
+    ''
+    """
+    out = ""
+    if x1_ohm > 0 and r1_ohm > 0 and x1_ohm / r1_ohm < MIN_MACHINE_X_R:
+        out += (f"; caution: R1 is {r1_ohm / x1_ohm:.3g} × X1 (X/R {x1_ohm / r1_ohm:.2g}): a "
+                "resistor, not a machine (X″d/R 6.7–20, IEC 60909-0 §6.6.1); OpenDSS derives "
+                "R1 from MVAsc3 and X1R1 when the script gives X1 without R1: give R1")
+    if x1_ohm > 0 and x0_ohm / x1_ohm > MAX_X0_X1:
+        out += (f"; X0 = {x0_ohm:.3g} Ω is {x0_ohm / x1_ohm:.1e} × X1: OpenDSS's Yprim "
+                "loses X1 beside it in floating point (give X0 ≤ 1e6 Ω for an open "
+                "zero-sequence path)")
+    return out
