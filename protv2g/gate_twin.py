@@ -67,7 +67,8 @@ def twin_text(worst: pd.Series) -> str:
         share = f"{100.0 * MATERIAL_SHARE:g} % of the deficit or more"
         if by_current:
             share += (f", and, where a time is read in a curve's long-time region, a device's "
-                      f"current moves by more than {100.0 * CURRENT_SCATTER:g} %")
+                      "operating current (|3I0| for a ground element) moves by more than "
+                      f"{100.0 * CURRENT_SCATTER:g} %")
     if pd.notna(tol) and math.isfinite(float(tol)):
         if change > float(tol):
             text += f" (material: more than the tolerance {cell_text(float(tol), unit)}"
