@@ -389,7 +389,9 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> p
     if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
     parts = [p[text_isin(p.scenario, bases)] for p in parts]
-    parts = [p for p in parts if len(p)]
+    # the pair margins' element columns at their small dtypes in every part (not float64
+    # NaN filled in by the concatenation for the reach and flow rows)
+    parts = uniform_columns([p.copy(deep=False) for p in parts if len(p)])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
