@@ -197,3 +197,24 @@ def test_element_codes_follow_the_faster_element():
     assert codes.dtype == np.int8
     assert codes.tolist() == [OperatingElement.GROUND, OperatingElement.PHASE,
                               OperatingElement.PHASE, OperatingElement.UNKNOWN]
+
+
+def test_working_columns_keep_their_small_dtypes():
+    """The pair rows' working columns: a missing code is -1 (not known), and every frame
+    gets them at float32/int8 before the rows are concatenated (one path, no float64)."""
+    from protv2g.checks.operating_element import (
+        ELEMENT_COLUMNS,
+        uniform_columns,
+        with_element_columns,
+    )
+
+    pair = with_element_columns(pd.DataFrame({"margin": [1.0, 2.0]}),
+                                element_device=np.array([1.0, np.nan]),
+                                i_device_3i0_a=np.array([300.0, 310.0]))
+    assert pair.element_device.tolist() == [1, -1] and pair.element_other.tolist() == [-1, -1]
+    other = pd.DataFrame({"margin": [3.0]})
+    frames = uniform_columns([pair, other])
+    assert all(list(f.columns) == list(pair.columns) for f in frames)
+    for c, dtype in ELEMENT_COLUMNS.items():
+        assert other[c].dtype == dtype and pair[c].dtype == dtype
+    assert np.isnan(other.i_device_3i0_a.iloc[0]) and other.element_device.iloc[0] == -1

@@ -31,6 +31,7 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from protv2g.checks.tolerance import DeviceRows, device_rows, phase_time_s
 from protv2g.devices.kinds import kind_of
@@ -147,9 +148,19 @@ def with_element_columns(rows: Any, **values: np.ndarray) -> Any:
     at their defaults (NaN, ``-1``)."""
     for c, dtype in ELEMENT_COLUMNS.items():
         v = values.get(c)
-        rows[c] = (_default(dtype, len(rows)) if v is None
-                   else np.asarray(v, dtype=float).astype(dtype))
+        rows[c] = _default(dtype, len(rows)) if v is None else _as(v, dtype)
     return rows
+
+
+def _as(values: Any, dtype: Any) -> np.ndarray:
+    """``values`` at ``dtype``; a code that is not a finite number ``-1`` (not known)."""
+    x = np.asarray(values)
+    if x.dtype == dtype:
+        return x
+    x = np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=float)
+    if np.dtype(dtype).kind != "f":
+        x = np.where(np.isfinite(x), x, OperatingElement.UNKNOWN)
+    return x.astype(dtype)
 
 
 def uniform_columns(frames: list[Any]) -> list[Any]:
@@ -169,8 +180,5 @@ def uniform_columns(frames: list[Any]) -> list[Any]:
             if c not in f.columns:
                 f[c] = _default(dtype, len(f))
             elif f[c].dtype != dtype:
-                x = np.asarray(f[c], dtype=float)
-                if np.dtype(dtype).kind != "f":
-                    x = np.where(np.isfinite(x), x, OperatingElement.UNKNOWN)
-                f[c] = x.astype(dtype)
+                f[c] = _as(f[c].to_numpy(), dtype)
     return frames
