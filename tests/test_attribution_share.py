@@ -88,8 +88,8 @@ def test_a_current_moved_by_a_fifth_stays_worse_and_the_gate_says_so():
     (line,) = grouped_reasons("fail", v.iloc[[1]])
     assert "V2G lowers the margin by 348.2 s, 475 % of that deficit" in line
     assert ("(material: more than the tolerance 0.2 s, 10 % of the deficit or more, and, where "
-            "a time is read in a curve's long-time region, a device's operating current (|3I0| "
-            "for a ground element) moves by more than 5 %)") in line
+            "the time that moves is a fuse's in its curve's long-time region, a device's "
+            "operating current (|3I0| for a ground element) moves by more than 5 %)") in line
 
 
 @pytest.mark.parametrize("rel", [0.0499, 0.0501])
