@@ -75,19 +75,21 @@ def test_a_large_share_on_a_current_inside_the_scatter_is_pre_existing():
     v = _pair(-34.83, -39.68, 245.8, 240.0, 0.087)
     assert v.attribution.iloc[1] == "pre-existing"
     assert ("V2G lowers the margin by 4.85 s (14 % of that deficit) but moves the devices' "
-            "currents by 2.4 % at most, within the ±5 % accuracy") in str(v.message.iloc[1])
+            "currents by 2.4 % at most (R-MID's phase current), within the ±5 % "
+            "accuracy") in str(v.message.iloc[1])
 
 
 def test_a_current_moved_by_a_fifth_stays_worse_and_the_gate_says_so():
     """J1 with 48 homes: F-LAT 220.6 → 179.5 A (−18.6 %), 73.3 → 421.5 s: worse."""
     v = _pair(-73.3, -421.5, 220.6, 179.5, 0.2)
     assert v.attribution.iloc[1] == "worse"
-    assert "V2G moves R-MID's first-cycle current 220.6 → 179.5 A (−19 %)" in str(v.message.iloc[1])
+    assert ("V2G moves R-MID's first-cycle phase current 220.6 → 179.5 A (−19 %)"
+            in str(v.message.iloc[1]))
     (line,) = grouped_reasons("fail", v.iloc[[1]])
     assert "V2G lowers the margin by 348.2 s, 475 % of that deficit" in line
     assert ("(material: more than the tolerance 0.2 s, 10 % of the deficit or more, and, where "
-            "a time is read in a curve's long-time region, a device's current moves by more "
-            "than 5 %)") in line
+            "the time that moves is a fuse's in its curve's long-time region, a device's "
+            "operating current (|3I0| for a ground element) moves by more than 5 %)") in line
 
 
 @pytest.mark.parametrize("rel", [0.0499, 0.0501])

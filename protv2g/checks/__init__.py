@@ -96,6 +96,7 @@ from protv2g.checks.distinct_blocks import (
 from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time
+from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
@@ -249,8 +250,9 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # attributed on the distinct blocks (a twin's base case repeats its source's), then
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = [p for p in fault if p is not None]
-        rows = attribute(concat_owned(fault), ctx.base_of, base_margins(ctx, flow=False),
-                         explained=_explained(ctx), fuses=_fuses(ctx))
+        rows = attribute(concat_owned(uniform_columns(fault)), ctx.base_of,
+                         base_margins(ctx, flow=False), explained=_explained(ctx),
+                         fuses=_fuses(ctx))
         fault.clear()
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
@@ -261,7 +263,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         _expand_duty(ctx, twins)
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
-        frames = [rows, attribute(concat_owned(parts), ctx.base_of,
+        frames = [rows, attribute(concat_owned(uniform_columns(parts)), ctx.base_of,
                                   base_margins(ctx, faults=False), explained=_explained(ctx),
                                   fuses=_fuses(ctx))]
         del rows
@@ -292,7 +294,9 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     else:
         parts = [p if p is not None else f for p, f in zip(parts, fault, strict=True)]
         parts = [p for p in parts if p is not None]
-        v = concat_owned(parts)  # column by column, each family's column let go once copied
+        # column by column, each family's column let go once copied; the pair rows' element
+        # columns given to every frame (one path), read and dropped by the attribution
+        v = concat_owned(uniform_columns(parts))
         v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
                       fuses=_fuses(ctx))
         sorted_ = False
@@ -385,7 +389,9 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> p
     if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
     parts = [p[text_isin(p.scenario, bases)] for p in parts]
-    parts = [p for p in parts if len(p)]
+    # the pair margins' element columns at their small dtypes in every part (not float64
+    # NaN filled in by the concatenation for the reach and flow rows)
+    parts = uniform_columns([p.copy(deep=False) for p in parts if len(p)])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -115,17 +115,21 @@ from protv2g.checks.attribution_materiality import under_materiality as _under_m
 from protv2g.checks.attribution_share import (
     MATERIAL_SHARE,
     TIME_UNIT,
-    current_change,
-    current_texts,
     in_scatter,
-    marginal_scatter_text,
     moving_side,
+    operating_changes,
     row_times,
-    share_text,
     small_share,
     smallest_with_row,
     twin_values,
 )
+from protv2g.checks.attribution_share_text import (
+    current_names,
+    current_texts,
+    marginal_scatter_text,
+    share_text,
+)
+from protv2g.checks.operating_element import ELEMENT_COLUMNS
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
@@ -260,6 +264,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # the 472,765-row table of the 10,000-bus study was the checks stage's peak)
     v = violations.copy(deep=False)
     if v.empty:
+        v = v.drop(columns=[c for c in ELEMENT_COLUMNS if c in v.columns])
         if "base_margin" not in v.columns:
             v["base_margin"] = pd.Series(dtype=float)
         return v
@@ -306,7 +311,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # each row's base twin's device currents and times: V2G's change of current is judged
     # against the devices' accuracy of response (attribution_share)
     base_iv = twin_values(len(v), sources)
-    i_change, i_which = current_change(v, base_iv)
+    # each device's operating element's current (review ver31: |3I0| for a relay tripping
+    # on 51G), the larger change of the two where the row and its twin differ
+    i_change, i_which, i_element = operating_changes(v, base_iv)
+    i_largest = i_which  # whose current moved most (the share's and scatter's texts)
     del sources
     # the key columns' codes and the per-row scenario codes, let go before the attribution
     # texts are coded; each per-row temporary below once used (#21: ≈ 20 arrays of the
@@ -381,13 +389,19 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     change, tol_mat = m_base[material] - margin[material], tol[material]
     base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
     i_sh = np.where(by_current[shared], i_change[shared], np.nan)
-    moved_texts = current_texts(v, moved_i, base_iv, i_which)
+    moved_texts = current_texts(v, moved_i, base_iv, i_which, i_element)
     sc_figures = (pm[scattered], tol[scattered], pm[scattered] - margin[scattered],
                   i_change[scattered])
-    del by_current, i_change, i_which, twin, is_time_i, base_iv
+    sh_named = current_names(v, shared[by_current[shared]], i_largest, i_element)
+    sc_named = current_names(v, scattered, i_largest, i_element)
+    del by_current, i_change, i_which, i_largest, i_element, twin, is_time_i, base_iv
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
     del pm, margin
+    # the pair rows' element columns read: not part of the violation table
+    for c in ELEMENT_COLUMNS:
+        if c in v.columns:
+            del v[c]
     v["attribution"] = att
     v["tolerance"] = tol
     v["base_margin"] = np.where(is_base, np.nan, m_base)
@@ -412,13 +426,15 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         for k, p, d, t in zip(marginal.tolist(), pm_marg.tolist(), chg_marg.tolist(),
                               tol_marg.tolist(), strict=True):
             suffix[k] = suffix.get(k, "") + marginal_text(str(crit[k]), unit[k], p, d, t)
+        named = iter(sh_named)  # the rows on the current alone, in order
         for k, b, d, ic in zip(shared.tolist(), base_sh.tolist(), chg_sh.tolist(),
                                i_sh.tolist(), strict=True):
-            suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k],
-                                                       ic if ic == ic else None)
-        for k, p, t, d, ic in zip(scattered.tolist(), *(a.tolist() for a in sc_figures),
-                                  strict=True):
-            suffix[k] = suffix.get(k, "") + marginal_scatter_text(p, t, d, unit[k], ic)
+            by_i = ic == ic
+            suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k], ic if by_i else None,
+                                                       next(named) if by_i else "")
+        for k, p, t, d, ic, nm in zip(scattered.tolist(), *(a.tolist() for a in sc_figures),
+                                      sc_named, strict=True):
+            suffix[k] = suffix.get(k, "") + marginal_scatter_text(p, t, d, unit[k], ic, nm)
         for k, text in zip(moved_i.tolist(), moved_texts, strict=True):
             suffix[k] = suffix.get(k, "") + text
         at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))

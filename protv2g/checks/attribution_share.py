@@ -12,7 +12,12 @@ material:
   known in both cases (``i_device_a``, ``i_other_a``) and whose moving time (the device's
   time that changes most from its twin, review rev29 §3) is **read in a curve's long-time
   region** (with or without V2G, at least :data:`LONG_TIME_S`):
-  V2G moves a device's current by more than :data:`CURRENT_SCATTER` (±5 %, the start-value
+  V2G moves a device's **operating current** — the current of the element whose time the
+  row reads: ``|3I0|`` for a relay or recloser tripping on its ground element, the largest
+  phase current otherwise (review ver31, EPRI ckt5 with drafted fuses: a relay on 51G,
+  |3I0| +2.8 % with V2G, judged on its phase current's −33 % read "made worse by V2G";
+  :func:`operating_changes`, :mod:`protv2g.checks.operating_element`) — by more than
+  :data:`CURRENT_SCATTER` (±5 %, the start-value
   accuracy of a relay or recloser control, :data:`protv2g.checks.sensitivity.
   PICKUP_ACCURACY`, IEC 60255-151; less than an EEI-NEMA link's melting-current band, so the
   conservative one for a fuse). Near a curve's asymptote a time moves by seconds for a
@@ -70,13 +75,12 @@ import pandas as pd
 
 from protv2g.checks._rows import column_at
 from protv2g.checks.attribution_codes import smallest_with_row
+from protv2g.checks.operating_element import ELEMENT_DTYPE, OperatingElement
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
-from protv2g.significant import number_text, percent_text
 
 __all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "LONG_TIME_S", "TIME_UNIT", "smallest_with_row",
-           "TwinValues", "twin_values", "current_change", "row_times", "moving_side",
-           "in_scatter", "small_share", "share_text", "marginal_scatter_text", "current_text",
-           "current_texts"]
+           "TwinValues", "twin_values", "CurrentChange", "operating_changes", "current_change",
+           "row_times", "moving_side", "in_scatter", "small_share"]
 
 #: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
 #: base (module docstring).
@@ -95,22 +99,45 @@ TIME_UNIT = "s"
 
 class TwinValues(NamedTuple):
     """The device currents (A) and times (s) of each row's base twin, aligned with the rows
-    (NaN where the twin has none): ``i_device_a``, ``i_other_a``, ``t_device_s``,
-    ``t_other_s``."""
+    (NaN where the twin has none): ``i_device_a``, ``i_other_a`` (largest phase),
+    ``t_device_s``, ``t_other_s``; ``i_device_3i0_a``, ``i_other_3i0_a`` (``|3I0|``,
+    float32) and ``element_device``, ``element_other`` (int8
+    :class:`~protv2g.checks.operating_element.OperatingElement` codes, -1 not known) where
+    the twin is a pair row (review ver31)."""
 
     i_device_a: np.ndarray
     i_other_a: np.ndarray
     t_device_s: np.ndarray
     t_other_s: np.ndarray
+    i_device_3i0_a: np.ndarray | None = None
+    i_other_3i0_a: np.ndarray | None = None
+    element_device: np.ndarray | None = None
+    element_other: np.ndarray | None = None
 
 
 _TWIN_COLUMNS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s")
+#: Each side's (phase current, |3I0|, element code) columns: ``device``, ``other_device``.
+_SIDES = (("i_device_a", "i_device_3i0_a", "element_device"),
+          ("i_other_a", "i_other_3i0_a", "element_other"))
 
 
-def _numbers(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
+def numbers_at(frame: pd.DataFrame, col: str, at: np.ndarray) -> np.ndarray:
     if col not in frame.columns or not len(at):
         return np.full(len(at), np.nan)
     return pd.to_numeric(pd.Series(column_at(frame[col], at)), errors="coerce").to_numpy(float)
+
+
+def _codes(frame: pd.DataFrame, col: str, at: np.ndarray | None = None) -> np.ndarray:
+    """Element codes of ``frame[col]`` (at ``at``, all rows without), int8, -1 where
+    missing."""
+    n = len(frame) if at is None else len(at)
+    if col not in frame.columns or not n:
+        return np.full(n, OperatingElement.UNKNOWN, dtype=ELEMENT_DTYPE)
+    x = frame[col].to_numpy() if at is None else column_at(frame[col], at)
+    if x.dtype == ELEMENT_DTYPE:
+        return x
+    x = pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(x), x, OperatingElement.UNKNOWN).astype(ELEMENT_DTYPE)
 
 
 def twin_values(n: int, sources: Iterable[tuple[pd.DataFrame, np.ndarray, np.ndarray]]
@@ -126,15 +153,107 @@ def twin_values(n: int, sources: Iterable[tuple[pd.DataFrame, np.ndarray, np.nda
         violation rows of a failing base, the ``base_margins`` rows of a passing one). A
         missing column stays NaN.
     """
-    out = {c: np.full(n, np.nan) for c in _TWIN_COLUMNS}
+    out: dict[str, np.ndarray] = {c: np.full(n, np.nan) for c in _TWIN_COLUMNS}
+    ground = {c: np.full(n, np.nan, dtype=np.float32) for _, c, _ in _SIDES}
+    codes = {c: np.full(n, OperatingElement.UNKNOWN, dtype=ELEMENT_DTYPE) for *_, c in _SIDES}
     for frame, rows, at in sources:
         for c in _TWIN_COLUMNS:
-            out[c][rows] = _numbers(frame, c, at)
-    return TwinValues(**out)
+            out[c][rows] = numbers_at(frame, c, at)
+        for _, g, e in _SIDES:
+            if e in frame.columns:  # the pair rows' (review ver31)
+                ground[g][rows] = numbers_at(frame, g, at)
+                codes[e][rows] = _codes(frame, e, at)
+    return TwinValues(**out, **ground, **codes)
+
+
+class CurrentChange(NamedTuple):
+    """:func:`current_change`'s result: ``rel`` (n,) the largest relative change of a
+    device's operating current, ``which`` (n,) int8 whose (0 ``device``, 1
+    ``other_device``, -1 none) and ``element`` (2, n) int8 each side's element whose current
+    was compared (:class:`~protv2g.checks.operating_element.OperatingElement`: 1 ``|3I0|``,
+    0 the phase current)."""
+
+    rel: np.ndarray
+    which: np.ndarray
+    element: np.ndarray
+
+
+def _relative(i: np.ndarray, i_base: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(i - i_base) / np.abs(i_base)
+    return np.where(np.isfinite(rel), rel, np.nan)
+
+
+def operating_changes(v: pd.DataFrame, base: TwinValues) -> CurrentChange:
+    """Relative change of each device's **operating** current against its base twin, and
+    the largest of the two devices' (review ver31).
+
+    The operating current is the current of the element whose time the row reads
+    (``element_device``/``element_other``, :mod:`protv2g.checks.operating_element`): a
+    ground element's ``|3I0|`` (``i_device_3i0_a``/``i_other_3i0_a``), the largest phase
+    current otherwise (every fuse; rows without element codes). Where the element differs
+    between the row and its twin (one trips on 51G, the other on 51P, or one is not known)
+    the **larger** of the two currents' relative changes is taken: the time answers to one
+    current in one case and to the other in the other, so both are the time's, and the
+    current test (:func:`in_scatter`) excuses a time change as the devices' scatter only
+    when neither moves by more than :data:`CURRENT_SCATTER` — never on the element that
+    happens to move least.
+
+    Parameters
+    ----------
+    v : DataFrame
+        Violation rows with ``i_device_a`` and/or ``i_other_a`` (A), optionally the element
+        columns (:data:`~protv2g.checks.operating_element.ELEMENT_COLUMNS`).
+    base : TwinValues
+        Each row's base twin (:func:`twin_values`).
+
+    Returns
+    -------
+    CurrentChange
+        ``rel``: NaN where neither current is known in both rows (or the base current is
+        0); ``which``; ``element``.
+    """
+    n = len(v)
+    out = np.full(n, np.nan)
+    which = np.full(n, -1, dtype=np.int8)
+    element = np.full((2, n), OperatingElement.PHASE, dtype=ELEMENT_DTYPE)
+    twins = ((base.i_device_a, base.i_device_3i0_a, base.element_device),
+             (base.i_other_a, base.i_other_3i0_a, base.element_other))
+    for j, ((col, g_col, e_col), (i_base, g_base, e_base)) in enumerate(
+            zip(_SIDES, twins, strict=True)):
+        if col not in v and g_col not in v:
+            continue
+        rel = (_relative(pd.to_numeric(v[col], errors="coerce").to_numpy(float), i_base)
+               if col in v else np.full(n, np.nan))
+        e_now = _codes(v, e_col)
+        e_base = (np.full(n, OperatingElement.UNKNOWN, dtype=ELEMENT_DTYPE) if e_base is None
+                  else e_base)
+        # the rows where a ground element operates in the row or its twin, read there only
+        # (#21: the other rows, most of them, keep their phase current's change)
+        at = np.flatnonzero((e_now == OperatingElement.GROUND)
+                            | (e_base == OperatingElement.GROUND))
+        if len(at) and g_col in v and g_base is not None:
+            rel_g = _relative(numbers_at(v, g_col, at), g_base[at].astype(float))
+            both = ((e_now[at] == OperatingElement.GROUND)
+                    & (e_base[at] == OperatingElement.GROUND))
+            rel_p = rel[at]
+            with np.errstate(invalid="ignore"):
+                # both ground: |3I0|'s; the element differs: the larger change of the two
+                use_g = both | (rel_g > rel_p) | (np.isnan(rel_p) & ~np.isnan(rel_g))
+            use_g &= ~np.isnan(rel_g) | both
+            rel[at] = np.where(use_g, rel_g, rel_p)
+            element[j, at] = np.where(use_g, OperatingElement.GROUND, OperatingElement.PHASE)
+        with np.errstate(invalid="ignore"):
+            larger = np.isfinite(rel) & ~(rel <= out)
+        which = np.where(larger, j, which).astype(np.int8)
+        out = np.where(larger, rel, out)
+    return CurrentChange(out, which, element)
 
 
 def current_change(v: pd.DataFrame, base: TwinValues) -> tuple[np.ndarray, np.ndarray]:
-    """Largest relative change of a row's device currents against its base twin.
+    """Largest relative change of a row's device currents against its base twin: the
+    ``(rel, which)`` of :func:`operating_changes` (each device's operating element's
+    current).
 
     Parameters
     ----------
@@ -146,25 +265,12 @@ def current_change(v: pd.DataFrame, base: TwinValues) -> tuple[np.ndarray, np.nd
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``|I − I_base| / |I_base|`` of the device (``device`` or ``other_device``) that moves
-        most (NaN where neither current is known in both rows, or the base current is 0),
-        and which: 0 ``device``, 1 ``other_device``, -1 none.
+        ``|I − I_base| / |I_base|`` of the device (``device`` or ``other_device``) whose
+        operating current moves most (NaN where neither current is known in both rows, or
+        the base current is 0), and which: 0 ``device``, 1 ``other_device``, -1 none.
     """
-    out = np.full(len(v), np.nan)
-    which = np.full(len(v), -1, dtype=np.int8)
-    for j, (col, i_base) in enumerate((("i_device_a", base.i_device_a),
-                                       ("i_other_a", base.i_other_a))):
-        if col not in v:
-            continue
-        i = pd.to_numeric(v[col], errors="coerce").to_numpy(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rel = np.abs(i - i_base) / np.abs(i_base)
-        rel = np.where(np.isfinite(rel), rel, np.nan)
-        with np.errstate(invalid="ignore"):
-            larger = np.isfinite(rel) & ~(rel <= out)
-        which = np.where(larger, j, which).astype(np.int8)
-        out = np.where(larger, rel, out)
-    return out, which
+    c = operating_changes(v, base)
+    return c.rel, c.which
 
 
 def row_times(v: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -231,57 +337,3 @@ def small_share(m_base: np.ndarray, margin: np.ndarray, scatter: np.ndarray
         fails = np.isfinite(m_base) & (m_base < 0) & (margin < m_base)
         under_share = m_base - margin < MATERIAL_SHARE * np.abs(m_base)
     return fails & (under_share | scatter), fails & ~under_share & scatter
-
-
-def share_text(m_base: float, change: float, unit: str, i_change: float | None) -> str:
-    """The message suffix of a row made ``pre-existing`` by :func:`small_share`;
-    ``i_change`` given where it is so on the current alone."""
-    head = (f"; pre-existing: without V2G it fails by {number_text(-m_base, unit)} and V2G "
-            f"lowers the margin by {number_text(change, unit)}")
-    tail = ": the fix the deficit needs without V2G is the fix (size it with V2G's part)"
-    if i_change is not None:
-        return (f"{head} ({percent_text(change / -m_base)} of that deficit) but moves the "
-                f"devices' currents by {percent_text(i_change)} at most, within the "
-                f"±{100.0 * CURRENT_SCATTER:g} % accuracy with which they respond to current "
-                "(a relay's or recloser's start value, IEC 60255-151; an EEI-NEMA link's "
-                "melting current spans more, ANSI C37.43; in a fuse curve's long-time region "
-                f"a few percent of current move the time by seconds){tail}")
-    return (f"{head}, {percent_text(change / -m_base)} of that deficit, under the "
-            f"{100.0 * MATERIAL_SHARE:g} % material share{tail}")
-
-
-def marginal_scatter_text(m_base: float, tol: float, change: float, unit: str,
-                          i_change: float) -> str:
-    """The message suffix of a row whose base passes by less than its tolerance and whose
-    V2G change is the devices' response scatter (:func:`in_scatter`)."""
-    return (f"; pre-existing: without V2G it passes by {number_text(m_base, unit)}, within the "
-            f"tolerance {number_text(tol, unit)}, and V2G lowers the margin by "
-            f"{number_text(change, unit)} but moves the devices' first-cycle currents by "
-            f"{percent_text(i_change)} at most, within the ±{100.0 * CURRENT_SCATTER:g} % "
-            "accuracy with which they respond to current in the curve's long-time region "
-            "(a relay's or recloser's start value, IEC 60255-151; an EEI-NEMA link's melting "
-            "current spans more, ANSI C37.43): the limit is not met with the devices' own "
-            "scatter even without V2G")
-
-
-def current_text(device: str, i_base_a: float, i_a: float) -> str:
-    """The message suffix of a time row judged ``worse`` on its current: ``"; V2G moves
-    F-LAT's first-cycle current 220.6 → 179.5 A (−19 %)"``."""
-    return (f"; V2G moves {device}'s first-cycle current {number_text(i_base_a)} → "
-            f"{number_text(i_a, 'A')} ({percent_text((i_a - i_base_a) / i_base_a)})")
-
-
-def current_texts(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray
-                  ) -> list[str]:
-    """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
-    whose current moved most (``which``), its base twin's current (``base``) and its own
-    (columns read at those rows only, #21)."""
-    if not len(at):
-        return []
-    other = which[at] == 1
-    names = np.where(other, column_at(v["other_device"], at).astype(object),
-                     column_at(v["device"], at).astype(object))
-    i_now = np.where(other, _numbers(v, "i_other_a", at), _numbers(v, "i_device_a", at))
-    i_base = np.where(other, base.i_other_a[at], base.i_device_a[at])
-    return [current_text(str(n), b, x) for n, b, x in
-            zip(names.tolist(), i_base.tolist(), i_now.tolist(), strict=True)]

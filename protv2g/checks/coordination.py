@@ -59,6 +59,7 @@ from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, 
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_arcing_text import arcing_text
 from protv2g.checks.fuse_melt_text import below_melt_note
+from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE, element_codes
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
     concat_rows,
@@ -132,6 +133,7 @@ class PairTerms:
         self._both: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._combined: dict[tuple[str, str], np.ndarray] = {}
         self._rows: dict[str, list[DeviceRows]] = {}
+        self._el: dict[tuple[str, str], np.ndarray] = {}
 
     def rows(self, side: str) -> list[DeviceRows]:
         """The primary's or backup's rows per device and their distinct current pairs
@@ -155,6 +157,24 @@ class PairTerms:
                                                 self.m[f"{side}_i_ground_a"].to_numpy(),
                                                 self.rows(side))
         return self._tol[key]
+
+    def element(self, side: str, which: str) -> np.ndarray:
+        """:class:`~protv2g.checks.operating_element.OperatingElement` code (int8) of the
+        primary's or backup's time ``which``: the element whose time the rule uses, as
+        :meth:`tol` decides it."""
+        key = (side, which)
+        if key not in self._el:
+            names = self.m.primary if side == "p" else self.m.backup
+            self._el[key] = element_codes(self.ctx.devices, names.to_numpy(),
+                                          self.m[f"{side}_i_phase_a"].to_numpy(),
+                                          self.m[f"{side}_i_ground_a"].to_numpy(), which,
+                                          self.rows(side))
+        return self._el[key]
+
+    def elements(self, p_which: str, b_which: str) -> tuple[np.ndarray, np.ndarray]:
+        """(primary's, backup's) :meth:`element` codes of a margin read on ``p_which`` and
+        ``b_which``, for :func:`~protv2g.checks.pairs.coordination_rows`."""
+        return self.element("p", p_which), self.element("b", b_which)
 
     def boundary(self, side: str, which: str) -> np.ndarray:
         """Data-boundary label of the primary or backup lookup ``which`` (``""`` inside)."""
@@ -255,7 +275,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             margin, cti, tolerance=tol, rule="coordination_interval",
             rule_value=cti, rule_source=src,
             boundary=with_curve_band(bnd, m.primary.to_numpy(), margin, b_op - p_low - cti),
-            t_primary_low=p_low))
+            t_primary_low=p_low, elements=terms.elements(PRIMARY_TIME, "op")))
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
         sel = operates & (bk == fuse) & (pk != rc)
@@ -270,7 +290,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             rule=ratio.name, rule_value=ratio.value, rule_source=ratio.source,
             boundary=with_curve_band(bnd, m.primary.to_numpy(), margin,
                                      ratio.value * b_mm - p_low),
-            t_primary_low=p_low))
+            t_primary_low=p_low, elements=terms.elements(PRIMARY_TIME, "mm")))
         # C4 recloser→relay: relay slower than every shot + CTI
         sel = operates & (pk == rc) & (bk == relay)
         margin = b_op - p_clear - rrc.value
@@ -281,7 +301,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         frames.append(coordination_rows(
             m, sel, "C4", "relay after recloser's longest shot + CTI", p_clear, b_op, margin,
             rrc.value, tolerance=tol, rule="coordination_interval", rule_value=rrc.value,
-            rule_source=rrc.source, boundary=bnd))
+            rule_source=rrc.source, boundary=bnd, elements=terms.elements(PRIMARY_TIME, "op")))
         # C4 relay/recloser→recloser: backup delayed curve after primary + CTI
         b_del = m.b_t_delayed_s.to_numpy(dtype=float)
         sel = operates & (bk == rc) & (pk != fuse)
@@ -291,7 +311,8 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         frames.append(coordination_rows(
             m, sel, "C4", "backup recloser delayed curve after primary + CTI", p_clear, b_del,
             b_del - p_clear - cti, cti, tolerance=tol, rule="coordination_interval",
-            rule_value=cti, rule_source=src, boundary=bnd))
+            rule_value=cti, rule_source=src, boundary=bnd,
+            elements=terms.elements(PRIMARY_TIME, "delayed")))
         # C4 recloser→recloser fast shots (review s17 §3.9): a backup whose fast shot is
         # quicker than the primary's opens first (or with it) for every fault in the
         # primary's zone: a momentary for the backup's whole zone (OpenDSS dynamics on EPRI's
@@ -311,7 +332,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             rule_source="Cooper Power Systems, Electrical Distribution-System Protection "
                         "(1990), recloser-to-recloser coordination: curves too close trip "
                         "both reclosers; sequence coordination steps the backup instead",
-            boundary=bnd, fail_status=CheckStatus.WARN))
+            boundary=bnd, fail_status=CheckStatus.WARN, elements=terms.elements("fast", "fast")))
         # C2 fuse→recloser (fuse saving, backup) and recloser→fuse (fuse on the source side)
         frames.append(fuse_recloser_rows(ctx, m, (pk == fuse) & (bk == rc) & np.isfinite(p_tc),
                                          terms, p_low))
@@ -394,7 +415,10 @@ def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
     passes (:func:`protv2g.checks.attribution.attribute`), with both devices' first-cycle
     currents (A) and times (s) as their violation rows hold them (``i_device_a``,
     ``i_other_a``, ``t_device_s``, ``t_other_s``: V2G's change of current is judged against
-    the devices' accuracy of response on a passing base too, review s28 §1)."""
+    the devices' accuracy of response on a passing base too, review s28 §1), with their
+    ``|3I0|`` and operating elements (``i_device_3i0_a``, ``i_other_3i0_a``,
+    ``element_device``, ``element_other``: the current of the element that operates,
+    review ver31)."""
     c = coordination
     return pd.DataFrame({
         "scenario": c.scenario.to_numpy(), "criterion": c.criterion.to_numpy(),
@@ -406,4 +430,21 @@ def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
         **{col: pd.to_numeric(c[src], errors="coerce").to_numpy(float)
            for col, src in (("i_device_a", "i_backup_a"), ("i_other_a", "i_primary_a"),
                             ("t_device_s", "t_backup_s"), ("t_other_s", "t_primary_s"))
+           if src in c.columns},
+        # at the violation rows' working dtypes (float32 |3I0|, int8 codes)
+        **{col: np.asarray(pd.to_numeric(c[src], errors="coerce"), dtype=float).astype(
+            ELEMENT_COLUMNS[col]) for col, src in (
+                ("i_device_3i0_a", "i_backup_3i0_a"), ("i_other_3i0_a", "i_primary_3i0_a"))
+           if src in c.columns},
+        **{col: _element_codes(c[src]) for col, src in (
+            ("element_device", "element_backup"), ("element_other", "element_primary"))
            if src in c.columns}})
+
+
+def _element_codes(column: pd.Series) -> np.ndarray:
+    """An element-code column as int8 (a missing code ``-1``, not known)."""
+    x = column.to_numpy()
+    if x.dtype == ELEMENT_DTYPE:
+        return x
+    x = pd.to_numeric(column, errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(x), x, -1).astype(ELEMENT_DTYPE)

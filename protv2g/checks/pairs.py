@@ -20,6 +20,11 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, bracket_column, empty, fmt_s, violation_rows
 from protv2g.checks._keys import keys_of
 from protv2g.checks.beyond_transformer import split_pairs
+from protv2g.checks.operating_element import (
+    ELEMENT_DTYPE,
+    OperatingElement,
+    with_element_columns,
+)
 from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
@@ -44,12 +49,16 @@ __all__ = ["COORDINATION_COLUMNS", "cleared_nearer", "concat_rows", "coordinatio
 #: end (minimum melt + arcing, staged alike); equal to ``t_primary_s`` for a link given by its
 #: TC table (no band); NaN for the other rules. A failing row that holds at the low end says
 #: ``<fuse> tc: curve_band`` in ``data_boundary`` (:func:`protv2g.checks.tolerance.
-#: with_curve_band`).
+#: with_curve_band`). ``element_primary``/``element_backup``: which element of each device
+#: gives its time, an int8 :class:`~protv2g.checks.operating_element.OperatingElement` code
+#: (-1 not known, 0 phase, 1 ground; review ver31: the attribution reads that element's
+#: current, :mod:`protv2g.checks.attribution_share`).
 COORDINATION_COLUMNS = [
     "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
     "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a", "t_primary_s",
     "t_backup_s", "t_primary_band_low_s", "margin_s", "required_s",
     "tolerance_s", "rule", "rule_value", "rule_source", "data_boundary", "ok", "status",
+    "element_primary", "element_backup",
 ]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
@@ -246,7 +255,8 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
                       rule_source: np.ndarray | str = "",
                       boundary: np.ndarray | str = "inside",
                       fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL,
-                      t_primary_low: np.ndarray | float = np.nan
+                      t_primary_low: np.ndarray | float = np.nan,
+                      elements: tuple[np.ndarray, np.ndarray] | None = None
                       ) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
@@ -255,7 +265,9 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
     saving, :mod:`protv2g.checks.fuse_saving_range`). ``required``, ``tolerance``,
     ``rule_value``, ``rule_source``,
     ``boundary`` and ``t_primary_low`` (the low end of a primary fuse's TC band) are scalars
-    or arrays aligned with ``m``.
+    or arrays aligned with ``m``. ``elements``: the primary's and backup's
+    :class:`~protv2g.checks.operating_element.OperatingElement` codes aligned with ``m``
+    (:meth:`protv2g.checks.coordination.PairTerms.elements`); without them ``-1`` (not known).
     """
     def sel(column: str) -> np.ndarray:
         # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
@@ -280,7 +292,18 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "tolerance_s": pick(tolerance), "rule": rule, "rule_value": pick(rule_value),
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
         "ok": ok, "status": np.where(ok, CheckStatus.OK.value, bad),
+        "element_primary": _codes(elements, 0, mask),
+        "element_backup": _codes(elements, 1, mask),
     }, columns=COORDINATION_COLUMNS)
+
+
+def _codes(elements: tuple[np.ndarray, np.ndarray] | None, side: int, mask: np.ndarray
+           ) -> np.ndarray:
+    """One side's element codes at ``mask`` (int8), ``-1`` without ``elements``."""
+    if elements is None:
+        return np.full(int(np.count_nonzero(mask)), OperatingElement.UNKNOWN,
+                       dtype=ELEMENT_DTYPE)
+    return np.asarray(elements[side], dtype=ELEMENT_DTYPE)[mask]
 
 
 def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -371,7 +394,7 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     export = {sc: ctx.export_text(sc) for sc in bad.scenario.unique()}  # per scenario (#21)
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
                     export[r.scenario]) for r in bad.itertuples(index=False)]
-    return violation_rows(
+    rows = violation_rows(
         bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
         scenario=bad.scenario.to_numpy(),
         fault_bus=bad.fault_bus.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -384,6 +407,14 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
         message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
         **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
+    # each device's |3I0| and the element whose time the row reads, for the attribution
+    # (review ver31: a relay tripping on 51G judged on its phase current)
+    return with_element_columns(
+        rows, i_device_3i0_a=bad.i_backup_3i0_a.to_numpy(),
+        i_other_3i0_a=bad.i_primary_3i0_a.to_numpy(),
+        **{k: bad[c].to_numpy() for k, c in (("element_device", "element_backup"),
+                                             ("element_other", "element_primary"))
+           if c in bad.columns})
 
 
 def tc_band_text(r: object) -> str:

@@ -167,6 +167,9 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
                    else ~((b_sure == b_fast) | (np.isnan(b_sure) & np.isnan(b_fast))))
         tol_fast = with_sure_tolerance(ctx, m, terms.tol("b", "fast"), swapped)
         b_fast = b_sure
+        # the sure element is the other one where it was swapped in
+        el_fast = terms.element("b", "fast")
+        el_fast = np.where(swapped & (el_fast >= 0), 1 - el_fast, el_fast).astype(el_fast.dtype)
         unseen = sel & (n_fast > 0) & ~seen
         # judged on the fuse-saving range (:mod:`.fuse_saving_range`): each row against its
         # base twin; above the crossover without V2G it is information, not a V2G effect
@@ -179,7 +182,7 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         frames.append(coordination_rows(
             m, save, "C2", SAVING, p_mm, k * b_fast, p_mm - k * b_fast, 0.0, tolerance=tol,
             rule="fuse_saving_k", rule_value=k, rule_source=k_src, boundary=bnd,
-            fail_status=status))
+            fail_status=status, elements=(terms.element("p", "mm"), el_fast)))
         # the recloser cannot save the fuse at all: a warning (the fuse still clears), a
         # failure where it saved the fuse without V2G
         # keyed as the fuse-saving rule: its twin without V2G is the pair's fuse-saving row,
@@ -196,7 +199,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         bnd = with_curve_band(bnd, m.primary.to_numpy(), margin, b_del - p_tc_low)
         frames.append(coordination_rows(m, backup, "C2", BACKUP, p_tc, b_del, margin,
                                         0.0, tolerance=tol, boundary=bnd,
-                                        t_primary_low=p_tc_low))
+                                        t_primary_low=p_tc_low,
+                                        elements=terms.elements(PRIMARY_TIME, "delayed")))
         coordinated = coordinated_keys(ctx, m, sel, backup & (margin < -1e-9))
     nm = fuse_not_clearing(ctx)
     frames += _uncleared_rows(ctx, nm) + lockout_rows(ctx, nm, coordinated, NEVER_MELTS)
@@ -288,7 +292,8 @@ def source_side_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         return coordination_rows(m, ok, "C2", SOURCE_SIDE, f * p_clear, b_mm,
                                  b_mm - f * p_clear, 0.0, tolerance=tol,
                                  rule="source_side_fuse_factor", rule_value=f,
-                                 rule_source=f_src, boundary=bnd)
+                                 rule_source=f_src, boundary=bnd,
+                                 elements=terms.elements(PRIMARY_TIME, "mm"))
 
 
 def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np.ndarray:

@@ -53,7 +53,7 @@ from protv2g.devices.tolerances import accuracy, tolerance_s
 __all__ = ["device_tolerance_s", "slower_element_tolerance_s", "with_sure_tolerance",
            "device_boundary",
            "combine_boundaries", "rss", "fuse_tc_band_low_s", "with_curve_band", "INSIDE",
-           "PRIMARY_TIME", "DeviceRows", "device_rows"]
+           "PRIMARY_TIME", "DeviceRows", "device_rows", "phase_time_s"]
 
 INSIDE = DataBoundary.INSIDE.value
 #: Flags that are not a data boundary of a verdict (the element simply does not operate).
@@ -103,7 +103,9 @@ def _ground_time_tolerance_s(dev: Any, role: str, i_g: np.ndarray, which: str, t
     return t, tol
 
 
-def _phase_time_s(dev: Any, role: str, i_p: np.ndarray, which: str) -> np.ndarray:
+def phase_time_s(dev: Any, role: str, i_p: np.ndarray, which: str) -> np.ndarray:
+    """A relay's phase elements' time or a recloser's phase ``which`` curve (its delayed
+    curve where it has no fast shot) at phase currents ``i_p`` (A)."""
     if role == "relay":
         return dev.phase_time_s(i_p)
     if which == "fast" and dev.settings.n_fast:
@@ -233,7 +235,7 @@ def slower_element_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a:
         with np.errstate(invalid="ignore", divide="ignore"):
             tol_p = tolerance_s(dev, i_a[idx], w, relay_technology=tech)  # type: ignore[arg-type]
             t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g[idx], w, tech)
-            t_p = _phase_time_s(dev, role, i_a[idx], w)
+            t_p = phase_time_s(dev, role, i_a[idx], w)
             tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_p, tol_g)
         out[idx] = np.where(np.isfinite(tol), tol, 0.0)
     return out
@@ -267,7 +269,7 @@ def _tolerance_s(dev: Any, i_p: np.ndarray, i_g: np.ndarray | None, which: str, 
         tol = tolerance_s(dev, i_p, w, relay_technology=tech)  # type: ignore[arg-type]
         if i_g is not None and role in ("relay", "recloser"):
             t_g, tol_g = _ground_time_tolerance_s(dev, role, i_g, w, tech)
-            t_p = _phase_time_s(dev, role, i_p, w)
+            t_p = phase_time_s(dev, role, i_p, w)
             tol = np.where(np.fmin(t_g, np.inf) < t_p, tol_g, tol)
     return np.where(np.isfinite(tol), tol, 0.0)
 

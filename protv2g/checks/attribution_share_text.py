@@ -1,0 +1,136 @@
+"""The message texts of :mod:`protv2g.checks.attribution_share`'s verdicts: a row made
+``pre-existing`` by V2G's small share or by the devices' response scatter, and a time row
+``worse`` on its current. Each names the current it quotes by the element that operates
+(review ver31: ``"R1's |3I0| (its ground element operates)"``, ``"F-LAT's phase
+current"``; :mod:`protv2g.checks.operating_element`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._rows import column_at
+from protv2g.checks.attribution_share import (
+    CURRENT_SCATTER,
+    MATERIAL_SHARE,
+    TwinValues,
+    numbers_at,
+)
+from protv2g.checks.operating_element import ELEMENT_DTYPE, ELEMENT_WORDS, OperatingElement
+from protv2g.significant import number_text, percent_text
+
+__all__ = ["share_text", "marginal_scatter_text", "current_text", "current_texts",
+           "current_names", "element_word"]
+
+
+def share_text(m_base: float, change: float, unit: str, i_change: float | None,
+               named: str = "") -> str:
+    """The message suffix of a row made ``pre-existing`` by :func:`small_share`;
+    ``i_change`` given where it is so on the current alone, ``named`` the current that moved
+    most (:func:`current_names`: ``"R1's |3I0| (its ground element operates)"``)."""
+    head = (f"; pre-existing: without V2G it fails by {number_text(-m_base, unit)} and V2G "
+            f"lowers the margin by {number_text(change, unit)}")
+    tail = ": the fix the deficit needs without V2G is the fix (size it with V2G's part)"
+    if i_change is not None:
+        return (f"{head} ({percent_text(change / -m_base)} of that deficit) but moves the "
+                f"devices' currents by {percent_text(i_change)} at most{_named(named)}, "
+                f"within the ±{100.0 * CURRENT_SCATTER:g} % accuracy with which they respond "
+                "to current (a relay's or recloser's start value, IEC 60255-151; an EEI-NEMA "
+                "link's melting current spans more, ANSI C37.43; in a fuse curve's long-time "
+                f"region a few percent of current move the time by seconds){tail}")
+    return (f"{head}, {percent_text(change / -m_base)} of that deficit, under the "
+            f"{100.0 * MATERIAL_SHARE:g} % material share{tail}")
+
+
+def _named(named: str) -> str:
+    return f" ({named})" if named else ""
+
+
+def marginal_scatter_text(m_base: float, tol: float, change: float, unit: str,
+                          i_change: float, named: str = "") -> str:
+    """The message suffix of a row whose base passes by less than its tolerance and whose
+    V2G change is the devices' response scatter (:func:`in_scatter`); ``named`` as
+    :func:`share_text`'s."""
+    return (f"; pre-existing: without V2G it passes by {number_text(m_base, unit)}, within the "
+            f"tolerance {number_text(tol, unit)}, and V2G lowers the margin by "
+            f"{number_text(change, unit)} but moves the devices' first-cycle currents by "
+            f"{percent_text(i_change)} at most{_named(named)}, within the "
+            f"±{100.0 * CURRENT_SCATTER:g} % accuracy with which they respond to current in "
+            "the curve's long-time region (a relay's or recloser's start value, IEC "
+            "60255-151; an EEI-NEMA link's melting current spans more, ANSI C37.43): the "
+            "limit is not met with the devices' own scatter even without V2G")
+
+
+def element_word(element: int) -> str:
+    """How a message names the current of an element (:class:`~protv2g.checks.
+    operating_element.OperatingElement` code): ``"|3I0| (its ground element operates)"``,
+    ``"phase current"``."""
+    if element == OperatingElement.GROUND:
+        return f"{ELEMENT_WORDS[OperatingElement.GROUND]} (its ground element operates)"
+    return ELEMENT_WORDS[OperatingElement.PHASE]
+
+
+def current_text(device: str, i_base_a: float, i_a: float,
+                 element: int = OperatingElement.PHASE) -> str:
+    """The message suffix of a time row judged ``worse`` on its current: ``"; V2G moves
+    F-LAT's first-cycle phase current 220.6 → 179.5 A (−19 %)"``, ``"; V2G moves R1's
+    first-cycle |3I0| (its ground element operates) 412.0 → 423.5 A (+2.8 %)"``."""
+    return (f"; V2G moves {device}'s first-cycle {element_word(element)} "
+            f"{number_text(i_base_a)} → {number_text(i_a, 'A')} "
+            f"({percent_text((i_a - i_base_a) / i_base_a)})")
+
+
+def _side_figures(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
+                  element: np.ndarray) -> tuple[list, list, list, list]:
+    """Names, elements, base and own operating currents of rows ``at`` on the side
+    ``which[at]`` (columns read at those rows only, #21)."""
+    other = which[at] == 1
+    names = np.where(other, column_at(v["other_device"], at).astype(object),
+                     column_at(v["device"], at).astype(object))
+    el = np.where(other, element[1, at], element[0, at])
+    ground = el == OperatingElement.GROUND
+    i_now = np.where(other, numbers_at(v, "i_other_a", at), numbers_at(v, "i_device_a", at))
+    i_base = np.where(other, base.i_other_a[at], base.i_device_a[at])
+    if ground.any():
+        g_now = np.where(other, numbers_at(v, "i_other_3i0_a", at),
+                         numbers_at(v, "i_device_3i0_a", at))
+        g_dev = (np.full(len(at), np.nan) if base.i_device_3i0_a is None
+                 else base.i_device_3i0_a[at].astype(float))
+        g_oth = (np.full(len(at), np.nan) if base.i_other_3i0_a is None
+                 else base.i_other_3i0_a[at].astype(float))
+        i_now = np.where(ground, g_now, i_now)
+        i_base = np.where(ground, np.where(other, g_oth, g_dev), i_base)
+    return names.tolist(), el.tolist(), i_base.tolist(), i_now.tolist()
+
+
+def current_texts(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
+                  element: np.ndarray | None = None) -> list[str]:
+    """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
+    whose current moved most (``which``), its operating element's current (``element``,
+    :class:`CurrentChange`; the phase current without) in its base twin (``base``) and in
+    the row (columns read at those rows only, #21)."""
+    if not len(at):
+        return []
+    if element is None:
+        element = np.zeros((2, len(v)), dtype=ELEMENT_DTYPE)
+    return [current_text(str(n), b, x, e) for n, e, b, x in
+            zip(*_side_figures(v, at, base, which, element), strict=True)]
+
+
+def current_names(v: pd.DataFrame, at: np.ndarray, which: np.ndarray, element: np.ndarray
+                  ) -> list[str]:
+    """``"R1's |3I0| (its ground element operates)"`` / ``"F-LAT's phase current"``: the
+    operating current of the device that moved most (``which``) of rows ``at``; ``""``
+    where none did."""
+    if not len(at):
+        return []
+    w = which[at]
+    other = w == 1
+    names = np.where(other, column_at(v["other_device"], at).astype(object),
+                     column_at(v["device"], at).astype(object)) if "device" in v else None
+    el = np.where(other, element[1, at], element[0, at])
+    if names is None:
+        return ["" for _ in range(len(at))]
+    return [f"{n}'s {element_word(e)}" if k >= 0 else ""
+            for n, e, k in zip(names.tolist(), el.tolist(), w.tolist(), strict=True)]
