@@ -11,8 +11,13 @@ distinct charger sets of the scenarios (the same sets as the sequence path,
 the feeder's PV systems and storage by the chargers' default model (first cycle, sustained
 brackets, trips: :class:`protv2g.engine.der_model.InverterModel`) in every run's maximum case,
 base case included, ceased in the minimum case (``existing_inverters="law"``,
-:mod:`protv2g.engine.phase.der`); machines as OpenDSS has them. Fault buses: the primary
-buses (above 1 kV). The tables:
+:mod:`protv2g.engine.phase.der`); machines as OpenDSS has them. Fault buses
+(:func:`study_fault_buses`): the primary buses (above 1 kV) and the low-voltage terminal buses
+of every element that carries a study device — a service or site transformer's secondary
+terminals, where the fuse on its high-voltage side is judged (through-fault at the secondary
+terminals: IEEE Std C37.48.1-2002 §6, IEEE Std C57.109-2018 §4, recalled) and where the
+devices above it see faults behind a transformer (C5's backup zone, C1–C4's "behind
+transformer" rule). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
   ``LL-bc``, ``LLG-ab``, ``SLG-a`` … — one fault per row, so the checks, which identify a
@@ -77,7 +82,7 @@ from protv2g.study.engine_inputs import (
 from protv2g.study.loader import Study
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
-           "DEVICE_ROW_MIN_A"]
+           "study_fault_buses", "DEVICE_ROW_MIN_A"]
 
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
@@ -92,6 +97,45 @@ def dss_devices(study: Study) -> list[PhaseDevice]:
     """The study's devices on their OpenDSS element terminals, in study order."""
     return [PhaseDevice(name, s.element_name, s.terminal)
             for name, s in study.device_sites.items()]
+
+
+def study_fault_buses(study: Study) -> np.ndarray:
+    """The OpenDSS path's fault buses: a boolean mask over ``study.model.buses``.
+
+    Every primary bus (above 1 kV, ``buses.primary``) and every low-voltage bus (1 kV or
+    less) at a terminal of an element that carries a study device — for a fuse on a service
+    transformer's high-voltage side (``location: {trafo: X, side: hv}``) the transformer's
+    secondary terminal bus, the through-fault at which a transformer fuse is judged (IEEE Std
+    C37.48.1-2002 §6 and IEEE Std C57.109-2018 §4, recalled) and the only faults in its own
+    zone; for a device on a low-voltage line, both its ends. Without them a device whose zone
+    holds only low-voltage buses had no fault rows (review rev32a W2: ``gate: ERROR``, "no
+    engine result for device F-SVC"). One or two buses per such device: not every secondary
+    of the feeder (the IEEE 8500 has thousands; ``protv2g faults --secondaries`` faults them
+    all). The other secondaries stay reduced exactly into the network (Kron).
+
+    Examples
+    --------
+    >>> mask = study_fault_buses(study)  # doctest: +SKIP
+    >>> study.model.buses.index[mask & ~study.model.buses.primary]  # doctest: +SKIP
+    Index(['x_b13552-1a'], dtype='object', name='bus')
+    """
+    model = study.model
+    tab = model.buses
+    wanted = tab.primary.to_numpy(bool).copy()
+    lv = ~wanted
+    elements = model.elements
+    for site in study.device_sites.values():
+        names = elements.buses.iat[site.element_index] if 0 <= site.element_index < len(
+            elements) else ()
+        pos = model.bus_index(list(names))
+        pos = pos[pos >= 0]
+        wanted[pos[lv[pos]]] = True
+    return wanted
+
+
+def _fault_bus_names(study: Study) -> list[str]:
+    """:func:`study_fault_buses` by name (``phase_fault_study(buses=...)``)."""
+    return list(study.model.buses.index[study_fault_buses(study)])
 
 
 def _phases(study: Study) -> dict[str, str]:
@@ -229,7 +273,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool) -> DssF
     try:
         res = phase_fault_study(
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
-            scenarios=site_scen,
+            scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
             staged=staged, without_existing=(GRID_ONLY,) if grid else (),
             high_bracket=phase_sites(study, high_sets) if two else None,
@@ -284,7 +328,7 @@ def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
     doc = study.document.faults
     tab = model.buses
     has = np.array([[p in ph for p in "abc"] for ph in tab.phases], dtype=bool)
-    wanted = tab.primary.to_numpy()
+    wanted = study_fault_buses(study)
     n_rows = len(fault_rows(np.flatnonzero(wanted), has[wanted], doc.fault_types))
     per_row = _BYTES_PER_ARRAY_ROW + (staged * (1 + two_brackets) * _BYTES_PER_STAGED_ROW)
     need = n_sets * len(doc.cases) * max(n_devices, 1) * n_rows * per_row
