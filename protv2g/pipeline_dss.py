@@ -215,7 +215,7 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     if not xf or not base:
         return _fault_frames(study, scenarios, staged)
     base_study = replace(study, model=without_elements(study.model, xf))
-    parts = [_fault_frames(base_study, base, staged)]
+    parts = [_fault_frames(base_study, base, staged, without=xf)]
     others = [sc for sc in scenarios if not sc.is_base]
     if others:
         parts.append(_fault_frames(study, others, staged))
@@ -242,19 +242,26 @@ def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
         key_of.update(p.key_of)
         v1.update(p.v1_pre_pu)
     st = st_high = None
-    if all(p.staged is not None for p in parts):
-        st = StagedCurrents.concat([p.staged for p in parts])  # type: ignore[misc]
-    if all(p.staged_high is not None for p in parts):
-        st_high = st if all(p.staged_high is p.staged for p in parts) else (
-            StagedCurrents.concat([p.staged_high for p in parts]))  # type: ignore[misc]
+    # a part without device rows (every device on a site transformer: out of its model)
+    # has no stages and adds no row to align them with
+    parts_st = [p for p in parts if len(p.device)] or parts
+    if all(p.staged is not None for p in parts_st):
+        st = StagedCurrents.concat([p.staged for p in parts_st])  # type: ignore[misc]
+    if all(p.staged_high is not None for p in parts_st):
+        st_high = st if all(p.staged_high is p.staged for p in parts_st) else (
+            StagedCurrents.concat([p.staged_high for p in parts_st]))  # type: ignore[misc]
     return DssFaultFrames(concat_keyed(bus, ignore_index=True),
                           concat_keyed([d for d in dev if len(d)] or dev[:1],
                                        ignore_index=True),
                           key_of, st, st_high, v1)
 
 
-def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool) -> DssFaultFrames:
-    """:func:`dss_fault_frames` on one model."""
+def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
+                  without: Sequence[str] = ()) -> DssFaultFrames:
+    """:func:`dss_fault_frames` on one model; the devices on elements ``without`` (the
+    sites' own transformers, out of the base case) are left out: a fuse on such a
+    transformer comes with it (review rev32a W4), and its current from the element's
+    admittance on a model without the element would be fictitious."""
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
@@ -264,7 +271,8 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool) -> DssF
     if grid:
         sets = {**sets, GRID_ONLY: ()}
     site_scen = phase_sites(study, sets)
-    devices = dss_devices(study)
+    out = {str(e).lower() for e in without}
+    devices = [d for d in dss_devices(study) if str(d.element).lower() not in out]
     staged = staged and bool(devices)
     high_sets = high_bracket_sets(study, sets) if (
         staged and doc.high_bracket == "sustained_limit") else None
