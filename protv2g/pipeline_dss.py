@@ -16,8 +16,9 @@ base case included, ceased in the minimum case (``existing_inverters="law"``,
 of every element that carries a study device — a service or site transformer's secondary
 terminals, where the fuse on its high-voltage side is judged (through-fault at the secondary
 terminals: IEEE Std C37.48.1-2002 §6, IEEE Std C57.109-2018 §4, recalled) and where the
-devices above it see faults behind a transformer (C5's backup zone, C1–C4's "behind
-transformer" rule). The tables:
+devices above it see faults behind a transformer (judged by the rules for those: C1–C4's
+pairs, :mod:`protv2g.checks.beyond_transformer`; C5 leaves low voltage out for a device on a
+medium-voltage bus, :mod:`protv2g.topology_reach`). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
   ``LL-bc``, ``LLG-ab``, ``SLG-a`` … — one fault per row, so the checks, which identify a
@@ -117,7 +118,7 @@ def study_fault_buses(study: Study) -> np.ndarray:
     --------
     >>> mask = study_fault_buses(study)  # doctest: +SKIP
     >>> study.model.buses.index[mask & ~study.model.buses.primary]  # doctest: +SKIP
-    Index(['x_b13552-1a'], dtype='object', name='bus')
+    Index(['x_b13552-a'], dtype='object', name='bus')
     """
     model = study.model
     tab = model.buses
