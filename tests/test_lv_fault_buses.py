@@ -266,3 +266,33 @@ def test_min_case_fault_resistance_on_the_sequence_path():
     b = res.bus.set_index(["bus", "case"]).ikss_ka * 1e3
     assert b[lv, "min"] > 0.7 * b[lv, "max"]            # bolted at c_min: kA, not 11 A
     assert b[mv, "min"] < 20000.0 / np.sqrt(3) / 20.0   # 11.5 kV through 20 Ω: < 577 A
+
+
+# --------------------------------------------- C5: the transformer fuse at its own secondary
+def test_c5_judges_a_transformer_fuse_at_its_secondary_terminals():
+    """C5's low-voltage rule ("a secondary is the transformer fuse's") left the transformer
+    fuse itself with no requirement anywhere; its own secondary terminals are now its primary
+    zone, the buses past them nobody's (the 20/6/0.4 kV net of
+    tests/test_reach_step_transformer.py, a fuse on the 6/0.4 kV unit, a 0.4 kV cable past
+    it)."""
+    import pandapower as pp
+
+    from protv2g.study.places import DeviceSite
+    from protv2g.topology import device_chains, device_zones
+    from protv2g.topology_reach import reach_zones
+
+    from .test_reach_step_transformer import _net
+
+    net, b, line, _ = _net()
+    svc = int(net.trafo.index[net.trafo.lv_bus == b[4]][0])
+    far = pp.create_bus(net, vn_kv=0.4, name="lv_end")
+    pp.create_line_from_parameters(net, b[4], far, 0.1, r_ohm_per_km=0.2, x_ohm_per_km=0.08,
+                                   c_nf_per_km=0.0, max_i_ka=0.3)
+    sites = {"R": DeviceSite("line", line, b[0], b[1]),
+             "FS": DeviceSite("trafo", svc, b[3], b[4])}
+    z = device_zones(device_chains(net, sites))
+    level, _ = reach_zones(net, sites, z.device.to_numpy(), z.bus.to_numpy(), z.zone.to_numpy())
+    got = {(d, int(x)): lv for d, x, lv in zip(z.device, z.bus, level, strict=True)}
+    assert got[("FS", b[4])] == "primary"      # its secondary terminals
+    assert got[("FS", far)] == ""              # past them: the customer's main breaker's
+    assert got[("R", b[4])] == ""              # the feeder relay: nobody's requirement
