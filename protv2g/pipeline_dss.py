@@ -18,7 +18,8 @@ terminals, where the fuse on its high-voltage side is judged (through-fault at t
 terminals: IEEE Std C37.48.1-2002 §6, IEEE Std C57.109-2018 §4, recalled) and where the
 devices above it see faults behind a transformer (judged by the rules for those: C1–C4's
 pairs, :mod:`protv2g.checks.beyond_transformer`; C5 leaves low voltage out for a device on a
-medium-voltage bus, :mod:`protv2g.topology_reach`). The tables:
+medium-voltage bus but the transformer fuse's own secondary terminals,
+:mod:`protv2g.topology_reach`). The tables:
 
 * ``fault_type`` names the faulted phases where a fault has a choice of them: ``3ph``,
   ``LL-bc``, ``LLG-ab``, ``SLG-a`` … — one fault per row, so the checks, which identify a
