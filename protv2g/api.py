@@ -52,11 +52,13 @@ def _phase_fault_study(study: Study, sets: dict, fault_types: Sequence[FaultType
                        cases: Sequence[Case] | None, kwargs: dict) -> PhaseFaultResult:
     """:func:`fault_study` on a study's OpenDSS feeder (the options as ``dss_fault_frames``)."""
     from protv2g.engine.phase import phase_fault_study
-    from protv2g.pipeline_dss import dss_devices, phase_sites
+    from protv2g.pipeline_dss import dss_devices, phase_sites, study_fault_buses
 
     doc = study.document.faults
     options = dict(**fault_options(study), scenarios=phase_sites(study, sets),
                    devices=dss_devices(study), existing_inverters="law")
+    if "buses" not in kwargs and not kwargs.get("secondaries"):  # run_study's fault buses
+        options["buses"] = list(study.model.buses.index[study_fault_buses(study)])
     options.update(kwargs)
     return phase_fault_study(study.model, fault_types=fault_types or doc.fault_types,
                              cases=cases or doc.cases, **options)

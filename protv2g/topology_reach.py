@@ -26,7 +26,12 @@ section; a transformer's secondary is the transformer protection's zone):
   two lines, no residual).
 * **Low voltage** (at or below :data:`LOW_VOLTAGE_KV`) is never a requirement of a device on a
   medium-voltage bus, not even as backup: a secondary is the transformer fuse's and the
-  customer main breaker's (as before this rule; IEEE 8500: 3,224 of 6,562 zone rows).
+  customer main breaker's (as before this rule; IEEE 8500: 3,224 of 6,562 zone rows) — except
+  the transformer fuse's own: the far bus of a device on a transformer (its secondary
+  terminals, a fault bus of every study since review rev32a W2) is in its primary zone, where
+  a transformer fuse must melt for a bolted secondary fault (the through-fault it protects the
+  transformer against: IEEE Std C57.109-2018, IEEE Std C37.48.1; recalled); the buses past
+  the terminals (service drops, an LV network) stay nobody's requirement.
 * A bus of unknown voltage keeps its rank: never a silent pass.
 
 A transformer's own device (a fuse on it) keeps the transformer's secondary in its primary
@@ -332,6 +337,8 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
                         - _at(step_buses, count, far, 0)[code], 0)
     rank = np.where(np.asarray(zones).astype(str) == PRIMARY, 0, 1) + behind
     out = _RANKS[np.minimum(rank, 2)]
-    # unknown voltages (NaN) keep the requirement: never a silent pass
-    out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV)] = ""
+    # unknown voltages (NaN) keep the requirement: never a silent pass; a device's own far
+    # bus (a transformer fuse's secondary terminals) stays its requirement
+    own_far = buses == far[code]
+    out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV) & ~own_far] = ""
     return out, behind > 0

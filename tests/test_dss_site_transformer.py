@@ -422,3 +422,46 @@ def test_two_sites_behind_one_transformer(folder):
     assert issue.field == "v2g_sites[0].model_transformer"
     assert "also supplies site 'vans' (v2g_sites[1])" in issue.message
     assert "model_transformer: depot_xf" in issue.fix
+
+
+FUSE_ON_XF = ("  - {name: f-depot, kind: fuse, location: {trafo: depot_xf, side: hv}, link: 140K,\n"
+              "     interrupting_rating_ka: 10}\n")
+
+
+@pytest.fixture(scope="module")
+def fused_site(folder):
+    """The depot's own transformer with its own fuse on the 12.47 kV side (review rev32a W4:
+    validate refused it, "transformer 'depot_xf' also supplies device 'F-DEPOT'")."""
+    from protv2g.study.loader import load_study
+
+    p = folder / "fused.yaml"
+    text = STUDY.format(bus="depot_lv", extra=", model_transformer: depot_xf")
+    assert text.count("v2g_sites:\n") == 1
+    p.write_text(text.replace("v2g_sites:\n", FUSE_ON_XF + "v2g_sites:\n"))
+    return load_study(p)
+
+
+def test_the_site_transformer_may_carry_its_own_fuse(fused_site):
+    import warnings
+
+    from protv2g import run_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_study(fused_site, hosting=False)
+    v = res.violations
+    # (the head relay's C7/C10 inputs are left out of this study on purpose: not the fuse's)
+    bad = v[v.status.astype(str).eq("not_evaluated") & v.device.astype(str).eq("f-depot")]
+    assert not len(bad), bad.message.tolist()[:3]
+    rows = res.device_faults
+    fuse = rows[rows.device.astype(str).eq("f-depot")]
+    scen = fuse.scenario.astype(str)
+    # the fuse comes with the transformer: no row in the base case (the feeder today) …
+    assert len(fuse) and not scen.str.startswith("base").any()
+    # … and in the V2G scenarios it sees the through-fault at its 480 V terminals: a bolted
+    # 3ph there is at most 2 MVA / 5.64 % on 12.47 kV = 1.64 kA (infinite source; hand)
+    lv = fuse[fuse.fault_bus_name.astype(str).eq("depot_lv")
+              & fuse.fault_type.astype(str).eq("3ph") & fuse.case.astype(str).eq("max")]
+    assert len(lv)
+    i_a = lv.ia_ka.to_numpy(float) * 1e3
+    assert ((i_a > 1000.0) & (i_a < 1.1 * 2000 / (np.sqrt(3) * 12.47 * 0.0564))).all()

@@ -46,6 +46,7 @@ from protv2g.checks._row_frames import not_applicable as not_applicable
 from protv2g.checks._rows import as_text, distinct_values, factorize_all, is_text
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
+from protv2g.checks.no_rows import no_rows_text
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
 from protv2g.devices.kinds import spec
@@ -452,5 +453,5 @@ def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.D
             rows.append(could_not(criterion, f"device {n} could not be built "
                                   f"({ctx.build_errors[n]})", device=n))
         elif ctx.faults is not None and n not in have:
-            rows.append(could_not(criterion, f"no engine result for device {n}", device=n))
+            rows.append(could_not(criterion, no_rows_text(ctx, n), device=n))
     return concat(rows)

@@ -58,6 +58,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks.directional_zone import step_zone_grades
+from protv2g.checks.no_rows import no_rows_text
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.sympathetic import _clearing_band_low_s as clearing_band_low_s
 from protv2g.checks.sympathetic import clearing_devices
@@ -334,7 +335,7 @@ def directional_fault_rows(ctx: CheckContext) -> pd.DataFrame:
             rows.append(could_not("C9", f"device {d.name} could not be built "
                                   f"({ctx.build_errors.get(d.name, '?')})", device=d.name))
         elif d.name not in have:
-            rows.append(could_not("C9", f"no engine result for device {d.name}", device=d.name))
+            rows.append(could_not("C9", no_rows_text(ctx, d.name), device=d.name))
     rows.append(c9_rows(ctx, directional_table(ctx)))
     return concat(rows)
 

@@ -16,7 +16,8 @@ published melting range at long times for a fuse (maximum / minimum melting curr
 A device's primary zone ends at the first step transformer below it without a device of its
 own: the buses behind it are its backup zone, judged by its more sensitive element (a ground
 fault behind a delta winding gives no 3I0); low-voltage buses (at or below 1 kV) are no
-requirement of a device on a medium-voltage bus (:func:`protv2g.checks.reach_zone.reach_rows`).
+requirement of a device on a medium-voltage bus, except a transformer fuse's own secondary
+terminals (:func:`protv2g.checks.reach_zone.reach_rows`, :mod:`protv2g.topology_reach`).
 
 The current judged is the one of the charger stage that holds while the element would operate
 (:mod:`protv2g.checks.reach_stage`): the sustained stage for a time-delayed element (51/51G,

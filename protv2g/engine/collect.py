@@ -70,7 +70,9 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
         Fault impedance per faulted phase, Ω (LL: ``2·Z_F`` between phases; SLG: ``Z_F`` to
         ground; LLG: ``Z_F`` in each phase to a solidly earthed point).
     r_fault_min_ohm : float, optional
-        Fault resistance of ground faults (SLG, LLG) in the min case, Ω (e.g. 20–40 Ω).
+        Fault resistance of ground faults (SLG, LLG) in the min case on buses above 1 kV, Ω
+        (e.g. 20–40 Ω); low-voltage buses keep ``r_fault_ohm`` (a medium-voltage practice:
+        :func:`protv2g.engine.phase.faults.fault_impedance`).
     scenarios : mapping, optional
         Scenario name → chargers; default one scenario ``"base"`` without chargers.
     devices : sequence of DeviceTerminal

@@ -20,6 +20,7 @@ from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.engine.solve import CaseSolver
 from protv2g.engine.validate import check_devices, check_sc_data
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_model import PRIMARY_KV_LL
 from protv2g.units import Case, ChargerControl, ChargerMode, FaultType, Method
 
 __all__ = ["DeviceTerminal", "FaultSlice", "iter_fault_study"]
@@ -245,8 +246,10 @@ def iter_fault_study(net: pp.pandapowerNet, *,
             r = r_fault_ohm
             if (case is Case.MIN and r_fault_min_ohm is not None
                     and ft in (FaultType.SINGLE_LINE_GROUND, FaultType.DOUBLE_LINE_GROUND)):
-                r = r_fault_min_ohm
-            zf_pu = complex(r, x_fault_ohm) / z_base_f
+                # the minimum-case fault resistance on primary (> 1 kV) buses only
+                # (:func:`protv2g.engine.phase.faults.fault_impedance`, review rev32a W2)
+                r = np.where(solver.base_kv_f > PRIMARY_KV_LL, r_fault_min_ohm, r_fault_ohm)
+            zf_pu = (r + 1j * x_fault_ohm) / z_base_f
             stash = []  # reducible scenarios: reduced together in one pass over W
             pending: dict = {}  # control-law scenarios by charger set, reduced together
             solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,

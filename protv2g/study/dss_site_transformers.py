@@ -13,7 +13,10 @@ the pandapower path's rule (:mod:`protv2g.pipeline`), so a grounded-wye / delta 
 field + fix): it is a transformer of the model, enabled and energised; one of its windings is
 at the site's bus, or the site's bus is reachable only through it; and taking it out
 de-energises nothing but what belongs to the sites that name it (no other site, study
-device, load, generator, PV system or storage behind it, and not the feeder's own path).
+device, load, generator, PV system or storage behind it, and not the feeder's own path). A
+study device *on* the transformer (``location: {trafo: NAME, side: hv|lv}``: its own fuse or
+breaker) belongs to it: it leaves the base case with it
+(:func:`protv2g.pipeline_dss.dss_fault_frames`) and is judged in the V2G scenarios.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from protv2g.network.dss_site_transformers import dead_buses, without_elements
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
 
-__all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model",
+__all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note"]
 
 
@@ -112,8 +115,12 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
     for j, s in enumerate(document.v2g_sites):
         if s.name not in mine and site_buses.get(s.name) in dead:
             behind.append(f"site {s.name!r} (v2g_sites[{j}])")
+    # a device on the transformer itself (its fuse on the high-voltage side, a breaker on the
+    # low-voltage side) is the transformer's own protection: it comes with the project and
+    # leaves the base case with it (review rev32a W4)
     behind += [f"device {n!r}" for n, d in device_sites.items()
-               if d.bus in dead or (d.far_bus is not None and int(d.far_bus) in dead)]
+               if not on_element(d, el)
+               and (d.bus in dead or (d.far_bus is not None and int(d.far_bus) in dead))]
     inj = model.injections
     on = inj.enabled.astype(bool) & inj.bus.astype(str).str.lower().isin(dead_names)
     behind += list(inj.name[on])
@@ -126,9 +133,16 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
                             "would cut those off",
                             "name only a transformer that feeds nothing but the sites that "
                             f"name it (another site behind it names it too: model_transformer: "
-                            f"{short}), or remove model_transformer if the transformer is the "
-                            "utility's"))
+                            f"{short}; the transformer's own fuse or breaker may stay: a "
+                            f"device with location {{trafo: {short}, side: hv}} or "
+                            "{side: lv} leaves the base case with it), or remove "
+                            "model_transformer if the transformer is the utility's"))
     return issues
+
+
+def on_element(site: DeviceSite, element: str) -> bool:
+    """The device at ``site`` sits on OpenDSS element ``element`` (``"transformer.x"``)."""
+    return str(site.element_name).lower() == str(element).lower()
 
 
 def base_case_model(study: object) -> DssModel | None:

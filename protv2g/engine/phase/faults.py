@@ -175,15 +175,25 @@ def fault_operator(z_pp: np.ndarray, z_f: np.ndarray | complex, earthed: bool) -
     return w - w1[:, :, None] * one_w[:, None, :] / total[:, None, None]
 
 
-def fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: float | None
-                    ) -> np.ndarray:
+def fault_impedance(rows: FaultRows, case: Case, r: float, x: float, r_min: float | None,
+                    primary: np.ndarray | None = None) -> np.ndarray:
     """``(r,)`` complex fault impedance of each row, Ω: ``r + jx``, and in the min case
-    ``r_min + jx`` for the faults to ground other than 3ph (the study's minimum-case fault
-    resistance; 3ph and LL keep ``r``)."""
+    ``r_min + jx`` for the faults to ground other than 3ph on primary buses (the study's
+    minimum-case fault resistance; 3ph and LL keep ``r``).
+
+    ``primary``: ``(n_buses,)`` bool, the buses above 1 kV (``DssModel.buses.primary``);
+    ``None``: every bus. A low-voltage bus keeps ``r`` in the min case: the 20–40 Ω of
+    North American minimum-fault practice is a medium-voltage ground fault's (tree contact,
+    a conductor on the ground; domain.md §2); on a 240 V secondary 20 Ω draws 12 A, a load,
+    not a fault any feeder device is asked to clear. There the minimum case is IEC 60909's
+    (``c_min``, conductors at end temperature; IEC 60909-0:2016 §2.4), bolted — the same
+    rule as the sequence path (:func:`protv2g.engine.study.fault_study`)."""
     zf = np.full(len(rows), complex(r, x))
     if case is Case.MIN and r_min is not None:
         ground = np.array([EARTHED[f] and f is not FaultType.THREE_PHASE
                            for f in rows.fault_type], dtype=bool)
+        if primary is not None:
+            ground &= np.asarray(primary, dtype=bool)[np.asarray(rows.bus)]
         zf[ground] = complex(r_min, x)
     return zf
 

@@ -117,7 +117,8 @@ def phase_fault_study(model: DssModel, *,
     r_fault_ohm, x_fault_ohm : float
         Fault impedance in each faulted phase, Ω (LL: ``2·Z_F`` between the phases).
     r_fault_min_ohm : float, optional
-        Fault resistance of SLG/LLG faults in the min case, Ω.
+        Fault resistance of SLG/LLG faults in the min case on primary buses (above 1 kV), Ω;
+        low-voltage buses keep ``r_fault_ohm`` (:func:`.faults.fault_impedance`).
     scenarios : mapping, optional
         Scenario name → :class:`PhaseSite` list; default one scenario ``"base"`` without sites.
     devices : sequence of PhaseDevice
@@ -250,7 +251,8 @@ def phase_fault_study(model: DssModel, *,
         v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
-        zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm)
+        zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
+                             primary=tab.primary.to_numpy(bool))
         for si, (name, given) in enumerate(scen.items()):
             sites = _der_ceased(given, der_names) if case is Case.MIN else given
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
