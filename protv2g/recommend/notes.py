@@ -259,7 +259,7 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     known, advised.
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
-    'first give the utility\'s settings of head ('
+    "first give the utility's settings of head ("
     >>> drafted_first({"input_basis": "given", "device": "head"}, {"head"})
     ''
     """
