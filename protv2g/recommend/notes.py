@@ -6,7 +6,7 @@ measure (:func:`_practice_notes`), the rules a fuse-saving move's new value rest
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
@@ -245,7 +245,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 
 def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
-                  study_path: Any = None) -> str:
+                  study_path: Any = None, redraft: Collection[str] | None = None) -> str:
     """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
     :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
     utility's, so neither a setting change nor a cap on the sites is the answer before they
@@ -253,9 +253,13 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     cap the sites' charging"; its drafted pickup was stale).
 
     ``drafted``: the devices drafted as a whole (:func:`protv2g.input_basis.drafted_devices`).
+    ``redraft``: those ``init --redraft`` would change
+    (:func:`protv2g.study_draft.redraft.redraft_devices`); a re-draft is advised only for
+    them (review rev32a W3: it was advised where it said "nothing re-drafted"); None: not
+    known, advised.
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
-    'first give the utility\'s settings of head ('
+    "first give the utility's settings of head ("
     >>> drafted_first({"input_basis": "given", "device": "head"}, {"head"})
     ''
     """
@@ -263,12 +267,17 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
         return ""
     names = [str(finding.get(k)) for k in ("device", "other_device")
              if is_given(finding.get(k)) and str(finding.get(k)) in drafted]
+    if names and redraft is not None and not set(names) & set(redraft):
+        return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
+                "protv2g init: TODO; init's rule gives the same values for the study as it "
+                "now stands, so a re-draft changes nothing), and re-run: the finding rests "
+                "on them")
     if names:
-        redraft = (f"`protv2g init --redraft {study_path}`" if study_path
-                   else "`protv2g init --redraft STUDY.yaml`")
+        cmd = (f"`protv2g init --redraft {study_path}`" if study_path
+               else "`protv2g init --redraft STUDY.yaml`")
         return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
                 f"protv2g init: TODO), or re-draft them for the study as it now stands "
-                f"({redraft}), and re-run: the finding rests on them")
+                f"({cmd}), and re-run: the finding rests on them")
     return ("first confirm the drafted value (TODO) the finding rests on (the Findings "
             "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
 

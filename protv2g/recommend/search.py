@@ -71,6 +71,7 @@ from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, Rec
 from protv2g.recommend.saving import SavingFacts
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
+from protv2g.study_draft.redraft import redraft_devices
 
 __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
            "apply_to_study", "recommend", "site_hosting_kw"]
@@ -141,6 +142,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     evidence = before.evidence
     drafted = drafted_devices(study)[0] if study.path else set()
     on_todo = _todo_findings(study, evidence)
+    # advise `init --redraft` only where it would change a value (review rev32a W3)
+    redraft = redraft_devices(study) if drafted and on_todo else frozenset()
     ground = {}
     for k in cur.index:
         fid = cur.at[k, "finding"]
@@ -166,7 +169,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                     margin_before=float(row["worst_margin"]))
         # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
         first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
-                               in on_todo else ""}, drafted, study.path)
+                               in on_todo else ""}, drafted, study.path, redraft)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,

@@ -64,13 +64,19 @@ from protv2g.study.source_check import (
     implausible_sources,
 )
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
-from protv2g.study_draft.draft_text import CURVES_FOLDER, R_FAULT_MIN_OHM, study_text
+from protv2g.study_draft.draft_text import (
+    CURVES_FOLDER,
+    DRAFT_PARTICIPATION,
+    R_FAULT_MIN_OHM,
+    study_text,
+)
 from protv2g.study_draft.fuse_draft import (
     choose_links,
     drafted_fuse_name,
     fuse_line_ends,
     line_peak_load_a,
 )
+from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.loadshapes import light_load
@@ -245,10 +251,18 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                         (1e3 * peak).to_dict(), full_lib)
     fuse_places = {f.name: (f.element, f.terminal) for f in drafted}
     fuse_entries = [f.entry for f in drafted]
+    # light load from the model's own loadshapes, leaving out the lumped load equivalents of
+    # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
+    light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
+                                               for h in all_heads if h.skipped))
     mark("head relay")
+    # the head's pickups carry the sites' charging and export as C8 judges them, in the
+    # participation cases the draft writes (review rev32a W3)
     proposals = head_proposals(model, heads, head_names, {**places, **fuse_places},
                                _built([*entries, *fuse_entries], {**places, **fuse_places},
-                                      full_lib), table, full_lib, bool(sites))
+                                      full_lib), table, full_lib, bool(sites),
+                               site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
+                               light.fraction)
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(model, res)
@@ -265,10 +279,6 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
     notes = [*uncompiled_device_notes(master, model, redirects), *notes]  # review rev31
-    # light load from the model's own loadshapes, leaving out the lumped load equivalents of
-    # other feeders (review s19 §3.7: ckt24's shapes give 0.209 where the default is 0.3)
-    light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
-                                               for h in all_heads if h.skipped))
     source_issues = implausible_sources(dss_source_levels(model))
     # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
     # the source check at the Vsource's 115 kV: the fault level the devices see says it
@@ -281,10 +291,18 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues,
-                             drafted)
+                             drafted, [(head_label(h), h.far_bus) for h in all_heads])
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped), tuple(source_issues))
+
+
+def head_label(h) -> str:  # noqa: ANN001
+    """How the draft names a feeder head: its drafted relay, the device guarding it, or its
+    line (a lumped load equivalent)."""
+    if h.protected_by:
+        return h.protected_by
+    return h.element if h.skipped else f"head-{h.element.split('.', 1)[1]}"
 
 
 def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]

@@ -16,12 +16,14 @@ from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
 from protv2g.study_draft.curve_choice import clearing_comment, slow_clearing
 from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
+from protv2g.study_draft.head_load import load_behind_heads_kw, sites_comment
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
-__all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER"]
+__all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",
+           "PICKUP_RULE", "OLD_PICKUP_RULE"]
 
 #: Minimum-case ground-fault resistance written into drafts, Ω (domain.md §2: 20–40 Ω).
 R_FAULT_MIN_OHM = 20.0
@@ -98,6 +100,20 @@ SITE_ASSUMPTIONS: dict[str, tuple[float | str | None, str, str]] = {
 }
 
 
+#: The drafted head relay's pickup rule as its TODO states it (:mod:`.head_relay`), and as
+#: drafts before review rev32a W3 stated it (``init --redraft`` rewrites that one).
+PICKUP_RULE = ("51P = max(2 × peak load, 1.5 × C8 load) within [1.5 × C8 load, min zone fault "
+               "/ 1.5], 51G = max(2 × residual, 1.5 × C8 residual, 0.25 × 51P) within [1.5 × "
+               "C8 residual, min zone ground fault / 1.5] (C8 load: the largest of peak load, "
+               "the V2G sites charging at peak load and exporting at light load)")
+OLD_PICKUP_RULE = ("51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], 51G = "
+                   "max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone ground "
+                   "fault / 1.5]")
+#: The participation cases a draft with V2G sites writes (``scenarios.participation``): the
+#: head relay's pickups carry the sites' charging in the largest (:mod:`.head_load`).
+DRAFT_PARTICIPATION = ("expected", "firm")
+
+
 def _site_entry(site: dict) -> tuple[dict, dict[str, str]]:
     """A ``v2g_sites`` entry with the charger assumptions written out, each with its TODO on
     its own field (:data:`SITE_ASSUMPTIONS`); values the site already gives are kept."""
@@ -122,6 +138,18 @@ def _model_load_kw(model: DssModel) -> float:
         return total
     except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
         return float("nan")
+
+
+def _load_split(model: DssModel, heads) -> str:  # noqa: ANN001
+    """``": 5,950 kW behind head-temp_sub + 5,000 kW on the source side …"``: where the
+    model's load sits against its feeder heads (review rev32a W9), "" without heads."""
+    behind, rest = load_behind_heads_kw(model, heads) if heads else ({}, float("nan"))
+    parts = [f"{kw:,.0f} kW behind {name}" for name, kw in behind.items() if kw > 0]
+    if rest > 0.5:
+        parts.append(f"{rest:,.0f} kW on the source side of the feeder head"
+                     f"{'s' if len(behind) > 1 else ''}, behind none (the substation's "
+                     "other load: not this feeder's)")
+    return ": " + " + ".join(parts) if parts else ""
 
 
 def _with_field_todos(entry: dict, todos: dict[str, str], mine: list) -> tuple[dict, list]:
@@ -189,7 +217,7 @@ def _source_caveat(note: str, bad_source: bool) -> str:
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
-               drafted=()):
+               drafted=(), heads=()):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -203,7 +231,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     the schema's default, unwritten); ``source_issues`` the model's source found implausible
     (:func:`protv2g.study.source_check.implausible_sources`: a TODO on ``feeder.opendss``,
     and every drafted rating says its duty rests on it); ``drafted`` the fuses drafted on
-    the model's fuse-named lines (:class:`.fuse_draft.DraftedFuse`), written after the relays.
+    the model's fuse-named lines (:class:`.fuse_draft.DraftedFuse`), written after the relays;
+    ``heads`` (name, far bus index) of every feeder head: the peak-load TODO says the load
+    behind each and the load on the source side apart (:func:`.head_load.load_behind_heads_kw`).
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -264,15 +294,14 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         comments = [
             todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
-                 "path.md): 51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], "
-                 "51G = max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone "
-                 "ground fault / 1.5], time dials for " + dials_clause(f),
+                 "path.md): " + PICKUP_RULE + ", time dials for " + dials_clause(f),
                  "replace by the utility's relay settings"),
             f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
             f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
             + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
+            *([f"# {sites_comment(f)}"] if sites_comment(f) else []),
             *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
             *clearing_comment(f),
             todo("CT ratio not known: the pickups are primary amperes",
@@ -325,11 +354,12 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     todos += [n.what for n in loadless]
     # with sites, the firm case too (review s19 §3.5: every charger online is the case a
     # utility plans export limits for; the expected case alone understates reverse flow)
-    participation = "[expected, firm]" if sites else "[expected]"
+    participation = f"[{', '.join(DRAFT_PARTICIPATION)}]" if sites else "[expected]"
     load_kw = _model_load_kw(model)
     peak_todo = "" if loadless or not load_kw > 0 else "   " + todo(
-        f"peak = the model's own snapshot load ({load_kw:,.0f} kW, its loads' kW as the "
-        "script sets them, LoadMult 1), the light level the fraction below × it: init assumed "
+        f"peak = the model's own snapshot load ({load_kw:,.0f} kW{_load_split(model, heads)}; "
+        "its loads' kW as the script sets them, LoadMult 1), the light level the fraction "
+        "below × it: init assumed "
         "the model is loaded at the feeder's peak", "confirm the model's loads are the "
         "feeder's peak (SCADA/AMI peak), or scale them in a feeder.redirects script (Set "
         "LoadMult=…)")

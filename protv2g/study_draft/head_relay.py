@@ -17,18 +17,27 @@ C7 rows); the draft says which in a comment.
 
 Settings of a proposed relay (a stated rule, each figure printed beside the value):
 
-* ``pickup_a`` (51P): 2 × the largest phase current at the head at peak load without V2G
-  and with the feeder's own DER (PV, generators, storage) off — the gross load the relay
-  carries when they are (OpenDSS power flow) —, rounded up to 10 A; lowered towards the C5 ceiling
-  ``min multi-phase fault in the primary zone / 1.5`` (IEC 60909 min case) when above it, but
-  never below the C8 floor 1.5 × peak load (IEEE C37.230-2020 §6 pickup margins). A relay
-  that trips on load is unusable, one that does not reach the feeder end is a finding: when
-  the floor exceeds the ceiling the floor is kept and the reach conflict stated (C5 reports
-  the buses not reached). The primary zone is C5's (:func:`primary_reach`): the head's own
-  voltage level up to the first step transformer without a device of its own.
-* ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P), rounded
-  up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone / 1.5`` but not
-  below 1.5 × the residual.
+* ``pickup_a`` (51P): ``max(2 × peak load, 1.5 × C8 load)``, rounded up to 10 A. Peak load:
+  the largest phase current at the head at peak load without V2G and with the feeder's own
+  DER (PV, generators, storage) off — the gross load the relay carries when they are
+  (OpenDSS power flow); C8 load: the largest phase current of the flows C8 judges the relay
+  in (:mod:`.head_load`): that peak, the V2G sites charging at peak (every charger of the
+  study's largest participation case, DER off: C8's charging snapshot) and exporting at light
+  load — the 2 × margin on the feeder's own peak (load growth, cold load), C8's 1.5 on the
+  sites' planned worst case (review rev32a W3, EPRI J1: 2 × 312 A = 630 A drafted while the
+  three sites charging put 431 A through the head, > 630 / 1.5). Lowered towards the C5
+  ceiling ``min multi-phase fault in the primary zone / 1.5`` (IEC 60909 min case) when
+  above it, but never below the C8 floor 1.5 × C8 load (IEEE C37.230-2020 §6 pickup
+  margins). A relay that trips on load is unusable, one that does not reach the feeder end
+  is a finding: when the floor exceeds the ceiling the floor is kept and the reach conflict
+  stated with both figures (C5 reports the buses not reached); so is a floor above C5's
+  backup ceiling (``min multi-phase fault in the backup zone / 1.2``). The primary zone is
+  C5's (:func:`primary_reach`): the head's own voltage level up to the first step
+  transformer without a device of its own.
+* ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 1.5 × the largest
+  residual of C8's flows — a single-phase site's charging is residual at the head —, 0.25 ×
+  51P), rounded up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone
+  / 1.5`` but not below 1.5 × that largest residual.
 * time dials: for each IEEE C37.112 family (MI, VI, EI), the smallest multiple of 0.1
   (0.5…15) with which the relay is slower than every device right below it (the first
   device on each path down: the pairs C1/C4 judge the head in) by the coordination interval
@@ -75,6 +84,7 @@ from protv2g.study_draft.curve_choice import (
     min_fault_times,
     preference,
 )
+from protv2g.study_draft.head_load import load_said, reach_conflict
 from protv2g.study_draft.head_pairs import pair_faults
 from protv2g.study_draft.trade import dial_figures, zone_minimum
 from protv2g.topology_reach import PRIMARY, reach_zones
@@ -260,7 +270,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                   device_rows: pd.DataFrame, below: Sequence[tuple[str, object]],
                   zone_buses: set[int], library: CurveLibrary,
                   v2g_sites: bool = False, backup: Mapping[int, str] | None = None,
-                  judged: Mapping[str, set[int]] | None = None) -> RelayProposal:
+                  judged: Mapping[str, set[int]] | None = None,
+                  site_cases_a: Mapping[str, np.ndarray] | None = None) -> RelayProposal:
     """Settings of a proposed relay at ``head`` (module docstring).
 
     Parameters
@@ -290,6 +301,10 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     judged : mapping of str to set of int, optional
         Device of ``below`` → the fault buses (bus index) the head is coordinated over it at:
         the pair's rows in C1–C4 (:mod:`.head_rule`); every fault both operate for without.
+    site_cases_a : mapping of str to numpy.ndarray, optional
+        The head's ``(3,)`` complex phase currents (A) in the flows with the V2G sites
+        (:func:`.head_load.head_load_cases`: ``"charging"``, ``"export"``); the pickups carry
+        the largest with C8's 1.5 margin. None: no sites.
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -300,29 +315,38 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     conflicts = []
     i_load = float(np.abs(load_i_abc_a).max())
     i0_load = float(abs(load_i_abc_a.sum()))
+    cases = {"peak": np.asarray(load_i_abc_a), **{c: np.asarray(v) for c, v in
+                                                   (site_cases_a or {}).items()}}
+    i_case = {c: float(np.abs(v).max()) for c, v in cases.items() if np.isfinite(v).all()}
+    i0_case = {c: float(abs(v.sum())) for c, v in cases.items() if np.isfinite(v).all()}
+    i_case, i0_case = i_case or {"peak": i_load}, i0_case or {"peak": i0_load}  # NaN: none
+    c8_case = max(i_case, key=i_case.get)
+    c8_case_g = max(i0_case, key=i0_case.get)
+    i_c8, i0_c8 = i_case[c8_case], i0_case[c8_case_g]
     zone = mine[mine.fault_bus.isin(primary_reach(model, head, zone_buses))
                 & (mine.case == "min") & mine.energized]
     multi = zone[zone.fault_type.isin(["3ph", "LL"])]
     ground = zone[zone.fault_type.isin(["SLG", "LLG"])]
     i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
     i_min_ground = float(ground.i_ground_a.min()) if len(ground) else math.inf
-    floor = 1.5 * i_load
-    steps = {"51P": (2.0 * i_load, floor, i_min_phase / 1.5)}
+    backup_min = zone_minimum(d[d.device == name], backup or {}, list(model.buses.index))
+    floor = 1.5 * i_c8
+    steps = {"51P": (max(2.0 * i_load, floor), floor, i_min_phase / 1.5)}
     pickup, reaches = _fit_pickup(*steps["51P"])
-    if not reaches:
-        conflicts.append(f"51P reach: the minimum multi-phase fault in the primary zone "
-                         f"({i_min_phase:.0f} A, IEC 60909 min) is below 1.5 × the pickup "
-                         f"{pickup:.0f} A, which cannot go lower than 1.5 × peak load "
-                         f"({floor:.0f} A) without tripping on load: C5 will report the "
-                         "buses it does not reach (a mid-feeder recloser would)")
-    steps["51G"] = (max(2.0 * i0_load, GROUND_FLOOR_OF_PHASE * pickup), 1.5 * i0_load,
+    said = load_said(c8_case, i_c8, "load")
+    if not reaches or "51P" in backup_min and floor > backup_min["51P"]["i_a"] / 1.2:
+        conflicts.append(reach_conflict("51P", "multi-phase fault", pickup, floor, said,
+                                        None if reaches else i_min_phase,
+                                        backup_min.get("51P"), c8_case))
+    floor_g = 1.5 * i0_c8
+    steps["51G"] = (max(2.0 * i0_load, floor_g, GROUND_FLOOR_OF_PHASE * pickup), floor_g,
                     i_min_ground / 1.5)
     g_pickup, reaches = _fit_pickup(*steps["51G"])
-    if not reaches:
-        conflicts.append(f"51G reach: the minimum ground fault |3I0| in the primary zone "
-                         f"({i_min_ground:.0f} A) is below 1.5 × the pickup "
-                         f"{g_pickup:.0f} A (floor 1.5 × the peak-load residual "
-                         f"{i0_load:.0f} A)")
+    said_g = load_said(c8_case_g, i0_c8, "residual")
+    if not reaches or "51G" in backup_min and floor_g > backup_min["51G"]["i_a"] / 1.2:
+        conflicts.append(reach_conflict("51G", "ground fault |3I0|", g_pickup, floor_g,
+                                        said_g, None if reaches else i_min_ground,
+                                        backup_min.get("51G"), c8_case_g))
     kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
              for _, m in below}
     pf = pair_faults(d, name, below, judged, list(model.buses.index))
@@ -370,13 +394,15 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                                          or model.machines or v2g_sites
                                          else RECLOSE_INTERVALS_S)}
     figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
+               "load_cases_a": i_case, "residual_cases_a": i0_case,
+               "c8_load_a": i_c8, "c8_case": c8_case, "c8_residual_a": i0_c8,
+               "c8_case_ground": c8_case_g,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
                "devices_below": len(below), "below_names": [n for n, _ in below],
                "below_kinds": {n: getattr(getattr(m, "kind", None), "value",
                                           str(getattr(m, "kind", ""))) for n, m in below},
                "cti_s": CTI_S, "dials": dials, "close_in": close_in, "curve_choice": choice,
-               "backup_min": zone_minimum(d[d.device == name], backup or {},
-                                          list(model.buses.index)),
+               "backup_min": backup_min,
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}

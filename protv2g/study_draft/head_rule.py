@@ -27,11 +27,12 @@ import pandas as pd
 
 from protv2g.devices.library import CurveLibrary
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, phase_fault_study
-from protv2g.flow.opendss import DssFlowEngine, DssWatch
+from protv2g.flow.opendss import DssWatch
 from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
+from protv2g.study_draft.head_load import SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
     FeederHead,
     RelayProposal,
@@ -102,7 +103,9 @@ def head_fault_study(model: DssModel, devices: Sequence[PhaseDevice],
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],
                    places: Mapping[str, tuple[str, int]], built: Mapping[str, object],
                    table: pd.DataFrame, library: CurveLibrary,
-                   with_sites: bool = False) -> list[RelayProposal]:
+                   with_sites: bool = False, site_loads: Sequence[SiteLoad] = (),
+                   light_fraction: float = 0.3, flow_model: DssModel | None = None
+                   ) -> list[RelayProposal]:
     """A relay proposal (:func:`~protv2g.study_draft.head_relay.propose_relay`) per head.
 
     Parameters
@@ -131,13 +134,13 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         return []
     g = dss_feeder_graph(model)
     tree = nx.bfs_tree(g, next(iter(dss_source_buses(model).values())))
-    engine = DssFlowEngine(model, (), [DssWatch(n, "relay", h.element, h.terminal)
-                                       for n, h in zip(head_names, heads, strict=True)])
+    watches = [DssWatch(n, "relay", h.element, h.terminal)
+               for n, h in zip(head_names, heads, strict=True)]
     # peak load with the feeder's own DER off (gross load: review s18, EPRI J1's 1.9 MW of
     # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load); C8 judges the
-    # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`)
-    load = engine.solve(np.array([1.0]), np.zeros((0, 1)),
-                        der_fraction=np.array([0.0])).watch_i_a[0]
+    # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`), and
+    # with the sites charging or exporting (:mod:`.head_load`: review rev32a W3)
+    cases = head_load_cases(flow_model or model, watches, site_loads, light_fraction)
     sites = device_sites(model, places)
     steps = step_paths(model, sites)
     out = []
@@ -158,8 +161,9 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         judged = {dev: _judged_buses(model, sites, steps, tree, dev, fars[dev])
                   for dev, _m in below}
         rows = table[table.device.isin([name, *[n for n, _ in below]])]
-        prop = propose_relay(model, h, name, load[k], rows, below, zone, library,
-                             with_sites, backup_zone(model, tree, h, fars), judged)
+        prop = propose_relay(model, h, name, cases["peak"][k], rows, below, zone, library,
+                             with_sites, backup_zone(model, tree, h, fars), judged,
+                             {c: i[k] for c, i in cases.items() if c != "peak"})
         prop.figures["beyond_names"] = [d for d in fars if d not in first]
         out.append(prop)
     return out

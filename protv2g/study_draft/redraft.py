@@ -26,7 +26,11 @@ re-drafts it while it is still marked TODO (:func:`.redraft_reclose.stale_reclos
 Material (a stated rule, not a standard): a curve that differs; a pickup or time dial that
 differs by more than :data:`MATERIAL_FRACTION` of the drafted value and by more than one step
 of the rule (10 A, 0.1) — a 10 % move of a pickup moves C5's and C8's 1.5 × margins by a fifth
-of the margin.
+of the margin; and a drafted pickup at or below the rule's load floor, 1.5 × the largest load
+(residual) current C8 judges — the sites charging at peak or exporting at light load
+(:mod:`.head_load`) —, whatever the size of the move: the drafted value fails C8 (review
+rev32a W3, EPRI J1: 630 A drafted before the sites, 650 A with them charging 431 A, a 3 % move
+``init --redraft`` called "nothing re-drafted" while C8 failed).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.study.dss_site_transformers import base_case_model
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.curve_choice import clearing_line
+from protv2g.study_draft.head_load import site_loads, sites_comment
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.redraft_comments import (
@@ -59,8 +64,8 @@ from protv2g.units import DeviceKind
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_text",
-           "redrafted", "stale_drafts", "stale_issues"]
+__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_devices",
+           "redraft_text", "redrafted", "stale_drafts", "stale_issues"]
 
 #: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
 MATERIAL_FRACTION = 0.10
@@ -188,9 +193,14 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     devices += [PhaseDevice(d.name, h.element, h.terminal) for _i, d, h in mine]
     r_min = float(study.document.faults.r_fault_min_ohm)
     table = head_fault_study(model, devices, r_min).device_rows(1.0)
+    doc = study.document
+    # the pickups carry the sites' charging and export as C8 judges them (review rev32a W3):
+    # the flows on the study's own model, with the sites' model transformers
     proposals = head_proposals(model, [h for *_x, h in mine], [d.name for _i, d, _h in mine],
                                places, _built(study, places), table, study.library,
-                               bool(study.document.v2g_sites))
+                               bool(doc.v2g_sites),
+                               site_loads(doc.v2g_sites, doc.scenarios.participation),
+                               float(doc.scenarios.light_load_fraction), study.model)
     return [(index, d, prop) for (index, d, _h), prop in zip(mine, proposals, strict=True)]
 
 
@@ -219,13 +229,29 @@ def stale_drafts(study: Study, again: list | None = None, *,
                    and str(getattr(d, key, None)) != str(prop.entry.get(key))
                    and not (key in _STEPS and getattr(d, key, None) is not None
                             and abs(float(getattr(d, key)) - float(prop.entry[key])) < 1e-9)}
-        stale = [k for k, (now, new) in changed.items() if material(k, now, new)]
+        floors = {"pickup_a": 1.5 * float(prop.figures.get("c8_load_a", 0.0)),
+                  "ground_pickup_a": 1.5 * float(prop.figures.get("c8_residual_a", 0.0))}
+        stale = [k for k, (now, new) in changed.items() if material(k, now, new)
+                 or (k in floors and now is not None and float(now) <= floors[k] + 1e-9
+                     < float(new))]
         for key in (list(changed) if whole and stale else stale):
             now, new = changed[key]
             new = float(new) if key in _STEPS else new
             now = float(now) if key in _STEPS and now is not None else now
             out.append(StaleValue(d.name, index, key, now, new, why.get(key, "")))
     return out
+
+
+def redraft_devices(study: Study) -> frozenset[str]:
+    """The drafted relays ``protv2g init --redraft`` would change in ``study``: those with a
+    stale value (:func:`stale_drafts`, :func:`.redraft_reclose.stale_reclose`), the set it
+    writes; empty when it would say "nothing re-drafted" (review rev32a W3: ``recommend``
+    advised a re-draft that changed nothing)."""
+    from protv2g.study_draft.redraft_reclose import stale_reclose
+
+    again = redrafted(study)
+    return frozenset(s.device for s in [*stale_drafts(study, again),
+                                        *stale_reclose(study, again)])
 
 
 def _built(study: Study, places: dict) -> dict:
@@ -252,7 +278,8 @@ def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
     zone = (f"min zone faults phase {f['min_phase_fault_zone_a']:.0f} A, ground "
             f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {r_min:g} Ω)")
     steps = f.get("pickup_steps", {})
-    head = f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A; "
+    head = (f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
+            + (f"; {sites_comment(f)}" if sites_comment(f) else "") + "; ")
     dials = (f"{devs}; the smallest time dial with a {f['cti_s']:g} s interval over "
              "every device right below it at every fault C1–C4 judge that pair at (max and "
              "min case: behind it, none behind a step transformer without a device)")

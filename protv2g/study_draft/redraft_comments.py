@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from protv2g.study_draft.curve_choice import clearing_comment
+from protv2g.study_draft.draft_text import OLD_PICKUP_RULE, PICKUP_RULE
+from protv2g.study_draft.head_load import SITES_COMMENT, sites_comment
 from protv2g.study_draft.head_relay import RelayProposal
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import todo
@@ -113,7 +115,8 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
         line = lines[i]
         newline = "\n" if line.endswith("\n") else ""
         if m := _RELAY_TODO.match(line.rstrip("\n")):
-            lines[i] = (m.group(1) + dials_clause(f, checks, kept) + m.group(3) + newline)
+            head = m.group(1).replace(OLD_PICKUP_RULE, PICKUP_RULE) if keys else m.group(1)
+            lines[i] = (head + dials_clause(f, checks, kept) + m.group(3) + newline)
         elif (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
             key = PICKUP_OF[m.group(2)]
             base = re.sub(r" \((first draft, kept|re-checked by protv2g init --redraft)"
@@ -139,6 +142,8 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
             said, sep, fix = clearing_comment(f)[0].partition(" | fix:")
             lines[i] = (_CLEARING_LINE.match(line).group(1) + said
                         + " (re-drafted by protv2g init --redraft)" + sep + fix + newline)
+        elif line.lstrip().startswith(f"# {SITES_COMMENT}") and sites_comment(f):
+            lines[i] = line[:line.index("#")] + f"# {sites_comment(f)}" + newline
         elif "min zone faults:" in line:
             line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
             line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)

@@ -1,0 +1,210 @@
+"""The load current a drafted feeder-head relay must carry: the cases C8 judges it in.
+
+C8 (load pickup margin, :mod:`protv2g.checks`) judges a device's pickup against the largest
+load current through it in either direction, with a 1.5 margin, over every flow the study
+runs: the peak and light levels without V2G, the sites exporting, and the charging snapshots
+(:func:`protv2g.scenarios.charging_scenarios`: every site that can charge importing its
+:func:`~protv2g.scenarios.site_charging_kw` at peak load, the feeder's own DER off). A head
+relay drafted from the peak load alone fails its own C8 once the sites' charging is added
+(review rev32a W3, EPRI J1: 51P 630 A = 2 × 312 A peak; with the three sites charging, firm,
+the head carries 431 A > 630 / 1.5 = 420 A, OpenDSS).
+
+:func:`head_load_cases` solves, in OpenDSS (:class:`~protv2g.flow.opendss.DssFlowEngine`, the
+engine the study's flows use, with the sites as its generators on their own phases):
+
+* ``peak``: load fraction 1, the sites idle, the feeder's own DER off (gross load: review s18);
+* ``charging``: load fraction 1, every site charging its largest
+  :func:`~protv2g.scenarios.site_charging_kw` over the study's participation cases (firm:
+  every charger), DER off — C8's charging snapshot;
+* ``export``: the light load fraction, every site exporting its largest
+  :func:`~protv2g.scenarios.site_state` export over the participation cases (100 % export
+  level), the DER as the model sets them — the largest reverse flow the study runs.
+
+Each case gives the head's complex phase currents (A); the rule
+(:func:`protv2g.study_draft.head_relay.propose_relay`) takes the largest phase current and the
+largest residual ``|Ia + Ib + Ic|`` (a single-phase site's current is residual at the head)
+over the cases. Without sites only ``peak`` is solved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from protv2g.flow.opendss import DssFlowEngine, DssFlowSite, DssWatch
+from protv2g.network.dss_model import DssModel
+from protv2g.scenarios import site_charging_kw, site_state
+from protv2g.study.schema_sites import V2GSite
+from protv2g.units import Participation
+
+__all__ = ["SiteLoad", "site_loads", "head_load_cases", "LOAD_CASES", "CASE_WORDS",
+           "load_said", "reach_conflict", "sites_comment", "SITES_COMMENT",
+           "load_behind_heads_kw"]
+
+#: The cases solved, in order (module docstring).
+LOAD_CASES = ("peak", "charging", "export")
+
+
+@dataclass(frozen=True)
+class SiteLoad:
+    """A V2G site as the head's load cases see it: where it connects, what it draws charging
+    and what it exports (kW, both ≥ 0: the largest over the study's participation cases)."""
+
+    site: DssFlowSite
+    charging_kw: float
+    export_kw: float
+
+
+def site_loads(sites: Sequence[V2GSite | dict],
+               participation: Sequence[Participation | str]) -> list[SiteLoad]:
+    """The sites of a study (or ``init``'s ``v2g_sites`` entries, validated here as a study
+    would) with their largest charging and export over ``participation`` (module docstring).
+
+    >>> s = site_loads([{"name": "lot", "bus": "b2", "n_chargers": 20, "p_charger_kw": 75}],
+    ...                ["expected", "firm"])[0]
+    >>> s.charging_kw, s.export_kw, s.site.phases
+    (1500.0, 1500.0, 'abc')
+    """
+    parts = [Participation(p) for p in participation] or [Participation.FIRM]
+    out = []
+    for raw in sites:
+        s = raw if isinstance(raw, V2GSite) else V2GSite.model_validate(raw)
+        phases = "abc" if s.phases == 3 else str(s.phase or "a")
+        out.append(SiteLoad(
+            DssFlowSite(s.name, s.bus, phases),
+            max(site_charging_kw(s, p) for p in parts),
+            max(site_state(s, p, s.p_max_kw).p_export_kw for p in parts)))
+    return out
+
+
+def head_load_cases(model: DssModel, watches: Sequence[DssWatch],
+                    sites: Sequence[SiteLoad] = (), light_fraction: float = 0.3
+                    ) -> dict[str, np.ndarray]:
+    """The heads' phase currents in each load case (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+        The feeder (compiled again in the flow engine's own OpenDSS context).
+    watches : sequence of DssWatch
+        The head terminals.
+    sites : sequence of SiteLoad
+        The V2G sites; none: only ``peak``.
+    light_fraction : float
+        Load fraction of the export case (``scenarios.light_load_fraction``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Case (:data:`LOAD_CASES`) → ``(n_watches, 3)`` complex phase currents, A (NaN where
+        the flow did not converge).
+
+    Raises
+    ------
+    InputError
+        A site on a bus or phase the model lacks (:class:`DssFlowEngine`).
+    """
+    engine = DssFlowEngine(model, [s.site for s in sites], watches)
+    if not sites:
+        return {"peak": engine.solve(np.array([1.0]), np.zeros((0, 1)),
+                                     der_fraction=np.array([0.0])).watch_i_a[0]}
+    charge = np.array([-s.charging_kw for s in sites]) / 1e3
+    export = np.array([s.export_kw for s in sites]) / 1e3
+    p_mw = np.stack([np.zeros(len(sites)), charge, export], axis=1)
+    res = engine.solve(np.array([1.0, 1.0, float(light_fraction)]), p_mw,
+                       der_fraction=np.array([0.0, 0.0, 1.0]))
+    return {case: res.watch_i_a[k] for k, case in enumerate(LOAD_CASES)}
+
+
+#: How the draft names each load case of :mod:`.head_load`.
+CASE_WORDS = {"peak": "peak load", "charging": "peak load with the V2G sites charging",
+              "export": "light load with the V2G sites exporting"}
+
+
+def load_said(case: str, i_a: float, what: str = "load") -> str:
+    """A load case's current, named.
+
+    >>> load_said("charging", 431.2)
+    '431 A at peak load with the V2G sites charging'
+    >>> load_said("peak", 37.0, "residual")
+    '37 A residual at peak load'
+    """
+    return f"{i_a:.0f} A{'' if what == 'load' else ' ' + what} at {CASE_WORDS.get(case, case)}"
+
+
+def reach_conflict(element: str, fault: str, pickup: float, floor: float, load: str,
+                   i_min_primary: float | None, backup: Mapping[str, Any] | None,
+                   case: str = "peak") -> str:
+    """The TODO of a pickup that cannot both carry C8's load and reach C5's faults: the
+    ceiling(s) C5 sets and the floor C8 sets, with the figures behind each (review rev32a
+    W3: the conflict C5 backup ≤ 527 A vs C8 > 647 A was only in a recommendation).
+    ``load``: :func:`load_said`'s text of the load case ``case`` that sets the floor."""
+    need = []
+    if i_min_primary is not None:
+        need.append(f"≤ {i_min_primary / 1.5:.0f} A for the primary zone (its minimum "
+                    f"{fault} {i_min_primary:.0f} A, IEC 60909 min, / 1.5)")
+    if backup is not None and floor > backup["i_a"] / 1.2:
+        need.append(f"≤ {backup['i_a'] / 1.2:.0f} A for backup reach ({backup['device']}'s "
+                    f"zone: {backup['fault']}, {backup['i_a']:.0f} A / 1.2)")
+    return (f"{element} reach: C5 needs the pickup " + " and ".join(need)
+            + f", C8 needs it > {floor:.0f} A (1.5 × {load}); drafted {pickup:.0f} A "
+            "carries the load: C5 will report the faults it does not reach (a recloser "
+            "nearer those faults would resolve it" + (", or capping or scheduling the "
+                                                      "sites' charging" if case == "charging"
+                                                      else "") + ")")
+
+
+#: How the draft's comment on the sites' load cases starts (:func:`sites_comment`).
+SITES_COMMENT = "with the V2G sites (C8's flows): "
+
+
+def sites_comment(figures: Mapping[str, Any]) -> str:
+    """The head's load in the flows with the V2G sites, for the drafted relay's comments
+    (a proposal's ``figures``: ``load_cases_a``, ``residual_cases_a``); "" without sites.
+
+    >>> sites_comment({"load_cases_a": {"peak": 312.0, "charging": 431.4},
+    ...                "residual_cases_a": {"peak": 37.0, "charging": 41.0}})
+    "with the V2G sites (C8's flows): charging at peak load 431 A, 3I0 41 A"
+    """
+    i, i0 = figures.get("load_cases_a", {}), figures.get("residual_cases_a", {})
+    said = [f"{what} {i[c]:.0f} A, 3I0 {i0.get(c, float('nan')):.0f} A"
+            for c, what in (("charging", "charging at peak load"),
+                            ("export", "exporting at light load")) if c in i]
+    return SITES_COMMENT + "; ".join(said) if said else ""
+
+
+def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]]
+                         ) -> tuple[dict[str, float], float]:
+    """The model's enabled loads' kW as its script sets them (OpenDSS ``Loads``, LoadMult 1),
+    split by where they sit in the source's tree (review rev32a W9, EPRI J1: "peak 10,950
+    kW" held a 5,000 kW ``Aggregate_Load`` on the source bus, upstream of the feeder head).
+
+    ``heads``: (name, far bus index) of each feeder head. Returns (head name → kW of the loads
+    at or below its far bus, kW of the loads behind no head: on the source side of every
+    head); ``({}, nan)`` when the engine cannot say.
+    """
+    import networkx as nx
+
+    from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+
+    try:
+        dss, kw_at = model.engine, {}
+        loads, k = dss.Loads, dss.Loads.First()
+        while k > 0:
+            dss.Circuit.SetActiveElement(f"load.{loads.Name()}")
+            bus = str(dss.CktElement.BusNames()[0]).split(".")[0].lower()
+            kw_at[bus] = kw_at.get(bus, 0.0) + float(loads.kW())
+            k = loads.Next()
+    except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return {}, float("nan")
+    tree = nx.bfs_tree(dss_feeder_graph(model), next(iter(dss_source_buses(model).values())))
+    names = list(model.buses.index)
+    behind, left = {}, dict(kw_at)
+    for name, far in heads:
+        below = {names[b] for b in {far} | set(nx.descendants(tree, far))}
+        behind[name] = sum(kw for bus, kw in kw_at.items() if bus in below)
+        left = {bus: kw for bus, kw in left.items() if bus not in below}
+    return behind, float(sum(left.values()))
