@@ -162,3 +162,29 @@ def test_a_fault_below_pickup_is_a_dotted_line_and_the_legend_lists_only_what_is
     verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"
                  and np.allclose(ln.get_xdata(), 300.0)]
     assert len(verticals) == 1
+
+
+def test_a_vertical_without_the_data_limit_update_draws_axvline_s_pixels() -> None:
+    """#21: the TCC's below-pickup verticals skip axvline's update of the data limits (both
+    limits are set by the figure), not its line: the same pixels on log-log axes."""
+    from matplotlib.figure import Figure
+
+    from protv2g.report.tcc_figure import _vline
+
+    pixels = []
+    for add in (lambda ax, x, **kw: ax.axvline(x, **kw), _vline):
+        fig = Figure(figsize=(4.0, 3.0))
+        ax = fig.add_subplot()
+        ax.plot([20.0, 5000.0], [100.0, 0.05])
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(0.01, 1000.0)
+        for x, color in ((300.0, "C1"), (300.0, "C1"), (1234.5, "k")):
+            add(ax, x, ls=":", lw=1.2, color=color)
+        ax.set_xlim(10.0, 10_000.0)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+        pixels.append(_rgb(fig))
+        assert [ln.get_label().startswith("_") for ln in ax.get_lines()] == [True] * 4
+    np.testing.assert_array_equal(pixels[0], pixels[1])
