@@ -901,6 +901,15 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its joined children (the workbook's picture worker
+    is joined when the workbook is written): less load-dependent than the wall on a shared
+    machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 #: address-space cap of every child (``--mem-cap-gb``): on a shared machine a run that would
 #: exhaust memory stops with a MemoryError in its own process instead of the OOM killer
 MEM_CAP_GB = [12.0]
@@ -1007,10 +1016,10 @@ def child_run(study_path: str, hosting: str) -> dict:
 
     import_s = time.perf_counter() - t0
     base = _rss_mb()
-    marks: list[tuple[str, float, float, float]] = []
+    marks: list[tuple[str, float, float, float, float]] = []
 
     def mark(stage: str) -> None:
-        marks.append((stage, time.perf_counter(), _peak_mb(), _load()))
+        marks.append((stage, time.perf_counter(), _peak_mb(), _load(), _cpu_s()))
         # for the parent, should this process die: the stage reached and the figures so far
         print(f"STAGE {stage} {marks[-1][1] - marks[0][1]:.2f} {marks[-1][2] - base:.0f} "
               f"{marks[-1][3]:.2f}", file=sys.stderr, flush=True)
@@ -1026,8 +1035,10 @@ def child_run(study_path: str, hosting: str) -> dict:
     path = result.to_excel(out)
     mark("end")
     stages = {}
-    for (name, t, _, la), (_, t_next, peak, _) in zip(marks, marks[1:], strict=False):
-        stages[name] = {"s": t_next - t, "peak_mb": peak - base, "load": la}
+    for (name, t, _, la, c), (_, t_next, peak, _, c_next) in zip(marks, marks[1:],
+                                                                  strict=False):
+        stages[name] = {"s": t_next - t, "peak_mb": peak - base, "load": la,
+                        "cpu_s": c_next - c}
     side = [p.name for p in path.parent.iterdir()
             if p.name.startswith(path.stem) and p.suffix in (".parquet", ".csv", ".zip")]
     return {"import_s": import_s, "base_rss_mb": base, "stages": stages,
@@ -1267,13 +1278,14 @@ def _print_run(r: dict) -> float:
           f"{r['findings']} findings, gate {r['gate']}, workbook {r['workbook_mb']:.1f} MB"
           + (f" (+ {', '.join(r['side_files'])})" if r["side_files"] else ""))
     print(f"  imports {r['import_s']:.2f} s, RSS after imports {r['base_rss_mb']:.0f} MB")
-    print(f"  {'stage':<10} {'wall s':>8} {'peak RSS MB':>12} {'load avg':>9}")
+    print(f"  {'stage':<10} {'wall s':>8} {'peak RSS MB':>12} {'load avg':>9} {'CPU s':>8}")
     total = 0.0
     for name in STAGE_ORDER:
         if name in r["stages"]:
             st = r["stages"][name]
             total += st["s"]
-            print(f"  {name:<10} {st['s']:8.2f} {st['peak_mb']:12.0f} {st['load']:9.2f}")
+            print(f"  {name:<10} {st['s']:8.2f} {st['peak_mb']:12.0f} {st['load']:9.2f} "
+                  f"{st.get('cpu_s', float('nan')):8.2f}")
     compute = sum(r["stages"][k]["s"] for k in ("faults", "flows", "checks", "hosting", "gate")
                   if k in r["stages"])
     peak = max(st["peak_mb"] for st in r["stages"].values())

@@ -57,3 +57,28 @@ def test_workbook_pictures_do_not_depend_on_the_worker(tmp_path):
                                      for n in z.namelist() if n.startswith("xl/media/"))
     assert len(media[False]) == 5  # four TCCs (two paths × phase, ground) and the feeder
     assert media[True] == media[False]
+
+
+def test_png_rgba_is_a_standard_png_of_the_same_pixels() -> None:
+    """#21: the PNG's rows are deflated by ISA-L (``isal``), not zlib: still a zlib stream
+    that zlib and Pillow read, with the array's pixels, size and resolution."""
+    import io
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rgba = np.full((37, 53, 4), 255, np.uint8)
+    rgba[5:30, 7:40, :3] = rng.integers(0, 256, (25, 33, 3), dtype=np.uint8)
+    rgba[0, :, 3] = 128  # alpha kept as it is
+    data = pics.png_rgba(rgba, dpi=150)
+    img = Image.open(io.BytesIO(data))
+    assert img.mode == "RGBA" and img.size == (53, 37)
+    np.testing.assert_array_equal(np.asarray(img), rgba)
+    assert img.info["dpi"] == pytest.approx((150.0, 150.0), abs=0.02)  # pixels a metre, rounded
+    start = data.index(b"IDAT")
+    (n,) = struct.unpack(">I", data[start - 4:start])
+    rows = zlib.decompress(data[start + 4:start + 4 + n])
+    assert len(rows) == 37 * (1 + 4 * 53)

@@ -162,3 +162,71 @@ def test_a_fault_below_pickup_is_a_dotted_line_and_the_legend_lists_only_what_is
     verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"
                  and np.allclose(ln.get_xdata(), 300.0)]
     assert len(verticals) == 1
+
+
+def test_a_vertical_without_the_data_limit_update_draws_axvline_s_pixels() -> None:
+    """#21: the TCC's below-pickup verticals skip axvline's update of the data limits (both
+    limits are set by the figure), not its line: the same pixels on log-log axes."""
+    from matplotlib.figure import Figure
+
+    from protv2g.report.tcc_figure import _vline
+
+    pixels = []
+    for add in (lambda ax, x, **kw: ax.axvline(x, **kw), _vline):
+        fig = Figure(figsize=(4.0, 3.0))
+        ax = fig.add_subplot()
+        ax.plot([20.0, 5000.0], [100.0, 0.05])
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(0.01, 1000.0)
+        for x, color in ((300.0, "C1"), (300.0, "C1"), (1234.5, "k")):
+            add(ax, x, ls=":", lw=1.2, color=color)
+        ax.set_xlim(10.0, 10_000.0)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+        pixels.append(_rgb(fig))
+        assert [ln.get_label().startswith("_") for ln in ax.get_lines()] == [True] * 4
+    np.testing.assert_array_equal(pixels[0], pixels[1])
+
+
+def test_a_legend_title_is_pasted_over_a_different_first_row(monkeypatch) -> None:
+    """#21, 2026-12-05: the title's compared region (its glyph box and 0.2 em + 2 px) took in
+    the first row's ascenders, so the title was drawn again in 108 of the 10,000-bus study's
+    112 TCCs, whose first rows differ; with 2 px around the box it is pasted, and the pixels
+    are still a full draw's."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from protv2g.report.tcc_figure import _BackgroundCanvas
+
+    drawn = []
+    full = RendererAgg.draw_text
+
+    def counted(self, *args, **kwargs):
+        drawn.append(args[3])
+        return full(self, *args, **kwargs)
+
+    monkeypatch.setattr(RendererAgg, "draw_text", counted)
+    title = "dotted: long-time asymptote"
+    rows = ("FU-L94-3091 65K total clear (Ifault 2,000 A)", "RC-1 P fast 101 ×1.25 (280 A)")
+
+    def figure(canvas, first):
+        fig = Figure(figsize=(6.0, 3.0))
+        canvas(fig)
+        ax = fig.add_subplot()
+        fig.subplots_adjust(right=0.5)
+        ax.add_artist(RowLegend([(Line2D([], [], color="C0"), first),
+                                 (Line2D([], [], color="C1"), "R-HEAD 51P IEEE-VI")], title,
+                                anchor=(1.02, 1.0)))
+        return fig
+
+    reused = figure(_BackgroundCanvas, rows[0])
+    _rgb(reused)
+    legend = reused.axes[0].artists[0]
+    legend._rows[0][1].set_text(rows[1])  # the next picture's first row, the same title
+    drawn.clear()
+    got = _rgb(reused)
+    assert title not in drawn and rows[1] in drawn
+    np.testing.assert_array_equal(got, _rgb(figure(FigureCanvasAgg, rows[1])))

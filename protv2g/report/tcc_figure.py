@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from matplotlib import rcParams
 from matplotlib.artist import Artist
+from matplotlib.axis import GRIDLINE_INTERPOLATION_STEPS
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -154,7 +155,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                     # below its pickup: a dotted vertical at its current (review s25 §7:
                     # the legend listed min-fault markers the plot did not have)
                     if i_a > 0:
-                        ax.axvline(i_a, ls=":", lw=1.2, color=c)
+                        _vline(ax, i_a, ls=":", lw=1.2, color=c)
                         drawn.add(("below", "any"))
                         hi, lo = max(hi, i_a), min(lo, i_a)
                     continue
@@ -197,6 +198,20 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     ax.set_title(title, fontsize=11, y=1.0)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
+
+
+def _vline(ax: Any, x: float, **style: Any) -> Line2D:
+    """``ax.axvline(x, **style)``, a line from the axes' bottom to their top at current ``x``,
+    without axvline's update of the axes' data limits: :func:`path_figure` sets both limits
+    itself, and the update (a log-scaled blended transform composed with the inverse of the
+    data transform, for each line) was most of the ≈ 0.4 ms of each of the 1,164 verticals of
+    the 10,000-bus study's TCCs (#21, 2026-12-05). The line, its interpolation steps and its
+    place in the draw order are axvline's: the same pixels (``tests/test_tcc_figure.py``)."""
+    line = Line2D([x, x], [0.0, 1.0], transform=ax.get_xaxis_transform(which="grid"),
+                  label="_below_pickup", **style)
+    ax.add_artist(line)
+    line.get_path()._interpolation_steps = GRIDLINE_INTERPOLATION_STEPS
+    return line
 
 
 #: Multiples of each decade drawn as the minor grid of a TCC (log–log paper).
@@ -327,6 +342,10 @@ def _hidden(artists: list[Artist]) -> Iterator[None]:
             a.set_visible(True)
 
 
+#: Pixels around a text's glyph box that :class:`_TextCachingRenderer` compares and keeps: room
+#: for ink a pixel past the box (antialiasing, hinting); a text whose ink reached the outer ring
+#: is not kept, so a wider pad only costs pastes.
+_TEXT_PAD_PX = 2
 #: Texts each :class:`_TextCachingRenderer` keeps, the least recently drawn dropped first
 #: (250-bus study: 23.5 MB of pixels; 256 kept 36 MB for the same CPU seconds, 2026-12-02).
 _TEXTS = 128
@@ -342,11 +361,14 @@ class _TextCachingRenderer(RendererAgg):
     text drawn with the same string, font, size, colour, clip, angle 0 and position, on a
     region that holds the same pixels as when it was drawn (compared, ``np.array_equal``),
     the pixels that draw left are pasted. The region is the string's glyph box (width,
-    ascent above the baseline, descent below) and 0.2 em + 2 px around it; a text whose
-    drawing changed the region's outermost pixels is not kept (#21, 2026-12-03: half an em
-    above and below the whole height took in the neighbouring rows of a legend, so a label
-    was pasted only where the rows beside it were the same too). Same pixels:
-    ``tests/test_tcc_figure.py``.
+    ascent above the baseline, descent below) and :data:`_TEXT_PAD_PX` around it; a text
+    whose drawing changed the region's outermost pixels is not kept (that ring is what makes
+    the paste exact: the drawing changed nothing outside the region). #21, 2026-12-03: half an
+    em above and below the whole height took in the neighbouring rows of a legend, so a label
+    was pasted only where the rows beside it were the same too; 2026-12-05: 0.2 em + 2 px
+    still took in the first row's ascenders under the legend's title, redrawn in 108 of the
+    10,000-bus study's 112 TCCs (glyphs drawn 660 -> 539 times, 1.65 -> 1.09 s CPU at load
+    12; the same pixels). Same pixels: ``tests/test_tcc_figure.py``.
 
     "Same position" is the same fraction of a pixel (exact float) for an unclipped text: Agg
     places each glyph at the text's position in 1/64 px and puts the glyph's bitmap on whole
@@ -378,7 +400,7 @@ class _TextCachingRenderer(RendererAgg):
                get_hinting_flag(), rcParams["text.hinting_factor"],
                rcParams["text.kerning_factor"])
         w, h, d = _text_metrics(self, s, prop, ismath, self.dpi)
-        pad = int(np.ceil(0.2 * prop.get_size_in_points() * self.dpi / 72.0)) + 2
+        pad = _TEXT_PAD_PX
         # y is the baseline (downwards): the ink lies between the ascent above, h − d, and the
         # descent below (the string's glyph box), within the pad
         r0 = max(int(np.floor(y - (h - d))) - pad, 0)
