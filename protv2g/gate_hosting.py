@@ -150,14 +150,15 @@ def hosting_chargers_per_site(hosting: pd.DataFrame,
     kW per charger) the figure's chargers' output (:func:`charger_count` of
     :func:`hosting_kw_per_site`'s kW: 12.8 for 1,280 kW of 100 kW chargers, so the count and
     the kW agree); without it ``hosting_chargers`` of the row taken (whole chargers at full
-    output); None when neither is known. Review s17 §5: the number of chargers is the figure
-    a pilot is sized by, and the gate gave kW only."""
+    output); None where the table gives no count (no ``hosting_chargers``). Review s17 §5:
+    the number of chargers is the figure a pilot is sized by, and the gate gave kW only."""
     out: dict[str, int | float | None] = {}
     kw = hosting_kw_per_site(hosting)
     for site, r in hosting_row_per_site(hosting).items():
         p = (p_charger_kw or {}).get(site)
         n = r.get("hosting_chargers")
-        out[site] = (charger_count(kw[site], p) if p else int(n) if is_given(n) else None)
+        out[site] = (None if not is_given(n) else charger_count(kw[site], p) if p
+                     else int(n))
     return out
 
 
