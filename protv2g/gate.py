@@ -368,8 +368,9 @@ def gate_verdict(study: Study, result: StudyResult,
         "hosting_limited": (hosting_limited_per_site(hosting) if hosting is not None
                             else None),
         "hosting_limit": hosting_limit_per_site(hosting) if hosting is not None else None,
-        "hosting_chargers": (hosting_chargers_per_site(hosting) if hosting is not None
-                             else None),
+        "hosting_chargers": (hosting_chargers_per_site(
+            hosting, {x.name: x.p_charger_kw for x in study.document.v2g_sites})
+            if hosting is not None else None),
     }
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "

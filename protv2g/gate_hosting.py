@@ -21,13 +21,16 @@ changes the gate's verdict.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from protv2g.violations import is_given
 
-__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "hosting_chargers_per_site", "online_words",
+__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count", "chargers_words",
+           "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
            "hosting_lines", "hosting_row_per_site", "limit_words"]
 
@@ -121,14 +124,41 @@ def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
             for site, r in hosting_row_per_site(hosting).items()}
 
 
-def hosting_chargers_per_site(hosting: pd.DataFrame) -> dict[str, int | None]:
-    """Site → how many of its chargers the hosting capacity is (``hosting_chargers`` of the
-    row taken; None when the table has no such column or the row none). Review s17 §5: the
-    number of chargers is the figure a pilot is sized by, and the gate gave kW only."""
-    out: dict[str, int | None] = {}
+def charger_count(kw: float, p_charger_kw: float) -> int | float:
+    """How many chargers' full output ``kw`` is: an ``int`` when whole (within 1e-6), else the
+    count rounded **down** to a tenth (never more chargers than the figure)."""
+    n = float(kw) / float(p_charger_kw)
+    if abs(n - round(n)) < 1e-6:
+        return int(round(n))
+    return math.floor(n * 10 + 1e-9) / 10
+
+
+def chargers_words(n: int | float) -> str:
+    """``"12 chargers"``, ``"1 charger"``; ``"12.8 chargers' output"`` for a fractional count
+    (:func:`charger_count`): a figure of 1,280 kW with 100 kW chargers is not 12 chargers
+    (review s31: "1,280 kW, 12 chargers" where 12.8 chargers' export was online)."""
+    if isinstance(n, int) or float(n).is_integer():
+        k = int(n)
+        return f"{k} charger{'' if k == 1 else 's'}"
+    return f"{n:g} chargers' output"
+
+
+def hosting_chargers_per_site(hosting: pd.DataFrame,
+                              p_charger_kw: Mapping[str, float] | None = None
+                              ) -> dict[str, int | float | None]:
+    """Site → how many of its chargers the hosting capacity is. With ``p_charger_kw`` (site →
+    kW per charger) the figure's chargers' output (:func:`charger_count` of
+    :func:`hosting_kw_per_site`'s kW: 12.8 for 1,280 kW of 100 kW chargers, so the count and
+    the kW agree); without it ``hosting_chargers`` of the row taken (whole chargers at full
+    output); None where the table gives no count (no ``hosting_chargers``). Review s17 §5:
+    the number of chargers is the figure a pilot is sized by, and the gate gave kW only."""
+    out: dict[str, int | float | None] = {}
+    kw = hosting_kw_per_site(hosting)
     for site, r in hosting_row_per_site(hosting).items():
+        p = (p_charger_kw or {}).get(site)
         n = r.get("hosting_chargers")
-        out[site] = int(n) if is_given(n) else None
+        out[site] = (None if not is_given(n) else charger_count(kw[site], p) if p
+                     else int(n))
     return out
 
 
@@ -208,7 +238,7 @@ def hosting_lines(verdict: dict[str, Any]) -> list[str]:
         why = limits.get(site) or ("" if (verdict.get("hosting_limited") or {}).get(site)
                                    else UNLIMITED_TEXT)
         n = chargers.get(site)
-        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
+        count = "" if n is None else f", {chargers_words(n)}"
         if why.startswith(NOT_DETERMINED):  # never a bare figure (module docstring)
             out.append(f"hosting capacity {site}: {why}")
             continue

@@ -361,10 +361,13 @@ def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
             "memory (the limit is half of it)"))
 
 
-def dss_flow(study: Study, day: bool) -> FlowResult:
-    """The study's flows in OpenDSS (its own scenario axes; the 96-step day when ``day``)."""
+def dss_flow(study: Study, day: bool, base_open: Sequence[str] | None = None) -> FlowResult:
+    """The study's flows in OpenDSS (its own scenario axes; the 96-step day when ``day``);
+    ``base_open``: the elements out of the base case (default: the study's sites' own model
+    transformers, :func:`~protv2g.flow.opendss_study.opendss_flow_study`)."""
     devices = [(name, d.kind.value, study.device_sites[name].element_name,
                 study.device_sites[name].terminal)
                for name, d in ((d.name, d) for d in study.document.devices)
                if name in study.device_sites]
-    return opendss_flow_study(study.document, study.model, devices, day=day)
+    return opendss_flow_study(study.document, study.model, devices, day=day,
+                              base_open=base_open)

@@ -32,12 +32,13 @@ def study_flow(study: Study) -> FlowResult:
     return _flow(study_with_sites(study), day=study.document.scenarios.day)
 
 
-def _flow(study: Study, day: bool) -> FlowResult:
-    """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS)."""
+def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None) -> FlowResult:
+    """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS);
+    ``base_open`` as :func:`protv2g.pipeline_dss.dss_flow`."""
     if study.model is not None:
         from protv2g.pipeline_dss import dss_flow
 
-        return dss_flow(study, day)
+        return dss_flow(study, day, base_open)
     return flow_study(study, day=day)
 
 
@@ -71,6 +72,11 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
         res = _flow(study, day=False)
         return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}
 
+    base_open = None
+    if study.model is not None:
+        from protv2g.study.dss_site_transformers import site_transformer_names
+
+        base_open = site_transformer_names(study.document)
     by_site: dict[str, list[Scenario]] = {}
     for sc in scenarios:
         exporting = [st.site for st in sc.sites if st.p_export_kw > 0]
@@ -100,7 +106,10 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
             else:
                 rename[vs.name] = key.get((vs.participation, vs.load_level,
                                            round(_export_kw(vs), 6)))
-        res = _flow(variant, day=False)
+        # every site's own transformer out of the base case, not only the exporting one's:
+        # one base case per load level serves every site's levels (review rev31 §3: the
+        # homes' variant kept the depot's transformer in its base, the depot's did not)
+        res = _flow(variant, day=False, base_open=base_open)
         for k, attr in FLOW_TABLES.items():
             t = getattr(res, attr)
             t = t.assign(scenario=t["scenario"].map(rename))

@@ -481,3 +481,27 @@ def test_a_setting_criterion_reads_as_unlimited_per_site():
     assert out["status"] == "setting" and out["hosting_kw"] == pytest.approx(1800.0)
     assert out["per_axis"] == ("expected/peak: setting up to 1,200 kW; firm/peak: setting up "
                                "to 1,800 kW")
+
+
+def test_chargers_agree_with_the_kw_figure():
+    """Review s31: "1,280 kW, 12 chargers" where 12.8 chargers' output (100 kW each) was the
+    figure. With the charger kW known the count is the kW's chargers' output, to a tenth
+    rounded down (hand: 1,280 / 100 = 12.8; 86.4 / 7.2 = 12 exactly; 656.25 / 125 = 5.25 →
+    5.2); without it the whole chargers of the table, as before."""
+    from protv2g.gate_hosting import charger_count, chargers_words
+
+    assert charger_count(1280.0, 100.0) == pytest.approx(12.8)
+    assert charger_count(656.25, 125.0) == pytest.approx(5.2)
+    assert charger_count(86.4, 7.2) == 12 and isinstance(charger_count(86.4, 7.2), int)
+    assert chargers_words(charger_count(1280.0, 100.0)) == "12.8 chargers' output"
+    assert chargers_words(1) == "1 charger"
+    table = pd.DataFrame([{**_hosting_row("expected", 1280.0, limited=False,
+                                          site_max_kw=1280.0), "hosting_chargers": 12}])
+    verdict = {**_verdict(table), "hosting_limited": {"homes": False},
+               "hosting_chargers": hosting_chargers_per_site(table, {"homes": 100.0})}
+    line = hosting_lines(verdict)[0]
+    assert line.startswith("hosting capacity homes: 1,280 kW, 12.8 chargers' output (")
+    assert dict(hosting_headline(table, verdict))["  homes"].startswith(
+        "1,280 kW, 12.8 chargers' output")
+    # without the charger kW: the table's whole chargers
+    assert hosting_chargers_per_site(table) == {"homes": 12}

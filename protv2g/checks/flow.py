@@ -79,6 +79,7 @@ from protv2g.checks.flow_limit import (
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
+from protv2g.checks.flow_site_tap import SITE_TAP, site_tap
 from protv2g.checks.flow_taps import regulators_own
 from protv2g.checks.flow_unbalance import unbalance_margins, unbalance_rows
 from protv2g.checks.regulator_text import (
@@ -173,7 +174,13 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     # inside its regulator's band where that band reaches over the limit (review rev31 §1, §6)
     pre, suffix = regulators_own(ctx, bus, bad, caused, v_base, tol)
     caused &= ~pre
-    mechanism = np.full(len(bad), "", dtype=object)
+    # a site's own bus, out of the base case: judged against the site idle, its transformer's
+    # no-load tap a setting of its own (review rev31 §3)
+    tap, caused, device, said = site_tap(ctx, bus, bad, v_base, caused)
+    tap &= ~pre
+    for k, text in said.items():
+        suffix[k] = suffix.get(k, "") + text
+    mechanism = np.where(tap, SITE_TAP, "").astype(object)
     if "vm_ll_pu" in bad.columns:
         for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
             suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")
@@ -196,14 +203,14 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         message = message.suffixed(at, [suffix[k] for k in at.tolist()])
     out = violation_rows(
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
-        fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
+        fault_bus=names, device=device, margin_unit=MarginUnit.PER_UNIT,
         margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
         # a row V2G causes is judged against the limit's tolerance, not the materiality of
         # a change to a failure already there (the gate and the trend read the column)
-        tolerance=np.where(caused | pre, tol, th.voltage_change_min_pu), mechanism=mechanism,
-        message=message)
-    if caused.any() or pre.any():  # kept by the attribution (a check's own, as C10's)
-        out["attribution"] = np.where(caused, "new", np.where(pre, "pre-existing", "")
+        tolerance=np.where(caused | pre | tap, tol, th.voltage_change_min_pu),
+        mechanism=mechanism, message=message)
+    if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
+        out["attribution"] = np.where(caused | tap, "new", np.where(pre, "pre-existing", "")
                                       ).astype(object)
     return out
 

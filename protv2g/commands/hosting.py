@@ -71,9 +71,15 @@ def _check_paths(args: argparse.Namespace) -> None:
                                "--grid must be ≥ 1 and --tol-kw > 0", "pass positive numbers"))
 
 
-def _line(row: dict) -> str:
+def _line(row: dict, p_charger_kw: float | None = None) -> str:
+    # the chargers' output the kW is (12.8 for 1,280 kW of 100 kW chargers), not the whole
+    # chargers below it (review s31: "1,280 kW, 12 chargers"), where the charger kW is known
+    from protv2g.gate_hosting import charger_count, chargers_words
+
+    n = (charger_count(row["hosting_kw"], p_charger_kw) if p_charger_kw
+         else int(row["hosting_chargers"]))
     head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
-            f"{row['hosting_kw']:>10,.0f} kW {row['hosting_chargers']:>4} chargers")
+            f"{row['hosting_kw']:>10,.0f} kW = {chargers_words(n)}")
     if row["limited"]:
         from protv2g.gate_hosting import limit_words, online_words
 
@@ -155,8 +161,9 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
         return 2 if analysis.unevaluated else 0
     print(f"{study.name}: protection hosting capacity ({analysis.n_scenarios} export levels, "
           f"{analysis.n_engine_calls} engine calls, {analysis.seconds:.1f} s)")
+    p_kw = {x.name: x.p_charger_kw for x in study.document.v2g_sites}
     for row in analysis.table.to_dict(orient="records"):
-        print(_line(row))
+        print(_line(row, p_kw.get(str(row["site"]))))
     for crit, what in analysis.unevaluated.items():
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
                                                            if len(what) > 1 else ""))

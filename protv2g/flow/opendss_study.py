@@ -45,7 +45,8 @@ from protv2g.network.dss_graph import (
 )
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["dss_watches", "opendss_flow", "opendss_flow_study", "flow_sites"]
+__all__ = ["IDLE_COLUMN", "dss_watches", "opendss_flow", "opendss_flow_study", "flow_sites",
+           "with_idle_voltages"]
 
 
 def dss_watches(model: DssModel, devices: Sequence[tuple[str, str, str, int]] = ()
@@ -152,6 +153,8 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     base_rows = np.concatenate([np.arange(*where[b.base]) if b.base in where else
                                 np.arange(*where[b.scenario]) for b in blocks])
     buses = bus_table(model, arr.v_v, base_rows, scen, step, time_h)
+    if base_open:
+        buses = with_idle_voltages(engine, model, blocks, buses, where)
     branches = branch_table(model, engine.branches, arr, scen, step, time_h)
     devices = device_table(model, engine.watches, engine.watch_phases, arr, engine.branches,
                            scen, step, time_h, lf, p_deadband_mw)
@@ -170,6 +173,52 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     return FlowResult(devices, buses, branches, empty_sites, directional, meta), engine
 
 
+#: Column of the bus table (after :data:`~protv2g.flow.opendss_tables.DSS_BUS_EXTRA`, only
+#: when the study has sites' own model transformers) of :func:`with_idle_voltages`.
+IDLE_COLUMN = "vm_idle_pu"
+
+
+def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[ScenarioBlock],
+                       buses: object, where: Mapping[str, tuple[int, int]]) -> object:
+    """``buses`` with :data:`IDLE_COLUMN`: on a base-case row of a bus only the sites' own
+    transformers energise (NaN in the base case: out of it), the voltage C12 judges there
+    (the highest of ``vm_pu`` and the phases; on a bus with no ground path the higher of
+    ``vm_pu`` and ``vm_ll_pu``) with the transformers **in** and every site idle, the same
+    load and existing DER; NaN on every other row.
+
+    What sets a site's own low-voltage bus with its chargers idle is its transformer's
+    no-load ratio (its tap) on the feeder's voltage: a V2G scenario's voltage there is judged
+    against it (:mod:`protv2g.checks.flow_site_tap`, review rev31 §3), as a feeder bus's is
+    against its base case. One more flow step per base-case step (OpenDSS, the engine's
+    compiled copy; the model is not changed)."""
+    import pandas as pd
+
+    idle = np.full(len(buses), np.nan)
+    nb = len(model.buses)
+    for b in blocks:
+        if b.scenario != b.base or b.scenario not in where:
+            continue
+        arr = engine.solve(b.load_fraction, np.zeros_like(b.site_p_mw),
+                           sequential=len(b.load_fraction) > 1, der_fraction=b.der)
+        n = len(b.load_fraction)
+        tab = bus_table(model, arr.v_v, np.arange(n), np.array([b.scenario] * n, dtype=object),
+                        np.arange(n), b.time_h)
+        cols = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in tab.columns]
+        vm = np.fmax.reduce([tab[c].to_numpy(float) for c in cols])
+        ll = tab["vm_ll_pu"].to_numpy(float)
+        vm = np.where(np.isnan(ll), vm, np.fmax(tab["vm_pu"].to_numpy(float), ll))
+        lo, hi = where[b.scenario]
+        rows = slice(lo * nb, hi * nb)
+        # out of the base case: NaN there in a step that solved (a step that did not is NaN
+        # at every bus, and stays so)
+        base_vm = buses["vm_pu"].to_numpy(float)[rows].reshape(n, nb)
+        dead = np.isnan(base_vm) & ~np.isnan(base_vm).all(axis=1, keepdims=True)
+        idle[rows] = np.where(dead.ravel(), vm, np.nan)
+    out = buses.copy(deep=False)
+    out[IDLE_COLUMN] = pd.Series(idle, index=buses.index)
+    return out
+
+
 def _concat(parts: list) -> object:
     first = parts[0]
     kw = {k: np.concatenate([getattr(p, k) for p in parts], axis=0)
@@ -183,7 +232,8 @@ def opendss_flow_study(document: object, model: DssModel,
                        comm_loss_fallback: str | Mapping[str, str] | None = None,
                        p_deadband_mw: float = 1e-3,
                        day_assumptions: Mapping[str, float] | None = None,
-                       directional_settings: Mapping[str, object] | None = None) -> FlowResult:
+                       directional_settings: Mapping[str, object] | None = None,
+                       base_open: Sequence[str] | None = None) -> FlowResult:
     """Every flow scenario of a study on an OpenDSS feeder (see the module docstring).
 
     Parameters
@@ -198,6 +248,11 @@ def opendss_flow_study(document: object, model: DssModel,
         As :func:`protv2g.flow.flow_study`.
     directional_settings : mapping device → DirectionalSettings, optional
         67P/32 are evaluated on every step for these devices.
+    base_open : sequence of str, optional
+        Elements out of the base case (``"transformer.depot_xf"``); default the document's
+        sites' own model transformers. The hosting search's one-site variants pass the whole
+        study's (:func:`protv2g.pipeline_flow.flow_tables`): the base case is the feeder
+        without the project, whichever site exports.
 
     Returns
     -------
@@ -232,7 +287,8 @@ def opendss_flow_study(document: object, model: DssModel,
     res, _engine = opendss_flow(model, sites, blocks, dss_watches(model, devices),
                                 p_deadband_mw=p_deadband_mw,
                                 directional_settings=directional_settings, notes=notes,
-                                base_open=site_transformer_names(document))
+                                base_open=(site_transformer_names(document)
+                                           if base_open is None else tuple(base_open)))
     meta = dict(res.meta)
     meta["comm_loss_step"] = comm_loss_step
     meta["comm_loss_fallback"] = ({k: v.value for k, v in comm_loss_fallbacks(

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution_share import MATERIAL_SHARE
+from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.gate import failing_mask
 from protv2g.gate_rows import (
     FUSE_RECLOSER_CRITERIA,
@@ -70,7 +71,8 @@ from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
-__all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "STAND_IN", "aside_text",
+__all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "SETTING_MECHANISMS",
+           "STAND_IN", "aside_text",
            "axis_extras", "extras_note", "given_bracket", "immaterial_mask", "is_stand_in",
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
@@ -81,6 +83,15 @@ SETTING_CRITERIA = {
     "C10": "the first reclose interval against the chargers' cease-to-energise time: a "
            "setting to change (delay the first reclose, or supervise it by dead line / "
            "voltage, IEEE 1547-2018 §6.3), not an export limit",
+}
+
+#: ``mechanism`` of failing rows that are settings to change, not export limits: a site's own
+#: low-voltage bus over (or at) Range A with every site idle, set by its transformer's no-load
+#: tap and moved by the export immaterially (:mod:`protv2g.checks.flow_site_tap`, review
+#: rev31 §3: IEEE 8500's homes "84 kW because of depot_lv").
+SETTING_MECHANISMS = {
+    SITE_TAP: "a site transformer's no-load tap: a setting to change (the row's message gives "
+              "the tap), not an export limit",
 }
 
 #: ``input_basis`` values of a stand-in input (a drafted value, a tool default).
@@ -145,10 +156,9 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
                 if first_fail_kw is not None else set())
     off = [r for p in levels if p <= top for r in aside.get((key, p), [])
            if _pair(r) not in limiting]
-    settings = [r for r in off if str(r["criterion"]) in SETTING_CRITERIA]
+    settings = [r for r in off if _is_setting(r)]
     out["settings_to_change"] = settings_text(_worst_each(settings))
-    out["set_aside"] = aside_text(_worst_each([r for r in off if str(r["criterion"])
-                                               not in SETTING_CRITERIA]))
+    out["set_aside"] = aside_text(_worst_each([r for r in off if not _is_setting(r)]))
     return out
 
 
@@ -210,11 +220,21 @@ def _who(r: dict[str, Any]) -> str:
     return " / ".join(d for d in (_text(r.get("device")), _text(r.get("other_device"))) if d)
 
 
+def _is_setting(r: dict[str, Any]) -> bool:
+    """Whether a row is a setting to change (:func:`setting_mask`, one row)."""
+    return (str(r["criterion"]) in SETTING_CRITERIA
+            or _text(r.get("mechanism")) in SETTING_MECHANISMS)
+
+
 def setting_mask(rows: pd.DataFrame) -> np.ndarray:
-    """Rows of a :data:`SETTING_CRITERIA` criterion."""
+    """Rows of a :data:`SETTING_CRITERIA` criterion or a :data:`SETTING_MECHANISMS`
+    mechanism."""
     if rows.empty:
         return np.zeros(0, dtype=bool)
-    return rows["criterion"].astype(str).isin(list(SETTING_CRITERIA)).to_numpy()
+    out = rows["criterion"].astype(str).isin(list(SETTING_CRITERIA)).to_numpy()
+    if "mechanism" in rows:
+        out = out | rows["mechanism"].astype(str).isin(list(SETTING_MECHANISMS)).to_numpy()
+    return out
 
 
 def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -308,6 +328,11 @@ def settings_text(rows: list[dict[str, Any]]) -> str:
     out = []
     for r in rows:
         dev = _text(r.get("device"))
+        if _text(r.get("mechanism")) == SITE_TAP:
+            out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: at or over ANSI C84.1 "
+                       f"Range A with every site idle, set by {dev or 'its transformer'}'s "
+                       "no-load tap (its C12 row gives the tap to set)")
+            continue
         first = r.get("t_device_s")
         need = r.get("limit")
         # drafted only when the intervals are (s22: recloser A's came from the model, only

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.criteria import order
+from protv2g.gate_hosting import charger_count
 from protv2g.hosting.at_once import at_once_note, limiting_criteria, reason, smallest_text
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
@@ -352,9 +353,13 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
     s = axis.site
     n_on = s.participation.fraction(axis.participation) * s.n_chargers
     # the useful figure first (review s17 §5: "Hosting chargers 0" was buried)
-    chargers = (f"hosting {lim['hosting_chargers']} of {n_on:g} chargers "
-                f"({number_text(lim['hosting_kw'], 'kW')}): " if "hosting_chargers" in lim
-                else "")
+    # the count the kW is, to a tenth where fractional (review s31: "hosting 5 of 12.8
+    # chargers (656.2 kW)" — 656.2 kW is 5.2 chargers' output of 125 kW)
+    count = charger_count(lim["hosting_kw"], s.p_charger_kw)
+    of = (f"{count} of {n_on:g} chargers" if isinstance(count, int) and float(n_on).is_integer()
+          else f"{count:g} of {n_on:g} chargers' output")
+    chargers = (f"hosting {of} ({number_text(lim['hosting_kw'], 'kW')}): "
+                if "hosting_chargers" in lim else "")
     crits = limiting_criteria(lim["limiting_criterion"])
     names = " and ".join(crits) if crits else str(lim["limiting_criterion"])
     if lim["hosting_kw"] <= 0:

@@ -11,7 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.gate_hosting import NOT_DETERMINED, hosting_row_per_site, limit_words
+from protv2g.gate_hosting import (
+    NOT_DETERMINED,
+    chargers_words,
+    hosting_row_per_site,
+    limit_words,
+)
 from protv2g.hosting.limits import STAND_IN
 from protv2g.input_basis import InputBasis, rests_on
 
@@ -45,7 +50,7 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             out.append((f"  {site}", why))
             continue
         n = chargers.get(str(site))  # as the gate line (gate_hosting.hosting_lines)
-        count = "" if n is None else f", {n} charger{'' if n == 1 else 's'}"
+        count = "" if n is None else f", {chargers_words(n)}"
         limited = rows[rows["limited"].astype(bool)]
         if len(limited):
             best = taken[str(site)]  # the gate's row (ties: a determined one)
