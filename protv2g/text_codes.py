@@ -182,14 +182,15 @@ def combine_code_stream(codes: Iterable[np.ndarray]) -> np.ndarray:
             out = np.zeros(len(c), dtype=np.int64)
         width = int(c.max()) + 1 if len(c) else 1
         if top * width >= 2 ** 62:  # renumber before the mixed radix overflows
-            out = pd.factorize(out)[0].astype(np.int64)
+            out = _first_appearance(out)[0]
             top = int(out.max()) + 1 if len(out) else 1
         out *= width  # in place: the same values as ``out * width + c``
         out += c
         top *= width
     if out is None:
         return np.zeros(0, dtype=np.int64)
-    return pd.factorize(out)[0].astype(np.int64)
+    # by runs of equal tuples where they are few (rows grouped by their keys, #21)
+    return _first_appearance(out)[0]
 
 
 class ColumnCodes:

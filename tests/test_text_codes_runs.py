@@ -74,3 +74,24 @@ def test_first_appearance_is_factorize():
                 np.testing.assert_array_equal(codes, ref_codes)
                 np.testing.assert_array_equal(uniques, ref_uniques)
                 assert uniques.dtype == ref_uniques.dtype
+
+
+def test_combine_codes_in_runs_number_tuples_as_groupby_ngroup():
+    """The tuples of rows grouped by their keys (runs) and of scattered rows, from 4,096
+    rows up (where the runs are looked for): ``groupby(sort=False).ngroup()``'s numbers,
+    also across the renumbering before the mixed radix overflows."""
+    from protv2g.text_codes import combine_code_stream, combine_codes
+
+    rng = np.random.default_rng(11)
+    for n in (4095, 4096, 30_000):
+        for run in (1, 3, 8, 500):
+            parts = [np.repeat(rng.integers(0, k, -(-n // run)), run)[:n]
+                     for k in (2, 7, 300)]
+            ref = pd.DataFrame({f"c{i}": p for i, p in enumerate(parts)}).groupby(
+                [f"c{i}" for i in range(len(parts))], sort=False).ngroup().to_numpy()
+            np.testing.assert_array_equal(combine_codes(*parts), ref)
+            # wide codes: the radix passes 2**62 and is renumbered on the way
+            wide = [p * (2 ** 20) + p for p in parts] * 2
+            ref = pd.DataFrame({f"c{i}": p for i, p in enumerate(wide)}).groupby(
+                [f"c{i}" for i in range(len(wide))], sort=False).ngroup().to_numpy()
+            np.testing.assert_array_equal(combine_code_stream(iter(wide)), ref)
