@@ -111,13 +111,14 @@ def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     value first appears is always where a run starts."""
     n = len(codes)
     if n >= _RUNS_MIN_ROWS:
-        starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-        if 4 * (len(starts) + 1) <= n:
-            starts = np.r_[0, starts]
+        differ = codes[1:] != codes[:-1]  # a byte a row: the run starts counted first, and
+        if 4 * (int(np.count_nonzero(differ)) + 1) <= n:  # listed only when they are few
+            starts = np.r_[0, np.flatnonzero(differ) + 1]
+            del differ
             head, uniques = pd.factorize(codes[starts])
-            return np.repeat(head.astype(np.int64), np.diff(np.r_[starts, n])), uniques
+            return np.repeat(head.astype(np.int64, copy=False), np.diff(np.r_[starts, n])), uniques
     first, uniques = pd.factorize(codes)
-    return first.astype(np.int64), uniques
+    return first.astype(np.int64, copy=False), uniques  # intp: no copy where it is int64
 
 
 def _factorize_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
