@@ -188,7 +188,7 @@ def test_join_positions_are_the_merge_pairs_in_its_order():
     from protv2g.checks.sensitivity import _join_positions
 
     rng = np.random.default_rng(3)
-    for case in range(40):
+    for case in range(200):
         n_left, n_right = int(rng.integers(0, 60)), int(rng.integers(0, 200))
         unique = case % 3 != 0
         left = (rng.permutation(100)[:n_left] if unique
@@ -196,6 +196,10 @@ def test_join_positions_are_the_merge_pairs_in_its_order():
         if case % 4 == 1:
             left[: n_left // 3] = -1  # devices without rows
         right = rng.integers(-1 if case % 5 == 0 else 0, 100, n_right).astype(np.int64)
+        if case % 2:  # each right key once (the reach drop's base rows), -1 among them
+            right = (rng.permutation(101)[:min(n_right, 101)] - (case % 5 == 1)).astype(
+                np.int64)
+            n_right = len(right)
         j = pd.DataFrame({"_k": left, "_i": np.arange(n_left)}).merge(
             pd.DataFrame({"_k": right, "_r": np.arange(n_right)}), on="_k")
         i, r = _join_positions(left, right)

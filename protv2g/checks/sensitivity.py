@@ -176,13 +176,19 @@ def _join_positions(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np
     right}))``: by ``i``, each ``i``'s ``r`` ascending. Where ``left`` holds each key once
     (a device's zone names a bus once) every right row is looked up in it and the matches
     put in left order, one stable sort of them (#21: the merge hashed both sides, 427,896
-    zone faults at 10,000 buses); else that merge."""
+    zone faults at 10,000 buses); else, where ``right`` holds each key once, every left
+    row's match looked up in it (left order); else that merge."""
     # a negative key (a device without rows: -1) pairs with no right key when none is
     # negative (a table row's place never is)
     some = np.flatnonzero(left >= 0) if len(right) and right.min() >= 0 else np.arange(
         len(left))
     index = pd.Index(left[some])
     if not index.is_unique:
+        theirs = pd.Index(right)
+        if theirs.is_unique:  # each left row's one right row, in left order (#21: the reach
+            at = theirs.get_indexer(left)  # drop's V2G rows and their base rows)
+            i = np.flatnonzero(at >= 0)
+            return i.astype(np.int64), at[i].astype(np.int64)
         j = pd.DataFrame({"_k": left, "_i": np.arange(len(left))}).merge(
             pd.DataFrame({"_k": right, "_r": np.arange(len(right))}), on="_k")
         return j["_i"].to_numpy(np.int64), j["_r"].to_numpy(np.int64)
@@ -412,8 +418,9 @@ def _base_pairs(ctx: CheckContext, m: pd.DataFrame, prim: np.ndarray
                                                        "case")] + [side])
     v2g = np.flatnonzero(target[scen] >= 0)
     base_rows = np.flatnonzero(is_base[scen])
-    j = pd.DataFrame({"_k": key[v2g], "_i": v2g}).merge(
-        pd.DataFrame({"_k": key[base_rows], "_r": base_rows}), on="_k")
-    if j.empty:
+    # the merge's pairs on the keys' integer codes (:func:`_join_positions`: a base row's
+    # key once, looked up for every V2G row, #21)
+    i, r = _join_positions(key[v2g], key[base_rows])
+    if not len(i):
         return None
-    return j["_i"].to_numpy(), j["_r"].to_numpy()
+    return v2g[i], base_rows[r]
