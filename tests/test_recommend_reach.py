@@ -83,8 +83,12 @@ def test_phase_rows_move_the_phase_pickup_and_both_move_together():
     both = _evidence([("3ph", 1000.0, 760.0, 1.5), ("SLG-b", 273.0, 190.0, 1.5)])
     lims = reach_limits(FINDING, both, _relay(), _flow(), 1.5)
     moves = reach_moves(lims)
-    assert moves[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 180.0)]
-    assert moves[-1].fields[0][2] == 600.0 and len(moves) == 12  # the phase held at its last
+    both = [m for m in moves if m.extra]  # each element alone too (rev32a W7)
+    assert both[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 180.0)]
+    assert both[-1].fields[0][2] == 600.0 and len(both) == 12  # the phase held at its last
+    assert [m.new for m in moves if m.field == "pickup_a" and not m.extra] == [
+        750.0, 700.0, 650.0, 600.0]
+    assert [m.new for m in moves if m.field == "ground_pickup_a"][0] == 180.0
 
 
 def test_not_c5_or_a_fuse_gets_no_reach_move():

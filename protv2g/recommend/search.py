@@ -254,12 +254,19 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             options: list[Change], max_tries: int
             ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
     """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
-    groups: dict[tuple[str, str, str, bool], list[Change]] = {}
-    for c in options:  # giving up fuse saving is a group of its own, tried last
-        groups.setdefault((*c.key, c.size >= FUSE_BLOWING_RANK), []).append(c)
+    groups: dict[tuple[Any, ...], list[Change]] = {}
+    for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
+        # two fields together (C5's phase and ground pickups) is not the first field's alone
+        groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
+                           c.size >= FUSE_BLOWING_RANK), []).append(c)
     ordered = sorted(groups.values(), key=lambda g: g[0].size)
     tried = 0
     best = None
+    # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
+    # C5's ground rows of a recloser, its phase backup-reach warnings left): kept when no
+    # candidate clears it whole (review rev32a W7: R-MID 51G 150 → 140 A)
+    eases = str(cur.at[target, "status"]) == "fail" if target in cur.index else False
+    partial = None
     sides: list[str] = []
     seen_fields: set[str] = set()
     # every candidate re-checked for this finding, and those already re-run for an earlier
@@ -281,20 +288,33 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         except InputError:
             return None
 
+    def gone(new: pd.DataFrame | None) -> bool:
+        return new is not None and target not in new.index
+
+    def eased(new: pd.DataFrame | None) -> bool:
+        return (eases and new is not None and target in new.index
+                and str(new.at[target, "status"]) == "warn")
+
+    def first_of(group: list[Change], ok: Callable[[Any], bool]) -> int | None:
+        lo, hi = 0, len(group) - 1
+        first = None
+        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
+            mid = (lo + hi) // 2
+            if ok(run(group[mid])):
+                first, hi = mid, mid - 1
+            else:
+                lo = mid + 1
+        return first
+
     for group in ordered:
         if best is not None and group[0].size >= best[0].size:
             break
         if tried >= max_tries:
             break
-        lo, hi = 0, len(group) - 1
-        first = None
-        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
-            mid = (lo + hi) // 2
-            new = run(group[mid])
-            if new is not None and target not in new.index:
-                first, hi = mid, mid - 1
-            else:
-                lo = mid + 1
+        first = first_of(group, gone)
+        whole = first is not None
+        if not whole and eases and partial is None:
+            first = first_of(group, lambda new: gone(new) or eased(new))
         if first is None:
             continue
         for c in group[first:first + 3]:
@@ -303,13 +323,21 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             new = run(c)
             if new is None:
                 continue
-            gone, cleared, side = _effects(cur, new, target)
-            if gone and not side:
+            cleared_it, cleared, side = _effects(cur, new, target)
+            if cleared_it and not side:
                 best = (c, new, cleared, side)
                 break
-            if gone and c.field not in seen_fields:  # the first of each setting
+            if eased(new) and not side:
+                if partial is None or c.size < partial[0].size:
+                    partial = (c, new, cleared, side)
+                break
+            if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
                 seen_fields.add(c.field)
-                sides.append(f"{describe(c)}: {'; '.join(side)}")
+                sides.append(f"{describe(c)}"
+                             f"{'' if cleared_it else ' (its failing rows only)'}: "
+                             f"{'; '.join(side)}")
+    if best is None and partial is not None:
+        best = partial
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
     why = ("" if best else
@@ -319,7 +347,18 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
                + " | ".join(sides[:2]))
+    elif best is not None and best is partial:
+        left = best[1].loc[target]
+        why = (f"eases it to a warning: its failing rows cleared, its warning left "
+               f"(worst margin {float(left['worst_margin']):.3g} {left['margin_unit']}"
+               f"{', at ' + str(left['worst_fault']) if _given(left.get('worst_fault')) else ''})"
+               + (f"; the candidates that went further had side effects: "
+                  f"{' | '.join(sides[:2])}" if sides else ""))
     return best, tried, why
+
+
+def _given(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v) != ""
 
 
 def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
