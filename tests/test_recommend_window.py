@@ -180,3 +180,32 @@ def test_branch_study_proposes_the_ground_pickup_inside_the_window(branch_study)
     new_fail = set(after.loc[after.status == "fail", "title"]) - set(
         found.loc[found.status == "fail", "title"])
     assert not new_fail
+
+
+def test_c8_on_a_drafted_relay_a_redraft_would_not_change_says_the_conflict():
+    """Review rev32a W3 (J1 R02): the note offered `init --redraft`, which then re-drafted
+    nothing. When the re-draft would not change the relay, the note says so and gives the
+    C5/C8 conflict of the same device (J1 R06: ≤ 527 A for C5 = 632.4 / 1.2, > 647 A for C8 =
+    1.5 × 431 A)."""
+    from protv2g.recommend.notes import drafted_first
+    from protv2g.recommend.search import _reach_conflict
+
+    c8 = {"finding": "F04", "criterion": "C8", "device": "head", "input_basis": "todo",
+          "mechanism": "charging peak: vehicle charging behind the device"}
+    old = drafted_first(c8, {"head"}, "study.yaml")
+    assert "or re-draft them" in old  # a re-draft that changes it, or unknown: offered
+    assert drafted_first(c8, {"head"}, "study.yaml", {"head"}) == old
+    new = drafted_first(c8, {"head"}, "study.yaml", set())
+    assert "or re-draft them" not in new
+    assert "a re-draft (`protv2g init --redraft study.yaml`) would not change them" in new
+    relay = SimpleNamespace(name="head", kind=DeviceKind.RELAY, pickup_a=630.0,
+                            ground_pickup_a=140.0)
+    ev = pd.DataFrame([{"finding": "F06", "status": "warn", "fault_type": "3ph",
+                        "i_device_a": 632.4, "i_other_a": 630.0, "limit": 1.2,
+                        "margin_unit": "× pickup"}])
+    flow = pd.DataFrame({"device": ["head"], "i_a": [431.0], "i_residual_a": [37.0]})
+    cur = pd.DataFrame([{"finding": "F06", "criterion": "C5", "device": "head",
+                         "margin_unit": "× pickup", "mechanism": ""}])
+    text = _reach_conflict(c8, cur, ReachFacts(ev, flow, 1.5), [relay])
+    assert text.startswith("the conflict (F06): no phase pickup satisfies both")
+    assert "≤ 527 A for C5" in text and "> 646 A for C8" in text  # 1.5 × 431 = 646.5

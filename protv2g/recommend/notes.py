@@ -245,7 +245,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 
 def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
-                  study_path: Any = None) -> str:
+                  study_path: Any = None, redraft_changes: set[str] | None = None) -> str:
     """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
     :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
     utility's, so neither a setting change nor a cap on the sites is the answer before they
@@ -253,11 +253,18 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     cap the sites' charging"; its drafted pickup was stale).
 
     ``drafted``: the devices drafted as a whole (:func:`protv2g.input_basis.drafted_devices`).
+    ``redraft_changes``: the drafted devices ``protv2g init --redraft`` would change
+    (:func:`protv2g.study_draft.redraft.stale_drafts`); None when not known. A re-draft is
+    offered only for those: review rev32a W3 (EPRI J1) — the re-draft then said "nothing
+    re-drafted", and the advice looped.
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
-    'first give the utility\'s settings of head ('
+    "first give the utility's settings of head ("
     >>> drafted_first({"input_basis": "given", "device": "head"}, {"head"})
     ''
+    >>> "would not change" in drafted_first({"input_basis": "todo", "device": "head"},
+    ...                                     {"head"}, "s.yaml", set())
+    True
     """
     if str(finding.get("input_basis", "")) != "todo":
         return ""
@@ -266,9 +273,14 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     if names:
         redraft = (f"`protv2g init --redraft {study_path}`" if study_path
                    else "`protv2g init --redraft STUDY.yaml`")
-        return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
-                f"protv2g init: TODO), or re-draft them for the study as it now stands "
-                f"({redraft}), and re-run: the finding rests on them")
+        given = (f"first give the utility's settings of {' and '.join(names)} (drafted by "
+                 "protv2g init: TODO)")
+        if redraft_changes is not None and not set(names) & set(redraft_changes):
+            return (f"{given}, and re-run: the finding rests on them; a re-draft ({redraft})"
+                    " would not change them (init's rule, as the study now stands, gives "
+                    "the same values)")
+        return (f"{given}, or re-draft them for the study as it now stands ({redraft}), and "
+                "re-run: the finding rests on them")
     return ("first confirm the drafted value (TODO) the finding rests on (the Findings "
             "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
 

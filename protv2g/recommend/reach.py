@@ -27,7 +27,10 @@ setting steps of their own, so the step is the stated one), from the nearest dow
 floor; :mod:`.search` finds the highest that clears the finding and accepts it only when the
 re-run of every check (C5, C8, the coordination pairs it touches) shows no other finding
 new or worse. When the ceiling is below the floor no pickup satisfies both and the note says
-so with both limits. A finding failing on both elements moves both, step by step together.
+so with both limits. A finding failing on both elements moves each alone and both, step by
+step together; an element with no window does not stop the others' moves, and a window the
+settings grid misses gets a round value inside it (:func:`element_values`; review rev32a W7,
+EPRI J1: R-MID's ground window 95–142 A was printed beside "no ordinary setting change").
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
+from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.errors import InputError
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
@@ -140,6 +141,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     cur = _active(before)
     evidence = before.evidence
     drafted = drafted_devices(study)[0] if study.path else set()
+    redraft_changes = _redraft_changes(study) if drafted else None
     on_todo = _todo_findings(study, evidence)
     ground = {}
     for k in cur.index:
@@ -166,7 +168,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                     margin_before=float(row["worst_margin"]))
         # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
         first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
-                               in on_todo else ""}, drafted, study.path)
+                               in on_todo else ""}, drafted, study.path, redraft_changes)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,
@@ -182,10 +184,12 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "device_kind": device_kind(row["device"], doc_now.devices)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
-                                       note=with_drafted_first(first, c5.note(
-                                           row, doc_now.devices) or _no_candidate_note(
-                                           str(row["criterion"]), str(row.get("status", "")),
-                                           facts))))
+                                       note=with_drafted_first(first, "; ".join(x for x in (
+                                           c5.note(row, doc_now.devices) or _no_candidate_note(
+                                               str(row["criterion"]),
+                                               str(row.get("status", "")), facts),
+                                           _reach_conflict(row, cur, c5, doc_now.devices)
+                                           if "would not change" in first else "") if x))))
             continue
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
@@ -238,6 +242,40 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _redraft_changes(study: Study) -> set[str] | None:
+    """The drafted head relays ``protv2g init --redraft`` would change (stale values and a
+    stale first reclose, :mod:`protv2g.study_draft.redraft`); None when it cannot be told
+    (no OpenDSS model, or the rule's fault study fails): the notes then offer the re-draft
+    as before. About 3 s on EPRI J1 (the rule's fault study)."""
+    from protv2g.study_draft.redraft import redrafted, stale_drafts
+    from protv2g.study_draft.redraft_reclose import stale_reclose
+
+    try:
+        again = redrafted(study)
+        return {s.device for s in [*stale_drafts(study, again), *stale_reclose(study, again)]}
+    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
+        return None
+
+
+def _reach_conflict(row: Any, cur: pd.DataFrame, c5: ReachFacts, devices: Sequence[Any]
+                    ) -> str:
+    """For a C8 finding of a device whose C5 reach finding has no pickup satisfying both
+    (the same device, the same element), that conflict, named by the C5 finding: the real
+    problem once a re-draft would not change the drafted pickup (review rev32a W3: J1's R02
+    promised a re-draft; R06 said "C5 backup reach needs ≤ 527 A, C8 needs > 647 A")."""
+    if str(row.get("criterion")) != "C8":
+        return ""
+    element = "ground" if str(row.get("mechanism") or "") in RESIDUAL_PEAKS else "phase"
+    same = cur[(cur["criterion"].astype(str) == "C5")
+               & (cur["device"].astype(str) == str(row.get("device")))]
+    for _k, f in same.iterrows():
+        for lim in c5.limits(f, devices):
+            if lim.element == element and not lim.feasible:
+                return (f"the conflict ({f['finding']}): no {element} pickup satisfies both "
+                        f"— {lim.text()}")
+    return ""
 
 
 def _todo_findings(study: Study, evidence: pd.DataFrame) -> set[str]:
