@@ -83,8 +83,12 @@ def test_phase_rows_move_the_phase_pickup_and_both_move_together():
     both = _evidence([("3ph", 1000.0, 760.0, 1.5), ("SLG-b", 273.0, 190.0, 1.5)])
     lims = reach_limits(FINDING, both, _relay(), _flow(), 1.5)
     moves = reach_moves(lims)
-    assert moves[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 180.0)]
-    assert moves[-1].fields[0][2] == 600.0 and len(moves) == 12  # the phase held at its last
+    both = [m for m in moves if m.extra]  # each element alone too (rev32a W7)
+    assert both[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 180.0)]
+    assert both[-1].fields[0][2] == 600.0 and len(both) == 12  # the phase held at its last
+    assert [m.new for m in moves if m.field == "pickup_a" and not m.extra] == [
+        750.0, 700.0, 650.0, 600.0]
+    assert [m.new for m in moves if m.field == "ground_pickup_a"][0] == 180.0
 
 
 def test_not_c5_or_a_fuse_gets_no_reach_move():
@@ -208,9 +212,9 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
     out = capsys.readouterr().out
     assert "change: head-mdv201_connector ground_pickup_a 190 → 180  (verified)" in out
     # the relay is init's draft (TODO): the note says first to give its settings (s27 §6);
-    # the fixture re-drafted it already, so no re-draft is advised (review rev32a W3)
+    # it was just re-drafted, so a re-draft is not offered again (rev32a W3: it looped)
     assert ("note: first give the utility's settings of head-mdv201_connector (drafted by "
-            "protv2g init: TODO; init's rule gives the same values for the study as it now "
-            "stands, so a re-draft changes nothing), and re-run") in out
+            "protv2g init: TODO), and re-run: the finding rests on them; a re-draft (`protv2g "
+            "init --redraft") in out and "would not change them" in out
     assert ("; with the drafted values: re-checked on every scenario, fault and case; ground "
             "pickup 180 A") in out

@@ -6,7 +6,7 @@ measure (:func:`_practice_notes`), the rules a fuse-saving move's new value rest
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
@@ -245,7 +245,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 
 def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
-                  study_path: Any = None, redraft: Collection[str] | None = None) -> str:
+                  study_path: Any = None, redraft_changes: set[str] | None = None) -> str:
     """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
     :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
     utility's, so neither a setting change nor a cap on the sites is the answer before they
@@ -253,31 +253,34 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     cap the sites' charging"; its drafted pickup was stale).
 
     ``drafted``: the devices drafted as a whole (:func:`protv2g.input_basis.drafted_devices`).
-    ``redraft``: those ``init --redraft`` would change
-    (:func:`protv2g.study_draft.redraft.redraft_devices`); a re-draft is advised only for
-    them (review rev32a W3: it was advised where it said "nothing re-drafted"); None: not
-    known, advised.
+    ``redraft_changes``: the drafted devices ``protv2g init --redraft`` would change
+    (:func:`protv2g.study_draft.redraft.stale_drafts`); None when not known. A re-draft is
+    offered only for those: review rev32a W3 (EPRI J1) — the re-draft then said "nothing
+    re-drafted", and the advice looped.
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
     "first give the utility's settings of head ("
     >>> drafted_first({"input_basis": "given", "device": "head"}, {"head"})
     ''
+    >>> "would not change" in drafted_first({"input_basis": "todo", "device": "head"},
+    ...                                     {"head"}, "s.yaml", set())
+    True
     """
     if str(finding.get("input_basis", "")) != "todo":
         return ""
     names = [str(finding.get(k)) for k in ("device", "other_device")
              if is_given(finding.get(k)) and str(finding.get(k)) in drafted]
-    if names and redraft is not None and not set(names) & set(redraft):
-        return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
-                "protv2g init: TODO; init's rule gives the same values for the study as it "
-                "now stands, so a re-draft changes nothing), and re-run: the finding rests "
-                "on them")
     if names:
-        cmd = (f"`protv2g init --redraft {study_path}`" if study_path
-               else "`protv2g init --redraft STUDY.yaml`")
-        return (f"first give the utility's settings of {' and '.join(names)} (drafted by "
-                f"protv2g init: TODO), or re-draft them for the study as it now stands "
-                f"({cmd}), and re-run: the finding rests on them")
+        redraft = (f"`protv2g init --redraft {study_path}`" if study_path
+                   else "`protv2g init --redraft STUDY.yaml`")
+        given = (f"first give the utility's settings of {' and '.join(names)} (drafted by "
+                 "protv2g init: TODO)")
+        if redraft_changes is not None and not set(names) & set(redraft_changes):
+            return (f"{given}, and re-run: the finding rests on them; a re-draft ({redraft})"
+                    " would not change them (init's rule, as the study now stands, gives "
+                    "the same values)")
+        return (f"{given}, or re-draft them for the study as it now stands ({redraft}), and "
+                "re-run: the finding rests on them")
     return ("first confirm the drafted value (TODO) the finding rests on (the Findings "
             "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
 

@@ -27,7 +27,10 @@ setting steps of their own, so the step is the stated one), from the nearest dow
 floor; :mod:`.search` finds the highest that clears the finding and accepts it only when the
 re-run of every check (C5, C8, the coordination pairs it touches) shows no other finding
 new or worse. When the ceiling is below the floor no pickup satisfies both and the note says
-so with both limits. A finding failing on both elements moves both, step by step together.
+so with both limits. A finding failing on both elements moves each alone and both, step by
+step together; an element with no window does not stop the others' moves, and a window the
+settings grid misses gets a round value inside it (:func:`element_values`; review rev32a W7,
+EPRI J1: R-MID's ground window 95–142 A was printed beside "no ordinary setting change").
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ from protv2g.criteria import MarginUnit
 from protv2g.recommend.candidates import Change, Family, _change, _rel, _steps_down
 from protv2g.units import DeviceKind
 
-__all__ = ["ReachFacts", "ReachLimits", "reach_moves"]
+__all__ = ["WINDOW_GRIDS_A", "ReachFacts", "ReachLimits", "element_values", "reach_moves",
+           "window_value"]
 
 Element = Literal["phase", "ground"]
 #: Study-file pickup field of each element, per device kind.
@@ -73,6 +77,10 @@ class ReachLimits:
     floor_a: float
     load_a: float
     c8_factor: float
+    #: The C5 ceiling over the element's *failing* rows only (A; NaN without one): a pickup
+    #: between it and :attr:`ceiling_a` clears the failing rows and leaves warnings (e.g.
+    #: backup reach, factor 1.2) — the finding eases from fail to warn.
+    ceiling_fail_a: float = float("nan")
 
     @property
     def feasible(self) -> bool:
@@ -129,6 +137,7 @@ def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
     factor = pd.to_numeric(ev["limit"], errors="coerce").to_numpy(float)
     flow = (flow_device[flow_device["device"].astype(str) == dev.name]
             if flow_device is not None and "device" in flow_device.columns else None)
+    failing = (ev["status"].astype(str) == "fail").to_numpy()
     out = []
     for el in ("phase", "ground"):
         at = (element == el) & np.isfinite(i_op) & np.isfinite(factor) & (factor > 0)
@@ -141,32 +150,79 @@ def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
         load = (pd.to_numeric(flow[col], errors="coerce").abs().max()
                 if flow is not None and col in flow.columns and len(flow) else np.nan)
         load = float(load) if load is not None and np.isfinite(load) else np.nan
+        fl = at & failing
         out.append(ReachLimits(
             dev.name, el, field, float(present), float(i_op[at][k] / factor[at][k]),
             float(i_op[at][k]), float(factor[at][k]),
-            c8_factor * load if np.isfinite(load) else 0.0, load, c8_factor))
+            c8_factor * load if np.isfinite(load) else 0.0, load, c8_factor,
+            float(np.min(i_op[fl] / factor[fl])) if fl.any() else float("nan")))
     return out
 
 
+#: Finer grids tried, in order, when no value of the settings grid of :mod:`.candidates`
+#: (10 A up to 200 A, 50 A above) lies inside an element's window (A). A recloser's
+#: electronic control sets its minimum trips in 1 A steps and a numerical relay its pickups
+#: in 0.01 A secondary steps (recalled: Eaton Form 6 and SEL-351 instruction manuals), so a
+#: round value inside the window is a setting either can take; the coarsest grid that has
+#: one is the "standard" value proposed (review rev32a W7: R-MID's phase window 358–369 A
+#: held no 50 A value, and the empty phase list dropped the ground window 95–142 A too).
+WINDOW_GRIDS_A = (10.0, 5.0, 1.0)
+
+
+def window_value(lim: ReachLimits) -> tuple[float, float] | None:
+    """The highest pickup inside ``lim``'s window (floor, min(ceiling, present)] on the
+    coarsest of :data:`WINDOW_GRIDS_A` that has one, and that grid (A); None when the
+    window is empty or narrower than every grid.
+
+    >>> lim = ReachLimits("R", "phase", "phase_min_trip_a", 400, 369.2, 443, 1.2, 358.5,
+    ...                   239, 1.5)
+    >>> window_value(lim)
+    (360.0, 10.0)
+    """
+    top = min(lim.ceiling_a, lim.pickup_a)
+    for grid in WINDOW_GRIDS_A:
+        v = math.floor(top / grid + 1e-9) * grid
+        if v > lim.floor_a + 1e-9 and v > 0.0 and v < lim.pickup_a - 1e-9:
+            return round(v, 6), grid
+    return None
+
+
+def element_values(lim: ReachLimits, n: int = 20) -> list[float]:
+    """``lim``'s pickups to try, nearest the present one first: the settings grid's values
+    below it down to just above the C8 floor, and, when none of them lies inside the window
+    (C5's ceiling, C8's floor), :func:`window_value` in its place among them. Empty when
+    no pickup satisfies both limits."""
+    if not lim.feasible:
+        return []
+    steps = [v for v in _steps_down(lim.pickup_a, lim.floor_a, n) if v > lim.floor_a + 1e-9]
+    if not any(v <= lim.ceiling_a + 1e-9 for v in steps):
+        w = window_value(lim)
+        if w is not None:
+            steps = sorted({*steps, w[0]}, reverse=True)
+    return steps
+
+
 def reach_moves(limits: Sequence[ReachLimits], n: int = 20) -> list[Change]:
-    """The pickups below the present one (grid of :mod:`.candidates`) down to just above the
-    C8 floor, nearest first; one field, or both elements stepping together (the first
-    element's field carries the other's as ``extra``). Empty when an element has no pickup
-    satisfying both limits."""
-    if not limits or not all(lim.feasible for lim in limits):
-        return []
-    steps = [[v for v in _steps_down(lim.pickup_a, lim.floor_a, n) if v > lim.floor_a + 1e-9]
-             for lim in limits]
-    if not all(steps):
-        return []
-    main, rest = limits[0], limits[1:]
-    out = []
-    for k in range(max(len(s) for s in steps)):
-        vals = [s[min(k, len(s) - 1)] for s in steps]
-        extra = tuple((lim.field, lim.pickup_a, v) for lim, v in zip(rest, vals[1:],
-                                                                    strict=True))
-        out.append(_change("devices", main.device, main.field, main.pickup_a, vals[0],
-                           Family.PICKUP, _rel(main.pickup_a, vals[0]), extra))
+    """The pickups below the present one (grid of :mod:`.candidates`, or a round value inside
+    the window when the grid has none there: :func:`element_values`) down to just above the
+    C8 floor, nearest first: each element whose window exists on its own, and, when the
+    finding fails on both elements and both have values, both stepping together (the first
+    element's field carries the other's as ``extra``; its size the sum of both moves).
+    An element with no pickup satisfying both limits gets no move; the others still do
+    (review rev32a W7: an empty phase list dropped R-MID's ground window 95–142 A)."""
+    values = [(lim, element_values(lim, n)) for lim in limits]
+    values = [(lim, v) for lim, v in values if v]
+    out = [_change("devices", lim.device, lim.field, lim.pickup_a, v, Family.PICKUP,
+                   _rel(lim.pickup_a, v)) for lim, vals in values for v in vals]
+    if len(values) > 1 and len(values) == len(limits):
+        main, rest = values[0][0], values[1:]
+        for k in range(max(len(s) for _, s in values)):
+            vals = [s[min(k, len(s) - 1)] for _, s in values]
+            extra = tuple((lim.field, lim.pickup_a, v) for (lim, _), v in zip(rest, vals[1:],
+                                                                             strict=True))
+            size = sum(_rel(lim.pickup_a, v) for (lim, _), v in zip(values, vals, strict=True))
+            out.append(_change("devices", main.device, main.field, main.pickup_a, vals[0],
+                               Family.PICKUP, size, extra))
     return out
 
 
@@ -199,26 +255,51 @@ class ReachFacts:
         return reach_moves(self.limits(finding, devices))
 
     def note(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> str:
-        """Why no pickup was searched or found: both limits of each element (empty when
-        the finding is not a C5 finding of a relay or recloser)."""
+        """Both limits of each element, and whether they leave a window: no pickup
+        satisfies both (say both limits), or the window and its values (empty when the
+        finding is not a C5 finding of a relay or recloser). A window is never called "no
+        setting change" (review rev32a W7)."""
         lims = self.limits(finding, devices)
         if not lims:
             return ""
-        if not all(lim.feasible for lim in lims):
-            return ("reach: no pickup satisfies both C5 and C8 — "
-                    + "; ".join(lim.text() for lim in lims if not lim.feasible)
-                    + ": a lower pickup would trip on load; look at the fault resistance "
-                    "assumed, a sectionalising device nearer the faults, or the load's "
-                    "unbalance")
-        return "reach: " + "; ".join(lim.text() for lim in lims)
+        parts = []
+        for lim in lims:
+            if not lim.feasible:
+                parts.append("no pickup satisfies both C5 and C8 — " + lim.text()
+                             + ": a lower pickup would trip on load; look at the fault "
+                             "resistance assumed, a sectionalising device nearer the faults, "
+                             "or the load's unbalance")
+            elif element_values(lim):
+                parts.append(f"window {lim.floor_a:.0f}–{min(lim.ceiling_a, lim.pickup_a):.0f}"
+                             f" A: {lim.text()}")
+            else:
+                parts.append(f"window {lim.floor_a:.1f}–{lim.ceiling_a:.1f} A holds no "
+                             f"setting on a {WINDOW_GRIDS_A[-1]:g} A step below the present "
+                             f"{lim.pickup_a:g} A: {lim.text()}")
+        return "reach: " + "; ".join(parts)
 
     def basis(self, change: Change, finding: Mapping[str, Any], devices: Sequence[Any]) -> str:
-        """Why an accepted lower pickup is allowed: its C5 ceiling and its C8 margin."""
+        """Why an accepted lower pickup is allowed: its window (C5 ceiling, C8 floor), its
+        C8 margin and, for a round value the settings grid did not have, which and why."""
         by_field = {lim.field: lim for lim in self.limits(finding, devices)}
         parts = []
         for fld, _old, new in change.fields:
             lim = by_field.get(fld)
             if lim is not None and isinstance(new, (int, float)) and math.isfinite(new):
-                parts.append(f"{lim.element} pickup {float(new):g} A ≤ C5 ceiling "
-                             f"{lim.ceiling_a:.0f} A; {lim.margin_text(float(new))}")
+                why = ""
+                w = window_value(lim)
+                grid = [v for v in _steps_down(lim.pickup_a, lim.floor_a, 20)
+                        if lim.floor_a + 1e-9 < v <= lim.ceiling_a + 1e-9]
+                if w is not None and not grid and math.isclose(float(new), w[0]):
+                    why = (f" (the highest {w[1]:g} A value inside the window "
+                           f"{lim.floor_a:.0f}–{lim.ceiling_a:.0f} A: the settings grid "
+                           f"{'10' if lim.pickup_a <= 200 else '50'} A has none there; the "
+                           "highest keeps the most load margin)")
+                if float(new) <= lim.ceiling_a + 1e-9:
+                    c5 = f"≤ C5 ceiling {lim.ceiling_a:.0f} A{why}"
+                else:  # between the failing rows' ceiling and every row's: eases it
+                    c5 = (f"≤ {lim.ceiling_fail_a:.0f} A, the C5 ceiling of its failing rows "
+                          f"(every row's, warnings included, is {lim.ceiling_a:.0f} A)")
+                parts.append(f"{lim.element} pickup {float(new):g} A {c5}; "
+                             f"{lim.margin_text(float(new))}")
         return "; ".join(parts)

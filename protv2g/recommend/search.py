@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
+from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.errors import InputError
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
@@ -71,7 +72,6 @@ from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, Rec
 from protv2g.recommend.saving import SavingFacts
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
-from protv2g.study_draft.redraft import redraft_devices
 
 __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
            "apply_to_study", "recommend", "site_hosting_kw"]
@@ -141,9 +141,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     cur = _active(before)
     evidence = before.evidence
     drafted = drafted_devices(study)[0] if study.path else set()
+    redraft_changes = _redraft_changes(study) if drafted else None
     on_todo = _todo_findings(study, evidence)
-    # advise `init --redraft` only where it would change a value (review rev32a W3)
-    redraft = redraft_devices(study) if drafted and on_todo else frozenset()
     ground = {}
     for k in cur.index:
         fid = cur.at[k, "finding"]
@@ -169,7 +168,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                     margin_before=float(row["worst_margin"]))
         # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
         first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
-                               in on_todo else ""}, drafted, study.path, redraft)
+                               in on_todo else ""}, drafted, study.path, redraft_changes)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,
@@ -185,10 +184,12 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "device_kind": device_kind(row["device"], doc_now.devices)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
-                                       note=with_drafted_first(first, c5.note(
-                                           row, doc_now.devices) or _no_candidate_note(
-                                           str(row["criterion"]), str(row.get("status", "")),
-                                           facts))))
+                                       note=with_drafted_first(first, "; ".join(x for x in (
+                                           c5.note(row, doc_now.devices) or _no_candidate_note(
+                                               str(row["criterion"]),
+                                               str(row.get("status", "")), facts),
+                                           _reach_conflict(row, cur, c5, doc_now.devices)
+                                           if "would not change" in first else "") if x))))
             continue
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
@@ -243,6 +244,38 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     return result
 
 
+def _redraft_changes(study: Study) -> set[str] | None:
+    """The drafted head relays ``protv2g init --redraft`` would change
+    (:func:`protv2g.study_draft.redraft.redraft_devices`); None when it cannot be told (no
+    OpenDSS model, or the rule's fault study fails): the notes then offer the re-draft as
+    before. About 3 s on EPRI J1 (the rule's fault study)."""
+    from protv2g.study_draft.redraft import redraft_devices
+
+    try:
+        return set(redraft_devices(study))
+    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
+        return None
+
+
+def _reach_conflict(row: Any, cur: pd.DataFrame, c5: ReachFacts, devices: Sequence[Any]
+                    ) -> str:
+    """For a C8 finding of a device whose C5 reach finding has no pickup satisfying both
+    (the same device, the same element), that conflict, named by the C5 finding: the real
+    problem once a re-draft would not change the drafted pickup (review rev32a W3: J1's R02
+    promised a re-draft; R06 said "C5 backup reach needs ≤ 527 A, C8 needs > 647 A")."""
+    if str(row.get("criterion")) != "C8":
+        return ""
+    element = "ground" if str(row.get("mechanism") or "") in RESIDUAL_PEAKS else "phase"
+    same = cur[(cur["criterion"].astype(str) == "C5")
+               & (cur["device"].astype(str) == str(row.get("device")))]
+    for _k, f in same.iterrows():
+        for lim in c5.limits(f, devices):
+            if lim.element == element and not lim.feasible:
+                return (f"the conflict ({f['finding']}): no {element} pickup satisfies both "
+                        f"— {lim.text()}")
+    return ""
+
+
 def _todo_findings(study: Study, evidence: pd.DataFrame) -> set[str]:
     """The findings with a row resting on a value drafted by ``protv2g init`` (``input_basis``
     ``todo``, :func:`protv2g.input_basis.tag_input_basis`, as the run tags them; the search's
@@ -257,12 +290,19 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             options: list[Change], max_tries: int
             ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
     """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
-    groups: dict[tuple[str, str, str, bool], list[Change]] = {}
-    for c in options:  # giving up fuse saving is a group of its own, tried last
-        groups.setdefault((*c.key, c.size >= FUSE_BLOWING_RANK), []).append(c)
+    groups: dict[tuple[Any, ...], list[Change]] = {}
+    for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
+        # two fields together (C5's phase and ground pickups) is not the first field's alone
+        groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
+                           c.size >= FUSE_BLOWING_RANK), []).append(c)
     ordered = sorted(groups.values(), key=lambda g: g[0].size)
     tried = 0
     best = None
+    # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
+    # C5's ground rows of a recloser, its phase backup-reach warnings left): kept when no
+    # candidate clears it whole (review rev32a W7: R-MID 51G 150 → 140 A)
+    eases = str(cur.at[target, "status"]) == "fail" if target in cur.index else False
+    partial = None
     sides: list[str] = []
     seen_fields: set[str] = set()
     # every candidate re-checked for this finding, and those already re-run for an earlier
@@ -284,20 +324,33 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         except InputError:
             return None
 
+    def gone(new: pd.DataFrame | None) -> bool:
+        return new is not None and target not in new.index
+
+    def eased(new: pd.DataFrame | None) -> bool:
+        return (eases and new is not None and target in new.index
+                and str(new.at[target, "status"]) == "warn")
+
+    def first_of(group: list[Change], ok: Callable[[Any], bool]) -> int | None:
+        lo, hi = 0, len(group) - 1
+        first = None
+        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
+            mid = (lo + hi) // 2
+            if ok(run(group[mid])):
+                first, hi = mid, mid - 1
+            else:
+                lo = mid + 1
+        return first
+
     for group in ordered:
         if best is not None and group[0].size >= best[0].size:
             break
         if tried >= max_tries:
             break
-        lo, hi = 0, len(group) - 1
-        first = None
-        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
-            mid = (lo + hi) // 2
-            new = run(group[mid])
-            if new is not None and target not in new.index:
-                first, hi = mid, mid - 1
-            else:
-                lo = mid + 1
+        first = first_of(group, gone)
+        whole = first is not None
+        if not whole and eases and partial is None:
+            first = first_of(group, lambda new: gone(new) or eased(new))
         if first is None:
             continue
         for c in group[first:first + 3]:
@@ -306,13 +359,21 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             new = run(c)
             if new is None:
                 continue
-            gone, cleared, side = _effects(cur, new, target)
-            if gone and not side:
+            cleared_it, cleared, side = _effects(cur, new, target)
+            if cleared_it and not side:
                 best = (c, new, cleared, side)
                 break
-            if gone and c.field not in seen_fields:  # the first of each setting
+            if eased(new) and not side:
+                if partial is None or c.size < partial[0].size:
+                    partial = (c, new, cleared, side)
+                break
+            if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
                 seen_fields.add(c.field)
-                sides.append(f"{describe(c)}: {'; '.join(side)}")
+                sides.append(f"{describe(c)}"
+                             f"{'' if cleared_it else ' (its failing rows only)'}: "
+                             f"{'; '.join(side)}")
+    if best is None and partial is not None:
+        best = partial
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
     why = ("" if best else
@@ -322,7 +383,18 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
                + " | ".join(sides[:2]))
+    elif best is not None and best is partial:
+        left = best[1].loc[target]
+        why = (f"eases it to a warning: its failing rows cleared, its warning left "
+               f"(worst margin {float(left['worst_margin']):.3g} {left['margin_unit']}"
+               f"{', at ' + str(left['worst_fault']) if _given(left.get('worst_fault')) else ''})"
+               + (f"; the candidates that went further had side effects: "
+                  f"{' | '.join(sides[:2])}" if sides else ""))
     return best, tried, why
+
+
+def _given(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v) != ""
 
 
 def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
