@@ -54,7 +54,10 @@ of, :mod:`protv2g.checks.tolerance`):
   criteria whose families write failing rows only (C6–C12: no passing base margin is
   gathered for them, so a base that passes narrowly is not seen), or a row whose key the
   base case does not evaluate; also when the row's base case cannot be resolved (a missing
-  base is never taken as "pre-existing").
+  base is never taken as "pre-existing"). Except where the check itself knows the base state
+  and sets the attribution: C2's backup row whose base case has no row because the fuse does
+  not melt there (:mod:`protv2g.checks.recloser_fuse_base_state`: the same failure, worse,
+  margin −∞ — ``pre-existing``, review rev32a W1b).
 * rows of a base case itself are ``pre-existing``; a row whose check already set its
   attribution (C10's "reclosing not declared" is ``new``: it exists only because V2G sites
   are behind the device) keeps it.

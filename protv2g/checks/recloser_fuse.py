@@ -25,6 +25,10 @@ recloser and the fuse the fuse sees the recloser's current *plus* the chargers')
   (:mod:`protv2g.checks.recloser_fuse_uncleared`): a ``fail`` row, margin −∞, keyed as the
   fuse-saving rule (its twin without V2G the pair's fuse-saving row) — fuse saving and the
   fuse's backup both lost.
+* **backup, the fuse melting only with V2G** (review rev32a W1b): a V2G backup row whose base
+  case has no row because the fuse does not clear there (below its melting current) is
+  ``pre-existing``, its message saying the base state
+  (:mod:`protv2g.checks.recloser_fuse_base_state`).
 * **fuse on the source side of a recloser** (the fuse backs the recloser up):
   ``MM(I_fuse) ≥ f · t_delayed(I_recloser)`` with ``f`` from the published table by the
   recloser's sequence and shortest reclose interval
@@ -87,6 +91,7 @@ from protv2g.checks.pairs import (
     pair_violations,
 )
 from protv2g.checks.recloser_element_text import prime_element_times, sure_fast_rows
+from protv2g.checks.recloser_fuse_base_state import pre_existing_without_melt
 from protv2g.checks.recloser_fuse_lockout import (
     LOCKOUT_MECHANISM,
     coordinated_keys,
@@ -381,8 +386,10 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
                                    & coord.check.isin([SAVING, BACKUP, NEVER_MELTS])])
     prime_base_backups(ctx, coord)
-    rows = [pair_violations(ctx, coord, ("C2",), message,
-                            lambda bad: _mechanisms(ctx, coord, bad)),
+    # a V2G backup row whose base twin is missing because the fuse does not melt without
+    # V2G is judged against that state: pre-existing (review rev32a W1b)
+    rows = [pre_existing_without_melt(ctx, coord, pair_violations(
+                ctx, coord, ("C2",), message, lambda bad: _mechanisms(ctx, coord, bad))),
             _shrink_rows(ctx, coord), transformer_rows(ctx, ("C2",)),
             unevaluable(ctx, "C2", names)]
     pairs = ctx.pairs[["primary", "backup"]].drop_duplicates()

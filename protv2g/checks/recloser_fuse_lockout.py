@@ -20,7 +20,10 @@ Not repeated (pre-existing, reported elsewhere):
 
 * the fuse never melts **without V2G either** (all 664 rows per bracket at 10,000 buses):
   that is the fuse's reach, C5's rows (:mod:`protv2g.checks.sensitivity`, the fuse below its
-  minimum melting current at that fault) — a C2 row too repeated them row by row;
+  minimum melting current at that fault) — a C2 row too repeated them row by row; where V2G
+  lifts the fuse's current over its melting current and the fuse then clears after the
+  recloser's delayed shot, that V2G backup row has no base twin and is ``pre-existing``
+  against this base state (:mod:`protv2g.checks.recloser_fuse_base_state`, review rev32a W1b);
 * the base case's fuse clears but **after** the recloser's delayed shot (EPRI J1 with 60 home
   chargers, ``study_big60``: F-LAT 80K at 178 A with V2G, its base twin clearing ≈ 76 s after
   R-MID's 1.7 s lockout): the base case's own backup row fails already (``fuse TC < recloser
