@@ -505,3 +505,27 @@ def test_chargers_agree_with_the_kw_figure():
         "1,280 kW, 12.8 chargers' output")
     # without the charger kW: the table's whole chargers
     assert hosting_chargers_per_site(table) == {"homes": 12}
+
+
+def test_a_set_point_row_is_a_setting_not_a_limit():
+    """Review rev32b M5 / hv32 (IEEE 8500): the homes' hosting "66.4 kW, limited by C12 at
+    hvmv_sub_48332", the substation bus the source holds at 1.0500 pu without V2G, raised
+    0.00107 pu by homes 16 km away. A row at a bus a source's or a regulator's set-point holds
+    is the set-point's: a setting to change, listed, not an export limit."""
+    from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SOURCE_SETPOINT
+
+    v = pd.DataFrame([
+        _row("C12", -0.00107, device="hvmv_sub_48332", fault_bus="hvmv_sub_48332",
+             mechanism=SOURCE_SETPOINT),
+        _row("C12", -0.002, device="regxfmr_b18865", fault_bus="regxfmr_b18865",
+             mechanism=REGULATOR_SETPOINT),
+        _row("C12", -0.004, device="m1026", fault_bus="m1026", mechanism="")])
+    assert setting_mask(v).tolist() == [True, True, False]
+    worst, aside = worst_by_scenario(v, GATE, {"s1"})
+    assert sorted(r["fault_bus"] for r in aside["s1"]) == ["hvmv_sub_48332", "regxfmr_b18865"]
+    assert list(worst["s1"]) == ["C12"]  # the bus no set-point holds still limits
+    text = settings_text(aside["s1"])
+    assert ("C12 hvmv_sub_48332: held at the ANSI C84.1 Range A limit by the source's set-point "
+            "(its C12 row names it; lower the set-point or its band)") in text
+    assert "C12 regxfmr_b18865: held at the ANSI C84.1 Range A limit by a regulator's" in text
+    assert text.endswith("— a setting to change, not an export limit")

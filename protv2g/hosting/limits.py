@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution_share import MATERIAL_SHARE
+from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.gate import failing_mask
 from protv2g.gate_rows import (
@@ -89,9 +90,20 @@ SETTING_CRITERIA = {
 #: low-voltage bus over (or at) Range A with every site idle, set by its transformer's no-load
 #: tap and moved by the export immaterially (:mod:`protv2g.checks.flow_site_tap`, review
 #: rev31 §3: IEEE 8500's homes "84 kW because of depot_lv").
+#: A bus a source's or a regulator's set-point holds at the limit (:func:`protv2g.checks.
+#: flow_limit.setpoint_texts`: in every solved step within the tolerance of the source's
+#: voltage, or a regulated winding's bus inside its band) is the set-point's, whatever the
+#: export: lowering the set-point (or its band, or setting the line-drop compensation for
+#: reverse flow) clears it (review rev32b M5 and hv32: IEEE 8500's homes "66.4 kW, limited by
+#: C12 at hvmv_sub_48332", the substation bus at 1.0500 pu without V2G raised 0.00107 pu by
+#: homes 16 km away).
 SETTING_MECHANISMS = {
     SITE_TAP: "a site transformer's no-load tap: a setting to change (the row's message gives "
               "the tap), not an export limit",
+    SOURCE_SETPOINT: "the source's voltage set-point: a setting to change, not an export "
+                     "limit",
+    REGULATOR_SETPOINT: "a regulator's set-point (and band, line-drop compensation): a "
+                        "setting to change, not an export limit",
 }
 
 #: ``input_basis`` values of a stand-in input (a drafted value, a tool default).
@@ -328,6 +340,13 @@ def settings_text(rows: list[dict[str, Any]]) -> str:
     out = []
     for r in rows:
         dev = _text(r.get("device"))
+        mech = _text(r.get("mechanism"))
+        if mech in (SOURCE_SETPOINT, REGULATOR_SETPOINT):
+            whose = "the source's" if mech == SOURCE_SETPOINT else "a regulator's"
+            out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: held at the ANSI C84.1 "
+                       f"Range A limit by {whose} set-point (its C12 row names it; lower the "
+                       "set-point or its band)")
+            continue
         if _text(r.get("mechanism")) == SITE_TAP:
             out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: at or over ANSI C84.1 "
                        f"Range A with every site idle, set by {dev or 'its transformer'}'s "
