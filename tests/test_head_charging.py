@@ -20,7 +20,8 @@ from protv2g.recommend.notes import drafted_first  # noqa: E402
 from protv2g.study import load_study  # noqa: E402
 from protv2g.study_draft import draft_study, parse_site  # noqa: E402
 from protv2g.study_draft.head_load import reach_conflict  # noqa: E402
-from protv2g.study_draft.redraft import redraft_devices, stale_drafts  # noqa: E402
+from protv2g.study_draft.redraft import stale_drafts  # noqa: E402
+from protv2g.study_draft.redraft_reclose import redraft_devices  # noqa: E402
 
 from .conftest import FEEDERS_DIR, REAL_FEEDERS_DIR  # noqa: E402
 

@@ -246,10 +246,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
 
 def _redraft_changes(study: Study) -> set[str] | None:
     """The drafted head relays ``protv2g init --redraft`` would change
-    (:func:`protv2g.study_draft.redraft.redraft_devices`); None when it cannot be told (no
+    (:func:`protv2g.study_draft.redraft_reclose.redraft_devices`); None when it cannot be told (no
     OpenDSS model, or the rule's fault study fails): the notes then offer the re-draft as
     before. About 3 s on EPRI J1 (the rule's fault study)."""
-    from protv2g.study_draft.redraft import redraft_devices
+    from protv2g.study_draft.redraft_reclose import redraft_devices
 
     try:
         return set(redraft_devices(study))

@@ -64,8 +64,8 @@ from protv2g.units import DeviceKind
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_devices",
-           "redraft_text", "redrafted", "stale_drafts", "stale_issues"]
+__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_text",
+           "redrafted", "stale_drafts", "stale_issues"]
 
 #: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
 MATERIAL_FRACTION = 0.10
@@ -240,18 +240,6 @@ def stale_drafts(study: Study, again: list | None = None, *,
             now = float(now) if key in _STEPS and now is not None else now
             out.append(StaleValue(d.name, index, key, now, new, why.get(key, "")))
     return out
-
-
-def redraft_devices(study: Study) -> frozenset[str]:
-    """The drafted relays ``protv2g init --redraft`` would change in ``study``: those with a
-    stale value (:func:`stale_drafts`, :func:`.redraft_reclose.stale_reclose`), the set it
-    writes; empty when it would say "nothing re-drafted" (review rev32a W3: ``recommend``
-    advised a re-draft that changed nothing)."""
-    from protv2g.study_draft.redraft_reclose import stale_reclose
-
-    again = redrafted(study)
-    return frozenset(s.device for s in [*stale_drafts(study, again),
-                                        *stale_reclose(study, again)])
 
 
 def _built(study: Study, places: dict) -> dict:

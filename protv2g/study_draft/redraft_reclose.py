@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from protv2g.study.todos import todo_items
-from protv2g.study_draft.redraft import RECLOSE, StaleValue, redrafted
+from protv2g.study_draft.redraft import RECLOSE, StaleValue, redrafted, stale_drafts
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["stale_reclose"]
+__all__ = ["redraft_devices", "stale_reclose"]
 
 
 def stale_reclose(study: Study, again: list | None = None) -> list[StaleValue]:
@@ -38,3 +38,13 @@ def stale_reclose(study: Study, again: list | None = None) -> list[StaleValue]:
                if new[0] > now[0] else "init's reclosing rule for the study as it now stands")
         out.append(StaleValue(d.name, index, RECLOSE, now, new, why))
     return out
+
+
+def redraft_devices(study: Study) -> frozenset[str]:
+    """The drafted relays ``protv2g init --redraft`` would change in ``study``: those with a
+    stale value (:func:`.redraft.stale_drafts`, :func:`stale_reclose`), the set it
+    writes; empty when it would say "nothing re-drafted" (review rev32a W3: ``recommend``
+    advised a re-draft that changed nothing)."""
+    again = redrafted(study)
+    return frozenset(s.device for s in [*stale_drafts(study, again),
+                                        *stale_reclose(study, again)])
