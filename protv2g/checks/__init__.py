@@ -95,7 +95,7 @@ from protv2g.checks.distinct_blocks import (
 )
 from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
-from protv2g.checks.fuse_melt_text import first_cycle_fuse_time
+from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
@@ -252,7 +252,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         fault = [p for p in fault if p is not None]
         rows = attribute(concat_owned(uniform_columns(fault)), ctx.base_of,
                          base_margins(ctx, flow=False), explained=_explained(ctx),
-                         fuses=_fuses(ctx))
+                         fuses=_fuses(ctx), staged=_staged(ctx))
         fault.clear()
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
@@ -265,7 +265,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         parts = [p for p in parts if p is not None]
         frames = [rows, attribute(concat_owned(uniform_columns(parts)), ctx.base_of,
                                   base_margins(ctx, faults=False), explained=_explained(ctx),
-                                  fuses=_fuses(ctx))]
+                                  fuses=_fuses(ctx), staged=_staged(ctx))]
         del rows
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
@@ -298,7 +298,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # columns given to every frame (one path), read and dropped by the attribution
         v = concat_owned(uniform_columns(parts))
         v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
-                      fuses=_fuses(ctx))
+                      fuses=_fuses(ctx), staged=_staged(ctx))
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v) and not sorted_:
@@ -370,6 +370,13 @@ def _explained(ctx: CheckContext
     first-cycle current (:func:`.fuse_melt_text.first_cycle_fuse_time`), on this study's
     devices."""
     return lambda v, at, side: first_cycle_fuse_time(ctx, v, at, LONG_TIME_S, side)
+
+
+def _staged(ctx: CheckContext) -> Callable[..., np.ndarray]:
+    """The attribution's current test of a fuse time a later charger stage sets: the change
+    of that stage's current (:func:`.fuse_melt_text.staged_current_change`, review rev32a
+    W1), on this study's devices."""
+    return lambda v, at, side, t_b, i_b: staged_current_change(ctx, v, at, side, t_b, i_b)
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

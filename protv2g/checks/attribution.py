@@ -116,12 +116,14 @@ from protv2g.checks.attribution_materiality import (
 )
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
+    CURRENT_SCATTER,
     MATERIAL_SHARE,
     TIME_UNIT,
     in_scatter,
     moving_side,
     operating_changes,
     row_times,
+    side_change,
     small_share,
     smallest_with_row,
     twin_values,
@@ -227,11 +229,55 @@ def tolerance_floor(limit: np.ndarray, base_margin: np.ndarray) -> np.ndarray:
 _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
 
 
+def _staged_scatter(v: pd.DataFrame, scatter: np.ndarray, staged: Callable[..., np.ndarray],
+                    explained: Callable[..., np.ndarray], rows: tuple, i_change: np.ndarray,
+                    i_largest: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Set ``scatter`` (in place) on the long-time rows whose moving fuse time a later charger
+    stage sets (``explained`` False) by the current test on that stage's current: the fuse's
+    staged current (``staged``) and the other device's operating current
+    (:func:`~protv2g.checks.attribution_share.side_change`) both within
+    :data:`~protv2g.checks.attribution_share.CURRENT_SCATTER` (review rev32a W1). Returns
+    ``i_change`` and ``i_largest`` with those rows' figure the larger of the two and whose
+    it is (the ones the messages quote), and the rows so judged."""
+    t_now, margin, is_time, base_iv, side = rows
+    long_rows = in_scatter(t_now, margin, is_time, np.zeros(len(v)), base_iv, side) & ~scatter
+    at = np.flatnonzero(long_rows)
+    none = np.zeros(0, dtype=np.intp)
+    if not len(at):
+        return i_change, i_largest, none
+    at = at[~explained(v, at, side[at])]
+    if not len(at):
+        return i_change, i_largest, none
+    s = side[at]
+    t_b = np.where(s == 0, base_iv.t_device_s[at], base_iv.t_other_s[at])
+    i_b = np.where(s == 0, base_iv.i_device_a[at], base_iv.i_other_a[at])
+    rel = staged(v, at, s, t_b, i_b)
+    other = np.where(s == 0, side_change(v, base_iv, at, 1), side_change(v, base_iv, at, 0))
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(rel) & (rel <= CURRENT_SCATTER) & ~(other > CURRENT_SCATTER)
+    scatter[at] = ok
+    i_change, i_largest = i_change.copy(), i_largest.copy()
+    i_change[at[ok]] = np.fmax(rel[ok], other[ok])
+    with np.errstate(invalid="ignore"):
+        i_largest[at[ok]] = np.where(other[ok] > rel[ok], 1 - s[ok], s[ok])
+    return i_change, i_largest, at[ok]
+
+
+def _stage_named(named: list[str], rows: np.ndarray, staged_at: np.ndarray) -> list[str]:
+    """The current names of rows ``rows`` (:func:`current_names`), those judged on a later
+    charger stage's current (``staged_at``) saying so."""
+    if not len(staged_at):
+        return named
+    later = np.isin(rows, staged_at).tolist()
+    return [f"{n}; the fuse's current at the later charger stage that sets its time"
+            if x else n for n, x in zip(named, later, strict=True)]
+
+
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
               base_margins: pd.DataFrame | None = None,
               explained: Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray] | None
-              = None, fuses: Collection[str] = ()
-              ) -> pd.DataFrame:
+              = None, fuses: Collection[str] = (),
+              staged: Callable[..., np.ndarray] | None = None) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
     row with its base case (see the module docstring).
 
@@ -251,6 +297,14 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         first-cycle current, so V2G's change of it may be judged on that current
         (:func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`, review s28 §2). Without
         it every time row in the long-time region is taken as such.
+    staged : callable, optional
+        ``staged(v, at, side, t_base_s, i_base_a)`` → float per row ``at``: the relative
+        change, against the base twin, of the current that sets the moving fuse's time where
+        ``explained`` says it is not its first-cycle time (a later charger stage's current,
+        :func:`protv2g.checks.fuse_melt_text.staged_current_change`, review rev32a W1); NaN
+        where not known. With it such a row's current test reads that change (and the other
+        device's operating current's) instead of being skipped; without it, or NaN, the row
+        is judged on time alone.
     fuses : collection of str, optional
         The study's fuses: a margin in multiples of pickup of a row whose ``device`` is one
         is said in multiples of its minimum melting current, its C5 pickup
@@ -345,10 +399,15 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     t_now = row_times(v)
     side = moving_side(t_now, base_iv)
     scatter = in_scatter(t_now, margin, is_time, i_change, base_iv, side)
-    del t_now
+    staged_at = np.zeros(0, dtype=np.intp)  # rows judged on a later stage's current (W1)
     if explained is not None:  # a time the charger stages set is not judged on the current
         at = np.flatnonzero(scatter)
         scatter[at] = explained(v, at, side[at])
+        if staged is not None:  # ... the first cycle's: on the stage's that sets it (W1)
+            i_change, i_largest, staged_at = _staged_scatter(
+                v, scatter, staged, explained, (t_now, margin, is_time, base_iv, side),
+                i_change, i_largest)
+    del t_now
     # a time row names the current of the device whose time moves (review rev29 §6)
     i_which = np.where(is_time & (side >= 0), side, i_which).astype(np.int8)
     del side
@@ -395,8 +454,11 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     moved_texts = current_texts(v, moved_i, base_iv, i_which, i_element)
     sc_figures = (pm[scattered], tol[scattered], pm[scattered] - margin[scattered],
                   i_change[scattered])
-    sh_named = current_names(v, shared[by_current[shared]], i_largest, i_element)
-    sc_named = current_names(v, scattered, i_largest, i_element)
+    sh_named = _stage_named(current_names(v, shared[by_current[shared]], i_largest,
+                                          i_element), shared[by_current[shared]], staged_at)
+    sc_named = _stage_named(current_names(v, scattered, i_largest, i_element), scattered,
+                            staged_at)
+    del staged_at
     del by_current, i_change, i_which, i_largest, i_element, twin, is_time_i, base_iv
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]

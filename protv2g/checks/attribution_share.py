@@ -36,9 +36,15 @@ material:
   3 homes on the LV bus: 200.5 → 199.2 A, K × fast 0.325 → 0.365 s) is not called scatter.
   In the checks the long time must also be **a fuse's clearing time at the fault's
   first-cycle current** (within 10 % of its curve there,
-  :func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`): a time the later stages set
-  (the chargers' sustained limit, or ceasing) is judged on time alone, and so is a relay's or
-  recloser's long time (its phase or ground element). And on **both branches**: a base that
+  :func:`protv2g.checks.fuse_melt_text.first_cycle_fuse_time`), or a fuse's time the later
+  stages set (the chargers' sustained limit, or ceasing): that one is judged on **the current
+  that sets it** — the constant current at which the fuse's curve gives the time
+  (:func:`protv2g.checks.fuse_melt_text.setting_current_a`), against the base twin's taken the
+  same way (its first-cycle current where its time is a first-cycle time) — with the other
+  device's operating current (review rev32a W1, EPRI J1: F-2PH's first cycle 235.6 A under
+  its 238 A melting current, 595 s from a later stage; the test had been skipped and the row
+  judged on its share alone). A relay's or recloser's long time (its phase or ground
+  element) is judged on time alone. And on **both branches**: a base that
   passes by less than the row's tolerance (marginal, ``worse`` when V2G moves it by more than
   that tolerance, :mod:`protv2g.checks.attribution`) is ``pre-existing`` on the same current
   test, so a base failing by 10 ms and one passing by 10 ms get the same verdict for the same
@@ -80,7 +86,7 @@ from protv2g.checks.sensitivity import PICKUP_ACCURACY
 
 __all__ = ["MATERIAL_SHARE", "CURRENT_SCATTER", "LONG_TIME_S", "TIME_UNIT", "smallest_with_row",
            "TwinValues", "twin_values", "CurrentChange", "operating_changes", "current_change",
-           "row_times", "moving_side", "in_scatter", "small_share"]
+           "row_times", "moving_side", "in_scatter", "side_change", "small_share"]
 
 #: Share of the deficit without V2G that V2G's worsening must reach for ``worse`` on a failing
 #: base (module docstring).
@@ -271,6 +277,19 @@ def current_change(v: pd.DataFrame, base: TwinValues) -> tuple[np.ndarray, np.nd
     """
     c = operating_changes(v, base)
     return c.rel, c.which
+
+
+def side_change(v: pd.DataFrame, base: TwinValues, at: np.ndarray, j: int) -> np.ndarray:
+    """Relative change of side ``j``'s (0 ``device``, 1 ``other_device``) operating current
+    alone at rows ``at`` (:func:`operating_changes` with the other side's twin unknown);
+    NaN where not known."""
+    at = np.asarray(at, dtype=np.intp)
+    sub = v.iloc[at]
+    b = TwinValues(*(None if x is None else x[at] for x in base))
+    nan = np.full(len(at), np.nan)
+    gone = (("i_other_a", "i_other_3i0_a") if j == 0 else ("i_device_a", "i_device_3i0_a"))
+    b = b._replace(**{gone[0]: nan, gone[1]: nan.astype(np.float32)})
+    return operating_changes(sub, b).rel
 
 
 def row_times(v: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

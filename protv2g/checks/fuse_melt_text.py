@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.devices.fuse_table import current_at_time_a
 from protv2g.devices.kinds import kind_of
 
 __all__ = ["DEPARTURE_REL", "guaranteed_melt_a", "below_melt_note", "clearing_text",
-           "first_cycle_fuse_time"]
+           "first_cycle_fuse_time", "setting_current_a", "staged_current_change"]
 
 
 def guaranteed_melt_a(device: Any) -> float:
@@ -150,4 +151,79 @@ def first_cycle_fuse_time(ctx: Any, v: pd.DataFrame, at: np.ndarray, long_time_s
                 continue
             t_curve = _curve_tc_s(ctx, str(name), i)
             out[k] = math.isfinite(t_curve) and not _departs(t, t_curve)
+    return out
+
+
+def setting_current_a(ctx: Any, device: str, t_s: float, i_a: float) -> float:
+    """The current (A) that sets a fuse's clearing time ``t_s`` quoted beside the first-cycle
+    current ``i_a``: ``i_a`` where the time is its curve's there (above the guaranteed melting
+    current, within :data:`DEPARTURE_REL`: a first-cycle time), otherwise the constant current
+    at which the fuse's total-clearing curve gives ``t_s`` — the current of the later charger
+    stages that set the time, as one current (the stages' currents weighted as the fuse's
+    melting integrates them, Σ Δt/t(I) = 1, :func:`protv2g.devices.kinds.
+    staged_operating_times`; equal to a stage's current where that stage carries the whole
+    time, between the stages' currents otherwise). NaN for a device that is not a fuse, a
+    time that is not finite, or one outside the curve (review rev32a W1)."""
+    i_melt = _melt_a(ctx, device)
+    if not (i_melt == i_melt and math.isfinite(t_s) and t_s > 0.0):
+        return math.nan
+    if math.isfinite(i_a) and i_a > i_melt:
+        t_curve = _curve_tc_s(ctx, device, i_a)
+        if math.isfinite(t_curve) and not _departs(t_s, t_curve):
+            return float(i_a)
+    known = ctx.cache.setdefault("current at tc", {})
+    key = (device, float(t_s))
+    if key not in known:
+        # bracketed from just above the asymptote (the curve's time → ∞) to 1000 × it
+        known[key] = float(current_at_time_a(ctx.devices[device].total_clear_time_s, [t_s],
+                                             [i_melt * (1.0 + 1e-9)], [i_melt * 1e3])[0])
+    return known[key]
+
+
+def staged_current_change(ctx: Any, v: pd.DataFrame, at: np.ndarray, side: np.ndarray,
+                          t_base_s: np.ndarray, i_base_a: np.ndarray) -> np.ndarray:
+    """Relative change, against its base twin, of the current that sets the moving fuse's
+    clearing time of rows ``at`` (review rev32a W1: a time from a later charger stage judged
+    on that stage's current, not skipped).
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        For the device models and a cache.
+    v : DataFrame
+        Violation rows (``device``/``other_device``, ``t_device_s``/``t_other_s``,
+        ``i_device_a``/``i_other_a``).
+    at : numpy.ndarray of int
+        Rows of ``v``.
+    side : numpy.ndarray of int8, shape (len(at),)
+        The moving device: 0 ``device``, 1 ``other_device``.
+    t_base_s, i_base_a : numpy.ndarray, shape (len(at),)
+        That device's time (s) and first-cycle current (A) in the row's base twin.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(at),)
+        ``|I − I_base| / I_base`` of :func:`setting_current_a` in the row and in its twin
+        (each at the stage that sets ITS time: a twin's first-cycle time compares with its
+        first-cycle current); NaN where the device is not a fuse or either current is not
+        known.
+    """
+    out = np.full(len(at), np.nan)
+    side = np.asarray(side)
+    for j, (dev_col, t_col, i_col) in enumerate((("device", "t_device_s", "i_device_a"),
+                                                 ("other_device", "t_other_s", "i_other_a"))):
+        k = np.flatnonzero(side == j)
+        if not len(k) or not {dev_col, t_col, i_col} <= set(v.columns):
+            continue
+        rows = np.asarray(at)[k]
+        names = v[dev_col].to_numpy()[rows].tolist()
+        t_s = pd.to_numeric(pd.Series(v[t_col].to_numpy()[rows]), errors="coerce").tolist()
+        i_a = pd.to_numeric(pd.Series(v[i_col].to_numpy()[rows]), errors="coerce").tolist()
+        for kk, name, t, i, tb, ib in zip(k.tolist(), names, t_s, i_a,
+                                          np.asarray(t_base_s, float)[k].tolist(),
+                                          np.asarray(i_base_a, float)[k].tolist(), strict=True):
+            now = setting_current_a(ctx, str(name), t, i)
+            base = setting_current_a(ctx, str(name), tb, ib)
+            if now == now and base == base and base > 0.0:
+                out[kk] = abs(now - base) / base
     return out
