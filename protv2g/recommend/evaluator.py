@@ -52,6 +52,14 @@ def _active(found: Findings) -> pd.DataFrame:
                dtype=float))
     f = f.assign(tolerance=f["evidence_first"].map(tol).to_numpy(float)
                  if "evidence_first" in f.columns else np.nan)
+    # failing evidence rows per finding: a change that turns passing rows into failing ones
+    # inside a finding already failing is a side effect its worst margin does not show
+    # (ver32, EPRI J1: R-MID ground 150 → 140 A failed 120 bolted LLG-ab C2 rows of F-2PH)
+    if len(ev) and {"finding", "status"} <= set(ev.columns):
+        n_fail = ev[ev["status"].astype(str) == "fail"].groupby("finding").size()
+        f = f.assign(n_fail=f["finding"].map(n_fail).fillna(0).to_numpy(np.int64))
+    else:
+        f = f.assign(n_fail=0)
     return f.set_index(_identity(f)) if len(f) else f.set_index(pd.Index([], dtype=object))
 
 
@@ -125,11 +133,17 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
     # a finding whose status eased (fail → warn: e.g. the primary-zone rows of C5 cleared,
     # the backup-zone warnings left) is not worse for a smaller margin: the margin is then
     # that of other rows (a ground element on the DG feeder's recloser read "worse: C5")
-    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
-             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})"
-             for k in new.index if k in cur.index and k != target
+    worse = [k for k in new.index if k in cur.index and k != target
              and _STATUS_RANK.get(str(new.at[k, "status"]), 2)
              >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
              and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
                         np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
+    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
+             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})" for k in worse]
+    # more failing rows in a finding that already failed (its worst margin unchanged)
+    side += [f"worse: {new.at[k, 'title']} ({int(cur.at[k, 'n_fail'])} → "
+             f"{int(new.at[k, 'n_fail'])} failing evidence rows)"
+             for k in new.index if k in cur.index and k != target and k not in worse
+             and "n_fail" in new.columns and "n_fail" in cur.columns
+             and int(new.at[k, "n_fail"]) > int(cur.at[k, "n_fail"])]
     return target not in new.index, cleared, side
