@@ -171,3 +171,31 @@ def test_j1_head_carries_the_sites_charging(tmp_path):
                                                                   rel=5e-3)
     line = next(ln for ln in d.text.splitlines() if "load_levels:" in ln)
     assert "10,950 kW: 5,950 kW behind head-temp_sub + 5,000 kW on the source side" in line
+
+
+def test_redraft_writes_a_reach_todo_the_file_lacks():
+    """ver32 (IEEE 34 study3): ``init --redraft`` moved 51P 110 → 280 A to carry the 181 A
+    charging peak; the zone's minimum phase faults are 180 A (LL) and 218 A (3ph) at 848, and
+    the file said nothing of the reach given up (the first draft had no reach TODO to
+    refresh). The re-drafted pickup's line now carries the rule's conflict as a TODO."""
+    from types import SimpleNamespace
+
+    from protv2g.study.todos import _TODO
+    from protv2g.study_draft.redraft import StaleValue, _reach_todo
+
+    text = ("devices:\n  - name: head-l1\n    kind: relay\n    pickup_a: 110\n")
+    stale = StaleValue("head-l1", 0, "pickup_a", 110.0, 280.0, "charging at peak 181 A")
+    conflict = ("51P reach: C5 needs the pickup ≤ 120 A for the primary zone (its minimum "
+                "multi-phase fault 180 A, IEC 60909 min, / 1.5), C8 needs it > 272 A")
+    prop = SimpleNamespace(conflicts=["51G reach: other", conflict])
+    todo = _reach_todo(stale, prop, text)
+    assert todo == (f"  # TODO: {conflict} | fix: choose which the relay keeps (reach or "
+                    "load margin) and give the utility's setting")
+    line = "    pickup_a: 280  # re-drafted by protv2g init --redraft (was 110 A)" + todo
+    found = _TODO.search(line)  # the pattern `validate` lists TODOs by
+    assert found and found["text"].startswith("51P reach: C5 needs the pickup ≤ 120 A")
+    # no conflict of this element, the file's own reach TODO, or a time dial: nothing
+    assert _reach_todo(stale, SimpleNamespace(conflicts=["51G reach: x"]), text) == ""
+    assert _reach_todo(stale, prop, text + "  # TODO: 51P reach: old\n") == ""
+    dial = StaleValue("head-l1", 0, "time_dial", 0.5, 0.7, "")
+    assert _reach_todo(dial, prop, text) == ""

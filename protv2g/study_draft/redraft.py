@@ -301,6 +301,22 @@ def stale_issues(study: Study, stale: list[StaleValue] | None = None) -> list[Is
         "TODO stays)") for s in stale]
 
 
+def _reach_todo(s: StaleValue, prop: Any, text: str) -> str:
+    """``"  # TODO: 51P reach: … | fix: …"`` after a re-drafted pickup whose rule now meets a
+    reach conflict the file has no TODO for (ver32, IEEE 34: 51P re-drafted 110 → 280 A to
+    carry the 181 A charging peak no longer sees the 180 A minimum phase fault at 848; the
+    first draft had no reach TODO to refresh, so the file said nothing of the reach given up);
+    "" otherwise."""
+    element = next((e for e, key in PICKUP_OF.items() if key == s.key), None)
+    if element is None or prop is None:
+        return ""
+    said = [c for c in getattr(prop, "conflicts", []) if str(c).startswith(f"{element} reach")]
+    if not said or f"TODO: {element} reach" in text:
+        return ""
+    return (f"  # TODO: {said[0]} | fix: choose which the relay keeps (reach or load "
+            "margin) and give the utility's setting")
+
+
 def redraft_text(text: str, stale: list[StaleValue],
                  proposals: dict[int, RelayProposal] | None = None,
                  trade: dict[int, list[str]] | None = None,
@@ -363,7 +379,7 @@ def redraft_text(text: str, stale: list[StaleValue],
             note += ("; what it gives up: " if s.key in PICKUP_OF.values() else ": ") + said
         rest = body[start + len(value):]
         if not in_flow(body, start) and "#" not in rest:
-            body = f"{body}  # {note}"
+            body = f"{body}  # {note}" + _reach_todo(s, (proposals or {}).get(s.index), text)
         elif s.key == RECLOSE and "# TODO" in rest:  # said in its TODO, before the fix
             at = body.find(" | fix:", start + len(value))
             at = len(body) if at < 0 else at
