@@ -374,13 +374,20 @@ def test_c11_zone_with_only_the_site_is_info(hand, monkeypatch) -> None:
     import protv2g.checks.islanding as islanding
 
     empty = pd.Series(dtype=float)
-    monkeypatch.setattr(islanding, "bus_power_mw", lambda ctx: (empty, empty))
+    upstream = pd.Series({0: 1.0})  # feeder load at B1 only, none behind RC
+    monkeypatch.setattr(islanding, "bus_power_mw", lambda ctx: (upstream, empty))
     v, _ = run(_site_at(hand, "B3"), rows((BASE, "R1", "B1", "3ph", "max", 1000.0)),
                p_kw=500.0)
     row = crit(v, "C11")[lambda d: d.device == "RC"].iloc[0]
     assert row.status == "info" and row.limit == pytest.approx(0.0)
     assert row.margin == pytest.approx(-0.5)
     assert "no feeder load or other generation: no sustained island" in row.message
+    # ver32 (EPRI DG feeder): a model with no load at all says nothing of the zone's load:
+    # the screen warns as before (init's load TODO is the input to give)
+    monkeypatch.setattr(islanding, "bus_power_mw", lambda ctx: (empty, empty))
+    v, _ = run(_site_at(hand, "B3"), rows((BASE, "R1", "B1", "3ph", "max", 1000.0)),
+               p_kw=500.0)
+    assert crit(v, "C11")[lambda d: d.device == "RC"].iloc[0].status == "warn"
 
 
 # ---------------------------------------------------------------- C12
