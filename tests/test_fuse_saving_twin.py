@@ -52,3 +52,5 @@ def test_shipped_not_seen_rows_carry_the_saving_rule_and_say_when_the_fuse_melts
     v = r.violations
     msgs = [str(m) for m in v.message if "fuse saving not possible" in str(m)]
     assert msgs and all("clears alone, starting to melt in " in m for m in msgs)
+    # the current quoted is the first cycle's (review rev32b M3: "a sees 133 A", 161 A later)
+    assert all(" in the first cycle, below its minimum trip, for " in m for m in msgs)

@@ -118,8 +118,10 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.check == NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
                else "")
-        return (f"fuse saving not possible: {r.backup} sees {i_b}, below its "
-                f"minimum trip, for {where} {export}; {r.primary} "
+        # the first cycle's current: a later charger stage's is in the Charger stages sheet
+        # (review rev32b M3: "a sees 133 A" on the DG feeder, 161 A sustained)
+        return (f"fuse saving not possible: {r.backup} sees {i_b} in the first cycle, below "
+                f"its minimum trip, for {where} {export}; {r.primary} "
                 f"({i_p}) clears alone{_alone_text(ctx, r)}{was}")
     if r.check == BACKUP:
         el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
