@@ -347,7 +347,7 @@ def settings_text(rows: list[dict[str, Any]]) -> str:
                        f"Range A limit by {whose} set-point (its C12 row names it; lower the "
                        "set-point or its band)")
             continue
-        if _text(r.get("mechanism")) == SITE_TAP:
+        if mech == SITE_TAP:
             out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: at or over ANSI C84.1 "
                        f"Range A with every site idle, set by {dev or 'its transformer'}'s "
                        "no-load tap (its C12 row gives the tap to set)")
