@@ -6,6 +6,7 @@ computed; every assumed value carries a ``# TODO`` comment (``protv2g validate``
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -57,13 +58,27 @@ _GROUND_KEYS = {"recloser": ("phase_min_trip_a", "ground_min_trip_a"),
 _NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no ground pickup) "
                        "→ ground faults are seen by the phase element only",
                        NO_GROUND_FIX)
-#: The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
-#: recloser–fuse rows of the minimum case, and was a plain comment).
-_R_FAULT_TODO = todo(
-    f"assumed minimum-case ground-fault resistance {R_FAULT_MIN_OHM:g} Ω (North American "
-    "practice 20–40 Ω, domain.md §2): it decides the min-case ground-fault rows (C5 reach, "
-    "C2 fuse saving)",
-    "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
+    """The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
+    recloser–fuse rows of the minimum case, and was a plain comment), with the ceiling it puts
+    on a ground fault at the feeder's primary voltage ``level_kv`` (kV line to line).
+
+    Review rev33b W4 (IEEE 123, 4.16 kV): 20 Ω is a 12–25 kV convention; at 4.16 kV no ground
+    fault through it exceeds ≈ 120 A, below any ground pickup that carries the feeder's
+    residual load, so every reach row at it fails, with V2G and without. The ceiling is
+    ``V_LN / R``: an SLG through ``R`` carries ``3 V_LN / |Z1 + Z2 + Z0 + 3R|`` (the
+    sequence-network connection, e.g. J. D. Glover et al., *Power System Analysis and
+    Design*, §9.2), and the sequence impedances' resistances are not negative, so the
+    denominator is at least ``3R``.
+    """
+    ceiling = (f"; at {level_kv:g} kV no ground fault through it exceeds V_LN / R = "
+               f"{level_kv * 1e3 / math.sqrt(3.0) / r_ohm:,.0f} A, whatever the source"
+               if level_kv > 0 and r_ohm > 0 else "")
+    return todo(
+        f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
+        "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
+        f"ground-fault rows (C5 reach, C2 fuse saving){ceiling}",
+        "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
 
 
 #: The charger assumptions a drafted site gets (review s23 §5: they were in the workbook only),
@@ -377,6 +392,6 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             "flow read it)"))
         todos.append("light_load_fraction")
     lines += ["faults:", "  method: iec60909",
-              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {_R_FAULT_TODO}"]
+              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_fault_todo(level_kv)}"]
     todos.append("faults.r_fault_min_ohm")
     return "\n".join(lines) + "\n", todos
