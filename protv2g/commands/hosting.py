@@ -153,6 +153,22 @@ def _write(args: argparse.Namespace, analysis: Any, study: Any,
     return plot
 
 
+def _settings_lines(table: Any) -> list[str]:
+    """The settings to change each site's rows name (``settings_to_change``), once per site
+    and text: they limit no figure, but the gate fails on them until they are changed (review
+    rev33a M1, EPRI ckt24: every line read "not limited up to …" while the gate failed on seven
+    C10 first-reclose rows, which only the workbook's column named)."""
+    if "settings_to_change" not in getattr(table, "columns", ()):
+        return []
+    seen: dict[str, list[str]] = {}
+    for site, text in zip(table["site"].astype(str), table["settings_to_change"], strict=True):
+        if isinstance(text, str) and text and text not in seen.setdefault(site, []):
+            seen[site].append(text)
+    lines = [f"settings to change for {site} (not export limits; the gate fails on them until "
+             f"they are changed): {'; '.join(texts)}" for site, texts in seen.items() if texts]
+    return lines
+
+
 def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | None) -> int:
     """Print the table (or JSON) and what was written; return the exit code."""
     if args.json:
@@ -164,6 +180,8 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
     p_kw = {x.name: x.p_charger_kw for x in study.document.v2g_sites}
     for row in analysis.table.to_dict(orient="records"):
         print(_line(row, p_kw.get(str(row["site"]))))
+    for line in _settings_lines(analysis.table):
+        print(line)
     for crit, what in analysis.unevaluated.items():
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
                                                            if len(what) > 1 else ""))

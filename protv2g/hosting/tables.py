@@ -40,6 +40,7 @@ from protv2g.hosting.limits import (
     axis_extras,
     extras_note,
     settings_text,
+    worsening,
 )
 from protv2g.hosting.voltage_text import voltage_limit_text
 from protv2g.input_basis import weakest
@@ -183,7 +184,27 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         # a tool default or a drafted value is a limit to confirm
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
                                         if is_given(r.get("input_basis")))
+        out["limiting_worse"] = _worse_text(rows[-1])
     return out
+
+
+def _worse_text(row: dict[str, Any]) -> str:
+    """Words for a limiting row that fails without V2G too (``worse``: V2G's worsening is a
+    material share of the deficit): the figure is where that share is reached, not where the
+    row starts to fail (review rev33a M2, EPRI ckt24: "C2 first fails at 279.8 kW (passes at
+    278.4 kW)" for a recloser–fuse pair failing by 0.929 s without V2G). "" otherwise."""
+    if str(row.get("attribution", "")) != "worse":
+        return ""
+    delta, share = worsening(pd.DataFrame([row]))
+    if not math.isfinite(float(share[0])):
+        return ""
+    unit = str(row.get("margin_unit") or "")
+    base = float(row["base_margin"])
+    return (f"fails without V2G too (margin {base:.4g} {unit}".rstrip() + ": a condition "
+            f"either way); at {{hi}} V2G's worsening ({float(delta[0]):.4g} {unit}".rstrip()
+            + f") is {100 * float(share[0]):.1f} % of that deficit, the share the gate counts "
+            "as V2G's (at {lo} it is smaller) — fixing the failure without V2G lifts the "
+            "figure")
 
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
@@ -369,6 +390,11 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
                else reason(crits[0] if crits else "", s, n_on))
         return f"{chargers}{head}{why}; {cap}; other sites idle"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
+    worse = lim.get("limiting_worse", "")
+    if worse:
+        worse = worse.format(hi=number_text(hi, "kW"),
+                             lo=number_text(lim["hosting_kw"], "kW"))
+        return f"{chargers}{names} {worse}; {cap}; other sites idle"
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
             f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
             f"{cap}; other sites idle")

@@ -1,0 +1,57 @@
+"""``protv2g hosting`` prints the settings to change under its table (review rev33a M1: every line
+read "not limited up to …" while the gate failed on C10 first-reclose rows named only in the
+workbook's ``Settings to change`` column)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from protv2g.commands.hosting import _settings_lines
+
+C10 = ("C10 head: first reclose 0.5 s (drafted: TODO) must exceed 2.5 s for depot — a setting "
+       "to change, not an export limit")
+
+
+def test_each_site_and_text_once():
+    table = pd.DataFrame({
+        "site": ["depot", "depot", "campus", "campus", "homes"],
+        "settings_to_change": [C10, C10, "", C10.replace("depot", "campus"), None],
+    })
+    lines = _settings_lines(table)
+    assert len(lines) == 2
+    assert lines[0].startswith("settings to change for depot (not export limits; the gate fails")
+    assert lines[0].count("C10 head") == 1
+    assert "for campus" in lines[1]
+
+
+def test_no_column_no_lines():
+    assert _settings_lines(pd.DataFrame({"site": ["a"]})) == []
+
+
+def test_a_limit_set_by_a_preexisting_failure_says_so():
+    """Review rev33a M2 (EPRI ckt24, homes_mv): a C2 pair failing by 0.929 s without V2G limited
+    the hosting where V2G's worsening reached 10 % of that deficit; the note said "C2 first fails
+    at 279.8 kW (passes at 278.4 kW)"."""
+    from protv2g.hosting.tables import Axis, _limiting, _note
+    from protv2g.study.schema import V2GSite
+    from protv2g.units import LoadLevel, Participation
+
+    axis = Axis(V2GSite(name="homes_mv", bus="n284433", n_chargers=200, p_charger_kw=7.2,
+                        participation={"low": 0.5, "expected": 0.8, "firm": 1.0}),
+                Participation.FIRM, LoadLevel.LIGHT)
+    row = {"criterion": "C2", "device": "R-MID", "other_device": "F-LAT",
+           "fault_bus": "n284397", "fault_type": "SLG-a", "case": "min",
+           "attribution": "worse", "margin": -1.0225, "base_margin": -0.9294,
+           "margin_unit": "s"}
+    failing = {(axis.key, 278.4): {}, (axis.key, 279.8): {"C2": row}}
+    lim = _limiting(failing, axis, [278.4, 279.8], None)
+    note = _note(axis, lim, [])
+    # V2G's worsening 1.0225 − 0.9294 = 0.0931 s, 10.0 % of 0.9294 s
+    assert "fails without V2G too (margin -0.9294 s: a condition either way)" in note
+    assert ("at 279.8 kW V2G's worsening (0.0931 s) is 10.0 % of that deficit" in note
+            and "(at 278.4 kW it is smaller)" in note)
+    assert "first fails" not in note
+    # a row V2G causes keeps the former words
+    lim_new = _limiting({(axis.key, 278.4): {}, (axis.key, 279.8): {
+        "C2": {**row, "attribution": "new", "base_margin": 0.1}}}, axis, [278.4, 279.8], None)
+    assert "first fails at" in _note(axis, lim_new, [])
