@@ -43,7 +43,11 @@ def prime_sustained(ctx: CheckContext, bad: pd.DataFrame) -> None:
         return
     keys = [bad[c].to_numpy() for c in FAULT_KEY_COLUMNS]
     # the coordination rows name their fault bus; the fault table keys it by index
-    index_of = {ctx.bus_name(b): b for b in k.levels[1].tolist()}
+    # (a name two buses share names neither: no current is quoted rather than another bus's)
+    index_of: dict[str, int] = {}
+    for b in k.levels[1].tolist():
+        name = ctx.bus_name(b)
+        index_of[name] = -1 if name in index_of else b
     buses = np.array([index_of.get(b, -1) for b in keys[1].tolist()], dtype=np.int64)
     at = k.rows_of(k.fault_codes([keys[0], buses, *keys[2:]]),
                    k.device_codes(bad.backup.to_numpy()))
