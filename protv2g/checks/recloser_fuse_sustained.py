@@ -36,10 +36,12 @@ def prime_sustained(ctx: CheckContext, bad: pd.DataFrame) -> None:
     :mod:`protv2g.checks.reach_stage` reads them), into ``ctx.cache``
     (:data:`SUSTAINED_AMPS`), by key. A row whose sustained stage is the first cycle's (no
     charger contribution, a one-stage fault) gets none."""
+    if bad is None or bad.empty:
+        return
     k = keys_of(ctx)
-    stages = [st for st in (ctx.staged, ctx.staged_high)
+    stages = [st for st in (getattr(ctx, "staged", None), getattr(ctx, "staged_high", None))
               if st is not None and SUSTAINED in st.stage_names]
-    if bad.empty or k is None or not stages:
+    if k is None or not stages:
         return
     keys = [bad[c].to_numpy() for c in FAULT_KEY_COLUMNS]
     # the coordination rows name their fault bus; the fault table keys it by index
@@ -70,5 +72,5 @@ def sustained_amps(ctx: CheckContext, r: object
     """``((phase low, high), (3I0 low, high))`` A of a coordination row's recloser
     (``r.backup``) in the sustained stage (:func:`prime_sustained`); None where the stage
     changes nothing or was not looked up."""
-    return ctx.cache.get(SUSTAINED_AMPS, {}).get(
+    return (getattr(ctx, "cache", None) or {}).get(SUSTAINED_AMPS, {}).get(
         (r.scenario, r.fault_bus, r.fault_type, r.case, r.backup))
