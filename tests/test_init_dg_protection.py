@@ -133,6 +133,26 @@ def test_recloser_d_clears_at_the_model_delay(draft, dg_dir):
     assert float(a.shot_times_s(i)[0, 0]) == pytest.approx(t_table + 0.042, rel=1e-6)
     note = next(n for n in draft.notes if n.device == "d" and "Delay 0 s" in n.what)
     assert note.todo and "0.042 s faster" in note.action
+    # review rev32b M6: why D's Delay is 0 where A's is 0.042 s (OpenDSS's like= copies the
+    # curves and trips, not Delay nor the TD multipliers: TRecloser.MakeLike; DSS C-API 0.14.5)
+    assert ("(OpenDSS's default is 0: d is defined like=a in the script, and OpenDSS's like= "
+            "does not copy a's Delay 0.042 s (nor the TD multipliers))") in note.what
+    assert "like=" not in next(n.what for n in draft.notes
+                               if n.device == "a" and "Delay" in n.what)
+
+
+def test_like_sources_read_from_the_script(tmp_path):
+    # what the script sets itself decides; OpenDSS's compile keeps no ``like`` (rev32b M6)
+    from protv2g.network.dss_like import like_sources
+
+    (tmp_path / "more.dss").write_text("edit Recloser.E delay=0.05\n")
+    (tmp_path / "m.dss").write_text(
+        "new Recloser.A monitoredobj=Line.L1 delay=0.042 ! A's own\n"
+        "new Recloser.D like=A monitoredobj=Line.L5\n"
+        "New recloser.E Like=a\n~ tdphfast=2\nredirect more.dss\n")
+    got = like_sources(tmp_path / "m.dss")
+    assert got == {"d": ("a", frozenset({"monitoredobj"})),
+                   "e": ("a", frozenset({"tdphfast", "delay"}))}
 
 
 def load_study_curves(dg_dir: Path, draft) -> list:  # noqa: ANN001

@@ -140,3 +140,48 @@ def test_gate_lists_a_regulator_mode_to_confirm():
         "confirm: C12 REG:b19008: m100 (warn: the model's mode suits the export; "
         "e/light/100%; 2 row(s) in 2 scenario(s))"]
     assert _mode_confirms(v.assign(mechanism="")) == []
+
+
+def test_flow_table_gives_each_regulators_solved_tap_as_opendss(shared_dir):
+    """Review rev32b §3b: the C12 unbalance with V2G rests on the regulators' taps, which the
+    workbook did not show. The Flow table's regulator rows carry the solved tap (``tap_pu``,
+    ``tap_position``): IEEE 34 (Mod1, two three-phase banks of single-phase regulators), one
+    row per regulator and case, equal to OpenDSS's own ``RegControl.TapNumber`` and
+    ``Transformer.Tap`` of the regulated winding after a snapshot run at peak then at 0.3 load
+    (peak: reg1 +14/+4/+5, reg2 +13 ×3 — 1.0875/1.025/1.03125 and 1.08125 pu; light: reg1
+    −2/−4/−4, reg2 +2)."""
+    import opendssdirect
+
+    from protv2g.flow.opendss_tables import device_table
+
+    master = shared_dir / "feeders" / "opendss" / "34Bus" / "ieee34Mod1.dss"
+    model = load_dss_model(master)
+    eng = DssFlowEngine(model, (), dss_watches(model))
+    lf = np.array([1.0, 0.3])
+    arr = eng.solve(lf, np.zeros((0, 2)))
+    assert arr.converged.all()
+    tab = device_table(model, eng.watches, eng.watch_phases, arr, eng.branches,
+                       np.array(["peak", "light"], dtype=object), np.zeros(2, dtype=int),
+                       np.full(2, np.nan), lf, 1e-3)
+    regs = tab[tab.kind == "regulator"]
+    assert len(regs) == 12 and regs.tap_pu.notna().all()      # 6 regulators × 2 cases
+    assert tab[tab.kind != "regulator"].tap_pu.isna().all()
+    dss = opendssdirect.NewContext()
+    dss.Text.Command("clear")
+    dss.Text.Command(f'redirect "{master}"')
+    dss.Text.Command("set maxiterations=100 maxcontroliter=100 mode=snapshot")
+    for case, lm in (("peak", 1.0), ("light", 0.3)):
+        dss.Text.Command(f"set loadmult={lm}")
+        dss.Solution.Solve()
+        assert dss.Solution.Converged()
+        for name in dss.RegControls.AllNames():
+            dss.RegControls.Name(name)
+            xf, wdg = dss.RegControls.Transformer(), dss.RegControls.Winding()
+            dss.Transformers.Name(xf)
+            dss.Transformers.Wdg(wdg)
+            row = regs[(regs.device == f"REG:{xf}") & (regs.scenario == case)]
+            assert len(row) == 1
+            assert row.tap_position.iat[0] == dss.RegControls.TapNumber()
+            assert row.tap_pu.iat[0] == pytest.approx(dss.Transformers.Tap(), abs=1e-12)
+    peak = regs[regs.scenario == "peak"].set_index("device").tap_pu
+    assert peak["REG:reg1a"] == pytest.approx(1.0 + 14 * 0.2 / 32, abs=1e-12)

@@ -8,6 +8,7 @@ import numpy as np
 
 from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
+from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
@@ -129,6 +130,10 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
             "fuse": fuse}
     if any(notes.ravel().tolist()):  # else no per-row concatenation when rendered
         args["notes"] = notes
+    # per fault bus: the regulators the fault study holds at tap 1.0 (review rev32b §3c)
+    regs = regulator_notes(ctx, sc_names.tolist(), texts[2][1].tolist())
+    if any(regs.ravel().tolist()):
+        args["regulators"] = regs
     return MessageArray.from_recipe(render_reach, args, n)
 
 
@@ -200,7 +205,10 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         shown = exports[args["scenario"][at]]
         if "notes" in args:  # each row's site transformers behind its device
             shown = shown + args["notes"][args["scenario"][at], args["texts"][0][0][at]]
-        values = zip(d, i, el, notes, ft, c, b, z, shown.tolist(), q, p, fac, strict=True)
+        regs = (args["regulators"][args["scenario"][at], args["texts"][2][0][at]].tolist()
+                if "regulators" in args else [""] * len(at))
+        values = zip(d, i, el, notes, ft, c, b, z, shown.tolist(), q, p, fac, regs,
+                     strict=True)
         if fz is None or not fz.any():
             out += map(_MESSAGE.__mod__, values)
         else:  # a fuse's row in a fuse's words
@@ -210,11 +218,12 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
 
 #: Rows whose values are made Python objects at a time by :func:`render_reach`.
 _CHUNK = 2**14
-#: C5's whole message: :data:`_HEAD`, the export text, :data:`_TAIL` (``%`` on the
-#: concatenation writes the three parts' concatenation).
-_MESSAGE = _HEAD + "%s" + _TAIL
+#: C5's whole message: :data:`_HEAD`, the export text, :data:`_TAIL`, the fault bus's
+#: regulator note (:func:`~protv2g.checks.reach_regulators.regulator_notes`; ``%`` on the
+#: concatenation writes the parts' concatenation).
+_MESSAGE = _HEAD + "%s" + _TAIL + "%s"
 #: A fuse's: its pickup is its minimum melting current (:data:`_MELT`).
-_FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}"
+_FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}" + "%s"
 #: The message of a row by whether its device is a fuse (0: relay or recloser, 1: fuse).
 _TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE], dtype=object)
 

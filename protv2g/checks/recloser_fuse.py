@@ -97,6 +97,7 @@ from protv2g.checks.recloser_fuse_lockout import (
     coordinated_keys,
     lockout_rows,
 )
+from protv2g.checks.recloser_fuse_sustained import prime_sustained
 from protv2g.checks.recloser_fuse_text import (
     BACKUP,
     NEVER_MELTS,
@@ -386,6 +387,8 @@ def check_recloser_fuse(ctx: CheckContext) -> pd.DataFrame:
     prime_element_times(ctx, coord[(coord.criterion == "C2") & ~coord.ok.astype(bool)
                                    & coord.check.isin([SAVING, BACKUP, NEVER_MELTS])])
     prime_base_backups(ctx, coord)
+    prime_sustained(ctx, coord[(coord.criterion == "C2") & (coord.check == NOT_SEEN)
+                               & ~coord.ok.astype(bool)])
     # a V2G backup row whose base twin is missing because the fuse does not melt without
     # V2G is judged against that state: pre-existing (review rev32a W1b)
     rows = [pre_existing_without_melt(ctx, coord, pair_violations(

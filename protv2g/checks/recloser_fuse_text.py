@@ -22,6 +22,7 @@ from protv2g.checks.fuse_saving_range import (
 )
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.recloser_element_text import element_text
+from protv2g.checks.recloser_fuse_sustained import sustained_amps
 from protv2g.checks.rule_values import fuse_saving
 from protv2g.checks.saving_reach import reach_text
 from protv2g.devices.kinds import ground_pickup_a, kind_of, phase_pickup_a
@@ -118,10 +119,10 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.check == NOT_SEEN:
         was = ("; it saved the fuse without V2G" if r.status == CheckStatus.FAIL.value
                else "")
-        # the first cycle's current: a later charger stage's is in the Charger stages sheet
+        # the first cycle's current, and the sustained stage's where the chargers have one
         # (review rev32b M3: "a sees 133 A" on the DG feeder, 161 A sustained)
-        return (f"fuse saving not possible: {r.backup} sees {i_b} in the first cycle, below "
-                f"its minimum trip, for {where} {export}; {r.primary} "
+        return (f"fuse saving not possible: {r.backup} sees {i_b} in the first cycle"
+                f"{_sustained_text(ctx, r)}, for {where} {export}; {r.primary} "
                 f"({i_p}) clears alone{_alone_text(ctx, r)}{was}")
     if r.check == BACKUP:
         el = element_text(ctx, r.backup, "delayed", r.t_backup_s, 1.0, r.i_backup_a,
@@ -151,6 +152,30 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     lead = ("fuse saving not achieved without V2G"
             if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
     return f"{lead}: {what}{_bracket_text(ctx, r)}"
+
+
+def _sustained_text(ctx: CheckContext, r: object) -> str:
+    """``", below its minimum trip"`` after the first cycle's current, with the sustained
+    stage's (:mod:`protv2g.checks.recloser_fuse_sustained`) where the chargers have one:
+    ``" and 161 A, 3I0 226 A in the chargers' sustained stage, below its minimum trip"``
+    (review rev32b M3: the DG feeder's "a sees 133 A" was the first cycle at 1.5 pu; 161 A
+    sustained), or where that current reaches the minimum trip, said so."""
+    got = sustained_amps(ctx, r)
+    if got is None:
+        return ", below its minimum trip"
+    (p_lo, p_hi), (g_lo, g_hi) = got
+
+    def span(lo: float, hi: float) -> str:
+        return f"{lo:.0f} A" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} A"
+
+    text = span(p_lo, p_hi)
+    if _amps(ctx, r.backup, p_lo, g_lo, r.fault_type) != f"{p_lo:.0f} A":  # 3I0 quoted too
+        text += f", 3I0 {span(g_lo, g_hi)}"
+    limit = "the chargers' sustained stage" + (" (both brackets of its limit)"
+                                               if "–" in text else "")
+    if _below_pickup(ctx, r.backup, p_hi, g_hi, r.fault_type) is not None:
+        return f" and {text} in {limit}, below its minimum trip"
+    return f", below its minimum trip ({text} in {limit}: at or above it)"
 
 
 #: What a ground fault's fuse-saving range is timed on (review rev30 §8: ckt5's "100 … 165 A

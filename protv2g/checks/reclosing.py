@@ -43,13 +43,15 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.checks.islanding import bus_power_mw, min_load_mw
 from protv2g.checks.rule_values import reclose_margin
+from protv2g.network.dss_voltage_relays import voltage_relays
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_reclosing", "EXISTING_DER_CEASE_S", "EXISTING_DER"]
 
 #: Cease-to-energise time assumed for the feeder's existing DER, s: the IEEE 1547-2018 §8.1.2
-#: limit for unintentional islanding (its own setting is not in the model).
+#: limit for unintentional islanding (its anti-islanding clearing time is not in a model; a
+#: voltage relay of the model is named, not evaluated: :func:`_der_setting_text`).
 EXISTING_DER_CEASE_S = 2.0
 #: ``other_device`` of the existing DER's C10 rows.
 EXISTING_DER = "existing DER"
@@ -181,6 +183,7 @@ def _existing_der_rows(ctx: CheckContext, dev: object, der_mw: float, rule: obje
     if first > need:
         return concat([])
     bus = ctx.study.device_sites[dev.name].bus
+    setting = _der_setting_text(ctx, ctx.downstream(dev.name))
     return concat([violation_rows(
         "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name, other_device=EXISTING_DER,
         t_device_s=first, t_other_s=EXISTING_DER_CEASE_S, margin=first - need, limit=need,
@@ -188,8 +191,47 @@ def _existing_der_rows(ctx: CheckContext, dev: object, der_mw: float, rule: obje
         rule_source=rule.source,
         message=(f"{dev.name} recloses after {first:g} s but the existing DER behind it "
                  f"({der_mw:.3g} MW: PV, storage, generators) may energise the island for up "
-                 f"to {EXISTING_DER_CEASE_S:g} s (IEEE 1547-2018 §8.1; its own setting is not "
-                 f"in the model) {ctx.export_text(sc.name)}: out-of-phase reclosing risk "
+                 f"to {EXISTING_DER_CEASE_S:g} s (IEEE 1547-2018 §8.1; {setting}) "
+                 f"{ctx.export_text(sc.name)}: out-of-phase reclosing risk "
                  f"(needs > {need:g} s)"
                  f"{_bracket_text(first, EXISTING_DER_CEASE_S, rule, 'the existing DER')}"))
         for sc in ctx.scenarios.values()])
+
+
+def _curve_text(curve: str, v_pu: tuple, t_s: tuple, under: bool) -> str:
+    """``"uv1547 2 s at 0.9 pu to 0.166 s at 0.5 pu"`` from the band's edge outwards."""
+    pts = sorted(zip(v_pu, t_s, strict=True), reverse=under)
+    (v0, t0), (v1, t1) = pts[0], pts[-1]
+    return f"{curve} {t0:g} s at {v0:g} pu to {t1:g} s at {v1:g} pu"
+
+
+def _der_setting_text(ctx: CheckContext, behind: set[int]) -> str:
+    """What the model says of how soon the existing DER behind a device ceases (review rev32b
+    M8: EPRI's DG feeder has a voltage relay ``LV`` on its generator's transformer, and the
+    text said "its own setting is not in the model"). The anti-islanding clearing time is no
+    element of an OpenDSS model; a voltage relay there (:func:`~protv2g.network.
+    dss_voltage_relays.voltage_relays`) trips only once the island's voltage leaves the band
+    between its curves, so it bounds no island whose voltage holds inside: named, with its
+    curves, as not evaluated."""
+    missing = "its anti-islanding clearing time is not in the model"
+    model = getattr(ctx.study, "model", None)
+    if model is None:
+        return missing
+    relays = voltage_relays(model)
+    at = model.buses.index.get_indexer(relays.bus.tolist()) if len(relays) else []
+    texts = []
+    for r, b in zip(relays.itertuples(index=False), at, strict=True):
+        if b < 0 or int(b) not in behind:
+            continue
+        curves = [_curve_text(r.uv_curve, r.uv_v_pu, r.uv_t_s, True) if r.uv_v_pu else "",
+                  _curve_text(r.ov_curve, r.ov_v_pu, r.ov_t_s, False) if r.ov_v_pu else ""]
+        lo = f"{max(r.uv_v_pu):g}" if r.uv_v_pu else "0"
+        hi = f"{min(r.ov_v_pu):g}" if r.ov_v_pu else "∞"
+        off = " (disabled in the model)" if not r.enabled else ""
+        texts.append(f"{r.name.split('.', 1)[-1]} on {r.element} terminal {r.terminal}{off} "
+                     f"trips only outside {lo}–{hi} pu ({', '.join(c for c in curves if c)})")
+    if not texts:
+        return missing
+    plural = "s" if len(texts) > 1 else ""
+    return (f"{missing}: the model's voltage relay{plural} {'; '.join(texts)}, which bounds "
+            "no island whose voltage holds inside that band; protv2g does not evaluate it")

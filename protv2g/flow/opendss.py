@@ -139,6 +139,7 @@ class DssFlowEngine:
         self._layout = build_layout(dss, self.model, self.branches, self.watches)
         self.watch_phases = ["".join(c for c, k in zip("abc", row, strict=True) if k >= 0)
                              for row in self._layout.watch_index]
+        self._taps = self._regulated_windings()
 
     # ------------------------------------------------------------------ building
     def _add_site(self, k: int, site: DssFlowSite) -> str:
@@ -161,6 +162,27 @@ class DssFlowEngine:
             if len(buses) >= 2 and len(set(buses)) >= 2:
                 names.append(name)
         return names
+
+    def _regulated_windings(self) -> list[tuple[int, str, int, float]]:
+        """``(watch position, transformer, winding, tap step pu)`` of every regulator watch:
+        the winding its RegControl regulates (``model.controls.terminal``) and that winding's
+        ``(MaxTap − MinTap) / NumTaps``."""
+        dss, c = self._dss, self.model.controls
+        regs = c[c.kind == "regcontrol"]
+        winding = {str(t).lower(): int(w) for t, w in zip(regs.target, regs.terminal,
+                                                           strict=True)}
+        out = []
+        for j, w in enumerate(self.watches):
+            if w.kind != "regulator" or w.element.lower() not in winding:
+                continue
+            name, wdg = w.element.split(".", 1)[1], winding[w.element.lower()]
+            dss.Transformers.Name(name)
+            dss.Transformers.Wdg(wdg)
+            n_taps = float(dss.Transformers.NumTaps())
+            step = ((float(dss.Transformers.MaxTap()) - float(dss.Transformers.MinTap()))
+                    / n_taps if n_taps > 0 else np.nan)
+            out.append((j, name, wdg, step))
+        return out
 
     # ------------------------------------------------------------------ state
     def _save_state(self) -> dict:
@@ -243,6 +265,8 @@ class DssFlowEngine:
             branch_loading_percent=np.full((n, len(self.branches)), np.nan),
             watch_i_a=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
             watch_s_kva=np.full((n, len(self.watches), 3), np.nan, dtype=complex),
+            watch_tap_pu=np.full((n, len(self.watches)), np.nan),
+            watch_tap_position=np.full((n, len(self.watches)), np.nan),
             converged=np.zeros(n, dtype=bool), iterations=np.zeros(n, dtype=np.int64))
         dead = self._switch_base(True) if base_case else None
         for k in range(n):
@@ -275,6 +299,12 @@ class DssFlowEngine:
             idx = np.maximum(lay.watch_index, 0)
             out.watch_i_a[k] = np.where(has, c[idx], 0.0)
             out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
+            for j, name, wdg, step in self._taps:
+                dss.Transformers.Name(name)
+                dss.Transformers.Wdg(wdg)
+                tap = float(dss.Transformers.Tap())
+                out.watch_tap_pu[k, j] = tap
+                out.watch_tap_position[k, j] = np.rint((tap - 1.0) / step)
         self._der.scale(dss, 1.0)
         if dead is not None:
             self._switch_base(False)

@@ -65,6 +65,14 @@ class DssFlowArrays:
         (0 on phases it does not have), A.
     watch_s_kva : numpy.ndarray
         ``(n, watches, 3)`` complex power per phase there, kVA.
+    watch_tap_pu : numpy.ndarray
+        ``(n, watches)`` a regulator watch's solved tap on the winding its RegControl
+        regulates (OpenDSS ``Transformer.Tap``, pu turns ratio of that winding); NaN on the
+        other watches and on steps that did not converge.
+    watch_tap_position : numpy.ndarray
+        ``(n, watches)`` the same as a step count from neutral, ``(tap − 1) / step`` with
+        ``step = (MaxTap − MinTap) / NumTaps`` of the winding (OpenDSS defaults 1.1, 0.9,
+        32: 0.00625 pu, IEEE Std C57.15's 5/8 %), rounded; NaN where ``watch_tap_pu`` is.
     converged : numpy.ndarray
         ``(n,)`` bool.
     iterations : numpy.ndarray
@@ -77,6 +85,8 @@ class DssFlowArrays:
     branch_loading_percent: np.ndarray
     watch_i_a: np.ndarray
     watch_s_kva: np.ndarray
+    watch_tap_pu: np.ndarray
+    watch_tap_position: np.ndarray
     converged: np.ndarray
     iterations: np.ndarray
 

@@ -27,7 +27,10 @@ shape; the phase detail follows in extra columns:
   power is reverse beyond the dead band and ``reverse_flow`` = any of them (a single-phase
   fleet can reverse one phase of a three-phase regulator bank while the sum stays forward);
   ``loading_percent`` OpenDSS's ``PctNorm`` of the element; ``vm_pu`` the largest phase
-  voltage at the measuring bus; ``control_mode`` a regulator's or capacitor control's mode.
+  voltage at the measuring bus; ``control_mode`` a regulator's or capacitor control's mode;
+  ``tap_pu`` / ``tap_position`` a regulator's solved tap in the step (OpenDSS
+  ``Transformer.Tap`` of the winding its RegControl regulates, and in steps from neutral:
+  review rev32b §3b, the C12 unbalance with V2G rests on the taps' path), NaN on the others.
 * Branches: ``p_from_mw`` … at terminal 1 and 2 (phase conductors summed), ``i_ka`` the
   largest phase current of either end, ``loading_percent`` OpenDSS's ``PctNorm``.
 
@@ -59,7 +62,8 @@ _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.
 DSS_BUS_EXTRA = ["phases", "vm_ll_pu"]
 #: Columns after :data:`DEVICE_COLUMNS` in the OpenDSS device table.
 DSS_DEVICE_EXTRA = ["element_name", "terminal", "bus_name", "phases", "ia_a", "ib_a", "ic_a",
-                    "pa_mw", "pb_mw", "pc_mw", "reverse_phases", "control_mode"]
+                    "pa_mw", "pb_mw", "pc_mw", "reverse_phases", "control_mode", "tap_pu",
+                    "tap_position"]
 
 
 def phase_nodes(model: DssModel) -> np.ndarray:
@@ -216,7 +220,8 @@ def device_table(model: DssModel, watches: Sequence[DssWatch], watch_phases: Seq
         "bus_name": np.repeat(bus_name, n), "phases": per_watch(list(watch_phases)),
         "ia_a": np.abs(i[:, 0]), "ib_a": np.abs(i[:, 1]), "ic_a": np.abs(i[:, 2]),
         "pa_mw": p_ph[:, 0], "pb_mw": p_ph[:, 1], "pc_mw": p_ph[:, 2],
-        "reverse_phases": rev_text, "control_mode": per_watch([x.mode for x in watches])})
+        "reverse_phases": rev_text, "control_mode": per_watch([x.mode for x in watches]),
+        "tap_pu": arr.watch_tap_pu.T.ravel(), "tap_position": arr.watch_tap_position.T.ravel()})
     return out[cols]
 
 

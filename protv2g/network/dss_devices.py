@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.network.dss_like import like_sources
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_devices import builtin_curves, read_curves, read_device_dicts
@@ -58,6 +59,13 @@ def model_device_dicts(model: DssModel) -> tuple[list[dict], list[dict], pd.Data
         return None
 
     devices = read_device_dicts(dss, location_of, log)
+    # a recloser made ``like=`` another without its own Delay: OpenDSS did not copy the other's
+    # (:mod:`protv2g.network.dss_like`); said in the import's note (review rev32b M6)
+    likes = like_sources(model.source, model.redirects)
+    for d in devices:
+        src, own = likes.get(str(d["name"]).lower(), ("", frozenset({"delay"})))
+        if d["kind"] == "recloser" and "delay" not in own:
+            d["like"] = src
     used = {str(d.get(k)).lower() for d in devices for k in (
         "curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
         "ground_delayed_curve", "link") if d.get(k)}

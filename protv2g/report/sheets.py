@@ -158,7 +158,9 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Flow", "tables:Flow",
               ("scenario", "step", "time_h", "device", "kind", "i_a", "i_residual_a", "p_mw",
                "q_mvar", "direction", "reverse_flow", "loading_percent", "vm_pu"),
-              "reverse flow, voltage and loading by scenario and step"),
+              "reverse flow, voltage and loading by scenario and step; on an OpenDSS feeder "
+              "a regulator's row gives its solved tap in the step (tap_pu on the regulated "
+              "winding, tap_position in steps from neutral): one row per regulator and case"),
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",

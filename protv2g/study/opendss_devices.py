@@ -38,7 +38,8 @@ from protv2g.units import DeviceKind
 
 _DEVICE = TypeAdapter(Device)
 #: Keys of the importer's device dicts consumed while adopting them (not schema keys).
-CONSUMED_KEYS = {DeviceKind.FUSE: frozenset({"rating_a"})}
+CONSUMED_KEYS = {DeviceKind.FUSE: frozenset({"rating_a"}),
+                 DeviceKind.RECLOSER: frozenset({"like"})}
 _CURVE_KEYS = ("curve", "ground_curve", "fast_curve", "delayed_curve", "ground_fast_curve",
                "ground_delayed_curve")
 _MM_FACTOR = 0.8
@@ -98,6 +99,8 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
         element, name, what, action.
     """
     by_name = {str(c["name"]).casefold(): c for c in curves}
+    delays = {str(d["name"]).casefold(): d.get("fast_adder_s") for d in imported
+              if d.get("kind") == DeviceKind.RECLOSER.value}
     extra: dict[str, Curve] = {}
     rows: list[dict[str, str]] = []
     devices, issues = [], []
@@ -134,7 +137,8 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
                 extra.setdefault(new, _model_curve(new, spec, kind, file))
                 entry[key] = new
             if kind is DeviceKind.RECLOSER:
-                _no_double_mechanism(entry, library, by_name, extra, rows, file)
+                like = _like_text(name, entry.pop("like", None), delays)
+                _no_double_mechanism(entry, library, by_name, extra, rows, file, like)
         try:
             devices.append(_DEVICE.validate_python(entry))
         except ValidationError as exc:
@@ -145,9 +149,22 @@ def adopt_model_devices(imported: Sequence[dict[str, Any]], curves: Sequence[dic
         rows, columns=["element", "name", "what", "action"])
 
 
+def _like_text(name: str, like: str | None, delays: dict[str, Any]) -> str:
+    """Why a recloser made ``like=`` another has OpenDSS's default ``Delay`` (review rev32b
+    M6: EPRI DG_Prot_Fdr's ``Recloser.D like=A``, A's Delay 0.042 s, D's 0): OpenDSS's
+    ``like=`` does not copy ``Delay`` nor the TD multipliers
+    (:data:`protv2g.network.dss_like.RECLOSER_NOT_COPIED`); "" when not made ``like=``."""
+    if not like:
+        return ""
+    other = delays.get(like.casefold())
+    theirs = f" {like}'s Delay {float(other):g} s" if other is not None else " the Delay"
+    return (f": {name} is defined like={like} in the script, and OpenDSS's like= does not "
+            f"copy{theirs} (nor the TD multipliers)")
+
+
 def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
                          by_name: dict[str, dict[str, Any]], extra: dict[str, Curve],
-                         rows: list[dict[str, str]], file: str) -> None:
+                         rows: list[dict[str, str]], file: str, like: str = "") -> None:
     """OpenDSS clears a recloser shot at the curve's table time plus the element's ``Delay``
     (OpenDSS Recloser property help: "Fixed delay time (sec) added to Recloser trip time.
     Default is 0.0. Used to represent breaker time or any other delay."), so the model always
@@ -158,7 +175,9 @@ def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
     ``Recloser.D like=A``, whose ``Delay`` is OpenDSS's 0, review s17 §3.5) the curve's own
     points are used without a mechanism time (``dss-<curve>``: the model's table of that name,
     else the library's points) and the adder is the model's ``Delay`` — the model's clearing
-    time either way, the difference from the library curve stated."""
+    time either way, the difference from the library curve stated. ``like``: why the model's
+    ``Delay`` is OpenDSS's default where the recloser is made ``like=`` another
+    (:func:`_like_text`), put into the note."""
     for adder, keys in (("fast_adder_s", ("fast_curve", "ground_fast_curve")),
                         ("delayed_adder_s", ("delayed_curve", "ground_delayed_curve"))):
         used = [k for k in keys if entry.get(k) is not None]
@@ -192,8 +211,8 @@ def _no_double_mechanism(entry: dict[str, Any], library: CurveLibrary,
             swapped.append(name)
         shots = "fast" if adder.startswith("fast") else "delayed"
         _warn(rows, str(entry["name"]), f"{MODEL_DELAY_WHAT}: Delay {delay:g} s on the "
-              f"{shots} shots (OpenDSS's default is 0) is less than the {mech:g} s mechanism "
-              f"time the library's curve {', '.join(dict.fromkeys(swapped))} assumes",
+              f"{shots} shots (OpenDSS's default is 0{like}) is less than the {mech:g} s "
+              f"mechanism time the library's curve {', '.join(dict.fromkeys(swapped))} assumes",
               "the model's time is used, as OpenDSS clears: the curve's points without "
               f"mechanism time ({', '.join(f'dss-{c}' for c in dict.fromkeys(swapped))}) "
               f"+ {delay:g} s, {mech - delay:.3g} s faster than the library curve")
