@@ -81,7 +81,7 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
     ``boundary`` and ``t_primary_low`` (the low end of a primary fuse's TC band) are scalars
     or arrays aligned with ``m``. ``elements``: the primary's and backup's
     :class:`~protv2g.checks.operating_element.OperatingElement` codes aligned with ``m``
-    (:meth:`protv2g.checks.coordination.PairTerms.elements`); without them ``-1`` (not known).
+    (:meth:`protv2g.checks.pair_terms.PairTerms.elements`); without them ``-1`` (not known).
     """
     def sel(column: str) -> np.ndarray:
         # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
