@@ -9,7 +9,9 @@ with the single-stage model of
 before issue #16 (every exporting site a current source of its *export* kVA at ``limit_pu``,
 held for the whole fault). One row per (fault type, case, stage): a table the workbook can
 show as it is. :func:`findings_stage_table` gathers those tables for the findings of a study
-that depend on time (the "Charger stages" sheet).
+that depend on time (the "Charger stages" sheet). The device times themselves
+(:func:`staged_times`, :func:`time_key`, :data:`TIME_OF`) are :mod:`protv2g.stage_times`',
+re-exported here.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from protv2g.devices.kinds import operating_times, spec, staged_operating_times
-from protv2g.devices.models import build_device
-from protv2g.devices.staged import staged_device_times
 from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import close_in_study, with_close_in_positions
 from protv2g.scenarios import Scenario, site_state
 from protv2g.stage_report_findings import FINDING_KEYS, TimeFinding, time_findings
+from protv2g.stage_times import TIME_OF, staged_times, time_key
+from protv2g.stage_times import held_time_s as _held
+from protv2g.stage_times import phase_ground_a as _phase_ground_a
+from protv2g.stage_times import study_device as _device
+from protv2g.stage_times import time_through_stages as _times
+from protv2g.stage_times import times_through_stages as _all_times
 from protv2g.study.engine_inputs import (
     charger_sources,
     device_terminals,
@@ -48,21 +53,6 @@ STAGED_TABLE_COLUMNS = (
     "export_of_all_sites_rating_fraction", "stage", "stage_name", "t_start_s", "t_end_s",
     "i_phase_a", "i_ground_a", "time_of", "t_op_staged_s", "t_op_high_s",
     "t_op_first_cycle_held_s", "i_today_a", "t_op_today_s")
-
-#: What each device time column is (``time_of``): the time a finding's rule compares.
-TIME_OF = {"t_op_s": "first operation", "t_fast_s": "fast curve",
-           "t_delayed_s": "delayed curve (lockout)", "t_longest_shot_s": "longest shot",
-           "t_mm_s": "minimum melt", "t_tc_s": "total clearing"}
-
-
-def _device(study: Study, name: str):
-    entry = next((d for d in study.document.devices if d.name == name), None)
-    if entry is None:
-        names = ", ".join(d.name for d in study.document.devices)
-        raise KeyError(f"unknown device {name!r}; the study has: {names}")
-    allowed = {f.name for f in dataclasses.fields(spec(entry.kind).settings)}
-    fields = {k: v for k, v in entry.model_dump().items() if k in allowed}
-    return build_device(entry.kind, fields, study.library)
 
 
 def _today(study: Study, scenario: Scenario) -> tuple[ChargerSource, ...]:
@@ -86,41 +76,6 @@ def export_of_all_sites(study: Study, scenario: Scenario) -> float:
     # rounded to 1e-9: the ratio of kW sums carries float noise (0.7500000000000001)
     return (round(sum(st.p_export_kw for st in scenario.sites) / p_max, 9)
             if p_max > 0 else 0.0)
-
-
-def _phase_ground_a(i012_ka: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Largest phase current and 3·|I0|, A, from ``(..., 3)`` sequence currents in kA."""
-    return (1e3 * np.abs(seq_to_abc(i012_ka)).max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0]))
-
-
-def _all_times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray
-               ) -> dict[str, float]:
-    t = staged_operating_times(dev, ip[:, None], ig[:, None], t0[:, None], t1[:, None])
-    return {k: float(v[0]) for k, v in t.items()}
-
-
-def _times(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray, t1: np.ndarray,
-           key: str = "t_op_s") -> float:
-    return _all_times(dev, ip, ig, t0, t1)[key]
-
-
-def _held(dev, ip: np.ndarray, ig: np.ndarray, key: str = "t_op_s") -> np.ndarray:
-    """Operate time (s) with the currents held for the whole fault (single stage): the device
-    kind's ``key`` time (:func:`~protv2g.devices.kinds.operating_times`), any array shape."""
-    ip, ig = np.asarray(ip, float), np.asarray(ig, float)
-    return operating_times(dev, ip.ravel(), ig.ravel())[key].reshape(ip.shape)
-
-
-def time_key(times: dict[str, float], shown_s: float | None, scale: float = 1.0) -> str:
-    """The device time (:data:`TIME_OF`) that reproduces ``shown_s`` (a finding's time of the
-    device, ``scale`` × it: C2's K × fast) best, by log ratio; ``t_op_s`` without one."""
-    if shown_s is None or not np.isfinite(shown_s) or shown_s <= 0:
-        return "t_op_s"
-    # a named curve before the first operation when both give the time (the fast shot)
-    keys = sorted((k for k in times if k in TIME_OF), key=lambda k: k == "t_op_s")
-    err = {k: abs(np.log(scale * times[k] / shown_s)) for k in keys
-           if np.isfinite(times[k]) and times[k] > 0}
-    return min(err, key=err.get) if err else "t_op_s"
 
 
 def staged_device_table(study: Study, device: str, fault_bus: str, *,
@@ -302,53 +257,6 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
                     row[f"ceased_{s}"] = bool(st.site_ceased[f"staged{tag}"][c, t, k, m])
                 rows.append(row)
     return rows
-
-
-def staged_times(study: Study, result) -> pd.DataFrame:
-    """Operate time of every device at every fault of a staged fault result, both brackets.
-
-    Parameters
-    ----------
-    study : Study
-    result : FaultStudyResult
-        From :func:`protv2g.engine.fault_study` with ``keep="full"`` and ``staged=True`` on the
-        study's devices (:func:`~protv2g.study.engine_inputs.device_terminals`).
-
-    Returns
-    -------
-    DataFrame
-        ``scenario, device, fault_bus, fault_type, case, t_op_staged_s`` (through the stages:
-        low bracket) ``, t_op_first_cycle_held_s`` (first-cycle current held) — the columns
-        the checks can merge on their device table (same keys as ``result.device``).
-
-    Raises
-    ------
-    ValueError
-        Without staged device phasors.
-    """
-    st = result.staged
-    if st is None or st.device_i_012_ka is None:
-        raise ValueError("staged_times needs fault_study(..., keep='full', staged=True)")
-    t0 = np.moveaxis(st.t_start_s, 3, 0)  # (stage, S, C, T, m)
-    t1 = np.moveaxis(st.t_end_s, 3, 0)
-    frames = []
-    for d, name in enumerate(result.devices):
-        dev = _device(study, name)
-        i012 = np.moveaxis(st.device_i_012_ka[:, :, :, :, d], 3, 0)  # (stage, S, C, T, m, 3)
-        ip, ig = _phase_ground_a(i012)
-        low = staged_device_times(dev, ip, ig, t0, t1)["t_op_s"]
-        high = _held(dev, ip[0], ig[0])
-        s, c, t, m = low.shape
-        idx = np.array(np.meshgrid(np.arange(s), np.arange(c), np.arange(t), np.arange(m),
-                                   indexing="ij")).reshape(4, -1)
-        frames.append(pd.DataFrame({
-            "scenario": np.array(result.scenarios, dtype=object)[idx[0]],
-            "device": name, "fault_bus": result.fault_buses[idx[3]],
-            "fault_type": np.array([x.value for x in result.fault_types], dtype=object)[idx[2]],
-            "case": np.array([x.value for x in result.cases], dtype=object)[idx[1]],
-            "t_op_staged_s": low.ravel(),
-            "t_op_first_cycle_held_s": np.asarray(high).ravel()}))
-    return pd.concat(frames, ignore_index=True)
 
 
 def findings_stage_table(study: Study, violations: pd.DataFrame,

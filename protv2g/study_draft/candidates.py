@@ -8,7 +8,7 @@ the positive-sequence X/R for a three-phase fault; for a bus with fewer phases t
 ``(Z1 + Z2 + Z0)`` X/R (marked ``loop``).
 
 Which buses (a stated choice, to give an engineer a start): primary buses at the feeder's
-voltage level (:func:`.head_relay.feeder_heads`) — the three-phase buses nearest the
+voltage level (:func:`.heads.feeder_heads`) — the three-phase buses nearest the
 substation (strong: a depot), the three-phase buses farthest from it and the farthest ends of
 single- and two-phase laterals (weak: home chargers at a feeder end) — by distance along the
 lines from the source. A lateral's end is the last bus on it that serves customers: a load on

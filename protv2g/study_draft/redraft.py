@@ -16,7 +16,7 @@ differs from materially; ``protv2g validate`` and ``protv2g run`` print them as 
 
 Which values: a relay of the study file drafted as a whole (a ``# TODO`` on its item, as init
 writes it above a proposed relay) on an unprotected feeder head of the model
-(:func:`.head_relay.feeder_heads`, guarded by none of the study's other relays and
+(:func:`.heads.feeder_heads`, guarded by none of the study's other relays and
 reclosers): its ``pickup_a``, ``ground_pickup_a``, ``curve``, ``ground_curve``,
 ``time_dial``, ``ground_time_dial``. Its ``reclose_intervals_s`` has its own warning
 (:func:`protv2g.study.plausibility.plausibility_warnings`: a drafted first reclose C10 will

@@ -1,0 +1,105 @@
+"""Feeder heads of an OpenDSS model: where a drafted head relay would sit.
+
+Feeder head (a stated rule, not a standard): the feeder's voltage level is the line-to-line
+voltage base shared by most primary buses; from the source, the first bus at that level is the
+substation bus; going down the source's shortest-path tree from it while there is a single
+branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
+feeder heads — several when feeders leave the same bus. A head is *protected* when a relay or
+recloser that the study adopts from the model (``guards``) sits on it or between it and the
+source — whether or not the model disables it: the draft adopts disabled devices as in service,
+so they guard the head as they would enabled (review s17 §3.1: EPRI DG_Prot_Fdr disables its
+recloser A at the head, ``enabled=no``, and a relay drafted on top of it gave 5 of 12 findings).
+A head with nothing below its far bus but loads and shunts (no line, transformer or bus further
+down) is *skipped*: it is a lumped load equivalent, not a feeder (s16 S4: ckt24's
+``Line.Other_Feeders``, a 1e-8 Ω line to
+a 23.5 MVA load standing for the substation's other feeders, got a drafted relay, TODOs and
+C7 rows); the draft says which in a comment.
+
+Split from :mod:`protv2g.study_draft.head_relay` (the module had grown past 400 lines), which
+re-exports these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
+from protv2g.network.dss_model import DssModel
+
+__all__ = ["FeederHead", "feeder_heads", "subtree_buses"]
+
+
+@dataclass(frozen=True)
+class FeederHead:
+    """A feeder head: the line, its source-side terminal, and whether the model protects it."""
+
+    element: str
+    terminal: int
+    bus: int
+    far_bus: int
+    protected_by: str = ""
+    #: why no relay is proposed for it (a lumped load equivalent), "" for a feeder
+    skipped: str = ""
+
+
+def _tree(model: DssModel) -> tuple[nx.Graph, nx.DiGraph, int]:
+    g = dss_feeder_graph(model)
+    src = next(iter(dss_source_buses(model).values()))
+    return g, nx.bfs_tree(g, src), src
+
+
+def subtree_buses(tree: nx.DiGraph, bus: int) -> set[int]:
+    """``bus`` and every bus below it in the source's tree."""
+    return {bus} | set(nx.descendants(tree, bus))
+
+
+def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]:
+    """The feeder heads of ``model`` (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+    guards : mapping of str to str
+        The relays and reclosers the study adopts: device name → the OpenDSS element it sits
+        on (``"line.l1"``), enabled in the model or not.
+    """
+    g, tree, src = _tree(model)
+    tab = model.buses
+    prim = tab[tab.primary]
+    level = float(prim.kv_ll.round(3).mode().iat[0]) if len(prim) else float(tab.kv_ll.max())
+    at_level = np.isclose(tab.kv_ll.to_numpy(), level, rtol=1e-3)
+    order = list(nx.bfs_tree(g, src))
+    start = next((b for b in order if at_level[b]), src)
+    elements = model.elements
+    bus = start
+    while True:
+        kids = list(tree.successors(bus))
+        lines = [c for c in kids if any(cls == "line" for cls, _ in g[bus][c]["elements"])]
+        if lines or len(kids) != 1:
+            break
+        bus = kids[0]
+    upstream = set(nx.shortest_path(g, src, bus))
+    guarded = {}
+    for name, element in guards.items():
+        hit = elements.index[elements.name == element]
+        if not len(hit):
+            continue
+        ends = model.bus_index(list(elements.buses.iat[int(hit[0])]))
+        guarded[frozenset(int(x) for x in ends)] = name
+    up_guard = next((n for ends, n in guarded.items() if ends <= upstream), "")
+    out = []
+    for child in sorted(lines, key=lambda c: str(tab.index[c])):
+        cls, row = next((c, r) for c, r in g[bus][child]["elements"] if c == "line")
+        name = str(elements.name.iat[row])
+        ends = model.bus_index(list(elements.buses.iat[row]))
+        term = 1 if int(ends[0]) == bus else 2
+        by = up_guard or guarded.get(frozenset(int(x) for x in ends), "")
+        lumped = "" if any(True for _ in tree.successors(child)) else (
+            f"{name} leads to {tab.index[child]}, which holds only loads/shunts (no line "
+            "or transformer below it): a lumped load equivalent, not a feeder")
+        out.append(FeederHead(name, term, bus, child, by, lumped))
+    return out
