@@ -339,6 +339,28 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     out = _RANKS[np.minimum(rank, 2)]
     # unknown voltages (NaN) keep the requirement: never a silent pass; a device's own far
     # bus (a transformer fuse's secondary terminals) stays its requirement
-    own_far = buses == far[code]
+    own_far = (buses == far[code]) | _own_transformer_ends(feeder, device_sites, names, code,
+                                                           buses)
     out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV) & ~own_far] = ""
     return out, behind > 0
+
+
+def _own_transformer_ends(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, Any],
+                          names: np.ndarray, code: np.ndarray, buses: np.ndarray
+                          ) -> np.ndarray:
+    """``(n,)`` bool: the row's bus is a terminal of the transformer its device sits on, other
+    than the device's own bus and far bus — on a study with close-in positions a transformer
+    device's far bus is its close-in bus and the transformer runs from there
+    (:mod:`protv2g.network.fault_positions`), so its secondary terminals are these."""
+    out = np.zeros(len(buses), dtype=bool)
+    on = {k: device_sites[x] for k, x in enumerate(names.tolist())
+          if x in device_sites and str(device_sites[x].element) == "trafo"}
+    if not on:
+        return out
+    a, b, element = _transformer_ends(feeder)
+    for k, s in on.items():
+        mine = element == int(s.element_index)
+        ends = (set(a[mine].tolist()) | set(b[mine].tolist())) - {int(s.bus), int(s.far_bus)}
+        if ends:
+            out |= (code == k) & np.isin(buses, np.array(sorted(ends), dtype=np.int64))
+    return out
