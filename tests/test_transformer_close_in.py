@@ -172,3 +172,17 @@ def test_reach_keeps_the_secondary_terminals_in_the_fuse_zone(study) -> None:
     zone, _ = reach_zones(plain.net, plain.device_sites, np.array(["F-XF"]), np.array([lv]),
                           np.array(["primary"]))
     assert zone.tolist() == ["primary"]
+
+
+def test_true_direction_through_the_stub(study) -> None:
+    """A directional element on a transformer (C9) sees the same directions on the close-in
+    study: its close-in bus and the secondary forward, its own bus and the feeder reverse."""
+    from protv2g.directional.true_direction import true_direction
+    from protv2g.topology import feeder_graph
+
+    s = with_close_in_positions(study_with_sites(study))
+    site = s.device_sites["F-XF"]
+    lv = int(s.net.bus.index[s.net.bus.name == "LV"][0])
+    got = true_direction(feeder_graph(s.net), site.element, site.element_index, site.bus,
+                         site.far_bus, [site.far_bus, lv, BUS["B4"], BUS["SUB"]])
+    assert got.tolist() == ["forward", "forward", "reverse", "reverse"]
