@@ -379,6 +379,11 @@ def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
         rows = code == k
         close_in |= rows & (buses == int(s.far_bus))
         other = ends - {int(s.bus), int(s.far_bus)}
+        # a device on the other side of the same transformer has its own close-in bus there:
+        # that device's bus is the secondary's terminal bus
+        other |= {int(t.bus) for t in device_sites.values()
+                  if str(t.element) == "trafo" and int(t.element_index) == int(s.element_index)
+                  and int(t.far_bus) in other}
         if other:
             secondary |= rows & np.isin(buses, np.array(sorted(other), dtype=np.int64))
     return secondary, close_in

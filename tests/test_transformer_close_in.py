@@ -186,3 +186,22 @@ def test_true_direction_through_the_stub(study) -> None:
     got = true_direction(feeder_graph(s.net), site.element, site.element_index, site.bus,
                          site.far_bus, [site.far_bus, lv, BUS["B4"], BUS["SUB"]])
     assert got.tolist() == ["forward", "forward", "reverse", "reverse"]
+
+
+def test_devices_on_both_sides_of_one_transformer(study) -> None:
+    """A fuse on the 12.47 kV side and a breaker on the 480 V side of XF: two close-in buses,
+    the transformer between them; the fuse's secondary requirement is the 480 V bus and the
+    breaker's close-in bus (the 480 V terminal), not its own close-in bus."""
+    net = _net()
+    t = int(net.trafo.index[net.trafo.name == "XF"][0])
+    lv = int(net.trafo.at[t, "lv_bus"])
+    sites = {"F-XF": DeviceSite("trafo", t, BUS["B4"], lv),
+             "B-LV": DeviceSite("trafo", t, lv, BUS["B4"])}
+    pos = close_in_positions(net, sites)
+    f, b = pos.device_sites["F-XF"], pos.device_sites["B-LV"]
+    assert (int(pos.net.trafo.at[t, "hv_bus"]), int(pos.net.trafo.at[t, "lv_bus"])) == (
+        f.far_bus, b.far_bus)
+    assert pos.net.bus.at[b.far_bus, "vn_kv"] == pytest.approx(0.48)
+    zone, _ = reach_zones(pos.net, pos.device_sites, np.array(["F-XF"] * 3),
+                          np.array([lv, b.far_bus, f.far_bus]), np.array(["primary"] * 3))
+    assert zone.tolist() == ["primary", "primary", ""]
