@@ -15,7 +15,9 @@ A device on a transformer (``location: {trafo: …, side: hv|lv}``) gets one too
 W1: a 65K cutout on a depot transformer's 34.5 kV side was judged only at the 480 V
 through-fault, 0.71 kA, when the feeder's 7.3 kA at its terminal is what it must interrupt:
 a fuse's interrupting rating is held against the maximum fault current available at its point
-of application, IEEE Std C37.41/C37.48, recalled). A transformer cannot be split, so its
+of application — IEEE Std C37.41/C37.48, recalled; NFPA 70 §110.9 words it for low voltage as
+"the fault current available at the line terminals of the equipment"). A transformer cannot be
+split, so its
 terminal at the device's bus moves to a new close-in bus joined to the bus by a stub line of
 :func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` (purely reactive, 1e-7 pu:
 a fault there is the bus's fault to < 0.1 %, at the bus's X/R); the device measures the stub
