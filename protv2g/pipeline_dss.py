@@ -206,9 +206,6 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     pandapower path's rule (:mod:`protv2g.pipeline`); the grid alone (existing inverters) is
     the base part's on every row, as there.
 
-    A device on such a transformer (its fuse) has a close-in bus behind a stub
-    (:mod:`protv2g.network.dss_close_in`); the stub leaves the base case with the transformer.
-
     Raises
     ------
     InputError
@@ -219,11 +216,7 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     base = [sc for sc in scenarios if sc.is_base]
     if not xf or not base:
         return _fault_frames(study, scenarios, staged)
-    # a device's close-in stub on such a transformer (dss_close_in) goes with it: its close-in
-    # bus is no fault position of the base case, as the transformer's secondary is not
-    stubs = tuple(sorted(v for (e, _t), v in study.model.terminal_sections.items()
-                         if e in set(xf)))
-    base_study = replace(study, model=without_elements(study.model, (*xf, *stubs)))
+    base_study = replace(study, model=without_elements(study.model, xf))
     parts = [_fault_frames(base_study, base, staged, without=xf)]
     others = [sc for sc in scenarios if not sc.is_base]
     if others:
