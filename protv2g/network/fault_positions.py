@@ -17,10 +17,10 @@ through-fault, 0.71 kA, when the feeder's 7.3 kA at its terminal is what it must
 a fuse's interrupting rating is held against the maximum fault current available at its point
 of application — IEEE Std C37.41/C37.48, recalled; NFPA 70 §110.9 words it for low voltage as
 "the fault current available at the line terminals of the equipment"). A transformer cannot be
-split, so its
-terminal at the device's bus moves to a new close-in bus joined to the bus by a stub line of
-:func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` (purely reactive, 1e-7 pu:
-a fault there is the bus's fault to < 0.1 %, at the bus's X/R); the device measures the stub
+split, so its terminal at the device's bus moves to a new close-in bus joined to the bus by a
+stub line of :func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` (purely
+reactive, 1e-7 pu: a fault there is the bus's fault to < 0.1 %, at the bus's X/R); the device
+measures the stub
 (:attr:`~protv2g.study.places.DeviceSite.stub_line`), which carries the transformer's current
 for every other fault, and keeps ``element`` ``"trafo"`` and the transformer's index (the
 element it guards, :mod:`protv2g.topology_reach`).
