@@ -35,7 +35,11 @@ section; a transformer's secondary is the transformer protection's zone):
 * A bus of unknown voltage keeps its rank: never a silent pass.
 
 A transformer's own device (a fuse on it) keeps the transformer's secondary in its primary
-zone: the transformer is its protected element, not one below it.
+zone: the transformer is its protected element, not one below it. On a study with close-in
+positions its far bus is its close-in bus (the fault at its own terminal, review rev33a W1,
+:mod:`protv2g.network.fault_positions`): the transformer's other terminals stay its
+requirement, and the close-in bus is none (that fault is its duty, C7, and the top of its
+coordination ranges; a 20 Ω fault at its bushing is for the upstream devices to see).
 """
 
 from __future__ import annotations
@@ -339,6 +343,47 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     out = _RANKS[np.minimum(rank, 2)]
     # unknown voltages (NaN) keep the requirement: never a silent pass; a device's own far
     # bus (a transformer fuse's secondary terminals) stays its requirement
-    own_far = buses == far[code]
+    secondary, close_in = _own_transformer_buses(feeder, device_sites, names, code, buses)
+    own_far = ((buses == far[code]) & ~close_in) | secondary
     out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV) & ~own_far] = ""
+    out[close_in] = ""
     return out, behind > 0
+
+
+def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
+                           device_sites: Mapping[str, Any], names: np.ndarray,
+                           code: np.ndarray, buses: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """``(secondary, close_in)``, ``(n,)`` bool each, for rows of a device on a transformer on
+    a study with close-in positions (:mod:`protv2g.network.fault_positions`: its far bus is
+    its close-in bus, the transformer runs from there, review rev33a W1): the row's bus is
+    one of the transformer's other terminals (its secondary, the fuse's requirement), or is
+    the device's close-in bus — the fault at its own terminal, which C7 and the coordination
+    ranges take, is not a reach requirement of the transformer's own fuse (its requirement is
+    the through-fault at the secondary terminals: IEEE Std C37.48.1, C57.109, recalled; a
+    high-impedance fault at its bushing is the upstream devices' to see, whose zones hold
+    it). Without close-in positions (the device's bus a terminal of the transformer) both are
+    all False."""
+    secondary = np.zeros(len(buses), dtype=bool)
+    close_in = np.zeros(len(buses), dtype=bool)
+    on = {k: device_sites[x] for k, x in enumerate(names.tolist())
+          if x in device_sites and str(device_sites[x].element) == "trafo"}
+    if not on:
+        return secondary, close_in
+    a, b, element = _transformer_ends(feeder)
+    for k, s in on.items():
+        mine = element == int(s.element_index)
+        ends = set(a[mine].tolist()) | set(b[mine].tolist())
+        if int(s.bus) in ends or not ends:  # no close-in stub: the far bus is a terminal
+            continue
+        rows = code == k
+        close_in |= rows & (buses == int(s.far_bus))
+        other = ends - {int(s.bus), int(s.far_bus)}
+        # a device on the other side of the same transformer has its own close-in bus there:
+        # that device's bus is the secondary's terminal bus
+        other |= {int(t.bus) for t in device_sites.values()
+                  if str(t.element) == "trafo" and int(t.element_index) == int(s.element_index)
+                  and int(t.far_bus) in other}
+        if other:
+            secondary |= rows & np.isin(buses, np.array(sorted(other), dtype=np.int64))
+    return secondary, close_in

@@ -469,3 +469,23 @@ def test_the_site_transformer_may_carry_its_own_fuse(fused_site):
     assert len(lv)
     i_a = lv.ia_ka.to_numpy(float) * 1e3
     assert ((i_a > 1000.0) & (i_a < 1.1 * 2000 / (np.sqrt(3) * 12.47 * 0.0564))).all()
+    # … and its terminal fault (review rev33a W1): the close-in bus between b2 and the
+    # transformer, the fault at b2 itself (its stub 1e-7 pu), in the V2G scenarios only (the
+    # stub leaves the base case with the transformer); C7 judges it there, C5 does not (its
+    # requirement is the secondary's through-fault, topology_reach)
+    ci = fuse[fuse.fault_bus_name.astype(str).eq("f-depot close-in")
+              & fuse.fault_type.astype(str).eq("3ph") & fuse.case.astype(str).eq("max")]
+    assert len(ci)
+    f = res.fault_currents
+    at = f[f.fault_type.astype(str).eq("3ph") & f.case.astype(str).eq("max")]
+    dead = at[at.bus_name.astype(str).eq("f-depot close-in")
+              & at.scenario.astype(str).str.startswith("base")]
+    assert (dead[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float) < 1e-9).all()  # de-energised
+    b2 = at[at.bus_name.astype(str).eq("b2")].set_index("scenario").ia_ka
+    for scen, i_ka in zip(ci.scenario.astype(str), ci.ia_ka.astype(float), strict=True):
+        assert i_ka > 0.9 * b2[scen]  # the feeder's part: all but what the depot feeds
+    duty = v[v.criterion.astype(str).eq("C7") & v.device.astype(str).eq("f-depot")]
+    assert set(duty.fault_bus.astype(str)) <= {"f-depot close-in"}
+    c5 = v[v.criterion.astype(str).eq("C5") & v.device.astype(str).eq("f-depot")
+           & v.status.astype(str).eq("fail") & v.fault_bus.astype(str).eq("f-depot close-in")]
+    assert not len(c5), c5.message.tolist()[:2]

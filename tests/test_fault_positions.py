@@ -88,19 +88,24 @@ def test_close_in_study_reuses_the_solved_net_only_for_the_same_study(hand) -> N
     assert close_in_study(hand, None).net is not built.net
 
 
-def test_transformer_devices_get_no_close_in_bus() -> None:
+def test_transformer_devices_get_a_close_in_bus() -> None:
+    """Review rev33a W1 (before: "not_created", and C7 judged a transformer fuse only at the
+    through-fault): the transformer's terminal moves to a close-in bus behind a stub the
+    device measures (``tests/test_transformer_close_in.py`` checks the currents)."""
+    from protv2g.study.places import DeviceSite
+
     net = pp.create_empty_network(f_hz=60.0)
     hv, lv = pp.create_bus(net, 69.0, name="HV"), pp.create_bus(net, 12.47, name="LV")
     pp.create_ext_grid(net, hv, s_sc_max_mva=1000.0, rx_max=0.1)
     t = pp.create_transformer_from_parameters(net, hv, lv, 20.0, 69.0, 12.47, 0.5, 8.0, 15.0,
                                               0.05)
-    site = type("Site", (), {})  # a duck-typed DeviceSite
-    s = site()
-    s.element, s.element_index, s.bus, s.far_bus = "trafo", t, hv, lv
-    pos = close_in_positions(net, {"T-REL": s})
+    pos = close_in_positions(net, {"T-REL": DeviceSite("trafo", t, hv, lv)})
     row = pos.table.iloc[0]
-    assert row.position == "not_created" and "transformer" in row.note
-    assert len(pos.net.bus) == 2
+    assert row.position == "close_in" and row.bus_name == "T-REL close-in"
+    assert len(pos.net.bus) == 3 and len(net.bus) == 2
+    site = pos.device_sites["T-REL"]
+    assert site.far_bus == row.bus and int(pos.net.trafo.at[t, "hv_bus"]) == row.bus
+    assert pos.close_in_buses == {"T-REL": int(row.bus)}
 
 
 @pytest.mark.parametrize("fault_type", [FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND])

@@ -46,9 +46,15 @@ _KINDS = {"line": ("line",), "trafo": ("trafo", "transformer", "autotrans", "rea
 
 
 def _is_own(elements: list[tuple[str, int]], element: str, index: int) -> bool:
-    """The edge is the device's element alone (no parallel twin)."""
-    return (len(elements) == 1 and int(elements[0][1]) == index
-            and elements[0][0] in _KINDS.get(element, (element,)))
+    """The edge is the device's element alone (no parallel twin) — for a device on a
+    transformer on a study with close-in positions, its stub to its close-in bus (a line of
+    its own between its bus and far bus, :mod:`protv2g.network.fault_positions`; never
+    otherwise: a transformer's ends are at different voltages)."""
+    if len(elements) != 1:
+        return False
+    kind, at = elements[0][0], int(elements[0][1])
+    return ((at == index and kind in _KINDS.get(element, (element,)))
+            or (element == "trafo" and kind == "line"))
 
 
 def true_direction(graph: nx.Graph, element: str, element_index: int, bus: int, far_bus: int,

@@ -21,6 +21,19 @@ OpenDSS line is a pi section (R. C. Dugan, *OpenDSS Reference Guide*, Line objec
 rest (``1 − d/L``) in series are the original line's series impedance exactly, with its shunt
 split in proportion. The model's ``y_s`` loses the line's ``Yprim`` and gains the sections'.
 
+A device on a transformer (review rev33a W1: a transformer fuse must interrupt the fault at its
+own terminal, not only the through-fault) gets a close-in bus too: the transformer cannot be
+split, so its conductors at the device's terminal move to new nodes of a close-in bus, joined
+to the bus's nodes by a stub ``"transformer.x~stub<t>"`` of
+:func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` per conductor (purely
+reactive, 1e-7 pu on the bus's voltage and 1 MVA: a fault there is the bus's fault to
+< 0.1 %, at the bus's X/R). The stub is the device's section (``terminal_sections``; it carries
+the transformer's current for every other fault), a ``line``-class row of the element table
+(length 0) for the graph; the transformer's own entry (``element_overrides``, its table row's
+buses) moves to the close-in bus, so the IEC 60909 corrections of its admittance
+(:func:`protv2g.engine.phase.iec_transformers.transformer_changes`) and a base case without it
+(:func:`protv2g.network.dss_site_transformers.without_elements`) follow it there.
+
 Indices: the close-in buses and their nodes are appended after the model's own (node and bus
 indices of the original model stay), so results at existing buses are unchanged up to the
 rounding of the split. The pre-fault voltages at the new nodes (``v_oc_v``, ``v_pf_v``) are the
@@ -47,10 +60,14 @@ from protv2g.network.close_in_distance import (
     CLOSE_IN_KM,
     MAX_FRACTION_OF_LINE,
     close_in_bus_name,
+    transformer_stub_x_ohm,
 )
 from protv2g.network.dss_elements import ElementY
 
-__all__ = ["CloseInModel", "close_in_model"]
+__all__ = ["CloseInModel", "TRANSFORMER_CLASSES", "close_in_model"]
+
+#: OpenDSS element classes a device may sit on as a transformer (``location: {trafo: …}``).
+TRANSFORMER_CLASSES = ("transformer", "autotrans")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +123,10 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
         From :func:`protv2g.network.dss_model.load_dss_model` (not modified).
     places : iterable of tuple
         ``(element, terminal)`` or ``(element, terminal, device name)`` of each device
-        (``("line.la", 1, "f1")``); elements other than lines are skipped (a transformer
-        cannot be split). Devices at one end of a line share one close-in bus; a line with
-        devices at both ends gets a stub at each end (and a middle section).
+        (``("line.la", 1, "f1")``); elements other than lines and transformers are skipped.
+        Devices at one end of a line share one close-in bus; a line with devices at both ends
+        gets a stub at each end (and a middle section). A transformer's terminal that carries
+        a device moves to a close-in bus joined to its bus by a stub (module docstring).
     distance_km : float
         Device to close-in fault, km (at most ``MAX_FRACTION_OF_LINE`` of the line).
 
@@ -120,10 +138,15 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
         raise ValueError(f"distance_km must be > 0, got {distance_km!r}")
     el = model.elements.set_index("name")
     ends: dict[str, dict[int, list[str]]] = {}
+    xf_ends: dict[str, dict[int, list[str]]] = {}
     for place in places:
         name, term = str(place[0]).lower(), int(place[1])
-        if name.startswith("line.") and name in el.index and bool(el.at[name, "enabled"]):
-            names = ends.setdefault(name, {}).setdefault(term, [])
+        if name not in el.index or not bool(el.at[name, "enabled"]):
+            continue
+        into = ends if name.startswith("line.") else xf_ends if str(
+            el.at[name, "cls"]) in TRANSFORMER_CLASSES else None
+        if into is not None:
+            names = into.setdefault(name, {}).setdefault(term, [])
             if len(place) > 2 and str(place[2]) not in names:
                 names.append(str(place[2]))
     n0 = model.n_nodes
@@ -214,6 +237,50 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
                 extra.append(sec)
         for r in rows_tab[len(rows_tab) - len(new_nodes):]:
             r["section"] = sections_at[(line, r["terminal"])]
+    for xf in sorted(xf_ends):
+        e = model.element_y(xf)
+        node = e.node.copy()
+        moved_buses = list(e.buses)
+        row = int(np.flatnonzero(elements.name.to_numpy() == xf)[0])
+        base = elements.iloc[row].to_dict()
+        for t in sorted(xf_ends[xf]):
+            near = model.buses.index.get_loc(e.buses[t - 1])
+            bname = close_in_bus_name(
+                xf_ends[xf][t] or [f"{xf.split('.', 1)[-1]} end {t}"]).lower()
+            sel = np.flatnonzero((e.terminal == t) & (e.node >= 0))
+            old_nodes = e.node[sel]
+            nums = e.node_num[sel]
+            new_nodes_t = np.arange(len(node_names), len(node_names) + len(sel))
+            for num in nums:
+                node_names.append(f"{bname}.{int(num)}")
+                node_bus.append(nb)
+                node_num.append(int(num))
+            node[sel] = new_nodes_t
+            moved_buses[t - 1] = bname
+            bus_row = model.buses.iloc[near].copy()
+            bus_row.name = bname
+            on = [int(k) for k in nums if 1 <= int(k) <= 3]
+            bus_row["phases"] = "".join(p for k, p in enumerate("abc", 1) if k in on)
+            bus_row["n_nodes"] = len(sel)
+            new_bus_rows.append(bus_row)
+            stub = _transformer_stub(model, xf, t, near, old_nodes, new_nodes_t, nums,
+                                     (e.buses[t - 1], bname))
+            _scatter(stub, 1.0, rows, cols, vals)
+            overrides[stub.name] = stub
+            sections_at[(xf, t)] = stub.name
+            new_elements.append({**base, "name": stub.name, "cls": "line", "buses": stub.buses,
+                                 "length_km": 0.0})
+            rows_tab.append({"bus": nb, "bus_name": bname, "devices": ", ".join(xf_ends[xf][t]),
+                             "line": xf, "terminal": t, "near_bus": int(near),
+                             "near_bus_name": e.buses[t - 1], "distance_km": 0.0,
+                             "section": stub.name})
+            nb += 1
+        # the transformer itself, its device-side terminals on the close-in buses
+        moved = dataclasses.replace(e, node=node, buses=tuple(moved_buses))
+        _scatter(e, -1.0, rows, cols, vals)
+        _scatter(moved, 1.0, rows, cols, vals)
+        overrides[xf] = moved
+        elements.at[elements.index[row], "buses"] = moved.buses
     columns = ["bus", "bus_name", "devices", "line", "terminal", "section", "near_bus",
                "near_bus_name", "distance_km"]
     n = len(node_names)
@@ -248,6 +315,29 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
         elements=elements, _lines=lines, element_overrides=overrides,
         terminal_sections={k: v for k, v in sections_at.items() if v != k[0]})
     return CloseInModel(new_model, pd.DataFrame(rows_tab, columns=columns))
+
+
+def _transformer_stub(model: Any, xf: str, terminal: int, near: int, old_nodes: np.ndarray,
+                      new_nodes: np.ndarray, nums: np.ndarray, buses: tuple[str, str]
+                      ) -> ElementY:
+    """The stub between transformer ``xf``'s bus at ``terminal`` (conductor nodes
+    ``old_nodes``) and its close-in bus (``new_nodes``): each conductor a reactance of
+    :func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` at the bus's voltage, no
+    coupling, no shunt (so ``Z0 = Z1``). Its terminal ``terminal`` is at the bus, as the
+    transformer's was (a device there measures it from its bus), named ``"<xf>~stub<t>"``."""
+    kv = float(model.buses.kv_ll.iat[near])
+    if not kv > 0:  # no voltage base in the model: the pre-fault voltage's
+        v = np.abs(model.v_oc_v[old_nodes]) if len(old_nodes) else np.zeros(0)
+        kv = float(np.sqrt(3.0) * v.max() / 1e3) if len(v) and v.max() > 0 else 1.0
+    y = np.eye(len(old_nodes)) / (1j * transformer_stub_x_ohm(kv))
+    ends = [old_nodes, new_nodes] if terminal == 1 else [new_nodes, old_nodes]
+    k = len(old_nodes)
+    return ElementY(name=f"{xf}~stub{terminal}",
+                    buses=buses if terminal == 1 else (buses[1], buses[0]),
+                    node=np.concatenate(ends).astype(np.int64),
+                    node_num=np.concatenate([nums, nums]).astype(np.int64),
+                    terminal=np.repeat(np.array([1, 2], dtype=np.int64), k),
+                    yprim_s=np.block([[y, -y], [-y, y]]))
 
 
 def _near(model: Any, node_name: str, tab: list[dict]) -> int:

@@ -54,6 +54,10 @@ def without_elements(model: DssModel, names: Iterable[str]) -> DssModel:
     key = tuple(sorted({str(n).lower() for n in names}))
     if not key:
         return model
+    # a device's close-in stub on a transformer taken out (protv2g.network.dss_close_in) goes
+    # with it: its close-in bus is then dead, as the transformer's secondary (review rev33a W1)
+    key = tuple(sorted({*key, *(v for (e, _t), v in model.terminal_sections.items()
+                                if e in key)}))
     return model.derived(f"without:{','.join(key)}", lambda m: _without(m, key))
 
 

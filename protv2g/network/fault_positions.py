@@ -11,11 +11,23 @@ existing buses are unchanged; the pi-model shunt capacitance is split in proport
 at the close-in bus is the device's terminal fault: the largest current it must interrupt
 (duty, C7) and the top of every coordination range it takes part in (C1–C4).
 
+A device on a transformer (``location: {trafo: …, side: hv|lv}``) gets one too (review rev33a
+W1: a 65K cutout on a depot transformer's 34.5 kV side was judged only at the 480 V
+through-fault, 0.71 kA, when the feeder's 7.3 kA at its terminal is what it must interrupt:
+a fuse's interrupting rating is held against the maximum fault current available at its point
+of application — IEEE Std C37.41/C37.48, recalled; NFPA 70 §110.9 words it for low voltage as
+"the fault current available at the line terminals of the equipment"). A transformer cannot be
+split, so its terminal at the device's bus moves to a new close-in bus joined to the bus by a
+stub line of :func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` (purely
+reactive, 1e-7 pu: a fault there is the bus's fault to < 0.1 %, at the bus's X/R); the device
+measures the stub
+(:attr:`~protv2g.study.places.DeviceSite.stub_line`), which carries the transformer's current
+for every other fault, and keeps ``element`` ``"trafo"`` and the transformer's index (the
+element it guards, :mod:`protv2g.topology_reach`).
+
 The caller's net is never modified. Existing buses and lines keep their indices and names;
 new buses and line segments are appended (indices after the last), so results at existing
-buses, site buses and the flow tables of the original net still line up. Devices on
-transformers get no close-in bus (a transformer cannot be split; their terminal fault is the
-fault at their bus plus what flows back through them, and is reported as not created).
+buses, site buses and the flow tables of the original net still line up.
 
 On an OpenDSS model (a study with ``model`` and no net) :func:`with_close_in_positions` splits
 each device's line in the phase model instead (:mod:`protv2g.network.dss_close_in`; same
@@ -43,6 +55,7 @@ from protv2g.network.close_in_distance import (
     CLOSE_IN_KM,
     MAX_FRACTION_OF_LINE,
     close_in_bus_name,
+    transformer_stub_x_ohm,
 )
 
 __all__ = ["CLOSE_IN_KM", "MAX_FRACTION_OF_LINE", "POSITION_COLUMNS", "FaultPositions",
@@ -77,7 +90,7 @@ class FaultPositions:
 
     @property
     def close_in_buses(self) -> dict[str, int]:
-        """Device name → its close-in bus (devices on transformers are absent)."""
+        """Device name → its close-in bus."""
         out: dict[str, int] = {}
         rows = self.table[self.table.position == "close_in"]
         for bus, names in zip(rows.bus, rows.devices, strict=True):
@@ -196,16 +209,20 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
         raise ValueError(f"distance_km must be > 0, got {distance_km!r}")
     work = copy.deepcopy(net)
     ends: dict[int, dict[int, list[str]]] = {}
+    at_trafo: dict[tuple[int, int], list[str]] = {}
     notes = []
     for name, site in device_sites.items():
+        if site.element == "trafo":
+            at_trafo.setdefault((int(site.element_index), int(site.bus)), []).append(name)
+            continue
         if site.element != "line":
             notes.append({"bus": np.nan, "bus_name": "", "position": "not_created",
                           "devices": name, "line": "", "line_index": np.nan,
                           "near_bus": int(site.bus),
                           "near_bus_name": str(net.bus.at[site.bus, "name"]),
                           "distance_km": np.nan,
-                          "note": f"device on a {site.element}: a transformer cannot be split; "
-                                  "its terminal fault is not computed"})
+                          "note": f"device on a {site.element}: its terminal fault is not "
+                                  "computed"})
             continue
         ends.setdefault(int(site.element_index), {}).setdefault(int(site.bus), []).append(name)
     sites = dict(device_sites)
@@ -251,9 +268,53 @@ def close_in_positions(net: pp.pandapowerNet, device_sites: Mapping[str, Any],
                          "line": base_name, "line_index": li, "near_bus": b,
                          "near_bus_name": str(work.bus.at[b, "name"]), "distance_km": d,
                          "note": ""})
+    stubs_at = {key: add.bus(key[1], close_in_bus_name(names))
+                for key, names in sorted(at_trafo.items())}
     add.flush()
+    for (ti, b), c in stubs_at.items():
+        stub = _transformer_stub(work, ti, b, c)
+        for n in at_trafo[(ti, b)]:
+            sites[n] = dataclasses.replace(sites[n], far_bus=c, stub_line=stub)
+        rows.append({"bus": c, "bus_name": str(work.bus.at[c, "name"]),
+                     "position": "close_in", "devices": ", ".join(at_trafo[(ti, b)]),
+                     "line": str(work.line.at[stub, "name"]), "line_index": stub,
+                     "near_bus": b, "near_bus_name": str(work.bus.at[b, "name"]),
+                     "distance_km": CLOSE_IN_KM,
+                     "note": f"stub to transformer {_trafo_name(work, ti)}'s terminal"})
     table = pd.DataFrame(rows + notes, columns=POSITION_COLUMNS)
     return FaultPositions(work, sites, table)
+
+
+def _trafo_name(net: pp.pandapowerNet, index: int) -> str:
+    raw = net.trafo.at[index, "name"] if "name" in net.trafo else None
+    return str(raw) if isinstance(raw, str) and raw else str(index)
+
+
+def _transformer_stub(work: pp.pandapowerNet, trafo: int, bus: int, close_in: int) -> int:
+    """The stub line from ``bus`` to the new bus ``close_in``, with transformer ``trafo``'s
+    terminal at ``bus`` (and a switch on that terminal) moved to ``close_in``; returns the
+    stub's ``net.line`` row. Purely reactive,
+    :func:`~protv2g.network.close_in_distance.transformer_stub_x_ohm` in every sequence (no
+    shunt), :data:`CLOSE_IN_KM` long; end temperature 20 °C where the net states end
+    temperatures (its resistance of 0 stays 0 either way)."""
+    x_ohm = transformer_stub_x_ohm(float(work.bus.at[bus, "vn_kv"]))
+    per_km = x_ohm / CLOSE_IN_KM
+    # zero-sequence data and end temperature where the net's lines have them (a net without
+    # lines: always, so that its ground faults and minimum case still run)
+    extra = {k: v for k, v in (("r0_ohm_per_km", 0.0), ("x0_ohm_per_km", per_km),
+                               ("c0_nf_per_km", 0.0), ("endtemp_degree", 20.0))
+             if k in work.line.columns or not len(work.line)}
+    side = "hv_bus" if int(work.trafo.at[trafo, "hv_bus"]) == bus else "lv_bus"
+    stub = int(pp.create_line_from_parameters(
+        work, bus, close_in, CLOSE_IN_KM, r_ohm_per_km=0.0, x_ohm_per_km=per_km,
+        c_nf_per_km=0.0, max_i_ka=1e3,
+        name=f"{_trafo_name(work, trafo)} [close-in stub {side[:2]}]", **extra))
+    work.trafo.at[trafo, side] = close_in
+    sw = work.switch
+    if len(sw):
+        hit = ((sw.et == "t") & (sw.element == trafo) & (sw.bus == bus)).to_numpy()
+        work.switch.loc[hit, "bus"] = close_in
+    return stub
 
 
 def has_unknown_buses(net: Any, fault_buses: Sequence[int] | np.ndarray) -> bool:
@@ -292,7 +353,10 @@ def with_close_in_positions(study: Any, distance_km: float = CLOSE_IN_KM) -> Any
         for n, s in study.device_sites.items():
             hit = at.get((s.element_name.lower(), int(s.terminal)))
             # the device measures its stub: far_bus its close-in bus, element_index the
-            # stub's row (a terminal-2 stub of a line split at both ends is a new row)
+            # stub's row (a terminal-2 stub of a line split at both ends is a new row); a
+            # device on a transformer keeps the transformer's row (the element it guards)
+            if hit is not None and s.element == "trafo":
+                hit = (hit[0], s.element_index)
             sites[n] = s if hit is None else dataclasses.replace(
                 s, far_bus=hit[0], element_index=hit[1])
         return dataclasses.replace(study, model=ci.model, device_sites=sites)

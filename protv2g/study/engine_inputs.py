@@ -70,8 +70,11 @@ def fault_options(study: Study) -> dict[str, Any]:
 
 
 def device_terminals(study: Study) -> list[DeviceTerminal]:
-    """One engine terminal per study device, in study order."""
-    return [DeviceTerminal(name, site.element, site.element_index, site.bus)
+    """One engine terminal per study device, in study order (a device on a transformer of a
+    close-in net measures its stub line, :attr:`DeviceSite.stub_line`)."""
+    return [DeviceTerminal(name, "line", site.stub_line, site.bus)
+            if getattr(site, "stub_line", -1) >= 0 else
+            DeviceTerminal(name, site.element, site.element_index, site.bus)
             for name, site in study.device_sites.items()]
 
 

@@ -29,6 +29,14 @@ class DeviceSite:
     ``element_index`` is the element's row in ``model.elements``, the buses are positions in
     ``model.buses``, and ``element_name``/``terminal`` name the OpenDSS element and terminal
     (``"line.l1"``, 1).
+
+    On a study with close-in positions
+    (:func:`protv2g.network.fault_positions.with_close_in_positions`) a device on a
+    transformer keeps ``element`` ``"trafo"`` and its ``element_index`` (the
+    transformer it guards), ``far_bus`` is its close-in bus (the stub's other end, the
+    transformer's terminal moved there) and on a pandapower net ``stub_line`` is the stub's
+    ``net.line`` row, where the engine measures the device's current (on an OpenDSS model
+    ``DssModel.element_y(element_name, terminal)`` returns the stub); ``-1`` otherwise.
     """
 
     element: Literal["line", "trafo"]
@@ -37,6 +45,7 @@ class DeviceSite:
     far_bus: int
     element_name: str = ""
     terminal: int = 1
+    stub_line: int = -1
 
 
 def document_issues(document: StudyDocument, file: str) -> list[Issue]:

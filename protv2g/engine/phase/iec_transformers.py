@@ -40,6 +40,8 @@ the change this method makes to a transformer is ``Yprim(taps 1) − Yprim(solve
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from protv2g.network.dss_compile import RatedTransformer, rated_transformers
@@ -99,6 +101,9 @@ def transformer_changes(model: DssModel, case: Case | None, lv_tolerance_percent
     """
     out = []
     for t in _rated(model):
+        moved = model.element_overrides.get(t.element.name.lower())
+        if moved is not None:  # a terminal moved to a device's close-in bus (dss_close_in)
+            t = dataclasses.replace(t, element=dataclasses.replace(t.element, node=moved.node))
         change = None
         if np.any(t.taps != 1.0):
             change = t.yprim_rated_s - t.element.yprim_s
