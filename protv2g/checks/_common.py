@@ -53,7 +53,7 @@ from protv2g.devices.kinds import spec
 from protv2g.devices.models import Device, build_device
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError
-from protv2g.scenarios import DER_OFF_BASE, Scenario
+from protv2g.scenarios import DER_OFF_BASE, Scenario, has_existing_der
 from protv2g.study.loader import Study
 from protv2g.study.schema import Checks
 from protv2g.topology import (
@@ -211,9 +211,10 @@ class CheckContext:
 
     def _export_text(self, scenario: str) -> str:
         sc = self.scenarios.get(scenario)
-        if sc is None and scenario == DER_OFF_BASE:
-            return ("without V2G at peak load, existing DER off (the charging snapshots' "
-                    f"base case {DER_OFF_BASE})")
+        if sc is None and scenario == DER_OFF_BASE:  # "DER off" where it has some (rev33a F4)
+            off = ", existing DER off" if has_existing_der(self.study) is not False else ""
+            return (f"without V2G at peak load{off} (the charging snapshots' base case "
+                    f"{DER_OFF_BASE})")
         if sc is None:
             return f"in scenario {scenario}"
         load = sc.load_level.value

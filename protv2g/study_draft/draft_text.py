@@ -347,7 +347,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{f.name}: link", f"{f.name}: interrupting_rating_ka"]
         lines += device_block({**f.entry, **rating}, [
             f"# drafted: {f.element} is named like a fuse and the model has no Fuse on it; "
-            f"peak load {f.peak_load_a:.1f} A (the model's snapshot load, existing DER off)"
+            f"peak load {f.peak_load_a:.1f} A (the model's snapshot load"
+            + (", existing DER off)" if model.inverters or model.machines else ")")
             + (f", fuses next below it: {', '.join(f.below)}" if f.below else "")],
             {"link": todo(f"drafted link {f.why} (rule: {LINK_RULE_SHORT}, stated above "
                           "the first drafted fuse)", FUSE_LINK_FIX),
