@@ -354,9 +354,11 @@ class ReasonRows:
                 [t for t in a_texts[np.unique(a_codes[every])].tolist() if is_given(t)],
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
+            others = self._others(every, row)
             line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
-                         self.folded_note(more, named=not tail) if len(more) else "",
-                         self._others(every, row))
+                         self.folded_note(more, named=not tail,
+                                          of="line" if len(others) > 1 else "finding")
+                         if len(more) else "", others)
             if tail:
                 line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
             out.append(line)
@@ -384,14 +386,15 @@ class ReasonRows:
                                   "without the sites' charging" if attribution in _CHARGING
                                   else "without V2G")
 
-    def folded_note(self, at: np.ndarray, named: bool = True) -> str:
+    def folded_note(self, at: np.ndarray, named: bool = True, of: str = "finding") -> str:
         """"pre-existing on N row(s) …, the worst M at <scenario>, <fault>" of the folded rows
         at positions ``at`` (within the coded rows): what they are — V2G rows whose change
         is inside the tolerance, or rows failing without V2G — named by their worst row's
         scenario and fault, never as "failing without V2G" alone (review s20: ckt5's
         "also failing without V2G: 72 row(s), margin −0.05036" was a V2G row whose twin
         passes). ``named`` False: their worst row is not named (the line's tail names it,
-        :meth:`_worst_tail`)."""
+        :meth:`_worst_tail`). ``of``: what the line is ("finding"; "line" for a line of
+        :data:`PER_DEVICE_CRITERIA` standing for several findings)."""
         margin = self._columns[0]
         m = margin[at]
         k = int(at[np.lexsort((at, np.where(np.isnan(m), np.inf, m)))[0]])
@@ -400,7 +403,7 @@ class ReasonRows:
               .to_numpy(dtype=float, na_value=np.nan) if "base_margin" in self.table.columns
               else np.full(len(at), np.nan))
         n_pass = int((bm >= 0).sum())  # the twin passes, by less than the tolerance
-        text = f"pre-existing on {len(at)} more row(s) of this finding"
+        text = f"pre-existing on {len(at)} more row(s) of this {of}"
         if n_pass:
             text += (f" ({n_pass} pass without V2G by less than the tolerance, "
                      f"{len(at) - n_pass} fail without V2G)")

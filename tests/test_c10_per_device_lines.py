@@ -51,6 +51,23 @@ def test_one_gate_line_per_c10_device():
     assert sum(ln.startswith("fail: C2 R1 / F") for ln in lines) == 2
 
 
+def test_existing_der_rows_fold_onto_the_device_line():
+    """The existing DER's pre-existing C10 rows behind the same device (one setting, the first
+    reclose) are said on its line: named, counted, "of this line" (the Findings keep them
+    apart)."""
+    rows = _rows()
+    c10 = rows[rows.criterion == "C10"].iloc[:1]
+    der = c10.assign(other_device="existing DER", attribution="pre-existing", margin=-2.5,
+                     message="R1 recloses after 0.5 s but the existing DER …")
+    (line,) = [ln for ln in grouped_reasons("fail", c10, folded=der)
+               if ln.startswith("fail: C10")]
+    assert line.startswith("fail: C10 R1 / campus, existing DER: R1 recloses after 0.5 s but "
+                           "site campus …")
+    assert "pre-existing on 1 more row(s) of this line (failing without V2G)" in line
+    assert line.endswith("2 row(s) in 1 scenario(s); the worst row overall, −2.5 s at "
+                         "firm/light/100%, at b1, is pre-existing)")
+
+
 def _scenario() -> Scenario:
     def st(site: str, kw: float) -> SiteState:
         return SiteState(site, ChargerMode.EXPORTING if kw > 0 else ChargerMode.IDLE, kw, kw,
