@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -386,7 +386,8 @@ class ReasonRows:
                                   "without the sites' charging" if attribution in _CHARGING
                                   else "without V2G")
 
-    def folded_note(self, at: np.ndarray, named: bool = True, of: str = "finding") -> str:
+    def folded_note(self, at: np.ndarray, named: bool = True,
+                    of: Literal["finding", "line"] = "finding") -> str:
         """"pre-existing on N row(s) …, the worst M at <scenario>, <fault>" of the folded rows
         at positions ``at`` (within the coded rows): what they are — V2G rows whose change
         is inside the tolerance, or rows failing without V2G — named by their worst row's
