@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,12 @@ __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
+#: Criteria said once per device (and rule), not per ``other_device``: C10's first reclose is
+#: one setting of the device, whichever V2G sites are behind it (review rev33a F2: EPRI ckt24
+#: printed 7 ``fail: C10`` lines of ~700 characters for two settings); the line names every
+#: site of its rows (``C10 R-MID / campus, homes_lv, homes_mv``), the Findings keep one
+#: finding per site (:data:`protv2g.findings.PAIR_CRITERIA`).
+PER_DEVICE_CRITERIA = frozenset({"C10"})
 _EXTRA_GROUP = ("rule", "mechanism", "margin_unit")
 
 
@@ -96,11 +102,14 @@ def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
 
 
 def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
-          attribution: str, folded: str = "") -> str:
+          attribution: str, folded: str = "", others: tuple[str, ...] = ()) -> str:
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
-    its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows."""
+    its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
+    ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`."""
     device = str(worst["device"]) if is_given(worst.get("device")) else ""
-    if is_given(worst.get("other_device")):
+    if len(others) > 1:
+        device += f" / {', '.join(others)}"
+    elif is_given(worst.get("other_device")):
         device += f" / {worst['other_device']}"
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
@@ -138,12 +147,22 @@ def _group_columns(columns: pd.Index) -> list[str]:
     return [*_GROUP, *(c for c in _EXTRA_GROUP if c in columns)]
 
 
+def _grouped_column(column: str, col: pd.Series, criterion: pd.Series) -> pd.Series:
+    """The column ``column`` (``col``) as the reason groups read it: ``other_device`` blank
+    on the rows of :data:`PER_DEVICE_CRITERIA` (``criterion``, aligned with ``col``)."""
+    if column != "other_device":
+        return col
+    codes, texts = text_codes(criterion)  # each distinct criterion tested once (#21)
+    per_device = np.isin(texts, list(PER_DEVICE_CRITERIA))[codes]
+    return col.where(~per_device, "") if per_device.any() else col
+
+
 def group_keys(rows: pd.DataFrame) -> pd.Series:
     """Each row's reason group (:func:`_group_columns`, as text): the rows
     :func:`grouped_reasons` writes one line for."""
     key = _group_columns(rows.columns)
-    return pd.Series(list(zip(*(rows[c].astype(str) for c in key), strict=True)),
-                     index=rows.index, dtype=object)
+    return pd.Series(list(zip(*(_grouped_column(c, rows[c], rows["criterion"]).astype(str)
+                                for c in key), strict=True)), index=rows.index, dtype=object)
 
 
 def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
@@ -240,7 +259,8 @@ class ReasonRows:
 
     @cached_property
     def _group(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        coded = [text_codes(self._column(c)) for c in _group_columns(self.table.columns)]
+        coded = [text_codes(_grouped_column(c, self._column(c), self._column("criterion")))
+                 for c in _group_columns(self.table.columns)]
         group = combine_code_stream(c for c, _ in coded)
         first = np.unique(group, return_index=True)[1]  # groups are numbered as they appear
         texts = [tuple(str(t[c[k]]) for c, t in coded) for k in first.tolist()]
@@ -334,12 +354,24 @@ class ReasonRows:
                 [t for t in a_texts[np.unique(a_codes[every])].tolist() if is_given(t)],
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
+            others = self._others(every, row)
             line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
-                         self.folded_note(more, named=not tail) if len(more) else "")
+                         self.folded_note(more, named=not tail,
+                                          of="line" if len(others) > 1 else "finding")
+                         if len(more) else "", others)
             if tail:
                 line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
             out.append(line)
         return out
+
+    def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
+        """The ``other_device`` texts of the coded rows ``at`` when the line stands for
+        several (:data:`PER_DEVICE_CRITERIA`): the leading row's first, then by name."""
+        if str(row.get("criterion")) not in PER_DEVICE_CRITERIA:
+            return ()
+        names = {str(v) for v in self._column("other_device").iloc[at] if is_given(v)}
+        lead = str(row.get("other_device")) if is_given(row.get("other_device")) else ""
+        return (*([lead] if lead in names else []), *sorted(names - {lead}))
 
     def _worst_tail(self, k: int, attribution: str) -> str:
         """The tail of a line led by V2G's worst row: its worst row overall, the coded row
@@ -354,14 +386,16 @@ class ReasonRows:
                                   "without the sites' charging" if attribution in _CHARGING
                                   else "without V2G")
 
-    def folded_note(self, at: np.ndarray, named: bool = True) -> str:
+    def folded_note(self, at: np.ndarray, named: bool = True,
+                    of: Literal["finding", "line"] = "finding") -> str:
         """"pre-existing on N row(s) …, the worst M at <scenario>, <fault>" of the folded rows
         at positions ``at`` (within the coded rows): what they are — V2G rows whose change
         is inside the tolerance, or rows failing without V2G — named by their worst row's
         scenario and fault, never as "failing without V2G" alone (review s20: ckt5's
         "also failing without V2G: 72 row(s), margin −0.05036" was a V2G row whose twin
         passes). ``named`` False: their worst row is not named (the line's tail names it,
-        :meth:`_worst_tail`)."""
+        :meth:`_worst_tail`). ``of``: what the line is ("finding"; "line" for a line of
+        :data:`PER_DEVICE_CRITERIA` standing for several findings)."""
         margin = self._columns[0]
         m = margin[at]
         k = int(at[np.lexsort((at, np.where(np.isnan(m), np.inf, m)))[0]])
@@ -370,7 +404,7 @@ class ReasonRows:
               .to_numpy(dtype=float, na_value=np.nan) if "base_margin" in self.table.columns
               else np.full(len(at), np.nan))
         n_pass = int((bm >= 0).sum())  # the twin passes, by less than the tolerance
-        text = f"pre-existing on {len(at)} more row(s) of this finding"
+        text = f"pre-existing on {len(at)} more row(s) of this {of}"
         if n_pass:
             text += (f" ({n_pass} pass without V2G by less than the tolerance, "
                      f"{len(at) - n_pass} fail without V2G)")

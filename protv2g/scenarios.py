@@ -176,3 +176,33 @@ def charging_scenarios(document: StudyDocument, day_sites: frozenset[str] = froz
         out.append(Scenario(f"{CHARGING_SNAPSHOT_PREFIX}{part.value}", part, LoadLevel.PEAK,
                             "charging", states))
     return out
+
+
+def has_existing_der(study: object) -> bool | None:
+    """The study's feeder has DER of its own that the charging snapshots switch off
+    (:data:`DER_OFF_BASE`): an enabled OpenDSS generator, PV system or storage
+    (``model.injections``), or a pandapower ``sgen``, non-slack ``gen`` or discharging
+    ``storage`` in service — what :class:`protv2g.flow.opendss_der.OpenDssDer` and
+    :class:`protv2g.flow.pandapower_der.PandapowerDer` scale. None when the study has neither
+    (a bare context): texts then keep "existing DER off" (review rev33a F4: said on ckt24,
+    which has none)."""
+    model = getattr(study, "model", None)
+    if model is not None:
+        inj = model.injections
+        return bool(len(inj) and (inj.enabled.astype(bool)
+                                  & inj.cls.isin(("generator", "pvsystem", "storage"))).any())
+    net = getattr(study, "net", None)
+    if net is None:
+        return None
+    for table in ("sgen", "gen", "storage"):
+        df = net[table] if table in net else None
+        if df is None or not len(df):
+            continue
+        on = df["in_service"].astype(bool) if "in_service" in df else pd.Series(True, df.index)
+        if table == "gen" and "slack" in df:
+            on &= ~df["slack"].astype(bool)
+        if table == "storage":
+            on &= df["p_mw"].astype(float) < 0.0
+        if on.any():
+            return True
+    return False

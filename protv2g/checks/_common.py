@@ -29,7 +29,7 @@ brackets and how the worse is chosen: :mod:`protv2g.checks.brackets`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ from protv2g.devices.kinds import spec
 from protv2g.devices.models import Device, build_device
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.errors import InputError
-from protv2g.scenarios import DER_OFF_BASE, Scenario
+from protv2g.scenarios import DER_OFF_BASE, Scenario, has_existing_der
 from protv2g.study.loader import Study
 from protv2g.study.schema import Checks
 from protv2g.topology import (
@@ -197,31 +197,36 @@ class CheckContext:
                  & from_substation(ch)]
         return "" if sel.empty else str(sel.sort_values("order").device.iloc[-1])
 
-    def export_text(self, scenario: str) -> str:
+    def export_text(self, scenario: str, sites: Collection[str] | None = None) -> str:
         """``"with depot exporting 1.25 MW"`` / ``"without V2G (base case)"`` (built once per
-        scenario and kept in ``cache``: messages ask for it row by row, #21). A scenario that
+        scenario and kept in ``cache``: messages ask for it row by row, #21); ``sites``: name
+        only these sites (those behind a device: review rev33a F2, C10's rows named the depot
+        on a recloser it is not behind). A scenario that
         is not the base case and in which no site exports is ``"with depot charging 0.6 MW"``
         or, when the sites' transformers (out of the base case) are in it, ``"with the sites
         connected and idle (depot's transformer depot_xf in service, no export; …)"``: their
         effect is the project's, not the feeder's as it is (review rev30 §1)."""
-        key = ("export_text", scenario)
+        only = None if sites is None else frozenset(sites)
+        key = ("export_text", scenario, only)
         if key not in self.cache:
-            self.cache[key] = self._export_text(scenario)
+            self.cache[key] = self._export_text(scenario, only)
         return self.cache[key]
 
-    def _export_text(self, scenario: str) -> str:
+    def _export_text(self, scenario: str, only: frozenset[str] | None = None) -> str:
         sc = self.scenarios.get(scenario)
-        if sc is None and scenario == DER_OFF_BASE:
-            return ("without V2G at peak load, existing DER off (the charging snapshots' "
-                    f"base case {DER_OFF_BASE})")
+        if sc is None and scenario == DER_OFF_BASE:  # "DER off" where it has some (rev33a F4)
+            off = ", existing DER off" if has_existing_der(self.study) is not False else ""
+            return (f"without V2G at peak load{off} (the charging snapshots' base case "
+                    f"{DER_OFF_BASE})")
         if sc is None:
             return f"in scenario {scenario}"
         load = sc.load_level.value
-        parts = [f"{st.site} exporting {st.p_export_kw / 1000:.3g} MW" for st in sc.sites
+        states = [st for st in sc.sites if only is None or st.site in only]
+        parts = [f"{st.site} exporting {st.p_export_kw / 1000:.3g} MW" for st in states
                  if st.p_export_kw > 0]
         if parts:
             return "with " + " and ".join(parts) + f" ({load} load)"
-        parts = [f"{st.site} charging {-st.p_export_kw / 1000:.3g} MW" for st in sc.sites
+        parts = [f"{st.site} charging {-st.p_export_kw / 1000:.3g} MW" for st in states
                  if st.p_export_kw < 0]
         if parts:
             return "with " + " and ".join(parts) + f" ({load} load)"

@@ -11,7 +11,10 @@ the bracket decides it: fails with no margin at all, fails at both ends, or hold
 end (the choice of margin decides). One row per (device, site) **in every scenario where the
 site exports** (every export level and participation case, not only the largest: the risk
 exists as soon as the site energises the island, and the hosting search needs the row at
-each level).
+each level). Its scenario text names the sites behind the device only (review rev33a F2:
+ckt24's recloser rows named the depot, which is not behind it); the gate says one line per
+device (:data:`protv2g.gate_reasons.PER_DEVICE_CRITERIA`: the first reclose is one setting
+of the device, whichever sites are behind it), the Findings one finding per site.
 
 A relay with V2G behind it whose study-file entry does not say ``reclose_intervals_s`` (a
 feeder breaker's reclosing is not declared) gets a ``not_evaluated`` row: C10 cannot tell
@@ -159,10 +162,10 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     t_other_s=sites[name].cease_to_energize_s, margin=first - need,
                     limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name,
                     rule_value=rule.value, rule_source=rule.source,
-                    message=(f"{dev.name} recloses after {first:g} s but site {name} "
-                             f"({p_kw / 1000:.3g} MW at {ctx.bus_name(bus)}, "
-                             f"{ctx.export_text(sc.name)}) may energise the island for up to "
-                             f"{sites[name].cease_to_energize_s:g} s: out-of-phase reclosing "
+                    message=(f"{dev.name} recloses after {first:g} s but site {name} at "
+                             f"{ctx.bus_name(bus)} may energise the island for up to "
+                             f"{sites[name].cease_to_energize_s:g} s, "
+                             f"{ctx.export_text(sc.name, names)}: out-of-phase reclosing "
                              f"risk (needs > {need:g} s)"
                              f"{_bracket_text(first, cease, rule)}"
                              f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_mw)}"

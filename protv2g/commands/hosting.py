@@ -25,7 +25,7 @@ from typing import Any
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "warning_lines"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -169,9 +169,22 @@ def _settings_lines(table: Any) -> list[str]:
     return lines
 
 
+def warning_lines(warnings: list[str]) -> list[str]:
+    """Every distinct warning of the search (:attr:`protv2g.hosting.search.HostingAnalysis.
+    warnings`: ``"<category>: <text> (<n>×)"``, scenario names blanked), one line each, as
+    :func:`_print` writes them to stderr (review rev33a F3: "6 distinct warning(s) during the
+    search, e.g. …" named one, the other five were printed nowhere)."""
+    n = len(warnings)
+    return [f"warning {k}/{n} during the hosting search: {w}" for k, w in
+            enumerate(warnings, start=1)]
+
+
 def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | None) -> int:
-    """Print the table (or JSON) and what was written; return the exit code."""
+    """Print the table (or JSON) and what was written; return the exit code. Every distinct
+    warning of the search goes to stderr (:func:`warning_lines`), with ``--json`` too."""
     if args.json:
+        for line in warning_lines(list(analysis.warnings)):
+            print(line, file=sys.stderr)
         table = analysis.table.astype(object).where(analysis.table.notna(), None)
         print(json.dumps(table.to_dict(orient="records"), indent=1))
         return 2 if analysis.unevaluated else 0
@@ -186,8 +199,10 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
                                                            if len(what) > 1 else ""))
     if analysis.warnings:
-        print(f"{len(analysis.warnings)} distinct warning(s) during the search, e.g. "
-              f"{analysis.warnings[0]}")
+        print(f"{len(analysis.warnings)} distinct warning(s) during the search, each on stderr "
+              f"with its count, e.g. {analysis.warnings[0]}", flush=True)
+        for line in warning_lines(list(analysis.warnings)):
+            print(line, file=sys.stderr)
     if args.output:
         print(f"workbook: {args.output}")
     if plot is not None:

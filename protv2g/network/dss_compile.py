@@ -46,8 +46,10 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
                   ) -> tuple[Any, _Warnings]:
     """A fresh OpenDSS engine with the master (and ``redirects``) compiled, faults disabled.
 
-    Returns the engine and the warning log. Raises :class:`InputError` as
-    :func:`.dss_model.load_dss_model`.
+    Returns the engine and the warning log; the log's ``redirect_elements`` holds the
+    elements the ``redirects`` define that the master does not (lower case,
+    ``"transformer.depot_xf"``: review rev33a F1, a site's own transformer a redirect adds).
+    Raises :class:`InputError` as :func:`.dss_model.load_dss_model`.
     """
     path = Path(master_path)
     if not path.is_file():
@@ -56,6 +58,7 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
                                "'New Circuit')"))
     dss = new_engine()
     log = compile_script(path, dss)
+    before = {str(n).lower() for n in dss.Circuit.AllElementNames()} if redirects else set()
     for extra in redirects:
         extra_path = Path(extra)
         if not extra_path.is_file():
@@ -65,6 +68,9 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
         log.skipped += more.skipped
         log.edited += more.edited
     warn = _Warnings()
+    if redirects:
+        warn.redirect_elements = frozenset(
+            str(n).lower() for n in dss.Circuit.AllElementNames()) - before
     for file, line_no, text in log.skipped:
         warn.add("script", f"{Path(file).name}:{line_no}", text,
                  "not run (protv2g compiles and solves the model itself)")
@@ -80,6 +86,8 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
 class _Warnings:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str]] = []
+        #: the elements the redirects add (:func:`compile_model`)
+        self.redirect_elements: frozenset[str] = frozenset()
 
     def add(self, element: str, name: str, what: str, action: str) -> None:
         self.rows.append((element, name, what, action))

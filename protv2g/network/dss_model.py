@@ -99,6 +99,9 @@ class DssModel:
         The master file.
     redirects : tuple of str
         Further scripts run after the master (``--redirect``), in order.
+    redirect_elements : frozenset of str
+        Elements the ``redirects`` define that the master does not (lower case,
+        ``"transformer.depot_xf"``): not in the base feeder (review rev33a F1).
     controls_on : bool
         The power flow that set the taps let the model's controls act (``load_dss_model``'s
         ``controls``).
@@ -177,6 +180,7 @@ class DssModel:
     converged: bool
     warnings: pd.DataFrame
     redirects: tuple[str, ...] = ()
+    redirect_elements: frozenset[str] = frozenset()
     controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
     _lines: tuple[ElementY, ...] | None = field(default=None, repr=False)
@@ -318,6 +322,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         controls=control_table(dss), injections=injections, inverters=inverter_elements,
         elements=elements, converged=converged, warnings=warn.frame(),
         redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss,
+        redirect_elements=warn.redirect_elements,
         _lines=line_y)
 
 

@@ -39,7 +39,7 @@ import scipy.sparse.linalg as spla
 from protv2g.network.dss_compile import rated_transformers
 from protv2g.network.dss_model import DssModel, _energized
 
-__all__ = ["without_elements", "dead_buses"]
+__all__ = ["without_elements", "dead_buses", "sole_feeding_transformers"]
 
 
 def without_elements(model: DssModel, names: Iterable[str]) -> DssModel:
@@ -67,6 +67,42 @@ def dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
     base = without_elements(model, names)
     was = model.buses.energized.to_numpy(bool)
     return np.flatnonzero(was & ~base.buses.energized.to_numpy(bool))
+
+
+def sole_feeding_transformers(model: DssModel, bus: int,
+                              candidates: Iterable[str]) -> tuple[str, ...]:
+    """The transformers among ``candidates`` (``"transformer.depot_xf"``) each of which alone
+    feeds bus ``bus`` (position in ``model.buses``): taken out, the bus loses every path to a
+    source (:func:`dead_buses`). In ``candidates``' order, lower case.
+
+    A cheap pre-filter on the feeder graph (:func:`protv2g.network.dss_graph.dss_feeder_graph`,
+    the edges between the transformer's winding buses hidden: the bus keeps a source in its
+    component → not fed only through it) leaves :func:`dead_buses`' factorisation to the
+    transformers that may cut the bus off.
+    """
+    import networkx as nx
+
+    from protv2g.network.dss_graph import dss_feeder_graph
+
+    g = dss_feeder_graph(model)
+    src = {int(b) for b in model.node_bus[model.sources]}
+    tab = model.elements
+    names = tab.name.str.lower()
+    where = {str(n): i for i, n in enumerate(model.buses.index)}
+    out = []
+    for el in dict.fromkeys(str(c).lower() for c in candidates):
+        hit = tab[(names == el) & tab.enabled.astype(bool) & tab.energized.astype(bool)]
+        if not len(hit) or bus not in g:
+            continue
+        wb = [where[str(b).split(".", 1)[0].lower()] for b in hit.buses.iat[0]
+              if str(b).split(".", 1)[0].lower() in where]
+        hide = [(a, b) for k, a in enumerate(wb) for b in wb[k + 1:] if g.has_edge(a, b)]
+        view = nx.restricted_view(g, [], hide)
+        if src & nx.node_connected_component(view, bus):
+            continue
+        if int(bus) in {int(b) for b in dead_buses(model, [el])}:
+            out.append(el)
+    return tuple(out)
 
 
 def _without(model: DssModel, names: tuple[str, ...]) -> DssModel:

@@ -17,23 +17,38 @@ device, load, generator, PV system or storage behind it, and not the feeder's ow
 study device *on* the transformer (``location: {trafo: NAME, side: hv|lv}``: its own fuse or
 breaker) belongs to it: it leaves the base case with it
 (:func:`protv2g.pipeline_dss.dss_fault_frames`) and is judged in the V2G scenarios.
+
+:func:`redirect_site_transformers` finds the transformer a site *could* name (review rev33a
+F1: ``init --redirect depot_xf.dss --site depot:depot_lv:…`` wrote no ``model_transformer``
+and ``validate`` said nothing): the site's bus is fed only through it, a ``feeder.redirects``
+script adds it (the model without the redirects has no such element,
+:attr:`~protv2g.network.dss_model.DssModel.redirect_elements`) and it feeds nothing but V2G
+sites — ``protv2g init`` writes it (several: a TODO naming them), ``validate`` warns
+(:func:`unnamed_site_transformer_warnings`). A transformer of the master (a utility's
+service transformer with homes on its LV bus) or one that also supplies a load, generator,
+PV system, storage or protective device is the utility's: never proposed.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
-from protv2g.network.dss_site_transformers import dead_buses, without_elements
+from protv2g.network.dss_site_transformers import (
+    dead_buses,
+    sole_feeding_transformers,
+    without_elements,
+)
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
 
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
-           "grounded_site_transformers", "transformer_3i0_note"]
+           "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
+           "unnamed_site_transformer_warnings"]
 
 
 def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
@@ -215,3 +230,107 @@ def transformer_3i0_note(labels: list[str]) -> str:
         return ""
     verb = "feeds" if len(labels) == 1 else "feed"
     return f"{' and '.join(labels)} {verb} 3I0 into ground faults, with the chargers idle too"
+
+
+def redirect_site_transformers(model: DssModel, sites: Sequence[tuple[str, str]],
+                               device_sites: Mapping[str, DeviceSite] | None = None
+                               ) -> dict[str, tuple[str, ...]]:
+    """The transformers each site could name in ``model_transformer`` (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel
+        The model with the study's redirects (:attr:`DssModel.redirect_elements`).
+    sites : sequence of (str, str)
+        ``(site name, bus name)`` of the sites that name no ``model_transformer``.
+    device_sites : mapping, optional
+        The study's devices: one behind a transformer (not on it) rules the transformer out,
+        as :func:`site_transformer_issues` would refuse it.
+
+    Returns
+    -------
+    dict
+        Site name → the transformers' names as the model has them (``("depot_xf",)``), each
+        one alone feeding the site's bus, added by the redirects, supplying nothing but
+        sites; sorted; sites with none left out.
+    """
+    added = sorted(n for n in model.redirect_elements if n.startswith("transformer."))
+    if not added or not sites:
+        return {}
+    inj = model.injections
+    live_inj = inj.bus[inj.enabled.astype(bool)].astype(str).str.lower()
+    dev_elements = [str(e).lower() for e in model.devices.element] if len(model.devices) else []
+    clean: dict[str, bool] = {}
+
+    def supplies_only_sites(el: str) -> bool:
+        if el not in clean:
+            dead = {int(b) for b in dead_buses(model, [el])}
+            names = set(model.buses.index[sorted(dead)])
+            tab = model.elements
+            row = dict(zip(tab.name.str.lower(), tab.buses, strict=True))
+            devices = [e for e in dev_elements if e != el and e in row
+                       and any(str(b) in names for b in row[e])]
+            devices += [n for n, d in (device_sites or {}).items() if not on_element(d, el)
+                        and (d.bus in dead or (d.far_bus is not None
+                                               and int(d.far_bus) in dead))]
+            clean[el] = not live_inj.isin(names).any() and not devices
+        return clean[el]
+
+    out = {}
+    for name, bus in sites:
+        b = model.bus_index([bus])[0]
+        if b < 0:
+            continue
+        found = [el for el in sole_feeding_transformers(model, int(b), added)
+                 if supplies_only_sites(el)]
+        if found:
+            out[name] = tuple(_model_name(model, el) for el in found)
+    return out
+
+
+def _model_name(model: DssModel, el: str) -> str:
+    """The element's name after its class, as the model spells it (``depot_xf``)."""
+    tab = model.elements
+    hit = tab.name[tab.name.str.lower() == el]
+    return str(hit.iat[0]).split(".", 1)[1] if len(hit) else el.split(".", 1)[1]
+
+
+def unnamed_site_transformer_warnings(study: object) -> list[Issue]:
+    """``validate``'s warning for a site fed only through a transformer the redirects add
+    that no site names (:func:`redirect_site_transformers`); empty without an OpenDSS model."""
+    model = getattr(study, "model", None)
+    doc = study.document  # type: ignore[attr-defined]
+    if model is None or not model.redirect_elements:
+        return []
+    named = set(site_transformer_names(doc))
+    index = {s.name: i for i, s in enumerate(doc.v2g_sites)}
+    bare = [(s.name, str(s.bus)) for s in doc.v2g_sites
+            if not getattr(s, "model_transformer", None)]
+    found = redirect_site_transformers(model, bare, getattr(study, "device_sites", None))
+    out = []
+    file = str(study.path)  # type: ignore[attr-defined]
+    for name, trs in found.items():
+        trs = tuple(t for t in trs if _element(t) not in named)
+        if not trs:
+            continue
+        i = index[name]
+        bus = doc.v2g_sites[i].bus
+        if len(trs) == 1:
+            what = (f"transformer {trs[0]!r}, which feeder.redirects adds (the model without "
+                    "the redirects has no such element) and no site names in "
+                    "model_transformer")
+            fix = (f"if it is the site's own transformer (it comes with the V2G project), "
+                   f"name it: model_transformer: {trs[0]}; if it is the utility's, leave it")
+        else:
+            what = (f"transformers {', '.join(repr(t) for t in trs)} (in series), which "
+                    "feeder.redirects adds and no site names in model_transformer")
+            fix = ("if one is the site's own transformer (it comes with the V2G project), "
+                   f"name it: model_transformer: <{' or '.join(trs)}>")
+        out.append(Issue(
+            file, f"v2g_sites[{i}].model_transformer",
+            f"the bus {bus!r} of site {name!r} is fed only through {what}: the base case (no "
+            "V2G) keeps it, so what it does to the feeder (a grounded-wye winding feeds 3I0 "
+            "into ground faults) counts as pre-existing, not the project's, and a fuse on it "
+            "gets base-case rows",
+            fix + " (docs/study-file.md, \"A site's own transformer on an OpenDSS feeder\")"))
+    return out

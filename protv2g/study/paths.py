@@ -35,6 +35,32 @@ def resolve_inside(study_dir: Path, relative: str, file: str, key: str
     """
     target = (study_dir / relative).resolve()
     if not target.is_relative_to(study_dir.resolve()):
+        link = _symlink_on_the_way(study_dir, relative)
+        if link is not None:  # review rev33a F6: a linked model folder, refused unexplained
+            name, real = link
+            return None, [Issue(
+                file, key, f"path {relative!r} leaves the study's folder: {name!r} is a "
+                f"symbolic link to {real}, outside it",
+                f"copy the files into the study's folder instead of linking them (replace the "
+                f"link: rm {name} && cp -r {real} {name}; `protv2g init` copies a model for "
+                f"you), or write the study file in a folder that holds {real}")]
         return None, [Issue(file, key, f"path {relative!r} leaves the study's folder",
                             "keep feeder files in the study's folder or below it")]
     return target, []
+
+
+def _symlink_on_the_way(study_dir: Path, relative: str) -> tuple[str, Path] | None:
+    """The first symbolic link among the path's components below ``study_dir`` (as written,
+    relative to it) and where it leads; None when there is none (the path leaves by ``..``
+    or is absolute)."""
+    rel = Path(relative)
+    if rel.is_absolute():
+        return None
+    here = Path(study_dir)
+    for k, part in enumerate(rel.parts):
+        if part == "..":
+            return None
+        here = here / part
+        if here.is_symlink():
+            return Path(*rel.parts[:k + 1]).as_posix(), here.resolve()
+    return None

@@ -55,6 +55,11 @@ The bounds, and where each comes from:
 * **No device, no V2G site** (:func:`protv2g.study.device_coverage.empty_collections`): the
   gate will say ERROR, in the same words (field case ``study-without-devices``: "valid", then
   ERROR).
+* **A site's own transformer not named** (OpenDSS): the site's bus is fed only through a
+  transformer ``feeder.redirects`` adds, and no site names it in ``model_transformer``
+  (:func:`protv2g.study.dss_site_transformers.unnamed_site_transformer_warnings`; review
+  rev33a F1: the base case then kept the project's transformer and fuse, and validate said
+  "valid").
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -78,6 +83,7 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
@@ -139,6 +145,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             out.append(_no_rating(device, where, file))
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
+    out += unnamed_site_transformer_warnings(study)
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
     if unmodelled_fuses_and_reclosers(document):  # review25 §6: "valid", then ERROR

@@ -55,6 +55,7 @@ from protv2g.network.dss_graph import (
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
+from protv2g.study.dss_site_transformers import redirect_site_transformers
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study.source_check import (
@@ -200,6 +201,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     mark("model")
     model = load_dss_model(master, redirects=list(redirects))
     _check_sites(model, sites)
+    # a site behind a transformer the redirects add: its own (review rev33a F1)
+    site_xf = redirect_site_transformers(model, [(s["name"], s["bus"]) for s in sites])
     dicts, curves, import_warn = model_device_dicts(model)
     library = default_library()
     adopted, extra, bad, adopt_warn = adopt_model_devices(dicts, curves, library, set(),
@@ -291,7 +294,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues,
-                             drafted, [(head_label(h), h.far_bus) for h in all_heads])
+                             drafted, [(head_label(h), h.far_bus) for h in all_heads],
+                             site_transformers=site_xf)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped), tuple(source_issues))

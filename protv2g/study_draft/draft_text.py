@@ -20,6 +20,7 @@ from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.head_load import load_behind_heads_kw, sites_comment
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
@@ -232,7 +233,7 @@ def _source_caveat(note: str, bad_source: bool) -> str:
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
-               drafted=(), heads=()):
+               drafted=(), heads=(), site_transformers=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -248,7 +249,10 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     and every drafted rating says its duty rests on it); ``drafted`` the fuses drafted on
     the model's fuse-named lines (:class:`.fuse_draft.DraftedFuse`), written after the relays;
     ``heads`` (name, far bus index) of every feeder head: the peak-load TODO says the load
-    behind each and the load on the source side apart (:func:`.head_load.load_behind_heads_kw`).
+    behind each and the load on the source side apart (:func:`.head_load.load_behind_heads_kw`);
+    ``site_transformers`` site name → the transformers the redirects add that alone feed its
+    bus (:func:`protv2g.study.dss_site_transformers.redirect_site_transformers`): one is
+    written as the site's ``model_transformer``, several get a TODO on its bus.
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -343,7 +347,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{f.name}: link", f"{f.name}: interrupting_rating_ka"]
         lines += device_block({**f.entry, **rating}, [
             f"# drafted: {f.element} is named like a fuse and the model has no Fuse on it; "
-            f"peak load {f.peak_load_a:.1f} A (the model's snapshot load, existing DER off)"
+            f"peak load {f.peak_load_a:.1f} A (the model's snapshot load"
+            + (", existing DER off)" if model.inverters or model.machines else ")")
             + (f", fuses next below it: {', '.join(f.below)}" if f.below else "")],
             {"link": todo(f"drafted link {f.why} (rule: {LINK_RULE_SHORT}, stated above "
                           "the first drafted fuse)", FUSE_LINK_FIX),
@@ -357,6 +362,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         lines.append("v2g_sites:")
         for s in sites:
             entry, on_field = _site_entry(s)
+            entry, on_field = with_site_transformer(entry, on_field,
+                                                    (site_transformers or {}).get(s["name"]))
             lines += device_block(entry, (), on_field)
             todos += [f"{s['name']}: {k}" for k in on_field]
     else:

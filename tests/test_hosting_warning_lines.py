@@ -1,0 +1,46 @@
+"""``protv2g hosting`` lists every distinct warning of its search on stderr, with its count
+(review rev33a F3, EPRI ckt24: "6 distinct warning(s) during the search, e.g. RuntimeWarning:
+…PLL… (9×)" — the other five were printed nowhere, not in the workbook either)."""
+
+from __future__ import annotations
+
+import argparse
+from types import SimpleNamespace
+
+import pandas as pd
+
+from protv2g.commands.hosting import _print, warning_lines
+
+WARNINGS = [f"RuntimeWarning: warning number {k} (scenario …) ({k + 1}×)" for k in range(6)]
+
+
+def _analysis() -> SimpleNamespace:
+    return SimpleNamespace(
+        table=pd.DataFrame({"site": [], "participation": [], "load_level": []}),
+        warnings=list(WARNINGS), unevaluated={}, n_scenarios=3, n_engine_calls=1,
+        seconds=1.0)
+
+
+def _study() -> SimpleNamespace:
+    return SimpleNamespace(name="s", document=SimpleNamespace(v2g_sites=[]))
+
+
+def test_lines_name_each_warning_once_with_its_count():
+    lines = warning_lines(WARNINGS)
+    assert len(lines) == 6
+    assert lines[0] == ("warning 1/6 during the hosting search: RuntimeWarning: warning "
+                        "number 0 (scenario …) (1×)")
+    assert lines[5].endswith("warning number 5 (scenario …) (6×)")
+    assert warning_lines([]) == []
+
+
+def test_all_six_on_stderr(capsys):
+    for json_out in (False, True):
+        args = argparse.Namespace(json=json_out, output=None)
+        assert _print(args, _analysis(), _study(), None) == 0
+        out, err = capsys.readouterr()
+        for w in WARNINGS:
+            assert err.count(w) == 1, (json_out, err)
+            assert w not in out or (not json_out and w == WARNINGS[0])
+        if not json_out:
+            assert "6 distinct warning(s) during the search, each on stderr" in out
