@@ -167,7 +167,12 @@ def _redraft(args: argparse.Namespace) -> int:
     """``init --redraft STUDY``: the study's stale drafted head-relay values
     (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
     from protv2g.study import load_study
-    from protv2g.study_draft.redraft import redraft_text, redrafted, stale_drafts
+    from protv2g.study_draft.redraft import (
+        not_redrafted,
+        redraft_text,
+        redrafted,
+        stale_drafts,
+    )
     from protv2g.study_draft.redraft_reclose import stale_reclose
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
@@ -191,9 +196,14 @@ def _redraft(args: argparse.Namespace) -> int:
     stale = stale_drafts(study, again, whole=True)  # the rule's coherent set
     # a first reclose still drafted (TODO) before V2G sites were added (review s28 §6b)
     stale += stale_reclose(study, again)
+    # a drafted relay the rule does not apply to where it sits, said (review rev33c W2)
+    skipped = [f"  - {name} not re-drafted: {why}" for name, why in
+               not_redrafted(study).items()]
     if not stale:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule as the study now stands: nothing re-drafted")
+        for line in skipped:
+            print(line)
         return 0
     trade = redraft_trade(study, again, stale)
     out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
@@ -204,6 +214,8 @@ def _redraft(args: argparse.Namespace) -> int:
           "TODO stays: replace them with the utility's settings):")
     for s in stale:
         print(f"  - {s.field}: {s.text(s.drafted)} → {s.text(s.redrafted)} ({s.why})")
+    for line in skipped:
+        print(line)
     names = {i: d.name for i, d, _p in again}
     for index, lines in trade.items():  # review s28 §6a: the trade, stated
         print(f"what the re-drafted values of {names[index]!r} give up, and why its time "

@@ -245,7 +245,8 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 
 def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
-                  study_path: Any = None, redraft_changes: set[str] | None = None) -> str:
+                  study_path: Any = None, redraft_changes: set[str] | None = None,
+                  redraft_skipped: Mapping[str, str] | None = None) -> str:
     """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
     :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
     utility's, so neither a setting change nor a cap on the sites is the answer before they
@@ -257,6 +258,11 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     (:func:`protv2g.study_draft.redraft.stale_drafts`); None when not known. A re-draft is
     offered only for those: review rev32a W3 (EPRI J1) — the re-draft then said "nothing
     re-drafted", and the advice looped.
+    ``redraft_skipped``: the drafted relays ``init --redraft`` does not re-draft, and why
+    (:func:`protv2g.study_draft.redraft.not_redrafted`); for those neither a re-draft nor
+    "a re-draft would not change them" is said, but why (review rev33c M2: IEEE 37's relay
+    moved off the regulator jumper was told a re-draft "gives the same values" while the
+    re-draft never looked at it).
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
     "first give the utility's settings of head ("
@@ -265,6 +271,9 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     >>> "would not change" in drafted_first({"input_basis": "todo", "device": "head"},
     ...                                     {"head"}, "s.yaml", set())
     True
+    >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml", set(),
+    ...               {"head": "it sits on transformer.t1"})[-74:]
+    '`protv2g init --redraft` does not re-draft head: it sits on transformer.t1'
     """
     if str(finding.get("input_basis", "")) != "todo":
         return ""
@@ -275,6 +284,11 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
                    else "`protv2g init --redraft STUDY.yaml`")
         given = (f"first give the utility's settings of {' and '.join(names)} (drafted by "
                  "protv2g init: TODO)")
+        skipped = {n: (redraft_skipped or {})[n] for n in names if n in (redraft_skipped or {})}
+        if skipped:
+            return (f"{given}, and re-run: the finding rests on them; `protv2g init --redraft`"
+                    " does not re-draft " + "; ".join(f"{n}: {why}" for n, why in
+                                                      skipped.items()))
         if redraft_changes is not None and not set(names) & set(redraft_changes):
             return (f"{given}, and re-run: the finding rests on them; a re-draft ({redraft})"
                     " would not change them (init's rule, as the study now stands, gives "

@@ -142,6 +142,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     evidence = before.evidence
     drafted = drafted_devices(study)[0] if study.path else set()
     redraft_changes = _redraft_changes(study) if drafted else None
+    redraft_skipped = _redraft_skipped(study) if drafted else None
     on_todo = _todo_findings(study, evidence)
     ground = {}
     for k in cur.index:
@@ -168,7 +169,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                     margin_before=float(row["worst_margin"]))
         # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
         first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
-                               in on_todo else ""}, drafted, study.path, redraft_changes)
+                               in on_todo else ""}, drafted, study.path, redraft_changes,
+                              redraft_skipped)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,
@@ -253,6 +255,18 @@ def _redraft_changes(study: Study) -> set[str] | None:
 
     try:
         return set(redraft_devices(study))
+    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
+        return None
+
+
+def _redraft_skipped(study: Study) -> dict[str, str] | None:
+    """The drafted relays ``protv2g init --redraft`` does not re-draft, and why
+    (:func:`protv2g.study_draft.redraft.not_redrafted`; review rev33c M2); None when it
+    cannot be told."""
+    from protv2g.study_draft.redraft import not_redrafted
+
+    try:
+        return not_redrafted(study)
     except Exception:  # noqa: BLE001 - a note's wording must not stop the search
         return None
 

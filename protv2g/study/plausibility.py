@@ -30,8 +30,10 @@ The bounds, and where each comes from:
   largest participation, capped by the interconnection transformer), both at the device's
   bus voltage, unity power factor for the sites. A pickup below it trips on load (IEEE
   C37.230-2020 §6.1: the pickup lies above the maximum load with margin; C8 checks the flow's
-  peak against pickup / 1.5). A 5 A pickup is typically the CT secondary ampere. Left out on
-  OpenDSS feeders on the phase-domain path (no net tables here).
+  peak against pickup / 1.5). A 5 A pickup is typically the CT secondary ampere. On an
+  OpenDSS feeder (the phase-domain path) the same bound from the model's own loads
+  (:mod:`protv2g.study.dss_load_bound`; review rev33c W2: IEEE 37's relay moved to L35 with
+  a 10 A pickup under 376 A of load passed as "valid").
 * **A 96-step day with no site day** (``scenarios.day: true`` while no V2G site has a ``day:``
   mapping): the day then is not run at all (review s16: the user believed the day covered the
   charging peak; validate said "valid"). Not a bound: the field does nothing as written.
@@ -303,13 +305,6 @@ def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | No
     """``device name → (bound A, peak load below A, sites below A)`` or None when unknown
     (module docstring); the buses below a device are those its element cuts off from every
     source (:func:`~protv2g.network.json_tables.unsupplied_buses`)."""
-    net = study.net
-    if net is None or study.model is not None or "vn_kv" not in net.bus.columns:
-        return lambda name: None
-    tables = SimpleNamespace(**{t: getattr(net, t, pd.DataFrame()) for t in _TABLES})
-    base_dead = unsupplied_buses(tables)
-    vn_kv = net.bus["vn_kv"].astype(float)
-    load_kva = _bus_load_kva(getattr(net, "load", None))
     cases = study.document.scenarios.participation
     site_kva: dict[int, float] = {}
     for s in study.document.v2g_sites:
@@ -317,6 +312,17 @@ def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | No
             bus = study.site_buses[s.name]
             fraction = max(s.participation.fraction(c) for c in cases)
             site_kva[bus] = site_kva.get(bus, 0.0) + _site_kva(s, fraction)
+    if study.model is not None:  # the phase path: the model's own loads (review rev33c W2)
+        from protv2g.study.dss_load_bound import dss_load_bound
+
+        return dss_load_bound(study.model, study.device_sites, site_kva)
+    net = study.net
+    if net is None or "vn_kv" not in net.bus.columns:
+        return lambda name: None
+    tables = SimpleNamespace(**{t: getattr(net, t, pd.DataFrame()) for t in _TABLES})
+    base_dead = unsupplied_buses(tables)
+    vn_kv = net.bus["vn_kv"].astype(float)
+    load_kva = _bus_load_kva(getattr(net, "load", None))
 
     def bound(name: str) -> tuple[float, float, float] | None:
         place = study.device_sites.get(name)

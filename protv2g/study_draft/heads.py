@@ -4,11 +4,18 @@ Feeder head (a stated rule, not a standard): the feeder's voltage level is the l
 voltage base shared by most primary buses; from the source, the first bus at that level is the
 substation bus; going down the source's shortest-path tree from it while there is a single
 branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
-feeder heads — several when feeders leave the same bus. A head is *protected* when a relay or
-recloser that the study adopts from the model (``guards``) sits on it or between it and the
-source — whether or not the model disables it: the draft adopts disabled devices as in service,
-so they guard the head as they would enabled (review s17 §3.1: EPRI DG_Prot_Fdr disables its
-recloser A at the head, ``enabled=no``, and a relay drafted on top of it gave 5 of 12 findings).
+feeder heads — several when feeders leave the same bus. A line in parallel with a transformer
+or regulator (the same two buses) is part of that bank, and the branch is not a line branch:
+IEEE 37's ``Line.Jumper``, a 1-phase 1 mΩ link 799.2–799r.2 beside the open-delta regulators
+reg1a (799.1–799.2) and reg1c (799.3–799.2), carries no current of its own (its two ends sit on
+node 2, OpenDSS: 0 A at peak); the head is the first line branch after the bank, ``Line.L35``
+from 799r, where the feeder's current flows (376/286/366 A at peak; review rev33c W1: the
+relay drafted on the jumper saw 0 A load and "0.00 kA" max fault, 10 A pickup).
+A head is *protected* when a relay or recloser that the study adopts from the model
+(``guards``) sits on it or between it and the source — whether or not the model disables
+it: the draft adopts disabled devices as in service, so they guard the head as they would
+enabled (review s17 §3.1: EPRI DG_Prot_Fdr disables its recloser A at the head,
+``enabled=no``, and a relay drafted on top of it gave 5 of 12 findings).
 A head with nothing below its far bus but loads and shunts (no line, transformer or bus further
 down) is *skipped*: it is a lumped load equivalent, not a feeder (s16 S4: ckt24's
 ``Line.Other_Feeders``, a 1e-8 Ω line to
@@ -57,6 +64,19 @@ def subtree_buses(tree: nx.DiGraph, bus: int) -> set[int]:
     return {bus} | set(nx.descendants(tree, bus))
 
 
+#: Classes that make a branch part of a transformer or regulator bank: a line in parallel
+#: with one of them (the same two buses) is the bank's link, not a feeder head (module
+#: docstring; review rev33c W1).
+_BANK_CLASSES = frozenset({"transformer", "autotrans"})
+
+
+def _line_branch(elements: list[tuple[str, int]]) -> bool:
+    """Whether a branch (its ``(class, row)`` elements) is a line branch that can be a feeder
+    head: it holds a line and no transformer or regulator in parallel with it."""
+    classes = {cls for cls, _ in elements}
+    return "line" in classes and not classes & _BANK_CLASSES
+
+
 def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]:
     """The feeder heads of ``model`` (module docstring).
 
@@ -78,7 +98,7 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
     bus = start
     while True:
         kids = list(tree.successors(bus))
-        lines = [c for c in kids if any(cls == "line" for cls, _ in g[bus][c]["elements"])]
+        lines = [c for c in kids if _line_branch(g[bus][c]["elements"])]
         if lines or len(kids) != 1:
             break
         bus = kids[0]

@@ -15,10 +15,12 @@ differs from materially; ``protv2g validate`` and ``protv2g run`` print them as 
 ``protv2g init --redraft STUDY`` writes the re-drafted values (:func:`redraft_text`).
 
 Which values: a relay of the study file drafted as a whole (a ``# TODO`` on its item, as init
-writes it above a proposed relay) on an unprotected feeder head of the model
-(:func:`.heads.feeder_heads`, guarded by none of the study's other relays and
-reclosers): its ``pickup_a``, ``ground_pickup_a``, ``curve``, ``ground_curve``,
-``time_dial``, ``ground_time_dial``. Its ``reclose_intervals_s`` has its own warning
+writes it above a proposed relay), where it sits now — on the model's feeder head
+(:func:`.heads.feeder_heads`) or on the line the user moved it to, with none of the study's
+other relays and reclosers above it (:func:`.redraft_place.relay_heads`, which says why a
+drafted relay is not re-drafted; review rev33c W2): its ``pickup_a``, ``ground_pickup_a``,
+``curve``, ``ground_curve``, ``time_dial``, ``ground_time_dial``. Its
+``reclose_intervals_s`` has its own warning
 (:func:`protv2g.study.plausibility.plausibility_warnings`: a drafted first reclose C10 will
 fail once V2G sites are added), printed by ``validate`` and ``run``; ``init --redraft``
 re-drafts it while it is still marked TODO (:func:`.redraft_reclose.stale_reclose`).
@@ -51,7 +53,7 @@ from protv2g.study.dss_site_transformers import base_case_model
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.curve_choice import clearing_line
 from protv2g.study_draft.head_load import site_loads, sites_comment
-from protv2g.study_draft.head_relay import TD_STEP, RelayProposal, feeder_heads
+from protv2g.study_draft.head_relay import TD_STEP, RelayProposal
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.redraft_comments import (
     PICKUP_OF,
@@ -59,13 +61,14 @@ from protv2g.study_draft.redraft_comments import (
     key_node,
     refresh_relay_comments,
 )
+from protv2g.study_draft.redraft_place import relay_heads
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "redraft_command", "redraft_text",
-           "redrafted", "stale_drafts", "stale_issues"]
+__all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "not_redrafted", "redraft_command",
+           "redraft_text", "redrafted", "stale_drafts", "stale_issues"]
 
 #: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
 MATERIAL_FRACTION = 0.10
@@ -153,7 +156,7 @@ def _drafted_relays(study: Study) -> dict[int, Any]:
         if m is None or (m.group(2) not in (None, "name")) or int(m.group(1)) >= len(mine):
             continue
         d = mine[int(m.group(1))]
-        if d.kind is DeviceKind.RELAY and d.location.line is not None:
+        if d.kind is DeviceKind.RELAY:  # on a line or not: relay_heads says why not
             out[int(m.group(1))] = d
     return out
 
@@ -161,7 +164,8 @@ def _drafted_relays(study: Study) -> dict[int, Any]:
 def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     """Init's rule re-applied to each drafted head relay of ``study`` (module docstring):
     ``(file index, the relay's entry, the proposal now)``; empty for a study without an
-    OpenDSS model or a drafted relay on an unprotected feeder head.
+    OpenDSS model or a drafted relay the rule applies to where it sits
+    (:func:`not_redrafted` says why).
 
     Runs the rule's fault study on the study's model (EPRI J1: ≈ 1.2 s of CPU, 3 s wall at
     load 7).
@@ -178,15 +182,8 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     kinds = {d.name: d.kind for d in study.document.devices}
     guards = {n: el for n, (el, _t) in places.items()
               if kinds.get(n) in (DeviceKind.RELAY, DeviceKind.RECLOSER)}
-    heads = {}
-    for h in feeder_heads(model, guards):
-        if not h.protected_by and not h.skipped:
-            heads[(h.element.split(".", 1)[1].lower(), h.terminal)] = h
-    mine = []
-    for index, d in drafted.items():
-        head = heads.get((str(d.location.line).lower(), 1 if d.location.end == "from" else 2))
-        if head is not None:
-            mine.append((index, d, head))
+    # each drafted relay where it sits now, not only on a detected head (review rev33c W2)
+    mine = relay_heads(model, drafted, _places(study), guards)[0]
     if not mine:
         return []
     devices = [PhaseDevice(n, el, t) for n, (el, t) in places.items()]
@@ -202,6 +199,26 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
                                site_loads(doc.v2g_sites, doc.scenarios.participation),
                                float(doc.scenarios.light_load_fraction), study.model)
     return [(index, d, prop) for (index, d, _h), prop in zip(mine, proposals, strict=True)]
+
+
+def _places(study: Study) -> dict[str, tuple[str, int]]:
+    """Device name → (OpenDSS element, terminal) of every device of ``study`` located."""
+    return {n: (s.element_name, s.terminal) for n, s in study.device_sites.items()
+            if s.element_name}
+
+
+def not_redrafted(study: Study) -> dict[str, str]:
+    """The drafted relays ``init --redraft`` does not re-draft: name → why
+    (:func:`.redraft_place.relay_heads`); empty without an OpenDSS model."""
+    model = base_case_model(study)
+    drafted = _drafted_relays(study) if model is not None else {}
+    if not drafted:
+        return {}
+    names = {d.name for d in drafted.values()}
+    kinds = {d.name: d.kind for d in study.document.devices}
+    guards = {n: el for n, (el, _t) in _places(study).items()
+              if n not in names and kinds.get(n) in (DeviceKind.RELAY, DeviceKind.RECLOSER)}
+    return relay_heads(model, drafted, _places(study), guards)[1]
 
 
 def stale_drafts(study: Study, again: list | None = None, *,
