@@ -236,7 +236,10 @@ def reverse_basis(model: DssModel, element: str, terminal: int) -> ReverseBasis:
             i_n = abs(complex(i[at & ~phase].sum()))
             scale = float(np.abs(np.diag(el.yprim_s))[phase].max())
             return "phase" if scale > 0 and i_n >= GROUND_MIN_RATIO * scale else "terminal"
-        b = int(m.bus_index([el.buses[int(terminal) - 1]])[0])
+        # the element's own bus (a line split for close-in faults answers with its section)
+        own = m.elements.buses[m.elements.name == name]
+        buses = own.iat[0] if len(own) else el.buses
+        b = int(m.bus_index([buses[int(terminal) - 1]])[0])
         return "terminal" if b >= 0 and bool(ungrounded_buses(m)[b]) else "phase"
 
     return model.derived(f"reverse_basis:{name}:{int(terminal)}", build)
