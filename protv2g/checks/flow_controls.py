@@ -44,6 +44,21 @@ _REVERSE_SENSITIVE = {
 }
 
 
+def _reverse_power(r: object, phases: str) -> tuple[float, str]:
+    """The reverse power (MW, > 0 when reverse) of a flow device row and where it is: the
+    terminal's total on a ``reverse_basis`` ``terminal`` row (a winding between phases, a delta
+    winding, a 3-wire ungrounded line: review rev33c W4, IEEE 37's ``reg1a`` "phase b, 82 kW"
+    at +795 kW through its a-b winding), else the larger of the total's and the most reverse
+    phase's (a line-to-neutral unit of a wye bank,
+    :func:`~protv2g.flow.opendss_ground.reverse_basis`)."""
+    if getattr(r, "reverse_basis", "phase") == "terminal":
+        what = (f"winding {phases[0]}-{phases[1]}" if len(phases) == 2
+                else f"terminal {phases}, its total")
+        return -float(r.p_mw), what  # type: ignore[attr-defined]
+    p_ph = min(r.pa_mw, r.pb_mw, r.pc_mw)  # type: ignore[attr-defined]
+    return -min(float(r.p_mw), float(p_ph)), f"phase {phases}"  # type: ignore[attr-defined]
+
+
 def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
     """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
     flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
@@ -71,12 +86,12 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
                 f"{_REVERSE_SENSITIVE[r.control_mode]}")
         else:
             continue
-        p_rev = -min(float(r.p_mw), float(min(r.pa_mw, r.pb_mw, r.pc_mw)))
+        p_rev, where = _reverse_power(r, phases)
         confirm = r.kind == "regulator" and status is CheckStatus.WARN
         out.append(violation_rows(
             "C12", status, scenario=r.scenario, device=r.device,
             mechanism=MODE_TO_CONFIRM if confirm else "",
             margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
-            message=f"reverse power (phase {phases}, up to {p_rev:.3f} MW) through {r.device} "
+            message=f"reverse power ({where}, up to {p_rev:.3f} MW) through {r.device} "
                     f"{ctx.export_text(r.scenario)}: {text}"))
     return concat(out)

@@ -44,6 +44,7 @@ ANSI C84.1-2020 §4 and Table 1 (nominal system voltages of 3-wire systems, line
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,7 +52,8 @@ from scipy.sparse.csgraph import connected_components
 
 from protv2g.network.dss_model import DssModel, ElementY
 
-__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "line_to_neutral_issue", "ungrounded_buses"]
+__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "ReverseBasis", "line_to_neutral_issue",
+           "reverse_basis", "ungrounded_buses"]
 
 #: An element grounds an island when the current into its ground conductors under a common
 #: rise of the island's nodes is at least this fraction of its largest self-admittance there
@@ -60,6 +62,12 @@ __all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "line_to_neutral_issue", "ungroun
 GROUND_MIN_RATIO = 1e-3
 #: Element classes that join two buses galvanically (one island); transformers do not.
 LINK_CLASSES = ("line", "reactor", "capacitor")
+#: How the reverse flow at a watched terminal is judged (:func:`reverse_basis`): ``"phase"``
+#: each phase conductor's own power (a line-to-neutral unit), ``"terminal"`` the terminal's
+#: total (a winding between phases, a delta winding, a 3-wire ungrounded circuit).
+ReverseBasis = Literal["phase", "terminal"]
+#: Element classes whose terminal is a winding (judged by its connection, not by its bus).
+_WINDING_CLASSES = ("transformer", "autotrans")
 
 
 def _islands(model: DssModel) -> np.ndarray:
@@ -168,3 +176,70 @@ def line_to_neutral_issue(model: DssModel, bus: str, phases: str) -> tuple[str, 
             "make the site three-phase (a 3-wire converter), or connect it to a bus with a "
             "ground path (e.g. the grounded-wye side of a transformer); a charger between two "
             "phases (line to line) is not modelled")
+
+
+def reverse_basis(model: DssModel, element: str, terminal: int) -> ReverseBasis:
+    """Whether the reverse power at ``element``'s ``terminal`` is judged per phase conductor or
+    on the terminal's total.
+
+    A phase conductor's power to ground ``V_k·I_k*`` is the power of a unit only where the
+    conductor's current returns through ground (or a neutral): a line-to-neutral winding of a
+    wye-grounded regulator bank (a single-phase fleet can reverse one unit of the bank while
+    the bank's total stays forward: judged per phase), or a line on a bus with a ground path.
+    Where it does not, the per-conductor terms are not any unit's power, only their sum is
+    (it does not depend on the voltage reference, as the currents sum to zero):
+
+    * a winding connected phase to phase — a single-phase regulator or transformer between two
+      phases (IEEE 37's open-delta bank ``reg1a`` on ``799.1.2``: +795 kW through the winding
+      at peak load, split into +876 kW on conductor a and −82 kW on conductor b; review
+      rev33c W4) — or a delta winding: no conductor of the terminal carries current to ground
+      or to a neutral under a common rise of its phase conductors (the test of the module
+      docstring, step 2, on the element's own ``Yprim``);
+    * any other element (a line, a switch) on a bus with no ground path
+      (:func:`ungrounded_buses`): its phase-to-ground voltages float.
+
+    This is also what OpenDSS's RegControl senses: its reverse-power test (``reversible``,
+    ``revThreshold`` kW, "kW reverse power threshold for reversing the direction of the
+    regulator") reads the real part of the controlled transformer's power at its terminal,
+    the sum over the terminal's conductors (RegControl ``Sample``: ``Power[ElementTerminal]``
+    of the controlled transformer; R. C. Dugan, *OpenDSS Reference Guide*, RegControl).
+
+    Parameters
+    ----------
+    model : DssModel
+    element : str
+        ``class.name`` (lower or upper case).
+    terminal : int
+        1-based terminal.
+
+    Returns
+    -------
+    ReverseBasis
+        ``"phase"`` on terminals with fewer than two phase conductors (the two coincide) and on
+        elements OpenDSS gives no admittance for, else as above. A neutral conductor on a
+        node other than ground (``bus.4``) is taken as the units' return, its voltage to
+        ground neglected. Cached on the model (:meth:`DssModel.derived`).
+    """
+    name = str(element).lower()
+
+    def build(m: DssModel) -> ReverseBasis:
+        try:
+            el = m.element_y(name)
+        except Exception:  # noqa: BLE001 - an element OpenDSS gives no admittance for
+            return "phase"
+        at = el.terminal == int(terminal)
+        phase = at & (el.node_num >= 1) & (el.node_num <= 3)
+        if phase.sum() < 2:
+            return "phase"
+        if name.split(".", 1)[0] in _WINDING_CLASSES:
+            i = el.yprim_s @ phase.astype(float)
+            i_n = abs(complex(i[at & ~phase].sum()))
+            scale = float(np.abs(np.diag(el.yprim_s))[phase].max())
+            return "phase" if scale > 0 and i_n >= GROUND_MIN_RATIO * scale else "terminal"
+        # the element's own bus (a line split for close-in faults answers with its section)
+        own = m.elements.buses[m.elements.name == name]
+        buses = own.iat[0] if len(own) else el.buses
+        b = int(m.bus_index([buses[int(terminal) - 1]])[0])
+        return "terminal" if b >= 0 and bool(ungrounded_buses(m)[b]) else "phase"
+
+    return model.derived(f"reverse_basis:{name}:{int(terminal)}", build)

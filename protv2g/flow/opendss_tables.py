@@ -23,9 +23,15 @@ shape; the phase detail follows in extra columns:
 * Devices (every watched terminal): ``ia_a``..``ic_a`` phase current magnitudes, ``pa_mw``..
   ``pc_mw`` phase active power into the element; ``i_a`` the largest phase current, ``p_mw``/
   ``q_mvar`` the three-phase sums; ``direction`` from ``p_mw`` (``forward`` ≥ dead band,
-  ``reverse`` ≤ −dead band, else ``none``); ``reverse_phases`` the phases whose own active
-  power is reverse beyond the dead band and ``reverse_flow`` = any of them (a single-phase
-  fleet can reverse one phase of a three-phase regulator bank while the sum stays forward);
+  ``reverse`` ≤ −dead band, else ``none``); ``reverse_basis`` how reverse flow is judged
+  there (:func:`~protv2g.flow.opendss_ground.reverse_basis`): ``phase`` — each phase's own
+  active power (a line-to-neutral unit: a single-phase fleet can reverse one unit of a wye
+  regulator bank while the sum stays forward), ``terminal`` — the terminal's total ``p_mw``
+  (a winding between two phases, a delta winding, a line on a bus with no ground path: the
+  per-conductor terms ``pa_mw``.. are not any unit's power there, review rev33c W4: IEEE 37's
+  open-delta ``reg1a`` at +795 kW read "reverse, phase b, 82 kW"); ``reverse_phases`` the
+  phases of the units reverse beyond the dead band (on a ``terminal`` row all its phases) and
+  ``reverse_flow`` = any of them;
   ``loading_percent`` OpenDSS's ``PctNorm`` of the element; ``vm_pu`` the largest phase
   voltage at the measuring bus; ``control_mode`` a regulator's or capacitor control's mode;
   ``tap_pu`` / ``tap_position`` a regulator's solved tap in the step (OpenDSS
@@ -49,7 +55,7 @@ from protv2g.directional.decide import DIRECTIONAL_COLUMNS
 from protv2g.directional.elements import phase_67p, reverse_power_32
 from protv2g.flow.day import STEP_H
 from protv2g.flow.opendss import DssFlowArrays, DssWatch
-from protv2g.flow.opendss_ground import ungrounded_buses
+from protv2g.flow.opendss_ground import reverse_basis, ungrounded_buses
 from protv2g.flow.result import BRANCH_COLUMNS, BUS_COLUMNS, DEVICE_COLUMNS
 from protv2g.network.dss_model import DssModel
 from protv2g.units import A_OP, Direction
@@ -62,8 +68,8 @@ _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.
 DSS_BUS_EXTRA = ["phases", "vm_ll_pu"]
 #: Columns after :data:`DEVICE_COLUMNS` in the OpenDSS device table.
 DSS_DEVICE_EXTRA = ["element_name", "terminal", "bus_name", "phases", "ia_a", "ib_a", "ic_a",
-                    "pa_mw", "pb_mw", "pc_mw", "reverse_phases", "control_mode", "tap_pu",
-                    "tap_position"]
+                    "pa_mw", "pb_mw", "pc_mw", "reverse_basis", "reverse_phases", "control_mode",
+                    "tap_pu", "tap_position"]
 
 
 def phase_nodes(model: DssModel) -> np.ndarray:
@@ -190,7 +196,13 @@ def device_table(model: DssModel, watches: Sequence[DssWatch], watch_phases: Seq
     s = np.swapaxes(arr.watch_s_kva, 0, 1).reshape(-1, 3) / 1e3
     p_ph = s.real
     p = p_ph.sum(axis=1)
-    rev = p_ph <= -deadband_mw
+    # each unit's own power: a phase conductor's, or the terminal's total (module docstring)
+    basis = np.array([reverse_basis(model, x.element, x.terminal) for x in watches],
+                     dtype=object)
+    whole = np.repeat(basis == "terminal", n)[:, None]
+    present = np.repeat(np.array([[c in ph for c in "abc"] for ph in watch_phases],
+                                 dtype=bool).reshape(n_w, 3), n, axis=0)
+    rev = np.where(whole, (p <= -deadband_mw)[:, None] & present, p_ph <= -deadband_mw)
     nan = np.tile(~arr.converged, n_w)
     rev_text = np.array(["".join(c for c, k in zip("abc", (m & 1, m & 2, m & 4), strict=True)
                                  if k) for m in range(8)], dtype=object)[
@@ -220,7 +232,8 @@ def device_table(model: DssModel, watches: Sequence[DssWatch], watch_phases: Seq
         "bus_name": np.repeat(bus_name, n), "phases": per_watch(list(watch_phases)),
         "ia_a": np.abs(i[:, 0]), "ib_a": np.abs(i[:, 1]), "ic_a": np.abs(i[:, 2]),
         "pa_mw": p_ph[:, 0], "pb_mw": p_ph[:, 1], "pc_mw": p_ph[:, 2],
-        "reverse_phases": rev_text, "control_mode": per_watch([x.mode for x in watches]),
+        "reverse_basis": np.repeat(basis, n), "reverse_phases": rev_text,
+        "control_mode": per_watch([x.mode for x in watches]),
         "tap_pu": arr.watch_tap_pu.T.ravel(), "tap_position": arr.watch_tap_position.T.ravel()})
     return out[cols]
 
@@ -229,8 +242,10 @@ def directional_table(model: DssModel, watches: Sequence[DssWatch], arr: DssFlow
                       devices: pd.DataFrame, settings: Mapping[str, object],
                       scenario: np.ndarray, step: np.ndarray) -> pd.DataFrame:
     """67P (each phase element on its own phasors) and 32 on every step, for the watched
-    devices that have directional settings; true direction = the phase's (67P) or the
-    three-phase (32) active power direction. Columns
+    devices that have directional settings; true direction = the phase's (67P; the
+    terminal's total where the device row's ``reverse_basis`` is ``terminal``: a phase's
+    power to a floating ground is no direction) or the three-phase (32) active power
+    direction. Columns
     :data:`protv2g.directional.DIRECTIONAL_COLUMNS`."""
     v, _has = _phase_pu(model, arr.v_v)
     frames = []
@@ -247,7 +262,9 @@ def directional_table(model: DssModel, watches: Sequence[DssWatch], arr: DssFlow
         for j, ph in enumerate("abc"):
             if not (np.abs(i[:, j]) > 0).any():
                 continue
-            true = _direction(d[f"p{ph}_mw"].to_numpy(float), 1e-6)
+            # a phase's own power where it is a unit's, else the terminal's direction
+            true = (d.direction.to_numpy(object) if d.reverse_basis.iat[0] == "terminal"
+                    else _direction(d[f"p{ph}_mw"].to_numpy(float), 1e-6))
             declared = r.direction[:, j].astype(object)
             i_a = np.abs(r.i_op[:, j])
             frames.append(pd.DataFrame({

@@ -17,7 +17,8 @@ drop); it is marked "≈".
 A C12 reverse-power row (``margin_unit`` MW: margin = −reverse power through a regulator, limit
 0) is described the same way (:func:`reverse_power_text`): the reverse power without V2G (on
 EPRI J1 at light load, s23: 29.8 kW through ``regxfmr_b4868`` from the feeder's existing PV,
-so the row fails from the smallest export), what V2G adds (about its export on the
+so the row fails from the smallest export; the text says what the flow showed, not a cause
+it cannot know), what V2G adds (about its export on the
 regulator's phase), and what the limit is (0 kW for a control taken as forward-locked: its
 mode is to confirm, :data:`protv2g.checks.flow.FORWARD_LOCKED_TEXT`).
 """
@@ -81,9 +82,9 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
     >>> r = {"criterion": "C12", "margin_unit": "MW", "margin": -0.0344,
     ...      "base_margin": -0.0298}
     >>> reverse_power_text(r, 4.5)  # doctest: +NORMALIZE_WHITESPACE
-    'reverse power 29.8 kW without V2G (generation already on the feeder at this load) and
-    34.4 kW at 4.5 kW export (V2G adds 4.6 kW) against 0 kW for a regulator control taken as
-    forward-locked: confirm its reverse-power mode'
+    'reverse power 29.8 kW without V2G (the flow at this load, with no export, already
+    reverses it) and 34.4 kW at 4.5 kW export (V2G adds 4.6 kW) against 0 kW for a regulator
+    control taken as forward-locked: confirm its reverse-power mode'
     >>> reverse_power_text({"criterion": "C12", "margin_unit": "MW", "margin": -0.002}, 7.2)
     ... # doctest: +NORMALIZE_WHITESPACE
     'reverse power 2 kW at 7.2 kW export, none without V2G, against 0 kW for a regulator
@@ -98,7 +99,9 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
             "reverse-power mode")
     rev_kw = -1000.0 * m
     if math.isfinite(mb) and mb < 0:
-        return (f"reverse power {-1000.0 * mb:.3g} kW without V2G (generation already on the "
-                f"feeder at this load) and {rev_kw:.3g} kW at {p_kw:,.3g} kW export (V2G adds "
-                f"{1000.0 * (mb - m):.2g} kW)" + tail)
+        # what the flow showed, not why (review rev33c W6: "generation already on the
+        # feeder" was said of IEEE 37, which has none)
+        return (f"reverse power {-1000.0 * mb:.3g} kW without V2G (the flow at this load, with "
+                f"no export, already reverses it) and {rev_kw:.3g} kW at {p_kw:,.3g} kW export "
+                f"(V2G adds {1000.0 * (mb - m):.2g} kW)" + tail)
     return f"reverse power {rev_kw:.3g} kW at {p_kw:,.3g} kW export, none without V2G," + tail

@@ -160,7 +160,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                "q_mvar", "direction", "reverse_flow", "loading_percent", "vm_pu"),
               "reverse flow, voltage and loading by scenario and step; on an OpenDSS feeder "
               "a regulator's row gives its solved tap in the step (tap_pu on the regulated "
-              "winding, tap_position in steps from neutral): one row per regulator and case"),
+              "winding, tap_position in steps from neutral): one row per regulator and case; "
+              "reverse_flow judges each phase's own power where reverse_basis is 'phase' (a "
+              "line-to-neutral unit) and the terminal's total p_mw where it is 'terminal' (a "
+              "winding between phases, a delta winding, a 3-wire line with no ground path: "
+              "pa_mw..pc_mw, powers to ground, are not a unit's there)"),
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
