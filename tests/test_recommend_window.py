@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves, window_value
+from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves, window_pick
 from protv2g.units import DeviceKind
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "feeders" / "opendss_example"
@@ -51,28 +51,41 @@ def _j1_flow():
 
 def test_j1_each_window_is_a_candidate():
     """Windows by hand: ground ≤ 213 / 1.5 = 142 A and > 1.5 × 63.3 = 95.0 A; phase
-    ≤ 443 / 1.2 = 369.2 A and > 1.5 × 239 = 358.5 A. The 50 A grid below 400 A has nothing
-    in the phase window, so its value is the highest 10 A value inside: 360 A. Each element
-    alone is a candidate (the old code returned no move at all), and both together."""
+    ≤ 443 / 1.2 = 369.2 A and > 1.5 × 239 = 358.5 A. Each element alone is a candidate (the
+    old code of s31 returned no move at all), and both together.
+
+    Session 33 (:mod:`protv2g.recommend.window`): a value keeps 5 % beyond each criterion's
+    own factor. Ground: ≤ 142 / 1.05 = 135.2 A and ≥ 95.0 × 1.05 = 99.7 A, so 130 … 100 A
+    (140 A, the reviewer's value, keeps only 1.4 % to C5's ceiling). Phase: 369.2 / 1.05 =
+    351.6 A < 358.5 × 1.05 = 376.4 A: no value keeps both, so the maximin value near
+    √(358.5 × 369.2) = 363.8 A: 364 A (C8 +1.5 %, C5 +1.4 %), tagged as an edge value (s32
+    proposed 360 A: 0.4 % above C8's limit)."""
     phase, ground = reach_limits(FINDING, _j1_evidence(), _r_mid(), _j1_flow(), 1.5)
     assert ground.ceiling_a == pytest.approx(213.0 / 1.5)
     assert ground.floor_a == pytest.approx(1.5 * 63.3)
     assert phase.ceiling_a == pytest.approx(443.0 / 1.2)
     assert phase.floor_a == pytest.approx(1.5 * 239.0)
-    assert window_value(phase) == (360.0, 10.0)
+    pick = window_pick(phase)
+    assert pick.value_a == pytest.approx(364.0) and pick.edge
+    assert pick.margin_floor == pytest.approx(364.0 / 358.5 - 1)
+    assert pick.margin_ceiling == pytest.approx(443.0 / 1.2 / 364.0 - 1)
     moves = reach_moves([phase, ground])
     alone = {(m.field, m.new) for m in moves if not m.extra}
-    assert ("ground_min_trip_a", 140.0) in alone  # the reviewer's verified value
+    assert ("ground_min_trip_a", 140.0) not in alone  # 1.4 % inside C5's ceiling
     assert [m.new for m in moves if m.field == "ground_min_trip_a"] == [
-        140.0, 130.0, 120.0, 110.0, 100.0]  # 10 A grid, above the floor 95.0 A
-    assert ("phase_min_trip_a", 360.0) in alone
-    assert all(94.95 < v <= 150.0 for f, v in alone if f == "ground_min_trip_a")
+        130.0, 120.0, 110.0, 100.0]  # 10 A grid, 5 % inside both edges
+    assert not any(m.edge for m in moves if m.field == "ground_min_trip_a")
+    (ph,) = [m for m in moves if m.field == "phase_min_trip_a" and not m.extra]
+    assert ph.new == pytest.approx(364.0)
+    assert ph.edge.startswith("window 358–369 A: no margin for load growth (C8: 1.5 % above")
+    assert "or the minimum fault (C5: 1.4 % below" in ph.edge
     both = [m for m in moves if m.extra]
-    assert both[0].fields == [("phase_min_trip_a", 400.0, 360.0),
-                              ("ground_min_trip_a", 150.0, 140.0)]
+    assert both[0].fields == [("phase_min_trip_a", 400.0, 364.0),
+                              ("ground_min_trip_a", 150.0, 130.0)]
+    assert all(m.edge for m in both)  # the phase value is at the edge in every pair
     note = ReachFacts(_j1_evidence(), _j1_flow(), 1.5).note(FINDING, [_r_mid()])
     assert "window 95–142 A: R-MID ground pickup ≤ 142 A for C5" in note
-    assert "window 358–369 A: R-MID phase pickup" in note
+    assert "window 358–369 A: no margin for load growth" in note
     assert "no pickup satisfies" not in note
 
 
@@ -129,7 +142,22 @@ def _standing_residual_opendss(master: Path) -> float:
     return float(abs((c[:, 0] + 1j * c[:, 1]).sum()))
 
 
-def test_branch_study_proposes_the_ground_pickup_inside_the_window(branch_study):
+@pytest.fixture(scope="module")
+def branch_tables(branch_study):
+    """The branch study, its scenarios, fault tables and flow (computed once)."""
+    from protv2g import load_study
+    from protv2g.pipeline import fault_tables, study_flow
+    from protv2g.scenarios import build_scenarios
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(branch_study)
+        scenarios = build_scenarios(study.document)
+        return study, scenarios, fault_tables(study, scenarios), study_flow(study)
+
+
+def test_branch_study_proposes_the_ground_pickup_inside_the_window(branch_study,
+                                                                   branch_tables):
     """The old code: "no ordinary setting change" (the phase element has no window, so no
     move at all). Now: r1's ground minimum trip is lowered inside the window, verified, and
     the finding eases from fail to a warning (its phase backup-reach rows are left).
@@ -138,17 +166,11 @@ def test_branch_study_proposes_the_ground_pickup_inside_the_window(branch_study)
     = smallest 3I0 / 1.5 (about 235 A / 1.5 = 157 A); floor = 1.5 × the largest standing
     3I0 of the flow (about 1.5 × 36 A = 54 A), the 3I0 checked against opendssdirect's
     solution of the same model (35.1 A at the model's load, no V2G)."""
-    from protv2g import load_study
-    from protv2g.pipeline import fault_tables, study_flow
     from protv2g.recommend import recommend
-    from protv2g.scenarios import build_scenarios
 
+    study, scenarios, faults, flow = branch_tables
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        study = load_study(branch_study)
-        scenarios = build_scenarios(study.document)
-        faults = fault_tables(study, scenarios)
-        flow = study_flow(study)
         rec = recommend(study, faults, flow, scenarios=scenarios)
     table = rec.table()
     row = table[table.title == "C5 sensitivity / reach: r1"].iloc[0]
@@ -209,3 +231,40 @@ def test_c8_on_a_drafted_relay_a_redraft_would_not_change_says_the_conflict():
     text = _reach_conflict(c8, cur, ReachFacts(ev, flow, 1.5), [relay])
     assert text.startswith("the conflict (F06): no phase pickup satisfies both")
     assert "≤ 527 A for C5" in text and "> 646 A for C8" in text  # 1.5 × 431 = 646.5
+
+
+def test_a_window_whose_edge_sits_one_amp_over_c8_is_a_warning(branch_tables):
+    """J1's case on the branch study (session 33): r1's standing residual 3I0 raised in the
+    flow to 102.67 A, so C8's floor for its ground pickup is 1.5 × 102.67 = 154.0 A, under
+    C5's ceiling 235.1 / 1.5 = 156.7 A (the failing rows' 3I0, as in the test above). The
+    s32 rule proposed the highest 5 A value inside, 155 A — 1 A (0.6 %) over C8 — as
+    "verified". Now no value keeps 5 % to both edges (156.7 / 1.05 = 149.3 A < 154 × 1.05 =
+    161.7 A): the finding gets a warning naming the window and the missing margin, no change
+    is accepted (nothing for ``--apply`` to write), and the value offered is the maximin
+    one (155 A: +0.6 % over C8, −1.1 % under C5; 156 A: +1.3 %, −0.4 %)."""
+    import copy
+
+    from protv2g.recommend import recommend
+    from protv2g.recommend.result import EDGE_STATUS
+
+    study, scenarios, faults, flow = branch_tables
+    flow = copy.copy(flow)
+    dev = flow.devices.copy()
+    mine = dev.device == "r1"
+    res = dev.loc[mine, "i_residual_a"].abs()
+    dev.loc[mine, "i_residual_a"] = res * (154.0 / 1.5) / float(res.max())
+    flow.devices = dev
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rec = recommend(study, faults, flow, scenarios=scenarios)
+    row = rec.table().set_index("title").loc["C5 sensitivity / reach: r1"]
+    assert row.status == EDGE_STATUS, row.note
+    assert row.change == ""
+    assert not [c for c in rec.changes if c.name == "r1"]
+    assert "r1 ground_min_trip_a 280 → 155" in row.note
+    assert "window 154–157 A: no margin for load growth (C8: 0.6 % above its limit 154.0 A)" \
+        in row.note
+    assert "not a verified fix" in row.note
+    # the finding stays as it was (nothing applied)
+    after = rec.after.findings
+    assert list(after.loc[after.title == "C5 sensitivity / reach: r1", "status"]) == ["fail"]
