@@ -151,7 +151,8 @@ def test_lost_saving_not_seen_tries_the_moves_that_see_it_and_fuse_blowing_last(
     out = candidates(_finding("lost saving: saved without V2G, not with it", "caused by V2G"),
                      [_recloser()], [], None, True, FindingReach(True, True), LIMITS)
     fams = [c.family for c in out]
-    assert fams[0] is Family.GROUND_ELEMENT and out[0].new == 170.0  # ceiling 176.7 → 170
+    # ceiling 176.7 A, 5 % inside it 168.3 A (recommend.window, s33; was 170 A, 3.9 % inside)
+    assert fams[0] is Family.GROUND_ELEMENT and out[0].new == 160.0
     assert {c.field for c in out} == {"ground_min_trip_a", "phase_min_trip_a", "n_fast"}
     assert min(c.new for c in out if c.field == "phase_min_trip_a") >= 54.0  # C8 floor
     assert min(c.new for c in out if c.field == "ground_min_trip_a") >= 50.0

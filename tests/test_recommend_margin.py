@@ -24,7 +24,7 @@ import yaml
 from protv2g.recommend.candidates import candidates
 from protv2g.recommend.change import Change, Family
 from protv2g.recommend.reach import ReachFacts, ReachLimits, element_values, window_pick
-from protv2g.recommend.steps import SettingSteps, on_step, settings_steps
+from protv2g.recommend.steps import SettingSteps, on_step, settings_steps, step_basis
 from protv2g.recommend.window import choose_lower, load_edge, tag_load_edges
 from protv2g.study import validate_study
 from protv2g.units import DeviceKind
@@ -204,3 +204,160 @@ def test_steps_load_and_stay_out_of_the_device_models(tmp_path):
         relay.model_dump())
     assert not {"pickup_step_a", "multiplier_step"} & set(recloser.model_dump())
     assert math.isclose(relay.pickup_a, 400.0)
+
+
+def test_step_basis_says_the_grid_is_assumed_without_steps():
+    plain = _relay()
+    change = Change("devices", "R1", "time_dial", 0.6, 0.65, Family.TIME_DIAL, 0.08)
+    assert step_basis(change, [plain]) == "time_dial on the assumed 0.05 grid (no " \
+        "time_dial_step declared)"
+    raise_ = Change("devices", "R1", "pickup_a", 400.0, 450.0, Family.PICKUP, 0.125)
+    assert step_basis(raise_, [plain]).startswith("pickup_a the settings grid is assumed")
+    stepped = _relay(pickup_step_a=2.5)
+    assert step_basis(raise_, [stepped]) == ("pickup_a on R1's own 2.5 A step "
+                                             "(pickup_step_a 2.5 A)")
+
+
+# --- end to end: the shipped depot study ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def depot_rec(tmp_path_factory):
+    """The depot study with declared steps: R-F1 behind a 600:5 CT set in 0.03 A secondary
+    steps (3.6 A primary), dials in 0.01; RC-F1's minimum trips in 1 A, multipliers in 0.25."""
+    import warnings
+
+    from protv2g import load_study
+    from protv2g.pipeline import fault_tables, study_flow
+    from protv2g.recommend import recommend
+    from protv2g.scenarios import build_scenarios
+
+    d = tmp_path_factory.mktemp("depot_steps")
+    shutil.copy(DEPOT_DIR / "feeder.json", d / "feeder.json")
+    doc = yaml.safe_load((DEPOT_DIR / "study.yaml").read_text())
+    for dev in doc["devices"]:
+        if dev["name"] == "R-F1":
+            dev.update(ct_ratio=120, pickup_step_secondary_a=0.03, time_dial_step=0.01)
+        if dev["name"] == "RC-F1":
+            dev.update(pickup_step_a=1, multiplier_step=0.25)
+    (d / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(d / "study.yaml")
+        scenarios = build_scenarios(study.document)
+        flow = study_flow(study)
+        rec = recommend(study, fault_tables(study, scenarios), flow, scenarios=scenarios)
+    return rec, flow
+
+
+def test_depot_raise_keeps_load_margin_on_the_relays_step(depot_rec):
+    """The depot's C8 export-peak finding on R-F1 (pickup 400 A). By hand from the flow:
+    R-F1's largest export current is 327.5 A (firm/light/100 %), C8's floor 1.5 × 327.5 =
+    491.2 A. The s32 search accepted 400 → 500 A, 1.8 % above it ("verified"); now 500 A
+    (500.4 A on the 3.6 A step) is an edge value tried last, and the smallest raise with 5 %
+    is the grid's 550 A snapped up to the step: 153 × 3.6 = 550.8 A (12.1 % above the
+    floor). The charging snapshots (up to 483 A) are a finding of their own, with no pickup
+    raise (a schedulable load)."""
+    rec, flow = depot_rec
+    dev = flow.devices
+    export = dev[(dev.device == "R-F1") & (dev.p_mw < 0)]
+    i_export_a = float(export.i_a.abs().max())
+    assert i_export_a == pytest.approx(327.5, abs=0.5)
+    floor_a = 1.5 * i_export_a
+    assert 500.0 / floor_a - 1.0 < 0.05  # the old value: inside the pickup accuracy
+    table = rec.table()
+    row = table[table.title == "C8 load pickup margin: R-F1 (export peak: reverse flow)"].iloc[0]
+    assert row.status == "verified", row.note
+    (change,) = [c for c in rec.changes if c.name == "R-F1" and c.field == "pickup_a"]
+    assert change.new == pytest.approx(550.8) and on_step(change.new, 3.6)
+    assert change.new / floor_a - 1.0 >= 0.05
+    assert "C8's edge set it" in row.note
+    assert "on R-F1's own 3.6 A step (ct_ratio 120 × 0.03 A secondary = 3.6 A)" in row.note
+
+
+def test_depot_multiplier_on_the_reclosers_step(depot_rec):
+    """RC-F1's fuse-TC finding (C2, FU-F1-LAT2): the s32 search slowed the delayed curve
+    1 → 1.2 (0.1 steps assumed); with ``multiplier_step: 0.25`` the moves are 1.25, 1.5 …,
+    and the first that clears is on the step, said so."""
+    rec, _ = depot_rec
+    (change,) = [c for c in rec.changes if c.name == "RC-F1" and c.field == "delayed_multiplier"]
+    assert on_step(change.new, 0.25) and change.new > 1.0
+    row = rec.table().set_index("finding").loc[
+        next(r.finding for r in rec.recommendations if r.change == change)]
+    assert "on RC-F1's own 0.25 step (multiplier_step)" in row.note
+
+
+# --- end to end: the shipped OpenDSS example, its ground window narrowed -------------------
+
+
+def _narrowed(flow, floor_a: float):
+    """``flow`` with r1's residual 3I0 scaled so that C8's floor of its ground pickup is
+    ``floor_a`` (1.5 × the largest residual)."""
+    import dataclasses
+
+    dev = flow.devices.copy()
+    mine = dev.device == "r1"
+    res = dev.loc[mine, "i_residual_a"].abs()
+    dev.loc[mine, "i_residual_a"] = res * (floor_a / 1.5) / float(res.max())
+    return dataclasses.replace(flow, devices=dev)
+
+
+def test_a_window_whose_edge_sits_one_amp_over_c8_is_not_verified():
+    """J1's case on the shipped OpenDSS example. As shipped, r1's C5 finding (ground faults
+    in its zone) is cleared by ground_min_trip_a 280 → 150 A: C5's ceiling is the smallest
+    3I0 of the failing rows / 1.5 (238 / 1.5 = 158.7 A), C8's floor 1.5 × the standing
+    residual 3I0 (36 A → 54 A); 150 A keeps 5.8 % to C5 — verified, and C5's edge set it.
+
+    (a) r1's residual raised in the flow to 99.33 A: C8's floor 149 A, and the s32 rule's
+    150 A (the only 10 A value in the window) sits 1 A (0.7 %) over it — "verified" by the old
+    code. Now no value keeps 5 % to both edges (158.7 / 1.05 = 151.1 A < 149 × 1.05 =
+    156.5 A); the maximin value near √(149 × 158.7) = 153.8 A is 154 A (C8 +3.4 %, C5
+    +3.1 %), which the re-check finds costs fuse saving (r1 no longer sees fb's fault): not
+    cleared, the note naming the window without margin — 150 A is not proposed.
+
+    (b) floor 146 A and r1 declared on a 5 A step (``pickup_step_a: 5``): still no value
+    with 5 % to both edges (≥ 153.3 A, ≤ 151.1 A); on the 5 A step the maximin is 150 A
+    (C8 +2.7 %, C5 +5.8 %; 155 A: +6.2 %, +2.4 %), which clears the finding: a warning, not
+    a verified fix, and no change accepted (nothing for ``--apply`` to write)."""
+    import warnings
+
+    from protv2g import load_study
+    from protv2g.pipeline import fault_tables, study_flow
+    from protv2g.recommend import recommend
+    from protv2g.recommend.result import EDGE_STATUS
+    from protv2g.scenarios import build_scenarios
+
+    title = "C5 sensitivity / reach: r1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+        scenarios = build_scenarios(study.document)
+        faults = fault_tables(study, scenarios)
+        flow = study_flow(study)
+        plain = recommend(study, faults, flow, scenarios=scenarios)
+        one_amp = recommend(study, faults, _narrowed(flow, 149.0), scenarios=scenarios)
+        devices = [dict(d, pickup_step_a=5) if d.get("name") == "r1" else d
+                   for d in study.raw["devices"]]
+        stepped = study.with_updates(devices=devices)
+        edge = recommend(stepped, faults, _narrowed(flow, 146.0), scenarios=scenarios)
+    before = plain.table().set_index("title").loc[title]
+    assert before.status == "verified" and before.change == "r1 ground_min_trip_a 280 → 150"
+    assert "C5's edge set it" in before.note
+
+    row = one_amp.table().set_index("title").loc[title]
+    assert row.status == "not cleared" and row.change == ""
+    assert "r1 ground_min_trip_a 280 → 154: new: C2 recloser–fuse: r1 / fb" in row.note
+    assert "window 149–159 A: no margin for load growth (C8: 3.4 % above its limit 149.0 A)" \
+        in row.note
+    assert "→ 150" not in row.note
+
+    row = edge.table().set_index("title").loc[title]
+    assert row.status == EDGE_STATUS, row.note
+    assert row.change == ""
+    assert not [c for c in edge.changes if c.field == "ground_min_trip_a" and c.new < 250]
+    assert "not a verified fix: r1 ground_min_trip_a 280 → 150 clears it on re-check" in row.note
+    assert "window 146–159 A: no margin for load growth (C8: 2.7 % above its limit 146.0 A)" \
+        in row.note
+    assert "on r1's own 5 A step (pickup_step_a 5 A)" in row.note
+    after = edge.after.findings  # 150 A not applied (a C2 finding's own 250 A is)
+    assert list(after.loc[after.title == title, "status"]) == ["fail"]

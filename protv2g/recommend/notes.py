@@ -62,7 +62,12 @@ def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | 
         return (f"phase minimum trip {float(change.new):g} A ≥ 1.5 × the largest load current "
                 f"{limits.load_a:.0f} A through {change.name} (C8, re-checked)")
     if change.field == "ground_min_trip_a":
-        why = f"ground minimum trip {float(change.new):g} A within {limits.ground_text()}"
+        inside = float(change.new) <= limits.ground_ceiling_a + 1e-9
+        why = (f"ground minimum trip {float(change.new):g} A within {limits.ground_text()}"
+               if inside else  # a lowering of an element that stays above its zone's reach
+               f"ground minimum trip {float(change.new):g} A above its floor, "
+               f"{limits.ground_text()}: above the ceiling, so C5's reach in its zone is "
+               "not met by it (its own finding)")
         if change.family is Family.GROUND_ELEMENT:
             why = (f"a ground (51G) element sees 3I0, which the chargers do not feed"
                    f"{': ' + reach.text if reach is not None and reach.text else ''}; {why}; "
@@ -78,10 +83,11 @@ def value_basis(change: Change, row: Any, limits: Any, reach: Any, c5: Any,
     C8's floor (:func:`.window.load_basis`); and the steps it is on (:func:`.steps.step_basis`:
     the device's own, or the assumed grid, said so)."""
     own = _basis(change, limits, reach)
-    window = c5.basis(change, row, devices)
+    window = c5.basis(change, row, devices)  # says its step itself
     load = "" if window else load_basis(change, str(row.get("criterion", "")), c5.flow_device,
                                         k8)
-    return "; ".join(x for x in (own, window, load, step_basis(change, devices)) if x)
+    steps = "" if window else step_basis(change, devices)
+    return "; ".join(x for x in (own, window, load, steps) if x)
 
 
 def edge_note(change: Change, cleared: Sequence[str], side: Sequence[str], basis: str,

@@ -341,7 +341,7 @@ def _value_basis(lim: ReachLimits, new: float) -> str:
     else:
         c5 = (f"≤ C5 ceiling {lim.ceiling_a:.0f} A ({100 * (lim.ceiling_a / new - 1):.0f} % "
               f"inside it)")
-    step = (f"on the device's {lim.steps.pickup_a:g} A step ({lim.steps.source})"
+    step = (f"on {lim.device}'s own {lim.steps.pickup_a:.6g} A step ({lim.steps.source})"
             if lim.steps.pickup_a is not None else "on the assumed settings grid (no "
             "pickup_step_a or ct_ratio/pickup_step_secondary_a for the device)")
     return (f"{lim.element} pickup {new:g} A {c5}; {lim.margin_text(new)}, "

@@ -225,11 +225,12 @@ def load_edge(field: str, value_a: Any, device: str, flow_device: pd.DataFrame |
 
 def load_basis(change: Any, criterion: str, flow_device: pd.DataFrame | None,
                c8_factor: float) -> str:
-    """What a verified pickup change keeps above C8's floor, e.g. ``"pickup_a 550 A: 10 %
-    above C8's floor 499 A (1.5 × largest load current 333 A); C8's edge set it: the
-    smallest raise tried at least 5 % above it"`` (the last clause for a C8 finding's
-    raise; a larger current the value still fails C8 for is named); empty for other fields
-    or without a flow."""
+    """What a verified pickup change keeps above C8's floor and which edge set it, e.g.
+    ``"pickup_a 550 A: 10 % above C8's floor 499 A (1.5 × largest load current 333 A);
+    C8's edge set it: the smallest raise tried at least 5 % above its floor"`` (a C8
+    finding's raise; another criterion's raise or a lowering names that criterion: the
+    search's smallest move that clears the finding); a larger current the value still fails
+    C8 for is named; empty for other fields or without a flow."""
     parts = []
     for fld, old, new in change.fields:
         if not isinstance(new, (int, float)) or fld not in PICKUP_FIELDS:
@@ -244,9 +245,14 @@ def load_basis(change: Any, criterion: str, flow_device: pd.DataFrame | None,
                 + (f" of the rows it passes; {top:.0f} A elsewhere, still above "
                    f"{float(new):g} A / {c8_factor:g}, is another finding's" if top > load
                    else "") + ")")
-        if criterion == "C8" and isinstance(old, (int, float)) and new > old:
-            text += (f"; C8's edge set it: the smallest raise tried at least "
-                     f"{100 * WINDOW_MARGIN:g} % above its floor")
+        m = f"{100 * WINDOW_MARGIN:g} %"
+        if isinstance(old, (int, float)) and new > old:
+            text += (f"; C8's edge set it: the smallest raise tried at least {m} above its "
+                     "floor" if criterion == "C8" else
+                     f"; {criterion} set it: the smallest raise tried that clears the finding")
+        elif isinstance(old, (int, float)) and new < old:
+            text += (f"; {criterion} set it: the highest value tried that clears the finding"
+                     f", C8's floor bounding it (at least {m} above)")
         parts.append(text)
     return "; ".join(parts)
 
