@@ -206,13 +206,35 @@ def test_steps_load_and_stay_out_of_the_device_models(tmp_path):
     assert math.isclose(relay.pickup_a, 400.0)
 
 
+def test_a_setting_off_its_declared_step_is_a_plausibility_warning(tmp_path):
+    """R-F1's 400 A pickup behind a 600:5 CT set in 0.03 A secondary steps (3.6 A): 400 /
+    3.6 = 111.1 steps — the relay cannot be set to it (399.6 or 403.2 A); its 120 A ground
+    pickup is off it too (120 / 3.6 = 33.3), and its time dial 0.6 on a 0.25 step. RC-F1's
+    280 A and 100 A on a 1 A step are fine."""
+    from protv2g.study.loader import validate_study_warnings
+
+    def edit(devices):
+        devices[0].update(ct_ratio=120, pickup_step_secondary_a=0.03, time_dial_step=0.25)
+        devices[2].update(pickup_step_a=1)  # RC-F1: 280 A and 100 A, on the step
+    _issues(tmp_path, edit)
+    problems, warnings_ = validate_study_warnings(tmp_path / "study.yaml")
+    assert problems == []
+    by_field = {w.field: w for w in warnings_ if "setting step" in w.message}
+    assert set(by_field) == {"devices[0].pickup_a", "devices[0].ground_pickup_a",
+                             "devices[0].time_dial"}
+    assert by_field["devices[0].pickup_a"].message == (
+        "device 'R-F1': pickup_a 400 is not on its setting step 3.6 (ct_ratio 120 × "
+        "pickup_step_secondary_a 0.03 A): the nearest settings are 399.6 and 403.2")
+    assert "check the step (the CT ratio above all)" in by_field["devices[0].pickup_a"].fix
+
+
 def test_step_basis_says_the_grid_is_assumed_without_steps():
     plain = _relay()
     change = Change("devices", "R1", "time_dial", 0.6, 0.65, Family.TIME_DIAL, 0.08)
     assert step_basis(change, [plain]) == "time_dial on the assumed 0.05 grid (no " \
         "time_dial_step declared)"
     raise_ = Change("devices", "R1", "pickup_a", 400.0, 450.0, Family.PICKUP, 0.125)
-    assert step_basis(raise_, [plain]).startswith("pickup_a the settings grid is assumed")
+    assert step_basis(raise_, [plain]).startswith("pickup_a: the settings grid is assumed")
     stepped = _relay(pickup_step_a=2.5)
     assert step_basis(raise_, [stepped]) == ("pickup_a on R1's own 2.5 A step "
                                              "(pickup_step_a 2.5 A)")

@@ -53,12 +53,6 @@ class SettingSteps:
     dial: float | None = None
     source: str = ""
 
-    def pickup_text(self) -> str:
-        """``"on R1's 1.2 A step (ct_ratio 120 × 0.01 A secondary)"`` or the assumed grid."""
-        if self.pickup_a is None:
-            return ASSUMED_GRID_TEXT
-        return f"on the device's {self.pickup_a:g} A step ({self.source})"
-
 
 def settings_steps(dev: Any) -> SettingSteps:
     """The declared steps of a study-file device entry (any object with the fields; absent
@@ -159,7 +153,7 @@ def step_basis(change: Any, devices: Any) -> str:
     if pick:
         parts.append(f"{', '.join(pick)} on {change.name}'s own {steps.pickup_a:.6g} A step "
                      f"({steps.source})" if steps.pickup_a is not None else
-                     f"{', '.join(pick)} {ASSUMED_GRID_TEXT}")
+                     f"{', '.join(pick)}: {ASSUMED_GRID_TEXT}")
     if dial:
         key = "multiplier_step" if "multiplier" in dial[0] else "time_dial_step"
         grid = 0.05 if dial[0] == "time_dial" else 0.1  # :mod:`.candidates`' ordinary moves

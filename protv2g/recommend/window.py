@@ -89,12 +89,6 @@ class Pick:
     margin_ceiling: float
     edge: bool
 
-    @property
-    def driven_by(self) -> str:
-        """``"C5"`` (the ceiling set it: a lowering's highest value with margin), or
-        ``"both"`` (the maximin of a narrow window)."""
-        return "both" if self.edge else "C5"
-
 
 def _margins(v: float, floor_a: float, ceiling_a: float) -> tuple[float, float]:
     lo = v / floor_a - 1.0 if floor_a > 0 else math.inf

@@ -55,6 +55,9 @@ The bounds, and where each comes from:
 * **No device, no V2G site** (:func:`protv2g.study.device_coverage.empty_collections`): the
   gate will say ERROR, in the same words (field case ``study-without-devices``: "valid", then
   ERROR).
+* **A setting off its declared step** (``pickup_step_a``, ``ct_ratio`` ×
+  ``pickup_step_secondary_a``, ``time_dial_step``, ``multiplier_step``): the device cannot be
+  set to it — the step (most often the CT ratio) or the setting is likely mistyped.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -241,6 +244,7 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                 f"ratings {', '.join(map(str, KT_RATINGS_A))} A)",
                 "if the cutout holds a K or T link, name it as the library does (e.g. 40K); "
                 "otherwise confirm the curve against the link maker's published TCC"))
+    out += _step_warnings(device, where, file, label)
     key = {DeviceKind.RELAY: "pickup_a", DeviceKind.RECLOSER: "phase_min_trip_a"}.get(
         device.kind)
     bound = load_a(device.name) if key else None
@@ -255,6 +259,43 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                 f"{load_part_a:,.0f} A; the V2G sites below it at rating {site_part_a:,.0f} A)",
                 "give the pickup in primary amperes (not CT secondary), above the largest "
                 "load current (C8 asks ≥ 1.5 × it)"))
+    return out
+
+
+#: The settings each declared step applies to (``recommend`` sets values on it).
+_STEPPED = {"pickup": ("pickup_a", "ground_pickup_a", "phase_min_trip_a", "ground_min_trip_a"),
+            "dial": ("time_dial", "ground_time_dial", "fast_multiplier", "delayed_multiplier",
+                     "ground_fast_multiplier", "ground_delayed_multiplier")}
+
+
+def _step_warnings(device: Any, where: str, file: str, label: str) -> list[Issue]:
+    """A setting that is not a multiple of the device's declared step (``pickup_step_a``,
+    ``ct_ratio`` × ``pickup_step_secondary_a``, ``time_dial_step``, ``multiplier_step``):
+    the device cannot be set to it, so the step (a CT ratio most often) or the setting is
+    likely mistyped; ``recommend`` proposes values on the step."""
+    step = getattr(device, "pickup_step_a", None)
+    how = f"pickup_step_a {step:g} A" if step is not None else ""
+    ct, sec = getattr(device, "ct_ratio", None), getattr(device, "pickup_step_secondary_a", None)
+    if step is None and ct is not None and sec is not None:
+        step, how = ct * sec, f"ct_ratio {ct:g} × pickup_step_secondary_a {sec:g} A"
+    dial = getattr(device, "time_dial_step", None) or getattr(device, "multiplier_step", None)
+    dial_how = ("time_dial_step" if getattr(device, "time_dial_step", None) is not None
+                else "multiplier_step")
+    out = []
+    for kind, size, basis in (("pickup", step, how), ("dial", dial, dial_how)):
+        if size is None:
+            continue
+        for key in _STEPPED[kind]:
+            value = getattr(device, key, None)
+            if value is None or abs(value / size - round(value / size)) < 1e-6:
+                continue
+            lo = math.floor(value / size) * size
+            out.append(Issue(
+                file, f"{where}.{key}",
+                f"{label}: {key} {value:g} is not on its setting step {size:.6g} ({basis}): "
+                f"the nearest settings are {lo:.6g} and {lo + size:.6g}",
+                "give the value the device is set to, or check the step (the CT ratio "
+                "above all): `protv2g recommend` proposes values on it"))
     return out
 
 
