@@ -224,4 +224,4 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
             "protv2g init: TODO), and re-run: the finding rests on them; a re-draft (`protv2g "
             "init --redraft") in out and "would not change them" in out
     assert ("; with the drafted values: re-checked on every scenario, fault and case; ground "
-            "pickup 180 A") in out
+            "pickup 170 A") in out
