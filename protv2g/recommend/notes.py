@@ -90,11 +90,11 @@ def value_basis(change: Change, row: Any, limits: Any, reach: Any, c5: Any,
     return "; ".join(x for x in (own, window, load, steps) if x)
 
 
-def edge_note(change: Change, cleared: Sequence[str], side: Sequence[str], basis: str,
-              why: str) -> str:
-    """The note of a finding only a change at an edge of its window clears (or eases):
-    the change, what the re-check showed, and which margin it lacks (:mod:`.window`)."""
-    did = ("clears it" if cleared else "eases it") + " on re-check"
+def edge_note(change: Change, whole: bool, side: Sequence[str], basis: str, why: str) -> str:
+    """The note of a finding only a change at an edge of its window clears (``whole``) or
+    eases (fail to warn): the change, what the re-check showed, and which margin it lacks
+    (:mod:`.window`)."""
+    did = ("clears it" if whole else "eases it to a warning") + " on re-check"
     return "; ".join(x for x in (
         f"not a verified fix: {describe(change)} {did} (side effects: "
         f"{'; '.join(side) or 'none'}), but {change.edge}", basis, why,

@@ -229,7 +229,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             recs.append(Recommendation(
                 **base, status=EDGE_STATUS, change=None,
                 margin_after=float(row["worst_margin"]), candidates_tried=tried,
-                note=with_drafted_first(first, edge_note(change, cleared, side, basis, why))))
+                note=with_drafted_first(first, edge_note(change, k not in new.index, side,
+                                                         basis, why))))
             continue
         gives_up = None
         if change.field == "n_fast" and change.new == 0:
