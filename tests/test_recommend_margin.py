@@ -25,7 +25,7 @@ from protv2g.recommend.candidates import candidates
 from protv2g.recommend.change import Change, Family
 from protv2g.recommend.reach import ReachFacts, ReachLimits, element_values, window_pick
 from protv2g.recommend.steps import SettingSteps, on_step, settings_steps, step_basis
-from protv2g.recommend.window import choose_lower, load_edge, tag_load_edges
+from protv2g.recommend.window import DeviceLoads, choose_lower, load_edge, tag_load_edges
 from protv2g.study import validate_study
 from protv2g.units import DeviceKind
 
@@ -141,11 +141,12 @@ def test_a_raise_within_five_percent_of_c8s_floor_is_tagged():
                          "i_residual_a": [5.0, 2.0]})
     opts = [Change("devices", "R1", "pickup_a", 400.0, v, Family.PICKUP, v / 400 - 1)
             for v in (500.0, 550.0)]
-    tagged = tag_load_edges(opts, flow, 1.5)
+    loads = DeviceLoads.of(flow)
+    tagged = tag_load_edges(opts, loads, 1.5)
     assert tagged[0].edge.startswith("C8 floor 499 A: no margin for load growth (C8: 0.2 %")
     assert tagged[1].edge == ""
-    assert load_edge("ground_pickup_a", 7.8, "R1", flow, 1.5).startswith("C8 floor 8 A")  # 4 %
-    assert load_edge("time_dial", 0.5, "R1", flow, 1.5) == ""
+    assert load_edge("ground_pickup_a", 7.8, "R1", loads, 1.5).startswith("C8 floor 8 A")  # 4 %
+    assert load_edge("time_dial", 0.5, "R1", loads, 1.5) == ""
 
 
 # --- the study file -----------------------------------------------------------------------
@@ -223,8 +224,8 @@ def test_a_setting_off_its_declared_step_is_a_plausibility_warning(tmp_path):
     assert set(by_field) == {"devices[0].pickup_a", "devices[0].ground_pickup_a",
                              "devices[0].time_dial"}
     assert by_field["devices[0].pickup_a"].message == (
-        "device 'R-F1': pickup_a 400 is not on its setting step 3.6 (ct_ratio 120 × "
-        "pickup_step_secondary_a 0.03 A): the nearest settings are 399.6 and 403.2")
+        "device 'R-F1': pickup_a 400 is not on its setting step 3.6 (ct_ratio 120 × 0.03 A "
+        "secondary = 3.6 A): the nearest settings are 399.6 and 403.2")
     assert "check the step (the CT ratio above all)" in by_field["devices[0].pickup_a"].fix
 
 

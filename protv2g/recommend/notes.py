@@ -15,7 +15,7 @@ from protv2g.criteria import MarginUnit
 from protv2g.recommend.change import Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.recommend.steps import step_basis
-from protv2g.recommend.window import load_basis
+from protv2g.recommend.window import DeviceLoads, load_basis
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
@@ -77,15 +77,14 @@ def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | 
 
 
 def value_basis(change: Change, row: Any, limits: Any, reach: Any, c5: Any,
-                devices: Sequence[Any], k8: float) -> str:
+                devices: Sequence[Any], loads: DeviceLoads, k8: float) -> str:
     """What a change's new value rests on: the fuse-saving limits (:func:`.notes._basis`) or
     C5's window (:meth:`.reach.ReachFacts.basis`, which edge set it), else its margin above
     C8's floor (:func:`.window.load_basis`); and the steps it is on (:func:`.steps.step_basis`:
     the device's own, or the assumed grid, said so)."""
     own = _basis(change, limits, reach)
     window = c5.basis(change, row, devices)  # says its step itself
-    load = "" if window else load_basis(change, str(row.get("criterion", "")), c5.flow_device,
-                                        k8)
+    load = "" if window else load_basis(change, str(row.get("criterion", "")), loads, k8)
     steps = "" if window else step_basis(change, devices)
     return "; ".join(x for x in (own, window, load, steps) if x)
 

@@ -50,8 +50,8 @@ import pandas as pd
 
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.criteria import MarginUnit
-from protv2g.recommend.candidates import Change, Family, _change, _rel, _steps_down
-from protv2g.recommend.steps import SettingSteps, settings_steps, snap_down
+from protv2g.recommend.candidates import Change, Family, _change, _lower, _rel
+from protv2g.recommend.steps import SettingSteps, settings_steps
 from protv2g.recommend.window import (
     WINDOW_MARGIN,
     Pick,
@@ -190,18 +190,6 @@ def window_pick(lim: ReachLimits) -> Pick | None:
     return choose_lower(lim.floor_a, lim.ceiling_a, lim.pickup_a, lim.steps)
 
 
-def _ladder(lim: ReachLimits, n: int) -> list[float]:
-    """The settings grid's pickups below the present one down to C8's floor (:mod:`.candidates`'
-    10 A / 50 A), each snapped down to the device's step when it declares one."""
-    out: list[float] = []
-    for v in _steps_down(lim.pickup_a, lim.floor_a, n):
-        if lim.steps.pickup_a is not None:
-            v = snap_down(v, lim.steps.pickup_a)
-        if v > lim.floor_a + 1e-9 and v < lim.pickup_a - 1e-9 and v not in out:
-            out.append(v)
-    return out
-
-
 def element_values(lim: ReachLimits, n: int = 20) -> list[tuple[float, str]]:
     """``lim``'s pickups to try, as ``(value, edge)`` (``edge``: why the value keeps less than
     :data:`.window.WINDOW_MARGIN` to an edge of the window, else ``""``), the present one's
@@ -214,7 +202,7 @@ def element_values(lim: ReachLimits, n: int = 20) -> list[tuple[float, str]]:
         return []
     low = lim.floor_a * (1.0 + WINDOW_MARGIN)
     high = lim.ceiling_a / (1.0 + WINDOW_MARGIN)
-    keep = {v for v in _ladder(lim, n) if v >= low - 1e-6
+    keep = {v for v in _lower(lim.pickup_a, lim.floor_a, lim.steps, n) if v >= low - 1e-6
             and (v <= high + 1e-6 or v > lim.ceiling_a + 1e-9)}
     if not pick.edge:
         keep.add(pick.value_a)

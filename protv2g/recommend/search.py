@@ -81,7 +81,7 @@ from protv2g.recommend.result import (
     RecommendationResult,
 )
 from protv2g.recommend.saving import SavingFacts
-from protv2g.recommend.window import tag_load_edges
+from protv2g.recommend.window import DeviceLoads, tag_load_edges
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 
@@ -166,6 +166,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
     k8 = doc.checks.load_pickup_factor
     c5 = ReachFacts(evidence, (tables or {}).get("device"), k8)
+    loads = DeviceLoads.of(c5.flow_device)  # C8's currents per device, for the margins
     controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
                            ground[k], *saving.of(cur.loc[k], []))
@@ -205,7 +206,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                            if "would not change" in first else "") if x))))
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
-        options = tag_load_edges(options, c5.flow_device, k8)
+        options = tag_load_edges(options, loads, k8)
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
                                         evidence[evidence["finding"] == row["finding"]])
@@ -225,7 +226,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             continue
         change, new, cleared, side = best
         if change.edge:  # clears it, but at an edge of its window: a warning, not applied
-            basis = value_basis(change, row, limits, reach, c5, doc_now.devices, k8)
+            basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
             recs.append(Recommendation(
                 **base, status=EDGE_STATUS, change=None,
                 margin_after=float(row["worst_margin"]), candidates_tried=tried,
@@ -238,7 +239,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
         side = [*side, *_practice_notes(change, conductors, gives_up)]
-        basis = value_basis(change, row, limits, reach, c5, doc_now.devices, k8)
+        basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:

@@ -17,8 +17,9 @@ along their library's rating series (:func:`.candidates._fuse_moves`), which is 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
+
+from protv2g.study.setting_steps import SettingSteps, on_step, settings_steps
 
 __all__ = ["ASSUMED_GRID_TEXT", "SettingSteps", "dial_steps_up", "on_step", "pickup_steps_up",
            "settings_steps", "snap_down", "snap_up", "step_basis"]
@@ -35,39 +36,6 @@ ASSUMED_GRID_TEXT = ("the settings grid is assumed (10 A steps up to 200 A, 50 A
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class SettingSteps:
-    """A device's declared setting steps (None: not declared, the assumed grid is used).
-
-    Attributes
-    ----------
-    pickup_a : float or None
-        Primary-ampere step of its phase and ground pickups (minimum trips).
-    dial : float or None
-        Step of its time dials (relay) or curve multipliers (recloser).
-    source : str
-        Where ``pickup_a`` comes from, e.g. ``"ct_ratio 120 × 0.01 A secondary = 1.2 A"``.
-    """
-
-    pickup_a: float | None = None
-    dial: float | None = None
-    source: str = ""
-
-
-def settings_steps(dev: Any) -> SettingSteps:
-    """The declared steps of a study-file device entry (any object with the fields; absent
-    fields are not declared)."""
-    step = getattr(dev, "pickup_step_a", None)
-    source = f"pickup_step_a {step:g} A" if step is not None else ""
-    ct, sec = getattr(dev, "ct_ratio", None), getattr(dev, "pickup_step_secondary_a", None)
-    if step is None and ct is not None and sec is not None:
-        step = float(ct) * float(sec)
-        source = f"ct_ratio {ct:g} × {sec:g} A secondary = {step:.6g} A"
-    dial = getattr(dev, "time_dial_step", None) or getattr(dev, "multiplier_step", None)
-    return SettingSteps(None if step is None else float(step),
-                        None if dial is None else float(dial), source)
-
-
 def snap_down(value: float, step: float) -> float:
     """The largest multiple of ``step`` at or below ``value`` (rounded to 1e-6).
 
@@ -80,11 +48,6 @@ def snap_down(value: float, step: float) -> float:
 def snap_up(value: float, step: float) -> float:
     """The smallest multiple of ``step`` at or above ``value`` (rounded to 1e-6)."""
     return round(math.ceil(value / step - _EPS) * step, 6)
-
-
-def on_step(value: float, step: float | None) -> bool:
-    """Whether ``value`` is a multiple of ``step`` (any value when no step is declared)."""
-    return step is None or abs(value / step - round(value / step)) < 1e-6
 
 
 def pickup_steps_up(value: float, steps: SettingSteps, n: int = 16) -> list[float]:

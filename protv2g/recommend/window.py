@@ -48,8 +48,8 @@ import pandas as pd
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.recommend.steps import SettingSteps, snap_down, snap_up
 
-__all__ = ["PICKUP_FIELDS", "WINDOW_GRIDS_A", "WINDOW_MARGIN", "Pick", "choose_lower",
-           "edge_reasons", "element_load_a", "load_basis", "load_edge", "tag_load_edges",
+__all__ = ["PICKUP_FIELDS", "WINDOW_GRIDS_A", "WINDOW_MARGIN", "DeviceLoads", "Pick",
+           "choose_lower", "edge_reasons", "load_basis", "load_edge", "tag_load_edges",
            "window_warning"]
 
 #: Margin kept beyond each criterion's own factor (fraction): the pickup accuracy.
@@ -177,48 +177,65 @@ def window_warning(field: str, value_a: float, floor_a: float, ceiling_a: float)
             "accuracy, checks.sensitivity.PICKUP_ACCURACY)")
 
 
-def element_load_a(field: str, device: str, flow_device: pd.DataFrame | None,
-                   below_a: float = math.inf) -> float:
-    """The largest current C8 judges ``device``'s pickup ``field`` against (A): the phase
-    ``|i_a|`` or the residual ``|i_residual_a|`` over the flow's device table (every
-    scenario and step, as C8 reads it), among the rows below ``below_a``; NaN when not a
-    pickup field, not in the flow or no row below ``below_a``."""
-    element = PICKUP_FIELDS.get(field)
-    if element is None or flow_device is None or "device" not in flow_device.columns:
-        return math.nan
-    col = "i_a" if element == "phase" else "i_residual_a"
-    if col not in flow_device.columns:
-        return math.nan
-    mine = flow_device.loc[flow_device["device"].astype(str) == device, col]
-    i_a = pd.to_numeric(mine, errors="coerce").abs().to_numpy(float)
-    i_a = i_a[np.isfinite(i_a) & (i_a > 0) & (i_a < below_a)]
-    return float(i_a.max()) if len(i_a) else math.nan
+@dataclass(frozen=True)
+class DeviceLoads:
+    """The currents C8 judges each device's pickups against, read once from the flow's device
+    table (every scenario and step, as C8 reads it): ``{(device, element): |i| (A)}``, the
+    phase ``|i_a|`` or the residual ``|i_residual_a|``, finite and positive only."""
+
+    by_element: dict[tuple[str, str], np.ndarray]
+
+    @classmethod
+    def of(cls, flow_device: pd.DataFrame | None) -> DeviceLoads:
+        """From the flow's device table (``device``, ``i_a``, ``i_residual_a``); empty
+        without one."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        if flow_device is None or "device" not in flow_device.columns or flow_device.empty:
+            return cls(out)
+        names = flow_device["device"].astype(str).to_numpy()
+        for element, col in (("phase", "i_a"), ("ground", "i_residual_a")):
+            if col not in flow_device.columns:
+                continue
+            i_a = np.abs(pd.to_numeric(flow_device[col], errors="coerce").to_numpy(float))
+            ok = np.isfinite(i_a) & (i_a > 0)
+            frame = pd.DataFrame({"device": names[ok], "i_a": i_a[ok]})
+            for name, part in frame.groupby("device", sort=False):
+                out[(str(name), element)] = part["i_a"].to_numpy()
+        return cls(out)
+
+    def largest_a(self, device: str, field: str, below_a: float = math.inf) -> float:
+        """The largest current of ``device``'s element of pickup ``field`` below ``below_a``
+        (A); NaN when not a pickup field, not in the flow or none below."""
+        element = PICKUP_FIELDS.get(field)
+        i_a = self.by_element.get((device, element)) if element else None
+        if i_a is None:
+            return math.nan
+        i_a = i_a[i_a < below_a]
+        return float(i_a.max()) if len(i_a) else math.nan
+
+    def passed_a(self, device: str, field: str, value_a: float, c8_factor: float
+                 ) -> tuple[float, float]:
+        """(largest current a pickup ``value_a`` passes C8 for, largest of all) (A): the
+        margin is to the rows the value passes — a row it still fails (e.g. a charging peak,
+        a finding of its own that no pickup raise is proposed for) has no margin to keep."""
+        return (self.largest_a(device, field, value_a / c8_factor),
+                self.largest_a(device, field))
 
 
-def _passed_load_a(field: str, value_a: float, device: str, flow_device: pd.DataFrame | None,
-                   c8_factor: float) -> tuple[float, float]:
-    """(largest load current ``value_a`` passes C8 for, largest of all) (A): the margin is
-    to the rows the value passes — a row it still fails (e.g. a charging peak, a finding of
-    its own that no pickup raise is proposed for) has no margin to keep."""
-    return (element_load_a(field, device, flow_device, value_a / c8_factor),
-            element_load_a(field, device, flow_device))
-
-
-def load_edge(field: str, value_a: Any, device: str, flow_device: pd.DataFrame | None,
+def load_edge(field: str, value_a: Any, device: str, loads: DeviceLoads,
               c8_factor: float) -> str:
     """:func:`window_warning` of a pickup ``value_a`` of ``device``'s ``field`` against C8's
     floor only: ``c8_factor`` × the largest load current of the rows it passes C8 for
-    (:func:`element_load_a`); empty when not a pickup, no flow, or the margin holds."""
+    (:meth:`DeviceLoads.passed_a`); empty when not a pickup, no flow, or the margin holds."""
     if not isinstance(value_a, (int, float)):
         return ""
-    load, _ = _passed_load_a(field, float(value_a), device, flow_device, c8_factor)
+    load, _ = loads.passed_a(device, field, float(value_a), c8_factor)
     if not math.isfinite(load):
         return ""
     return window_warning(field, float(value_a), c8_factor * load, math.inf)
 
 
-def load_basis(change: Any, criterion: str, flow_device: pd.DataFrame | None,
-               c8_factor: float) -> str:
+def load_basis(change: Any, criterion: str, loads: DeviceLoads, c8_factor: float) -> str:
     """What a verified pickup change keeps above C8's floor and which edge set it, e.g.
     ``"pickup_a 550 A: 10 % above C8's floor 499 A (1.5 × largest load current 333 A);
     C8's edge set it: the smallest raise tried at least 5 % above its floor"`` (a C8
@@ -229,7 +246,7 @@ def load_basis(change: Any, criterion: str, flow_device: pd.DataFrame | None,
     for fld, old, new in change.fields:
         if not isinstance(new, (int, float)) or fld not in PICKUP_FIELDS:
             continue
-        load, top = _passed_load_a(fld, float(new), change.name, flow_device, c8_factor)
+        load, top = loads.passed_a(change.name, fld, float(new), c8_factor)
         if not math.isfinite(load):
             continue
         floor = c8_factor * load
@@ -251,8 +268,7 @@ def load_basis(change: Any, criterion: str, flow_device: pd.DataFrame | None,
     return "; ".join(parts)
 
 
-def tag_load_edges(options: list[Any], flow_device: pd.DataFrame | None,
-                   c8_factor: float) -> list[Any]:
+def tag_load_edges(options: list[Any], loads: DeviceLoads, c8_factor: float) -> list[Any]:
     """``options`` (:class:`~.change.Change`), each pickup that keeps less than
     :data:`WINDOW_MARGIN` above C8's floor tagged ``edge`` (tried after every other
     candidate by :mod:`.search`, and a warning if accepted); changes already tagged kept."""
@@ -260,7 +276,7 @@ def tag_load_edges(options: list[Any], flow_device: pd.DataFrame | None,
     for c in options:
         if not c.edge:
             why = "; ".join(w for f, _o, n in c.fields
-                            if (w := load_edge(f, n, c.name, flow_device, c8_factor)))
+                            if (w := load_edge(f, n, c.name, loads, c8_factor)))
             if why:
                 c = dataclasses.replace(c, edge=why)
         out.append(c)

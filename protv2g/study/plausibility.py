@@ -81,6 +81,7 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
@@ -269,25 +270,19 @@ _STEPPED = {"pickup": ("pickup_a", "ground_pickup_a", "phase_min_trip_a", "groun
 
 
 def _step_warnings(device: Any, where: str, file: str, label: str) -> list[Issue]:
-    """A setting that is not a multiple of the device's declared step (``pickup_step_a``,
-    ``ct_ratio`` × ``pickup_step_secondary_a``, ``time_dial_step``, ``multiplier_step``):
-    the device cannot be set to it, so the step (a CT ratio most often) or the setting is
-    likely mistyped; ``recommend`` proposes values on the step."""
-    step = getattr(device, "pickup_step_a", None)
-    how = f"pickup_step_a {step:g} A" if step is not None else ""
-    ct, sec = getattr(device, "ct_ratio", None), getattr(device, "pickup_step_secondary_a", None)
-    if step is None and ct is not None and sec is not None:
-        step, how = ct * sec, f"ct_ratio {ct:g} × pickup_step_secondary_a {sec:g} A"
-    dial = getattr(device, "time_dial_step", None) or getattr(device, "multiplier_step", None)
-    dial_how = ("time_dial_step" if getattr(device, "time_dial_step", None) is not None
+    """A setting that is not a multiple of the device's declared step
+    (:func:`protv2g.study.setting_steps.settings_steps`): the device cannot be set to it, so
+    the step (a CT ratio most often) or the setting is likely mistyped; ``recommend``
+    proposes values on the step."""
+    steps = settings_steps(device)
+    dial_key = ("time_dial_step" if getattr(device, "time_dial_step", None) is not None
                 else "multiplier_step")
     out = []
-    for kind, size, basis in (("pickup", step, how), ("dial", dial, dial_how)):
-        if size is None:
-            continue
-        for key in _STEPPED[kind]:
-            value = getattr(device, key, None)
-            if value is None or abs(value / size - round(value / size)) < 1e-6:
+    for kind, size, basis in (("pickup", steps.pickup_a, steps.source),
+                              ("dial", steps.dial, dial_key)):
+        for key in _STEPPED[kind] if size is not None else ():
+            value = getattr(device, key, None)  # a value given (a default is no slip)
+            if value is None or key not in device.model_fields_set or on_step(value, size):
                 continue
             lo = math.floor(value / size) * size
             out.append(Issue(
