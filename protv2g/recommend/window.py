@@ -136,7 +136,10 @@ def choose_lower(floor_a: float, ceiling_a: float, present_a: float, steps: Sett
     centre = math.sqrt(max(floor_a, _EPS) * ceiling_a)
     best: tuple[float, float, float, bool] | None = None
     for step, declared in _grids(ceiling_a, steps):
-        for v in (snap_down(centre, step), snap_up(centre, step)):
+        # the two step values around the geometric centre (the maximin of a window), or the
+        # highest below the present one when the centre is above it
+        for v in (snap_down(centre, step), snap_up(centre, step),
+                  snap_down(present_a - 1e-6, step)):
             if not (floor_a + _EPS < v <= ceiling_a + 1e-6 and v < present_a - _EPS):
                 continue
             worst = min(_margins(v, floor_a, ceiling_a))
