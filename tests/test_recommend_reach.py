@@ -50,15 +50,16 @@ def test_ground_pickup_searched_down_to_c8s_floor():
     """A ground row (3I0 273 A against the ground pickup 190 A): the ground element only;
     ceiling 273 / 1.5 = 182 A, floor 1.5 × 41 = 61.5 A; the moves 170 … 70 A, nearest
     first, on the 10 A grid (the devices declare no setting steps): 5 % inside both edges
-    (≤ 182 / 1.05 = 173.3 A, ≥ 61.5 × 1.05 = 64.6 A; session 33, protv2g.recommend.window —
-    180 A kept 1.1 % to C5's ceiling)."""
+    (≤ 182 / 1.05 = 173.3 A, ≥ 61.5 × 1.05 = 64.6 A; session 33, protv2g.recommend.window);
+    180 A, 1.1 % inside C5's ceiling, is tagged and comes last."""
     ev = _evidence([("SLG-c", 273.0, 190.0, 1.5), ("SLG-c", 280.0, 190.0, 1.5)])
     (lim,) = reach_limits(FINDING, ev, _relay(), _flow(), 1.5)
     assert (lim.element, lim.field) == ("ground", "ground_pickup_a")
     assert lim.ceiling_a == pytest.approx(182.0) and lim.floor_a == pytest.approx(61.5)
     moves = reach_moves([lim])
     assert [m.new for m in moves] == [170.0, 160.0, 150.0, 140.0, 130.0, 120.0, 110.0,
-                                      100.0, 90.0, 80.0, 70.0]
+                                      100.0, 90.0, 80.0, 70.0, 180.0]
+    assert [bool(m.edge) for m in moves] == [False] * 11 + [True]  # 180 A: tried last
     assert all(m.field == "ground_pickup_a" and m.old == 190.0 for m in moves)
     assert "C8 margin: largest standing residual 3I0 41 A < 180 A / 1.5 = 120 A" in \
         lim.margin_text(180.0)
@@ -78,13 +79,14 @@ def test_no_pickup_satisfies_both_says_both_limits():
 def test_phase_rows_move_the_phase_pickup_and_both_move_together():
     """A phase row (3ph, the phase pickup 760 A) moves ``pickup_a`` on the 50 A grid above
     the floor 1.5 × 379 = 568.5 A; a finding failing on both elements moves both together.
-    650 A is left out (s33): 2.5 % inside C5's ceiling 1000 / 1.5 = 666.7 A, less than the 5 %
-    margin (≤ 634.9 A); 750 and 700 A lie above the ceiling (they ease a finding with
-    warnings; here none)."""
+    650 A comes last (s33): 2.5 % inside C5's ceiling 1000 / 1.5 = 666.7 A, less than the 5 %
+    margin (≤ 634.9 A): tagged and last; 750 and 700 A lie above the ceiling (they ease a
+    finding with warnings; here none)."""
     ev = _evidence([("3ph", 1000.0, 760.0, 1.5)])
     (lim,) = reach_limits(FINDING, ev, _relay(), _flow(), 1.5)
     assert lim.field == "pickup_a"
-    assert [m.new for m in reach_moves([lim])] == [750.0, 700.0, 600.0]
+    assert [(m.new, bool(m.edge)) for m in reach_moves([lim])] == [
+        (750.0, False), (700.0, False), (600.0, False), (650.0, True)]
     both = _evidence([("3ph", 1000.0, 760.0, 1.5), ("SLG-b", 273.0, 190.0, 1.5)])
     lims = reach_limits(FINDING, both, _relay(), _flow(), 1.5)
     moves = reach_moves(lims)
@@ -92,7 +94,8 @@ def test_phase_rows_move_the_phase_pickup_and_both_move_together():
     assert both[0].fields == [("pickup_a", 760.0, 750.0), ("ground_pickup_a", 190.0, 170.0)]
     assert both[-1].fields[0][2] == 600.0 and len(both) == 11  # the phase held at its last
     assert [m.new for m in moves if m.field == "pickup_a" and not m.extra] == [
-        750.0, 700.0, 600.0]
+        750.0, 700.0, 600.0, 650.0]  # 650 A tagged (above)
+    assert not any(m.edge for m in both)  # both elements have values with margin
     assert [m.new for m in moves if m.field == "ground_pickup_a"][0] == 170.0
 
 

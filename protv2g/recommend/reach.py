@@ -195,21 +195,28 @@ def element_values(lim: ReachLimits, n: int = 20) -> list[tuple[float, str]]:
     :data:`.window.WINDOW_MARGIN` to an edge of the window, else ``""``), the present one's
     nearest first: the grid's values with that margin above C8's floor — those above C5's
     ceiling ease the finding (its failing rows), those at least 5 % below it clear it — with
-    :func:`window_pick`'s value among them; when no value keeps the margin to both edges,
-    that (maximin) value alone, last, tagged. Empty when no pickup satisfies both limits."""
+    :func:`window_pick`'s value among them; then, tagged, the highest grid value inside C5's
+    ceiling by less than the margin (the smallest move that clears it, on paper) and, when no
+    value keeps the margin to both edges, the window's maximin value. Empty when no pickup
+    satisfies both limits. :mod:`.search` tries the tagged values only when no other
+    candidate clears or eases the finding, and then as a warning."""
     pick = window_pick(lim)
     if pick is None:
         return []
     low = lim.floor_a * (1.0 + WINDOW_MARGIN)
     high = lim.ceiling_a / (1.0 + WINDOW_MARGIN)
-    keep = {v for v in _lower(lim.pickup_a, lim.floor_a, lim.steps, n) if v >= low - 1e-6
+    ladder = _lower(lim.pickup_a, lim.floor_a, lim.steps, n)
+    keep = {v for v in ladder if v >= low - 1e-6
             and (v <= high + 1e-6 or v > lim.ceiling_a + 1e-9)}
-    if not pick.edge:
+    edges = [v for v in ladder if high + 1e-6 < v <= lim.ceiling_a + 1e-9
+             and v > lim.floor_a + 1e-9][:1]
+    if pick.edge:
+        edges.append(pick.value_a)
+    else:
         keep.add(pick.value_a)
     out = [(v, "") for v in sorted(keep, reverse=True)]
-    if pick.edge:
-        out.append((pick.value_a, window_warning(lim.field, pick.value_a, lim.floor_a,
-                                                 lim.ceiling_a)))
+    out += [(v, window_warning(lim.field, v, lim.floor_a, lim.ceiling_a))
+            for v in dict.fromkeys(edges) if v not in keep]
     return out
 
 
@@ -226,17 +233,28 @@ def reach_moves(limits: Sequence[ReachLimits], n: int = 20) -> list[Change]:
     out = [_change("devices", lim.device, lim.field, lim.pickup_a, v, Family.PICKUP,
                    _rel(lim.pickup_a, v), edge=why) for lim, vals in values for v, why in vals]
     if len(values) > 1 and len(values) == len(limits):
-        main, rest = values[0][0], values[1:]
-        for k in range(max(len(s) for _, s in values)):
-            vals = [s[min(k, len(s) - 1)] for _, s in values]
-            extra = tuple((lim.field, lim.pickup_a, v) for (lim, _), (v, _w) in zip(
-                rest, vals[1:], strict=True))
-            size = sum(_rel(lim.pickup_a, v) for (lim, _), (v, _w) in zip(values, vals,
-                                                                          strict=True))
-            why = "; ".join(w for _v, w in vals if w)
-            out.append(_change("devices", main.device, main.field, main.pickup_a, vals[0][0],
-                               Family.PICKUP, size, extra, edge=why))
+        lims = [lim for lim, _ in values]
+        clean = [[x for x in vals if not x[1]] for _, vals in values]
+        edge = [[x for x in vals if x[1]] for _, vals in values]
+        # the values with margin step together; an element with none steps its tagged ones
+        # (the pairs tagged, tried last)
+        lists = [c or e for c, e in zip(clean, edge, strict=True)]
+        for k in range(max(len(x) for x in lists)):
+            out.append(_together(lims, [x[min(k, len(x) - 1)] for x in lists]))
     return out
+
+
+def _together(lims: Sequence[ReachLimits], vals: Sequence[tuple[float, str]]) -> Change:
+    """One move of every element of ``lims`` to its value of ``vals`` (``(value, edge)``):
+    the first element's field carries the others' as ``extra``; its size the sum of the
+    moves; tagged when any value is."""
+    main = lims[0]
+    extra = tuple((lim.field, lim.pickup_a, v) for lim, (v, _w) in zip(lims[1:], vals[1:],
+                                                                        strict=True))
+    size = sum(_rel(lim.pickup_a, v) for lim, (v, _w) in zip(lims, vals, strict=True))
+    why = "; ".join(w for _v, w in vals if w)
+    return _change("devices", main.device, main.field, main.pickup_a, vals[0][0],
+                   Family.PICKUP, size, extra, edge=why)
 
 
 @dataclass
