@@ -29,7 +29,10 @@ The rule (:func:`choose_lower`, :func:`edge_reasons`)
   maximin: near the geometric mean ``√(floor × ceiling)``, snapped to the device's step) is
   proposed as a **warning, not a verified fix** (:mod:`.search`: status
   :data:`protv2g.recommend.result.EDGE_STATUS`, not applied), its text saying which edge it
-  lacks margin to, e.g. "window 358–369 A: no margin for load growth".
+  lacks margin to, e.g. "window 358–369 A: no margin for load growth". The values just inside
+  an edge (a raise just above C8's floor, a lowering just inside C5's ceiling: the smallest
+  moves that clear on paper) are tagged alike and tried last, so a finding only such a move
+  clears says so instead of "not cleared".
 
 Values sit on the device's declared setting step (:mod:`.steps`), or on the assumed grid
 (10 A up to 200 A, 50 A above, then 10/5/1 A inside a narrow window) when none is declared.
