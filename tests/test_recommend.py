@@ -91,7 +91,7 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
 
     # verified independently: the pickup change alone clears the C8 export peak and the
     # reclose change alone every C10 failure, each without a new failing row elsewhere.
-    # trust_checks: the pickup is raised for the export peak only (400 → 500 A, was 600 A
+    # trust_checks: the pickup is raised for the export peak only (400 → 550 A, was 600 A
     # for the charging peak, which gets no pickup raise and stays: manage the charging)
     v0, _ = depot["violations"], None
     fails0 = v0[status_mask(v0, "fail")]
@@ -118,11 +118,14 @@ def test_depot_recommends_r_f1_pickup_and_rc_f1_reclose(depot):
 
 def test_pickup_is_the_smallest_that_clears_load(depot):
     """C8: the export peak 327 A (firm/light/100%) × 1.5 = 491 A needs a pickup above it; in
-    50 A steps the smallest is 500 A (a 450 A pickup leaves the export peak failing).
+    50 A steps the smallest is 500 A (a 450 A pickup leaves the export peak failing) — but
+    500 A is 1.8 % above C8's limit, inside the pickup's ±5 % accuracy: session 33 keeps 5 %
+    beyond the factor (recommend.window), so 550 A (12 % above it) is proposed.
     trust_checks: was 600 A for the 381 A charging peak, which gets no pickup raise now."""
     rec = depot["rec"]
     pickup = next(c for c in rec.changes if (c.name, c.field) == ("R-F1", "pickup_a"))
-    assert pickup.new == pytest.approx(500.0)
+    assert pickup.new == pytest.approx(550.0)
+    assert pickup.new / (1.5 * 327.5) - 1.0 >= 0.05 > 500.0 / (1.5 * 327.5) - 1.0
     smaller = Change("devices", "R-F1", "pickup_a", 400, 450.0, Family.PICKUP, 0.0)
     v, _ = _rerun(depot, [smaller])
     fails = v[status_mask(v, "fail")]
@@ -154,7 +157,8 @@ def test_apply_keeps_comments_and_loads(depot, tmp_path):
     assert (tmp_path / "feeder.json").is_file()  # copied: a study reads only its folder
     fixed = load_study(tmp_path / "fixed.yaml")
     r_f1 = next(d for d in fixed.document.devices if d.name == "R-F1")
-    assert r_f1.pickup_a == pytest.approx(500.0)  # trust_checks: the export peak's (was 600)
+    # trust_checks: the export peak's (was 600); 5 % above C8's floor 491 A (s33: was 500)
+    assert r_f1.pickup_a == pytest.approx(550.0)
     rc = next(d for d in fixed.document.devices if d.name == "RC-F1")
     # init's first reclose beside DER (2 s cease + 1.0 s, up to 0.5 s: 3.5 s; was 3 s)
     assert rc.reclose_intervals_s[0] == pytest.approx(RECLOSE_INTERVALS_DER_S[0])

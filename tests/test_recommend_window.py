@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves, window_value
+from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves, window_pick
 from protv2g.units import DeviceKind
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "feeders" / "opendss_example"
@@ -51,28 +51,43 @@ def _j1_flow():
 
 def test_j1_each_window_is_a_candidate():
     """Windows by hand: ground ≤ 213 / 1.5 = 142 A and > 1.5 × 63.3 = 95.0 A; phase
-    ≤ 443 / 1.2 = 369.2 A and > 1.5 × 239 = 358.5 A. The 50 A grid below 400 A has nothing
-    in the phase window, so its value is the highest 10 A value inside: 360 A. Each element
-    alone is a candidate (the old code returned no move at all), and both together."""
+    ≤ 443 / 1.2 = 369.2 A and > 1.5 × 239 = 358.5 A. Each element alone is a candidate (the
+    old code of s31 returned no move at all), and both together.
+
+    Session 33 (:mod:`protv2g.recommend.window`): a value keeps 5 % beyond each criterion's
+    own factor. Ground: ≤ 142 / 1.05 = 135.2 A and ≥ 95.0 × 1.05 = 99.7 A, so 130 … 100 A
+    (140 A, the reviewer's value, keeps only 1.4 % to C5's ceiling: tagged, last). Phase:
+    369.2 / 1.05 = 351.6 A < 358.5 × 1.05 = 376.4 A: no value keeps both, so the maximin near
+    √(358.5 × 369.2) = 363.8 A: 364 A (C8 +1.5 %, C5 +1.4 %), tagged as an edge value (s32
+    proposed 360 A: 0.4 % above C8's limit)."""
     phase, ground = reach_limits(FINDING, _j1_evidence(), _r_mid(), _j1_flow(), 1.5)
     assert ground.ceiling_a == pytest.approx(213.0 / 1.5)
     assert ground.floor_a == pytest.approx(1.5 * 63.3)
     assert phase.ceiling_a == pytest.approx(443.0 / 1.2)
     assert phase.floor_a == pytest.approx(1.5 * 239.0)
-    assert window_value(phase) == (360.0, 10.0)
+    pick = window_pick(phase)
+    assert pick.value_a == pytest.approx(364.0) and pick.edge
+    assert pick.margin_floor == pytest.approx(364.0 / 358.5 - 1)
+    assert pick.margin_ceiling == pytest.approx(443.0 / 1.2 / 364.0 - 1)
     moves = reach_moves([phase, ground])
-    alone = {(m.field, m.new) for m in moves if not m.extra}
-    assert ("ground_min_trip_a", 140.0) in alone  # the reviewer's verified value
-    assert [m.new for m in moves if m.field == "ground_min_trip_a"] == [
-        140.0, 130.0, 120.0, 110.0, 100.0]  # 10 A grid, above the floor 95.0 A
-    assert ("phase_min_trip_a", 360.0) in alone
-    assert all(94.95 < v <= 150.0 for f, v in alone if f == "ground_min_trip_a")
+    ground_alone = [m for m in moves if m.field == "ground_min_trip_a"]
+    assert [m.new for m in ground_alone] == [
+        130.0, 120.0, 110.0, 100.0, 140.0]  # 10 A grid, 5 % inside both edges; then 140 A
+    assert not any(m.edge for m in ground_alone[:-1])
+    # 140 A, the reviewer's value, keeps 1.4 % to C5's ceiling: tried last, a warning if so
+    assert ground_alone[-1].edge.startswith("window 95–142 A: no margin for the minimum "
+                                            "fault (C5: 1.4 % below its limit 142.0 A)")
+    (ph,) = [m for m in moves if m.field == "phase_min_trip_a" and not m.extra]
+    assert ph.new == pytest.approx(364.0)
+    assert ph.edge.startswith("window 358–369 A: no margin for load growth (C8: 1.5 % above")
+    assert "or the minimum fault (C5: 1.4 % below" in ph.edge
     both = [m for m in moves if m.extra]
-    assert both[0].fields == [("phase_min_trip_a", 400.0, 360.0),
-                              ("ground_min_trip_a", 150.0, 140.0)]
+    assert both[0].fields == [("phase_min_trip_a", 400.0, 364.0),
+                              ("ground_min_trip_a", 150.0, 130.0)]
+    assert all(m.edge for m in both)  # the phase value is at the edge in every pair
     note = ReachFacts(_j1_evidence(), _j1_flow(), 1.5).note(FINDING, [_r_mid()])
     assert "window 95–142 A: R-MID ground pickup ≤ 142 A for C5" in note
-    assert "window 358–369 A: R-MID phase pickup" in note
+    assert "window 358–369 A: no margin for load growth" in note
     assert "no pickup satisfies" not in note
 
 

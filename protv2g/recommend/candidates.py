@@ -45,7 +45,8 @@ unbalanced load or single-phase export above 51G pickup / k, :data:`protv2g.chec
 RESIDUAL_PEAKS`) gets ground-pickup raises only: the phase pickup does not see 3I0.
 
 Step sizes are those of ordinary settings practice: pickups in 10 A (≤ 200 A) or 50 A steps,
-time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps), first reclose
+time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps) — each snapped to the
+device's own setting steps when the study file declares them (:mod:`.steps`) — first reclose
 intervals among :data:`FIRST_RECLOSE_S` (3.5, 5, 10, 15 s: the smallest is the one ``protv2g
 init`` drafts beside DER, the rest common recloser control menus), fuse links along the
 library's series of the same type (ANSI C37.42 preferred and intermediate K/T ratings).
@@ -64,6 +65,14 @@ from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
 from protv2g.findings import Attribution
 from protv2g.recommend.change import FAMILY_RANK, Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
+from protv2g.recommend.steps import (
+    SettingSteps,
+    dial_steps_up,
+    pickup_steps_up,
+    settings_steps,
+    snap_down,
+)
+from protv2g.recommend.window import WINDOW_MARGIN, choose_lower, window_warning
 from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.units import DeviceKind
 
@@ -100,15 +109,6 @@ FUSE_BLOWING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
                                      SavingMechanism.NOT_SAVED_WITHOUT_V2G.value})
 
 
-def _steps_up(value: float, step: float, n: int) -> list[float]:
-    start = math.floor(value / step + 1e-9) * step
-    return [round(start + k * step, 6) for k in range(1, n + 1) if start + k * step > value]
-
-
-def _pickup_steps(value: float, n: int = 16) -> list[float]:
-    return _steps_up(value, 10.0 if value < 200 else 50.0, n)
-
-
 def _steps_down(value: float, floor: float, n: int = 20) -> list[float]:
     """Pickups below ``value`` on the settings grid (10 A below 200 A, 50 A from 200 A up),
     from the nearest down to the lowest at or above ``floor``, ``n`` at most."""
@@ -124,9 +124,9 @@ def _steps_down(value: float, floor: float, n: int = 20) -> list[float]:
 
 
 def _change(section: str, name: str, field: str, old: Any, new: Any, family: Family,
-            rel: float, extra: tuple[tuple[str, Any, Any], ...] = ()) -> Change:
+            rel: float, extra: tuple[tuple[str, Any, Any], ...] = (), edge: str = "") -> Change:
     return Change(section, name, field, old, new, family, round(rel + FAMILY_RANK[family], 6),
-                  extra)
+                  extra, edge)
 
 
 def _rel(old: float, new: float) -> float:
@@ -136,30 +136,32 @@ def _rel(old: float, new: float) -> float:
 def _relay_moves(dev: Any, criterion: str, ground: bool, residual: bool = False
                  ) -> Iterator[Change]:
     """A relay's moves; ``residual``: a C8 row of its ground element (unbalanced load above
-    51G pickup / k): the ground pickup up, nothing else."""
+    51G pickup / k): the ground pickup up, nothing else. Pickups and dials on the device's
+    declared steps (:mod:`.steps`), else on the assumed grid."""
     n = dev.name
+    steps = settings_steps(dev)
     if residual:
         if dev.ground_pickup_a is not None:
             yield from (_change("devices", n, "ground_pickup_a", dev.ground_pickup_a, p,
                                 Family.PICKUP, _rel(dev.ground_pickup_a, p))
-                        for p in _pickup_steps(dev.ground_pickup_a, 10))
+                        for p in pickup_steps_up(dev.ground_pickup_a, steps, 10))
         return
     yield from (_change("devices", n, "pickup_a", dev.pickup_a, p, Family.PICKUP,
-                        _rel(dev.pickup_a, p)) for p in _pickup_steps(dev.pickup_a))
+                        _rel(dev.pickup_a, p)) for p in pickup_steps_up(dev.pickup_a, steps))
     if criterion == "C8":
         return
     if dev.time_dial is not None:
         yield from (_change("devices", n, "time_dial", dev.time_dial, td, Family.TIME_DIAL,
                             _rel(dev.time_dial, td))
-                    for td in _steps_up(dev.time_dial, 0.05, 20))
+                    for td in dial_steps_up(dev.time_dial, 0.05, steps.dial, 20))
     if ground and dev.ground_pickup_a is not None:
         yield from (_change("devices", n, "ground_pickup_a", dev.ground_pickup_a, p,
                             Family.PICKUP, _rel(dev.ground_pickup_a, p))
-                    for p in _pickup_steps(dev.ground_pickup_a, 10))
+                    for p in pickup_steps_up(dev.ground_pickup_a, steps, 10))
         if dev.ground_time_dial is not None:
             yield from (_change("devices", n, "ground_time_dial", dev.ground_time_dial, td,
                                 Family.TIME_DIAL, _rel(dev.ground_time_dial, td))
-                        for td in _steps_up(dev.ground_time_dial, 0.1, 15))
+                        for td in dial_steps_up(dev.ground_time_dial, 0.1, steps.dial, 15))
     if criterion == "C6" and getattr(dev, "directional", "none") == "none":
         yield _change("devices", n, "directional", "none", "forward", Family.DIRECTIONAL, 0.0)
 
@@ -215,7 +217,20 @@ def _recloser_moves(dev: Any, criterion: str, ground: bool = True,
         yield from (_change("devices", n, "delayed_multiplier", dev.delayed_multiplier, x,
                             Family.TIME_DIAL, _rel(dev.delayed_multiplier, x),
                             _ground_delayed(dev, x, ground))
-                    for x in _steps_up(dev.delayed_multiplier, 0.1, 10))
+                    for x in dial_steps_up(dev.delayed_multiplier, 0.1,
+                                           settings_steps(dev).dial, 10))
+
+
+def _lower(value: float, floor: float, steps: SettingSteps, n: int = 20) -> list[float]:
+    """:func:`_steps_down` of ``value`` to ``floor``, each snapped down to the device's
+    pickup step when it declares one (above ``floor``, below ``value``, no repeats)."""
+    out: list[float] = []
+    for v in _steps_down(value, floor, n):
+        if steps.pickup_a is not None:
+            v = snap_down(v, steps.pickup_a)
+        if floor - 1e-9 <= v < value - 1e-9 and v > 0 and v not in out:
+            out.append(v)
+    return out
 
 
 def _see_moves(dev: Any, ground: bool, reach: FindingReach | None,
@@ -224,24 +239,30 @@ def _see_moves(dev: Any, ground: bool, reach: FindingReach | None,
     ground minimum trip, or a ground element where the recloser has none and 3I0 is
     unchanged by V2G (bounds: :class:`~.saving.RecloserLimits`). Ground elements rank
     before a lower phase trip (their sizes stay below 0.1): 3I0 is what the chargers do not
-    feed, while a lower phase trip spends the load margin."""
+    feed, while a lower phase trip spends the load margin. Values on the device's declared
+    step (:mod:`.steps`); a value within 5 % of C8's floor is tagged by the search
+    (:func:`.window.tag_load_edges`), a new ground element's within 5 % of its C5 ceiling
+    here (:mod:`.window`)."""
     n = dev.name
+    steps = settings_steps(dev)
     yield from (_change("devices", n, "phase_min_trip_a", dev.phase_min_trip_a, p,
                         Family.PICKUP, _rel(dev.phase_min_trip_a, p))
-                for p in _steps_down(dev.phase_min_trip_a, limits.phase_floor_a))
+                for p in _lower(dev.phase_min_trip_a, limits.phase_floor_a, steps))
     if not ground:
         return
     if dev.ground_min_trip_a is not None:
         yield from (_change("devices", n, "ground_min_trip_a", dev.ground_min_trip_a, g,
                             Family.PICKUP, _rel(dev.ground_min_trip_a, g))
-                    for g in _steps_down(dev.ground_min_trip_a, limits.ground_floor_a))
+                    for g in _lower(dev.ground_min_trip_a, limits.ground_floor_a, steps))
         return
     if reach is None or not reach.i0_unchanged or not math.isfinite(limits.ground_ceiling_a):
         return
-    grid = 10.0 if limits.ground_ceiling_a <= 200.0 else 50.0
-    top = math.floor(limits.ground_ceiling_a / grid + 1e-9) * grid
-    values = [top, *_steps_down(top, limits.ground_floor_a)] \
-        if top >= limits.ground_floor_a - 1e-9 else []
+    pick = choose_lower(limits.ground_floor_a, limits.ground_ceiling_a, math.inf, steps)
+    if pick is None:
+        return
+    top = pick.value_a
+    values = [top] if pick.edge else [top, *(
+        g for g in _lower(top, limits.ground_floor_a * (1.0 + WINDOW_MARGIN), steps))]
     extra = []  # the recloser's own curves and multipliers, stated (not left to defaults)
     for fld, phase in (("ground_fast_curve", "fast_curve"),
                        ("ground_delayed_curve", "delayed_curve"),
@@ -249,9 +270,11 @@ def _see_moves(dev: Any, ground: bool, reach: FindingReach | None,
                        ("ground_delayed_multiplier", "delayed_multiplier")):
         if getattr(dev, fld, None) is None:
             extra.append((fld, None, getattr(dev, phase)))
+    edge = (window_warning("ground_min_trip_a", top, limits.ground_floor_a,
+                           limits.ground_ceiling_a) if pick.edge else "")
     for g in values:  # highest first: the most margin over unbalance the model may not show
         yield _change("devices", n, "ground_min_trip_a", None, g, Family.GROUND_ELEMENT,
-                      0.1 * (top - g) / top, tuple(extra))
+                      0.1 * (top - g) / top, tuple(extra), edge)
 
 
 def _ground_delayed(dev: Any, x: float, ground: bool) -> tuple[tuple[str, Any, Any], ...]:

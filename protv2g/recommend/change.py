@@ -65,6 +65,10 @@ class Change:
     #: Further ``(field, old, new)`` of the same entry changed together (e.g. the delayed
     #: shots that keep the number of operations to lockout when fast shots are removed).
     extra: tuple[tuple[str, Any, Any], ...] = ()
+    #: Why the new value keeps less than the margin to an edge of its window
+    #: (:mod:`.window`), or ``""``: such a change is tried after every other and, if it is the
+    #: one that clears the finding, proposed as a warning, not as a verified fix.
+    edge: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -12,13 +12,16 @@ from typing import Any
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.criteria import MarginUnit
-from protv2g.recommend.change import Change, Family
+from protv2g.recommend.change import Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
+from protv2g.recommend.steps import step_basis
+from protv2g.recommend.window import DeviceLoads, load_basis
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
 __all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind",
-           "drafted_first", "ground_element_note", "with_drafted_first"]
+           "drafted_first", "edge_note", "ground_element_note", "value_basis",
+           "with_drafted_first"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -59,13 +62,43 @@ def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | 
         return (f"phase minimum trip {float(change.new):g} A ≥ 1.5 × the largest load current "
                 f"{limits.load_a:.0f} A through {change.name} (C8, re-checked)")
     if change.field == "ground_min_trip_a":
-        why = f"ground minimum trip {float(change.new):g} A within {limits.ground_text()}"
+        inside = float(change.new) <= limits.ground_ceiling_a + 1e-9
+        why = (f"ground minimum trip {float(change.new):g} A within {limits.ground_text()}"
+               if inside else  # a lowering of an element that stays above its zone's reach
+               f"ground minimum trip {float(change.new):g} A above its floor, "
+               f"{limits.ground_text()}: above the ceiling, so C5's reach in its zone is "
+               "not met by it (its own finding)")
         if change.family is Family.GROUND_ELEMENT:
             why = (f"a ground (51G) element sees 3I0, which the chargers do not feed"
                    f"{': ' + reach.text if reach is not None and reach.text else ''}; {why}; "
                    "curves and multipliers the recloser's own phase ones")
         return why
     return ""
+
+
+def value_basis(change: Change, row: Any, limits: Any, reach: Any, c5: Any,
+                devices: Sequence[Any], loads: DeviceLoads, k8: float) -> str:
+    """What a change's new value rests on: the fuse-saving limits (:func:`.notes._basis`) or
+    C5's window (:meth:`.reach.ReachFacts.basis`, which edge set it), else its margin above
+    C8's floor (:func:`.window.load_basis`); and the steps it is on (:func:`.steps.step_basis`:
+    the device's own, or the assumed grid, said so)."""
+    own = _basis(change, limits, reach)
+    window = c5.basis(change, row, devices)  # says its step itself
+    load = "" if window else load_basis(change, str(row.get("criterion", "")), loads, k8)
+    steps = "" if window else step_basis(change, devices)
+    return "; ".join(x for x in (own, window, load, steps) if x)
+
+
+def edge_note(change: Change, whole: bool, side: Sequence[str], basis: str, why: str) -> str:
+    """The note of a finding only a change at an edge of its window clears (``whole``) or
+    eases (fail to warn): the change, what the re-check showed, and which margin it lacks
+    (:mod:`.window`)."""
+    did = ("clears it" if whole else "eases it to a warning") + " on re-check"
+    return "; ".join(x for x in (
+        f"not a verified fix: {describe(change)} {did} (side effects: "
+        f"{'; '.join(side) or 'none'}), but {change.edge}", basis, why,
+        "confirm the load (or the minimum fault) it rests on and give the value the "
+        "utility accepts, or take another measure") if x)
 
 
 #: What reverse flow does to a switched capacitor bank, by its OpenDSS CapControl ``type``

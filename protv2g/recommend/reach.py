@@ -21,16 +21,21 @@ Bounds (:class:`ReachLimits`), both from the study's own results:
   flow (phase: ``|i_a|``; ground: ``|i_residual_a|``) over every scenario and step, the
   charging snapshots included: a pickup must stay above it.
 
-The moves are the pickups below the present one on the settings grid of
-:mod:`.candidates` (10 A steps up to 200 A, 50 A above: the study file's devices carry no
-setting steps of their own, so the step is the stated one), from the nearest down to the
-floor; :mod:`.search` finds the highest that clears the finding and accepts it only when the
-re-run of every check (C5, C8, the coordination pairs it touches) shows no other finding
-new or worse. When the ceiling is below the floor no pickup satisfies both and the note says
-so with both limits. A finding failing on both elements moves each alone and both, step by
-step together; an element with no window does not stop the others' moves, and a window the
-settings grid misses gets a round value inside it (:func:`element_values`; review rev32a W7,
-EPRI J1: R-MID's ground window 95–142 A was printed beside "no ordinary setting change").
+The moves are the pickups below the present one (:func:`element_values`), nearest first, on
+the device's declared setting step (:mod:`.steps`) or the assumed settings grid of
+:mod:`.candidates` (10 A steps up to 200 A, 50 A above; 10/5/1 A inside a narrow window), each
+keeping 5 % beyond both criteria's own factors (:mod:`.window`): those above C5's ceiling ease
+the finding (its failing rows), those at least 5 % inside it clear it, the highest of them —
+C5's edge sets it — being :func:`window_pick`'s. When no value keeps the margin to both edges,
+the window's maximin value is the only move, tagged: :mod:`.search` tries it after every other
+candidate and, if it is the one, says so as a warning (review s33: J1's R-MID 400 → 360 A was
+"verified" 1.5 A above C8's floor). :mod:`.search` finds the highest that clears the finding
+and accepts it only when the re-run of every check (C5, C8, the coordination pairs it touches)
+shows no other finding new or worse. When the ceiling is below the floor no pickup satisfies
+both and the note says so with both limits. A finding failing on both elements moves each
+alone and both, step by step together; an element with no window does not stop the others'
+moves (review rev32a W7, EPRI J1: R-MID's ground window 95–142 A was printed beside "no
+ordinary setting change").
 """
 
 from __future__ import annotations
@@ -45,11 +50,18 @@ import pandas as pd
 
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.criteria import MarginUnit
-from protv2g.recommend.candidates import Change, Family, _change, _rel, _steps_down
+from protv2g.recommend.candidates import Change, Family, _change, _lower, _rel
+from protv2g.recommend.steps import SettingSteps, settings_steps
+from protv2g.recommend.window import (
+    WINDOW_MARGIN,
+    Pick,
+    choose_lower,
+    edge_reasons,
+    window_warning,
+)
 from protv2g.units import DeviceKind
 
-__all__ = ["WINDOW_GRIDS_A", "ReachFacts", "ReachLimits", "element_values", "reach_moves",
-           "window_value"]
+__all__ = ["ReachFacts", "ReachLimits", "element_values", "reach_moves", "window_pick"]
 
 Element = Literal["phase", "ground"]
 #: Study-file pickup field of each element, per device kind.
@@ -81,6 +93,8 @@ class ReachLimits:
     #: between it and :attr:`ceiling_a` clears the failing rows and leaves warnings (e.g.
     #: backup reach, factor 1.2) — the finding eases from fail to warn.
     ceiling_fail_a: float = float("nan")
+    #: The device's declared setting steps (:mod:`.steps`; none: the assumed grid).
+    steps: SettingSteps = SettingSteps()
 
     @property
     def feasible(self) -> bool:
@@ -155,75 +169,92 @@ def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
             dev.name, el, field, float(present), float(i_op[at][k] / factor[at][k]),
             float(i_op[at][k]), float(factor[at][k]),
             c8_factor * load if np.isfinite(load) else 0.0, load, c8_factor,
-            float(np.min(i_op[fl] / factor[fl])) if fl.any() else float("nan")))
+            float(np.min(i_op[fl] / factor[fl])) if fl.any() else float("nan"),
+            settings_steps(dev)))
     return out
 
 
-#: Finer grids tried, in order, when no value of the settings grid of :mod:`.candidates`
-#: (10 A up to 200 A, 50 A above) lies inside an element's window (A). A recloser's
-#: electronic control sets its minimum trips in 1 A steps and a numerical relay its pickups
-#: in 0.01 A secondary steps (recalled: Eaton Form 6 and SEL-351 instruction manuals), so a
-#: round value inside the window is a setting either can take; the coarsest grid that has
-#: one is the "standard" value proposed (review rev32a W7: R-MID's phase window 358–369 A
-#: held no 50 A value, and the empty phase list dropped the ground window 95–142 A too).
-WINDOW_GRIDS_A = (10.0, 5.0, 1.0)
-
-
-def window_value(lim: ReachLimits) -> tuple[float, float] | None:
-    """The highest pickup inside ``lim``'s window (floor, min(ceiling, present)] on the
-    coarsest of :data:`WINDOW_GRIDS_A` that has one, and that grid (A); None when the
-    window is empty or narrower than every grid.
+def window_pick(lim: ReachLimits) -> Pick | None:
+    """The pickup :func:`.window.choose_lower` picks in ``lim``'s window (C8's floor, C5's
+    ceiling] below the present one, on the device's step or the assumed grid: the highest
+    with 5 % margin to both edges, else the maximin value (``edge``); None when the window
+    holds no value.
 
     >>> lim = ReachLimits("R", "phase", "phase_min_trip_a", 400, 369.2, 443, 1.2, 358.5,
     ...                   239, 1.5)
-    >>> window_value(lim)
-    (360.0, 10.0)
+    >>> window_pick(lim).value_a, window_pick(lim).edge
+    (364.0, True)
     """
-    top = min(lim.ceiling_a, lim.pickup_a)
-    for grid in WINDOW_GRIDS_A:
-        v = math.floor(top / grid + 1e-9) * grid
-        if v > lim.floor_a + 1e-9 and v > 0.0 and v < lim.pickup_a - 1e-9:
-            return round(v, 6), grid
-    return None
-
-
-def element_values(lim: ReachLimits, n: int = 20) -> list[float]:
-    """``lim``'s pickups to try, nearest the present one first: the settings grid's values
-    below it down to just above the C8 floor, and, when none of them lies inside the window
-    (C5's ceiling, C8's floor), :func:`window_value` in its place among them. Empty when
-    no pickup satisfies both limits."""
     if not lim.feasible:
+        return None
+    return choose_lower(lim.floor_a, lim.ceiling_a, lim.pickup_a, lim.steps)
+
+
+def element_values(lim: ReachLimits, n: int = 20) -> list[tuple[float, str]]:
+    """``lim``'s pickups to try, as ``(value, edge)`` (``edge``: why the value keeps less than
+    :data:`.window.WINDOW_MARGIN` to an edge of the window, else ``""``), the present one's
+    nearest first: the grid's values with that margin above C8's floor — those above C5's
+    ceiling ease the finding (its failing rows), those at least 5 % below it clear it — with
+    :func:`window_pick`'s value among them; then, tagged, the highest grid value inside C5's
+    ceiling by less than the margin (the smallest move that clears it, on paper) and, when no
+    value keeps the margin to both edges, the window's maximin value. Empty when no pickup
+    satisfies both limits. :mod:`.search` tries the tagged values only when no other
+    candidate clears or eases the finding, and then as a warning."""
+    pick = window_pick(lim)
+    if pick is None:
         return []
-    steps = [v for v in _steps_down(lim.pickup_a, lim.floor_a, n) if v > lim.floor_a + 1e-9]
-    if not any(v <= lim.ceiling_a + 1e-9 for v in steps):
-        w = window_value(lim)
-        if w is not None:
-            steps = sorted({*steps, w[0]}, reverse=True)
-    return steps
+    low = lim.floor_a * (1.0 + WINDOW_MARGIN)
+    high = lim.ceiling_a / (1.0 + WINDOW_MARGIN)
+    ladder = _lower(lim.pickup_a, lim.floor_a, lim.steps, n)
+    keep = {v for v in ladder if v >= low - 1e-6
+            and (v <= high + 1e-6 or v > lim.ceiling_a + 1e-9)}
+    edges = [v for v in ladder if high + 1e-6 < v <= lim.ceiling_a + 1e-9
+             and v > lim.floor_a + 1e-9][:1]
+    if pick.edge:
+        edges.append(pick.value_a)
+    else:
+        keep.add(pick.value_a)
+    out = [(v, "") for v in sorted(keep, reverse=True)]
+    out += [(v, window_warning(lim.field, v, lim.floor_a, lim.ceiling_a))
+            for v in dict.fromkeys(edges) if v not in keep]
+    return out
 
 
 def reach_moves(limits: Sequence[ReachLimits], n: int = 20) -> list[Change]:
-    """The pickups below the present one (grid of :mod:`.candidates`, or a round value inside
-    the window when the grid has none there: :func:`element_values`) down to just above the
-    C8 floor, nearest first: each element whose window exists on its own, and, when the
-    finding fails on both elements and both have values, both stepping together (the first
-    element's field carries the other's as ``extra``; its size the sum of both moves).
+    """The pickups of :func:`element_values` (nearest the present one first; a value without
+    margin to the window's edges tagged ``edge``, tried last by :mod:`.search`): each element
+    whose window exists on its own, and, when the finding fails on both elements and both have
+    values, both stepping together (the first element's field carries the other's as
+    ``extra``; its size the sum of both moves; tagged when either value is).
     An element with no pickup satisfying both limits gets no move; the others still do
     (review rev32a W7: an empty phase list dropped R-MID's ground window 95–142 A)."""
     values = [(lim, element_values(lim, n)) for lim in limits]
     values = [(lim, v) for lim, v in values if v]
     out = [_change("devices", lim.device, lim.field, lim.pickup_a, v, Family.PICKUP,
-                   _rel(lim.pickup_a, v)) for lim, vals in values for v in vals]
+                   _rel(lim.pickup_a, v), edge=why) for lim, vals in values for v, why in vals]
     if len(values) > 1 and len(values) == len(limits):
-        main, rest = values[0][0], values[1:]
-        for k in range(max(len(s) for _, s in values)):
-            vals = [s[min(k, len(s) - 1)] for _, s in values]
-            extra = tuple((lim.field, lim.pickup_a, v) for (lim, _), v in zip(rest, vals[1:],
-                                                                             strict=True))
-            size = sum(_rel(lim.pickup_a, v) for (lim, _), v in zip(values, vals, strict=True))
-            out.append(_change("devices", main.device, main.field, main.pickup_a, vals[0],
-                               Family.PICKUP, size, extra))
+        lims = [lim for lim, _ in values]
+        clean = [[x for x in vals if not x[1]] for _, vals in values]
+        edge = [[x for x in vals if x[1]] for _, vals in values]
+        # the values with margin step together; an element with none steps its tagged ones
+        # (the pairs tagged, tried last)
+        lists = [c or e for c, e in zip(clean, edge, strict=True)]
+        for k in range(max(len(x) for x in lists)):
+            out.append(_together(lims, [x[min(k, len(x) - 1)] for x in lists]))
     return out
+
+
+def _together(lims: Sequence[ReachLimits], vals: Sequence[tuple[float, str]]) -> Change:
+    """One move of every element of ``lims`` to its value of ``vals`` (``(value, edge)``):
+    the first element's field carries the others' as ``extra``; its size the sum of the
+    moves; tagged when any value is."""
+    main = lims[0]
+    extra = tuple((lim.field, lim.pickup_a, v) for lim, (v, _w) in zip(lims[1:], vals[1:],
+                                                                        strict=True))
+    size = sum(_rel(lim.pickup_a, v) for lim, (v, _w) in zip(lims, vals, strict=True))
+    why = "; ".join(w for _v, w in vals if w)
+    return _change("devices", main.device, main.field, main.pickup_a, vals[0][0],
+                   Family.PICKUP, size, extra, edge=why)
 
 
 @dataclass
@@ -269,37 +300,57 @@ class ReachFacts:
                              + ": a lower pickup would trip on load; look at the fault "
                              "resistance assumed, a sectionalising device nearer the faults, "
                              "or the load's unbalance")
-            elif element_values(lim):
-                parts.append(f"window {lim.floor_a:.0f}–{min(lim.ceiling_a, lim.pickup_a):.0f}"
-                             f" A: {lim.text()}")
+            elif (pick := window_pick(lim)) is not None:
+                head = f"window {lim.floor_a:.0f}–{min(lim.ceiling_a, lim.pickup_a):.0f} A"
+                why = edge_reasons(pick.value_a, lim.floor_a, lim.ceiling_a)
+                if why:
+                    head += (f": no margin for {' or '.join(why)} at its best value "
+                             f"{pick.value_a:g} A")
+                parts.append(f"{head}: {lim.text()}")
             else:
+                step = lim.steps.pickup_a or 1.0
                 parts.append(f"window {lim.floor_a:.1f}–{lim.ceiling_a:.1f} A holds no "
-                             f"setting on a {WINDOW_GRIDS_A[-1]:g} A step below the present "
+                             f"setting on a {step:g} A step below the present "
                              f"{lim.pickup_a:g} A: {lim.text()}")
         return "reach: " + "; ".join(parts)
 
     def basis(self, change: Change, finding: Mapping[str, Any], devices: Sequence[Any]) -> str:
-        """Why an accepted lower pickup is allowed: its window (C5 ceiling, C8 floor), its
-        C8 margin and, for a round value the settings grid did not have, which and why."""
+        """Why an accepted lower pickup is allowed: its window (C5 ceiling, C8 floor), which
+        edge set the value (:mod:`.window`: the highest value 5 % inside C5's ceiling, or the
+        maximin of a narrow window), its C8 margin, and the step it is on (the device's, or
+        the assumed grid, said so)."""
         by_field = {lim.field: lim for lim in self.limits(finding, devices)}
         parts = []
         for fld, _old, new in change.fields:
             lim = by_field.get(fld)
             if lim is not None and isinstance(new, (int, float)) and math.isfinite(new):
-                why = ""
-                w = window_value(lim)
-                grid = [v for v in _steps_down(lim.pickup_a, lim.floor_a, 20)
-                        if lim.floor_a + 1e-9 < v <= lim.ceiling_a + 1e-9]
-                if w is not None and not grid and math.isclose(float(new), w[0]):
-                    why = (f" (the highest {w[1]:g} A value inside the window "
-                           f"{lim.floor_a:.0f}–{lim.ceiling_a:.0f} A: the settings grid "
-                           f"{'10' if lim.pickup_a <= 200 else '50'} A has none there; the "
-                           "highest keeps the most load margin)")
-                if float(new) <= lim.ceiling_a + 1e-9:
-                    c5 = f"≤ C5 ceiling {lim.ceiling_a:.0f} A{why}"
-                else:  # between the failing rows' ceiling and every row's: eases it
-                    c5 = (f"≤ {lim.ceiling_fail_a:.0f} A, the C5 ceiling of its failing rows "
-                          f"(every row's, warnings included, is {lim.ceiling_a:.0f} A)")
-                parts.append(f"{lim.element} pickup {float(new):g} A {c5}; "
-                             f"{lim.margin_text(float(new))}")
+                parts.append(_value_basis(lim, float(new)))
         return "; ".join(parts)
+
+
+def _value_basis(lim: ReachLimits, new: float) -> str:
+    """The basis text of one element's new pickup ``new`` (A): which edge drove it, both
+    margins, and its step."""
+    pick = window_pick(lim)
+    m = f"{100 * WINDOW_MARGIN:g} %"
+    if new > lim.ceiling_a + 1e-9:  # between the failing rows' ceiling and every row's
+        c5 = (f"≤ {lim.ceiling_fail_a:.0f} A, the C5 ceiling of its failing rows (every "
+              f"row's, warnings included, is {lim.ceiling_a:.0f} A): eases the finding")
+    elif pick is not None and math.isclose(new, pick.value_a) and not pick.edge:
+        c5 = (f"≤ C5 ceiling {lim.ceiling_a:.0f} A: C5's edge set it — the highest value "
+              f"at least {m} inside it ({lim.ceiling_a:.1f} A / {1 + WINDOW_MARGIN:g} = "
+              f"{lim.ceiling_a / (1 + WINDOW_MARGIN):.1f} A), keeping the most load margin")
+    elif pick is not None and math.isclose(new, pick.value_a):
+        c5 = (f"≤ C5 ceiling {lim.ceiling_a:.0f} A: the window is narrower than {m} to "
+              f"each edge; the value with the largest smaller margin "
+              f"(C8 +{100 * pick.margin_floor:.1f} %, C5 +{100 * pick.margin_ceiling:.1f} %)")
+    else:
+        c5 = (f"≤ C5 ceiling {lim.ceiling_a:.0f} A ({100 * (lim.ceiling_a / new - 1):.0f} % "
+              f"inside it)")
+    step = (f"on {lim.device}'s own {lim.steps.pickup_a:.6g} A step ({lim.steps.source})"
+            if lim.steps.pickup_a is not None else "on the assumed settings grid (no "
+            "pickup_step_a or ct_ratio/pickup_step_secondary_a for the device)")
+    return (f"{lim.element} pickup {new:g} A {c5}; {lim.margin_text(new)}, "
+            f"{100 * (new / lim.floor_a - 1):.0f} % above C8's floor {lim.floor_a:.0f} A"
+            f"; {step}" if lim.floor_a > 0 else
+            f"{lim.element} pickup {new:g} A {c5}; {lim.margin_text(new)}; {step}")

@@ -12,7 +12,12 @@ import pandas as pd
 from protv2g.findings import Findings
 from protv2g.recommend.change import Change, describe
 
-__all__ = ["RECOMMENDATION_COLUMNS", "Recommendation", "RecommendationResult"]
+__all__ = ["EDGE_STATUS", "RECOMMENDATION_COLUMNS", "Recommendation", "RecommendationResult"]
+
+#: Status of a finding whose only clearing change keeps less than the window margin to an
+#: edge (:mod:`.window`): a warning, not a verified fix — the change is in the note, not in
+#: :attr:`RecommendationResult.changes` (not applied, not written by ``--apply``).
+EDGE_STATUS = "warn: no margin in its window"
 
 #: Columns of the Recommendations table.
 RECOMMENDATION_COLUMNS = [

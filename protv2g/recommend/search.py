@@ -23,6 +23,11 @@ Procedure (greedy, every step verified)
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
    becomes part of the study for the next findings. A lower pickup that the finding's
    current exceeds by no more than the pickup accuracy is not tried (:mod:`.pickup_margin`).
+   A pickup within 5 % of an edge of its window (C8's load floor, C5's reach ceiling:
+   :mod:`.window`) is tried after every other candidate; when it is the one that clears the
+   finding the recommendation is a warning (:data:`.result.EDGE_STATUS`) naming the missing
+   margin, and the change is not accepted. Values are on the device's declared setting steps
+   (:mod:`.steps`), else on the assumed grid, said so in the note.
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
 
@@ -57,19 +62,26 @@ from protv2g.recommend.evaluator import (
     _worse,  # noqa: F401  (re-exported: read from here)
 )
 from protv2g.recommend.notes import (
-    _basis,
     _no_candidate_note,
     _practice_notes,
     device_controls,
     device_kind,
     drafted_first,
+    edge_note,
     ground_element_note,
+    value_basis,
     with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.reach import ReachFacts
-from protv2g.recommend.result import RECOMMENDATION_COLUMNS, Recommendation, RecommendationResult
+from protv2g.recommend.result import (
+    EDGE_STATUS,
+    RECOMMENDATION_COLUMNS,
+    Recommendation,
+    RecommendationResult,
+)
 from protv2g.recommend.saving import SavingFacts
+from protv2g.recommend.window import DeviceLoads, tag_load_edges
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 
@@ -153,7 +165,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         ground[k] = bool(is_ground_fault(types.to_numpy()).any())
     saving = SavingFacts(ev, apply_to_study)
     # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
-    c5 = ReachFacts(evidence, (tables or {}).get("device"), doc.checks.load_pickup_factor)
+    k8 = doc.checks.load_pickup_factor
+    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8)
+    loads = DeviceLoads.of(c5.flow_device)  # C8's currents per device, for the margins
     controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
                            ground[k], *saving.of(cur.loc[k], []))
@@ -193,6 +207,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                            _reach_conflict(row, cur, c5, doc_now.devices)
                                            if "would not change" in first else "") if x))))
             continue
+        # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
+        options = tag_load_edges(options, loads, k8)
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
                                         evidence[evidence["finding"] == row["finding"]])
@@ -211,13 +227,21 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        note=with_drafted_first(first, why)))
             continue
         change, new, cleared, side = best
+        if change.edge:  # clears it, but at an edge of its window: a warning, not applied
+            basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
+            recs.append(Recommendation(
+                **base, status=EDGE_STATUS, change=None,
+                margin_after=float(row["worst_margin"]), candidates_tried=tried,
+                note=with_drafted_first(first, edge_note(change, k not in new.index, side,
+                                                         basis, why))))
+            continue
         gives_up = None
         if change.field == "n_fast" and change.new == 0:
             now = ev.saved(accepted)
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
         side = [*side, *_practice_notes(change, conductors, gives_up)]
-        basis = _basis(change, limits, reach) or c5.basis(change, row, doc_now.devices)
+        basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
             if c not in new.index:
@@ -306,10 +330,11 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
-        # two fields together (C5's phase and ground pickups) is not the first field's alone
+        # two fields together (C5's phase and ground pickups) is not the first field's alone;
+        # values at an edge of their window (.window) after every other group
         groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
-                           c.size >= FUSE_BLOWING_RANK), []).append(c)
-    ordered = sorted(groups.values(), key=lambda g: g[0].size)
+                           c.size >= FUSE_BLOWING_RANK, bool(c.edge)), []).append(c)
+    ordered = sorted(groups.values(), key=lambda g: (bool(g[0].edge), g[0].size))
     tried = 0
     best = None
     # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
@@ -357,6 +382,8 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         return first
 
     for group in ordered:
+        if group[0].edge and (best is not None or partial is not None):
+            break  # a change with margin (whole or easing) found: no edge value is needed
         if best is not None and group[0].size >= best[0].size:
             break
         if tried >= max_tries:

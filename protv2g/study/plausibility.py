@@ -62,6 +62,9 @@ The bounds, and where each comes from:
   (:func:`protv2g.study.dss_site_transformers.unnamed_site_transformer_warnings`; review
   rev33a F1: the base case then kept the project's transformer and fuse, and validate said
   "valid").
+* **A setting off its declared step** (``pickup_step_a``, ``ct_ratio`` ×
+  ``pickup_step_secondary_a``, ``time_dial_step``, ``multiplier_step``): the device cannot be
+  set to it — the step (most often the CT ratio) or the setting is likely mistyped.
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -86,6 +89,7 @@ from protv2g.study.device_coverage import (
     unmodelled_fuses_and_reclosers,
 )
 from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
+from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
@@ -250,6 +254,7 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                 f"ratings {', '.join(map(str, KT_RATINGS_A))} A)",
                 "if the cutout holds a K or T link, name it as the library does (e.g. 40K); "
                 "otherwise confirm the curve against the link maker's published TCC"))
+    out += _step_warnings(device, where, file, label)
     key = {DeviceKind.RELAY: "pickup_a", DeviceKind.RECLOSER: "phase_min_trip_a"}.get(
         device.kind)
     bound = load_a(device.name) if key else None
@@ -264,6 +269,37 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                 f"{load_part_a:,.0f} A; the V2G sites below it at rating {site_part_a:,.0f} A)",
                 "give the pickup in primary amperes (not CT secondary), above the largest "
                 "load current (C8 asks ≥ 1.5 × it)"))
+    return out
+
+
+#: The settings each declared step applies to (``recommend`` sets values on it).
+_STEPPED = {"pickup": ("pickup_a", "ground_pickup_a", "phase_min_trip_a", "ground_min_trip_a"),
+            "dial": ("time_dial", "ground_time_dial", "fast_multiplier", "delayed_multiplier",
+                     "ground_fast_multiplier", "ground_delayed_multiplier")}
+
+
+def _step_warnings(device: Any, where: str, file: str, label: str) -> list[Issue]:
+    """A setting that is not a multiple of the device's declared step
+    (:func:`protv2g.study.setting_steps.settings_steps`): the device cannot be set to it, so
+    the step (a CT ratio most often) or the setting is likely mistyped; ``recommend``
+    proposes values on the step."""
+    steps = settings_steps(device)
+    dial_key = ("time_dial_step" if getattr(device, "time_dial_step", None) is not None
+                else "multiplier_step")
+    out = []
+    for kind, size, basis in (("pickup", steps.pickup_a, steps.source),
+                              ("dial", steps.dial, dial_key)):
+        for key in _STEPPED[kind] if size is not None else ():
+            value = getattr(device, key, None)  # a value given (a default is no slip)
+            if value is None or key not in device.model_fields_set or on_step(value, size):
+                continue
+            lo = math.floor(value / size) * size
+            out.append(Issue(
+                file, f"{where}.{key}",
+                f"{label}: {key} {value:g} is not on its setting step {size:.6g} ({basis}): "
+                f"the nearest settings are {lo:.6g} and {lo + size:.6g}",
+                "give the value the device is set to, or check the step (the CT ratio "
+                "above all): `protv2g recommend` proposes values on it"))
     return out
 
 

@@ -17,6 +17,16 @@ from protv2g.units import (
     DeviceKind,
 )
 
+#: A setting step of a device (``pickup_step_a``, ``time_dial_step`` …): read by ``protv2g
+#: recommend`` only (:mod:`protv2g.recommend.steps`), so kept out of the entry's dump
+#: (``exclude``): the device models the checks build from the dump (``build_device``) have no
+#: such setting and would refuse an unknown field.
+Step = Annotated[float, Field(gt=0, allow_inf_nan=False)] | None
+#: Time-dial / multiplier steps: above 1 is no dial step (IEEE C37.112 dials 0.5–15 and
+#: IEC 60255-151 TMS 0.05–1 are set in 0.01–0.5 steps, recalled from SEL-351 and GE
+#: Multilin 750 instruction manuals).
+DialStep = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None
+
 
 class _DeviceBase(_Model):
     name: str = Field(min_length=1)
@@ -121,6 +131,27 @@ class RelayDevice(_DeviceBase):
     reclose_intervals_s: tuple[PositiveFloat, ...] = ()
     directional: DirectionalKey = "none"
     characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
+    # setting steps (recommend only): the pickups' primary step, or the CT ratio and the
+    # relay's secondary step; the time dials' step
+    pickup_step_a: Step = Field(default=None, exclude=True)
+    ct_ratio: Step = Field(default=None, exclude=True)
+    pickup_step_secondary_a: Step = Field(default=None, exclude=True)
+    time_dial_step: DialStep = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _steps(self) -> RelayDevice:
+        if (self.ct_ratio is None) != (self.pickup_step_secondary_a is None):
+            given, other = (("ct_ratio", "pickup_step_secondary_a") if self.ct_ratio is not None
+                            else ("pickup_step_secondary_a", "ct_ratio"))
+            raise ValueError(f"{given} needs {other} too (the pickups' primary step is "
+                             "ct_ratio × pickup_step_secondary_a) | fix: add "
+                             f"{other} (e.g. ct_ratio: 120 for a 600:5 CT, "
+                             "pickup_step_secondary_a: 0.01), or remove " + given)
+        if self.pickup_step_a is not None and self.ct_ratio is not None:
+            raise ValueError("give pickup_step_a (primary A) or ct_ratio with "
+                             "pickup_step_secondary_a, not both | fix: remove pickup_step_a, "
+                             "or remove ct_ratio and pickup_step_secondary_a")
+        return self
 
     @model_validator(mode="after")
     def _ground_complete(self) -> RelayDevice:
@@ -164,6 +195,9 @@ class RecloserDevice(_DeviceBase):
     phase_inst_a: PositiveFloat | None = None
     ground_inst_a: PositiveFloat | None = None
     inst_delay_s: NonNegFloat = 0.0
+    # setting steps (recommend only): the minimum trips' step (A), the curve multipliers'
+    pickup_step_a: Step = Field(default=None, exclude=True)
+    multiplier_step: DialStep = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _shots(self) -> RecloserDevice:
