@@ -176,6 +176,9 @@ def transformer_note(ctx: CheckContext, scenario: str,
     xf = _grounded(ctx)
     if sites is not None:
         xf = {s: t for s, t in xf.items() if s in sites}
+    sc = (getattr(ctx, "scenarios", None) or {}).get(scenario)
+    if sc is not None:  # a hosting search's one-site scenario builds its site only
+        xf = {s: t for s, t in xf.items() if sc.is_built(s)}
     base = getattr(ctx, "base_of", {}).get(scenario)
     if not xf or base is None or base == scenario:
         return ""

@@ -1,0 +1,110 @@
+"""A site's hosting is that site added to today's feeder: the OTHER sites' own transformers
+(``v2g_sites[].model_transformer``) are out of its one-site scenarios' faults and flows
+(review rev33b W1: on IEEE 123 the depot's 2 MVA YNd, kept energised in the campus's and the
+homes' searches, raised F-3's close-in ground fault 9.89 → 11.77 kA (OpenDSS) and made both
+sites' hosting 0 kW; without it the campus hosts its 400 kW).
+
+References (nothing here is computed by protv2g): OpenDSS itself, a fresh ``opendssdirect``
+run of the small feeder of ``test_dss_site_transformer`` compiled without / with the depot's
+transformer script — a 20 Ω ``Fault`` on phase a at b3, loads off, source at 1.0 pu
+(IEC 60909 ``c_min`` on MV), the head's ``3I0`` the sum of line l1's terminal-1 currents
+(:func:`tests.test_dss_site_transformer._opendss_head_3i0`); and the head's residual at peak
+load from OpenDSS's own snapshot flow of the same two models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("opendssdirect")
+
+from .test_dss_site_transformer import (  # noqa: E402
+    STUDY,
+    _opendss_head_3i0,
+    folder,  # noqa: F401 - the module fixture
+)
+
+CAMPUS = "  - {name: campus, bus: b3, n_chargers: 4, p_charger_kw: 50}\n"
+
+
+@pytest.fixture(scope="module")
+def two_sites(folder):  # noqa: F811
+    """The depot behind its own YNd transformer at b2, and a campus on the MV bus b3."""
+    from protv2g.study.loader import load_study
+
+    p = folder / "two_sites.yaml"
+    text = STUDY.format(bus="depot_lv", extra=", model_transformer: depot_xf")
+    at = text.index("scenarios:")
+    p.write_text(text[:at] + CAMPUS + text[at:])
+    return load_study(p)
+
+
+def _scenarios(study, site: str):
+    from protv2g.hosting.points import base_scenario, export_scenario
+    from protv2g.hosting.tables import Axis
+    from protv2g.units import LoadLevel, Participation
+
+    sites = study.document.v2g_sites
+    s = next(x for x in sites if x.name == site)
+    axis = Axis(s, Participation.EXPECTED, LoadLevel.PEAK)
+    return [base_scenario(LoadLevel.PEAK, sites),
+            export_scenario(axis, 0.5 * s.p_max_kw, sites)]
+
+
+def test_other_sites_transformer_out_of_a_sites_hosting_faults(folder, two_sites):  # noqa: F811
+    from protv2g.pipeline import fault_tables
+    from protv2g.study.dss_site_transformers import transformers_out
+
+    doc = two_sites.document
+    campus = _scenarios(two_sites, "campus")
+    depot = _scenarios(two_sites, "depot")
+    assert transformers_out(doc, campus[0]) == ("transformer.depot_xf",)  # the base case
+    assert transformers_out(doc, campus[1]) == ("transformer.depot_xf",)  # not built
+    assert transformers_out(doc, depot[1]) == ()
+
+    dev = fault_tables(two_sites, [*campus, depot[1]], staged=False).device
+    sel = ((dev.device == "head") & (dev.fault_bus_name == "b3") & (dev.case == "min")
+           & (dev.fault_type.astype(str) == "SLG-a"))
+    by = {str(s): float(i) * 1e3 for s, i in zip(dev.scenario[sel], dev.i3i0_ka[sel],
+                                                   strict=True)}
+    want_plain = _opendss_head_3i0(folder, xf=False)  # today's feeder
+    want_xf = _opendss_head_3i0(folder, xf=True)      # the depot's YNd in
+    assert want_xf < 0.9 * want_plain  # the transformer diverts the head's 3I0 (sanity)
+    # the campus's 4 × 50 kW (1.2 pu, positive sequence only) move the head's 3I0 for a
+    # 20 Ω ground fault little; the depot's transformer moved it by > 10 % (old code)
+    assert by[campus[0].name] == pytest.approx(want_plain, rel=0.02)
+    assert by[campus[1].name] == pytest.approx(want_plain, rel=0.03)
+    # the depot's own search keeps its transformer: the project's
+    assert by[depot[1].name] == pytest.approx(want_xf, rel=0.05)
+
+
+def _opendss_residual(folder, xf: bool) -> float:  # noqa: F811
+    """The head's residual current at peak load (loads as the model has them), A: a fresh
+    OpenDSS snapshot flow of the feeder without / with the depot's transformer."""
+    import opendssdirect
+
+    odd = opendssdirect.NewContext()
+    odd.Text.Command("clear")
+    odd.Text.Command(f'compile "{folder / "Master.dss"}"')
+    if xf:
+        odd.Text.Command(f'redirect "{folder / "depot_xf.dss"}"')
+    odd.Solution.Solve()
+    odd.Circuit.SetActiveElement("line.l1")
+    c = np.asarray(odd.CktElement.Currents(), dtype=float)
+    c = c[0::2] + 1j * c[1::2]
+    return float(abs(c[:3].sum()))
+
+
+def test_other_sites_transformer_out_of_a_sites_hosting_flows(folder, two_sites):  # noqa: F811
+    from protv2g.pipeline import flow_tables
+
+    campus = _scenarios(two_sites, "campus")
+    dev = flow_tables(two_sites, campus)["device"]
+    dev = dev[dev.device.astype(str) == "head"].set_index("scenario")
+    plain, with_xf = _opendss_residual(folder, False), _opendss_residual(folder, True)
+    assert with_xf < 0.95 * plain  # the YNd carries part of the unbalance (sanity)
+    assert float(dev.loc[campus[0].name, "i_residual_a"]) == pytest.approx(plain, rel=1e-3)
+    # the campus's balanced three-phase export moves the residual little; the depot's
+    # transformer, kept in (old code), took > 5 % of it
+    assert float(dev.loc[campus[1].name, "i_residual_a"]) == pytest.approx(plain, rel=0.03)
