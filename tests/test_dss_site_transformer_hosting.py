@@ -108,3 +108,41 @@ def test_other_sites_transformer_out_of_a_sites_hosting_flows(folder, two_sites)
     # the campus's balanced three-phase export moves the residual little; the depot's
     # transformer, kept in (old code), took > 5 % of it
     assert float(dev.loc[campus[1].name, "i_residual_a"]) == pytest.approx(plain, rel=0.03)
+
+
+def test_head_load_peak_case_without_the_sites_transformers(folder):  # noqa: F811
+    """``init``'s rule sizes the head's 51G on the residual at peak load without V2G: the
+    study's base case, its sites' own transformers out (review rev33b W2: IEEE 123's
+    "peak" case kept the depot's YNd in — residual 92 A where the base case and C8 have
+    176 A, OpenDSS —, and the 51G drafted on it failed its own C8)."""
+    from protv2g.flow.opendss import DssWatch
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.study_draft.head_load import head_load_cases
+
+    model = load_dss_model(folder / "Master.dss", redirects=[folder / "depot_xf.dss"])
+    watch = [DssWatch("head", "relay", "line.l1", 1)]
+    plain, with_xf = _opendss_residual(folder, False), _opendss_residual(folder, True)
+    got = head_load_cases(model, watch, base_open=("transformer.depot_xf",))["peak"][0]
+    assert abs(got.sum()) == pytest.approx(plain, rel=1e-3)
+    kept = head_load_cases(model, watch)["peak"][0]  # without base_open: the old case
+    assert abs(kept.sum()) == pytest.approx(with_xf, rel=1e-3)
+
+
+def test_redraft_sizes_51g_on_the_base_case_residual(folder, two_sites):  # noqa: F811
+    """End to end: ``init --redraft``'s rule on a study whose head relay is drafted: its
+    peak residual is the base case's (the transformer out), as C8 judges it."""
+    from protv2g.study.loader import load_study
+    from protv2g.study_draft.redraft import redrafted
+
+    text = (folder / "two_sites.yaml").read_text()
+    head = ("  - {name: head, kind: relay, location: {line: l1, end: from}, pickup_a: 400,\n"
+            "     curve: IEEE-VI, time_dial: 0.5, ground_pickup_a: 100, ground_curve: IEEE-VI,\n"
+            "     ground_time_dial: 0.5}\n")
+    assert head in text
+    todo = ("  # TODO: assumed feeder-head relay head: drafted | fix: replace by the utility's "
+            "relay settings\n")
+    p = folder / "drafted_head.yaml"
+    p.write_text(text.replace(head, todo + head))
+    (prop,) = [pr for _i, _d, pr in redrafted(load_study(p))]
+    plain = _opendss_residual(folder, False)
+    assert prop.figures["peak_residual_a"] == pytest.approx(plain, rel=1e-3)
