@@ -14,7 +14,7 @@ from protv2g.messages import MessageArray
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes",
-           "transformer_note", "transformers_below"]
+           "transformer_note", "transformers_below", "built_grounded"]
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
@@ -161,6 +161,17 @@ def transformers_below(ctx: CheckContext, device: str) -> tuple[str, ...]:
     except (AttributeError, KeyError):  # no chains: every transformer, as before
         return tuple(xf)
     return tuple(s for s in xf if site_buses.get(s) in behind)
+
+
+def built_grounded(ctx: CheckContext, scenario: str) -> list[str]:
+    """How texts name the grounded-wye site transformers (:func:`_grounded`) built in
+    V2G scenario ``scenario`` (``Scenario.is_built``: not in the base case, only its own
+    site's in a hosting search's one-site scenario); empty for a base case."""
+    sc = (getattr(ctx, "scenarios", None) or {}).get(scenario)
+    base = getattr(ctx, "base_of", {}).get(scenario)
+    if sc is None and (base is None or base == scenario):
+        return []
+    return [t for s, t in _grounded(ctx).items() if sc is None or sc.is_built(s)]
 
 
 def transformer_note(ctx: CheckContext, scenario: str,
