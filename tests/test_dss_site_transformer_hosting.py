@@ -146,3 +146,27 @@ def test_redraft_sizes_51g_on_the_base_case_residual(folder, two_sites):  # noqa
     (prop,) = [pr for _i, _d, pr in redrafted(load_study(p))]
     plain = _opendss_residual(folder, False)
     assert prop.figures["peak_residual_a"] == pytest.approx(plain, rel=1e-3)
+
+
+def test_zero_hosting_set_by_the_sites_transformer_says_so(two_sites):  # noqa: F811
+    """The depot's own hosting is 0 kW because its YNd transformer (which comes with it)
+    takes the head's 3I0 for a 20 Ω ground fault at b2 below C5's reach, whatever its
+    chargers do: the note and the gate's line say the transformer's winding connection sets
+    it, not "fewer chargers online or lower current limits" (review rev33b W1b). The
+    transformer alone: head 3I0 with it vs without (OpenDSS, the first test) −27 %."""
+    from protv2g.gate_hosting import online_words
+    from protv2g.hosting import hosting_analysis
+    from protv2g.hosting.at_once import FLEET_REMEDY
+
+    ha = hosting_analysis(two_sites, sites=["depot"], participations=["expected"],
+                          load_levels=["peak"], n_grid=2)
+    row = ha.table.iloc[0]
+    assert float(row.hosting_kw) == 0.0 and int(row.max_online_chargers) == 0
+    assert row.set_by_transformer == "depot_xf"
+    note = str(row.note)
+    assert FLEET_REMEDY not in note
+    assert "set by the site's own transformer depot_xf, not its chargers" in note
+    assert "with none online (the site's transformer depot_xf in, its chargers idle)" in note
+    line = online_words(row.to_dict())
+    assert "set by the site's own transformer depot_xf" in line
+    assert "connected kVA" not in line
