@@ -170,3 +170,36 @@ def test_zero_hosting_set_by_the_sites_transformer_says_so(two_sites):  # noqa: 
     line = online_words(row.to_dict())
     assert "set by the site's own transformer depot_xf" in line
     assert "connected kVA" not in line
+
+
+def test_pandapower_other_sites_interconnection_transformer_out(tmp_path):
+    """The pandapower path's rule is the same: a one-site scenario of the hosting search
+    builds its site only. ``test_site_transformer``'s two feeders: a site with a 2.5 MVA YNd
+    ``interconnection_transformer`` on F1 feeds R-F1 226.1 A of 3I0 (hand, IEC 60909 max)
+    for an SLG at F2-B1; a second site on F2-B1 without a transformer: in its one-site
+    scenario R-F1 carries no 3I0 at all (no row from 1 A), as in the base case."""
+    from protv2g.hosting.points import base_scenario, export_scenario
+    from protv2g.hosting.tables import Axis
+    from protv2g.network.site_transformer import with_site_transformers
+    from protv2g.pipeline import fault_tables
+    from protv2g.units import LoadLevel, Method, Participation
+
+    from .test_checks_common import make_study
+    from .test_site_transformer import FAULTS, RELAYS, SITE, _hand, _net, _z_site0
+
+    other = {"name": "other", "bus": "F2-B1", "n_chargers": 4, "p_charger_kw": 50}
+    study = with_site_transformers(make_study(tmp_path, devices=RELAYS, net=_net(),
+                                              v2g_sites=[SITE, other], faults=FAULTS,
+                                              scenarios={"export_levels_fraction": [0, 1]}))
+    sites = study.document.v2g_sites
+    scen = [base_scenario(LoadLevel.PEAK, sites)]
+    for s in sites:
+        scen.append(export_scenario(Axis(s, Participation.EXPECTED, LoadLevel.PEAK),
+                                    0.5 * s.p_max_kw, sites))
+    dev = fault_tables(study, scen, staged=False).device
+    sel = (dev.device == "R-F1") & (dev.fault_bus_name == "F2-B1")
+    by = {str(s): float(i) * 1e3 for s, i in zip(dev.scenario[sel], dev.i3i0_ka[sel],
+                                                   strict=True)}
+    _ia, i3i0, _ = _hand(Method.IEC60909, _z_site0("YNd"))
+    assert scen[0].name not in by and scen[2].name not in by  # base; the other site's
+    assert by[scen[1].name] == pytest.approx(i3i0, rel=5e-3)  # the site's own search
