@@ -170,6 +170,10 @@ def test_zero_hosting_set_by_the_sites_transformer_says_so(two_sites):  # noqa: 
     line = online_words(row.to_dict())
     assert "set by the site's own transformer depot_xf" in line
     assert "connected kVA" not in line
+    # the probe with none online has no export, hence no flow of its own: it does not make
+    # the search's flow criteria "not evaluated" (it did, C8 and C12, on IEEE 123)
+    assert "C8" not in str(row.not_evaluated) and "C12" not in str(row.not_evaluated)
+    assert "C8" not in ha.unevaluated and "C12" not in ha.unevaluated
 
 
 def test_pandapower_other_sites_interconnection_transformer_out(tmp_path):
