@@ -325,15 +325,21 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> Fault
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
                n_scenarios=len(scenarios), staged=staged)
-    base_net = without_site_transformers(
-        study.net, [s.name for s in study.document.v2g_sites
-                    if s.interconnection_transformer is not None])
-    if base_net is None or not any(sc.is_base for sc in scenarios):
+    # scenarios by the sites whose transformers are out of their net (one engine call each):
+    # the base case's (all), a hosting search's one-site scenarios' (the other sites':
+    # ``Scenario.built_sites``, review rev33b W1), the study's own (none)
+    names = [s.name for s in study.document.v2g_sites
+             if s.interconnection_transformer is not None]
+    groups: dict[tuple[str, ...], list[Scenario]] = {}
+    for sc in scenarios:
+        groups.setdefault(tuple(n for n in names if not sc.is_built(n)), []).append(sc)
+    nets = {out: (without_site_transformers(study.net, out) if out else None) or study.net
+            for out in groups}
+    if len({id(n) for n in nets.values()}) == 1:  # one net for all: one call
         return _solve(study, study.net, scenarios, staged, inputs, keep_networks=True)
-    parts = [_solve(study, base_net, [sc for sc in scenarios if sc.is_base], staged)]
-    others = [sc for sc in scenarios if not sc.is_base]
-    if others:
-        parts.append(_solve(study, study.net, others, staged, keep_networks=True))
+    order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
+    parts = [_solve(study, nets[out], groups[out], staged, keep_networks=nets[out] is study.net)
+             for out in order]
     return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
 
 

@@ -47,7 +47,9 @@ A site's own transformer in the model (``v2g_sites[].model_transformer``, it com
 project) is out of the base case: the base scenarios' faults are solved on the model without
 it (:func:`~protv2g.network.dss_site_transformers.without_elements`), the V2G scenarios' on
 the model with it — the pandapower path's rule for ``interconnection_transformer``
-(:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open.
+(:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open. A
+hosting search's one-site scenario builds its site only: the other sites' transformers are
+out of its faults and flows (``Scenario.built_sites``; review rev33b W1).
 
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
@@ -73,7 +75,7 @@ from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
 from protv2g.pipeline_blocks import with_grid_columns
 from protv2g.scenarios import Scenario
-from protv2g.study.dss_site_transformers import site_transformer_names
+from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
     EXISTING_INVERTERS,
     GRID_ONLY,
@@ -204,7 +206,9 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     (:func:`~protv2g.network.dss_site_transformers.without_elements`: the feeder as it is
     today), the V2G scenarios on the model with them, and the tables put together — the
     pandapower path's rule (:mod:`protv2g.pipeline`); the grid alone (existing inverters) is
-    the base part's on every row, as there.
+    the base part's on every row, as there. A scenario that builds only some sites
+    (``Scenario.built_sites``, the hosting search's) is solved without the other sites'
+    transformers (:func:`~protv2g.study.dss_site_transformers.transformers_out`).
 
     Raises
     ------
@@ -212,16 +216,20 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
         When the engine's arrays would not fit in memory, or for bad input the engine finds.
     """
     scenarios = list(scenarios)
-    xf = site_transformer_names(study.document)
-    base = [sc for sc in scenarios if sc.is_base]
-    if not xf or not base:
+    if not site_transformer_names(study.document):
         return _fault_frames(study, scenarios, staged)
-    base_study = replace(study, model=without_elements(study.model, xf))
-    parts = [_fault_frames(base_study, base, staged, without=xf)]
-    others = [sc for sc in scenarios if not sc.is_base]
-    if others:
-        parts.append(_fault_frames(study, others, staged))
-    return _concat_frames(parts)
+    # scenarios by the transformers out of their model (one engine call each): the base
+    # case's (all), a hosting search's one-site scenarios' (the other sites', review rev33b
+    # W1), the study's own (none); the part with the base case first (its grid-only
+    # phasors go on every later part's rows)
+    groups: dict[tuple[str, ...], list[Scenario]] = {}
+    for sc in scenarios:
+        groups.setdefault(transformers_out(study.document, sc), []).append(sc)
+    order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
+    parts = [_fault_frames(replace(study, model=without_elements(study.model, out))
+                           if out else study, groups[out], staged, without=out)
+             for out in order]
+    return parts[0] if len(parts) == 1 else _concat_frames(parts)
 
 
 def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
@@ -361,13 +369,15 @@ def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
             "memory (the limit is half of it)"))
 
 
-def dss_flow(study: Study, day: bool, base_open: Sequence[str] | None = None) -> FlowResult:
+def dss_flow(study: Study, day: bool, base_open: Sequence[str] | None = None,
+             not_built: Sequence[str] = ()) -> FlowResult:
     """The study's flows in OpenDSS (its own scenario axes; the 96-step day when ``day``);
     ``base_open``: the elements out of the base case (default: the study's sites' own model
-    transformers, :func:`~protv2g.flow.opendss_study.opendss_flow_study`)."""
+    transformers, :func:`~protv2g.flow.opendss_study.opendss_flow_study`); ``not_built``:
+    out of every scenario (a hosting variant's other sites' transformers)."""
     devices = [(name, d.kind.value, study.device_sites[name].element_name,
                 study.device_sites[name].terminal)
                for name, d in ((d.name, d) for d in study.document.devices)
                if name in study.device_sites]
     return opendss_flow_study(study.document, study.model, devices, day=day,
-                              base_open=base_open)
+                              base_open=base_open, not_built=not_built)

@@ -32,13 +32,14 @@ def study_flow(study: Study) -> FlowResult:
     return _flow(study_with_sites(study), day=study.document.scenarios.day)
 
 
-def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None) -> FlowResult:
+def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None,
+          not_built: Sequence[str] = ()) -> FlowResult:
     """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS);
-    ``base_open`` as :func:`protv2g.pipeline_dss.dss_flow`."""
+    ``base_open``, ``not_built`` as :func:`protv2g.pipeline_dss.dss_flow`."""
     if study.model is not None:
         from protv2g.pipeline_dss import dss_flow
 
-        return dss_flow(study, day, base_open)
+        return dss_flow(study, day, base_open, not_built)
     return flow_study(study, day=day)
 
 
@@ -108,8 +109,16 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
                                            round(_export_kw(vs), 6)))
         # every site's own transformer out of the base case, not only the exporting one's:
         # one base case per load level serves every site's levels (review rev31 §3: the
-        # homes' variant kept the depot's transformer in its base, the depot's did not)
-        res = _flow(variant, day=False, base_open=base_open)
+        # homes' variant kept the depot's transformer in its base, the depot's did not);
+        # the other sites are not built in this site's scenarios: their transformers out
+        # of every step (review rev33b W1: the depot's YNd halved the head's residual in
+        # the campus's flows)
+        not_built = ()
+        if base_open:
+            from protv2g.study.dss_site_transformers import transformers_out
+
+            not_built = transformers_out(study.document, wanted[0])
+        res = _flow(variant, day=False, base_open=base_open, not_built=not_built)
         for k, attr in FLOW_TABLES.items():
             t = getattr(res, attr)
             t = t.assign(scenario=t["scenario"].map(rename))

@@ -62,10 +62,23 @@ class Scenario:
     export_level: str
     sites: tuple[SiteState, ...]
     is_base: bool = False
+    #: The V2G sites built in this scenario (``None``: every site of the study). The hosting
+    #: search's one-site scenarios name their site only: a site's hosting is that site added
+    #: to the feeder as it is today, the other sites not built — their own transformers
+    #: (``v2g_sites[].model_transformer``) out of the fault model and the flows
+    #: (:func:`protv2g.study.dss_site_transformers.transformers_out`; review rev33b W1).
+    built_sites: tuple[str, ...] | None = None
 
     @property
     def has_v2g(self) -> bool:
         return any(s.p_export_kw > 0 for s in self.sites)
+
+    def is_built(self, site: str) -> bool:
+        """Site ``site`` is built in this scenario (its own transformer in the model);
+        never in the base case (the feeder as it is today)."""
+        if self.is_base:
+            return False
+        return self.built_sites is None or site in self.built_sites
 
 
 def _level_labels(document: StudyDocument) -> list[tuple[str, dict[str, float]]]:

@@ -183,9 +183,10 @@ def test_hosting_flows_have_one_base_case_whichever_site_exports(folder):
     assert np.isnan(rows.loc["base/light", "vm_pu"])
     assert rows.loc["base/light", "vm_idle_pu"] == pytest.approx(_opendss_v(folder, LIGHT),
                                                                  abs=2e-4)
+    # the homes' search builds the homes only: the depot (its transformer, its LV bus) is
+    # not built in their scenarios (review rev33b W1), so depot_lv has no voltage there
     v2g = rows.drop(index="base/light")
-    assert float(v2g[["vm_a_pu", "vm_b_pu", "vm_c_pu"]].max(axis=1).iloc[0]) == pytest.approx(
-        _opendss_v(folder, LIGHT, homes_kw=72.0), abs=2e-4)
+    assert np.isnan(v2g[["vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu"]].to_numpy(float)).all()
 
 
 def test_homes_hosting_not_limited_by_the_depots_tap(folder):
@@ -195,9 +196,13 @@ def test_homes_hosting_not_limited_by_the_depots_tap(folder):
 
     out = hosting_analysis(load_study(folder / "study.yaml"), participations=["expected"],
                            load_levels=["light"], n_grid=4)
+    depot = out.table.set_index("site").loc["depot"]  # the depot's own search: its tap
+    assert "C12 depot_lv" in depot.settings_to_change
+    assert "no-load tap" in depot.settings_to_change
     row = out.table.set_index("site").loc["homes"]
     assert "depot_lv" not in str(row.limiting_device) + str(row.limiting_fault)
     assert not bool(row.limited)
     assert float(row.hosting_kw) == pytest.approx(0.8 * 20 * 7.2)
-    assert "C12 depot_lv" in row.settings_to_change
-    assert "no-load tap" in row.settings_to_change
+    # the depot is not built in the homes' search (review rev33b W1): its tap is the depot's
+    # setting to change, not the homes'
+    assert "depot_lv" not in str(row.settings_to_change)

@@ -80,18 +80,21 @@ from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import block_base_rows as _block_base_rows
-from protv2g.checks.duty_rows import change_text as _change_text
 from protv2g.checks.duty_rows import dss_x_r as _dss_x_r
 from protv2g.checks.duty_rows import (
     duty_twins,
     known_x_r_kappa,
     rated_and_case_rows,
+    same_fault_base,
+    same_fault_text,
     with_twin_scenarios,
 )
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
+from protv2g.checks.reach_text import built_grounded
 from protv2g.criteria import MarginUnit
+from protv2g.study.dss_site_transformers import transformer_3i0_note
 from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
@@ -317,12 +320,17 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     bad, lim_bad = w[over], lim[over]
     # V2G change of the largest symmetrical current against the base case, every row
     i_base = _base_ka(w, ctx.base_of)
+    f_hz = float(getattr(ctx.study.feeder, "f_hz", 60.0) or 60.0)
     if len(bad):
+        # like with like: the same fault without V2G, on the rating's basis (rev33b W3)
+        sym_b, duty_b = same_fault_base(bad.assign(i_base_ka=i_base[over]), asym_rms_factor(
+            bad.rating_x_r.to_numpy(float), 0.5 / f_hz, f_hz), 0.5 / f_hz, f_hz)
         msgs = [f"{r.device} must interrupt {_basis_text(r)} (peak {r.ip_ka:.1f} kA) for "
                 f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
-                f"{ctx.export_text(r.scenario)}, above its {r.rating_basis} rating of "
-                f"{lm:.2f} kA{_change_text(r.i_max_ka, ib)}" for r, lm, ib in
-                zip(bad.itertuples(index=False), lim_bad, i_base[over], strict=True)]
+                f"{ctx.export_text(r.scenario)}{_xf_note(ctx, r)}, above its "
+                f"{r.rating_basis} rating of {lm:.2f} kA{same_fault_text(r, sb, db)}"
+                for r, lm, sb, db in zip(bad.assign(i_base_ka=i_base[over]).itertuples(
+                    index=False), lim_bad, sym_b, duty_b, strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -340,8 +348,9 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     up, rise = w[is_up].assign(i_base_ka=i_base[is_up]), rise_all[is_up]
     if len(up):
         msgs = [f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
-                f"{r.i_max_ka:.2f} kA (from {r.i_base_ka:.2f} kA{_phasor_note(r)}) "
-                f"{ctx.export_text(r.scenario)}; rating duty {r.i_duty_ka:.2f} kA = "
+                f"{r.i_max_ka:.2f} kA symmetrical (from {r.i_base_ka:.2f} kA, the largest "
+                f"without V2G{_phasor_note(r)}) {ctx.export_text(r.scenario)}"
+                f"{_xf_note(ctx, r)}; rating duty {r.i_duty_ka:.2f} kA = "
                 f"{r.i_duty_ka / lm:.0%} of its {r.rating_basis} rating {lm:.2f} kA"
                 for r, x, lm in zip(up.itertuples(index=False), rise, lim[is_up],
                                     strict=True)]
@@ -354,6 +363,21 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
             tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
     return concat(rows)
+
+
+def _xf_note(ctx: CheckContext, r: Any) -> str:
+    """For a ground fault in a scenario that builds sites' grounded-wye transformers
+    (:func:`~protv2g.checks.reach_text.built_grounded`): ``"; depot's transformer depot_xf
+    (YNd) feeds 3I0 into ground faults, with the chargers idle too (a zero-sequence source
+    that comes with the project: part of V2G's change)"`` — C5's and C6's naming (review
+    rev33b W3: IEEE 123's F-3 "+19 %" was the depot transformer's, +0.2 % the chargers')."""
+    if not str(r.fault_type).startswith(("SLG", "LLG")):
+        return ""
+    labels = built_grounded(ctx, str(r.scenario))
+    if not labels:
+        return ""
+    return (f"; {transformer_3i0_note(labels)} (a zero-sequence source that comes with the "
+            "project: part of V2G's change)")
 
 
 class KnownDuty(NamedTuple):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
-from protv2g.checks.asymmetry import dss_driving_point_x_r
+from protv2g.checks.asymmetry import asym_rms_ka, dss_driving_point_x_r
 from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
 from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins, scenario_labels
@@ -22,7 +22,8 @@ from protv2g.units import Method
 
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
            "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text",
-           "known_x_r_kappa", "take_block", "block_base_rows", "dss_x_r"]
+           "known_x_r_kappa", "take_block", "block_base_rows", "dss_x_r", "same_fault_base",
+           "same_fault_text"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -181,10 +182,53 @@ def base_ka(w: pd.DataFrame, base_of: dict[str, str]) -> np.ndarray:
 
 
 def change_text(i_ka: float, i_base_ka: float) -> str:
-    """``"; +4 % against no V2G (2.10 kA)"`` (empty for a base-case row)."""
+    """``"; +4 % against no V2G's largest symmetrical current (2.10 kA)"`` (empty for a
+    base-case row): the device's largest symmetrical current over every fault, with and
+    without V2G (each its own worst fault)."""
     if not np.isfinite(i_base_ka) or i_base_ka <= 0:
         return ""
-    return f"; {i_ka / i_base_ka - 1.0:+.0%} against no V2G ({i_base_ka:.2f} kA)"
+    return (f"; symmetrical {i_ka / i_base_ka - 1.0:+.0%} against no V2G's largest "
+            f"({i_base_ka:.2f} kA)")
+
+
+def same_fault_base(w: pd.DataFrame, rating_s: np.ndarray, t_s: float, f_hz: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """``(symmetrical, duty)`` kA of each duty row's own fault without V2G: the network's
+    part ``i_network_ka``, which is the base case's current through the device for the same
+    fault, fault type and case (:func:`worst_rows`) where the row is on the IEC sum
+    (``current_basis == "iec_sum"``), and its duty on the row's rating basis (all of it the
+    network's: offset at the row's X/R, ``rating_s`` the rating's asymmetry factor,
+    :mod:`protv2g.checks.duty`); NaN where the row has no base twin, on a feeder with
+    existing inverter sources (the network part is the grid alone there) and for a base
+    row. Review rev33b W3: the text set the asymmetrical duty beside a symmetrical change
+    against another base figure."""
+    n = len(w)
+    if not n or set(GRID_COLUMNS) & set(w.columns):
+        return np.full(n, np.nan), np.full(n, np.nan)
+    twin = (w.current_basis.astype(str).to_numpy() == "iec_sum") & (
+        w.i_converter_ka.to_numpy(float) > 1e-9)
+    i_b = np.where(twin, w.i_network_ka.to_numpy(float), np.nan)
+    asym = asym_rms_ka(np.nan_to_num(i_b), np.nan_to_num(i_b), w.x_r.to_numpy(float),
+                       t_s, f_hz)
+    duty = np.where(w.rating_basis.astype(str).to_numpy() == "asym", asym,
+                    np.maximum(np.nan_to_num(i_b), asym / rating_s))
+    return i_b, np.where(twin, duty, np.nan)
+
+
+def same_fault_text(r: Any, sym_b: float, duty_b: float) -> str:
+    """The fail text's change against no V2G, like with like (review rev33b W3): the duty
+    (the rating's basis) and the symmetrical current of the same fault without V2G;
+    :func:`change_text` on the largest currents where the row has no base twin."""
+    if not np.isfinite(duty_b) or duty_b <= 0 or not np.isfinite(sym_b) or sym_b <= 0:
+        return change_text(r.i_max_ka, getattr(r, "i_base_ka", np.nan))
+    what = ("asymmetrical rms" if r.rating_basis == "asym" else
+            "symmetrical equivalent" if r.i_duty_ka > r.i_max_ka + 1e-9 else "symmetrical")
+    text = (f"; without V2G at the same fault {duty_b:.2f} kA {what} "
+            f"({r.i_duty_ka / duty_b - 1.0:+.0%} with V2G)")
+    if what != "symmetrical":
+        text += (f", symmetrical {sym_b:.2f} → {r.i_max_ka:.2f} kA "
+                 f"({r.i_max_ka / sym_b - 1.0:+.0%})")
+    return text
 
 
 def known_x_r_kappa(buses: np.ndarray, known: dict[int, tuple[float, float]] | None

@@ -15,7 +15,7 @@ from protv2g.messages import MessageArray
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes",
-           "transformer_note", "transformers_below"]
+           "transformer_note", "transformers_below", "built_grounded"]
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
@@ -168,6 +168,17 @@ def transformers_below(ctx: CheckContext, device: str) -> tuple[str, ...]:
     return tuple(s for s in xf if site_buses.get(s) in behind)
 
 
+def built_grounded(ctx: CheckContext, scenario: str) -> list[str]:
+    """How texts name the grounded-wye site transformers (:func:`_grounded`) built in
+    V2G scenario ``scenario`` (``Scenario.is_built``: not in the base case, only its own
+    site's in a hosting search's one-site scenario); empty for a base case."""
+    sc = (getattr(ctx, "scenarios", None) or {}).get(scenario)
+    base = getattr(ctx, "base_of", {}).get(scenario)
+    if sc is None and (base is None or base == scenario):
+        return []
+    return [t for s, t in _grounded(ctx).items() if sc is None or sc.is_built(s)]
+
+
 def transformer_note(ctx: CheckContext, scenario: str,
                      sites: tuple[str, ...] | None = None) -> str:
     """For a V2G scenario of a study whose sites have grounded-wye transformers of their own
@@ -181,6 +192,9 @@ def transformer_note(ctx: CheckContext, scenario: str,
     xf = _grounded(ctx)
     if sites is not None:
         xf = {s: t for s, t in xf.items() if s in sites}
+    sc = (getattr(ctx, "scenarios", None) or {}).get(scenario)
+    if sc is not None:  # a hosting search's one-site scenario builds its site only
+        xf = {s: t for s, t in xf.items() if sc.is_built(s)}
     base = getattr(ctx, "base_of", {}).get(scenario)
     if not xf or base is None or base == scenario:
         return ""

@@ -40,9 +40,12 @@ def fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
                             ch.source.to_numpy()[sel], strict=True):
         feeds.setdefault((int(fb), str(dev)), set()).add(str(src))
     out = []
+    scen = ctx.scenarios
     for text, r in zip(plain, bad.itertuples(index=False), strict=True):
         ground = str(r.fault_type).startswith(("SLG", "LLG"))
-        sites = sorted(feeds.get((int(r.fault_bus), str(r.device)), ())) if ground else []
+        sc = scen.get(str(r.scenario))
+        sites = sorted(s for s in feeds.get((int(r.fault_bus), str(r.device)), ())
+                       if sc is None or sc.is_built(s)) if ground else []
         if sites:
             note = transformer_3i0_note([xf[s] for s in sites])
             text = f"fed back (3I0 {r.i_ground_a:.0f} A: {note})"

@@ -104,6 +104,10 @@ class DssFlowEngine:
     #: every terminal opened in the steps :meth:`solve` is told are the base case's, their
     #: nodes without a source then NaN (:mod:`protv2g.network.dss_site_transformers`)
     base_open: Sequence[str] = ()
+    #: elements out of every step (the own transformers of the sites a hosting search's
+    #: one-site variant does not build, review rev33b W1): their terminals opened once,
+    #: their nodes without a source NaN in every step
+    not_built: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         self.sites = tuple(self.sites)
@@ -125,6 +129,8 @@ class DssFlowEngine:
             dss.Text.Command("set controlmode=off")
         self._der = ExistingDer.read(dss, SITE_PREFIX)
         self.commands = [self._add_site(k, s) for k, s in enumerate(self.sites)]
+        self.not_built = tuple(self.not_built)
+        self._dead_always = self._open(self.not_built, True)
         dss.Text.Command("set mode=snapshot")
         self._first_ok = self._solve_once()
         if not self._first_ok:
@@ -227,7 +233,7 @@ class DssFlowEngine:
     # ------------------------------------------------------------------ solving
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
               sequential: bool = False, der_fraction: np.ndarray | None = None,
-              base_case: bool = False) -> DssFlowArrays:
+              base_case: bool = False, all_built: bool = False) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -245,6 +251,10 @@ class DssFlowEngine:
             (:class:`~protv2g.flow.opendss_der.ExistingDer`; loads among them stay).
         base_case : bool
             The steps are the base case's: :attr:`base_open` out (their terminals open).
+        all_built : bool
+            :attr:`not_built` in too for these steps (the base case's idle voltages with
+            every site's transformer in, :func:`~protv2g.flow.opendss_study.with_idle_voltages`:
+            one base case serves every site's variant).
 
         Returns
         -------
@@ -269,6 +279,9 @@ class DssFlowEngine:
             watch_tap_position=np.full((n, len(self.watches)), np.nan),
             converged=np.zeros(n, dtype=bool), iterations=np.zeros(n, dtype=np.int64))
         dead = self._switch_base(True) if base_case else None
+        built = all_built and len(self.not_built) > 0
+        if built:
+            self._open(self.not_built, False)
         for k in range(n):
             if k == 0 or not sequential:
                 self._restore_state()
@@ -309,18 +322,36 @@ class DssFlowEngine:
         if dead is not None:
             self._switch_base(False)
             out.v_v[:, dead] = np.nan
+        if built:
+            self._open(self.not_built, True)
+        elif len(self._dead_always):
+            out.v_v[:, self._dead_always] = np.nan
         return out
 
     def _switch_base(self, out: bool) -> np.ndarray | None:
-        """Open (``out``) or close every terminal of :attr:`base_open`; the model's nodes
-        that have no source without them (None when there is nothing to switch)."""
+        """Open (``out``) or close every terminal of :attr:`base_open` (but those of
+        :attr:`not_built`, open in every step); the model's nodes that have no source
+        without them (None when there is nothing to switch)."""
         if not self.base_open:
             return None
+        gone = {str(n).lower() for n in self.not_built}
+        switch = [n for n in self.base_open if str(n).lower() not in gone]
+        self._open(switch, out)
         from protv2g.network.dss_site_transformers import without_elements
 
-        for name in self.base_open:
+        base = without_elements(self.model, [*self.base_open, *self.not_built])
+        return np.flatnonzero(self.model.energized & ~base.energized)
+
+    def _open(self, names: Sequence[str], out: bool) -> np.ndarray:
+        """Open (``out``) or close every terminal of elements ``names``; the model's nodes
+        that have no source without them (empty for no name)."""
+        if not names:
+            return np.zeros(0, dtype=np.int64)
+        for name in names:
             self._dss.Circuit.SetActiveElement(name)
             for t in range(1, self._dss.CktElement.NumTerminals() + 1):
                 self._dss.Text.Command(f"{'open' if out else 'close'} {name} {t}")
-        base = without_elements(self.model, self.base_open)
+        from protv2g.network.dss_site_transformers import without_elements
+
+        base = without_elements(self.model, names)
         return np.flatnonzero(self.model.energized & ~base.energized)

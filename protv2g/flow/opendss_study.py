@@ -123,19 +123,21 @@ def flow_sites(document: object) -> list[DssFlowSite]:
 def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence[ScenarioBlock],
                  watches: Sequence[DssWatch], *, p_deadband_mw: float = 1e-3,
                  directional_settings: Mapping[str, object] | None = None,
-                 notes: Sequence[str] = (), base_open: Sequence[str] = ()
-                 ) -> tuple[FlowResult, DssFlowEngine]:
+                 notes: Sequence[str] = (), base_open: Sequence[str] = (),
+                 not_built: Sequence[str] = ()) -> tuple[FlowResult, DssFlowEngine]:
     """Solve ``blocks`` on ``model`` with ``sites`` and tabulate (see the module docstring).
 
     ``base_open``: the sites' own model transformers (``v2g_sites[].model_transformer``),
     out of the base-case blocks (a block that is its own base: ``base/peak``,
-    ``base/der_off``, ``day/base``), in the others.
+    ``base/der_off``, ``day/base``), in the others. ``not_built``: elements out of every
+    block (:attr:`DssFlowEngine.not_built`).
 
     Returns the :class:`FlowResult` (site table left empty: the caller knows the sites'
     study entries) and the engine (its ``commands`` are the OpenDSS lines that added the
     sites).
     """
-    engine = DssFlowEngine(model, sites, watches, base_open=tuple(base_open))
+    engine = DssFlowEngine(model, sites, watches, base_open=tuple(base_open),
+                           not_built=tuple(not_built))
     parts = []
     for b in blocks:
         parts.append(engine.solve(b.load_fraction, b.site_p_mw,
@@ -199,7 +201,8 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
         if b.scenario != b.base or b.scenario not in where:
             continue
         arr = engine.solve(b.load_fraction, np.zeros_like(b.site_p_mw),
-                           sequential=len(b.load_fraction) > 1, der_fraction=b.der)
+                           sequential=len(b.load_fraction) > 1, der_fraction=b.der,
+                           all_built=True)
         n = len(b.load_fraction)
         tab = bus_table(model, arr.v_v, np.arange(n), np.array([b.scenario] * n, dtype=object),
                         np.arange(n), b.time_h)
@@ -233,7 +236,8 @@ def opendss_flow_study(document: object, model: DssModel,
                        p_deadband_mw: float = 1e-3,
                        day_assumptions: Mapping[str, float] | None = None,
                        directional_settings: Mapping[str, object] | None = None,
-                       base_open: Sequence[str] | None = None) -> FlowResult:
+                       base_open: Sequence[str] | None = None,
+                       not_built: Sequence[str] = ()) -> FlowResult:
     """Every flow scenario of a study on an OpenDSS feeder (see the module docstring).
 
     Parameters
@@ -253,6 +257,9 @@ def opendss_flow_study(document: object, model: DssModel,
         sites' own model transformers. The hosting search's one-site variants pass the whole
         study's (:func:`protv2g.pipeline_flow.flow_tables`): the base case is the feeder
         without the project, whichever site exports.
+    not_built : sequence of str
+        Elements out of every scenario: a one-site variant's other sites' own transformers
+        (the sites it does not build; review rev33b W1).
 
     Returns
     -------
@@ -288,7 +295,8 @@ def opendss_flow_study(document: object, model: DssModel,
                                 p_deadband_mw=p_deadband_mw,
                                 directional_settings=directional_settings, notes=notes,
                                 base_open=(site_transformer_names(document)
-                                           if base_open is None else tuple(base_open)))
+                                           if base_open is None else tuple(base_open)),
+                                not_built=not_built)
     meta = dict(res.meta)
     meta["comm_loss_step"] = comm_loss_step
     meta["comm_loss_fallback"] = ({k: v.value for k, v in comm_loss_fallbacks(

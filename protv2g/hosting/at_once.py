@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.hosting.tables import Axis
     from protv2g.study.schema import V2GSite
 
-__all__ = ["AT_ONCE_WHY", "at_once_note", "at_once_why", "limiting_criteria", "reason",
-           "smallest_text"]
+__all__ = ["AT_ONCE_WHY", "FLEET_REMEDY", "at_once_note", "at_once_why", "limiting_criteria",
+           "reason", "smallest_text", "transformer_remedy"]
 
 #: Why a criterion fails from the smallest export, by what it reads (``None``: neither
 #: currents nor flows — C10/C11); short, for one line.
@@ -40,6 +40,29 @@ def _needs(crit: str) -> frozenset:
     return CATALOGUE[crit].needs if crit in CATALOGUE else frozenset({Need.FAULTS})
 
 
+#: What lifts a limit of the chargers' fault current (:func:`reason`); replaced by
+#: :func:`transformer_remedy` where the rows fail with the site's own transformer in and no
+#: charger online (:mod:`.online`, review rev33b W1b).
+FLEET_REMEDY = ("fewer chargers online or lower current limits would lift a fault-current "
+                "limit, an export cap would not")
+
+
+def transformer_remedy(transformer: str) -> str:
+    """What sets and lifts a limit that fails with the site's own transformer in and none
+    of its chargers online (review rev33b W1b: IEEE 123's depot, 0 kW "at any export", its
+    2 MVA YNd transformer's zero-sequence path raising F-3's ground fault +19 %): its
+    winding connection and grounding, not the chargers.
+
+    >>> transformer_remedy("depot_xf")[:60]
+    "set by the site's own transformer depot_xf, not its chargers"
+    """
+    return (f"set by the site's own transformer {transformer}, not its chargers: its winding "
+            "connection and grounding (a grounded-wye winding on the feeder side is a "
+            "zero-sequence source for every ground fault, IEEE 1547.2-2008 §8.3) — a delta "
+            "or ungrounded-wye feeder-side winding, or a neutral impedance, would lift it; "
+            "fewer chargers, lower current limits or an export cap would not")
+
+
 def reason(crit: str, site: V2GSite, n_on: float) -> str:
     """Why ``crit`` fails at any export (a zero hosting figure): what decides it and what
     lifts it, by what the criterion reads (:attr:`protv2g.criteria.Criterion.needs`)."""
@@ -50,8 +73,7 @@ def reason(crit: str, site: V2GSite, n_on: float) -> str:
         return (f"{AT_ONCE_WHY[Need.FAULTS]}: the {n_on:g} chargers online give up to "
                 f"their first-cycle limit ({n_on:g} × {site.charger_kva:g} kVA at "
                 f"{site.limit_pu:g} pu) whatever they export, the smallest export included; "
-                "fewer chargers online or lower current limits would lift a fault-current "
-                "limit, an export cap would not")
+                + FLEET_REMEDY)
     if not needs:  # C10/C11 read neither currents nor flows
         return ("the site's presence behind the device decides it (a reclose interval "
                 "against its cease-to-energise time, or an islanding screen), not its "

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.hosting.at_once import reason, transformer_remedy
 from protv2g.hosting.points import online_levels
 from protv2g.hosting.tables import Axis, Failing, fails, levels
 from protv2g.significant import number_text
@@ -41,8 +42,9 @@ __all__ = ["ONLINE_COLUMNS", "OnlineLimit", "limited_at_once", "search_online", 
 
 #: Columns of the hosting table filled here: the most chargers online with no limit up to their full
 #: export, and that export (NA / NaN where the export search decided: the smallest export
-#: passed, or the site does not export).
-ONLINE_COLUMNS = ["max_online_chargers", "max_online_kw"]
+#: passed, or the site does not export); the site's own transformer where every limiting
+#: row fails with it in and none of the chargers online ("" elsewhere).
+ONLINE_COLUMNS = ["max_online_chargers", "max_online_kw", "set_by_transformer"]
 
 #: ``run(points, k_online) -> {(axis key, p_kw): worst failing rows}``: one round of the
 #: search, ``k_online[axis key]`` chargers online on that axis.
@@ -67,6 +69,10 @@ class OnlineLimit:
         The worst failing rows at ``failing_chargers`` (criterion, device, fault).
     first_fail_kw : float
         The smallest export at which they fail, kW.
+    none_online_rows : tuple of dict
+        For a site with its own model transformer and ``max_chargers == 0``: the worst
+        failing rows with the site built (its transformer in) and **no** charger online —
+        what the transformer alone does (review rev33b W1b); empty otherwise.
     """
 
     max_chargers: int
@@ -74,6 +80,7 @@ class OnlineLimit:
     failing_chargers: float
     rows: tuple[dict[str, Any], ...]
     first_fail_kw: float
+    none_online_rows: tuple[dict[str, Any], ...] = ()
 
 
 def n_online(axis: Axis) -> float:
@@ -129,7 +136,17 @@ def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid
                 state[key][2:] = [float(k), list(found[(key, failed[0])].values()), failed[0]]
             else:
                 state[key][1] = k
-    return {key: OnlineLimit(int(lo), n_online(axis), float(hi), tuple(rows), float(first))
+    # a site whose own transformer comes with it, failing with even one charger online:
+    # built with none online — does the transformer alone fail the rows? (rev33b W1b)
+    zero = {key: 0 for key, (axis, lo, *_r) in state.items()
+            if lo == 0 and getattr(axis.site, "model_transformer", None)}
+    alone: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
+    if zero:
+        found = run([(state[key][0], smallest_kw) for key in zero], zero)
+        for key in zero:
+            alone[key] = tuple(fails(found.get((key, smallest_kw), {}), None))
+    return {key: OnlineLimit(int(lo), n_online(axis), float(hi), tuple(rows), float(first),
+                             alone.get(key, ()))
             for key, (axis, lo, hi, rows, first) in state.items()}
 
 
@@ -163,5 +180,17 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
                      f"({number_text(kw, 'kW')}); {fail}" if lim.max_chargers > 0 else
                      f"; chargers online searched instead: even one charger online fails "
                      f"({fail}): at most 0 online, 0 kW")
+        if lim.none_online_rows:
+            xf = str(axis.site.model_transformer)
+            alone = (f"; with none online (the site's transformer {xf} in, its chargers "
+                     f"idle) {_evidence(lim.none_online_rows)} fails too")
+            crits = {str(r["criterion"]) for r in lim.none_online_rows}
+            fleet = reason(min(crits), axis.site, lim.n_online)
+            if crits >= {str(r["criterion"]) for r in lim.rows} and fleet in notes[i]:
+                # every limit is the transformer's: said where the note says why (rev33b)
+                notes[i] = notes[i].replace(fleet, transformer_remedy(xf)) + alone
+                out.iloc[i, out.columns.get_loc("set_by_transformer")] = xf
+            else:
+                notes[i] += f"{alone}: {transformer_remedy(xf)}"
     out["note"] = notes
     return out

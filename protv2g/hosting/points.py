@@ -1,7 +1,9 @@
 """The scenarios the hosting search evaluates: an export level of an axis, with the
 participating chargers online (:func:`export_scenario`) or with a given number online
 (:func:`online_scenario`, :mod:`.online`), the base case of a load level, and the levels of
-each (:func:`grid_kw`, :func:`online_levels`). Every other V2G site is idle."""
+each (:func:`grid_kw`, :func:`online_levels`). Every other V2G site is idle and not built
+(``Scenario.built_sites``: a site's hosting is that site added to the feeder as it is today,
+the other sites' own transformers out of the faults and the flows; review rev33b W1)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def export_scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenar
             states.append(SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0))
     name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
             f"{p_kw:.6g} kW")
-    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
+    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states),
+                    built_sites=(axis.site.name,))
 
 
 def base_scenario(load: LoadLevel, sites: Sequence[V2GSite]) -> Scenario:
@@ -79,4 +82,5 @@ def online_scenario(axis: Axis, k: int, p_kw: float, sites: Sequence[V2GSite]) -
             states.append(SiteState(s.name, mode, p, float(p_kw), available, float(k)))
     name = (f"hosting/{axis.site.name}/{axis.participation.value}/{axis.load_level.value}/"
             f"{k} online/{p_kw:.6g} kW")
-    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states))
+    return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states),
+                    built_sites=(axis.site.name,))

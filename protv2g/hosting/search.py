@@ -283,12 +283,17 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
         ev.violations["input_todo"] = confirm_texts(ev.violations, bases)
         worst, off = worst_by_scenario(ev.violations, gate, set(meta))
-        bad = ev.violations[unevaluated_mask(ev.violations)]
+        # the chargers-online search's probe with none online (its sites built, idle: no
+        # export, so no flow of their own) says nothing of what the search could evaluate
+        probe = online is not None and not any(online.values())
+        bad = ev.violations[unevaluated_mask(ev.violations)] if not probe else \
+            ev.violations.iloc[:0]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
                              strict=True):
             if msg not in unevaluated.setdefault(crit, []):
                 unevaluated[crit].append(msg)
-        for crit, why in not_applicable_criteria(ev.violations).items():
+        for crit, why in (not_applicable_criteria(ev.violations).items() if not probe
+                          else ()):
             not_applicable.setdefault(crit, why)
         for name, (axis, p_kw) in meta.items():
             into[(axis.key, p_kw)] = worst.get(name, {})

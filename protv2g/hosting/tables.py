@@ -59,6 +59,9 @@ HOSTING_COLUMNS = [
     # the most chargers online with no limit up to their full export, where the smallest
     # export already fails (:mod:`.online`; NA elsewhere)
     "max_online_chargers", "max_online_kw",
+    # the site's own model transformer where every limiting row fails with it in and none
+    # of the site's chargers online (:mod:`.online`, review rev33b W1b; "" elsewhere)
+    "set_by_transformer",
     "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
     *EXTRA_COLUMNS,
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
@@ -279,6 +282,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
     table["max_online_chargers"] = table["max_online_chargers"].astype("Int64")
     table["max_online_kw"] = pd.to_numeric(table["max_online_kw"]).astype(float)
+    table["set_by_transformer"] = ""
     by_crit["hosting_chargers"] = by_crit["hosting_chargers"].astype("Int64")  # NA: n/a
     by_crit["first_fail_kw"] = pd.to_numeric(by_crit["first_fail_kw"]).astype(float)
     return table, by_crit

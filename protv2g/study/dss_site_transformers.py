@@ -48,7 +48,7 @@ from protv2g.study.schema import StudyDocument
 
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
-           "unnamed_site_transformer_warnings"]
+           "unnamed_site_transformer_warnings", "transformers_out"]
 
 
 def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
@@ -60,6 +60,28 @@ def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
         if name:
             out[_element(name)] = None
     return tuple(out)
+
+
+def transformers_out(document: StudyDocument, scenario: object) -> tuple[str, ...]:
+    """The sites' own model transformers out of ``scenario``'s model (element names as
+    :func:`site_transformer_names`, study order).
+
+    Every one in the base case (the feeder as it is today); in a scenario that builds only
+    some sites (``Scenario.built_sites``: the hosting search's one-site scenarios) those no
+    built site names — a site's hosting is that site added to today's feeder, the other
+    sites not built (review rev33b W1: IEEE 123, the depot's YNd transformer kept in the
+    campus's and the homes' searches raised F-3's close-in ground fault 9.89 → 11.77 kA,
+    OpenDSS, and made both 0 kW); none in the study's own scenarios (every site built).
+    """
+    names = site_transformer_names(document)
+    if not names or scenario.is_base:  # type: ignore[attr-defined]
+        return names
+    built = scenario.built_sites  # type: ignore[attr-defined]
+    if built is None:
+        return ()
+    kept = {_element(s.model_transformer) for s in document.v2g_sites
+            if s.name in built and getattr(s, "model_transformer", None)}
+    return tuple(n for n in names if n not in kept)
 
 
 def _element(name: str) -> str:

@@ -12,7 +12,10 @@ the head carries 431 A > 630 / 1.5 = 420 A, OpenDSS).
 :func:`head_load_cases` solves, in OpenDSS (:class:`~protv2g.flow.opendss.DssFlowEngine`, the
 engine the study's flows use, with the sites as its generators on their own phases):
 
-* ``peak``: load fraction 1, the sites idle, the feeder's own DER off (gross load: review s18);
+* ``peak``: load fraction 1, the sites idle, the feeder's own DER off (gross load: review s18)
+  — the study's base case: the sites' own model transformers (``base_open``) out, as the
+  study's base flow has them (review rev33b W2: IEEE 123's depot YNd, kept in, took the
+  head's residual 176 → 92 A, OpenDSS; the 51G drafted on 92 A failed its own C8);
 * ``charging``: load fraction 1, every site charging its largest
   :func:`~protv2g.scenarios.site_charging_kw` over the study's participation cases (firm:
   every charger), DER off — C8's charging snapshot;
@@ -81,8 +84,8 @@ def site_loads(sites: Sequence[V2GSite | dict],
 
 
 def head_load_cases(model: DssModel, watches: Sequence[DssWatch],
-                    sites: Sequence[SiteLoad] = (), light_fraction: float = 0.3
-                    ) -> dict[str, np.ndarray]:
+                    sites: Sequence[SiteLoad] = (), light_fraction: float = 0.3,
+                    base_open: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """The heads' phase currents in each load case (module docstring).
 
     Parameters
@@ -95,6 +98,10 @@ def head_load_cases(model: DssModel, watches: Sequence[DssWatch],
         The V2G sites; none: only ``peak``.
     light_fraction : float
         Load fraction of the export case (``scenarios.light_load_fraction``).
+    base_open : sequence of str
+        The sites' own model transformers (``"transformer.depot_xf"``,
+        :func:`~protv2g.study.dss_site_transformers.site_transformer_names`): open in
+        ``peak`` (the base case), in the two V2G cases.
 
     Returns
     -------
@@ -107,16 +114,17 @@ def head_load_cases(model: DssModel, watches: Sequence[DssWatch],
     InputError
         A site on a bus or phase the model lacks (:class:`DssFlowEngine`).
     """
-    engine = DssFlowEngine(model, [s.site for s in sites], watches)
+    engine = DssFlowEngine(model, [s.site for s in sites], watches,
+                           base_open=tuple(base_open))
+    peak = engine.solve(np.array([1.0]), np.zeros((len(sites), 1)),
+                        der_fraction=np.array([0.0]), base_case=True).watch_i_a[0]
     if not sites:
-        return {"peak": engine.solve(np.array([1.0]), np.zeros((0, 1)),
-                                     der_fraction=np.array([0.0])).watch_i_a[0]}
+        return {"peak": peak}
     charge = np.array([-s.charging_kw for s in sites]) / 1e3
     export = np.array([s.export_kw for s in sites]) / 1e3
-    p_mw = np.stack([np.zeros(len(sites)), charge, export], axis=1)
-    res = engine.solve(np.array([1.0, 1.0, float(light_fraction)]), p_mw,
-                       der_fraction=np.array([0.0, 0.0, 1.0]))
-    return {case: res.watch_i_a[k] for k, case in enumerate(LOAD_CASES)}
+    res = engine.solve(np.array([1.0, float(light_fraction)]), np.stack([charge, export], 1),
+                       der_fraction=np.array([0.0, 1.0]))
+    return {"peak": peak, "charging": res.watch_i_a[0], "export": res.watch_i_a[1]}
 
 
 #: How the draft names each load case of :mod:`.head_load`.

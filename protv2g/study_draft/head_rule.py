@@ -104,8 +104,8 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                    places: Mapping[str, tuple[str, int]], built: Mapping[str, object],
                    table: pd.DataFrame, library: CurveLibrary,
                    with_sites: bool = False, site_loads: Sequence[SiteLoad] = (),
-                   light_fraction: float = 0.3, flow_model: DssModel | None = None
-                   ) -> list[RelayProposal]:
+                   light_fraction: float = 0.3, flow_model: DssModel | None = None,
+                   base_open: Sequence[str] = ()) -> list[RelayProposal]:
     """A relay proposal (:func:`~protv2g.study_draft.head_relay.propose_relay`) per head.
 
     Parameters
@@ -124,6 +124,9 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     with_sites : bool
         The study has V2G sites (the first reclose is then delayed past their
         cease-to-energise time).
+    flow_model, base_open
+        The model the load cases are solved on (default ``model``) and the sites' own
+        model transformers, open in its no-V2G ``peak`` case (:func:`.head_load.head_load_cases`).
 
     Each proposal's time dials coordinate over the devices right below its head
     (:func:`right_below`) at the faults C1–C4 judge the pair at (module docstring); its
@@ -140,7 +143,8 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load); C8 judges the
     # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`), and
     # with the sites charging or exporting (:mod:`.head_load`: review rev32a W3)
-    cases = head_load_cases(flow_model or model, watches, site_loads, light_fraction)
+    cases = head_load_cases(flow_model or model, watches, site_loads, light_fraction,
+                            base_open)
     sites = device_sites(model, places)
     steps = step_paths(model, sites)
     out = []

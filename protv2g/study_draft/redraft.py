@@ -49,7 +49,7 @@ from protv2g.devices.kinds import spec
 from protv2g.devices.models import build_device
 from protv2g.engine.phase import PhaseDevice
 from protv2g.errors import InputError, Issue
-from protv2g.study.dss_site_transformers import base_case_model
+from protv2g.study.dss_site_transformers import base_case_model, site_transformer_names
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.curve_choice import clearing_line
 from protv2g.study_draft.head_load import site_loads, sites_comment
@@ -192,12 +192,14 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     table = head_fault_study(model, devices, r_min).device_rows(1.0)
     doc = study.document
     # the pickups carry the sites' charging and export as C8 judges them (review rev32a W3):
-    # the flows on the study's own model, with the sites' model transformers
+    # the flows on the study's own model, with the sites' model transformers in the V2G
+    # cases and out of the no-V2G peak — the study's base case, C8's (review rev33b W2)
     proposals = head_proposals(model, [h for *_x, h in mine], [d.name for _i, d, _h in mine],
                                places, _built(study, places), table, study.library,
                                bool(doc.v2g_sites),
                                site_loads(doc.v2g_sites, doc.scenarios.participation),
-                               float(doc.scenarios.light_load_fraction), study.model)
+                               float(doc.scenarios.light_load_fraction), study.model,
+                               site_transformer_names(doc))
     return [(index, d, prop) for (index, d, _h), prop in zip(mine, proposals, strict=True)]
 
 
