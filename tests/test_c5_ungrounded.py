@@ -136,3 +136,28 @@ def test_phase_faults_at_ungrounded_buses_stay_judged(ungrounded):
     assert len(ll) and (ll.ikss_ka > 1.0).all()
     slg = b[(b.bus_name == "lat") & b.fault_type.astype(str).str.startswith("SLG")]
     assert len(slg) and (slg.ikss_ka < 1e-3).all()
+
+
+def test_init_drafts_no_51g_on_an_ungrounded_head(tmp_path):
+    """``protv2g init`` on the same feeder: the head relay has no ground element (old code: a
+    51G of 10 A that can never operate), a TODO says why, and the candidate table explains
+    its "SLG kA 0.00" (the lines' charging current, checked above against OpenDSS)."""
+    import yaml
+
+    from protv2g.cli import main
+
+    (tmp_path / "master.dss").write_text(MODEL)
+    out = tmp_path / "study.yaml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["init", str(tmp_path / "master.dss"), "-o", str(out),
+                     "--site", "LOT:b2:8:125"]) == 0
+    text = out.read_text()
+    relay = next(d for d in yaml.safe_load(text)["devices"] if d["kind"] == "relay")
+    assert relay["location"]["line"] == "l1"
+    assert "ground_pickup_a" not in relay and "ground_curve" not in relay
+    assert "no 51G drafted: the head's bus sub has no path to ground" in text
+    assert "51G reach" not in text   # no reach conflict of an element that is not drafted
+    rows = [ln for ln in text.splitlines() if ln.startswith("#   b2 ")]
+    assert rows and "0.00†" in rows[0]
+    assert "(† no path to ground" in text and "59N" in text
