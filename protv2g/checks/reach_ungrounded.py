@@ -71,7 +71,11 @@ def _ungrounded_mask(ctx: CheckContext) -> np.ndarray | None:
     if "ungrounded buses" not in ctx.cache:
         from protv2g.flow.opendss_ground import ungrounded_buses
 
-        ctx.cache["ungrounded buses"] = np.asarray(ungrounded_buses(model), dtype=bool)
+        try:
+            mask = np.asarray(ungrounded_buses(model), dtype=bool)
+        except Exception:  # noqa: BLE001 - a model without its OpenDSS context: all grounded
+            mask = None
+        ctx.cache["ungrounded buses"] = mask
     return ctx.cache["ungrounded buses"]
 
 
