@@ -161,3 +161,37 @@ def test_init_drafts_no_51g_on_an_ungrounded_head(tmp_path):
     rows = [ln for ln in text.splitlines() if ln.startswith("#   b2 ")]
     assert rows and "0.00†" in rows[0]
     assert "(† no path to ground" in text and "59N" in text
+
+
+def test_a_pandapower_feeder_behind_a_ynd_regulator(tmp_path):
+    """The shipped weak_end_of_line feeder with its regulator REG-1 made YNd: every bus behind
+    it is a 3-wire bus (pandapower's own ``calc_sc`` gives no SLG current there). Old code:
+    R-HEAD, RC-END and FU-LAT1 failed C5 at SLG/LLG faults on B04…B07 and the lateral; now one
+    info row per device, and the grounded buses ahead of REG-1 are judged as before."""
+    import pandapower as pp
+    import pandapower.shortcircuit as sc
+
+    from .conftest import FEEDERS_DIR
+
+    src = FEEDERS_DIR / "weak_end_of_line"
+    net = pp.from_json(str(src / "feeder.json"))
+    net.trafo.loc[net.trafo.name == "REG-1", "vector_group"] = "YNd"
+    pp.to_json(net, str(tmp_path / "feeder.json"))
+    (tmp_path / "study.yaml").write_text((src / "study.yaml").read_text())
+    behind = {"B04", "B05", "B06", "B07", "LAT1-B1", "LAT1-B2"}
+    ref = pp.from_json(str(tmp_path / "feeder.json"))
+    sc.calc_sc(ref, fault="1ph", case="max")
+    names = ref.bus.name.astype(str)
+    slg = ref.res_bus_sc.ikss_ka[names.isin(behind).to_numpy()]
+    assert len(slg) == len(behind) and (slg < 1e-3).all()  # pandapower: no ground path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = run_study(load_study(tmp_path / "study.yaml"), hosting=False)
+    v = r.violations
+    c5 = v[v.criterion.astype(str).eq("C5")]
+    judged = c5.status.astype(str).isin(["fail", "warn"])
+    ground = c5.fault_type.astype(str).isin(["SLG", "LLG"])
+    assert not (judged & ground & c5.fault_bus.astype(str).isin(behind)).any()
+    info = c5[c5.status.astype(str).eq("info")]
+    assert {"R-HEAD", "RC-END", "FU-LAT1"} <= set(info.device)
+    assert (judged & ground & c5.fault_bus.astype(str).isin({"B02", "B03"})).any()

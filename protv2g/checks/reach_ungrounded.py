@@ -30,9 +30,9 @@ So, on the rows of C5 (:mod:`protv2g.checks.sensitivity`), at a fault bus with n
   resistance in the ground path, Zg = R; with no ground path Zg carries nothing and the fault
   is the bolted LL one).
 
-An OpenDSS study only: a pandapower study's buses are all treated as grounded here (its
-delta-side buses are behind a step transformer, C5's backup zone, judged by the element that
-sees more, :mod:`protv2g.checks.reach_zone`).
+On an OpenDSS study the buses with no ground path are
+:func:`protv2g.flow.opendss_ground.ungrounded_buses`'; on a pandapower net
+:func:`protv2g.network.pp_ground.ungrounded_bus_mask`'s (from the vector groups).
 
 References
 ----------
@@ -63,16 +63,24 @@ _SOURCE = ("IEEE Std 142-2007 §1.4 (ungrounded systems: ground detection by vol
            "IEEE Std C62.92.1-2016 (classes of grounding)")
 
 
-def _ungrounded_mask(ctx: CheckContext) -> np.ndarray | None:
-    """``(model buses,)`` bool of the study's OpenDSS model (None: no model)."""
-    model = getattr(ctx.study, "model", None)
-    if model is None:
-        return None
+def _ungrounded_mask(ctx: CheckContext) -> pd.Series | None:
+    """Bool by fault-bus key — an OpenDSS model's bus position, a pandapower net's bus index
+    — True where the bus has no path to ground (None: neither a model nor a net)."""
     if "ungrounded buses" not in ctx.cache:
-        from protv2g.flow.opendss_ground import ungrounded_buses
-
+        model = getattr(ctx.study, "model", None)
+        net = getattr(ctx.study, "net", None)
+        mask = None
         try:
-            mask = np.asarray(ungrounded_buses(model), dtype=bool)
+            if model is not None:
+                from protv2g.flow.opendss_ground import ungrounded_buses
+
+                flags = np.asarray(ungrounded_buses(model), dtype=bool)
+                mask = pd.Series(flags, index=np.arange(len(flags)))
+            elif net is not None:
+                from protv2g.network.pp_ground import ungrounded_bus_mask
+
+                mask = pd.Series(np.asarray(ungrounded_bus_mask(net), dtype=bool),
+                                 index=net.bus.index)
         except Exception:  # noqa: BLE001 - a model without its OpenDSS context: all grounded
             mask = None
         ctx.cache["ungrounded buses"] = mask
@@ -80,22 +88,21 @@ def _ungrounded_mask(ctx: CheckContext) -> np.ndarray | None:
 
 
 def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray) -> np.ndarray:
-    """Whether each fault bus (model bus index, ``(rows,)``) has no path to ground.
+    """Whether each fault bus (``(rows,)``: model bus position or net bus index) has no path
+    to ground.
 
     Returns
     -------
     numpy.ndarray
-        ``(rows,)`` bool; all False without an OpenDSS model or for an index outside it.
+        ``(rows,)`` bool; all False without a model or net, or for a bus outside it.
     """
     mask = _ungrounded_mask(ctx)
     bus = np.asarray(fault_bus)
     if mask is None or not len(bus) or not mask.any():
         return np.zeros(len(bus), dtype=bool)
-    b = pd.to_numeric(pd.Series(bus), errors="coerce").to_numpy(float)
-    ok = np.isfinite(b) & (b >= 0) & (b < len(mask))
-    out = np.zeros(len(bus), dtype=bool)
-    out[ok] = mask[b[ok].astype(np.int64)]
-    return out
+    b = pd.to_numeric(pd.Series(bus), errors="coerce")
+    hit = mask.reindex(b.to_numpy()).to_numpy()
+    return np.asarray(pd.Series(hit).fillna(False).astype(bool).to_numpy(), dtype=bool)
 
 
 def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
