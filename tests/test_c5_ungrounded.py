@@ -125,6 +125,8 @@ def test_ground_faults_at_ungrounded_buses_are_info_not_reach_failures(ungrounde
         assert "r_fault_min_ohm does not change it" in text
     gate = r.meta["gate"]
     assert not any("r_fault_min_ohm" in x for x in gate.get("to_confirm") or [])
+    said = [x for x in gate["reasons"] if x.startswith("info: C5 ground faults not judged")]
+    assert len(said) == 1 and "59N / 3V0" in said[0] and "f-la, head-l1" in said[0]
 
 
 def test_phase_faults_at_ungrounded_buses_stay_judged(ungrounded):

@@ -50,12 +50,15 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.violations import CheckStatus
 
-__all__ = ["UNGROUNDED_REMEDY", "ground_fault_rows", "no_ground_path", "ungrounded_rows"]
+__all__ = ["UNGROUNDED_REMEDY", "UNGROUNDED_RULE", "gate_info", "ground_fault_rows",
+           "no_ground_path", "ungrounded_rows"]
 
 #: What detects a ground fault on an ungrounded system (IEEE Std 142-2007 §1.4, recalled).
 UNGROUNDED_REMEDY = ("detect ground faults there by the zero-sequence voltage: a 59N / 3V0 "
                      "element on a broken-delta VT (or ground-detector lamps), alarm, then "
                      "locate and clear the fault (IEEE Std 142-2007 §1.4, ungrounded systems)")
+#: The ``rule`` of the info rows (:func:`gate_info` finds them by it).
+UNGROUNDED_RULE = "ungrounded system: ground faults detected by 3V0 (59N)"
 #: ``ctx.cache`` key of the SLG and LLG rows taken out of C5 at buses with no ground path.
 _CACHE_KEY = "C5 ungrounded SLG"
 #: Rule source of the info rows.
@@ -178,5 +181,25 @@ def ungrounded_rows(ctx: CheckContext) -> pd.DataFrame:
         "C5", CheckStatus.INFO, frame=pd.DataFrame(index=pd.RangeIndex(n)),
         scenario=np.array(scenarios, dtype=object), fault_type="SLG", device=np.array(
             devices, dtype=object), other_device="", i_device_a=np.array(currents, float),
-        rule="ungrounded system: ground faults detected by 3V0 (59N)", rule_source=_SOURCE,
+        rule=UNGROUNDED_RULE, rule_source=_SOURCE,
         message=np.array(messages, dtype=object))
+
+
+def gate_info(violations: pd.DataFrame) -> list[str]:
+    """The gate's one ``info:`` line on the C5 info rows of :func:`ungrounded_rows` (review
+    rev33c M1: "nothing says the feeder has no ground source"); none without them."""
+    if not {"criterion", "rule", "device"} <= set(violations.columns):
+        return []
+    rows = violations[(violations.criterion.astype(str) == "C5")
+                      & (violations.rule.astype(str) == UNGROUNDED_RULE)]
+    if rows.empty:
+        return []
+    names = sorted({str(d) for d in rows.device})
+    i_a = pd.to_numeric(rows.get("i_device_a"), errors="coerce")
+    most = float(i_a.max()) if i_a is not None and np.isfinite(i_a).any() else float("nan")
+    at = f" (≤ {most:.1f} A)" if np.isfinite(most) else ""
+    shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+    return [f"info: C5 ground faults not judged for {shown}: their zones reach buses with no "
+            f"path to ground (an ungrounded, delta-fed system), where a ground fault draws the "
+            f"lines' charging current only{at} — {UNGROUNDED_REMEDY} (the Findings' C5 info "
+            "rows)"]

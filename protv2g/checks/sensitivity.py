@@ -25,7 +25,7 @@ recloser curves, fuse melting), in the worse of the two brackets (the row's ``br
 first cycle for an instantaneous one (a relay's 50G without a 51G). A row whose first cycle
 gives another verdict says which stage decided it.
 
-At a fault bus with no path to ground (an ungrounded, delta-fed OpenDSS section) SLG and LLG
+At a fault bus with no path to ground (an ungrounded, delta-fed section) SLG and LLG
 faults are not judged: one ``info`` row per device says why (:mod:`.reach_ungrounded`).
 
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
