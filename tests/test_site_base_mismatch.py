@@ -107,6 +107,8 @@ def test_a_site_is_rated_at_its_winding_voltage_and_validate_warns(tmp_path):
     first = 1e3 * r.staged.sites.i_first_cycle_ka
     # old code: 1.5 × 86.4 / 0.2771 = 467.7 A
     assert float(first.max()) == pytest.approx(1.5 * 12 * 7.2 / 0.240, rel=1e-6)
+    sheet = r.tables["Feeder warnings"]   # the workbook says so too
+    assert sheet.what.astype(str).str.contains("rates site HOMES's current from the winding").any()
 
 
 def test_no_warning_when_the_base_matches(tmp_path):

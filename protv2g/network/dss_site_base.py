@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MISMATCH_FRACTION", "BaseMismatch", "base_mismatches", "site_base_warnings",
-           "site_kv_ln"]
+           "site_kv_ln", "with_site_base_rows"]
 
 #: Relative difference between a bus's base and its feeding winding's voltage taken as a
 #: disagreement: above a winding's tap range (±10 % regulators aside, a distribution
@@ -161,3 +161,20 @@ def site_base_warnings(study: Any) -> list[Any]:
             f"add {ll:.4g} (its line-to-line kV) to 'Set VoltageBases=…' before "
             "'CalcVoltageBases' in the script that makes the bus"))
     return out
+
+
+def with_site_base_rows(study: Any, warnings: Any) -> Any:
+    """``warnings`` (the study's feeder warnings: ``element, name, what, action``, or None)
+    with a row per :func:`site_base_warnings` issue, for the workbook's "Feeder warnings"
+    sheet (the Charger stages sheet's currents are at the winding's voltage there)."""
+    import pandas as pd
+
+    issues = site_base_warnings(study)
+    if not issues:
+        return warnings
+    rows = pd.DataFrame({"element": "bus", "name": [i.field for i in issues],
+                         "what": [i.message for i in issues],
+                         "action": [i.fix for i in issues]})
+    if warnings is None or not len(warnings):
+        return rows
+    return pd.concat([warnings, rows], ignore_index=True)
