@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
 from protv2g.gate_hosting import (
@@ -335,6 +336,7 @@ def gate_verdict(study: Study, result: StudyResult,
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:
                 infos.append(f"info: {why}")
+        infos += gate_info(violations) if "C5" in gated else []  # ungrounded (rev33c M1)
     screening = screening_status(study)
     undeclared = [k for k, v in screening.items() if v == "not declared"]
     for item, state in screening.items():

@@ -44,6 +44,7 @@ from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
 from protv2g.input_basis import input_basis_columns, study_input_bases
 from protv2g.memory_pages import small_pages
+from protv2g.network.dss_site_base import with_site_base_rows
 from protv2g.network.fault_positions import close_in_study
 from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
@@ -285,8 +286,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     del timed
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
-    if study.feeder_warnings is not None and len(study.feeder_warnings):
-        tables["Feeder warnings"] = study.feeder_warnings.reset_index(drop=True)
+    feeder_warnings = with_site_base_rows(study, study.feeder_warnings)  # rev33c W5
+    if feeder_warnings is not None and len(feeder_warnings):
+        tables["Feeder warnings"] = feeder_warnings.reset_index(drop=True)
     if recommendations:
         from protv2g.recommend import recommend
 

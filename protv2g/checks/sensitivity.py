@@ -25,6 +25,9 @@ recloser curves, fuse melting), in the worse of the two brackets (the row's ``br
 first cycle for an instantaneous one (a relay's 50G without a 51G). A row whose first cycle
 gives another verdict says which stage decided it.
 
+At a fault bus with no path to ground (an ungrounded, delta-fed section) SLG and LLG
+faults are not judged: one ``info`` row per device says why (:mod:`.reach_ungrounded`).
+
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
 device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
 base case (minimum case) is a ``warn`` row even when the device still picks up.
@@ -64,6 +67,7 @@ from protv2g.checks.reach_text import (
     transformer_note,
     transformers_below,
 )
+from protv2g.checks.reach_ungrounded import ground_fault_rows, ungrounded_rows
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -116,6 +120,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     absent = _absent_zone_faults(ctx, z, m)
     if len(absent):
         m = pd.concat([m, absent], ignore_index=True)
+    m, no_ground = ground_fault_rows(ctx, m)  # no ground path: SLG, LLG an info row (M1)
     if m.empty:
         return m
     # each device's figures once, spread by its code (#21: three ``map``s hashed the
@@ -130,7 +135,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     ph = by_device(phase_pickup_a)
     gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
-    ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp)
+    ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp) & ~no_ground
     # behind a step transformer the element that sees more (no 3I0 behind a delta winding)
     ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (m.i_phase_a.to_numpy() * gp
                                                     > m.i_ground_a.to_numpy() * ph))
@@ -321,6 +326,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
                                         "study does not compute (add min to faults.cases)")])
     m = _zone_rows(ctx)
+    rows.append(ungrounded_rows(ctx))
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:
         return concat(rows)

@@ -159,7 +159,8 @@ def clearing_line(choice: Mapping[str, Any]) -> str:
     tries = choice["tries"]
     mine = tries[choice["curve"]]
     parts = []
-    for key, t_key in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s")):
+    no_51g = bool(choice.get("no_51g"))  # an ungrounded head: no 51G (.ungrounded)
+    for key, t_key in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s"))[:1 + (not no_51g)]:
         fault = choice["faults"].get(key, "")
         parts.append(f"{key} {_t(mine[t_key])}" + (f" at {fault}" if fault else ""))
     others = "; ".join(
@@ -173,6 +174,8 @@ def clearing_line(choice: Mapping[str, Any]) -> str:
            if choice["met"] else
            "no family meets the interval over the devices right below (max and min case): "
            "the rule's default family at the capped dial")
+    if no_51g:
+        parts.append("no 51G (no path to ground)")
     return (f"min-fault clearing: {', '.join(parts)} (relay + breaker "
             f"{choice['breaker_s']:.3g} s; IEC 60909 min) with {choice['curve']} — {why}; "
             f"tried (51P/51G dials): {others}")
@@ -182,6 +185,10 @@ def clearing_summary(choice: Mapping[str, Any]) -> str:
     """One line for ``init``'s print: the curve, its dials and the minimum-fault clearing
     times (``IEEE-MI TD 0.5/1.2; min-fault clearing 51P 3.1 s, 51G 4.2 s``)."""
     mine = choice["tries"][choice["curve"]]
+    if choice.get("no_51g"):  # an ungrounded head (.ungrounded)
+        return (f"{choice['curve']} TD {mine['td']:g} (51P; no 51G: no path to ground); "
+                f"clearing at the zone's minimum fault 51P {_t(mine['t_min_phase_s'])}"
+                + ("" if choice["met"] else " (the coordination interval not met)"))
     return (f"{choice['curve']} TD {mine['td']:g}/{mine['tdg']:g} (51P/51G); clearing at the "
             f"zone's minimum fault 51P {_t(mine['t_min_phase_s'])}, 51G "
             f"{_t(mine['t_min_ground_s'])}"
@@ -206,7 +213,8 @@ def slow_clearing(choice: Mapping[str, Any]) -> str | None:
     after more than ``choice["bound_s"]`` (:data:`CLEAR_BOUND_S`), else None."""
     mine = choice["tries"][choice["curve"]]
     slow = [(k, mine[t]) for k, t in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s"))
-            if math.isfinite(mine[t]) and mine[t] > choice["bound_s"]]
+            if math.isfinite(mine[t]) and mine[t] > choice["bound_s"]
+            and not (k == "51G" and choice.get("no_51g"))]
     if not slow:
         return None
     key, t = max(slow, key=lambda kt: kt[1])

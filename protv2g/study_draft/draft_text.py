@@ -22,6 +22,7 @@ from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHA
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
+from protv2g.study_draft.ungrounded import ungrounded_names
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",
@@ -357,7 +358,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         lines.append("  " + todo(f"model device not adopted: {issue.field}: {issue.message}",
                                  issue.fix or "add it by hand"))
         todos.append(issue.field)
-    lines += candidate_comments(cand)
+    lines += candidate_comments(cand, ungrounded_names(model))
     if sites:
         lines.append("v2g_sites:")
         for s in sites:

@@ -74,6 +74,7 @@ from protv2g.study_draft.head_load import load_said, reach_conflict
 from protv2g.study_draft.head_pairs import pair_faults
 from protv2g.study_draft.heads import FeederHead, feeder_heads, subtree_buses
 from protv2g.study_draft.trade import dial_figures, zone_minimum
+from protv2g.study_draft.ungrounded import without_ground_element
 from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
@@ -321,7 +322,8 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}
-    return RelayProposal(entry, figures, conflicts)
+    # an ungrounded head (no path to ground): no 51G, a TODO says why (review rev33c M1)
+    return without_ground_element(RelayProposal(entry, figures, conflicts), model, head)
 
 
 def _min_fault_text(rows: pd.DataFrame, col: str, bus_names: list[str]) -> str:

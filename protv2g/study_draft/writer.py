@@ -78,8 +78,12 @@ def curves_file_text(curves: Sequence[Curve], source: str) -> str:
                                  default_flow_style=None)
 
 
-def candidate_comments(frame: pd.DataFrame) -> list[str]:
-    """The candidate-bus table as comment lines."""
+def candidate_comments(frame: pd.DataFrame, ungrounded: set[str] | None = None) -> list[str]:
+    """The candidate-bus table as comment lines; ``ungrounded``: the buses with no path to
+    ground, their SLG level marked and explained (:mod:`.ungrounded`)."""
+    from protv2g.study_draft.ungrounded import UNGROUNDED_MARK, candidate_note
+
+    ungrounded = ungrounded or set()
     if frame.empty:
         return ["# (no candidate buses: no energised primary bus at the feeder's voltage)"]
     out = ["# Candidate V2G site buses, short-circuit level without V2G (IEC 60909 max case), "
@@ -92,8 +96,9 @@ def candidate_comments(frame: pd.DataFrame) -> list[str]:
             i3 = "-" if not np.isfinite(r.i3ph_ka) else f"{r.i3ph_ka:.2f}"
             xr = f"{r.x_r:.1f}" + ("*" if r.x_r_of == "loop" else "")
             dev = f"{r.device} ({r.device_kind})" if r.device else "(no device upstream)"
+            slg = f"{r.islg_ka:.2f}" + (UNGROUNDED_MARK if str(r.bus) in ungrounded else "")
             out.append(f"#   {r.bus:<24} {r.phases:<4} {r.kv_ll:>6.2f} {r.distance_km:>7.2f} "
-                       f"{i3:>7} {r.islg_ka:>7.2f} {xr:>6}  {dev}")
+                       f"{i3:>7} {slg:>7} {xr:>6}  {dev}")
     out.append("#   (* X/R of the single-line-to-ground loop, (Z1+Z2+Z0)/3, on buses with fewer "
                "than three phases)")
-    return out
+    return out + candidate_note(frame, ungrounded)

@@ -1,0 +1,180 @@
+"""A site bus whose OpenDSS voltage base disagrees with the transformer winding that feeds it.
+
+OpenDSS gives a bus its base (``kVBase``) at ``CalcVoltageBases`` from the nearest voltage of
+``Set VoltageBases`` to its solved voltage; a voltage the list lacks is rounded to another one.
+A 240 V single-phase service (``Transformer … kv=0.24`` on ``homes.1.0``) under
+``Set VoltageBases="230,4.8,0.48"`` gets a 0.277 kV line-to-neutral base, the phase voltage
+of 480 V (review rev33c W5: ``Bus.kVBase()`` = 0.2771). Every figure scaled by the base is
+then off by 0.24 / 0.2771 = 0.866: the site's rated current — each charger's kVA over the
+bus's line-to-neutral voltage — came out 13 % low (1.5 × 86.4 kVA / 0.2771 kV = 467.7 A
+instead of / 0.240 kV = 540 A), and the bus read 0.874 pu at 242 V.
+
+The winding's own rated voltage is the site's nominal voltage: where the winding(s) feeding a
+site's bus agree and the bus's base differs from them by more than
+:data:`MISMATCH_FRACTION`, the site's rated current is taken from the winding
+(:func:`site_kv_ln`, read by the fault engine, :func:`protv2g.engine.phase.first_cycle.site_base`)
+and ``validate``/``run`` warn with the fix (:func:`site_base_warnings`).
+
+Winding voltage to line-to-neutral (OpenDSS Reference Guide, Transformer ``kV``: "for 2-
+and 3-phase windings, the line-to-line voltage; for 1-phase, the actual winding voltage"):
+a winding of three phases ``kV/√3``; a one-phase winding between a phase conductor and ground
+or a neutral ``kV``; one between two phase conductors (or delta) ``kV/√3``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MISMATCH_FRACTION", "BaseMismatch", "base_mismatches", "site_base_warnings",
+           "site_kv_ln", "with_site_base_rows"]
+
+#: Relative difference between a bus's base and its feeding winding's voltage taken as a
+#: disagreement: above a winding's tap range (±10 % regulators aside, a distribution
+#: transformer's no-load taps are ±5 %, IEEE C57.12.20 — recalled) and below the 13 % of
+#: 240 V against 277 V.
+MISMATCH_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class BaseMismatch:
+    """A bus whose voltage base disagrees with the winding(s) feeding it."""
+
+    bus: str
+    kv_base_ln: float
+    transformer: str
+    winding_kv: float
+    winding_kv_ln: float
+
+    def text(self) -> str:
+        """``"bus homes: kVBase 0.2771 kV LN, transformer homexf's winding 0.24 kV (0.24 kV
+        LN)"``."""
+        return (f"bus {self.bus}: OpenDSS voltage base {self.kv_base_ln:.4g} kV line to "
+                f"neutral, while {self.transformer}'s winding on it is {self.winding_kv:.4g} kV "
+                f"({self.winding_kv_ln:.4g} kV line to neutral)")
+
+
+def _nodes(spec: str) -> list[int]:
+    parts = str(spec).split(".")[1:]
+    return [int(p) for p in parts if p.isdigit()]
+
+
+def _winding_table(model: Any) -> dict[str, list[tuple[str, float, float]]]:
+    """Bus name → ``[(transformer, winding kV, winding kV line to neutral)]`` of the enabled
+    transformers' windings on it, read from the model's OpenDSS context once."""
+    def build(m: Any) -> dict[str, list[tuple[str, float, float]]]:
+        dss = m.engine
+        out: dict[str, list[tuple[str, float, float]]] = {}
+        if dss is None:
+            return out
+        e = m.elements
+        names = e.name[(e.cls == "transformer").to_numpy() & e.enabled.to_numpy(bool)]
+        for name in names.tolist():
+            try:
+                dss.Circuit.SetActiveElement(name)
+                if dss.CktElement.Name().lower() != name.lower():
+                    continue
+                n = int(dss.CktElement.NumPhases())
+                specs = list(dss.CktElement.BusNames())
+                dss.Transformers.Name(name.split(".", 1)[1])
+                for w in range(1, int(dss.Transformers.NumWindings()) + 1):
+                    dss.Transformers.Wdg(w)
+                    kv = float(dss.Transformers.kV())
+                    nodes = _nodes(specs[w - 1]) or [1, 2, 3][:n]
+                    two_phase = len([k for k in nodes[:2] if 1 <= k <= 3]) == 2 and (
+                        len(set(nodes[:2])) == 2)
+                    line_to_line = (n >= 2 or bool(dss.Transformers.IsDelta())
+                                    or (n == 1 and two_phase))
+                    kv_ln = kv / math.sqrt(3.0) if line_to_line else kv
+                    bus = str(specs[w - 1]).split(".", 1)[0].lower()
+                    out.setdefault(bus, []).append((name.lower(), kv, kv_ln))
+            except Exception:  # noqa: BLE001, S112 - an element OpenDSS cannot show: none
+                continue
+        return out
+
+    return model.derived("winding kv by bus", build)
+
+
+def base_mismatches(model: Any, buses: list[str]) -> list[BaseMismatch | None]:
+    """For each bus name, its :class:`BaseMismatch` or None: the windings on it agree (within
+    :data:`MISMATCH_FRACTION`) and its ``kv_ln`` base differs from them by more; None
+    without a winding on it, with windings that disagree, or without a base."""
+    table = _winding_table(model)
+    idx = model.bus_index(buses)
+    base = model.buses.kv_ln.to_numpy(float)
+    out: list[BaseMismatch | None] = []
+    for name, b in zip(buses, idx.tolist(), strict=True):
+        wind = table.get(str(name).lower(), [])
+        if b < 0 or not wind or not base[b] > 0:
+            out.append(None)
+            continue
+        kvs = np.array([w[2] for w in wind])
+        ref = float(kvs[0])
+        if ref <= 0 or np.any(np.abs(kvs / ref - 1.0) > MISMATCH_FRACTION):
+            out.append(None)
+            continue
+        if abs(base[b] / ref - 1.0) <= MISMATCH_FRACTION:
+            out.append(None)
+            continue
+        out.append(BaseMismatch(str(model.buses.index[b]), float(base[b]), wind[0][0],
+                                wind[0][1], ref))
+    return out
+
+
+def site_kv_ln(model: Any, buses: list[str]) -> np.ndarray:
+    """``(len(buses),)`` line-to-neutral voltage (kV) that rates each site: its bus's base, or
+    the winding feeding it where they disagree (module docstring)."""
+    idx = model.bus_index(buses)
+    kv = np.where(idx >= 0, model.buses.kv_ln.to_numpy(float)[np.maximum(idx, 0)], np.nan)
+    for k, m in enumerate(base_mismatches(model, list(buses))):
+        if m is not None:
+            kv[k] = m.winding_kv_ln
+    return kv
+
+
+def site_base_warnings(study: Any) -> list[Any]:
+    """One :class:`~protv2g.errors.Issue` per V2G site on a bus whose base disagrees with its
+    winding (none for a pandapower study): the bus, both voltages, what protv2g does and the
+    fix."""
+    from protv2g.errors import Issue
+
+    model = getattr(study, "model", None)
+    sites = list(getattr(study.document, "v2g_sites", ()))
+    if model is None or not sites:
+        return []
+    out = []
+    found = base_mismatches(model, [s.bus for s in sites])
+    for i, (s, m) in enumerate(zip(sites, found, strict=True)):
+        if m is None:
+            continue
+        ll = m.winding_kv_ln * math.sqrt(3.0)
+        out.append(Issue(
+            str(study.path), f"v2g_sites[{i}].bus",
+            f"{m.text()}: the model's VoltageBases lack its voltage, so OpenDSS rounded the "
+            f"base to another one ({m.kv_base_ln / m.winding_kv_ln - 1:+.0%}); protv2g rates "
+            f"site {s.name}'s current from the winding's {m.winding_kv_ln:.4g} kV (the "
+            "Charger stages sheet's currents), but the bus's per-unit voltages (the Flow "
+            "sheets, C12) stay on OpenDSS's base",
+            f"add {ll:.4g} (its line-to-line kV) to 'Set VoltageBases=…' before "
+            "'CalcVoltageBases' in the script that makes the bus"))
+    return out
+
+
+def with_site_base_rows(study: Any, warnings: Any) -> Any:
+    """``warnings`` (the study's feeder warnings: ``element, name, what, action``, or None)
+    with a row per :func:`site_base_warnings` issue, for the workbook's "Feeder warnings"
+    sheet (the Charger stages sheet's currents are at the winding's voltage there)."""
+    import pandas as pd
+
+    issues = site_base_warnings(study)
+    if not issues:
+        return warnings
+    rows = pd.DataFrame({"element": "bus", "name": [i.field for i in issues],
+                         "what": [i.message for i in issues],
+                         "action": [i.fix for i in issues]})
+    if warnings is None or not len(warnings):
+        return rows
+    return pd.concat([warnings, rows], ignore_index=True)
