@@ -100,13 +100,17 @@ def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float
 
 def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
                   plain: set[str], ends: np.ndarray, parts: dict[str, np.ndarray],
-                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str],
+                  n_evidence: np.ndarray | None = None,
+                  more_locations: list[list[str]] | None = None) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
     (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
     ``str``), the finding's key texts (``parts``, (f,) each) and its
     violation-row count (``n_rows``, (f,)); ``worst_m`` (n,): the rows' margins, NaN as
-    +inf."""
+    +inf. ``n_evidence`` (f,): the evidence rows each finding stands for (default its rows'
+    count; a C5 group's row stands for its zone rows, #21); ``more_locations``: per finding,
+    buses its locations name besides its rows' (a C5 group's buses)."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
@@ -175,9 +179,11 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),
-            "locations": _join(_distinct(coded["fault_bus"], lo, hi), 10),
+            "locations": _join(_distinct(coded["fault_bus"], lo, hi)
+                               + (more_locations[k] if more_locations else []), 10),
             "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
-            "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
+            "n_rows": int(n_rows[k]),
+            "n_evidence": hi - lo if n_evidence is None else int(n_evidence[k]),
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)
