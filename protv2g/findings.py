@@ -58,6 +58,7 @@ from protv2g.findings_attribution import (
     Attribution,
     finding_attribution,
 )
+from protv2g.findings_groups import BusRows
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -100,7 +101,7 @@ EVIDENCE_COLUMNS = [
     "evidence", "finding", "criterion", "status", "attribution", "scenario", "participation",
     "export_level", "p_export_kw", "load_levels", "fault_bus", "fault_type", "case", "device",
     "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin",
-    "margin_unit", "limit", "mechanism", "message",
+    "margin_unit", "limit", "mechanism", "message", "n_buses", "buses",
 ]
 
 _FINDING_STATUSES = (CheckStatus.FAIL.value, CheckStatus.WARN.value, CheckStatus.INFO.value)
@@ -118,7 +119,9 @@ class Findings:
         within one unit. Ids ``F01``… follow that order.
     evidence : DataFrame
         :data:`EVIDENCE_COLUMNS` (+ extra violation columns), one row per violation row
-        (rows differing only in load level collapsed), ordered by finding then margin.
+        (rows differing only in load level collapsed), ordered by finding then margin; a
+        C5 group's row (:mod:`protv2g.checks.reach_groups`) with ``n_buses`` the zone rows
+        it stands for and ``buses`` their names (1 and "" for every other row).
     """
 
     findings: pd.DataFrame
@@ -278,6 +281,10 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
         {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
+    # the zone rows a C5 group's row stands for and their buses (#21), 1 and "" elsewhere
+    made["n_buses"] = row_weights(violations, at)
+    if "buses" not in violations.columns:
+        made["buses"] = np.full(len(at), "", dtype=object)
     made["finding"] = fid[f_ev[sorted_at]]
     made["evidence"] = np.array(list(map("E%04d".__mod__, range(1, len(sorted_at) + 1))),
                                 dtype=object)
@@ -295,7 +302,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     findings = finding_rows(
         evidence, coded, plain, ends, parts, n_rows, m_ev[sorted_at],
         rule_labels(coordination), n_evidence=n_evidence,
-        more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows))
+        more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows),
+        bus_rows=(BusRows.of(bus_rows) if key_groups and bus_rows is not None
+                  and len(bus_rows) else None))
     return Findings(findings, evidence)
 
 

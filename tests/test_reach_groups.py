@@ -22,7 +22,7 @@ from protv2g.findings import build_findings
 from protv2g.gate_reasons import reason_line
 from protv2g.violations import VIOLATION_COLUMNS, row_weights
 
-_KEYS = [*GROUP_KEY, REACH_KEY]
+_KEYS = [*GROUP_KEY, REACH_KEY, "_b"]
 
 
 def _rows(rng: np.random.Generator, n: int, n_buses: int = 40) -> pd.DataFrame:
@@ -44,6 +44,7 @@ def _rows(rng: np.random.Generator, n: int, n_buses: int = 40) -> pd.DataFrame:
         "margin": margin,
         "margin_unit": rng.choice(["× pickup", "fraction"], n, p=[0.8, 0.2]),
         "limit": 1.5,
+        "base_margin": np.where(rng.random(n) < 0.3, np.nan, rng.normal(0.0, 0.2, n)),
         "message": [f"m{k}" for k in range(n)],
     })
     v[REACH_KEY] = np.where(crit == "C5", rng.integers(0, 3, n), -1).astype(np.int8)
@@ -57,6 +58,8 @@ def test_grouping_keeps_worst_row_and_counts(seed: int) -> None:
     ref = v.copy()
     kept, per_bus = group_reach_rows(v.copy(), first_group=5)
     c5 = ref[ref[REACH_KEY] >= 0]
+    # the base case's state: no margin, passing, failing (the gate's folded counts)
+    c5 = c5.assign(_b=np.select([c5.base_margin.isna(), c5.base_margin >= 0], [0, 1], 2))
     # pandas: per group the size and the smallest margin (NaN last), a tie to the bus text
     expect = (c5.assign(_m=c5.margin.fillna(np.inf))
               .sort_values(["_m", "fault_bus"], kind="stable")
@@ -68,11 +71,11 @@ def test_grouping_keeps_worst_row_and_counts(seed: int) -> None:
     assert len(got) == len(expect)
     assert int(kept.n_buses.sum()) == len(ref)  # every row stood for once
     g = kept[kept.bus_group >= 0]
-    m = c5.set_index("message")[REACH_KEY]
+    m = c5.set_index("message")[[REACH_KEY, "_b"]]
     key_of = [tuple(r) for r in g[list(GROUP_KEY)].itertuples(index=False)]
     for k, (msg, n, bus, margin) in enumerate(zip(g.message, g.n_buses, g.fault_bus,
                                                   g.margin, strict=True)):
-        e = expect.loc[(*key_of[k], m[msg])]
+        e = expect.loc[(*key_of[k], *m.loc[msg].tolist())]
         assert e["first_msg"] == msg and e["first_bus"] == bus and e["size"] == n
         assert np.isclose(np.nan_to_num(margin, nan=np.inf), e["worst"]) or (
             np.isnan(margin) and np.isinf(e["worst"]))
@@ -170,3 +173,61 @@ def test_gate_line_counts_the_zone_rows() -> None:
     assert row_weights(kept).sum() == 6
     assert reason_line("fail", kept) == plain
     assert "6 row(s) in 2 scenario(s)" in plain
+
+
+def test_gate_folded_rows_count_the_zone_rows() -> None:
+    """The gate's line of a finding failing with V2G says how many pre-existing rows fold
+    onto it and how many of them pass without V2G: counted bus by bus (the base case's
+    state is part of the group key)."""
+    from protv2g.gate_reasons import ReasonRows
+
+    v = _c5_rows([("b1", -0.1, -0.5), ("b2", 0.005, -0.001), ("b3", -0.3, -0.3),
+                  ("b4", 0.004, -0.002), ("b5", -0.35, -0.35)])
+    a = attribute(v, {"base/peak": "base/peak", "v2g/peak/100%": "base/peak"})
+
+    def lines(rows: pd.DataFrame) -> list[str]:
+        att = rows["attribution"].astype(str).to_numpy()
+        fail, pre = np.isin(att, ["new", "worse"]), att == "pre-existing"
+        return ReasonRows(rows, {}, rows=fail | pre).reasons("fail", fail, folded=pre)
+
+    plain = lines(a.drop(columns=[REACH_KEY]))
+    kept, _ = group_reach_rows(a)
+    assert len(kept) < len(a)
+    assert lines(kept) == plain
+    assert "pre-existing on 9 more row(s) of this finding (2 pass without V2G" in plain[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_findings_of_groups_equal_the_zone_rows(seed: int) -> None:
+    """Random zone rows of two devices at three export levels (fail and warn rows, worse
+    and pre-existing): the Findings of the groups (with the per-bus table) equal the
+    Findings of the zone rows in every column but the Evidence ids — the export trend
+    follows one bus across the levels, read from the per-bus rows."""
+    rng = np.random.default_rng(seed)
+    levels = {"base/peak": 0.0, "v2g/peak/50%": 450.0, "v2g/peak/100%": 900.0}
+    rows = []
+    for dev in ("R1", "F2"):
+        for b in range(int(rng.integers(2, 25))):
+            base = round(float(rng.normal(-0.2, 0.2)), 4)
+            status = "fail" if b % 3 else "warn"
+            for scenario, kw in levels.items():
+                m = base - (kw / 900.0) * float(rng.choice([0.0, 0.0, 0.05, 0.3]))
+                rows.append({c: None for c in VIOLATION_COLUMNS} | {
+                    "criterion": "C5", "status": status, "attribution": "",
+                    "scenario": scenario, "fault_bus": f"b{b:02d}", "fault_type": "3ph",
+                    "case": "min", "device": dev, "other_device": "", "margin": round(m, 4),
+                    "margin_unit": "× pickup", "limit": 1.5, "tolerance": 0.01, "rule": "",
+                    "message": f"{scenario} {dev} b{b}"})
+    v = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
+    v = v[pd.to_numeric(v.margin) < 0].reset_index(drop=True)
+    v[REACH_KEY] = np.int8(0)
+    scen = pd.DataFrame({"scenario": list(levels), "participation": ["", "firm", "firm"],
+                         "load_level": "peak", "export_level": ["0", "50%", "100%"],
+                         "is_base": [True, False, False], "p_s_kw": list(levels.values())})
+    base_of = dict.fromkeys(levels, "base/peak")
+    a = attribute(v, base_of)
+    plain = build_findings(a.drop(columns=[REACH_KEY]), scen).findings
+    kept, per_bus = group_reach_rows(a)
+    grouped = build_findings(kept, scen, bus_rows=per_bus).findings
+    cols = [c for c in plain.columns if c not in ("evidence_first", "evidence_last")]
+    pd.testing.assert_frame_equal(plain[cols], grouped[cols])

@@ -33,7 +33,7 @@ __all__ = ["CATEGORY_COLUMNS", "compact_violations", "text_category"]
 CATEGORY_COLUMNS = frozenset({
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "margin_unit", "rule", "rule_source", "data_boundary",
-    "bracket", "mechanism", "input_basis", "input_todo", "buses"})
+    "bracket", "mechanism", "input_basis", "input_todo"})
 
 
 def text_category(values: Any) -> Any:

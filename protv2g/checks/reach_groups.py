@@ -8,8 +8,9 @@ that does not reach the far end of its zone) is one finding with a few groups of
 
 :func:`group_reach_rows` keeps, of the attributed C5 rows, per **group** — scenario, device,
 element (phase or ground; the reduction of reach apart), zone (the row's status: ``fail``
-primary, ``warn`` backup), fault type, case, attribution and margin unit — the row with the
-smallest margin, with
+primary, ``warn`` backup), fault type, case, attribution, margin unit and whether the base
+case passes, fails or gives no margin (the gate counts the pre-existing rows that pass
+without V2G) — the row with the smallest margin, with
 
 * ``n_buses`` — the zone rows (buses; a bus once per phase where the fault table has one row
   per faulted phase) the row stands for (1 for every other row of the table);
@@ -115,6 +116,18 @@ def _text_ranks(values: np.ndarray) -> np.ndarray:
     return rank[codes]
 
 
+def _base_state(v: pd.DataFrame, at: np.ndarray) -> np.ndarray:
+    """Each row's base case: 0 no base margin, 1 passing (``base_margin`` ≥ 0), 2 failing —
+    part of the group key: the gate says how many of a finding's pre-existing rows pass
+    without V2G (:meth:`protv2g.gate_reasons.ReasonRows.folded_note`)."""
+    if "base_margin" not in v.columns:
+        return np.zeros(len(at), dtype=np.int8)
+    b = pd.to_numeric(pd.Series(column_at(v["base_margin"], at)), errors="coerce").to_numpy(
+        float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(b), 0, np.where(b >= 0, 1, 2)).astype(np.int8)
+
+
 def group_reach_rows(v: pd.DataFrame, first_group: int = 0
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """C5's zone rows of ``v`` (attributed violation rows with :data:`REACH_KEY`) cut to one
@@ -144,7 +157,7 @@ def group_reach_rows(v: pd.DataFrame, first_group: int = 0
         return with_group_columns(v), pd.DataFrame(columns=BUS_COLUMNS)
     cols = [c for c in GROUP_KEY if c in v.columns]
     group = key_codes([column_at(v[c], at) for c in cols]
-                      + [v[REACH_KEY].to_numpy()[at]])  # numbered by first appearance
+                      + [v[REACH_KEY].to_numpy()[at], _base_state(v, at)])
     margin = pd.to_numeric(pd.Series(column_at(v["margin"], at)), errors="coerce").to_numpy(
         float)
     worst_m = round_significant(margin)
