@@ -44,6 +44,7 @@ class BusRows:
     margin: np.ndarray
     tolerance: np.ndarray
     base_margin: np.ndarray
+    bus_rank: np.ndarray  # (k,) int64: each bus text's rank as ``str`` sorts
 
     @property
     def buses(self) -> np.ndarray:
@@ -64,8 +65,11 @@ class BusRows:
             return pd.to_numeric(table[c], errors="coerce").to_numpy(
                 dtype=float, na_value=np.nan)[order]
 
-        return cls(group[order], np.asarray(codes)[order], np.asarray(texts, dtype=object),
-                   num("margin"), num("tolerance"), num("base_margin"))
+        texts = np.asarray(texts, dtype=object)
+        rank = np.empty(len(texts), dtype=np.int64)
+        rank[np.argsort(texts.astype(str), kind="stable")] = np.arange(len(texts))
+        return cls(group[order], np.asarray(codes)[order], texts, num("margin"),
+                   num("tolerance"), num("base_margin"), rank)
 
     def rows(self, groups: np.ndarray) -> np.ndarray:
         """Positions of the rows of ``groups`` (each group's in order, groups in turn)."""
@@ -100,11 +104,9 @@ def group_trend_columns(trend: dict[str, np.ndarray], lo: int, hi: int, lead: in
     ev = np.repeat(np.arange(lo, hi), n_each)  # each bus row's Evidence row
     margin = bus.margin[at]
     m = round_significant(margin)
-    names = bus.bus_texts.astype(str)
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
     p_kw = trend["p_export_kw"][ev] if "p_export_kw" in trend else np.zeros(len(ev))
-    order = np.lexsort((rank[bus.bus_codes[at]], ev, np.where(np.isnan(p_kw), np.inf, -p_kw),
+    order = np.lexsort((bus.bus_rank[bus.bus_codes[at]], ev,
+                        np.where(np.isnan(p_kw), np.inf, -p_kw),
                         np.where(np.isnan(m), np.inf, m), status_rank[ev]))
     at, ev = at[order], ev[order]
     cols: dict[str, np.ndarray] = {}
@@ -118,7 +120,7 @@ def group_trend_columns(trend: dict[str, np.ndarray], lo: int, hi: int, lead: in
         cols[f"{c}:blank"] = trend[f"{c}:blank"][ev]
     if "fault_bus:code" in trend:
         cols["fault_bus:code"] = bus.bus_codes[at]
-        cols["fault_bus:blank"] = (names == "")[bus.bus_codes[at]]
+        cols["fault_bus:blank"] = (bus.bus_texts == "")[bus.bus_codes[at]]
     if "fault_bus" in trend:
         cols["fault_bus"] = bus.bus_texts[bus.bus_codes[at]]
     cols["margin"] = bus.margin[at]

@@ -269,6 +269,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
         rows, per_bus = group_reach_rows(rows)
+        release_freed_memory()  # the zone rows' columns, let go (#21)
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
         coord = expand(coord, twins, outer=_COORD_RUNS)
@@ -316,6 +317,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
                       fuses=_fuses(ctx), staged=_staged(ctx))
         v, per_bus = group_reach_rows(v)  # C5's zone rows, each group's worst (#21)
+        release_freed_memory()
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v) and not sorted_:
