@@ -58,6 +58,7 @@ from protv2g.findings_attribution import (
     Attribution,
     finding_attribution,
 )
+from protv2g.findings_groups import BusRows
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -73,7 +74,7 @@ from protv2g.findings_trend import (
     TREND_REL,
 )
 from protv2g.text_codes import ColumnCodes, combine_codes, text_codes
-from protv2g.violations import STATUS_ORDER, CheckStatus, is_given
+from protv2g.violations import STATUS_ORDER, CheckStatus, is_given, row_weights
 
 __all__ = ["Attribution", "EVIDENCE_COLUMNS", "FINDING_COLUMNS", "Findings", "build_findings",
            "finding_attribution",
@@ -100,7 +101,7 @@ EVIDENCE_COLUMNS = [
     "evidence", "finding", "criterion", "status", "attribution", "scenario", "participation",
     "export_level", "p_export_kw", "load_levels", "fault_bus", "fault_type", "case", "device",
     "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin",
-    "margin_unit", "limit", "mechanism", "message",
+    "margin_unit", "limit", "mechanism", "message", "n_buses", "buses",
 ]
 
 _FINDING_STATUSES = (CheckStatus.FAIL.value, CheckStatus.WARN.value, CheckStatus.INFO.value)
@@ -118,7 +119,9 @@ class Findings:
         within one unit. Ids ``F01``… follow that order.
     evidence : DataFrame
         :data:`EVIDENCE_COLUMNS` (+ extra violation columns), one row per violation row
-        (rows differing only in load level collapsed), ordered by finding then margin.
+        (rows differing only in load level collapsed), ordered by finding then margin; a
+        C5 group's row (:mod:`protv2g.checks.reach_groups`) with ``n_buses`` the zone rows
+        it stands for and ``buses`` their names (1 and "" for every other row).
     """
 
     findings: pd.DataFrame
@@ -156,7 +159,8 @@ def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = None,
-                   coordination: pd.DataFrame | None = None) -> Findings:
+                   coordination: pd.DataFrame | None = None,
+                   bus_rows: pd.DataFrame | None = None) -> Findings:
     """Group violation rows into findings, with their evidence rows.
 
     Parameters
@@ -171,6 +175,12 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     coordination : DataFrame, optional
         The coordination table (``protv2g.checks.COORDINATION_COLUMNS``): the sub-rule of
         pair-criterion rows when the rows carry no mechanism column.
+    bus_rows : DataFrame, optional
+        The per-bus table of C5's groups (``StudyResult.tables["C5 buses"]``,
+        :data:`protv2g.checks.reach_groups.BUS_COLUMNS`; ``bus_group`` and ``fault_bus`` are
+        read): a finding's locations name every bus of its groups. Without it, a group's
+        row names its worst bus only. ``n_rows`` and ``n_evidence`` count the zone rows a
+        group's row stands for (``n_buses``) either way.
 
     Returns
     -------
@@ -208,7 +218,11 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     scen = {k: _at_rows(v, first) for k, v in scen.items()}
     if isinstance(p_export_kw, np.ndarray):
         p_export_kw = p_export_kw[first]
-    n_key_rows, key_top = np.bincount(key), int(key.max())
+    # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``); the groups
+    # of each finding key, whose buses its locations name
+    n_key_rows = np.bincount(key, weights=row_weights(violations, cols.at)).astype(np.int64)
+    key_top = int(key.max())
+    key_groups = _key_groups(violations, cols.at, key)
     k_ev = key[first]
     m_ev = pd.to_numeric(margin.iloc[first], errors="coerce").fillna(np.inf).to_numpy()
     at_first = cols.at[first]
@@ -267,6 +281,10 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
         {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
+    # the zone rows a C5 group's row stands for and their buses (#21), 1 and "" elsewhere
+    made["n_buses"] = row_weights(violations, at)
+    if "buses" not in violations.columns:
+        made["buses"] = np.full(len(at), "", dtype=object)
     made["finding"] = fid[f_ev[sorted_at]]
     made["evidence"] = np.array(list(map("E%04d".__mod__, range(1, len(sorted_at) + 1))),
                                 dtype=object)
@@ -278,11 +296,53 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         return cells[c] if c in cells else _taken(violations, c, at)
 
     evidence = pd.DataFrame({c: column(c) for c in EVIDENCE_COLUMNS + extra}, copy=False)
+    ends = np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1, [len(sorted_at)]])
+    weight = np.cumsum(np.r_[0, row_weights(evidence)])
+    n_evidence = weight[ends] - weight[np.r_[0, ends[:-1]].astype(np.int64)]
     findings = finding_rows(
-        evidence, coded, plain, np.concatenate([np.flatnonzero(np.diff(f_ev[sorted_at])) + 1,
-                                         [len(sorted_at)]]),
-        parts, n_rows, m_ev[sorted_at], rule_labels(coordination))
+        evidence, coded, plain, ends, parts, n_rows, m_ev[sorted_at],
+        rule_labels(coordination), n_evidence=n_evidence,
+        more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows),
+        bus_rows=(BusRows.of(bus_rows) if key_groups and bus_rows is not None
+                  and len(bus_rows) else None))
     return Findings(findings, evidence)
+
+
+def _key_groups(violations: pd.DataFrame, at: np.ndarray, key: np.ndarray
+                ) -> dict[int, np.ndarray]:
+    """Finding key → the C5 groups (``bus_group`` ≥ 0) of its rows (rows ``at``)."""
+    if "bus_group" not in violations.columns:
+        return {}
+    group = pd.to_numeric(violations["bus_group"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)[at]
+    some = np.flatnonzero(group >= 0)
+    if not len(some):
+        return {}
+    pairs = np.unique(np.stack([key[some], group[some].astype(np.int64)]), axis=1)
+    cuts = np.flatnonzero(np.diff(pairs[0])) + 1
+    return {int(p[0, 0]): p[1] for p in np.split(pairs, cuts, axis=1)}
+
+
+def _group_buses(key_groups: dict[int, np.ndarray], keys: np.ndarray,
+                 bus_rows: pd.DataFrame | None) -> list[list[str]]:
+    """Per finding (its key ``keys[k]``), the buses of its C5 groups (the per-bus table
+    ``bus_rows``), distinct; empty without groups or without the table."""
+    out: list[list[str]] = [[] for _ in range(len(keys))]
+    if not key_groups or bus_rows is None or not len(bus_rows):
+        return out
+    group = bus_rows["bus_group"].to_numpy(dtype=np.int64)
+    codes, texts = text_codes(bus_rows["fault_bus"])
+    order = np.argsort(group, kind="stable")
+    group, codes = group[order], codes[order]
+    for k, fk in enumerate(keys.tolist()):
+        g = key_groups.get(int(fk))
+        if g is None:
+            continue
+        lo, hi = np.searchsorted(group, g, "left"), np.searchsorted(group, g, "right")
+        mine = np.concatenate([codes[a:b] for a, b in zip(lo.tolist(), hi.tolist(),
+                                                          strict=True)])
+        out[k] = texts[np.unique(mine)].tolist()
+    return out
 
 
 def _at_rows(coded: tuple[np.ndarray, np.ndarray], rows: np.ndarray

@@ -10,6 +10,7 @@ import pandas as pd
 
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
+from protv2g.findings_groups import BusRows, group_trend_columns
 from protv2g.findings_headline import lead_message, lead_positions, moved_texts, tied
 from protv2g.findings_trend import (
     ROW_KEY,
@@ -22,7 +23,7 @@ from protv2g.findings_trend import (
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
-from protv2g.violations import is_given
+from protv2g.violations import STATUS_ORDER, is_given
 
 __all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "finding_rows", "finding_title",
            "rule_labels"]
@@ -98,15 +99,35 @@ def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float
     return values.min() if len(values) else np.float64(np.nan)
 
 
+def _trend_text(trend: dict[str, np.ndarray], lo: int, hi: int, h: int, unit: str,
+                tol: float, ev_group: np.ndarray | None, bus_rows: BusRows | None,
+                status_rank: np.ndarray | None) -> str:
+    """The export trend of Evidence rows ``lo:hi`` led by row ``h``; a finding of C5 groups
+    read bus by bus (:func:`~protv2g.findings_groups.group_trend_columns`, #21)."""
+    if ev_group is not None and bus_rows is not None and status_rank is not None:
+        by_bus = group_trend_columns(trend, lo, hi, h, ev_group, bus_rows, status_rank)
+        if by_bus is not None:
+            cols, n, at, tol_bus = by_bus
+            return columns_trend(cols, n, unit, tol_bus, at)
+    return columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit, tol, h - lo)
+
+
 def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
                   plain: set[str], ends: np.ndarray, parts: dict[str, np.ndarray],
-                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+                  n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str],
+                  n_evidence: np.ndarray | None = None,
+                  more_locations: list[list[str]] | None = None,
+                  bus_rows: BusRows | None = None) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
     (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
     ``str``), the finding's key texts (``parts``, (f,) each) and its
     violation-row count (``n_rows``, (f,)); ``worst_m`` (n,): the rows' margins, NaN as
-    +inf."""
+    +inf. ``n_evidence`` (f,): the evidence rows each finding stands for (default its rows'
+    count; a C5 group's row stands for its zone rows, #21); ``more_locations``: per finding,
+    buses its locations name besides its rows' (a C5 group's buses); ``bus_rows``: the C5
+    groups' per-bus rows, which a finding of groups reads its export trend from
+    (:func:`~protv2g.findings_groups.group_trend_columns`)."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
@@ -143,6 +164,11 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     at_codes, at_text = coded["attribution"]
     out = []
     base_of = trend.get("base_margin")
+    # a C5 group's row is its worst bus: the trend follows one bus, read from the per-bus rows
+    ev_group = (pd.to_numeric(evidence["bus_group"], errors="coerce").fillna(-1).to_numpy(
+        np.int64) if bus_rows is not None and "bus_group" in evidence.columns else None)
+    status_rank = (np.array([STATUS_ORDER.get(str(x), 9) for x in worst["status"].tolist()])
+                   if ev_group is not None else None)
     for k, hi in enumerate(ends.tolist()):
         lo = int(ends[k - 1]) if k else 0
         h = int(lead[k])  # the leading row; lo: the worst (sorted: status, then margin)
@@ -170,14 +196,16 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit,
-                                          tol[k], h - lo),
+            "export_trend": _trend_text(trend, lo, hi, h, unit, tol[k], ev_group, bus_rows,
+                                        status_rank),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),
-            "locations": _join(_distinct(coded["fault_bus"], lo, hi), 10),
+            "locations": _join(_distinct(coded["fault_bus"], lo, hi)
+                               + (more_locations[k] if more_locations else []), 10),
             "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
-            "n_rows": int(n_rows[k]), "n_evidence": hi - lo,
+            "n_rows": int(n_rows[k]),
+            "n_evidence": hi - lo if n_evidence is None else int(n_evidence[k]),
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)

@@ -85,7 +85,7 @@ from protv2g.report.summary_counts import passed_note
 from protv2g.study.device_coverage import empty_collections
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
-from protv2g.violations import text_values
+from protv2g.violations import row_weights, text_values
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -290,7 +290,10 @@ def gate_verdict(study: Study, result: StudyResult,
         # of the outcomes, the columns read once (#21)
         code, pre_mask = classify_codes(violations, gate)
         is_attributable = (code == OUTCOME_CODES[GateOutcome.FAIL]) & ~pre_mask
-        n_fail, n_pre = int(is_attributable.sum()), int(pre_mask.sum())
+        # a C5 row kept for a group of buses counts as the zone rows it stands for (#21)
+        weight = row_weights(violations)
+        n_fail, n_pre = int(weight[is_attributable].sum()), int(weight[pre_mask].sum())
+        del weight
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # the reasons of every kind from one coding of the table's columns, by mask (#21:
         # a copy of the rows per kind, each hashed again, 0.3 s at 10,000 buses)

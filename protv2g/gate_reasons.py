@@ -45,7 +45,7 @@ from protv2g.significant import (
     round_significant,
 )
 from protv2g.text_codes import combine_code_stream, text_codes
-from protv2g.violations import describe_fault, is_given
+from protv2g.violations import describe_fault, is_given, row_weights
 
 __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line"]
 
@@ -70,7 +70,7 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
     att = (rows["attribution"].astype(str).to_numpy() if "attribution" in rows
            else np.full(len(rows), "", dtype=object))
-    return _line(kind, worst, len(rows), rows["scenario"].nunique(), note,
+    return _line(kind, worst, int(row_weights(rows).sum()), rows["scenario"].nunique(), note,
                  _attribution_of(worst, pd.unique(att).tolist(),
                                  rows["scenario"].astype(str).to_numpy(), att))
 
@@ -240,6 +240,12 @@ class ReasonRows:
         return text_codes(self._column("scenario"))
 
     @cached_property
+    def _weights(self) -> np.ndarray:
+        """``(len(pos),)`` int: the violation rows each coded row stands for
+        (:func:`~protv2g.violations.row_weights`: a C5 group's zone rows, #21)."""
+        return row_weights(self.table, self.pos)
+
+    @cached_property
     def _margin_key(self) -> np.ndarray:
         """``(len(pos),)`` float: each coded row's margin to 10 significant digits, NaN as
         +inf: the first key of :func:`~protv2g.findings_rows.worst_order`, rounded once for
@@ -355,7 +361,8 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
-            line = _line(kind, row, len(every), len(np.unique(s[s >= 0])), note, attribution,
+            line = _line(kind, row, int(self._weights[every].sum()), len(np.unique(s[s >= 0])),
+                         note, attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others)
@@ -403,11 +410,13 @@ class ReasonRows:
         bm = (pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce")
               .to_numpy(dtype=float, na_value=np.nan) if "base_margin" in self.table.columns
               else np.full(len(at), np.nan))
-        n_pass = int((bm >= 0).sum())  # the twin passes, by less than the tolerance
-        text = f"pre-existing on {len(at)} more row(s) of this {of}"
+        w = self._weights[at]  # the zone rows a C5 group's row stands for (#21)
+        n_pass = int(w[bm >= 0].sum())  # the twin passes, by less than the tolerance
+        n_at = int(w.sum())
+        text = f"pre-existing on {n_at} more row(s) of this {of}"
         if n_pass:
             text += (f" ({n_pass} pass without V2G by less than the tolerance, "
-                     f"{len(at) - n_pass} fail without V2G)")
+                     f"{n_at - n_pass} fail without V2G)")
         else:
             text += " (failing without V2G)"
         if named and math.isfinite(margin[k]):

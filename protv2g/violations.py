@@ -1,6 +1,6 @@
 """The violation table's schema: its columns and the typed status of each row.
 
-A leaf module (pandas only). The checks write these rows; the gate, the hosting search, the
+A leaf module (pandas, NumPy). The checks write these rows; the gate, the hosting search, the
 report and batch runs read them — by their ``status`` and ``criterion`` columns, never by
 the wording of ``message`` (which is for people and may change).
 
@@ -42,6 +42,14 @@ total-clearing band), empty for rows without a finding status
 ``message`` (in a study's result a :class:`protv2g.messages.MessageArray`: the texts,
 written when read).
 
+A study's table (:func:`protv2g.checks.run_checks`) has three more columns after these
+(:data:`protv2g.checks.reach_groups.GROUP_COLUMNS`): C5's zone rows are kept one per group
+(scenario, device, element, zone, status, fault type, case, attribution), the worst, and
+``n_buses`` says how many zone rows (buses) the row stands for (1 for every other row; counts
+of rows read it, :func:`row_weights`), ``buses`` names them in words (worst first, "" for
+other rows) and ``bus_group`` numbers the group in the per-bus table
+(``StudyResult.tables["C5 buses"]``, -1 for other rows).
+
 Examples
 --------
 >>> CheckStatus("not_evaluated").is_finding
@@ -56,11 +64,12 @@ import math
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
            "NOT_GIVEN_TEXT", "describe_fault", "describe_rows", "empty_violations", "is_given",
-           "status_mask", "text_values"]
+           "status_mask", "text_values", "row_weights"]
 
 
 class CheckStatus(StrEnum):
@@ -110,6 +119,23 @@ VIOLATION_COLUMNS = [
 SCENARIO_COLUMNS = ["scenario", "participation", "load_level", "export_level", "is_base"]
 
 
+def row_weights(frame: pd.DataFrame, at: Any = None) -> Any:
+    """The violation rows each row stands for (``n_buses``: a C5 row kept for a group of
+    zone rows stands for them all, :mod:`protv2g.checks.reach_groups`; 1 for every other row
+    and without the column), as an int64 array, at positions ``at`` (default all).
+
+    >>> row_weights(pd.DataFrame({"n_buses": [1, 22]})).tolist()
+    [1, 22]
+    """
+    n = len(frame) if at is None else len(at)
+    if "n_buses" not in frame.columns:
+        return np.ones(n, dtype=np.int64)
+    w = pd.to_numeric(frame["n_buses"], errors="coerce").to_numpy(dtype=float,
+                                                                 na_value=np.nan)
+    w = np.where(np.isfinite(w) & (w >= 1), w, 1).astype(np.int64)
+    return w if at is None else w[at]
+
+
 def empty_violations() -> pd.DataFrame:
     """An empty violations table with the right columns."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in VIOLATION_COLUMNS})
@@ -145,7 +171,10 @@ def describe_rows(violations: pd.DataFrame) -> str:
     >>> describe_rows(v)
     '3 violation rows (2 failing, 1 warning); 1 not applicable'
     """
-    n = {s: int(status_mask(violations, s).sum()) for s in CheckStatus}
+    # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``)
+    weight = row_weights(violations)
+    n = {s: int(weight[np.asarray(status_mask(violations, s), dtype=bool)].sum())
+         for s in CheckStatus}
     found = n[CheckStatus.FAIL] + n[CheckStatus.WARN] + n[CheckStatus.INFO]
     parts = [f"{n[CheckStatus.FAIL]} failing"]
     if n[CheckStatus.WARN]:

@@ -17,6 +17,7 @@ import protv2g
 import protv2g.checks.recloser_fuse as recloser_fuse
 import protv2g.checks.recloser_fuse_text as recloser_fuse_text
 from protv2g.checks import family_function
+from protv2g.checks.reach_groups import GROUP_COLUMNS
 from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.violations import VIOLATION_COLUMNS, CheckStatus
 
@@ -86,7 +87,8 @@ def test_rewording_every_message_changes_no_verdict_and_no_hosting_figure(
 
 def test_every_row_has_a_typed_status_and_a_margin_unit(plain):
     v = plain.violations
-    assert list(v.columns) == VIOLATION_COLUMNS
+    # the schema, then what each row stands for (#21: C5's zone rows kept one per group)
+    assert list(v.columns) == VIOLATION_COLUMNS + GROUP_COLUMNS
     assert set(v["status"]) <= {s.value for s in CheckStatus} - {CheckStatus.OK.value}
     units = {u.value for u in MarginUnit}
     assert set(v["margin_unit"]) <= units

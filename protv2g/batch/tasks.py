@@ -19,7 +19,7 @@ import pandas as pd
 from protv2g.errors import InputError
 from protv2g.runner import run_study
 from protv2g.study import load_study
-from protv2g.violations import CheckStatus
+from protv2g.violations import CheckStatus, row_weights
 
 __all__ = ["NOT_EVALUATED", "SUMMARY_COLUMNS", "BatchTask", "error_row", "gate_summary",
            "hosting_summary", "load_variant", "run_task", "study_result", "summary_frame",
@@ -144,16 +144,18 @@ def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.
     """The combined-workbook row of one study that ran (``run_s`` wall, ``cpu_s`` CPU time)."""
     violations = result.violations
     status = (violations["status"].astype(str) if len(violations) else pd.Series(dtype=str))
+    # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``)
+    weight = pd.Series(row_weights(violations), index=violations.index)
     violations = violations[status != CheckStatus.NOT_APPLICABLE.value]
     verdict, reasons = gate_summary(result)
     margin, margin_at = _worst_margin(violations)
     return {
         "study": result.study_name, "variant": task.variant, "file": task.file,
         "status": "ok", "verdict": verdict, "gate_reasons": reasons,
-        "violations": len(violations),
-        "violations_fail": int((status == CheckStatus.FAIL.value).sum()),
-        "violations_warn": int((status == CheckStatus.WARN.value).sum()),
-        "violations_info": int((status == CheckStatus.INFO.value).sum()),
+        "violations": int(weight[violations.index].sum()),
+        "violations_fail": int(weight[status == CheckStatus.FAIL.value].sum()),
+        "violations_warn": int(weight[status == CheckStatus.WARN.value].sum()),
+        "violations_info": int(weight[status == CheckStatus.INFO.value].sum()),
         "hosting_capacity": hosting_summary(result), "worst_margin": margin,
         "worst_margin_at": margin_at, "error": "", "workbook": task.workbook,
         "run_s": round(run_s, 3), "cpu_s": round(cpu_s, 3),

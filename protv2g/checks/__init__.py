@@ -39,6 +39,12 @@ categories are sorted as ``str`` sorts: they sort as text does; group them with
 it is read (``iloc``, ``tolist()``, ``astype(str)``, Parquet, Excel give the texts), C5's
 and C12's from compact recipes (#21: 164 MiB of strings at 10,000 buses).
 
+After these, three columns say what a row stands for (#21, :mod:`.reach_groups`): C5's zone
+rows, attributed one by one, are kept one per group (scenario, device, element, zone, status,
+fault type, case, attribution), the worst: ``n_buses`` the zone rows it stands for (1 for
+every other row), ``buses`` their buses in words, ``bus_group`` its number in the per-bus
+table (``CheckOutcome.context.cache["C5 buses"]``, the runner's ``tables["C5 buses"]``).
+
 A check that cannot be evaluated (no fault result, a device whose curve data are missing, no
 engine result for a device, no flow result) yields a ``not_evaluated`` row; a criterion with
 nothing to apply to in the study (no pair of its kind, no reclosing device with V2G behind it)
@@ -97,6 +103,13 @@ from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
+from protv2g.checks.reach_groups import (
+    BUS_TABLE,
+    GROUP_COLUMNS,
+    REACH_KEY,
+    group_reach_rows,
+    with_group_columns,
+)
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
@@ -249,11 +262,14 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     if twins is not None:
         # attributed on the distinct blocks (a twin's base case repeats its source's), then
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
-        fault = [p for p in fault if p is not None]
+        fault = _reach_keyed([p for p in fault if p is not None])
         rows = attribute(concat_owned(uniform_columns(fault)), ctx.base_of,
                          base_margins(ctx, flow=False), explained=_explained(ctx),
                          fuses=_fuses(ctx), staged=_staged(ctx))
         fault.clear()
+        # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
+        rows, per_bus = group_reach_rows(rows)
+        release_freed_memory()  # the zone rows' columns, let go (#21)
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
         coord = expand(coord, twins, outer=_COORD_RUNS)
@@ -263,9 +279,10 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         _expand_duty(ctx, twins)
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
-        frames = [rows, attribute(concat_owned(uniform_columns(parts)), ctx.base_of,
-                                  base_margins(ctx, faults=False), explained=_explained(ctx),
-                                  fuses=_fuses(ctx), staged=_staged(ctx))]
+        frames = [rows, with_group_columns(attribute(
+            concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
+            base_margins(ctx, faults=False), explained=_explained(ctx), fuses=_fuses(ctx),
+            staged=_staged(ctx)))]
         del rows
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
@@ -296,18 +313,31 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         parts = [p for p in parts if p is not None]
         # column by column, each family's column let go once copied; the pair rows' element
         # columns given to every frame (one path), read and dropped by the attribution
-        v = concat_owned(uniform_columns(parts))
+        v = concat_owned(uniform_columns(_reach_keyed(parts)))
         v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
                       fuses=_fuses(ctx), staged=_staged(ctx))
+        v, per_bus = group_reach_rows(v)  # C5's zone rows, each group's worst (#21)
+        release_freed_memory()
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
     if len(v) and not sorted_:
         v = take_columns(v, sort_rows(v.criterion, v.status, v["scenario"]))
     v.index = pd.RangeIndex(len(v))
-    if list(v.columns) != VIOLATION_COLUMNS:
-        v = v[VIOLATION_COLUMNS]
+    if list(v.columns) != VIOLATION_COLUMNS + GROUP_COLUMNS:
+        v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
+    ctx.cache[BUS_TABLE] = compact_violations(per_bus)  # C5's zone rows of every group
     # the repetitive text columns as categoricals (#21: already so when taken above)
     return CheckOutcome(compact_violations(v), coord, ctx)
+
+
+def _reach_keyed(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` (violation-row frames the caller owns, changed in place) each with
+    :data:`~protv2g.checks.reach_groups.REACH_KEY` (-1, no group, where a frame lacks it:
+    one set of columns for :func:`~protv2g.checks._row_frames.concat_owned`)."""
+    for f in frames:
+        if f is not None and len(f) and REACH_KEY not in f.columns:
+            f[REACH_KEY] = np.full(len(f), -1, dtype=np.int8)
+    return frames
 
 
 def _compact_column(column: str, values: np.ndarray) -> object:

@@ -60,6 +60,7 @@ from protv2g.checks._common import (
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
+from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
 from protv2g.checks.reach_text import (
     BAD_COLUMNS,
@@ -339,6 +340,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     if len(at):
         bad = {c: m[c].to_numpy()[at] for c in BAD_COLUMNS}
         fault_bus = m.fault_bus.to_numpy()[at]
+        # the group part the violation columns do not hold (:mod:`.reach_groups`)
+        element = (m["element"].to_numpy()[at] == "ground").astype(np.int8)
         del m
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
@@ -355,10 +358,15 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
             t_device_s=bad["t_op_s"], margin=bad["ratio"] - bad["factor"],
             limit=bad["factor"], tolerance=bad["tolerance"], bracket=bad["bracket"]))
-        del bad, zone
+        rows[-1][REACH_KEY] = element
+        del bad, zone, element
     else:
         del m
+    drop[REACH_KEY] = np.full(len(drop), 2, dtype=np.int8)
     rows.append(drop)
+    for r in rows:  # one set of columns (concat_owned)
+        if REACH_KEY not in r.columns:
+            r[REACH_KEY] = np.full(len(r), -1, dtype=np.int8)
     return concat_owned(rows)  # rows built here: not copied whole (#21)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
 from protv2g.hosting.tables import Axis
 from protv2g.study.schema import Gate
+from protv2g.violations import row_weights
 
 __all__ = ["MARGIN_COLUMNS", "margin_table"]
 
@@ -49,8 +51,10 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
         allm = pd.concat(frames, ignore_index=True)
         allm = allm[allm["criterion"].astype(str).isin(criteria)]
         m = allm.groupby(["scenario", "criterion"], sort=False, observed=True)["margin"].min()
-        n_fail = (viol[failing_mask(viol, gate)].groupby(["scenario", "criterion"],
-                                                         observed=True).size()
+        # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``)
+        failing = failing_mask(viol, gate)
+        n_fail = (viol[failing].assign(_w=row_weights(viol)[np.asarray(failing, dtype=bool)])
+                  .groupby(["scenario", "criterion"], observed=True)["_w"].sum()
                   if not viol.empty else pd.Series(dtype=int))
         for (name, crit), margin in m.items():
             axis, p_kw = meta[name]

@@ -120,6 +120,11 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
         "per device and directional element, a row where it declares the wrong direction "
         "(else its first row), and the rows of the lowest polarising voltage and the largest "
         "operating current over scenarios and steps"),
+    # C5's zone rows of its grouped Evidence rows (#21, protv2g.checks.reach_groups.BUS_TABLE)
+    "C5 buses": BulkSummary(
+        ("device", "status", "fault_type"), (("margin", "min"),),
+        "per device, status (zone) and fault type, the row of the smallest margin over "
+        "scenarios, cases and buses"),
     "Flow sites": BulkSummary(
         ("site",), (("p_kw", "max"), ("p_kw", "min")),
         "per V2G site, the rows of the largest export and the largest import (smallest P) "

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from protv2g.checks.reach_groups import BUS_COLUMNS, BUS_TABLE
 from protv2g.report.inputs_sheet import (  # noqa: F401 - re-exported (tests, callers)
     DEFAULT_NONE,
     EMPTY_LIST,
@@ -57,6 +58,19 @@ class SheetSpec:
     description: str
 
 
+#: The Evidence's note on C5's grouped rows (#21, :mod:`protv2g.checks.reach_groups`).
+GROUPED_NOTE = (
+    "C5 (reach) rows are grouped: one row per scenario, device, element, zone, fault type, "
+    "case and attribution, the worst bus's, 'n buses' the zone rows (buses) it stands for "
+    "and 'buses' them in words (worst first); every bus's row is in the C5 buses sheet (or "
+    "the file beside the workbook it names)")
+#: The sheet of C5's per-bus rows (present when the study has C5 groups).
+BUS_SHEET = SheetSpec(
+    BUS_TABLE, f"tables:{BUS_TABLE}", tuple(BUS_COLUMNS),
+    "every zone row (bus) of C5's grouped rows: its group (bus_group, the Evidence row's "
+    "group; a load-level twin scenario's row shares its group and rows), the group's keys "
+    "and the bus's own current, pickup (I other), margin, tolerance and base-case margin, "
+    "worst first within a group")
 #: Column note of the sheets that print a device's time beside its current (#19).
 STAGED_TIME_NOTE = (
     "times are the staged operate times (Σ Δt/t_op through the chargers' stages: first cycle, "
@@ -126,8 +140,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               ("evidence", "finding", "criterion", "status", "attribution", "scenario",
                "load_levels", "fault_bus", "fault_type", "case", "device", "other_device",
                "i_device_a", "i_other_a", "i_device_3i0_a", "i_other_3i0_a", "elements",
-               "t_device_s", "t_other_s", "margin", "limit", "message", "input_todo"),
+               "t_device_s", "t_other_s", "margin", "limit", "message", "input_todo",
+               "n_buses", "buses"),
               "every violation row (rows identical across load levels collapsed), by finding; "
+              + GROUPED_NOTE + "; "
               "inputs to confirm: the drafted (TODO) or tool-default values the row rests on; "
               "I device/other: largest phase current, 3I0: residual current (a ground "
               "element's), elements: the element of each device whose time is shown; "
@@ -389,6 +405,9 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
     """Data sheets in order, with ``tables`` entries the layout does not name inserted
     before "Scenarios" (in the result's order)."""
     specs = list(DATA_SHEETS)
+    if BUS_TABLE in result.tables:  # C5's zone rows of its grouped Evidence rows (#21)
+        at = next(i for i, s in enumerate(specs) if s.title == "Evidence") + 1
+        specs.insert(at, BUS_SHEET)
     named = {s.source.partition(":")[2] for s in specs if s.source.startswith("tables:")}
     taken = {s.title.lower() for s in specs} | {"summary", TCC.lower(), FEEDER.lower()}
     extra = []
