@@ -207,3 +207,33 @@ def test_pandapower_other_sites_interconnection_transformer_out(tmp_path):
     _ia, i3i0, _ = _hand(Method.IEC60909, _z_site0("YNd"))
     assert scen[0].name not in by and scen[2].name not in by  # base; the other site's
     assert by[scen[1].name] == pytest.approx(i3i0, rel=5e-3)  # the site's own search
+
+
+def test_fuse_on_another_sites_transformer_does_not_stop_a_sites_hosting(folder):  # noqa: F811
+    """Review ver33 (EPRI ckt24): with the depot's own fuse on its transformer, every other
+    site's one-site search (the depot not built: its transformer and fuse out) said "NOT
+    ESTABLISHED for C1, C5, C6, C7: no engine result for device F-DEPOT" and exited 2. A
+    device on a site transformer that no scenario of the search builds has no rows by design;
+    the depot's own search and the study keep judging it."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study.dss_site_transformers import devices_never_built
+    from protv2g.study.loader import load_study
+
+    from .test_dss_site_transformer import FUSE_ON_XF
+
+    p = folder / "two_sites_fused.yaml"
+    text = STUDY.format(bus="depot_lv", extra=", model_transformer: depot_xf")
+    at = text.index("scenarios:")
+    text = text[:at] + CAMPUS + text[at:]
+    p.write_text(text.replace("v2g_sites:\n", FUSE_ON_XF + "v2g_sites:\n"))
+    study = load_study(p)
+    campus, depot = _scenarios(study, "campus"), _scenarios(study, "depot")
+    assert devices_never_built(study, campus) == {"f-depot"}
+    assert devices_never_built(study, depot) == set()
+    assert devices_never_built(study, [*campus, depot[1]]) == set()
+    ha = hosting_analysis(study, sites=["campus"], participations=["expected"],
+                          load_levels=["peak"], n_grid=2)
+    # (the fixture's head has no rating and no reclosing: C7/C10 are not evaluated for it)
+    said = " ".join(t for texts in ha.unevaluated.values() for t in texts)
+    assert "f-depot" not in said.lower(), said
+    assert "C1" not in ha.unevaluated and "C5" not in ha.unevaluated

@@ -453,7 +453,15 @@ def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.D
     keys = keys_of(ctx)  # the codes' names: no pass over the rows
     have = (set() if ctx.faults is None else set(keys.names) if keys is not None
             else set(ctx.faults.device.unique()))
+    # a device on a site's own transformer that none of these scenarios builds (the hosting
+    # search's one-site scenarios of another site) has no rows by design (review ver33)
+    from protv2g.study.dss_site_transformers import devices_never_built
+
+    unbuilt = (devices_never_built(ctx.study, list(ctx.scenarios.values()))
+               if ctx.scenarios and ctx.study is not None else set())
     for n in names:
+        if n in unbuilt:
+            continue
         if n in ctx.build_errors:
             rows.append(could_not(criterion, f"device {n} could not be built "
                                   f"({ctx.build_errors[n]})", device=n))

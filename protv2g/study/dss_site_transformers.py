@@ -48,7 +48,7 @@ from protv2g.study.schema import StudyDocument
 
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
-           "unnamed_site_transformer_warnings", "transformers_out"]
+           "unnamed_site_transformer_warnings", "transformers_out", "devices_never_built"]
 
 
 def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
@@ -82,6 +82,28 @@ def transformers_out(document: StudyDocument, scenario: object) -> tuple[str, ..
     kept = {_element(s.model_transformer) for s in document.v2g_sites
             if s.name in built and getattr(s, "model_transformer", None)}
     return tuple(n for n in names if n not in kept)
+
+
+def devices_never_built(study: object, scenarios: Sequence[object]) -> set[str]:
+    """Study devices on a site's own model transformer (``location: {trafo: NAME, …}``) that
+    is out of every one of ``scenarios`` (:func:`transformers_out`): they have no engine
+    rows by design, not by error. Review ver33 (EPRI ckt24): the depot transformer's fuse
+    F-DEPOT made every other site's one-site hosting search "NOT ESTABLISHED … no engine
+    result for device F-DEPOT", since those searches build their own site only."""
+    document = getattr(study, "document", None)
+    sites = getattr(study, "device_sites", None) or {}
+    scenarios = list(scenarios)
+    if document is None or not sites or not scenarios:
+        return set()
+    names = site_transformer_names(document)
+    if not names:
+        return set()
+    out_everywhere = set(names)
+    for sc in scenarios:
+        out_everywhere &= set(transformers_out(document, sc))
+        if not out_everywhere:
+            return set()
+    return {n for n, d in sites.items() if any(on_element(d, el) for el in out_everywhere)}
 
 
 def _element(name: str) -> str:
