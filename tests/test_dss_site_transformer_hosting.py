@@ -237,3 +237,21 @@ def test_fuse_on_another_sites_transformer_does_not_stop_a_sites_hosting(folder)
     said = " ".join(t for texts in ha.unevaluated.values() for t in texts)
     assert "f-depot" not in said.lower(), said
     assert "C1" not in ha.unevaluated and "C5" not in ha.unevaluated
+
+
+def test_init_drafts_51g_on_the_base_case_residual(folder):  # noqa: F811
+    """ver33 (IEEE 123): plain ``init`` with the depot's transformer in a redirect wrote
+    ``model_transformer`` (fix33c) but drafted the head's 51G from a "peak" solved with that
+    transformer in (residual 92 A; the base case and C8 have 176 A), and ``validate`` called
+    the fresh draft stale at once. The draft's peak residual is OpenDSS's without it."""
+    import re
+
+    from protv2g.study_draft.draft import draft_study, parse_site
+
+    text = draft_study(folder / "Master.dss", redirects=[folder / "depot_xf.dss"],
+                       sites=[parse_site("depot:depot_lv:10:100")]).text
+    assert "model_transformer: depot_xf" in text
+    got = float(re.search(r"residual (\d+) A;", text).group(1))
+    plain, with_xf = _opendss_residual(folder, False), _opendss_residual(folder, True)
+    assert abs(with_xf - plain) > 10  # the transformer moves it (sanity)
+    assert got == pytest.approx(plain, abs=0.6)

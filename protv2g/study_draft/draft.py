@@ -265,7 +265,12 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                _built([*entries, *fuse_entries], {**places, **fuse_places},
                                       full_lib), table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
-                               light.fraction)
+                               light.fraction,
+                               # the no-V2G peak without the sites' own transformers init
+                               # writes (the study's base case; ver33: IEEE 123's depot_xf
+                               # gave 92 A of residual where the base case has 176 A)
+                               base_open=sorted({f"transformer.{x[0].lower()}"
+                                                 for x in site_xf.values() if len(x) == 1}))
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(model, res)
