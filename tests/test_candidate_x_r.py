@@ -1,8 +1,9 @@
 """The X/R init's candidate table prints and C7 judges duty on is IEC 60909's: that of the
-short-circuit impedance ``Z_k`` at the fault location (IEC 60909-0:2016 §4.3.1.2, method B
-reads κ from it), on the IEC network — loads, shunt capacitors and the feeder's PV systems
-out (non-rotating loads and shunts neglected, §5.1; an inverter is a current source by its
-control law with no DC offset) — with the regulators' taps as solved.
+short-circuit impedance ``Z_k`` at the fault location (IEC 60909-0 §4.3.1.2, 2001
+numbering, recalled: method B reads κ from it), on the IEC network — loads, shunt
+capacitors and the feeder's PV systems out (non-rotating loads and shunts neglected, §5.1;
+an inverter is a current source by its control law, with no DC offset) — with the
+regulators' taps as solved.
 
 Before (fix33b noticed): the candidate table took the angle from the source's phasor to the
 fault current, in which the bus's pre-fault angle under load enters (EPRI ckt24 n283602:

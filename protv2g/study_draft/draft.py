@@ -335,13 +335,15 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
     """X/R of the candidate table: C7's (:func:`~protv2g.engine.asymmetry.dss_driving_point_x_r`,
-    IEC 60909 network — loads and shunts out), the X/R of the short-circuit impedance ``Z_k``
-    at the fault location that IEC 60909-0:2016 §4.3.1.2 method B reads κ from (positive
-    sequence ``Z1`` on a three-phase bus; the phase node's loop ``(Z1 + Z2 + Z0)/3``
-    otherwise). Not the angle from the source's phasor to the fault current (before session
-    33: the bus's pre-fault angle under load entered it — EPRI ckt24 n283602 24.9 where
-    ``Z_k`` gives 27.51, OpenDSS's ``Zsc1`` 27.34, a 10 % lower X/R than C7 judges duty on;
-    nor the feeder's own inverters, whose current has no DC offset: review s18)."""
+    IEC 60909 network — loads, shunts and PV systems out, taps as solved): the X/R of the
+    short-circuit impedance ``Z_k`` at the fault location, which IEC 60909-0 §4.3.1.2
+    (2001 numbering, recalled) method B reads κ from — positive sequence ``Z1`` on a
+    three-phase bus, the phase node's loop ``(Z1 + Z2 + Z0)/3`` otherwise. Not the angle
+    from the source's phasor to the fault current (before session 33), in which the bus's
+    pre-fault angle under load enters: EPRI ckt24 n283602 24.9 where ``Z_k`` gives 27.51
+    (OpenDSS's ``Zsc1`` with the snapshot's taps, loads and capacitors out: 27.5102), a
+    10 % lower X/R than C7 judged duty on; nor the feeder's own inverters, whose current
+    has no DC offset (review s18)."""
     names = [str(b) for b in levels.index]
     if not names:
         return pd.Series(dtype=float)
