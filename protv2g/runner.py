@@ -56,6 +56,7 @@ from protv2g.stage_report import findings_stage_table
 from protv2g.stage_report_dss import dss_findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
+from protv2g.study.site_transformer_guard import unguarded_site_transformer_rows
 from protv2g.study.todos import todo_items
 
 __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest",
@@ -292,6 +293,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
     feeder_warnings = with_site_base_rows(study, study.feeder_warnings)  # rev33c W5
+    # a site's own transformer with no device of the study on it (rev33b/rev33c)
+    feeder_warnings = unguarded_site_transformer_rows(study, feeder_warnings)
     if feeder_warnings is not None and len(feeder_warnings):
         tables["Feeder warnings"] = feeder_warnings.reset_index(drop=True)
     if recommendations:

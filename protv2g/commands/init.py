@@ -173,6 +173,7 @@ def _redraft(args: argparse.Namespace) -> int:
         redrafted,
         stale_drafts,
     )
+    from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
     from protv2g.study_draft.redraft_reclose import stale_reclose
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
@@ -199,21 +200,33 @@ def _redraft(args: argparse.Namespace) -> int:
     # a drafted relay the rule does not apply to where it sits, said (review rev33c W2)
     skipped = [f"  - {name} not re-drafted: {why}" for name, why in
                not_redrafted(study).items()]
-    if not stale:
+    # drafted interrupting ratings on the model as it now stands (review rev33b F1)
+    ratings = stale_ratings(study)
+    if not stale and not ratings:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
-              "init's rule as the study now stands: nothing re-drafted")
+              "init's rule, and no drafted interrupting rating from init's rating rule, as "
+              "the study now stands: nothing re-drafted")
         for line in skipped:
             print(line)
         return 0
-    trade = redraft_trade(study, again, stale)
-    out.write_text(redraft_text(path.read_text(encoding="utf-8"), stale,
-                                {i: prop for i, _d, prop in again}, trade,
-                                redraft_notes(study, again, stale),
-                                study.document.checks), encoding="utf-8")
-    print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule (the "
-          "TODO stays: replace them with the utility's settings):")
+    trade = redraft_trade(study, again, stale) if stale else {}
+    text = path.read_text(encoding="utf-8")
+    if stale:
+        text = redraft_text(text, stale, {i: prop for i, _d, prop in again}, trade,
+                            redraft_notes(study, again, stale), study.document.checks)
+    out.write_text(refresh_ratings_text(text, ratings), encoding="utf-8")
+    if stale:
+        print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule "
+              "(the TODO stays: replace them with the utility's settings):")
     for s in stale:
         print(f"  - {s.field}: {s.text(s.drafted)} → {s.text(s.redrafted)} ({s.why})")
+    if ratings:
+        print(f"{out}: {len(ratings)} drafted interrupting rating(s) re-drafted on the model "
+              "as it now stands (IEC 60909 max, no V2G; the TODO stays: give the nameplate "
+              "ratings):")
+    for r in ratings:
+        print(f"  - {r.field} ({r.device}): {r.drafted_ka:g} kA → {r.redrafted_ka:g} kA "
+              f"(max fault now {r.i_max_ka:.2f} kA)")
     for line in skipped:
         print(line)
     names = {i: d.name for i, d, _p in again}

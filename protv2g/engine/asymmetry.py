@@ -148,10 +148,11 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike,
     ``method="classical"`` OpenDSS's own ``model.y_s``
     (:class:`protv2g.network.dss_model.DssModel`; sources behind their impedance, loads as
     constant admittances, as OpenDSS's fault study: its ``Zsc1``); for ``"iec60909"`` that
-    matrix without the loads and shunt capacitors/reactors (``model.shunts``), as the IEC
-    fault currents themselves are computed (IEC 60909-0:2016 §4.3.1.1, §5.1: "parallel
-    admittances of non-rotating loads … are neglected"; :mod:`protv2g.engine.phase.system`; the
-    pandapower path's :func:`driving_point_x_r` likewise).
+    matrix without the loads and shunt capacitors/reactors (``model.shunts``) and without the
+    PV systems and storage (``model.inverters``: current sources by their control law, no DC
+    offset), as the IEC fault currents themselves are computed (IEC 60909-0:2016 §4.3.1.1,
+    §5.1: "parallel admittances of non-rotating loads … are neglected";
+    :mod:`protv2g.engine.phase.system`; the pandapower path's :func:`driving_point_x_r` likewise).
     Loads in parallel lower the X/R a lot near a substation (EPRI ckt24's 34.5 kV head bus:
     6.6 with loads, 37.3 without), so on the IEC basis the first-cycle asymmetry of C7 would
     be understated. Energised nodes only: ``Z_abc = (Y⁻¹)[bus nodes, bus nodes]`` by sparse LU
@@ -204,7 +205,7 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike,
 
 def _energized_lu_iec(model: object) -> tuple[object | None, NDArray[np.int64]]:
     """:func:`_energized_lu` of ``model.y_s`` without its shunts (loads, capacitors, reactors:
-    ``model.shunts``), the IEC 60909 network."""
+    ``model.shunts``) and inverters (``model.inverters``), the IEC 60909 network."""
     return _energized_lu(model, shunts_out=True)
 
 
@@ -213,7 +214,8 @@ def _energized_lu(model: object, shunts_out: bool = False
     """Sparse LU of ``model.y_s`` on its energised nodes (``None`` without any) and, per bus
     of ``model.buses``, the local positions of its phase nodes 1, 2, 3 (``-1``: absent or
     de-energised); for :meth:`~protv2g.network.dss_model.DssModel.derived`. ``shunts_out``:
-    each element of ``model.shunts`` taken out (its ``yprim_s`` subtracted)."""
+    each element of ``model.shunts`` and ``model.inverters`` taken out (its ``yprim_s``
+    subtracted)."""
     import scipy.sparse.linalg as spla
 
     energized = np.flatnonzero(model.energized)  # type: ignore[attr-defined]
@@ -231,6 +233,11 @@ def _energized_lu(model: object, shunts_out: bool = False
 
         local = np.full(int(model.n_nodes), -1, dtype=np.int64)  # type: ignore[attr-defined]
         local[energized] = np.arange(len(energized))
-        out = [(e, -e.yprim_s) for e in model.shunts]  # type: ignore[attr-defined]
+        # and the PV systems / storage (``model.inverters``): the IEC fault study runs them as
+        # current sources by their control law (engine.phase.system ``inverters_out``); their
+        # OpenDSS fault-study admittance is no part of Z_k (EPRI ckt24 n283602: 27.51 with
+        # it, 27.34 without — OpenDSS's Zsc1 with loads, capacitors and PV out: 27.34)
+        out = [(e, -e.yprim_s) for e in (*model.shunts,  # type: ignore[attr-defined]
+                                         *model.inverters)]  # type: ignore[attr-defined]
         y = (y + _scatter(out, local, len(energized))).tocsc()
     return spla.splu(y), phase_node

@@ -91,6 +91,7 @@ from protv2g.study.device_coverage import (
 )
 from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
+from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
 from protv2g.units import DeviceKind
 
@@ -153,6 +154,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     out += unnamed_site_transformer_warnings(study)
+    out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
     if unmodelled_fuses_and_reclosers(document):  # review25 §6: "valid", then ERROR

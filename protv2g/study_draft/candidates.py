@@ -65,7 +65,9 @@ def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame
 
     ``res`` must hold 3ph and SLG faults of the ``max`` case for the base scenario, by the
     ``iec60909`` method: ``x_r`` is ``tan`` of the angle from the equivalent source's phasor
-    (:func:`~protv2g.engine.phase.prefault.source_units`) to the fault current.
+    (:func:`~protv2g.engine.phase.prefault.source_units`) to the fault current — in which the
+    bus's pre-fault angle under load enters: :mod:`.draft` writes C7's X/R of ``Z_k`` in the
+    table instead (``draft._network_x_r``; EPRI ckt24 n283602: 24.9 here, 27.51 there).
     """
     b = res.bus
     b = b[(b.case == "max") & b.energized & (b.scenario == res.scenarios[0])]

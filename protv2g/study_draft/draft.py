@@ -47,6 +47,7 @@ import pandas as pd
 
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.devices.models import build_device
+from protv2g.engine.asymmetry import dss_driving_point_x_r
 from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_devices import model_device_dicts
@@ -85,7 +86,7 @@ from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.writer import curves_file_text
-from protv2g.units import Case, FaultType, Method
+from protv2g.units import Case, Method
 
 __all__ = ["DRAFT_STAGES", "StudyDraft", "draft_study", "parse_site", "r10_rating_ka",
            "R_FAULT_MIN_OHM"]
@@ -274,8 +275,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(model, res)
-    if model.inverters:
-        levels["x_r"] = _network_x_r(model, levels)
+    levels["x_r"] = _network_x_r(model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
@@ -339,16 +339,21 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
-    """X/R of the candidate table from the network alone, the feeder's own inverters carrying
-    no current (``inverter_limit_pu=0``): the DC offset a breaker sees decays with the
-    network's X/R (IEC 60909-0 §4.3.1.1, κ); an inverter's current has none, and its angle
-    (it follows its terminal voltage) would skew an X/R read from the total current's angle
-    (review s18, EPRI J1: 9.8 → 8.0 at the feeder head)."""
-    grid = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),
-                             fault_types=(FaultType.THREE_PHASE, FaultType.SINGLE_LINE_GROUND),
-                             existing_inverters="law", inverter_limit_pu=0.0,
-                             buses=[str(b) for b in levels.index])
-    return short_circuit_levels(model, grid)["x_r"].reindex(levels.index)
+    """X/R of the candidate table: C7's (:func:`~protv2g.engine.asymmetry.dss_driving_point_x_r`,
+    IEC 60909 network — loads, shunts and PV systems out, taps as solved): the X/R of the
+    short-circuit impedance ``Z_k`` at the fault location, which IEC 60909-0 §4.3.1.2
+    (2001 numbering, recalled) method B reads κ from — positive sequence ``Z1`` on a
+    three-phase bus, the phase node's loop ``(Z1 + Z2 + Z0)/3`` otherwise. Not the angle
+    from the source's phasor to the fault current (before session 33), in which the bus's
+    pre-fault angle under load enters: EPRI ckt24 n283602 24.9 where ``Z_k`` gives 27.51
+    (OpenDSS's ``Zsc1`` with the snapshot's taps, loads and capacitors out: 27.5102), a
+    10 % lower X/R than C7 judged duty on; nor the feeder's own inverters, whose current
+    has no DC offset (review s18)."""
+    names = [str(b) for b in levels.index]
+    if not names:
+        return pd.Series(dtype=float)
+    x_r = dss_driving_point_x_r(model, model.bus_index(names), Method.IEC60909)
+    return pd.Series(x_r, index=levels.index)
 
 
 def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
