@@ -95,8 +95,8 @@ most 0 online, 0 kW"
     xf = row.get("set_by_transformer")
     if is_given(xf) and str(xf):  # review rev33b W1b: the transformer's, not the chargers'
         why = (f"; from the smallest export evaluated, and with none of its chargers online: "
-               f"set by the site's own transformer {xf} (its winding connection and "
-               "grounding), not by its chargers or their export")
+               f"set by the site's own transformer {xf} and what comes with it (the "
+               "hosting note says how), not by its chargers or their export")
     return why + (f"; at most {k} charger{'' if k == 1 else 's'} online: "
                   f"{float(row['max_online_kw']):,.0f} kW (their full export)" if k > 0 else
                   "; even one charger online fails: at most 0 online, 0 kW")

@@ -149,3 +149,32 @@ def test_with_online_and_by_criterion_say_what_the_first_failing_export_is():
         "would not; how many chargers may be online: the Hosting capacity table "
         "(max_online_chargers)")
     assert at_once_note(axis, {**c, "hosting_kw": 12.7, "first_fail_kw": 13.5}, "C5") == ""
+
+
+def test_a_limit_of_the_sites_own_equipment_is_not_its_windings():
+    """ver33 (EPRI ckt24): the depot's 0 kW was set by a 3ph fault at its own transformer's
+    cutout (C7, 11.7 kA asymmetrical against 10 kA, carried by the feeder), yet the note gave
+    the YNd ground-source remedy ("a delta … winding, or a neutral impedance, would lift
+    it"). A ground-fault row keeps that remedy; a 3ph row names the site's equipment."""
+    from protv2g.hosting.at_once import reason
+    from protv2g.hosting.online import OnlineLimit, with_online
+
+    site = V2GSite(name="depot", bus="depot_lv", n_chargers=16, p_charger_kw=125,
+                   model_transformer="depot_xf")
+    axis = Axis(site, Participation.FIRM, LoadLevel.LIGHT)
+    c7 = {"criterion": "C7", "device": "F-DEPOT", "fault_type": "3ph",
+          "fault_bus": "f-depot close-in", "case": "max", "status": "fail"}
+    note = ("hosting 0 of 16 chargers (0 kW): C7 fails from the smallest export evaluated "
+            "(…): not a matter of export — " + reason("C7", site, 16.0))
+    table = pd.DataFrame([{"note": note, "max_online_chargers": pd.NA,
+                           "max_online_kw": float("nan"), "set_by_transformer": ""}])
+    out = with_online(table, [axis], {axis.key: OnlineLimit(0, 16.0, 1.0, (c7,), 5.0,
+                                                            (c7,))})
+    text = out["note"].iloc[0]
+    assert "set by the site's own transformer depot_xf, not its chargers" in text
+    assert "winding connection" not in text and "neutral impedance" not in text
+    assert "change that equipment" in text
+    slg = {**c7, "fault_type": "SLG-a"}
+    out = with_online(table, [axis], {axis.key: OnlineLimit(0, 16.0, 1.0, (slg,), 5.0,
+                                                            (slg,))})
+    assert "winding connection and grounding" in out["note"].iloc[0]

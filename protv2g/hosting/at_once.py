@@ -47,16 +47,27 @@ FLEET_REMEDY = ("fewer chargers online or lower current limits would lift a faul
                 "limit, an export cap would not")
 
 
-def transformer_remedy(transformer: str) -> str:
+def transformer_remedy(transformer: str, ground: bool = True) -> str:
     """What sets and lifts a limit that fails with the site's own transformer in and none
     of its chargers online (review rev33b W1b: IEEE 123's depot, 0 kW "at any export", its
     2 MVA YNd transformer's zero-sequence path raising F-3's ground fault +19 %): its
-    winding connection and grounding, not the chargers.
+    winding connection and grounding, not the chargers — for ground-fault rows (``ground``).
+    Other rows (ver33, EPRI ckt24: a 3ph fault at the depot transformer's own cutout, 11.7 kA
+    asymmetrical against its 10 kA rating, carried by the feeder) are set by the equipment
+    that comes with the site, which no winding connection changes.
 
     >>> transformer_remedy("depot_xf")[:60]
     "set by the site's own transformer depot_xf, not its chargers"
+    >>> "winding connection" in transformer_remedy("depot_xf", ground=False)
+    False
     """
-    return (f"set by the site's own transformer {transformer}, not its chargers: its winding "
+    head = f"set by the site's own transformer {transformer}, not its chargers"
+    if not ground:
+        return (f"{head}: the equipment that comes with the site fails with it built and "
+                "its chargers idle (the rows above: a device on it against the feeder's own "
+                "fault current, say) — change that equipment (a rating, a setting); fewer "
+                "chargers, lower current limits or an export cap would not lift it")
+    return (f"{head}: its winding "
             "connection and grounding (a grounded-wye winding on the feeder side is a "
             "zero-sequence source for every ground fault, IEEE 1547.2-2008 §8.3) — a delta "
             "or ungrounded-wye feeder-side winding, or a neutral impedance, would lift it; "

@@ -185,12 +185,16 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
             alone = (f"; with none online (the site's transformer {xf} in, its chargers "
                      f"idle) {_evidence(lim.none_online_rows)} fails too")
             crits = {str(r["criterion"]) for r in lim.none_online_rows}
+            # ground-fault rows move with the winding's zero-sequence path; others (a 3ph
+            # fault at the transformer's own cutout, ver33) with the site's equipment
+            ground = any(str(r.get("fault_type", "")).startswith(("SLG", "LLG"))
+                         for r in lim.none_online_rows)
             fleet = reason(min(crits), axis.site, lim.n_online)
             if crits >= {str(r["criterion"]) for r in lim.rows} and fleet in notes[i]:
                 # every limit is the transformer's: said where the note says why (rev33b)
-                notes[i] = notes[i].replace(fleet, transformer_remedy(xf)) + alone
+                notes[i] = notes[i].replace(fleet, transformer_remedy(xf, ground)) + alone
                 out.iloc[i, out.columns.get_loc("set_by_transformer")] = xf
             else:
-                notes[i] += f"{alone}: {transformer_remedy(xf)}"
+                notes[i] += f"{alone}: {transformer_remedy(xf, ground)}"
     out["note"] = notes
     return out
