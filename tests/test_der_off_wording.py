@@ -110,3 +110,18 @@ def test_drafted_fuse_comment(tmp_path, der, said):
     assert m, text
     assert m.group(1) == ("the model's snapshot load, existing DER off" if said
                           else "the model's snapshot load")
+
+
+@pytest.mark.parametrize("rows, said", [((("load", True),), False),
+                                        ((("load", True), ("pvsystem", True)), True)])
+def test_c8_charging_snapshot_text(rows, said):
+    """ver33 (IEEE 37): the C8 charging-snapshot row still said "existing DER (PV, generators,
+    storage) off" on a feeder with none."""
+    from protv2g.checks.load import _message
+
+    ctx = _context(_model(*rows))
+    row = SimpleNamespace(scenario="charging/firm", device="head", i_abs_a=680.0)
+    text = _message(ctx, row, "pickup / 1.5 = 667 A", 0, -4.9, (3200.0, "depot", float("nan")),
+                    "")
+    assert ("existing DER (PV, generators, storage) off" in text) is said
+    assert text.endswith("above pickup / 1.5 = 667 A")

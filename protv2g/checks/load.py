@@ -74,7 +74,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.devices.fuse import Fuse
-from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, has_existing_der
 from protv2g.units import ChargerMode
 from protv2g.violations import CheckStatus
 
@@ -313,10 +313,15 @@ def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float
     if str(r.scenario).startswith(CHARGING_SNAPSHOT_PREFIX):
         behind = (f"{charging_kw:,.0f} kW of vehicle charging behind it ({who})"
                   if charging_kw > 0 else "no charging site behind it")
+        # "existing DER off" only where the feeder has some (review rev33a F4, ver33: said
+        # on IEEE 37, which has none)
+        if "has_der" not in ctx.cache:
+            ctx.cache["has_der"] = has_existing_der(ctx.study) is not False
+        der = (", existing DER (PV, generators, storage) off (worst case for load current)"
+               if ctx.cache["has_der"] else "")
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW) in "
                 f"the charging snapshot {r.scenario} with {behind}: peak load, every "
-                f"participating vehicle charging at its charger's rating, existing DER (PV, "
-                f"generators, storage) off (worst case for load current): above {limit}")
+                f"participating vehicle charging at its charger's rating{der}: above {limit}")
     if mechanism == CHARGING_PEAK:
         at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
