@@ -155,9 +155,9 @@ def site_base_warnings(study: Any) -> list[Any]:
             str(study.path), f"v2g_sites[{i}].bus",
             f"{m.text()}: the model's VoltageBases lack its voltage, so OpenDSS rounded the "
             f"base to another one ({m.kv_base_ln / m.winding_kv_ln - 1:+.0%}); protv2g rates "
-            f"site {s.name}'s current from the winding's {m.winding_kv_ln:.4g} kV (the "
-            "Charger stages sheet's currents), but the bus's per-unit voltages (the Flow "
-            "sheets, C12) stay on OpenDSS's base",
+            f"site {s.name}'s current from the winding's {m.winding_kv_ln:.4g} kV (its "
+            "fault currents and, where the run writes one, the Charger stages sheet), but "
+            "the bus's per-unit voltages (the Flow sheets, C12) stay on OpenDSS's base",
             f"add {ll:.4g} (its line-to-line kV) to 'Set VoltageBases=…' before "
             "'CalcVoltageBases' in the script that makes the bus"))
     return out
