@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,19 @@ class InputError(ValueError):
     def __init__(self, issues: list[Issue] | Issue):
         self.issues = [issues] if isinstance(issues, Issue) else list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+def with_issue_rows(warnings: Any, issues: Sequence[Issue], element: str) -> Any:
+    """``warnings`` (a feeder warnings table: ``element, name, what, action``, or None) with
+    a row per issue (``element``; ``name`` its field, ``what`` its message, ``action`` its
+    fix), for the workbook's "Feeder warnings" sheet; ``warnings`` itself without issues."""
+    if not issues:
+        return warnings
+    import pandas as pd
+
+    rows = pd.DataFrame({"element": element, "name": [i.field for i in issues],
+                         "what": [i.message for i in issues],
+                         "action": [i.fix for i in issues]})
+    if warnings is None or not len(warnings):
+        return rows
+    return pd.concat([warnings, rows], ignore_index=True)

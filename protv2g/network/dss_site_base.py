@@ -167,14 +167,6 @@ def with_site_base_rows(study: Any, warnings: Any) -> Any:
     """``warnings`` (the study's feeder warnings: ``element, name, what, action``, or None)
     with a row per :func:`site_base_warnings` issue, for the workbook's "Feeder warnings"
     sheet (the Charger stages sheet's currents are at the winding's voltage there)."""
-    import pandas as pd
+    from protv2g.errors import with_issue_rows
 
-    issues = site_base_warnings(study)
-    if not issues:
-        return warnings
-    rows = pd.DataFrame({"element": "bus", "name": [i.field for i in issues],
-                         "what": [i.message for i in issues],
-                         "action": [i.fix for i in issues]})
-    if warnings is None or not len(warnings):
-        return rows
-    return pd.concat([warnings, rows], ignore_index=True)
+    return with_issue_rows(warnings, site_base_warnings(study), "bus")

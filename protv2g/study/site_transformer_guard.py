@@ -94,14 +94,6 @@ def unguarded_site_transformer_rows(study: Any, warnings: Any) -> Any:
     """``warnings`` (the study's feeder warnings table: ``element, name, what, action``, or
     None) with a row per :func:`unguarded_site_transformer_warnings` issue, for the
     workbook's "Feeder warnings" sheet."""
-    import pandas as pd
+    from protv2g.errors import with_issue_rows
 
-    issues = unguarded_site_transformer_warnings(study)
-    if not issues:
-        return warnings
-    rows = pd.DataFrame({"element": "transformer", "name": [i.field for i in issues],
-                         "what": [i.message for i in issues],
-                         "action": [i.fix for i in issues]})
-    if warnings is None or not len(warnings):
-        return rows
-    return pd.concat([warnings, rows], ignore_index=True)
+    return with_issue_rows(warnings, unguarded_site_transformer_warnings(study), "transformer")
