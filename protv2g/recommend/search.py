@@ -69,6 +69,7 @@ from protv2g.recommend.notes import (
     drafted_first,
     edge_note,
     ground_element_note,
+    ldc_regulators,
     value_basis,
     with_drafted_first,
 )
@@ -197,7 +198,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                  cur.loc[k], doc_now.devices)
         if not options:
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
-                     "device_kind": device_kind(row["device"], doc_now.devices)}
+                     "device_kind": device_kind(row["device"], doc_now.devices),
+                     "ldc_regulators": ldc_regulators(controls)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
