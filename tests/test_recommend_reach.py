@@ -228,3 +228,29 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
             "init --redraft") in out and "would not change them" in out
     assert ("; with the drafted values: re-checked on every scenario, fault and case; ground "
             "pickup 170 A") in out
+
+
+def test_a_renumbered_finding_reads_its_own_evidence():
+    """Review rev33a R39 (EPRI ckt24): once accepted changes cleared findings ahead of it,
+    the head relay's C5 finding was F31 in the search's current findings and F39 in the
+    evidence; its moves were read from F31's rows (another finding's), so no pickup was
+    tried and the finding read "no ordinary setting change: reach: window 27–103 A". The
+    limits are read by the finding's identity: the same ceiling 273 / 1.5 = 182 A and moves
+    as under its own id."""
+    ev = pd.concat([
+        _evidence([("SLG-c", 273.0, 190.0, 1.5)]).assign(finding="F02"),
+        pd.DataFrame([{"finding": "F01", "status": "fail", "fault_type": "3ph",
+                       "i_device_a": 900.0, "i_other_a": 760.0, "limit": 0.3,
+                       "margin_unit": "s"}])], ignore_index=True)
+    before = pd.DataFrame([
+        {"finding": "F01", "criterion": "C2", "device": "R1", "other_device": "F9",
+         "margin_unit": "s", "mechanism": "fuse TC < recloser delayed"},
+        {"finding": "F02", "criterion": "C5", "device": "R1", "other_device": "",
+         "margin_unit": "× pickup", "mechanism": ""}])
+    now = {**before.iloc[1].to_dict(), "finding": "F01"}  # C2 cleared: C5 renumbered F01
+    facts = ReachFacts(ev, _flow(), 1.5, before)
+    (lim,) = facts.limits(now, [_relay()])
+    assert lim.ceiling_a == pytest.approx(182.0) and lim.field == "ground_pickup_a"
+    moves = facts.moves(now, [_relay()])
+    assert [m.new for m in moves][:3] == [170.0, 160.0, 150.0]
+    assert [m.new for m in moves] == [m.new for m in facts.moves(before.iloc[1], [_relay()])]

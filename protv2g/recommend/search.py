@@ -167,7 +167,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     saving = SavingFacts(ev, apply_to_study)
     # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
     k8 = doc.checks.load_pickup_factor
-    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8)
+    # the C5 limits read the before evidence by each finding's identity: the current
+    # findings are renumbered as changes are accepted (review rev33a R39)
+    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8, before.findings)
     loads = DeviceLoads.of(c5.flow_device)  # C8's currents per device, for the margins
     controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
@@ -242,7 +244,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             now = ev.saved(accepted)
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
-        side = [*side, *_practice_notes(change, conductors, gives_up)]
+        side = [*side, *_practice_notes(change, conductors, gives_up, loads)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
