@@ -254,3 +254,37 @@ def test_a_renumbered_finding_reads_its_own_evidence():
     moves = facts.moves(now, [_relay()])
     assert [m.new for m in moves][:3] == [170.0, 160.0, 150.0]
     assert [m.new for m in moves] == [m.new for m in facts.moves(before.iloc[1], [_relay()])]
+
+
+def test_a_pickup_lowered_below_a_downstream_devices_says_so():
+    """Review rev33a R39 (EPRI ckt24): the head relay's 51G lowered inside its window
+    (27–103 A) sits under R-MID's 140 A ground minimum trip downstream: ground faults in
+    R-MID's zone with 3I0 between 90 and 140 A trip the head with R-MID not operating. The
+    accepted change says so in its practice notes; a downstream pickup below the new value,
+    a fuse, another element or a raise say nothing."""
+    from protv2g.recommend.candidates import Change, Family
+    from protv2g.recommend.practice import _practice_notes
+
+    head = SimpleNamespace(name="head", kind=DeviceKind.RELAY, pickup_a=940.0,
+                           ground_pickup_a=240.0)
+    rmid = SimpleNamespace(name="R-MID", kind=DeviceKind.RECLOSER, phase_min_trip_a=560.0,
+                           ground_min_trip_a=140.0)
+    fuse = SimpleNamespace(name="F-LAT", kind=DeviceKind.FUSE, link="65K")
+    pairs = pd.DataFrame({"fault_bus": [1, 2, 3], "primary": ["R-MID", "R-MID", "F-LAT"],
+                          "backup": ["head", "head", "R-MID"], "source": "sub"})
+    devices = [head, rmid, fuse]
+    lower = Change("devices", "head", "ground_pickup_a", 240.0, 90.0, Family.PICKUP, 0.6)
+    (note,) = _practice_notes(lower, None, None, None, pairs, devices)
+    assert note.startswith("practice: head's ground pickup 90 A is below R-MID's "
+                           "ground_min_trip_a 140 A downstream")
+    assert "3I0 between 90 and 140 A trip head with R-MID not operating" in note
+    assert _practice_notes(Change("devices", "head", "ground_pickup_a", 240.0, 150.0,
+                                  Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
+    assert _practice_notes(Change("devices", "head", "pickup_a", 940.0, 600.0,
+                                  Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
+    assert _practice_notes(lower, None, None, None, None, devices) == []
+    both = Change("devices", "head", "pickup_a", 940.0, 500.0, Family.PICKUP, 1.0,
+                  (("ground_pickup_a", 240.0, 90.0),))
+    assert [n.split(" is below")[0] for n in _practice_notes(
+        both, None, None, None, pairs, devices)] == ["practice: head's phase pickup 500 A",
+                                                     "practice: head's ground pickup 90 A"]

@@ -52,7 +52,13 @@ from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.input_basis import drafted_devices, study_input_bases, tag_input_basis
 from protv2g.recommend.apply import apply_to_study
-from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
+from protv2g.recommend.candidates import (
+    FUSE_BLOWING_RANK,
+    Change,
+    Family,
+    candidates,
+    describe,
+)
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.evaluator import (
     Evaluator,
@@ -63,7 +69,6 @@ from protv2g.recommend.evaluator import (
 )
 from protv2g.recommend.notes import (
     _no_candidate_note,
-    _practice_notes,
     device_controls,
     device_kind,
     drafted_first,
@@ -74,6 +79,7 @@ from protv2g.recommend.notes import (
     with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
+from protv2g.recommend.practice import _practice_notes
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
@@ -148,6 +154,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     ev = Evaluator(study, device_faults, tables, scen)
     doc = study.document
     conductors = protected_conductor_a(study)
+    pairs = None  # the feeder's (primary, backup) device pairs, made at first need
     before = ev.findings()
     accepted: list[Change] = []
     recs: list[Recommendation] = []
@@ -244,7 +251,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             now = ev.saved(accepted)
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
-        side = [*side, *_practice_notes(change, conductors, gives_up, loads)]
+        lowered = change.family is Family.PICKUP and any(
+            isinstance(n, (int, float)) and isinstance(o, (int, float)) and n < o
+            for _f, o, n in change.fields)
+        if lowered and pairs is None:
+            pairs = _device_pairs(study)
+        side = [*side, *_practice_notes(change, conductors, gives_up, loads,
+                                        pairs if lowered else None, doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
@@ -272,6 +285,19 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _device_pairs(study: Study) -> pd.DataFrame | None:
+    """The feeder's (primary, backup) device pairs (:func:`protv2g.topology.
+    primary_backup_pairs`) for the practice notes of a lowered pickup; None when they cannot
+    be made (a note's wording must not stop the search)."""
+    from protv2g.topology import device_chains, primary_backup_pairs
+
+    try:
+        return primary_backup_pairs(device_chains(study.feeder, study.device_sites,
+                                                  study.site_buses))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _redraft_changes(study: Study) -> set[str] | None:
