@@ -197,7 +197,7 @@ def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
            "load current they read, the charging's included")
     if att in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING):
         return ("voltage rise with the sites charging (importing, not exporting): not an "
-                f"export cap or volt-var setting — {ldc}; review its R/X settings (or the "
+                f"export cap or volt-var setting — {ldc}; review their R/X settings (or the "
                 "regulators' vreg/band) for the charging load, or manage the charging "
                 "(schedule or cap it at peak); not searched")
     if att == Attribution.PRE_EXISTING:
