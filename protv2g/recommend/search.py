@@ -251,13 +251,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             now = ev.saved(accepted)
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
-        lowered = change.family is Family.PICKUP and any(
-            isinstance(n, (int, float)) and isinstance(o, (int, float)) and n < o
-            for _f, o, n in change.fields)
-        if lowered and pairs is None:
+        if change.family is Family.PICKUP and pairs is None:  # for a lowered pickup's note
             pairs = _device_pairs(study)
-        side = [*side, *_practice_notes(change, conductors, gives_up, loads,
-                                        pairs if lowered else None, doc_now.devices)]
+        side = [*side, *_practice_notes(change, conductors, gives_up, loads, pairs,
+                                        doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
