@@ -244,3 +244,39 @@ def test_recommendation_note_names_the_set_point(mechanism: str, words: str) -> 
     assert "export cap" not in note
     rise = _no_candidate_note("C12", "fail", {"margin_unit": "pu", "mechanism": ""})
     assert "export cap" in rise
+
+
+def test_voltage_rise_note_follows_the_scenarios_cause() -> None:
+    """Review rev33b W5 (IEEE 123, bus 83 "caused by charging" at ``charging/firm``): a rise
+    with the sites importing is the regulators' line-drop compensation boosting for the
+    charging load, not the export — the note names the LDC regulators (the model's
+    RegControls with a forward R/X, ``control_mode`` ``forward_locked_ldc``) or managed
+    charging, never an export cap or volt-var; a rise by the export keeps the export cap."""
+    from protv2g.recommend.notes import _no_candidate_note
+
+    charging = {"margin_unit": "pu", "mechanism": "", "attribution": "caused by charging",
+                "worst_scenario": "charging/firm", "ldc_regulators": ["REG:reg1a"]}
+    note = _no_candidate_note("C12", "fail", charging)
+    assert "not an export cap or volt-var setting" in note
+    assert "the sites' export cap" not in note
+    assert note.startswith("voltage rise with the sites charging (importing, not exporting)")
+    assert "line-drop compensation (REG:reg1a: forward R/X set)" in note
+    assert "manage the charging" in note
+    worse = _no_candidate_note("C12", "fail", {**charging, "ldc_regulators": [],
+                                                "attribution": "made worse by charging"})
+    assert "none found in the model's RegControls" in worse
+    assert "the sites' export cap" not in worse
+    export = _no_candidate_note("C12", "fail", {"margin_unit": "pu", "mechanism": "",
+                                                "attribution": "caused by V2G",
+                                                "worst_scenario": "firm/light/100%"})
+    assert export.startswith("voltage rise by the sites' export: the sites' export cap")
+    assert "line-drop" not in export
+    pre = _no_candidate_note("C12", "fail", {"margin_unit": "pu", "mechanism": "",
+                                             "attribution": "pre-existing"})
+    assert "without V2G too" in pre and "export cap" not in pre
+    from protv2g.recommend.notes import ldc_regulators  # what search passes as above
+
+    controls = {"REG:reg1a": {"kind": "regulator", "control_mode": "forward_locked_ldc"},
+                "REG:reg2a": {"kind": "regulator", "control_mode": "forward_locked"},
+                "CAP:c83": {"kind": "capacitor", "control_mode": "voltage"}}
+    assert ldc_regulators(controls) == ["REG:reg1a"]

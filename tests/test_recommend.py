@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -292,3 +293,38 @@ def test_c5_and_c8_notes_follow_the_device_kind():
     assert "51P/51G pickup" in _no_candidate_note("C5", "warn", {"device_kind": "relay"})
     # without the kind (older callers) the general note, which names both
     assert "minimum melt" in _no_candidate_note("C5")
+
+
+def test_a_smaller_fuse_link_states_its_continuous_current(depot):
+    """Review rev33a R10 (EPRI ckt24): F-LAT 100K → 65K was verified while the lateral
+    carries 70.7 A at charging/firm — 109 % of the 65 A link: fine for a tin K link
+    (≈ 150 % continuous), not for a silver one (100 %); nothing was said. A link change now
+    states the largest flow current against the new link's rating, warns above 100 %.
+    Hand figures: 70.7 / 65 = 1.088 → "109 %"; 50 / 65 = 0.77 → "77 %"; 100 / 65 = 1.54
+    → above even a tin link's 150 %."""
+    from protv2g.recommend.search import _practice_notes
+    from protv2g.recommend.window import DeviceLoads
+
+    # the depot's verified FU-F1-LAT2 link change states it, from the flows' own current
+    table = depot["rec"].table()
+    row = table[table["change"].astype(str).str.startswith("FU-F1-LAT2 link")].iloc[0]
+    dev = depot["flow"]["device"]
+    i_max = float(dev.loc[dev.device == "FU-F1-LAT2", "i_a"].abs().max())
+    new = str(row.change).split("→")[-1].strip()
+    rating_a = float(new.rstrip("KT"))
+    assert f"FU-F1-LAT2 carries up to {i_max:.1f} A in the flows, " \
+           f"{100 * i_max / rating_a:.0f} % of the {new} link" in str(row.side_effects)
+
+    smaller = Change("devices", "F-LAT", "link", "100K", "65K", Family.FUSE_LINK, 0.1)
+
+    def notes(i_a):
+        return _practice_notes(smaller, None, None,
+                               DeviceLoads({("F-LAT", "phase"): np.array([12.0, i_a])}))
+
+    (warm,) = notes(70.7)
+    assert "F-LAT carries up to 70.7 A in the flows, 109 % of the 65K link's 65 A" in warm
+    assert "tin-element K/T" in warm and "not a silver-element link's (100 %" in warm
+    (cool,) = notes(50.0)
+    assert "77 % of the 65K link's 65 A rating: within its continuous rating" in cool
+    (hot,) = notes(100.0)
+    assert "154 %" in hot and "above even a tin-element link's" in hot

@@ -188,8 +188,12 @@ def test_bad_setting_steps_are_validate_errors_with_file_and_field(tmp_path):
 
 
 def test_steps_load_and_stay_out_of_the_device_models(tmp_path):
-    """Valid steps load; they are not device-model settings (the checks build the devices
-    from the entry's dump), so the dump leaves them out."""
+    """Valid steps load; they are not device-model settings: the checks build the devices
+    from the entry's dump without them (``checks._common._NOT_MODEL_FIELDS``), while the
+    document's dump — the report's Inputs sheet — lists them as given (rc33 had them
+    ``exclude=True``, out of the Inputs sheet)."""
+    from protv2g.checks._common import build_devices
+    from protv2g.report.inputs_sheet import inputs_frame
     from protv2g.study import load_study
 
     def edit(devices):
@@ -201,10 +205,19 @@ def test_steps_load_and_stay_out_of_the_device_models(tmp_path):
     assert settings_steps(relay) == SettingSteps(1.2, 0.01, "ct_ratio 120 × 0.01 A secondary "
                                                             "= 1.2 A")
     assert settings_steps(recloser).pickup_a == 1.0 and settings_steps(recloser).dial == 0.05
-    assert not {"ct_ratio", "pickup_step_secondary_a", "time_dial_step"} & set(
-        relay.model_dump())
-    assert not {"pickup_step_a", "multiplier_step"} & set(recloser.model_dump())
     assert math.isclose(relay.pickup_a, 400.0)
+    models, errors = build_devices(study)
+    assert errors == {} and {"R-F1", "RC-F1"} <= set(models)
+    doc = study.document
+    sheet = inputs_frame(doc.model_dump(mode="json"), doc.model_dump(mode="json",
+                                                                     exclude_unset=True))
+    rows = {k: (v, b) for k, v, b in sheet.itertuples(index=False)}
+    assert rows["devices[0].ct_ratio"] == (120.0, "given")
+    assert rows["devices[0].pickup_step_secondary_a"] == (0.01, "given")
+    assert rows["devices[0].time_dial_step"] == (0.01, "given")
+    assert rows["devices[2].pickup_step_a"] == (1.0, "given")
+    assert rows["devices[2].multiplier_step"] == (0.05, "given")
+    assert rows["devices[1].ct_ratio"][1] == "tool default"  # R-F2 declares none
 
 
 def test_a_setting_off_its_declared_step_is_a_plausibility_warning(tmp_path):

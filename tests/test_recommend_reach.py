@@ -228,3 +228,63 @@ def test_ckt5_recommend_lowers_the_ground_pickup_and_words_the_capacitor(ckt5_re
             "init --redraft") in out and "would not change them" in out
     assert ("; with the drafted values: re-checked on every scenario, fault and case; ground "
             "pickup 170 A") in out
+
+
+def test_a_renumbered_finding_reads_its_own_evidence():
+    """Review rev33a R39 (EPRI ckt24): once accepted changes cleared findings ahead of it,
+    the head relay's C5 finding was F31 in the search's current findings and F39 in the
+    evidence; its moves were read from F31's rows (another finding's), so no pickup was
+    tried and the finding read "no ordinary setting change: reach: window 27–103 A". The
+    limits are read by the finding's identity: the same ceiling 273 / 1.5 = 182 A and moves
+    as under its own id."""
+    ev = pd.concat([
+        _evidence([("SLG-c", 273.0, 190.0, 1.5)]).assign(finding="F02"),
+        pd.DataFrame([{"finding": "F01", "status": "fail", "fault_type": "3ph",
+                       "i_device_a": 900.0, "i_other_a": 760.0, "limit": 0.3,
+                       "margin_unit": "s"}])], ignore_index=True)
+    before = pd.DataFrame([
+        {"finding": "F01", "criterion": "C2", "device": "R1", "other_device": "F9",
+         "margin_unit": "s", "mechanism": "fuse TC < recloser delayed"},
+        {"finding": "F02", "criterion": "C5", "device": "R1", "other_device": "",
+         "margin_unit": "× pickup", "mechanism": ""}])
+    now = {**before.iloc[1].to_dict(), "finding": "F01"}  # C2 cleared: C5 renumbered F01
+    facts = ReachFacts(ev, _flow(), 1.5, before)
+    (lim,) = facts.limits(now, [_relay()])
+    assert lim.ceiling_a == pytest.approx(182.0) and lim.field == "ground_pickup_a"
+    moves = facts.moves(now, [_relay()])
+    assert [m.new for m in moves][:3] == [170.0, 160.0, 150.0]
+    assert [m.new for m in moves] == [m.new for m in facts.moves(before.iloc[1], [_relay()])]
+
+
+def test_a_pickup_lowered_below_a_downstream_devices_says_so():
+    """Review rev33a R39 (EPRI ckt24): the head relay's 51G lowered inside its window
+    (27–103 A) sits under R-MID's 140 A ground minimum trip downstream: ground faults in
+    R-MID's zone with 3I0 between 90 and 140 A trip the head with R-MID not operating. The
+    accepted change says so in its practice notes; a downstream pickup below the new value,
+    a fuse, another element or a raise say nothing."""
+    from protv2g.recommend.candidates import Change, Family
+    from protv2g.recommend.practice import _practice_notes
+
+    head = SimpleNamespace(name="head", kind=DeviceKind.RELAY, pickup_a=940.0,
+                           ground_pickup_a=240.0)
+    rmid = SimpleNamespace(name="R-MID", kind=DeviceKind.RECLOSER, phase_min_trip_a=560.0,
+                           ground_min_trip_a=140.0)
+    fuse = SimpleNamespace(name="F-LAT", kind=DeviceKind.FUSE, link="65K")
+    pairs = pd.DataFrame({"fault_bus": [1, 2, 3], "primary": ["R-MID", "R-MID", "F-LAT"],
+                          "backup": ["head", "head", "R-MID"], "source": "sub"})
+    devices = [head, rmid, fuse]
+    lower = Change("devices", "head", "ground_pickup_a", 240.0, 90.0, Family.PICKUP, 0.6)
+    (note,) = _practice_notes(lower, None, None, None, pairs, devices)
+    assert note.startswith("practice: head's ground pickup 90 A is below R-MID's "
+                           "ground_min_trip_a 140 A downstream")
+    assert "3I0 between 90 and 140 A trip head with R-MID not operating" in note
+    assert _practice_notes(Change("devices", "head", "ground_pickup_a", 240.0, 150.0,
+                                  Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
+    assert _practice_notes(Change("devices", "head", "pickup_a", 940.0, 600.0,
+                                  Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
+    assert _practice_notes(lower, None, None, None, None, devices) == []
+    both = Change("devices", "head", "pickup_a", 940.0, 500.0, Family.PICKUP, 1.0,
+                  (("ground_pickup_a", 240.0, 90.0),))
+    assert [n.split(" is below")[0] for n in _practice_notes(
+        both, None, None, None, pairs, devices)] == ["practice: head's phase pickup 500 A",
+                                                     "practice: head's ground pickup 90 A"]

@@ -81,9 +81,13 @@ SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus nam
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
                         "ib_ka", "ic_ka", "i3i0_ka")
 
-#: Fields of the study-file device schema that are not settings of the device model.
+#: Fields of the study-file device schema that are not settings of the device model; the
+#: setting steps are what ``recommend`` moves a setting by (:mod:`protv2g.recommend.steps`),
+#: kept in the document's dump so that the report's Inputs and Settings sheets list them.
 _NOT_MODEL_FIELDS = {"kind", "location", "directional", "characteristic_angle_degree",
-                     "interrupting_rating_basis", "rating_x_r"}
+                     "interrupting_rating_basis", "rating_x_r",
+                     "pickup_step_a", "ct_ratio", "pickup_step_secondary_a", "time_dial_step",
+                     "multiplier_step"}
 #: ... and those that are not for some kinds only: a relay's ``reclose_intervals_s`` is its
 #: breaker's reclosing (read by C10), a recloser's is a model setting (#17: it was dropped, so
 #: the checks used the default 0.5-2-2 s and a recloser with other than 4 shots failed to build).

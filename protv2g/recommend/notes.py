@@ -1,5 +1,5 @@
-"""The texts beside a recommendation: what a verified change gives up that the checks do not
-measure (:func:`_practice_notes`), the rules a fuse-saving move's new value rests on
+"""The texts beside a recommendation (what a verified change gives up that the checks do not
+measure is :mod:`.practice`'s): the rules a fuse-saving move's new value rests on
 (:func:`_basis`, :mod:`.saving`), and why a finding has no ordinary setting change
 (:func:`_no_candidate_note`).
 """
@@ -12,6 +12,7 @@ from typing import Any
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.criteria import MarginUnit
+from protv2g.findings_attribution import Attribution
 from protv2g.recommend.change import Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.recommend.steps import step_basis
@@ -19,39 +20,10 @@ from protv2g.recommend.window import DeviceLoads, load_basis
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
-__all__ = ["_basis", "_no_candidate_note", "_practice_notes", "device_controls", "device_kind",
-           "drafted_first", "edge_note", "ground_element_note", "value_basis",
+__all__ = ["_basis", "_no_candidate_note", "device_controls", "device_kind",
+           "drafted_first", "edge_note", "ground_element_note", "ldc_regulators", "value_basis",
            "with_drafted_first"]
 
-#: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
-_PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
-
-
-def _practice_notes(change: Any,
-                    conductors: Mapping[str, tuple[str, float]] | None = None,
-                    gives_up: Mapping[str, tuple[int, float]] | None = None) -> list[str]:
-    """What a verified change gives up that the checks do not measure (a decision of practice
-    for the utility, stated beside the change). ``conductors``: each device's protected
-    conductor and its continuous rating (A), :func:`.conductor.protected_conductor_a`;
-    ``gives_up``: for a change to no fast shot, ``{fuse: (fault rows saved before, least
-    margin s)}`` — the rows it turns from fuse saving to fuse blowing."""
-    line_a = (conductors or {}).get(change.name)
-    if (change.field in _PHASE_PICKUPS and line_a is not None
-            and float(change.new) > line_a[1] * (1.0 + 1e-9)):
-        return [f"practice: {change.name}'s phase pickup {float(change.new):g} A is above the "
-                f"continuous rating of the conductor it protects ({line_a[0]}, "
-                f"{line_a[1]:g} A): the conductor loses its overload protection — accept "
-                "only where the utility leaves overloads to operations, else cap the "
-                "charging/export or re-conductor"]
-    if change.field == "n_fast" and change.new == 0:
-        lost = "; ".join(f"{fuse}: {n} fault row(s) saved, least margin {m:+.3g} s"
-                         for fuse, (n, m) in sorted((gives_up or {}).items()))
-        return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
-                "fault on a fused lateral blows the fuse and interrupts its customers) — a "
-                "utility decision, not only a setting; tried after every change that keeps "
-                "fuse saving"
-                + (f"; it turns from saving to fuse blowing {lost}" if lost else "")]
-    return []
 
 
 def _basis(change: Change, limits: RecloserLimits | None, reach: FindingReach | None) -> str:
@@ -179,8 +151,7 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
         return ("buses a source or regulator set-point holds at the voltage limit: no change "
                 "needed; any rise behind them is judged by its own finding")
     if unit == MarginUnit.PER_UNIT.value:
-        return ("voltage rise: the sites' export cap or volt-var / power-factor settings, or "
-                "the regulators' settings; not searched")
+        return _voltage_rise_note(finding, charging)
     if is_given(finding.get("device")):  # a branch's thermal loading
         if pre:
             return ("thermal loading over its limit without V2G: a planning item (uprate, "
@@ -189,6 +160,54 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
                 "export") + " behind the branch, or uprate it; not searched")
     return ("voltage unbalance: balance the single-phase sites and loads across phases"
             + (" (present without V2G)" if pre else "") + "; not searched")
+
+
+def ldc_regulators(controls: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The regulators of :func:`device_controls` whose control has line-drop compensation
+    (``control_mode`` ``forward_locked_ldc``: a forward ``R`` or ``X``,
+    :func:`protv2g.network.dss_elements.control_table`), by their flow-table name
+    (``REG:<transformer>``), sorted."""
+    return sorted(name for name, c in controls.items()
+                  if c.get("kind") == "regulator" and "ldc" in str(c.get("control_mode", "")))
+
+
+def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
+    """A C12 voltage-rise finding's advice, by what causes it (review rev33b W5, IEEE 123: a
+    rise at bus 83 "caused by charging" — the sites importing at ``charging/firm`` — was
+    told "the sites' export cap or volt-var settings"; OpenDSS: V83 1.0485 → 1.0708 pu with
+    the charging, 1.038 → 1.045 pu with creg1a's R = X = 0).
+
+    * **charging** (its attribution "caused/made worse by charging": every row V2G moves is
+      in a charging snapshot, :func:`protv2g.findings_attribution.by_charging`): the sites
+      import, so no export cap or volt-var setting lowers it; a load raises the voltage only
+      through a control that boosts for it — a regulator's line-drop compensation (R/X)
+      raising its output with the load current it reads — so: that compensation (named when
+      the model's RegControls have it, ``finding["ldc_regulators"]``), or managed charging;
+    * **pre-existing**: above the limit without V2G — the feeder's own voltage control or
+      its existing DER, not the sites;
+    * **export** (V2G's): the sites' export cap or volt-var / power-factor settings, or the
+      regulators'; a worst row in a charging snapshot (``worst_charging``) adds the LDC.
+    """
+    att = str(finding.get("attribution", ""))
+    regs = [str(r) for r in (finding.get("ldc_regulators") or [])]
+    named = (f" ({', '.join(regs)}: forward R/X set)" if regs else
+             " (none found in the model's RegControls: check the field settings, or a "
+             "switched capacitor or unbalanced phase the charging moves)")
+    ldc = (f"the regulators' line-drop compensation{named} raises their output with the "
+           "load current they read, the charging's included")
+    if att in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING):
+        return ("voltage rise with the sites charging (importing, not exporting): not an "
+                f"export cap or volt-var setting — {ldc}; review their R/X settings (or the "
+                "regulators' vreg/band) for the charging load, or manage the charging "
+                "(schedule or cap it at peak); not searched")
+    if att == Attribution.PRE_EXISTING:
+        return ("voltage above the limit without V2G too: the feeder's own voltage control "
+                "(the regulators' vreg, band and line-drop compensation, the substation's "
+                "set-point) or its existing DER, not the sites; not searched")
+    return ("voltage rise by the sites' export: the sites' export cap or volt-var / "
+            "power-factor settings, or the regulators' settings; not searched"
+            + (f"; its worst row is with the sites charging ({finding.get('worst_scenario')}"
+               f"): {ldc} — review its R/X too" if worst_charging else ""))
 
 
 #: The setting that sets a device's reach and load margin, by its kind (``device_kind`` of the

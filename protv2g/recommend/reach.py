@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -51,6 +51,7 @@ import pandas as pd
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.criteria import MarginUnit
 from protv2g.recommend.candidates import Change, Family, _change, _lower, _rel
+from protv2g.recommend.evaluator import _identity
 from protv2g.recommend.steps import SettingSteps, settings_steps
 from protv2g.recommend.window import (
     WINDOW_MARGIN,
@@ -269,16 +270,43 @@ class ReachFacts:
         The flow's device table (``device``, ``i_a``, ``i_residual_a``).
     c8_factor : float
         ``checks.load_pickup_factor``.
+    findings : DataFrame or None
+        The findings ``evidence`` belongs to (before any change): a finding of a later run —
+        renumbered once an accepted change cleared a finding ahead of it — is read by its
+        identity (criterion, device, partner, unit, mechanism), not its id. Review rev33a
+        R39 (EPRI ckt24): after three accepted changes the head relay's C5 finding was F31
+        in the search's current findings, F39 in the evidence; F31's rows were another
+        finding's, so no pickup was tried and the finding read "no ordinary setting change:
+        reach: window 27–103 A". None: ids taken as they are.
     """
 
     evidence: pd.DataFrame
     flow_device: pd.DataFrame | None
     c8_factor: float
+    findings: pd.DataFrame | None = None
+    #: identity → id of :attr:`findings` (made at the first use)
+    _ids: dict[str, str] | None = field(default=None, init=False, repr=False)
+
+    def _own(self, finding: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``finding`` with the id its identity has in :attr:`findings` (itself when it is
+        not there, or without :attr:`findings`)."""
+        keys = ("criterion", "device", "other_device", "margin_unit", "mechanism")
+        if self.findings is None or not len(self.findings) or not all(
+                k in finding for k in keys):
+            return finding
+        if self._ids is None:
+            self._ids = dict(zip(_identity(self.findings),
+                                 self.findings["finding"].astype(str), strict=True))
+        key = _identity(pd.DataFrame([{k: finding[k] for k in keys}])).iloc[0]
+        fid = self._ids.get(key)
+        return finding if fid is None else {**dict(finding), "finding": fid}
 
     def limits(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> list[ReachLimits]:
-        """:func:`reach_limits` of ``finding`` for its device among ``devices``."""
+        """:func:`reach_limits` of ``finding`` (by its identity in :attr:`findings`) for its
+        device among ``devices``."""
         dev = next((d for d in devices if d.name == str(finding.get("device"))), None)
-        return reach_limits(finding, self.evidence, dev, self.flow_device, self.c8_factor)
+        return reach_limits(self._own(finding), self.evidence, dev, self.flow_device,
+                            self.c8_factor)
 
     def moves(self, finding: Mapping[str, Any], devices: Sequence[Any]) -> list[Change]:
         """:func:`reach_moves` of ``finding`` (empty unless a C5 finding of a relay or

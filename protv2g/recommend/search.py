@@ -52,7 +52,13 @@ from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.input_basis import drafted_devices, study_input_bases, tag_input_basis
 from protv2g.recommend.apply import apply_to_study
-from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, candidates, describe
+from protv2g.recommend.candidates import (
+    FUSE_BLOWING_RANK,
+    Change,
+    Family,
+    candidates,
+    describe,
+)
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.evaluator import (
     Evaluator,
@@ -63,16 +69,17 @@ from protv2g.recommend.evaluator import (
 )
 from protv2g.recommend.notes import (
     _no_candidate_note,
-    _practice_notes,
     device_controls,
     device_kind,
     drafted_first,
     edge_note,
     ground_element_note,
+    ldc_regulators,
     value_basis,
     with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
+from protv2g.recommend.practice import _practice_notes
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
@@ -147,6 +154,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     ev = Evaluator(study, device_faults, tables, scen)
     doc = study.document
     conductors = protected_conductor_a(study)
+    pairs = None  # the feeder's (primary, backup) device pairs, made at first need
     before = ev.findings()
     accepted: list[Change] = []
     recs: list[Recommendation] = []
@@ -166,7 +174,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     saving = SavingFacts(ev, apply_to_study)
     # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
     k8 = doc.checks.load_pickup_factor
-    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8)
+    # the C5 limits read the before evidence by each finding's identity: the current
+    # findings are renumbered as changes are accepted (review rev33a R39)
+    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8, before.findings)
     loads = DeviceLoads.of(c5.flow_device)  # C8's currents per device, for the margins
     controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
@@ -197,7 +207,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                  cur.loc[k], doc_now.devices)
         if not options:
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
-                     "device_kind": device_kind(row["device"], doc_now.devices)}
+                     "device_kind": device_kind(row["device"], doc_now.devices),
+                     "ldc_regulators": ldc_regulators(controls)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
@@ -240,7 +251,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             now = ev.saved(accepted)
             gives_up = {f: v for (r, f), v in now.items() if r == change.name
                         and (r, f) not in ev.saved([*accepted, change])}
-        side = [*side, *_practice_notes(change, conductors, gives_up)]
+        if change.family is Family.PICKUP and pairs is None:  # for a lowered pickup's note
+            pairs = _device_pairs(study)
+        side = [*side, *_practice_notes(change, conductors, gives_up, loads, pairs,
+                                        doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
@@ -268,6 +282,19 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _device_pairs(study: Study) -> pd.DataFrame | None:
+    """The feeder's (primary, backup) device pairs (:func:`protv2g.topology.
+    primary_backup_pairs`) for the practice notes of a lowered pickup; None when they cannot
+    be made (a note's wording must not stop the search)."""
+    from protv2g.topology import device_chains, primary_backup_pairs
+
+    try:
+        return primary_backup_pairs(device_chains(study.feeder, study.device_sites,
+                                                  study.site_buses))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _redraft_changes(study: Study) -> set[str] | None:

@@ -132,11 +132,12 @@ class RelayDevice(_DeviceBase):
     directional: DirectionalKey = "none"
     characteristic_angle_degree: float = Field(default=45.0, ge=-180, le=180)
     # setting steps (recommend only): the pickups' primary step, or the CT ratio and the
-    # relay's secondary step; the time dials' step
-    pickup_step_a: Step = Field(default=None, exclude=True)
-    ct_ratio: Step = Field(default=None, exclude=True)
-    pickup_step_secondary_a: Step = Field(default=None, exclude=True)
-    time_dial_step: DialStep = Field(default=None, exclude=True)
+    # relay's secondary step; the time dials' step (not device-model settings: the checks
+    # build the models without them, protv2g.checks._common._NOT_MODEL_FIELDS)
+    pickup_step_a: Step = None
+    ct_ratio: Step = None
+    pickup_step_secondary_a: Step = None
+    time_dial_step: DialStep = None
 
     @model_validator(mode="after")
     def _steps(self) -> RelayDevice:
@@ -196,8 +197,9 @@ class RecloserDevice(_DeviceBase):
     ground_inst_a: PositiveFloat | None = None
     inst_delay_s: NonNegFloat = 0.0
     # setting steps (recommend only): the minimum trips' step (A), the curve multipliers'
-    pickup_step_a: Step = Field(default=None, exclude=True)
-    multiplier_step: DialStep = Field(default=None, exclude=True)
+    # (not device-model settings: protv2g.checks._common._NOT_MODEL_FIELDS)
+    pickup_step_a: Step = None
+    multiplier_step: DialStep = None
 
     @model_validator(mode="after")
     def _shots(self) -> RecloserDevice:

@@ -1,0 +1,160 @@
+"""What a verified change gives up that the checks do not measure — a decision of practice
+for the utility, stated beside the change in its side effects (:func:`_practice_notes`): a
+phase pickup above its conductor's rating, giving up fuse saving, a smaller fuse link's
+continuous current (:func:`link_continuous_note`), a pickup lowered below a downstream
+device's (:func:`downstream_pickup_note`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.recommend.window import DeviceLoads
+
+__all__ = ["LINK_CONTINUOUS_FRACTION", "_practice_notes", "downstream_pickup_note",
+           "link_continuous_note"]
+
+#: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
+_PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
+
+#: Continuous current of an expulsion fuse link, as a fraction of its ampere rating, by its
+#: element: a tin-element EEI-NEMA K or T link carries ≈ 150 % of its rating (maker's data:
+#: Morstar K/T fuse links, "designed to carry 150% of their rated current without damage to
+#: the fuse link … or the cutout", stated for short-time overloads and cold-load pickup;
+#: a continuous 150 % is recalled from Cooper/Eaton and S&C tin-link notes), a
+#: silver-element link (S&C's) 100 % — recalled, not checked. ANSI C37.42's ratings fix
+#: the minimum melt (≥ 200 % of rating at 300 s, S&C TCC 165-6 "Basis"), not the
+#: continuous current. The 100 % end drives the warning.
+LINK_CONTINUOUS_FRACTION = {"tin": 1.5, "silver": 1.0}
+_LINK_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)")
+
+
+def link_continuous_note(change: Any, loads: DeviceLoads | None) -> str:
+    """For a fuse link change, the largest load current through the fuse in any flow
+    scenario (:class:`.window.DeviceLoads`, charging snapshots included) against the new
+    link's ampere rating, and above 100 % a warning: within a tin link's continuous
+    capability, not a silver link's (:data:`LINK_CONTINUOUS_FRACTION`); "" for another
+    change, an unrated link name or a fuse not in the flow (review rev33a R10, EPRI ckt24:
+    F-LAT 100K → 65K carrying 70.7 A at charging/firm, 109 % of the 65 A link, verified
+    with nothing said).
+
+    >>> from types import SimpleNamespace
+    >>> import numpy as np
+    >>> c = SimpleNamespace(field="link", name="F", new="65K")
+    >>> note = link_continuous_note(c, DeviceLoads({("F", "phase"): np.array([40.0, 70.7])}))
+    >>> "70.7 A in the flows, 109 % of the 65K link's 65 A rating" in note
+    True
+    """
+    m = _LINK_RE.fullmatch(str(getattr(change, "new", "")))
+    i_a = (loads.by_element.get((str(change.name), "phase")) if loads is not None else None)
+    if getattr(change, "field", "") != "link" or m is None or i_a is None or not len(i_a):
+        return ""
+    rating_a, i_max = float(m.group(1)), float(np.max(i_a))
+    ratio = i_max / rating_a
+    head = (f"practice: {change.name} carries up to {i_max:.1f} A in the flows, "
+            f"{100 * ratio:.0f} % of the {change.new} link's {rating_a:g} A rating")
+    tin, silver = LINK_CONTINUOUS_FRACTION["tin"], LINK_CONTINUOUS_FRACTION["silver"]
+    if ratio <= silver + 1e-9:
+        return f"{head}: within its continuous rating (tin or silver element)"
+    if ratio <= tin + 1e-9:
+        return (f"{head}: within a tin-element K/T link's continuous capability (≈ "
+                f"{100 * tin:.0f} % of rating, maker's data), not a silver-element link's "
+                f"({100 * silver:.0f} %, recalled) — confirm the link the utility stocks "
+                "(tin K/T, or keep a larger link where its links are silver)")
+    return (f"{head}: above even a tin-element link's ≈ {100 * tin:.0f} % — the link would "
+            "melt or age under load: keep a larger link or manage the load behind it")
+
+
+def _practice_notes(change: Any,
+                    conductors: Mapping[str, tuple[str, float]] | None = None,
+                    gives_up: Mapping[str, tuple[int, float]] | None = None,
+                    loads: DeviceLoads | None = None, pairs: pd.DataFrame | None = None,
+                    devices: Sequence[Any] | None = None) -> list[str]:
+    """What a verified change gives up that the checks do not measure (a decision of practice
+    for the utility, stated beside the change). ``conductors``: each device's protected
+    conductor and its continuous rating (A), :func:`.conductor.protected_conductor_a`;
+    ``gives_up``: for a change to no fast shot, ``{fuse: (fault rows saved before, least
+    margin s)}`` — the rows it turns from fuse saving to fuse blowing; ``loads``: the flows'
+    currents per device, for a fuse link's continuous current (:func:`link_continuous_note`);
+    ``pairs`` (primary, backup) and the study's ``devices``, for a pickup lowered below a
+    downstream device's (:func:`downstream_pickup_note`)."""
+    link = link_continuous_note(change, loads)
+    if link:
+        return [link]
+    below = downstream_pickup_note(change, pairs, devices or ())
+    if below:
+        return below
+    line_a = (conductors or {}).get(change.name)
+    if (change.field in _PHASE_PICKUPS and line_a is not None
+            and float(change.new) > line_a[1] * (1.0 + 1e-9)):
+        return [f"practice: {change.name}'s phase pickup {float(change.new):g} A is above the "
+                f"continuous rating of the conductor it protects ({line_a[0]}, "
+                f"{line_a[1]:g} A): the conductor loses its overload protection — accept "
+                "only where the utility leaves overloads to operations, else cap the "
+                "charging/export or re-conductor"]
+    if change.field == "n_fast" and change.new == 0:
+        lost = "; ".join(f"{fuse}: {n} fault row(s) saved, least margin {m:+.3g} s"
+                         for fuse, (n, m) in sorted((gives_up or {}).items()))
+        return [f"practice: {change.name} gives up fuse saving (fuse blowing: every temporary "
+                "fault on a fused lateral blows the fuse and interrupts its customers) — a "
+                "utility decision, not only a setting; tried after every change that keeps "
+                "fuse saving"
+                + (f"; it turns from saving to fuse blowing {lost}" if lost else "")]
+    return []
+
+
+#: Each relay's or recloser's pickup field of each element (study file).
+_ELEMENT_FIELDS = {"pickup_a": "phase", "phase_min_trip_a": "phase",
+                   "ground_pickup_a": "ground", "ground_min_trip_a": "ground"}
+
+
+def _element_pickup(dev: Any, element: str) -> tuple[str, float] | None:
+    """(field, value A) of ``dev``'s pickup of ``element``, None when it has none."""
+    for fld, el in _ELEMENT_FIELDS.items():
+        v = getattr(dev, fld, None)
+        if el == element and v is not None:
+            return fld, float(v)
+    return None
+
+
+def downstream_pickup_note(change: Any, pairs: pd.DataFrame | None,
+                           devices: Sequence[Any]) -> list[str]:
+    """For a pickup lowered (a C5 reach move), each relay or recloser right downstream of the
+    device (``pairs``: :func:`protv2g.topology.primary_backup_pairs`, the device the
+    ``backup``) whose pickup of the same element stays above the new value: faults in that
+    device's zone with a current between the two (3I0 for the ground element) trip the
+    lowered device with the downstream one not operating — the upstream device's whole zone
+    out for a fault the downstream one should clear, where no coordination check judges it
+    (C4 judges a pair where both operate). Review rev33a R39 (EPRI ckt24): the head relay's
+    51G inside its window 27–103 A sits under R-MID's 140 A ground minimum trip.
+    ``[]`` for another change or without ``pairs``."""
+    if pairs is None or not len(pairs) or not {"primary", "backup"} <= set(pairs.columns):
+        return []
+    below = sorted(str(p) for p in pd.unique(pairs.loc[pairs["backup"].astype(str)
+                                                       == str(change.name), "primary"]))
+    by_name = {d.name: d for d in devices}
+    out = []
+    for fld, old, new in getattr(change, "fields", ((change.field, change.old, change.new),)):
+        element = _ELEMENT_FIELDS.get(fld)
+        if element is None or not isinstance(new, (int, float)) or not (
+                isinstance(old, (int, float)) and new < old):
+            continue
+        for name in below:
+            got = _element_pickup(by_name.get(name), element)
+            if got is None or got[1] <= float(new) + 1e-9:
+                continue
+            what = "3I0" if element == "ground" else "phase current"
+            out.append(
+                f"practice: {change.name}'s {element} pickup {float(new):g} A is below "
+                f"{name}'s {got[0]} {got[1]:g} A downstream: {element} faults in {name}'s "
+                f"zone with {what} between {float(new):g} and {got[1]:g} A trip "
+                f"{change.name} with {name} not operating — {change.name}'s whole zone out "
+                f"for them (no coordination check judges a pair where one device does not "
+                f"operate); lower {name}'s {got[0]} too where its load allows, or accept "
+                f"{change.name} as the only device that sees them")
+    return out
