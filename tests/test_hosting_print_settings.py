@@ -55,3 +55,19 @@ def test_a_limit_set_by_a_preexisting_failure_says_so():
     lim_new = _limiting({(axis.key, 278.4): {}, (axis.key, 279.8): {
         "C2": {**row, "attribution": "new", "base_margin": 0.1}}}, axis, [278.4, 279.8], None)
     assert "first fails at" in _note(axis, lim_new, [])
+
+
+def test_the_terminal_line_says_the_limit_fails_without_v2g_too():
+    """ver33: the "fails without V2G too" note was in the hosting workbook only; the terminal
+    line read "limited by C2 (R-MID / F-LAT, …)" as if V2G made the failure."""
+    import numpy as np
+
+    from protv2g.commands.hosting import _line
+
+    row = {"site": "homes_mv", "participation": "firm", "load_level": "light",
+           "hosting_kw": 278.4, "hosting_chargers": 38, "limited": True,
+           "limiting_criterion": "C2", "limiting_device": "R-MID / F-LAT",
+           "limiting_fault": "SLG-a at n284397 (min)", "limiting_basis": "given",
+           "max_online_chargers": None, "fails_without_v2g": np.True_}
+    assert "it fails without V2G too" in _line(row, 7.2)
+    assert "without V2G" not in _line({**row, "fails_without_v2g": np.False_}, 7.2)

@@ -63,6 +63,10 @@ HOSTING_COLUMNS = [
     # of the site's chargers online (:mod:`.online`, review rev33b W1b; "" elsewhere)
     "set_by_transformer",
     "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
+    # the limiting row fails without V2G too: the figure is where V2G's worsening reaches
+    # the gate's material share of that deficit (review rev33a M2; ver33: said in the note
+    # only, not on the terminal)
+    "fails_without_v2g",
     *EXTRA_COLUMNS,
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
     # modelled): the figure says nothing of them, and no text calls it unlimited over them
@@ -165,7 +169,7 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         "hosting_kw": lo if hi is not None else axis.cap_kw,
         "site_max_kw": axis.cap_kw, "limited": hi is not None,
         "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
-        "limiting_basis": "",
+        "limiting_basis": "", "limiting_worse": "", "fails_without_v2g": False,
     }
     out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
     if hi is not None:
@@ -188,6 +192,7 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
                                         if is_given(r.get("input_basis")))
         out["limiting_worse"] = _worse_text(rows[-1])
+        out["fails_without_v2g"] = bool(out["limiting_worse"])
     return out
 
 
@@ -279,6 +284,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     by_crit = pd.DataFrame(crit_rows, columns=BY_CRITERION_COLUMNS)
     for frame in (table, by_crit):
         frame["limited"] = frame["limited"].astype(bool)
+    table["fails_without_v2g"] = table["fails_without_v2g"].fillna(False).astype(bool)
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
     table["max_online_chargers"] = table["max_online_chargers"].astype("Int64")
     table["max_online_kw"] = pd.to_numeric(table["max_online_kw"]).astype(float)
