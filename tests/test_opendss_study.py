@@ -111,11 +111,10 @@ def test_dg_protection_feeder_study(shared_dir, tmp_path):
     # delay=0.042 is the mechanism time the library's 104/117 already carry (#17): the adder
     # is 0 and the clearing time is table + 0.042 s, as OpenDSS computes it
     assert b.fast_adder_s == pytest.approx(0.0) and b.delayed_adder_s == pytest.approx(0.0)
+    from protv2g.checks._common import _NOT_MODEL_FIELDS  # the checks' own study-only keys
+
     rc = build_device("recloser", {k: v for k, v in b.model_dump().items()
-                                   if k not in ("kind", "location", "directional",
-                                                "characteristic_angle_degree",
-                                                "interrupting_rating_basis", "rating_x_r")},
-                      study.library)
+                                   if k not in _NOT_MODEL_FIELDS}, study.library)
     assert float(rc.fast_time_s(300.0)) == pytest.approx(0.16 + 0.042)  # 104 at M = 2
     assert devices["f1"].link == "40K"
     result = protv2g.run_study(study)

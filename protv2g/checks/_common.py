@@ -461,8 +461,10 @@ def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.D
     # search's one-site scenarios of another site) has no rows by design (review ver33)
     from protv2g.study.dss_site_transformers import devices_never_built
 
-    unbuilt = (devices_never_built(ctx.study, list(ctx.scenarios.values()))
-               if ctx.scenarios and ctx.study is not None else set())
+    scenarios = getattr(ctx, "scenarios", None)  # a bare context (tests) has none
+    study = getattr(ctx, "study", None)
+    unbuilt = (devices_never_built(study, list(scenarios.values()))
+               if scenarios and study is not None else set())
     for n in names:
         if n in unbuilt:
             continue

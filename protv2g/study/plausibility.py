@@ -89,7 +89,6 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
-from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
@@ -153,7 +152,11 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             out.append(_no_rating(device, where, file))
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
-    out += unnamed_site_transformer_warnings(study)
+    if getattr(study, "model", None) is not None:  # OpenDSS only: imported here, so that
+        # validating a pandapower study imports no heavy package (#21)
+        from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
+
+        out += unnamed_site_transformer_warnings(study)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)

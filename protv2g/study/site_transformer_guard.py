@@ -26,7 +26,6 @@ import math
 from typing import Any
 
 from protv2g.errors import Issue
-from protv2g.study.dss_site_transformers import on_element, site_transformer_names
 
 __all__ = ["unguarded_site_transformer_rows", "unguarded_site_transformer_warnings"]
 
@@ -50,9 +49,13 @@ def unguarded_site_transformer_warnings(study: Any) -> list[Issue]:
     the file, the field ``v2g_sites[i].model_transformer`` of the first site naming it, what
     is not judged, and the fix (a device with ``location: {trafo: NAME, side: hv}``). Empty
     without an OpenDSS model or such a transformer."""
+    if getattr(study, "model", None) is None:  # before the OpenDSS-side import (#21)
+        return []
+    from protv2g.study.dss_site_transformers import on_element, site_transformer_names
+
     doc = study.document
     names = site_transformer_names(doc)
-    if not names or getattr(study, "model", None) is None:
+    if not names:
         return []
     sites = getattr(study, "device_sites", None) or {}
     out = []
