@@ -183,15 +183,15 @@ def test_giving_up_fuse_saving_is_stated_as_a_practice_decision():
     recommendation says so in its side effects (found by a new-user review: "side effects:
     none" hid it)."""
     from protv2g.recommend.candidates import Change, Family
-    from protv2g.recommend.search import _practice_notes
+    from protv2g.recommend.search import practice_notes
 
     blow = Change("devices", "RC-F1", "n_fast", 2, 0, Family.FAST_SHOTS, 0.2,
                   (("n_delayed", 2, 4),))
-    notes = _practice_notes(blow)
+    notes = practice_notes(blow)
     assert len(notes) == 1 and "gives up fuse saving" in notes[0]
     keep = Change("devices", "RC-F1", "n_fast", 2, 1, Family.FAST_SHOTS, 0.1,
                   (("n_delayed", 2, 3),))
-    assert _practice_notes(keep) == []
+    assert practice_notes(keep) == []
 
 
 def test_a_phase_pickup_above_the_protected_conductor_is_stated(depot):
@@ -199,7 +199,7 @@ def test_a_phase_pickup_above_the_protected_conductor_is_stated(depot):
     rated 530 A (feeder.json F1-L01 max_i_ka 0.53). The rating is read from the net, and a
     verified pickup above it carries a practice note naming the line and its rating."""
     from protv2g.recommend.conductor import protected_conductor_a
-    from protv2g.recommend.search import _practice_notes
+    from protv2g.recommend.search import practice_notes
 
     conductors = protected_conductor_a(depot["study"])
     net = depot["study"].net
@@ -208,11 +208,11 @@ def test_a_phase_pickup_above_the_protected_conductor_is_stated(depot):
     assert conductors["R-F1"][1] == pytest.approx(first.max_i_ka * first.parallel * first.df * 1e3)
     assert "FU-F1-LAT1" not in conductors  # fuses have no phase pickup to raise
     up = Change("devices", "R-F1", "pickup_a", 400.0, 600.0, Family.PICKUP, 0.5)
-    notes = _practice_notes(up, conductors)
+    notes = practice_notes(up, conductors)
     assert len(notes) == 1 and "F1-L01" in notes[0] and "530 A" in notes[0]
-    assert _practice_notes(Change("devices", "R-F1", "pickup_a", 400.0, 500.0, Family.PICKUP,
+    assert practice_notes(Change("devices", "R-F1", "pickup_a", 400.0, 500.0, Family.PICKUP,
                                   0.25), conductors) == []
-    assert _practice_notes(up, {}) == []  # rating unknown (OpenDSS feeder): nothing claimed
+    assert practice_notes(up, {}) == []  # rating unknown (OpenDSS feeder): nothing claimed
     table = depot["rec"].table()
     raised = table[table["change"].astype(str).str.startswith("R-F1 pickup_a")]
     for row in raised.itertuples(index=False):
@@ -302,7 +302,7 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
     states the largest flow current against the new link's rating, warns above 100 %.
     Hand figures: 70.7 / 65 = 1.088 → "109 %"; 50 / 65 = 0.77 → "77 %"; 100 / 65 = 1.54
     → above even a tin link's 150 %."""
-    from protv2g.recommend.search import _practice_notes
+    from protv2g.recommend.search import practice_notes
     from protv2g.recommend.window import DeviceLoads
 
     # the depot's verified FU-F1-LAT2 link change states it, from the flows' own current
@@ -318,7 +318,7 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
     smaller = Change("devices", "F-LAT", "link", "100K", "65K", Family.FUSE_LINK, 0.1)
 
     def notes(i_a):
-        return _practice_notes(smaller, None, None,
+        return practice_notes(smaller, None, None,
                                DeviceLoads({("F-LAT", "phase"): np.array([12.0, i_a])}))
 
     (warm,) = notes(70.7)

@@ -263,7 +263,7 @@ def test_a_pickup_lowered_below_a_downstream_devices_says_so():
     accepted change says so in its practice notes; a downstream pickup below the new value,
     a fuse, another element or a raise say nothing."""
     from protv2g.recommend.candidates import Change, Family
-    from protv2g.recommend.practice import _practice_notes
+    from protv2g.recommend.practice import practice_notes
 
     head = SimpleNamespace(name="head", kind=DeviceKind.RELAY, pickup_a=940.0,
                            ground_pickup_a=240.0)
@@ -274,17 +274,17 @@ def test_a_pickup_lowered_below_a_downstream_devices_says_so():
                           "backup": ["head", "head", "R-MID"], "source": "sub"})
     devices = [head, rmid, fuse]
     lower = Change("devices", "head", "ground_pickup_a", 240.0, 90.0, Family.PICKUP, 0.6)
-    (note,) = _practice_notes(lower, None, None, None, pairs, devices)
+    (note,) = practice_notes(lower, None, None, None, pairs, devices)
     assert note.startswith("practice: head's ground pickup 90 A is below R-MID's "
                            "ground_min_trip_a 140 A downstream")
     assert "3I0 between 90 and 140 A trip head with R-MID not operating" in note
-    assert _practice_notes(Change("devices", "head", "ground_pickup_a", 240.0, 150.0,
+    assert practice_notes(Change("devices", "head", "ground_pickup_a", 240.0, 150.0,
                                   Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
-    assert _practice_notes(Change("devices", "head", "pickup_a", 940.0, 600.0,
+    assert practice_notes(Change("devices", "head", "pickup_a", 940.0, 600.0,
                                   Family.PICKUP, 0.4), None, None, None, pairs, devices) == []
-    assert _practice_notes(lower, None, None, None, None, devices) == []
+    assert practice_notes(lower, None, None, None, None, devices) == []
     both = Change("devices", "head", "pickup_a", 940.0, 500.0, Family.PICKUP, 1.0,
                   (("ground_pickup_a", 240.0, 90.0),))
-    assert [n.split(" is below")[0] for n in _practice_notes(
+    assert [n.split(" is below")[0] for n in practice_notes(
         both, None, None, None, pairs, devices)] == ["practice: head's phase pickup 500 A",
                                                      "practice: head's ground pickup 90 A"]

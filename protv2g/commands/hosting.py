@@ -84,8 +84,8 @@ def _line(row: dict, p_charger_kw: float | None = None) -> str:
         from protv2g.gate_hosting import limit_words, online_words
 
         worse = ("; it fails without V2G too: the figure is where V2G's share of that "
-                 "deficit becomes material (the note)" if row.get("fails_without_v2g") is True
-                 or row.get("fails_without_v2g") == 1 else "")
+                 "deficit becomes material (the note)" if bool(row.get("fails_without_v2g", False))
+                 else "")
         return f"{head}  limited by {limit_words(row)}{worse}{online_words(row)}"
     missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
     if isinstance(missing, str) and missing:

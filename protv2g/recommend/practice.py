@@ -1,5 +1,5 @@
 """What a verified change gives up that the checks do not measure — a decision of practice
-for the utility, stated beside the change in its side effects (:func:`_practice_notes`): a
+for the utility, stated beside the change in its side effects (:func:`practice_notes`): a
 phase pickup above its conductor's rating, giving up fuse saving, a smaller fuse link's
 continuous current (:func:`link_continuous_note`), a pickup lowered below a downstream
 device's (:func:`downstream_pickup_note`).
@@ -16,7 +16,7 @@ import pandas as pd
 
 from protv2g.recommend.window import DeviceLoads
 
-__all__ = ["LINK_CONTINUOUS_FRACTION", "_practice_notes", "downstream_pickup_note",
+__all__ = ["LINK_CONTINUOUS_FRACTION", "practice_notes", "downstream_pickup_note",
            "link_continuous_note"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
@@ -70,7 +70,7 @@ def link_continuous_note(change: Any, loads: DeviceLoads | None) -> str:
             "melt or age under load: keep a larger link or manage the load behind it")
 
 
-def _practice_notes(change: Any,
+def practice_notes(change: Any,
                     conductors: Mapping[str, tuple[str, float]] | None = None,
                     gives_up: Mapping[str, tuple[int, float]] | None = None,
                     loads: DeviceLoads | None = None, pairs: pd.DataFrame | None = None,

@@ -79,7 +79,7 @@ from protv2g.recommend.notes import (
     with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
-from protv2g.recommend.practice import _practice_notes
+from protv2g.recommend.practice import practice_notes
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
@@ -253,7 +253,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                         and (r, f) not in ev.saved([*accepted, change])}
         if change.family is Family.PICKUP and pairs is None:  # for a lowered pickup's note
             pairs = _device_pairs(study)
-        side = [*side, *_practice_notes(change, conductors, gives_up, loads, pairs,
+        side = [*side, *practice_notes(change, conductors, gives_up, loads, pairs,
                                         doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
