@@ -60,7 +60,6 @@ UNGROUNDED_REMEDY = ("detect ground faults there by the zero-sequence voltage: a
 #: The ``rule`` of the info rows (:func:`gate_info` finds them by it).
 UNGROUNDED_RULE = "ungrounded system: ground faults detected by 3V0 (59N)"
 #: ``ctx.cache`` key of the SLG and LLG rows taken out of C5 at buses with no ground path.
-_CACHE_KEY = "C5 ungrounded SLG"
 #: Rule source of the info rows.
 _SOURCE = ("IEEE Std 142-2007 §1.4 (ungrounded systems: ground detection by voltage); "
            "IEEE Std C62.92.1-2016 (classes of grounding)")
@@ -108,10 +107,12 @@ def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray) -> np.ndarray:
     return np.asarray(pd.Series(hit).fillna(False).astype(bool).to_numpy(), dtype=bool)
 
 
-def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """C5's zone rows ``m`` without its SLG and LLG rows at buses with no ground path (kept
-    in ``ctx.cache`` for :func:`ungrounded_rows`), and ``(rows,)`` bool of the rows left at
-    such buses (their 3ph and LL rows: judged by the phase element as anywhere).
+def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame | None]:
+    """C5's zone rows ``m`` without its SLG and LLG rows at buses with no ground path,
+    ``(rows,)`` bool of the rows left at such buses (their 3ph and LL rows: judged by the
+    phase element as anywhere), and the rows taken out (for :func:`ungrounded_rows`; None
+    without any).
 
     Parameters
     ----------
@@ -122,16 +123,13 @@ def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame) -> tuple[pd.DataFrame,
     off = no_ground_path(ctx, m.fault_bus.to_numpy()) if "fault_bus" in m else np.zeros(
         len(m), dtype=bool)
     if not off.any():
-        return m, off
+        return m, off, None
     kind = (m.fault_kind if "fault_kind" in m else m.fault_type).astype(str).to_numpy()
     slg = off & np.isin(kind, ("SLG", "LLG"))
-    if slg.any():
-        taken = m.loc[slg, ["device", "fault_bus", "fault_bus_name", "scenario", "i_phase_a"]]
-        before = ctx.cache.get(_CACHE_KEY)
-        ctx.cache[_CACHE_KEY] = taken if before is None else pd.concat([before, taken])
-        m = m.loc[~slg].reset_index(drop=True)
-        off = off[~slg]
-    return m, off
+    if not slg.any():
+        return m, off, None
+    taken = m.loc[slg, ["device", "fault_bus", "fault_bus_name", "scenario", "i_phase_a"]]
+    return m.loc[~slg].reset_index(drop=True), off[~slg], taken
 
 
 def _slg_current_a(ctx: CheckContext, buses: np.ndarray) -> float:
@@ -145,12 +143,11 @@ def _slg_current_a(ctx: CheckContext, buses: np.ndarray) -> float:
     return float(1e3 * sel.ikss_ka.max()) if len(sel) else float("nan")
 
 
-def ungrounded_rows(ctx: CheckContext) -> pd.DataFrame:
+def ungrounded_rows(ctx: CheckContext, taken: pd.DataFrame | None) -> pd.DataFrame:
     """One ``info`` row per device whose zones hold SLG/LLG faults at buses with no ground path
-    (taken out by :func:`ground_fault_rows`), per base scenario of those rows; empty without
-    any.
+    (``taken``: the rows :func:`ground_fault_rows` took out), per base scenario of those rows;
+    empty without any.
     """
-    taken = ctx.cache.pop(_CACHE_KEY, None)
     if taken is None or taken.empty:
         return violation_rows("C5", CheckStatus.INFO, frame=pd.DataFrame(index=[]))
     bases = {b for b in ctx.base_of.values() if b}

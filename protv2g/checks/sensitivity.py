@@ -106,7 +106,15 @@ _MARGINS_KEY = "C5 reach margins"
 
 
 def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
-    """Fault rows of every device at the buses of its zones, with pickup and ratio.
+    """Fault rows of every device at the buses of its zones, with pickup and ratio
+    (:func:`_zone_rows_split`'s first)."""
+    return _zone_rows_split(ctx)[0]
+
+
+def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Fault rows of every device at the buses of its zones, with pickup and ratio, and the
+    SLG/LLG rows at buses with no ground path taken out of them
+    (:func:`~.reach_ungrounded.ground_fault_rows`; None without any).
 
     A fault the engine computed at a zone bus (``ctx.bus_faults``, energised) for which the
     device has no row — the device table keeps rows from ``DEVICE_ROW_MIN_A`` (1 A) — is a
@@ -121,9 +129,9 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     absent = _absent_zone_faults(ctx, z, m)
     if len(absent):
         m = pd.concat([m, absent], ignore_index=True)
-    m, no_ground = ground_fault_rows(ctx, m)  # no ground path: SLG, LLG an info row (M1)
+    m, no_ground, taken = ground_fault_rows(ctx, m)  # no ground path: SLG/LLG info (M1)
     if m.empty:
-        return m
+        return m, taken
     # each device's figures once, spread by its code (#21: three ``map``s hashed the
     # 427,896 zone rows' names at 10,000 buses); NaN for a name without a model, as ``map``
     code, names = factorize_all(m.device.to_numpy())
@@ -155,7 +163,7 @@ def _zone_rows(ctx: CheckContext) -> pd.DataFrame:
     th = ctx.thresholds
     m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
                            th.sensitivity_backup_factor)
-    return m
+    return m, taken
 
 
 def _zone_join(ctx: CheckContext, z: pd.DataFrame, rows: np.ndarray, cols: list[str]
@@ -326,8 +334,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     if not (ctx.faults.case.to_numpy() == _REACH_CASE).any():
         return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
                                         "study does not compute (add min to faults.cases)")])
-    m = _zone_rows(ctx)
-    rows.append(ungrounded_rows(ctx))
+    m, taken = _zone_rows_split(ctx)
+    rows.append(ungrounded_rows(ctx, taken))
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:
         return concat(rows)
