@@ -191,12 +191,12 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         # a tool default or a drafted value is a limit to confirm
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
                                         if is_given(r.get("input_basis")))
-        out["limiting_worse"] = _worse_text(rows[-1])
+        out["limiting_worse"] = _worse_text(rows[-1], hi, out["hosting_kw"])
         out["fails_without_v2g"] = bool(out["limiting_worse"])
     return out
 
 
-def _worse_text(row: dict[str, Any]) -> str:
+def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
     """Words for a limiting row that fails without V2G too (``worse``: V2G's worsening is a
     material share of the deficit): the figure is where that share is reached, not where the
     row starts to fail (review rev33a M2, EPRI ckt24: "C2 first fails at 279.8 kW (passes at
@@ -208,10 +208,11 @@ def _worse_text(row: dict[str, Any]) -> str:
         return ""
     unit = str(row.get("margin_unit") or "")
     base = float(row["base_margin"])
+    hi, lo = number_text(hi_kw, "kW"), number_text(lo_kw, "kW")
     return (f"fails without V2G too (margin {base:.4g} {unit}".rstrip() + ": a condition "
-            f"either way); at {{hi}} V2G's worsening ({float(delta[0]):.4g} {unit}".rstrip()
+            f"either way); at {hi} V2G's worsening ({float(delta[0]):.4g} {unit}".rstrip()
             + f") is {100 * float(share[0]):.1f} % of that deficit, the share the gate counts "
-            "as V2G's (at {lo} it is smaller) — fixing the failure without V2G lifts the "
+            f"as V2G's (at {lo} it is smaller) — fixing the failure without V2G lifts the "
             "figure")
 
 
@@ -401,9 +402,7 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
         return f"{chargers}{head}{why}; {cap}; other sites idle"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
     worse = lim.get("limiting_worse", "")
-    if worse:
-        worse = worse.format(hi=number_text(hi, "kW"),
-                             lo=number_text(lim["hosting_kw"], "kW"))
+    if worse:  # kW already in the report's rule (:func:`_worse_text`)
         return f"{chargers}{names} {worse}; {cap}; other sites idle"
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
             f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
