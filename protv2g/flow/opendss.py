@@ -25,15 +25,16 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
 
 Every step is a snapshot power flow with the model's controls (regulator taps, capacitor
 switching; its fuses, reclosers and relays do not operate: protv2g evaluates them) at
-``LoadMult`` = the step's load fraction (the model's own loads scaled; its generators, PV and
-storage as the model sets them, or scaled by the step's ``der_fraction``: all off in C8's
-charging snapshots, :mod:`protv2g.flow.opendss_der`). A scenario block starts from the state of
-the first solve (taps and capacitor states restored); the steps of a 96-step day follow one
-another, each starting from the taps of the step before (as a utility's controls would). A
-step is solved with at least :data:`~protv2g.network.dss_model.RETRY_ITERATIONS` power-flow and
-control iterations (the IEEE 8500 needs 40 control iterations); a step that does not converge
-is solved once more from where it stopped, and if it still does not its results are NaN and it
-is listed.
+``LoadMult`` for the step's load fraction of the peak (the model's own loads scaled, its
+``status=fixed``/``exempt`` loads held as OpenDSS holds them: :mod:`protv2g.flow.load_level`;
+its generators, PV and storage as the model sets them, or scaled by the step's
+``der_fraction``: all off in C8's charging snapshots, :mod:`protv2g.flow.opendss_der`). A
+scenario block starts from the state of the first solve (taps and capacitor states restored);
+the steps of a 96-step day follow one another, each starting from the taps of the step before
+(as a utility's controls would). A step is solved with at least
+:data:`~protv2g.network.dss_model.RETRY_ITERATIONS` power-flow and control iterations (the IEEE
+8500 needs 40 control iterations); a step that does not converge is solved once more from where
+it stopped, and if it still does not its results are NaN and it is listed.
 
 What each step keeps (:class:`~protv2g.flow.opendss_layout.DssFlowArrays`, re-exported here
 with the inputs :class:`DssFlowSite`, :class:`DssWatch`): node voltages, every branch's
@@ -54,6 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from protv2g.flow.load_level import load_multiplier, load_split
 from protv2g.flow.opendss_der import ExistingDer
 from protv2g.flow.opendss_layout import (
     DssFlowArrays,
@@ -128,6 +130,8 @@ class DssFlowEngine:
         if not self.model.controls_on:
             dss.Text.Command("set controlmode=off")
         self._der = ExistingDer.read(dss, SITE_PREFIX)
+        inj = getattr(self.model, "injections", None)
+        self._loads = load_split(inj) if inj is not None else None
         self.commands = [self._add_site(k, s) for k, s in enumerate(self.sites)]
         self.not_built = tuple(self.not_built)
         self._dead_always = self._open(self.not_built, True)
@@ -267,6 +271,11 @@ class DssFlowEngine:
         note = self._der.note()
         if (der != 1.0).any() and note not in self.notes:
             self.notes.append(note)
+        mult = lf if self._loads is None else load_multiplier(
+            lf, self._loads.p_variable_kw, self._loads.p_held_kw)
+        held = None if self._loads is None else self._loads.note(lf)
+        if held is not None and held not in self.notes:
+            self.notes.append(held)
         n, lay = len(lf), self._layout
         out = DssFlowArrays(
             v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
@@ -285,7 +294,7 @@ class DssFlowEngine:
         for k in range(n):
             if k == 0 or not sequential:
                 self._restore_state()
-            dss.Solution.LoadMult(float(lf[k]))
+            dss.Solution.LoadMult(float(mult[k]))  # lf[k] × the peak (flow.load_level)
             self._der.scale(dss, der[k])  # set only when a step changes it
             for j in range(len(self.sites)):
                 dss.Generators.Name(f"{SITE_PREFIX}{j}")

@@ -18,7 +18,7 @@ from protv2g.errors import InputError, Issue
 
 __all__ = ["ElementY", "Machine", "SOURCE_CLASSES", "element_table", "element_y", "shunts",
            "machines", "devices", "control_table", "CONTROL_COLUMNS", "CAP_CONTROL_MODES",
-           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS"]
+           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS", "LOAD_STATUS"]
 
 #: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
 #: study (their nodes energise an island).
@@ -266,7 +266,12 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
 
 
 #: Columns of :func:`injection_table`.
-INJECTION_COLUMNS = ["name", "cls", "bus", "phases", "kv", "kw", "kvar", "kva", "enabled"]
+INJECTION_COLUMNS = ["name", "cls", "bus", "phases", "kv", "kw", "kvar", "kva", "enabled",
+                     "load_status"]
+#: OpenDSS ``Load.Status`` codes (``Loads.Status()``): a ``fixed`` or ``exempt`` load is not
+#: scaled by ``LoadMult`` (OpenDSS Reference Guide, Load ``Status``; checked in DSS C-API
+#: 0.14.5: a 1,000 kW load draws 1,000 kW at ``LoadMult`` 0.3 unless ``variable``).
+LOAD_STATUS = ("variable", "fixed", "exempt")
 #: Property giving the rated active power of each injection class.
 _KW_PROPERTY = {"load": "kw", "generator": "kw", "pvsystem": "pmpp", "storage": "kwrated"}
 
@@ -274,7 +279,8 @@ _KW_PROPERTY = {"load": "kw", "generator": "kw", "pvsystem": "pmpp", "storage": 
 def injection_table(dss) -> pd.DataFrame:  # noqa: ANN001
     """Loads and sources that are not the substation: rated kW, kvar, kVA, bus, phases.
 
-    Loads: ``kW``/``kvar`` as defined (before ``LoadMult``); generators ``kW``; PV systems
+    Loads: ``kW``/``kvar`` as defined (before ``LoadMult``) and ``load_status``
+    (:data:`LOAD_STATUS`; ``""`` for the other classes); generators ``kW``; PV systems
     ``Pmpp`` (kW at 1 kW/m²) and ``kVA``; storage ``kWrated`` and ``kVA``.
     """
     rows = []
@@ -285,7 +291,7 @@ def injection_table(dss) -> pd.DataFrame:  # noqa: ANN001
         bus = dss.CktElement.BusNames()[0].split(".", 1)[0].lower()
         rows.append((full, "load", bus, int(dss.Loads.Phases()), float(dss.Loads.kV()),
                      float(dss.Loads.kW()), float(dss.Loads.kvar()), float(dss.Loads.kVABase()),
-                     enabled))
+                     enabled, LOAD_STATUS[int(dss.Loads.Status())]))
         ok = dss.Loads.Next()
     for cls, prop in _KW_PROPERTY.items():
         if cls == "load":
@@ -305,5 +311,5 @@ def injection_table(dss) -> pd.DataFrame:  # noqa: ANN001
                     values[p] = float("nan")
             rows.append((full, cls, bus, int(values["phases"]) if values["phases"] == values[
                 "phases"] else 0, values["kv"], values[prop], values["kvar"], values["kva"],
-                enabled))
+                enabled, ""))
     return pd.DataFrame(rows, columns=INJECTION_COLUMNS)
