@@ -29,8 +29,8 @@ import pandas as pd
 
 from protv2g.violations import is_given
 
-__all__ = ["NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count", "chargers_words",
-           "hosting_chargers_per_site", "online_words",
+__all__ = ["FAILS_WITHOUT_V2G_WORDS", "NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count",
+           "chargers_words", "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
            "hosting_lines", "hosting_row_per_site", "limit_words"]
 
@@ -167,6 +167,14 @@ def hosting_chargers_per_site(hosting: pd.DataFrame,
     return out
 
 
+#: What a hosting figure is when its limiting row fails without V2G too (the hosting table's
+#: ``fails_without_v2g``): ``protv2g hosting``, ``gate`` and ``run`` say it alike (review
+#: rev34c M1: the gate printed "291 kW (limited by C5 …)" for a recloser that already cannot
+#: see that fault, where V2G's worsening crosses the check's tolerance).
+FAILS_WITHOUT_V2G_WORDS = ("; it fails without V2G too: the figure is where V2G's share of "
+                           "that deficit becomes material (the note)")
+
+
 def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
     """Site → what limits its hosting capacity: the criterion, device, fault and case of the
     row :func:`hosting_kw_per_site` takes (s16 S2: the gate printed "hosting capacity depot:
@@ -185,6 +193,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
             case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                             if is_given(r.get(c)))
             text = f"limited by {limit_words(r)}" + (f", {case}" if case else "")
+            if bool(r.get("fails_without_v2g", False)):  # review rev34c M1: say it here too
+                text += FAILS_WITHOUT_V2G_WORDS
             if not _determined(r) and is_given(r.get("rests_on")) and r.get("rests_on"):
                 given_kw, given = _given_per_site(hosting[hosting["site"] == r["site"]])
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "

@@ -529,3 +529,16 @@ def test_a_set_point_row_is_a_setting_not_a_limit():
             "(its C12 row names it; lower the set-point or its band)") in text
     assert "C12 regxfmr_b18865: held at the ANSI C84.1 Range A limit by a regulator's" in text
     assert text.endswith("— a setting to change, not an export limit")
+
+
+def test_gate_line_says_the_limiting_row_fails_without_v2g_too():
+    """Review rev34c M1 (DG feeder): `gate` printed "hosting capacity depot: 291 kW (limited
+    by C5 (a, LLG-ca at b2 (min)) …)" where recloser A already fails that row without V2G;
+    `protv2g hosting` said so, the gate's and run's line did not."""
+    from protv2g.gate_hosting import FAILS_WITHOUT_V2G_WORDS, hosting_lines
+
+    table = pd.DataFrame([_hosting_row("expected", 291.0, fails_without_v2g=True)])
+    line = hosting_lines(_verdict(table))[0]
+    assert "291 kW" in line and FAILS_WITHOUT_V2G_WORDS.lstrip("; ") in line
+    table = pd.DataFrame([_hosting_row("expected", 291.0, fails_without_v2g=False)])
+    assert "without V2G" not in hosting_lines(_verdict(table))[0]

@@ -81,11 +81,9 @@ def _line(row: dict, p_charger_kw: float | None = None) -> str:
     head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
             f"{row['hosting_kw']:>10,.0f} kW = {chargers_words(n)}")
     if row["limited"]:
-        from protv2g.gate_hosting import limit_words, online_words
+        from protv2g.gate_hosting import FAILS_WITHOUT_V2G_WORDS, limit_words, online_words
 
-        worse = ("; it fails without V2G too: the figure is where V2G's share of that "
-                 "deficit becomes material (the note)" if bool(row.get("fails_without_v2g", False))
-                 else "")
+        worse = FAILS_WITHOUT_V2G_WORDS if bool(row.get("fails_without_v2g", False)) else ""
         return f"{head}  limited by {limit_words(row)}{worse}{online_words(row)}"
     missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
     if isinstance(missing, str) and missing:
