@@ -288,3 +288,76 @@ def test_a_pickup_lowered_below_a_downstream_devices_says_so():
     assert [n.split(" is below")[0] for n in practice_notes(
         both, None, None, None, pairs, devices)] == ["practice: head's phase pickup 500 A",
                                                      "practice: head's ground pickup 90 A"]
+
+
+def _series_fixture(rmid_ground_a):
+    """The head relay's C5 ground finding (ceiling 154.5 / 1.5 = 103 A, C8 floor 27 A) with
+    R-MID right downstream at ``rmid_ground_a``; a fake evaluator clears the finding at a
+    51G ≤ 103 A and keeps it above (its checks see nothing else)."""
+    from protv2g.recommend.evaluator import Evaluator
+
+    head = SimpleNamespace(name="head", kind=DeviceKind.RELAY, pickup_a=940.0,
+                           ground_pickup_a=240.0)
+    rmid = SimpleNamespace(name="R-MID", kind=DeviceKind.RECLOSER, phase_min_trip_a=560.0,
+                           ground_min_trip_a=rmid_ground_a)
+    pairs = pd.DataFrame({"primary": ["R-MID"], "backup": ["head"]})
+    finding = {"finding": "F01", "criterion": "C5", "device": "head", "other_device": "",
+               "margin_unit": "× pickup", "mechanism": "", "status": "fail",
+               "title": "C5 sensitivity / reach: head", "worst_margin": -0.05,
+               "evidence_first": "E1"}
+    evidence = pd.DataFrame([{"finding": "F01", "status": "fail", "fault_type": "SLG-c",
+                              "i_device_a": 154.5, "i_other_a": 240.0, "limit": 1.5,
+                              "margin_unit": "× pickup", "evidence": "E1",
+                              "tolerance": 0.0}])
+    flow = pd.DataFrame({"device": ["head"], "i_a": [468.0], "i_residual_a": [18.0]})
+    limits = reach_limits(finding, evidence, head, flow, 1.5)
+
+    class _Ev:
+        _cache: dict = {}
+        key = staticmethod(Evaluator.key)
+
+        def findings(self, changes=()):
+            g = {f: n for c in changes for f, _o, n in c.fields}.get("ground_pickup_a", 240.0)
+            rows = [] if g <= 154.5 / 1.5 else [finding]
+            self._cache[self.key(changes)] = True
+            return SimpleNamespace(findings=pd.DataFrame(rows, columns=list(finding)),
+                                   evidence=evidence[evidence["finding"].isin(
+                                       [r["finding"] for r in rows])])
+
+    return _Ev(), limits, pairs, [head, rmid]
+
+
+@pytest.mark.parametrize("rmid_ground_a", [140.0, 80.0])
+def test_a_head_pickup_below_a_downstream_reclosers_is_not_verified(rmid_ground_a):
+    """Review fix33g/ver33 (EPRI ckt24): recommend "verified" the head relay's 51G 240 → 90 A
+    under R-MID's 140 A ground minimum trip downstream — a ground fault in R-MID's zone with
+    3I0 between 90 and 140 A trips the head with R-MID not operating, which no coordination
+    check judges (C1–C4 judge a pair where the primary operates). With R-MID at 140 A no
+    value ≥ 140 A clears the head's C5 (ceiling 103 A): the clearing value 90 A is tagged
+    ``below`` (a warning, not applied); with R-MID at 80 A the same 90 A keeps the series
+    order and is the search's clean answer."""
+    from protv2g.recommend.evaluator import _active
+    from protv2g.recommend.notes import edge_note
+    from protv2g.recommend.practice import tag_below_downstream
+    from protv2g.recommend.search import _search
+
+    ev, limits, pairs, devices = _series_fixture(rmid_ground_a)
+    options = tag_below_downstream(reach_moves(limits), pairs, devices)
+    cur = _active(ev.findings())
+    target = cur.index[0]
+    best, _tried, _why = _search(ev, [], cur, target, options, 14)
+    change = best[0]
+    assert change.field == "ground_pickup_a" and change.new == pytest.approx(90.0)
+    if rmid_ground_a > 90.0:
+        assert change.edge and change.below.startswith(
+            "below R-MID's ground_min_trip_a 140 A downstream: ground faults in R-MID's "
+            "zone with 3I0 between 90 and 140 A would trip head with R-MID not operating")
+        # every value kept at or above R-MID's 140 A was tried first, none tagged
+        assert all(not c.below for c in options if c.new >= 140.0)
+        assert all(c.below for c in options if c.new < 140.0)
+        note = edge_note(change, True, [], "", "")
+        assert note.startswith("not a verified fix: head ground_pickup_a 240 → 90 clears it")
+        assert "no value at or above the downstream device's pickup cleared it" in note
+        assert "IEEE C37.230-2020 §6" in note and "confirm the load" not in note
+    else:
+        assert not change.edge and not change.below

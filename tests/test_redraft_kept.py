@@ -117,3 +117,36 @@ def test_redraft_text_says_what_it_keeps(tmp_path):
     again = redraft_text(out, stale, {0: prop}, {}, notes, Checks())
     assert again.replace("[3.5, 15, 30]", "[0.5, 15.0, 30.0]") == \
         out.replace("[3.5, 15, 30]", "[0.5, 15.0, 30.0]")
+
+
+def test_a_second_redraft_rewrites_the_first_ones_remarks():
+    """Session 34 (IEEE 123 + depot_xf, a redirect's transformer named ``model_transformer``
+    after a first re-draft): the second ``--redraft`` re-drafted 51G 190 → 270 A but left
+    "# re-drafted by protv2g init --redraft (was 240 A)" beside it, and the 51P line, re-drafted
+    the first time and the same now, read "… (re-drafted by protv2g init --redraft)
+    (re-checked by protv2g init --redraft: the rule gives the same)". Each re-draft writes
+    the line anew: the value it replaced, one remark."""
+    first = RelayProposal({"pickup_a": 900, "ground_pickup_a": 240, "time_dial": 0.5,
+                           "ground_time_dial": 0.5},
+                          {**_FIGURES, "pickup_steps": {"51P": "896 A → 900 A (10 A steps)",
+                                                        "51G": "235 A → 240 A (10 A steps)"}},
+                          [])
+    out = redraft_text(_TEXT, [StaleValue("head", 0, "pickup_a", 760.0, 900.0, ""),
+                               StaleValue("head", 0, "ground_pickup_a", 190.0, 240.0, "")],
+                       {0: first}, {}, {}, Checks())
+    assert "    ground_pickup_a: 240  # re-drafted by protv2g init --redraft (was 190 A)" \
+        in out.splitlines()
+    second = RelayProposal({**first.entry, "ground_pickup_a": 270},
+                           {**first.figures, "pickup_steps": {
+                               "51P": "896 A → 900 A (10 A steps)",
+                               "51G": "264.7 A → 270 A (10 A steps)"}}, [])
+    again = redraft_text(out, [StaleValue("head", 0, "ground_pickup_a", 240.0, 270.0, "")],
+                         {0: second}, {}, {}, Checks()).splitlines()
+    assert "    ground_pickup_a: 270  # re-drafted by protv2g init --redraft (was 240 A)" \
+        in again
+    assert "  # 51P: 896 A → 900 A (10 A steps) (re-checked by protv2g init --redraft: the " \
+        "rule gives the same)" in again
+    assert "  # 51G: 264.7 A → 270 A (10 A steps) (re-drafted by protv2g init --redraft)" \
+        in again
+    assert not any(line.count("protv2g init --redraft") > 1 for line in again
+                   if line.lstrip().startswith("# 51"))

@@ -168,11 +168,13 @@ def _redraft(args: argparse.Namespace) -> int:
     (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
     from protv2g.study import load_study
     from protv2g.study_draft.redraft import (
+        MATERIAL_FRACTION,
         not_redrafted,
         redraft_text,
         redrafted,
         stale_drafts,
     )
+    from protv2g.study_draft.redraft_candidates import refresh_candidate_table
     from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
     from protv2g.study_draft.redraft_reclose import stale_reclose
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
@@ -202,7 +204,9 @@ def _redraft(args: argparse.Namespace) -> int:
                not_redrafted(study).items()]
     # drafted interrupting ratings on the model as it now stands (review rev33b F1)
     ratings = stale_ratings(study)
-    if not stale and not ratings:
+    # the candidate-site table's levels on the model as it now stands (review rev33b F1)
+    text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"), study.model)
+    if not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "
               "the study now stands: nothing re-drafted")
@@ -210,7 +214,6 @@ def _redraft(args: argparse.Namespace) -> int:
             print(line)
         return 0
     trade = redraft_trade(study, again, stale) if stale else {}
-    text = path.read_text(encoding="utf-8")
     if stale:
         text = redraft_text(text, stale, {i: prop for i, _d, prop in again}, trade,
                             redraft_notes(study, again, stale), study.document.checks)
@@ -227,6 +230,10 @@ def _redraft(args: argparse.Namespace) -> int:
     for r in ratings:
         print(f"  - {r.field} ({r.device}): {r.drafted_ka:g} kA → {r.redrafted_ka:g} kA "
               f"(max fault now {r.i_max_ka:.2f} kA)")
+    if moved:
+        print(f"{out}: the candidate-site table's short-circuit levels re-computed on the "
+              f"model as it now stands ({moved} bus(es) moved by more than "
+              f"{MATERIAL_FRACTION:.0%})")
     for line in skipped:
         print(line)
     names = {i: d.name for i, d, _p in again}

@@ -69,6 +69,10 @@ class Change:
     #: (:mod:`.window`), or ``""``: such a change is tried after every other and, if it is the
     #: one that clears the finding, proposed as a warning, not as a verified fix.
     edge: str = ""
+    #: Why the new pickup sits below a downstream device's pickup of the same element
+    #: (:func:`.practice.tag_below_downstream`), or ``""``: also in :attr:`edge` (tried last);
+    #: if it is the one that clears the finding, a warning (:data:`.result.SERIES_STATUS`).
+    below: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:

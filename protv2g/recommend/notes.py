@@ -14,6 +14,7 @@ from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPO
 from protv2g.criteria import MarginUnit
 from protv2g.findings_attribution import Attribution
 from protv2g.recommend.change import Change, Family, describe
+from protv2g.recommend.practice import SERIES_ORDER_SOURCE
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.recommend.steps import step_basis
 from protv2g.recommend.window import DeviceLoads, load_basis
@@ -66,11 +67,17 @@ def edge_note(change: Change, whole: bool, side: Sequence[str], basis: str, why:
     eases (fail to warn): the change, what the re-check showed, and which margin it lacks
     (:mod:`.window`)."""
     did = ("clears it" if whole else "eases it to a warning") + " on re-check"
+    series = (f"no value at or above the downstream device's pickup cleared it, and an "
+              f"upstream pickup stays there ({SERIES_ORDER_SOURCE}): lower the downstream "
+              f"device's pickup too where its load allows and re-run, or accept "
+              f"{change.name} as the only device that sees those faults (a utility "
+              "decision)") if change.below else ""
+    window = ("confirm the load (or the minimum fault) it rests on and give the value the "
+              "utility accepts, or take another measure") if change.edge != change.below \
+        else ""
     return "; ".join(x for x in (
         f"not a verified fix: {describe(change)} {did} (side effects: "
-        f"{'; '.join(side) or 'none'}), but {change.edge}", basis, why,
-        "confirm the load (or the minimum fault) it rests on and give the value the "
-        "utility accepts, or take another measure") if x)
+        f"{'; '.join(side) or 'none'}), but {change.edge}", basis, why, series, window) if x)
 
 
 #: What reverse flow does to a switched capacitor bank, by its OpenDSS CapControl ``type``

@@ -7,6 +7,7 @@ device's (:func:`downstream_pickup_note`).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,8 +17,9 @@ import pandas as pd
 
 from protv2g.recommend.window import DeviceLoads
 
-__all__ = ["LINK_CONTINUOUS_FRACTION", "practice_notes", "downstream_pickup_note",
-           "link_continuous_note"]
+__all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
+           "downstream_pickup_note", "link_continuous_note", "practice_notes",
+           "tag_below_downstream"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -122,17 +124,20 @@ def _element_pickup(dev: Any, element: str) -> tuple[str, float] | None:
     return None
 
 
-def downstream_pickup_note(change: Any, pairs: pd.DataFrame | None,
-                           devices: Sequence[Any]) -> list[str]:
-    """For a pickup lowered (a C5 reach move), each relay or recloser right downstream of the
-    device (``pairs``: :func:`protv2g.topology.primary_backup_pairs`, the device the
-    ``backup``) whose pickup of the same element stays above the new value: faults in that
-    device's zone with a current between the two (3I0 for the ground element) trip the
-    lowered device with the downstream one not operating — the upstream device's whole zone
-    out for a fault the downstream one should clear, where no coordination check judges it
-    (C4 judges a pair where both operate). Review rev33a R39 (EPRI ckt24): the head relay's
-    51G inside its window 27–103 A sits under R-MID's 140 A ground minimum trip.
-    ``[]`` for another change or without ``pairs``."""
+def below_downstream(change: Any, pairs: pd.DataFrame | None, devices: Sequence[Any]
+                     ) -> list[tuple[str, str, str, float, float]]:
+    """Each ``(element, downstream device, its field, its pickup A, the new pickup A)`` where
+    ``change`` lowers a pickup of ``element`` below the same element's pickup of a relay or
+    recloser right downstream (``pairs``: :func:`protv2g.topology.primary_backup_pairs`,
+    the changed device the ``backup``); ``[]`` for another change or without ``pairs``.
+
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> pairs = pd.DataFrame({"primary": ["R"], "backup": ["H"]})
+    >>> c = SimpleNamespace(name="H", field="ground_pickup_a", old=240.0, new=90.0)
+    >>> below_downstream(c, pairs, [SimpleNamespace(name="R", ground_min_trip_a=140.0)])
+    [('ground', 'R', 'ground_min_trip_a', 140.0, 90.0)]
+    """
     if pairs is None or not len(pairs) or not {"primary", "backup"} <= set(pairs.columns):
         return []
     below = sorted(str(p) for p in pd.unique(pairs.loc[pairs["backup"].astype(str)
@@ -146,15 +151,70 @@ def downstream_pickup_note(change: Any, pairs: pd.DataFrame | None,
             continue
         for name in below:
             got = _element_pickup(by_name.get(name), element)
-            if got is None or got[1] <= float(new) + 1e-9:
-                continue
-            what = "3I0" if element == "ground" else "phase current"
-            out.append(
-                f"practice: {change.name}'s {element} pickup {float(new):g} A is below "
-                f"{name}'s {got[0]} {got[1]:g} A downstream: {element} faults in {name}'s "
-                f"zone with {what} between {float(new):g} and {got[1]:g} A trip "
-                f"{change.name} with {name} not operating — {change.name}'s whole zone out "
-                f"for them (no coordination check judges a pair where one device does not "
-                f"operate); lower {name}'s {got[0]} too where its load allows, or accept "
-                f"{change.name} as the only device that sees them")
+            if got is not None and got[1] > float(new) + 1e-9:
+                out.append((element, name, got[0], got[1], float(new)))
+    return out
+
+
+def downstream_pickup_note(change: Any, pairs: pd.DataFrame | None,
+                           devices: Sequence[Any]) -> list[str]:
+    """For a pickup lowered (a C5 reach move), each relay or recloser right downstream of the
+    device (:func:`below_downstream`) whose pickup of the same element stays above the new
+    value: faults in that device's zone with a current between the two (3I0 for the ground
+    element) trip the lowered device with the downstream one not operating — the upstream
+    device's whole zone out for a fault the downstream one should clear, where no
+    coordination check judges it (C4 judges a pair where both operate). Review rev33a R39
+    (EPRI ckt24): the head relay's 51G inside its window 27–103 A sits under R-MID's 140 A
+    ground minimum trip. ``[]`` for another change or without ``pairs``. Since session 34
+    :mod:`.search` does not accept such a change (:func:`tag_below_downstream`); the note
+    stays for a caller that does."""
+    return [f"practice: {_below_text(change.name, *b)}"
+            for b in below_downstream(change, pairs, devices)]
+
+
+def _below_text(upstream: str, element: str, name: str, fld: str, pickup_a: float,
+                new: float) -> str:
+    what = "3I0" if element == "ground" else "phase current"
+    return (f"{upstream}'s {element} pickup {new:g} A is below {name}'s {fld} {pickup_a:g} A "
+            f"downstream: {element} faults in {name}'s zone with {what} between {new:g} and "
+            f"{pickup_a:g} A trip {upstream} with {name} not operating — {upstream}'s whole "
+            f"zone out for them (no coordination check judges a pair where one device does "
+            f"not operate); lower {name}'s {fld} too where its load allows, or accept "
+            f"{upstream} as the only device that sees them")
+
+
+#: Source of the series ordering of pickups (:func:`tag_below_downstream`).
+SERIES_ORDER_SOURCE = (
+    "series devices: the upstream device's pickup at or above the downstream device's of "
+    "the same element, so that every fault the upstream device sees the downstream one sees "
+    "too and the time margin decides (IEEE C37.230-2020 §6 feeder relay–recloser "
+    "coordination, recalled; Horowitz & Phadke, Power System Relaying, §4.4 radial "
+    "systems: the upstream relay picks up at the same primary current as the downstream "
+    "one)")
+
+
+def tag_below_downstream(options: list[Any], pairs: pd.DataFrame | None,
+                         devices: Sequence[Any]) -> list[Any]:
+    """``options`` (:class:`~.change.Change`), each that lowers a pickup below a relay's or
+    recloser's right downstream (:func:`below_downstream`) tagged ``below`` (and ``edge``:
+    :mod:`.search` tries it after every other candidate and, if it is the one that clears
+    the finding, gives a warning, :data:`.result.SERIES_STATUS`, not a verified change). The
+    checks cannot see the miscoordination it makes: C1–C4 judge a pair at faults where the
+    primary operates (:func:`protv2g.checks.coordination.evaluate_pairs`), and for a fault
+    between the two pickups the downstream device does not (review ver33/fix33g, EPRI
+    ckt24: head 51G 240 → 90 A "verified" under R-MID's 140 A ground minimum trip)."""
+    out = []
+    for c in options:
+        found = below_downstream(c, pairs, devices)
+        if found:
+            why = "; ".join(
+                f"below {name}'s {fld} {pk:g} A downstream: {el} faults in {name}'s zone "
+                f"with {'3I0' if el == 'ground' else 'phase current'} between {new:g} and "
+                f"{pk:g} A would trip {c.name} with {name} not operating ({c.name}'s whole "
+                f"zone out for faults {name} should clear, which no coordination check "
+                "judges: C1–C4 judge a pair where the primary operates)"
+                for el, name, fld, pk, new in found)
+            c = dataclasses.replace(c, below=why, edge="; ".join(x for x in (c.edge, why)
+                                                                  if x))
+        out.append(c)
     return out

@@ -12,12 +12,17 @@ import pandas as pd
 from protv2g.findings import Findings
 from protv2g.recommend.change import Change, describe
 
-__all__ = ["EDGE_STATUS", "RECOMMENDATION_COLUMNS", "Recommendation", "RecommendationResult"]
+__all__ = ["EDGE_STATUS", "RECOMMENDATION_COLUMNS", "Recommendation", "RecommendationResult",
+           "SERIES_STATUS"]
 
 #: Status of a finding whose only clearing change keeps less than the window margin to an
 #: edge (:mod:`.window`): a warning, not a verified fix — the change is in the note, not in
 #: :attr:`RecommendationResult.changes` (not applied, not written by ``--apply``).
 EDGE_STATUS = "warn: no margin in its window"
+#: Status of a finding whose only clearing change lowers a pickup below a downstream relay's
+#: or recloser's of the same element (:func:`.practice.tag_below_downstream`): a warning, not
+#: applied — a miscoordination for the faults between the two pickups that no check judges.
+SERIES_STATUS = "warn: below a downstream device's pickup"
 
 #: Columns of the Recommendations table.
 RECOMMENDATION_COLUMNS = [

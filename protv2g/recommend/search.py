@@ -26,7 +26,10 @@ Procedure (greedy, every step verified)
    A pickup within 5 % of an edge of its window (C8's load floor, C5's reach ceiling:
    :mod:`.window`) is tried after every other candidate; when it is the one that clears the
    finding the recommendation is a warning (:data:`.result.EDGE_STATUS`) naming the missing
-   margin, and the change is not accepted. Values are on the device's declared setting steps
+   margin, and the change is not accepted. A pickup lowered below a relay's or recloser's right
+   downstream (same element) is tried last too and is a warning if it is the one
+   (:func:`.practice.tag_below_downstream`: no check judges the faults between the two
+   pickups). Values are on the device's declared setting steps
    (:mod:`.steps`), else on the assumed grid, said so in the note.
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
@@ -79,11 +82,12 @@ from protv2g.recommend.notes import (
     with_drafted_first,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
-from protv2g.recommend.practice import practice_notes
+from protv2g.recommend.practice import practice_notes, tag_below_downstream
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
     RECOMMENDATION_COLUMNS,
+    SERIES_STATUS,
     Recommendation,
     RecommendationResult,
 )
@@ -220,6 +224,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
         options = tag_load_edges(options, loads, k8)
+        # below a downstream relay's/recloser's pickup: tried last, a warning if it is the one
+        if pairs is None and any(c.family is Family.PICKUP for c in options):
+            pairs = _device_pairs(study)
+        options = tag_below_downstream(options, pairs, doc_now.devices)
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
                                         evidence[evidence["finding"] == row["finding"]])
@@ -241,7 +249,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         if change.edge:  # clears it, but at an edge of its window: a warning, not applied
             basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
             recs.append(Recommendation(
-                **base, status=EDGE_STATUS, change=None,
+                **base, status=SERIES_STATUS if change.below else EDGE_STATUS, change=None,
                 margin_after=float(row["worst_margin"]), candidates_tried=tried,
                 note=with_drafted_first(first, edge_note(change, k not in new.index, side,
                                                          basis, why))))

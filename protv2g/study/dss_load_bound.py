@@ -46,14 +46,15 @@ rev33c's depot redirect: 337 A against 376 A).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import networkx as nx
+import numpy as np
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["dss_load_bound", "dss_bus_load_kva"]
+__all__ = ["FLOW_BASIS", "MEAN_BASIS", "dss_bus_load_kva", "dss_load_bound", "dss_peak_phase_a"]
 
 
 def dss_bus_load_kva(model: DssModel) -> dict[int, complex]:
@@ -72,11 +73,47 @@ def dss_bus_load_kva(model: DssModel) -> dict[int, complex]:
     return out
 
 
+#: How the warning names the peak load of each bound (:func:`dss_load_bound`).
+FLOW_BASIS = ("its largest phase current at peak load without V2G — init's 'peak load': an "
+              "OpenDSS snapshot flow with the model's loads, the sites idle")
+MEAN_BASIS = ("the loads below it as a three-phase mean current, |S| / (3 V_LN) at the bus's "
+              "voltage base — a lower bound of its largest phase current (no flow solved)")
+
+
+def dss_peak_phase_a(model: DssModel, places: Mapping[str, tuple[str, int]],
+                     base_open: Sequence[str] = ()) -> dict[str, float]:
+    """Each device's largest phase current (A) at peak load without V2G: one OpenDSS snapshot
+    flow (:class:`~protv2g.flow.opendss.DssFlowEngine`, load fraction 1, the feeder's own
+    DER off, the sites' own model transformers ``base_open`` out) — the figure init's head
+    rule calls "peak load" (:func:`protv2g.study_draft.head_load.head_load_cases`' ``peak``
+    case), so that ``validate`` and ``init`` give one figure (session 34: IEEE 37's L35,
+    validate "336 A" — the static mean — against init's 376 A, OpenDSS phase a).
+    ``places``: device name → (element, terminal). Empty when the flow cannot be solved
+    (the caller falls back to the static bound)."""
+    from protv2g.flow.opendss import DssFlowEngine, DssWatch
+
+    if not places:
+        return {}
+    watches = [DssWatch(n, "relay", el, int(t)) for n, (el, t) in places.items()]
+    try:
+        engine = DssFlowEngine(model, [], watches, base_open=tuple(base_open))
+        i_a = engine.solve(np.array([1.0]), np.zeros((0, 1)), der_fraction=np.array([0.0]),
+                           base_case=True).watch_i_a[0]
+    except Exception:  # noqa: BLE001 - a warning's figure: the static bound stands in
+        return {}
+    peak = np.nanmax(np.abs(np.asarray(i_a)), axis=-1) if np.size(i_a) else []
+    return {w.name: float(v) for w, v in zip(watches, peak, strict=True)
+            if np.isfinite(v)}
+
+
 def dss_load_bound(model: DssModel, sites: Mapping[str, object],
-                   site_kva: Mapping[int, float]
-                   ) -> Callable[[str], tuple[float, float, float] | None]:
-    """``device name → (bound A, peak load below A, sites below A)`` or None when unknown
-    (module docstring).
+                   site_kva: Mapping[int, float],
+                   peak_a: Mapping[str, float] | None = None
+                   ) -> Callable[[str], tuple[float, float, float, str] | None]:
+    """``device name → (bound A, peak load below A, sites below A, basis)`` or None when
+    unknown (module docstring); ``peak_a``: each device's largest phase current at peak load
+    (:func:`dss_peak_phase_a`), used for the peak load where given (``basis``
+    :data:`FLOW_BASIS`), else the static mean (:data:`MEAN_BASIS`).
 
     Parameters
     ----------
@@ -121,7 +158,10 @@ def dss_load_bound(model: DssModel, sites: Mapping[str, object],
         if str(e.cls.iat[row]) == "line" and len(ends) == 2:
             n = max(1, min(3, *(len(str(phases[b])) for b in ends)))
         load_a, site_a = (s / (n * kv / math.sqrt(3.0)) for s in (s_load, s_site))
-        return max(load_a, site_a), load_a, site_a
+        flow_a = (peak_a or {}).get(name)
+        if flow_a is not None and math.isfinite(flow_a):
+            return max(flow_a, site_a), flow_a, site_a, FLOW_BASIS
+        return max(load_a, site_a), load_a, site_a, MEAN_BASIS
 
     return bound
 

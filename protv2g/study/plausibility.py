@@ -23,8 +23,11 @@ The bounds, and where each comes from:
   (TMS) 0.05–1.0 (ABB SPAC 531 C manual: "the setting range of time multiplier k is
   0.05...1.00"; a TMS above 1 is most often an IEEE time dial given to an IEC curve).
   Definite-time and point-table curves have no such range.
-* **Phase pickup below the load current** a device must carry: not the study's own flow (a
-  power flow is not cheap at validation), but a lower bound of it — the larger of the
+* **Phase pickup below the load current** a device must carry: on an OpenDSS feeder its
+  largest phase current at peak load without V2G, from one snapshot flow — the figure init's
+  head rule calls "peak load" (session 34: IEEE 37's L35, validate said 336 A, the static
+  mean below, where init said 376 A, OpenDSS phase a) —, else (a pandapower net, or a flow
+  that fails) a lower bound of it — the larger of the
   feeder's peak load below the device (the net's loads × ``scaling``, as the flow's peak level)
   and the V2G sites below it at their rating (``n_chargers × p_charger_kw`` × the study's
   largest participation, capped by the interconnection transformer), both at the device's
@@ -235,7 +238,8 @@ def _day_warnings(document: Any, file: str) -> list[Issue]:
 
 
 def _device_warnings(study: Study, device: Any, where: str, file: str,
-                     load_a: Callable[[str], tuple[float, float, float] | None]) -> list[Issue]:
+                     load_a: Callable[[str], tuple[float, float, float, str] | None]
+                     ) -> list[Issue]:
     out = []
     label = f"device {device.name!r}"
     if device.kind is DeviceKind.RELAY:
@@ -266,14 +270,14 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
         device.kind)
     bound = load_a(device.name) if key else None
     if key and bound is not None:
-        i_a, load_part_a, site_part_a = bound
+        i_a, load_part_a, site_part_a, basis = bound
         pickup = float(getattr(device, key))
         if pickup < i_a:
             out.append(Issue(
                 file, f"{where}.{key}",
                 f"{label}: phase pickup {pickup:g} A lies below the load current it must "
-                f"carry, at least {i_a:,.0f} A (the feeder's peak load below it "
-                f"{load_part_a:,.0f} A; the V2G sites below it at rating {site_part_a:,.0f} A)",
+                f"carry, at least {i_a:,.0f} A ({basis}: {load_part_a:,.0f} A; the V2G sites "
+                f"below it at rating {site_part_a:,.0f} A)",
                 "give the pickup in primary amperes (not CT secondary), above the largest "
                 "load current (C8 asks ≥ 1.5 × it)"))
     return out
@@ -344,8 +348,13 @@ def _site_warnings(site: Any, where: str, file: str) -> list[Issue]:
 _TABLES = ("bus", "line", "trafo", "trafo3w", "impedance", "switch", "ext_grid", "gen")
 
 
-def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | None]:
-    """``device name → (bound A, peak load below A, sites below A)`` or None when unknown
+#: How the warning names the peak load on a pandapower net (balanced: every phase carries it).
+_NET_BASIS = "the feeder's peak load below it, balanced (every phase carries it)"
+
+
+def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float, str] | None]:
+    """``device name → (bound A, peak load below A, sites below A, how the peak load was
+    had)`` or None when unknown
     (module docstring); the buses below a device are those its element cuts off from every
     source (:func:`~protv2g.network.json_tables.unsupplied_buses`)."""
     cases = study.document.scenarios.participation
@@ -356,9 +365,16 @@ def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | No
             fraction = max(s.participation.fraction(c) for c in cases)
             site_kva[bus] = site_kva.get(bus, 0.0) + _site_kva(s, fraction)
     if study.model is not None:  # the phase path: the model's own loads (review rev33c W2)
-        from protv2g.study.dss_load_bound import dss_load_bound
+        from protv2g.study.dss_load_bound import dss_load_bound, dss_peak_phase_a
+        from protv2g.study.dss_site_transformers import site_transformer_names
 
-        return dss_load_bound(study.model, study.device_sites, site_kva)
+        # the largest phase current at peak load, init's "peak load" (one snapshot flow)
+        places = {d.name: (s.element_name, s.terminal) for d in study.document.devices
+                  if d.kind in (DeviceKind.RELAY, DeviceKind.RECLOSER)
+                  and (s := study.device_sites.get(d.name)) is not None and s.element_name}
+        peak = dss_peak_phase_a(study.model, places,
+                                site_transformer_names(study.document))
+        return dss_load_bound(study.model, study.device_sites, site_kva, peak)
     net = study.net
     if net is None or "vn_kv" not in net.bus.columns:
         return lambda name: None
@@ -383,7 +399,7 @@ def _load_bound(study: Study) -> Callable[[str], tuple[float, float, float] | No
         s_load = abs(sum(load_kva.get(b, 0j) for b in below))
         s_site = sum(kva for b, kva in site_kva.items() if b in below)
         load_a, site_a = (s / (math.sqrt(3.0) * kv) for s in (s_load, s_site))
-        return max(load_a, site_a), load_a, site_a
+        return max(load_a, site_a), load_a, site_a, _NET_BASIS
 
     return bound
 

@@ -262,16 +262,18 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     mark("head relay")
     # the head's pickups carry the sites' charging and export as C8 judges them, in the
     # participation cases the draft writes (review rev32a W3)
-    proposals = head_proposals(model, heads, head_names, {**places, **fuse_places},
+    # the no-V2G peak without the sites' own transformers init writes (the study's base
+    # case; ver33: IEEE 123's depot_xf gave 92 A of residual where the base case has 176 A),
+    # and the rule's zone faults on that base case too, as --redraft reads them (s34: init
+    # wrote "min zone faults … ground 59 A" with depot_xf in, --redraft 113 A without it)
+    base_open = sorted({f"transformer.{x[0].lower()}" for x in site_xf.values()
+                        if len(x) == 1})
+    head_model, head_table = _base_case_faults(model, phase_devices, base_open, table)
+    proposals = head_proposals(head_model, heads, head_names, {**places, **fuse_places},
                                _built([*entries, *fuse_entries], {**places, **fuse_places},
-                                      full_lib), table, full_lib, bool(sites),
+                                      full_lib), head_table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
-                               light.fraction,
-                               # the no-V2G peak without the sites' own transformers init
-                               # writes (the study's base case; ver33: IEEE 123's depot_xf
-                               # gave 92 A of residual where the base case has 176 A)
-                               base_open=sorted({f"transformer.{x[0].lower()}"
-                                                 for x in site_xf.values() if len(x) == 1}))
+                               light.fraction, model, base_open=base_open)
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(model, res)
@@ -336,6 +338,24 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
                             existing_inverters="law")
     peak = res.device_summary
     return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
+
+
+def _base_case_faults(model: DssModel, devices: Sequence[PhaseDevice],
+                      base_open: Sequence[str], table: pd.DataFrame
+                      ) -> tuple[DssModel, pd.DataFrame]:
+    """The model and device fault rows the head-relay rule reads: the study's base case,
+    without the sites' own model transformers ``base_open`` (as ``init --redraft`` reads it,
+    :func:`protv2g.study_draft.redraft.redrafted`: ``base_case_model``); ``model`` and
+    ``table`` themselves when there are none. A device on a transformer taken out is left
+    out of that fault study (it has no current there)."""
+    if not base_open:
+        return model, table
+    from protv2g.network.dss_site_transformers import without_elements
+
+    gone = {str(n).lower() for n in base_open}
+    base = without_elements(model, base_open)
+    kept = [d for d in devices if str(d.element).lower() not in gone]
+    return base, head_fault_study(base, kept).device_rows(1.0)
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:

@@ -72,6 +72,8 @@ __all__ = ["MATERIAL_FRACTION", "RECLOSE", "StaleValue", "not_redrafted", "redra
 
 #: Smallest relative difference of a pickup or time dial reported as stale (module docstring).
 MATERIAL_FRACTION = 0.10
+#: How a re-drafted value's own comment starts (a later re-draft re-writes it).
+_REDRAFTED_NOTE = "# re-drafted by protv2g init --redraft"
 #: The rule's steps: pickups in 10 A, time dials in :data:`~.head_relay.TD_STEP`.
 _STEPS = {"pickup_a": 10.0, "ground_pickup_a": 10.0, "time_dial": TD_STEP,
           "ground_time_dial": TD_STEP}
@@ -392,11 +394,16 @@ def redraft_text(text: str, stale: list[StaleValue],
                  else f"{s.redrafted:g}" if isinstance(s.redrafted, float)
                  else str(s.redrafted))
         body = body[:start] + value + body[end:]
-        note = f"re-drafted by protv2g init --redraft (was {s.text(s.drafted)})"
+        note = f"{_REDRAFTED_NOTE[2:]} (was {s.text(s.drafted)})"
         said = (notes or {}).get(s.index, {}).get(s.key)
         if said:
             note += ("; what it gives up: " if s.key in PICKUP_OF.values() else ": ") + said
         rest = body[start + len(value):]
+        if rest.lstrip().startswith(_REDRAFTED_NOTE) and not in_flow(body, start):
+            # an earlier re-draft's note: re-written, not left naming the value before it
+            # (review s34: IEEE 123's 51G 190 → 270 A kept "(was 240 A)")
+            body = body[:start + len(value)]
+            rest = ""
         if not in_flow(body, start) and "#" not in rest:
             body = f"{body}  # {note}" + _reach_todo(s, (proposals or {}).get(s.index), text)
         elif s.key == RECLOSE and "# TODO" in rest:  # said in its TODO, before the fix

@@ -84,6 +84,12 @@ _STEPS_LINE = re.compile(r"^(\s*)# (51[PG]): ")
 _REACH_TODO = re.compile(r"^(\s*)# TODO: (51[PG]) reach: ")
 
 
+#: What an earlier ``--redraft`` appended to a ``# 51P:`` / ``# 51G:`` line, any number of them
+#: (a second re-draft re-writes the line, it does not append to it: review s34, IEEE 123's
+#: "… (re-drafted by protv2g init --redraft) (re-checked by protv2g init --redraft: …)").
+_REDRAFT_SUFFIXES = re.compile(r"(?: \((?:first draft, kept|re-checked by protv2g init "
+                               r"--redraft|re-drafted by protv2g init --redraft)[^()]*\))+$")
+
 #: The pickup a ``# 51P:`` / ``# 51G:`` comment line derives.
 PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
 
@@ -119,8 +125,7 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
             lines[i] = (head + dials_clause(f, checks, kept) + m.group(3) + newline)
         elif (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
             key = PICKUP_OF[m.group(2)]
-            base = re.sub(r" \((first draft, kept|re-checked by protv2g init --redraft)"
-                          r"[^()]*\)$", "", line.rstrip())
+            base = _REDRAFT_SUFFIXES.sub("", line.rstrip())
             now = float(prop.entry[key])
             same = abs(float((values or {}).get(key, math.nan)) - now) < 1e-9
             lines[i] = (f"{m.group(1)}# {m.group(2)}: {steps[m.group(2)]} (re-drafted by "
