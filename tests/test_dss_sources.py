@@ -82,10 +82,14 @@ def test_existing_sources_sheet_lists_a_vsource_dg(shared_dir: Path):
     t = der_table(load_dss_model(master))
     assert list(t.name) == ["vsource.windgen1"]  # was an empty table
     row = t.iloc[0]
-    assert (row["kind"], row["bus"], row["mode"]) == ("vsource", "bg", "generating")
-    assert row.fault_model.startswith("voltage source behind its impedance")
+    # review rev34c M2: the model ends with "open transformer.tg 2": WindGen1 feeds nothing,
+    # and the sheet and the Summary said it fed "every scenario, both cases"
+    assert (row["kind"], row["bus"], row["mode"]) == ("vsource", "bg", "disconnected")
+    assert row.fault_model.startswith("disconnected in the model")
     assert "X1 = 0.03709 Ω" in row.fault_model and "0.224 MVA" in row.fault_model
-    assert existing_sources_assumption(t).startswith("vsource.windgen1: voltage sources")
+    said = existing_sources_assumption(t)
+    assert said.startswith("vsource.windgen1: disconnected in the model"), said
+    assert "every scenario" not in said
     # review rev32b M2: OpenDSS's own Yprim of WindGen1 (read here, not by protv2g) is real
     # (X1 lost beside X0 = 1e99) and R1 is 43 × X1: the sheet says both, with the fix
     import opendssdirect as dss

@@ -178,9 +178,10 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
     model = table.get("model", table.get("fault_model", pd.Series([""] * len(table),
                                                                    index=table.index)))
     kva = table.get("s_rated_kva", table.get("kva"))
-    machine = model.astype(str).str.contains("voltage source|synchronous machine")
+    off = model.astype(str).str.startswith("disconnected")  # review rev34c M2
+    machine = model.astype(str).str.contains("voltage source|synchronous machine") & ~off
     parts = []
-    for i in table.index[~machine]:
+    for i in table.index[~machine & ~off]:
         rating = f"{float(kva[i]):,.0f} kVA " if kva is not None and pd.notna(kva[i]) else ""
         parts.append(f"{name[i]} ({rating}at {table.at[i, 'bus']}): {model[i]}")
     text = "; ".join(parts)
@@ -190,4 +191,8 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
         text += ("; " if text else "") + ", ".join(name[machine]) + (
             ": voltage sources behind their (subtransient) impedance as the model gives "
             "them (IEC 60909-0), every scenario, both cases")
+    if off.any():
+        text += ("; " if text else "") + ", ".join(name[off]) + (
+            ": disconnected in the model (an element between it and the feeder is open or "
+            "disabled): feeds no fault and no flow")
     return text

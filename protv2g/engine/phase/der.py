@@ -79,6 +79,13 @@ VSOURCE_MODEL = ("voltage source behind its impedance as OpenDSS has it (no curr
                  "source on the feeder, not a substation)")
 
 
+#: What the study does with an existing source the model leaves unconnected (review rev34c M2:
+#: EPRI DG_Prot_Fdr ends with ``open transformer.tg 2``; the Summary said its WindGen1 fed
+#: "every scenario, both cases").
+DISCONNECTED_MODEL = ("disconnected in the model (an element between it and the feeder is "
+                      "open or disabled): it feeds no fault and no flow of the study")
+
+
 def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.DataFrame:
     """The feeder's existing sources as the study models them (the report's list).
 
@@ -102,10 +109,20 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
                      f"{m.xdpp_pu:g} pu (OpenDSS's model), every scenario, both cases",
                      "the model's Generator data"))
     src = dss_sources(model)
-    for v in src[src.role == "existing source"].itertuples(index=False):
+    existing = src[src.role == "existing source"]
+    if len(existing):
+        import networkx as nx
+
+        from protv2g.network.dss_graph import dss_feeder_graph
+
+        graph, head = dss_feeder_graph(model), int(src[src.role == "substation"].bus.iat[0])
+    for v in existing.itertuples(index=False):
+        joined = v.bus >= 0 and nx.has_path(graph, head, int(v.bus))
         rows.append((v.name, "vsource", str(model.buses.index[v.bus]) if v.bus >= 0 else "",
-                     "abc", float("nan"), float("nan"), "generating",
-                     VSOURCE_MODEL + _vsource_data(model, v.name),
+                     "abc", float("nan"), float("nan"),
+                     "generating" if joined else "disconnected",
+                     (VSOURCE_MODEL if joined else DISCONNECTED_MODEL)
+                     + _vsource_data(model, v.name),
                      f"the model's Vsource data ({v.kv_ll:g} kV bus)"))
     return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
                                        "mode", "fault_model", "source"])
