@@ -131,6 +131,12 @@ class Axis:
 
 
 
+
+#: How a site's hosting note says what the other sites are (:mod:`.points`: not built — a
+#: site's hosting is that site added to today's feeder, the other sites' own transformers out
+#: of its faults and flows; review rev34a F5: the note said "idle", the docs "not built").
+OTHER_SITES = "other sites not built (this site added to today's feeder)"
+
 def levels(failing: Failing, axis: Axis) -> list[float]:
     """Export levels evaluated on ``axis``, kW, ascending."""
     return sorted(p for (key, p) in failing if key == axis.key)
@@ -379,8 +385,7 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
               if not_applicable else "")
         which = (f"no criterion evaluated ({', '.join(not_evaluated)} not evaluated)"
                  if not_evaluated else "no criterion")
-        return (f"{which} limits it up to the site maximum ({cap}); other sites "
-                f"idle{na}")
+        return (f"{which} limits it up to the site maximum ({cap}); {OTHER_SITES}{na}")
     hi = lim["first_fail_kw"]
     s = axis.site
     n_on = s.participation.fraction(axis.participation) * s.n_chargers
@@ -399,11 +404,11 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
                 f"evaluated ({smallest_text(hi, n_on)}): not a matter of export — ")
         why = ("; ".join(f"{c}: {reason(c, s, n_on)}" for c in crits) if len(crits) > 1
                else reason(crits[0] if crits else "", s, n_on))
-        return f"{chargers}{head}{why}; {cap}; other sites idle"
+        return f"{chargers}{head}{why}; {cap}; {OTHER_SITES}"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
     worse = lim.get("limiting_worse", "")
     if worse:  # kW already in the report's rule (:func:`_worse_text`)
-        return f"{chargers}{names} {worse}; {cap}; other sites idle"
+        return f"{chargers}{names} {worse}; {cap}; {OTHER_SITES}"
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
             f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
-            f"{cap}; other sites idle")
+            f"{cap}; {OTHER_SITES}")
