@@ -95,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
         for label, kw in (("before", rec.hosting_before_kw), ("after", rec.hosting_after_kw)):
             for site, value in (kw or {}).items():
                 print(f"hosting capacity {site} {label}: {value:,.0f} kW")
-    if args.apply:
+    if args.apply and not rec.changes:  # review rev34a F4: the study was rewritten regardless
+        print(f"no change accepted: nothing written ({args.output} not created or changed)",
+              file=sys.stderr)
+    elif args.apply:
         out = write_study(study, rec.changes, args.output)
         print(f"wrote {out['path']}" + ("" if out["comments_kept"] else
                                          " (comments not kept: ruamel.yaml missing)"),
