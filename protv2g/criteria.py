@@ -108,7 +108,7 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
               "the crossover: info) [K by table]; fuse TC < delayed curve"),
     Criterion("C3", "fuse–fuse", "coordination", "check_coordination", MarginUnit.SECOND, _F,
               "protecting TC ≤ 75 % of protected MM"),
-    Criterion("C4", "relay–recloser", "coordination", "check_coordination", MarginUnit.SECOND,
+    Criterion("C4", "relay or recloser over a recloser", "coordination", "check_coordination", MarginUnit.SECOND,
               _F, "relay > recloser's longest shot + CTI over the shot sequence"),
     Criterion("C5", "sensitivity / reach", "sensitivity", "check_sensitivity",
               MarginUnit.PICKUP_MULTIPLE, _F,

@@ -216,7 +216,7 @@ def test_dg_depot_searches_the_ground_element_before_fuse_blowing(dg_depot):
     assert row["change"] == "a n_fast 1 → 0, n_delayed 3 → 4"
     # searched first (was never); 160 A: 5 % inside its ceiling 176.7 A (s33; was 170 A)
     assert "a ground_min_trip_a unset → 160" in row["note"]
-    assert "C4 relay–recloser: a / b (backup recloser fast shot" in row["note"]
+    assert "C4 relay or recloser over a recloser: a / b (backup recloser fast shot" in row["note"]
     assert "it turns from saving to fuse blowing f1:" in row["side_effects"]
     seen = t.loc["C2 recloser–fuse: a / f2 (not seen by recloser)"]
     # pre-existing, never seen by A: no fast-shot change is proposed for it
