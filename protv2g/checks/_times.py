@@ -8,6 +8,7 @@ times themselves come from :mod:`protv2g.devices.kinds` (first cycle held) and
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -115,6 +116,11 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         rows = dict(rows_by_value(out["device"]))
     else:
         rows = {k: twins[0][r] for k, r in rows_by_value(out["device"].to_numpy()[twins[0]])}
+    # devices of one model (kind, settings but the name, the same curve objects) evaluated
+    # together: a device's times are a function of its model and of each row's currents
+    # alone, row by row (#21: 56 fuses of one link at 10,000 buses, a call per fuse, stage
+    # count and bracket)
+    devices, rows = same_model_rows(devices, rows)
     for name, dev in devices.items():
         idx = rows.get(name)
         if idx is None:
@@ -147,6 +153,66 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     data: dict[str, Any] = {c: out[c] for c in out.columns}
     data.update(new)
     return pd.DataFrame(data, index=out.index, copy=False)
+
+
+def same_model_rows(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray]
+                    ) -> tuple[dict[str, Device], dict[str, np.ndarray]]:
+    """``(devices, rows)`` with the devices of one model merged: each group's first device
+    (in ``devices``' order) under its own name, with the rows of every device of the group
+    (``rows``: device name → its rows; a group's rows are its devices' one after the other,
+    in ``devices``' order). Devices without rows are left out.
+
+    Two devices are one model (:func:`_same_model`) when they are of one class, their
+    settings are equal field by field but the name (``==`` and ``repr``: ``0.0`` and
+    ``-0.0`` apart) and every other attribute is the same object (the library's curves; a
+    recloser's ``warnings`` equal texts): the operating-time functions of
+    :mod:`protv2g.devices.kinds` read nothing else and treat each row on its own, so each
+    row's times are the same bits whichever of them is evaluated and with whichever other
+    rows (#21)."""
+    groups: list[tuple[str, Device, list[np.ndarray]]] = []
+    for name, dev in devices.items():
+        idx = rows.get(name)
+        if idx is None:
+            continue
+        for _, rep_dev, parts in groups:
+            if _same_model(rep_dev, dev):
+                parts.append(idx)
+                break
+        else:
+            groups.append((name, dev, [idx]))
+    return ({rep: d for rep, d, _ in groups},
+            {rep: p[0] if len(p) == 1 else np.concatenate(p) for rep, _, p in groups})
+
+
+def _same_model(a: Device, b: Device) -> bool:
+    """Whether ``a`` and ``b`` give the same operating times for the same currents: one
+    class, settings equal but the name (dataclass fields, compared by ``==`` and by ``repr``),
+    every other attribute the same object (or equal lists of texts, :func:`_equal_texts`).
+    False when unsure (the devices are then evaluated apart)."""
+    if type(a) is not type(b):
+        return False
+    va, vb = vars(a), vars(b)
+    if va.keys() != vb.keys() or any(not (va[k] is vb[k] or _equal_texts(va[k], vb[k]))
+                                     for k in va if k != "settings"):
+        return False
+    sa, sb = va.get("settings"), vb.get("settings")
+    if not (dataclasses.is_dataclass(sa) and dataclasses.is_dataclass(sb)
+            and type(sa) is type(sb) and hasattr(sa, "name")):
+        return False
+    fa = [getattr(sa, f.name) for f in dataclasses.fields(sa) if f.name != "name"]
+    fb = [getattr(sb, f.name) for f in dataclasses.fields(sb) if f.name != "name"]
+    try:
+        return bool(fa == fb) and repr(fa) == repr(fb)
+    except Exception:  # noqa: BLE001 (a field whose comparison is not a bool: not the same)
+        return False
+
+
+def _equal_texts(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are lists or tuples of equal ``str`` (a recloser's
+    ``warnings``: texts for people, read by no operating time)."""
+    return (type(a) is type(b) and isinstance(a, list | tuple) and len(a) == len(b)
+            and all(type(x) is str and type(y) is str and x == y
+                    for x, y in zip(a, b, strict=True)))
 
 
 def _labels(column: pd.Series) -> np.ndarray:
