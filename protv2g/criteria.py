@@ -108,8 +108,9 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
               "the crossover: info) [K by table]; fuse TC < delayed curve"),
     Criterion("C3", "fuse–fuse", "coordination", "check_coordination", MarginUnit.SECOND, _F,
               "protecting TC ≤ 75 % of protected MM"),
-    Criterion("C4", "relay or recloser over a recloser", "coordination", "check_coordination", MarginUnit.SECOND,
-              _F, "relay > recloser's longest shot + CTI over the shot sequence"),
+    Criterion("C4", "relay or recloser over a recloser", "coordination", "check_coordination",
+              MarginUnit.SECOND, _F,
+              "relay > recloser's longest shot + CTI over the shot sequence"),
     Criterion("C5", "sensitivity / reach", "sensitivity", "check_sensitivity",
               MarginUnit.PICKUP_MULTIPLE, _F,
               "minimum fault current ≥ pickup × 1.5 (primary zone), × 1.2 (backup); V2G drop "
@@ -132,7 +133,7 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
     Criterion("C11", "islanding screen", "islanding", "check_islanding", MarginUnit.MEGAWATT,
               (), "DER behind a device ≤ 1/3 of the minimum load behind it"),
     Criterion("C12", "voltage, loading and reverse flow", "flow", "check_flow", MarginUnit.PER_UNIT,
-              _FLOW, "voltage ≤ 1.05 pu, loading ≤ 100 %, unbalance ≤ 3 %, no reverse "
+              _FLOW, "0.95 pu ≤ voltage ≤ 1.05 pu, loading ≤ 100 %, unbalance ≤ 3 %, no reverse "
               "power through forward-locked regulators"),
 )}
 

@@ -23,6 +23,9 @@ loading_percent`` and optionally ``p_from_mw``):
   by more than ``voltage_change_min_pu`` / ``loading_change_min_percent`` (the rows'
   ``tolerance``: half a regulator's bandwidth, a metering CT's ratio error; s16 A3: ckt5's
   service transformer 107.5 → 107.75 % failed the gate as "made worse by V2G");
+* voltage below ``v_min_pu`` (default 0.95 pu, ANSI C84.1 Range A's minimum) beyond the same
+  tolerance — ``fail``, ``mechanism`` "under-voltage", its own attribution key
+  (:mod:`protv2g.checks.flow_low`; review rev34a M0: charging's under-voltage was not judged);
 * voltage unbalance above ``unbalance_max_percent`` (default 3 %; the flow reports the voltage
   unbalance factor |V2|/|V1| of IEC 61000-4-30, close to ANSI C84.1 Annex D's definition at a
   few percent) — ``fail``, in points of u2 (``% VUF``) with its own materiality threshold
@@ -76,6 +79,7 @@ from protv2g.checks.flow_limit import (
     v2g_caused,
     within_tolerance_text,
 )
+from protv2g.checks.flow_low import under_voltage_margins, under_voltage_rows
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
@@ -287,6 +291,9 @@ def flow_margins(ctx: CheckContext) -> pd.DataFrame:
             "scenario": w.scenario.to_numpy(), "fault_bus": _bus_names(ctx, w.bus),
             "device": "", "margin_unit": MarginUnit.PER_UNIT.value,
             "margin": (th.v_max_pu - w.vm_pu).to_numpy(float)}))
+        judged_bases, _ = _judged_bus_rows(ctx, bus[bus.scenario.astype(str).isin(bases)
+                                                     .to_numpy()])
+        parts.append(under_voltage_margins(ctx, judged_bases, partial(_bus_names, ctx)))
         if "unbalance_percent" in bus.columns:  # passing or not (review rev31 §2)
             w = _worst_of_bases(ctx, "unbalance_percent", bus, bases)
             if w is None:
@@ -308,7 +315,8 @@ def flow_margins(ctx: CheckContext) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    return out.assign(criterion="C12", fault_type="", case="", other_device="", rule="")[cols]
+    rule = out["rule"].fillna("") if "rule" in out.columns else ""  # under-voltage's own
+    return out.assign(criterion="C12", fault_type="", case="", other_device="", rule=rule)[cols]
 
 
 def check_flow(ctx: CheckContext) -> pd.DataFrame:
@@ -333,6 +341,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         _keep_bases(ctx, "vm_pu", bus, w)
         rows.append(_over_voltage_rows(ctx, bus, w))
         rows.append(_at_limit_row(ctx, bus, w))
+        # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)
+        rows.append(under_voltage_rows(ctx, judged, partial(_bus_names, ctx)))
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)

@@ -182,6 +182,9 @@ class Checks(_Model):
     reclose_margin_s: NonNegFloat = 0.5
     island_load_ratio: Annotated[float, Field(gt=0)] = 1.0 / 3.0
     v_max_pu: Annotated[float, Field(gt=1.0, le=1.2)] = 1.05
+    #: C12's minimum voltage: ANSI C84.1-2020 Table 1 Range A, 114 V on 120 V (Range B 0.917;
+    #: EN 50160 0.90 on a 230 V feeder); protv2g.checks.flow_low
+    v_min_pu: Annotated[float, Field(ge=0.8, lt=1.0)] = 0.95
     #: tolerance on v_max_pu (C12): a voltage above the limit by no more than it is at the
     #: limit, not over it — IEC 61000-4-30 Class A's ±0.1 % voltage uncertainty, 10× OpenDSS's
     #: convergence tolerance (bracket 0.0001–1/240 pu; protv2g.checks.flow_limit)

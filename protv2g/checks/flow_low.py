@@ -1,0 +1,125 @@
+"""C12's under-voltage rows: a bus below ANSI C84.1 Range A's minimum (review rev34a M0).
+
+C12 judged a voltage rise only (``v_max_pu``). A V2G study has charging scenarios too (C8's
+"every vehicle charging at peak"), and charging pulls a feeder's far end down: on the IEEE
+8500 with the sites charging 198 buses were under 0.95 pu (118 without charging), the lowest
+0.909 pu — no finding, warning or info row said so. ANSI C84.1-2020 Table 1 gives Range A's
+minimum at the service point as 114 V on the 120 V base, 0.95 pu (Range B 110 V, 0.917 pu);
+``checks.v_min_pu`` (default :data:`V_MIN_PU`) is that limit.
+
+* One row per (scenario, judged bus) at its worst step whose **lowest** phase voltage is below
+  ``v_min_pu`` beyond ``voltage_limit_tolerance_pu`` (:mod:`protv2g.checks.flow_limit`: a
+  voltage within it is *at* the limit) — ``fail``, ``mechanism`` :data:`UNDER_VOLTAGE`,
+  ``rule`` :data:`UNDER_RULE` (its own attribution key: the over-voltage rows of the same bus
+  keep theirs), margin ``v − v_min_pu`` (pu, negative when failing), tolerance
+  ``voltage_change_min_pu`` (the materiality of a change to a failure already there, as the
+  over-voltage rows').
+* The buses judged are the over-voltage limit's (:func:`~protv2g.checks.flow_buses.
+  judged_buses`: not a source bus, not above 34.5 kV nominal). A bus with no path to ground
+  (``vm_ll_pu`` given) is not judged here: its phase-to-ground voltages float and the flow
+  table holds its largest line-to-line voltage only (said in the module, not silently: the
+  rows are left out).
+* Attribution is the checks' own (:func:`protv2g.checks.attribution.attribute`) on the base
+  cases' margins (:func:`under_voltage_margins`): a row whose base case passes is new
+  ("caused by charging" in a charging scenario), one failing without V2G too is worse or
+  pre-existing by the materiality.
+* Not a hosting limit: export raises voltage; a charging scenario's row is not an export
+  figure's (the hosting search runs export scenarios).
+
+References
+----------
+ANSI C84.1-2020, Electric Power Systems – Voltage Ratings (60 Hz), Table 1: Range A service
+voltage 114–126 V, Range B 110–127 V on the 120 V base.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._common import CheckContext, violation_rows
+from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.criteria import MarginUnit
+from protv2g.violations import CheckStatus
+
+__all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "lowest_voltage_pu",
+           "under_voltage_rows", "under_voltage_margins"]
+
+#: Default of ``checks.v_min_pu``: ANSI C84.1-2020 Table 1, Range A minimum service voltage
+#: (114 V on the 120 V base).
+V_MIN_PU = 0.95
+#: ``mechanism`` of an under-voltage row.
+UNDER_VOLTAGE = "under-voltage"
+#: ``rule`` of an under-voltage row and of its base margins (its own attribution key).
+UNDER_RULE = "v_min_pu"
+#: Column of the lowest voltage on the judged rows (:func:`lowest_voltage_pu`).
+_LOW = "v_low_pu"
+
+
+def lowest_voltage_pu(bus: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` the lowest phase voltage of each row of the flow's ``bus`` table, pu: the
+    smallest of ``vm_a_pu`` … ``vm_c_pu`` present (a phase the bus lacks is NaN and left out),
+    ``vm_pu`` where the flow gives no phases; NaN on a row of a bus with no path to ground
+    (``vm_ll_pu`` given: module docstring).
+
+    >>> lowest_voltage_pu(pd.DataFrame({"vm_pu": [1.0, 0.97], "vm_a_pu": [0.94, np.nan],
+    ...                                 "vm_b_pu": [0.96, 0.97]})).tolist()
+    [0.94, 0.97]
+    """
+    phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
+    if phases:
+        with np.errstate(invalid="ignore"):
+            low = np.fmin.reduce([bus[c].to_numpy(float) for c in phases])
+    else:
+        low = bus["vm_pu"].to_numpy(float).copy()
+    if "vm_ll_pu" in bus.columns:
+        low[bus["vm_ll_pu"].notna().to_numpy()] = np.nan
+    return low
+
+
+def _worst_low(judged: pd.DataFrame) -> pd.DataFrame:
+    """The lowest-voltage row of every (scenario, bus) of the judged rows (their keys and
+    :data:`_LOW`), NaN rows left out."""
+    low = lowest_voltage_pu(judged)
+    keep = ~np.isnan(low)
+    if not keep.any():
+        return pd.DataFrame({"scenario": pd.Series(dtype=object),
+                             "bus": pd.Series(dtype=np.int64), _LOW: pd.Series(dtype=float)})
+    f = pd.DataFrame({"scenario": judged["scenario"].to_numpy()[keep],
+                      "bus": judged["bus"].to_numpy()[keep], _LOW: low[keep]})
+    at = f.groupby(["scenario", "bus"], sort=True)[_LOW].idxmin().to_numpy()
+    return f.loc[at].reset_index(drop=True)
+
+
+def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
+                       ) -> pd.DataFrame:  # noqa: ANN001
+    """C12's failing under-voltage rows (module docstring); ``judged`` the judged rows of the
+    flow's bus table (every scenario and step), ``names_of(buses)`` → names."""
+    th = ctx.thresholds
+    v_min = float(getattr(th, "v_min_pu", V_MIN_PU))
+    tol = limit_tolerance_pu(th)
+    w = _worst_low(judged)
+    bad = w[w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)]
+    names = names_of(bad.bus)
+    message = [f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} is below {v_min:g} pu "
+               "(ANSI C84.1 Range A minimum)" for v, n, s in
+               zip(bad[_LOW].tolist(), names, bad.scenario.tolist(), strict=True)]
+    return violation_rows(
+        "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
+        margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
+        tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
+        message=message)
+
+
+def under_voltage_margins(ctx: CheckContext, judged: pd.DataFrame, names_of
+                          ) -> pd.DataFrame:  # noqa: ANN001
+    """The base cases' under-voltage margins of every judged bus, passing or not
+    (``judged``: the judged rows of the base cases), as
+    :func:`protv2g.checks.flow.flow_margins` gives the over-voltage ones, with ``rule``."""
+    v_min = float(getattr(ctx.thresholds, "v_min_pu", V_MIN_PU))
+    w = _worst_low(judged)
+    return pd.DataFrame({
+        "scenario": w.scenario.to_numpy(), "fault_bus": names_of(w.bus), "device": "",
+        "margin_unit": MarginUnit.PER_UNIT.value, "rule": UNDER_RULE,
+        "margin": (w[_LOW].to_numpy(float) - v_min)})
