@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MISMATCH_FRACTION", "BaseMismatch", "base_mismatches", "site_base_warnings",
-           "site_kv_ln", "with_site_base_rows"]
+           "site_kv_between", "site_kv_ln", "ll_ratio", "with_site_base_rows"]
 
 #: Relative difference between a bus's base and its feeding winding's voltage taken as a
 #: disagreement: above a winding's tap range (±10 % regulators aside, a distribution
@@ -133,6 +133,48 @@ def site_kv_ln(model: Any, buses: list[str]) -> np.ndarray:
         if m is not None:
             kv[k] = m.winding_kv_ln
     return kv
+
+
+def ll_ratio(model: Any, bus: str, phases: str) -> float:
+    """Nominal ``|V_x − V_y| / V_LN`` between two phase conductors of ``bus``: ``2·sin(θ/2)``
+    of the angle ``θ`` between their open-circuit voltages (``model.v_oc_v``, OpenDSS's
+    ``Voc``) rounded to a multiple of 60° — ``√3`` for two phases of a three-phase system
+    (120°), ``2`` for the two legs of a center-tapped (split-phase) secondary (180°: the
+    IEEE 8500's ``sx…`` buses, windings ``sx.1.0`` and ``sx.0.2`` of 0.12 kV each). Rounded,
+    so an unbalanced or regulated open-circuit state (118°, 181°) still gives the nominal
+    ratio; ``√3`` where a conductor is missing or dead (no angle to read).
+
+    Parameters
+    ----------
+    model : DssModel
+    bus : str
+    phases : str
+        Two of ``a, b, c`` (nodes 1, 2, 3).
+
+    Returns
+    -------
+    float
+    """
+    b = int(model.bus_index([bus])[0])
+    v = []
+    for p in phases.lower()[:2]:
+        k = np.flatnonzero((model.node_bus == b) & (model.node_num == "abc".index(p) + 1))
+        v.append(complex(model.v_oc_v[k[0]]) if len(k) and b >= 0 else 0j)
+    if len(v) < 2 or abs(v[0]) < 1e-9 or abs(v[1]) < 1e-9:
+        return math.sqrt(3.0)
+    theta = abs(math.degrees(np.angle(v[0] / v[1])))
+    nominal = 60.0 * round(theta / 60.0)
+    if nominal <= 0.0:  # two conductors in phase: no voltage between them to rate on
+        return math.sqrt(3.0)
+    return 2.0 * math.sin(math.radians(nominal) / 2.0)
+
+
+def site_kv_between(model: Any, bus: str, phases: str) -> float:
+    """Nominal voltage (kV) between the two conductors ``phases`` of ``bus``, that rates a
+    line-to-line site (``v2g_sites[].phase: ab``): :func:`site_kv_ln` × :func:`ll_ratio` —
+    0.24 kV across the legs of a 120/240 V split-phase secondary, 0.208 kV between two phases
+    of a 208Y/120 V service, 4.8 kV between two phases of IEEE 37's 4.8 kV delta feeder."""
+    return float(site_kv_ln(model, [bus])[0]) * ll_ratio(model, bus, phases)
 
 
 def site_base_warnings(study: Any) -> list[Any]:
