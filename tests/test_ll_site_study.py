@@ -179,3 +179,20 @@ def test_pandapower_study_refuses_a_line_to_line_site(tmp_path):
         load_study(tmp_path / "study.yaml")
     text = str(exc.value)
     assert "v2g_sites[0].phase" in text and "OpenDSS" in text
+
+
+def test_init_marks_a_one_leg_site_on_a_center_tap(tmp_path):
+    """``init --site homes1:home.a`` writes a TODO on ``phase`` (one 120 V leg; ``ab`` for a
+    240 V charger); ``home.ab`` writes none and the study loads with a line-to-line site."""
+    from protv2g.study_draft.draft import draft_study
+
+    (tmp_path / "master.dss").write_text(MASTER)
+    texts = {}
+    for ph in ("a", "ab"):
+        d = draft_study(tmp_path / "master.dss", study_dir=tmp_path,
+                        sites=[parse_site(f"homes1:home.{ph}:2:7.2")])
+        texts[ph] = d.text
+    line = next(t for t in texts["a"].splitlines() if t.strip().startswith("phase:"))
+    assert "TODO" in line and "120 V leg" in line and "'phase: ab'" in line
+    line = next(t for t in texts["ab"].splitlines() if t.strip().startswith("phase:"))
+    assert line.split("#")[0].strip() == "phase: ab" and "TODO" not in line
