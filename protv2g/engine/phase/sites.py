@@ -146,8 +146,7 @@ class SiteLaw:
         self.phase_of = np.array([p for s in self.sites for p in s.phase_index], dtype=np.int64)
         self.n_cond = len(self.site_of)
         self.v_base = np.asarray(v_base_v, dtype=float)[self.site_of]
-        three = [i for i, s in enumerate(self.sites)
-                 if len(s.phase_index) == 3 and not s.line_to_line]
+        three = [i for i, s in enumerate(self.sites) if len(s.phase_index) == 3]
         self._three = np.array(three, dtype=np.int64)
         self._cond3 = np.array([[q for q in range(self.n_cond) if self.site_of[q] == i]
                                 for i in three], dtype=np.int64).reshape(len(three), 3)
@@ -158,7 +157,7 @@ class SiteLaw:
         # its second c1 (−1: none), which carries −sg
         units1, c0, c1, sg = [], [], [], []
         for i, st in enumerate(self.sites):
-            if i in three:
+            if len(st.phase_index) == 3:
                 continue
             qs = [q for q in range(self.n_cond) if self.site_of[q] == i]
             src = st.source
@@ -179,7 +178,7 @@ class SiteLaw:
         self._two = np.flatnonzero(self._c1 >= 0)
         self._p3 = charger_arrays(units3, 1.0)
         self._p1 = charger_arrays(units1, 1.0)
-        # per-unit current base of each conductor: 1 MVA / (3·V_LN), A
+        # per-unit current base of each conductor: 1 MVA / (3·V_b), A (V_b: its site's base)
         self.i_base_a = 1e6 / (3.0 * self.v_base)
         lim = np.zeros(self.n_cond)
         if len(three):
