@@ -195,8 +195,8 @@ def split_leg_warnings(study: Any) -> list[Any]:
     a|b|c``) on a center-tapped secondary (:func:`split_phase`): it is a 120 V connection on
     one leg, with twice the current of a 240 V charger across both legs, on that half winding
     (review rev34a W1: the IEEE 8500's home chargers on leg 1 gave a 1.061 pu C12 fail and a
-    108 % triplex that OpenDSS with the 240 V connection puts at 1.045 pu and 65 %). None for a
-    pandapower study."""
+    108 % triplex; the reviewer's OpenDSS with the 240 V connection, LoadMult 0.3: 1.045 pu,
+    and 65 % charging at peak). None for a pandapower study."""
     from protv2g.errors import Issue
 
     model = getattr(study, "model", None)
