@@ -142,16 +142,18 @@ def _fault_bus_names(study: Study) -> list[str]:
     return list(study.model.buses.index[study_fault_buses(study)])
 
 
-def _phases(study: Study) -> dict[str, str]:
-    return {s.name: ("abc" if s.phases == 3 else str(s.phase))
-            for s in study.document.v2g_sites}
+def _phases(study: Study) -> dict[str, tuple[str, bool]]:
+    """Site name → (conductors, line to line) (:attr:`~protv2g.study.schema_sites.V2GSite.
+    conductors`: ``"abc"``, ``"b"``, ``"ab"`` with ``True`` for a unit between two phases)."""
+    return {s.name: (s.conductors, s.line_to_line) for s in study.document.v2g_sites}
 
 
 def phase_sites(study: Study, sets: dict) -> dict[str, list[PhaseSite]]:
     """Charger sets (key → ``ChargerSource`` list, :func:`fault_scenarios`) as the phase
-    engine's sites: each source on its bus and phases."""
+    engine's sites: each source on its bus and phases (a ``phase: ab`` site one single-phase
+    unit between a and b)."""
     phases = _phases(study)
-    return {key: [PhaseSite(src, study.bus_name(src.bus), phases[src.name])
+    return {key: [PhaseSite(src, study.bus_name(src.bus), *phases[src.name])
                   for src in sources] for key, sources in sets.items()}
 
 

@@ -104,7 +104,8 @@ def _jacobian_sites():
     """Every branch of the law on its conductors: three-phase fleets active priority with
     ``k2 > 0`` (held in the first cycle, its law in a later stage), reactive priority charging
     (its law in the first cycle too) with ``k2 > 0``, grid forming; single-phase units on one
-    and two phases (active, reactive, grid forming)."""
+    and two phases (active, reactive, grid forming); line-to-line units (active, grid
+    forming)."""
     from protv2g.units import ChargerControl, ChargerLaw, ChargerMode
 
     act, rea = ChargerLaw.ACTIVE_PRIORITY, ChargerLaw.REACTIVE_PRIORITY
@@ -122,6 +123,11 @@ def _jacobian_sites():
                                 law=rea), "b5", "ac"),
         PhaseSite(ChargerSource("gfm1", -1, 0.2, limit_pu=1.2, p_pre_mw=0.15, control=gfm),
                   "b6", "c"),
+        # one unit between two conductors (phase: ca), reading V_c − V_a
+        PhaseSite(ChargerSource("act_ll", -1, 0.3, limit_pu=1.2, p_pre_mw=0.25,
+                                q_pre_mvar=0.05, law=act), "b7", "ca", line_to_line=True),
+        PhaseSite(ChargerSource("gfm_ll", -1, 0.1, limit_pu=1.3, p_pre_mw=0.08, control=gfm),
+                  "b8", "ab", line_to_line=True),
     ]
 
 
@@ -136,7 +142,7 @@ def test_site_law_jacobian_matches_finite_differences(stage):
 
     rng = np.random.default_rng(21)
     sites = _jacobian_sites()
-    v_base = np.array([7200.0, 7200.0, 2400.0, 7200.0, 277.0, 7200.0])
+    v_base = np.array([7200.0, 7200.0, 2400.0, 7200.0, 277.0, 7200.0, 4800.0, 240.0])
     law = SiteLaw(sites, v_base)
     q, m = law.n_cond, 400
     vb = law.v_base

@@ -66,7 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "outside the model's folder (or a folder above it) the model's folder "
                         "is copied beside the study")
     p.add_argument("--site", action="append", default=[], metavar="NAME:BUS[.PHASE]:N:KW",
-                   help="a V2G site: name, bus (with .a/.b/.c for a single-phase fleet), "
+                   help="a V2G site: name, bus (with .a/.b/.c for a single-phase fleet line "
+                        "to neutral, .ab/.bc/.ca for one unit between two conductors: a "
+                        "240 V charger across a split-phase secondary's legs is .ab), "
                         "number of chargers, kW each; repeatable")
     p.add_argument("--candidates", type=int, default=5, metavar="N",
                    help="candidate buses listed per group (default 5)")

@@ -18,6 +18,10 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
   (:mod:`protv2g.engine.phase.sites`). On a bus with no ground path such a site has no
   neutral (its wye generator found no solution in 100 iterations there): refused
   (:func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`);
+  a line-to-line site (``phase: ab``): ``phases=1 bus1=<bus>.1.2 kv=<kV between the two
+  nodes>`` (:func:`~protv2g.network.dss_site_base.site_kv_between`: 0.24 across the legs of a
+  split-phase secondary, 4.8 between two phases of IEEE 37) — one unit between them, no
+  neutral needed, as the fault engine's line-to-line unit;
 * ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
   negative while charging (OpenDSS then takes the power in, as a load of that size; a
   generator is not scaled by ``LoadMult``), 0 when idle. Below ``Vminpu`` (0.9 pu, OpenDSS's
@@ -70,6 +74,7 @@ from protv2g.network.dss_model import (
     compile_model,
     suspend_protection,
 )
+from protv2g.network.dss_site_base import site_kv_between
 
 __all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "DssFlowEngine", "BRANCH_CLASSES"]
 
@@ -155,6 +160,15 @@ class DssFlowEngine:
     def _add_site(self, k: int, site: DssFlowSite) -> str:
         tab = self.model.buses
         row = tab.loc[site.bus.lower()]
+        if site.line_to_line:
+            # one single-phase unit between two conductors: a 1-phase generator whose kV is
+            # "the actual kV across the terminals" (OpenDSS Reference Guide, Generator kV)
+            nodes = ".".join(str("abc".index(p) + 1) for p in site.phases.lower())
+            kv = site_kv_between(self.model, site.bus, site.phases)
+            cmd = (f"new generator.{SITE_PREFIX}{k} phases=1 bus1={site.bus.lower()}.{nodes} "
+                   f"kv={kv:.9g} kw=0 pf=1 model=1")
+            self._dss.Text.Command(cmd)
+            return cmd
         nodes = ".".join(str("abc".index(p) + 1) for p in sorted(site.phases.lower()))
         n = len(site.phases)
         kv = float(row.kv_ln) if n == 1 else float(row.kv_ll)

@@ -173,9 +173,10 @@ def line_to_neutral_issue(model: DssModel, bus: str, phases: str) -> tuple[str, 
             f"nothing grounded on it): a site on {len(set(phases))} phase(s) is line to "
             "neutral (single-phase inverters in the fault engine and the flow), and this "
             "3-wire bus has no neutral",
-            "make the site three-phase (a 3-wire converter), or connect it to a bus with a "
-            "ground path (e.g. the grounded-wye side of a transformer); a charger between two "
-            "phases (line to line) is not modelled")
+            "connect a single-phase charger between two phases, 'phases: 1' with 'phase: ab' "
+            "(bc, ca: one unit line to line, no neutral needed), make the site three-phase "
+            "(a 3-wire converter), or connect it to a bus with a ground path (e.g. the "
+            "grounded-wye side of a transformer)")
 
 
 def reverse_basis(model: DssModel, element: str, terminal: int) -> ReverseBasis:

@@ -22,11 +22,13 @@ __all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "build_layout", "validate
 @dataclass(frozen=True)
 class DssFlowSite:
     """A V2G site in an OpenDSS flow: its bus and the phases it connects to (``"abc"``,
-    ``"b"`` …, line-to-neutral)."""
+    ``"b"`` …, line-to-neutral; with ``line_to_line`` the two conductors of one single-phase
+    unit between them, ``"ab"``: a 240 V charger across a split-phase secondary's legs)."""
 
     name: str
     bus: str
     phases: str = "abc"
+    line_to_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,11 @@ def validate_inputs(model: DssModel, sites: Sequence[DssFlowSite], watches: Sequ
                                 f"{s.bus!r} (it has {have!r})",
                                 "connect the site to phases the bus has"))
             continue
-        why = line_to_neutral_issue(model, s.bus, ph)
+        if s.line_to_line and len(set(ph)) != 2:
+            issues.append(Issue(model.source, where, f"a line-to-line site needs two phases, "
+                                f"got {s.phases!r}", "give two phases of the bus, e.g. 'ab'"))
+            continue
+        why = None if s.line_to_line else line_to_neutral_issue(model, s.bus, ph)
         if why is not None:
             issues.append(Issue(model.source, where, *why))
     e = model.elements.set_index("name")

@@ -113,8 +113,10 @@ def flow_sites(document: object) -> list[DssFlowSite]:
         if s.phases == 1 and s.phase is None:
             issues.append(Issue("study", f"v2g_sites[{i}].phase",
                                 "a single-phase site needs its phase", "add 'phase: a', 'b' or "
-                                "'c'"))
-        out.append(DssFlowSite(s.name, s.bus, "abc" if s.phases == 3 else str(s.phase or "a")))
+                                "'c' (line to neutral), or 'ab', 'bc' or 'ca' (one unit between "
+                                "two conductors: a 240 V charger across a split-phase "
+                                "secondary's legs is 'ab')"))
+        out.append(DssFlowSite(s.name, s.bus, s.conductors, s.line_to_line))
     if issues:
         raise InputError(issues)
     return out

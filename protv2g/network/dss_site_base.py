@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MISMATCH_FRACTION", "BaseMismatch", "base_mismatches", "site_base_warnings",
-           "site_kv_ln", "with_site_base_rows"]
+           "site_kv_between", "site_kv_ln", "ll_ratio", "split_leg_warnings", "split_phase",
+           "with_site_base_rows"]
 
 #: Relative difference between a bus's base and its feeding winding's voltage taken as a
 #: disagreement: above a winding's tap range (±10 % regulators aside, a distribution
@@ -135,6 +136,95 @@ def site_kv_ln(model: Any, buses: list[str]) -> np.ndarray:
     return kv
 
 
+def ll_ratio(model: Any, bus: str, phases: str) -> float:
+    """Nominal ``|V_x − V_y| / V_LN`` between two phase conductors of ``bus``: ``2·sin(θ/2)``
+    of the angle ``θ`` between their open-circuit voltages (``model.v_oc_v``, OpenDSS's
+    ``Voc``) rounded to a multiple of 60° — ``√3`` for two phases of a three-phase system
+    (120°), ``2`` for the two legs of a center-tapped (split-phase) secondary (180°: the
+    IEEE 8500's ``sx…`` buses, windings ``sx.1.0`` and ``sx.0.2`` of 0.12 kV each). Rounded,
+    so an unbalanced or regulated open-circuit state (118°, 181°) still gives the nominal
+    ratio; ``√3`` where a conductor is missing or dead (no angle to read).
+
+    Parameters
+    ----------
+    model : DssModel
+    bus : str
+    phases : str
+        Two of ``a, b, c`` (nodes 1, 2, 3).
+
+    Returns
+    -------
+    float
+    """
+    b = int(model.bus_index([bus])[0])
+    v = []
+    for p in phases.lower()[:2]:
+        k = np.flatnonzero((model.node_bus == b) & (model.node_num == "abc".index(p) + 1))
+        v.append(complex(model.v_oc_v[k[0]]) if len(k) and b >= 0 else 0j)
+    if len(v) < 2 or abs(v[0]) < 1e-9 or abs(v[1]) < 1e-9:
+        return math.sqrt(3.0)
+    theta = abs(math.degrees(np.angle(v[0] / v[1])))
+    nominal = 60.0 * round(theta / 60.0)
+    if nominal <= 0.0:  # two conductors in phase: no voltage between them to rate on
+        return math.sqrt(3.0)
+    return 2.0 * math.sin(math.radians(nominal) / 2.0)
+
+
+def site_kv_between(model: Any, bus: str, phases: str) -> float:
+    """Nominal voltage (kV) between the two conductors ``phases`` of ``bus``, that rates a
+    line-to-line site (``v2g_sites[].phase: ab``): :func:`site_kv_ln` × :func:`ll_ratio` —
+    0.24 kV across the legs of a 120/240 V split-phase secondary, 0.208 kV between two phases
+    of a 208Y/120 V service, 4.8 kV between two phases of IEEE 37's 4.8 kV delta feeder."""
+    return float(site_kv_ln(model, [bus])[0]) * ll_ratio(model, bus, phases)
+
+
+def split_phase(model: Any, bus: str) -> bool:
+    """Whether ``bus`` is a center-tapped (split-phase, 120/240 V) secondary: two phase nodes
+    180° apart in OpenDSS's open-circuit state (:func:`ll_ratio` 2) — the IEEE 8500's ``sx…``
+    buses, fed by a 3-winding transformer whose two 0.12 kV windings share the bus
+    (``sx.1.0``, ``sx.0.2``). A 1-phase 240 V secondary on one node (EPRI J1) is not."""
+    b = int(model.bus_index([bus])[0])
+    if b < 0:
+        return False
+    have = str(model.buses.phases.iat[b])
+    return len(have) == 2 and abs(ll_ratio(model, bus, have) - 2.0) < 1e-9
+
+
+def split_leg_warnings(study: Any) -> list[Any]:
+    """One :class:`~protv2g.errors.Issue` per line-to-neutral single-phase V2G site (``phase:
+    a|b|c``) on a center-tapped secondary (:func:`split_phase`): it is a 120 V connection on
+    one leg, with twice the current of a 240 V charger across both legs, on that half winding
+    (review rev34a W1: the IEEE 8500's home chargers on leg 1 gave a 1.061 pu C12 fail and a
+    108 % triplex; the reviewer's OpenDSS with the 240 V connection, LoadMult 0.3: 1.045 pu,
+    and 65 % charging at peak). None for a pandapower study."""
+    from protv2g.errors import Issue
+
+    model = getattr(study, "model", None)
+    sites = list(getattr(study.document, "v2g_sites", ()))
+    if model is None or not sites:
+        return []
+    out = []
+    for i, s in enumerate(sites):
+        if s.phases != 1 or s.phase is None or len(s.phase) != 1 or not split_phase(model,
+                                                                                 s.bus):
+            continue
+        b = int(model.bus_index([s.bus])[0])
+        have = str(model.buses.phases.iat[b])
+        v_ln = float(site_kv_ln(model, [s.bus])[0]) * 1e3
+        kva = s.n_chargers * s.charger_kva
+        i_leg = kva * 1e3 / v_ln
+        out.append(Issue(
+            str(study.path), f"v2g_sites[{i}].phase",
+            f"bus {s.bus!r} is a center-tapped (split-phase {v_ln:.0f}/{2 * v_ln:.0f} V) "
+            f"secondary, its nodes 1 and 2 the two legs: 'phase: {s.phase}' puts site "
+            f"{s.name} line to neutral on one {v_ln:.0f} V leg ({kva:g} kVA → {i_leg:.0f} A "
+            f"on that leg and half winding; across both legs {i_leg / 2:.0f} A each)",
+            f"for a {2 * v_ln:.0f} V charger (a North-American level-2 home charger) give "
+            f"'phase: {have}' (one unit across both legs); keep 'phase: {s.phase}' only for "
+            f"{v_ln:.0f} V chargers"))
+    return out
+
+
 def site_base_warnings(study: Any) -> list[Any]:
     """One :class:`~protv2g.errors.Issue` per V2G site on a bus whose base disagrees with its
     winding (none for a pandapower study): the bus, both voltages, what protv2g does and the
@@ -165,8 +255,10 @@ def site_base_warnings(study: Any) -> list[Any]:
 
 def with_site_base_rows(study: Any, warnings: Any) -> Any:
     """``warnings`` (the study's feeder warnings: ``element, name, what, action``, or None)
-    with a row per :func:`site_base_warnings` issue, for the workbook's "Feeder warnings"
-    sheet (the Charger stages sheet's currents are at the winding's voltage there)."""
+    with a row per :func:`site_base_warnings` and :func:`split_leg_warnings` issue, for the
+    workbook's "Feeder warnings" sheet (the Charger stages sheet's currents are at the
+    winding's voltage there; a site on one leg of a split-phase secondary)."""
     from protv2g.errors import with_issue_rows
 
-    return with_issue_rows(warnings, site_base_warnings(study), "bus")
+    return with_issue_rows(warnings, site_base_warnings(study) + split_leg_warnings(study),
+                           "bus")

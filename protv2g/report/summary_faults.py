@@ -54,7 +54,10 @@ def assumptions(w: Memo, result: StudyResult) -> None:
         site = V2GSite.model_validate(raw)  # its limits' defaults from the schema itself
         w.pair(f"  charger site {site.name}",
                f"{site.n_chargers} × {site.p_charger_kw:g} kW ({site.p_max_kw:,.0f} kW) at "
-               f"{site.bus}, {site.phases}-phase, {site.control.value}, angle "
+               f"{site.bus}, {site.phases}-phase"
+               + (f" ({site.phase} line to line)" if site.line_to_line
+                  else f" (phase {site.phase})" if site.phase and site.phases == 1 else "")
+               + f", {site.control.value}, angle "
                f"{site.angle_rule.value}; first-cycle limit {site.limit_pu:g} pu of rating"
                + (" (high bracket: held for the whole fault)" if held else
                   f", then sustained {site.sustained_limit:g} pu (low bracket) / "

@@ -112,6 +112,15 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
                                 "give the site's transformer as interconnection_transformer "
                                 "(sn_kva, connection …): the study adds it, out of the base "
                                 "case"))
+        if site.line_to_line:
+            issues.append(Issue(file, f"v2g_sites[{i}].phase",
+                                f"phase {site.phase!r} (one single-phase unit between two "
+                                "conductors) is modelled on the OpenDSS phase-domain path "
+                                "only; this feeder is a pandapower net, whose sequence "
+                                "engine and flows have no line-to-line single-phase source",
+                                "give the feeder as an OpenDSS model (feeder.opendss, "
+                                "opendss_via: phase), or here 'phase: a', 'b' or 'c' (line to "
+                                "neutral) or a three-phase site"))
         if bus is not None:
             site_buses[site.name] = bus
     issues.extend(_line_to_neutral_issues(document, net, file, site_buses))
@@ -131,7 +140,7 @@ def _line_to_neutral_issues(document: StudyDocument, net: Any, file: str,
     the net with no path to ground (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`:
     a 3-wire bus behind a delta or ungrounded-wye winding), which has no neutral for it."""
     one = [(i, s) for i, s in enumerate(document.v2g_sites)
-           if s.phases == 1 and s.name in site_buses]
+           if s.phases == 1 and not s.line_to_line and s.name in site_buses]
     if not one:
         return []
     from protv2g.network.pp_ground import ungrounded_bus_mask

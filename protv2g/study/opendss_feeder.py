@@ -12,8 +12,9 @@ instead of a pandapower net:
 * device locations name OpenDSS elements (:func:`protv2g.network.dss_graph.locate`); a device
   on a de-energised element is refused (as the pandapower branch refuses an isolated one);
 * site buses are OpenDSS buses: a three-phase site needs phases a, b and c there, a
-  single-phase one its phase, both energised, and a ground path (a single-phase site is line
-  to neutral: :func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`); an
+  single-phase one its phase (``ab``: both), all energised, and a line-to-neutral one a
+  ground path (:func:`~protv2g.flow.opendss_ground.line_to_neutral_issue`; a line-to-line
+  unit, ``phase: ab``, needs none); an
   ``interconnection_transformer`` is refused
   (model the transformer in the ``.dss``, put the site on its LV bus and name it in
   ``model_transformer``: :mod:`protv2g.study.dss_site_transformers` checks it).
@@ -37,6 +38,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_ground import line_to_neutral_issue
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
+from protv2g.network.dss_site_base import split_phase
 from protv2g.network.dss_voltage_bases import (
     buses_without_base,
     voltage_base_fix,
@@ -49,6 +51,20 @@ from protv2g.study.schema import FeederSource, StudyDocument
 from protv2g.units import Method
 
 __all__ = ["load_dss_feeder", "dss_semantics"]
+
+
+def _no_phase(bus: str, need: str, have: str, split: bool) -> tuple[str, str]:
+    """The problem and fix of a site's ``phase`` the bus lacks (review rev34a W2: on a
+    center-tapped secondary, say its two nodes are the 120 V legs)."""
+    if split:
+        return (f"bus {bus!r} has no phase {need} (it has {have!r}: nodes 1 and 2, the two "
+                "120 V legs of a center-tapped secondary)",
+                f"use 'phase: {have}' for a 240 V charger across both legs, or 'phase: "
+                f"{have[0]}' or '{have[1]}' for a 120 V one on one leg")
+    fix = f"use a phase of {have!r}"
+    if len(have) == 2:
+        fix += f", or 'phase: {have}' (one single-phase unit between the two)"
+    return f"bus {bus!r} has no phase {need} (it has {have!r})", fix
 
 
 def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: str,
@@ -141,6 +157,7 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             continue
         have = str(tab.phases.iat[b])
         need = "abc" if site.phases == 3 else str(site.phase or "")
+        split = len(have) == 2 and split_phase(model, site.bus)
         if site.phases == 3 and have != "abc":
             issues.append(Issue(file, f"{key}.phases", f"bus {site.bus!r} has phases {have!r}: "
                                 "a three-phase site needs a, b and c",
@@ -148,8 +165,7 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
                                 "bus"))
             continue
         if need and any(c not in have for c in need):
-            issues.append(Issue(file, f"{key}.phase", f"bus {site.bus!r} has no phase {need} "
-                                f"(it has {have!r})", f"use a phase of {have!r}"))
+            issues.append(Issue(file, f"{key}.phase", *_no_phase(site.bus, need, have, split)))
             continue
         live = [bool(model.energized[(model.node_bus == b)
                                      & (model.node_num == "abc".index(c) + 1)].any())
@@ -159,7 +175,9 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
                                 f"phase(s) {need} (no path to a source)",
                                 "connect the site to an energised bus"))
             continue
-        why = line_to_neutral_issue(model, site.bus, need or "abc")
+        # a line-to-line unit needs no neutral; a line-to-neutral one on a 3-wire bus has none
+        why = None if site.line_to_line else line_to_neutral_issue(model, site.bus,
+                                                                    need or "abc")
         if why is not None:  # a single-phase site on a 3-wire bus (no neutral)
             issues.append(Issue(file, f"{key}.phases", *why))
             continue

@@ -85,7 +85,7 @@ import pandas as pd
 
 from protv2g.devices.curve_family import CurveFamily
 from protv2g.errors import Issue
-from protv2g.network.dss_site_base import site_base_warnings
+from protv2g.network.dss_site_base import site_base_warnings, split_leg_warnings
 from protv2g.network.json_tables import unsupplied_buses
 from protv2g.study.device_coverage import (
     FUSE_RECLOSER_CRITERIA,
@@ -175,6 +175,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     out += [Issue(file, field, f"{why}, so the gate will say ERROR", fix)
             for field, why, fix in empty_collections(document)]
     out += site_base_warnings(study)  # a site bus's base vs its winding (rev33c W5)
+    out += split_leg_warnings(study)  # one 120 V leg of a split-phase secondary (rev34a W1)
     return out + source_warnings(study)
 
 

@@ -103,7 +103,11 @@ class V2GSite(_Model):
     p_charger_kw: PositiveFloat
     s_charger_kva: PositiveFloat | None = None
     phases: Literal[1, 3] = 3
-    phase: Literal["a", "b", "c"] | None = None
+    #: a single-phase site's connection: ``a``/``b``/``c`` line to neutral, or ``ab``/``bc``/
+    #: ``ca`` one single-phase unit between those two conductors (a 240 V charger across the
+    #: legs of a split-phase secondary, nodes 1 and 2: ``ab``; 208 V between two phases of a
+    #: 208Y/120 V service; a 4.8 kV delta feeder's phases) — see :attr:`line_to_line`
+    phase: Literal["a", "b", "c", "ab", "bc", "ca"] | None = None
     limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
     sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
     sustained_limit_high_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
@@ -136,6 +140,11 @@ class V2GSite(_Model):
 
     @model_validator(mode="after")
     def _limits(self) -> V2GSite:
+        if self.phase is not None and len(self.phase) == 2 and self.phases != 1:
+            raise ValueError(
+                f"phase {self.phase!r} is one single-phase unit between two conductors, but "
+                f"phases is {self.phases} | fix: give 'phases: 1' with 'phase: {self.phase}' "
+                "(or drop 'phase' for a three-phase site)")
         if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
             raise ValueError(
                 f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
@@ -153,6 +162,19 @@ class V2GSite(_Model):
                 f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
                 f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
         return self
+
+    @property
+    def line_to_line(self) -> bool:
+        """Whether the site is one single-phase unit between two phase conductors (``phase``
+        ``ab``, ``bc`` or ``ca``), rated on the voltage between them."""
+        return self.phases == 1 and self.phase is not None and len(self.phase) == 2
+
+    @property
+    def conductors(self) -> str:
+        """The conductors the site connects to: ``"abc"`` (three-phase), its ``phase``
+        (``"b"``; ``"ab"`` for a line-to-line unit, in the given order), ``"a"`` for a
+        single-phase site without one (the OpenDSS path refuses it: ``flow_sites``)."""
+        return "abc" if self.phases == 3 else str(self.phase or "a")
 
     @property
     def p_max_kw(self) -> float:

@@ -125,19 +125,27 @@ class StudyDraft:
 def parse_site(text: str) -> dict:
     """``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH`` → a ``v2g_sites`` entry.
 
+    ``PHASE`` is ``a``, ``b`` or ``c`` (line to neutral) or ``ab``, ``bc``, ``ca`` (one
+    single-phase unit between two conductors: a 240 V charger across the legs of a
+    split-phase secondary is ``.ab``).
+
     >>> parse_site("homes:l3312692.a:20:7.2")["phase"]
     'a'
+    >>> parse_site("homes:sx3312692a.ab:2:7.2")["phase"]
+    'ab'
 
     Raises
     ------
     InputError
         For another form.
     """
-    m = re.fullmatch(r"([^:]+):([^:]+?)(?:\.([abc]))?:(\d+):([0-9.]+)", text.strip())
+    m = re.fullmatch(r"([^:]+):([^:]+?)(?:\.(ab|bc|ca|[abc]))?:(\d+):([0-9.]+)",
+                     text.strip())
     if m is None:
         raise InputError(Issue("--site", text, "not NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH",
-                               "e.g. --site depot:m1209817:20:100 or "
-                               "--site homes:l3312692.a:20:7.2"))
+                               "e.g. --site depot:m1209817:20:100, "
+                               "--site homes:l3312692.a:20:7.2 (line to neutral) or "
+                               "--site homes:sx3312692a.ab:2:7.2 (240 V across both legs)"))
     name, bus, phase, n, kw = m.groups()
     out = {"name": name, "bus": bus.lower(), "n_chargers": int(n), "p_charger_kw": float(kw)}
     if phase:
@@ -383,10 +391,12 @@ def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
         if bus not in model.buses.index:
             issues.append(Issue("--site", s["name"], f"bus {bus!r} is not in the model",
                                 "give a bus of the model (see the candidate list)"))
-        elif s.get("phase") and s["phase"] not in model.buses.at[bus, "phases"]:
+        elif s.get("phase") and any(c not in model.buses.at[bus, "phases"]
+                                    for c in s["phase"]):
             issues.append(Issue("--site", s["name"], f"bus {bus!r} has no phase {s['phase']} "
                                 f"(it has {model.buses.at[bus, 'phases']!r})",
-                                "give a phase the bus has"))
+                                "give a phase the bus has (two of them, e.g. .ab, for one "
+                                "unit between them)"))
         elif not s.get("phase") and model.buses.at[bus, "phases"] != "abc":
             issues.append(Issue("--site", s["name"], f"bus {bus!r} has phases "
                                 f"{model.buses.at[bus, 'phases']!r}, not three",

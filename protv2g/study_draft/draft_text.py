@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from protv2g.network.dss_model import DssModel
+from protv2g.network.dss_site_base import split_phase
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study.source_check import DSS_SOURCE_FIX
@@ -141,6 +142,21 @@ def _site_entry(site: dict) -> tuple[dict, dict[str, str]]:
         entry[key] = site["p_charger_kw"] if value is None else value
         todos[key] = todo(what, fix)
     return entry, todos
+
+
+def _leg_todo(model: DssModel, site: dict) -> dict[str, str]:
+    """A TODO on ``phase`` of a ``--site BUS.a`` on a center-tapped secondary
+    (:func:`protv2g.network.dss_site_base.split_phase`): one 120 V leg, where a level-2 home
+    charger is 240 V across both (review rev34a W1: init, validate and run said nothing)."""
+    phase = str(site.get("phase") or "")
+    if len(phase) != 1 or not split_phase(model, site["bus"]):
+        return {}
+    both = str(model.buses.at[site["bus"], "phases"])
+    return {"phase": todo(
+        f"{site['bus']} is a center-tapped (split-phase 120/240 V) secondary: phase {phase} is "
+        "one 120 V leg (line to neutral, twice the current of a 240 V charger, on that half "
+        "winding)", f"for a 240 V charger across both legs write 'phase: {both}' (init "
+        f"--site {site['name']}:{site['bus']}.{both}:…); keep '{phase}' for a 120 V charger")}
 
 
 def _model_load_kw(model: DssModel) -> float:
@@ -365,6 +381,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             entry, on_field = _site_entry(s)
             entry, on_field = with_site_transformer(entry, on_field,
                                                     (site_transformers or {}).get(s["name"]))
+            on_field.update(_leg_todo(model, s))
             lines += device_block(entry, (), on_field)
             todos += [f"{s['name']}: {k}" for k in on_field]
     else:

@@ -75,9 +75,8 @@ def site_loads(sites: Sequence[V2GSite | dict],
     out = []
     for raw in sites:
         s = raw if isinstance(raw, V2GSite) else V2GSite.model_validate(raw)
-        phases = "abc" if s.phases == 3 else str(s.phase or "a")
         out.append(SiteLoad(
-            DssFlowSite(s.name, s.bus, phases),
+            DssFlowSite(s.name, s.bus, s.conductors, s.line_to_line),
             max(site_charging_kw(s, p) for p in parts),
             max(site_state(s, p, s.p_max_kw).p_export_kw for p in parts)))
     return out

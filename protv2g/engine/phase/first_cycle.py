@@ -21,7 +21,7 @@ from protv2g.engine.phase.stages import FaultGroup
 from protv2g.engine.phase.system import FaultSystem
 from protv2g.engine.phase.terminals import DeviceTransfer, Terminals
 from protv2g.network.dss_model import DssModel
-from protv2g.network.dss_site_base import site_kv_ln
+from protv2g.network.dss_site_base import ll_ratio, site_kv_ln
 
 __all__ = ["Prepared", "site_base", "site_node_map", "solve_rows"]
 
@@ -36,10 +36,17 @@ def site_node_map(system: FaultSystem, model: DssModel, keys) -> dict:  # noqa: 
 
 
 def site_base(model: DssModel, sites) -> np.ndarray:  # noqa: ANN001
-    """Line-to-neutral voltage that rates each site, V: its bus's base, or the winding feeding
+    """Voltage that rates each site, V: line to neutral, its bus's base or the winding feeding
     the bus where they disagree (:func:`protv2g.network.dss_site_base.site_kv_ln`, review
-    rev33c W5: a 240 V service on a 277 V base, rated currents 13 % low)."""
-    return site_kv_ln(model, [s.bus for s in sites]) * 1e3
+    rev33c W5: a 240 V service on a 277 V base, rated currents 13 % low); for a line-to-line
+    site the nominal voltage between its two conductors
+    (:func:`~protv2g.network.dss_site_base.site_kv_between`: 240 V across split-phase legs)."""
+    sites = list(sites)
+    out = site_kv_ln(model, [s.bus for s in sites]) * 1e3
+    for k, s in enumerate(sites):
+        if getattr(s, "line_to_line", False):
+            out[k] *= ll_ratio(model, s.bus, s.phases)
+    return out
 
 
 def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,

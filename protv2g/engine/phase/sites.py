@@ -12,8 +12,19 @@ base) become sequence voltages ``V1, V2``; the law's ``I1, I2`` become ``Ia, Ib,
 one or two phases (line-to-neutral) is one single-phase inverter per phase, each with ``1/n`` of
 the rating: the law sees that phase's voltage as ``V1`` (``V2 = 0``: a single-phase inverter has
 no negative-sequence control) and its ``I1`` is the phase current. The law works in per unit of
-``1 MVA / (3·V_LN)``; a single-phase unit of ``S/n`` MVA therefore enters it with a rating of
+``1 MVA / (3·V_b)``; a single-phase unit of ``S/n`` MVA therefore enters it with a rating of
 ``3·S/n`` (pre-fault P and Q scaled alike), which makes its rated current ``(S/n)/V_LN``.
+
+A line-to-line site (``PhaseSite.line_to_line``: a 240 V charger across the two legs of a
+split-phase secondary, 208 V between two phases of a 208Y/120 V service, a unit between two
+phases of a 3-wire delta feeder) is ONE single-phase inverter of the whole ``S`` between its two
+conductors ``x, y``: the law sees ``(V_x − V_y)/V_b`` as ``V1`` and its ``I1`` drives ``+I``
+into ``x`` and ``−I`` into ``y`` (nothing to ground or a neutral: the two currents sum to zero).
+Its base ``V_b`` is the nominal voltage between the two conductors
+(:func:`protv2g.network.dss_site_base.site_kv_between`: ``2·V_LN`` across split-phase legs,
+``√3·V_LN`` between two phases), so its rated current is ``S/V_LL``. The unit maps ``S``,
+``T`` say exactly this (a row ``(+1, −1)/V_b`` of ``S``, a column ``(+1, −1)·i_b`` of ``T``);
+the solvers are the same for every unit.
 
 Solve
 -----
@@ -74,12 +85,29 @@ class PhaseSite:
     bus : str
         OpenDSS bus name.
     phases : str
-        Phases it connects to, line-to-neutral: ``"abc"`` (three-phase), ``"b"``, ``"ac"`` ….
+        Phases it connects to: ``"abc"`` (three-phase), ``"b"``, ``"ac"`` … (line to neutral,
+        one single-phase unit per phase); with ``line_to_line`` the two conductors of its one
+        unit, in the order it reads them (``"ab"``: ``V_a − V_b``, ``+I`` into ``a``).
+    line_to_line : bool
+        One single-phase unit of the whole site between the two conductors of ``phases``
+        (module docstring).
+
+    Raises
+    ------
+    ValueError
+        ``line_to_line`` without two distinct phases.
     """
 
     source: ChargerSource
     bus: str
     phases: str = "abc"
+    line_to_line: bool = False
+
+    def __post_init__(self) -> None:
+        if self.line_to_line and (len(self.phases) != 2
+                                  or len(set(self.phases.lower())) != 2):
+            raise ValueError(f"site {self.source.name}: a line-to-line unit needs two distinct "
+                             f"phases, got {self.phases!r}")
 
     @property
     def name(self) -> str:
@@ -99,7 +127,9 @@ class SiteLaw:
     ----------
     sites : sequence of PhaseSite
     v_base_v : numpy.ndarray
-        ``(len(sites),)`` line-to-neutral base voltage of each site's bus, V.
+        ``(len(sites),)`` base voltage of each site, V: line to neutral of its bus, or for a
+        line-to-line site the nominal voltage between its two conductors
+        (:func:`.first_cycle.site_base`).
 
     Attributes
     ----------
@@ -120,37 +150,56 @@ class SiteLaw:
         self._three = np.array(three, dtype=np.int64)
         self._cond3 = np.array([[q for q in range(self.n_cond) if self.site_of[q] == i]
                                 for i in three], dtype=np.int64).reshape(len(three), 3)
-        self._single = np.array([q for q in range(self.n_cond)
-                                 if len(self.sites[self.site_of[q]].phase_index) < 3],
-                                dtype=np.int64)
         units3 = [self.sites[i].source for i in three]
-        units1 = []
-        for q in self._single:
-            s = self.sites[self.site_of[q]]
-            f = 3.0 / len(s.phase_index)
-            src = s.source
-            units1.append(replace(src, s_rated_mva=src.s_rated_mva * f,
-                                  p_pre_mw=src.p_pre_mw * f, q_pre_mvar=src.q_pre_mvar * f))
+        # single-phase units, site by site: one per conductor of a line-to-neutral site
+        # (1/n of it), one per line-to-line site (all of it, on two conductors): each unit's
+        # first conductor c0 with its sign sg (+1 for the conductor the unit reads first) and
+        # its second c1 (−1: none), which carries −sg
+        units1, c0, c1, sg = [], [], [], []
+        for i, st in enumerate(self.sites):
+            if len(st.phase_index) == 3:
+                continue
+            qs = [q for q in range(self.n_cond) if self.site_of[q] == i]
+            src = st.source
+            if st.line_to_line:
+                first = "abc".index(st.phases.lower()[0])
+                groups = [(qs[0], qs[1], 1.0 if self.phase_of[qs[0]] == first else -1.0, 3.0)]
+            else:
+                groups = [(q, -1, 1.0, 3.0 / len(st.phase_index)) for q in qs]
+            for q0, q1, sign, f in groups:
+                c0.append(q0)
+                c1.append(q1)
+                sg.append(sign)
+                units1.append(replace(src, s_rated_mva=src.s_rated_mva * f,
+                                      p_pre_mw=src.p_pre_mw * f, q_pre_mvar=src.q_pre_mvar * f))
+        self._c0 = np.array(c0, dtype=np.int64)
+        self._c1 = np.array(c1, dtype=np.int64)
+        self._sg = np.array(sg, dtype=float)
+        self._two = np.flatnonzero(self._c1 >= 0)
         self._p3 = charger_arrays(units3, 1.0)
         self._p1 = charger_arrays(units1, 1.0)
-        # per-unit current base of each conductor: 1 MVA / (3·V_LN), A
+        # per-unit current base of each conductor: 1 MVA / (3·V_b), A (V_b: its site's base)
         self.i_base_a = 1e6 / (3.0 * self.v_base)
         lim = np.zeros(self.n_cond)
         if len(three):
             lim[self._cond3] = self._p3.i_fc[:, None]
-        lim[self._single] = self._p1.i_fc
+        lim[self._c0] = self._p1.i_fc
+        lim[self._c1[self._two]] = self._p1.i_fc[self._two]
         self.limit_a = lim * self.i_base_a
         # staging units (engine/staging.py's "sites"): each three-phase fleet, then each
-        # single-phase inverter (one per conductor of a one- or two-phase site)
-        n3 = len(three)
+        # single-phase inverter (one per conductor of a one- or two-phase site, one per
+        # line-to-line site)
+        n3, n1 = len(three), len(self._c0)
         self.unit_of = np.zeros(self.n_cond, dtype=np.int64)
         if n3:
             self.unit_of[self._cond3] = np.arange(n3)[:, None]
-        self.unit_of[self._single] = n3 + np.arange(len(self._single))
-        self.n_units = n3 + len(self._single)
-        self.unit_site = np.concatenate([self._three, self.site_of[self._single]]
-                                        ).astype(np.int64)
-        self.unit_phases = tuple(["abc"] * n3 + ["abc"[p] for p in self.phase_of[self._single]])
+        self.unit_of[self._c0] = n3 + np.arange(n1)
+        self.unit_of[self._c1[self._two]] = n3 + self._two
+        self.n_units = n3 + n1
+        self.unit_site = np.concatenate([self._three, self.site_of[self._c0]]).astype(np.int64)
+        self.unit_phases = tuple(["abc"] * n3 + [
+            self.sites[self.site_of[q]].phases.lower() if q1 >= 0 else "abc"[self.phase_of[q]]
+            for q, q1 in zip(self._c0, self._c1, strict=True)])
         self.unit_i_fc = np.concatenate([self._p3.i_fc, self._p1.i_fc])
         self.unit_i_sus = np.concatenate([self._p3.i_sus, self._p1.i_sus])
         self.unit_mc_pu = np.concatenate([self._p3.mc_pu, self._p1.mc_pu])
@@ -185,10 +234,13 @@ class SiteLaw:
             t[c, k] = A_MATRIX[:, 1] * self.i_base_a[c]
             s_[k, c] = _SEQ12[0] / self.v_base[c]
             p_[k, c] = _SEQ12[0] / self.i_base_a[c]
-        for j, q in enumerate(self._single):
-            t[q, n3 + j] = self.i_base_a[q]
-            s_[n3 + j, q] = 1.0 / self.v_base[q]
-            p_[n3 + j, q] = 1.0 / self.i_base_a[q]
+        for j, (q0, q1, sign) in enumerate(zip(self._c0, self._c1, self._sg, strict=True)):
+            cq = ((q0, sign),) if q1 < 0 else ((q0, sign), (q1, -sign))
+            for q, w in cq:
+                t[q, n3 + j] = w * self.i_base_a[q]
+                s_[n3 + j, q] = w / self.v_base[q]
+                # P·T = 1 on the unit's column: the mean of its conductors' signed currents
+                p_[n3 + j, q] = w / (len(cq) * self.i_base_a[q])
         self.unit_maps = (t, s_)
         self.unit_maps_inverse = p_
         #: each unit's conductors in ``S`` and ``T`` (:func:`.unit_block.unit_conductors`)
@@ -256,17 +308,37 @@ class SiteLaw:
                     blk = np.einsum("kmj,jl->kml", w, g).reshape(n3, m, 3, 3)
                     for k in range(n3):
                         dst[:, c[k][:, None], c[k][None, :]] = blk[k] * scale[k]
-        if len(self._single):
-            qs = self._single
-            v1, ref = u[:, qs].T, u_pre[:, qs].T
+        if len(self._c0):
+            # the units' law voltages S_1·V_C (pu): a line-to-line unit (V_x − V_y)/V_b; the
+            # conductor currents T_1·I1: +I into x, −I into y (scaled by i_b at the end)
+            c0, c1, sg, two = self._c0, self._c1[self._two], self._sg, self._two
+            v1, ref = self._unit_v(u), self._unit_v(u_pre)
             inj = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref,
                             None if lim is None else lim[:, n3:].T, jac)
-            out[:, qs] = inj.i1.T
+            out[:, c0] = inj.i1.T * sg
+            out[:, c1] = -inj.i1.T[:, two] * sg[two]
             if jac and not freeze:
-                f = self.i_base_a[qs] / self.v_base[qs]
-                dv[:, qs, qs] = np.broadcast_to(inj.d[(1, 1)][0], v1.shape).T * f
-                dvc[:, qs, qs] = np.broadcast_to(inj.d[(1, 1)][1], v1.shape).T * f
+                # ∂I_C/∂V_C = T_1·diag(∂I1/∂V1)·S_1: ±f on the unit's conductor pairs
+                f = self.i_base_a[c0] / self.v_base[c0]
+                for dst, d in ((dv, inj.d[(1, 1)][0]), (dvc, inj.d[(1, 1)][1])):
+                    d = np.broadcast_to(d, v1.shape).T * f
+                    dst[:, c0, c0] = d
+                    if len(two):
+                        dt = d[:, two]
+                        dst[:, c1, c1] = dt
+                        dst[:, c0[two], c1] = -dt
+                        dst[:, c1, c0[two]] = -dt
         return out * self.i_base_a, dv, dvc
+
+    def _unit_v(self, u: np.ndarray) -> np.ndarray:
+        """The single-phase units' law voltages ``(n1, m)`` of conductor voltages ``u``
+        ``(m, q)`` pu of each conductor's base: ``sg·u[c0]`` (exactly ``u`` for a
+        line-to-neutral unit), ``sg·(u[c0] − u[c1])`` for a line-to-line one."""
+        v1 = (u[:, self._c0] * self._sg).T.copy()
+        if len(self._two):
+            t = self._two
+            v1[t] = ((u[:, self._c0[t]] - u[:, self._c1[t]]) * self._sg[t]).T
+        return v1
 
     @staticmethod
     def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray,
@@ -299,7 +371,8 @@ class SiteLaw:
         ``|V1_pre|`` (:func:`protv2g.engine.ride_through.applicable_voltages`, as the
         sequence engine does: its three-wire connection sees no ``V0``); a single-phase
         inverter its own line-to-neutral voltage relative to its pre-fault value (its
-        terminal voltage: the only one it measures; ``docs/charger-fault-model.md``).
+        terminal voltage: the only one it measures; ``docs/charger-fault-model.md``), a
+        line-to-line one the voltage between its two conductors.
         """
         m = v_c.shape[0]
         u = v_c / self.v_base
@@ -312,9 +385,8 @@ class SiteLaw:
             s_pre = _abc_to_seq((v_pre / self.v_base)[None, self._cond3])  # one row: all alike
             v_min[:, :n3], v_max[:, :n3] = applicable_voltages(
                 s[..., 1], s[..., 2], np.broadcast_to(s_pre[..., 1], (m, n3)))
-        if len(self._single):
-            q = self._single
-            rel = np.abs(u[:, q]) / np.maximum(np.abs(u_pre[:, q]), 1e-12)
+        if len(self._c0):
+            rel = (np.abs(self._unit_v(u)) / np.maximum(np.abs(self._unit_v(u_pre)), 1e-12)).T
             v_min[:, n3:] = v_max[:, n3:] = rel
         return v_min, v_max
 

@@ -385,8 +385,8 @@ def _der_ceased(sites: Sequence[PhaseSite], names: frozenset[str]) -> tuple[Phas
     power), in the same order: the minimum case leaves them out, as the sequence path
     (:attr:`~protv2g.engine.chargers.ChargerSource.max_case_only`) and IEC 60909 ``calc_sc``
     (current sources in the maximum case only)."""
-    return tuple(PhaseSite(replace(s.source, mode=ChargerMode.CEASED, p_pre_mw=0.0,
-                                   q_pre_mvar=0.0), s.bus, s.phases)
+    return tuple(replace(s, source=replace(s.source, mode=ChargerMode.CEASED, p_pre_mw=0.0,
+                                           q_pre_mvar=0.0))
                  if s.name in names else s for s in sites)
 
 
