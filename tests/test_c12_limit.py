@@ -235,7 +235,11 @@ def test_ieee34_source_set_point_and_the_rise_v2g_causes(ieee34) -> None:
     1.0503 pu without V2G and 1.058 pu with the depot and homes exporting: caused by V2G."""
     v = ieee34.violations
     c12 = v[v.criterion == "C12"]
-    fails = c12[c12.status == "fail"]
+    # the over-voltage rows (under-voltage has its own rows since review rev34a M0: IEEE 34's
+    # far end is under 0.95 pu at peak without V2G, pre-existing)
+    fails = c12[(c12.status == "fail") & (c12.mechanism != "under-voltage")]
+    low = c12[(c12.status == "fail") & (c12.mechanism == "under-voltage")]
+    assert set(low.attribution) <= {"pre-existing", "worse", "new"}
     assert not (fails.fault_bus == "800").any()
     assert not fails.scenario.astype(str).str.startswith("base").any()
     row = fails[(fails.fault_bus == "814") & (fails.scenario == "firm/light/100%")].iloc[0]
