@@ -16,7 +16,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -24,6 +23,7 @@ from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
 from protv2g.report.feeder_graph import device_edges, tree_layout
+from protv2g.report.glyph_cache import GlyphCachingCanvas
 from protv2g.text_codes import text_codes
 from protv2g.units import DeviceKind
 
@@ -164,7 +164,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     width = min(16.0, max(9.0, 1.1 * (max(xs) - min(xs) + 2)))
     height = min(12.0, max(4.5, 0.85 * (max(ys) - min(ys) + 2)))
     fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
+    GlyphCachingCanvas(fig)  # Agg, each glyph rendered once (#21: its hundreds of labels)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95)
     ax = fig.add_subplot()
     # one collection per kind of artist: a utility feeder has thousands of buses (IEEE 8500:

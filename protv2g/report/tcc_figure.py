@@ -36,6 +36,7 @@ from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 
 from protv2g.devices.models import Device, Fuse, Recloser
 from protv2g.devices.tcc import dotted_title, family_traces, plot_tcc
+from protv2g.report.glyph_cache import GlyphCachingRenderer
 from protv2g.report.tcc_legend import RowLegend
 
 __all__ = ["path_figure"]
@@ -351,8 +352,9 @@ _TEXT_PAD_PX = 2
 _TEXTS = 128
 
 
-class _TextCachingRenderer(RendererAgg):
-    """Agg renderer that keeps the pixels a one-line text changed, to paste them again.
+class _TextCachingRenderer(GlyphCachingRenderer):
+    """Agg renderer that keeps the pixels a one-line text changed, to paste them again (and
+    renders each glyph of a text it draws once per process: :mod:`protv2g.report.glyph_cache`).
 
     A TCC's legend repeats most of its lines from one picture to the next (the 250-bus
     study's 42 TCCs: 41 distinct legends, but ≈ 15 of each 16 entries shared with the
