@@ -43,7 +43,8 @@ def bus_table(tables: pd.DataFrame | Sequence[pd.DataFrame | None] | None
               ) -> pd.DataFrame | None:
     """The per-bus tables of a study's groups (one frame, or several: C5's and C12's, whose
     ``bus_group`` numbers are distinct) as one frame of :data:`BUS_READ` (a column a table
-    lacks NaN); None without rows.
+    lacks NaN; a table without ``bus_group`` and ``fault_bus`` is not one); None without
+    rows.
 
     >>> t = bus_table([pd.DataFrame({"bus_group": [0], "fault_bus": ["b1"], "margin": [-1.0]}),
     ...                None, pd.DataFrame({"bus_group": [1], "fault_bus": ["b2"]})])
@@ -52,7 +53,8 @@ def bus_table(tables: pd.DataFrame | Sequence[pd.DataFrame | None] | None
     """
     if tables is None or isinstance(tables, pd.DataFrame):
         return tables if tables is None or len(tables) else None
-    parts = [t for t in tables if t is not None and len(t)]
+    parts = [t for t in tables if t is not None and len(t)
+             and {"bus_group", "fault_bus"} <= set(t.columns)]
     if len(parts) <= 1:
         return parts[0] if parts else None
     cols = {}

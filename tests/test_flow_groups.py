@@ -229,6 +229,9 @@ def test_bus_table_of_both_tables() -> None:
     assert t.fault_bus.tolist() == ["b1", "b2", "b9"]
     assert t.base_margin.isna().tolist() == [True, True, False]
     assert bus_table([None]) is None and bus_table(c5) is c5
+    # a table of another shape (a bulk table's summary keys only) is not a per-bus table
+    other = pd.DataFrame({"scenario": ["s"], "margin": [-1.0]})
+    assert bus_table([c5, other]) is c5
 
 
 def test_summary_counts_read_every_bus() -> None:
