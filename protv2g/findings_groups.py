@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from protv2g.findings_trend import ROW_KEY
 from protv2g.significant import round_significant
@@ -59,8 +60,11 @@ def bus_table(tables: pd.DataFrame | Sequence[pd.DataFrame | None] | None
         return parts[0] if parts else None
     cols = {}
     for c in BUS_READ:
-        if c == "fault_bus":  # texts (categoricals of different categories)
-            cols[c] = np.concatenate([np.asarray(t[c], dtype=object) for t in parts])
+        if c == "fault_bus":  # texts: categoricals of different categories, united
+            texts = [t[c] for t in parts]
+            cols[c] = (union_categoricals([x.array for x in texts])
+                       if all(isinstance(x.dtype, pd.CategoricalDtype) for x in texts)
+                       else np.concatenate([np.asarray(x, dtype=object) for x in texts]))
         else:
             cols[c] = np.concatenate([
                 pd.to_numeric(t[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

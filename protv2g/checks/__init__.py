@@ -285,8 +285,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
             staged=_staged(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
         per_bus.update(more)
         frames = [rows, others]
-        del others, more
-        del rows
+        del rows, others, more
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
         # concatenated and sorted in one pass where the columns allow (#21)
