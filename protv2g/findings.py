@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,7 @@ from protv2g.findings_attribution import (
     Attribution,
     finding_attribution,
 )
-from protv2g.findings_groups import BusRows
+from protv2g.findings_groups import BusRows, bus_table
 from protv2g.findings_rows import (
     collapse,
     day_load,
@@ -120,7 +121,7 @@ class Findings:
     evidence : DataFrame
         :data:`EVIDENCE_COLUMNS` (+ extra violation columns), one row per violation row
         (rows differing only in load level collapsed), ordered by finding then margin; a
-        C5 group's row (:mod:`protv2g.checks.reach_groups`) with ``n_buses`` the zone rows
+        group's row (C5, C12: :mod:`protv2g.checks.row_groups`) with ``n_buses`` the rows
         it stands for and ``buses`` their names (1 and "" for every other row).
     """
 
@@ -160,7 +161,8 @@ def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
 
 def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = None,
                    coordination: pd.DataFrame | None = None,
-                   bus_rows: pd.DataFrame | None = None) -> Findings:
+                   bus_rows: pd.DataFrame | Sequence[pd.DataFrame | None] | None = None
+                   ) -> Findings:
     """Group violation rows into findings, with their evidence rows.
 
     Parameters
@@ -175,17 +177,19 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     coordination : DataFrame, optional
         The coordination table (``protv2g.checks.COORDINATION_COLUMNS``): the sub-rule of
         pair-criterion rows when the rows carry no mechanism column.
-    bus_rows : DataFrame, optional
-        The per-bus table of C5's groups (``StudyResult.tables["C5 buses"]``,
-        :data:`protv2g.checks.reach_groups.BUS_COLUMNS`; ``bus_group`` and ``fault_bus`` are
-        read): a finding's locations name every bus of its groups. Without it, a group's
-        row names its worst bus only. ``n_rows`` and ``n_evidence`` count the zone rows a
-        group's row stands for (``n_buses``) either way.
+    bus_rows : DataFrame or sequence of DataFrame, optional
+        The per-bus tables of the groups (``StudyResult.tables["C5 buses"]``,
+        ``["C12 buses"]``, :mod:`protv2g.checks.row_groups`; ``bus_group``, ``fault_bus``,
+        ``margin``, ``tolerance``, ``base_margin`` are read): a finding's locations name
+        every bus of its groups and its trend reads them. Without them, a group's row names
+        its worst bus only. ``n_rows`` and ``n_evidence`` count the rows a group's row
+        stands for (``n_buses``) either way.
 
     Returns
     -------
     Findings
     """
+    bus_rows = bus_table(bus_rows)  # C5's and C12's as one (#21)
     empty = Findings(pd.DataFrame(columns=FINDING_COLUMNS),
                      pd.DataFrame(columns=EVIDENCE_COLUMNS))
     if violations is None or violations.empty or "status" not in violations.columns:
@@ -218,7 +222,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     scen = {k: _at_rows(v, first) for k, v in scen.items()}
     if isinstance(p_export_kw, np.ndarray):
         p_export_kw = p_export_kw[first]
-    # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``); the groups
+    # a group's row counts as the rows it stands for (#21, ``n_buses``); the groups
     # of each finding key, whose buses its locations name
     n_key_rows = np.bincount(key, weights=row_weights(violations, cols.at)).astype(np.int64)
     key_top = int(key.max())
@@ -281,7 +285,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     made["load_levels"] = day_load(load_levels[sorted_at], pd.DataFrame(
         {c: _cells(violations, c, at) for c in ("load_fraction", "time_h", "scenario")
          if c in violations.columns}))
-    # the zone rows a C5 group's row stands for and their buses (#21), 1 and "" elsewhere
+    # the rows a group's row stands for and their buses (#21), 1 and "" elsewhere
     made["n_buses"] = row_weights(violations, at)
     if "buses" not in violations.columns:
         made["buses"] = np.full(len(at), "", dtype=object)
@@ -310,7 +314,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
 
 def _key_groups(violations: pd.DataFrame, at: np.ndarray, key: np.ndarray
                 ) -> dict[int, np.ndarray]:
-    """Finding key → the C5 groups (``bus_group`` ≥ 0) of its rows (rows ``at``)."""
+    """Finding key → the groups (``bus_group`` ≥ 0) of its rows (rows ``at``)."""
     if "bus_group" not in violations.columns:
         return {}
     group = pd.to_numeric(violations["bus_group"], errors="coerce").to_numpy(
@@ -325,7 +329,7 @@ def _key_groups(violations: pd.DataFrame, at: np.ndarray, key: np.ndarray
 
 def _group_buses(key_groups: dict[int, np.ndarray], keys: np.ndarray,
                  bus_rows: pd.DataFrame | None) -> list[list[str]]:
-    """Per finding (its key ``keys[k]``), the buses of its C5 groups (the per-bus table
+    """Per finding (its key ``keys[k]``), the buses of its groups (the per-bus table
     ``bus_rows``), distinct; empty without groups or without the table."""
     out: list[list[str]] = [[] for _ in range(len(keys))]
     if not key_groups or bus_rows is None or not len(bus_rows):

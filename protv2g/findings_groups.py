@@ -1,9 +1,11 @@
-"""A finding's C5 groups read bus by bus (#21, :mod:`protv2g.checks.reach_groups`): the
-export trend follows one fault's story across the export levels (its device, fault bus,
-fault type and case, :data:`protv2g.findings_trend.ROW_KEY`), and a group's row is only its
-worst bus — so a finding made of groups has its trend read from its groups' per-bus rows
-(the per-bus table, ``StudyResult.tables["C5 buses"]``), each with its group row's export,
-participation, load levels and attribution: the rows the finding had before the cut.
+"""A finding's groups read bus by bus (#21, :mod:`protv2g.checks.row_groups`: C5's zone
+rows, C12's voltage and unbalance rows): the export trend follows one row's story across the
+export levels (its device, fault bus, fault type and case,
+:data:`protv2g.findings_trend.ROW_KEY`), and a group's row is only its worst bus — so a
+finding made of groups has its trend read from its groups' per-bus rows (the per-bus tables,
+``StudyResult.tables["C5 buses"]`` / ``["C12 buses"]``, :func:`bus_table`), each with its
+group row's export, participation, load levels and attribution: the rows the finding had
+before the cut.
 
 Examples
 --------
@@ -16,21 +18,59 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from protv2g.findings_trend import ROW_KEY
 from protv2g.significant import round_significant
 from protv2g.text_codes import text_codes
 
-__all__ = ["BusRows", "group_trend_columns"]
+__all__ = ["BUS_READ", "BusRows", "bus_table", "group_trend_columns"]
+
+#: The columns of the per-bus tables the Findings read (locations, trend).
+BUS_READ = ("bus_group", "fault_bus", "margin", "tolerance", "base_margin")
 
 #: Columns of a group's row that each of its buses shares in the trend (the others are the
 #: bus's own: ``margin``, ``tolerance``, ``base_margin``, ``fault_bus``).
 _SHARED = ("p_export_kw", "p_charging_kw", "participation", "attribution", "load_levels",
            "load_levels:mask", "fault_type", "case")
+
+
+def bus_table(tables: pd.DataFrame | Sequence[pd.DataFrame | None] | None
+              ) -> pd.DataFrame | None:
+    """The per-bus tables of a study's groups (one frame, or several: C5's and C12's, whose
+    ``bus_group`` numbers are distinct) as one frame of :data:`BUS_READ` (a column a table
+    lacks NaN; a table without ``bus_group`` and ``fault_bus`` is not one); None without
+    rows.
+
+    >>> t = bus_table([pd.DataFrame({"bus_group": [0], "fault_bus": ["b1"], "margin": [-1.0]}),
+    ...                None, pd.DataFrame({"bus_group": [1], "fault_bus": ["b2"]})])
+    >>> t["fault_bus"].tolist(), t["margin"].tolist()[0]
+    (['b1', 'b2'], -1.0)
+    """
+    if tables is None or isinstance(tables, pd.DataFrame):
+        return tables if tables is None or len(tables) else None
+    parts = [t for t in tables if t is not None and len(t)
+             and {"bus_group", "fault_bus"} <= set(t.columns)]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    cols = {}
+    for c in BUS_READ:
+        if c == "fault_bus":  # texts: categoricals of different categories, united
+            texts = [t[c] for t in parts]
+            cols[c] = (union_categoricals([x.array for x in texts])
+                       if all(isinstance(x.dtype, pd.CategoricalDtype) for x in texts)
+                       else np.concatenate([np.asarray(x, dtype=object) for x in texts]))
+        else:
+            cols[c] = np.concatenate([
+                pd.to_numeric(t[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                if c in t.columns else np.full(len(t), np.nan) for t in parts])
+    cols["bus_group"] = cols["bus_group"].astype(np.int64)
+    return pd.DataFrame(cols, copy=False)
 
 
 @dataclass(frozen=True)

@@ -290,10 +290,9 @@ def gate_verdict(study: Study, result: StudyResult,
         # of the outcomes, the columns read once (#21)
         code, pre_mask = classify_codes(violations, gate)
         is_attributable = (code == OUTCOME_CODES[GateOutcome.FAIL]) & ~pre_mask
-        # a C5 row kept for a group of buses counts as the zone rows it stands for (#21)
+        # a row kept for a group of buses (C5, C12) counts as the rows it stands for (#21)
         weight = row_weights(violations)
         n_fail, n_pre = int(weight[is_attributable].sum()), int(weight[pre_mask].sum())
-        del weight
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # the reasons of every kind from one coding of the table's columns, by mask (#21:
         # a copy of the rows per kind, each hashed again, 0.3 s at 10,000 buses)
@@ -332,7 +331,8 @@ def gate_verdict(study: Study, result: StudyResult,
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G")
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
-        n_stand_in = int((stand_in & is_attributable).sum())
+        n_stand_in = int(weight[stand_in & is_attributable].sum())  # a group's rows (#21)
+        del weight
         gated = set(gate.criteria)
         if unmodelled_fuses_and_reclosers(study.document):  # said by its error: not "n/a"
             gated -= set(FUSE_RECLOSER_CRITERIA)

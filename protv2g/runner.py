@@ -27,12 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.checks import check_study
+from protv2g.checks import GROUP_TABLES, check_study
 from protv2g.checks._compact import text_category
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
-from protv2g.checks.reach_groups import BUS_TABLE
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.criteria_basis import criterion_stand_ins
@@ -202,8 +201,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     base_of = ctx.base_of
     directional = directional_table(ctx)
     known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
-    # C5's zone rows of every group the violation table keeps one row of (#21)
-    reach_buses = ctx.cache.get(BUS_TABLE)
+    # C5's zone rows and C12's bus rows of every group the violation table keeps one row of
+    # (#21)
+    group_buses = {name: ctx.cache[name] for name in GROUP_TABLES
+                   if ctx.cache.get(name) is not None and len(ctx.cache[name])}
     # the checks' times when they ran on the same stages (#21), read by the OpenDSS stage
     # table only; the context (its fault table with the time columns, ≈ 200 MiB at 10,000
     # buses) let go before the sheets, the stage table and the gate (#21: held to the end of
@@ -271,9 +272,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
-    if reach_buses is not None and len(reach_buses):
-        tables[BUS_TABLE] = reach_buses
-    del known_duty, reach_buses
+    tables.update(group_buses)
+    del known_duty, group_buses
     if study.model is not None:
         tables["Existing sources"] = der_table(study.model)
     elif len(existing := existing_sources_table(study.net)):

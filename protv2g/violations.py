@@ -43,12 +43,13 @@ total-clearing band), empty for rows without a finding status
 written when read).
 
 A study's table (:func:`protv2g.checks.run_checks`) has three more columns after these
-(:data:`protv2g.checks.reach_groups.GROUP_COLUMNS`): C5's zone rows are kept one per group
-(scenario, device, element, zone, status, fault type, case, attribution), the worst, and
-``n_buses`` says how many zone rows (buses) the row stands for (1 for every other row; counts
+(:data:`protv2g.checks.row_groups.GROUP_COLUMNS`): C5's zone rows (scenario, device,
+element, zone, status, fault type, case, attribution) and C12's voltage and unbalance rows
+(scenario, device, status, attribution, unit, mechanism) are kept one per group, the worst, and
+``n_buses`` says how many rows (buses) the row stands for (1 for every other row; counts
 of rows read it, :func:`row_weights`), ``buses`` names them in words (worst first, "" for
-other rows) and ``bus_group`` numbers the group in the per-bus table
-(``StudyResult.tables["C5 buses"]``, -1 for other rows).
+other rows) and ``bus_group`` numbers the group in its per-bus table
+(``StudyResult.tables["C5 buses"]`` / ``["C12 buses"]``, -1 for other rows).
 
 Examples
 --------
@@ -120,8 +121,8 @@ SCENARIO_COLUMNS = ["scenario", "participation", "load_level", "export_level", "
 
 
 def row_weights(frame: pd.DataFrame, at: Any = None) -> Any:
-    """The violation rows each row stands for (``n_buses``: a C5 row kept for a group of
-    zone rows stands for them all, :mod:`protv2g.checks.reach_groups`; 1 for every other row
+    """The violation rows each row stands for (``n_buses``: a C5 or C12 row kept for a group
+    of rows stands for them all, :mod:`protv2g.checks.row_groups`; 1 for every other row
     and without the column), as an int64 array, at positions ``at`` (default all).
 
     >>> row_weights(pd.DataFrame({"n_buses": [1, 22]})).tolist()
@@ -171,7 +172,7 @@ def describe_rows(violations: pd.DataFrame) -> str:
     >>> describe_rows(v)
     '3 violation rows (2 failing, 1 warning); 1 not applicable'
     """
-    # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``)
+    # a group's row counts as the rows it stands for (#21, ``n_buses``)
     weight = row_weights(violations)
     n = {s: int(weight[np.asarray(status_mask(violations, s), dtype=bool)].sum())
          for s in CheckStatus}

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from protv2g.checks import run_checks
+from protv2g.checks import check_study
+from protv2g.checks.flow_groups import FLOW_BUS_TABLE
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
     REGULATOR_SETPOINT,
@@ -48,9 +49,26 @@ def _flow(base: dict[str, float], v2g: dict[str, float]) -> dict[str, pd.DataFra
 
 
 def _c12(study, flow) -> pd.DataFrame:
-    v, _ = run_checks(study, rows((BASE, "R1", "B1", "3ph", "max", 1000.0)), flow,
+    """C12's fail and info rows, a group's row (#21, :mod:`protv2g.checks.flow_groups`) read
+    bus by bus: one row per bus of its group, with the bus's own margin, tolerance and base
+    margin from the per-bus table (the group's keys and, at its worst bus, its message)."""
+    out = check_study(study, rows((BASE, "R1", "B1", "3ph", "max", 1000.0)), flow,
                       scenarios())
-    return v[(v.criterion == "C12") & v.status.isin(["fail", "info"])]
+    v = out.violations
+    v = v[(v.criterion == "C12") & v.status.isin(["fail", "info"])].reset_index(drop=True)
+    per_bus = out.context.cache.get(FLOW_BUS_TABLE)
+    if per_bus is None or not (v.bus_group >= 0).any():
+        return v
+    per_bus = per_bus.reset_index(drop=True)
+    at = pd.Series(v.index, index=v.bus_group)
+    every = v.iloc[at.reindex(per_bus.bus_group.to_numpy()).dropna().astype(int)].copy()
+    for c in ("fault_bus", "margin", "tolerance", "base_margin"):
+        every[c] = per_bus[c].to_numpy(dtype=object if c == "fault_bus" else float)
+    first = ~per_bus.bus_group.duplicated().to_numpy()
+    every["message"] = np.where(first, every.message.astype(str).to_numpy(), None)
+    alone = v[v.bus_group < 0]
+    return pd.concat([alone, every], ignore_index=True) if len(alone) else every.reset_index(
+        drop=True)
 
 
 def _fail_at(c12: pd.DataFrame, bus: str, scenario: str = V2G) -> pd.DataFrame:

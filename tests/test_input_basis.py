@@ -4,6 +4,7 @@ drafts, and an end-to-end run where an overloaded line is rated by OpenDSS's def
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import warnings
@@ -273,3 +274,17 @@ def test_summary_rests_on_counts_the_band_apart():
     assert i_band < i_default < i_todo and "lists 1 pre-existing" in line
     only_band = _rests_on_line(f.iloc[:3], {})
     assert "2 on the fuse curve band" in only_band and "confirm:" not in only_band
+
+
+def test_gate_unconfirmed_counts_the_rows_a_group_stands_for(depot_study):
+    """#21: a C5/C12 group's row (``n_buses``) counts as the rows it stands for in the gate's
+    ``unconfirmed`` count, as in its ``failing`` and ``pre_existing`` counts (it counted 1:
+    IEEE 8500 read 816 where its rows are 2,138)."""
+    rows = [_row("todo", "new", fault_bus="b1", n_buses=5, buses="b1, b2, b3 … (+2 buses)",
+                 bus_group=0), _row("given", "new", "line.l2", n_buses=1, buses="",
+                                    bus_group=-1)]
+    result = dataclasses.replace(_result(rows), violations=pd.DataFrame(
+        rows, columns=[*VIOLATION_COLUMNS, "n_buses", "buses", "bus_group"]))
+    out = gate_verdict(depot_study, result)
+    assert out["counts"]["failing"] == 6
+    assert out["counts"]["unconfirmed"] == 5

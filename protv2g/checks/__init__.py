@@ -39,11 +39,14 @@ categories are sorted as ``str`` sorts: they sort as text does; group them with
 it is read (``iloc``, ``tolist()``, ``astype(str)``, Parquet, Excel give the texts), C5's
 and C12's from compact recipes (#21: 164 MiB of strings at 10,000 buses).
 
-After these, three columns say what a row stands for (#21, :mod:`.reach_groups`): C5's zone
-rows, attributed one by one, are kept one per group (scenario, device, element, zone, status,
-fault type, case, attribution), the worst: ``n_buses`` the zone rows it stands for (1 for
-every other row), ``buses`` their buses in words, ``bus_group`` its number in the per-bus
-table (``CheckOutcome.context.cache["C5 buses"]``, the runner's ``tables["C5 buses"]``).
+After these, three columns say what a row stands for (#21, :mod:`.row_groups`): C5's zone
+rows (:mod:`.reach_groups`: scenario, device, element, zone, status, fault type, case,
+attribution) and C12's voltage and unbalance rows (:mod:`.flow_groups`: scenario, device,
+status, attribution, unit, mechanism), attributed one by one, are kept one per group, the
+worst: ``n_buses`` the rows (buses) it stands for (1 for every other row), ``buses`` their
+buses in words, ``bus_group`` its number in the per-bus table
+(``CheckOutcome.context.cache["C5 buses"]`` / ``["C12 buses"]``, :data:`GROUP_TABLES`, the
+runner's ``tables``).
 
 A check that cannot be evaluated (no fault result, a device whose curve data are missing, no
 engine result for a device, no flow result) yields a ``not_evaluated`` row; a criterion with
@@ -101,15 +104,11 @@ from protv2g.checks.distinct_blocks import (
 )
 from protv2g.checks.duty_rows import GROUP_KEYS
 from protv2g.checks.flow import flow_margins
+from protv2g.checks.flow_groups import FLOW_GROUPS
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
-from protv2g.checks.reach_groups import (
-    BUS_TABLE,
-    GROUP_COLUMNS,
-    REACH_KEY,
-    group_reach_rows,
-    with_group_columns,
-)
+from protv2g.checks.reach_groups import REACH_GROUPS
+from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.criteria import CATALOGUE, Criterion, Need
@@ -122,7 +121,7 @@ from protv2g.violations import VIOLATION_COLUMNS
 
 __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
            "build_context", "check_study", "family_function", "run_checks", "attribute",
-           "base_scenarios", "base_margins", "check_context", "rules_used_table"]
+           "base_scenarios", "base_margins", "check_context", "rules_used_table", "GROUP_TABLES"]
 
 #: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
 FamilyFunction = Callable[[CheckContext], pd.DataFrame]
@@ -268,7 +267,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
                          fuses=_fuses(ctx), staged=_staged(ctx))
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
-        rows, per_bus = group_reach_rows(rows)
+        rows, per_bus = group_rows(rows, _GROUPED, scenario_parts=_scenario_parts(ctx))
         release_freed_memory()  # the zone rows' columns, let go (#21)
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
@@ -279,11 +278,14 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         _expand_duty(ctx, twins)
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
-        frames = [rows, with_group_columns(attribute(
+        # C12's per-bus rows cut to each group's worst, attributed per bus first (#21)
+        others, more = group_rows(attribute(
             concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
             base_margins(ctx, faults=False), explained=_explained(ctx), fuses=_fuses(ctx),
-            staged=_staged(ctx)))]
-        del rows
+            staged=_staged(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
+        per_bus.update(more)
+        frames = [rows, others]
+        del rows, others, more
         gathers = [plan, None]
         release_freed_memory()  # the attribution's transients, before the rows are taken
         # concatenated and sorted in one pass where the columns allow (#21)
@@ -316,7 +318,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         v = concat_owned(uniform_columns(_reach_keyed(parts)))
         v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
                       fuses=_fuses(ctx), staged=_staged(ctx))
-        v, per_bus = group_reach_rows(v)  # C5's zone rows, each group's worst (#21)
+        # C5's zone rows and C12's per-bus rows, each group's worst (#21)
+        v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
         release_freed_memory()
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
@@ -325,18 +328,40 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     v.index = pd.RangeIndex(len(v))
     if list(v.columns) != VIOLATION_COLUMNS + GROUP_COLUMNS:
         v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
-    ctx.cache[BUS_TABLE] = compact_violations(per_bus)  # C5's zone rows of every group
+    for name, table in per_bus.items():  # the grouped rows of every group (#21)
+        ctx.cache[name] = compact_violations(table)
     # the repetitive text columns as categoricals (#21: already so when taken above)
     return CheckOutcome(compact_violations(v), coord, ctx)
 
 
+#: The criteria whose per-bus rows are kept one per group (#21, :mod:`.row_groups`): C5's
+#: zone rows, C12's voltage and unbalance rows; their per-bus tables by name.
+_GROUPED = (REACH_GROUPS, FLOW_GROUPS)
+#: The names of the per-bus tables (``CheckOutcome.context.cache``, the runner's ``tables``).
+GROUP_TABLES = tuple(spec.table for spec in _GROUPED)
+
+
+def _n_groups(tables: dict[str, pd.DataFrame]) -> int:
+    """The groups numbered in ``tables`` (the next group's number: one numbering over
+    every per-bus table of a study)."""
+    return max((int(t["bus_group"].max()) + 1 for t in tables.values() if len(t)), default=0)
+
+
+def _scenario_parts(ctx: CheckContext) -> dict[str, tuple[str, str, str]]:
+    """Scenario → (participation, export level, load level) texts, as the result's
+    scenario table writes them (:func:`protv2g.scenarios.scenario_table`): which rows the
+    Findings could collapse (:func:`.row_groups.collapsing_rows`)."""
+    return {name: (str(sc.participation.value), str(sc.export_level),
+                   str(sc.load_level.value)) for name, sc in ctx.scenarios.items()}
+
+
 def _reach_keyed(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """``frames`` (violation-row frames the caller owns, changed in place) each with
-    :data:`~protv2g.checks.reach_groups.REACH_KEY` (-1, no group, where a frame lacks it:
+    :data:`~protv2g.checks.row_groups.GROUP_PART` (-1, no group, where a frame lacks it:
     one set of columns for :func:`~protv2g.checks._row_frames.concat_owned`)."""
     for f in frames:
-        if f is not None and len(f) and REACH_KEY not in f.columns:
-            f[REACH_KEY] = np.full(len(f), -1, dtype=np.int8)
+        if f is not None and len(f) and GROUP_PART not in f.columns:
+            f[GROUP_PART] = np.full(len(f), -1, dtype=np.int8)
     return frames
 
 

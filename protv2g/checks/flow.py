@@ -67,6 +67,7 @@ from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
 from protv2g.checks.flow_controls import controlled_rows, regulators
+from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
     LINE_TO_LINE_TEXT,
@@ -90,6 +91,7 @@ from protv2g.checks.regulator_text import (
     FORWARD_LOCKED_TEXT,
     TAKEN_FORWARD_LOCKED_TEXT,
 )
+from protv2g.checks.row_groups import GROUP_PART
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
 from protv2g.violations import CheckStatus
@@ -216,6 +218,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
         out["attribution"] = np.where(caused | tap, "new", np.where(pre, "pre-existing", "")
                                       ).astype(object)
+    out[GROUP_PART] = np.full(len(out), VOLTAGE, dtype=np.int8)  # a row per bus (#21)
     return out
 
 
@@ -349,9 +352,10 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
             w = _worst(judged, ["scenario", "bus"], "unbalance_percent")
             _keep_bases(ctx, "unbalance_percent", bus, w)
             rows.append(unbalance_rows(ctx, bus, w, partial(_bus_names, ctx)))
+            rows[-1][GROUP_PART] = np.full(len(rows[-1]), UNBALANCE, dtype=np.int8)
     if not _has_loading(branch):
         rows.append(could_not("C12", "no branch loading in the power-flow result"))
-        return concat(rows)
+        return _marked(concat(rows))
     w = _worst(branch, _BRANCH_KEYS, "loading_percent")
     _keep_bases(ctx, "loading_percent", branch, w)
     bad = w[w.loading_percent > th.loading_max_percent + 1e-9]
@@ -379,4 +383,13 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
                      f"{ctx.export_text(s)}: {TAKEN_FORWARD_LOCKED_TEXT}"
                      for p, n, s in zip(bad.p_from_mw, label, bad.scenario, strict=True)]))
     rows.append(controlled_rows(ctx))
-    return concat(rows)
+    return _marked(concat(rows))
+
+
+def _marked(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (changed in place) with :data:`~protv2g.checks.row_groups.GROUP_PART` an
+    int8 column, -1 on the rows that stand for themselves (:mod:`protv2g.checks.flow_groups`:
+    the voltage and unbalance rows are grouped per bus)."""
+    if GROUP_PART in rows.columns:
+        rows[GROUP_PART] = rows[GROUP_PART].fillna(-1).to_numpy().astype(np.int8)
+    return rows

@@ -125,6 +125,12 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
         ("device", "status", "fault_type"), (("margin", "min"),),
         "per device, status (zone) and fault type, the row of the smallest margin over "
         "scenarios, cases and buses"),
+    # C12's voltage and unbalance rows of its grouped Evidence rows (#21,
+    # protv2g.checks.flow_groups.FLOW_BUS_TABLE)
+    "C12 buses": BulkSummary(
+        ("scenario", "status", "margin_unit"), (("margin", "min"),),
+        "per scenario, status and unit (voltage pu, unbalance % VUF), the row of the "
+        "smallest margin over buses"),
     "Flow sites": BulkSummary(
         ("site",), (("p_kw", "max"), ("p_kw", "min")),
         "per V2G site, the rows of the largest export and the largest import (smallest P) "

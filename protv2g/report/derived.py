@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks import GROUP_TABLES
 from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
-from protv2g.checks.reach_groups import BUS_TABLE
 from protv2g.engine.collect import release_freed_memory
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import worst_order
@@ -74,11 +74,12 @@ def result_findings(result: StudyResult) -> Findings:
     (:meth:`protv2g.result.StudyResult.derived`: the findings stage and the workbook share
     them; #21, 10,000 buses: they were built twice, ≈ 1 s CPU each). Not to be modified."""
     inputs = (result.violations, result.scenarios, result.tables.get("Coordination"),
-              result.tables.get(BUS_TABLE))  # C5's groups' buses: the locations (#21)
+              *(result.tables.get(n) for n in GROUP_TABLES))  # the groups' buses (#21)
     derived = getattr(result, "derived", None)
     if derived is None:  # a result-like object without the memo
-        return build_findings(*inputs)
-    return derived("findings", inputs, lambda: _released(build_findings(*inputs)))
+        return build_findings(*inputs[:3], list(inputs[3:]))
+    return derived("findings", inputs,
+                   lambda: _released(build_findings(*inputs[:3], list(inputs[3:]))))
 
 
 def _released(findings: Findings) -> Findings:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from protv2g.checks.flow_groups import FLOW_BUS_COLUMNS, FLOW_BUS_TABLE
 from protv2g.checks.reach_groups import BUS_COLUMNS, BUS_TABLE
 from protv2g.report.inputs_sheet import (  # noqa: F401 - re-exported (tests, callers)
     DEFAULT_NONE,
@@ -63,7 +64,8 @@ GROUPED_NOTE = (
     "C5 (reach) rows are grouped: one row per scenario, device, element, zone, fault type, "
     "case and attribution, the worst bus's, 'n buses' the zone rows (buses) it stands for "
     "and 'buses' them in words (worst first); every bus's row is in the C5 buses sheet (or "
-    "the file beside the workbook it names)")
+    "the file beside the workbook it names); so are C12's voltage and unbalance rows, one "
+    "per scenario, device, attribution, unit and mechanism, in the C12 buses sheet")
 #: The sheet of C5's per-bus rows (present when the study has C5 groups).
 BUS_SHEET = SheetSpec(
     BUS_TABLE, f"tables:{BUS_TABLE}", tuple(BUS_COLUMNS),
@@ -71,6 +73,12 @@ BUS_SHEET = SheetSpec(
     "group; a load-level twin scenario's row shares its group and rows), the group's keys "
     "and the bus's own current, pickup (I other), margin, tolerance and base-case margin, "
     "worst first within a group")
+#: The sheet of C12's per-bus rows (present when the study has C12 groups, #21).
+FLOW_BUS_SHEET = SheetSpec(
+    FLOW_BUS_TABLE, f"tables:{FLOW_BUS_TABLE}", FLOW_BUS_COLUMNS,
+    "every voltage and unbalance row (bus) of C12's grouped rows: its group (bus_group, the "
+    "Evidence row's group), the group's keys and the bus's own margin, tolerance and "
+    "base-case margin, worst first within a group")
 #: Column note of the sheets that print a device's time beside its current (#19).
 STAGED_TIME_NOTE = (
     "times are the staged operate times (Σ Δt/t_op through the chargers' stages: first cycle, "
@@ -405,9 +413,11 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
     """Data sheets in order, with ``tables`` entries the layout does not name inserted
     before "Scenarios" (in the result's order)."""
     specs = list(DATA_SHEETS)
-    if BUS_TABLE in result.tables:  # C5's zone rows of its grouped Evidence rows (#21)
-        at = next(i for i, s in enumerate(specs) if s.title == "Evidence") + 1
-        specs.insert(at, BUS_SHEET)
+    at = next(i for i, s in enumerate(specs) if s.title == "Evidence") + 1
+    for sheet in (BUS_SHEET, FLOW_BUS_SHEET):  # the rows of grouped Evidence rows (#21)
+        if sheet.title in result.tables:
+            specs.insert(at, sheet)
+            at += 1
     named = {s.source.partition(":")[2] for s in specs if s.source.startswith("tables:")}
     taken = {s.title.lower() for s in specs} | {"summary", TCC.lower(), FEEDER.lower()}
     extra = []

@@ -14,7 +14,7 @@ import pandas as pd
 from protv2g.criteria import CATALOGUE, order
 from protv2g.input_basis import InputBasis
 from protv2g.text_codes import text_codes
-from protv2g.violations import CheckStatus
+from protv2g.violations import CheckStatus, row_weights
 
 __all__ = ["criterion_counts", "passed_note"]
 
@@ -56,8 +56,10 @@ def criterion_counts(violations: pd.DataFrame, findings: pd.DataFrame,
         return []
     crit, crit_t = text_codes(violations["criterion"])
     status, status_t = text_codes(violations["status"])
-    n = np.bincount(crit * len(status_t) + status, minlength=len(crit_t) * len(status_t)
-                    ).reshape(len(crit_t), len(status_t))
+    # a group's row counts as the rows (buses) it stands for (#21, C5 and C12 groups)
+    n = np.bincount(crit * len(status_t) + status, weights=row_weights(violations),
+                    minlength=len(crit_t) * len(status_t)).astype(np.int64).reshape(
+        len(crit_t), len(status_t))
     row = {t: k for k, t in enumerate(crit_t.tolist())}
     col = {t: k for k, t in enumerate(status_t.tolist())}
     f_crit = findings["criterion"].astype(str).value_counts() if len(findings) else {}
