@@ -346,6 +346,8 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         rows.append(_at_limit_row(ctx, bus, w))
         # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)
         rows.append(under_voltage_rows(ctx, judged, partial(_bus_names, ctx)))
+        # a row per bus, grouped as the over-voltage rows (their mechanism keeps them apart)
+        rows[-1][GROUP_PART] = np.full(len(rows[-1]), VOLTAGE, dtype=np.int8)
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)
