@@ -84,6 +84,7 @@ from protv2g.study.engine_inputs import (
     high_bracket_sets,
 )
 from protv2g.study.loader import Study
+from protv2g.topology_fault_buses import low_voltage_zone_buses
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
            "study_fault_buses", "DEVICE_ROW_MIN_A"]
@@ -106,16 +107,29 @@ def dss_devices(study: Study) -> list[PhaseDevice]:
 def study_fault_buses(study: Study) -> np.ndarray:
     """The OpenDSS path's fault buses: a boolean mask over ``study.model.buses``.
 
-    Every primary bus (above 1 kV, ``buses.primary``) and every low-voltage bus (1 kV or
-    less) at a terminal of an element that carries a study device — for a fuse on a service
-    transformer's high-voltage side (``location: {trafo: X, side: hv}``) the transformer's
-    secondary terminal bus, the through-fault at which a transformer fuse is judged (IEEE Std
-    C37.48.1-2002 §6 and IEEE Std C57.109-2018 §4, recalled) and the only faults in its own
-    zone; for a device on a low-voltage line, both its ends. Without them a device whose zone
-    holds only low-voltage buses had no fault rows (review rev32a W2: ``gate: ERROR``, "no
-    engine result for device F-SVC"). One or two buses per such device: not every secondary
-    of the feeder (the IEEE 8500 has thousands; ``protv2g faults --secondaries`` faults them
-    all). The other secondaries stay reduced exactly into the network (Kron).
+    * Every primary bus (above 1 kV, ``buses.primary``);
+    * every low-voltage bus (1 kV or less) at a terminal of an element that carries a study
+      device — for a fuse on a service transformer's high-voltage side (``location: {trafo:
+      X, side: hv}``) the transformer's secondary terminal bus, the through-fault at which a
+      transformer fuse is judged (IEEE Std C37.48.1-2002 §6 and IEEE Std C57.109-2018 §4,
+      recalled) and the only faults in its own zone; for a device on a low-voltage line,
+      both its ends. Without them a device whose zone holds only low-voltage buses had no
+      fault rows (review rev32a W2: ``gate: ERROR``, "no engine result for device F-SVC");
+    * every low-voltage bus that is a **reach requirement** of a study device (its primary
+      or backup zone by :func:`protv2g.topology_reach.reach_zones`, the rule C5 judges): in
+      practice the zone of a device on a low-voltage element — a relay on a 416 V feeder's
+      head line protects that feeder's buses, whatever their voltage (review rev34b W2: on
+      the European LV test feeder only ``sourcebus``, ``1`` and the head's close-in point
+      were faulted, none of the 905 buses of the zone; C5 judged nothing and the gate
+      said PASS). A device on a medium-voltage bus has no low-voltage requirement but its
+      own transformer's secondary terminals (:mod:`protv2g.topology_reach`), so a utility
+      feeder's service secondaries behind a distribution transformer with no study device
+      stay out (the IEEE 8500 has about 2,350; ``protv2g faults --secondaries`` faults them
+      all) and its fault bus count does not change. The zones are walked only when a device
+      sits on a low-voltage (or unknown-voltage) bus
+      (:func:`protv2g.topology_fault_buses.low_voltage_zone_buses`).
+
+    The other buses stay reduced exactly into the network (Kron).
 
     Examples
     --------
@@ -134,6 +148,8 @@ def study_fault_buses(study: Study) -> np.ndarray:
         pos = model.bus_index(list(names))
         pos = pos[pos >= 0]
         wanted[pos[lv[pos]]] = True
+    zone = low_voltage_zone_buses(study.feeder, study.device_sites)
+    wanted[zone[(zone >= 0) & (zone < len(wanted))]] = True
     return wanted
 
 

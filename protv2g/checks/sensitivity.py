@@ -69,6 +69,7 @@ from protv2g.checks.reach_text import (
     transformers_below,
 )
 from protv2g.checks.reach_ungrounded import ground_fault_rows, ungrounded_rows
+from protv2g.checks.reach_unjudged import unjudged_rows
 from protv2g.checks.reach_zone import EITHER_ELEMENT, reach_rows
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import kind_of
@@ -335,6 +336,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         return concat([*rows, could_not("C5", "reach is judged in the minimum case, which the "
                                         "study does not compute (add min to faults.cases)")])
     m, taken = _zone_rows_split(ctx)
+    rows.append(unjudged_rows(ctx, names))  # a zone bus not faulted: not a pass (rev34b W2)
     rows.append(ungrounded_rows(ctx, taken))
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:

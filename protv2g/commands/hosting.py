@@ -50,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "low/expected/firm × light/peak)")
     p.add_argument("--grid", type=int, default=16, metavar="N",
                    help="candidate export levels per site in the first pass (default 16)")
-    p.add_argument("--tol-kw", type=float, default=5.0, metavar="KW",
-                   help="bisection tolerance, kW (default 5)")
+    p.add_argument("--tol-kw", type=float, default=None, metavar="KW",
+                   help="bisection tolerance, kW (default per site: min(5 kW, a quarter of "
+                        "one charger's kW))")
     p.set_defaults(func=run)
 
 
@@ -66,7 +67,7 @@ def _check_paths(args: argparse.Namespace) -> None:
         if not target.parent.exists():
             raise InputError(Issue("command line", opt, f"directory {target.parent} does not "
                                    "exist", "create it or choose another path"))
-    if args.grid < 1 or not args.tol_kw > 0:
+    if args.grid < 1 or (args.tol_kw is not None and not args.tol_kw > 0):
         raise InputError(Issue("command line", "--grid/--tol-kw",
                                "--grid must be ≥ 1 and --tol-kw > 0", "pass positive numbers"))
 

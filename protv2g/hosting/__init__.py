@@ -31,7 +31,9 @@ at every level it reports and interpolates nothing:
    search keeps only the worst failing row per scenario and criterion between calls.
 2. **Bisection** — each bracket (last passing level, first failing level) of each criterion is
    cut into ``n_refine + 1`` parts, all brackets at once in one further small engine call, until
-   it is narrower than ``tol_kw``. The hosting capacity is the last *passing* level evaluated
+   it is narrower than ``tol_kw`` (default per site: min(5 kW, ¼ of one charger's kW),
+   :func:`protv2g.hosting.search.site_tol_kw`). The hosting capacity is the last *passing*
+   level evaluated
    (conservative by at most ``tol_kw``). A criterion that fails at the smallest export is
    limited by the chargers online, not by the export, and its note says so.
 3. **Chargers online** — on such an axis the number of chargers online is searched instead

@@ -53,7 +53,8 @@ FAULT_ROWS_PER_CALL = 2_000_000
 MIN_EXPORTS_PER_CALL = 16
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
-           "exports_per_call", "hosting_analysis", "hosting_capacity"]
+           "exports_per_call", "hosting_analysis", "hosting_capacity", "site_tol_kw",
+           "DEFAULT_TOL_KW", "TOL_CHARGER_FRACTION"]
 
 #: ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``, the
 #: signature of :func:`protv2g.checks.run_checks`.
@@ -161,11 +162,36 @@ def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -
     return [enum(x) for x in (default if items is None else items)]
 
 
+#: The hosting search's bisection tolerance, kW, where the site's chargers are larger than
+#: four times it (a depot's, a campus's): the figure is conservative by at most this.
+DEFAULT_TOL_KW = 5.0
+#: Below that, the tolerance as a fraction of one charger's kW (:func:`site_tol_kw`).
+TOL_CHARGER_FRACTION = 0.25
+
+
+def site_tol_kw(site: Any, tol_kw: float | None = None) -> float:
+    """The bisection tolerance (kW) of a site's search: ``tol_kw`` when given, else
+    ``min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION × p_charger_kw)`` — a home-scale site (7.4 kW
+    chargers: 1.85 kW) is searched to a quarter of a charger's output, not to two thirds of
+    it (review rev34b F1). A quarter, not a half: the first grid of a home street (8 × 7.4 kW
+    over 16 steps) is 3.7 kW, half a charger, and a tolerance equal to it bisects nothing.
+
+    >>> from types import SimpleNamespace as S
+    >>> site_tol_kw(S(p_charger_kw=7.4)), site_tol_kw(S(p_charger_kw=60.0))
+    (1.85, 5.0)
+    >>> site_tol_kw(S(p_charger_kw=7.4), 5.0)
+    5.0
+    """
+    if tol_kw is not None:
+        return float(tol_kw)
+    return min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION * float(site.p_charger_kw))
+
+
 def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                      sites: Sequence[str] | None = None,
                      participations: Sequence[Participation | str] | None = None,
                      load_levels: Sequence[LoadLevel | str] | None = None,
-                     n_grid: int = 16, n_refine: int = 7, tol_kw: float = 5.0,
+                     n_grid: int = 16, n_refine: int = 7, tol_kw: float | None = None,
                      max_rounds: int = 12,
                      progress: Callable[[str], None] | None = None) -> HostingAnalysis:
     """Protection hosting capacity of every V2G site, overall and per criterion.
@@ -188,8 +214,12 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         smallest export, ``tol_kw``).
     n_refine : int
         Levels added inside each bracket per bisection round.
-    tol_kw : float
-        Stop refining when a bracket is narrower than this, kW.
+    tol_kw : float, optional
+        Stop refining when a bracket is narrower than this, kW. Default: per site,
+        :func:`site_tol_kw` — ``min(5 kW, ¼ of one charger's kW)``, so a home-scale site is
+        searched to a fraction of its chargers' output (review rev34b F1: 8 × 7.4 kW, grid
+        step 3.7 kW under the flat 5 kW tolerance, no bisection: 11 kW reported, 14.24 kW
+        by OpenDSS).
     max_rounds : int
         Upper bound on bisection rounds.
     progress : callable, optional
@@ -220,13 +250,14 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             raise InputError(Issue(str(study.path), "v2g_sites",
                                    f"unknown site(s) {unknown}; sites: {names}",
                                    "name a site of the study"))
-    if n_grid < 1 or n_refine < 1 or not tol_kw > 0:
+    if n_grid < 1 or n_refine < 1 or (tol_kw is not None and not tol_kw > 0):
         raise InputError(Issue("options", "n_grid/n_refine/tol_kw",
                                "n_grid and n_refine must be ≥ 1 and tol_kw > 0"))
     chosen = [s for s in all_sites if sites is None or s.name in sites]
     parts = _selected(participations, Participation, list(Participation))
     loads = _selected(load_levels, LoadLevel, list(LoadLevel))
     axes = [Axis(s, p, ld) for s in chosen for p in parts for ld in loads]
+    tol_of = {a.key: site_tol_kw(a.site, tol_kw) for a in axes}
     gate = doc.gate
     criteria = list(gate.criteria)
 
@@ -309,7 +340,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         return found
 
     # 1. the grid: every axis × candidate level, one engine call
-    run([(a, p) for a in axes for p in grid_kw(a, n_grid, tol_kw)])
+    run([(a, p) for a in axes for p in grid_kw(a, n_grid, tol_of[a.key])])
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
     for round_no in range(1, max_rounds + 1):
@@ -324,7 +355,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 # beside a not-determined one), the same when no stand-in row fails first
                 for lo, hi in {bracket(failing, axis, evaluated, crit),
                                given_bracket(failing, axis.key, evaluated, crit)}:
-                    if hi is None or hi - lo <= tol_kw:
+                    if hi is None or hi - lo <= tol_of[axis.key]:
                         continue
                     for k in range(1, n_refine + 1):
                         new.add((axis, lo + (hi - lo) * k / (n_refine + 1)))
@@ -335,7 +366,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
 
     # 3. axes limited from the smallest export: the chargers online instead (.online)
     phase = "chargers online"
-    online = search_online(axes, failing, run_online, n_grid, tol_kw)
+    online = search_online(axes, failing, run_online, n_grid,
+                           min(tol_of.values(), default=DEFAULT_TOL_KW))
     # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
     unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
                                                             not_applicable)

@@ -12,7 +12,13 @@ The export at which the limit itself is passed is interpolated linearly between 
 (0 kW, margin ``base_margin``) and the failing level (``p_kw``, margin ``margin``): a bus
 voltage rises about linearly with a small injection (the short-line approximation
 ΔV ≈ (R·P + X·Q)/V, Kersting, *Distribution System Modeling and Analysis*, approximate voltage
-drop); it is marked "≈".
+drop); it is marked "≈" and said to be an estimate. The row's voltage is the worst phase's
+(the largest over phases and buses), and the worst phase may change with the export: on the
+European LV test feeder a 1-phase home on 899.b moves it from phase c (1.04935 pu without V2G)
+to phase b, and the estimate read "≈ 0.23 kW" where OpenDSS passes 1.05 pu at 0.343 kW
+(review rev34b). With each phase's voltage linear in the export, their maximum is convex, so
+the chord from 0 kW to the failing level crosses the limit first: the estimate is a lower
+bound, and the text says so.
 
 A C12 reverse-power row (``margin_unit`` MW: margin = −reverse power through a regulator, limit
 0) is described the same way (:func:`reverse_power_text`): the reverse power without V2G (on
@@ -53,7 +59,9 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     ...      "base_margin": 0.0016, "tolerance": 0.008333}
     >>> voltage_limit_text(r, 57.6)  # doctest: +NORMALIZE_WHITESPACE
     'the rise V2G causes (0.0123 pu at 57.6 kW) exceeds the tolerance 0.00833 pu on a bus at
-    1.048 pu without V2G; 1.05 pu is passed at ≈ 7.5 kW'
+    1.048 pu without V2G; by a linear estimate from the worst phase at 0 and 57.6 kW (a lower
+    bound where the export moves the worst phase, as a single-phase site does), 1.05 pu is
+    passed at ≈ 7.5 kW'
     """
     if str(row.get("criterion")) == "C12" and str(row.get("margin_unit")) == "MW":
         return reverse_power_text(row, p_kw)
@@ -69,7 +77,10 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if mb < 0:
         return text + f", already above {limit:g} pu"
     if rise > 0 and m < 0:
-        return text + f"; {limit:g} pu is passed at ≈ {p_kw * mb / rise:,.2g} kW"
+        return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW "
+                       "(a lower bound where the export moves the worst phase, as a "
+                       f"single-phase site does), {limit:g} pu is passed at ≈ "
+                       f"{p_kw * mb / rise:,.2g} kW")
     return text
 
 

@@ -145,7 +145,16 @@ def _short(curve: str) -> str:
     return curve.removeprefix("IEEE-")
 
 
-def _t(x: float) -> str:
+#: Said where the zone has no minimum fault to clear (review rev34b W2: "51P not reached"
+#: beside "min zone faults: phase inf A" on an LV feeder whose zone was not faulted).
+NO_ZONE_FAULT = "no zone fault computed"
+
+
+def _t(x: float, fault: bool = True) -> str:
+    """A clearing time; inf is "not reached" (below pickup) where the zone has a minimum
+    fault, :data:`NO_ZONE_FAULT` where it has none (``fault`` False)."""
+    if not fault:
+        return NO_ZONE_FAULT
     return f"{x:.3g} s" if math.isfinite(x) else "not reached"
 
 
@@ -160,13 +169,15 @@ def clearing_line(choice: Mapping[str, Any]) -> str:
     mine = tries[choice["curve"]]
     parts = []
     no_51g = bool(choice.get("no_51g"))  # an ungrounded head: no 51G (.ungrounded)
+    has = {k: bool(choice["faults"].get(k)) for k in ("51P", "51G")}
     for key, t_key in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s"))[:1 + (not no_51g)]:
         fault = choice["faults"].get(key, "")
-        parts.append(f"{key} {_t(mine[t_key])}" + (f" at {fault}" if fault else ""))
+        parts.append(f"{key} {_t(mine[t_key], has[key])}" + (f" at {fault}" if fault else ""))
     others = "; ".join(
         f"{_short(c)} TD {v['td']:g}/{v['tdg']:g}: "
         + ("interval not met" if v["capped"] else
-           f"51P {_t(v['t_min_phase_s'])}, 51G {_t(v['t_min_ground_s'])}")
+           f"51P {_t(v['t_min_phase_s'], has['51P'])}, "
+           f"51G {_t(v['t_min_ground_s'], has['51G'])}")
         for c, v in tries.items())
     why = ("the family (IEEE C37.112 MI/VI/EI) whose slower element clears there soonest with "
            f"the interval over the devices right below, max and min case (ties within "
@@ -185,13 +196,15 @@ def clearing_summary(choice: Mapping[str, Any]) -> str:
     """One line for ``init``'s print: the curve, its dials and the minimum-fault clearing
     times (``IEEE-MI TD 0.5/1.2; min-fault clearing 51P 3.1 s, 51G 4.2 s``)."""
     mine = choice["tries"][choice["curve"]]
+    has = {k: bool(choice.get("faults", {}).get(k)) for k in ("51P", "51G")}
     if choice.get("no_51g"):  # an ungrounded head (.ungrounded)
         return (f"{choice['curve']} TD {mine['td']:g} (51P; no 51G: no path to ground); "
-                f"clearing at the zone's minimum fault 51P {_t(mine['t_min_phase_s'])}"
+                "clearing at the zone's minimum fault 51P "
+                f"{_t(mine['t_min_phase_s'], has['51P'])}"
                 + ("" if choice["met"] else " (the coordination interval not met)"))
     return (f"{choice['curve']} TD {mine['td']:g}/{mine['tdg']:g} (51P/51G); clearing at the "
-            f"zone's minimum fault 51P {_t(mine['t_min_phase_s'])}, 51G "
-            f"{_t(mine['t_min_ground_s'])}"
+            f"zone's minimum fault 51P {_t(mine['t_min_phase_s'], has['51P'])}, 51G "
+            f"{_t(mine['t_min_ground_s'], has['51G'])}"
             + ("" if choice["met"] else " (the coordination interval not met)"))
 
 

@@ -82,6 +82,7 @@ from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
 from protv2g.study_draft.loadshapes import light_load
+from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
@@ -310,7 +311,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues,
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
-                             site_transformers=site_xf)
+                             site_transformers=site_xf,
+                             device_kv=device_kv(model, phase_devices))
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped), tuple(source_issues))

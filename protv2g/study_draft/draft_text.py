@@ -19,6 +19,14 @@ from protv2g.study.source_check import DSS_SOURCE_FIX
 from protv2g.study_draft.curve_choice import clearing_comment, slow_clearing
 from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.head_load import load_behind_heads_kw, sites_comment
+from protv2g.study_draft.low_voltage import (
+    ANSI_V_MAX_PU,
+    LV_RECLOSE_TODO,
+    is_low_voltage,
+    r_fault_low_voltage_todo,
+    voltage_limit_todo,
+    zone_faults_text,
+)
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT, NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.site_transformer import with_site_transformer
@@ -250,7 +258,7 @@ def _source_caveat(note: str, bad_source: bool) -> str:
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
-               drafted=(), heads=(), site_transformers=None):
+               drafted=(), heads=(), site_transformers=None, device_kv=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -269,10 +277,20 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     behind each and the load on the source side apart (:func:`.head_load.load_behind_heads_kw`);
     ``site_transformers`` site name → the transformers the redirects add that alone feed its
     bus (:func:`protv2g.study.dss_site_transformers.redirect_site_transformers`): one is
-    written as the site's ``model_transformer``, several get a TODO on its bus.
+    written as the site's ``model_transformer``, several get a TODO on its bus;
+    ``device_kv`` device → the voltage base at its own terminal, kV (:func:`.low_voltage.
+    device_kv`; default ``level_kv``): a device on ≤ 1 kV gets low-voltage practice
+    (:mod:`.low_voltage`: LV rating class, no reclosing), and a draft whose devices are all
+    there says the minimum-case fault resistance is unused. A 50 Hz model gets a TODO on
+    ``checks.v_max_pu`` (ANSI C84.1 vs EN 50160, :func:`.low_voltage.voltage_limit_todo`).
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
+    kv_at = dict(device_kv or {})
+
+    def kv_of(name: str) -> float:
+        return float(kv_at.get(name, level_kv))
+
     todos: list[str] = []
     general = [n for n in notes if not n.device]
     lines = [f"# Study drafted by `protv2g init` from the OpenDSS model {rel[0]}"
@@ -308,8 +326,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     lines.append("devices:" if entries or proposals or drafted else "devices: []")
     for e in entries:
         i_ka = float(peak.get(e["name"], np.nan))
-        rating, note = _rating(e["kind"], level_kv, i_ka, x_r.get(e["name"], np.nan),
-                               model.f_hz)
+        rating, note = _rating(e["kind"], kv_of(e["name"]), i_ka,
+                               x_r.get(e["name"], np.nan), model.f_hz)
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
@@ -335,8 +353,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
             f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
-            + f"; min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, ground "
-            f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {R_FAULT_MIN_OHM:g} Ω)",
+            + f"; {zone_faults_text(f, R_FAULT_MIN_OHM)}",
             *([f"# {sites_comment(f)}"] if sites_comment(f) else []),
             *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
             *clearing_comment(f),
@@ -347,10 +364,11 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
         if "curve_choice" in f and slow_clearing(f["curve_choice"]):
             todos.append(f"{name}: min-fault clearing")
-        rating, note = _rating("relay", level_kv, i_ka, x_r.get(name, np.nan), model.f_hz)
+        rating, note = _rating("relay", kv_of(name), i_ka, x_r.get(name, np.nan), model.f_hz)
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
         lines += device_block({**p.entry, **rating}, comments,
-                              {"reclose_intervals_s": _RECLOSE_TODO,
+                              {"reclose_intervals_s": LV_RECLOSE_TODO if is_low_voltage(
+                                  kv_of(name)) else _RECLOSE_TODO,
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
@@ -359,7 +377,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                   "(protv2g.study_draft.fuse_draft): link = " + link_rule_text() + "; cutout "
                   "rating as for the model's own fuses. Delete an item whose line is no fuse."]
     for f in drafted:
-        rating, note = _rating("fuse", level_kv, float(peak.get(f.name, np.nan)),
+        rating, note = _rating("fuse", kv_of(f.name), float(peak.get(f.name, np.nan)),
                                x_r.get(f.name, np.nan), model.f_hz)
         todos += [f"{f.name}: link", f"{f.name}: interrupting_rating_ka"]
         lines += device_block({**f.entry, **rating}, [
@@ -416,7 +434,16 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             "fraction of its peak (SCADA or AMI minimum; C11's islanding screen and reverse "
             "flow read it)"))
         todos.append("light_load_fraction")
+    # every device on low voltage: the min-case fault resistance decides none of its rows
+    names = [*(e["name"] for e in entries), *(p.entry["name"] for p in proposals),
+             *(f.name for f in drafted)]
+    lv = [kv_of(n) for n in names if is_low_voltage(kv_of(n))]
+    r_todo = (r_fault_low_voltage_todo(R_FAULT_MIN_OHM, max(lv))
+              if names and len(lv) == len(names) else r_fault_todo(level_kv))
     lines += ["faults:", "  method: iec60909",
-              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_fault_todo(level_kv)}"]
+              f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_todo}"]
     todos.append("faults.r_fault_min_ohm")
+    if v_todo := voltage_limit_todo(model.f_hz):  # a 50 Hz model: ANSI or EN 50160
+        lines += ["checks:", f"  v_max_pu: {ANSI_V_MAX_PU:g}   {v_todo}"]
+        todos.append("checks.v_max_pu")
     return "\n".join(lines) + "\n", todos

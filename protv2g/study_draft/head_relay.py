@@ -43,7 +43,9 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
 * ``reclose_intervals_s``: :data:`RECLOSE_INTERVALS_S`, a typical feeder-breaker sequence the
   user must confirm (the draft marks it TODO), :data:`RECLOSE_INTERVALS_DER_S` on a feeder
   with DER of its own: without the key C10 cannot tell whether the
-  breaker recloses onto an island (a ``not_evaluated`` row: the gate says ERROR).
+  breaker recloses onto an island (a ``not_evaluated`` row: the gate says ERROR). A head on
+  a low-voltage line (≤ 1 kV) gets ``[]``: an LV feeder does not reclose
+  (:mod:`.low_voltage`, review rev34b M3).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from protv2g.study_draft.curve_choice import (
 from protv2g.study_draft.head_load import load_said, reach_conflict
 from protv2g.study_draft.head_pairs import pair_faults
 from protv2g.study_draft.heads import FeederHead, feeder_heads, subtree_buses
+from protv2g.study_draft.low_voltage import is_low_voltage
 from protv2g.study_draft.trade import dial_figures, zone_minimum
 from protv2g.study_draft.ungrounded import without_ground_element
 from protv2g.topology_reach import PRIMARY, reach_zones
@@ -303,13 +306,16 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
         conflicts.append(f"time dial capped at {TD_MAX:g}: with none of IEEE MI/VI/EI can "
                          f"the relay clear the coordination interval {CTI_S:g} s over every "
                          "device right below it (max and min case)")
+    head_kv = float(model.buses.kv_ll.iat[head.bus]) if 0 <= head.bus < len(model.buses) else (
+        math.nan)
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
              "ground_curve": curve, "ground_time_dial": tdg,
-             "reclose_intervals_s": list(RECLOSE_INTERVALS_DER_S if model.inverters
-                                         or model.machines or v2g_sites
-                                         else RECLOSE_INTERVALS_S)}
-    figures = {"peak_load_a": i_load, "peak_residual_a": i0_load,
+             # a low-voltage feeder does not reclose (.low_voltage, review rev34b M3)
+             "reclose_intervals_s": [] if is_low_voltage(head_kv) else list(
+                 RECLOSE_INTERVALS_DER_S if model.inverters or model.machines or v2g_sites
+                 else RECLOSE_INTERVALS_S)}
+    figures = {"peak_load_a": i_load, "peak_residual_a": i0_load, "head_kv": head_kv,
                "load_cases_a": i_case, "residual_cases_a": i0_case,
                "c8_load_a": i_c8, "c8_case": c8_case, "c8_residual_a": i0_c8,
                "c8_case_ground": c8_case_g,

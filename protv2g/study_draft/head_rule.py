@@ -40,6 +40,7 @@ from protv2g.study_draft.head_relay import (
     subtree_buses,
 )
 from protv2g.study_draft.trade import backup_zone
+from protv2g.topology_fault_buses import low_voltage_zone_buses
 from protv2g.topology_reach import first_step_behind, step_paths
 from protv2g.units import Case, Method
 
@@ -87,7 +88,8 @@ def _judged_buses(model: DssModel, sites: Mapping[str, DeviceSite], steps: objec
 
 def head_fault_study(model: DssModel, devices: Sequence[PhaseDevice],
                      r_fault_min_ohm: float = R_FAULT_MIN_OHM) -> PhaseFaultResult:
-    """The fault study the head-relay rule reads: every bus, IEC 60909 max and min cases, the
+    """The fault study the head-relay rule reads: every primary bus and the low-voltage buses of
+    a low-voltage device's zone (:func:`_fault_buses`), IEC 60909 max and min cases, the
     minimum case's ground faults through ``r_fault_min_ohm`` (Ω; init drafts 20 Ω), no V2G.
 
     The feeder's own inverters as a study runs them (review s18: OpenDSS's fault-study
@@ -97,7 +99,23 @@ def head_fault_study(model: DssModel, devices: Sequence[PhaseDevice],
     """
     return phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX, Case.MIN),
                              r_fault_min_ohm=r_fault_min_ohm, devices=list(devices),
-                             existing_inverters="law")
+                             existing_inverters="law", buses=_fault_buses(model, devices))
+
+
+def _fault_buses(model: DssModel, devices: Sequence[PhaseDevice]) -> list[str] | None:
+    """The head rule's fault buses: the primary buses (the engine's default, None) and, where
+    a device sits on a low-voltage element, the low-voltage buses of its reach zone
+    (:func:`protv2g.topology_fault_buses.low_voltage_zone_buses`, the study's rule) — a
+    relay on a 416 V feeder's head line is drafted against its own feeder's faults (review
+    rev34b W2: the European LV test feeder's head got "min zone faults: phase inf A")."""
+    sites = device_sites(model, {d.name: (d.element, d.terminal) for d in devices})
+    lv = low_voltage_zone_buses(model, sites)
+    if not len(lv):
+        return None
+    tab = model.buses
+    wanted = tab.primary.to_numpy(bool).copy()
+    wanted[lv[(lv >= 0) & (lv < len(wanted))]] = True
+    return [str(b) for b in tab.index[wanted]]
 
 
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],

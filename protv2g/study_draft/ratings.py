@@ -11,8 +11,10 @@ rest on it ``todo`` and the gate asks to confirm it.
 The drafted value is the smallest preferred rating of the class at or above the largest fault
 protv2g computes at the device (IEC 60909 max, no V2G) — a device installed today is rated for
 today's fault — or the class's largest where none is (C7 then fails on a drafted value, and
-says so). Only the 15 kV class (rated maximum voltage 15.5 kV, applied on 2.4–14.4 kV systems)
-is tabled; other system voltages keep the IEC 60059 R10 series (:func:`protv2g.study_draft
+says so). The 15 kV class (rated maximum voltage 15.5 kV, applied on 2.4–14.4 kV systems) and
+low voltage (≤ 1 kV: :data:`LV_RATING_CLASSES`, IEC 60947-2 / IEC 60269-2, review rev34b M3)
+are tabled, each by the voltage at the device's own terminal; other system voltages keep the
+IEC 60059 R10 series (:func:`protv2g.study_draft
 .draft.r10_rating_ka`).
 
 Sources (15 kV class), and how far they were checked
@@ -53,9 +55,11 @@ from protv2g.engine.asymmetry import (
     dss_driving_point_x_r,
 )
 from protv2g.study_draft.writer import todo
+from protv2g.topology_reach import LOW_VOLTAGE_KV
 from protv2g.units import Method
 
-__all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "CLASS_KV_MAX", "draft_rating",
+__all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "LV_RATING_CLASSES", "CLASS_KV_MAX",
+           "draft_rating", "rating_class",
            "device_rating", "device_x_r", "duty_factor", "r10_rating_ka"]
 
 #: Rated maximum voltage of the tabled class, kV line to line (15 kV class: 15.5 kV).
@@ -90,6 +94,43 @@ RATING_CLASSES: dict[str, RatingClass] = {
 }
 
 
+#: Device kind → its low-voltage class (≤ 1 kV, review rev34b M3: a relay on a 416 V line was
+#: drafted a 15 kV-class breaker). A relay or recloser there stands for an LV circuit-breaker
+#: (no LV recloser class: the LV feeder does not reclose, :mod:`.low_voltage`), rated by its
+#: ultimate short-circuit breaking capacity ``Icu`` (IEC 60947-2:2016 §4.3.5.3) at 400/415 V;
+#: the preferred values are makers' frame ratings (moulded-case and air circuit-breakers: 16,
+#: 25, 36, 50, 70, 100, 150 kA — recalled, not checked against a catalogue). A fuse there is an
+#: IEC 60269-2 gG fuse-link (NH system), rated breaking capacity at least 50 kA a.c. for fuses
+#: used by authorised persons, NH links commonly 120 kA at 500 V (recalled).
+LV_RATING_CLASSES: dict[str, RatingClass] = {
+    "relay": RatingClass(
+        "low-voltage circuit-breaker (IEC 60947-2 Icu at 400/415 V)",
+        (16.0, 25.0, 36.0, 50.0, 70.0, 100.0, 150.0), "sym", 36.0, (16.0, 150.0),
+        "IEC 60947-2 rated ultimate short-circuit breaking capacity, makers' frame ratings "
+        "(recalled, not checked)"),
+    "fuse": RatingClass(
+        "low-voltage fuse-link (IEC 60269-2 gG, NH)", (50.0, 120.0), "sym", 120.0,
+        (50.0, 120.0), "IEC 60269-2: ≥ 50 kA for fuses for authorised persons, NH gG links "
+        "commonly 120 kA at 500 V a.c. (recalled, not checked)"),
+}
+LV_RATING_CLASSES["recloser"] = LV_RATING_CLASSES["relay"]
+
+
+def rating_class(kind: str, kv_ll: float) -> RatingClass | None:
+    """The tabled class of a device of ``kind`` at ``kv_ll`` kV (line to line): the
+    low-voltage one at or below 1 kV (:data:`LV_RATING_CLASSES`), the 15 kV one up to
+    :data:`CLASS_KV_MAX`, else None.
+
+    >>> rating_class("relay", 0.416).label[:29], rating_class("relay", 12.47).label
+    ('low-voltage circuit-breaker (', '15 kV class outdoor breaker')
+    """
+    if not kv_ll > 0:
+        return None
+    if kv_ll <= LOW_VOLTAGE_KV:
+        return LV_RATING_CLASSES.get(kind)
+    return RATING_CLASSES.get(kind) if kv_ll <= CLASS_KV_MAX else None
+
+
 @dataclass(frozen=True)
 class DraftRating:
     """A drafted interrupting rating: the value, its basis and what to say about it."""
@@ -120,8 +161,8 @@ def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None
     >>> draft_rating("relay", 34.5, 6.9) is None
     True
     """
-    cls = RATING_CLASSES.get(kind)
-    if cls is None or not 0 < kv_ll <= CLASS_KV_MAX:
+    cls = rating_class(kind, kv_ll)
+    if cls is None:
         return None
     if i_max_ka > 0:
         above = [r for r in cls.preferred_ka if r >= i_max_ka * (1 - 1e-9)]
@@ -179,8 +220,8 @@ def device_rating(kind: str, kv_ll: float, i_ka: float, x_r: float = float("nan"
     R10 value at or above the computed fault's duty — the symmetrical current raised for the
     fault's X/R as C7 raises it (:func:`duty_factor`; s16 A4: ckt24's head breaker drafted
     8 kA on 7.34 kA at X/R 37.3, C7's duty 7.80 kA)."""
-    cls = RATING_CLASSES.get(kind)
-    basis = cls.basis if cls is not None and 0 < kv_ll <= CLASS_KV_MAX else "sym"
+    cls = rating_class(kind, kv_ll)
+    basis = cls.basis if cls is not None else "sym"
     k = duty_factor(x_r, basis, f_hz)
     duty_ka = i_ka * k
     why = (f" × {k:.3f} for X/R {x_r:.1f} (IEEE C37.010 §5.3, half a cycle, "

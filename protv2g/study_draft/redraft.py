@@ -55,6 +55,7 @@ from protv2g.study_draft.curve_choice import clearing_line
 from protv2g.study_draft.head_load import site_loads, sites_comment
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal
 from protv2g.study_draft.head_rule import head_fault_study, head_proposals
+from protv2g.study_draft.low_voltage import zone_faults_text
 from protv2g.study_draft.redraft_comments import (
     PICKUP_OF,
     in_flow,
@@ -284,8 +285,7 @@ def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
     f = prop.figures
     devs = (f"devices right below the head now: {', '.join(below)}" if below
             else "no device below the head")
-    zone = (f"min zone faults phase {f['min_phase_fault_zone_a']:.0f} A, ground "
-            f"{f['min_ground_fault_zone_a']:.0f} A (IEC 60909 min, {r_min:g} Ω)")
+    zone = zone_faults_text(f, r_min).replace("min zone faults:", "min zone faults", 1)
     steps = f.get("pickup_steps", {})
     head = (f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
             + (f"; {sites_comment(f)}" if sites_comment(f) else "") + "; ")

@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 from protv2g.study_draft.curve_choice import clearing_comment
-from protv2g.study_draft.draft_text import OLD_PICKUP_RULE, PICKUP_RULE
+from protv2g.study_draft.draft_text import OLD_PICKUP_RULE, PICKUP_RULE, R_FAULT_MIN_OHM
 from protv2g.study_draft.head_load import SITES_COMMENT, sites_comment
 from protv2g.study_draft.head_relay import RelayProposal
+from protv2g.study_draft.low_voltage import zone_faults_text
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import todo
 
@@ -100,6 +101,16 @@ _RELAY_TODO = re.compile(r"^(\s*# TODO: assumed feeder-head relay .*?time dials 
                          r"( \| fix: .*)$")
 
 
+#: init's "min zone faults: phase …, ground … (IEC 60909 min, <basis>)" clause.
+_ZONE_FAULTS = re.compile(r"min zone faults: phase .*?, ground .*? \(IEC 60909 min, ([^)]*)\)")
+
+
+def _r_ohm(basis: str) -> float:
+    """The fault resistance a zone clause's basis quotes ("20 Ω"); init's default else."""
+    m = re.match(r"\s*([0-9.]+) Ω", basis)
+    return float(m.group(1)) if m else R_FAULT_MIN_OHM
+
+
 def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
                       keys: set[str], trade: list[str] = (),
                       kept: dict[str, tuple[float, float]] | None = None,
@@ -152,7 +163,7 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
         elif "min zone faults:" in line:
             line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
             line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)
-            lines[i] = re.sub(r"min zone faults: phase \S+ A, ground \S+ A",
-                              f"min zone faults: phase {f['min_phase_fault_zone_a']:.0f} A, "
-                              f"ground {f['min_ground_fault_zone_a']:.0f} A", line)
+            # the whole clause with its basis (never "inf A": review rev34b W2)
+            lines[i] = _ZONE_FAULTS.sub(lambda m: zone_faults_text(f, _r_ohm(m.group(1))),
+                                        line)
         i -= 1

@@ -41,6 +41,7 @@ from protv2g.study.source_check import (
 )
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.draft_text import SOURCE_CAVEAT, _source_caveat
+from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.ratings import device_rating, device_x_r
 from protv2g.study_draft.redraft import MATERIAL_FRACTION
 from protv2g.study_draft.redraft_comments import key_node
@@ -126,6 +127,7 @@ def stale_ratings(study: Study) -> list[StaleRating]:
     peak = pd.concat([peak, _close_in_peak(model, devices)]).groupby(level=0).max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     x_r = device_x_r(model, mine)
+    kv_at = device_kv(model, mine)  # a device on ≤ 1 kV: the LV class (review rev34b M3)
     bad = bool(implausible_sources(dss_source_levels(model)))
     bad = bad or (level_kv <= DISTRIBUTION_KV_MAX and bool((peak > I_SC_MAX_KA).any()))
     out = []
@@ -133,7 +135,7 @@ def stale_ratings(study: Study) -> list[StaleRating]:
         if d.name not in sites:
             continue
         i_ka = float(peak.get(d.name, np.nan))
-        rating, note = device_rating(d.kind.value, level_kv, i_ka,
+        rating, note = device_rating(d.kind.value, kv_at.get(d.name, level_kv), i_ka,
                                      x_r.get(d.name, np.nan), model.f_hz)
         comment = _source_caveat(note, bad)
         new_ka = float(rating[KEY])
