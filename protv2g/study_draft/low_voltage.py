@@ -109,10 +109,10 @@ def voltage_limit_todo(f_hz: float, v_max_pu: float = ANSI_V_MAX_PU) -> str | No
         f"usually held to EN 50160 (Un ± 10 %: {EN50160_V_MAX_PU:g} pu on 230 V, 95 % of the "
         "week's 10-min means, recalled) or the DSO's own planning limit (often tighter, to "
         "leave room for the MV band); C12's voltage rows, and the sites' hosting figures "
-        "they limit, follow this value. protv2g has no undervoltage limit to set (no "
-        "checks.v_min_pu)",
-        f"the engineer decides: keep {ANSI_V_MAX_PU:g} (ANSI), set {EN50160_V_MAX_PU:g} "
-        "(EN 50160), or the DSO's planning limit")
+        "they limit, follow this value; checks.v_min_pu (0.95, ANSI Range A's minimum) is "
+        "the under-voltage limit, 0.90 under EN 50160",
+        f"the engineer decides: keep {ANSI_V_MAX_PU:g} / 0.95 (ANSI), set "
+        f"{EN50160_V_MAX_PU:g} / 0.90 (EN 50160), or the DSO's planning limits")
 
 
 def zone_faults_text(figures: Mapping[str, Any], r_ohm: float) -> str:
