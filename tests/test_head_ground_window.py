@@ -148,3 +148,20 @@ def test_the_pickup_search_leaves_a_pickup_that_meets_the_interval():
     assert moved.pickup_a == pytest.approx(60.0) and moved.tried_a == [30, 40, 50, 60, 70]
     none = search_ground_pickup(at(math.inf), 30.0, 76.0, ("IEEE-MI",))
     assert none.pickup_a == pytest.approx(30.0)   # no fewer faults left: the rule's stays
+
+
+def test_a_model_without_fuses_or_reclosers_says_the_gate_will_be_error(shared_dir, tmp_path):
+    """Review rev34b L4: IEEE 34 has no fuse or recloser; the drafted study ended in the gate's
+    ERROR "no fuses or reclosers modelled" with no word from init."""
+    from protv2g.study_draft.draft_text import NO_FUSE_NOTE
+
+    src = shared_dir / "feeders" / "opendss"
+    shutil.copytree(src / "34Bus", tmp_path / "34Bus")
+    shutil.copy(src / "IEEELineCodes.DSS", tmp_path / "IEEELineCodes.DSS")
+    text = draft_study(tmp_path / "34Bus" / "ieee34Mod1.dss", study_dir=tmp_path).text
+    assert f"# {NO_FUSE_NOTE}" in text
+    assert "no_fuses_or_reclosers: true" in NO_FUSE_NOTE and "ERROR" in NO_FUSE_NOTE
+    dg = src / "DG_Protection"                     # three reclosers and two fuses: no note
+    shutil.copytree(dg, tmp_path / "DG_Protection")
+    assert NO_FUSE_NOTE not in draft_study(tmp_path / "DG_Protection" / "DG_Prot_Fdr.dss",
+                                           study_dir=tmp_path).text

@@ -34,9 +34,14 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
   max-case faults only, failed C1 at its 20 Ω min-case faults), every fault type: fuse
   total clearing, recloser delayed curve, relay operate time. A device behind another one
   below the head is that device's to coordinate with (review rev31b W1).
+* ``ground_pickup_a`` raised inside its window where no family meets the 51G's interval at
+  the rule's pickup (:mod:`.head_dials`: e.g. a 51G below a fuse's minimum melting current;
+  review rev34b W1, IEEE 34: 30 → 70 A); a dial that no step up to the cap lets meet the
+  interval at some faults is the smallest that meets it at the others (not the cap), and
+  those faults are said (a conflict).
 * curves: of those families, the one that meets the interval and clears the primary zone's
   minimum faults soonest (:mod:`.curve_choice`; ties → EI over fuses, VI over a recloser
-  or relay; none meets it → EI over fuses only, else VI, at the capped dial, a conflict);
+  or relay); where no one family meets it for both elements, each element's own;
   the clearing times at the zone's minimum faults are kept (``figures["curve_choice"]``)
   and the draft marks them TODO beyond :data:`~.curve_choice.CLEAR_BOUND_S` (review s32:
   IEEE 8500's 51G, EI at TD 2.1, cleared its zone's minimum ground fault in 46 s).
