@@ -31,6 +31,10 @@ Procedure (greedy, every step verified)
    (:func:`.practice.tag_below_downstream`: no check judges the faults between the two
    pickups). Values are on the device's declared setting steps
    (:mod:`.steps`), else on the assumed grid, said so in the note.
+   For a C1/C4 finding of a relay its pickups inside their window come first, and when no
+   single move clears the finding, the highest clean pickup inside the window with each dial
+   step (:mod:`.pickup_first`, review rev34b M5); a C5 finding on ground faults of a device
+   without a ground element gets one first, with its window (:mod:`.ground_first`, rev34c M3).
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
 
