@@ -152,14 +152,22 @@ def test_the_pickup_search_leaves_a_pickup_that_meets_the_interval():
 
 def test_a_model_without_fuses_or_reclosers_says_the_gate_will_be_error(shared_dir, tmp_path):
     """Review rev34b L4: IEEE 34 has no fuse or recloser; the drafted study ended in the gate's
-    ERROR "no fuses or reclosers modelled" with no word from init."""
+    ERROR "no fuses or reclosers modelled" with no word from init. And L3: its fault-level TODO
+    named only the Vsource."""
     from protv2g.study_draft.draft_text import NO_FUSE_NOTE
 
     src = shared_dir / "feeders" / "opendss"
     shutil.copytree(src / "34Bus", tmp_path / "34Bus")
     shutil.copy(src / "IEEELineCodes.DSS", tmp_path / "IEEELineCodes.DSS")
-    text = draft_study(tmp_path / "34Bus" / "ieee34Mod1.dss", study_dir=tmp_path).text
+    d34 = draft_study(tmp_path / "34Bus" / "ieee34Mod1.dss", study_dir=tmp_path)
+    text = d34.text
     assert f"# {NO_FUSE_NOTE}" in text
+    # review rev34b L3: the fault-level TODO names the substation transformer too (the model:
+    # "New Transformer.SubXF ... Xhl=0.01" with the comment "normally 8"), not only the source
+    issue, = d34.source_issues
+    assert "transformer.subxf (Xhl 0.01 % on 25,000 kVA)" in issue
+    assert "transformer.subxf" in next(ln for ln in text.splitlines()
+                                       if "fault level" in ln and "TODO" in ln)
     assert "no_fuses_or_reclosers: true" in NO_FUSE_NOTE and "ERROR" in NO_FUSE_NOTE
     dg = src / "DG_Protection"                     # three reclosers and two fuses: no note
     shutil.copytree(dg, tmp_path / "DG_Protection")
