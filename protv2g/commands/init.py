@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from protv2g.study_draft import draft_study, parse_site
     from protv2g.study_draft.curve_choice import CLEAR_FIX, clearing_summary, slow_clearing
     from protv2g.study_draft.draft import DRAFT_STAGES
+    from protv2g.study_draft.draft_text import NO_FUSE_NOTE
     from protv2g.study_draft.notes import note_lines
 
     if args.redraft is not None:
@@ -159,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     for text in draft.source_issues:
         print(f"model's {text}: give the utility's source impedance (the TODO on "
               "feeder.opendss says how)")
+    if NO_FUSE_NOTE in draft.text:  # review rev34b L4
+        print(f"note: {NO_FUSE_NOTE}")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
           f"them; edit them{'' if args.site else ', add V2G sites'}, then "
           f"`protv2g run {out}`")

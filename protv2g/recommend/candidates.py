@@ -78,7 +78,7 @@ from protv2g.units import DeviceKind
 
 __all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_MECHANISMS",
            "FUSE_BLOWING_RANK", "SAVING_MECHANISMS",
-           "candidates", "describe"]
+           "candidates", "describe", "new_ground_element"]
 
 
 #: First reclose intervals C10's moves try, s. The smallest is the first reclose ``protv2g
@@ -255,26 +255,39 @@ def _see_moves(dev: Any, ground: bool, reach: FindingReach | None,
                             Family.PICKUP, _rel(dev.ground_min_trip_a, g))
                     for g in _lower(dev.ground_min_trip_a, limits.ground_floor_a, steps))
         return
-    if reach is None or not reach.i0_unchanged or not math.isfinite(limits.ground_ceiling_a):
+    if reach is None or not reach.i0_unchanged:
         return
+    yield from new_ground_element(dev, limits)
+
+
+def new_ground_element(dev: Any, limits: RecloserLimits) -> Iterator[Change]:
+    """A ground element on a recloser or relay that has none, its minimum trip (pickup) in
+    ``limits``' window [C8's residual floor, C5's zone minimum 3I0 / factor] on the device's
+    step, highest first (the most margin over unbalance the model may not show); its curves
+    the device's own phase curves and dials (stated, not left to defaults). None when the
+    window holds no value."""
+    if not math.isfinite(limits.ground_ceiling_a):
+        return
+    steps = settings_steps(dev)
     pick = choose_lower(limits.ground_floor_a, limits.ground_ceiling_a, math.inf, steps)
     if pick is None:
         return
     top = pick.value_a
     values = [top] if pick.edge else [top, *(
         g for g in _lower(top, limits.ground_floor_a * (1.0 + WINDOW_MARGIN), steps))]
-    extra = []  # the recloser's own curves and multipliers, stated (not left to defaults)
-    for fld, phase in (("ground_fast_curve", "fast_curve"),
-                       ("ground_delayed_curve", "delayed_curve"),
-                       ("ground_fast_multiplier", "fast_multiplier"),
-                       ("ground_delayed_multiplier", "delayed_multiplier")):
-        if getattr(dev, fld, None) is None:
-            extra.append((fld, None, getattr(dev, phase)))
-    edge = (window_warning("ground_min_trip_a", top, limits.ground_floor_a,
-                           limits.ground_ceiling_a) if pick.edge else "")
-    for g in values:  # highest first: the most margin over unbalance the model may not show
-        yield _change("devices", n, "ground_min_trip_a", None, g, Family.GROUND_ELEMENT,
-                      0.1 * (top - g) / top, tuple(extra), edge)
+    relay = dev.kind is DeviceKind.RELAY
+    field = "ground_pickup_a" if relay else "ground_min_trip_a"
+    own = ((("ground_curve", "curve"), ("ground_time_dial", "time_dial")) if relay else
+           (("ground_fast_curve", "fast_curve"), ("ground_delayed_curve", "delayed_curve"),
+            ("ground_fast_multiplier", "fast_multiplier"),
+            ("ground_delayed_multiplier", "delayed_multiplier")))
+    extra = tuple((fld, None, getattr(dev, phase)) for fld, phase in own
+                  if getattr(dev, fld, None) is None and getattr(dev, phase, None) is not None)
+    edge = (window_warning(field, top, limits.ground_floor_a, limits.ground_ceiling_a)
+            if pick.edge else "")
+    for g in values:
+        yield _change("devices", dev.name, field, None, g, Family.GROUND_ELEMENT,
+                      0.1 * (top - g) / top, extra, edge)
 
 
 def _ground_delayed(dev: Any, x: float, ground: bool) -> tuple[tuple[str, Any, Any], ...]:

@@ -127,7 +127,8 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     i0 = f.i_ground_a.to_numpy(float)
     i0 = i0[np.isfinite(i0) & (i0 > 0)]
     zone_min = float(i0.min()) if len(i0) else math.inf
-    trip = float(ctx.devices[name].settings.phase_min_trip_a)
+    st = ctx.devices[name].settings   # a recloser's phase minimum trip, a relay's 51P
+    trip = float(getattr(st, "phase_min_trip_a", None) or getattr(st, "pickup_a", 0.0) or 0.0)
     return RecloserLimits(
         device=name, phase_trip_a=trip, load_a=load_a, residual_a=residual_a,
         zone_min_3i0_a=zone_min,
@@ -200,6 +201,21 @@ class SavingFacts:
             self._ctx = (key, build_context(self.apply(ev.study, accepted),
                                             ev.device_faults, ev.flow, ev.scenarios))
         return self._ctx[1]
+
+    def windows(self, name: str, accepted: Sequence[Any]) -> dict[str, Any]:
+        """Relay ``name``'s pickup windows with ``accepted`` applied
+        (:func:`.pickup_first.relay_windows`); empty when they cannot be made."""
+        from protv2g.recommend.pickup_first import relay_windows
+
+        try:
+            return relay_windows(self._context(accepted), name)
+        except (KeyError, AttributeError, ValueError):
+            return {}
+
+    def limits(self, name: str, accepted: Sequence[Any]) -> RecloserLimits | None:
+        """:func:`recloser_limits` of device ``name`` (a recloser or a relay) with
+        ``accepted`` applied; None without tables."""
+        return recloser_limits(self._context(accepted), name)
 
     def of(self, finding: pd.Series, accepted: Sequence[Any]
            ) -> tuple[FindingReach | None, RecloserLimits | None]:

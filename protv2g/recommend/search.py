@@ -31,6 +31,10 @@ Procedure (greedy, every step verified)
    (:func:`.practice.tag_below_downstream`: no check judges the faults between the two
    pickups). Values are on the device's declared setting steps
    (:mod:`.steps`), else on the assumed grid, said so in the note.
+   For a C1/C4 finding of a relay its pickups inside their window come first, and when no
+   single move clears the finding, the highest clean pickup inside the window with each dial
+   step (:mod:`.pickup_first`, review rev34b M5); a C5 finding on ground faults of a device
+   without a ground element gets one first, with its window (:mod:`.ground_first`, rev34c M3).
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
 
@@ -61,6 +65,7 @@ from protv2g.recommend.candidates import (
     Family,
     candidates,
     describe,
+    new_ground_element,
 )
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.evaluator import (
@@ -70,6 +75,7 @@ from protv2g.recommend.evaluator import (
     _identity,
     _worse,  # noqa: F401  (re-exported: read from here)
 )
+from protv2g.recommend.ground_first import ground_first_note, lacks_ground
 from protv2g.recommend.notes import (
     _no_candidate_note,
     device_controls,
@@ -80,6 +86,19 @@ from protv2g.recommend.notes import (
     ldc_regulators,
     value_basis,
     with_drafted_first,
+)
+from protv2g.recommend.pickup_first import (
+    COORDINATION,
+    PAIR_TRIES,
+    Window,
+    clean,
+    highest,
+    pair_fields,
+    pickup_first,
+    with_dial,
+)
+from protv2g.recommend.pickup_first import (
+    eases as margin_eased,
 )
 from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.practice import practice_notes, tag_below_downstream
@@ -209,6 +228,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         options = candidates(cur.loc[k].to_dict(), doc_now.devices, doc_now.v2g_sites,
                              study.library, ground[k], reach, limits) + c5.moves(
                                  cur.loc[k], doc_now.devices)
+        # C5 on ground faults of a device without a ground element: add one first (M3)
+        g_note = ""
+        if (bare := lacks_ground(row, doc_now.devices, evidence)) is not None:
+            g_lim = saving.limits(bare.name, accepted)
+            adds = list(new_ground_element(bare, g_lim)) if g_lim is not None else []
+            options = adds + options
+            g_note = ground_first_note(bare, g_lim, bool(adds))
         if not options:
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
                      "device_kind": device_kind(row["device"], doc_now.devices),
@@ -216,6 +242,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
+                                           g_note,
                                            c5.note(row, doc_now.devices) or _no_candidate_note(
                                                str(row["criterion"]),
                                                str(row.get("status", "")), facts),
@@ -231,15 +258,20 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         # a lower pickup within the pickup's accuracy of the faults' current: not verified
         options, weak = split_tolerance(options, ev.device_faults,
                                         evidence[evidence["finding"] == row["finding"]])
-        best, tried, why = _search(ev, accepted, cur, k, options, max_tries) if options \
-            else (None, 0, "")
+        # a coordination finding of a relay: its pickups inside their window first (M5)
+        windows = (saving.windows(str(row["device"]), accepted)
+                   if str(row["criterion"]) in COORDINATION
+                   and device_kind(row["device"], doc_now.devices) == "relay" else {})
+        options = pickup_first(options, windows)
+        best, tried, why = _search(ev, accepted, cur, k, options, max_tries, windows) \
+            if options else (None, 0, "")
         why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
             options, row.get("other_device"))) if x)
         if best is None:
             if str(row.get("mechanism")) == SavingMechanism.RANGE_SHRUNK.value:
                 why += ("; every fault of the study is still saved (the range narrowed): "
                         "giving up fuse saving is not proposed for it")
-            why = "; ".join(x for x in (why, c5.note(row, doc_now.devices)) if x)
+            why = "; ".join(x for x in (g_note, why, c5.note(row, doc_now.devices)) if x)
             recs.append(Recommendation(**base, status="not cleared", change=None,
                                        margin_after=float(row["worst_margin"]),
                                        candidates_tried=tried,
@@ -251,8 +283,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             recs.append(Recommendation(
                 **base, status=SERIES_STATUS if change.below else EDGE_STATUS, change=None,
                 margin_after=float(row["worst_margin"]), candidates_tried=tried,
-                note=with_drafted_first(first, edge_note(change, k not in new.index, side,
-                                                         basis, why))))
+                note=with_drafted_first(first, "; ".join(x for x in (g_note, edge_note(
+                    change, k not in new.index, side, basis, why)) if x))))
             continue
         gives_up = None
         if change.field == "n_fast" and change.new == 0:
@@ -277,7 +309,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                    side_effects=tuple(side), candidates_tried=tried,
                                    hosting_after_kw=hosting_kw,
                                    note=with_drafted_first(
-                                       first, "re-checked on every scenario, fault and case"
+                                       first, (f"{g_note}; " if g_note else "")
+                                       + "re-checked on every scenario, fault and case"
                                        + (f"; {basis}" if basis else "")
                                        + (f"; {why}" if why else ""))))
         cur = new
@@ -360,9 +393,12 @@ def _todo_findings(study: Study, evidence: pd.DataFrame) -> set[str]:
 
 
 def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
-            options: list[Change], max_tries: int
+            options: list[Change], max_tries: int,
+            windows: Mapping[str, Window] | None = None
             ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
-    """Smallest candidate that clears ``target`` with no side effect (see module docstring)."""
+    """Smallest candidate that clears ``target`` with no side effect (see module docstring);
+    when no single one clears or eases it, a relay element's pickup inside its ``windows``
+    with its dial (:mod:`.pickup_first`)."""
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
         # two fields together (C5's phase and ground pickups) is not the first field's alone;
@@ -405,10 +441,11 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         return (eases and new is not None and target in new.index
                 and str(new.at[target, "status"]) == "warn")
 
-    def first_of(group: list[Change], ok: Callable[[Any], bool]) -> int | None:
+    def first_of(group: list[Change], ok: Callable[[Any], bool],
+                 budget: int = max_tries) -> int | None:
         lo, hi = 0, len(group) - 1
         first = None
-        while lo <= hi and tried < max_tries:  # smallest value of the setting that clears
+        while lo <= hi and tried < budget:  # smallest value of the setting that clears
             mid = (lo + hi) // 2
             if ok(run(group[mid])):
                 first, hi = mid, mid - 1
@@ -416,19 +453,9 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 lo = mid + 1
         return first
 
-    for group in ordered:
-        if group[0].edge and (best is not None or partial is not None):
-            break  # a change with margin (whole or easing) found: no edge value is needed
-        if best is not None and group[0].size >= best[0].size:
-            break
-        if tried >= max_tries:
-            break
-        first = first_of(group, gone)
-        whole = first is not None
-        if not whole and eases and partial is None:
-            first = first_of(group, lambda new: gone(new) or eased(new))
-        if first is None:
-            continue
+    def settle(group: list[Change], first: int) -> None:
+        """Verify the clearing values from ``first`` on: the first without side effect."""
+        nonlocal best, partial
         for c in group[first:first + 3]:
             if best is not None and c.size >= best[0].size:
                 break
@@ -448,6 +475,36 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 sides.append(f"{describe(c)}"
                              f"{'' if cleared_it else ' (its failing rows only)'}: "
                              f"{'; '.join(side)}")
+
+    for group in ordered:
+        if group[0].edge and (best is not None or partial is not None):
+            break  # a change with margin (whole or easing) found: no edge value is needed
+        if best is not None and group[0].size >= best[0].size:
+            break
+        if tried >= max_tries:
+            break
+        first = first_of(group, gone)
+        whole = first is not None
+        if not whole and eases and partial is None:
+            first = first_of(group, lambda new: gone(new) or eased(new))
+        if first is None:
+            continue
+        settle(group, first)
+    if best is None and partial is None:
+        # neither the pickup nor the dial alone: the pickup as high as its window allows
+        # (no other finding worse), then the smallest dial with it (review rev34b M5)
+        budget = max_tries + PAIR_TRIES
+        for pickups, dials in pair_fields(options, windows or {}):
+            top = highest(pickups, lambda c: clean(cur, run(c), target),
+                           lambda: tried < budget)
+            if top is None or not margin_eased(cur, run(top), target):
+                continue
+            group = with_dial(top, dials)
+            first = first_of(group, gone, budget)
+            if first is not None:
+                settle(group, first)
+            if best is not None or tried >= budget:
+                break
     if best is None and partial is not None:
         best = partial
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
@@ -501,3 +558,4 @@ def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> d
                              load_levels=doc.scenarios.load_levels, n_grid=n_grid,
                              tol_kw=tol_kw)
     return hosting_kw_per_site(table)
+

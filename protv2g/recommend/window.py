@@ -263,7 +263,12 @@ def load_basis(change: Any, criterion: str, loads: DeviceLoads, c8_factor: float
                    f"{float(new):g} A / {c8_factor:g}, is another finding's" if top > load
                    else "") + ")")
         m = f"{100 * WINDOW_MARGIN:g} %"
-        if isinstance(old, (int, float)) and new > old:
+        dial = next((f for f, _o, _n in change.fields if f.endswith("time_dial")), None)
+        if isinstance(old, (int, float)) and new > old and dial:  # a pair (.pickup_first)
+            text += (f"; {criterion} set it with {dial}: neither alone clears the finding; the "
+                     "highest raise inside its window (C5's reach ceiling) with no other "
+                     f"finding worse, then the smallest {dial} that clears it")
+        elif isinstance(old, (int, float)) and new > old:
             text += (f"; C8's edge set it: the smallest raise tried at least {m} above its "
                      "floor" if criterion == "C8" else
                      f"; {criterion} set it: the smallest raise tried that clears the finding")

@@ -15,17 +15,27 @@ A rule, stated (not a standard), as a protection engineer drafts it:
   :data:`~.head_relay.TD_MAX`), the one whose slower element clears the primary zone's
   minimum fault (:func:`min_fault_times`, 51P at the minimum multi-phase fault, 51G at the
   minimum ground-fault ``|3I0|``; IEC 60909 min, the draft's fault resistance) soonest; the
-  same family for 51P and 51G (one relay curve family per breaker, as set in practice; the
-  51P's time rarely decides: its pickup is set by load). An element whose pickup does not
-  reach its zone's minimum fault is left out of the comparison (no family reaches it).
+  same family for 51P and 51G where one meets the interval for both (the 51P's time rarely
+  decides: its pickup is set by load). An element whose pickup does not reach its zone's
+  minimum fault is left out of the comparison (no family reaches it).
+* Where no one family meets the interval for both, each element's family is chosen on its
+  own, by the same rule (``choose_family(..., element="51P"/"51G")``): a numerical feeder
+  relay sets its 51P and 51G curves separately, and a 51G that cannot coordinate is no
+  reason to slow the 51P (review rev34b W1, IEEE 34: the joint fallback switched a 51P that
+  met the interval with MI, clearing the zone end in 3.32 s, to EI, 12.4 s). Before that the
+  51G's pickup is searched inside its window (:mod:`.head_dials`).
 * Ties — within :data:`TIE_FRACTION` of the fastest — go, with only fuses (or nothing) right
   below, to IEEE-EI, then VI, then MI: EI's ``M²`` slope follows a fuse's ``I²t``-like melting
   curve, so the interval kept at the largest fault is not lost at smaller ones (IEEE Std
   242-2001 §15 and IEEE C37.230-2020 §5, recalled: extremely inverse relays for
   coordination with fuses and reclosers' fuse-like curves); with a recloser or relay right
   below, to IEEE-VI, then EI, then MI (VI is the shape of the usual recloser delayed curves).
-* When no family meets the interval, the family the rule drafted before (EI over fuses
-  only, else VI) at the capped dial, and the conflict said (a TODO), as before.
+* When no family meets an element's interval, the family with the fewest faults left
+  uncoordinated, then the soonest clearing (ties: the order above), at the smallest dial that
+  meets the interval at every fault a dial up to the cap can (:func:`.head_dials.time_dial`):
+  a dial raised to the cap while the interval is still missed only slows the relay (review
+  rev34b W1: 51G TD 15, still −94.5 s short, clearing its zone's end in 33.3 s); the faults
+  not met are said (a TODO).
 
 The clearing time at the zone's minimum fault is the relay's operate time plus the breaker's
 interrupting time, :data:`BREAKER_CYCLES` cycles. It is written beside the dials in the
@@ -85,8 +95,11 @@ CLEAR_FIX = ("where a device below sets the dial, make it faster at its own mini
 
 @dataclass(frozen=True)
 class FamilyTry:
-    """One family tried: its dials (51P, 51G), whether either was capped (the interval not
-    met), and its clearing times at the zone's minimum faults (s; inf: not reached)."""
+    """One family tried: its dials (51P, 51G), whether either misses the interval
+    (``capped``; per element ``capped_p``/``capped_g``, None: as ``capped``), its clearing
+    times at the zone's minimum faults (s; inf: not reached) and how many judged faults each
+    element leaves without the interval at every dial up to the cap (``unmet_p``,
+    ``unmet_g``)."""
 
     curve: str
     td: float
@@ -94,6 +107,31 @@ class FamilyTry:
     capped: bool
     t_min_phase_s: float
     t_min_ground_s: float
+    capped_p: bool | None = None
+    capped_g: bool | None = None
+    unmet_p: int = 0
+    unmet_g: int = 0
+
+    def missed(self, element: str | None = None) -> bool:
+        """Whether ``element`` ("51P", "51G"; None: either) misses the interval."""
+        if element == "51P":
+            return self.capped if self.capped_p is None else self.capped_p
+        if element == "51G":
+            return self.capped if self.capped_g is None else self.capped_g
+        return self.capped
+
+    def clearing_s(self, element: str | None = None) -> float:
+        """``element``'s clearing time at its zone's minimum fault (0.0: not reached), or
+        the slower element's (None: :attr:`slowest_s`)."""
+        if element is None:
+            return self.slowest_s
+        t = self.t_min_phase_s if element == "51P" else self.t_min_ground_s
+        return t if math.isfinite(t) else 0.0
+
+    def unmet(self, element: str | None = None) -> int:
+        """Judged faults ``element`` (None: both) leaves without the interval."""
+        return {"51P": self.unmet_p, "51G": self.unmet_g}.get(element or "",
+                                                              self.unmet_p + self.unmet_g)
 
     @property
     def slowest_s(self) -> float:
@@ -124,21 +162,26 @@ def min_fault_times(time_td1: Callable[[np.ndarray], np.ndarray], td: float, i_m
     return td * t1 + BREAKER_CYCLES / f_hz if math.isfinite(t1) else math.inf
 
 
-def choose_family(tries: Sequence[FamilyTry], order: Sequence[str]
-                  ) -> tuple[FamilyTry, bool]:
+def choose_family(tries: Sequence[FamilyTry], order: Sequence[str],
+                  element: str | None = None) -> tuple[FamilyTry, bool]:
     """The family drafted (module docstring) and whether it meets the interval.
 
-    ``tries``: one per family; ``order``: the tie order (:func:`preference`), whose first is
-    also the fallback when none meets the interval.
+    ``tries``: one per family; ``order``: the tie order (:func:`preference`); ``element``:
+    "51P" or "51G" to choose for that element alone (its own interval and clearing time),
+    None for both (the slower element's time). When none meets the interval: the family
+    with the fewest faults left uncoordinated, then the soonest clearing, ties by ``order``.
     """
-    by = {t.curve: t for t in tries}
-    ok = [t for t in tries if not t.capped]
+    def rank(t: FamilyTry) -> int:
+        return list(order).index(t.curve) if t.curve in order else len(order)
+
+    ok = [t for t in tries if not t.missed(element)]
+    met = bool(ok)
     if not ok:
-        return by.get(order[0], tries[0]), False
-    best = min(t.slowest_s for t in ok)
-    tied = [t for t in ok if t.slowest_s <= best * (1.0 + TIE_FRACTION) + 1e-9]
-    return min(tied, key=lambda t: list(order).index(t.curve) if t.curve in order
-               else len(order)), True
+        fewest = min(t.unmet(element) for t in tries)
+        ok = [t for t in tries if t.unmet(element) == fewest]
+    best = min(t.clearing_s(element) for t in ok)
+    tied = [t for t in ok if t.clearing_s(element) <= best * (1.0 + TIE_FRACTION) + 1e-9]
+    return min(tied, key=rank), met
 
 
 def _short(curve: str) -> str:
@@ -166,46 +209,83 @@ def clearing_line(choice: Mapping[str, Any]) -> str:
 
     Starts with ``min-fault clearing:`` (``init --redraft`` re-writes the line by it)."""
     tries = choice["tries"]
-    mine = tries[choice["curve"]]
     parts = []
     no_51g = bool(choice.get("no_51g"))  # an ungrounded head: no 51G (.ungrounded)
     has = {k: bool(choice["faults"].get(k)) for k in ("51P", "51G")}
     for key, t_key in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s"))[:1 + (not no_51g)]:
         fault = choice["faults"].get(key, "")
-        parts.append(f"{key} {_t(mine[t_key], has[key])}" + (f" at {fault}" if fault else ""))
-    others = "; ".join(
-        f"{_short(c)} TD {v['td']:g}/{v['tdg']:g}: "
-        + ("interval not met" if v["capped"] else
-           f"51P {_t(v['t_min_phase_s'], has['51P'])}, "
-           f"51G {_t(v['t_min_ground_s'], has['51G'])}")
-        for c, v in tries.items())
-    why = ("the family (IEEE C37.112 MI/VI/EI) whose slower element clears there soonest with "
-           f"the interval over the devices right below, max and min case (ties within "
-           f"{TIE_FRACTION:.0%}: {' > '.join(_short(c) for c in choice['order'])})"
-           if choice["met"] else
-           "no family meets the interval over the devices right below (max and min case): "
-           "the rule's default family at the capped dial")
+        parts.append(f"{key} {_t(_mine(choice, key)[t_key], has[key])}"
+                     + (f" at {fault}" if fault else ""))
+    others = "; ".join(f"{_short(c)} TD {v['td']:g}/{v['tdg']:g}: " + _tried(v, no_51g, has)
+                       for c, v in tries.items())
+    ties = (f"ties within {TIE_FRACTION:.0%}: "
+            f"{' > '.join(_short(c) for c in choice['order'])}")
+    if choice["met"] and not choice.get("separate"):
+        why = ("the family (IEEE C37.112 MI/VI/EI) whose slower element clears there soonest "
+               f"with the interval over the devices right below, max and min case ({ties})")
+    elif choice.get("separate") and not no_51g:
+        why = ("no one family meets the interval over the devices right below (max and min "
+               "case) for both elements: each element's own family, the one that clears its "
+               f"zone's minimum fault soonest with the interval ({ties}; "
+               + "; ".join(f"{k} " + ("meets it" if choice.get(f"met_{k.lower()}") else
+                                      "none meets it: the fewest faults left uncoordinated, "
+                                      "at the smallest dial that meets it everywhere else")
+                           for k in ("51P", "51G")) + ")")
+    else:
+        why = ("no family meets the interval over the devices right below (max and min "
+               "case): the family with the fewest faults left uncoordinated, at the smallest "
+               "dial that meets it everywhere else (a larger one would only slow the relay)")
     if no_51g:
         parts.append("no 51G (no path to ground)")
     return (f"min-fault clearing: {', '.join(parts)} (relay + breaker "
-            f"{choice['breaker_s']:.3g} s; IEC 60909 min) with {choice['curve']} — {why}; "
+            f"{choice['breaker_s']:.3g} s; IEC 60909 min) with {_curves(choice)} — {why}; "
             f"tried (51P/51G dials): {others}")
+
+
+def _mine(choice: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The try of ``key``'s ("51P", "51G") drafted family."""
+    curve = choice.get("ground_curve", choice["curve"]) if key == "51G" else choice["curve"]
+    return choice["tries"][curve]
+
+
+def _curves(choice: Mapping[str, Any]) -> str:
+    """``IEEE-MI``, or ``IEEE-MI (51P), IEEE-EI (51G)`` when the two differ."""
+    g = choice.get("ground_curve", choice["curve"])
+    if g == choice["curve"] or choice.get("no_51g"):
+        return str(choice["curve"])
+    return f"{choice['curve']} (51P), {g} (51G)"
+
+
+def _tried(v: Mapping[str, Any], no_51g: bool = False,
+           has: Mapping[str, bool] | None = None) -> str:
+    """One family's try, said: both times, or which element misses the interval (``has``:
+    whether the zone has a minimum fault per element, :func:`_t`)."""
+    has = has or {"51P": True, "51G": True}
+    cp = v["capped"] if v.get("capped_p") is None else v["capped_p"]
+    cg = v["capped"] if v.get("capped_g") is None else v["capped_g"]
+    if cp and (cg or no_51g):
+        return "interval not met"
+    p = "51P interval not met" if cp else f"51P {_t(v['t_min_phase_s'], has['51P'])}"
+    g = "51G interval not met" if cg else f"51G {_t(v['t_min_ground_s'], has['51G'])}"
+    return p if no_51g else f"{p}, {g}"
 
 
 def clearing_summary(choice: Mapping[str, Any]) -> str:
     """One line for ``init``'s print: the curve, its dials and the minimum-fault clearing
     times (``IEEE-MI TD 0.5/1.2; min-fault clearing 51P 3.1 s, 51G 4.2 s``)."""
-    mine = choice["tries"][choice["curve"]]
+    mine, mine_g = _mine(choice, "51P"), _mine(choice, "51G")
     has = {k: bool(choice.get("faults", {}).get(k)) for k in ("51P", "51G")}
     if choice.get("no_51g"):  # an ungrounded head (.ungrounded)
         return (f"{choice['curve']} TD {mine['td']:g} (51P; no 51G: no path to ground); "
-                "clearing at the zone's minimum fault 51P "
-                f"{_t(mine['t_min_phase_s'], has['51P'])}"
-                + ("" if choice["met"] else " (the coordination interval not met)"))
-    return (f"{choice['curve']} TD {mine['td']:g}/{mine['tdg']:g} (51P/51G); clearing at the "
-            f"zone's minimum fault 51P {_t(mine['t_min_phase_s'], has['51P'])}, 51G "
-            f"{_t(mine['t_min_ground_s'], has['51G'])}"
-            + ("" if choice["met"] else " (the coordination interval not met)"))
+                f"clearing at the zone's minimum fault 51P {_t(mine['t_min_phase_s'], has['51P'])}"
+                + ("" if choice.get("met_51p", choice["met"])
+                   else " (the coordination interval not met)"))
+    missed = [k for k in ("51P", "51G") if not choice.get(f"met_{k.lower()}", choice["met"])]
+    return (f"{_curves(choice)} TD {mine['td']:g}/{mine_g['tdg']:g} (51P/51G); clearing at "
+            f"the zone's minimum fault 51P {_t(mine['t_min_phase_s'], has['51P'])}, 51G "
+            f"{_t(mine_g['t_min_ground_s'], has['51G'])}"
+            + ("" if not missed else " (the coordination interval not met"
+               + ("" if len(missed) == 2 else f" by {missed[0]}") + ")"))
 
 
 def clearing_comment(figures: Mapping[str, Any]) -> list[str]:
@@ -224,9 +304,9 @@ def clearing_comment(figures: Mapping[str, Any]) -> list[str]:
 def slow_clearing(choice: Mapping[str, Any]) -> str | None:
     """The TODO text when the drafted relay's slower element clears its zone's minimum fault
     after more than ``choice["bound_s"]`` (:data:`CLEAR_BOUND_S`), else None."""
-    mine = choice["tries"][choice["curve"]]
-    slow = [(k, mine[t]) for k, t in (("51P", "t_min_phase_s"), ("51G", "t_min_ground_s"))
-            if math.isfinite(mine[t]) and mine[t] > choice["bound_s"]
+    slow = [(k, _mine(choice, k)[t]) for k, t in (("51P", "t_min_phase_s"),
+                                                   ("51G", "t_min_ground_s"))
+            if math.isfinite(_mine(choice, k)[t]) and _mine(choice, k)[t] > choice["bound_s"]
             and not (k == "51G" and choice.get("no_51g"))]
     if not slow:
         return None

@@ -85,6 +85,7 @@ from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
+from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.writer import curves_file_text
 from protv2g.units import Case, Method
@@ -302,11 +303,16 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
     # the source check at the Vsource's 115 kV: the fault level the devices see says it
     over = peak[peak > I_SC_MAX_KA] if level_kv <= DISTRIBUTION_KV_MAX else peak[[]]
+    # … and names the near-ideal transformers on the way (review rev34b L3: IEEE 34's SubXF)
+    xf = transformer_text(near_ideal_transformers(model, [h.bus for h in heads])
+                          ) if len(over) else ""
     if len(over) and not source_issues:  # an implausible source already explains it
         source_issues.append(
             f"fault level {over.max():,.0f} kA at {over.idxmax()} ({level_kv:g} kV), above "
             f"the largest breaker rating {I_SC_MAX_KA:g} kA (IEEE C37.06): its source or "
-            "substation transformer impedance is close to ideal")
+            f"substation transformer impedance is close to ideal{xf}")
+    elif xf:
+        source_issues[-1] += xf
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues,

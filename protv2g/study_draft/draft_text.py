@@ -256,6 +256,14 @@ def _source_caveat(note: str, bad_source: bool) -> str:
     return f"{what}{SOURCE_CAVEAT}{sep}{fix}"
 
 
+#: Said above ``devices:`` (and by ``protv2g init``) when the draft holds no fuse or recloser.
+NO_FUSE_NOTE = ("the model has no fuse or recloser: C1–C4 (fuse and recloser coordination, "
+                "fuse saving) will judge nothing and the gate will say ERROR until the "
+                "feeder's fuses and reclosers are added under devices (kind fuse / recloser) "
+                "or the study states it has none (no_fuses_or_reclosers: true, at the top "
+                "level)")
+
+
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None):
@@ -323,6 +331,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if src:
         lines += ["# Existing sources of the model (in every fault run and flow, base case "
                   "included):", *src]
+    if not drafted and not any(str(e.get("kind")) in ("fuse", "recloser") for e in entries):
+        lines.append(f"# {NO_FUSE_NOTE}")   # review rev34b L4 (IEEE 34 has none)
     lines.append("devices:" if entries or proposals or drafted else "devices: []")
     for e in entries:
         i_ka = float(peak.get(e["name"], np.nan))

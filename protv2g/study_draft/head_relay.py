@@ -34,9 +34,14 @@ Settings of a proposed relay (a stated rule, each figure printed beside the valu
   max-case faults only, failed C1 at its 20 Ω min-case faults), every fault type: fuse
   total clearing, recloser delayed curve, relay operate time. A device behind another one
   below the head is that device's to coordinate with (review rev31b W1).
+* ``ground_pickup_a`` raised inside its window where no family meets the 51G's interval at
+  the rule's pickup (:mod:`.head_dials`: e.g. a 51G below a fuse's minimum melting current;
+  review rev34b W1, IEEE 34: 30 → 70 A); a dial that no step up to the cap lets meet the
+  interval at some faults is the smallest that meets it at the others (not the cap), and
+  those faults are said (a conflict).
 * curves: of those families, the one that meets the interval and clears the primary zone's
   minimum faults soonest (:mod:`.curve_choice`; ties → EI over fuses, VI over a recloser
-  or relay; none meets it → EI over fuses only, else VI, at the capped dial, a conflict);
+  or relay); where no one family meets it for both elements, each element's own;
   the clearing times at the zone's minimum faults are kept (``figures["curve_choice"]``)
   and the draft marks them TODO beyond :data:`~.curve_choice.CLEAR_BOUND_S` (review s32:
   IEEE 8500's 51G, EI at TD 2.1, cleared its zone's minimum ground fault in 46 s).
@@ -72,6 +77,16 @@ from protv2g.study_draft.curve_choice import (
     min_fault_times,
     preference,
 )
+from protv2g.study_draft.head_dials import (
+    CTI_S,
+    TD_MAX,
+    TD_MIN,
+    TD_STEP,
+    moved_text,
+    search_ground_pickup,
+    time_dial,
+    unmet_text,
+)
 from protv2g.study_draft.head_load import load_said, reach_conflict
 from protv2g.study_draft.head_pairs import pair_faults
 from protv2g.study_draft.heads import FeederHead, feeder_heads, subtree_buses
@@ -82,14 +97,11 @@ from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
            "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE",
-           "pickup_steps"]
+           "pickup_steps", "CTI_S", "TD_MIN", "TD_MAX", "TD_STEP"]
 
-#: Coordination interval of the proposed relay over the devices below it, s.
-CTI_S = 0.3
 #: Least 51G pickup as a fraction of the 51P pickup (``51G = max(2 × residual, 0.25 × 51P)``):
 #: the unbalance a balanced model cannot show; ``recommend`` bounds a new ground element by it.
 GROUND_FLOOR_OF_PHASE = 0.25
-TD_MIN, TD_MAX, TD_STEP = 0.5, 15.0, 0.1
 #: Open (dead) times of the proposed relay's breaker, s: three reclosures, then lockout. A
 #: first "instantaneous" reclose (no intentional delay, 0.3–0.5 s: time for the arc path to
 #: de-ionise), then delayed ones of 10–45 s — C. A. Gross, *Power System Analysis* (as quoted
@@ -159,16 +171,6 @@ def pickup_steps(wanted_a: float, floor_a: float, ceiling_a: float, fault: str =
         return text + (f" → {pickup:g} A, the floor 1.5 × load {floor_a:.4g} A rounded up "
                        "(the zone's minimum fault is not reached with the 1.5 margin)")
     return text + f" → {pickup:g} A"
-
-
-def _time_dial(relay_time_td1: np.ndarray, device_time: np.ndarray) -> tuple[float, bool]:
-    """Smallest TD step with ``TD·t1 ≥ t_dev + CTI`` wherever both operate; (TD, capped)."""
-    ok = np.isfinite(relay_time_td1) & np.isfinite(device_time) & (relay_time_td1 > 0)
-    if not ok.any():
-        return TD_MIN, False
-    need = float(np.max((device_time[ok] + CTI_S) / relay_time_td1[ok]))
-    td = max(TD_MIN, math.ceil(need / TD_STEP - 1e-9) * TD_STEP)
-    return (min(round(td, 1), TD_MAX), td > TD_MAX)
 
 
 def primary_reach(model: DssModel, head: FeederHead, zone_buses: set[int]) -> set[int]:
@@ -261,33 +263,57 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     steps["51G"] = (max(2.0 * i0_load, floor_g, GROUND_FLOOR_OF_PHASE * pickup), floor_g,
                     i_min_ground / 1.5)
     g_pickup, reaches = _fit_pickup(*steps["51G"])
+    kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
+             for _, m in below}
+    pf = pair_faults(d, name, below, judged, list(model.buses.index))
+    units, t1, dial_of = {}, {}, {}
+
+    def try_at(gp: float) -> list[FamilyTry]:
+        """Every family at ground pickup ``gp`` (A): its dials and minimum-fault clearing."""
+        out = []
+        for family in FAMILIES:
+            units[gp, family] = u = build_device("relay", {
+                "name": name, "pickup_a": pickup, "curve": family, "time_dial": 1.0,
+                "ground_pickup_a": gp, "ground_curve": family, "ground_time_dial": 1.0},
+                library)
+            t1[gp, family] = (u.phase_time_s(pf.i_phase_a), u.ground_time_s(pf.i_ground_a))
+            dial_of[gp, family] = dp, dg = (time_dial(t1[gp, family][0], pf.t_dev_s),
+                                            time_dial(t1[gp, family][1], pf.t_dev_s))
+            out.append(FamilyTry(
+                family, dp.td, dg.td, not (dp.met and dg.met),
+                min_fault_times(u.phase_time_s, dp.td, i_min_phase, model.f_hz),
+                min_fault_times(u.ground_time_s, dg.td, i_min_ground, model.f_hz),
+                capped_p=not dp.met, capped_g=not dg.met,
+                unmet_p=int(dp.unmet.sum()), unmet_g=int(dg.unmet.sum())))
+        return out
+
+    order = preference(kinds)
+    # 51G: where no family meets its interval, its pickup inside the window (.head_dials)
+    search = search_ground_pickup(try_at, g_pickup, steps["51G"][2], order)
+    g_pickup, tries = search.pickup_a, search.tries
     said_g = load_said(c8_case_g, i0_c8, "residual")
     if not reaches or "51G" in backup_min and floor_g > backup_min["51G"]["i_a"] / 1.2:
         conflicts.append(reach_conflict("51G", "ground fault |3I0|", g_pickup, floor_g,
                                         said_g, None if reaches else i_min_ground,
                                         backup_min.get("51G"), c8_case_g))
-    kinds = {getattr(getattr(m, "kind", None), "value", str(getattr(m, "kind", "")))
-             for _, m in below}
-    pf = pair_faults(d, name, below, judged, list(model.buses.index))
-    tries, units, t1 = [], {}, {}
-    for family in FAMILIES:
-        units[family] = u = build_device("relay", {
-            "name": name, "pickup_a": pickup, "curve": family, "time_dial": 1.0,
-            "ground_pickup_a": g_pickup, "ground_curve": family, "ground_time_dial": 1.0},
-            library)
-        t1[family] = (u.phase_time_s(pf.i_phase_a), u.ground_time_s(pf.i_ground_a))
-        td_f, cp = _time_dial(t1[family][0], pf.t_dev_s)
-        tdg_f, cg = _time_dial(t1[family][1], pf.t_dev_s)
-        tries.append(FamilyTry(family, td_f, tdg_f, cp or cg,
-                               min_fault_times(u.phase_time_s, td_f, i_min_phase, model.f_hz),
-                               min_fault_times(u.ground_time_s, tdg_f, i_min_ground,
-                                               model.f_hz)))
-    order = preference(kinds)
-    chosen, met = choose_family(tries, order)   # not met: order[0] (EI over fuses, else VI)
-    curve, unit, td, tdg = chosen.curve, units[chosen.curve], chosen.td, chosen.tdg
-    dials = {k: dial_figures(tr, pf.t_dev_s, pf.devices, pf.faults, dial, TD_MIN, CTI_S)
-             for k, tr, dial in (("51P", t1[curve][0], td), ("51G", t1[curve][1], tdg))}
-    choice = {"curve": curve, "met": met, "order": list(order), "bound_s": CLEAR_BOUND_S,
+    chosen, met = choose_family(tries, order)
+    curve = g_curve = chosen.curve
+    met_p = met_g = met
+    if not met:   # each element on its own (.curve_choice): a 51G is no reason to slow 51P
+        (c_p, met_p), (c_g, met_g) = (choose_family(tries, order, k) for k in ("51P", "51G"))
+        curve, g_curve = c_p.curve, c_g.curve
+    unit, unit_g = units[g_pickup, curve], units[g_pickup, g_curve]
+    by_curve = {t.curve: t for t in tries}
+    td, tdg = by_curve[curve].td, by_curve[g_curve].tdg
+    dial_p, dial_g = dial_of[g_pickup, curve][0], dial_of[g_pickup, g_curve][1]
+    t1_p, t1_g = t1[g_pickup, curve][0], t1[g_pickup, g_curve][1]
+    # why each dial: at the faults it meets the interval at (the others are said below)
+    dials = {k: dial_figures(np.where(dl.unmet, np.nan, tr), pf.t_dev_s, pf.devices,
+                             pf.faults, dial, TD_MIN, CTI_S)
+             for k, tr, dial, dl in (("51P", t1_p, td, dial_p), ("51G", t1_g, tdg, dial_g))}
+    choice = {"curve": curve, "ground_curve": g_curve, "met": bool(met_p and met_g),
+              "met_51p": bool(met_p), "met_51g": bool(met_g), "separate": not met,
+              "order": list(order), "bound_s": CLEAR_BOUND_S,
               "set_by": {k: f"{v['by']} at {v['fault']}, which clears in {v['t_by_s']:.3g} s"
                          for k, v in dials.items() if v and v["td"] > TD_MIN + 1e-9},
               "breaker_s": BREAKER_CYCLES / model.f_hz,
@@ -298,19 +324,19 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     close_in = {}
     mine_max = d[(d.device == name) & (d.case == "max")]
     for k, col, time_s in (("51P", "i_phase_a", unit.phase_time_s),
-                           ("51G", "i_ground_a", unit.ground_time_s)):
+                           ("51G", "i_ground_a", unit_g.ground_time_s)):
         if len(mine_max) and np.isfinite(mine_max[col]).any():
             close_in[k] = _largest_fault(mine_max, col, list(model.buses.index))
             close_in[k]["t_td1_s"] = float(np.asarray(time_s(np.array([close_in[k]["i_a"]])))[0])
-    if not met:
-        conflicts.append(f"time dial capped at {TD_MAX:g}: with none of IEEE MI/VI/EI can "
-                         f"the relay clear the coordination interval {CTI_S:g} s over every "
-                         "device right below it (max and min case)")
+    for k, dl, tr, dial, c, what in (("51P", dial_p, t1_p, td, curve, "phase current"),
+                                     ("51G", dial_g, t1_g, tdg, g_curve, "|3I0|")):
+        if not dl.met:
+            conflicts.append(unmet_text(k, dl, tr, dial, c, pf, what, below))
     head_kv = float(model.buses.kv_ll.iat[head.bus]) if 0 <= head.bus < len(model.buses) else (
         math.nan)
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,
              "curve": curve, "time_dial": td, "ground_pickup_a": g_pickup,
-             "ground_curve": curve, "ground_time_dial": tdg,
+             "ground_curve": g_curve, "ground_time_dial": tdg,
              # a low-voltage feeder does not reclose (.low_voltage, review rev34b M3)
              "reclose_intervals_s": [] if is_low_voltage(head_kv) else list(
                  RECLOSE_INTERVALS_DER_S if model.inverters or model.machines or v2g_sites
@@ -328,6 +354,12 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                "pickup_steps": {k: pickup_steps(*v, fault="fault" if k == "51P" else
                                                 "ground fault |3I0|")
                                 for k, v in steps.items()}}
+    if search.moved:   # the 51G raised inside its window (.head_dials)
+        figures["ground_search"] = {"rule_a": search.rule_a, "pickup_a": g_pickup,
+                                    "tried_a": search.tried_a, "floor_a": floor_g,
+                                    "ceiling_a": steps["51G"][2]}
+        figures["pickup_steps"]["51G"] += "; " + moved_text(
+            search, floor_g, steps["51G"][2], dial_of, t1, pf, below)
     # an ungrounded head (no path to ground): no 51G, a TODO says why (review rev33c M1)
     return without_ground_element(RelayProposal(entry, figures, conflicts), model, head)
 
