@@ -58,7 +58,7 @@ devices on their OpenDSS elements.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -86,7 +86,14 @@ from protv2g.study.engine_inputs import (
 from protv2g.study.loader import Study
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
-           "study_fault_buses", "DEVICE_ROW_MIN_A"]
+           "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
+
+#: Charger sets a part with sites' own equipment in adds (:func:`dss_fault_frames`): every
+#: charger idle (existing DER as in the base case), and with existing DER the grid alone —
+#: the network's part, IEC 60909's ``I″kI`` (and the existing DER's by magnitude), of a row
+#: the base case has not (a fault at or a device on that equipment; review rev34c W1).
+SITES_IDLE = "site equipment in, chargers idle"
+SITES_GRID = "site equipment in, grid only (no existing DER, no V2G)"
 
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
@@ -226,24 +233,55 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     for sc in scenarios:
         groups.setdefault(transformers_out(study.document, sc), []).append(sc)
     order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
+    has_base = any(sc.is_base for sc in groups[order[0]])
+    # a part with sites' equipment in (not the base case's) also solves its network's part
+    # (chargers idle; the grid alone too with existing DER) for the rows the base case
+    # lacks: a fault at or a device on that equipment (review rev34c W1, rev34b L1)
     parts = [_fault_frames(replace(study, model=without_elements(study.model, out))
-                           if out else study, groups[out], staged, without=out)
-             for out in order]
-    return parts[0] if len(parts) == 1 else _concat_frames(parts)
+                           if out else study, groups[out], staged, without=out,
+                           network_part=has_base and k > 0)
+             for k, out in enumerate(order)]
+    if len(parts) == 1:
+        return parts[0]
+    base_keys = {parts[0].key_of[sc.name] for sc in groups[order[0]] if sc.is_base}
+    return _concat_frames(parts, base_keys)
 
 
-def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
+def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
+                   ) -> DssFaultFrames:
     """The frames of several engine calls as one (rows part after part, the base part
-    first; its grid-only phasors on every later part's rows)."""
+    first; its grid-only phasors on every later part's rows).
+
+    ``base_keys``: the first part's base-case charger sets. A later part's row whose fault
+    (and device) the base case lacks — a fault at or a device on a site's own equipment —
+    gets that part's own network phasors (:data:`SITES_IDLE` as the
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS`, and :data:`SITES_GRID` as its grid
+    columns on a feeder with existing DER); the base part's rows at a bus that is dead
+    there and live in a later part (the equipment's own buses) are left out: the bus is
+    not in the base case, and a 0 kA row read as its fault level (review rev34b F2/L2)."""
     first = parts[0]
-    bus, dev = [first.bus], [first.device]
+    fb = first.bus
+    live_later = set().union(*(
+        set(p.bus["bus"].to_numpy()[p.bus["energized"].to_numpy(bool)].tolist())
+        for p in parts[1:])) if "energized" in fb.columns else set()
+    if live_later:  # the equipment's own buses: not in the base case
+        dead = ~fb["energized"].to_numpy(bool) & fb["bus"].isin(live_later).to_numpy()
+        if dead.any():
+            fb = fb[~dead].reset_index(drop=True)
+    bus, dev = [fb], [first.device]
     grid = "ia_grid_ka" in first.bus.columns
+    base_bus = fb[fb["scenario"].isin(base_keys)] if base_keys else None
+    base_dev = first.device[first.device["scenario"].isin(base_keys)] if base_keys else None
     for p in parts[1:]:
         b, d = p.bus, p.device
         if grid:
             b = with_grid_columns(b, first.bus[first.bus["scenario"] == GRID_ONLY])
             if len(d):
                 d = with_grid_columns(d, first.device[first.device["scenario"] == GRID_ONLY])
+        if base_bus is not None and (b["scenario"] == SITES_IDLE).any():
+            b = _network_part(b, base_bus, grid)
+            if len(d):
+                d = _network_part(d, base_dev, grid)
         bus.append(b)
         dev.append(d)
     key_of: dict[str, str] = {}
@@ -267,19 +305,27 @@ def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
 
 
 def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
-                  without: Sequence[str] = ()) -> DssFaultFrames:
+                  without: Sequence[str] = (), network_part: bool = False) -> DssFaultFrames:
     """:func:`dss_fault_frames` on one model; the devices on elements ``without`` (the
     sites' own transformers, out of the base case) are left out: a fuse on such a
     transformer comes with it (review rev32a W4), and its current from the element's
-    admittance on a model without the element would be fictitious."""
+    admittance on a model without the element would be fictitious. ``network_part``: also
+    solve :data:`SITES_IDLE` (and :data:`SITES_GRID` with existing DER) on this model,
+    their rows in the tables under those keys (no study scenario maps to them)."""
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
     # existing inverters (their high bracket differs) and the grid alone for the IEC sum
     der = bool(model.inverters)
     grid = der and any(sc.is_base for sc in scenarios)
+    bare = (GRID_ONLY,) if grid else ()
     if grid:
         sets = {**sets, GRID_ONLY: ()}
+    if network_part:  # one set more (two with existing DER): the network's part here
+        sets = {**sets, SITES_IDLE: ()}
+        if der:
+            sets = {**sets, SITES_GRID: ()}
+            bare += (SITES_GRID,)
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
     devices = [d for d in dss_devices(study) if str(d.element).lower() not in out]
@@ -293,7 +339,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
-            staged=staged, without_existing=(GRID_ONLY,) if grid else (),
+            staged=staged, without_existing=bare,
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
@@ -318,6 +364,42 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
         elif high_sets is not None:
             high = low
     return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
+
+
+def _network_part(frame: pd.DataFrame, base: pd.DataFrame, der: bool) -> pd.DataFrame:
+    """``frame`` (a later part's bus or device table, its :data:`SITES_IDLE` and
+    :data:`SITES_GRID` rows in it) with the
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
+    ``base`` (the base case's rows) lacks, NaN elsewhere (0 where the chargers-idle set has
+    no such row: a device row is kept from 1 A); with existing DER (``der``) the grid
+    columns of those rows from :data:`SITES_GRID` (the base part's grid alone has no such
+    row: NaN or a dead bus's 0 there)."""
+    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
+    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+
+    def index(f: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_frame(f[keys].astype(str))
+
+    own = index(frame)
+    no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
+    out = frame.copy(deep=False)
+    scen = frame["scenario"].to_numpy()
+    for key, suffix in ((SITES_IDLE, "net"), *(((SITES_GRID, "grid"),) if der else ())):
+        src = frame[scen == key]
+        at = index(src)
+        if not at.is_unique:  # pragma: no cover - one row per fault and device
+            raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
+        pos = np.where(no_base, at.get_indexer(own), -1)
+        for p in "abc":
+            for col in ("ka", "degree"):
+                # the last: no such row with the chargers idle — a device row is kept at
+                # ≥ 1 A (DEVICE_ROW_MIN_A), so the network drives < 1 A through it: 0
+                vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)
+                new = np.where(no_base, vals[np.where(pos >= 0, pos, len(vals) - 1)], np.nan)
+                name = f"i{p}_{suffix}_{col}"
+                out[name] = new if suffix == "net" else np.where(
+                    no_base, new, out[name].to_numpy(float))
+    return out
 
 
 def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]

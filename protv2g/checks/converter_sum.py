@@ -71,7 +71,7 @@ from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labe
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
-           "IEC_SUM_SOURCE", "GRID_COLUMNS"]
+           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -94,6 +94,18 @@ _PHASES = ("a", "b", "c")
 #: absent otherwise). NaN: the device sees < 1 A without them.
 GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                       for c in (f"i{p}_grid_ka", f"i{p}_grid_degree"))
+
+#: Phase phasors of the same fault with the sites' own equipment in and **every charger
+#: idle** (existing DER as in the base case), kA and degrees: the network's part of a row
+#: whose base case has no such row — a fault at, or a device on, a site's own transformer,
+#: which is out of the base case (OpenDSS ``v2g_sites[].model_transformer``,
+#: :func:`protv2g.pipeline_dss.dss_fault_frames`; review rev34c W1, rev34b L1). NaN on
+#: every other row (the base row is the network's part there) and where the device sees
+#: < 1 A with the chargers idle; absent on a study without such equipment. With
+#: :data:`GRID_COLUMNS` on the same rows (existing DER), those are the grid alone with the
+#: equipment in.
+NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
+                                     for c in (f"i{p}_net_ka", f"i{p}_net_degree"))
 
 
 def phasors_ka(i_ka: ArrayLike, i_degree: ArrayLike) -> NDArray[np.complex128]:
@@ -255,6 +267,8 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         i_base = phasors("i{}_ka", "i{}_degree", base)
         grid = (phasors("i{}_grid_ka", "i{}_grid_degree", at)
                 if set(GRID_COLUMNS) <= set(frame.columns) else None)
+        net = (phasors("i{}_net_ka", "i{}_net_degree", at)
+               if set(NET_COLUMNS) <= set(frame.columns) else None)
     else:
         i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                              for p in _PHASES])
@@ -262,15 +276,28 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         # chunk by chunk of rows (each row on its own: the same numbers): the temporaries
         # of split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the
         # Device duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
-        grid = None
+        grid = net = None
         if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
             grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"],
                                                frame[f"i{p}_grid_degree"])
                                     for p in _PHASES])
+        if set(NET_COLUMNS) <= set(frame.columns):  # a site's own equipment: chargers idle
+            net = np.column_stack([phasors_ka(frame[f"i{p}_net_ka"],
+                                              frame[f"i{p}_net_degree"])
+                                   for p in _PHASES])
     has = row >= 0
-    parts = [split_currents(i[a:b], np.where(
-        has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None else i_base[a:b],
-        np.nan), mx[a:b], None if grid is None else grid[a:b])
+
+    def network(a: int, b: int) -> np.ndarray:
+        """The network's phasors of rows a:b: the base row's, or where the row carries
+        :data:`NET_COLUMNS` (its base case has no such row) those."""
+        out = np.where(has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None
+                       else i_base[a:b], np.nan)
+        if net is not None:
+            own = np.isfinite(net[a:b]).any(axis=1)
+            out = np.where(own[:, None], net[a:b], out)
+        return out
+
+    parts = [split_currents(i[a:b], network(a, b), mx[a:b], None if grid is None else grid[a:b])
              for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
     if len(parts) == 1:
         return parts[0]
@@ -364,6 +391,7 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     if bus.empty or not set(cols) <= set(bus.columns):
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
+    cols += [c for c in NET_COLUMNS if c in bus.columns]  # a site's own equipment
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
     # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);

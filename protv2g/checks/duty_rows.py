@@ -15,7 +15,7 @@ import pandas as pd
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import asym_rms_ka, dss_driving_point_x_r
-from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
+from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, split_against_base
 from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins, scenario_labels
 from protv2g.units import Method
@@ -74,7 +74,8 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     """Ascending positions of the rows of ``f`` that may hold the largest symmetrical
     current of their (scenario, device, case) group (:func:`worst_rows`), found on the
     magnitudes alone before any phasor is formed; None where that cannot be said (an
-    infinite magnitude, an existing-DER split) — then every row is split.
+    infinite magnitude, an existing-DER split, rows with a network part of their own,
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS`) — then every row is split.
 
     Per row (phases ``p``; ``I`` the row's phasor, ``I_b`` its base row's, magnitudes the
     ``i<p>_ka`` columns, a phase that is not finite counted as 0 as
@@ -89,7 +90,7 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     devices at 10,000 buses for one row per device and scenario, the Device duty sheet the
     minimum case's rows as well).
     """
-    if set(GRID_COLUMNS) & set(f.columns):
+    if (set(GRID_COLUMNS) | set(NET_COLUMNS)) & set(f.columns):
         return None
     ka = [np.abs(f[f"i{p}_ka"].to_numpy(dtype=float)) for p in "abc"]
     deg = [f[f"i{p}_degree"].to_numpy(dtype=float) for p in "abc"]
