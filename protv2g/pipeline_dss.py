@@ -49,7 +49,13 @@ it (:func:`~protv2g.network.dss_site_transformers.without_elements`), the V2G sc
 the model with it — the pandapower path's rule for ``interconnection_transformer``
 (:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open. A
 hosting search's one-site scenario builds its site only: the other sites' transformers are
-out of its faults and flows (``Scenario.built_sites``; review rev33b W1).
+out of its faults and flows (``Scenario.built_sites``; review rev33b W1). A fault at the
+site's own buses or a device on its transformer has no base row: that call also solves its
+chargers idle (:data:`SITES_IDLE`; with existing inverters the grid alone too,
+:data:`SITES_GRID`), whose phasors are the network's part of those rows
+(:func:`~protv2g.pipeline_blocks.with_network_columns`, the IEC 60909 sum of
+:mod:`protv2g.checks.converter_sum`; review rev34c W1, rev34b L1); the base case's rows at
+the site's own buses (dead there, 0 kA) are left out (rev34b F2).
 
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
@@ -73,7 +79,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
-from protv2g.pipeline_blocks import with_grid_columns
+from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -279,9 +285,9 @@ def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
             if len(d):
                 d = with_grid_columns(d, first.device[first.device["scenario"] == GRID_ONLY])
         if base_bus is not None and (b["scenario"] == SITES_IDLE).any():
-            b = _network_part(b, base_bus, grid)
+            b = with_network_columns(b, base_bus, SITES_IDLE, SITES_GRID if grid else None)
             if len(d):
-                d = _network_part(d, base_dev, grid)
+                d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None)
         bus.append(b)
         dev.append(d)
     key_of: dict[str, str] = {}
@@ -364,42 +370,6 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
         elif high_sets is not None:
             high = low
     return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
-
-
-def _network_part(frame: pd.DataFrame, base: pd.DataFrame, der: bool) -> pd.DataFrame:
-    """``frame`` (a later part's bus or device table, its :data:`SITES_IDLE` and
-    :data:`SITES_GRID` rows in it) with the
-    :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
-    ``base`` (the base case's rows) lacks, NaN elsewhere (0 where the chargers-idle set has
-    no such row: a device row is kept from 1 A); with existing DER (``der``) the grid
-    columns of those rows from :data:`SITES_GRID` (the base part's grid alone has no such
-    row: NaN or a dead bus's 0 there)."""
-    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
-    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
-
-    def index(f: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_frame(f[keys].astype(str))
-
-    own = index(frame)
-    no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
-    out = frame.copy(deep=False)
-    scen = frame["scenario"].to_numpy()
-    for key, suffix in ((SITES_IDLE, "net"), *(((SITES_GRID, "grid"),) if der else ())):
-        src = frame[scen == key]
-        at = index(src)
-        if not at.is_unique:  # pragma: no cover - one row per fault and device
-            raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
-        pos = np.where(no_base, at.get_indexer(own), -1)
-        for p in "abc":
-            for col in ("ka", "degree"):
-                # the last: no such row with the chargers idle — a device row is kept at
-                # ≥ 1 A (DEVICE_ROW_MIN_A), so the network drives < 1 A through it: 0
-                vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)
-                new = np.where(no_base, vals[np.where(pos >= 0, pos, len(vals) - 1)], np.nan)
-                name = f"i{p}_{suffix}_{col}"
-                out[name] = new if suffix == "net" else np.where(
-                    no_base, new, out[name].to_numpy(float))
-    return out
 
 
 def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]

@@ -40,13 +40,23 @@ IEC 60909-0:2016 §6.9 current sources; pandapower ``calc_sc`` sums them into on
 the same figure when they are in phase at the fault). Workplace B04 3ph, firm: 2.378961 kA
 vs ``calc_sc`` 2.378852 (+0.005 %; was 2.331890, −2.0 %); base case SUB-12kV 7.711 kA ≥ the
 grid alone 7.610 (was 7.587). ``i_network_ka`` is the grid's part, ``i_converter_ka`` the
-existing DER's and the chargers' together. OpenDSS feeders keep the base case as the
-network's part (no grid-only solve on the phase path). (The minimum case leaves existing
-DER out since session 16, as calc_sc.)
+existing DER's and the chargers' together. OpenDSS feeders do the same since session 19
+(:mod:`protv2g.pipeline_dss` solves the grid alone beside the base case). (The minimum case
+leaves existing DER out since session 16, as calc_sc.)
 
-Per row the phase with the largest ``I_iec`` is kept. Where no base row exists (the OpenDSS
-path keeps device rows ≥ 1 A only) the phasor current is used and the whole of it is taken
-as the network's (``phasor_no_base``), as before #16.
+**A site's own equipment** (OpenDSS ``v2g_sites[].model_transformer``: out of the base case;
+review rev34c W1, rev34b L1): a fault at its buses or a device on it has no base row. The
+pipeline solves the same model with every charger idle (and the grid alone, with existing
+DER) and puts those phasors on such rows (:data:`NET_COLUMNS`, and the grid columns): they
+are the network's part there, ``I_idle`` in place of ``I_base``. DG feeder, depot fuse
+close-in SLG-a max, firm: 1.520 kA on the phasor with "I converter 0" before; 1.502 kA
+network (OpenDSS 1.504) + 0.055 kA chargers (OpenDSS: the three groups' magnitudes through
+the fuse sum to 0.057) = 1.557 kA now.
+
+Per row the phase with the largest ``I_iec`` is kept. Where no base row and no network part
+of its own exist (the OpenDSS path keeps device rows ≥ 1 A only; a study without a site's
+own equipment) the phasor current is used and the whole of it is taken as the network's
+(``phasor_no_base``), as before #16.
 
 Examples
 --------
