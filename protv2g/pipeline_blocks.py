@@ -64,13 +64,18 @@ def taken(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def _fault_keys(frame: pd.DataFrame) -> list[str]:
+    """The columns naming one fault (and device) of a bus or device fault table."""
+    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
+    return keys + ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+
+
 def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (a bus or device fault table) with the phase phasors of the same fault in
     ``grid`` (the grid-only charger set's table: no existing DER, no charger) as the
     :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of every row, joined on the fault
     (and device); NaN where ``grid`` has no row (a device seeing < 1 A without them)."""
-    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
-    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+    keys = _fault_keys(frame)
     at = pd.MultiIndex.from_frame(grid[keys].astype(str))
     if not at.is_unique:  # pragma: no cover - one row per fault and device
         raise RuntimeError("the grid-only fault rows repeat a fault: please report this bug")
@@ -94,8 +99,7 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     DER) the :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of those rows are ``grid``'s
     (the base call's grid alone has no such row: NaN, or a dead bus's 0 there); the other
     rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`."""
-    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
-    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+    keys = _fault_keys(frame)
 
     def index(f: pd.DataFrame) -> pd.MultiIndex:
         return pd.MultiIndex.from_frame(f[keys].astype(str))
