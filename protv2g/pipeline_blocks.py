@@ -17,7 +17,7 @@ from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", "take",
-           "taken", "with_grid_columns"]
+           "taken", "with_grid_columns", "with_network_columns"]
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
@@ -64,13 +64,18 @@ def taken(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def _fault_keys(frame: pd.DataFrame) -> list[str]:
+    """The columns naming one fault (and device) of a bus or device fault table."""
+    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
+    return keys + ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+
+
 def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (a bus or device fault table) with the phase phasors of the same fault in
     ``grid`` (the grid-only charger set's table: no existing DER, no charger) as the
     :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of every row, joined on the fault
     (and device); NaN where ``grid`` has no row (a device seeing < 1 A without them)."""
-    keys = ["device", "fault_bus"] if "device" in frame.columns else ["bus"]
-    keys += ["fault_type", "case", *(["phase"] if "phase" in frame.columns else [])]
+    keys = _fault_keys(frame)
     at = pd.MultiIndex.from_frame(grid[keys].astype(str))
     if not at.is_unique:  # pragma: no cover - one row per fault and device
         raise RuntimeError("the grid-only fault rows repeat a fault: please report this bug")
@@ -80,6 +85,42 @@ def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
         for src, dst in ((f"i{p}_ka", f"i{p}_grid_ka"), (f"i{p}_degree", f"i{p}_grid_degree")):
             vals = np.append(grid[src].to_numpy(float), np.nan)  # the last: no row
             out[dst] = vals[np.where(pos >= 0, pos, len(vals) - 1)]
+    return out
+
+
+def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
+                         grid: str | None = None) -> pd.DataFrame:
+    """``frame`` (a bus or device fault table of one engine call, the rows of its charger
+    sets ``idle`` — every charger idle — and ``grid`` — the grid alone — in it) with the
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
+    ``base`` (the base case's rows, another call's) lacks — a fault at or a device on a site's
+    own equipment —, NaN on the others; 0 where ``idle`` has no such row (a device row is
+    kept from 1 A: the network drives less through it). With ``grid`` (a feeder with existing
+    DER) the :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of those rows are ``grid``'s
+    (the base call's grid alone has no such row: NaN, or a dead bus's 0 there); the other
+    rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`."""
+    keys = _fault_keys(frame)
+
+    def index(f: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_frame(f[keys].astype(str))
+
+    own = index(frame)
+    no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
+    out = frame.copy(deep=False)
+    scen = frame["scenario"].to_numpy()
+    for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):
+        src = frame[scen == key]
+        at = index(src)
+        if not at.is_unique:  # pragma: no cover - one row per fault and device
+            raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
+        pos = np.where(no_base, at.get_indexer(own), -1)
+        for p in "abc":
+            for col in ("ka", "degree"):
+                vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
+                new = np.where(no_base, vals[np.where(pos >= 0, pos, len(vals) - 1)], np.nan)
+                name = f"i{p}_{suffix}_{col}"
+                out[name] = new if suffix == "net" else np.where(
+                    no_base, new, out[name].to_numpy(float))
     return out
 
 

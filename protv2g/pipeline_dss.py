@@ -49,7 +49,13 @@ it (:func:`~protv2g.network.dss_site_transformers.without_elements`), the V2G sc
 the model with it — the pandapower path's rule for ``interconnection_transformer``
 (:mod:`protv2g.pipeline`) —, and the flows' base blocks run with its terminals open. A
 hosting search's one-site scenario builds its site only: the other sites' transformers are
-out of its faults and flows (``Scenario.built_sites``; review rev33b W1).
+out of its faults and flows (``Scenario.built_sites``; review rev33b W1). A fault at the
+site's own buses or a device on its transformer has no base row: that call also solves its
+chargers idle (:data:`SITES_IDLE`; with existing inverters the grid alone too,
+:data:`SITES_GRID`), whose phasors are the network's part of those rows
+(:func:`~protv2g.pipeline_blocks.with_network_columns`, the IEC 60909 sum of
+:mod:`protv2g.checks.converter_sum`; review rev34c W1, rev34b L1); the base case's rows at
+the site's own buses (dead there, 0 kA) are left out (rev34b F2).
 
 Flows (:func:`dss_flow`): :func:`protv2g.flow.opendss_study.opendss_flow_study` with the study's
 devices on their OpenDSS elements.
@@ -58,7 +64,7 @@ devices on their OpenDSS elements.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -73,7 +79,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
-from protv2g.pipeline_blocks import with_grid_columns
+from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -87,7 +93,14 @@ from protv2g.study.loader import Study
 from protv2g.topology_fault_buses import low_voltage_zone_buses
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
-           "study_fault_buses", "DEVICE_ROW_MIN_A"]
+           "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
+
+#: Charger sets a part with sites' own equipment in adds (:func:`dss_fault_frames`): every
+#: charger idle (existing DER as in the base case), and with existing DER the grid alone —
+#: the network's part, IEC 60909's ``I″kI`` (and the existing DER's by magnitude), of a row
+#: the base case has not (a fault at or a device on that equipment; review rev34c W1).
+SITES_IDLE = "site equipment in, chargers idle"
+SITES_GRID = "site equipment in, grid only (no existing DER, no V2G)"
 
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
@@ -244,24 +257,55 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     for sc in scenarios:
         groups.setdefault(transformers_out(study.document, sc), []).append(sc)
     order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
+    has_base = any(sc.is_base for sc in groups[order[0]])
+    # a part with sites' equipment in (not the base case's) also solves its network's part
+    # (chargers idle; the grid alone too with existing DER) for the rows the base case
+    # lacks: a fault at or a device on that equipment (review rev34c W1, rev34b L1)
     parts = [_fault_frames(replace(study, model=without_elements(study.model, out))
-                           if out else study, groups[out], staged, without=out)
-             for out in order]
-    return parts[0] if len(parts) == 1 else _concat_frames(parts)
+                           if out else study, groups[out], staged, without=out,
+                           network_part=has_base and k > 0)
+             for k, out in enumerate(order)]
+    if len(parts) == 1:
+        return parts[0]
+    base_keys = {parts[0].key_of[sc.name] for sc in groups[order[0]] if sc.is_base}
+    return _concat_frames(parts, base_keys)
 
 
-def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
+def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
+                   ) -> DssFaultFrames:
     """The frames of several engine calls as one (rows part after part, the base part
-    first; its grid-only phasors on every later part's rows)."""
+    first; its grid-only phasors on every later part's rows).
+
+    ``base_keys``: the first part's base-case charger sets. A later part's row whose fault
+    (and device) the base case lacks — a fault at or a device on a site's own equipment —
+    gets that part's own network phasors (:data:`SITES_IDLE` as the
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS`, and :data:`SITES_GRID` as its grid
+    columns on a feeder with existing DER); the base part's rows at a bus that is dead
+    there and live in a later part (the equipment's own buses) are left out: the bus is
+    not in the base case, and a 0 kA row read as its fault level (review rev34b F2/L2)."""
     first = parts[0]
-    bus, dev = [first.bus], [first.device]
+    fb = first.bus
+    live_later = set().union(*(
+        set(p.bus["bus"].to_numpy()[p.bus["energized"].to_numpy(bool)].tolist())
+        for p in parts[1:])) if "energized" in fb.columns else set()
+    if live_later:  # the equipment's own buses: not in the base case
+        dead = ~fb["energized"].to_numpy(bool) & fb["bus"].isin(live_later).to_numpy()
+        if dead.any():
+            fb = fb[~dead].reset_index(drop=True)
+    bus, dev = [fb], [first.device]
     grid = "ia_grid_ka" in first.bus.columns
+    base_bus = fb[fb["scenario"].isin(base_keys)] if base_keys else None
+    base_dev = first.device[first.device["scenario"].isin(base_keys)] if base_keys else None
     for p in parts[1:]:
         b, d = p.bus, p.device
         if grid:
             b = with_grid_columns(b, first.bus[first.bus["scenario"] == GRID_ONLY])
             if len(d):
                 d = with_grid_columns(d, first.device[first.device["scenario"] == GRID_ONLY])
+        if base_bus is not None and (b["scenario"] == SITES_IDLE).any():
+            b = with_network_columns(b, base_bus, SITES_IDLE, SITES_GRID if grid else None)
+            if len(d):
+                d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None)
         bus.append(b)
         dev.append(d)
     key_of: dict[str, str] = {}
@@ -285,19 +329,27 @@ def _concat_frames(parts: list[DssFaultFrames]) -> DssFaultFrames:
 
 
 def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
-                  without: Sequence[str] = ()) -> DssFaultFrames:
+                  without: Sequence[str] = (), network_part: bool = False) -> DssFaultFrames:
     """:func:`dss_fault_frames` on one model; the devices on elements ``without`` (the
     sites' own transformers, out of the base case) are left out: a fuse on such a
     transformer comes with it (review rev32a W4), and its current from the element's
-    admittance on a model without the element would be fictitious."""
+    admittance on a model without the element would be fictitious. ``network_part``: also
+    solve :data:`SITES_IDLE` (and :data:`SITES_GRID` with existing DER) on this model,
+    their rows in the tables under those keys (no study scenario maps to them)."""
     model = study.model
     doc = study.document.faults
     sets, key_of = fault_scenarios(study, list(scenarios))
     # existing inverters (their high bracket differs) and the grid alone for the IEC sum
     der = bool(model.inverters)
     grid = der and any(sc.is_base for sc in scenarios)
+    bare = (GRID_ONLY,) if grid else ()
     if grid:
         sets = {**sets, GRID_ONLY: ()}
+    if network_part:  # one set more (two with existing DER): the network's part here
+        sets = {**sets, SITES_IDLE: ()}
+        if der:
+            sets = {**sets, SITES_GRID: ()}
+            bare += (SITES_GRID,)
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
     devices = [d for d in dss_devices(study) if str(d.element).lower() not in out]
@@ -311,7 +363,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
-            staged=staged, without_existing=(GRID_ONLY,) if grid else (),
+            staged=staged, without_existing=bare,
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:

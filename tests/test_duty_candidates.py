@@ -96,3 +96,26 @@ def test_bus_iec_sums_with_categorical_columns_are_the_plain_split(seed):
     cat = bus.astype({c: "category" for c in ("scenario", "fault_type", "case")})
     np.testing.assert_array_equal(bus_iec_sum_ka(cat, BASE_OF).to_numpy(), want)
     assert np.isnan(plain[bus.case == "min"]).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_candidates_with_a_network_part_of_their_own(seed):
+    """Rows without a base row carrying the chargers-idle phasors (``NET_COLUMNS``, a site's
+    own equipment, session 34): the candidates still hold every group's first largest — the
+    network part, up to ``2|I_net|`` above the row's own current, is in the upper bound."""
+    f = _table(seed, spread=1.0)
+    rng = np.random.default_rng(100 + seed)
+    row = _base_rows(f, KEYS, BASE_OF)[0]
+    # a whole device with no base rows: its V2G rows get a network part of their own, which
+    # may be well above the row's current (a part that cancels the grid's)
+    f = f[~((f.scenario == "base/peak") & (f.device == "F4"))].reset_index(drop=True)
+    row = _base_rows(f, KEYS, BASE_OF)[0]
+    own = (row < 0) & (f.scenario != "base/peak").to_numpy()
+    for p in "abc":
+        ka = f[f"i{p}_ka"].to_numpy() * rng.choice([0.5, 1.0, 3.0], len(f))
+        f[f"i{p}_net_ka"] = np.where(own, ka, np.nan)
+        f[f"i{p}_net_degree"] = np.where(own, rng.uniform(-180, 180, len(f)), np.nan)
+    assert candidate_rows(f, row) is not None
+    got = worst_rows(f, BASE_OF, row)
+    pd.testing.assert_frame_equal(got, _every_row(f), check_exact=True)
+    assert (got.current_basis[got.device == "F4"] != "phasor_no_base").any()

@@ -40,13 +40,23 @@ IEC 60909-0:2016 §6.9 current sources; pandapower ``calc_sc`` sums them into on
 the same figure when they are in phase at the fault). Workplace B04 3ph, firm: 2.378961 kA
 vs ``calc_sc`` 2.378852 (+0.005 %; was 2.331890, −2.0 %); base case SUB-12kV 7.711 kA ≥ the
 grid alone 7.610 (was 7.587). ``i_network_ka`` is the grid's part, ``i_converter_ka`` the
-existing DER's and the chargers' together. OpenDSS feeders keep the base case as the
-network's part (no grid-only solve on the phase path). (The minimum case leaves existing
-DER out since session 16, as calc_sc.)
+existing DER's and the chargers' together. OpenDSS feeders do the same since session 19
+(:mod:`protv2g.pipeline_dss` solves the grid alone beside the base case). (The minimum case
+leaves existing DER out since session 16, as calc_sc.)
 
-Per row the phase with the largest ``I_iec`` is kept. Where no base row exists (the OpenDSS
-path keeps device rows ≥ 1 A only) the phasor current is used and the whole of it is taken
-as the network's (``phasor_no_base``), as before #16.
+**A site's own equipment** (OpenDSS ``v2g_sites[].model_transformer``: out of the base case;
+review rev34c W1, rev34b L1): a fault at its buses or a device on it has no base row. The
+pipeline solves the same model with every charger idle (and the grid alone, with existing
+DER) and puts those phasors on such rows (:data:`NET_COLUMNS`, and the grid columns): they
+are the network's part there, ``I_idle`` in place of ``I_base``. DG feeder, depot fuse
+close-in SLG-a max, firm: 1.520 kA on the phasor with "I converter 0" before; 1.502 kA
+network (OpenDSS 1.504) + 0.055 kA chargers (OpenDSS: the three groups' magnitudes through
+the fuse sum to 0.057) = 1.557 kA now.
+
+Per row the phase with the largest ``I_iec`` is kept. Where no base row and no network part
+of its own exist (the OpenDSS path keeps device rows ≥ 1 A only; a study without a site's
+own equipment) the phasor current is used and the whole of it is taken as the network's
+(``phasor_no_base``), as before #16.
 
 Examples
 --------
@@ -71,7 +81,7 @@ from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labe
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
-           "IEC_SUM_SOURCE", "GRID_COLUMNS"]
+           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -94,6 +104,18 @@ _PHASES = ("a", "b", "c")
 #: absent otherwise). NaN: the device sees < 1 A without them.
 GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                       for c in (f"i{p}_grid_ka", f"i{p}_grid_degree"))
+
+#: Phase phasors of the same fault with the sites' own equipment in and **every charger
+#: idle** (existing DER as in the base case), kA and degrees: the network's part of a row
+#: whose base case has no such row — a fault at, or a device on, a site's own transformer,
+#: which is out of the base case (OpenDSS ``v2g_sites[].model_transformer``,
+#: :func:`protv2g.pipeline_dss.dss_fault_frames`; review rev34c W1, rev34b L1). NaN on
+#: every other row (the base row is the network's part there) and where the device sees
+#: < 1 A with the chargers idle; absent on a study without such equipment. With
+#: :data:`GRID_COLUMNS` on the same rows (existing DER), those are the grid alone with the
+#: equipment in.
+NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
+                                     for c in (f"i{p}_net_ka", f"i{p}_net_degree"))
 
 
 def phasors_ka(i_ka: ArrayLike, i_degree: ArrayLike) -> NDArray[np.complex128]:
@@ -255,6 +277,8 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         i_base = phasors("i{}_ka", "i{}_degree", base)
         grid = (phasors("i{}_grid_ka", "i{}_grid_degree", at)
                 if set(GRID_COLUMNS) <= set(frame.columns) else None)
+        net = (phasors("i{}_net_ka", "i{}_net_degree", at)
+               if set(NET_COLUMNS) <= set(frame.columns) else None)
     else:
         i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                              for p in _PHASES])
@@ -262,15 +286,28 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         # chunk by chunk of rows (each row on its own: the same numbers): the temporaries
         # of split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the
         # Device duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
-        grid = None
+        grid = net = None
         if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
             grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"],
                                                frame[f"i{p}_grid_degree"])
                                     for p in _PHASES])
+        if set(NET_COLUMNS) <= set(frame.columns):  # a site's own equipment: chargers idle
+            net = np.column_stack([phasors_ka(frame[f"i{p}_net_ka"],
+                                              frame[f"i{p}_net_degree"])
+                                   for p in _PHASES])
     has = row >= 0
-    parts = [split_currents(i[a:b], np.where(
-        has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None else i_base[a:b],
-        np.nan), mx[a:b], None if grid is None else grid[a:b])
+
+    def network(a: int, b: int) -> np.ndarray:
+        """The network's phasors of rows a:b: the base row's, or where the row carries
+        :data:`NET_COLUMNS` (its base case has no such row) those."""
+        out = np.where(has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None
+                       else i_base[a:b], np.nan)
+        if net is not None:
+            own = np.isfinite(net[a:b]).any(axis=1)
+            out = np.where(own[:, None], net[a:b], out)
+        return out
+
+    parts = [split_currents(i[a:b], network(a, b), mx[a:b], None if grid is None else grid[a:b])
              for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
     if len(parts) == 1:
         return parts[0]
@@ -364,6 +401,7 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     if bus.empty or not set(cols) <= set(bus.columns):
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
+    cols += [c for c in NET_COLUMNS if c in bus.columns]  # a site's own equipment
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
     # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);

@@ -76,7 +76,7 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
-from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE
+from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE, NET_COLUMNS
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import block_base_rows as _block_base_rows
@@ -114,7 +114,8 @@ DUTY_BLOCK_ROWS = 100_000
 #: Columns of the checks' fault table that C7 reads.
 _DUTY_COLUMNS = ("scenario", *_KEYS, "fault_bus_name", "fault_kind", "phase",
                  *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")),
-                 *GRID_COLUMNS)  # (a feeder with existing DER only)
+                 *GRID_COLUMNS,  # (a feeder with existing DER only)
+                 *NET_COLUMNS)  # (sites' own equipment in the model only)
 #: Columns of :func:`duty_frame` the Device duty sheet reads.
 _DUTY_FRAME_COLUMNS = ["scenario", "device", "case", "fault_bus_name", "fault_type",
                        *DUTY_COLUMNS[6:18], "i_duty_ka", "rating_ka"]

@@ -15,7 +15,7 @@ import pandas as pd
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import asym_rms_ka, dss_driving_point_x_r
-from protv2g.checks.converter_sum import GRID_COLUMNS, split_against_base
+from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, split_against_base
 from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins, scenario_labels
 from protv2g.units import Method
@@ -74,7 +74,9 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     """Ascending positions of the rows of ``f`` that may hold the largest symmetrical
     current of their (scenario, device, case) group (:func:`worst_rows`), found on the
     magnitudes alone before any phasor is formed; None where that cannot be said (an
-    infinite magnitude, an existing-DER split) — then every row is split.
+    infinite magnitude, an existing-DER split) — then every row is split. A row with a
+    network part of its own (:data:`~protv2g.checks.converter_sum.NET_COLUMNS`, no base
+    row) has ``2|I_net,p|`` in its upper bound, as a base row's.
 
     Per row (phases ``p``; ``I`` the row's phasor, ``I_b`` its base row's, magnitudes the
     ``i<p>_ka`` columns, a phase that is not finite counted as 0 as
@@ -91,6 +93,7 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     """
     if set(GRID_COLUMNS) & set(f.columns):
         return None
+    net = set(NET_COLUMNS) <= set(f.columns)  # rows with a network part of their own
     ka = [np.abs(f[f"i{p}_ka"].to_numpy(dtype=float)) for p in "abc"]
     deg = [f[f"i{p}_degree"].to_numpy(dtype=float) for p in "abc"]
     if any(np.isinf(x).any() for x in ka):
@@ -99,14 +102,19 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     # the IEC sum only in the maximum case (as split_currents decides it): the phasor else
     codes, cases = factorize_all(f["case"].to_numpy())
     is_max = np.array([str(u) == "max" for u in cases], bool)
-    has = (row >= 0) & (is_max[codes] if len(is_max) else np.zeros(len(row), bool))
+    mx = is_max[codes] if len(is_max) else np.zeros(len(row), bool)
+    has = (row >= 0) & mx
     base = np.maximum(row, 0)
     low = np.zeros(len(f))
     high = np.zeros(len(f))
-    for m, d in zip(ka, deg, strict=True):
+    for p, m, d in zip("abc", ka, deg, strict=True):
         m0 = np.where(np.isnan(m), 0.0, m)
         low = np.maximum(low, np.where(np.isfinite(d), m0, 0.0))
-        high = np.maximum(high, m0 + 2.0 * np.where(has, m0[base], 0.0))
+        up = m0 + 2.0 * np.where(has, m0[base], 0.0)
+        if net:  # the split's network part may be these instead: bounded by either
+            n = np.abs(f[f"i{p}_net_ka"].to_numpy(dtype=float))
+            up = up + 2.0 * np.where(mx & np.isfinite(n), n, 0.0)
+        high = np.maximum(high, up)
     group = key_codes([f[k].to_numpy() for k in GROUP_KEYS])
     largest_low = np.zeros(int(group.max()) + 1 if len(group) else 0)
     np.maximum.at(largest_low, group, low * (1.0 - _BOUND_SLACK))
