@@ -203,7 +203,7 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
             if missing:
                 text += f"; {missing} not evaluated, the figure says nothing of them"
         text += online_words(r)
-        for col, label in (("settings_to_change", "not limiting: "),
+        for col, label in (("at_present_tap", ""), ("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "
                                          "worsening immaterial): ")):
             if is_given(r.get(col)) and r.get(col):

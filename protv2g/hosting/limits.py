@@ -73,8 +73,8 @@ from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "SETTING_MECHANISMS",
-           "STAND_IN", "aside_text",
-           "axis_extras", "extras_note", "given_bracket", "immaterial_mask", "is_stand_in",
+           "STAND_IN", "aside_text", "asked_taps", "axis_extras", "extras_note",
+           "present_tap_text", "given_bracket", "immaterial_mask", "is_stand_in",
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
 
@@ -116,9 +116,11 @@ STAND_IN = {InputBasis.TODO.value, InputBasis.DEFAULT.value}
 #: ``not_evaluated``), ``rests_on`` (the stand-in input, in words), ``given_hosting_kw`` /
 #: ``given_limit`` (the figure and its limit on the rows resting on given data alone),
 #: ``settings_to_change`` (setting rows, the change each needs), ``set_aside`` (failing rows
-#: whose worsening by V2G is immaterial, with its share).
+#: whose worsening by V2G is immaterial, with its share), ``at_present_tap`` (limiting rows
+#: judged at a site transformer's present no-load tap where the study asks to change that
+#: tap, :func:`present_tap_text`).
 EXTRA_COLUMNS = ["determined", "rests_on", "given_hosting_kw", "given_limit",
-                 "settings_to_change", "set_aside"]
+                 "settings_to_change", "set_aside", "at_present_tap"]
 
 
 def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: list[float],
@@ -170,6 +172,12 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
            if _pair(r) not in limiting]
     settings = [r for r in off if _is_setting(r)]
     out["settings_to_change"] = settings_text(_worst_each(settings))
+    # limiting rows at a site transformer whose tap the study asks to change (rev34b M2)
+    judged = [r for r in (failing[(key, first_fail_kw)].values()
+                          if first_fail_kw is not None else ())]
+    if given_hi is not None:
+        judged += [r for r in failing[(key, given_hi)].values() if not is_stand_in(r)]
+    out["at_present_tap"] = present_tap_text(judged, asked_taps(aside))
     out["set_aside"] = aside_text(_worst_each([r for r in off if not _is_setting(r)]))
     return out
 
@@ -207,6 +215,47 @@ def _worst_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for _, r in best.values()]
 
 
+def asked_taps(aside: dict) -> set[str]:
+    """The site transformers (``device`` of the C12 rows, ``"transformer.depot_xf"``) whose
+    no-load tap the study asks to change: a :data:`SITE_TAP` row among the rows set aside,
+    at any axis and export (:func:`worst_by_scenario`)."""
+    return {_text(r.get("device")) for rows in aside.values() for r in rows
+            if _text(r.get("mechanism")) == SITE_TAP and _text(r.get("device"))}
+
+
+def present_tap_text(rows: list[dict[str, Any]], taps: set[str]) -> str:
+    """What a figure limited at a site transformer's bus is judged at, where the study asks
+    to change that transformer's no-load tap (:func:`asked_taps`), "" otherwise.
+
+    A no-load tap is one setting for every load level: the light-load row that asks for it
+    (:mod:`protv2g.checks.flow_site_tap`) and the peak-load rows that limit the figure are
+    the same transformer's. Review rev34b M2 (IEEE 34): the depot's 562 kW at peak was set
+    by ``depot_xf`` at tap 1.0 (idle 1.0456 pu, under the tap rule's trigger) while the gate
+    asked to raise that tap 1 → 1.025; with it the idle voltage is ≈ 1.020 pu and 600 kW does
+    not reach 1.05 pu (OpenDSS). The rows are judged at the present tap (exactly, as the
+    model has it); the figure with the asked tap is not computed here (a flow with that
+    tap), only said to rise.
+
+    >>> present_tap_text([{"criterion": "C12", "device": "transformer.depot_xf",
+    ...                    "fault_bus": "depot_lv", "mechanism": ""}],
+    ...                  {"transformer.depot_xf"})[:61]
+    'C12 transformer.depot_xf (at depot_lv): judged at depot_xf’s '
+    """
+    out = []
+    for r in rows:
+        dev = _text(r.get("device"))
+        if str(r.get("criterion")) != "C12" or dev not in taps or _text(
+                r.get("mechanism")) == SITE_TAP:
+            continue
+        name = dev.split(".", 1)[-1]
+        at = _text(r.get("fault_bus"))
+        out.append(f"C12 {dev}{f' (at {at})' if at else ''}: judged at {name}’s present "
+                   f"no-load tap, which the study asks to raise (its C12 row with every site "
+                   f"idle gives the tap); a no-load tap is one setting for every load level, "
+                   f"so with that tap this figure rises (not re-judged at it here)")
+    return "; ".join(dict.fromkeys(out))
+
+
 def extras_note(extras: dict[str, Any]) -> str:
     """What the note of a hosting row adds for :data:`EXTRA_COLUMNS` ("" when nothing)."""
     out = []
@@ -215,6 +264,8 @@ def extras_note(extras: dict[str, Any]) -> str:
                    f"resting on given data {extras['given_hosting_kw']:,.6g} kW"
                    + (f" ({extras['given_limit']})" if extras["given_limit"] else
                       " (none limits it)"))
+    if extras.get("at_present_tap"):
+        out.append(extras["at_present_tap"])
     if extras["settings_to_change"]:
         out.append(f"not limiting: {extras['settings_to_change']}")
     if extras["set_aside"]:
