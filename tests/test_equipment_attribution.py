@@ -205,3 +205,36 @@ def test_hosting_at_the_asked_tap_is_said(folder):  # noqa: F811
     assert t.loc["light", "at_present_tap"] == ""  # its rows there are the tap's: not limits
     line = hosting_limit_per_site(out.table)["depot"]
     assert "judged at depot_xf’s present no-load tap" in line
+
+
+def test_gate_line_says_the_given_figures_tap():
+    """IEEE 34 (rev34b M2): the depot's line reads "not determined: 0 kW if the settings of
+    head-l1 (drafted) holds …; 562 kW on the rows resting on given data (C12 transformer.
+    depot_xf (at depot_lv) …, firm/peak)": the given figure's axis is not the row the line
+    is taken from, and its tap words must come with it. Fails on the old code."""
+    import pandas as pd
+
+    from protv2g.gate_hosting import hosting_limit_per_site
+    from protv2g.hosting.tables import HOSTING_COLUMNS
+
+    tap = ("C12 transformer.depot_xf (at depot_lv): judged at depot_xf’s present no-load "
+           "tap, which the study asks to raise")
+    common = {"site": "depot", "limited": True, "site_max_kw": 600.0, "limiting_basis": "",
+              "max_online_chargers": pd.NA, "max_online_kw": float("nan"),
+              "set_by_transformer": "", "fails_without_v2g": False, "settings_to_change": "",
+              "set_aside": "", "not_evaluated": "", "note": "", "hosting_chargers": pd.NA}
+    light = {**common, "participation": "expected", "load_level": "light", "hosting_kw": 0.0,
+             "limiting_criterion": "C1", "limiting_device": "head-l1 / F-DEPOT",
+             "limiting_fault": "SLG-c at depot_lv (min)", "determined": False,
+             "rests_on": "the settings of head-l1 (drafted: TODO)", "given_hosting_kw": 600.0,
+             "given_limit": "", "at_present_tap": ""}
+    peak = {**common, "participation": "firm", "load_level": "peak", "hosting_kw": 0.0,
+            "limiting_criterion": "C1", "limiting_device": "head-l1 / F-DEPOT",
+            "limiting_fault": "SLG-c at depot_lv (min)", "determined": False,
+            "rests_on": "the settings of head-l1 (drafted: TODO)", "given_hosting_kw": 562.5,
+            "given_limit": "C12 transformer.depot_xf (at depot_lv) from 567.188 kW",
+            "at_present_tap": tap}
+    table = pd.DataFrame([light, peak]).reindex(columns=HOSTING_COLUMNS)
+    line = hosting_limit_per_site(table)["depot"]
+    assert "562 kW on the rows resting on given data (C12 transformer.depot_xf" in line
+    assert line.count(tap) == 1

@@ -42,6 +42,11 @@ A V2G-caused increase of the largest symmetrical current (same basis) by more th
 ``v2g_change_fraction`` (default 10 %) over the base case is a ``warn`` row even within the
 rating. A device without an interrupting rating cannot be checked: a ``not_evaluated`` row.
 
+A device on a site's own transformer has no base twin (it comes with the project): its fail
+rows are compared with the feeder's fault level at its feeder-side bus in the base case, and
+those over the rating by that alone are attributed ``equipment`` — the project's equipment,
+not its chargers (:mod:`protv2g.checks.equipment`, review rev34a M1).
+
 References
 ----------
 IEC 60909-0:2016 §8.1 (peak current, κ); IEEE Std C37.010-1999 §5.3 (application of
