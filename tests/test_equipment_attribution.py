@@ -179,6 +179,9 @@ def test_site_tap_row_is_the_equipments_and_recommend_gives_the_tap(result):  # 
     peak = findings[(findings.criterion == "C12") & (findings.device == "transformer.depot_xf")
                     & (findings.mechanism != SITE_TAP)]
     assert len(peak) and (peak.attribution == Attribution.CAUSED).all()
+    # its advice names the same tap before an export cap (rev34b M4: R07)
+    rise = _no_candidate_note("C12", "fail", peak.iloc[0].to_dict())
+    assert "behind the site's own transformer depot_xf: its feeder-side no-load tap" in rise
 
 
 def test_hosting_at_the_asked_tap_is_said(folder):  # noqa: F811

@@ -97,12 +97,7 @@ from protv2g.checks.duty_rows import (
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
-from protv2g.checks.equipment import (
-    EQUIPMENT,
-    duty_without_chargers,
-    equipment_text,
-    site_equipment,
-)
+from protv2g.checks.equipment import EQUIPMENT, equipment_duty
 from protv2g.checks.reach_text import built_grounded
 from protv2g.criteria import MarginUnit
 from protv2g.study.dss_site_transformers import transformer_3i0_note
@@ -340,21 +335,16 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
         # a device on a site's own transformer (no base twin): the feeder's fault level at
         # its bus without any charger; over the rating by itself → the project's equipment
         # (review rev34a M1)
-        eq_sym, eq_duty, eq_bus = duty_without_chargers(ctx, bad, rating_s, 0.5 / f_hz, f_hz)
-        sym_b, duty_b = np.where(np.isnan(sym_b), eq_sym, sym_b), np.where(
-            np.isnan(duty_b), eq_duty, duty_b)
-        equipment = np.isfinite(eq_duty) & (eq_duty > lim_bad + 1e-9)
-        on = site_equipment(ctx.study) if equipment.any() else {}
+        sym_b, duty_b, equipment, eq_text = equipment_duty(ctx, bad, lim_bad, rating_s,
+                                                           0.5 / f_hz, f_hz, sym_b, duty_b)
         msgs = [f"{r.device} must interrupt {_basis_text(r)} (peak {r.ip_ka:.1f} kA) for "
                 f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
                 f"{ctx.export_text(r.scenario)}{_xf_note(ctx, r)}, above its "
                 f"{r.rating_basis} rating of {lm:.2f} kA"
-                + (equipment_text(r.device, on[r.device], eb, f"{r.fault_type}, {r.case}",
-                                  es, ed, _duty_words(r), r.i_max_ka, lm) if eq
-                   else same_fault_text(r, sb, db))
-                for r, lm, sb, db, eq, es, ed, eb in zip(
+                + (eq or same_fault_text(r, sb, db))
+                for r, lm, sb, db, eq in zip(
                     bad.assign(i_base_ka=i_base[over]).itertuples(index=False), lim_bad,
-                    sym_b, duty_b, equipment.tolist(), eq_sym, eq_duty, eq_bus, strict=True)]
+                    sym_b, duty_b, eq_text, strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -389,12 +379,6 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
             tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
     return concat(rows)
-
-
-def _duty_words(r: Any) -> str:
-    """The duty's basis in words, as :func:`~protv2g.checks.duty_rows.same_fault_text`."""
-    return ("asymmetrical rms" if r.rating_basis == "asym" else
-            "symmetrical equivalent" if r.i_duty_ka > r.i_max_ka + 1e-9 else "symmetrical")
 
 
 def _xf_note(ctx: CheckContext, r: Any) -> str:

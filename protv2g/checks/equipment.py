@@ -41,7 +41,8 @@ import pandas as pd
 
 from protv2g.engine.asymmetry import asym_rms_ka
 
-__all__ = ["EQUIPMENT", "duty_without_chargers", "equipment_text", "site_equipment"]
+__all__ = ["EQUIPMENT", "duty_without_chargers", "equipment_duty", "equipment_text",
+           "site_equipment"]
 
 #: Row ``attribution`` of a row new with the project's equipment that fails with every
 #: charger idle (module docstring).
@@ -144,3 +145,36 @@ def equipment_text(device: str, transformer: str, bus: str, fault: str, sym_ka: 
             f"chargers (and the site's transformer) add {added} — remedy: "
             f"the equipment ({device} of a higher interrupting rating, e.g. a 12.5/16 kA "
             "cutout, or a current-limiting fuse), not the chargers or their export")
+
+
+def _duty_words(r: Any) -> str:
+    """The duty's basis in words, as :func:`~protv2g.checks.duty_rows.same_fault_text`."""
+    return ("asymmetrical rms" if r.rating_basis == "asym" else
+            "symmetrical equivalent" if r.i_duty_ka > r.i_max_ka + 1e-9 else "symmetrical")
+
+
+def equipment_duty(ctx: Any, bad: pd.DataFrame, lim_ka: np.ndarray, rating_s: np.ndarray,
+                   t_s: float, f_hz: float, sym_b: np.ndarray, duty_b: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """C7's failing rows ``bad`` (limits ``lim_ka``) against the feeder's fault level without
+    any charger where they have no base twin (:func:`duty_without_chargers`).
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray, list of str)
+        ``sym_b`` and ``duty_b`` (kA, each row's figure without V2G) with the feeder's
+        filled in where they were NaN; ``(n,)`` bool, the rows over the rating by that alone
+        (attribution :data:`EQUIPMENT`); and their message clause (:func:`equipment_text`,
+        ``""`` for the others).
+    """
+    eq_sym, eq_duty, eq_bus = duty_without_chargers(ctx, bad, rating_s, t_s, f_hz)
+    sym_b = np.where(np.isnan(sym_b), eq_sym, sym_b)
+    duty_b = np.where(np.isnan(duty_b), eq_duty, duty_b)
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(eq_duty) & (eq_duty > np.asarray(lim_ka, float) + 1e-9)
+    on = site_equipment(ctx.study) if over.any() else {}
+    texts = [equipment_text(r.device, on[r.device], eb, f"{r.fault_type}, {r.case}", es, ed,
+                            _duty_words(r), r.i_max_ka, lm) if o else ""
+             for r, o, es, ed, eb, lm in zip(bad.itertuples(index=False), over.tolist(),
+                                             eq_sym, eq_duty, eq_bus, lim_ka, strict=True)]
+    return sym_b, duty_b, over, texts

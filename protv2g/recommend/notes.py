@@ -234,8 +234,15 @@ def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
         return ("voltage above the limit without V2G too: the feeder's own voltage control "
                 "(the regulators' vreg, band and line-drop compensation, the substation's "
                 "set-point) or its existing DER, not the sites; not searched")
+    device = str(finding.get("device") or "") if is_given(finding.get("device")) else ""
+    # a row at a site's own LV bus names the site's transformer (checks.flow_site_tap): its
+    # no-load tap lowers the bus at every load level (review rev34b M4: IEEE 34's R07)
+    tap = (f"; the bus is behind the site's own transformer {device.split('.', 1)[-1]}: its "
+           "feeder-side no-load tap lowers it at every load level (raising it by one 2.5 % "
+           "step takes ≈ 0.025 pu off), before any export cap"
+           if device.lower().startswith("transformer.") else "")
     return ("voltage rise by the sites' export: the sites' export cap or volt-var / "
-            "power-factor settings, or the regulators' settings; not searched"
+            "power-factor settings, or the regulators' settings; not searched" + tap
             + (f"; its worst row is with the sites charging ({finding.get('worst_scenario')}"
                f"): {ldc} — review its R/X too" if worst_charging else ""))
 
