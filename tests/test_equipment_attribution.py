@@ -129,6 +129,16 @@ def test_c7_on_the_site_transformer_fails_without_chargers_is_the_equipments(xft
     assert gate["verdict"] == "FAIL" and len(lines) == 1  # the project brings it: it fails
     assert "; caused by the project's equipment;" in lines[0]
     assert "caused by V2G" not in lines[0]
+    # the Summary counts it and lists it under its own note
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = res.to_excel(xft / "eq.xlsx")
+    cells = [str(c) for row in openpyxl.load_workbook(path)["Summary"].iter_rows(
+        values_only=True) for c in row if c is not None]
+    assert any("1 caused by the project's equipment" in c for c in cells)
+    assert any(c.startswith("Caused by the project's equipment") for c in cells)
 
 
 def test_c7_rows_the_chargers_tip_stay_v2gs(xft):

@@ -173,10 +173,15 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
 
     w.heading("2. Conditions of approval")
     gate = result.meta.get("gate") or {}
-    _conditions(w, recs, len(caused) + len(worse), gate)
+    _conditions(w, recs, len(caused) + len(worse) + len(equipment), gate)
 
     w.heading("3. Findings caused by V2G")
     _findings_grid(w, caused, rec_map, no_margin)
+    if len(equipment):  # rev34a M1: new with the project's equipment, failing idle too
+        w.note("Caused by the project's equipment (a site's own transformer or a device on "
+               "it, failing with every charger idle: its remedy is that equipment, not the "
+               "export):")
+        _findings_grid(w, equipment, rec_map, no_margin)
     w.heading("4. Findings made worse by V2G")
     _findings_grid(w, worse, rec_map, no_margin)
     w.heading("5. Pre-existing findings (present without V2G)")
