@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.equipment import EQUIPMENT as EQUIPMENT_ROW
 from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
@@ -44,6 +45,12 @@ class Attribution:
     #: with or without V2G export — new or worse against the base case because of charging.
     CAUSED_CHARGING = "caused by charging"
     WORSE_CHARGING = "made worse by charging"
+    #: Rows new with the project's equipment (a site's own transformer, a device on it) that
+    #: fail with every charger idle (row attribution
+    #: :data:`protv2g.checks.equipment.EQUIPMENT`): the project brings them — the gate fails
+    #: on them — but the remedy is that equipment, not the chargers or their export
+    #: (reviews rev34a M1, rev34b M1).
+    EQUIPMENT = "caused by the project's equipment"
 
 
 #: A charging peak's attribution in words of charging, not of V2G.
@@ -130,8 +137,11 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     """A finding's one attribution (:class:`Attribution`) from the distinct texts of its rows'
     ``attribution`` (``new``/``worse``/``pre-existing``, :mod:`protv2g.checks.attribution`):
     every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
-    made worse by V2G; none given → not attributed. ``charging``: rows said in words of
-    charging (:func:`by_charging`: a C8 charging peak, or V2G-free charging snapshots).
+    made worse by V2G; none given → not attributed. Rows of the project's equipment
+    (:data:`~protv2g.checks.equipment.EQUIPMENT`) with only pre-existing ones beside them →
+    caused by the project's equipment; beside new or worse rows they count as new.
+    ``charging``: rows said in words of charging (:func:`by_charging`: a C8 charging peak,
+    or V2G-free charging snapshots).
 
     The Findings, the gate's reason lines (:mod:`protv2g.gate_reasons`), the Summary and
     ``protv2g recommend`` all say this text for a finding (review s20: the gate printed its
@@ -139,8 +149,16 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
 
     >>> finding_attribution(["new", "pre-existing"]), finding_attribution(["new"])
     ('made worse by V2G', 'caused by V2G')
+    >>> finding_attribution(["equipment"])
+    "caused by the project's equipment"
     """
     given = {str(v) for v in values if v and str(v) != "nan"}
+    if EQUIPMENT_ROW in given:
+        # the equipment's rows with only the feeder's own beside them: the equipment's; with
+        # rows V2G moves: those decide, the equipment's counted as new
+        if given <= {EQUIPMENT_ROW, "pre-existing"}:
+            return Attribution.EQUIPMENT
+        given = (given - {EQUIPMENT_ROW}) | {"new"}
     if not given:  # rows without a base-case comparison: V2G's share is not known
         out = Attribution.UNKNOWN
     elif given <= {"pre-existing"}:

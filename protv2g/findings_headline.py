@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
@@ -28,7 +29,7 @@ __all__ = ["MOVED", "headline_offset", "lead_message", "lead_positions", "moved_
            "overall_worst_tail", "tied"]
 
 #: Row attributions of a row V2G (or the sites' charging) moved against its base case.
-MOVED = ("new", "worse")
+MOVED = ("new", "worse", EQUIPMENT)
 
 
 def moved_texts(texts: np.ndarray) -> np.ndarray:

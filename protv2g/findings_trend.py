@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.significant import number_text
 from protv2g.violations import is_given
 
@@ -30,7 +31,7 @@ ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
                  *ROW_KEY, "attribution", "base_margin", "load_levels")
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
-_WORSENED = ("worse", "new")
+_WORSENED = ("worse", "new", EQUIPMENT)
 
 
 def _fmt(x: float, unit: str) -> str:

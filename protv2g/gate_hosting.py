@@ -200,10 +200,13 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                 text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
                         f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "
                         f"resting on given data ({given})")
+                tap = _given_tap(hosting[hosting["site"] == r["site"]])
+                if tap and tap != str(r.get("at_present_tap") or ""):
+                    text += f"; {tap}"  # the given figure's own (review rev34b M2)
             if missing:
                 text += f"; {missing} not evaluated, the figure says nothing of them"
         text += online_words(r)
-        for col, label in (("settings_to_change", "not limiting: "),
+        for col, label in (("at_present_tap", ""), ("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "
                                          "worsening immaterial): ")):
             if is_given(r.get(col)) and r.get(col):
@@ -216,6 +219,20 @@ def _determined(row: pd.Series) -> bool:
     """Whether a hosting row's figure is determined (a table without the column: it is)."""
     value = row.get("determined")
     return True if value is None or not is_given(value) else bool(value)
+
+
+def _given_tap(rows: pd.DataFrame) -> str:
+    """The ``at_present_tap`` words of the axis :func:`_given_per_site` takes its figure
+    from ("" when none): a given figure limited at a site transformer whose tap the study
+    asks to change (:func:`protv2g.hosting.limits.present_tap_text`)."""
+    if "given_limit" not in rows or "at_present_tap" not in rows:
+        return ""
+    text = rows["given_limit"].fillna("").astype(str)
+    if not (text != "").any():
+        return ""
+    hit = rows[text != ""]
+    value = hit.loc[pd.to_numeric(hit["given_hosting_kw"]).idxmin()].get("at_present_tap")
+    return str(value) if is_given(value) else ""
 
 
 def _given_per_site(rows: pd.DataFrame) -> tuple[float, str]:

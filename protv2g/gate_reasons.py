@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -90,7 +91,7 @@ def _attribution_of(worst: pd.Series, texts: list[str], scenarios: np.ndarray,
 _CHARGING = (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING)
 
 #: Row attributions that make a line V2G's (:mod:`protv2g.checks.attribution`).
-_ATTRIBUTABLE = ("new", "worse")
+_ATTRIBUTABLE = ("new", "worse", EQUIPMENT)
 
 #: The columns that break a tie of margins (and of exports), as the Findings do.
 _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")

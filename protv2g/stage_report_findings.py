@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.scenarios import Scenario
 from protv2g.significant import number_text
 from protv2g.text_codes import combine_codes, text_codes
@@ -91,7 +92,7 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
     def col(name: str) -> pd.Series:
         return violations[name].iloc[pos]  # one column's candidate rows
 
-    not_v2g = ~_text_is(col("attribution"), lambda t: t in ("new", "worse"))
+    not_v2g = ~_text_is(col("attribution"), lambda t: t in ("new", "worse", EQUIPMENT))
     margin_sort = pd.to_numeric(col("margin"), errors="coerce").fillna(np.inf).to_numpy()
     # V2G-attributed rows first, then the smallest margin, equal ones in table order (a
     # stable sort); the first row of each (criterion, device) in that order, by codes (#21:

@@ -133,7 +133,7 @@ def test_tap_row_fails_with_its_tap(folder, result):
     rows = v[(v.criterion == "C12") & (v.fault_bus == "depot_lv")].set_index("scenario")
     light = rows.loc["expected/light/100%"]
     assert light.mechanism == SITE_TAP
-    assert light.status == "fail" and light.attribution == "new"  # the gate still fails
+    assert light.status == "fail" and light.attribution == "equipment"  # the gate still fails
     assert light.device == "transformer.depot_xf"
     # the voltage the row judges and the tap it gives, against OpenDSS
     both = _opendss_v(folder, LIGHT, homes_kw=115.2, depot_kw=1600.0)

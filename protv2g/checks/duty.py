@@ -42,6 +42,11 @@ A V2G-caused increase of the largest symmetrical current (same basis) by more th
 ``v2g_change_fraction`` (default 10 %) over the base case is a ``warn`` row even within the
 rating. A device without an interrupting rating cannot be checked: a ``not_evaluated`` row.
 
+A device on a site's own transformer has no base twin (it comes with the project): its fail
+rows are compared with the feeder's fault level at its feeder-side bus in the base case, and
+those over the rating by that alone are attributed ``equipment`` — the project's equipment,
+not its chargers (:mod:`protv2g.checks.equipment`, review rev34a M1).
+
 References
 ----------
 IEC 60909-0:2016 §8.1 (peak current, κ); IEEE Std C37.010-1999 §5.3 (application of
@@ -92,6 +97,7 @@ from protv2g.checks.duty_rows import (
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
+from protv2g.checks.equipment import EQUIPMENT, equipment_duty
 from protv2g.checks.reach_text import built_grounded
 from protv2g.criteria import MarginUnit
 from protv2g.study.dss_site_transformers import transformer_3i0_note
@@ -324,14 +330,22 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     f_hz = float(getattr(ctx.study.feeder, "f_hz", 60.0) or 60.0)
     if len(bad):
         # like with like: the same fault without V2G, on the rating's basis (rev33b W3)
-        sym_b, duty_b = same_fault_base(bad.assign(i_base_ka=i_base[over]), asym_rms_factor(
-            bad.rating_x_r.to_numpy(float), 0.5 / f_hz, f_hz), 0.5 / f_hz, f_hz)
+        rating_s = asym_rms_factor(bad.rating_x_r.to_numpy(float), 0.5 / f_hz, f_hz)
+        sym_b, duty_b = same_fault_base(bad.assign(i_base_ka=i_base[over]), rating_s,
+                                        0.5 / f_hz, f_hz)
+        # a device on a site's own transformer (no base twin): the feeder's fault level at
+        # its bus without any charger; over the rating by itself → the project's equipment
+        # (review rev34a M1)
+        sym_b, duty_b, equipment, eq_text = equipment_duty(ctx, bad, lim_bad, rating_s,
+                                                           0.5 / f_hz, f_hz, sym_b, duty_b)
         msgs = [f"{r.device} must interrupt {_basis_text(r)} (peak {r.ip_ka:.1f} kA) for "
                 f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)} "
                 f"{ctx.export_text(r.scenario)}{_xf_note(ctx, r)}, above its "
-                f"{r.rating_basis} rating of {lm:.2f} kA{same_fault_text(r, sb, db)}"
-                for r, lm, sb, db in zip(bad.assign(i_base_ka=i_base[over]).itertuples(
-                    index=False), lim_bad, sym_b, duty_b, strict=True)]
+                f"{r.rating_basis} rating of {lm:.2f} kA"
+                + (eq or same_fault_text(r, sb, db))
+                for r, lm, sb, db, eq in zip(
+                    bad.assign(i_base_ka=i_base[over]).itertuples(index=False), lim_bad,
+                    sym_b, duty_b, eq_text, strict=True)]
         rows.append(violation_rows(
             "C7", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
             fault_bus=bad.fault_bus_name.to_numpy(), fault_type=bad.fault_type.to_numpy(),
@@ -342,6 +356,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                   bad.rating_basis], rule_value=bad.rating_x_r.to_numpy(),
             rule_source=_DUTY_SOURCE, mechanism=RATING_DUTY,
             data_boundary="inside", message=msgs))
+        if equipment.any():  # kept by the attribution (as C10's)
+            rows[-1]["attribution"] = np.where(equipment, EQUIPMENT, "").astype(object)
     frac = ctx.thresholds.v2g_change_fraction
     with np.errstate(divide="ignore", invalid="ignore"):
         rise_all = w.i_max_ka.to_numpy() / i_base - 1.0

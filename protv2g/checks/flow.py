@@ -65,6 +65,7 @@ from protv2g.checks._common import CheckContext, concat, could_not, violation_ro
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
 from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
@@ -216,8 +217,9 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         tolerance=np.where(caused | pre | tap, tol, th.voltage_change_min_pu),
         mechanism=mechanism, message=message)
     if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
-        out["attribution"] = np.where(caused | tap, "new", np.where(pre, "pre-existing", "")
-                                      ).astype(object)
+        # the site transformer's tap: the project's equipment (rev34b M1/M2)
+        out["attribution"] = np.where(tap, EQUIPMENT, np.where(
+            caused, "new", np.where(pre, "pre-existing", ""))).astype(object)
     out[GROUP_PART] = np.full(len(out), VOLTAGE, dtype=np.int8)  # a row per bus (#21)
     return out
 

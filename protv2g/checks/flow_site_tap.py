@@ -16,7 +16,8 @@ is then
 * **the site transformer's tap** (``mechanism`` :data:`SITE_TAP`) when the bus is at or over
   the limit idle (above ``v_max_pu − voltage_limit_tolerance_pu``) and the scenario moves it by
   no more than ``checks.voltage_change_min_pu`` (1/120 pu, the materiality of a change to a
-  failure already there). Still ``fail`` and ``new``: the transformer comes with the project
+  failure already there). Still ``fail``, attributed ``equipment`` ("caused by the project's
+  equipment", :mod:`protv2g.checks.equipment`): the transformer comes with the project
   and the bus is over Range A in the scenarios judged, so the gate fails on it until the tap
   is set (a ``warn`` would let a study pass with the chargers' bus over Range A). It is a
   setting to change, not an export limit: the hosting figures do not stop at it

@@ -68,13 +68,14 @@ from protv2g.gate_rows import (
     NO_FUSES_OR_RECLOSERS,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.hosting.present_tap import asked_taps, present_tap_text
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "SETTING_MECHANISMS",
-           "STAND_IN", "aside_text",
-           "axis_extras", "extras_note", "given_bracket", "immaterial_mask", "is_stand_in",
+           "STAND_IN", "aside_text", "asked_taps", "axis_extras", "extras_note",
+           "present_tap_text", "given_bracket", "immaterial_mask", "is_stand_in",
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
 
@@ -116,9 +117,11 @@ STAND_IN = {InputBasis.TODO.value, InputBasis.DEFAULT.value}
 #: ``not_evaluated``), ``rests_on`` (the stand-in input, in words), ``given_hosting_kw`` /
 #: ``given_limit`` (the figure and its limit on the rows resting on given data alone),
 #: ``settings_to_change`` (setting rows, the change each needs), ``set_aside`` (failing rows
-#: whose worsening by V2G is immaterial, with its share).
+#: whose worsening by V2G is immaterial, with its share), ``at_present_tap`` (limiting rows
+#: judged at a site transformer's present no-load tap where the study asks to change that
+#: tap, :func:`present_tap_text`).
 EXTRA_COLUMNS = ["determined", "rests_on", "given_hosting_kw", "given_limit",
-                 "settings_to_change", "set_aside"]
+                 "settings_to_change", "set_aside", "at_present_tap"]
 
 
 def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: list[float],
@@ -170,6 +173,12 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
            if _pair(r) not in limiting]
     settings = [r for r in off if _is_setting(r)]
     out["settings_to_change"] = settings_text(_worst_each(settings))
+    # limiting rows at a site transformer whose tap the study asks to change (rev34b M2)
+    judged = [r for r in (failing[(key, first_fail_kw)].values()
+                          if first_fail_kw is not None else ())]
+    if given_hi is not None:
+        judged += [r for r in failing[(key, given_hi)].values() if not is_stand_in(r)]
+    out["at_present_tap"] = present_tap_text(judged, asked_taps(aside))
     out["set_aside"] = aside_text(_worst_each([r for r in off if not _is_setting(r)]))
     return out
 
@@ -215,6 +224,8 @@ def extras_note(extras: dict[str, Any]) -> str:
                    f"resting on given data {extras['given_hosting_kw']:,.6g} kW"
                    + (f" ({extras['given_limit']})" if extras["given_limit"] else
                       " (none limits it)"))
+    if extras.get("at_present_tap"):
+        out.append(extras["at_present_tap"])
     if extras["settings_to_change"]:
         out.append(f"not limiting: {extras['settings_to_change']}")
     if extras["set_aside"]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
+from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.criteria import MarginUnit
 from protv2g.findings_attribution import Attribution
 from protv2g.recommend.change import Change, Family, describe
@@ -154,6 +155,8 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
         return ("voltage at a regulator's output, held inside its band around its set-point: "
                 "lower its vreg or narrow its band (or use line-drop compensation); not "
                 "searched")
+    if mechanism == SITE_TAP:  # review rev34b M4 (IEEE 34: R06 "export cap or volt-var")
+        return site_tap_note(finding.get("device"))
     if mechanism == AT_LIMIT:
         return ("buses a source or regulator set-point holds at the voltage limit: no change "
                 "needed; any rise behind them is judged by its own finding")
@@ -167,6 +170,26 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
                 "export") + " behind the branch, or uprate it; not searched")
     return ("voltage unbalance: balance the single-phase sites and loads across phases"
             + (" (present without V2G)" if pre else "") + "; not searched")
+
+
+def site_tap_note(device: Any) -> str:
+    """A C12 finding at a site's own low-voltage bus set by its transformer's no-load tap
+    (:data:`protv2g.checks.flow_site_tap.SITE_TAP`): that tap, the setting its own row
+    gives, not an export cap (review rev34b M4, IEEE 34: R06 told "the sites' export cap or
+    volt-var" for the row saying "raise depot_xf's feeder-side no-load tap 1 → 1.025").
+
+    >>> site_tap_note("transformer.depot_xf")[:58]
+    "the site transformer's no-load tap: raise depot_xf's feede"
+    """
+    name = str(device).split(".", 1)[-1] if is_given(device) and str(device) else (
+        "the site transformer")
+    return (f"the site transformer's no-load tap: raise {name}'s feeder-side no-load tap by "
+            "the steps the finding's row gives (with every site idle the bus is over Range A "
+            "there; the row names the tap and the idle voltages it gives) — a setting of the "
+            "project's equipment, not the sites' export cap or volt-var; a no-load tap is one "
+            "setting for every load level, so it lowers this transformer's rows at every "
+            "load level (those at peak load too: their hosting figure rises with it); not "
+            "searched")
 
 
 def ldc_regulators(controls: Mapping[str, Mapping[str, str]]) -> list[str]:
@@ -211,8 +234,15 @@ def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
         return ("voltage above the limit without V2G too: the feeder's own voltage control "
                 "(the regulators' vreg, band and line-drop compensation, the substation's "
                 "set-point) or its existing DER, not the sites; not searched")
+    device = str(finding.get("device") or "") if is_given(finding.get("device")) else ""
+    # a row at a site's own LV bus names the site's transformer (checks.flow_site_tap): its
+    # no-load tap lowers the bus at every load level (review rev34b M4: IEEE 34's R07)
+    tap = (f"; the bus is behind the site's own transformer {device.split('.', 1)[-1]}: its "
+           "feeder-side no-load tap lowers it at every load level (raising it by one 2.5 % "
+           "step takes ≈ 0.025 pu off), before any export cap"
+           if device.lower().startswith("transformer.") else "")
     return ("voltage rise by the sites' export: the sites' export cap or volt-var / "
-            "power-factor settings, or the regulators' settings; not searched"
+            "power-factor settings, or the regulators' settings; not searched" + tap
             + (f"; its worst row is with the sites charging ({finding.get('worst_scenario')}"
                f"): {ldc} — review its R/X too" if worst_charging else ""))
 
@@ -284,6 +314,12 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                 "transformer) to check its coordination with the feeder devices")
     if criterion == "C12" and finding is not None:
         return _c12_note(finding)
+    if criterion == "C7" and str((finding or {}).get("attribution") or "") == (
+            Attribution.EQUIPMENT):  # review rev34a M1: the feeder's fault level, not V2G's
+        return ("interrupting duty of the project's equipment: the feeder's fault level at "
+                "the device exceeds its rating without any charger (the finding's row gives "
+                "it) — a device of higher interrupting rating (e.g. a 12.5/16 kA cutout) or "
+                "a current-limiting fuse, not a setting, the chargers or their export")
     if criterion == "C7" and status == "warn":
         return ("within the interrupting rating: a warning that V2G raises the device's duty by "
                 "more than checks.v2g_change_fraction — no change needed; keep it in the "

@@ -193,7 +193,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
                "determined", "rests_on", "given_hosting_kw", "given_limit",
-               "settings_to_change", "set_aside", "site_max_kw", "limited", "note"),
+               "settings_to_change", "set_aside", "at_present_tap", "site_max_kw", "limited",
+               "note"),
               "largest export per site, participation and load level before the first "
               "failing violation, and what limits it; limiting_basis: what the limiting "
               "rows rest on (given, default: an OpenDSS default rating, todo: a drafted "
@@ -204,7 +205,9 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "setting clears whatever the export (C10's first reclose), not export limits; "
               "set_aside: rows failing without V2G that V2G worsens by less than 10 % of "
               "that deficit (protv2g.hosting.limits), not export limits — the gate still "
-              "lists both"),
+              "lists both; at_present_tap: limiting rows judged at a site transformer's "
+              "present no-load tap where the study asks to raise that tap (the figure rises "
+              "with it)"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),

@@ -137,12 +137,15 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     worse = findings[findings["attribution"] == Attribution.WORSE]
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
     unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
+    equipment = findings[findings["attribution"] == Attribution.EQUIPMENT]
     charging = findings[findings["attribution"].isin([Attribution.CAUSED_CHARGING,
                                                       Attribution.WORSE_CHARGING])]
     # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
     w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
            f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
            + (f", {len(charging)} from the sites' charging" if len(charging) else "")
+           + (f", {len(equipment)} caused by the project's equipment (its remedy: the "
+              "equipment, not the export)" if len(equipment) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
            + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
@@ -170,10 +173,15 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
 
     w.heading("2. Conditions of approval")
     gate = result.meta.get("gate") or {}
-    _conditions(w, recs, len(caused) + len(worse), gate)
+    _conditions(w, recs, len(caused) + len(worse) + len(equipment), gate)
 
     w.heading("3. Findings caused by V2G")
     _findings_grid(w, caused, rec_map, no_margin)
+    if len(equipment):  # rev34a M1: new with the project's equipment, failing idle too
+        w.note("Caused by the project's equipment (a site's own transformer or a device on "
+               "it, failing with every charger idle: its remedy is that equipment, not the "
+               "export):")
+        _findings_grid(w, equipment, rec_map, no_margin)
     w.heading("4. Findings made worse by V2G")
     _findings_grid(w, worse, rec_map, no_margin)
     w.heading("5. Pre-existing findings (present without V2G)")
@@ -325,7 +333,7 @@ def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> N
     cond = []
     if recs is not None and not recs.empty:
         ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-                Attribution.WORSE_CHARGING]
+                Attribution.WORSE_CHARGING, Attribution.EQUIPMENT]
         v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
         cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
         open_ = recs[recs["attribution"].isin(ours)

@@ -1,0 +1,180 @@
+"""Rows new with the project's equipment: a site's own transformer and the devices on it.
+
+A site's own transformer (``v2g_sites[].model_transformer``) comes with the V2G project and is
+out of the base case (:mod:`protv2g.study.dss_site_transformers`); so is a study device on it
+(its fuse F-DEPOT, ``location: {trafo: depot_xf, side: hv}``). Such a device's rows have no
+base twin and the attribution calls them ``new`` ("caused by V2G") — also where the row fails
+with every charger idle, i.e. where the export has nothing to do with it. Reviews rev34a M1
+(IEEE 8500: F-DEPOT's 10 kA cutout at 11.12 kA asymmetrical, the feeder's 7.55 kA without any
+charger, the chargers adding ≈ 0.3 %) and rev34b M1 (IEEE 34: the drafted head relay against
+the depot transformer's fuse, failing with no charger online).
+
+Such a row gets the attribution :data:`EQUIPMENT` (status is data): still a failing row of the
+project (the gate fails on it, as on ``new``: only ``pre-existing`` rows are the feeder's), but
+said as the project's *equipment*, with the equipment as the remedy, not the chargers or their
+export (:class:`protv2g.findings_attribution.Attribution` ``EQUIPMENT``). Decided where the
+row is made, on data:
+
+* C7 (:func:`duty_without_chargers`): the device's current without any charger is the
+  feeder's fault level at the device's feeder-side bus in the row's base case (the bus exists
+  without the project; same fault type and case); its duty on the row's rating basis, all of
+  it the network's, offset at the row's X/R. Above the rating → :data:`EQUIPMENT`.
+  (A grounded-wye site transformer changes the grid's share of a ground fault at its own
+  terminals a little; the bus figure is the feeder's as it is today, which is what the
+  device must interrupt without the project's chargers.)
+* C12 at a site's own low-voltage bus over the limit with every site idle and moved by the
+  scenario by less than the materiality (:data:`protv2g.checks.flow_site_tap.SITE_TAP`):
+  the transformer's no-load tap, :data:`EQUIPMENT`.
+
+Rows of other criteria on such devices (C1–C4 pairs with the site transformer's fuse) stay
+``new``: whether they fail with every charger idle needs a fault solve with the site built
+and no charger, which the study's scenarios do not hold (the hosting search's
+chargers-online search does it, :mod:`protv2g.hosting.online`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.asymmetry import asym_rms_ka
+
+__all__ = ["EQUIPMENT", "duty_without_chargers", "equipment_duty", "equipment_text",
+           "site_equipment"]
+
+#: Row ``attribution`` of a row new with the project's equipment that fails with every
+#: charger idle (module docstring).
+EQUIPMENT = "equipment"
+
+
+def site_equipment(study: Any) -> dict[str, str]:
+    """Study device → the site's own model transformer it sits on (its name as the study
+    gives it, ``"depot_xf"``), for the devices on one; empty without such a device."""
+    doc = getattr(study, "document", None)
+    sites = getattr(study, "device_sites", None) or {}
+    if doc is None or not sites:
+        return {}
+    names: dict[str, str] = {}
+    for s in getattr(doc, "v2g_sites", []) or []:
+        el = getattr(s, "model_transformer", None)
+        if el:
+            short = str(el).split(".", 1)[-1] if str(el).lower().startswith(
+                "transformer.") else str(el)
+            names[f"transformer.{short.lower()}"] = short
+    return {n: names[str(d.element_name).lower()] for n, d in sites.items()
+            if str(getattr(d, "element_name", "")).lower() in names}
+
+
+def duty_without_chargers(ctx: Any, rows: pd.DataFrame, rating_s: np.ndarray, t_s: float,
+                          f_hz: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """C7: the symmetrical current and duty (kA) of each duty row's device with no charger
+    at all, for the rows of a device on a site's own transformer (module docstring); NaN
+    elsewhere and where the base case has no such bus row.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        ``study``, ``base_of``, ``bus_faults`` (the engine's bus table) are read.
+    rows : DataFrame
+        C7's duty rows (``device``, ``scenario``, ``fault_type``, ``case``, ``x_r``,
+        ``rating_basis``).
+    rating_s : ndarray
+        ``(n,)`` the rating's asymmetry factor (:func:`protv2g.checks.asymmetry.
+        asym_rms_factor` at the rating's X/R).
+    t_s, f_hz : float
+        Contact-parting time and frequency of C7's asymmetrical current.
+
+    Returns
+    -------
+    (ndarray, ndarray, list of str)
+        ``(n,)`` symmetrical kA (the largest phase), ``(n,)`` duty kA on the rating's basis,
+        and the feeder-side bus's name per row (``""`` where NaN).
+    """
+    n = len(rows)
+    sym, names = np.full(n, np.nan), [""] * n
+    on = site_equipment(ctx.study)
+    bus_tab = getattr(ctx, "bus_faults", None)
+    if not n or not on or bus_tab is None or not len(bus_tab):
+        return sym, np.full(n, np.nan), names
+    sites = ctx.study.device_sites
+    dev = rows["device"].astype(str).to_numpy()
+    at = np.flatnonzero(np.isin(dev, list(on)))
+    if not len(at):
+        return sym, np.full(n, np.nan), names
+    bus_of = {d: int(sites[d].bus) for d in on}
+    wanted = set(bus_of.values())
+    tab = bus_tab[bus_tab["bus"].isin(wanted)]
+    i_max = tab[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float).max(axis=1)
+    level = dict(zip(zip(tab["scenario"].astype(str), tab["bus"].astype(int),
+                         tab["fault_type"].astype(str), tab["case"].astype(str), strict=True),
+                     i_max.tolist(), strict=True))
+    bus_name = dict(zip(tab["bus"].astype(int), tab["bus_name"].astype(str), strict=True))
+    scen = rows["scenario"].astype(str).to_numpy()
+    ft = rows["fault_type"].astype(str).to_numpy()
+    case = rows["case"].astype(str).to_numpy()
+    for k in at.tolist():
+        base = str(ctx.base_of.get(scen[k], "") or "")
+        b = bus_of[dev[k]]
+        got = level.get((base, b, ft[k], case[k]))
+        if base and base != scen[k] and got is not None and got > 0:
+            sym[k] = got
+            names[k] = bus_name.get(b, "")
+    asym = asym_rms_ka(np.nan_to_num(sym), np.nan_to_num(sym),
+                       rows["x_r"].to_numpy(float), t_s, f_hz)
+    duty = np.where(rows["rating_basis"].astype(str).to_numpy() == "asym", asym,
+                    np.maximum(np.nan_to_num(sym), asym / np.asarray(rating_s, float)))
+    return sym, np.where(np.isfinite(sym), duty, np.nan), names
+
+
+def equipment_text(device: str, transformer: str, bus: str, fault: str, sym_ka: float,
+                   duty_ka: float, what: str, i_ka: float, limit_ka: float) -> str:
+    """The C7 message's clause of an :data:`EQUIPMENT` row: what fails without any
+    charger and the equipment's remedy.
+
+    >>> equipment_text("F-DEPOT", "depot_xf", "m1209814", "LLG-ab, max", 7.552, 11.05,
+    ...                "asymmetrical rms", 7.574, 10.0)[:80]
+    "; new with the project's equipment (depot_xf, F-DEPOT): the feeder's fault level"
+    """
+    change = i_ka / sym_ka - 1.0
+    added = f"{change:+.1%}" if abs(change) >= 5e-4 else "nothing (< 0.05 %)"
+    return (f"; new with the project's equipment ({transformer}, {device}): the feeder's "
+            f"fault level at {bus} is {sym_ka:.2f} kA ({fault}) without any charger, "
+            f"{duty_ka:.2f} kA {what} against the {limit_ka:.2f} kA rating by itself; the "
+            f"chargers (and the site's transformer) add {added} — remedy: "
+            f"the equipment ({device} of a higher interrupting rating, e.g. a 12.5/16 kA "
+            "cutout, or a current-limiting fuse), not the chargers or their export")
+
+
+def _duty_words(r: Any) -> str:
+    """The duty's basis in words, as :func:`~protv2g.checks.duty_rows.same_fault_text`."""
+    return ("asymmetrical rms" if r.rating_basis == "asym" else
+            "symmetrical equivalent" if r.i_duty_ka > r.i_max_ka + 1e-9 else "symmetrical")
+
+
+def equipment_duty(ctx: Any, bad: pd.DataFrame, lim_ka: np.ndarray, rating_s: np.ndarray,
+                   t_s: float, f_hz: float, sym_b: np.ndarray, duty_b: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """C7's failing rows ``bad`` (limits ``lim_ka``) against the feeder's fault level without
+    any charger where they have no base twin (:func:`duty_without_chargers`).
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray, list of str)
+        ``sym_b`` and ``duty_b`` (kA, each row's figure without V2G) with the feeder's
+        filled in where they were NaN; ``(n,)`` bool, the rows over the rating by that alone
+        (attribution :data:`EQUIPMENT`); and their message clause (:func:`equipment_text`,
+        ``""`` for the others).
+    """
+    eq_sym, eq_duty, eq_bus = duty_without_chargers(ctx, bad, rating_s, t_s, f_hz)
+    sym_b = np.where(np.isnan(sym_b), eq_sym, sym_b)
+    duty_b = np.where(np.isnan(duty_b), eq_duty, duty_b)
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(eq_duty) & (eq_duty > np.asarray(lim_ka, float) + 1e-9)
+    on = site_equipment(ctx.study) if over.any() else {}
+    texts = [equipment_text(r.device, on[r.device], eb, f"{r.fault_type}, {r.case}", es, ed,
+                            _duty_words(r), r.i_max_ka, lm) if o else ""
+             for r, o, es, ed, eb, lm in zip(bad.itertuples(index=False), over.tolist(),
+                                             eq_sym, eq_duty, eq_bus, lim_ka, strict=True)]
+    return sym_b, duty_b, over, texts
