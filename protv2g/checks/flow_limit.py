@@ -21,11 +21,9 @@ holds, and what V2G causes (review s26 §4, IEEE 34 with a depot near the substa
   regulator holds says so (``mechanism`` :data:`SOURCE_SETPOINT` / :data:`REGULATOR_SETPOINT`,
   its own finding; the set-point is the input the row rests on, not the light-load fraction):
   a bus within the tolerance of a source bus's voltage in every solved step (electrically at
-  the source: the source's set-point, the same with and without V2G, at any load), the
+  the source: the source's set-point, the same with and without V2G, at any load), or the
   regulated winding's bus of an enabled OpenDSS RegControl when the flows let the controls
-  act (its output, held inside the band around its set-point), or a bus within the tolerance
-  of such an output in every solved step (electrically at it; review rev34a W3: IEEE 8500's
-  m1209817, 40 m past FEEDER_REG's output and 0.0003 pu under it at every export level).
+  act (its output, held inside the band around its set-point).
 * **Caused by V2G** (:func:`v2g_caused`): a V2G row whose bus is within the limit — at most at
   it, within the tolerance — in its base case is ``new``: without V2G there is no exceedance,
   so none is "present without V2G". The materiality threshold ``voltage_change_min_pu`` keeps
@@ -191,15 +189,10 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
                       "there by the regulator's set-point (vreg, band, line-drop "
                       "compensation), the input it rests on: lower the set-point")
     rest = np.array([b for b in failing.tolist() if b not in out], dtype=np.int64)
-    # a failing bus within the tolerance of a source's bus — or of a regulator's output bus
-    # (review rev34a W3: IEEE 8500's m1209817, 40 m past FEEDER_REG's output, 0.0003 pu
-    # under it in every step, limited the campus's hosting at 370 kW) — in every step
-    holders = [(s, None) for s in sorted(sources)] + [
-        (r, regulated[r]) for r in sorted(regulated) if r not in sources]
-    if not len(rest) or not holders:
+    if not len(rest) or not sources:
         return out
     ids = bus.bus.to_numpy()
-    src_ids = np.array([h for h, _ in holders], dtype=np.int64)
+    src_ids = np.fromiter(sources, np.int64)
     sel = np.flatnonzero(np.isin(ids, np.concatenate([rest, src_ids])))
     if not len(sel):
         return out
@@ -214,7 +207,7 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
     mine = np.isin(ids, rest)
     rest_sorted = np.sort(rest)
     slot = np.searchsorted(rest_sorted, ids[mine])
-    for s, regulator in holders:
+    for s in sorted(sources):
         at_src = ids == s
         if not at_src.any():
             continue
@@ -227,19 +220,11 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
         for b in rest_sorted[worst <= tol_pu].tolist():
             if b in out:
                 continue
-            if regulator is None:
-                out[b] = (SOURCE_SETPOINT,
-                          f"{bus_name(b)} is held at the source's set-point ({v:.4f} pu at "
-                          f"{bus_name(s)}, within {tol_pu:g} pu in every step the flow "
-                          "solved, with and without V2G): the set-point is the input it "
-                          "rests on, not the load or V2G: lower it")
-            else:
-                out[b] = (REGULATOR_SETPOINT,
-                          f"{bus_name(b)} is held by {regulator}'s set-point: within "
-                          f"{tol_pu:g} pu of its output {bus_name(s)} (at most {v:.4f} pu) in "
-                          "every step the flow solved, with and without V2G — the set-point "
-                          "(vreg, band, line-drop compensation) is the input it rests on, not "
-                          "the load or V2G: lower the set-point")
+            out[b] = (SOURCE_SETPOINT,
+                      f"{bus_name(b)} is held at the source's set-point ({v:.4f} pu at "
+                      f"{bus_name(s)}, within {tol_pu:g} pu in every step the flow solved, "
+                      "with and without V2G): the set-point is the input it rests on, not "
+                      "the load or V2G: lower it")
     return out
 
 
