@@ -26,10 +26,12 @@ def study_with_sites(study: Study) -> Study:
     return with_site_transformers(study)  # type: ignore[return-value]
 
 
-def study_flow(study: Study) -> FlowResult:
-    """The study's own flow scenarios (and its 96-step day when the study asks for it), on
-    the net with the sites' interconnection transformers."""
-    return _flow(study_with_sites(study), day=study.document.scenarios.day)
+def study_flow(study: Study, day: bool | None = None) -> FlowResult:
+    """The study's own flow scenarios (and its 96-step day when the study asks for it, or
+    ``day`` says so), on the net with the sites' interconnection transformers; an OpenDSS
+    feeder in OpenDSS."""
+    return _flow(study_with_sites(study),
+                 day=study.document.scenarios.day if day is None else day)
 
 
 def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None,

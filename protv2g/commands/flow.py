@@ -64,9 +64,20 @@ def run_flow(args: argparse.Namespace) -> int:
         raise InputError(Issue(args.study, "--comm-loss-fallback",
                                "a fallback needs --comm-loss-step", "add --comm-loss-step STEP"))
     study = load_study(args.study)
-    result = flow_study(study, day=False if args.no_day else None,
-                        comm_loss_step=args.comm_loss_step,
-                        comm_loss_fallback=args.comm_loss_fallback)
+    if getattr(study, "model", None) is not None:
+        # an OpenDSS feeder's flows run in OpenDSS, as `run` solves them (review ver34: this
+        # command took the pandapower path with no net and stopped with a TypeError)
+        if args.comm_loss_step is not None:
+            raise InputError(Issue(args.study, "--comm-loss-step", "the communication-loss "
+                                   "step is a pandapower-feeder option; this study's feeder "
+                                   "is an OpenDSS model", "drop --comm-loss-step"))
+        from protv2g.pipeline_flow import study_flow
+
+        result = study_flow(study, day=False if args.no_day else None)
+    else:
+        result = flow_study(study, day=False if args.no_day else None,
+                            comm_loss_step=args.comm_loss_step,
+                            comm_loss_fallback=args.comm_loss_fallback)
     tables = result.tables()
     if args.csv:
         main = Path(args.csv)
