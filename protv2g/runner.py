@@ -295,6 +295,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     feeder_warnings = with_site_base_rows(study, study.feeder_warnings)  # rev33c W5
     # a site's own transformer with no device of the study on it (rev33b/rev33c)
     feeder_warnings = unguarded_site_transformer_rows(study, feeder_warnings)
+    if study.model is not None:  # loads LoadMult does not scale (rev34a W2, ver34 M-A)
+        from protv2g.errors import with_issue_rows
+        from protv2g.flow.load_level import held_load_issues
+
+        feeder_warnings = with_issue_rows(feeder_warnings, held_load_issues(study), "load")
     if feeder_warnings is not None and len(feeder_warnings):
         tables["Feeder warnings"] = feeder_warnings.reset_index(drop=True)
     if recommendations:

@@ -72,3 +72,24 @@ def test_flow_load_is_the_fraction_of_peak(tmp_path, status) -> None:
     dss_mod.Solution.LoadMult(0.3)
     dss_mod.Solution.Solve()
     assert _load_kw(dss_mod) == pytest.approx(700.0, rel=1e-4)
+
+
+def test_held_loads_are_said_in_validate_and_the_workbook(tmp_path) -> None:
+    """ver34 M-A: the note reached only the flows' meta notes, which `run` never prints."""
+    pytest.importorskip("opendssdirect")
+    from types import SimpleNamespace
+
+    from protv2g.flow.load_level import held_load_issues
+    from protv2g.network.dss_model import load_dss_model
+
+    path = tmp_path / "ll.dss"
+    path.write_text(MODEL.format(status="fixed"))
+    study = SimpleNamespace(model=load_dss_model(path), path=tmp_path / "study.yaml",
+                            document=SimpleNamespace(
+                                scenarios=SimpleNamespace(light_load_fraction=0.3)))
+    (issue,) = held_load_issues(study)
+    assert issue.field == "scenarios.light_load_fraction"
+    assert "0.3 → LoadMult 0.02" in issue.message  # hand: (0.3·1400 − 400)/1000
+    path.write_text(MODEL.format(status="variable"))
+    study.model = load_dss_model(path)
+    assert held_load_issues(study) == []

@@ -157,9 +157,11 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     if getattr(study, "model", None) is not None:  # OpenDSS only: imported here, so that
         # validating a pandapower study imports no heavy package (#21)
+        from protv2g.flow.load_level import held_load_issues
         from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
 
         out += unnamed_site_transformer_warnings(study)
+        out += held_load_issues(study)  # loads LoadMult does not scale (rev34a W2)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
