@@ -440,7 +440,8 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> p
     coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
     and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
     reach_margins`) — ``faults`` — and C12's voltage and loading of every judged bus and
-    branch (:func:`.flow.flow_margins`) — ``flow``. The other criteria write failing rows
+    branch (:func:`.flow.flow_margins`) and C8's load margins of every device
+    (:func:`.load_margins.load_margins`) — ``flow``. The other criteria write failing rows
     only: for them a row the base case does not fail stays ``new``."""
     bases = {b for b in ctx.base_of.values() if b}
     parts = []
@@ -450,6 +451,11 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> p
         parts.append(reach_margins(ctx))
     if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
         parts.append(flow_margins(ctx))
+        # C8's load margins (review ver34 N3: a base passing by 0.02 A of 13 A was "made
+        # worse by V2G" on a 0.03 A change, a sixth of its tolerance)
+        from protv2g.checks.load_margins import load_margins
+
+        parts.append(load_margins(ctx))
     parts = [p[text_isin(p.scenario, bases)] for p in parts]
     # the pair margins' element columns at their small dtypes in every part (not float64
     # NaN filled in by the concatenation for the reach and flow rows)
