@@ -130,7 +130,7 @@ def test_phasors_read_by_the_study() -> None:
 
 
 def test_recommend_knows_whether_c9_can_judge() -> None:
-    from protv2g.recommend.search import has_phasors
+    from protv2g.recommend.evaluator import has_phasors
 
     keys = {"scenario": ["s"], "device": ["r"], "fault_bus": [1], "fault_type": ["3ph"],
             "case": ["max"]}

@@ -109,17 +109,6 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     return keys
 
 
-def has_phasors(device_faults: Any) -> bool:
-    """Whether a fault result's device table has the columns C9 reads
-    (:data:`~protv2g.engine.device_columns.PHASOR_COLUMNS`; :func:`protv2g.pipeline.
-    fault_tables` leaves them out where no relay is forward-directional, #21)."""
-    from protv2g.engine.device_columns import PHASOR_COLUMNS
-
-    table = device_faults if isinstance(device_faults, pd.DataFrame) else getattr(
-        device_faults, "device", None)
-    return isinstance(table, pd.DataFrame) and set(PHASOR_COLUMNS) <= set(table.columns)
-
-
 def recommend(study: Study, device_faults: Any, flow: Any = None, *,
               scenarios: Sequence[Scenario] | None = None, max_tries: int = 14,
               hosting: Callable[[Study], dict[str, float]] | None = None,
@@ -132,7 +121,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     device_faults : FaultTables or DataFrame
         The study's fault tables (reused: settings do not change them; without the columns
         C9 reads — ``fault_tables(..., phasors=False)``, the default where no relay is
-        forward-directional — no relay is made directional, C9 could not judge it):
+        forward-directional — a relay made directional is judged on the study's fault
+        tables made again with them once, :meth:`Evaluator.findings`):
         :func:`protv2g.pipeline.fault_tables`' result judges the time-based criteria in both
         brackets of the chargers' contribution, as ``protv2g run`` does; a bare device table
         (``StudyResult.device_faults``) judges them on the first-cycle current held (one
@@ -199,10 +189,6 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
                            ground[k], *saving.of(cur.loc[k], []))
              + c5.moves(cur.loc[k], doc.devices) for k in cur.index}
-    judged = has_phasors(device_faults)  # else C9 could not judge a relay made directional
-    if not judged:
-        cands = {k: [c for c in v if c.family is not Family.DIRECTIONAL]
-                 for k, v in cands.items()}
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
     for k in _order(cur, n_fam):
@@ -226,8 +212,6 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         options = candidates(cur.loc[k].to_dict(), doc_now.devices, doc_now.v2g_sites,
                              study.library, ground[k], reach, limits) + c5.moves(
                                  cur.loc[k], doc_now.devices)
-        if not judged:
-            options = [c for c in options if c.family is not Family.DIRECTIONAL]
         if not options:
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
                      "device_kind": device_kind(row["device"], doc_now.devices),
