@@ -139,3 +139,37 @@ def test_recommend_knows_whether_c9_can_judge() -> None:
     assert not has_phasors(bare)
     assert has_phasors(full)
     assert not has_phasors(None)
+
+
+def test_recommend_judges_a_relay_made_directional_on_tables_with_phasors() -> None:
+    """recommend's evaluator, given the depot's tables without C9's columns (no relay is
+    directional), judges a relay made directional on the tables made again with them: the
+    same rows and values, the phasor columns added (the former tables had them always)."""
+    import warnings
+
+    from protv2g import load_study
+    from protv2g.pipeline import fault_tables
+    from protv2g.recommend.candidates import _change
+    from protv2g.recommend.change import Family
+    from protv2g.recommend.evaluator import Evaluator, has_phasors
+    from protv2g.scenarios import build_scenarios
+
+    path = ROOT / "feeders" / "depot_two_feeder" / "study.yaml"
+    if not path.exists():
+        pytest.skip("shipped examples absent")
+    study = load_study(str(path))
+    scenarios = build_scenarios(study.document)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bare = fault_tables(study, scenarios).device
+        assert not has_phasors(bare)
+        ev = Evaluator(study, bare, None, scenarios)
+        pickup = _change("devices", "R-F1", "pickup_a", 400.0, 450.0, Family.PICKUP, 0.1)
+        assert ev.faults_for([pickup]) is bare
+        turn = _change("devices", "R-F1", "directional", "none", "forward",
+                       Family.DIRECTIONAL, 0.0)
+        full = ev.faults_for([pickup, turn])
+    assert has_phasors(full)
+    pd.testing.assert_frame_equal(full[list(bare.columns)], bare, check_exact=True)
+    assert [c for c in full.columns if c not in bare.columns] == list(PHASOR_COLUMNS)
+    assert ev.faults_for([turn]) is full  # made once
