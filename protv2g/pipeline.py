@@ -68,7 +68,7 @@ import pandas as pd
 
 from protv2g.engine import fault_study
 from protv2g.engine.bracket_rows import shared_brackets
-from protv2g.engine.device_columns import device_value_block
+from protv2g.engine.device_columns import device_value_block, value_columns
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.key_columns import concat_keyed, mapped_codes
 from protv2g.engine.staged_tables import (
@@ -109,7 +109,7 @@ from protv2g.study.engine_inputs import (
 from protv2g.study.loader import Study
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
-           "size_estimate_b",
+           "size_estimate_b", "phasors_read",
            "fault_tables", "flow_tables", "study_flow", "study_with_sites", "FLOW_TABLES"]
 
 
@@ -146,7 +146,8 @@ def _energized_buses(net: Any) -> list[int] | None:
 
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
-           inputs: EngineInputs | None = None, keep_networks: bool = False) -> FaultTables:
+           inputs: EngineInputs | None = None, keep_networks: bool = False,
+           phasors: bool = True) -> FaultTables:
     """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
@@ -160,7 +161,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     study scenarios' rows (:func:`~protv2g.engine.bracket_rows.shared_brackets`). ``inputs``: the
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice). ``keep_networks``: the engine's sequence networks of ``net`` are handed on
-    (``FaultTables.networks``)."""
+    (``FaultTables.networks``). ``phasors``: the device table's :data:`~protv2g.engine.
+    device_columns.PHASOR_COLUMNS` are computed (else absent: :func:`fault_tables`)."""
     if inputs is None:
         inputs = engine_inputs(study, scenarios)
     sets = inputs.options["scenarios"]
@@ -206,15 +208,18 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         # (#21: the stage's peak, the block filled beside them, ≈ 45 MB each at 10,000 buses)
         rows = rows.keys_only()
         labels = replace(labels, device_rows=rows)
-    values = device_value_block(i_ka, None, dev_pos)
+    columns = value_columns(phasors)  # without a reader, no voltage or angle of I2, 3I0
+    values = device_value_block(i_ka, None, dev_pos, columns=columns)
     del i_ka
-    device_value_block(None, v_pu, dev_pos, out=values)
+    if phasors:  # the voltages' columns (#21: else not computed, 13 of 20 columns)
+        device_value_block(None, v_pu, dev_pos, out=values, columns=columns)
     del v_pu
     release_freed_memory()
-    dev = labels.kept_device_frame(rows, dev_pos, dev_names, values=values)  # no per-set
+    dev = labels.kept_device_frame(rows, dev_pos, dev_names, values=values,  # no per-set
+                                   columns=columns)
     del values  # table (#21)
     g_dev = None if grid is None else labels.kept_device_frame(rows, *positions(
-        rows.slice_key[:, 0], grid, labels.scenarios))
+        rows.slice_key[:, 0], grid, labels.scenarios), columns=columns)
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
     # each bracket's stages kept once per charger set and the high bracket's rows that
@@ -271,8 +276,19 @@ def _v1_pre(faults: Any, terms: Sequence[Any]) -> dict[tuple[str, int], complex]
     return v1
 
 
-def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True
-                 ) -> FaultTables:
+def phasors_read(study: Study) -> bool:
+    """Whether a check reads the device table's :data:`~protv2g.engine.device_columns.
+    PHASOR_COLUMNS` for ``study``: the directional check C9, for a forward-directional relay
+    (:func:`protv2g.directional.is_forward_directional`, the relays
+    :func:`protv2g.checks.directional.directional_table` evaluates). No other reader (#21)."""
+    from protv2g.directional import is_forward_directional
+
+    return any(getattr(d.kind, "value", d.kind) != "fuse" and is_forward_directional(d)
+               for d in study.document.devices)
+
+
+def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True,
+                 phasors: bool | None = None) -> FaultTables:
     """Bus and device fault tables for every scenario (one engine call, one factorisation per
     case; a second one for the base case when sites have interconnection transformers, see
     the module docstring).
@@ -284,6 +300,15 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     staged : bool
         Keep the chargers' later stages (``FaultTables.staged``; default). ``False`` solves
         and keeps the first cycle only: every time-based check then sees one bracket.
+    phasors : bool, optional
+        Whether the device table has the columns only the directional check C9 reads
+        (:data:`~protv2g.engine.device_columns.PHASOR_COLUMNS`: ``i3i0_degree``, ``i2_*``,
+        the voltages ``va_pu … v2_degree``); default: when the study has a
+        forward-directional relay (:func:`phasors_read`). Without them the columns are
+        absent (never NaN): C9 then could not judge a relay made directional later
+        (``recommend`` asks for them: ``protv2g recommend``, ``run --recommend``). #21:
+        10,000 buses, 1.8 million device rows × 13 columns, 190 MB not made. An OpenDSS
+        feeder's table (the phase-domain engine) always has them.
 
     Raises
     ------
@@ -307,11 +332,14 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         return FaultTables(take(fr.bus, bus_pos, bus_names),
                            take(fr.device, dev_pos, dev_names), st, fr.v1_pre_pu, st_high,
                            close_in=(given, study))
+    if phasors is None:
+        phasors = phasors_read(study)
     given = study = study_with_sites(study)
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
-    tables = replace(_solve_parts(study, scenarios, staged), close_in=(given, study))
+    tables = replace(_solve_parts(study, scenarios, staged, phasors),
+                     close_in=(given, study))
     if tables.grid_only is not None:  # existing DER: the grid alone on every row
         tables = replace(tables, bus=with_grid_columns(tables.bus, tables.grid_only[0]),
                          device=with_grid_columns(tables.device, tables.grid_only[1]),
@@ -320,7 +348,8 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     return tables
 
 
-def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> FaultTables:
+def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors: bool = True
+                 ) -> FaultTables:
     """:func:`fault_tables` on the close-in study: base case and V2G scenarios."""
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
@@ -336,10 +365,11 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool) -> Fault
     nets = {out: (without_site_transformers(study.net, out) if out else None) or study.net
             for out in groups}
     if len({id(n) for n in nets.values()}) == 1:  # one net for all: one call
-        return _solve(study, study.net, scenarios, staged, inputs, keep_networks=True)
+        return _solve(study, study.net, scenarios, staged, inputs, keep_networks=True,
+                      phasors=phasors)
     order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
-    parts = [_solve(study, nets[out], groups[out], staged, keep_networks=nets[out] is study.net)
-             for out in order]
+    parts = [_solve(study, nets[out], groups[out], staged, keep_networks=nets[out] is study.net,
+                    phasors=phasors) for out in order]
     return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
 
 

@@ -34,7 +34,11 @@ class StudyResult:
         phase currents and 3I0.
     device_faults : DataFrame
         What every device sees for every fault: scenario, device, fault_bus, fault_bus_name,
-        fault_type, case, Ia/Ib/Ic, 3I0, I2 (kA, degrees), Va/Vb/Vc, V0, V2 (pu, degrees).
+        fault_type, case, Ia/Ib/Ic (kA, degrees), |3I0| (kA); the angle of 3I0, I2 (kA,
+        degrees) and Va/Vb/Vc, V0, V2 (pu, degrees) only where a check reads them — a study
+        with a forward-directional relay (C9), ``run_study(..., recommendations=True)`` — and
+        on an OpenDSS feeder; otherwise those columns are absent (#21,
+        :func:`protv2g.pipeline.fault_tables` ``phasors``).
     violations : DataFrame
         ``VIOLATION_COLUMNS``; empty when nothing was found. Its repeated text columns
         (criterion, status, scenario, device, …; all but ``message``) are categoricals of

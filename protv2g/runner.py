@@ -192,7 +192,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     doc = study.document
     scenarios = build_scenarios(doc)
     mark("faults")
-    faults = fault_tables(study, scenarios, staged=staged)
+    # recommend may make a relay directional: C9 then reads the voltages (#21: else only
+    # where a forward-directional relay is, pipeline.phasors_read)
+    faults = fault_tables(study, scenarios, staged=staged,
+                          phasors=True if recommendations else None)
     bus_faults, device_faults = faults.bus, faults.device
     mark("flows")
     flow = study_flow(study)

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
                                "add -o fixed.yaml"))
     study = load_study(args.study)
     scenarios = build_scenarios(study.document)
-    faults = fault_tables(study, scenarios)
+    # a relay made directional is judged by C9, which reads the voltages (#21)
+    faults = fault_tables(study, scenarios, phasors=True)
     flow = study_flow(study)
     # the whole fault tables (both brackets of the chargers' contribution), as `run` judges
     rec = recommend(study, faults, flow, scenarios=scenarios,

@@ -4,15 +4,16 @@ computed one column at a time and gathered into the ``(20, n)`` block the table 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from protv2g.engine.faults import abc_phases
 
-__all__ = ["DEVICE_VALUE_COLUMNS", "N_CURRENT_COLUMNS", "device_columns",
-           "device_value_block", "object_column", "row_runs"]
+__all__ = ["DEVICE_VALUE_COLUMNS", "N_CURRENT_COLUMNS", "PHASOR_COLUMNS", "CURRENT_COLUMNS",
+           "device_columns", "device_value_block", "object_column", "row_runs",
+           "value_columns"]
 
 
 #: Value columns of the device table, in order (:attr:`FaultStudyResult.device`).
@@ -22,6 +23,22 @@ DEVICE_VALUE_COLUMNS = [
     "v0_pu", "v0_degree", "v2_pu", "v2_degree"]
 #: The current columns come first in :data:`DEVICE_VALUE_COLUMNS` (``ia_ka`` … ``i2_degree``).
 N_CURRENT_COLUMNS = 10
+#: Value columns read only by the directional check C9 (``protv2g.checks.directional``:
+#: the forward-directional relays' rows): the residual current's angle, the negative
+#: sequence and the voltages. #21: every other reader — C1–C8, C10–C12, C2's saving-reach
+#: note, C7's converter split, the report — reads :data:`CURRENT_COLUMNS`; at 10,000 buses
+#: (1.8 million rows, no directional relay) these 13 columns were 190 MB of the table.
+PHASOR_COLUMNS = ("i3i0_degree", "i2_ka", "i2_degree", "va_pu", "va_degree", "vb_pu",
+                  "vb_degree", "vc_pu", "vc_degree", "v0_pu", "v0_degree", "v2_pu",
+                  "v2_degree")
+#: The value columns every device table has: phase currents and angles, ``|3·I0|``.
+CURRENT_COLUMNS = tuple(c for c in DEVICE_VALUE_COLUMNS if c not in PHASOR_COLUMNS)
+
+
+def value_columns(phasors: bool) -> list[str]:
+    """The device table's value columns, in :data:`DEVICE_VALUE_COLUMNS` order: all of them
+    with ``phasors``, else :data:`CURRENT_COLUMNS`."""
+    return list(DEVICE_VALUE_COLUMNS) if phasors else list(CURRENT_COLUMNS)
 
 
 def device_columns(i_012_ka: np.ndarray, v_012_pu: np.ndarray) -> dict[str, np.ndarray]:
@@ -39,7 +56,8 @@ def object_column(x: np.ndarray) -> np.ndarray | pd.Series:
 
 
 def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool = False,
-                         dest: np.ndarray | None = None) -> Iterator[tuple[str, np.ndarray]]:
+                         dest: np.ndarray | None = None, columns: Sequence[str] | None = None
+                         ) -> Iterator[tuple[str, np.ndarray]]:
     """:func:`device_columns` one column at a time, in :data:`DEVICE_VALUE_COLUMNS` order
     (#21: the phase phasors of the currents and of the voltages are not alive together).
 
@@ -50,9 +68,14 @@ def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool
     ``dest`` (with ``reuse``): a ``(20, n)`` float block whose row of each column (by
     :data:`DEVICE_VALUE_COLUMNS` position) the column is written into instead of the buffer
     (#21: the block's rows that hold the rows as they are, no copy from the buffer).
+    ``columns``: only these of :data:`DEVICE_VALUE_COLUMNS` are computed and yielded (in its
+    order; ``dest`` then has one row per column of ``columns`` that the given phasors
+    make); the others are not computed at all (#21: :data:`PHASOR_COLUMNS` where no check
+    reads them). The columns computed are the same operations, the same values.
     """
     bufs: dict = {}  # one scratch buffer per shape and dtype (each as NumPy would make it)
-    at = iter(range(N_CURRENT_COLUMNS if i_012_ka is None else 0, len(DEVICE_VALUE_COLUMNS)))
+    wanted = set(DEVICE_VALUE_COLUMNS if columns is None else columns)
+    at = iter(range(len(DEVICE_VALUE_COLUMNS)))  # ``dest``'s rows, in the order yielded
 
     def buf(shape: tuple, dtype: np.dtype) -> np.ndarray | None:
         if not reuse:
@@ -70,25 +93,31 @@ def _device_column_items(i_012_ka: np.ndarray, v_012_pu: np.ndarray, reuse: bool
 
     if i_012_ka is not None:
         for name, phase in zip("abc", abc_phases(i_012_ka, reuse), strict=True):  # one alive
-            yield f"i{name}_ka", mag(phase)
-            yield f"i{name}_degree", deg(phase)
+            for col, f in ((f"i{name}_ka", mag), (f"i{name}_degree", deg)):
+                if col in wanted:
+                    yield col, f(phase)
             del phase
-        i3i0 = np.multiply(3, i_012_ka[..., 0], out=buf(
-            i_012_ka.shape[:-1], (3 * np.empty(0, i_012_ka.dtype)).dtype))
-        yield "i3i0_ka", mag(i3i0)
-        yield "i3i0_degree", deg(i3i0)
-        del i3i0
-        yield "i2_ka", mag(i_012_ka[..., 2])
-        yield "i2_degree", deg(i_012_ka[..., 2])
-    if v_012_pu is None:
+        if wanted & {"i3i0_ka", "i3i0_degree"}:
+            i3i0 = np.multiply(3, i_012_ka[..., 0], out=buf(
+                i_012_ka.shape[:-1], (3 * np.empty(0, i_012_ka.dtype)).dtype))
+            for col, f in (("i3i0_ka", mag), ("i3i0_degree", deg)):
+                if col in wanted:
+                    yield col, f(i3i0)
+            del i3i0
+        for col, f in (("i2_ka", mag), ("i2_degree", deg)):
+            if col in wanted:
+                yield col, f(i_012_ka[..., 2])
+    if v_012_pu is None or not wanted & set(DEVICE_VALUE_COLUMNS[N_CURRENT_COLUMNS:]):
         return
     for name, phase in zip("abc", abc_phases(v_012_pu, reuse), strict=True):
-        yield f"v{name}_pu", mag(phase)
-        yield f"v{name}_degree", deg(phase)
+        for col, f in ((f"v{name}_pu", mag), (f"v{name}_degree", deg)):
+            if col in wanted:
+                yield col, f(phase)
         del phase
     for q, name in ((0, "v0"), (2, "v2")):
-        yield f"{name}_pu", mag(v_012_pu[..., q])
-        yield f"{name}_degree", deg(v_012_pu[..., q])
+        for col, f in ((f"{name}_pu", mag), (f"{name}_degree", deg)):
+            if col in wanted:
+                yield col, f(v_012_pu[..., q])
 
 
 def row_runs(rows: np.ndarray) -> list[tuple[int, int, int]] | None:
@@ -114,17 +143,20 @@ def row_runs(rows: np.ndarray) -> list[tuple[int, int, int]] | None:
 VALUE_CHUNK_ROWS = 16384
 
 
-def _n_columns(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None) -> int:
-    """How many of :data:`DEVICE_VALUE_COLUMNS` the given phasors make."""
-    n = len(DEVICE_VALUE_COLUMNS)
-    return n if i_012_ka is not None and v_012_pu is not None else \
-        N_CURRENT_COLUMNS if v_012_pu is None else n - N_CURRENT_COLUMNS
+def _made(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
+          columns: Sequence[str]) -> list[str]:
+    """The columns of ``columns`` (in :data:`DEVICE_VALUE_COLUMNS` order) that the given
+    phasors make: the currents' first :data:`N_CURRENT_COLUMNS`, the voltages' the rest."""
+    lo = 0 if i_012_ka is not None else N_CURRENT_COLUMNS
+    hi = len(DEVICE_VALUE_COLUMNS) if v_012_pu is not None else N_CURRENT_COLUMNS
+    return [c for c in DEVICE_VALUE_COLUMNS[lo:hi] if c in set(columns)]
 
 
 def _chunked_columns(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
-                     block: np.ndarray, at: int, first: int) -> None:
-    """The value columns of the kept rows written into ``block[first:, at:at + n]``
-    (``n`` rows, complex128 phasors, float64 block), :data:`VALUE_CHUNK_ROWS` rows at a time.
+                     block: np.ndarray, at: int, first: int, columns: Sequence[str]) -> None:
+    """The value columns ``columns`` of the kept rows written into ``block[first:first + k,
+    at:at + n]`` (``k`` the columns the phasors make, ``n`` rows, complex128 phasors,
+    float64 block), :data:`VALUE_CHUNK_ROWS` rows at a time.
 
     The columns are element-wise (:func:`_device_column_items`: phases, magnitudes, angles),
     so a chunk's values are those of the whole rows, bit for bit (``tests/
@@ -133,40 +165,52 @@ def _chunked_columns(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
     columns read its phasors back from 15 MB buffers and the phase buffers were 58 MB of
     fresh pages; chunked, they stay in the cache: the block 0.35 → 0.24 s CPU."""
     x = i_012_ka if i_012_ka is not None else v_012_pu
+    made = _made(i_012_ka, v_012_pu, columns)
     for c0 in range(0, len(x), VALUE_CHUNK_ROWS):
         c1 = min(len(x), c0 + VALUE_CHUNK_ROWS)
-        dest = block[:, at + c0:at + c1]
+        dest = block[first:first + len(made), at + c0:at + c1]
         items = _device_column_items(None if i_012_ka is None else i_012_ka[c0:c1],
                                      None if v_012_pu is None else v_012_pu[c0:c1],
-                                     reuse=True, dest=dest)
-        for j, (name, col) in enumerate(items, start=first):
-            if name != DEVICE_VALUE_COLUMNS[j] or not np.may_share_memory(col, dest[j]):
+                                     reuse=True, dest=dest, columns=made)
+        for j, (name, col) in enumerate(items):
+            if name != made[j] or not np.may_share_memory(col, dest[j]):
                 raise RuntimeError(  # pragma: no cover - one list of columns
                     f"device column {j} ({name!r}) was not written into its block row")
 
 
 def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
-                       take: np.ndarray | None = None, out: np.ndarray | None = None
-                       ) -> np.ndarray:
-    """The device table's value columns (:data:`DEVICE_VALUE_COLUMNS`) of kept rows' phasors
-    ``(n, 3)`` as one C-ordered ``(20, n)`` float block, optionally of the rows at positions
-    ``take`` (repeated rows allowed; a few runs of consecutive rows are slice copies,
-    :func:`row_runs`): what :meth:`FaultStudyResult.kept_device_frame` wraps. Each column
-    is computed once on the kept rows in one reused buffer and copied into its rows, or —
-    complex128 phasors, and every row as it is (``take`` ``None`` or a run of all the kept
-    rows in order) — straight into the block's rows, a chunk of rows at a time
-    (:func:`_chunked_columns`), the other runs then copied from those rows.
+                       take: np.ndarray | None = None, out: np.ndarray | None = None,
+                       columns: Sequence[str] | None = None) -> np.ndarray:
+    """The device table's value columns ``columns`` (default :data:`DEVICE_VALUE_COLUMNS`,
+    a subset of it in its order, e.g. :func:`value_columns`) of kept rows' phasors
+    ``(n, 3)`` as one C-ordered ``(len(columns), n)`` float block, optionally of the rows at
+    positions ``take`` (repeated rows allowed; a few runs of consecutive rows are slice
+    copies, :func:`row_runs`): what :meth:`FaultStudyResult.kept_device_frame` wraps. Each
+    column is computed once on the kept rows in one reused buffer and copied into its rows,
+    or — complex128 phasors, and every row as it is (``take`` ``None`` or a run of all the
+    kept rows in order) — straight into the block's rows, a chunk of rows at a time
+    (:func:`_chunked_columns`), the other runs then copied from those rows. A column not in
+    ``columns`` is not computed (#21: :data:`PHASOR_COLUMNS` where no check reads them:
+    10,000 buses, 20 → 7 columns).
 
     ``out``: the block to write into (made when ``None``); with ``i_012_ka`` or
-    ``v_012_pu`` ``None`` only the other's columns are written (the current columns are the
-    first :data:`N_CURRENT_COLUMNS`) — the caller lets the currents go between two calls
-    (#21: the stage's peak is the block filled beside the rows' phasors).
+    ``v_012_pu`` ``None`` only the other's columns are written (the current columns come
+    first in ``columns``) — the caller lets the currents go between two calls (#21: the
+    stage's peak is the block filled beside the rows' phasors).
     """
     if i_012_ka is None and v_012_pu is None:
         raise ValueError("device_value_block needs the currents, the voltages or both")
+    columns = list(DEVICE_VALUE_COLUMNS if columns is None else columns)
+    if [c for c in DEVICE_VALUE_COLUMNS if c in set(columns)] != columns:
+        raise ValueError(f"device value columns {columns} are not a subset of "
+                         f"DEVICE_VALUE_COLUMNS in its order")
     x = i_012_ka if i_012_ka is not None else v_012_pu
     n = len(x) if take is None else len(take)
-    block = np.empty((len(DEVICE_VALUE_COLUMNS), n)) if out is None else out
+    block = np.empty((len(columns), n)) if out is None else out
+    made = _made(i_012_ka, v_012_pu, columns)
+    first = 0 if i_012_ka is not None else len(_made(x, None, columns))
+    if not made:
+        return block
     runs = None if take is None else row_runs(take)
     # the columns computed straight into the block where a run holds every row as it is
     # (#21: 10,000 buses, two such runs; each column was written to a buffer and copied)
@@ -174,22 +218,21 @@ def device_value_block(i_012_ka: np.ndarray | None, v_012_pu: np.ndarray | None,
                                  for y in (i_012_ka, v_012_pu)) and block.dtype == np.float64
     whole = None if runs is None or not direct else next(
         (r for r in runs if r[2] == 0 and r[1] - r[0] == len(x)), None)
-    first = 0 if i_012_ka is not None else N_CURRENT_COLUMNS
     if direct and (take is None or whole is not None):
-        _chunked_columns(i_012_ka, v_012_pu, block, 0 if take is None else whole[0], first)
+        _chunked_columns(i_012_ka, v_012_pu, block, 0 if take is None else whole[0], first,
+                         columns)
         base = 0 if whole is None else whole[0]
         for a, b, src in runs or ():  # the other runs: copies of the block's own rows, one
             if (a, b, src) != whole:  # row at a time (a 2-D copy within one array is
-                for j in range(first, first + _n_columns(i_012_ka, v_012_pu)):  # buffered)
+                for j in range(first, first + len(made)):  # buffered)
                     block[j, a:b] = block[j, base + src:base + src + b - a]
         return block
     # otherwise (complex64 phasors, scattered rows, no run of every row): each column
     # computed on the kept rows in one reused buffer and copied (taken) into its rows
-    items = _device_column_items(i_012_ka, v_012_pu, reuse=True)
+    items = _device_column_items(i_012_ka, v_012_pu, reuse=True, columns=made)
     for j, (name, col) in enumerate(items, start=first):
-        if name != DEVICE_VALUE_COLUMNS[j]:  # pragma: no cover - one list of columns
-            raise RuntimeError(f"device column {j} is {name!r}, expected "
-                               f"{DEVICE_VALUE_COLUMNS[j]!r}")
+        if name != columns[j]:  # pragma: no cover - one list of columns
+            raise RuntimeError(f"device column {j} is {name!r}, expected {columns[j]!r}")
         if take is None:
             block[j] = col
         elif runs is not None:  # a few runs of consecutive rows: slice copies

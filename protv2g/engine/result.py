@@ -253,7 +253,8 @@ class FaultStudyResult:
 
     def kept_device_frame(self, rows: DeviceRows, take: np.ndarray | None = None,
                           scenario: np.ndarray | None = None,
-                          values: np.ndarray | None = None) -> pd.DataFrame:
+                          values: np.ndarray | None = None,
+                          columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The device table of the kept rows ``rows`` (:attr:`device`'s columns and dtypes),
         optionally of the rows at positions ``take`` (repeated rows allowed) with the
         ``scenario`` column given: the pipeline's expansion of each charger set to the study
@@ -266,11 +267,15 @@ class FaultStudyResult:
         ``values``: that block, made beforehand by :func:`device_value_block` of the same
         rows and ``take`` (#21: the caller lets the rows' phasors go before the label
         columns are made, the stage's peak; ``rows`` then needs its keys only).
+        ``columns``: the value columns (default :data:`DEVICE_VALUE_COLUMNS`; a subset in its
+        order, :func:`~protv2g.engine.device_columns.value_columns`), ``values``' rows: the
+        others are not computed (#21: no directional relay reads the voltages).
         """
         k = rows.slice_key
-        block = device_value_block(rows.i_012_ka, rows.v_012_pu, take) if values is None \
-            else values
-        out = pd.DataFrame(block.T, columns=list(DEVICE_VALUE_COLUMNS), copy=False)
+        columns = list(DEVICE_VALUE_COLUMNS if columns is None else columns)
+        block = device_value_block(rows.i_012_ka, rows.v_012_pu, take, columns=columns) \
+            if values is None else values
+        out = pd.DataFrame(block.T, columns=columns, copy=False)
 
         def at(x: np.ndarray) -> np.ndarray:
             return x if take is None else x[take]

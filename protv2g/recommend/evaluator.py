@@ -22,6 +22,7 @@ from protv2g.checks import run_checks
 from protv2g.findings import PAIR_CRITERIA, Findings, build_findings
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import Change
+from protv2g.recommend.change import Family
 from protv2g.recommend.saving import saved_rows
 from protv2g.scenarios import Scenario, scenario_table
 from protv2g.study.loader import Study
@@ -63,6 +64,17 @@ def _active(found: Findings) -> pd.DataFrame:
     return f.set_index(_identity(f)) if len(f) else f.set_index(pd.Index([], dtype=object))
 
 
+def has_phasors(device_faults: Any) -> bool:
+    """Whether a fault result's device table has the columns C9 reads
+    (:data:`~protv2g.engine.device_columns.PHASOR_COLUMNS`; :func:`protv2g.pipeline.
+    fault_tables` leaves them out where no relay is forward-directional, #21)."""
+    from protv2g.engine.device_columns import PHASOR_COLUMNS
+
+    table = device_faults if isinstance(device_faults, pd.DataFrame) else getattr(
+        device_faults, "device", None)
+    return isinstance(table, pd.DataFrame) and set(PHASOR_COLUMNS) <= set(table.columns)
+
+
 @dataclass
 class Evaluator:
     """Checks and findings of variants of one study, on its fixed fault and flow tables.
@@ -88,6 +100,8 @@ class Evaluator:
     _cache: dict[tuple, Findings] = field(default_factory=dict)
     #: per memo key: the fuse-saving rows that pass (:func:`.saving.saved_rows`)
     _saved: dict[tuple, Mapping] = field(default_factory=dict)
+    #: the fault tables made again with the phasor columns (a relay made directional)
+    _phasor_faults: Any = None
 
     @staticmethod
     def key(changes: Sequence[Change]) -> tuple:
@@ -100,12 +114,29 @@ class Evaluator:
         if key not in self._cache:
             t0 = time.perf_counter()
             study = apply_to_study(self.study, changes)
-            v, coord = run_checks(study, self.device_faults, self.flow, self.scenarios)
+            v, coord = run_checks(study, self.faults_for(changes), self.flow, self.scenarios)
             self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
             self._saved[key] = saved_rows(coord)
             self.n_runs += 1
             self.seconds += time.perf_counter() - t0
         return self._cache[key]
+
+    def faults_for(self, changes: Sequence[Change]) -> Any:
+        """The fault tables ``changes`` are judged on: :attr:`device_faults`, or — a relay
+        made directional on tables without the columns C9 reads (:func:`has_phasors`, #21:
+        made only where a relay is forward-directional) — the study's tables made again
+        with them, once (the same rows and values: the columns are added, never changed;
+        a bare device table stays a bare device table)."""
+        if has_phasors(self.device_faults) or not any(
+                c.family is Family.DIRECTIONAL for c in changes):
+            return self.device_faults
+        if self._phasor_faults is None:
+            from protv2g.pipeline import fault_tables
+
+            tables = fault_tables(self.study, self.scenarios, phasors=True)
+            self._phasor_faults = (tables.device if isinstance(self.device_faults,
+                                                               pd.DataFrame) else tables)
+        return self._phasor_faults
 
     def saved(self, changes: Sequence[Change] = ()) -> Mapping:
         """``{(recloser, fuse): (rows saved, least margin s)}`` with ``changes`` applied."""

@@ -139,7 +139,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     ----------
     study : Study
     device_faults : FaultTables or DataFrame
-        The study's fault tables (reused: settings do not change them):
+        The study's fault tables (reused: settings do not change them; without the columns
+        C9 reads — ``fault_tables(..., phasors=False)``, the default where no relay is
+        forward-directional — a relay made directional is judged on the study's fault
+        tables made again with them once, :meth:`Evaluator.findings`):
         :func:`protv2g.pipeline.fault_tables`' result judges the time-based criteria in both
         brackets of the chargers' contribution, as ``protv2g run`` does; a bare device table
         (``StudyResult.device_faults``) judges them on the first-cycle current held (one
