@@ -101,6 +101,9 @@ class HostingStatus(StrEnum):
     NOT_EVALUATED = "not_evaluated"
     #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10).
     SETTING = "setting"
+    #: The axis's figure is decided at its smallest export (0 kW, :mod:`.early`) and the
+    #: criterion passes there: the search did not evaluate it above.
+    NOT_SEARCHED = "not_searched"
 
 
 #: (axis key, export kW) → criterion → its worst gate-failing row at that level.
